@@ -1,0 +1,178 @@
+"""The check catalog: YAML from a file or a directory (a ConfigMap), validated whole or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from analyzer.check import Check
+from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.registry import Registry
+from analyzer.sources import SourceConfig
+
+CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+class _CatalogDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: dict[str, Any] = Field(default_factory=dict)
+    checks: list[Any] = Field(default_factory=list)
+
+
+_SOURCE_ADAPTER: TypeAdapter[SourceConfig] = TypeAdapter(SourceConfig)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A validated catalog: sources by name, checks by name, and a content hash as its version."""
+
+    sources: Mapping[str, SourceConfig]
+    checks: Mapping[str, Check]
+    version: str
+    origins: Mapping[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> Check:
+        """The check of that name; CheckNotFound otherwise."""
+        try:
+            return self.checks[name]
+        except KeyError:
+            raise CheckNotFound(f"no check named {name[:128]!r} in the catalog "
+                                f"({len(self.checks)} checks; GET /api/v1/checks lists them)") from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def catalog_files(path: Path) -> list[Path]:
+    """The YAML files a catalog path stands for: the file itself, or a directory's visible *.yaml/*.yml.
+
+    Hidden entries are skipped, which also skips the `..data` machinery of a mounted ConfigMap.
+    """
+    if path.is_dir():
+        return sorted(p for p in path.iterdir()
+                      if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file())
+    if path.is_file():
+        return [path]
+    raise ConfigError(f"catalog path {str(path)!r} does not exist")
+
+
+def load_catalog(paths: Path | Iterable[Path], registry: Registry) -> Catalog:
+    """Read and validate a catalog; ConfigError lists every problem, each naming file, check and field."""
+    documents: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    digest = hashlib.sha256()
+    roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
+    files = [f for root in roots for f in catalog_files(root)]
+    if not files:
+        raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{file}: cannot read: {exc}")
+            continue
+        digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
+        try:
+            for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
+                if data is not None:
+                    documents.append((f"{file}" + (f" (document {index + 1})" if index else ""), data))
+        except yaml.YAMLError as exc:
+            problems.append(f"{file}: invalid YAML: {exc}")
+    if problems:
+        raise ConfigError("the catalog is invalid", problems)
+    return build_catalog(documents, registry, version=digest.hexdigest()[:12])
+
+
+def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None) -> Catalog:
+    """Validate already-parsed documents (origin, data); ConfigError lists every problem."""
+    problems: list[str] = []
+    sources: dict[str, SourceConfig] = {}
+    checks: dict[str, Check] = {}
+    origins: dict[str, str] = {}
+    source_origins: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for origin, data in documents:
+        digest.update(repr(data).encode())
+        if not isinstance(data, dict):
+            problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
+            continue
+        try:
+            document = _CatalogDocument.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(f"{origin}: {_format_error(err)}" for err in exc.errors())
+            continue
+        for source_name, raw_source in document.sources.items():
+            if source_name in source_origins:
+                problems.append(f"{origin}: source {source_name!r} is also defined in {source_origins[source_name]}")
+                continue
+            try:
+                sources[source_name] = _SOURCE_ADAPTER.validate_python(raw_source)
+                source_origins[source_name] = origin
+            except ValidationError as exc:
+                problems.extend(f"{origin}: source {source_name!r}: {_format_error(err)}" for err in exc.errors())
+        for index, raw_check in enumerate(document.checks):
+            label = _check_label(raw_check, index)
+            try:
+                check = registry.parse_check(raw_check)
+            except ValidationError as exc:
+                problems.extend(f"{origin}: {label}: {_format_error(err, strip_tag=True)}" for err in exc.errors())
+                continue
+            if check.name in checks:
+                problems.append(f"{origin}: {label}: duplicate check name, also defined in {origins[check.name]}")
+                continue
+            checks[check.name] = check
+            origins[check.name] = origin
+    catalog = Catalog(sources=sources, checks=checks, version=version or digest.hexdigest()[:12],
+                      origins=origins)
+    for name, check in checks.items():
+        try:
+            check.link(catalog)
+        except ValueError as exc:
+            problems.append(f"{origins[name]}: check {name!r}: {exc}")
+        catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in check.warnings())
+    if problems:
+        raise ConfigError("the catalog is invalid", problems)
+    return catalog
+
+
+def _check_label(raw: Any, index: int) -> str:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return f"check {name!r} (checks[{index}])" if isinstance(name, str) else f"checks[{index}]"
+
+
+def _format_error(error: Mapping[str, Any], strip_tag: bool = False) -> str:
+    location = list(error.get("loc", ()))
+    if strip_tag and location and isinstance(location[0], str) and error.get("type") != "union_tag_invalid":
+        location = location[1:]  # the discriminated union puts the kind tag first
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    if error.get("type") == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        message = f"unknown kind {error.get('input', {}).get('kind')!r} (known kinds: {expected})"
+    if error.get("type") == "union_tag_not_found":
+        message = "missing `kind`"
+    path = ".".join(str(part) for part in location)
+    return f"{path}: {message}" if path else message

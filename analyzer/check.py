@@ -1,0 +1,127 @@
+"""The contract every check kind implements, built-in or third-party."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from analyzer.errors import DeadlineExceeded, NoData
+from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
+from analyzer.params import ArgValue, Param, ParamName, bind_args
+
+if TYPE_CHECKING:
+    from analyzer.catalog import Catalog
+    from analyzer.sources import PrometheusSource, Sources
+
+_CHECK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _check_name(name: str) -> str:
+    if not _CHECK_NAME_RE.fullmatch(name) or ".." in name:
+        raise ValueError(f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit")
+    return name
+
+
+CheckName = Annotated[str, AfterValidator(_check_name)]
+
+
+class Check(BaseModel):
+    """A check kind: a frozen, validated config whose `evaluate` turns a context into a Verdict.
+
+    Subclasses declare `kind: Literal["..."]` and implement `evaluate`; they raise `CheckError`
+    subclasses when no measurement can be taken and never catch broadly themselves.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    name: CheckName
+    description: str = ""
+    params: dict[ParamName, Param] = Field(default_factory=dict)
+    deadline_s: float | None = Field(default=None, gt=0, le=300,
+                                     description="evaluation deadline; the service default (8 s) if unset")
+    no_data: NoDataPolicy = Field(default=NoDataPolicy.INCONCLUSIVE,
+                                  description="verdict when there is nothing to judge")
+
+    # Field names whose values must never be shown by the API (headers with tokens and the like).
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """Validated args with defaults filled in; ArgError names the offending arg."""
+        return bind_args(self.params, raw_args)
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Take the measurement and judge it."""
+        raise NotImplementedError
+
+    def source_names(self) -> frozenset[str]:
+        """Names of the catalog sources this check reads."""
+        return frozenset()
+
+    def link(self, catalog: Catalog) -> None:
+        """Check references to the rest of the catalog once it is loaded; ValueError names the problem."""
+        for source in sorted(self.source_names()):
+            if source not in catalog.sources:
+                known = ", ".join(sorted(catalog.sources)) or "none"
+                raise ValueError(f"source {source!r} is not defined in `sources` (defined: {known})")
+
+    def warnings(self) -> list[str]:
+        """Findings that do not make the check invalid but that its author should know."""
+        return []
+
+    def definition(self) -> dict[str, Any]:
+        """The check as the API shows it, secrets redacted."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        for name in self.secret_fields & data.keys():
+            data[name] = "<redacted>"
+        return data
+
+    def no_data_verdict(self, reason: str, *, details: dict[str, Any] | None = None,
+                        threshold: Threshold = None) -> Verdict:
+        """The verdict for "nothing to judge", following the check's `no_data` policy."""
+        if self.no_data is NoDataPolicy.ERROR:
+            raise NoData(f"{reason} (no_data policy: error)")
+        return Verdict(outcome=Outcome(self.no_data.value), reason=f"{reason} (no_data policy: {self.no_data.value})",
+                       threshold=threshold, details=details or {})
+
+
+RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
+
+
+class EvalContext:
+    """Everything an evaluation may use: bound args, the evaluation time, sources and the deadline."""
+
+    def __init__(self, *, args: Mapping[str, ArgValue], evaluation_time: datetime, backtest: bool,
+                 deadline: float, sources: Sources, run_check: RunCheck | None = None) -> None:
+        self.args = dict(args)
+        self.evaluation_time = evaluation_time
+        self.backtest = backtest
+        self.deadline = deadline
+        self.sources = sources
+        self._run_check = run_check
+
+    def remaining_s(self) -> float:
+        """Seconds left before the deadline (monotonic clock of the running loop)."""
+        return self.deadline - asyncio.get_running_loop().time()
+
+    def timeout_s(self) -> float:
+        """Time a source call may take now; DeadlineExceeded when nothing is left."""
+        remaining = self.remaining_s()
+        if remaining <= 0:
+            raise DeadlineExceeded("the deadline passed before the next query could start")
+        return remaining
+
+    def prometheus(self, name: str) -> PrometheusSource:
+        """The named Prometheus source."""
+        return self.sources.prometheus(name)
+
+    async def run_check(self, name: str, args: Mapping[str, Any]) -> Evaluation:
+        """Evaluate another catalog check (for kinds that combine checks) at this context's time."""
+        if self._run_check is None:
+            raise RuntimeError("this context cannot run other checks")
+        return await self._run_check(name, args)

@@ -1,0 +1,190 @@
+"""`analyzer serve | run | validate | list`. Exit codes tell pass, fail, inconclusive and error apart,
+and never reuse 1 (a Python crash) or 2 (a usage error) for a verdict."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analyzer.errors import AnalyzerError, ConfigError
+from analyzer.models import Evaluation, Outcome
+
+if TYPE_CHECKING:
+    from analyzer.catalog import Catalog
+    from analyzer.registry import Registry
+
+EXIT_PASS = 0
+EXIT_USAGE = 2
+EXIT_FAIL = 3
+EXIT_INCONCLUSIVE = 4
+EXIT_ERROR = 5
+EXIT_INVALID_CATALOG = 6
+
+EXIT_CODES = {Outcome.PASS: EXIT_PASS, Outcome.FAIL: EXIT_FAIL, Outcome.INCONCLUSIVE: EXIT_INCONCLUSIVE,
+              Outcome.ERROR: EXIT_ERROR}
+
+_EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
+2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
+Every flag has an environment variable: ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT, ..."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `analyzer` command."""
+    parser = argparse.ArgumentParser(prog="analyzer", description="Release analysis verdicts for Argo Rollouts, "
+                                     "Kubernetes Jobs and SREs.", epilog=_EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
+    serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
+
+    run = commands.add_parser("run", help="evaluate one check and exit with its verdict's code",
+                              epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("name", help="check name")
+    run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
+    run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
+    run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
+    run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
+
+    validate = commands.add_parser("validate", help="validate catalog files or directories; exit 6 if invalid")
+    validate.add_argument("paths", nargs="+", type=Path)
+
+    listing = commands.add_parser("list", help="list the catalog's checks")
+    listing.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args.paths)
+        return _list(args)
+    except ConfigError as exc:
+        print(f"analyzer: {exc}", file=sys.stderr)
+        return EXIT_INVALID_CATALOG
+    except AnalyzerError as exc:
+        print(f"analyzer: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _load(catalog_path: Path | None) -> tuple[Registry, Catalog]:
+    from analyzer.catalog import load_catalog
+    from analyzer.registry import Registry
+
+    if catalog_path is None:
+        raise ConfigError("no catalog: pass --catalog PATH or set ANALYZER_CATALOG")
+    registry = Registry.default()
+    return registry, load_catalog(catalog_path, registry)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import structlog
+    from aiohttp import web
+
+    from analyzer.logs import configure_logging
+    from analyzer.settings import Settings
+    from analyzer.web import create_app
+
+    settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
+    configure_logging(settings.log_format, settings.log_level)
+    registry, catalog = _load(settings.catalog)
+    log = structlog.get_logger("analyzer")
+    for warning in catalog.warnings:
+        log.warning("catalog_warning", warning=warning)
+    log.info("analyzer_starting", host=settings.host, port=settings.port, checks=len(catalog.checks),
+             catalog_version=catalog.version)
+    web.run_app(create_app(settings, catalog, registry), host=settings.host, port=settings.port,
+                shutdown_timeout=settings.shutdown_timeout_s, print=None, access_log=None)
+    return EXIT_PASS
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analyzer.logs import configure_logging
+    from analyzer.metrics import Metrics
+    from analyzer.params import parse_time
+    from analyzer.runner import Runner
+    from analyzer.settings import Settings
+    from analyzer.sources import Sources
+
+    settings = Settings.from_env(catalog=args.catalog)
+    configure_logging("console", "warning")
+    _, catalog = _load(settings.catalog)
+    check = catalog.get(args.name)
+    raw_args: dict[str, str] = {}
+    for item in args.arg:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"analyzer: --arg {item!r} is not KEY=VALUE", file=sys.stderr)
+            return EXIT_USAGE
+        if key in raw_args:
+            print(f"analyzer: --arg {key!r} is given twice", file=sys.stderr)
+            return EXIT_USAGE
+        raw_args[key] = value
+    bound = check.bind_args(raw_args)
+    try:
+        at = parse_time(args.at) if args.at else None
+    except ValueError as exc:
+        print(f"analyzer: --at: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def evaluate() -> Evaluation:
+        sources = Sources(catalog.sources)
+        try:
+            return await Runner(catalog, sources, Metrics(), settings.deadline_s).evaluate(check, bound, at)
+        finally:
+            sources.close()
+
+    evaluation = asyncio.run(evaluate())
+    if args.json:
+        print(json.dumps(evaluation.to_json(explain=True), indent=2))
+    else:
+        print(evaluation.to_text())
+        if args.explain:
+            print(json.dumps(evaluation.details or {}, indent=2))
+    return EXIT_CODES[evaluation.verdict]
+
+
+def _validate(paths: list[Path]) -> int:
+    from analyzer.catalog import load_catalog
+    from analyzer.registry import Registry
+
+    catalog = load_catalog(paths, Registry.default())
+    for warning in catalog.warnings:
+        print(f"warning: {warning}")
+    print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
+    return EXIT_PASS
+
+
+def _list(args: argparse.Namespace) -> int:
+    from analyzer.settings import Settings
+
+    settings = Settings.from_env(catalog=args.catalog)
+    _, catalog = _load(settings.catalog)
+    if args.json:
+        print(json.dumps([{"name": c.name, "kind": c.kind, "description": c.description,
+                           "params": sorted(c.params)} for c in catalog.checks.values()], indent=2))
+        return EXIT_PASS
+    for check in catalog.checks.values():
+        params = " ".join(f"{n}{'' if p.required else '?'}" for n, p in check.params.items())
+        print(f"{check.name}\t{check.kind}\t{params}\t{check.description}")
+    return EXIT_PASS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

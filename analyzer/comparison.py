@@ -1,0 +1,94 @@
+"""The small, safe comparison grammar of `pass_if` / `fail_if`: `< 0.01`, `>= 0.95`, `between 0.9 and 1.1`."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+from analyzer.models import Threshold, format_number
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_SIMPLE_RE = re.compile(rf"^\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
+_RANGE_RE = re.compile(rf"^\s*(between|outside)\s+({_NUMBER})\s+and\s+({_NUMBER})\s*$", re.IGNORECASE)
+
+# Relative tolerance for == and != only: values computed by Prometheus rarely equal a literal exactly.
+_EQUAL_REL_TOL = 1e-9
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": lambda a, b: math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
+    "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
+}
+
+GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed comparison; `matches` is False for NaN, so a missing value never satisfies it."""
+
+    op: str
+    bounds: tuple[float, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        """Parse one condition; ValueError names the grammar when it is not one."""
+        if not isinstance(text, str):
+            raise ValueError(f"a condition is a string such as '< 0.01', got {text!r}")
+        simple = _SIMPLE_RE.fullmatch(text)
+        if simple:
+            return cls(simple.group(1), (float(simple.group(2)),))
+        ranged = _RANGE_RE.fullmatch(text)
+        if ranged:
+            low, high = float(ranged.group(2)), float(ranged.group(3))
+            if low > high:
+                raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
+            return cls(ranged.group(1).lower(), (low, high))
+        raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML)")
+
+    def matches(self, value: float) -> bool:
+        """Whether a finite value satisfies the condition (NaN and infinities never do)."""
+        if not math.isfinite(value):
+            return False
+        if self.op == "between":
+            return self.bounds[0] <= value <= self.bounds[1]
+        if self.op == "outside":
+            return value < self.bounds[0] or value > self.bounds[1]
+        return _OPERATORS[self.op](value, self.bounds[0])
+
+    @property
+    def threshold(self) -> Threshold:
+        """The number (or interval) a verdict reports as its threshold."""
+        return list(self.bounds) if len(self.bounds) == 2 else self.bounds[0]
+
+    @property
+    def kind_of_bound(self) -> str:
+        """`upper` when small values are good (`<`, `<=`), `lower` when large are, else `other`."""
+        if self.op in ("<", "<="):
+            return "upper"
+        if self.op in (">", ">="):
+            return "lower"
+        return "other"
+
+    def __str__(self) -> str:
+        if len(self.bounds) == 2:
+            return f"{self.op} {format_number(self.bounds[0])} and {format_number(self.bounds[1])}"
+        return f"{self.op} {format_number(self.bounds[0])}"
+
+
+def _coerce(value: Any) -> Condition:
+    return value if isinstance(value, Condition) else Condition.parse(value)
+
+
+ConditionField = Annotated[Condition, BeforeValidator(_coerce), PlainSerializer(str, return_type=str),
+                           WithJsonSchema({"type": "string", "examples": ["< 0.01", "between 0.9 and 1.1"]})]
+"""A pydantic field holding a Condition, written and shown as its text."""

@@ -1,0 +1,96 @@
+"""The analyzer's one error hierarchy; foreign exceptions are translated into it at the boundary."""
+
+from __future__ import annotations
+
+
+class AnalyzerError(Exception):
+    """Base of every error the analyzer raises on purpose."""
+
+    code = "analyzer_error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(AnalyzerError):
+    """The catalog (or a setting) is invalid; `problems` lists every finding, each naming where."""
+
+    code = "config_error"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return self.message + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class CheckNotFound(AnalyzerError):
+    """No check of that name in the catalog (HTTP 404)."""
+
+    code = "check_not_found"
+    http_status = 404
+
+
+class ArgError(AnalyzerError):
+    """A request argument is missing, undeclared or breaks its param's rule (HTTP 400)."""
+
+    code = "bad_arg"
+    http_status = 400
+
+    def __init__(self, message: str, arg: str | None = None) -> None:
+        super().__init__(message)
+        self.arg = arg
+
+
+class CheckError(AnalyzerError):
+    """No measurement could be taken; the verdict is `error`."""
+
+    code = "check_error"
+    http_status = 500
+
+
+class SourceUnavailable(CheckError):
+    """A source could not be reached or is down (HTTP 503)."""
+
+    code = "source_unavailable"
+    http_status = 503
+
+
+class SourceTimeout(SourceUnavailable):
+    """A source did not answer in time (HTTP 504)."""
+
+    code = "source_timeout"
+    http_status = 504
+
+
+class SourceRejected(CheckError):
+    """A source answered, but refused the request or gave an unusable answer (HTTP 502)."""
+
+    code = "source_rejected"
+    http_status = 502
+
+
+class NoData(CheckError):
+    """Nothing to judge, and the check's `no_data` policy is `error` (HTTP 503)."""
+
+    code = "no_data"
+    http_status = 503
+
+
+class DeadlineExceeded(CheckError):
+    """The evaluation did not finish within the check's deadline (HTTP 504)."""
+
+    code = "deadline_exceeded"
+    http_status = 504
+
+
+class CheckMisconfigured(CheckError):
+    """The check's definition cannot judge what the source returned, e.g. several series unreduced."""
+
+    code = "check_misconfigured"
+    http_status = 500

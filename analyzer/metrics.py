@@ -1,0 +1,37 @@
+"""The service's own Prometheus metrics, in a registry per app so tests can build several."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_DURATION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 8, 10, 30)
+
+
+class Metrics:
+    """Counters and histograms for evaluations and source queries."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.evaluations = Counter("analyzer_evaluations", "Check evaluations by check and verdict",
+                                   ["check", "verdict"], registry=self.registry)
+        self.evaluation_duration = Histogram("analyzer_evaluation_duration_seconds",
+                                             "Time from request to verdict", ["check"],
+                                             buckets=_DURATION_BUCKETS_S, registry=self.registry)
+        self.coalesced = Counter("analyzer_coalesced_evaluations", "Requests answered by an identical "
+                                 "evaluation already in flight", ["check"], registry=self.registry)
+        self.in_flight = Gauge("analyzer_evaluations_in_flight", "Evaluations running now",
+                               registry=self.registry)
+        self.source_queries = Counter("analyzer_source_queries", "Queries sent to sources by outcome "
+                                      "(ok, error, timeout)", ["source", "outcome"], registry=self.registry)
+        self.source_query_duration = Histogram("analyzer_source_query_duration_seconds",
+                                               "Source query latency", ["source"],
+                                               buckets=_DURATION_BUCKETS_S, registry=self.registry)
+        self.catalog_info = Gauge("analyzer_catalog_info", "The catalog in use (value 1)",
+                                  ["version"], registry=self.registry)
+        self.catalog_checks = Gauge("analyzer_catalog_checks", "Checks in the catalog in use",
+                                    registry=self.registry)
+
+    def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
+        """Record one source query (the sources' observer hook)."""
+        self.source_queries.labels(source, outcome).inc()
+        self.source_query_duration.labels(source).observe(seconds)

@@ -1,0 +1,141 @@
+"""Verdicts and the response models of the HTTP API."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+
+class Outcome(StrEnum):
+    """The four answers a check can give."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+
+
+# Worst first: combining several judgements keeps the worst one.
+SEVERITY = {Outcome.ERROR: 3, Outcome.FAIL: 2, Outcome.INCONCLUSIVE: 1, Outcome.PASS: 0}
+
+
+class NoDataPolicy(StrEnum):
+    """What a check answers when there is nothing to judge (empty result, NaN, no traffic)."""
+
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+    FAIL = "fail"
+    PASS = "pass"
+
+
+Threshold = float | list[float] | None
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """Return `value` when it is a finite number, else None (JSON has no NaN or Infinity)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+class Verdict(BaseModel):
+    """What a check's `evaluate` returns: the outcome and its evidence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome
+    reason: str
+    value: float | None = None
+    threshold: Threshold = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Evaluation(BaseModel):
+    """One evaluated check as the API returns it (the verdict plus its envelope)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check: str
+    kind: str
+    verdict: Outcome
+    reason: str
+    value: float | None = None
+    threshold: Threshold = None
+    args: dict[str, str | float] = Field(default_factory=dict)
+    evaluated_at: datetime
+    duration_ms: float
+    error: str | None = Field(default=None, description="error code, set only when verdict is error")
+    details: dict[str, Any] | None = Field(default=None, description="evidence, with ?explain=true")
+    http_status: int = Field(default=200, exclude=True)
+
+    @field_serializer("value")
+    def _serialize_value(self, value: float | None) -> float | None:
+        return finite_or_none(value)
+
+    @field_serializer("evaluated_at")
+    def _serialize_time(self, value: datetime) -> str:
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def to_json(self, explain: bool) -> dict[str, Any]:
+        """The response body: compact, with `details` only when asked to explain."""
+        body = self.model_dump(mode="json", exclude={"details"} if not explain else set())
+        if body["error"] is None:
+            del body["error"]
+        if explain and body.get("details") is None:
+            body["details"] = {}
+        return body
+
+    def to_text(self) -> str:
+        """One line for humans: verdict, check, reason, value and threshold."""
+        parts = [f"{self.verdict.value.upper()} {self.check}: {self.reason}"]
+        extras = []
+        if self.value is not None:
+            extras.append(f"value={format_number(self.value)}")
+        if self.threshold is not None:
+            extras.append(f"threshold={format_threshold(self.threshold)}")
+        extras.append(f"at={self._serialize_time(self.evaluated_at)}")
+        extras.append(f"{self.duration_ms:.1f}ms")
+        return parts[0] + " (" + ", ".join(extras) + ")"
+
+
+def format_number(value: float) -> str:
+    """A number the way a human reads it in a reason: up to 6 significant digits."""
+    if math.isnan(value):
+        return "NaN"
+    return format(value, ".6g")
+
+
+def format_threshold(threshold: Threshold) -> str:
+    """A threshold as text: one number, or a closed interval."""
+    if isinstance(threshold, list):
+        return "[" + ", ".join(format_number(t) for t in threshold) + "]"
+    return format_number(threshold) if threshold is not None else "none"
+
+
+class ErrorBody(BaseModel):
+    """The body of every client error and unexpected failure."""
+
+    error: str = Field(description="snake_case error code")
+    message: str = Field(description="what is wrong, naming the field, arg or check")
+    arg: str | None = None
+    problems: list[str] | None = None
+
+
+class CheckSummary(BaseModel):
+    """One catalog entry as `GET /api/v1/checks` lists it."""
+
+    name: str
+    kind: str
+    description: str
+    params: dict[str, dict[str, Any]] = Field(description="declared params: type, required, default, rules")
+
+
+class CatalogListing(BaseModel):
+    """The body of `GET /api/v1/checks`."""
+
+    catalog_version: str
+    checks: list[CheckSummary]

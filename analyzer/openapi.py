@@ -1,0 +1,108 @@
+"""The OpenAPI 3.1 document, generated from the pydantic models and the loaded catalog's params."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from analyzer import __version__
+from analyzer.catalog import Catalog
+from analyzer.models import CatalogListing, ErrorBody, Evaluation
+from analyzer.params import Param, ParamType
+
+_REF = "#/components/schemas/{model}"
+
+_PARAM_SCHEMAS: dict[ParamType, dict[str, Any]] = {
+    ParamType.LABEL_VALUE: {"type": "string"},
+    ParamType.IDENTIFIER: {"type": "string", "pattern": "^[A-Za-z_:][A-Za-z0-9_:]*$"},
+    ParamType.DURATION: {"type": "string", "pattern": "^([0-9]+(ms|s|m|h|d|w|y))+$"},
+    ParamType.NUMBER: {"type": "number"},
+    ParamType.ENUM: {"type": "string"},
+    ParamType.DNS_LABEL: {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},
+}
+
+
+def _param_schema(param: Param) -> dict[str, Any]:
+    schema = dict(_PARAM_SCHEMAS[param.type])
+    if param.type in (ParamType.LABEL_VALUE, ParamType.IDENTIFIER, ParamType.DNS_LABEL):
+        schema["maxLength"] = param.max_length
+    if param.pattern:
+        schema["pattern"] = f"^(?:{param.pattern})$"
+    if param.values:
+        schema["enum"] = list(param.values)
+    if param.minimum is not None:
+        schema["minimum"] = param.minimum
+    if param.maximum is not None:
+        schema["maximum"] = param.maximum
+    if param.default is not None:
+        schema["default"] = param.default
+    return schema
+
+
+def _responses() -> dict[str, Any]:
+    evaluation = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="Evaluation")}},
+                              "text/plain": {"schema": {"type": "string"}}}}
+    error = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorBody")}}}}
+    return {
+        "200": {"description": "a verdict: pass, fail or inconclusive", **evaluation},
+        "400": {"description": "bad, undeclared or missing arg", **error},
+        "404": {"description": "no such check", **error},
+        "413": {"description": "body too large", **error},
+        "414": {"description": "query string too long", **error},
+        "500": {"description": "verdict error: internal error or misconfigured check", **evaluation},
+        "502": {"description": "verdict error: the source gave an unusable answer", **evaluation},
+        "503": {"description": "verdict error: source unavailable, or no data under no_data: error", **evaluation},
+        "504": {"description": "verdict error: deadline exceeded or source timeout", **evaluation},
+    }
+
+
+_COMMON_QUERY = [
+    {"name": "at", "in": "query", "required": False, "description": "evaluate as of this time (RFC 3339 or "
+     "unix seconds)", "schema": {"type": "string"}},
+    {"name": "explain", "in": "query", "required": False, "description": "add `details` (queries, raw "
+     "results)", "schema": {"type": "boolean"}},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "text"]}},
+]
+
+
+def build_openapi(catalog: Catalog) -> dict[str, Any]:
+    """The document: generic routes, plus one run route per check with its params as query parameters."""
+    _, definitions = models_json_schema(
+        [(Evaluation, "serialization"), (ErrorBody, "serialization"), (CatalogListing, "serialization")],
+        ref_template=_REF)
+    json_ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
+    paths: dict[str, Any] = {
+        "/api/v1/checks": {"get": {"summary": "the catalog", "operationId": "listChecks", "responses": {
+            "200": {"description": "the checks", "content": {"application/json": {
+                "schema": {"$ref": _REF.format(model="CatalogListing")}}}}}}},
+        "/api/v1/checks/{name}": {"get": {
+            "summary": "one check's definition, secrets redacted", "operationId": "getCheck",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": json_ok, "404": _responses()["404"]}}},
+        "/healthz": {"get": {"summary": "liveness", "operationId": "healthz", "responses": {"200": json_ok}}},
+        "/readyz": {"get": {"summary": "readiness", "operationId": "readyz", "responses": {"200": json_ok}}},
+        "/metrics": {"get": {"summary": "the service's metrics", "operationId": "metrics", "responses": {
+            "200": {"description": "Prometheus text format", "content": {"text/plain": {
+                "schema": {"type": "string"}}}}}}},
+    }
+    for check in catalog.checks.values():
+        parameters = [{"name": name, "in": "query", "required": param.required, "description": param.description,
+                       "schema": _param_schema(param)} for name, param in check.params.items()]
+        body_schema = {"type": "object", "additionalProperties": False,
+                       "properties": {name: _param_schema(p) for name, p in check.params.items()}}
+        operation = {"summary": check.description or f"evaluate {check.name}", "tags": [check.kind],
+                     "parameters": parameters + _COMMON_QUERY, "responses": _responses()}
+        paths[f"/api/v1/checks/{check.name}/run"] = {
+            "get": {**operation, "operationId": f"run_{check.name}"},
+            "post": {**operation, "operationId": f"run_{check.name}_post",
+                     "parameters": _COMMON_QUERY,
+                     "requestBody": {"required": False, "content": {"application/json": {"schema": body_schema}}}},
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "analyzer", "version": __version__,
+                 "description": f"Release analysis verdicts. Catalog version {catalog.version}."},
+        "paths": paths,
+        "components": {"schemas": definitions.get("$defs", {})},
+    }

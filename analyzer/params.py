@@ -1,0 +1,220 @@
+"""Typed check params: what a caller may pass, validated against a strict grammar per type."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from analyzer.errors import ArgError
+
+ArgValue = str | float
+
+# Query-string keys the API itself reads; a check may not declare params with these names.
+RESERVED_ARG_NAMES = frozenset({"at", "explain", "format"})
+
+_DURATION_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
+_DURATION_PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_IDENTIFIER_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+_DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a PromQL duration such as `5m` or `1h30m`; ValueError when it is not one."""
+    if not isinstance(text, str) or not _DURATION_RE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d")
+    seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
+    if seconds <= 0:
+        raise ValueError(f"duration {text!r} must be longer than zero")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest PromQL duration for a whole number of seconds (or milliseconds)."""
+    millis = round(seconds * 1000)
+    if millis % 1000:
+        return f"{millis}ms"
+    remaining = millis // 1000
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if remaining >= size:
+            parts.append(f"{remaining // size}{unit}")
+            remaining %= size
+    return "".join(parts) or "0s"
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+"""A PromQL duration string (`5m`, `1h30m`), validated."""
+
+
+def parse_time(text: str) -> datetime:
+    """An evaluation time from RFC 3339 (with offset) or unix seconds; ValueError otherwise."""
+    text = text.strip()
+    if _NUMBER_RE.fullmatch(text):
+        seconds = float(text)
+        if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
+            raise ValueError(f"{text!r} is out of range for unix seconds")
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+    return moment.astimezone(UTC)
+
+
+class ParamType(StrEnum):
+    """The types a param can have; the type decides where its value may be placed in a template."""
+
+    LABEL_VALUE = "label_value"
+    IDENTIFIER = "identifier"
+    DURATION = "duration"
+    NUMBER = "number"
+    ENUM = "enum"
+    DNS_LABEL = "dns_label"
+
+
+# Free text: may only be placed where it is escaped (inside a quoted string).
+FREE_TEXT_TYPES = frozenset({ParamType.LABEL_VALUE})
+
+
+def _check_param_name(name: str) -> str:
+    if not _PARAM_NAME_RE.fullmatch(name):
+        raise ValueError(f"param name {name!r} must match {_PARAM_NAME_RE.pattern}")
+    if name in RESERVED_ARG_NAMES:
+        raise ValueError(f"param name {name!r} is reserved by the API ({', '.join(sorted(RESERVED_ARG_NAMES))})")
+    return name
+
+
+ParamName = Annotated[str, AfterValidator(_check_param_name)]
+
+
+class Param(BaseModel):
+    """A declared param: its type, whether it is required or its default, and extra rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: ParamType
+    description: str = ""
+    required: bool = False
+    default: str | float | None = None
+    pattern: str | None = Field(default=None, description="full-match regex (string types)")
+    values: list[str] | None = Field(default=None, description="allowed values (enum)")
+    max_length: int = Field(default=256, ge=1, le=4096, description="longest value accepted (string types)")
+    minimum: float | None = Field(default=None, description="smallest value accepted (number)")
+    maximum: float | None = Field(default=None, description="largest value accepted (number)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Param:
+        if self.required and self.default is not None:
+            raise ValueError("a param is either required or has a default, not both")
+        if not self.required and self.default is None:
+            raise ValueError("set required: true or give a default")
+        if self.type is ParamType.ENUM and not self.values:
+            raise ValueError("an enum param needs a non-empty list of values")
+        if self.type is not ParamType.ENUM and self.values is not None:
+            raise ValueError("values is only for enum params")
+        if self.pattern is not None:
+            if self.type in (ParamType.NUMBER, ParamType.ENUM):
+                raise ValueError(f"pattern does not apply to {self.type.value} params")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
+        if (self.minimum is not None or self.maximum is not None) and self.type is not ParamType.NUMBER:
+            raise ValueError("minimum and maximum are only for number params")
+        if self.default is not None:
+            try:
+                self.parse("default", self.default)
+            except ArgError as exc:
+                raise ValueError(f"default: {exc.message}") from None
+        return self
+
+    def parse(self, name: str, raw: Any) -> ArgValue:
+        """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad."""
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
+        if self.type is ParamType.NUMBER:
+            return self._parse_number(name, raw)
+        text = raw if isinstance(raw, str) else format(raw, "g")
+        if len(text) > self.max_length:
+            raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
+        rule = _STRING_RULES.get(self.type)
+        if rule is not None and not rule[0].fullmatch(text):
+            raise ArgError(f"arg {name!r} must be {rule[1]}, got {_show(text)}", name)
+        if self.type is ParamType.DURATION:
+            try:
+                parse_duration(text)
+            except ValueError as exc:
+                raise ArgError(f"arg {name!r}: {exc}", name) from None
+        if self.type is ParamType.ENUM and text not in (self.values or []):
+            raise ArgError(f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text)}", name)
+        if self.type is ParamType.LABEL_VALUE and any(ord(c) < 32 for c in text):
+            raise ArgError(f"arg {name!r} must not contain control characters", name)
+        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+            raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text)}", name)
+        return text
+
+    def _parse_number(self, name: str, raw: str | int | float) -> float:
+        if isinstance(raw, str):
+            if not _NUMBER_RE.fullmatch(raw.strip()):
+                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw)}", name)
+            raw = raw.strip()
+        number = float(raw)
+        if not math.isfinite(number):
+            raise ArgError(f"arg {name!r} must be a finite number", name)
+        if self.minimum is not None and number < self.minimum:
+            raise ArgError(f"arg {name!r} must be >= {self.minimum}, got {number}", name)
+        if self.maximum is not None and number > self.maximum:
+            raise ArgError(f"arg {name!r} must be <= {self.maximum}, got {number}", name)
+        return number
+
+
+_STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
+    ParamType.IDENTIFIER: (_IDENTIFIER_RE, "an identifier ([A-Za-z_:][A-Za-z0-9_:]*)"),
+    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m"),
+    ParamType.DNS_LABEL: (_DNS_LABEL_RE, "a DNS label (lowercase letters, digits and '-', at most 63)"),
+}
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def render_value(value: ArgValue) -> str:
+    """The text a typed value stands for in a template (numbers in their shortest exact form)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return value
+
+
+def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+    """Validate request args against declared params; fill defaults; ArgError names the first bad arg."""
+    undeclared = sorted(set(raw_args) - set(params))
+    if undeclared:
+        declared = ", ".join(sorted(params)) or "none"
+        raise ArgError(f"undeclared arg {undeclared[0]!r} (declared params: {declared})", undeclared[0])
+    bound: dict[str, ArgValue] = {}
+    for name, param in params.items():
+        if name in raw_args:
+            bound[name] = param.parse(name, raw_args[name])
+        elif param.required:
+            raise ArgError(f"missing required arg {name!r} ({param.type.value})", name)
+        else:
+            assert param.default is not None
+            bound[name] = param.parse(name, param.default)
+    return bound

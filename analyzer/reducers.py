@@ -1,0 +1,65 @@
+"""Reductions of several numbers to one: `avg`, `max`, `min`, `sum`, `last`, `quantile(0.95)`."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_QUANTILE_RE = re.compile(r"^quantile\(\s*(0(?:\.\d+)?|1(?:\.0*)?)\s*\)$")
+_NAMES = ("avg", "max", "min", "sum", "last")
+
+
+@dataclass(frozen=True)
+class Reducer:
+    """A named reduction; `quantile` carries its q in [0, 1] (linear interpolation, like PromQL)."""
+
+    name: str
+    q: float | None = None
+
+    @classmethod
+    def parse(cls, text: Any) -> Reducer:
+        """Parse `avg`, `max`, `min`, `sum`, `last` or `quantile(q)`; ValueError otherwise."""
+        if isinstance(text, Reducer):
+            return text
+        if isinstance(text, str):
+            cleaned = text.strip()
+            if cleaned in _NAMES:
+                return cls(cleaned)
+            match = _QUANTILE_RE.fullmatch(cleaned)
+            if match:
+                return cls("quantile", float(match.group(1)))
+        raise ValueError(f"{text!r} is not a reduction; use avg, max, min, sum, last or quantile(0.95)")
+
+    def apply(self, values: Sequence[float]) -> float:
+        """Reduce values in order; NaN when there are none."""
+        if not values:
+            return math.nan
+        if self.name == "avg":
+            return math.fsum(values) / len(values)
+        if self.name == "max":
+            return max(values)
+        if self.name == "min":
+            return min(values)
+        if self.name == "sum":
+            return math.fsum(values)
+        if self.name == "last":
+            return values[-1]
+        assert self.q is not None
+        ordered = sorted(values)
+        rank = self.q * (len(ordered) - 1)
+        low = math.floor(rank)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+    def __str__(self) -> str:
+        return f"quantile({self.q:g})" if self.name == "quantile" else self.name
+
+
+ReducerField = Annotated[Reducer, BeforeValidator(Reducer.parse), PlainSerializer(str, return_type=str),
+                         WithJsonSchema({"type": "string", "pattern": r"^(avg|max|min|sum|last|quantile\(.+\))$"})]
+"""A pydantic field holding a Reducer, written as its text."""

@@ -1,0 +1,114 @@
+"""From a resolved check and bound args to an Evaluation: deadline, error mapping, logs, metrics,
+coalescing. The only place that catches broadly, and it maps everything it catches to `error`."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from analyzer.catalog import Catalog
+from analyzer.check import Check, EvalContext
+from analyzer.errors import CheckError, DeadlineExceeded
+from analyzer.metrics import Metrics
+from analyzer.models import Evaluation, Outcome, Verdict
+from analyzer.params import ArgValue
+from analyzer.sources import Sources
+
+logger = structlog.get_logger("analyzer.runner")
+
+_CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
+
+
+class Runner:
+    """Evaluates checks of one catalog against its sources."""
+
+    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float) -> None:
+        self.catalog = catalog
+        self.sources = sources
+        self.metrics = metrics
+        self.default_deadline_s = default_deadline_s
+        self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
+
+    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
+        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight."""
+        key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
+                             at.timestamp() if at is not None else None)
+        future = self._in_flight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._evaluate(check, dict(args), at))
+            self._in_flight[key] = future
+            future.add_done_callback(lambda done: self._forget(key, done))
+        else:
+            self.metrics.coalesced.labels(check.name).inc()
+        # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
+        return await asyncio.shield(future)
+
+    def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
+        if self._in_flight.get(key) is done:
+            del self._in_flight[key]
+
+    async def _evaluate(self, check: Check, args: dict[str, ArgValue], at: datetime | None) -> Evaluation:
+        started = time.perf_counter()
+        evaluation_time = at or datetime.now(UTC)
+        deadline_s = check.deadline_s or self.default_deadline_s
+        loop = asyncio.get_running_loop()
+        ctx = EvalContext(args=args, evaluation_time=evaluation_time, backtest=at is not None,
+                          deadline=loop.time() + deadline_s, sources=self.sources,
+                          run_check=lambda name, raw: self._run_member(name, raw, evaluation_time))
+        error_code: str | None = None
+        http_status = 200
+        self.metrics.in_flight.inc()
+        try:
+            async with asyncio.timeout(deadline_s):
+                verdict = await check.evaluate(ctx)
+            verdict = _refuse_unjudged_pass(verdict)
+        except TimeoutError:
+            exc = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
+            verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
+        except CheckError as exc:
+            verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
+        except Exception as exc:
+            logger.exception("check_crashed", check=check.name, kind=check.kind)
+            verdict = Verdict(outcome=Outcome.ERROR,
+                              reason=f"internal error in check {check.name!r}: {type(exc).__name__}: {exc}")
+            error_code, http_status = "internal_error", 500
+        finally:
+            self.metrics.in_flight.dec()
+        duration_s = time.perf_counter() - started
+        evaluation = Evaluation(
+            check=check.name, kind=check.kind, verdict=verdict.outcome, reason=verdict.reason,
+            value=verdict.value, threshold=verdict.threshold, args=args, evaluated_at=evaluation_time,
+            duration_ms=round(duration_s * 1000, 3), error=error_code, details=verdict.details,
+            http_status=http_status,
+        )
+        self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
+        self.metrics.evaluation_duration.labels(check.name).observe(duration_s)
+        log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
+        log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
+            value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
+            reason=verdict.reason, error=error_code, duration_ms=evaluation.duration_ms, args=args,
+            backtest=at is not None)
+        return evaluation
+
+    async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime) -> Evaluation:
+        check = self.catalog.get(name)
+        return await self.evaluate(check, check.bind_args(raw_args), at)
+
+
+def _error_verdict(exc: CheckError) -> Verdict:
+    return Verdict(outcome=Outcome.ERROR, reason=exc.message)
+
+
+def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
+    """A last guard against failing open: a pass must be a Verdict whose value, if any, is finite."""
+    if not isinstance(verdict, Verdict):
+        raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
+    if verdict.outcome is Outcome.PASS and verdict.value is not None and not math.isfinite(verdict.value):
+        raise TypeError(f"the check judged pass on the non-finite value {verdict.value}")
+    return verdict

@@ -1,0 +1,49 @@
+"""Service settings: defaults, overridden by ANALYZER_* environment variables, then by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from analyzer.errors import ConfigError
+from analyzer.logs import LogFormat
+
+ENV_PREFIX = "ANALYZER_"
+
+
+class Settings(BaseModel):
+    """How the service runs; each field can be set as ANALYZER_<FIELD> (e.g. ANALYZER_PORT=8080)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    catalog: Path | None = Field(default=None, description="catalog file or directory")
+    host: str = Field(default="0.0.0.0", description="address to listen on")  # noqa: S104 (a pod's port)
+    port: int = Field(default=8080, ge=1, le=65535)
+    deadline_s: float = Field(default=8.0, gt=0, le=300,
+                              description="default evaluation deadline; below Argo's 10 s web timeout")
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest POST body accepted")
+    max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
+    log_format: LogFormat = Field(default="json", description="json or console")
+    log_level: str = Field(default="info")
+    shutdown_timeout_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ANALYZER_* variables, then explicit overrides (None values are ignored)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = ENV_PREFIX + name.upper()
+            if key in environ and environ[key] != "":
+                values[name] = environ[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = [f"{ENV_PREFIX}{str(err['loc'][0]).upper()} / --{str(err['loc'][0]).replace('_', '-')}: "
+                        f"{err['msg']}" for err in exc.errors()]
+            raise ConfigError("invalid settings", problems) from None

@@ -1,0 +1,192 @@
+"""`{{ name }}` templates. A placeholder's position decides which param types may fill it and how
+values are escaped; PromQL templates are checked when the catalog loads, never at request time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from analyzer.params import FREE_TEXT_TYPES, ArgValue, Param, ParamType, render_value
+
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_STRAY_BRACES_RE = re.compile(r"\{\{|\}\}")
+_ENUM_BARE_RE = re.compile(r"^[A-Za-z0-9_:.+-]+$")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A `{{ name }}` in a template, with the param it names."""
+
+    name: str
+
+
+def split_template(text: str, params: Mapping[str, Param], extra_names: frozenset[str] = frozenset()
+                   ) -> list[str | Placeholder]:
+    """Split into literal text and placeholders; ValueError for an undeclared name or stray braces."""
+    parts: list[str | Placeholder] = []
+    position = 0
+    for match in _PLACEHOLDER_RE.finditer(text):
+        literal = text[position:match.start()]
+        _reject_stray_braces(literal)
+        parts.append(literal)
+        name = match.group(1)
+        if name not in params and name not in extra_names:
+            declared = ", ".join(sorted([*params, *extra_names])) or "none"
+            raise ValueError(f"placeholder {{{{ {name} }}}} names no declared param (declared: {declared})")
+        parts.append(Placeholder(name))
+        position = match.end()
+    tail = text[position:]
+    _reject_stray_braces(tail)
+    parts.append(tail)
+    return parts
+
+
+def _reject_stray_braces(literal: str) -> None:
+    stray = _STRAY_BRACES_RE.search(literal)
+    if stray:
+        snippet = literal[max(0, stray.start() - 10):stray.end() + 10]
+        raise ValueError(f"malformed placeholder near {snippet!r}: write {{{{ param_name }}}}")
+
+
+class PromQLContext(Enum):
+    """Where in a PromQL expression a placeholder stands."""
+
+    BARE = "bare"
+    STRING = "string"
+    REGEX_STRING = "regex string"
+    RAW_STRING = "backtick string"
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+    context: PromQLContext
+    quote: str
+
+
+# Go regexp.QuoteMeta's set: after quoting, a value matches only itself inside =~ and !~.
+_REGEX_META_RE = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def escape_promql_string(text: str, quote: str) -> str:
+    """Escape text as the content of a PromQL string literal delimited by `quote` (Go escapes)."""
+    out = []
+    for char in text:
+        if char == "\\" or char == quote:
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 32 or ord(char) == 127:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class PromQLTemplate:
+    """A PromQL template whose placeholders were checked against the param types at load."""
+
+    def __init__(self, text: str, params: Mapping[str, Param],
+                 extra_bare: Mapping[str, ParamType] | None = None) -> None:
+        """Parse and check `text`; ValueError names the placeholder and the rule it breaks.
+
+        `extra_bare` names values the check itself supplies (e.g. `window`), with their type.
+        """
+        self.text = text
+        extra = dict(extra_bare or {})
+        parts = split_template(text, params, frozenset(extra))
+        self._literals: list[str] = []
+        self._slots: list[_Slot] = []
+        state = _LexState()
+        for part in parts:
+            if isinstance(part, str):
+                state.feed(part)
+                self._literals.append(part)
+                continue
+            slot = _Slot(part.name, state.context(), state.quote)
+            param_type = extra[part.name] if part.name in extra else params[part.name].type
+            _check_placement(slot, param_type, params.get(part.name))
+            self._slots.append(slot)
+        if state.quote:
+            raise ValueError(f"unterminated {state.quote} string in the query")
+        self.param_names = frozenset(slot.name for slot in self._slots)
+
+    def render(self, values: Mapping[str, ArgValue]) -> str:
+        """The query with every placeholder replaced by its value, escaped for where it stands."""
+        out = [self._literals[0]]
+        for slot, literal in zip(self._slots, self._literals[1:], strict=True):
+            out.append(_render_slot(slot, values[slot.name]))
+            out.append(literal)
+        return "".join(out)
+
+
+def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) -> None:
+    where = f"{{{{ {slot.name} }}}} ({param_type.value})"
+    if slot.context is PromQLContext.COMMENT:
+        raise ValueError(f"{where} stands inside a # comment, where it would do nothing")
+    if slot.context is PromQLContext.BARE:
+        if param_type in FREE_TEXT_TYPES:
+            raise ValueError(f"{where} stands outside a quoted string; a {param_type.value} may only "
+                             "appear inside quotes, e.g. label=\"{{ " + slot.name + " }}\"")
+        if param_type is ParamType.ENUM and param is not None:
+            unsafe = [v for v in param.values or [] if not _ENUM_BARE_RE.fullmatch(v)]
+            if unsafe:
+                raise ValueError(f"{where} stands outside quotes but its value {unsafe[0]!r} is not a "
+                                 "bare token ([A-Za-z0-9_:.+-]+)")
+    if slot.context is PromQLContext.RAW_STRING and param_type in FREE_TEXT_TYPES:
+        raise ValueError(f"{where} stands inside a `backtick` string, which cannot escape; use double quotes")
+
+
+def _render_slot(slot: _Slot, value: ArgValue) -> str:
+    text = render_value(value)
+    if slot.context is PromQLContext.BARE or slot.context is PromQLContext.RAW_STRING:
+        return text
+    if slot.context is PromQLContext.REGEX_STRING and isinstance(value, str):
+        text = _REGEX_META_RE.sub(r"\\\1", text)
+    return escape_promql_string(text, slot.quote)
+
+
+class _LexState:
+    """Just enough of the PromQL lexer to know if a position is in code, a string or a comment."""
+
+    def __init__(self) -> None:
+        self.quote = ""
+        self.in_comment = False
+        self.regex = False
+        self._escaped = False
+        self._code_tail = ""
+
+    def context(self) -> PromQLContext:
+        if self.in_comment:
+            return PromQLContext.COMMENT
+        if self.quote == "`":
+            return PromQLContext.RAW_STRING
+        if self.quote:
+            return PromQLContext.REGEX_STRING if self.regex else PromQLContext.STRING
+        return PromQLContext.BARE
+
+    def feed(self, text: str) -> None:
+        for char in text:
+            if self.in_comment:
+                self.in_comment = char != "\n"
+            elif self.quote:
+                if self._escaped:
+                    self._escaped = False
+                elif char == "\\" and self.quote != "`":
+                    self._escaped = True
+                elif char == self.quote:
+                    self.quote = ""
+            elif char in "\"'`":
+                self.quote = char
+                self.regex = self._code_tail.rstrip().endswith(("=~", "!~"))
+            elif char == "#":
+                self.in_comment = True
+            else:
+                self._code_tail = (self._code_tail + char)[-32:]

@@ -1,0 +1,159 @@
+"""A real Prometheus with backfilled data, for integration tests, the demo and benchmarks.
+
+Data is written as OpenMetrics, turned into TSDB blocks by `promtool tsdb create-blocks-from
+openmetrics` and served by a `prometheus` process on 127.0.0.1. Both come from Debian's
+`prometheus` package.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ValueAt = Callable[[float], float]
+
+
+def _format_labels(labels: dict[str, str]) -> str:
+    if not labels:
+        return ""
+    escaped = (f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+               for k, v in sorted(labels.items()))
+    return "{" + ",".join(escaped) + "}"
+
+
+def _format_value(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
+@dataclass
+class OpenMetrics:
+    """Series to backfill: each is a metric name, labels and a function of unix time."""
+
+    _families: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, labels: dict[str, str], value_at: ValueAt, start: float, end: float,
+            step_s: float = 15.0) -> None:
+        """Add samples of `name{labels}` from `start` (inclusive) to `end` (exclusive) every `step_s`."""
+        lines = self._families.setdefault(name, [])
+        label_text = _format_labels(labels)
+        t = start
+        while t < end:
+            lines.append(f"{name}{label_text} {_format_value(value_at(t))} {t:.3f}")
+            t += step_s
+
+    def add_counter_rate(self, name: str, labels: dict[str, str], rate_at: ValueAt, start: float, end: float,
+                         step_s: float = 15.0) -> None:
+        """Add a counter that grows at `rate_at(t)` per second (a step function is exact under rate())."""
+        total = 0.0
+        values: list[tuple[float, float]] = []
+        t = start
+        while t < end:
+            values.append((t, total))
+            total += rate_at(t) * step_s
+            t += step_s
+        lines = self._families.setdefault(name, [])
+        label_text = _format_labels(labels)
+        lines.extend(f"{name}{label_text} {_format_value(v)} {ts:.3f}" for ts, v in values)
+
+    def render(self) -> str:
+        """The OpenMetrics text (families as gauges, so any name is accepted)."""
+        out: list[str] = []
+        for name, lines in self._families.items():
+            out.append(f"# TYPE {name} gauge")
+            out.extend(lines)
+        out.append("# EOF")
+        return "\n".join(out) + "\n"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def require_binaries() -> None:
+    """Raise RuntimeError naming what to install when prometheus or promtool is missing."""
+    missing = [b for b in ("prometheus", "promtool") if shutil.which(b) is None]
+    if missing:
+        raise RuntimeError(f"{', '.join(missing)} not found: apt-get install prometheus (make test does)")
+
+
+def backfill(data: OpenMetrics | Iterable[OpenMetrics], tsdb_dir: Path) -> None:
+    """Write blocks for the series into `tsdb_dir` with promtool."""
+    require_binaries()
+    tsdb_dir.mkdir(parents=True, exist_ok=True)
+    parts = [data] if isinstance(data, OpenMetrics) else list(data)
+    source = tsdb_dir.parent / f"{tsdb_dir.name}.om"
+    source.write_text("".join(p.render().removesuffix("# EOF\n") for p in parts) + "# EOF\n")
+    # Without --max-block-duration promtool re-reads the input once per 2 h block: minutes for 30 days.
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=720h",
+                    str(source), str(tsdb_dir)], check=True, capture_output=True, timeout=300)
+
+
+class PrometheusProcess:
+    """A `prometheus` serving a TSDB directory on 127.0.0.1, scraping nothing."""
+
+    def __init__(self, tsdb_dir: Path, port: int | None = None) -> None:
+        self.tsdb_dir = tsdb_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.log_path = tsdb_dir.parent / f"{tsdb_dir.name}.log"
+
+    def start(self, timeout_s: float = 30.0) -> PrometheusProcess:
+        """Start and wait until /-/ready answers; RuntimeError with the log tail otherwise."""
+        require_binaries()
+        config = self.tsdb_dir.parent / f"{self.tsdb_dir.name}.yml"
+        config.write_text("global:\n  scrape_interval: 1h\n")
+        log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.tsdb_dir}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=10y",
+             "--query.lookback-delta=5m", "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"prometheus did not become ready: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL)."""
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def http_requests(self, handler: str) -> float:
+        """How many requests Prometheus has served on `handler` (from its own /metrics)."""
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as answer:  # noqa: S310
+            text = answer.read().decode()
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith("prometheus_http_requests_total{") and f'handler="{handler}"' in line:
+                total += float(line.rsplit(" ", 1)[1])
+        return total

@@ -1,0 +1,239 @@
+"""Kind `prometheus`: one PromQL query judged against a threshold."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from analyzer.check import Check, EvalContext
+from analyzer.comparison import Condition, ConditionField
+from analyzer.errors import CheckMisconfigured
+from analyzer.models import SEVERITY, Outcome, Verdict, format_number
+from analyzer.params import Duration, parse_duration
+from analyzer.reducers import Reducer, ReducerField
+from analyzer.sources import QueryResult, Series
+from analyzer.templates import PromQLTemplate
+
+# Prometheus refuses range queries of more than 11,000 points per series.
+_MAX_RANGE_POINTS = 11000
+# Series listed in `details`; the count is always given in full.
+_MAX_SERIES_IN_DETAILS = 50
+_GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+
+
+class PrometheusCheck(Check):
+    """Run one PromQL query (instant, or range reduced over time) and compare its value to `pass_if`."""
+
+    kind: Literal["prometheus"] = "prometheus"
+    source: str = Field(default="default", description="name of a Prometheus source in `sources`")
+    query: str = Field(min_length=1, description="PromQL template; {{ param }} placeholders")
+    pass_if: ConditionField = Field(description="condition the value must meet, e.g. '< 0.01'")
+    fail_if: ConditionField | None = Field(
+        default=None, description="with it, a value meeting neither condition is inconclusive")
+    range: Duration | None = Field(default=None, description="run a range query over this window, e.g. 10m")
+    step: Duration | None = Field(default=None, description="range query resolution (default: range / 60)")
+    over_time: ReducerField | None = Field(
+        default=None, description="how a range reduces each series over time (default avg)")
+    min_samples: int = Field(default=1, ge=1, description="finite samples a range series needs to be judged")
+    reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
+    each: bool = Field(default=False, description="judge every series; all must pass")
+
+    _query: PromQLTemplate = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> PrometheusCheck:
+        try:
+            self._query = PromQLTemplate(self.query, self.params)
+        except ValueError as exc:
+            raise ValueError(f"query: {exc}") from None
+        if self.reduce is not None and self.each:
+            raise ValueError("set either reduce (one value from all series) or each: true (judge every series)")
+        if self.reduce is not None and self.reduce.name == "last":
+            raise ValueError("reduce: last has no meaning across series; use avg, max, min, sum or quantile(q)")
+        if self.range is None:
+            for name in ("step", "over_time"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} only applies to range queries; set range too")
+            if self.min_samples != 1:
+                raise ValueError("min_samples only applies to range queries; set range too")
+        else:
+            range_s, step_s = parse_duration(self.range), self._step_s()
+            if step_s > range_s:
+                raise ValueError(f"step {self.step} is longer than range {self.range}")
+            if range_s / step_s > _MAX_RANGE_POINTS:
+                raise ValueError(f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} "
+                                 "points; raise step")
+        if self.reduce is None and not self.each and _groups_at_top_level(self.query):
+            raise ValueError("query: it aggregates by/without at the top level, so it returns one series per "
+                             "group; set reduce (e.g. max) or each: true")
+        return self
+
+    def source_names(self) -> frozenset[str]:
+        """The one source the query runs against."""
+        return frozenset({self.source})
+
+    def _step_s(self) -> float:
+        if self.step is not None:
+            return parse_duration(self.step)
+        assert self.range is not None
+        return max(parse_duration(self.range) / 60, 1.0)
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Query, reduce to one value (or one per series with `each`), and judge it."""
+        promql = self._query.render(ctx.args)
+        source = ctx.prometheus(self.source)
+        if self.range is None:
+            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s())
+        else:
+            end = ctx.evaluation_time
+            start = end - timedelta(seconds=parse_duration(self.range))
+            result = await source.query_range(promql, start, end, self._step_s(), ctx.timeout_s())
+        points = [(series, *self._series_value(series)) for series in result.series]
+        details = self._details(result, points)
+        if not points:
+            return self.no_data_verdict("the query returned no series", details=details,
+                                        threshold=self.pass_if.threshold)
+        if self.each:
+            return self._judge_each(points, details)
+        if len(points) > 1 and self.reduce is None:
+            shown = ", ".join(series.describe() for series, _, _ in points[:3])
+            raise CheckMisconfigured(f"the query returned {len(points)} series ({shown}, ...); set reduce or "
+                                     "each: true in the check, or aggregate in PromQL")
+        values = [value for _, value, _ in points]
+        unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
+        if unjudgeable:
+            series, value, samples = unjudgeable[0]
+            return self.no_data_verdict(_no_value_reason(series, value, samples, len(points), self.min_samples),
+                                        details=details, threshold=self.pass_if.threshold)
+        value = values[0] if self.reduce is None else self.reduce.apply(values)
+        subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
+        outcome = self._judge(value)
+        return Verdict(outcome=outcome, reason=self._reason(outcome, subject, value), value=value,
+                       threshold=self.pass_if.threshold, details=details)
+
+    def _series_value(self, series: Series) -> tuple[float, int]:
+        """One value per series, and how many finite samples it came from."""
+        if self.range is None:
+            value = series.samples[-1][1] if series.samples else math.nan
+            return value, int(math.isfinite(value))
+        finite = [value for _, value in series.samples if math.isfinite(value)]
+        if len(finite) < self.min_samples:
+            return math.nan, len(finite)
+        reducer = self.over_time or Reducer("avg")
+        if reducer.name == "last":
+            last = series.samples[-1][1]
+            return last, len(finite)
+        return reducer.apply(finite), len(finite)
+
+    def _judge(self, value: float) -> Outcome:
+        if self.fail_if is not None and self.fail_if.matches(value):
+            return Outcome.FAIL
+        if self.pass_if.matches(value):
+            return Outcome.PASS
+        return Outcome.INCONCLUSIVE if self.fail_if is not None else Outcome.FAIL
+
+    def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
+        shown = format_number(value)
+        if outcome is Outcome.PASS:
+            return f"{subject} {shown} meets pass_if {self.pass_if}"
+        if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
+            return f"{subject} {shown} meets fail_if {self.fail_if}"
+        if outcome is Outcome.FAIL:
+            return f"{subject} {shown} does not meet pass_if {self.pass_if}"
+        return f"{subject} {shown} meets neither pass_if {self.pass_if} nor fail_if {self.fail_if}"
+
+    def _judge_each(self, points: list[tuple[Series, float, int]], details: dict[str, Any]) -> Verdict:
+        judged: list[tuple[Outcome, Series, float]] = []
+        for series, value, samples in points:
+            if math.isfinite(value):
+                judged.append((self._judge(value), series, value))
+            else:
+                nodata = self.no_data_verdict(_no_value_reason(series, value, samples, 1, self.min_samples))
+                judged.append((nodata.outcome, series, value))
+        worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
+        worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)
+        candidates = [(series, value) for outcome, series, value in judged if outcome is worst_outcome]
+        series, value = _most_extreme(candidates, self.pass_if)
+        for entry, (outcome, _, _) in zip(details["series"], judged, strict=False):
+            entry["verdict"] = outcome.value
+        count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
+        if not math.isfinite(value):
+            reason = (f"{count} of {len(judged)} series have no value to judge, e.g. {series.describe()} "
+                      f"(no_data policy: {self.no_data.value})")
+        elif worst_outcome is Outcome.PASS:
+            reason = f"all {len(judged)} series meet pass_if {self.pass_if}; closest {series.describe()} " \
+                     f"at {format_number(value)}"
+        else:
+            reason = (f"{count} of {len(judged)} series are {worst_outcome.value}: "
+                      + self._reason(worst_outcome, series.describe(), value))
+        return Verdict(outcome=worst_outcome, reason=reason, value=value if math.isfinite(value) else None,
+                       threshold=self.pass_if.threshold, details=details)
+
+    def _details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "queries": [result.query],
+            "result_type": result.result_type,
+            "series_count": len(points),
+            "series": [{"labels": series.labels, "value": _json_number(value), "samples": samples}
+                       for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]],
+            "pass_if": str(self.pass_if),
+        }
+        if self.fail_if is not None:
+            details["fail_if"] = str(self.fail_if)
+        if self.range is not None:
+            details["range"] = {"window": self.range, "step_s": self._step_s(),
+                                "over_time": str(self.over_time or Reducer("avg"))}
+        if self.reduce is not None:
+            details["reduce"] = str(self.reduce)
+        return details
+
+
+def _json_number(value: float) -> float | str:
+    """A value for JSON: finite numbers as they are, the rest as Prometheus writes them."""
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+
+
+def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:
+    where = f"series {series.describe()}" if total > 1 or series.labels else "the query"
+    if math.isnan(value) and samples < min_samples:
+        return f"{where} has {samples} finite samples, fewer than min_samples {min_samples}"
+    return f"{where} returned {format_number(value)}, which cannot be judged (no traffic?)"
+
+
+def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) -> tuple[Series, float]:
+    """The candidate nearest to failing: the largest for an upper bound, the smallest for a lower one."""
+    if condition.kind_of_bound == "upper":
+        return max(candidates, key=lambda c: c[1] if math.isfinite(c[1]) else -math.inf)
+    if condition.kind_of_bound == "lower":
+        return min(candidates, key=lambda c: c[1] if math.isfinite(c[1]) else math.inf)
+    return candidates[0]
+
+
+def _groups_at_top_level(query: str) -> bool:
+    """True when `by (...)` / `without (...)` stands outside every parenthesis (one series per group)."""
+    depth = 0
+    stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*', '""', query)
+    for index, char in enumerate(stripped):
+        if char == "(":
+            if depth == 0 and _GROUPING_RE.match(stripped, _word_start(stripped, index)):
+                return True
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+    return False
+
+
+def _word_start(text: str, paren: int) -> int:
+    """Index where the word before `(` at `paren` starts (skipping spaces)."""
+    index = paren
+    while index > 0 and text[index - 1].isspace():
+        index -= 1
+    while index > 0 and (text[index - 1].isalnum() or text[index - 1] == "_"):
+        index -= 1
+    return index

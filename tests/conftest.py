@@ -1,0 +1,47 @@
+"""Shared fixtures: one real Prometheus per test session, backfilled from tests/integration/data_*.py."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from analyzer.testing import OpenMetrics, PrometheusProcess, backfill
+
+DATA_MODULES_DIR = Path(__file__).parent / "integration"
+
+
+@dataclass(frozen=True)
+class LivePrometheus:
+    """The session's Prometheus: its URL, the anchor time the data is laid out around, the process."""
+
+    url: str
+    anchor: float
+    process: PrometheusProcess
+
+
+def build_dataset(anchor: float) -> OpenMetrics:
+    """Every data module's series: each `tests/integration/data_*.py` has `build(om, anchor)`."""
+    om = OpenMetrics()
+    for path in sorted(DATA_MODULES_DIR.glob("data_*.py")):
+        module = importlib.import_module(f"tests.integration.{path.stem}")
+        module.build(om, anchor)
+    return om
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
+    """A real Prometheus on 127.0.0.1 serving the backfilled test data (started once per session)."""
+    anchor = math.floor(time.time() / 60) * 60
+    tsdb = tmp_path_factory.mktemp("prometheus") / "tsdb"
+    backfill(build_dataset(anchor), tsdb)
+    process = PrometheusProcess(tsdb).start()
+    try:
+        yield LivePrometheus(process.url, anchor, process)
+    finally:
+        process.stop()

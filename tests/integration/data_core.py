@@ -1,0 +1,31 @@
+"""Series for the core `prometheus` kind tests, laid out around the anchor time (unix seconds).
+
+checkout service, rollouts_pod_template_hash:
+- healthy1: 10 req/s, 0.01 of them 5xx per second -> error ratio 0.01 / 10 = 0.001
+- broken1:  10 req/s, 1 5xx per second            -> error ratio 0.1
+- idle1:    counters present, never increasing      -> 0 / 0 = NaN
+queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
+latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
+"""
+
+from __future__ import annotations
+
+from analyzer.testing import OpenMetrics
+
+START_S = 3 * 3600
+END_S = 2 * 3600
+STEP_CHANGE_S = 30 * 60
+
+
+def build(om: OpenMetrics, anchor: float) -> None:
+    """Add the core series."""
+    start, end = anchor - START_S, anchor + END_S
+    for pod_hash, ok_rate, error_rate in (("healthy1", 9.99, 0.01), ("broken1", 9.0, 1.0), ("idle1", 0.0, 0.0)):
+        for code, rate in (("200", ok_rate), ("500", error_rate)):
+            om.add_counter_rate("http_requests_total",
+                                {"service": "checkout", "rollouts_pod_template_hash": pod_hash, "code": code},
+                                lambda t, r=rate: r, start, end)
+    for pod, depth in (("a", 3.0), ("b", 7.0)):
+        om.add("queue_depth", {"service": "checkout", "pod": pod}, lambda t, d=depth: d, start, end)
+    om.add("latency_p99_seconds", {"service": "checkout"},
+           lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end)
