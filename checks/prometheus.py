@@ -168,7 +168,8 @@ class PrometheusCheck(Check):
             reason = f"all {len(judged)} series meet pass_if {self.pass_if}; closest {series.describe()} " \
                      f"at {format_number(value)}"
         else:
-            reason = (f"{count} of {len(judged)} series are {worst_outcome.value}: "
+            verb = "fail" if worst_outcome is Outcome.FAIL else "are inconclusive"
+            reason = (f"{count} of {len(judged)} series {verb}; worst "
                       + self._reason(worst_outcome, series.describe(), value))
         return Verdict(outcome=worst_outcome, reason=reason, value=value if math.isfinite(value) else None,
                        threshold=self.pass_if.threshold, details=details)
@@ -201,7 +202,7 @@ def _json_number(value: float) -> float | str:
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:
     where = f"series {series.describe()}" if total > 1 or series.labels else "the query"
-    if math.isnan(value) and samples < min_samples:
+    if math.isnan(value) and samples < min_samples and min_samples > 1:
         return f"{where} has {samples} finite samples, fewer than min_samples {min_samples}"
     return f"{where} returned {format_number(value)}, which cannot be judged (no traffic?)"
 

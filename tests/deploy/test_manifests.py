@@ -1,0 +1,112 @@
+"""Every manifest under deploy/ is valid offline: core objects against the Kubernetes schemas,
+Argo Rollouts objects against their CRDs, catalogs through the analyzer's own loader."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from analyzer.catalog import build_catalog, load_catalog
+from analyzer.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+VENDORED_CRDS = Path(__file__).parent / "argo-rollouts-crds"
+SHARED_CRDS = ROOT.parent / "shared" / "schemas" / "argo-rollouts"
+K8S_VERSION = "1.30.0"
+# CRDs of other projects that we reference but have no schema for offline.
+FOREIGN_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("pyrra.dev/v1alpha1", "ServiceLevelObjective"),
+                 ("sloth.slok.dev/v1", "PrometheusServiceLevel"), ("openslo/v1", "SLO"), ("openslo/v1", "SLI")}
+
+
+def _documents() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(DEPLOY.rglob("*.y*ml")):
+        if path.suffix not in (".yaml", ".yml") or "kustomization" in path.name:
+            continue
+        for index, doc in enumerate(yaml.safe_load_all(path.read_text())):
+            if isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc:
+                found.append((f"{path.relative_to(ROOT)}#{index}", doc))
+    return found
+
+
+DOCUMENTS = _documents()
+ARGO = [(where, doc) for where, doc in DOCUMENTS if doc["apiVersion"].startswith("argoproj.io/")]
+CORE = [(where, doc) for where, doc in DOCUMENTS if not doc["apiVersion"].startswith("argoproj.io/")
+        and (doc["apiVersion"], doc["kind"]) not in FOREIGN_KINDS]
+
+
+@cache
+def _crd_schema(kind: str) -> dict[str, Any]:
+    for path in VENDORED_CRDS.glob("*.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        if crd["spec"]["names"]["kind"] == kind:
+            return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    raise LookupError(f"no Argo Rollouts CRD for kind {kind}")
+
+
+class TestVendoredSchemas:
+    """The CRD copies under tests/ are the ones in shared/ whenever shared/ is beside the repo."""
+
+    @pytest.mark.skipif(not SHARED_CRDS.is_dir(), reason="no shared/ beside this clone")
+    def test_copies_match_shared(self):
+        for path in SHARED_CRDS.glob("*.yaml"):
+            assert (VENDORED_CRDS / path.name).read_text() == path.read_text(), path.name
+
+
+class TestArgoObjects:
+    """Argo Rollouts objects under deploy/ validate against the CRD schemas."""
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_valid_against_crd(self, where, doc):
+        jsonschema.validate(doc, _crd_schema(doc["kind"]))
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_web_metrics_use_the_recommended_conditions(self, where, doc):
+        for metric in doc.get("spec", {}).get("metrics", []):
+            web = metric.get("provider", {}).get("web")
+            if not web or "/api/v1/checks/" not in web.get("url", ""):
+                continue
+            assert web.get("jsonPath") == "{$.verdict}", metric["name"]
+            assert metric.get("successCondition") == 'result == "pass"', metric["name"]
+            assert metric.get("failureCondition") == 'result == "fail"', metric["name"]
+
+
+class TestCoreObjects:
+    """Core Kubernetes objects under deploy/ validate against the Kubernetes schemas (strict)."""
+
+    @pytest.mark.parametrize(("where", "doc"), CORE, ids=[w for w, _ in CORE])
+    def test_valid(self, where, doc):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+class TestCatalogs:
+    """Catalogs shipped under deploy/ load without errors."""
+
+    @pytest.mark.parametrize("path", sorted(DEPLOY.rglob("catalog*.yaml")), ids=str)
+    def test_catalog_file_loads(self, path):
+        assert load_catalog(path, Registry.default()).checks
+
+    @pytest.mark.parametrize(("where", "doc"), [(w, d) for w, d in CORE if d["kind"] == "ConfigMap"
+                                                and "catalog" in d["metadata"]["name"]], ids=str)
+    def test_catalog_configmaps_load(self, where, doc):
+        documents = [(f"{where}:{key}", yaml.safe_load(text)) for key, text in doc["data"].items()
+                     if key.endswith((".yaml", ".yml"))]
+        assert build_catalog(documents, Registry.default()).checks
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+class TestKustomize:
+    """Every kustomization under deploy/ builds."""
+
+    @pytest.mark.parametrize("path", sorted(p.parent for p in DEPLOY.rglob("kustomization.yaml")), ids=str)
+    def test_builds(self, path):
+        subprocess.run(["kubectl", "kustomize", str(path)], check=True, capture_output=True, timeout=60)
