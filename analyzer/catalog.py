@@ -128,17 +128,21 @@ def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, vers
             if source_name in source_origins:
                 problems.append(f"{origin}: source {source_name!r} is also defined in {source_origins[source_name]}")
                 continue
+            if isinstance(raw_source, dict):
+                # Prometheus is the one source type so far; naming it is optional.
+                raw_source = {"type": "prometheus", **raw_source}
             try:
                 sources[source_name] = _SOURCE_ADAPTER.validate_python(raw_source)
                 source_origins[source_name] = origin
             except ValidationError as exc:
-                problems.extend(f"{origin}: source {source_name!r}: {_format_error(err)}" for err in exc.errors())
+                problems.extend(f"{origin}: source {source_name!r}: {_format_error(err, tag='type')}"
+                                for err in exc.errors())
         for index, raw_check in enumerate(document.checks):
             label = _check_label(raw_check, index)
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
-                problems.extend(f"{origin}: {label}: {_format_error(err, strip_tag=True)}" for err in exc.errors())
+                problems.extend(f"{origin}: {label}: {_format_error(err, tag='kind')}" for err in exc.errors())
                 continue
             if check.name in checks:
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {origins[check.name]}")
@@ -163,16 +167,17 @@ def _check_label(raw: Any, index: int) -> str:
     return f"check {name!r} (checks[{index}])" if isinstance(name, str) else f"checks[{index}]"
 
 
-def _format_error(error: Mapping[str, Any], strip_tag: bool = False) -> str:
+def _format_error(error: Mapping[str, Any], tag: str | None = None) -> str:
+    """One pydantic error as `field.path: message`; `tag` names the discriminator of a union."""
     location = list(error.get("loc", ()))
-    if strip_tag and location and isinstance(location[0], str) and error.get("type") != "union_tag_invalid":
-        location = location[1:]  # the discriminated union puts the kind tag first
+    if tag and location and isinstance(location[0], str) and error.get("type") != "union_tag_invalid":
+        location = location[1:]  # the discriminated union puts the tag value first
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
     if error.get("type") == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        message = f"unknown kind {error.get('input', {}).get('kind')!r} (known kinds: {expected})"
+        message = f"unknown {tag} {error.get('input', {}).get(tag)!r} (known: {expected})"
     if error.get("type") == "union_tag_not_found":
-        message = "missing `kind`"
+        message = f"missing `{tag}`"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message

@@ -4,6 +4,7 @@ checkout service, rollouts_pod_template_hash:
 - healthy1: 10 req/s, 0.01 of them 5xx per second -> error ratio 0.01 / 10 = 0.001
 - broken1:  10 req/s, 1 5xx per second            -> error ratio 0.1
 - idle1:    counters present, never increasing      -> 0 / 0 = NaN
+- INJECTION (a hash that looks like PromQL): 5 5xx per second, so a literal match fails loudly
 queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
 latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
 """
@@ -15,6 +16,7 @@ from analyzer.testing import OpenMetrics
 START_S = 3 * 3600
 END_S = 2 * 3600
 STEP_CHANGE_S = 30 * 60
+INJECTION = 'x"}[5m])) or vector(0) #'
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -25,6 +27,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
             om.add_counter_rate("http_requests_total",
                                 {"service": "checkout", "rollouts_pod_template_hash": pod_hash, "code": code},
                                 lambda t, r=rate: r, start, end)
+    om.add_counter_rate("http_requests_total", {"service": "checkout", "rollouts_pod_template_hash": INJECTION,
+                                                "code": "500"}, lambda t: 5.0, start, end)
     for pod, depth in (("a", 3.0), ("b", 7.0)):
         om.add("queue_depth", {"service": "checkout", "pod": pod}, lambda t, d=depth: d, start, end)
     om.add("latency_p99_seconds", {"service": "checkout"},

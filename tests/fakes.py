@@ -1,0 +1,47 @@
+"""A fake Prometheus for failure modes a real one cannot produce on demand (slow, 5xx, garbage)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+
+
+@asynccontextmanager
+async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
+    """Serve /api/v1/query and /api/v1/query_range on 127.0.0.1 misbehaving as told; yields the base URL.
+
+    behaviour: `hang` (never answers), `500`, `garbage` (200, not JSON), `shape` (200, JSON without data),
+    `string` (a string result).
+    """
+    release = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if behaviour == "hang":
+            await release.wait()
+        if behaviour == "500":
+            return web.Response(status=500, text="internal server error")
+        if behaviour == "garbage":
+            return web.Response(status=200, text="<html>not prometheus</html>")
+        if behaviour == "shape":
+            return web.json_response({"status": "success"})
+        if behaviour == "string":
+            return web.json_response({"status": "success", "data": {"resultType": "string",
+                                                                    "result": [1.0, "hello"]}})
+        raise AssertionError(behaviour)
+
+    app = web.Application()
+    app.router.add_route("*", "/api/v1/query", handler)
+    app.router.add_route("*", "/api/v1/query_range", handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        release.set()
+        await runner.cleanup()

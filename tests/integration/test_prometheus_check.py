@@ -1,0 +1,263 @@
+"""The `prometheus` kind through the HTTP API against a real, backfilled Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.errors import ConfigError
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.sources.prometheus import PrometheusSource
+from analyzer.testing import free_port
+from analyzer.web import METRICS, create_app
+from tests.fakes import fake_prometheus
+from tests.integration.data_core import INJECTION
+
+ERROR_RATIO = (
+    'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
+    ' / sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+)
+CANARY = {"canary_hash": {"type": "label_value", "required": True}}
+
+
+def catalog_for(url, *checks, **source):
+    return build_catalog([("test.yaml", {"sources": {"default": {"url": url, **source}}, "checks": list(checks)})],
+                         Registry.default())
+
+
+@pytest.fixture
+def client_for(aiohttp_client):
+    async def make(url, *checks, settings=None, **source):
+        app = create_app(settings or Settings(), catalog_for(url, *checks, **source), Registry.default())
+        return await aiohttp_client(app)
+    return make
+
+
+async def run(client, name, **params):
+    answer = await client.get(f"/api/v1/checks/{name}/run", params=params)
+    return answer.status, await answer.json()
+
+
+class TestVerdicts:
+    """The four verdicts come from what Prometheus holds, each with its value, threshold and reason."""
+
+    check = {"name": "error-rate", "kind": "prometheus", "params": CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"}
+
+    async def test_pass(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass")
+        assert body["value"] == pytest.approx(0.001)
+        assert body["threshold"] == 0.01
+        assert body["reason"] == "value 0.001 meets pass_if < 0.01"
+        assert body["args"] == {"canary_hash": "healthy1"}
+
+    async def test_fail(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["value"] == pytest.approx(0.1)
+        assert body["reason"] == "value 0.1 does not meet pass_if < 0.01"
+
+    async def test_no_series_is_inconclusive(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "error-rate", canary_hash="nosuchhash")
+        assert (status, body["verdict"]) == (200, "inconclusive")
+        assert body["value"] is None
+        assert "returned no series" in body["reason"]
+
+    async def test_nan_is_inconclusive(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "error-rate", canary_hash="idle1", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive")
+        assert "NaN" in body["reason"]
+        assert body["details"]["series"][0]["value"] == "NaN"
+
+    @pytest.mark.parametrize(("policy", "status", "verdict"), [("fail", 200, "fail"), ("error", 503, "error"),
+                                                                ("pass", 200, "pass")])
+    async def test_no_data_policy(self, prometheus, client_for, policy, status, verdict):
+        client = await client_for(prometheus.url, {**self.check, "no_data": policy})
+        got_status, body = await run(client, "error-rate", canary_hash="idle1")
+        assert (got_status, body["verdict"]) == (status, verdict)
+        assert f"no_data policy: {policy}" in body["reason"]
+
+    async def test_fail_if_band_gives_inconclusive(self, prometheus, client_for):
+        check = {**self.check, "pass_if": "< 0.0005", "fail_if": ">= 0.05"}
+        client = await client_for(prometheus.url, check)
+        _, body = await run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor)
+        assert body["verdict"] == "inconclusive"
+        assert body["reason"] == "value 0.001 meets neither pass_if < 0.0005 nor fail_if >= 0.05"
+        _, body = await run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor)
+        assert (body["verdict"], body["reason"]) == ("fail", "value 0.1 meets fail_if >= 0.05")
+
+    async def test_explain_shows_the_rendered_query(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        _, body = await run(client, "error-rate", canary_hash="healthy1", explain="true")
+        assert body["details"]["queries"] == [ERROR_RATIO.replace("{{ canary_hash }}", "healthy1")]
+        _, compact = await run(client, "error-rate", canary_hash="healthy1")
+        assert "details" not in compact
+
+
+class TestInjection:
+    """A label_value arg is a literal label value, whatever it contains."""
+
+    check = {"name": "errors", "kind": "prometheus", "params": {"h": {"type": "label_value", "required": True}},
+             "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ h }}",code="500"}[5m]))',
+             "pass_if": "< 0.01"}
+
+    async def test_injected_promql_is_matched_literally(self, prometheus, client_for):
+        # Unescaped, this value would close the selector and append `or vector(0)`: a pass.
+        client = await client_for(prometheus.url, self.check)
+        _, body = await run(client, "errors", h=INJECTION, at=prometheus.anchor)
+        assert body["verdict"] == "fail"
+        assert body["value"] == pytest.approx(5.0)
+
+    @pytest.mark.parametrize("value", ['x"} or vector(1) #', 'x"}) or vector(0) or sum(x{a="', "x\\", ".*"])
+    async def test_other_injections_select_nothing(self, prometheus, client_for, value):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "errors", h=value)
+        assert (status, body["verdict"]) == (200, "inconclusive")
+        assert "no series" in body["reason"]
+
+
+class TestSeries:
+    """Several series need an explicit reduction or `each`; the rule is enforced at load when visible."""
+
+    base = {"kind": "prometheus", "query": 'queue_depth{service="checkout"}', "pass_if": "< 5"}
+
+    async def test_unreduced_multi_series_is_an_error(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.base, "name": "q"})
+        status, body = await run(client, "q")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured")
+        assert "returned 2 series" in body["reason"]
+
+    def test_top_level_grouping_is_rejected_at_load(self, prometheus):
+        with pytest.raises(ConfigError, match="set reduce"):
+            catalog_for(prometheus.url, {**self.base, "name": "q", "query": "sum by (pod) (queue_depth)"})
+
+    @pytest.mark.parametrize(("reduce", "verdict", "value"), [("max", "fail", 7), ("min", "pass", 3),
+                                                              ("avg", "fail", 5), ("sum", "fail", 10)])
+    async def test_reduce(self, prometheus, client_for, reduce, verdict, value):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "reduce": reduce})
+        _, body = await run(client, "q")
+        assert (body["verdict"], body["value"]) == (verdict, value)
+
+    async def test_each_reports_the_failing_series(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True})
+        _, body = await run(client, "q", explain="1")
+        assert (body["verdict"], body["value"]) == ("fail", 7)
+        assert 'pod="b"' in body["reason"]
+        assert sorted(s["verdict"] for s in body["details"]["series"]) == ["fail", "pass"]
+
+    async def test_each_passes_when_all_pass(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, "pass_if": "< 10"})
+        _, body = await run(client, "q")
+        assert (body["verdict"], body["value"]) == ("pass", 7)
+
+
+class TestRangeAndBacktesting:
+    """Range queries reduce over time, and `at=` evaluates as of a past moment."""
+
+    check = {"name": "p99", "kind": "prometheus", "query": 'latency_p99_seconds{service="checkout"}',
+             "pass_if": "< 0.5", "range": "10m", "step": "1m", "over_time": "max"}
+
+    async def test_backtest_before_and_after_the_regression(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        _, before = await run(client, "p99", at=prometheus.anchor - 3600)
+        _, after = await run(client, "p99", at=prometheus.anchor)
+        assert (before["verdict"], before["value"]) == ("pass", 0.2)
+        assert (after["verdict"], after["value"]) == ("fail", 0.9)
+        assert before["evaluated_at"].startswith("20") and before["evaluated_at"].endswith("Z")
+
+    async def test_window_straddling_the_change_averages(self, prometheus, client_for):
+        # at = change + 5m with range 10m, step 1m: samples at -10m..0 -> 5 at 0.2, 6 at 0.9 (inclusive ends).
+        client = await client_for(prometheus.url, {**self.check, "over_time": "avg"})
+        _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
+        assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
+
+    async def test_rfc3339_at(self, prometheus, client_for):
+        from datetime import UTC, datetime
+        client = await client_for(prometheus.url, self.check)
+        at = datetime.fromtimestamp(prometheus.anchor - 3600, UTC).isoformat().replace("+00:00", "Z")
+        _, body = await run(client, "p99", at=at)
+        assert body["verdict"] == "pass"
+
+    async def test_min_samples(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.check, "min_samples": 100})
+        _, body = await run(client, "p99", at=prometheus.anchor)
+        assert body["verdict"] == "inconclusive"
+        assert "fewer than min_samples 100" in body["reason"]
+
+
+class TestSourceFailures:
+    """When no measurement can be taken the verdict is error with a 5xx that says why."""
+
+    check = {"name": "up", "kind": "prometheus", "query": "vector(1)", "pass_if": "> 0"}
+
+    async def test_unreachable_is_503_without_waiting_for_the_deadline(self, client_for):
+        client = await client_for(f"http://127.0.0.1:{free_port()}", self.check)
+        status, body = await run(client, "up")
+        assert (status, body["verdict"], body["error"]) == (503, "error", "source_unavailable")
+        assert "unreachable" in body["reason"]
+
+    async def test_slower_than_the_deadline_is_504(self, client_for):
+        async with fake_prometheus("hang") as url:
+            client = await client_for(url, {**self.check, "deadline_s": 0.5})
+            status, body = await run(client, "up")
+        assert (status, body["verdict"]) == (504, "error")
+        assert body["error"] in ("deadline_exceeded", "source_timeout")
+
+    @pytest.mark.parametrize(("behaviour", "status", "code"), [("500", 503, "source_unavailable"),
+                                                                ("garbage", 502, "source_rejected"),
+                                                                ("shape", 502, "source_rejected"),
+                                                                ("string", 502, "source_rejected")])
+    async def test_bad_answers(self, client_for, behaviour, status, code):
+        async with fake_prometheus(behaviour) as url:
+            client = await client_for(url, self.check)
+            got_status, body = await run(client, "up")
+        assert (got_status, body["verdict"], body["error"]) == (status, "error", code)
+
+    async def test_query_rejected_by_prometheus_is_502_with_its_message(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.check, "query": "vector(1) + on(x) group_left y{"})
+        status, body = await run(client, "up")
+        assert (status, body["error"]) == (502, "source_rejected")
+        assert "bad_data" in body["reason"]
+
+
+class TestCoalescing:
+    """Concurrent identical evaluations send one query to Prometheus."""
+
+    async def test_one_query_for_many_identical_requests(self, prometheus, client_for, monkeypatch):
+        gate = threading.Event()
+        original = PrometheusSource._blocking
+
+        def gated(self, call, timeout):
+            assert gate.wait(10), "the test never opened the gate"
+            return original(self, call, timeout)
+
+        monkeypatch.setattr(PrometheusSource, "_blocking", gated)
+        client = await client_for(prometheus.url, TestVerdicts.check)
+        before = prometheus.process.http_requests("/api/v1/query")
+        requests = [asyncio.ensure_future(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor))
+                    for _ in range(20)]
+        coalesced = client.app[METRICS].coalesced.labels("error-rate")
+        for _ in range(500):
+            if coalesced._value.get() >= 19:
+                break
+            await asyncio.sleep(0.01)
+        gate.set()
+        answers = await asyncio.gather(*requests)
+        assert {body["verdict"] for _, body in answers} == {"pass"}
+        assert coalesced._value.get() == 19
+        assert prometheus.process.http_requests("/api/v1/query") - before == 1
+
+    async def test_different_args_are_not_coalesced(self, prometheus, client_for):
+        client = await client_for(prometheus.url, TestVerdicts.check)
+        before = prometheus.process.http_requests("/api/v1/query")
+        await asyncio.gather(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor),
+                             run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor))
+        assert prometheus.process.http_requests("/api/v1/query") - before == 2

@@ -1,0 +1,114 @@
+import pytest
+
+from analyzer.catalog import build_catalog, load_catalog
+from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.registry import Registry
+
+SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+CHECK = {"name": "error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"}
+
+
+def problems_of(documents):
+    with pytest.raises(ConfigError) as caught:
+        build_catalog(documents, Registry.default())
+    return caught.value.problems
+
+
+class TestLoadFiles:
+    """A catalog is a YAML file or a directory of them; hidden entries (ConfigMap internals) are skipped."""
+
+    def test_directory_merges_files(self, tmp_path):
+        (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
+        (tmp_path / "b.yml").write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n")
+        (tmp_path / "..data").mkdir()
+        (tmp_path / "..data" / "c.yaml").write_text("not: [valid")
+        (tmp_path / "notes.txt").write_text("ignored")
+        catalog = load_catalog(tmp_path, Registry.default())
+        assert list(catalog.checks) == ["x"]
+        assert set(catalog.sources) == {"default"}
+
+    def test_version_follows_content(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("sources: {default: {url: 'http://127.0.0.1:9'}}\ncheckS: []\n".replace("checkS", "checks"))
+        first = load_catalog(path, Registry.default()).version
+        path.write_text(path.read_text() + "\n# a comment\n")
+        assert load_catalog(path, Registry.default()).version != first
+
+    def test_duplicate_yaml_keys_are_an_error(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0', pass_if: '< 0'}\n")
+        with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
+            load_catalog(path, Registry.default())
+
+    def test_invalid_yaml_names_the_file(self, tmp_path):
+        path = tmp_path / "broken.yaml"
+        path.write_text("checks: [")
+        with pytest.raises(ConfigError, match="broken.yaml: invalid YAML"):
+            load_catalog(path, Registry.default())
+
+    def test_missing_path(self, tmp_path):
+        with pytest.raises(ConfigError, match="does not exist"):
+            load_catalog(tmp_path / "nope.yaml", Registry.default())
+
+    def test_empty_directory(self, tmp_path):
+        with pytest.raises(ConfigError, match="no \\*.yaml"):
+            load_catalog(tmp_path, Registry.default())
+
+
+class TestProblems:
+    """Every problem is reported at once and names the file, the check and the field."""
+
+    def test_field_error_names_file_check_and_field(self):
+        problems = problems_of([("cat.yaml", {"sources": SOURCES, "checks": [{**CHECK, "pass_if": "<< 1"}]})])
+        assert problems == [f"cat.yaml: check 'error-rate' (checks[0]): pass_if: {problems[0].split('pass_if: ')[1]}"]
+        assert "'<< 1' is not a condition" in problems[0]
+
+    def test_all_problems_at_once(self):
+        problems = problems_of([("cat.yaml", {"sources": SOURCES, "checks": [
+            {**CHECK, "pass_if": "bad"}, {**CHECK, "name": "b", "typo_field": 1}, {"name": "c", "kind": "nope"},
+            {"name": "d"}]})])
+        assert len(problems) == 4
+        assert "typo_field: Extra inputs are not permitted" in problems[1]
+        assert "unknown kind 'nope' (known: " in problems[2]
+        assert "missing `kind`" in problems[3]
+
+    def test_duplicate_check_names_across_files(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"checks": [CHECK]})])
+        assert problems == ["b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"]
+
+    def test_duplicate_sources_across_files(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES}), ("b.yaml", {"sources": SOURCES})])
+        assert problems == ["b.yaml: source 'default' is also defined in a.yaml"]
+
+    def test_unknown_source(self):
+        problems = problems_of([("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})])
+        assert problems == ["a.yaml: check 'error-rate': source 'thanos' is not defined in `sources` (defined: none)"]
+
+    def test_bad_source(self):
+        problems = problems_of([("a.yaml", {"sources": {"default": {"type": "prometheus", "url": "prometheus:9090"}}})])
+        assert "a.yaml: source 'default': url:" in problems[0]
+
+    def test_unknown_top_level_key(self):
+        assert "a.yaml: check: Extra inputs are not permitted" in problems_of([("a.yaml", {"check": []})])
+
+    def test_document_not_a_mapping(self):
+        assert problems_of([("a.yaml", ["x"])]) == ["a.yaml: expected a mapping with `sources` and `checks`, got list"]
+
+    @pytest.mark.parametrize("name", ["../etc", "a/b", "", "-x", "a b", "x" * 200, "a..b"])
+    def test_check_names_are_url_safe(self, name):
+        assert "name:" in problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "name": name}]})])[0]
+
+    @pytest.mark.parametrize("param", ["at", "explain", "format", "Bad-Name"])
+    def test_reserved_or_invalid_param_names(self, param):
+        check = {**CHECK, "params": {param: {"type": "number", "default": 1}}}
+        assert "params" in problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])[0]
+
+
+class TestLookup:
+    """Checks are found by exact name; an unknown name is CheckNotFound."""
+
+    def test_get(self):
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]})], Registry.default())
+        assert catalog.get("error-rate").name == "error-rate"
+        with pytest.raises(CheckNotFound, match="no check named 'Error-Rate'"):
+            catalog.get("Error-Rate")

@@ -1,0 +1,51 @@
+import math
+
+import pytest
+
+from analyzer.comparison import Condition
+
+
+class TestParse:
+    """The grammar accepts comparisons and closed intervals and names itself when refusing."""
+
+    @pytest.mark.parametrize(("text", "op", "bounds"), [
+        ("< 0.01", "<", (0.01,)), (">=0.95", ">=", (0.95,)), ("== -1e-3", "==", (-0.001,)),
+        ("between 0.9 and 1.1", "between", (0.9, 1.1)), ("OUTSIDE 1 and 2", "outside", (1.0, 2.0)),
+    ])
+    def test_accepts(self, text, op, bounds):
+        assert Condition.parse(text) == Condition(op, bounds)
+
+    @pytest.mark.parametrize("text", ["0.01", "<< 1", "< 1 or 1", "__import__('os')", "between 2 and 1", "< nan",
+                                      "< inf", "", 5])
+    def test_rejects(self, text):
+        with pytest.raises(ValueError):
+            Condition.parse(text)
+
+
+class TestMatches:
+    """Matching is exact for order comparisons, tolerant for equality, and never true for NaN or Inf."""
+
+    @pytest.mark.parametrize(("text", "value", "expected"), [
+        ("< 0.01", 0.009, True), ("< 0.01", 0.01, False), ("<= 0.01", 0.01, True), ("> 5", 5.0001, True),
+        ("between 0.9 and 1.1", 1.1, True), ("between 0.9 and 1.1", 1.2, False),
+        ("outside 0.9 and 1.1", 0.5, True), ("== 0.3", 0.1 + 0.2, True), ("!= 0.3", 0.1 + 0.2, False),
+    ])
+    def test_values(self, text, value, expected):
+        assert Condition.parse(text).matches(value) is expected
+
+    @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+    @pytest.mark.parametrize("text", ["< 0.01", "> 0", "!= 1", "outside 0 and 1", "between -1 and 1"])
+    def test_non_finite_never_matches(self, text, value):
+        assert Condition.parse(text).matches(value) is False
+
+
+class TestDescribe:
+    """A condition shows its threshold and reads back as it was written."""
+
+    def test_threshold(self):
+        assert Condition.parse("< 0.01").threshold == 0.01
+        assert Condition.parse("between 1 and 2").threshold == [1.0, 2.0]
+
+    def test_str_round_trips(self):
+        assert str(Condition.parse("between 0.9 and 1.1")) == "between 0.9 and 1.1"
+        assert Condition.parse(str(Condition.parse(">= 1e-06"))) == Condition.parse(">= 1e-06")

@@ -1,0 +1,127 @@
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from analyzer.errors import ArgError
+from analyzer.params import Param, bind_args, format_duration, parse_duration, parse_time, render_value
+
+
+class TestDurations:
+    """PromQL durations parse to seconds and render back in their shortest form."""
+
+    @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("28d", 2419200),
+                                                   ("250ms", 0.25), ("1w", 604800)])
+    def test_parse(self, text, seconds):
+        assert parse_duration(text) == seconds
+
+    @pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "5M", "0s", "1h 30m", "5m]", "1.5h"])
+    def test_rejects(self, text):
+        with pytest.raises(ValueError, match="duration"):
+            parse_duration(text)
+
+    @pytest.mark.parametrize(("seconds", "text"), [(300, "5m"), (5400, "1h30m"), (2419200, "28d"), (0.25, "250ms")])
+    def test_format(self, seconds, text):
+        assert format_duration(seconds) == text
+
+
+class TestParseTime:
+    """`at=` accepts RFC 3339 with an offset or unix seconds, and nothing ambiguous."""
+
+    def test_rfc3339_z(self):
+        assert parse_time("2026-11-26T11:00:00Z") == datetime(2026, 11, 26, 11, tzinfo=UTC)
+
+    def test_offset_is_normalised_to_utc(self):
+        assert parse_time("2026-11-26T12:00:00+01:00") == datetime(2026, 11, 26, 11, tzinfo=UTC)
+
+    def test_unix_seconds(self):
+        assert parse_time("1795690800.5").timestamp() == 1795690800.5
+
+    @pytest.mark.parametrize("text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5"])
+    def test_rejects(self, text):
+        with pytest.raises(ValueError):
+            parse_time(text)
+
+
+class TestParamDeclaration:
+    """A param declaration is rejected when its rules contradict each other."""
+
+    @pytest.mark.parametrize("raw", [
+        {"type": "label_value"},
+        {"type": "label_value", "required": True, "default": "x"},
+        {"type": "enum", "required": True},
+        {"type": "number", "required": True, "pattern": "x"},
+        {"type": "label_value", "required": True, "values": ["a"]},
+        {"type": "label_value", "required": True, "pattern": "("},
+        {"type": "duration", "default": "five minutes"},
+        {"type": "label_value", "required": True, "minimum": 1},
+        {"type": "label_value", "required": True, "unknown": 1},
+    ])
+    def test_invalid(self, raw):
+        with pytest.raises(ValidationError):
+            Param.model_validate(raw)
+
+
+class TestParamValues:
+    """Each type accepts its grammar and names the arg and the rule when it refuses a value."""
+
+    @pytest.mark.parametrize(("declaration", "raw", "expected"), [
+        ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
+        ({"type": "label_value"}, 42, "42"),
+        ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
+        ({"type": "duration"}, "5m", "5m"),
+        ({"type": "number"}, "0.5", 0.5),
+        ({"type": "number"}, 3, 3.0),
+        ({"type": "enum", "values": ["a", "b"]}, "b", "b"),
+        ({"type": "dns_label"}, "payments-canary", "payments-canary"),
+    ])
+    def test_accepts(self, declaration, raw, expected):
+        assert Param.model_validate({**declaration, "required": True}).parse("x", raw) == expected
+
+    @pytest.mark.parametrize(("declaration", "raw", "rule"), [
+        ({"type": "identifier"}, "rate(x)", "identifier"),
+        ({"type": "duration"}, "5m] or vector(1)", "duration"),
+        ({"type": "number"}, "1 or vector(1)", "number"),
+        ({"type": "number"}, "nan", "number"),
+        ({"type": "number"}, float("inf"), "finite"),
+        ({"type": "number", "maximum": 1}, "2", "<= 1"),
+        ({"type": "enum", "values": ["a", "b"]}, "c", "one of a, b"),
+        ({"type": "dns_label"}, "Evil.example.com", "DNS label"),
+        ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
+        ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
+        ({"type": "label_value"}, "a\nb", "control"),
+        ({"type": "label_value"}, True, "string or a number"),
+        ({"type": "label_value"}, ["a"], "string or a number"),
+    ])
+    def test_refuses(self, declaration, raw, rule):
+        with pytest.raises(ArgError, match=rule) as caught:
+            Param.model_validate({**declaration, "required": True}).parse("canary_hash", raw)
+        assert caught.value.arg == "canary_hash"
+        assert "canary_hash" in caught.value.message
+
+
+class TestBindArgs:
+    """Binding fills defaults and rejects missing and undeclared args by name."""
+
+    params = {"canary_hash": Param(type="label_value", required=True),
+              "window": Param(type="duration", default="5m")}
+
+    def test_defaults_filled(self):
+        assert bind_args(self.params, {"canary_hash": "abc"}) == {"canary_hash": "abc", "window": "5m"}
+
+    def test_missing_required(self):
+        with pytest.raises(ArgError, match="missing required arg 'canary_hash'"):
+            bind_args(self.params, {})
+
+    def test_undeclared(self):
+        with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
+            bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
+        assert caught.value.arg == "namespace"
+
+
+class TestRenderValue:
+    """Numbers render in their shortest exact form; strings as they are."""
+
+    @pytest.mark.parametrize(("value", "text"), [(5.0, "5"), (0.25, "0.25"), (1e-05, "1e-05"), ("a", "a")])
+    def test_render(self, value, text):
+        assert render_value(value) == text

@@ -1,0 +1,85 @@
+import pytest
+
+from analyzer.params import Param, ParamType
+from analyzer.templates import PromQLTemplate, escape_promql_string
+
+LABEL = {"h": Param(type="label_value", required=True)}
+
+
+def template(text, **params):
+    declared = {name: Param.model_validate({"required": True, **spec}) for name, spec in params.items()}
+    return PromQLTemplate(text, declared)
+
+
+class TestPlacementRule:
+    """Free text may only stand inside quotes; the rule is enforced when the template is built."""
+
+    @pytest.mark.parametrize("text", [
+        "up{pod={{ h }}}",
+        "sum(rate(x[5m])) > {{ h }}",
+        "{{ h }}",
+        "x # {{ h }}",
+        "x{a=`{{ h }}`}",
+    ])
+    def test_free_text_outside_double_or_single_quotes_is_rejected(self, text):
+        with pytest.raises(ValueError, match="h"):
+            PromQLTemplate(text, LABEL)
+
+    @pytest.mark.parametrize(("text", "kind"), [
+        ("rate(x[{{ w }}])", {"type": "duration"}),
+        ("x > {{ w }}", {"type": "number"}),
+        ("{{ w }}{job=\"a\"}", {"type": "identifier"}),
+        ("sum by ({{ w }}) (x)", {"type": "enum", "values": ["pod", "node"]}),
+    ])
+    def test_strict_types_may_stand_bare(self, text, kind):
+        template(text, w=kind)
+
+    def test_enum_with_unsafe_value_may_not_stand_bare(self):
+        with pytest.raises(ValueError, match="bare token"):
+            template("x > {{ w }}", w={"type": "enum", "values": ["1", "1 or vector(1)"]})
+
+    def test_undeclared_placeholder(self):
+        with pytest.raises(ValueError, match="names no declared param"):
+            PromQLTemplate('x{a="{{ nope }}"}', LABEL)
+
+    @pytest.mark.parametrize("text", ['x{a="{{h}"}', 'x{a="{ h }}"}', 'x{a="{{ h-1 }}"}'])
+    def test_malformed_placeholder(self, text):
+        with pytest.raises(ValueError, match="malformed placeholder"):
+            PromQLTemplate(text, LABEL)
+
+    def test_unterminated_string(self):
+        with pytest.raises(ValueError, match="unterminated"):
+            PromQLTemplate('x{a="{{ h }}}', LABEL)
+
+    def test_extra_bare_values(self):
+        rendered = PromQLTemplate("rate(x[{{ window }}])", {}, extra_bare={"window": ParamType.DURATION})
+        assert rendered.render({"window": "1h"}) == "rate(x[1h])"
+
+
+class TestEscaping:
+    """A rendered value never changes the structure of the query around it."""
+
+    @pytest.mark.parametrize("value", ['x"} or vector(1) #', "x\\", 'a\\"b', "'", "`", "é\u2028"])
+    def test_injection_stays_inside_the_string(self, value):
+        rendered = PromQLTemplate('up{a="{{ h }}"}', LABEL).render({"h": value})
+        # Removing escaped characters leaves exactly the one string literal of the template.
+        body = rendered.removeprefix('up{a="').removesuffix('"}')
+        unescaped = body.replace("\\\\", "").replace('\\"', "")
+        assert '"' not in unescaped
+
+    def test_single_quoted_string(self):
+        assert PromQLTemplate("up{a='{{ h }}'}", LABEL).render({"h": "it's"}) == "up{a='it\\'s'}"
+
+    def test_regex_matcher_quotes_metacharacters(self):
+        rendered = PromQLTemplate('up{a=~"{{ h }}"}', LABEL).render({"h": ".*|x"})
+        assert rendered == 'up{a=~"\\\\.\\\\*\\\\|x"}'
+
+    def test_negative_regex_matcher_too(self):
+        assert PromQLTemplate('up{a!~ "{{ h }}"}', LABEL).render({"h": "a.b"}) == 'up{a!~ "a\\\\.b"}'
+
+    def test_plain_matcher_after_regex_matcher_is_not_regex_quoted(self):
+        rendered = PromQLTemplate('up{b=~"x", a="{{ h }}"}', LABEL).render({"h": "a.b"})
+        assert rendered == 'up{b=~"x", a="a.b"}'
+
+    def test_control_characters(self):
+        assert escape_promql_string("a\nb\x01", '"') == "a\\nb\\x01"
