@@ -43,7 +43,7 @@ class TestLoadFiles:
     def test_invalid_yaml_names_the_file(self, tmp_path):
         path = tmp_path / "broken.yaml"
         path.write_text("checks: [")
-        with pytest.raises(ConfigError, match="broken.yaml: invalid YAML"):
+        with pytest.raises(ConfigError, match=r"broken\.yaml: invalid YAML"):
             load_catalog(path, Registry.default())
 
     def test_missing_path(self, tmp_path):
@@ -51,7 +51,7 @@ class TestLoadFiles:
             load_catalog(tmp_path / "nope.yaml", Registry.default())
 
     def test_empty_directory(self, tmp_path):
-        with pytest.raises(ConfigError, match="no \\*.yaml"):
+        with pytest.raises(ConfigError, match=r"no \*\.yaml"):
             load_catalog(tmp_path, Registry.default())
 
 

@@ -1,0 +1,177 @@
+"""The HTTP API's contract: routes, client errors, formats and headers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import CATALOG_VERSION_HEADER, create_app
+
+CHECK = {
+    "name": "error-rate", "kind": "prometheus", "description": "canary 5xx ratio under 1%",
+    "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[0-9a-z]{1,12}"},
+               "window": {"type": "duration", "default": "5m"},
+               "limit": {"type": "number", "default": 0.01, "maximum": 1}},
+    "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[{{ window }}]))'
+             ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
+    "pass_if": "< 0.01",
+}
+
+
+@pytest.fixture
+async def client(aiohttp_client, prometheus):
+    catalog = build_catalog([("test.yaml", {
+        "sources": {"default": {"url": prometheus.url, "headers": {"X-Scope-OrgID": "secret-tenant"}}},
+        "checks": [CHECK]})], Registry.default())
+    return await aiohttp_client(create_app(Settings(max_body_bytes=1024, max_query_bytes=300), catalog,
+                                           Registry.default()))
+
+
+async def error_of(response, status):
+    assert response.status == status
+    assert response.content_type == "application/json"
+    return await response.json()
+
+
+class TestRun:
+    """GET and POST evaluate; args come from the query string or a flat JSON body."""
+
+    async def test_get(self, client, prometheus):
+        response = await client.get("/api/v1/checks/error-rate/run", params={"canary_hash": "broken1",
+                                                                             "at": str(prometheus.anchor)})
+        body = await response.json()
+        assert response.status == 200
+        assert set(body) == {"check", "kind", "verdict", "reason", "value", "threshold", "args", "evaluated_at",
+                             "duration_ms"}
+        assert body["verdict"] == "fail"
+        assert body["args"] == {"canary_hash": "broken1", "window": "5m", "limit": 0.01}
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers[CATALOG_VERSION_HEADER]
+
+    async def test_post_json_body_like_argo_jsonbody(self, client, prometheus):
+        response = await client.post(f"/api/v1/checks/error-rate/run?at={prometheus.anchor}",
+                                     json={"canary_hash": "healthy1", "window": "10m"})
+        body = await response.json()
+        assert (response.status, body["verdict"], body["args"]["window"]) == (200, "pass", "10m")
+
+    async def test_post_without_content_type_or_body(self, client):
+        response = await client.post("/api/v1/checks/error-rate/run?canary_hash=healthy1")
+        assert (await response.json())["verdict"] == "pass"
+
+    async def test_text_format(self, client, prometheus):
+        response = await client.get("/api/v1/checks/error-rate/run", params={
+            "canary_hash": "broken1", "format": "text", "at": str(prometheus.anchor)})
+        text = await response.text()
+        assert response.content_type == "text/plain"
+        assert text.startswith("FAIL error-rate: value 0.1 does not meet pass_if < 0.01 (value=0.1, threshold=0.01, ")
+        assert text.count("\n") == 1
+
+    async def test_request_id_is_echoed(self, client):
+        response = await client.get("/api/v1/checks/error-rate/run?canary_hash=healthy1",
+                                    headers={"X-Request-Id": "argo-123"})
+        assert response.headers["X-Request-Id"] == "argo-123"
+
+
+class TestClientErrors:
+    """Client mistakes are not verdicts: 404, 400, 405, 413 and 414 with a JSON body naming the problem."""
+
+    async def test_unknown_check(self, client):
+        body = await error_of(await client.get("/api/v1/checks/nope/run"), 404)
+        assert body == {"error": "check_not_found", "message": body["message"]}
+        assert "no check named 'nope'" in body["message"]
+
+    @pytest.mark.parametrize(("query", "arg", "text"), [
+        ("", "canary_hash", "missing required arg 'canary_hash'"),
+        ("canary_hash=abc&namespace=x", "namespace", "undeclared arg 'namespace'"),
+        ("canary_hash=ABC", "canary_hash", "must match the pattern"),
+        ("canary_hash=abc&window=5", "window", "duration"),
+        ("canary_hash=abc&limit=2", "limit", "<= 1"),
+        ("canary_hash=abc&canary_hash=def", "canary_hash", "given 2 times"),
+        ("canary_hash=abc&at=yesterday", "at", "neither RFC 3339"),
+        ("canary_hash=abc&explain=maybe", "explain", "true or false"),
+        ("canary_hash=abc&format=xml", "format", "json or text"),
+    ])
+    async def test_bad_args(self, client, query, arg, text):
+        body = await error_of(await client.get(f"/api/v1/checks/error-rate/run?{query}"), 400)
+        assert (body["error"], body["arg"]) == ("bad_arg", arg)
+        assert text in body["message"]
+
+    @pytest.mark.parametrize(("payload", "text"), [
+        (b"[1, 2]", "flat JSON object"), (b"{not json", "not valid JSON"),
+        (b'{"canary_hash": {"x": 1}}', "string or a number"), (b'{"canary_hash": null}', "string or a number"),
+        (b'{"at": "1"}', "query string"), (b"\xff\xfe", "not valid JSON"),
+    ])
+    async def test_bad_bodies(self, client, payload, text):
+        body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
+        assert text in body["message"]
+
+    async def test_arg_in_both_query_and_body(self, client):
+        response = await client.post("/api/v1/checks/error-rate/run?canary_hash=a", json={"canary_hash": "b"})
+        assert "both" in (await error_of(response, 400))["message"]
+
+    async def test_oversized_body(self, client):
+        response = await client.post("/api/v1/checks/error-rate/run", data=b"{" + b" " * 4096 + b"}")
+        body = await error_of(response, 413)
+        assert body["message"] == "request body is larger than 1024 bytes"
+
+    async def test_oversized_query_string(self, client):
+        body = await error_of(await client.get("/api/v1/checks/error-rate/run?canary_hash=" + "a" * 400), 414)
+        assert "longer than 300 bytes" in body["message"]
+
+    async def test_unknown_route_and_method(self, client):
+        assert (await error_of(await client.get("/api/v2/nothing"), 404))["error"] == "not_found"
+        body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
+        assert body["error"] == "method_not_allowed"
+
+    async def test_service_survives_bad_requests(self, client):
+        await client.post("/api/v1/checks/error-rate/run", data=b"\x00" * 2000)
+        assert (await client.get("/healthz")).status == 200
+
+
+class TestCatalogRoutes:
+    """The catalog is listed and each definition shown with secrets redacted."""
+
+    async def test_list(self, client):
+        body = await (await client.get("/api/v1/checks")).json()
+        assert body["checks"][0]["name"] == "error-rate"
+        assert body["checks"][0]["params"]["canary_hash"] == {"type": "label_value", "required": True,
+                                                              "pattern": "[0-9a-z]{1,12}"}
+        assert body["checks"][0]["params"]["window"] == {"type": "duration", "default": "5m"}
+
+    async def test_definition_redacts_source_headers(self, client):
+        body = await (await client.get("/api/v1/checks/error-rate")).json()
+        assert body["pass_if"] == "< 0.01"
+        assert body["sources"]["default"]["headers"] == {"X-Scope-OrgID": "<redacted>"}
+        assert "secret-tenant" not in json.dumps(body)
+
+    async def test_unknown_definition(self, client):
+        await error_of(await client.get("/api/v1/checks/..%2f..%2fetc"), 404)
+
+
+class TestServiceRoutes:
+    """Health, readiness, metrics and the OpenAPI document."""
+
+    async def test_health_and_readiness(self, client):
+        assert await (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await (await client.get("/readyz")).json()
+        assert (ready["status"], ready["checks"]) == ("ready", 1)
+
+    async def test_metrics_count_evaluations(self, client):
+        await client.get("/api/v1/checks/error-rate/run?canary_hash=healthy1")
+        text = await (await client.get("/metrics")).text()
+        assert 'analyzer_evaluations_total{check="error-rate",verdict="pass"} 1.0' in text
+        assert 'analyzer_source_queries_total{outcome="ok",source="default"} 1.0' in text
+
+    async def test_openapi(self, client):
+        document = await (await client.get("/api/v1/openapi.json")).json()
+        assert document["openapi"] == "3.1.0"
+        operation = document["paths"]["/api/v1/checks/error-rate/run"]["get"]
+        parameters = {p["name"]: p for p in operation["parameters"]}
+        assert parameters["canary_hash"]["required"] is True
+        assert parameters["window"]["schema"]["pattern"].startswith("^(")
+        assert "Evaluation" in document["components"]["schemas"]
+        assert set(operation["responses"]) >= {"200", "400", "404", "502", "503", "504"}
