@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import Condition, ConditionField
@@ -44,12 +44,17 @@ class PrometheusCheck(Check):
 
     _query: PromQLTemplate = PrivateAttr()
 
+    @field_validator("query")
+    @classmethod
+    def _query_placement(cls, query: str, info: ValidationInfo) -> str:
+        # Checked here, not only after the model, so a bad query is reported with every other field error.
+        if "params" in info.data:
+            PromQLTemplate(query, info.data["params"])
+        return query
+
     @model_validator(mode="after")
     def _coherent(self) -> PrometheusCheck:
-        try:
-            self._query = PromQLTemplate(self.query, self.params)
-        except ValueError as exc:
-            raise ValueError(f"query: {exc}") from None
+        self._query = PromQLTemplate(self.query, self.params)
         if self.reduce is not None and self.each:
             raise ValueError("set either reduce (one value from all series) or each: true (judge every series)")
         if self.reduce is not None and self.reduce.name == "last":

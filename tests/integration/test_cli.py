@@ -1,0 +1,101 @@
+"""`analyzer run | validate | list` as a Job runs them: a real process, a real Prometheus, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from analyzer.testing import free_port
+from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+
+
+@pytest.fixture
+def catalog_file(tmp_path, prometheus):
+    def write(url=None):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({
+            "sources": {"default": {"url": url or prometheus.url}},
+            "checks": [{"name": "error-rate", "kind": "prometheus", "params": CANARY, "query": ERROR_RATIO,
+                        "pass_if": "< 0.01"}]}))
+        return path
+    return write
+
+
+def analyzer(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "analyzer.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+class TestRunExitCodes:
+    """Each verdict has its own exit code; 1 (crash) and 2 (usage) never stand for a verdict."""
+
+    @pytest.mark.parametrize(("canary", "code", "word"), [("healthy1", 0, "PASS"), ("broken1", 3, "FAIL"),
+                                                          ("idle1", 4, "INCONCLUSIVE")])
+    def test_verdicts(self, catalog_file, prometheus, canary, code, word):
+        result = analyzer("run", "error-rate", "--catalog", catalog_file(), "--arg", f"canary_hash={canary}",
+                          "--at", prometheus.anchor)
+        assert result.returncode == code, result.stderr
+        assert result.stdout.startswith(f"{word} error-rate: ")
+
+    def test_error_when_prometheus_is_down(self, catalog_file):
+        result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
+                          "--arg", "canary_hash=healthy1")
+        assert result.returncode == 5
+        assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
+
+    def test_json_output(self, catalog_file, prometheus):
+        result = analyzer("run", "error-rate", "--catalog", catalog_file(), "--arg", "canary_hash=broken1",
+                          "--at", prometheus.anchor, "--json")
+        body = json.loads(result.stdout)
+        assert (body["verdict"], body["details"]["queries"][0]) == ("fail", ERROR_RATIO.replace(
+            "{{ canary_hash }}", "broken1"))
+
+    @pytest.mark.parametrize(("args", "text"), [
+        (["run", "nope"], "no check named 'nope'"),
+        (["run", "error-rate"], "missing required arg 'canary_hash'"),
+        (["run", "error-rate", "--arg", "canary_hash"], "is not KEY=VALUE"),
+        (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
+    ])
+    def test_usage_errors_exit_2(self, catalog_file, args, text):
+        result = analyzer(*args, "--catalog", catalog_file())
+        assert result.returncode == 2
+        assert text in result.stderr
+
+    def test_catalog_from_environment(self, catalog_file, prometheus):
+        import os
+        env = {**os.environ, "ANALYZER_CATALOG": str(catalog_file())}
+        result = analyzer("run", "error-rate", "--arg", "canary_hash=healthy1", env=env)
+        assert result.returncode == 0, result.stderr
+
+
+class TestValidateAndList:
+    """`validate` exits 6 with every problem named; `list` shows the catalog."""
+
+    def test_valid(self, catalog_file):
+        result = analyzer("validate", catalog_file())
+        assert result.returncode == 0
+        assert result.stdout.startswith("ok: 1 checks, 1 sources")
+
+    def test_invalid(self, tmp_path):
+        path = tmp_path / "bad.yaml"
+        path.write_text("checks:\n- {name: a, kind: prometheus, query: 'x{a={{ h }}}', pass_if: '<< 1',"
+                        " params: {h: {type: label_value, required: true}}}\n")
+        result = analyzer("validate", path)
+        assert result.returncode == 6
+        assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
+        assert "pass_if:" in result.stderr
+
+    def test_list(self, catalog_file):
+        result = analyzer("list", "--catalog", catalog_file())
+        assert result.stdout.split("\t")[:3] == ["error-rate", "prometheus", "canary_hash"]
+
+    def test_no_catalog(self):
+        import os
+        env = {k: v for k, v in os.environ.items() if k != "ANALYZER_CATALOG"}
+        result = analyzer("list", env=env)
+        assert result.returncode == 6
+        assert "--catalog" in result.stderr
