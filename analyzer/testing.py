@@ -112,8 +112,16 @@ class PrometheusProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self.log_path = tsdb_dir.parent / f"{tsdb_dir.name}.log"
 
-    def start(self, timeout_s: float = 30.0) -> PrometheusProcess:
-        """Start and wait until /-/ready answers; RuntimeError with the log tail otherwise."""
+    @property
+    def pid(self) -> int | None:
+        """The process id while running."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self, timeout_s: float = 30.0, detached: bool = False) -> PrometheusProcess:
+        """Start and wait until /-/ready answers; RuntimeError with the log tail otherwise.
+
+        `detached` puts it in its own session so it outlives the caller (the demo).
+        """
         require_binaries()
         config = self.tsdb_dir.parent / f"{self.tsdb_dir.name}.yml"
         config.write_text("global:\n  scrape_interval: 1h\n")
@@ -122,7 +130,7 @@ class PrometheusProcess:
             ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.tsdb_dir}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=10y",
              "--query.lookback-delta=5m", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=detached)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
