@@ -1,0 +1,75 @@
+"""The recommended AnalysisTemplate, measured with Argo's web-provider semantics against `analyzer serve`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import yaml
+
+from analyzer.testing import free_port
+from tests.argo import ERROR, FAILED, INCONCLUSIVE, SUCCESSFUL, measure, substitute
+from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+
+URL = "http://127.0.0.1:{port}/api/v1/checks/{check}/run?canary_hash={{{{args.canary-hash}}}}"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, prometheus):
+    """`analyzer serve` in a real process on 127.0.0.1, with one healthy and one broken source."""
+    catalog = tmp_path_factory.mktemp("argo") / "catalog.yaml"
+    check = {"kind": "prometheus", "params": CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"}
+    catalog.write_text(yaml.safe_dump({
+        "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{free_port()}"}},
+        "checks": [{"name": "payments-error-rate", **check},
+                   {"name": "payments-error-rate-down", "source": "down", **check}]}))
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "serve", "--catalog", str(catalog),
+                                "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        raise RuntimeError(process.stderr.read().decode() if process.stderr else "serve did not start")
+    yield port
+    process.terminate()
+    assert process.wait(timeout=20) == 0
+
+
+class TestWebProvider:
+    """Each canary state maps to the Argo phase an SRE expects."""
+
+    @pytest.mark.parametrize(("canary", "phase"), [("healthy1", SUCCESSFUL), ("broken1", FAILED),
+                                                   ("idle1", INCONCLUSIVE), ("unknownhash", INCONCLUSIVE)])
+    def test_phases(self, served, canary, phase):
+        url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": canary})
+        assert measure(url) == phase
+
+    def test_source_down_is_error(self, served):
+        url = substitute(URL.format(port=served, check="payments-error-rate-down"), {"canary-hash": "healthy1"})
+        assert measure(url) == ERROR
+
+    def test_post_json_body(self, served):
+        url = f"http://127.0.0.1:{served}/api/v1/checks/payments-error-rate/run"
+        assert measure(url, method="POST", json_body={"canary_hash": "broken1"}) == FAILED
+
+    @pytest.mark.parametrize(("value", "phase"), [
+        ('x"} or vector(0) #&extra=1', INCONCLUSIVE),  # '#' starts the fragment: a literal, unknown hash
+        ("healthy1&extra=1", ERROR),  # '&' smuggles an undeclared arg: 400
+    ])
+    def test_unencoded_hostile_args_never_pass(self, served, value, phase):
+        # Argo does not URL-encode args, so a hostile value reaches us split up.
+        url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": value})
+        assert measure(url) == phase
+
+    def test_success_condition_only_turns_inconclusive_into_failed(self, served):
+        url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": "idle1"})
+        assert measure(url, failure=None) == FAILED
