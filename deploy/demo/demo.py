@@ -9,7 +9,6 @@ Scenario (service `payments`, data from 6 h ago to 6 h ahead, so the demo keeps 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
