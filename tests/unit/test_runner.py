@@ -83,3 +83,20 @@ class TestCoalescing:
         first.cancel()
         assert (await second).verdict is Outcome.PASS
         assert runner._in_flight == {}
+
+
+class TestLogging:
+    """Every evaluation is one `check_evaluated` event with its verdict, value and duration."""
+
+    async def test_event(self):
+        from structlog.testing import capture_logs
+
+        runner, catalog = runner_for("ok", "unavailable")
+        with capture_logs() as logs:
+            await runner.evaluate(catalog.get("ok"), {})
+            await runner.evaluate(catalog.get("unavailable"), {})
+        events = [entry for entry in logs if entry["event"] == "check_evaluated"]
+        assert [(e["check"], e["verdict"], e["log_level"]) for e in events] == [
+            ("ok", "pass", "info"), ("unavailable", "error", "warning")]
+        assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
+        assert events[1]["error"] == "source_unavailable"
