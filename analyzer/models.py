@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic_core import to_jsonable_python
 
 
 class Outcome(StrEnum):
@@ -81,12 +82,12 @@ class Evaluation(BaseModel):
         return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def to_json(self, explain: bool) -> dict[str, Any]:
-        """The response body: compact, with `details` only when asked to explain."""
-        body = self.model_dump(mode="json", exclude={"details"} if not explain else set())
+        """The response body: compact, with `details` only when asked to explain; always strict JSON."""
+        body = self.model_dump(mode="json", exclude={"details"})
         if body["error"] is None:
             del body["error"]
-        if explain and body.get("details") is None:
-            body["details"] = {}
+        if explain:
+            body["details"] = to_jsonable_python(json_safe(self.details or {}))
         return body
 
     def to_text(self) -> str:
@@ -100,6 +101,20 @@ class Evaluation(BaseModel):
         extras.append(f"at={self._serialize_time(self.evaluated_at)}")
         extras.append(f"{self.duration_ms:.1f}ms")
         return parts[0] + " (" + ", ".join(extras) + ")"
+
+
+def json_safe(data: Any) -> Any:
+    """`data` with NaN and infinities written as Prometheus writes them ("NaN", "+Inf", "-Inf").
+
+    Go's encoding/json (Argo) rejects the bare NaN that Python's json module would emit.
+    """
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else ("+Inf" if data > 0 else "-Inf")
+    if isinstance(data, dict):
+        return {key: json_safe(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [json_safe(value) for value in data]
+    return data
 
 
 def format_number(value: float) -> str:

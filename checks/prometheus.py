@@ -184,7 +184,7 @@ class PrometheusCheck(Check):
             "queries": [result.query],
             "result_type": result.result_type,
             "series_count": len(points),
-            "series": [{"labels": series.labels, "value": _json_number(value), "samples": samples}
+            "series": [{"labels": series.labels, "value": value, "samples": samples}
                        for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]],
             "pass_if": str(self.pass_if),
         }
@@ -196,13 +196,6 @@ class PrometheusCheck(Check):
         if self.reduce is not None:
             details["reduce"] = str(self.reduce)
         return details
-
-
-def _json_number(value: float) -> float | str:
-    """A value for JSON: finite numbers as they are, the rest as Prometheus writes them."""
-    if math.isfinite(value):
-        return value
-    return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:

@@ -1,0 +1,31 @@
+import json
+import math
+from datetime import UTC, datetime
+
+from analyzer.models import Evaluation, Outcome, json_safe
+
+
+class TestEvaluationJson:
+    """Responses are strict JSON: non-finite numbers never reach Argo as bare NaN."""
+
+    def evaluation(self, **fields):
+        return Evaluation(check="c", kind="k", verdict=Outcome.INCONCLUSIVE, reason="r",
+                          evaluated_at=datetime(2026, 11, 26, 11, tzinfo=UTC), duration_ms=1.5, **fields)
+
+    def test_non_finite_value_is_null_and_details_are_strings(self):
+        body = self.evaluation(value=math.nan, details={"series": [{"value": math.inf}], "x": (-math.inf,)})
+        text = json.dumps(body.to_json(explain=True), allow_nan=False)
+        assert json.loads(text)["value"] is None
+        assert json.loads(text)["details"] == {"series": [{"value": "+Inf"}], "x": ["-Inf"]}
+
+    def test_compact_body_has_no_details_or_error(self):
+        body = self.evaluation().to_json(explain=False)
+        assert "details" not in body and "error" not in body
+        assert body["evaluated_at"] == "2026-11-26T11:00:00.000Z"
+
+    def test_text_line(self):
+        line = self.evaluation(value=0.5, threshold=[0.1, 0.9]).to_text()
+        assert line == "INCONCLUSIVE c: r (value=0.5, threshold=[0.1, 0.9], at=2026-11-26T11:00:00.000Z, 1.5ms)"
+
+    def test_json_safe_keeps_finite_values(self):
+        assert json_safe({"a": [1.5, "x", None, True]}) == {"a": [1.5, "x", None, True]}
