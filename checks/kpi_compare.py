@@ -251,7 +251,7 @@ class KpiCompareCheck(Check):
         fails = significant and harm > tolerance and harm > 0
         rule = (f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "
                 f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes once the "
-                f"test has power {format_number(self.power)} to detect a {self._worse_noun()} of "
+                f"test has power {format_number(self.power)} to detect {self._worse_noun(True)} of "
                 f"{format_number(effect)}")
         details["decision_rule"] = rule
         if fails:
@@ -325,9 +325,9 @@ class KpiCompareCheck(Check):
                                         "the interval excludes 0")
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
-        rule = (f"fails when the interval lies {self._worse_side()} of 0 and the shift exceeds the tolerance "
-                f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out a "
-                f"{self._worse_noun()} beyond the tolerance")
+        rule = (f"fails when the interval lies {self._worse_side()} and the shift exceeds the tolerance "
+                f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out "
+                f"{self._worse_noun(True)} beyond the tolerance")
         details["decision_rule"] = rule
         if harm_low > 0 and harm > tolerance:
             outcome, verb = Outcome.FAIL, "fail"
@@ -424,11 +424,13 @@ class KpiCompareCheck(Check):
     def _worse_word(self) -> str:
         return {"lower_is_better": "higher", "higher_is_better": "lower", "either": "different"}[self.direction]
 
-    def _worse_noun(self) -> str:
-        return {"lower_is_better": "increase", "higher_is_better": "drop", "either": "change"}[self.direction]
+    def _worse_noun(self, article: bool = False) -> str:
+        noun = {"lower_is_better": "increase", "higher_is_better": "drop", "either": "change"}[self.direction]
+        return ("an " if noun == "increase" else "a ") + noun if article else noun
 
     def _worse_side(self) -> str:
-        return {"lower_is_better": "above", "higher_is_better": "below", "either": "on one side"}[self.direction]
+        return {"lower_is_better": "above 0", "higher_is_better": "below 0",
+                "either": "entirely on one side of 0"}[self.direction]
 
     def _name(self, side: str) -> str:
         return self.variant_names.canary if side == "canary" else self.variant_names.baseline
