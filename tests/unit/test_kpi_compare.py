@@ -56,7 +56,7 @@ class TestValid:
         assert any("same query" in warning for warning in catalog.warnings)
 
     def test_lookback_may_stand_bare(self):
-        load(check(canary=f"avg_over_time(kpi{{h=\"{{{{ canary_hash }}}}\"}}[{{{{ lookback }}}}])"))
+        load(check(canary="avg_over_time(kpi{h=\"{{ canary_hash }}\"}[{{ lookback }}])"))
 
 
 class TestRejected:
