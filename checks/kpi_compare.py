@@ -254,6 +254,9 @@ class KpiCompareCheck(Check):
                 f"test has power {format_number(self.power)} to detect {self._worse_noun(True)} of "
                 f"{format_number(effect)}")
         details["decision_rule"] = rule
+        if effect <= 0:
+            rule += (f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
+                     "min_detectable_effect is 0, so set max_absolute_change")
         if fails:
             outcome = Outcome.FAIL
         elif power >= self.power:
@@ -392,8 +395,10 @@ class KpiCompareCheck(Check):
         return max(relative, self.max_absolute_change or 0.0)
 
     def _detectable_effect(self, rate_baseline: float) -> float:
+        """The change (in rate units) the test must be able to detect; an absolute tolerance is its floor,
+        so a baseline at 0% (no errors yet) still leaves something to detect."""
         if self.min_detectable_effect is not None:
-            return self.min_detectable_effect * rate_baseline
+            return max(self.min_detectable_effect * rate_baseline, self.max_absolute_change or 0.0)
         return self._tolerance(rate_baseline)
 
     def _tolerance_note(self) -> str:

@@ -1,13 +1,15 @@
 """Series for the `kpi_compare` and `composite` tests: canary and stable business KPIs around the anchor.
 
 Metric names start with `kpi_`; the variant is the `rollouts_pod_template_hash` label:
-- kpistable: the baseline. 50 visits/s, 5 orders/s (conversion 10%); p95 latency 0.2 s;
+- kpistable: the baseline. 50 visits/s, 5 orders/s (conversion 10%), no failed payments; p95 latency 0.2 s;
   request latency 0.100 s +- 0.02 s (deterministic noise).
 - kpiequal:  20 visits/s, 2 orders/s (10%); p95 0.2 s; latency 0.100 s +- 0.02 s (other noise).
-- kpiworse:  20 visits/s, 1 order/s (5%); p95 0.4 s; latency 0.150 s +- 0.02 s.
+- kpiworse:  20 visits/s, 1 order/s (5%), 0.5 failed payments/s (2.5% of visits); p95 0.4 s;
+             latency 0.150 s +- 0.02 s.
 - kpibetter: 20 visits/s, 3 orders/s (15%); p95 0.1 s; latency 0.060 s +- 0.02 s.
 - kpitiny:   0.01 visits/s (6 in 10 minutes), conversion 10%; p95 0.2 s; latency series only in the last
              3 minutes before the anchor.
+Only kpiworse has failed payments (kpi_failed_payments_total); the others' counters stay at 0.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
         labels = {"service": "shop", "rollouts_pod_template_hash": variant}
         om.add_counter_rate("kpi_visits_total", labels, lambda t, r=visits: r, start, end, STEP_S)
         om.add_counter_rate("kpi_orders_total", labels, lambda t, r=orders: r, start, end, STEP_S)
+        failed = 0.5 if variant == "kpiworse" else 0.0
+        om.add_counter_rate("kpi_failed_payments_total", labels, lambda t, r=failed: r, start, end, STEP_S)
         om.add("kpi_p95_latency_seconds", labels, lambda t, v=p95: v, start, end, STEP_S)
         latency_start = anchor - TINY_LATENCY_S if variant == "kpitiny" else start
         om.add("kpi_request_latency_seconds", labels,

@@ -47,6 +47,30 @@ CHECKS: list[dict[str, Any]] = [
      "direction": "lower_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
      "lookback": "30m", "step": "30s", "min_samples": 20,
      "canary": _variant("canary_hash", "mann_whitney"), "baseline": _variant("stable_hash", "mann_whitney")},
+    {"name": "conversion-nomin", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
+     "direction": "higher_is_better", "max_relative_change": 0.1,
+     "canary": _variant("canary_hash", "proportion"), "baseline": _variant("stable_hash", "proportion")},
+    {"name": "payment-errors", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
+     "direction": "lower_is_better", "min_detectable_effect": 0.1, "max_absolute_change": 0.001,
+     "canary": {"success": _counter("kpi_failed_payments_total", "canary_hash"),
+                "total": _counter("kpi_visits_total", "canary_hash")},
+     "baseline": {"success": _counter("kpi_failed_payments_total", "stable_hash"),
+                  "total": _counter("kpi_visits_total", "stable_hash")}},
+    {"name": "swapped-counters", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
+     "direction": "higher_is_better", "max_relative_change": 0.1,
+     "canary": {"success": _counter("kpi_visits_total", "canary_hash"),
+                "total": _counter("kpi_orders_total", "canary_hash")},
+     "baseline": _variant("stable_hash", "proportion")},
+    {"name": "p95-unaggregated", "kind": "kpi_compare", "params": PARAMS, "method": "ratio",
+     "direction": "lower_is_better", "max_relative_change": 0.1,
+     "canary": 'kpi_p95_latency_seconds{service="shop"}', "baseline": _variant("stable_hash", "ratio")["query"]},
+    {"name": "latency-nomin", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
+     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
+     "canary": f"avg(kpi_request_latency_seconds{{{_selector('canary_hash')}}})",
+     "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})"},
+    {"name": "latency-either", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
+     "direction": "either", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
+     "canary": _variant("canary_hash", "mann_whitney"), "baseline": _variant("stable_hash", "mann_whitney")},
     {"name": "conversion-ab", "kind": "kpi_compare", "params": PARAMS, "method": "proportion", "mode": "ab",
      "direction": "higher_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
      "variant_names": {"canary": "green", "baseline": "blue"},
@@ -65,10 +89,10 @@ async def client(prometheus, aiohttp_client):
     return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
 
 
-async def run(client, prometheus, check: str, canary: str, **extra: str) -> dict[str, Any]:
+async def run(client, prometheus, check: str, canary: str, status: int = 200) -> dict[str, Any]:
     answer = await client.get(f"/api/v1/checks/{check}/run", params={
-        "canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true", **extra})
-    assert answer.status == 200, await answer.text()
+        "canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+    assert answer.status == status, await answer.text()
     return await answer.json()
 
 
@@ -106,6 +130,46 @@ class TestGate:
         # The canary's latency is the baseline's plus 0.05 s, with noise of +-0.02 s on both.
         assert 0.04 < details["interval"][0] < details["estimate"] < details["interval"][1] < 0.06
         assert details["canary"]["samples"] == details["baseline"]["samples"] == 61
+
+    async def test_low_power_is_inconclusive_even_without_min_canary_events(self, client, prometheus):
+        body = await run(client, prometheus, "conversion-nomin", "kpitiny")
+        assert body["verdict"] == "inconclusive"
+        assert body["reason"].startswith("inconclusive (power ")
+        assert body["details"]["power"] < 0.8
+
+    async def test_too_few_samples_is_inconclusive(self, client, prometheus):
+        body = await run(client, prometheus, "latency-nomin", "kpitiny")
+        assert body["verdict"] == "inconclusive"
+        assert "has 7 samples over 30m, fewer than min_samples 20" in body["reason"]
+
+    @pytest.mark.parametrize(("canary", "verdict"), [("kpiequal", "pass"), ("kpiworse", "fail")])
+    async def test_error_proportion_against_a_baseline_without_errors(self, client, prometheus, canary, verdict):
+        body = await run(client, prometheus, "payment-errors", canary)
+        assert body["verdict"] == verdict, body["reason"]
+        assert body["details"]["baseline"]["rate"] == 0.0
+        assert body["details"]["min_detectable_effect"] == pytest.approx(0.001)
+
+    @pytest.mark.parametrize(("canary", "verdict"), [("kpibetter", "fail"), ("kpiworse", "fail"),
+                                                     ("kpiequal", "pass")])
+    async def test_either_direction_fails_any_clear_shift(self, client, prometheus, canary, verdict):
+        body = await run(client, prometheus, "latency-either", canary)
+        assert body["verdict"] == verdict, body["reason"]
+
+    async def test_lookback_is_rendered_into_the_queries(self, client, prometheus):
+        details = (await run(client, prometheus, "conversion", "kpiequal"))["details"]
+        assert details["query_roles"] == ["canary.success", "canary.total", "baseline.success", "baseline.total"]
+        assert details["queries"][0] == ('sum(increase(kpi_orders_total{service="shop",'
+                                          'rollouts_pod_template_hash="kpiequal"}[10m]))')
+
+    async def test_more_than_one_series_is_a_misconfiguration(self, client, prometheus):
+        body = await run(client, prometheus, "p95-unaggregated", "kpiequal", status=500)
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured")
+        assert "aggregate it to one" in body["reason"]
+
+    async def test_success_above_total_is_a_misconfiguration(self, client, prometheus):
+        body = await run(client, prometheus, "swapped-counters", "kpiequal", status=500)
+        assert body["error"] == "check_misconfigured"
+        assert "is not between 0 and total" in body["reason"]
 
     async def test_unknown_canary_is_no_data(self, client, prometheus):
         body = await run(client, prometheus, "p95", "nosuchhash")
