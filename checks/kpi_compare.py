@@ -175,8 +175,10 @@ class KpiCompareCheck(Check):
         found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
                                       | {("baseline", k): q for k, q in baseline.items()})
         details = self._details(canary, baseline)
-        details["canary"] = {"value": _json(found[("canary", "query")])}
-        details["baseline"] = {"value": _json(found[("baseline", "query")])}
+        for side in ("canary", "baseline"):
+            details[side] = {"value": _json(found[(side, "query")])}
+            if (side, "events") in found:
+                details[side]["events"] = _json(found[(side, "events")])
         short = self._too_little_traffic(found, details)
         if short is not None:
             return short

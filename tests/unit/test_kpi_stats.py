@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -84,3 +86,13 @@ class TestProportionPower:
     def test_an_effect_that_cannot_move_the_rate_has_no_power(self):
         # A baseline at 0% cannot drop any further.
         assert proportion_power(0.0, -0.05, 10000, 10000, 0.95) == 0.0
+
+
+class TestLazyImport:
+    """Loading the check kinds does not import scipy (over a second), so `analyzer run` starts fast."""
+
+    def test_registry_does_not_import_scipy(self):
+        code = ("import sys; from analyzer.registry import Registry; Registry.default(); "
+                "print(sorted(m for m in ('scipy', 'numpy') if m in sys.modules))")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.strip() == "[]"
