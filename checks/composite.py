@@ -160,13 +160,13 @@ class CompositeCheck(Check):
         if not judged:
             return self.no_data_verdict(f"every member errored and on_member_error is ignore ({_summary(results)})",
                                         details=details)
+        verdict = self._combine(judged, details, _summary(results))
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
-            return Verdict(outcome=Outcome.FAIL, details=details,
-                           reason=f"critical member {first.member.check!r} failed: {_clip(first.reason)} "
-                                  f"(members: {_summary(results)})")
-        verdict = self._combine(judged, details, _summary(results))
+            return verdict.model_copy(update={
+                "outcome": Outcome.FAIL,
+                "reason": f"critical member {first.member.check!r} failed ({_clip(first.reason)}); {verdict.reason}"})
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
             return verdict.model_copy(update={

@@ -57,6 +57,8 @@ CHECKS = [
     card("error-ignore", [member("p95"), member("down")], on_member_error="ignore"),
     card("error-critical", [member("p95"), member("down", critical=True)], on_member_error="ignore"),
     card("nested", [member("all"), member("p95")]),
+    card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
+    card("all-down", [member("down")], on_member_error="ignore"),
 ]
 
 
@@ -123,6 +125,14 @@ class TestCritical:
         assert body["verdict"] == "fail"
         assert body["reason"].startswith("critical member 'p95-strict' failed")
         assert [m["verdict"] for m in body["details"]["members"]] == ["pass", "fail"]
+        # The score itself would pass: 3 of 4 weights.
+        assert body["value"] == pytest.approx(75.0) and body["threshold"] == 50.0
+
+
+    async def test_an_inconclusive_critical_member_blocks_a_pass(self, client, prometheus):
+        body = await run(client, prometheus, "critical-unsure", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert body["reason"].startswith("critical member 'missing' is inconclusive, so no pass yet")
 
 
 class TestMemberErrors:
@@ -145,6 +155,11 @@ class TestMemberErrors:
         assert body["verdict"] == "pass"
         assert body["details"]["ignored"] == ["down"]
         assert "down error" in body["reason"]
+
+    async def test_nothing_left_to_judge_follows_no_data(self, client, prometheus):
+        body = await run(client, prometheus, "all-down", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert "every member errored and on_member_error is ignore" in body["reason"]
 
     async def test_a_critical_member_is_never_ignored(self, client, prometheus):
         body = await run(client, prometheus, "error-critical", "kpiequal", status=503)
