@@ -240,7 +240,7 @@ class KpiCompareCheck(Check):
             estimate=test.difference, relative_change=_relative(test.difference, test.rate_baseline),
             interval=[test.interval[0], test.interval[1]], confidence=self.confidence, z=test.z,
             p_value=test.p_value, significant=significant, tolerance=tolerance,
-            min_detectable_effect=effect, power=power, power_needed=self.power)
+            detectable_effect=effect, power=power, power_needed=self.power)
         level = _percent(self.confidence)
         estimate = (f"{self._name('canary')} rate {format_number(test.rate_canary)} vs {self._name('baseline')} "
                     f"{format_number(test.rate_baseline)} ({_signed_change(test.difference, test.rate_baseline)},"

@@ -147,7 +147,7 @@ class TestGate:
         body = await run(client, prometheus, "payment-errors", canary)
         assert body["verdict"] == verdict, body["reason"]
         assert body["details"]["baseline"]["rate"] == 0.0
-        assert body["details"]["min_detectable_effect"] == pytest.approx(0.001)
+        assert body["details"]["detectable_effect"] == pytest.approx(0.001)
 
     @pytest.mark.parametrize(("canary", "verdict"), [("kpibetter", "fail"), ("kpiworse", "fail"),
                                                      ("kpiequal", "pass")])
