@@ -1,0 +1,280 @@
+"""Kind `composite`: a scorecard over other catalog checks (all, any, or a weighted score)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from analyzer.check import Check, CheckName, EvalContext
+from analyzer.errors import ArgError, CheckError
+from analyzer.models import Evaluation, Outcome, Verdict, format_number
+from analyzer.params import ArgValue, ParamType, render_value
+from analyzer.templates import Placeholder, split_template
+
+if TYPE_CHECKING:
+    from analyzer.catalog import Catalog
+
+# Member reasons are quoted in the composite's reason up to this length each.
+_REASON_CHARS = 160
+
+
+class Member(BaseModel):
+    """One member: a catalog check, the args it gets, its weight and whether it is critical."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check: CheckName = Field(description="name of another check in the catalog")
+    args: dict[str, str | float] = Field(default_factory=dict, description="the member's args; strings may "
+                                         "use the composite's params, e.g. \"{{ canary_hash }}\"")
+    weight: float = Field(default=1.0, gt=0, description="share of the score (mode score)")
+    critical: bool = Field(default=False, description="must pass: its fail fails the whole, whatever the score")
+
+
+class MemberError(CheckError):
+    """A member could not be evaluated, and the composite's policy makes that an error of the whole."""
+
+    code = "member_error"
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class _Result:
+    member: Member
+    args: dict[str, ArgValue]
+    outcome: Outcome
+    reason: str
+    evaluation: Evaluation | None
+    http_status: int
+    error: str | None
+
+
+class CompositeCheck(Check):
+    """Run member checks concurrently and combine their verdicts by `mode`."""
+
+    kind: Literal["composite"] = "composite"
+    members: list[Member] = Field(min_length=1, max_length=64)
+    mode: Literal["all", "any", "score"] = Field(default="all", description="all must pass, any may pass, or "
+                                                 "a weighted score")
+    pass_score: float | None = Field(default=None, ge=0, le=100, description="score (0-100) needed to pass")
+    warning_score: float | None = Field(default=None, ge=0, le=100, description="score from which a non-passing "
+                                        "scorecard is inconclusive instead of failed")
+    on_member_error: Literal["error", "fail", "ignore"] = Field(
+        default="error", description="a member that errors makes the whole an error, counts as failed, or is "
+        "left out (critical members are never left out)")
+
+    _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> CompositeCheck:
+        if self.mode == "score":
+            if self.pass_score is None:
+                raise ValueError("mode score needs pass_score (0-100)")
+            if self.warning_score is not None and self.warning_score > self.pass_score:
+                raise ValueError(f"warning_score {format_number(self.warning_score)} is above pass_score "
+                                 f"{format_number(self.pass_score)}")
+        else:
+            for name in ("pass_score", "warning_score"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} only applies to mode score")
+            weighted = [m.check for m in self.members if "weight" in m.model_fields_set]
+            if weighted:
+                raise ValueError(f"members[].weight only applies to mode score (set on {weighted[0]!r})")
+        self._arg_parts = []
+        for index, member in enumerate(self.members):
+            parts: dict[str, list[str | Placeholder]] = {}
+            for arg, value in member.args.items():
+                if isinstance(value, str):
+                    try:
+                        parts[arg] = split_template(value, self.params)
+                    except ValueError as exc:
+                        raise ValueError(f"members[{index}].args.{arg}: {exc}") from None
+            self._arg_parts.append(parts)
+        return self
+
+    def link(self, catalog: Catalog) -> None:
+        """Members exist, get every required arg of the right type, and no composite reaches itself."""
+        super().link(catalog)
+        for index, member in enumerate(self.members):
+            where = f"members[{index}] ({member.check!r})"
+            target = catalog.checks.get(member.check)
+            if target is None:
+                raise ValueError(f"{where}: no check named {member.check!r} in the catalog")
+            if member.check == self.name:
+                raise ValueError(f"{where}: a composite cannot contain itself")
+            undeclared = sorted(set(member.args) - set(target.params))
+            if undeclared:
+                raise ValueError(f"{where}: arg {undeclared[0]!r} is not a param of {member.check!r} "
+                                 f"(its params: {', '.join(sorted(target.params)) or 'none'})")
+            missing = sorted(n for n, p in target.params.items() if p.required and n not in member.args)
+            if missing:
+                raise ValueError(f"{where}: required arg {missing[0]!r} of {member.check!r} is not mapped; "
+                                 f"add args: {{{missing[0]}: \"{{{{ {missing[0]} }}}}\"}}")
+            for arg, value in member.args.items():
+                self._check_arg(where, arg, value, self._arg_parts[index].get(arg), target)
+        cycle = _find_cycle(catalog, [self.name], set())
+        if cycle:
+            raise ValueError(f"members form a cycle: {' -> '.join(cycle)}")
+
+    def _check_arg(self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None,
+                   target: Check) -> None:
+        param = target.params[arg]
+        placeholders = [p for p in parts or [] if isinstance(p, Placeholder)]
+        if not placeholders:
+            try:
+                param.parse(arg, value)
+            except ArgError as exc:
+                raise ValueError(f"{where}: {exc.message}") from None
+            return
+        if parts is not None and len(parts) == 3 and parts[0] == "" and parts[2] == "":
+            source = self.params[placeholders[0].name].type
+            if source is not param.type and param.type is not ParamType.LABEL_VALUE:
+                raise ValueError(f"{where}: arg {arg!r} is a {param.type.value} but {{{{ {placeholders[0].name} }}}} "
+                                 f"is a {source.value}; declare the composite's param as {param.type.value}")
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Evaluate every member concurrently and combine the verdicts."""
+        results = await asyncio.gather(*(self._run_member(ctx, index, member)
+                                         for index, member in enumerate(self.members)))
+        details: dict[str, Any] = {"mode": self.mode, "on_member_error": self.on_member_error,
+                                   "members": [_member_details(r) for r in results]}
+        errors = [r for r in results if r.outcome is Outcome.ERROR]
+        critical_errors = [r for r in errors if r.member.critical]
+        if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
+            first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
+            raise MemberError(f"member {first.member.check!r} could not be evaluated: {_clip(first.reason)} "
+                              f"(on_member_error: {self.on_member_error}"
+                              f"{', critical members are never ignored' if first.member.critical else ''}; "
+                              f"members: {_summary(results)})", first.http_status)
+        judged: list[tuple[_Result, Outcome]] = [
+            (r, Outcome.FAIL if r.outcome is Outcome.ERROR else r.outcome) for r in results
+            if not (r.outcome is Outcome.ERROR and self.on_member_error == "ignore")]
+        if errors and self.on_member_error == "ignore":
+            details["ignored"] = [r.member.check for r in errors]
+        if not judged:
+            return self.no_data_verdict(f"every member errored and on_member_error is ignore ({_summary(results)})",
+                                        details=details)
+        verdict = self._combine(judged, details, _summary(results))
+        failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
+        if failed_critical:
+            first = failed_critical[0]
+            return verdict.model_copy(update={
+                "outcome": Outcome.FAIL,
+                "reason": f"critical member {first.member.check!r} failed ({_clip(first.reason)}); {verdict.reason}"})
+        unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
+        if verdict.outcome is Outcome.PASS and unsure_critical:
+            return verdict.model_copy(update={
+                "outcome": Outcome.INCONCLUSIVE,
+                "reason": f"critical member {unsure_critical[0].member.check!r} is "
+                          f"{unsure_critical[0].outcome.value}, so no pass yet; {verdict.reason}"})
+        return verdict
+
+    def _combine(self, judged: list[tuple[_Result, Outcome]], details: dict[str, Any], summary: str) -> Verdict:
+        outcomes = [outcome for _, outcome in judged]
+        passed = sum(1 for outcome in outcomes if outcome is Outcome.PASS)
+        if self.mode == "all":
+            if Outcome.FAIL in outcomes:
+                outcome = Outcome.FAIL
+            elif Outcome.INCONCLUSIVE in outcomes:
+                outcome = Outcome.INCONCLUSIVE
+            else:
+                outcome = Outcome.PASS
+            return Verdict(outcome=outcome, value=passed, threshold=len(outcomes), details=details,
+                           reason=f"{passed} of {len(outcomes)} members pass, all must: {summary}")
+        if self.mode == "any":
+            if passed:
+                outcome = Outcome.PASS
+            elif all(o is Outcome.FAIL for o in outcomes):
+                outcome = Outcome.FAIL
+            else:
+                outcome = Outcome.INCONCLUSIVE
+            return Verdict(outcome=outcome, value=passed, threshold=1, details=details,
+                           reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}")
+        assert self.pass_score is not None
+        total = sum(r.member.weight for r, _ in judged)
+        score = 100 * sum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
+        # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
+        best = 100 * sum(r.member.weight for r, o in judged if o is not Outcome.FAIL) / total
+        warning = self.warning_score if self.warning_score is not None else self.pass_score
+        if score >= self.pass_score:
+            outcome = Outcome.PASS
+        elif best < warning:
+            outcome = Outcome.FAIL
+        else:
+            outcome = Outcome.INCONCLUSIVE
+        details.update(score=score, best_possible_score=best, pass_score=self.pass_score, warning_score=warning)
+        rule = f"pass at {format_number(self.pass_score)}"
+        if warning < self.pass_score:
+            rule += f", inconclusive from {format_number(warning)}"
+        if best > score:
+            rule += f"; up to {format_number(best)} if the inconclusive members pass"
+        return Verdict(outcome=outcome, value=score, threshold=self.pass_score, details=details,
+                       reason=f"score {format_number(score)} of 100 ({rule}): {summary}")
+
+    async def _run_member(self, ctx: EvalContext, index: int, member: Member) -> _Result:
+        args = self._member_args(ctx.args, index, member)
+        try:
+            evaluation = await ctx.run_check(member.check, args)
+        except ArgError as exc:
+            return _Result(member, args, Outcome.ERROR, f"bad arg for the member: {exc.message}", None,
+                           500, "bad_member_arg")
+        return _Result(member, args, evaluation.verdict, evaluation.reason, evaluation,
+                       evaluation.http_status, evaluation.error)
+
+    def _member_args(self, values: Mapping[str, ArgValue], index: int, member: Member) -> dict[str, ArgValue]:
+        args: dict[str, ArgValue] = {}
+        for name, value in member.args.items():
+            parts = self._arg_parts[index].get(name)
+            if parts is None:
+                args[name] = value
+            elif len(parts) == 3 and parts[0] == "" and parts[2] == "" and isinstance(parts[1], Placeholder):
+                args[name] = values[parts[1].name]
+            else:
+                args[name] = "".join(p if isinstance(p, str) else render_value(values[p.name]) for p in parts)
+        return args
+
+
+def _find_cycle(catalog: Catalog, path: list[str], acyclic: set[str]) -> list[str] | None:
+    """A chain of members from `path[-1]` back to a check already on `path`, if there is one.
+
+    `acyclic` collects checks already explored without finding a cycle, so shared members are walked once.
+    """
+    check = catalog.checks.get(path[-1])
+    if not isinstance(check, CompositeCheck):
+        return None
+    for member in check.members:
+        if member.check in path:
+            return [*path[path.index(member.check):], member.check]
+        if member.check in acyclic:
+            continue
+        found = _find_cycle(catalog, [*path, member.check], acyclic)
+        if found:
+            return found
+    acyclic.add(path[-1])
+    return None
+
+
+def _member_details(result: _Result) -> dict[str, Any]:
+    entry: dict[str, Any] = {"check": result.member.check, "args": result.args, "verdict": result.outcome.value,
+                             "reason": result.reason, "weight": result.member.weight,
+                             "critical": result.member.critical}
+    if result.evaluation is not None:
+        body = result.evaluation.to_json(explain=True)
+        entry.update(value=body.get("value"), threshold=body.get("threshold"), details=body.get("details"))
+    if result.error is not None:
+        entry["error"] = result.error
+    return entry
+
+
+def _summary(results: list[_Result]) -> str:
+    return ", ".join(f"{r.member.check} {r.outcome.value}" for r in results)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS - 3] + "..."

@@ -1,0 +1,508 @@
+"""Kind `kpi_compare`: a canary (or A/B variant) against a baseline on one KPI, with real statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from analyzer.check import Check, EvalContext
+from analyzer.errors import CheckMisconfigured
+from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
+from analyzer.params import ArgValue, Duration, ParamType, parse_duration
+from analyzer.sources import PrometheusSource, QueryResult
+from analyzer.templates import PromQLTemplate
+from checks.kpi_stats import ProportionTest, hodges_lehmann, proportion_power, two_proportion_test
+
+Method = Literal["ratio", "proportion", "mann_whitney"]
+Direction = Literal["higher_is_better", "lower_is_better", "either"]
+Mode = Literal["gate", "ab"]
+
+# Samples per variant a mann_whitney range query may return: n1 * n2 differences are sorted in memory.
+_MAX_RANGE_POINTS = 1000
+# increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
+_COUNT_SLACK = 1e-6
+_LOOKBACK = "lookback"
+
+
+class VariantQueries(BaseModel):
+    """The queries of one variant: `query` (ratio, mann_whitney) or `success` and `total` (proportion);
+    `events` counts its traffic for `min_canary_events` (ratio, mann_whitney)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    query: str | None = Field(default=None, min_length=1, description="the KPI value (PromQL template)")
+    success: str | None = Field(default=None, min_length=1, description="count of successes over the lookback")
+    total: str | None = Field(default=None, min_length=1, description="count of trials over the lookback")
+    events: str | None = Field(default=None, min_length=1, description="count of requests/events over the lookback")
+
+
+class VariantNames(BaseModel):
+    """Names shown for the two variants (A/B: which one wins)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    canary: str = Field(default="canary", min_length=1, max_length=64)
+    baseline: str = Field(default="baseline", min_length=1, max_length=64)
+
+
+class KpiCompareCheck(Check):
+    """Compare the canary's KPI to the baseline's: within tolerance (gate) or which variant wins (ab)."""
+
+    kind: Literal["kpi_compare"] = "kpi_compare"
+    source: str = Field(default="default", description="name of a Prometheus source in `sources`")
+    method: Method = Field(default="ratio", description="ratio (point estimates), proportion (z test) or "
+                           "mann_whitney (Hodges-Lehmann shift over range samples)")
+    mode: Mode = Field(default="gate", description="gate: is the canary no worse than the baseline; "
+                       "ab: which of the two variants wins")
+    direction: Direction = Field(description="which way is better for this KPI")
+    canary: str | VariantQueries = Field(description="the canary's (variant B's) queries; a string is its `query`")
+    baseline: str | VariantQueries = Field(description="the baseline's (variant A's) queries")
+    variant_names: VariantNames = Field(default_factory=VariantNames, description="names used in reasons")
+    lookback: Duration = Field(default="10m", description="{{ lookback }} in the queries; mann_whitney's range")
+    step: Duration | None = Field(default=None, description="mann_whitney sample spacing (default lookback/60)")
+    max_relative_change: float | None = Field(default=None, ge=0, description="tolerance as a fraction of the "
+                                              "baseline, e.g. 0.05 = 5%")
+    max_absolute_change: float | None = Field(default=None, ge=0, description="tolerance in the KPI's units")
+    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence level (proportion, "
+                              "mann_whitney)")
+    min_detectable_effect: float | None = Field(default=None, gt=0, description="proportion: relative change "
+                                                "of the baseline rate the test must be able to detect")
+    power: float = Field(default=0.8, gt=0, lt=1, description="proportion: power needed before a pass")
+    min_canary_events: float = Field(default=0, ge=0, description="below this canary traffic: no verdict")
+    min_samples: int = Field(default=20, ge=3, le=_MAX_RANGE_POINTS,
+                             description="mann_whitney: samples each variant needs")
+
+    _canary: dict[str, PromQLTemplate] = PrivateAttr()
+    _baseline: dict[str, PromQLTemplate] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> KpiCompareCheck:
+        if self.no_data is NoDataPolicy.PASS:
+            raise ValueError("no_data: pass is not allowed; a comparison without evidence never passes")
+        if self.mode == "ab" and self.direction == "either":
+            raise ValueError("mode: ab needs direction higher_is_better or lower_is_better to name a winner")
+        if self.variant_names.canary == self.variant_names.baseline:
+            raise ValueError("variant_names: canary and baseline must differ")
+        statistical = self.method in ("proportion", "mann_whitney")
+        self._only_for("confidence", statistical, "proportion and mann_whitney")
+        self._only_for("min_detectable_effect", self.method == "proportion", "proportion")
+        self._only_for("power", self.method == "proportion", "proportion")
+        self._only_for("min_samples", self.method == "mann_whitney", "mann_whitney")
+        self._only_for("step", self.method == "mann_whitney", "mann_whitney")
+        has_tolerance = self.max_relative_change is not None or self.max_absolute_change is not None
+        if self.method != "proportion" and not has_tolerance:
+            raise ValueError(f"method {self.method} needs max_relative_change and/or max_absolute_change")
+        if self.method == "proportion" and self.min_detectable_effect is None and not (
+                self.max_relative_change or self.max_absolute_change):
+            raise ValueError("method proportion needs min_detectable_effect, or a tolerance above 0 to use as it")
+        if self.method == "mann_whitney":
+            lookback_s, step_s = parse_duration(self.lookback), self._step_s()
+            if step_s > lookback_s:
+                raise ValueError(f"step {self.step} is longer than lookback {self.lookback}")
+            if lookback_s / step_s + 1 > _MAX_RANGE_POINTS:
+                raise ValueError(f"lookback {self.lookback} at step {format_number(step_s)}s is more than "
+                                 f"{_MAX_RANGE_POINTS} samples; raise step")
+            if self.min_samples > lookback_s / step_s + 1:
+                raise ValueError(f"min_samples {self.min_samples} is more than lookback / step can give")
+        self._canary = self._templates("canary", self.canary)
+        self._baseline = self._templates("baseline", self.baseline)
+        if self.min_canary_events > 0 and self.method != "proportion" and "events" not in self._canary:
+            raise ValueError("min_canary_events needs canary.events, a query counting the canary's traffic")
+        return self
+
+    def _only_for(self, field: str, applies: bool, methods: str) -> None:
+        if not applies and field in self.model_fields_set:
+            raise ValueError(f"{field} only applies to method {methods}, not {self.method}")
+
+    def _templates(self, side: str, spec: str | VariantQueries) -> dict[str, PromQLTemplate]:
+        queries = VariantQueries(query=spec) if isinstance(spec, str) else spec
+        needed = {"success", "total"} if self.method == "proportion" else {"query"}
+        allowed = needed | ({"events"} if self.method != "proportion" else set())
+        given = {name for name in ("query", "success", "total", "events") if getattr(queries, name) is not None}
+        if needed - given:
+            raise ValueError(f"{side}: method {self.method} needs {' and '.join(sorted(needed - given))}")
+        if given - allowed:
+            hint = " (the total is the traffic count)" if "events" in given - allowed else ""
+            raise ValueError(f"{side}: {', '.join(sorted(given - allowed))} does not apply to method "
+                             f"{self.method}{hint}")
+        templates = {}
+        for name in sorted(given):
+            try:
+                templates[name] = PromQLTemplate(getattr(queries, name), self.params,
+                                                 extra_bare={_LOOKBACK: ParamType.DURATION})
+            except ValueError as exc:
+                where = side if isinstance(spec, str) else f"{side}.{name}"
+                raise ValueError(f"{where}: {exc}") from None
+        return templates
+
+    def _step_s(self) -> float:
+        if self.step is not None:
+            return parse_duration(self.step)
+        return max(parse_duration(self.lookback) / 60, 1.0)
+
+    def source_names(self) -> frozenset[str]:
+        """The one source every query runs against."""
+        return frozenset({self.source})
+
+    def warnings(self) -> list[str]:
+        """Identical canary and baseline queries compare a thing with itself."""
+        same = [name for name, template in self._canary.items()
+                if name in self._baseline and self._baseline[name].text == template.text]
+        return [f"canary and baseline have the same {name} query; they compare a thing with itself"
+                for name in same]
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Query both variants concurrently, check the evidence is enough, then judge with `method`."""
+        values: dict[str, ArgValue] = {**ctx.args, _LOOKBACK: self.lookback}
+        canary = {name: t.render(values) for name, t in self._canary.items()}
+        baseline = {name: t.render(values) for name, t in self._baseline.items()}
+        source = ctx.prometheus(self.source)
+        if self.method == "proportion":
+            return await self._proportion(ctx, source, canary, baseline)
+        if self.method == "mann_whitney":
+            return await self._mann_whitney(ctx, source, canary, baseline)
+        return await self._ratio(ctx, source, canary, baseline)
+
+    # -- methods ---------------------------------------------------------------------------------
+
+    async def _ratio(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
+                     baseline: dict[str, str]) -> Verdict:
+        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
+                                      | {("baseline", k): q for k, q in baseline.items()})
+        details = self._details(canary, baseline)
+        for side in ("canary", "baseline"):
+            details[side] = {"value": _json(found[(side, "query")])}
+            if (side, "events") in found:
+                details[side]["events"] = _json(found[(side, "events")])
+        short = self._too_little_traffic(found, details)
+        if short is not None:
+            return short
+        value_c, value_b = found[("canary", "query")], found[("baseline", "query")]
+        for side, value in (("canary", value_c), ("baseline", value_b)):
+            if value is None or not math.isfinite(value):
+                return self._no_data(f"the {self._name(side)} query returned {_describe(value)}", details)
+        assert value_c is not None and value_b is not None
+        difference = value_c - value_b
+        tolerance = self._tolerance(value_b)
+        details.update(estimate=difference, relative_change=_relative(difference, value_b), tolerance=tolerance)
+        estimate = (f"{self._name('canary')} {format_number(value_c)} vs {self._name('baseline')} "
+                    f"{format_number(value_b)} ({_signed_change(difference, value_b)})")
+        if self.mode == "ab":
+            return self._ab_point(difference, tolerance, estimate, details)
+        harm = self._harm(difference)
+        rule = f"fails when the {self._name('canary')} is {self._worse_word()} by more than the tolerance " \
+               f"{format_number(tolerance)}{self._tolerance_note()}"
+        details["decision_rule"] = rule
+        outcome = Outcome.FAIL if harm > tolerance else Outcome.PASS
+        verb = "fail" if outcome is Outcome.FAIL else "pass"
+        return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=difference,
+                       threshold=tolerance, details=details)
+
+    async def _proportion(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
+                          baseline: dict[str, str]) -> Verdict:
+        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
+                                      | {("baseline", k): q for k, q in baseline.items()})
+        details = self._details(canary, baseline)
+        counts: dict[str, tuple[float, float]] = {}
+        for side in ("canary", "baseline"):
+            success, total = found[(side, "success")], found[(side, "total")]
+            details[side] = {"success": _json(success), "total": _json(total)}
+        for side in ("canary", "baseline"):
+            success, total = found[(side, "success")], found[(side, "total")]
+            if total is None or not math.isfinite(total):
+                return self._no_data(f"the {self._name(side)} total query returned {_describe(total)}", details)
+            if total <= 0:
+                return self._no_data(f"the {self._name(side)} has no traffic over {self.lookback} (total "
+                                     f"{format_number(total)})", details)
+            if side == "canary" and total < self.min_canary_events:
+                return self._no_data(f"the {self._name(side)} has {format_number(total)} events over "
+                                     f"{self.lookback}, fewer than min_canary_events "
+                                     f"{format_number(self.min_canary_events)}", details)
+            # An absent success series next to a present total means no successes yet.
+            success = 0.0 if success is None else success
+            if not math.isfinite(success) or success < 0 or success > total * (1 + _COUNT_SLACK):
+                raise CheckMisconfigured(f"{self._name(side)}: success {format_number(success)} is not between 0 "
+                                         f"and total {format_number(total)}; check the success and total queries")
+            counts[side] = (min(success, total), total)
+        (success_c, total_c), (success_b, total_b) = counts["canary"], counts["baseline"]
+        test, power = await asyncio.to_thread(self._proportion_stats, success_c, total_c, success_b, total_b)
+        tolerance = self._tolerance(test.rate_baseline)
+        effect = self._detectable_effect(test.rate_baseline)
+        significant = test.p_value < 1 - self.confidence
+        details.update(
+            canary={"success": success_c, "total": total_c, "rate": test.rate_canary},
+            baseline={"success": success_b, "total": total_b, "rate": test.rate_baseline},
+            estimate=test.difference, relative_change=_relative(test.difference, test.rate_baseline),
+            interval=[test.interval[0], test.interval[1]], confidence=self.confidence, z=test.z,
+            p_value=test.p_value, significant=significant, tolerance=tolerance,
+            detectable_effect=effect, power=power, power_needed=self.power)
+        level = _percent(self.confidence)
+        estimate = (f"{self._name('canary')} rate {format_number(test.rate_canary)} vs {self._name('baseline')} "
+                    f"{format_number(test.rate_baseline)} ({_signed_change(test.difference, test.rate_baseline)},"
+                    f" {level} CI [{format_number(test.interval[0])}, {format_number(test.interval[1])}], "
+                    f"p={format_number(test.p_value)})")
+        if self.mode == "ab":
+            return self._ab_statistical(test.difference, significant, tolerance, estimate, details,
+                                        f"p < {format_number(1 - self.confidence)}")
+        harm = self._harm(test.difference)
+        fails = significant and harm > tolerance and harm > 0
+        rule = (f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "
+                f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes once the "
+                f"test has power {format_number(self.power)} to detect {self._worse_noun(True)} of "
+                f"{format_number(effect)}")
+        details["decision_rule"] = rule
+        if effect <= 0:
+            rule += (f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
+                     "min_detectable_effect is 0, so set max_absolute_change")
+        if fails:
+            outcome = Outcome.FAIL
+        elif power >= self.power:
+            outcome = Outcome.PASS
+        else:
+            outcome = Outcome.INCONCLUSIVE
+        verb = {Outcome.FAIL: "fail", Outcome.PASS: "pass",
+                Outcome.INCONCLUSIVE: f"inconclusive (power {format_number(power)})"}[outcome]
+        return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=test.difference,
+                       threshold=tolerance, details=details)
+
+    def _proportion_stats(self, success_c: float, total_c: float, success_b: float, total_b: float
+                          ) -> tuple[ProportionTest, float]:
+        test = two_proportion_test(success_c, total_c, success_b, total_b, self.confidence)
+        effect = self._detectable_effect(test.rate_baseline)
+        if effect <= 0:
+            return test, 0.0
+        if self.direction == "either":
+            power = min(proportion_power(test.rate_baseline, sign * effect, total_c, total_b, self.confidence)
+                        for sign in (1, -1))
+        else:
+            power = proportion_power(test.rate_baseline, self._worse_sign() * effect, total_c, total_b,
+                                     self.confidence)
+        return test, power
+
+    async def _mann_whitney(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
+                            baseline: dict[str, str]) -> Verdict:
+        end = ctx.evaluation_time
+        start = end - timedelta(seconds=parse_duration(self.lookback))
+        step_s = self._step_s()
+        events = {("canary", "events"): canary["events"]} if "events" in canary else {}
+        if "events" in baseline:
+            events[("baseline", "events")] = baseline["events"]
+        ranges, found = await asyncio.gather(
+            asyncio.gather(*(source.query_range(q, start, end, step_s, ctx.timeout_s())
+                             for q in (canary["query"], baseline["query"]))),
+            _instant_values(ctx, source, events))
+        details = self._details(canary, baseline)
+        details["range"] = {"lookback": self.lookback, "step_s": step_s}
+        samples = {"canary": _samples(ranges[0]), "baseline": _samples(ranges[1])}
+        for side in ("canary", "baseline"):
+            details[side] = {"samples": len(samples[side])}
+            if (side, "events") in found:
+                details[side]["events"] = _json(found[(side, "events")])
+        short = self._too_little_traffic(found, details)
+        if short is not None:
+            return short
+        for side in ("canary", "baseline"):
+            if len(samples[side]) < self.min_samples:
+                return self._no_data(f"the {self._name(side)} has {len(samples[side])} samples over "
+                                     f"{self.lookback}, fewer than min_samples {self.min_samples}", details)
+        median_b = _median(samples["baseline"])
+        estimate = await asyncio.to_thread(hodges_lehmann, samples["canary"], samples["baseline"], self.confidence)
+        low, high = estimate.interval
+        tolerance = self._tolerance(median_b)
+        significant = low > 0 or high < 0
+        details["canary"]["median"] = _median(samples["canary"])
+        details["baseline"]["median"] = median_b
+        details.update(estimate=estimate.shift, relative_change=_relative(estimate.shift, median_b),
+                       interval=[finite_or_none(low), finite_or_none(high)], confidence=self.confidence,
+                       u_statistic=estimate.u_statistic, p_value=finite_or_none(estimate.p_value),
+                       significant=significant, tolerance=tolerance)
+        level = _percent(self.confidence)
+        text = (f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
+                f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "
+                f"[{format_number(low)}, {format_number(high)}])")
+        if self.mode == "ab":
+            return self._ab_statistical(estimate.shift, significant, tolerance, text, details,
+                                        "the interval excludes 0")
+        harm_low, harm_high = self._harm_interval(low, high)
+        harm = self._harm(estimate.shift)
+        rule = (f"fails when the interval lies {self._worse_side()} and the shift exceeds the tolerance "
+                f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out "
+                f"{self._worse_noun(True)} beyond the tolerance")
+        details["decision_rule"] = rule
+        if harm_low > 0 and harm > tolerance:
+            outcome, verb = Outcome.FAIL, "fail"
+        elif harm_high <= tolerance:
+            outcome, verb = Outcome.PASS, "pass"
+        else:
+            outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
+        return Verdict(outcome=outcome, reason=f"{verb}: {text}; {rule}", value=estimate.shift,
+                       threshold=tolerance, details=details)
+
+    # -- A/B -------------------------------------------------------------------------------------
+
+    def _ab_point(self, difference: float, tolerance: float, estimate: str, details: dict[str, Any]) -> Verdict:
+        rule = f"a variant wins when it is better by more than the tolerance {format_number(tolerance)}" \
+               f"{self._tolerance_note()}"
+        winner = self._winner(difference) if abs(difference) > tolerance else None
+        return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
+
+    def _ab_statistical(self, difference: float, significant: bool, tolerance: float, estimate: str,
+                        details: dict[str, Any], significance: str) -> Verdict:
+        rule = (f"a variant wins when the difference is significant ({significance}) and larger than the "
+                f"tolerance {format_number(tolerance)}{self._tolerance_note()}")
+        winner = self._winner(difference) if significant and abs(difference) > tolerance else None
+        return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
+
+    def _ab_verdict(self, winner: str | None, estimate: str, rule: str, difference: float, tolerance: float,
+                    details: dict[str, Any]) -> Verdict:
+        details.update(decision_rule=rule, winner=None if winner is None else self._name(winner),
+                       variants={"canary": self._name("canary"), "baseline": self._name("baseline")})
+        if winner is None:
+            outcome, head = Outcome.INCONCLUSIVE, "no winner yet"
+        else:
+            outcome = Outcome.PASS if winner == "canary" else Outcome.FAIL
+            head = f"{self._name(winner)} wins"
+        return Verdict(outcome=outcome, reason=f"{head}: {estimate}; {rule}", value=difference,
+                       threshold=tolerance, details=details)
+
+    def _winner(self, difference: float) -> str:
+        better = difference > 0 if self.direction == "higher_is_better" else difference < 0
+        return "canary" if better else "baseline"
+
+    # -- shared ----------------------------------------------------------------------------------
+
+    def _too_little_traffic(self, found: Mapping[tuple[str, str], float | None],
+                            details: dict[str, Any]) -> Verdict | None:
+        if ("canary", "events") not in found or self.min_canary_events <= 0:
+            return None
+        events = found[("canary", "events")]
+        if events is None or not math.isfinite(events) or events < self.min_canary_events:
+            shown = _describe(events) if events is None or not math.isfinite(events) else format_number(events)
+            return self._no_data(f"the {self._name('canary')} has {shown} events over {self.lookback}, fewer than "
+                                 f"min_canary_events {format_number(self.min_canary_events)}", details)
+        return None
+
+    def _no_data(self, reason: str, details: dict[str, Any]) -> Verdict:
+        details["decision_rule"] = "no verdict below the minimum evidence"
+        return self.no_data_verdict(reason, details=details)
+
+    def _tolerance(self, baseline: float) -> float:
+        """The largest change accepted, in the KPI's units: the larger of the two tolerances."""
+        relative = (self.max_relative_change or 0.0) * abs(baseline)
+        return max(relative, self.max_absolute_change or 0.0)
+
+    def _detectable_effect(self, rate_baseline: float) -> float:
+        """The change (in rate units) the test must be able to detect; an absolute tolerance is its floor,
+        so a baseline at 0% (no errors yet) still leaves something to detect."""
+        if self.min_detectable_effect is not None:
+            return max(self.min_detectable_effect * rate_baseline, self.max_absolute_change or 0.0)
+        return self._tolerance(rate_baseline)
+
+    def _tolerance_note(self) -> str:
+        parts = []
+        if self.max_relative_change is not None:
+            parts.append(f"{_percent(self.max_relative_change)} of the {self._name('baseline')}")
+        if self.max_absolute_change is not None:
+            parts.append(f"absolute {format_number(self.max_absolute_change)}")
+        if not parts:
+            return ""
+        return f" ({' or '.join(parts)}, whichever is larger)" if len(parts) > 1 else f" ({parts[0]})"
+
+    def _worse_sign(self) -> float:
+        return 1.0 if self.direction == "lower_is_better" else -1.0
+
+    def _harm(self, difference: float) -> float:
+        """How much worse the canary is (positive = worse); for `either`, any change counts."""
+        return abs(difference) if self.direction == "either" else self._worse_sign() * difference
+
+    def _harm_interval(self, low: float, high: float) -> tuple[float, float]:
+        if self.direction == "either":
+            bound = max(abs(low), abs(high))
+            return (low if low > 0 else -high if high < 0 else 0.0), bound
+        if self.direction == "lower_is_better":
+            return low, high
+        return -high, -low
+
+    def _worse_word(self) -> str:
+        return {"lower_is_better": "higher", "higher_is_better": "lower", "either": "different"}[self.direction]
+
+    def _worse_noun(self, article: bool = False) -> str:
+        noun = {"lower_is_better": "increase", "higher_is_better": "drop", "either": "change"}[self.direction]
+        return ("an " if noun == "increase" else "a ") + noun if article else noun
+
+    def _worse_side(self) -> str:
+        return {"lower_is_better": "above 0", "higher_is_better": "below 0",
+                "either": "entirely on one side of 0"}[self.direction]
+
+    def _name(self, side: str) -> str:
+        return self.variant_names.canary if side == "canary" else self.variant_names.baseline
+
+    def _details(self, canary: dict[str, str], baseline: dict[str, str]) -> dict[str, Any]:
+        return {"method": self.method, "mode": self.mode, "direction": self.direction,
+                "queries": [*canary.values(), *baseline.values()],
+                "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+
+
+async def _instant_values(ctx: EvalContext, source: PrometheusSource,
+                          queries: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], float | None]:
+    """Run instant queries concurrently; each must give at most one series (None when it gives none)."""
+    keys = list(queries)
+    results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s())
+                                     for key in keys))
+    return {key: _single_value(key, result) for key, result in zip(keys, results, strict=True)}
+
+
+def _single_value(key: tuple[str, str], result: QueryResult) -> float | None:
+    if not result.series:
+        return None
+    if len(result.series) > 1:
+        shown = ", ".join(series.describe() for series in result.series[:3])
+        raise CheckMisconfigured(f"the {key[0]}.{key[1]} query returned {len(result.series)} series ({shown}, ...);"
+                                 " aggregate it to one, e.g. with sum(...)")
+    samples = result.series[0].samples
+    return samples[-1][1] if samples else None
+
+
+def _samples(result: QueryResult) -> list[float]:
+    if len(result.series) > 1:
+        shown = ", ".join(series.describe() for series in result.series[:3])
+        raise CheckMisconfigured(f"the range query returned {len(result.series)} series ({shown}, ...); "
+                                 "aggregate it to one, e.g. with avg(...)")
+    if not result.series:
+        return []
+    return [value for _, value in result.series[0].samples if math.isfinite(value)]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _relative(difference: float, baseline: float) -> float | None:
+    return difference / abs(baseline) if baseline != 0 else None
+
+
+def _signed_change(difference: float, baseline: float) -> str:
+    relative = _relative(difference, baseline)
+    absolute = f"{difference:+.6g}"
+    return absolute if relative is None else f"{absolute}, {relative * 100:+.3g}%"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.6g}%"
+
+
+def _describe(value: float | None) -> str:
+    return "no series" if value is None else format_number(value)
+
+
+def _json(value: float | None) -> float | str | None:
+    if value is None or math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")

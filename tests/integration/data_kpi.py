@@ -1,0 +1,53 @@
+"""Series for the `kpi_compare` and `composite` tests: canary and stable business KPIs around the anchor.
+
+Metric names start with `kpi_`; the variant is the `rollouts_pod_template_hash` label:
+- kpistable: the baseline. 50 visits/s, 5 orders/s (conversion 10%), no failed payments; p95 latency 0.2 s;
+  request latency 0.100 s +- 0.02 s (deterministic noise).
+- kpiequal:  20 visits/s, 2 orders/s (10%); p95 0.2 s; latency 0.100 s +- 0.02 s (other noise).
+- kpiworse:  20 visits/s, 1 order/s (5%), 0.5 failed payments/s (2.5% of visits); p95 0.4 s;
+             latency 0.150 s +- 0.02 s.
+- kpibetter: 20 visits/s, 3 orders/s (15%); p95 0.1 s; latency 0.060 s +- 0.02 s.
+- kpitiny:   0.01 visits/s (6 in 10 minutes), conversion 10%; p95 0.2 s; latency series only in the last
+             3 minutes before the anchor.
+Only kpiworse has failed payments (kpi_failed_payments_total); the others' counters stay at 0.
+"""
+
+from __future__ import annotations
+
+from analyzer.testing import OpenMetrics
+
+START_S = 2 * 3600
+END_S = 3600
+STEP_S = 15.0
+TINY_LATENCY_S = 3 * 60
+NOISE_S = 0.02
+
+# hash: (visits/s, orders/s, p95 s, mean latency s, noise seed)
+VARIANTS = {
+    "kpistable": (50.0, 5.0, 0.2, 0.100, 17),
+    "kpiequal": (20.0, 2.0, 0.2, 0.100, 71),
+    "kpiworse": (20.0, 1.0, 0.4, 0.150, 29),
+    "kpibetter": (20.0, 3.0, 0.1, 0.060, 43),
+    "kpitiny": (0.01, 0.001, 0.2, 0.100, 53),
+}
+
+
+def noise(t: float, anchor: float, seed: int) -> float:
+    """Uniform-looking noise in [-NOISE_S, NOISE_S), the same at the same offset from the anchor every run."""
+    tick = round((t - anchor) / STEP_S)
+    return ((tick * 2654435761 + seed * 40503) % 1000 / 1000 - 0.5) * 2 * NOISE_S
+
+
+def build(om: OpenMetrics, anchor: float) -> None:
+    """Add the KPI series."""
+    start, end = anchor - START_S, anchor + END_S
+    for variant, (visits, orders, p95, latency, seed) in VARIANTS.items():
+        labels = {"service": "shop", "rollouts_pod_template_hash": variant}
+        om.add_counter_rate("kpi_visits_total", labels, lambda t, r=visits: r, start, end, STEP_S)
+        om.add_counter_rate("kpi_orders_total", labels, lambda t, r=orders: r, start, end, STEP_S)
+        failed = 0.5 if variant == "kpiworse" else 0.0
+        om.add_counter_rate("kpi_failed_payments_total", labels, lambda t, r=failed: r, start, end, STEP_S)
+        om.add("kpi_p95_latency_seconds", labels, lambda t, v=p95: v, start, end, STEP_S)
+        latency_start = anchor - TINY_LATENCY_S if variant == "kpitiny" else start
+        om.add("kpi_request_latency_seconds", labels,
+               lambda t, m=latency, s=seed: m + noise(t, anchor, s), latency_start, end, STEP_S)

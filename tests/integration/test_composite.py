@@ -1,0 +1,167 @@
+"""composite through the HTTP API, with real prometheus-kind members against the backfilled KPI data
+(tests/integration/data_kpi.py) and one member whose source is down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.testing import free_port
+from analyzer.web import create_app
+
+pytestmark = pytest.mark.integration
+
+HASH = {"canary_hash": {"type": "label_value", "required": True}}
+SELECTOR = 'service="shop",rollouts_pod_template_hash="{{ canary_hash }}"'
+# kpibetter: p95 0.1 s, conversion 15%; kpiequal: 0.2 s, 10%; kpiworse: 0.4 s, 5%.
+P95 = f"max(kpi_p95_latency_seconds{{{SELECTOR}}})"
+CONVERSION = f"sum(rate(kpi_orders_total{{{SELECTOR}}}[5m])) / sum(rate(kpi_visits_total{{{SELECTOR}}}[5m]))"
+
+
+def leaf(name: str, query: str, pass_if: str, source: str = "default") -> dict[str, Any]:
+    return {"name": name, "kind": "prometheus", "params": HASH, "query": query, "pass_if": pass_if,
+            "source": source}
+
+
+def member(check: str, **fields: Any) -> dict[str, Any]:
+    return {"check": check, "args": {"canary_hash": "{{ canary_hash }}"}, **fields}
+
+
+def card(name: str, members: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "composite", "params": HASH, "members": members, **fields}
+
+
+CHECKS = [
+    leaf("p95", P95, "< 0.3"),                        # better pass, equal pass, worse fail
+    leaf("p95-strict", P95, "< 0.05"),                # fails for every variant
+    leaf("conversion", CONVERSION, ">= 0.12"),        # better pass, equal fail, worse fail
+    leaf("missing", f"max(kpi_no_such_metric{{{SELECTOR}}})", "< 1"),   # inconclusive: no data
+    leaf("down", P95, "< 0.3", source="down"),       # error: source unreachable
+    card("all", [member("p95"), member("conversion")]),
+    card("any", [member("p95-strict"), member("p95")], mode="any"),
+    card("score", [member("p95", weight=3), member("conversion", weight=1)], mode="score", pass_score=80,
+         warning_score=50),
+    card("score-swapped", [member("p95", weight=1), member("conversion", weight=3)], mode="score",
+         pass_score=80, warning_score=50),
+    card("critical", [member("conversion", weight=3), member("p95-strict", weight=1, critical=True)],
+         mode="score", pass_score=50),
+    card("unsure", [member("p95", weight=1), member("missing", weight=1)], mode="score", pass_score=80,
+         warning_score=40),
+    card("unsure-all", [member("p95"), member("missing")]),
+    card("error-default", [member("p95"), member("down")]),
+    card("error-fail", [member("p95"), member("down")], on_member_error="fail"),
+    card("error-ignore", [member("p95"), member("down")], on_member_error="ignore"),
+    card("error-critical", [member("p95"), member("down", critical=True)], on_member_error="ignore"),
+    card("nested", [member("all"), member("p95")]),
+    card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
+    card("all-down", [member("down")], on_member_error="ignore"),
+]
+
+
+@pytest.fixture
+async def client(prometheus, aiohttp_client):
+    sources = {"default": {"type": "prometheus", "url": prometheus.url},
+               "down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False,
+                        "timeout_s": 2}}
+    catalog = build_catalog([("test", {"sources": sources, "checks": CHECKS})], Registry.default())
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+async def run(client, prometheus, check: str, canary: str, status: int = 200) -> dict[str, Any]:
+    answer = await client.get(f"/api/v1/checks/{check}/run", params={
+        "canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+    assert answer.status == status, await answer.text()
+    return await answer.json()
+
+
+class TestModes:
+    """all, any and score combine real member verdicts."""
+
+    @pytest.mark.parametrize(("check", "canary", "verdict"), [
+        ("all", "kpibetter", "pass"), ("all", "kpiequal", "fail"),
+        ("any", "kpiequal", "pass"), ("any", "kpiworse", "fail"),
+        ("score", "kpibetter", "pass"), ("score", "kpiequal", "inconclusive"), ("score", "kpiworse", "fail"),
+        ("score-swapped", "kpiequal", "fail"),
+        ("nested", "kpibetter", "pass"), ("nested", "kpiequal", "fail"),
+    ])
+    async def test_verdict(self, client, prometheus, check, canary, verdict):
+        body = await run(client, prometheus, check, canary)
+        assert body["verdict"] == verdict, body["reason"]
+
+    async def test_weights_make_the_score(self, client, prometheus):
+        body = await run(client, prometheus, "score", "kpiequal")
+        assert body["value"] == pytest.approx(75.0)
+        assert body["threshold"] == 80.0
+        assert body["reason"].startswith("score 75 of 100 (pass at 80, inconclusive from 50)")
+        swapped = await run(client, prometheus, "score-swapped", "kpiequal")
+        assert swapped["value"] == pytest.approx(25.0)
+
+    async def test_details_have_every_member_verdict(self, client, prometheus):
+        body = await run(client, prometheus, "score", "kpiequal")
+        members = body["details"]["members"]
+        assert [(m["check"], m["verdict"], m["weight"]) for m in members] == [
+            ("p95", "pass", 3.0), ("conversion", "fail", 1.0)]
+        assert members[0]["args"] == {"canary_hash": "kpiequal"}
+        assert members[0]["value"] == pytest.approx(0.2)
+        assert members[0]["details"]["queries"] == [P95.replace("{{ canary_hash }}", "kpiequal")]
+
+    async def test_inconclusive_members_keep_a_score_from_failing_or_passing(self, client, prometheus):
+        body = await run(client, prometheus, "unsure", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert body["details"]["score"] == pytest.approx(50.0)
+        assert body["details"]["best_possible_score"] == pytest.approx(100.0)
+        assert (await run(client, prometheus, "unsure-all", "kpiequal"))["verdict"] == "inconclusive"
+
+
+class TestCritical:
+    """A failed critical member fails the whole, whatever the score."""
+
+    async def test_critical_failure_overrides_a_passing_score(self, client, prometheus):
+        body = await run(client, prometheus, "critical", "kpibetter")
+        assert body["verdict"] == "fail"
+        assert body["reason"].startswith("critical member 'p95-strict' failed")
+        assert [m["verdict"] for m in body["details"]["members"]] == ["pass", "fail"]
+        # The score itself would pass: 3 of 4 weights.
+        assert body["value"] == pytest.approx(75.0) and body["threshold"] == 50.0
+
+
+    async def test_an_inconclusive_critical_member_blocks_a_pass(self, client, prometheus):
+        body = await run(client, prometheus, "critical-unsure", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert body["reason"].startswith("critical member 'missing' is inconclusive, so no pass yet")
+
+
+class TestMemberErrors:
+    """A member error is an error of the whole unless on_member_error says otherwise; never a silent pass."""
+
+    async def test_error_by_default(self, client, prometheus):
+        body = await run(client, prometheus, "error-default", "kpiequal", status=503)
+        assert body["verdict"] == "error"
+        assert body["error"] == "member_error"
+        assert "member 'down' could not be evaluated" in body["reason"]
+        assert "p95 pass, down error" in body["reason"]
+
+    async def test_fail_policy_counts_it_as_failed(self, client, prometheus):
+        body = await run(client, prometheus, "error-fail", "kpiequal")
+        assert body["verdict"] == "fail"
+        assert body["details"]["members"][1]["error"] == "source_unavailable"
+
+    async def test_ignore_policy_leaves_it_out_and_says_so(self, client, prometheus):
+        body = await run(client, prometheus, "error-ignore", "kpiequal")
+        assert body["verdict"] == "pass"
+        assert body["details"]["ignored"] == ["down"]
+        assert "down error" in body["reason"]
+
+    async def test_nothing_left_to_judge_follows_no_data(self, client, prometheus):
+        body = await run(client, prometheus, "all-down", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert "every member errored and on_member_error is ignore" in body["reason"]
+
+    async def test_a_critical_member_is_never_ignored(self, client, prometheus):
+        body = await run(client, prometheus, "error-critical", "kpiequal", status=503)
+        assert body["verdict"] == "error"
+        assert "critical members are never ignored" in body["reason"]

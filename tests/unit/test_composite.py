@@ -1,0 +1,103 @@
+"""composite definitions are checked against the catalog at load: members exist, args map, no cycles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.errors import ConfigError
+from analyzer.registry import Registry
+
+SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+HASH = {"canary_hash": {"type": "label_value", "required": True}}
+
+
+def leaf(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    query = 'sum(up{h="{{ canary_hash }}"})' if params is None else "sum(up)"
+    return {"name": name, "kind": "prometheus", "params": HASH if params is None else params, "query": query,
+            "pass_if": "> 0"}
+
+
+def composite(name: str, members: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "composite", "params": HASH, "members": members, **fields}
+
+
+def member(check: str, **fields: Any) -> dict[str, Any]:
+    return {"check": check, "args": {"canary_hash": "{{ canary_hash }}"}, **fields}
+
+
+def load(*checks: dict[str, Any]):
+    return build_catalog([("test.yaml", {"sources": SOURCES, "checks": list(checks)})], Registry.default())
+
+
+def problems(*checks: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(*checks)
+    return "\n".join(caught.value.problems)
+
+
+class TestLinking:
+    """Members must exist, receive every required arg of a compatible type, and never form a cycle."""
+
+    def test_valid_scorecard_loads(self):
+        catalog = load(leaf("a"), leaf("b"), composite("card", [member("a", weight=2, critical=True), member("b")],
+                                                       mode="score", pass_score=80, warning_score=60))
+        assert catalog.checks["card"].kind == "composite"
+
+    def test_unknown_member(self):
+        assert "members[0] ('nope'): no check named 'nope' in the catalog" in problems(
+            composite("card", [member("nope")]))
+
+    def test_cycle_through_two_composites(self):
+        found = problems(leaf("a"), composite("x", [member("a"), member("y")]), composite("y", [member("x")]))
+        assert "members form a cycle: x -> y -> x" in found
+        assert "members form a cycle: y -> x -> y" in found
+
+    def test_self_reference(self):
+        assert "a composite cannot contain itself" in problems(composite("x", [member("x")]))
+
+    def test_shared_member_is_not_a_cycle(self):
+        load(leaf("a"), composite("x", [member("a")]), composite("y", [member("a"), member("x")]))
+
+    def test_undeclared_member_arg(self):
+        assert "arg 'service' is not a param of 'a'" in problems(
+            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "x", "service": "y"}}]))
+
+    def test_required_member_arg_not_mapped(self):
+        assert "required arg 'canary_hash' of 'a' is not mapped" in problems(
+            leaf("a"), composite("card", [{"check": "a"}]))
+
+    def test_placeholder_must_name_a_composite_param(self):
+        assert "members[0].args.canary_hash: placeholder {{ other }} names no declared param" in problems(
+            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "{{ other }}"}}]))
+
+    def test_literal_arg_is_validated_against_the_member_param(self):
+        numeric = leaf("n", {"limit": {"type": "number", "required": True}})
+        assert "arg 'limit' must be a decimal number" in problems(
+            numeric, composite("card", [{"check": "n", "args": {"limit": "lots"}}]))
+
+    def test_param_types_must_match(self):
+        numeric = leaf("n", {"limit": {"type": "number", "required": True}})
+        assert "arg 'limit' is a number but {{ canary_hash }} is a label_value" in problems(
+            numeric, composite("card", [{"check": "n", "args": {"limit": "{{ canary_hash }}"}}]))
+
+
+class TestModes:
+    """Score settings belong to mode score, and only make sense in order."""
+
+    @pytest.mark.parametrize(("fields", "message"), [
+        ({"mode": "score"}, "mode score needs pass_score"),
+        ({"mode": "score", "pass_score": 60, "warning_score": 70}, "warning_score 70 is above pass_score 60"),
+        ({"mode": "all", "pass_score": 60}, "pass_score only applies to mode score"),
+    ])
+    def test_rule(self, fields, message):
+        assert message in problems(leaf("a"), composite("card", [member("a")], **fields))
+
+    def test_weights_need_mode_score(self):
+        assert "members[].weight only applies to mode score" in problems(
+            leaf("a"), composite("card", [member("a", weight=2)]))
+
+    def test_members_are_required(self):
+        assert "members" in problems(composite("card", []))
