@@ -1,0 +1,270 @@
+"""`make bench`: what the analyzer adds on top of Prometheus, measured against baselines in the same run.
+
+Everything runs on this machine: a real Prometheus with backfilled data, `analyzer serve` in its own
+process, a minimal aiohttp JSON server as the framework baseline, and the load generator in this process.
+Each figure is printed with its baseline and their ratio, plus the machine it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, free_port  # noqa: E402
+
+HASHES = [f"h{i:04d}" for i in range(200)]
+ERROR_RATIO = ('sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}",'
+               'code=~"5.."}[5m])) / sum(rate(http_requests_total{service="bench",'
+               'rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))')
+MINIMAL_SERVER = """
+import sys
+from aiohttp import web
+async def handler(request):
+    return web.json_response({"check": "x", "verdict": "pass", "value": 0.0})
+app = web.Application()
+app.router.add_get("/run", handler)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    name: str
+    measured: str
+    baseline: str
+    ratio: float
+    target: str
+    ok: bool
+
+
+def dataset(now: float) -> OpenMetrics:
+    """Request counters for 200 canary hashes (1% errors) around now."""
+    om = OpenMetrics()
+    for pod_hash in HASHES:
+        for code, rate in (("200", 9.9), ("500", 0.1)):
+            om.add_counter_rate("http_requests_total", {"service": "bench", "rollouts_pod_template_hash": pod_hash,
+                                                        "code": code}, lambda t, r=rate: r, now - 3600, now + 3600, 60)
+    return om
+
+
+def catalog(prometheus_url: str) -> dict[str, object]:
+    """The bench catalog: one prometheus check."""
+    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},
+            "checks": [{"name": "error-rate", "kind": "prometheus", "query": ERROR_RATIO, "pass_if": "< 0.05",
+                        "params": {"canary_hash": {"type": "label_value", "required": True}}}]}
+
+
+def start_process(args: list[str], ready_url: str) -> subprocess.Popen[bytes]:
+    """Start a server process and wait until `ready_url` answers."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    import urllib.request
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(ready_url, timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{args[0]} did not start")
+
+
+async def load(session: aiohttp.ClientSession, urls: Callable[[int], str], count: int, concurrency: int
+               ) -> tuple[list[float], float]:
+    """Send `count` GETs with `concurrency` workers; latencies in ms and the wall time in s."""
+    latencies: list[float] = []
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < count:
+            index = next_index
+            next_index += 1
+            started = time.perf_counter()
+            async with session.get(urls(index)) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{urls(index)} answered {response.status}")
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started
+
+
+def p(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def rss_peak_mb(pid: int) -> float:
+    """Peak resident memory of a process (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal_port: int, analyzer_pid: int,
+                      scale: float, at: float) -> list[Row]:
+    """Every comparison of the table."""
+    rows: list[Row] = []
+    analyzer = f"http://127.0.0.1:{analyzer_port}/api/v1/checks/error-rate/run"
+    direct = f"{prometheus.url}/api/v1/query"
+
+    def via_analyzer(i: int) -> str:
+        return f"{analyzer}?{urlencode({'canary_hash': HASHES[i % len(HASHES)], 'at': f'{at + i:.0f}'})}"
+
+    def straight(i: int) -> str:
+        query = ERROR_RATIO.replace("{{ canary_hash }}", HASHES[i % len(HASHES)])
+        return f"{direct}?{urlencode({'query': query, 'time': f'{at + i:.0f}'})}"
+
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await load(session, via_analyzer, 50, 4)  # warm-up: connections, caches, lazy imports
+        await load(session, straight, 50, 4)
+        n1 = max(20, int(400 * scale))
+        a1, _ = await load(session, via_analyzer, n1, 1)
+        d1, _ = await load(session, straight, n1, 1)
+        overhead_ms = statistics.median(a1) - statistics.median(d1)
+        rows.append(Row("added latency, median, c=1", f"{statistics.median(a1):.2f} ms",
+                        f"{statistics.median(d1):.2f} ms direct", statistics.median(a1) / statistics.median(d1),
+                        "overhead <= 2 ms", overhead_ms <= 2.0))
+        rows.append(Row("added latency, p99, c=1", f"{p(a1, 0.99):.2f} ms", f"{p(d1, 0.99):.2f} ms direct",
+                        p(a1, 0.99) / p(d1, 0.99), "(reported)", True))
+        n32 = max(64, int(3000 * scale))
+        a32, a_wall = await load(session, via_analyzer, n32, 32)
+        d32, d_wall = await load(session, straight, n32, 32)
+        throughput_ratio = (n32 / a_wall) / (n32 / d_wall)
+        rows.append(Row("throughput, c=32", f"{n32 / a_wall:.0f} req/s", f"{n32 / d_wall:.0f} req/s direct",
+                        throughput_ratio, ">= 0.5x", throughput_ratio >= 0.5))
+        rows.append(Row("latency p50 / p99, c=32", f"{statistics.median(a32):.1f} / {p(a32, 0.99):.1f} ms",
+                        f"{statistics.median(d32):.1f} / {p(d32, 0.99):.1f} ms direct",
+                        statistics.median(a32) / statistics.median(d32), "(reported)", True))
+        rows.append(Row("peak RSS under load", f"{rss_peak_mb(analyzer_pid):.0f} MB", "-", math.nan,
+                        "<= 150 MB", rss_peak_mb(analyzer_pid) <= 150))
+
+        # Framework ceiling: identical requests (coalesced, cheap) vs a minimal aiohttp JSON handler.
+        same = f"{analyzer}?canary_hash={HASHES[0]}&at={at:.0f}"
+        minimal = f"http://127.0.0.1:{minimal_port}/run"
+        _, s_wall = await load(session, lambda i: same, n32, 32)
+        _, m_wall = await load(session, lambda i: minimal, n32, 32)
+        ceiling = (n32 / s_wall) / (n32 / m_wall)
+        rows.append(Row("framework ceiling, c=32", f"{n32 / s_wall:.0f} req/s", f"{n32 / m_wall:.0f} req/s minimal",
+                        ceiling, ">= 0.7x", ceiling >= 0.7))
+
+        # Coalescing: 100 concurrent identical requests, counted by Prometheus itself.
+        before = prometheus.http_requests("/api/v1/query")
+        burst = f"{analyzer}?canary_hash={HASHES[1]}&at={at - 1234:.0f}"
+        await load(session, lambda i: burst, 100, 100)
+        sent = prometheus.http_requests("/api/v1/query") - before
+        rows.append(Row("coalescing: 100 identical", f"{sent:.0f} queries", "1 distinct query", sent,
+                        "1 per distinct query", sent == 1))
+    return rows
+
+
+def cold_start(catalog_path: Path, at: float) -> list[Row]:
+    """`analyzer run` wall time to a verdict vs `python -c pass`, with the heaviest imports."""
+    runs = 5
+    python = sys.executable
+    analyzer = str(Path(python).parent / "analyzer")
+
+    def wall(args: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(args, capture_output=True, check=False)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    bare = wall([python, "-c", "pass"])
+    job = wall([analyzer, "run", "error-rate", "--catalog", str(catalog_path), "--arg", f"canary_hash={HASHES[0]}",
+                "--at", f"{at:.0f}"])
+    rows = [Row("Job cold start (analyzer run)", f"{job * 1000:.0f} ms", f"{bare * 1000:.0f} ms python -c pass",
+                job / bare, "<= 1 s total", job <= 1.0)]
+    trace = subprocess.run([python, "-X", "importtime", "-c", "import analyzer.cli, analyzer.runner, checks"],
+                           capture_output=True, text=True, check=False).stderr
+    top = []
+    for line in trace.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit() and parts[2].startswith(" ") \
+                and not parts[2].startswith("  "):
+            top.append((int(parts[1]) / 1000, parts[2].strip()))
+    top.sort(reverse=True)
+    print("heaviest top-level imports of `analyzer run`: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in top[:6]))
+    return rows
+
+
+def main() -> int:
+    """Run everything and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default request counts")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="analyzer-bench-"))
+    now = math.floor(time.time() / 60) * 60
+    backfill(dataset(now), work / "tsdb")
+    prometheus = PrometheusProcess(work / "tsdb").start()
+    catalog_path = work / "catalog.yaml"
+    catalog_path.write_text(yaml.safe_dump(catalog(prometheus.url)))
+    analyzer_port, minimal_port = free_port(), free_port()
+    env_python = sys.executable
+    os.environ["ANALYZER_LOG_LEVEL"] = "warning"
+    analyzer = start_process([str(Path(env_python).parent / "analyzer"), "serve", "--catalog", str(catalog_path),
+                              "--host", "127.0.0.1", "--port", str(analyzer_port)],
+                             f"http://127.0.0.1:{analyzer_port}/readyz")
+    minimal_script = work / "minimal.py"
+    minimal_script.write_text(MINIMAL_SERVER)
+    minimal = start_process([env_python, str(minimal_script), str(minimal_port)],
+                            f"http://127.0.0.1:{minimal_port}/run")
+    try:
+        rows = asyncio.run(measure_all(prometheus, analyzer_port, minimal_port, analyzer.pid, args.scale,
+                                       now - 600))
+        rows += cold_start(catalog_path, now - 600)
+    finally:
+        for process in (analyzer, minimal):
+            process.terminate()
+            process.wait(timeout=20)
+        prometheus.stop()
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {_cpu_model()}, Python "
+          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(f"{'measure':34} {'analyzer':>22} {'baseline':>28} {'ratio':>7}  {'target':22} ok")
+    for row in rows:
+        ratio = "-" if math.isnan(row.ratio) else f"{row.ratio:.2f}"
+        print(f"{row.name:34} {row.measured:>22} {row.baseline:>28} {ratio:>7}  {row.target:22} "
+              f"{'yes' if row.ok else 'NO'}")
+    return 0 if all(row.ok for row in rows) else 1
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
