@@ -26,11 +26,11 @@ _REL_TOL = 1e-9
 
 # Share of the budget each SRE-workbook tier consumes over its long window (the 30d layout:
 # 1h/5m x14.4, 6h/30m x6, 1d/2h x3, 3d/6h x1); other periods keep the shares and rescale the factor.
-_WORKBOOK_TIERS: tuple[tuple[str, str, float, str], ...] = (
-    ("1h", "5m", 0.02, "page"),
-    ("6h", "30m", 0.05, "page"),
-    ("1d", "2h", 0.10, "ticket"),
-    ("3d", "6h", 0.10, "ticket"),
+_WORKBOOK_TIERS: tuple[tuple[str, str, str, str], ...] = (
+    ("1h", "5m", "0.02", "page"),
+    ("6h", "30m", "0.05", "page"),
+    ("1d", "2h", "0.10", "ticket"),
+    ("3d", "6h", "0.10", "ticket"),
 )
 
 # Pyrra's windows are the 28d layout (1h/5m, 6h/30m, 1d/2h, 4d/6h) scaled to the SLO window, rounded to the
@@ -138,8 +138,9 @@ class BurnTier(BaseModel):
 
 def workbook_tiers(period_s: float) -> list[BurnTier]:
     """The SRE workbook tiers with factors scaled to the period: factor = consumed * period / long."""
+    period = Decimal(repr(period_s))
     return [BurnTier(long=long, short=short, severity=severity,
-                     factor=float(Decimal(repr(consumed)) * Decimal(repr(period_s)) / Decimal(repr(parse_duration(long)))))
+                     factor=float(Decimal(consumed) * period / Decimal(repr(parse_duration(long)))))
             for long, short, consumed, severity in _WORKBOOK_TIERS]
 
 
