@@ -653,9 +653,8 @@ class ErrorBudgetCheck(Check):
         tiers = judge_tiers(self._tiers, windows, budget)
         remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
         details = self._details(windows, period, tiers, remaining, queries)
-        judged = [t for t in tiers if t.judged]
-        failing = [t for t in judged if t.fired and t.tier.severity in self.fail_on]
-        warned = [t for t in judged if t.fired and t.tier.severity not in self.fail_on]
+        failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
+        warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
         details["warnings"] = [f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
                                f"over both windows (limit {format_number(t.tier.factor)}x)" for t in warned]
         budget_text = _budget_text(remaining, self.period)
@@ -672,19 +671,21 @@ class ErrorBudgetCheck(Check):
                            reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
                                   f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
                                   f"{self.period} at objective {format_number(self.objective)}%)")
-        if self._tiers and not judged:
-            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in tiers)
-            return self.no_data_verdict(f"no tier can judge ({reasons})", details=details)
+        gating = [t for t in tiers if t.tier.severity in self.fail_on]
+        gating_judged = [t for t in gating if t.judged]
+        if gating and not gating_judged:
+            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
+            return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
         if gate is not None and remaining is None:
             return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details,
                                         threshold=gate)
-        if not self._tiers:
+        if not gating:
             assert remaining is not None and gate is not None
             return Verdict(outcome=Outcome.PASS, value=remaining, threshold=gate, details=details,
                            reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
                                   f"{_percent(gate)} over {self.period}")
-        worst = max(judged, key=lambda t: t.pressure)
-        unjudged = len(tiers) - len(judged)
+        worst = max(gating_judged, key=lambda t: t.pressure)
+        unjudged = len(gating) - len(gating_judged)
         extra = (f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})"
                  if warned else "")
         extra += f"; {unjudged} tier(s) could not judge" if unjudged else ""
