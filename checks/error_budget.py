@@ -659,7 +659,8 @@ class ErrorBudgetCheck(Check):
                                f"over both windows (limit {format_number(t.tier.factor)}x)" for t in warned]
         budget_text = _budget_text(remaining, self.period)
         if failing:
-            worst = max(failing, key=lambda t: t.pressure)
+            # The fastest burn detected is the most telling: the fired tier with the highest factor.
+            worst = max(failing, key=lambda t: (t.tier.factor, t.burn))
             return Verdict(outcome=Outcome.FAIL, value=worst.burn, threshold=worst.tier.factor, details=details,
                            reason=f"{worst.tier.severity} tier {worst.tier.label} fires: the budget burns "
                                   f"{format_number(worst.burn)}x over both {worst.tier.long} and {worst.tier.short} "
