@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
+from datetime import UTC, datetime
 
 import pytest
+from aiohttp import web
 from pydantic import ValidationError
 
+from analyzer.catalog import build_catalog
+from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
 from checks.error_budget import (
     ErrorBudgetCheck,
     WindowRatio,
@@ -352,3 +360,73 @@ class TestNoData:
         assert failing.outcome is Outcome.FAIL and failing.value == pytest.approx(0.2)
         unknown = check.judge({}, WindowRatio("30d", None, note="no traffic over 30d"))
         assert unknown.outcome is Outcome.INCONCLUSIVE
+
+
+class FakePrometheus:
+    """An aiohttp Prometheus stand-in: answers every query with `value`, fails those containing `fail_on`, and
+    holds every answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
+
+    def __init__(self, expected, value="0.001", fail_on=None):
+        self.expected = expected
+        self.value = value
+        self.fail_on = fail_on
+        self.queries = []
+        self.all_arrived = asyncio.Event()
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        query = form["query"]
+        self.queries.append(query)
+        if len(self.queries) >= self.expected:
+            self.all_arrived.set()
+        await self.all_arrived.wait()
+        if self.fail_on and self.fail_on in query:
+            return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [1700000000, self.value]}]}})
+
+
+async def run_against(aiohttp_server, fake, check_fields):
+    app = web.Application()
+    app.router.add_route("*", "/api/v1/query", fake.handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    catalog = build_catalog([("test", {
+        "sources": {"default": {"type": "prometheus", "url": str(server.make_url("")), "max_concurrency": 32,
+                                "retry": False}},
+        "checks": [{"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d", **check_fields}]})],
+        Registry([ErrorBudgetCheck]))
+    sources = Sources(catalog.sources)
+    try:
+        return await Runner(catalog, sources, Metrics(), 5.0).evaluate(catalog.get("eb"), {},
+                                                                        datetime(2026, 11, 26, tzinfo=UTC))
+    finally:
+        sources.close()
+
+
+class TestQueriesRunConcurrently:
+    """All window queries are in flight together; a failing required query errors, a failing optional one not."""
+
+    async def test_all_windows_in_flight_at_once(self, aiohttp_server):
+        # 7 distinct windows x (errors, total) + the period's two: 16 queries, none answered before all arrive.
+        fake = FakePrometheus(expected=16)
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL  # 0.001 / 0.001: every event bad, burn 1000
+        assert len(fake.queries) == 16 and len(set(fake.queries)) == 16
+
+    async def test_a_failing_window_query_is_the_checks_error(self, aiohttp_server):
+        fake = FakePrometheus(expected=16, fail_on="[5m]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+
+    async def test_a_failing_period_query_without_a_gate_is_only_evidence(self, aiohttp_server):
+        fake = FakePrometheus(expected=16, fail_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+        assert evaluation.details["budget"]["remaining"] is None
+        assert evaluation.details["budget"]["note"].startswith("not measured: Prometheus source 'default'")
+
+    async def test_a_failing_period_query_with_a_gate_is_the_checks_error(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, fail_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [],
+                                                              "min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR
