@@ -260,3 +260,28 @@ class TestThroughTheAPI:
         body = await answer.json()
         assert body["verdict"] == verdict
         assert len(body["details"]["windows"]) == 7
+
+
+class TestImportedDocuments:
+    """Pyrra and Sloth documents loaded as catalog entries judge the same recorded series."""
+
+    async def test_pyrra_and_sloth_documents(self, prometheus):
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "eb-pyrra-api", "namespace": "shop"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}'},
+                     "total": {"metric": 'eb_http_requests_total{job="eb-pyrra"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "eb-sloth",
+                 "slos": [{"name": "availability", "objective": 99.9, "sli": {"raw": {"error_ratio_query": "x"}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            pyrra_result = await runner.evaluate(catalog.get("eb-pyrra-api"), {}, at)
+            sloth_result = await runner.evaluate(catalog.get("eb-sloth-availability"), {}, at)
+        finally:
+            sources.close()
+        assert pyrra_result.verdict is Outcome.FAIL and pyrra_result.value == pytest.approx(16, rel=1e-6)
+        assert sloth_result.verdict is Outcome.PASS and sloth_result.value == pytest.approx(2, rel=1e-6)
