@@ -450,9 +450,8 @@ def _recorded_ratio(window: str, value: float) -> WindowRatio:
 
 
 class _SlothReader:
-    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period: str) -> None:
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param]) -> None:
         self._sli = sli
-        self._period = period
         self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
                                              frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
 
@@ -493,8 +492,9 @@ class ErrorBudgetCheck(Check):
     fail_on: list[str] = Field(default_factory=lambda: ["page"],
                                description="tier severities that fail the verdict; others are warnings")
     min_budget_remaining: float | None = Field(
-        default=None, lt=1, description="fail unless more than this share of the budget is left (0: fail once "
-                                        "it is spent; -0.5: tolerate 50% overspend)")
+        default=None, lt=1, allow_inf_nan=False,
+        description="fail unless more than this share of the budget is left (0: fail once it is spent; "
+                    "-0.5: tolerate 50% overspend)")
 
     _reader: _Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
@@ -522,7 +522,7 @@ class ErrorBudgetCheck(Check):
             self._reader = _PyrraReader(self.pyrra, self.params)
         else:
             assert self.sloth is not None
-            self._reader = _SlothReader(self.sloth, self.params, self.period)
+            self._reader = _SlothReader(self.sloth, self.params)
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:

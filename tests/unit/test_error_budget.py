@@ -204,9 +204,10 @@ class TestValidation:
         with pytest.raises(ValidationError, match="short window 1h must be shorter than long window 1h"):
             make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
 
-    def test_min_budget_remaining_below_one(self):
+    @pytest.mark.parametrize("minimum", [1, float("-inf"), float("nan")])
+    def test_min_budget_remaining_is_finite_and_below_one(self, minimum):
         with pytest.raises(ValidationError, match="min_budget_remaining"):
-            make(min_budget_remaining=1)
+            make(min_budget_remaining=minimum)
 
 
 class TestWarnings:
