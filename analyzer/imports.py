@@ -64,9 +64,9 @@ def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[s
     raise ValueError("not a Pyrra, Sloth or OpenSLO document")
 
 
-def expand_slo_documents(documents: Iterable[tuple[str, Any]], source: str = "default"
-                         ) -> tuple[list[tuple[str, Any]], list[str]]:
-    """Catalog documents with every foreign SLO document replaced by its `checks`, and the problems found."""
+def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Catalog documents with every foreign SLO document replaced by its `checks` (reading the source
+    `default`), and the problems found."""
     docs = list(documents)
     slis = _openslo_slis(data for _, data in docs)
     expanded: list[tuple[str, Any]] = []
@@ -77,7 +77,7 @@ def expand_slo_documents(documents: Iterable[tuple[str, Any]], source: str = "de
             expanded.append((origin, data))
             continue
         try:
-            expanded.append((origin, {"checks": convert_document(data, slis, source)}))
+            expanded.append((origin, {"checks": convert_document(data, slis)}))
         except ValueError as exc:
             problems.append(f"{origin}: {found} {_describe(data)}: {exc}")
         except (AttributeError, TypeError) as exc:

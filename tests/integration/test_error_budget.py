@@ -16,6 +16,7 @@ from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.registry import Registry
 from analyzer.runner import Runner
+from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
@@ -251,8 +252,6 @@ class TestThroughTheAPI:
 
     @pytest.mark.parametrize(("canary", "verdict"), [("burn1", "fail"), ("ok1", "pass"), ("idle1", "inconclusive")])
     async def test_verdicts(self, aiohttp_client, catalog, prometheus, canary, verdict):
-        from analyzer.settings import Settings
-
         client = await aiohttp_client(create_app(Settings(), catalog, Registry([ErrorBudgetCheck, PrometheusCheck])))
         answer = await client.get("/api/v1/checks/eb-shop-burn/run",
                                   params={"canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
