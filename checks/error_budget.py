@@ -307,9 +307,10 @@ class SlothSLI(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    sloth_id: str | None = Field(default=None, description="Sloth's sloth_id label: <service>-<slo>")
-    service: str | None = Field(default=None, description="sloth_service label (with slo)")
-    slo: str | None = Field(default=None, description="sloth_slo label (with service)")
+    # min_length: an empty value would match series that lack the label altogether.
+    sloth_id: str | None = Field(default=None, min_length=1, description="Sloth's sloth_id label: <service>-<slo>")
+    service: str | None = Field(default=None, min_length=1, description="sloth_service label (with slo)")
+    slo: str | None = Field(default=None, min_length=1, description="sloth_slo label (with service)")
     selectors: str = Field(default="", description="more label matchers")
 
     @model_validator(mode="after")

@@ -189,6 +189,8 @@ class TestValidation:
         with pytest.raises(ValidationError, match="service and slo go together"):
             make(sloth={"service": "a"})
         assert make(sloth={"service": "a", "slo": "b"}).sloth is not None
+        with pytest.raises(ValidationError, match=r"sloth\.sloth_id"):
+            make(sloth={"sloth_id": ""})  # would match every series without a sloth_id label
 
     def test_fail_on_must_name_a_tier_severity(self):
         with pytest.raises(ValidationError, match="fail_on: no tier has severity 'Page'"):
