@@ -32,7 +32,7 @@ def detect_format(document: Any) -> str | None:
         return "sloth"
     if document.get("version") == "prometheus/v1" and "slos" in document:
         return "sloth"
-    if api_version.startswith("openslo/") and kind in ("SLO", "SLI"):
+    if api_version.startswith("openslo/"):
         return "openslo"
     return None
 
@@ -53,14 +53,14 @@ def convert(documents: Iterable[Any], source: str = "default", sloth_period: str
 
 def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[str, Any]], source: str = "default",
                      sloth_period: str = SLOTH_DEFAULT_PERIOD) -> list[dict[str, Any]]:
-    """The checks one SLO document stands for (none for an OpenSLO SLI: SLOs reference it)."""
+    """The checks one SLO document stands for (none for OpenSLO's other kinds: SLI, Service, DataSource...)."""
     found = detect_format(document)
     if found == "pyrra":
         return [_from_pyrra(document, source)]
     if found == "sloth":
         return _from_sloth(document, source, sloth_period)
     if found == "openslo":
-        return [] if document.get("kind") == "SLI" else _from_openslo(document, openslo_slis, source)
+        return _from_openslo(document, openslo_slis, source) if document.get("kind") == "SLO" else []
     raise ValueError("not a Pyrra, Sloth or OpenSLO document")
 
 

@@ -195,6 +195,10 @@ class TestOpenSLO:
                       '[{{ window }}])) or vector(0))'}
         assert validated([check])
 
+    def test_other_openslo_kinds_are_skipped(self):
+        service = {"apiVersion": "openslo/v1", "kind": "Service", "metadata": {"name": "checkout"}, "spec": {}}
+        assert [c["name"] for c in convert([service, *docs(OPENSLO)])] == ["checkout-availability"]
+
     def test_bad_inline_and_several_objectives(self):
         checks = convert(docs(OPENSLO_INLINE_BAD))
         assert [(c["name"], c["objective"]) for c in checks] == [("search-1", 99), ("search-2", 99.9)]
