@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.imports import expand_slo_documents
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -107,8 +108,11 @@ def load_catalog(paths: Path | Iterable[Path], registry: Registry) -> Catalog:
 
 
 def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None) -> Catalog:
-    """Validate already-parsed documents (origin, data); ConfigError lists every problem."""
-    problems: list[str] = []
+    """Validate already-parsed documents (origin, data); ConfigError lists every problem.
+
+    Pyrra, Sloth and OpenSLO SLO documents stand for their equivalent `error_budget` checks.
+    """
+    documents, problems = expand_slo_documents(documents)
     sources: dict[str, SourceConfig] = {}
     checks: dict[str, Check] = {}
     origins: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""`analyzer serve | run | validate | list`. Exit codes tell pass, fail, inconclusive and error apart,
+"""`analyzer serve | run | validate | list | import`. Exit codes tell pass, fail, inconclusive and error apart,
 and never reuse 1 (a Python crash) or 2 (a usage error) for a verdict."""
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="validate catalog files or directories; exit 6 if invalid")
     validate.add_argument("paths", nargs="+", type=Path)
 
+    importing = commands.add_parser("import", help="print error_budget checks equivalent to Pyrra, Sloth or "
+                                    "OpenSLO SLOs (catalog YAML on stdout)")
+    importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
+    importing.add_argument("file", type=Path, help="YAML file (several documents allowed)")
+    importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
+    importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
+
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
     listing.add_argument("--json", action="store_true")
@@ -74,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args.paths)
+        if args.command == "import":
+            return _import(args)
         return _list(args)
     except ConfigError as exc:
         print(f"analyzer: {exc}", file=sys.stderr)
@@ -168,6 +177,33 @@ def _validate(paths: list[Path]) -> int:
     for warning in catalog.warnings:
         print(f"warning: {warning}")
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
+    return EXIT_PASS
+
+
+def _import(args: argparse.Namespace) -> int:
+    import yaml
+
+    from analyzer.catalog import build_catalog
+    from analyzer.imports import convert
+    from analyzer.registry import Registry
+
+    try:
+        documents = [d for d in yaml.safe_load_all(args.file.read_text(encoding="utf-8")) if d is not None]
+        checks = convert(documents, source=args.source, sloth_period=args.period, only=args.format)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"{args.file}: {exc}") from None
+    except (AttributeError, TypeError) as exc:
+        raise ConfigError(f"{args.file}: malformed {args.format} document ({exc})") from None
+    if not checks:
+        raise ConfigError(f"{args.file}: no {args.format} SLO to import")
+    # The same validation the catalog loader runs, against a placeholder source of the chosen name.
+    placeholder = {args.source: {"type": "prometheus", "url": "http://prometheus:9090"}}
+    catalog = build_catalog([(str(args.file), {"sources": placeholder, "checks": checks})], Registry.default())
+    for warning in catalog.warnings:
+        print(f"# warning: {warning}")
+    print(f"# error_budget checks imported from {args.format} {args.file.name}; they read the Prometheus source "
+          f"{args.source!r}, which the catalog must define.")
+    print(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
     return EXIT_PASS
 
 

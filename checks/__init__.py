@@ -2,9 +2,10 @@
 
 from analyzer.check import Check
 from checks.composite import CompositeCheck
+from checks.error_budget import ErrorBudgetCheck
 from checks.kpi_compare import KpiCompareCheck
 from checks.prometheus import PrometheusCheck
 
-BUILTIN_KINDS: tuple[type[Check], ...] = (PrometheusCheck, KpiCompareCheck, CompositeCheck)
+BUILTIN_KINDS: tuple[type[Check], ...] = (PrometheusCheck, ErrorBudgetCheck, KpiCompareCheck, CompositeCheck)
 
-__all__ = ["BUILTIN_KINDS", "CompositeCheck", "KpiCompareCheck", "PrometheusCheck"]
+__all__ = ["BUILTIN_KINDS", "CompositeCheck", "ErrorBudgetCheck", "KpiCompareCheck", "PrometheusCheck"]

@@ -1,0 +1,253 @@
+"""SLO documents of other tools (Pyrra, Sloth, OpenSLO) as equivalent `error_budget` check definitions.
+
+Pyrra and Sloth SLOs read the recording rules those tools already maintain (their source of truth);
+OpenSLO has no recording rules, so its ratio metrics become `ratio` PromQL templates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+FORMATS = ("pyrra", "sloth", "openslo")
+SLOTH_DEFAULT_PERIOD = "30d"
+
+_SELECTOR_RE = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$", re.DOTALL)
+_MATCHER_RE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+_SUM_RE = re.compile(r"^\s*sum\s*\((.*)\)\s*$", re.DOTALL)
+_OPENSLO_DURATION_RE = re.compile(r"^\d+[mhdw]$")
+_CHECK_NAME_BAD_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def detect_format(document: Any) -> str | None:
+    """`pyrra`, `sloth` or `openslo` when the document is one of theirs, else None."""
+    if not isinstance(document, dict):
+        return None
+    api_version, kind = str(document.get("apiVersion", "")), document.get("kind")
+    if api_version.startswith("pyrra.dev/") and kind == "ServiceLevelObjective":
+        return "pyrra"
+    if api_version.startswith("sloth.slok.dev/") and kind == "PrometheusServiceLevel":
+        return "sloth"
+    if document.get("version") == "prometheus/v1" and "slos" in document:
+        return "sloth"
+    if api_version.startswith("openslo/"):
+        return "openslo"
+    return None
+
+
+def convert(documents: Iterable[Any], source: str = "default", sloth_period: str = SLOTH_DEFAULT_PERIOD,
+            only: str | None = None) -> list[dict[str, Any]]:
+    """Check definitions for every SLO document; ValueError names the document and what cannot convert."""
+    docs = list(documents)
+    slis = _openslo_slis(docs)
+    checks: list[dict[str, Any]] = []
+    for index, document in enumerate(docs):
+        found = detect_format(document)
+        if found is None or (only is not None and found != only):
+            raise ValueError(f"document {index + 1} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO")
+        checks.extend(convert_document(document, slis, source, sloth_period))
+    return checks
+
+
+def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[str, Any]], source: str = "default",
+                     sloth_period: str = SLOTH_DEFAULT_PERIOD) -> list[dict[str, Any]]:
+    """The checks one SLO document stands for (none for OpenSLO's other kinds: SLI, Service, DataSource...)."""
+    found = detect_format(document)
+    if found == "pyrra":
+        return [_from_pyrra(document, source)]
+    if found == "sloth":
+        return _from_sloth(document, source, sloth_period)
+    if found == "openslo":
+        return _from_openslo(document, openslo_slis, source) if document.get("kind") == "SLO" else []
+    raise ValueError("not a Pyrra, Sloth or OpenSLO document")
+
+
+def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Catalog documents with every foreign SLO document replaced by its `checks` (reading the source
+    `default`), and the problems found."""
+    docs = list(documents)
+    slis = _openslo_slis(data for _, data in docs)
+    expanded: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    for origin, data in docs:
+        found = detect_format(data)
+        if found is None:
+            expanded.append((origin, data))
+            continue
+        try:
+            expanded.append((origin, {"checks": convert_document(data, slis)}))
+        except ValueError as exc:
+            problems.append(f"{origin}: {found} {_describe(data)}: {exc}")
+        except (AttributeError, TypeError) as exc:
+            # A field of the wrong shape (a string where a mapping belongs): the document is malformed.
+            problems.append(f"{origin}: {found} {_describe(data)}: malformed document ({exc})")
+    return expanded, problems
+
+
+def _describe(document: dict[str, Any]) -> str:
+    metadata = document.get("metadata")
+    name = (metadata.get("name") if isinstance(metadata, dict) else None) or document.get("service") or "?"
+    return f"{document.get('kind', 'spec')} {name!r}"
+
+
+def _openslo_slis(documents: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    return {str(doc.get("metadata", {}).get("name")): doc for doc in documents
+            if detect_format(doc) == "openslo" and doc.get("kind") == "SLI"}
+
+
+def _percent(value: Any, field: str) -> float:
+    """A percent from a string or number, exact in decimal ("99.9" -> 99.9, never 99.90000000000001)."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{field} {value!r} is not a number") from None
+    return float(round(number, 10))
+
+
+def _check_name(text: str) -> str:
+    return _CHECK_NAME_BAD_CHARS_RE.sub("-", text).strip("-.")[:128]
+
+
+def _parse_selector(text: str, field: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """`name{a="b", c=~"d"}` -> ("name", [("a", "=", "b"), ...]); values keep their PromQL escapes."""
+    match = _SELECTOR_RE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{field}: {text!r} is not a metric selector like name{{label=\"value\"}}")
+    name, inner = match.group(1), (match.group(2) or "").strip()
+    matchers: list[tuple[str, str, str]] = []
+    position = 0
+    while position < len(inner):
+        matcher = _MATCHER_RE.match(inner, position)
+        if not matcher or matcher.end() == position:
+            raise ValueError(f"{field}: cannot read the label matchers of {text!r}")
+        matchers.append((matcher.group(1), matcher.group(2), matcher.group(3)))
+        position = matcher.end()
+    return name, matchers
+
+
+def _render_selector(name: str, matchers: list[tuple[str, str, str]]) -> str:
+    inner = ", ".join(f'{label}{op}"{value}"' for label, op, value in matchers)
+    return f"{name}{{{inner}}}" if inner else name
+
+
+def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
+    metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
+    name = str(metadata.get("name") or "")
+    if not name:
+        raise ValueError("metadata.name is missing")
+    indicator = spec.get("indicator") or {}
+    for kind in ("ratio", "latency", "latencyNative", "bool_gauge", "boolGauge"):
+        if kind in indicator:
+            break
+    else:
+        raise ValueError("spec.indicator has none of ratio, latency, latencyNative, bool_gauge")
+    part = indicator[kind] or {}
+    if part.get("grouping"):
+        raise ValueError(f"spec.indicator.{kind}.grouping: a grouped SLO records one series per group; "
+                         "write one check per group with its labels in pyrra.selectors")
+    metric_text = part.get("metric") if kind in ("bool_gauge", "boolGauge") else (part.get("total") or {}).get("metric")
+    if not metric_text:
+        raise ValueError(f"spec.indicator.{kind}: the total metric is missing")
+    metric, matchers = _parse_selector(str(metric_text), f"spec.indicator.{kind}")
+    # Pyrra's rule name: the total metric without _total, then without _count; its labels are `slo` plus
+    # the total metric's equality matchers.
+    prefix = metric.removesuffix("_total").removesuffix("_count")
+    selectors = ", ".join(f'{label}="{value}"' for label, op, value in matchers if op == "=")
+    pyrra: dict[str, Any] = {"slo": name, "metric": prefix}
+    if selectors:
+        pyrra["selectors"] = selectors
+    where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
+    return {"name": _check_name(name), "kind": "error_budget",
+            "description": str(spec.get("description") or f"Pyrra SLO {where}"),
+            "source": source, "objective": _percent(spec.get("target"), "spec.target"),
+            "period": str(spec.get("window") or "28d"), "pyrra": pyrra}
+
+
+def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict[str, Any]]:
+    spec = document.get("spec") if "spec" in document else document
+    if not isinstance(spec, dict):
+        raise ValueError("spec is missing")
+    service = str(spec.get("service") or "")
+    if not service:
+        raise ValueError("service is missing")
+    checks = []
+    for index, slo in enumerate(spec.get("slos") or []):
+        slo_name = str(slo.get("name") or "")
+        if not slo_name:
+            raise ValueError(f"slos[{index}].name is missing")
+        sloth_id = f"{service}-{slo_name}"
+        checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
+                       "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
+                       "source": source, "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
+                       "period": period, "sloth": {"sloth_id": sloth_id}})
+    if not checks:
+        raise ValueError("slos is empty")
+    return checks
+
+
+def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
+    name = str(metadata.get("name") or "")
+    method = spec.get("budgetingMethod", "Occurrences")
+    if method != "Occurrences":
+        raise ValueError(f"budgetingMethod {method!r}: only Occurrences (event counts) converts to burn rates")
+    windows = spec.get("timeWindow") or []
+    if len(windows) != 1 or not windows[0].get("isRolling", False):
+        raise ValueError("timeWindow: only one rolling window converts (calendar windows do not)")
+    period = str(windows[0].get("duration", ""))
+    if not _OPENSLO_DURATION_RE.fullmatch(period):
+        raise ValueError(f"timeWindow.duration {period!r}: only minutes, hours, days or weeks (e.g. 28d)")
+    if "indicatorRef" in spec:
+        sli = slis.get(str(spec["indicatorRef"]))
+        if sli is None:
+            raise ValueError(f"indicatorRef {spec['indicatorRef']!r} names no SLI document")
+    else:
+        sli = spec.get("indicator") or {}
+    ratio = _openslo_ratio(sli.get("spec") or {})
+    objectives = spec.get("objectives") or []
+    if not objectives:
+        raise ValueError("objectives is empty")
+    checks = []
+    for index, objective in enumerate(objectives):
+        if "target" in objective:
+            target = Decimal(str(objective["target"])) * 100
+        elif "targetPercent" in objective:
+            target = Decimal(str(objective["targetPercent"]))
+        else:
+            raise ValueError(f"objectives[{index}] has neither target nor targetPercent")
+        suffix = "" if len(objectives) == 1 else "-" + (objective.get("displayName") or str(index + 1))
+        checks.append({"name": _check_name(name + suffix), "kind": "error_budget",
+                       "description": str(spec.get("description") or f"OpenSLO SLO {name}"), "source": source,
+                       "objective": _percent(target, f"objectives[{index}].target"), "period": period,
+                       "ratio": ratio})
+    return checks
+
+
+def _openslo_ratio(sli_spec: dict[str, Any]) -> dict[str, str]:
+    ratio = sli_spec.get("ratioMetric")
+    if not ratio:
+        raise ValueError("the SLI has no ratioMetric (thresholdMetric does not convert to event counts)")
+    if not ratio.get("counter", False):
+        raise ValueError("ratioMetric.counter is false: only counters can be rated over each window")
+    total = _windowed_rate(ratio.get("total"), "ratioMetric.total")
+    if ratio.get("bad"):
+        return {"errors": _windowed_rate(ratio["bad"], "ratioMetric.bad"), "total": total}
+    if ratio.get("good"):
+        good = _windowed_rate(ratio["good"], "ratioMetric.good")
+        # Absent good events with traffic are all bad; `or vector(0)` keeps them from reading as zero errors.
+        return {"errors": f"{total} - ({good} or vector(0))", "total": total}
+    raise ValueError("ratioMetric needs good or bad, and total")
+
+
+def _windowed_rate(metric: Any, field: str) -> str:
+    """`sum(rate(<selector>[{{ window }}]))` from an OpenSLO Prometheus metric source of a counter."""
+    source = (metric or {}).get("metricSource") or {}
+    if str(source.get("type", "")).lower() != "prometheus":
+        raise ValueError(f"{field}.metricSource.type must be Prometheus, got {source.get('type')!r}")
+    query = str((source.get("spec") or {}).get("query") or "")
+    inner = _SUM_RE.fullmatch(query)
+    selector = inner.group(1) if inner else query
+    name, matchers = _parse_selector(selector, f"{field}.metricSource.spec.query")
+    return f"sum(rate({_render_selector(name, matchers)}[{{{{ window }}}}]))"

@@ -1,0 +1,747 @@
+"""Kind `error_budget`: SLO burn rate over multiple windows (SRE workbook tiers) and budget remaining,
+from raw counters, a classic histogram, or Pyrra / Sloth recording rules."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from analyzer.check import Check, EvalContext
+from analyzer.errors import CheckError, CheckMisconfigured
+from analyzer.models import Outcome, Verdict, format_number
+from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
+from analyzer.sources import QueryResult
+from analyzer.templates import PromQLTemplate, escape_promql_string
+
+# Burn rates and budgets are ratios of floats: a value within this relative distance of a limit is
+# treated as equal to it, so an exact-boundary burn never fires (or fails) on rounding noise.
+_REL_TOL = 1e-9
+
+# Share of the budget each SRE-workbook tier consumes over its long window (the 30d layout:
+# 1h/5m x14.4, 6h/30m x6, 1d/2h x3, 3d/6h x1); other periods keep the shares and rescale the factor.
+_WORKBOOK_TIERS: tuple[tuple[str, str, str, str], ...] = (
+    ("1h", "5m", "0.02", "page"),
+    ("6h", "30m", "0.05", "page"),
+    ("1d", "2h", "0.10", "ticket"),
+    ("3d", "6h", "0.10", "ticket"),
+)
+
+# Pyrra's windows are the 28d layout (1h/5m, 6h/30m, 1d/2h, 4d/6h) scaled to the SLO window, rounded to the
+# minute; its factors are fixed. Divisors of the period, as in Pyrra's slo/rules.go.
+_PYRRA_TIERS: tuple[tuple[int, int, float, str], ...] = (
+    (28 * 24, 28 * 24 * 12, 14.0, "page"),
+    (28 * 4, 28 * 24 * 2, 7.0, "page"),
+    (28, 28 * 12, 2.0, "ticket"),
+    (7, 28 * 4, 1.0, "ticket"),
+)
+
+# Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
+_SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
+
+_SEVERITY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+_MATCHER = (r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
+            r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*")
+_SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
+_MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The arithmetic, kept free of I/O so the worked examples of the SRE workbook can be checked directly.
+
+
+def error_budget(objective_percent: float) -> float:
+    """The error budget as a fraction: 1 - objective (99.9 -> 0.001, computed in decimal so it is exact)."""
+    return float((Decimal(100) - Decimal(repr(objective_percent))) / 100)
+
+
+def burn_rate(error_ratio: float, budget: float) -> float:
+    """How many times faster than sustainable the budget burns: error ratio / (1 - objective)."""
+    return error_ratio / budget
+
+
+def budget_remaining(period_error_ratio: float, budget: float) -> float:
+    """Share of the period's budget left: 1 - error_ratio(period) / (1 - objective); negative when overspent."""
+    return 1.0 - period_error_ratio / budget
+
+
+def max_burn_rate(budget: float) -> float:
+    """The highest burn rate possible (every event bad): 1 / (1 - objective)."""
+    return 1.0 / budget
+
+
+def exceeds(value: float, limit: float) -> bool:
+    """value > limit, with values within rounding noise of the limit counted as equal (not exceeding)."""
+    return value > limit + _REL_TOL * max(abs(limit), 1e-12)
+
+
+def prometheus_duration(seconds: float) -> str:
+    """A duration as Prometheus' model.Duration prints it (what Pyrra and Sloth put in rule names):
+    weeks and years only when exact, so 28d -> 4w, 30d -> 30d, 7d -> 1w, 1h4m -> 1h4m."""
+    millis = round(seconds * 1000)
+    if millis == 0:
+        return "0s"
+    out = []
+    for unit, size, exact_only in (("y", 31536000000, True), ("w", 604800000, True), ("d", 86400000, False),
+                                   ("h", 3600000, False), ("m", 60000, False), ("s", 1000, False),
+                                   ("ms", 1, False)):
+        if exact_only and millis % size:
+            continue
+        if millis >= size:
+            out.append(f"{millis // size}{unit}")
+            millis %= size
+    return "".join(out)
+
+
+class BurnTier(BaseModel):
+    """One multi-window alert tier: fires when the burn rate over BOTH windows exceeds `factor`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    long: Duration = Field(description="long window, e.g. 1h")
+    short: Duration = Field(description="short window (usually long / 12), e.g. 5m")
+    factor: float = Field(gt=0, description="burn rate both windows must exceed, e.g. 14.4")
+    severity: str = Field(default="page", description="page fails the verdict by default (see fail_on)")
+
+    @field_validator("severity")
+    @classmethod
+    def _severity(cls, value: str) -> str:
+        if not _SEVERITY_RE.fullmatch(value):
+            raise ValueError(f"severity {value!r} must match {_SEVERITY_RE.pattern}")
+        return value
+
+    @field_validator("factor")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("factor must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _short_within_long(self) -> BurnTier:
+        if parse_duration(self.short) >= parse_duration(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
+        return self
+
+    @property
+    def label(self) -> str:
+        """`1h/5m`."""
+        return f"{self.long}/{self.short}"
+
+
+def workbook_tiers(period_s: float) -> list[BurnTier]:
+    """The SRE workbook tiers with factors scaled to the period: factor = consumed * period / long."""
+    period = Decimal(repr(period_s))
+    return [BurnTier(long=long, short=short, severity=severity,
+                     factor=float(Decimal(consumed) * period / Decimal(repr(parse_duration(long)))))
+            for long, short, consumed, severity in _WORKBOOK_TIERS]
+
+
+def pyrra_tiers(period_s: float) -> list[BurnTier]:
+    """Pyrra's own tiers for an SLO window: its 28d windows scaled and rounded to the minute, x14/7/2/1."""
+    def scaled(divisor: int) -> str:
+        # Go: (window / divisor).Round(time.Minute): integer nanoseconds, half rounds away from zero.
+        nanos = round(period_s * 1e9) // divisor
+        minutes = (nanos + 30_000_000_000) // 60_000_000_000
+        return prometheus_duration(max(minutes, 1) * 60)
+    return [BurnTier(long=scaled(long), short=scaled(short), factor=factor, severity=severity)
+            for long, short, factor, severity in _PYRRA_TIERS]
+
+
+def le_pattern(bound: float) -> str:
+    """An RE2 pattern matching every spelling of a histogram bucket bound: for 0.5 `0.5`, `0.50`, `.5`,
+    `5e-01`; for 1 `1`, `1.0`, `1e+00`. Exposition formats and Prometheus versions write `le` differently."""
+    number = Decimal(repr(float(bound))).normalize()
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    fixed = format(number, "f")
+    if "." in fixed:
+        whole, fraction = fixed.split(".")
+        fixed_re = ("0?" if whole == "0" else whole) + r"\." + fraction + "0*"
+    else:
+        fixed_re = fixed + r"(\.0*)?"
+    mantissa = "".join(str(d) for d in digits).rstrip("0") or "0"
+    power = len(digits) + exponent - 1
+    scientific_re = (mantissa[0] + (r"\." + mantissa[1:] + "0*" if mantissa[1:] else r"(\.0*)?")
+                     + "[eE]" + (r"\+?" if power >= 0 else "-") + "0*" + str(abs(power)))
+    return f"(?:{fixed_re}|{scientific_re})"
+
+
+@dataclass(frozen=True)
+class WindowRatio:
+    """The error ratio over one window, or why there is none (`note`)."""
+
+    window: str
+    error_ratio: float | None
+    errors: float | None = None
+    total: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TierResult:
+    """One tier judged: both windows' burn rates, whether it fired, or why it could not judge."""
+
+    tier: BurnTier
+    long_burn: float | None
+    short_burn: float | None
+    note: str = ""
+
+    @property
+    def judged(self) -> bool:
+        """Both windows had traffic."""
+        return self.long_burn is not None and self.short_burn is not None
+
+    @property
+    def burn(self) -> float:
+        """The burn both windows reach (the smaller of the two); the tier fires when it exceeds the factor."""
+        assert self.long_burn is not None and self.short_burn is not None
+        return min(self.long_burn, self.short_burn)
+
+    @property
+    def fired(self) -> bool:
+        """Both windows exceed the factor."""
+        return self.judged and exceeds(self.burn, self.tier.factor)
+
+    @property
+    def pressure(self) -> float:
+        """How close to firing: burn / factor (above 1 means fired)."""
+        return self.burn / self.tier.factor if self.judged else -math.inf
+
+
+def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], budget: float) -> list[TierResult]:
+    """Each tier's burn over its long and short window; a window without a ratio leaves the tier unjudged."""
+    results = []
+    for tier in tiers:
+        long, short = windows[tier.long], windows[tier.short]
+        missing = [w for w in (long, short) if w.error_ratio is None]
+        if missing:
+            note = "; ".join(f"{w.window}: {w.note}" for w in missing)
+            results.append(TierResult(tier, _burn_or_none(long, budget), _burn_or_none(short, budget), note))
+        else:
+            results.append(TierResult(tier, _burn_or_none(long, budget), _burn_or_none(short, budget)))
+    return results
+
+
+def _burn_or_none(window: WindowRatio, budget: float) -> float | None:
+    return None if window.error_ratio is None else burn_rate(window.error_ratio, budget)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SLI sources: which queries measure a window, and how their answers become an error ratio.
+
+Results = Mapping[str, QueryResult]
+
+
+class _Reader(Protocol):
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]: ...
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
+
+
+def _single_value(result: QueryResult, what: str) -> float | None:
+    """The one value of a result, None when it is empty; CheckMisconfigured when it has several series."""
+    if not result.series:
+        return None
+    if len(result.series) > 1:
+        shown = ", ".join(s.describe() for s in result.series[:3])
+        raise CheckMisconfigured(f"the {what} query returned {len(result.series)} series ({shown}); it must "
+                                 "return one: aggregate with sum(...) or narrow the selectors")
+    samples = result.series[0].samples
+    return samples[-1][1] if samples else None
+
+
+def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
+    """errors / total with the no-data rules: no total is no data, zero total is no traffic, absent errors
+    with a present total are zero errors."""
+    if total is None:
+        return WindowRatio(window, None, errors, total, f"no data (the total query returned nothing over {window})")
+    if math.isnan(total) or (errors is not None and math.isnan(errors)):
+        return WindowRatio(window, None, errors, total, f"no traffic (NaN over {window})")
+    if total <= 0:
+        return WindowRatio(window, None, errors, total, f"no traffic over {window}")
+    bad = 0.0 if errors is None else max(errors, 0.0)
+    return WindowRatio(window, bad / total, bad, total)
+
+
+class RatioSLI(BaseModel):
+    """Errors and total as PromQL templates, each with a `{{ window }}` placeholder the check fills in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    errors: str = Field(min_length=1, description="bad events over {{ window }}, e.g. sum(rate(x{code=~'5..'}"
+                                                  "[{{ window }}]))")
+    total: str = Field(min_length=1, description="all events over {{ window }}")
+
+
+class LatencySLI(BaseModel):
+    """A classic histogram: events slower than `threshold_s` are bad (good = _bucket{le}, total = _count)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric: str = Field(description="histogram name without _bucket/_count, e.g. http_request_duration_seconds")
+    threshold_s: float = Field(gt=0, description="a bucket bound of the histogram, in seconds")
+    selectors: str = Field(default="", description="label matchers, e.g. service=\"x\"; {{ param }} in quotes")
+
+
+class PyrraSLI(BaseModel):
+    """Pyrra's recording rules: `<metric>:burnrate<window>{slo="<slo>"}`, whose value is the error ratio."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slo: str = Field(min_length=1, description="the ServiceLevelObjective's name (Pyrra's `slo` label)")
+    metric: str | None = Field(default=None, description="rule prefix, e.g. http_requests (the total metric "
+                                                         "without _total/_count); any prefix if unset")
+    selectors: str = Field(default="", description="more label matchers, e.g. namespace=\"x\"")
+
+
+class SlothSLI(BaseModel):
+    """Sloth's recording rules: `slo:sli_error:ratio_rate<window>` with `sloth_id` (or service and slo)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # min_length: an empty value would match series that lack the label altogether.
+    sloth_id: str | None = Field(default=None, min_length=1, description="Sloth's sloth_id label: <service>-<slo>")
+    service: str | None = Field(default=None, min_length=1, description="sloth_service label (with slo)")
+    slo: str | None = Field(default=None, min_length=1, description="sloth_slo label (with service)")
+    selectors: str = Field(default="", description="more label matchers")
+
+    @model_validator(mode="after")
+    def _identified(self) -> SlothSLI:
+        if (self.sloth_id is None) == (self.service is None and self.slo is None):
+            raise ValueError("set either sloth_id, or service and slo")
+        if self.sloth_id is None and (self.service is None or self.slo is None):
+            raise ValueError("service and slo go together (or set sloth_id)")
+        return self
+
+
+def _selector_template(text: str, params: Mapping[str, Param], field: str, reserved: frozenset[str]
+                       ) -> PromQLTemplate:
+    """Label matchers as a template: quoted values only, no label the check sets itself."""
+    if not _SELECTORS_RE.fullmatch(text):
+        raise ValueError(f"{field}: {text!r} is not a list of label matchers like "
+                         "service=\"payments\", code=~\"5..\"")
+    for name in _MATCHER_NAME_RE.findall(text):
+        if name.startswith("__") or name in reserved:
+            raise ValueError(f"{field}: label {name!r} is set by the check itself")
+    try:
+        return PromQLTemplate("x{" + text + "}", params)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+
+
+def _matchers(*parts: str) -> str:
+    return ", ".join(p.strip().rstrip(",").strip() for p in parts if p.strip().rstrip(",").strip())
+
+
+def _render_selectors(template: PromQLTemplate, args: Mapping[str, ArgValue]) -> str:
+    return template.render(args)[2:-1]
+
+
+class _RatioReader:
+    def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
+        self._errors = _window_template(sli.errors, params, "ratio.errors")
+        self._total = _window_template(sli.total, params, "ratio.total")
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        values = {**args, "window": window}
+        return {"errors": self._errors.render(values), "total": self._total.render(values)}
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        return _ratio_from_counts(window, _single_value(results[queries["errors"]], "errors"),
+                                  _single_value(results[queries["total"]], "total"))
+
+
+def _window_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
+    if "window" in params:
+        raise ValueError("a param may not be named `window`: the check fills {{ window }} itself")
+    try:
+        template = PromQLTemplate(text, params, extra_bare={"window": ParamType.DURATION})
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+    if "window" not in template.param_names:
+        raise ValueError(f"{field}: the query needs a {{{{ window }}}} placeholder, e.g. rate(x[{{{{ window }}}}])")
+    return template
+
+
+class _LatencyReader:
+    def __init__(self, sli: LatencySLI, params: Mapping[str, Param]) -> None:
+        if not _METRIC_RE.fullmatch(sli.metric):
+            raise ValueError(f"latency.metric: {sli.metric!r} is not a metric name")
+        if sli.metric.endswith(("_bucket", "_count", "_sum")):
+            raise ValueError(f"latency.metric: give the histogram's name without its suffix, e.g. "
+                             f"{re.sub(r'_(bucket|count|sum)$', '', sli.metric)}")
+        if not math.isfinite(sli.threshold_s):
+            raise ValueError("latency.threshold_s must be finite (the +Inf bucket counts every event as good)")
+        self._sli = sli
+        self._selectors = _selector_template(sli.selectors, params, "latency.selectors", frozenset({"le"}))
+        self.le_matcher = f'le=~"{escape_promql_string(le_pattern(sli.threshold_s), chr(34))}"'
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        selectors = _render_selectors(self._selectors, args)
+        metric = self._sli.metric
+        return {"good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
+                "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))"}
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        total = _single_value(results[queries["total"]], "total")
+        good = _single_value(results[queries["good"]], "good")
+        if good is None and total is not None and total > 0:
+            # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
+            raise _MissingBucket(queries["good"])
+        errors = None if good is None or total is None else total - good
+        return _ratio_from_counts(window, errors, total)
+
+    def buckets_query(self, args: Mapping[str, ArgValue]) -> str:
+        """The query listing the histogram's bucket bounds under the selectors."""
+        selectors = _matchers(_render_selectors(self._selectors, args))
+        return f"count by (le) ({self._sli.metric}_bucket{{{selectors}}})"
+
+
+class _MissingBucket(CheckMisconfigured):
+    """The latency threshold is not one of the histogram's bucket bounds."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
+        self.query = query
+
+
+class _PyrraReader:
+    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param]) -> None:
+        if sli.metric is not None and not _METRIC_RE.fullmatch(sli.metric):
+            raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
+        self._sli = sli
+        self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        matchers = _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
+                             _render_selectors(self._selectors, args))
+        if period:
+            # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules.
+            return {"availability": f"pyrra_availability{{{matchers}}}"}
+        suffix = f"burnrate{prometheus_duration(parse_duration(window))}"
+        if self._sli.metric is None:
+            return {"ratio": f'{{__name__=~".+:{suffix}", {matchers}}}'}
+        return {"ratio": f"{self._sli.metric}:{suffix}{{{matchers}}}"}
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        if "availability" in queries:
+            availability = _single_value(results[queries["availability"]], "pyrra_availability")
+            if availability is None:
+                return WindowRatio(window, None, note="no pyrra_availability series (Pyrra records it only "
+                                                      "with --generic-rules)")
+            return _recorded_ratio(window, 1.0 - availability)
+        value = _single_value(results[queries["ratio"]], f"Pyrra burnrate{window}")
+        if value is None:
+            return WindowRatio(window, None, note=f"no data (no Pyrra burnrate{window} series)")
+        return _recorded_ratio(window, value)
+
+
+def _recorded_ratio(window: str, value: float) -> WindowRatio:
+    if math.isnan(value):
+        return WindowRatio(window, None, note=f"no traffic (NaN over {window})")
+    return WindowRatio(window, value)
+
+
+class _SlothReader:
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param]) -> None:
+        self._sli = sli
+        self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
+                                             frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        sli = self._sli
+        identity = ([f'sloth_id="{escape_promql_string(sli.sloth_id, chr(34))}"'] if sli.sloth_id is not None
+                    else [f'sloth_service="{escape_promql_string(sli.service or "", chr(34))}"',
+                          f'sloth_slo="{escape_promql_string(sli.slo or "", chr(34))}"'])
+        name = prometheus_duration(parse_duration(window))
+        matchers = _matchers(*identity, _render_selectors(self._selectors, args))
+        return {"ratio": f"slo:sli_error:ratio_rate{name}{{{matchers}}}"}
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        value = _single_value(results[queries["ratio"]], "Sloth ratio")
+        if value is None:
+            return WindowRatio(window, None, note=f"no data (no Sloth ratio_rate series for {window})")
+        return _recorded_ratio(window, value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+class ErrorBudgetCheck(Check):
+    """Fail a release that burns the SLO's error budget too fast (multi-window, multi-burn-rate), or that
+    starts with too little budget left."""
+
+    kind: Literal["error_budget"] = "error_budget"
+    source: str = Field(default="default", description="name of a Prometheus source in `sources`")
+    objective: float = Field(gt=0, lt=100, description="SLO objective in percent, e.g. 99.9")
+    period: Duration = Field(description="SLO period, e.g. 30d, 28d, 7d")
+    ratio: RatioSLI | None = Field(default=None, description="SLI from errors and total PromQL templates")
+    latency: LatencySLI | None = Field(default=None, description="SLI from a classic latency histogram")
+    pyrra: PyrraSLI | None = Field(default=None, description="SLI from Pyrra's recording rules")
+    sloth: SlothSLI | None = Field(default=None, description="SLI from Sloth's recording rules")
+    tiers: list[BurnTier] | None = Field(
+        default=None, description="burn-rate tiers; default: SRE workbook tiers scaled to the period "
+                                  "(Pyrra's own tiers for a pyrra SLI); [] for a pure budget gate")
+    fail_on: list[str] = Field(default_factory=lambda: ["page"],
+                               description="tier severities that fail the verdict; others are warnings")
+    min_budget_remaining: float | None = Field(
+        default=None, lt=1, allow_inf_nan=False,
+        description="fail unless more than this share of the budget is left (0: fail once it is spent; "
+                    "-0.5: tolerate 50% overspend)")
+
+    _reader: _Reader = PrivateAttr()
+    _tiers: list[BurnTier] = PrivateAttr()
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, value: float) -> float:
+        # Decimal-looking objectives read from YAML or other tools ("99.9" -> 99.90000000000001) snap back.
+        return round(value, 10)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ErrorBudgetCheck:
+        sources = [name for name in ("ratio", "latency", "pyrra", "sloth") if getattr(self, name) is not None]
+        if len(sources) != 1:
+            raise ValueError("set exactly one SLI source: ratio, latency, pyrra or sloth"
+                             + (f" (got {', '.join(sources)})" if sources else ""))
+        if error_budget(self.objective) <= 0:
+            raise ValueError(f"objective {self.objective} leaves no error budget")
+        period_s = parse_duration(self.period)
+        if self.ratio is not None:
+            self._reader = _RatioReader(self.ratio, self.params)
+        elif self.latency is not None:
+            self._reader = _LatencyReader(self.latency, self.params)
+        elif self.pyrra is not None:
+            self._reader = _PyrraReader(self.pyrra, self.params)
+        else:
+            assert self.sloth is not None
+            self._reader = _SlothReader(self.sloth, self.params)
+        if self.tiers is not None:
+            self._tiers = list(self.tiers)
+        else:
+            self._tiers = pyrra_tiers(period_s) if self.pyrra is not None else workbook_tiers(period_s)
+        severities = {tier.severity for tier in self._tiers}
+        for severity in self.fail_on:
+            if self._tiers and severity not in severities:
+                raise ValueError(f"fail_on: no tier has severity {severity!r} (tiers have: "
+                                 f"{', '.join(sorted(severities))})")
+        failing = [tier for tier in self._tiers if tier.severity in self.fail_on]
+        if not failing and self.min_budget_remaining is None:
+            raise ValueError("nothing can fail this check: give a tier whose severity is in fail_on, or "
+                             "min_budget_remaining")
+        return self
+
+    @property
+    def effective_tiers(self) -> list[BurnTier]:
+        """The tiers this check judges (the configured ones, or the defaults for its period)."""
+        return list(self._tiers)
+
+    @property
+    def budget(self) -> float:
+        """The error budget as a fraction of events."""
+        return error_budget(self.objective)
+
+    def source_names(self) -> frozenset[str]:
+        """The one Prometheus source all windows are read from."""
+        return frozenset({self.source})
+
+    def warnings(self) -> list[str]:
+        """Tiers that can never fire at this objective, and windows the recording rules may not have."""
+        found = []
+        ceiling = max_burn_rate(self.budget)
+        for tier in self._tiers:
+            if exceeds(tier.factor, ceiling):
+                found.append(f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
+                             f"{format_number(self.objective)}% the burn rate cannot exceed "
+                             f"{format_number(ceiling)} (every event bad)")
+            if parse_duration(tier.long) > parse_duration(self.period):
+                found.append(f"tier {tier.label}: long window is longer than the period {self.period}")
+        if self.objective < 1:
+            found.append(f"objective {format_number(self.objective)} is in percent; did you mean "
+                         f"{format_number(self.objective * 100)}?")
+        if self.sloth is not None:
+            recorded = _SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
+            for window in self._windows():
+                if prometheus_duration(parse_duration(window)) not in recorded:
+                    found.append(f"window {window} is not one Sloth records by default ({', '.join(sorted(recorded))})")
+        if self.pyrra is not None:
+            pyrra_layout = pyrra_tiers(parse_duration(self.period))
+            recorded = frozenset(w for tier in pyrra_layout for w in (tier.long, tier.short))
+            for window in self._windows():
+                if prometheus_duration(parse_duration(window)) not in recorded:
+                    found.append(f"window {window} is not one Pyrra records for a {self.period} SLO "
+                                 f"({', '.join(sorted(recorded))})")
+        return found
+
+    def _windows(self) -> list[str]:
+        """The distinct tier windows, each measured once however many tiers share it."""
+        return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Measure every window (and the period) concurrently, then judge the tiers and the budget."""
+        plan = {window: self._reader.queries(window, ctx.args, period=False) for window in self._windows()}
+        period_queries = self._reader.queries(self.period, ctx.args, period=True)
+        required = list(dict.fromkeys(q for qs in plan.values() for q in qs.values()))
+        if self.min_budget_remaining is not None:
+            required = list(dict.fromkeys([*required, *period_queries.values()]))
+        # Without a budget gate the period's ratio is evidence only: a slow 30d query must not cost the verdict.
+        optional = [q for q in dict.fromkeys(period_queries.values()) if q not in required]
+        results, failed = await self._run_all(ctx, required, optional)
+        try:
+            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.items()}
+            unmeasured = [failed[q] for q in period_queries.values() if q in failed]
+            period = (WindowRatio(self.period, None, note=f"not measured: {unmeasured[0].message}") if unmeasured
+                      else self._reader.measure(self.period, period_queries, results))
+        except _MissingBucket as exc:
+            raise await self._explain_missing_bucket(ctx, exc) from None
+        return self.judge(windows, period, [*required, *optional])
+
+    async def _run_all(self, ctx: EvalContext, required: list[str], optional: list[str]
+                       ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
+        """Every query at once, so the check costs about one (the slowest) query's latency; a required
+        query's error is the check's error, an optional one's is returned."""
+        source = ctx.prometheus(self.source)
+
+        async def attempt(query: str) -> QueryResult | CheckError:
+            try:
+                return await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+            except CheckError as exc:
+                return exc
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = {q: group.create_task(source.query(q, ctx.evaluation_time, ctx.timeout_s()))
+                         for q in required}
+                optional_tasks = {q: group.create_task(attempt(q)) for q in optional}
+        except ExceptionGroup as failures:
+            # The first query that could not be answered is the verdict's error; anything else is a bug
+            # and goes to the runner as it is.
+            check_errors = [e for e in failures.exceptions if isinstance(e, CheckError)]
+            if len(check_errors) == len(failures.exceptions):
+                raise check_errors[0] from failures
+            raise
+        results = {q: task.result() for q, task in tasks.items()}
+        failed: dict[str, CheckError] = {}
+        for query, task in optional_tasks.items():
+            outcome = task.result()
+            if isinstance(outcome, CheckError):
+                failed[query] = outcome
+            else:
+                results[query] = outcome
+        return results, failed
+
+    async def _explain_missing_bucket(self, ctx: EvalContext, exc: _MissingBucket) -> CheckMisconfigured:
+        assert isinstance(self._reader, _LatencyReader) and self.latency is not None
+        query = self._reader.buckets_query(ctx.args)
+        answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        bounds = sorted({s.labels.get("le", "") for s in answer.series}, key=_bound_order)
+        return CheckMisconfigured(f"latency.threshold_s {format_number(self.latency.threshold_s)} is not a bucket "
+                                  f"bound of {self.latency.metric} (its bounds: {', '.join(bounds) or 'none'}); "
+                                  f"query: {exc.query}")
+
+    def judge(self, windows: Mapping[str, WindowRatio], period: WindowRatio, queries: Sequence[str] = ()
+              ) -> Verdict:
+        """The verdict from measured windows: pure arithmetic, no I/O."""
+        budget = self.budget
+        tiers = judge_tiers(self._tiers, windows, budget)
+        remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
+        details = self._details(windows, period, tiers, remaining, queries)
+        failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
+        warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
+        details["warnings"] = [f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
+                               f"over both windows (limit {format_number(t.tier.factor)}x)" for t in warned]
+        budget_text = _budget_text(remaining, self.period)
+        if failing:
+            # The fastest burn detected is the most telling: the fired tier with the highest factor.
+            worst = max(failing, key=lambda t: (t.tier.factor, t.burn))
+            return Verdict(outcome=Outcome.FAIL, value=worst.burn, threshold=worst.tier.factor, details=details,
+                           reason=f"{worst.tier.severity} tier {worst.tier.label} fires: the budget burns "
+                                  f"{format_number(worst.burn)}x over both {worst.tier.long} and {worst.tier.short} "
+                                  f"(limit {format_number(worst.tier.factor)}x); {budget_text}")
+        gate = self.min_budget_remaining
+        if gate is not None and remaining is not None and not exceeds(remaining, gate):
+            assert period.error_ratio is not None
+            return Verdict(outcome=Outcome.FAIL, value=remaining, threshold=gate, details=details,
+                           reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
+                                  f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
+                                  f"{self.period} at objective {format_number(self.objective)}%)")
+        gating = [t for t in tiers if t.tier.severity in self.fail_on]
+        gating_judged = [t for t in gating if t.judged]
+        if gating and not gating_judged:
+            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
+            return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
+        if gate is not None and remaining is None:
+            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details,
+                                        threshold=gate)
+        if not gating:
+            assert remaining is not None and gate is not None
+            return Verdict(outcome=Outcome.PASS, value=remaining, threshold=gate, details=details,
+                           reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
+                                  f"{_percent(gate)} over {self.period}")
+        worst = max(gating_judged, key=lambda t: t.pressure)
+        unjudged = len(gating) - len(gating_judged)
+        extra = (f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})"
+                 if warned else "")
+        extra += f"; {unjudged} tier(s) could not judge" if unjudged else ""
+        return Verdict(outcome=Outcome.PASS, value=worst.burn, threshold=worst.tier.factor, details=details,
+                       reason=f"no {'/'.join(self.fail_on)} tier fires: worst is {worst.tier.severity} tier "
+                              f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
+                              f"{format_number(worst.tier.factor)}x); {budget_text}{extra}")
+
+    def _details(self, windows: Mapping[str, WindowRatio], period: WindowRatio, tiers: list[TierResult],
+                 remaining: float | None, queries: Sequence[str]) -> dict[str, Any]:
+        budget = self.budget
+        return {
+            "queries": list(queries),
+            "objective": self.objective,
+            "error_budget": budget,
+            "period": self.period,
+            "windows": [_window_details(w, budget) for w in windows.values()],
+            "tiers": [{"severity": t.tier.severity, "long": t.tier.long, "short": t.tier.short,
+                       "factor": t.tier.factor, "long_burn_rate": t.long_burn, "short_burn_rate": t.short_burn,
+                       "judged": t.judged, "fired": t.fired, "fails_verdict": t.tier.severity in self.fail_on,
+                       **({"note": t.note} if t.note else {})} for t in tiers],
+            "budget": {**_window_details(period, budget), "remaining": remaining,
+                       "min_budget_remaining": self.min_budget_remaining},
+        }
+
+
+def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"window": window.window, "error_ratio": window.error_ratio,
+                             "burn_rate": _burn_or_none(window, budget)}
+    if window.total is not None:
+        entry["errors"] = _finite(window.errors)
+        entry["total"] = _finite(window.total)
+    if window.note:
+        entry["note"] = window.note
+    return entry
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN: non-finite evidence is shown as null (the `note` says why)."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _percent(share: float) -> str:
+    return f"{format_number(round(share * 100, 4))}%"
+
+
+def _budget_text(remaining: float | None, period: str) -> str:
+    if remaining is None:
+        return f"budget remaining over {period} unknown"
+    return f"budget remaining {_percent(remaining)} over {period}"
+
+
+def _bound_order(le: str) -> float:
+    try:
+        return float(le)
+    except ValueError:
+        return math.inf

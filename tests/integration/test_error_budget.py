@@ -1,0 +1,286 @@
+"""The error_budget kind against a real Prometheus (data: data_error_budget.py), burn rates worked by hand.
+
+Prometheus 2's range selectors are closed ([A - w, A]) and the counters are sampled every minute on the
+minute, so rate() over a window is (value at A - value at A - w) / w exactly, and an error ratio is the
+event-weighted average of the per-minute error shares in that window.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.metrics import Metrics
+from analyzer.models import Outcome
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.settings import Settings
+from analyzer.sources import Sources
+from analyzer.web import create_app
+from checks.error_budget import ErrorBudgetCheck
+from checks.prometheus import PrometheusCheck
+
+pytestmark = pytest.mark.integration
+
+CANARY = {"canary_hash": {"type": "label_value", "required": True}}
+SHOP_RATIO = {
+    "errors": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}", '
+              'code=~"5.."}[{{ window }}]))',
+    "total": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}"}'
+             "[{{ window }}]))",
+}
+
+
+def service_ratio(service):
+    return {"errors": f'sum(rate(eb_requests_total{{service="{service}", code=~"5.."}}[{{{{ window }}}}]))',
+            "total": f'sum(rate(eb_requests_total{{service="{service}"}}[{{{{ window }}}}]))'}
+
+
+CHECKS = [
+    {"name": "eb-shop-burn", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
+     "ratio": SHOP_RATIO},
+    {"name": "eb-shop-shared-windows", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
+     "ratio": SHOP_RATIO, "tiers": [{"long": "1h", "short": "5m", "factor": 14.4},
+                                    {"long": "6h", "short": "1h", "factor": 6}]},
+    {"name": "eb-billing-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
+     "min_budget_remaining": 0, "ratio": service_ratio("eb-billing")},
+    {"name": "eb-billing-burn", "kind": "error_budget", "objective": 99.9, "period": "7d",
+     "ratio": service_ratio("eb-billing")},
+    {"name": "eb-search-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
+     "min_budget_remaining": 0.5, "ratio": service_ratio("eb-search")},
+    {"name": "eb-api-latency", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
+    {"name": "eb-api-latency-1s", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "latency": {"metric": "eb_latency_seconds", "threshold_s": 1, "selectors": 'service="eb-api"'}},
+    {"name": "eb-api-latency-no-bucket", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-api"'}},
+    {"name": "eb-pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"}},
+    {"name": "eb-pyrra-api-any-metric", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "eb-pyrra-api", "selectors": 'job="eb-pyrra"'}},
+    {"name": "eb-pyrra-quiet", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"}},
+    {"name": "eb-sloth-burn", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "sloth": {"sloth_id": "eb-sloth-availability"}},
+    {"name": "eb-sloth-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "min_budget_remaining": 0.25, "sloth": {"service": "eb-sloth", "slo": "availability",
+                                             "selectors": 'owner="eb-team"'}},
+]
+
+
+@pytest.fixture(scope="module")
+def catalog(prometheus):
+    return build_catalog([("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url,
+                                                             "max_concurrency": 32}},
+                                    "checks": CHECKS})],
+                         Registry([PrometheusCheck, ErrorBudgetCheck]))
+
+
+@pytest.fixture
+async def evaluate(catalog, prometheus):
+    sources = Sources(catalog.sources)
+    runner = Runner(catalog, sources, Metrics(), 8.0)
+    at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+
+    async def run(name, **args):
+        check = catalog.get(name)
+        return await runner.evaluate(check, check.bind_args(args), at)
+
+    yield run
+    sources.close()
+
+
+def windows(evaluation):
+    return {w["window"]: w for w in evaluation.details["windows"]}
+
+
+def tiers(evaluation):
+    return {f"{t['long']}/{t['short']}": t for t in evaluation.details["tiers"]}
+
+
+class TestCanaryRatio:
+    """A canary-scoped burn gate on raw counters (99.9%, 30d: budget 0.001, page at 14.4x and 6x)."""
+
+    async def test_fast_burn_fails(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="burn1")
+        # 2.5% errors since A-50m after 0.05% since A-3h, at 10 req/s:
+        burn_5m = 0.025 / 0.001                                   # 25
+        burn_1h = (10 * 0.0005 + 50 * 0.025) / 60 / 0.001          # 20.9167: 10 calm minutes, 50 burning
+        burn_2h = (70 * 0.0005 + 50 * 0.025) / 120 / 0.001         # 10.7083
+        burn_6h = (130 * 0.0005 + 50 * 0.025) / 180 / 0.001        # 7.3056: the canary is only 3h old
+        seen = windows(result)
+        for window, expected in (("5m", burn_5m), ("30m", burn_5m), ("1h", burn_1h), ("2h", burn_2h),
+                                 ("6h", burn_6h), ("1d", burn_6h), ("3d", burn_6h)):
+            assert seen[window]["burn_rate"] == pytest.approx(expected, rel=1e-6), window
+        assert result.verdict is Outcome.FAIL
+        assert result.value == pytest.approx(burn_1h, rel=1e-6) and result.threshold == 14.4
+        assert result.reason.startswith("page tier 1h/5m fires: the budget burns 20.9167x over both 1h and 5m "
+                                        "(limit 14.4x)")
+        assert all(t["fired"] for t in result.details["tiers"])
+        assert result.details["budget"]["remaining"] == pytest.approx(1 - burn_6h, rel=1e-6)
+
+    async def test_healthy_canary_passes(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="ok1")
+        assert result.verdict is Outcome.PASS
+        # 0.05% everywhere: burn 0.5; closest to paging is 6h/30m (0.5 of 6).
+        assert result.value == pytest.approx(0.5, rel=1e-6) and result.threshold == 6
+        assert {round(w["burn_rate"], 6) for w in result.details["windows"]} == {0.5}
+
+    async def test_absent_error_series_is_zero_errors(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="clean1")
+        assert result.verdict is Outcome.PASS
+        assert result.value == 0
+        assert windows(result)["5m"]["error_ratio"] == 0 and windows(result)["5m"]["total"] == pytest.approx(10)
+
+    async def test_canary_without_traffic_is_inconclusive(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="idle1")
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert result.reason.startswith("no page tier can judge (1h/5m: 1h: no traffic over 1h; 5m: no traffic")
+
+    async def test_unknown_canary_is_inconclusive(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="nope")
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert "no data (the total query returned nothing over 1h)" in result.reason
+
+    async def test_each_window_is_queried_once(self, evaluate, prometheus):
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total).
+        assert len(result.details["queries"]) == 8
+        assert prometheus.process.http_requests("/api/v1/query") - before == 8
+        assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
+
+
+class TestServiceBudget:
+    """Service-wide budget remaining over a 7d period (99.9%: budget 0.001)."""
+
+    async def test_overspent_budget_fails_the_pre_rollout_gate(self, evaluate):
+        result = await evaluate("eb-billing-budget")
+        # 7d = 10080 minutes: 120 incident minutes at 5%, 9960 at 0.08%.
+        period_ratio = (9960 * 0.0008 + 120 * 0.05) / 10080        # 0.00138571
+        remaining = 1 - period_ratio / 0.001                       # -0.385714: overspent, not clamped
+        assert result.verdict is Outcome.FAIL
+        assert result.value == pytest.approx(remaining, rel=1e-6) and result.threshold == 0
+        assert result.details["budget"]["error_ratio"] == pytest.approx(period_ratio, rel=1e-6)
+        assert result.reason.startswith("budget remaining -38.5714% is not above min_budget_remaining 0%")
+
+    async def test_slow_burn_after_an_incident_warns_but_passes(self, evaluate):
+        result = await evaluate("eb-billing-burn")
+        burn_now = 0.0008 / 0.001                                  # 0.8 over 5m .. 1d
+        burn_3d = (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001      # 2.1667: the incident is 2 days old
+        assert windows(result)["3d"]["burn_rate"] == pytest.approx(burn_3d, rel=1e-6)
+        assert windows(result)["1d"]["burn_rate"] == pytest.approx(burn_now, rel=1e-6)
+        # 7d tiers: pages at 3.36 and 1.4 stay quiet; tickets at 0.7 (1d/2h) and 0.2333 (3d/6h) fire.
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx(burn_now, rel=1e-6) and result.threshold == pytest.approx(1.4)
+        assert [t["fired"] for t in result.details["tiers"]] == [False, False, True, True]
+        assert len(result.details["warnings"]) == 2
+        assert "2 non-failing tier(s) fire (1d/2h, 3d/6h)" in result.reason
+
+    async def test_healthy_budget_passes_the_gate(self, evaluate):
+        result = await evaluate("eb-search-budget")
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx(1 - 0.0002 / 0.001, rel=1e-6)  # 0.8 left
+
+
+class TestLatency:
+    """A classic histogram whose bounds are written `0.50` and `1.0`, matched numerically."""
+
+    async def test_slow_requests_burn_the_budget(self, evaluate):
+        result = await evaluate("eb-api-latency")
+        burn = (20 - 19.6) / 20 / 0.001                            # 2% slower than 0.5 s: burn 20
+        assert result.verdict is Outcome.FAIL
+        assert result.value == pytest.approx(burn, rel=1e-6) and result.threshold == 14.4
+        assert any('le=~"' in q for q in result.details["queries"])
+
+    async def test_integer_threshold_matches_le_1_0(self, evaluate):
+        result = await evaluate("eb-api-latency-1s")
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx((20 - 19.99) / 20 / 0.001, rel=1e-6)  # 0.5
+
+    async def test_threshold_that_is_not_a_bucket_is_an_error(self, evaluate):
+        result = await evaluate("eb-api-latency-no-bucket")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert "threshold_s 0.3 is not a bucket bound of eb_latency_seconds (its bounds: 0.25, 0.50, 1.0, +Inf)" \
+            in result.reason
+
+
+class TestPyrra:
+    """Pyrra's `<metric>:burnrate<window>{slo=...}` series hold the error ratio; 28d tiers x14/7/2/1."""
+
+    @pytest.mark.parametrize("name", ["eb-pyrra-api", "eb-pyrra-api-any-metric"])
+    async def test_fast_burn_fails(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.FAIL
+        # 1h: 0.016 -> 16, 5m: 0.02 -> 20; both above 14.
+        assert result.value == pytest.approx(16, rel=1e-6) and result.threshold == 14
+        assert [t["fired"] for t in result.details["tiers"]] == [True, False, True, True]
+        # pyrra_availability 0.9995 -> error ratio 0.0005 -> half the budget left.
+        assert result.details["budget"]["remaining"] == pytest.approx(0.5, rel=1e-6)
+
+    async def test_no_traffic_windows_leave_a_tier_unjudged(self, evaluate):
+        result = await evaluate("eb-pyrra-quiet")
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx(0.1, rel=1e-6) and result.threshold == 7
+        assert tiers(result)["1h/5m"]["judged"] is False
+        assert "no traffic (NaN over 5m)" in tiers(result)["1h/5m"]["note"]
+        assert result.details["budget"]["remaining"] is None
+
+
+class TestSloth:
+    """Sloth's `slo:sli_error:ratio_rate<window>` series, by sloth_id or by service and slo."""
+
+    async def test_slow_burn_is_a_ticket_warning(self, evaluate):
+        result = await evaluate("eb-sloth-burn")
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx(2, rel=1e-6) and result.threshold == 6
+        assert [t["fired"] for t in result.details["tiers"]] == [False, False, False, True]
+        assert result.details["budget"]["remaining"] == pytest.approx(0.1, rel=1e-6)
+
+    async def test_most_of_the_budget_gone_fails_the_gate(self, evaluate):
+        result = await evaluate("eb-sloth-budget")
+        assert result.verdict is Outcome.FAIL
+        assert result.value == pytest.approx(0.1, rel=1e-6) and result.threshold == 0.25
+        assert any(q.startswith('slo:sli_error:ratio_rate30d{sloth_service="eb-sloth", sloth_slo="availability", '
+                                'owner="eb-team"}') for q in result.details["queries"])
+
+
+class TestThroughTheAPI:
+    """What Argo's web provider reads: the verdict at {$.verdict}, HTTP 200 for pass, fail and inconclusive."""
+
+    @pytest.mark.parametrize(("canary", "verdict"), [("burn1", "fail"), ("ok1", "pass"), ("idle1", "inconclusive")])
+    async def test_verdicts(self, aiohttp_client, catalog, prometheus, canary, verdict):
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry([ErrorBudgetCheck, PrometheusCheck])))
+        answer = await client.get("/api/v1/checks/eb-shop-burn/run",
+                                  params={"canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+        assert answer.status == 200
+        body = await answer.json()
+        assert body["verdict"] == verdict
+        assert len(body["details"]["windows"]) == 7
+
+
+class TestImportedDocuments:
+    """Pyrra and Sloth documents loaded as catalog entries judge the same recorded series."""
+
+    async def test_pyrra_and_sloth_documents(self, prometheus):
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "eb-pyrra-api", "namespace": "shop"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}'},
+                     "total": {"metric": 'eb_http_requests_total{job="eb-pyrra"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "eb-sloth",
+                 "slos": [{"name": "availability", "objective": 99.9, "sli": {"raw": {"error_ratio_query": "x"}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            pyrra_result = await runner.evaluate(catalog.get("eb-pyrra-api"), {}, at)
+            sloth_result = await runner.evaluate(catalog.get("eb-sloth-availability"), {}, at)
+        finally:
+            sources.close()
+        assert pyrra_result.verdict is Outcome.FAIL and pyrra_result.value == pytest.approx(16, rel=1e-6)
+        assert sloth_result.verdict is Outcome.PASS and sloth_result.value == pytest.approx(2, rel=1e-6)

@@ -1,0 +1,435 @@
+"""The error_budget kind without Prometheus: the arithmetic with worked examples, tiers, validation, verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+from pydantic import ValidationError
+
+from analyzer.catalog import build_catalog
+from analyzer.metrics import Metrics
+from analyzer.models import Outcome
+from analyzer.params import parse_duration
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
+from checks.error_budget import (
+    ErrorBudgetCheck,
+    WindowRatio,
+    budget_remaining,
+    burn_rate,
+    error_budget,
+    exceeds,
+    le_pattern,
+    max_burn_rate,
+    prometheus_duration,
+    pyrra_tiers,
+    workbook_tiers,
+)
+
+RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
+
+
+def make(**fields):
+    """An error_budget check with a ratio SLI unless told otherwise."""
+    base = {"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d"}
+    if not any(k in fields for k in ("ratio", "latency", "pyrra", "sloth")):
+        base["ratio"] = RATIO
+    return ErrorBudgetCheck.model_validate({**base, **fields})
+
+
+def ratios(check, by_window, period=None):
+    """WindowRatio for every window the check judges: given ratios, the rest an explicit no-traffic gap."""
+    windows = {}
+    for tier in check.effective_tiers:
+        for window in (tier.long, tier.short):
+            value = by_window.get(window)
+            windows[window] = WindowRatio(window, value, note="" if value is not None else "no traffic")
+    return windows, WindowRatio(check.period, period, note="" if period is not None else "no traffic")
+
+
+def close(a, b):
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+class TestArithmetic:
+    """Budget, burn rate and budget remaining as the SRE workbook defines them."""
+
+    def test_budget_is_exact_in_decimal(self):
+        assert error_budget(99.9) == 0.001
+        assert error_budget(99.95) == 0.0005
+        assert error_budget(90) == 0.1
+
+    def test_burn_rate_is_error_ratio_over_budget(self):
+        # 2% errors at a 99.9% objective burn 20 times faster than sustainable.
+        assert close(burn_rate(0.02, error_budget(99.9)), 20.0)
+
+    def test_budget_remaining_goes_negative_when_overspent(self):
+        assert close(budget_remaining(0.0005, 0.001), 0.5)
+        assert close(budget_remaining(0.0015, 0.001), -0.5)
+        assert close(budget_remaining(0.0, 0.001), 1.0)
+
+    def test_max_burn_rate(self):
+        assert close(max_burn_rate(error_budget(90)), 10.0)
+
+    def test_exceeds_ignores_rounding_noise_at_the_limit(self):
+        assert not exceeds(0.0144 / 0.001, 14.4)  # 14.400000000000002 is 14.4
+        assert exceeds(14.41, 14.4)
+        assert not exceeds(14.39, 14.4)
+
+    @pytest.mark.parametrize(("seconds", "text"), [(30 * 86400, "30d"), (28 * 86400, "4w"), (7 * 86400, "1w"),
+                                                   (3600, "1h"), (3840, "1h4m"), (300, "5m"), (86400, "1d")])
+    def test_prometheus_duration_names(self, seconds, text):
+        assert prometheus_duration(seconds) == text
+
+
+class TestDefaultTiers:
+    """The workbook tiers scale their factor with the period; Pyrra's scale their windows."""
+
+    def test_workbook_30d(self):
+        tiers = workbook_tiers(parse_duration("30d"))
+        assert [(t.long, t.short, t.severity) for t in tiers] == [
+            ("1h", "5m", "page"), ("6h", "30m", "page"), ("1d", "2h", "ticket"), ("3d", "6h", "ticket")]
+        assert [t.factor for t in tiers] == pytest.approx([14.4, 6, 3, 1])
+
+    def test_workbook_28d(self):
+        assert [t.factor for t in workbook_tiers(parse_duration("28d"))] == pytest.approx([13.44, 5.6, 2.8, 0.9333333])
+
+    def test_workbook_7d(self):
+        # factor = consumed * period / long: 0.02 * 168h / 1h = 3.36, 0.05 * 168 / 6 = 1.4, ...
+        assert [t.factor for t in workbook_tiers(parse_duration("7d"))] == pytest.approx([3.36, 1.4, 0.7, 0.2333333])
+
+    def test_pyrra_28d_layout(self):
+        tiers = pyrra_tiers(parse_duration("28d"))
+        assert [(t.long, t.short, t.factor) for t in tiers] == [
+            ("1h", "5m", 14), ("6h", "30m", 7), ("1d", "2h", 2), ("4d", "6h", 1)]
+
+    def test_pyrra_30d_windows_are_scaled_and_rounded_to_the_minute(self):
+        assert [(t.long, t.short) for t in pyrra_tiers(parse_duration("30d"))] == [
+            ("1h4m", "5m"), ("6h26m", "32m"), ("1d1h43m", "2h9m"), ("4d6h51m", "6h26m")]
+
+    def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
+        check = make(period="28d", pyrra={"slo": "api"})
+        assert [t.factor for t in check.effective_tiers] == [14, 7, 2, 1]
+
+
+class TestLePattern:
+    """A bucket bound matches every spelling of the same number, and no other number."""
+
+    @pytest.mark.parametrize(("bound", "same", "different"), [
+        (0.5, ["0.5", "0.50", ".5", "5e-01", "5.0e-1"], ["0.05", "1.5", "0.55", "5", "50"]),
+        (1.0, ["1", "1.0", "1.00", "1e+00", "1e0"], ["10", "0.1", "11", "1.5", "1e+01"]),
+        (1e6, ["1000000", "1e+06", "1.0e6", "1000000.0"], ["100000", "1e+05", "10000000"]),
+        (0.025, ["0.025", "0.0250", "2.5e-02"], ["0.25", "0.0025", "2.5e-01"]),
+    ])
+    def test_matches(self, bound, same, different):
+        pattern = le_pattern(bound)
+        assert [s for s in same if re.fullmatch(pattern, s)] == same
+        assert [s for s in different if re.fullmatch(pattern, s)] == []
+
+
+class TestValidation:
+    """Invalid checks are rejected at load with a message naming the field and the rule."""
+
+    @pytest.mark.parametrize("objective", [100, 0, -1, 100.5])
+    def test_objective_without_budget_is_rejected(self, objective):
+        with pytest.raises(ValidationError, match="objective"):
+            make(objective=objective)
+
+    def test_float_noise_in_objective_is_snapped(self):
+        check = make(objective=99.90000000000001)
+        assert check.objective == 99.9
+        assert check.budget == 0.001
+
+    def test_exactly_one_sli(self):
+        with pytest.raises(ValidationError, match="exactly one SLI source"):
+            make(ratio=RATIO, pyrra={"slo": "x"})
+        with pytest.raises(ValidationError, match="exactly one SLI source"):
+            ErrorBudgetCheck.model_validate({"name": "x", "objective": 99, "period": "30d"})
+
+    def test_ratio_needs_the_window_placeholder(self):
+        with pytest.raises(ValidationError, match=r"ratio.errors: the query needs a \{\{ window \}\}"):
+            make(ratio={"errors": "sum(rate(e[5m]))", "total": RATIO["total"]})
+
+    def test_window_may_not_be_a_param(self):
+        with pytest.raises(ValidationError, match="may not be named `window`"):
+            make(params={"window": {"type": "duration", "default": "5m"}})
+
+    def test_label_value_outside_quotes_is_rejected(self):
+        with pytest.raises(ValidationError, match="outside a quoted string"):
+            make(params={"svc": {"type": "label_value", "required": True}},
+                 ratio={"errors": "sum(rate(e{s={{ svc }}}[{{ window }}]))", "total": RATIO["total"]})
+
+    def test_selectors_must_be_label_matchers(self):
+        with pytest.raises(ValidationError, match="not a list of label matchers"):
+            make(latency={"metric": "lat_seconds", "threshold_s": 0.5, "selectors": 'a="b"} or vector(1) #'})
+
+    def test_selectors_may_not_set_the_checks_own_labels(self):
+        with pytest.raises(ValidationError, match="label 'le' is set by the check"):
+            make(latency={"metric": "lat_seconds", "threshold_s": 0.5, "selectors": 'le="1"'})
+
+    def test_selector_placeholders_are_typed(self):
+        check = make(params={"hash": {"type": "label_value", "required": True}},
+                     latency={"metric": "lat_seconds", "threshold_s": 0.5,
+                              "selectors": 'svc="a", rollouts_pod_template_hash="{{ hash }}"'})
+        assert check.latency is not None
+
+    def test_latency_metric_without_suffix(self):
+        with pytest.raises(ValidationError, match=r"without its suffix, e\.g\. lat_seconds"):
+            make(latency={"metric": "lat_seconds_bucket", "threshold_s": 0.5})
+
+    def test_sloth_identity(self):
+        with pytest.raises(ValidationError, match="sloth_id, or service and slo"):
+            make(sloth={})
+        with pytest.raises(ValidationError, match="service and slo go together"):
+            make(sloth={"service": "a"})
+        assert make(sloth={"service": "a", "slo": "b"}).sloth is not None
+        with pytest.raises(ValidationError, match=r"sloth\.sloth_id"):
+            make(sloth={"sloth_id": ""})  # would match every series without a sloth_id label
+
+    def test_fail_on_must_name_a_tier_severity(self):
+        with pytest.raises(ValidationError, match="fail_on: no tier has severity 'Page'"):
+            make(fail_on=["Page"])
+
+    def test_a_check_that_cannot_fail_is_rejected(self):
+        with pytest.raises(ValidationError, match="nothing can fail this check"):
+            make(tiers=[])
+        with pytest.raises(ValidationError, match="nothing can fail this check"):
+            make(tiers=[{"long": "1h", "short": "5m", "factor": 2, "severity": "ticket"}], fail_on=[])
+
+    def test_short_window_shorter_than_long(self):
+        with pytest.raises(ValidationError, match="short window 1h must be shorter than long window 1h"):
+            make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
+
+    @pytest.mark.parametrize("minimum", [1, float("-inf"), float("nan")])
+    def test_min_budget_remaining_is_finite_and_below_one(self, minimum):
+        with pytest.raises(ValidationError, match="min_budget_remaining"):
+            make(min_budget_remaining=minimum)
+
+
+class TestWarnings:
+    """Findings that do not invalidate a check but that its author must see."""
+
+    def test_tier_that_can_never_fire(self):
+        warnings = make(objective=90).warnings()
+        assert any("tier 1h/5m x14.4 can never fire" in w and "cannot exceed 10" in w for w in warnings)
+        assert not any("6h/30m" in w for w in warnings)
+
+    def test_objective_given_as_a_ratio(self):
+        assert any("did you mean 99.9?" in w for w in make(objective=0.999).warnings())
+
+    def test_windows_sloth_does_not_record(self):
+        check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
+        assert any("window 4h is not one Sloth records" in w for w in check.warnings())
+        assert make(sloth={"sloth_id": "a-b"}).warnings() == []
+
+    def test_windows_pyrra_does_not_record(self):
+        check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
+        assert [w for w in check.warnings() if "Pyrra" in w] == [
+            "window 3d is not one Pyrra records for a 28d SLO (1d, 1h, 2h, 30m, 4d, 5m, 6h)"]
+
+
+class TestWorkedExamples:
+    """Verdicts from measured ratios, checked against numbers worked out by hand."""
+
+    def test_fast_burn_fails_on_the_page_tier(self):
+        # 99.9%, 30d: 2% errors over 1h (burn 20) and 3% over 5m (burn 30): both above 14.4.
+        check = make()
+        windows, period = ratios(check, {"1h": 0.02, "5m": 0.03, "6h": 0.004, "30m": 0.004, "1d": 0.001,
+                                         "2h": 0.001, "3d": 0.0005}, period=0.0004)
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(20.0) and verdict.threshold == 14.4
+        assert verdict.reason.startswith("page tier 1h/5m fires: the budget burns 20x over both 1h and 5m "
+                                         "(limit 14.4x)")
+        tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
+        assert tiers["1h/5m"]["fired"] and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
+        assert tiers["1h/5m"]["short_burn_rate"] == pytest.approx(30)
+        assert not tiers["6h/30m"]["fired"]  # 4x < 6x
+        assert verdict.details["budget"]["remaining"] == pytest.approx(0.6)
+
+    def test_short_window_alone_does_not_fire(self):
+        # A spike in the last 5m (burn 50) with a calm hour (burn 2) is not a page: both windows must exceed.
+        check = make()
+        windows, period = ratios(check, {"1h": 0.002, "5m": 0.05, "6h": 0.0005, "30m": 0.0005, "1d": 0.0005,
+                                         "2h": 0.0005, "3d": 0.0005}, period=0.0005)
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.value == pytest.approx(2.0) and verdict.threshold == 14.4
+        assert "worst is page tier 1h/5m at 2x (limit 14.4x)" in verdict.reason
+
+    def test_recovered_incident_with_overspent_budget(self):
+        # The incident is over (every window calm, burn 0.1), but it spent 150% of the 30d budget:
+        # period error ratio 0.0015 at a 0.001 budget -> remaining 1 - 1.5 = -0.5.
+        calm = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 0.0001)
+        burn_gate = make()
+        windows, period = ratios(burn_gate, calm, period=0.0015)
+        verdict = burn_gate.judge(windows, period)
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.details["budget"]["remaining"] == pytest.approx(-0.5)
+        assert "budget remaining -50% over 30d" in verdict.reason
+        gated = make(min_budget_remaining=0)
+        verdict = gated.judge(windows, period)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(-0.5) and verdict.threshold == 0
+        assert verdict.reason == ("budget remaining -50% is not above min_budget_remaining 0% (error ratio 0.0015 "
+                                  "over 30d at objective 99.9%)")
+
+    def test_28d_period_fires_where_30d_does_not(self):
+        # Burn 14 on both 1h and 5m: above 13.44 (28d) but below 14.4 (30d).
+        burning = {"1h": 0.014, "5m": 0.014, "6h": 0.001, "30m": 0.001, "1d": 0.001, "2h": 0.001, "3d": 0.0005}
+        check_30d, check_28d = make(), make(period="28d")
+        assert check_30d.judge(*ratios(check_30d, burning, 0.001)).outcome is Outcome.PASS
+        verdict = check_28d.judge(*ratios(check_28d, burning, 0.001))
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.threshold == pytest.approx(13.44) and verdict.value == pytest.approx(14)
+
+    def test_7d_period(self):
+        # 7d: the 1h/5m tier pages above 3.36; 0.4% errors burn 4x. Over the week 0.05% errors: half the budget.
+        check = make(period="7d")
+        windows, period = ratios(check, {"1h": 0.004, "5m": 0.004, "6h": 0.0008, "30m": 0.0008, "1d": 0.0005,
+                                         "2h": 0.0005, "3d": 0.0005}, period=0.0005)
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.threshold == pytest.approx(3.36) and verdict.value == pytest.approx(4)
+        assert verdict.details["budget"]["remaining"] == pytest.approx(0.5)
+        # 6h/30m at 0.8x is below 1.4; the ticket tiers at 0.5x are below 0.7 and 0.233 -> 3d/6h (0.5 > 0.233)
+        # fires as a warning only.
+        assert verdict.details["warnings"] == ["ticket tier 3d/6h fires: burn 0.5x over both windows (limit 0.233333x)"]
+
+    def test_90_percent_objective_where_14_4_cannot_fire(self):
+        # Every request failing burns at most 1 / 0.1 = 10x: the 1h/5m x14.4 tier stays quiet, 6h/30m x6 pages.
+        check = make(objective=90)
+        all_bad = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 1.0)
+        verdict = check.judge(*ratios(check, all_bad, 1.0))
+        tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
+        assert not tiers["1h/5m"]["fired"] and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(10)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.startswith("page tier 6h/30m fires")
+
+    def test_ticket_tier_is_a_warning_unless_in_fail_on(self):
+        slow = {"1h": 0.002, "5m": 0.002, "6h": 0.002, "30m": 0.002, "1d": 0.002, "2h": 0.002, "3d": 0.002}
+        check = make()
+        verdict = check.judge(*ratios(check, slow, 0.002))
+        assert verdict.outcome is Outcome.PASS
+        assert len(verdict.details["warnings"]) == 1 and "1d/2h" not in verdict.details["warnings"][0]
+        assert "3d/6h" in verdict.details["warnings"][0]
+        strict = make(fail_on=["page", "ticket"])
+        verdict = strict.judge(*ratios(strict, slow, 0.002))
+        assert verdict.outcome is Outcome.FAIL and verdict.reason.startswith("ticket tier 3d/6h fires")
+
+
+class TestNoData:
+    """Windows without traffic never pass by default; a tier needs both its windows."""
+
+    def test_no_tier_can_judge_is_inconclusive(self):
+        check = make()
+        verdict = check.judge(*ratios(check, {}, None))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("no page tier can judge (1h/5m: 1h: no traffic; 5m: no traffic;")
+        assert verdict.reason.endswith("(no_data policy: inconclusive)")
+
+    def test_no_data_policy_fail(self):
+        check = make(no_data="fail")
+        assert check.judge(*ratios(check, {}, None)).outcome is Outcome.FAIL
+
+    def test_a_tier_missing_one_window_cannot_judge_but_others_can(self):
+        check = make()
+        verdict = check.judge(*ratios(check, {"1h": 0.05, "6h": 0.001, "30m": 0.001, "1d": 0.001, "2h": 0.001,
+                                              "3d": 0.001, "5m": None}, 0.001))
+        assert verdict.outcome is Outcome.PASS
+        tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
+        assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["note"] == "5m: no traffic"
+        assert "1 tier(s) could not judge" in verdict.reason
+
+    def test_budget_gate_without_period_data_is_inconclusive(self):
+        check = make(min_budget_remaining=0.1)
+        calm = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 0.0)
+        verdict = check.judge(*ratios(check, calm, None))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("budget remaining is unknown: no traffic")
+
+    def test_pure_budget_gate(self):
+        check = make(tiers=[], min_budget_remaining=0.25)
+        passing = check.judge({}, WindowRatio("30d", 0.0005))
+        assert passing.outcome is Outcome.PASS and passing.value == pytest.approx(0.5)
+        assert passing.threshold == 0.25
+        failing = check.judge({}, WindowRatio("30d", 0.0008))
+        assert failing.outcome is Outcome.FAIL and failing.value == pytest.approx(0.2)
+        unknown = check.judge({}, WindowRatio("30d", None, note="no traffic over 30d"))
+        assert unknown.outcome is Outcome.INCONCLUSIVE
+
+
+class FakePrometheus:
+    """An aiohttp Prometheus stand-in: answers every query with `value`, fails those containing `fail_on`, and
+    holds every answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
+
+    def __init__(self, expected, value="0.001", fail_on=None):
+        self.expected = expected
+        self.value = value
+        self.fail_on = fail_on
+        self.queries = []
+        self.all_arrived = asyncio.Event()
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        query = form["query"]
+        self.queries.append(query)
+        if len(self.queries) >= self.expected:
+            self.all_arrived.set()
+        await self.all_arrived.wait()
+        if self.fail_on and self.fail_on in query:
+            return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [1700000000, self.value]}]}})
+
+
+async def run_against(aiohttp_server, fake, check_fields):
+    app = web.Application()
+    app.router.add_route("*", "/api/v1/query", fake.handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    catalog = build_catalog([("test", {
+        "sources": {"default": {"type": "prometheus", "url": str(server.make_url("")), "max_concurrency": 32,
+                                "retry": False}},
+        "checks": [{"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d", **check_fields}]})],
+        Registry([ErrorBudgetCheck]))
+    sources = Sources(catalog.sources)
+    try:
+        return await Runner(catalog, sources, Metrics(), 5.0).evaluate(catalog.get("eb"), {},
+                                                                        datetime(2026, 11, 26, tzinfo=UTC))
+    finally:
+        sources.close()
+
+
+class TestQueriesRunConcurrently:
+    """All window queries are in flight together; a failing required query errors, a failing optional one not."""
+
+    async def test_all_windows_in_flight_at_once(self, aiohttp_server):
+        # 7 distinct windows x (errors, total) + the period's two: 16 queries, none answered before all arrive.
+        fake = FakePrometheus(expected=16)
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL  # 0.001 / 0.001: every event bad, burn 1000
+        assert len(fake.queries) == 16 and len(set(fake.queries)) == 16
+
+    async def test_a_failing_window_query_is_the_checks_error(self, aiohttp_server):
+        fake = FakePrometheus(expected=16, fail_on="[5m]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+
+    async def test_a_failing_period_query_without_a_gate_is_only_evidence(self, aiohttp_server):
+        fake = FakePrometheus(expected=16, fail_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+        assert evaluation.details["budget"]["remaining"] is None
+        assert evaluation.details["budget"]["note"].startswith("not measured: Prometheus source 'default'")
+
+    async def test_a_failing_period_query_with_a_gate_is_the_checks_error(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, fail_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [],
+                                                              "min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR

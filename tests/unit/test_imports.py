@@ -1,0 +1,271 @@
+"""Pyrra, Sloth and OpenSLO SLO documents become equivalent error_budget checks (CLI and catalog loader)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from analyzer.catalog import build_catalog, load_catalog
+from analyzer.cli import EXIT_INVALID_CATALOG, EXIT_PASS, main
+from analyzer.errors import ConfigError
+from analyzer.imports import convert, detect_format
+from analyzer.registry import Registry
+from checks.error_budget import ErrorBudgetCheck
+
+PYRRA = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-errors
+  namespace: monitoring
+spec:
+  target: "99.9"
+  window: 28d
+  description: API requests succeed
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{job="api", code=~"5.."}
+      total:
+        metric: http_requests_total{job="api"}
+"""
+
+PYRRA_LATENCY = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-latency}
+spec:
+  target: "99"
+  window: 2w
+  indicator:
+    latency:
+      success: {metric: 'http_request_duration_seconds_bucket{job="api",le="1"}'}
+      total: {metric: 'http_request_duration_seconds_count{job="api"}'}
+"""
+
+SLOTH_SPEC = """
+version: prometheus/v1
+service: payments
+labels: {owner: team-a}
+slos:
+  - name: requests-availability
+    objective: 99.95
+    description: payments answer
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="payments",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="payments"}[{{.window}}]))
+  - name: requests-latency
+    objective: 99
+    sli:
+      raw:
+        error_ratio_query: x
+"""
+
+SLOTH_CRD = """
+apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: payments}
+spec:
+  service: payments
+  slos:
+    - name: availability
+      objective: 99.9
+      sli: {events: {errorQuery: a, totalQuery: b}}
+"""
+
+OPENSLO = """
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: checkout-ratio}
+spec:
+  ratioMetric:
+    counter: true
+    good:
+      metricSource: {type: Prometheus, spec: {query: 'sum(http_requests_total{service="checkout", code!~"5.."})'}}
+    total:
+      metricSource: {type: Prometheus, spec: {query: 'http_requests_total{service="checkout"}'}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout-availability}
+spec:
+  service: checkout
+  indicatorRef: checkout-ratio
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: main, target: 0.999}]
+"""
+
+OPENSLO_INLINE_BAD = """
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: search}
+spec:
+  service: search
+  indicator:
+    metadata: {name: search-errors}
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: Prometheus, spec: {query: 'search_requests_total{code="500"}'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: search_requests_total}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}, {targetPercent: 99.9}]
+"""
+
+
+def docs(text):
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def validated(checks):
+    """The checks, through the same validation the catalog runs."""
+    catalog = build_catalog([("t", {"sources": {"default": {"type": "prometheus", "url": "http://p:9090"}},
+                                     "checks": checks})], Registry([ErrorBudgetCheck]))
+    return catalog.checks
+
+
+class TestDetect:
+    """Each tool's documents are recognised; anything else is not."""
+
+    @pytest.mark.parametrize(("text", "expected"), [(PYRRA, "pyrra"), (SLOTH_SPEC, "sloth"), (SLOTH_CRD, "sloth"),
+                                                    (OPENSLO, "openslo")])
+    def test_formats(self, text, expected):
+        assert detect_format(docs(text)[0]) == expected
+
+    def test_catalog_document_is_not_an_slo(self):
+        assert detect_format({"sources": {}, "checks": []}) is None
+        assert detect_format({"apiVersion": "v1", "kind": "ConfigMap"}) is None
+
+
+class TestPyrra:
+    """A Pyrra SLO reads Pyrra's own burnrate recording rules, named and labelled as Pyrra names them."""
+
+    def test_ratio(self):
+        [check] = convert(docs(PYRRA))
+        assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
+                         "source": "default", "objective": 99.9, "period": "28d",
+                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"'}}
+        assert validated([check])["api-errors"].effective_tiers[0].factor == 14
+
+    def test_latency_uses_the_count_metric_prefix(self):
+        [check] = convert(docs(PYRRA_LATENCY))
+        assert check["pyrra"]["metric"] == "http_request_duration_seconds"
+        assert check["objective"] == 99 and check["period"] == "2w"
+
+    def test_target_float_noise_is_gone(self):
+        document = docs(PYRRA)[0]
+        document["spec"]["target"] = 99.90000000000001
+        assert convert([document])[0]["objective"] == 99.9
+
+    def test_grouped_slo_is_refused(self):
+        document = docs(PYRRA)[0]
+        document["spec"]["indicator"]["ratio"]["grouping"] = ["route"]
+        with pytest.raises(ValueError, match="grouping: a grouped SLO records one series per group"):
+            convert([document])
+
+
+class TestSloth:
+    """Every SLO of a Sloth spec (plain or CRD) reads slo:sli_error:ratio_rate<window> by sloth_id."""
+
+    def test_plain_spec(self):
+        checks = convert(docs(SLOTH_SPEC), sloth_period="28d")
+        assert [(c["name"], c["objective"], c["period"], c["sloth"]) for c in checks] == [
+            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability"}),
+            ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"})]
+        assert len(validated(checks)) == 2
+
+    def test_crd_defaults_to_30d(self):
+        [check] = convert(docs(SLOTH_CRD))
+        assert check["period"] == "30d" and check["sloth"] == {"sloth_id": "payments-availability"}
+
+
+class TestOpenSLO:
+    """OpenSLO ratio metrics of counters become ratio templates rated over each window."""
+
+    def test_good_over_total_with_indicator_ref(self):
+        [check] = convert(docs(OPENSLO))
+        assert check["objective"] == 99.9 and check["period"] == "28d"
+        total = 'sum(rate(http_requests_total{service="checkout"}[{{ window }}]))'
+        assert check["ratio"] == {
+            "total": total,
+            "errors": f'{total} - (sum(rate(http_requests_total{{service="checkout", code!~"5.."}}'
+                      '[{{ window }}])) or vector(0))'}
+        assert validated([check])
+
+    def test_other_openslo_kinds_are_skipped(self):
+        service = {"apiVersion": "openslo/v1", "kind": "Service", "metadata": {"name": "checkout"}, "spec": {}}
+        assert [c["name"] for c in convert([service, *docs(OPENSLO)])] == ["checkout-availability"]
+
+    def test_bad_inline_and_several_objectives(self):
+        checks = convert(docs(OPENSLO_INLINE_BAD))
+        assert [(c["name"], c["objective"]) for c in checks] == [("search-1", 99), ("search-2", 99.9)]
+        assert checks[0]["ratio"]["errors"] == 'sum(rate(search_requests_total{code="500"}[{{ window }}]))'
+        assert len(validated(checks)) == 2
+
+    @pytest.mark.parametrize(("change", "message"), [
+        ({"budgetingMethod": "Timeslices"}, "only Occurrences"),
+        ({"timeWindow": [{"duration": "1M", "isRolling": False}]}, "only one rolling window"),
+        ({"indicatorRef": "nope"}, "names no SLI document"),
+    ])
+    def test_unconvertible(self, change, message):
+        slo = docs(OPENSLO)[1]
+        slo["spec"].update(change)
+        with pytest.raises(ValueError, match=message):
+            convert([docs(OPENSLO)[0], slo])
+
+    def test_threshold_metric_is_refused(self):
+        sli, slo = docs(OPENSLO)
+        sli["spec"] = {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {"query": "x"}}}}
+        with pytest.raises(ValueError, match="no ratioMetric"):
+            convert([sli, slo])
+
+
+class TestCatalogLoader:
+    """A catalog directory may hold the SLO documents themselves, beside the file defining the sources."""
+
+    def test_directory_with_pyrra_sloth_and_openslo(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "pyrra.yaml").write_text(PYRRA)
+        (tmp_path / "sloth.yaml").write_text(SLOTH_CRD)
+        (tmp_path / "openslo.yaml").write_text(OPENSLO)
+        catalog = load_catalog(tmp_path, Registry.default())
+        assert sorted(catalog.checks) == ["api-errors", "checkout-availability", "payments-availability"]
+        assert catalog.checks["api-errors"].kind == "error_budget"
+
+    def test_unconvertible_document_names_file_and_slo(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "pyrra.yaml").write_text(PYRRA.replace("indicator:", "indicatorx:"))
+        with pytest.raises(ConfigError) as raised:
+            load_catalog(tmp_path, Registry.default())
+        assert any("pyrra.yaml: pyrra ServiceLevelObjective 'api-errors': spec.indicator has none of" in p
+                   for p in raised.value.problems)
+
+    def test_malformed_document_is_a_problem_not_a_crash(self):
+        with pytest.raises(ConfigError, match="malformed document"):
+            build_catalog([("x.yaml", {"version": "prometheus/v1", "service": "a", "slos": ["oops"]})],
+                          Registry.default())
+
+
+class TestImportCommand:
+    """`analyzer import FORMAT FILE` prints a catalog fragment that loads."""
+
+    def test_prints_loadable_checks(self, tmp_path, capsys):
+        path = tmp_path / "slo.yaml"
+        path.write_text(PYRRA)
+        assert main(["import", "pyrra", str(path), "--source", "prom"]) == EXIT_PASS
+        output = capsys.readouterr().out
+        assert output.startswith("# error_budget checks imported from pyrra slo.yaml")
+        fragment = yaml.safe_load(output)
+        assert fragment["checks"][0]["source"] == "prom"
+        catalog = build_catalog([("t", {"sources": {"prom": {"type": "prometheus", "url": "http://p:9090"}},
+                                        **fragment})], Registry.default())
+        assert list(catalog.checks) == ["api-errors"]
+
+    def test_wrong_format_is_refused(self, tmp_path, capsys):
+        path = tmp_path / "slo.yaml"
+        path.write_text(PYRRA)
+        assert main(["import", "sloth", str(path)]) == EXIT_INVALID_CATALOG
+        assert "document 1 is not a sloth SLO" in capsys.readouterr().err
