@@ -58,8 +58,11 @@ class Row:
 
 
 def dataset(now: float) -> OpenMetrics:
-    """Request counters for 200 canary hashes (1% errors) around now."""
+    """Request counters for 200 canary hashes (1% errors) around now, and 7 days of a service-wide pair."""
     om = OpenMetrics()
+    for code, rate in (("200", 99.9), ("500", 0.1)):
+        om.add_counter_rate("slo_requests_total", {"service": "bench-slo", "code": code}, lambda t, r=rate: r,
+                            now - 7 * 86400, now + 3600, 60)
     for pod_hash in HASHES:
         for code, rate in (("200", 9.9), ("500", 0.1)):
             om.add_counter_rate("http_requests_total", {"service": "bench", "rollouts_pod_template_hash": pod_hash,
@@ -69,9 +72,16 @@ def dataset(now: float) -> OpenMetrics:
 
 def catalog(prometheus_url: str) -> dict[str, object]:
     """The bench catalog: one prometheus check."""
-    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},
+    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},  # error_budget: 17 queries
             "checks": [{"name": "error-rate", "kind": "prometheus", "query": ERROR_RATIO, "pass_if": "< 0.05",
-                        "params": {"canary_hash": {"type": "label_value", "required": True}}}]}
+                        "params": {"canary_hash": {"type": "label_value", "required": True}}},
+                       {"name": "one-window", "kind": "prometheus", "pass_if": "< 0.05",
+                        "query": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}[1h])) / '
+                                 'sum(rate(slo_requests_total{service="bench-slo"}[1h]))'},
+                       {"name": "error-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
+                        "ratio": {"errors": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}'
+                                            '[{{ window }}]))',
+                                  "total": 'sum(rate(slo_requests_total{service="bench-slo"}[{{ window }}]))'}}]}
 
 
 def start_process(args: list[str], ready_url: str) -> subprocess.Popen[bytes]:
@@ -173,6 +183,15 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         ceiling = (n32 / s_wall) / (n32 / m_wall)
         rows.append(Row("framework ceiling, c=32", f"{n32 / s_wall:.0f} req/s", f"{n32 / m_wall:.0f} req/s minimal",
                         ceiling, ">= 0.7x", ceiling >= 0.7))
+
+        # error_budget: every window and the budget, against one single-window query, both through the analyzer.
+        base = f"http://127.0.0.1:{analyzer_port}/api/v1/checks"
+        n_eb = max(10, int(100 * scale))
+        eb, _ = await load(session, lambda i: f"{base}/error-budget/run?at={at - i:.0f}", n_eb, 1)
+        one, _ = await load(session, lambda i: f"{base}/one-window/run?at={at - i:.0f}", n_eb, 1)
+        eb_ratio = statistics.median(eb) / statistics.median(one)
+        rows.append(Row("error_budget check, median, c=1", f"{statistics.median(eb):.2f} ms",
+                        f"{statistics.median(one):.2f} ms one window", eb_ratio, "<= 1.5x", eb_ratio <= 1.5))
 
         # Coalescing: 100 concurrent identical requests, counted by Prometheus itself.
         before = prometheus.http_requests("/api/v1/query")
