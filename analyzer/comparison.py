@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,16 +16,23 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SIMPLE_RE = re.compile(rf"^\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
 _RANGE_RE = re.compile(rf"^\s*(between|outside)\s+({_NUMBER})\s+and\s+({_NUMBER})\s*$", re.IGNORECASE)
 
-# Relative tolerance for == and != only: values computed by Prometheus rarely equal a literal exactly.
+# Values within this relative distance of a bound count as equal to it: 0.1 + 0.2 is 0.3 here, so a
+# computed value never lands on the wrong side of a bound by floating-point noise alone.
 _EQUAL_REL_TOL = 1e-9
+_EQUAL_ABS_TOL = 1e-12
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL)
+
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": lambda a, b: math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
-    "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
+    "<": lambda a, b: a < b and not _close(a, b),
+    "<=": lambda a, b: a <= b or _close(a, b),
+    ">": lambda a, b: a > b and not _close(a, b),
+    ">=": lambda a, b: a >= b or _close(a, b),
+    "==": _close,
+    "!=": lambda a, b: not _close(a, b),
 }
 
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
@@ -59,10 +65,9 @@ class Condition:
         """Whether a finite value satisfies the condition (NaN and infinities never do)."""
         if not math.isfinite(value):
             return False
-        if self.op == "between":
-            return self.bounds[0] <= value <= self.bounds[1]
-        if self.op == "outside":
-            return value < self.bounds[0] or value > self.bounds[1]
+        if self.op in ("between", "outside"):
+            inside = _OPERATORS[">="](value, self.bounds[0]) and _OPERATORS["<="](value, self.bounds[1])
+            return inside if self.op == "between" else not inside
         return _OPERATORS[self.op](value, self.bounds[0])
 
     @property

@@ -12,7 +12,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import Condition, ConditionField
 from analyzer.errors import CheckMisconfigured
-from analyzer.models import SEVERITY, Outcome, Verdict, format_number
+from analyzer.models import SEVERITY, Outcome, Threshold, Verdict, format_number
 from analyzer.params import Duration, parse_duration
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import QueryResult, Series
@@ -118,7 +118,7 @@ class PrometheusCheck(Check):
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
         outcome = self._judge(value)
         return Verdict(outcome=outcome, reason=self._reason(outcome, subject, value), value=value,
-                       threshold=self.pass_if.threshold, details=details)
+                       threshold=self._threshold(value), details=details)
 
     def _series_value(self, series: Series) -> tuple[float, int]:
         """One value per series, and how many finite samples it came from."""
@@ -140,6 +140,12 @@ class PrometheusCheck(Check):
         if self.pass_if.matches(value):
             return Outcome.PASS
         return Outcome.INCONCLUSIVE if self.fail_if is not None else Outcome.FAIL
+
+    def _threshold(self, value: float) -> Threshold:
+        """The bound that decided: fail_if's when it matched, else pass_if's."""
+        if self.fail_if is not None and self.fail_if.matches(value):
+            return self.fail_if.threshold
+        return self.pass_if.threshold
 
     def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
         shown = format_number(value)
@@ -177,7 +183,7 @@ class PrometheusCheck(Check):
             reason = (f"{count} of {len(judged)} series {verb}; worst "
                       + self._reason(worst_outcome, series.describe(), value))
         return Verdict(outcome=worst_outcome, reason=reason, value=value if math.isfinite(value) else None,
-                       threshold=self.pass_if.threshold, details=details)
+                       threshold=self._threshold(value), details=details)
 
     def _details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
         details: dict[str, Any] = {

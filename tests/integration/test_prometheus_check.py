@@ -93,6 +93,7 @@ class TestVerdicts:
         assert body["reason"] == "value 0.001 meets neither pass_if < 0.0005 nor fail_if >= 0.05"
         _, body = await run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor)
         assert (body["verdict"], body["reason"]) == ("fail", "value 0.1 meets fail_if >= 0.05")
+        assert body["threshold"] == 0.05
 
     async def test_explain_shows_the_rendered_query(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check)

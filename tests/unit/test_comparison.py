@@ -23,12 +23,16 @@ class TestParse:
 
 
 class TestMatches:
-    """Matching is exact for order comparisons, tolerant for equality, and never true for NaN or Inf."""
+    """Values within 1e-9 (relative) of a bound count as equal to it; NaN and Inf never match."""
 
     @pytest.mark.parametrize(("text", "value", "expected"), [
         ("< 0.01", 0.009, True), ("< 0.01", 0.01, False), ("<= 0.01", 0.01, True), ("> 5", 5.0001, True),
         ("between 0.9 and 1.1", 1.1, True), ("between 0.9 and 1.1", 1.2, False),
         ("outside 0.9 and 1.1", 0.5, True), ("== 0.3", 0.1 + 0.2, True), ("!= 0.3", 0.1 + 0.2, False),
+        # Floating-point noise around a bound counts as the bound itself.
+        ("<= 0.3", 0.1 + 0.2, True), ("< 0.3", 0.1 + 0.2, False), (">= 0.3", 0.3 - 1e-17, True),
+        ("> 0.3", 0.30000000000000004, False), ("between 0.3 and 1", 0.1 + 0.2, True),
+        ("outside 0.3 and 1", 0.1 + 0.2, False), ("< 0.01", 0.00999, True), ("<= 0.01", 0.0100001, False),
     ])
     def test_values(self, text, value, expected):
         assert Condition.parse(text).matches(value) is expected
