@@ -284,7 +284,7 @@ class TestSSRF:
                            "item": {"type": "label_value", "default": "x"}},
                 "steps": [{"name": "get", "path": "/echo/{{ item }}", "retries": 0}], **extra}
 
-    async def test_name_resolving_to_metadata_address_is_refused(self, client, loopback_only):
+    async def test_name_resolving_to_metadata_address_is_refused(self, client):
         evaluation = await run(self.named(80), client, {"svc": "metadata"})
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
