@@ -100,7 +100,10 @@ class HostAllowList:
         """Validate the patterns; ValueError names the first bad one."""
         cleaned = []
         for raw in patterns:
-            pattern = raw.strip().lower().rstrip(".")
+            pattern = raw.strip().lower()
+            # One trailing dot is the DNS root ("a.svc." is "a.svc"); "*." must not become "*".
+            if pattern.endswith(".") and pattern != "*.":
+                pattern = pattern[:-1]
             if pattern != "*" and not _valid_pattern(pattern):
                 raise ValueError(f"{raw!r} is not a host pattern (name, *.suffix, *, IP address or CIDR)")
             cleaned.append(pattern)
