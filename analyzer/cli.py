@@ -161,7 +161,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.explain:
             print(json.dumps(evaluation.details or {}, indent=2))
     if args.junit is not None:
-        args.junit.write_bytes(junit_xml(evaluation))
+        try:
+            args.junit.write_bytes(junit_xml(evaluation))
+        except OSError as exc:
+            # The verdict stands; the pipeline's report step will notice the missing file.
+            print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
 
 

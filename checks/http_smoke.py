@@ -458,6 +458,8 @@ def _judge(step: Step, exchange: HttpExchange) -> tuple[list[_Failure], dict[str
             document = json.loads(text)
         except ValueError as exc:
             parse_error = f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
+        except RecursionError:
+            parse_error = "a JSON body nested too deeply to parse"
     for json_rule in expect.json_paths:
         failure = _judge_json(json_rule, document, parse_error)
         if failure is not None:

@@ -217,3 +217,14 @@ class TestTransportFailures:
         catalog = build_catalog([("t", {"checks": [definition([{"name": "a"}])]})], Registry([HttpSmokeCheck]))
         evaluation = await Runner(catalog, Sources({}), Metrics(), 8.0).evaluate(check, {})
         assert evaluation.verdict == "error"
+
+
+class TestHostileBodies:
+    """Bodies built to break the parser are judged as not JSON, never as a crash or a pass."""
+
+    async def test_deeply_nested_json_is_not_json(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="[" * 100000 + "]" * 100000))
+        evaluation = await run(definition([{"name": "p", "path": "/x",
+                                            "expect": {"json": [{"path": "$[0]", "exists": True}]}}]))
+        assert evaluation.verdict == "fail"
+        assert "nested too deeply" in evaluation.reason
