@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 
+import httpcore
 import httpx
 import pytest
 
@@ -19,6 +21,7 @@ from analyzer.sources.http import (
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
+    _GuardedBackend,
     address_refusal,
     map_httpx_errors,
     parse_networks,
@@ -212,3 +215,98 @@ class TestSettings:
     def test_bad_values_name_the_variable(self, key, value):
         with pytest.raises(ConfigError, match=key):
             Settings.from_env({key: value})
+
+
+class _FakeStream(httpcore.AsyncNetworkStream):
+    def __init__(self, peer: tuple[str, int] | None) -> None:
+        self.peer = peer
+        self.closed = False
+
+    def get_extra_info(self, info: str) -> object:
+        return self.peer if info == "server_addr" else None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class _FakeDialer:
+    """Stands in for the real network: records what was dialled, refuses or 'connects' on demand."""
+
+    def __init__(self, refuse: set[str], peer_override: tuple[str, int] | None = None) -> None:
+        self.refuse = refuse
+        self.peer_override = peer_override
+        self.dialled: list[str] = []
+        self.streams: list[_FakeStream] = []
+
+    async def connect_tcp(self, host: str, port: int, **kwargs: object) -> _FakeStream:
+        self.dialled.append(host)
+        if host in self.refuse:
+            raise httpcore.ConnectError(f"{host} refused")
+        stream = _FakeStream(self.peer_override or (host, port))
+        self.streams.append(stream)
+        return stream
+
+
+class TestGuardedBackend:
+    """The network backend dials only checked addresses and re-checks the connected peer."""
+
+    def backend(self, answers: dict[str, list[str]], dialer: _FakeDialer, networks: tuple[str, ...] = ()):
+        backend = _GuardedBackend(HttpPolicy(allowed_networks=parse_networks(networks)), StubResolver(answers))
+        backend._inner = dialer  # type: ignore[assignment]
+        return backend
+
+    async def test_dials_the_resolved_address_not_the_name(self):
+        dialer = _FakeDialer(refuse=set())
+        await self.backend({"a.svc": ["10.0.0.7"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == ["10.0.0.7"]
+
+    async def test_tries_the_next_address_when_one_refuses(self):
+        dialer = _FakeDialer(refuse={"10.0.0.7"})
+        await self.backend({"a.svc": ["10.0.0.7", "10.0.0.8"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == ["10.0.0.7", "10.0.0.8"]
+
+    async def test_a_forbidden_address_in_the_answer_refuses_before_dialling(self):
+        dialer = _FakeDialer(refuse=set())
+        with pytest.raises(TargetRefused, match=r"169\.254\.169\.254 is a cloud metadata address"):
+            await self.backend({"a.svc": ["10.0.0.7", "169.254.169.254"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == []
+
+    async def test_a_forbidden_peer_is_closed_and_refused(self):
+        dialer = _FakeDialer(refuse=set(), peer_override=("127.0.0.1", 80))
+        with pytest.raises(TargetRefused, match=r"127\.0\.0\.1 is a loopback address"):
+            await self.backend({"a.svc": ["10.0.0.7"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.streams[0].closed
+
+    async def test_an_unknown_peer_is_refused(self):
+        dialer = _FakeDialer(refuse=set())
+        dialer.peer_override = None
+        backend = self.backend({"a.svc": ["10.0.0.7"]}, dialer)
+
+        async def no_peer(host: str, port: int, **kwargs: object) -> _FakeStream:
+            return _FakeStream(None)
+
+        dialer.connect_tcp = no_peer  # type: ignore[method-assign]
+        with pytest.raises(TargetRefused, match="peer address is unknown"):
+            await backend.connect_tcp("a.svc", 80, timeout=1)
+
+    async def test_dns_failure_and_empty_answer_are_connect_errors(self):
+        dialer = _FakeDialer(refuse=set())
+        with pytest.raises(httpcore.ConnectError, match=r"DNS lookup of b\.svc failed"):
+            await self.backend({}, dialer).connect_tcp("b.svc", 80, timeout=1)
+        with pytest.raises(httpcore.ConnectError, match="returned no address"):
+            await self.backend({"b.svc": []}, dialer).connect_tcp("b.svc", 80, timeout=1)
+
+    async def test_a_lookup_that_never_answers_times_out(self):
+        never = asyncio.Event()
+
+        async def hanging(host: str, port: int) -> list[str]:
+            await never.wait()
+            return []
+
+        backend = _GuardedBackend(HttpPolicy(), hanging)
+        with pytest.raises(httpcore.ConnectTimeout, match=r"DNS lookup of c\.svc timed out"):
+            await backend.connect_tcp("c.svc", 80, timeout=0.05)
+
+    async def test_unix_sockets_are_refused(self):
+        with pytest.raises(TargetRefused, match="unix sockets"):
+            await _GuardedBackend(HttpPolicy(), StubResolver({})).connect_unix_socket("/var/run/docker.sock")
