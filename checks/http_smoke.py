@@ -201,6 +201,8 @@ class Step(_Strict):
 
 @dataclass(frozen=True)
 class _CompiledStep:
+    """A step with its templates parsed at load, and the capture names it may use."""
+
     step: Step
     path: PathTemplate
     query: dict[str, TextTemplate]
@@ -224,6 +226,8 @@ class _Failure:
 
 @dataclass
 class _Attempt:
+    """One request of a step: its exchange and judgement, or the transport problem it ran into."""
+
     exchange: HttpExchange | None = None
     problem: CheckError | None = None
     failures: list[_Failure] = field(default_factory=list)
@@ -236,6 +240,8 @@ class _Attempt:
 
 @dataclass
 class _StepResult:
+    """A judged step: outcome, failed assertions, evidence, captured values, requests sent."""
+
     outcome: Outcome
     failures: list[_Failure]
     evidence: dict[str, Any]
