@@ -8,6 +8,7 @@ import ipaddress
 import re
 import socket
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials: never sent on to another origin after a redirect.
 _CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
 _RETRY_PAUSE_S = 0.1
+# Encodings we decode ourselves, with a bound (wbits for zlib: 16+ is gzip, plain is zlib-wrapped deflate).
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DNS_NAME_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
@@ -300,13 +303,38 @@ class HttpExchange:
     connect_retries: int = 0
 
 
+def _decode_bounded(raw: bytes, encoding: str, cap: int, where: str) -> tuple[bytes, bool]:
+    """The body decoded from its Content-Encoding, at most `cap` bytes, and whether there was more."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return raw, False
+    if encoding not in _ZLIB_WBITS:
+        raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are "
+                              "decoded (the request asked for those)")
+    try:
+        decoder = zlib.decompressobj(_ZLIB_WBITS[encoding])
+        body = decoder.decompress(raw, cap + 1)
+    except zlib.error:
+        if encoding != "deflate":
+            raise TargetBadAnswer(f"{where}: the {encoding} body is corrupt") from None
+        # Some servers send raw deflate without the zlib header that RFC 9110 asks for.
+        try:
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+            body = decoder.decompress(raw, cap + 1)
+        except zlib.error:
+            raise TargetBadAnswer(f"{where}: the deflate body is corrupt") from None
+    more = len(body) > cap or bool(decoder.unconsumed_tail)
+    return body[:cap], more
+
+
 class HttpClient:
     """One shared httpx.AsyncClient for every HTTP check, opened and closed with the app."""
 
     def __init__(self, policy: HttpPolicy | None = None, resolver: Resolver | None = None) -> None:
         self.policy = policy or HttpPolicy()
         self._client = httpx.AsyncClient(transport=_GuardedTransport(self.policy, resolver or system_resolver),
-                                         follow_redirects=False, trust_env=False)
+                                         follow_redirects=False, trust_env=False,
+                                         headers={"Accept-Encoding": "gzip, deflate"})
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
@@ -392,13 +420,17 @@ class HttpClient:
                                                timeout=httpx.Timeout(timeout_s))
             response = await self._client.send(built, stream=True)
             try:
+                # Raw bytes, decoded below with a bound: httpx would inflate a whole chunk at once, and one
+                # chunk of a gzip bomb can become many megabytes.
                 chunks: list[bytes] = []
                 size = 0
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > cap:
-                        return response.status_code, response.headers, b"".join(chunks)[:cap], True
-                return response.status_code, response.headers, b"".join(chunks), False
+                        break
             finally:
                 await response.aclose()
+        raw = b"".join(chunks)
+        body, truncated = _decode_bounded(raw[:cap], response.headers.get("content-encoding", ""), cap, where)
+        return response.status_code, response.headers, body, truncated or size > cap

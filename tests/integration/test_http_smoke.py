@@ -4,6 +4,7 @@ Names other than 127.0.0.1 go through a stub resolver; a tripwire fails any non-
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections import Counter
 from typing import Any
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.usefixtures("loopback_only")
 
 HUGE_BYTES = 4 * 1024 * 1024
 CAP_BYTES = 64 * 1024
+GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 
 
 def target_app(hold: asyncio.Event) -> web.Application:
@@ -74,6 +76,17 @@ def target_app(hold: asyncio.Event) -> web.Application:
         return web.json_response({"raw_path": request.raw_path, "headers": dict(request.headers),
                                   "body": await request.text()})
 
+    async def compressed(request: web.Request) -> web.Response:
+        response = web.json_response({"status": "ok", "padding": "x" * 10000})
+        response.enable_compression(web.ContentCoding.gzip)
+        return response
+
+    async def gzip_bomb(request: web.Request) -> web.Response:
+        return web.Response(body=GZIP_BOMB, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+
+    async def corrupt_gzip(request: web.Request) -> web.Response:
+        return web.Response(body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
+
     async def flaky(request: web.Request) -> web.Response:
         counters["flaky"] += 1
         return web.json_response({"n": counters["flaky"]}, status=503 if counters["flaky"] % 4 == 0 else 200)
@@ -90,6 +103,9 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/orders/{id}", get_order)
     app.router.add_route("*", "/echo/{tail:.*}", echo)
     app.router.add_get("/flaky", flaky)
+    app.router.add_get("/compressed", compressed)
+    app.router.add_get("/gzip-bomb", gzip_bomb)
+    app.router.add_get("/corrupt-gzip", corrupt_gzip)
     return app
 
 
@@ -205,6 +221,24 @@ class TestResponses:
                                client)
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["body_bytes_read"] == 1024
+
+    async def test_compressed_body_is_decoded(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "gz", "path": "/compressed",
+                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
+                               client)
+        assert evaluation.verdict == "pass", evaluation.reason
+
+    async def test_gzip_bomb_is_cut_at_the_cap(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb",
+                                                    "expect": {"body_contains": ["x"]}}]), client)
+        assert evaluation.verdict == "fail"
+        assert "max_body_bytes" in evaluation.reason
+        assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
+
+    async def test_corrupt_gzip_is_an_error(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/corrupt-gzip"}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "gzip body is corrupt" in evaluation.reason
 
     async def test_malformed_json_fails_json_assertions(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/malformed",
