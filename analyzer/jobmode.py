@@ -26,10 +26,12 @@ def steps_of(evaluation: Evaluation) -> list[dict[str, Any]]:
 def human_summary(evaluation: Evaluation) -> str:
     """The verdict line, then one line per step with its status, latency and failed assertions."""
     lines = [evaluation.to_text()]
-    for step in steps_of(evaluation):
+    steps = steps_of(evaluation)
+    width = max((len(step["name"]) for step in steps), default=0)
+    for step in steps:
         outcome = str(step.get("outcome", ""))
         request = step.get("request") or {}
-        line = f"  {_LABELS.get(outcome, outcome.upper()):<12} {step['name']}"
+        line = f"  {_LABELS.get(outcome, outcome.upper()):<12} {step['name']:<{width}}"
         if request:
             line += f"  {request.get('method', '')} {request.get('url', '')}"
         if step.get("status") is not None:
@@ -38,7 +40,7 @@ def human_summary(evaluation: Evaluation) -> str:
         if isinstance(repeat, dict):
             line += (f" ({repeat.get('successes')}/{repeat.get('requests')} passed, p95 {repeat.get('p95_ms')} ms, "
                      f"p99 {repeat.get('p99_ms')} ms)")
-        lines.append(line)
+        lines.append(line.rstrip())
         lines.extend(f"               - {failure}" for failure in step.get("failed_assertions") or [])
         if step.get("error"):
             lines.append(f"               - {step['error']}")

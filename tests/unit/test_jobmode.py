@@ -35,7 +35,7 @@ class TestHumanSummary:
         lines = text.splitlines()
         assert lines[0].startswith("FAIL smoke: step 'order' (2/3) failed: status")
         assert lines[1] == "  PASS         health  GET http://a.svc/h -> 200 in 12.5 ms"
-        assert lines[2] == "  FAIL         order  POST http://a.svc/o -> 500 in 30.0 ms"
+        assert lines[2] == "  FAIL         order   POST http://a.svc/o -> 500 in 30.0 ms"
         assert lines[3].strip() == "- status: expected 2xx, got 500"
         assert lines[5] == "  NOT RUN      read"
 
