@@ -399,17 +399,19 @@ class HttpClient:
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(f"{where}: more than {max_redirects} redirects "
                                               f"(the last to {location[:200]})")
-                    with map_httpx_errors(where):
-                        next_url = str(httpx.URL(url).join(location))
+                    current = httpx.URL(url)
+                    try:
+                        target = current.join(location)
+                    except httpx.InvalidURL:
+                        raise TargetBadAnswer(f"{where}: invalid Location header {location[:200]!r}") from None
                     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
                         method, content = "GET", None
                         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type",
                                                                                           "content-length")}
-                    if httpx.URL(next_url).netloc != httpx.URL(url).netloc or \
-                            httpx.URL(next_url).scheme != httpx.URL(url).scheme:
+                    if (target.scheme, target.netloc) != (current.scheme, current.netloc):
                         headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
-                    redirects.append(next_url)
-                    url = next_url
+                    url = str(target)
+                    redirects.append(url)
         except TimeoutError:
             raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}") from None
 

@@ -361,3 +361,17 @@ class TestEncodedBodies:
         route = respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(200))
         await client.exchange(HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS, timeout_s=5)
         assert route.calls.last.request.headers["accept-encoding"] == "gzip, deflate"
+
+
+class TestBadLocations:
+    """A Location header that is not a URL is a bad answer, not a crash."""
+
+    async def test_invalid_location(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(302, headers={"Location": "http://a.svc:x/"}))
+        try:
+            with pytest.raises(TargetBadAnswer, match="invalid Location header"):
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=2, follow_redirects=True)
+        finally:
+            await http.aclose()
