@@ -399,11 +399,9 @@ class HttpClient:
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(f"{where}: more than {max_redirects} redirects "
                                               f"(the last to {location[:200]})")
+                    # httpx already refused (as a protocol error) a Location it cannot join.
                     current = httpx.URL(url)
-                    try:
-                        target = current.join(location)
-                    except httpx.InvalidURL:
-                        raise TargetBadAnswer(f"{where}: invalid Location header {location[:200]!r}") from None
+                    target = current.join(location)
                     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
                         method, content = "GET", None
                         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type",

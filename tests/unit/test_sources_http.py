@@ -370,7 +370,7 @@ class TestBadLocations:
         http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS), resolver=StubResolver({}))
         respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(302, headers={"Location": "http://a.svc:x/"}))
         try:
-            with pytest.raises(TargetBadAnswer, match="invalid Location header"):
+            with pytest.raises(TargetBadAnswer, match="Invalid URL in location header"):
                 await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
                                     timeout_s=2, follow_redirects=True)
         finally:
