@@ -17,6 +17,7 @@ from analyzer.params import ArgValue, Param, ParamName, bind_args
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
     from analyzer.sources import PrometheusSource, Sources
+    from analyzer.sources.http import HttpClient
 
 _CHECK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -119,6 +120,10 @@ class EvalContext:
     def prometheus(self, name: str) -> PrometheusSource:
         """The named Prometheus source."""
         return self.sources.prometheus(name)
+
+    def http(self) -> HttpClient:
+        """The shared outbound HTTP client (allow-lists, address checks, body cap)."""
+        return self.sources.http()
 
     async def run_check(self, name: str, args: Mapping[str, Any]) -> Evaluation:
         """Evaluate another catalog check (for kinds that combine checks) at this context's time."""

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
+    run.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report (one test case "
+                     "per step for http_smoke, one per check otherwise)")
 
     validate = commands.add_parser("validate", help="validate catalog files or directories; exit 6 if invalid")
     validate.add_argument("paths", nargs="+", type=Path)
@@ -124,12 +126,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.metrics import Metrics
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
-    from analyzer.sources import Sources
+    from analyzer.sources import HttpClient, Sources
 
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
@@ -153,19 +156,25 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def evaluate() -> Evaluation:
-        sources = Sources(catalog.sources)
+        sources = Sources(catalog.sources, http=HttpClient(settings.http_policy()))
         try:
             return await Runner(catalog, sources, Metrics(), settings.deadline_s).evaluate(check, bound, at)
         finally:
-            sources.close()
+            await sources.aclose()
 
     evaluation = asyncio.run(evaluate())
     if args.json:
         print(json.dumps(evaluation.to_json(explain=True), indent=2))
     else:
-        print(evaluation.to_text())
+        print(human_summary(evaluation))
         if args.explain:
             print(json.dumps(evaluation.details or {}, indent=2))
+    if args.junit is not None:
+        try:
+            args.junit.write_bytes(junit_xml(evaluation))
+        except OSError as exc:
+            # The verdict stands; the pipeline's report step will notice the missing file.
+            print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
 
 

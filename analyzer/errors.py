@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AnalyzerError(Exception):
     """Base of every error the analyzer raises on purpose."""
@@ -48,10 +50,14 @@ class ArgError(AnalyzerError):
 
 
 class CheckError(AnalyzerError):
-    """No measurement could be taken; the verdict is `error`."""
+    """No measurement could be taken; the verdict is `error`. `details` is evidence gathered before it."""
 
     code = "check_error"
     http_status = 500
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details: dict[str, Any] = details or {}
 
 
 class SourceUnavailable(CheckError):

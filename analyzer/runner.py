@@ -102,7 +102,7 @@ class Runner:
 
 
 def _error_verdict(exc: CheckError) -> Verdict:
-    return Verdict(outcome=Outcome.ERROR, reason=exc.message)
+    return Verdict(outcome=Outcome.ERROR, reason=exc.message, details=exc.details)
 
 
 def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:

@@ -5,14 +5,34 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from analyzer.errors import ConfigError
 from analyzer.logs import LogFormat
+from analyzer.sources.http import DEFAULT_ALLOWED_HOSTS, HostAllowList, HttpPolicy, parse_networks
 
 ENV_PREFIX = "ANALYZER_"
+
+
+def _split_commas(value: Any) -> Any:
+    """Environment variables hold lists as comma-separated text."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _host_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
+    return HostAllowList.parse(value).patterns
+
+
+def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(str(network) for network in parse_networks(value))
+
+
+HostPatterns = Annotated[tuple[str, ...], BeforeValidator(_split_commas), AfterValidator(_host_patterns)]
+Networks = Annotated[tuple[str, ...], BeforeValidator(_split_commas), AfterValidator(_networks)]
 
 
 class Settings(BaseModel):
@@ -30,6 +50,20 @@ class Settings(BaseModel):
     log_format: LogFormat = Field(default="json", description="json or console")
     log_level: str = Field(default="info")
     shutdown_timeout_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
+    http_allowed_hosts: HostPatterns = Field(
+        default=DEFAULT_ALLOWED_HOSTS, description="host patterns HTTP checks may reach, on top of each check's "
+        "own allowed_hosts: name, *.suffix, *, IP or CIDR (comma-separated in the environment)")
+    http_allowed_networks: Networks = Field(
+        default=(), description="networks HTTP checks may connect to although they are loopback, link-local or "
+        "metadata addresses, e.g. 127.0.0.0/8 (comma-separated in the environment)")
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024,
+                                     description="most response body bytes an HTTP check reads")
+
+    def http_policy(self) -> HttpPolicy:
+        """The limits every HTTP check runs under."""
+        return HttpPolicy(allowed_hosts=HostAllowList(self.http_allowed_hosts),
+                          allowed_networks=parse_networks(self.http_allowed_networks),
+                          max_body_bytes=self.http_max_body_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

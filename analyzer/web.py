@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import structlog
@@ -22,6 +23,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
+from analyzer.sources.http import HttpClient, Resolver
 
 SETTINGS = web.AppKey("settings", Settings)
 CATALOG = web.AppKey("catalog", Catalog)
@@ -38,9 +40,9 @@ logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics: Metrics | None = None
-               ) -> web.Application:
-    """Build the app; sources open on startup and close on cleanup."""
+def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics: Metrics | None = None,
+               http_resolver: Resolver | None = None) -> web.Application:
+    """Build the app; sources open on startup and close on cleanup (`http_resolver`: tests stub DNS)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[_request_context, _json_errors])
     app[SETTINGS] = settings
@@ -49,7 +51,7 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     app[METRICS] = metrics or Metrics()
     app[METRICS].catalog_info.labels(catalog.version).set(1)
     app[METRICS].catalog_checks.set(len(catalog.checks))
-    app.cleanup_ctx.append(_runner_context)
+    app.cleanup_ctx.append(partial(_runner_context, http_resolver=http_resolver))
     app.router.add_get("/api/v1/checks", list_checks)
     app.router.add_get("/api/v1/checks/{name}", get_check)
     app.router.add_route("GET", "/api/v1/checks/{name}/run", run_check)
@@ -61,12 +63,13 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     return app
 
 
-async def _runner_context(app: web.Application) -> AsyncIterator[None]:
+async def _runner_context(app: web.Application, http_resolver: Resolver | None) -> AsyncIterator[None]:
     metrics = app[METRICS]
-    sources = Sources(app[CATALOG].sources, observe=metrics.observe_source_query)
+    http = HttpClient(app[SETTINGS].http_policy(), resolver=http_resolver)
+    sources = Sources(app[CATALOG].sources, observe=metrics.observe_source_query, http=http)
     app[RUNNER] = Runner(app[CATALOG], sources, metrics, app[SETTINGS].deadline_s)
     yield
-    sources.close()
+    await sources.aclose()
 
 
 @web.middleware

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from analyzer.errors import ConfigError
+from analyzer.sources.http import HttpClient
 from analyzer.sources.prometheus import (
     PrometheusSource,
     PrometheusSourceConfig,
@@ -18,14 +19,17 @@ from analyzer.sources.prometheus import (
 
 SourceConfig = Annotated[PrometheusSourceConfig, Field(discriminator="type")]
 
-__all__ = ["PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig", "Sources"]
+__all__ = ["HttpClient", "PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig",
+           "Sources"]
 
 
 class Sources:
     """The live source clients built from a catalog's `sources`; closed together."""
 
-    def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None):
+    def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None,
+                 http: HttpClient | None = None):
         self._prometheus = {name: PrometheusSource(name, config, observe) for name, config in configs.items()}
+        self._http = http
 
     def prometheus(self, name: str) -> PrometheusSource:
         """The Prometheus source of that name; ConfigError if the catalog defines none."""
@@ -34,7 +38,19 @@ class Sources:
         except KeyError:
             raise ConfigError(f"no Prometheus source named {name!r}") from None
 
+    def http(self) -> HttpClient:
+        """The shared HTTP client of HTTP checks; ConfigError if none was given."""
+        if self._http is None:
+            raise ConfigError("no HTTP client: build Sources with http=HttpClient(...)")
+        return self._http
+
     def close(self) -> None:
-        """Close every client."""
+        """Close the Prometheus clients."""
         for source in self._prometheus.values():
             source.close()
+
+    async def aclose(self) -> None:
+        """Close every client, the HTTP client included."""
+        self.close()
+        if self._http is not None:
+            await self._http.aclose()

@@ -1,0 +1,108 @@
+"""What `analyzer run` shows a pipeline: a human summary on stdout and an optional JUnit XML report.
+Checks whose details hold `steps` (http_smoke) get one line and one test case per step."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from analyzer.models import Evaluation, Outcome
+
+_LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "error": "ERROR", "not_run": "NOT RUN"}
+_MAX_TEXT_CHARS = 4000
+# Characters XML 1.0 cannot hold, even escaped (a response body may bring them).
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def steps_of(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The per-step evidence of a check that has steps, else an empty list."""
+    steps = (evaluation.details or {}).get("steps")
+    if not isinstance(steps, list):
+        return []
+    return [step for step in steps if isinstance(step, dict) and isinstance(step.get("name"), str)]
+
+
+def human_summary(evaluation: Evaluation) -> str:
+    """The verdict line, then one line per step with its status, latency and failed assertions."""
+    lines = [evaluation.to_text()]
+    steps = steps_of(evaluation)
+    width = max((len(step["name"]) for step in steps), default=0)
+    for step in steps:
+        outcome = str(step.get("outcome", ""))
+        request = step.get("request") or {}
+        line = f"  {_LABELS.get(outcome, outcome.upper()):<12} {step['name']:<{width}}"
+        if request:
+            line += f"  {request.get('method', '')} {request.get('url', '')}"
+        if step.get("status") is not None:
+            line += f" -> {step['status']} in {step.get('latency_ms', 0):.1f} ms"
+        repeat = step.get("repeat")
+        if isinstance(repeat, dict):
+            line += (f" ({repeat.get('successes')}/{repeat.get('requests')} passed, p95 {repeat.get('p95_ms')} ms, "
+                     f"p99 {repeat.get('p99_ms')} ms)")
+        lines.append(line.rstrip())
+        lines.extend(f"               - {failure}" for failure in step.get("failed_assertions") or [])
+        if step.get("error"):
+            lines.append(f"               - {step['error']}")
+    return "\n".join(lines)
+
+
+def junit_xml(evaluation: Evaluation) -> bytes:
+    """A JUnit report: one test suite for the check, one test case per step (or one for the check).
+
+    Fail and inconclusive become <failure> (inconclusive is not a pass), error becomes <error>,
+    steps not run after an earlier failure become <skipped>.
+    """
+    steps = steps_of(evaluation)
+    cases = [_step_case(evaluation, step) for step in steps] if steps else [_check_case(evaluation)]
+    counts = {kind: sum(1 for case in cases if case.find(kind) is not None) for kind in ("failure", "error", "skipped")}
+    seconds = f"{evaluation.duration_ms / 1000:.3f}"
+    root = ET.Element("testsuites", name="analyzer", tests=str(len(cases)), failures=str(counts["failure"]),
+                      errors=str(counts["error"]), skipped=str(counts["skipped"]), time=seconds)
+    suite = ET.SubElement(root, "testsuite", name=evaluation.check, tests=str(len(cases)),
+                          failures=str(counts["failure"]), errors=str(counts["error"]),
+                          skipped=str(counts["skipped"]), time=seconds,
+                          timestamp=evaluation.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S"))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("kind", evaluation.kind), ("verdict", evaluation.verdict.value),
+                        ("reason", evaluation.reason), *((f"arg.{k}", str(v)) for k, v in evaluation.args.items())):
+        ET.SubElement(properties, "property", name=name, value=_clip(value))
+    suite.extend(cases)
+    ET.SubElement(suite, "system-out").text = _clip(human_summary(evaluation))
+    ET.indent(root)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def _check_case(evaluation: Evaluation) -> ET.Element:
+    case = ET.Element("testcase", classname=f"analyzer.{evaluation.kind}", name=evaluation.check,
+                      time=f"{evaluation.duration_ms / 1000:.3f}")
+    _mark(case, evaluation.verdict.value, evaluation.reason, evaluation.error or evaluation.verdict.value)
+    return case
+
+
+def _step_case(evaluation: Evaluation, step: dict[str, Any]) -> ET.Element:
+    latency_ms = step.get("latency_ms")
+    case = ET.Element("testcase", classname=f"analyzer.{evaluation.kind}.{evaluation.check}", name=step["name"],
+                      time=f"{(latency_ms or 0) / 1000:.3f}")
+    outcome = str(step.get("outcome", ""))
+    failures = [str(f) for f in step.get("failed_assertions") or []]
+    if outcome == "not_run":
+        ET.SubElement(case, "skipped", message="not run: an earlier step did not pass")
+    elif outcome == Outcome.ERROR.value:
+        _mark(case, outcome, str(step.get("error") or evaluation.reason), evaluation.error or "error")
+    elif outcome != Outcome.PASS.value:
+        _mark(case, outcome, failures[0] if failures else evaluation.reason, outcome, "\n".join(failures))
+    return case
+
+
+def _mark(case: ET.Element, outcome: str, message: str, kind: str, text: str = "") -> None:
+    if outcome == Outcome.PASS.value:
+        return
+    tag = "error" if outcome == Outcome.ERROR.value else "failure"
+    element = ET.SubElement(case, tag, message=_clip(message), type=kind)
+    element.text = _clip(text or message)
+
+
+def _clip(text: str) -> str:
+    text = _NOT_XML_RE.sub("\ufffd", text)
+    return text if len(text) <= _MAX_TEXT_CHARS else text[:_MAX_TEXT_CHARS] + "..."

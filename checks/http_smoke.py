@@ -1,0 +1,647 @@
+"""Kind `http_smoke`: declarative HTTP steps against a canary or preview service, judged by assertions.
+No shell, no free-form URLs: args reach the request only through typed, escaped template slots."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from analyzer.check import Check, EvalContext
+from analyzer.comparison import ConditionField
+from analyzer.errors import CheckError
+from analyzer.jsonpath import JsonPath, json_equal
+from analyzer.models import Outcome, Verdict, format_number
+from analyzer.params import ArgValue, ParamName
+from analyzer.reducers import Reducer
+from analyzer.sources.http import (
+    DEFAULT_ALLOWED_HOSTS,
+    HostAllowList,
+    HttpClient,
+    HttpExchange,
+    HttpRequest,
+    TargetRefused,
+)
+from analyzer.urltemplates import (
+    BaseURLTemplate,
+    HeaderTemplate,
+    JSONBodyTemplate,
+    PathTemplate,
+    TextTemplate,
+    render_query,
+)
+
+# Characters of a response body quoted in evidence.
+_BODY_EVIDENCE_CHARS = 512
+# Distinct failed assertions listed per step under `repeat`.
+_MAX_LISTED_FAILURES = 5
+_MAX_CAPTURE_CHARS = 1024
+_STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
+_STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
+_STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+_SENSITIVE_HEADER_RE = re.compile(r"auth|token|key|secret|cookie|password|session", re.IGNORECASE)
+_STUB_CAPTURE = "captured"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _status_range(item: int | str) -> tuple[int, int]:
+    if isinstance(item, int):
+        if not 100 <= item <= 599:
+            raise ValueError(f"status {item} is not an HTTP status (100-599)")
+        return item, item
+    text = item.strip().lower()
+    if text.isdigit():
+        return _status_range(int(text))
+    klass = _STATUS_CLASS_RE.fullmatch(text)
+    if klass:
+        return int(klass.group(1)) * 100, int(klass.group(1)) * 100 + 99
+    ranged = _STATUS_RANGE_RE.fullmatch(text)
+    if ranged and int(ranged.group(1)) <= int(ranged.group(2)):
+        return int(ranged.group(1)), int(ranged.group(2))
+    raise ValueError(f"status {item!r} is not a code (200), a class (2xx) or a range (200-299)")
+
+
+class HeaderExpect(_Strict):
+    """One response header assertion: exactly one of equals, regex (searched) or exists."""
+
+    equals: str | None = None
+    regex: str | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> HeaderExpect:
+        if sum(v is not None for v in (self.equals, self.regex, self.exists)) != 1:
+            raise ValueError("a header assertion sets exactly one of equals, regex or exists")
+        if self.regex is not None:
+            _compile("regex", self.regex)
+        return self
+
+
+class JsonExpect(_Strict):
+    """One JSON path assertion: exactly one of equals (any JSON value), compare ('> 0') or exists."""
+
+    path: str
+    equals: Any = None
+    compare: ConditionField | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JsonExpect:
+        JsonPath.parse(self.path)
+        given = [name for name in ("equals", "compare", "exists") if name in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(f"JSON assertion on {self.path}: set exactly one of equals, compare or exists")
+        return self
+
+
+class Expect(_Strict):
+    """What every response of a step must show."""
+
+    status: list[int | str] = Field(default_factory=lambda: list[int | str](["2xx"]),
+                                    description="accepted codes, classes (2xx) or ranges (200-299)")
+    max_latency_ms: float | None = Field(default=None, gt=0, description="per request, redirects and body included")
+    headers: dict[str, HeaderExpect] = Field(default_factory=dict, description="by header name (any case)")
+    body_contains: list[str] = Field(default_factory=list, description="substrings the body must contain")
+    body_not_contains: list[str] = Field(default_factory=list, description="substrings it must not contain")
+    body_regex: str | None = Field(default=None, description="a regex searched in the body")
+    json_paths: list[JsonExpect] = Field(default_factory=list, alias="json",
+                                         description="assertions on the JSON body")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("status")
+    @classmethod
+    def _statuses(cls, value: list[int | str]) -> list[int | str]:
+        if not value:
+            raise ValueError("status needs at least one code, class or range")
+        for item in value:
+            _status_range(item)
+        return value
+
+    @field_validator("body_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile("body_regex", value)
+        return value
+
+
+class Capture(_Strict):
+    """Where a value for later steps comes from: a JSON path of the body, or a response header."""
+
+    json_path: str | None = Field(default=None, alias="json")
+    header: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one(self) -> Capture:
+        if (self.json_path is None) == (self.header is None):
+            raise ValueError("a capture sets exactly one of json (a JSON path) or header")
+        if self.json_path is not None:
+            JsonPath.parse(self.json_path)
+        return self
+
+    def describe(self) -> str:
+        """`json $.id` or `header Location`."""
+        return f"json {self.json_path}" if self.json_path is not None else f"header {self.header}"
+
+
+class Step(_Strict):
+    """One request (or `repeat` of them) and what its responses must show."""
+
+    name: str = Field(description="unique in the check; names the step in reasons and JUnit")
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    path: str = Field(default="/", description="appended to base_url; {{ param }} values are escaped")
+    query: dict[str, str] = Field(default_factory=dict, description="query parameters; values may use {{ }}")
+    headers: dict[str, str] = Field(default_factory=dict, description="added to the check's headers")
+    json_body: Any = Field(default=None, description="a JSON body; string leaves may use {{ }}")
+    text_body: str | None = Field(default=None, description="a text body; may use {{ }}")
+    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per request, redirects and body included")
+    retries: int = Field(default=1, ge=0, le=5, description="retries when no connection could be made")
+    follow_redirects: bool = False
+    max_redirects: int = Field(default=3, ge=1, le=10)
+    max_body_bytes: int | None = Field(default=None, ge=1, description="body cap; never above the global one")
+    repeat: int = Field(default=1, ge=1, le=1000, description="requests sent; each is judged by `expect`")
+    concurrency: int = Field(default=1, ge=1, le=50, description="requests in flight at once")
+    min_success_ratio: float = Field(default=1.0, gt=0, le=1, description="share of requests that must pass")
+    max_p95_ms: float | None = Field(default=None, gt=0, description="95th percentile latency of the responses")
+    max_p99_ms: float | None = Field(default=None, gt=0, description="99th percentile latency of the responses")
+    expect: Expect = Field(default_factory=Expect)
+    capture: dict[ParamName, Capture] = Field(default_factory=dict, description="values for later steps")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Step:
+        if not _STEP_NAME_RE.fullmatch(self.name):
+            raise ValueError(f"step name {self.name!r} must be 1-64 of letters, digits, space, '.', '_', '-'")
+        if self.json_body is not None and self.text_body is not None:
+            raise ValueError(f"step {self.name!r}: set json_body or text_body, not both")
+        if self.concurrency > self.repeat:
+            raise ValueError(f"step {self.name!r}: concurrency {self.concurrency} is above repeat {self.repeat}")
+        if self.repeat > 1 and self.capture:
+            raise ValueError(f"step {self.name!r}: capture needs repeat 1 (which of the responses would it use?)")
+        if self.repeat == 1 and (self.max_p95_ms is not None or self.max_p99_ms is not None
+                                 or self.min_success_ratio != 1.0):
+            raise ValueError(f"step {self.name!r}: min_success_ratio, max_p95_ms and max_p99_ms need repeat > 1")
+        for key in self.query:
+            if "{{" in key or "}}" in key:
+                raise ValueError(f"step {self.name!r}: query names are literal; put {{{{ }}}} in values only")
+        return self
+
+
+@dataclass(frozen=True)
+class _CompiledStep:
+    """A step with its templates parsed at load, and the capture names it may use."""
+
+    step: Step
+    path: PathTemplate
+    query: dict[str, TextTemplate]
+    headers: list[HeaderTemplate]
+    json_body: JSONBodyTemplate | None
+    text_body: TextTemplate | None
+    captures_before: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One failed assertion: what was checked, what was expected, what came."""
+
+    assertion: str
+    expected: str
+    got: str
+
+    def __str__(self) -> str:
+        return f"{self.assertion}: expected {self.expected}, got {self.got}"
+
+
+@dataclass
+class _Attempt:
+    """One request of a step: its exchange and judgement, or the transport problem it ran into."""
+
+    exchange: HttpExchange | None = None
+    problem: CheckError | None = None
+    failures: list[_Failure] = field(default_factory=list)
+    captured: dict[str, ArgValue] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.exchange is not None and not self.failures
+
+
+@dataclass
+class _StepResult:
+    """A judged step: outcome, failed assertions, evidence, captured values, requests sent."""
+
+    outcome: Outcome
+    failures: list[_Failure]
+    evidence: dict[str, Any]
+    captured: dict[str, ArgValue]
+    requests: int
+
+
+class HttpSmokeCheck(Check):
+    """Send ordered HTTP steps to `base_url` and pass only when every step's assertions hold."""
+
+    kind: Literal["http_smoke"] = "http_smoke"
+    base_url: str = Field(description="http(s)://host[:port][/prefix]; host parts only from dns_label params")
+    allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
+                                     description="host patterns this check may reach (the global list applies too)")
+    headers: dict[str, str] = Field(default_factory=dict, description="sent with every step")
+    steps: list[Step] = Field(min_length=1, max_length=50)
+
+    _base: BaseURLTemplate = PrivateAttr()
+    _hosts: HostAllowList = PrivateAttr()
+    _compiled: list[_CompiledStep] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> HttpSmokeCheck:
+        try:
+            self._base = BaseURLTemplate(self.base_url, self.params)
+        except ValueError as exc:
+            raise ValueError(f"base_url: {exc}") from None
+        try:
+            self._hosts = HostAllowList.parse(self.allowed_hosts)
+        except ValueError as exc:
+            raise ValueError(f"allowed_hosts: {exc}") from None
+        if self._base.literal_host is not None and not self._hosts.allows(self._base.literal_host):
+            raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
+        names = [step.name for step in self.steps]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"steps: the step name {duplicates[0]!r} is used twice")
+        captured: set[str] = set()
+        compiled = []
+        for index, step in enumerate(self.steps):
+            clash = sorted(set(step.capture) & (set(self.params) | captured))
+            if clash:
+                raise ValueError(f"steps[{index}] ({step.name}): capture {clash[0]!r} is already a param or an "
+                                 "earlier capture")
+            try:
+                compiled.append(self._compile(step, frozenset(captured)))
+            except ValueError as exc:
+                raise ValueError(f"steps[{index}] ({step.name}): {exc}") from None
+            captured.update(step.capture)
+        self._compiled = compiled
+        return self
+
+    def _compile(self, step: Step, captures: frozenset[str]) -> _CompiledStep:
+        headers: dict[str, str] = {}
+        for name, value in [*self.headers.items(), *step.headers.items()]:
+            # Header names are case-insensitive: a step's header replaces the check's of any spelling.
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()} | {name: value}
+        json_body = step.json_body
+        return _CompiledStep(
+            step=step,
+            path=_named("path", lambda: PathTemplate(step.path, self.params, captures)),
+            query={key: _named(f"query {key}", partial(TextTemplate, value, self.params, captures))
+                   for key, value in step.query.items()},
+            headers=[HeaderTemplate(name, value, self.params, captures) for name, value in headers.items()],
+            json_body=None if json_body is None else _named(
+                "json_body", lambda: JSONBodyTemplate(json_body, self.params, captures)),
+            text_body=None if step.text_body is None else _named(
+                "text_body", lambda: TextTemplate(step.text_body or "", self.params, captures)),
+            captures_before=captures,
+        )
+
+    def warnings(self) -> list[str]:
+        """Percentiles over too few requests, and steps that cannot finish within the deadline."""
+        found = []
+        for step in self.steps:
+            for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
+                if limit is not None and step.repeat < needed:
+                    found.append(f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
+                                 f"maximum; use repeat >= {needed} for a meaningful percentile")
+        worst_s = sum(-(-s.repeat // s.concurrency) * s.timeout_s * (s.retries + 1) for s in self.steps)
+        deadline_s = self.deadline_s or 8.0
+        if worst_s > deadline_s:
+            found.append(f"the steps may take up to {worst_s:g} s (timeouts x retries), more than the "
+                         f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s")
+        return found
+
+    def definition(self) -> dict[str, Any]:
+        """The check as the catalog spells it, with header values that look like credentials hidden."""
+        data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
+        data["headers"] = _redact(data.get("headers", {}))
+        for step in data.get("steps", []):
+            step["headers"] = _redact(step.get("headers", {}))
+        return data
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """Validated args that also render into a valid request for every step (ArgError otherwise)."""
+        bound = super().bind_args(raw_args)
+        base = self._base.render(bound)
+        for compiled in self._compiled:
+            stub = {name: _STUB_CAPTURE for name in compiled.captures_before}
+            self._request(compiled, base.origin() + base.prefix, {**bound, **stub})
+        return bound
+
+    def _request(self, compiled: _CompiledStep, base: str, values: dict[str, ArgValue]) -> HttpRequest:
+        url = base + compiled.path.render(values)
+        if compiled.query:
+            url += "?" + render_query({key: template.render(values) for key, template in compiled.query.items()})
+        headers = {template.name: template.render(values) for template in compiled.headers}
+        content = None
+        if compiled.json_body is not None:
+            content = compiled.json_body.render(values)
+            headers.setdefault("Content-Type", "application/json")
+        elif compiled.text_body is not None:
+            content = compiled.text_body.render(values).encode()
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        return HttpRequest(compiled.step.method, url, headers, content)
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Run the steps in order, stopping at the first that fails; raise when a target cannot be reached."""
+        client = ctx.http()
+        rendered = self._base.render(ctx.args)
+        base = rendered.origin() + rendered.prefix
+        values: dict[str, ArgValue] = dict(ctx.args)
+        evidence: list[dict[str, Any]] = []
+        requests = 0
+        for index, compiled in enumerate(self._compiled):
+            try:
+                result = await self._run_step(compiled, index, base, values, client)
+            except CheckError as exc:
+                evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
+                exc.details = self._details(base, evidence, index + 1)
+                raise
+            evidence.append(result.evidence)
+            requests += result.requests
+            if result.outcome is not Outcome.PASS:
+                details = self._details(base, evidence, index + 1)
+                first = result.failures[0]
+                more = len(result.failures) - 1
+                reason = (f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}"
+                          + (f" (and {more} more failed assertion{'s' if more > 1 else ''})" if more else ""))
+                return Verdict(outcome=result.outcome, reason=reason, value=index, threshold=len(self.steps),
+                               details=details)
+            values.update(result.captured)
+        latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
+        slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
+        return Verdict(outcome=Outcome.PASS, value=len(self.steps), threshold=len(self.steps),
+                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest})",
+                       details=self._details(base, evidence, len(self.steps)))
+
+    def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
+        not_run = [{"name": step.name, "outcome": "not_run"} for step in self.steps[ran:]]
+        return {"base_url": base, "steps": evidence + not_run}
+
+    async def _run_step(self, compiled: _CompiledStep, index: int, base: str, values: dict[str, ArgValue],
+                        client: HttpClient) -> _StepResult:
+        step = compiled.step
+        request = self._request(compiled, base, values)
+        semaphore = asyncio.Semaphore(step.concurrency)
+        label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
+
+        async def attempt(number: int) -> _Attempt:
+            where = label if step.repeat == 1 else f"{label} request {number + 1}/{step.repeat}"
+            async with semaphore:
+                try:
+                    exchange = await client.exchange(
+                        request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
+                        retries=step.retries, follow_redirects=step.follow_redirects,
+                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes)
+                except CheckError as exc:
+                    # Recorded, not judged: a refusal, or every request of the step failing, raises below.
+                    return _Attempt(problem=exc)
+            failures, captured = _judge(step, exchange)
+            return _Attempt(exchange=exchange, failures=failures, captured=captured)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
+        attempts = [task.result() for task in tasks]
+        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused)), None)
+        if refused is not None:
+            raise refused
+        if not any(a.exchange is not None for a in attempts):
+            problem = attempts[0].problem
+            assert problem is not None
+            raise problem
+        return _summarize(step, request, attempts)
+
+
+def _judge(step: Step, exchange: HttpExchange) -> tuple[list[_Failure], dict[str, ArgValue]]:
+    """Every failed assertion of one response, and the values it captures."""
+    expect = step.expect
+    failures: list[_Failure] = []
+    ranges = [_status_range(item) for item in expect.status]
+    if not any(low <= exchange.status <= high for low, high in ranges):
+        failures.append(_Failure("status", " or ".join(str(s) for s in expect.status), str(exchange.status)))
+    if expect.max_latency_ms is not None and exchange.latency_ms > expect.max_latency_ms:
+        failures.append(_Failure("max_latency_ms", f"<= {format_number(expect.max_latency_ms)} ms",
+                                 f"{format_number(exchange.latency_ms)} ms"))
+    for name, rule in expect.headers.items():
+        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name)))
+    needs_body = bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
+                      or any(c.json_path is not None for c in step.capture.values()))
+    if needs_body and exchange.body_truncated:
+        failures.append(_Failure("max_body_bytes", f"a body of at most {len(exchange.body)} bytes",
+                                 "a larger body (reading stopped at the cap)"))
+        return failures, {}
+    text = _text(exchange) if needs_body else ""
+    for needle in expect.body_contains:
+        if needle not in text:
+            failures.append(_Failure("body_contains", repr(needle), f"a body without it: {_snippet(text, 120)}"))
+    for needle in expect.body_not_contains:
+        if needle in text:
+            failures.append(_Failure("body_not_contains", f"no {needle!r}", f"a body with it: {_snippet(text, 120)}"))
+    if expect.body_regex is not None and not re.search(expect.body_regex, text):
+        failures.append(_Failure("body_regex", f"a match for {expect.body_regex!r}",
+                                 f"a body without one: {_snippet(text, 120)}"))
+    document: Any = None
+    parse_error = ""
+    if expect.json_paths or any(c.json_path is not None for c in step.capture.values()):
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            parse_error = f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
+        except RecursionError:
+            parse_error = "a JSON body nested too deeply to parse"
+    for json_rule in expect.json_paths:
+        failure = _judge_json(json_rule, document, parse_error)
+        if failure is not None:
+            failures.append(failure)
+    captured: dict[str, ArgValue] = {}
+    for name, capture in step.capture.items():
+        value, problem = _capture(capture, exchange, document, parse_error)
+        if problem:
+            failures.append(_Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
+        else:
+            captured[name] = value
+    return failures, captured
+
+
+def _judge_header(name: str, rule: HeaderExpect, values: list[str]) -> list[_Failure]:
+    shown = ", ".join(repr(v[:120]) for v in values) or "no such header"
+    if rule.exists is not None:
+        if bool(values) != rule.exists:
+            return [_Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
+        return []
+    if rule.equals is not None and rule.equals not in values:
+        return [_Failure(f"header {name} equals", repr(rule.equals), shown)]
+    if rule.regex is not None and not any(re.search(rule.regex, v) for v in values):
+        return [_Failure(f"header {name} regex", f"a match for {rule.regex!r}", shown)]
+    return []
+
+
+def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> _Failure | None:
+    path = JsonPath.parse(rule.path)
+    if parse_error:
+        return _Failure(f"json {path}", "a JSON body", parse_error)
+    found, value = path.find(document)
+    if "exists" in rule.model_fields_set:
+        return None if found == rule.exists else _Failure(f"json {path} exists", str(rule.exists).lower(),
+                                                          "a value" if found else "nothing at that path")
+    if not found:
+        return _Failure(f"json {path}", "a value", "nothing at that path")
+    if "equals" in rule.model_fields_set:
+        return None if json_equal(value, rule.equals) else _Failure(
+            f"json {path} equals", _json_text(rule.equals), _json_text(value))
+    assert rule.compare is not None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _Failure(f"json {path} compare", f"a number {rule.compare}", _json_text(value))
+    if not rule.compare.matches(float(value)):
+        return _Failure(f"json {path} compare", str(rule.compare), _json_text(value))
+    return None
+
+
+def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str]:
+    """(value, "") or ("", what went wrong)."""
+    if capture.header is not None:
+        values = exchange.headers.get_list(capture.header)
+        if not values:
+            return "", "no such header"
+        value: Any = values[0]
+    else:
+        if parse_error:
+            return "", parse_error
+        found, value = JsonPath.parse(capture.json_path or "$").find(document)
+        if not found:
+            return "", "nothing at that path"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return "", _json_text(value)
+    text = value if isinstance(value, str) else json.dumps(value)
+    if len(text) > _MAX_CAPTURE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in text) or text in (".", ".."):
+        return "", f"an unusable value {_snippet(repr(text), 80)} (control characters, '.', '..' or over " \
+            f"{_MAX_CAPTURE_CHARS} characters)"
+    return text, ""
+
+
+def _summarize(step: Step, request: HttpRequest, attempts: list[_Attempt]) -> _StepResult:
+    answered = [a for a in attempts if a.exchange is not None]
+    first = answered[0].exchange
+    assert first is not None
+    evidence: dict[str, Any] = {
+        "name": step.name,
+        "request": {"method": request.method, "url": request.url, "headers": _redact(dict(request.headers)),
+                    **({"body": _snippet(request.content.decode(errors="replace"), _BODY_EVIDENCE_CHARS)}
+                       if request.content else {})},
+    }
+    if step.repeat == 1:
+        attempt = attempts[0]
+        outcome = Outcome.PASS if not attempt.failures else Outcome.FAIL
+        evidence.update(_exchange_evidence(first))
+        evidence["failed_assertions"] = [str(f) for f in attempt.failures]
+        evidence["outcome"] = outcome.value
+        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1)
+    successes = sum(1 for a in attempts if a.passed)
+    ratio = successes / len(attempts)
+    latencies = [a.exchange.latency_ms for a in answered if a.exchange is not None]
+    p50, p95, p99 = (Reducer("quantile", q).apply(latencies) for q in (0.5, 0.95, 0.99))
+    problems = Counter(str(f) for a in attempts for f in a.failures)
+    problems.update(f"transport: {a.problem.message}" for a in attempts if a.problem is not None)
+    failures: list[_Failure] = []
+    if ratio < step.min_success_ratio:
+        worst = problems.most_common(1)[0][0] if problems else "none"
+        failures.append(_Failure("min_success_ratio", f">= {format_number(step.min_success_ratio)}",
+                                 f"{format_number(ratio)} ({successes} of {len(attempts)} requests passed; most "
+                                 f"common problem: {worst})"))
+    for name, limit, value in (("max_p95_ms", step.max_p95_ms, p95), ("max_p99_ms", step.max_p99_ms, p99)):
+        if limit is not None and value > limit:
+            failures.append(_Failure(name, f"<= {format_number(limit)} ms", f"{format_number(value)} ms "
+                                     f"(over {len(latencies)} responses)"))
+    statuses = Counter(str(a.exchange.status) for a in answered if a.exchange is not None)
+    evidence.update({
+        "outcome": (Outcome.PASS if not failures else Outcome.FAIL).value,
+        "status": first.status,
+        "latency_ms": round(max(latencies), 3),
+        "failed_assertions": [str(f) for f in failures],
+        "repeat": {
+            "requests": len(attempts), "concurrency": step.concurrency, "successes": successes,
+            "success_ratio": ratio, "min_success_ratio": step.min_success_ratio,
+            "statuses": dict(sorted(statuses.items())),
+            "transport_errors": sum(1 for a in attempts if a.problem is not None),
+            "p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "p99_ms": round(p99, 3),
+            "max_p95_ms": step.max_p95_ms, "max_p99_ms": step.max_p99_ms,
+            "problems": [{"problem": text, "requests": count}
+                         for text, count in problems.most_common(_MAX_LISTED_FAILURES)],
+        },
+        "first_response": _exchange_evidence(first),
+    })
+    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts))
+
+
+def _exchange_evidence(exchange: HttpExchange) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "status": exchange.status,
+        "latency_ms": round(exchange.latency_ms, 3),
+        "response_headers": {k: _snippet(v, 200) for k, v in exchange.headers.items()
+                             if k.lower() in ("content-type", "location", "content-length")},
+        "body": _snippet(_text(exchange), _BODY_EVIDENCE_CHARS),
+        "body_bytes_read": len(exchange.body),
+    }
+    if exchange.body_truncated:
+        evidence["body_truncated_at_bytes"] = len(exchange.body)
+    if exchange.redirects:
+        evidence["redirects"] = list(exchange.redirects)
+    if exchange.connect_retries:
+        evidence["connect_retries"] = exchange.connect_retries
+    return evidence
+
+
+def _text(exchange: HttpExchange) -> str:
+    content_type = exchange.headers.get("content-type", "")
+    match = re.search(r"charset=([A-Za-z0-9_.:-]+)", content_type)
+    encoding = match.group(1) if match else "utf-8"
+    try:
+        return exchange.body.decode(encoding, errors="replace")
+    except LookupError:
+        return exchange.body.decode("utf-8", errors="replace")
+
+
+def _snippet(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+def _json_text(value: Any) -> str:
+    return _snippet(json.dumps(value), 120)
+
+
+def _redact(headers: dict[str, str]) -> dict[str, str]:
+    return {name: "<redacted>" if _SENSITIVE_HEADER_RE.search(name) else value for name, value in headers.items()}
+
+
+def _compile(field_name: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
+
+
+_T = TypeVar("_T")
+
+
+def _named(part: str, build: Callable[[], _T]) -> _T:
+    try:
+        return build()
+    except ValueError as exc:
+        raise ValueError(f"{part}: {exc}") from None

@@ -1,0 +1,398 @@
+"""The http_smoke kind against a real aiohttp app on 127.0.0.1, and hostile inputs that must be refused.
+Names other than 127.0.0.1 go through a stub resolver; a tripwire fails any non-loopback connect or lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from analyzer.catalog import build_catalog
+from analyzer.errors import ArgError
+from analyzer.metrics import Metrics
+from analyzer.models import Evaluation
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
+from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy, parse_networks
+from analyzer.testing import free_port
+from checks.http_smoke import HttpSmokeCheck
+from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
+
+HUGE_BYTES = 4 * 1024 * 1024
+CAP_BYTES = 64 * 1024
+GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
+
+
+def target_app(hold: asyncio.Event) -> web.Application:
+    """The service under test: well-behaved, broken, slow, redirecting, huge and malformed endpoints."""
+    counters: Counter[str] = Counter()
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "version": "1.2.3", "items": [{"id": 7, "price": 9.5}]},
+                                 headers={"X-Version": "1.2.3"})
+
+    async def fail(request: web.Request) -> web.Response:
+        return web.json_response({"status": "broken"}, status=500)
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.2)
+        return web.json_response({"status": "ok"})
+
+    async def hang(request: web.Request) -> web.Response:
+        await hold.wait()
+        return web.json_response({"status": "late"})
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        chunk = b" " * 65536
+        for _ in range(HUGE_BYTES // len(chunk)):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def malformed(request: web.Request) -> web.Response:
+        return web.Response(text='{"status": "ok"', content_type="application/json")
+
+    async def create_order(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"id": f"o-{body['sku']}", "qty": body["qty"]}, status=201)
+
+    async def get_order(request: web.Request) -> web.Response:
+        return web.json_response({"id": request.match_info["id"], "canary": request.headers.get("X-Canary")})
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.json_response({"raw_path": request.raw_path, "headers": dict(request.headers),
+                                  "body": await request.text()})
+
+    async def compressed(request: web.Request) -> web.Response:
+        response = web.json_response({"status": "ok", "padding": "x" * 10000})
+        response.enable_compression(web.ContentCoding.gzip)
+        return response
+
+    async def gzip_bomb(request: web.Request) -> web.Response:
+        return web.Response(body=GZIP_BOMB, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+
+    async def corrupt_gzip(request: web.Request) -> web.Response:
+        return web.Response(body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
+
+    async def flaky(request: web.Request) -> web.Response:
+        counters["flaky"] += 1
+        return web.json_response({"n": counters["flaky"]}, status=503 if counters["flaky"] % 4 == 0 else 200)
+
+    app = web.Application()
+    app.router.add_get("/ok", ok)
+    app.router.add_get("/fail", fail)
+    app.router.add_get("/slow", slow)
+    app.router.add_get("/hang", hang)
+    app.router.add_get("/redirect", redirect)
+    app.router.add_get("/huge", huge)
+    app.router.add_get("/malformed", malformed)
+    app.router.add_post("/orders", create_order)
+    app.router.add_get("/orders/{id}", get_order)
+    app.router.add_route("*", "/echo/{tail:.*}", echo)
+    app.router.add_get("/flaky", flaky)
+    app.router.add_get("/compressed", compressed)
+    app.router.add_get("/gzip-bomb", gzip_bomb)
+    app.router.add_get("/corrupt-gzip", corrupt_gzip)
+    return app
+
+
+@pytest.fixture
+async def target(aiohttp_server: Any) -> Any:
+    """The target app on 127.0.0.1; the hanging handler is released before the server stops."""
+    hold = asyncio.Event()
+    server = await aiohttp_server(target_app(hold))
+    yield server
+    hold.set()
+
+
+RESOLVER = StubResolver({"preview.shop.svc": ["127.0.0.1"], "metadata.shop.svc": ["169.254.169.254"],
+                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"]})
+
+
+@pytest.fixture
+async def client() -> Any:
+    """A client allowed to reach loopback (the test server) and *.svc names of the stub resolver."""
+    http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1", "*.svc"]),
+                                 allowed_networks=parse_networks(["127.0.0.0/8"]), max_body_bytes=CAP_BYTES),
+                      resolver=RESOLVER)
+    yield http
+    await http.aclose()
+
+
+@pytest.fixture
+async def strict_client() -> Any:
+    """A client with the production defaults: loopback is not allowed."""
+    http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1", "*.svc"])), resolver=RESOLVER)
+    yield http
+    await http.aclose()
+
+
+def smoke(port: int, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A check definition against the local target."""
+    return {"name": "smoke", "kind": "http_smoke", "base_url": f"http://127.0.0.1:{port}",
+            "allowed_hosts": ["127.0.0.1"], "steps": steps, **extra}
+
+
+async def run(definition: dict[str, Any], client: HttpClient, args: dict[str, Any] | None = None) -> Evaluation:
+    """Load the definition as a catalog and evaluate it through the runner."""
+    catalog = build_catalog([("test", {"checks": [definition]})], Registry([HttpSmokeCheck]))
+    check = catalog.get(definition["name"])
+    runner = Runner(catalog, Sources({}, http=client), Metrics(), 8.0)
+    return await runner.evaluate(check, check.bind_args(args or {}))
+
+
+class TestResponses:
+    """Each kind of answer a real server gives leads to the right verdict and evidence."""
+
+    async def test_healthy_endpoint_passes_every_assertion(self, target, client):
+        evaluation = await run(smoke(target.port, [{
+            "name": "ok", "path": "/ok", "headers": {"X-Canary": "always"},
+            "expect": {"status": [200], "max_latency_ms": 5000,
+                       "headers": {"content-type": {"regex": "^application/json"}, "X-Version": {"equals": "1.2.3"}},
+                       "body_contains": ['"status"'], "body_regex": r"\d+\.\d+\.\d+",
+                       "json": [{"path": "$.status", "equals": "ok"}, {"path": "$.items[0].price", "compare": "> 9"},
+                                {"path": "$.missing", "exists": False}]}}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        step = evaluation.details["steps"][0]
+        assert step["status"] == 200
+        assert step["latency_ms"] > 0
+        assert step["failed_assertions"] == []
+        assert step["request"]["headers"] == {"X-Canary": "always"}
+
+    async def test_server_error_fails_naming_step_assertion_expected_and_got(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"},
+                                                   {"name": "broken", "path": "/fail"},
+                                                   {"name": "after", "path": "/ok"}]), client)
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason == "step 'broken' (2/3) failed: status: expected 2xx, got 500"
+        assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "fail", "not_run"]
+        assert evaluation.details["steps"][1]["body"] == '{"status": "broken"}'
+
+    async def test_slow_endpoint_fails_max_latency(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "slow", "path": "/slow",
+                                                    "expect": {"max_latency_ms": 100}}]), client)
+        assert evaluation.verdict == "fail"
+        assert "max_latency_ms: expected <= 100 ms, got" in evaluation.reason
+        assert evaluation.details["steps"][0]["latency_ms"] >= 200
+
+    async def test_no_answer_within_timeout_is_an_error(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "hang", "path": "/hang", "timeout_s": 0.3}]), client)
+        assert evaluation.verdict == "error"
+        assert evaluation.error == "target_timeout"
+        assert evaluation.reason == "step 'hang' (1/1): no complete answer within timeout_s 0.3"
+        assert evaluation.details["steps"][0]["outcome"] == "error"
+
+    async def test_redirect_is_not_followed_by_default(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": "/ok"}}]),
+                               client)
+        assert evaluation.verdict == "fail"
+        assert "status: expected 2xx, got 302" in evaluation.reason
+
+    async def test_redirect_within_allowed_hosts_is_followed_when_asked(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": "/ok"},
+                                                    "follow_redirects": True,
+                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
+                               client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["redirects"] == [f"http://127.0.0.1:{target.port}/ok"]
+
+    async def test_huge_body_is_capped_and_fails_body_assertions(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge",
+                                                    "expect": {"body_contains": ["x"]}}]), client)
+        assert evaluation.verdict == "fail"
+        assert "max_body_bytes" in evaluation.reason
+        assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
+
+    async def test_huge_body_without_body_assertions_is_judged_on_status(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024}]),
+                               client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["body_bytes_read"] == 1024
+
+    async def test_compressed_body_is_decoded(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "gz", "path": "/compressed",
+                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
+                               client)
+        assert evaluation.verdict == "pass", evaluation.reason
+
+    async def test_gzip_bomb_is_cut_at_the_cap(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb",
+                                                    "expect": {"body_contains": ["x"]}}]), client)
+        assert evaluation.verdict == "fail"
+        assert "max_body_bytes" in evaluation.reason
+        assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
+
+    async def test_corrupt_gzip_is_an_error(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/corrupt-gzip"}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "gzip body is corrupt" in evaluation.reason
+
+    async def test_malformed_json_fails_json_assertions(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/malformed",
+                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
+                               client)
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason.startswith("step 'bad' (1/1) failed: json $.status: expected a JSON body, got a "
+                                            "body that is not JSON")
+
+    async def test_capture_feeds_a_later_step(self, target, client):
+        evaluation = await run(smoke(target.port, [
+            {"name": "create", "method": "POST", "path": "/orders", "json_body": {"sku": "{{ sku }}", "qty": 2},
+             "expect": {"status": [201], "json": [{"path": "$.qty", "equals": 2}]},
+             "capture": {"order_id": {"json": "$.id"}}},
+            {"name": "read", "path": "/orders/{{ order_id }}",
+             "expect": {"json": [{"path": "$.id", "equals": "o-abc"}, {"path": "$.canary", "equals": "always"}]}},
+        ], headers={"X-Canary": "always"}, params={"sku": {"type": "label_value", "default": "abc"}}), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][1]["request"]["url"].endswith("/orders/o-abc")
+        assert evaluation.details["steps"][0]["request"]["body"] == '{"sku":"abc","qty":2}'
+
+    async def test_connection_refused_after_retries_is_an_error(self, client):
+        port = free_port()
+        evaluation = await run(smoke(port, [{"name": "down", "path": "/ok", "retries": 2}]), client)
+        assert evaluation.verdict == "error"
+        assert evaluation.error == "target_unreachable"
+        assert evaluation.reason.startswith("step 'down' (1/1): cannot connect")
+
+    async def test_dns_failure_is_an_error(self, client):
+        definition = {"name": "dns", "kind": "http_smoke", "base_url": "http://nowhere.shop.svc",
+                      "steps": [{"name": "x", "retries": 0}]}
+        evaluation = await run(definition, client)
+        assert evaluation.verdict == "error"
+        assert "DNS lookup of nowhere.shop.svc failed" in evaluation.reason
+
+    async def test_stub_resolved_name_reaches_the_server_on_the_checked_address(self, target, client):
+        definition = {"name": "named", "kind": "http_smoke", "base_url": f"http://{{{{ svc }}}}.shop.svc:{target.port}",
+                      "params": {"svc": {"type": "dns_label", "required": True}},
+                      "steps": [{"name": "ok", "path": "/ok"}]}
+        assert (await run(definition, client, {"svc": "preview"})).verdict == "pass"
+        assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
+
+
+class TestRepeat:
+    """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
+
+    async def test_ratio_below_minimum_fails_with_counts(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/flaky", "repeat": 20,
+                                                    "concurrency": 5, "min_success_ratio": 0.9}]), client)
+        assert evaluation.verdict == "fail"
+        assert ("min_success_ratio: expected >= 0.9, got 0.75 (15 of 20 requests passed; most common problem: "
+                "status: expected 2xx, got 503)") in evaluation.reason
+        repeat = evaluation.details["steps"][0]["repeat"]
+        assert repeat["statuses"] == {"200": 15, "503": 5}
+
+    async def test_ratio_at_or_above_minimum_passes(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/flaky", "repeat": 20,
+                                                    "concurrency": 5, "min_success_ratio": 0.75,
+                                                    "max_p95_ms": 5000}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
+
+    async def test_percentile_over_limit_fails(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/slow", "repeat": 4,
+                                                    "concurrency": 4, "max_p95_ms": 100}]), client)
+        assert evaluation.verdict == "fail"
+        assert "max_p95_ms: expected <= 100 ms, got" in evaluation.reason
+
+
+class TestSSRF:
+    """Hostile args, names and redirects are refused with a reason, before any connection is made."""
+
+    @staticmethod
+    def named(port: int, **extra: Any) -> dict[str, Any]:
+        return {"name": "named", "kind": "http_smoke", "base_url": f"http://{{{{ svc }}}}.shop.svc:{port}",
+                "params": {"svc": {"type": "dns_label", "required": True},
+                           "item": {"type": "label_value", "default": "x"}},
+                "steps": [{"name": "get", "path": "/echo/{{ item }}", "retries": 0}], **extra}
+
+    async def test_name_resolving_to_metadata_address_is_refused(self, client):
+        evaluation = await run(self.named(80), client, {"svc": "metadata"})
+        assert evaluation.verdict == "error"
+        assert evaluation.error == "target_refused"
+        assert "metadata.shop.svc: it resolves to 169.254.169.254 is a cloud metadata address" in evaluation.reason
+
+    async def test_answer_with_any_forbidden_address_is_refused(self, client):
+        evaluation = await run(self.named(80), client, {"svc": "mixed"})
+        assert evaluation.error == "target_refused"
+
+    async def test_name_resolving_to_loopback_is_refused_unless_allowed(self, target, strict_client):
+        evaluation = await run(self.named(target.port), strict_client, {"svc": "preview"})
+        assert evaluation.verdict == "error"
+        assert "127.0.0.1 is a loopback address" in evaluation.reason
+
+    async def test_ipv4_mapped_loopback_is_loopback(self, target, strict_client):
+        evaluation = await run(self.named(target.port), strict_client, {"svc": "mapped"})
+        assert "127.0.0.1 is a loopback address" in evaluation.reason
+
+    async def test_literal_loopback_is_refused_unless_allowed(self, target, strict_client):
+        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"}]), strict_client)
+        assert evaluation.error == "target_refused"
+
+    @pytest.mark.parametrize("to", ["http://169.254.169.254/latest/meta-data/", "http://evil.example.com/",
+                                    "http://metadata.shop.svc/", "file:///etc/passwd"])
+    async def test_redirect_to_a_disallowed_target_is_refused(self, target, client, to):
+        definition = self.named(target.port)
+        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": to}, "follow_redirects": True}]
+        definition["allowed_hosts"] = ["*.shop.svc"]
+        evaluation = await run(definition, client, {"svc": "preview"})
+        assert evaluation.verdict == "error"
+        assert evaluation.error == "target_refused"
+        assert "refused" in evaluation.reason
+
+    async def test_redirect_with_user_info_is_refused(self, target, client):
+        to = f"http://evil.example.com@127.0.0.1:{target.port}/ok"
+        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": to},
+                                                    "follow_redirects": True}]), client)
+        assert "user info" in evaluation.reason
+
+    async def test_host_outside_global_allow_list_is_refused(self, target):
+        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["*.prod.svc"]),
+                                     allowed_networks=parse_networks(["127.0.0.0/8"])), resolver=RESOLVER)
+        try:
+            evaluation = await run(self.named(target.port), http, {"svc": "preview"})
+        finally:
+            await http.aclose()
+        assert "not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS" in evaluation.reason
+
+    @pytest.mark.parametrize("svc", ["evil.com@preview", "preview#x", "preview/..", "preview\r\nHost: x",
+                                     "169.254.169.254", "Preview"])
+    def test_host_arg_tricks_are_bad_args(self, svc):
+        check = build_catalog([("t", {"checks": [self.named(80)]})], Registry([HttpSmokeCheck])).get("named")
+        with pytest.raises(ArgError, match="DNS label"):
+            check.bind_args({"svc": svc})
+
+    @pytest.mark.parametrize("item", [".", ".."])
+    def test_dot_segments_in_path_args_are_bad_args(self, item):
+        check = build_catalog([("t", {"checks": [self.named(80)]})], Registry([HttpSmokeCheck])).get("named")
+        with pytest.raises(ArgError, match="climb out of the path"):
+            check.bind_args({"svc": "preview", "item": item})
+
+    def test_crlf_in_header_arg_is_a_bad_arg(self):
+        definition = self.named(80)
+        definition["headers"] = {"X-User": "{{ item }}"}
+        check = build_catalog([("t", {"checks": [definition]})], Registry([HttpSmokeCheck])).get("named")
+        with pytest.raises(ArgError, match="control characters"):
+            check.bind_args({"svc": "preview", "item": "a\r\nX-Evil: 1"})
+
+    @pytest.mark.parametrize(("item", "raw"), [("a@evil.com", "a%40evil.com"), ("x#frag", "x%23frag"),
+                                               ("../admin", "..%2Fadmin"), ("a?b=c", "a%3Fb%3Dc"),
+                                               ("50%", "50%25")])
+    async def test_path_arg_tricks_stay_in_one_escaped_segment(self, target, client, item, raw):
+        evaluation = await run(self.named(target.port, allowed_hosts=["*.shop.svc"]), client,
+                               {"svc": "preview", "item": item})
+        assert evaluation.verdict == "pass", evaluation.reason
+        echoed = json.loads(evaluation.details["steps"][0]["body"])
+        assert echoed["raw_path"] == f"/echo/{raw}"

@@ -1,0 +1,130 @@
+"""`analyzer run` as a Job runs it: a real subprocess against a real server on 127.0.0.1, checking the
+exit codes, the printed summary and the JUnit file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+
+from analyzer.testing import free_port
+
+
+def target_app() -> web.Application:
+    """A service with a healthy and a broken endpoint."""
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def broken(request: web.Request) -> web.Response:
+        return web.json_response({"status": "broken"}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/ok", ok)
+    app.router.add_get("/broken", broken)
+    return app
+
+
+@pytest.fixture
+async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
+    """A catalog of smoke checks against the local server (and one against a closed port)."""
+    server = await aiohttp_server(target_app())
+
+    def smoke(name: str, port: int, steps: list[tuple[str, str]]) -> dict[str, Any]:
+        return {"name": name, "kind": "http_smoke", "base_url": f"http://127.0.0.1:{port}",
+                "allowed_hosts": ["127.0.0.1"],
+                "params": {"build": {"type": "label_value", "default": "1"}},
+                "steps": [{"name": step, "path": path, "retries": 0,
+                           "expect": {"status": [200], "json": [{"path": "$.status", "equals": "ok"}]}}
+                          for step, path in steps]}
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"checks": [
+        smoke("healthy", server.port, [("ok", "/ok")]),
+        smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
+        smoke("down", free_port(), [("ok", "/ok")]),
+    ]}))
+    return path
+
+
+async def analyzer_run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run `python -m analyzer.cli run ...` without blocking the loop that serves the target."""
+    environment = {**os.environ, "ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1",
+                   "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8", **(env or {})}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "analyzer.cli", "run", *args, env=environment,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+class TestExitCodes:
+    """Each verdict has its own exit code; usage errors and invalid catalogs never read as a verdict."""
+
+    async def test_pass_exits_0_with_a_summary_and_junit(self, catalog, tmp_path):
+        junit = tmp_path / "report.xml"
+        code, out, _ = await analyzer_run("healthy", "--catalog", str(catalog), "--junit", str(junit))
+        assert code == 0, out
+        assert out.startswith("PASS healthy: all 1 steps passed")
+        assert "  PASS         ok  GET http://127.0.0.1:" in out
+        suite = ET.parse(junit).getroot().find("testsuite")
+        assert suite is not None and suite.get("tests") == "1" and suite.get("failures") == "0"
+
+    async def test_fail_exits_3_with_one_junit_case_per_step(self, catalog, tmp_path):
+        junit = tmp_path / "report.xml"
+        code, out, _ = await analyzer_run("broken", "--catalog", str(catalog), "--junit", str(junit),
+                                          "--arg", "build=42")
+        assert code == 3, out
+        assert "FAIL broken: step 'broken' (2/3) failed: status: expected 200, got 503" in out
+        cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
+        assert [(c.get("name"), [e.tag for e in c]) for c in cases] == [
+            ("first", []), ("broken", ["failure"]), ("last", ["skipped"])]
+        properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+        assert properties["arg.build"] == "42"
+
+    async def test_unreachable_target_exits_5(self, catalog, tmp_path):
+        junit = tmp_path / "report.xml"
+        code, out, _ = await analyzer_run("down", "--catalog", str(catalog), "--junit", str(junit))
+        assert code == 5, out
+        assert "ERROR down: step 'ok' (1/1): cannot connect" in out
+        assert ET.parse(junit).getroot().find("./testsuite/testcase/error") is not None
+
+    async def test_refused_target_exits_5(self, catalog):
+        code, out, _ = await analyzer_run("healthy", "--catalog", str(catalog),
+                                          env={"ANALYZER_HTTP_ALLOWED_NETWORKS": ""})
+        assert code == 5, out
+        assert "127.0.0.1 is a loopback address" in out
+
+    @pytest.mark.parametrize("args", [("nope",), ("healthy", "--arg", "undeclared=1"), ("healthy", "--arg", "x")])
+    async def test_usage_errors_exit_2(self, catalog, args):
+        code, _, err = await analyzer_run(*args[:1], "--catalog", str(catalog), *args[1:])
+        assert code == 2, err
+
+    async def test_invalid_catalog_exits_6(self, tmp_path):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(yaml.safe_dump({"checks": [{"name": "x", "kind": "http_smoke",
+                                                   "base_url": "http://{{ p }}.svc",
+                                                   "params": {"p": {"type": "label_value", "default": "a"}},
+                                                   "steps": [{"name": "s"}]}]}))
+        code, _, err = await analyzer_run("x", "--catalog", str(bad))
+        assert code == 6
+        assert "stands in the host" in err
+
+    @pytest.mark.integration
+    async def test_inconclusive_exits_4(self, prometheus, tmp_path):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({
+            "sources": {"default": {"type": "prometheus", "url": prometheus.url}},
+            "checks": [{"name": "quiet", "kind": "prometheus", "query": "http_smoke_test_absent_metric",
+                        "pass_if": "< 1"}]}))
+        junit = tmp_path / "report.xml"
+        code, out, _ = await analyzer_run("quiet", "--catalog", str(path), "--junit", str(junit))
+        assert code == 4, out
+        assert ET.parse(junit).getroot().find("./testsuite/testcase/failure").get("type") == "inconclusive"

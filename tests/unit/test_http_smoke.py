@@ -1,0 +1,230 @@
+"""The http_smoke kind: load-time validation and the judging of responses (respx-mocked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.errors import ArgError, ConfigError
+from analyzer.metrics import Metrics
+from analyzer.models import Evaluation
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
+from analyzer.sources.http import HttpClient, HttpPolicy
+from checks.http_smoke import HttpSmokeCheck
+from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
+
+BASE = "http://app.shop.svc"
+
+
+def definition(steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """An http_smoke check against app.shop.svc."""
+    return {"name": "smoke", "kind": "http_smoke", "base_url": BASE, "steps": steps, **extra}
+
+
+def load(check: dict[str, Any]) -> HttpSmokeCheck:
+    """The check as the catalog loads it."""
+    loaded = build_catalog([("test.yaml", {"checks": [check]})], Registry([HttpSmokeCheck])).get(check["name"])
+    assert isinstance(loaded, HttpSmokeCheck)
+    return loaded
+
+
+@pytest.fixture
+async def run():
+    """Evaluate a definition through the runner with a client whose requests respx answers."""
+    http = HttpClient(HttpPolicy(), resolver=StubResolver({}))
+
+    async def evaluate(check: dict[str, Any], args: dict[str, Any] | None = None) -> Evaluation:
+        loaded = load(check)
+        catalog = build_catalog([("test.yaml", {"checks": [check]})], Registry([HttpSmokeCheck]))
+        return await Runner(catalog, Sources({}, http=http), Metrics(), 8.0).evaluate(
+            loaded, loaded.bind_args(args or {}))
+
+    yield evaluate
+    await http.aclose()
+
+
+class TestLoadValidation:
+    """Mistakes in a definition are rejected when the catalog loads, naming the field and the rule."""
+
+    @pytest.mark.parametrize(("change", "message"), [
+        ({"base_url": "http://{{ who }}.svc", "params": {"who": {"type": "label_value", "default": "x"}}},
+         "base_url: {{ who }} (label_value) stands in the host"),
+        ({"base_url": "http://example.com"}, "base_url: host 'example.com' is not in allowed_hosts"),
+        ({"allowed_hosts": ["*."]}, "allowed_hosts: '*.' is not a host pattern"),
+        ({"steps": [{"name": "a"}, {"name": "a"}]}, "the step name 'a' is used twice"),
+        ({"steps": [{"name": "a", "path": "/x/{{ later }}"}]}, "steps[0] (a): path: placeholder {{ later }} names no"),
+        ({"steps": [{"name": "a", "path": "/{{ id }}"}, {"name": "b", "capture": {"id": {"json": "$.id"}}}]},
+         "steps[0] (a): path: placeholder {{ id }} names no declared param"),
+        ({"steps": [{"name": "a", "capture": {"id": {"json": "$.id"}}},
+                    {"name": "b", "capture": {"id": {"json": "$.id"}}}]}, "capture 'id' is already"),
+        ({"steps": [{"name": "a", "repeat": 5, "capture": {"id": {"json": "$.id"}}}]}, "capture needs repeat 1"),
+        ({"steps": [{"name": "a", "max_p95_ms": 100}]}, "need repeat > 1"),
+        ({"steps": [{"name": "a", "repeat": 2, "concurrency": 3}]}, "concurrency 3 is above repeat 2"),
+        ({"steps": [{"name": "a", "json_body": {}, "text_body": "x"}]}, "set json_body or text_body, not both"),
+        ({"steps": [{"name": "a", "expect": {"status": ["2xy"]}}]}, "is not a code (200), a class (2xx)"),
+        ({"steps": [{"name": "a", "expect": {"status": [700]}}]}, "700 is not an HTTP status"),
+        ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a"}]}}]}, "set exactly one of equals, compare"),
+        ({"steps": [{"name": "a", "expect": {"json": [{"path": "a", "exists": True}]}}]}, "must start with \\$"),
+        ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
+        ({"steps": [{"name": "a", "expect": {"headers": {"x": {}}}}]}, "exactly one of equals, regex or exists"),
+        ({"steps": [{"name": "a", "expect": {"body_regex": "("}}]}, "body_regex '\\(' is not a valid regex"),
+        ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
+        ({"steps": [{"name": "a", "headers": {"X Bad": "1"}}]}, "'X Bad' is not a valid header name"),
+        ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
+        ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
+        ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
+    ])
+    def test_rejected(self, change, message):
+        with pytest.raises(ConfigError) as caught:
+            load({**definition([{"name": "a"}]), **change})
+        assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), \
+            caught.value.problems
+
+    def test_warnings_for_thin_percentiles_and_long_steps(self):
+        check = load(definition([{"name": "a", "repeat": 10, "concurrency": 1, "max_p99_ms": 100,
+                                  "timeout_s": 5}]))
+        warnings = check.warnings()
+        assert any("max_p99_ms over 10 requests" in w for w in warnings)
+        assert any("more than the 8 s deadline" in w for w in warnings)
+
+    def test_definition_round_trips_and_hides_credentials(self):
+        raw = definition([{"name": "a", "headers": {"Authorization": "Bearer s3cret", "X-Canary": "always"},
+                           "expect": {"json": [{"path": "$.a", "equals": 1}]},
+                           "capture": {"v": {"json": "$.v"}}}], headers={"X-Api-Key": "k"})
+        shown = load(raw).definition()
+        assert shown["headers"] == {"X-Api-Key": "<redacted>"}
+        assert shown["steps"][0]["headers"] == {"Authorization": "<redacted>", "X-Canary": "always"}
+        assert shown["steps"][0]["expect"]["json"] == [{"path": "$.a", "equals": 1}]
+        assert shown["steps"][0]["capture"] == {"v": {"json": "$.v"}}
+
+
+class TestBindArgs:
+    """Args are checked against every step's request before anything is sent."""
+
+    def test_bad_query_value_is_escaped_not_refused(self):
+        check = load(definition([{"name": "a", "query": {"q": "{{ item }}"}}],
+                                params={"item": {"type": "label_value", "default": "x"}}))
+        assert check.bind_args({"item": "a&admin=1#"}) == {"item": "a&admin=1#"}
+
+    def test_dot_segment_from_an_arg_names_the_arg(self):
+        check = load(definition([{"name": "a", "path": "/files/{{ item }}"}],
+                                params={"item": {"type": "label_value", "default": "x"}}))
+        with pytest.raises(ArgError) as caught:
+            check.bind_args({"item": ".."})
+        assert caught.value.arg == "item"
+
+
+class TestAssertions:
+    """Each assertion fails with the step, the assertion, what was expected and what came."""
+
+    @pytest.mark.parametrize(("response", "expect", "reason"), [
+        (httpx.Response(404), {"status": ["2xx", "300-302"]}, "status: expected 2xx or 300-302, got 404"),
+        (httpx.Response(200, headers={"X-V": "2"}), {"headers": {"x-v": {"equals": "1"}}},
+         "header x-v equals: expected '1', got '2'"),
+        (httpx.Response(200), {"headers": {"x-v": {"exists": True}}},
+         "header x-v exists: expected true, got no such header"),
+        (httpx.Response(200, headers={"Server": "x"}), {"headers": {"server": {"exists": False}}},
+         "header server exists: expected false, got 'x'"),
+        (httpx.Response(200, text="hello"), {"body_contains": ["bye"]}, "body_contains: expected 'bye', got"),
+        (httpx.Response(200, text="error here"), {"body_not_contains": ["error"]},
+         "body_not_contains: expected no 'error'"),
+        (httpx.Response(200, text="v1"), {"body_regex": r"v\d\d"}, "body_regex: expected a match for"),
+        (httpx.Response(200, json={"n": "7"}), {"json": [{"path": "$.n", "compare": "> 5"}]},
+         "json $.n compare: expected a number > 5, got \"7\""),
+        (httpx.Response(200, json={"n": 3}), {"json": [{"path": "$.n", "compare": "> 5"}]},
+         "json $.n compare: expected > 5, got 3"),
+        (httpx.Response(200, json={"n": True}), {"json": [{"path": "$.n", "equals": 1}]},
+         "json $.n equals: expected 1, got true"),
+        (httpx.Response(200, json={}), {"json": [{"path": "$.n", "equals": None}]},
+         "json $.n: expected a value, got nothing at that path"),
+        (httpx.Response(200, json={"n": 1}), {"json": [{"path": "$.n", "exists": False}]},
+         "json $.n exists: expected false, got a value"),
+    ])
+    async def test_failure_reasons(self, run, respx_mock, response, expect, reason):
+        respx_mock.get(f"{BASE}/x").mock(return_value=response)
+        evaluation = await run(definition([{"name": "probe", "path": "/x", "expect": expect}]))
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason.startswith(f"step 'probe' (1/1) failed: {reason}"), evaluation.reason
+        assert (evaluation.value, evaluation.threshold) == (0, 1)
+
+    async def test_all_failed_assertions_are_listed_in_evidence(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(500, text="oops"))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_contains": ["ok"]}}]))
+        assert evaluation.reason.endswith("(and 1 more failed assertion)")
+        assert len(evaluation.details["steps"][0]["failed_assertions"]) == 2
+
+    async def test_capture_that_finds_nothing_fails_and_later_steps_do_not_run(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, json={"other": 1}))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "capture": {"id": {"json": "$.id"}}},
+                                           {"name": "b", "path": "/b/{{ id }}"}]))
+        assert evaluation.verdict == "fail"
+        assert "capture id (json $.id): expected a string or number, got nothing at that path" in evaluation.reason
+        assert evaluation.details["steps"][1] == {"name": "b", "outcome": "not_run"}
+
+    async def test_captured_header_is_escaped_into_the_next_path(self, run, respx_mock):
+        respx_mock.post(f"{BASE}/orders").mock(return_value=httpx.Response(201, headers={"X-Id": "a/b"}))
+        read = respx_mock.get(f"{BASE}/orders/a%2Fb").mock(return_value=httpx.Response(200))
+        evaluation = await run(definition([{"name": "create", "method": "POST", "path": "/orders",
+                                            "text_body": "hi", "capture": {"id": {"header": "X-Id"}}},
+                                           {"name": "read", "path": "/orders/{{ id }}"}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert read.called
+
+    async def test_pass_reports_steps_and_requests(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200))
+        evaluation = await run(definition([{"name": "a", "path": "/a"}, {"name": "b", "path": "/a", "repeat": 3}]))
+        assert evaluation.verdict == "pass"
+        assert evaluation.reason.startswith("all 2 steps passed (4 requests, slowest response ")
+        assert (evaluation.value, evaluation.threshold) == (2, 2)
+
+
+class TestTransportFailures:
+    """Unreachable targets are errors; under repeat, partial transport failures count as failed requests."""
+
+    async def test_single_request_transport_failure_is_an_error_with_evidence(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200))
+        respx_mock.get(f"{BASE}/b").mock(side_effect=httpx.ReadError("connection reset"))
+        evaluation = await run(definition([{"name": "a", "path": "/a"}, {"name": "b", "path": "/b"}]))
+        assert evaluation.verdict == "error"
+        assert evaluation.error == "target_unreachable"
+        assert evaluation.reason == "step 'b' (2/2): the connection failed: connection reset"
+        assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
+
+    async def test_partial_transport_failures_under_repeat_count_against_the_ratio(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(side_effect=[httpx.Response(200), httpx.ReadTimeout("slow"),
+                                                      httpx.Response(200), httpx.Response(200)])
+        evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 4, "min_success_ratio": 0.8}]))
+        assert evaluation.verdict == "fail"
+        assert "got 0.75 (3 of 4 requests passed; most common problem: transport:" in evaluation.reason
+        assert evaluation.details["steps"][0]["repeat"]["transport_errors"] == 1
+
+    async def test_every_request_failing_under_repeat_is_an_error(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(side_effect=httpx.ConnectError("refused"))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 3, "retries": 0,
+                                            "min_success_ratio": 0.5}]))
+        assert evaluation.verdict == "error"
+        assert evaluation.reason.startswith("step 'a' (1/1) request 1/3: cannot connect")
+
+    async def test_missing_http_client_is_an_error_not_a_pass(self, respx_mock):
+        check = load(definition([{"name": "a"}]))
+        catalog = build_catalog([("t", {"checks": [definition([{"name": "a"}])]})], Registry([HttpSmokeCheck]))
+        evaluation = await Runner(catalog, Sources({}), Metrics(), 8.0).evaluate(check, {})
+        assert evaluation.verdict == "error"
+
+
+class TestHostileBodies:
+    """Bodies built to break the parser are judged as not JSON, never as a crash or a pass."""
+
+    async def test_deeply_nested_json_is_not_json(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="[" * 100000 + "]" * 100000))
+        evaluation = await run(definition([{"name": "p", "path": "/x",
+                                            "expect": {"json": [{"path": "$[0]", "exists": True}]}}]))
+        assert evaluation.verdict == "fail"
+        assert "nested too deeply" in evaluation.reason

@@ -1,0 +1,83 @@
+"""Job mode output: the human summary and the JUnit report, from evaluations built by hand."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Any
+
+from analyzer.jobmode import human_summary, junit_xml
+from analyzer.models import Evaluation, Outcome
+
+AT = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+
+
+def evaluation(verdict: Outcome, reason: str, details: dict[str, Any] | None = None, **extra: Any) -> Evaluation:
+    """An evaluation of check `smoke`."""
+    return Evaluation(check="smoke", kind="http_smoke", verdict=verdict, reason=reason, evaluated_at=AT,
+                      duration_ms=42.0, details=details, args={"svc": "preview"}, **extra)
+
+
+STEPS = {"steps": [
+    {"name": "health", "outcome": "pass", "request": {"method": "GET", "url": "http://a.svc/h"}, "status": 200,
+     "latency_ms": 12.5, "failed_assertions": []},
+    {"name": "order", "outcome": "fail", "request": {"method": "POST", "url": "http://a.svc/o"}, "status": 500,
+     "latency_ms": 30.0, "failed_assertions": ["status: expected 2xx, got 500", "body_contains: expected 'ok', got x"]},
+    {"name": "read", "outcome": "not_run"},
+]}
+
+
+class TestHumanSummary:
+    """One line for the verdict, one per step, failed assertions indented below their step."""
+
+    def test_steps_and_failures(self):
+        text = human_summary(evaluation(Outcome.FAIL, "step 'order' (2/3) failed: status", STEPS))
+        lines = text.splitlines()
+        assert lines[0].startswith("FAIL smoke: step 'order' (2/3) failed: status")
+        assert lines[1] == "  PASS         health  GET http://a.svc/h -> 200 in 12.5 ms"
+        assert lines[2] == "  FAIL         order   POST http://a.svc/o -> 500 in 30.0 ms"
+        assert lines[3].strip() == "- status: expected 2xx, got 500"
+        assert lines[5] == "  NOT RUN      read"
+
+    def test_checks_without_steps_print_one_line(self):
+        assert human_summary(evaluation(Outcome.PASS, "fine")).count("\n") == 0
+
+
+class TestJUnit:
+    """One test case per step (or per check); fail and inconclusive are failures, error is an error."""
+
+    def test_one_case_per_step(self):
+        root = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "step 'order' failed", STEPS)))
+        suite = root.find("testsuite")
+        assert suite is not None
+        assert (suite.get("name"), suite.get("tests"), suite.get("failures"), suite.get("skipped")) == \
+            ("smoke", "3", "1", "1")
+        cases = suite.findall("testcase")
+        assert [c.get("name") for c in cases] == ["health", "order", "read"]
+        assert cases[0].find("failure") is None and cases[0].get("time") == "0.013"
+        failure = cases[1].find("failure")
+        assert failure is not None and failure.get("message") == "status: expected 2xx, got 500"
+        assert "body_contains" in (failure.text or "")
+        assert cases[2].find("skipped") is not None
+        properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert properties["verdict"] == "fail" and properties["arg.svc"] == "preview"
+
+    def test_check_without_steps_is_one_case(self):
+        root = ET.fromstring(junit_xml(evaluation(Outcome.INCONCLUSIVE, "no traffic")))
+        cases = root.findall("./testsuite/testcase")
+        assert len(cases) == 1 and cases[0].get("name") == "smoke"
+        failure = cases[0].find("failure")
+        assert failure is not None and failure.get("type") == "inconclusive"
+
+    def test_error_is_an_error_element_with_the_code(self):
+        details = {"steps": [{"name": "health", "outcome": "error", "error": "step 'health': cannot connect"}]}
+        root = ET.fromstring(junit_xml(evaluation(Outcome.ERROR, "step 'health': cannot connect", details,
+                                                  error="target_unreachable")))
+        error = root.find("./testsuite/testcase/error")
+        assert error is not None and error.get("type") == "target_unreachable"
+        assert root.get("errors") == "1"
+
+    def test_control_characters_from_bodies_do_not_break_the_xml(self):
+        root = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "body_contains: got \x00\x1b[31m")))
+        failure = root.find("./testsuite/testcase/failure")
+        assert failure is not None and "\x00" not in (failure.get("message") or "")

@@ -1,0 +1,377 @@
+"""The guarded HTTP client: error translation, host and address rules, retries, redirects, body cap."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import inspect
+import zlib
+
+import httpcore
+import httpx
+import pytest
+
+from analyzer.errors import AnalyzerError, CheckError, CheckMisconfigured, ConfigError
+from analyzer.settings import Settings
+from analyzer.sources.http import (
+    HostAllowList,
+    HttpClient,
+    HttpPolicy,
+    HttpRequest,
+    TargetBadAnswer,
+    TargetConnectFailed,
+    TargetRefused,
+    TargetTimeout,
+    TargetUnreachable,
+    _decode_bounded,
+    _GuardedBackend,
+    address_refusal,
+    map_httpx_errors,
+    parse_networks,
+)
+from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
+
+HTTPX_ERRORS = sorted((obj for _, obj in inspect.getmembers(httpx, inspect.isclass) if issubclass(obj, Exception)),
+                      key=lambda cls: cls.__name__)
+ALL_HOSTS = HostAllowList.parse(["*"])
+
+
+def _instance(cls: type[Exception]) -> Exception:
+    request = httpx.Request("GET", "http://a.svc/")
+    if cls is httpx.HTTPStatusError:
+        return cls("boom", request=request, response=httpx.Response(500, request=request))
+    for attempt in (lambda: cls("boom", request=request), lambda: cls("boom"), cls):
+        try:
+            return attempt()
+        except TypeError:
+            continue
+    raise AssertionError(f"cannot build {cls.__name__}")
+
+
+class TestMapHttpxErrors:
+    """Every exception class httpx exports is translated into the analyzer's own errors."""
+
+    def test_the_list_of_httpx_exceptions_is_complete(self):
+        assert len(HTTPX_ERRORS) >= 28
+        assert httpx.ConnectError in HTTPX_ERRORS and httpx.StreamConsumed in HTTPX_ERRORS
+
+    @pytest.mark.parametrize("cls", HTTPX_ERRORS, ids=lambda cls: cls.__name__)
+    def test_every_class_is_mapped(self, cls):
+        with pytest.raises(AnalyzerError) as caught, map_httpx_errors("step 'x'"):
+            raise _instance(cls)
+        assert isinstance(caught.value, CheckError)
+        assert caught.value.message.startswith("step 'x': ")
+        assert isinstance(caught.value.__cause__, cls)
+
+    @pytest.mark.parametrize(("cls", "expected"), [
+        (httpx.ConnectError, TargetConnectFailed), (httpx.ConnectTimeout, TargetConnectFailed),
+        (httpx.ReadTimeout, TargetTimeout), (httpx.PoolTimeout, TargetTimeout), (httpx.ReadError, TargetUnreachable),
+        (httpx.RemoteProtocolError, TargetBadAnswer), (httpx.DecodingError, TargetBadAnswer),
+        (httpx.UnsupportedProtocol, CheckMisconfigured), (httpx.StreamConsumed, CheckMisconfigured),
+    ])
+    def test_classes_map_to_their_meaning(self, cls, expected):
+        with pytest.raises(expected), map_httpx_errors("here"):
+            raise _instance(cls)
+
+    def test_only_connect_failures_are_retryable(self):
+        assert not issubclass(TargetTimeout, TargetConnectFailed)
+        assert not issubclass(TargetUnreachable, TargetConnectFailed)
+
+
+class TestHostAllowList:
+    """Patterns match names by suffix or exactly, and IP literals by network."""
+
+    @pytest.mark.parametrize(("host", "allowed"), [
+        ("checkout.shop.svc", True), ("a.b.svc.cluster.local", True), ("CHECKOUT.shop.svc.", True),
+        ("svc", False), ("evilsvc", False), ("checkout.shop.svc.evil.com", False), ("10.0.0.1", False),
+    ])
+    def test_default_patterns(self, host, allowed):
+        assert HostAllowList.parse(["*.svc", "*.svc.cluster.local"]).allows(host) is allowed
+
+    def test_exact_names_networks_and_star(self):
+        patterns = HostAllowList.parse(["api.example.com", "10.0.0.0/8", "::1"])
+        assert patterns.allows("api.example.com") and not patterns.allows("x.api.example.com")
+        assert patterns.allows("10.2.3.4") and patterns.allows("[::1]") and not patterns.allows("11.0.0.1")
+        assert HostAllowList.parse(["*"]).allows("anything.at.all")
+
+    @pytest.mark.parametrize("pattern", ["*.", "a b", "**.svc", "svc*", "a..b", "http://x"])
+    def test_bad_patterns_are_rejected(self, pattern):
+        with pytest.raises(ValueError, match="not a host pattern"):
+            HostAllowList.parse([pattern])
+
+
+class TestAddressRefusal:
+    """Loopback, link-local, metadata, unspecified and multicast addresses are refused unless allowed."""
+
+    @pytest.mark.parametrize(("address", "reason"), [
+        ("169.254.169.254", "cloud metadata"), ("fd00:ec2::254", "cloud metadata"),
+        ("100.100.100.200", "cloud metadata"), ("127.0.0.1", "loopback"), ("127.9.9.9", "loopback"),
+        ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:169.254.169.254", "cloud metadata"),
+        ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
+        ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("224.0.0.1", "multicast"),
+    ])
+    def test_refused(self, address, reason):
+        refusal = address_refusal(address, ())
+        assert refusal is not None and reason in refusal
+
+    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.64.0.1"])
+    def test_cluster_and_public_addresses_pass(self, address):
+        assert address_refusal(address, ()) is None
+
+    def test_explicitly_allowed_networks_pass(self):
+        assert address_refusal("127.0.0.1", parse_networks(["127.0.0.0/8"])) is None
+        assert address_refusal("::ffff:127.0.0.1", parse_networks(["127.0.0.1"])) is None
+        assert address_refusal("169.254.169.254", parse_networks(["127.0.0.0/8"])) is not None
+
+
+class TestClient:
+    """Retries, redirects and the body cap, against respx-mocked responses."""
+
+    @pytest.fixture
+    async def client(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=2048), resolver=StubResolver({}))
+        yield http
+        await http.aclose()
+
+    async def test_connect_failures_are_retried(self, client, respx_mock):
+        route = respx_mock.get("http://a.svc/x").mock(side_effect=[httpx.ConnectError("refused"),
+                                                                   httpx.Response(200, text="ok")])
+        exchange = await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                         timeout_s=2, retries=1)
+        assert (exchange.status, exchange.body, exchange.connect_retries, route.call_count) == (200, b"ok", 1, 2)
+
+    async def test_retries_run_out(self, client, respx_mock):
+        route = respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ConnectError("refused"))
+        with pytest.raises(TargetConnectFailed, match="w: cannot connect: refused"):
+            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                  timeout_s=2, retries=2)
+        assert route.call_count == 3
+
+    async def test_read_timeouts_are_not_retried(self, client, respx_mock):
+        route = respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(TargetTimeout):
+            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                  timeout_s=2, retries=3)
+        assert route.call_count == 1
+
+    async def test_body_is_capped(self, client, respx_mock):
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, content=b"x" * 10000))
+        exchange = await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                         timeout_s=2, max_body_bytes=100000)
+        assert (len(exchange.body), exchange.body_truncated) == (2048, True)
+
+    async def test_post_redirected_by_303_becomes_get_and_credentials_stay_home(self, client, respx_mock):
+        respx_mock.post("http://a.svc/form").mock(return_value=httpx.Response(
+            303, headers={"Location": "http://b.svc/done"}))
+        done = respx_mock.get("http://b.svc/done").mock(return_value=httpx.Response(200))
+        request = HttpRequest("POST", "http://a.svc/form", {"Authorization": "Bearer t", "X-Canary": "always",
+                                                             "Content-Type": "application/json"}, b"{}")
+        exchange = await client.exchange(request, where="w", check_hosts=ALL_HOSTS, timeout_s=2,
+                                         follow_redirects=True)
+        assert exchange.redirects == ("http://b.svc/done",)
+        sent = done.calls.last.request
+        assert "authorization" not in sent.headers and "content-type" not in sent.headers
+        assert sent.headers["x-canary"] == "always" and sent.content == b""
+
+    async def test_redirect_loops_stop(self, client, respx_mock):
+        respx_mock.get("http://a.svc/loop").mock(return_value=httpx.Response(302, headers={"Location": "/loop"}))
+        with pytest.raises(TargetBadAnswer, match="more than 2 redirects"):
+            await client.exchange(HttpRequest("GET", "http://a.svc/loop"), where="w", check_hosts=ALL_HOSTS,
+                                  timeout_s=2, follow_redirects=True, max_redirects=2)
+
+    async def test_redirect_targets_are_checked_against_the_check_hosts(self, client, respx_mock):
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(
+            302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
+        with pytest.raises(TargetRefused, match="not in the check's allowed_hosts"):
+            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w",
+                                  check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2, follow_redirects=True)
+
+    def test_refusal_names_the_rule(self, client):
+        svc = HostAllowList.parse(["*.svc"])
+        assert "scheme 'ftp'" in client.refusal("ftp://a.svc/", svc)
+        assert "user info" in client.refusal("http://u:p@a.svc/", svc)
+        assert "check's allowed_hosts" in client.refusal("http://example.com/", svc)
+        assert client.refusal("http://a.svc:8080/x", svc) is None
+
+
+class TestSettings:
+    """The global HTTP limits come from settings, lists as comma-separated environment variables."""
+
+    def test_environment_lists(self):
+        settings = Settings.from_env({"ANALYZER_HTTP_ALLOWED_HOSTS": "*.svc, 127.0.0.1",
+                                      "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
+                                      "ANALYZER_HTTP_MAX_BODY_BYTES": "4096"})
+        policy = settings.http_policy()
+        assert policy.allowed_hosts.patterns == ("*.svc", "127.0.0.1")
+        assert [str(n) for n in policy.allowed_networks] == ["127.0.0.0/8", "::1/128"]
+        assert policy.max_body_bytes == 4096
+
+    def test_defaults_allow_cluster_names_only(self):
+        policy = Settings().http_policy()
+        assert policy.allowed_hosts.patterns == ("*.svc", "*.svc.cluster.local")
+        assert policy.allowed_networks == ()
+
+    @pytest.mark.parametrize(("key", "value"), [("ANALYZER_HTTP_ALLOWED_HOSTS", "a b"),
+                                                ("ANALYZER_HTTP_ALLOWED_NETWORKS", "10.0.0.0/33")])
+    def test_bad_values_name_the_variable(self, key, value):
+        with pytest.raises(ConfigError, match=key):
+            Settings.from_env({key: value})
+
+
+class _FakeStream(httpcore.AsyncNetworkStream):
+    def __init__(self, peer: tuple[str, int] | None) -> None:
+        self.peer = peer
+        self.closed = False
+
+    def get_extra_info(self, info: str) -> object:
+        return self.peer if info == "server_addr" else None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class _FakeDialer:
+    """Stands in for the real network: records what was dialled, refuses or 'connects' on demand."""
+
+    def __init__(self, refuse: set[str], peer_override: tuple[str, int] | None = None) -> None:
+        self.refuse = refuse
+        self.peer_override = peer_override
+        self.dialled: list[str] = []
+        self.streams: list[_FakeStream] = []
+
+    async def connect_tcp(self, host: str, port: int, **kwargs: object) -> _FakeStream:
+        self.dialled.append(host)
+        if host in self.refuse:
+            raise httpcore.ConnectError(f"{host} refused")
+        stream = _FakeStream(self.peer_override or (host, port))
+        self.streams.append(stream)
+        return stream
+
+
+class TestGuardedBackend:
+    """The network backend dials only checked addresses and re-checks the connected peer."""
+
+    def backend(self, answers: dict[str, list[str]], dialer: _FakeDialer, networks: tuple[str, ...] = ()):
+        backend = _GuardedBackend(HttpPolicy(allowed_networks=parse_networks(networks)), StubResolver(answers))
+        backend._inner = dialer  # type: ignore[assignment]
+        return backend
+
+    async def test_dials_the_resolved_address_not_the_name(self):
+        dialer = _FakeDialer(refuse=set())
+        await self.backend({"a.svc": ["10.0.0.7"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == ["10.0.0.7"]
+
+    async def test_tries_the_next_address_when_one_refuses(self):
+        dialer = _FakeDialer(refuse={"10.0.0.7"})
+        await self.backend({"a.svc": ["10.0.0.7", "10.0.0.8"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == ["10.0.0.7", "10.0.0.8"]
+
+    async def test_a_forbidden_address_in_the_answer_refuses_before_dialling(self):
+        dialer = _FakeDialer(refuse=set())
+        with pytest.raises(TargetRefused, match=r"169\.254\.169\.254 is a cloud metadata address"):
+            await self.backend({"a.svc": ["10.0.0.7", "169.254.169.254"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.dialled == []
+
+    async def test_a_forbidden_peer_is_closed_and_refused(self):
+        dialer = _FakeDialer(refuse=set(), peer_override=("127.0.0.1", 80))
+        with pytest.raises(TargetRefused, match=r"127\.0\.0\.1 is a loopback address"):
+            await self.backend({"a.svc": ["10.0.0.7"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
+        assert dialer.streams[0].closed
+
+    async def test_an_unknown_peer_is_refused(self):
+        dialer = _FakeDialer(refuse=set())
+        dialer.peer_override = None
+        backend = self.backend({"a.svc": ["10.0.0.7"]}, dialer)
+
+        async def no_peer(host: str, port: int, **kwargs: object) -> _FakeStream:
+            return _FakeStream(None)
+
+        dialer.connect_tcp = no_peer  # type: ignore[method-assign]
+        with pytest.raises(TargetRefused, match="peer address is unknown"):
+            await backend.connect_tcp("a.svc", 80, timeout=1)
+
+    async def test_dns_failure_and_empty_answer_are_connect_errors(self):
+        dialer = _FakeDialer(refuse=set())
+        with pytest.raises(httpcore.ConnectError, match=r"DNS lookup of b\.svc failed"):
+            await self.backend({}, dialer).connect_tcp("b.svc", 80, timeout=1)
+        with pytest.raises(httpcore.ConnectError, match="returned no address"):
+            await self.backend({"b.svc": []}, dialer).connect_tcp("b.svc", 80, timeout=1)
+
+    async def test_a_lookup_that_never_answers_times_out(self):
+        never = asyncio.Event()
+
+        async def hanging(host: str, port: int) -> list[str]:
+            await never.wait()
+            return []
+
+        backend = _GuardedBackend(HttpPolicy(), hanging)
+        with pytest.raises(httpcore.ConnectTimeout, match=r"DNS lookup of c\.svc timed out"):
+            await backend.connect_tcp("c.svc", 80, timeout=0.05)
+
+    async def test_unix_sockets_are_refused(self):
+        with pytest.raises(TargetRefused, match="unix sockets"):
+            await _GuardedBackend(HttpPolicy(), StubResolver({})).connect_unix_socket("/var/run/docker.sock")
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+class TestEncodedBodies:
+    """Compressed bodies are decoded with the same cap, so a gzip bomb costs at most the cap."""
+
+    @pytest.fixture
+    async def client(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
+        yield http
+        await http.aclose()
+
+    async def fetch(self, client, respx_mock, content: bytes, encoding: str):
+        # A stream, not content=: httpx.Response would decode content eagerly.
+        respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(
+            200, stream=httpx.ByteStream(content), headers={"Content-Encoding": encoding}))
+        return await client.exchange(HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS,
+                                     timeout_s=5)
+
+    async def test_gzip_bomb_is_cut_at_the_cap(self, client, respx_mock):
+        bomb = gzip.compress(b"\0" * (32 * 1024 * 1024))
+        exchange = await self.fetch(client, respx_mock, bomb, "gzip")
+        assert (len(exchange.body), exchange.body_truncated) == (4096, True)
+
+    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
+                                                      ("deflate", _raw_deflate)])
+    async def test_small_bodies_decode_whole(self, client, respx_mock, encoding, encode):
+        exchange = await self.fetch(client, respx_mock, encode(b'{"ok": true}'), encoding)
+        assert (exchange.body, exchange.body_truncated) == (b'{"ok": true}', False)
+
+    @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+    def test_corrupt_bodies_are_a_bad_answer(self, encoding):
+        # Called directly: respx itself refuses to carry a corrupt gzip body (the real-server test does).
+        with pytest.raises(TargetBadAnswer, match=f"{encoding} body is corrupt"):
+            _decode_bounded(b"not compressed at all", encoding, 4096, "w")
+
+    async def test_encodings_we_did_not_ask_for_are_a_bad_answer(self, client, respx_mock):
+        with pytest.raises(TargetBadAnswer, match="Content-Encoding 'br'"):
+            await self.fetch(client, respx_mock, b"\x0b\x00\x80", "br")
+
+    async def test_requests_ask_for_gzip_and_deflate_only(self, client, respx_mock):
+        route = respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(200))
+        await client.exchange(HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS, timeout_s=5)
+        assert route.calls.last.request.headers["accept-encoding"] == "gzip, deflate"
+
+
+class TestBadLocations:
+    """A Location header that is not a URL is a bad answer, not a crash."""
+
+    async def test_invalid_location(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(302, headers={"Location": "http://a.svc:x/"}))
+        try:
+            with pytest.raises(TargetBadAnswer, match="Invalid URL in location header"):
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=2, follow_redirects=True)
+        finally:
+            await http.aclose()

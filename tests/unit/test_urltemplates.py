@@ -1,0 +1,129 @@
+"""URL templates: placement rules checked at load, values escaped (or refused) where they stand."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.errors import ArgError
+from analyzer.params import Param
+from analyzer.urltemplates import (
+    BaseURLTemplate,
+    HeaderTemplate,
+    JSONBodyTemplate,
+    PathTemplate,
+    TextTemplate,
+    render_query,
+)
+
+PARAMS = {
+    "svc": Param(type="dns_label", required=True),
+    "ns": Param(type="dns_label", default="shop"),
+    "color": Param(type="enum", values=["blue", "green"], default="blue"),
+    "odd": Param(type="enum", values=["a.b", "c"], default="c"),
+    "item": Param(type="label_value", default="x"),
+    "count": Param(type="number", default=2),
+}
+
+
+class TestBaseURLPlacement:
+    """Only DNS labels may form a host; scheme, port, user info, query and fragment are never templated."""
+
+    def test_dns_labels_and_enums_of_labels_form_a_host(self):
+        template = BaseURLTemplate("http://{{ svc }}-{{ color }}.{{ ns }}.svc:8080/api/{{ item }}", PARAMS)
+        base = template.render({"svc": "checkout", "color": "green", "ns": "shop", "item": "v1"})
+        assert (base.scheme, base.host, base.port, base.prefix) == ("http", "checkout-green.shop.svc", 8080, "/api/v1")
+        assert base.origin() == "http://checkout-green.shop.svc:8080"
+        assert template.literal_host is None
+
+    @pytest.mark.parametrize(("text", "message"), [
+        ("http://{{ item }}.svc", "{{ item }} (label_value) stands in the host"),
+        ("http://{{ count }}.svc", "{{ count }} (number) stands in the host"),
+        ("http://{{ odd }}.svc", "{{ odd }} (enum) stands in the host"),
+        ("http://user@host.svc", "no user info"),
+        ("http://host.svc/x?y=1", "no user info (@), query (?) or fragment (#)"),
+        ("http://host.svc#frag", "fragment"),
+        ("{{ svc }}://host.svc", "is not a base URL"),
+        ("ftp://host.svc", "is not a base URL"),
+        ("http://host.svc:{{ svc }}", "the port must be written out"),
+        ("http://host.svc:70000", "is not a number from 1 to 65535"),
+        ("http://Host.svc", "lowercase letters"),
+        ("http://host.svc/a/../b", "'..' segment"),
+        ("http://host.svc/a%zz", "%XX escape"),
+        ("http://{{ nope }}.svc", "names no declared param"),
+        ("http://host.svc/{ item }}", "malformed placeholder"),
+    ])
+    def test_bad_templates_are_rejected_at_load(self, text, message):
+        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+            BaseURLTemplate(text, PARAMS)
+
+    def test_literal_hosts_and_ports(self):
+        assert BaseURLTemplate("https://api.shop.svc", PARAMS).render({}).port == 443
+        ipv6 = BaseURLTemplate("http://[::1]:8080", PARAMS)
+        assert ipv6.literal_host == "::1"
+        assert ipv6.render({}).origin() == "http://[::1]:8080"
+
+    def test_joined_labels_longer_than_a_label_are_a_bad_arg(self):
+        template = BaseURLTemplate("http://{{ svc }}{{ ns }}.svc", PARAMS)
+        with pytest.raises(ArgError, match="not a valid DNS name") as caught:
+            template.render({"svc": "a" * 40, "ns": "b" * 40})
+        assert caught.value.arg == "svc"
+
+
+class TestPathTemplate:
+    """A value becomes escaped text inside one segment; '.' and '..' segments are refused."""
+
+    @pytest.mark.parametrize(("value", "rendered"), [
+        ("a/b", "/items/a%2Fb"), ("a?b#c", "/items/a%3Fb%23c"), ("a@b", "/items/a%40b"),
+        ("50%", "/items/50%25"), ("../etc", "/items/..%2Fetc"), ("é", "/items/%C3%A9"), ("a b", "/items/a%20b"),
+    ])
+    def test_values_are_escaped(self, value, rendered):
+        assert PathTemplate("/items/{{ item }}", PARAMS).render({"item": value}) == rendered
+
+    @pytest.mark.parametrize("value", [".", ".."])
+    def test_dot_segments_are_a_bad_arg(self, value):
+        with pytest.raises(ArgError, match="climb out") as caught:
+            PathTemplate("/items/{{ item }}", PARAMS).render({"item": value})
+        assert caught.value.arg == "item"
+
+    def test_dots_inside_a_segment_are_fine(self):
+        assert PathTemplate("/items/{{ item }}.json", PARAMS).render({"item": ".."}) == "/items/...json"
+
+    def test_captures_are_placeholders_too(self):
+        template = PathTemplate("/orders/{{ order_id }}", PARAMS, frozenset({"order_id"}))
+        assert template.render({"order_id": "o/1"}) == "/orders/o%2F1"
+
+    @pytest.mark.parametrize(("text", "message"), [("items", "must start with /"), ("/a?b", "put query"),
+                                                   ("/a#b", "contains '#'"), ("/./a", "'.' segment")])
+    def test_bad_paths_are_rejected_at_load(self, text, message):
+        with pytest.raises(ValueError, match=message):
+            PathTemplate(text, PARAMS)
+
+
+class TestQueryHeadersAndBodies:
+    """Query values are escaped; header values refuse control characters; JSON bodies are encoded."""
+
+    def test_query_keys_and_values_are_fully_escaped(self):
+        assert render_query({"q": "a&b=c#d e", "k y": "1"}) == "q=a%26b%3Dc%23d%20e&k%20y=1"
+
+    def test_text_template_substitutes_numbers_in_shortest_form(self):
+        assert TextTemplate("n={{ count }}", PARAMS).render({"count": 2.0}) == "n=2"
+
+    def test_header_with_crlf_value_is_a_bad_arg(self):
+        template = HeaderTemplate("X-User", "{{ item }}", PARAMS)
+        assert template.render({"item": "alice"}) == "alice"
+        with pytest.raises(ArgError, match="control character") as caught:
+            template.render({"item": "a\r\nX-Evil: 1"})
+        assert caught.value.arg == "item"
+
+    @pytest.mark.parametrize("name", ["X Bad", "X:Bad", ""])
+    def test_bad_header_names_are_rejected_at_load(self, name):
+        with pytest.raises(ValueError, match="not a valid header name"):
+            HeaderTemplate(name, "v", PARAMS)
+
+    def test_json_body_encodes_values_and_keeps_number_params_numbers(self):
+        template = JSONBodyTemplate({"sku": "{{ item }}", "n": "{{ count }}", "note": "x{{ count }}",
+                                     "list": ["{{ item }}"], "flag": True}, PARAMS)
+        body = template.render({"item": 'a"}, "admin": true, "x": "', "count": 3.0})
+        assert body == (b'{"sku":"a\\"}, \\"admin\\": true, \\"x\\": \\"","n":3.0,"note":"x3",'
+                        b'"list":["a\\"}, \\"admin\\": true, \\"x\\": \\""],"flag":true}')
+        assert template.param_names == {"item", "count"}
