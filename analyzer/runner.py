@@ -14,7 +14,7 @@ import structlog
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, DeadlineExceeded
+from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
@@ -28,22 +28,48 @@ _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 class Runner:
     """Evaluates checks of one catalog against its sources."""
 
-    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float) -> None:
+    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float, *,
+                 max_concurrent: int | None = None, retry_after_s: int = 1) -> None:
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
         self.default_deadline_s = default_deadline_s
+        self.max_concurrent = max_concurrent
+        self.retry_after_s = retry_after_s
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
+        # Top-level evaluations only: members of a combining check ride on their parent's admission.
+        self._admitted: set[asyncio.Future[Evaluation]] = set()
 
     async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
-        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight."""
+        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
+        Overloaded when a new evaluation would exceed `max_concurrent`."""
+        return await self._shared(check, args, at, admit=True)
+
+    @property
+    def admitted(self) -> int:
+        """Top-level evaluations running now."""
+        return len(self._admitted)
+
+    async def drain(self) -> None:
+        """Return once every evaluation started so far has finished (callers may have hung up)."""
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
+    async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
+                      admit: bool) -> Evaluation:
         key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
                              at.timestamp() if at is not None else None)
         future = self._in_flight.get(key)
         if future is None:
+            if admit and self.max_concurrent is not None and len(self._admitted) >= self.max_concurrent:
+                raise Overloaded(f"{len(self._admitted)} evaluations are in flight, the limit is "
+                                 f"{self.max_concurrent}; retry in {self.retry_after_s} s", self.retry_after_s)
             future = asyncio.ensure_future(self._evaluate(check, dict(args), at))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
+            if admit:
+                self._admitted.add(future)
+                future.add_done_callback(self._admitted.discard)
         else:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
@@ -98,7 +124,7 @@ class Runner:
 
     async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime) -> Evaluation:
         check = self.catalog.get(name)
-        return await self.evaluate(check, check.bind_args(raw_args), at)
+        return await self._shared(check, check.bind_args(raw_args), at, admit=False)
 
 
 def _error_verdict(exc: CheckError) -> Verdict:

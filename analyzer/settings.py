@@ -29,7 +29,25 @@ class Settings(BaseModel):
     max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
     log_format: LogFormat = Field(default="json", description="json or console")
     log_level: str = Field(default="info")
-    shutdown_timeout_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
+    shutdown_timeout_s: float = Field(default=20.0, ge=0, le=3600,
+                                      description="on SIGTERM, how long in-flight evaluations may finish")
+    auth_tokens: Path | None = Field(
+        default=None, description="bearer tokens: a file (one token) or a directory (a mounted Secret: one "
+        "token per file, named by the file); unset: no auth")
+    auth_allow: Path | None = Field(
+        default=None, description="YAML file mapping token names to the check-name patterns they may use; "
+        "a token it does not list may use no check")
+    max_concurrent_evaluations: int = Field(default=64, ge=1, le=10000,
+                                            description="evaluations in flight at once; beyond it 429")
+    retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
+    body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
+                                       description="longest time a client may take to send a request body")
+    keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600,
+                                       description="idle time before a keep-alive connection is closed")
+    catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
+                                  description="how often the catalog path is checked for changes; 0: only SIGHUP")
+    history_size: int = Field(default=1000, ge=1, le=100000,
+                              description="verdicts kept in memory for GET /api/v1/verdicts")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

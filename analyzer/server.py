@@ -1,0 +1,58 @@
+"""`analyzer serve`: the HTTP server's lifecycle. SIGHUP reloads the catalog; SIGTERM (or SIGINT) stops
+accepting connections, lets in-flight evaluations finish for at most `shutdown_timeout_s`, and returns."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from aiohttp import web
+
+from analyzer.catalog import Catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import LIVE, create_app
+
+logger = structlog.get_logger("analyzer.server")
+
+# Request line limit above the query-string limit, so that an over-long query gets our JSON 414.
+_REQUEST_LINE_MARGIN_BYTES = 2048
+# After the drain, what the HTTP server may still take to finish answering and close connections.
+_FINAL_CLOSE_S = 1.0
+
+
+async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
+    """Serve until SIGTERM or SIGINT, then drain and return."""
+    app = create_app(settings, catalog, registry)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=_FINAL_CLOSE_S,
+                           keepalive_timeout=settings.keepalive_timeout_s,
+                           max_line_size=settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES)
+    await runner.setup()
+    live = app[LIVE]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, live.request_reload, "sighup")
+    site = web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+        logger.info("analyzer_listening", host=settings.host, port=settings.port,
+                    catalog_version=live.current.catalog.version, checks=len(live.current.catalog.checks),
+                    auth=settings.auth_tokens is not None)
+        await stop.wait()
+        live.draining = True
+        logger.info("shutdown_started", evaluations_in_flight=live.current.runner.admitted,
+                    timeout_s=settings.shutdown_timeout_s)
+        await site.stop()
+        try:
+            async with asyncio.timeout(settings.shutdown_timeout_s):
+                await live.drain()
+        except TimeoutError:
+            logger.warning("drain_timed_out", evaluations_abandoned=live.current.runner.admitted)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(signum)
+        await runner.cleanup()
+    logger.info("shutdown_complete")
