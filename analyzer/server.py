@@ -12,12 +12,10 @@ from aiohttp import web
 from analyzer.catalog import Catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.web import LIVE, create_app
+from analyzer.web import LIVE, create_app, server_options
 
 logger = structlog.get_logger("analyzer.server")
 
-# Request line limit above the query-string limit, so that an over-long query gets our JSON 414.
-_REQUEST_LINE_MARGIN_BYTES = 2048
 # After the drain, what the HTTP server may still take to finish answering and close connections.
 _FINAL_CLOSE_S = 1.0
 
@@ -25,9 +23,7 @@ _FINAL_CLOSE_S = 1.0
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
     """Serve until SIGTERM or SIGINT, then drain and return."""
     app = create_app(settings, catalog, registry)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=_FINAL_CLOSE_S,
-                           keepalive_timeout=settings.keepalive_timeout_s,
-                           max_line_size=settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S, **server_options(settings))
     await runner.setup()
     live = app[LIVE]
     stop = asyncio.Event()

@@ -43,7 +43,8 @@ class Settings(BaseModel):
     body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
                                        description="longest time a client may take to send a request body")
     keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600,
-                                       description="idle time before a keep-alive connection is closed")
+                                       description="idle time before a keep-alive connection is closed; also "
+                                       "the longest a client may take to send its request headers")
     catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
                                   description="how often the catalog path is checked for changes; 0: only SIGHUP")
     history_size: int = Field(default=1000, ge=1, le=100000,

@@ -99,6 +99,21 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     return app
 
 
+# Request line limit above the query-string limit, so that an over-long query gets our JSON 414.
+_REQUEST_LINE_MARGIN_BYTES = 2048
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """Connection-level limits for the aiohttp server (AppRunner / TestServer keyword arguments).
+
+    aiohttp arms `keepalive_timeout` when a connection opens and only disarms it when a whole request
+    has arrived, so it also bounds a client that trickles its request headers.
+    """
+    return {"keepalive_timeout": settings.keepalive_timeout_s,
+            "max_line_size": settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES,
+            "access_log": None}
+
+
 async def _live_context(app: web.Application) -> AsyncIterator[None]:
     live = app[LIVE]
     live.start()
@@ -246,6 +261,8 @@ async def run_check(request: web.Request) -> web.Response:
                 if arg_name in raw_args:
                     raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
                 raw_args[arg_name] = value
+        for arg_name, value in raw_args.items():
+            _require_text(arg_name, value)
         explain = _flag(options, "explain")
         text = _output_format(options) == "text"
         at = None
@@ -278,8 +295,31 @@ def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
     return options, args
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key[:64]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a repeated key could smuggle a second value past a proxy."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise _DuplicateKey(key)
+        body[key] = value
+    return body
+
+
+def _no_constants(name: str) -> Any:
+    """NaN and Infinity are not JSON; Python's parser would accept them."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
 async def _body_args(request: web.Request) -> dict[str, Any]:
     settings = request.app[SETTINGS]
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
     try:
         # A client that stalls half way through its body must not hold the request open for ever.
         async with asyncio.timeout(settings.body_read_timeout_s):
@@ -291,8 +331,10 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+    except _DuplicateKey as exc:
+        raise ArgError(f"arg {exc.key!r} is given twice in the body", exc.key) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     if not isinstance(body, dict):
         raise ArgError(f"the request body must be a flat JSON object of args, not a {type(body).__name__}")
@@ -302,6 +344,20 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         if isinstance(value, dict | list) or value is None or isinstance(value, bool):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(value).__name__}", name)
     return body
+
+
+def _require_text(name: str, value: Any) -> None:
+    """ArgError for text that is not clean UTF-8: lone surrogates (which JSON escapes can make) and
+    U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
+    upstream error instead of the client's mistake)."""
+    for text in (name, value) if isinstance(value, str) else (name,):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+            raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
+        if "\ufffd" in text:
+            raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])
 
 
 def _flag(options: dict[str, str], name: str) -> bool:
@@ -334,7 +390,7 @@ async def list_verdicts(request: web.Request) -> web.Response:
     verdict = request.query.get("verdict")
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
-    limit_text = request.query.get("limit", str(_DEFAULT_HISTORY_LIMIT))
+    limit_text = request.query.get("limit", str(min(_DEFAULT_HISTORY_LIMIT, history.capacity)))
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= history.capacity:
         raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}",
                        "limit")
