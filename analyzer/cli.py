@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,7 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
     import structlog
 
     from analyzer.logs import configure_logging
-    from analyzer.server import serve
+    from analyzer.server import abandon_lingering_threads, serve
     from analyzer.settings import Settings
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
@@ -110,6 +111,10 @@ def _serve(args: argparse.Namespace) -> int:
     log.info("analyzer_starting", host=settings.host, port=settings.port, checks=len(catalog.checks),
              catalog_version=catalog.version)
     asyncio.run(serve(settings, catalog, registry))
+    if abandon_lingering_threads():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_PASS)
     return EXIT_PASS
 
 
