@@ -24,7 +24,7 @@ def stages() -> list[list[str]]:
     result: list[list[str]] = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or line.startswith("ARG") and not result:
+        if not line or line.startswith("#") or (line.startswith("ARG") and not result):
             continue
         if line.startswith("FROM "):
             result.append([])
@@ -76,7 +76,7 @@ class TestLockFile:
         missing = set(runtime_closure()) - pinned
         assert not missing, f"not in requirements.lock: {sorted(missing)}"
 
-    @pytest.mark.parametrize("line", [l for l in (ROOT / "requirements.lock").read_text().splitlines()
-                                      if l and not l.startswith("#")])
+    @pytest.mark.parametrize("line", [pin for pin in (ROOT / "requirements.lock").read_text().splitlines()
+                                      if pin and not pin.startswith("#")])
     def test_lines_are_exact_pins(self, line):
         assert re.fullmatch(r"[a-z0-9-]+==[A-Za-z0-9.+-]+", line)

@@ -39,8 +39,9 @@ def clean_venv(tmp_path_factory) -> Path:
     (wheel,) = wheels.glob("analyzer-*.whl")
     subprocess.run([venv / "bin" / "pip", "install", "--no-deps", "--no-index", str(wheel)], check=True,
                    capture_output=True, timeout=300)
-    site = Path(subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = Path(subprocess.run([venv / "bin" / "python", "-c", purelib], check=True, capture_output=True,
+                               text=True).stdout.strip())
     (site / "zz_borrowed_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     return venv
 
