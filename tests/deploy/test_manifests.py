@@ -24,6 +24,7 @@ SHARED_CRDS = ROOT.parent / "shared" / "schemas" / "argo-rollouts"
 K8S_VERSION = "1.30.0"
 # CRDs of other projects that we reference but have no schema for offline.
 FOREIGN_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("pyrra.dev/v1alpha1", "ServiceLevelObjective"),
+                 ("networking.istio.io/v1beta1", "VirtualService"),
                  ("sloth.slok.dev/v1", "PrometheusServiceLevel"), ("openslo/v1", "SLO"), ("openslo/v1", "SLI")}
 
 
