@@ -36,8 +36,9 @@ class Metrics:
                                             "disk is rejected and the last good one is serving",
                                             registry=self.registry)
         self.requests_rejected = Counter("analyzer_requests_rejected", "Requests refused before evaluation "
-                                         "by reason (unauthorized, forbidden, overloaded, draining, "
-                                         "body_timeout)", ["reason"], registry=self.registry)
+                                         "by error code (unauthorized, forbidden, overloaded, "
+                                         "shutting_down, body_timeout, bad_arg, check_not_found, ...)", ["reason"],
+                                         registry=self.registry)
 
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""
