@@ -24,7 +24,7 @@ from analyzer.catalog import Catalog, catalog_files, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry
-from analyzer.runner import Runner
+from analyzer.runner import Admission, Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 
@@ -40,12 +40,10 @@ ReloadResult = Literal["reloaded", "unchanged", "rejected"]
 class Generation:
     """One catalog with the sources and runner built from it, and a count of the requests using it."""
 
-    def __init__(self, catalog: Catalog, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, metrics: Metrics, admission: Admission) -> None:
         self.catalog = catalog
         self.sources = Sources(catalog.sources, observe=metrics.observe_source_query)
-        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s,
-                             max_concurrent=settings.max_concurrent_evaluations,
-                             retry_after_s=settings.retry_after_s)
+        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission)
         self.users = 0
         self._unused = asyncio.Event()
         self._unused.set()
@@ -120,7 +118,8 @@ class LiveCatalog:
         self.settings = settings
         self.metrics = metrics
         self.path = settings.catalog
-        self.current = Generation(catalog, settings, metrics)
+        self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s)
+        self.current = Generation(catalog, settings, metrics, self.admission)
         self.status = ReloadStatus(loaded_at=datetime.now(UTC))
         self.draining = False
         self._lock = asyncio.Lock()
@@ -181,7 +180,7 @@ class LiveCatalog:
                 self.metrics.catalog_reloads.labels("unchanged").inc()
                 logger.info("catalog_unchanged", reason=reason, catalog_version=catalog.version)
                 return "unchanged"
-            self.current = Generation(catalog, self.settings, self.metrics)
+            self.current = Generation(catalog, self.settings, self.metrics, self.admission)
             self.status.loaded_at = datetime.now(UTC)
             self.status.reloads += 1
             self._publish(catalog, previous=previous.catalog)
@@ -208,7 +207,7 @@ class LiveCatalog:
             async with asyncio.timeout(timeout_s):
                 await self.drain()
         except TimeoutError:
-            logger.warning("drain_timed_out", evaluations_abandoned=current.runner.admitted)
+            logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
         current.close()
         for task in list(self._retiring):
             task.cancel()

@@ -25,30 +25,48 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 
 
+class Admission:
+    """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
+    a reload does not double it while the old catalog drains."""
+
+    def __init__(self, limit: int | None = None, retry_after_s: int = 1) -> None:
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+        self._running: set[asyncio.Future[Evaluation]] = set()
+
+    @property
+    def running(self) -> int:
+        """Top-level evaluations running now."""
+        return len(self._running)
+
+    def check(self) -> None:
+        """Overloaded when one more evaluation would exceed the limit."""
+        if self.limit is not None and len(self._running) >= self.limit:
+            raise Overloaded(f"{len(self._running)} evaluations are in flight, the limit is {self.limit}; "
+                             f"retry in {self.retry_after_s} s", self.retry_after_s)
+
+    def track(self, future: asyncio.Future[Evaluation]) -> None:
+        """Count `future` until it is done."""
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
+
+
 class Runner:
     """Evaluates checks of one catalog against its sources."""
 
     def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float, *,
-                 max_concurrent: int | None = None, retry_after_s: int = 1) -> None:
+                 admission: Admission | None = None) -> None:
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
         self.default_deadline_s = default_deadline_s
-        self.max_concurrent = max_concurrent
-        self.retry_after_s = retry_after_s
+        self.admission = admission or Admission()
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
-        # Top-level evaluations only: members of a combining check ride on their parent's admission.
-        self._admitted: set[asyncio.Future[Evaluation]] = set()
 
     async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when a new evaluation would exceed `max_concurrent`."""
+        Overloaded when a new evaluation would exceed the admission limit."""
         return await self._shared(check, args, at, admit=True)
-
-    @property
-    def admitted(self) -> int:
-        """Top-level evaluations running now."""
-        return len(self._admitted)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished (callers may have hung up)."""
@@ -61,15 +79,14 @@ class Runner:
                              at.timestamp() if at is not None else None)
         future = self._in_flight.get(key)
         if future is None:
-            if admit and self.max_concurrent is not None and len(self._admitted) >= self.max_concurrent:
-                raise Overloaded(f"{len(self._admitted)} evaluations are in flight, the limit is "
-                                 f"{self.max_concurrent}; retry in {self.retry_after_s} s", self.retry_after_s)
+            # Members of a combining check (admit=False) ride on their parent's admission.
+            if admit:
+                self.admission.check()
             future = asyncio.ensure_future(self._evaluate(check, dict(args), at))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
             if admit:
-                self._admitted.add(future)
-                future.add_done_callback(self._admitted.discard)
+                self.admission.track(future)
         else:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.

@@ -42,13 +42,13 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         await stop.wait()
         live.draining = True
         await site.stop()
-        logger.info("shutdown_started", listening=False, evaluations_in_flight=live.current.runner.admitted,
+        logger.info("shutdown_started", listening=False, evaluations_in_flight=live.admission.running,
                     timeout_s=settings.shutdown_timeout_s)
         try:
             async with asyncio.timeout(settings.shutdown_timeout_s):
                 await live.drain()
         except TimeoutError:
-            logger.warning("drain_timed_out", evaluations_abandoned=live.current.runner.admitted)
+            logger.warning("drain_timed_out", evaluations_abandoned=live.admission.running)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)

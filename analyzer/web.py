@@ -422,7 +422,7 @@ async def readyz(request: web.Request) -> web.Response:
             "checks": len(catalog.checks), "warnings": catalog.warnings,
             "catalog": {"path": str(settings.catalog) if settings.catalog else None,
                         "poll_s": settings.catalog_poll_s, **live.status.as_json()},
-            "evaluations_in_flight": live.current.runner.admitted,
+            "evaluations_in_flight": live.admission.running,
             "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
     return web.json_response(body, status=503 if live.draining else 200)
 

@@ -51,7 +51,19 @@ class GateCheck(Check):
         return Verdict(outcome=self.outcome, reason=f"gate {self.gate} opened", value=1.0, threshold=1.0)
 
 
-REGISTRY = Registry([*BUILTIN_KINDS, GateCheck])
+class GroupCheck(Check):
+    """Runs its members through the context (as combining kinds do) and passes when all pass."""
+
+    kind: Literal["group"] = "group"
+    members: list[str]
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        results = [await ctx.run_check(name, {}) for name in self.members]
+        passed = all(result.verdict is Outcome.PASS for result in results)
+        return Verdict(outcome=Outcome.PASS if passed else Outcome.FAIL, reason=f"{len(results)} members")
+
+
+REGISTRY = Registry([*BUILTIN_KINDS, GateCheck, GroupCheck])
 
 
 def gate_catalog(*checks: dict, sources: dict | None = None) -> Catalog:
