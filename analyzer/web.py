@@ -413,18 +413,35 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: a catalog is serving (the last good one if a reload was rejected); 503 while draining."""
+    """Readiness: a catalog is serving (the last good one if a reload was rejected); 503 while draining.
+
+    The route is open for probes; with auth on, the details that name files and checks (warnings,
+    reload problems) are shown only to a caller with a valid token.
+    """
     live = request.app[LIVE]
     catalog = request[GENERATION].catalog
     settings = request.app[SETTINGS]
     tokens = request.app.get(TOKENS)
-    body = {"status": "draining" if live.draining else "ready", "catalog_version": catalog.version,
-            "checks": len(catalog.checks), "warnings": catalog.warnings,
-            "catalog": {"path": str(settings.catalog) if settings.catalog else None,
-                        "poll_s": settings.catalog_poll_s, **live.status.as_json()},
-            "evaluations_in_flight": live.admission.running,
-            "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
+    reload_status = live.status.as_json()
+    body: dict[str, Any] = {
+        "status": "draining" if live.draining else "ready", "catalog_version": catalog.version,
+        "checks": len(catalog.checks), "evaluations_in_flight": live.admission.running,
+        "catalog": {"poll_s": settings.catalog_poll_s, "loaded_at": reload_status["loaded_at"],
+                    "reloads": reload_status["reloads"], "reload_failing": reload_status["last_error"] is not None},
+        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
+    if tokens is None or _authenticated(tokens, request):
+        body["warnings"] = catalog.warnings
+        body["catalog"].update(path=str(settings.catalog) if settings.catalog else None,
+                               last_error=reload_status["last_error"])
     return web.json_response(body, status=503 if live.draining else 200)
+
+
+def _authenticated(tokens: TokenStore, request: web.Request) -> bool:
+    try:
+        tokens.authenticate(request.headers.getall("Authorization", []))
+    except Unauthorized:
+        return False
+    return True
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

@@ -76,6 +76,13 @@ class TestAuth:
     async def test_health_readiness_and_metrics_stay_open(self, client, path):
         assert (await client.get(path)).status == 200
 
+    async def test_readiness_details_need_a_token(self, client):
+        anonymous = await (await client.get("/readyz")).json()
+        assert anonymous["status"] == "ready" and anonymous["catalog"]["reload_failing"] is False
+        assert "warnings" not in anonymous and "last_error" not in anonymous["catalog"]
+        detailed = await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json()
+        assert "warnings" in detailed and detailed["catalog"]["last_error"] is None
+
     async def test_a_valid_token_runs_an_allowed_check(self, client):
         answer = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc", headers=bearer(TOKEN_ARGO))
         assert answer.status == 503
@@ -209,6 +216,7 @@ class TestReloadThroughTheApi:
         ready = await client.get("/readyz")
         body = await ready.json()
         assert ready.status == 200 and body["catalog_version"] == answer.headers[CATALOG_VERSION_HEADER]
+        assert body["catalog"]["reload_failing"] is True
         assert "unknown kind 'nope'" in " ".join(body["catalog"]["last_error"]["problems"])
         assert "analyzer_catalog_reload_failing 1.0" in await (await client.get("/metrics")).text()
 
