@@ -244,7 +244,11 @@ class LiveCatalog:
     async def _watch(self, poll_s: float) -> None:
         while True:
             await asyncio.sleep(poll_s)
-            await self.check_for_change()
+            try:
+                await self.check_for_change()
+            except Exception:
+                # A bug in one poll must not end polling for the life of the process.
+                logger.exception("catalog_watch_failed")
 
     async def check_for_change(self) -> ReloadResult | None:
         """One poll: reload when the files' content changed since the last look (None: no change)."""
