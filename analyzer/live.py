@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,9 +40,10 @@ ReloadResult = Literal["reloaded", "unchanged", "rejected"]
 class Generation:
     """One catalog with the sources and runner built from it, and a count of the requests using it."""
 
-    def __init__(self, catalog: Catalog, settings: Settings, metrics: Metrics, admission: Admission) -> None:
+    def __init__(self, catalog: Catalog, sources: Sources, settings: Settings, metrics: Metrics,
+                 admission: Admission) -> None:
         self.catalog = catalog
-        self.sources = Sources(catalog.sources, observe=metrics.observe_source_query)
+        self.sources = sources
         self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission)
         self.users = 0
         self._unused = asyncio.Event()
@@ -113,13 +114,18 @@ def _content_digest(path: Path) -> str:
 class LiveCatalog:
     """Holds the generation in service; reloads on file change (polling) and on request (SIGHUP)."""
 
-    def __init__(self, catalog: Catalog, registry: Registry, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, catalog: Catalog, registry: Registry, settings: Settings, metrics: Metrics,
+                 make_sources: Callable[[Catalog], Sources] | None = None) -> None:
+        """`make_sources` builds the source clients of a catalog (default: its Prometheus sources, observed
+        by `metrics`); clients shared by every catalog, like an HTTP client, belong in it."""
         self.registry = registry
+        self.make_sources = make_sources or (
+            lambda new: Sources(new.sources, observe=metrics.observe_source_query))
         self.settings = settings
         self.metrics = metrics
         self.path = settings.catalog
         self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s)
-        self.current = Generation(catalog, settings, metrics, self.admission)
+        self.current = self._generation(catalog)
         self.status = ReloadStatus(loaded_at=datetime.now(UTC))
         self.draining = False
         self._lock = asyncio.Lock()
@@ -180,7 +186,7 @@ class LiveCatalog:
                 self.metrics.catalog_reloads.labels("unchanged").inc()
                 logger.info("catalog_unchanged", reason=reason, catalog_version=catalog.version)
                 return "unchanged"
-            self.current = Generation(catalog, self.settings, self.metrics, self.admission)
+            self.current = self._generation(catalog)
             self.status.loaded_at = datetime.now(UTC)
             self.status.reloads += 1
             self._publish(catalog, previous=previous.catalog)
@@ -212,6 +218,9 @@ class LiveCatalog:
         for task in list(self._retiring):
             task.cancel()
         await asyncio.gather(*self._retiring, return_exceptions=True)
+
+    def _generation(self, catalog: Catalog) -> Generation:
+        return Generation(catalog, self.make_sources(catalog), self.settings, self.metrics, self.admission)
 
     def _publish(self, catalog: Catalog, previous: Catalog | None) -> None:
         if previous is not None:
