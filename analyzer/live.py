@@ -131,13 +131,10 @@ class LiveCatalog:
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
+        # Nothing seen yet: the first poll validates the files once more, so that a change landing between
+        # the initial load and the first poll is not missed (it normally finds the catalog unchanged).
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
-        if self.path is not None:
-            try:
-                self._seen_stat, self._seen_digest = _stat_signature(self.path), _content_digest(self.path)
-            except (OSError, ConfigError):
-                self._seen_stat = self._seen_digest = None
         self._publish(catalog, previous=None)
 
     @asynccontextmanager

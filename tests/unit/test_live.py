@@ -126,6 +126,7 @@ class TestChangeDetection:
 
     async def test_an_edit_in_place_is_noticed(self, catalog_file):
         live = live_for(catalog_file)
+        assert await live.check_for_change() == "unchanged"  # the first look validates once more
         assert await live.check_for_change() is None
         catalog_file.write_text(gate_yaml("one", "two"))
         assert await live.check_for_change() == "reloaded"
@@ -133,9 +134,17 @@ class TestChangeDetection:
         assert "two" in live.current.catalog.checks
         await live.close(timeout_s=5)
 
+    async def test_a_change_before_the_first_poll_is_not_missed(self, catalog_file):
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "early"))
+        assert await live.check_for_change() == "reloaded"
+        assert "early" in live.current.catalog.checks
+        await live.close(timeout_s=5)
+
     async def test_a_configmap_symlink_swap_is_noticed(self, tmp_path):
         root = configmap_dir(tmp_path / "catalog", {"checks.yaml": gate_yaml("one")}, "2026_01")
         live = live_for(root)
+        assert await live.check_for_change() == "unchanged"
         configmap_dir(root, {"checks.yaml": gate_yaml("one", "two")}, "2026_02")
         assert await live.check_for_change() == "reloaded"
         assert sorted(live.current.catalog.checks) == ["one", "two"]
@@ -144,6 +153,7 @@ class TestChangeDetection:
     async def test_a_vanished_path_is_rejected_once_and_the_catalog_serves_on(self, catalog_file):
         metrics = Metrics()
         live = live_for(catalog_file, metrics)
+        await live.check_for_change()
         serving = live.current
         catalog_file.unlink()
         assert await live.check_for_change() == "rejected"
