@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from analyzer.auth import read_allow_list
 from analyzer.settings import ENV_PREFIX, Settings
 from tests.deploy.test_manifests import FOREIGN_KINDS, K8S_VERSION
 
@@ -117,3 +118,27 @@ class TestKustomizeOutput:
                 kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
         (deployment,) = [d for d in docs if d["kind"] == "Deployment"]
         assert deployment["spec"]["template"]["spec"]["containers"][0]["image"].endswith("/analyzer:0.1.0")
+
+
+OVERLAY = BASE.parent / "examples" / "production-overlay"
+
+
+class TestProductionOverlay:
+    """The example overlay's allow-list is one the service accepts, mounted where its env var points."""
+
+    def test_allow_list_parses(self, tmp_path):
+        config_map = yaml.safe_load((OVERLAY / "configmap-auth.yaml").read_text())
+        path = tmp_path / "allow.yaml"
+        path.write_text(config_map["data"]["allow.yaml"])
+        assert read_allow_list(path)["argo-rollouts"] == ("*",)
+
+    @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+    def test_rendered_deployment_mounts_the_allow_list(self):
+        rendered = subprocess.run(["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True,
+                                  text=True, timeout=60).stdout
+        (deployment,) = [d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Deployment"]
+        kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        mounts = {m["mountPath"] for m in container["volumeMounts"]}
+        assert str(Path(env["ANALYZER_AUTH_ALLOW"]).parent) in mounts
