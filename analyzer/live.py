@@ -206,11 +206,12 @@ class LiveCatalog:
             self._watcher.cancel()
             await asyncio.gather(self._watcher, return_exceptions=True)
         current = self.current
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self.drain()
-        except TimeoutError:
-            logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
+        if timeout_s > 0:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await self.drain()
+            except TimeoutError:
+                logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
         current.close()
         for task in list(self._retiring):
             task.cancel()

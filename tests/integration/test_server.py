@@ -152,6 +152,7 @@ class TestGracefulShutdown:
                 assert (await answer.json())["verdict"] == "pass"
             assert await served.wait() == 0
             await served.event("shutdown_complete", mark)
+            assert not [e for e in served.events if e["event"] in ("drain_timed_out", "exiting_with_abandoned_queries")]
         finally:
             await served.stop()
 
@@ -164,7 +165,7 @@ class TestGracefulShutdown:
                 await slow_prometheus.entered.wait()
                 mark = served.signal(signal.SIGTERM)
                 assert await served.wait() == 0
-                await served.event("drain_timed_out", mark)
+                assert (await served.event("drain_timed_out", mark))["evaluations_abandoned"] == 1
                 # The query thread still waits for the fake: the process leaves it behind instead of joining it.
                 await served.event("exiting_with_abandoned_queries", mark)
                 # The abandoned client is cut off, never handed a verdict.
