@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analyzer.errors import ConfigError
 from analyzer.logs import LogFormat
@@ -50,6 +50,13 @@ class Settings(BaseModel):
     history_size: int = Field(default=1000, ge=1, le=100000,
                               description="verdicts kept in memory for GET /api/v1/verdicts")
 
+    @model_validator(mode="after")
+    def _auth_allow_needs_tokens(self) -> Settings:
+        if self.auth_allow is not None and self.auth_tokens is None:
+            raise ValueError("auth_allow is set but auth_tokens is not: an allow-list without tokens would "
+                             "leave the API open")
+        return self
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ANALYZER_* variables, then explicit overrides (None values are ignored)."""
@@ -64,5 +71,6 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             problems = [f"{ENV_PREFIX}{str(err['loc'][0]).upper()} / --{str(err['loc'][0]).replace('_', '-')}: "
-                        f"{err['msg']}" for err in exc.errors()]
+                        f"{err['msg']}" if err["loc"] else str(err["msg"]).removeprefix("Value error, ")
+                        for err in exc.errors()]
             raise ConfigError("invalid settings", problems) from None

@@ -28,6 +28,11 @@ class TestFromEnv:
             Settings.from_env({name: value})
 
 
+    def test_an_allow_list_without_tokens_is_refused(self):
+        with pytest.raises(ConfigError, match="leave the API open"):
+            Settings.from_env({"ANALYZER_AUTH_ALLOW": "/allow.yaml"})
+
+
 class TestReadme:
     """The README's production section documents every setting."""
 
