@@ -60,11 +60,15 @@ class TestImageShape:
             assert tool not in runs, tool
         assert all(not i.startswith(("COPY . ", "ADD ")) for i in final)
 
-    def test_everything_copied_exists_in_the_context(self):
+    def test_everything_copied_exists_in_the_context_and_is_not_ignored(self):
+        ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                   if line.strip() and not line.startswith("#")}
+        assert ".venv" in ignored and ".git" in ignored
         for instruction in stages()[0]:
             if instruction.startswith("COPY ") and "--from" not in instruction:
                 for source in instruction.split()[1:-1]:
                     assert (ROOT / source).exists(), source
+                    assert source.rstrip("/") not in ignored, source
 
 
 class TestLockFile:
