@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR ?= .demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps system-deps test unit lint demo demo-stop bench clean
+.PHONY: help deps system-deps test unit lint lock demo demo-stop bench clean
 
 help:
 	@echo "make demo       start a local Prometheus with demo data and the analyzer, print real verdicts"
@@ -36,6 +36,10 @@ lint: $(VENV)/.installed
 
 test: deps lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# Pins the image's runtime dependencies to the versions installed (and tested) here.
+lock: $(VENV)/.installed
+	$(VENV)/bin/python scripts/lock_requirements.py > requirements.lock
 
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit tests/api

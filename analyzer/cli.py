@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,8 @@ EXIT_CODES = {Outcome.PASS: EXIT_PASS, Outcome.FAIL: EXIT_FAIL, Outcome.INCONCLU
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
-Every flag has an environment variable: ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT, ..."""
+Every flag has an environment variable: ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT, ...
+`serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see the README."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
     serve.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
@@ -106,11 +108,10 @@ def _load(catalog_path: Path | None) -> tuple[Registry, Catalog]:
 
 def _serve(args: argparse.Namespace) -> int:
     import structlog
-    from aiohttp import web
 
     from analyzer.logs import configure_logging
+    from analyzer.server import abandon_lingering_threads, serve
     from analyzer.settings import Settings
-    from analyzer.web import create_app
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
     configure_logging(settings.log_format, settings.log_level)
@@ -120,8 +121,11 @@ def _serve(args: argparse.Namespace) -> int:
         log.warning("catalog_warning", warning=warning)
     log.info("analyzer_starting", host=settings.host, port=settings.port, checks=len(catalog.checks),
              catalog_version=catalog.version)
-    web.run_app(create_app(settings, catalog, registry), host=settings.host, port=settings.port,
-                shutdown_timeout=settings.shutdown_timeout_s, print=None, access_log=None)
+    asyncio.run(serve(settings, catalog, registry))
+    if abandon_lingering_threads():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_PASS)
     return EXIT_PASS
 
 

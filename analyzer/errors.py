@@ -100,3 +100,28 @@ class CheckMisconfigured(CheckError):
 
     code = "check_misconfigured"
     http_status = 500
+
+
+class Unauthorized(AnalyzerError):
+    """No valid bearer token (HTTP 401)."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(AnalyzerError):
+    """The caller's token may not use this check (HTTP 403)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class Overloaded(AnalyzerError):
+    """Too many evaluations in flight; the caller should retry after `retry_after_s` (HTTP 429)."""
+
+    code = "overloaded"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -30,6 +30,15 @@ class Metrics:
                                   ["version"], registry=self.registry)
         self.catalog_checks = Gauge("analyzer_catalog_checks", "Checks in the catalog in use",
                                     registry=self.registry)
+        self.catalog_reloads = Counter("analyzer_catalog_reloads", "Catalog reload attempts by result "
+                                       "(success, unchanged, failure)", ["result"], registry=self.registry)
+        self.catalog_reload_failing = Gauge("analyzer_catalog_reload_failing", "1 while the newest catalog on "
+                                            "disk is rejected and the last good one is serving",
+                                            registry=self.registry)
+        self.requests_rejected = Counter("analyzer_requests_rejected", "Requests refused before evaluation "
+                                         "by error code (unauthorized, forbidden, overloaded, "
+                                         "shutting_down, body_timeout, bad_arg, check_not_found, ...)", ["reason"],
+                                         registry=self.registry)
 
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
 from analyzer import __version__
 from analyzer.catalog import Catalog
+from analyzer.history import HISTORY_VERDICTS, VerdictHistoryPage
 from analyzer.models import CatalogListing, ErrorBody, Evaluation
 from analyzer.params import Param, ParamType
 
@@ -47,9 +49,13 @@ def _responses() -> dict[str, Any]:
     return {
         "200": {"description": "a verdict: pass, fail or inconclusive", **evaluation},
         "400": {"description": "bad, undeclared or missing arg", **error},
+        "401": {"description": "missing or invalid bearer token (auth on)", **error},
+        "403": {"description": "this token may not use the check (auth allow-list)", **error},
         "404": {"description": "no such check", **error},
+        "408": {"description": "the request body did not arrive in time", **error},
         "413": {"description": "body too large", **error},
         "414": {"description": "query string too long", **error},
+        "429": {"description": "too many evaluations in flight; retry after Retry-After seconds", **error},
         "500": {"description": "verdict error: internal error or misconfigured check", **evaluation},
         "502": {"description": "verdict error: the source gave an unusable answer", **evaluation},
         "503": {"description": "verdict error: source unavailable, or no data under no_data: error", **evaluation},
@@ -66,10 +72,25 @@ _COMMON_QUERY = [
 ]
 
 
-def build_openapi(catalog: Catalog) -> dict[str, Any]:
-    """The document: generic routes, plus one run route per check with its params as query parameters."""
+_VERDICTS_QUERY = [
+    {"name": "check", "in": "query", "required": False, "description": "only this check (exact name)",
+     "schema": {"type": "string"}},
+    {"name": "verdict", "in": "query", "required": False, "description": "only this verdict; `rejected` lists "
+     "requests refused before evaluation (unknown check, bad arg, forbidden, overloaded)",
+     "schema": {"type": "string", "enum": list(HISTORY_VERDICTS)}},
+    {"name": "limit", "in": "query", "required": False, "description": "at most this many entries",
+     "schema": {"type": "integer", "minimum": 1, "default": 50}},
+    {"name": "explain", "in": "query", "required": False, "description": "add each entry's `details`",
+     "schema": {"type": "boolean"}},
+]
+
+
+def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: True) -> dict[str, Any]:
+    """The document: generic routes, plus one run route per check (those `visible` admits) with its params
+    as query parameters."""
     _, definitions = models_json_schema(
-        [(Evaluation, "serialization"), (ErrorBody, "serialization"), (CatalogListing, "serialization")],
+        [(Evaluation, "serialization"), (ErrorBody, "serialization"), (CatalogListing, "serialization"),
+         (VerdictHistoryPage, "serialization")],
         ref_template=_REF)
     json_ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
     paths: dict[str, Any] = {
@@ -80,13 +101,24 @@ def build_openapi(catalog: Catalog) -> dict[str, Any]:
             "summary": "one check's definition, secrets redacted", "operationId": "getCheck",
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": json_ok, "404": _responses()["404"]}}},
-        "/healthz": {"get": {"summary": "liveness", "operationId": "healthz", "responses": {"200": json_ok}}},
-        "/readyz": {"get": {"summary": "readiness", "operationId": "readyz", "responses": {"200": json_ok}}},
-        "/metrics": {"get": {"summary": "the service's metrics", "operationId": "metrics", "responses": {
+        "/api/v1/verdicts": {"get": {
+            "summary": "the latest answers of the run endpoint in this process, newest first (why did Argo "
+                       "record an Error?)", "operationId": "listVerdicts", "parameters": _VERDICTS_QUERY,
+            "responses": {"200": {"description": "history entries", "content": {"application/json": {
+                "schema": {"$ref": _REF.format(model="VerdictHistoryPage")}}}},
+                "400": _responses()["400"], "401": _responses()["401"]}}},
+        "/healthz": {"get": {"summary": "liveness", "operationId": "healthz", "security": [],
+                             "responses": {"200": json_ok}}},
+        "/readyz": {"get": {"summary": "readiness; 503 while draining", "operationId": "readyz", "security": [],
+                            "responses": {"200": json_ok, "503": json_ok}}},
+        "/metrics": {"get": {"summary": "the service's metrics", "operationId": "metrics", "security": [],
+                             "responses": {
             "200": {"description": "Prometheus text format", "content": {"text/plain": {
                 "schema": {"type": "string"}}}}}}},
     }
     for check in catalog.checks.values():
+        if not visible(check.name):
+            continue
         parameters = [{"name": name, "in": "query", "required": param.required, "description": param.description,
                        "schema": _param_schema(param)} for name, param in check.params.items()]
         body_schema = {"type": "object", "additionalProperties": False,
@@ -104,5 +136,8 @@ def build_openapi(catalog: Catalog) -> dict[str, Any]:
         "info": {"title": "analyzer", "version": __version__,
                  "description": f"Release analysis verdicts. Catalog version {catalog.version}."},
         "paths": paths,
-        "components": {"schemas": definitions.get("$defs", {})},
+        # Applies when the service runs with auth on (ANALYZER_AUTH_TOKENS); health and metrics stay open.
+        "security": [{"bearer": []}],
+        "components": {"schemas": definitions.get("$defs", {}),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

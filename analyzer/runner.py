@@ -14,7 +14,7 @@ import structlog
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, DeadlineExceeded
+from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
@@ -25,25 +25,68 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 
 
+class Admission:
+    """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
+    a reload does not double it while the old catalog drains."""
+
+    def __init__(self, limit: int | None = None, retry_after_s: int = 1) -> None:
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+        self._running: set[asyncio.Future[Evaluation]] = set()
+
+    @property
+    def running(self) -> int:
+        """Top-level evaluations running now."""
+        return len(self._running)
+
+    def check(self) -> None:
+        """Overloaded when one more evaluation would exceed the limit."""
+        if self.limit is not None and len(self._running) >= self.limit:
+            raise Overloaded(f"{len(self._running)} evaluations are in flight, the limit is {self.limit}; "
+                             f"retry in {self.retry_after_s} s", self.retry_after_s)
+
+    def track(self, future: asyncio.Future[Evaluation]) -> None:
+        """Count `future` until it is done."""
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
+
+
 class Runner:
     """Evaluates checks of one catalog against its sources."""
 
-    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float) -> None:
+    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float, *,
+                 admission: Admission | None = None) -> None:
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
         self.default_deadline_s = default_deadline_s
+        self.admission = admission or Admission()
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
 
     async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
-        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight."""
+        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
+        Overloaded when a new evaluation would exceed the admission limit."""
+        return await self._shared(check, args, at, admit=True)
+
+    async def drain(self) -> None:
+        """Return once every evaluation started so far has finished (callers may have hung up)."""
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
+    async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
+                      admit: bool) -> Evaluation:
         key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
                              at.timestamp() if at is not None else None)
         future = self._in_flight.get(key)
         if future is None:
+            # Members of a combining check (admit=False) ride on their parent's admission.
+            if admit:
+                self.admission.check()
             future = asyncio.ensure_future(self._evaluate(check, dict(args), at))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
+            if admit:
+                self.admission.track(future)
         else:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
@@ -98,7 +141,7 @@ class Runner:
 
     async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime) -> Evaluation:
         check = self.catalog.get(name)
-        return await self.evaluate(check, check.bind_args(raw_args), at)
+        return await self._shared(check, check.bind_args(raw_args), at, admit=False)
 
 
 def _error_verdict(exc: CheckError) -> Verdict:

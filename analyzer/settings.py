@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from analyzer.errors import ConfigError
 from analyzer.logs import LogFormat
@@ -49,7 +49,26 @@ class Settings(BaseModel):
     max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
     log_format: LogFormat = Field(default="json", description="json or console")
     log_level: str = Field(default="info")
-    shutdown_timeout_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
+    shutdown_timeout_s: float = Field(default=20.0, ge=0, le=3600,
+                                      description="on SIGTERM, how long in-flight evaluations may finish")
+    auth_tokens: Path | None = Field(
+        default=None, description="bearer tokens: a file (one token) or a directory (a mounted Secret: one "
+        "token per file, named by the file); unset: no auth")
+    auth_allow: Path | None = Field(
+        default=None, description="YAML file mapping token names to the check-name patterns they may use; "
+        "a token it does not list may use no check")
+    max_concurrent_evaluations: int = Field(default=64, ge=1, le=10000,
+                                            description="evaluations in flight at once; beyond it 429")
+    retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
+    body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
+                                       description="longest time a client may take to send a request body")
+    keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600,
+                                       description="idle time before a keep-alive connection is closed; also "
+                                       "the longest a client may take to send its request headers")
+    catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
+                                  description="how often the catalog path is checked for changes; 0: only SIGHUP")
+    history_size: int = Field(default=1000, ge=1, le=100000,
+                              description="verdicts kept in memory for GET /api/v1/verdicts")
     http_allowed_hosts: HostPatterns = Field(
         default=DEFAULT_ALLOWED_HOSTS, description="host patterns HTTP checks may reach, on top of each check's "
         "own allowed_hosts: name, *.suffix, *, IP or CIDR (comma-separated in the environment)")
@@ -58,6 +77,13 @@ class Settings(BaseModel):
         "metadata addresses, e.g. 127.0.0.0/8 (comma-separated in the environment)")
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024,
                                      description="most response body bytes an HTTP check reads")
+
+    @model_validator(mode="after")
+    def _auth_allow_needs_tokens(self) -> Settings:
+        if self.auth_allow is not None and self.auth_tokens is None:
+            raise ValueError("auth_allow is set but auth_tokens is not: an allow-list without tokens would "
+                             "leave the API open")
+        return self
 
     def http_policy(self) -> HttpPolicy:
         """The limits every HTTP check runs under."""
@@ -79,5 +105,6 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             problems = [f"{ENV_PREFIX}{str(err['loc'][0]).upper()} / --{str(err['loc'][0]).replace('_', '-')}: "
-                        f"{err['msg']}" for err in exc.errors()]
+                        f"{err['msg']}" if err["loc"] else str(err["msg"]).removeprefix("Value error, ")
+                        for err in exc.errors()]
             raise ConfigError("invalid settings", problems) from None

@@ -1,61 +1,108 @@
-"""The HTTP API: an aiohttp app factory that receives its settings and catalog."""
+"""The HTTP API: an aiohttp app factory that receives its settings and catalog.
+
+Every request holds the catalog generation it started on (a reload never changes a request's catalog
+half way); every route but /healthz, /readyz and /metrics needs a bearer token when auth is on.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import partial
 from typing import Any
 
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from analyzer.auth import ANONYMOUS, Principal, TokenStore
 from analyzer.catalog import Catalog
-from analyzer.errors import AnalyzerError, ArgError
+from analyzer.errors import AnalyzerError, ArgError, Unauthorized
+from analyzer.history import HISTORY_VERDICTS, VerdictHistory, VerdictHistoryPage
+from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
 from analyzer.registry import Registry
-from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
 
 SETTINGS = web.AppKey("settings", Settings)
-CATALOG = web.AppKey("catalog", Catalog)
 REGISTRY = web.AppKey("registry", Registry)
 METRICS = web.AppKey("metrics", Metrics)
-RUNNER = web.AppKey("runner", Runner)
+LIVE = web.AppKey("live", LiveCatalog)
+HISTORY = web.AppKey("history", VerdictHistory)
+TOKENS = web.AppKey("tokens", TokenStore)
+HTTP = web.AppKey("http", HttpClient)
+GENERATION = web.RequestKey("generation", Generation)
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _TRUE = {"1", "true", "yes", "on", ""}
 _FALSE = {"0", "false", "no", "off"}
+_DEFAULT_HISTORY_LIMIT = 50
 
 logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class ShuttingDown(AnalyzerError):
+    """The process is draining after SIGTERM; another replica should answer (HTTP 503)."""
+
+    code = "shutting_down"
+    http_status = 503
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("this replica is shutting down; retry (another replica will answer)")
+        self.retry_after_s = retry_after_s
+
+
+class BodyTimeout(AnalyzerError):
+    """The client did not send its request body in time (HTTP 408)."""
+
+    code = "body_timeout"
+    http_status = 408
+
+
+class BodyTooLarge(AnalyzerError):
+    """The request body is larger than the limit (HTTP 413)."""
+
+    code = "body_too_large"
+    http_status = 413
+
+
 def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics: Metrics | None = None,
                http_resolver: Resolver | None = None) -> web.Application:
-    """Build the app; sources open on startup and close on cleanup (`http_resolver`: tests stub DNS)."""
+    """Build the app; ConfigError when the auth files cannot be read. Sources close on cleanup.
+
+    `http_resolver` replaces DNS for HTTP checks (tests stub it).
+    """
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[_request_context, _json_errors])
+                          middlewares=[_request_context, _json_errors, _hold_generation, _authenticate])
     app[SETTINGS] = settings
-    app[CATALOG] = catalog
     app[REGISTRY] = registry
     app[METRICS] = metrics or Metrics()
-    app[METRICS].catalog_info.labels(catalog.version).set(1)
-    app[METRICS].catalog_checks.set(len(catalog.checks))
-    app.cleanup_ctx.append(partial(_runner_context, http_resolver=http_resolver))
+    app[HISTORY] = VerdictHistory(settings.history_size)
+    if settings.auth_tokens is not None:
+        app[TOKENS] = TokenStore(settings.auth_tokens, settings.auth_allow)
+    # One HTTP client for the life of the app, shared by every catalog generation.
+    http = HttpClient(settings.http_policy(), resolver=http_resolver)
+    app[HTTP] = http
+    observe = app[METRICS].observe_source_query
+    app[LIVE] = LiveCatalog(catalog, registry, settings, app[METRICS], make_sources=lambda new: Sources(
+        new.sources, observe=observe, http=http))
+    app.cleanup_ctx.append(_live_context)
     app.router.add_get("/api/v1/checks", list_checks)
     app.router.add_get("/api/v1/checks/{name}", get_check)
     app.router.add_route("GET", "/api/v1/checks/{name}/run", run_check)
     app.router.add_route("POST", "/api/v1/checks/{name}/run", run_check)
+    app.router.add_get("/api/v1/verdicts", list_verdicts)
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -63,13 +110,28 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     return app
 
 
-async def _runner_context(app: web.Application, http_resolver: Resolver | None) -> AsyncIterator[None]:
-    metrics = app[METRICS]
-    http = HttpClient(app[SETTINGS].http_policy(), resolver=http_resolver)
-    sources = Sources(app[CATALOG].sources, observe=metrics.observe_source_query, http=http)
-    app[RUNNER] = Runner(app[CATALOG], sources, metrics, app[SETTINGS].deadline_s)
+# Request line limit above the query-string limit, so that an over-long query gets our JSON 414.
+_REQUEST_LINE_MARGIN_BYTES = 2048
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """Connection-level limits for the aiohttp server (AppRunner / TestServer keyword arguments).
+
+    aiohttp arms `keepalive_timeout` when a connection opens and only disarms it when a whole request
+    has arrived, so it also bounds a client that trickles its request headers.
+    """
+    return {"keepalive_timeout": settings.keepalive_timeout_s,
+            "max_line_size": settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES,
+            "access_log": None}
+
+
+async def _live_context(app: web.Application) -> AsyncIterator[None]:
+    live = app[LIVE]
+    live.start()
     yield
-    await sources.aclose()
+    # After a SIGTERM the server has already waited for the drain; otherwise allow the configured time.
+    await live.close(timeout_s=0 if live.draining else app[SETTINGS].shutdown_timeout_s)
+    await app[HTTP].aclose()
 
 
 @web.middleware
@@ -84,7 +146,8 @@ async def _request_context(request: web.Request, handler: Handler) -> web.Stream
         exc.headers["X-Request-Id"] = request_id
         raise
     response.headers["X-Request-Id"] = request_id
-    response.headers[CATALOG_VERSION_HEADER] = request.app[CATALOG].version
+    generation = request.get(GENERATION) or request.app[LIVE].current
+    response.headers[CATALOG_VERSION_HEADER] = generation.catalog.version
     return response
 
 
@@ -94,7 +157,17 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     try:
         return await handler(request)
     except AnalyzerError as exc:
-        return error_response(exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None))
+        request.app[METRICS].requests_rejected.labels(exc.code).inc()
+        headers = {}
+        retry_after = getattr(exc, "retry_after_s", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        response = error_response(exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None),
+                                  headers=headers)
+        if isinstance(exc, BodyTimeout | ShuttingDown):
+            # The rest of a stalled body would be read before the next request: do not wait for it.
+            response.force_close()
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -110,32 +183,67 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(500, "internal_error", "internal error; the log has the details")
 
 
+@web.middleware
+async def _hold_generation(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pin the catalog generation for the whole request, and bound the query string."""
+    settings = request.app[SETTINGS]
+    if len(request.query_string) > settings.max_query_bytes:
+        return error_response(414, "query_too_long", f"query string is longer than {settings.max_query_bytes} bytes")
+    async with request.app[LIVE].use() as generation:
+        request[GENERATION] = generation
+        return await handler(request)
+
+
+@web.middleware
+async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every route but health, readiness and metrics needs a valid bearer token when auth is on."""
+    tokens = request.app.get(TOKENS)
+    if tokens is None or request.path in OPEN_PATHS:
+        request[PRINCIPAL] = ANONYMOUS
+        return await handler(request)
+    presented = request.headers.getall("Authorization", [])
+    try:
+        request[PRINCIPAL] = tokens.authenticate(presented)
+    except Unauthorized as exc:
+        request.app[METRICS].requests_rejected.labels(exc.code).inc()
+        logger.warning("auth_failed", reason=exc.message, path=request.path[:200],
+                       remote=request.remote, user_agent=request.headers.get("User-Agent", "")[:120])
+        # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
+        challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
+        return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})
+    structlog.contextvars.bind_contextvars(client=request[PRINCIPAL].name)
+    return await handler(request)
+
+
 def error_response(status: int, code: str, message: str, arg: str | None = None,
                    headers: Any = None) -> web.Response:
     """A JSON error body: {"error": code, "message": ...}."""
     body = ErrorBody(error=code, message=message, arg=arg).model_dump(exclude_none=True)
     response = web.json_response(body, status=status)
-    for name in ("Retry-After", "Allow"):
+    for name in ("Retry-After", "Allow", "WWW-Authenticate"):
         if headers is not None and name in headers:
             response.headers[name] = headers[name]
     return response
 
 
 async def list_checks(request: web.Request) -> web.Response:
-    """GET /api/v1/checks: the catalog."""
-    catalog = request.app[CATALOG]
+    """GET /api/v1/checks: the catalog (the checks this caller may use)."""
+    catalog = request[GENERATION].catalog
+    principal = request[PRINCIPAL]
     listing = CatalogListing(catalog_version=catalog.version, checks=[
         CheckSummary(name=check.name, kind=check.kind, description=check.description,
                      params={name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
                              | {"type": param.type.value} for name, param in check.params.items()})
-        for check in catalog.checks.values()])
+        for check in catalog.checks.values() if principal.may_use(check.name)])
     return web.json_response(listing.model_dump(mode="json"))
 
 
 async def get_check(request: web.Request) -> web.Response:
     """GET /api/v1/checks/{name}: one definition, secrets redacted."""
-    catalog = request.app[CATALOG]
-    check = catalog.get(request.match_info["name"])
+    catalog = request[GENERATION].catalog
+    name = request.match_info["name"]
+    request[PRINCIPAL].require(name)
+    check = catalog.get(name)
     body = check.definition()
     body["sources"] = {name: catalog.sources[name].redacted() for name in sorted(check.source_names())
                        if name in catalog.sources}
@@ -143,28 +251,45 @@ async def get_check(request: web.Request) -> web.Response:
 
 
 async def run_check(request: web.Request) -> web.Response:
-    """GET/POST /api/v1/checks/{name}/run: evaluate and answer with the verdict."""
-    settings = request.app[SETTINGS]
-    if len(request.query_string) > settings.max_query_bytes:
-        return error_response(414, "query_too_long",
-                              f"query string is longer than {settings.max_query_bytes} bytes")
-    check = request.app[CATALOG].get(request.match_info["name"])
-    options, raw_args = _split_query(request)
-    if request.method == "POST":
-        for name, value in (await _body_args(request)).items():
-            if name in raw_args:
-                raise ArgError(f"arg {name!r} is given both in the query string and in the body", name)
-            raw_args[name] = value
-    explain = _flag(options, "explain")
-    text = _output_format(options) == "text"
-    at = None
-    if "at" in options:
-        try:
-            at = parse_time(options["at"])
-        except ValueError as exc:
-            raise ArgError(f"at: {exc}", "at") from None
-    args = check.bind_args(raw_args)
-    evaluation: Evaluation = await request.app[RUNNER].evaluate(check, args, at)
+    """GET/POST /api/v1/checks/{name}/run: evaluate and answer with the verdict; every answer is kept in
+    the verdict history, refusals included."""
+    generation = request[GENERATION]
+    principal = request[PRINCIPAL]
+    history = request.app[HISTORY]
+    name = request.match_info["name"]
+    raw_args: dict[str, Any] = {}
+    where = {"request_id": structlog.contextvars.get_contextvars().get("request_id", ""),
+             "catalog_version": generation.catalog.version,
+             "client": principal.name if principal is not ANONYMOUS else None,
+             "user_agent": request.headers.get("User-Agent")}
+    try:
+        if request.app[LIVE].draining:
+            raise ShuttingDown(request.app[SETTINGS].retry_after_s)
+        principal.require(name)
+        check = generation.catalog.get(name)
+        options, raw_args = _split_query(request)
+        if request.method == "POST":
+            for arg_name, value in (await _body_args(request)).items():
+                if arg_name in raw_args:
+                    raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
+                raw_args[arg_name] = value
+        for arg_name, value in raw_args.items():
+            _require_text(arg_name, value)
+        explain = _flag(options, "explain")
+        text = _output_format(options) == "text"
+        at = None
+        if "at" in options:
+            try:
+                at = parse_time(options["at"])
+            except ValueError as exc:
+                raise ArgError(f"at: {exc}", "at") from None
+        args = check.bind_args(raw_args)
+        evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
+    except AnalyzerError as exc:
+        history.record_rejection(name, http_status=exc.http_status, error=exc.code, message=exc.message,
+                                 args=raw_args, **where)
+        raise
+    history.record_evaluation(evaluation, **where)
     headers = {"Cache-Control": "no-store"}
     if text:
         return web.Response(text=evaluation.to_text() + "\n", status=evaluation.http_status, headers=headers)
@@ -182,13 +307,46 @@ def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
     return options, args
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key[:64]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a repeated key could smuggle a second value past a proxy."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise _DuplicateKey(key)
+        body[key] = value
+    return body
+
+
+def _no_constants(name: str) -> Any:
+    """NaN and Infinity are not JSON; Python's parser would accept them."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
 async def _body_args(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    settings = request.app[SETTINGS]
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
+    try:
+        # A client that stalls half way through its body must not hold the request open for ever.
+        async with asyncio.timeout(settings.body_read_timeout_s):
+            raw = await request.read()
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {settings.body_read_timeout_s:g} s") from None
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes") from None
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+    except _DuplicateKey as exc:
+        raise ArgError(f"arg {exc.key!r} is given twice in the body", exc.key) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     if not isinstance(body, dict):
         raise ArgError(f"the request body must be a flat JSON object of args, not a {type(body).__name__}")
@@ -198,6 +356,20 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         if isinstance(value, dict | list) or value is None or isinstance(value, bool):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(value).__name__}", name)
     return body
+
+
+def _require_text(name: str, value: Any) -> None:
+    """ArgError for text that is not clean UTF-8: lone surrogates (which JSON escapes can make) and
+    U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
+    upstream error instead of the client's mistake)."""
+    for text in (name, value) if isinstance(value, str) else (name,):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+            raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
+        if "\ufffd" in text:
+            raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])
 
 
 def _flag(options: dict[str, str], name: str) -> bool:
@@ -218,9 +390,33 @@ def _output_format(options: dict[str, str]) -> str:
     return value
 
 
+async def list_verdicts(request: web.Request) -> web.Response:
+    """GET /api/v1/verdicts: the latest answers of the run endpoint, newest first."""
+    history = request.app[HISTORY]
+    options = {key: request.query.getall(key) for key in request.query}
+    for key, values in options.items():
+        if key not in ("check", "verdict", "limit", "explain"):
+            raise ArgError(f"unknown query parameter {key[:64]!r} (known: check, verdict, limit, explain)", key[:64])
+        if len(values) > 1:
+            raise ArgError(f"{key!r} is given {len(values)} times; give it once", key)
+    verdict = request.query.get("verdict")
+    if verdict is not None and verdict not in HISTORY_VERDICTS:
+        raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
+    limit_text = request.query.get("limit", str(min(_DEFAULT_HISTORY_LIMIT, history.capacity)))
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= history.capacity:
+        raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}",
+                       "limit")
+    explain = _flag({k: v[0] for k, v in options.items()}, "explain")
+    entries = history.query(check=request.query.get("check"), verdict=verdict, limit=int(limit_text),
+                            visible=request[PRINCIPAL].may_use)
+    page = VerdictHistoryPage(capacity=history.capacity, count=len(entries), entries=entries)
+    body = page.model_dump(mode="json", exclude=None if explain else {"entries": {"__all__": {"details"}}})
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/v1/openapi.json, generated from the models and this catalog's params."""
-    return web.json_response(build_openapi(request.app[CATALOG]))
+    return web.json_response(build_openapi(request[GENERATION].catalog, visible=request[PRINCIPAL].may_use))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -229,10 +425,35 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: a catalog is loaded; its version, size and load warnings."""
-    catalog = request.app[CATALOG]
-    return web.json_response({"status": "ready", "catalog_version": catalog.version,
-                              "checks": len(catalog.checks), "warnings": catalog.warnings})
+    """Readiness: a catalog is serving (the last good one if a reload was rejected); 503 while draining.
+
+    The route is open for probes; with auth on, the details that name files and checks (warnings,
+    reload problems) are shown only to a caller with a valid token.
+    """
+    live = request.app[LIVE]
+    catalog = request[GENERATION].catalog
+    settings = request.app[SETTINGS]
+    tokens = request.app.get(TOKENS)
+    reload_status = live.status.as_json()
+    body: dict[str, Any] = {
+        "status": "draining" if live.draining else "ready", "catalog_version": catalog.version,
+        "checks": len(catalog.checks), "evaluations_in_flight": live.admission.running,
+        "catalog": {"poll_s": settings.catalog_poll_s, "loaded_at": reload_status["loaded_at"],
+                    "reloads": reload_status["reloads"], "reload_failing": reload_status["last_error"] is not None},
+        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
+    if tokens is None or _authenticated(tokens, request):
+        body["warnings"] = catalog.warnings
+        body["catalog"].update(path=str(settings.catalog) if settings.catalog else None,
+                               last_error=reload_status["last_error"])
+    return web.json_response(body, status=503 if live.draining else 200)
+
+
+def _authenticated(tokens: TokenStore, request: web.Request) -> bool:
+    try:
+        tokens.authenticate(request.headers.getall("Authorization", []))
+    except Unauthorized:
+        return False
+    return True
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

@@ -1,0 +1,204 @@
+"""Inbound auth: bearer tokens read from files (a mounted Secret), re-read when they change, compared in
+constant time; an optional allow-list says which checks each token may use."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+import yaml
+
+from analyzer.errors import ConfigError, Forbidden, Unauthorized
+
+logger = structlog.get_logger("analyzer.auth")
+
+# RFC 6750 token68 (the characters a bearer token may contain).
+_TOKEN68_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
+# Shorter tokens are accepted but logged: they can be guessed.
+_WEAK_TOKEN_CHARS = 16
+_MAX_TOKEN_FILE_BYTES = 4096
+
+_Signature = tuple[tuple[str, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: its token's name and the check-name patterns it may use (None: all)."""
+
+    name: str
+    allowed: tuple[str, ...] | None = None
+
+    def may_use(self, check: str) -> bool:
+        """Whether this caller may see and run the check of that name."""
+        if self.allowed is None:
+            return True
+        return any(fnmatch.fnmatchcase(check, pattern) for pattern in self.allowed)
+
+    def require(self, check: str) -> None:
+        """Forbidden unless the caller may use that check (decided by name, before the catalog is asked)."""
+        if not self.may_use(check):
+            raise Forbidden(f"token {self.name!r} may not use check {check[:128]!r} (see the auth allow-list)")
+
+
+ANONYMOUS = Principal("anonymous")
+
+
+def _signature(path: Path) -> _Signature:
+    """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it."""
+    if path.is_dir():
+        entries = [path / name for name in sorted(os.listdir(path)) if not name.startswith(".")]
+    else:
+        entries = [path]
+    signature = []
+    for entry in entries:
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:
+            continue
+        signature.append((entry.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+def read_tokens(path: Path) -> dict[str, bytes]:
+    """Token name to SHA-256 of the token; a directory holds one token per visible file, named by it.
+
+    Empty files are skipped (an empty token would let an empty header in). OSError when unreadable.
+    """
+    files = ([path / n for n in sorted(os.listdir(path)) if not n.startswith(".")] if path.is_dir() else [path])
+    tokens: dict[str, bytes] = {}
+    for file in files:
+        if not file.is_file():
+            continue
+        with file.open("rb") as handle:
+            raw = handle.read(_MAX_TOKEN_FILE_BYTES + 1)
+        if len(raw) > _MAX_TOKEN_FILE_BYTES:
+            logger.warning("auth_token_ignored", token=file.name, reason="file larger than 4 KiB")
+            continue
+        token = raw.strip()
+        if not token:
+            logger.warning("auth_token_ignored", token=file.name, reason="empty file")
+            continue
+        if not _TOKEN68_RE.fullmatch(token.decode("ascii", "replace")):
+            logger.warning("auth_token_ignored", token=file.name,
+                           reason="not a bearer token (allowed: letters, digits, -._~+/ and trailing =)")
+            continue
+        if len(token) < _WEAK_TOKEN_CHARS:
+            logger.warning("auth_token_weak", token=file.name, chars=len(token))
+        tokens[file.stem if not path.is_dir() else file.name] = hashlib.sha256(token).digest()
+    return tokens
+
+
+def read_allow_list(path: Path) -> dict[str, tuple[str, ...]]:
+    """Token name to check-name patterns (fnmatch, case-sensitive); ConfigError naming the problem."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"auth allow-list {str(path)!r}: cannot read: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"auth allow-list {str(path)!r}: expected a mapping of token name to a list of "
+                          "check-name patterns")
+    allow: dict[str, tuple[str, ...]] = {}
+    for name, patterns in data.items():
+        if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+            raise ConfigError(f"auth allow-list {str(path)!r}: {name!r} must map to a list of non-empty "
+                              "check-name patterns, e.g. [\"payments-*\"]")
+        allow[str(name)] = tuple(patterns)
+    return allow
+
+
+class TokenStore:
+    """The accepted tokens, re-read from disk whenever a file's identity changes (Secret rotation)."""
+
+    def __init__(self, tokens_path: Path, allow_path: Path | None = None) -> None:
+        """Read once now; ConfigError if a path does not exist or cannot be read, so a typo fails the start."""
+        for path, what in ((tokens_path, "auth_tokens"), (allow_path, "auth_allow")):
+            if path is not None and not path.exists():
+                raise ConfigError(f"{what} path {str(path)!r} does not exist")
+        self.tokens_path = tokens_path
+        self.allow_path = allow_path
+        self._tokens: Mapping[str, bytes] = {}
+        self._allow: Mapping[str, tuple[str, ...]] | None = None
+        self._seen: tuple[_Signature, _Signature] | None = None
+        self.problem: str | None = None
+        try:
+            self._refresh()
+        except OSError as exc:
+            raise ConfigError(f"auth_tokens {str(tokens_path)!r}: cannot read: {exc}") from None
+        if self.problem is not None:
+            raise ConfigError(self.problem)
+        if not self._tokens:
+            logger.warning("auth_no_tokens", path=str(tokens_path), effect="every API request is refused")
+
+    @property
+    def token_names(self) -> list[str]:
+        """Names of the tokens accepted now (never the tokens)."""
+        self._maybe_refresh()
+        return sorted(self._tokens)
+
+    def authenticate(self, authorization: list[str]) -> Principal:
+        """The caller for the Authorization header values given; Unauthorized when none matches."""
+        self._maybe_refresh()
+        if not authorization:
+            raise Unauthorized("missing Authorization header; send Authorization: Bearer <token>")
+        if len(authorization) > 1:
+            raise Unauthorized("more than one Authorization header")
+        scheme, _, credentials = authorization[0].strip().partition(" ")
+        credentials = credentials.strip()
+        # The scheme is case-insensitive (RFC 7235); the token is compared byte for byte.
+        if scheme.lower() != "bearer":
+            raise Unauthorized("the Authorization scheme must be Bearer")
+        if not credentials or not _TOKEN68_RE.fullmatch(credentials):
+            raise Unauthorized("malformed bearer token")
+        if self.problem is not None:
+            raise Unauthorized("the server's token configuration is unusable (its log says why); every request "
+                               "is refused until it is fixed")
+        presented = hashlib.sha256(credentials.encode("ascii")).digest()
+        matched: str | None = None
+        # Digests of equal length, every token compared: the time taken says nothing about the tokens.
+        for name, digest in self._tokens.items():
+            if hmac.compare_digest(presented, digest):
+                matched = name
+        if matched is None:
+            raise Unauthorized("invalid bearer token")
+        if self._allow is None:
+            return Principal(matched)
+        return Principal(matched, self._allow.get(matched, ()))
+
+    def _maybe_refresh(self) -> None:
+        try:
+            self._refresh()
+        except OSError as exc:
+            # Fail closed: a token store we cannot read admits nobody until it can be read again.
+            self._tokens = {}
+            self._seen = None
+            self._report(f"cannot read auth tokens: {exc}")
+
+    def _refresh(self) -> None:
+        seen = (_signature(self.tokens_path),
+                _signature(self.allow_path) if self.allow_path is not None else ())
+        if seen == self._seen:
+            return
+        tokens = read_tokens(self.tokens_path)
+        allow = None
+        if self.allow_path is not None:
+            try:
+                allow = read_allow_list(self.allow_path)
+            except ConfigError as exc:
+                self._tokens, self._seen = {}, seen
+                self._report(exc.message)
+                return
+        self._tokens, self._allow, self._seen = tokens, allow, seen
+        self.problem = None
+        logger.info("auth_tokens_loaded", tokens=sorted(tokens), restricted=sorted(allow or {}))
+
+    def _report(self, problem: str) -> None:
+        if problem != self.problem:
+            logger.error("auth_tokens_unusable", problem=problem, effect="every API request is refused")
+        self.problem = problem

@@ -1,0 +1,281 @@
+"""The catalog in service and its hot reload.
+
+A Generation is one catalog with its own sources and runner; requests hold the generation they started
+on, so a reload swaps all three at once while in-flight evaluations finish on the old one, whose sources
+close once it has drained. A new catalog that does not validate is rejected and the last good one keeps
+serving; the rejection is logged, counted and shown by /readyz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import structlog
+
+from analyzer.catalog import Catalog, catalog_files, load_catalog
+from analyzer.errors import ConfigError
+from analyzer.metrics import Metrics
+from analyzer.registry import Registry
+from analyzer.runner import Admission, Runner
+from analyzer.settings import Settings
+from analyzer.sources import Sources
+
+logger = structlog.get_logger("analyzer.live")
+
+# An old generation whose evaluations outlive this is closed anyway (the longest deadline is 300 s).
+_DRAIN_LIMIT_S = 330.0
+
+_Stat = tuple[tuple[str, int, int, int], ...]
+ReloadResult = Literal["reloaded", "unchanged", "rejected"]
+
+
+class Generation:
+    """One catalog with the sources and runner built from it, and a count of the requests using it."""
+
+    def __init__(self, catalog: Catalog, sources: Sources, settings: Settings, metrics: Metrics,
+                 admission: Admission) -> None:
+        self.catalog = catalog
+        self.sources = sources
+        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission)
+        self.users = 0
+        self._unused = asyncio.Event()
+        self._unused.set()
+        self.closed = False
+
+    def acquire(self) -> None:
+        """A request starts using this generation."""
+        self.users += 1
+        self._unused.clear()
+
+    def release(self) -> None:
+        """A request is done with this generation."""
+        self.users -= 1
+        if self.users == 0:
+            self._unused.set()
+
+    async def drain(self) -> None:
+        """Wait until no request holds this generation and its evaluations have all finished."""
+        await self._unused.wait()
+        await self.runner.drain()
+
+    def close(self) -> None:
+        """Close the sources (idempotent)."""
+        if not self.closed:
+            self.closed = True
+            self.sources.close()
+
+
+@dataclass
+class ReloadStatus:
+    """What /readyz reports about reloads."""
+
+    loaded_at: datetime
+    reloads: int = 0
+    last_error: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The status as JSON."""
+        return {"loaded_at": _time(self.loaded_at), "reloads": self.reloads, "last_error": self.last_error}
+
+
+def _time(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _stat_signature(path: Path) -> _Stat:
+    """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
+    ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it."""
+    files = catalog_files(path)
+    signature = []
+    for file in files:
+        stat = file.stat()
+        signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    data_link = path / "..data"
+    if path.is_dir() and data_link.is_symlink():
+        signature.append(("..data", 0, 0, hash(os.readlink(data_link))))
+    return tuple(signature)
+
+
+def _content_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    for file in catalog_files(path):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class LiveCatalog:
+    """Holds the generation in service; reloads on file change (polling) and on request (SIGHUP)."""
+
+    def __init__(self, catalog: Catalog, registry: Registry, settings: Settings, metrics: Metrics,
+                 make_sources: Callable[[Catalog], Sources] | None = None) -> None:
+        """`make_sources` builds the source clients of a catalog (default: its Prometheus sources, observed
+        by `metrics`); clients shared by every catalog, like an HTTP client, belong in it."""
+        self.registry = registry
+        self.make_sources = make_sources or (
+            lambda new: Sources(new.sources, observe=metrics.observe_source_query))
+        self.settings = settings
+        self.metrics = metrics
+        self.path = settings.catalog
+        self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s)
+        self.current = self._generation(catalog)
+        self.status = ReloadStatus(loaded_at=datetime.now(UTC))
+        self.draining = False
+        self._lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[Any]] = set()
+        self._watcher: asyncio.Task[None] | None = None
+        # Nothing seen yet: the first poll validates the files once more, so that a change landing between
+        # the initial load and the first poll is not missed (it normally finds the catalog unchanged).
+        self._seen_stat: _Stat | None = None
+        self._seen_digest: str | None = None
+        self._publish(catalog, previous=None)
+
+    @asynccontextmanager
+    async def use(self) -> AsyncIterator[Generation]:
+        """The generation in service, held for the duration of a request."""
+        generation = self.current
+        generation.acquire()
+        try:
+            yield generation
+        finally:
+            generation.release()
+
+    def start(self) -> None:
+        """Start polling the catalog path (when there is one and polling is on)."""
+        if self.path is None or self.settings.catalog_poll_s <= 0:
+            return
+        self._watcher = asyncio.create_task(self._watch(self.settings.catalog_poll_s), name="catalog-watcher")
+
+    def request_reload(self, reason: str) -> None:
+        """Reload now in the background (the SIGHUP handler)."""
+        task = asyncio.create_task(self.reload(reason=reason), name=f"catalog-reload-{reason}")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def reload(self, reason: str) -> ReloadResult:
+        """Load the catalog path again and swap it in when valid and different; the old one serves on
+        when it is rejected."""
+        if self.path is None:
+            logger.warning("catalog_reload_skipped", reason=reason, why="no catalog path to reload from")
+            return "rejected"
+        path = self.path
+        async with self._lock:
+            try:
+                catalog = await asyncio.to_thread(load_catalog, path, self.registry)
+            except ConfigError as exc:
+                self._reject(reason, exc.problems)
+                return "rejected"
+            except Exception as exc:  # a bug in a kind's validator must not stop the service
+                logger.exception("catalog_reload_crashed", reason=reason)
+                self._reject(reason, [f"internal error while loading: {type(exc).__name__}: {exc}"])
+                return "rejected"
+            previous = self.current
+            self.status.last_error = None
+            self.metrics.catalog_reload_failing.set(0)
+            if catalog.version == previous.catalog.version:
+                self.metrics.catalog_reloads.labels("unchanged").inc()
+                logger.info("catalog_unchanged", reason=reason, catalog_version=catalog.version)
+                return "unchanged"
+            self.current = self._generation(catalog)
+            self.status.loaded_at = datetime.now(UTC)
+            self.status.reloads += 1
+            self._publish(catalog, previous=previous.catalog)
+            self.metrics.catalog_reloads.labels("success").inc()
+            for warning in catalog.warnings:
+                logger.warning("catalog_warning", warning=warning)
+            logger.info("catalog_reloaded", reason=reason, catalog_version=catalog.version,
+                        previous_version=previous.catalog.version, checks=len(catalog.checks),
+                        in_flight_on_previous=previous.users)
+            self._retire(previous)
+            return "reloaded"
+
+    async def drain(self) -> None:
+        """Wait until every generation, in service or retired, has no request and no evaluation left."""
+        await asyncio.gather(self.current.drain(), *self._retiring)
+
+    async def close(self, timeout_s: float) -> None:
+        """Stop watching, let evaluations finish (at most `timeout_s`), and close every generation."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        current = self.current
+        if timeout_s > 0:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await self.drain()
+            except TimeoutError:
+                logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
+        current.close()
+        for task in list(self._retiring):
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
+
+    def _generation(self, catalog: Catalog) -> Generation:
+        return Generation(catalog, self.make_sources(catalog), self.settings, self.metrics, self.admission)
+
+    def _publish(self, catalog: Catalog, previous: Catalog | None) -> None:
+        if previous is not None:
+            self.metrics.catalog_info.remove(previous.version)
+        self.metrics.catalog_info.labels(catalog.version).set(1)
+        self.metrics.catalog_checks.set(len(catalog.checks))
+
+    def _reject(self, reason: str, problems: list[str]) -> None:
+        self.status.last_error = {"at": _time(datetime.now(UTC)), "trigger": reason, "problems": problems}
+        self.metrics.catalog_reloads.labels("failure").inc()
+        self.metrics.catalog_reload_failing.set(1)
+        logger.error("catalog_reload_failed", reason=reason, problems=problems,
+                     serving_version=self.current.catalog.version)
+
+    def _retire(self, generation: Generation) -> None:
+        async def close_when_drained() -> None:
+            try:
+                async with asyncio.timeout(_DRAIN_LIMIT_S):
+                    await generation.drain()
+            except TimeoutError:
+                logger.warning("previous_catalog_not_drained", catalog_version=generation.catalog.version)
+            finally:
+                generation.close()
+                logger.info("previous_catalog_closed", catalog_version=generation.catalog.version)
+
+        task = asyncio.create_task(close_when_drained(), name=f"retire-{generation.catalog.version}")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _watch(self, poll_s: float) -> None:
+        while True:
+            await asyncio.sleep(poll_s)
+            try:
+                await self.check_for_change()
+            except Exception:
+                # A bug in one poll must not end polling for the life of the process.
+                logger.exception("catalog_watch_failed")
+
+    async def check_for_change(self) -> ReloadResult | None:
+        """One poll: reload when the files' content changed since the last look (None: no change)."""
+        assert self.path is not None
+        path = self.path
+        try:
+            stat = await asyncio.to_thread(_stat_signature, path)
+            if stat == self._seen_stat:
+                return None
+            digest = await asyncio.to_thread(_content_digest, path)
+        except (OSError, ConfigError) as exc:
+            # A path that vanished or cannot be read: report once per distinct problem, keep serving.
+            problem = str(exc)
+            if self._seen_digest != problem:
+                self._seen_stat, self._seen_digest = None, problem
+                self._reject("file_change", [problem])
+                return "rejected"
+            return None
+        self._seen_stat = stat
+        if digest == self._seen_digest:
+            return None
+        self._seen_digest = digest
+        return await self.reload(reason="file_change")

@@ -1,0 +1,235 @@
+"""API tests of the service plumbing in analyzer.web: auth, limits, verdict history, reload, draining."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+
+from analyzer.catalog import load_catalog
+from analyzer.settings import Settings
+from analyzer.web import CATALOG_VERSION_HEADER, LIVE, create_app
+from tests.api import rawhttp
+from tests.gatekind import GATES, REGISTRY, Gate, gate_catalog
+
+TOKEN_ARGO = "argo-" + "a" * 40
+TOKEN_SRE = "sre-" + "s" * 40
+# A closed port on loopback: the prometheus checks below answer `error` (source unavailable) at once.
+DOWN_SOURCE = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9", "timeout_s": 2, "retry": False}}
+DOWN_CHECK = {"name": "payments-error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1",
+              "params": {"canary_hash": {"type": "label_value", "required": True}}}
+
+
+@pytest.fixture
+def gate():
+    GATES["g"] = Gate()
+    yield GATES["g"]
+    GATES["g"].open()
+    GATES.pop("g", None)
+
+
+def catalog():
+    return gate_catalog(DOWN_CHECK, {"name": "slow", "kind": "gate", "gate": "g",
+                                     "params": {"n": {"type": "number", "default": 1}}},
+                        {"name": "checkout-smoke", "kind": "gate", "gate": "g"}, sources=DOWN_SOURCE)
+
+
+@pytest.fixture
+def tokens(tmp_path):
+    root = tmp_path / "tokens"
+    root.mkdir()
+    (root / "argo-rollouts").write_text(TOKEN_ARGO + "\n")
+    (root / "sre").write_text(TOKEN_SRE + "\n")
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('argo-rollouts: ["payments-*"]\nsre: ["*"]\n')
+    return root, allow
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestAuth:
+    """With tokens configured, only health, readiness and metrics answer without one."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client, tokens):
+        root, allow = tokens
+        return await aiohttp_client(create_app(Settings(auth_tokens=root, auth_allow=allow), catalog(), REGISTRY))
+
+    @pytest.mark.parametrize("path", ["/api/v1/checks", "/api/v1/checks/payments-error-rate",
+                                      "/api/v1/checks/payments-error-rate/run?canary_hash=x", "/api/v1/verdicts",
+                                      "/api/v1/openapi.json", "/no/such/route"])
+    async def test_everything_else_needs_a_token(self, client, path):
+        answer = await client.get(path)
+        assert answer.status == 401
+        assert answer.headers["WWW-Authenticate"] == 'Bearer realm="analyzer"'
+        assert (await answer.json())["error"] == "unauthorized"
+
+    async def test_a_wrong_token_is_told_so(self, client):
+        answer = await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO[:-1]))
+        assert answer.status == 401
+        assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
+
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+    async def test_health_readiness_and_metrics_stay_open(self, client, path):
+        assert (await client.get(path)).status == 200
+
+    async def test_readiness_details_need_a_token(self, client):
+        anonymous = await (await client.get("/readyz")).json()
+        assert anonymous["status"] == "ready" and anonymous["catalog"]["reload_failing"] is False
+        assert "warnings" not in anonymous and "last_error" not in anonymous["catalog"]
+        detailed = await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json()
+        assert "warnings" in detailed and detailed["catalog"]["last_error"] is None
+
+    async def test_a_valid_token_runs_an_allowed_check(self, client):
+        answer = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc", headers=bearer(TOKEN_ARGO))
+        assert answer.status == 503
+        assert (await answer.json())["verdict"] == "error"
+
+    @pytest.mark.parametrize("path", ["/api/v1/checks/checkout-smoke", "/api/v1/checks/checkout-smoke/run",
+                                      "/api/v1/checks/no-such-check/run"])
+    async def test_a_check_outside_the_allow_list_is_forbidden_whether_or_not_it_exists(self, client, path):
+        answer = await client.get(path, headers=bearer(TOKEN_ARGO))
+        assert answer.status == 403
+        assert (await answer.json())["error"] == "forbidden"
+
+    async def test_listings_show_only_allowed_checks(self, client):
+        listing = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO))).json()
+        assert [c["name"] for c in listing["checks"]] == ["payments-error-rate"]
+        spec = await (await client.get("/api/v1/openapi.json", headers=bearer(TOKEN_ARGO))).json()
+        assert not [p for p in spec["paths"] if "checkout-smoke" in p]
+        everything = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_SRE))).json()
+        assert len(everything["checks"]) == 3
+
+    async def test_failures_are_counted(self, client):
+        await client.get("/api/v1/checks")
+        metrics = await (await client.get("/metrics")).text()
+        assert 'analyzer_requests_rejected_total{reason="unauthorized"} 1.0' in metrics
+
+
+class TestLimits:
+    """Bodies, query strings, stalled bodies and concurrent evaluations are bounded."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client):
+        settings = Settings(max_body_bytes=1024, max_query_bytes=256, max_concurrent_evaluations=2,
+                            body_read_timeout_s=0.2, retry_after_s=3)
+        return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
+
+    async def test_an_oversized_body_is_413(self, client):
+        answer = await client.post("/api/v1/checks/payments-error-rate/run",
+                                   data=b'{"canary_hash": "' + b"x" * 5000 + b'"}',
+                                   headers={"Content-Type": "application/json"})
+        assert answer.status == 413
+        assert (await answer.json())["error"] == "body_too_large"
+
+    async def test_a_long_query_string_is_414(self, client):
+        answer = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=" + "x" * 300)
+        assert answer.status == 414
+        assert (await answer.json())["error"] == "query_too_long"
+
+    async def test_a_stalled_body_is_cut_off_with_408(self, client):
+        head = rawhttp.request("POST", "/api/v1/checks/payments-error-rate/run",
+                               {"Content-Type": "application/json"}, content_length=100)
+        answer = await rawhttp.send(client.server.host, client.server.port, head, (b'{"canary_hash": "x',))
+        assert answer.status == 408
+        assert answer.json()["error"] == "body_timeout"
+        assert answer.headers["connection"].lower() == "close"
+
+    async def test_beyond_the_concurrency_limit_is_429_with_retry_after(self, client, gate):
+        running = [asyncio.create_task(client.get(f"/api/v1/checks/slow/run?n={n}")) for n in (1, 2)]
+        await gate.wait_entered(2)
+        answer = await client.get("/api/v1/checks/slow/run?n=3")
+        assert answer.status == 429
+        assert answer.headers["Retry-After"] == "3"
+        assert (await answer.json())["error"] == "overloaded"
+        # An identical evaluation already in flight is joined, not refused.
+        joined = asyncio.create_task(client.get("/api/v1/checks/slow/run?n=1"))
+        gate.open()
+        for response in [*await asyncio.gather(*running), await joined]:
+            assert response.status == 200
+        assert (await client.get("/api/v1/checks/slow/run?n=3")).status == 200
+
+
+class TestVerdictHistory:
+    """GET /api/v1/verdicts shows why Argo saw an Error: error verdicts and refused requests."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client):
+        return await aiohttp_client(create_app(Settings(history_size=5), catalog(), REGISTRY))
+
+    async def test_an_error_verdict_and_a_rejection_are_kept_newest_first(self, client):
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc",
+                         headers={"X-Request-Id": "req-1", "User-Agent": "Go-http-client/1.1"})
+        await client.get("/api/v1/checks/payments-error-rate/run?canary=abc")
+        await client.get("/api/v1/checks/gone/run")
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert [(e["check"], e["verdict"], e["http_status"]) for e in page["entries"]] == [
+            ("gone", "rejected", 404), ("payments-error-rate", "rejected", 400),
+            ("payments-error-rate", "error", 503)]
+        error = page["entries"][2]
+        assert error["error"] == "source_unavailable" and "unreachable" in error["reason"]
+        assert error["request_id"] == "req-1" and error["user_agent"] == "Go-http-client/1.1"
+        assert error["args"] == {"canary_hash": "abc"} and "details" not in error
+        assert page["entries"][1]["error"] == "bad_arg" and "canary" in page["entries"][1]["reason"]
+
+    async def test_filters_limit_and_explain(self, client):
+        for _ in range(2):
+            await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc")
+        await client.get("/api/v1/checks/gone/run")
+        errors = await (await client.get("/api/v1/verdicts?verdict=error&limit=1&explain=true")).json()
+        assert errors["count"] == 1 and errors["entries"][0]["verdict"] == "error"
+        assert "details" in errors["entries"][0]
+        gone = await (await client.get("/api/v1/verdicts?check=gone")).json()
+        assert [e["check"] for e in gone["entries"]] == ["gone"]
+
+    @pytest.mark.parametrize("query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b"])
+    async def test_bad_parameters_are_400(self, client, query):
+        answer = await client.get(f"/api/v1/verdicts?{query}")
+        assert answer.status == 400
+
+    async def test_the_openapi_document_describes_it(self, client):
+        spec = await (await client.get("/api/v1/openapi.json")).json()
+        operation = spec["paths"]["/api/v1/verdicts"]["get"]
+        assert {p["name"] for p in operation["parameters"]} == {"check", "verdict", "limit", "explain"}
+        assert "HistoryEntry" in spec["components"]["schemas"]
+
+
+class TestReloadThroughTheApi:
+    """A reload changes the catalog version header; a rejected one shows in /readyz and the metrics."""
+
+    async def test_version_header_readyz_and_metric(self, aiohttp_client, tmp_path):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "slow", "kind": "gate", "gate": "g"}]}))
+        app = create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, REGISTRY), REGISTRY)
+        client = await aiohttp_client(app)
+        first = (await client.get("/api/v1/checks")).headers[CATALOG_VERSION_HEADER]
+        path.write_text(yaml.safe_dump({"checks": [{"name": "slow2", "kind": "gate", "gate": "g"}]}))
+        assert await app[LIVE].reload("test") == "reloaded"
+        answer = await client.get("/api/v1/checks")
+        assert answer.headers[CATALOG_VERSION_HEADER] != first
+        assert [c["name"] for c in (await answer.json())["checks"]] == ["slow2"]
+        path.write_text("checks: [{name: broken, kind: nope}]\n")
+        assert await app[LIVE].reload("test") == "rejected"
+        ready = await client.get("/readyz")
+        body = await ready.json()
+        assert ready.status == 200 and body["catalog_version"] == answer.headers[CATALOG_VERSION_HEADER]
+        assert body["catalog"]["reload_failing"] is True
+        assert "unknown kind 'nope'" in " ".join(body["catalog"]["last_error"]["problems"])
+        assert "analyzer_catalog_reload_failing 1.0" in await (await client.get("/metrics")).text()
+
+
+class TestDraining:
+    """While draining, readiness fails and new evaluations are turned away with Retry-After."""
+
+    async def test_draining(self, aiohttp_client):
+        app = create_app(Settings(retry_after_s=4), catalog(), REGISTRY)
+        client = await aiohttp_client(app)
+        app[LIVE].draining = True
+        assert (await client.get("/readyz")).status == 503
+        answer = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=x")
+        assert answer.status == 503 and answer.headers["Retry-After"] == "4"
+        assert (await answer.json())["error"] == "shutting_down"
+        assert (await client.get("/healthz")).status == 200

@@ -1,0 +1,230 @@
+"""`analyzer serve` as a real process: SIGTERM drains in-flight evaluations and exits 0, the drain is
+bounded, SIGHUP and file changes reload the catalog, and a broken catalog never replaces a good one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import yaml
+from aiohttp import web
+
+from analyzer.testing import free_port
+
+ANALYZER = Path(sys.executable).parent / "analyzer"
+# Bounds a hung test only; nothing here asserts how long anything took.
+HANG_GUARD_S = 60
+
+
+class ServeProcess:
+    """An `analyzer serve` subprocess whose JSON log events can be awaited."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+        self.port = port
+        self.events: list[dict[str, Any]] = []
+        self._changed = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, catalog: Path, **env: str) -> ServeProcess:
+        port = free_port()
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+        environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", **env})
+        process = await asyncio.create_subprocess_exec(
+            str(ANALYZER), "serve", "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port),
+            env=environ, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        served = cls(process, port)
+        await served.event("analyzer_listening")
+        return served
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = {"event": "unparsed", "line": line.decode(errors="replace")}
+            async with self._changed:
+                self.events.append(event)
+                self._changed.notify_all()
+        async with self._changed:
+            self.events.append({"event": "<eof>"})
+            self._changed.notify_all()
+
+    async def event(self, name: str, after: int = 0) -> dict[str, Any]:
+        """The first log event called `name` at index >= `after` (waits for it; fails at end of output)."""
+        def found() -> dict[str, Any] | None:
+            for event in self.events[after:]:
+                if event.get("event") in (name, "<eof>"):
+                    return event
+            return None
+
+        async with asyncio.timeout(HANG_GUARD_S), self._changed:
+            await self._changed.wait_for(lambda: found() is not None)
+        event = found()
+        assert event is not None and event["event"] == name, f"{name} never logged: {self.events}"
+        return event
+
+    def signal(self, signum: int) -> int:
+        """Send a signal; the index of the next log event."""
+        mark = len(self.events)
+        self.process.send_signal(signum)
+        return mark
+
+    async def wait(self) -> int:
+        async with asyncio.timeout(HANG_GUARD_S):
+            code = await self.process.wait()
+            await self._reader
+        return code
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self._reader.cancel()
+
+
+class SlowPrometheus:
+    """A fake Prometheus that holds every query until released: the one failure mode (slow) a real
+    Prometheus cannot produce on demand."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def query(self, request: web.Request) -> web.Response:
+        self.entered.set()
+        await self.release.wait()
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [1.0, "0.5"]}]}})
+
+
+@pytest.fixture
+async def slow_prometheus(aiohttp_server):
+    fake = SlowPrometheus()
+    app = web.Application()
+    app.router.add_route("*", "/api/v1/query", fake.query)
+    server = await aiohttp_server(app)
+    fake.url = f"http://127.0.0.1:{server.port}"
+    yield fake
+    fake.release.set()
+
+
+def write_catalog(path: Path, url: str, *checks: dict) -> Path:
+    path.write_text(yaml.safe_dump({"sources": {"default": {"type": "prometheus", "url": url, "timeout_s": 60,
+                                                            "retry": False}}, "checks": list(checks)}))
+    return path
+
+
+SLOW_CHECK = {"name": "slow", "kind": "prometheus", "query": "vector(0.5)", "pass_if": "< 1", "deadline_s": 120}
+HEALTHY = {"name": "healthy", "kind": "prometheus", "pass_if": "< 0.01",
+           "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1",code="500"}[5m])) / '
+                    'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1"}[5m]))'}
+
+
+class TestGracefulShutdown:
+    """SIGTERM stops accepting, lets the evaluation in flight answer, and exits 0."""
+
+    async def test_sigterm_drains_in_flight_evaluations(self, slow_prometheus, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", slow_prometheus.url, SLOW_CHECK)
+        served = await ServeProcess.start(catalog, ANALYZER_SHUTDOWN_TIMEOUT_S="60")
+        try:
+            async with aiohttp.ClientSession() as session:
+                in_flight = asyncio.create_task(session.get(f"{served.url}/api/v1/checks/slow/run"))
+                await slow_prometheus.entered.wait()
+                mark = served.signal(signal.SIGTERM)
+                started = await served.event("shutdown_started", mark)
+                assert started["evaluations_in_flight"] == 1
+                with pytest.raises(OSError):
+                    await asyncio.open_connection("127.0.0.1", served.port)
+                slow_prometheus.release.set()
+                answer = await in_flight
+                assert answer.status == 200
+                assert (await answer.json())["verdict"] == "pass"
+            assert await served.wait() == 0
+            await served.event("shutdown_complete", mark)
+            assert not [e for e in served.events if e["event"] in ("drain_timed_out", "exiting_with_abandoned_queries")]
+        finally:
+            await served.stop()
+
+    async def test_the_drain_is_bounded(self, slow_prometheus, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", slow_prometheus.url, SLOW_CHECK)
+        served = await ServeProcess.start(catalog, ANALYZER_SHUTDOWN_TIMEOUT_S="0.2")
+        try:
+            async with aiohttp.ClientSession() as session:
+                in_flight = asyncio.create_task(session.get(f"{served.url}/api/v1/checks/slow/run"))
+                await slow_prometheus.entered.wait()
+                mark = served.signal(signal.SIGTERM)
+                assert await served.wait() == 0
+                assert (await served.event("drain_timed_out", mark))["evaluations_abandoned"] == 1
+                # The query thread still waits for the fake: the process leaves it behind instead of joining it.
+                await served.event("exiting_with_abandoned_queries", mark)
+                # The abandoned client is cut off, never handed a verdict.
+                with pytest.raises(aiohttp.ClientError):
+                    await in_flight
+        finally:
+            await served.stop()
+
+
+@pytest.mark.integration
+class TestReload:
+    """SIGHUP and file changes swap the catalog; a broken catalog is rejected and the old one serves on."""
+
+    async def test_sighup_reloads_and_rejects_a_broken_catalog(self, prometheus, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", prometheus.url, HEALTHY)
+        served = await ServeProcess.start(catalog)
+        at = f"?at={prometheus.anchor}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                first = await session.get(f"{served.url}/api/v1/checks/healthy/run{at}")
+                assert (await first.json())["verdict"] == "pass"
+                write_catalog(catalog, prometheus.url, HEALTHY, {**HEALTHY, "name": "healthy-too"})
+                reloaded = await served.event("catalog_reloaded", served.signal(signal.SIGHUP))
+                second = await session.get(f"{served.url}/api/v1/checks/healthy-too/run{at}")
+                assert (await second.json())["verdict"] == "pass"
+                version = second.headers["X-Analyzer-Catalog-Version"]
+                assert version == reloaded["catalog_version"] != first.headers["X-Analyzer-Catalog-Version"]
+
+                catalog.write_text("checks:\n- name: healthy\n  kind: prometheus\n  query: up\n")  # no pass_if
+                failed = await served.event("catalog_reload_failed", served.signal(signal.SIGHUP))
+                assert any("pass_if" in problem for problem in failed["problems"])
+                still = await session.get(f"{served.url}/api/v1/checks/healthy-too/run{at}")
+                assert (await still.json())["verdict"] == "pass"
+                assert still.headers["X-Analyzer-Catalog-Version"] == version
+                ready = await (await session.get(f"{served.url}/readyz")).json()
+                assert ready["status"] == "ready" and ready["catalog"]["last_error"]["trigger"] == "sighup"
+                metrics = await (await session.get(f"{served.url}/metrics")).text()
+                assert "analyzer_catalog_reload_failing 1.0" in metrics
+            served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+        finally:
+            await served.stop()
+
+    async def test_a_configmap_update_is_picked_up_by_polling(self, prometheus, tmp_path):
+        root = tmp_path / "catalog"
+        root.mkdir()
+        for revision, checks in (("..2026_1", [HEALTHY]), ("..2026_2", [HEALTHY, {**HEALTHY, "name": "new"}])):
+            (root / revision).mkdir()
+            write_catalog(root / revision / "checks.yaml", prometheus.url, *checks)
+        (root / "..data").symlink_to("..2026_1")
+        (root / "checks.yaml").symlink_to("..data/checks.yaml")
+        served = await ServeProcess.start(root, ANALYZER_CATALOG_POLL_S="0.1")
+        try:
+            mark = len(served.events)
+            (root / "..data_tmp").symlink_to("..2026_2")
+            os.replace(root / "..data_tmp", root / "..data")  # what the kubelet does
+            event = await served.event("catalog_reloaded", mark)
+            assert event["reason"] == "file_change" and event["checks"] == 2
+            served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+        finally:
+            await served.stop()

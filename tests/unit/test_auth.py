@@ -1,0 +1,159 @@
+"""Tests of analyzer.auth: tokens from files, rotation, constant-time matching, allow-lists, failing closed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzer.auth import Principal, TokenStore
+from analyzer.errors import ConfigError, Forbidden, Unauthorized
+
+TOKEN_A = "a" * 40
+TOKEN_B = "b-token_with.all~chars+/" + "x" * 20 + "=="
+
+
+def secret_dir(root: Path, tokens: dict[str, str], revision: str = "1") -> Path:
+    """A directory laid out like a mounted Kubernetes Secret: files are symlinks into ..data."""
+    root.mkdir(exist_ok=True)
+    timestamped = root / f"..{revision}"
+    timestamped.mkdir()
+    for name, token in tokens.items():
+        (timestamped / name).write_text(token + "\n")
+    tmp_link = root / "..data_tmp"
+    tmp_link.symlink_to(timestamped.name)
+    os.replace(tmp_link, root / "..data")
+    for name in tokens:
+        if not (root / name).is_symlink():
+            (root / name).symlink_to(f"..data/{name}")
+    for stale in root.iterdir():
+        if stale.is_symlink() and not stale.name.startswith(".") and not stale.exists():
+            stale.unlink()
+    return root
+
+
+class TestAuthenticate:
+    """A bearer token is accepted only when it equals a stored token exactly."""
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        return TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B}))
+
+    def test_a_stored_token_names_its_caller(self, store):
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        assert store.authenticate([f"Bearer {TOKEN_B}"]).name == "sre"
+
+    def test_the_scheme_is_case_insensitive(self, store):
+        assert store.authenticate([f"bEaReR {TOKEN_A}"]).name == "argo"
+
+    @pytest.mark.parametrize("header", [
+        TOKEN_A,                         # no scheme
+        f"Basic {TOKEN_A}",              # wrong scheme
+        "Bearer",                        # no token
+        "Bearer ",                       # empty token
+        f"Bearer {TOKEN_A[:-1]}",        # a prefix
+        f"Bearer {TOKEN_A}a",            # an extension
+        f"Bearer {TOKEN_A.upper()}",     # tokens are case-sensitive
+        f"Bearer {TOKEN_A} {TOKEN_A}",   # two tokens
+        f"Bearer {TOKEN_A}\x00",         # a NUL
+        f"Bearer\t{TOKEN_A}",            # not a space
+        "Bearer " + "=" * 10,            # token68 padding only
+    ])
+    def test_everything_else_is_refused(self, store, header):
+        with pytest.raises(Unauthorized):
+            store.authenticate([header])
+
+    def test_no_header_and_two_headers_are_refused(self, store):
+        with pytest.raises(Unauthorized, match="missing"):
+            store.authenticate([])
+        with pytest.raises(Unauthorized, match="more than one"):
+            store.authenticate([f"Bearer {TOKEN_A}", f"Bearer {TOKEN_A}"])
+
+    def test_a_single_file_holds_one_token_named_by_the_file(self, tmp_path):
+        path = tmp_path / "argo.token"
+        path.write_text(TOKEN_A + "\n")
+        assert TokenStore(path).authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+
+
+class TestTokenFiles:
+    """Token files are re-read when they change; unusable ones never admit anybody."""
+
+    def test_a_rotated_secret_takes_effect_without_restart(self, tmp_path):
+        root = secret_dir(tmp_path / "tokens", {"argo": TOKEN_A})
+        store = TokenStore(root)
+        store.authenticate([f"Bearer {TOKEN_A}"])
+        secret_dir(root, {"argo": TOKEN_B}, revision="2")
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {TOKEN_B}"]).name == "argo"
+
+    def test_a_removed_token_is_revoked(self, tmp_path):
+        root = secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B})
+        store = TokenStore(root)
+        secret_dir(root, {"sre": TOKEN_B}, revision="2")
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.token_names == ["sre"]
+
+    def test_empty_and_malformed_files_are_not_tokens(self, tmp_path):
+        root = tmp_path / "tokens"
+        root.mkdir()
+        (root / "empty").write_text("\n")
+        (root / "spaces").write_text("has spaces in it\n")
+        store = TokenStore(root)
+        assert store.token_names == []
+        for header in ("Bearer ", "Bearer has spaces in it", "Bearer has"):
+            with pytest.raises(Unauthorized):
+                store.authenticate([header])
+
+    def test_a_missing_path_fails_the_start(self, tmp_path):
+        with pytest.raises(ConfigError, match="does not exist"):
+            TokenStore(tmp_path / "nope")
+
+    def test_a_token_file_that_disappears_admits_nobody(self, tmp_path):
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        store = TokenStore(path)
+        path.unlink()
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+
+
+class TestAllowList:
+    """The allow-list limits tokens to check-name patterns; tokens it does not name may use nothing."""
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        allow = tmp_path / "allow.yaml"
+        allow.write_text('argo: ["payments-*", "checkout-smoke"]\nsre: ["*"]\n')
+        return TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B, "ci": "c" * 32}),
+                          allow)
+
+    def test_patterns_limit_a_token(self, store):
+        argo = store.authenticate([f"Bearer {TOKEN_A}"])
+        assert argo.may_use("payments-error-rate") and argo.may_use("checkout-smoke")
+        assert not argo.may_use("checkout-smoke-2") and not argo.may_use("PAYMENTS-x")
+        with pytest.raises(Forbidden, match="argo"):
+            argo.require("orders-latency")
+
+    def test_a_token_missing_from_the_list_may_use_nothing(self, store):
+        ci = store.authenticate([f"Bearer {'c' * 32}"])
+        assert not ci.may_use("payments-error-rate")
+
+    def test_without_an_allow_list_every_check_is_allowed(self):
+        assert Principal("x").may_use("anything")
+
+    @pytest.mark.parametrize("text", ["- a\n- b\n", "argo: payments-*\n", "argo: [1]\n", "argo: ['']\n", ": ["])
+    def test_an_invalid_allow_list_fails_the_start(self, tmp_path, text):
+        allow = tmp_path / "allow.yaml"
+        allow.write_text(text)
+        with pytest.raises(ConfigError, match="allow-list"):
+            TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}), allow)
+
+    def test_an_allow_list_broken_at_run_time_admits_nobody(self, store, tmp_path):
+        (tmp_path / "allow.yaml").write_text("argo: oops-not-a-list\n")
+        with pytest.raises(Unauthorized, match="unusable"):
+            store.authenticate([f"Bearer {TOKEN_B}"])
+        (tmp_path / "allow.yaml").write_text('sre: ["*"]\n')
+        assert store.authenticate([f"Bearer {TOKEN_B}"]).may_use("anything")

@@ -1,0 +1,53 @@
+"""Tests of analyzer.history: a bounded ring of run-endpoint answers, newest first, filtered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from analyzer.history import VerdictHistory
+from analyzer.models import Evaluation, Outcome
+
+WHERE = {"request_id": "r", "catalog_version": "v1", "client": None, "user_agent": "Go-http-client/1.1"}
+
+
+def evaluation(check: str, verdict: Outcome, status: int = 200) -> Evaluation:
+    return Evaluation(check=check, kind="prometheus", verdict=verdict, reason=f"{check} {verdict}", value=1.0,
+                      evaluated_at=datetime.now(UTC), duration_ms=1.0, http_status=status,
+                      error="source_unavailable" if verdict is Outcome.ERROR else None, details={"q": 1})
+
+
+class TestVerdictHistory:
+    """The ring keeps the last `capacity` entries and answers newest first."""
+
+    def test_newest_first_and_bounded(self):
+        history = VerdictHistory(3)
+        for index in range(5):
+            history.record_evaluation(evaluation(f"c{index}", Outcome.PASS), **WHERE)
+        assert [e.check for e in history.query()] == ["c4", "c3", "c2"]
+        assert len(history) == 3
+
+    def test_filters_by_check_verdict_and_visibility(self):
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
+        history.record_evaluation(evaluation("a", Outcome.ERROR, 503), **WHERE)
+        history.record_evaluation(evaluation("b", Outcome.ERROR, 503), **WHERE)
+        history.record_rejection("a", http_status=400, error="bad_arg", message="bad", args={"x": "y"}, **WHERE)
+        assert [e.verdict for e in history.query(check="a")] == ["rejected", "error", "pass"]
+        assert [e.check for e in history.query(verdict="error")] == ["b", "a"]
+        assert [e.check for e in history.query(verdict="error", visible=lambda name: name == "a")] == ["a"]
+        assert len(history.query(limit=2)) == 2
+
+    def test_an_error_entry_keeps_status_code_and_reason(self):
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("a", Outcome.ERROR, 503), **WHERE)
+        entry = history.query()[0]
+        assert (entry.http_status, entry.error, entry.reason) == (503, "source_unavailable", "a error")
+        assert entry.model_dump(mode="json")["recorded_at"].endswith("Z")
+
+    def test_rejected_args_are_truncated(self):
+        history = VerdictHistory(10)
+        args = {f"k{i}": "v" * 10_000 for i in range(100)}
+        history.record_rejection("a" * 500, http_status=400, error="bad_arg", message="m", args=args, **WHERE)
+        entry = history.query()[0]
+        assert len(entry.args) == 32 and all(len(str(v)) == 256 for v in entry.args.values())
+        assert len(entry.check) == 128

@@ -1,0 +1,163 @@
+"""Tests of analyzer.live: atomic catalog swaps, rejection of invalid catalogs, change detection."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analyzer.catalog import load_catalog
+from analyzer.live import LiveCatalog
+from analyzer.metrics import Metrics
+from analyzer.settings import Settings
+from tests.gatekind import GATES, REGISTRY, Gate
+
+
+def gate_yaml(*names: str, gate: str = "g") -> str:
+    return yaml.safe_dump({"checks": [{"name": n, "kind": "gate", "gate": gate} for n in names]})
+
+
+def configmap_dir(root: Path, files: dict[str, str], revision: str) -> Path:
+    """Write `files` the way the kubelet updates a mounted ConfigMap: a new dir, then swap ..data."""
+    root.mkdir(exist_ok=True)
+    target = root / f"..{revision}"
+    target.mkdir()
+    for name, text in files.items():
+        (target / name).write_text(text)
+    (root / "..data_tmp").symlink_to(target.name)
+    os.replace(root / "..data_tmp", root / "..data")
+    for name in files:
+        if not (root / name).is_symlink():
+            (root / name).symlink_to(f"..data/{name}")
+    return root
+
+
+def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
+    return metrics.registry.get_sample_value(name, labels or {})
+
+
+@pytest.fixture
+def gate():
+    GATES["g"] = Gate()
+    yield GATES["g"]
+    GATES.pop("g", None)
+
+
+@pytest.fixture
+def catalog_file(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(gate_yaml("one"))
+    return path
+
+
+def live_for(path: Path, metrics: Metrics | None = None) -> LiveCatalog:
+    settings = Settings(catalog=path, catalog_poll_s=0)
+    return LiveCatalog(load_catalog(path, REGISTRY), REGISTRY, settings, metrics or Metrics())
+
+
+class TestReload:
+    """A valid catalog replaces the old one whole; an invalid one is rejected and the old one serves on."""
+
+    async def test_a_valid_catalog_is_swapped_in(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        old = live.current
+        catalog_file.write_text(gate_yaml("one", "two"))
+        assert await live.reload("test") == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        assert live.current.runner.catalog is live.current.catalog
+        assert sample(metrics, "analyzer_catalog_info", {"version": live.current.catalog.version}) == 1
+        assert sample(metrics, "analyzer_catalog_info", {"version": old.catalog.version}) is None
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "success"}) == 1
+        await live.close(timeout_s=5)
+
+    async def test_an_invalid_catalog_is_rejected_and_the_old_one_keeps_serving(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        serving = live.current
+        catalog_file.write_text(gate_yaml("one") + "  extra: [unclosed\n")
+        assert await live.reload("test") == "rejected"
+        assert live.current is serving and not serving.closed
+        assert live.status.last_error is not None and live.status.last_error["problems"]
+        assert sample(metrics, "analyzer_catalog_reload_failing") == 1
+        catalog_file.write_text(yaml.safe_dump({"checks": [{"name": "one", "kind": "gate"}]}))  # no gate field
+        assert await live.reload("test") == "rejected"
+        assert any("gate" in p for p in live.status.last_error["problems"])
+        catalog_file.write_text(gate_yaml("one", "fixed"))
+        assert await live.reload("test") == "reloaded"
+        assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
+        await live.close(timeout_s=5)
+
+    async def test_unchanged_content_keeps_the_generation(self, catalog_file):
+        live = live_for(catalog_file)
+        serving = live.current
+        assert await live.reload("sighup") == "unchanged"
+        assert live.current is serving
+        await live.close(timeout_s=5)
+
+    async def test_in_flight_evaluations_finish_on_the_old_generation(self, catalog_file, gate):
+        live = live_for(catalog_file)
+
+        async def evaluate():
+            async with live.use() as generation:
+                check = generation.catalog.get("one")
+                return generation, await generation.runner.evaluate(check, {})
+
+        request = asyncio.create_task(evaluate())
+        await gate.wait_entered(1)
+        old = live.current
+        catalog_file.write_text(gate_yaml("two"))
+        assert await live.reload("test") == "reloaded"
+        assert not old.closed, "sources closed under a running evaluation"
+        gate.open()
+        generation, evaluation = await request
+        assert generation is old and evaluation.verdict == "pass"
+        await live.drain()
+        assert old.closed and not live.current.closed
+        await live.close(timeout_s=5)
+        assert live.current.closed
+
+
+class TestChangeDetection:
+    """Polling notices edits in place and ConfigMap symlink swaps, and reports a vanished path once."""
+
+    async def test_an_edit_in_place_is_noticed(self, catalog_file):
+        live = live_for(catalog_file)
+        assert await live.check_for_change() == "unchanged"  # the first look validates once more
+        assert await live.check_for_change() is None
+        catalog_file.write_text(gate_yaml("one", "two"))
+        assert await live.check_for_change() == "reloaded"
+        assert await live.check_for_change() is None
+        assert "two" in live.current.catalog.checks
+        await live.close(timeout_s=5)
+
+    async def test_a_change_before_the_first_poll_is_not_missed(self, catalog_file):
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "early"))
+        assert await live.check_for_change() == "reloaded"
+        assert "early" in live.current.catalog.checks
+        await live.close(timeout_s=5)
+
+    async def test_a_configmap_symlink_swap_is_noticed(self, tmp_path):
+        root = configmap_dir(tmp_path / "catalog", {"checks.yaml": gate_yaml("one")}, "2026_01")
+        live = live_for(root)
+        assert await live.check_for_change() == "unchanged"
+        configmap_dir(root, {"checks.yaml": gate_yaml("one", "two")}, "2026_02")
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_vanished_path_is_rejected_once_and_the_catalog_serves_on(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        await live.check_for_change()
+        serving = live.current
+        catalog_file.unlink()
+        assert await live.check_for_change() == "rejected"
+        assert await live.check_for_change() is None
+        assert live.current is serving
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
+        await live.close(timeout_s=5)
