@@ -209,7 +209,7 @@ class TestValidation:
             make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
 
     def test_the_checks_batch_labels_are_refused(self):
-        with pytest.raises(ValidationError, match="ratio.total: label 'analyzer_window' is set by the check"):
+        with pytest.raises(ValidationError, match=r"ratio\.total: label 'analyzer_window' is set by the check"):
             make(ratio={"errors": RATIO["errors"],
                         "total": "sum by (analyzer_window) (rate(req_total[{{ window }}]))"})
         with pytest.raises(ValidationError, match="label 'analyzer_part' is set by the check"):
