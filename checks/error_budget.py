@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -301,7 +302,7 @@ class QueryBatch:
         """The distinct queries, in order."""
         return list(self.parts.values())
 
-    @property
+    @cached_property
     def promql(self) -> str:
         """The one query sent."""
         return " or ".join(
@@ -671,16 +672,21 @@ class ErrorBudgetCheck(Check):
         return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}))
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
-        """Measure every window (and the period) in one query, then judge the tiers and the budget."""
+        """Measure every window (and the period) in one query, or two when the period is only evidence, then
+        judge the tiers and the budget."""
         plan = self.plan(ctx.args)
         required, optional = plan.required, plan.optional
-        answers, failed = await self._run_all(ctx, [required.promql] if required.parts else [],
-                                              [optional.promql] if optional.parts else [])
-        results = {query: result for batch in plan.batches if batch.promql in answers
-                   for query, result in batch.split(answers[batch.promql]).items()}
+        # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
+        answers, failed = await self._run_all(ctx, [required.promql], [optional.promql] if optional.parts else [])
+        results = required.split(answers[required.promql])
+        unmeasured = failed.get(optional.promql) if optional.parts else None
+        if optional.parts and unmeasured is None:
+            try:
+                results.update(optional.split(answers[optional.promql]))
+            except SourceRejected as exc:
+                unmeasured = exc
         try:
             windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
-            unmeasured = failed.get(optional.promql) if optional.parts else None
             period = (WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}") if unmeasured
                       else self._reader.measure(self.period, plan.period, results))
         except _MissingBucket as exc:

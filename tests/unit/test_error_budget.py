@@ -415,10 +415,11 @@ class FakePrometheus:
     containing `fail_on`, and holds every answer until `expected` queries are in flight at once (a sequential
     caller would wait forever)."""
 
-    def __init__(self, expected, value="0.001", fail_on=None):
+    def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
         self.expected = expected
         self.value = value
         self.fail_on = fail_on
+        self.stray_on = stray_on
         self.queries = []
         self.all_arrived = asyncio.Event()
 
@@ -431,9 +432,12 @@ class FakePrometheus:
         await self.all_arrived.wait()
         if self.fail_on and self.fail_on in query:
             return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        # A series outside every part: what a backend that ignored label_replace would answer.
+        stray_wanted = self.stray_on is not None and self.stray_on in query
+        stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": {"analyzer_window": window, "analyzer_part": part}, "value": [1700000000, self.value]}
-            for window, part in PART_RE.findall(query)]}})
+            for window, part in PART_RE.findall(query)] + stray}})
 
 
 async def run_against(aiohttp_server, fake, check_fields):
@@ -486,6 +490,16 @@ class TestQueriesRunConcurrently:
         assert evaluation.verdict is Outcome.FAIL
         assert evaluation.details["budget"]["remaining"] is None
         assert evaluation.details["budget"]["note"].startswith("not measured: Prometheus source 'default'")
+
+    async def test_an_answer_with_a_series_of_no_part(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, stray_on="[5m]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+        fake = FakePrometheus(expected=2, stray_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+        assert evaluation.details["budget"]["note"].startswith("not measured: the combined query's answer has a "
+                                                               'series of no part asked for: {job="x"}')
 
     async def test_a_failing_period_query_with_a_gate_is_the_checks_error(self, aiohttp_server):
         fake = FakePrometheus(expected=1, fail_on="[30d]")
