@@ -286,15 +286,17 @@ class QueryBatch:
     parts: Mapping[tuple[str, str], str]
 
     @classmethod
-    def of(cls, plan: Mapping[str, Mapping[str, str]]) -> QueryBatch:
-        """A batch of every distinct query of {window: {part: query}}; a query shared by windows is sent once."""
+    def of(cls, *plans: Mapping[str, Mapping[str, str]]) -> QueryBatch:
+        """A batch of every distinct query of the {window: {part: query}} plans; a query shared by windows is
+        sent once."""
         parts: dict[tuple[str, str], str] = {}
         seen: set[str] = set()
-        for window, queries in plan.items():
-            for part, query in queries.items():
-                if query not in seen:
-                    seen.add(query)
-                    parts[(window, part)] = query
+        for plan in plans:
+            for window, queries in plan.items():
+                for part, query in queries.items():
+                    if query not in seen:
+                        seen.add(query)
+                        parts[(window, part)] = query
         return cls(parts)
 
     @property
@@ -664,7 +666,7 @@ class ErrorBudgetCheck(Check):
         windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
         period = self._reader.queries(self.period, args, period=True)
         if self.min_budget_remaining is not None:
-            return MeasurementPlan(windows, period, QueryBatch.of({**windows, self.period: period}), QueryBatch({}))
+            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}), QueryBatch({}))
         # Without a budget gate the period's ratio is evidence only: it goes out as a second query, so a slow
         # 30d query failing or timing out cannot cost the verdict.
         required = QueryBatch.of(windows)

@@ -404,6 +404,14 @@ class TestQueryBatch:
         assert [s.labels for s in results["e1"].series] == [{"code": "500"}, {"code": "503"}]
         assert all(r.query == q for q, r in results.items())
 
+    def test_a_window_as_long_as_the_period_keeps_its_own_query(self):
+        # Pyrra's period query differs from its 28d window's: both must be sent.
+        check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0,
+                     tiers=[{"long": "28d", "short": "1d", "factor": 1}])
+        plan = check.plan({})
+        assert [b.queries for b in plan.batches] == [
+            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}']]
+
     def test_a_series_of_no_part_is_rejected(self):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
         with pytest.raises(SourceRejected, match="no part asked for"):
