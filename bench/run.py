@@ -72,7 +72,7 @@ def dataset(now: float) -> OpenMetrics:
 
 def catalog(prometheus_url: str) -> dict[str, object]:
     """The bench catalog: one prometheus check."""
-    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},  # error_budget: 17 queries
+    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},
             "checks": [{"name": "error-rate", "kind": "prometheus", "query": ERROR_RATIO, "pass_if": "< 0.05",
                         "params": {"canary_hash": {"type": "label_value", "required": True}}},
                        {"name": "one-window", "kind": "prometheus", "pass_if": "< 0.05",

@@ -9,15 +9,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, CheckMisconfigured
+from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
 from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
-from analyzer.sources import QueryResult
+from analyzer.sources import QueryResult, Series
 from analyzer.templates import PromQLTemplate, escape_promql_string
 
 # Burn rates and budgets are ratios of floats: a value within this relative distance of a limit is
@@ -51,6 +52,12 @@ _MATCHER = (r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
             r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*")
 _SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
 _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
+
+# Labels the check puts on each part of its combined query to split the answer back by window and part.
+WINDOW_LABEL = "analyzer_window"
+PART_LABEL = "analyzer_part"
+_BATCH_LABELS = frozenset({WINDOW_LABEL, PART_LABEL})
+_BATCH_LABEL_RE = re.compile(rf"\b(?:{WINDOW_LABEL}|{PART_LABEL})\b")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -271,6 +278,70 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
     return WindowRatio(window, bad / total, bad, total)
 
 
+@dataclass(frozen=True)
+class QueryBatch:
+    """Several instant queries sent as one: each part labelled with its window and part and joined with `or`,
+    whose answer splits back into one result per query. Distinct labels keep `or` from dropping any series."""
+
+    parts: Mapping[tuple[str, str], str]
+
+    @classmethod
+    def of(cls, *plans: Mapping[str, Mapping[str, str]]) -> QueryBatch:
+        """A batch of every distinct query of the {window: {part: query}} plans; a query shared by windows is
+        sent once."""
+        parts: dict[tuple[str, str], str] = {}
+        seen: set[str] = set()
+        for plan in plans:
+            for window, queries in plan.items():
+                for part, query in queries.items():
+                    if query not in seen:
+                        seen.add(query)
+                        parts[(window, part)] = query
+        return cls(parts)
+
+    @property
+    def queries(self) -> list[str]:
+        """The distinct queries, in order."""
+        return list(self.parts.values())
+
+    @cached_property
+    def promql(self) -> str:
+        """The one query sent."""
+        return " or ".join(
+            f'label_replace(label_replace({query}, "{WINDOW_LABEL}", "{escape_promql_string(window, chr(34))}", '
+            f'"", ""), "{PART_LABEL}", "{escape_promql_string(part, chr(34))}", "", "")'
+            for (window, part), query in self.parts.items())
+
+    def split(self, answer: QueryResult) -> dict[str, QueryResult]:
+        """Each query's own result, as if it had been sent alone; SourceRejected for a series of no part."""
+        series: dict[str, list[Series]] = {query: [] for query in self.parts.values()}
+        for item in answer.series:
+            query = self.parts.get((item.labels.get(WINDOW_LABEL, ""), item.labels.get(PART_LABEL, "")))
+            if query is None:
+                raise SourceRejected(f"the combined query's answer has a series of no part asked for: "
+                                     f"{item.describe()}")
+            labels = {name: value for name, value in item.labels.items() if name not in _BATCH_LABELS}
+            series[query].append(Series(labels, item.samples))
+        return {query: QueryResult(query, answer.result_type, found, answer.warnings)
+                for query, found in series.items()}
+
+
+@dataclass(frozen=True)
+class MeasurementPlan:
+    """What one evaluation asks: {window: {part: query}}, the period's {part: query}, and the two batches
+    that carry them (`required` fails the check if it fails; `optional`, possibly empty, is evidence only)."""
+
+    windows: Mapping[str, Mapping[str, str]]
+    period: Mapping[str, str]
+    required: QueryBatch
+    optional: QueryBatch
+
+    @property
+    def batches(self) -> list[QueryBatch]:
+        """The batches that are sent (one or two)."""
+        return [batch for batch in (self.required, self.optional) if batch.parts]
+
+
 class RatioSLI(BaseModel):
     """Errors and total as PromQL templates, each with a `{{ window }}` placeholder the check fills in."""
 
@@ -329,7 +400,7 @@ def _selector_template(text: str, params: Mapping[str, Param], field: str, reser
         raise ValueError(f"{field}: {text!r} is not a list of label matchers like "
                          "service=\"payments\", code=~\"5..\"")
     for name in _MATCHER_NAME_RE.findall(text):
-        if name.startswith("__") or name in reserved:
+        if name.startswith("__") or name in reserved or name in _BATCH_LABELS:
             raise ValueError(f"{field}: label {name!r} is set by the check itself")
     try:
         return PromQLTemplate("x{" + text + "}", params)
@@ -368,6 +439,11 @@ def _window_template(text: str, params: Mapping[str, Param], field: str) -> Prom
         raise ValueError(f"{field}: {exc}") from None
     if "window" not in template.param_names:
         raise ValueError(f"{field}: the query needs a {{{{ window }}}} placeholder, e.g. rate(x[{{{{ window }}}}])")
+    reserved = _BATCH_LABEL_RE.search(text)
+    if reserved:
+        # Two series told apart only by this label would collide once the check sets it.
+        raise ValueError(f"{field}: label {reserved.group(0)!r} is set by the check itself (it labels each "
+                         "window in the one query the check sends)")
     return template
 
 
@@ -585,29 +661,44 @@ class ErrorBudgetCheck(Check):
         """The distinct tier windows, each measured once however many tiers share it."""
         return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))
 
-    async def evaluate(self, ctx: EvalContext) -> Verdict:
-        """Measure every window (and the period) concurrently, then judge the tiers and the budget."""
-        plan = {window: self._reader.queries(window, ctx.args, period=False) for window in self._windows()}
-        period_queries = self._reader.queries(self.period, ctx.args, period=True)
-        required = list(dict.fromkeys(q for qs in plan.values() for q in qs.values()))
+    def plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
+        """The queries measuring every window and the period for these args, and the batches that carry them."""
+        windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
+        period = self._reader.queries(self.period, args, period=True)
         if self.min_budget_remaining is not None:
-            required = list(dict.fromkeys([*required, *period_queries.values()]))
-        # Without a budget gate the period's ratio is evidence only: a slow 30d query must not cost the verdict.
-        optional = [q for q in dict.fromkeys(period_queries.values()) if q not in required]
-        results, failed = await self._run_all(ctx, required, optional)
+            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}), QueryBatch({}))
+        # Without a budget gate the period's ratio is evidence only: it goes out as a second query, so a slow
+        # 30d query failing or timing out cannot cost the verdict.
+        required = QueryBatch.of(windows)
+        optional = {part: query for part, query in period.items() if query not in required.queries}
+        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}))
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Measure every window (and the period) in one query, or two when the period is only evidence, then
+        judge the tiers and the budget."""
+        plan = self.plan(ctx.args)
+        required, optional = plan.required, plan.optional
+        # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
+        answers, failed = await self._run_all(ctx, [required.promql], [optional.promql] if optional.parts else [])
+        results = required.split(answers[required.promql])
+        unmeasured = failed.get(optional.promql) if optional.parts else None
+        if optional.parts and unmeasured is None:
+            try:
+                results.update(optional.split(answers[optional.promql]))
+            except SourceRejected as exc:
+                unmeasured = exc
         try:
-            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.items()}
-            unmeasured = [failed[q] for q in period_queries.values() if q in failed]
-            period = (WindowRatio(self.period, None, note=f"not measured: {unmeasured[0].message}") if unmeasured
-                      else self._reader.measure(self.period, period_queries, results))
+            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            period = (WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}") if unmeasured
+                      else self._reader.measure(self.period, plan.period, results))
         except _MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        return self.judge(windows, period, [*required, *optional])
+        return self.judge(windows, period, [*required.queries, *optional.queries],
+                          [batch.promql for batch in plan.batches])
 
     async def _run_all(self, ctx: EvalContext, required: list[str], optional: list[str]
                        ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
-        """Every query at once, so the check costs about one (the slowest) query's latency; a required
-        query's error is the check's error, an optional one's is returned."""
+        """Every query at once; a required query's error is the check's error, an optional one's is returned."""
         source = ctx.prometheus(self.source)
 
         async def attempt(query: str) -> QueryResult | CheckError:
@@ -647,13 +738,14 @@ class ErrorBudgetCheck(Check):
                                   f"bound of {self.latency.metric} (its bounds: {', '.join(bounds) or 'none'}); "
                                   f"query: {exc.query}")
 
-    def judge(self, windows: Mapping[str, WindowRatio], period: WindowRatio, queries: Sequence[str] = ()
-              ) -> Verdict:
-        """The verdict from measured windows: pure arithmetic, no I/O."""
+    def judge(self, windows: Mapping[str, WindowRatio], period: WindowRatio, queries: Sequence[str] = (),
+              sent: Sequence[str] = ()) -> Verdict:
+        """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
+        `sent` the combined queries that carried them."""
         budget = self.budget
         tiers = judge_tiers(self._tiers, windows, budget)
         remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
-        details = self._details(windows, period, tiers, remaining, queries)
+        details = self._details(windows, period, tiers, remaining, queries, sent)
         failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
         warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
         details["warnings"] = [f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
@@ -697,10 +789,11 @@ class ErrorBudgetCheck(Check):
                               f"{format_number(worst.tier.factor)}x); {budget_text}{extra}")
 
     def _details(self, windows: Mapping[str, WindowRatio], period: WindowRatio, tiers: list[TierResult],
-                 remaining: float | None, queries: Sequence[str]) -> dict[str, Any]:
+                 remaining: float | None, queries: Sequence[str], sent: Sequence[str]) -> dict[str, Any]:
         budget = self.budget
         return {
             "queries": list(queries),
+            "sent_queries": list(sent),
             "objective": self.objective,
             "error_budget": budget,
             "period": self.period,

@@ -17,7 +17,7 @@ from analyzer.models import Outcome
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
-from analyzer.sources import Sources
+from analyzer.sources import Series, Sources
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
 from checks.prometheus import PrometheusCheck
@@ -46,6 +46,12 @@ CHECKS = [
                                     {"long": "6h", "short": "1h", "factor": 6}]},
     {"name": "eb-billing-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
      "min_budget_remaining": 0, "ratio": service_ratio("eb-billing")},
+    {"name": "eb-billing-gated", "kind": "error_budget", "objective": 99.9, "period": "7d",
+     "min_budget_remaining": 0, "ratio": service_ratio("eb-billing")},
+    {"name": "eb-shop-by-code", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
+     "ratio": {"errors": SHOP_RATIO["errors"],
+               "total": 'sum by (code) (rate(eb_requests_total{service="eb-shop", '
+                        'rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))'}},
     {"name": "eb-billing-burn", "kind": "error_budget", "objective": 99.9, "period": "7d",
      "ratio": service_ratio("eb-billing")},
     {"name": "eb-search-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
@@ -147,10 +153,61 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total).
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), sent as one query
+        # for the windows and one for the (optional) period.
         assert len(result.details["queries"]) == 8
-        assert prometheus.process.http_requests("/api/v1/query") - before == 8
+        assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
+
+
+def comparable(series: list[Series]) -> list[tuple[str, list[tuple[float, str]]]]:
+    """Series as sortable values; repr so that NaN equals NaN."""
+    return sorted((s.describe(), [(t, repr(v)) for t, v in s.samples]) for s in series)
+
+
+class TestOneQuery:
+    """One evaluation sends one query (two when the period is optional evidence), and the combined answer
+    splits into exactly what each per-window query returns on its own."""
+
+    async def test_a_budget_gate_with_tiers_is_one_request(self, evaluate, prometheus):
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate("eb-billing-gated")
+        assert prometheus.process.http_requests("/api/v1/query") - before == 1
+        assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 16
+        assert windows(result)["3d"]["burn_rate"] == pytest.approx((4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001,
+                                                                   rel=1e-6)
+
+    async def test_several_series_for_one_window_is_misconfigured(self, evaluate):
+        result = await evaluate("eb-shop-by-code", canary_hash="ok1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith('the total query returned 2 series ({code="200"}, {code="500"}); it must '
+                                        "return one")
+
+    @pytest.mark.parametrize(("name", "args", "requests"), [
+        ("eb-shop-burn", {"canary_hash": "burn1"}, 2), ("eb-shop-burn", {"canary_hash": "clean1"}, 2),
+        ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 2),
+        ("eb-pyrra-api-any-metric", {}, 2), ("eb-pyrra-quiet", {}, 2), ("eb-sloth-burn", {}, 2),
+        ("eb-sloth-budget", {}, 1)])
+    async def test_combined_answer_equals_the_per_window_answers(self, catalog, evaluate, prometheus, name, args,
+                                                                 requests):
+        check = catalog.get(name)
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate(name, **args)
+        assert prometheus.process.http_requests("/api/v1/query") - before == requests
+        plan = check.plan(check.bind_args(args))
+        assert result.details["sent_queries"] == [batch.promql for batch in plan.batches]
+        sources = Sources(catalog.sources)
+        source = sources.prometheus("default")
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            for batch in plan.batches:
+                split = batch.split(await source.query(batch.promql, at, 5.0))
+                for query in batch.queries:
+                    alone = await source.query(query, at, 5.0)
+                    assert comparable(split[query].series) == comparable(alone.series), query
+        finally:
+            sources.close()
 
 
 class TestServiceBudget:

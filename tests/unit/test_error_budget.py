@@ -12,14 +12,16 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
+from analyzer.errors import SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
 from analyzer.registry import Registry
 from analyzer.runner import Runner
-from analyzer.sources import Sources
+from analyzer.sources import QueryResult, Series, Sources
 from checks.error_budget import (
     ErrorBudgetCheck,
+    QueryBatch,
     WindowRatio,
     budget_remaining,
     burn_rate,
@@ -206,6 +208,13 @@ class TestValidation:
         with pytest.raises(ValidationError, match="short window 1h must be shorter than long window 1h"):
             make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
 
+    def test_the_checks_batch_labels_are_refused(self):
+        with pytest.raises(ValidationError, match=r"ratio\.total: label 'analyzer_window' is set by the check"):
+            make(ratio={"errors": RATIO["errors"],
+                        "total": "sum by (analyzer_window) (rate(req_total[{{ window }}]))"})
+        with pytest.raises(ValidationError, match="label 'analyzer_part' is set by the check"):
+            make(sloth={"sloth_id": "a-b", "selectors": 'analyzer_part="x"'})
+
     @pytest.mark.parametrize("minimum", [1, float("-inf"), float("nan")])
     def test_min_budget_remaining_is_finite_and_below_one(self, minimum):
         with pytest.raises(ValidationError, match="min_budget_remaining"):
@@ -365,14 +374,60 @@ class TestNoData:
         assert unknown.outcome is Outcome.INCONCLUSIVE
 
 
-class FakePrometheus:
-    """An aiohttp Prometheus stand-in: answers every query with `value`, fails those containing `fail_on`, and
-    holds every answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
+PART_RE = re.compile(r'"analyzer_window", "([^"]*)", "", ""\), "analyzer_part", "([^"]*)"')
 
-    def __init__(self, expected, value="0.001", fail_on=None):
+
+class TestQueryBatch:
+    """Every window's queries travel as one `or` of labelled parts, and the answer splits back per query."""
+
+    def test_each_distinct_query_is_one_labelled_part(self):
+        batch = QueryBatch.of({"1h": {"errors": "e1h", "total": "t1h"}, "60m": {"errors": "e1h", "total": "t60m"}})
+        assert batch.queries == ["e1h", "t1h", "t60m"]
+        assert batch.promql == (
+            'label_replace(label_replace(e1h, "analyzer_window", "1h", "", ""), "analyzer_part", "errors", "", "") or '
+            'label_replace(label_replace(t1h, "analyzer_window", "1h", "", ""), "analyzer_part", "total", "", "") or '
+            'label_replace(label_replace(t60m, "analyzer_window", "60m", "", ""), "analyzer_part", "total", "", "")')
+
+    def test_split_gives_each_query_its_own_series_without_the_batch_labels(self):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}, "1h": {"errors": "e1", "total": "t1"}})
+        answer = QueryResult(batch.promql, "vector", [
+            Series({"analyzer_window": "5m", "analyzer_part": "total", "svc": "a"}, [(1.0, 10.0)]),
+            Series({"analyzer_window": "1h", "analyzer_part": "total", "svc": "a"}, [(1.0, float("nan"))]),
+            Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "500"}, [(1.0, 1.0)]),
+            Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "503"}, [(1.0, 2.0)]),
+        ])
+        results = batch.split(answer)
+        assert results["e"].series == []  # absent errors stay absent: zero errors when the total is present
+        assert results["t"].series == [Series({"svc": "a"}, [(1.0, 10.0)])]
+        assert math.isnan(results["t1"].series[0].samples[0][1])
+        # Several series of one part stay several, so the check refuses them as it would a single query's.
+        assert [s.labels for s in results["e1"].series] == [{"code": "500"}, {"code": "503"}]
+        assert all(r.query == q for q, r in results.items())
+
+    def test_a_window_as_long_as_the_period_keeps_its_own_query(self):
+        # Pyrra's period query differs from its 28d window's: both must be sent.
+        check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0,
+                     tiers=[{"long": "28d", "short": "1d", "factor": 1}])
+        plan = check.plan({})
+        assert [b.queries for b in plan.batches] == [
+            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}']]
+
+    def test_a_series_of_no_part_is_rejected(self):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        with pytest.raises(SourceRejected, match="no part asked for"):
+            batch.split(QueryResult(batch.promql, "vector", [Series({"svc": "a"}, [(1.0, 1.0)])]))
+
+
+class FakePrometheus:
+    """An aiohttp Prometheus stand-in: answers every part of a combined query with `value`, fails queries
+    containing `fail_on`, and holds every answer until `expected` queries are in flight at once (a sequential
+    caller would wait forever)."""
+
+    def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
         self.expected = expected
         self.value = value
         self.fail_on = fail_on
+        self.stray_on = stray_on
         self.queries = []
         self.all_arrived = asyncio.Event()
 
@@ -385,8 +440,12 @@ class FakePrometheus:
         await self.all_arrived.wait()
         if self.fail_on and self.fail_on in query:
             return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        # A series outside every part: what a backend that ignored label_replace would answer.
+        stray_wanted = self.stray_on is not None and self.stray_on in query
+        stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {}, "value": [1700000000, self.value]}]}})
+            {"metric": {"analyzer_window": window, "analyzer_part": part}, "value": [1700000000, self.value]}
+            for window, part in PART_RE.findall(query)] + stray}})
 
 
 async def run_against(aiohttp_server, fake, check_fields):
@@ -407,29 +466,51 @@ async def run_against(aiohttp_server, fake, check_fields):
 
 
 class TestQueriesRunConcurrently:
-    """All window queries are in flight together; a failing required query errors, a failing optional one not."""
+    """The windows' query and the optional period query are in flight together; a failing required query
+    errors, a failing optional one not."""
 
     async def test_all_windows_in_flight_at_once(self, aiohttp_server):
-        # 7 distinct windows x (errors, total) + the period's two: 16 queries, none answered before all arrive.
-        fake = FakePrometheus(expected=16)
+        # 7 distinct windows x (errors, total) in one query + the period's two in another, none answered
+        # before both arrive.
+        fake = FakePrometheus(expected=2)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL  # 0.001 / 0.001: every event bad, burn 1000
-        assert len(fake.queries) == 16 and len(set(fake.queries)) == 16
+        assert len(fake.queries) == 2
+        assert [len(PART_RE.findall(q)) for q in fake.queries] in ([14, 2], [2, 14])
+        assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
+        assert len(evaluation.details["queries"]) == 16
+
+    async def test_a_budget_gate_sends_everything_in_one_query(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value="0")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE  # a total of 0 everywhere is no traffic
+        assert len(fake.queries) == 1 and len(PART_RE.findall(fake.queries[0])) == 16
+        assert evaluation.details["sent_queries"] == fake.queries
 
     async def test_a_failing_window_query_is_the_checks_error(self, aiohttp_server):
-        fake = FakePrometheus(expected=16, fail_on="[5m]")
+        fake = FakePrometheus(expected=2, fail_on="[5m]")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
 
     async def test_a_failing_period_query_without_a_gate_is_only_evidence(self, aiohttp_server):
-        fake = FakePrometheus(expected=16, fail_on="[30d]")
+        fake = FakePrometheus(expected=2, fail_on="[30d]")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL
         assert evaluation.details["budget"]["remaining"] is None
         assert evaluation.details["budget"]["note"].startswith("not measured: Prometheus source 'default'")
 
+    async def test_an_answer_with_a_series_of_no_part(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, stray_on="[5m]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+        fake = FakePrometheus(expected=2, stray_on="[30d]")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+        assert evaluation.details["budget"]["note"].startswith("not measured: the combined query's answer has a "
+                                                               'series of no part asked for: {job="x"}')
+
     async def test_a_failing_period_query_with_a_gate_is_the_checks_error(self, aiohttp_server):
-        fake = FakePrometheus(expected=2, fail_on="[30d]")
+        fake = FakePrometheus(expected=1, fail_on="[30d]")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [],
                                                               "min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.ERROR
