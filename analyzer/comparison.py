@@ -17,7 +17,8 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SIMPLE_RE = re.compile(rf"^\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
 _RANGE_RE = re.compile(rf"^\s*(between|outside)\s+({_NUMBER})\s+and\s+({_NUMBER})\s*$", re.IGNORECASE)
 
-# Relative tolerance for == and != only: values computed by Prometheus rarely equal a literal exactly.
+# Relative tolerance for == and != (values computed by Prometheus rarely equal a literal exactly) and for
+# at_most, the boundary test of computed tolerances and scores.
 _EQUAL_REL_TOL = 1e-9
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -28,6 +29,15 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "==": lambda a, b: math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
     "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=1e-12),
 }
+
+def at_most(value: float, bound: float, scale: float = 0.0) -> bool:
+    """`value <= bound`, forgiving the rounding of float arithmetic: 1e-9 of the largest magnitude involved.
+
+    `scale` is the size of the numbers `value` and `bound` were computed from (1.1 - 1.0 is 0.10000000000000009
+    and must not exceed a tolerance of 10% of 1.0); a real excess is never that small.
+    """
+    return value <= bound + _EQUAL_REL_TOL * max(abs(value), abs(bound), scale)
+
 
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
