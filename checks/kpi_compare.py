@@ -168,9 +168,8 @@ class KpiCompareCheck(Check):
                 if selector is not None and parse_duration(selector) > step_s:
                     found.append(
                         f"{side} query: its range [{selector}] is longer than the step {format_number(step_s)}s, so "
-                        "consecutive samples share data; the interval is widened for the autocorrelation, but "
-                        f"step: {selector} (with lookback at least min_samples x {selector}) gives independent "
-                        "samples and more evidence per sample")
+                        "consecutive samples share data and the interval is widened for it; a step of at least "
+                        f"{selector} (and a lookback of min_samples x {selector}) gives independent samples")
         return found
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -271,7 +270,7 @@ class KpiCompareCheck(Check):
         harm_bound = self._harm_interval(*test.interval)[1]
         # Non-inferiority: a pass needs the interval to rule out harm beyond the tolerance, not only power.
         # The interval contains the estimate, so an observed harm beyond the tolerance never passes.
-        fails = significant and harm > 0 and not at_most(harm, tolerance, scale)
+        fails = significant and not at_most(harm, tolerance, scale)
         bounded = at_most(harm_bound, tolerance, scale)
         powered = power >= self.power
         rule = (f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "

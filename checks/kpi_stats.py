@@ -49,8 +49,9 @@ def two_proportion_test(success_canary: float, total_canary: float, success_base
     z_interval = float(norm.ppf(0.5 + confidence / 2))
     low_c, high_c = _wilson(success_canary, total_canary, z_interval)
     low_b, high_b = _wilson(success_baseline, total_baseline, z_interval)
-    low = difference - math.hypot(rate_c - low_c, high_b - rate_b)
-    high = difference + math.hypot(high_c - rate_c, rate_b - low_b)
+    # Clipped: at the extremes (0 of n against n of n) rounding can step just outside [-1, 1].
+    low = max(difference - math.hypot(rate_c - low_c, high_b - rate_b), -1.0)
+    high = min(difference + math.hypot(high_c - rate_c, rate_b - low_b), 1.0)
     return ProportionTest(rate_c, rate_b, difference, (low, high), z, p_value)
 
 

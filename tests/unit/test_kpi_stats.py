@@ -128,6 +128,17 @@ class TestTwoProportionTest:
         result = two_proportion_test(30, 10000, 0, 200, 0.95)
         assert result.interval[0] < -0.015 and result.interval[1] > 0.004
 
+    def test_the_interval_always_contains_the_estimate(self):
+        # kpi_compare relies on it: an observed harm beyond the tolerance can then never pass.
+        rng = np.random.default_rng(7)
+        for _ in range(500):
+            total_c, total_b = rng.integers(1, 100000, size=2)
+            success_c = float(rng.choice([0, total_c, rng.uniform(0, total_c)]))
+            success_b = float(rng.choice([0, total_b, rng.uniform(0, total_b)]))
+            result = two_proportion_test(success_c, float(total_c), success_b, float(total_b), 0.95)
+            assert result.interval[0] <= result.difference <= result.interval[1]
+            assert result.interval[0] >= -1 and result.interval[1] <= 1
+
     def test_both_rates_zero_still_bound_the_difference_both_ways(self):
         low, high = two_proportion_test(0, 1000, 0, 50, 0.95).interval
         assert low < 0 < high
