@@ -35,6 +35,16 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "!=": lambda a, b: not _close(a, b),
 }
 
+
+def at_most(value: float, bound: float, scale: float = 0.0) -> bool:
+    """`value <= bound`, forgiving the rounding of float arithmetic: 1e-9 of the largest magnitude involved.
+
+    `scale` is the size of the numbers `value` and `bound` were computed from (1.1 - 1.0 is 0.10000000000000009
+    and must not exceed a tolerance of 10% of 1.0); a real excess is never that small.
+    """
+    return value <= bound + _EQUAL_REL_TOL * max(abs(value), abs(bound), scale)
+
+
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
 

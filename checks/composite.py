@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.check import Check, CheckName, EvalContext
+from analyzer.comparison import at_most
 from analyzer.errors import ArgError, CheckError
 from analyzer.models import Evaluation, Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamType, render_value
@@ -62,9 +64,11 @@ class CompositeCheck(Check):
     members: list[Member] = Field(min_length=1, max_length=64)
     mode: Literal["all", "any", "score"] = Field(default="all", description="all must pass, any may pass, or "
                                                  "a weighted score")
-    pass_score: float | None = Field(default=None, ge=0, le=100, description="score (0-100) needed to pass")
-    warning_score: float | None = Field(default=None, ge=0, le=100, description="score from which a non-passing "
-                                        "scorecard is inconclusive instead of failed")
+    # Above 0: at 0 a scorecard whose members all fail would pass.
+    pass_score: float | None = Field(default=None, gt=0, le=100, description="score (above 0, up to 100) "
+                                     "needed to pass")
+    warning_score: float | None = Field(default=None, gt=0, le=100, description="score from which a "
+                                        "non-passing scorecard is inconclusive instead of failed")
     on_member_error: Literal["error", "fail", "ignore"] = Field(
         default="error", description="a member that errors makes the whole an error, counts as failed, or is "
         "left out (critical members are never left out)")
@@ -197,14 +201,15 @@ class CompositeCheck(Check):
             return Verdict(outcome=outcome, value=passed, threshold=1, details=details,
                            reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}")
         assert self.pass_score is not None
-        total = sum(r.member.weight for r, _ in judged)
-        score = 100 * sum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
+        # fsum and at_most: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not 49.99999999999999.
+        total = math.fsum(r.member.weight for r, _ in judged)
+        score = 100 * math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
         # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
-        best = 100 * sum(r.member.weight for r, o in judged if o is not Outcome.FAIL) / total
+        best = 100 * math.fsum(r.member.weight for r, o in judged if o is not Outcome.FAIL) / total
         warning = self.warning_score if self.warning_score is not None else self.pass_score
-        if score >= self.pass_score:
+        if passed and at_most(self.pass_score, score):
             outcome = Outcome.PASS
-        elif best < warning:
+        elif not at_most(warning, best):
             outcome = Outcome.FAIL
         else:
             outcome = Outcome.INCONCLUSIVE

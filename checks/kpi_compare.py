@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
@@ -11,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.check import Check, EvalContext
+from analyzer.comparison import at_most
 from analyzer.errors import CheckMisconfigured
 from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
 from analyzer.params import ArgValue, Duration, ParamType, parse_duration
@@ -27,6 +29,9 @@ _MAX_RANGE_POINTS = 1000
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
+# A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
+_RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
+_LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
 
 
 class VariantQueries(BaseModel):
@@ -150,11 +155,22 @@ class KpiCompareCheck(Check):
         return frozenset({self.source})
 
     def warnings(self) -> list[str]:
-        """Identical canary and baseline queries compare a thing with itself."""
+        """Identical canary and baseline queries compare a thing with itself; mann_whitney samples closer
+        together than the query's range selector share data (they are autocorrelated)."""
         same = [name for name, template in self._canary.items()
                 if name in self._baseline and self._baseline[name].text == template.text]
-        return [f"canary and baseline have the same {name} query; they compare a thing with itself"
-                for name in same]
+        found = [f"canary and baseline have the same {name} query; they compare a thing with itself"
+                 for name in same]
+        if self.method == "mann_whitney":
+            step_s = self._step_s()
+            for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
+                selector = _longest_range_selector(templates["query"].text, self.lookback)
+                if selector is not None and parse_duration(selector) > step_s:
+                    found.append(
+                        f"{side} query: its range [{selector}] is longer than the step {format_number(step_s)}s, so "
+                        "consecutive samples share data and the interval is widened for it; a step of at least "
+                        f"{selector} (and a lookback of min_samples x {selector}) gives independent samples")
+        return found
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, check the evidence is enough, then judge with `method`."""
@@ -193,12 +209,12 @@ class KpiCompareCheck(Check):
         estimate = (f"{self._name('canary')} {format_number(value_c)} vs {self._name('baseline')} "
                     f"{format_number(value_b)} ({_signed_change(difference, value_b)})")
         if self.mode == "ab":
-            return self._ab_point(difference, tolerance, estimate, details)
+            return self._ab_point(difference, tolerance, max(abs(value_c), abs(value_b)), estimate, details)
         harm = self._harm(difference)
         rule = f"fails when the {self._name('canary')} is {self._worse_word()} by more than the tolerance " \
                f"{format_number(tolerance)}{self._tolerance_note()}"
         details["decision_rule"] = rule
-        outcome = Outcome.FAIL if harm > tolerance else Outcome.PASS
+        outcome = Outcome.PASS if at_most(harm, tolerance, max(abs(value_c), abs(value_b))) else Outcome.FAIL
         verb = "fail" if outcome is Outcome.FAIL else "pass"
         return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=difference,
                        threshold=tolerance, details=details)
@@ -246,27 +262,34 @@ class KpiCompareCheck(Check):
                     f"{format_number(test.rate_baseline)} ({_signed_change(test.difference, test.rate_baseline)},"
                     f" {level} CI [{format_number(test.interval[0])}, {format_number(test.interval[1])}], "
                     f"p={format_number(test.p_value)})")
+        scale = max(test.rate_canary, test.rate_baseline)
         if self.mode == "ab":
-            return self._ab_statistical(test.difference, significant, tolerance, estimate, details,
+            return self._ab_statistical(test.difference, significant, tolerance, scale, estimate, details,
                                         f"p < {format_number(1 - self.confidence)}")
         harm = self._harm(test.difference)
-        fails = significant and harm > tolerance and harm > 0
+        harm_bound = self._harm_interval(*test.interval)[1]
+        # Non-inferiority: a pass needs the interval to rule out harm beyond the tolerance, not only power.
+        # The interval contains the estimate, so an observed harm beyond the tolerance never passes.
+        fails = significant and not at_most(harm, tolerance, scale)
+        bounded = at_most(harm_bound, tolerance, scale)
+        powered = power >= self.power
         rule = (f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "
-                f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes once the "
-                f"test has power {format_number(self.power)} to detect {self._worse_noun(True)} of "
-                f"{format_number(effect)}")
-        details["decision_rule"] = rule
+                f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes when the "
+                f"interval rules out {self._worse_noun(True)} beyond the tolerance and the test has power "
+                f"{format_number(self.power)} to detect {self._worse_noun(True)} of {format_number(effect)}")
+        details.update(decision_rule=rule, harm_bound=harm_bound)
         if effect <= 0:
             rule += (f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
                      "min_detectable_effect is 0, so set max_absolute_change")
         if fails:
-            outcome = Outcome.FAIL
-        elif power >= self.power:
-            outcome = Outcome.PASS
+            outcome, verb = Outcome.FAIL, "fail"
+        elif bounded and powered:
+            outcome, verb = Outcome.PASS, "pass"
         else:
-            outcome = Outcome.INCONCLUSIVE
-        verb = {Outcome.FAIL: "fail", Outcome.PASS: "pass",
-                Outcome.INCONCLUSIVE: f"inconclusive (power {format_number(power)})"}[outcome]
+            missing = [] if powered else [f"power {format_number(power)}"]
+            missing += [] if bounded else [f"the interval allows {self._worse_noun(True)} of "
+                                           f"{format_number(harm_bound)}"]
+            outcome, verb = Outcome.INCONCLUSIVE, f"inconclusive ({' and '.join(missing)})"
         return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=test.difference,
                        threshold=tolerance, details=details)
 
@@ -317,16 +340,25 @@ class KpiCompareCheck(Check):
         significant = low > 0 or high < 0
         details["canary"]["median"] = _median(samples["canary"])
         details["baseline"]["median"] = median_b
+        for side, rho, effective in zip(("canary", "baseline"), estimate.autocorrelation,
+                                        estimate.effective_samples, strict=True):
+            details[side].update(autocorrelation=rho, effective_samples=effective)
         details.update(estimate=estimate.shift, relative_change=_relative(estimate.shift, median_b),
                        interval=[finite_or_none(low), finite_or_none(high)], confidence=self.confidence,
                        u_statistic=estimate.u_statistic, p_value=finite_or_none(estimate.p_value),
                        significant=significant, tolerance=tolerance)
         level = _percent(self.confidence)
+        widened = ""
+        if any(estimate.autocorrelation):
+            widened = (f", widened for autocorrelation: {len(samples['canary'])} and {len(samples['baseline'])} "
+                       f"samples count as {estimate.effective_samples[0]:.3g} and "
+                       f"{estimate.effective_samples[1]:.3g}")
         text = (f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
                 f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "
-                f"[{format_number(low)}, {format_number(high)}])")
+                f"[{format_number(low)}, {format_number(high)}]{widened})")
+        scale = max(abs(details["canary"]["median"]), abs(median_b))
         if self.mode == "ab":
-            return self._ab_statistical(estimate.shift, significant, tolerance, text, details,
+            return self._ab_statistical(estimate.shift, significant, tolerance, scale, text, details,
                                         "the interval excludes 0")
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
@@ -334,9 +366,9 @@ class KpiCompareCheck(Check):
                 f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out "
                 f"{self._worse_noun(True)} beyond the tolerance")
         details["decision_rule"] = rule
-        if harm_low > 0 and harm > tolerance:
+        if harm_low > 0 and not at_most(harm, tolerance, scale):
             outcome, verb = Outcome.FAIL, "fail"
-        elif harm_high <= tolerance:
+        elif at_most(harm_high, tolerance, scale):
             outcome, verb = Outcome.PASS, "pass"
         else:
             outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
@@ -345,17 +377,19 @@ class KpiCompareCheck(Check):
 
     # -- A/B -------------------------------------------------------------------------------------
 
-    def _ab_point(self, difference: float, tolerance: float, estimate: str, details: dict[str, Any]) -> Verdict:
+    def _ab_point(self, difference: float, tolerance: float, scale: float, estimate: str,
+                  details: dict[str, Any]) -> Verdict:
         rule = f"a variant wins when it is better by more than the tolerance {format_number(tolerance)}" \
                f"{self._tolerance_note()}"
-        winner = self._winner(difference) if abs(difference) > tolerance else None
+        winner = None if at_most(abs(difference), tolerance, scale) else self._winner(difference)
         return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
 
-    def _ab_statistical(self, difference: float, significant: bool, tolerance: float, estimate: str,
-                        details: dict[str, Any], significance: str) -> Verdict:
+    def _ab_statistical(self, difference: float, significant: bool, tolerance: float, scale: float,
+                        estimate: str, details: dict[str, Any], significance: str) -> Verdict:
         rule = (f"a variant wins when the difference is significant ({significance}) and larger than the "
                 f"tolerance {format_number(tolerance)}{self._tolerance_note()}")
-        winner = self._winner(difference) if significant and abs(difference) > tolerance else None
+        larger = not at_most(abs(difference), tolerance, scale)
+        winner = self._winner(difference) if significant and larger else None
         return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
 
     def _ab_verdict(self, winner: str | None, estimate: str, rule: str, difference: float, tolerance: float,
@@ -476,6 +510,13 @@ def _samples(result: QueryResult) -> list[float]:
     if not result.series:
         return []
     return [value for _, value in result.series[0].samples if math.isfinite(value)]
+
+
+def _longest_range_selector(query: str, lookback: str) -> str | None:
+    """The longest range (`[5m]`, a subquery's `[1h:1m]`) in a query template, with `{{ lookback }}` put in;
+    ranges given by other placeholders are not known before evaluation and are left out."""
+    ranges = _RANGE_SELECTOR_RE.findall(_LOOKBACK_PLACEHOLDER_RE.sub(lookback, query))
+    return max(ranges, key=parse_duration, default=None)
 
 
 def _median(values: list[float]) -> float:

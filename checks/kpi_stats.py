@@ -1,5 +1,6 @@
-"""The statistics behind `kpi_compare`: a two-proportion z test with its power, and the Hodges-Lehmann
-shift with its Moses confidence interval (the Mann-Whitney family Kayenta uses).
+"""The statistics behind `kpi_compare`: two proportions (Newcombe's interval of their difference, the pooled
+z test and its power), and the Hodges-Lehmann shift with its Moses confidence interval (the Mann-Whitney family
+Kayenta uses), widened for autocorrelated samples.
 
 scipy and numpy are imported inside the functions: importing scipy.stats takes more than a second, and
 `analyzer run` must start in less than one. Call these from a worker thread (they sort up to a million
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ProportionTest:
-    """Canary vs baseline rates: the difference, its Wald interval and the pooled z test."""
+    """Canary vs baseline rates: the difference, its Newcombe interval and the pooled z test."""
 
     rate_canary: float
     rate_baseline: float
@@ -27,9 +28,13 @@ class ProportionTest:
 
 def two_proportion_test(success_canary: float, total_canary: float, success_baseline: float,
                         total_baseline: float, confidence: float) -> ProportionTest:
-    """Two-sided pooled z test of equal rates, and the unpooled (Wald) interval of canary - baseline.
+    """Two-sided pooled z test of equal rates, and the Newcombe hybrid score interval of canary - baseline.
 
-    Totals must be positive and successes within [0, total]; counts may be fractional (from increase()).
+    The interval is method 10 of Newcombe (Interval estimation for the difference between independent
+    proportions: comparison of eleven methods, Statistics in Medicine 17, 1998), built from the two Wilson
+    score intervals. Unlike the Wald interval it keeps a width when a rate is 0 or 1 (a baseline without
+    errors) and stays inside [-1, 1]. Totals must be positive and successes within [0, total]; counts may be
+    fractional (from increase()).
     """
     from scipy.stats import norm
 
@@ -41,9 +46,21 @@ def two_proportion_test(success_canary: float, total_canary: float, success_base
     # Both rates 0 (or both 1): no variance, no evidence of a difference.
     z = difference / se_pooled if se_pooled > 0 else 0.0
     p_value = float(2 * norm.sf(abs(z)))
-    se = math.sqrt(rate_c * (1 - rate_c) / total_canary + rate_b * (1 - rate_b) / total_baseline)
-    half = float(norm.ppf(0.5 + confidence / 2)) * se
-    return ProportionTest(rate_c, rate_b, difference, (difference - half, difference + half), z, p_value)
+    z_interval = float(norm.ppf(0.5 + confidence / 2))
+    low_c, high_c = _wilson(success_canary, total_canary, z_interval)
+    low_b, high_b = _wilson(success_baseline, total_baseline, z_interval)
+    # Clipped: at the extremes (0 of n against n of n) rounding can step just outside [-1, 1].
+    low = max(difference - math.hypot(rate_c - low_c, high_b - rate_b), -1.0)
+    high = min(difference + math.hypot(high_c - rate_c, rate_b - low_b), 1.0)
+    return ProportionTest(rate_c, rate_b, difference, (low, high), z, p_value)
+
+
+def _wilson(success: float, total: float, z: float) -> tuple[float, float]:
+    """The Wilson score interval of success / total (without continuity correction)."""
+    rate = success / total
+    centre = (rate + z * z / (2 * total)) / (1 + z * z / total)
+    half = z / (1 + z * z / total) * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total))
+    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def proportion_power(rate_baseline: float, effect: float, total_canary: float, total_baseline: float,
@@ -51,7 +68,10 @@ def proportion_power(rate_baseline: float, effect: float, total_canary: float, t
     """Power of the two-sided z test at `confidence` to detect the canary rate moving by `effect`.
 
     The normal approximation with unpooled variances (Chow, Shao & Wang, Sample Size Calculations in
-    Clinical Research, 2nd ed. 2008, section 4.2), solved for power instead of the sample size.
+    Clinical Research, 2nd ed. 2008, section 4.2), solved for power instead of the sample size. Each rate in
+    the variance is taken with one success and one failure added to its variant's count (as Agresti & Caffo
+    do for the interval): a baseline with no errors in 10 requests is not a baseline known to be at 0%, so
+    its variance must not vanish and make a tiny baseline look like strong evidence.
     """
     from scipy.stats import norm
 
@@ -59,30 +79,44 @@ def proportion_power(rate_baseline: float, effect: float, total_canary: float, t
     delta = abs(moved - rate_baseline)
     if delta == 0:
         return 0.0
-    se = math.sqrt(rate_baseline * (1 - rate_baseline) / total_baseline + moved * (1 - moved) / total_canary)
-    if se == 0:
-        return 1.0
+    plug_b = (rate_baseline * total_baseline + 1) / (total_baseline + 2)
+    plug_c = (moved * total_canary + 1) / (total_canary + 2)
+    se = math.sqrt(plug_b * (1 - plug_b) / total_baseline + plug_c * (1 - plug_c) / total_canary)
     return float(norm.cdf(delta / se - norm.ppf(0.5 + confidence / 2)))
 
 
 @dataclass(frozen=True)
 class ShiftEstimate:
-    """Hodges-Lehmann shift of canary vs baseline, its Moses interval and the Mann-Whitney U test."""
+    """Hodges-Lehmann shift of canary vs baseline, its Moses interval and the Mann-Whitney U test.
+
+    `autocorrelation` is each variant's lag-1 rank autocorrelation used to widen the interval (0 when the
+    samples are taken as independent) and `effective_samples` what the samples count as after it.
+    """
 
     shift: float
     interval: tuple[float, float]
     u_statistic: float
     p_value: float
+    autocorrelation: tuple[float, float]
+    effective_samples: tuple[float, float]
 
 
-def hodges_lehmann(canary: Sequence[float], baseline: Sequence[float], confidence: float) -> ShiftEstimate:
+def hodges_lehmann(canary: Sequence[float], baseline: Sequence[float], confidence: float,
+                   serial: bool = True) -> ShiftEstimate:
     """The median of all differences canary_i - baseline_j, with the asymptotic Moses interval.
 
     The interval follows Hollander & Wolfe (Nonparametric Statistical Methods, 1999) as SAS PROC NPAR1WAY
-    documents it: with m = n1 * n2 ordered differences D(1..m) and
-    C = floor(m / 2 - z * sqrt(n1 * n2 * (n1 + n2 + 1) / 12)), the limits are D(C) and D(m + 1 - C);
-    when C < 1 there are too few samples for an interval at this confidence and it is unbounded.
-    The p-value is scipy's two-sided Mann-Whitney U test (exact for small samples without ties).
+    documents it: with m = n1 * n2 ordered differences D(1..m) and C = floor(m / 2 - z * sd(U)), the limits
+    are D(C) and D(m + 1 - C); when C < 1 there are too few samples for an interval at this confidence and it
+    is unbounded. For independent samples Var(U) = n1 * n2 * (n1 + n2 + 1) / 12.
+
+    `serial` says the samples are in time order, as a range query returns them, and may be autocorrelated
+    (a rate over 5m sampled every 10s repeats most of its window): each variant's share of Var(U), n2 * n1^2 / 12
+    for the canary and n1 * n2^2 / 12 for the baseline (Hoeffding's projection), is multiplied by the AR(1)
+    variance inflation (1 + rho) / (1 - rho) of that variant's lag-1 rank autocorrelation rho, estimated
+    with Kendall's small-sample bias correction rho + (1 + 3 rho) / n and floored at 0 (never narrower than
+    for independent samples). The p-value is then the normal approximation with the same variance; without
+    autocorrelation it is scipy's two-sided Mann-Whitney U test (exact for small samples without ties).
     """
     import numpy as np
     from scipy.stats import mannwhitneyu, norm
@@ -91,8 +125,28 @@ def hodges_lehmann(canary: Sequence[float], baseline: Sequence[float], confidenc
     differences = np.sort(np.subtract.outer(np.asarray(canary, float), np.asarray(baseline, float)), axis=None)
     m = differences.size
     shift = float(np.median(differences))
+    rho = (_lag1_rank_autocorrelation(canary), _lag1_rank_autocorrelation(baseline)) if serial else (0.0, 0.0)
+    inflation = tuple(math.inf if r >= 1 else (1 + r) / (1 - r) for r in rho)
+    variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
     z = float(norm.ppf(0.5 + confidence / 2))
-    c = math.floor(m / 2 - z * math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12))
+    c = math.floor(m / 2 - z * math.sqrt(variance)) if math.isfinite(variance) else 0
     interval = (float(differences[c - 1]), float(differences[m - c])) if c >= 1 else (-math.inf, math.inf)
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
-    return ShiftEstimate(shift, interval, float(test.statistic), float(test.pvalue))
+    p_value = float(test.pvalue)
+    if rho != (0.0, 0.0):
+        p_value = float(2 * norm.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance)))
+    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho,
+                         (n1 / inflation[0], n2 / inflation[1]))
+
+
+def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:
+    """Lag-1 autocorrelation of the ranks, bias-corrected and clipped to [0, 1]; 0 for a constant series."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(values)
+    centred = ranks - ranks.mean()
+    spread = float((centred * centred).sum())
+    if spread == 0:
+        return 0.0
+    rho = float((centred[1:] * centred[:-1]).sum()) / spread
+    return min(max(rho + (1 + 3 * rho) / len(values), 0.0), 1.0)

@@ -59,6 +59,9 @@ CHECKS = [
     card("nested", [member("all"), member("p95")]),
     card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
     card("all-down", [member("down")], on_member_error="ignore"),
+    # 100 * 0.3 / (0.1 + 0.2 + 0.3) is 49.99999999999999 in float arithmetic.
+    card("tenths", [member("p95-strict", weight=0.1), member("conversion", weight=0.2), member("p95", weight=0.3)],
+         mode="score", pass_score=50),
 ]
 
 
@@ -99,6 +102,12 @@ class TestModes:
         assert body["reason"].startswith("score 75 of 100 (pass at 80, inconclusive from 50)")
         swapped = await run(client, prometheus, "score-swapped", "kpiequal")
         assert swapped["value"] == pytest.approx(25.0)
+
+    async def test_a_score_exactly_at_pass_score_passes(self, client, prometheus):
+        body = await run(client, prometheus, "tenths", "kpiequal")
+        assert [m["verdict"] for m in body["details"]["members"]] == ["fail", "fail", "pass"]
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["value"] == pytest.approx(50.0)
 
     async def test_details_have_every_member_verdict(self, client, prometheus):
         body = await run(client, prometheus, "score", "kpiequal")

@@ -35,6 +35,10 @@ def _variant(param: str, method: str) -> dict[str, str]:
 
 PARAMS = {"canary_hash": {"type": "label_value", "required": True},
           "stable_hash": {"type": "label_value", "default": "kpistable"}}
+# Exact values through a real Prometheus: vector({{ n }}) returns the number as it is.
+COUNTS = {name: {"type": "number", "required": True} for name in ("errors_c", "total_c", "errors_b", "total_b")}
+VALUES = {"canary_value": {"type": "number", "required": True}, "baseline_value": {"type": "number", "required": True}}
+SMOOTHED = 'avg(avg_over_time(kpi_request_latency_seconds{{{}}}[5m]))'
 
 CHECKS: list[dict[str, Any]] = [
     {"name": "conversion", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
@@ -75,6 +79,19 @@ CHECKS: list[dict[str, Any]] = [
      "direction": "higher_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
      "variant_names": {"canary": "green", "baseline": "blue"},
      "canary": _variant("canary_hash", "proportion"), "baseline": _variant("stable_hash", "proportion")},
+    {"name": "errors-exact", "kind": "kpi_compare", "params": COUNTS, "method": "proportion",
+     "direction": "lower_is_better", "max_absolute_change": 0.001,
+     "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
+     "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"}},
+    {"name": "errors-exact-mde", "kind": "kpi_compare", "params": COUNTS, "method": "proportion",
+     "direction": "lower_is_better", "max_absolute_change": 0.001, "min_detectable_effect": 0.5,
+     "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
+     "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"}},
+    {"name": "ratio-exact", "kind": "kpi_compare", "params": VALUES, "direction": "lower_is_better",
+     "max_relative_change": 0.1, "canary": "vector({{ canary_value }})", "baseline": "vector({{ baseline_value }})"},
+    {"name": "latency-smoothed", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
+     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
+     "canary": SMOOTHED.format(_selector("canary_hash")), "baseline": SMOOTHED.format(_selector("stable_hash"))},
     {"name": "latency-ab", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney", "mode": "ab",
      "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
      "variant_names": {"canary": "green", "baseline": "blue"},
@@ -89,9 +106,12 @@ async def client(prometheus, aiohttp_client):
     return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
 
 
-async def run(client, prometheus, check: str, canary: str, status: int = 200) -> dict[str, Any]:
-    answer = await client.get(f"/api/v1/checks/{check}/run", params={
-        "canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+async def run(client, prometheus, check: str, canary: str | None = None, status: int = 200,
+              **args: float) -> dict[str, Any]:
+    params = {"at": str(int(prometheus.anchor)), "explain": "true", **{k: str(v) for k, v in args.items()}}
+    if canary is not None:
+        params["canary_hash"] = canary
+    answer = await client.get(f"/api/v1/checks/{check}/run", params=params)
     assert answer.status == status, await answer.text()
     return await answer.json()
 
@@ -175,6 +195,68 @@ class TestGate:
         body = await run(client, prometheus, "p95", "nosuchhash")
         assert body["verdict"] == "inconclusive"
         assert "no_data policy: inconclusive" in body["reason"]
+
+
+class TestNonInferiority:
+    """A proportion passes only when its interval rules out harm beyond the tolerance, not on power alone."""
+
+    @pytest.mark.parametrize(("check", "counts"), [
+        # The reviewer's wrong passes: observed harm 0.003 and 0.002 against a tolerance of 0.001, with a
+        # baseline of 200 and of 10 requests and no errors; and 0.003 with min_detectable_effect 0.5.
+        ("errors-exact", (30, 10000, 0, 200)),
+        ("errors-exact", (200, 100000, 0, 10)),
+        ("errors-exact-mde", (104, 8000, 80, 8000)),
+    ])
+    async def test_harm_beyond_the_tolerance_never_passes(self, client, prometheus, check, counts):
+        body = await run(client, prometheus, check, **dict(zip(COUNTS, counts, strict=True)))
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["value"] > body["threshold"] == 0.001
+        assert body["details"]["harm_bound"] > 0.001
+        assert "the interval allows an increase of " in body["reason"]
+
+    async def test_a_baseline_without_errors_can_pass_with_enough_traffic(self, client, prometheus):
+        body = await run(client, prometheus, "errors-exact", errors_c=10, total_c=100000, errors_b=0,
+                         total_b=100000)
+        assert body["verdict"] == "pass", body["reason"]
+        # A significant increase of 0.0001 is still within the tolerance: the interval ends below 0.001.
+        assert 0 < body["details"]["interval"][0] < body["details"]["interval"][1] <= 0.001
+        assert "passes when the interval rules out an increase beyond the tolerance and the test has power" in (
+            body["reason"])
+
+    async def test_a_small_baseline_reports_low_power(self, client, prometheus):
+        body = await run(client, prometheus, "errors-exact", errors_c=0, total_c=100000, errors_b=0, total_b=10)
+        assert body["verdict"] == "inconclusive"
+        assert body["details"]["power"] < 0.1
+        assert body["reason"].startswith("inconclusive (power ")
+
+
+class TestBoundaries:
+    """A change exactly at the tolerance is within it, whatever float arithmetic makes of it."""
+
+    @pytest.mark.parametrize(("canary", "baseline", "verdict"), [
+        (1.1, 1.0, "pass"),          # 1.1 - 1.0 = 0.10000000000000009 > 0.1 * 1.0
+        (0.33, 0.3, "pass"),         # 0.030000000000000027 > 0.03
+        (1.1000001, 1.0, "fail"),
+    ])
+    async def test_ratio_at_the_tolerance(self, client, prometheus, canary, baseline, verdict):
+        body = await run(client, prometheus, "ratio-exact", canary_value=canary, baseline_value=baseline)
+        assert body["verdict"] == verdict, body["reason"]
+
+
+class TestAutocorrelatedSamples:
+    """Range samples of a smoothed query share data: the interval is widened for it and the reason says so."""
+
+    async def test_overlapping_windows_count_as_fewer_samples(self, client, prometheus):
+        body = await run(client, prometheus, "latency-smoothed", "kpiequal")
+        details = body["details"]
+        assert details["canary"]["samples"] == 61
+        assert details["canary"]["autocorrelation"] > 0.5
+        assert details["canary"]["effective_samples"] < 61 / 3
+        assert "widened for autocorrelation: 61 and 61 samples count as" in body["reason"]
+
+    async def test_unsmoothed_samples_keep_their_count(self, client, prometheus):
+        details = (await run(client, prometheus, "latency", "kpiequal"))["details"]
+        assert details["canary"]["effective_samples"] > 40
 
 
 class TestAB:

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from analyzer.comparison import Condition
+from analyzer.comparison import Condition, at_most
 
 
 class TestParse:
@@ -53,3 +53,18 @@ class TestDescribe:
     def test_str_round_trips(self):
         assert str(Condition.parse("between 0.9 and 1.1")) == "between 0.9 and 1.1"
         assert Condition.parse(str(Condition.parse(">= 1e-06"))) == Condition.parse(">= 1e-06")
+
+
+class TestAtMost:
+    """The boundary test of computed tolerances and scores forgives float rounding, and nothing larger."""
+
+    @pytest.mark.parametrize(("value", "bound", "scale", "expected"), [
+        (1.1 - 1.0, 0.1 * 1.0, 1.1, True),            # 0.10000000000000009 vs 0.1
+        (100 * 0.3 / (0.1 + 0.2 + 0.3), 50.0, 0.0, True),  # 49.99999999999999 vs 50, the other way round
+        (0.1 + 1e-7, 0.1, 1.1, False),
+        (0.0, 0.0, 0.0, True),
+        (1e-300, 0.0, 0.0, False),                    # nothing is forgiven against an exact 0
+        (-5.0, 0.0, 0.0, True),
+    ])
+    def test_values(self, value, bound, scale, expected):
+        assert at_most(value, bound, scale) is expected

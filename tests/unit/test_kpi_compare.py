@@ -55,6 +55,23 @@ class TestValid:
         catalog = load(check(baseline=CANARY))
         assert any("same query" in warning for warning in catalog.warnings)
 
+    @pytest.mark.parametrize(("canary", "step", "warned"), [
+        ("avg(rate(kpi_total[5m]))", None, "its range [5m] is longer than the step 10s"),
+        ("avg(rate(kpi_total[1m])) / avg(rate(kpi_all[1h30m]))", "1m", "its range [1h30m] is longer than the step 60s"),
+        ("max_over_time(avg(rate(kpi_total[1m]))[15m:1m])", "1m", "its range [15m] is longer"),
+        ("avg_over_time(kpi[{{ lookback }}])", None, "its range [10m] is longer"),
+        ("avg(rate(kpi_total[5m]))", "5m", None),
+        ("avg(kpi)", None, None),
+    ])
+    def test_mann_whitney_samples_overlapping_the_range_warn(self, canary, step, warned):
+        catalog = load(check(method="mann_whitney", canary=canary, baseline="avg(kpi)", step=step,
+                             lookback="2h" if step else None, min_samples=20 if step else None))
+        overlaps = [w for w in catalog.warnings if "consecutive samples share data" in w]
+        if warned is None:
+            assert overlaps == []
+        else:
+            assert len(overlaps) == 1 and "canary query: " + warned in overlaps[0]
+
     def test_lookback_may_stand_bare(self):
         load(check(canary="avg_over_time(kpi{h=\"{{ canary_hash }}\"}[{{ lookback }}])"))
 

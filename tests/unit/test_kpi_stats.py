@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from checks.kpi_stats import hodges_lehmann, proportion_power, two_proportion_test
@@ -17,19 +18,19 @@ CHICKEN_B = [0.878, 0.647, 0.598, 2.050, 1.060, 1.290, 1.060, 3.140, 1.290]
 
 
 class TestHodgesLehmann:
-    """The shift, its Moses interval and the U test match textbook and scipy-documented results."""
+    """For independent samples the shift, its Moses interval and the U test match textbook and scipy results."""
 
     def test_chicken_example_matches_sas_npar1way(self):
         # SAS PROC NPAR1WAY HL on this data (CAMIS): location shift (A - B) 0.5600, asymptotic (Moses)
         # 95% confidence limits -0.3700 and 1.1830. R's wilcox.test(conf.int=TRUE) agrees to 3 decimals.
-        result = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.95)
+        result = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.95, serial=False)
         assert result.shift == pytest.approx(0.56)
         assert result.interval == pytest.approx((-0.37, 1.183))
 
     def test_mann_whitney_matches_scipy_documented_example(self):
         # scipy.stats.mannwhitneyu docstring (after Conover): males vs females diagnosis ages,
         # U1 = 17 and the exact two-sided p-value 0.1111.
-        result = hodges_lehmann([19, 22, 16, 29, 24], [20, 11, 17, 12], 0.95)
+        result = hodges_lehmann([19, 22, 16, 29, 24], [20, 11, 17, 12], 0.95, serial=False)
         assert result.u_statistic == 17.0
         assert result.p_value == pytest.approx(0.1111111111111111)
 
@@ -43,13 +44,66 @@ class TestHodgesLehmann:
         assert result.interval == (-math.inf, math.inf)
 
     def test_a_higher_confidence_widens_the_interval(self):
-        narrow = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.80).interval
-        wide = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.99).interval
+        narrow = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.80, serial=False).interval
+        wide = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.99, serial=False).interval
         assert wide[0] < narrow[0] and wide[1] > narrow[1]
 
 
+def moving_average(rng: np.random.Generator, mean: float, samples: int = 61, window: int = 30) -> list[float]:
+    """What a range query of rate(x[5m]) sampled every 10 s looks like: each sample averages 30 buckets, of
+    which it shares 29 with the next."""
+    raw = rng.normal(mean, 1, samples + window - 1)
+    return list(np.convolve(raw, np.ones(window) / window, "valid"))
+
+
+class TestAutocorrelation:
+    """Time-ordered samples that share data widen the interval, so they are not taken as more evidence than they
+    are; independent ones keep theirs."""
+
+    def test_overlapping_windows_do_not_make_a_regression_pass(self):
+        # The reviewer's reproducer: the canary is 0.25 worse, the tolerance 0.1; a gate passes when the upper
+        # end of the interval is within the tolerance. Taken as independent, 18 of these 200 pairs passed.
+        rng = np.random.default_rng(3)
+        passes = sum(hodges_lehmann(moving_average(rng, 0.25), moving_average(rng, 0.0), 0.95).interval[1] <= 0.1
+                     for _ in range(200))
+        assert passes <= 0.025 * 200
+
+    def test_the_interval_covers_the_true_shift_at_about_its_confidence(self):
+        # Taken as independent, the nominal 95% interval covered the shift 25% of the time.
+        rng = np.random.default_rng(2)
+        covered = 0
+        for _ in range(200):
+            low, high = hodges_lehmann(moving_average(rng, 0.1), moving_average(rng, 0.0), 0.95).interval
+            covered += low <= 0.1 <= high
+        assert covered >= 0.9 * 200
+
+    def test_autocorrelation_and_effective_samples_are_reported(self):
+        rng = np.random.default_rng(5)
+        result = hodges_lehmann(moving_average(rng, 0.0), moving_average(rng, 0.0), 0.95)
+        assert all(0.8 < rho <= 1 for rho in result.autocorrelation)
+        assert all(effective < 61 / 5 for effective in result.effective_samples)
+
+    def test_alternating_samples_keep_the_textbook_interval(self):
+        # Negative autocorrelation is floored at 0: the interval is never narrower than for independent samples.
+        canary = [1.0 + (0.1 if i % 2 else -0.1) + i / 1000 for i in range(30)]
+        baseline = [1.0 + (0.1 if i % 2 else -0.1) - i / 1000 for i in range(30)]
+        serial = hodges_lehmann(canary, baseline, 0.95)
+        assert serial.autocorrelation == (0.0, 0.0)
+        assert serial.interval == hodges_lehmann(canary, baseline, 0.95, serial=False).interval
+        assert serial.p_value == hodges_lehmann(canary, baseline, 0.95, serial=False).p_value
+
+    def test_a_constant_series_has_no_autocorrelation_to_correct(self):
+        result = hodges_lehmann([0.0] * 30, [float(i % 7) for i in range(30)], 0.95)
+        assert result.autocorrelation[0] == 0.0
+
+    def test_a_smooth_trend_leaves_the_interval_unbounded(self):
+        # Two steadily rising series: every sample is predicted by the previous one, there is no evidence here.
+        ramp = [i / 100 for i in range(40)]
+        assert hodges_lehmann(ramp, ramp, 0.95).interval == (-math.inf, math.inf)
+
+
 class TestTwoProportionTest:
-    """The pooled z test and the Wald interval match published results."""
+    """The pooled z test and the Newcombe interval match published results."""
 
     def test_statsmodels_documented_example(self):
         # statsmodels proportions_ztest documentation: count [5, 12] of nobs [83, 99], two-sided
@@ -58,12 +112,36 @@ class TestTwoProportionTest:
         assert result.z == pytest.approx(-1.408, abs=5e-4)
         assert result.p_value == pytest.approx(0.159, abs=5e-4)
 
-    def test_wald_interval_of_the_difference(self):
-        # p1 = 0.6 of 100, p2 = 0.5 of 100: SE = sqrt(0.24/100 + 0.25/100) = 0.07 and the 95% limits are
-        # 0.1 -+ 1.959964 * 0.07 (the textbook unpooled interval).
-        result = two_proportion_test(60, 100, 50, 100, 0.95)
-        assert result.difference == pytest.approx(0.1)
-        assert result.interval == pytest.approx((0.1 - 1.959964 * 0.07, 0.1 + 1.959964 * 0.07), abs=1e-6)
+    @pytest.mark.parametrize(("counts", "interval"), [
+        ((56, 70, 48, 80), (0.0524, 0.3339)),
+        ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ])
+    def test_newcombe_interval_of_the_difference(self, counts, interval):
+        # Newcombe (Statistics in Medicine 17, 1998), table II, method 10 (hybrid score, no continuity correction).
+        result = two_proportion_test(*counts, 0.95)
+        assert result.difference == pytest.approx(counts[0] / counts[1] - counts[2] / counts[3])
+        assert result.interval == pytest.approx(interval, abs=5e-5)
+
+    def test_a_rate_of_zero_keeps_a_width(self):
+        # No errors in 200 requests does not prove an error rate of 0: the Wald interval was [0.0019, 0.0041],
+        # as if the baseline were known exactly.
+        result = two_proportion_test(30, 10000, 0, 200, 0.95)
+        assert result.interval[0] < -0.015 and result.interval[1] > 0.004
+
+    def test_the_interval_always_contains_the_estimate(self):
+        # kpi_compare relies on it: an observed harm beyond the tolerance can then never pass.
+        rng = np.random.default_rng(7)
+        for _ in range(500):
+            total_c, total_b = rng.integers(1, 100000, size=2)
+            success_c = float(rng.choice([0, total_c, rng.uniform(0, total_c)]))
+            success_b = float(rng.choice([0, total_b, rng.uniform(0, total_b)]))
+            result = two_proportion_test(success_c, float(total_c), success_b, float(total_b), 0.95)
+            assert result.interval[0] <= result.difference <= result.interval[1]
+            assert result.interval[0] >= -1 and result.interval[1] <= 1
+
+    def test_both_rates_zero_still_bound_the_difference_both_ways(self):
+        low, high = two_proportion_test(0, 1000, 0, 50, 0.95).interval
+        assert low < 0 < high
 
     def test_no_variance_means_no_evidence_of_a_difference(self):
         result = two_proportion_test(0, 1000, 0, 50, 0.95)
@@ -75,10 +153,17 @@ class TestProportionPower:
 
     def test_textbook_sample_size_reaches_the_power(self):
         # Chow, Shao & Wang, Sample Size Calculations in Clinical Research, section 4.2 (test for equality):
-        # p1 = 0.65, p2 = 0.85, alpha 0.05 two-sided, power 80% needs
-        # n = (1.96 + 0.84)^2 * (0.65 * 0.35 + 0.85 * 0.15) / 0.2^2 = 69.6, i.e. 70 per group.
-        assert proportion_power(0.65, 0.20, 70, 70, 0.95) >= 0.80
-        assert proportion_power(0.65, 0.20, 69, 69, 0.95) < 0.80
+        # p1 = 0.10, p2 = 0.11, alpha 0.05 two-sided, power 80% needs
+        # n = (1.959964 + 0.841621)^2 * (0.10 * 0.90 + 0.11 * 0.89) / 0.01^2 = 14748.04 per group. The added
+        # success and failure per variant moves this by less than 0.1% at such counts.
+        assert proportion_power(0.10, 0.01, 14749 * 1.001, 14749 * 1.001, 0.95) >= 0.80
+        assert proportion_power(0.10, 0.01, 14749 * 0.999, 14749 * 0.999, 0.95) < 0.80
+
+    @pytest.mark.parametrize("total_baseline", [10, 200])
+    def test_a_small_baseline_without_errors_gives_little_power(self, total_baseline):
+        # The baseline's observed rate 0 has no variance; taken at face value it gave power 0.89 (200 requests)
+        # and 1.0 (10 requests) to detect an increase of 0.001, whatever the baseline's size.
+        assert proportion_power(0.0, 0.001, 100000, total_baseline, 0.95) < 0.1
 
     def test_power_grows_with_traffic(self):
         assert proportion_power(0.1, -0.01, 1000, 1000, 0.95) < proportion_power(0.1, -0.01, 20000, 20000, 0.95)
