@@ -44,7 +44,8 @@ class Generation:
                  admission: Admission) -> None:
         self.catalog = catalog
         self.sources = sources
-        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission)
+        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission,
+                             reuse_window_s=settings.reuse_window_s)
         self.users = 0
         self._unused = asyncio.Event()
         self._unused.set()

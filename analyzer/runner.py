@@ -23,6 +23,8 @@ from analyzer.sources import Sources
 logger = structlog.get_logger("analyzer.runner")
 
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
+# Bound on remembered results; past it, expired ones are dropped and, if all are fresh, nothing is added.
+_MAX_RECENT = 10_000
 
 
 class Admission:
@@ -55,18 +57,22 @@ class Runner:
     """Evaluates checks of one catalog against its sources."""
 
     def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float, *,
-                 admission: Admission | None = None) -> None:
+                 admission: Admission | None = None, reuse_window_s: float = 0.0) -> None:
+        """`reuse_window_s`: how long a finished evaluation still answers identical requests (0: only
+        while in flight)."""
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
         self.default_deadline_s = default_deadline_s
         self.admission = admission or Admission()
+        self.reuse_window_s = reuse_window_s
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
+        self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
     async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
         Overloaded when a new evaluation would exceed the admission limit."""
-        return await self._shared(check, args, at, admit=True)
+        return await self._shared(check, args, at, admit=True, backtest=at is not None)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished (callers may have hung up)."""
@@ -74,15 +80,19 @@ class Runner:
             await asyncio.wait(list(self._in_flight.values()))
 
     async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
-                      admit: bool) -> Evaluation:
+                      admit: bool, backtest: bool) -> Evaluation:
         key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
                              at.timestamp() if at is not None else None)
+        recent = self._recent.get(key)
+        if recent is not None and recent[0] > time.monotonic():
+            self.metrics.coalesced.labels(check.name).inc()
+            return recent[1]
         future = self._in_flight.get(key)
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
                 self.admission.check()
-            future = asyncio.ensure_future(self._evaluate(check, dict(args), at))
+            future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
             if admit:
@@ -95,15 +105,26 @@ class Runner:
     def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
+        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+            self._remember(key, done.result())
 
-    async def _evaluate(self, check: Check, args: dict[str, ArgValue], at: datetime | None) -> Evaluation:
+    def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
+        now = time.monotonic()
+        if len(self._recent) >= _MAX_RECENT:
+            self._recent = {k: v for k, v in self._recent.items() if v[0] > now}
+            if len(self._recent) >= _MAX_RECENT:
+                return
+        self._recent[key] = (now + self.reuse_window_s, evaluation)
+
+    async def _evaluate(self, check: Check, args: dict[str, ArgValue], at: datetime | None,
+                        backtest: bool) -> Evaluation:
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
         deadline_s = check.deadline_s or self.default_deadline_s
         loop = asyncio.get_running_loop()
-        ctx = EvalContext(args=args, evaluation_time=evaluation_time, backtest=at is not None,
+        ctx = EvalContext(args=args, evaluation_time=evaluation_time, backtest=backtest,
                           deadline=loop.time() + deadline_s, sources=self.sources,
-                          run_check=lambda name, raw: self._run_member(name, raw, evaluation_time))
+                          run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest))
         error_code: str | None = None
         http_status = 200
         self.metrics.in_flight.inc()
@@ -136,12 +157,14 @@ class Runner:
         log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
             reason=verdict.reason, error=error_code, duration_ms=evaluation.duration_ms, args=args,
-            backtest=at is not None)
+            backtest=backtest)
         return evaluation
 
-    async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime) -> Evaluation:
+    async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime,
+                          parent_backtest: bool) -> Evaluation:
         check = self.catalog.get(name)
-        return await self._shared(check, check.bind_args(raw_args), at, admit=False)
+        # Members are evaluated at their parent's time; they are backtests only if the parent is.
+        return await self._shared(check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest)
 
 
 def _error_verdict(exc: CheckError) -> Verdict:

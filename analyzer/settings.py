@@ -67,6 +67,9 @@ class Settings(BaseModel):
                                        "the longest a client may take to send its request headers")
     catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
                                   description="how often the catalog path is checked for changes; 0: only SIGHUP")
+    reuse_window_s: float = Field(default=1.0, ge=0, le=60,
+                                  description="how long a finished evaluation also answers identical requests "
+                                  "(same check, args and at); 0: only while in flight")
     history_size: int = Field(default=1000, ge=1, le=100000,
                               description="verdicts kept in memory for GET /api/v1/verdicts")
     http_allowed_hosts: HostPatterns = Field(

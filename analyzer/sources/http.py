@@ -332,13 +332,23 @@ class HttpClient:
 
     def __init__(self, policy: HttpPolicy | None = None, resolver: Resolver | None = None) -> None:
         self.policy = policy or HttpPolicy()
-        self._client = httpx.AsyncClient(transport=_GuardedTransport(self.policy, resolver or system_resolver),
-                                         follow_redirects=False, trust_env=False,
-                                         headers={"Accept-Encoding": "gzip, deflate"})
+        self._resolver = resolver or system_resolver
+        self._opened: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        # Opened on first use: building it loads the CA bundle (tens of ms), which a Job that runs a
+        # Prometheus check would pay for nothing.
+        if self._opened is None:
+            self._opened = httpx.AsyncClient(transport=_GuardedTransport(self.policy, self._resolver),
+                                             follow_redirects=False, trust_env=False,
+                                             headers={"Accept-Encoding": "gzip, deflate"})
+        return self._opened
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        await self._client.aclose()
+        if self._opened is not None:
+            await self._opened.aclose()
 
     def refusal(self, url: str, check_hosts: HostAllowList) -> str | None:
         """Why `url` may not be requested (scheme, user info, host lists), or None when it may."""

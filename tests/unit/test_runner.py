@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import UTC, datetime
 from typing import Literal
 
 import pytest
@@ -33,6 +34,9 @@ class ScriptedCheck(Check):
             await asyncio.sleep(30)
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
+        if self.name == "parent":
+            member = await ctx.run_check("ok", {})
+            return Verdict(outcome=member.verdict, reason="member said so")
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value]
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
@@ -165,3 +169,50 @@ class TestDrain:
         gate.open()
         await drained
         assert run.admission.running == 0
+
+
+class TestReuseWindow:
+    """A finished evaluation answers identical requests for reuse_window_s, and only identical ones."""
+
+    async def test_reused_within_the_window(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        first = await runner.evaluate(catalog.get("ok"), {})
+        second = await runner.evaluate(catalog.get("ok"), {})
+        assert second is first
+        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 1
+        assert runner.metrics.coalesced.labels("ok")._value.get() == 1
+
+    async def test_not_reused_without_a_window_or_with_other_args(self):
+        runner, catalog = runner_for("ok")
+        await runner.evaluate(catalog.get("ok"), {})
+        await runner.evaluate(catalog.get("ok"), {})
+        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 2
+
+    async def test_expired_results_are_evaluated_again(self, monkeypatch):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
+        clock = [1000.0]
+        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        await runner.evaluate(catalog.get("ok"), {})
+        clock[0] += 1.5
+        await runner.evaluate(catalog.get("ok"), {})
+        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 2
+
+
+class TestMembers:
+    """Members run at their parent's time and are backtests only when the parent is one."""
+
+    @pytest.mark.parametrize("at", [None, datetime(2026, 11, 26, 11, tzinfo=UTC)])
+    async def test_member_backtest_flag_follows_the_parent(self, at):
+        from structlog.testing import capture_logs
+
+        runner, catalog = runner_for("ok", "parent")
+        with capture_logs() as logs:
+            evaluation = await runner.evaluate(catalog.get("parent"), {}, at)
+        events = {e["check"]: e for e in logs if e["event"] == "check_evaluated"}
+        assert evaluation.verdict is Outcome.PASS
+        assert events["ok"]["backtest"] is (at is not None)
+        assert events["parent"]["backtest"] is (at is not None)
