@@ -7,9 +7,10 @@ half way); every route but /healthz, /readyz and /metrics needs a bearer token w
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import os
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -44,6 +45,10 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Request ids only need to be unique, not secret: a per-process prefix and a counter cost nothing, where
+# uuid4() asks the kernel for randomness on every request.
+_REQUEST_ID_PREFIX = f"{os.getpid():x}-{os.urandom(4).hex()}"
+_request_numbers = itertools.count(1)
 _TRUE = {"1", "true", "yes", "on", ""}
 _FALSE = {"0", "false", "no", "off"}
 _DEFAULT_HISTORY_LIMIT = 50
@@ -137,7 +142,7 @@ async def _live_context(app: web.Application) -> AsyncIterator[None]:
 @web.middleware
 async def _request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     offered = request.headers.get("X-Request-Id", "")
-    request_id = offered if _REQUEST_ID_RE.fullmatch(offered) else uuid.uuid4().hex
+    request_id = offered if _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:

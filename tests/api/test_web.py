@@ -175,3 +175,15 @@ class TestServiceRoutes:
         assert parameters["window"]["schema"]["pattern"].startswith("^(")
         assert "Evaluation" in document["components"]["schemas"]
         assert set(operation["responses"]) >= {"200", "400", "404", "502", "503", "504"}
+
+
+class TestRequestIds:
+    """A request without an id gets a fresh one; a malformed offered id is replaced."""
+
+    async def test_generated_ids_are_unique(self, client):
+        ids = {(await client.get("/healthz")).headers["X-Request-Id"] for _ in range(5)}
+        assert len(ids) == 5
+
+    async def test_malformed_offered_id_is_replaced(self, client):
+        response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith spaces"})
+        assert response.headers["X-Request-Id"] != "bad id\twith spaces"
