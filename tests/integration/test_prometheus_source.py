@@ -91,6 +91,14 @@ class TestRequests:
         assert fake.headers[0]["X-Scope-OrgID"] == "payments"
         assert [h["Authorization"] for h in fake.headers] == ["Bearer first-token", "Bearer rotated-token"]
         assert fake.params[0] == {"query": "up", "time": f"{NOW.timestamp():.3f}", "timeout": "3000ms"}
+        assert fake.headers[0]["Accept-Encoding"] == "identity"
+
+    async def test_compressed_answers_on_request(self):
+        async with recording_prometheus() as fake:
+            prometheus = source(fake.url, compress_responses=True)
+            await prometheus.query("up", NOW, timeout_s=3)
+            prometheus.close()
+        assert "gzip" in fake.headers[0]["Accept-Encoding"]
 
     async def test_unreadable_token_file_is_source_unavailable(self, tmp_path):
         async with recording_prometheus() as fake:
