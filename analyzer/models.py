@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 from pydantic_core import to_jsonable_python
 
 
@@ -80,6 +81,15 @@ class Evaluation(BaseModel):
     @field_serializer("evaluated_at")
     def _serialize_time(self, value: datetime) -> str:
         return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    _bodies: dict[bool, bytes] = PrivateAttr(default_factory=dict)
+
+    def json_body(self, explain: bool) -> bytes:
+        """`to_json` encoded once per evaluation: coalesced requests share the bytes."""
+        body = self._bodies.get(explain)
+        if body is None:
+            body = self._bodies[explain] = json.dumps(self.to_json(explain), allow_nan=False).encode()
+        return body
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""

@@ -298,7 +298,8 @@ async def run_check(request: web.Request) -> web.Response:
     headers = {"Cache-Control": "no-store"}
     if text:
         return web.Response(text=evaluation.to_text() + "\n", status=evaluation.http_status, headers=headers)
-    return web.json_response(evaluation.to_json(explain), status=evaluation.http_status, headers=headers)
+    return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=headers,
+                        content_type="application/json")
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:

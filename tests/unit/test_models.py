@@ -29,3 +29,9 @@ class TestEvaluationJson:
 
     def test_json_safe_keeps_finite_values(self):
         assert json_safe({"a": [1.5, "x", None, True]}) == {"a": [1.5, "x", None, True]}
+
+    def test_json_body_is_encoded_once_and_strict(self):
+        evaluation = self.evaluation(value=math.nan, details={"x": math.inf})
+        assert evaluation.json_body(True) is evaluation.json_body(True)
+        assert json.loads(evaluation.json_body(True))["details"] == {"x": "+Inf"}
+        assert "details" not in json.loads(evaluation.json_body(False))
