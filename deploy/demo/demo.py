@@ -1,7 +1,7 @@
 """`make demo`: a local Prometheus with backfilled demo data plus the analyzer, and real verdicts.
 
 Scenario (service `payments`, data from 6 h ago to 6 h ahead, so the demo keeps working for hours):
-- canary c0ffee1 is healthy: 0.2% errors, p99 ~ 120 ms
+- canary c0ffee1 is healthy: 0.05% errors, p99 ~ 120 ms
 - canary bad0001 throws errors: 8% 5xx, p99 ~ 900 ms
 - canary idle001 gets no traffic yet: counters that never move
 """
@@ -29,7 +29,7 @@ ANALYZER_PORT = 18080
 CATALOG = ROOT / "deploy" / "demo" / "catalog.yaml"
 BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
 # canary hash -> (requests/s, error ratio, typical latency in seconds)
-CANARIES = {"c0ffee1": (20.0, 0.002, 0.12), "bad0001": (20.0, 0.08, 0.9), "idle001": (0.0, 0.0, 0.1)}
+CANARIES = {"c0ffee1": (20.0, 0.0005, 0.12), "bad0001": (20.0, 0.08, 0.9), "idle001": (0.0, 0.0, 0.1)}
 
 
 def demo_data(now: float) -> OpenMetrics:
@@ -111,7 +111,9 @@ def start(state: Path) -> int:
     print(f"\nPrometheus: {prometheus.url}   analyzer: {base}   (make demo-stop stops both)\n")
     for check, args in (("payments-error-rate", "canary_hash=c0ffee1"), ("payments-error-rate", "canary_hash=bad0001"),
                         ("payments-error-rate", "canary_hash=idle001"), ("payments-latency-p99", "canary_hash=c0ffee1"),
-                        ("payments-latency-p99", "canary_hash=bad0001"), ("payments-pods-queue", "")):
+                        ("payments-latency-p99", "canary_hash=bad0001"), ("payments-pods-queue", ""),
+                        ("payments-error-budget", "canary_hash=c0ffee1"), ("payments-error-budget", "canary_hash=bad0001"),
+                        ("payments-error-budget", "canary_hash=idle001")):
         url = f"{base}/api/v1/checks/{check}/run?{args}{'&' if args else ''}format=text"
         print(f"$ curl -s '{url}'")
         print("  " + _get(url).strip())
