@@ -285,6 +285,10 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
         raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: rates of events are "
                              "finite and not negative, so the errors and total queries are broken")
     if total == 0:
+        if errors:
+            # Errors the total does not count: the two queries select different events.
+            raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: errors without "
+                                 "traffic mean the errors and total queries do not count the same events")
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
     return _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)

@@ -630,7 +630,8 @@ class TestRatiosOutsideZeroToOne:
         assert five["errors"] == 12 and five["total"] == 10 and five["error_ratio"] == 1.0
         assert "is above 1" in five["note"]
 
-    @pytest.mark.parametrize(("errors", "total"), [("-5", "10"), ("+Inf", "10"), ("1", "+Inf"), ("0", "-1")])
+    @pytest.mark.parametrize(("errors", "total"), [("-5", "10"), ("+Inf", "10"), ("1", "+Inf"), ("0", "-1"),
+                                                   ("3", "0")])
     async def test_counts_no_rate_can_produce_are_an_error(self, aiohttp_server, errors, total):
         fake = FakePrometheus(expected=2, value=lambda window, part: errors if part == "errors" else total)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
