@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from analyzer.check import Check, EvalContext
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
-from analyzer.models import Outcome, Verdict, format_number
+from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
 from analyzer.sources import QueryResult, Series
 from analyzer.templates import PromQLTemplate, escape_promql_string
@@ -222,6 +222,15 @@ class TierResult:
         """How close to firing: burn / factor (above 1 means fired)."""
         return self.burn / self.tier.factor if self.judged else -math.inf
 
+    @property
+    def burning(self) -> list[tuple[str, float]]:
+        """For a tier that cannot judge: its measured windows whose burn exceeds the factor, as (window, burn).
+        The missing window might exceed it too, so such a tier may be firing unseen."""
+        if self.judged:
+            return []
+        measured = ((self.tier.long, self.long_burn), (self.tier.short, self.short_burn))
+        return [(window, burn) for window, burn in measured if burn is not None and exceeds(burn, self.tier.factor)]
+
 
 def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], budget: float) -> list[TierResult]:
     """Each tier's burn over its long and short window; a window without a ratio leaves the tier unjudged."""
@@ -267,15 +276,41 @@ def _single_value(result: QueryResult, what: str) -> float | None:
 
 def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
     """errors / total with the no-data rules: no total is no data, zero total is no traffic, absent errors
-    with a present total are zero errors."""
+    with a present total are zero errors. Counts no rate can produce are SourceRejected (see _bounded_ratio)."""
     if total is None:
         return WindowRatio(window, None, errors, total, f"no data (the total query returned nothing over {window})")
     if math.isnan(total) or (errors is not None and math.isnan(errors)):
         return WindowRatio(window, None, errors, total, f"no traffic (NaN over {window})")
-    if total <= 0:
+    if math.isinf(total) or total < 0 or (errors is not None and math.isinf(errors)):
+        raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: rates of events are "
+                             "finite and not negative, so the errors and total queries are broken")
+    if total == 0:
+        if errors:
+            # Errors the total does not count: the two queries select different events.
+            raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: errors without "
+                                 "traffic mean the errors and total queries do not count the same events")
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
-    bad = 0.0 if errors is None else max(errors, 0.0)
-    return WindowRatio(window, bad / total, bad, total)
+    bad = 0.0 if errors is None else errors
+    return _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+
+
+def _count_text(errors: float | None, total: float) -> str:
+    return f"errors {'absent' if errors is None else format_number(errors)} of total {format_number(total)}"
+
+
+def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None = None,
+                   total: float | None = None) -> WindowRatio:
+    """An error ratio held to [0, 1]. Above 1 counts as every event bad: rate() extrapolates an error counter
+    born inside the window further than the total, so a canary failing every request can read 1.2, and 1 is
+    the stricter reading of any such value. Below 0 (beyond float noise) or infinite would read as better than
+    perfect, so it is SourceRejected: the rule or the queries do not count the same events."""
+    if not math.isfinite(ratio) or ratio < -_REL_TOL:
+        raise SourceRejected(f"the error ratio over {window} is {format_number(ratio)} ({source}); an error ratio "
+                             "lies between 0 and 1, so the SLI's errors and total do not count the same events")
+    if ratio > 1:
+        return WindowRatio(window, 1.0, errors, total, f"error ratio {format_number(ratio)} ({source}) is above 1: "
+                                                       "counted as every event bad")
+    return WindowRatio(window, max(ratio, 0.0), errors, total)
 
 
 @dataclass(frozen=True)
@@ -363,14 +398,20 @@ class LatencySLI(BaseModel):
 
 
 class PyrraSLI(BaseModel):
-    """Pyrra's recording rules: `<metric>:burnrate<window>{slo="<slo>"}`, whose value is the error ratio."""
+    """Pyrra's recording rules: `<metric>:burnrate<window>{slo="<slo>"}`, whose value is the error ratio, and
+    `pyrra_availability{slo="<slo>"}` over the SLO window (with --generic-rules)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     slo: str = Field(min_length=1, description="the ServiceLevelObjective's name (Pyrra's `slo` label)")
     metric: str | None = Field(default=None, description="rule prefix, e.g. http_requests (the total metric "
                                                          "without _total/_count); any prefix if unset")
-    selectors: str = Field(default="", description="more label matchers, e.g. namespace=\"x\"")
+    selectors: str = Field(default="", description="more label matchers for the burnrate series, e.g. "
+                                                   "job=\"api\" (Pyrra copies the total metric's equality "
+                                                   "matchers onto them)")
+    availability_selectors: str = Field(
+        default="", description="more label matchers for pyrra_availability, which Pyrra labels only with slo "
+                                "and its propagated (pyrra.dev/) labels, never with the metric's matchers")
 
 
 class SlothSLI(BaseModel):
@@ -495,13 +536,17 @@ class _PyrraReader:
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
         self._sli = sli
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
+        self._availability_selectors = _selector_template(sli.availability_selectors, params,
+                                                          "pyrra.availability_selectors", frozenset({"slo"}))
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
-        matchers = _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
-                             _render_selectors(self._selectors, args))
+        slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
         if period:
-            # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules.
+            # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules,
+            # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
+            matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
             return {"availability": f"pyrra_availability{{{matchers}}}"}
+        matchers = _matchers(slo, _render_selectors(self._selectors, args))
         suffix = f"burnrate{prometheus_duration(parse_duration(window))}"
         if self._sli.metric is None:
             return {"ratio": f'{{__name__=~".+:{suffix}", {matchers}}}'}
@@ -511,19 +556,21 @@ class _PyrraReader:
         if "availability" in queries:
             availability = _single_value(results[queries["availability"]], "pyrra_availability")
             if availability is None:
-                return WindowRatio(window, None, note="no pyrra_availability series (Pyrra records it only "
-                                                      "with --generic-rules)")
-            return _recorded_ratio(window, 1.0 - availability)
+                return WindowRatio(window, None, note=f"no {queries['availability']} series (Pyrra records it "
+                                                      "only with --generic-rules)")
+            return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability "
+                                                               f"{format_number(availability)}")
         value = _single_value(results[queries["ratio"]], f"Pyrra burnrate{window}")
         if value is None:
             return WindowRatio(window, None, note=f"no data (no Pyrra burnrate{window} series)")
-        return _recorded_ratio(window, value)
+        return _recorded_ratio(window, value, f"Pyrra burnrate{window}")
 
 
-def _recorded_ratio(window: str, value: float) -> WindowRatio:
+def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
+    """A recording rule's error ratio: NaN is no traffic (the rule divided 0 by 0), the rest must be a ratio."""
     if math.isnan(value):
         return WindowRatio(window, None, note=f"no traffic (NaN over {window})")
-    return WindowRatio(window, value)
+    return _bounded_ratio(window, value, source)
 
 
 class _SlothReader:
@@ -545,7 +592,7 @@ class _SlothReader:
         value = _single_value(results[queries["ratio"]], "Sloth ratio")
         if value is None:
             return WindowRatio(window, None, note=f"no data (no Sloth ratio_rate series for {window})")
-        return _recorded_ratio(window, value)
+        return _recorded_ratio(window, value, f"Sloth ratio_rate{prometheus_duration(parse_duration(window))}")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -572,6 +619,10 @@ class ErrorBudgetCheck(Check):
         default=None, lt=1, allow_inf_nan=False,
         description="fail unless more than this share of the budget is left (0: fail once it is spent; "
                     "-0.5: tolerate 50% overspend)")
+    accept_unjudged_tiers: bool = Field(
+        default=False, description="pass even if some fail_on tiers cannot judge (a window without traffic or "
+                                   "data), as long as one can and none has a measured window burning above "
+                                   "its factor; by default a pass needs every fail_on tier judged")
 
     _reader: _Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
@@ -689,12 +740,23 @@ class ErrorBudgetCheck(Check):
                 unmeasured = exc
         try:
             windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
-            period = (WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}") if unmeasured
-                      else self._reader.measure(self.period, plan.period, results))
+            if unmeasured is None:
+                period = self._measure_period(plan, results)
+            else:
+                period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except _MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
         return self.judge(windows, period, [*required.queries, *optional.queries],
                           [batch.promql for batch in plan.batches])
+
+    def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
+        """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""
+        try:
+            return self._reader.measure(self.period, plan.period, results)
+        except SourceRejected as exc:
+            if self.min_budget_remaining is not None:
+                raise
+            return WindowRatio(self.period, None, note=f"not measured: {exc.message}")
 
     async def _run_all(self, ctx: EvalContext, required: list[str], optional: list[str]
                        ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
@@ -767,9 +829,18 @@ class ErrorBudgetCheck(Check):
                                   f"{self.period} at objective {format_number(self.objective)}%)")
         gating = [t for t in tiers if t.tier.severity in self.fail_on]
         gating_judged = [t for t in gating if t.judged]
+        burning = [t for t in gating if t.burning]
+        if burning:
+            return self._burning_unjudged(burning, details)
         if gating and not gating_judged:
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
             return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
+        unjudged = [t for t in gating if not t.judged]
+        if unjudged and not self.accept_unjudged_tiers:
+            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in unjudged)
+            return self.no_data_verdict(
+                f"{len(unjudged)} of {len(gating)} {'/'.join(self.fail_on)} tiers cannot judge ({reasons}); a pass "
+                "needs every one judged (accept_unjudged_tiers: true accepts the rest)", details=details)
         if gate is not None and remaining is None:
             return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details,
                                         threshold=gate)
@@ -779,14 +850,31 @@ class ErrorBudgetCheck(Check):
                            reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
                                   f"{_percent(gate)} over {self.period}")
         worst = max(gating_judged, key=lambda t: t.pressure)
-        unjudged = len(gating) - len(gating_judged)
         extra = (f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})"
                  if warned else "")
-        extra += f"; {unjudged} tier(s) could not judge" if unjudged else ""
+        extra += (f"; accepted without judging: {', '.join(f'{t.tier.label} ({t.note})' for t in unjudged)}"
+                  if unjudged else "")
         return Verdict(outcome=Outcome.PASS, value=worst.burn, threshold=worst.tier.factor, details=details,
                        reason=f"no {'/'.join(self.fail_on)} tier fires: worst is {worst.tier.severity} tier "
                               f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
                               f"{format_number(worst.tier.factor)}x); {budget_text}{extra}")
+
+    def _burning_unjudged(self, burning: list[TierResult], details: dict[str, Any]) -> Verdict:
+        """A fail_on tier that cannot judge while a window it could measure burns above its factor: it may be
+        firing unseen (a canary that errored, then lost its traffic), so no pass, whatever accept_unjudged_tiers
+        says; and not the no_data policy's pass either, since there is evidence of burning."""
+        worst = max(burning, key=lambda t: max(burn / t.tier.factor for _, burn in t.burning))
+        window, burn = max(worst.burning, key=lambda item: item[1])
+        reason = (f"{worst.tier.severity} tier {worst.tier.label} cannot judge ({worst.note}) while its {window} "
+                  f"window burns {format_number(burn)}x (limit {format_number(worst.tier.factor)}x): it may be "
+                  "firing unseen")
+        if len(burning) > 1:
+            reason += f"; so may {', '.join(t.tier.label for t in burning if t is not worst)}"
+        if self.no_data is NoDataPolicy.PASS:
+            return Verdict(outcome=Outcome.INCONCLUSIVE, value=burn, threshold=worst.tier.factor, details=details,
+                           reason=f"{reason} (no_data policy pass does not apply to a window burning above its "
+                                  "factor)")
+        return self.no_data_verdict(reason, details=details, threshold=worst.tier.factor)
 
     def _details(self, windows: Mapping[str, WindowRatio], period: WindowRatio, tiers: list[TierResult],
                  remaining: float | None, queries: Sequence[str], sent: Sequence[str]) -> dict[str, Any]:

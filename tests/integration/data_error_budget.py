@@ -8,12 +8,14 @@ eb-shop canaries (rollouts_pod_template_hash), from A-3h:
 - ok1:    0.05% errors
 - clean1: only code="200" series (no error series at all)
 - idle1:  counters present but flat (no traffic)
+eb-shop canary crash1, from A-7h: 0.05% errors, 5% from A-40m, no traffic at all from A-10m (crash-looping).
 eb-billing, service-wide, from A-7d-10m: 0.08% errors, except 5% from A-50h to A-48h (an incident).
 eb-search, service-wide, from A-7d-10m: 0.02% errors.
 eb_latency_seconds histogram {service="eb-api"}, from A-2h: 20 req/s; le written as "0.50" and "1.0":
   19.6/s under 0.5 s (2% slow), 19.99/s under 1 s (0.05% slow).
 Pyrra recording rules (values are error ratios), A-30m to A+10m:
-  eb_http_requests:burnrate<w>{slo="eb-pyrra-api", job="eb-pyrra"} and pyrra_availability = 0.9995;
+  eb_http_requests:burnrate<w>{slo="eb-pyrra-api", job="eb-pyrra"}, and pyrra_availability{slo="eb-pyrra-api"}
+  = 0.9995 (Pyrra's generic rules give it only `slo`, never the metric's matchers);
   {slo="eb-pyrra-quiet"}: NaN over 5m and 1h (no traffic), 0.0001 elsewhere.
 Sloth recording rules, A-30m to A+10m: slo:sli_error:ratio_rate<w>{sloth_id="eb-sloth-availability", ...}
   0.002 over every window, 0.0009 over 30d.
@@ -57,6 +59,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
     _requests(om, {**shop, "rollouts_pod_template_hash": "clean1"}, lambda t: 0.0, canary_start, end,
               with_errors=False)
     _requests(om, {**shop, "rollouts_pod_template_hash": "idle1"}, lambda t: 0.0, canary_start, end, total_rate=0.0)
+    crashed = {**shop, "rollouts_pod_template_hash": "crash1"}
+    for code, share in (("200", lambda t: 0.9995 if t < anchor - 40 * MINUTE else 0.95),
+                        ("500", lambda t: 0.0005 if t < anchor - 40 * MINUTE else 0.05)):
+        om.add_counter_rate("eb_requests_total", {**crashed, "code": code},
+                            lambda t, s=share: TOTAL_RATE * s(t) if t < anchor - 10 * MINUTE else 0.0,
+                            anchor - 7 * HOUR, end, MINUTE)
 
     week_start = anchor - 7 * DAY - 10 * MINUTE
     _requests(om, {"service": "eb-billing"},
@@ -75,7 +83,7 @@ def build(om: OpenMetrics, anchor: float) -> None:
         for window, ratio in windows.items():
             om.add(f"eb_http_requests:burnrate{window}", {"slo": slo, "job": "eb-pyrra"},
                    lambda t, r=ratio: r, recorded_start, recorded_end, MINUTE)
-    om.add("pyrra_availability", {"slo": "eb-pyrra-api", "job": "eb-pyrra"}, lambda t: 0.9995,
+    om.add("pyrra_availability", {"slo": "eb-pyrra-api"}, lambda t: 0.9995,
            recorded_start, recorded_end, MINUTE)
     for window, ratio in SLOTH_WINDOWS.items():
         om.add(f"slo:sli_error:ratio_rate{window}",

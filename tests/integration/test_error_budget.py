@@ -68,6 +68,8 @@ CHECKS = [
      "pyrra": {"slo": "eb-pyrra-api", "selectors": 'job="eb-pyrra"'}},
     {"name": "eb-pyrra-quiet", "kind": "error_budget", "objective": 99.9, "period": "28d",
      "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"}},
+    {"name": "eb-pyrra-quiet-accepted", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"}, "accept_unjudged_tiers": True},
     {"name": "eb-sloth-burn", "kind": "error_budget", "objective": 99.9, "period": "30d",
      "sloth": {"sloth_id": "eb-sloth-availability"}},
     {"name": "eb-sloth-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
@@ -144,6 +146,21 @@ class TestCanaryRatio:
         result = await evaluate("eb-shop-burn", canary_hash="idle1")
         assert result.verdict is Outcome.INCONCLUSIVE
         assert result.reason.startswith("no page tier can judge (1h/5m: 1h: no traffic over 1h; 5m: no traffic")
+
+    async def test_canary_that_burned_then_lost_its_traffic_is_not_a_pass(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="crash1")
+        # 5% errors from A-40m, nothing since A-10m, after 0.05% since A-7h:
+        burn_30m = 0.05 / 0.001                                    # 50: 20 burning minutes
+        burn_1h = (20 * 0.0005 + 30 * 0.05) / 50 / 0.001           # 30.2
+        burn_6h = (320 * 0.0005 + 30 * 0.05) / 350 / 0.001         # 4.74286: 6h/30m judges, below 6
+        seen = windows(result)
+        assert seen["5m"]["error_ratio"] is None and seen["5m"]["total"] == 0
+        for window, expected in (("30m", burn_30m), ("1h", burn_1h), ("6h", burn_6h)):
+            assert seen[window]["burn_rate"] == pytest.approx(expected, rel=1e-6), window
+        assert tiers(result)["6h/30m"]["judged"] and not tiers(result)["6h/30m"]["fired"]
+        assert result.verdict is Outcome.INCONCLUSIVE and result.threshold == 14.4
+        assert result.reason.startswith("page tier 1h/5m cannot judge (5m: no traffic over 5m) while its 1h window "
+                                        "burns 30.2x (limit 14.4x): it may be firing unseen")
 
     async def test_unknown_canary_is_inconclusive(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="nope")
@@ -279,6 +296,13 @@ class TestPyrra:
 
     async def test_no_traffic_windows_leave_a_tier_unjudged(self, evaluate):
         result = await evaluate("eb-pyrra-quiet")
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert result.reason.startswith("1 of 2 page tiers cannot judge (1h/5m: 1h: no traffic (NaN over 1h); 5m: "
+                                        "no traffic (NaN over 5m)); a pass needs every one judged")
+        assert tiers(result)["6h/30m"]["judged"] is True
+
+    async def test_unjudged_tiers_accepted_pass_on_the_judged_one(self, evaluate):
+        result = await evaluate("eb-pyrra-quiet-accepted")
         assert result.verdict is Outcome.PASS
         assert result.value == pytest.approx(0.1, rel=1e-6) and result.threshold == 7
         assert tiers(result)["1h/5m"]["judged"] is False
@@ -340,4 +364,6 @@ class TestImportedDocuments:
         finally:
             sources.close()
         assert pyrra_result.verdict is Outcome.FAIL and pyrra_result.value == pytest.approx(16, rel=1e-6)
+        # pyrra_availability carries only `slo`: the imported job="eb-pyrra" must not narrow it to nothing.
+        assert pyrra_result.details["budget"]["remaining"] == pytest.approx(0.5, rel=1e-6)
         assert sloth_result.verdict is Outcome.PASS and sloth_result.value == pytest.approx(2, rel=1e-6)

@@ -347,15 +347,6 @@ class TestNoData:
         check = make(no_data="fail")
         assert check.judge(*ratios(check, {}, None)).outcome is Outcome.FAIL
 
-    def test_a_tier_missing_one_window_cannot_judge_but_others_can(self):
-        check = make()
-        verdict = check.judge(*ratios(check, {"1h": 0.05, "6h": 0.001, "30m": 0.001, "1d": 0.001, "2h": 0.001,
-                                              "3d": 0.001, "5m": None}, 0.001))
-        assert verdict.outcome is Outcome.PASS
-        tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
-        assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["note"] == "5m: no traffic"
-        assert "1 tier(s) could not judge" in verdict.reason
-
     def test_budget_gate_without_period_data_is_inconclusive(self):
         check = make(min_budget_remaining=0.1)
         calm = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 0.0)
@@ -372,6 +363,87 @@ class TestNoData:
         assert failing.outcome is Outcome.FAIL and failing.value == pytest.approx(0.2)
         unknown = check.judge({}, WindowRatio("30d", None, note="no traffic over 30d"))
         assert unknown.outcome is Outcome.INCONCLUSIVE
+
+
+# The reviewer's case (99.9%, 30d): a canary that errored heavily (1h and 30m burn 20x) and now has no traffic
+# (5m empty); 6h at 5x keeps the 6h/30m tier below its x6.
+CRASHED_CANARY = {"5m": None, "1h": 0.02, "30m": 0.02, "6h": 0.005, "1d": 0.005, "2h": 0.01, "3d": 0.001}
+# A quiet 5m in an otherwise healthy service: 1h at 1x cannot make 1h/5m fire, but the tier is not judged.
+QUIET_5M = {"5m": None, "1h": 0.001, "30m": 0.001, "6h": 0.001, "1d": 0.001, "2h": 0.001, "3d": 0.001}
+
+
+class TestUnjudgedTiers:
+    """A fail_on tier that cannot judge blocks a pass; one whose measured window burns above its factor
+    blocks it whatever accept_unjudged_tiers and the no_data policy say."""
+
+    def test_a_tier_missing_a_window_while_the_other_burns_is_not_a_pass(self):
+        check = make()
+        verdict = check.judge(*ratios(check, CRASHED_CANARY, 0.0005))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.threshold == 14.4
+        assert verdict.reason == ("page tier 1h/5m cannot judge (5m: no traffic) while its 1h window burns 20x "
+                                  "(limit 14.4x): it may be firing unseen (no_data policy: inconclusive)")
+        tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
+        assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
+
+    def test_accepting_unjudged_tiers_does_not_accept_a_burning_one(self):
+        check = make(accept_unjudged_tiers=True)
+        assert check.judge(*ratios(check, CRASHED_CANARY, 0.0005)).outcome is Outcome.INCONCLUSIVE
+
+    def test_a_no_data_policy_of_pass_does_not_cover_a_burning_window(self):
+        check = make(no_data="pass")
+        verdict = check.judge(*ratios(check, CRASHED_CANARY, 0.0005))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.value == pytest.approx(20) and verdict.threshold == 14.4
+        assert verdict.reason.endswith("(no_data policy pass does not apply to a window burning above its factor)")
+        assert make(no_data="fail").judge(*ratios(check, CRASHED_CANARY, 0.0005)).outcome is Outcome.FAIL
+
+    def test_the_no_data_policy_still_decides_a_quiet_tier(self):
+        check = make(no_data="pass")
+        assert check.judge(*ratios(check, QUIET_5M, 0.001)).outcome is Outcome.PASS
+
+    def test_the_burning_window_may_be_the_short_one(self):
+        check = make()
+        verdict = check.judge(*ratios(check, {**QUIET_5M, "6h": None, "30m": 0.01}, 0.001))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("page tier 6h/30m cannot judge (6h: no traffic) while its 30m window "
+                                         "burns 10x (limit 6x)")
+
+    def test_any_unjudged_fail_on_tier_blocks_a_pass_by_default(self):
+        check = make()
+        verdict = check.judge(*ratios(check, QUIET_5M, 0.001))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason == ("1 of 2 page tiers cannot judge (1h/5m: 5m: no traffic); a pass needs every one "
+                                  "judged (accept_unjudged_tiers: true accepts the rest) (no_data policy: "
+                                  "inconclusive)")
+
+    def test_accept_unjudged_tiers_passes_on_the_judged_ones(self):
+        check = make(accept_unjudged_tiers=True)
+        verdict = check.judge(*ratios(check, QUIET_5M, 0.001))
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.value == pytest.approx(1) and verdict.threshold == 6
+        assert verdict.reason.endswith("; accepted without judging: 1h/5m (5m: no traffic)")
+
+    def test_accepting_still_needs_one_judged_tier(self):
+        check = make(accept_unjudged_tiers=True)
+        verdict = check.judge(*ratios(check, {**QUIET_5M, "30m": None}, 0.001))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("no page tier can judge")
+
+    def test_an_unjudged_warning_tier_does_not_block(self):
+        check = make()
+        verdict = check.judge(*ratios(check, {**QUIET_5M, "5m": 0.001, "3d": None}, 0.001))
+        assert verdict.outcome is Outcome.PASS
+        assert "accepted without judging" not in verdict.reason
+
+    def test_a_tier_that_fires_fails_even_if_another_cannot_judge(self):
+        check = make()
+        verdict = check.judge(*ratios(check, {**QUIET_5M, "6h": 0.01, "30m": 0.01}, 0.001))
+        assert verdict.outcome is Outcome.FAIL and verdict.reason.startswith("page tier 6h/30m fires")
+
+    def test_accept_unjudged_tiers_is_a_boolean(self):
+        with pytest.raises(ValidationError, match="accept_unjudged_tiers"):
+            make(accept_unjudged_tiers="sometimes")
 
 
 PART_RE = re.compile(r'"analyzer_window", "([^"]*)", "", ""\), "analyzer_part", "([^"]*)"')
@@ -419,9 +491,9 @@ class TestQueryBatch:
 
 
 class FakePrometheus:
-    """An aiohttp Prometheus stand-in: answers every part of a combined query with `value`, fails queries
-    containing `fail_on`, and holds every answer until `expected` queries are in flight at once (a sequential
-    caller would wait forever)."""
+    """An aiohttp Prometheus stand-in: answers every part of a combined query with `value` (or value(window,
+    part)), fails queries containing `fail_on`, and holds every answer until `expected` queries are in flight
+    at once (a sequential caller would wait forever)."""
 
     def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
         self.expected = expected
@@ -444,8 +516,9 @@ class FakePrometheus:
         stray_wanted = self.stray_on is not None and self.stray_on in query
         stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {"analyzer_window": window, "analyzer_part": part}, "value": [1700000000, self.value]}
-            for window, part in PART_RE.findall(query)] + stray}})
+            {"metric": {"analyzer_window": window, "analyzer_part": part}, "value": [1700000000, value]}
+            for window, part in PART_RE.findall(query)
+            if (value := self.value(window, part) if callable(self.value) else self.value) is not None] + stray}})
 
 
 async def run_against(aiohttp_server, fake, check_fields):
@@ -514,3 +587,99 @@ class TestQueriesRunConcurrently:
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [],
                                                               "min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.ERROR
+
+
+SLOTH = {"sloth": {"sloth_id": "svc-slo"}}
+
+
+class TestRatiosOutsideZeroToOne:
+    """An error ratio below 0 or infinite is a broken answer (error); above 1 counts as every event bad; NaN
+    stays no traffic."""
+
+    @pytest.mark.parametrize("value", ["-1", "-Inf", "+Inf", "-0.001"])
+    async def test_a_recorded_ratio_that_reads_better_than_perfect_or_infinite_is_an_error(self, aiohttp_server,
+                                                                                         value):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value=value), SLOTH)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+        assert "an error ratio lies between 0 and 1" in evaluation.reason
+
+    async def test_one_bad_short_window_is_enough(self, aiohttp_server):
+        # Only 5m reads -Inf; every other window is calm: before, the tier read as "not firing".
+        fake = FakePrometheus(expected=2, value=lambda window, part: "-Inf" if window == "5m" else "0")
+        evaluation = await run_against(aiohttp_server, fake, SLOTH)
+        assert evaluation.verdict is Outcome.ERROR
+        assert evaluation.reason.startswith("the error ratio over 5m is -inf (Sloth ratio_rate5m)")
+
+    async def test_float_noise_below_zero_is_zero(self, aiohttp_server):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="-1e-15"), SLOTH)
+        assert evaluation.verdict is Outcome.PASS and evaluation.value == 0
+
+    async def test_a_recorded_ratio_above_one_is_every_event_bad(self, aiohttp_server):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="1.2"), SLOTH)
+        assert evaluation.verdict is Outcome.FAIL
+        assert evaluation.value == pytest.approx(1000)  # 1 / 0.001: the highest burn there is
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["error_ratio"] == 1.0
+        assert five["note"] == "error ratio 1.2 (Sloth ratio_rate5m) is above 1: counted as every event bad"
+
+    async def test_errors_above_total_are_every_event_bad(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: "12" if part == "errors" else "10")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL and evaluation.value == pytest.approx(1000)
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["errors"] == 12 and five["total"] == 10 and five["error_ratio"] == 1.0
+        assert "is above 1" in five["note"]
+
+    @pytest.mark.parametrize(("errors", "total"), [("-5", "10"), ("+Inf", "10"), ("1", "+Inf"), ("0", "-1"),
+                                                   ("3", "0")])
+    async def test_counts_no_rate_can_produce_are_an_error(self, aiohttp_server, errors, total):
+        fake = FakePrometheus(expected=2, value=lambda window, part: errors if part == "errors" else total)
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+
+    async def test_nan_is_still_no_traffic(self, aiohttp_server):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="NaN"), SLOTH)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+
+    async def test_a_bad_period_answer_without_a_gate_is_only_evidence(self, aiohttp_server):
+        # pyrra_availability 1.5 would be an error ratio of -0.5; the burn tiers still judge.
+        fake = FakePrometheus(expected=2, value=lambda window, part: "1.5" if part == "availability" else "0")
+        evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}})
+        assert evaluation.verdict is Outcome.PASS
+        assert evaluation.details["budget"]["note"].startswith(
+            "not measured: the error ratio over 28d is -0.5 (1 - pyrra_availability 1.5)")
+        fake = FakePrometheus(expected=1, value=lambda window, part: "1.5" if part == "availability" else "0")
+        evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"},
+                                                              "min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+
+
+class TestPyrraQueries:
+    """Pyrra's burnrate series carry the total metric's matchers; pyrra_availability only `slo` (and the
+    propagated labels), so each gets its own selectors."""
+
+    def test_selectors_narrow_the_burnrate_series_only(self):
+        check = make(period="28d", pyrra={"slo": "api", "metric": "http_requests", "selectors": 'job="a"'},
+                     min_budget_remaining=0)
+        plan = check.plan({})
+        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api", job="a"}'}
+        assert plan.period == {"availability": 'pyrra_availability{slo="api"}'}
+
+    def test_availability_selectors_narrow_pyrra_availability(self):
+        check = make(period="28d", pyrra={"slo": "api", "metric": "http_requests", "selectors": 'job="a"',
+                                          "availability_selectors": 'team="x"'})
+        plan = check.plan({})
+        assert plan.windows["5m"] == {"ratio": 'http_requests:burnrate5m{slo="api", job="a"}'}
+        assert plan.period == {"availability": 'pyrra_availability{slo="api", team="x"}'}
+
+    def test_availability_selectors_may_not_set_slo(self):
+        with pytest.raises(ValidationError, match=r"pyrra\.availability_selectors: label 'slo' is set by the check"):
+            make(period="28d", pyrra={"slo": "api", "availability_selectors": 'slo="other"'})
+
+    async def test_missing_availability_names_the_query(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=lambda window, part: None if part == "availability" else "0")
+        evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"},
+                                                              "min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert evaluation.reason.startswith('budget remaining is unknown: no pyrra_availability{slo="api"} series '
+                                            "(Pyrra records it only with --generic-rules)")

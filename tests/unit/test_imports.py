@@ -150,6 +150,13 @@ class TestPyrra:
                          "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"'}}
         assert validated([check])["api-errors"].effective_tiers[0].factor == 14
 
+    def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
+        # Pyrra's generic rules label pyrra_availability with `slo` only, not with the metric's matchers.
+        [check] = convert(docs(PYRRA))
+        plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
+        assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
+        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}'}
+
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
         assert check["pyrra"]["metric"] == "http_request_duration_seconds"
