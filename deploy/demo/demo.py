@@ -112,7 +112,8 @@ def start(state: Path) -> int:
     for check, args in (("payments-error-rate", "canary_hash=c0ffee1"), ("payments-error-rate", "canary_hash=bad0001"),
                         ("payments-error-rate", "canary_hash=idle001"), ("payments-latency-p99", "canary_hash=c0ffee1"),
                         ("payments-latency-p99", "canary_hash=bad0001"), ("payments-pods-queue", ""),
-                        ("payments-error-budget", "canary_hash=c0ffee1"), ("payments-error-budget", "canary_hash=bad0001"),
+                        ("payments-error-budget", "canary_hash=c0ffee1"),
+                        ("payments-error-budget", "canary_hash=bad0001"),
                         ("payments-error-budget", "canary_hash=idle001")):
         url = f"{base}/api/v1/checks/{check}/run?{args}{'&' if args else ''}format=text"
         print(f"$ curl -s '{url}'")
