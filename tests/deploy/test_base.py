@@ -51,8 +51,11 @@ class TestDeployment:
     """Two spread replicas, probes on the service's endpoints, bounded resources, locked-down pods."""
 
     def test_replicas_spread_and_disruption_budget(self):
-        assert OBJECTS["Deployment"]["spec"]["replicas"] == 2
-        assert OBJECTS["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
+        hpa = OBJECTS["HorizontalPodAutoscaler"]["spec"]
+        assert hpa["scaleTargetRef"]["name"] == OBJECTS["Deployment"]["metadata"]["name"]
+        # A replicas field beside an HPA is reset by every GitOps sync, undoing the autoscaler.
+        assert "replicas" not in OBJECTS["Deployment"]["spec"]
+        assert hpa["minReplicas"] >= 2
         assert {c["topologyKey"] for c in POD["topologySpreadConstraints"]} == {
             "topology.kubernetes.io/zone", "kubernetes.io/hostname"}
         assert OBJECTS["PodDisruptionBudget"]["spec"]["maxUnavailable"] == 1
@@ -96,6 +99,16 @@ class TestSettingsAndMounts:
         assert OBJECTS["ConfigMap"]["metadata"]["name"] == "analyzer-catalog"
         assert volumes[tokens["name"]]["secret"]["secretName"] == OBJECTS["Secret"]["metadata"]["name"]
 
+    def test_dns_egress_reaches_coredns_and_node_local_dns_cache(self):
+        egress = OBJECTS["NetworkPolicy"]["spec"]["egress"]
+        dns_rules = [rule for rule in egress if {p["port"] for p in rule.get("ports", [])} == {53}]
+        peers = [peer for rule in dns_rules for peer in rule["to"]]
+        assert any(peer.get("podSelector", {}).get("matchLabels") == {"k8s-app": "kube-dns"} for peer in peers)
+        assert {"ipBlock": {"cidr": "169.254.20.10/32"}} in peers
+
+    def test_service_monitor_carries_the_kube_prometheus_stack_release_label(self):
+        assert "release" in OBJECTS["ServiceMonitor"]["metadata"]["labels"]
+
     def test_service_and_network_policy_expose_8080_only(self):
         assert [p["port"] for p in OBJECTS["Service"]["spec"]["ports"]] == [8080]
         ingress = OBJECTS["NetworkPolicy"]["spec"]["ingress"]
@@ -131,6 +144,17 @@ class TestProductionOverlay:
         path = tmp_path / "allow.yaml"
         path.write_text(config_map["data"]["allow.yaml"])
         assert read_allow_list(path)["argo-rollouts"] == ("*",)
+
+    @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+    def test_rendered_output_has_no_tokens_secret(self):
+        rendered = subprocess.run(["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True,
+                                  text=True, timeout=60).stdout
+        docs = [d for d in yaml.safe_load_all(rendered) if d]
+        secrets = [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"]
+        assert "analyzer-tokens" not in secrets, "a GitOps sync would replace the real tokens with an empty Secret"
+        (deployment,) = [d for d in docs if d["kind"] == "Deployment"]
+        volumes = deployment["spec"]["template"]["spec"]["volumes"]
+        assert {"secretName": "analyzer-tokens", "defaultMode": 0o440} in [v.get("secret") for v in volumes]
 
     @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
     def test_rendered_deployment_mounts_the_allow_list(self):

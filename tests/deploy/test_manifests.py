@@ -59,6 +59,30 @@ def _crd_validator(kind: str) -> Any:
     raise LookupError(f"no Argo Rollouts CRD for kind {kind}")
 
 
+def undeclared_fields(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
+    """Paths of fields the schema does not declare. The Argo CRDs never set additionalProperties: false, so
+    plain validation accepts any misspelt or misplaced field; an object schema with `properties` and
+    neither `additionalProperties` nor `x-kubernetes-preserve-unknown-fields` is closed here."""
+    if schema.get("x-kubernetes-preserve-unknown-fields"):
+        return []
+    found = []
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if properties is not None and key in properties:
+                found += undeclared_fields(properties[key], item, where)
+            elif isinstance(additional, dict):
+                found += undeclared_fields(additional, item, where)
+            elif properties is not None and additional is None:
+                found.append(where)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            found += undeclared_fields(schema["items"], item, f"{path}[{index}]")
+    return found
+
+
 class TestVendoredSchemas:
     """The CRD copies under tests/ are the ones in shared/ whenever shared/ is beside the repo."""
 
@@ -75,6 +99,11 @@ class TestArgoObjects:
     def test_valid_against_crd(self, where, doc):
         errors = sorted(_crd_validator(doc["kind"]).iter_errors(doc), key=lambda e: list(e.absolute_path))
         assert not errors, "\n".join(f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_no_field_the_crd_does_not_declare(self, where, doc):
+        schema = _crd_validator(doc["kind"]).schema
+        assert not undeclared_fields(schema, doc), f"fields Argo Rollouts ignores: {undeclared_fields(schema, doc)}"
 
     @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
     def test_web_metrics_use_the_recommended_conditions(self, where, doc):
@@ -117,3 +146,22 @@ class TestKustomize:
     @pytest.mark.parametrize("path", sorted(p.parent for p in DEPLOY.rglob("kustomization.yaml")), ids=str)
     def test_builds(self, path):
         subprocess.run(["kubectl", "kustomize", str(path)], check=True, capture_output=True, timeout=60)
+
+
+class TestStrictSchema:
+    """The strict walk finds fields a CRD does not declare, and leaves open schemas open."""
+
+    def test_finds_misplaced_and_misspelt_fields(self):
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "t"},
+                    "spec": {"args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+                             "metrics": [{"name": "m", "provider": {"web": {"url": "http://a", "header": []}}}]}}
+        assert undeclared_fields(_crd_validator("AnalysisTemplate").schema, template) == [
+            "spec.args[0].valueFrom.podTemplateHashValue", "spec.metrics[0].provider.web.header"]
+
+    def test_open_schemas_accept_anything(self):
+        schema = {"type": "object", "properties": {
+            "a": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+            "b": {"type": "object", "additionalProperties": {"type": "string"}},
+            "c": {"type": "object"}}}
+        assert undeclared_fields(schema, {"a": {"x": 1}, "b": {"y": "z"}, "c": {"w": 2}}) == []
+        assert undeclared_fields(schema, {"d": 1}) == ["d"]
