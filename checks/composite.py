@@ -74,6 +74,7 @@ class CompositeCheck(Check):
         "left out (critical members are never left out)")
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
+    _targets: list[Check] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> CompositeCheck:
@@ -125,6 +126,19 @@ class CompositeCheck(Check):
         cycle = _find_cycle(catalog, [self.name], set())
         if cycle:
             raise ValueError(f"members form a cycle: {' -> '.join(cycle)}")
+        self._targets = [catalog.checks[member.check] for member in self.members]
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """The composite's bound args, once every member accepts the args mapped to it; ArgError names the
+        member and its arg (a bad arg is the caller's 400, never a member verdict)."""
+        args = super().bind_args(raw_args)
+        for index, (member, target) in enumerate(zip(self.members, self._targets, strict=True)):
+            try:
+                target.bind_args(self._member_args(args, index, member))
+            except ArgError as exc:
+                raise ArgError(f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
+                               _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg)) from None
+        return args
 
     def _check_arg(self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None,
                    target: Check) -> None:
@@ -223,12 +237,9 @@ class CompositeCheck(Check):
                        reason=f"score {format_number(score)} of 100 ({rule}): {summary}")
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member) -> _Result:
+        # bind_args validated these already; an ArgError here is a bug and must not become a verdict.
         args = self._member_args(ctx.args, index, member)
-        try:
-            evaluation = await ctx.run_check(member.check, args)
-        except ArgError as exc:
-            return _Result(member, args, Outcome.ERROR, f"bad arg for the member: {exc.message}", None,
-                           500, "bad_member_arg")
+        evaluation = await ctx.run_check(member.check, args)
         return _Result(member, args, evaluation.verdict, evaluation.reason, evaluation,
                        evaluation.http_status, evaluation.error)
 
@@ -243,6 +254,14 @@ class CompositeCheck(Check):
             else:
                 args[name] = "".join(p if isinstance(p, str) else render_value(values[p.name]) for p in parts)
         return args
+
+
+def _mapped_from(parts: list[str | Placeholder] | None, member_arg: str | None) -> str | None:
+    """The composite arg a member arg is made from (the first placeholder), else the member arg's name."""
+    for part in parts or []:
+        if isinstance(part, Placeholder):
+            return part.name
+    return member_arg
 
 
 def _find_cycle(catalog: Catalog, path: list[str], acyclic: set[str]) -> list[str] | None:

@@ -30,6 +30,8 @@ class ScriptedCheck(Check):
             raise ZeroDivisionError("division by zero")
         if self.name == "unavailable":
             raise SourceUnavailable("Prometheus source 'default' is unreachable")
+        if self.name == "library-timeout":
+            raise TimeoutError("timed out")  # what socket.timeout is since Python 3.10
         if self.name == "slow":
             await asyncio.sleep(30)
         if self.name == "nan-pass":
@@ -56,6 +58,8 @@ class TestErrorMapping:
         ("unavailable", 503, "source_unavailable", "unreachable"),
         ("nan-pass", 500, "internal_error", "non-finite value nan"),
         ("not-a-verdict", 500, "internal_error", "not a Verdict"),
+        # Not the deadline: it was reported as deadline_exceeded, hiding an unmapped library timeout.
+        ("library-timeout", 500, "internal_error", "TimeoutError: timed out"),
     ])
     async def test_errors(self, name, status, code, reason):
         runner, catalog = runner_for(name)
