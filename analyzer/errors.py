@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from analyzer.models import clip
+
 # Cap on how much of a foreign error's text is quoted in a reason.
 _REASON_CHARS = 300
 _ERRNO_RE = re.compile(r"\[Errno [^\]]+\] ([^'\"()]+)")
@@ -17,7 +19,7 @@ def short_reason(exc: BaseException) -> str:
     errno_reason = _ERRNO_RE.search(text)
     if errno_reason:
         return errno_reason.group(1).strip()
-    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS - 3] + "..."
+    return clip(text, _REASON_CHARS)
 
 
 class AnalyzerError(Exception):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from analyzer.check import Check, CheckName, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import ArgError, CheckError
-from analyzer.models import Evaluation, Outcome, Verdict, format_number
+from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
 from analyzer.params import ArgValue, ParamType, render_value
 from analyzer.templates import Placeholder, split_template
 
@@ -166,7 +166,8 @@ class CompositeCheck(Check):
         critical_errors = [r for r in errors if r.member.critical]
         if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
             first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
-            raise MemberError(f"member {first.member.check!r} could not be evaluated: {_clip(first.reason)} "
+            raise MemberError(f"member {first.member.check!r} could not be evaluated: "
+                              f"{clip(first.reason, _REASON_CHARS)} "
                               f"(on_member_error: {self.on_member_error}"
                               f"{', critical members are never ignored' if first.member.critical else ''}; "
                               f"members: {_summary(results)})", first.http_status)
@@ -184,7 +185,8 @@ class CompositeCheck(Check):
             first = failed_critical[0]
             return verdict.model_copy(update={
                 "outcome": Outcome.FAIL,
-                "reason": f"critical member {first.member.check!r} failed ({_clip(first.reason)}); {verdict.reason}"})
+                "reason": f"critical member {first.member.check!r} failed ({clip(first.reason, _REASON_CHARS)}); "
+                          f"{verdict.reason}"})
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
             return verdict.model_copy(update={
@@ -299,6 +301,3 @@ def _member_details(result: _Result) -> dict[str, Any]:
 def _summary(results: list[_Result]) -> str:
     return ", ".join(f"{r.member.check} {r.outcome.value}" for r in results)
 
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS - 3] + "..."

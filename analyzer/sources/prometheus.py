@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from analyzer.errors import SourceRejected, SourceTimeout, SourceUnavailable, short_reason
+from analyzer.errors import CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
@@ -96,6 +96,21 @@ class QueryResult:
     result_type: str
     series: list[Series]
     warnings: list[str] = field(default_factory=list)
+
+    def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
+        """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
+        and suggesting `aggregate`) when there are several."""
+        if len(self.series) > 1:
+            shown = ", ".join(series.describe() for series in self.series[:3])
+            more = ", ..." if len(self.series) > 3 else ""
+            raise CheckMisconfigured(f"the {what} returned {len(self.series)} series ({shown}{more}); it must return "
+                                     f"one: aggregate it to one, e.g. with {aggregate}(...), or narrow the selectors")
+        return self.series[0] if self.series else None
+
+    def single_value(self, what: str) -> float | None:
+        """The last sample of the result's one series (see only_series); None when there is none."""
+        series = self.only_series(what)
+        return series.samples[-1][1] if series is not None and series.samples else None
 
 
 @contextmanager

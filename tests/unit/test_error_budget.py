@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
+from analyzer.comparison import exceeds
 from analyzer.errors import SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -26,7 +27,6 @@ from checks.error_budget import (
     budget_remaining,
     burn_rate,
     error_budget,
-    exceeds,
     le_pattern,
     max_burn_rate,
     prometheus_duration,
