@@ -156,8 +156,7 @@ class ErrorBody(BaseModel):
 
     error: str = Field(description="snake_case error code")
     message: str = Field(description="what is wrong, naming the field, arg or check")
-    arg: str | None = None
-    problems: list[str] | None = None
+    arg: str | None = Field(default=None, description="the arg at fault, when one is")
 
 
 class CheckSummary(BaseModel):

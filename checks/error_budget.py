@@ -647,11 +647,6 @@ class ErrorBudgetCheck(Check):
         return self
 
     @property
-    def effective_tiers(self) -> list[BurnTier]:
-        """The tiers this check judges (the configured ones, or the defaults for its period)."""
-        return list(self._tiers)
-
-    @property
     def budget(self) -> float:
         """The error budget as a fraction of events."""
         return error_budget(self.objective)
