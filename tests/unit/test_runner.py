@@ -17,7 +17,7 @@ from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
-from tests.gatekind import GATES, Gate, gate_catalog
+from tests.gatekind import gate_catalog
 
 
 class ScriptedCheck(Check):
@@ -109,14 +109,6 @@ class TestLogging:
             ("ok", "pass", "info"), ("unavailable", "error", "warning")]
         assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
         assert events[1]["error"] == "source_unavailable"
-
-
-@pytest.fixture
-def gate():
-    GATES["g"] = Gate()
-    yield GATES["g"]
-    GATES["g"].open()
-    GATES.pop("g", None)
 
 
 def gated_runner(admission: Admission) -> Runner:
