@@ -136,12 +136,6 @@ class TokenStore:
         if not self._tokens:
             logger.warning("auth_no_tokens", path=str(tokens_path), effect="every API request is refused")
 
-    @property
-    def token_names(self) -> list[str]:
-        """Names of the tokens accepted now (never the tokens)."""
-        self._maybe_refresh()
-        return sorted(self._tokens)
-
     def authenticate(self, authorization: list[str]) -> Principal:
         """The caller for the Authorization header values given; Unauthorized when none matches."""
         self._maybe_refresh()

@@ -96,15 +96,52 @@ def load_catalog(paths: Path | Iterable[Path], registry: Registry) -> Catalog:
             problems.append(f"{file}: cannot read: {exc}")
             continue
         digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
-        try:
-            for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
-                if data is not None:
-                    documents.append((f"{file}" + (f" (document {index + 1})" if index else ""), data))
-        except yaml.YAMLError as exc:
-            problems.append(f"{file}: invalid YAML: {exc}")
+        for origin, data in _parse_documents(str(file), text, problems):
+            if _is_configmap(data):
+                documents.extend(_configmap_documents(origin, data, problems))
+            else:
+                documents.append((origin, data))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
     return build_catalog(documents, registry, version=digest.hexdigest()[:12])
+
+
+def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
+    """The non-empty YAML documents of `text`, each with its origin; a YAML error is added to `problems`."""
+    documents: list[tuple[str, Any]] = []
+    try:
+        for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
+            if data is not None:
+                documents.append((origin + (f" (document {index + 1})" if index else ""), data))
+    except yaml.YAMLError as exc:
+        problems.append(f"{origin}: invalid YAML: {exc}")
+    return documents
+
+
+def _is_configmap(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("apiVersion") == "v1" and data.get("kind") == "ConfigMap"
+
+
+def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[str]) -> list[tuple[str, Any]]:
+    """The catalog documents of a ConfigMap manifest: its `data` keys ending in .yaml / .yml, as the
+    mounted directory would show them, so that CI validates the very object it applies."""
+    metadata = configmap.get("metadata")
+    name = str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
+    data = configmap.get("data") or {}
+    if not isinstance(data, dict):
+        problems.append(f"{origin}: ConfigMap {name!r}: data must be a mapping of file names to text")
+        return []
+    documents: list[tuple[str, Any]] = []
+    keys = sorted(str(key) for key in data if str(key).endswith(CATALOG_SUFFIXES))
+    if not keys:
+        problems.append(f"{origin}: ConfigMap {name!r} has no data key ending in .yaml or .yml")
+    for key in keys:
+        text = data[key]
+        if not isinstance(text, str):
+            problems.append(f"{origin}:{name}/{key}: expected the file's text, got {type(text).__name__}")
+            continue
+        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems))
+    return documents
 
 
 def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None) -> Catalog:

@@ -31,7 +31,8 @@ EXIT_CODES = {Outcome.PASS: EXIT_PASS, Outcome.FAIL: EXIT_FAIL, Outcome.INCONCLU
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
-Every flag has an environment variable: ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT, ...
+--catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
+and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit) have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see the README."""
 
 

@@ -45,6 +45,11 @@ def at_most(value: float, bound: float, scale: float = 0.0) -> bool:
     return value <= bound + _EQUAL_REL_TOL * max(abs(value), abs(bound), scale)
 
 
+def exceeds(value: float, bound: float, scale: float = 0.0) -> bool:
+    """`value > bound` beyond the rounding of float arithmetic: the negation of `at_most`."""
+    return not at_most(value, bound, scale)
+
+
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
 

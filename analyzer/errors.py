@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from analyzer.models import clip
+
+# Cap on how much of a foreign error's text is quoted in a reason.
+_REASON_CHARS = 300
+_ERRNO_RE = re.compile(r"\[Errno [^\]]+\] ([^'\"()]+)")
+
+
+def short_reason(exc: BaseException) -> str:
+    """A foreign exception's text for a reason: the OS reason when it wraps one (`Connection refused`),
+    else its text (or type name) clipped to 300 characters."""
+    text = str(exc) or type(exc).__name__
+    errno_reason = _ERRNO_RE.search(text)
+    if errno_reason:
+        return errno_reason.group(1).strip()
+    return clip(text, _REASON_CHARS)
 
 
 class AnalyzerError(Exception):

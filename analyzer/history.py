@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from analyzer.models import Evaluation, Outcome, Threshold, finite_or_none
+from analyzer.models import Evaluation, Outcome, Threshold, finite_or_none, format_time
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
 REJECTED = "rejected"
@@ -22,10 +22,6 @@ _MAX_ARGS = 32
 _MAX_ARG_CHARS = 256
 
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HistoryEntry(BaseModel):
@@ -58,7 +54,7 @@ class HistoryEntry(BaseModel):
 
     @field_serializer("recorded_at", "evaluated_at")
     def _serialize_time(self, value: datetime | None) -> str | None:
-        return _time(value)
+        return None if value is None else format_time(value)
 
 
 class VerdictHistoryPage(BaseModel):

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from analyzer.models import Evaluation, Outcome
+from analyzer.models import Evaluation, Outcome, clip
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "error": "ERROR", "not_run": "NOT RUN"}
 _MAX_TEXT_CHARS = 4000
@@ -66,9 +66,9 @@ def junit_xml(evaluation: Evaluation) -> bytes:
     properties = ET.SubElement(suite, "properties")
     for name, value in (("kind", evaluation.kind), ("verdict", evaluation.verdict.value),
                         ("reason", evaluation.reason), *((f"arg.{k}", str(v)) for k, v in evaluation.args.items())):
-        ET.SubElement(properties, "property", name=name, value=_clip(value))
+        ET.SubElement(properties, "property", name=name, value=_xml_text(value))
     suite.extend(cases)
-    ET.SubElement(suite, "system-out").text = _clip(human_summary(evaluation))
+    ET.SubElement(suite, "system-out").text = _xml_text(human_summary(evaluation))
     ET.indent(root)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
@@ -99,10 +99,11 @@ def _mark(case: ET.Element, outcome: str, message: str, kind: str, text: str = "
     if outcome == Outcome.PASS.value:
         return
     tag = "error" if outcome == Outcome.ERROR.value else "failure"
-    element = ET.SubElement(case, tag, message=_clip(message), type=kind)
-    element.text = _clip(text or message)
+    element = ET.SubElement(case, tag, message=_xml_text(message), type=kind)
+    element.text = _xml_text(text or message)
 
 
-def _clip(text: str) -> str:
+def _xml_text(text: str) -> str:
+    """Text XML can hold (characters it cannot are replaced), clipped to a size CI servers display."""
     text = _NOT_XML_RE.sub("\ufffd", text)
-    return text if len(text) <= _MAX_TEXT_CHARS else text[:_MAX_TEXT_CHARS] + "..."
+    return clip(text, _MAX_TEXT_CHARS)

@@ -23,6 +23,7 @@ import structlog
 from analyzer.catalog import Catalog, catalog_files, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
+from analyzer.models import format_time
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.settings import Settings
@@ -84,11 +85,7 @@ class ReloadStatus:
 
     def as_json(self) -> dict[str, Any]:
         """The status as JSON."""
-        return {"loaded_at": _time(self.loaded_at), "reloads": self.reloads, "last_error": self.last_error}
-
-
-def _time(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+        return {"loaded_at": format_time(self.loaded_at), "reloads": self.reloads, "last_error": self.last_error}
 
 
 def _stat_signature(path: Path) -> _Stat:
@@ -228,7 +225,7 @@ class LiveCatalog:
         self.metrics.catalog_checks.set(len(catalog.checks))
 
     def _reject(self, reason: str, problems: list[str]) -> None:
-        self.status.last_error = {"at": _time(datetime.now(UTC)), "trigger": reason, "problems": problems}
+        self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
         self.metrics.catalog_reloads.labels("failure").inc()
         self.metrics.catalog_reload_failing.set(1)
         logger.error("catalog_reload_failed", reason=reason, problems=problems,

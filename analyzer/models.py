@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -80,7 +80,7 @@ class Evaluation(BaseModel):
 
     @field_serializer("evaluated_at")
     def _serialize_time(self, value: datetime) -> str:
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_time(value)
 
     _bodies: dict[bool, bytes] = PrivateAttr(default_factory=dict)
 
@@ -108,7 +108,7 @@ class Evaluation(BaseModel):
             extras.append(f"value={format_number(self.value)}")
         if self.threshold is not None:
             extras.append(f"threshold={format_threshold(self.threshold)}")
-        extras.append(f"at={self._serialize_time(self.evaluated_at)}")
+        extras.append(f"at={format_time(self.evaluated_at)}")
         extras.append(f"{self.duration_ms:.1f}ms")
         return parts[0] + " (" + ", ".join(extras) + ")"
 
@@ -125,6 +125,16 @@ def json_safe(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [json_safe(value) for value in data]
     return data
+
+
+def format_time(moment: datetime) -> str:
+    """A time as every answer shows it: RFC 3339 in UTC, to the millisecond, with `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def clip(text: str, max_chars: int) -> str:
+    """`text`, cut to at most `max_chars` characters with `...` marking the cut."""
+    return text if len(text) <= max_chars else text[:max_chars - 3] + "..."
 
 
 def format_number(value: float) -> str:
@@ -146,8 +156,7 @@ class ErrorBody(BaseModel):
 
     error: str = Field(description="snake_case error code")
     message: str = Field(description="what is wrong, naming the field, arg or check")
-    arg: str | None = None
-    problems: list[str] | None = None
+    arg: str | None = Field(default=None, description="the arg at fault, when one is")
 
 
 class CheckSummary(BaseModel):

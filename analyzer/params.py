@@ -37,18 +37,11 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-def format_duration(seconds: float) -> str:
-    """The shortest PromQL duration for a whole number of seconds (or milliseconds)."""
-    millis = round(seconds * 1000)
-    if millis % 1000:
-        return f"{millis}ms"
-    remaining = millis // 1000
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if remaining >= size:
-            parts.append(f"{remaining // size}{unit}")
-            remaining %= size
-    return "".join(parts) or "0s"
+def range_step_s(range_: str, step: str | None) -> float:
+    """The step of a range query over the duration `range_`: `step` when given, else 60 points (at least 1 s)."""
+    if step is not None:
+        return parse_duration(step)
+    return max(parse_duration(range_) / 60, 1.0)
 
 
 def _check_duration(text: str) -> str:

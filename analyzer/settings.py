@@ -14,6 +14,8 @@ from analyzer.logs import LogFormat
 from analyzer.sources.http import DEFAULT_ALLOWED_HOSTS, HostAllowList, HttpPolicy, parse_networks
 
 ENV_PREFIX = "ANALYZER_"
+# Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
+FLAG_SETTINGS = frozenset({"catalog", "host", "port", "log_format"})
 
 
 def _split_commas(value: Any) -> Any:
@@ -107,7 +109,12 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            problems = [f"{ENV_PREFIX}{str(err['loc'][0]).upper()} / --{str(err['loc'][0]).replace('_', '-')}: "
-                        f"{err['msg']}" if err["loc"] else str(err["msg"]).removeprefix("Value error, ")
-                        for err in exc.errors()]
+            problems = [f"{_setting_names(str(err['loc'][0]))}: {err['msg']}" if err["loc"]
+                        else str(err["msg"]).removeprefix("Value error, ") for err in exc.errors()]
             raise ConfigError("invalid settings", problems) from None
+
+
+def _setting_names(name: str) -> str:
+    """How a user sets `name`: its environment variable, and its flag when it has one."""
+    variable = ENV_PREFIX + name.upper()
+    return f"{variable} / --{name.replace('_', '-')}" if name in FLAG_SETTINGS else variable

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from analyzer.check import Check, CheckName, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import ArgError, CheckError
-from analyzer.models import Evaluation, Outcome, Verdict, format_number
+from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
 from analyzer.params import ArgValue, ParamType, render_value
 from analyzer.templates import Placeholder, split_template
 
@@ -74,6 +74,7 @@ class CompositeCheck(Check):
         "left out (critical members are never left out)")
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
+    _targets: list[Check] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> CompositeCheck:
@@ -125,6 +126,19 @@ class CompositeCheck(Check):
         cycle = _find_cycle(catalog, [self.name], set())
         if cycle:
             raise ValueError(f"members form a cycle: {' -> '.join(cycle)}")
+        self._targets = [catalog.checks[member.check] for member in self.members]
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """The composite's bound args, once every member accepts the args mapped to it; ArgError names the
+        member and its arg (a bad arg is the caller's 400, never a member verdict)."""
+        args = super().bind_args(raw_args)
+        for index, (member, target) in enumerate(zip(self.members, self._targets, strict=True)):
+            try:
+                target.bind_args(self._member_args(args, index, member))
+            except ArgError as exc:
+                raise ArgError(f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
+                               _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg)) from None
+        return args
 
     def _check_arg(self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None,
                    target: Check) -> None:
@@ -152,7 +166,8 @@ class CompositeCheck(Check):
         critical_errors = [r for r in errors if r.member.critical]
         if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
             first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
-            raise MemberError(f"member {first.member.check!r} could not be evaluated: {_clip(first.reason)} "
+            raise MemberError(f"member {first.member.check!r} could not be evaluated: "
+                              f"{clip(first.reason, _REASON_CHARS)} "
                               f"(on_member_error: {self.on_member_error}"
                               f"{', critical members are never ignored' if first.member.critical else ''}; "
                               f"members: {_summary(results)})", first.http_status)
@@ -170,7 +185,8 @@ class CompositeCheck(Check):
             first = failed_critical[0]
             return verdict.model_copy(update={
                 "outcome": Outcome.FAIL,
-                "reason": f"critical member {first.member.check!r} failed ({_clip(first.reason)}); {verdict.reason}"})
+                "reason": f"critical member {first.member.check!r} failed ({clip(first.reason, _REASON_CHARS)}); "
+                          f"{verdict.reason}"})
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
             return verdict.model_copy(update={
@@ -223,12 +239,9 @@ class CompositeCheck(Check):
                        reason=f"score {format_number(score)} of 100 ({rule}): {summary}")
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member) -> _Result:
+        # bind_args validated these already; an ArgError here is a bug and must not become a verdict.
         args = self._member_args(ctx.args, index, member)
-        try:
-            evaluation = await ctx.run_check(member.check, args)
-        except ArgError as exc:
-            return _Result(member, args, Outcome.ERROR, f"bad arg for the member: {exc.message}", None,
-                           500, "bad_member_arg")
+        evaluation = await ctx.run_check(member.check, args)
         return _Result(member, args, evaluation.verdict, evaluation.reason, evaluation,
                        evaluation.http_status, evaluation.error)
 
@@ -243,6 +256,14 @@ class CompositeCheck(Check):
             else:
                 args[name] = "".join(p if isinstance(p, str) else render_value(values[p.name]) for p in parts)
         return args
+
+
+def _mapped_from(parts: list[str | Placeholder] | None, member_arg: str | None) -> str | None:
+    """The composite arg a member arg is made from (the first placeholder), else the member arg's name."""
+    for part in parts or []:
+        if isinstance(part, Placeholder):
+            return part.name
+    return member_arg
 
 
 def _find_cycle(catalog: Catalog, path: list[str], acyclic: set[str]) -> list[str] | None:
@@ -280,6 +301,3 @@ def _member_details(result: _Result) -> dict[str, Any]:
 def _summary(results: list[_Result]) -> str:
     return ", ".join(f"{r.member.check} {r.outcome.value}" for r in results)
 
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS - 3] + "..."

@@ -15,15 +15,12 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from analyzer.check import Check, EvalContext
+from analyzer.comparison import exceeds
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
 from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
 from analyzer.sources import QueryResult, Series
 from analyzer.templates import PromQLTemplate, escape_promql_string
-
-# Burn rates and budgets are ratios of floats: a value within this relative distance of a limit is
-# treated as equal to it, so an exact-boundary burn never fires (or fails) on rounding noise.
-_REL_TOL = 1e-9
 
 # Share of the budget each SRE-workbook tier consumes over its long window (the 30d layout:
 # 1h/5m x14.4, 6h/30m x6, 1d/2h x3, 3d/6h x1); other periods keep the shares and rescale the factor.
@@ -82,11 +79,6 @@ def budget_remaining(period_error_ratio: float, budget: float) -> float:
 def max_burn_rate(budget: float) -> float:
     """The highest burn rate possible (every event bad): 1 / (1 - objective)."""
     return 1.0 / budget
-
-
-def exceeds(value: float, limit: float) -> bool:
-    """value > limit, with values within rounding noise of the limit counted as equal (not exceeding)."""
-    return value > limit + _REL_TOL * max(abs(limit), 1e-12)
 
 
 def prometheus_duration(seconds: float) -> str:
@@ -262,18 +254,6 @@ class _Reader(Protocol):
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
 
 
-def _single_value(result: QueryResult, what: str) -> float | None:
-    """The one value of a result, None when it is empty; CheckMisconfigured when it has several series."""
-    if not result.series:
-        return None
-    if len(result.series) > 1:
-        shown = ", ".join(s.describe() for s in result.series[:3])
-        raise CheckMisconfigured(f"the {what} query returned {len(result.series)} series ({shown}); it must "
-                                 "return one: aggregate with sum(...) or narrow the selectors")
-    samples = result.series[0].samples
-    return samples[-1][1] if samples else None
-
-
 def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
     """errors / total with the no-data rules: no total is no data, zero total is no traffic, absent errors
     with a present total are zero errors. Counts no rate can produce are SourceRejected (see _bounded_ratio)."""
@@ -304,7 +284,7 @@ def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None 
     born inside the window further than the total, so a canary failing every request can read 1.2, and 1 is
     the stricter reading of any such value. Below 0 (beyond float noise) or infinite would read as better than
     perfect, so it is SourceRejected: the rule or the queries do not count the same events."""
-    if not math.isfinite(ratio) or ratio < -_REL_TOL:
+    if not math.isfinite(ratio) or exceeds(0.0, ratio, scale=1.0):
         raise SourceRejected(f"the error ratio over {window} is {format_number(ratio)} ({source}); an error ratio "
                              "lies between 0 and 1, so the SLI's errors and total do not count the same events")
     if ratio > 1:
@@ -467,8 +447,8 @@ class _RatioReader:
         return {"errors": self._errors.render(values), "total": self._total.render(values)}
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        return _ratio_from_counts(window, _single_value(results[queries["errors"]], "errors"),
-                                  _single_value(results[queries["total"]], "total"))
+        return _ratio_from_counts(window, results[queries["errors"]].single_value("errors query"),
+                                  results[queries["total"]].single_value("total query"))
 
 
 def _window_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
@@ -508,8 +488,8 @@ class _LatencyReader:
                 "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))"}
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        total = _single_value(results[queries["total"]], "total")
-        good = _single_value(results[queries["good"]], "good")
+        total = results[queries["total"]].single_value("total query")
+        good = results[queries["good"]].single_value("good query")
         if good is None and total is not None and total > 0:
             # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
             raise _MissingBucket(queries["good"])
@@ -554,13 +534,13 @@ class _PyrraReader:
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
-            availability = _single_value(results[queries["availability"]], "pyrra_availability")
+            availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
                 return WindowRatio(window, None, note=f"no {queries['availability']} series (Pyrra records it "
                                                       "only with --generic-rules)")
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability "
                                                                f"{format_number(availability)}")
-        value = _single_value(results[queries["ratio"]], f"Pyrra burnrate{window}")
+        value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         if value is None:
             return WindowRatio(window, None, note=f"no data (no Pyrra burnrate{window} series)")
         return _recorded_ratio(window, value, f"Pyrra burnrate{window}")
@@ -589,7 +569,7 @@ class _SlothReader:
         return {"ratio": f"slo:sli_error:ratio_rate{name}{{{matchers}}}"}
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        value = _single_value(results[queries["ratio"]], "Sloth ratio")
+        value = results[queries["ratio"]].single_value("Sloth ratio query")
         if value is None:
             return WindowRatio(window, None, note=f"no data (no Sloth ratio_rate series for {window})")
         return _recorded_ratio(window, value, f"Sloth ratio_rate{prometheus_duration(parse_duration(window))}")
@@ -665,11 +645,6 @@ class ErrorBudgetCheck(Check):
             raise ValueError("nothing can fail this check: give a tier whose severity is in fail_on, or "
                              "min_budget_remaining")
         return self
-
-    @property
-    def effective_tiers(self) -> list[BurnTier]:
-        """The tiers this check judges (the configured ones, or the defaults for its period)."""
-        return list(self._tiers)
 
     @property
     def budget(self) -> float:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import ConditionField
-from analyzer.errors import CheckError
+from analyzer.errors import ArgError, CheckError
 from analyzer.jsonpath import JsonPath, json_equal
 from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamName
@@ -27,6 +27,7 @@ from analyzer.sources.http import (
     HttpClient,
     HttpExchange,
     HttpRequest,
+    TargetBadAnswer,
     TargetRefused,
 )
 from analyzer.urltemplates import (
@@ -398,9 +399,15 @@ class HttpSmokeCheck(Check):
     async def _run_step(self, compiled: _CompiledStep, index: int, base: str, values: dict[str, ArgValue],
                         client: HttpClient) -> _StepResult:
         step = compiled.step
-        request = self._request(compiled, base, values)
-        semaphore = asyncio.Semaphore(step.concurrency)
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
+        try:
+            request = self._request(compiled, base, values)
+        except ArgError as exc:
+            # bind_args accepted the caller's args: what breaks the request here is a value captured from
+            # an earlier answer, which is the target's data, not a bad arg.
+            raise TargetBadAnswer(f"{label} cannot be sent: a value captured from an earlier answer makes "
+                                  f"the request invalid: {exc.message}") from exc
+        semaphore = asyncio.Semaphore(step.concurrency)
 
         async def attempt(number: int) -> _Attempt:
             where = label if step.repeat == 1 else f"{label} request {number + 1}/{step.repeat}"

@@ -15,7 +15,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import CheckMisconfigured
 from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
-from analyzer.params import ArgValue, Duration, ParamType, parse_duration
+from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range_step_s
 from analyzer.sources import PrometheusSource, QueryResult
 from analyzer.templates import PromQLTemplate
 from checks.kpi_stats import ProportionTest, hodges_lehmann, proportion_power, two_proportion_test
@@ -106,7 +106,7 @@ class KpiCompareCheck(Check):
                 self.max_relative_change or self.max_absolute_change):
             raise ValueError("method proportion needs min_detectable_effect, or a tolerance above 0 to use as it")
         if self.method == "mann_whitney":
-            lookback_s, step_s = parse_duration(self.lookback), self._step_s()
+            lookback_s, step_s = parse_duration(self.lookback), range_step_s(self.lookback, self.step)
             if step_s > lookback_s:
                 raise ValueError(f"step {self.step} is longer than lookback {self.lookback}")
             if lookback_s / step_s + 1 > _MAX_RANGE_POINTS:
@@ -145,11 +145,6 @@ class KpiCompareCheck(Check):
                 raise ValueError(f"{where}: {exc}") from None
         return templates
 
-    def _step_s(self) -> float:
-        if self.step is not None:
-            return parse_duration(self.step)
-        return max(parse_duration(self.lookback) / 60, 1.0)
-
     def source_names(self) -> frozenset[str]:
         """The one source every query runs against."""
         return frozenset({self.source})
@@ -162,7 +157,7 @@ class KpiCompareCheck(Check):
         found = [f"canary and baseline have the same {name} query; they compare a thing with itself"
                  for name in same]
         if self.method == "mann_whitney":
-            step_s = self._step_s()
+            step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
                 selector = _longest_range_selector(templates["query"].text, self.lookback)
                 if selector is not None and parse_duration(selector) > step_s:
@@ -311,7 +306,7 @@ class KpiCompareCheck(Check):
                             baseline: dict[str, str]) -> Verdict:
         end = ctx.evaluation_time
         start = end - timedelta(seconds=parse_duration(self.lookback))
-        step_s = self._step_s()
+        step_s = range_step_s(self.lookback, self.step)
         events = {("canary", "events"): canary["events"]} if "events" in canary else {}
         if "events" in baseline:
             events[("baseline", "events")] = baseline["events"]
@@ -488,28 +483,12 @@ async def _instant_values(ctx: EvalContext, source: PrometheusSource,
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s())
                                      for key in keys))
-    return {key: _single_value(key, result) for key, result in zip(keys, results, strict=True)}
-
-
-def _single_value(key: tuple[str, str], result: QueryResult) -> float | None:
-    if not result.series:
-        return None
-    if len(result.series) > 1:
-        shown = ", ".join(series.describe() for series in result.series[:3])
-        raise CheckMisconfigured(f"the {key[0]}.{key[1]} query returned {len(result.series)} series ({shown}, ...);"
-                                 " aggregate it to one, e.g. with sum(...)")
-    samples = result.series[0].samples
-    return samples[-1][1] if samples else None
+    return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
 
 
 def _samples(result: QueryResult) -> list[float]:
-    if len(result.series) > 1:
-        shown = ", ".join(series.describe() for series in result.series[:3])
-        raise CheckMisconfigured(f"the range query returned {len(result.series)} series ({shown}, ...); "
-                                 "aggregate it to one, e.g. with avg(...)")
-    if not result.series:
-        return []
-    return [value for _, value in result.series[0].samples if math.isfinite(value)]
+    series = result.only_series("range query", aggregate="avg")
+    return [] if series is None else [value for _, value in series.samples if math.isfinite(value)]
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:

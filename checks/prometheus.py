@@ -13,7 +13,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.comparison import Condition, ConditionField
 from analyzer.errors import CheckMisconfigured
 from analyzer.models import SEVERITY, Outcome, Threshold, Verdict, format_number
-from analyzer.params import Duration, parse_duration
+from analyzer.params import Duration, parse_duration, range_step_s
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import QueryResult, Series
 from analyzer.templates import PromQLTemplate
@@ -66,7 +66,7 @@ class PrometheusCheck(Check):
             if self.min_samples != 1:
                 raise ValueError("min_samples only applies to range queries; set range too")
         else:
-            range_s, step_s = parse_duration(self.range), self._step_s()
+            range_s, step_s = parse_duration(self.range), range_step_s(self.range, self.step)
             if step_s > range_s:
                 raise ValueError(f"step {self.step} is longer than range {self.range}")
             if range_s / step_s > _MAX_RANGE_POINTS:
@@ -81,12 +81,6 @@ class PrometheusCheck(Check):
         """The one source the query runs against."""
         return frozenset({self.source})
 
-    def _step_s(self) -> float:
-        if self.step is not None:
-            return parse_duration(self.step)
-        assert self.range is not None
-        return max(parse_duration(self.range) / 60, 1.0)
-
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
         promql = self._query.render(ctx.args)
@@ -96,7 +90,7 @@ class PrometheusCheck(Check):
         else:
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.range))
-            result = await source.query_range(promql, start, end, self._step_s(), ctx.timeout_s())
+            result = await source.query_range(promql, start, end, range_step_s(self.range, self.step), ctx.timeout_s())
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:
@@ -197,7 +191,7 @@ class PrometheusCheck(Check):
         if self.fail_if is not None:
             details["fail_if"] = str(self.fail_if)
         if self.range is not None:
-            details["range"] = {"window": self.range, "step_s": self._step_s(),
+            details["range"] = {"window": self.range, "step_s": range_step_s(self.range, self.step),
                                 "over_time": str(self.over_time or Reducer("avg"))}
         if self.reduce is not None:
             details["reduce"] = str(self.reduce)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.testing import OpenMetrics, PrometheusProcess, backfill
+from tests.gatekind import GATES, Gate
 
 DATA_MODULES_DIR = Path(__file__).parent / "integration"
 
@@ -45,3 +46,12 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometh
         yield LivePrometheus(process.url, anchor, process)
     finally:
         process.stop()
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    """The gate of check "g" of the test kind in tests/gatekind.py; opened at teardown so nothing waits on."""
+    GATES["g"] = Gate()
+    yield GATES["g"]
+    GATES["g"].open()
+    GATES.pop("g", None)

@@ -17,7 +17,14 @@ from typing import Any
 import httpcore
 import httpx
 
-from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.errors import (
+    CheckError,
+    CheckMisconfigured,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+    short_reason,
+)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -72,24 +79,20 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TargetConnectFailed(f"{where}: cannot connect: {_short(exc)}") from exc
+        raise TargetConnectFailed(f"{where}: cannot connect: {short_reason(exc)}") from exc
     except httpx.TimeoutException as exc:
-        raise TargetTimeout(f"{where}: timed out ({type(exc).__name__}): {_short(exc)}") from exc
+        raise TargetTimeout(f"{where}: timed out ({type(exc).__name__}): {short_reason(exc)}") from exc
     except httpx.ProxyError as exc:
-        raise TargetUnreachable(f"{where}: proxy failed: {_short(exc)}") from exc
+        raise TargetUnreachable(f"{where}: proxy failed: {short_reason(exc)}") from exc
     except httpx.NetworkError as exc:
-        raise TargetUnreachable(f"{where}: the connection failed: {_short(exc)}") from exc
+        raise TargetUnreachable(f"{where}: the connection failed: {short_reason(exc)}") from exc
     except (httpx.ProtocolError, httpx.DecodingError, httpx.TooManyRedirects, httpx.HTTPStatusError) as exc:
-        raise TargetBadAnswer(f"{where}: invalid answer: {_short(exc)}") from exc
+        raise TargetBadAnswer(f"{where}: invalid answer: {short_reason(exc)}") from exc
     except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
-        raise CheckMisconfigured(f"{where}: cannot send the request: {type(exc).__name__}: {_short(exc)}") from exc
+        raise CheckMisconfigured(
+            f"{where}: cannot send the request: {type(exc).__name__}: {short_reason(exc)}") from exc
     except httpx.HTTPError as exc:
-        raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {_short(exc)}") from exc
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+        raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from analyzer.errors import SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.errors import CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
@@ -54,6 +54,19 @@ class PrometheusSourceConfig(BaseModel):
             raise ValueError(f"{url!r} is not an http(s) base URL such as http://prometheus:9090")
         return url.rstrip("/")
 
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_ca_file(cls, path: Path | None) -> Path | None:
+        # Checked at load, unlike bearer_token_file: a token Secret may be mounted after the catalog loads
+        # and rotates, while a CA bundle missing at load means every query of the source would fail.
+        if path is not None:
+            try:
+                with path.open("rb"):
+                    pass
+            except OSError as exc:
+                raise ValueError(f"ca_file {str(path)!r} cannot be read: {exc.strerror or exc}") from None
+        return path
+
     def redacted(self) -> dict[str, Any]:
         """The config as shown to API callers: header values hidden."""
         data = self.model_dump(mode="json")
@@ -84,6 +97,21 @@ class QueryResult:
     series: list[Series]
     warnings: list[str] = field(default_factory=list)
 
+    def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
+        """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
+        and suggesting `aggregate`) when there are several."""
+        if len(self.series) > 1:
+            shown = ", ".join(series.describe() for series in self.series[:3])
+            more = ", ..." if len(self.series) > 3 else ""
+            raise CheckMisconfigured(f"the {what} returned {len(self.series)} series ({shown}{more}); it must return "
+                                     f"one: aggregate it to one, e.g. with {aggregate}(...), or narrow the selectors")
+        return self.series[0] if self.series else None
+
+    def single_value(self, what: str) -> float | None:
+        """The last sample of the result's one series (see only_series); None when there is none."""
+        series = self.only_series(what)
+        return series.samples[-1][1] if series is not None and series.samples else None
+
 
 @contextmanager
 def map_requests_errors(source: str, url: str) -> Iterator[None]:
@@ -92,21 +120,33 @@ def map_requests_errors(source: str, url: str) -> Iterator[None]:
     try:
         yield
     except requests.exceptions.ConnectTimeout as exc:
-        raise SourceUnavailable(f"{where} did not accept a connection in time: {_short(exc)}") from exc
+        raise SourceUnavailable(f"{where} did not accept a connection in time: {short_reason(exc)}") from exc
     except requests.exceptions.Timeout as exc:
         raise SourceTimeout(f"{where} did not answer in time") from exc
     except requests.exceptions.SSLError as exc:
-        raise SourceUnavailable(f"{where}: TLS failed: {_short(exc)}") from exc
+        raise SourceUnavailable(f"{where}: TLS failed: {short_reason(exc)}") from exc
     except requests.exceptions.ConnectionError as exc:
-        raise SourceUnavailable(f"{where} is unreachable: {_short(exc)}") from exc
+        raise SourceUnavailable(f"{where} is unreachable: {short_reason(exc)}") from exc
     except PrometheusApiClientException as exc:
         raise _map_status(where, str(exc)) from exc
     except (requests.exceptions.JSONDecodeError, json.JSONDecodeError) as exc:
         raise SourceRejected(f"{where} answered with a body that is not JSON") from exc
     except requests.exceptions.RequestException as exc:
-        raise SourceUnavailable(f"{where}: request failed: {_short(exc)}") from exc
+        raise SourceUnavailable(f"{where}: request failed: {short_reason(exc)}") from exc
+    except OSError as exc:
+        # requests opens ca_file per connection: a CA bundle removed or unreadable after load lands here.
+        raise SourceUnavailable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
+
+
+@contextmanager
+def map_answer_shape_errors(source: str, url: str) -> Iterator[None]:
+    """Translate the errors of reading an answer of the wrong shape into SourceRejected; wraps only the
+    parsing of the answer, so that a bug elsewhere is not reported as the source's fault."""
+    try:
+        yield
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise SourceRejected(f"{where} answered with an unexpected shape: {_short(exc)}") from exc
+        raise SourceRejected(f"Prometheus source {source!r} ({url}) answered with an unexpected shape: "
+                             f"{type(exc).__name__}: {short_reason(exc)}") from exc
 
 
 def _map_status(where: str, message: str) -> SourceUnavailable | SourceRejected:
@@ -135,14 +175,6 @@ def _prometheus_error(body_repr: str) -> tuple[str, str]:
     if not isinstance(payload, dict):
         return "", text[:_ERROR_SNIPPET_CHARS]
     return str(payload.get("errorType", "")), str(payload.get("error", ""))[:_ERROR_SNIPPET_CHARS]
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    reason = re.search(r"\[Errno [^\]]+\] ([^'\"()]+)", text)
-    if reason:
-        return reason.group(1).strip()
-    return text[:_ERROR_SNIPPET_CHARS]
 
 
 def parse_result(query: str, data: Any) -> QueryResult:
@@ -229,7 +261,7 @@ class PrometheusSource:
             async with self._semaphore:
                 loop = asyncio.get_running_loop()
                 data = await loop.run_in_executor(self._executor, self._blocking, call, timeout)
-            with map_requests_errors(self.name, self.config.url):
+            with map_answer_shape_errors(self.name, self.config.url):
                 result = parse_result(promql, data)
             outcome = "ok"
             return result
@@ -241,7 +273,8 @@ class PrometheusSource:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
     def _blocking(self, call: Callable[[float], Any], timeout: float) -> Any:
-        with map_requests_errors(self.name, self.config.url):
+        # The client library reads `data.result` out of the answer inside the call.
+        with map_requests_errors(self.name, self.config.url), map_answer_shape_errors(self.name, self.config.url):
             return call(timeout)
 
 

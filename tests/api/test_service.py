@@ -11,7 +11,7 @@ from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, LIVE, create_app
 from tests.api import rawhttp
-from tests.gatekind import GATES, REGISTRY, Gate, gate_catalog
+from tests.gatekind import REGISTRY, gate_catalog
 
 TOKEN_ARGO = "argo-" + "a" * 40
 TOKEN_SRE = "sre-" + "s" * 40
@@ -19,14 +19,6 @@ TOKEN_SRE = "sre-" + "s" * 40
 DOWN_SOURCE = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9", "timeout_s": 2, "retry": False}}
 DOWN_CHECK = {"name": "payments-error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1",
               "params": {"canary_hash": {"type": "label_value", "required": True}}}
-
-
-@pytest.fixture
-def gate():
-    GATES["g"] = Gate()
-    yield GATES["g"]
-    GATES["g"].open()
-    GATES.pop("g", None)
 
 
 def catalog():

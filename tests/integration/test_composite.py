@@ -59,6 +59,10 @@ CHECKS = [
     card("nested", [member("all"), member("p95")]),
     card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
     card("all-down", [member("down")], on_member_error="ignore"),
+    {**leaf("p95-hex", P95, "< 0.3"),
+     "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]+"}}},
+    card("strict-fail", [member("p95"), member("p95-hex")], on_member_error="fail"),
+    card("strict-ignore", [member("p95"), member("p95-hex")], on_member_error="ignore"),
     # 100 * 0.3 / (0.1 + 0.2 + 0.3) is 49.99999999999999 in float arithmetic.
     card("tenths", [member("p95-strict", weight=0.1), member("conversion", weight=0.2), member("p95", weight=0.3)],
          mode="score", pass_score=50),
@@ -169,6 +173,13 @@ class TestMemberErrors:
         body = await run(client, prometheus, "all-down", "kpiequal")
         assert body["verdict"] == "inconclusive"
         assert "every member errored and on_member_error is ignore" in body["reason"]
+
+    @pytest.mark.parametrize("check", ["strict-fail", "strict-ignore"])
+    async def test_an_arg_a_member_rejects_is_a_400_not_a_verdict(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpiequal", status=400)
+        assert body["error"] == "bad_arg"
+        assert body["arg"] == "canary_hash"
+        assert "member 'p95-hex' (members[1]) rejects its args" in body["message"]
 
     async def test_a_critical_member_is_never_ignored(self, client, prometheus):
         body = await run(client, prometheus, "error-critical", "kpiequal", status=503)

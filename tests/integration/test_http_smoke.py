@@ -260,6 +260,19 @@ class TestResponses:
         assert evaluation.details["steps"][1]["request"]["url"].endswith("/orders/o-abc")
         assert evaluation.details["steps"][0]["request"]["body"] == '{"sku":"abc","qty":2}'
 
+    async def test_captured_value_that_breaks_the_next_request_is_a_bad_answer(self, target, client):
+        # An empty capture after the arg "." makes a "." path segment: the args passed bind_args, the target's
+        # data broke the request; that was a crash (500) with a traceback.
+        evaluation = await run(smoke(target.port, [
+            {"name": "echo", "method": "POST", "path": "/echo/x", "text_body": "",
+             "capture": {"order_id": {"json": "$.body"}}},
+            {"name": "read", "path": "/orders/{{ prefix }}{{ order_id }}"},
+        ], params={"prefix": {"type": "label_value", "default": "."}}), client)
+        assert (evaluation.verdict, evaluation.error, evaluation.http_status) == ("error", "target_bad_answer", 502)
+        assert evaluation.reason.startswith("step 'read' (2/2) cannot be sent: a value captured from an earlier "
+                                            "answer makes the request invalid: ")
+        assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
+
     async def test_connection_refused_after_retries_is_an_error(self, client):
         port = free_port()
         evaluation = await run(smoke(port, [{"name": "down", "path": "/ok", "retries": 2}]), client)

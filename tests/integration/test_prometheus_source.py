@@ -116,6 +116,17 @@ class TestRequests:
                 await prometheus.query("up", NOW, timeout_s=3)
             prometheus.close()
 
+    async def test_ca_file_gone_after_load_is_source_unavailable(self, tmp_path):
+        # requests opens the bundle when it connects; its OSError escaped as an internal error.
+        ca_file = tmp_path / "ca.pem"
+        ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
+        async with recording_prometheus() as fake:
+            prometheus = source(fake.url.replace("http://", "https://"), ca_file=ca_file)
+            ca_file.unlink()
+            with pytest.raises(SourceUnavailable, match=r"request failed: OSError: .*ca.pem"):
+                await prometheus.query("up", NOW, timeout_s=3)
+            prometheus.close()
+
 
 class TestRetry:
     """One immediate retry on 502/503/504, and only one."""

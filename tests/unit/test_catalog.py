@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+import yaml
 
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
@@ -53,6 +56,43 @@ class TestLoadFiles:
     def test_empty_directory(self, tmp_path):
         with pytest.raises(ConfigError, match=r"no \*\.yaml"):
             load_catalog(tmp_path, Registry.default())
+
+
+class TestConfigMapManifest:
+    """A ConfigMap manifest holding the catalog loads like the directory it mounts as, so CI can validate it."""
+
+    def write(self, tmp_path, data, name="analyzer-catalog"):
+        path = tmp_path / "configmap.yaml"
+        path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+                                        "data": data}))
+        return path
+
+    def test_yaml_keys_are_catalog_documents(self, tmp_path):
+        path = self.write(tmp_path, {
+            "sources.yaml": yaml.safe_dump({"sources": SOURCES}),
+            "checks.yml": yaml.safe_dump({"checks": [CHECK]}),
+            "README.txt": "not a catalog file, skipped like in the mounted directory"})
+        catalog = load_catalog(path, Registry.default())
+        assert list(catalog.checks) == ["error-rate"]
+        assert set(catalog.sources) == {"default"}
+        assert catalog.origins["error-rate"].startswith(f"{path}:analyzer-catalog/checks.yml")
+
+    def test_problems_name_the_configmap_key(self, tmp_path):
+        path = self.write(tmp_path, {"checks.yaml": yaml.safe_dump({"checks": [{**CHECK, "pass_if": "<< 1"}]}),
+                                     "broken.yaml": "checks: ["})
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert any(p.startswith(f"{path}:analyzer-catalog/broken.yaml: invalid YAML")
+                   for p in caught.value.problems)
+
+    def test_a_configmap_without_catalog_keys_is_a_problem(self, tmp_path):
+        with pytest.raises(ConfigError, match=r"ConfigMap 'other' has no data key ending in \.yaml or \.yml"):
+            load_catalog(self.write(tmp_path, {"app.properties": "a=b"}, name="other"), Registry.default())
+
+    def test_the_shipped_catalog_configmap_validates(self):
+        # For GitOps CI the catalog is this manifest; it failed with "apiVersion: Extra inputs are not permitted".
+        catalog = load_catalog(Path(__file__).parents[2] / "deploy/base/configmap-catalog.yaml", Registry.default())
+        assert catalog.checks
 
 
 class TestProblems:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import ConfigError
+from analyzer.errors import ArgError, ConfigError
 from analyzer.registry import Registry
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
@@ -104,3 +104,29 @@ class TestModes:
 
     def test_members_are_required(self):
         assert "members" in problems(composite("card", []))
+
+
+class TestBindArgs:
+    """A composite's args are bound only when every member accepts what they map to: a bad arg is a 400."""
+
+    def card(self):
+        strict = leaf("strict", {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]{8}"}})
+        return load(leaf("a"), strict, composite("card", [member("a"), member("strict")])).checks["card"]
+
+    def test_args_every_member_accepts_bind(self):
+        assert self.card().bind_args({"canary_hash": "0a1b2c3d"}) == {"canary_hash": "0a1b2c3d"}
+
+    def test_mapped_value_a_member_rejects_is_an_arg_error_naming_member_and_arg(self):
+        with pytest.raises(ArgError) as caught:
+            self.card().bind_args({"canary_hash": "not-a-hash"})
+        assert caught.value.arg == "canary_hash"
+        assert caught.value.message.startswith("member 'strict' (members[1]) rejects its args: arg 'canary_hash' "
+                                               "must match the pattern")
+
+    def test_text_around_a_placeholder_is_validated_too(self):
+        numbered = leaf("n", {"pod": {"type": "dns_label", "required": True}})
+        card = load(numbered, composite("card", [{"check": "n", "args": {"pod": "web-{{ canary_hash }}"}}])
+                    ).checks["card"]
+        assert card.bind_args({"canary_hash": "abc"}) == {"canary_hash": "abc"}
+        with pytest.raises(ArgError, match=r"member 'n' .* arg 'pod' must be"):
+            card.bind_args({"canary_hash": "Not_DNS"})

@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
+from analyzer.comparison import exceeds
 from analyzer.errors import SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -26,7 +27,6 @@ from checks.error_budget import (
     budget_remaining,
     burn_rate,
     error_budget,
-    exceeds,
     le_pattern,
     max_burn_rate,
     prometheus_duration,
@@ -48,7 +48,7 @@ def make(**fields):
 def ratios(check, by_window, period=None):
     """WindowRatio for every window the check judges: given ratios, the rest an explicit no-traffic gap."""
     windows = {}
-    for tier in check.effective_tiers:
+    for tier in check._tiers:
         for window in (tier.long, tier.short):
             value = by_window.get(window)
             windows[window] = WindowRatio(window, value, note="" if value is not None else "no traffic")
@@ -117,7 +117,7 @@ class TestDefaultTiers:
 
     def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
         check = make(period="28d", pyrra={"slo": "api"})
-        assert [t.factor for t in check.effective_tiers] == [14, 7, 2, 1]
+        assert [t.factor for t in check._tiers] == [14, 7, 2, 1]
 
 
 class TestLePattern:

@@ -148,7 +148,7 @@ class TestPyrra:
         assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
                          "source": "default", "objective": 99.9, "period": "28d",
                          "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"'}}
-        assert validated([check])["api-errors"].effective_tiers[0].factor == 14
+        assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
         # Pyrra's generic rules label pyrra_availability with `slo` only, not with the metric's matchers.

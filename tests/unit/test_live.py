@@ -13,7 +13,7 @@ from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
-from tests.gatekind import GATES, REGISTRY, Gate
+from tests.gatekind import REGISTRY
 
 
 def gate_yaml(*names: str, gate: str = "g") -> str:
@@ -37,13 +37,6 @@ def configmap_dir(root: Path, files: dict[str, str], revision: str) -> Path:
 
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
     return metrics.registry.get_sample_value(name, labels or {})
-
-
-@pytest.fixture
-def gate():
-    GATES["g"] = Gate()
-    yield GATES["g"]
-    GATES.pop("g", None)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
-from analyzer.models import Evaluation, Outcome, json_safe
+from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe
 
 
 class TestEvaluationJson:
@@ -35,3 +35,15 @@ class TestEvaluationJson:
         assert evaluation.json_body(True) is evaluation.json_body(True)
         assert json.loads(evaluation.json_body(True))["details"] == {"x": "+Inf"}
         assert "details" not in json.loads(evaluation.json_body(False))
+
+
+class TestFormatting:
+    """Times read the same in every answer; clipped text never exceeds its limit and shows the cut."""
+
+    def test_time_is_utc_to_the_millisecond_with_z(self):
+        moment = datetime(2026, 11, 26, 13, 0, 5, 123456, tzinfo=timezone(timedelta(hours=1)))
+        assert format_time(moment) == "2026-11-26T12:00:05.123Z"
+
+    def test_clip(self):
+        assert clip("short", 10) == "short"
+        assert clip("x" * 20, 10) == "xxxxxxx..."

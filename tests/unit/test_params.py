@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from analyzer.errors import ArgError
-from analyzer.params import Param, bind_args, format_duration, parse_duration, parse_time, render_value
+from analyzer.params import Param, bind_args, parse_duration, parse_time, range_step_s, render_value
 
 
 class TestDurations:
@@ -20,9 +20,10 @@ class TestDurations:
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
 
-    @pytest.mark.parametrize(("seconds", "text"), [(300, "5m"), (5400, "1h30m"), (2419200, "28d"), (0.25, "250ms")])
-    def test_format(self, seconds, text):
-        assert format_duration(seconds) == text
+    @pytest.mark.parametrize(("range_", "step", "step_s"), [("10m", None, 10.0), ("30s", None, 1.0),
+                                                           ("1h", "5m", 300.0)])
+    def test_range_step(self, range_, step, step_s):
+        assert range_step_s(range_, step) == step_s
 
 
 class TestParseTime:

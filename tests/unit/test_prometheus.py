@@ -33,10 +33,6 @@ class TestDefinition:
     def test_rejected(self, fields, text):
         assert text in invalid(**fields)
 
-    def test_default_step_is_a_sixtieth_of_the_range(self):
-        check = PrometheusCheck.model_validate({**BASE, "range": "10m"})
-        assert check._step_s() == 10
-
     def test_definition_round_trips_as_text(self):
         check = PrometheusCheck.model_validate({**BASE, "range": "10m", "over_time": "quantile(0.9)"})
         definition = check.definition()

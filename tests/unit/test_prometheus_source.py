@@ -6,7 +6,12 @@ import requests
 from prometheus_api_client.exceptions import PrometheusApiClientException
 
 from analyzer.errors import CheckError, SourceRejected, SourceTimeout, SourceUnavailable
-from analyzer.sources.prometheus import PrometheusSourceConfig, map_requests_errors, parse_result
+from analyzer.sources.prometheus import (
+    PrometheusSourceConfig,
+    map_answer_shape_errors,
+    map_requests_errors,
+    parse_result,
+)
 
 
 def _requests_exceptions():
@@ -60,10 +65,25 @@ class TestErrorMapping:
         assert type(error) is expected
         assert text in error.message
 
-    @pytest.mark.parametrize("exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x"),
-                                     json.JSONDecodeError("Expecting value", "<", 0)])
-    def test_bad_shapes_are_rejected_answers(self, exc):
-        assert isinstance(mapped(exc), SourceRejected)
+    def test_body_that_is_not_json_is_a_rejected_answer(self):
+        assert isinstance(mapped(json.JSONDecodeError("Expecting value", "<", 0)), SourceRejected)
+
+    @pytest.mark.parametrize("exc", [FileNotFoundError(2, "No such file or directory"), PermissionError(13, "denied")])
+    def test_os_errors_are_unavailable_with_the_reason(self, exc):
+        # requests reads ca_file when it connects: a bundle removed after load raised a bare OSError.
+        error = mapped(exc)
+        assert type(error) is SourceUnavailable
+        assert exc.strerror in error.message
+
+    @pytest.mark.parametrize("exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x")])
+    def test_our_own_bugs_are_not_blamed_on_the_source(self, exc):
+        with pytest.raises(type(exc)), map_requests_errors("default", "http://x"):
+            raise exc
+
+    @pytest.mark.parametrize("exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x")])
+    def test_answer_of_the_wrong_shape_is_rejected(self, exc):
+        with pytest.raises(SourceRejected, match="unexpected shape"), map_answer_shape_errors("default", "http://x"):
+            raise exc
 
     def test_unknown_exceptions_are_not_swallowed(self):
         with pytest.raises(ZeroDivisionError), map_requests_errors("default", "http://x"):
@@ -108,6 +128,17 @@ class TestConfig:
 
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
+
+    def test_missing_ca_file_is_refused_at_load(self, tmp_path):
+        with pytest.raises(ValueError, match=r"ca_file '.*missing.pem' cannot be read: No such file"):
+            PrometheusSourceConfig(url="https://x", ca_file=tmp_path / "missing.pem")
+
+    def test_readable_ca_file_and_absent_token_file_load(self, tmp_path):
+        # A token Secret may be mounted after the catalog loads: it is read at query time only.
+        (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+        config = PrometheusSourceConfig(url="https://x", ca_file=tmp_path / "ca.pem",
+                                        bearer_token_file=tmp_path / "not-yet")
+        assert config.ca_file == tmp_path / "ca.pem"
 
     def test_redacted(self):
         config = PrometheusSourceConfig(url="http://x", headers={"X-Scope-OrgID": "tenant", "Authorization": "s3cret"})

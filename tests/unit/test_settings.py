@@ -27,6 +27,16 @@ class TestFromEnv:
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})
 
+    def test_a_setting_without_a_flag_names_only_its_variable(self):
+        # "--max-concurrent-evaluations" was suggested, a flag that does not exist.
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_MAX_CONCURRENT_EVALUATIONS": "0"})
+        assert caught.value.problems[0].startswith("ANALYZER_MAX_CONCURRENT_EVALUATIONS: ")
+
+    def test_a_setting_with_a_flag_names_both(self):
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_LOG_FORMAT": "xml"})
+        assert caught.value.problems[0].startswith("ANALYZER_LOG_FORMAT / --log-format: ")
 
     def test_an_allow_list_without_tokens_is_refused(self):
         with pytest.raises(ConfigError, match="leave the API open"):
