@@ -166,14 +166,18 @@ def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, vers
             problems.extend(f"{origin}: {_format_error(err)}" for err in exc.errors())
             continue
         for source_name, raw_source in document.sources.items():
-            if source_name in source_origins:
-                problems.append(f"{origin}: source {source_name!r} is also defined in {source_origins[source_name]}")
-                continue
             if isinstance(raw_source, dict):
                 # Prometheus is the one source type so far; naming it is optional.
                 raw_source = {"type": "prometheus", **raw_source}
             try:
-                sources[source_name] = _SOURCE_ADAPTER.validate_python(raw_source)
+                config = _SOURCE_ADAPTER.validate_python(raw_source)
+                if source_name in source_origins:
+                    # Team files of one ConfigMap may each carry the same source; only a conflict is an error.
+                    if config != sources[source_name]:
+                        problems.append(f"{origin}: source {source_name!r} is also defined, differently, in "
+                                        f"{source_origins[source_name]}")
+                    continue
+                sources[source_name] = config
                 source_origins[source_name] = origin
             except ValidationError as exc:
                 problems.extend(f"{origin}: source {source_name!r}: {_format_error(err, tag='type')}"

@@ -116,9 +116,17 @@ class TestProblems:
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"checks": [CHECK]})])
         assert problems == ["b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"]
 
-    def test_duplicate_sources_across_files(self):
-        problems = problems_of([("a.yaml", {"sources": SOURCES}), ("b.yaml", {"sources": SOURCES})])
-        assert problems == ["b.yaml: source 'default' is also defined in a.yaml"]
+    def test_conflicting_sources_across_files(self):
+        other = {"default": {"type": "prometheus", "url": "http://127.0.0.1:10"}}
+        problems = problems_of([("a.yaml", {"sources": SOURCES}), ("b.yaml", {"sources": other})])
+        assert problems == ["b.yaml: source 'default' is also defined, differently, in a.yaml"]
+
+    def test_identical_sources_across_files_are_one(self):
+        # Written once with and once without the optional `type`: the same source.
+        same = {"default": {"url": "http://127.0.0.1:9"}}
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"sources": same})],
+                                Registry.default())
+        assert list(catalog.sources) == ["default"]
 
     def test_unknown_source(self):
         problems = problems_of([("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})])
