@@ -80,8 +80,11 @@ def catalog_files(path: Path) -> list[Path]:
     raise ConfigError(f"catalog path {str(path)!r} does not exist")
 
 
-def load_catalog(paths: Path | Iterable[Path], registry: Registry) -> Catalog:
-    """Read and validate a catalog; ConfigError lists every problem, each naming file, check and field."""
+def load_catalog(paths: Path | Iterable[Path], registry: Registry, *, check_files: bool = True) -> Catalog:
+    """Read and validate a catalog; ConfigError lists every problem, each naming file, check and field.
+
+    `check_files=False` skips checking that files the catalog names (a source's ca_file) exist here.
+    """
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
     digest = hashlib.sha256()
@@ -103,7 +106,7 @@ def load_catalog(paths: Path | Iterable[Path], registry: Registry) -> Catalog:
                 documents.append((origin, data))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
-    return build_catalog(documents, registry, version=digest.hexdigest()[:12])
+    return build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files)
 
 
 def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
@@ -144,7 +147,8 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
     return documents
 
 
-def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None) -> Catalog:
+def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None, *,
+                  check_files: bool = True) -> Catalog:
     """Validate already-parsed documents (origin, data); ConfigError lists every problem.
 
     Pyrra, Sloth and OpenSLO SLO documents stand for their equivalent `error_budget` checks.
@@ -170,7 +174,7 @@ def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, vers
                 # Prometheus is the one source type so far; naming it is optional.
                 raw_source = {"type": "prometheus", **raw_source}
             try:
-                config = _SOURCE_ADAPTER.validate_python(raw_source)
+                config = _SOURCE_ADAPTER.validate_python(raw_source, context={"check_files": check_files})
                 if source_name in source_origins:
                     # Team files of one ConfigMap may each carry the same source; only a conflict is an error.
                     if config != sources[source_name]:

@@ -189,7 +189,9 @@ def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
 
-    catalog = load_catalog(paths, Registry.default())
+    # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
+    # checks them when it loads the catalog.
+    catalog = load_catalog(paths, Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")

@@ -160,3 +160,18 @@ class TestLookup:
         assert catalog.get("error-rate").name == "error-rate"
         with pytest.raises(CheckNotFound, match="no check named 'Error-Rate'"):
             catalog.get("Error-Rate")
+
+
+class TestFilesNamedByTheCatalog:
+    """A source's ca_file must exist where the service loads the catalog, not where CI validates it."""
+
+    def test_missing_ca_file_refused_by_the_service_load(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(f"sources: {{default: {{url: 'https://p:9090', ca_file: '{tmp_path}/ca.pem'}}}}\n")
+        with pytest.raises(ConfigError, match=r"ca_file .* cannot be read"):
+            load_catalog(path, Registry.default())
+
+    def test_validation_elsewhere_skips_it(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(f"sources: {{default: {{url: 'https://p:9090', ca_file: '{tmp_path}/ca.pem'}}}}\n")
+        assert "default" in load_catalog(path, Registry.default(), check_files=False).sources
