@@ -143,7 +143,7 @@ class Param(BaseModel):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
         if self.type is ParamType.NUMBER:
             return self._parse_number(name, raw)
-        text = raw if isinstance(raw, str) else format(raw, "g")
+        text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else format(raw, "g")
         if len(text) > self.max_length:
             raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
         rule = _STRING_RULES.get(self.type)
@@ -167,7 +167,10 @@ class Param(BaseModel):
             if not _NUMBER_RE.fullmatch(raw.strip()):
                 raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw)}", name)
             raw = raw.strip()
-        number = float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:  # an int from JSON beyond the float range
+            raise ArgError(f"arg {name!r} is out of range for a number", name) from None
         if not math.isfinite(number):
             raise ArgError(f"arg {name!r} must be a finite number", name)
         if self.minimum is not None and number < self.minimum:

@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from analyzer.auth import ANONYMOUS, Principal, TokenStore
 from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, ArgError, Unauthorized
-from analyzer.history import HISTORY_VERDICTS, VerdictHistory, VerdictHistoryPage
+from analyzer.history import HISTORY_VERDICTS, HistoryEntry, VerdictHistory, VerdictHistoryPage
 from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation
@@ -52,6 +52,8 @@ _request_numbers = itertools.count(1)
 _TRUE = {"1", "true", "yes", "on", ""}
 _FALSE = {"0", "false", "no", "off"}
 _DEFAULT_HISTORY_LIMIT = 50
+_LIMIT_RE = re.compile(r"[0-9]{1,9}")
+_WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
 
 logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -409,15 +411,25 @@ async def list_verdicts(request: web.Request) -> web.Response:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     limit_text = request.query.get("limit", str(min(_DEFAULT_HISTORY_LIMIT, history.capacity)))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= history.capacity:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= history.capacity:
         raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}",
                        "limit")
     explain = _flag({k: v[0] for k, v in options.items()}, "explain")
-    entries = history.query(check=request.query.get("check"), verdict=verdict, limit=int(limit_text),
-                            visible=request[PRINCIPAL].may_use)
+    principal = request[PRINCIPAL]
+    entries = [_as_seen_by(principal, entry) for entry in history.query(
+        check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use)]
     page = VerdictHistoryPage(capacity=history.capacity, count=len(entries), entries=entries)
     body = page.model_dump(mode="json", exclude=None if explain else {"entries": {"__all__": {"details"}}})
     return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _as_seen_by(principal: Principal, entry: HistoryEntry) -> HistoryEntry:
+    """A caller restricted by the allow-list sees other callers' answers without their args, identity or
+    details; the verdict and reason of a check it may use are its business."""
+    if principal.allowed is None or entry.client == principal.name:
+        return entry
+    return entry.model_copy(update={"args": {}, "client": None, "user_agent": None, "details": None})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -447,19 +459,21 @@ async def readyz(request: web.Request) -> web.Response:
         "catalog": {"poll_s": settings.catalog_poll_s, "loaded_at": reload_status["loaded_at"],
                     "reloads": reload_status["reloads"], "reload_failing": reload_status["last_error"] is not None},
         "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
-    if tokens is None or _authenticated(tokens, request):
-        body["warnings"] = catalog.warnings
+    principal = ANONYMOUS if tokens is None else _principal(tokens, request)
+    if principal is not None:
+        # Warnings name checks: a caller restricted by the allow-list sees those of its own checks only.
+        body["warnings"] = [w for w in catalog.warnings if principal.allowed is None
+                            or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(w))]
         body["catalog"].update(path=str(settings.catalog) if settings.catalog else None,
                                last_error=reload_status["last_error"])
     return web.json_response(body, status=503 if live.draining else 200)
 
 
-def _authenticated(tokens: TokenStore, request: web.Request) -> bool:
+def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
     try:
-        tokens.authenticate(request.headers.getall("Authorization", []))
+        return tokens.authenticate(request.headers.getall("Authorization", []))
     except Unauthorized:
-        return False
-    return True
+        return None
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

@@ -52,6 +52,10 @@ class PrometheusSourceConfig(BaseModel):
     def _http_url(cls, url: str) -> str:
         if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
             raise ValueError(f"{url!r} is not an http(s) base URL such as http://prometheus:9090")
+        if "@" in url.split("/", 3)[2]:
+            # A URL is shown in reasons, logs and check definitions: credentials do not belong in it.
+            raise ValueError("the url carries user info (user:password@host); put credentials in `headers` "
+                             "or `bearer_token_file`")
         return url.rstrip("/")
 
     @field_validator("ca_file")

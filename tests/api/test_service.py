@@ -225,3 +225,45 @@ class TestDraining:
         assert answer.status == 503 and answer.headers["Retry-After"] == "4"
         assert (await answer.json())["error"] == "shutting_down"
         assert (await client.get("/healthz")).status == 200
+
+
+class TestHistoryPrivacy:
+    """A caller limited by the allow-list sees other callers' answers without their args or identity."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client, tokens):
+        root, allow = tokens
+        return await aiohttp_client(create_app(Settings(auth_tokens=root, auth_allow=allow), catalog(), REGISTRY))
+
+    async def test_restricted_caller_sees_only_its_own_args(self, client):
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=sre-secret", headers=bearer(TOKEN_SRE))
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=argo1", headers=bearer(TOKEN_ARGO))
+        seen = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_ARGO))).json())["entries"]
+        assert [(e["args"], e["client"]) for e in seen] == [({"canary_hash": "argo1"}, "argo-rollouts"),
+                                                            ({}, None)]
+        everything = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json())["entries"]
+        assert everything[1]["args"] == {"canary_hash": "sre-secret"}
+
+    @pytest.mark.parametrize("limit", ["²", "9" * 5000, "-1", "1.5", "0"])
+    async def test_odd_limits_are_400(self, client, limit):
+        answer = await client.get("/api/v1/verdicts", params={"limit": limit}, headers=bearer(TOKEN_SRE))
+        assert answer.status == 400
+        assert (await answer.json())["arg"] == "limit"
+
+    async def test_readiness_warnings_follow_the_allow_list(self, aiohttp_client, tokens):
+        from analyzer.catalog import build_catalog
+        from analyzer.registry import Registry
+
+        budget = {"kind": "error_budget", "objective": 90, "period": "30d",
+                  "ratio": {"errors": "sum(rate(e[{{ window }}]))", "total": "sum(rate(t[{{ window }}]))"}}
+        warned = build_catalog([("c.yaml", {"sources": DOWN_SOURCE, "checks": [
+            {"name": "payments-budget", **budget}, {"name": "orders-budget", **budget}]})], Registry.default())
+        assert warned.warnings
+        root, allow = tokens
+        client = await aiohttp_client(create_app(Settings(auth_tokens=root, auth_allow=allow), warned,
+                                                 Registry.default()))
+        argo = (await (await client.get("/readyz", headers=bearer(TOKEN_ARGO))).json())["warnings"]
+        sre = (await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json())["warnings"]
+        assert argo and all("'payments-budget'" in w for w in argo)
+        assert any("'orders-budget'" in w for w in sre)
+        assert "warnings" not in await (await client.get("/readyz")).json()

@@ -126,3 +126,15 @@ class TestRenderValue:
     @pytest.mark.parametrize(("value", "text"), [(5.0, "5"), (0.25, "0.25"), (1e-05, "1e-05"), ("a", "a")])
     def test_render(self, value, text):
         assert render_value(value) == text
+
+
+class TestHugeNumbers:
+    """Integers beyond the float range are refused by name, never a crash."""
+
+    def test_number_param(self):
+        with pytest.raises(ArgError, match="out of range"):
+            Param(type="number", required=True).parse("limit", 10 ** 400)
+
+    def test_label_value_param(self):
+        with pytest.raises(ArgError, match="longer than"):
+            Param(type="label_value", required=True).parse("h", 10 ** 400)

@@ -143,3 +143,15 @@ class TestConfig:
     def test_redacted(self):
         config = PrometheusSourceConfig(url="http://x", headers={"X-Scope-OrgID": "tenant", "Authorization": "s3cret"})
         assert "s3cret" not in json.dumps(config.redacted())
+
+
+class TestCredentialsStayOutOfUrls:
+    """A source URL with user info is refused: URLs are shown in reasons, logs and definitions."""
+
+    @pytest.mark.parametrize("url", ["http://admin:hunter2@prom:9090", "https://token@thanos.example/prefix"])
+    def test_user_info_refused(self, url):
+        with pytest.raises(ValueError, match="user info"):
+            PrometheusSourceConfig(url=url)
+
+    def test_at_sign_in_the_path_is_fine(self):
+        assert PrometheusSourceConfig(url="http://prom:9090/tenant@a").url == "http://prom:9090/tenant@a"
