@@ -65,7 +65,7 @@ _DECODED_CHARSETS = frozenset({
     *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
 })
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
-_WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local", "*.local"})
+_WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
 
 class _Strict(BaseModel):
@@ -303,7 +303,7 @@ class HttpSmokeCheck(Check):
         if self._base.literal_host is not None and not self._hosts.allows(self._base.literal_host):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
         if self._base.literal_host is None:
-            wide = sorted(set(self._hosts.patterns) & _WIDE_HOST_PATTERNS)
+            wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
             credentials = sorted({name for name in [*self.headers, *(h for s in self.steps for h in s.headers)]
                                   if self._is_secret(name)})
             if wide and credentials:
@@ -335,7 +335,7 @@ class HttpSmokeCheck(Check):
             return self.allowed_hosts
         suffix = self._base.host_suffix
         pattern = f"*{suffix}" if suffix else "*"
-        if pattern in _WIDE_HOST_PATTERNS or suffix.count(".") < 2:
+        if _is_wide(pattern):
             raise ValueError(f"args choose the whole base_url host ({self.base_url}), so it must be "
                              "listed explicitly (e.g. ['*.payments.svc']); the default would let a caller aim the "
                              "check at any Service")
@@ -735,6 +735,11 @@ def _text(exchange: HttpExchange) -> str:
         return exchange.body.decode(encoding, errors="replace")
     except UnicodeError:
         return exchange.body.decode("utf-8", errors="replace")
+
+
+def _is_wide(pattern: str) -> bool:
+    """Whether a host pattern reaches the whole cluster or a whole top-level domain."""
+    return pattern in _WIDE_HOST_PATTERNS or (pattern.startswith("*.") and "." not in pattern[2:])
 
 
 def _charset(name: str) -> str:
