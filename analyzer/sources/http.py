@@ -336,6 +336,11 @@ class HttpExchange:
     connect_retries: int = 0
 
 
+def _shown(url: str) -> str:
+    """A URL for an error message: no query string (it may carry secrets), at most 200 characters."""
+    return url.split("?", 1)[0][:200]
+
+
 def _decode_bounded(raw: bytes, encoding: str, cap: int, where: str) -> tuple[bytes, bool]:
     """The body decoded from its Content-Encoding, at most `cap` bytes, and whether there was more."""
     encoding = encoding.strip().lower()
@@ -429,9 +434,9 @@ class HttpClient:
                 while True:
                     refusal = self.refusal(url, check_hosts)
                     if refusal:
-                        hop = f" (redirected from {redirects[-2] if len(redirects) > 1 else request.url})" \
+                        hop = f" (redirected from {_shown(redirects[-2] if len(redirects) > 1 else request.url)})" \
                             if redirects else ""
-                        raise TargetRefused(f"{where}: refused {url[:200]}{hop}: {refusal}")
+                        raise TargetRefused(f"{where}: refused {_shown(url)}{hop}: {refusal}")
                     status, response_headers, body, truncated = await self._send_once(
                         method, url, headers, content, timeout_s, cap, where)
                     location = response_headers.get("location")
@@ -450,13 +455,13 @@ class HttpClient:
                         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type",
                                                                                           "content-length")}
                     if current.scheme == "https" and target.scheme == "http":
-                        raise TargetRefused(f"{where}: refused the redirect from {url[:200]} to {str(target)[:200]}: "
-                                            "it would downgrade https to http")
+                        raise TargetRefused(f"{where}: refused the redirect from {_shown(url)} to "
+                                            f"{_shown(str(target))}: it would downgrade https to http")
                     if (target.scheme, target.netloc) != (current.scheme, current.netloc):
                         if content is not None:
                             # A 307/308 re-sends the body, which may hold credentials, to whoever the target names.
                             raise TargetRefused(f"{where}: refused the {status} redirect to another origin "
-                                                f"({str(target)[:200]}): it would re-send the request body there")
+                                                f"({_shown(str(target))}): it would re-send the request body there")
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
                     url = str(target)
                     redirects.append(url)

@@ -223,6 +223,12 @@ class TestClient:
             await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w",
                                   check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2, follow_redirects=True)
 
+    async def test_refusal_message_leaves_the_query_out(self, client, respx_mock):
+        with pytest.raises(TargetRefused) as caught:
+            await client.exchange(HttpRequest("GET", "http://example.com/x?api_key=K-SECRET"), where="w",
+                                  check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2)
+        assert "http://example.com/x" in caught.value.message and "K-SECRET" not in caught.value.message
+
     def test_refusal_names_the_rule(self, client):
         svc = HostAllowList.parse(["*.svc"])
         assert "scheme 'ftp'" in client.refusal("ftp://a.svc/", svc)
