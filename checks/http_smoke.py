@@ -249,6 +249,7 @@ class _Attempt:
 
     status: int | None = None
     latency_ms: float = 0.0
+    kept_as: Literal["first", "failing"] | None = None
     evidence: dict[str, Any] | None = None
     problem: CheckError | None = None
     failures: list[_Failure] = field(default_factory=list)
@@ -491,11 +492,15 @@ class HttpSmokeCheck(Check):
                     return _Attempt(problem=exc)
             # Only the first answer and the first failing one keep their evidence; the body goes now, so
             # `repeat` holds at most `concurrency` bodies at once.
-            keep = not kept["first"] or (bool(failures) and not kept["failing"])
+            role: Literal["first", "failing"] | None = None
+            if not kept["first"]:
+                role = "first"
+            elif failures and not kept["failing"]:
+                role = "failing"
             kept["first"] = True
-            kept["failing"] = kept["failing"] or (keep and bool(failures))
-            return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms,
-                            evidence=evidence if keep else None, failures=failures, captured=captured)
+            kept["failing"] = kept["failing"] or bool(failures)
+            return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
+                            evidence=evidence if role else None, failures=failures, captured=captured)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
@@ -659,7 +664,7 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
 
 def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) -> _StepResult:
     answered = [a for a in attempts if a.answered]
-    first = next(a for a in answered if a.evidence is not None)
+    first = next(a for a in answered if a.kept_as == "first")
     assert first.evidence is not None
     evidence: dict[str, Any] = {"name": step.name, "request": request}
     if step.repeat == 1:
@@ -686,7 +691,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
             failures.append(_Failure(name, f"<= {format_number(limit)} ms", f"{format_number(value)} ms "
                                      f"(over {len(latencies)} responses)"))
     statuses = Counter(str(a.status) for a in answered)
-    failing = next((a.evidence for a in answered if a.failures and a.evidence is not None and a is not first), None)
+    failing = next((a.evidence for a in answered if a.kept_as == "failing"), None)
     evidence.update({
         "outcome": (Outcome.PASS if not failures else Outcome.FAIL).value,
         "status": first.status,
