@@ -143,6 +143,9 @@ class BaseURLTemplate:
         if self._path:
             _check_path_literal(self._path, self._names, params)
         self.literal_host = None if _MARK_RE.search(self._host) else self._host.strip("[]")
+        # What every rendered host ends with: the labels after the last placeholder (".payments.svc").
+        tail = _MARK_RE.split(self._host)[-1]
+        self.host_suffix = "" if self.literal_host is not None or "." not in tail else tail[tail.index("."):]
         self.param_names = frozenset(self._names)
 
     def _display(self, part: str) -> str:
@@ -204,15 +207,22 @@ class HeaderTemplate:
         self._value = TextTemplate(text, params, captures)
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
             raise ValueError(f"header {name!r} contains a control character")
+        if not text.isascii():
+            raise ValueError(f"header {name!r} contains a non-ASCII character; HTTP header values are ASCII")
         self.param_names = self._value.param_names
 
     def render(self, values: Mapping[str, ArgValue]) -> str:
-        """The header value; ArgError when a value brings a control character (header injection)."""
+        """The header value; ArgError when a value brings a control character (header injection) or a
+        non-ASCII one (HTTP header values are ASCII)."""
         rendered = self._value.render(values)
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in rendered):
             culprit = next((n for n in sorted(self.param_names)
                             if any(ord(c) < 32 or ord(c) == 127 for c in render_value(values[n]))), None)
             raise ArgError(f"header {self.name!r}: arg {culprit!r} contains a control character", culprit)
+        if not rendered.isascii():
+            culprit = next((n for n in sorted(self.param_names) if not render_value(values[n]).isascii()), None)
+            raise ArgError(f"header {self.name!r}: arg {culprit!r} contains a non-ASCII character; HTTP header "
+                           "values are ASCII", culprit)
         return rendered
 
 

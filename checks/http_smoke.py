@@ -4,14 +4,17 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from analyzer.check import Check, EvalContext
@@ -47,8 +50,22 @@ _MAX_CAPTURE_CHARS = 1024
 _STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
 _STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
 _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
-_SENSITIVE_HEADER_RE = re.compile(r"auth|token|key|secret|cookie|password|session", re.IGNORECASE)
+# Header, query and JSON body key names whose values are secrets by default (any case).
+_SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
+_REDACTED = "<redacted>"
 _STUB_CAPTURE = "captured"
+# Characters of the decoded body that body_regex (and a header regex) is searched in. A regex runs in a worker
+# thread with a time bound (the `regex` engine releases the GIL and stops at its timeout); the input bound keeps
+# what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
+MAX_REGEX_CHARS = 64 * 1024
+REGEX_TIMEOUT_S = 1.0
+# Body charsets decoded as named; any other (punycode is quadratic, idna and undefined raise) is read as UTF-8.
+_DECODED_CHARSETS = frozenset({
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
+    *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
+})
+# Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
+_WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
 
 class _Strict(BaseModel):
@@ -168,6 +185,7 @@ class Step(_Strict):
     headers: dict[str, str] = Field(default_factory=dict, description="added to the check's headers")
     json_body: Any = Field(default=None, description="a JSON body; string leaves may use {{ }}")
     text_body: str | None = Field(default=None, description="a text body; may use {{ }}")
+    secret_body: bool = Field(default=False, description="never show the body in the definition or evidence")
     timeout_s: float = Field(default=5.0, gt=0, le=120, description="per request, redirects and body included")
     retries: int = Field(default=1, ge=0, le=5, description="retries when no connection could be made")
     follow_redirects: bool = False
@@ -227,16 +245,23 @@ class _Failure:
 
 @dataclass
 class _Attempt:
-    """One request of a step: its exchange and judgement, or the transport problem it ran into."""
+    """One request of a step: status, latency, judgement and (when kept) evidence, or its transport problem."""
 
-    exchange: HttpExchange | None = None
+    status: int | None = None
+    latency_ms: float = 0.0
+    kept_as: Literal["first", "failing"] | None = None
+    evidence: dict[str, Any] | None = None
     problem: CheckError | None = None
     failures: list[_Failure] = field(default_factory=list)
     captured: dict[str, ArgValue] = field(default_factory=dict)
 
     @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    @property
     def passed(self) -> bool:
-        return self.exchange is not None and not self.failures
+        return self.answered and not self.failures
 
 
 @dataclass
@@ -258,6 +283,8 @@ class HttpSmokeCheck(Check):
     allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
                                      description="host patterns this check may reach (the global list applies too)")
     headers: dict[str, str] = Field(default_factory=dict, description="sent with every step")
+    secret_names: list[str] = Field(default_factory=list,
+                                    description="header, query and JSON body key names whose values are secret")
     steps: list[Step] = Field(min_length=1, max_length=50)
 
     _base: BaseURLTemplate = PrivateAttr()
@@ -271,11 +298,19 @@ class HttpSmokeCheck(Check):
         except ValueError as exc:
             raise ValueError(f"base_url: {exc}") from None
         try:
-            self._hosts = HostAllowList.parse(self.allowed_hosts)
+            self._hosts = HostAllowList.parse(self._host_patterns())
         except ValueError as exc:
             raise ValueError(f"allowed_hosts: {exc}") from None
         if self._base.literal_host is not None and not self._hosts.allows(self._base.literal_host):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
+        if self._base.literal_host is None:
+            wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
+            credentials = sorted({name for name in [*self.headers, *(h for s in self.steps for h in s.headers)]
+                                  if self._is_secret(name)})
+            if wide and credentials:
+                raise ValueError(f"headers: {credentials[0]!r} is a credential and args choose the base_url host, "
+                                 f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; "
+                                 "narrow allowed_hosts (e.g. *.payments.svc)")
         names = [step.name for step in self.steps]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -294,6 +329,32 @@ class HttpSmokeCheck(Check):
             captured.update(step.capture)
         self._compiled = compiled
         return self
+
+    def _host_patterns(self) -> list[str]:
+        """allowed_hosts as written, or for a host with placeholders the literal suffix it ends with."""
+        if "allowed_hosts" in self.model_fields_set or self._base.literal_host is not None:
+            return self.allowed_hosts
+        suffix = self._base.host_suffix
+        pattern = f"*{suffix}" if suffix else "*"
+        if _is_wide(pattern):
+            raise ValueError(f"args choose the whole base_url host ({self.base_url}), so it must be "
+                             "listed explicitly (e.g. ['*.payments.svc']); the default would let a caller aim the "
+                             "check at any Service")
+        return [pattern]
+
+    def _is_secret(self, name: str) -> bool:
+        return bool(_SENSITIVE_NAME_RE.search(name)) or name.lower() in {n.lower() for n in self.secret_names}
+
+    def _redact(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {name: _REDACTED if self._is_secret(name) else value for name, value in values.items()}
+
+    def _redact_json(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: _REDACTED if self._is_secret(str(key)) else self._redact_json(value)
+                    for key, value in node.items()}
+        if isinstance(node, list):
+            return [self._redact_json(item) for item in node]
+        return node
 
     def _compile(self, step: Step, captures: frozenset[str]) -> _CompiledStep:
         headers: dict[str, str] = {}
@@ -330,11 +391,16 @@ class HttpSmokeCheck(Check):
         return found
 
     def definition(self) -> dict[str, Any]:
-        """The check as the catalog spells it, with header values that look like credentials hidden."""
+        """The check as the catalog spells it (allowed_hosts as in force), with secret values hidden."""
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
-        data["headers"] = _redact(data.get("headers", {}))
+        data["allowed_hosts"] = list(self._hosts.patterns)
+        data["headers"] = self._redact(data.get("headers", {}))
         for step in data.get("steps", []):
-            step["headers"] = _redact(step.get("headers", {}))
+            step["headers"] = self._redact(step.get("headers", {}))
+            step["query"] = self._redact(step.get("query", {}))
+            for body in ("json_body", "text_body"):
+                if body in step:
+                    step[body] = _REDACTED if step["secret_body"] else self._redact_json(step[body])
         return data
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
@@ -408,6 +474,7 @@ class HttpSmokeCheck(Check):
             raise TargetBadAnswer(f"{label} cannot be sent: a value captured from an earlier answer makes "
                                   f"the request invalid: {exc.message}") from exc
         semaphore = asyncio.Semaphore(step.concurrency)
+        kept = {"first": False, "failing": False}
 
         async def attempt(number: int) -> _Attempt:
             where = label if step.repeat == 1 else f"{label} request {number + 1}/{step.repeat}"
@@ -417,11 +484,23 @@ class HttpSmokeCheck(Check):
                         request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
                         retries=step.retries, follow_redirects=step.follow_redirects,
                         max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes)
+                    # Decoding and regexes see target-controlled text: off the event loop, so the deadline and
+                    # every other request keep being served while they run.
+                    failures, captured, evidence = await asyncio.to_thread(_judge, step, exchange, where)
                 except CheckError as exc:
                     # Recorded, not judged: a refusal, or every request of the step failing, raises below.
                     return _Attempt(problem=exc)
-            failures, captured = _judge(step, exchange)
-            return _Attempt(exchange=exchange, failures=failures, captured=captured)
+            # Only the first answer and the first failing one keep their evidence; the body goes now, so
+            # `repeat` holds at most `concurrency` bodies at once.
+            role: Literal["first", "failing"] | None = None
+            if not kept["first"]:
+                role = "first"
+            elif failures and not kept["failing"]:
+                role = "failing"
+            kept["first"] = True
+            kept["failing"] = kept["failing"] or bool(failures)
+            return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
+                            evidence=evidence if role else None, failures=failures, captured=captured)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
@@ -429,15 +508,41 @@ class HttpSmokeCheck(Check):
         refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused)), None)
         if refused is not None:
             raise refused
-        if not any(a.exchange is not None for a in attempts):
+        if not any(a.answered for a in attempts):
             problem = attempts[0].problem
             assert problem is not None
             raise problem
-        return _summarize(step, request, attempts)
+        return _summarize(step, self._request_evidence(compiled, request, base, values), attempts)
+
+    def _request_evidence(self, compiled: _CompiledStep, request: HttpRequest, base: str,
+                          values: dict[str, ArgValue]) -> dict[str, Any]:
+        """The request as evidence shows it: secret header, query and body values hidden."""
+        url = base + compiled.path.render(values)
+        if compiled.query:
+            url += "?" + render_query({key: _REDACTED if self._is_secret(key) else template.render(values)
+                                       for key, template in compiled.query.items()})
+        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(dict(request.headers))}
+        if request.content:
+            if compiled.step.secret_body:
+                shown["body"] = _REDACTED
+            elif compiled.json_body is not None:
+                body = self._redact_json(json.loads(request.content))
+                shown["body"] = _snippet(json.dumps(body, separators=(",", ":")), _BODY_EVIDENCE_CHARS)
+            else:
+                shown["body"] = _snippet(request.content.decode(errors="replace"), _BODY_EVIDENCE_CHARS)
+        return shown
 
 
-def _judge(step: Step, exchange: HttpExchange) -> tuple[list[_Failure], dict[str, ArgValue]]:
-    """Every failed assertion of one response, and the values it captures."""
+def _judge(step: Step, exchange: HttpExchange,
+           where: str) -> tuple[list[_Failure], dict[str, ArgValue], dict[str, Any]]:
+    """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
+    text = _text(exchange)
+    failures, captured = _assess(step, exchange, text, where)
+    return failures, captured, _exchange_evidence(exchange, text)
+
+
+def _assess(step: Step, exchange: HttpExchange, text: str,
+            where: str) -> tuple[list[_Failure], dict[str, ArgValue]]:
     expect = step.expect
     failures: list[_Failure] = []
     ranges = [_status_range(item) for item in expect.status]
@@ -447,23 +552,23 @@ def _judge(step: Step, exchange: HttpExchange) -> tuple[list[_Failure], dict[str
         failures.append(_Failure("max_latency_ms", f"<= {format_number(expect.max_latency_ms)} ms",
                                  f"{format_number(exchange.latency_ms)} ms"))
     for name, rule in expect.headers.items():
-        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name)))
+        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
     needs_body = bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
                       or any(c.json_path is not None for c in step.capture.values()))
     if needs_body and exchange.body_truncated:
         failures.append(_Failure("max_body_bytes", f"a body of at most {len(exchange.body)} bytes",
                                  "a larger body (reading stopped at the cap)"))
         return failures, {}
-    text = _text(exchange) if needs_body else ""
     for needle in expect.body_contains:
         if needle not in text:
             failures.append(_Failure("body_contains", repr(needle), f"a body without it: {_snippet(text, 120)}"))
     for needle in expect.body_not_contains:
         if needle in text:
             failures.append(_Failure("body_not_contains", f"no {needle!r}", f"a body with it: {_snippet(text, 120)}"))
-    if expect.body_regex is not None and not re.search(expect.body_regex, text):
+    if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
+        seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
         failures.append(_Failure("body_regex", f"a match for {expect.body_regex!r}",
-                                 f"a body without one: {_snippet(text, 120)}"))
+                                 f"{seen} no match: {_snippet(text, 120)}"))
     document: Any = None
     parse_error = ""
     if expect.json_paths or any(c.json_path is not None for c in step.capture.values()):
@@ -487,7 +592,18 @@ def _judge(step: Step, exchange: HttpExchange) -> tuple[list[_Failure], dict[str
     return failures, captured
 
 
-def _judge_header(name: str, rule: HeaderExpect, values: list[str]) -> list[_Failure]:
+def _search(pattern: str, text: str, what: str) -> bool:
+    """Whether `pattern` matches within the first MAX_REGEX_CHARS of `text`; a search past REGEX_TIMEOUT_S is an
+    error (the pattern backtracks on this answer), never a verdict."""
+    try:
+        return regex.search(pattern, text[:MAX_REGEX_CHARS], timeout=REGEX_TIMEOUT_S, concurrent=True) is not None
+    except TimeoutError:
+        raise TargetBadAnswer(f"{what} {pattern!r} found no answer within {REGEX_TIMEOUT_S:g} s on this response "
+                              "(the pattern backtracks on it; write one without nested or overlapping repeats)"
+                              ) from None
+
+
+def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[_Failure]:
     shown = ", ".join(repr(v[:120]) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:
@@ -495,7 +611,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str]) -> list[_Fai
         return []
     if rule.equals is not None and rule.equals not in values:
         return [_Failure(f"header {name} equals", repr(rule.equals), shown)]
-    if rule.regex is not None and not any(re.search(rule.regex, v) for v in values):
+    if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
         return [_Failure(f"header {name} regex", f"a match for {rule.regex!r}", shown)]
     return []
 
@@ -516,6 +632,9 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> _Failure |
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return _Failure(f"json {path} compare", f"a number {rule.compare}", _json_text(value))
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return _Failure(f"json {path} compare", str(rule.compare),
+                        f"a number beyond the range of a 64-bit float: {_snippet(str(value), 40)}")
     if not rule.compare.matches(float(value)):
         return _Failure(f"json {path} compare", str(rule.compare), _json_text(value))
     return None
@@ -543,26 +662,21 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, ""
 
 
-def _summarize(step: Step, request: HttpRequest, attempts: list[_Attempt]) -> _StepResult:
-    answered = [a for a in attempts if a.exchange is not None]
-    first = answered[0].exchange
-    assert first is not None
-    evidence: dict[str, Any] = {
-        "name": step.name,
-        "request": {"method": request.method, "url": request.url, "headers": _redact(dict(request.headers)),
-                    **({"body": _snippet(request.content.decode(errors="replace"), _BODY_EVIDENCE_CHARS)}
-                       if request.content else {})},
-    }
+def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) -> _StepResult:
+    answered = [a for a in attempts if a.answered]
+    first = next(a for a in answered if a.kept_as == "first")
+    assert first.evidence is not None
+    evidence: dict[str, Any] = {"name": step.name, "request": request}
     if step.repeat == 1:
         attempt = attempts[0]
         outcome = Outcome.PASS if not attempt.failures else Outcome.FAIL
-        evidence.update(_exchange_evidence(first))
+        evidence.update(first.evidence)
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
         return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1)
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
-    latencies = [a.exchange.latency_ms for a in answered if a.exchange is not None]
+    latencies = [a.latency_ms for a in answered]
     p50, p95, p99 = (Reducer("quantile", q).apply(latencies) for q in (0.5, 0.95, 0.99))
     problems = Counter(str(f) for a in attempts for f in a.failures)
     problems.update(f"transport: {a.problem.message}" for a in attempts if a.problem is not None)
@@ -576,7 +690,8 @@ def _summarize(step: Step, request: HttpRequest, attempts: list[_Attempt]) -> _S
         if limit is not None and value > limit:
             failures.append(_Failure(name, f"<= {format_number(limit)} ms", f"{format_number(value)} ms "
                                      f"(over {len(latencies)} responses)"))
-    statuses = Counter(str(a.exchange.status) for a in answered if a.exchange is not None)
+    statuses = Counter(str(a.status) for a in answered)
+    failing = next((a.evidence for a in answered if a.kept_as == "failing"), None)
     evidence.update({
         "outcome": (Outcome.PASS if not failures else Outcome.FAIL).value,
         "status": first.status,
@@ -592,18 +707,19 @@ def _summarize(step: Step, request: HttpRequest, attempts: list[_Attempt]) -> _S
             "problems": [{"problem": text, "requests": count}
                          for text, count in problems.most_common(_MAX_LISTED_FAILURES)],
         },
-        "first_response": _exchange_evidence(first),
+        "first_response": first.evidence,
+        **({"first_failing_response": failing} if failing is not None else {}),
     })
     return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts))
 
 
-def _exchange_evidence(exchange: HttpExchange) -> dict[str, Any]:
+def _exchange_evidence(exchange: HttpExchange, text: str) -> dict[str, Any]:
     evidence: dict[str, Any] = {
         "status": exchange.status,
         "latency_ms": round(exchange.latency_ms, 3),
         "response_headers": {k: _snippet(v, 200) for k, v in exchange.headers.items()
                              if k.lower() in ("content-type", "location", "content-length")},
-        "body": _snippet(_text(exchange), _BODY_EVIDENCE_CHARS),
+        "body": _snippet(text, _BODY_EVIDENCE_CHARS),
         "body_bytes_read": len(exchange.body),
     }
     if exchange.body_truncated:
@@ -616,13 +732,28 @@ def _exchange_evidence(exchange: HttpExchange) -> dict[str, Any]:
 
 
 def _text(exchange: HttpExchange) -> str:
+    """The body decoded with its charset when that is a common text charset, else as UTF-8 (never raises)."""
     content_type = exchange.headers.get("content-type", "")
-    match = re.search(r"charset=([A-Za-z0-9_.:-]+)", content_type)
-    encoding = match.group(1) if match else "utf-8"
+    match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
+    encoding = _charset(match.group(1)) if match else "utf-8"
     try:
         return exchange.body.decode(encoding, errors="replace")
-    except LookupError:
+    except UnicodeError:
         return exchange.body.decode("utf-8", errors="replace")
+
+
+def _is_wide(pattern: str) -> bool:
+    """Whether a host pattern reaches the whole cluster or a whole top-level domain."""
+    return pattern in _WIDE_HOST_PATTERNS or (pattern.startswith("*.") and "." not in pattern[2:])
+
+
+def _charset(name: str) -> str:
+    """The codec for a charset name when it is one we decode, else UTF-8."""
+    try:
+        encoding = codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+    return encoding if encoding in _DECODED_CHARSETS else "utf-8"
 
 
 def _snippet(text: str, limit: int) -> str:
@@ -633,14 +764,10 @@ def _json_text(value: Any) -> str:
     return _snippet(json.dumps(value), 120)
 
 
-def _redact(headers: dict[str, str]) -> dict[str, str]:
-    return {name: "<redacted>" if _SENSITIVE_HEADER_RE.search(name) else value for name, value in headers.items()}
-
-
-def _compile(field_name: str, pattern: str) -> re.Pattern[str]:
+def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        return regex.compile(pattern)
+    except regex.error as exc:
         raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
 
 

@@ -33,8 +33,9 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 DEFAULT_ALLOWED_HOSTS = ("*.svc", "*.svc.cluster.local")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Headers that carry credentials: never sent on to another origin after a redirect.
-_CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
+# The only request headers a redirect carries to another origin: every other header the check set may be a
+# credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
+_CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
 _RETRY_PAUSE_S = 0.1
 # Encodings we decode ourselves, with a bound (wbits for zlib: 16+ is gzip, plain is zlib-wrapped deflate).
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -117,7 +118,9 @@ class HostAllowList:
 
     def allows(self, host: str) -> bool:
         """Whether `host` (a name or an IP literal) matches a pattern."""
-        host = host.lower().rstrip(".").strip("[]")
+        host = host.lower().strip("[]")
+        # One trailing dot is the DNS root; "a.svc.." is not a name and must not match "*.svc".
+        host = host[:-1] if host.endswith(".") else host
         address = _ip_or_none(host)
         for pattern in self.patterns:
             if pattern == "*":
@@ -158,17 +161,16 @@ def _network_or_none(text: str) -> IPNetwork | None:
         return None
 
 
-# Never dialled unless the operator lists them in the allowed networks (checked after unwrapping
-# IPv4-mapped IPv6, so ::ffff:127.0.0.1 is loopback too).
-_BLOCKED: tuple[tuple[str, tuple[IPNetwork, ...]], ...] = tuple(
-    (reason, tuple(ipaddress.ip_network(n) for n in networks)) for reason, networks in (
-        ("a cloud metadata address", ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32",
-                                      "192.0.0.192/32")),
-        ("a loopback address", ("127.0.0.0/8", "::1/128")),
-        ("a link-local address", ("169.254.0.0/16", "fe80::/10")),
-        ("an unspecified address", ("0.0.0.0/8", "::/128")),
-        ("a multicast or broadcast address", ("224.0.0.0/4", "255.255.255.255/32", "ff00::/8")),
-    ))
+# Never dialled unless the operator lists them in the allowed networks (checked on the IPv4 address an IPv6
+# address embeds, so ::ffff:127.0.0.1, 64:ff9b::a9fe:a9fe and 2002:7f00:1:: are judged as IPv4).
+_METADATA = tuple(ipaddress.ip_network(n) for n in (
+    "169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32"))
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+_BROADCAST = ipaddress.ip_address("255.255.255.255")
+# Prefixes whose last 32 bits are an IPv4 address: IPv4-compatible (::a.b.c.d, deprecated), SIIT
+# (::ffff:0:a.b.c.d) and the NAT64 well-known prefix.
+_EMBEDDING_96 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
 
 
 def parse_networks(networks: Iterable[str]) -> tuple[IPNetwork, ...]:
@@ -182,17 +184,45 @@ def parse_networks(networks: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(parsed)
 
 
+def _embedded_ipv4(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, SIIT, NAT64, 6to4), else `ip`."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    # :: and ::1 are IPv6's own unspecified and loopback addresses, not IPv4-compatible ones.
+    if int(ip) > 1 and any(ip in network for network in _EMBEDDING_96):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def _blocked_reason(ip: IPAddress) -> str | None:
+    if any(ip in network for network in _METADATA if network.version == ip.version):
+        return "a cloud metadata address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in _THIS_NETWORK):
+        return "an unspecified address"
+    if ip.is_multicast or ip == _BROADCAST:
+        return "a multicast or broadcast address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip in _SITE_LOCAL:
+        return "a site-local address"
+    if ip.is_reserved:
+        return "a reserved address"
+    return None
+
+
 def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str | None:
     """Why the analyzer will not connect to `address`, or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
     if any(ip in network for network in allowed_networks if network.version == ip.version):
         return None
-    for reason, networks in _BLOCKED:
-        if any(ip in network for network in networks if network.version == ip.version):
-            return f"{ip} is {reason}"
-    return None
+    reason = _blocked_reason(ip)
+    return None if reason is None else f"{ip} is {reason}"
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -306,6 +336,11 @@ class HttpExchange:
     connect_retries: int = 0
 
 
+def _shown(url: str) -> str:
+    """A URL for an error message: no query string (it may carry secrets), at most 200 characters."""
+    return url.split("?", 1)[0][:200]
+
+
 def _decode_bounded(raw: bytes, encoding: str, cap: int, where: str) -> tuple[bytes, bool]:
     """The body decoded from its Content-Encoding, at most `cap` bytes, and whether there was more."""
     encoding = encoding.strip().lower()
@@ -399,9 +434,9 @@ class HttpClient:
                 while True:
                     refusal = self.refusal(url, check_hosts)
                     if refusal:
-                        hop = f" (redirected from {redirects[-2] if len(redirects) > 1 else request.url})" \
+                        hop = f" (redirected from {_shown(redirects[-2] if len(redirects) > 1 else request.url)})" \
                             if redirects else ""
-                        raise TargetRefused(f"{where}: refused {url[:200]}{hop}: {refusal}")
+                        raise TargetRefused(f"{where}: refused {_shown(url)}{hop}: {refusal}")
                     status, response_headers, body, truncated = await self._send_once(
                         method, url, headers, content, timeout_s, cap, where)
                     location = response_headers.get("location")
@@ -419,8 +454,15 @@ class HttpClient:
                         method, content = "GET", None
                         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type",
                                                                                           "content-length")}
+                    if current.scheme == "https" and target.scheme == "http":
+                        raise TargetRefused(f"{where}: refused the redirect from {_shown(url)} to "
+                                            f"{_shown(str(target))}: it would downgrade https to http")
                     if (target.scheme, target.netloc) != (current.scheme, current.netloc):
-                        headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+                        if content is not None:
+                            # A 307/308 re-sends the body, which may hold credentials, to whoever the target names.
+                            raise TargetRefused(f"{where}: refused the {status} redirect to another origin "
+                                                f"({_shown(str(target))}): it would re-send the request body there")
+                        headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import threading
 from collections import Counter
 from typing import Any
 
@@ -18,9 +19,12 @@ from analyzer.metrics import Metrics
 from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
+from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy, parse_networks
 from analyzer.testing import free_port
+from analyzer.web import create_app
+from checks import http_smoke
 from checks.http_smoke import HttpSmokeCheck
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -409,3 +413,43 @@ class TestSSRF:
         assert evaluation.verdict == "pass", evaluation.reason
         echoed = json.loads(evaluation.details["steps"][0]["body"])
         assert echoed["raw_path"] == f"/echo/{raw}"
+
+
+class TestEventLoopStaysFree:
+    """A target's answer that makes judging slow cannot hold the service: the deadline fires and other
+    requests are answered while the judging runs."""
+
+    async def test_backtracking_regex_on_a_hostile_body_leaves_deadline_and_healthz_working(
+            self, aiohttp_server, aiohttp_client, monkeypatch):
+        searching, searched = threading.Event(), threading.Event()
+        search = http_smoke._search
+
+        def observed_search(pattern: str, text: str, what: str) -> bool:
+            searching.set()
+            try:
+                return search(pattern, text, what)
+            finally:
+                searched.set()
+
+        monkeypatch.setattr(http_smoke, "_search", observed_search)
+
+        async def hostile(request: web.Request) -> web.Response:
+            return web.Response(text="a" * 36 + "b")
+
+        app = web.Application()
+        app.router.add_get("/", hostile)
+        target = await aiohttp_server(app)
+        definition = {"name": "smoke", "kind": "http_smoke", "base_url": f"http://preview.shop.svc:{target.port}",
+                      "deadline_s": 0.3, "steps": [{"name": "s", "retries": 0,
+                                                    "expect": {"body_regex": "^(a|aa)+$"}}]}
+        catalog = build_catalog([("test", {"checks": [definition]})], Registry([HttpSmokeCheck]))
+        settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+        client = await aiohttp_client(create_app(settings, catalog, Registry([HttpSmokeCheck]),
+                                                 http_resolver=RESOLVER))
+        run = asyncio.create_task(client.get("/api/v1/checks/smoke/run"))
+        await asyncio.to_thread(searching.wait)
+        health = await client.get("/healthz")
+        assert health.status == 200 and not searched.is_set()
+        response = await run
+        body = await response.json()
+        assert (response.status, body["verdict"], body["error"]) == (504, "error", "deadline_exceeded")

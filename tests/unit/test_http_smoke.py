@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpPolicy
-from checks.http_smoke import HttpSmokeCheck
+from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -228,3 +229,154 @@ class TestHostileBodies:
                                             "expect": {"json": [{"path": "$[0]", "exists": True}]}}]))
         assert evaluation.verdict == "fail"
         assert "nested too deeply" in evaluation.reason
+
+
+class TestHostsChosenByArgs:
+    """When args choose the host, the check may reach only the suffix its author wrote, and credentials never
+    go to a host a caller picks from the whole cluster."""
+
+    def test_default_allow_list_is_the_literal_suffix_of_the_host(self):
+        check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
+                                params={"svc": {"type": "dns_label", "default": "api"}}))
+        assert check.definition()["allowed_hosts"] == ["*.payments.svc"]
+
+    def test_host_of_placeholders_only_needs_explicit_allowed_hosts(self):
+        raw = definition([{"name": "a"}], base_url="http://{{ svc }}.{{ ns }}.svc",
+                         params={"svc": {"type": "dns_label", "default": "api"},
+                                 "ns": {"type": "dns_label", "default": "shop"}})
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
+        assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
+
+    @pytest.mark.parametrize("header", ["Authorization", "X-Api-Key", "X-Vault-Tok"])
+    def test_credential_header_with_a_host_placeholder_needs_a_narrow_allow_list(self, header):
+        raw = definition([{"name": "a", "headers": {header: "s3cret"}}], base_url="http://{{ svc }}.{{ ns }}.svc",
+                         allowed_hosts=["*.svc"], secret_names=["x-vault-tok"],
+                         params={"svc": {"type": "dns_label", "default": "api"},
+                                 "ns": {"type": "dns_label", "default": "shop"}})
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
+        assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
+
+    def test_arg_outside_the_derived_suffix_is_refused(self):
+        check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
+                                params={"svc": {"type": "dns_label", "default": "api"}}))
+        assert not check._hosts.allows("grabber.attacker-ns.svc") and check._hosts.allows("api.payments.svc")
+
+
+class TestSecrets:
+    """Values marked secret (by name pattern, secret_names or secret_body) never appear in the definition or
+    in evidence."""
+
+    RAW = definition([{"name": "login", "method": "POST", "path": "/login",
+                       "headers": {"X-Vault-Tok": "V-SECRET", "X-Canary": "always"},
+                       "query": {"api_key": "Q-SECRET", "pin": "N-SECRET", "page": "1"},
+                       "json_body": {"user": "smoke", "password": "P-SECRET", "nested": {"pin": "N-SECRET"}}},
+                      {"name": "note", "method": "POST", "path": "/note", "text_body": "T-SECRET",
+                       "secret_body": True}],
+                     headers={"X-Api-Key": "K-SECRET"}, secret_names=["X-Vault-Tok", "pin"])
+
+    def test_definition_hides_every_secret_value(self):
+        shown = load(self.RAW).definition()
+        assert "SECRET" not in json.dumps(shown)
+        assert shown["steps"][0]["headers"]["X-Canary"] == "always"
+        assert shown["steps"][0]["query"]["page"] == "1"
+        assert shown["steps"][0]["json_body"]["user"] == "smoke"
+
+    async def test_evidence_hides_every_secret_value(self, run, respx_mock):
+        respx_mock.post(url__startswith=f"{BASE}/login").mock(return_value=httpx.Response(200))
+        respx_mock.post(f"{BASE}/note").mock(return_value=httpx.Response(500))
+        evaluation = await run(self.RAW)
+        assert evaluation.verdict == "fail"
+        assert "SECRET" not in json.dumps(evaluation.details)
+        login = evaluation.details["steps"][0]["request"]
+        assert login["url"] == f"{BASE}/login?api_key=%3Credacted%3E&pin=%3Credacted%3E&page=1"
+        assert json.loads(login["body"])["user"] == "smoke"
+        assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
+
+
+class TestHostileAnswers:
+    """Answers built to crash the judge or stall the event loop are judged, bounded, or errors."""
+
+    @pytest.mark.parametrize("charset", ["punycode", "idna", "undefined", "no-such-codec"])
+    async def test_unusual_charsets_are_read_as_utf8(self, run, respx_mock, charset):
+        body = "caf\u00e9-x".encode()
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
+            200, content=body, headers={"Content-Type": f"text/plain; charset={charset}"}))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_contains": ["caf\u00e9-x"]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "caf\u00e9-x"
+
+    async def test_listed_charsets_are_honoured(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
+            200, content="caf\u00e9".encode("latin-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"}))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_contains": ["caf\u00e9"]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+
+    async def test_body_regex_sees_only_the_first_64_kib(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="x" * MAX_REGEX_CHARS + "ready"))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_regex": "ready"}}]))
+        assert evaluation.verdict == "fail"
+        assert f"first {MAX_REGEX_CHARS} characters have no match" in evaluation.reason
+
+    async def test_substring_assertions_see_the_whole_body(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="x" * MAX_REGEX_CHARS + "error"))
+        evaluation = await run(definition([{"name": "p", "path": "/x",
+                                            "expect": {"body_not_contains": ["error"]}}]))
+        assert evaluation.verdict == "fail"
+
+    async def test_regex_past_its_time_bound_is_an_error_not_a_verdict(self, run, respx_mock, monkeypatch):
+        monkeypatch.setattr("checks.http_smoke.REGEX_TIMEOUT_S", 0.01)
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="a" * 40 + "b"))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_regex": "^(a|aa)+$"}}]))
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "the pattern backtracks on it" in evaluation.reason
+
+    @pytest.mark.parametrize(("compare", "number"), [("< 1", "1" + "0" * 400), ("> 1", "-1" + "0" * 400)])
+    async def test_integer_beyond_float_range_fails_the_comparison(self, run, respx_mock, compare, number):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
+            200, text='{"errors": ' + number + "}", headers={"Content-Type": "application/json"}))
+        evaluation = await run(definition([{"name": "p", "path": "/x",
+                                            "expect": {"json": [{"path": "$.errors", "compare": compare}]}}]))
+        assert evaluation.verdict == "fail"
+        assert "beyond the range of a 64-bit float" in evaluation.reason
+
+    async def test_integer_beyond_float_range_compares_exactly_for_equals(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
+            200, text='{"n": 1' + "0" * 400 + "}", headers={"Content-Type": "application/json"}))
+        evaluation = await run(definition([{"name": "p", "path": "/x",
+                                            "expect": {"json": [{"path": "$.n", "equals": 1}]}}]))
+        assert evaluation.verdict == "fail"
+        assert "json $.n equals: expected 1" in evaluation.reason
+
+    def test_non_ascii_header_arg_is_a_bad_arg(self):
+        check = load(definition([{"name": "a", "headers": {"X-User": "{{ user }}"}}],
+                                params={"user": {"type": "label_value", "default": "x"}}))
+        with pytest.raises(ArgError, match="non-ASCII") as caught:
+            check.bind_args({"user": "caf\u00e9"})
+        assert caught.value.arg == "user"
+
+    async def test_non_ascii_captured_header_value_is_a_bad_answer(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, json={"who": "caf\u00e9"}))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "capture": {"who": {"json": "$.who"}}},
+                                           {"name": "b", "path": "/b", "headers": {"X-User": "{{ who }}"}}]))
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "non-ASCII" in evaluation.reason
+
+
+class TestRepeatEvidence:
+    """Under repeat, only the first answer and the first failing one keep their evidence."""
+
+    async def test_first_and_first_failing_responses_are_kept(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(side_effect=[httpx.Response(200, text="one"),
+                                                      httpx.Response(500, text="two"),
+                                                      httpx.Response(500, text="three"),
+                                                      httpx.Response(200, text="four")])
+        evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 4, "min_success_ratio": 0.5}]))
+        step = evaluation.details["steps"][0]
+        assert step["first_response"]["body"] == "one"
+        assert step["first_failing_response"]["body"] == "two"
+        assert step["repeat"]["statuses"] == {"200": 2, "500": 2}
+        assert "three" not in json.dumps(step) and "four" not in json.dumps(step)

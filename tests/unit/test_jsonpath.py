@@ -35,7 +35,8 @@ class TestJsonEqual:
     @pytest.mark.parametrize(("left", "right", "equal"), [
         (1, 1.0, True), (True, 1, False), (False, 0, False), ("1", 1, False), (None, None, True),
         ([1, {"a": 2}], [1.0, {"a": 2}], True), ({"a": 1}, {"a": 1, "b": 2}, False), ([1], [1, 2], False),
-        (True, True, True), ("x", "x", True),
+        (True, True, True), ("x", "x", True), (10 ** 400, 1.0, False), (10 ** 400, 10 ** 400, True),
+        (10 ** 400, float("inf"), False),
     ])
     def test_equality(self, left, right, equal):
         assert json_equal(left, right) is equal

@@ -86,6 +86,7 @@ class TestHostAllowList:
     @pytest.mark.parametrize(("host", "allowed"), [
         ("checkout.shop.svc", True), ("a.b.svc.cluster.local", True), ("CHECKOUT.shop.svc.", True),
         ("svc", False), ("evilsvc", False), ("checkout.shop.svc.evil.com", False), ("10.0.0.1", False),
+        ("checkout.shop.svc..", False),
     ])
     def test_default_patterns(self, host, allowed):
         assert HostAllowList.parse(["*.svc", "*.svc.cluster.local"]).allows(host) is allowed
@@ -111,6 +112,10 @@ class TestAddressRefusal:
         ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:169.254.169.254", "cloud metadata"),
         ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
         ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("224.0.0.1", "multicast"),
+        ("168.63.129.16", "cloud metadata"), ("::127.0.0.1", "loopback"), ("::ffff:0:127.0.0.1", "loopback"),
+        ("64:ff9b::169.254.169.254", "cloud metadata"), ("64:ff9b::7f00:1", "loopback"),
+        ("2002:a9fe:a9fe::1", "cloud metadata"), ("2002:7f00:1::", "loopback"), ("fec0::1", "site-local"),
+        ("240.0.0.1", "reserved"), ("255.255.255.255", "broadcast"), ("ff02::1", "multicast"),
     ])
     def test_refused(self, address, reason):
         refusal = address_refusal(address, ())
@@ -119,6 +124,9 @@ class TestAddressRefusal:
     @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.64.0.1"])
     def test_cluster_and_public_addresses_pass(self, address):
         assert address_refusal(address, ()) is None
+
+    def test_embedded_cluster_addresses_pass(self):
+        assert address_refusal("64:ff9b::a01:203", ()) is None and address_refusal("2002:a01:203::1", ()) is None
 
     def test_explicitly_allowed_networks_pass(self):
         assert address_refusal("127.0.0.1", parse_networks(["127.0.0.0/8"])) is None
@@ -166,14 +174,41 @@ class TestClient:
         respx_mock.post("http://a.svc/form").mock(return_value=httpx.Response(
             303, headers={"Location": "http://b.svc/done"}))
         done = respx_mock.get("http://b.svc/done").mock(return_value=httpx.Response(200))
-        request = HttpRequest("POST", "http://a.svc/form", {"Authorization": "Bearer t", "X-Canary": "always",
+        request = HttpRequest("POST", "http://a.svc/form", {"Authorization": "Bearer t", "X-Api-Key": "k",
+                                                             "X-Vault-Tok": "v", "Accept": "application/json",
                                                              "Content-Type": "application/json"}, b"{}")
         exchange = await client.exchange(request, where="w", check_hosts=ALL_HOSTS, timeout_s=2,
                                          follow_redirects=True)
         assert exchange.redirects == ("http://b.svc/done",)
         sent = done.calls.last.request
-        assert "authorization" not in sent.headers and "content-type" not in sent.headers
-        assert sent.headers["x-canary"] == "always" and sent.content == b""
+        assert not {"authorization", "x-api-key", "x-vault-tok", "content-type"} & set(sent.headers)
+        assert sent.headers["accept"] == "application/json" and sent.content == b""
+
+    async def test_same_origin_redirect_keeps_the_step_headers(self, client, respx_mock):
+        respx_mock.get("http://a.svc/old").mock(return_value=httpx.Response(302, headers={"Location": "/new"}))
+        new = respx_mock.get("http://a.svc/new").mock(return_value=httpx.Response(200))
+        await client.exchange(HttpRequest("GET", "http://a.svc/old", {"X-Api-Key": "k"}), where="w",
+                              check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+        assert new.calls.last.request.headers["x-api-key"] == "k"
+
+    @pytest.mark.parametrize("status", [307, 308])
+    async def test_a_body_is_never_re_sent_to_another_origin(self, client, respx_mock, status):
+        respx_mock.post("http://a.svc/login").mock(return_value=httpx.Response(
+            status, headers={"Location": "http://collector.other.svc/steal"}))
+        steal = respx_mock.post("http://collector.other.svc/steal").mock(return_value=httpx.Response(200))
+        with pytest.raises(TargetRefused, match="re-send the request body"):
+            await client.exchange(HttpRequest("POST", "http://a.svc/login", {}, b'{"password": "p"}'), where="w",
+                                  check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+        assert not steal.called
+
+    async def test_https_to_http_redirect_is_refused(self, client, respx_mock):
+        respx_mock.get("https://a.svc/x").mock(return_value=httpx.Response(
+            302, headers={"Location": "http://a.svc/x"}))
+        plain = respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200))
+        with pytest.raises(TargetRefused, match="downgrade https to http"):
+            await client.exchange(HttpRequest("GET", "https://a.svc/x", {"X-Api-Key": "k"}), where="w",
+                                  check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+        assert not plain.called
 
     async def test_redirect_loops_stop(self, client, respx_mock):
         respx_mock.get("http://a.svc/loop").mock(return_value=httpx.Response(302, headers={"Location": "/loop"}))
@@ -187,6 +222,12 @@ class TestClient:
         with pytest.raises(TargetRefused, match="not in the check's allowed_hosts"):
             await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w",
                                   check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2, follow_redirects=True)
+
+    async def test_refusal_message_leaves_the_query_out(self, client, respx_mock):
+        with pytest.raises(TargetRefused) as caught:
+            await client.exchange(HttpRequest("GET", "http://example.com/x?api_key=K-SECRET"), where="w",
+                                  check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2)
+        assert "http://example.com/x" in caught.value.message and "K-SECRET" not in caught.value.message
 
     def test_refusal_names_the_rule(self, client):
         svc = HostAllowList.parse(["*.svc"])

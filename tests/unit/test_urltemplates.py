@@ -62,6 +62,13 @@ class TestBaseURLPlacement:
         assert ipv6.literal_host == "::1"
         assert ipv6.render({}).origin() == "http://[::1]:8080"
 
+    @pytest.mark.parametrize(("text", "suffix"), [
+        ("http://{{ svc }}.payments.svc", ".payments.svc"), ("http://{{ svc }}-{{ color }}.shop.svc", ".shop.svc"),
+        ("http://{{ svc }}.{{ ns }}.svc", ".svc"), ("http://{{ svc }}", ""), ("http://api.shop.svc", ""),
+    ])
+    def test_host_suffix_is_the_literal_tail_after_the_last_placeholder(self, text, suffix):
+        assert BaseURLTemplate(text, PARAMS).host_suffix == suffix
+
     def test_joined_labels_longer_than_a_label_are_a_bad_arg(self):
         template = BaseURLTemplate("http://{{ svc }}{{ ns }}.svc", PARAMS)
         with pytest.raises(ArgError, match="not a valid DNS name") as caught:
@@ -114,6 +121,13 @@ class TestQueryHeadersAndBodies:
         with pytest.raises(ArgError, match="control character") as caught:
             template.render({"item": "a\r\nX-Evil: 1"})
         assert caught.value.arg == "item"
+
+    def test_header_with_non_ascii_value_is_a_bad_arg_or_a_load_error(self):
+        with pytest.raises(ArgError, match="non-ASCII") as caught:
+            HeaderTemplate("X-User", "{{ item }}", PARAMS).render({"item": "caf\u00e9"})
+        assert caught.value.arg == "item"
+        with pytest.raises(ValueError, match="non-ASCII"):
+            HeaderTemplate("X-User", "caf\u00e9", PARAMS)
 
     @pytest.mark.parametrize("name", ["X Bad", "X:Bad", ""])
     def test_bad_header_names_are_rejected_at_load(self, name):
