@@ -394,3 +394,39 @@ class TestKustomizations:
                                   timeout=60).stdout
         rollouts = [d["metadata"]["name"] for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Rollout"]
         assert len(rollouts) <= 1, rollouts
+
+
+def _header_routes() -> list[tuple[str, str, str, str]]:
+    """(rollout, check, header, value) for each header route a Rollout sets before an analysis step."""
+    found = []
+    for where, doc in ROLLOUTS:
+        routes: dict[str, tuple[str, str]] = {}
+        for step in doc["spec"].get("strategy", {}).get("canary", {}).get("steps", []):
+            route = step.get("setHeaderRoute")
+            if route is not None:
+                for match in route.get("match", []):
+                    routes[route["name"]] = (match["headerName"], match["headerValue"].get("exact", ""))
+                if not route.get("match"):
+                    routes.pop(route["name"], None)
+            for ref in step.get("analysis", {}).get("templates", []) if routes else []:
+                template = template_of(ref)
+                for check, _ in called_checks(template, {}) if template else []:
+                    found.extend((where, check, header, value) for header, value in routes.values())
+    return found
+
+
+HEADER_ROUTES = _header_routes()
+
+
+class TestHeaderRoutedSmokeTests:
+    """A smoke test run while a header route is set sends exactly that header, or it tests the stable pods."""
+
+    def test_routes_were_found(self):
+        assert HEADER_ROUTES
+
+    @pytest.mark.parametrize(("where", "check", "header", "value"), HEADER_ROUTES, ids=[w for w, *_ in HEADER_ROUTES])
+    def test_check_sends_the_routed_header(self, where, check, header, value):
+        definitions = [c for _, c in shipped_checks()[check]]
+        assert definitions, f"{check} is in no shipped catalog"
+        sent = {k.lower(): v for k, v in (getattr(definitions[0], "headers", None) or {}).items()}
+        assert sent.get(header.lower()) == value, f"{check} does not send {header}: {value}"
