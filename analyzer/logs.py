@@ -31,5 +31,3 @@ def configure_logging(log_format: LogFormat = "json", level: str = "info") -> No
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric_level, logging.WARNING), stream=sys.stderr, format="%(message)s")
-    # urllib3 announces each retry of a Prometheus query as a warning; the outcome is our own event.
-    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)

@@ -6,12 +6,14 @@ A recording fake stands in for Prometheus here: a real one neither checks tokens
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+import trustme
 from aiohttp import web
 
 from analyzer.errors import SourceUnavailable
@@ -35,7 +37,7 @@ class Recorder:
 
 
 @asynccontextmanager
-async def recording_prometheus() -> AsyncIterator[Recorder]:
+async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[Recorder]:
     recorder = Recorder()
 
     async def handler(request: web.Request) -> web.Response:
@@ -58,9 +60,9 @@ async def recording_prometheus() -> AsyncIterator[Recorder]:
     app.router.add_get("/api/v1/query", handler)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
     await site.start()
-    recorder.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    recorder.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{runner.addresses[0][1]}"
     try:
         yield recorder
     finally:
@@ -115,6 +117,22 @@ class TestRequests:
             with pytest.raises(SourceUnavailable, match="TLS failed"):
                 await prometheus.query("up", NOW, timeout_s=3)
             prometheus.close()
+
+    async def test_https_trusted_through_ca_file(self, tmp_path):
+        authority = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(server_context)
+        ca_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_file))
+        async with recording_prometheus(server_context) as fake:
+            trusting, default = source(fake.url, ca_file=ca_file), source(fake.url)
+            result = await trusting.query("up", NOW, timeout_s=3)
+            with pytest.raises(SourceUnavailable, match="TLS failed"):
+                await default.query("up", NOW, timeout_s=3)
+            trusting.close()
+            default.close()
+        assert result.series[0].samples == [(1.0, 0.5)]
+        assert len(fake.params) == 1
 
     async def test_ca_file_gone_after_load_is_source_unavailable(self, tmp_path):
         # requests opens the bundle when it connects; its OSError escaped as an internal error.

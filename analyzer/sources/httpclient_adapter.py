@@ -1,0 +1,214 @@
+"""A requests transport adapter over the standard library's http.client, for the Prometheus source's hot path.
+
+prometheus-api-client speaks through a requests Session; requests' default adapter (urllib3) spends more CPU
+per query than the HTTP exchange itself: measured 1.34 ms against 0.74 ms per instant query on one core
+(`make bench`). This adapter keeps what the source relies on and drops the rest: kept-alive connections,
+TLS verified against a CA bundle, connect and read timeouts, and the one immediate retry of the source's
+contract. Failures are raised as requests' own exceptions, so the source maps them in one place.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import threading
+import zlib
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+_Origin = tuple[str, str, int]
+
+
+class HTTPClientAdapter(BaseAdapter):
+    """Sends requests over pooled http.client connections; `retries` (0 or more) immediate re-sends after a
+    failed connection or a 502/503/504; at most `max_idle` idle connections kept per origin."""
+
+    def __init__(self, *, retries: int, max_idle: int) -> None:
+        super().__init__()
+        self._retries = retries
+        self._max_idle = max_idle
+        self._idle: dict[_Origin, list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Mapping[str, str] | None = None
+             ) -> requests.Response:
+        """The response to `request`, its body read; requests' exceptions on failure."""
+        if cert is not None:
+            raise requests.exceptions.InvalidURL("client certificates are not supported by this transport")
+        connect_timeout_s, read_timeout_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise requests.exceptions.InvalidURL(f"cannot send to {request.url!r}")
+        origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        retries_left = self._retries
+        while True:
+            try:
+                status, reason, headers, body = self._exchange(origin, request, verify, connect_timeout_s,
+                                                               read_timeout_s)
+            except _NotConnected:
+                if not retries_left:
+                    raise
+                retries_left -= 1
+                continue
+            if status in RETRY_STATUSES and retries_left:
+                retries_left -= 1
+                continue
+            return _response(request, status, reason, headers, body)
+
+    def close(self) -> None:
+        """Close every idle connection; connections in use close when their exchange ends."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+
+    def _exchange(self, origin: _Origin, request: requests.PreparedRequest, verify: bool | str,
+                  connect_timeout_s: float | None, read_timeout_s: float | None
+                  ) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        reused = self._take_idle(origin)
+        connection = reused or self._connect(origin, verify, connect_timeout_s)
+        try:
+            try:
+                answer = _send_and_read(connection, request, read_timeout_s)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if reused is None:
+                    raise
+                # The server closed a kept-alive connection while it sat idle: a fresh one, once.
+                connection.close()
+                connection = self._connect(origin, verify, connect_timeout_s)
+                answer = _send_and_read(connection, request, read_timeout_s)
+        except requests.exceptions.RequestException:
+            connection.close()
+            raise
+        except TimeoutError as exc:
+            connection.close()
+            raise requests.exceptions.ReadTimeout(f"no answer from {_show(origin)} in {read_timeout_s} s",
+                                                  request=request) from exc
+        except ssl.SSLError as exc:
+            connection.close()
+            raise requests.exceptions.SSLError(str(exc), request=request) from exc
+        except (http.client.HTTPException, OSError) as exc:
+            connection.close()
+            raise requests.exceptions.ConnectionError(
+                f"exchange with {_show(origin)} failed: {type(exc).__name__}: {exc}", request=request) from exc
+        status, reason, headers, body, keep_alive = answer
+        if keep_alive:
+            self._give_back(origin, connection)
+        else:
+            connection.close()
+        return status, reason, headers, body
+
+    def _connect(self, origin: _Origin, verify: bool | str, timeout_s: float | None) -> http.client.HTTPConnection:
+        scheme, host, port = origin
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(host, port, timeout=timeout_s, context=_tls_context(verify))
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=timeout_s)
+        try:
+            connection.connect()
+        except TimeoutError as exc:
+            connection.close()
+            raise _ConnectTimeout(f"no connection to {_show(origin)} in {timeout_s} s") from exc
+        except ssl.SSLError as exc:
+            connection.close()
+            raise requests.exceptions.SSLError(str(exc)) from exc
+        except OSError as exc:
+            connection.close()
+            raise _NotConnected(f"cannot connect to {_show(origin)}: {exc}") from exc
+        return connection
+
+    def _take_idle(self, origin: _Origin) -> http.client.HTTPConnection | None:
+        with self._lock:
+            connections = self._idle.get(origin)
+            return connections.pop() if connections else None
+
+    def _give_back(self, origin: _Origin, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            connections = self._idle.setdefault(origin, [])
+            if not self._closed and len(connections) < self._max_idle:
+                connections.append(connection)
+                return
+        connection.close()
+
+
+def _send_and_read(connection: http.client.HTTPConnection, request: requests.PreparedRequest,
+                   read_timeout_s: float | None) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
+    # A fresh connection still has the connect timeout.
+    connection.sock.settimeout(read_timeout_s)
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    connection.request(request.method or "GET", request.path_url, body, dict(request.headers))
+    response = connection.getresponse()
+    content = _decoded(response.read(), response.getheader("Content-Encoding"))
+    return response.status, response.reason, response.getheaders(), content, not response.will_close
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    """The body with its Content-Encoding undone: identity, gzip or deflate."""
+    coding = (encoding or "identity").strip().lower()
+    try:
+        if coding == "gzip":
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if coding == "deflate":
+            return zlib.decompress(body)
+    except zlib.error as exc:
+        raise requests.exceptions.ContentDecodingError(f"cannot decode the {coding} body: {exc}") from exc
+    if coding != "identity":
+        raise requests.exceptions.ContentDecodingError(f"the answer is encoded as {coding!r}, which was not asked for")
+    return body
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    """A client context verifying against `verify` (a CA bundle path, or True for requests' bundle); no
+    verification at all for False. Read per new connection, as urllib3 does, so a rotated bundle is used."""
+    if verify is False:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except ssl.SSLError as exc:
+        raise requests.exceptions.SSLError(f"the CA bundle {bundle} is not usable: {exc}") from exc
+    except OSError as exc:
+        raise OSError(f"cannot read the CA bundle {bundle}: {exc.strerror or exc}") from exc
+
+
+def _response(request: requests.PreparedRequest, status: int, reason: str, headers: list[tuple[str, str]],
+              body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.reason = reason
+    response.headers = CaseInsensitiveDict(headers)
+    response.encoding = get_encoding_from_headers(response.headers)
+    response._content = body
+    # Read already: closing the response (a redirect does) must not reach for a raw stream there is not.
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.url = request.url or ""
+    response.request = request
+    return response
+
+
+class _NotConnected(requests.exceptions.ConnectionError):
+    """No connection could be made: the request never reached the server, so sending it again is safe."""
+
+
+class _ConnectTimeout(_NotConnected, requests.exceptions.ConnectTimeout):
+    """The connection was not accepted in time."""
+
+
+def _show(origin: _Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}:{port}"

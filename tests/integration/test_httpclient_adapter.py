@@ -1,0 +1,332 @@
+"""The http.client transport under the Prometheus source, against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import http.client
+import ssl
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import trustme
+from aiohttp import web
+
+from analyzer.sources.httpclient_adapter import HTTPClientAdapter
+from analyzer.testing import free_port
+
+BODY = b'{"status": "success"}'
+
+
+@dataclass
+class Seen:
+    """What a test server saw."""
+
+    url: str = ""
+    requests: int = 0
+    connections: set[Any] = field(default_factory=set)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def serving(handler: Callable[[web.Request, Seen], Any], ssl_context: ssl.SSLContext | None = None
+                  ) -> AsyncIterator[Seen]:
+    """An aiohttp server on 127.0.0.1 answering every path with `handler`."""
+    seen = Seen()
+
+    async def counted(request: web.Request) -> web.StreamResponse:
+        seen.requests += 1
+        seen.connections.add(request.transport)
+        return await handler(request, seen)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", counted)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
+    await site.start()
+    scheme = "https" if ssl_context else "http"
+    seen.url = f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield seen
+    finally:
+        await runner.cleanup()
+
+
+async def ok(request: web.Request, seen: Seen) -> web.Response:
+    return web.Response(body=BODY, content_type="application/json")
+
+
+def session(retries: int = 1, verify: bool | str = True) -> requests.Session:
+    client = requests.Session()
+    client.trust_env = False
+    client.verify = verify
+    client.headers["Accept-Encoding"] = "identity"
+    adapter = HTTPClientAdapter(retries=retries, max_idle=4)
+    client.mount("http://", adapter)
+    client.mount("https://", adapter)
+    return client
+
+
+async def get(client: requests.Session, url: str, timeout_s: float = 5.0) -> requests.Response:
+    return await asyncio.to_thread(client.get, url, timeout=timeout_s)
+
+
+class TestExchange:
+    """Answers come back whole: status, headers, body, however the server frames them."""
+
+    async def test_status_headers_and_body(self):
+        async def teapot(request, seen):
+            return web.Response(status=418, body=b"short and stout", headers={"X-Pot": "tea"})
+
+        async with serving(teapot) as server:
+            response = await get(session(), f"{server.url}/api/v1/query?query=up")
+        assert (response.status_code, response.reason) == (418, "I'm a Teapot")
+        assert response.headers["x-pot"] == "tea"
+        assert response.content == b"short and stout"
+
+    async def test_query_string_and_headers_are_sent(self):
+        captured = {}
+
+        async def capture(request, seen):
+            captured.update(query=dict(request.query), auth=request.headers.get("Authorization"))
+            return await ok(request, seen)
+
+        async with serving(capture) as server:
+            client = session()
+            client.headers["Authorization"] = "Bearer t"
+            await asyncio.to_thread(client.get, f"{server.url}/api/v1/query",
+                                    params={"query": 'sum(rate(x{a=~"b|c"}[5m]))', "time": "1.5"}, timeout=5)
+        assert captured == {"query": {"query": 'sum(rate(x{a=~"b|c"}[5m]))', "time": "1.5"}, "auth": "Bearer t"}
+
+    async def test_chunked_body(self):
+        async def chunked(request, seen):
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            for part in (b'{"status": ', b'"success"}'):
+                await response.write(part)
+            await response.write_eof()
+            return response
+
+        async with serving(chunked) as server:
+            response = await get(session(), server.url)
+        assert response.json() == {"status": "success"}
+
+    async def test_gzip_body_is_decoded(self):
+        async def gzipped(request, seen):
+            return web.Response(body=gzip.compress(BODY), headers={"Content-Encoding": "gzip"})
+
+        async with serving(gzipped) as server:
+            response = await get(session(), server.url)
+        assert response.content == BODY
+
+    @pytest.mark.parametrize("encoding, body", [("br", b"\x0b\x02\x80"), ("gzip", b"not gzip at all")])
+    async def test_body_that_cannot_be_decoded_is_an_error(self, encoding, body):
+        async def encoded(request, seen):
+            return web.Response(body=body, headers={"Content-Encoding": encoding})
+
+        async with serving(encoded) as server:
+            with pytest.raises(requests.exceptions.ContentDecodingError, match=encoding):
+                await get(session(), server.url)
+
+
+class TestConnections:
+    """One connection serves many queries; a connection the server dropped is replaced once, silently."""
+
+    async def test_connection_is_kept_alive(self):
+        async with serving(ok) as server:
+            client = session()
+            for _ in range(5):
+                await get(client, server.url)
+        assert server.requests == 5
+        assert len(server.connections) == 1
+
+    async def test_connection_close_is_honoured(self):
+        async def closing(request, seen):
+            return web.Response(body=BODY, headers={"Connection": "close"})
+
+        async with serving(closing) as server:
+            client = session()
+            for _ in range(3):
+                await get(client, server.url)
+        assert len(server.connections) == 3
+
+    async def test_idle_connection_closed_by_the_server_is_replaced(self):
+        # A server that closes each connection after answering without saying so, like an idle timeout.
+        connections = 0
+
+        async def one_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(one_answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=0)
+            first = await get(client, f"http://127.0.0.1:{port}/")
+            second = await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert first.content == second.content == BODY
+        assert connections == 2
+
+    async def test_close_releases_idle_connections(self):
+        async with serving(ok) as server:
+            adapter = HTTPClientAdapter(retries=0, max_idle=4)
+            client = session()
+            client.mount(server.url, adapter)
+            await get(client, server.url)
+            (transport,) = server.connections
+            adapter.close()
+            for _ in range(500):
+                if transport.is_closing():
+                    break
+                await asyncio.sleep(0.01)
+            assert transport.is_closing()
+
+
+class TestFailures:
+    """Every failure is one of requests' exceptions, with the reason; only safe re-sends are made."""
+
+    async def test_refused_connection(self):
+        with pytest.raises(requests.exceptions.ConnectionError, match=r"cannot connect to http://127\.0\.0\.1"):
+            await get(session(), f"http://127.0.0.1:{free_port()}/")
+
+    async def test_failed_connection_is_retried_once(self, monkeypatch):
+        attempts = []
+        real_connect = http.client.HTTPConnection.connect
+
+        def flaky(self):
+            attempts.append(self.port)
+            if len(attempts) == 1:
+                raise ConnectionRefusedError(111, "Connection refused")
+            real_connect(self)
+
+        monkeypatch.setattr(http.client.HTTPConnection, "connect", flaky)
+        async with serving(ok) as server:
+            response = await get(session(retries=1), server.url)
+        assert response.content == BODY
+        assert len(attempts) == 2
+
+    async def test_no_retry_when_retries_are_off(self, monkeypatch):
+        attempts = []
+
+        def refused(self):
+            attempts.append(self.port)
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        monkeypatch.setattr(http.client.HTTPConnection, "connect", refused)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            await get(session(retries=0), "http://127.0.0.1:9/")
+        assert len(attempts) == 1
+
+    async def test_slow_answer_is_a_read_timeout_and_not_resent(self):
+        release = asyncio.Event()
+
+        async def stalled(request, seen):
+            await release.wait()
+            return await ok(request, seen)
+
+        async with serving(stalled) as server:
+            try:
+                with pytest.raises(requests.exceptions.ReadTimeout):
+                    await get(session(retries=1), server.url, timeout_s=0.2)
+            finally:
+                release.set()
+        assert server.requests == 1
+
+    async def test_connection_dropped_mid_answer(self):
+        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(half, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            with pytest.raises(requests.exceptions.ConnectionError, match="IncompleteRead"):
+                await get(session(), f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    async def test_client_certificates_are_refused(self):
+        with pytest.raises(requests.exceptions.InvalidURL, match="client certificates"):
+            await asyncio.to_thread(session().get, "http://127.0.0.1:9/", cert="/tmp/client.pem", timeout=1)
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server_context(authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+class TestTLS:
+    """TLS is verified against the configured CA bundle, by host name, unless verification is turned off."""
+
+    async def test_trusted_by_the_ca_file(self, authority, tls_server_context, tmp_path):
+        ca_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_file))
+        async with serving(ok, tls_server_context) as server:
+            response = await get(session(verify=str(ca_file)), server.url)
+        assert response.content == BODY
+
+    async def test_untrusted_certificate_is_refused(self, tls_server_context):
+        async with serving(ok, tls_server_context) as server:
+            with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+                await get(session(verify=True), server.url)
+        assert server.requests == 0
+
+    async def test_certificate_for_another_host_is_refused(self, authority, tmp_path):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("prometheus.example").configure_cert(context)
+        ca_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_file))
+        async with serving(ok, context) as server:
+            with pytest.raises(requests.exceptions.SSLError, match="mismatch"):
+                await get(session(verify=str(ca_file)), server.url)
+
+    async def test_insecure_skips_verification(self, tls_server_context):
+        async with serving(ok, tls_server_context) as server:
+            response = await get(session(verify=False), server.url)
+        assert response.content == BODY
+
+    async def test_ca_file_that_is_not_a_bundle(self, tls_server_context, tmp_path):
+        ca_file = tmp_path / "ca.pem"
+        ca_file.write_text("not a certificate\n")
+        async with serving(ok, tls_server_context) as server:
+            with pytest.raises(requests.exceptions.SSLError, match="is not usable"):
+                await get(session(verify=str(ca_file)), server.url)
+
+    async def test_rotated_ca_file_is_read_for_new_connections(self, authority, tls_server_context, tmp_path):
+        ca_file = tmp_path / "ca.pem"
+        trustme.CA().cert_pem.write_to_path(str(ca_file))
+        async with serving(ok, tls_server_context) as server:
+            client = session(verify=str(ca_file))
+            with pytest.raises(requests.exceptions.SSLError):
+                await get(client, server.url)
+            authority.cert_pem.write_to_path(str(ca_file))
+            response = await get(client, server.url)
+        assert response.content == BODY
+
+    async def test_ca_file_gone(self, tls_server_context, tmp_path):
+        async with serving(ok, tls_server_context) as server:
+            with pytest.raises(OSError, match=r"cannot read the CA bundle .*ca\.pem"):
+                await get(session(verify=str(tmp_path / "ca.pem")), server.url)
