@@ -55,6 +55,13 @@ WINDOW_LABEL = "analyzer_window"
 PART_LABEL = "analyzer_part"
 _BATCH_LABELS = frozenset({WINDOW_LABEL, PART_LABEL})
 _BATCH_LABEL_RE = re.compile(rf"\b(?:{WINDOW_LABEL}|{PART_LABEL})\b")
+# A whole query that is one instant selector of a literal metric name: `name{matchers}`, quoted values only.
+_BARE_SELECTOR_RE = re.compile(rf"([A-Za-z_:][A-Za-z0-9_:]*)\{{((?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*)\}}")
+# Words the PromQL lexer reads (case-insensitively) as keywords or numbers: `sum{...}` is no selector.
+_PROMQL_WORDS = frozenset({"and", "or", "unless", "atan2", "sum", "avg", "count", "min", "max", "group", "stddev",
+                           "stdvar", "topk", "bottomk", "count_values", "quantile", "offset", "by", "without", "on",
+                           "ignoring", "group_left", "group_right", "bool", "start", "end", "inf", "nan"})
+_RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -293,10 +300,38 @@ def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None 
     return WindowRatio(window, max(ratio, 0.0), errors, total)
 
 
+def bare_selector(query: str) -> tuple[str, str] | None:
+    """(metric name, matcher text) of a query that is exactly `name{matchers}`; None for anything else, or
+    whenever the query might not read as that selector (a keyword for a name, a matcher on `__name__`)."""
+    found = _BARE_SELECTOR_RE.fullmatch(query)
+    if found is None or found.group(1).lower() in _PROMQL_WORDS or "__name__" in found.group(2):
+        return None
+    return found.group(1), found.group(2)
+
+
+def names_pattern(names: Sequence[str]) -> str:
+    """An RE2 pattern matching exactly these names (Prometheus anchors a matcher's pattern at both ends)."""
+    return "|".join("".join("\\" + c if c in _RE2_SPECIAL else c for c in name) for name in names)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a batch is sent and read back: the `or` branches, each ungrouped query by its (window, part) labels,
+    each grouped query by its group's marker and its metric name."""
+
+    branches: list[str]
+    by_part: dict[tuple[str, str], str]
+    by_name: dict[str, dict[str, str]]
+
+
 @dataclass(frozen=True)
 class QueryBatch:
-    """Several instant queries sent as one: each part labelled with its window and part and joined with `or`,
-    whose answer splits back into one result per query. Distinct labels keep `or` from dropping any series."""
+    """Several instant queries sent as one `or` of branches whose answer splits back into one result per query.
+    A branch is one query labelled with its window and part, or, for two or more bare selectors of literal
+    metric names with the same matchers (Pyrra's and Sloth's recording rules), one `{__name__=~"a|b", ...}`
+    selector labelled with a group marker and read back by `__name__`: Prometheus evaluates one selector about
+    twice as fast as the same series as label_replace'd `or` branches. Every branch carries labels no other
+    branch has, so `or`, which compares label sets without `__name__`, drops no series."""
 
     parts: Mapping[tuple[str, str], str]
 
@@ -320,18 +355,53 @@ class QueryBatch:
         return list(self.parts.values())
 
     @cached_property
+    def _layout(self) -> _Layout:
+        by_matchers: dict[str, dict[str, str]] = {}
+        for query in self.parts.values():
+            selector = bare_selector(query)
+            if selector is not None:
+                name, matchers = selector
+                by_matchers.setdefault(matchers, {})[name] = query
+        # A lone selector gains nothing from a group: it keeps the labelled form, as every other query.
+        groups = {matchers: (f"group{index}", members) for index, (matchers, members)
+                  in enumerate(m for m in by_matchers.items() if len(m[1]) > 1)}
+        grouped = {query: matchers for matchers, (_, members) in groups.items() for query in members.values()}
+        branches: list[str] = []
+        by_part: dict[tuple[str, str], str] = {}
+        by_name: dict[str, dict[str, str]] = {}
+        for (window, part), query in self.parts.items():
+            shared = grouped.get(query)
+            if shared is None:
+                by_part[(window, part)] = query
+                branches.append(f'label_replace(label_replace({query}, "{WINDOW_LABEL}", '
+                                f'"{escape_promql_string(window, chr(34))}", "", ""), "{PART_LABEL}", '
+                                f'"{escape_promql_string(part, chr(34))}", "", "")')
+                continue
+            marker, members = groups[shared]
+            if marker in by_name:
+                continue
+            by_name[marker] = members
+            pattern = escape_promql_string(names_pattern(list(members)), chr(34))
+            inside = f'__name__=~"{pattern}"' + (f", {shared}" if shared.strip() else "")
+            branches.append(f'label_replace({{{inside}}}, "{PART_LABEL}", "{marker}", "", "")')
+        return _Layout(branches, by_part, by_name)
+
+    @cached_property
     def promql(self) -> str:
         """The one query sent."""
-        return " or ".join(
-            f'label_replace(label_replace({query}, "{WINDOW_LABEL}", "{escape_promql_string(window, chr(34))}", '
-            f'"", ""), "{PART_LABEL}", "{escape_promql_string(part, chr(34))}", "", "")'
-            for (window, part), query in self.parts.items())
+        return " or ".join(self._layout.branches)
 
     def split(self, answer: QueryResult) -> dict[str, QueryResult]:
-        """Each query's own result, as if it had been sent alone; SourceRejected for a series of no part."""
+        """Each query's own result, as if it had been sent alone (a grouped selector's series keep `__name__`,
+        as a plain selector's do); SourceRejected for a series of no part."""
+        layout = self._layout
         series: dict[str, list[Series]] = {query: [] for query in self.parts.values()}
         for item in answer.series:
-            query = self.parts.get((item.labels.get(WINDOW_LABEL, ""), item.labels.get(PART_LABEL, "")))
+            part = item.labels.get(PART_LABEL, "")
+            if WINDOW_LABEL not in item.labels and part in layout.by_name:
+                query = layout.by_name[part].get(item.labels.get("__name__", ""))
+            else:
+                query = layout.by_part.get((item.labels.get(WINDOW_LABEL, ""), part))
             if query is None:
                 raise SourceRejected(f"the combined query's answer has a series of no part asked for: "
                                      f"{item.describe()}")

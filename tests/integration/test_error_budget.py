@@ -18,9 +18,12 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Series, Sources
+from analyzer.templates import escape_promql_string
 from analyzer.web import create_app
-from checks.error_budget import ErrorBudgetCheck
+from checks.error_budget import ErrorBudgetCheck, QueryBatch
 from checks.prometheus import PrometheusCheck
+from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
+from tests.integration.data_error_budget_batch import PYRRA_AVAILABILITY, WEIRD_NOTE
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +34,9 @@ SHOP_RATIO = {
     "total": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}"}'
              "[{{ window }}]))",
 }
+
+
+WEIRD_MATCHER = f'note="{escape_promql_string(WEIRD_NOTE, chr(34))}"'
 
 
 def service_ratio(service):
@@ -75,6 +81,14 @@ CHECKS = [
     {"name": "eb-sloth-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
      "min_budget_remaining": 0.25, "sloth": {"service": "eb-sloth", "slo": "availability",
                                              "selectors": 'owner="eb-team"'}},
+    {"name": "ebb-pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d", "min_budget_remaining": 0,
+     "pyrra": {"slo": "ebb-api", "metric": "ebb_api"}},
+    {"name": "ebb-pyrra-api-evidence", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "ebb-api", "metric": "ebb_api"}},
+    {"name": "ebb-sloth-weird", "kind": "error_budget", "objective": 99.9, "period": "30d", "min_budget_remaining": 0,
+     "sloth": {"sloth_id": "ebb-weird", "selectors": WEIRD_MATCHER}},
+    {"name": "ebb-sloth-split", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "sloth": {"sloth_id": "ebb-split"}},
 ]
 
 
@@ -205,7 +219,8 @@ class TestOneQuery:
         ("eb-shop-burn", {"canary_hash": "burn1"}, 2), ("eb-shop-burn", {"canary_hash": "clean1"}, 2),
         ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 2),
         ("eb-pyrra-api-any-metric", {}, 2), ("eb-pyrra-quiet", {}, 2), ("eb-sloth-burn", {}, 2),
-        ("eb-sloth-budget", {}, 1)])
+        ("eb-sloth-budget", {}, 1), ("ebb-pyrra-api", {}, 1), ("ebb-pyrra-api-evidence", {}, 2),
+        ("ebb-sloth-weird", {}, 1)])
     async def test_combined_answer_equals_the_per_window_answers(self, catalog, evaluate, prometheus, name, args,
                                                                  requests):
         check = catalog.get(name)
@@ -225,6 +240,119 @@ class TestOneQuery:
                     assert comparable(split[query].series) == comparable(alone.series), query
         finally:
             sources.close()
+
+
+def grouped(names, matchers):
+    """The one selector a group of recording rules is sent as."""
+    return f'label_replace({{__name__=~"{"|".join(names)}", {matchers}}}, "analyzer_part", "group0", "", "")'
+
+
+def labelled(query, window, part):
+    """The branch a query is sent as on its own."""
+    return (f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
+            f'"analyzer_part", "{part}", "", "")')
+
+
+PYRRA_28D = ("1h", "5m", "6h", "30m", "1d", "2h", "4d")
+SLOTH_30D = ("1h", "5m", "6h", "30m", "1d", "2h", "3d")
+
+
+class TestGroupedSelectors:
+    """Recording-rule windows go out as one `{__name__=~...}` selector and come back to the right window,
+    with the verdicts and values the per-window queries give."""
+
+    async def test_pyrra_burnrates_and_availability_are_one_selector(self, evaluate, prometheus):
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate("ebb-pyrra-api")
+        assert prometheus.process.http_requests("/api/v1/query") - before == 1
+        assert result.details["sent_queries"] == [
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
+        # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
+        assert {w: v["error_ratio"] for w, v in windows(result).items()} == pytest.approx(PYRRA_BATCH)
+        assert result.verdict is Outcome.FAIL
+        assert result.value == pytest.approx(15, rel=1e-6) and result.threshold == 14  # 1h 15x, 5m 20x
+        assert result.details["budget"]["error_ratio"] == pytest.approx(1 - PYRRA_AVAILABILITY, rel=1e-6)
+        assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
+
+    async def test_availability_as_evidence_keeps_its_labelled_form(self, evaluate):
+        result = await evaluate("ebb-pyrra-api-evidence")
+        assert result.details["sent_queries"] == [
+            grouped([f"ebb_api:burnrate{w}" for w in PYRRA_28D], 'slo="ebb-api"'),
+            labelled('pyrra_availability{slo="ebb-api"}', "28d", "availability")]
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
+        assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
+
+    async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
+        pyrra = await evaluate("eb-pyrra-api")
+        assert pyrra.details["sent_queries"] == [
+            grouped([f"eb_http_requests:burnrate{w}" for w in PYRRA_28D], 'slo="eb-pyrra-api"'),
+            labelled('pyrra_availability{slo="eb-pyrra-api"}', "28d", "availability")]
+        sloth = await evaluate("eb-sloth-budget")
+        assert sloth.details["sent_queries"] == [grouped(
+            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")],
+            'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"')]
+
+    async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
+        result = await evaluate("eb-pyrra-api-any-metric")
+        assert "__name__=~\"eb_http_requests" not in result.details["sent_queries"][0]
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 7
+
+    async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
+        result = await evaluate("ebb-sloth-weird")
+        assert result.details["sent_queries"] == [grouped(
+            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")], f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
+        # The decoy note="a" burns at 500x: reading it, or both, would fail or error.
+        assert result.verdict is Outcome.PASS
+        assert result.value == pytest.approx(0.5, rel=1e-6) and result.threshold == 6
+        assert {round(w["burn_rate"], 6) for w in result.details["windows"]} == {0.5}
+        assert result.details["budget"]["remaining"] == pytest.approx(0.5, rel=1e-6)
+
+    async def test_several_series_for_one_window_is_still_misconfigured(self, evaluate):
+        result = await evaluate("ebb-sloth-split")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith('the Sloth ratio query returned 2 series (slo:sli_error:ratio_rate')
+
+    async def test_two_groups_with_equal_label_sets_keep_every_series(self, catalog, prometheus):
+        # Every series here is {slo="ebb-api"} but for its name; the two matcher texts make two groups.
+        batch = QueryBatch.of({"5m": {"ratio": 'ebb_api:burnrate5m{slo="ebb-api"}'},
+                               "1h": {"ratio": 'ebb_api:burnrate1h{slo="ebb-api"}'},
+                               "4d": {"ratio": 'ebb_api:burnrate4d{slo=~"ebb-api"}'},
+                               "28d": {"availability": 'pyrra_availability{slo=~"ebb-api"}'}})
+        assert batch.promql.count("__name__=~") == 2 and "analyzer_window" not in batch.promql
+        unmarked = 'ebb_api:burnrate5m{slo="ebb-api"} or pyrra_availability{slo=~"ebb-api"}'
+        split, alone, plain = await self._answers(catalog, prometheus, batch, [unmarked])
+        assert split == alone
+        assert [len(alone[q]) for q in batch.queries] == [1, 1, 1, 1]
+        # Why the marker: `or` without it keeps one series per label set.
+        assert len(plain[unmarked]) == 1
+
+    async def test_a_mixed_batch_splits_as_the_queries_sent_alone(self, catalog, prometheus):
+        batch = QueryBatch.of({
+            "5m": {"errors": 'sum(rate(eb_requests_total{service="eb-billing", code=~"5.."}[5m]))',
+                   "ratio": 'slo:sli_error:ratio_rate5m{sloth_id="ebb-split"}',
+                   "any": '{__name__=~".+:burnrate5m", slo="ebb-api"}'},
+            "1h": {"ratio": 'slo:sli_error:ratio_rate1h{sloth_id="ebb-split"}',
+                   "weird": f'slo:sli_error:ratio_rate1h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}'},
+            "6h": {"weird": f'slo:sli_error:ratio_rate6h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}',
+                   "lone": 'pyrra_availability{slo="ebb-api"}', "none": 'ebb_absent:x{slo="ebb-nobody"}'}})
+        assert batch.promql.count("__name__=~\"slo:") == 2 and batch.promql.count('"analyzer_window"') == 4
+        split, alone, _ = await self._answers(catalog, prometheus, batch, [])
+        assert split == alone
+        assert [len(alone[q]) for q in batch.queries] == [1, 2, 1, 2, 1, 1, 1, 0]
+
+    @staticmethod
+    async def _answers(catalog, prometheus, batch, extra):
+        """The batch's split answer, each query's answer alone, and the `extra` queries' answers, comparable."""
+        sources = Sources(catalog.sources)
+        source = sources.prometheus("default")
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            split = batch.split(await source.query(batch.promql, at, 5.0))
+            alone = {q: comparable((await source.query(q, at, 5.0)).series) for q in batch.queries}
+            plain = {q: comparable((await source.query(q, at, 5.0)).series) for q in extra}
+        finally:
+            sources.close()
+        return {q: comparable(r.series) for q, r in split.items()}, alone, plain
 
 
 class TestServiceBudget:

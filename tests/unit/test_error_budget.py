@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.comparison import exceeds
-from analyzer.errors import SourceRejected
+from analyzer.errors import CheckMisconfigured, SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
@@ -24,11 +24,13 @@ from checks.error_budget import (
     ErrorBudgetCheck,
     QueryBatch,
     WindowRatio,
+    bare_selector,
     budget_remaining,
     burn_rate,
     error_budget,
     le_pattern,
     max_burn_rate,
+    names_pattern,
     prometheus_duration,
     pyrra_tiers,
     workbook_tiers,
@@ -447,6 +449,15 @@ class TestUnjudgedTiers:
 
 
 PART_RE = re.compile(r'"analyzer_window", "([^"]*)", "", ""\), "analyzer_part", "([^"]*)"')
+GROUP_RE = re.compile(r'\{__name__=~"([^"]*)"[^}]*\}, "analyzer_part", "(group\d+)"')
+RECORDED_WINDOW_RE = re.compile(r"(?:burnrate|ratio_rate)(\w+)$")
+
+
+def recorded_part(name):
+    """(window, part) a grouped Pyrra or Sloth rule stands for: its name's window, or the availability."""
+    if name == "pyrra_availability":
+        return "", "availability"
+    return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
 class TestQueryBatch:
@@ -490,10 +501,169 @@ class TestQueryBatch:
             batch.split(QueryResult(batch.promql, "vector", [Series({"svc": "a"}, [(1.0, 1.0)])]))
 
 
+def group_of(names, matchers, marker="group0"):
+    """The branch a group of bare selectors is sent as."""
+    return (f'label_replace({{__name__=~"{"|".join(names)}"{", " + matchers if matchers else ""}}}, '
+            f'"analyzer_part", "{marker}", "", "")')
+
+
+def labelled(query, window, part):
+    """The branch a query is sent as on its own."""
+    return (f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
+            f'"analyzer_part", "{part}", "", "")')
+
+
+SLOTH_NAMES = [f"slo:sli_error:ratio_rate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "3d")]
+
+
+class TestBareSelector:
+    """Only a whole `name{matchers}` query with quoted values is a bare selector; anything else, or anything
+    unsure, is not."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('slo:sli_error:ratio_rate5m{sloth_id="x"}', ("slo:sli_error:ratio_rate5m", 'sloth_id="x"')),
+        ('m{a="}", b=~"x|y"}', ("m", 'a="}", b=~"x|y"')),
+        ('m{a="x\\"} or n{b=\\"y"}', ("m", 'a="x\\"} or n{b=\\"y"')),  # one quoted value, escaped quotes
+        ("m{a='q\\'}'}", ("m", "a='q\\'}'")),
+        ('m{ a = "1" , }', ("m", ' a = "1" , ')),
+        ("m{}", ("m", "")),
+        ("_:x9{a!~\"b\"}", ("_:x9", 'a!~"b"')),
+    ])
+    def test_recognised(self, query, expected):
+        assert bare_selector(query) == expected
+
+    @pytest.mark.parametrize("query", [
+        'sum(rate(m{a="1"}[5m]))', '{__name__=~".+:burnrate5m", slo="x"}', 'm{a="1"} offset 5m', 'm{a="1"} @ 100',
+        'm{a="1"}[5m]', 'm{a="1"} or n{a="1"}', 'm{a="x"} or n{b="}"}', 'm{a="1"} + 1', "m", 'm{a=`1`}', "m{a=1}",
+        'm{a="1"', 'm{a="1"}}', ' m{a="1"}', 'm{a="1"} ', 'sum{a="1"}', 'NaN{a="1"}', 'Offset{a="1"}',
+        'm{__name__="n"}', 'm{a="1" b="2"}', '9m{a="1"}', 'm{a="\n"}',
+    ])
+    def test_anything_else_is_not(self, query):
+        assert bare_selector(query) is None
+
+    def test_names_are_escaped_as_a_regex(self):
+        # A metric name cannot hold a regex metacharacter today; the pattern must stay exact if one ever does.
+        assert names_pattern(["a.b", "c:d", "e|f(g)"]) == r"a\.b|c:d|e\|f\(g\)"
+
+
+class TestGroupedSelectors:
+    """Bare selectors of literal names with the same matcher text go out as one `{__name__=~...}` selector with
+    a group marker; a lone one and every other query keep their labelled part."""
+
+    def test_sloth_windows_and_period_are_one_selector(self):
+        check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
+        [batch] = check.plan({}).batches
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+
+    def test_a_lone_selector_keeps_its_labelled_part(self):
+        check = make(sloth={"sloth_id": "svc-slo"})
+        required, optional = check.plan({}).batches
+        assert required.promql == group_of(SLOTH_NAMES, 'sloth_id="svc-slo"')
+        assert optional.promql == labelled('slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}', "30d", "ratio")
+
+    def test_pyrra_availability_joins_the_burnrates_with_the_same_matchers(self):
+        check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
+        [batch] = check.plan({}).batches
+        names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
+        assert batch.promql == group_of([*names, "pyrra_availability"], 'slo="api"')
+
+    def test_pyrra_availability_with_other_matchers_stays_apart(self):
+        check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'},
+                     min_budget_remaining=0)
+        [batch] = check.plan({}).batches
+        names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
+        assert batch.promql == (group_of(names, 'slo="api", job="a"') + " or "
+                                + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
+
+    def test_pyrra_without_a_metric_name_is_not_grouped(self):
+        check = make(period="28d", pyrra={"slo": "api"}, tiers=[{"long": "1h", "short": "5m", "factor": 14}])
+        required, _ = check.plan({}).batches
+        assert required.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
+                                   + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio"))
+
+    def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
+        batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
+                               "1h": {"a": 'x:r1h{s="1"}', "b": 'x:r1h{s=~"1"}', "c": 'y{s="2"}'}})
+        assert batch.promql == " or ".join([
+            labelled("sum(rate(e[5m]))", "5m", "errors"), group_of(["x:r5m", "x:r1h"], 's="1"'),
+            group_of(["x:r5m", "x:r1h"], 's=~"1"', "group1"), labelled('y{s="2"}', "1h", "c")])
+
+    def test_matcher_text_is_compared_and_sent_verbatim(self):
+        weird = 'note="a}b \\"q\\" c|d \\\\e", path=~"x|y"'
+        batch = QueryBatch.of({"5m": {"r": f"m:a{{{weird}}}"}, "1h": {"r": f"m:b{{{weird}}}"},
+                               "6h": {"r": f"m:c{{{weird} }}"}})  # one space more: other text, not grouped
+        assert batch.promql == (group_of(["m:a", "m:b"], weird) + " or "
+                                + labelled(f"m:c{{{weird} }}", "6h", "r"))
+
+    def test_empty_matchers(self):
+        batch = QueryBatch.of({"5m": {"r": "m:a{}"}, "1h": {"r": "m:b{}"}})
+        assert batch.promql == 'label_replace({__name__=~"m:a|m:b"}, "analyzer_part", "group0", "", "")'
+
+
+class TestGroupedSplit:
+    """A grouped selector's series go back to the query of their `__name__`, as that query alone would answer
+    them; a series no part asked for is refused."""
+
+    @staticmethod
+    def batch():
+        return QueryBatch.of({"5m": {"ratio": 'm:burnrate5m{slo="x"}', "errors": "sum(rate(e[5m]))"},
+                              "1h": {"ratio": 'm:burnrate1h{slo="x"}'},
+                              "28d": {"availability": 'pyrra_availability{slo="x"}', "other": 'n:a{slo=~"x"}',
+                                      "more": 'n:b{slo=~"x"}', "lone": 'z{slo="y"}'}})
+
+    def test_each_series_reaches_the_query_of_its_name(self):
+        batch = self.batch()
+        answer = QueryResult(batch.promql, "vector", [
+            Series({"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.02)]),
+            Series({"__name__": "m:burnrate1h", "slo": "x", "analyzer_part": "group0"}, [(1.0, float("nan"))]),
+            # Equal label sets but for the name: each stays with its own query.
+            Series({"__name__": "pyrra_availability", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.9995)]),
+            Series({"__name__": "n:a", "slo": "x", "analyzer_part": "group1"}, [(1.0, 0.1)]),
+            Series({"__name__": "z", "slo": "y", "analyzer_window": "28d", "analyzer_part": "lone"}, [(1.0, 3.0)]),
+            Series({"analyzer_window": "5m", "analyzer_part": "errors"}, [(1.0, 4.0)]),
+        ])
+        results = batch.split(answer)
+        assert results['m:burnrate5m{slo="x"}'].series == [Series({"__name__": "m:burnrate5m", "slo": "x"},
+                                                                   [(1.0, 0.02)])]
+        assert math.isnan(results['m:burnrate1h{slo="x"}'].single_value("q"))
+        assert results['pyrra_availability{slo="x"}'].series == [
+            Series({"__name__": "pyrra_availability", "slo": "x"}, [(1.0, 0.9995)])]
+        assert results['n:a{slo=~"x"}'].single_value("q") == 0.1
+        assert results['n:b{slo=~"x"}'].series == []  # absent stays absent
+        assert results['z{slo="y"}'].series == [Series({"__name__": "z", "slo": "y"}, [(1.0, 3.0)])]
+        assert results["sum(rate(e[5m]))"].series == [Series({}, [(1.0, 4.0)])]
+        assert all(r.query == q and r.result_type == "vector" for q, r in results.items())
+
+    def test_several_series_of_one_name_stay_several(self):
+        batch = self.batch()
+        answer = QueryResult(batch.promql, "vector", [
+            Series({"__name__": "m:burnrate5m", "slo": "x", "instance": i, "analyzer_part": "group0"}, [(1.0, 0.1)])
+            for i in ("a", "b")])
+        result = batch.split(answer)['m:burnrate5m{slo="x"}']
+        assert [s.labels["instance"] for s in result.series] == ["a", "b"]
+        with pytest.raises(CheckMisconfigured, match=r"returned 2 series"):
+            result.single_value("Sloth ratio query")
+
+    @pytest.mark.parametrize("labels", [
+        {"__name__": "m:burnrate6h", "slo": "x", "analyzer_part": "group0"},     # a name the group did not ask
+        {"__name__": "n:a", "slo": "x", "analyzer_part": "group0"},              # another group's name
+        {"slo": "x", "analyzer_part": "group0"},                                 # the name dropped
+        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group2"},     # no such group
+        {"__name__": "m:burnrate5m", "slo": "x"},                                # no marker at all
+        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": "5m"},
+        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "ratio", "analyzer_window": "5m"},  # grouped
+        {"__name__": "z", "slo": "y", "analyzer_part": "lone"},                  # a labelled part lacking its window
+    ])
+    def test_a_series_of_no_part_is_rejected(self, labels):
+        batch = self.batch()
+        with pytest.raises(SourceRejected, match="no part asked for"):
+            batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 1.0)])]))
+
+
 class FakePrometheus:
-    """An aiohttp Prometheus stand-in: answers every part of a combined query with `value` (or value(window,
-    part)), fails queries containing `fail_on`, and holds every answer until `expected` queries are in flight
-    at once (a sequential caller would wait forever)."""
+    """An aiohttp Prometheus stand-in: answers every part of a combined query, and every name of a grouped
+    selector, with `value` (or value(window, part)), fails queries containing `fail_on`, and holds every
+    answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
     def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
         self.expected = expected
@@ -515,9 +685,12 @@ class FakePrometheus:
         # A series outside every part: what a backend that ignored label_replace would answer.
         stray_wanted = self.stray_on is not None and self.stray_on in query
         stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
+        labelled = [({"analyzer_window": window, "analyzer_part": part}, window, part)
+                    for window, part in PART_RE.findall(query)]
+        labelled += [({"__name__": name, "analyzer_part": marker}, *recorded_part(name))
+                     for names, marker in GROUP_RE.findall(query) for name in names.split("|")]
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {"analyzer_window": window, "analyzer_part": part}, "value": [1700000000, value]}
-            for window, part in PART_RE.findall(query)
+            {"metric": metric, "value": [1700000000, value]} for metric, window, part in labelled
             if (value := self.value(window, part) if callable(self.value) else self.value) is not None] + stray}})
 
 
