@@ -21,7 +21,7 @@ from prometheus_api_client.prometheus_connect import PrometheusConnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from analyzer.errors import CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
-from analyzer.sources.httpclient_adapter import HTTPClientAdapter
+from analyzer.sources.transport import HTTPClientAdapter, QuerySession
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
@@ -158,6 +158,9 @@ def _map_status(where: str, message: str) -> SourceUnavailable | SourceRejected:
     if not match:
         return SourceRejected(f"{where} refused the query: {message[:_ERROR_SNIPPET_CHARS]}")
     status, body = int(match.group(1)), match.group(2)
+    if 300 <= status < 400:
+        return SourceRejected(f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
+                              "Prometheus API itself, not an address that forwards to it or to a login page")
     error_type, error = _prometheus_error(body)
     detail = f"HTTP {status}" + (f" {error_type}: {error}" if error else "")
     if error_type == "timeout" or status == 504:
@@ -218,10 +221,7 @@ class PrometheusSource:
         self._semaphore = asyncio.Semaphore(config.max_concurrency)
         self._executor = ThreadPoolExecutor(max_workers=config.max_concurrency,
                                             thread_name_prefix=f"prometheus-{name}")
-        session = requests.Session()
-        # No proxy / netrc / CA lookups from the environment on every request: they tripled the latency
-        # of a query, and a source states its TLS and auth settings explicitly.
-        session.trust_env = False
+        session = QuerySession()
         # The transport decodes gzip and nothing else: the header must not offer more.
         session.headers["Accept-Encoding"] = "gzip" if config.compress_responses else "identity"
         session.headers.update(config.headers)
@@ -231,7 +231,7 @@ class PrometheusSource:
         # Typed Any: the library annotates timeouts as int, but requests takes (and we pass) float seconds.
         self._client: Any = PrometheusConnect(url=config.url, session=session)
         # Mounted after the library mounted its own (urllib3, retrying with waits of seconds): this one
-        # retries at once, and costs half the CPU per query.
+        # retries at once.
         session.mount(config.url, HTTPClientAdapter(retries=1 if config.retry else 0,
                                                     max_idle=config.max_concurrency))
         self._session = session

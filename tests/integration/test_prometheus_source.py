@@ -16,7 +16,7 @@ import pytest
 import trustme
 from aiohttp import web
 
-from analyzer.errors import SourceUnavailable
+from analyzer.errors import SourceRejected, SourceUnavailable
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig
 
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
@@ -49,6 +49,8 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
             if recorder.hold:
                 await recorder.release.wait()
             status = recorder.statuses.pop(0) if recorder.statuses else 200
+            if status == 302:
+                return web.Response(status=302, headers={"Location": "/login"}, text="to the login page")
             if status != 200:
                 return web.json_response({"status": "error", "errorType": "unavailable", "error": "busy"},
                                          status=status)
@@ -142,6 +144,18 @@ class TestRequests:
             prometheus = source(fake.url.replace("http://", "https://"), ca_file=ca_file)
             ca_file.unlink()
             with pytest.raises(SourceUnavailable, match=r"request failed: OSError: .*ca.pem"):
+                await prometheus.query("up", NOW, timeout_s=3)
+            prometheus.close()
+
+
+class TestRedirects:
+    """A redirect is an answer naming the problem, not a page followed and misread."""
+
+    async def test_redirect_is_rejected(self):
+        async with recording_prometheus() as fake:
+            fake.statuses = [302]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected, match=r"redirect \(HTTP 302\)"):
                 await prometheus.query("up", NOW, timeout_s=3)
             prometheus.close()
 

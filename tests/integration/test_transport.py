@@ -16,7 +16,7 @@ import requests
 import trustme
 from aiohttp import web
 
-from analyzer.sources.httpclient_adapter import HTTPClientAdapter
+from analyzer.sources.transport import HTTPClientAdapter, QuerySession
 from analyzer.testing import free_port
 
 BODY = b'{"status": "success"}'
@@ -62,8 +62,7 @@ async def ok(request: web.Request, seen: Seen) -> web.Response:
 
 
 def session(retries: int = 1, verify: bool | str = True) -> requests.Session:
-    client = requests.Session()
-    client.trust_env = False
+    client = QuerySession()
     client.verify = verify
     client.headers["Accept-Encoding"] = "identity"
     adapter = HTTPClientAdapter(retries=retries, max_idle=4)
@@ -73,7 +72,7 @@ def session(retries: int = 1, verify: bool | str = True) -> requests.Session:
 
 
 async def get(client: requests.Session, url: str, timeout_s: float = 5.0) -> requests.Response:
-    return await asyncio.to_thread(client.get, url, timeout=timeout_s)
+    return await asyncio.to_thread(client.request, "GET", url, timeout=timeout_s)
 
 
 class TestExchange:
@@ -99,7 +98,7 @@ class TestExchange:
         async with serving(capture) as server:
             client = session()
             client.headers["Authorization"] = "Bearer t"
-            await asyncio.to_thread(client.get, f"{server.url}/api/v1/query",
+            await asyncio.to_thread(client.request, "GET", f"{server.url}/api/v1/query",
                                     params={"query": 'sum(rate(x{a=~"b|c"}[5m]))', "time": "1.5"}, timeout=5)
         assert captured == {"query": {"query": 'sum(rate(x{a=~"b|c"}[5m]))', "time": "1.5"}, "auth": "Bearer t"}
 
@@ -133,6 +132,50 @@ class TestExchange:
         async with serving(encoded) as server:
             with pytest.raises(requests.exceptions.ContentDecodingError, match=encoding):
                 await get(session(), server.url)
+
+
+class TestQuerySession:
+    """The session sends what prometheus-api-client passes, with its own headers and auth, and nothing else."""
+
+    async def test_params_headers_and_auth(self):
+        captured = []
+
+        async def capture(request, seen):
+            captured.append((request.method, request.path, dict(request.query), dict(request.headers)))
+            return await ok(request, seen)
+
+        def sign(prepared):
+            prepared.headers["Authorization"] = f"Bearer {len(captured)}"
+            return prepared
+
+        async with serving(capture) as server:
+            client = session()
+            client.headers["X-Scope-OrgID"] = "payments"
+            client.auth = sign
+            for _ in range(2):
+                await asyncio.to_thread(client.request, method="GET", url=f"{server.url}/api/v1/query_range",
+                                        params={"query": "a + b", "start": 1, "step": "15"},
+                                        headers={"X-Extra": "1"}, auth=None, cert=None, timeout=5)
+        method, path, query, headers = captured[0]
+        assert (method, path, query) == ("GET", "/api/v1/query_range", {"query": "a + b", "start": "1", "step": "15"})
+        assert (headers["X-Scope-OrgID"], headers["X-Extra"]) == ("payments", "1")
+        assert [h["Authorization"] for *_, h in captured] == ["Bearer 0", "Bearer 1"]
+        assert "Cookie" not in headers
+
+    async def test_redirect_is_returned_not_followed(self):
+        async def redirect(request, seen):
+            if request.path == "/login":
+                return await ok(request, seen)
+            raise web.HTTPFound("/login")
+
+        async with serving(redirect) as server:
+            response = await get(session(), f"{server.url}/api/v1/query")
+        assert response.status_code == 302
+        assert server.requests == 1
+
+    async def test_arguments_it_does_not_implement_are_refused(self):
+        with pytest.raises(TypeError, match="data, json"):
+            session().request("POST", "http://127.0.0.1:9/", data={"query": "up"}, json=[1], files=None)
 
 
 class TestConnections:
@@ -263,7 +306,8 @@ class TestFailures:
 
     async def test_client_certificates_are_refused(self):
         with pytest.raises(requests.exceptions.InvalidURL, match="client certificates"):
-            await asyncio.to_thread(session().get, "http://127.0.0.1:9/", cert="/tmp/client.pem", timeout=1)
+            await asyncio.to_thread(session().request, "GET", "http://127.0.0.1:9/", cert="/tmp/client.pem",
+                                    timeout=1)
 
 
 @pytest.fixture(scope="module")
