@@ -256,6 +256,9 @@ Results = Mapping[str, QueryResult]
 
 
 class _Reader(Protocol):
+    # True when every query reads a recording rule, the period's included: it costs what a window costs.
+    recorded: bool
+
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]: ...
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
@@ -508,6 +511,8 @@ def _render_selectors(template: PromQLTemplate, args: Mapping[str, ArgValue]) ->
 
 
 class _RatioReader:
+    recorded = False
+
     def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
         self._errors = _window_template(sli.errors, params, "ratio.errors")
         self._total = _window_template(sli.total, params, "ratio.total")
@@ -539,6 +544,8 @@ def _window_template(text: str, params: Mapping[str, Param], field: str) -> Prom
 
 
 class _LatencyReader:
+    recorded = False
+
     def __init__(self, sli: LatencySLI, params: Mapping[str, Param]) -> None:
         if not _METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"latency.metric: {sli.metric!r} is not a metric name")
@@ -581,6 +588,8 @@ class _MissingBucket(CheckMisconfigured):
 
 
 class _PyrraReader:
+    recorded = True
+
     def __init__(self, sli: PyrraSLI, params: Mapping[str, Param]) -> None:
         if sli.metric is not None and not _METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
@@ -624,6 +633,8 @@ def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
 
 
 class _SlothReader:
+    recorded = True
+
     def __init__(self, sli: SlothSLI, params: Mapping[str, Param]) -> None:
         self._sli = sli
         self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
@@ -761,17 +772,17 @@ class ErrorBudgetCheck(Check):
         """The queries measuring every window and the period for these args, and the batches that carry them."""
         windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
         period = self._reader.queries(self.period, args, period=True)
-        if self.min_budget_remaining is not None:
+        if self.min_budget_remaining is not None or self._reader.recorded:
             return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}), QueryBatch({}))
-        # Without a budget gate the period's ratio is evidence only: it goes out as a second query, so a slow
-        # 30d query failing or timing out cannot cost the verdict.
+        # Without a budget gate the period's ratio is evidence only: over raw counters it goes out as a second
+        # query, so a slow 30d query failing or timing out cannot cost the verdict.
         required = QueryBatch.of(windows)
         optional = {part: query for part, query in period.items() if query not in required.queries}
         return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}))
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
-        """Measure every window (and the period) in one query, or two when the period is only evidence, then
-        judge the tiers and the budget."""
+        """Measure every window (and the period) in one query, or two when the period is only evidence computed
+        from raw counters, then judge the tiers and the budget."""
         plan = self.plan(ctx.args)
         required, optional = plan.required, plan.optional
         # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.

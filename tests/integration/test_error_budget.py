@@ -217,9 +217,9 @@ class TestOneQuery:
 
     @pytest.mark.parametrize(("name", "args", "requests"), [
         ("eb-shop-burn", {"canary_hash": "burn1"}, 2), ("eb-shop-burn", {"canary_hash": "clean1"}, 2),
-        ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 2),
-        ("eb-pyrra-api-any-metric", {}, 2), ("eb-pyrra-quiet", {}, 2), ("eb-sloth-burn", {}, 2),
-        ("eb-sloth-budget", {}, 1), ("ebb-pyrra-api", {}, 1), ("ebb-pyrra-api-evidence", {}, 2),
+        ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 1),
+        ("eb-pyrra-api-any-metric", {}, 1), ("eb-pyrra-quiet", {}, 1), ("eb-sloth-burn", {}, 1),
+        ("eb-sloth-budget", {}, 1), ("ebb-pyrra-api", {}, 1), ("ebb-pyrra-api-evidence", {}, 1),
         ("ebb-sloth-weird", {}, 1)])
     async def test_combined_answer_equals_the_per_window_answers(self, catalog, evaluate, prometheus, name, args,
                                                                  requests):
@@ -274,19 +274,18 @@ class TestGroupedSelectors:
         assert result.details["budget"]["error_ratio"] == pytest.approx(1 - PYRRA_AVAILABILITY, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 
-    async def test_availability_as_evidence_keeps_its_labelled_form(self, evaluate):
+    async def test_availability_as_evidence_joins_the_selector(self, evaluate):
+        # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
-            grouped([f"ebb_api:burnrate{w}" for w in PYRRA_28D], 'slo="ebb-api"'),
-            labelled('pyrra_availability{slo="ebb-api"}', "28d", "availability")]
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 
     async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
         pyrra = await evaluate("eb-pyrra-api")
-        assert pyrra.details["sent_queries"] == [
-            grouped([f"eb_http_requests:burnrate{w}" for w in PYRRA_28D], 'slo="eb-pyrra-api"'),
-            labelled('pyrra_availability{slo="eb-pyrra-api"}', "28d", "availability")]
+        assert pyrra.details["sent_queries"] == [grouped(
+            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="eb-pyrra-api"')]
         sloth = await evaluate("eb-sloth-budget")
         assert sloth.details["sent_queries"] == [grouped(
             [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")],
@@ -295,7 +294,8 @@ class TestGroupedSelectors:
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert "__name__=~\"eb_http_requests" not in result.details["sent_queries"][0]
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 7
+        # Seven burnrate windows and the lone pyrra_availability, each in its labelled part.
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 8
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")

@@ -555,11 +555,15 @@ class TestGroupedSelectors:
         [batch] = check.plan({}).batches
         assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
 
-    def test_a_lone_selector_keeps_its_labelled_part(self):
+    def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
+        # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
-        required, optional = check.plan({}).batches
-        assert required.promql == group_of(SLOTH_NAMES, 'sloth_id="svc-slo"')
-        assert optional.promql == labelled('slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}', "30d", "ratio")
+        [batch] = check.plan({}).batches
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+
+    def test_a_lone_selector_keeps_its_labelled_part(self):
+        batch = QueryBatch.of({"30d": {"ratio": 'slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}'}})
+        assert batch.promql == labelled('slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}', "30d", "ratio")
 
     def test_pyrra_availability_joins_the_burnrates_with_the_same_matchers(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
@@ -577,9 +581,10 @@ class TestGroupedSelectors:
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
         check = make(period="28d", pyrra={"slo": "api"}, tiers=[{"long": "1h", "short": "5m", "factor": 14}])
-        required, _ = check.plan({}).batches
-        assert required.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
-                                   + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio"))
+        [batch] = check.plan({}).batches
+        assert batch.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
+                                + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio") + " or "
+                                + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
 
     def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
         batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
@@ -772,23 +777,23 @@ class TestRatiosOutsideZeroToOne:
     @pytest.mark.parametrize("value", ["-1", "-Inf", "+Inf", "-0.001"])
     async def test_a_recorded_ratio_that_reads_better_than_perfect_or_infinite_is_an_error(self, aiohttp_server,
                                                                                          value):
-        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value=value), SLOTH)
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value=value), SLOTH)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
         assert "an error ratio lies between 0 and 1" in evaluation.reason
 
     async def test_one_bad_short_window_is_enough(self, aiohttp_server):
         # Only 5m reads -Inf; every other window is calm: before, the tier read as "not firing".
-        fake = FakePrometheus(expected=2, value=lambda window, part: "-Inf" if window == "5m" else "0")
+        fake = FakePrometheus(expected=1, value=lambda window, part: "-Inf" if window == "5m" else "0")
         evaluation = await run_against(aiohttp_server, fake, SLOTH)
         assert evaluation.verdict is Outcome.ERROR
         assert evaluation.reason.startswith("the error ratio over 5m is -inf (Sloth ratio_rate5m)")
 
     async def test_float_noise_below_zero_is_zero(self, aiohttp_server):
-        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="-1e-15"), SLOTH)
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="-1e-15"), SLOTH)
         assert evaluation.verdict is Outcome.PASS and evaluation.value == 0
 
     async def test_a_recorded_ratio_above_one_is_every_event_bad(self, aiohttp_server):
-        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="1.2"), SLOTH)
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="1.2"), SLOTH)
         assert evaluation.verdict is Outcome.FAIL
         assert evaluation.value == pytest.approx(1000)  # 1 / 0.001: the highest burn there is
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
@@ -811,12 +816,12 @@ class TestRatiosOutsideZeroToOne:
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
 
     async def test_nan_is_still_no_traffic(self, aiohttp_server):
-        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=2, value="NaN"), SLOTH)
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="NaN"), SLOTH)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
 
     async def test_a_bad_period_answer_without_a_gate_is_only_evidence(self, aiohttp_server):
         # pyrra_availability 1.5 would be an error ratio of -0.5; the burn tiers still judge.
-        fake = FakePrometheus(expected=2, value=lambda window, part: "1.5" if part == "availability" else "0")
+        fake = FakePrometheus(expected=1, value=lambda window, part: "1.5" if part == "availability" else "0")
         evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}})
         assert evaluation.verdict is Outcome.PASS
         assert evaluation.details["budget"]["note"].startswith(
