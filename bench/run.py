@@ -130,6 +130,22 @@ async def load(session: aiohttp.ClientSession, urls: Callable[[int], str], count
     return latencies, time.perf_counter() - started
 
 
+async def interleaved(session: aiohttp.ClientSession, contenders: list[Callable[[int], str]], count: int,
+                      concurrency: int, rounds: int) -> list[tuple[list[float], float]]:
+    """`count` requests to each contender, sent in `rounds` alternating slices so that a drift of the machine's
+    speed during the run (a shared VM's usual state) weighs on every contender alike: (latencies, wall) each."""
+    results: list[tuple[list[float], float]] = [([], 0.0) for _ in contenders]
+    per_round = max(1, count // rounds)
+    for round_index in range(rounds):
+        for index, urls in enumerate(contenders):
+            offset = round_index * per_round
+            latencies, wall = await load(session, lambda i, urls=urls, offset=offset: urls(offset + i), per_round,
+                                         concurrency)
+            results[index][0].extend(latencies)
+            results[index] = (results[index][0], results[index][1] + wall)
+    return results
+
+
 def p(values: list[float], q: float) -> float:
     """The q-quantile (nearest rank)."""
     ordered = sorted(values)
@@ -151,29 +167,34 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
     analyzer = f"http://127.0.0.1:{analyzer_port}/api/v1/checks/error-rate/run"
     direct = f"{prometheus.url}/api/v1/query"
 
+    # Request i asks for hash i mod 200 at a second of its own: no two requests of the run share (args, time),
+    # so neither coalescing nor the reuse window can answer one; each phase starts at its own index.
     def via_analyzer(i: int) -> str:
-        return f"{analyzer}?{urlencode({'canary_hash': HASHES[i % len(HASHES)], 'at': f'{at + i:.0f}'})}"
+        return f"{analyzer}?{urlencode({'canary_hash': HASHES[i % len(HASHES)], 'at': f'{at - i // len(HASHES):.0f}'})}"
 
     def straight(i: int) -> str:
         query = ERROR_RATIO.replace("{{ canary_hash }}", HASHES[i % len(HASHES)])
-        return f"{direct}?{urlencode({'query': query, 'time': f'{at + i:.0f}'})}"
+        return f"{direct}?{urlencode({'query': query, 'time': f'{at - i // len(HASHES):.0f}'})}"
+
+    def phase(urls: Callable[[int], str], start: int) -> Callable[[int], str]:
+        return lambda i: urls(start + i)
 
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as session:
         await load(session, via_analyzer, 50, 4)  # warm-up: connections, caches, lazy imports
         await load(session, straight, 50, 4)
-        n1 = max(20, int(400 * scale))
-        a1, _ = await load(session, via_analyzer, n1, 1)
-        d1, _ = await load(session, straight, n1, 1)
+        n1, n32 = max(20, int(400 * scale)), max(64, int(3000 * scale))
+        (a1, _), (d1, _) = await interleaved(session, [phase(via_analyzer, 100), phase(straight, 100)], n1, 1,
+                                             rounds=10)
         overhead_ms = statistics.median(a1) - statistics.median(d1)
         rows.append(Row("added latency, median, c=1", f"{statistics.median(a1):.2f} ms",
                         f"{statistics.median(d1):.2f} ms direct", statistics.median(a1) / statistics.median(d1),
                         "overhead <= 2 ms", overhead_ms <= 2.0))
         rows.append(Row("added latency, p99, c=1", f"{p(a1, 0.99):.2f} ms", f"{p(d1, 0.99):.2f} ms direct",
                         p(a1, 0.99) / p(d1, 0.99), "(reported)", True))
-        n32 = max(64, int(3000 * scale))
-        a32, a_wall = await load(session, via_analyzer, n32, 32)
-        d32, d_wall = await load(session, straight, n32, 32)
+        (a32, a_wall), (d32, d_wall) = await interleaved(
+            session, [phase(via_analyzer, 100 + n1), phase(straight, 100 + n1)], n32, 32, rounds=4)
+        n32 = len(a32)
         throughput_ratio = (n32 / a_wall) / (n32 / d_wall)
         rows.append(Row("throughput, c=32", f"{n32 / a_wall:.0f} req/s", f"{n32 / d_wall:.0f} req/s direct",
                         throughput_ratio, ">= 0.5x", throughput_ratio >= 0.5))
@@ -186,8 +207,7 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         # Framework ceiling: identical requests (coalesced, cheap) vs a minimal aiohttp JSON handler.
         same = f"{analyzer}?canary_hash={HASHES[0]}&at={at:.0f}"
         minimal = f"http://127.0.0.1:{minimal_port}/run"
-        _, s_wall = await load(session, lambda i: same, n32, 32)
-        _, m_wall = await load(session, lambda i: minimal, n32, 32)
+        (_, s_wall), (_, m_wall) = await interleaved(session, [lambda i: same, lambda i: minimal], n32, 32, rounds=4)
         ceiling = (n32 / s_wall) / (n32 / m_wall)
         rows.append(Row("framework ceiling, c=32", f"{n32 / s_wall:.0f} req/s", f"{n32 / m_wall:.0f} req/s minimal",
                         ceiling, ">= 0.7x", ceiling >= 0.7))
@@ -195,12 +215,12 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         # error_budget: every window and the budget, against one single-window query, both through the analyzer.
         base = f"http://127.0.0.1:{analyzer_port}/api/v1/checks"
         n_eb = max(10, int(100 * scale))
-        eb, _ = await load(session, lambda i: f"{base}/error-budget/run?at={at - i:.0f}", n_eb, 1)
-        one, _ = await load(session, lambda i: f"{base}/one-window/run?at={at - i:.0f}", n_eb, 1)
+        (eb, _), (one, _), (pyrra, _) = await interleaved(session, [
+            lambda i: f"{base}/error-budget/run?at={at - i:.0f}", lambda i: f"{base}/one-window/run?at={at - i:.0f}",
+            lambda i: f"{base}/error-budget-pyrra/run?at={at - i:.0f}"], n_eb, 1, rounds=5)
         eb_ratio = statistics.median(eb) / statistics.median(one)
         rows.append(Row("error_budget (raw counters), c=1", f"{statistics.median(eb):.2f} ms",
                         f"{statistics.median(one):.2f} ms one window", eb_ratio, "<= 1.5x", eb_ratio <= 1.5))
-        pyrra, _ = await load(session, lambda i: f"{base}/error-budget-pyrra/run?at={at - i:.0f}", n_eb, 1)
         pyrra_ratio = statistics.median(pyrra) / statistics.median(one)
         rows.append(Row("error_budget (Pyrra rules), c=1", f"{statistics.median(pyrra):.2f} ms",
                         f"{statistics.median(one):.2f} ms one window", pyrra_ratio, "<= 1.5x", pyrra_ratio <= 1.5))
