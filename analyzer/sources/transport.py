@@ -181,7 +181,10 @@ def _send_and_read(connection: http.client.HTTPConnection, request: requests.Pre
     connection.request(request.method or "GET", request.path_url, body, dict(request.headers))
     response = connection.getresponse()
     content = _decoded(response.read(), response.getheader("Content-Encoding"))
-    return response.status, response.reason, response.getheaders(), content, not response.will_close
+    # http.client ends a 1xx other than 100 (103 Early Hints) as if it were the answer: the final answer is
+    # still to come on this connection, and must not reach the next request that would reuse it.
+    keep_alive = not response.will_close and response.status >= 200
+    return response.status, response.reason, response.getheaders(), content, keep_alive
 
 
 def _decoded(body: bytes, encoding: str | None) -> bytes:

@@ -223,6 +223,46 @@ class TestConnections:
         assert first.content == second.content == BODY
         assert connections == 2
 
+    async def test_connection_after_an_interim_answer_is_not_reused(self):
+        # A 1xx (103 Early Hints from a proxy) ends http.client's response with the final answer still to
+        # come on the connection: reused, it would hand this query's answer to the next query.
+        answers = [b'{"query": 1}', b'{"query": 2}']
+        connections = 0
+
+        def answer(body: bytes) -> bytes:
+            return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+        async def early_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            pending = b""
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                if not answers:
+                    return
+                if connections == 1 and not pending:
+                    pending = answer(answers.pop(0))
+                    writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")
+                else:
+                    writer.write(pending + answer(answers.pop(0)))
+                    pending = b""
+                await writer.drain()
+
+        server = await asyncio.start_server(early_hints, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=0)
+            first = await get(client, f"http://127.0.0.1:{port}/")
+            second = await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert first.status_code == 103
+        assert second.content == b'{"query": 2}'
+
     async def test_close_releases_idle_connections(self):
         async with serving(ok) as server:
             adapter = HTTPClientAdapter(retries=0, max_idle=4)
