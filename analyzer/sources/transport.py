@@ -110,14 +110,16 @@ class HTTPClientAdapter(BaseAdapter):
         connection = reused or self._connect(origin, verify, connect_timeout_s)
         try:
             try:
-                answer = _send_and_read(connection, request, read_timeout_s)
+                response = _send(connection, request, read_timeout_s)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 if reused is None:
                     raise
-                # The server closed a kept-alive connection while it sat idle: a fresh one, once.
+                # The server closed a kept-alive connection while it sat idle: a fresh one, once. Only
+                # before any answer arrived: a failure while reading one is no stale connection.
                 connection.close()
                 connection = self._connect(origin, verify, connect_timeout_s)
-                answer = _send_and_read(connection, request, read_timeout_s)
+                response = _send(connection, request, read_timeout_s)
+            answer = _read(response)
         except requests.exceptions.RequestException:
             connection.close()
             raise
@@ -173,13 +175,17 @@ class HTTPClientAdapter(BaseAdapter):
         connection.close()
 
 
-def _send_and_read(connection: http.client.HTTPConnection, request: requests.PreparedRequest,
-                   read_timeout_s: float | None) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
+def _send(connection: http.client.HTTPConnection, request: requests.PreparedRequest,
+          read_timeout_s: float | None) -> http.client.HTTPResponse:
+    """The answer's status and headers, its body still to read."""
     # A fresh connection still has the connect timeout.
     connection.sock.settimeout(read_timeout_s)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     connection.request(request.method or "GET", request.path_url, body, dict(request.headers))
-    response = connection.getresponse()
+    return connection.getresponse()
+
+
+def _read(response: http.client.HTTPResponse) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
     content = _decoded(response.read(), response.getheader("Content-Encoding"))
     # http.client ends a 1xx other than 100 (103 Early Hints) as if it were the answer: the final answer is
     # still to come on this connection, and must not reach the next request that would reuse it.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import http.client
+import socket
 import ssl
+import struct
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -343,6 +345,41 @@ class TestFailures:
         finally:
             server.close()
             await server.wait_closed()
+
+    async def test_kept_alive_connection_reset_mid_answer_is_not_resent(self):
+        # The server answered (headers, part of the body) before the reset: it has the request, so this is
+        # no stale connection, and sending again is the retry the source's contract does not make.
+        requests_seen = 0
+
+        async def reset_second(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal requests_seen
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                requests_seen += 1
+                if requests_seen == 2:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+                    await writer.drain()
+                    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                               struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+                await writer.drain()
+
+        server = await asyncio.start_server(reset_second, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=1)
+            await get(client, f"http://127.0.0.1:{port}/")
+            with pytest.raises(requests.exceptions.ConnectionError):
+                await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert requests_seen == 2
 
     async def test_client_certificates_are_refused(self):
         with pytest.raises(requests.exceptions.InvalidURL, match="client certificates"):
