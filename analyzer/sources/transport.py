@@ -11,9 +11,13 @@ retry of the source's contract. Failures are requests' own exceptions, so the so
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
+import socket
 import ssl
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any, cast
@@ -182,7 +186,42 @@ def _send(connection: http.client.HTTPConnection, request: requests.PreparedRequ
     connection.sock.settimeout(read_timeout_s)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     connection.request(request.method or "GET", request.path_url, body, dict(request.headers))
+    # A socket timeout bounds each read: a server trickling bytes would hold this thread for ever.
+    deadline = None if read_timeout_s is None else time.monotonic() + read_timeout_s
+    connection.response_class = cast(type[http.client.HTTPResponse],
+                                     functools.partial(_DeadlineResponse, deadline=deadline))
     return connection.getresponse()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An answer that must arrive whole, headers and body, by `deadline` (time.monotonic())."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None, *, deadline: float | None) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        # The socket file made above holds a reference that would keep the socket open after close().
+        self.fp.close()
+        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads from a socket, each read waiting no longer than what is left until `deadline`."""
+
+    def __init__(self, sock: socket.socket, deadline: float | None) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is not None:
+            left_s = self._deadline - time.monotonic()
+            if left_s <= 0:
+                raise TimeoutError("the answer did not arrive whole in time")
+            self._sock.settimeout(left_s)
+        return self._sock.recv_into(buffer)
 
 
 def _read(response: http.client.HTTPResponse) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:

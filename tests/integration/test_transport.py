@@ -330,6 +330,24 @@ class TestFailures:
                 release.set()
         assert server.requests == 1
 
+    async def test_answer_trickled_slower_than_the_timeout_is_a_read_timeout(self):
+        # Each byte arrives well within the timeout, the whole answer not: the timeout bounds the answer, so
+        # a server trickling bytes cannot hold a worker thread of the source for ever.
+        length = 200
+
+        async def trickle(request, seen):
+            response = web.StreamResponse(headers={"Content-Length": str(length)})
+            await response.prepare(request)
+            for _ in range(length):
+                await response.write(b" ")
+                await asyncio.sleep(0.02)
+            return response
+
+        async with serving(trickle) as server:
+            with pytest.raises(requests.exceptions.ReadTimeout):
+                await get(session(retries=1), server.url, timeout_s=0.5)
+        assert server.requests == 1
+
     async def test_connection_dropped_mid_answer(self):
         async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
