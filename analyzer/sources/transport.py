@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import select
 import socket
 import ssl
 import threading
@@ -166,9 +167,15 @@ class HTTPClientAdapter(BaseAdapter):
         return connection
 
     def _take_idle(self, origin: _Origin) -> http.client.HTTPConnection | None:
-        with self._lock:
-            connections = self._idle.get(origin)
-            return connections.pop() if connections else None
+        while True:
+            with self._lock:
+                connections = self._idle.get(origin)
+                connection = connections.pop() if connections else None
+            if connection is None or not _readable(connection):
+                return connection
+            # An idle connection has nothing to read unless the server closed it or wrote to it unasked (a
+            # 408 before closing): that would be read as the next request's answer.
+            connection.close()
 
     def _give_back(self, origin: _Origin, connection: http.client.HTTPConnection) -> None:
         with self._lock:
@@ -177,6 +184,12 @@ class HTTPClientAdapter(BaseAdapter):
                 connections.append(connection)
                 return
         connection.close()
+
+
+def _readable(connection: http.client.HTTPConnection) -> bool:
+    poller = select.poll()
+    poller.register(connection.sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _send(connection: http.client.HTTPConnection, request: requests.PreparedRequest,

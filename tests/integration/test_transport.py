@@ -265,6 +265,37 @@ class TestConnections:
         assert first.status_code == 103
         assert second.content == b'{"query": 2}'
 
+    async def test_idle_connection_the_server_wrote_to_is_not_reused(self):
+        # Some servers answer an idle kept-alive connection with a 408 before closing it: that answer, read
+        # by the next request, would be its answer.
+        answered = asyncio.Event()
+        timed_out = asyncio.Event()
+
+        async def idle_timeout(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+            await writer.drain()
+            if answered.is_set():
+                writer.close()
+                return
+            await answered.wait()
+            writer.write(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+            timed_out.set()
+
+        server = await asyncio.start_server(idle_timeout, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=0)
+            await get(client, f"http://127.0.0.1:{port}/")
+            answered.set()
+            await timed_out.wait()
+            second = await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (second.status_code, second.content) == (200, BODY)
+
     async def test_close_releases_idle_connections(self):
         async with serving(ok) as server:
             adapter = HTTPClientAdapter(retries=0, max_idle=4)
