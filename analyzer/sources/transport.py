@@ -139,6 +139,13 @@ class HTTPClientAdapter(BaseAdapter):
             connection.close()
             raise requests.exceptions.ConnectionError(
                 f"exchange with {_show(origin)} failed: {type(exc).__name__}: {exc}", request=request) from exc
+        except ValueError:
+            # http.client refusing a header or path: its message quotes the value, which may be a credential.
+            # Not a ValueError itself, which the source reads as an answer of the wrong shape.
+            connection.close()
+            raise requests.exceptions.RequestException(
+                f"cannot send to {_show(origin)}: a header or the path holds characters HTTP does not allow "
+                "(a line break, or beyond Latin-1)", request=request) from None
         status, reason, headers, body, keep_alive = answer
         if keep_alive:
             self._give_back(origin, connection)
