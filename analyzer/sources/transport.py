@@ -257,7 +257,16 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
     coding = (encoding or "identity").strip().lower()
     try:
         if coding == "gzip":
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+            # zlib.decompress stops after the first member and drops the rest without a word. An empty body
+            # (a proxy's 503 says gzip and sends nothing) is empty, as urllib3 read it.
+            decoded = []
+            while body:
+                member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                decoded.append(member.decompress(body))
+                if not member.eof:
+                    raise zlib.error("the gzip stream is truncated")
+                body = member.unused_data
+            return b"".join(decoded)
         if coding == "deflate":
             return zlib.decompress(body)
     except zlib.error as exc:

@@ -126,6 +126,27 @@ class TestExchange:
             response = await get(session(), server.url)
         assert response.content == BODY
 
+    async def test_gzip_body_of_several_members_is_decoded_whole(self):
+        # gzip allows concatenated members (some proxies write one per flush); the body is all of them.
+        async def members(request, seen):
+            return web.Response(body=gzip.compress(BODY[:7]) + gzip.compress(BODY[7:]),
+                                headers={"Content-Encoding": "gzip"})
+
+        async with serving(members) as server:
+            response = await get(session(), server.url)
+        assert response.content == BODY
+
+    async def test_empty_gzip_body_is_empty(self):
+        # A proxy's 503 may say gzip and send nothing: still a 503, which is retried, not a decoding error.
+        async def unavailable(request, seen):
+            if seen.requests == 1:
+                return web.Response(status=503, body=b"", headers={"Content-Encoding": "gzip"})
+            return await ok(request, seen)
+
+        async with serving(unavailable) as server:
+            response = await get(session(retries=1), server.url)
+        assert (response.status_code, response.content, server.requests) == (200, BODY, 2)
+
     @pytest.mark.parametrize("encoding, body", [("br", b"\x0b\x02\x80"), ("gzip", b"not gzip at all")])
     async def test_body_that_cannot_be_decoded_is_an_error(self, encoding, body):
         async def encoded(request, seen):
