@@ -479,6 +479,17 @@ class TestTLS:
             response = await get(session(verify=str(ca_file)), server.url)
         assert response.content == BODY
 
+    async def test_tls_connection_is_kept_alive(self, authority, tls_server_context, tmp_path):
+        # TLS records arriving after an answer (session tickets) must not make an idle connection look used.
+        ca_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_file))
+        async with serving(ok, tls_server_context) as server:
+            client = session(verify=str(ca_file))
+            for _ in range(3):
+                await get(client, server.url)
+        assert server.requests == 3
+        assert len(server.connections) == 1
+
     async def test_untrusted_certificate_is_refused(self, tls_server_context):
         async with serving(ok, tls_server_context) as server:
             with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
