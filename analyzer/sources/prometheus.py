@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from prometheus_api_client.exceptions import PrometheusApiClientException
@@ -49,7 +50,12 @@ class PrometheusSourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        try:
+            # The transport reads the port when it sends: a bad one would fail every query, not the load.
+            valid = re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url) is not None and urlsplit(url).port != 0
+        except ValueError:
+            valid = False
+        if not valid:
             raise ValueError(f"{url!r} is not an http(s) base URL such as http://prometheus:9090")
         if "@" in url.split("/", 3)[2]:
             # A URL is shown in reasons, logs and check definitions: credentials do not belong in it.

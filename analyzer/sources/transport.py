@@ -11,9 +11,14 @@ retry of the source's contract. Failures are requests' own exceptions, so the so
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
+import select
+import socket
 import ssl
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any, cast
@@ -110,14 +115,16 @@ class HTTPClientAdapter(BaseAdapter):
         connection = reused or self._connect(origin, verify, connect_timeout_s)
         try:
             try:
-                answer = _send_and_read(connection, request, read_timeout_s)
+                response = _send(connection, request, read_timeout_s)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 if reused is None:
                     raise
-                # The server closed a kept-alive connection while it sat idle: a fresh one, once.
+                # The server closed a kept-alive connection while it sat idle: a fresh one, once. Only
+                # before any answer arrived: a failure while reading one is no stale connection.
                 connection.close()
                 connection = self._connect(origin, verify, connect_timeout_s)
-                answer = _send_and_read(connection, request, read_timeout_s)
+                response = _send(connection, request, read_timeout_s)
+            answer = _read(response)
         except requests.exceptions.RequestException:
             connection.close()
             raise
@@ -132,6 +139,13 @@ class HTTPClientAdapter(BaseAdapter):
             connection.close()
             raise requests.exceptions.ConnectionError(
                 f"exchange with {_show(origin)} failed: {type(exc).__name__}: {exc}", request=request) from exc
+        except ValueError:
+            # http.client refusing a header or path: its message quotes the value, which may be a credential.
+            # Not a ValueError itself, which the source reads as an answer of the wrong shape.
+            connection.close()
+            raise requests.exceptions.RequestException(
+                f"cannot send to {_show(origin)}: a header or the path holds characters HTTP does not allow "
+                "(a line break, or beyond Latin-1)", request=request) from None
         status, reason, headers, body, keep_alive = answer
         if keep_alive:
             self._give_back(origin, connection)
@@ -160,9 +174,15 @@ class HTTPClientAdapter(BaseAdapter):
         return connection
 
     def _take_idle(self, origin: _Origin) -> http.client.HTTPConnection | None:
-        with self._lock:
-            connections = self._idle.get(origin)
-            return connections.pop() if connections else None
+        while True:
+            with self._lock:
+                connections = self._idle.get(origin)
+                connection = connections.pop() if connections else None
+            if connection is None or not _readable(connection):
+                return connection
+            # An idle connection has nothing to read unless the server closed it or wrote to it unasked (a
+            # 408 before closing): that would be read as the next request's answer.
+            connection.close()
 
     def _give_back(self, origin: _Origin, connection: http.client.HTTPConnection) -> None:
         with self._lock:
@@ -173,15 +193,63 @@ class HTTPClientAdapter(BaseAdapter):
         connection.close()
 
 
-def _send_and_read(connection: http.client.HTTPConnection, request: requests.PreparedRequest,
-                   read_timeout_s: float | None) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
+def _readable(connection: http.client.HTTPConnection) -> bool:
+    poller = select.poll()
+    poller.register(connection.sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _send(connection: http.client.HTTPConnection, request: requests.PreparedRequest,
+          read_timeout_s: float | None) -> http.client.HTTPResponse:
+    """The answer's status and headers, its body still to read."""
     # A fresh connection still has the connect timeout.
     connection.sock.settimeout(read_timeout_s)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     connection.request(request.method or "GET", request.path_url, body, dict(request.headers))
-    response = connection.getresponse()
+    # A socket timeout bounds each read: a server trickling bytes would hold this thread for ever.
+    deadline = None if read_timeout_s is None else time.monotonic() + read_timeout_s
+    connection.response_class = cast(type[http.client.HTTPResponse],
+                                     functools.partial(_DeadlineResponse, deadline=deadline))
+    return connection.getresponse()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An answer that must arrive whole, headers and body, by `deadline` (time.monotonic())."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None, *, deadline: float | None) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        # The socket file made above holds a reference that would keep the socket open after close().
+        self.fp.close()
+        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads from a socket, each read waiting no longer than what is left until `deadline`."""
+
+    def __init__(self, sock: socket.socket, deadline: float | None) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is not None:
+            left_s = self._deadline - time.monotonic()
+            if left_s <= 0:
+                raise TimeoutError("the answer did not arrive whole in time")
+            self._sock.settimeout(left_s)
+        return self._sock.recv_into(buffer)
+
+
+def _read(response: http.client.HTTPResponse) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
     content = _decoded(response.read(), response.getheader("Content-Encoding"))
-    return response.status, response.reason, response.getheaders(), content, not response.will_close
+    # http.client ends a 1xx other than 100 (103 Early Hints) as if it were the answer: the final answer is
+    # still to come on this connection, and must not reach the next request that would reuse it.
+    keep_alive = not response.will_close and response.status >= 200
+    return response.status, response.reason, response.getheaders(), content, keep_alive
 
 
 def _decoded(body: bytes, encoding: str | None) -> bytes:
@@ -189,7 +257,16 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
     coding = (encoding or "identity").strip().lower()
     try:
         if coding == "gzip":
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+            # zlib.decompress stops after the first member and drops the rest without a word. An empty body
+            # (a proxy's 503 says gzip and sends nothing) is empty, as urllib3 read it.
+            decoded = []
+            while body:
+                member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                decoded.append(member.decompress(body))
+                if not member.eof:
+                    raise zlib.error("the gzip stream is truncated")
+                body = member.unused_data
+            return b"".join(decoded)
         if coding == "deflate":
             return zlib.decompress(body)
     except zlib.error as exc:

@@ -112,6 +112,16 @@ class TestRequests:
             prometheus.close()
         assert fake.headers == []
 
+    async def test_header_value_http_cannot_carry_is_unavailable_without_the_value(self):
+        # A YAML block scalar leaves a newline at the end of a header value; the value may be a credential.
+        async with recording_prometheus() as fake:
+            prometheus = source(fake.url, headers={"Authorization": "Bearer s3cret\n"})
+            with pytest.raises(SourceUnavailable, match="header") as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            prometheus.close()
+        assert "s3cret" not in str(raised.value)
+        assert fake.headers == []
+
     async def test_untrusted_certificate_is_refused(self, tmp_path):
         # An https URL to a plain-HTTP port fails the TLS handshake: refused, never accepted silently.
         async with recording_prometheus() as fake:

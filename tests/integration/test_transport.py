@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import http.client
+import socket
 import ssl
+import struct
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -124,6 +126,27 @@ class TestExchange:
             response = await get(session(), server.url)
         assert response.content == BODY
 
+    async def test_gzip_body_of_several_members_is_decoded_whole(self):
+        # gzip allows concatenated members (some proxies write one per flush); the body is all of them.
+        async def members(request, seen):
+            return web.Response(body=gzip.compress(BODY[:7]) + gzip.compress(BODY[7:]),
+                                headers={"Content-Encoding": "gzip"})
+
+        async with serving(members) as server:
+            response = await get(session(), server.url)
+        assert response.content == BODY
+
+    async def test_empty_gzip_body_is_empty(self):
+        # A proxy's 503 may say gzip and send nothing: still a 503, which is retried, not a decoding error.
+        async def unavailable(request, seen):
+            if seen.requests == 1:
+                return web.Response(status=503, body=b"", headers={"Content-Encoding": "gzip"})
+            return await ok(request, seen)
+
+        async with serving(unavailable) as server:
+            response = await get(session(retries=1), server.url)
+        assert (response.status_code, response.content, server.requests) == (200, BODY, 2)
+
     @pytest.mark.parametrize("encoding, body", [("br", b"\x0b\x02\x80"), ("gzip", b"not gzip at all")])
     async def test_body_that_cannot_be_decoded_is_an_error(self, encoding, body):
         async def encoded(request, seen):
@@ -223,6 +246,77 @@ class TestConnections:
         assert first.content == second.content == BODY
         assert connections == 2
 
+    async def test_connection_after_an_interim_answer_is_not_reused(self):
+        # A 1xx (103 Early Hints from a proxy) ends http.client's response with the final answer still to
+        # come on the connection: reused, it would hand this query's answer to the next query.
+        answers = [b'{"query": 1}', b'{"query": 2}']
+        connections = 0
+
+        def answer(body: bytes) -> bytes:
+            return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+        async def early_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            pending = b""
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                if not answers:
+                    return
+                if connections == 1 and not pending:
+                    pending = answer(answers.pop(0))
+                    writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")
+                else:
+                    writer.write(pending + answer(answers.pop(0)))
+                    pending = b""
+                await writer.drain()
+
+        server = await asyncio.start_server(early_hints, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=0)
+            first = await get(client, f"http://127.0.0.1:{port}/")
+            second = await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert first.status_code == 103
+        assert second.content == b'{"query": 2}'
+
+    async def test_idle_connection_the_server_wrote_to_is_not_reused(self):
+        # Some servers answer an idle kept-alive connection with a 408 before closing it: that answer, read
+        # by the next request, would be its answer.
+        answered = asyncio.Event()
+        timed_out = asyncio.Event()
+
+        async def idle_timeout(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+            await writer.drain()
+            if answered.is_set():
+                writer.close()
+                return
+            await answered.wait()
+            writer.write(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+            timed_out.set()
+
+        server = await asyncio.start_server(idle_timeout, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=0)
+            await get(client, f"http://127.0.0.1:{port}/")
+            answered.set()
+            await timed_out.wait()
+            second = await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (second.status_code, second.content) == (200, BODY)
+
     async def test_close_releases_idle_connections(self):
         async with serving(ok) as server:
             adapter = HTTPClientAdapter(retries=0, max_idle=4)
@@ -288,6 +382,24 @@ class TestFailures:
                 release.set()
         assert server.requests == 1
 
+    async def test_answer_trickled_slower_than_the_timeout_is_a_read_timeout(self):
+        # Each byte arrives well within the timeout, the whole answer not: the timeout bounds the answer, so
+        # a server trickling bytes cannot hold a worker thread of the source for ever.
+        length = 200
+
+        async def trickle(request, seen):
+            response = web.StreamResponse(headers={"Content-Length": str(length)})
+            await response.prepare(request)
+            for _ in range(length):
+                await response.write(b" ")
+                await asyncio.sleep(0.02)
+            return response
+
+        async with serving(trickle) as server:
+            with pytest.raises(requests.exceptions.ReadTimeout):
+                await get(session(retries=1), server.url, timeout_s=0.5)
+        assert server.requests == 1
+
     async def test_connection_dropped_mid_answer(self):
         async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
@@ -303,6 +415,41 @@ class TestFailures:
         finally:
             server.close()
             await server.wait_closed()
+
+    async def test_kept_alive_connection_reset_mid_answer_is_not_resent(self):
+        # The server answered (headers, part of the body) before the reset: it has the request, so this is
+        # no stale connection, and sending again is the retry the source's contract does not make.
+        requests_seen = 0
+
+        async def reset_second(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal requests_seen
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                requests_seen += 1
+                if requests_seen == 2:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+                    await writer.drain()
+                    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                               struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+                await writer.drain()
+
+        server = await asyncio.start_server(reset_second, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = session(retries=1)
+            await get(client, f"http://127.0.0.1:{port}/")
+            with pytest.raises(requests.exceptions.ConnectionError):
+                await get(client, f"http://127.0.0.1:{port}/")
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert requests_seen == 2
 
     async def test_client_certificates_are_refused(self):
         with pytest.raises(requests.exceptions.InvalidURL, match="client certificates"):
@@ -331,6 +478,17 @@ class TestTLS:
         async with serving(ok, tls_server_context) as server:
             response = await get(session(verify=str(ca_file)), server.url)
         assert response.content == BODY
+
+    async def test_tls_connection_is_kept_alive(self, authority, tls_server_context, tmp_path):
+        # TLS records arriving after an answer (session tickets) must not make an idle connection look used.
+        ca_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_file))
+        async with serving(ok, tls_server_context) as server:
+            client = session(verify=str(ca_file))
+            for _ in range(3):
+                await get(client, server.url)
+        assert server.requests == 3
+        assert len(server.connections) == 1
 
     async def test_untrusted_certificate_is_refused(self, tls_server_context):
         async with serving(ok, tls_server_context) as server:

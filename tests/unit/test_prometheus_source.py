@@ -121,7 +121,8 @@ class TestParseResult:
 class TestConfig:
     """Source configs take http(s) base URLs only and hide header values when shown."""
 
-    @pytest.mark.parametrize("url", ["prometheus:9090", "ftp://x", "http://", "http://a b", "http://x?q=1"])
+    @pytest.mark.parametrize("url", ["prometheus:9090", "ftp://x", "http://", "http://a b", "http://x?q=1",
+                                     "http://x:99999", "http://x:port", "http://x:0"])
     def test_bad_urls(self, url):
         with pytest.raises(ValueError, match="not an http"):
             PrometheusSourceConfig(url=url)
