@@ -97,13 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _load(catalog_path: Path | None) -> tuple[Registry, Catalog]:
+def _load(catalog_path: Path | None, *, every_kind: bool = False) -> tuple[Registry, Catalog]:
+    """The registry and the catalog; `every_kind` imports every installed kind, used or not."""
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
 
     if catalog_path is None:
         raise ConfigError("no catalog: pass --catalog PATH or set ANALYZER_CATALOG")
     registry = Registry.default()
+    if every_kind:
+        registry.load_all()
     return registry, load_catalog(catalog_path, registry)
 
 
@@ -117,7 +120,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
     configure_logging(settings.log_format, settings.log_level)
-    registry, catalog = _load(settings.catalog)
+    # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
+    # and no request pays for importing a kind.
+    registry, catalog = _load(settings.catalog, every_kind=True)
     log = structlog.get_logger("analyzer")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)

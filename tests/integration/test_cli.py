@@ -99,3 +99,41 @@ class TestValidateAndList:
         result = analyzer("list", env=env)
         assert result.returncode == 6
         assert "--catalog" in result.stderr
+
+
+@pytest.fixture
+def broken_plugin(tmp_path):
+    """An environment where a distribution registers kind `broken`, whose module fails to import."""
+    import os
+    site = tmp_path / "site"
+    info = site / "broken_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nbroken = broken_kind:BrokenCheck\n")
+    (site / "broken_kind.py").write_text("raise ImportError('broken_kind needs a library that is not installed')\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+class TestPlugins:
+    """`serve` imports every installed kind at start, so a broken plugin stops it; `run` imports only the
+    kinds its catalog uses."""
+
+    def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
+        result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(),
+                          env=broken_plugin)
+        assert result.returncode == 6
+        assert "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library" \
+            in result.stderr
+
+    def test_run_ignores_a_broken_plugin_its_catalog_does_not_use(self, catalog_file, broken_plugin):
+        result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
+                          "--arg", "canary_hash=healthy1", env=broken_plugin)
+        assert result.returncode == 5, result.stderr
+        assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
+
+    def test_a_catalog_using_a_broken_plugin_is_invalid(self, tmp_path, broken_plugin):
+        path = tmp_path / "catalog.yaml"
+        path.write_text("checks:\n- {name: b, kind: broken}\n")
+        result = analyzer("validate", path, env=broken_plugin)
+        assert result.returncode == 6
+        assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr

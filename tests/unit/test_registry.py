@@ -1,10 +1,16 @@
+import re
+import subprocess
+import sys
+import textwrap
 from typing import Literal
 
 import pytest
+import yaml
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
-from analyzer.registry import Registry, load_entry_point_kinds
+from analyzer.registry import KindRef, Registry, load_entry_point_kinds
+from analyzer.testing import free_port
 from checks import BUILTIN_KINDS
 from checks.prometheus import PrometheusCheck
 
@@ -68,6 +74,16 @@ class TestEntryPoints:
         with pytest.raises(ConfigError, match="names must match"):
             load_entry_point_kinds()
 
+    def test_broken_plugin_fails_when_loaded_not_when_listed(self, monkeypatch):
+        self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
+        registry = Registry.default()
+        assert "echo" in registry.names
+        assert registry.parse_check({"kind": "prometheus", "name": "p", "query": "up", "pass_if": "< 1"})
+        with pytest.raises(ConfigError, match="check kind plugin 'echo' \\(plugin:echo\\) failed to load"):
+            registry.parse_check({"kind": "echo", "name": "e"})
+        with pytest.raises(ConfigError, match="failed to load: no module named x"):
+            registry.load_all()
+
     def test_broken_plugin(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
         with pytest.raises(ConfigError, match="failed to load: no module named x"):
@@ -77,3 +93,98 @@ class TestEntryPoints:
         self._with(monkeypatch, FakeEntryPoint("echo", object()))
         with pytest.raises(ConfigError, match="not a Check subclass"):
             load_entry_point_kinds()
+
+
+class CountingRef:
+    """A by-name kind that counts how often its class is imported."""
+
+    def __init__(self, name, kind):
+        self.loads = 0
+        self.kind = kind
+        self.ref = KindRef(name, f"test:{name}", self._load)
+
+    def _load(self):
+        self.loads += 1
+        return self.kind
+
+
+class TestLazyKinds:
+    """A kind registered by name is imported once, when a definition uses it, and never for other kinds."""
+
+    def test_nothing_is_loaded_until_a_definition_uses_the_kind(self):
+        echo, other = CountingRef("echo", EchoCheck), CountingRef("other", OtherPrometheus)
+        registry = Registry([echo.ref, other.ref])
+        assert (registry.names, echo.loads, other.loads) == (("echo", "other"), 0, 0)
+        assert isinstance(registry.parse_check({"kind": "echo", "name": "a"}), EchoCheck)
+        assert isinstance(registry.parse_check({"kind": "echo", "name": "b"}), EchoCheck)
+        assert (echo.loads, other.loads) == (1, 0)
+
+    def test_routing_errors_load_nothing(self):
+        echo = CountingRef("echo", EchoCheck)
+        registry = Registry([echo.ref])
+        for raw in ({"name": "a"}, {"kind": "nope", "name": "a"}, {"kind": 5, "name": "a"}, "echo"):
+            with pytest.raises(ValueError):
+                registry.parse_check(raw)
+        assert echo.loads == 0
+
+    def test_duplicate_names_fail_at_construction_without_loading(self):
+        first, second = CountingRef("echo", EchoCheck), CountingRef("echo", EchoCheck)
+        with pytest.raises(ConfigError, match="'echo' is registered twice: by test:echo and by test:echo"):
+            Registry([first.ref, second.ref])
+        with pytest.raises(ConfigError, match=re.escape("'prometheus' is registered twice: by "
+                                                        "checks.prometheus:PrometheusCheck and by tests.")):
+            Registry([*BUILTIN_KINDS, OtherPrometheus])
+        assert (first.loads, second.loads) == (0, 0)
+
+    def test_a_kind_that_loads_another_kind_is_refused(self):
+        registry = Registry([CountingRef("echo", OtherPrometheus).ref])
+        with pytest.raises(ConfigError, match="'echo' loads kind 'prometheus'; the names must match"):
+            registry.parse_check({"kind": "echo", "name": "a"})
+
+    def test_every_builtin_loads_under_its_name(self):
+        assert {name: kind.__name__ for name, kind in Registry(BUILTIN_KINDS).kinds.items()} == {
+            "prometheus": "PrometheusCheck", "error_budget": "ErrorBudgetCheck", "http_smoke": "HttpSmokeCheck",
+            "kpi_compare": "KpiCompareCheck", "composite": "CompositeCheck"}
+
+    def test_json_schema_covers_every_kind(self):
+        schema = Registry(BUILTIN_KINDS).json_schema()
+        assert set(schema["discriminator"]["mapping"]) == {"prometheus", "error_budget", "http_smoke",
+                                                           "kpi_compare", "composite"}
+
+
+PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
+HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.svc", "steps": [{"name": "home"}]}
+
+
+def analyzer_modules(tmp_path, checks, *command, env=None):
+    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}},
+                                       "checks": checks}))
+    script = textwrap.dedent("""
+        import json, sys
+        from analyzer.cli import main
+        code = main(sys.argv[1:])
+        print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """)
+    args = [arg.replace("CATALOG", str(catalog)) for arg in command]
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60,
+                            env=env)
+    body = yaml.safe_load(result.stdout.splitlines()[-1])
+    return body["code"], result.stderr, set(body["modules"])
+
+
+class TestJobImports:
+    """`analyzer run` and `validate` import the kinds their catalog uses, and no other."""
+
+    def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
+        assert code == 5, stderr  # the source's port is closed: an error verdict, after a real attempt
+        assert "checks.prometheus" in modules
+        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite"}
+
+    def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")
+        assert code == 0, stderr
+        assert {"checks.prometheus", "checks.http_smoke"} <= modules
+        assert "checks.error_budget" not in modules
