@@ -18,6 +18,8 @@ from analyzer.models import Evaluation, Outcome
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
     from analyzer.registry import Registry
+    from analyzer.settings import Settings
+    from analyzer.sources.http import HttpClient
 
 EXIT_PASS = 0
 EXIT_USAGE = 2
@@ -144,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
-    from analyzer.sources import HttpClient, Sources
+    from analyzer.sources import Sources
 
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
@@ -168,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def evaluate() -> Evaluation:
-        sources = Sources(catalog.sources, http=HttpClient(settings.http_policy()))
+        sources = Sources(catalog.sources, http=lambda: _http_client(settings))
         try:
             return await Runner(catalog, sources, Metrics(), settings.deadline_s).evaluate(check, bound, at)
         finally:
@@ -188,6 +190,13 @@ def _run(args: argparse.Namespace) -> int:
             # The verdict stands; the pipeline's report step will notice the missing file.
             print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _http_client(settings: Settings) -> HttpClient:
+    """The client of HTTP checks; imported here, when a check first needs it (httpx takes tens of ms)."""
+    from analyzer.sources.http import HttpClient
+
+    return HttpClient(settings.http_policy())
 
 
 def _validate(paths: list[Path]) -> int:

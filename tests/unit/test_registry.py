@@ -175,16 +175,17 @@ def analyzer_modules(tmp_path, checks, *command, env=None):
 
 
 class TestJobImports:
-    """`analyzer run` and `validate` import the kinds their catalog uses, and no other."""
+    """`analyzer run` and `validate` import the kinds their catalog uses, and httpx only for an HTTP check."""
 
     def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
         assert code == 5, stderr  # the source's port is closed: an error verdict, after a real attempt
         assert "checks.prometheus" in modules
-        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite"}
+        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite",
+                              "analyzer.sources.http", "httpx", "httpcore"}
 
     def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")
         assert code == 0, stderr
-        assert {"checks.prometheus", "checks.http_smoke"} <= modules
+        assert {"checks.prometheus", "checks.http_smoke", "httpx"} <= modules
         assert "checks.error_budget" not in modules
