@@ -142,7 +142,6 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
-    from analyzer.metrics import Metrics
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
@@ -172,7 +171,8 @@ def _run(args: argparse.Namespace) -> int:
     async def evaluate() -> Evaluation:
         sources = Sources(catalog.sources, http=lambda: _http_client(settings))
         try:
-            return await Runner(catalog, sources, Metrics(), settings.deadline_s).evaluate(check, bound, at)
+            # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
+            return await Runner(catalog, sources, None, settings.deadline_s).evaluate(check, bound, at)
         finally:
             await sources.aclose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import yaml
@@ -137,3 +138,42 @@ class TestPlugins:
         result = analyzer("validate", path, env=broken_plugin)
         assert result.returncode == 6
         assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr
+
+
+PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
+HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.svc", "steps": [{"name": "home"}]}
+
+
+def analyzer_modules(tmp_path, checks, *command):
+    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}},
+                                       "checks": checks}))
+    script = textwrap.dedent("""
+        import json, sys
+        from analyzer.cli import main
+        code = main(sys.argv[1:])
+        print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """)
+    args = [arg.replace("CATALOG", str(catalog)) for arg in command]
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
+    body = json.loads(result.stdout.splitlines()[-1])
+    return body["code"], result.stderr, set(body["modules"])
+
+
+class TestJobImports:
+    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, and
+    never prometheus_client (nothing scrapes a Job)."""
+
+    def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
+        assert code == 5, stderr  # the source's port is closed: an error verdict, after a real attempt
+        assert "checks.prometheus" in modules
+        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite",
+                              "analyzer.sources.http", "httpx", "httpcore", "prometheus_client"}
+
+    def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")
+        assert code == 0, stderr
+        assert {"checks.prometheus", "checks.http_smoke", "httpx"} <= modules
+        assert "checks.error_budget" not in modules
