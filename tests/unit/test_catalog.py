@@ -113,7 +113,7 @@ class TestProblems:
         assert "missing `kind`" in problems[3]
 
     def test_malformed_entries_name_the_kind_problem_and_the_field_inside_the_kind(self):
-        known = "(known: 'prometheus', 'error_budget', 'http_smoke', 'kpi_compare', 'composite')"
+        known = f"(known: {', '.join(repr(name) for name in Registry.default().names)})"
         problems = problems_of([("t", {"sources": SOURCES, "checks": [
             "foo", None, {"kind": 5, "name": "a"}, {"kind": ["x"], "name": "c"}, {"kind": "Prometheus", "name": "j"},
             {"name": "e"}, {"kind": "prometheus", "name": "f", "query": "up"},
