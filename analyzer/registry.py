@@ -142,9 +142,9 @@ class Registry:
         return self._union.json_schema()
 
 
-def _error(kind: str, raw: Any, **context: str) -> ValidationError:
+def _error(error_type: str, raw: Any, **context: str) -> ValidationError:
     """The error pydantic's discriminated union raises for a definition it cannot route to a kind."""
-    error: Any = {"type": kind, "loc": (), "input": raw}
+    error: Any = {"type": error_type, "loc": (), "input": raw}
     if context:
         error["ctx"] = context
     return ValidationError.from_exception_data("Check", [error])
