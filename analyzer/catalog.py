@@ -191,7 +191,8 @@ def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, vers
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
-                problems.extend(f"{origin}: {label}: {_format_error(err, tag='kind')}" for err in exc.errors())
+                problems.extend(f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False)}"
+                                for err in exc.errors())
                 continue
             if check.name in checks:
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {origins[check.name]}")
@@ -216,11 +217,13 @@ def _check_label(raw: Any, index: int) -> str:
     return f"check {name!r} (checks[{index}])" if isinstance(name, str) else f"checks[{index}]"
 
 
-def _format_error(error: Mapping[str, Any], tag: str | None = None) -> str:
-    """One pydantic error as `field.path: message`; `tag` names the discriminator of a union."""
+def _format_error(error: Mapping[str, Any], tag: str | None = None, *, tag_in_location: bool = True) -> str:
+    """One pydantic error as `field.path: message`; `tag` names the discriminator of a union, whose value
+    pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch)."""
     location = list(error.get("loc", ()))
-    if tag and location and isinstance(location[0], str) and error.get("type") != "union_tag_invalid":
-        location = location[1:]  # the discriminated union puts the tag value first
+    if (tag and tag_in_location and location and isinstance(location[0], str)
+            and error.get("type") != "union_tag_invalid"):
+        location = location[1:]
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
     if error.get("type") == "union_tag_invalid":

@@ -18,6 +18,8 @@ from analyzer.models import Evaluation, Outcome
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
     from analyzer.registry import Registry
+    from analyzer.settings import Settings
+    from analyzer.sources.http import HttpClient
 
 EXIT_PASS = 0
 EXIT_USAGE = 2
@@ -97,13 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _load(catalog_path: Path | None) -> tuple[Registry, Catalog]:
+def _load(catalog_path: Path | None, *, every_kind: bool = False) -> tuple[Registry, Catalog]:
+    """The registry and the catalog; `every_kind` imports every installed kind, used or not."""
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
 
     if catalog_path is None:
         raise ConfigError("no catalog: pass --catalog PATH or set ANALYZER_CATALOG")
     registry = Registry.default()
+    if every_kind:
+        registry.load_all()
     return registry, load_catalog(catalog_path, registry)
 
 
@@ -117,7 +122,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
     configure_logging(settings.log_format, settings.log_level)
-    registry, catalog = _load(settings.catalog)
+    # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
+    # and no request pays for importing a kind.
+    registry, catalog = _load(settings.catalog, every_kind=True)
     log = structlog.get_logger("analyzer")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
@@ -135,11 +142,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
-    from analyzer.metrics import Metrics
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
-    from analyzer.sources import HttpClient, Sources
+    from analyzer.sources import Sources
 
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
@@ -163,9 +169,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def evaluate() -> Evaluation:
-        sources = Sources(catalog.sources, http=HttpClient(settings.http_policy()))
+        sources = Sources(catalog.sources, http=lambda: _http_client(settings))
         try:
-            return await Runner(catalog, sources, Metrics(), settings.deadline_s).evaluate(check, bound, at)
+            # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
+            return await Runner(catalog, sources, None, settings.deadline_s).evaluate(check, bound, at)
         finally:
             await sources.aclose()
 
@@ -183,6 +190,13 @@ def _run(args: argparse.Namespace) -> int:
             # The verdict stands; the pipeline's report step will notice the missing file.
             print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _http_client(settings: Settings) -> HttpClient:
+    """The client of HTTP checks; imported here, when a check first needs it (httpx takes tens of ms)."""
+    from analyzer.sources.http import HttpClient
+
+    return HttpClient(settings.http_policy())
 
 
 def _validate(paths: list[Path]) -> int:

@@ -1,12 +1,18 @@
-"""The registry of check kinds: built-ins plus the `analyzer.checks` entry-point group."""
+"""The registry of check kinds: built-ins plus the `analyzer.checks` entry-point group.
+
+Kinds are known by name before their classes are imported: a catalog imports (and builds the pydantic
+schema of) only the kinds it uses, which is most of a Job's start-up time otherwise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Annotated, Any, Union
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
@@ -23,65 +29,133 @@ def kind_name(kind: type[Check]) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class KindRef:
+    """A kind known by name whose class is imported on first use: a built-in or an entry point."""
+
+    name: str
+    target: str
+    load: Callable[[], object]
+    plugin: bool = False
+
+    @classmethod
+    def builtin(cls, name: str, target: str) -> KindRef:
+        """A kind whose class is `target`, written "package.module:Class"."""
+        module, _, attribute = target.partition(":")
+        return cls(name, target, lambda: getattr(importlib.import_module(module), attribute))
+
+    def resolve(self) -> type[Check]:
+        """Import the class; ConfigError when it fails, is not a Check, or declares another kind."""
+        what = "check kind plugin" if self.plugin else "check kind"
+        try:
+            kind = self.load()
+        except Exception as exc:
+            raise ConfigError(f"{what} {self.name!r} ({self.target}) failed to load: {exc}") from exc
+        what = "entry point" if self.plugin else "built-in kind"
+        if not (isinstance(kind, type) and issubclass(kind, Check)):
+            raise ConfigError(f"{what} {self.name!r} ({self.target}) is not a Check subclass")
+        if kind_name(kind) != self.name:
+            raise ConfigError(f"{what} {self.name!r} loads kind {kind_name(kind)!r}; the names must match")
+        return kind
+
+
 class Registry:
     """The check kinds a catalog may use; a value built at start (tests build their own)."""
 
-    def __init__(self, kinds: Iterable[type[Check]]) -> None:
-        """Register kinds; ConfigError when two share a name or a class is not a Check."""
-        self._kinds: dict[str, type[Check]] = {}
+    def __init__(self, kinds: Iterable[type[Check] | KindRef]) -> None:
+        """Register classes and by-name references; ConfigError when two share a name or a class is not a Check."""
+        self._refs: dict[str, KindRef] = {}
+        self._loaded: dict[str, type[Check]] = {}
+        where: dict[str, str] = {}
         for kind in kinds:
-            if not (isinstance(kind, type) and issubclass(kind, Check)):
+            if isinstance(kind, KindRef):
+                name, origin = kind.name, kind.target
+            elif isinstance(kind, type) and issubclass(kind, Check):
+                name, origin = kind_name(kind), f"{kind.__module__}.{kind.__qualname__}"
+            else:
                 raise ConfigError(f"{kind!r} is not a subclass of analyzer.Check")
-            name = kind_name(kind)
-            if name in self._kinds:
-                raise ConfigError(f"check kind {name!r} is registered twice: by "
-                                  f"{_where(self._kinds[name])} and by {_where(kind)}")
-            self._kinds[name] = kind
-        if not self._kinds:
+            if name in where:
+                raise ConfigError(f"check kind {name!r} is registered twice: by {where[name]} and by {origin}")
+            where[name] = origin
+            if isinstance(kind, KindRef):
+                self._refs[name] = kind
+            else:
+                self._loaded[name] = kind
+        if not where:
             raise ConfigError("no check kinds registered")
-        members = tuple(self._kinds.values())
-        # A union built at run time from the registered classes: mypy cannot see its members.
-        union: Any = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007 (runtime tuple)
-        self._adapter: TypeAdapter[Check] = TypeAdapter(union)
+        self._names = tuple(where)
+        self._union: TypeAdapter[Check] | None = None
 
     @classmethod
     def default(cls) -> Registry:
-        """Built-in kinds plus every kind installed under the `analyzer.checks` entry-point group."""
+        """Built-in kinds plus every kind installed under the `analyzer.checks` entry-point group, by name:
+        nothing is imported until a catalog uses it or `load_all` is called."""
         from checks import BUILTIN_KINDS
 
-        return cls([*BUILTIN_KINDS, *load_entry_point_kinds()])
+        return cls([*BUILTIN_KINDS, *entry_point_kinds()])
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every kind name, in registration order, without importing any kind."""
+        return self._names
 
     @property
     def kinds(self) -> Mapping[str, type[Check]]:
-        """Kind name to class."""
-        return dict(self._kinds)
+        """Kind name to class; imports every kind."""
+        return {name: self.load(name) for name in self._names}
+
+    def load(self, name: str) -> type[Check]:
+        """The class of a registered kind, imported on first use; ConfigError when it cannot be loaded."""
+        kind = self._loaded.get(name)
+        if kind is None:
+            kind = self._loaded[name] = self._refs[name].resolve()
+        return kind
+
+    def load_all(self) -> None:
+        """Import every kind now, so that a broken plugin fails here rather than at first use."""
+        for name in self._names:
+            self.load(name)
 
     def parse_check(self, raw: Any) -> Check:
-        """Validate one check definition through the discriminated union on `kind`."""
-        return self._adapter.validate_python(raw)
+        """Validate one check definition by the class its `kind` names (imported on first use).
+
+        ValidationError as a union discriminated on `kind` raises it, except that locations are inside
+        the kind (no leading tag).
+        """
+        if not isinstance(raw, dict):
+            raise _error("model_attributes_type", raw)
+        if "kind" not in raw:
+            raise _error("union_tag_not_found", raw, discriminator="'kind'")
+        tag = raw["kind"]
+        if not isinstance(tag, str) or tag not in self._names:
+            raise _error("union_tag_invalid", raw, discriminator="'kind'", tag=str(tag),
+                         expected_tags=", ".join(repr(name) for name in self._names))
+        return self.load(tag).model_validate(raw)
 
     def json_schema(self) -> dict[str, Any]:
-        """The JSON schema of a check definition (all kinds)."""
-        return self._adapter.json_schema()
+        """The JSON schema of a check definition (all kinds, which it imports)."""
+        if self._union is None:
+            members = tuple(self.kinds.values())
+            # A union built at run time from the registered classes: mypy cannot see its members.
+            union: Any = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007 (runtime tuple)
+            self._union = TypeAdapter(union)
+        return self._union.json_schema()
+
+
+def _error(error_type: str, raw: Any, **context: str) -> ValidationError:
+    """The error pydantic's discriminated union raises for a definition it cannot route to a kind."""
+    error: Any = {"type": error_type, "loc": (), "input": raw}
+    if context:
+        error["ctx"] = context
+    return ValidationError.from_exception_data("Check", [error])
+
+
+def entry_point_kinds() -> list[KindRef]:
+    """Kinds of installed distributions, by their entry-point name (which must equal the kind); not imported."""
+    return [KindRef(entry_point.name, entry_point.value, entry_point.load, plugin=True)
+            for entry_point in entry_points(group=ENTRY_POINT_GROUP)]
 
 
 def load_entry_point_kinds() -> list[type[Check]]:
-    """Kinds from installed distributions; an entry point's name must equal the kind it loads."""
-    kinds = []
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            kind = entry_point.load()
-        except Exception as exc:
-            raise ConfigError(f"check kind plugin {entry_point.name!r} ({entry_point.value}) failed to "
-                              f"load: {exc}") from exc
-        if not (isinstance(kind, type) and issubclass(kind, Check)):
-            raise ConfigError(f"entry point {entry_point.name!r} ({entry_point.value}) is not a Check subclass")
-        if kind_name(kind) != entry_point.name:
-            raise ConfigError(f"entry point {entry_point.name!r} loads kind {kind_name(kind)!r}; the names "
-                              "must match")
-        kinds.append(kind)
-    return kinds
-
-
-def _where(kind: type[Check]) -> str:
-    return f"{kind.__module__}.{kind.__qualname__}"
+    """Kinds from installed distributions, imported; an entry point's name must equal the kind it loads."""
+    return [kind.resolve() for kind in entry_point_kinds()]

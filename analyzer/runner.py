@@ -8,17 +8,19 @@ import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
-from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
 from analyzer.sources import Sources
+
+if TYPE_CHECKING:
+    from analyzer.metrics import Metrics
 
 logger = structlog.get_logger("analyzer.runner")
 
@@ -56,10 +58,11 @@ class Admission:
 class Runner:
     """Evaluates checks of one catalog against its sources."""
 
-    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics, default_deadline_s: float, *,
+    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics | None, default_deadline_s: float, *,
                  admission: Admission | None = None, reuse_window_s: float = 0.0) -> None:
-        """`reuse_window_s`: how long a finished evaluation still answers identical requests (0: only
-        while in flight)."""
+        """`metrics` None records none (a Job, which nothing scrapes, then never imports prometheus_client);
+        `reuse_window_s`: how long a finished evaluation still answers identical requests (0: only while in
+        flight)."""
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
@@ -85,7 +88,8 @@ class Runner:
                              at.timestamp() if at is not None else None)
         recent = self._recent.get(key)
         if recent is not None and recent[0] > time.monotonic():
-            self.metrics.coalesced.labels(check.name).inc()
+            if self.metrics is not None:
+                self.metrics.coalesced.labels(check.name).inc()
             return recent[1]
         future = self._in_flight.get(key)
         if future is None:
@@ -97,7 +101,7 @@ class Runner:
             future.add_done_callback(lambda done: self._forget(key, done))
             if admit:
                 self.admission.track(future)
-        else:
+        elif self.metrics is not None:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
         return await asyncio.shield(future)
@@ -127,7 +131,8 @@ class Runner:
                           run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest))
         error_code: str | None = None
         http_status = 200
-        self.metrics.in_flight.inc()
+        if self.metrics is not None:
+            self.metrics.in_flight.inc()
         deadline = asyncio.timeout(deadline_s)
         try:
             async with deadline:
@@ -148,7 +153,8 @@ class Runner:
             logger.exception("check_crashed", check=check.name, kind=check.kind)
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
-            self.metrics.in_flight.dec()
+            if self.metrics is not None:
+                self.metrics.in_flight.dec()
         duration_s = time.perf_counter() - started
         evaluation = Evaluation(
             check=check.name, kind=check.kind, verdict=verdict.outcome, reason=verdict.reason,
@@ -156,8 +162,9 @@ class Runner:
             duration_ms=round(duration_s * 1000, 3), error=error_code, details=verdict.details,
             http_status=http_status,
         )
-        self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
-        self.metrics.evaluation_duration.labels(check.name).observe(duration_s)
+        if self.metrics is not None:
+            self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
+            self.metrics.evaluation_duration.labels(check.name).observe(duration_s)
         log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
         log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from analyzer.errors import ConfigError
 from analyzer.logs import LogFormat
-from analyzer.sources.http import DEFAULT_ALLOWED_HOSTS, HostAllowList, HttpPolicy, parse_networks
+from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList, HttpPolicy, parse_networks
 
 ENV_PREFIX = "ANALYZER_"
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.

@@ -1,14 +1,16 @@
-"""The built-in check kinds; each uses the same contract as a third-party kind."""
+"""The built-in check kinds, by name; each uses the same contract as a third-party kind.
 
-from analyzer.check import Check
-from checks.composite import CompositeCheck
-from checks.error_budget import ErrorBudgetCheck
-from checks.http_smoke import HttpSmokeCheck
-from checks.kpi_compare import KpiCompareCheck
-from checks.prometheus import PrometheusCheck
+Listed as "module:Class" so that a catalog imports only the kinds it uses (see `analyzer.registry`).
+"""
 
-BUILTIN_KINDS: tuple[type[Check], ...] = (PrometheusCheck, ErrorBudgetCheck, HttpSmokeCheck, KpiCompareCheck,
-                                          CompositeCheck)
+from analyzer.registry import KindRef
 
-__all__ = ["BUILTIN_KINDS", "CompositeCheck", "ErrorBudgetCheck", "HttpSmokeCheck", "KpiCompareCheck",
-           "PrometheusCheck"]
+BUILTIN_KINDS: tuple[KindRef, ...] = tuple(KindRef.builtin(name, target) for name, target in {
+    "prometheus": "checks.prometheus:PrometheusCheck",
+    "error_budget": "checks.error_budget:ErrorBudgetCheck",
+    "http_smoke": "checks.http_smoke:HttpSmokeCheck",
+    "kpi_compare": "checks.kpi_compare:KpiCompareCheck",
+    "composite": "checks.composite:CompositeCheck",
+}.items())
+
+__all__ = ["BUILTIN_KINDS"]

@@ -25,14 +25,13 @@ from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamName
 from analyzer.reducers import Reducer
 from analyzer.sources.http import (
-    DEFAULT_ALLOWED_HOSTS,
-    HostAllowList,
     HttpClient,
     HttpExchange,
     HttpRequest,
     TargetBadAnswer,
     TargetRefused,
 )
+from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
 from analyzer.urltemplates import (
     BaseURLTemplate,
     HeaderTemplate,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from analyzer.errors import ConfigError
-from analyzer.sources.http import HttpClient
 from analyzer.sources.prometheus import (
     PrometheusSource,
     PrometheusSourceConfig,
@@ -17,9 +16,12 @@ from analyzer.sources.prometheus import (
     Series,
 )
 
+if TYPE_CHECKING:
+    from analyzer.sources.http import HttpClient
+
 SourceConfig = Annotated[PrometheusSourceConfig, Field(discriminator="type")]
 
-__all__ = ["HttpClient", "PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig",
+__all__ = ["PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig",
            "Sources"]
 
 
@@ -27,9 +29,16 @@ class Sources:
     """The live source clients built from a catalog's `sources`; closed together."""
 
     def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None,
-                 http: HttpClient | None = None):
+                 http: HttpClient | Callable[[], HttpClient] | None = None):
+        """`http` is the client of HTTP checks, or a function that builds it on first use (so that a Job
+        without an HTTP check never imports httpx)."""
         self._prometheus = {name: PrometheusSource(name, config, observe) for name, config in configs.items()}
-        self._http = http
+        self._http: HttpClient | None = None
+        self._make_http: Callable[[], HttpClient] | None = None
+        if callable(http):
+            self._make_http = http
+        else:
+            self._http = http
 
     def prometheus(self, name: str) -> PrometheusSource:
         """The Prometheus source of that name; ConfigError if the catalog defines none."""
@@ -40,6 +49,8 @@ class Sources:
 
     def http(self) -> HttpClient:
         """The shared HTTP client of HTTP checks; ConfigError if none was given."""
+        if self._http is None and self._make_http is not None:
+            self._http = self._make_http()
         if self._http is None:
             raise ConfigError("no HTTP client: build Sources with http=HttpClient(...)")
         return self._http

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import yaml
@@ -99,3 +100,80 @@ class TestValidateAndList:
         result = analyzer("list", env=env)
         assert result.returncode == 6
         assert "--catalog" in result.stderr
+
+
+@pytest.fixture
+def broken_plugin(tmp_path):
+    """An environment where a distribution registers kind `broken`, whose module fails to import."""
+    import os
+    site = tmp_path / "site"
+    info = site / "broken_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nbroken = broken_kind:BrokenCheck\n")
+    (site / "broken_kind.py").write_text("raise ImportError('broken_kind needs a library that is not installed')\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+class TestPlugins:
+    """`serve` imports every installed kind at start, so a broken plugin stops it; `run` imports only the
+    kinds its catalog uses."""
+
+    def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
+        result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(),
+                          env=broken_plugin)
+        assert result.returncode == 6
+        assert "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library" \
+            in result.stderr
+
+    def test_run_ignores_a_broken_plugin_its_catalog_does_not_use(self, catalog_file, broken_plugin):
+        result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
+                          "--arg", "canary_hash=healthy1", env=broken_plugin)
+        assert result.returncode == 5, result.stderr
+        assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
+
+    def test_a_catalog_using_a_broken_plugin_is_invalid(self, tmp_path, broken_plugin):
+        path = tmp_path / "catalog.yaml"
+        path.write_text("checks:\n- {name: b, kind: broken}\n")
+        result = analyzer("validate", path, env=broken_plugin)
+        assert result.returncode == 6
+        assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr
+
+
+PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
+HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.svc", "steps": [{"name": "home"}]}
+
+
+def analyzer_modules(tmp_path, checks, *command):
+    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}},
+                                       "checks": checks}))
+    script = textwrap.dedent("""
+        import json, sys
+        from analyzer.cli import main
+        code = main(sys.argv[1:])
+        print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """)
+    args = [arg.replace("CATALOG", str(catalog)) for arg in command]
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
+    body = json.loads(result.stdout.splitlines()[-1])
+    return body["code"], result.stderr, set(body["modules"])
+
+
+class TestJobImports:
+    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, and
+    never prometheus_client (nothing scrapes a Job)."""
+
+    def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
+        assert code == 5, stderr  # the source's port is closed: an error verdict, after a real attempt
+        assert "checks.prometheus" in modules
+        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite",
+                              "analyzer.sources.http", "httpx", "httpcore", "prometheus_client"}
+
+    def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
+        code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")
+        assert code == 0, stderr
+        assert {"checks.prometheus", "checks.http_smoke", "httpx"} <= modules
+        assert "checks.error_budget" not in modules

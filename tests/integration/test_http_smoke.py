@@ -21,7 +21,8 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
-from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy, parse_networks
+from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
+from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks import http_smoke

@@ -112,6 +112,23 @@ class TestProblems:
         assert "unknown kind 'nope' (known: " in problems[2]
         assert "missing `kind`" in problems[3]
 
+    def test_malformed_entries_name_the_kind_problem_and_the_field_inside_the_kind(self):
+        known = f"(known: {', '.join(repr(name) for name in Registry.default().names)})"
+        problems = problems_of([("t", {"sources": SOURCES, "checks": [
+            "foo", None, {"kind": 5, "name": "a"}, {"kind": ["x"], "name": "c"}, {"kind": "Prometheus", "name": "j"},
+            {"name": "e"}, {"kind": "prometheus", "name": "f", "query": "up"},
+            {"kind": "composite", "name": "i", "members": [{"check": "f", "args": {"a": [1]}}]}]})])
+        assert problems == [
+            "t: checks[0]: Input should be a valid dictionary or object to extract fields from",
+            "t: checks[1]: Input should be a valid dictionary or object to extract fields from",
+            f"t: check 'a' (checks[2]): unknown kind 5 {known}",
+            f"t: check 'c' (checks[3]): unknown kind ['x'] {known}",
+            f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}",
+            "t: check 'e' (checks[5]): missing `kind`",
+            "t: check 'f' (checks[6]): pass_if: Field required",
+            "t: check 'i' (checks[7]): members.0.args.a.str: Input should be a valid string",
+            "t: check 'i' (checks[7]): members.0.args.a.float: Input should be a valid number"]
+
     def test_duplicate_check_names_across_files(self):
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"checks": [CHECK]})])
         assert problems == ["b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"]

@@ -1,10 +1,11 @@
+import re
 from typing import Literal
 
 import pytest
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
-from analyzer.registry import Registry, load_entry_point_kinds
+from analyzer.registry import KindRef, Registry, load_entry_point_kinds
 from checks import BUILTIN_KINDS
 from checks.prometheus import PrometheusCheck
 
@@ -68,6 +69,16 @@ class TestEntryPoints:
         with pytest.raises(ConfigError, match="names must match"):
             load_entry_point_kinds()
 
+    def test_broken_plugin_fails_when_loaded_not_when_listed(self, monkeypatch):
+        self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
+        registry = Registry.default()
+        assert "echo" in registry.names
+        assert registry.parse_check({"kind": "prometheus", "name": "p", "query": "up", "pass_if": "< 1"})
+        with pytest.raises(ConfigError, match="check kind plugin 'echo' \\(plugin:echo\\) failed to load"):
+            registry.parse_check({"kind": "echo", "name": "e"})
+        with pytest.raises(ConfigError, match="failed to load: no module named x"):
+            registry.load_all()
+
     def test_broken_plugin(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
         with pytest.raises(ConfigError, match="failed to load: no module named x"):
@@ -77,3 +88,61 @@ class TestEntryPoints:
         self._with(monkeypatch, FakeEntryPoint("echo", object()))
         with pytest.raises(ConfigError, match="not a Check subclass"):
             load_entry_point_kinds()
+
+
+class CountingRef:
+    """A by-name kind that counts how often its class is imported."""
+
+    def __init__(self, name, kind):
+        self.loads = 0
+        self.kind = kind
+        self.ref = KindRef(name, f"test:{name}", self._load)
+
+    def _load(self):
+        self.loads += 1
+        return self.kind
+
+
+class TestLazyKinds:
+    """A kind registered by name is imported once, when a definition uses it, and never for other kinds."""
+
+    def test_nothing_is_loaded_until_a_definition_uses_the_kind(self):
+        echo, other = CountingRef("echo", EchoCheck), CountingRef("other", OtherPrometheus)
+        registry = Registry([echo.ref, other.ref])
+        assert (registry.names, echo.loads, other.loads) == (("echo", "other"), 0, 0)
+        assert isinstance(registry.parse_check({"kind": "echo", "name": "a"}), EchoCheck)
+        assert isinstance(registry.parse_check({"kind": "echo", "name": "b"}), EchoCheck)
+        assert (echo.loads, other.loads) == (1, 0)
+
+    def test_routing_errors_load_nothing(self):
+        echo = CountingRef("echo", EchoCheck)
+        registry = Registry([echo.ref])
+        for raw in ({"name": "a"}, {"kind": "nope", "name": "a"}, {"kind": 5, "name": "a"}, "echo"):
+            with pytest.raises(ValueError):
+                registry.parse_check(raw)
+        assert echo.loads == 0
+
+    def test_duplicate_names_fail_at_construction_without_loading(self):
+        first, second = CountingRef("echo", EchoCheck), CountingRef("echo", EchoCheck)
+        with pytest.raises(ConfigError, match="'echo' is registered twice: by test:echo and by test:echo"):
+            Registry([first.ref, second.ref])
+        with pytest.raises(ConfigError, match=re.escape("'prometheus' is registered twice: by "
+                                                        "checks.prometheus:PrometheusCheck and by tests.")):
+            Registry([*BUILTIN_KINDS, OtherPrometheus])
+        assert (first.loads, second.loads) == (0, 0)
+
+    def test_a_kind_that_loads_another_kind_is_refused(self):
+        registry = Registry([CountingRef("echo", OtherPrometheus).ref])
+        with pytest.raises(ConfigError, match="'echo' loads kind 'prometheus'; the names must match"):
+            registry.parse_check({"kind": "echo", "name": "a"})
+
+    def test_every_builtin_loads_under_its_name(self):
+        registry = Registry(BUILTIN_KINDS)
+        assert {"prometheus", "error_budget", "http_smoke", "kpi_compare", "composite"} <= set(registry.names)
+        assert all(issubclass(kind, Check) and kind.model_fields["kind"].default == name
+                   for name, kind in registry.kinds.items())
+
+    def test_json_schema_covers_every_kind(self):
+        registry = Registry(BUILTIN_KINDS)
+        assert set(registry.json_schema()["discriminator"]["mapping"]) == set(registry.names)
+

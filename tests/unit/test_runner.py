@@ -212,3 +212,25 @@ class TestMembers:
         assert evaluation.verdict is Outcome.PASS
         assert events["ok"]["backtest"] is (at is not None)
         assert events["parent"]["backtest"] is (at is not None)
+
+
+class TestWithoutMetrics:
+    """A runner without metrics (a Job's) gives the same evaluations, coalescing and members included."""
+
+    @pytest.mark.parametrize(("name", "verdict"), [("ok", Outcome.PASS), ("crash", Outcome.ERROR),
+                                                   ("parent", Outcome.PASS), ("nan-pass", Outcome.ERROR)])
+    async def test_verdicts(self, name, verdict):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in {name, "ok"}]})],
+                                registry)
+        runner = Runner(catalog, Sources({}), None, 5.0)
+        assert (await runner.evaluate(catalog.get(name), {})).verdict is verdict
+
+    async def test_reuse_window(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), None, 5.0, reuse_window_s=60)
+        first, second = await asyncio.gather(runner.evaluate(catalog.get("ok"), {}),
+                                             runner.evaluate(catalog.get("ok"), {}))
+        assert second is first
+        assert await runner.evaluate(catalog.get("ok"), {}) is first

@@ -27,8 +27,8 @@ from analyzer.sources.http import (
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
-    parse_networks,
 )
+from analyzer.sources.httppolicy import parse_networks
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")

@@ -1,0 +1,156 @@
+"""The operator's limits on HTTP checks: host allow-lists, networks never dialled unless allowed, body cap.
+No httpx here: settings need these types, and a Job without an HTTP check should not import the client."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_ALLOWED_HOSTS = ("*.svc", "*.svc.cluster.local")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_NAME_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+
+
+@dataclass(frozen=True)
+class HostAllowList:
+    """Host-name patterns: `name`, `*.suffix` (one or more labels), `*` (any name), or an IP / CIDR."""
+
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, patterns: Iterable[str]) -> HostAllowList:
+        """Validate the patterns; ValueError names the first bad one."""
+        cleaned = []
+        for raw in patterns:
+            pattern = raw.strip().lower()
+            # One trailing dot is the DNS root ("a.svc." is "a.svc"); "*." must not become "*".
+            if pattern.endswith(".") and pattern != "*.":
+                pattern = pattern[:-1]
+            if pattern != "*" and not _valid_pattern(pattern):
+                raise ValueError(f"{raw!r} is not a host pattern (name, *.suffix, *, IP address or CIDR)")
+            cleaned.append(pattern)
+        return cls(tuple(cleaned))
+
+    def allows(self, host: str) -> bool:
+        """Whether `host` (a name or an IP literal) matches a pattern."""
+        host = host.lower().strip("[]")
+        # One trailing dot is the DNS root; "a.svc.." is not a name and must not match "*.svc".
+        host = host[:-1] if host.endswith(".") else host
+        address = ip_or_none(host)
+        for pattern in self.patterns:
+            if pattern == "*":
+                return True
+            if address is not None:
+                network = _network_or_none(pattern)
+                if network is not None and address in network:
+                    return True
+            elif pattern.startswith("*."):
+                if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+                    return True
+            elif host == pattern:
+                return True
+        return False
+
+    def __str__(self) -> str:
+        return ", ".join(self.patterns) or "nothing"
+
+
+def _valid_pattern(pattern: str) -> bool:
+    if _network_or_none(pattern) is not None:
+        return True
+    name = pattern[2:] if pattern.startswith("*.") else pattern
+    return bool(_DNS_NAME_RE.fullmatch(name))
+
+
+def ip_or_none(text: str) -> IPAddress | None:
+    """The IP address `text` spells, or None when it is not one (a host name)."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _network_or_none(text: str) -> IPNetwork | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+# Never dialled unless the operator lists them in the allowed networks (checked on the IPv4 address an IPv6
+# address embeds, so ::ffff:127.0.0.1, 64:ff9b::a9fe:a9fe and 2002:7f00:1:: are judged as IPv4).
+_METADATA = tuple(ipaddress.ip_network(n) for n in (
+    "169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32"))
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+_BROADCAST = ipaddress.ip_address("255.255.255.255")
+# Prefixes whose last 32 bits are an IPv4 address: IPv4-compatible (::a.b.c.d, deprecated), SIIT
+# (::ffff:0:a.b.c.d) and the NAT64 well-known prefix.
+_EMBEDDING_96 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+
+
+def parse_networks(networks: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """CIDRs (or single addresses); ValueError names the first bad one."""
+    parsed = []
+    for text in networks:
+        network = _network_or_none(text.strip())
+        if network is None:
+            raise ValueError(f"{text!r} is not an IP network such as 127.0.0.0/8 or ::1")
+        parsed.append(network)
+    return tuple(parsed)
+
+
+def _embedded_ipv4(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, SIIT, NAT64, 6to4), else `ip`."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    # :: and ::1 are IPv6's own unspecified and loopback addresses, not IPv4-compatible ones.
+    if int(ip) > 1 and any(ip in network for network in _EMBEDDING_96):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def _blocked_reason(ip: IPAddress) -> str | None:
+    if any(ip in network for network in _METADATA if network.version == ip.version):
+        return "a cloud metadata address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in _THIS_NETWORK):
+        return "an unspecified address"
+    if ip.is_multicast or ip == _BROADCAST:
+        return "a multicast or broadcast address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip in _SITE_LOCAL:
+        return "a site-local address"
+    if ip.is_reserved:
+        return "a reserved address"
+    return None
+
+
+def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str | None:
+    """Why the analyzer will not connect to `address`, or None when it may."""
+    ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
+    if any(ip in network for network in allowed_networks if network.version == ip.version):
+        return None
+    reason = _blocked_reason(ip)
+    return None if reason is None else f"{ip} is {reason}"
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """The operator's limits on every HTTP check: host names, extra allowed networks, body cap."""
+
+    allowed_hosts: HostAllowList = field(default_factory=lambda: HostAllowList(DEFAULT_ALLOWED_HOSTS))
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    max_connections: int = 64
