@@ -7,8 +7,10 @@ was an Error: the verdict and reason, or the client error that refused the reque
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -74,12 +76,45 @@ def _bounded_args(args: Mapping[str, Any]) -> dict[str, str | float]:
     return bounded
 
 
+@dataclass(frozen=True, slots=True)
+class _Evaluated:
+    """An evaluated request as kept: the evaluation itself (immutable, often shared by coalesced requests)
+    and the request's envelope. Recording sits on every answer's path; the entry is built when it is read."""
+
+    seq: int
+    recorded_at_s: float
+    evaluation: Evaluation
+    request_id: str
+    catalog_version: str
+    client: str | None
+    user_agent: str | None
+
+    @property
+    def check(self) -> str:
+        return self.evaluation.check
+
+    @property
+    def verdict(self) -> str:
+        return self.evaluation.verdict.value
+
+    def entry(self) -> HistoryEntry:
+        evaluation = self.evaluation
+        return HistoryEntry(
+            seq=self.seq, recorded_at=datetime.fromtimestamp(self.recorded_at_s, UTC), request_id=self.request_id,
+            check=evaluation.check, kind=evaluation.kind, verdict=evaluation.verdict.value,
+            http_status=evaluation.http_status, reason=evaluation.reason, error=evaluation.error,
+            value=evaluation.value, threshold=evaluation.threshold, args=evaluation.args,
+            evaluated_at=evaluation.evaluated_at, duration_ms=evaluation.duration_ms,
+            catalog_version=self.catalog_version, client=self.client, user_agent=self.user_agent,
+            details=evaluation.details)
+
+
 class VerdictHistory:
     """A ring of the last `capacity` entries."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: deque[HistoryEntry] = deque(maxlen=capacity)
+        self._entries: deque[HistoryEntry | _Evaluated] = deque(maxlen=capacity)
         self._seq = itertools.count(1)
 
     def __len__(self) -> int:
@@ -88,13 +123,8 @@ class VerdictHistory:
     def record_evaluation(self, evaluation: Evaluation, *, request_id: str, catalog_version: str,
                           client: str | None, user_agent: str | None) -> None:
         """Keep an evaluated request."""
-        self._entries.append(HistoryEntry(
-            seq=next(self._seq), recorded_at=datetime.now(UTC), request_id=request_id, check=evaluation.check,
-            kind=evaluation.kind, verdict=evaluation.verdict.value, http_status=evaluation.http_status,
-            reason=evaluation.reason, error=evaluation.error, value=evaluation.value,
-            threshold=evaluation.threshold, args=evaluation.args, evaluated_at=evaluation.evaluated_at,
-            duration_ms=evaluation.duration_ms, catalog_version=catalog_version, client=client,
-            user_agent=(user_agent or "")[:_MAX_ARG_CHARS] or None, details=evaluation.details))
+        self._entries.append(_Evaluated(next(self._seq), time.time(), evaluation, request_id, catalog_version, client,
+                                        (user_agent or "")[:_MAX_ARG_CHARS] or None))
 
     def record_rejection(self, check: str, *, http_status: int, error: str, message: str,
                          args: Mapping[str, Any], request_id: str, catalog_version: str, client: str | None,
@@ -118,7 +148,7 @@ class VerdictHistory:
             if verdict is not None and entry.verdict != verdict:
                 continue
             if visible(entry.check):
-                yield entry
+                yield entry.entry() if isinstance(entry, _Evaluated) else entry
 
 
 HISTORY_VERDICTS: tuple[str, ...] = (*(o.value for o in Outcome), REJECTED)

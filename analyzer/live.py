@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,15 +134,9 @@ class LiveCatalog:
         self._seen_digest: str | None = None
         self._publish(catalog, previous=None)
 
-    @asynccontextmanager
-    async def use(self) -> AsyncIterator[Generation]:
-        """The generation in service, held for the duration of a request."""
-        generation = self.current
-        generation.acquire()
-        try:
-            yield generation
-        finally:
-            generation.release()
+    def use(self) -> _Held:
+        """The generation in service, held for the duration of a request (`async with`)."""
+        return _Held(self.current)
 
     def start(self) -> None:
         """Start polling the catalog path (when there is one and polling is on)."""
@@ -277,3 +270,19 @@ class LiveCatalog:
             return None
         self._seen_digest = digest
         return await self.reload(reason="file_change")
+
+
+class _Held:
+    """Holds a generation from `async with` to its end; a class, not a generator: it wraps every request."""
+
+    __slots__ = ("_generation",)
+
+    def __init__(self, generation: Generation) -> None:
+        self._generation = generation
+
+    async def __aenter__(self) -> Generation:
+        self._generation.acquire()
+        return self._generation
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._generation.release()
