@@ -59,6 +59,17 @@ async def serving(handler: Callable[[web.Request, Seen], Any], ssl_context: ssl.
         await runner.cleanup()
 
 
+@asynccontextmanager
+async def raw_server(handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]) -> AsyncIterator[str]:
+    """A bare asyncio server on 127.0.0.1, for answers aiohttp would not send; yields its URL."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def ok(request: web.Request, seen: Seen) -> web.Response:
     return web.Response(body=BODY, content_type="application/json")
 
@@ -234,15 +245,10 @@ class TestConnections:
             await writer.drain()
             writer.close()
 
-        server = await asyncio.start_server(one_answer, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
+        async with raw_server(one_answer) as url:
             client = session(retries=0)
-            first = await get(client, f"http://127.0.0.1:{port}/")
-            second = await get(client, f"http://127.0.0.1:{port}/")
-        finally:
-            server.close()
-            await server.wait_closed()
+            first = await get(client, url)
+            second = await get(client, url)
         assert first.content == second.content == BODY
         assert connections == 2
 
@@ -274,15 +280,10 @@ class TestConnections:
                     pending = b""
                 await writer.drain()
 
-        server = await asyncio.start_server(early_hints, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
+        async with raw_server(early_hints) as url:
             client = session(retries=0)
-            first = await get(client, f"http://127.0.0.1:{port}/")
-            second = await get(client, f"http://127.0.0.1:{port}/")
-        finally:
-            server.close()
-            await server.wait_closed()
+            first = await get(client, url)
+            second = await get(client, url)
         assert first.status_code == 103
         assert second.content == b'{"query": 2}'
 
@@ -304,17 +305,12 @@ class TestConnections:
             await writer.drain()
             timed_out.set()
 
-        server = await asyncio.start_server(idle_timeout, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
+        async with raw_server(idle_timeout) as url:
             client = session(retries=0)
-            await get(client, f"http://127.0.0.1:{port}/")
+            await get(client, url)
             answered.set()
             await timed_out.wait()
-            second = await get(client, f"http://127.0.0.1:{port}/")
-        finally:
-            server.close()
-            await server.wait_closed()
+            second = await get(client, url)
         assert (second.status_code, second.content) == (200, BODY)
 
     async def test_close_releases_idle_connections(self):
@@ -407,14 +403,9 @@ class TestFailures:
             await writer.drain()
             writer.close()
 
-        server = await asyncio.start_server(half, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
+        async with raw_server(half) as url:
             with pytest.raises(requests.exceptions.ConnectionError, match="IncompleteRead"):
-                await get(session(), f"http://127.0.0.1:{port}/")
-        finally:
-            server.close()
-            await server.wait_closed()
+                await get(session(), url)
 
     async def test_kept_alive_connection_reset_mid_answer_is_not_resent(self):
         # The server answered (headers, part of the body) before the reset: it has the request, so this is
@@ -439,16 +430,11 @@ class TestFailures:
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
                 await writer.drain()
 
-        server = await asyncio.start_server(reset_second, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
+        async with raw_server(reset_second) as url:
             client = session(retries=1)
-            await get(client, f"http://127.0.0.1:{port}/")
+            await get(client, url)
             with pytest.raises(requests.exceptions.ConnectionError):
-                await get(client, f"http://127.0.0.1:{port}/")
-        finally:
-            server.close()
-            await server.wait_closed()
+                await get(client, url)
         assert requests_seen == 2
 
     async def test_client_certificates_are_refused(self):
