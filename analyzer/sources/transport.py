@@ -278,13 +278,30 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
 
 def _tls_context(verify: bool | str) -> ssl.SSLContext:
     """A client context verifying against `verify` (a CA bundle path, or True for requests' bundle); no
-    verification at all for False. Read per new connection, as urllib3 does, so a rotated bundle is used."""
+    verification at all for False. A configured bundle is read per new connection, as urllib3 does, so a
+    rotated one is used; requests' own bundle ships with the package, so its context is built once (loading
+    it takes tens of milliseconds, which every new connection paid)."""
     if verify is False:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+        return _unverified_context()
+    if verify is True:
+        return _packaged_bundle_context()
+    return _bundle_context(verify)
+
+
+@functools.cache
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@functools.cache
+def _packaged_bundle_context() -> ssl.SSLContext:
+    return _bundle_context(DEFAULT_CA_BUNDLE_PATH)
+
+
+def _bundle_context(bundle: str) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=bundle)
     except ssl.SSLError as exc:
