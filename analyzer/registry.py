@@ -154,8 +154,3 @@ def entry_point_kinds() -> list[KindRef]:
     """Kinds of installed distributions, by their entry-point name (which must equal the kind); not imported."""
     return [KindRef(entry_point.name, entry_point.value, entry_point.load, plugin=True)
             for entry_point in entry_points(group=ENTRY_POINT_GROUP)]
-
-
-def load_entry_point_kinds() -> list[type[Check]]:
-    """Kinds from installed distributions, imported; an entry point's name must equal the kind it loads."""
-    return [kind.resolve() for kind in entry_point_kinds()]

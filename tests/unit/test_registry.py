@@ -5,7 +5,7 @@ import pytest
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
-from analyzer.registry import KindRef, Registry, load_entry_point_kinds
+from analyzer.registry import KindRef, Registry
 from checks import BUILTIN_KINDS
 from checks.prometheus import PrometheusCheck
 
@@ -56,7 +56,7 @@ class TestEntryPoints:
 
     def test_loads_kind(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", EchoCheck))
-        assert load_entry_point_kinds() == [EchoCheck]
+        assert Registry.default().load("echo") is EchoCheck
         assert "echo" in Registry.default().kinds
 
     def test_plugin_duplicating_a_builtin_is_a_startup_error(self, monkeypatch):
@@ -67,7 +67,7 @@ class TestEntryPoints:
     def test_name_must_match_kind(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("other", EchoCheck))
         with pytest.raises(ConfigError, match="names must match"):
-            load_entry_point_kinds()
+            Registry.default().load_all()
 
     def test_broken_plugin_fails_when_loaded_not_when_listed(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
@@ -82,12 +82,12 @@ class TestEntryPoints:
     def test_broken_plugin(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", ImportError("no module named x")))
         with pytest.raises(ConfigError, match="failed to load: no module named x"):
-            load_entry_point_kinds()
+            Registry.default().load_all()
 
     def test_not_a_check_class(self, monkeypatch):
         self._with(monkeypatch, FakeEntryPoint("echo", object()))
         with pytest.raises(ConfigError, match="not a Check subclass"):
-            load_entry_point_kinds()
+            Registry.default().load_all()
 
 
 class CountingRef:
