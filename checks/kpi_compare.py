@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -53,6 +54,16 @@ class VariantNames(BaseModel):
 
     canary: str = Field(default="canary", min_length=1, max_length=64)
     baseline: str = Field(default="baseline", min_length=1, max_length=64)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one evaluation measured: the rendered queries by variant and role, each instant query's value by
+    (variant, role) (None when it gave no series) and, for mann_whitney, each variant's range samples."""
+
+    queries: Mapping[str, Mapping[str, str]]
+    values: Mapping[tuple[str, str], float | None]
+    samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 class KpiCompareCheck(Check):
@@ -168,24 +179,47 @@ class KpiCompareCheck(Check):
         return found
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
-        """Query both variants concurrently, check the evidence is enough, then judge with `method`."""
+        """Query both variants concurrently, then judge what they measured."""
+        measured = await self.measure(ctx)
+        if self.method == "ratio":
+            return self.judge(measured)
+        # The statistics sort up to a million differences: off the event loop.
+        return await asyncio.to_thread(self.judge, measured)
+
+    async def measure(self, ctx: EvalContext) -> Measured:
+        """Run every query of both variants concurrently at the evaluation time (range queries for
+        mann_whitney's samples)."""
         values: dict[str, ArgValue] = {**ctx.args, _LOOKBACK: self.lookback}
-        canary = {name: t.render(values) for name, t in self._canary.items()}
-        baseline = {name: t.render(values) for name, t in self._baseline.items()}
+        queries = {side: {name: t.render(values) for name, t in templates.items()}
+                   for side, templates in (("canary", self._canary), ("baseline", self._baseline))}
         source = ctx.prometheus(self.source)
+        instant = {(side, name): query for side, rendered in queries.items() for name, query in rendered.items()
+                   if not (self.method == "mann_whitney" and name == "query")}
+        if self.method != "mann_whitney":
+            return Measured(queries, await _instant_values(ctx, source, instant))
+        end = ctx.evaluation_time
+        start = end - timedelta(seconds=parse_duration(self.lookback))
+        step_s = range_step_s(self.lookback, self.step)
+        ranges, found = await asyncio.gather(
+            asyncio.gather(*(source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
+                             for side in ("canary", "baseline"))),
+            _instant_values(ctx, source, instant))
+        return Measured(queries, found, {"canary": _samples(ranges[0]), "baseline": _samples(ranges[1])})
+
+    def judge(self, measured: Measured) -> Verdict:
+        """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
+        worker thread for proportion and mann_whitney)."""
         if self.method == "proportion":
-            return await self._proportion(ctx, source, canary, baseline)
+            return self._judge_proportion(measured)
         if self.method == "mann_whitney":
-            return await self._mann_whitney(ctx, source, canary, baseline)
-        return await self._ratio(ctx, source, canary, baseline)
+            return self._judge_mann_whitney(measured)
+        return self._judge_ratio(measured)
 
     # -- methods ---------------------------------------------------------------------------------
 
-    async def _ratio(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                     baseline: dict[str, str]) -> Verdict:
-        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
-                                      | {("baseline", k): q for k, q in baseline.items()})
-        details = self._details(canary, baseline)
+    def _judge_ratio(self, measured: Measured) -> Verdict:
+        found = measured.values
+        details = self._details(measured)
         for side in ("canary", "baseline"):
             details[side] = {"value": _json(found[(side, "query")])}
             if (side, "events") in found:
@@ -214,11 +248,9 @@ class KpiCompareCheck(Check):
         return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=difference,
                        threshold=tolerance, details=details)
 
-    async def _proportion(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                          baseline: dict[str, str]) -> Verdict:
-        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
-                                      | {("baseline", k): q for k, q in baseline.items()})
-        details = self._details(canary, baseline)
+    def _judge_proportion(self, measured: Measured) -> Verdict:
+        found = measured.values
+        details = self._details(measured)
         counts: dict[str, tuple[float, float]] = {}
         for side in ("canary", "baseline"):
             success, total = found[(side, "success")], found[(side, "total")]
@@ -241,7 +273,7 @@ class KpiCompareCheck(Check):
                                          f"and total {format_number(total)}; check the success and total queries")
             counts[side] = (min(success, total), total)
         (success_c, total_c), (success_b, total_b) = counts["canary"], counts["baseline"]
-        test, power = await asyncio.to_thread(self._proportion_stats, success_c, total_c, success_b, total_b)
+        test, power = self._proportion_stats(success_c, total_c, success_b, total_b)
         tolerance = self._tolerance(test.rate_baseline)
         effect = self._detectable_effect(test.rate_baseline)
         significant = test.p_value < 1 - self.confidence
@@ -302,21 +334,11 @@ class KpiCompareCheck(Check):
                                      self.confidence)
         return test, power
 
-    async def _mann_whitney(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                            baseline: dict[str, str]) -> Verdict:
-        end = ctx.evaluation_time
-        start = end - timedelta(seconds=parse_duration(self.lookback))
+    def _judge_mann_whitney(self, measured: Measured) -> Verdict:
+        found, samples = measured.values, measured.samples
         step_s = range_step_s(self.lookback, self.step)
-        events = {("canary", "events"): canary["events"]} if "events" in canary else {}
-        if "events" in baseline:
-            events[("baseline", "events")] = baseline["events"]
-        ranges, found = await asyncio.gather(
-            asyncio.gather(*(source.query_range(q, start, end, step_s, ctx.timeout_s())
-                             for q in (canary["query"], baseline["query"]))),
-            _instant_values(ctx, source, events))
-        details = self._details(canary, baseline)
+        details = self._details(measured)
         details["range"] = {"lookback": self.lookback, "step_s": step_s}
-        samples = {"canary": _samples(ranges[0]), "baseline": _samples(ranges[1])}
         for side in ("canary", "baseline"):
             details[side] = {"samples": len(samples[side])}
             if (side, "events") in found:
@@ -329,7 +351,7 @@ class KpiCompareCheck(Check):
                 return self._no_data(f"the {self._name(side)} has {len(samples[side])} samples over "
                                      f"{self.lookback}, fewer than min_samples {self.min_samples}", details)
         median_b = _median(samples["baseline"])
-        estimate = await asyncio.to_thread(hodges_lehmann, samples["canary"], samples["baseline"], self.confidence)
+        estimate = hodges_lehmann(samples["canary"], samples["baseline"], self.confidence)
         low, high = estimate.interval
         tolerance = self._tolerance(median_b)
         significant = low > 0 or high < 0
@@ -471,7 +493,8 @@ class KpiCompareCheck(Check):
     def _name(self, side: str) -> str:
         return self.variant_names.canary if side == "canary" else self.variant_names.baseline
 
-    def _details(self, canary: dict[str, str], baseline: dict[str, str]) -> dict[str, Any]:
+    def _details(self, measured: Measured) -> dict[str, Any]:
+        canary, baseline = measured.queries["canary"], measured.queries["baseline"]
         return {"method": self.method, "mode": self.mode, "direction": self.direction,
                 "queries": [*canary.values(), *baseline.values()],
                 "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
@@ -498,7 +521,7 @@ def _longest_range_selector(query: str, lookback: str) -> str | None:
     return max(ranges, key=parse_duration, default=None)
 
 
-def _median(values: list[float]) -> float:
+def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
