@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -15,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import CheckMisconfigured
-from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
+from analyzer.models import NoDataPolicy, Outcome, Verdict, clip, finite_or_none, format_number
 from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range_step_s
+from analyzer.promql_names import MetricSelector, metric_selectors, presence_query
 from analyzer.sources import PrometheusSource, QueryResult
 from analyzer.templates import PromQLTemplate
 from checks.kpi_stats import ProportionTest, hodges_lehmann, proportion_power, two_proportion_test
@@ -30,6 +32,8 @@ _MAX_RANGE_POINTS = 1000
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
+# A selector is quoted in a reason up to this length.
+_SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
@@ -64,6 +68,7 @@ class Measured:
     queries: Mapping[str, Mapping[str, str]]
     values: Mapping[tuple[str, str], float | None]
     samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    presence_query: str | None = None
 
 
 class KpiCompareCheck(Check):
@@ -188,23 +193,35 @@ class KpiCompareCheck(Check):
 
     async def measure(self, ctx: EvalContext) -> Measured:
         """Run every query of both variants concurrently at the evaluation time (range queries for
-        mann_whitney's samples)."""
+        mann_whitney's samples), with one more instant query asking which of their metrics exist at all;
+        CheckMisconfigured when one has no series (a misspelled name would otherwise read as zero or no data)."""
         values: dict[str, ArgValue] = {**ctx.args, _LOOKBACK: self.lookback}
         queries = {side: {name: t.render(values) for name, t in templates.items()}
                    for side, templates in (("canary", self._canary), ("baseline", self._baseline))}
         source = ctx.prometheus(self.source)
         instant = {(side, name): query for side, rendered in queries.items() for name, query in rendered.items()
                    if not (self.method == "mann_whitney" and name == "query")}
-        if self.method != "mann_whitney":
-            return Measured(queries, await _instant_values(ctx, source, instant))
-        end = ctx.evaluation_time
-        start = end - timedelta(seconds=parse_duration(self.lookback))
-        step_s = range_step_s(self.lookback, self.step)
-        ranges, found = await asyncio.gather(
-            asyncio.gather(*(source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
-                             for side in ("canary", "baseline"))),
-            _instant_values(ctx, source, instant))
-        return Measured(queries, found, {"canary": _samples(ranges[0]), "baseline": _samples(ranges[1])})
+        selectors = {f"{side}.{name}": _selectors(query) for side, rendered in queries.items()
+                     for name, query in rendered.items()}
+        names = {selector.name for found in selectors.values() for selector in found}
+        presence = presence_query(names) if names else None
+        ranges: list[Coroutine[Any, Any, QueryResult]] = []
+        if self.method == "mann_whitney":
+            end = ctx.evaluation_time
+            start = end - timedelta(seconds=parse_duration(self.lookback))
+            step_s = range_step_s(self.lookback, self.step)
+            ranges = [source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
+                      for side in ("canary", "baseline")]
+        found, present, answers = await asyncio.gather(
+            _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges))
+        missing = [(role, selector) for role, found_selectors in selectors.items() for selector in found_selectors
+                   if selector.name not in present]
+        if missing:
+            sent = [query for rendered in queries.values() for query in rendered.values()]
+            raise CheckMisconfigured(_missing_reason(missing, self.source), details={
+                "queries": sent, "presence_query": presence, "missing_metrics": sorted({s.name for _, s in missing})})
+        samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
+        return Measured(queries, found, samples, presence)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -495,9 +512,13 @@ class KpiCompareCheck(Check):
 
     def _details(self, measured: Measured) -> dict[str, Any]:
         canary, baseline = measured.queries["canary"], measured.queries["baseline"]
-        return {"method": self.method, "mode": self.mode, "direction": self.direction,
-                "queries": [*canary.values(), *baseline.values()],
-                "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+        details: dict[str, Any] = {
+            "method": self.method, "mode": self.mode, "direction": self.direction,
+            "queries": [*canary.values(), *baseline.values()],
+            "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+        if measured.presence_query is not None:
+            details["presence_query"] = measured.presence_query
+        return details
 
 
 async def _instant_values(ctx: EvalContext, source: PrometheusSource,
@@ -507,6 +528,30 @@ async def _instant_values(ctx: EvalContext, source: PrometheusSource,
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s())
                                      for key in keys))
     return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+
+
+async def _present_names(ctx: EvalContext, source: PrometheusSource, presence: str | None) -> frozenset[str]:
+    """The metric names the presence query found (none asked: none found)."""
+    if presence is None:
+        return frozenset()
+    answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
+    return frozenset(series.labels.get("__name__", "") for series in answer.series)
+
+
+@lru_cache(maxsize=1024)
+def _selectors(query: str) -> tuple[MetricSelector, ...]:
+    """The literal metric selectors of a rendered query (cached: an analysis run repeats the same queries)."""
+    return tuple(metric_selectors(query))
+
+
+def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) -> str:
+    by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
+    for role, selector in missing:
+        by_name.setdefault(selector.name, []).append((role, selector))
+    parts = [f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
+             f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
+             f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}" for name, uses in by_name.items()]
+    return "; ".join(parts)
 
 
 def _samples(result: QueryResult) -> list[float]:
