@@ -212,6 +212,13 @@ class TestJudgeProportion:
                        max_relative_change=None, max_absolute_change=0.001)
         assert judged.details["canary"]["success"] == 0
 
+    def test_either_direction_needs_both_ends_of_the_interval_within_the_tolerance(self):
+        # 10% -> 10.8% on 100k each: the interval (about 0.0053 to 0.0107) reaches past the tolerance 0.01.
+        judged = judge("proportion", "either", canary={"success": 10800, "total": 1e5},
+                       baseline={"success": 10000, "total": 1e5})
+        assert judged.details["harm_bound"] > judged.threshold
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
     def test_successes_above_the_total_are_a_misconfiguration(self):
         with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
             judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
@@ -239,6 +246,16 @@ class TestJudgeMannWhitney:
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
         assert judged.details["interval"][0] > 0
         assert judged.outcome is Outcome.PASS
+
+    @pytest.mark.parametrize("centre", [0.05, 0.15])
+    def test_either_direction_fails_a_clear_shift_either_way(self, centre):
+        assert judge("mann_whitney", "either", samples=(around(centre), around(0.10))).outcome is Outcome.FAIL
+
+    @pytest.mark.parametrize(("canary", "significant"), [(around(0.10), False), (around(0.15), True),
+                                                         (around(0.05), True)])
+    def test_significant_when_the_interval_excludes_zero(self, canary, significant):
+        judged = judge("mann_whitney", samples=(canary, around(0.10)))
+        assert judged.details["significant"] is significant
 
     def test_too_few_samples_is_no_data(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=10), around(0.10)))
