@@ -7,7 +7,7 @@ import asyncio
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -189,6 +189,8 @@ class WindowRatio:
     errors: float | None = None
     total: float | None = None
     note: str = ""
+    # Events counted over the window (total rate x window length); None when the SLI gives no count.
+    events: float | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,17 @@ def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], b
     return results
 
 
+def with_min_events(window: WindowRatio, min_events: float) -> WindowRatio:
+    """The window as judged: one with a known count of fewer than `min_events` events cannot judge (its ratio
+    is noise: 1 error in 3 requests burns 333x at 99.9%); a window without a count is left as it is."""
+    if window.error_ratio is None or window.events is None or not exceeds(min_events, window.events):
+        return window
+    bad = window.error_ratio * window.events
+    return replace(window, error_ratio=None,
+                   note=f"too few events over {window.window}: {format_number(window.events)} "
+                        f"({format_number(bad)} bad), below min_events_per_window {format_number(min_events)}")
+
+
 def _burn_or_none(window: WindowRatio, budget: float) -> float | None:
     return None if window.error_ratio is None else burn_rate(window.error_ratio, budget)
 
@@ -281,7 +294,8 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
                                  "traffic mean the errors and total queries do not count the same events")
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
-    return _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    return replace(measured, events=total * parse_duration(window))
 
 
 def _count_text(errors: float | None, total: float) -> str:
@@ -680,6 +694,16 @@ class ErrorBudgetCheck(Check):
         default=None, lt=1, allow_inf_nan=False,
         description="fail unless more than this share of the budget is left (0: fail once it is spent; "
                     "-0.5: tolerate 50% overspend)")
+    min_events_per_window: float = Field(
+        default=30, ge=0, allow_inf_nan=False,
+        description="a window (the period included) that counted fewer events than this cannot judge: its ratio "
+                    "is noise (1 error in 3 requests burns 333x at 99.9%); events = total rate x window length. "
+                    "Windows without a count (a pyrra or sloth SLI without its total) are not held to it; 0 "
+                    "turns the guard off")
+    optional_metrics: list[str] = Field(
+        default_factory=list,
+        description="metric names that may have no series at all (a labelled error counter created on its "
+                    "first error): their absence reads as zero events instead of a misspelled name (error)")
     accept_unjudged_tiers: bool = Field(
         default=False, description="pass even if some fail_on tiers cannot judge (a window without traffic or "
                                    "data), as long as one can and none has a measured window burning above "
@@ -861,6 +885,8 @@ class ErrorBudgetCheck(Check):
         """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
         `sent` the combined queries that carried them."""
         budget = self.budget
+        windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
+        period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._tiers, windows, budget)
         remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
         details = self._details(windows, period, tiers, remaining, queries, sent)
@@ -957,6 +983,8 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
     if window.total is not None:
         entry["errors"] = _finite(window.errors)
         entry["total"] = _finite(window.total)
+    if window.events is not None:
+        entry["events"] = _finite(window.events)
     if window.note:
         entry["note"] = window.note
     return entry

@@ -367,6 +367,79 @@ class TestNoData:
         assert unknown.outcome is Outcome.INCONCLUSIVE
 
 
+def counted(check, by_window, period=None):
+    """WindowRatio for every window from (error ratio, events) pairs; the rest an explicit no-traffic gap."""
+    windows = {}
+    for tier in check._tiers:
+        for window in (tier.long, tier.short):
+            ratio, events = by_window.get(window, (None, None))
+            windows[window] = WindowRatio(window, ratio, events=events, note="" if ratio is not None else "no traffic")
+    ratio, events = period or (None, None)
+    return windows, WindowRatio(check.period, ratio, events=events, note="" if ratio is not None else "no traffic")
+
+
+CALM = {"6h": (0.0005, 50000.0), "30m": (0.0005, 5000.0), "1d": (0.0005, 200000.0), "2h": (0.0005, 20000.0),
+        "3d": (0.0005, 600000.0)}
+
+
+class TestMinimumEvidence:
+    """A window that counted fewer than min_events_per_window events cannot judge; one with enough still does."""
+
+    def test_a_tiny_canary_window_pauses_instead_of_failing(self):
+        # 1 error in 3 requests over 5m (333x) and 1 in 12 over 1h (83x): noise, not evidence.
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (1 / 3, 3.0), "1h": (1 / 12, 12.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("1 of 2 page tiers cannot judge (1h/5m: 1h: too few events over 1h: 12 (1 "
+                                         "bad), below min_events_per_window 30; 5m: too few events over 5m: 3 (1 bad)")
+
+    def test_a_window_that_clearly_burns_with_enough_events_still_fails(self):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (1.0, 300.0), "1h": (0.5, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(500) and verdict.threshold == 14.4
+
+    @pytest.mark.parametrize(("events", "outcome"), [(29.0, Outcome.INCONCLUSIVE), (30.0, Outcome.FAIL),
+                                                     (31.0, Outcome.FAIL)])
+    def test_the_default_minimum_is_30_events(self, events, outcome):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.5, events), "1h": (0.5, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is outcome
+
+    def test_the_minimum_is_a_field(self):
+        check = make(min_events_per_window=500)
+        burning = {**CALM, "5m": (0.5, 300.0), "1h": (0.5, 3600.0)}
+        assert check.judge(*counted(check, burning, (0.0005, 1e6))).outcome is Outcome.INCONCLUSIVE
+        off = make(min_events_per_window=0)
+        tiny = {**CALM, "5m": (1 / 3, 3.0), "1h": (1 / 3, 3.0)}
+        assert off.judge(*counted(off, tiny, (0.0005, 1e6))).outcome is Outcome.FAIL
+
+    def test_a_window_without_a_count_is_judged(self):
+        # A recorded ratio without its total carries no count: the guard cannot apply, the ratio judges.
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.5, None), "1h": (0.5, None)}, (0.0005, None)))
+        assert verdict.outcome is Outcome.FAIL
+
+    def test_too_few_events_in_the_period_leave_the_budget_unknown(self):
+        check = make(tiers=[], min_budget_remaining=0)
+        verdict = check.judge(*counted(check, {}, (0.5, 4.0)))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("budget remaining is unknown: too few events over 30d: 4 (2 bad)")
+        assert check.judge(*counted(check, {}, (0.5, 400.0))).outcome is Outcome.FAIL
+
+    def test_a_judged_window_shows_its_events(self):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.0, 300.0), "1h": (0.0, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.PASS
+        five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
+        assert five["events"] == 300 and five["burn_rate"] == 0
+
+    @pytest.mark.parametrize("minimum", [-1, float("nan"), float("inf")])
+    def test_the_minimum_is_finite_and_not_negative(self, minimum):
+        with pytest.raises(ValidationError, match="min_events_per_window"):
+            make(min_events_per_window=minimum)
+
+
 # The reviewer's case (99.9%, 30d): a canary that errored heavily (1h and 30m burn 20x) and now has no traffic
 # (5m empty); 6h at 5x keeps the 6h/30m tier below its x6.
 CRASHED_CANARY = {"5m": None, "1h": 0.02, "30m": 0.02, "6h": 0.005, "1d": 0.005, "2h": 0.01, "3d": 0.001}
@@ -670,7 +743,7 @@ class FakePrometheus:
     selector, with `value` (or value(window, part)), fails queries containing `fail_on`, and holds every
     answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None):
         self.expected = expected
         self.value = value
         self.fail_on = fail_on
@@ -725,7 +798,7 @@ class TestQueriesRunConcurrently:
         # before both arrive.
         fake = FakePrometheus(expected=2)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
-        assert evaluation.verdict is Outcome.FAIL  # 0.001 / 0.001: every event bad, burn 1000
+        assert evaluation.verdict is Outcome.FAIL  # 1 / 1: every event bad, burn 1000
         assert len(fake.queries) == 2
         assert [len(PART_RE.findall(q)) for q in fake.queries] in ([14, 2], [2, 14])
         assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
