@@ -184,9 +184,9 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), sent as one query
-        # for the windows and one for the (optional) period.
-        assert len(result.details["queries"]) == 8
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probe of
+        # eb_requests_total, sent as one query for the windows and the probe and one for the (optional) period.
+        assert len(result.details["queries"]) == 9
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -205,7 +205,7 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 16
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 17
         assert windows(result)["3d"]["burn_rate"] == pytest.approx((4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001,
                                                                    rel=1e-6)
 
@@ -266,7 +266,8 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-pyrra-api")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                    'slo="ebb-api"')]
         # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
         assert {w: v["error_ratio"] for w, v in windows(result).items()} == pytest.approx(PYRRA_BATCH)
         assert result.verdict is Outcome.FAIL
@@ -278,29 +279,32 @@ class TestGroupedSelectors:
         # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                    'slo="ebb-api"')]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 
     async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
         pyrra = await evaluate("eb-pyrra-api")
         assert pyrra.details["sent_queries"] == [grouped(
-            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="eb-pyrra-api"')]
+            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "eb_http_requests:increase4w"],
+            'slo="eb-pyrra-api"')]
         sloth = await evaluate("eb-sloth-budget")
         assert sloth.details["sent_queries"] == [grouped(
-            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")],
+            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
             'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"')]
 
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert "__name__=~\"eb_http_requests" not in result.details["sent_queries"][0]
-        # Seven burnrate windows and the lone pyrra_availability, each in its labelled part.
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 8
+        # Seven burnrate windows, the lone pyrra_availability and the rules' probe, each in its labelled part.
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
         assert result.details["sent_queries"] == [grouped(
-            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")], f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
+            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+            f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
         # The decoy note="a" burns at 500x: reading it, or both, would fail or error.
         assert result.verdict is Outcome.PASS
         assert result.value == pytest.approx(0.5, rel=1e-6) and result.threshold == 6

@@ -526,10 +526,16 @@ GROUP_RE = re.compile(r'\{__name__=~"([^"]*)"[^}]*\}, "analyzer_part", "(group\d
 RECORDED_WINDOW_RE = re.compile(r"(?:burnrate|ratio_rate)(\w+)$")
 
 
+NAMES_RE = re.compile(r'count by \(__name__\) \(\{__name__=~"([^"]*)"\}\), "analyzer_part", "names"')
+
+
 def recorded_part(name):
-    """(window, part) a grouped Pyrra or Sloth rule stands for: its name's window, or the availability."""
+    """(window, part) a grouped Pyrra or Sloth rule stands for: its name's window, the availability, or the
+    rules' existence probe."""
     if name == "pyrra_availability":
         return "", "availability"
+    if name == "slo:objective:ratio" or ":increase" in name:
+        return "", "rules"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -566,7 +572,8 @@ class TestQueryBatch:
                      tiers=[{"long": "28d", "short": "1d", "factor": 1}])
         plan = check.plan({})
         assert [b.queries for b in plan.batches] == [
-            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}']]
+            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}',
+             'm:increase4w{slo="api"}']]
 
     def test_a_series_of_no_part_is_rejected(self):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
@@ -626,13 +633,15 @@ class TestGroupedSelectors:
     def test_sloth_windows_and_period_are_one_selector(self):
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
+                                        'sloth_id="svc-slo"')
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
         # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
+                                        'sloth_id="svc-slo"')
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
         batch = QueryBatch.of({"30d": {"ratio": 'slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}'}})
@@ -642,14 +651,14 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of([*names, "pyrra_availability"], 'slo="api"')
+        assert batch.promql == group_of([*names, "pyrra_availability", "m:increase4w"], 'slo="api"')
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'},
                      min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == (group_of(names, 'slo="api", job="a"') + " or "
+        assert batch.promql == (group_of([*names, "m:increase4w"], 'slo="api", job="a"') + " or "
                                 + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -657,7 +666,8 @@ class TestGroupedSelectors:
         [batch] = check.plan({}).batches
         assert batch.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
                                 + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio") + " or "
-                                + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
+                                + labelled('pyrra_availability{slo="api"}', "28d", "availability") + " or "
+                                + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0"))
 
     def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
         batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
@@ -743,8 +753,9 @@ class FakePrometheus:
     selector, with `value` (or value(window, part)), fails queries containing `fail_on`, and holds every
     answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="1", fail_on=None, stray_on=None):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=()):
         self.expected = expected
+        self.missing = missing
         self.value = value
         self.fail_on = fail_on
         self.stray_on = stray_on
@@ -767,9 +778,12 @@ class FakePrometheus:
                     for window, part in PART_RE.findall(query)]
         labelled += [({"__name__": name, "analyzer_part": marker}, *recorded_part(name))
                      for names, marker in GROUP_RE.findall(query) for name in names.split("|")]
+        names = [{"metric": {"__name__": name, "analyzer_part": "names"}, "value": [1700000000, "1"]}
+                 for names in NAMES_RE.findall(query) for name in names.split("|") if name not in self.missing]
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": metric, "value": [1700000000, value]} for metric, window, part in labelled
-            if (value := self.value(window, part) if callable(self.value) else self.value) is not None] + stray}})
+            if (value := self.value(window, part) if callable(self.value) else self.value) is not None]
+            + names + stray}})
 
 
 async def run_against(aiohttp_server, fake, check_fields):
@@ -802,7 +816,7 @@ class TestQueriesRunConcurrently:
         assert len(fake.queries) == 2
         assert [len(PART_RE.findall(q)) for q in fake.queries] in ([14, 2], [2, 14])
         assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
-        assert len(evaluation.details["queries"]) == 16
+        assert len(evaluation.details["queries"]) == 17  # and the probe of req_total
 
     async def test_a_budget_gate_sends_everything_in_one_query(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value="0")
