@@ -1225,7 +1225,22 @@ class ErrorBudgetCheck(Check):
                        **({"note": t.note} if t.note else {})} for t in tiers],
             "budget": {**_window_details(period, budget), "remaining": remaining,
                        "min_budget_remaining": self.min_budget_remaining},
+            "traffic": self._traffic_source(),
+            "min_events_per_window": self.min_events_per_window,
         }
+
+    def _traffic_source(self) -> str:
+        """Where each window's event count comes from (what tells zero errors from no traffic)."""
+        if self.ratio is not None:
+            return "ratio.total"
+        if self.latency is not None:
+            return f"{self.latency.metric}_count"
+        if self.pyrra is not None:
+            return ("pyrra.total (the SLO's total metric)" if self.pyrra.total is not None
+                    else "none: without pyrra.total an absent burnrate series is no data")
+        assert self.sloth is not None
+        return ("sloth.total_query (the SLI's total query)" if self.sloth.total_query is not None
+                else "none: without sloth.total_query an absent ratio_rate series is no data")
 
 
 def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
