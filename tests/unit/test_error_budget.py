@@ -30,9 +30,12 @@ from checks.error_budget import (
     error_budget,
     le_pattern,
     max_burn_rate,
+    metric_selectors,
+    name_probe,
     names_pattern,
     prometheus_duration,
     pyrra_tiers,
+    reconcile_absences,
     workbook_tiers,
 )
 
@@ -948,3 +951,116 @@ class TestPyrraQueries:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert evaluation.reason.startswith('budget remaining is unknown: no pyrra_availability{slo="api"} series '
                                             "(Pyrra records it only with --generic-rules)")
+
+
+class TestMetricSelectors:
+    """The metric names a query writes literally, with their selectors; nothing else reads as a name."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
+         [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')]),
+        ("sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)", [("a_total", "a_total"),
+                                                                                       ("b", "b")]),
+        ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
+        ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
+        ('{__name__="hidden", a="b"} + count_values("x", y) @ start()', [("y", "y")]),
+        ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
+        ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
+        ('histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))', [("h_bucket", 'h_bucket{le=~"0.5"}')]),
+    ])
+    def test_names(self, query, expected):
+        assert metric_selectors(query) == expected
+
+
+class TestProbes:
+    """Probes of metric names travel as one `count by (__name__)` branch and split back per name."""
+
+    def test_name_probes_are_one_branch(self):
+        batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))"}},
+                              {"exists": {"probe0": name_probe("e"), "probe1": name_probe("t:x")}})
+        assert batch.promql == (labelled("sum(rate(e[5m]))", "5m", "errors") + " or "
+                                'label_replace(count by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
+                                '"names", "", "")')
+        answer = QueryResult(batch.promql, "vector", [
+            Series({"__name__": "t:x", "analyzer_part": "names"}, [(1.0, 3.0)])])
+        results = batch.split(answer)
+        assert results[name_probe("e")].series == []
+        assert results[name_probe("t:x")].series == [Series({"__name__": "t:x"}, [(1.0, 3.0)])]
+
+    def test_a_ratio_check_probes_every_metric_it_names_once(self):
+        check = make(ratio={"errors": 'sum(rate(errs_total{a="1"}[{{ window }}]))',
+                            "total": "sum(rate(req_total[{{ window }}])) + sum(rate(other[{{ window }}]))"})
+        plan = check.plan({})
+        assert [p.query for p in plan.probes] == [name_probe("errs_total"), name_probe("req_total"),
+                                                  name_probe("other")]
+        assert plan.probes[0].problem.startswith('ratio.errors selector errs_total{a="1"}: no series of metric '
+                                                 "errs_total exist at all")
+        assert len(plan.probes[0].users) == 7  # every window's errors query
+
+    def test_optional_metrics_are_not_probed(self):
+        check = make(optional_metrics=["req_total"])
+        assert check.plan({}).probes == []
+
+    def test_latency_probes_bucket_and_count(self):
+        check = make(latency={"metric": "lat_seconds", "threshold_s": 0.5})
+        assert [p.query for p in check.plan({}).probes] == [name_probe("lat_seconds_bucket"),
+                                                            name_probe("lat_seconds_count")]
+
+    async def test_a_missing_name_is_misconfigured_even_when_the_total_says_no_data(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None, missing=("req_total",))
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert "no series of metric req_total exist at all" in evaluation.reason
+
+    async def test_an_existing_name_without_series_here_is_no_data(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None)
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+
+    async def test_an_answered_query_proves_its_name_without_the_probe(self, aiohttp_server):
+        # The probe sees only the last 5 minutes; a window's answer proves the name all the same.
+        fake = FakePrometheus(expected=2, value="1", missing=("req_total",))
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+
+
+def recorded(window, ratio=None, *, absent=False, events=None, note=""):
+    return WindowRatio(window, ratio, events=events, recorded_absent=absent, note=note)
+
+
+class TestReconcileAbsences:
+    """An absent recorded ratio is zero errors only where no error series is the one explanation."""
+
+    def test_absent_short_windows_beside_present_long_ones_stay_zero(self):
+        windows = {"5m": recorded("5m", 0.0, absent=True, events=3000.0), "6h": recorded("6h", 0.01)}
+        judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
+        assert judged["5m"].error_ratio == 0.0 and judged["6h"].error_ratio == 0.01
+
+    def test_an_absent_long_window_beside_a_present_short_one_is_a_gap(self):
+        windows = {"5m": recorded("5m", 0.5), "4d": recorded("4d", 0.0, absent=True, events=1e6, note="no x")}
+        judged, _ = reconcile_absences(windows, recorded("28d", None))
+        assert judged["4d"].error_ratio is None and judged["5m"].error_ratio == 0.5
+        assert judged["4d"].note.startswith("no x; but a shorter window's rule recorded a value")
+
+    def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
+        windows = {"5m": recorded("5m", 0.0, absent=True, events=300.0),
+                   "1h": recorded("1h", 0.0, absent=True, events=3600.0)}
+        _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
+        assert period.error_ratio == 0.0 and period.events == 3600.0
+
+    @pytest.mark.parametrize("windows", [
+        {"5m": recorded("5m", 0.0, absent=True, events=300.0), "1h": recorded("1h", 0.001)},   # one recorded
+        {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", None, absent=True)},     # no traffic
+    ])
+    def test_otherwise_the_period_stays_a_gap(self, windows):
+        _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
+        assert period.error_ratio is None
+
+    def test_judge_applies_it(self):
+        check = make(sloth={"sloth_id": "a-b"})
+        windows = {w: recorded(w, 0.02, events=1e5) for w in ("5m", "30m", "1h", "2h", "6h", "1d")}
+        windows["3d"] = recorded("3d", 0.0, absent=True, events=1e7)
+        verdict = check.judge(windows, recorded("30d", 0.001))
+        assert verdict.outcome is Outcome.FAIL  # 20x over 1h and 5m
+        three = next(t for t in verdict.details["tiers"] if t["long"] == "3d")
+        assert three["judged"] is False
