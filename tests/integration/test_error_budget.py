@@ -672,3 +672,27 @@ class TestImportedDocuments:
         # pyrra_availability carries only `slo`: the imported job="eb-pyrra" must not narrow it to nothing.
         assert pyrra_result.details["budget"]["remaining"] == pytest.approx(0.5, rel=1e-6)
         assert sloth_result.verdict is Outcome.PASS and sloth_result.value == pytest.approx(2, rel=1e-6)
+
+    async def test_imported_documents_of_a_service_that_never_errored_pass(self, prometheus):
+        # The importer carries the SLO's total (Pyrra's total metric, Sloth's total_query) into the check.
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "ebr-clean", "namespace": "shop"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-clean", code=~"5.."}'},
+                     "total": {"metric": 'ebr_http_requests_total{job="ebr-clean"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
+            "name": "clean", "objective": 99.9, "sli": {"events": {
+                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean",code=~"(5..|429)"}[{{.window}}]))',
+                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{.window}}]))'}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            results = [await runner.evaluate(catalog.get(name), {}, at) for name in ("ebr-clean", "ebr-sloth-clean")]
+        finally:
+            sources.close()
+        assert [(r.verdict, r.value) for r in results] == [(Outcome.PASS, 0), (Outcome.PASS, 0)]
+        assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
+                                                           "sloth.total_query (the SLI's total query)"]
