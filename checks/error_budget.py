@@ -473,7 +473,8 @@ class QueryBatch:
     A branch is one query labelled with its window and part, or, for two or more bare selectors of literal
     metric names with the same matchers (Pyrra's and Sloth's recording rules), one `{__name__=~"a|b", ...}`
     selector labelled with a group marker and read back by `__name__`: Prometheus evaluates one selector about
-    twice as fast as the same series as label_replace'd `or` branches. Every branch carries labels no other
+    twice as fast as the same series as label_replace'd `or` branches. Name probes (`name_probe`) go as one
+    `count by (__name__)` of all their names, read back by `__name__` too. Every branch carries labels no other
     branch has, so `or`, which compares label sets without `__name__`, drops no series."""
 
     parts: Mapping[tuple[str, str], str]
@@ -1017,6 +1018,15 @@ class ErrorBudgetCheck(Check):
         if self.objective < 1:
             found.append(f"objective {format_number(self.objective)} is in percent; did you mean "
                          f"{format_number(self.objective * 100)}?")
+        if self.ratio is not None and "increase(" in self.ratio.total and "rate(" not in self.ratio.total:
+            found.append("ratio.total looks like a count (increase): min_events_per_window reads it as events per "
+                         "second and multiplies it by the window, so the guard counts far more events than there "
+                         "are; write the total with rate()")
+        if (self.pyrra is not None and self.pyrra.total is None) or (self.sloth is not None
+                                                                       and self.sloth.total_query is None):
+            field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
+            found.append(f"without {field} a window whose rule recorded nothing (a service without error series) "
+                         "is no data, not zero errors, and min_events_per_window cannot apply")
         if self.sloth is not None:
             recorded = _SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
             for window in self._windows():

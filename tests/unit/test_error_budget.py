@@ -199,6 +199,21 @@ class TestValidation:
         with pytest.raises(ValidationError, match=r"sloth\.sloth_id"):
             make(sloth={"sloth_id": ""})  # would match every series without a sloth_id label
 
+    @pytest.mark.parametrize("total", ['sum(rate(x[5m]))', 'x{a=b}', 'x{a="1"} or vector(1)',
+                                       'x{analyzer_part="y"}'])
+    def test_pyrra_total_is_one_selector(self, total):
+        with pytest.raises(ValidationError, match=r"pyrra\.total"):
+            make(period="28d", pyrra={"slo": "x", "total": total})
+
+    def test_pyrra_total_takes_params_in_quotes(self):
+        check = make(period="28d", params={"job": {"type": "label_value", "required": True}},
+                     pyrra={"slo": "x", "metric": "m", "total": 'm_total{job="{{ job }}"}'})
+        assert check.plan({"job": 'a"b'}).windows["5m"]["total"] == 'sum(rate(m_total{job="a\\"b"}[5m]))'
+
+    def test_sloth_total_query_needs_the_window(self):
+        with pytest.raises(ValidationError, match=r"sloth\.total_query: the query needs a \{\{ window \}\}"):
+            make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[5m]))"})
+
     def test_fail_on_must_name_a_tier_severity(self):
         with pytest.raises(ValidationError, match="fail_on: no tier has severity 'Page'"):
             make(fail_on=["Page"])
@@ -240,7 +255,18 @@ class TestWarnings:
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
         assert any("window 4h is not one Sloth records" in w for w in check.warnings())
-        assert make(sloth={"sloth_id": "a-b"}).warnings() == []
+        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
+
+    def test_a_total_written_as_a_count(self):
+        check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
+        assert any(w.startswith("ratio.total looks like a count (increase)") for w in check.warnings())
+        assert not any("ratio.total" in w for w in make().warnings())
+
+    def test_recorded_slis_without_their_total(self):
+        assert "without sloth.total_query a window whose rule recorded nothing" in make(
+            sloth={"sloth_id": "a-b"}).warnings()[0]
+        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
+        assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
 
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
