@@ -833,7 +833,8 @@ class _PyrraReader:
         if value is None:
             return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
                                  total)
-        return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total)
+        return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total,
+                           "pyrra.total" if "total" in queries else None)
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
@@ -843,8 +844,13 @@ def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
     return _bounded_ratio(window, value, source)
 
 
-def _with_total(measured: WindowRatio, window: str, total: float | None) -> WindowRatio:
-    """A recorded ratio with the events its total counted (the guard of min_events_per_window needs them)."""
+def _with_total(measured: WindowRatio, window: str, total: float | None, field: str | None) -> WindowRatio:
+    """A recorded ratio with the events its total (`field`, if configured) counted: min_events_per_window
+    needs them."""
+    if field is not None and (total is None or not math.isfinite(total) or total < 0):
+        found = "nothing" if total is None else format_number(total)
+        return replace(measured, note="; ".join(filter(None, [measured.note, f"{field} returned {found} over "
+                                                              f"{window}: events unknown"])))
     if total is None or not math.isfinite(total) or total < 0:
         return measured
     return replace(measured, total=total, events=total * parse_duration(window))
@@ -911,7 +917,8 @@ class _SlothReader:
         if value is None:
             return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query",
                                  "total" in queries, total)
-        return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total)
+        return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
+                           "sloth.total_query" if "total" in queries else None)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1090,3 +1090,36 @@ class TestReconcileAbsences:
         assert verdict.outcome is Outcome.FAIL  # 20x over 1h and 5m
         three = next(t for t in verdict.details["tiers"] if t["long"] == "3d")
         assert three["judged"] is False
+
+
+class TestRecordedTotals:
+    """A recorded SLI's total counts each window's events; an absent ratio is zero errors only with traffic."""
+
+    SLOTH_TOTAL = {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}}
+
+    async def test_a_total_that_returns_nothing_leaves_the_events_unknown(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=lambda window, part: None if part == "total" else "0.0001")
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.PASS
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert "events" not in five and five["note"] == "sloth.total_query returned nothing over 5m: events unknown"
+
+    @pytest.mark.parametrize(("total", "outcome", "note"), [
+        ("10", Outcome.PASS, "no Sloth ratio_rate5m series while sloth.total_query counts traffic: zero errors"),
+        ("0", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic over 5m"),
+        (None, Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no data (the total query returned nothing"),
+        ("NaN", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic (NaN over 5m)"),
+    ])
+    async def test_an_absent_ratio_reads_by_the_total(self, aiohttp_server, total, outcome, note):
+        fake = FakePrometheus(expected=1, value=lambda window, part: total if part == "total" else
+                              ("1" if part == "rules" else None))
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is outcome
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["note"].startswith(note)
+
+    async def test_an_absent_ratio_without_the_rules_is_misconfigured(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=lambda window, part: "10" if part == "total" else None)
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
