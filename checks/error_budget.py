@@ -777,10 +777,12 @@ class _MissingBucket(CheckMisconfigured):
 class _PyrraReader:
     recorded = True
 
-    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param]) -> None:
+    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float) -> None:
         if sli.metric is not None and not _METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
         self._sli = sli
+        # Only a window Pyrra records can be absent for want of error series.
+        self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(sli.availability_selectors, params,
                                                           "pyrra.availability_selectors", frozenset({"slo"}))
@@ -830,6 +832,9 @@ class _PyrraReader:
                                                                f"{format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
+        if value is None and prometheus_duration(parse_duration(window)) not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Pyrra burnrate{window} "
+                                                                        "series: Pyrra records no such window)")
         if value is None:
             return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
                                  total)
@@ -874,8 +879,10 @@ def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: fl
 class _SlothReader:
     recorded = True
 
-    def __init__(self, sli: SlothSLI, params: Mapping[str, Param]) -> None:
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float) -> None:
         self._sli = sli
+        # Only a window Sloth records can be absent for want of error series.
+        self._recorded_windows = _SLOTH_WINDOWS | {prometheus_duration(period_s)}
         self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
                                              frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
         self._total = (None if sli.total_query is None
@@ -914,9 +921,12 @@ class _SlothReader:
         if value is None and "total" not in queries and self._total is not None:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
             return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
+        if value is None and name not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Sloth ratio_rate{name} series: "
+                                                                        "Sloth records no such window by default)")
         if value is None:
-            return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query",
-                                 "total" in queries, total)
+            return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query", "total" in queries,
+                                 total)
         return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
                            "sloth.total_query" if "total" in queries else None)
 
@@ -963,6 +973,14 @@ class ErrorBudgetCheck(Check):
     _reader: _Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
 
+    @field_validator("optional_metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _METRIC_RE.fullmatch(name):
+                raise ValueError(f"{name!r} is not a metric name")
+        return value
+
     @field_validator("objective")
     @classmethod
     def _objective(cls, value: float) -> float:
@@ -983,10 +1001,10 @@ class ErrorBudgetCheck(Check):
         elif self.latency is not None:
             self._reader = _LatencyReader(self.latency, self.params)
         elif self.pyrra is not None:
-            self._reader = _PyrraReader(self.pyrra, self.params)
+            self._reader = _PyrraReader(self.pyrra, self.params, period_s)
         else:
             assert self.sloth is not None
-            self._reader = _SlothReader(self.sloth, self.params)
+            self._reader = _SlothReader(self.sloth, self.params, period_s)
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:

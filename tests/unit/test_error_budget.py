@@ -1027,6 +1027,10 @@ class TestProbes:
         check = make(optional_metrics=["req_total"])
         assert check.plan({}).probes == []
 
+    def test_optional_metrics_are_metric_names(self):
+        with pytest.raises(ValidationError, match="optional_metrics"):
+            make(optional_metrics=['req_total{code="500"}'])
+
     def test_latency_probes_bucket_and_count(self):
         check = make(latency={"metric": "lat_seconds", "threshold_s": 0.5})
         assert [p.query for p in check.plan({}).probes] == [name_probe("lat_seconds_bucket"),
@@ -1123,3 +1127,14 @@ class TestRecordedTotals:
         evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
+
+    @pytest.mark.parametrize("sli", [
+        {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}},
+        {"period": "28d", "pyrra": {"slo": "api", "metric": "m", "total": "m_total"}}])
+    async def test_a_window_the_tool_does_not_record_is_never_zero_by_absence(self, aiohttp_server, sli):
+        # A 4h rule exists in neither tool: its absence says nothing about errors.
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1"}.get(part))
+        evaluation = await run_against(aiohttp_server, fake, {
+            **sli, "tiers": [{"long": "4h", "short": "5m", "factor": 14.4}]})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "records no such window" in evaluation.reason
