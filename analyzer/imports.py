@@ -24,6 +24,8 @@ _MATCHER_RE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"
 _SUM_RE = re.compile(r"^\s*sum\s*\((.*)\)\s*$", re.DOTALL)
 _OPENSLO_DURATION_RE = re.compile(r"^\d+[mhdw]$")
 _CHECK_NAME_BAD_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLOTH_WINDOW_RE = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
+_GO_TEMPLATE_RE = re.compile(r"\{\{|\}\}")
 
 
 def detect_format(document: Any) -> str | None:
@@ -198,6 +200,10 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
     pyrra: dict[str, Any] = {"slo": name, "metric": prefix}
     if selectors:
         pyrra["selectors"] = selectors
+    if kind in ("ratio", "latency"):
+        # A counter: its rate over each window tells a service without error series (no ratio recorded)
+        # from one without traffic.
+        pyrra["total"] = _render_selector(metric, matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
     return {"name": _check_name(name), "kind": "error_budget",
             "description": str(spec.get("description") or f"Pyrra SLO {where}"),
@@ -218,13 +224,30 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
         if not slo_name:
             raise ValueError(f"slos[{index}].name is missing")
         sloth_id = f"{service}-{slo_name}"
+        sloth: dict[str, Any] = {"sloth_id": sloth_id}
+        total_query = _sloth_total_query(slo.get("sli"))
+        if total_query is not None:
+            sloth["total_query"] = total_query
         checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
                        "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
                        "source": source, "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
-                       "period": period, "sloth": {"sloth_id": sloth_id}})
+                       "period": period, "sloth": sloth})
     if not checks:
         raise ValueError("slos is empty")
     return checks
+
+
+def _sloth_total_query(sli: Any) -> str | None:
+    """An events SLI's total query with Sloth's `{{.window}}` written as the check's `{{ window }}`; None for
+    raw and plugin SLIs (no total) and for templates using anything but the window."""
+    events = sli.get("events") if isinstance(sli, dict) else None
+    query = events.get("total_query") if isinstance(events, dict) else None
+    if not isinstance(query, str):
+        return None
+    converted = _SLOTH_WINDOW_RE.sub("{{ window }}", query).strip()
+    if "{{ window }}" not in converted or _GO_TEMPLATE_RE.search(converted.replace("{{ window }}", "")):
+        return None
+    return converted
 
 
 def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], source: str) -> list[dict[str, Any]]:

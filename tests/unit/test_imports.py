@@ -150,7 +150,8 @@ class TestPyrra:
         [check] = convert(docs(PYRRA))
         assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
                          "source": "default", "objective": 99.9, "period": "28d",
-                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"'}}
+                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"',
+                                   "total": 'http_requests_total{job="api"}'}}
         assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
@@ -158,7 +159,8 @@ class TestPyrra:
         [check] = convert(docs(PYRRA))
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
         assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
-        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}'}
+        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
+                                      "total": 'sum(rate(http_requests_total{job="api"}[1h]))'}
 
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
@@ -183,7 +185,8 @@ class TestSloth:
     def test_plain_spec(self):
         checks = convert(docs(SLOTH_SPEC), sloth_period="28d")
         assert [(c["name"], c["objective"], c["period"], c["sloth"]) for c in checks] == [
-            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability"}),
+            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability",
+             "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))'}),
             ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"})]
         assert len(validated(checks)) == 2
 
