@@ -244,7 +244,9 @@ def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def _entry_dict(entry: HistoryEntry) -> dict[str, Any]:
-    return {**entry.model_dump(), "details": entry.details or {}}
+    # model_dump would write the times as text (the entry's serializers); the page wants them as times.
+    return {**entry.model_dump(), "details": entry.details or {}, "evaluated_at": entry.evaluated_at,
+            "recorded_at": entry.recorded_at, "value": entry.value}
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
