@@ -109,7 +109,7 @@ def _condition_rules(details: Mapping[str, Any]) -> list[plots.Rule]:
 
 
 def _lines(series: Sequence[Series], css: str = "s", label: str | None = None) -> tuple[list[plots.Line], str]:
-    lines = [plots.Line(label or s.describe() or "value", f"{css}{i}", s.samples)
+    lines = [plots.Line(label or (s.describe() if s.labels else "value"), f"{css}{i}", s.samples)
              for i, s in enumerate(series[:_MAX_LINES])]
     more = f"{len(series) - _MAX_LINES} more series are not drawn" if len(series) > _MAX_LINES else ""
     return lines, more
@@ -137,7 +137,7 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
                f"reduced by {window.get('over_time', 'avg')}"
     else:
         window_s, step_s = _DEFAULT_WINDOW_S, _DEFAULT_WINDOW_S / _POINTS
-        note = "the last hour before the evaluation (the check itself runs an instant query)"
+        note = "the last hour before the evaluation; the check itself runs an instant query"
     try:
         series = await reader.series(queries[0], evidence.evaluated_at, window_s, step_s)
     except CheckError as exc:
@@ -224,8 +224,7 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         for tier in tiers:
             factor = _number(tier.get("factor"))
             if tier.get("fired"):
-                status, css = "FIRED" + (" (fails the verdict)" if tier.get("fails_verdict") else " (warning)"), \
-                    "fired"
+                status, css = "FIRED: " + ("fails" if tier.get("fails_verdict") else "warning"), "fired"
             elif tier.get("judged"):
                 status, css = "not fired", "quiet"
             else:

@@ -49,7 +49,8 @@ def is_ui_route(request: web.Request) -> bool:
 
 def setup_ui(app: web.Application) -> None:
     """Add the UI's routes, templates and middleware to the API's app."""
-    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
+    environment = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
+    environment.filters["number"] = _number_text
     app.middlewares.append(_guard)
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
@@ -60,6 +61,13 @@ def setup_ui(app: web.Application) -> None:
     app.router.add_get("/ui/checks/{name}/run", run_page, name="ui.run")
     app.router.add_get("/ui/verdicts/{seq:[0-9]{1,12}}", verdict_page, name="ui.verdict")
     app.router.add_static("/ui/static/", _STATIC, name="ui.static", append_version=False)
+
+
+def _number_text(value: object) -> str:
+    """A number as the reasons write it; anything else as it is (None as nothing)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return format_number(float(value))
+    return "" if value is None else str(value)
 
 
 # -- imported late: analyzer.web imports this module inside its app factory ------------------------------
@@ -308,6 +316,7 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,
+        "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
         **_common(request)}
     return aiohttp_jinja2.render_template("verdict.html", request, context)
 

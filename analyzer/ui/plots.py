@@ -89,7 +89,7 @@ def time_series(lines: Sequence[Line], rules: Sequence[Rule], marks: Sequence[Ma
     """Values over time with threshold rules and marked points; `window` fixes the time axis (unix seconds)."""
     entries = [("series", line.css, line.label) for line in lines] + [("rule", r.css, r.label) for r in rules] \
         + [("mark", m.css, m.label) for m in marks]
-    height = int(_TOP + _PLOT_HEIGHT + 40 + _LEGEND_ROW * len(entries))
+    height = int(_TOP + _PLOT_HEIGHT + 50 + _LEGEND_ROW * len(entries))
     times = [t for line in lines for t, _ in line.samples] + [m.x for m in marks]
     if window is not None:
         x_low, x_high = window
@@ -213,7 +213,7 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
         entries.append(("interval", "interval",
                         f"interval [{number_label(data.low or 0.0)}, {number_label(data.high or 0.0)}]"))
     entries += [("rule", r.css, r.label) for r in data.rules]
-    height = int(middle + 60 + _LEGEND_ROW * len(entries))
+    height = int(middle + 74 + _LEGEND_ROW * len(entries))
     svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high),
               data_plot_left=repr(x.start), data_plot_right=repr(x.end))
     svg.line(_LEFT, middle + 30, _RIGHT, middle + 30, class_="axis")
@@ -284,13 +284,16 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     values = [v for r in rows for _, v in r.points] + [v for r in rows for _, v in r.limits]
     x_high = domain(values, include_zero=True)[1]
     x = Scale(0.0, x_high, 200.0, _RIGHT)
-    row = 40.0
-    height = int(_TOP + row * len(rows) + 50)
+    row = 44.0
+    kinds = list(dict.fromkeys(name for entry in rows for name, _ in entry.points))
+    height = int(_TOP + row * len(rows) + 62 + _LEGEND_ROW * len(kinds))
     svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
               data_plot_right=repr(x.end))
     for index, entry in enumerate(rows):
         middle = _TOP + index * row + row / 2
-        svg.text(8, middle + 4, entry.name, class_="step-name")
+        svg.text(8, middle - 4, entry.name, class_="step-name")
+        svg.text(8, middle + 12, ", ".join(f"{name} {number_label(value)}" for name, value in entry.points) + " ms",
+                 class_="legend")
         svg.line(x.start, middle, x.end, middle, class_="grid")
         for name, value in entry.limits:
             svg.line(x(value), middle - 14, x(value), middle + 14, class_=f"rule limit {name}",
@@ -299,13 +302,12 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
                      text_anchor="middle")
         for name, value in entry.points:
             svg.add("circle", cx=x(value), cy=middle, r=5.0, class_=f"mark {name}", data_value=repr(value))
-            svg.text(x(value), middle + 18, f"{name} {number_label(value)}", class_="bar-label",
-                     text_anchor="middle")
     bottom = _TOP + row * len(rows)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
     for tick in ticks(0.0, x_high, 5):
         svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
     svg.text(_RIGHT, bottom + 34, "latency ms", class_="axis-title", text_anchor="end")
+    _legend(svg, bottom + 54, [("mark", name, name) for name in kinds])
     return svg.render()
 
 
@@ -348,9 +350,10 @@ def shares(parts: Sequence[Share], *, label: str) -> Markup:
     for index, part in enumerate(parts):
         weight = max(part.weight, 0.0)
         svg.open("a", href=part.href)
-        svg.rect(x(start), 8, max(x(start + weight) - x(start), 1.0), 24, class_=f"bar {part.css}",
+        svg.rect(x(start), 8, max(x(start + weight) - x(start), 1.0), 24, class_=f"bar share {part.css}",
                  data_value=repr(part.weight))
-        svg.text(_LEFT, 52 + index * row, part.label, class_=f"legend status {part.css}")
+        svg.text((x(start) + x(start + weight)) / 2, 25, str(index + 1), class_="share-number", text_anchor="middle")
+        svg.text(_LEFT, 52 + index * row, f"{index + 1}  {part.label}", class_=f"legend status {part.css}")
         svg.close("a")
         start += weight
     return svg.render()

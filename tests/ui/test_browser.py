@@ -55,11 +55,14 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def login(browser, served) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     browser.get(served.url + "/ui/")
     assert "/ui/login" in browser.current_url
     browser.find_element(By.ID, "token").send_keys(TOKEN)
     browser.find_element(By.ID, "sign-in").click()
+    # A form submission may return before the next page has loaded: wait for the page it leads to.
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CLASS_NAME, "who"))
 
 
 @pytest.fixture
@@ -128,11 +131,13 @@ class TestLogin:
 
     def test_a_wrong_token_says_so(self, browser, served):
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
 
         browser.delete_all_cookies()
         browser.get(served.url + "/ui/login")
         browser.find_element(By.ID, "token").send_keys("not-the-right-token-123")
         browser.find_element(By.ID, "sign-in").click()
+        WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.ID, "login-problem"))
         assert browser.find_element(By.ID, "login-problem").text == "that token is not accepted"
         assert browser.get_cookies() == []
 
@@ -150,12 +155,14 @@ class TestPages:
 
     def test_check_page_form_runs_the_check(self, signed_in, served, shots, prometheus):
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
 
         signed_in.get(served.url + "/ui/checks/error-rate")
         screenshot(signed_in, shots, "check")
         signed_in.find_element(By.ID, "arg-canary_hash").send_keys("broken1")
         signed_in.find_element(By.ID, "arg-at").send_keys(str(prometheus.anchor))
         signed_in.find_element(By.ID, "run").click()
+        WebDriverWait(signed_in, 30).until(lambda driver: driver.find_elements(By.ID, "verdict"))
         assert verdict_of(signed_in) == "FAIL"
 
     def test_prometheus_threshold_line_and_value(self, signed_in, served, shots, prometheus):
@@ -199,7 +206,7 @@ class TestPages:
         assert float(long_bar.get_attribute("data-value")) == pytest.approx(expected_burn, rel=0.02)
         assert abs(float(long_bar.get_attribute("y")) - y(float(long_bar.get_attribute("data-value")))) \
             <= PIXEL_TOLERANCE
-        assert page.find_element(By.CSS_SELECTOR, "text.status").text == "FIRED (fails the verdict)"
+        assert page.find_element(By.CSS_SELECTOR, "text.status").text == "FIRED: fails"
         # Every tier says FIRED exactly when both its drawn bars stand above its drawn factor.
         for group in svg.find_elements(By.CSS_SELECTOR, "g.group"):
             bars = [float(b.get_attribute("data-value")) for b in group.find_elements(By.CSS_SELECTOR, "rect.bar")]
@@ -243,7 +250,7 @@ class TestPages:
         x = scale(latency, "x")
         limit = latency.find_element(By.CSS_SELECTOR, "line.rule.limit.max_p95")
         assert abs(float(limit.get_attribute("x1")) - x(2000)) <= PIXEL_TOLERANCE
-        assert len(latency.find_elements(By.CSS_SELECTOR, "circle.mark.p95")) == 1
+        assert len(latency.find_elements(By.CSS_SELECTOR, "circle.mark.p95[data-value]")) == 1
         evidence = signed_in.find_element(By.ID, "evidence").get_attribute("textContent")
         assert "<script>window.__xss=1" in evidence
         no_script_ran(signed_in)
@@ -251,14 +258,19 @@ class TestPages:
 
     def test_composite_members_link_to_their_pages(self, signed_in, served, shots, prometheus):
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
 
         signed_in.get(f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
         assert verdict_of(signed_in) == "FAIL"
         svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label='Members by weight']")
         labels = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.legend")]
-        assert labels == ["error-rate: FAIL (weight 1, critical)", "shop-budget: FAIL (weight 2)"]
+        assert labels == ["1 error-rate: FAIL (weight 1, critical)", "2 shop-budget: FAIL (weight 2)"]
+        widths = [float(r.get_attribute("width")) for r in svg.find_elements(By.CSS_SELECTOR, "rect.share")]
+        assert widths[1] == pytest.approx(2 * widths[0], abs=0.02)
         screenshot(signed_in, shots, "composite")
         svg.find_element(By.CSS_SELECTOR, "a").click()
+        WebDriverWait(signed_in, 30).until(lambda driver: "/ui/checks/error-rate/run" in driver.current_url
+                                           and driver.find_elements(By.ID, "verdict"))
         assert "/ui/checks/error-rate/run?canary_hash=broken1" in signed_in.current_url
         assert verdict_of(signed_in) == "FAIL"
 
