@@ -7,12 +7,13 @@ sent with a Content-Security-Policy that forbids scripts, inline styles and fram
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
@@ -22,11 +23,11 @@ from aiohttp import web
 
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
-from analyzer.errors import AnalyzerError, ArgError, Forbidden, Unauthorized
+from analyzer.errors import AnalyzerError, ArgError, Forbidden, Overloaded, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, HistoryEntry
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
-from analyzer.ui.figures import Evidence, figures
+from analyzer.ui.figures import Evidence, Figure, figures
 from analyzer.ui.links import UI_PREFIX, arg_text, verdict_path
 
 logger = structlog.get_logger("analyzer.ui")
@@ -298,12 +299,21 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
     settings = request.app[api.SETTINGS]
     details = entry["details"] or {}
     at: datetime | None = entry["evaluated_at"]
-    plots = []
+    plots: list[Figure] = []
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
         evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details)
         deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
-        plots = await figures(evidence, check, generation.runner.sources, deadline_s,
-                              member_link=lambda name, args: verdict_path(name, args, at))
+        # A page's range queries count against the evaluation limit, as an evaluation's queries do.
+        admission = generation.runner.admission
+        try:
+            admission.check()
+        except Overloaded as exc:
+            plots = [Figure("Plots", None, f"not drawn: {exc.message}")]
+        else:
+            drawing = asyncio.ensure_future(figures(evidence, check, generation.runner.sources, deadline_s,
+                                                    member_link=lambda name, args: verdict_path(name, args, at)))
+            admission.track(cast("asyncio.Future[Evaluation]", drawing))
+            plots = await drawing
     queries = [q for q in details.get("queries", []) if isinstance(q, str)] if isinstance(details, dict) else []
     value = entry["value"]
     context = {
