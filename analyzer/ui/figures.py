@@ -24,6 +24,8 @@ from analyzer.ui import plots
 _MAX_LINES = 8
 _DEFAULT_WINDOW_S = 3600.0
 _POINTS = 120
+# Longest history drawn for a burn rate (the tier's long window times 6, at most this).
+_MAX_BURN_WINDOW_S = 86400.0
 
 MemberLink = Callable[[str, Mapping[str, Any]], str]
 
@@ -47,6 +49,7 @@ class Evidence:
     value: float | None
     evaluated_at: datetime
     details: Mapping[str, Any]
+    args: Mapping[str, Any]
 
 
 class _RangeReader:
@@ -83,10 +86,10 @@ async def figures(evidence: Evidence, check: Check | None, sources: Sources, dea
                 return await _prometheus(evidence, reader)
             if evidence.kind == "kpi_compare":
                 return await _kpi_compare(evidence, check, reader)
+            if evidence.kind == "error_budget":
+                return [*_error_budget(evidence), *await _burn_over_time(evidence, check, reader)]
     except TimeoutError:
         return [Figure("Value over time", None, f"the plot's range query took longer than {deadline_s:g} s")]
-    if evidence.kind == "error_budget":
-        return _error_budget(evidence)
     if evidence.kind == "http_smoke":
         return _http_smoke(evidence)
     if evidence.kind == "composite":
@@ -248,6 +251,50 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         else:
             found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))
     return found
+
+
+def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
+    """One PromQL expression of a window's error ratio from the queries that measure it (see error_budget's SLI
+    readers: errors and total, good and total, or a recorded ratio)."""
+    if {"errors", "total"} <= parts.keys():
+        return f"({parts['errors']}) / ({parts['total']})"
+    if {"good", "total"} <= parts.keys():
+        return f"1 - ({parts['good']}) / ({parts['total']})"
+    if "ratio" in parts:
+        return f"({parts['ratio']})"
+    return None
+
+
+async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
+    """The burn of the fastest failing tier's two windows over the last hours, against its factor."""
+    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
+    tiers = [t for t in evidence.details.get("tiers", []) if isinstance(t, dict) and t.get("fails_verdict")
+             and _number(t.get("factor")) is not None]
+    if plan is None or not isinstance(budget, float) or budget <= 0 or not tiers:
+        return []
+    tier = max(tiers, key=lambda t: float(t["factor"]))
+    title = f"Burn rate over time of tier {tier.get('severity')} {tier.get('long')}/{tier.get('short')}"
+    long_s = parse_duration(str(tier.get("long")))
+    window_s = min(max(6 * long_s, _DEFAULT_WINDOW_S), _MAX_BURN_WINDOW_S)
+    windows = plan(evidence.args).windows
+    lines = []
+    try:
+        for role in ("long", "short"):
+            window = str(tier.get(role))
+            promql = _error_ratio_promql(windows.get(window, {}))
+            if promql is None:
+                return []
+            series = await reader.series(f"({promql}) / {budget!r}", evidence.evaluated_at, window_s,
+                                         window_s / _POINTS)
+            if series:
+                lines.append(plots.Line(f"burn over {window}", role, series[0].samples))
+    except CheckError as exc:
+        return [Figure(title, None, f"the plot's range queries failed: {exc.message}")]
+    factor = float(tier["factor"])
+    end = evidence.evaluated_at.timestamp()
+    svg = plots.time_series(lines, [plots.Rule(factor, f"factor {format_number(factor)}x", "factor")], [],
+                            label=title, y_title="burn rate (x budget)", window=(end - window_s, end))
+    return [Figure(title, svg, "the tier fires while both lines are above its factor")]
 
 
 def _http_smoke(evidence: Evidence) -> list[Figure]:

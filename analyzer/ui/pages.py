@@ -301,7 +301,8 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
     at: datetime | None = entry["evaluated_at"]
     plots: list[Figure] = []
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
-        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details)
+        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details,
+                            entry["args"])
         deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission

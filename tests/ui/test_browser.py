@@ -213,6 +213,14 @@ class TestPages:
             limit = float(group.find_element(By.CSS_SELECTOR, "line.rule").get_attribute("data-value"))
             fired = len(bars) == 2 and min(bars) > limit
             assert group.find_element(By.CSS_SELECTOR, "text.status").text.startswith("FIRED") == fired
+        over_time = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier page']")
+        y = scale(over_time, "y")
+        factor = over_time.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
+        assert abs(float(factor.get_attribute("y1")) - y(14.4)) <= PIXEL_TOLERANCE
+        # The long (1h) window's line ends at the burn the verdict measured.
+        long_line = over_time.find_element(By.CSS_SELECTOR, "polyline.series.long")
+        last_y = float(long_line.get_attribute("points").split()[-1].split(",")[1])
+        assert abs(last_y - y(expected_burn)) < 2
         screenshot(signed_in, shots, "error_budget")
 
     def test_kpi_compare_estimate_against_the_tolerance(self, signed_in, served, shots, prometheus):
