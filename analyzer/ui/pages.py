@@ -336,7 +336,8 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
 
 def _next_path(value: str | None) -> str:
     """Where to go after login: a UI path of this server only (never another host)."""
-    if value and value.startswith(UI_PREFIX) and not value.startswith("//") and "\\" not in value:
+    if (value and value.startswith(UI_PREFIX) and "\\" not in value
+            and all(" " < char < "\x7f" for char in value)):
         return value
     return UI_PREFIX
 

@@ -19,7 +19,8 @@ from analyzer.settings import Settings
 from analyzer.web import create_app, server_options
 from tests.integration.data_ui import HOSTILE
 
-TOKEN = "ui-test-token-0123456789abcdef"
+# Characters a cookie value must quote (token68 allows them): the login cookie must carry them intact.
+TOKEN = "ui-test/token+0123456789abcdef=="
 ERROR_RATE_LIMIT = 0.01
 # broken1 serves 10 req/s of which 1 is a 5xx (tests/integration/data_core.py).
 BROKEN_ERROR_RATIO = 0.1

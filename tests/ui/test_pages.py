@@ -71,8 +71,10 @@ class TestAuth:
         assert response.status_code == 403
         assert "Set-Cookie" not in response.headers
 
-    def test_login_never_redirects_off_the_ui(self, served):
-        response = post(served, "/ui/login", data={"token": TOKEN, "next": "//evil.example/ui/"},
+    @pytest.mark.parametrize("target", ["//evil.example/ui/", "http://evil.example/ui/", "/ui/\r\nSet-Cookie: x=1",
+                                        "/ui/\\evil"])
+    def test_login_never_redirects_off_the_ui(self, served, target):
+        response = post(served, "/ui/login", data={"token": TOKEN, "next": target},
                         headers={"Origin": served.url})
         assert response.headers["Location"] == "/ui/"
 
