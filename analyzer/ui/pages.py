@@ -71,10 +71,8 @@ def _number_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-# -- imported late: analyzer.web imports this module inside its app factory ------------------------------
-
 def _web() -> Any:
-    # Imported here: analyzer.web imports this module to install the UI.
+    """The API module, for its app and request keys (it imports this module, so it is imported on use)."""
     from analyzer import web as api
 
     return api
@@ -93,7 +91,8 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
             request[api.PRINCIPAL] = _authenticate(request)
         response: web.StreamResponse = await handler(request)
     except Unauthorized as exc:
-        if request.method == "GET":
+        # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
+        if request.method == "GET" and "Authorization" not in request.headers:
             response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
         else:
             response = _error_page(request, exc.http_status, exc.message)

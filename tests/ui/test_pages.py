@@ -35,6 +35,11 @@ class TestAuth:
         assert response.headers["Location"].startswith("/ui/login?next=")
         assert "<table" not in response.text
 
+    def test_a_wrong_bearer_token_is_a_401_not_a_redirect(self, served):
+        response = get(served, "/ui/", headers={"Authorization": "Bearer wrong-token-0123456789"})
+        assert response.status_code == 401
+        assert "invalid bearer token" in response.text
+
     def test_a_wrong_cookie_is_not_a_login(self, served):
         response = get(served, "/ui/", cookies={"analyzer_token": "not-the-token-at-all"})
         assert response.status_code == 303
