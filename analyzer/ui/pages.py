@@ -184,8 +184,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
     return {"checks": checks, "entries": entries, "check_filter": check, "verdict_filter": verdict,
             "verdicts": HISTORY_VERDICTS, "capacity": history.capacity, "catalog_version": catalog.version,
-            "format_time": format_time, "format_number": format_number, "format_threshold": format_threshold,
-            **_common(request)}
+            "format_time": format_time, "format_number": format_number, **_common(request)}
 
 
 @aiohttp_jinja2.template("check.html")
@@ -350,7 +349,13 @@ async def login_form(request: web.Request) -> dict[str, Any]:
 async def login(request: web.Request) -> web.Response:
     """Check the token given and keep it in an HttpOnly, SameSite=Strict cookie (Secure over TLS)."""
     api = _web()
-    form = await request.post()
+    timeout_s = request.app[api.SETTINGS].body_read_timeout_s
+    try:
+        # As the API's run endpoint: a client that stalls half way through its body does not hold the request.
+        async with asyncio.timeout(timeout_s):
+            form = await request.post()
+    except TimeoutError:
+        raise api.BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
     token = str(form.get("token", "")).strip()
     target = _next_path(str(form.get("next", "")))
     tokens = request.app.get(api.TOKENS)
