@@ -47,6 +47,9 @@ def checks(target_url: str) -> list[dict[str, Any]]:
          "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
                   ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
          "pass_if": f"< {ERROR_RATE_LIMIT}"},
+        {"name": "latency-p99", "kind": "prometheus", "description": "p99 latency over the last hour",
+         "query": 'latency_p99_seconds{service="checkout"}', "range": "1h", "step": "1m", "over_time": "max",
+         "pass_if": "< 0.5"},
         {"name": "hostile-labels", "kind": "prometheus", "description": "series with a hostile label value",
          "params": {"note": {"type": "label_value", "default": "any"}},
          "query": 'max by (note) (ui_hostile{service="ui"})', "each": True, "pass_if": "< 5"},

@@ -158,3 +158,20 @@ class TestLinks:
         table = page.split('class="verdicts"', 1)[1]
         assert "PASS" in table
         assert "FAIL</a>" not in table
+
+
+class TestRangePlot:
+    """A check with a range is plotted over exactly the range it judges, at its step."""
+
+    def test_the_plot_spans_the_checks_range(self, served, prometheus):
+        page = get(served, f"/ui/checks/latency-p99/run?at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="verdict">FAIL<', page)
+        assert "the range the check judges (1h, every 60 s), reduced by max" in page
+        svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+        x_low, x_high = (float(v) for v in re.search(r'data-x-low="([^"]+)" data-x-high="([^"]+)"', svg).groups())
+        assert (x_low, x_high) == (prometheus.anchor - 3600, prometheus.anchor)
+        points = re.search(r'<polyline points="([^"]+)"', svg).group(1).split()
+        # latency_p99_seconds steps from 0.2 to 0.9 at anchor - 30m: two levels, one sample a minute.
+        assert len(points) == 61
+        levels = sorted({p.split(",")[1] for p in points})
+        assert len(levels) == 2
