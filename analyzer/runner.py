@@ -18,6 +18,7 @@ from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
 from analyzer.sources import Sources
+from analyzer.ui.links import verdict_path
 
 if TYPE_CHECKING:
     from analyzer.metrics import Metrics
@@ -160,7 +161,7 @@ class Runner:
             check=check.name, kind=check.kind, verdict=verdict.outcome, reason=verdict.reason,
             value=verdict.value, threshold=verdict.threshold, args=args, evaluated_at=evaluation_time,
             duration_ms=round(duration_s * 1000, 3), error=error_code, details=verdict.details,
-            http_status=http_status,
+            http_status=http_status, ui_url=verdict_path(check.name, args, evaluation_time),
         )
         if self.metrics is not None:
             self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
@@ -169,7 +170,7 @@ class Runner:
         log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
             reason=verdict.reason, error=error_code, duration_ms=evaluation.duration_ms, args=args,
-            backtest=backtest)
+            backtest=backtest, ui_url=evaluation.ui_url)
         return evaluation
 
     async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime,

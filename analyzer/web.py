@@ -31,6 +31,7 @@ from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
+from analyzer.ui.pages import is_ui_route, setup_ui
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -114,6 +115,7 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    setup_ui(app)
     return app
 
 
@@ -205,7 +207,8 @@ async def _hold_generation(request: web.Request, handler: Handler) -> web.Stream
 async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every route but health, readiness and metrics needs a valid bearer token when auth is on."""
     tokens = request.app.get(TOKENS)
-    if tokens is None or request.path in OPEN_PATHS:
+    # UI routes authenticate themselves with the same tokens, from a header or the login cookie.
+    if tokens is None or request.path in OPEN_PATHS or is_ui_route(request):
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
     presented = request.headers.getall("Authorization", [])
@@ -299,7 +302,8 @@ async def run_check(request: web.Request) -> web.Response:
     history.record_evaluation(evaluation, **where)
     headers = {"Cache-Control": "no-store"}
     if text:
-        return web.Response(text=evaluation.to_text() + "\n", status=evaluation.http_status, headers=headers)
+        page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
+        return web.Response(text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=headers)
     return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=headers,
                         content_type="application/json")
 

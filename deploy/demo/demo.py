@@ -122,6 +122,7 @@ def start(state: Path) -> int:
     print(f"\nWhat Argo Rollouts reads (jsonPath {{$.verdict}}):\n$ curl -s '{url}'")
     print("  " + _get(url).strip())
     print(f"\nMore: curl -s '{base}/api/v1/checks' | python3 -m json.tool;  add &explain=true for the queries.")
+    print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")
     return 0
 
 

@@ -61,6 +61,17 @@ class TestWheel:
         for line in done.stdout.splitlines():
             assert line.startswith(str(clean_venv)), line
 
+    def test_the_ui_templates_and_stylesheet_are_in_the_wheel(self, clean_venv, tmp_path):
+        done = run(clean_venv, "python", "-c", "import jinja2, pathlib, analyzer.ui; "
+                   "print(*jinja2.PackageLoader('analyzer.ui', 'templates').list_templates()); "
+                   "print(*sorted(p.name for p in (pathlib.Path(analyzer.ui.__file__).parent / 'static').iterdir()))",
+                   cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        templates, static = done.stdout.splitlines()
+        assert {"base.html", "index.html", "check.html", "verdict.html", "login.html", "error.html"} \
+            <= set(templates.split())
+        assert static.split() == ["favicon.svg", "ui.css"]
+
     def test_help(self, clean_venv, tmp_path):
         done = run(clean_venv, "analyzer", "--help", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
