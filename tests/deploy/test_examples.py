@@ -20,6 +20,16 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.check import Check
 from analyzer.registry import Registry
+from tests.argo_semantics import (
+    BACKGROUND,
+    EXPERIMENT,
+    INLINE,
+    POST_PROMOTION,
+    PRE_PROMOTION,
+    analyses,
+    analysis_problems,
+    template_problems,
+)
 from tests.deploy.test_manifests import DEPLOY, DOCUMENTS, ROOT
 
 DEMO = DEPLOY / "demo"
@@ -467,3 +477,21 @@ class TestCatalogCombinations:
         catalog = build_catalog(documents, Registry.default())
         needed = {check for _, name, check in ROLLOUT_CHECKS if name == rollout}
         assert needed <= set(catalog.checks), f"{rollout}: {sorted(needed - set(catalog.checks))} in none of {origins}"
+
+
+ANALYSES = [a for where, doc in USERS for a in analyses(doc, where)]
+
+
+class TestArgoSemantics:
+    """What Argo's controller refuses although the CRD schema accepts it (tests/argo_semantics.py)."""
+
+    def test_analyses_were_found(self):
+        assert {a.kind for a in ANALYSES} >= {INLINE, BACKGROUND, PRE_PROMOTION, POST_PROMOTION, EXPERIMENT}
+
+    @pytest.mark.parametrize(("key", "doc"), list(TEMPLATES.items()), ids=[f"{k}/{n}" for k, n in TEMPLATES])
+    def test_templates(self, key, doc):
+        assert not template_problems(doc["spec"])
+
+    @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
+    def test_analyses(self, analysis):
+        assert not analysis_problems(analysis, template_of)
