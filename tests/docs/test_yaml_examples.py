@@ -1,4 +1,5 @@
-"""The README's YAML examples are what users copy: each one must load or validate as it stands."""
+"""The YAML the docs show is what users copy: every block in README.md and docs/ loads, validates against
+Argo's CRDs, and passes Argo's semantic validation (tests/argo_semantics.py), as it stands."""
 
 from __future__ import annotations
 
@@ -11,48 +12,85 @@ import yaml
 
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
+from tests.argo_semantics import analyses, analysis_problems, template_problems
+from tests.deploy.test_examples import TEMPLATES
 from tests.deploy.test_manifests import _crd_validator
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+DEMO_CATALOG = ROOT / "deploy" / "demo" / "catalog.yaml"
+TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 
 
-def _blocks() -> list[tuple[int, Any]]:
-    text = README.read_text()
-    return [(text[:m.start()].count("\n") + 2, yaml.safe_load(m.group(1)))
-            for m in re.finditer(r"```yaml\n(.*?)```", text, re.S)]
+def yaml_blocks(path: Path) -> list[tuple[str, Any]]:
+    """(file:line, document) of every ```yaml block of a page (several documents: each one)."""
+    text = path.read_text()
+    found = []
+    for match in re.finditer(r"^( *)```yaml\n(.*?)^\1```", text, re.S | re.M):
+        body = "\n".join(line.removeprefix(match.group(1)) for line in match.group(2).splitlines())
+        line = text[:match.start()].count("\n") + 2
+        found.extend((f"{path.relative_to(ROOT)}:{line}", doc) for doc in yaml.safe_load_all(body) if doc is not None)
+    return found
 
 
-BLOCKS = _blocks()
-ARGO = [(line, doc) for line, doc in BLOCKS if isinstance(doc, dict) and doc.get("apiVersion", "").startswith(
-    "argoproj.io/")]
-CATALOG_PARTS = [(line, doc if isinstance(doc, dict) else {"checks": doc}) for line, doc in BLOCKS
+BLOCKS = [block for page in PAGES for block in yaml_blocks(page)]
+ARGO = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict)
+        and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
+DOC_TEMPLATES = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in ARGO if doc["kind"] in TEMPLATE_KINDS}
+ANALYSES = [a for where, doc in BLOCKS if isinstance(doc, dict) for a in analyses(doc, where)]
+CATALOG_PARTS = [(where, doc if isinstance(doc, dict) else {"checks": doc}) for where, doc in BLOCKS
                  if (isinstance(doc, dict) and "checks" in doc)
                  or (isinstance(doc, list) and doc and isinstance(doc[0], dict) and "kind" in doc[0])]
 
 
-class TestReadmeExamples:
-    """Every catalog snippet loads, and every Argo object validates against its CRD."""
+def template_of(ref: dict[str, Any]) -> dict[str, Any] | None:
+    """A template the docs show, else the one deploy/ ships (docs may point at deploy/examples)."""
+    key = ("ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate", ref["templateName"])
+    return DOC_TEMPLATES.get(key) or TEMPLATES.get(key)
+
+
+class TestArgoObjects:
+    """Every Argo object validates against its CRD and Argo's semantic rules; every analysis resolves."""
 
     def test_there_are_examples(self):
-        assert ARGO and len(CATALOG_PARTS) >= 4
+        assert ARGO and ANALYSES and len(CATALOG_PARTS) >= 4
 
-    @pytest.mark.parametrize(("line", "doc"), ARGO, ids=[f"README.md:{line}" for line, _ in ARGO])
-    def test_argo_objects(self, line, doc):
+    def test_a_template_name_has_one_definition(self):
+        seen: dict[tuple[str, str], tuple[str, Any]] = {}
+        for where, doc in ARGO:
+            if doc["kind"] in TEMPLATE_KINDS:
+                first = seen.setdefault((doc["kind"], doc["metadata"]["name"]), (where, doc))
+                assert first[1] == doc, f"{where}: {doc['metadata']['name']} differs from {first[0]}"
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_crd_schema(self, where, doc):
         errors = list(_crd_validator(doc["kind"]).iter_errors(doc))
         assert not errors, [e.message for e in errors]
 
-    def test_catalog_snippets_load_together(self):
-        # Snippets refer to each other (the scorecard names the kpi example); one source serves all, and the
-        # two members the README only names stand in as plain checks with the params the scorecard passes.
-        label = {"type": "label_value", "required": True}
-        named_only = [{"name": "checkout-error-rate", "kind": "prometheus", "query": 'up{x="{{ canary_hash }}"}',
-                       "pass_if": "< 0.01", "params": {"canary_hash": label}},
-                      {"name": "checkout-latency", "kind": "prometheus", "pass_if": "< 1",
-                       "query": 'up{x="{{ canary_hash }}",y="{{ stable_hash }}"}',
-                       "params": {"canary_hash": label, "stable_hash": label}}]
-        documents = [("README.md:sources", {"sources": {"default": {"url": "http://127.0.0.1:9"}},
-                                            "checks": named_only})]
-        for line, doc in CATALOG_PARTS:
-            documents.append((f"README.md:{line}", {"checks": doc.get("checks", [])}))
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_semantics(self, where, doc):
+        if doc["kind"] in (*TEMPLATE_KINDS, "AnalysisRun"):
+            assert not template_problems(doc["spec"])
+
+    @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
+    def test_analyses(self, analysis):
+        assert not analysis_problems(analysis, template_of)
+
+
+class TestCatalogSnippets:
+    """Catalog snippets load together with the demo's catalog: one definition per check name everywhere."""
+
+    def test_snippets_and_the_demo_catalog_load_together(self):
+        demo = yaml.safe_load(DEMO_CATALOG.read_text())
+        documents: list[tuple[str, Any]] = [("deploy/demo/catalog.yaml", demo)]
+        seen = {check["name"]: ("deploy/demo/catalog.yaml", check) for check in demo["checks"]}
+        for where, doc in CATALOG_PARTS:
+            fresh = []
+            for check in doc.get("checks", []):
+                first = seen.setdefault(check["name"], (where, check))
+                assert first[1] == check, f"{where}: {check['name']!r} differs from its definition in {first[0]}"
+                if first[0] == where:
+                    fresh.append(check)
+            documents.append((where, {"checks": fresh}))
         catalog = build_catalog(documents, Registry.default())
-        assert len(catalog.checks) >= len(CATALOG_PARTS)
+        assert set(seen) <= set(catalog.checks)
