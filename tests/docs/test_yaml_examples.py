@@ -36,17 +36,23 @@ def yaml_blocks(path: Path) -> list[tuple[str, Any]]:
 BLOCKS = [block for page in PAGES for block in yaml_blocks(page)]
 ARGO = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict)
         and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
-DOC_TEMPLATES = {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in ARGO if doc["kind"] in TEMPLATE_KINDS}
+# By page: an analysis uses the template its own page shows, else the one deploy/ ships.
+DOC_TEMPLATES = {(where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc for where, doc in ARGO
+                 if doc["kind"] in TEMPLATE_KINDS}
 ANALYSES = [a for where, doc in BLOCKS if isinstance(doc, dict) for a in analyses(doc, where)]
 CATALOG_PARTS = [(where, doc if isinstance(doc, dict) else {"checks": doc}) for where, doc in BLOCKS
                  if (isinstance(doc, dict) and "checks" in doc)
                  or (isinstance(doc, list) and doc and isinstance(doc[0], dict) and "kind" in doc[0])]
 
 
-def template_of(ref: dict[str, Any]) -> dict[str, Any] | None:
-    """A template the docs show, else the one deploy/ ships (docs may point at deploy/examples)."""
-    key = ("ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate", ref["templateName"])
-    return DOC_TEMPLATES.get(key) or TEMPLATES.get(key)
+def lookup_for(page: str):
+    """How an analysis on `page` finds a template: on that page, else under deploy/ (docs point there)."""
+
+    def template_of(ref: dict[str, Any]) -> dict[str, Any] | None:
+        key = ("ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate", ref["templateName"])
+        return DOC_TEMPLATES.get((page, *key)) or TEMPLATES.get(key)
+
+    return template_of
 
 
 class TestArgoObjects:
@@ -74,7 +80,7 @@ class TestArgoObjects:
 
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):
-        assert not analysis_problems(analysis, template_of)
+        assert not analysis_problems(analysis, lookup_for(analysis.where.split(":")[0]))
 
 
 class TestCatalogSnippets:
