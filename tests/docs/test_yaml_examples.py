@@ -100,3 +100,15 @@ class TestCatalogSnippets:
             documents.append((where, {"checks": fresh}))
         catalog = build_catalog(documents, Registry.default())
         assert set(seen) <= set(catalog.checks)
+
+
+class TestSiteShape:
+    """The README stays short, and every page of docs/ is in the site's navigation."""
+
+    def test_readme_is_short(self):
+        assert len((ROOT / "README.md").read_text().splitlines()) <= 200
+
+    def test_every_page_is_in_the_nav(self):
+        nav = (ROOT / "mkdocs.yml").read_text()
+        for page in (ROOT / "docs").rglob("*.md"):
+            assert f" {page.relative_to(ROOT / 'docs')}\n" in nav, f"{page} is not in mkdocs.yml's nav"
