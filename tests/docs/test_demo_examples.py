@@ -81,6 +81,15 @@ def printed_verdict(output: str) -> str:
     return found.group(1) if found else f"no verdict in {text[:200]!r}"
 
 
+def _peak_rss_kib(state: Path) -> list[int]:
+    """The demo analyzer's peak resident memory (VmHWM), while it still runs."""
+    try:
+        status = Path(f"/proc/{(state / 'analyzer.pid').read_text().strip()}/status").read_text()
+    except OSError:
+        return []
+    return [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     """The demo, as `make demo` starts it, in a session directory; (working directory, environment)."""
@@ -141,3 +150,24 @@ class TestDemo:
         assert f"did not start on port {port}" in result.stderr
         assert "stopped prometheus" in result.stdout and "stopped shop" in result.stdout
         assert not list((tmp_path / "state").glob("*.pid"))
+
+
+def _mebibytes(quantity: str) -> float:
+    units = {"Mi": 1.0, "Gi": 1024.0}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+class TestMemoryRequest:
+    """deploy/base requests what `analyzer serve` was measured to need with every kind evaluated, plus headroom."""
+
+    def test_request_covers_the_demo_peak(self, demo):
+        import yaml
+
+        workdir, _ = demo
+        # The demo has evaluated every kind once (its printed verdicts), kpi_compare's scipy import included.
+        (peak_kib,) = _peak_rss_kib(workdir / ".demo")
+        deployment = yaml.safe_load((ROOT / "deploy" / "base" / "deployment.yaml").read_text())
+        resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+        request_mib = _mebibytes(resources["requests"]["memory"])
+        assert peak_kib / 1024 * 1.2 <= request_mib, f"peak {peak_kib / 1024:.0f} MiB: raise the request"
+        assert _mebibytes(resources["limits"]["memory"]) >= 2 * request_mib
