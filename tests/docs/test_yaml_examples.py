@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -14,7 +15,7 @@ from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from tests.argo_semantics import analyses, analysis_problems, template_problems
 from tests.deploy.test_examples import TEMPLATES
-from tests.deploy.test_manifests import _crd_validator
+from tests.deploy.test_manifests import K8S_VERSION, _crd_validator, undeclared_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -37,6 +38,8 @@ BLOCKS = [block for page in PAGES for block in yaml_blocks(page)]
 ARGO = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict)
         and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
 # By page: an analysis uses the template its own page shows, else the one deploy/ ships.
+CORE = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+        and not str(doc["apiVersion"]).startswith("argoproj.io/")]
 DOC_TEMPLATES = {(where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc for where, doc in ARGO
                  if doc["kind"] in TEMPLATE_KINDS}
 ANALYSES = [a for where, doc in BLOCKS if isinstance(doc, dict) for a in analyses(doc, where)]
@@ -74,6 +77,10 @@ class TestArgoObjects:
         assert not errors, [e.message for e in errors]
 
     @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_no_field_the_crd_does_not_declare(self, where, doc):
+        assert not undeclared_fields(_crd_validator(doc["kind"]).schema, doc)
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
     def test_semantics(self, where, doc):
         if doc["kind"] in (*TEMPLATE_KINDS, "AnalysisRun"):
             assert not template_problems(doc["spec"])
@@ -81,6 +88,17 @@ class TestArgoObjects:
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):
         assert not analysis_problems(analysis, lookup_for(analysis.where.split(":")[0]))
+
+
+class TestCoreObjects:
+    """Kubernetes objects the docs show (a NetworkPolicy, ...) validate against the Kubernetes schemas."""
+
+    def test_there_are_some(self):
+        assert CORE
+
+    @pytest.mark.parametrize(("where", "doc"), CORE, ids=[w for w, _ in CORE])
+    def test_valid(self, where, doc):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
 class TestCatalogSnippets:
