@@ -119,6 +119,14 @@ class TestCatalogSnippets:
         catalog = build_catalog(documents, Registry.default())
         assert set(seen) <= set(catalog.checks)
 
+    @pytest.mark.parametrize(("where", "doc"), [(w, d) for w, d in CATALOG_PARTS if "sources" in d],
+                             ids=[w for w, d in CATALOG_PARTS if "sources" in d])
+    def test_sources_load(self, where, doc):
+        # Files a source names (ca_file) live in the pod, as for `analyzer validate`.
+        catalog = build_catalog([(where, {"sources": doc["sources"], "checks": []})], Registry.default(),
+                                check_files=False)
+        assert set(doc["sources"]) <= set(catalog.sources)
+
 
 class TestSiteShape:
     """The README stays short, and every page of docs/ is in the site's navigation."""
