@@ -6,7 +6,6 @@ docs say it prints. `.demo/` in a command is the demo's directory, `$ANALYZER` i
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.docs.conftest import peak_rss_kib
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -81,33 +82,6 @@ def printed_verdict(output: str) -> str:
     return found.group(1) if found else f"no verdict in {text[:200]!r}"
 
 
-def _peak_rss_kib(state: Path) -> list[int]:
-    """The demo analyzer's peak resident memory (VmHWM), while it still runs."""
-    try:
-        status = Path(f"/proc/{(state / 'analyzer.pid').read_text().strip()}/status").read_text()
-    except OSError:
-        return []
-    return [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
-    """The demo, as `make demo` starts it, in a session directory; (working directory, environment)."""
-    workdir = tmp_path_factory.mktemp("demo")
-    state = workdir / ".demo"
-    started = subprocess.run([sys.executable, str(DEMO), "start", "--dir", str(state)], capture_output=True,
-                             text=True, timeout=180, check=False)
-    try:
-        assert started.returncode == 0, started.stderr
-        exports = dict(re.findall(r"^export (\w+)=(\S+)$", (state / "env").read_text(), re.M))
-        assert "ANALYZER" in exports
-        env = {**os.environ, **exports, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        yield workdir, env
-    finally:
-        subprocess.run([sys.executable, str(DEMO), "stop", "--dir", str(state)], capture_output=True, timeout=60,
-                       check=False)
-
-
 class TestDocumentedExamples:
     """Each documented evaluation answers, against the demo, the verdict the docs print."""
 
@@ -165,7 +139,7 @@ class TestMemoryRequest:
 
         workdir, _ = demo
         # The demo has evaluated every kind once (its printed verdicts), kpi_compare's scipy import included.
-        (peak_kib,) = _peak_rss_kib(workdir / ".demo")
+        (peak_kib,) = peak_rss_kib(workdir / ".demo")
         deployment = yaml.safe_load((ROOT / "deploy" / "base" / "deployment.yaml").read_text())
         resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
         request_mib = _mebibytes(resources["requests"]["memory"])
