@@ -43,6 +43,11 @@ class TestValidateDirectories:
         assert "rollout-canary.yaml" in result.stdout  # skipped, and said so
         assert result.stdout.splitlines()[-1].startswith("ok: ")
 
+    def test_deploy_examples_alone(self):
+        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(ROOT / "deploy" / "examples")],
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+
     def test_a_nested_invalid_catalog_is_found(self, tmp_path):
         (tmp_path / "team" / "deeper").mkdir(parents=True)
         (tmp_path / "team" / "deeper" / "catalog.yaml").write_text("checks:\n- name: x\n  kind: nope\n")
