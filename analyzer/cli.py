@@ -37,7 +37,7 @@ _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no me
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit) have none.
-`serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see the README."""
+`serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
 def build_parser() -> argparse.ArgumentParser:
