@@ -44,13 +44,13 @@ class Settings(BaseModel):
 
     catalog: Path | None = Field(default=None, description="catalog file or directory")
     host: str = Field(default="0.0.0.0", description="address to listen on")  # noqa: S104 (a pod's port)
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = Field(default=8080, ge=1, le=65535, description="port to listen on")
     deadline_s: float = Field(default=8.0, gt=0, le=300,
                               description="default evaluation deadline; below Argo's 10 s web timeout")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest POST body accepted")
     max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
     log_format: LogFormat = Field(default="json", description="json or console")
-    log_level: str = Field(default="info")
+    log_level: str = Field(default="info", description="debug, info, warning or error")
     shutdown_timeout_s: float = Field(default=20.0, ge=0, le=3600,
                                       description="on SIGTERM, how long in-flight evaluations may finish")
     auth_tokens: Path | None = Field(

@@ -32,8 +32,10 @@ def clean_venv(tmp_path_factory) -> Path:
             shutil.copy2(source, context / name)
     wheels = work / "wheels"
     # Offline: no build isolation (the test environment has setuptools and wheel) and no index.
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                    "--wheel-dir", str(wheels), str(context)], check=True, capture_output=True, timeout=300)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "--wheel-dir", str(wheels), "--verbose", str(context)], check=True, capture_output=True,
+                           text=True, timeout=300)
+    (work / "build.log").write_text(built.stdout + built.stderr)
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
     (wheel,) = wheels.glob("analyzer-*.whl")
@@ -53,6 +55,10 @@ def run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 class TestWheel:
     """The installed wheel, not the source tree, is what runs."""
+
+    def test_the_build_warns_about_nothing_in_pyproject(self, clean_venv):
+        log = (clean_venv.parent / "build.log").read_text()
+        assert "BuildBackendWarning" not in log and "SetuptoolsDeprecationWarning" not in log, log[-2000:]
 
     def test_the_code_comes_from_the_wheel(self, clean_venv, tmp_path):
         done = run(clean_venv, "python", "-c", "import analyzer, checks, analyzer.server; "
