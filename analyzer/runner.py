@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
+from analyzer.errors import CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
 from analyzer.sources import Sources
@@ -28,32 +29,6 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 # Bound on remembered results; past it, expired ones are dropped and, if all are fresh, nothing is added.
 _MAX_RECENT = 10_000
-
-
-class Admission:
-    """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
-    a reload does not double it while the old catalog drains."""
-
-    def __init__(self, limit: int | None = None, retry_after_s: int = 1) -> None:
-        self.limit = limit
-        self.retry_after_s = retry_after_s
-        self._running: set[asyncio.Future[Evaluation]] = set()
-
-    @property
-    def running(self) -> int:
-        """Top-level evaluations running now."""
-        return len(self._running)
-
-    def check(self) -> None:
-        """Overloaded when one more evaluation would exceed the limit."""
-        if self.limit is not None and len(self._running) >= self.limit:
-            raise Overloaded(f"{len(self._running)} evaluations are in flight, the limit is {self.limit}; "
-                             f"retry in {self.retry_after_s} s", self.retry_after_s)
-
-    def track(self, future: asyncio.Future[Evaluation]) -> None:
-        """Count `future` until it is done."""
-        self._running.add(future)
-        future.add_done_callback(self._running.discard)
 
 
 class Runner:
@@ -73,10 +48,11 @@ class Runner:
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
-    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
+    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None,
+                       caller: str = "") -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when a new evaluation would exceed the admission limit."""
-        return await self._shared(check, args, at, admit=True, backtest=at is not None)
+        Overloaded when admission refuses a new evaluation for `caller`."""
+        return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished (callers may have hung up)."""
@@ -84,7 +60,7 @@ class Runner:
             await asyncio.wait(list(self._in_flight.values()))
 
     async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
-                      admit: bool, backtest: bool) -> Evaluation:
+                      admit: bool, backtest: bool, caller: str = "") -> Evaluation:
         key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
                              at.timestamp() if at is not None else None)
         recent = self._recent.get(key)
@@ -96,16 +72,25 @@ class Runner:
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
-                self.admission.check()
-            future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
+                self.admission.check(caller)
+                future = asyncio.ensure_future(self._admitted(caller, check, dict(args), at, backtest))
+            else:
+                future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
-            if admit:
-                self.admission.track(future)
         elif self.metrics is not None:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
         return await asyncio.shield(future)
+
+    async def _admitted(self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None,
+                        backtest: bool) -> Evaluation:
+        # Queued as a future of its own: identical requests join it while it waits for its slot.
+        await self.admission.acquire(caller)
+        try:
+            return await self._evaluate(check, args, at, backtest)
+        finally:
+            self.admission.release(caller)
 
     def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
         if self._in_flight.get(key) is done:

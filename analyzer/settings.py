@@ -64,9 +64,26 @@ class Settings(BaseModel):
     retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
     body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
                                        description="longest time a client may take to send a request body")
-    keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600,
-                                       description="idle time before a keep-alive connection is closed; also "
-                                       "the longest a client may take to send its request headers")
+    keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600,
+                                       description="idle time before a keep-alive connection is closed (also "
+                                       "bounds a new connection that sends nothing)")
+    header_timeout_s: float = Field(default=5.0, gt=0, le=300,
+                                    description="longest a client may take from the first byte of a request to "
+                                    "the end of its headers; beyond it 408 and the connection is closed")
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000,
+                                 description="open connections on the API port; beyond it a new connection "
+                                 "gets 503 and is closed (keep it below the open-file limit)")
+    max_header_bytes: int = Field(default=8190, ge=1024, le=65536,
+                                  description="longest request header (name and value); beyond it 431")
+    max_queued_evaluations: int = Field(default=256, ge=0, le=100000,
+                                        description="evaluations that may wait for a slot when "
+                                        "max_concurrent_evaluations are running; beyond it 429")
+    queue_timeout_s: float = Field(default=1.0, gt=0, le=60,
+                                   description="longest an evaluation waits for a slot before 429; keep "
+                                   "deadline_s + queue_timeout_s below the caller's timeout")
+    probe_port: int = Field(default=0, ge=0, le=65535,
+                            description="a second port serving only /healthz and /readyz, outside the "
+                            "connection cap, for the kubelet's probes; 0: none")
     catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
                                   description="how often the catalog path is checked for changes; 0: only SIGHUP")
     reuse_window_s: float = Field(default=1.0, ge=0, le=60,
