@@ -88,8 +88,9 @@ class Admission:
                                        f"the limits are {self.limit} and {self.max_queued}")
             _, shed = self._shares[victim].waiters.pop()
             self._queued -= 1
-            shed.set_exception(self._overloaded("a caller with fewer evaluations took this one's place in "
-                                                "the queue"))
+            if not shed.done():
+                shed.set_exception(self._overloaded("a caller with fewer evaluations took this one's place in "
+                                                    "the queue"))
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (next(self._sequence), waiter)
         share.waiters.append(entry)
@@ -123,6 +124,9 @@ class Admission:
                         key=lambda s: (s.running, s.waiters[0][0]))
             _, waiter = share.waiters.popleft()
             self._queued -= 1
+            if waiter.done():
+                # Its wait was cancelled (a timeout) and its task has not run yet to withdraw it.
+                continue
             share.running += 1
             self._running += 1
             waiter.set_result(None)
