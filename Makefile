@@ -74,6 +74,7 @@ demo-stop:
 
 bench: deps
 	$(VENV)/bin/python bench/run.py
+	$(VENV)/bin/python bench/overload.py
 
 clean: demo-stop
 	rm -rf $(VENV) $(DEMO_DIR) build site *.egg-info

@@ -75,7 +75,7 @@ class Settings(BaseModel):
                                  "gets 503 and is closed (keep it below the open-file limit)")
     max_header_bytes: int = Field(default=8190, ge=1024, le=65536,
                                   description="longest request header (name and value); beyond it 431")
-    max_queued_evaluations: int = Field(default=256, ge=0, le=100000,
+    max_queued_evaluations: int = Field(default=1000, ge=0, le=100000,
                                         description="evaluations that may wait for a slot when "
                                         "max_concurrent_evaluations are running; beyond it 429")
     queue_timeout_s: float = Field(default=1.0, gt=0, le=60,

@@ -136,23 +136,36 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def measure(url: str, levels: list[int], seconds: float, anchor: float, pids: dict[str, int | None]
-                  ) -> list[Phase]:
-    phases = []
+async def measure(url: str, levels: list[int], seconds: float, rounds: int, anchor: float,
+                  pids: dict[str, int | None]) -> list[Phase]:
+    """Each level for `seconds` in all, in `rounds` alternating slices, so that a drift of the machine's speed
+    during the run (a shared VM's usual state) weighs on every level alike."""
+    phases = [Phase(concurrency, 0.0) for concurrency in levels]
     async with aiohttp.ClientSession() as session:  # warm-up: imports, connections, Prometheus caches
         for i in range(100):
             async with session.get(f"{url}?canary_hash={HASHES[i]}&at={anchor - 100_000 - i:.0f}",
                                    headers={"Authorization": f"Bearer {FLOOD_TOKEN}"}) as answer:
                 await answer.read()
-    for number, concurrency in enumerate(levels):
-        phases.append(await run_phase(url, concurrency, seconds, (number + 1) * 1_000_000, anchor, pids))
+    first_index = 1_000_000
+    for _ in range(rounds):
+        for phase in phases:
+            part = await run_phase(url, phase.concurrency, seconds / rounds, first_index, anchor, pids)
+            first_index += 1_000_000
+            phase.seconds += part.seconds
+            phase.statuses.update(part.statuses)
+            phase.latencies_ms.extend(part.latencies_ms)
+            phase.polite.update(part.polite)
+            phase.cpu_s = {name: phase.cpu_s.get(name, 0.0) + spent for name, spent in part.cpu_s.items()}
     return phases
 
 
 def report(phases: list[Phase]) -> bool:
     peak = phases[0].goodput
+    limits = {name: os.environ.get(f"ANALYZER_{name.upper()}", "default") for name in
+              ("max_concurrent_evaluations", "max_queued_evaluations", "queue_timeout_s")}
     print(f"\ngoodput under overload (hostile workers ignore Retry-After); {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          + ", ".join(f"{name} {value}" for name, value in limits.items()))
     columns = [f"c={p.concurrency}" for p in phases]
     print(f"{'':34}" + "".join(f"{c:>14}" for c in columns))
     rows = [("evaluations/s (200)", [f"{p.goodput:,.0f}" for p in phases]),
@@ -181,7 +194,8 @@ def report(phases: list[Phase]) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="length of each phase")
+    parser.add_argument("--seconds", type=float, default=9.0, help="time spent at each level")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices the time is cut into")
     parser.add_argument("--levels", default="64,256,512", help="concurrency levels; the first is the reference")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
@@ -203,7 +217,7 @@ def main() -> int:
     try:
         url = f"http://127.0.0.1:{port}/api/v1/checks/error-rate/run"
         pids = {"analyzer": analyzer.pid, "prometheus": prometheus.pid, "load generator": None}
-        phases = asyncio.run(measure(url, levels, args.seconds, anchor, pids))
+        phases = asyncio.run(measure(url, levels, args.seconds, args.rounds, anchor, pids))
     finally:
         analyzer.terminate()
         analyzer.wait(timeout=30)
