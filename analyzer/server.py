@@ -113,7 +113,8 @@ class GuardedHandler(RequestHandler):
 
     def _header_timed_out(self) -> None:
         self._header_timer = None
-        if self._messages or self._request_in_progress or self.transport is None:
+        # Bytes after an answer may be the rest of a body aiohttp is discarding, not a new request.
+        if self._messages or self._request_in_progress or self.transport is None or self._close:
             return
         logger.warning("header_timeout", remote=self._remote(), timeout_s=self.guard.header_timeout_s)
         self.transport.write(self.guard.header_timeout_answer)
