@@ -22,6 +22,7 @@ from aiohttp.web_request import BaseRequest
 
 from analyzer.catalog import Catalog
 from analyzer.logs import bound_text, report_dropped
+from analyzer.metrics import Metrics
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import LIVE, METRICS, create_app, create_probe_app, server_options
@@ -50,11 +51,12 @@ class ConnectionGuard:
     """What the connections of one listener share: how many are open, and the limits they obey."""
 
     def __init__(self, max_connections: int, header_timeout_s: float, retry_after_s: int,
-                 on_refused: Any = None) -> None:
+                 metrics: Metrics | None = None) -> None:
+        """`metrics`: where refusals are counted (None: nowhere)."""
         self.max_connections = max_connections
         self.header_timeout_s = header_timeout_s
         self.open = 0
-        self.on_refused = on_refused
+        self.metrics = metrics
         self.at_cap_answer = _canned(503, "Service Unavailable", "too_many_connections",
                                      f"this replica has {max_connections} open connections, its limit; retry",
                                      retry_after_s)
@@ -82,8 +84,8 @@ class GuardedHandler(RequestHandler):
             stream = cast(asyncio.Transport, transport)
             stream.write(guard.at_cap_answer)
             stream.close()
-            if guard.on_refused is not None:
-                guard.on_refused()
+            if guard.metrics is not None:
+                guard.metrics.connections_refused.inc()
             logger.warning("connection_refused_at_cap", max_connections=guard.max_connections)
             return
         guard.open += 1
@@ -116,6 +118,8 @@ class GuardedHandler(RequestHandler):
         # Bytes after an answer may be the rest of a body aiohttp is discarding, not a new request.
         if self._messages or self._request_in_progress or self.transport is None or self._close:
             return
+        if self.guard.metrics is not None:
+            self.guard.metrics.requests_rejected.labels("header_timeout").inc()
         logger.warning("header_timeout", remote=self._remote(), timeout_s=self.guard.header_timeout_s)
         self.transport.write(self.guard.header_timeout_answer)
         self.force_close()
@@ -130,6 +134,8 @@ class GuardedHandler(RequestHandler):
         with the client's bytes cut short and escaped; never a traceback for a client's mistake."""
         if isinstance(exc, HttpProcessingError):
             status, code, text = self._classify(exc)
+            if self.guard.metrics is not None:
+                self.guard.metrics.requests_rejected.labels(code).inc()
             logger.warning("bad_http_request", status=status, error=code, remote=self._remote(),
                            detail=bound_text(str(exc.message), 200))
         elif status == 504:
@@ -186,8 +192,7 @@ def make_runner(app: web.Application, settings: Settings, *, max_connections: in
     its connections show in the app's metrics."""
     metrics = app[METRICS] if counted else None
     guard = ConnectionGuard(max_connections or settings.max_connections, settings.header_timeout_s,
-                            settings.retry_after_s,
-                            on_refused=metrics.connections_refused.inc if metrics is not None else None)
+                            settings.retry_after_s, metrics)
     if metrics is not None:
         metrics.open_connections.set_function(lambda: guard.open)
     return GuardedRunner(app, guard, **{**server_options(settings), **kwargs})

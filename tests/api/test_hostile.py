@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from analyzer.logs import EventSampler, configure_logging, report_dropped
 from analyzer.server import make_runner
 from analyzer.settings import Settings
-from analyzer.web import create_app, create_probe_app
+from analyzer.web import METRICS, create_app, create_probe_app
 from tests.api import rawhttp
 from tests.gatekind import REGISTRY, gate_catalog
 
@@ -67,6 +67,8 @@ class TestOverlongRequests:
         line_limit = settings.max_query_bytes + 2048
         answer = await rawhttp.send(server.host, server.port, rawhttp.request("GET", long_target(line_limit + excess)))
         assert answer.status == 414
+        assert server.app[METRICS].registry.get_sample_value("analyzer_requests_rejected_total",
+                                                             {"reason": "request_line_too_long"}) == 1
         assert answer.headers["content-type"].startswith("application/json")
         assert answer.json()["error"] == "request_line_too_long"
         assert b"xxxxxxxx" not in answer.body
