@@ -14,6 +14,7 @@ import asyncio
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.errors import Overloaded
 
@@ -71,6 +72,18 @@ class Admission:
         if self.refuses(caller):
             raise self._overloaded(f"{self._running} evaluations are running and {self._queued} waiting, the "
                                    f"limits are {self.limit} and {self.max_queued}")
+
+    def check_free(self) -> None:
+        """Overloaded unless a slot is free now: for work that would rather not happen than wait."""
+        if self.limit is not None and self._running >= self.limit:
+            raise self._overloaded(f"{self._running} evaluations are in flight, the limit is {self.limit}")
+
+    def track(self, future: asyncio.Future[Any], caller: str = "") -> None:
+        """Count `future` as holding a slot of `caller` until it is done (taken at once, never queued)."""
+        share = self._shares.setdefault(caller, _Share())
+        share.running += 1
+        self._running += 1
+        future.add_done_callback(lambda _: self.release(caller))
 
     async def acquire(self, caller: str = "") -> None:
         """Take a slot for `caller`, waiting in the fair queue when all are busy; Overloaded when the queue

@@ -60,7 +60,8 @@ class Settings(BaseModel):
         default=None, description="YAML file mapping token names to the check-name patterns they may use; "
         "a token it does not list may use no check")
     max_concurrent_evaluations: int = Field(default=64, ge=1, le=10000,
-                                            description="evaluations in flight at once; beyond it 429")
+                                            description="evaluations running at once; beyond it they wait "
+                                            "in a queue that is fair per caller (max_queued_evaluations)")
     retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
     body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
                                        description="longest time a client may take to send a request body")

@@ -305,7 +305,7 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
         try:
-            admission.check()
+            admission.check_free()
         except Overloaded as exc:
             plots = [Figure("Plots", None, f"not drawn: {exc.message}")]
         else:
