@@ -286,7 +286,7 @@ async def run_check(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     caller = principal.name if principal is not ANONYMOUS else (request.remote or "")
     live = request.app[LIVE]
-    if live.admission.refuses(caller):
+    if live.admission.refuses(caller) and not live.draining:
         # Before the query or body is parsed and before the history records it: under a flood, refusing
         # costs next to nothing and cannot push real verdicts out of the history.
         request.app[METRICS].requests_rejected.labels("overloaded").inc()
