@@ -91,6 +91,8 @@ class GuardedHandler(RequestHandler):
         guard.open += 1
         self._counted = True
         super().connection_made(transport)
+        # A new connection has header_timeout_s to send its first request line and headers.
+        self._header_timer = self._loop.call_later(guard.header_timeout_s, self._header_timed_out)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._counted:
@@ -100,13 +102,17 @@ class GuardedHandler(RequestHandler):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        # The timer runs from the first byte of a request until its headers are complete.
-        waiting_for_headers = not self._request_in_progress and not self._messages and not self._upgraded
-        if waiting_for_headers and self._header_timer is None and not self._force_close:
+        # On a kept-alive connection the timer runs from the first byte of the next request until its
+        # headers are complete. Only when idle: other bytes belong to the request being handled (its body).
+        if self._idle() and self._header_timer is None and not self._force_close and not self._upgraded:
             self._header_timer = self._loop.call_later(self.guard.header_timeout_s, self._header_timed_out)
         super().data_received(data)
         if self._messages or self._force_close:
             self._cancel_header_timer()
+
+    def _idle(self) -> bool:
+        """Waiting for the next request, as aiohttp's own keep-alive timer decides it."""
+        return self._waiter is not None and not self._waiter.done() and not self._messages
 
     def _cancel_header_timer(self) -> None:
         if self._header_timer is not None:
@@ -115,8 +121,7 @@ class GuardedHandler(RequestHandler):
 
     def _header_timed_out(self) -> None:
         self._header_timer = None
-        # Bytes after an answer may be the rest of a body aiohttp is discarding, not a new request.
-        if self._messages or self._request_in_progress or self.transport is None or self._close:
+        if not self._idle() or self.transport is None or self._close or self._force_close:
             return
         if self.guard.metrics is not None:
             self.guard.metrics.requests_rejected.labels("header_timeout").inc()

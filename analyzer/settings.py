@@ -66,11 +66,11 @@ class Settings(BaseModel):
     body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
                                        description="longest time a client may take to send a request body")
     keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600,
-                                       description="idle time before a keep-alive connection is closed (also "
-                                       "bounds a new connection that sends nothing)")
+                                       description="idle time before a keep-alive connection is closed")
     header_timeout_s: float = Field(default=5.0, gt=0, le=300,
-                                    description="longest a client may take from the first byte of a request to "
-                                    "the end of its headers; beyond it 408 and the connection is closed")
+                                    description="longest a client may take to send its request line and headers, "
+                                    "from the connection's opening or from the first byte of a later request; "
+                                    "beyond it 408 and the connection is closed")
     max_connections: int = Field(default=1000, ge=1, le=1_000_000,
                                  description="open connections on the API port; beyond it a new connection "
                                  "gets 503 and is closed (keep it below the open-file limit)")

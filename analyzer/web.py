@@ -130,9 +130,8 @@ _REQUEST_LINE_MARGIN_BYTES = 2048
 def server_options(settings: Settings) -> dict[str, Any]:
     """Connection-level limits for the aiohttp server (AppRunner / TestServer keyword arguments).
 
-    aiohttp arms `keepalive_timeout` when a connection opens and only disarms it when a whole request
-    has arrived, so it also bounds a client that sends nothing. The two parser limits differ, so that the
-    server can tell an over-long request line (414) from an over-long header (431).
+    The two parser limits differ, so that the server can tell an over-long request line (414) from an
+    over-long header (431). The header timeout and the connection cap are the runner's (analyzer.server).
     """
     max_line_size = settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES
     return {"keepalive_timeout": settings.keepalive_timeout_s, "max_line_size": max_line_size,

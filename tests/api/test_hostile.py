@@ -147,6 +147,33 @@ class TestConnections:
         assert "analyzer_connections_refused_total 1.0" in text
         assert "analyzer_open_connections 1.0" in text
 
+    async def test_a_new_connection_that_sends_nothing_is_cut_off_with_408(self, serve):
+        server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        assert rawhttp.parse(raw).status == 408
+
+    async def test_headers_that_trickle_in_after_a_kept_alive_answer_are_cut_off_with_408(self, serve):
+        server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            writer.write(rawhttp.request("POST", "/api/v1/checks/no-such-check/run", body=b'{"a": 1}'))
+            await writer.drain()
+            head = rawhttp.parse(await reader.readuntil(b"\r\n\r\n"))
+            assert head.status == 404 and head.headers.get("connection") != "close"
+            await reader.readexactly(int(head.headers["content-length"]))
+            writer.write(b"GET /healthz HTTP/1.1\r\n")
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()
+        finally:
+            writer.close()
+        assert b"408 Request Timeout" in raw and b"header_timeout" in raw
+
     async def test_headers_that_trickle_in_are_cut_off_with_408(self, serve):
         server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
         reader, writer = await asyncio.open_connection(server.host, server.port)
