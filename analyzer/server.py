@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
+from collections.abc import Iterable
 
 import structlog
 from aiohttp import web
 
 from analyzer.catalog import Catalog
-from analyzer.registry import Registry
+from analyzer.check import Check
+from analyzer.registry import Registry, kind_name
 from analyzer.settings import Settings
 from analyzer.web import LIVE, create_app, server_options
 
@@ -24,6 +27,9 @@ _IDLE_WORKER_EXIT_S = 0.1
 
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
     """Serve until SIGTERM or SIGINT, then drain and return."""
+    # The kinds warm in a worker thread while the app is built; the port opens once they are warm, so that
+    # neither a readiness probe nor the first evaluation waits for a slow import.
+    warming = asyncio.create_task(asyncio.to_thread(warm_kinds, list(registry.kinds.values())))
     app = create_app(settings, catalog, registry)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S, **server_options(settings))
     await runner.setup()
@@ -35,6 +41,7 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     loop.add_signal_handler(signal.SIGHUP, live.request_reload, "sighup")
     site = web.TCPSite(runner, settings.host, settings.port)
     try:
+        await warming
         await site.start()
         logger.info("analyzer_listening", host=settings.host, port=settings.port,
                     catalog_version=live.current.catalog.version, checks=len(live.current.catalog.checks),
@@ -54,6 +61,18 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
             loop.remove_signal_handler(signum)
         await runner.cleanup()
     logger.info("shutdown_complete")
+
+
+def warm_kinds(kinds: Iterable[type[Check]]) -> None:
+    """Call each kind's `warm`; one that fails is logged, and its first evaluation pays (or fails) instead."""
+    started = time.monotonic()
+    for kind in kinds:
+        try:
+            kind.warm()
+        except Exception:
+            # A plugin's warm-up must not keep the other kinds from being served.
+            logger.exception("kind_warm_failed", kind=kind_name(kind))
+    logger.info("kinds_warmed", duration_s=round(time.monotonic() - started, 3))
 
 
 def abandon_lingering_threads() -> bool:
