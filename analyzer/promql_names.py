@@ -100,12 +100,12 @@ def bare_selector(query: str) -> tuple[str, str] | None:
     """(metric name, matcher text) of a query that is exactly `name{matchers}`; None for anything else, or
     whenever the query might not read as that selector (a keyword for a name, a matcher on `__name__`)."""
     found = metric_selectors(query)
-    if len(found) != 1 or found[0].selector != query or not query.endswith("}"):
+    if len(found) != 1 or found[0].selector != query:
         return None
     name = found[0].name
-    matchers = query[query.index("{") + 1:-1]
-    if query[len(name)] != "{":
+    if not (query.startswith(name + "{") and query.endswith("}")):
         return None
+    matchers = query[len(name) + 1:-1]
     parsed = _matchers(matchers)
     if parsed is None or any(label == "__name__" for label, _, _ in parsed):
         return None
