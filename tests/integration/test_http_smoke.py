@@ -124,7 +124,10 @@ async def target(aiohttp_server: Any) -> Any:
 
 
 RESOLVER = StubResolver({"preview.shop.svc": ["127.0.0.1"], "metadata.shop.svc": ["169.254.169.254"],
-                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"]})
+                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"],
+                         "shared.shop.svc": ["100.64.3.4"], "nat64.shop.svc": ["64:ff9b::a9fe:a9fe"],
+                         "sixtofour.shop.svc": ["2002:a01:203::1"],
+                         "teredo.shop.svc": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"]})
 
 
 @pytest.fixture
@@ -341,6 +344,17 @@ class TestSSRF:
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
         assert "metadata.shop.svc: it resolves to 169.254.169.254 is a cloud metadata address" in evaluation.reason
+
+    @pytest.mark.parametrize(("svc", "reason"), [
+        ("shared", "100.64.3.4 is a shared address (100.64.0.0/10"),
+        ("nat64", "169.254.169.254 is a cloud metadata address (embedded in the NAT64 address 64:ff9b::a9fe:a9fe)"),
+        ("sixtofour", "2002:a01:203::1 is a 6to4 address"),
+        ("teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2 is a Teredo address (it reaches IPv4 192.0.2.45"),
+    ])
+    async def test_shared_and_transition_addresses_are_refused_before_dialling(self, client, svc, reason):
+        evaluation = await run(self.named(80), client, {"svc": svc})
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
+        assert reason in evaluation.reason
 
     async def test_answer_with_any_forbidden_address_is_refused(self, client):
         evaluation = await run(self.named(80), client, {"svc": "mixed"})

@@ -115,18 +115,57 @@ class TestAddressRefusal:
         ("168.63.129.16", "cloud metadata"), ("::127.0.0.1", "loopback"), ("::ffff:0:127.0.0.1", "loopback"),
         ("64:ff9b::169.254.169.254", "cloud metadata"), ("64:ff9b::7f00:1", "loopback"),
         ("2002:a9fe:a9fe::1", "cloud metadata"), ("2002:7f00:1::", "loopback"), ("fec0::1", "site-local"),
+        ("64:ff9b::6440:1", "shared address"), ("2002:6440:1::", "shared address"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("64:ff9b:1::7f00:1", "loopback"),
         ("240.0.0.1", "reserved"), ("255.255.255.255", "broadcast"), ("ff02::1", "multicast"),
     ])
     def test_refused(self, address, reason):
         refusal = address_refusal(address, ())
         assert refusal is not None and reason in refusal
 
-    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.64.0.1"])
+    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.63.255.255",
+                                         "100.128.0.0", "fd12::1", "2600::1"])
     def test_cluster_and_public_addresses_pass(self, address):
         assert address_refusal(address, ()) is None
 
-    def test_embedded_cluster_addresses_pass(self):
-        assert address_refusal("64:ff9b::a01:203", ()) is None and address_refusal("2002:a01:203::1", ()) is None
+    @pytest.mark.parametrize("address", ["100.64.0.1", "100.127.255.254", "100.100.0.1"])
+    def test_shared_address_space_is_refused(self, address):
+        assert "shared address (100.64.0.0/10" in (address_refusal(address, ()) or "")
+
+    @pytest.mark.parametrize(("address", "kind", "reached"), [
+        # Teredo: server 65.54.227.120, client 192.0.2.45 stored inverted (RFC 4380's example).
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo", "192.0.2.45"),
+        ("2002:a01:203::1", "6to4", "10.1.2.3"),
+        ("64:ff9b::a01:203", "NAT64", "10.1.2.3"),
+        ("64:ff9b:1:abcd::a01:203", "local-use NAT64", "10.1.2.3"),
+    ])
+    def test_transition_addresses_are_refused_even_to_cluster_ipv4(self, address, kind, reached):
+        refusal = address_refusal(address, ())
+        assert refusal is not None and f"is a {kind} address (it reaches IPv4 " in refusal
+        assert f"it reaches IPv4 {reached} " in refusal
+
+    @pytest.mark.parametrize(("address", "allowed", "embedded"), [
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "2001::/32", "127.0.0.1"),   # Teredo client 127.0.0.1
+        ("2001:0:7f00:1:8000:63bf:3fff:fdd2", "2001::/32", "127.0.0.1"),      # Teredo server 127.0.0.1
+        ("2002:6440:1::", "2002::/16", "100.64.0.1"),
+        ("64:ff9b::6464:64c8", "64:ff9b::/96", "100.100.100.200"),
+        ("64:ff9b:1:abcd::a9fe:a9fe", "64:ff9b:1::/48", "169.254.169.254"),
+    ])
+    def test_an_allowed_transition_range_still_refuses_what_it_embeds(self, address, allowed, embedded):
+        refusal = address_refusal(address, parse_networks([allowed]))
+        assert refusal is not None and refusal.startswith(f"{embedded} is ") and "embedded in the" in refusal
+
+    def test_allowing_the_transition_range_and_what_it_reaches_admits_it(self):
+        assert address_refusal("2002:a01:203::1", parse_networks(["2002::/16"])) is None
+        assert address_refusal("64:ff9b::a01:203", parse_networks(["64:ff9b::/96"])) is None
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["64:ff9b::/96"])) is not None
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["64:ff9b::/96", "127.0.0.0/8"])) is None
+        # Allowing the IPv4 network alone does not open the tunnel to it.
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["127.0.0.0/8"])) is not None
+
+    def test_shared_address_space_can_be_allowed(self):
+        assert address_refusal("100.64.0.1", parse_networks(["100.64.0.0/10"])) is None
+        assert address_refusal("100.100.100.200", parse_networks(["100.64.0.0/10"])) is None
 
     def test_explicitly_allowed_networks_pass(self):
         assert address_refusal("127.0.0.1", parse_networks(["127.0.0.0/8"])) is None
