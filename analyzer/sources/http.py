@@ -4,6 +4,7 @@ bodies, redirects only when asked and re-checked at every hop. httpx errors are 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 import zlib
@@ -74,7 +75,10 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TargetConnectFailed(f"{where}: cannot connect: {short_reason(exc)}") from exc
+        reason = short_reason(exc)
+        # Our network backend already says "cannot connect to host:port"; other connect errors do not.
+        prefix = "" if reason.startswith("cannot connect") else "cannot connect: "
+        raise TargetConnectFailed(f"{where}: {prefix}{reason}") from exc
     except httpx.TimeoutException as exc:
         raise TargetTimeout(f"{where}: timed out ({type(exc).__name__}): {short_reason(exc)}") from exc
     except httpx.ProxyError as exc:
@@ -114,7 +118,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         if refusals:
             raise TargetRefused(f"refused to connect to {host}: it resolves to {refusals[0]}; add the network to "
                                 "ANALYZER_HTTP_ALLOWED_NETWORKS to allow it")
-        last_error: Exception | None = None
+        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
                 stream = await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
@@ -125,7 +129,10 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             await self._check_peer(stream, host)
             return stream
         assert last_error is not None
-        raise last_error
+        # anyio says "All connection attempts failed", which names neither the target nor the cause.
+        tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
+        raise type(last_error)(f"cannot connect to {_host_port(host, port)}{tried}: {_os_reason(last_error)}"
+                               ) from last_error
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         if ip_or_none(host.strip("[]")) is not None:
@@ -155,6 +162,24 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+def _host_port(host: str, port: int) -> str:
+    """`host:port`, with an IPv6 literal in brackets."""
+    bare = host.strip("[]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The operating system's reason inside a wrapped connect error (`Connection refused`), else its text."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError | httpcore.ConnectTimeout):
+            return "timed out"
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return short_reason(exc)
 
 
 class _GuardedTransport(httpx.AsyncHTTPTransport):
@@ -288,13 +313,18 @@ class HttpClient:
         try:
             async with asyncio.timeout(timeout_s):
                 while True:
+                    # Which hop a refusal is about: the URL the check built, or a redirect the target chose.
+                    previous = redirects[-2] if len(redirects) > 1 else request.url
+                    hop = f", redirect {len(redirects)} (from {_shown(previous)} to {_shown(url)})" if redirects else ""
                     refusal = self.refusal(url, check_hosts)
                     if refusal:
-                        hop = f" (redirected from {_shown(redirects[-2] if len(redirects) > 1 else request.url)})" \
-                            if redirects else ""
-                        raise TargetRefused(f"{where}: refused {_shown(url)}{hop}: {refusal}")
-                    status, response_headers, body, truncated = await self._send_once(
-                        method, url, headers, content, timeout_s, cap, where)
+                        raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
+                    try:
+                        status, response_headers, body, truncated = await self._send_once(
+                            method, url, headers, content, timeout_s, cap, where)
+                    except TargetRefused as exc:
+                        # Raised by the network backend, which knows the address but not the step or the hop.
+                        raise TargetRefused(f"{where}{hop}: {exc.message}") from None
                     location = response_headers.get("location")
                     if not (follow_redirects and status in _REDIRECT_STATUSES and location):
                         latency_ms = (time.perf_counter() - started) * 1000

@@ -286,7 +286,16 @@ class TestResponses:
         evaluation = await run(smoke(port, [{"name": "down", "path": "/ok", "retries": 2}]), client)
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_unreachable"
-        assert evaluation.reason.startswith("step 'down' (1/1): cannot connect")
+        assert evaluation.reason == f"step 'down' (1/1): cannot connect to 127.0.0.1:{port}: Connection refused"
+
+    async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
+        port = free_port()
+        definition = {"name": "named", "kind": "http_smoke", "base_url": f"http://preview.shop.svc:{port}",
+                      "steps": [{"name": "down", "retries": 0}]}
+        evaluation = await run(definition, client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable")
+        assert evaluation.reason == (f"step 'down' (1/1): cannot connect to preview.shop.svc:{port} (127.0.0.1): "
+                                     "Connection refused")
 
     async def test_dns_failure_is_an_error(self, client):
         definition = {"name": "dns", "kind": "http_smoke", "base_url": "http://nowhere.shop.svc",
@@ -343,7 +352,28 @@ class TestSSRF:
         evaluation = await run(self.named(80), client, {"svc": "metadata"})
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
-        assert "metadata.shop.svc: it resolves to 169.254.169.254 is a cloud metadata address" in evaluation.reason
+        assert evaluation.reason.startswith("step 'get' (1/1): refused to connect to metadata.shop.svc: it resolves "
+                                            "to 169.254.169.254 is a cloud metadata address")
+
+    async def test_address_refused_on_a_redirect_names_the_step_and_the_hop(self, target, client):
+        definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
+        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://metadata.shop.svc/x?k=v"},
+                                "follow_redirects": True}]
+        evaluation = await run(definition, client, {"svc": "preview"})
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
+        assert evaluation.reason.startswith(
+            f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
+            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: it resolves to 169.254.169.254")
+
+    async def test_host_refused_on_a_redirect_names_the_hop(self, target, client):
+        definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
+        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://evil.example.com/"},
+                                "follow_redirects": True}]
+        evaluation = await run(definition, client, {"svc": "preview"})
+        assert evaluation.reason == (
+            f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
+            "http://evil.example.com/): refused http://evil.example.com/: host 'evil.example.com' is not in the "
+            "check's allowed_hosts (*.shop.svc)")
 
     @pytest.mark.parametrize(("svc", "reason"), [
         ("shared", "100.64.3.4 is a shared address (100.64.0.0/10"),
