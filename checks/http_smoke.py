@@ -25,6 +25,7 @@ from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamName
 from analyzer.reducers import Reducer
 from analyzer.sources.http import (
+    BodyBudgetExhausted,
     HttpClient,
     HttpExchange,
     HttpRequest,
@@ -190,6 +191,9 @@ class Step(_Strict):
     follow_redirects: bool = False
     max_redirects: int = Field(default=3, ge=1, le=10)
     max_body_bytes: int | None = Field(default=None, ge=1, description="body cap; never above the global one")
+    oversized_body: Literal["drain", "fail"] = Field(
+        default="drain", description="a body over max_body_bytes: drain (read the rest without keeping it, so "
+        "latency is real; body assertions fail) or fail (the step fails at once)")
     repeat: int = Field(default=1, ge=1, le=1000, description="requests sent; each is judged by `expect`")
     concurrency: int = Field(default=1, ge=1, le=50, description="requests in flight at once")
     min_success_ratio: float = Field(default=1.0, gt=0, le=1, description="share of requests that must pass")
@@ -253,6 +257,7 @@ class _Attempt:
     problem: CheckError | None = None
     failures: list[_Failure] = field(default_factory=list)
     captured: dict[str, ArgValue] = field(default_factory=dict)
+    over_cap: bool = False
 
     @property
     def answered(self) -> bool:
@@ -272,6 +277,7 @@ class _StepResult:
     evidence: dict[str, Any]
     captured: dict[str, ArgValue]
     requests: int
+    over_cap: int = 0
 
 
 class HttpSmokeCheck(Check):
@@ -433,6 +439,7 @@ class HttpSmokeCheck(Check):
         values: dict[str, ArgValue] = dict(ctx.args)
         evidence: list[dict[str, Any]] = []
         requests = 0
+        over_cap: dict[str, int] = {}
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, base, values, client)
@@ -442,6 +449,8 @@ class HttpSmokeCheck(Check):
                 raise
             evidence.append(result.evidence)
             requests += result.requests
+            if result.over_cap:
+                over_cap[compiled.step.name] = result.over_cap
             if result.outcome is not Outcome.PASS:
                 details = self._details(base, evidence, index + 1)
                 first = result.failures[0]
@@ -453,8 +462,14 @@ class HttpSmokeCheck(Check):
             values.update(result.captured)
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
+        # A pass on a body cut at the cap is never silent: say which steps judged such bodies, and on what.
+        cut = ""
+        if over_cap:
+            bodies = sum(over_cap.values())
+            cut = (f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
+                   f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}")
         return Verdict(outcome=Outcome.PASS, value=len(self.steps), threshold=len(self.steps),
-                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest})",
+                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
                        details=self._details(base, evidence, len(self.steps)))
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
@@ -482,10 +497,15 @@ class HttpSmokeCheck(Check):
                     exchange = await client.exchange(
                         request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
                         retries=step.retries, follow_redirects=step.follow_redirects,
-                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes)
-                    # Decoding and regexes see target-controlled text: off the event loop, so the deadline and
-                    # every other request keep being served while they run.
-                    failures, captured, evidence = await asyncio.to_thread(_judge, step, exchange, where)
+                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes,
+                        drain_over_cap=step.oversized_body == "drain")
+                    try:
+                        # Decoding and regexes see target-controlled text: off the event loop, so the deadline
+                        # and every other request keep being served while they run.
+                        failures, captured, evidence = await asyncio.to_thread(_judge, step, exchange, where)
+                    finally:
+                        # The body is judged: its memory goes back to the service-wide budget.
+                        exchange.release()
                 except CheckError as exc:
                     # Recorded, not judged: a refusal, or every request of the step failing, raises below.
                     return _Attempt(problem=exc)
@@ -499,12 +519,15 @@ class HttpSmokeCheck(Check):
             kept["first"] = True
             kept["failing"] = kept["failing"] or bool(failures)
             return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
-                            evidence=evidence if role else None, failures=failures, captured=captured)
+                            evidence=evidence if role else None, failures=failures, captured=captured,
+                            over_cap=exchange.body_truncated)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
         attempts = [task.result() for task in tasks]
-        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused)), None)
+        # Not the target's doing: a refusal or our own memory budget is an error, never an unsuccessful request.
+        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused | BodyBudgetExhausted)),
+                       None)
         if refused is not None:
             raise refused
         if not any(a.answered for a in attempts):
@@ -535,9 +558,16 @@ class HttpSmokeCheck(Check):
 def _judge(step: Step, exchange: HttpExchange,
            where: str) -> tuple[list[_Failure], dict[str, ArgValue], dict[str, Any]]:
     """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
-    text = _text(exchange)
-    failures, captured = _assess(step, exchange, text, where)
+    # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
+    text = _text(exchange.body, exchange) if _needs_body(step) and not exchange.body_truncated else None
+    failures, captured = _assess(step, exchange, text or "", where)
     return failures, captured, _exchange_evidence(exchange, text)
+
+
+def _needs_body(step: Step) -> bool:
+    expect = step.expect
+    return bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
+                or any(c.json_path is not None for c in step.capture.values()))
 
 
 def _assess(step: Step, exchange: HttpExchange, text: str,
@@ -552,11 +582,8 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
                                  f"{format_number(exchange.latency_ms)} ms"))
     for name, rule in expect.headers.items():
         failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
-    needs_body = bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
-                      or any(c.json_path is not None for c in step.capture.values()))
-    if needs_body and exchange.body_truncated:
-        failures.append(_Failure("max_body_bytes", f"a body of at most {len(exchange.body)} bytes",
-                                 "a larger body (reading stopped at the cap)"))
+    if exchange.body_truncated and (step.oversized_body == "fail" or _needs_body(step)):
+        failures.append(_oversized(step, exchange))
         return failures, {}
     for needle in expect.body_contains:
         if needle not in text:
@@ -589,6 +616,20 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
         else:
             captured[name] = value
     return failures, captured
+
+
+def _oversized(step: Step, exchange: HttpExchange) -> _Failure:
+    """The failure of a body over the cap, saying how much came and why it fails."""
+    cap = len(exchange.body)
+    encoding = exchange.headers.get("content-encoding", "").strip().lower()
+    if not exchange.body_drained:
+        got = "a larger body (reading stopped at the cap: oversized_body is fail)"
+    elif encoding in ("", "identity"):
+        got = f"a body of {exchange.body_wire_bytes} bytes"
+    else:
+        got = f"a {encoding} body of {exchange.body_wire_bytes} bytes that decodes to more than {cap}"
+    why = "" if step.oversized_body == "fail" else " (body assertions need the whole body)"
+    return _Failure("max_body_bytes", f"a body of at most {cap} bytes{why}", got)
 
 
 def _search(pattern: str, text: str, what: str) -> bool:
@@ -672,7 +713,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         evidence.update(first.evidence)
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
-        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1)
+        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap))
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]
@@ -701,6 +742,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
             "success_ratio": ratio, "min_success_ratio": step.min_success_ratio,
             "statuses": dict(sorted(statuses.items())),
             "transport_errors": sum(1 for a in attempts if a.problem is not None),
+            "bodies_over_cap": sum(1 for a in attempts if a.over_cap),
             "p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "p99_ms": round(p99, 3),
             "max_p95_ms": step.max_p95_ms, "max_p99_ms": step.max_p99_ms,
             "problems": [{"problem": text, "requests": count}
@@ -709,20 +751,31 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         "first_response": first.evidence,
         **({"first_failing_response": failing} if failing is not None else {}),
     })
-    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts))
+    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts),
+                       sum(1 for a in attempts if a.over_cap))
 
 
-def _exchange_evidence(exchange: HttpExchange, text: str) -> dict[str, Any]:
+def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:
+    if text is None:
+        # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
+        start = exchange.body[:_BODY_EVIDENCE_CHARS * 4]
+        shown = _text(start, exchange)
+        body = shown if len(shown) <= _BODY_EVIDENCE_CHARS and len(start) == len(exchange.body) else (
+            shown[:_BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
+    else:
+        body = _snippet(text, _BODY_EVIDENCE_CHARS)
     evidence: dict[str, Any] = {
         "status": exchange.status,
         "latency_ms": round(exchange.latency_ms, 3),
         "response_headers": {k: _snippet(v, 200) for k, v in exchange.headers.items()
-                             if k.lower() in ("content-type", "location", "content-length")},
-        "body": _snippet(text, _BODY_EVIDENCE_CHARS),
-        "body_bytes_read": len(exchange.body),
+                             if k.lower() in ("content-type", "location", "content-length", "content-encoding")},
+        "body": body,
+        "body_bytes_kept": len(exchange.body),
+        "body_bytes_received": exchange.body_wire_bytes,
     }
     if exchange.body_truncated:
         evidence["body_truncated_at_bytes"] = len(exchange.body)
+        evidence["body_rest"] = "drained" if exchange.body_drained else "not read"
     if exchange.redirects:
         evidence["redirects"] = list(exchange.redirects)
     if exchange.connect_retries:
@@ -730,15 +783,16 @@ def _exchange_evidence(exchange: HttpExchange, text: str) -> dict[str, Any]:
     return evidence
 
 
-def _text(exchange: HttpExchange) -> str:
-    """The body decoded with its charset when that is a common text charset, else as UTF-8 (never raises)."""
+def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
+    """`body` decoded with the charset of the exchange when that is a common text charset, else as UTF-8 (never
+    raises)."""
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"
     try:
-        return exchange.body.decode(encoding, errors="replace")
+        return body.decode(encoding, errors="replace")
     except UnicodeError:
-        return exchange.body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace")
 
 
 def _is_wide(pattern: str) -> bool:

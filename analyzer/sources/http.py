@@ -8,6 +8,7 @@ import os
 import socket
 import time
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -205,16 +206,91 @@ class HttpRequest:
 
 @dataclass(frozen=True)
 class HttpExchange:
-    """What came back: final status, headers and (capped) body, the time it took and the hops."""
+    """What came back: final status, headers and body (at most the cap, held once), the time it took, the hops,
+    and the body memory it holds until `release()`."""
 
     url: str
     status: int
     headers: httpx.Headers
-    body: bytes
+    body: bytes | bytearray
     body_truncated: bool
     latency_ms: float
     redirects: tuple[str, ...] = ()
     connect_retries: int = 0
+    body_wire_bytes: int = 0
+    body_drained: bool = False
+    reservation: BodyReservation | None = None
+
+    def release(self) -> None:
+        """Give the body's share of the service-wide budget back (the body must no longer be used)."""
+        if self.reservation is not None:
+            self.reservation.release()
+
+
+class BodyBudgetExhausted(CheckError):
+    """The service-wide response-body budget stayed taken by other requests for longer than the step waits."""
+
+    code = "body_budget_exhausted"
+    http_status = 503
+
+
+class BodyReservation:
+    """Bytes of the body budget one request holds, released once (idempotent)."""
+
+    def __init__(self, budget: BodyBudget, size: int) -> None:
+        self._budget = budget
+        self.size = size
+
+    def shrink(self, size: int) -> None:
+        """Keep only `size` bytes (a declared Content-Length below the cap); never grows."""
+        if 0 <= size < self.size:
+            freed, self.size = self.size - size, size
+            self._budget.give_back(freed)
+
+    def release(self) -> None:
+        """Give every byte back."""
+        self.shrink(0)
+
+
+class BodyBudget:
+    """The bytes of response body every in-flight HTTP check request may hold at once, across the service.
+    A request reserves its cap before it is sent; waiters are served in arrival order, so a large reservation
+    is not starved by small ones."""
+
+    def __init__(self, total_bytes: int) -> None:
+        self.total_bytes = total_bytes
+        self.in_use_bytes = 0
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+
+    async def reserve(self, size: int) -> BodyReservation:
+        """Wait until `size` bytes are free and take them (cancellation leaves nothing taken)."""
+        size = min(size, self.total_bytes)
+        if not self._waiters and self.in_use_bytes + size <= self.total_bytes:
+            self.in_use_bytes += size
+            return BodyReservation(self, size)
+        waiter = (size, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        except BaseException:
+            if waiter[1].done() and not waiter[1].cancelled():
+                self.give_back(size)
+            else:
+                self._waiters.remove(waiter)
+                self._grant()
+            raise
+        return BodyReservation(self, size)
+
+    def give_back(self, size: int) -> None:
+        """Return bytes a reservation held, and serve waiters that now fit."""
+        self.in_use_bytes -= size
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiters and self.in_use_bytes + self._waiters[0][0] <= self.total_bytes:
+            size, future = self._waiters.popleft()
+            self.in_use_bytes += size
+            future.set_result(None)
 
 
 def _shown(url: str) -> str:
@@ -222,28 +298,71 @@ def _shown(url: str) -> str:
     return url.split("?", 1)[0][:200]
 
 
-def _decode_bounded(raw: bytes, encoding: str, cap: int, where: str) -> tuple[bytes, bool]:
-    """The body decoded from its Content-Encoding, at most `cap` bytes, and whether there was more."""
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return raw, False
-    if encoding not in _ZLIB_WBITS:
-        raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are "
-                              "decoded (the request asked for those)")
-    try:
-        decoder = zlib.decompressobj(_ZLIB_WBITS[encoding])
-        body = decoder.decompress(raw, cap + 1)
-    except zlib.error:
-        if encoding != "deflate":
-            raise TargetBadAnswer(f"{where}: the {encoding} body is corrupt") from None
-        # Some servers send raw deflate without the zlib header that RFC 9110 asks for.
+class _BodyReader:
+    """Decodes a body as it arrives (Content-Encoding gzip or deflate, with the cap as output bound, so a gzip
+    bomb costs at most the cap) into one buffer of at most `cap` bytes, and counts every byte on the wire."""
+
+    def __init__(self, encoding: str, cap: int, where: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding not in ("", "identity", *_ZLIB_WBITS):
+            raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
+                                  "are decoded (the request asked for those)")
+        self.encoding = "" if encoding == "identity" else encoding
+        self.cap = cap
+        self.where = where
+        self.body = bytearray()
+        self.over_cap = False
+        self.wire_bytes = 0
+        self._decoder: Any = None
+        # The first bytes of a deflate body, until its two-byte header tells zlib-wrapped from raw deflate.
+        self._head = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take one chunk off the wire; past the cap it is only counted."""
+        self.wire_bytes += len(chunk)
+        if self.over_cap:
+            return
+        room = self.cap - len(self.body)
+        if not self.encoding:
+            if len(chunk) > room:
+                self.body += memoryview(chunk)[:room]
+                self.over_cap = True
+            else:
+                self.body += chunk
+            return
+        if self._decoder is None:
+            self._head += chunk
+            if self.encoding == "deflate" and len(self._head) < 2:
+                return
+            chunk, self._head = self._head, b""
+            self._decoder = zlib.decompressobj(self._wbits(chunk))
+        self._decode(chunk, room)
+
+    def finish(self) -> None:
+        """The wire ended: decode what a deflate body too short for its header left."""
+        if self._head:
+            head, self._head = self._head, b""
+            self._decoder = zlib.decompressobj(self._wbits(head))
+            self._decode(head, self.cap - len(self.body))
+
+    def _decode(self, chunk: bytes, room: int) -> None:
         try:
-            decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-            body = decoder.decompress(raw, cap + 1)
+            decoded = self._decoder.decompress(chunk, room + 1)
         except zlib.error:
-            raise TargetBadAnswer(f"{where}: the deflate body is corrupt") from None
-    more = len(body) > cap or bool(decoder.unconsumed_tail)
-    return body[:cap], more
+            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
+        if len(decoded) > room:
+            self.body += memoryview(decoded)[:room]
+            self.over_cap = True
+        else:
+            self.body += decoded
+
+    def _wbits(self, head: bytes) -> int:
+        if self.encoding != "deflate":
+            return _ZLIB_WBITS[self.encoding]
+        # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate. A zlib header has compression
+        # method 8 and a check value that makes the first two bytes a multiple of 31.
+        wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+        return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
 class HttpClient:
@@ -251,6 +370,7 @@ class HttpClient:
 
     def __init__(self, policy: HttpPolicy | None = None, resolver: Resolver | None = None) -> None:
         self.policy = policy or HttpPolicy()
+        self.budget = BodyBudget(self.policy.body_budget_bytes)
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
 
@@ -289,26 +409,46 @@ class HttpClient:
 
     async def exchange(self, request: HttpRequest, *, where: str, check_hosts: HostAllowList, timeout_s: float,
                        retries: int = 0, follow_redirects: bool = False, max_redirects: int = 3,
-                       max_body_bytes: int | None = None) -> HttpExchange:
-        """Send, retrying `retries` times when no connection could be made; the errors of this module."""
+                       max_body_bytes: int | None = None, drain_over_cap: bool = True) -> HttpExchange:
+        """Send, retrying `retries` times when no connection could be made; the errors of this module. The
+        exchange holds its share of the body budget until `release()`; past the cap the rest of the body is
+        read and counted (`drain_over_cap`) or the connection is closed."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
-        for attempt in range(retries + 1):
-            try:
-                exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
-                                                max_redirects, cap)
-            except TargetConnectFailed:
-                if attempt == retries:
-                    raise
-                await asyncio.sleep(_RETRY_PAUSE_S * 2 ** attempt)
-                continue
-            return replace(exchange, connect_retries=attempt)
+        reservation = await self._reserve(cap, where, timeout_s)
+        try:
+            for attempt in range(retries + 1):
+                try:
+                    exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
+                                                    max_redirects, cap, drain_over_cap, reservation)
+                except TargetConnectFailed:
+                    if attempt == retries:
+                        raise
+                    await asyncio.sleep(_RETRY_PAUSE_S * 2 ** attempt)
+                    continue
+                return replace(exchange, connect_retries=attempt, reservation=reservation)
+        except BaseException:
+            reservation.release()
+            raise
         raise AssertionError("unreachable: the loop returns or raises")
 
+    async def _reserve(self, cap: int, where: str, wait_s: float) -> BodyReservation:
+        """The cap's worth of body budget, taken before sending so that waiting never counts as latency."""
+        try:
+            async with asyncio.timeout(wait_s):
+                return await self.budget.reserve(cap)
+        except TimeoutError:
+            raise BodyBudgetExhausted(
+                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {cap} bytes of response-body memory, "
+                f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
+                f"({self.budget.total_bytes} bytes)") from None
+
     async def _exchange(self, request: HttpRequest, where: str, check_hosts: HostAllowList, timeout_s: float,
-                        follow_redirects: bool, max_redirects: int, cap: int) -> HttpExchange:
+                        follow_redirects: bool, max_redirects: int, cap: int, drain_over_cap: bool,
+                        reservation: BodyReservation) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
         redirects: list[str] = []
+        reader: _BodyReader | None = None
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -320,16 +460,29 @@ class HttpClient:
                     if refusal:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
-                        status, response_headers, body, truncated = await self._send_once(
-                            method, url, headers, content, timeout_s, cap, where)
+                        response = await self._open(method, url, headers, content, timeout_s, where)
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
-                    location = response_headers.get("location")
-                    if not (follow_redirects and status in _REDIRECT_STATUSES and location):
+                    try:
+                        status, response_headers = response.status_code, response.headers
+                        location = response_headers.get("location")
+                        final = not (follow_redirects and status in _REDIRECT_STATUSES and location)
+                        if final:
+                            # A redirect's own body is never read: nothing judges it.
+                            reader = _BodyReader(response_headers.get("content-encoding", ""), cap, where)
+                            declared = _declared_length(response_headers)
+                            if not reader.encoding and declared is not None:
+                                reservation.shrink(declared)
+                            await self._read(response, reader, drain_over_cap, where)
+                    finally:
+                        await response.aclose()
+                    if reader is not None:
                         latency_ms = (time.perf_counter() - started) * 1000
-                        return HttpExchange(url, status, response_headers, body, truncated, latency_ms,
-                                            tuple(redirects))
+                        return HttpExchange(url, status, response_headers, reader.body, reader.over_cap, latency_ms,
+                                            tuple(redirects), body_wire_bytes=reader.wire_bytes,
+                                            body_drained=reader.over_cap and drain_over_cap)
+                    assert location is not None
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(f"{where}: more than {max_redirects} redirects "
                                               f"(the last to {location[:200]})")
@@ -352,26 +505,36 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
-            raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}") from None
+            so_far = ""
+            if reader is not None and reader.over_cap:
+                so_far = (f" (the body passed max_body_bytes {cap}; {reader.wire_bytes} bytes received so far, the "
+                          "rest was being drained to time the whole answer)")
+            elif reader is not None and reader.wire_bytes:
+                so_far = f" ({reader.wire_bytes} body bytes received so far)"
+            raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}{so_far}") from None
 
-    async def _send_once(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None,
-                         timeout_s: float, cap: int, where: str) -> tuple[int, httpx.Headers, bytes, bool]:
+    async def _open(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None,
+                    timeout_s: float, where: str) -> httpx.Response:
+        """The response with its headers read and its body still on the wire."""
         with map_httpx_errors(where):
             built = self._client.build_request(method, url, headers=headers, content=content,
                                                timeout=httpx.Timeout(timeout_s))
-            response = await self._client.send(built, stream=True)
-            try:
-                # Raw bytes, decoded below with a bound: httpx would inflate a whole chunk at once, and one
-                # chunk of a gzip bomb can become many megabytes.
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_raw():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > cap:
-                        break
-            finally:
-                await response.aclose()
-        raw = b"".join(chunks)
-        body, truncated = _decode_bounded(raw[:cap], response.headers.get("content-encoding", ""), cap, where)
-        return response.status_code, response.headers, body, truncated or size > cap
+            return await self._client.send(built, stream=True)
+
+    @staticmethod
+    async def _read(response: httpx.Response, reader: _BodyReader, drain_over_cap: bool, where: str) -> None:
+        """Feed the body to `reader`; past the cap, go on counting (drain) or stop."""
+        with map_httpx_errors(where):
+            # Raw bytes, decoded by the reader with a bound: httpx would inflate a whole chunk at once, and one
+            # chunk of a gzip bomb can become many megabytes.
+            async for chunk in response.aiter_raw():
+                reader.feed(chunk)
+                if reader.over_cap and not drain_over_cap:
+                    return
+            reader.finish()
+
+
+def _declared_length(headers: httpx.Headers) -> int | None:
+    """The Content-Length a response declares, when it is one valid number."""
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None

@@ -196,9 +196,11 @@ def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str 
 
 @dataclass(frozen=True)
 class HttpPolicy:
-    """The operator's limits on every HTTP check: host names, extra allowed networks, body cap."""
+    """The operator's limits on every HTTP check: host names, extra allowed networks, body cap and budget."""
 
     allowed_hosts: HostAllowList = field(default_factory=lambda: HostAllowList(DEFAULT_ALLOWED_HOSTS))
     allowed_networks: tuple[IPNetwork, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_connections: int = 64
+    # Bytes of response body all in-flight HTTP check requests may hold at once (see Settings).
+    body_budget_bytes: int = 32 * 1024 * 1024

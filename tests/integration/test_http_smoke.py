@@ -67,6 +67,13 @@ def target_app(hold: asyncio.Event) -> web.Application:
         await response.write_eof()
         return response
 
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        await response.write(b"x" * 65536)
+        await hold.wait()
+        return response
+
     async def malformed(request: web.Request) -> web.Response:
         return web.Response(text='{"status": "ok"', content_type="application/json")
 
@@ -103,6 +110,7 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/hang", hang)
     app.router.add_get("/redirect", redirect)
     app.router.add_get("/huge", huge)
+    app.router.add_get("/endless", endless)
     app.router.add_get("/malformed", malformed)
     app.router.add_post("/orders", create_order)
     app.router.add_get("/orders/{id}", get_order)
@@ -224,11 +232,49 @@ class TestResponses:
         assert "max_body_bytes" in evaluation.reason
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
-    async def test_huge_body_without_body_assertions_is_judged_on_status(self, target, client):
+    async def test_huge_body_without_body_assertions_is_drained_and_the_pass_says_so(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024}]),
                                client)
         assert evaluation.verdict == "pass", evaluation.reason
-        assert evaluation.details["steps"][0]["body_bytes_read"] == 1024
+        assert evaluation.reason.endswith("; 1 response body over max_body_bytes, drained and judged on status, "
+                                          "latency and headers only: step 'huge')")
+        step = evaluation.details["steps"][0]
+        # Every byte was read (so the latency is the whole answer's), only the cap's worth was kept.
+        assert (step["body_bytes_received"], step["body_bytes_kept"]) == (HUGE_BYTES, 1024)
+        assert (step["body_truncated_at_bytes"], step["body_rest"]) == (1024, "drained")
+
+    async def test_huge_body_fails_by_itself_when_oversized_body_is_fail(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024,
+                                                    "oversized_body": "fail"}]), client)
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason == ("step 'huge' (1/1) failed: max_body_bytes: expected a body of at most 1024 "
+                                     "bytes, got a larger body (reading stopped at the cap: oversized_body is fail)")
+        step = evaluation.details["steps"][0]
+        assert step["body_rest"] == "not read" and step["body_bytes_received"] < HUGE_BYTES
+
+    async def test_drained_body_under_body_assertions_fails_naming_its_size(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge",
+                                                    "expect": {"json": [{"path": "$.a", "exists": False}]}}]), client)
+        assert evaluation.reason == (f"step 'huge' (1/1) failed: max_body_bytes: expected a body of at most "
+                                     f"{CAP_BYTES} bytes (body assertions need the whole body), got a body of "
+                                     f"{HUGE_BYTES} bytes")
+
+    async def test_bodies_over_the_cap_are_counted_under_repeat(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"},
+                                                   {"name": "huge", "path": "/huge", "repeat": 3, "concurrency": 3,
+                                                    "max_body_bytes": 1024}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "; 3 response bodies over max_body_bytes, drained and judged on status, latency and headers only: " \
+            "step 'huge')" in evaluation.reason
+        assert evaluation.details["steps"][1]["repeat"]["bodies_over_cap"] == 3
+
+    async def test_a_drain_that_outlasts_the_timeout_says_so(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "endless", "path": "/endless", "timeout_s": 0.5,
+                                                    "retries": 0, "max_body_bytes": 1024}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
+        assert evaluation.reason.startswith("step 'endless' (1/1): no complete answer within timeout_s 0.5 (the "
+                                            "body passed max_body_bytes 1024; ")
+        assert "bytes received so far, the rest was being drained to time the whole answer)" in evaluation.reason
 
     async def test_compressed_body_is_decoded(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "gz", "path": "/compressed",
@@ -240,7 +286,8 @@ class TestResponses:
         evaluation = await run(smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb",
                                                     "expect": {"body_contains": ["x"]}}]), client)
         assert evaluation.verdict == "fail"
-        assert "max_body_bytes" in evaluation.reason
+        assert evaluation.reason.endswith(f"got a gzip body of {len(GZIP_BOMB)} bytes that decodes to more than "
+                                          f"{CAP_BYTES}")
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
     async def test_corrupt_gzip_is_an_error(self, target, client):
@@ -330,6 +377,26 @@ class TestRepeat:
                                                     "max_p95_ms": 5000}]), client)
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
+
+    async def test_a_budget_smaller_than_the_step_makes_requests_wait_not_fail(self, target):
+        # Six 4 KiB reservations in flight at once would need 24 KiB; the budget holds two.
+        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1"]),
+                                     allowed_networks=parse_networks(["127.0.0.0/8"]), max_body_bytes=4096,
+                                     body_budget_bytes=8192), resolver=RESOLVER)
+        try:
+            evaluation = await run(smoke(target.port, [{"name": "load", "path": "/huge", "repeat": 6,
+                                                        "concurrency": 6, "expect": {"status": [200]}}]), http)
+            assert evaluation.verdict == "pass", evaluation.reason
+            assert evaluation.details["steps"][0]["repeat"]["successes"] == 6
+            assert http.budget.in_use_bytes == 0
+        finally:
+            await http.aclose()
+
+    async def test_every_reservation_comes_back_after_passes_failures_and_errors(self, target, client):
+        for path in ("/ok", "/fail", "/huge", "/corrupt-gzip", "/malformed"):
+            await run(smoke(target.port, [{"name": "s", "path": path, "repeat": 3, "concurrency": 3,
+                                           "min_success_ratio": 0.5, "expect": {"body_contains": ["x"]}}]), client)
+        assert client.budget.in_use_bytes == 0
 
     async def test_percentile_over_limit_fails(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "load", "path": "/slow", "repeat": 4,

@@ -14,6 +14,8 @@ import pytest
 from analyzer.errors import AnalyzerError, CheckError, CheckMisconfigured, ConfigError
 from analyzer.settings import Settings
 from analyzer.sources.http import (
+    BodyBudget,
+    BodyBudgetExhausted,
     HostAllowList,
     HttpClient,
     HttpPolicy,
@@ -23,7 +25,7 @@ from analyzer.sources.http import (
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
-    _decode_bounded,
+    _BodyReader,
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
@@ -276,6 +278,95 @@ class TestClient:
         assert client.refusal("http://a.svc:8080/x", svc) is None
 
 
+class TestBodyBudget:
+    """The service-wide body budget: reservations wait their turn, in order, and always come back."""
+
+    async def test_a_reservation_over_what_is_free_waits_for_a_release(self):
+        budget = BodyBudget(100)
+        first = await budget.reserve(60)
+        waiting = asyncio.create_task(budget.reserve(60))
+        await asyncio.sleep(0)
+        assert not waiting.done() and budget.in_use_bytes == 60
+        first.release()
+        second = await waiting
+        assert (second.size, budget.in_use_bytes) == (60, 60)
+
+    async def test_waiters_are_served_in_arrival_order(self):
+        budget = BodyBudget(100)
+        held = await budget.reserve(90)
+        big = asyncio.create_task(budget.reserve(100))
+        await asyncio.sleep(0)
+        small = asyncio.create_task(budget.reserve(5))
+        await asyncio.sleep(0)
+        # 5 bytes are free, but the earlier, larger waiter goes first: it is never starved.
+        assert not small.done()
+        held.release()
+        (await big).release()
+        assert (await small).size == 5
+
+    async def test_a_cancelled_waiter_takes_nothing_and_lets_the_next_one_in(self):
+        budget = BodyBudget(100)
+        held = await budget.reserve(50)
+        big = asyncio.create_task(budget.reserve(100))
+        await asyncio.sleep(0)
+        small = asyncio.create_task(budget.reserve(50))
+        await asyncio.sleep(0)
+        big.cancel()
+        assert (await small).size == 50
+        held.release()
+        assert budget.in_use_bytes == 50
+
+    async def test_shrink_and_release_give_bytes_back_once(self):
+        budget = BodyBudget(100)
+        reservation = await budget.reserve(80)
+        reservation.shrink(10)
+        reservation.shrink(50)
+        assert budget.in_use_bytes == 10
+        reservation.release()
+        reservation.release()
+        assert budget.in_use_bytes == 0
+
+    async def test_an_exchange_holds_its_declared_length_until_released(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
+        try:
+            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                           timeout_s=2)
+            assert http.budget.in_use_bytes == 2
+            exchange.release()
+            assert http.budget.in_use_bytes == 0
+        finally:
+            await http.aclose()
+
+    async def test_failed_exchanges_give_their_reservation_back(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ReadTimeout("slow"))
+        try:
+            with pytest.raises(TargetTimeout):
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=2, retries=1)
+            assert http.budget.in_use_bytes == 0
+        finally:
+            await http.aclose()
+
+    async def test_a_request_that_cannot_get_memory_in_its_timeout_is_a_clear_error(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096, body_budget_bytes=4096),
+                          resolver=StubResolver({}))
+        route = respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
+        held = await http.budget.reserve(4096)
+        try:
+            with pytest.raises(BodyBudgetExhausted) as caught:
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=0.05)
+        finally:
+            held.release()
+            await http.aclose()
+        assert caught.value.message == ("w: not sent: waited 0.05 s (timeout_s) for 4096 bytes of response-body "
+                                        "memory, but other HTTP check requests held the service-wide budget "
+                                        "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096 bytes)")
+        assert (caught.value.http_status, route.called) == (503, False)
+
+
 class TestSettings:
     """The global HTTP limits come from settings, lists as comma-separated environment variables."""
 
@@ -298,6 +389,17 @@ class TestSettings:
     def test_bad_values_name_the_variable(self, key, value):
         with pytest.raises(ConfigError, match=key):
             Settings.from_env({key: value})
+
+    def test_body_budget_comes_from_the_environment(self):
+        assert Settings().http_policy().body_budget_bytes == 32 * 1024 * 1024
+        settings = Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "8388608"})
+        assert HttpClient(settings.http_policy()).budget.total_bytes == 8 * 1024 * 1024
+
+    def test_a_body_budget_below_the_body_cap_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "4096", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
+        assert "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096) is below ANALYZER_HTTP_MAX_BODY_BYTES (8192)" in str(
+            caught.value.problems)
 
 
 class _FakeStream(httpcore.AsyncNetworkStream):
@@ -427,11 +529,27 @@ class TestEncodedBodies:
         exchange = await self.fetch(client, respx_mock, encode(b'{"ok": true}'), encoding)
         assert (exchange.body, exchange.body_truncated) == (b'{"ok": true}', False)
 
+    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
+                                                      ("deflate", _raw_deflate), ("identity", bytes)])
+    def test_bodies_arriving_a_byte_at_a_time_decode_the_same(self, encoding, encode):
+        data = b'{"ok": true, "padding": "' + b"p" * 5000 + b'"}'
+        reader = _BodyReader(encoding, 4096, "w")
+        for byte in encode(data):
+            reader.feed(bytes([byte]))
+        reader.finish()
+        assert (bytes(reader.body), reader.over_cap, reader.wire_bytes) == (data[:4096], True, len(encode(data)))
+
+    def test_a_one_byte_deflate_body_is_decoded_at_the_end(self):
+        reader = _BodyReader("deflate", 4096, "w")
+        reader.feed(_raw_deflate(b"")[:1])
+        reader.finish()
+        assert (bytes(reader.body), reader.wire_bytes) == (b"", 1)
+
     @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
     def test_corrupt_bodies_are_a_bad_answer(self, encoding):
         # Called directly: respx itself refuses to carry a corrupt gzip body (the real-server test does).
         with pytest.raises(TargetBadAnswer, match=f"{encoding} body is corrupt"):
-            _decode_bounded(b"not compressed at all", encoding, 4096, "w")
+            _BodyReader(encoding, 4096, "w").feed(b"not compressed at all")
 
     async def test_encodings_we_did_not_ask_for_are_a_bad_answer(self, client, respx_mock):
         with pytest.raises(TargetBadAnswer, match="Content-Encoding 'br'"):
