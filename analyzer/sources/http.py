@@ -35,6 +35,10 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
 _CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
 _RETRY_PAUSE_S = 0.1
+# The kernel receive buffer of a target connection. uvloop (libuv) reads a readable socket up to 32 times per
+# wake-up and anyio queues every read, so a fast sender could park megabytes per connection in that queue,
+# outside the body budget; a small kernel buffer bounds what one wake-up can take (Linux doubles it).
+_RECEIVE_BUFFER_BYTES = 128 * 1024
 # Encodings we decode ourselves, with a bound (wbits for zlib: 16+ is gzip, plain is zlib-wrapped deflate).
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -191,7 +195,8 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         # httpx cannot pass a network backend to its pool; replace the pool it built with one that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=policy.max_connections,
-            network_backend=_GuardedBackend(policy, resolver))
+            network_backend=_GuardedBackend(policy, resolver),
+            socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)])
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ import gzip
 import json
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+import yaml
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
@@ -27,6 +30,7 @@ from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks import http_smoke
 from checks.http_smoke import HttpSmokeCheck
+from tests.integration.test_server import ServeProcess
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -565,3 +569,67 @@ class TestEventLoopStaysFree:
         response = await run
         body = await response.json()
         assert (response.status, body["verdict"], body["error"]) == (504, "error", "deadline_exceeded")
+
+
+def _proc_status_kib(pid: int, field_name: str) -> int:
+    """A `VmRSS` / `VmHWM` line of /proc/PID/status, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field_name} in /proc/{pid}/status")
+
+
+class TestBodyMemory:
+    """A real `analyzer serve` process keeps its body memory within the budget under repeat x concurrency:
+    its peak resident set (VmHWM, read from /proc) stays under a bound derived from the budget."""
+
+    BUDGET_BYTES = 16 * 1024 * 1024
+    BODY_CAP_BYTES = 1024 * 1024
+    # What the budget cannot see: each body being judged is decoded once more as text (at most one copy of the
+    # budget for an ASCII body), plus connection buffers and allocator slack.
+    SLACK_BYTES = 24 * 1024 * 1024
+
+    @pytest.mark.parametrize(("body_bytes", "expect"), [
+        (BODY_CAP_BYTES, {"status": [200], "body_contains": ["end-of-body"]}),   # every body kept and decoded
+        (16 * BODY_CAP_BYTES, {"status": [200]}),                               # every body drained past the cap
+    ], ids=["judged-at-the-cap", "drained-past-the-cap"])
+    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, body_bytes, expect):
+        payload = b"x" * (body_bytes - len(b"end-of-body")) + b"end-of-body"
+
+        async def big(request: web.Request) -> web.Response:
+            return web.Response(body=payload, content_type="text/plain")
+
+        async def small(request: web.Request) -> web.Response:
+            return web.Response(text="warm end-of-body")
+
+        app = web.Application()
+        app.router.add_get("/big", big)
+        app.router.add_get("/small", small)
+        target = await aiohttp_server(app)
+        base = {"kind": "http_smoke", "base_url": f"http://127.0.0.1:{target.port}", "allowed_hosts": ["127.0.0.1"],
+                "deadline_s": 120}
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump({"checks": [
+            {"name": "warm", **base, "steps": [{"name": "w", "path": "/small", "repeat": 50, "concurrency": 50,
+                                                "expect": {"body_contains": ["end-of-body"]}}]},
+            {"name": "load", **base, "steps": [{"name": "big", "path": "/big", "repeat": 50, "concurrency": 50,
+                                                "timeout_s": 60, "retries": 0, "expect": expect}]},
+        ]}))
+        served = await ServeProcess.start(catalog, ANALYZER_HTTP_ALLOWED_HOSTS="127.0.0.1",
+                                          ANALYZER_HTTP_ALLOWED_NETWORKS="127.0.0.0/8",
+                                          ANALYZER_HTTP_MAX_BODY_BYTES=str(self.BODY_CAP_BYTES),
+                                          ANALYZER_HTTP_BODY_BUDGET_BYTES=str(self.BUDGET_BYTES))
+        try:
+            async with aiohttp.ClientSession() as session:
+                warm = await (await session.get(f"{served.url}/api/v1/checks/warm/run")).json()
+                assert warm["verdict"] == "pass", warm
+                baseline_kib = _proc_status_kib(served.process.pid, "VmRSS")
+                load = await (await session.get(f"{served.url}/api/v1/checks/load/run")).json()
+                peak_kib = _proc_status_kib(served.process.pid, "VmHWM")
+        finally:
+            await served.stop()
+        assert load["verdict"] == "pass", load
+        growth_bytes = (peak_kib - baseline_kib) * 1024
+        bound_bytes = 2 * self.BUDGET_BYTES + self.SLACK_BYTES
+        assert growth_bytes <= bound_bytes, (f"peak RSS grew {growth_bytes / 2**20:.1f} MiB over the warm "
+                                             f"{baseline_kib / 1024:.1f} MiB; bound {bound_bytes / 2**20:.1f} MiB")
