@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote, quote_plus
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -54,6 +55,12 @@ _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 _REDACTED = "<redacted>"
 _STUB_CAPTURE = "captured"
+# Stands in for a secret captured value while the evidence of a request is rendered, then becomes _REDACTED:
+# letters only, so every template slot accepts it and no escaping changes it.
+_CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
+# A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
+# apart from letters, digits, '.', '-' and '_': a captured "7" must not blank out every 7 of "127.0.0.1".
+_FREE_TEXT_REDACT_CHARS = 8
 # Characters of the decoded body that body_regex (and a header regex) is searched in. A regex runs in a worker
 # thread with a time bound (the `regex` engine releases the GIL and stops at its timeout); the input bound keeps
 # what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
@@ -159,6 +166,8 @@ class Capture(_Strict):
 
     json_path: str | None = Field(default=None, alias="json")
     header: str | None = None
+    secret: bool = Field(default=True, description="redact the value everywhere it would be shown (reasons, "
+                         "evidence, history, logs); false shows it")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -295,6 +304,7 @@ class HttpSmokeCheck(Check):
     _base: BaseURLTemplate = PrivateAttr()
     _hosts: HostAllowList = PrivateAttr()
     _compiled: list[_CompiledStep] = PrivateAttr()
+    _secret_captures: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
@@ -333,6 +343,8 @@ class HttpSmokeCheck(Check):
                 raise ValueError(f"steps[{index}] ({step.name}): {exc}") from None
             captured.update(step.capture)
         self._compiled = compiled
+        self._secret_captures = frozenset(name for step in self.steps for name, capture in step.capture.items()
+                                          if capture.secret)
         return self
 
     def _host_patterns(self) -> list[str]:
@@ -440,13 +452,19 @@ class HttpSmokeCheck(Check):
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
+        # Secret values captured so far: every reason, message and piece of evidence is scrubbed of them.
+        secrets: list[str] = []
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, base, values, client)
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
                 exc.details = self._details(base, evidence, index + 1)
+                scrub = _scrubber(secrets)
+                exc.message, exc.details = scrub(exc.message), scrub(exc.details)
+                exc.args = (exc.message,)
                 raise
+            secrets.extend(str(value) for name, value in result.captured.items() if name in self._secret_captures)
             evidence.append(result.evidence)
             requests += result.requests
             if result.over_cap:
@@ -457,8 +475,9 @@ class HttpSmokeCheck(Check):
                 more = len(result.failures) - 1
                 reason = (f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}"
                           + (f" (and {more} more failed assertion{'s' if more > 1 else ''})" if more else ""))
-                return Verdict(outcome=result.outcome, reason=reason, value=index, threshold=len(self.steps),
-                               details=details)
+                scrub = _scrubber(secrets)
+                return Verdict(outcome=result.outcome, reason=scrub(reason), value=index, threshold=len(self.steps),
+                               details=scrub(details))
             values.update(result.captured)
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
@@ -468,9 +487,10 @@ class HttpSmokeCheck(Check):
             bodies = sum(over_cap.values())
             cut = (f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
                    f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}")
+        scrub = _scrubber(secrets)
         return Verdict(outcome=Outcome.PASS, value=len(self.steps), threshold=len(self.steps),
                        reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
-                       details=self._details(base, evidence, len(self.steps)))
+                       details=scrub(self._details(base, evidence, len(self.steps))))
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
         not_run = [{"name": step.name, "outcome": "not_run"} for step in self.steps[ran:]]
@@ -538,21 +558,56 @@ class HttpSmokeCheck(Check):
 
     def _request_evidence(self, compiled: _CompiledStep, request: HttpRequest, base: str,
                           values: dict[str, ArgValue]) -> dict[str, Any]:
-        """The request as evidence shows it: secret header, query and body values hidden."""
+        """The request as evidence shows it: secret header, query and body values hidden, and every secret
+        captured value hidden wherever a template placed it (inside a longer value too)."""
+        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value
+                  for name, value in values.items()}
         url = base + compiled.path.render(values)
         if compiled.query:
             url += "?" + render_query({key: _REDACTED if self._is_secret(key) else template.render(values)
                                        for key, template in compiled.query.items()})
-        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(dict(request.headers))}
+        headers = dict(request.headers) | {template.name: template.render(values) for template in compiled.headers}
+        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(headers)}
         if request.content:
             if compiled.step.secret_body:
                 shown["body"] = _REDACTED
             elif compiled.json_body is not None:
-                body = self._redact_json(json.loads(request.content))
-                shown["body"] = _snippet(json.dumps(body, separators=(",", ":")), _BODY_EVIDENCE_CHARS)
-            else:
-                shown["body"] = _snippet(request.content.decode(errors="replace"), _BODY_EVIDENCE_CHARS)
+                body = self._redact_json(json.loads(compiled.json_body.render(values)))
+                shown["body"] = json.dumps(body, separators=(",", ":"))
+            elif compiled.text_body is not None:
+                shown["body"] = compiled.text_body.render(values)
+            shown["body"] = _snippet(shown["body"].replace(_CAPTURE_SENTINEL, _REDACTED), _BODY_EVIDENCE_CHARS)
+        shown["url"] = url.replace(_CAPTURE_SENTINEL, _REDACTED)
+        shown["headers"] = {name: value.replace(_CAPTURE_SENTINEL, _REDACTED)
+                            for name, value in shown["headers"].items()}
         return shown
+
+
+def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
+    """A function that replaces every secret value, as written or as a URL or JSON would escape it, in every
+    string of a reason, a message or nested evidence."""
+    patterns = set()
+    for value in secrets:
+        forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1],
+                 json.dumps(value, ensure_ascii=False)[1:-1]}
+        for form in filter(None, forms):
+            escaped = re.escape(form)
+            patterns.add(escaped if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){escaped}(?![\w.-])")
+    if not patterns:
+        return lambda node: node
+    # Longest first: where one form contains another, the whole of it goes.
+    found = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+
+    def scrub(node: Any) -> Any:
+        if isinstance(node, str):
+            return found.sub(_REDACTED, node)
+        if isinstance(node, dict):
+            return {key: scrub(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [scrub(item) for item in node]
+        return node
+
+    return scrub
 
 
 def _judge(step: Step, exchange: HttpExchange,

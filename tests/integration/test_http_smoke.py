@@ -311,7 +311,7 @@ class TestResponses:
         evaluation = await run(smoke(target.port, [
             {"name": "create", "method": "POST", "path": "/orders", "json_body": {"sku": "{{ sku }}", "qty": 2},
              "expect": {"status": [201], "json": [{"path": "$.qty", "equals": 2}]},
-             "capture": {"order_id": {"json": "$.id"}}},
+             "capture": {"order_id": {"json": "$.id", "secret": False}}},
             {"name": "read", "path": "/orders/{{ order_id }}",
              "expect": {"json": [{"path": "$.id", "equals": "o-abc"}, {"path": "$.canary", "equals": "always"}]}},
         ], headers={"X-Canary": "always"}, params={"sku": {"type": "label_value", "default": "abc"}}), client)
