@@ -450,6 +450,23 @@ class TestGuardedBackend:
         await self.backend({"a.svc": ["10.0.0.7", "10.0.0.8"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
         assert dialer.dialled == ["10.0.0.7", "10.0.0.8"]
 
+    async def test_when_every_address_fails_the_error_names_host_port_addresses_and_cause(self):
+        dialer = _FakeDialer(refuse={"10.0.0.7", "fd00::8"})
+        dialer_error = ConnectionRefusedError(111, "Connect call failed")
+
+        async def refused(host: str, port: int, **kwargs: object) -> _FakeStream:
+            dialer.dialled.append(host)
+            raise httpcore.ConnectError("All connection attempts failed") from dialer_error
+
+        dialer.connect_tcp = refused  # type: ignore[method-assign]
+        backend = self.backend({"a.svc": ["10.0.0.7", "fd00::8"]}, dialer)
+        with pytest.raises(httpcore.ConnectError) as caught:
+            await backend.connect_tcp("a.svc", 8080, timeout=1)
+        assert str(caught.value) == "cannot connect to a.svc:8080 (10.0.0.7, fd00::8): Connection refused"
+        with pytest.raises(httpcore.ConnectError) as caught:
+            await backend.connect_tcp("[fd00::8]", 80, timeout=1)
+        assert str(caught.value) == "cannot connect to [fd00::8]:80: Connection refused"
+
     async def test_a_forbidden_address_in_the_answer_refuses_before_dialling(self):
         dialer = _FakeDialer(refuse=set())
         with pytest.raises(TargetRefused, match=r"169\.254\.169\.254 is a cloud metadata address"):
