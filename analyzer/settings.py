@@ -84,9 +84,10 @@ class Settings(BaseModel):
                                      description="most response body bytes an HTTP check reads")
     http_body_budget_bytes: int = Field(
         default=32 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
-        description="response body bytes all in-flight HTTP check requests may hold at once (each reserves its "
-        "body cap before it is sent, and waits up to its step's timeout_s when the budget is taken); the default "
-        "fits the 256Mi pod limit of deploy/base with room for judging")
+        description="response body bytes all in-flight HTTP check requests may hold at once, a body's decoded "
+        "text included (each request reserves its body cap, twice when body assertions read it, before it is "
+        "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the 256Mi pod "
+        "limit of deploy/base")
 
     @model_validator(mode="after")
     def _auth_allow_needs_tokens(self) -> Settings:
@@ -97,10 +98,10 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _budget_holds_one_body(self) -> Settings:
-        if self.http_body_budget_bytes < self.http_max_body_bytes:
-            raise ValueError(f"ANALYZER_HTTP_BODY_BUDGET_BYTES ({self.http_body_budget_bytes}) is below "
+        if self.http_body_budget_bytes < 2 * self.http_max_body_bytes:
+            raise ValueError(f"ANALYZER_HTTP_BODY_BUDGET_BYTES ({self.http_body_budget_bytes}) is below twice "
                              f"ANALYZER_HTTP_MAX_BODY_BYTES ({self.http_max_body_bytes}): not even one response "
-                             "body would fit")
+                             "body and its text would fit")
         return self
 
     def http_policy(self) -> HttpPolicy:

@@ -518,7 +518,7 @@ class HttpSmokeCheck(Check):
                         request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
                         retries=step.retries, follow_redirects=step.follow_redirects,
                         max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes,
-                        drain_over_cap=step.oversized_body == "drain")
+                        drain_over_cap=step.oversized_body == "drain", decoded_as_text=_needs_body(step))
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.

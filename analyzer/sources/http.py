@@ -414,17 +414,20 @@ class HttpClient:
 
     async def exchange(self, request: HttpRequest, *, where: str, check_hosts: HostAllowList, timeout_s: float,
                        retries: int = 0, follow_redirects: bool = False, max_redirects: int = 3,
-                       max_body_bytes: int | None = None, drain_over_cap: bool = True) -> HttpExchange:
+                       max_body_bytes: int | None = None, drain_over_cap: bool = True,
+                       decoded_as_text: bool = False) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
-        exchange holds its share of the body budget until `release()`; past the cap the rest of the body is
-        read and counted (`drain_over_cap`) or the connection is closed."""
+        exchange holds its share of the body budget until `release()` (twice the body when the caller will
+        also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
+        (`drain_over_cap`) or the connection is closed."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
-        reservation = await self._reserve(cap, where, timeout_s)
+        copies = 2 if decoded_as_text else 1
+        reservation = await self._reserve(cap * copies, where, timeout_s)
         try:
             for attempt in range(retries + 1):
                 try:
                     exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
-                                                    max_redirects, cap, drain_over_cap, reservation)
+                                                    max_redirects, cap, drain_over_cap, reservation, copies)
                 except TargetConnectFailed:
                     if attempt == retries:
                         raise
@@ -436,20 +439,20 @@ class HttpClient:
             raise
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def _reserve(self, cap: int, where: str, wait_s: float) -> BodyReservation:
-        """The cap's worth of body budget, taken before sending so that waiting never counts as latency."""
+    async def _reserve(self, size: int, where: str, wait_s: float) -> BodyReservation:
+        """The body budget a request may use, taken before sending so that waiting never counts as latency."""
         try:
             async with asyncio.timeout(wait_s):
-                return await self.budget.reserve(cap)
+                return await self.budget.reserve(size)
         except TimeoutError:
             raise BodyBudgetExhausted(
-                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {cap} bytes of response-body memory, "
+                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {size} bytes of response-body memory, "
                 f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
                 f"({self.budget.total_bytes} bytes)") from None
 
     async def _exchange(self, request: HttpRequest, where: str, check_hosts: HostAllowList, timeout_s: float,
                         follow_redirects: bool, max_redirects: int, cap: int, drain_over_cap: bool,
-                        reservation: BodyReservation) -> HttpExchange:
+                        reservation: BodyReservation, copies: int) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
         redirects: list[str] = []
@@ -478,7 +481,7 @@ class HttpClient:
                             reader = _BodyReader(response_headers.get("content-encoding", ""), cap, where)
                             declared = _declared_length(response_headers)
                             if not reader.encoding and declared is not None:
-                                reservation.shrink(declared)
+                                reservation.shrink(declared * copies)
                             await self._read(response, reader, drain_over_cap, where)
                     finally:
                         await response.aclose()

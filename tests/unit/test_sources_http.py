@@ -335,6 +335,11 @@ class TestBodyBudget:
             assert http.budget.in_use_bytes == 2
             exchange.release()
             assert http.budget.in_use_bytes == 0
+            # A body its caller will also decode as text holds twice its size.
+            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                           timeout_s=2, decoded_as_text=True)
+            assert http.budget.in_use_bytes == 4
+            exchange.release()
         finally:
             await http.aclose()
 
@@ -395,11 +400,12 @@ class TestSettings:
         settings = Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "8388608"})
         assert HttpClient(settings.http_policy()).budget.total_bytes == 8 * 1024 * 1024
 
-    def test_a_body_budget_below_the_body_cap_is_refused(self):
+    def test_a_body_budget_below_a_body_and_its_text_is_refused(self):
         with pytest.raises(ConfigError) as caught:
-            Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "4096", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
-        assert "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096) is below ANALYZER_HTTP_MAX_BODY_BYTES (8192)" in str(
+            Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "12288", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
+        assert "ANALYZER_HTTP_BODY_BUDGET_BYTES (12288) is below twice ANALYZER_HTTP_MAX_BODY_BYTES (8192)" in str(
             caught.value.problems)
+        Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "16384", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
 
 
 class _FakeStream(httpcore.AsyncNetworkStream):
