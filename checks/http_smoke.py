@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import re
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +73,8 @@ _DECODED_CHARSETS = frozenset({
     "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
     *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
 })
+# Held while a worker thread parses and reads a JSON body (see _assess).
+_JSON_TURN = threading.Lock()
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -650,27 +654,34 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
         failures.append(_Failure("body_regex", f"a match for {expect.body_regex!r}",
                                  f"{seen} no match: {_snippet(text, 120)}"))
-    document: Any = None
-    parse_error = ""
-    if expect.json_paths or any(c.json_path is not None for c in step.capture.values()):
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            parse_error = f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
-        except RecursionError:
-            parse_error = "a JSON body nested too deeply to parse"
-    for json_rule in expect.json_paths:
-        failure = _judge_json(json_rule, document, parse_error)
-        if failure is not None:
-            failures.append(failure)
-    captured: dict[str, ArgValue] = {}
-    for name, capture in step.capture.items():
-        value, problem = _capture(capture, exchange, document, parse_error)
-        if problem:
-            failures.append(_Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
-        else:
-            captured[name] = value
+    needs_json = bool(expect.json_paths or any(c.json_path is not None for c in step.capture.values()))
+    # One parsed document at a time in the whole service: a document can take 20 times its text ("[]," is a
+    # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
+    with _JSON_TURN if needs_json else contextlib.nullcontext():
+        document, parse_error = _parse_json(text) if needs_json else (None, "")
+        for json_rule in expect.json_paths:
+            failure = _judge_json(json_rule, document, parse_error)
+            if failure is not None:
+                failures.append(failure)
+        captured: dict[str, ArgValue] = {}
+        for name, capture in step.capture.items():
+            value, problem = _capture(capture, exchange, document, parse_error)
+            if problem:
+                failures.append(_Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
+            else:
+                captured[name] = value
+        del document  # freed before the turn passes on
     return failures, captured
+
+
+def _parse_json(text: str) -> tuple[Any, str]:
+    """(document, "") or (None, why the text is not JSON)."""
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:
+        return None, f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
+    except RecursionError:
+        return None, "a JSON body nested too deeply to parse"
 
 
 def _oversized(step: Step, exchange: HttpExchange) -> _Failure:

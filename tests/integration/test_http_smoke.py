@@ -586,15 +586,20 @@ class TestBodyMemory:
     BUDGET_BYTES = 16 * 1024 * 1024
     BODY_CAP_BYTES = 1024 * 1024
     # What the budget does not count: connection buffers, evidence, allocator slack.
-    SLACK_BYTES = 24 * 1024 * 1024
+    SLACK_BYTES = 32 * 1024 * 1024
 
-    @pytest.mark.parametrize(("body_bytes", "expect"), [
-        (BODY_CAP_BYTES, {"status": [200], "body_contains": ["end-of-body"]}),   # every body kept and decoded
-        (16 * BODY_CAP_BYTES, {"status": [200]}),                               # every body drained past the cap
-    ], ids=["judged-at-the-cap", "drained-past-the-cap"])
-    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, body_bytes, expect):
-        payload = b"x" * (body_bytes - len(b"end-of-body")) + b"end-of-body"
-
+    @pytest.mark.parametrize(("payload", "expect", "documents_bytes"), [
+        # Every body kept and decoded as text.
+        (b"x" * (BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200], "body_contains": ["end-of-body"]}, 0),
+        # Every body drained past the cap.
+        (b"x" * (16 * BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200]}, 0),
+        # Every body parsed as JSON: 3 bytes of `[],` become a 56-byte list and its 8-byte slot, and one parsed
+        # document at a time is alive.
+        (b"[" + b"[]," * (BODY_CAP_BYTES // 3 - 1) + b"[]]", {"json": [{"path": "$[0]", "exists": True}]},
+         BODY_CAP_BYTES // 3 * 64),
+    ], ids=["judged-at-the-cap", "drained-past-the-cap", "parsed-as-json"])
+    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, payload, expect,
+                                                    documents_bytes):
         async def big(request: web.Request) -> web.Response:
             return web.Response(body=payload, content_type="text/plain")
 
@@ -629,6 +634,6 @@ class TestBodyMemory:
             await served.stop()
         assert load["verdict"] == "pass", load
         growth_bytes = (peak_kib - baseline_kib) * 1024
-        bound_bytes = self.BUDGET_BYTES + self.SLACK_BYTES
+        bound_bytes = self.BUDGET_BYTES + documents_bytes + self.SLACK_BYTES
         assert growth_bytes <= bound_bytes, (f"peak RSS grew {growth_bytes / 2**20:.1f} MiB over the warm "
                                              f"{baseline_kib / 1024:.1f} MiB; bound {bound_bytes / 2**20:.1f} MiB")
