@@ -100,6 +100,12 @@ class Settings(BaseModel):
         "metadata addresses, e.g. 127.0.0.0/8 (comma-separated in the environment)")
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024,
                                      description="most response body bytes an HTTP check reads")
+    http_body_budget_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="response body bytes all in-flight HTTP check requests may hold at once, a body's decoded "
+        "text included (each request reserves its body cap, twice when body assertions read it, before it is "
+        "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the 256Mi pod "
+        "limit of deploy/base")
 
     @model_validator(mode="after")
     def _auth_allow_needs_tokens(self) -> Settings:
@@ -108,11 +114,20 @@ class Settings(BaseModel):
                              "leave the API open")
         return self
 
+    @model_validator(mode="after")
+    def _budget_holds_one_body(self) -> Settings:
+        if self.http_body_budget_bytes < 2 * self.http_max_body_bytes:
+            raise ValueError(f"ANALYZER_HTTP_BODY_BUDGET_BYTES ({self.http_body_budget_bytes}) is below twice "
+                             f"ANALYZER_HTTP_MAX_BODY_BYTES ({self.http_max_body_bytes}): not even one response "
+                             "body and its text would fit")
+        return self
+
     def http_policy(self) -> HttpPolicy:
         """The limits every HTTP check runs under."""
         return HttpPolicy(allowed_hosts=HostAllowList(self.http_allowed_hosts),
                           allowed_networks=parse_networks(self.http_allowed_networks),
-                          max_body_bytes=self.http_max_body_bytes)
+                          max_body_bytes=self.http_max_body_bytes,
+                          body_budget_bytes=self.http_body_budget_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import re
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote, quote_plus
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -25,6 +28,7 @@ from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamName
 from analyzer.reducers import Reducer
 from analyzer.sources.http import (
+    BodyBudgetExhausted,
     HttpClient,
     HttpExchange,
     HttpRequest,
@@ -53,6 +57,12 @@ _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 _REDACTED = "<redacted>"
 _STUB_CAPTURE = "captured"
+# Stands in for a secret captured value while the evidence of a request is rendered, then becomes _REDACTED:
+# letters only, so every template slot accepts it and no escaping changes it.
+_CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
+# A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
+# apart from letters, digits, '.', '-' and '_': a captured "7" must not blank out every 7 of "127.0.0.1".
+_FREE_TEXT_REDACT_CHARS = 8
 # Characters of the decoded body that body_regex (and a header regex) is searched in. A regex runs in a worker
 # thread with a time bound (the `regex` engine releases the GIL and stops at its timeout); the input bound keeps
 # what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
@@ -63,6 +73,8 @@ _DECODED_CHARSETS = frozenset({
     "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
     *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
 })
+# Held while a worker thread parses and reads a JSON body (see _assess).
+_JSON_TURN = threading.Lock()
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -158,6 +170,8 @@ class Capture(_Strict):
 
     json_path: str | None = Field(default=None, alias="json")
     header: str | None = None
+    secret: bool = Field(default=True, description="redact the value everywhere it would be shown (reasons, "
+                         "evidence, history, logs); false shows it")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -190,6 +204,9 @@ class Step(_Strict):
     follow_redirects: bool = False
     max_redirects: int = Field(default=3, ge=1, le=10)
     max_body_bytes: int | None = Field(default=None, ge=1, description="body cap; never above the global one")
+    oversized_body: Literal["drain", "fail"] = Field(
+        default="drain", description="a body over max_body_bytes: drain (read the rest without keeping it, so "
+        "latency is real; body assertions fail) or fail (the step fails at once)")
     repeat: int = Field(default=1, ge=1, le=1000, description="requests sent; each is judged by `expect`")
     concurrency: int = Field(default=1, ge=1, le=50, description="requests in flight at once")
     min_success_ratio: float = Field(default=1.0, gt=0, le=1, description="share of requests that must pass")
@@ -253,6 +270,7 @@ class _Attempt:
     problem: CheckError | None = None
     failures: list[_Failure] = field(default_factory=list)
     captured: dict[str, ArgValue] = field(default_factory=dict)
+    over_cap: bool = False
 
     @property
     def answered(self) -> bool:
@@ -272,6 +290,7 @@ class _StepResult:
     evidence: dict[str, Any]
     captured: dict[str, ArgValue]
     requests: int
+    over_cap: int = 0
 
 
 class HttpSmokeCheck(Check):
@@ -289,6 +308,7 @@ class HttpSmokeCheck(Check):
     _base: BaseURLTemplate = PrivateAttr()
     _hosts: HostAllowList = PrivateAttr()
     _compiled: list[_CompiledStep] = PrivateAttr()
+    _secret_captures: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
@@ -327,6 +347,8 @@ class HttpSmokeCheck(Check):
                 raise ValueError(f"steps[{index}] ({step.name}): {exc}") from None
             captured.update(step.capture)
         self._compiled = compiled
+        self._secret_captures = frozenset(name for step in self.steps for name, capture in step.capture.items()
+                                          if capture.secret)
         return self
 
     def _host_patterns(self) -> list[str]:
@@ -433,29 +455,46 @@ class HttpSmokeCheck(Check):
         values: dict[str, ArgValue] = dict(ctx.args)
         evidence: list[dict[str, Any]] = []
         requests = 0
+        over_cap: dict[str, int] = {}
+        # Secret values captured so far: every reason, message and piece of evidence is scrubbed of them.
+        secrets: list[str] = []
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, base, values, client)
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
                 exc.details = self._details(base, evidence, index + 1)
+                scrub = _scrubber(secrets)
+                exc.message, exc.details = scrub(exc.message), scrub(exc.details)
+                exc.args = (exc.message,)
                 raise
+            secrets.extend(str(value) for name, value in result.captured.items() if name in self._secret_captures)
             evidence.append(result.evidence)
             requests += result.requests
+            if result.over_cap:
+                over_cap[compiled.step.name] = result.over_cap
             if result.outcome is not Outcome.PASS:
                 details = self._details(base, evidence, index + 1)
                 first = result.failures[0]
                 more = len(result.failures) - 1
                 reason = (f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}"
                           + (f" (and {more} more failed assertion{'s' if more > 1 else ''})" if more else ""))
-                return Verdict(outcome=result.outcome, reason=reason, value=index, threshold=len(self.steps),
-                               details=details)
+                scrub = _scrubber(secrets)
+                return Verdict(outcome=result.outcome, reason=scrub(reason), value=index, threshold=len(self.steps),
+                               details=scrub(details))
             values.update(result.captured)
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
+        # A pass on a body cut at the cap is never silent: say which steps judged such bodies, and on what.
+        cut = ""
+        if over_cap:
+            bodies = sum(over_cap.values())
+            cut = (f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
+                   f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}")
+        scrub = _scrubber(secrets)
         return Verdict(outcome=Outcome.PASS, value=len(self.steps), threshold=len(self.steps),
-                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest})",
-                       details=self._details(base, evidence, len(self.steps)))
+                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
+                       details=scrub(self._details(base, evidence, len(self.steps))))
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
         not_run = [{"name": step.name, "outcome": "not_run"} for step in self.steps[ran:]]
@@ -482,10 +521,15 @@ class HttpSmokeCheck(Check):
                     exchange = await client.exchange(
                         request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
                         retries=step.retries, follow_redirects=step.follow_redirects,
-                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes)
-                    # Decoding and regexes see target-controlled text: off the event loop, so the deadline and
-                    # every other request keep being served while they run.
-                    failures, captured, evidence = await asyncio.to_thread(_judge, step, exchange, where)
+                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes,
+                        drain_over_cap=step.oversized_body == "drain", decoded_as_text=_needs_body(step))
+                    try:
+                        # Decoding and regexes see target-controlled text: off the event loop, so the deadline
+                        # and every other request keep being served while they run.
+                        failures, captured, evidence = await asyncio.to_thread(_judge, step, exchange, where)
+                    finally:
+                        # The body is judged: its memory goes back to the service-wide budget.
+                        exchange.release()
                 except CheckError as exc:
                     # Recorded, not judged: a refusal, or every request of the step failing, raises below.
                     return _Attempt(problem=exc)
@@ -499,12 +543,15 @@ class HttpSmokeCheck(Check):
             kept["first"] = True
             kept["failing"] = kept["failing"] or bool(failures)
             return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
-                            evidence=evidence if role else None, failures=failures, captured=captured)
+                            evidence=evidence if role else None, failures=failures, captured=captured,
+                            over_cap=exchange.body_truncated)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
         attempts = [task.result() for task in tasks]
-        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused)), None)
+        # Not the target's doing: a refusal or our own memory budget is an error, never an unsuccessful request.
+        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused | BodyBudgetExhausted)),
+                       None)
         if refused is not None:
             raise refused
         if not any(a.answered for a in attempts):
@@ -515,29 +562,71 @@ class HttpSmokeCheck(Check):
 
     def _request_evidence(self, compiled: _CompiledStep, request: HttpRequest, base: str,
                           values: dict[str, ArgValue]) -> dict[str, Any]:
-        """The request as evidence shows it: secret header, query and body values hidden."""
+        """The request as evidence shows it: secret header, query and body values hidden, and every secret
+        captured value hidden wherever a template placed it (inside a longer value too)."""
+        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value
+                  for name, value in values.items()}
         url = base + compiled.path.render(values)
         if compiled.query:
             url += "?" + render_query({key: _REDACTED if self._is_secret(key) else template.render(values)
                                        for key, template in compiled.query.items()})
-        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(dict(request.headers))}
+        headers = dict(request.headers) | {template.name: template.render(values) for template in compiled.headers}
+        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(headers)}
         if request.content:
             if compiled.step.secret_body:
                 shown["body"] = _REDACTED
             elif compiled.json_body is not None:
-                body = self._redact_json(json.loads(request.content))
-                shown["body"] = _snippet(json.dumps(body, separators=(",", ":")), _BODY_EVIDENCE_CHARS)
-            else:
-                shown["body"] = _snippet(request.content.decode(errors="replace"), _BODY_EVIDENCE_CHARS)
+                body = self._redact_json(json.loads(compiled.json_body.render(values)))
+                shown["body"] = json.dumps(body, separators=(",", ":"))
+            elif compiled.text_body is not None:
+                shown["body"] = compiled.text_body.render(values)
+            shown["body"] = _snippet(shown["body"].replace(_CAPTURE_SENTINEL, _REDACTED), _BODY_EVIDENCE_CHARS)
+        shown["url"] = url.replace(_CAPTURE_SENTINEL, _REDACTED)
+        shown["headers"] = {name: value.replace(_CAPTURE_SENTINEL, _REDACTED)
+                            for name, value in shown["headers"].items()}
         return shown
+
+
+def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
+    """A function that replaces every secret value, as written or as a URL or JSON would escape it, in every
+    string of a reason, a message or nested evidence."""
+    patterns = set()
+    for value in secrets:
+        forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1],
+                 json.dumps(value, ensure_ascii=False)[1:-1]}
+        for form in filter(None, forms):
+            escaped = re.escape(form)
+            patterns.add(escaped if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){escaped}(?![\w.-])")
+    if not patterns:
+        return lambda node: node
+    # Longest first: where one form contains another, the whole of it goes.
+    found = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+
+    def scrub(node: Any) -> Any:
+        if isinstance(node, str):
+            return found.sub(_REDACTED, node)
+        if isinstance(node, dict):
+            return {key: scrub(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [scrub(item) for item in node]
+        return node
+
+    return scrub
 
 
 def _judge(step: Step, exchange: HttpExchange,
            where: str) -> tuple[list[_Failure], dict[str, ArgValue], dict[str, Any]]:
     """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
-    text = _text(exchange)
-    failures, captured = _assess(step, exchange, text, where)
+    # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
+    text = _text(exchange.body, exchange) if _needs_body(step) and not exchange.body_truncated else None
+    failures, captured = _assess(step, exchange, text or "", where)
     return failures, captured, _exchange_evidence(exchange, text)
+
+
+def _needs_body(step: Step) -> bool:
+    expect = step.expect
+    return bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
+                or any(c.json_path is not None for c in step.capture.values()))
 
 
 def _assess(step: Step, exchange: HttpExchange, text: str,
@@ -552,11 +641,8 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
                                  f"{format_number(exchange.latency_ms)} ms"))
     for name, rule in expect.headers.items():
         failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
-    needs_body = bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
-                      or any(c.json_path is not None for c in step.capture.values()))
-    if needs_body and exchange.body_truncated:
-        failures.append(_Failure("max_body_bytes", f"a body of at most {len(exchange.body)} bytes",
-                                 "a larger body (reading stopped at the cap)"))
+    if exchange.body_truncated and (step.oversized_body == "fail" or _needs_body(step)):
+        failures.append(_oversized(step, exchange))
         return failures, {}
     for needle in expect.body_contains:
         if needle not in text:
@@ -568,27 +654,48 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
         failures.append(_Failure("body_regex", f"a match for {expect.body_regex!r}",
                                  f"{seen} no match: {_snippet(text, 120)}"))
-    document: Any = None
-    parse_error = ""
-    if expect.json_paths or any(c.json_path is not None for c in step.capture.values()):
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            parse_error = f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
-        except RecursionError:
-            parse_error = "a JSON body nested too deeply to parse"
-    for json_rule in expect.json_paths:
-        failure = _judge_json(json_rule, document, parse_error)
-        if failure is not None:
-            failures.append(failure)
-    captured: dict[str, ArgValue] = {}
-    for name, capture in step.capture.items():
-        value, problem = _capture(capture, exchange, document, parse_error)
-        if problem:
-            failures.append(_Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
-        else:
-            captured[name] = value
+    needs_json = bool(expect.json_paths or any(c.json_path is not None for c in step.capture.values()))
+    # One parsed document at a time in the whole service: a document can take 20 times its text ("[]," is a
+    # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
+    with _JSON_TURN if needs_json else contextlib.nullcontext():
+        document, parse_error = _parse_json(text) if needs_json else (None, "")
+        for json_rule in expect.json_paths:
+            failure = _judge_json(json_rule, document, parse_error)
+            if failure is not None:
+                failures.append(failure)
+        captured: dict[str, ArgValue] = {}
+        for name, capture in step.capture.items():
+            value, problem = _capture(capture, exchange, document, parse_error)
+            if problem:
+                failures.append(_Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
+            else:
+                captured[name] = value
+        del document  # freed before the turn passes on
     return failures, captured
+
+
+def _parse_json(text: str) -> tuple[Any, str]:
+    """(document, "") or (None, why the text is not JSON)."""
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:
+        return None, f"a body that is not JSON ({exc}): {_snippet(text, 80)}"
+    except RecursionError:
+        return None, "a JSON body nested too deeply to parse"
+
+
+def _oversized(step: Step, exchange: HttpExchange) -> _Failure:
+    """The failure of a body over the cap, saying how much came and why it fails."""
+    cap = len(exchange.body)
+    encoding = exchange.headers.get("content-encoding", "").strip().lower()
+    if not exchange.body_drained:
+        got = "a larger body (reading stopped at the cap: oversized_body is fail)"
+    elif encoding in ("", "identity"):
+        got = f"a body of {exchange.body_wire_bytes} bytes"
+    else:
+        got = f"a {encoding} body of {exchange.body_wire_bytes} bytes that decodes to more than {cap}"
+    why = "" if step.oversized_body == "fail" else " (body assertions need the whole body)"
+    return _Failure("max_body_bytes", f"a body of at most {cap} bytes{why}", got)
 
 
 def _search(pattern: str, text: str, what: str) -> bool:
@@ -672,7 +779,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         evidence.update(first.evidence)
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
-        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1)
+        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap))
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]
@@ -701,6 +808,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
             "success_ratio": ratio, "min_success_ratio": step.min_success_ratio,
             "statuses": dict(sorted(statuses.items())),
             "transport_errors": sum(1 for a in attempts if a.problem is not None),
+            "bodies_over_cap": sum(1 for a in attempts if a.over_cap),
             "p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "p99_ms": round(p99, 3),
             "max_p95_ms": step.max_p95_ms, "max_p99_ms": step.max_p99_ms,
             "problems": [{"problem": text, "requests": count}
@@ -709,20 +817,31 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         "first_response": first.evidence,
         **({"first_failing_response": failing} if failing is not None else {}),
     })
-    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts))
+    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts),
+                       sum(1 for a in attempts if a.over_cap))
 
 
-def _exchange_evidence(exchange: HttpExchange, text: str) -> dict[str, Any]:
+def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:
+    if text is None:
+        # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
+        start = exchange.body[:_BODY_EVIDENCE_CHARS * 4]
+        shown = _text(start, exchange)
+        body = shown if len(shown) <= _BODY_EVIDENCE_CHARS and len(start) == len(exchange.body) else (
+            shown[:_BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
+    else:
+        body = _snippet(text, _BODY_EVIDENCE_CHARS)
     evidence: dict[str, Any] = {
         "status": exchange.status,
         "latency_ms": round(exchange.latency_ms, 3),
         "response_headers": {k: _snippet(v, 200) for k, v in exchange.headers.items()
-                             if k.lower() in ("content-type", "location", "content-length")},
-        "body": _snippet(text, _BODY_EVIDENCE_CHARS),
-        "body_bytes_read": len(exchange.body),
+                             if k.lower() in ("content-type", "location", "content-length", "content-encoding")},
+        "body": body,
+        "body_bytes_kept": len(exchange.body),
+        "body_bytes_received": exchange.body_wire_bytes,
     }
     if exchange.body_truncated:
         evidence["body_truncated_at_bytes"] = len(exchange.body)
+        evidence["body_rest"] = "drained" if exchange.body_drained else "not read"
     if exchange.redirects:
         evidence["redirects"] = list(exchange.redirects)
     if exchange.connect_retries:
@@ -730,15 +849,16 @@ def _exchange_evidence(exchange: HttpExchange, text: str) -> dict[str, Any]:
     return evidence
 
 
-def _text(exchange: HttpExchange) -> str:
-    """The body decoded with its charset when that is a common text charset, else as UTF-8 (never raises)."""
+def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
+    """`body` decoded with the charset of the exchange when that is a common text charset, else as UTF-8 (never
+    raises)."""
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"
     try:
-        return exchange.body.decode(encoding, errors="replace")
+        return body.decode(encoding, errors="replace")
     except UnicodeError:
-        return exchange.body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace")
 
 
 def _is_wide(pattern: str) -> bool:

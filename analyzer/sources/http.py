@@ -4,9 +4,11 @@ bodies, redirects only when asked and re-checked at every hop. httpx errors are 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -33,6 +35,10 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
 _CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
 _RETRY_PAUSE_S = 0.1
+# The kernel receive buffer of a target connection. uvloop (libuv) reads a readable socket up to 32 times per
+# wake-up and anyio queues every read, so a fast sender could park megabytes per connection in that queue,
+# outside the body budget; a small kernel buffer bounds what one wake-up can take (Linux doubles it).
+_RECEIVE_BUFFER_BYTES = 128 * 1024
 # Encodings we decode ourselves, with a bound (wbits for zlib: 16+ is gzip, plain is zlib-wrapped deflate).
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -74,7 +80,10 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TargetConnectFailed(f"{where}: cannot connect: {short_reason(exc)}") from exc
+        reason = short_reason(exc)
+        # Our network backend already says "cannot connect to host:port"; other connect errors do not.
+        prefix = "" if reason.startswith("cannot connect") else "cannot connect: "
+        raise TargetConnectFailed(f"{where}: {prefix}{reason}") from exc
     except httpx.TimeoutException as exc:
         raise TargetTimeout(f"{where}: timed out ({type(exc).__name__}): {short_reason(exc)}") from exc
     except httpx.ProxyError as exc:
@@ -114,7 +123,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         if refusals:
             raise TargetRefused(f"refused to connect to {host}: it resolves to {refusals[0]}; add the network to "
                                 "ANALYZER_HTTP_ALLOWED_NETWORKS to allow it")
-        last_error: Exception | None = None
+        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
                 stream = await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
@@ -125,7 +134,10 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             await self._check_peer(stream, host)
             return stream
         assert last_error is not None
-        raise last_error
+        # anyio says "All connection attempts failed", which names neither the target nor the cause.
+        tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
+        raise type(last_error)(f"cannot connect to {_host_port(host, port)}{tried}: {_os_reason(last_error)}"
+                               ) from last_error
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         if ip_or_none(host.strip("[]")) is not None:
@@ -157,6 +169,24 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def _host_port(host: str, port: int) -> str:
+    """`host:port`, with an IPv6 literal in brackets."""
+    bare = host.strip("[]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The operating system's reason inside a wrapped connect error (`Connection refused`), else its text."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError | httpcore.ConnectTimeout):
+            return "timed out"
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return short_reason(exc)
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over our guarded network backend, never through an environment proxy."""
 
@@ -165,7 +195,8 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         # httpx cannot pass a network backend to its pool; replace the pool it built with one that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=policy.max_connections,
-            network_backend=_GuardedBackend(policy, resolver))
+            network_backend=_GuardedBackend(policy, resolver),
+            socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)])
 
 
 @dataclass(frozen=True)
@@ -180,16 +211,91 @@ class HttpRequest:
 
 @dataclass(frozen=True)
 class HttpExchange:
-    """What came back: final status, headers and (capped) body, the time it took and the hops."""
+    """What came back: final status, headers and body (at most the cap, held once), the time it took, the hops,
+    and the body memory it holds until `release()`."""
 
     url: str
     status: int
     headers: httpx.Headers
-    body: bytes
+    body: bytes | bytearray
     body_truncated: bool
     latency_ms: float
     redirects: tuple[str, ...] = ()
     connect_retries: int = 0
+    body_wire_bytes: int = 0
+    body_drained: bool = False
+    reservation: BodyReservation | None = None
+
+    def release(self) -> None:
+        """Give the body's share of the service-wide budget back (the body must no longer be used)."""
+        if self.reservation is not None:
+            self.reservation.release()
+
+
+class BodyBudgetExhausted(CheckError):
+    """The service-wide response-body budget stayed taken by other requests for longer than the step waits."""
+
+    code = "body_budget_exhausted"
+    http_status = 503
+
+
+class BodyReservation:
+    """Bytes of the body budget one request holds, released once (idempotent)."""
+
+    def __init__(self, budget: BodyBudget, size: int) -> None:
+        self._budget = budget
+        self.size = size
+
+    def shrink(self, size: int) -> None:
+        """Keep only `size` bytes (a declared Content-Length below the cap); never grows."""
+        if 0 <= size < self.size:
+            freed, self.size = self.size - size, size
+            self._budget.give_back(freed)
+
+    def release(self) -> None:
+        """Give every byte back."""
+        self.shrink(0)
+
+
+class BodyBudget:
+    """The bytes of response body every in-flight HTTP check request may hold at once, across the service.
+    A request reserves its cap before it is sent; waiters are served in arrival order, so a large reservation
+    is not starved by small ones."""
+
+    def __init__(self, total_bytes: int) -> None:
+        self.total_bytes = total_bytes
+        self.in_use_bytes = 0
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+
+    async def reserve(self, size: int) -> BodyReservation:
+        """Wait until `size` bytes are free and take them (cancellation leaves nothing taken)."""
+        size = min(size, self.total_bytes)
+        if not self._waiters and self.in_use_bytes + size <= self.total_bytes:
+            self.in_use_bytes += size
+            return BodyReservation(self, size)
+        waiter = (size, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        except BaseException:
+            if waiter[1].done() and not waiter[1].cancelled():
+                self.give_back(size)
+            else:
+                self._waiters.remove(waiter)
+                self._grant()
+            raise
+        return BodyReservation(self, size)
+
+    def give_back(self, size: int) -> None:
+        """Return bytes a reservation held, and serve waiters that now fit."""
+        self.in_use_bytes -= size
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiters and self.in_use_bytes + self._waiters[0][0] <= self.total_bytes:
+            size, future = self._waiters.popleft()
+            self.in_use_bytes += size
+            future.set_result(None)
 
 
 def _shown(url: str) -> str:
@@ -197,28 +303,71 @@ def _shown(url: str) -> str:
     return url.split("?", 1)[0][:200]
 
 
-def _decode_bounded(raw: bytes, encoding: str, cap: int, where: str) -> tuple[bytes, bool]:
-    """The body decoded from its Content-Encoding, at most `cap` bytes, and whether there was more."""
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return raw, False
-    if encoding not in _ZLIB_WBITS:
-        raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are "
-                              "decoded (the request asked for those)")
-    try:
-        decoder = zlib.decompressobj(_ZLIB_WBITS[encoding])
-        body = decoder.decompress(raw, cap + 1)
-    except zlib.error:
-        if encoding != "deflate":
-            raise TargetBadAnswer(f"{where}: the {encoding} body is corrupt") from None
-        # Some servers send raw deflate without the zlib header that RFC 9110 asks for.
+class _BodyReader:
+    """Decodes a body as it arrives (Content-Encoding gzip or deflate, with the cap as output bound, so a gzip
+    bomb costs at most the cap) into one buffer of at most `cap` bytes, and counts every byte on the wire."""
+
+    def __init__(self, encoding: str, cap: int, where: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding not in ("", "identity", *_ZLIB_WBITS):
+            raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
+                                  "are decoded (the request asked for those)")
+        self.encoding = "" if encoding == "identity" else encoding
+        self.cap = cap
+        self.where = where
+        self.body = bytearray()
+        self.over_cap = False
+        self.wire_bytes = 0
+        self._decoder: Any = None
+        # The first bytes of a deflate body, until its two-byte header tells zlib-wrapped from raw deflate.
+        self._head = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take one chunk off the wire; past the cap it is only counted."""
+        self.wire_bytes += len(chunk)
+        if self.over_cap:
+            return
+        room = self.cap - len(self.body)
+        if not self.encoding:
+            if len(chunk) > room:
+                self.body += memoryview(chunk)[:room]
+                self.over_cap = True
+            else:
+                self.body += chunk
+            return
+        if self._decoder is None:
+            self._head += chunk
+            if self.encoding == "deflate" and len(self._head) < 2:
+                return
+            chunk, self._head = self._head, b""
+            self._decoder = zlib.decompressobj(self._wbits(chunk))
+        self._decode(chunk, room)
+
+    def finish(self) -> None:
+        """The wire ended: decode what a deflate body too short for its header left."""
+        if self._head:
+            head, self._head = self._head, b""
+            self._decoder = zlib.decompressobj(self._wbits(head))
+            self._decode(head, self.cap - len(self.body))
+
+    def _decode(self, chunk: bytes, room: int) -> None:
         try:
-            decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-            body = decoder.decompress(raw, cap + 1)
+            decoded = self._decoder.decompress(chunk, room + 1)
         except zlib.error:
-            raise TargetBadAnswer(f"{where}: the deflate body is corrupt") from None
-    more = len(body) > cap or bool(decoder.unconsumed_tail)
-    return body[:cap], more
+            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
+        if len(decoded) > room:
+            self.body += memoryview(decoded)[:room]
+            self.over_cap = True
+        else:
+            self.body += decoded
+
+    def _wbits(self, head: bytes) -> int:
+        if self.encoding != "deflate":
+            return _ZLIB_WBITS[self.encoding]
+        # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate. A zlib header has compression
+        # method 8 and a check value that makes the first two bytes a multiple of 31.
+        wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+        return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
 class HttpClient:
@@ -226,6 +375,7 @@ class HttpClient:
 
     def __init__(self, policy: HttpPolicy | None = None, resolver: Resolver | None = None) -> None:
         self.policy = policy or HttpPolicy()
+        self.budget = BodyBudget(self.policy.body_budget_bytes)
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
 
@@ -264,42 +414,83 @@ class HttpClient:
 
     async def exchange(self, request: HttpRequest, *, where: str, check_hosts: HostAllowList, timeout_s: float,
                        retries: int = 0, follow_redirects: bool = False, max_redirects: int = 3,
-                       max_body_bytes: int | None = None) -> HttpExchange:
-        """Send, retrying `retries` times when no connection could be made; the errors of this module."""
+                       max_body_bytes: int | None = None, drain_over_cap: bool = True,
+                       decoded_as_text: bool = False) -> HttpExchange:
+        """Send, retrying `retries` times when no connection could be made; the errors of this module. The
+        exchange holds its share of the body budget until `release()` (twice the body when the caller will
+        also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
+        (`drain_over_cap`) or the connection is closed."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
-        for attempt in range(retries + 1):
-            try:
-                exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
-                                                max_redirects, cap)
-            except TargetConnectFailed:
-                if attempt == retries:
-                    raise
-                await asyncio.sleep(_RETRY_PAUSE_S * 2 ** attempt)
-                continue
-            return replace(exchange, connect_retries=attempt)
+        copies = 2 if decoded_as_text else 1
+        reservation = await self._reserve(cap * copies, where, timeout_s)
+        try:
+            for attempt in range(retries + 1):
+                try:
+                    exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
+                                                    max_redirects, cap, drain_over_cap, reservation, copies)
+                except TargetConnectFailed:
+                    if attempt == retries:
+                        raise
+                    await asyncio.sleep(_RETRY_PAUSE_S * 2 ** attempt)
+                    continue
+                return replace(exchange, connect_retries=attempt, reservation=reservation)
+        except BaseException:
+            reservation.release()
+            raise
         raise AssertionError("unreachable: the loop returns or raises")
 
+    async def _reserve(self, size: int, where: str, wait_s: float) -> BodyReservation:
+        """The body budget a request may use, taken before sending so that waiting never counts as latency."""
+        try:
+            async with asyncio.timeout(wait_s):
+                return await self.budget.reserve(size)
+        except TimeoutError:
+            raise BodyBudgetExhausted(
+                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {size} bytes of response-body memory, "
+                f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
+                f"({self.budget.total_bytes} bytes)") from None
+
     async def _exchange(self, request: HttpRequest, where: str, check_hosts: HostAllowList, timeout_s: float,
-                        follow_redirects: bool, max_redirects: int, cap: int) -> HttpExchange:
+                        follow_redirects: bool, max_redirects: int, cap: int, drain_over_cap: bool,
+                        reservation: BodyReservation, copies: int) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
         redirects: list[str] = []
+        reader: _BodyReader | None = None
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
                 while True:
+                    # Which hop a refusal is about: the URL the check built, or a redirect the target chose.
+                    previous = redirects[-2] if len(redirects) > 1 else request.url
+                    hop = f", redirect {len(redirects)} (from {_shown(previous)} to {_shown(url)})" if redirects else ""
                     refusal = self.refusal(url, check_hosts)
                     if refusal:
-                        hop = f" (redirected from {_shown(redirects[-2] if len(redirects) > 1 else request.url)})" \
-                            if redirects else ""
-                        raise TargetRefused(f"{where}: refused {_shown(url)}{hop}: {refusal}")
-                    status, response_headers, body, truncated = await self._send_once(
-                        method, url, headers, content, timeout_s, cap, where)
-                    location = response_headers.get("location")
-                    if not (follow_redirects and status in _REDIRECT_STATUSES and location):
+                        raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
+                    try:
+                        response = await self._open(method, url, headers, content, timeout_s, where)
+                    except TargetRefused as exc:
+                        # Raised by the network backend, which knows the address but not the step or the hop.
+                        raise TargetRefused(f"{where}{hop}: {exc.message}") from None
+                    try:
+                        status, response_headers = response.status_code, response.headers
+                        location = response_headers.get("location")
+                        final = not (follow_redirects and status in _REDIRECT_STATUSES and location)
+                        if final:
+                            # A redirect's own body is never read: nothing judges it.
+                            reader = _BodyReader(response_headers.get("content-encoding", ""), cap, where)
+                            declared = _declared_length(response_headers)
+                            if not reader.encoding and declared is not None:
+                                reservation.shrink(declared * copies)
+                            await self._read(response, reader, drain_over_cap, where)
+                    finally:
+                        await response.aclose()
+                    if reader is not None:
                         latency_ms = (time.perf_counter() - started) * 1000
-                        return HttpExchange(url, status, response_headers, body, truncated, latency_ms,
-                                            tuple(redirects))
+                        return HttpExchange(url, status, response_headers, reader.body, reader.over_cap, latency_ms,
+                                            tuple(redirects), body_wire_bytes=reader.wire_bytes,
+                                            body_drained=reader.over_cap and drain_over_cap)
+                    assert location is not None
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(f"{where}: more than {max_redirects} redirects "
                                               f"(the last to {location[:200]})")
@@ -322,26 +513,36 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
-            raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}") from None
+            so_far = ""
+            if reader is not None and reader.over_cap:
+                so_far = (f" (the body passed max_body_bytes {cap}; {reader.wire_bytes} bytes received so far, the "
+                          "rest was being drained to time the whole answer)")
+            elif reader is not None and reader.wire_bytes:
+                so_far = f" ({reader.wire_bytes} body bytes received so far)"
+            raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}{so_far}") from None
 
-    async def _send_once(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None,
-                         timeout_s: float, cap: int, where: str) -> tuple[int, httpx.Headers, bytes, bool]:
+    async def _open(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None,
+                    timeout_s: float, where: str) -> httpx.Response:
+        """The response with its headers read and its body still on the wire."""
         with map_httpx_errors(where):
             built = self._client.build_request(method, url, headers=headers, content=content,
                                                timeout=httpx.Timeout(timeout_s))
-            response = await self._client.send(built, stream=True)
-            try:
-                # Raw bytes, decoded below with a bound: httpx would inflate a whole chunk at once, and one
-                # chunk of a gzip bomb can become many megabytes.
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_raw():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > cap:
-                        break
-            finally:
-                await response.aclose()
-        raw = b"".join(chunks)
-        body, truncated = _decode_bounded(raw[:cap], response.headers.get("content-encoding", ""), cap, where)
-        return response.status_code, response.headers, body, truncated or size > cap
+            return await self._client.send(built, stream=True)
+
+    @staticmethod
+    async def _read(response: httpx.Response, reader: _BodyReader, drain_over_cap: bool, where: str) -> None:
+        """Feed the body to `reader`; past the cap, go on counting (drain) or stop."""
+        with map_httpx_errors(where):
+            # Raw bytes, decoded by the reader with a bound: httpx would inflate a whole chunk at once, and one
+            # chunk of a gzip bomb can become many megabytes.
+            async for chunk in response.aiter_raw():
+                reader.feed(chunk)
+                if reader.over_cap and not drain_over_cap:
+                    return
+            reader.finish()
+
+
+def _declared_length(headers: httpx.Headers) -> int | None:
+    """The Content-Length a response declares, when it is one valid number."""
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None

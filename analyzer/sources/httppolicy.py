@@ -83,15 +83,26 @@ def _network_or_none(text: str) -> IPNetwork | None:
 
 
 # Never dialled unless the operator lists them in the allowed networks (checked on the IPv4 address an IPv6
-# address embeds, so ::ffff:127.0.0.1, 64:ff9b::a9fe:a9fe and 2002:7f00:1:: are judged as IPv4).
+# address embeds, so ::ffff:127.0.0.1 is judged as IPv4).
 _METADATA = tuple(ipaddress.ip_network(n) for n in (
     "169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32"))
 _SITE_LOCAL = ipaddress.ip_network("fec0::/10")
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+# RFC 6598 shared address space (carrier-grade NAT): not a cluster range by default, and one cloud's metadata
+# service answers inside it.
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
 _BROADCAST = ipaddress.ip_address("255.255.255.255")
-# Prefixes whose last 32 bits are an IPv4 address: IPv4-compatible (::a.b.c.d, deprecated), SIIT
-# (::ffff:0:a.b.c.d) and the NAT64 well-known prefix.
-_EMBEDDING_96 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# Prefixes whose last 32 bits are the IPv4 address of the same host: IPv4-compatible (::a.b.c.d, deprecated)
+# and SIIT (::ffff:0:a.b.c.d). Judged as that IPv4 address.
+_EMBEDDING_96 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96"))
+# Transition prefixes that carry packets to an IPv4 address through a relay or translator, so the address
+# dialled is not the host reached. Refused as a whole unless the operator allows the IPv6 range; even then the
+# IPv4 address they reach is judged too. NAT64 prefixes are taken as /96 (the IPv4 address in the last 32
+# bits), which the well-known prefix requires and DNS64 deployments of the local-use one (RFC 8215) use.
+_TEREDO = ipaddress.ip_network("2001::/32")
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def parse_networks(networks: Iterable[str]) -> tuple[IPNetwork, ...]:
@@ -105,18 +116,33 @@ def parse_networks(networks: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(parsed)
 
 
-def _embedded_ipv4(ip: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 address carries (mapped, compatible, SIIT, NAT64, 6to4), else `ip`."""
+def _same_host_ipv4(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address spells for the same host (mapped, compatible, SIIT), else `ip`."""
     if not isinstance(ip, ipaddress.IPv6Address):
         return ip
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
     # :: and ::1 are IPv6's own unspecified and loopback addresses, not IPv4-compatible ones.
     if int(ip) > 1 and any(ip in network for network in _EMBEDDING_96):
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
+
+
+def _tunnel(ip: IPAddress) -> tuple[str, list[ipaddress.IPv4Address]] | None:
+    """The transition mechanism of an IPv6 address and the IPv4 addresses it may reach, or None."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip in _TEREDO:
+        assert ip.teredo is not None
+        server, client = ip.teredo
+        return "Teredo", [client, server]
+    if ip in _SIX_TO_FOUR:
+        assert ip.sixtofour is not None
+        return "6to4", [ip.sixtofour]
+    for network, kind in ((_NAT64, "NAT64"), (_NAT64_LOCAL, "local-use NAT64")):
+        if ip in network:
+            return kind, [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return None
 
 
 def _blocked_reason(ip: IPAddress) -> str | None:
@@ -132,25 +158,49 @@ def _blocked_reason(ip: IPAddress) -> str | None:
         return "a multicast or broadcast address"
     if isinstance(ip, ipaddress.IPv6Address) and ip in _SITE_LOCAL:
         return "a site-local address"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
+        return "a shared address (100.64.0.0/10, carrier-grade NAT)"
     if ip.is_reserved:
         return "a reserved address"
     return None
 
 
-def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str | None:
-    """Why the analyzer will not connect to `address`, or None when it may."""
-    ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
-    if any(ip in network for network in allowed_networks if network.version == ip.version):
+def _listed(ip: IPAddress, networks: Iterable[IPNetwork]) -> bool:
+    return any(ip in network for network in networks if network.version == ip.version)
+
+
+def _refusal(ip: IPAddress, allowed_networks: Iterable[IPNetwork]) -> str | None:
+    if _listed(ip, allowed_networks):
         return None
     reason = _blocked_reason(ip)
     return None if reason is None else f"{ip} is {reason}"
 
 
+def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str | None:
+    """Why the analyzer will not connect to `address`, or None when it may."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    allowed_networks = tuple(allowed_networks)
+    tunnel = _tunnel(ip)
+    if tunnel is None:
+        return _refusal(_same_host_ipv4(ip), allowed_networks)
+    kind, reached = tunnel
+    for ipv4 in reached:
+        refusal = _refusal(ipv4, allowed_networks)
+        if refusal:
+            return f"{refusal} (embedded in the {kind} address {ip})"
+    if not _listed(ip, allowed_networks):
+        return (f"{ip} is a {kind} address (it reaches IPv4 {reached[0]} through a relay or translator; allow "
+                f"the IPv6 range to use it)")
+    return None
+
+
 @dataclass(frozen=True)
 class HttpPolicy:
-    """The operator's limits on every HTTP check: host names, extra allowed networks, body cap."""
+    """The operator's limits on every HTTP check: host names, extra allowed networks, body cap and budget."""
 
     allowed_hosts: HostAllowList = field(default_factory=lambda: HostAllowList(DEFAULT_ALLOWED_HOSTS))
     allowed_networks: tuple[IPNetwork, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_connections: int = 64
+    # Bytes of response body all in-flight HTTP check requests may hold at once (see Settings).
+    body_budget_bytes: int = 32 * 1024 * 1024

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aiohttp import web
+from structlog.testing import capture_logs
 
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
@@ -75,3 +77,85 @@ class TestDefinition:
     async def test_credentials_are_redacted(self, api):
         body = await (await api.get("/api/v1/checks/smoke")).json()
         assert body["headers"] == {"X-Canary": "always", "Authorization": "<redacted>"}
+
+
+TOKEN = "tok-8f3a9c2e7b1d"
+
+
+@pytest.fixture
+async def login_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
+    """The analyzer app with checks that capture a token from a login answer and send it on."""
+
+    async def login(request: web.Request) -> web.Response:
+        return web.json_response({"token": TOKEN, "user": "smoke"})
+
+    async def whoami(request: web.Request) -> web.Response:
+        # Echoes what it was sent, as many services do in errors and debug endpoints.
+        return web.json_response({"auth": request.headers.get("Authorization"), "trace": request.headers.get("X-Trace"),
+                                  "path": request.path, "query": request.query_string})
+
+    target = web.Application()
+    target.router.add_post("/login", login)
+    target.router.add_get("/whoami/{tail:.*}", whoami)
+    server = await aiohttp_server(target)
+
+    def check(name: str, whoami_expect: dict[str, Any], secret: bool | None = None) -> dict[str, Any]:
+        capture: dict[str, Any] = {"json": "$.token"} if secret is None else {"json": "$.token", "secret": secret}
+        return {"name": name, "kind": "http_smoke", "base_url": f"http://app.shop.svc:{server.port}", "steps": [
+            {"name": "login", "method": "POST", "path": "/login", "retries": 0, "capture": {"token": capture}},
+            {"name": "whoami", "path": "/whoami/{{ token }}", "query": {"t": "{{ token }}"}, "retries": 0,
+             "headers": {"Authorization": "Bearer {{ token }}", "X-Trace": "{{ token }}"},
+             "expect": whoami_expect}]}
+
+    catalog = build_catalog([("test.yaml", {"checks": [
+        check("token-pass", {"status": [200]}),
+        check("token-fail", {"json": [{"path": "$.trace", "equals": "something else"}]}),
+        check("token-error", {"body_regex": "^(a|aa)+$", "headers": {"x-none": {"exists": True}}}),
+        check("token-shown", {"status": [200]}, secret=False),
+    ]})], Registry.default())
+    settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+    resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
+    return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
+
+
+class TestCapturedSecrets:
+    """A value captured from an answer and sent on is redacted in every answer, in history and in logs."""
+
+    @pytest.mark.parametrize(("check", "verdict"), [("token-pass", "pass"), ("token-fail", "fail")])
+    async def test_the_token_never_appears(self, login_api, check, verdict):
+        with capture_logs() as logs:
+            response = await login_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
+            text = await response.text()
+        assert json.loads(text)["verdict"] == verdict, text
+        history = await (await login_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        junk = [text, history, json.dumps(logs, default=str)]
+        assert all(TOKEN not in seen for seen in junk), [seen for seen in junk if TOKEN in seen]
+        assert all(TOKEN[4:] not in seen for seen in junk)
+        body = json.loads(text)
+        whoami = body["details"]["steps"][1]
+        assert whoami["request"]["url"].endswith("/whoami/<redacted>?t=<redacted>")
+        assert whoami["request"]["headers"] == {"Authorization": "<redacted>", "X-Trace": "<redacted>"}
+        assert '"token": "<redacted>"' in body["details"]["steps"][0]["body"]
+        if verdict == "fail":
+            assert body["reason"] == ("step 'whoami' (2/2) failed: json $.trace equals: expected \"something else\", "
+                                      "got \"<redacted>\"")
+
+    async def test_an_error_after_the_capture_hides_the_token_too(self, login_api, monkeypatch):
+        from checks import http_smoke
+
+        def refusing(pattern: str, text: str, what: str) -> bool:
+            raise http_smoke.TargetBadAnswer(f"{what}: pattern ran too long on {text[:200]}")
+
+        monkeypatch.setattr(http_smoke, "_search", refusing)
+        response = await login_api.get("/api/v1/checks/token-error/run", params={"explain": "true"})
+        text = await response.text()
+        assert json.loads(text)["verdict"] == "error", text
+        history = await (await login_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        assert TOKEN not in text and TOKEN not in history
+        assert "<redacted>" in json.loads(text)["reason"]
+
+    async def test_a_capture_may_opt_out(self, login_api):
+        body = await (await login_api.get("/api/v1/checks/token-shown/run", params={"explain": "true"})).json()
+        assert body["verdict"] == "pass"
+        assert body["details"]["steps"][1]["request"]["headers"] == {"Authorization": "<redacted>",
+                                                                     "X-Trace": TOKEN}

@@ -8,9 +8,12 @@ import gzip
 import json
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+import yaml
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
@@ -27,6 +30,7 @@ from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks import http_smoke
 from checks.http_smoke import HttpSmokeCheck
+from tests.integration.test_server import ServeProcess
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -67,6 +71,13 @@ def target_app(hold: asyncio.Event) -> web.Application:
         await response.write_eof()
         return response
 
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        await response.write(b"x" * 65536)
+        await hold.wait()
+        return response
+
     async def malformed(request: web.Request) -> web.Response:
         return web.Response(text='{"status": "ok"', content_type="application/json")
 
@@ -103,6 +114,7 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/hang", hang)
     app.router.add_get("/redirect", redirect)
     app.router.add_get("/huge", huge)
+    app.router.add_get("/endless", endless)
     app.router.add_get("/malformed", malformed)
     app.router.add_post("/orders", create_order)
     app.router.add_get("/orders/{id}", get_order)
@@ -124,7 +136,10 @@ async def target(aiohttp_server: Any) -> Any:
 
 
 RESOLVER = StubResolver({"preview.shop.svc": ["127.0.0.1"], "metadata.shop.svc": ["169.254.169.254"],
-                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"]})
+                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"],
+                         "shared.shop.svc": ["100.64.3.4"], "nat64.shop.svc": ["64:ff9b::a9fe:a9fe"],
+                         "sixtofour.shop.svc": ["2002:a01:203::1"],
+                         "teredo.shop.svc": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"]})
 
 
 @pytest.fixture
@@ -221,11 +236,49 @@ class TestResponses:
         assert "max_body_bytes" in evaluation.reason
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
-    async def test_huge_body_without_body_assertions_is_judged_on_status(self, target, client):
+    async def test_huge_body_without_body_assertions_is_drained_and_the_pass_says_so(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024}]),
                                client)
         assert evaluation.verdict == "pass", evaluation.reason
-        assert evaluation.details["steps"][0]["body_bytes_read"] == 1024
+        assert evaluation.reason.endswith("; 1 response body over max_body_bytes, drained and judged on status, "
+                                          "latency and headers only: step 'huge')")
+        step = evaluation.details["steps"][0]
+        # Every byte was read (so the latency is the whole answer's), only the cap's worth was kept.
+        assert (step["body_bytes_received"], step["body_bytes_kept"]) == (HUGE_BYTES, 1024)
+        assert (step["body_truncated_at_bytes"], step["body_rest"]) == (1024, "drained")
+
+    async def test_huge_body_fails_by_itself_when_oversized_body_is_fail(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024,
+                                                    "oversized_body": "fail"}]), client)
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason == ("step 'huge' (1/1) failed: max_body_bytes: expected a body of at most 1024 "
+                                     "bytes, got a larger body (reading stopped at the cap: oversized_body is fail)")
+        step = evaluation.details["steps"][0]
+        assert step["body_rest"] == "not read" and step["body_bytes_received"] < HUGE_BYTES
+
+    async def test_drained_body_under_body_assertions_fails_naming_its_size(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge",
+                                                    "expect": {"json": [{"path": "$.a", "exists": False}]}}]), client)
+        assert evaluation.reason == (f"step 'huge' (1/1) failed: max_body_bytes: expected a body of at most "
+                                     f"{CAP_BYTES} bytes (body assertions need the whole body), got a body of "
+                                     f"{HUGE_BYTES} bytes")
+
+    async def test_bodies_over_the_cap_are_counted_under_repeat(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"},
+                                                   {"name": "huge", "path": "/huge", "repeat": 3, "concurrency": 3,
+                                                    "max_body_bytes": 1024}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "; 3 response bodies over max_body_bytes, drained and judged on status, latency and headers only: " \
+            "step 'huge')" in evaluation.reason
+        assert evaluation.details["steps"][1]["repeat"]["bodies_over_cap"] == 3
+
+    async def test_a_drain_that_outlasts_the_timeout_says_so(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "endless", "path": "/endless", "timeout_s": 0.5,
+                                                    "retries": 0, "max_body_bytes": 1024}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
+        assert evaluation.reason.startswith("step 'endless' (1/1): no complete answer within timeout_s 0.5 (the "
+                                            "body passed max_body_bytes 1024; ")
+        assert "bytes received so far, the rest was being drained to time the whole answer)" in evaluation.reason
 
     async def test_compressed_body_is_decoded(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "gz", "path": "/compressed",
@@ -237,7 +290,8 @@ class TestResponses:
         evaluation = await run(smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb",
                                                     "expect": {"body_contains": ["x"]}}]), client)
         assert evaluation.verdict == "fail"
-        assert "max_body_bytes" in evaluation.reason
+        assert evaluation.reason.endswith(f"got a gzip body of {len(GZIP_BOMB)} bytes that decodes to more than "
+                                          f"{CAP_BYTES}")
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
     async def test_corrupt_gzip_is_an_error(self, target, client):
@@ -257,7 +311,7 @@ class TestResponses:
         evaluation = await run(smoke(target.port, [
             {"name": "create", "method": "POST", "path": "/orders", "json_body": {"sku": "{{ sku }}", "qty": 2},
              "expect": {"status": [201], "json": [{"path": "$.qty", "equals": 2}]},
-             "capture": {"order_id": {"json": "$.id"}}},
+             "capture": {"order_id": {"json": "$.id", "secret": False}}},
             {"name": "read", "path": "/orders/{{ order_id }}",
              "expect": {"json": [{"path": "$.id", "equals": "o-abc"}, {"path": "$.canary", "equals": "always"}]}},
         ], headers={"X-Canary": "always"}, params={"sku": {"type": "label_value", "default": "abc"}}), client)
@@ -283,7 +337,16 @@ class TestResponses:
         evaluation = await run(smoke(port, [{"name": "down", "path": "/ok", "retries": 2}]), client)
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_unreachable"
-        assert evaluation.reason.startswith("step 'down' (1/1): cannot connect")
+        assert evaluation.reason == f"step 'down' (1/1): cannot connect to 127.0.0.1:{port}: Connection refused"
+
+    async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
+        port = free_port()
+        definition = {"name": "named", "kind": "http_smoke", "base_url": f"http://preview.shop.svc:{port}",
+                      "steps": [{"name": "down", "retries": 0}]}
+        evaluation = await run(definition, client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable")
+        assert evaluation.reason == (f"step 'down' (1/1): cannot connect to preview.shop.svc:{port} (127.0.0.1): "
+                                     "Connection refused")
 
     async def test_dns_failure_is_an_error(self, client):
         definition = {"name": "dns", "kind": "http_smoke", "base_url": "http://nowhere.shop.svc",
@@ -319,6 +382,26 @@ class TestRepeat:
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
 
+    async def test_a_budget_smaller_than_the_step_makes_requests_wait_not_fail(self, target):
+        # Six 4 KiB reservations in flight at once would need 24 KiB; the budget holds two.
+        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1"]),
+                                     allowed_networks=parse_networks(["127.0.0.0/8"]), max_body_bytes=4096,
+                                     body_budget_bytes=8192), resolver=RESOLVER)
+        try:
+            evaluation = await run(smoke(target.port, [{"name": "load", "path": "/huge", "repeat": 6,
+                                                        "concurrency": 6, "expect": {"status": [200]}}]), http)
+            assert evaluation.verdict == "pass", evaluation.reason
+            assert evaluation.details["steps"][0]["repeat"]["successes"] == 6
+            assert http.budget.in_use_bytes == 0
+        finally:
+            await http.aclose()
+
+    async def test_every_reservation_comes_back_after_passes_failures_and_errors(self, target, client):
+        for path in ("/ok", "/fail", "/huge", "/corrupt-gzip", "/malformed"):
+            await run(smoke(target.port, [{"name": "s", "path": path, "repeat": 3, "concurrency": 3,
+                                           "min_success_ratio": 0.5, "expect": {"body_contains": ["x"]}}]), client)
+        assert client.budget.in_use_bytes == 0
+
     async def test_percentile_over_limit_fails(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "load", "path": "/slow", "repeat": 4,
                                                     "concurrency": 4, "max_p95_ms": 100}]), client)
@@ -340,7 +423,39 @@ class TestSSRF:
         evaluation = await run(self.named(80), client, {"svc": "metadata"})
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
-        assert "metadata.shop.svc: it resolves to 169.254.169.254 is a cloud metadata address" in evaluation.reason
+        assert evaluation.reason.startswith("step 'get' (1/1): refused to connect to metadata.shop.svc: it resolves "
+                                            "to 169.254.169.254 is a cloud metadata address")
+
+    async def test_address_refused_on_a_redirect_names_the_step_and_the_hop(self, target, client):
+        definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
+        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://metadata.shop.svc/x?k=v"},
+                                "follow_redirects": True}]
+        evaluation = await run(definition, client, {"svc": "preview"})
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
+        assert evaluation.reason.startswith(
+            f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
+            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: it resolves to 169.254.169.254")
+
+    async def test_host_refused_on_a_redirect_names_the_hop(self, target, client):
+        definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
+        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://evil.example.com/"},
+                                "follow_redirects": True}]
+        evaluation = await run(definition, client, {"svc": "preview"})
+        assert evaluation.reason == (
+            f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
+            "http://evil.example.com/): refused http://evil.example.com/: host 'evil.example.com' is not in the "
+            "check's allowed_hosts (*.shop.svc)")
+
+    @pytest.mark.parametrize(("svc", "reason"), [
+        ("shared", "100.64.3.4 is a shared address (100.64.0.0/10"),
+        ("nat64", "169.254.169.254 is a cloud metadata address (embedded in the NAT64 address 64:ff9b::a9fe:a9fe)"),
+        ("sixtofour", "2002:a01:203::1 is a 6to4 address"),
+        ("teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2 is a Teredo address (it reaches IPv4 192.0.2.45"),
+    ])
+    async def test_shared_and_transition_addresses_are_refused_before_dialling(self, client, svc, reason):
+        evaluation = await run(self.named(80), client, {"svc": svc})
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
+        assert reason in evaluation.reason
 
     async def test_answer_with_any_forbidden_address_is_refused(self, client):
         evaluation = await run(self.named(80), client, {"svc": "mixed"})
@@ -454,3 +569,71 @@ class TestEventLoopStaysFree:
         response = await run
         body = await response.json()
         assert (response.status, body["verdict"], body["error"]) == (504, "error", "deadline_exceeded")
+
+
+def _proc_status_kib(pid: int, field_name: str) -> int:
+    """A `VmRSS` / `VmHWM` line of /proc/PID/status, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field_name} in /proc/{pid}/status")
+
+
+class TestBodyMemory:
+    """A real `analyzer serve` process keeps its body memory within the budget under repeat x concurrency:
+    its peak resident set (VmHWM, read from /proc) stays under a bound derived from the budget."""
+
+    BUDGET_BYTES = 16 * 1024 * 1024
+    BODY_CAP_BYTES = 1024 * 1024
+    # What the budget does not count: connection buffers, evidence, allocator slack.
+    SLACK_BYTES = 32 * 1024 * 1024
+
+    @pytest.mark.parametrize(("payload", "expect", "documents_bytes"), [
+        # Every body kept and decoded as text.
+        (b"x" * (BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200], "body_contains": ["end-of-body"]}, 0),
+        # Every body drained past the cap.
+        (b"x" * (16 * BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200]}, 0),
+        # Every body parsed as JSON: 3 bytes of `[],` become a 56-byte list and its 8-byte slot, and one parsed
+        # document at a time is alive.
+        (b"[" + b"[]," * (BODY_CAP_BYTES // 3 - 1) + b"[]]", {"json": [{"path": "$[0]", "exists": True}]},
+         BODY_CAP_BYTES // 3 * 64),
+    ], ids=["judged-at-the-cap", "drained-past-the-cap", "parsed-as-json"])
+    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, payload, expect,
+                                                    documents_bytes):
+        async def big(request: web.Request) -> web.Response:
+            return web.Response(body=payload, content_type="text/plain")
+
+        async def small(request: web.Request) -> web.Response:
+            return web.Response(text="warm end-of-body")
+
+        app = web.Application()
+        app.router.add_get("/big", big)
+        app.router.add_get("/small", small)
+        target = await aiohttp_server(app)
+        base = {"kind": "http_smoke", "base_url": f"http://127.0.0.1:{target.port}", "allowed_hosts": ["127.0.0.1"],
+                "deadline_s": 120}
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump({"checks": [
+            {"name": "warm", **base, "steps": [{"name": "w", "path": "/small", "repeat": 50, "concurrency": 50,
+                                                "expect": {"body_contains": ["end-of-body"]}}]},
+            {"name": "load", **base, "steps": [{"name": "big", "path": "/big", "repeat": 50, "concurrency": 50,
+                                                "timeout_s": 60, "retries": 0, "expect": expect}]},
+        ]}))
+        served = await ServeProcess.start(catalog, ANALYZER_HTTP_ALLOWED_HOSTS="127.0.0.1",
+                                          ANALYZER_HTTP_ALLOWED_NETWORKS="127.0.0.0/8",
+                                          ANALYZER_HTTP_MAX_BODY_BYTES=str(self.BODY_CAP_BYTES),
+                                          ANALYZER_HTTP_BODY_BUDGET_BYTES=str(self.BUDGET_BYTES))
+        try:
+            async with aiohttp.ClientSession() as session:
+                warm = await (await session.get(f"{served.url}/api/v1/checks/warm/run")).json()
+                assert warm["verdict"] == "pass", warm
+                baseline_kib = _proc_status_kib(served.process.pid, "VmRSS")
+                load = await (await session.get(f"{served.url}/api/v1/checks/load/run")).json()
+                peak_kib = _proc_status_kib(served.process.pid, "VmHWM")
+        finally:
+            await served.stop()
+        assert load["verdict"] == "pass", load
+        growth_bytes = (peak_kib - baseline_kib) * 1024
+        bound_bytes = self.BUDGET_BYTES + documents_bytes + self.SLACK_BYTES
+        assert growth_bytes <= bound_bytes, (f"peak RSS grew {growth_bytes / 2**20:.1f} MiB over the warm "
+                                             f"{baseline_kib / 1024:.1f} MiB; bound {bound_bytes / 2**20:.1f} MiB")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
@@ -103,7 +104,7 @@ class TestLoadValidation:
         assert shown["headers"] == {"X-Api-Key": "<redacted>"}
         assert shown["steps"][0]["headers"] == {"Authorization": "<redacted>", "X-Canary": "always"}
         assert shown["steps"][0]["expect"]["json"] == [{"path": "$.a", "equals": 1}]
-        assert shown["steps"][0]["capture"] == {"v": {"json": "$.v"}}
+        assert shown["steps"][0]["capture"] == {"v": {"json": "$.v", "secret": True}}
 
 
 class TestBindArgs:
@@ -295,6 +296,53 @@ class TestSecrets:
         assert login["url"] == f"{BASE}/login?api_key=%3Credacted%3E&pin=%3Credacted%3E&page=1"
         assert json.loads(login["body"])["user"] == "smoke"
         assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
+
+
+class TestCapturedSecrets:
+    """Captured values are secret by default: hidden wherever the check placed them and wherever they show up
+    in text; a capture may opt out."""
+
+    @staticmethod
+    def chain(capture: dict[str, Any], **second: Any) -> dict[str, Any]:
+        return definition([{"name": "get", "path": "/id", "capture": {"value": capture}},
+                           {"name": "use", "path": "/use/{{ value }}", "query": {"v": "x{{ value }}"},
+                            "headers": {"X-Thing": "v1-{{ value }}"}, "json_body": {"note": "id {{ value }}"},
+                            "method": "POST", **second}])
+
+    async def test_short_values_are_hidden_where_placed_and_where_they_stand_alone(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "7", "build": "1.2.7"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
+            200, json={"echo": "7", "port": "127.0.0.1:8080"}))
+        evaluation = await run(self.chain({"json": "$.value"}, expect={"json": [{"path": "$.echo", "equals": "8"}]}))
+        assert evaluation.reason == ("step 'use' (2/2) failed: json $.echo equals: expected \"8\", got "
+                                     "\"<redacted>\"")
+        first, second = evaluation.details["steps"]
+        assert first["body"] == '{"value":"<redacted>","build":"1.2.7"}'
+        assert second["request"]["url"] == f"{BASE}/use/<redacted>?v=x<redacted>"
+        assert second["request"]["headers"]["X-Thing"] == "v1-<redacted>"
+        assert second["request"]["body"] == '{"note":"id <redacted>"}'
+        assert second["body"] == '{"echo":"<redacted>","port":"127.0.0.1:8080"}'
+
+    async def test_long_values_are_hidden_everywhere_in_every_escaping(self, run, respx_mock):
+        token = 's3cr3t/t0ken+"q"=='
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
+            200, text=f"prefix{token}suffix {quote(token, safe='')} {quote_plus(token)} {json.dumps(token)}"))
+        evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "t0ken" not in shown
+        assert evaluation.details["steps"][1]["body"] == 'prefix<redacted>suffix <redacted> <redacted> "<redacted>"'
+
+    async def test_an_opted_out_capture_is_shown(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "order-42"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(200))
+        evaluation = await run(self.chain({"json": "$.value", "secret": False}))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][1]["request"]["url"] == f"{BASE}/use/order-42?v=xorder-42"
+
+    def test_the_definition_shows_which_captures_are_secret(self):
+        shown = load(self.chain({"json": "$.value"})).definition()
+        assert shown["steps"][0]["capture"]["value"] == {"json": "$.value", "secret": True}
 
 
 class TestHostileAnswers:

@@ -14,6 +14,8 @@ import pytest
 from analyzer.errors import AnalyzerError, CheckError, CheckMisconfigured, ConfigError
 from analyzer.settings import Settings
 from analyzer.sources.http import (
+    BodyBudget,
+    BodyBudgetExhausted,
     HostAllowList,
     HttpClient,
     HttpPolicy,
@@ -23,7 +25,7 @@ from analyzer.sources.http import (
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
-    _decode_bounded,
+    _BodyReader,
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
@@ -115,18 +117,57 @@ class TestAddressRefusal:
         ("168.63.129.16", "cloud metadata"), ("::127.0.0.1", "loopback"), ("::ffff:0:127.0.0.1", "loopback"),
         ("64:ff9b::169.254.169.254", "cloud metadata"), ("64:ff9b::7f00:1", "loopback"),
         ("2002:a9fe:a9fe::1", "cloud metadata"), ("2002:7f00:1::", "loopback"), ("fec0::1", "site-local"),
+        ("64:ff9b::6440:1", "shared address"), ("2002:6440:1::", "shared address"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("64:ff9b:1::7f00:1", "loopback"),
         ("240.0.0.1", "reserved"), ("255.255.255.255", "broadcast"), ("ff02::1", "multicast"),
     ])
     def test_refused(self, address, reason):
         refusal = address_refusal(address, ())
         assert refusal is not None and reason in refusal
 
-    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.64.0.1"])
+    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.63.255.255",
+                                         "100.128.0.0", "fd12::1", "2600::1"])
     def test_cluster_and_public_addresses_pass(self, address):
         assert address_refusal(address, ()) is None
 
-    def test_embedded_cluster_addresses_pass(self):
-        assert address_refusal("64:ff9b::a01:203", ()) is None and address_refusal("2002:a01:203::1", ()) is None
+    @pytest.mark.parametrize("address", ["100.64.0.1", "100.127.255.254", "100.100.0.1"])
+    def test_shared_address_space_is_refused(self, address):
+        assert "shared address (100.64.0.0/10" in (address_refusal(address, ()) or "")
+
+    @pytest.mark.parametrize(("address", "kind", "reached"), [
+        # Teredo: server 65.54.227.120, client 192.0.2.45 stored inverted (RFC 4380's example).
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo", "192.0.2.45"),
+        ("2002:a01:203::1", "6to4", "10.1.2.3"),
+        ("64:ff9b::a01:203", "NAT64", "10.1.2.3"),
+        ("64:ff9b:1:abcd::a01:203", "local-use NAT64", "10.1.2.3"),
+    ])
+    def test_transition_addresses_are_refused_even_to_cluster_ipv4(self, address, kind, reached):
+        refusal = address_refusal(address, ())
+        assert refusal is not None and f"is a {kind} address (it reaches IPv4 " in refusal
+        assert f"it reaches IPv4 {reached} " in refusal
+
+    @pytest.mark.parametrize(("address", "allowed", "embedded"), [
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "2001::/32", "127.0.0.1"),   # Teredo client 127.0.0.1
+        ("2001:0:7f00:1:8000:63bf:3fff:fdd2", "2001::/32", "127.0.0.1"),      # Teredo server 127.0.0.1
+        ("2002:6440:1::", "2002::/16", "100.64.0.1"),
+        ("64:ff9b::6464:64c8", "64:ff9b::/96", "100.100.100.200"),
+        ("64:ff9b:1:abcd::a9fe:a9fe", "64:ff9b:1::/48", "169.254.169.254"),
+    ])
+    def test_an_allowed_transition_range_still_refuses_what_it_embeds(self, address, allowed, embedded):
+        refusal = address_refusal(address, parse_networks([allowed]))
+        assert refusal is not None and refusal.startswith(f"{embedded} is ") and "embedded in the" in refusal
+
+    def test_allowing_the_transition_range_and_what_it_reaches_admits_it(self):
+        assert address_refusal("2002:a01:203::1", parse_networks(["2002::/16"])) is None
+        assert address_refusal("64:ff9b::a01:203", parse_networks(["64:ff9b::/96"])) is None
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["64:ff9b::/96"])) is not None
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["64:ff9b::/96", "127.0.0.0/8"])) is None
+        # Allowing the IPv4 network alone does not open the tunnel to it.
+        assert address_refusal("64:ff9b::7f00:1", parse_networks(["127.0.0.0/8"])) is not None
+
+    def test_shared_address_space_can_be_allowed(self):
+        assert address_refusal("100.64.0.1", parse_networks(["100.64.0.0/10"])) is None
+        assert address_refusal("100.100.100.200", parse_networks(["100.64.0.0/10"])) is None
 
     def test_explicitly_allowed_networks_pass(self):
         assert address_refusal("127.0.0.1", parse_networks(["127.0.0.0/8"])) is None
@@ -237,6 +278,100 @@ class TestClient:
         assert client.refusal("http://a.svc:8080/x", svc) is None
 
 
+class TestBodyBudget:
+    """The service-wide body budget: reservations wait their turn, in order, and always come back."""
+
+    async def test_a_reservation_over_what_is_free_waits_for_a_release(self):
+        budget = BodyBudget(100)
+        first = await budget.reserve(60)
+        waiting = asyncio.create_task(budget.reserve(60))
+        await asyncio.sleep(0)
+        assert not waiting.done() and budget.in_use_bytes == 60
+        first.release()
+        second = await waiting
+        assert (second.size, budget.in_use_bytes) == (60, 60)
+
+    async def test_waiters_are_served_in_arrival_order(self):
+        budget = BodyBudget(100)
+        held = await budget.reserve(90)
+        big = asyncio.create_task(budget.reserve(100))
+        await asyncio.sleep(0)
+        small = asyncio.create_task(budget.reserve(5))
+        await asyncio.sleep(0)
+        # 5 bytes are free, but the earlier, larger waiter goes first: it is never starved.
+        assert not small.done()
+        held.release()
+        (await big).release()
+        assert (await small).size == 5
+
+    async def test_a_cancelled_waiter_takes_nothing_and_lets_the_next_one_in(self):
+        budget = BodyBudget(100)
+        held = await budget.reserve(50)
+        big = asyncio.create_task(budget.reserve(100))
+        await asyncio.sleep(0)
+        small = asyncio.create_task(budget.reserve(50))
+        await asyncio.sleep(0)
+        big.cancel()
+        assert (await small).size == 50
+        held.release()
+        assert budget.in_use_bytes == 50
+
+    async def test_shrink_and_release_give_bytes_back_once(self):
+        budget = BodyBudget(100)
+        reservation = await budget.reserve(80)
+        reservation.shrink(10)
+        reservation.shrink(50)
+        assert budget.in_use_bytes == 10
+        reservation.release()
+        reservation.release()
+        assert budget.in_use_bytes == 0
+
+    async def test_an_exchange_holds_its_declared_length_until_released(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
+        try:
+            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                           timeout_s=2)
+            assert http.budget.in_use_bytes == 2
+            exchange.release()
+            assert http.budget.in_use_bytes == 0
+            # A body its caller will also decode as text holds twice its size.
+            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                           timeout_s=2, decoded_as_text=True)
+            assert http.budget.in_use_bytes == 4
+            exchange.release()
+        finally:
+            await http.aclose()
+
+    async def test_failed_exchanges_give_their_reservation_back(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
+        respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ReadTimeout("slow"))
+        try:
+            with pytest.raises(TargetTimeout):
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=2, retries=1)
+            assert http.budget.in_use_bytes == 0
+        finally:
+            await http.aclose()
+
+    async def test_a_request_that_cannot_get_memory_in_its_timeout_is_a_clear_error(self, respx_mock):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096, body_budget_bytes=4096),
+                          resolver=StubResolver({}))
+        route = respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
+        held = await http.budget.reserve(4096)
+        try:
+            with pytest.raises(BodyBudgetExhausted) as caught:
+                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
+                                    timeout_s=0.05)
+        finally:
+            held.release()
+            await http.aclose()
+        assert caught.value.message == ("w: not sent: waited 0.05 s (timeout_s) for 4096 bytes of response-body "
+                                        "memory, but other HTTP check requests held the service-wide budget "
+                                        "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096 bytes)")
+        assert (caught.value.http_status, route.called) == (503, False)
+
+
 class TestSettings:
     """The global HTTP limits come from settings, lists as comma-separated environment variables."""
 
@@ -259,6 +394,18 @@ class TestSettings:
     def test_bad_values_name_the_variable(self, key, value):
         with pytest.raises(ConfigError, match=key):
             Settings.from_env({key: value})
+
+    def test_body_budget_comes_from_the_environment(self):
+        assert Settings().http_policy().body_budget_bytes == 32 * 1024 * 1024
+        settings = Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "8388608"})
+        assert HttpClient(settings.http_policy()).budget.total_bytes == 8 * 1024 * 1024
+
+    def test_a_body_budget_below_a_body_and_its_text_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "12288", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
+        assert "ANALYZER_HTTP_BODY_BUDGET_BYTES (12288) is below twice ANALYZER_HTTP_MAX_BODY_BYTES (8192)" in str(
+            caught.value.problems)
+        Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "16384", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
 
 
 class _FakeStream(httpcore.AsyncNetworkStream):
@@ -308,6 +455,23 @@ class TestGuardedBackend:
         dialer = _FakeDialer(refuse={"10.0.0.7"})
         await self.backend({"a.svc": ["10.0.0.7", "10.0.0.8"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
         assert dialer.dialled == ["10.0.0.7", "10.0.0.8"]
+
+    async def test_when_every_address_fails_the_error_names_host_port_addresses_and_cause(self):
+        dialer = _FakeDialer(refuse={"10.0.0.7", "fd00::8"})
+        dialer_error = ConnectionRefusedError(111, "Connect call failed")
+
+        async def refused(host: str, port: int, **kwargs: object) -> _FakeStream:
+            dialer.dialled.append(host)
+            raise httpcore.ConnectError("All connection attempts failed") from dialer_error
+
+        dialer.connect_tcp = refused  # type: ignore[method-assign]
+        backend = self.backend({"a.svc": ["10.0.0.7", "fd00::8"]}, dialer)
+        with pytest.raises(httpcore.ConnectError) as caught:
+            await backend.connect_tcp("a.svc", 8080, timeout=1)
+        assert str(caught.value) == "cannot connect to a.svc:8080 (10.0.0.7, fd00::8): Connection refused"
+        with pytest.raises(httpcore.ConnectError) as caught:
+            await backend.connect_tcp("[fd00::8]", 80, timeout=1)
+        assert str(caught.value) == "cannot connect to [fd00::8]:80: Connection refused"
 
     async def test_a_forbidden_address_in_the_answer_refuses_before_dialling(self):
         dialer = _FakeDialer(refuse=set())
@@ -388,11 +552,27 @@ class TestEncodedBodies:
         exchange = await self.fetch(client, respx_mock, encode(b'{"ok": true}'), encoding)
         assert (exchange.body, exchange.body_truncated) == (b'{"ok": true}', False)
 
+    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
+                                                      ("deflate", _raw_deflate), ("identity", bytes)])
+    def test_bodies_arriving_a_byte_at_a_time_decode_the_same(self, encoding, encode):
+        data = b'{"ok": true, "padding": "' + b"p" * 5000 + b'"}'
+        reader = _BodyReader(encoding, 4096, "w")
+        for byte in encode(data):
+            reader.feed(bytes([byte]))
+        reader.finish()
+        assert (bytes(reader.body), reader.over_cap, reader.wire_bytes) == (data[:4096], True, len(encode(data)))
+
+    def test_a_one_byte_deflate_body_is_decoded_at_the_end(self):
+        reader = _BodyReader("deflate", 4096, "w")
+        reader.feed(_raw_deflate(b"")[:1])
+        reader.finish()
+        assert (bytes(reader.body), reader.wire_bytes) == (b"", 1)
+
     @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
     def test_corrupt_bodies_are_a_bad_answer(self, encoding):
         # Called directly: respx itself refuses to carry a corrupt gzip body (the real-server test does).
         with pytest.raises(TargetBadAnswer, match=f"{encoding} body is corrupt"):
-            _decode_bounded(b"not compressed at all", encoding, 4096, "w")
+            _BodyReader(encoding, 4096, "w").feed(b"not compressed at all")
 
     async def test_encodings_we_did_not_ask_for_are_a_bad_answer(self, client, respx_mock):
         with pytest.raises(TargetBadAnswer, match="Content-Encoding 'br'"):
