@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import threading
 
 import structlog
 from aiohttp import web
@@ -19,7 +18,6 @@ logger = structlog.get_logger("analyzer.server")
 
 # After the drain, what the HTTP server may still take to finish answering and close connections.
 _FINAL_CLOSE_S = 1.0
-_IDLE_WORKER_EXIT_S = 0.1
 
 
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
@@ -55,18 +53,3 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         await runner.cleanup()
     logger.info("shutdown_complete")
 
-
-def abandon_lingering_threads() -> bool:
-    """True when source queries of abandoned evaluations still hold worker threads after the drain.
-
-    The interpreter would wait for them at exit (up to a source's timeout); the caller exits at once
-    instead, so that shutdown stays bounded by `shutdown_timeout_s`.
-    """
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    for thread in others:
-        # Idle pool workers of closed sources exit at once; only threads blocked in a query remain.
-        thread.join(timeout=_IDLE_WORKER_EXIT_S)
-    lingering = [t.name for t in others if t.is_alive()]
-    if lingering:
-        logger.warning("exiting_with_abandoned_queries", threads=lingering)
-    return bool(lingering)

@@ -56,12 +56,13 @@ class Sources:
         return self._http
 
     def close(self) -> None:
-        """Close the Prometheus clients."""
+        """Close the Prometheus clients' connections now (in-flight queries fail as unavailable)."""
         for source in self._prometheus.values():
             source.close()
 
     async def aclose(self) -> None:
-        """Close every client, the HTTP client included."""
-        self.close()
+        """Close every client, the HTTP client included, and wait until their connections are closed."""
+        for source in self._prometheus.values():
+            await source.aclose()
         if self._http is not None:
             await self._http.aclose()
