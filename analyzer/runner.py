@@ -54,6 +54,11 @@ class Admission:
         self._running.add(future)
         future.add_done_callback(self._running.discard)
 
+    def abandon(self) -> None:
+        """Cancel every evaluation in flight: their source queries close, and their callers get no verdict."""
+        for future in list(self._running):
+            future.cancel()
+
 
 class Runner:
     """Evaluates checks of one catalog against its sources."""

@@ -4,6 +4,7 @@ accepting connections, lets in-flight evaluations finish for at most `shutdown_t
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 
 import structlog
@@ -25,6 +26,9 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     app = create_app(settings, catalog, registry)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S, **server_options(settings))
     await runner.setup()
+    # What start-up built (modules, kinds, the catalog) lives until exit: frozen, the collector never scans it
+    # again, and exit does not tear it down object by object (0.56 s with every kind loaded, 0.05 s frozen).
+    gc.freeze()
     live = app[LIVE]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -47,6 +51,8 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
                 await live.drain()
         except TimeoutError:
             logger.warning("drain_timed_out", evaluations_abandoned=live.admission.running)
+            # Cancelled, their handlers end at once: the HTTP server's close does not wait for them.
+            live.admission.abandon()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
