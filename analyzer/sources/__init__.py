@@ -29,10 +29,13 @@ class Sources:
     """The live source clients built from a catalog's `sources`; closed together."""
 
     def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None,
-                 http: HttpClient | Callable[[], HttpClient] | None = None):
+                 http: HttpClient | Callable[[], HttpClient] | None = None,
+                 make_prometheus: Callable[[str, PrometheusSourceConfig], PrometheusSource] | None = None):
         """`http` is the client of HTTP checks, or a function that builds it on first use (so that a Job
-        without an HTTP check never imports httpx)."""
-        self._prometheus = {name: PrometheusSource(name, config, observe) for name, config in configs.items()}
+        without an HTTP check never imports httpx); `make_prometheus` builds a Prometheus source from its name
+        and config (default: PrometheusSource with `observe`)."""
+        make = make_prometheus or (lambda name, config: PrometheusSource(name, config, observe))
+        self._prometheus = {name: make(name, config) for name, config in configs.items()}
         self._http: HttpClient | None = None
         self._make_http: Callable[[], HttpClient] | None = None
         if callable(http):
