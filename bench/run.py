@@ -52,18 +52,23 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 BASELINE_SERVER = """
 import json
 import sys
+from urllib.parse import urlencode
 import aiohttp
 import uvloop
 from aiohttp import web
+from yarl import URL
 QUERY = sys.argv[3]
 async def session_ctx(app):
-    app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32))
+    # The client as the analyzer's source configures it: no cookies, the query string encoded once.
+    app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32),
+                                           cookie_jar=aiohttp.DummyCookieJar())
     yield
     await app["session"].close()
 async def handler(request):
     promql = QUERY.replace("{{ canary_hash }}", request.query["canary_hash"])
-    params = {"query": promql, "time": request.query["at"]}
-    async with request.app["session"].get(sys.argv[2] + "/api/v1/query", params=params) as response:
+    url = URL(sys.argv[2] + "/api/v1/query?" + urlencode({"query": promql, "time": request.query["at"]}),
+              encoded=True)
+    async with request.app["session"].get(url) as response:
         body = json.loads(await response.read())
     value = float(body["data"]["result"][0]["value"][1])
     return web.json_response({"check": "error-rate", "verdict": "pass" if value < 0.05 else "fail", "value": value})

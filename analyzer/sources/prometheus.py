@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -326,17 +326,17 @@ class PrometheusSource:
 
     async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
         """An instant query evaluated at `at`."""
-        return await self._run(promql, "query", {"query": promql, "time": f"{at.timestamp():.3f}"}, timeout_s)
+        return await self._run(promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(self, promql: str, start: datetime, end: datetime, step_s: float,
                           timeout_s: float) -> QueryResult:
         """A range query from `start` to `end` every `step_s` seconds."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
-        params = {"query": promql, "start": str(round(start.timestamp())), "end": str(round(end.timestamp())),
-                  "step": f"{step_s:g}"}
+        params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
         return await self._run(promql, "query_range", params, timeout_s)
 
-    async def _run(self, promql: str, endpoint: str, params: dict[str, str], timeout_s: float) -> QueryResult:
+    async def _run(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+        """`params`: the query string's other parameters, numbers only (nothing to quote)."""
         budget_s = min(timeout_s, self.config.timeout_s)
         if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
@@ -365,14 +365,14 @@ class PrometheusSource:
             if self._observe is not None:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
-    async def _attempt(self, promql: str, endpoint: str, params: dict[str, str], timeout_s: float) -> QueryResult:
+    async def _attempt(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
         """One exchange: the answer parsed, the analyzer's error, or _Resendable."""
         session = self._session()
         headers = self._authorization()
         tls = self._tls.context(self._where)
-        query = urlencode({**params, "timeout": _prom_timeout(timeout_s)})
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(f"{self.config.url}/api/v1/{endpoint}?{query}", encoded=True)
+        url = URL(f"{self.config.url}/api/v1/{endpoint}?query={quote(promql, safe='')}&{params}"
+                  f"&timeout={_prom_timeout(timeout_s)}", encoded=True)
         with map_aiohttp_errors(self.name, self.config.url):
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
