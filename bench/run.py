@@ -59,9 +59,11 @@ from aiohttp import web
 from yarl import URL
 QUERY = sys.argv[3]
 async def session_ctx(app):
-    # The client as the analyzer's source configures it: no cookies, the query string encoded once.
+    # The client as the analyzer's source configures it: no cookies, the query string encoded once, answers
+    # not compressed (aiohttp's default asks for gzip, which costs Prometheus and the client CPU).
     app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32),
-                                           cookie_jar=aiohttp.DummyCookieJar())
+                                           cookie_jar=aiohttp.DummyCookieJar(),
+                                           headers={"Accept-Encoding": "identity"})
     yield
     await app["session"].close()
 async def handler(request):
@@ -163,19 +165,31 @@ async def load(session: aiohttp.ClientSession, urls: Callable[[int], str], count
 
 
 async def interleaved(session: aiohttp.ClientSession, contenders: list[Callable[[int], str]], count: int,
-                      concurrency: int, rounds: int) -> list[tuple[list[float], float]]:
+                      concurrency: int, rounds: int, cpu: dict[int, float] | None = None,
+                      pids: list[int] | None = None) -> list[tuple[list[float], float]]:
     """`count` requests to each contender, sent in `rounds` alternating slices so that a drift of the machine's
-    speed during the run (a shared VM's usual state) weighs on every contender alike: (latencies, wall) each."""
+    speed during the run (a shared VM's usual state) weighs on every contender alike: (latencies, wall) each.
+    With `pids` (the server process of each contender), `cpu` adds up the CPU seconds each spent, by index."""
     results: list[tuple[list[float], float]] = [([], 0.0) for _ in contenders]
     per_round = max(1, count // rounds)
     for round_index in range(rounds):
         for index, urls in enumerate(contenders):
             offset = round_index * per_round
+            before = cpu_seconds(pids[index]) if pids and cpu is not None else 0.0
             latencies, wall = await load(session, lambda i, urls=urls, offset=offset: urls(offset + i), per_round,
                                          concurrency)
+            if pids and cpu is not None:
+                cpu[index] = cpu.get(index, 0.0) + cpu_seconds(pids[index]) - before
             results[index][0].extend(latencies)
             results[index] = (results[index][0], results[index][1] + wall)
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (a shared machine's speed drifts; CPU per request
+    drifts less than wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def p(values: list[float], q: float) -> float:
@@ -193,7 +207,7 @@ def rss_peak_mb(pid: int) -> float:
 
 
 async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal_port: int, baseline_port: int,
-                      analyzer_pid: int, scale: float, at: float) -> list[Row]:
+                      analyzer_pid: int, baseline_pid: int, scale: float, at: float) -> list[Row]:
     """Every comparison of the table."""
     rows: list[Row] = []
     analyzer = f"http://127.0.0.1:{analyzer_port}/api/v1/checks/error-rate/run"
@@ -216,7 +230,8 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         return f"{baseline}?{urlencode({'canary_hash': HASHES[i % len(HASHES)], 'at': f'{at - i // len(HASHES):.0f}'})}"
 
     connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # Uncompressed answers, as the analyzer's source asks for them: Prometheus direct then does the same work.
+    async with aiohttp.ClientSession(connector=connector, headers={"Accept-Encoding": "identity"}) as session:
         # Warm-up: connections, caches, lazy imports.
         for urls in (via_analyzer, via_baseline, straight):
             await load(session, urls, 50, 4)
@@ -232,15 +247,21 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         rows.append(Row("baseline median, c=1", f"{statistics.median(b1):.2f} ms",
                         f"{statistics.median(d1):.2f} ms direct", statistics.median(b1) / statistics.median(d1),
                         "(reported)", True))
+        cpu: dict[int, float] = {}
         (a32, a_wall), (b32, b_wall), (_, d_wall) = await interleaved(
             session, [phase(via_analyzer, 100 + n1), phase(via_baseline, 100 + n1), phase(straight, 100 + n1)],
-            n32, 32, rounds=4)
+            n32, 32, rounds=4, cpu=cpu, pids=[analyzer_pid, baseline_pid, prometheus.pid or 0])
         n32 = len(a32)
         throughput_ratio = (n32 / a_wall) / (n32 / b_wall)
         rows.append(Row("throughput, c=32", f"{n32 / a_wall:.0f} req/s", f"{n32 / b_wall:.0f} req/s baseline",
                         throughput_ratio, ">= 0.75x", throughput_ratio >= 0.75))
         rows.append(Row("baseline throughput, c=32", f"{n32 / b_wall:.0f} req/s", f"{n32 / d_wall:.0f} req/s direct",
                         d_wall / b_wall, "(reported)", True))
+        cpu_ratio = cpu[0] / cpu[1]
+        rows.append(Row("server CPU per request, c=32", f"{cpu[0] / n32 * 1000:.2f} ms",
+                        f"{cpu[1] / n32 * 1000:.2f} ms baseline", cpu_ratio, "(reported)", True))
+        rows.append(Row("Prometheus CPU per query, c=32", f"{cpu[2] / n32 * 1000:.2f} ms", "-", math.nan,
+                        "(reported)", True))
         rows.append(Row("latency p50 / p99, c=32", f"{statistics.median(a32):.1f} / {p(a32, 0.99):.1f} ms",
                         f"{statistics.median(b32):.1f} / {p(b32, 0.99):.1f} ms baseline",
                         statistics.median(a32) / statistics.median(b32), "(reported)", True))
@@ -368,7 +389,7 @@ def main() -> int:
                              f"http://127.0.0.1:{baseline_port}/run?canary_hash={HASHES[0]}&at={now - 600:.0f}")
     try:
         rows = asyncio.run(measure_all(prometheus, analyzer_port, minimal_port, baseline_port, analyzer.pid,
-                                       args.scale, now - 600))
+                                       baseline.pid, args.scale, now - 600))
         rows += cold_start(catalog_path, now - 600)
     finally:
         for process in (analyzer, minimal, baseline):
