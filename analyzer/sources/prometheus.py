@@ -52,9 +52,10 @@ class PrometheusSourceConfig(BaseModel):
 
     type: Literal["prometheus"] = "prometheus"
     url: str = Field(description="base URL, e.g. http://prometheus.monitoring:9090")
-    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per-query timeout")
-    max_concurrency: int = Field(default=8, ge=1, le=256, description="queries in flight at once")
-    retry: bool = Field(default=True, description="one immediate retry on connection failure or 502/503/504")
+    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per-query timeout, bounding the whole answer")
+    max_concurrency: int = Field(default=8, ge=1, le=256, description="connections, so queries in flight at once")
+    retry: bool = Field(default=True, description="one immediate re-send, while time remains, after a failed "
+                                                    "connection or a 502/503 (never after a timeout answer)")
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server's certificate")
