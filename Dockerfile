@@ -23,6 +23,10 @@ FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 analyzer \
     && useradd --system --uid 10001 --gid analyzer --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin analyzer
+# No shell in the final image: nothing the analyzer does needs one (Kubernetes hooks use `sleep`, a reload is
+# `kubectl exec POD -- python -c ...`), and code that gets to run in the pod finds no `sh`. Exec form, since
+# the shell is what goes; both paths, whether or not /bin is a link to /usr/bin.
+RUN ["rm", "-f", "/bin/sh", "/bin/dash", "/bin/bash", "/bin/rbash", "/usr/bin/sh", "/usr/bin/dash", "/usr/bin/bash", "/usr/bin/rbash"]
 COPY --from=build /opt/analyzer /opt/analyzer
 # Bytecode was compiled at install time; with a read-only root filesystem nothing could be written anyway.
 ENV PATH=/opt/analyzer/bin:$PATH \

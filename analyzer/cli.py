@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ EXIT_FAIL = 3
 EXIT_INCONCLUSIVE = 4
 EXIT_ERROR = 5
 EXIT_INVALID_CATALOG = 6
+# What a shell reports for a command killed by SIGPIPE (128 + 13): output was cut short, no verdict implied.
+EXIT_BROKEN_PIPE = 141
 
 EXIT_CODES = {Outcome.PASS: EXIT_PASS, Outcome.FAIL: EXIT_FAIL, Outcome.INCONCLUSIVE: EXIT_INCONCLUSIVE,
               Outcome.ERROR: EXIT_ERROR}
@@ -34,7 +37,7 @@ _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no me
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit) have none.
-`serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see the README."""
+`serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report (one test case "
                      "per step for http_smoke, one per check otherwise)")
 
-    validate = commands.add_parser("validate", help="validate catalog files or directories; exit 6 if invalid")
+    validate = commands.add_parser("validate", help="validate catalog files or directories (recursively: other "
+                                   "Kubernetes manifests found there are skipped); exit 6 if invalid")
     validate.add_argument("paths", nargs="+", type=Path)
     validate.add_argument("--prometheus", metavar="URL", help="also check the catalog against this Prometheus: "
                           "metric, label and bucket names its queries read exist, and each check's verdict now "
@@ -84,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
+    try:
+        return _command(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say, and no traceback for it.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
@@ -178,12 +191,17 @@ def _run(args: argparse.Namespace) -> int:
             await sources.aclose()
 
     evaluation = asyncio.run(evaluate())
-    if args.json:
-        print(json.dumps(evaluation.to_json(explain=True), indent=2))
-    else:
-        print(human_summary(evaluation))
-        if args.explain:
-            print(json.dumps(evaluation.details or {}, indent=2))
+    try:
+        if args.json:
+            print(json.dumps(evaluation.to_json(explain=True), indent=2))
+        else:
+            print(human_summary(evaluation))
+            if args.explain:
+                print(json.dumps(evaluation.details or {}, indent=2))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `analyzer run ... --json | head`: the verdict stands, and so does its exit code.
+        _silence_stdout()
     if args.junit is not None:
         try:
             args.junit.write_bytes(junit_xml(evaluation))
@@ -200,17 +218,86 @@ def _http_client(settings: Settings) -> HttpClient:
     return HttpClient(settings.http_policy())
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
 
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found, others = _catalog_files_under(path)
+            if not found:
+                raise ConfigError(f"no catalog documents in any *.yaml or *.yml file under {str(path)!r}")
+            files.extend(found)
+            skipped.extend(others)
+        else:
+            files.append(path)
+    if skipped:
+        print(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
     # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
     # checks them when it loads the catalog.
-    catalog = load_catalog(paths, Registry.default(), check_files=False)
+    catalog = load_catalog(files, Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
     return EXIT_PASS
+
+
+def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:
+    """(catalog files, other YAML files) under a directory, recursively, hidden entries skipped.
+
+    Only files whose every document is another Kubernetes object (a Rollout, a kustomization, a ConfigMap
+    without catalog data) are left out: a plain mapping is a catalog document, so a misspelt key is reported,
+    not skipped."""
+    import yaml
+
+    found: list[Path] = []
+    others: list[Path] = []
+    for path in sorted(root.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if hidden or not path.is_file() or path.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            found.append(path)  # the loader reports what is wrong with it
+            continue
+        (found if any(_is_catalog_document(d) for d in documents) else others).append(path)
+    return found, others
+
+
+def _is_catalog_document(document: object) -> bool:
+    from analyzer.imports import detect_format
+
+    if not isinstance(document, dict):
+        return True
+    if "apiVersion" not in document or "kind" not in document:
+        return document.get("kind") != "Kustomization"
+    if detect_format(document) is not None:
+        return True
+    if document.get("apiVersion") == "v1" and document.get("kind") == "ConfigMap":
+        data = document.get("data") or {}
+        return isinstance(data, dict) and any(
+            str(key).endswith((".yaml", ".yml")) and isinstance(text, str) and _declares_checks(text)
+            for key, text in data.items())
+    return False
+
+
+def _declares_checks(text: str) -> bool:
+    import yaml
+
+    try:
+        return any(isinstance(d, dict) and ("checks" in d or "sources" in d) for d in yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return True
 
 
 def _validate_live(args: argparse.Namespace) -> int:

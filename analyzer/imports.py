@@ -13,12 +13,19 @@ from typing import Any
 
 FORMATS = ("pyrra", "sloth", "openslo")
 SLOTH_DEFAULT_PERIOD = "30d"
+OPENSLO_V1 = "openslo/v1"
+OPENSLO_V1ALPHA = "openslo/v1alpha"
+# How an OpenSLO v1alpha SLO converts, said with each refusal.
+_V1ALPHA_RULE = ("OpenSLO v1alpha converts as Sloth reads it (ratioMetrics of Prometheus queries, one time window "
+                 "in days), from the recording rules Sloth generates; convert other v1alpha SLOs to openslo/v1")
 
 _SELECTOR_RE = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$", re.DOTALL)
 _MATCHER_RE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 _SUM_RE = re.compile(r"^\s*sum\s*\((.*)\)\s*$", re.DOTALL)
 _OPENSLO_DURATION_RE = re.compile(r"^\d+[mhdw]$")
 _CHECK_NAME_BAD_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLOTH_WINDOW_RE = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
+_GO_TEMPLATE_RE = re.compile(r"\{\{|\}\}")
 
 
 def detect_format(document: Any) -> str | None:
@@ -39,15 +46,20 @@ def detect_format(document: Any) -> str | None:
 
 def convert(documents: Iterable[Any], source: str = "default", sloth_period: str = SLOTH_DEFAULT_PERIOD,
             only: str | None = None) -> list[dict[str, Any]]:
-    """Check definitions for every SLO document; ValueError names the document and what cannot convert."""
-    docs = list(documents)
-    slis = _openslo_slis(docs)
+    """Check definitions for every SLO document (a document that is a YAML list counts as its items);
+    ValueError names the document and what cannot convert."""
+    labelled = [(f"document {index + 1}" + ("" if item is None else f" item {item + 1}"), document)
+                for index, outer in enumerate(documents) for item, document in _items(outer)]
+    slis = _openslo_slis(document for _, document in labelled)
     checks: list[dict[str, Any]] = []
-    for index, document in enumerate(docs):
+    for label, document in labelled:
         found = detect_format(document)
         if found is None or (only is not None and found != only):
-            raise ValueError(f"document {index + 1} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO")
-        checks.extend(convert_document(document, slis, source, sloth_period))
+            raise ValueError(f"{label} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO")
+        try:
+            checks.extend(convert_document(document, slis, source, sloth_period))
+        except ValueError as exc:
+            raise ValueError(f"{label} ({found} {_describe(document)}): {exc}") from None
     return checks
 
 
@@ -60,14 +72,23 @@ def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[s
     if found == "sloth":
         return _from_sloth(document, source, sloth_period)
     if found == "openslo":
-        return _from_openslo(document, openslo_slis, source) if document.get("kind") == "SLO" else []
+        if document.get("kind") != "SLO":
+            return []
+        version = str(document.get("apiVersion"))
+        if version == OPENSLO_V1ALPHA:
+            return _from_openslo_v1alpha(document, source, sloth_period)
+        if version != OPENSLO_V1:
+            raise ValueError(f"OpenSLO {version.removeprefix('openslo/')} is not supported; convert it to "
+                             f"{OPENSLO_V1}")
+        return _from_openslo(document, openslo_slis, source)
     raise ValueError("not a Pyrra, Sloth or OpenSLO document")
 
 
 def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
     """Catalog documents with every foreign SLO document replaced by its `checks` (reading the source
     `default`), and the problems found."""
-    docs = list(documents)
+    docs = [(origin if item is None else f"{origin} item {item + 1}", data)
+            for origin, outer in documents for item, data in _slo_items(outer)]
     slis = _openslo_slis(data for _, data in docs)
     expanded: list[tuple[str, Any]] = []
     problems: list[str] = []
@@ -86,6 +107,18 @@ def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tup
     return expanded, problems
 
 
+def _items(document: Any) -> list[tuple[int | None, Any]]:
+    """A YAML list's items, numbered (OpenSLO tools write several objects as one list); else the document."""
+    return list(enumerate(document)) if isinstance(document, list) else [(None, document)]
+
+
+def _slo_items(document: Any) -> list[tuple[int | None, Any]]:
+    """As _items, for a catalog: a list is split only when every item is a foreign SLO document."""
+    if isinstance(document, list) and document and all(detect_format(item) for item in document):
+        return _items(document)
+    return [(None, document)]
+
+
 def _describe(document: dict[str, Any]) -> str:
     metadata = document.get("metadata")
     name = (metadata.get("name") if isinstance(metadata, dict) else None) or document.get("service") or "?"
@@ -94,13 +127,22 @@ def _describe(document: dict[str, Any]) -> str:
 
 def _openslo_slis(documents: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return {str(doc.get("metadata", {}).get("name")): doc for doc in documents
-            if detect_format(doc) == "openslo" and doc.get("kind") == "SLI"}
+            if detect_format(doc) == "openslo" and doc.get("apiVersion") == OPENSLO_V1 and doc.get("kind") == "SLI"}
 
 
 def _percent(value: Any, field: str) -> float:
     """A percent from a string or number, exact in decimal ("99.9" -> 99.9, never 99.90000000000001)."""
     try:
         number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{field} {value!r} is not a number") from None
+    return float(round(number, 10))
+
+
+def _percent_of_ratio(value: Any, field: str) -> float:
+    """A ratio in [0, 1] as a percent, exact in decimal (0.999 -> 99.9)."""
+    try:
+        number = Decimal(str(value).strip()) * 100
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
     return float(round(number, 10))
@@ -158,6 +200,10 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
     pyrra: dict[str, Any] = {"slo": name, "metric": prefix}
     if selectors:
         pyrra["selectors"] = selectors
+    if kind in ("ratio", "latency"):
+        # A counter: its rate over each window tells a service without error series (no ratio recorded)
+        # from one without traffic.
+        pyrra["total"] = _render_selector(metric, matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
     return {"name": _check_name(name), "kind": "error_budget",
             "description": str(spec.get("description") or f"Pyrra SLO {where}"),
@@ -178,13 +224,30 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
         if not slo_name:
             raise ValueError(f"slos[{index}].name is missing")
         sloth_id = f"{service}-{slo_name}"
+        sloth: dict[str, Any] = {"sloth_id": sloth_id}
+        total_query = _sloth_total_query(slo.get("sli"))
+        if total_query is not None:
+            sloth["total_query"] = total_query
         checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
                        "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
                        "source": source, "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
-                       "period": period, "sloth": {"sloth_id": sloth_id}})
+                       "period": period, "sloth": sloth})
     if not checks:
         raise ValueError("slos is empty")
     return checks
+
+
+def _sloth_total_query(sli: Any) -> str | None:
+    """An events SLI's total query with Sloth's `{{.window}}` written as the check's `{{ window }}`; None for
+    raw and plugin SLIs (no total) and for templates using anything but the window."""
+    events = sli.get("events") if isinstance(sli, dict) else None
+    query = events.get("total_query") if isinstance(events, dict) else None
+    if not isinstance(query, str):
+        return None
+    converted = _SLOTH_WINDOW_RE.sub("{{ window }}", query).strip()
+    if "{{ window }}" not in converted or _GO_TEMPLATE_RE.search(converted.replace("{{ window }}", "")):
+        return None
+    return converted
 
 
 def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], source: str) -> list[dict[str, Any]]:
@@ -212,16 +275,62 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
     checks = []
     for index, objective in enumerate(objectives):
         if "target" in objective:
-            target = Decimal(str(objective["target"])) * 100
+            target = _percent_of_ratio(objective["target"], f"objectives[{index}].target")
         elif "targetPercent" in objective:
-            target = Decimal(str(objective["targetPercent"]))
+            target = _percent(objective["targetPercent"], f"objectives[{index}].targetPercent")
         else:
             raise ValueError(f"objectives[{index}] has neither target nor targetPercent")
         suffix = "" if len(objectives) == 1 else "-" + (objective.get("displayName") or str(index + 1))
         checks.append({"name": _check_name(name + suffix), "kind": "error_budget",
                        "description": str(spec.get("description") or f"OpenSLO SLO {name}"), "source": source,
-                       "objective": _percent(target, f"objectives[{index}].target"), "period": period,
+                       "objective": target, "period": period,
                        "ratio": ratio})
+    return checks
+
+
+def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period: str) -> list[dict[str, Any]]:
+    """Sloth's reading of an OpenSLO v1alpha SLO: each objective is the Sloth SLO with id
+    `<service>-<name>-<index>` over `timeWindows[0].count` days (Sloth's default period without one), whose
+    recording rules the check reads."""
+    metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
+    name, service = str(metadata.get("name") or ""), str(spec.get("service") or "")
+    if not name or not service:
+        raise ValueError(f"metadata.name and spec.service are needed ({_V1ALPHA_RULE})")
+    method = spec.get("budgetingMethod", "Occurrences")
+    if method != "Occurrences":
+        raise ValueError(f"budgetingMethod {method!r}: only Occurrences (event counts) converts ({_V1ALPHA_RULE})")
+    windows = spec.get("timeWindows") or []
+    if len(windows) > 1:
+        raise ValueError(f"timeWindows has {len(windows)} windows, Sloth reads one ({_V1ALPHA_RULE})")
+    period = default_period
+    if windows:
+        unit, count = str(windows[0].get("unit", "")), windows[0].get("count")
+        if unit.lower() != "day" or not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+            raise ValueError(f"timeWindows[0]: {count!r} {unit!r}: Sloth reads a whole number of days "
+                             f"({_V1ALPHA_RULE})")
+        period = f"{count}d"
+    objectives = spec.get("objectives") or []
+    if not objectives:
+        raise ValueError("objectives is empty")
+    checks = []
+    for index, objective in enumerate(objectives):
+        where = f"objectives[{index}]"
+        ratio = objective.get("ratioMetrics")
+        if not isinstance(ratio, dict):
+            raise ValueError(f"{where} has no ratioMetrics ({_V1ALPHA_RULE})")
+        for part in ("good", "total"):
+            query = ratio.get(part) or {}
+            if query.get("source") not in ("prometheus", "sloth") or query.get("queryType") != "promql":
+                raise ValueError(f"{where}.ratioMetrics.{part} needs source prometheus and queryType promql "
+                                 f"({_V1ALPHA_RULE})")
+        if "target" not in objective:
+            raise ValueError(f"{where}.target is missing")
+        sloth_id = f"{service}-{name}-{index}"
+        checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
+                       "description": str(spec.get("description") or f"Sloth SLO {sloth_id} (OpenSLO v1alpha)"),
+                       "source": source,
+                       "objective": _percent_of_ratio(objective["target"], f"{where}.target"),
+                       "period": period, "sloth": {"sloth_id": sloth_id}})
     return checks
 
 

@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 import structlog
 
+from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_files, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
 from analyzer.registry import Registry
-from analyzer.runner import Admission, Runner
+from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 
@@ -121,7 +122,8 @@ class LiveCatalog:
         self.settings = settings
         self.metrics = metrics
         self.path = settings.catalog
-        self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s)
+        self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s,
+                                   settings.max_queued_evaluations, settings.queue_timeout_s)
         self.current = self._generation(catalog)
         self.status = ReloadStatus(loaded_at=datetime.now(UTC))
         self.draining = False

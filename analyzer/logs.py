@@ -1,33 +1,182 @@
-"""structlog setup: JSON lines in production, a console renderer locally; contextvars bind request data."""
+"""structlog setup: JSON lines in production, a console renderer locally; contextvars bind request data.
+
+Every line goes through structlog, stdlib loggers included (aiohttp.*, asyncio), so a production log is
+JSON throughout. Text that may come from a client is truncated and its control characters escaped, and
+the events a hostile client can trigger at will are sampled, with a count of what was left out.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from typing import Literal
+import time
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any, Literal, TextIO
 
 import structlog
 
 LogFormat = Literal["json", "console"]
 
+# Events a client can cause as often as it likes; each is logged at most SAMPLE_BURST times per window.
+SAMPLED_EVENTS = frozenset({"auth_failed", "bad_http_request", "header_timeout", "connection_refused_at_cap"})
+# stdlib loggers whose records are sampled the same way (keyed by logger name).
+SAMPLED_LOGGERS = frozenset({"aiohttp.server", "aiohttp.web", "aiohttp.access", "asyncio"})
+SAMPLE_BURST = 10
+SAMPLE_WINDOW_S = 10.0
+# Longest text value kept in a log line; tracebacks get more room.
+MAX_VALUE_CHARS = 512
+MAX_EXCEPTION_CHARS = 8192
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HANDLER_NAME = "analyzer-structlog"
 
-def configure_logging(log_format: LogFormat = "json", level: str = "info") -> None:
-    """Route structlog (and stdlib logging) to stderr in the chosen format at the chosen level."""
+
+class EventSampler:
+    """At most `burst` events of each sampled kind per `window_s`; the next line logged of that kind
+    carries `dropped`, the number left out since the last one, and `drain()` reports the rest."""
+
+    def __init__(self, burst: int = SAMPLE_BURST, window_s: float = SAMPLE_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst = burst
+        self.window_s = window_s
+        self.clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._dropped: dict[str, int] = {}
+
+    def admit(self, key: str) -> int | None:
+        """None to drop this event; else how many of its kind were dropped before it (0 or more)."""
+        now = self.clock()
+        started, count = self._windows.get(key, (now, 0))
+        if now - started >= self.window_s:
+            started, count = now, 0
+        if count >= self.burst:
+            self._windows[key] = (started, count)
+            self._dropped[key] = self._dropped.get(key, 0) + 1
+            return None
+        self._windows[key] = (started, count + 1)
+        return self._dropped.pop(key, 0)
+
+    def drain(self) -> dict[str, int]:
+        """The dropped counts not yet reported, by kind; resets them."""
+        dropped, self._dropped = self._dropped, {}
+        return dropped
+
+    def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        """structlog processor: drop an over-budget event, or note what was dropped before it."""
+        event = event_dict.get("event")
+        if "_record" in event_dict or not isinstance(event, str) or event not in SAMPLED_EVENTS:
+            return event_dict
+        dropped = self.admit(event)
+        if dropped is None:
+            raise structlog.DropEvent
+        if dropped:
+            event_dict["dropped"] = dropped
+        return event_dict
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """logging filter: the same budget for the records of SAMPLED_LOGGERS, by logger name."""
+        if record.name not in SAMPLED_LOGGERS:
+            return True
+        dropped = self.admit(record.name)
+        if dropped is None:
+            return False
+        record.analyzer_dropped = dropped
+        return True
+
+
+SAMPLER = EventSampler()
+
+
+def bound_text(value: str, limit: int = MAX_VALUE_CHARS, *, keep_newlines: bool = False) -> str:
+    """`value` cut to `limit` characters, with control characters written as \\xNN."""
+    if len(value) > limit:
+        value = f"{value[:limit]}...[{len(value) - limit} more chars]"
+    if value.isprintable():
+        return value
+    if keep_newlines:
+        return "\n".join(_CONTROL_RE.sub(_escape, line) for line in value.split("\n"))
+    return _CONTROL_RE.sub(_escape, value)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def _bound(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return bound_text(value)
+    if depth < 3 and isinstance(value, dict):
+        return {bound_text(str(k), 128): _bound(v, depth + 1) for k, v in value.items()}
+    if depth < 3 and isinstance(value, list | tuple):
+        return [_bound(v, depth + 1) for v in value[:64]]
+    return value
+
+
+def bound_untrusted(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: every text value truncated and escaped (tracebacks keep their line breaks)."""
+    for key, value in event_dict.items():
+        if key == "_record":
+            continue
+        if key == "exception" and isinstance(value, str):
+            event_dict[key] = bound_text(value, MAX_EXCEPTION_CHARS, keep_newlines=True)
+        elif not isinstance(value, int | float | bool) and value is not None:
+            event_dict[key] = _bound(value)
+    return event_dict
+
+
+def _stdlib_fields(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A stdlib record as an event: its logger name, and its level in lower case as structlog writes it."""
+    record = event_dict.get("_record")
+    if record is not None:
+        event_dict["logger"] = record.name
+        event_dict["level"] = record.levelname.lower()
+        dropped = getattr(record, "analyzer_dropped", 0)
+        if dropped:
+            event_dict["dropped"] = dropped
+    return event_dict
+
+
+def report_dropped(sampler: EventSampler | None = None) -> None:
+    """Log `log_events_dropped` for each sampled kind with events dropped since its last line."""
+    for kind, dropped in sorted((sampler or SAMPLER).drain().items()):
+        structlog.get_logger("analyzer.logs").warning("log_events_dropped", kind=kind, dropped=dropped,
+                                                      window_s=(sampler or SAMPLER).window_s)
+
+
+def configure_logging(log_format: LogFormat = "json", level: str = "info", *,
+                      sampler: EventSampler | None = None, stream: TextIO | None = None) -> None:
+    """Route structlog and stdlib logging to `stream` (stderr) in the chosen format at the chosen level."""
+    global SAMPLER
+    stream = stream or sys.stderr
+    SAMPLER = sampler or EventSampler()
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    shared: list[structlog.types.Processor] = [timestamper, structlog.processors.format_exc_info, bound_untrusted]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        # The sampler first: a dropped event costs nothing more.
+        processors=[SAMPLER, structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
+                    *shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=max(numeric_level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+    handler = logging.StreamHandler(stream)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(SAMPLER.filter)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[_stdlib_fields, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]))
+    root = logging.getLogger()
+    for old in _our_handlers(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    # Libraries log at warning and above: their info lines (aiohttp's access log) would double ours.
+    root.setLevel(max(numeric_level, logging.WARNING))
+
+
+def _our_handlers(handlers: Iterable[logging.Handler]) -> list[logging.Handler]:
+    return [h for h in handlers if h.get_name() == _HANDLER_NAME]

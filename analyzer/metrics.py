@@ -39,6 +39,12 @@ class Metrics:
                                          "by error code (unauthorized, forbidden, overloaded, "
                                          "shutting_down, body_timeout, bad_arg, check_not_found, ...)", ["reason"],
                                          registry=self.registry)
+        self.connections_refused = Counter("analyzer_connections_refused", "Connections closed on arrival because "
+                                           "the API port had max_connections open", registry=self.registry)
+        self.open_connections = Gauge("analyzer_open_connections", "Connections open on the API port",
+                                      registry=self.registry)
+        self.evaluations_queued = Gauge("analyzer_evaluations_queued", "Evaluations waiting for a slot",
+                                        registry=self.registry)
 
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""

@@ -72,6 +72,7 @@ class Evaluation(BaseModel):
     duration_ms: float
     error: str | None = Field(default=None, description="error code, set only when verdict is error")
     details: dict[str, Any] | None = Field(default=None, description="evidence, with ?explain=true")
+    ui_url: str | None = Field(default=None, description="path of this verdict's page on the analyzer (/ui/...)")
     http_status: int = Field(default=200, exclude=True)
 
     @field_serializer("value")
@@ -96,6 +97,8 @@ class Evaluation(BaseModel):
         body = self.model_dump(mode="json", exclude={"details"})
         if body["error"] is None:
             del body["error"]
+        if body["ui_url"] is None:
+            del body["ui_url"]
         if explain:
             body["details"] = to_jsonable_python(json_safe(self.details or {}))
         return body

@@ -111,10 +111,11 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
                              "responses": {"200": json_ok}}},
         "/readyz": {"get": {"summary": "readiness; 503 while draining", "operationId": "readyz", "security": [],
                             "responses": {"200": json_ok, "503": json_ok}}},
-        "/metrics": {"get": {"summary": "the service's metrics", "operationId": "metrics", "security": [],
+        "/metrics": {"get": {"summary": "the service's metrics (with auth on, only the series of the caller's "
+                                        "checks)", "operationId": "metrics",
                              "responses": {
             "200": {"description": "Prometheus text format", "content": {"text/plain": {
-                "schema": {"type": "string"}}}}}}},
+                "schema": {"type": "string"}}}}, "401": _responses()["401"]}}},
     }
     for check in catalog.checks.values():
         if not visible(check.name):
@@ -136,7 +137,7 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
         "info": {"title": "analyzer", "version": __version__,
                  "description": f"Release analysis verdicts. Catalog version {catalog.version}."},
         "paths": paths,
-        # Applies when the service runs with auth on (ANALYZER_AUTH_TOKENS); health and metrics stay open.
+        # Applies when the service runs with auth on (ANALYZER_AUTH_TOKENS); health and readiness stay open.
         "security": [{"bearer": []}],
         "components": {"schemas": definitions.get("$defs", {}),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, DeadlineExceeded, Overloaded
+from analyzer.errors import CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
 from analyzer.sources import Sources
+from analyzer.ui.links import verdict_path
 
 if TYPE_CHECKING:
     from analyzer.metrics import Metrics
@@ -27,37 +29,6 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 # Bound on remembered results; past it, expired ones are dropped and, if all are fresh, nothing is added.
 _MAX_RECENT = 10_000
-
-
-class Admission:
-    """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
-    a reload does not double it while the old catalog drains."""
-
-    def __init__(self, limit: int | None = None, retry_after_s: int = 1) -> None:
-        self.limit = limit
-        self.retry_after_s = retry_after_s
-        self._running: set[asyncio.Future[Evaluation]] = set()
-
-    @property
-    def running(self) -> int:
-        """Top-level evaluations running now."""
-        return len(self._running)
-
-    def check(self) -> None:
-        """Overloaded when one more evaluation would exceed the limit."""
-        if self.limit is not None and len(self._running) >= self.limit:
-            raise Overloaded(f"{len(self._running)} evaluations are in flight, the limit is {self.limit}; "
-                             f"retry in {self.retry_after_s} s", self.retry_after_s)
-
-    def track(self, future: asyncio.Future[Evaluation]) -> None:
-        """Count `future` until it is done."""
-        self._running.add(future)
-        future.add_done_callback(self._running.discard)
-
-    def abandon(self) -> None:
-        """Cancel every evaluation in flight: their source queries close, and their callers get no verdict."""
-        for future in list(self._running):
-            future.cancel()
 
 
 class Runner:
@@ -77,10 +48,11 @@ class Runner:
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
-    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None) -> Evaluation:
+    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None,
+                       caller: str = "") -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when a new evaluation would exceed the admission limit."""
-        return await self._shared(check, args, at, admit=True, backtest=at is not None)
+        Overloaded when admission refuses a new evaluation for `caller`."""
+        return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished (callers may have hung up)."""
@@ -88,7 +60,7 @@ class Runner:
             await asyncio.wait(list(self._in_flight.values()))
 
     async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
-                      admit: bool, backtest: bool) -> Evaluation:
+                      admit: bool, backtest: bool, caller: str = "") -> Evaluation:
         key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
                              at.timestamp() if at is not None else None)
         recent = self._recent.get(key)
@@ -100,16 +72,25 @@ class Runner:
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
-                self.admission.check()
-            future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
+                self.admission.check(caller)
+                future = asyncio.ensure_future(self._admitted(caller, check, dict(args), at, backtest))
+            else:
+                future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
-            if admit:
-                self.admission.track(future)
         elif self.metrics is not None:
             self.metrics.coalesced.labels(check.name).inc()
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
         return await asyncio.shield(future)
+
+    async def _admitted(self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None,
+                        backtest: bool) -> Evaluation:
+        # Queued as a future of its own: identical requests join it while it waits for its slot.
+        await self.admission.acquire(caller)
+        try:
+            return await self._evaluate(check, args, at, backtest)
+        finally:
+            self.admission.release(caller)
 
     def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
         if self._in_flight.get(key) is done:
@@ -165,7 +146,7 @@ class Runner:
             check=check.name, kind=check.kind, verdict=verdict.outcome, reason=verdict.reason,
             value=verdict.value, threshold=verdict.threshold, args=args, evaluated_at=evaluation_time,
             duration_ms=round(duration_s * 1000, 3), error=error_code, details=verdict.details,
-            http_status=http_status,
+            http_status=http_status, ui_url=verdict_path(check.name, args, evaluation_time),
         )
         if self.metrics is not None:
             self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
@@ -174,7 +155,7 @@ class Runner:
         log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
             reason=verdict.reason, error=error_code, duration_ms=evaluation.duration_ms, args=args,
-            backtest=backtest)
+            backtest=backtest, ui_url=evaluation.ui_url)
         return evaluation
 
     async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime,

@@ -1,34 +1,219 @@
 """`analyzer serve`: the HTTP server's lifecycle. SIGHUP reloads the catalog; SIGTERM (or SIGINT) stops
-accepting connections, lets in-flight evaluations finish for at most `shutdown_timeout_s`, and returns."""
+accepting connections, lets in-flight evaluations finish for at most `shutdown_timeout_s`, and returns.
+
+The connections themselves are guarded here, below the app: a cap on open connections, a header
+timeout, and JSON answers (414, 431, 400) for requests aiohttp's parser refuses before any handler runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import signal
+import time
+from typing import Any, cast
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 from analyzer.catalog import Catalog
+from analyzer.logs import bound_text, report_dropped
+from analyzer.metrics import Metrics
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.web import LIVE, create_app, server_options
+from analyzer.web import LIVE, METRICS, create_app, create_probe_app, server_options
 
 logger = structlog.get_logger("analyzer.server")
 
-# After the drain, what the HTTP server may still take to finish answering and close connections.
-_FINAL_CLOSE_S = 1.0
+# After the drain, what the HTTP server may still take to write the last answers and close connections.
+# aiohttp waits for it twice per connection (for the handler, then for its cancellation): each gets half.
+_FINAL_CLOSE_S = 0.3
+# The probe listener only serves the kubelet: a few connections are plenty.
+_PROBE_MAX_CONNECTIONS = 32
+_DROPPED_REPORT_S = 10.0
+
+
+def _canned(status: int, reason: str, code: str, message: str, retry_after_s: int | None = None) -> bytes:
+    """A whole HTTP/1.1 answer that closes the connection, written without a request object."""
+    body = json.dumps({"error": code, "message": message}).encode()
+    retry = f"Retry-After: {retry_after_s}\r\n" if retry_after_s is not None else ""
+    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"{retry}Connection: close\r\n\r\n").encode() + body
+
+
+class ConnectionGuard:
+    """What the connections of one listener share: how many are open, and the limits they obey."""
+
+    def __init__(self, max_connections: int, header_timeout_s: float, retry_after_s: int,
+                 metrics: Metrics | None = None) -> None:
+        """`metrics`: where refusals are counted (None: nowhere)."""
+        self.max_connections = max_connections
+        self.header_timeout_s = header_timeout_s
+        self.open = 0
+        self.metrics = metrics
+        self.at_cap_answer = _canned(503, "Service Unavailable", "too_many_connections",
+                                     f"this replica has {max_connections} open connections, its limit; retry",
+                                     retry_after_s)
+        self.header_timeout_answer = _canned(408, "Request Timeout", "header_timeout",
+                                             f"the request line and headers did not arrive within "
+                                             f"{header_timeout_s:g} s")
+
+
+class GuardedHandler(RequestHandler):
+    """aiohttp's connection protocol with a connection cap, a header timeout, and JSON parse errors."""
+
+    def __init__(self, manager: web.Server, *, guard: ConnectionGuard, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self.guard = guard
+        self.max_line_size = kwargs.get("max_line_size", 8190)
+        self.max_field_size = kwargs.get("max_field_size", 8190)
+        self._counted = False
+        self._header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        guard = self.guard
+        if guard.open >= guard.max_connections:
+            # Answered before any byte is read, and never counted: the cheapest refusal there is.
+            self._force_close = True
+            stream = cast(asyncio.Transport, transport)
+            stream.write(guard.at_cap_answer)
+            stream.close()
+            if guard.metrics is not None:
+                guard.metrics.connections_refused.inc()
+            logger.warning("connection_refused_at_cap", max_connections=guard.max_connections)
+            return
+        guard.open += 1
+        self._counted = True
+        super().connection_made(transport)
+        # A new connection has header_timeout_s to send its first request line and headers.
+        self._header_timer = self._loop.call_later(guard.header_timeout_s, self._header_timed_out)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._counted:
+            self._counted = False
+            self.guard.open -= 1
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # On a kept-alive connection the timer runs from the first byte of the next request until its
+        # headers are complete. Only when idle: other bytes belong to the request being handled (its body).
+        if self._idle() and self._header_timer is None and not self._force_close and not self._upgraded:
+            self._header_timer = self._loop.call_later(self.guard.header_timeout_s, self._header_timed_out)
+        super().data_received(data)
+        if self._messages or self._force_close:
+            self._cancel_header_timer()
+
+    def _idle(self) -> bool:
+        """Waiting for the next request, as aiohttp's own keep-alive timer decides it."""
+        return self._waiter is not None and not self._waiter.done() and not self._messages
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if not self._idle() or self.transport is None or self._close or self._force_close:
+            return
+        if self.guard.metrics is not None:
+            self.guard.metrics.requests_rejected.labels("header_timeout").inc()
+        logger.warning("header_timeout", remote=self._remote(), timeout_s=self.guard.header_timeout_s)
+        self.transport.write(self.guard.header_timeout_answer)
+        self.force_close()
+
+    def _remote(self) -> str | None:
+        peer = self.transport.get_extra_info("peername") if self.transport is not None else None
+        return str(peer[0]) if isinstance(peer, tuple) else None
+
+    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        """A JSON answer for what aiohttp refuses outside the app (parse errors), logged once, sampled,
+        with the client's bytes cut short and escaped; never a traceback for a client's mistake."""
+        if isinstance(exc, HttpProcessingError):
+            status, code, text = self._classify(exc)
+            if self.guard.metrics is not None:
+                self.guard.metrics.requests_rejected.labels(code).inc()
+            logger.warning("bad_http_request", status=status, error=code, remote=self._remote(),
+                           detail=bound_text(str(exc.message), 200))
+        elif status == 504:
+            code, text = "handler_timeout", "the request took too long"
+        else:
+            status, code, text = 500, "internal_error", "internal error; the log has the details"
+            logger.error("request_crashed", error=repr(exc)[:200], exc_info=exc)
+        if request.writer.output_size > 0:
+            raise ConnectionError("the answer was partly sent; the connection is closed instead")
+        response = web.json_response({"error": code, "message": text}, status=status)
+        response.force_close()
+        return response
+
+    def _classify(self, exc: HttpProcessingError) -> tuple[int, str, str]:
+        if isinstance(exc, LineTooLong):
+            limit = exc.args[1] if len(exc.args) > 1 else None
+            if limit == self.max_line_size:
+                return 414, "request_line_too_long", f"the request line is longer than {limit} bytes"
+            return 431, "header_too_long", f"a request header is longer than {self.max_field_size} bytes"
+        if isinstance(exc, BadHttpMessage) and "Too many headers" in str(exc.message):
+            return 431, "too_many_headers", "the request has too many headers"
+        return 400, "bad_http_request", f"malformed HTTP request ({type(exc).__name__})"
+
+
+class GuardedServer(web.Server):
+    """aiohttp's low-level server, making GuardedHandler connections."""
+
+    def __init__(self, *args: Any, guard: ConnectionGuard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = guard
+
+    def __call__(self) -> RequestHandler:
+        return GuardedHandler(self, loop=self._loop, guard=self.guard, **self._kwargs)
+
+
+class GuardedRunner(web.AppRunner):
+    """An AppRunner whose server guards its connections."""
+
+    def __init__(self, app: web.Application, guard: ConnectionGuard, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.guard = guard
+
+    async def _make_server(self) -> web.Server:
+        # AppRunner builds a plain Server (and starts the app); the same arguments make a guarded one.
+        plain = await super()._make_server()
+        return GuardedServer(plain.request_handler, request_factory=plain.request_factory,
+                             handler_cancellation=plain.handler_cancellation, loop=plain._loop,
+                             guard=self.guard, **plain._kwargs)
+
+
+def make_runner(app: web.Application, settings: Settings, *, max_connections: int | None = None,
+                counted: bool = True, **kwargs: Any) -> GuardedRunner:
+    """The runner `analyzer serve` uses for `app` (tests start their servers with it too); `counted`:
+    its connections show in the app's metrics."""
+    metrics = app[METRICS] if counted else None
+    guard = ConnectionGuard(max_connections or settings.max_connections, settings.header_timeout_s,
+                            settings.retry_after_s, metrics)
+    if metrics is not None:
+        metrics.open_connections.set_function(lambda: guard.open)
+    return GuardedRunner(app, guard, **{**server_options(settings), **kwargs})
 
 
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
     """Serve until SIGTERM or SIGINT, then drain and return."""
     app = create_app(settings, catalog, registry)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S, **server_options(settings))
+    runner = make_runner(app, settings, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S / 2)
     await runner.setup()
     # What start-up built (modules, kinds, the catalog) lives until exit: frozen, the collector never scans it
     # again, and exit does not tear it down object by object (0.56 s with every kind loaded, 0.05 s frozen).
     gc.freeze()
+    probes: GuardedRunner | None = None
+    if settings.probe_port:
+        probes = make_runner(create_probe_app(app), settings, max_connections=_PROBE_MAX_CONNECTIONS,
+                             counted=False, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S / 2)
+        await probes.setup()
     live = app[LIVE]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,12 +221,17 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGHUP, live.request_reload, "sighup")
     site = web.TCPSite(runner, settings.host, settings.port)
+    reporter = asyncio.create_task(_report_dropped_log_events(), name="dropped-log-reporter")
+    started_at = time.monotonic()
     try:
         await site.start()
-        logger.info("analyzer_listening", host=settings.host, port=settings.port,
+        if probes is not None:
+            await web.TCPSite(probes, settings.host, settings.probe_port).start()
+        logger.info("analyzer_listening", host=settings.host, port=settings.port, probe_port=settings.probe_port,
                     catalog_version=live.current.catalog.version, checks=len(live.current.catalog.checks),
-                    auth=settings.auth_tokens is not None)
+                    auth=settings.auth_tokens is not None, max_connections=settings.max_connections)
         await stop.wait()
+        started_at = time.monotonic()
         live.draining = True
         await site.stop()
         logger.info("shutdown_started", listening=False, evaluations_in_flight=live.admission.running,
@@ -51,11 +241,19 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
                 await live.drain()
         except TimeoutError:
             logger.warning("drain_timed_out", evaluations_abandoned=live.admission.running)
-            # Cancelled, their handlers end at once: the HTTP server's close does not wait for them.
-            live.admission.abandon()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+        reporter.cancel()
         await runner.cleanup()
-    logger.info("shutdown_complete")
+        if probes is not None:
+            await probes.cleanup()
+        report_dropped()
+    logger.info("shutdown_complete", elapsed_s=round(time.monotonic() - started_at, 3))
+
+
+async def _report_dropped_log_events() -> None:
+    while True:
+        await asyncio.sleep(_DROPPED_REPORT_S)
+        report_dropped()
 

@@ -44,13 +44,13 @@ class Settings(BaseModel):
 
     catalog: Path | None = Field(default=None, description="catalog file or directory")
     host: str = Field(default="0.0.0.0", description="address to listen on")  # noqa: S104 (a pod's port)
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = Field(default=8080, ge=1, le=65535, description="port to listen on")
     deadline_s: float = Field(default=8.0, gt=0, le=300,
                               description="default evaluation deadline; below Argo's 10 s web timeout")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest POST body accepted")
     max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
     log_format: LogFormat = Field(default="json", description="json or console")
-    log_level: str = Field(default="info")
+    log_level: str = Field(default="info", description="debug, info, warning or error")
     shutdown_timeout_s: float = Field(default=20.0, ge=0, le=3600,
                                       description="on SIGTERM, how long in-flight evaluations may finish")
     auth_tokens: Path | None = Field(
@@ -60,13 +60,31 @@ class Settings(BaseModel):
         default=None, description="YAML file mapping token names to the check-name patterns they may use; "
         "a token it does not list may use no check")
     max_concurrent_evaluations: int = Field(default=64, ge=1, le=10000,
-                                            description="evaluations in flight at once; beyond it 429")
+                                            description="evaluations running at once; beyond it they wait "
+                                            "in a queue that is fair per caller (max_queued_evaluations)")
     retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
     body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
                                        description="longest time a client may take to send a request body")
-    keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600,
-                                       description="idle time before a keep-alive connection is closed; also "
-                                       "the longest a client may take to send its request headers")
+    keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600,
+                                       description="idle time before a keep-alive connection is closed")
+    header_timeout_s: float = Field(default=5.0, gt=0, le=300,
+                                    description="longest a client may take to send its request line and headers, "
+                                    "from the connection's opening or from the first byte of a later request; "
+                                    "beyond it 408 and the connection is closed")
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000,
+                                 description="open connections on the API port; beyond it a new connection "
+                                 "gets 503 and is closed (keep it below the open-file limit)")
+    max_header_bytes: int = Field(default=8190, ge=1024, le=65536,
+                                  description="longest request header (name and value); beyond it 431")
+    max_queued_evaluations: int = Field(default=1000, ge=0, le=100000,
+                                        description="evaluations that may wait for a slot when "
+                                        "max_concurrent_evaluations are running; beyond it 429")
+    queue_timeout_s: float = Field(default=1.0, gt=0, le=60,
+                                   description="longest an evaluation waits for a slot before 429; keep "
+                                   "deadline_s + queue_timeout_s below the caller's timeout")
+    probe_port: int = Field(default=0, ge=0, le=65535,
+                            description="a second port serving only /healthz and /readyz, outside the "
+                            "connection cap, for the kubelet's probes; 0: none")
     catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
                                   description="how often the catalog path is checked for changes; 0: only SIGHUP")
     reuse_window_s: float = Field(default=1.0, ge=0, le=60,

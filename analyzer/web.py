@@ -1,22 +1,25 @@
 """The HTTP API: an aiohttp app factory that receives its settings and catalog.
 
 Every request holds the catalog generation it started on (a reload never changes a request's catalog
-half way); every route but /healthz, /readyz and /metrics needs a bearer token when auth is on.
+half way); every route but /healthz and /readyz needs a bearer token when auth is on (/metrics too: its
+labels name the checks).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.metrics_core import Metric
 
 from analyzer.auth import ANONYMOUS, Principal, TokenStore
 from analyzer.catalog import Catalog
@@ -31,6 +34,7 @@ from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
+from analyzer.ui.pages import is_ui_route, setup_ui
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -43,7 +47,7 @@ GENERATION = web.RequestKey("generation", Generation)
 PRINCIPAL = web.RequestKey("principal", Principal)
 
 CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Request ids only need to be unique, not secret: a per-process prefix and a counter cost nothing, where
 # uuid4() asks the kernel for randomness on every request.
@@ -104,6 +108,7 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     observe = app[METRICS].observe_source_query
     app[LIVE] = LiveCatalog(catalog, registry, settings, app[METRICS], make_sources=lambda new: Sources(
         new.sources, observe=observe, http=http))
+    app[METRICS].evaluations_queued.set_function(lambda: app[LIVE].admission.queued)
     app.cleanup_ctx.append(_live_context)
     app.router.add_get("/api/v1/checks", list_checks)
     app.router.add_get("/api/v1/checks/{name}", get_check)
@@ -114,6 +119,7 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    setup_ui(app)
     return app
 
 
@@ -124,12 +130,27 @@ _REQUEST_LINE_MARGIN_BYTES = 2048
 def server_options(settings: Settings) -> dict[str, Any]:
     """Connection-level limits for the aiohttp server (AppRunner / TestServer keyword arguments).
 
-    aiohttp arms `keepalive_timeout` when a connection opens and only disarms it when a whole request
-    has arrived, so it also bounds a client that trickles its request headers.
+    The two parser limits differ, so that the server can tell an over-long request line (414) from an
+    over-long header (431). The header timeout and the connection cap are the runner's (analyzer.server).
     """
-    return {"keepalive_timeout": settings.keepalive_timeout_s,
-            "max_line_size": settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES,
+    max_line_size = settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES
+    return {"keepalive_timeout": settings.keepalive_timeout_s, "max_line_size": max_line_size,
+            "max_field_size": settings.max_header_bytes + (settings.max_header_bytes == max_line_size),
             "access_log": None}
+
+
+def create_probe_app(app: web.Application) -> web.Application:
+    """/healthz and /readyz of `app` alone, for a listener of their own that the connection cap of the
+    API port does not reach (the kubelet's probes answer even when clients hold every connection)."""
+    probes = web.Application(middlewares=[_json_errors])
+    probes[SETTINGS] = app[SETTINGS]
+    probes[METRICS] = app[METRICS]
+    probes[LIVE] = app[LIVE]
+    if TOKENS in app:
+        probes[TOKENS] = app[TOKENS]
+    probes.router.add_get("/healthz", healthz)
+    probes.router.add_get("/readyz", readyz)
+    return probes
 
 
 async def _live_context(app: web.Application) -> AsyncIterator[None]:
@@ -203,9 +224,10 @@ async def _hold_generation(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every route but health, readiness and metrics needs a valid bearer token when auth is on."""
+    """Every route but health and readiness needs a valid bearer token when auth is on."""
     tokens = request.app.get(TOKENS)
-    if tokens is None or request.path in OPEN_PATHS:
+    # UI routes authenticate themselves with the same tokens, from a header or the login cookie.
+    if tokens is None or request.path in OPEN_PATHS or is_ui_route(request):
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
     presented = request.headers.getall("Authorization", [])
@@ -260,8 +282,15 @@ async def get_check(request: web.Request) -> web.Response:
 async def run_check(request: web.Request) -> web.Response:
     """GET/POST /api/v1/checks/{name}/run: evaluate and answer with the verdict; every answer is kept in
     the verdict history, refusals included."""
-    generation = request[GENERATION]
     principal = request[PRINCIPAL]
+    caller = principal.name if principal is not ANONYMOUS else (request.remote or "")
+    live = request.app[LIVE]
+    if live.admission.refuses(caller) and not live.draining:
+        # Before the query or body is parsed and before the history records it: under a flood, refusing
+        # costs next to nothing and cannot push real verdicts out of the history.
+        request.app[METRICS].requests_rejected.labels("overloaded").inc()
+        return _overloaded_response(request.app[SETTINGS].retry_after_s)
+    generation = request[GENERATION]
     history = request.app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
@@ -291,7 +320,7 @@ async def run_check(request: web.Request) -> web.Response:
             except ValueError as exc:
                 raise ArgError(f"at: {exc}", "at") from None
         args = check.bind_args(raw_args)
-        evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
+        evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except AnalyzerError as exc:
         history.record_rejection(name, http_status=exc.http_status, error=exc.code, message=exc.message,
                                  args=raw_args, **where)
@@ -299,9 +328,21 @@ async def run_check(request: web.Request) -> web.Response:
     history.record_evaluation(evaluation, **where)
     headers = {"Cache-Control": "no-store"}
     if text:
-        return web.Response(text=evaluation.to_text() + "\n", status=evaluation.http_status, headers=headers)
+        page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
+        return web.Response(text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=headers)
     return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=headers,
                         content_type="application/json")
+
+
+def _overloaded_response(retry_after_s: int) -> web.Response:
+    return web.Response(body=_overloaded_body(retry_after_s), status=429, content_type="application/json",
+                        headers={"Retry-After": str(retry_after_s)})
+
+
+@functools.cache
+def _overloaded_body(retry_after_s: int) -> bytes:
+    return json.dumps({"error": "overloaded", "message": "every evaluation slot is busy and the queue is full; "
+                       f"retry in {retry_after_s} s"}).encode()
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
@@ -449,7 +490,7 @@ async def readyz(request: web.Request) -> web.Response:
     reload problems) are shown only to a caller with a valid token.
     """
     live = request.app[LIVE]
-    catalog = request[GENERATION].catalog
+    catalog = (request.get(GENERATION) or live.current).catalog
     settings = request.app[SETTINGS]
     tokens = request.app.get(TOKENS)
     reload_status = live.status.as_json()
@@ -477,7 +518,25 @@ def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    """The service's own metrics in the Prometheus text format."""
-    response = web.Response(body=generate_latest(request.app[METRICS].registry))
+    """The service's own metrics in the Prometheus text format; with auth on, a caller restricted by the
+    allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
+    registry = request.app[METRICS].registry
+    principal = request[PRINCIPAL]
+    body = generate_latest(registry if principal.allowed is None else _VisibleTo(registry, principal))
+    response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response
+
+
+class _VisibleTo:
+    """A collector view of `registry` without the samples labelled with checks `principal` may not use."""
+
+    def __init__(self, registry: Any, principal: Principal) -> None:
+        self.registry = registry
+        self.principal = principal
+
+    def collect(self) -> Iterator[Metric]:
+        for metric in self.registry.collect():
+            metric.samples = [sample for sample in metric.samples
+                              if "check" not in sample.labels or self.principal.may_use(sample.labels["check"])]
+            yield metric

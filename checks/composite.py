@@ -71,7 +71,7 @@ class CompositeCheck(Check):
                                         "non-passing scorecard is inconclusive instead of failed")
     on_member_error: Literal["error", "fail", "ignore"] = Field(
         default="error", description="a member that errors makes the whole an error, counts as failed, or is "
-        "left out (critical members are never left out)")
+        "left out (critical members are never left out; in mode score its weight stays, counted as not passing)")
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
     _targets: list[Check] = PrivateAttr(default_factory=list)
@@ -171,15 +171,15 @@ class CompositeCheck(Check):
                               f"(on_member_error: {self.on_member_error}"
                               f"{', critical members are never ignored' if first.member.critical else ''}; "
                               f"members: {_summary(results)})", first.http_status)
+        ignored = errors if self.on_member_error == "ignore" else []
         judged: list[tuple[_Result, Outcome]] = [
-            (r, Outcome.FAIL if r.outcome is Outcome.ERROR else r.outcome) for r in results
-            if not (r.outcome is Outcome.ERROR and self.on_member_error == "ignore")]
-        if errors and self.on_member_error == "ignore":
-            details["ignored"] = [r.member.check for r in errors]
+            (r, Outcome.FAIL if r.outcome is Outcome.ERROR else r.outcome) for r in results if r not in ignored]
+        if ignored:
+            details["ignored"] = [r.member.check for r in ignored]
         if not judged:
             return self.no_data_verdict(f"every member errored and on_member_error is ignore ({_summary(results)})",
                                         details=details)
-        verdict = self._combine(judged, details, _summary(results))
+        verdict = self._combine(judged, ignored, details, _summary(results))
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
@@ -195,7 +195,8 @@ class CompositeCheck(Check):
                           f"{unsure_critical[0].outcome.value}, so no pass yet; {verdict.reason}"})
         return verdict
 
-    def _combine(self, judged: list[tuple[_Result, Outcome]], details: dict[str, Any], summary: str) -> Verdict:
+    def _combine(self, judged: list[tuple[_Result, Outcome]], ignored: list[_Result], details: dict[str, Any],
+                 summary: str) -> Verdict:
         outcomes = [outcome for _, outcome in judged]
         passed = sum(1 for outcome in outcomes if outcome is Outcome.PASS)
         if self.mode == "all":
@@ -218,10 +219,14 @@ class CompositeCheck(Check):
                            reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}")
         assert self.pass_score is not None
         # fsum and at_most: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not 49.99999999999999.
-        total = math.fsum(r.member.weight for r, _ in judged)
+        # An ignored member keeps its weight and is unknown: it adds nothing to the score (a pass must be earned
+        # by the members measured), and, like an inconclusive member, it may still pass, so it cannot make the
+        # scorecard fail either.
+        total = math.fsum([*(r.member.weight for r, _ in judged), *(r.member.weight for r in ignored)])
         score = 100 * math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
         # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
-        best = 100 * math.fsum(r.member.weight for r, o in judged if o is not Outcome.FAIL) / total
+        best = 100 * math.fsum([*(r.member.weight for r, o in judged if o is not Outcome.FAIL),
+                                *(r.member.weight for r in ignored)]) / total
         warning = self.warning_score if self.warning_score is not None else self.pass_score
         if passed and at_most(self.pass_score, score):
             outcome = Outcome.PASS
@@ -234,7 +239,8 @@ class CompositeCheck(Check):
         if warning < self.pass_score:
             rule += f", inconclusive from {format_number(warning)}"
         if best > score:
-            rule += f"; up to {format_number(best)} if the inconclusive members pass"
+            unknown = " and ignored" if ignored else ""
+            rule += f"; up to {format_number(best)} if the inconclusive{unknown} members pass"
         return Verdict(outcome=outcome, value=score, threshold=self.pass_score, details=details,
                        reason=f"score {format_number(score)} of 100 ({rule}): {summary}")
 

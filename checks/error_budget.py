@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -62,6 +62,11 @@ _PROMQL_WORDS = frozenset({"and", "or", "unless", "atan2", "sum", "avg", "count"
                            "stdvar", "topk", "bottomk", "count_values", "quantile", "offset", "by", "without", "on",
                            "ignoring", "group_left", "group_right", "bool", "start", "end", "inf", "nan"})
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+_LABEL_LIST_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+_NAME_PROBE_RE = re.compile(r'count by \(__name__\) \(\{__name__="([A-Za-z_:][A-Za-z0-9_:]*)"\}\)')
+NAMES_MARKER = "names"
+PROBE_WINDOW = "exists"
+_TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -189,6 +194,10 @@ class WindowRatio:
     errors: float | None = None
     total: float | None = None
     note: str = ""
+    # Events counted over the window (total rate x window length); None when the SLI gives no count.
+    events: float | None = None
+    # A recording rule recorded no series for this window (error_ratio is 0 when the total showed traffic).
+    recorded_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,6 +254,43 @@ def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], b
     return results
 
 
+def reconcile_absences(windows: Mapping[str, WindowRatio], period: WindowRatio
+                       ) -> tuple[dict[str, WindowRatio], WindowRatio]:
+    """Recorded ratios read as zero errors by their absence only where no error series is the one explanation.
+    A rule over a longer window sees every series a shorter one sees, so a window whose rule recorded nothing
+    while a shorter window's rule recorded a value was not evaluated (failing or lagging): a gap, not zero.
+    The period's rule (Sloth's ratio_rate30d averages the 5m ratio) records nothing only when no window does;
+    then, with traffic in some window, the period has no error series either: zero errors, and at least the
+    events of the busiest window."""
+    present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
+    shortest = min(present, default=math.inf)
+    judged = {name: (replace(w, error_ratio=None, note=f"{w.note}; but a shorter window's rule recorded a value, so "
+                                                       "this one did not evaluate (failing or lagging): no evidence "
+                                                       "of zero errors")
+                     if w.recorded_absent and w.error_ratio is not None and parse_duration(w.window) > shortest
+                     else w)
+              for name, w in windows.items()}
+    traffic = [w.events for w in judged.values() if w.recorded_absent and w.error_ratio is not None]
+    if (period.recorded_absent and period.error_ratio is None and windows
+            and all(w.recorded_absent for w in windows.values()) and traffic):
+        events = max((e for e in traffic if e is not None), default=None)
+        period = replace(period, error_ratio=0.0, events=events,
+                         note=f"{period.note}; nor any window's while they count traffic: no error series over "
+                              f"{period.window}, zero errors")
+    return judged, period
+
+
+def with_min_events(window: WindowRatio, min_events: float) -> WindowRatio:
+    """The window as judged: one with a known count of fewer than `min_events` events cannot judge (its ratio
+    is noise: 1 error in 3 requests burns 333x at 99.9%); a window without a count is left as it is."""
+    if window.error_ratio is None or window.events is None or not exceeds(min_events, window.events):
+        return window
+    bad = window.error_ratio * window.events
+    return replace(window, error_ratio=None,
+                   note=f"too few events over {window.window}: {format_number(window.events)} "
+                        f"({format_number(bad)} bad), below min_events_per_window {format_number(min_events)}")
+
+
 def _burn_or_none(window: WindowRatio, budget: float) -> float | None:
     return None if window.error_ratio is None else burn_rate(window.error_ratio, budget)
 
@@ -262,6 +308,9 @@ class _Reader(Protocol):
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]: ...
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]: ...
 
 
 def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
@@ -281,7 +330,8 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
                                  "traffic mean the errors and total queries do not count the same events")
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
-    return _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    return replace(measured, events=total * parse_duration(window))
 
 
 def _count_text(errors: float | None, total: float) -> str:
@@ -317,6 +367,96 @@ def names_pattern(names: Sequence[str]) -> str:
     return "|".join("".join("\\" + c if c in _RE2_SPECIAL else c for c in name) for name in names)
 
 
+def metric_selectors(promql: str) -> list[tuple[str, str]]:
+    """(metric name, selector text) of every selector in a query that names its metric literally, in order:
+    `sum(rate(x{a="b"}[5m])) / y` -> [("x", 'x{a="b"}'), ("y", "y")]. Function names, keywords, label lists
+    of by/without/on/ignoring/group_left/group_right and anything quoted are skipped; `{__name__=...}`
+    selectors have no literal name and are not listed."""
+    found: list[tuple[str, str]] = []
+    position, end = 0, len(promql)
+    while position < end:
+        char = promql[position]
+        if char in "\"'`":
+            position = _after_string(promql, position)
+        elif char == "#":
+            newline = promql.find("\n", position)
+            position = end if newline < 0 else newline
+        elif char in "{[":
+            position = _after_group(promql, position)
+        elif char.isdigit() or char == ".":
+            while position < end and (promql[position].isalnum() or promql[position] in "._"):
+                position += 1
+        elif char.isalpha() or char in "_:":
+            start = position
+            while position < end and (promql[position].isalnum() or promql[position] in "_:"):
+                position += 1
+            word = promql[start:position]
+            after = position
+            while after < end and promql[after].isspace():
+                after += 1
+            following = promql[after] if after < end else ""
+            if following == "(":
+                if word.lower() in _LABEL_LIST_WORDS:
+                    position = promql.find(")", after) + 1 or end
+            elif word.lower() not in _PROMQL_WORDS:
+                selector_end = _after_group(promql, after) if following == "{" else position
+                found.append((word, promql[start:selector_end]))
+                position = selector_end
+        else:
+            position += 1
+    return found
+
+
+def _after_string(text: str, start: int) -> int:
+    quote, position = text[start], start + 1
+    while position < len(text) and text[position] != quote:
+        position += 2 if text[position] == "\\" and quote != "`" else 1
+    return position + 1
+
+
+def _after_group(text: str, start: int) -> int:
+    """The position after the `}` or `]` closing the group opened at `start` (quoted text skipped)."""
+    closing, position = "}" if text[start] == "{" else "]", start + 1
+    while position < len(text) and text[position] != closing:
+        position = _after_string(text, position) if text[position] in "\"'`" else position + 1
+    return position + 1
+
+
+def name_probe(name: str) -> str:
+    """The query answering one series, labelled with the name, when any series of metric `name` exists."""
+    return f'count by (__name__) ({{__name__="{name}"}})'
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Whether series exist at all where the check reads: `query` answers a series if they do, and so does any
+    answered query in `users`; if none does, the check is misconfigured and `problem` says how."""
+
+    query: str
+    users: tuple[str, ...]
+    problem: str
+
+    def missing(self, results: Results) -> bool:
+        """Nothing answered: neither the probe nor any query that reads the same series."""
+        return not any(results[query].series for query in (self.query, *self.users) if query in results)
+
+
+def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
+    """One probe per metric name the (field, query) pairs name literally, except `optional` names; a name's
+    users are the queries that name it."""
+    users: dict[str, dict[str, None]] = {}
+    where: dict[str, dict[str, None]] = {}
+    for field, query in fielded:
+        for name, selector in metric_selectors(query):
+            users.setdefault(name, {})[query] = None
+            where.setdefault(name, {})[f"{field} selector {selector}"] = None
+    return [Probe(name_probe(name), tuple(users[name]),
+                  f"{'; '.join(where[name])}: no series of metric {name} exist at all (a misspelled metric name?). "
+                  "An existing metric without error series reads as zero errors; a metric that appears only with "
+                  "its first error belongs in optional_metrics")
+            for name in users if name not in optional]
+
+
 @dataclass(frozen=True)
 class _Layout:
     """How a batch is sent and read back: the `or` branches, each ungrouped query by its (window, part) labels,
@@ -333,7 +473,8 @@ class QueryBatch:
     A branch is one query labelled with its window and part, or, for two or more bare selectors of literal
     metric names with the same matchers (Pyrra's and Sloth's recording rules), one `{__name__=~"a|b", ...}`
     selector labelled with a group marker and read back by `__name__`: Prometheus evaluates one selector about
-    twice as fast as the same series as label_replace'd `or` branches. Every branch carries labels no other
+    twice as fast as the same series as label_replace'd `or` branches. Name probes (`name_probe`) go as one
+    `count by (__name__)` of all their names, read back by `__name__` too. Every branch carries labels no other
     branch has, so `or`, which compares label sets without `__name__`, drops no series."""
 
     parts: Mapping[tuple[str, str], str]
@@ -373,6 +514,17 @@ class QueryBatch:
         by_part: dict[tuple[str, str], str] = {}
         by_name: dict[str, dict[str, str]] = {}
         for (window, part), query in self.parts.items():
+            probed = _NAME_PROBE_RE.fullmatch(query)
+            if probed is not None:
+                # Every name probe is one `count by (__name__)` of all the names: one short series per name.
+                if NAMES_MARKER not in by_name:
+                    probes = {found.group(1): q for q in self.parts.values()
+                              if (found := _NAME_PROBE_RE.fullmatch(q)) is not None}
+                    by_name[NAMES_MARKER] = probes
+                    pattern = escape_promql_string(names_pattern(list(probes)), chr(34))
+                    branches.append(f'label_replace(count by (__name__) ({{__name__=~"{pattern}"}}), '
+                                    f'"{PART_LABEL}", "{NAMES_MARKER}", "", "")')
+                continue
             shared = grouped.get(query)
             if shared is None:
                 by_part[(window, part)] = query
@@ -423,6 +575,7 @@ class MeasurementPlan:
     period: Mapping[str, str]
     required: QueryBatch
     optional: QueryBatch
+    probes: Sequence[Probe] = ()
 
     @property
     def batches(self) -> list[QueryBatch]:
@@ -465,6 +618,11 @@ class PyrraSLI(BaseModel):
     availability_selectors: str = Field(
         default="", description="more label matchers for pyrra_availability, which Pyrra labels only with slo "
                                 "and its propagated (pyrra.dev/) labels, never with the metric's matchers")
+    total: str | None = Field(
+        default=None, min_length=1,
+        description="the SLO's total metric as its spec writes it (indicator.ratio.total.metric, e.g. "
+                    "http_requests_total{job=\"api\"}): per window sum(rate(<total>[window])) counts the traffic, "
+                    "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors")
 
 
 class SlothSLI(BaseModel):
@@ -477,6 +635,11 @@ class SlothSLI(BaseModel):
     service: str | None = Field(default=None, min_length=1, description="sloth_service label (with slo)")
     slo: str | None = Field(default=None, min_length=1, description="sloth_slo label (with service)")
     selectors: str = Field(default="", description="more label matchers")
+    total_query: str | None = Field(
+        default=None, min_length=1,
+        description="the SLI's total query with a {{ window }} placeholder (Sloth's sli.events.total_query, "
+                    "{{.window}} written {{ window }}): counts each window's traffic, so a window whose ratio rule "
+                    "recorded nothing (no error series) reads as zero errors")
 
     @model_validator(mode="after")
     def _identified(self) -> SlothSLI:
@@ -502,6 +665,19 @@ def _selector_template(text: str, params: Mapping[str, Param], field: str, reser
         raise ValueError(f"{field}: {exc}") from None
 
 
+def _total_selector_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
+    """`name` or `name{matchers}`: one selector of a literal metric name, quoted values only."""
+    found = _TOTAL_SELECTOR_RE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"{field}: {text!r} is not a metric selector like http_requests_total{{job=\"api\"}}")
+    if _BATCH_LABEL_RE.search(text):
+        raise ValueError(f"{field}: labels analyzer_window and analyzer_part are set by the check itself")
+    try:
+        return PromQLTemplate(text.strip(), params)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+
+
 def _matchers(*parts: str) -> str:
     return ", ".join(p.strip().rstrip(",").strip() for p in parts if p.strip().rstrip(",").strip())
 
@@ -520,6 +696,12 @@ class _RatioReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         values = {**args, "window": window}
         return {"errors": self._errors.render(values), "total": self._total.render(values)}
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # The period's queries name the same metrics as the windows': the windows' queries are enough.
+        return name_probes([(f"ratio.{part}", query) for queries in windows.values()
+                            for part, query in queries.items()], optional)
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         return _ratio_from_counts(window, results[queries["errors"]].single_value("errors query"),
@@ -564,6 +746,11 @@ class _LatencyReader:
         return {"good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
                 "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))"}
 
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()],
+                           optional)
+
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         total = results[queries["total"]].single_value("total query")
         good = results[queries["good"]].single_value("good query")
@@ -590,26 +777,50 @@ class _MissingBucket(CheckMisconfigured):
 class _PyrraReader:
     recorded = True
 
-    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param]) -> None:
+    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float) -> None:
         if sli.metric is not None and not _METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
         self._sli = sli
+        # Only a window Pyrra records can be absent for want of error series.
+        self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(sli.availability_selectors, params,
                                                           "pyrra.availability_selectors", frozenset({"slo"}))
+        self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
+
+    def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
+        return _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
+                         _render_selectors(self._selectors, args))
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
-        slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
         if period:
             # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules,
             # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
+            slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
             matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
             return {"availability": f"pyrra_availability{{{matchers}}}"}
-        matchers = _matchers(slo, _render_selectors(self._selectors, args))
-        suffix = f"burnrate{prometheus_duration(parse_duration(window))}"
+        queries = {"ratio": self._rule(f"burnrate{prometheus_duration(parse_duration(window))}", args)}
+        if self._total is not None:
+            queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
+        return queries
+
+    def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
+        matchers = self._burnrate_matchers(args)
         if self._sli.metric is None:
-            return {"ratio": f'{{__name__=~".+:{suffix}", {matchers}}}'}
-        return {"ratio": f"{self._sli.metric}:{suffix}{{{matchers}}}"}
+            return f'{{__name__=~".+:{suffix}", {matchers}}}'
+        return f"{self._sli.metric}:{suffix}{{{matchers}}}"
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # Pyrra's increase rule over the SLO window records whenever the total metric has series, errors or
+        # not: it proves the SLO's rules are loaded under these names and labels.
+        rules = Probe(self._rule(f"increase{prometheus_duration(parse_duration(period))}", args),
+                      tuple(queries["ratio"] for queries in windows.values()),
+                      f"no recording rule of Pyrra SLO slo=\"{self._sli.slo}\" has a series (neither "
+                      f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
+                      "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded")
+        totals = [("pyrra.total", queries["total"]) for queries in windows.values() if "total" in queries]
+        return [rules, *name_probes(totals, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
@@ -620,9 +831,15 @@ class _PyrraReader:
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability "
                                                                f"{format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
+        total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
+        if value is None and prometheus_duration(parse_duration(window)) not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Pyrra burnrate{window} "
+                                                                        "series: Pyrra records no such window)")
         if value is None:
-            return WindowRatio(window, None, note=f"no data (no Pyrra burnrate{window} series)")
-        return _recorded_ratio(window, value, f"Pyrra burnrate{window}")
+            return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
+                                 total)
+        return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total,
+                           "pyrra.total" if "total" in queries else None)
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
@@ -632,28 +849,86 @@ def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
     return _bounded_ratio(window, value, source)
 
 
+def _with_total(measured: WindowRatio, window: str, total: float | None, field: str | None) -> WindowRatio:
+    """A recorded ratio with the events its total (`field`, if configured) counted: min_events_per_window
+    needs them."""
+    if field is not None and (total is None or not math.isfinite(total) or total < 0):
+        found = "nothing" if total is None else format_number(total)
+        return replace(measured, note="; ".join(filter(None, [measured.note, f"{field} returned {found} over "
+                                                              f"{window}: events unknown"])))
+    if total is None or not math.isfinite(total) or total < 0:
+        return measured
+    return replace(measured, total=total, events=total * parse_duration(window))
+
+
+def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: float | None) -> WindowRatio:
+    """A window whose recording rule recorded nothing. Pyrra's and Sloth's rules divide the error vector by
+    the total, so a service without error series records no ratio: with traffic counted by the total that is
+    zero errors (raw counters say the same), without traffic or without a total to tell, a gap."""
+    if not has_total:
+        return WindowRatio(window, None, recorded_absent=True,
+                           note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)")
+    counted = _ratio_from_counts(window, None, total)
+    if counted.error_ratio is None:
+        return replace(counted, recorded_absent=True, note=f"{what}; {counted.note}")
+    return replace(counted, recorded_absent=True,
+                   note=f"{what} while {field} counts traffic: zero errors (the rule records no ratio without an "
+                        "error series)")
+
+
 class _SlothReader:
     recorded = True
 
-    def __init__(self, sli: SlothSLI, params: Mapping[str, Param]) -> None:
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float) -> None:
         self._sli = sli
+        # Only a window Sloth records can be absent for want of error series.
+        self._recorded_windows = _SLOTH_WINDOWS | {prometheus_duration(period_s)}
         self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
                                              frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
+        self._total = (None if sli.total_query is None
+                       else _window_template(sli.total_query, params, "sloth.total_query"))
 
-    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+    def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
         identity = ([f'sloth_id="{escape_promql_string(sli.sloth_id, chr(34))}"'] if sli.sloth_id is not None
                     else [f'sloth_service="{escape_promql_string(sli.service or "", chr(34))}"',
                           f'sloth_slo="{escape_promql_string(sli.slo or "", chr(34))}"'])
+        return _matchers(*identity, _render_selectors(self._selectors, args))
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         name = prometheus_duration(parse_duration(window))
-        matchers = _matchers(*identity, _render_selectors(self._selectors, args))
-        return {"ratio": f"slo:sli_error:ratio_rate{name}{{{matchers}}}"}
+        queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
+        if self._total is not None and not period:
+            queries["total"] = self._total.render({**args, "window": window})
+        return queries
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # Sloth records slo:objective:ratio as a constant for every SLO it generates: traffic or not, errors or
+        # not, it exists when the SLO's rules are loaded under these labels.
+        matchers = self._matchers(args)
+        rules = Probe(f"slo:objective:ratio{{{matchers}}}", tuple(q["ratio"] for q in windows.values()),
+                      f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
+                      "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
+                      "loaded")
+        totals = [("sloth.total_query", queries["total"]) for queries in windows.values() if "total" in queries]
+        return [rules, *name_probes(totals, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         value = results[queries["ratio"]].single_value("Sloth ratio query")
+        total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
+        name = prometheus_duration(parse_duration(window))
+        if value is None and "total" not in queries and self._total is not None:
+            # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
+            return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
+        if value is None and name not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Sloth ratio_rate{name} series: "
+                                                                        "Sloth records no such window by default)")
         if value is None:
-            return WindowRatio(window, None, note=f"no data (no Sloth ratio_rate series for {window})")
-        return _recorded_ratio(window, value, f"Sloth ratio_rate{prometheus_duration(parse_duration(window))}")
+            return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query", "total" in queries,
+                                 total)
+        return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
+                           "sloth.total_query" if "total" in queries else None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -680,6 +955,16 @@ class ErrorBudgetCheck(Check):
         default=None, lt=1, allow_inf_nan=False,
         description="fail unless more than this share of the budget is left (0: fail once it is spent; "
                     "-0.5: tolerate 50% overspend)")
+    min_events_per_window: float = Field(
+        default=30, ge=0, allow_inf_nan=False,
+        description="a window (the period included) that counted fewer events than this cannot judge: its ratio "
+                    "is noise (1 error in 3 requests burns 333x at 99.9%); events = total rate x window length. "
+                    "Windows without a count (a pyrra or sloth SLI without its total) are not held to it; 0 "
+                    "turns the guard off")
+    optional_metrics: list[str] = Field(
+        default_factory=list,
+        description="metric names that may have no series at all (a labelled error counter created on its "
+                    "first error): their absence reads as zero events instead of a misspelled name (error)")
     accept_unjudged_tiers: bool = Field(
         default=False, description="pass even if some fail_on tiers cannot judge (a window without traffic or "
                                    "data), as long as one can and none has a measured window burning above "
@@ -687,6 +972,14 @@ class ErrorBudgetCheck(Check):
 
     _reader: _Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
+
+    @field_validator("optional_metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _METRIC_RE.fullmatch(name):
+                raise ValueError(f"{name!r} is not a metric name")
+        return value
 
     @field_validator("objective")
     @classmethod
@@ -708,10 +1001,10 @@ class ErrorBudgetCheck(Check):
         elif self.latency is not None:
             self._reader = _LatencyReader(self.latency, self.params)
         elif self.pyrra is not None:
-            self._reader = _PyrraReader(self.pyrra, self.params)
+            self._reader = _PyrraReader(self.pyrra, self.params, period_s)
         else:
             assert self.sloth is not None
-            self._reader = _SlothReader(self.sloth, self.params)
+            self._reader = _SlothReader(self.sloth, self.params, period_s)
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:
@@ -750,6 +1043,15 @@ class ErrorBudgetCheck(Check):
         if self.objective < 1:
             found.append(f"objective {format_number(self.objective)} is in percent; did you mean "
                          f"{format_number(self.objective * 100)}?")
+        if self.ratio is not None and "increase(" in self.ratio.total and "rate(" not in self.ratio.total:
+            found.append("ratio.total looks like a count (increase): min_events_per_window reads it as events per "
+                         "second and multiplies it by the window, so the guard counts far more events than there "
+                         "are; write the total with rate()")
+        if (self.pyrra is not None and self.pyrra.total is None) or (self.sloth is not None
+                                                                       and self.sloth.total_query is None):
+            field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
+            found.append(f"without {field} a window whose rule recorded nothing (a service without error series) "
+                         "is no data, not zero errors, and min_events_per_window cannot apply")
         if self.sloth is not None:
             recorded = _SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
             for window in self._windows():
@@ -772,13 +1074,17 @@ class ErrorBudgetCheck(Check):
         """The queries measuring every window and the period for these args, and the batches that carry them."""
         windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
         period = self._reader.queries(self.period, args, period=True)
+        probes = self._reader.probes(windows, self.period, args, frozenset(self.optional_metrics))
+        # The probes ride in the required query: whether the check reads anything at all decides the verdict.
+        probed = {PROBE_WINDOW: {f"probe{index}": probe.query for index, probe in enumerate(probes)}}
         if self.min_budget_remaining is not None or self._reader.recorded:
-            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}), QueryBatch({}))
+            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}, probed),
+                                   QueryBatch({}), probes)
         # Without a budget gate the period's ratio is evidence only: over raw counters it goes out as a second
         # query, so a slow 30d query failing or timing out cannot cost the verdict.
-        required = QueryBatch.of(windows)
+        required = QueryBatch.of(windows, probed)
         optional = {part: query for part, query in period.items() if query not in required.queries}
-        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}))
+        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}), probes)
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Measure every window (and the period) in one query, or two when the period is only evidence computed
@@ -794,6 +1100,9 @@ class ErrorBudgetCheck(Check):
                 results.update(optional.split(answers[optional.promql]))
             except SourceRejected as exc:
                 unmeasured = exc
+        for probe in plan.probes:
+            if probe.missing(results):
+                raise CheckMisconfigured(probe.problem)
         try:
             windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:
@@ -861,6 +1170,9 @@ class ErrorBudgetCheck(Check):
         """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
         `sent` the combined queries that carried them."""
         budget = self.budget
+        windows, period = reconcile_absences(windows, period)
+        windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
+        period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._tiers, windows, budget)
         remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
         details = self._details(windows, period, tiers, remaining, queries, sent)
@@ -948,7 +1260,22 @@ class ErrorBudgetCheck(Check):
                        **({"note": t.note} if t.note else {})} for t in tiers],
             "budget": {**_window_details(period, budget), "remaining": remaining,
                        "min_budget_remaining": self.min_budget_remaining},
+            "traffic": self._traffic_source(),
+            "min_events_per_window": self.min_events_per_window,
         }
+
+    def _traffic_source(self) -> str:
+        """Where each window's event count comes from (what tells zero errors from no traffic)."""
+        if self.ratio is not None:
+            return "ratio.total"
+        if self.latency is not None:
+            return f"{self.latency.metric}_count"
+        if self.pyrra is not None:
+            return ("pyrra.total (the SLO's total metric)" if self.pyrra.total is not None
+                    else "none: without pyrra.total an absent burnrate series is no data")
+        assert self.sloth is not None
+        return ("sloth.total_query (the SLI's total query)" if self.sloth.total_query is not None
+                else "none: without sloth.total_query an absent ratio_rate series is no data")
 
 
 def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
@@ -957,6 +1284,8 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
     if window.total is not None:
         entry["errors"] = _finite(window.errors)
         entry["total"] = _finite(window.total)
+    if window.events is not None:
+        entry["events"] = _finite(window.events)
     if window.note:
         entry["note"] = window.note
     return entry

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -14,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import CheckMisconfigured
-from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
+from analyzer.models import NoDataPolicy, Outcome, Verdict, clip, finite_or_none, format_number
 from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range_step_s
+from analyzer.promql_names import MetricSelector, metric_selectors, presence_query
 from analyzer.sources import PrometheusSource, QueryResult
 from analyzer.templates import PromQLTemplate
 from checks.kpi_stats import ProportionTest, hodges_lehmann, proportion_power, two_proportion_test
@@ -29,6 +32,8 @@ _MAX_RANGE_POINTS = 1000
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
+# A selector is quoted in a reason up to this length.
+_SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
@@ -53,6 +58,17 @@ class VariantNames(BaseModel):
 
     canary: str = Field(default="canary", min_length=1, max_length=64)
     baseline: str = Field(default="baseline", min_length=1, max_length=64)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one evaluation measured: the rendered queries by variant and role, each instant query's value by
+    (variant, role) (None when it gave no series) and, for mann_whitney, each variant's range samples."""
+
+    queries: Mapping[str, Mapping[str, str]]
+    values: Mapping[tuple[str, str], float | None]
+    samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    presence_query: str | None = None
 
 
 class KpiCompareCheck(Check):
@@ -168,24 +184,59 @@ class KpiCompareCheck(Check):
         return found
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
-        """Query both variants concurrently, check the evidence is enough, then judge with `method`."""
+        """Query both variants concurrently, then judge what they measured."""
+        measured = await self.measure(ctx)
+        if self.method == "ratio":
+            return self.judge(measured)
+        # The statistics sort up to a million differences: off the event loop.
+        return await asyncio.to_thread(self.judge, measured)
+
+    async def measure(self, ctx: EvalContext) -> Measured:
+        """Run every query of both variants concurrently at the evaluation time (range queries for
+        mann_whitney's samples), with one more instant query asking which of their metrics exist at all;
+        CheckMisconfigured when one has no series (a misspelled name would otherwise read as zero or no data)."""
         values: dict[str, ArgValue] = {**ctx.args, _LOOKBACK: self.lookback}
-        canary = {name: t.render(values) for name, t in self._canary.items()}
-        baseline = {name: t.render(values) for name, t in self._baseline.items()}
+        queries = {side: {name: t.render(values) for name, t in templates.items()}
+                   for side, templates in (("canary", self._canary), ("baseline", self._baseline))}
         source = ctx.prometheus(self.source)
-        if self.method == "proportion":
-            return await self._proportion(ctx, source, canary, baseline)
+        instant = {(side, name): query for side, rendered in queries.items() for name, query in rendered.items()
+                   if not (self.method == "mann_whitney" and name == "query")}
+        selectors = {f"{side}.{name}": _selectors(query) for side, rendered in queries.items()
+                     for name, query in rendered.items()}
+        names = {selector.name for found in selectors.values() for selector in found}
+        presence = presence_query(names) if names else None
+        ranges: list[Coroutine[Any, Any, QueryResult]] = []
         if self.method == "mann_whitney":
-            return await self._mann_whitney(ctx, source, canary, baseline)
-        return await self._ratio(ctx, source, canary, baseline)
+            end = ctx.evaluation_time
+            start = end - timedelta(seconds=parse_duration(self.lookback))
+            step_s = range_step_s(self.lookback, self.step)
+            ranges = [source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
+                      for side in ("canary", "baseline")]
+        found, present, answers = await asyncio.gather(
+            _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges))
+        missing = [(role, selector) for role, found_selectors in selectors.items() for selector in found_selectors
+                   if selector.name not in present]
+        if missing:
+            sent = [query for rendered in queries.values() for query in rendered.values()]
+            raise CheckMisconfigured(_missing_reason(missing, self.source), details={
+                "queries": sent, "presence_query": presence, "missing_metrics": sorted({s.name for _, s in missing})})
+        samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
+        return Measured(queries, found, samples, presence)
+
+    def judge(self, measured: Measured) -> Verdict:
+        """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
+        worker thread for proportion and mann_whitney)."""
+        if self.method == "proportion":
+            return self._judge_proportion(measured)
+        if self.method == "mann_whitney":
+            return self._judge_mann_whitney(measured)
+        return self._judge_ratio(measured)
 
     # -- methods ---------------------------------------------------------------------------------
 
-    async def _ratio(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                     baseline: dict[str, str]) -> Verdict:
-        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
-                                      | {("baseline", k): q for k, q in baseline.items()})
-        details = self._details(canary, baseline)
+    def _judge_ratio(self, measured: Measured) -> Verdict:
+        found = measured.values
+        details = self._details(measured)
         for side in ("canary", "baseline"):
             details[side] = {"value": _json(found[(side, "query")])}
             if (side, "events") in found:
@@ -214,11 +265,9 @@ class KpiCompareCheck(Check):
         return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=difference,
                        threshold=tolerance, details=details)
 
-    async def _proportion(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                          baseline: dict[str, str]) -> Verdict:
-        found = await _instant_values(ctx, source, {("canary", k): q for k, q in canary.items()}
-                                      | {("baseline", k): q for k, q in baseline.items()})
-        details = self._details(canary, baseline)
+    def _judge_proportion(self, measured: Measured) -> Verdict:
+        found = measured.values
+        details = self._details(measured)
         counts: dict[str, tuple[float, float]] = {}
         for side in ("canary", "baseline"):
             success, total = found[(side, "success")], found[(side, "total")]
@@ -241,7 +290,7 @@ class KpiCompareCheck(Check):
                                          f"and total {format_number(total)}; check the success and total queries")
             counts[side] = (min(success, total), total)
         (success_c, total_c), (success_b, total_b) = counts["canary"], counts["baseline"]
-        test, power = await asyncio.to_thread(self._proportion_stats, success_c, total_c, success_b, total_b)
+        test, power = self._proportion_stats(success_c, total_c, success_b, total_b)
         tolerance = self._tolerance(test.rate_baseline)
         effect = self._detectable_effect(test.rate_baseline)
         significant = test.p_value < 1 - self.confidence
@@ -302,21 +351,11 @@ class KpiCompareCheck(Check):
                                      self.confidence)
         return test, power
 
-    async def _mann_whitney(self, ctx: EvalContext, source: PrometheusSource, canary: dict[str, str],
-                            baseline: dict[str, str]) -> Verdict:
-        end = ctx.evaluation_time
-        start = end - timedelta(seconds=parse_duration(self.lookback))
+    def _judge_mann_whitney(self, measured: Measured) -> Verdict:
+        found, samples = measured.values, measured.samples
         step_s = range_step_s(self.lookback, self.step)
-        events = {("canary", "events"): canary["events"]} if "events" in canary else {}
-        if "events" in baseline:
-            events[("baseline", "events")] = baseline["events"]
-        ranges, found = await asyncio.gather(
-            asyncio.gather(*(source.query_range(q, start, end, step_s, ctx.timeout_s())
-                             for q in (canary["query"], baseline["query"]))),
-            _instant_values(ctx, source, events))
-        details = self._details(canary, baseline)
+        details = self._details(measured)
         details["range"] = {"lookback": self.lookback, "step_s": step_s}
-        samples = {"canary": _samples(ranges[0]), "baseline": _samples(ranges[1])}
         for side in ("canary", "baseline"):
             details[side] = {"samples": len(samples[side])}
             if (side, "events") in found:
@@ -329,7 +368,7 @@ class KpiCompareCheck(Check):
                 return self._no_data(f"the {self._name(side)} has {len(samples[side])} samples over "
                                      f"{self.lookback}, fewer than min_samples {self.min_samples}", details)
         median_b = _median(samples["baseline"])
-        estimate = await asyncio.to_thread(hodges_lehmann, samples["canary"], samples["baseline"], self.confidence)
+        estimate = hodges_lehmann(samples["canary"], samples["baseline"], self.confidence)
         low, high = estimate.interval
         tolerance = self._tolerance(median_b)
         significant = low > 0 or high < 0
@@ -471,10 +510,15 @@ class KpiCompareCheck(Check):
     def _name(self, side: str) -> str:
         return self.variant_names.canary if side == "canary" else self.variant_names.baseline
 
-    def _details(self, canary: dict[str, str], baseline: dict[str, str]) -> dict[str, Any]:
-        return {"method": self.method, "mode": self.mode, "direction": self.direction,
-                "queries": [*canary.values(), *baseline.values()],
-                "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+    def _details(self, measured: Measured) -> dict[str, Any]:
+        canary, baseline = measured.queries["canary"], measured.queries["baseline"]
+        details: dict[str, Any] = {
+            "method": self.method, "mode": self.mode, "direction": self.direction,
+            "queries": [*canary.values(), *baseline.values()],
+            "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+        if measured.presence_query is not None:
+            details["presence_query"] = measured.presence_query
+        return details
 
 
 async def _instant_values(ctx: EvalContext, source: PrometheusSource,
@@ -484,6 +528,30 @@ async def _instant_values(ctx: EvalContext, source: PrometheusSource,
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s())
                                      for key in keys))
     return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+
+
+async def _present_names(ctx: EvalContext, source: PrometheusSource, presence: str | None) -> frozenset[str]:
+    """The metric names the presence query found (none asked: none found)."""
+    if presence is None:
+        return frozenset()
+    answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
+    return frozenset(series.labels.get("__name__", "") for series in answer.series)
+
+
+@lru_cache(maxsize=1024)
+def _selectors(query: str) -> tuple[MetricSelector, ...]:
+    """The literal metric selectors of a rendered query (cached: an analysis run repeats the same queries)."""
+    return tuple(metric_selectors(query))
+
+
+def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) -> str:
+    by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
+    for role, selector in missing:
+        by_name.setdefault(selector.name, []).append((role, selector))
+    parts = [f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
+             f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
+             f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}" for name, uses in by_name.items()]
+    return "; ".join(parts)
 
 
 def _samples(result: QueryResult) -> list[float]:
@@ -498,7 +566,7 @@ def _longest_range_selector(query: str, lookback: str) -> str | None:
     return max(ranges, key=parse_duration, default=None)
 
 
-def _median(values: list[float]) -> float:
+def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

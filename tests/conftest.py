@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.testing import OpenMetrics, PrometheusProcess, backfill
+from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, backfill_rules
 from tests.gatekind import GATES, Gate
 
 DATA_MODULES_DIR = Path(__file__).parent / "integration"
@@ -35,6 +35,16 @@ def build_dataset(anchor: float) -> OpenMetrics:
     return om
 
 
+def recording_rules(anchor: float) -> list[tuple[str, float, float]]:
+    """Every data module's recording rules to backfill: `rules(anchor)` gives (rule file text, start, end)."""
+    found = []
+    for path in sorted(DATA_MODULES_DIR.glob("data_*.py")):
+        module = importlib.import_module(f"tests.integration.{path.stem}")
+        if hasattr(module, "rules"):
+            found.append(module.rules(anchor))
+    return found
+
+
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
     """A real Prometheus on 127.0.0.1 serving the backfilled test data (started once per session)."""
@@ -42,6 +52,15 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometh
     tsdb = tmp_path_factory.mktemp("prometheus") / "tsdb"
     backfill(build_dataset(anchor), tsdb)
     process = PrometheusProcess(tsdb).start()
+    rule_sets = recording_rules(anchor)
+    if rule_sets:
+        # Recording rules are evaluated against the backfilled series, then served after a restart.
+        try:
+            for rules_yaml, start, end in rule_sets:
+                backfill_rules(rules_yaml, process.url, start, end, tsdb)
+        finally:
+            process.stop()
+        process.start()
     try:
         yield LivePrometheus(process.url, anchor, process)
     finally:

@@ -1,9 +1,15 @@
-"""`make demo`: a local Prometheus with backfilled demo data plus the analyzer, and real verdicts.
+"""`make demo`: a local Prometheus with backfilled data, a local shop and the analyzer, and a verdict of every
+check kind, each with the curl that produced it (the examples of the docs, which tests/docs run against it).
 
-Scenario (service `payments`, data from 6 h ago to 6 h ahead, so the demo keeps working for hours):
-- canary c0ffee1 is healthy: 0.05% errors, p99 ~ 120 ms
-- canary bad0001 throws errors: 8% 5xx, p99 ~ 900 ms
+Ports default to free ones (or --prometheus-port / --analyzer-port / --shop-port, or DEMO_*_PORT); the
+analyzer's address is printed and written to DIR/env as `export ANALYZER=...`.
+
+Data (service payments, and checkout for the KPI and the scorecard), from 6 h ago to 6 h ahead, so the demo
+keeps working for hours, and again on 2026-11-26 from 08:00 to 12:00 UTC for the backtesting examples (`at=`):
+- canary c0ffee1 is healthy: 0.05% errors, p99 ~ 120 ms, converts like stable (stable1)
+- canary bad0001 throws errors: 8% 5xx, p99 ~ 900 ms, converts half as well
 - canary idle001 gets no traffic yet: counters that never move
+- Pyrra's recording rules for the SLO payments-availability (0.04% errors)
 """
 
 from __future__ import annotations
@@ -17,49 +23,90 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from analyzer.testing import OpenMetrics, PrometheusProcess, backfill  # noqa: E402
+from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, free_port  # noqa: E402
 
-PROMETHEUS_PORT = 19090
-ANALYZER_PORT = 18080
 CATALOG = ROOT / "deploy" / "demo" / "catalog.yaml"
+SHOP = ROOT / "deploy" / "demo" / "shop.py"
+# The addresses deploy/demo/catalog.yaml is written with; the demo replaces them with the ones it uses.
+CATALOG_PROMETHEUS, CATALOG_SHOP = "http://127.0.0.1:9090", "http://127.0.0.1:8000"
+BACKTEST_WINDOW = (datetime(2026, 11, 26, 8, tzinfo=UTC).timestamp(),
+                   datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
 BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
-# canary hash -> (requests/s, error ratio, typical latency in seconds)
-CANARIES = {"c0ffee1": (20.0, 0.0005, 0.12), "bad0001": (20.0, 0.08, 0.9), "idle001": (0.0, 0.0, 0.1)}
+# canary hash -> (requests/s, error ratio, typical latency in seconds, checkout conversion)
+CANARIES = {"c0ffee1": (20.0, 0.0005, 0.12, 0.10), "bad0001": (20.0, 0.08, 0.9, 0.05),
+            "idle001": (0.0, 0.0, 0.1, 0.0), "stable1": (20.0, 0.0005, 0.12, 0.10)}
+CHECKOUT_VISITS_PER_S = 50.0
+PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
+PYRRA_ERROR_RATIO = 0.0004
+PROCESSES = ("analyzer", "shop", "prometheus")
+# (check, query string) of every example the demo prints: each kind, each verdict the docs show.
+EXAMPLES = (
+    ("payments-error-rate", "canary_hash=c0ffee1"), ("payments-error-rate", "canary_hash=bad0001"),
+    ("payments-error-rate", "canary_hash=idle001"), ("payments-latency-p99", "canary_hash=bad0001"),
+    ("payments-pods-queue", ""), ("payments-error-budget", "canary_hash=c0ffee1"),
+    ("payments-error-budget", "canary_hash=bad0001"), ("payments-availability", ""),
+    ("checkout-conversion", "canary_hash=c0ffee1&stable_hash=stable1"),
+    ("checkout-conversion", "canary_hash=bad0001&stable_hash=stable1"),
+    ("checkout-smoke", "release=good"), ("checkout-smoke", "release=broken"),
+    ("checkout-scorecard", "canary_hash=c0ffee1&stable_hash=stable1"),
+    ("checkout-scorecard", "canary_hash=bad0001&stable_hash=stable1"),
+)
+
+
+class DemoError(Exception):
+    """A part of the demo did not start."""
 
 
 def demo_data(now: float) -> OpenMetrics:
-    """Counters and histograms for the three canaries, and a per-pod gauge."""
+    """Counters, histograms, gauges and Pyrra's recording rules, around now and in the backtesting window."""
     om = OpenMetrics()
-    start, end = now - 6 * 3600, now + 6 * 3600
-    for pod_hash, (rps, error_ratio, latency_s) in CANARIES.items():
-        labels = {"service": "payments", "rollouts_pod_template_hash": pod_hash}
-        om.add_counter_rate("http_requests_total", {**labels, "code": "200"}, lambda t, r=rps * (1 - error_ratio): r,
-                            start, end, 30)
-        om.add_counter_rate("http_requests_total", {**labels, "code": "503"}, lambda t, r=rps * error_ratio: r,
-                            start, end, 30)
+    # The older window first: promtool wants each series in time order.
+    for start, end in (BACKTEST_WINDOW, (now - 6 * 3600, now + 6 * 3600)):
+        _add_window(om, start, end)
+    return om
+
+
+def _add_window(om: OpenMetrics, start: float, end: float) -> None:
+    for pod_hash, (rps, error_ratio, latency_s, conversion) in CANARIES.items():
+        for service in ("payments", "checkout"):
+            labels = {"service": service, "rollouts_pod_template_hash": pod_hash}
+            om.add_counter_rate("http_requests_total", {**labels, "code": "200"},
+                                lambda t, r=rps * (1 - error_ratio): r, start, end, 30)
+            om.add_counter_rate("http_requests_total", {**labels, "code": "503"}, lambda t, r=rps * error_ratio: r,
+                                start, end, 30)
         for bound in (*BUCKETS_S, float("inf")):
             # All requests of a canary take about latency_s: buckets at or above it count them all.
             share = 1.0 if bound >= latency_s else 0.0
             om.add_counter_rate("http_request_duration_seconds_bucket",
-                                {**labels, "le": "+Inf" if bound == float("inf") else repr(bound)},
+                                {"service": "payments", "rollouts_pod_template_hash": pod_hash,
+                                 "le": "+Inf" if bound == float("inf") else repr(bound)},
                                 lambda t, r=rps * share: r, start, end, 30)
+        visits = CHECKOUT_VISITS_PER_S if rps else 0.0
+        checkout = {"service": "checkout", "rollouts_pod_template_hash": pod_hash}
+        om.add_counter_rate("checkout_visits_total", checkout, lambda t, v=visits: v, start, end, 30)
+        om.add_counter_rate("checkout_orders_total", checkout, lambda t, o=visits * conversion: o, start, end, 30)
     for pod, depth in (("payments-7c9f-a", 12.0), ("payments-7c9f-b", 64.0)):
         om.add("payments_queue_depth", {"service": "payments", "pod": pod}, lambda t, d=depth: d, start, end, 30)
-    return om
+    for window in PYRRA_WINDOWS:
+        om.add(f"http_requests:burnrate{window}", {"slo": "payments-availability", "service": "payments"},
+               lambda t: PYRRA_ERROR_RATIO, start, end, 30)
+    om.add("pyrra_availability", {"slo": "payments-availability"}, lambda t: 1 - PYRRA_ERROR_RATIO, start, end, 30)
 
 
 def _pid_file(state: Path, name: str) -> Path:
     return state / f"{name}.pid"
 
 
-def _wait_ready(url: str, timeout_s: float = 30) -> bool:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> bool:
+    """True once `url` answers 200; False as soon as the process has exited (a taken port) or on timeout."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (localhost only)
                 if answer.status == 200:
@@ -71,7 +118,7 @@ def _wait_ready(url: str, timeout_s: float = 30) -> bool:
 
 def stop(state: Path) -> None:
     """Stop the demo's processes, if running."""
-    for name in ("analyzer", "prometheus"):
+    for name in PROCESSES:
         pid_file = _pid_file(state, name)
         if not pid_file.exists():
             continue
@@ -84,44 +131,66 @@ def stop(state: Path) -> None:
         pid_file.unlink()
 
 
-def start(state: Path) -> int:
-    """Backfill, start Prometheus and the analyzer in the background, print verdicts."""
+def _spawn(state: Path, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    with (state / f"{name}.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    _pid_file(state, name).write_text(str(process.pid))
+    return process
+
+
+def start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int) -> int:
+    """Backfill, start Prometheus, the shop and the analyzer in the background, print verdicts; on any failure
+    stop whatever was started."""
     stop(state)
+    try:
+        return _start(state, prometheus_port or free_port(), analyzer_port or free_port(), shop_port or free_port())
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        stop(state)
+        return 1
+
+
+def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int) -> int:
     shutil.rmtree(state / "tsdb", ignore_errors=True)
     state.mkdir(parents=True, exist_ok=True)
-    now = time.time()
     print("backfilling demo data with promtool ...")
-    backfill(demo_data(now), state / "tsdb")
+    backfill(demo_data(time.time()), state / "tsdb")
     try:
-        prometheus = PrometheusProcess(state / "tsdb", port=PROMETHEUS_PORT).start(detached=True)
+        prometheus = PrometheusProcess(state / "tsdb", port=prometheus_port).start(detached=True)
     except RuntimeError as exc:
-        print(f"{exc}\n(is port {PROMETHEUS_PORT} taken? make demo-stop)", file=sys.stderr)
-        return 1
+        raise DemoError(f"{exc}\n(is port {prometheus_port} taken?)") from None
     _pid_file(state, "prometheus").write_text(str(prometheus.pid))
-    analyzer_log = (state / "analyzer.log").open("wb")
-    analyzer = subprocess.Popen(
-        [str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(CATALOG), "--host", "127.0.0.1",
-         "--port", str(ANALYZER_PORT), "--log-format", "json"],
-        stdout=analyzer_log, stderr=subprocess.STDOUT, start_new_session=True)
-    _pid_file(state, "analyzer").write_text(str(analyzer.pid))
-    base = f"http://127.0.0.1:{ANALYZER_PORT}"
-    if not _wait_ready(f"{base}/readyz"):
-        print(f"the analyzer did not start; see {state / 'analyzer.log'}", file=sys.stderr)
-        return 1
-    print(f"\nPrometheus: {prometheus.url}   analyzer: {base}   (make demo-stop stops both)\n")
-    for check, args in (("payments-error-rate", "canary_hash=c0ffee1"), ("payments-error-rate", "canary_hash=bad0001"),
-                        ("payments-error-rate", "canary_hash=idle001"), ("payments-latency-p99", "canary_hash=c0ffee1"),
-                        ("payments-latency-p99", "canary_hash=bad0001"), ("payments-pods-queue", ""),
-                        ("payments-error-budget", "canary_hash=c0ffee1"),
-                        ("payments-error-budget", "canary_hash=bad0001"),
-                        ("payments-error-budget", "canary_hash=idle001")):
-        url = f"{base}/api/v1/checks/{check}/run?{args}{'&' if args else ''}format=text"
-        print(f"$ curl -s '{url}'")
-        print("  " + _get(url).strip())
-    url = f"{base}/api/v1/checks/payments-error-rate/run?canary_hash=bad0001"
-    print(f"\nWhat Argo Rollouts reads (jsonPath {{$.verdict}}):\n$ curl -s '{url}'")
-    print("  " + _get(url).strip())
-    print(f"\nMore: curl -s '{base}/api/v1/checks' | python3 -m json.tool;  add &explain=true for the queries.")
+    shop_url = f"http://127.0.0.1:{shop_port}"
+    shop = _spawn(state, "shop", [sys.executable, str(SHOP), "--port", str(shop_port)])
+    if not _wait_ready(f"{shop_url}/good/healthz", shop):
+        raise DemoError(f"the demo shop did not start on port {shop_port}; see {state / 'shop.log'}")
+    catalog = state / "catalog.yaml"
+    catalog.write_text(CATALOG.read_text().replace(CATALOG_PROMETHEUS, prometheus.url)
+                       .replace(CATALOG_SHOP, shop_url))
+    # The shop is on loopback, which http_smoke refuses unless the operator allows it.
+    allow = {"ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1", "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8"}
+    env = {**os.environ, **allow}
+    analyzer = _spawn(state, "analyzer", [
+        str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(catalog), "--host", "127.0.0.1",
+        "--port", str(analyzer_port), "--log-format", "json"], env)
+    base = f"http://127.0.0.1:{analyzer_port}"
+    if not _wait_ready(f"{base}/readyz", analyzer):
+        raise DemoError(f"the analyzer did not start on port {analyzer_port}; see {state / 'analyzer.log'}")
+    # What the docs' examples need: $ANALYZER for curl, the allow-list for `analyzer run checkout-smoke`.
+    exports = {"ANALYZER": base, **allow}
+    (state / "env").write_text("".join(f"export {key}={value}\n" for key, value in exports.items()))
+    print(f"\nPrometheus {prometheus.url}, demo shop {shop_url}, analyzer {base}; `make demo-stop` stops them.")
+    print(f"The examples of the docs use $ANALYZER: `source {state / 'env'}` or\n\n    export ANALYZER={base}\n")
+    for check, query in EXAMPLES:
+        path = f"/api/v1/checks/{check}/run?{query}{'&' if query else ''}format=text"
+        print(f'$ curl -s "$ANALYZER{path}"')
+        print(_get(base + path).strip())
+    path = "/api/v1/checks/payments-error-rate/run?canary_hash=bad0001"
+    print(f'\nWhat Argo Rollouts reads (jsonPath {{$.verdict}}):\n$ curl -s "$ANALYZER{path}"')
+    print(_get(base + path).strip())
+    print(f"\nIn a terminal: analyzer run payments-error-rate --catalog {catalog} --arg canary_hash=bad0001"
+          f"\nMore: curl -s \"$ANALYZER/api/v1/checks\";  add &explain=true to a run for its queries.")
+    print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")
     return 0
 
 
@@ -133,17 +202,24 @@ def _get(url: str) -> str:
         return str(exc.read().decode())
 
 
+def _port(name: str) -> int:
+    return int(os.environ.get(f"DEMO_{name.upper()}_PORT", "0") or 0)
+
+
 def main() -> int:
     """start | stop."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--dir", type=Path, default=ROOT / ".demo")
+    for name in ("prometheus", "analyzer", "shop"):
+        parser.add_argument(f"--{name}-port", type=int, default=_port(name),
+                            help=f"0: a free port (DEMO_{name.upper()}_PORT)")
     args = parser.parse_args()
     state = args.dir.resolve()
     if args.action == "stop":
         stop(state)
         return 0
-    return start(state)
+    return start(state, args.prometheus_port, args.analyzer_port, args.shop_port)
 
 
 if __name__ == "__main__":

@@ -64,9 +64,23 @@ class TestAuth:
         assert answer.status == 401
         assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
 
-    @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
-    async def test_health_readiness_and_metrics_stay_open(self, client, path):
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+    async def test_health_and_readiness_stay_open(self, client, path):
         assert (await client.get(path)).status == 200
+
+    async def test_metrics_need_a_token_and_show_a_restricted_caller_its_own_checks(self, client, gate):
+        gate.open()
+        assert (await client.get("/api/v1/checks/checkout-smoke/run", headers=bearer(TOKEN_SRE))).status == 200
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc", headers=bearer(TOKEN_ARGO))
+        anonymous = await client.get("/metrics")
+        assert anonymous.status == 401 and "checkout-smoke" not in await anonymous.text()
+        everything = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
+        assert 'analyzer_evaluations_total{check="checkout-smoke",verdict="pass"} 1.0' in everything
+        assert 'analyzer_evaluations_total{check="payments-error-rate",verdict="error"} 1.0' in everything
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_ARGO))).text()
+        assert 'analyzer_evaluations_total{check="payments-error-rate",verdict="error"} 1.0' in restricted
+        assert "checkout-smoke" not in restricted
+        assert "analyzer_requests_rejected_total" in restricted
 
     async def test_readiness_details_need_a_token(self, client):
         anonymous = await (await client.get("/readyz")).json()
@@ -97,7 +111,7 @@ class TestAuth:
 
     async def test_failures_are_counted(self, client):
         await client.get("/api/v1/checks")
-        metrics = await (await client.get("/metrics")).text()
+        metrics = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
         assert 'analyzer_requests_rejected_total{reason="unauthorized"} 1.0' in metrics
 
 
@@ -107,6 +121,7 @@ class TestLimits:
     @pytest.fixture
     async def client(self, aiohttp_client):
         settings = Settings(max_body_bytes=1024, max_query_bytes=256, max_concurrent_evaluations=2,
+                            max_queued_evaluations=0,
                             body_read_timeout_s=0.2, retry_after_s=3)
         return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
 

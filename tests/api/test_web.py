@@ -46,7 +46,7 @@ class TestRun:
         body = await response.json()
         assert response.status == 200
         assert set(body) == {"check", "kind", "verdict", "reason", "value", "threshold", "args", "evaluated_at",
-                             "duration_ms"}
+                             "duration_ms", "ui_url"}
         assert body["verdict"] == "fail"
         assert body["args"] == {"canary_hash": "broken1", "window": "5m", "limit": 0.01}
         assert response.headers["Cache-Control"] == "no-store"

@@ -17,9 +17,19 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 
-from analyzer.catalog import build_catalog, load_catalog
+from analyzer.catalog import build_catalog
 from analyzer.check import Check
 from analyzer.registry import Registry
+from tests.argo_semantics import (
+    BACKGROUND,
+    EXPERIMENT,
+    INLINE,
+    POST_PROMOTION,
+    PRE_PROMOTION,
+    analyses,
+    analysis_problems,
+    template_problems,
+)
 from tests.deploy.test_manifests import DEPLOY, DOCUMENTS, ROOT
 
 DEMO = DEPLOY / "demo"
@@ -54,17 +64,16 @@ def _catalog_sources() -> list[tuple[str, list[dict[str, Any]]]]:
 CATALOG_SOURCES = _catalog_sources()
 
 
+def _all_catalog_documents() -> list[tuple[str, Any]]:
+    return [(f"{origin}#{index}", doc) for origin, docs in CATALOG_SOURCES for index, doc in enumerate(docs)]
+
+
 @cache
 def shipped_checks() -> dict[str, list[tuple[str, Check]]]:
-    """Every check of every shipped catalog, by name: (origin, check)."""
-    checks: dict[str, list[tuple[str, Check]]] = {}
-    for origin, docs in CATALOG_SOURCES:
-        path = ROOT / origin
-        catalog = (load_catalog(path, Registry.default()) if path.is_file()
-                   else build_catalog([(origin, d) for d in docs], Registry.default()))
-        for name, check in catalog.checks.items():
-            checks.setdefault(name, []).append((origin, check))
-    return checks
+    """Every check of the shipped catalogs, loaded together as one analyzer would, by name: (origin, check)."""
+    origins = {check["name"]: origin for origin, check in raw_checks()}
+    catalog = build_catalog(_all_catalog_documents(), Registry.default())
+    return {name: [(origins.get(name, "deploy/ (SLO documents)"), check)] for name, check in catalog.checks.items()}
 
 
 def raw_checks() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -430,3 +439,59 @@ class TestHeaderRoutedSmokeTests:
         assert definitions, f"{check} is in no shipped catalog"
         sent = {k.lower(): v for k, v in (getattr(definitions[0], "headers", None) or {}).items()}
         assert sent.get(header.lower()) == value, f"{check} does not send {header}: {value}"
+
+
+def _needed_catalogs(checks: set[str]) -> list[str]:
+    """The catalog files (origins) that define these checks and, for composites, their members, transitively."""
+    by_name = {check["name"]: (origin, check) for origin, check in raw_checks()}
+    names: set[str] = set()
+    todo = list(checks)
+    while todo:
+        name = todo.pop()
+        if name in names or name not in by_name:
+            continue
+        names.add(name)
+        todo.extend(member["check"] for member in by_name[name][1].get("members", []))
+    return sorted({by_name[name][0] for name in names})
+
+
+ROLLOUT_CATALOGS = sorted({(doc["metadata"]["name"], tuple(_needed_catalogs({c for w, r, c in ROLLOUT_CHECKS
+                                                                              if r == doc["metadata"]["name"]})))
+                           for _, doc in ROLLOUTS})
+
+
+class TestCatalogCombinations:
+    """The example catalogs combine: all of them as one catalog, and the ones each Rollout example needs."""
+
+    def test_every_shipped_catalog_loads_as_one(self):
+        catalog = build_catalog(_all_catalog_documents(), Registry.default())
+        assert {name for _, check in raw_checks() for name in [check["name"]]} <= set(catalog.checks)
+
+    def test_a_rollout_needs_several_catalogs(self):
+        assert any(len(origins) > 1 for _, origins in ROLLOUT_CATALOGS), ROLLOUT_CATALOGS
+
+    @pytest.mark.parametrize(("rollout", "origins"), ROLLOUT_CATALOGS, ids=[r for r, _ in ROLLOUT_CATALOGS])
+    def test_the_catalogs_a_rollout_needs_load_together(self, rollout, origins):
+        documents = [(f"{origin}#{i}", doc) for origin, docs in CATALOG_SOURCES if origin in origins
+                     for i, doc in enumerate(docs)]
+        catalog = build_catalog(documents, Registry.default())
+        needed = {check for _, name, check in ROLLOUT_CHECKS if name == rollout}
+        assert needed <= set(catalog.checks), f"{rollout}: {sorted(needed - set(catalog.checks))} in none of {origins}"
+
+
+ANALYSES = [a for where, doc in USERS for a in analyses(doc, where)]
+
+
+class TestArgoSemantics:
+    """What Argo's controller refuses although the CRD schema accepts it (tests/argo_semantics.py)."""
+
+    def test_analyses_were_found(self):
+        assert {a.kind for a in ANALYSES} >= {INLINE, BACKGROUND, PRE_PROMOTION, POST_PROMOTION, EXPERIMENT}
+
+    @pytest.mark.parametrize(("key", "doc"), list(TEMPLATES.items()), ids=[f"{k}/{n}" for k, n in TEMPLATES])
+    def test_templates(self, key, doc):
+        assert not template_problems(doc["spec"])
+
+    @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
+    def test_analyses(self, analysis):
+        assert not analysis_problems(analysis, template_of)

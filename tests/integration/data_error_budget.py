@@ -15,7 +15,8 @@ eb_latency_seconds histogram {service="eb-api"}, from A-2h: 20 req/s; le written
   19.6/s under 0.5 s (2% slow), 19.99/s under 1 s (0.05% slow).
 Pyrra recording rules (values are error ratios), A-30m to A+10m:
   eb_http_requests:burnrate<w>{slo="eb-pyrra-api", job="eb-pyrra"}, and pyrra_availability{slo="eb-pyrra-api"}
-  = 0.9995 (Pyrra's generic rules give it only `slo`, never the metric's matchers);
+  = 0.9995 (Pyrra's generic rules give it only `slo`, never the metric's matchers); the raw total
+  eb_http_requests_total{job="eb-pyrra", code="200"} at 10 req/s from A-5d;
   {slo="eb-pyrra-quiet"}: NaN over 5m and 1h (no traffic), 0.0001 elsewhere.
 Sloth recording rules, A-30m to A+10m: slo:sli_error:ratio_rate<w>{sloth_id="eb-sloth-availability", ...}
   0.002 over every window, 0.0009 over 30d.
@@ -85,6 +86,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
                    lambda t, r=ratio: r, recorded_start, recorded_end, MINUTE)
     om.add("pyrra_availability", {"slo": "eb-pyrra-api"}, lambda t: 0.9995,
            recorded_start, recorded_end, MINUTE)
+    # The raw total the Pyrra SLO is defined on (an imported document reads its traffic from it).
+    om.add_counter_rate("eb_http_requests_total", {"job": "eb-pyrra", "code": "200"}, lambda t: TOTAL_RATE,
+                        anchor - 5 * DAY, end, MINUTE)
     for window, ratio in SLOTH_WINDOWS.items():
         om.add(f"slo:sli_error:ratio_rate{window}",
                {"sloth_id": "eb-sloth-availability", "sloth_service": "eb-sloth", "sloth_slo": "availability",

@@ -56,6 +56,12 @@ CHECKS = [
     card("error-fail", [member("p95"), member("down")], on_member_error="fail"),
     card("error-ignore", [member("p95"), member("down")], on_member_error="ignore"),
     card("error-critical", [member("p95"), member("down", critical=True)], on_member_error="ignore"),
+    card("score-ignore", [member("p95", weight=1), member("down", weight=1)], mode="score", pass_score=80,
+         on_member_error="ignore"),
+    card("score-ignore-enough", [member("p95", weight=3), member("down", weight=1)], mode="score", pass_score=75,
+         on_member_error="ignore"),
+    card("score-ignore-lost", [member("p95-strict", weight=3), member("down", weight=1)], mode="score",
+         pass_score=80, warning_score=50, on_member_error="ignore"),
     card("nested", [member("all"), member("p95")]),
     card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
     card("all-down", [member("down")], on_member_error="ignore"),
@@ -168,6 +174,23 @@ class TestMemberErrors:
         assert body["verdict"] == "pass"
         assert body["details"]["ignored"] == ["down"]
         assert "down error" in body["reason"]
+
+    async def test_an_ignored_member_keeps_its_weight_as_not_passing(self, client, prometheus):
+        body = await run(client, prometheus, "score-ignore", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert body["value"] == pytest.approx(50.0)
+        assert body["details"]["best_possible_score"] == pytest.approx(100.0)
+        assert body["reason"].startswith("score 50 of 100 (pass at 80; up to 100 if the inconclusive and ignored "
+                                         "members pass)")
+
+    async def test_the_measured_members_alone_can_earn_a_pass(self, client, prometheus):
+        body = await run(client, prometheus, "score-ignore-enough", "kpiequal")
+        assert (body["verdict"], body["value"]) == ("pass", pytest.approx(75.0))
+
+    async def test_an_ignored_member_cannot_rescue_a_failing_scorecard(self, client, prometheus):
+        body = await run(client, prometheus, "score-ignore-lost", "kpiequal")
+        assert body["verdict"] == "fail"
+        assert body["details"]["best_possible_score"] == pytest.approx(25.0)
 
     async def test_nothing_left_to_judge_follows_no_data(self, client, prometheus):
         body = await run(client, prometheus, "all-down", "kpiequal")

@@ -44,6 +44,34 @@ def service_ratio(service):
             "total": f'sum(rate(eb_requests_total{{service="{service}"}}[{{{{ window }}}}]))'}
 
 
+RULE_JOBS = ("clean", "idle", "burn", "tiny", "past")
+
+
+def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="", **fields):
+    """A check on the Pyrra rules of data_error_budget_rules.py for `job`, its total counting traffic."""
+    pyrra = {"slo": slo or f"ebr-{job}", "metric": metric, "selectors": f'job="ebr-{job}"'}
+    if total is not None:
+        pyrra["total"] = total or f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    return {"name": name or f"ebr-pyrra-{job}", "kind": "error_budget", "objective": 99.9, "period": "28d",
+            "pyrra": pyrra, **fields}
+
+
+def sloth_check(job, name=None, *, sloth_id=None, total_query="", **fields):
+    """A check on the Sloth rules of data_error_budget_rules.py for `job`, its total counting traffic."""
+    sloth = {"sloth_id": sloth_id or f"ebr-sloth-{job}"}
+    if total_query is not None:
+        sloth["total_query"] = total_query or f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))'
+    return {"name": name or f"ebr-sloth-{job}", "kind": "error_budget", "objective": 99.9, "period": "30d",
+            "sloth": sloth, **fields}
+
+
+def raw_check(job):
+    """The same SLO as the Sloth check, on the raw counters."""
+    return {"name": f"ebr-raw-{job}", "kind": "error_budget", "objective": 99.9, "period": "30d",
+            "ratio": {"errors": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}", code=~"5.."}}[{{{{ window }}}}]))',
+                      "total": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))'}}
+
+
 CHECKS = [
     {"name": "eb-shop-burn", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
      "ratio": SHOP_RATIO},
@@ -89,6 +117,31 @@ CHECKS = [
      "sloth": {"sloth_id": "ebb-weird", "selectors": WEIRD_MATCHER}},
     {"name": "ebb-sloth-split", "kind": "error_budget", "objective": 99.9, "period": "30d",
      "sloth": {"sloth_id": "ebb-split"}},
+    *(pyrra_check(job) for job in RULE_JOBS),
+    *(sloth_check(job) for job in RULE_JOBS),
+    *(raw_check(job) for job in RULE_JOBS),
+    pyrra_check("clean", name="ebr-pyrra-clean-no-total", total=None),
+    sloth_check("clean", name="ebr-sloth-clean-no-total", total_query=None),
+    pyrra_check("tiny", name="ebr-pyrra-tiny-no-minimum", min_events_per_window=0),
+    pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
+    pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
+    pyrra_check("clean", name="ebr-pyrra-total-typo", total='ebr_http_request_total{job="ebr-clean"}'),
+    sloth_check("clean", name="ebr-sloth-id-typo", sloth_id="ebr-sloth-claen"),
+    sloth_check("clean", name="ebr-sloth-total-typo",
+                total_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))'),
+    {"name": "eb-shop-errors-typo", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
+     "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace("eb_requests_total", "eb_request_total")}},
+    {"name": "eb-shop-total-typo", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
+     "ratio": {**SHOP_RATIO, "total": SHOP_RATIO["total"].replace("eb_requests_total", "eb_request_total")}},
+    {"name": "eb-api-latency-typo", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "latency": {"metric": "eb_latency_secs", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
+    {"name": "ebr-optional-errors", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "optional_metrics": ["ebr_failures_total"],
+     "ratio": {"errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
+               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
+    {"name": "ebr-unlisted-errors", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "ratio": {"errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
+               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
 ]
 
 
@@ -184,9 +237,9 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), sent as one query
-        # for the windows and one for the (optional) period.
-        assert len(result.details["queries"]) == 8
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probe of
+        # eb_requests_total, sent as one query for the windows and the probe and one for the (optional) period.
+        assert len(result.details["queries"]) == 9
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -205,7 +258,7 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 16
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 17
         assert windows(result)["3d"]["burn_rate"] == pytest.approx((4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001,
                                                                    rel=1e-6)
 
@@ -220,7 +273,8 @@ class TestOneQuery:
         ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 1),
         ("eb-pyrra-api-any-metric", {}, 1), ("eb-pyrra-quiet", {}, 1), ("eb-sloth-burn", {}, 1),
         ("eb-sloth-budget", {}, 1), ("ebb-pyrra-api", {}, 1), ("ebb-pyrra-api-evidence", {}, 1),
-        ("ebb-sloth-weird", {}, 1)])
+        ("ebb-sloth-weird", {}, 1), ("ebr-pyrra-clean", {}, 1), ("ebr-sloth-clean", {}, 1),
+        ("ebr-pyrra-past", {}, 1), ("ebr-optional-errors", {}, 2)])
     async def test_combined_answer_equals_the_per_window_answers(self, catalog, evaluate, prometheus, name, args,
                                                                  requests):
         check = catalog.get(name)
@@ -266,7 +320,8 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-pyrra-api")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                    'slo="ebb-api"')]
         # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
         assert {w: v["error_ratio"] for w, v in windows(result).items()} == pytest.approx(PYRRA_BATCH)
         assert result.verdict is Outcome.FAIL
@@ -278,29 +333,32 @@ class TestGroupedSelectors:
         # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="ebb-api"')]
+            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                    'slo="ebb-api"')]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 
     async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
         pyrra = await evaluate("eb-pyrra-api")
         assert pyrra.details["sent_queries"] == [grouped(
-            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability"], 'slo="eb-pyrra-api"')]
+            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability",
+             "eb_http_requests:increase4w"], 'slo="eb-pyrra-api"')]
         sloth = await evaluate("eb-sloth-budget")
         assert sloth.details["sent_queries"] == [grouped(
-            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")],
+            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
             'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"')]
 
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert "__name__=~\"eb_http_requests" not in result.details["sent_queries"][0]
-        # Seven burnrate windows and the lone pyrra_availability, each in its labelled part.
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 8
+        # Seven burnrate windows, the lone pyrra_availability and the rules' probe, each in its labelled part.
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
         assert result.details["sent_queries"] == [grouped(
-            [f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")], f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
+            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+            f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
         # The decoy note="a" burns at 500x: reading it, or both, would fail or error.
         assert result.verdict is Outcome.PASS
         assert result.value == pytest.approx(0.5, rel=1e-6) and result.threshold == 6
@@ -456,6 +514,125 @@ class TestSloth:
                                 'owner="eb-team"}') for q in result.details["queries"])
 
 
+class TestRecordedZeroErrors:
+    """Rules generated as Pyrra and Sloth generate them record no ratio for a service without error series;
+    with the SLO's total counting traffic that is zero errors, as the raw counters say (99.9%: budget 0.001)."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-clean", "ebr-sloth-clean", "ebr-raw-clean"])
+    async def test_a_service_that_never_errored_passes_at_burn_0(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS and result.value == 0
+        five = windows(result)["5m"]
+        assert five["error_ratio"] == 0 and five["events"] == pytest.approx(3000)  # 10 req/s over 5m
+
+    async def test_details_say_where_the_traffic_comes_from(self, evaluate):
+        pyrra = await evaluate("ebr-pyrra-clean")
+        assert pyrra.details["traffic"] == "pyrra.total (the SLO's total metric)"
+        assert windows(pyrra)["1h"]["note"] == ("no Pyrra burnrate1h series while pyrra.total counts traffic: zero "
+                                                "errors (the rule records no ratio without an error series)")
+        assert 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[1h]))' in pyrra.details["queries"]
+        sloth = await evaluate("ebr-sloth-clean")
+        assert sloth.details["traffic"] == "sloth.total_query (the SLI's total query)"
+        assert windows(sloth)["3d"]["note"].startswith("no Sloth ratio_rate3d series while sloth.total_query counts")
+
+    async def test_the_sloth_period_without_a_series_is_zero_errors_too(self, evaluate):
+        # No window recorded a ratio, so neither did the 5m rule the 30d one averages: the budget is untouched.
+        result = await evaluate("ebr-sloth-clean")
+        assert result.details["budget"]["remaining"] == 1.0
+        assert result.details["budget"]["note"].startswith("no Sloth ratio_rate30d series; nor any window's")
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-clean-no-total", "ebr-sloth-clean-no-total"])
+    async def test_without_a_total_an_absent_ratio_stays_no_data(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert "zero errors cannot be told from no traffic" in result.reason
+        assert result.details["traffic"].startswith("none: without")
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-idle", "ebr-sloth-idle", "ebr-raw-idle"])
+    async def test_no_traffic_is_still_inconclusive(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert "no traffic over 5m" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-burn", "ebr-sloth-burn", "ebr-raw-burn"])
+    async def test_a_burning_service_still_fails(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50, rel=1e-6)  # 5% errors
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-past", "ebr-sloth-past", "ebr-raw-past"])
+    async def test_errors_whose_series_ended_leave_the_short_windows_at_zero(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS
+        assert windows(result)["5m"]["error_ratio"] == 0 and windows(result)["1h"]["error_ratio"] == 0
+        assert windows(result)["6h"]["error_ratio"] > 0
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-tiny", "ebr-sloth-tiny", "ebr-raw-tiny"])
+    async def test_a_tiny_canary_pauses_instead_of_failing(self, evaluate, name):
+        # 3 requests per 5m, one failing: 333x over every window, but 5m and 30m count fewer than 30 events.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE
+        assert windows(result)["5m"]["events"] == pytest.approx(3)
+        assert "too few events over 5m: 3 (1 bad), below min_events_per_window 30" in windows(result)["5m"]["note"]
+
+    async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
+        result = await evaluate("ebr-pyrra-tiny-no-minimum")
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestMisspelledNames:
+    """A selector whose metric name has no series at all is check_misconfigured, named in the reason; a label
+    matcher that matches nothing (a canary without traffic yet) stays no data."""
+
+    async def test_a_misspelled_errors_metric_on_a_burning_canary_is_an_error(self, evaluate):
+        result = await evaluate("eb-shop-errors-typo", canary_hash="burn1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith('ratio.errors selector eb_request_total{service="eb-shop", '
+                                        'rollouts_pod_template_hash="burn1", code=~"5.."}: no series of metric '
+                                        "eb_request_total exist at all (a misspelled metric name?)")
+
+    async def test_a_misspelled_total_metric_is_an_error(self, evaluate):
+        result = await evaluate("eb-shop-total-typo", canary_hash="ok1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith("ratio.total selector eb_request_total{")
+
+    async def test_a_canary_hash_without_series_stays_inconclusive(self, evaluate):
+        result = await evaluate("eb-shop-burn", canary_hash="brand-new")
+        assert result.verdict is Outcome.INCONCLUSIVE
+
+    async def test_a_misspelled_histogram_is_an_error(self, evaluate):
+        result = await evaluate("eb-api-latency-typo")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert "no series of metric eb_latency_secs_bucket exist at all" in result.reason
+
+    async def test_an_optional_metric_may_be_absent(self, evaluate):
+        listed = await evaluate("ebr-optional-errors")
+        assert listed.verdict is Outcome.PASS and listed.value == 0
+        unlisted = await evaluate("ebr-unlisted-errors")
+        assert unlisted.verdict is Outcome.ERROR and unlisted.error == "check_misconfigured"
+        assert unlisted.reason.endswith("a metric that appears only with its first error belongs in "
+                                        "optional_metrics")
+
+    @pytest.mark.parametrize(("name", "reason"), [
+        ("ebr-pyrra-slo-typo", 'no recording rule of Pyrra SLO slo="ebr-claen" has a series'),
+        ("ebr-pyrra-metric-typo", 'no recording rule of Pyrra SLO slo="ebr-clean" has a series (neither '
+                                  'ebr_http_request:burnrate1h{slo="ebr-clean", job="ebr-clean"}'),
+        ("ebr-pyrra-total-typo", 'pyrra.total selector ebr_http_request_total{job="ebr-clean"}: no series'),
+        ("ebr-sloth-id-typo", 'no recording rule of Sloth SLO {sloth_id="ebr-sloth-claen"} has a series'),
+        ("ebr-sloth-total-typo", 'sloth.total_query selector ebr_http_request_total{job="ebr-clean"}: no series'),
+    ])
+    async def test_misspelled_rule_names_never_pass(self, evaluate, name, reason):
+        # Every one of them has the clean service's traffic: read as zero errors, it would pass.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith(reason)
+
+    async def test_the_probes_cost_no_request(self, evaluate, prometheus):
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate("ebr-pyrra-clean")
+        assert prometheus.process.http_requests("/api/v1/query") - before == 1
+        assert len(result.details["sent_queries"]) == 1
+
+
 class TestThroughTheAPI:
     """What Argo's web provider reads: the verdict at {$.verdict}, HTTP 200 for pass, fail and inconclusive."""
 
@@ -495,3 +672,27 @@ class TestImportedDocuments:
         # pyrra_availability carries only `slo`: the imported job="eb-pyrra" must not narrow it to nothing.
         assert pyrra_result.details["budget"]["remaining"] == pytest.approx(0.5, rel=1e-6)
         assert sloth_result.verdict is Outcome.PASS and sloth_result.value == pytest.approx(2, rel=1e-6)
+
+    async def test_imported_documents_of_a_service_that_never_errored_pass(self, prometheus):
+        # The importer carries the SLO's total (Pyrra's total metric, Sloth's total_query) into the check.
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "ebr-clean", "namespace": "shop"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-clean", code=~"5.."}'},
+                     "total": {"metric": 'ebr_http_requests_total{job="ebr-clean"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
+            "name": "clean", "objective": 99.9, "sli": {"events": {
+                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean",code=~"(5..|429)"}[{{.window}}]))',
+                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{.window}}]))'}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            results = [await runner.evaluate(catalog.get(name), {}, at) for name in ("ebr-clean", "ebr-sloth-clean")]
+        finally:
+            sources.close()
+        assert [(r.verdict, r.value) for r in results] == [(Outcome.PASS, 0), (Outcome.PASS, 0)]
+        assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
+                                                           "sloth.total_query (the SLI's total query)"]

@@ -92,6 +92,25 @@ CHECKS: list[dict[str, Any]] = [
     {"name": "latency-smoothed", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
      "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
      "canary": SMOOTHED.format(_selector("canary_hash")), "baseline": SMOOTHED.format(_selector("stable_hash"))},
+    {"name": "errors-typo", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
+     "direction": "lower_is_better", "max_absolute_change": 0.001,
+     "canary": {"success": _counter("kpi_failed_payment_total", "canary_hash"),
+                "total": _counter("kpi_visits_total", "canary_hash")},
+     "baseline": {"success": _counter("kpi_failed_payment_total", "stable_hash"),
+                  "total": _counter("kpi_visits_total", "stable_hash")}},
+    {"name": "errors-typo-fallback", "kind": "kpi_compare", "params": PARAMS, "direction": "lower_is_better",
+     "max_absolute_change": 0.001,
+     "canary": f'(sum(rate(kpi_failed_payment_total{{{_selector("canary_hash")}}}[5m])) or vector(0))',
+     "baseline": f'(sum(rate(kpi_failed_payments_total{{{_selector("stable_hash")}}}[5m])) or vector(0))'},
+    {"name": "total-typo", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
+     "direction": "higher_is_better", "max_relative_change": 0.1,
+     "canary": _variant("canary_hash", "proportion"),
+     "baseline": {"success": _counter("kpi_orders_total", "stable_hash"),
+                  "total": _counter("kpi_visit_total", "stable_hash")}},
+    {"name": "latency-typo", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
+     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
+     "canary": f"avg(kpi_request_latency_second{{{_selector('canary_hash')}}})",
+     "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})"},
     {"name": "latency-ab", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney", "mode": "ab",
      "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
      "variant_names": {"canary": "green", "baseline": "blue"},
@@ -193,6 +212,44 @@ class TestGate:
 
     async def test_unknown_canary_is_no_data(self, client, prometheus):
         body = await run(client, prometheus, "p95", "nosuchhash")
+        assert body["verdict"] == "inconclusive"
+        assert "no_data policy: inconclusive" in body["reason"]
+
+
+class TestMisspelledMetric:
+    """A metric name that matches no series at all is an error naming the selector, never zero errors or no data;
+    a metric that exists but has no series for this canary stays no data."""
+
+    @pytest.mark.parametrize("canary", ["kpiworse", "kpiequal"])
+    async def test_a_misspelled_error_counter_is_an_error_not_zero_errors(self, client, prometheus, canary):
+        body = await run(client, prometheus, "errors-typo", canary, status=500)
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured")
+        assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all in source 'default'")
+        assert 'canary.success, baseline.success select it: kpi_failed_payment_total{service="shop"' in body["reason"]
+        assert body["details"]["missing_metrics"] == ["kpi_failed_payment_total"]
+
+    async def test_a_typo_behind_an_or_vector_fallback_is_an_error(self, client, prometheus):
+        body = await run(client, prometheus, "errors-typo-fallback", "kpiworse", status=500)
+        assert body["error"] == "check_misconfigured"
+        assert "canary.query select it" in body["reason"]
+
+    async def test_a_misspelled_total_names_its_role(self, client, prometheus):
+        body = await run(client, prometheus, "total-typo", "kpiequal", status=500)
+        assert "metric kpi_visit_total has no series at all" in body["reason"]
+        assert "baseline.total select it" in body["reason"]
+
+    async def test_a_misspelled_range_query_is_an_error(self, client, prometheus):
+        body = await run(client, prometheus, "latency-typo", "kpiequal", status=500)
+        assert "metric kpi_request_latency_second has no series at all" in body["reason"]
+
+    async def test_the_correct_names_still_judge(self, client, prometheus):
+        body = await run(client, prometheus, "payment-errors", "kpiworse")
+        assert body["verdict"] == "fail"
+        assert body["details"]["presence_query"] == ('group by (__name__) ({__name__=~"kpi_failed_payments_total|'
+                                                     'kpi_visits_total"})')
+
+    async def test_an_existing_metric_without_this_canary_is_no_data(self, client, prometheus):
+        body = await run(client, prometheus, "conversion", "nosuchhash")
         assert body["verdict"] == "inconclusive"
         assert "no_data policy: inconclusive" in body["reason"]
 

@@ -60,6 +60,14 @@ class TestImageShape:
             assert tool not in runs, tool
         assert all(not i.startswith(("COPY . ", "ADD ")) for i in final)
 
+    def test_final_stage_removes_the_shell_last(self):
+        final = stages()[-1]
+        runs = [i for i in final if i.startswith("RUN ")]
+        removal = runs[-1]
+        assert removal.startswith('RUN ["rm", "-f"'), "exec form: the shell is what goes"
+        for shell in ("sh", "dash", "bash"):
+            assert f'"/bin/{shell}"' in removal and f'"/usr/bin/{shell}"' in removal, shell
+
     def test_everything_copied_exists_in_the_context_and_is_not_ignored(self):
         ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
                    if line.strip() and not line.startswith("#")}

@@ -32,8 +32,10 @@ def clean_venv(tmp_path_factory) -> Path:
             shutil.copy2(source, context / name)
     wheels = work / "wheels"
     # Offline: no build isolation (the test environment has setuptools and wheel) and no index.
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                    "--wheel-dir", str(wheels), str(context)], check=True, capture_output=True, timeout=300)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "--wheel-dir", str(wheels), "--verbose", str(context)], check=True, capture_output=True,
+                           text=True, timeout=300)
+    (work / "build.log").write_text(built.stdout + built.stderr)
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
     (wheel,) = wheels.glob("analyzer-*.whl")
@@ -54,12 +56,27 @@ def run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 class TestWheel:
     """The installed wheel, not the source tree, is what runs."""
 
+    def test_the_build_warns_about_nothing_in_pyproject(self, clean_venv):
+        log = (clean_venv.parent / "build.log").read_text()
+        assert "BuildBackendWarning" not in log and "SetuptoolsDeprecationWarning" not in log, log[-2000:]
+
     def test_the_code_comes_from_the_wheel(self, clean_venv, tmp_path):
         done = run(clean_venv, "python", "-c", "import analyzer, checks, analyzer.server; "
                    "print(analyzer.__file__); print(checks.__file__)", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         for line in done.stdout.splitlines():
             assert line.startswith(str(clean_venv)), line
+
+    def test_the_ui_templates_and_stylesheet_are_in_the_wheel(self, clean_venv, tmp_path):
+        done = run(clean_venv, "python", "-c", "import jinja2, pathlib, analyzer.ui; "
+                   "print(*jinja2.PackageLoader('analyzer.ui', 'templates').list_templates()); "
+                   "print(*sorted(p.name for p in (pathlib.Path(analyzer.ui.__file__).parent / 'static').iterdir()))",
+                   cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        templates, static = done.stdout.splitlines()
+        assert {"base.html", "index.html", "check.html", "verdict.html", "login.html", "error.html"} \
+            <= set(templates.split())
+        assert static.split() == ["favicon.svg", "ui.css"]
 
     def test_help(self, clean_venv, tmp_path):
         done = run(clean_venv, "analyzer", "--help", cwd=tmp_path)

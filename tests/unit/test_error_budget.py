@@ -30,9 +30,12 @@ from checks.error_budget import (
     error_budget,
     le_pattern,
     max_burn_rate,
+    metric_selectors,
+    name_probe,
     names_pattern,
     prometheus_duration,
     pyrra_tiers,
+    reconcile_absences,
     workbook_tiers,
 )
 
@@ -196,6 +199,21 @@ class TestValidation:
         with pytest.raises(ValidationError, match=r"sloth\.sloth_id"):
             make(sloth={"sloth_id": ""})  # would match every series without a sloth_id label
 
+    @pytest.mark.parametrize("total", ['sum(rate(x[5m]))', 'x{a=b}', 'x{a="1"} or vector(1)',
+                                       'x{analyzer_part="y"}'])
+    def test_pyrra_total_is_one_selector(self, total):
+        with pytest.raises(ValidationError, match=r"pyrra\.total"):
+            make(period="28d", pyrra={"slo": "x", "total": total})
+
+    def test_pyrra_total_takes_params_in_quotes(self):
+        check = make(period="28d", params={"job": {"type": "label_value", "required": True}},
+                     pyrra={"slo": "x", "metric": "m", "total": 'm_total{job="{{ job }}"}'})
+        assert check.plan({"job": 'a"b'}).windows["5m"]["total"] == 'sum(rate(m_total{job="a\\"b"}[5m]))'
+
+    def test_sloth_total_query_needs_the_window(self):
+        with pytest.raises(ValidationError, match=r"sloth\.total_query: the query needs a \{\{ window \}\}"):
+            make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[5m]))"})
+
     def test_fail_on_must_name_a_tier_severity(self):
         with pytest.raises(ValidationError, match="fail_on: no tier has severity 'Page'"):
             make(fail_on=["Page"])
@@ -237,7 +255,18 @@ class TestWarnings:
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
         assert any("window 4h is not one Sloth records" in w for w in check.warnings())
-        assert make(sloth={"sloth_id": "a-b"}).warnings() == []
+        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
+
+    def test_a_total_written_as_a_count(self):
+        check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
+        assert any(w.startswith("ratio.total looks like a count (increase)") for w in check.warnings())
+        assert not any("ratio.total" in w for w in make().warnings())
+
+    def test_recorded_slis_without_their_total(self):
+        assert "without sloth.total_query a window whose rule recorded nothing" in make(
+            sloth={"sloth_id": "a-b"}).warnings()[0]
+        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
+        assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
 
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
@@ -367,6 +396,79 @@ class TestNoData:
         assert unknown.outcome is Outcome.INCONCLUSIVE
 
 
+def counted(check, by_window, period=None):
+    """WindowRatio for every window from (error ratio, events) pairs; the rest an explicit no-traffic gap."""
+    windows = {}
+    for tier in check._tiers:
+        for window in (tier.long, tier.short):
+            ratio, events = by_window.get(window, (None, None))
+            windows[window] = WindowRatio(window, ratio, events=events, note="" if ratio is not None else "no traffic")
+    ratio, events = period or (None, None)
+    return windows, WindowRatio(check.period, ratio, events=events, note="" if ratio is not None else "no traffic")
+
+
+CALM = {"6h": (0.0005, 50000.0), "30m": (0.0005, 5000.0), "1d": (0.0005, 200000.0), "2h": (0.0005, 20000.0),
+        "3d": (0.0005, 600000.0)}
+
+
+class TestMinimumEvidence:
+    """A window that counted fewer than min_events_per_window events cannot judge; one with enough still does."""
+
+    def test_a_tiny_canary_window_pauses_instead_of_failing(self):
+        # 1 error in 3 requests over 5m (333x) and 1 in 12 over 1h (83x): noise, not evidence.
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (1 / 3, 3.0), "1h": (1 / 12, 12.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("1 of 2 page tiers cannot judge (1h/5m: 1h: too few events over 1h: 12 (1 "
+                                         "bad), below min_events_per_window 30; 5m: too few events over 5m: 3 (1 bad)")
+
+    def test_a_window_that_clearly_burns_with_enough_events_still_fails(self):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (1.0, 300.0), "1h": (0.5, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(500) and verdict.threshold == 14.4
+
+    @pytest.mark.parametrize(("events", "outcome"), [(29.0, Outcome.INCONCLUSIVE), (30.0, Outcome.FAIL),
+                                                     (31.0, Outcome.FAIL)])
+    def test_the_default_minimum_is_30_events(self, events, outcome):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.5, events), "1h": (0.5, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is outcome
+
+    def test_the_minimum_is_a_field(self):
+        check = make(min_events_per_window=500)
+        burning = {**CALM, "5m": (0.5, 300.0), "1h": (0.5, 3600.0)}
+        assert check.judge(*counted(check, burning, (0.0005, 1e6))).outcome is Outcome.INCONCLUSIVE
+        off = make(min_events_per_window=0)
+        tiny = {**CALM, "5m": (1 / 3, 3.0), "1h": (1 / 3, 3.0)}
+        assert off.judge(*counted(off, tiny, (0.0005, 1e6))).outcome is Outcome.FAIL
+
+    def test_a_window_without_a_count_is_judged(self):
+        # A recorded ratio without its total carries no count: the guard cannot apply, the ratio judges.
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.5, None), "1h": (0.5, None)}, (0.0005, None)))
+        assert verdict.outcome is Outcome.FAIL
+
+    def test_too_few_events_in_the_period_leave_the_budget_unknown(self):
+        check = make(tiers=[], min_budget_remaining=0)
+        verdict = check.judge(*counted(check, {}, (0.5, 4.0)))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("budget remaining is unknown: too few events over 30d: 4 (2 bad)")
+        assert check.judge(*counted(check, {}, (0.5, 400.0))).outcome is Outcome.FAIL
+
+    def test_a_judged_window_shows_its_events(self):
+        check = make()
+        verdict = check.judge(*counted(check, {**CALM, "5m": (0.0, 300.0), "1h": (0.0, 3600.0)}, (0.0005, 1e6)))
+        assert verdict.outcome is Outcome.PASS
+        five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
+        assert five["events"] == 300 and five["burn_rate"] == 0
+
+    @pytest.mark.parametrize("minimum", [-1, float("nan"), float("inf")])
+    def test_the_minimum_is_finite_and_not_negative(self, minimum):
+        with pytest.raises(ValidationError, match="min_events_per_window"):
+            make(min_events_per_window=minimum)
+
+
 # The reviewer's case (99.9%, 30d): a canary that errored heavily (1h and 30m burn 20x) and now has no traffic
 # (5m empty); 6h at 5x keeps the 6h/30m tier below its x6.
 CRASHED_CANARY = {"5m": None, "1h": 0.02, "30m": 0.02, "6h": 0.005, "1d": 0.005, "2h": 0.01, "3d": 0.001}
@@ -453,10 +555,16 @@ GROUP_RE = re.compile(r'\{__name__=~"([^"]*)"[^}]*\}, "analyzer_part", "(group\d
 RECORDED_WINDOW_RE = re.compile(r"(?:burnrate|ratio_rate)(\w+)$")
 
 
+NAMES_RE = re.compile(r'count by \(__name__\) \(\{__name__=~"([^"]*)"\}\), "analyzer_part", "names"')
+
+
 def recorded_part(name):
-    """(window, part) a grouped Pyrra or Sloth rule stands for: its name's window, or the availability."""
+    """(window, part) a grouped Pyrra or Sloth rule stands for: its name's window, the availability, or the
+    rules' existence probe."""
     if name == "pyrra_availability":
         return "", "availability"
+    if name == "slo:objective:ratio" or ":increase" in name:
+        return "", "rules"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -493,7 +601,8 @@ class TestQueryBatch:
                      tiers=[{"long": "28d", "short": "1d", "factor": 1}])
         plan = check.plan({})
         assert [b.queries for b in plan.batches] == [
-            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}']]
+            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}',
+             'm:increase4w{slo="api"}']]
 
     def test_a_series_of_no_part_is_rejected(self):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
@@ -553,13 +662,15 @@ class TestGroupedSelectors:
     def test_sloth_windows_and_period_are_one_selector(self):
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
+                                        'sloth_id="svc-slo"')
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
         # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d"], 'sloth_id="svc-slo"')
+        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
+                                        'sloth_id="svc-slo"')
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
         batch = QueryBatch.of({"30d": {"ratio": 'slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}'}})
@@ -569,14 +680,14 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of([*names, "pyrra_availability"], 'slo="api"')
+        assert batch.promql == group_of([*names, "pyrra_availability", "m:increase4w"], 'slo="api"')
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'},
                      min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == (group_of(names, 'slo="api", job="a"') + " or "
+        assert batch.promql == (group_of([*names, "m:increase4w"], 'slo="api", job="a"') + " or "
                                 + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -584,7 +695,8 @@ class TestGroupedSelectors:
         [batch] = check.plan({}).batches
         assert batch.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
                                 + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio") + " or "
-                                + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
+                                + labelled('pyrra_availability{slo="api"}', "28d", "availability") + " or "
+                                + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0"))
 
     def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
         batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
@@ -670,8 +782,9 @@ class FakePrometheus:
     selector, with `value` (or value(window, part)), fails queries containing `fail_on`, and holds every
     answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="0.001", fail_on=None, stray_on=None):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=()):
         self.expected = expected
+        self.missing = missing
         self.value = value
         self.fail_on = fail_on
         self.stray_on = stray_on
@@ -694,9 +807,12 @@ class FakePrometheus:
                     for window, part in PART_RE.findall(query)]
         labelled += [({"__name__": name, "analyzer_part": marker}, *recorded_part(name))
                      for names, marker in GROUP_RE.findall(query) for name in names.split("|")]
+        names = [{"metric": {"__name__": name, "analyzer_part": "names"}, "value": [1700000000, "1"]}
+                 for names in NAMES_RE.findall(query) for name in names.split("|") if name not in self.missing]
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": metric, "value": [1700000000, value]} for metric, window, part in labelled
-            if (value := self.value(window, part) if callable(self.value) else self.value) is not None] + stray}})
+            if (value := self.value(window, part) if callable(self.value) else self.value) is not None]
+            + names + stray}})
 
 
 async def run_against(aiohttp_server, fake, check_fields):
@@ -725,11 +841,11 @@ class TestQueriesRunConcurrently:
         # before both arrive.
         fake = FakePrometheus(expected=2)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
-        assert evaluation.verdict is Outcome.FAIL  # 0.001 / 0.001: every event bad, burn 1000
+        assert evaluation.verdict is Outcome.FAIL  # 1 / 1: every event bad, burn 1000
         assert len(fake.queries) == 2
         assert [len(PART_RE.findall(q)) for q in fake.queries] in ([14, 2], [2, 14])
         assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
-        assert len(evaluation.details["queries"]) == 16
+        assert len(evaluation.details["queries"]) == 17  # and the probe of req_total
 
     async def test_a_budget_gate_sends_everything_in_one_query(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value="0")
@@ -861,3 +977,164 @@ class TestPyrraQueries:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert evaluation.reason.startswith('budget remaining is unknown: no pyrra_availability{slo="api"} series '
                                             "(Pyrra records it only with --generic-rules)")
+
+
+class TestMetricSelectors:
+    """The metric names a query writes literally, with their selectors; nothing else reads as a name."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
+         [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')]),
+        ("sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)", [("a_total", "a_total"),
+                                                                                       ("b", "b")]),
+        ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
+        ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
+        ('{__name__="hidden", a="b"} + count_values("x", y) @ start()', [("y", "y")]),
+        ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
+        ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
+        ('histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))', [("h_bucket", 'h_bucket{le=~"0.5"}')]),
+    ])
+    def test_names(self, query, expected):
+        assert metric_selectors(query) == expected
+
+
+class TestProbes:
+    """Probes of metric names travel as one `count by (__name__)` branch and split back per name."""
+
+    def test_name_probes_are_one_branch(self):
+        batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))"}},
+                              {"exists": {"probe0": name_probe("e"), "probe1": name_probe("t:x")}})
+        assert batch.promql == (labelled("sum(rate(e[5m]))", "5m", "errors") + " or "
+                                'label_replace(count by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
+                                '"names", "", "")')
+        answer = QueryResult(batch.promql, "vector", [
+            Series({"__name__": "t:x", "analyzer_part": "names"}, [(1.0, 3.0)])])
+        results = batch.split(answer)
+        assert results[name_probe("e")].series == []
+        assert results[name_probe("t:x")].series == [Series({"__name__": "t:x"}, [(1.0, 3.0)])]
+
+    def test_a_ratio_check_probes_every_metric_it_names_once(self):
+        check = make(ratio={"errors": 'sum(rate(errs_total{a="1"}[{{ window }}]))',
+                            "total": "sum(rate(req_total[{{ window }}])) + sum(rate(other[{{ window }}]))"})
+        plan = check.plan({})
+        assert [p.query for p in plan.probes] == [name_probe("errs_total"), name_probe("req_total"),
+                                                  name_probe("other")]
+        assert plan.probes[0].problem.startswith('ratio.errors selector errs_total{a="1"}: no series of metric '
+                                                 "errs_total exist at all")
+        assert len(plan.probes[0].users) == 7  # every window's errors query
+
+    def test_optional_metrics_are_not_probed(self):
+        check = make(optional_metrics=["req_total"])
+        assert check.plan({}).probes == []
+
+    def test_optional_metrics_are_metric_names(self):
+        with pytest.raises(ValidationError, match="optional_metrics"):
+            make(optional_metrics=['req_total{code="500"}'])
+
+    def test_latency_probes_bucket_and_count(self):
+        check = make(latency={"metric": "lat_seconds", "threshold_s": 0.5})
+        assert [p.query for p in check.plan({}).probes] == [name_probe("lat_seconds_bucket"),
+                                                            name_probe("lat_seconds_count")]
+
+    async def test_a_missing_name_is_misconfigured_even_when_the_total_says_no_data(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None, missing=("req_total",))
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert "no series of metric req_total exist at all" in evaluation.reason
+
+    async def test_an_existing_name_without_series_here_is_no_data(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None)
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+
+    async def test_an_answered_query_proves_its_name_without_the_probe(self, aiohttp_server):
+        # The probe sees only the last 5 minutes; a window's answer proves the name all the same.
+        fake = FakePrometheus(expected=2, value="1", missing=("req_total",))
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.FAIL
+
+
+def recorded(window, ratio=None, *, absent=False, events=None, note=""):
+    return WindowRatio(window, ratio, events=events, recorded_absent=absent, note=note)
+
+
+class TestReconcileAbsences:
+    """An absent recorded ratio is zero errors only where no error series is the one explanation."""
+
+    def test_absent_short_windows_beside_present_long_ones_stay_zero(self):
+        windows = {"5m": recorded("5m", 0.0, absent=True, events=3000.0), "6h": recorded("6h", 0.01)}
+        judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
+        assert judged["5m"].error_ratio == 0.0 and judged["6h"].error_ratio == 0.01
+
+    def test_an_absent_long_window_beside_a_present_short_one_is_a_gap(self):
+        windows = {"5m": recorded("5m", 0.5), "4d": recorded("4d", 0.0, absent=True, events=1e6, note="no x")}
+        judged, _ = reconcile_absences(windows, recorded("28d", None))
+        assert judged["4d"].error_ratio is None and judged["5m"].error_ratio == 0.5
+        assert judged["4d"].note.startswith("no x; but a shorter window's rule recorded a value")
+
+    def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
+        windows = {"5m": recorded("5m", 0.0, absent=True, events=300.0),
+                   "1h": recorded("1h", 0.0, absent=True, events=3600.0)}
+        _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
+        assert period.error_ratio == 0.0 and period.events == 3600.0
+
+    @pytest.mark.parametrize("windows", [
+        {"5m": recorded("5m", 0.0, absent=True, events=300.0), "1h": recorded("1h", 0.001)},   # one recorded
+        {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", None, absent=True)},     # no traffic
+    ])
+    def test_otherwise_the_period_stays_a_gap(self, windows):
+        _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
+        assert period.error_ratio is None
+
+    def test_judge_applies_it(self):
+        check = make(sloth={"sloth_id": "a-b"})
+        windows = {w: recorded(w, 0.02, events=1e5) for w in ("5m", "30m", "1h", "2h", "6h", "1d")}
+        windows["3d"] = recorded("3d", 0.0, absent=True, events=1e7)
+        verdict = check.judge(windows, recorded("30d", 0.001))
+        assert verdict.outcome is Outcome.FAIL  # 20x over 1h and 5m
+        three = next(t for t in verdict.details["tiers"] if t["long"] == "3d")
+        assert three["judged"] is False
+
+
+class TestRecordedTotals:
+    """A recorded SLI's total counts each window's events; an absent ratio is zero errors only with traffic."""
+
+    SLOTH_TOTAL = {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}}
+
+    async def test_a_total_that_returns_nothing_leaves_the_events_unknown(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=lambda window, part: None if part == "total" else "0.0001")
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.PASS
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert "events" not in five and five["note"] == "sloth.total_query returned nothing over 5m: events unknown"
+
+    @pytest.mark.parametrize(("total", "outcome", "note"), [
+        ("10", Outcome.PASS, "no Sloth ratio_rate5m series while sloth.total_query counts traffic: zero errors"),
+        ("0", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic over 5m"),
+        (None, Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no data (the total query returned nothing"),
+        ("NaN", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic (NaN over 5m)"),
+    ])
+    async def test_an_absent_ratio_reads_by_the_total(self, aiohttp_server, total, outcome, note):
+        fake = FakePrometheus(expected=1, value=lambda window, part: total if part == "total" else
+                              ("1" if part == "rules" else None))
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is outcome
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["note"].startswith(note)
+
+    async def test_an_absent_ratio_without_the_rules_is_misconfigured(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=lambda window, part: "10" if part == "total" else None)
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
+
+    @pytest.mark.parametrize("sli", [
+        {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}},
+        {"period": "28d", "pyrra": {"slo": "api", "metric": "m", "total": "m_total"}}])
+    async def test_a_window_the_tool_does_not_record_is_never_zero_by_absence(self, aiohttp_server, sli):
+        # A 4h rule exists in neither tool: its absence says nothing about errors.
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1"}.get(part))
+        evaluation = await run_against(aiohttp_server, fake, {
+            **sli, "tiers": [{"long": "4h", "short": "5m", "factor": 14.4}]})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "records no such window" in evaluation.reason

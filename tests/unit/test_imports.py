@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import yaml
 
@@ -147,7 +150,8 @@ class TestPyrra:
         [check] = convert(docs(PYRRA))
         assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
                          "source": "default", "objective": 99.9, "period": "28d",
-                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"'}}
+                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"',
+                                   "total": 'http_requests_total{job="api"}'}}
         assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
@@ -155,7 +159,8 @@ class TestPyrra:
         [check] = convert(docs(PYRRA))
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
         assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
-        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}'}
+        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
+                                      "total": 'sum(rate(http_requests_total{job="api"}[1h]))'}
 
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
@@ -180,7 +185,8 @@ class TestSloth:
     def test_plain_spec(self):
         checks = convert(docs(SLOTH_SPEC), sloth_period="28d")
         assert [(c["name"], c["objective"], c["period"], c["sloth"]) for c in checks] == [
-            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability"}),
+            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability",
+             "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))'}),
             ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"})]
         assert len(validated(checks)) == 2
 
@@ -276,3 +282,96 @@ class TestImportCommand:
         path.write_text(PYRRA)
         assert main(["import", "sloth", str(path)]) == EXIT_INVALID_CATALOG
         assert "document 1 is not a sloth SLO" in capsys.readouterr().err
+
+
+DATA = Path(__file__).parent / "data" / "openslo"
+
+
+def file_docs(name: str) -> list[Any]:
+    return docs((DATA / name).read_text(encoding="utf-8"))
+
+
+class TestOpenSLOV1Alpha:
+    """Sloth's OpenSLO v1alpha SLOs convert as Sloth reads them; other v1alpha SLOs are refused saying why."""
+
+    def test_sloth_getting_started_reads_the_rules_sloth_generates(self):
+        [check] = convert(file_docs("sloth-openslo-getting-started.yml"))
+        # The sloth_id label of the rules Sloth generates from this file (slok/sloth
+        # examples/_gen/openslo-getting-started.yml).
+        assert check["sloth"] == {"sloth_id": "my-service-sloth-slo-my-service-0"}
+        assert (check["objective"], check["period"]) == (99.9, "30d")
+        assert list(validated([check])) == ["my-service-sloth-slo-my-service-0"]
+
+    def test_every_objective_is_one_sloth_slo(self):
+        checks = convert(file_docs("sloth-openslo-kubernetes-apiserver.yml"))
+        assert [(c["sloth"]["sloth_id"], c["objective"]) for c in checks] == [
+            ("k8s-apiserver-requests-availability-openslo-0", 99.9),
+            ("k8s-apiserver-requests-latency-openslo-0", 99.0),
+            ("k8s-apiserver-requests-latency-openslo-1", 99.9)]
+        assert len(validated(checks)) == 3
+
+    def test_without_time_windows_the_sloth_period_applies(self):
+        [document] = file_docs("sloth-openslo-getting-started.yml")
+        del document["spec"]["timeWindows"]
+        assert convert([document], sloth_period="28d")[0]["period"] == "28d"
+
+    @pytest.mark.parametrize(("change", "message"), [
+        ({"budgetingMethod": "Timeslices"}, "budgetingMethod 'Timeslices': only Occurrences"),
+        ({"timeWindows": [{"count": 1, "unit": "Month", "isRolling": False}]},
+         "timeWindows[0]: 1 'Month': Sloth reads a whole number of days"),
+        ({"objectives": [{"target": 0.99, "thresholdMetric": {"source": "prometheus", "query": "x"}}]},
+         "objectives[0] has no ratioMetrics"),
+        ({"objectives": [{"target": 0.99, "ratioMetrics": {"good": {"source": "datadog", "queryType": "query"},
+                                                           "total": {"source": "prometheus", "queryType": "promql"}}}]},
+         "objectives[0].ratioMetrics.good needs source prometheus and queryType promql"),
+    ])
+    def test_unconvertible_says_why_and_how(self, change, message):
+        [document] = file_docs("sloth-openslo-getting-started.yml")
+        document["spec"].update(change)
+        with pytest.raises(ValueError) as raised:
+            convert([document])
+        assert message in str(raised.value)
+        assert "OpenSLO v1alpha converts as Sloth reads it" in str(raised.value)
+        assert "only one rolling window" not in str(raised.value)
+
+    def test_other_versions_are_refused_by_version(self):
+        [document] = file_docs("sloth-openslo-getting-started.yml")
+        document["apiVersion"] = "openslo/v2alpha"
+        with pytest.raises(ValueError, match="OpenSLO v2alpha is not supported; convert it to openslo/v1"):
+            convert([document])
+
+
+class TestOpenSLOLists:
+    """A file that is one YAML list of OpenSLO objects (oslo, go-sdk) reads as those objects."""
+
+    @pytest.mark.parametrize("name", ["oslo-validate-v1.yaml", "go-sdk-inline-v1_slo.yaml"])
+    def test_real_list_files_give_the_real_reason(self, name):
+        with pytest.raises(ValueError) as raised:
+            convert(file_docs(name))
+        assert "item 1 (openslo SLO" in str(raised.value)
+        assert "budgetingMethod 'Timeslices': only Occurrences" in str(raised.value)
+
+    def test_supported_slos_of_a_list_import(self):
+        assert [c["name"] for c in convert([docs(OPENSLO)])] == ["checkout-availability"]
+
+    def test_catalog_loader_reads_list_files(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "openslo.yaml").write_text(yaml.safe_dump(docs(OPENSLO)))
+        (tmp_path / "sloth.yaml").write_text((DATA / "sloth-openslo-getting-started.yml").read_text())
+        catalog = load_catalog(tmp_path, Registry.default())
+        assert sorted(catalog.checks) == ["checkout-availability", "my-service-sloth-slo-my-service-0"]
+
+    def test_catalog_loader_names_the_list_item(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "oslo.yaml").write_text((DATA / "oslo-validate-v1.yaml").read_text())
+        with pytest.raises(ConfigError) as raised:
+            load_catalog(tmp_path, Registry.default())
+        assert any("oslo.yaml item 1: openslo SLO 'web-availability': budgetingMethod 'Timeslices'" in p
+                   for p in raised.value.problems), raised.value.problems
+
+    def test_import_command_reads_sloth_v1alpha(self, tmp_path, capsys):
+        path = tmp_path / "slo.yml"
+        path.write_text((DATA / "sloth-openslo-kubernetes-apiserver.yml").read_text())
+        assert main(["import", "openslo", str(path)]) == EXIT_PASS
+        fragment = yaml.safe_load(capsys.readouterr().out)
+        assert len(fragment["checks"]) == 3

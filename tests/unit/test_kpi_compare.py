@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import ConfigError
+from analyzer.errors import CheckMisconfigured, ConfigError
+from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
-from checks.kpi_compare import KpiCompareCheck
+from checks.kpi_compare import KpiCompareCheck, Measured
 
 PARAMS = {"canary_hash": {"type": "label_value", "required": True},
           "stable_hash": {"type": "label_value", "required": True}}
@@ -106,3 +108,169 @@ class TestRejected:
         variant = {"success": SUCCESS, "total": TOTAL, "events": TOTAL}
         assert "events does not apply to method proportion (the total is the traffic count)" in problem(check(
             method="proportion", canary=variant, baseline=variant))
+
+
+PROPORTION = {"success": SUCCESS, "total": TOTAL}
+QUERIES = {"query": "q", "success": "s", "total": "t", "events": "e"}
+
+
+def judge(method: str = "ratio", direction: str = "lower_is_better", *, canary: dict[str, float | None] | None = None,
+          baseline: dict[str, float | None] | None = None, samples: tuple[list[float], list[float]] | None = None,
+          **overrides: Any) -> Verdict:
+    """The verdict of a check of `method` on the given measurements, without Prometheus."""
+    variant: Any = PROPORTION if method == "proportion" else CANARY
+    loaded = load(check(method=method, direction=direction, canary=variant, baseline=variant, **overrides))
+    kpi = loaded.checks["kpi"]
+    assert isinstance(kpi, KpiCompareCheck)
+    values = {("canary", k): v for k, v in (canary or {}).items()} | {
+        ("baseline", k): v for k, v in (baseline or {}).items()}
+    roles = ["success", "total"] if method == "proportion" else ["query"]
+    queries = {side: {role: QUERIES[role] for role in roles} for side in ("canary", "baseline")}
+    return kpi.judge(Measured(queries, values, {} if samples is None else
+                              {"canary": samples[0], "baseline": samples[1]}))
+
+
+def around(centre: float, count: int = 60, spread: float = 0.004) -> list[float]:
+    """`count` samples within +-spread of centre in a fixed order without serial trend."""
+    return [centre + spread * (((i * 37) % 17) / 8 - 1) for i in range(count)]
+
+
+class TestJudgeRatio:
+    """Point estimates: which way is worse, and the tolerance on the right side of zero."""
+
+    @pytest.mark.parametrize(("direction", "canary", "verdict"), [
+        ("lower_is_better", 0.4, Outcome.FAIL), ("lower_is_better", 0.1, Outcome.PASS),
+        ("higher_is_better", 0.1, Outcome.FAIL), ("higher_is_better", 0.4, Outcome.PASS),
+        ("either", 0.1, Outcome.FAIL), ("either", 0.4, Outcome.FAIL), ("either", 0.21, Outcome.PASS),
+    ])
+    def test_direction_decides_which_change_fails(self, direction, canary, verdict):
+        assert judge("ratio", direction, canary={"query": canary}, baseline={"query": 0.2}).outcome is verdict
+
+    @pytest.mark.parametrize(("canary", "verdict"), [(0.21, Outcome.PASS), (0.219, Outcome.PASS),
+                                                     (0.221, Outcome.FAIL), (0.25, Outcome.FAIL)])
+    def test_a_regression_within_the_tolerance_passes_and_beyond_it_fails(self, canary, verdict):
+        judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2})
+        assert judged.outcome is verdict
+        assert judged.threshold == pytest.approx(0.02)
+
+    def test_value_is_canary_minus_baseline(self):
+        judged = judge("ratio", canary={"query": 0.4}, baseline={"query": 0.2})
+        assert judged.value == pytest.approx(0.2)
+        assert judged.details["relative_change"] == pytest.approx(1.0)
+        assert "+0.2, +100%" in judged.reason
+
+    @pytest.mark.parametrize("missing", [None, math.nan])
+    def test_a_missing_value_is_no_data(self, missing):
+        assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
+
+
+class TestJudgeProportion:
+    """Two proportions: the z test's tails, the interval's side and the margin decide, never the wrong way."""
+
+    def test_more_errors_fails_with_a_positive_interval(self):
+        judged = judge("proportion", canary={"success": 100, "total": 2000}, baseline={"success": 20, "total": 2000},
+                       max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.FAIL
+        low, high = judged.details["interval"]
+        assert 0 < low < judged.value < high
+        assert judged.value == pytest.approx(0.04)
+
+    def test_a_conversion_drop_fails(self):
+        judged = judge("proportion", "higher_is_better", canary={"success": 50, "total": 1000},
+                       baseline={"success": 100, "total": 1000})
+        assert judged.outcome is Outcome.FAIL
+        assert judged.details["interval"][1] < 0 and judged.details["z"] < 0
+
+    def test_fewer_errors_passes_when_the_interval_rules_out_harm(self):
+        judged = judge("proportion", canary={"success": 200, "total": 2e5}, baseline={"success": 1000, "total": 2e5},
+                       max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["interval"][1] < 0
+
+    def test_a_significant_harm_within_the_tolerance_passes(self):
+        judged = judge("proportion", canary={"success": 12000, "total": 1e6}, baseline={"success": 10000, "total": 1e6},
+                       max_relative_change=None, max_absolute_change=0.005)
+        assert judged.details["significant"] is True
+        assert judged.outcome is Outcome.PASS
+
+    def test_a_drop_the_interval_cannot_bound_below_the_tolerance_is_inconclusive(self):
+        # Conversion 10% -> 9.1% on 100k each: significant but smaller than the tolerance 0.01, while the
+        # interval's far end (a drop of about 0.0116) lies beyond it.
+        judged = judge("proportion", "higher_is_better", canary={"success": 9100, "total": 1e5},
+                       baseline={"success": 10000, "total": 1e5})
+        assert judged.details["harm_bound"] > judged.threshold
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_no_errors_on_either_side_passes_with_enough_traffic(self):
+        judged = judge("proportion", canary={"success": 0, "total": 50000}, baseline={"success": 0, "total": 50000},
+                       max_relative_change=None, max_absolute_change=0.001)
+        assert judged.details["power"] > 0.8
+        assert judged.outcome is Outcome.PASS
+
+    def test_an_absent_success_series_counts_as_zero(self):
+        judged = judge("proportion", canary={"success": None, "total": 50000}, baseline={"success": 0, "total": 50000},
+                       max_relative_change=None, max_absolute_change=0.001)
+        assert judged.details["canary"]["success"] == 0
+
+    def test_either_direction_needs_both_ends_of_the_interval_within_the_tolerance(self):
+        # 10% -> 10.8% on 100k each: the interval (about 0.0053 to 0.0107) reaches past the tolerance 0.01.
+        judged = judge("proportion", "either", canary={"success": 10800, "total": 1e5},
+                       baseline={"success": 10000, "total": 1e5})
+        assert judged.details["harm_bound"] > judged.threshold
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_successes_above_the_total_are_a_misconfiguration(self):
+        with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
+            judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
+
+
+class TestJudgeMannWhitney:
+    """Range samples: the shift's interval keeps its sign, and the tolerance bounds the harm side."""
+
+    def test_slower_canary_fails_with_a_positive_interval(self):
+        judged = judge("mann_whitney", samples=(around(0.15), around(0.10)))
+        assert judged.outcome is Outcome.FAIL
+        low, high = judged.details["interval"]
+        assert 0 < low <= judged.value <= high
+        assert judged.value == pytest.approx(0.05, abs=0.002)
+
+    def test_faster_canary_passes(self):
+        judged = judge("mann_whitney", samples=(around(0.06), around(0.10)))
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["interval"][1] < 0
+
+    def test_a_drop_fails_when_higher_is_better(self):
+        assert judge("mann_whitney", "higher_is_better", samples=(around(0.06), around(0.10))).outcome is Outcome.FAIL
+
+    def test_a_shift_within_the_tolerance_passes(self):
+        judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
+        assert judged.details["interval"][0] > 0
+        assert judged.outcome is Outcome.PASS
+
+    @pytest.mark.parametrize("centre", [0.05, 0.15])
+    def test_either_direction_fails_a_clear_shift_either_way(self, centre):
+        assert judge("mann_whitney", "either", samples=(around(centre), around(0.10))).outcome is Outcome.FAIL
+
+    @pytest.mark.parametrize(("canary", "significant"), [(around(0.10), False), (around(0.15), True),
+                                                         (around(0.05), True)])
+    def test_significant_when_the_interval_excludes_zero(self, canary, significant):
+        judged = judge("mann_whitney", samples=(canary, around(0.10)))
+        assert judged.details["significant"] is significant
+
+    def test_too_few_samples_is_no_data(self):
+        judged = judge("mann_whitney", samples=(around(0.15, count=10), around(0.10)))
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "fewer than min_samples 20" in judged.reason
+
+
+class TestJudgeAB:
+    """A/B names the better variant by the KPI's direction."""
+
+    @pytest.mark.parametrize(("direction", "canary", "verdict"), [
+        ("higher_is_better", 150, Outcome.PASS), ("higher_is_better", 50, Outcome.FAIL),
+        ("lower_is_better", 150, Outcome.FAIL), ("lower_is_better", 50, Outcome.PASS),
+    ])
+    def test_winner(self, direction, canary, verdict):
+        judged = judge("proportion", direction, mode="ab", canary={"success": canary, "total": 1000},
+                       baseline={"success": 100, "total": 1000})
+        assert judged.outcome is verdict

@@ -166,17 +166,6 @@ class TestDrain:
         await drained
         assert run.admission.running == 0
 
-    async def test_abandon_cancels_what_the_drain_left(self, gate):
-        # After a drain timed out at shutdown: the evaluations end now, their callers get no verdict.
-        run = gated_runner(Admission())
-        caller = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
-        await gate.wait_entered(1)
-        run.admission.abandon()
-        with pytest.raises(asyncio.CancelledError):
-            await caller
-        await run.drain()
-        assert run.admission.running == 0
-
 
 class TestReuseWindow:
     """A finished evaluation answers identical requests for reuse_window_s, and only identical ones."""

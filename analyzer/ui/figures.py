@@ -1,0 +1,347 @@
+"""From one verdict's evidence to its plots, per kind. Range queries made here are for the page only (never
+on Argo's path), through the check's own sources (their concurrency limits) and within the evaluation deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+
+from analyzer.check import Check
+from analyzer.comparison import Condition
+from analyzer.errors import CheckError
+from analyzer.models import Outcome, clip, format_number
+from analyzer.params import parse_duration
+from analyzer.sources import Series, Sources
+from analyzer.ui import plots
+
+# Series drawn from one range query; more are counted in the note.
+_MAX_LINES = 8
+_DEFAULT_WINDOW_S = 3600.0
+_POINTS = 120
+# Longest history drawn for a burn rate (the tier's long window times 6, at most this).
+_MAX_BURN_WINDOW_S = 86400.0
+
+MemberLink = Callable[[str, Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One plot of a verdict page (or, when it could not be drawn, why not)."""
+
+    title: str
+    svg: Markup | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the page knows of one evaluation."""
+
+    check: str
+    kind: str
+    verdict: str
+    value: float | None
+    evaluated_at: datetime
+    details: Mapping[str, Any]
+    args: Mapping[str, Any]
+
+
+class _RangeReader:
+    """Range queries for plots: each bounded by the time left before the page's deadline."""
+
+    def __init__(self, sources: Sources, source: str, deadline: float) -> None:
+        self._sources = sources
+        self._source = source
+        self._deadline = deadline
+
+    async def series(self, promql: str, end: datetime, window_s: float, step_s: float) -> list[Series]:
+        remaining = self._deadline - asyncio.get_running_loop().time()
+        start = end - timedelta(seconds=window_s)
+        result = await self._sources.prometheus(self._source).query_range(promql, start, end, step_s, remaining)
+        return result.series
+
+
+def _source_of(check: Check | None) -> str:
+    source = getattr(check, "source", "default")
+    return source if isinstance(source, str) else "default"
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+async def figures(evidence: Evidence, check: Check | None, sources: Sources, deadline_s: float,
+                  member_link: MemberLink) -> list[Figure]:
+    """The plots of one verdict; a plot whose data cannot be read says why instead (the verdict stands)."""
+    reader = _RangeReader(sources, _source_of(check), asyncio.get_running_loop().time() + deadline_s)
+    try:
+        async with asyncio.timeout(deadline_s):
+            if evidence.kind == "prometheus":
+                return await _prometheus(evidence, reader)
+            if evidence.kind == "kpi_compare":
+                return await _kpi_compare(evidence, check, reader)
+            if evidence.kind == "error_budget":
+                return [*_error_budget(evidence), *await _burn_over_time(evidence, check, reader)]
+    except TimeoutError:
+        return [Figure("Value over time", None, f"the plot's range query took longer than {deadline_s:g} s")]
+    if evidence.kind == "http_smoke":
+        return _http_smoke(evidence)
+    if evidence.kind == "composite":
+        return _composite(evidence, member_link)
+    return []
+
+
+def _condition_rules(details: Mapping[str, Any]) -> list[plots.Rule]:
+    rules: list[plots.Rule] = []
+    for name, css in (("pass_if", "pass-if"), ("fail_if", "fail-if")):
+        text = details.get(name)
+        if not isinstance(text, str):
+            continue
+        try:
+            condition = Condition.parse(text)
+        except ValueError:
+            continue
+        rules.extend(plots.Rule(bound, f"{name} {condition}", css) for bound in condition.bounds)
+    return rules
+
+
+def _lines(series: Sequence[Series], css: str = "s", label: str | None = None) -> tuple[list[plots.Line], str]:
+    lines = [plots.Line(label or (s.describe() if s.labels else "value"), f"{css}{i}", s.samples)
+             for i, s in enumerate(series[:_MAX_LINES])]
+    more = f"{len(series) - _MAX_LINES} more series are not drawn" if len(series) > _MAX_LINES else ""
+    return lines, more
+
+
+def _evaluated_mark(evidence: Evidence) -> list[plots.Mark]:
+    if evidence.value is None or not math.isfinite(evidence.value):
+        return []
+    return [plots.Mark(evidence.evaluated_at.timestamp(), evidence.value,
+                       f"evaluated value {format_number(evidence.value)} ({evidence.verdict})",
+                       f"evaluated {evidence.verdict}")]
+
+
+async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
+    details = evidence.details
+    queries = details.get("queries")
+    title = "The query's value over time"
+    if not isinstance(queries, list) or not queries or not isinstance(queries[0], str):
+        return [Figure(title, None, "the evaluation recorded no query to plot")]
+    window = details.get("range")
+    if isinstance(window, dict) and isinstance(window.get("window"), str):
+        window_s = parse_duration(window["window"])
+        step_s = float(window.get("step_s") or window_s / 60)
+        note = f"the range the check judges ({window['window']}, every {format_number(step_s)} s), " \
+               f"reduced by {window.get('over_time', 'avg')}"
+    else:
+        window_s, step_s = _DEFAULT_WINDOW_S, _DEFAULT_WINDOW_S / _POINTS
+        note = "the last hour before the evaluation; the check itself runs an instant query"
+    try:
+        series = await reader.series(queries[0], evidence.evaluated_at, window_s, step_s)
+    except CheckError as exc:
+        return [Figure(title, None, f"the plot's range query failed: {exc.message}")]
+    lines, more = _lines(series)
+    end = evidence.evaluated_at.timestamp()
+    svg = plots.time_series(lines, _condition_rules(details), _evaluated_mark(evidence), label=title,
+                            y_title="value", window=(end - window_s, end))
+    return [Figure(title, svg, "; ".join(filter(None, [note, more, "" if series else "no series in the window"])))]
+
+
+def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:
+    """The PromQL per side ("canary", "baseline") whose value the comparison judges."""
+    queries, roles = details.get("queries"), details.get("query_roles")
+    if not isinstance(queries, list) or not isinstance(roles, list):
+        return {}
+    by_role = {role: query for role, query in zip(roles, queries, strict=False)
+               if isinstance(role, str) and isinstance(query, str)}
+    found = {}
+    for side in ("canary", "baseline"):
+        if f"{side}.query" in by_role:
+            found[side] = by_role[f"{side}.query"]
+        elif f"{side}.success" in by_role and f"{side}.total" in by_role:
+            found[side] = f"({by_role[f'{side}.success']}) / ({by_role[f'{side}.total']})"
+    return found
+
+
+async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
+    details = evidence.details
+    variants = details.get("variants")
+    names: Mapping[str, Any] = variants if isinstance(variants, dict) else {}
+    found: list[Figure] = []
+    title = "Canary and baseline over time"
+    queries = _kpi_queries(details)
+    lookback = getattr(check, "lookback", None)
+    lookback_s = parse_duration(lookback) if isinstance(lookback, str) else _DEFAULT_WINDOW_S
+    window = details.get("range")
+    if isinstance(window, dict) and window.get("step_s"):
+        window_s, step_s, note = lookback_s, float(window["step_s"]), "the samples the test compares"
+    else:
+        window_s = max(lookback_s, _DEFAULT_WINDOW_S)
+        step_s, note = window_s / _POINTS, "the judged value is the last point of each line"
+    if len(queries) == 2:
+        try:
+            canary, baseline = await asyncio.gather(
+                *(reader.series(queries[side], evidence.evaluated_at, window_s, step_s) for side in queries))
+        except CheckError as exc:
+            found.append(Figure(title, None, f"the plot's range queries failed: {exc.message}"))
+        else:
+            lines = [plots.Line(str(names.get(side, side)), css, series[0].samples)
+                     for side, css, series in (("canary", "canary", canary), ("baseline", "baseline", baseline))
+                     if series]
+            end = evidence.evaluated_at.timestamp()
+            found.append(Figure(title, plots.time_series(lines, [], [], label=title, y_title="KPI",
+                                                         window=(end - window_s, end)), note))
+    estimate = _number(details.get("estimate"))
+    tolerance = _number(details.get("tolerance"))
+    if estimate is not None and math.isfinite(estimate):
+        given = details.get("interval")
+        interval: list[Any] = [*given, None, None] if isinstance(given, list) else [None, None]
+        low, high = _number(interval[0]), _number(interval[1])
+        rules = [plots.Rule(0.0, "no difference", "zero")]
+        if tolerance is not None:
+            direction = details.get("direction")
+            if direction != "higher_is_better" or details.get("mode") == "ab":
+                rules.append(plots.Rule(tolerance, f"+tolerance {format_number(tolerance)}", "tolerance"))
+            if direction != "lower_is_better" or details.get("mode") == "ab":
+                rules.append(plots.Rule(-tolerance, f"-tolerance {format_number(-tolerance)}", "tolerance"))
+        level = _number(details.get("confidence"))
+        what = f"the estimate (canary - baseline) with its {format_number(level * 100)}% interval" \
+            if level is not None and low is not None else "the estimate (canary - baseline)"
+        found.append(Figure("Difference against the tolerance",
+                            plots.interval(plots.Interval(estimate, low, high, rules), label=what,
+                                           x_title="canary - baseline"), what))
+    return found
+
+
+def _error_budget(evidence: Evidence) -> list[Figure]:
+    details = evidence.details
+    found = []
+    tiers = [t for t in details.get("tiers", []) if isinstance(t, dict)]
+    if tiers:
+        groups = []
+        for tier in tiers:
+            factor = _number(tier.get("factor"))
+            if tier.get("fired"):
+                status, css = "FIRED: " + ("fails" if tier.get("fails_verdict") else "warning"), "fired"
+            elif tier.get("judged"):
+                status, css = "not fired", "quiet"
+            else:
+                status, css = "cannot judge", "unjudged"
+            groups.append(plots.BarGroup(
+                label=f"{tier.get('severity')} {tier.get('long')}/{tier.get('short')}", status=status, css=css,
+                bars=[plots.Bar(str(tier.get("long")), _number(tier.get("long_burn_rate")), "long"),
+                      plots.Bar(str(tier.get("short")), _number(tier.get("short_burn_rate")), "short")],
+                rule=None if factor is None else plots.Rule(factor, f"factor {format_number(factor)}x", "factor")))
+        title = "Burn rate per window against each tier's factor"
+        found.append(Figure(title, plots.bar_groups(groups, label=title, y_title="burn rate (x budget)"),
+                            "a tier fires when both its windows burn above its factor"))
+    budget = details.get("budget")
+    if isinstance(budget, dict):
+        remaining = _number(budget.get("remaining"))
+        gate = _number(budget.get("min_budget_remaining"))
+        title = f"Error budget remaining over {details.get('period', 'the period')}"
+        if remaining is not None:
+            rule = None if gate is None else plots.Rule(gate, f"min_budget_remaining {gate * 100:.4g}%", "gate")
+            found.append(Figure(title, plots.meter(remaining, label="budget remaining", rule=rule)))
+        else:
+            found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))
+    return found
+
+
+def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
+    """One PromQL expression of a window's error ratio from the queries that measure it (see error_budget's SLI
+    readers: errors and total, good and total, or a recorded ratio)."""
+    if {"errors", "total"} <= parts.keys():
+        return f"({parts['errors']}) / ({parts['total']})"
+    if {"good", "total"} <= parts.keys():
+        return f"1 - ({parts['good']}) / ({parts['total']})"
+    if "ratio" in parts:
+        return f"({parts['ratio']})"
+    return None
+
+
+async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
+    """The burn of the fastest failing tier's two windows over the last hours, against its factor."""
+    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
+    tiers = [t for t in evidence.details.get("tiers", []) if isinstance(t, dict) and t.get("fails_verdict")
+             and _number(t.get("factor")) is not None]
+    if plan is None or not isinstance(budget, float) or budget <= 0 or not tiers:
+        return []
+    tier = max(tiers, key=lambda t: float(t["factor"]))
+    title = f"Burn rate over time of tier {tier.get('severity')} {tier.get('long')}/{tier.get('short')}"
+    long_s = parse_duration(str(tier.get("long")))
+    window_s = min(max(6 * long_s, _DEFAULT_WINDOW_S), _MAX_BURN_WINDOW_S)
+    windows = plan(evidence.args).windows
+    lines = []
+    try:
+        for role in ("long", "short"):
+            window = str(tier.get(role))
+            promql = _error_ratio_promql(windows.get(window, {}))
+            if promql is None:
+                return []
+            series = await reader.series(f"({promql}) / {budget!r}", evidence.evaluated_at, window_s,
+                                         window_s / _POINTS)
+            if series:
+                lines.append(plots.Line(f"burn over {window}", role, series[0].samples))
+    except CheckError as exc:
+        return [Figure(title, None, f"the plot's range queries failed: {exc.message}")]
+    factor = float(tier["factor"])
+    end = evidence.evaluated_at.timestamp()
+    svg = plots.time_series(lines, [plots.Rule(factor, f"factor {format_number(factor)}x", "factor")], [],
+                            label=title, y_title="burn rate (x budget)", window=(end - window_s, end))
+    return [Figure(title, svg, "the tier fires while both lines are above its factor")]
+
+
+def _http_smoke(evidence: Evidence) -> list[Figure]:
+    steps = [s for s in evidence.details.get("steps", []) if isinstance(s, dict)]
+    if not steps:
+        return []
+    timeline = []
+    rows = []
+    for step in steps:
+        name = str(step.get("name", "?"))
+        outcome = str(step.get("outcome", "?"))
+        latency = _number(step.get("latency_ms"))
+        if "error" in step:
+            detail = clip(str(step["error"]), 80)
+        elif step.get("status") is not None:
+            detail = f"HTTP {step.get('status')}" + (f", {format_number(latency)} ms" if latency is not None else "")
+        else:
+            detail = ""
+        timeline.append(plots.Step(name, outcome, latency, detail))
+        repeat = step.get("repeat")
+        if isinstance(repeat, dict):
+            points = [(p, v) for p in ("p50", "p95", "p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
+            limits = [(p, v) for p in ("max_p95", "max_p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
+            rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits))
+        elif latency is not None:
+            rows.append(plots.LatencyRow(name, [("latency", latency)], []))
+    found = [Figure("Steps", plots.timeline(timeline, label="The steps in order, with their outcome"))]
+    if rows:
+        found.append(Figure("Latency per step", plots.latencies(rows, label="Latency per step against its limits"),
+                            "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms"))
+    return found
+
+
+def _composite(evidence: Evidence, member_link: MemberLink) -> list[Figure]:
+    members = [m for m in evidence.details.get("members", []) if isinstance(m, dict)]
+    if not members:
+        return []
+    parts = []
+    for member in members:
+        verdict = str(member.get("verdict", "?"))
+        weight = _number(member.get("weight")) or 0.0
+        name = str(member.get("check", "?"))
+        critical = ", critical" if member.get("critical") else ""
+        given = member.get("args")
+        args: Mapping[str, Any] = given if isinstance(given, dict) else {}
+        parts.append(plots.Share(f"{name}: {verdict.upper() if verdict in set(Outcome) else verdict} "
+                                 f"(weight {format_number(weight)}{critical})", weight, verdict,
+                                 member_link(name, args)))
+    title = "Members by weight"
+    return [Figure(title, plots.shares(parts, label=title), "each member links to its own verdict page")]

@@ -1,0 +1,382 @@
+"""The UI's routes: the catalog and recent verdicts, a check's page with its form, a verdict page, login.
+
+Same auth as the API (the token store of analyzer.auth): a bearer header, or the token a browser gave the login
+form, kept in an HttpOnly SameSite=Strict cookie. A POST must come from a page of this origin. Every page is
+sent with a Content-Security-Policy that forbids scripts, inline styles and framing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, urlsplit
+
+import aiohttp_jinja2
+import jinja2
+import structlog
+from aiohttp import web
+
+from analyzer.auth import ANONYMOUS, Principal
+from analyzer.check import Check
+from analyzer.errors import AnalyzerError, ArgError, Forbidden, Overloaded, Unauthorized
+from analyzer.history import HISTORY_VERDICTS, HistoryEntry
+from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
+from analyzer.params import RESERVED_ARG_NAMES, parse_time
+from analyzer.ui.figures import Evidence, Figure, figures
+from analyzer.ui.links import UI_PREFIX, arg_text, verdict_path
+
+logger = structlog.get_logger("analyzer.ui")
+
+ROUTE_PREFIX = "ui."
+COOKIE = "analyzer_token"
+COOKIE_MAX_AGE_S = 8 * 3600
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'; base-uri 'none'")
+_OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static", "ui.root"})
+_STATIC = Path(__file__).parent / "static"
+_HISTORY_LIMIT = 100
+
+
+def is_ui_route(request: web.Request) -> bool:
+    """Whether the request matched a UI route (which authenticates itself, cookie included)."""
+    name = request.match_info.route.name
+    return name is not None and name.startswith(ROUTE_PREFIX)
+
+
+def setup_ui(app: web.Application) -> None:
+    """Add the UI's routes, templates and middleware to the API's app."""
+    environment = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
+    environment.filters["number"] = _number_text
+    app.middlewares.append(_guard)
+    app.router.add_get("/ui", _root, name="ui.root")
+    app.router.add_get("/ui/", index, name="ui.index")
+    app.router.add_get("/ui/login", login_form, name="ui.login")
+    app.router.add_post("/ui/login", login, name="ui.login_post")
+    app.router.add_post("/ui/logout", logout, name="ui.logout")
+    app.router.add_get("/ui/checks/{name}", check_page, name="ui.check")
+    app.router.add_get("/ui/checks/{name}/run", run_page, name="ui.run")
+    app.router.add_get("/ui/verdicts/{seq:[0-9]{1,12}}", verdict_page, name="ui.verdict")
+    app.router.add_static("/ui/static/", _STATIC, name="ui.static", append_version=False)
+
+
+def _number_text(value: object) -> str:
+    """A number as the reasons write it; anything else as it is (None as nothing)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return format_number(float(value))
+    return "" if value is None else str(value)
+
+
+def _web() -> Any:
+    """The API module, for its app and request keys (it imports this module, so it is imported on use)."""
+    from analyzer import web as api
+
+    return api
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Auth, origin check and security headers for UI routes; errors as HTML pages."""
+    if not is_ui_route(request):
+        return await handler(request)  # type: ignore[no-any-return]
+    api = _web()
+    try:
+        if request.method == "POST":
+            _require_same_origin(request)
+        if request.match_info.route.name not in _OPEN_ROUTES:
+            request[api.PRINCIPAL] = _authenticate(request)
+        response: web.StreamResponse = await handler(request)
+    except Unauthorized as exc:
+        # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
+        if request.method == "GET" and "Authorization" not in request.headers:
+            response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
+        else:
+            response = _error_page(request, exc.http_status, exc.message)
+    except AnalyzerError as exc:
+        response = _error_page(request, exc.http_status, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            exc.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            raise
+        response = _error_page(request, exc.status, exc.reason)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.match_info.route.name != "ui.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _authenticate(request: web.Request) -> Principal:
+    """The caller: a bearer header as the API reads it, else the login cookie; Unauthorized otherwise."""
+    api = _web()
+    tokens = request.app.get(api.TOKENS)
+    if tokens is None:
+        return ANONYMOUS
+    presented = request.headers.getall("Authorization", [])
+    if not presented and COOKIE in request.cookies:
+        presented = [f"Bearer {request.cookies[COOKIE]}"]
+    try:
+        principal: Principal = tokens.authenticate(presented)
+    except Unauthorized as exc:
+        if presented:
+            logger.warning("auth_failed", reason=exc.message, path=request.path[:200], remote=request.remote,
+                           user_agent=request.headers.get("User-Agent", "")[:120])
+        raise
+    structlog.contextvars.bind_contextvars(client=principal.name)
+    return principal
+
+
+def _require_same_origin(request: web.Request) -> None:
+    """A POST must name this server as its Origin (or Referer): another site's form cannot post here."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        raise Forbidden("this form must be sent from the analyzer's own page (no Origin header)")
+    parts = urlsplit(origin)
+    if parts.netloc.lower() != request.host.lower():
+        raise Forbidden(f"this form must be sent from the analyzer's own page, not from {origin[:100]!r}")
+
+
+def _secure(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+def _error_page(request: web.Request, status: int, message: str) -> web.Response:
+    return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message,
+                                                                  **_common(request)}, status=status)
+
+
+def _common(request: web.Request) -> dict[str, Any]:
+    api = _web()
+    principal = request.get(api.PRINCIPAL)
+    return {"auth_on": request.app.get(api.TOKENS) is not None,
+            "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None}
+
+
+# -- pages ------------------------------------------------------------------------------------------------
+
+async def _root(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently(UI_PREFIX)
+
+
+@aiohttp_jinja2.template("index.html")
+async def index(request: web.Request) -> dict[str, Any]:
+    """The catalog and this replica's recent verdicts, filterable by check and verdict."""
+    api = _web()
+    catalog = request[api.GENERATION].catalog
+    principal: Principal = request[api.PRINCIPAL]
+    check = request.query.get("check") or None
+    verdict = request.query.get("verdict") or None
+    if verdict is not None and verdict not in HISTORY_VERDICTS:
+        raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
+    history = request.app[api.HISTORY]
+    entries = [api._as_seen_by(principal, entry) for entry in history.query(
+        check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)]
+    checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
+    return {"checks": checks, "entries": entries, "check_filter": check, "verdict_filter": verdict,
+            "verdicts": HISTORY_VERDICTS, "capacity": history.capacity, "catalog_version": catalog.version,
+            "format_time": format_time, "format_number": format_number, **_common(request)}
+
+
+@aiohttp_jinja2.template("check.html")
+async def check_page(request: web.Request) -> dict[str, Any]:
+    """One check: its definition (secrets redacted as the API redacts them) and a form that runs it."""
+    api = _web()
+    name = request.match_info["name"]
+    request[api.PRINCIPAL].require(name)
+    catalog = request[api.GENERATION].catalog
+    check = catalog.get(name)
+    definition = check.definition()
+    definition["sources"] = {source: catalog.sources[source].redacted() for source in sorted(check.source_names())
+                             if source in catalog.sources}
+    return {"check": check, "definition": json.dumps(definition, indent=2, default=str),
+            "params": check.params, "errors": {}, "values": {}, **_common(request)}
+
+
+async def run_page(request: web.Request) -> web.Response:
+    """The verdict page of the check with the args given: the answer this replica recorded for these args at
+    `at`, if it holds one, else a new evaluation (as of `at` when given)."""
+    api = _web()
+    name = request.match_info["name"]
+    principal: Principal = request[api.PRINCIPAL]
+    principal.require(name)
+    generation = request[api.GENERATION]
+    check = generation.catalog.get(name)
+    raw = {key: request.query.getall(key) for key in request.query}
+    for key, values in raw.items():
+        if len(values) > 1:
+            raise ArgError(f"arg {key[:64]!r} is given {len(values)} times; give it once", key[:64])
+    at_text = raw.pop("at", [""])[0].strip()
+    unknown = [key for key in raw if key in RESERVED_ARG_NAMES]
+    if unknown:
+        raise ArgError(f"{unknown[0]!r} has no meaning on this page", unknown[0])
+    args_in = {key: values[0] for key, values in raw.items() if values[0] != ""}
+    try:
+        at = parse_time(at_text) if at_text else None
+    except ValueError as exc:
+        return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
+    try:
+        args = check.bind_args(args_in)
+    except ArgError as exc:
+        return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
+    recorded = _recorded(request, check.name, args, at) if at is not None else None
+    if recorded is not None:
+        return await _render_verdict(request, check, recorded, origin="recorded")
+    if request.app[api.LIVE].draining:
+        raise api.ShuttingDown(request.app[api.SETTINGS].retry_after_s)
+    evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
+    request.app[api.HISTORY].record_evaluation(
+        evaluation, request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
+        catalog_version=generation.catalog.version, client=principal.name if principal is not ANONYMOUS else None,
+        user_agent=request.headers.get("User-Agent"))
+    entry = _as_entry(evaluation)
+    return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
+
+
+def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
+    return {"check": evaluation.check, "kind": evaluation.kind, "verdict": evaluation.verdict.value,
+            "reason": evaluation.reason, "value": evaluation.value, "threshold": evaluation.threshold,
+            "args": evaluation.args, "evaluated_at": evaluation.evaluated_at, "duration_ms": evaluation.duration_ms,
+            "error": evaluation.error, "details": evaluation.details or {}, "http_status": evaluation.http_status,
+            "recorded_at": None, "client": None}
+
+
+def _entry_dict(entry: HistoryEntry) -> dict[str, Any]:
+    # model_dump would write the times as text (the entry's serializers); the page wants them as times.
+    return {**entry.model_dump(), "details": entry.details or {}, "evaluated_at": entry.evaluated_at,
+            "recorded_at": entry.recorded_at, "value": entry.value}
+
+
+def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
+    """This replica's recorded answer for the check with these args at that time (to the millisecond)."""
+    api = _web()
+    history = request.app[api.HISTORY]
+    wanted = format_time(at)
+    principal: Principal = request[api.PRINCIPAL]
+    for entry in history.query(check=name, limit=history.capacity, visible=principal.may_use):
+        if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
+            return _entry_dict(api._as_seen_by(principal, entry))
+    return None
+
+
+def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]
+                ) -> web.Response:
+    return aiohttp_jinja2.render_template("check.html", request, {
+        "check": check, "definition": None, "params": check.params, "errors": errors, "values": values,
+        **_common(request)}, status=400)
+
+
+async def verdict_page(request: web.Request) -> web.Response:
+    """One answer of this replica's history, by its number."""
+    api = _web()
+    seq = int(request.match_info["seq"])
+    principal: Principal = request[api.PRINCIPAL]
+    history = request.app[api.HISTORY]
+    entry = next((e for e in history.query(limit=history.capacity, visible=principal.may_use) if e.seq == seq), None)
+    if entry is None:
+        raise web.HTTPNotFound(reason=f"verdict {seq} is not in this replica's history (it keeps the last "
+                                      f"{history.capacity})")
+    catalog = request[api.GENERATION].catalog
+    check = catalog.checks.get(entry.check)
+    return await _render_verdict(request, check, _entry_dict(api._as_seen_by(principal, entry)), origin="recorded")
+
+
+async def _render_verdict(request: web.Request, check: Check | None, entry: dict[str, Any], origin: str
+                          ) -> web.Response:
+    api = _web()
+    generation = request[api.GENERATION]
+    settings = request.app[api.SETTINGS]
+    details = entry["details"] or {}
+    at: datetime | None = entry["evaluated_at"]
+    plots: list[Figure] = []
+    if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
+        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details,
+                            entry["args"])
+        deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
+        # A page's range queries count against the evaluation limit, as an evaluation's queries do.
+        admission = generation.runner.admission
+        try:
+            admission.check_free()
+        except Overloaded as exc:
+            plots = [Figure("Plots", None, f"not drawn: {exc.message}")]
+        else:
+            drawing = asyncio.ensure_future(figures(evidence, check, generation.runner.sources, deadline_s,
+                                                    member_link=lambda name, args: verdict_path(name, args, at)))
+            admission.track(cast("asyncio.Future[Evaluation]", drawing))
+            plots = await drawing
+    queries = [q for q in details.get("queries", []) if isinstance(q, str)] if isinstance(details, dict) else []
+    value = entry["value"]
+    context = {
+        "entry": entry, "origin": origin, "figures": plots, "queries": queries,
+        "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
+        "threshold": format_threshold(entry["threshold"]),
+        "evaluated_at": format_time(at) if at is not None else "",
+        "recorded_at": format_time(entry["recorded_at"]) if entry.get("recorded_at") else "",
+        "args": {k: arg_text(v) for k, v in entry["args"].items()},
+        "details_json": json.dumps(json_safe(details), indent=2, default=str),
+        "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
+        "check_known": check is not None,
+        "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
+        **_common(request)}
+    return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+# -- login ------------------------------------------------------------------------------------------------
+
+def _next_path(value: str | None) -> str:
+    """Where to go after login: a UI path of this server only (never another host)."""
+    if (value and value.startswith(UI_PREFIX) and "\\" not in value
+            and all(" " < char < "\x7f" for char in value)):
+        return value
+    return UI_PREFIX
+
+
+@aiohttp_jinja2.template("login.html")
+async def login_form(request: web.Request) -> dict[str, Any]:
+    """The login form (a token, as the API's bearer token)."""
+    return {"next": _next_path(request.query.get("next")), "problem": None, **_common(request)}
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check the token given and keep it in an HttpOnly, SameSite=Strict cookie (Secure over TLS)."""
+    api = _web()
+    timeout_s = request.app[api.SETTINGS].body_read_timeout_s
+    try:
+        # As the API's run endpoint: a client that stalls half way through its body does not hold the request.
+        async with asyncio.timeout(timeout_s):
+            form = await request.post()
+    except TimeoutError:
+        raise api.BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+    token = str(form.get("token", "")).strip()
+    target = _next_path(str(form.get("next", "")))
+    tokens = request.app.get(api.TOKENS)
+    if tokens is None:
+        return _see_other(target)
+    try:
+        principal = tokens.authenticate([f"Bearer {token}"])
+    except Unauthorized as exc:
+        logger.warning("auth_failed", reason=exc.message, path=request.path, remote=request.remote,
+                       user_agent=request.headers.get("User-Agent", "")[:120])
+        return aiohttp_jinja2.render_template("login.html", request, {
+            "next": target, "problem": "that token is not accepted", **_common(request)}, status=401)
+    logger.info("ui_login", client=principal.name)
+    response = _see_other(target)
+    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, path=UI_PREFIX, httponly=True, samesite="Strict",
+                        secure=_secure(request))
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Forget the login cookie."""
+    response = _see_other("/ui/login")
+    response.del_cookie(COOKIE, path=UI_PREFIX)
+    return response

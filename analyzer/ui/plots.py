@@ -1,0 +1,359 @@
+"""The plots of the verdict pages, drawn on the server as SVG from plain numbers.
+
+Every plot names what it shows in text next to each colour (a legend entry or a label), and carries its scale
+as data attributes (`data-y-low`, `data-plot-top`...), so that a reader or a test can map a value to a pixel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
+
+WIDTH = 720
+_LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
+_PLOT_HEIGHT = 200.0
+_LEGEND_ROW = 20.0
+# Time axis tick spacings, seconds: the first giving at most ~6 ticks is used.
+_TIME_STEPS_S = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A series over time: (unix seconds, value) samples; non-finite values break the line."""
+
+    label: str
+    css: str
+    samples: Sequence[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal line at a value: a threshold, a factor, a limit."""
+
+    value: float
+    label: str
+    css: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One point drawn on its own: the evaluated value at the evaluation time."""
+
+    x: float
+    y: float
+    label: str
+    css: str = "evaluated"
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
+    """The plot's scale, exact (repr), for readers and tests."""
+    attrs: dict[str, object] = {"data_y_low": repr(y.low), "data_y_high": repr(y.high),
+                                "data_plot_bottom": repr(y.start), "data_plot_top": repr(y.end)}
+    if x is not None:
+        attrs.update(data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
+                     data_plot_right=repr(x.end))
+    return attrs
+
+
+def _y_axis(svg: Svg, y: Scale, title: str) -> None:
+    for tick in ticks(y.low, y.high):
+        svg.line(_LEFT, y(tick), _RIGHT, y(tick), class_="grid")
+        svg.text(_LEFT - 6, y(tick) + 4, number_label(tick), class_="tick", text_anchor="end")
+    svg.line(_LEFT, y.start, _LEFT, y.end, class_="axis")
+    svg.text(14, _TOP + _PLOT_HEIGHT / 2, title, class_="axis-title", text_anchor="middle",
+             transform=f"rotate(-90 14 {_TOP + _PLOT_HEIGHT / 2:.0f})")
+
+
+def _legend(svg: Svg, top: float, entries: Sequence[tuple[str, str, str]]) -> None:
+    """Rows of (swatch kind, css class, label): every colour has its words next to it."""
+    for index, (kind, css, label) in enumerate(entries):
+        row = top + index * _LEGEND_ROW
+        if kind == "mark":
+            svg.add("circle", cx=_LEFT + 10, cy=row - 4, r=5.0, class_=f"mark {css}")
+        else:
+            svg.line(_LEFT, row - 4, _LEFT + 22, row - 4, class_=f"{kind} {css}")
+        svg.text(_LEFT + 30, row, label, class_="legend")
+
+
+def time_series(lines: Sequence[Line], rules: Sequence[Rule], marks: Sequence[Mark], *, label: str,
+                y_title: str, window: tuple[float, float] | None = None) -> Markup:
+    """Values over time with threshold rules and marked points; `window` fixes the time axis (unix seconds)."""
+    entries = [("series", line.css, line.label) for line in lines] + [("rule", r.css, r.label) for r in rules] \
+        + [("mark", m.css, m.label) for m in marks]
+    height = int(_TOP + _PLOT_HEIGHT + 50 + _LEGEND_ROW * len(entries))
+    times = [t for line in lines for t, _ in line.samples] + [m.x for m in marks]
+    if window is not None:
+        x_low, x_high = window
+    elif times:
+        x_low, x_high = min(times), max(times)
+    else:
+        x_low, x_high = 0.0, 1.0
+    if x_high <= x_low:
+        x_low, x_high = x_low - 60, x_high + 60
+    values = [v for line in lines for _, v in line.samples] + [r.value for r in rules] + [m.y for m in marks]
+    y_low, y_high = domain(values)
+    x = Scale(x_low, x_high, _LEFT, _RIGHT)
+    y = Scale(y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
+    svg = Svg(WIDTH, height, label, **_scale_attrs(x, y))
+    _y_axis(svg, y, y_title)
+    step = next((s for s in _TIME_STEPS_S if (x_high - x_low) / s <= 6), _TIME_STEPS_S[-1])
+    tick = math.ceil(x_low / step) * step
+    while tick <= x_high:
+        svg.line(x(tick), y.start, x(tick), y.start + 4, class_="axis")
+        svg.text(x(tick), y.start + 18, time_label(tick), class_="tick", text_anchor="middle")
+        tick += step
+    svg.line(_LEFT, y.start, _RIGHT, y.start, class_="axis")
+    svg.text(_RIGHT, y.start + 32, "time (UTC)", class_="axis-title", text_anchor="end")
+    for line in lines:
+        runs: list[list[tuple[float, float]]] = [[]]
+        for t, v in line.samples:
+            if math.isfinite(v):
+                runs[-1].append((x(t), y(v)))
+            elif runs[-1]:
+                runs.append([])
+        for run in runs:
+            if len(run) > 1:
+                svg.polyline(run, class_=f"series {line.css}", data_label=line.label)
+            elif run:
+                svg.add("circle", cx=run[0][0], cy=run[0][1], r=2.0, class_=f"series-dot {line.css}")
+    for rule in rules:
+        svg.line(_LEFT, y(rule.value), _RIGHT, y(rule.value), class_=f"rule {rule.css}", data_value=repr(rule.value))
+        svg.text(_RIGHT - 4, y(rule.value) - 4, rule.label, class_="rule-label", text_anchor="end")
+    for mark in marks:
+        svg.add("circle", cx=x(mark.x), cy=y(mark.y), r=5.0, class_=f"mark {mark.css}", data_value=repr(mark.y))
+    _legend(svg, _TOP + _PLOT_HEIGHT + 58, entries)
+    return svg.render()
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar; None draws "no data" in its place."""
+
+    label: str
+    value: float | None
+    css: str
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    """Bars side by side under one label, with a rule across them (e.g. a tier's two windows and its factor)."""
+
+    label: str
+    status: str
+    css: str
+    bars: Sequence[Bar]
+    rule: Rule | None = None
+
+
+def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
+    """Grouped bars from 0 with a rule per group, each group labelled with its status in words."""
+    values = [b.value for g in groups for b in g.bars if b.value is not None] + \
+        [g.rule.value for g in groups if g.rule is not None]
+    y_low, y_high = domain(values, include_zero=True)
+    y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
+    height = int(_TOP + _PLOT_HEIGHT + 64)
+    svg = Svg(WIDTH, height, label, **_scale_attrs(None, y))
+    _y_axis(svg, y, y_title)
+    svg.line(_LEFT, y(0.0), _RIGHT, y(0.0), class_="axis")
+    width = (_RIGHT - _LEFT) / max(len(groups), 1)
+    for index, group in enumerate(groups):
+        left = _LEFT + index * width
+        svg.open("g", class_=f"group {group.css}", data_label=group.label)
+        bar_width = (width - 24) / max(len(group.bars), 1)
+        for position, bar in enumerate(group.bars):
+            bar_left = left + 12 + position * bar_width
+            if bar.value is None or not math.isfinite(bar.value):
+                svg.text(bar_left + bar_width / 2, y(0.0) - 6, f"{bar.label}: no data", class_="bar-label",
+                         text_anchor="middle")
+                continue
+            top = y.clamped(max(bar.value, 0.0))
+            svg.rect(bar_left + 2, top, bar_width - 4, y(0.0) - top, class_=f"bar {bar.css}",
+                     data_value=repr(bar.value))
+            svg.text(bar_left + bar_width / 2, top - 4, f"{bar.label}: {number_label(bar.value)}",
+                     class_="bar-label", text_anchor="middle")
+        if group.rule is not None:
+            svg.line(left + 6, y(group.rule.value), left + width - 6, y(group.rule.value),
+                     class_=f"rule {group.rule.css}", data_value=repr(group.rule.value))
+            svg.text(left + width - 8, y(group.rule.value) - 4, group.rule.label, class_="rule-label",
+                     text_anchor="end")
+        svg.text(left + width / 2, y.start + 18, group.label, class_="tick", text_anchor="middle")
+        svg.text(left + width / 2, y.start + 36, group.status, class_=f"status {group.css}", text_anchor="middle")
+        svg.close("g")
+    return svg.render()
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with an optional interval, against vertical rules (0, tolerances)."""
+
+    estimate: float
+    low: float | None
+    high: float | None
+    rules: Sequence[Rule] = field(default_factory=tuple)
+
+
+def interval(data: Interval, *, label: str, x_title: str) -> Markup:
+    """A horizontal number line: the estimate, its interval, 0 and the tolerance rules."""
+    values = [data.estimate, 0.0, *(r.value for r in data.rules)]
+    values += [v for v in (data.low, data.high) if v is not None and math.isfinite(v)]
+    x_low, x_high = domain(values, padding=0.15)
+    x = Scale(x_low, x_high, _LEFT, _RIGHT)
+    middle = 70.0
+    entries = [("mark", "estimate", f"estimate {number_label(data.estimate)}")]
+    if _finite(data.low) and _finite(data.high):
+        entries.append(("interval", "interval",
+                        f"interval [{number_label(data.low or 0.0)}, {number_label(data.high or 0.0)}]"))
+    entries += [("rule", r.css, r.label) for r in data.rules]
+    height = int(middle + 74 + _LEGEND_ROW * len(entries))
+    svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high),
+              data_plot_left=repr(x.start), data_plot_right=repr(x.end))
+    svg.line(_LEFT, middle + 30, _RIGHT, middle + 30, class_="axis")
+    for tick in ticks(x_low, x_high, 6):
+        svg.line(x(tick), middle + 30, x(tick), middle + 34, class_="axis")
+        svg.text(x(tick), middle + 48, number_label(tick), class_="tick", text_anchor="middle")
+    for rule in data.rules:
+        svg.line(x(rule.value), middle - 40, x(rule.value), middle + 30, class_=f"rule {rule.css}",
+                 data_value=repr(rule.value))
+        svg.text(x(rule.value), middle - 44, rule.label, class_="rule-label", text_anchor="middle")
+    if _finite(data.low) and _finite(data.high):
+        assert data.low is not None and data.high is not None
+        svg.line(x(data.low), middle, x(data.high), middle, class_="interval")
+        for end in (data.low, data.high):
+            svg.line(x(end), middle - 8, x(end), middle + 8, class_="interval")
+    svg.add("circle", cx=x(data.estimate), cy=middle, r=6.0, class_="mark estimate", data_value=repr(data.estimate))
+    svg.text(_RIGHT, middle + 62, x_title, class_="axis-title", text_anchor="end")
+    _legend(svg, middle + 82, entries)
+    return svg.render()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One HTTP step as the timeline draws it."""
+
+    name: str
+    outcome: str
+    latency_ms: float | None
+    detail: str
+
+
+def timeline(steps: Sequence[Step], *, label: str) -> Markup:
+    """Steps one after another (each starts when the previous ended), as bars labelled with their outcome."""
+    total = sum(s.latency_ms for s in steps if s.latency_ms is not None and math.isfinite(s.latency_ms)) or 1.0
+    row = 34.0
+    height = int(_TOP + row * len(steps) + 50)
+    x = Scale(0.0, total, 200.0, _RIGHT)
+    svg = Svg(WIDTH, height, label, data_x_low="0.0", data_x_high=repr(total), data_plot_left=repr(x.start),
+              data_plot_right=repr(x.end))
+    start = 0.0
+    for index, step in enumerate(steps):
+        top = _TOP + index * row
+        svg.text(8, top + 14, step.name, class_="step-name")
+        svg.text(8, top + 28, f"{step.outcome} {step.detail}", class_=f"status {step.outcome}")
+        if step.latency_ms is not None and math.isfinite(step.latency_ms):
+            svg.rect(x(start), top + 4, max(x(start + step.latency_ms) - x(start), 2.0), row - 12,
+                     class_=f"bar {step.outcome}", data_value=repr(step.latency_ms))
+            start += step.latency_ms
+    bottom = _TOP + row * len(steps)
+    svg.line(x.start, bottom, x.end, bottom, class_="axis")
+    for tick in ticks(0.0, total, 5):
+        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    svg.text(_RIGHT, bottom + 34, "elapsed ms (steps run one after another)", class_="axis-title", text_anchor="end")
+    return svg.render()
+
+
+@dataclass(frozen=True)
+class LatencyRow:
+    """A step's latency: one response, or p50/p95/p99 of repeated ones, and its limits."""
+
+    name: str
+    points: Sequence[tuple[str, float]]
+    limits: Sequence[tuple[str, float]]
+
+
+def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
+    """Latency per step on one ms axis: the measured points, and the limits drawn as rules in each row."""
+    values = [v for r in rows for _, v in r.points] + [v for r in rows for _, v in r.limits]
+    x_high = domain(values, include_zero=True)[1]
+    x = Scale(0.0, x_high, 200.0, _RIGHT)
+    row = 44.0
+    kinds = list(dict.fromkeys(name for entry in rows for name, _ in entry.points))
+    height = int(_TOP + row * len(rows) + 62 + _LEGEND_ROW * len(kinds))
+    svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
+              data_plot_right=repr(x.end))
+    for index, entry in enumerate(rows):
+        middle = _TOP + index * row + row / 2
+        svg.text(8, middle - 4, entry.name, class_="step-name")
+        svg.text(8, middle + 12, ", ".join(f"{name} {number_label(value)}" for name, value in entry.points) + " ms",
+                 class_="legend")
+        svg.line(x.start, middle, x.end, middle, class_="grid")
+        for name, value in entry.limits:
+            svg.line(x(value), middle - 14, x(value), middle + 14, class_=f"rule limit {name}",
+                     data_value=repr(value))
+            svg.text(x(value), middle - 16, f"{name} {number_label(value)} ms", class_="rule-label",
+                     text_anchor="middle")
+        for name, value in entry.points:
+            svg.add("circle", cx=x(value), cy=middle, r=5.0, class_=f"mark {name}", data_value=repr(value))
+    bottom = _TOP + row * len(rows)
+    svg.line(x.start, bottom, x.end, bottom, class_="axis")
+    for tick in ticks(0.0, x_high, 5):
+        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    svg.text(_RIGHT, bottom + 34, "latency ms", class_="axis-title", text_anchor="end")
+    _legend(svg, bottom + 54, [("mark", name, name) for name in kinds])
+    return svg.render()
+
+
+def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
+    """A share from 0 to 1 (it may be negative: overspent) as a filled bar, with an optional rule."""
+    low = min(value, 0.0, rule.value if rule is not None else 0.0)
+    x = Scale(low, 1.0, _LEFT, _RIGHT)
+    svg = Svg(WIDTH, 76, label, data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
+              data_plot_right=repr(x.end))
+    svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
+    left, right = sorted((x(0.0), x(value)))
+    svg.rect(left, 20, right - left, 22, class_="bar " + ("pass" if value > 0 else "fail"), data_value=repr(value))
+    svg.text(_LEFT, 14, f"{label}: {value * 100:.4g}%", class_="legend")
+    if rule is not None:
+        svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
+        svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")
+    svg.text(x(0.0), 62 if rule is None else 74, "0%", class_="tick", text_anchor="middle")
+    svg.text(x.end, 62, "100%", class_="tick", text_anchor="end")
+    return svg.render()
+
+
+@dataclass(frozen=True)
+class Share:
+    """One composite member's part of the scorecard."""
+
+    label: str
+    weight: float
+    css: str
+    href: str
+
+
+def shares(parts: Sequence[Share], *, label: str) -> Markup:
+    """Members side by side, each as wide as its weight, coloured and labelled by its verdict, linking to it."""
+    total = sum(p.weight for p in parts if p.weight > 0) or 1.0
+    row = 24.0
+    height = int(56 + row * len(parts))
+    svg = Svg(WIDTH, height, label)
+    x = Scale(0.0, total, _LEFT, _RIGHT)
+    start = 0.0
+    for index, part in enumerate(parts):
+        weight = max(part.weight, 0.0)
+        svg.open("a", href=part.href)
+        svg.rect(x(start), 8, max(x(start + weight) - x(start), 1.0), 24, class_=f"bar share {part.css}",
+                 data_value=repr(part.weight))
+        svg.text((x(start) + x(start + weight)) / 2, 25, str(index + 1), class_="share-number", text_anchor="middle")
+        svg.text(_LEFT, 52 + index * row, f"{index + 1}  {part.label}", class_=f"legend status {part.css}")
+        svg.close("a")
+        start += weight
+    return svg.render()

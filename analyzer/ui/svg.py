@@ -1,0 +1,141 @@
+"""A small SVG builder: elements as escaped markup, linear scales and tick marks. No script, no inline style:
+colours come from classes in the UI's stylesheet, so the Content-Security-Policy can forbid both."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+
+from markupsafe import Markup
+
+from analyzer.models import format_number
+
+_ATTRIBUTE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def _attribute_value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}" if math.isfinite(value) else "0"
+    return escape(str(value), quote=True)
+
+
+def attributes(attrs: dict[str, object]) -> str:
+    """` name="value"` pairs, escaped; names come from our code (`data_y` is written `data-y`), None is left out."""
+    parts = []
+    for name, value in attrs.items():
+        name = name.rstrip("_").replace("_", "-")
+        if not _ATTRIBUTE_NAME_RE.fullmatch(name):
+            raise ValueError(f"invalid SVG attribute name {name!r}")
+        if value is not None:
+            parts.append(f' {name}="{_attribute_value(value)}"')
+    return "".join(parts)
+
+
+class Svg:
+    """One SVG picture built element by element; every text and attribute value is escaped."""
+
+    def __init__(self, width: int, height: int, label: str, **attrs: object) -> None:
+        self.width = width
+        self.height = height
+        self._root = {"role": "img", "aria_label": label, "class_": "plot", **attrs}
+        self._parts: list[str] = [f"<title>{escape(label)}</title>"]
+
+    def add(self, tag: str, content: object = None, **attrs: object) -> None:
+        """Append `<tag attrs>content</tag>` (or a self-closed tag without content)."""
+        text = None if content is None else str(content)
+        if text is None:
+            self._parts.append(f"<{tag}{attributes(attrs)}/>")
+        else:
+            self._parts.append(f"<{tag}{attributes(attrs)}>{escape(text)}</{tag}>")
+
+    def open(self, tag: str, **attrs: object) -> None:
+        """Open a container (`g`, `a`); close it with `close`."""
+        self._parts.append(f"<{tag}{attributes(attrs)}>")
+
+    def close(self, tag: str) -> None:
+        """Close the container opened last."""
+        self._parts.append(f"</{tag}>")
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, **attrs: object) -> None:
+        """A straight line."""
+        self.add("line", x1=x1, y1=y1, x2=x2, y2=y2, **attrs)
+
+    def text(self, x: float, y: float, text: str, **attrs: object) -> None:
+        """A text label."""
+        self.add("text", text, x=x, y=y, **attrs)
+
+    def rect(self, x: float, y: float, width: float, height: float, **attrs: object) -> None:
+        """A rectangle (negative sizes are drawn as zero)."""
+        self.add("rect", x=x, y=y, width=max(width, 0.0), height=max(height, 0.0), **attrs)
+
+    def polyline(self, points: Sequence[tuple[float, float]], **attrs: object) -> None:
+        """A line through the points."""
+        self.add("polyline", points=" ".join(f"{x:.2f},{y:.2f}" for x, y in points), **attrs)
+
+    def render(self) -> Markup:
+        """The picture as markup, safe to put into a template unescaped (everything in it was escaped)."""
+        body = "".join(self._parts)
+        return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'  # noqa: S704
+                      f'{attributes(self._root)}>{body}</svg>')
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A linear map from a domain (data) to a range (pixels); the range may run downwards (y axes)."""
+
+    low: float
+    high: float
+    start: float
+    end: float
+
+    def __call__(self, value: float) -> float:
+        """The pixel position of `value` (values outside the domain land outside the range)."""
+        return self.start + (value - self.low) / (self.high - self.low) * (self.end - self.start)
+
+    def clamped(self, value: float) -> float:
+        """The pixel position of `value` held inside the range (a bar that would leave the plot)."""
+        low, high = sorted((self.start, self.end))
+        return min(max(self(value), low), high)
+
+
+def domain(values: Iterable[float], *, padding: float = 0.08, include_zero: bool = False) -> tuple[float, float]:
+    """A domain holding every finite value with some room around it; a single value gets room of its own."""
+    finite = [v for v in values if math.isfinite(v)]
+    if include_zero:
+        finite.append(0.0)
+    if not finite:
+        return 0.0, 1.0
+    low, high = min(finite), max(finite)
+    if high == low:
+        room = abs(high) * 0.1 or 1.0
+        return low - room, high + room
+    room = (high - low) * padding
+    low = low - room if not (include_zero and low == 0) else low
+    return low, high + room
+
+
+def ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round numbers inside [low, high], about `count` of them."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return []
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step) * step
+    return [first + i * step for i in range(int((high - first) / step) + 1) if first + i * step <= high]
+
+
+def number_label(value: float) -> str:
+    """A tick or value label: up to 4 significant digits."""
+    if value == 0:
+        return "0"
+    return format(value, ".4g") if abs(value) >= 1e-3 else format_number(value)
+
+
+def time_label(unix_s: float) -> str:
+    """HH:MM in UTC."""
+    return datetime.fromtimestamp(unix_s, UTC).strftime("%H:%M")

@@ -1,0 +1,247 @@
+"""Hostile clients, against the server `analyzer serve` runs (analyzer.server.make_runner): over-long
+request lines and headers get JSON 414 / 431, connections are capped while the probe listener answers,
+slow headers are cut off, logs stay JSON and bounded, /metrics needs a token."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+
+import pytest
+import structlog
+from aiohttp.test_utils import TestServer
+
+from analyzer.logs import EventSampler, configure_logging, report_dropped
+from analyzer.server import make_runner
+from analyzer.settings import Settings
+from analyzer.web import METRICS, create_app, create_probe_app
+from tests.api import rawhttp
+from tests.gatekind import REGISTRY, gate_catalog
+
+CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
+# Bounds a hung test only; nothing here asserts how long anything took.
+HANG_GUARD_S = 20
+
+
+class GuardedTestServer(TestServer):
+    """A TestServer started with the runner of `analyzer serve` (its parser limits and connection guard)."""
+
+    def __init__(self, app, settings: Settings, **runner_options) -> None:
+        super().__init__(app, host="127.0.0.1")
+        self.settings = settings
+        self.runner_options = runner_options
+
+    async def _make_runner(self, **kwargs):
+        return make_runner(self.app, self.settings, **{**kwargs, **self.runner_options})
+
+
+@pytest.fixture
+async def serve():
+    started: list[TestServer] = []
+
+    async def start(settings: Settings, app=None, **runner_options) -> GuardedTestServer:
+        server = GuardedTestServer(app or create_app(settings, gate_catalog(CHECK), REGISTRY), settings,
+                                   **runner_options)
+        await server.start_server()
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        await server.close()
+
+
+def long_target(length: int) -> str:
+    return "/api/v1/checks?x=" + "x" * length
+
+
+class TestOverlongRequests:
+    """Every over-long request line is a JSON 414 and every over-long header a JSON 431, none echoing it."""
+
+    @pytest.mark.parametrize("excess", [1, 8 * 1024, 64 * 1024, 1024 * 1024])
+    async def test_request_line(self, serve, excess):
+        settings = Settings(max_query_bytes=1024)
+        server = await serve(settings)
+        line_limit = settings.max_query_bytes + 2048
+        answer = await rawhttp.send(server.host, server.port, rawhttp.request("GET", long_target(line_limit + excess)))
+        assert answer.status == 414
+        assert server.app[METRICS].registry.get_sample_value("analyzer_requests_rejected_total",
+                                                             {"reason": "request_line_too_long"}) == 1
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json()["error"] == "request_line_too_long"
+        assert b"xxxxxxxx" not in answer.body
+
+    async def test_a_query_just_over_its_limit_keeps_its_own_code(self, serve):
+        server = await serve(Settings(max_query_bytes=1024))
+        answer = await rawhttp.send(server.host, server.port, rawhttp.request("GET", long_target(1100)))
+        assert (answer.status, answer.json()["error"]) == (414, "query_too_long")
+
+    @pytest.mark.parametrize("length", [8191, 64 * 1024, 1024 * 1024])
+    async def test_header(self, serve, length):
+        server = await serve(Settings())
+        head = rawhttp.request("GET", "/healthz", {"X-Padding": "y" * length})
+        answer = await rawhttp.send(server.host, server.port, head)
+        assert answer.status == 431
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json()["error"] == "header_too_long"
+        assert b"yyyyyyyy" not in answer.body
+
+    async def test_too_many_headers(self, serve):
+        server = await serve(Settings())
+        head = rawhttp.request("GET", "/healthz", {f"X-H{i}": "1" for i in range(200)})
+        answer = await rawhttp.send(server.host, server.port, head)
+        assert (answer.status, answer.json()["error"]) == (431, "too_many_headers")
+
+    async def test_malformed_http_is_a_json_400(self, serve):
+        server = await serve(Settings())
+        answer = await rawhttp.send(server.host, server.port, b"G\x00T /healthz HTTP/1.1\r\n\r\n")
+        assert (answer.status, answer.json()["error"]) == (400, "bad_http_request")
+        assert b"\x00" not in answer.body
+
+
+class TestConnections:
+    """Open connections are capped; the probe listener still answers at the cap; slow headers are cut off."""
+
+    async def test_at_the_cap_new_connections_get_503_and_probes_still_answer(self, serve):
+        settings = Settings(max_connections=3)
+        server = await serve(settings)
+        probes = await serve(settings, app=create_probe_app(server.app), counted=False, max_connections=8)
+        held = []
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            writer.write(rawhttp.request("GET", "/healthz"))
+            await writer.drain()
+            assert b"200 OK" in await reader.readuntil(b"\r\n\r\n")  # served, and kept open
+            held.append(writer)
+        try:
+            refused = await rawhttp.send(server.host, server.port, rawhttp.request("GET", "/healthz"))
+            assert refused.status == 503 and refused.headers["retry-after"] == "2"
+            assert refused.json()["error"] == "too_many_connections"
+            for path in ("/healthz", "/readyz"):
+                assert (await rawhttp.send(probes.host, probes.port, rawhttp.request("GET", path))).status == 200
+            # The probe listener serves the probes and nothing else.
+            other = await rawhttp.send(probes.host, probes.port, rawhttp.request("GET", "/api/v1/checks"))
+            assert other.status == 404
+            metrics = await rawhttp.send(probes.host, probes.port, rawhttp.request("GET", "/metrics"))
+            assert metrics.status == 404
+        finally:
+            for writer in held:
+                writer.close()
+
+    async def test_refusals_and_open_connections_are_in_the_metrics(self, serve):
+        server = await serve(Settings(max_connections=1))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            refused = await rawhttp.send(server.host, server.port, rawhttp.request("GET", "/metrics"))
+            assert refused.status == 503
+            writer.write(rawhttp.request("GET", "/metrics"))
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+                         .split(b":")[1])
+            text = (await reader.readexactly(length)).decode()
+        finally:
+            writer.close()
+        assert "analyzer_connections_refused_total 1.0" in text
+        assert "analyzer_open_connections 1.0" in text
+
+    async def test_a_new_connection_that_sends_nothing_is_cut_off_with_408(self, serve):
+        server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        assert rawhttp.parse(raw).status == 408
+
+    async def test_headers_that_trickle_in_after_a_kept_alive_answer_are_cut_off_with_408(self, serve):
+        server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            writer.write(rawhttp.request("POST", "/api/v1/checks/no-such-check/run", body=b'{"a": 1}'))
+            await writer.drain()
+            head = rawhttp.parse(await reader.readuntil(b"\r\n\r\n"))
+            assert head.status == 404 and head.headers.get("connection") != "close"
+            await reader.readexactly(int(head.headers["content-length"]))
+            writer.write(b"GET /healthz HTTP/1.1\r\n")
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()
+        finally:
+            writer.close()
+        assert b"408 Request Timeout" in raw and b"header_timeout" in raw
+
+    async def test_headers_that_trickle_in_are_cut_off_with_408(self, serve):
+        server = await serve(Settings(header_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        answer = rawhttp.parse(raw)
+        assert (answer.status, answer.json()["error"]) == (408, "header_timeout")
+
+
+@pytest.fixture
+def json_logs():
+    """Production logging (JSON, sampling at 5 lines per kind) into a buffer; a function that returns
+    the lines logged since it was last called."""
+    stream = io.StringIO()
+    configure_logging("json", "info", sampler=EventSampler(burst=5, window_s=3600), stream=stream)
+
+    def lines() -> list[str]:
+        text = stream.getvalue()
+        stream.seek(0)
+        stream.truncate()
+        return [line for line in text.splitlines() if line]
+
+    yield lines
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
+        root.removeHandler(handler)
+
+
+class TestLogs:
+    """Every line is JSON, client bytes are bounded, and floods of client errors are sampled."""
+
+    async def test_malformed_http_logs_one_json_line_without_a_traceback(self, serve, json_logs):
+        server = await serve(Settings())
+        json_logs()
+        answer = await rawhttp.send(server.host, server.port, b"\x16\x03\x01GET /\x1b[31m HTTP/1.1\r\n\r\n")
+        assert answer.status == 400
+        lines = json_logs()
+        events = [json.loads(line) for line in lines]  # every line is JSON
+        assert [e["event"] for e in events] == ["bad_http_request"]
+        assert "Traceback" not in lines[0] and "\x1b" not in lines[0]
+
+    async def test_a_flood_of_401s_logs_a_bounded_number_of_lines_and_counts_the_rest(self, serve, json_logs,
+                                                                                      tmp_path):
+        (tmp_path / "tokens").write_text("t" * 40 + "\n")
+        settings = Settings(auth_tokens=tmp_path / "tokens")
+        server = await serve(settings)
+        json_logs()
+        flood = 60
+        for _ in range(flood):
+            answer = await rawhttp.send(server.host, server.port, rawhttp.request("GET", "/api/v1/checks"))
+            assert answer.status == 401
+        report_dropped()
+        events = [json.loads(line) for line in json_logs()]
+        logged = [e for e in events if e["event"] == "auth_failed"]
+        (dropped,) = [e for e in events if e["event"] == "log_events_dropped"]
+        assert len(logged) == 5
+        assert dropped["kind"] == "auth_failed" and dropped["dropped"] == flood - len(logged)
+
+    async def test_stdlib_loggers_are_json_too(self, json_logs):
+        json_logs()
+        logging.getLogger("asyncio").error("Task exception was never retrieved: %s", "x\n\x1b[2J" + "y" * 5000)
+        (line,) = json_logs()
+        event = json.loads(line)
+        assert event["logger"] == "asyncio" and event["level"] == "error"
+        assert "\x1b" not in event["event"] and len(event["event"]) < 1000

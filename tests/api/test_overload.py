@@ -1,0 +1,111 @@
+"""Overload: beyond max_concurrent_evaluations requests wait in a bounded queue that is fair per caller
+(its token when auth is on, else its address), and the refusals beyond it happen before any parsing.
+
+Evaluations are held at gates (tests/gatekind.py), so every step below is decided by the admission
+state, never by timing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from analyzer.settings import Settings
+from analyzer.web import HISTORY, LIVE, create_app
+from tests.gatekind import GATES, REGISTRY, Gate, gate_catalog
+
+TOKEN_FLOOD = "flood-" + "f" * 40
+TOKEN_OTHER = "other-" + "o" * 40
+# Bounds a hung test only.
+HANG_GUARD_S = 20
+
+
+def catalog():
+    return gate_catalog({"name": "hold-1", "kind": "gate", "gate": "hold-1"},
+                        {"name": "hold-2", "kind": "gate", "gate": "hold-2"},
+                        {"name": "wait", "kind": "gate", "gate": "wait",
+                         "params": {"n": {"type": "number", "required": True}}})
+
+
+@pytest.fixture
+def gates():
+    GATES.update({name: Gate() for name in ("hold-1", "hold-2", "wait")})
+    yield GATES
+    for name in ("hold-1", "hold-2", "wait"):
+        GATES.pop(name).open()
+
+
+async def until(condition) -> None:
+    """Return once `condition()` holds; the admission state has no event to await, so look each tick."""
+    async with asyncio.timeout(HANG_GUARD_S):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestFairAdmission:
+    """A flooding caller holds its share; another caller is still admitted, ahead of the flood."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client, tmp_path):
+        tokens = tmp_path / "tokens"
+        tokens.mkdir()
+        (tokens / "flood").write_text(TOKEN_FLOOD)
+        (tokens / "other").write_text(TOKEN_OTHER)
+        settings = Settings(auth_tokens=tokens, max_concurrent_evaluations=2, max_queued_evaluations=2,
+                            queue_timeout_s=60, retry_after_s=3)
+        return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
+
+    async def test_a_flood_cannot_starve_another_caller(self, client, gates):
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        # Every slot is busy: the next two wait instead of being refused.
+        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
+        await until(lambda: admission.queued == 2)
+        # The queue is full and the flood is its only user: refused at once, before its args are parsed.
+        refused = await client.get("/api/v1/checks/wait/run?n=not-a-number", headers=flood)
+        assert refused.status == 429 and refused.headers["Retry-After"] == "3"
+        assert (await refused.json())["error"] == "overloaded"
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+
+        # Another caller takes the place of the flood's newest waiter...
+        other = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=3", headers=bearer(TOKEN_OTHER)))
+        shed = await waiting.pop()
+        assert shed.status == 429 and "took this one's place" in (await shed.json())["message"]
+        assert admission.shares() == {"flood": (2, 1), "other": (0, 1)}
+        # ...and the first slot to free goes to it, though the flood has waited longer.
+        gates["hold-1"].open()
+        assert (await holding[0]).status == 200
+        assert admission.shares() == {"flood": (1, 1), "other": (1, 0)}
+
+        for gate in gates.values():
+            gate.open()
+        for answer in [holding[1], *waiting, other]:
+            assert (await answer).status == 200
+
+    async def test_without_auth_callers_are_told_apart_by_address(self, aiohttp_client, gates):
+        settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=60)
+        client = await aiohttp_client(create_app(settings, catalog(), REGISTRY))
+        running = asyncio.create_task(client.get("/api/v1/checks/hold-1/run"))
+        await gates["hold-1"].wait_entered(1)
+        assert client.app[LIVE].admission.shares() == {"127.0.0.1": (1, 0)}
+        gates["hold-1"].open()
+        assert (await running).status == 200
+
+    async def test_a_waiter_that_gets_no_slot_in_time_is_refused(self, aiohttp_client, gates):
+        settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=0.05)
+        client = await aiohttp_client(create_app(settings, catalog(), REGISTRY))
+        running = asyncio.create_task(client.get("/api/v1/checks/hold-1/run"))
+        await gates["hold-1"].wait_entered(1)
+        late = await client.get("/api/v1/checks/wait/run?n=1")
+        assert late.status == 429
+        assert "no evaluation slot within 0.05 s" in (await late.json())["message"]
+        assert client.app[LIVE].admission.queued == 0
+        gates["hold-1"].open()
+        assert (await running).status == 200

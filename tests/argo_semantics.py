@@ -1,0 +1,186 @@
+"""Argo Rollouts' semantic validation of analysis, beyond the CRD schema, as Python test helpers.
+
+Ported from argo-rollouts (facts, not code): `utils/analysis/helpers.go` ValidateMetrics / ValidateMetric
+(metrics present, unique names, count >= failureLimit and inconclusiveLimit, an interval when count > 1,
+durations that parse, limits >= 0, exactly one provider), `metricproviders/webmetric/webmetric.go` (a body only
+with POST or PUT, never both `body` and `jsonBody`), `pkg/apis/rollouts/v1alpha1/analysis_types.go`
+EffectiveCount (no count and an interval: runs indefinitely), and
+`pkg/apis/rollouts/validation/validation_references.go` (non-background analysis may not run indefinitely;
+every `{{args.x}}` resolves; background analysis gets the args its templates leave open; the templates of one
+analysis merge into one AnalysisRun, so their metric names must differ).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+INLINE, BACKGROUND, PRE_PROMOTION, POST_PROMOTION, EXPERIMENT = (
+    "inline step analysis", "background analysis", "prePromotionAnalysis", "postPromotionAnalysis", "experiment")
+# Analyses the rollout waits for: a metric that never stops would hold the rollout forever.
+NON_BACKGROUND = (INLINE, PRE_PROMOTION, POST_PROMOTION)
+PROVIDERS = ("prometheus", "web", "job", "datadog", "newRelic", "wavefront", "kayenta", "cloudWatch", "graphite",
+             "influxdb", "skywalking", "plugin")
+# Go's time.ParseDuration, which Argo's DurationString uses.
+GO_DURATION = re.compile(r"^(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+$")
+ARG = re.compile(r"\{\{\s*args\.([\w.-]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One AnalysisRun a Rollout or Experiment would create: its kind, template refs and the args passed."""
+
+    where: str
+    kind: str
+    refs: list[dict[str, Any]]
+    args: list[dict[str, Any]]
+
+
+def _int(value: Any, field: str, problems: list[str]) -> int | None:
+    """An intstr field (a number, or a string holding one once args are resolved)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        problems.append(f"{field}: {value!r} is not an integer")
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and ARG.search(value):
+        return None  # resolved at run time; checked by the arg rules
+    try:
+        return int(str(value))
+    except ValueError:
+        problems.append(f"{field}: {value!r} is not an integer")
+        return None
+
+
+def metric_problems(metric: dict[str, Any]) -> list[str]:
+    """What ValidateMetric and the web provider refuse in one metric."""
+    problems: list[str] = []
+    name = metric.get("name", "?")
+    count = _int(metric.get("count"), "count", problems) or 0
+    limits = {key: _int(metric.get(key), key, problems) for key in (
+        "failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit")}
+    for key, value in limits.items():
+        if value is not None and value < 0:
+            problems.append(f"metric {name}: {key} must be >= 0")
+    if count > 0:
+        for key in ("failureLimit", "inconclusiveLimit"):
+            if (limits[key] or 0) > count:
+                problems.append(f"metric {name}: count must be >= {key}")
+    if count > 1 and not metric.get("interval"):
+        problems.append(f"metric {name}: interval must be specified when count > 1")
+    for key in ("interval", "initialDelay"):
+        value = metric.get(key)
+        if value and not ARG.search(str(value)) and not GO_DURATION.fullmatch(str(value)):
+            problems.append(f"metric {name}: invalid {key} string {value!r}")
+    provider = metric.get("provider") or {}
+    used = [p for p in provider if p in PROVIDERS]
+    if len(used) != 1:
+        problems.append(f"metric {name}: exactly one provider is needed, found {used or 'none'}")
+    web = provider.get("web")
+    if isinstance(web, dict):
+        method = str(web.get("method") or "GET").upper()
+        if method not in ("GET", "POST", "PUT"):
+            problems.append(f"metric {name}: web method {method!r} is not GET, POST or PUT")
+        if web.get("body") and web.get("jsonBody") is not None:
+            problems.append(f"metric {name}: use either body or jsonBody, not both")
+        if (web.get("body") or web.get("jsonBody") is not None) and method == "GET":
+            problems.append(f"metric {name}: a web body needs method POST or PUT (Argo refuses a body on GET)")
+    return problems
+
+
+def effective_count(metric: dict[str, Any]) -> int | None:
+    """Measurements a metric takes: None when it runs indefinitely (an interval and no count)."""
+    count = metric.get("count")
+    if count is None:
+        return None if metric.get("interval") else 1
+    try:
+        return int(str(count))
+    except ValueError:
+        return 1  # an arg: Argo resolves it (to a number) before counting
+
+
+def template_problems(spec: dict[str, Any]) -> list[str]:
+    """ValidateMetrics over a template spec, plus every `{{args.x}}` naming a declared arg."""
+    metrics = spec.get("metrics") or []
+    if not metrics:
+        return ["no metrics specified"]
+    problems: list[str] = []
+    names = [m.get("name") for m in metrics]
+    problems.extend(f"duplicate metric name {n!r}" for n in sorted({n for n in names if names.count(n) > 1}))
+    declared = {a["name"] for a in spec.get("args") or []}
+    for metric in metrics:
+        problems.extend(metric_problems(metric))
+        for used in sorted(set(ARG.findall(_text(metric))) - declared):
+            problems.append(f"metric {metric.get('name')}: {{{{args.{used}}}}} is not a declared arg")
+    return problems
+
+
+def analyses(doc: dict[str, Any], where: str) -> Iterator[Analysis]:
+    """Every analysis of a Rollout, an Experiment, or a fragment of one (a `steps:` list, a strategy block)."""
+    yield from _walk(doc, where, None)
+
+
+def _walk(node: Any, where: str, parent: str | None) -> Iterator[Analysis]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, where, "step" if parent == "steps" else parent)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        kind = None
+        if key == "analysis" and isinstance(value, dict):
+            kind = INLINE if parent == "step" else BACKGROUND
+        elif key == "prePromotionAnalysis":
+            kind = PRE_PROMOTION
+        elif key == "postPromotionAnalysis":
+            kind = POST_PROMOTION
+        if kind is not None and isinstance(value, dict):
+            yield Analysis(where, kind, list(value.get("templates") or []), list(value.get("args") or []))
+        elif key == "analyses" and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict) and "templateName" in entry:
+                    yield Analysis(where, EXPERIMENT, [entry], list(entry.get("args") or []))
+        else:
+            yield from _walk(value, where, key)
+
+
+def analysis_problems(analysis: Analysis, lookup: Callable[[dict[str, Any]], dict[str, Any] | None]) -> list[str]:
+    """What Argo refuses when it builds this AnalysisRun from its templates (ValidateAnalysisTemplatesWithType)."""
+    problems: list[str] = []
+    specs = []
+    for ref in analysis.refs:
+        template = lookup(ref)
+        if template is None:
+            problems.append(f"template {ref.get('templateName')!r} not found")
+            continue
+        specs.append((ref["templateName"], template["spec"]))
+    metric_names = [m.get("name") for _, spec in specs for m in spec.get("metrics") or []]
+    problems.extend(f"metric name {n!r} appears in two templates of one analysis"
+                    for n in sorted({n for n in metric_names if metric_names.count(n) > 1}))
+    passed = {a["name"] for a in analysis.args}
+    declared = {a["name"] for _, spec in specs for a in spec.get("args") or []}
+    problems.extend(f"arg {n!r} is passed but no template declares it" for n in sorted(passed - declared))
+    for name, spec in specs:
+        problems.extend(f"{name}: {p}" for p in template_problems(spec))
+        for arg in spec.get("args") or []:
+            if "value" not in arg and "valueFrom" not in arg and arg["name"] not in passed:
+                problems.append(f"{name}: args.{arg['name']} was not resolved (no value, and not passed)")
+        if analysis.kind in NON_BACKGROUND:
+            for metric in spec.get("metrics") or []:
+                if effective_count(metric) is None:
+                    problems.append(f"AnalysisTemplate {name} has metric {metric.get('name')} which runs "
+                                    f"indefinitely ({analysis.kind}): invalid value for count")
+    return problems
+
+
+def _text(node: Any) -> str:
+    if isinstance(node, dict):
+        return " ".join(f"{k} {_text(v)}" for k, v in node.items())
+    if isinstance(node, list):
+        return " ".join(_text(v) for v in node)
+    return str(node)

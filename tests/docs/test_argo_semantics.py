@@ -1,0 +1,133 @@
+"""The ported Argo rules refuse what Argo refuses and accept what it accepts, one rule at a time."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.argo_semantics import (
+    BACKGROUND,
+    INLINE,
+    POST_PROMOTION,
+    PRE_PROMOTION,
+    analyses,
+    analysis_problems,
+    effective_count,
+    metric_problems,
+    template_problems,
+)
+
+
+def _metric(**fields: Any) -> dict[str, Any]:
+    return {"name": "m", "successCondition": 'result == "pass"',
+            "provider": {"web": {"url": "http://a/{{args.x}}", "jsonPath": "{$.verdict}"}}, **fields}
+
+
+def _template(metric: dict[str, Any], args: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"kind": "AnalysisTemplate", "metadata": {"name": "t"},
+            "spec": {"args": [{"name": "x"}] if args is None else args, "metrics": [metric]}}
+
+
+def _rollout_with(where: str) -> dict[str, Any]:
+    analysis = {"templates": [{"templateName": "t"}], "args": [{"name": "x", "value": "1"}]}
+    strategies = {
+        INLINE: {"canary": {"steps": [{"setWeight": 10}, {"analysis": analysis}]}},
+        BACKGROUND: {"canary": {"analysis": analysis, "steps": [{"setWeight": 10}]}},
+        PRE_PROMOTION: {"blueGreen": {"activeService": "a", "prePromotionAnalysis": analysis}},
+        POST_PROMOTION: {"blueGreen": {"activeService": "a", "postPromotionAnalysis": analysis}},
+    }
+    return {"kind": "Rollout", "spec": {"strategy": strategies[where]}}
+
+
+def _problems(rollout: dict[str, Any], template: dict[str, Any]) -> list[str]:
+    (analysis,) = analyses(rollout, "test")
+    return analysis_problems(analysis, lambda ref: template if ref["templateName"] == "t" else None)
+
+
+class TestIndefiniteMetrics:
+    """An interval without count runs indefinitely: fine in the background, refused where the rollout waits."""
+
+    @pytest.mark.parametrize("where", [INLINE, PRE_PROMOTION, POST_PROMOTION])
+    def test_refused_where_the_rollout_waits(self, where):
+        problems = _problems(_rollout_with(where), _template(_metric(interval="1m")))
+        assert any("runs indefinitely" in p for p in problems)
+
+    def test_allowed_in_the_background(self):
+        assert _problems(_rollout_with(BACKGROUND), _template(_metric(interval="1m"))) == []
+
+    @pytest.mark.parametrize("fields", [{"interval": "1m", "count": 5}, {}, {"count": 1}])
+    def test_a_count_or_no_interval_ends(self, fields):
+        assert _problems(_rollout_with(INLINE), _template(_metric(**fields))) == []
+
+    def test_effective_count(self):
+        assert (effective_count(_metric()), effective_count(_metric(interval="1m")),
+                effective_count(_metric(interval="1m", count=3))) == (1, None, 3)
+
+
+class TestMetricRules:
+    """ValidateMetric and the web provider's rules."""
+
+    @pytest.mark.parametrize("limit", ["failureLimit", "inconclusiveLimit", "consecutiveErrorLimit"])
+    def test_negative_limits(self, limit):
+        assert any(f"{limit} must be >= 0" in p for p in metric_problems(_metric(**{limit: -1})))
+        assert not metric_problems(_metric(**{limit: 0}))
+
+    def test_count_below_a_limit(self):
+        assert any("count must be >= failureLimit" in p
+                   for p in metric_problems(_metric(count=2, interval="1m", failureLimit=3)))
+        assert not metric_problems(_metric(count=3, interval="1m", failureLimit=3))
+
+    def test_count_above_one_needs_an_interval(self):
+        assert any("interval must be specified" in p for p in metric_problems(_metric(count=2)))
+
+    def test_durations_parse(self):
+        assert any("invalid interval" in p for p in metric_problems(_metric(interval="1 minute")))
+        assert not metric_problems(_metric(interval="1m30s", initialDelay="500ms"))
+
+    @pytest.mark.parametrize(("method", "refused"), [(None, True), ("GET", True), ("POST", False), ("PUT", False)])
+    def test_a_body_needs_post_or_put(self, method, refused):
+        metric = _metric()
+        metric["provider"]["web"]["jsonBody"] = {"canary_hash": "{{args.x}}"}
+        if method:
+            metric["provider"]["web"]["method"] = method
+        assert any("POST or PUT" in p for p in metric_problems(metric)) is refused
+
+    def test_body_and_json_body_exclude_each_other(self):
+        metric = _metric()
+        metric["provider"]["web"].update(method="POST", body="{}", jsonBody={})
+        assert any("either body or jsonBody" in p for p in metric_problems(metric))
+
+    def test_exactly_one_provider(self):
+        two = _metric()
+        two["provider"]["job"] = {"spec": {}}
+        assert any("exactly one provider" in p for p in metric_problems(two))
+        assert any("exactly one provider" in p for p in metric_problems(_metric(provider={})))
+
+
+class TestTemplatesAndArgs:
+    """Unique metric names, declared args, resolved args."""
+
+    def test_duplicate_metric_names(self):
+        template = _template(_metric())
+        template["spec"]["metrics"].append(copy.deepcopy(template["spec"]["metrics"][0]))
+        assert any("duplicate metric name" in p for p in template_problems(template["spec"]))
+
+    def test_an_undeclared_arg_in_a_metric(self):
+        assert any("args.x" in p for p in template_problems(_template(_metric(), args=[])["spec"]))
+
+    def test_an_arg_without_value_must_be_passed(self):
+        rollout = _rollout_with(INLINE)
+        rollout["spec"]["strategy"]["canary"]["steps"][1]["analysis"]["args"] = []
+        assert any("args.x was not resolved" in p for p in _problems(rollout, _template(_metric())))
+
+    def test_a_passed_arg_must_be_declared(self):
+        rollout = _rollout_with(INLINE)
+        rollout["spec"]["strategy"]["canary"]["steps"][1]["analysis"]["args"].append({"name": "y", "value": "2"})
+        assert any("'y' is passed but no template declares it" in p for p in _problems(rollout, _template(_metric())))
+
+    def test_a_missing_template(self):
+        rollout = _rollout_with(INLINE)
+        (analysis,) = analyses(rollout, "test")
+        assert "template 't' not found" in analysis_problems(analysis, lambda ref: None)

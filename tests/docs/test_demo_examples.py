@@ -1,0 +1,147 @@
+"""Every `curl "$ANALYZER/..."` and `analyzer run` example of README.md and docs/ runs against `make demo`'s
+services (started once per session on free ports), and answers the verdict the docs print under it.
+
+Examples are the `$ ` lines of ```console blocks; the lines after one, up to the next `$ `, are what the
+docs say it prints. `.demo/` in a command is the demo's directory, `$ANALYZER` its address."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.docs.conftest import peak_rss_kib
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+DEMO = ROOT / "deploy" / "demo" / "demo.py"
+VERDICT_WORDS = {"PASS": "pass", "FAIL": "fail", "INCONCLUSIVE": "inconclusive", "ERROR": "error"}
+EXIT_CODES = {"pass": 0, "fail": 3, "inconclusive": 4, "error": 5}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One documented command and what the docs say it prints."""
+
+    where: str
+    command: str
+    printed: tuple[str, ...]
+
+    @property
+    def evaluates(self) -> bool:
+        return "analyzer run " in self.command or bool(re.search(r"/api/v1/checks/[^/\"' ]+/run", self.command))
+
+
+def examples(path: Path) -> Iterator[Example]:
+    """The `$ ` commands of a page's console blocks, with their printed lines."""
+    text = path.read_text()
+    for block in re.finditer(r"^( *)```console\n(.*?)^\1```", text, re.S | re.M):
+        start = text[:block.start()].count("\n") + 2
+        lines = [line.removeprefix(block.group(1)) for line in block.group(2).splitlines()]
+        for index, line in enumerate(lines):
+            if not line.startswith("$ "):
+                continue
+            command, end = line[2:], index + 1
+            while command.endswith("\\") and end < len(lines):
+                command, end = command[:-1] + lines[end].strip(), end + 1
+            printed = []
+            while end < len(lines) and not lines[end].startswith("$ "):
+                printed.append(lines[end])
+                end += 1
+            yield Example(f"{path.relative_to(ROOT)}:{start + index}", command, tuple(printed))
+
+
+EXAMPLES = [e for page in PAGES for e in examples(page)]
+EVALUATIONS = [e for e in EXAMPLES if e.evaluates]
+
+
+def documented_verdict(example: Example) -> str:
+    """The verdict the docs print: a summary line's first word, or a JSON body's `verdict`."""
+    text = "\n".join(example.printed).strip()
+    assert text, f"{example.where}: show what `{example.command}` prints"
+    word = text.split(maxsplit=1)[0]
+    if word in VERDICT_WORDS:
+        return VERDICT_WORDS[word]
+    found = re.search(r'"verdict":\s*"(\w+)"', text)
+    assert found, f"{example.where}: no verdict in the printed lines"
+    return found.group(1)
+
+
+def printed_verdict(output: str) -> str:
+    text = output.strip()
+    word = text.split(maxsplit=1)[0] if text else ""
+    if word in VERDICT_WORDS:
+        return VERDICT_WORDS[word]
+    found = re.search(r'"verdict":\s*"(\w+)"', text)
+    return found.group(1) if found else f"no verdict in {text[:200]!r}"
+
+
+class TestDocumentedExamples:
+    """Each documented evaluation answers, against the demo, the verdict the docs print."""
+
+    def test_examples_were_found(self):
+        kinds = {m for e in EVALUATIONS for m in re.findall(r"checks/([\w-]+)/run|analyzer run ([\w-]+)", e.command)}
+        assert len(EVALUATIONS) >= 15 and len(kinds) >= 8, kinds
+
+    def test_every_curl_of_the_run_endpoint_is_a_tested_example(self):
+        tested = {e.command for e in EVALUATIONS if "$ANALYZER" in e.command}
+        for page in PAGES:
+            for number, line in enumerate(page.read_text().splitlines(), 1):
+                if re.search(r"curl .*/api/v1/checks/[^ ]+/run", line):
+                    assert line.strip().removeprefix("$ ") in tested, (
+                        f"{page.relative_to(ROOT)}:{number}: write run examples as `$ curl ... \"$ANALYZER/...\"` "
+                        "in a console block, so that tests/docs runs them against the demo")
+
+    @pytest.mark.parametrize("example", EVALUATIONS, ids=[e.where for e in EVALUATIONS])
+    def test_verdict_as_documented(self, demo, example):
+        workdir, env = demo
+        expected = documented_verdict(example)
+        result = subprocess.run(["bash", "-c", example.command], cwd=workdir, env=env, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert printed_verdict(result.stdout) == expected, result.stdout + result.stderr
+        if example.command.startswith("analyzer run") and "|" not in example.command:
+            assert result.returncode == EXIT_CODES[expected]
+
+
+class TestDemo:
+    """The demo takes its ports from the caller, and a failed start leaves nothing running."""
+
+    def test_a_taken_port_stops_what_was_started(self, tmp_path):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = subprocess.run([sys.executable, str(DEMO), "start", "--dir", str(tmp_path / "state"),
+                                     "--analyzer-port", str(port)], capture_output=True, text=True, timeout=180,
+                                    check=False)
+        assert result.returncode == 1
+        assert f"did not start on port {port}" in result.stderr
+        assert "stopped prometheus" in result.stdout and "stopped shop" in result.stdout
+        assert not list((tmp_path / "state").glob("*.pid"))
+
+
+def _mebibytes(quantity: str) -> float:
+    units = {"Mi": 1.0, "Gi": 1024.0}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+class TestMemoryRequest:
+    """deploy/base requests what `analyzer serve` was measured to need with every kind evaluated, plus headroom."""
+
+    def test_request_covers_the_demo_peak(self, demo):
+        import yaml
+
+        workdir, _ = demo
+        # The demo has evaluated every kind once (its printed verdicts), kpi_compare's scipy import included.
+        (peak_kib,) = peak_rss_kib(workdir / ".demo")
+        deployment = yaml.safe_load((ROOT / "deploy" / "base" / "deployment.yaml").read_text())
+        resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+        request_mib = _mebibytes(resources["requests"]["memory"])
+        assert peak_kib / 1024 * 1.2 <= request_mib, f"peak {peak_kib / 1024:.0f} MiB: raise the request"
+        assert _mebibytes(resources["limits"]["memory"]) >= 2 * request_mib

@@ -1,0 +1,143 @@
+"""The YAML the docs show is what users copy: every block in README.md and docs/ loads, validates against
+Argo's CRDs, and passes Argo's semantic validation (tests/argo_semantics.py), as it stands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+from tests.argo_semantics import analyses, analysis_problems, template_problems
+from tests.deploy.test_examples import TEMPLATES
+from tests.deploy.test_manifests import K8S_VERSION, _crd_validator, undeclared_fields
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+DEMO_CATALOG = ROOT / "deploy" / "demo" / "catalog.yaml"
+TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
+BUILTIN = set(Registry.default().names)
+
+
+def yaml_blocks(path: Path) -> list[tuple[str, Any]]:
+    """(file:line, document) of every ```yaml block of a page (several documents: each one)."""
+    text = path.read_text()
+    found = []
+    for match in re.finditer(r"^( *)```yaml\n(.*?)^\1```", text, re.S | re.M):
+        body = "\n".join(line.removeprefix(match.group(1)) for line in match.group(2).splitlines())
+        line = text[:match.start()].count("\n") + 2
+        found.extend((f"{path.relative_to(ROOT)}:{line}", doc) for doc in yaml.safe_load_all(body) if doc is not None)
+    return found
+
+
+BLOCKS = [block for page in PAGES for block in yaml_blocks(page)]
+ARGO = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict)
+        and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
+# By page: an analysis uses the template its own page shows, else the one deploy/ ships.
+CORE = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+        and not str(doc["apiVersion"]).startswith("argoproj.io/")]
+DOC_TEMPLATES = {(where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc for where, doc in ARGO
+                 if doc["kind"] in TEMPLATE_KINDS}
+ANALYSES = [a for where, doc in BLOCKS if isinstance(doc, dict) for a in analyses(doc, where)]
+CATALOG_PARTS = [(where, doc if isinstance(doc, dict) else {"checks": doc}) for where, doc in BLOCKS
+                 if (isinstance(doc, dict) and "checks" in doc)
+                 or (isinstance(doc, list) and doc and isinstance(doc[0], dict) and "kind" in doc[0])]
+
+
+def lookup_for(page: str):
+    """How an analysis on `page` finds a template: on that page, else under deploy/ (docs point there)."""
+
+    def template_of(ref: dict[str, Any]) -> dict[str, Any] | None:
+        key = ("ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate", ref["templateName"])
+        return DOC_TEMPLATES.get((page, *key)) or TEMPLATES.get(key)
+
+    return template_of
+
+
+class TestArgoObjects:
+    """Every Argo object validates against its CRD and Argo's semantic rules; every analysis resolves."""
+
+    def test_there_are_examples(self):
+        assert ARGO and ANALYSES and len(CATALOG_PARTS) >= 4
+
+    def test_a_template_name_has_one_definition(self):
+        seen: dict[tuple[str, str], tuple[str, Any]] = {}
+        for where, doc in ARGO:
+            if doc["kind"] in TEMPLATE_KINDS:
+                first = seen.setdefault((doc["kind"], doc["metadata"]["name"]), (where, doc))
+                assert first[1] == doc, f"{where}: {doc['metadata']['name']} differs from {first[0]}"
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_crd_schema(self, where, doc):
+        errors = list(_crd_validator(doc["kind"]).iter_errors(doc))
+        assert not errors, [e.message for e in errors]
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_no_field_the_crd_does_not_declare(self, where, doc):
+        assert not undeclared_fields(_crd_validator(doc["kind"]).schema, doc)
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_semantics(self, where, doc):
+        if doc["kind"] in (*TEMPLATE_KINDS, "AnalysisRun"):
+            assert not template_problems(doc["spec"])
+
+    @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
+    def test_analyses(self, analysis):
+        assert not analysis_problems(analysis, lookup_for(analysis.where.split(":")[0]))
+
+
+class TestCoreObjects:
+    """Kubernetes objects the docs show (a NetworkPolicy, ...) validate against the Kubernetes schemas."""
+
+    def test_there_are_some(self):
+        assert CORE
+
+    @pytest.mark.parametrize(("where", "doc"), CORE, ids=[w for w, _ in CORE])
+    def test_valid(self, where, doc):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+class TestCatalogSnippets:
+    """Catalog snippets load together with the demo's catalog: one definition per check name everywhere."""
+
+    def test_snippets_and_the_demo_catalog_load_together(self):
+        demo = yaml.safe_load(DEMO_CATALOG.read_text())
+        documents: list[tuple[str, Any]] = [("deploy/demo/catalog.yaml", demo)]
+        seen = {check["name"]: ("deploy/demo/catalog.yaml", check) for check in demo["checks"]}
+        for where, doc in CATALOG_PARTS:
+            fresh = []
+            for check in doc.get("checks", []):
+                if check.get("kind") not in BUILTIN:
+                    continue  # the worked example of writing-a-kind.md: tests/docs/test_writing_a_kind.py
+                first = seen.setdefault(check["name"], (where, check))
+                assert first[1] == check, f"{where}: {check['name']!r} differs from its definition in {first[0]}"
+                if first[0] == where:
+                    fresh.append(check)
+            documents.append((where, {"checks": fresh}))
+        catalog = build_catalog(documents, Registry.default())
+        assert set(seen) <= set(catalog.checks)
+
+    @pytest.mark.parametrize(("where", "doc"), [(w, d) for w, d in CATALOG_PARTS if "sources" in d],
+                             ids=[w for w, d in CATALOG_PARTS if "sources" in d])
+    def test_sources_load(self, where, doc):
+        # Files a source names (ca_file) live in the pod, as for `analyzer validate`.
+        catalog = build_catalog([(where, {"sources": doc["sources"], "checks": []})], Registry.default(),
+                                check_files=False)
+        assert set(doc["sources"]) <= set(catalog.sources)
+
+
+class TestSiteShape:
+    """The README stays short, and every page of docs/ is in the site's navigation."""
+
+    def test_readme_is_short(self):
+        assert len((ROOT / "README.md").read_text().splitlines()) <= 200
+
+    def test_every_page_is_in_the_nav(self):
+        nav = (ROOT / "mkdocs.yml").read_text()
+        for page in (ROOT / "docs").rglob("*.md"):
+            assert f" {page.relative_to(ROOT / 'docs')}\n" in nav, f"{page} is not in mkdocs.yml's nav"

@@ -1,0 +1,118 @@
+"""Raw counters and the recording rules Pyrra and Sloth generate for them, backfilled with `promtool tsdb
+create-blocks-from rules` (so the recorded series are what the tools' rules record, absences included).
+
+`ebr_http_requests_total{job, code}` every 60 s from A-7h to A+1h:
+- ebr-clean: 10 req/s, only code="200": no error series at all, so the error-ratio rules record nothing.
+- ebr-idle:  code="200" present but flat: no traffic.
+- ebr-burn:  9.5 req/s 200 and 0.5 req/s 500: 5% errors.
+- ebr-tiny:  3 requests per 5 minutes, one of them a 500 (a tiny canary).
+- ebr-past:  10 req/s 200; 0.1 req/s 500 until A-3h, then the error series ends (its pods are gone): the rules
+             record nothing over 5m .. 2h and a ratio over 6h and longer.
+
+Rules: for each job a Pyrra SLO `ebr-<job>` (ratio, 99.9%, 28d; total `ebr_http_requests_total{job="<job>"}`,
+errors with `code=~"5.."`) in the form of Pyrra's slo/rules_test.go (burnrate and increase groups), and a
+Sloth SLO `ebr-sloth-<job>` (99.9%, 30d) in the form of Sloth's examples/_gen/getting-started.yml. Rules are
+evaluated from A-40m to A+10m; Sloth's rules that read other rules (the 30d ratio, burn rates) record nothing
+here, since promtool evaluates each rule against the raw series only.
+"""
+
+from __future__ import annotations
+
+from analyzer.testing import OpenMetrics
+
+MINUTE = 60.0
+HOUR = 3600.0
+JOBS = ("clean", "idle", "burn", "tiny", "past")
+PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
+SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+# Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
+PYRRA_ALERTS = (("5m", "1h", 14, "2m0s", "critical", "2d"), ("30m", "6h", 7, "15m0s", "critical", "4d"),
+                ("2h", "1d", 2, "1h0m0s", "warning", "2w"), ("6h", "4d", 1, "3h0m0s", "warning", "4w"))
+
+
+def build(om: OpenMetrics, anchor: float) -> None:
+    """Add the raw counters the rules read."""
+    start, end = anchor - 7 * HOUR, anchor + HOUR
+
+    def counter(job, code, rate, until=end):
+        om.add_counter_rate("ebr_http_requests_total", {"job": f"ebr-{job}", "code": code}, lambda t: rate,
+                            start, until, MINUTE)
+
+    counter("clean", "200", 10.0)
+    counter("idle", "200", 0.0)
+    counter("burn", "200", 9.5)
+    counter("burn", "500", 0.5)
+    counter("tiny", "200", 2 / 300)
+    counter("tiny", "500", 1 / 300)
+    counter("past", "200", 10.0)
+    counter("past", "500", 0.1, until=anchor - 3 * HOUR + 1)
+
+
+def pyrra_rules(job: str) -> str:
+    """Pyrra's rule groups for SLO ebr-<job>, as slo/rules_test.go's "http-ratio" case writes them."""
+    slo, total = f"ebr-{job}", f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
+    labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
+    out = f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS:
+        out += (f"  - record: ebr_http_requests:burnrate{window}\n"
+                f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels)
+    matchers = f'job="{slo}",slo="{slo}"'
+    for short, long, factor, wait, severity, exhaustion in PYRRA_ALERTS:
+        out += (f"  - alert: ErrorBudgetBurn\n"
+                f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
+                f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
+                f"    for: {wait}\n"
+                f"    labels:\n      exhaustion: {exhaustion}\n      job: {slo}\n      long: {long}\n"
+                f"      severity: {severity}\n      short: {short}\n      slo: {slo}\n")
+    out += (f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+            f"  - record: ebr_http_requests:increase4w\n"
+            f"    expr: sum by (code) (increase({total}[4w]))\n" + labels +
+            f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
+            f"    labels:\n      job: {slo}\n      severity: critical\n      slo: {slo}\n")
+    return out
+
+
+def sloth_rules(job: str) -> str:
+    """Sloth's rule groups for SLO ebr-sloth-<job>, as examples/_gen/getting-started.yml writes them."""
+    service, name = "ebr-sloth", job
+    sloth_id = f"{service}-{name}"
+    labels = (f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n"
+              f"      sloth_slo: {name}\n")
+    selector = f'sloth_id="{sloth_id}", sloth_service="{service}", sloth_slo="{name}"'
+    out = f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
+    for window in SLOTH_WINDOWS:
+        out += (f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
+                f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
+                f"      /\n"
+                f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{window}])))\n'
+                f"    labels:\n{labels}      sloth_window: {window}\n")
+    out += (f"  - record: slo:sli_error:ratio_rate30d\n    expr: |\n"
+            f"      sum_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"
+            f"      / ignoring (sloth_window)\n"
+            f"      count_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"
+            f"    labels:\n{labels}      sloth_window: 30d\n")
+    out += (f"- name: sloth-slo-meta-recordings-{sloth_id}\n  rules:\n"
+            f"  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n{labels}"
+            f"  - record: slo:error_budget:ratio\n    expr: vector(1-0.9990000000000001)\n    labels:\n{labels}"
+            f"  - record: slo:time_period:days\n    expr: vector(30)\n    labels:\n{labels}"
+            f"  - record: slo:current_burn_rate:ratio\n    expr: |\n"
+            f"      slo:sli_error:ratio_rate5m{{{selector}}}\n"
+            f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
+            f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
+            f"  - record: slo:period_burn_rate:ratio\n    expr: |\n"
+            f"      slo:sli_error:ratio_rate30d{{{selector}}}\n"
+            f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
+            f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
+            f"  - record: slo:period_error_budget_remaining:ratio\n"
+            f"    expr: 1 - slo:period_burn_rate:ratio{{{selector}}}\n    labels:\n{labels}"
+            f"  - record: sloth_slo_info\n    expr: vector(1)\n    labels:\n{labels}"
+            f"      sloth_mode: cli-gen-prom\n      sloth_objective: \"99.9\"\n      sloth_spec: prometheus/v1\n"
+            f"      sloth_version: v0.16.0\n")
+    return out
+
+
+def rules(anchor: float) -> tuple[str, float, float]:
+    """The Pyrra and Sloth rule file for every job, and the range to evaluate it over."""
+    text = "groups:\n" + "".join(pyrra_rules(job) + sloth_rules(job) for job in JOBS)
+    return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -1,0 +1,306 @@
+"""The verdict pages in a real headless browser (Debian chromium driven by selenium), against the real
+Prometheus with known data: verdict text, plots whose lines sit where the known values put them, login, XSS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.data_ui import HOSTILE
+from tests.ui.support import BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+# Half a pixel: coordinates are written with 2 decimals.
+PIXEL_TOLERANCE = 0.01
+DESKTOP_WIDTH, PHONE_WIDTH = 1280, 390
+
+
+@pytest.fixture(scope="module")
+def browser(served) -> Iterator[object]:
+    """Headless chromium that can reach nothing but 127.0.0.1; skipped only when chromium is not installed."""
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.skip("Debian chromium and chromium-driver are not installed (`make system-deps` installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    # Selenium Manager must not look for drivers on the internet: the Debian driver is given.
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={DESKTOP_WIDTH},1000", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+                     # Every name but 127.0.0.1 fails to resolve: the browser reaches nothing else.
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots of each page kind go (under the test run's temporary directory)."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def login(browser, served) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.get(served.url + "/ui/")
+    assert "/ui/login" in browser.current_url
+    browser.find_element(By.ID, "token").send_keys(TOKEN)
+    browser.find_element(By.ID, "sign-in").click()
+    # A form submission may return before the next page has loaded: wait for the page it leads to.
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CLASS_NAME, "who"))
+
+
+@pytest.fixture
+def signed_in(browser, served):
+    """The browser, signed in through the login form."""
+    from selenium.webdriver.common.by import By
+
+    if not browser.get_cookies():
+        login(browser, served)
+        assert browser.find_element(By.CLASS_NAME, "who").text == "signed in as sre"
+    return browser
+
+
+def screenshot(browser, shots: Path, name: str) -> None:
+    """Save the page at desktop width, whole, and at phone width; the phone view has no sideways scroll."""
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(DESKTOP_WIDTH, min(max(height, 800), 4000))
+    browser.save_screenshot(str(shots / f"{name}.png"))
+    browser.set_window_size(PHONE_WIDTH, 844)
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    browser.save_screenshot(str(shots / f"{name}-phone.png"))
+    browser.set_window_size(DESKTOP_WIDTH, 1000)
+    assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow} px on a phone"
+
+
+def scale(svg, axis: str):
+    """The svg's own map from a value to a pixel, read from its data attributes."""
+    low, high = (float(svg.get_attribute(f"data-{axis}-{end}")) for end in ("low", "high"))
+    if axis == "y":
+        start, end = float(svg.get_attribute("data-plot-bottom")), float(svg.get_attribute("data-plot-top"))
+    else:
+        start, end = float(svg.get_attribute("data-plot-left")), float(svg.get_attribute("data-plot-right"))
+    return lambda value: start + (value - low) / (high - low) * (end - start)
+
+
+def verdict_of(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, "verdict").text
+
+
+def no_script_ran(browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    assert browser.execute_script("return window.__xss === undefined")
+    assert browser.title != "pwned"
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "img") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "[onerror]") == []
+
+
+class TestLogin:
+    """A browser signs in with its token; the cookie is out of reach of scripts."""
+
+    def test_login_form_sets_a_cookie_scripts_cannot_read(self, browser, served):
+        from selenium.webdriver.common.by import By
+
+        browser.delete_all_cookies()
+        login(browser, served)
+        assert browser.current_url == served.url + "/ui/"
+        assert browser.find_element(By.CLASS_NAME, "who").text == "signed in as sre"
+        (cookie,) = browser.get_cookies()
+        assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("analyzer_token", True, "Strict")
+        assert browser.execute_script("return document.cookie") == ""
+
+    def test_a_wrong_token_says_so(self, browser, served):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        browser.delete_all_cookies()
+        browser.get(served.url + "/ui/login")
+        browser.find_element(By.ID, "token").send_keys("not-the-right-token-123")
+        browser.find_element(By.ID, "sign-in").click()
+        WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.ID, "login-problem"))
+        assert browser.find_element(By.ID, "login-problem").text == "that token is not accepted"
+        assert browser.get_cookies() == []
+
+
+class TestPages:
+    """Each page kind shows its verdict and draws its evidence where the known data puts it."""
+
+    def test_catalog_and_history(self, signed_in, served, shots):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(served.url + "/ui/")
+        names = [a.text for a in signed_in.find_elements(By.CSS_SELECTOR, "table.catalog a")]
+        assert {"error-rate", "shop-budget", "conversion", "smoke", "release"} <= set(names)
+        screenshot(signed_in, shots, "catalog")
+
+    def test_check_page_form_runs_the_check(self, signed_in, served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        signed_in.get(served.url + "/ui/checks/error-rate")
+        screenshot(signed_in, shots, "check")
+        signed_in.find_element(By.ID, "arg-canary_hash").send_keys("broken1")
+        signed_in.find_element(By.ID, "arg-at").send_keys(str(prometheus.anchor))
+        signed_in.find_element(By.ID, "run").click()
+        WebDriverWait(signed_in, 30).until(lambda driver: driver.find_elements(By.ID, "verdict"))
+        assert verdict_of(signed_in) == "FAIL"
+
+    def test_prometheus_threshold_line_and_value(self, signed_in, served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "FAIL"
+        assert "does not meet pass_if" in signed_in.find_element(By.ID, "reason").text
+        svg = signed_in.find_element(By.CSS_SELECTOR, "svg.plot")
+        y = scale(svg, "y")
+        rule = svg.find_element(By.CSS_SELECTOR, "line.rule.pass-if[data-value]")
+        assert float(rule.get_attribute("data-value")) == ERROR_RATE_LIMIT
+        assert abs(float(rule.get_attribute("y1")) - y(ERROR_RATE_LIMIT)) <= PIXEL_TOLERANCE
+        # The known data: broken1's error ratio is 0.1 over the whole hour, so the line is flat at y(0.1),
+        # far above the threshold line (smaller y is higher).
+        points = svg.find_element(By.CSS_SELECTOR, "polyline.series").get_attribute("points").split()
+        ys = [float(p.split(",")[1]) for p in points]
+        assert len(ys) > 60
+        assert all(abs(v - y(BROKEN_ERROR_RATIO)) < 1 for v in ys)
+        mark = svg.find_element(By.CSS_SELECTOR, "circle.mark.evaluated")
+        assert abs(float(mark.get_attribute("cy")) - y(BROKEN_ERROR_RATIO)) < 1
+        assert y(BROKEN_ERROR_RATIO) < float(rule.get_attribute("y1")) - 100
+        legend = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.legend")]
+        assert "pass_if < 0.01" in legend
+        screenshot(signed_in, shots, "prometheus")
+
+    def test_error_budget_tiers_against_their_factors(self, signed_in, served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "FAIL"
+        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate']")
+        y = scale(svg, "y")
+        page = svg.find_element(By.CSS_SELECTOR, "g.group[data-label='page 1h/5m']")
+        factor = page.find_element(By.CSS_SELECTOR, "line.rule.factor")
+        assert float(factor.get_attribute("data-value")) == pytest.approx(14.4)
+        assert abs(float(factor.get_attribute("y1")) - y(14.4)) <= PIXEL_TOLERANCE
+        # burn1: 0.05% errors until A-50m, then 2.5%: the 1h window burns (10 * 0.05% + 50 * 2.5%) / 60 / 0.1%.
+        long_bar = page.find_element(By.CSS_SELECTOR, "rect.bar.long")
+        expected_burn = (10 * 0.0005 + 50 * 0.025) / 60 / 0.001
+        assert float(long_bar.get_attribute("data-value")) == pytest.approx(expected_burn, rel=0.02)
+        assert abs(float(long_bar.get_attribute("y")) - y(float(long_bar.get_attribute("data-value")))) \
+            <= PIXEL_TOLERANCE
+        assert page.find_element(By.CSS_SELECTOR, "text.status").text == "FIRED: fails"
+        # Every tier says FIRED exactly when both its drawn bars stand above its drawn factor.
+        for group in svg.find_elements(By.CSS_SELECTOR, "g.group"):
+            bars = [float(b.get_attribute("data-value")) for b in group.find_elements(By.CSS_SELECTOR, "rect.bar")]
+            limit = float(group.find_element(By.CSS_SELECTOR, "line.rule").get_attribute("data-value"))
+            fired = len(bars) == 2 and min(bars) > limit
+            assert group.find_element(By.CSS_SELECTOR, "text.status").text.startswith("FIRED") == fired
+        over_time = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier page']")
+        y = scale(over_time, "y")
+        factor = over_time.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
+        assert abs(float(factor.get_attribute("y1")) - y(14.4)) <= PIXEL_TOLERANCE
+        # The long (1h) window's line ends at the burn the verdict measured.
+        long_line = over_time.find_element(By.CSS_SELECTOR, "polyline.series.long")
+        last_y = float(long_line.get_attribute("points").split()[-1].split(",")[1])
+        assert abs(last_y - y(expected_burn)) < 2
+        screenshot(signed_in, shots, "error_budget")
+
+    def test_kpi_compare_estimate_against_the_tolerance(self, signed_in, served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/conversion/run?canary_hash=kpiworse&at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "FAIL"
+        lines = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Canary and baseline']")
+        assert {p.get_attribute("data-label") for p in lines.find_elements(By.CSS_SELECTOR, "polyline")} \
+            == {"canary", "baseline"}
+        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='the estimate']")
+        x = scale(svg, "x")
+        # kpiworse converts 5% against the baseline's 10%; the tolerance is 10% of 10%, on the harmful side.
+        estimate = svg.find_element(By.CSS_SELECTOR, "circle.estimate")
+        assert float(estimate.get_attribute("data-value")) == pytest.approx(-0.05, abs=0.002)
+        assert abs(float(estimate.get_attribute("cx")) - x(float(estimate.get_attribute("data-value")))) \
+            <= PIXEL_TOLERANCE
+        (tolerance,) = svg.find_elements(By.CSS_SELECTOR, "line.rule.tolerance[data-value]")
+        assert float(tolerance.get_attribute("data-value")) == pytest.approx(-0.01)
+        assert abs(float(tolerance.get_attribute("x1")) - x(-0.01)) <= PIXEL_TOLERANCE
+        assert float(estimate.get_attribute("cx")) < float(tolerance.get_attribute("x1"))
+        screenshot(signed_in, shots, "kpi_compare")
+
+    def test_http_smoke_timeline_latency_limits_and_a_hostile_body(self, signed_in, served, shots):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/smoke/run")
+        assert verdict_of(signed_in) == "FAIL"
+        timeline = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='The steps']")
+        assert [t.text for t in timeline.find_elements(By.CSS_SELECTOR, "text.step-name")] \
+            == ["health", "burst", "hostile"]
+        assert len(timeline.find_elements(By.CSS_SELECTOR, "rect.bar.pass")) == 2
+        assert len(timeline.find_elements(By.CSS_SELECTOR, "rect.bar.fail")) == 1
+        latency = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Latency per step']")
+        x = scale(latency, "x")
+        limit = latency.find_element(By.CSS_SELECTOR, "line.rule.limit.max_p95")
+        assert abs(float(limit.get_attribute("x1")) - x(2000)) <= PIXEL_TOLERANCE
+        assert len(latency.find_elements(By.CSS_SELECTOR, "circle.mark.p95[data-value]")) == 1
+        evidence = signed_in.find_element(By.ID, "evidence").get_attribute("textContent")
+        assert "<script>window.__xss=1" in evidence
+        no_script_ran(signed_in)
+        screenshot(signed_in, shots, "http_smoke")
+
+    def test_composite_members_link_to_their_pages(self, signed_in, served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        signed_in.get(f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "FAIL"
+        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label='Members by weight']")
+        labels = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.legend")]
+        assert labels == ["1 error-rate: FAIL (weight 1, critical)", "2 shop-budget: FAIL (weight 2)"]
+        widths = [float(r.get_attribute("width")) for r in svg.find_elements(By.CSS_SELECTOR, "rect.share")]
+        assert widths[1] == pytest.approx(2 * widths[0], abs=0.02)
+        screenshot(signed_in, shots, "composite")
+        svg.find_element(By.CSS_SELECTOR, "a").click()
+        WebDriverWait(signed_in, 30).until(lambda driver: "/ui/checks/error-rate/run" in driver.current_url
+                                           and driver.find_elements(By.ID, "verdict"))
+        assert "/ui/checks/error-rate/run?canary_hash=broken1" in signed_in.current_url
+        assert verdict_of(signed_in) == "FAIL"
+
+
+class TestEscaping:
+    """What a target or a series says is shown as text: no script from it ever runs."""
+
+    def test_a_hostile_label_value_is_text(self, signed_in, served, prometheus, shots):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/hostile-labels/run?at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "PASS"
+        assert HOSTILE in signed_in.find_element(By.ID, "reason").text
+        legend = [t.text for t in signed_in.find_elements(By.CSS_SELECTOR, "svg text.legend")]
+        assert any(HOSTILE in text for text in legend)
+        no_script_ran(signed_in)
+        screenshot(signed_in, shots, "xss")
+
+    def test_a_hostile_arg_is_text(self, signed_in, served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/error-rate/run?at={prometheus.anchor}&canary_hash="
+                      "%3Cscript%3Ewindow.__xss%3D3%3C%2Fscript%3E")
+        assert "<script>window.__xss=3</script>" in signed_in.find_element(By.CSS_SELECTOR, "table.facts").text
+        no_script_ran(signed_in)

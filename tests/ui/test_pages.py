@@ -1,0 +1,177 @@
+"""The UI over HTTP: auth and login cookie, origin checks, security headers, links from the API to the pages."""
+
+from __future__ import annotations
+
+import http.client
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from tests.ui.support import TOKEN
+
+pytestmark = pytest.mark.integration
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def get(served, path, **kwargs):
+    return requests.get(served.url + path, allow_redirects=False, timeout=60, **kwargs)
+
+
+def post(served, path, **kwargs):
+    return requests.post(served.url + path, allow_redirects=False, timeout=60, **kwargs)
+
+
+class TestAuth:
+    """Pages need the API's token: as a bearer header, or as the cookie the login form sets."""
+
+    @pytest.mark.parametrize("path", ["/ui/", "/ui/checks/error-rate", "/ui/checks/error-rate/run?canary_hash=x",
+                                      "/ui/verdicts/1"])
+    def test_without_a_token_a_page_sends_the_browser_to_the_login_form(self, served, path):
+        response = get(served, path)
+        assert response.status_code == 303
+        assert response.headers["Location"].startswith("/ui/login?next=")
+        assert "<table" not in response.text
+
+    def test_a_wrong_bearer_token_is_a_401_not_a_redirect(self, served):
+        response = get(served, "/ui/", headers={"Authorization": "Bearer wrong-token-0123456789"})
+        assert response.status_code == 401
+        assert "invalid bearer token" in response.text
+
+    def test_a_wrong_cookie_is_not_a_login(self, served):
+        response = get(served, "/ui/", cookies={"analyzer_token": "not-the-token-at-all"})
+        assert response.status_code == 303
+
+    def test_login_sets_an_httponly_samesite_strict_cookie_that_opens_the_pages(self, served):
+        response = post(served, "/ui/login", data={"token": TOKEN, "next": "/ui/checks/error-rate"},
+                        headers={"Origin": served.url})
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/ui/checks/error-rate"
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "Path=/ui/" in cookie
+        assert "Secure" not in cookie  # plain HTTP: a Secure cookie would never come back
+        page = get(served, "/ui/checks/error-rate", cookies=response.cookies)
+        assert page.status_code == 200
+        assert "signed in as sre" in page.text
+
+    def test_behind_a_tls_proxy_the_cookie_is_secure(self, served):
+        response = post(served, "/ui/login", data={"token": TOKEN},
+                        headers={"Origin": served.url, "X-Forwarded-Proto": "https"})
+        assert "Secure" in response.headers["Set-Cookie"]
+
+    def test_a_wrong_token_is_refused_without_a_cookie(self, served):
+        response = post(served, "/ui/login", data={"token": "wrong-token-0123456789"}, headers={"Origin": served.url})
+        assert response.status_code == 401
+        assert "Set-Cookie" not in response.headers
+        assert "not accepted" in response.text
+
+    @pytest.mark.parametrize("origin", [None, "null", "http://evil.example", "http://127.0.0.1:1"])
+    def test_a_post_from_another_origin_is_refused(self, served, origin):
+        headers = {} if origin is None else {"Origin": origin}
+        response = post(served, "/ui/login", data={"token": TOKEN}, headers=headers)
+        assert response.status_code == 403
+        assert "Set-Cookie" not in response.headers
+
+    @pytest.mark.parametrize("target", ["//evil.example/ui/", "http://evil.example/ui/", "/ui/\r\nSet-Cookie: x=1",
+                                        "/ui/\\evil"])
+    def test_login_never_redirects_off_the_ui(self, served, target):
+        response = post(served, "/ui/login", data={"token": TOKEN, "next": target},
+                        headers={"Origin": served.url})
+        assert response.headers["Location"] == "/ui/"
+
+    def test_the_cookie_does_not_open_the_api(self, served):
+        """The API takes bearer headers only: a cookie a browser sends along cannot run checks cross-site."""
+        response = get(served, "/api/v1/checks", cookies={"analyzer_token": TOKEN})
+        assert response.status_code == 401
+
+    def test_a_dot_segment_path_does_not_reach_the_api_as_a_ui_route(self, served):
+        parts = urlsplit(served.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", "/ui/../api/v1/checks")
+        response = connection.getresponse()
+        assert response.status in (401, 404)
+        connection.close()
+
+
+class TestHeaders:
+    """Every page forbids scripts, inline styles and framing."""
+
+    def test_pages_carry_a_strict_content_security_policy(self, served, prometheus):
+        response = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}",
+                       headers=BEARER)
+        assert response.status_code == 200
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy
+        assert "script-src" not in policy  # default-src 'none' forbids every script
+        assert "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "<script" not in response.text
+        assert " style=" not in response.text
+
+    def test_the_stylesheet_is_served_from_the_package(self, served):
+        response = get(served, "/ui/static/ui.css")
+        assert response.status_code == 200
+        assert ".verdict-fail" in response.text
+
+
+class TestLinks:
+    """An answer of the API links to its page, and the page shows that very answer."""
+
+    def test_json_text_and_page_agree(self, served, prometheus):
+        args = f"canary_hash=broken1&at={prometheus.anchor}"
+        body = get(served, f"/api/v1/checks/error-rate/run?{args}", headers=BEARER).json()
+        assert body["ui_url"].startswith("/ui/checks/error-rate/run?canary_hash=broken1&at=")
+        text = get(served, f"/api/v1/checks/error-rate/run?{args}&format=text", headers=BEARER).text
+        assert f"page={body['ui_url']}" in text
+        page = get(served, body["ui_url"], headers=BEARER)
+        assert page.status_code == 200
+        assert "The answer as this replica recorded it" in page.text
+        assert re.search(r'id="verdict">FAIL<', page.text)
+
+    def test_a_link_whose_answer_this_replica_does_not_hold_is_evaluated_again(self, served, prometheus):
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor - 7}",
+                   headers=BEARER)
+        assert "Evaluated again as of" in page.text
+        assert re.search(r'id="verdict">PASS<', page.text)
+
+    def test_bad_args_show_the_form_again_naming_the_arg(self, served):
+        page = get(served, "/ui/checks/error-rate/run?canary_hash=", headers=BEARER)
+        assert page.status_code == 400
+        assert "canary_hash" in page.text
+        assert 'id="run"' in page.text
+
+    def test_the_check_page_redacts_secrets_as_the_api_does(self, served):
+        page = get(served, "/ui/checks/smoke", headers=BEARER)
+        assert page.status_code == 200
+        assert "target-secret" not in page.text
+        assert "&lt;redacted&gt;" in page.text
+
+    def test_history_filters_by_check_and_verdict(self, served, prometheus):
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor}", headers=BEARER)
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        page = get(served, "/ui/?check=error-rate&verdict=pass", headers=BEARER).text
+        table = page.split('class="verdicts"', 1)[1]
+        assert "PASS" in table
+        assert "FAIL</a>" not in table
+
+
+class TestRangePlot:
+    """A check with a range is plotted over exactly the range it judges, at its step."""
+
+    def test_the_plot_spans_the_checks_range(self, served, prometheus):
+        page = get(served, f"/ui/checks/latency-p99/run?at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="verdict">FAIL<', page)
+        assert "the range the check judges (1h, every 60 s), reduced by max" in page
+        svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+        x_low, x_high = (float(v) for v in re.search(r'data-x-low="([^"]+)" data-x-high="([^"]+)"', svg).groups())
+        assert (x_low, x_high) == (prometheus.anchor - 3600, prometheus.anchor)
+        points = re.search(r'<polyline points="([^"]+)"', svg).group(1).split()
+        # latency_p99_seconds steps from 0.2 to 0.9 at anchor - 30m: two levels, one sample a minute.
+        assert len(points) == 61
+        levels = sorted({p.split(",")[1] for p in points})
+        assert len(levels) == 2

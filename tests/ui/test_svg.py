@@ -1,0 +1,81 @@
+"""The SVG builder and the plots, without a browser: escaping, scales, and what each plot says in words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analyzer.ui import plots
+from analyzer.ui.svg import Scale, Svg, attributes, domain, ticks
+
+
+class TestEscaping:
+    """Text and attribute values are escaped; attribute names come only from code."""
+
+    def test_text_and_attributes_are_escaped(self):
+        svg = Svg(10, 10, 'a "label" <b>')
+        svg.text(1, 2, "<script>x()</script>", data_label='" onload="x()')
+        markup = str(svg.render())
+        assert "<script>" not in markup
+        assert "&lt;script&gt;x()&lt;/script&gt;" in markup
+        assert 'data-label="&quot; onload=&quot;x()"' in markup
+        assert "<title>a &quot;label&quot; &lt;b&gt;</title>" in markup
+
+    @pytest.mark.parametrize("name", ["on load", "x=1", "Onload", "a>b"])
+    def test_a_bad_attribute_name_is_refused(self, name):
+        with pytest.raises(ValueError, match="invalid SVG attribute name"):
+            attributes({name: 1})
+
+    def test_non_finite_coordinates_are_not_written(self):
+        assert attributes({"x": float("nan")}) == ' x="0"'
+
+
+class TestScale:
+    """A value maps to the pixel its position in the domain gives; y axes run upwards."""
+
+    def test_y_scale_runs_upwards(self):
+        y = Scale(0.0, 10.0, 200.0, 0.0)
+        assert (y(0.0), y(10.0), y(2.5)) == (200.0, 0.0, 150.0)
+
+    def test_clamped_stays_in_the_range(self):
+        y = Scale(0.0, 10.0, 200.0, 0.0)
+        assert (y.clamped(20.0), y.clamped(-5.0)) == (0.0, 200.0)
+
+    def test_domain_holds_every_value_with_room(self):
+        low, high = domain([0.1, 0.01, float("nan")])
+        assert low < 0.01 and high > 0.1
+
+    def test_a_single_value_gets_room(self):
+        assert domain([5.0]) == (4.5, 5.5)
+
+    def test_ticks_are_round_numbers_inside(self):
+        assert ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        assert ticks(1.0, 1.0) == []
+
+
+class TestPlots:
+    """Each rule sits at its value on the plot's own scale, and says what it is in words."""
+
+    def test_time_series_rule_at_its_value(self):
+        markup = str(plots.time_series([plots.Line("value", "s0", [(0.0, 0.1), (60.0, 0.1)])],
+                                       [plots.Rule(0.01, "pass_if < 0.01", "pass-if")], [],
+                                       label="t", y_title="v"))
+        low, high = (float(v) for v in re.search(r'data-y-low="([^"]+)" data-y-high="([^"]+)"', markup).groups())
+        y1 = float(re.search(r'<line x1="[^"]+" y1="([^"]+)"[^>]*class="rule pass-if"', markup).group(1))
+        assert y1 == pytest.approx(224 + (0.01 - low) / (high - low) * (24 - 224), abs=0.01)
+        assert ">pass_if &lt; 0.01</text>" in markup
+
+    def test_a_gap_breaks_the_line(self):
+        markup = str(plots.time_series([plots.Line("v", "s0", [(0.0, 1.0), (1.0, 2.0), (2.0, float("nan")),
+                                                                (3.0, 1.0), (4.0, 2.0)])], [], [], label="t",
+                                       y_title="v"))
+        assert markup.count("<polyline") == 2
+
+    def test_a_bar_group_says_whether_it_fired(self):
+        markup = str(plots.bar_groups([plots.BarGroup("page 1h/5m", "FIRED: fails", "fired",
+                                                      [plots.Bar("1h", 20.0, "long"), plots.Bar("5m", None, "short")],
+                                                      plots.Rule(14.4, "factor 14.4x", "factor"))],
+                                      label="b", y_title="burn"))
+        assert ">FIRED: fails</text>" in markup
+        assert ">5m: no data</text>" in markup

@@ -1,0 +1,75 @@
+"""Log hygiene: sampling of client-triggered events with a count of what was dropped, and bounded text."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import structlog
+
+from analyzer.logs import EventSampler, bound_text, bound_untrusted
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TestEventSampler:
+    """At most `burst` per kind and window; what was dropped is reported once, by the next line or drain()."""
+
+    def test_burst_then_drops_then_a_new_window_reports_them(self):
+        clock = Clock()
+        sampler = EventSampler(burst=2, window_s=10, clock=clock)
+        assert [sampler.admit("auth_failed") for _ in range(5)] == [0, 0, None, None, None]
+        assert sampler.admit("bad_http_request") == 0  # kinds have budgets of their own
+        clock.now += 10
+        assert sampler.admit("auth_failed") == 3
+        assert sampler.admit("auth_failed") == 0
+        assert sampler.admit("auth_failed") is None
+        assert sampler.drain() == {"auth_failed": 1}
+        assert sampler.drain() == {}
+
+    def test_only_sampled_events_are_dropped(self):
+        sampler = EventSampler(burst=1, window_s=10, clock=Clock())
+        sampler(None, "warning", {"event": "auth_failed"})
+        with pytest.raises(structlog.DropEvent):
+            sampler(None, "warning", {"event": "auth_failed"})
+        for _ in range(3):
+            assert sampler(None, "info", {"event": "check_evaluated"}) == {"event": "check_evaluated"}
+
+    def test_stdlib_records_of_sampled_loggers_are_filtered_with_the_dropped_count(self):
+        clock = Clock()
+        sampler = EventSampler(burst=1, window_s=10, clock=clock)
+
+        def record(name: str) -> logging.LogRecord:
+            return logging.LogRecord(name, logging.ERROR, __file__, 1, "Error handling request", None, None)
+
+        assert sampler.filter(record("aiohttp.server"))
+        assert not sampler.filter(record("aiohttp.server"))
+        assert sampler.filter(record("somelib")) and sampler.filter(record("somelib"))
+        clock.now += 10
+        admitted = record("aiohttp.server")
+        assert sampler.filter(admitted) and admitted.analyzer_dropped == 1
+
+
+class TestBoundedText:
+    """Client text is cut and its control characters escaped; tracebacks keep their line breaks."""
+
+    def test_cut_and_escaped(self):
+        assert bound_text("a\x1b[2Jb\nc\x00") == "a\\x1b[2Jb\\x0ac\\x00"
+        cut = bound_text("x" * 600, 512)
+        assert cut.startswith("x" * 512) and cut.endswith("...[88 more chars]")
+        assert bound_text("ok é ü") == "ok é ü"
+
+    def test_every_value_of_an_event(self):
+        event = bound_untrusted(None, "warning", {"event": "auth_failed", "path": "/\x1b" + "p" * 1000,
+                                                  "args": {"h\n": ["\x07"]}, "status": 401,
+                                                  "exception": "Traceback\n  line\x1b\n"})
+        assert event["path"].startswith("/\\x1bppp") and len(event["path"]) < 600
+        assert event["args"] == {"h\\x0a": ["\\x07"]}
+        assert event["status"] == 401
+        assert event["exception"] == "Traceback\n  line\\x1b\n"
