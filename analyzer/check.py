@@ -60,6 +60,11 @@ class Check(BaseModel):
         """Take the measurement and judge it."""
         raise NotImplementedError
 
+    @classmethod
+    def warm(cls) -> None:
+        """Do now what the kind's first evaluation would otherwise pay for (a slow import): `analyzer serve`
+        calls it once per kind at start, in a worker thread, before it listens; `analyzer run` never does."""
+
     def source_names(self) -> frozenset[str]:
         """Names of the catalog sources this check reads."""
         return frozenset()

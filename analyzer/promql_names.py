@@ -7,11 +7,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.templates import escape_promql_string
+
 _IDENT_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 # Numbers, hex, durations (`5m`, `1h30m`), exponents: everything that starts with a digit or a dot.
 _NUMBER_RE = re.compile(r"[0-9.][0-9A-Za-z_.]*")
-# Words that are never metric names where they stand: aggregators (they may be followed by `by (...)` rather
-# than `(`), binary and set operators, modifiers and number words. PromQL reads them case-insensitively.
+# Words that are never read as metric names: aggregators (they may be followed by `by (...)` rather than `(`),
+# binary and set operators, modifiers and number words. PromQL reads them case-insensitively. Prometheus does
+# read a few of them as a metric name where an operand stands (`sum{a="1"}`, a lone `offset`); telling that
+# apart needs a parser, and a keyword read as a name would make a valid query misconfigured.
 _KEYWORDS = frozenset({
     "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values",
     "quantile", "limitk", "limit_ratio", "and", "or", "unless", "atan2", "by", "without", "on", "ignoring",
@@ -20,7 +24,10 @@ _KEYWORDS = frozenset({
 _LABEL_LISTS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 # Functions whose argument is meant to be possibly missing.
 _ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
-_NAME_MATCHER_RE = re.compile(r"""(?:^|[{,])\s*__name__\s*=\s*(["'`])((?:\\.|(?!\1).)*)\1""")
+# One label matcher of a `{...}` list and the comma or end after it. A quoted string holds no raw newline.
+_MATCHER_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"""
+                         r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)""")
+_RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,7 @@ class MetricSelector:
 def metric_selectors(query: str) -> list[MetricSelector]:
     """Every vector selector of `query` whose metric name is a literal (`name{...}` or `{__name__="name"}`),
     in order; selectors inside absent() and absent_over_time() are left out (they are meant to find nothing),
-    as are names given by a regex."""
+    as are names given by a regex. Function names, keywords, label lists, strings and comments are no names."""
     found: list[MetricSelector] = []
     calls: list[str] = []
     position, length = 0, len(query)
@@ -52,7 +59,7 @@ def metric_selectors(query: str) -> list[MetricSelector]:
             position = _closing(query, position, "[", "]")
         elif char == "{":
             end = _closing(query, position, "{", "}")
-            name = _name_matcher(query[position:end])
+            name = _name_matcher(query[position + 1:end - 1]) if query[end - 1] == "}" else None
             if name is not None and not _absent(calls):
                 found.append(MetricSelector(name, query[position:end]))
             position = end
@@ -89,10 +96,32 @@ def metric_selectors(query: str) -> list[MetricSelector]:
     return found
 
 
+def bare_selector(query: str) -> tuple[str, str] | None:
+    """(metric name, matcher text) of a query that is exactly `name{matchers}`; None for anything else, or
+    whenever the query might not read as that selector (a keyword for a name, a matcher on `__name__`)."""
+    found = metric_selectors(query)
+    if len(found) != 1 or found[0].selector != query:
+        return None
+    name = found[0].name
+    if not (query.startswith(name + "{") and query.endswith("}")):
+        return None
+    matchers = query[len(name) + 1:-1]
+    parsed = _matchers(matchers)
+    if parsed is None or any(label == "__name__" for label, _, _ in parsed):
+        return None
+    return name, matchers
+
+
+def names_pattern(names: Iterable[str]) -> str:
+    """An RE2 pattern matching exactly these names (Prometheus anchors a matcher's pattern at both ends)."""
+    return "|".join("".join("\\" + c if c in _RE2_SPECIAL else c for c in name) for name in names)
+
+
 def presence_query(names: Iterable[str]) -> str:
-    """An instant query answering one series per metric name, of these, that has any series at all."""
-    # Metric names are [A-Za-z0-9_:] only: nothing in them needs escaping in a regex or a PromQL string.
-    return f'group by (__name__) ({{__name__=~"{"|".join(sorted(set(names)))}"}})'
+    """An instant query answering one series, labelled with the name only, per metric name of these that has
+    any series at all."""
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    return f'group by (__name__) ({{__name__=~"{pattern}"}})'
 
 
 def _absent(calls: list[str]) -> bool:
@@ -119,7 +148,8 @@ def _string_end(query: str, start: int) -> int:
 
 
 def _closing(query: str, start: int, opening: str, closing: str) -> int:
-    """The position after the bracket that closes the one at `start`, skipping string literals."""
+    """The position after the bracket that closes the one at `start`, skipping string literals (to the end
+    if it never closes)."""
     depth, position = 0, start
     while position < len(query):
         char = query[position]
@@ -136,9 +166,23 @@ def _closing(query: str, start: int, opening: str, closing: str) -> int:
     return len(query)
 
 
-def _name_matcher(braces: str) -> str | None:
-    """The metric name of a `{...}` matcher list that sets `__name__` by equality, else None."""
-    match = _NAME_MATCHER_RE.search(braces)
-    if match is None or not _IDENT_RE.fullmatch(match.group(2)):
-        return None
-    return match.group(2)
+def _matchers(text: str) -> list[tuple[str, str, str]] | None:
+    """(label, operator, quoted value) of each matcher of the text between a selector's braces; None when it
+    does not read as a matcher list."""
+    parsed: list[tuple[str, str, str]] = []
+    position = 0
+    while text[position:].strip():
+        match = _MATCHER_RE.match(text, position)
+        if match is None:
+            return None
+        parsed.append((match.group(1), match.group(2), match.group(3)))
+        position = match.end()
+    return parsed
+
+
+def _name_matcher(text: str) -> str | None:
+    """The metric name a matcher list sets by equality on `__name__` (a plain name, no escapes), else None."""
+    for label, operator, value in _matchers(text) or ():
+        if label == "__name__" and operator == "=" and _IDENT_RE.fullmatch(value[1:-1]):
+            return value[1:-1]
+    return None

@@ -19,6 +19,7 @@ from analyzer.comparison import exceeds
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
 from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
+from analyzer.promql_names import bare_selector, metric_selectors, names_pattern, presence_query
 from analyzer.sources import QueryResult, Series
 from analyzer.templates import PromQLTemplate, escape_promql_string
 
@@ -55,15 +56,8 @@ WINDOW_LABEL = "analyzer_window"
 PART_LABEL = "analyzer_part"
 _BATCH_LABELS = frozenset({WINDOW_LABEL, PART_LABEL})
 _BATCH_LABEL_RE = re.compile(rf"\b(?:{WINDOW_LABEL}|{PART_LABEL})\b")
-# A whole query that is one instant selector of a literal metric name: `name{matchers}`, quoted values only.
-_BARE_SELECTOR_RE = re.compile(rf"([A-Za-z_:][A-Za-z0-9_:]*)\{{((?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*)\}}")
-# Words the PromQL lexer reads (case-insensitively) as keywords or numbers: `sum{...}` is no selector.
-_PROMQL_WORDS = frozenset({"and", "or", "unless", "atan2", "sum", "avg", "count", "min", "max", "group", "stddev",
-                           "stdvar", "topk", "bottomk", "count_values", "quantile", "offset", "by", "without", "on",
-                           "ignoring", "group_left", "group_right", "bool", "start", "end", "inf", "nan"})
-_RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
-_LABEL_LIST_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
-_NAME_PROBE_RE = re.compile(r'count by \(__name__\) \(\{__name__="([A-Za-z_:][A-Za-z0-9_:]*)"\}\)')
+# A name probe: the presence query of one metric name (names are validated identifiers: nothing is escaped).
+_NAME_PROBE_RE = re.compile(r'group by \(__name__\) \(\{__name__=~"([A-Za-z_:][A-Za-z0-9_:]*)"\}\)')
 NAMES_MARKER = "names"
 PROBE_WINDOW = "exists"
 _TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
@@ -353,80 +347,6 @@ def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None 
     return WindowRatio(window, max(ratio, 0.0), errors, total)
 
 
-def bare_selector(query: str) -> tuple[str, str] | None:
-    """(metric name, matcher text) of a query that is exactly `name{matchers}`; None for anything else, or
-    whenever the query might not read as that selector (a keyword for a name, a matcher on `__name__`)."""
-    found = _BARE_SELECTOR_RE.fullmatch(query)
-    if found is None or found.group(1).lower() in _PROMQL_WORDS or "__name__" in found.group(2):
-        return None
-    return found.group(1), found.group(2)
-
-
-def names_pattern(names: Sequence[str]) -> str:
-    """An RE2 pattern matching exactly these names (Prometheus anchors a matcher's pattern at both ends)."""
-    return "|".join("".join("\\" + c if c in _RE2_SPECIAL else c for c in name) for name in names)
-
-
-def metric_selectors(promql: str) -> list[tuple[str, str]]:
-    """(metric name, selector text) of every selector in a query that names its metric literally, in order:
-    `sum(rate(x{a="b"}[5m])) / y` -> [("x", 'x{a="b"}'), ("y", "y")]. Function names, keywords, label lists
-    of by/without/on/ignoring/group_left/group_right and anything quoted are skipped; `{__name__=...}`
-    selectors have no literal name and are not listed."""
-    found: list[tuple[str, str]] = []
-    position, end = 0, len(promql)
-    while position < end:
-        char = promql[position]
-        if char in "\"'`":
-            position = _after_string(promql, position)
-        elif char == "#":
-            newline = promql.find("\n", position)
-            position = end if newline < 0 else newline
-        elif char in "{[":
-            position = _after_group(promql, position)
-        elif char.isdigit() or char == ".":
-            while position < end and (promql[position].isalnum() or promql[position] in "._"):
-                position += 1
-        elif char.isalpha() or char in "_:":
-            start = position
-            while position < end and (promql[position].isalnum() or promql[position] in "_:"):
-                position += 1
-            word = promql[start:position]
-            after = position
-            while after < end and promql[after].isspace():
-                after += 1
-            following = promql[after] if after < end else ""
-            if following == "(":
-                if word.lower() in _LABEL_LIST_WORDS:
-                    position = promql.find(")", after) + 1 or end
-            elif word.lower() not in _PROMQL_WORDS:
-                selector_end = _after_group(promql, after) if following == "{" else position
-                found.append((word, promql[start:selector_end]))
-                position = selector_end
-        else:
-            position += 1
-    return found
-
-
-def _after_string(text: str, start: int) -> int:
-    quote, position = text[start], start + 1
-    while position < len(text) and text[position] != quote:
-        position += 2 if text[position] == "\\" and quote != "`" else 1
-    return position + 1
-
-
-def _after_group(text: str, start: int) -> int:
-    """The position after the `}` or `]` closing the group opened at `start` (quoted text skipped)."""
-    closing, position = "}" if text[start] == "{" else "]", start + 1
-    while position < len(text) and text[position] != closing:
-        position = _after_string(text, position) if text[position] in "\"'`" else position + 1
-    return position + 1
-
-
-def name_probe(name: str) -> str:
-    """The query answering one series, labelled with the name, when any series of metric `name` exists."""
-    return f'count by (__name__) ({{__name__="{name}"}})'
-
-
 @dataclass(frozen=True)
 class Probe:
     """Whether series exist at all where the check reads: `query` answers a series if they do, and so does any
@@ -447,10 +367,10 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
     users: dict[str, dict[str, None]] = {}
     where: dict[str, dict[str, None]] = {}
     for field, query in fielded:
-        for name, selector in metric_selectors(query):
-            users.setdefault(name, {})[query] = None
-            where.setdefault(name, {})[f"{field} selector {selector}"] = None
-    return [Probe(name_probe(name), tuple(users[name]),
+        for found in metric_selectors(query):
+            users.setdefault(found.name, {})[query] = None
+            where.setdefault(found.name, {})[f"{field} selector {found.selector}"] = None
+    return [Probe(presence_query([name]), tuple(users[name]),
                   f"{'; '.join(where[name])}: no series of metric {name} exist at all (a misspelled metric name?). "
                   "An existing metric without error series reads as zero errors; a metric that appears only with "
                   "its first error belongs in optional_metrics")
@@ -473,9 +393,9 @@ class QueryBatch:
     A branch is one query labelled with its window and part, or, for two or more bare selectors of literal
     metric names with the same matchers (Pyrra's and Sloth's recording rules), one `{__name__=~"a|b", ...}`
     selector labelled with a group marker and read back by `__name__`: Prometheus evaluates one selector about
-    twice as fast as the same series as label_replace'd `or` branches. Name probes (`name_probe`) go as one
-    `count by (__name__)` of all their names, read back by `__name__` too. Every branch carries labels no other
-    branch has, so `or`, which compares label sets without `__name__`, drops no series."""
+    twice as fast as the same series as label_replace'd `or` branches. Name probes (`presence_query` of one
+    name) go as one presence query of all their names, read back by `__name__` too. Every branch carries labels
+    no other branch has, so `or`, which compares label sets without `__name__`, drops no series."""
 
     parts: Mapping[tuple[str, str], str]
 
@@ -516,14 +436,13 @@ class QueryBatch:
         for (window, part), query in self.parts.items():
             probed = _NAME_PROBE_RE.fullmatch(query)
             if probed is not None:
-                # Every name probe is one `count by (__name__)` of all the names: one short series per name.
+                # Every name probe is one presence query of all the names: one short series per name.
                 if NAMES_MARKER not in by_name:
                     probes = {found.group(1): q for q in self.parts.values()
                               if (found := _NAME_PROBE_RE.fullmatch(q)) is not None}
                     by_name[NAMES_MARKER] = probes
-                    pattern = escape_promql_string(names_pattern(list(probes)), chr(34))
-                    branches.append(f'label_replace(count by (__name__) ({{__name__=~"{pattern}"}}), '
-                                    f'"{PART_LABEL}", "{NAMES_MARKER}", "", "")')
+                    branches.append(f'label_replace({presence_query(probes)}, "{PART_LABEL}", "{NAMES_MARKER}", '
+                                    '"", "")')
                 continue
             shared = grouped.get(query)
             if shared is None:

@@ -21,7 +21,7 @@ from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range
 from analyzer.promql_names import MetricSelector, metric_selectors, presence_query
 from analyzer.sources import PrometheusSource, QueryResult
 from analyzer.templates import PromQLTemplate
-from checks.kpi_stats import ProportionTest, hodges_lehmann, proportion_power, two_proportion_test
+from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
 Method = Literal["ratio", "proportion", "mann_whitney"]
 Direction = Literal["higher_is_better", "lower_is_better", "either"]
@@ -100,6 +100,11 @@ class KpiCompareCheck(Check):
 
     _canary: dict[str, PromQLTemplate] = PrivateAttr()
     _baseline: dict[str, PromQLTemplate] = PrivateAttr()
+
+    @classmethod
+    def warm(cls) -> None:
+        """Import the statistics (scipy.stats: over a second, more under load) before the first evaluation."""
+        preload()
 
     @model_validator(mode="after")
     def _coherent(self) -> KpiCompareCheck:

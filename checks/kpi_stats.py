@@ -3,8 +3,8 @@ z test and its power), and the Hodges-Lehmann shift with its Moses confidence in
 Kayenta uses), widened for autocorrelated samples.
 
 scipy and numpy are imported inside the functions: importing scipy.stats takes more than a second, and
-`analyzer run` must start in less than one. Call these from a worker thread (they sort up to a million
-differences) so the event loop keeps serving.
+`analyzer run` must start in less than one; `analyzer serve` imports them at start through `preload`. Call
+these from a worker thread (they sort up to a million differences) so the event loop keeps serving.
 """
 
 from __future__ import annotations
@@ -150,3 +150,8 @@ def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:
         return 0.0
     rho = float((centred[1:] * centred[:-1]).sum()) / spread
     return min(max(rho + (1 + 3 * rho) / len(values), 0.0), 1.0)
+
+
+def preload() -> None:
+    """Import scipy.stats now rather than in the first evaluation that needs it."""
+    import scipy.stats  # noqa: F401

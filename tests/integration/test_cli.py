@@ -171,6 +171,7 @@ class TestJobImports:
         assert "checks.prometheus" in modules
         assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite",
                               "analyzer.sources.http", "httpx", "httpcore", "prometheus_client"}
+        assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
 
     def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")

@@ -266,3 +266,26 @@ class TestReload:
             assert await served.wait() == 0
         finally:
             await served.stop()
+
+
+def mapped_files(pid: int) -> str:
+    """The files a process has mapped: an imported extension module stays mapped."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.integration
+class TestWarmStart:
+    """`analyzer serve` imports what kpi_compare's statistics need before it answers, even with no such check."""
+
+    async def test_scipy_is_imported_once_ready(self, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        served = await ServeProcess.start(catalog)
+        try:
+            async with aiohttp.ClientSession() as session:
+                ready = await session.get(f"{served.url}/readyz")
+                assert ready.status == 200
+            assert "/scipy/stats/" in mapped_files(served.process.pid)
+            names = [event.get("event") for event in served.events]
+            assert names.index("kinds_warmed") < names.index("analyzer_listening")
+        finally:
+            await served.stop()

@@ -17,6 +17,7 @@ from analyzer.errors import CheckMisconfigured, SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
+from analyzer.promql_names import presence_query
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import QueryResult, Series, Sources
@@ -24,15 +25,11 @@ from checks.error_budget import (
     ErrorBudgetCheck,
     QueryBatch,
     WindowRatio,
-    bare_selector,
     budget_remaining,
     burn_rate,
     error_budget,
     le_pattern,
     max_burn_rate,
-    metric_selectors,
-    name_probe,
-    names_pattern,
     prometheus_duration,
     pyrra_tiers,
     reconcile_absences,
@@ -555,7 +552,7 @@ GROUP_RE = re.compile(r'\{__name__=~"([^"]*)"[^}]*\}, "analyzer_part", "(group\d
 RECORDED_WINDOW_RE = re.compile(r"(?:burnrate|ratio_rate)(\w+)$")
 
 
-NAMES_RE = re.compile(r'count by \(__name__\) \(\{__name__=~"([^"]*)"\}\), "analyzer_part", "names"')
+NAMES_RE = re.compile(r'group by \(__name__\) \(\{__name__=~"([^"]*)"\}\), "analyzer_part", "names"')
 
 
 def recorded_part(name):
@@ -623,36 +620,6 @@ def labelled(query, window, part):
 
 
 SLOTH_NAMES = [f"slo:sli_error:ratio_rate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "3d")]
-
-
-class TestBareSelector:
-    """Only a whole `name{matchers}` query with quoted values is a bare selector; anything else, or anything
-    unsure, is not."""
-
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('slo:sli_error:ratio_rate5m{sloth_id="x"}', ("slo:sli_error:ratio_rate5m", 'sloth_id="x"')),
-        ('m{a="}", b=~"x|y"}', ("m", 'a="}", b=~"x|y"')),
-        ('m{a="x\\"} or n{b=\\"y"}', ("m", 'a="x\\"} or n{b=\\"y"')),  # one quoted value, escaped quotes
-        ("m{a='q\\'}'}", ("m", "a='q\\'}'")),
-        ('m{ a = "1" , }', ("m", ' a = "1" , ')),
-        ("m{}", ("m", "")),
-        ("_:x9{a!~\"b\"}", ("_:x9", 'a!~"b"')),
-    ])
-    def test_recognised(self, query, expected):
-        assert bare_selector(query) == expected
-
-    @pytest.mark.parametrize("query", [
-        'sum(rate(m{a="1"}[5m]))', '{__name__=~".+:burnrate5m", slo="x"}', 'm{a="1"} offset 5m', 'm{a="1"} @ 100',
-        'm{a="1"}[5m]', 'm{a="1"} or n{a="1"}', 'm{a="x"} or n{b="}"}', 'm{a="1"} + 1', "m", 'm{a=`1`}', "m{a=1}",
-        'm{a="1"', 'm{a="1"}}', ' m{a="1"}', 'm{a="1"} ', 'sum{a="1"}', 'NaN{a="1"}', 'Offset{a="1"}',
-        'm{__name__="n"}', 'm{a="1" b="2"}', '9m{a="1"}', 'm{a="\n"}',
-    ])
-    def test_anything_else_is_not(self, query):
-        assert bare_selector(query) is None
-
-    def test_names_are_escaped_as_a_regex(self):
-        # A metric name cannot hold a regex metacharacter today; the pattern must stay exact if one ever does.
-        assert names_pattern(["a.b", "c:d", "e|f(g)"]) == r"a\.b|c:d|e\|f\(g\)"
 
 
 class TestGroupedSelectors:
@@ -979,49 +946,37 @@ class TestPyrraQueries:
                                             "(Pyrra records it only with --generic-rules)")
 
 
-class TestMetricSelectors:
-    """The metric names a query writes literally, with their selectors; nothing else reads as a name."""
-
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
-         [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')]),
-        ("sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)", [("a_total", "a_total"),
-                                                                                       ("b", "b")]),
-        ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
-        ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
-        ('{__name__="hidden", a="b"} + count_values("x", y) @ start()', [("y", "y")]),
-        ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
-        ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
-        ('histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))', [("h_bucket", 'h_bucket{le=~"0.5"}')]),
-    ])
-    def test_names(self, query, expected):
-        assert metric_selectors(query) == expected
-
-
 class TestProbes:
-    """Probes of metric names travel as one `count by (__name__)` branch and split back per name."""
+    """Probes of metric names travel as one presence-query branch and split back per name."""
 
     def test_name_probes_are_one_branch(self):
         batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))"}},
-                              {"exists": {"probe0": name_probe("e"), "probe1": name_probe("t:x")}})
+                              {"exists": {"probe0": presence_query(["e"]), "probe1": presence_query(["t:x"])}})
         assert batch.promql == (labelled("sum(rate(e[5m]))", "5m", "errors") + " or "
-                                'label_replace(count by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
+                                'label_replace(group by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
                                 '"names", "", "")')
         answer = QueryResult(batch.promql, "vector", [
             Series({"__name__": "t:x", "analyzer_part": "names"}, [(1.0, 3.0)])])
         results = batch.split(answer)
-        assert results[name_probe("e")].series == []
-        assert results[name_probe("t:x")].series == [Series({"__name__": "t:x"}, [(1.0, 3.0)])]
+        assert results[presence_query(["e"])].series == []
+        assert results[presence_query(["t:x"])].series == [Series({"__name__": "t:x"}, [(1.0, 3.0)])]
 
     def test_a_ratio_check_probes_every_metric_it_names_once(self):
         check = make(ratio={"errors": 'sum(rate(errs_total{a="1"}[{{ window }}]))',
                             "total": "sum(rate(req_total[{{ window }}])) + sum(rate(other[{{ window }}]))"})
         plan = check.plan({})
-        assert [p.query for p in plan.probes] == [name_probe("errs_total"), name_probe("req_total"),
-                                                  name_probe("other")]
+        assert [p.query for p in plan.probes] == [presence_query(["errs_total"]), presence_query(["req_total"]),
+                                                  presence_query(["other"])]
         assert plan.probes[0].problem.startswith('ratio.errors selector errs_total{a="1"}: no series of metric '
                                                  "errs_total exist at all")
         assert len(plan.probes[0].users) == 7  # every window's errors query
+
+    def test_names_are_read_as_prometheus_reads_them(self):
+        # `{__name__="x"}` names x; a name only inside absent() is meant to find nothing and is not probed.
+        check = make(ratio={"errors": 'sum(rate({__name__="errs_total", a="1"}[{{ window }}])) or absent(gone)',
+                            "total": "sum(rate(req_total[{{ window }}]))"})
+        assert [p.query for p in check.plan({}).probes] == [presence_query(["errs_total"]),
+                                                            presence_query(["req_total"])]
 
     def test_optional_metrics_are_not_probed(self):
         check = make(optional_metrics=["req_total"])
@@ -1033,8 +988,8 @@ class TestProbes:
 
     def test_latency_probes_bucket_and_count(self):
         check = make(latency={"metric": "lat_seconds", "threshold_s": 0.5})
-        assert [p.query for p in check.plan({}).probes] == [name_probe("lat_seconds_bucket"),
-                                                            name_probe("lat_seconds_count")]
+        assert [p.query for p in check.plan({}).probes] == [presence_query(["lat_seconds_bucket"]),
+                                                            presence_query(["lat_seconds_count"])]
 
     async def test_a_missing_name_is_misconfigured_even_when_the_total_says_no_data(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: None, missing=("req_total",))

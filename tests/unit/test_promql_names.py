@@ -1,14 +1,19 @@
-"""The metric names read out of PromQL: every literal selector, nothing that only looks like one."""
+"""The metric names read out of PromQL: every literal selector, nothing that only looks like one; the whole-query
+selectors a batch may group; the query asking which names exist."""
 
 from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_names import metric_selectors, presence_query
+from analyzer.promql_names import MetricSelector, bare_selector, metric_selectors, names_pattern, presence_query
 
 
 def names(query: str) -> list[str]:
     return [found.name for found in metric_selectors(query)]
+
+
+def pairs(query: str) -> list[tuple[str, str]]:
+    return [(found.name, found.selector) for found in metric_selectors(query)]
 
 
 class TestMetricSelectors:
@@ -38,13 +43,135 @@ class TestMetricSelectors:
     def test_names(self, query, expected):
         assert names(query) == expected
 
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
+         [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')]),
+        ("sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)", [("a_total", "a_total"),
+                                                                                       ("b", "b")]),
+        ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
+        ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
+        ('{__name__="hidden", a="b"} + count_values("x", y) @ start()',
+         [("hidden", '{__name__="hidden", a="b"}'), ("y", "y")]),
+        ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
+        ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
+        ('histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))', [("h_bucket", 'h_bucket{le=~"0.5"}')]),
+    ])
+    def test_selectors(self, query, expected):
+        assert pairs(query) == expected
+
     def test_the_selector_is_quoted_as_written(self):
         found = metric_selectors('sum(increase(kpi_order_total{service="shop", h="x"}[10m])) / sum(kpi_visits_total)')
-        assert [f.selector for f in found] == ['kpi_order_total{service="shop", h="x"}', "kpi_visits_total"]
+        assert found == [MetricSelector("kpi_order_total", 'kpi_order_total{service="shop", h="x"}'),
+                         MetricSelector("kpi_visits_total", "kpi_visits_total")]
+
+
+class TestWhereReadingsDiffered:
+    """The cases two earlier lexers read differently, each read as Prometheus reads it."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        # Only absence functions hide a name: absent(x) is meant to find nothing; x outside it is still read.
+        ("absent(x) or x", ["x"]),
+        ("absent_over_time(x[5m]) + rate(y[5m])", ["y"]),
+        ("sum(absent(nothing_total)) or vector(0)", []),
+    ])
+    def test_absent(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('{__name__="x"}', ["x"]),
+        ('rate({job="a", __name__="x"}[5m])', ["x"]),  # the name matcher need not come first
+        ("{__name__='x'} + {__name__=`y`}", ["x", "y"]),  # any PromQL string, raw strings too
+        ('{__name__!="x"} + {__name__=~"y"} + {__name__!~"z"}', []),  # only equality names a metric
+        ('{a=", __name__=\'x\'"}', []),  # inside a label value, not a matcher
+        ('{__name__="x\\u0079"}', []),  # escapes: not read rather than misread
+        ('{__name__="x" b="2"}', []),  # no matcher list: Prometheus rejects it
+    ])
+    def test_name_matchers(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ("limitk(2, x) or limit_ratio(0.5, y)", ["x", "y"]),
+        ('x offset 5m + y OFFSET -1h', ["x", "y"]),
+        # Prometheus reads `sum` here as a metric name; a keyword read as a name could make a valid query
+        # misconfigured, so keywords never name a metric.
+        ('sum{a="1"} + count', []),
+    ])
+    def test_keywords(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('sum by ("a)b") (x)', ["x"]),  # a quoted label name (Prometheus 3) may hold a parenthesis
+        ("sum(x) without (fake_total) / ignoring (other_total) group_right (third) y", ["x", "y"]),
+    ])
+    def test_label_lists(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ("x # y{a=\"1\"}\n+ z", ["x", "z"]),
+        ("x # a comment to the end", ["x"]),
+        ('x{a="# not a comment"} + y', ["x", "y"]),
+    ])
+    def test_comments(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('label_replace(x, "d", "a\\"b c", "s", ".*") + y', ["x", "y"]),
+        ("label_replace(x, 'd', 'it\\'s c', 's', '.*') + y", ["x", "y"]),
+        # A raw string has no escapes: the backslash ends nothing and the string ends at the next backtick.
+        ('label_join(x, "d", `\\`, "s") + y', ["x", "y"]),
+        ('x{a="unterminated', ["x"]),
+    ])
+    def test_strings(self, query, expected):
+        assert names(query) == expected
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ("rate(x[1h30m]) offset 1h30m", ["x"]),
+        ("x offset 5m", ["x"]),
+        ("x @ 123 + y @ 1609746000.5", ["x", "y"]),
+        ("max_over_time(rate(x[5m])[1h:5m]) + min_over_time(y[30m:])", ["x", "y"]),
+        ("x * 1e-3 + .5 + 0x1F + 2h", ["x"]),
+    ])
+    def test_numbers_durations_and_modifiers(self, query, expected):
+        assert names(query) == expected
+
+
+class TestBareSelector:
+    """Only a whole `name{matchers}` query with quoted values is a bare selector; anything else, or anything
+    unsure, is not."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('slo:sli_error:ratio_rate5m{sloth_id="x"}', ("slo:sli_error:ratio_rate5m", 'sloth_id="x"')),
+        ('m{a="}", b=~"x|y"}', ("m", 'a="}", b=~"x|y"')),
+        ('m{a="x\\"} or n{b=\\"y"}', ("m", 'a="x\\"} or n{b=\\"y"')),  # one quoted value, escaped quotes
+        ("m{a='q\\'}'}", ("m", "a='q\\'}'")),
+        ('m{ a = "1" , }', ("m", ' a = "1" , ')),
+        ("m{}", ("m", "")),
+        ("_:x9{a!~\"b\"}", ("_:x9", 'a!~"b"')),
+        ("m{a=`1`}", ("m", "a=`1`")),  # a raw string is a PromQL string as well
+    ])
+    def test_recognised(self, query, expected):
+        assert bare_selector(query) == expected
+
+    @pytest.mark.parametrize("query", [
+        'sum(rate(m{a="1"}[5m]))', '{__name__=~".+:burnrate5m", slo="x"}', 'm{a="1"} offset 5m', 'm{a="1"} @ 100',
+        'm{a="1"}[5m]', 'm{a="1"} or n{a="1"}', 'm{a="x"} or n{b="}"}', 'm{a="1"} + 1', "m", "m{a=1}",
+        'm{a="1"', 'm{a="1"}}', ' m{a="1"}', 'm{a="1"} ', 'sum{a="1"}', 'NaN{a="1"}', 'Offset{a="1"}',
+        'm{__name__="n"}', 'm{a="1" b="2"}', '9m{a="1"}', 'm{a="\n"}', 'm {a="1"}', "m{,}", 'absent(m{a="1"})',
+        '{__name__="m", a="1"}',
+    ])
+    def test_anything_else_is_not(self, query):
+        assert bare_selector(query) is None
+
+    def test_names_are_escaped_as_a_regex(self):
+        # A metric name cannot hold a regex metacharacter today; the pattern must stay exact if one ever does.
+        assert names_pattern(["a.b", "c:d", "e|f(g)"]) == r"a\.b|c:d|e\|f\(g\)"
 
 
 class TestPresenceQuery:
-    """The probe asks for each name once."""
+    """The probe asks for each name once, as an exact pattern inside a PromQL string."""
 
     def test_one_regex_of_the_distinct_names(self):
         assert presence_query(["b", "a", "b"]) == 'group by (__name__) ({__name__=~"a|b"})'
+
+    def test_the_pattern_is_escaped_as_a_string(self):
+        assert presence_query(["a.b"]) == 'group by (__name__) ({__name__=~"a\\\\.b"})'
