@@ -36,6 +36,7 @@ _TOKEN_RE = re.compile(r"""
 # Words followed by a parenthesised list of label names, not of expressions.
 _LABEL_LIST_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 _KEYWORDS = frozenset({"bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"})
+_ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 _LITERAL_NAMES_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*")
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
@@ -51,7 +52,9 @@ class Selector:
 
 
 def selectors(promql: str) -> list[Selector]:
-    """The vector selectors of a PromQL expression; ValueError on a character PromQL has no use for."""
+    """The vector selectors of a PromQL expression, but those inside absent() and absent_over_time() (meant to
+    find nothing); ValueError on a character PromQL has no use for. Unlike analyzer.promql_names (metric names
+    only), it also reads the label matchers and the literal alternatives of a `__name__=~"a|b"` matcher."""
     tokens = [(kind, text) for kind, text in _tokens(promql) if kind != "space"]
     found: list[Selector] = []
     index = 0
@@ -60,6 +63,8 @@ def selectors(promql: str) -> list[Selector]:
         following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
         if kind == "name" and text.lower() in _LABEL_LIST_WORDS:
             index = _after_closing(tokens, index + 1, "(", ")") if following == "(" else index + 1
+        elif kind == "name" and text in _ABSENCE_FUNCTIONS and following == "(":
+            index = _after_closing(tokens, index + 1, "(", ")")  # what it selects is meant to be missing
         elif kind == "name" and (text.lower() in _KEYWORDS or following == "("
                                  or following.lower() in ("by", "without")):
             index += 1  # a keyword, or a function / aggregation (`count by (le) (...)`): its arguments are read on

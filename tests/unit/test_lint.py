@@ -38,6 +38,10 @@ class TestSelectors:
                  "# a comment naming not_a_metric\n")
         assert [s.names for s in selectors(query)] == [("x",)]
 
+    def test_what_absent_selects_is_meant_to_be_missing(self):
+        query = 'absent(up{job="a"}) or absent_over_time(x[5m]) or y'
+        assert [s.names for s in selectors(query)] == [("y",)]
+
     def test_escaped_quotes_in_values(self):
         assert selectors(r'x{a="say \"hi\""}') == [Selector(("x",), (("a", "=", 'say "hi"'),))]
 
