@@ -8,9 +8,9 @@ timeout, and JSON answers (414, 431, 400) for requests aiohttp's parser refuses 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
-import threading
 import time
 from collections.abc import Iterable
 from typing import Any, cast
@@ -34,8 +34,6 @@ logger = structlog.get_logger("analyzer.server")
 # After the drain, what the HTTP server may still take to write the last answers and close connections.
 # aiohttp waits for it twice per connection (for the handler, then for its cancellation): each gets half.
 _FINAL_CLOSE_S = 0.3
-# All lingering threads together get this long to finish after the drain.
-_IDLE_WORKERS_EXIT_S = 0.1
 # The probe listener only serves the kubelet: a few connections are plenty.
 _PROBE_MAX_CONNECTIONS = 32
 _DROPPED_REPORT_S = 10.0
@@ -229,6 +227,10 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     started_at = time.monotonic()
     try:
         await warming
+        # What start-up built (modules, the warmed kinds, the catalog) lives until exit: frozen, the collector
+        # never scans it again, and exit does not tear it down object by object (0.56 s with every kind
+        # loaded, 0.05 s frozen).
+        gc.freeze()
         await site.start()
         if probes is not None:
             await web.TCPSite(probes, settings.host, settings.probe_port).start()
@@ -274,20 +276,3 @@ def warm_kinds(kinds: Iterable[type[Check]]) -> None:
             logger.exception("kind_warm_failed", kind=kind_name(kind))
     logger.info("kinds_warmed", duration_s=round(time.monotonic() - started, 3))
 
-
-def abandon_lingering_threads() -> bool:
-    """True when source queries of abandoned evaluations still hold worker threads after the drain.
-
-    The interpreter would wait for them at exit (up to a source's timeout); the caller exits at once
-    instead, so that shutdown stays bounded by `shutdown_timeout_s`.
-    """
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    # One shared budget: idle pool workers of closed sources exit at once; only threads blocked in a
-    # query remain, and waiting for each in turn would add up.
-    deadline = time.monotonic() + _IDLE_WORKERS_EXIT_S
-    for thread in others:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    lingering = [t.name for t in others if t.is_alive()]
-    if lingering:
-        logger.warning("exiting_with_abandoned_queries", threads=lingering)
-    return bool(lingering)

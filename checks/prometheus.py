@@ -195,6 +195,11 @@ class PrometheusCheck(Check):
                                 "over_time": str(self.over_time or Reducer("avg"))}
         if self.reduce is not None:
             details["reduce"] = str(self.reduce)
+        # What Prometheus said about its answer (a partial response, a counter that might not be one).
+        if result.warnings:
+            details["prometheus_warnings"] = result.warnings
+        if result.infos:
+            details["prometheus_infos"] = result.infos
         return details
 
 

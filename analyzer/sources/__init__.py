@@ -29,10 +29,13 @@ class Sources:
     """The live source clients built from a catalog's `sources`; closed together."""
 
     def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None,
-                 http: HttpClient | Callable[[], HttpClient] | None = None):
+                 http: HttpClient | Callable[[], HttpClient] | None = None,
+                 make_prometheus: Callable[[str, PrometheusSourceConfig], PrometheusSource] | None = None):
         """`http` is the client of HTTP checks, or a function that builds it on first use (so that a Job
-        without an HTTP check never imports httpx)."""
-        self._prometheus = {name: PrometheusSource(name, config, observe) for name, config in configs.items()}
+        without an HTTP check never imports httpx); `make_prometheus` builds a Prometheus source from its name
+        and config (default: PrometheusSource with `observe`)."""
+        make = make_prometheus or (lambda name, config: PrometheusSource(name, config, observe))
+        self._prometheus = {name: make(name, config) for name, config in configs.items()}
         self._http: HttpClient | None = None
         self._make_http: Callable[[], HttpClient] | None = None
         if callable(http):
@@ -56,12 +59,13 @@ class Sources:
         return self._http
 
     def close(self) -> None:
-        """Close the Prometheus clients."""
+        """Close the Prometheus clients' connections now (in-flight queries fail as unavailable)."""
         for source in self._prometheus.values():
             source.close()
 
     async def aclose(self) -> None:
-        """Close every client, the HTTP client included."""
-        self.close()
+        """Close every client, the HTTP client included, and wait until their connections are closed."""
+        for source in self._prometheus.values():
+            await source.aclose()
         if self._http is not None:
             await self._http.aclose()

@@ -1,32 +1,48 @@
-"""Prometheus through prometheus-api-client, run in a bounded thread pool with explicit timeouts."""
+"""Prometheus through aiohttp's client, on the event loop: one ClientSession per source, its connector
+bounding the queries in flight, a timeout bounding each whole answer."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
+import os
 import re
+import ssl
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-import requests
-from prometheus_api_client.exceptions import PrometheusApiClientException
-from prometheus_api_client.prometheus_connect import PrometheusConnect
+import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from yarl import URL
 
-from analyzer.errors import CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
-from analyzer.sources.transport import HTTPClientAdapter, QuerySession
+from analyzer.errors import (
+    CheckError,
+    CheckMisconfigured,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+    short_reason,
+)
+from analyzer.models import clip
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
-_STATUS_RE = re.compile(r"HTTP Status Code (\d+) \((.*)\)\s*$", re.DOTALL)
+# A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
+# YAML block scalar would split the request, and aiohttp refuses it only when it sends).
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+# Answers that a second attempt may get right: a proxy in front of Prometheus that could not reach it (502) or
+# a Prometheus not ready (503). A 503 of errorType timeout is Prometheus saying the query took all its time,
+# and a 504 a proxy saying so: sent again, it would cost a struggling server as much again.
+_RESENDABLE_STATUSES = frozenset({502, 503})
 
 
 class PrometheusSourceConfig(BaseModel):
@@ -36,9 +52,10 @@ class PrometheusSourceConfig(BaseModel):
 
     type: Literal["prometheus"] = "prometheus"
     url: str = Field(description="base URL, e.g. http://prometheus.monitoring:9090")
-    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per-query timeout")
-    max_concurrency: int = Field(default=8, ge=1, le=256, description="queries in flight at once")
-    retry: bool = Field(default=True, description="one immediate retry on connection failure or 502/503/504")
+    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per-query timeout, bounding the whole answer")
+    max_concurrency: int = Field(default=8, ge=1, le=256, description="connections, so queries in flight at once")
+    retry: bool = Field(default=True, description="one immediate re-send, while time remains, after a failed "
+                                                    "connection or a 502/503 (never after a timeout answer)")
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server's certificate")
@@ -51,7 +68,7 @@ class PrometheusSourceConfig(BaseModel):
     @classmethod
     def _http_url(cls, url: str) -> str:
         try:
-            # The transport reads the port when it sends: a bad one would fail every query, not the load.
+            # The client reads the port when it sends: a bad one would fail every query, not the load.
             valid = re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url) is not None and urlsplit(url).port != 0
         except ValueError:
             valid = False
@@ -62,6 +79,18 @@ class PrometheusSourceConfig(BaseModel):
             raise ValueError("the url carries user info (user:password@host); put credentials in `headers` "
                              "or `bearer_token_file`")
         return url.rstrip("/")
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_NAME_RE.fullmatch(name):
+                raise ValueError(f"header name {name!r} is not an HTTP token")
+            if not _HEADER_VALUE_RE.fullmatch(value):
+                # The value is not quoted: it may be a credential.
+                raise ValueError(f"the value of header {name!r} holds a line break or another control "
+                                 "character (a YAML block scalar leaves a trailing newline: use a quoted string)")
+        return headers
 
     @field_validator("ca_file")
     @classmethod
@@ -100,12 +129,14 @@ class Series:
 
 @dataclass(frozen=True)
 class QueryResult:
-    """A parsed query answer: `vector`, `scalar` or `matrix`, as series."""
+    """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
+    series, and the `warnings` and `infos` Prometheus attached to it."""
 
     query: str
     result_type: str
     series: list[Series]
     warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
 
     def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
         """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
@@ -124,28 +155,41 @@ class QueryResult:
 
 
 @contextmanager
-def map_requests_errors(source: str, url: str) -> Iterator[None]:
-    """Translate requests / prometheus-api-client / decoding failures into the analyzer's errors."""
-    where = f"Prometheus source {source!r} ({url})"
+def map_aiohttp_errors(source: str, url: str) -> Iterator[None]:
+    """Translate aiohttp's client exceptions (and the OS errors under them) into the analyzer's errors."""
     try:
         yield
-    except requests.exceptions.ConnectTimeout as exc:
-        raise SourceUnavailable(f"{where} did not accept a connection in time: {short_reason(exc)}") from exc
-    except requests.exceptions.Timeout as exc:
-        raise SourceTimeout(f"{where} did not answer in time") from exc
-    except requests.exceptions.SSLError as exc:
-        raise SourceUnavailable(f"{where}: TLS failed: {short_reason(exc)}") from exc
-    except requests.exceptions.ConnectionError as exc:
-        raise SourceUnavailable(f"{where} is unreachable: {short_reason(exc)}") from exc
-    except PrometheusApiClientException as exc:
-        raise _map_status(where, str(exc)) from exc
-    except (requests.exceptions.JSONDecodeError, json.JSONDecodeError) as exc:
-        raise SourceRejected(f"{where} answered with a body that is not JSON") from exc
-    except requests.exceptions.RequestException as exc:
-        raise SourceUnavailable(f"{where}: request failed: {short_reason(exc)}") from exc
-    except OSError as exc:
-        # requests opens ca_file per connection: a CA bundle removed or unreadable after load lands here.
-        raise SourceUnavailable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise translate_client_error(exc, f"Prometheus source {source!r} ({url})") from exc
+
+
+def translate_client_error(exc: aiohttp.ClientError | OSError, where: str) -> CheckError:
+    """The analyzer's error for a failed exchange with `where`; most specific aiohttp class first."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return SourceUnavailable(f"{where} did not accept a connection in time")
+    if isinstance(exc, TimeoutError):
+        # aiohttp.ServerTimeoutError and SocketTimeoutError are TimeoutErrors too.
+        return SourceTimeout(f"{where} did not answer in time")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return SourceUnavailable(f"{where}: TLS failed: {_tls_reason(exc)}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return SourceUnavailable(f"{where} is unreachable: {short_reason(exc.os_error)}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return SourceUnavailable(f"{where} closed the connection without answering")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return SourceUnavailable(f"{where}: the answer could not be read whole: {short_reason(exc)}")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Raised by aiohttp itself on an answer it cannot read (an encoding it cannot decode, a malformed status
+        # line); `status` is then aiohttp's, not the server's.
+        return SourceRejected(f"{where} sent an answer that could not be read: "
+                              f"{clip(exc.message, _ERROR_SNIPPET_CHARS)}")
+    return SourceUnavailable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}")
+
+
+def _tls_reason(exc: aiohttp.ClientSSLError) -> str:
+    cause = getattr(exc, "certificate_error", None) or exc.os_error
+    # A failed verification says why in verify_message ("unable to get local issuer certificate").
+    return str(getattr(cause, "verify_message", "") or short_reason(cause))
 
 
 @contextmanager
@@ -159,52 +203,61 @@ def map_answer_shape_errors(source: str, url: str) -> Iterator[None]:
                              f"{type(exc).__name__}: {short_reason(exc)}") from exc
 
 
-def _map_status(where: str, message: str) -> SourceUnavailable | SourceRejected:
-    match = _STATUS_RE.search(message)
-    if not match:
-        return SourceRejected(f"{where} refused the query: {message[:_ERROR_SNIPPET_CHARS]}")
-    status, body = int(match.group(1)), match.group(2)
+def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
+    """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
+    for any other answer (a redirect, an error body, a body that is not JSON)."""
     if 300 <= status < 400:
-        return SourceRejected(f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
-                              "Prometheus API itself, not an address that forwards to it or to a login page")
-    error_type, error = _prometheus_error(body)
-    detail = f"HTTP {status}" + (f" {error_type}: {error}" if error else "")
-    if error_type == "timeout" or status == 504:
-        return SourceTimeout(f"{where} timed out evaluating the query ({detail})")
-    if status >= 500 and error_type != "execution":
-        return SourceUnavailable(f"{where} is failing ({detail})")
-    return SourceRejected(f"{where} rejected the query ({detail})")
-
-
-def _prometheus_error(body_repr: str) -> tuple[str, str]:
-    """errorType and error from the repr of an error body (`b'{...}'`), or ('', snippet)."""
-    text = body_repr
-    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"":
-        text = text[2:-1].encode("latin-1", "backslashreplace").decode("unicode_escape", "replace")
+        raise SourceRejected(f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
+                             "Prometheus API itself, not an address that forwards to it or to a login page")
     try:
-        payload = json.loads(text)
+        payload = json.loads(body)
     except ValueError:
-        return "", text[:_ERROR_SNIPPET_CHARS]
-    if not isinstance(payload, dict):
-        return "", text[:_ERROR_SNIPPET_CHARS]
-    return str(payload.get("errorType", "")), str(payload.get("error", ""))[:_ERROR_SNIPPET_CHARS]
+        payload = None
+    if 200 <= status < 300:
+        if not isinstance(payload, dict):
+            raise SourceRejected(f"{where} answered with a body that is not a JSON object")
+        if payload.get("status") == "success":
+            return payload
+    error_type, error = "", ""
+    if isinstance(payload, dict):
+        error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
+    else:
+        error = body[:_ERROR_SNIPPET_CHARS].decode("utf-8", "replace")
+    detail = f"HTTP {status}" + (f" {error_type}" if error_type else "") + (f": {error[:_ERROR_SNIPPET_CHARS]}"
+                                                                           if error else "")
+    if error_type == "timeout" or status == 504:
+        raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
+    if status >= 500 and error_type != "execution":
+        failing = SourceUnavailable(f"{where} is failing ({detail})")
+        if status in _RESENDABLE_STATUSES:
+            raise _Resendable(failing)
+        raise failing
+    rejected = SourceRejected(f"{where} rejected the query ({detail})")
+    if status == 408:
+        # The server did not take the request: sent unasked on an idle kept-alive connection before closing it,
+        # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
+        raise _Resendable(rejected, always=True)
+    raise rejected
 
 
 def parse_result(query: str, data: Any) -> QueryResult:
-    """Turn the `data.result` of a query answer into series; ValueError / KeyError on a bad shape.
+    """Turn the `data` of a query answer (`resultType` and `result`) into series; ValueError / KeyError /
+    TypeError on a bad shape, or a string result, which no check can judge.
 
     Values arrive as strings ("0.5", "NaN", "+Inf"); float() reads all of them.
     """
-    if isinstance(data, list) and len(data) == 2 and not isinstance(data[0], dict):
-        return QueryResult(query, "scalar", [Series({}, [(float(data[0]), float(data[1]))])])
-    if not isinstance(data, list):
-        raise ValueError(f"result is a {type(data).__name__}, not a list")
+    result_type, result = data["resultType"], data["result"]
+    if result_type == "scalar":
+        ts, value = result
+        return QueryResult(query, "scalar", [Series({}, [(float(ts), float(value))])])
+    if result_type not in ("vector", "matrix"):
+        raise ValueError(f"resultType {result_type!r}: a check judges a vector, a matrix or a scalar")
+    if not isinstance(result, list):
+        raise TypeError(f"a {result_type} result is a {type(result).__name__}, not a list")
     series: list[Series] = []
-    result_type = "vector"
-    for item in data:
+    for item in result:
         labels = {str(k): str(v) for k, v in item["metric"].items()}
-        if "values" in item:
-            result_type = "matrix"
+        if result_type == "matrix":
             samples = [(float(ts), float(v)) for ts, v in item["values"]]
         else:
             ts, value = item["value"]
@@ -217,61 +270,93 @@ QueryObserver = Callable[[str, str, float], None]
 """Called after each query with (source name, outcome code, seconds)."""
 
 
+class _Resendable(Exception):
+    """A failure after which sending the query again is safe and may succeed: the request never reached
+    Prometheus (no connection, a 408), or a proxy or Prometheus said it cannot serve now (502, 503)."""
+
+    def __init__(self, error: CheckError, *, always: bool = False) -> None:
+        super().__init__(error.message)
+        self.error = error
+        # Sent again even with `retry: false`: the request was never processed.
+        self.always = always
+
+
 class PrometheusSource:
-    """Queries one Prometheus; every call is bounded by a semaphore, a thread pool and a timeout."""
+    """Queries one Prometheus over one aiohttp ClientSession, made on the first query (on the running loop)
+    and closed with the source; at most `max_concurrency` connections, so queries beyond wait for one."""
 
     def __init__(self, name: str, config: PrometheusSourceConfig, observe: QueryObserver | None = None) -> None:
         self.name = name
         self.config = config
         self._observe = observe
-        self._semaphore = asyncio.Semaphore(config.max_concurrency)
-        self._executor = ThreadPoolExecutor(max_workers=config.max_concurrency,
-                                            thread_name_prefix=f"prometheus-{name}")
-        session = QuerySession()
-        # The transport decodes gzip and nothing else: the header must not offer more.
-        session.headers["Accept-Encoding"] = "gzip" if config.compress_responses else "identity"
-        session.headers.update(config.headers)
-        if config.bearer_token_file is not None:
-            session.auth = _BearerTokenFile(name, config.bearer_token_file)
-        session.verify = str(config.ca_file) if config.ca_file else not config.insecure
-        # Typed Any: the library annotates timeouts as int, but requests takes (and we pass) float seconds.
-        self._client: Any = PrometheusConnect(url=config.url, session=session)
-        # Mounted after the library mounted its own (urllib3, retrying with waits of seconds): this one
-        # retries at once.
-        session.mount(config.url, HTTPClientAdapter(retries=1 if config.retry else 0,
-                                                    max_idle=config.max_concurrency))
-        self._session = session
+        self._where = f"Prometheus source {name!r} ({config.url})"
+        self._client: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
+        self._tls = _TLSSettings(config)
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise SourceUnavailable(f"{self._where} is closed (the catalog was replaced or the service stops)")
+        if self._client is None:
+            headers = {**self.config.headers,
+                       # aiohttp decodes gzip and deflate; ask for them only when configured.
+                       "Accept-Encoding": "gzip" if self.config.compress_responses else "identity"}
+            # limit_per_host 0: `limit` already counts every connection, and a source has one host.
+            connector = aiohttp.TCPConnector(limit=self.config.max_concurrency, limit_per_host=0)
+            # No environment (proxies, .netrc) and no cookies: a source's settings are all it uses.
+            self._client = aiohttp.ClientSession(connector=connector, headers=headers, trust_env=False,
+                                                 cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False)
+        return self._client
 
     def close(self) -> None:
-        """Release the thread pool and connections; in-flight threads end with their timeout."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        self._session.close()
+        """Close every connection now, those of queries in flight included (they fail as unavailable);
+        idempotent. `aclose` also waits until TLS connections have shut down."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._client is not None and self._client.connector is not None:
+            # The connector closes its connections here and now; what it returns waits for TLS shutdowns.
+            self._closing = asyncio.ensure_future(_awaited(self._client.connector.close()))
+
+    async def aclose(self) -> None:
+        """Close, and wait for the connections to be closed."""
+        self.close()
+        if self._closing is not None:
+            await self._closing
 
     async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
         """An instant query evaluated at `at`."""
-        params = {"time": f"{at.timestamp():.3f}"}
-        return await self._run(promql, timeout_s, lambda timeout: self._client.custom_query(
-            promql, params={**params, "timeout": _prom_timeout(timeout)}, timeout=timeout))
+        return await self._run(promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(self, promql: str, start: datetime, end: datetime, step_s: float,
                           timeout_s: float) -> QueryResult:
         """A range query from `start` to `end` every `step_s` seconds."""
-        return await self._run(promql, timeout_s, lambda timeout: self._client.custom_query_range(
-            promql, start_time=start, end_time=end, step=f"{step_s:g}",
-            params={"timeout": _prom_timeout(timeout)}, timeout=timeout))
+        # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
+        params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
+        return await self._run(promql, "query_range", params, timeout_s)
 
-    async def _run(self, promql: str, timeout_s: float, call: Callable[[float], Any]) -> QueryResult:
-        timeout = min(timeout_s, self.config.timeout_s)
-        if timeout <= 0:
+    async def _run(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+        """`params`: the query string's other parameters, numbers only (nothing to quote)."""
+        budget_s = min(timeout_s, self.config.timeout_s)
+        if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget_s
         started = time.perf_counter()
         outcome = "error"
         try:
-            async with self._semaphore:
-                loop = asyncio.get_running_loop()
-                data = await loop.run_in_executor(self._executor, self._blocking, call, timeout)
-            with map_answer_shape_errors(self.name, self.config.url):
-                result = parse_result(promql, data)
+            try:
+                result = await self._attempt(promql, endpoint, params, budget_s)
+            except _Resendable as failed:
+                left_s = deadline - loop.time()
+                # Once, at once, and only with time left: a query that used its time is not sent again.
+                if not (self.config.retry or failed.always) or left_s <= 0:
+                    raise failed.error from failed.__cause__
+                try:
+                    result = await self._attempt(promql, endpoint, params, left_s)
+                except _Resendable as again:
+                    raise again.error from again.__cause__
             outcome = "ok"
             return result
         except SourceTimeout:
@@ -281,28 +366,91 @@ class PrometheusSource:
             if self._observe is not None:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
-    def _blocking(self, call: Callable[[float], Any], timeout: float) -> Any:
-        # The client library reads `data.result` out of the answer inside the call.
-        with map_requests_errors(self.name, self.config.url), map_answer_shape_errors(self.name, self.config.url):
-            return call(timeout)
+    async def _attempt(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+        """One exchange: the answer parsed, the analyzer's error, or _Resendable."""
+        session = self._session()
+        headers = self._authorization()
+        tls = self._tls.context(self._where)
+        # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
+        url = URL(f"{self.config.url}/api/v1/{endpoint}?query={quote(promql, safe='')}&{params}"
+                  f"&timeout={_prom_timeout(timeout_s)}", encoded=True)
+        with map_aiohttp_errors(self.name, self.config.url):
+            try:
+                # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
+                async with session.get(url, headers=headers, ssl=tls, allow_redirects=False,
+                                       timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+                    status, body = response.status, await response.read()
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc, aiohttp.ClientSSLError):
+                    raise
+                # No connection was made: the request never reached Prometheus, so sending it again is safe.
+                raise _Resendable(translate_client_error(exc, self._where)) from exc
+        payload = read_answer(self._where, status, body)
+        with map_answer_shape_errors(self.name, self.config.url):
+            result = parse_result(promql, payload["data"])
+            warnings, infos = payload.get("warnings", []), payload.get("infos", [])
+            if warnings or infos:
+                result = QueryResult(promql, result.result_type, result.series, [str(w) for w in warnings],
+                                     [str(i) for i in infos])
+        return result
 
-
-class _BearerTokenFile(requests.auth.AuthBase):
-    """Adds `Authorization: Bearer <file content>`, re-reading the file for every request because
-    mounted Secrets and projected service-account tokens rotate under a running process."""
-
-    def __init__(self, source: str, path: Path) -> None:
-        self._source = source
-        self._path = path
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def _authorization(self) -> dict[str, str] | None:
+        """The bearer token header, the file read for every query because mounted Secrets and projected
+        service-account tokens rotate under a running process."""
+        path = self.config.bearer_token_file
+        if path is None:
+            return None
         try:
-            token = self._path.read_text().strip()
+            token = path.read_text().strip()
         except OSError as exc:
-            raise SourceUnavailable(f"cannot read bearer_token_file {str(self._path)!r} of source "
-                                    f"{self._source!r}: {exc.strerror}") from exc
-        request.headers["Authorization"] = f"Bearer {token}"
-        return request
+            raise SourceUnavailable(f"cannot read bearer_token_file {str(path)!r} of source {self.name!r}: "
+                                    f"{exc.strerror or exc}") from exc
+        return {"Authorization": f"Bearer {token}"}
+
+
+class _TLSSettings:
+    """The TLS context of a source's connections: its ca_file, read again once the file changed (a rotated
+    bundle serves new connections), certifi's bundle when none is set, or no verification (`insecure`)."""
+
+    def __init__(self, config: PrometheusSourceConfig) -> None:
+        self._https = config.url.startswith("https://")
+        self._ca_file = config.ca_file
+        self._insecure = config.insecure
+        self._loaded: tuple[tuple[int, int, int, int], ssl.SSLContext] | None = None
+
+    def context(self, where: str) -> ssl.SSLContext | bool:
+        """What aiohttp's `ssl` argument takes; SourceUnavailable when the ca_file is unusable."""
+        if not self._https:
+            return True
+        if self._ca_file is None:
+            return False if self._insecure else _certifi_context()
+        try:
+            stat = os.stat(self._ca_file)
+            # A change of content shows in these; a new context also means new connections (aiohttp pools
+            # connections by context), so the rotated bundle is used from the next connection on.
+            version = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            if self._loaded is None or self._loaded[0] != version:
+                self._loaded = (version, ssl.create_default_context(cafile=str(self._ca_file)))
+        except ssl.SSLError as exc:
+            raise SourceUnavailable(f"{where}: ca_file {str(self._ca_file)!r} is not a usable CA bundle: "
+                                    f"{short_reason(exc)}") from exc
+        except OSError as exc:
+            raise SourceUnavailable(f"{where}: cannot read ca_file {str(self._ca_file)!r}: "
+                                    f"{exc.strerror or exc}") from exc
+        return self._loaded[1]
+
+
+@functools.cache
+def _certifi_context() -> ssl.SSLContext:
+    # certifi's bundle, as requests used: a slim image may have no system CA store. Loading it takes tens of
+    # milliseconds, so it is done once.
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+async def _awaited(waiter: Awaitable[None]) -> None:
+    await waiter
 
 
 def _prom_timeout(timeout_s: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -233,14 +232,14 @@ class TestCoalescing:
     """Concurrent identical evaluations send one query to Prometheus."""
 
     async def test_one_query_for_many_identical_requests(self, prometheus, client_for, monkeypatch):
-        gate = threading.Event()
-        original = PrometheusSource._blocking
+        gate = asyncio.Event()
+        original = PrometheusSource._attempt
 
-        def gated(self, call, timeout):
-            assert gate.wait(10), "the test never opened the gate"
-            return original(self, call, timeout)
+        async def gated(self, *args):
+            await gate.wait()
+            return await original(self, *args)
 
-        monkeypatch.setattr(PrometheusSource, "_blocking", gated)
+        monkeypatch.setattr(PrometheusSource, "_attempt", gated)
         client = await client_for(prometheus.url, TestVerdicts.check)
         before = prometheus.process.http_requests("/api/v1/query")
         requests = [asyncio.ensure_future(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor))

@@ -16,7 +16,11 @@ import pytest
 import trustme
 from aiohttp import web
 
-from analyzer.errors import SourceRejected, SourceUnavailable
+from analyzer.catalog import build_catalog
+from analyzer.errors import ConfigError, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig
 
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
@@ -30,6 +34,7 @@ class Recorder:
     headers: list[dict[str, str]] = field(default_factory=list)
     params: list[dict[str, str]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    replies: list[tuple[int, object]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -48,6 +53,9 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
         try:
             if recorder.hold:
                 await recorder.release.wait()
+            if recorder.replies:
+                status, body = recorder.replies.pop(0)
+                return web.json_response(body, status=status)
             status = recorder.statuses.pop(0) if recorder.statuses else 200
             if status == 302:
                 return web.Response(status=302, headers={"Location": "/login"}, text="to the login page")
@@ -60,6 +68,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
 
     app = web.Application()
     app.router.add_get("/api/v1/query", handler)
+    app.router.add_get("/api/v1/query_range", handler)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
@@ -90,7 +99,7 @@ class TestRequests:
             result = await prometheus.query("up", NOW, timeout_s=3)
             token.write_text("rotated-token")
             await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
         assert result.series[0].samples == [(1.0, 0.5)]
         assert fake.headers[0]["X-Scope-OrgID"] == "payments"
         assert [h["Authorization"] for h in fake.headers] == ["Bearer first-token", "Bearer rotated-token"]
@@ -101,7 +110,7 @@ class TestRequests:
         async with recording_prometheus() as fake:
             prometheus = source(fake.url, compress_responses=True)
             await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
         assert "gzip" in fake.headers[0]["Accept-Encoding"]
 
     async def test_unreadable_token_file_is_source_unavailable(self, tmp_path):
@@ -109,17 +118,7 @@ class TestRequests:
             prometheus = source(fake.url, bearer_token_file=tmp_path / "missing")
             with pytest.raises(SourceUnavailable, match="cannot read bearer_token_file"):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
-        assert fake.headers == []
-
-    async def test_header_value_http_cannot_carry_is_unavailable_without_the_value(self):
-        # A YAML block scalar leaves a newline at the end of a header value; the value may be a credential.
-        async with recording_prometheus() as fake:
-            prometheus = source(fake.url, headers={"Authorization": "Bearer s3cret\n"})
-            with pytest.raises(SourceUnavailable, match="header") as raised:
-                await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
-        assert "s3cret" not in str(raised.value)
+            await prometheus.aclose()
         assert fake.headers == []
 
     async def test_untrusted_certificate_is_refused(self, tmp_path):
@@ -128,7 +127,7 @@ class TestRequests:
             prometheus = source(fake.url.replace("http://", "https://"))
             with pytest.raises(SourceUnavailable, match="TLS failed"):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
 
     async def test_https_trusted_through_ca_file(self, tmp_path):
         authority = trustme.CA()
@@ -141,21 +140,119 @@ class TestRequests:
             result = await trusting.query("up", NOW, timeout_s=3)
             with pytest.raises(SourceUnavailable, match="TLS failed"):
                 await default.query("up", NOW, timeout_s=3)
-            trusting.close()
-            default.close()
+            await trusting.aclose()
+            await default.aclose()
         assert result.series[0].samples == [(1.0, 0.5)]
         assert len(fake.params) == 1
 
     async def test_ca_file_gone_after_load_is_source_unavailable(self, tmp_path):
-        # requests opens the bundle when it connects; its OSError escaped as an internal error.
+        # The bundle is read when a query needs it; a missing one must not escape as an internal error.
         ca_file = tmp_path / "ca.pem"
         ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
         async with recording_prometheus() as fake:
             prometheus = source(fake.url.replace("http://", "https://"), ca_file=ca_file)
             ca_file.unlink()
-            with pytest.raises(SourceUnavailable, match=r"request failed: OSError: .*ca.pem"):
+            with pytest.raises(SourceUnavailable, match=r"cannot read ca_file .*ca.pem.*: No such file"):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
+
+
+class TestHeadersRefusedAtLoad:
+    """A header HTTP cannot carry refuses the catalog when it loads, naming the header and not its value."""
+
+    def test_header_value_with_a_line_break(self):
+        # A YAML block scalar leaves a newline at the end of a header value; the value may be a credential.
+        source = {"url": "http://127.0.0.1:9", "headers": {"Authorization": "Bearer s3cret\n"}}
+        document = {"sources": {"default": source},
+                    "checks": [{"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}]}
+        with pytest.raises(ConfigError) as raised:
+            build_catalog([("catalog.yaml", document)], Registry.default())
+        assert "header 'Authorization'" in str(raised.value)
+        assert "s3cret" not in str(raised.value)
+
+    @pytest.mark.parametrize("name", ["X Scope", "X-Scope:", ""])
+    def test_header_name_that_is_not_a_token(self, name):
+        with pytest.raises(ValueError, match="not an HTTP token"):
+            PrometheusSourceConfig(url="http://x", headers={name: "v"})
+
+
+class TestAnswers:
+    """The answer is read as Prometheus sends it: resultType, warnings and infos, error bodies as JSON."""
+
+    async def test_result_type_comes_from_the_body(self):
+        # A one-series vector whose sample looks like a scalar's pair must stay a vector, and a scalar a scalar.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": {"resultType": "scalar", "result": [5, "0.25"]}})]
+            prometheus = source(fake.url)
+            scalar = await prometheus.query("scalar(up)", NOW, timeout_s=3)
+            vector = await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert (scalar.result_type, scalar.series[0].samples) == ("scalar", [(5.0, 0.25)])
+        assert (vector.result_type, vector.series[0].samples) == ("vector", [(1.0, 0.5)])
+
+    async def test_range_answer_is_a_matrix(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": {"resultType": "matrix", "result": [
+                {"metric": {"pod": "a"}, "values": [[60, "1"], [120, "2"]]}]}})]
+            prometheus = source(fake.url)
+            result = await prometheus.query_range("up", NOW.replace(hour=10), NOW, 60, timeout_s=3)
+            await prometheus.aclose()
+        assert (result.result_type, result.series[0].samples) == ("matrix", [(60.0, 1.0), (120.0, 2.0)])
+        assert fake.params[0]["start"] == str(round(NOW.replace(hour=10).timestamp()))
+        assert fake.params[0]["step"] == "60"
+
+    async def test_warnings_and_infos_are_carried(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {**ANSWER, "warnings": ["partial response: store 2 down"],
+                                   "infos": ["metric might not be a counter"]})]
+            prometheus = source(fake.url)
+            result = await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert result.warnings == ["partial response: store 2 down"]
+        assert result.infos == ["metric might not be a counter"]
+
+    async def test_warnings_and_infos_reach_the_details_of_a_verdict(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {**ANSWER, "warnings": ["partial response"], "infos": ["not a counter"]})]
+            catalog = build_catalog([("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [
+                {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}]})], Registry.default())
+            sources = Sources(catalog.sources)
+            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
+            await sources.aclose()
+        assert evaluation.verdict.value == "pass"
+        assert evaluation.details["prometheus_warnings"] == ["partial response"]
+        assert evaluation.details["prometheus_infos"] == ["not a counter"]
+
+    async def test_string_result_is_rejected(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": {"resultType": "string", "result": [5, "x"]}})]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected, match="resultType 'string'"):
+                await prometheus.query('"x"', NOW, timeout_s=3)
+            await prometheus.aclose()
+
+    @pytest.mark.parametrize(("status", "body", "expected", "text"), [
+        (400, {"status": "error", "errorType": "bad_data", "error": "parse error at char 5"}, SourceRejected,
+         "HTTP 400 bad_data: parse error at char 5"),
+        (422, {"status": "error", "errorType": "execution", "error": "many-to-many matching"}, SourceRejected,
+         "HTTP 422 execution: many-to-many"),
+        (503, {"status": "error", "errorType": "timeout", "error": "query timed out"}, SourceTimeout,
+         "timed out evaluating the query (HTTP 503 timeout: query timed out)"),
+        (500, "<html>oops</html>", SourceUnavailable, "is failing (HTTP 500: \"<html>oops</html>\")"),
+        (401, "Unauthorized", SourceRejected, "rejected the query (HTTP 401"),
+        (200, {"status": "error", "errorType": "internal", "error": "odd"}, SourceRejected, "HTTP 200 internal: odd"),
+        (200, ["not", "an", "object"], SourceRejected, "not a JSON object"),
+        (200, {"status": "success", "data": {"resultType": "vector"}}, SourceRejected, "unexpected shape"),
+    ])
+    async def test_error_answers(self, status, body, expected, text):
+        async with recording_prometheus() as fake:
+            fake.replies = [(status, body)]
+            prometheus = source(fake.url)
+            with pytest.raises(expected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert type(raised.value) is expected
+        assert text in raised.value.message
 
 
 class TestRedirects:
@@ -167,7 +264,7 @@ class TestRedirects:
             prometheus = source(fake.url)
             with pytest.raises(SourceRejected, match=r"redirect \(HTTP 302\)"):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
 
 
 class TestRetry:
@@ -178,7 +275,7 @@ class TestRetry:
             fake.statuses = [503]
             prometheus = source(fake.url)
             result = await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
         assert result.series and len(fake.params) == 2
 
     async def test_second_failure_is_reported(self):
@@ -187,7 +284,7 @@ class TestRetry:
             prometheus = source(fake.url)
             with pytest.raises(SourceUnavailable, match="HTTP 503"):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
         assert len(fake.params) == 2
 
     async def test_retry_off(self):
@@ -196,8 +293,67 @@ class TestRetry:
             prometheus = source(fake.url, retry=False)
             with pytest.raises(SourceUnavailable):
                 await prometheus.query("up", NOW, timeout_s=3)
-            prometheus.close()
+            await prometheus.aclose()
         assert len(fake.params) == 1
+
+
+class TestNoResendAfterATimeout:
+    """A query Prometheus gave up on (503 errorType timeout) or a proxy did (504) is not sent again."""
+
+    @pytest.mark.parametrize("status, error_type", [(503, "timeout"), (504, "timeout"), (504, "")])
+    async def test_timeout_answer_is_not_resent(self, status, error_type):
+        async with recording_prometheus() as fake:
+            fake.replies = [(status, {"status": "error", "errorType": error_type, "error": "query timed out"})]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceTimeout):
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert len(fake.params) == 1
+
+
+class TestCancellation:
+    """A cancelled query (deadline, client gone, shutdown) closes its upstream request at once."""
+
+    async def test_cancelled_query_closes_its_connection(self):
+        entered, closed = asyncio.Event(), asyncio.Event()
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            entered.set()
+            # Prometheus stops evaluating a query whose client went away; here, the end of stream shows it.
+            if await reader.read() == b"":
+                closed.set()
+            writer.close()
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        prometheus = source(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        try:
+            query = asyncio.ensure_future(prometheus.query("up", NOW, timeout_s=60))
+            await entered.wait()
+            query.cancel()
+            async with asyncio.timeout(30):
+                await closed.wait()
+            assert query.cancelled()
+        finally:
+            await prometheus.aclose()
+            server.close()
+            await server.wait_closed()
+
+    async def test_closing_the_source_ends_queries_in_flight(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            prometheus = source(fake.url)
+            query = asyncio.ensure_future(prometheus.query("up", NOW, timeout_s=60))
+            for _ in range(500):
+                if fake.in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            prometheus.close()
+            with pytest.raises(SourceUnavailable):
+                await query
+            with pytest.raises(SourceUnavailable, match="is closed"):
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
 
 
 class TestConcurrency:
@@ -216,6 +372,6 @@ class TestConcurrency:
             assert fake.in_flight == 2
             fake.release.set()
             await asyncio.gather(*queries)
-            prometheus.close()
+            await prometheus.aclose()
         assert fake.max_in_flight == 2
         assert len(fake.params) == 6

@@ -1,0 +1,346 @@
+"""`analyzer validate --prometheus URL`: a catalog checked against a live Prometheus before a rollout runs it.
+
+Each check is dry-run with the example args its params declare, through the same runner and source as the
+service, and every query it sent is read for its selectors: each metric name must exist in that Prometheus
+(a recording rule's name must be recorded: Pyrra and Sloth rules are), each label a selector matches on must
+be on that metric, and each `le` bound matched on must be one of the histogram's buckets. The catalog
+lookups are blocking calls through prometheus-api-client's PrometheusConnect, as suits a CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from analyzer.catalog import Catalog
+from analyzer.check import Check
+from analyzer.errors import ArgError, SourceUnavailable, short_reason
+from analyzer.models import Evaluation
+from analyzer.runner import Runner
+from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
+
+_TOKEN_RE = re.compile(r"""
+    (?P<space>\s+|\#[^\n]*)
+  | (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)
+  | (?P<number>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[a-zA-Z]*)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_:]*|:[A-Za-z_][A-Za-z0-9_:]*)
+  | (?P<op>=~|!~|!=|==|<=|>=|[-+*/%^<>=(){}\[\],:@])
+  | (?P<other>.)
+""", re.VERBOSE)
+# Words followed by a parenthesised list of label names, not of expressions.
+_LABEL_LIST_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+_KEYWORDS = frozenset({"bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"})
+_ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
+_LITERAL_NAMES_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*")
+# A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
+_RECORDED_MARK = ":"
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One vector selector of a query: the metric names it reads (several for `{__name__=~"a|b"}`, none
+    when no literal name can be told) and its label matchers as (label, operator, value)."""
+
+    names: tuple[str, ...]
+    matchers: tuple[tuple[str, str, str], ...]
+
+
+def selectors(promql: str) -> list[Selector]:
+    """The vector selectors of a PromQL expression, but those inside absent() and absent_over_time() (meant to
+    find nothing); ValueError on a character PromQL has no use for. Unlike analyzer.promql_names (metric names
+    only), it also reads the label matchers and the literal alternatives of a `__name__=~"a|b"` matcher."""
+    tokens = [(kind, text) for kind, text in _tokens(promql) if kind != "space"]
+    found: list[Selector] = []
+    index = 0
+    while index < len(tokens):
+        kind, text = tokens[index]
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if kind == "name" and text.lower() in _LABEL_LIST_WORDS:
+            index = _after_closing(tokens, index + 1, "(", ")") if following == "(" else index + 1
+        elif kind == "name" and text in _ABSENCE_FUNCTIONS and following == "(":
+            index = _after_closing(tokens, index + 1, "(", ")")  # what it selects is meant to be missing
+        elif kind == "name" and (text.lower() in _KEYWORDS or following == "("
+                                 or following.lower() in ("by", "without")):
+            index += 1  # a keyword, or a function / aggregation (`count by (le) (...)`): its arguments are read on
+        elif kind == "name" and following == "{":
+            end = _after_closing(tokens, index + 1, "{", "}")
+            found.append(Selector((text,), _matchers(tokens[index + 2:end - 1])))
+            index = end
+        elif kind == "name":
+            found.append(Selector((text,), ()))
+            index += 1
+        elif text == "{":
+            end = _after_closing(tokens, index, "{", "}")
+            matchers = _matchers(tokens[index + 1:end - 1])
+            found.append(Selector(_names_matched(matchers), tuple(m for m in matchers if m[0] != "__name__")))
+            index = end
+        elif text == "[":
+            index = _after_closing(tokens, index, "[", "]")  # a range or subquery: durations only
+        else:
+            index += 1
+    return found
+
+
+def _tokens(promql: str) -> Iterator[tuple[str, str]]:
+    for match in _TOKEN_RE.finditer(promql):
+        kind = match.lastgroup or "other"
+        if kind == "other":
+            raise ValueError(f"unexpected character {match.group()!r} in the query")
+        yield kind, match.group()
+
+
+def _after_closing(tokens: list[tuple[str, str]], start: int, opening: str, closing: str) -> int:
+    """The index after the `closing` token matching the `opening` one at `start`."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        if tokens[index] == ("op", opening):
+            depth += 1
+        elif tokens[index] == ("op", closing):
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    raise ValueError(f"unbalanced {opening}{closing} in the query")
+
+
+def _matchers(tokens: list[tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    for index in range(len(tokens) - 2):
+        (kind, label), (_, op), (value_kind, value) = tokens[index:index + 3]
+        if kind in ("name", "string") and op in ("=", "!=", "=~", "!~") and value_kind == "string":
+            found.append((_unquoted(label) if kind == "string" else label, op, _unquoted(value)))
+    return tuple(found)
+
+
+def _unquoted(literal: str) -> str:
+    if literal.startswith("`"):
+        return literal[1:-1]
+    if literal.startswith("'"):
+        literal = '"' + literal[1:-1].replace('\\"', '"').replace('"', '\\"') + '"'
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return literal[1:-1]
+    return value if isinstance(value, str) else literal[1:-1]
+
+
+def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
+    for label, op, value in matchers:
+        if label == "__name__" and op == "=":
+            return (value,)
+        if label == "__name__" and op == "=~" and _LITERAL_NAMES_RE.fullmatch(value):
+            return tuple(value.split("|"))
+    return ()
+
+
+@dataclass
+class CheckReport:
+    """What the lint found for one check: its dry-run evaluation (None when it could not run), the queries
+    it sent, and the problems of the catalog against that Prometheus."""
+
+    check: str
+    args: dict[str, str] = field(default_factory=dict)
+    evaluation: Evaluation | None = None
+    not_run: str = ""
+    queries: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class _RecordingSource(PrometheusSource):
+    """A Prometheus source that also records the PromQL it is asked to run, in `sent`."""
+
+    sent: list[str]
+
+    async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+        self.sent.append(promql)
+        return await super().query(promql, at, timeout_s)
+
+    async def query_range(self, promql: str, start: datetime, end: datetime, step_s: float,
+                          timeout_s: float) -> QueryResult:
+        self.sent.append(promql)
+        return await super().query_range(promql, start, end, step_s, timeout_s)
+
+
+def example_args(check: Check) -> tuple[dict[str, str], str]:
+    """The args a dry run uses (each param's `example`, else its default), or '' and why there are none."""
+    args: dict[str, str] = {}
+    for name, param in check.params.items():
+        if param.example is not None:
+            args[name] = str(param.example)
+        elif param.required:
+            return {}, f"param {name!r} is required and declares no `example`"
+    return args, ""
+
+
+def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig]:
+    """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
+    files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs."""
+    return {name: config.model_copy(update={"url": PrometheusSourceConfig(url=url).url, "bearer_token_file": None,
+                                            "ca_file": None})
+            for name, config in catalog.sources.items()}
+
+
+async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: float) -> list[CheckReport]:
+    """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
+    sent: list[str] = []
+
+    def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
+        source = _RecordingSource(name, config)
+        source.sent = sent
+        return source
+
+    sources = Sources(live_configs(catalog, url), make_prometheus=recording)
+    runner = Runner(catalog, sources, None, deadline_s)
+    reports = []
+    try:
+        for check in catalog.checks.values():
+            args, why = example_args(check)
+            report = CheckReport(check.name, args, not_run=why)
+            reports.append(report)
+            if why:
+                continue
+            try:
+                bound = check.bind_args(args)
+            except ArgError as exc:
+                report.not_run = f"example args: {exc.message}"
+                continue
+            sent.clear()
+            report.evaluation = await runner.evaluate(check, bound, at)
+            report.queries = list(dict.fromkeys(sent))
+    finally:
+        await sources.aclose()
+    return reports
+
+
+class PrometheusCatalog:
+    """What a Prometheus holds, asked through prometheus-api-client (blocking) and kept: metric names, the
+    label names of each metric, and the `le` bounds of each histogram."""
+
+    def __init__(self, url: str, timeout_s: float) -> None:
+        from prometheus_api_client import PrometheusConnect
+
+        self._url = url
+        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s)
+        self._names: set[str] | None = None
+        self._labels: dict[str, set[str]] = {}
+        self._bounds: dict[str, list[str]] = {}
+
+    def names(self) -> set[str]:
+        """Every metric name Prometheus knows."""
+        if self._names is None:
+            self._names = set(self._ask(lambda: self._client.get_label_values("__name__")))
+        return self._names
+
+    def labels(self, name: str) -> set[str]:
+        """The label names on the series of metric `name`."""
+        if name not in self._labels:
+            self._labels[name] = set(self._ask(lambda: self._client.get_label_names(params={"match[]": [name]})))
+        return self._labels[name]
+
+    def bounds(self, name: str) -> list[str]:
+        """The `le` values of metric `name` (a histogram's `_bucket` series)."""
+        if name not in self._bounds:
+            self._bounds[name] = list(self._ask(
+                lambda: self._client.get_label_values("le", params={"match[]": [name]})))
+        return self._bounds[name]
+
+    def _ask(self, call: Callable[[], Any]) -> Any:
+        """The call's answer; SourceUnavailable (naming the URL) for every failure of requests or the library."""
+        import requests
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
+        try:
+            return call()
+        except (requests.RequestException, PrometheusApiClientException, ValueError) as exc:
+            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}: {type(exc).__name__}: "
+                                    f"{short_reason(exc)}") from exc
+
+
+def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
+    """Every name, label and bound the queries read that this Prometheus does not have."""
+    found: list[str] = []
+    for query in queries:
+        try:
+            read = selectors(query)
+        except ValueError as exc:
+            found.append(f"cannot read the selectors of {query!r}: {exc}")
+            continue
+        for selector in read:
+            for name in selector.names:
+                found.extend(_name_problems(name, selector.matchers, prometheus))
+    return list(dict.fromkeys(found))
+
+
+def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...],
+                   prometheus: PrometheusCatalog) -> list[str]:
+    known = prometheus.names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        if _RECORDED_MARK in name:
+            return [f"recording rule {name} is not recorded in this Prometheus: is its rule group (Pyrra, Sloth) "
+                    f"loaded?{hint}"]
+        return [f"metric {name} does not exist in this Prometheus{hint}"]
+    found = []
+    labels = prometheus.labels(name)
+    for label, op, value in matchers:
+        # Only matchers that need the label: `x!=""`, `x=""` and negative ones also match series without it.
+        if op in ("=", "=~") and value and label not in labels:
+            found.append(f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})")
+        elif label == "le" and op in ("=", "=~") and value:
+            bounds = prometheus.bounds(name)
+            if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
+                found.append(f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
+                             f"{', '.join(sorted(bounds, key=_bound_order))})")
+    return found
+
+
+def _full_match(pattern: str, text: str) -> bool:
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return True  # an RE2 construct Python lacks: Prometheus accepted it, so no claim is made
+
+
+def _bound_order(bound: str) -> float:
+    try:
+        return float(bound)
+    except ValueError:
+        return float("inf")
+
+
+def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0) -> list[CheckReport]:
+    """Dry-run every check against `url` and check what its queries read exists there."""
+    reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
+    prometheus = PrometheusCatalog(url, deadline_s)
+    for report in reports:
+        report.problems = problems_of(report.queries, prometheus)
+    return reports
+
+
+def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> str:
+    """The lint's findings as text: one block per check, its verdict now and its problems."""
+    moment = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [f"checks against {url} at {moment}:"]
+    for report in reports:
+        args = " ".join(f"{k}={v}" for k, v in report.args.items())
+        if report.evaluation is None:
+            lines.append(f"  {report.check}: not run: {report.not_run}")
+        else:
+            evaluation = report.evaluation
+            lines.append(f"  {report.check}: {evaluation.verdict.value.upper()} {evaluation.reason}"
+                         + (f" (args: {args})" if args else ""))
+        lines.extend(f"    problem: {problem}" for problem in report.problems)
+    count = sum(len(r.problems) for r in reports)
+    lines.append(f"{count} problem{'s' if count != 1 else ''} in {len(reports)} checks")
+    return "\n".join(lines)
+
+
+def clean(reports: list[CheckReport]) -> bool:
+    """True when no check reads anything this Prometheus lacks."""
+    return not any(report.problems for report in reports)

@@ -1,0 +1,88 @@
+"""`analyzer validate --prometheus URL` against the real Prometheus: what a catalog reads must exist there,
+and each check's verdict now is printed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from analyzer.testing import free_port
+from tests.integration.test_prometheus_check import ERROR_RATIO
+
+EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
+GOOD = [
+    {"name": "error-rate", "kind": "prometheus", "params": EXAMPLE_CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"},
+    {"name": "api-latency", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
+    {"name": "pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d",
+     "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"}},
+]
+
+
+def validate(tmp_path, url, *checks, at=None):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://prometheus.monitoring:9090"}},
+                                    "checks": list(checks)}))
+    extra = ["--at", str(at)] if at is not None else []
+    return subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.integration
+class TestLiveLint:
+    """Names a check reads that Prometheus lacks are problems (exit 6); verdicts now are printed."""
+
+    def test_a_catalog_whose_names_all_exist(self, tmp_path, prometheus):
+        # The catalog names an in-cluster URL: --prometheus replaces it for every source.
+        # Not the Pyrra check: the fixture records Pyrra's window rules but not its period rule (increase4w),
+        # which the lint rightly reports (test_pyrra_rules_not_recorded).
+        result = validate(tmp_path, prometheus.url, *GOOD[:2], at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "error-rate: PASS" in result.stdout
+        assert "(args: canary_hash=healthy1)" in result.stdout
+        assert "api-latency: FAIL" in result.stdout
+        assert "problem" not in result.stdout.replace("0 problems", "")
+
+    def test_misspelled_metric(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6
+        # The dry run alone would only say "no data": the lint names the mistake.
+        assert "error-rate: INCONCLUSIVE" in result.stdout
+        assert ("problem: metric http_request_total does not exist in this Prometheus (did you mean "
+                "http_requests_total?)") in result.stdout
+
+    def test_misspelled_label(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("rollouts_pod_template_hash", "rollout_pod_template_hash")}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6
+        assert "problem: label rollout_pod_template_hash is not on metric http_requests_total" in result.stdout
+
+    def test_threshold_that_is_not_a_bucket_bound(self, tmp_path, prometheus):
+        check = {**GOOD[1], "latency": {**GOOD[1]["latency"], "threshold_s": 0.3}}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6
+        assert "problem: no bucket bound of eb_latency_seconds_bucket matches le=~" in result.stdout
+        assert result.stdout.count("problem:") == 1
+        assert "(its bounds: 0.25, 0.50, 1.0, +Inf)" in result.stdout
+
+    def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
+        check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
+        result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
+        assert result.returncode == 6
+        assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
+        assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
+
+    def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
+        check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0
+        assert "error-rate: not run: param 'canary_hash' is required and declares no `example`" in result.stdout
+
+    def test_unreachable_prometheus_is_exit_5(self, tmp_path):
+        result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])
+        assert result.returncode == 5
+        assert "cannot ask Prometheus at http://127.0.0.1:" in result.stderr
