@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -49,9 +49,6 @@ class Check(BaseModel):
     no_data: NoDataPolicy = Field(default=NoDataPolicy.INCONCLUSIVE,
                                   description="verdict when there is nothing to judge")
 
-    # Field names whose values must never be shown by the API (headers with tokens and the like).
-    secret_fields: ClassVar[frozenset[str]] = frozenset()
-
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args with defaults filled in; ArgError names the offending arg."""
         return bind_args(self.params, raw_args)
@@ -81,11 +78,8 @@ class Check(BaseModel):
         return []
 
     def definition(self) -> dict[str, Any]:
-        """The check as the API shows it, secrets redacted."""
-        data = self.model_dump(mode="json", exclude_none=True)
-        for name in self.secret_fields & data.keys():
-            data[name] = "<redacted>"
-        return data
+        """The check as the API shows it (its sources, which hold the secrets, are redacted apart)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
     def no_data_verdict(self, reason: str, *, details: dict[str, Any] | None = None,
                         threshold: Threshold = None) -> Verdict:
@@ -102,11 +96,10 @@ RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
 class EvalContext:
     """Everything an evaluation may use: bound args, the evaluation time, sources and the deadline."""
 
-    def __init__(self, *, args: Mapping[str, ArgValue], evaluation_time: datetime, backtest: bool,
-                 deadline: float, sources: Sources, run_check: RunCheck | None = None) -> None:
+    def __init__(self, *, args: Mapping[str, ArgValue], evaluation_time: datetime, deadline: float, sources: Sources,
+                 run_check: RunCheck | None = None) -> None:
         self.args = dict(args)
         self.evaluation_time = evaluation_time
-        self.backtest = backtest
         self.deadline = deadline
         self.sources = sources
         self._run_check = run_check

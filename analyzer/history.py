@@ -6,17 +6,18 @@ was an Error: the verdict and reason, or the client error that refused the reque
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, Field
 
-from analyzer.models import Evaluation, Outcome, Threshold, finite_or_none, format_time
+from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
 REJECTED = "rejected"
@@ -27,9 +28,7 @@ HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 
 
 class HistoryEntry(BaseModel):
-    """One answer of the run endpoint: a verdict, or the client error that refused the request."""
-
-    model_config = ConfigDict(frozen=True)
+    """The JSON of one answer of the run endpoint, for the OpenAPI document (entries are kept as `Recorded`)."""
 
     seq: int = Field(description="increasing number of the entry in this process")
     recorded_at: datetime
@@ -50,17 +49,9 @@ class HistoryEntry(BaseModel):
     user_agent: str | None = None
     details: dict[str, Any] | None = Field(default=None, description="evidence, with ?explain=true")
 
-    @field_serializer("value")
-    def _serialize_value(self, value: float | None) -> float | None:
-        return finite_or_none(value)
-
-    @field_serializer("recorded_at", "evaluated_at")
-    def _serialize_time(self, value: datetime | None) -> str | None:
-        return None if value is None else format_time(value)
-
 
 class VerdictHistoryPage(BaseModel):
-    """The body of `GET /api/v1/verdicts`."""
+    """The body of `GET /api/v1/verdicts` (its schema; the endpoint writes `Recorded.to_json` entries)."""
 
     capacity: int = Field(description="entries this process keeps; older ones are dropped")
     count: int = Field(description="entries in this page")
@@ -77,36 +68,93 @@ def _bounded_args(args: Mapping[str, Any]) -> dict[str, str | float]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Evaluated:
-    """An evaluated request as kept: the evaluation itself (immutable, often shared by coalesced requests)
-    and the request's envelope. Recording sits on every answer's path; the entry is built when it is read."""
+class Rejection:
+    """A request the run endpoint refused: no verdict, the client error instead."""
+
+    check: str
+    http_status: int
+    error: str
+    reason: str
+    args: dict[str, str | float]
+    kind: ClassVar[None] = None
+    value: ClassVar[None] = None
+    threshold: ClassVar[None] = None
+    evaluated_at: ClassVar[None] = None
+    duration_ms: ClassVar[None] = None
+    details: ClassVar[None] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One answer as kept: the evaluation (the one verdict model, often shared by coalesced requests) or the
+    refusal, in the request's envelope. Recording sits on every answer's path: nothing is copied."""
 
     seq: int
     recorded_at_s: float
-    evaluation: Evaluation
     request_id: str
     catalog_version: str
     client: str | None
     user_agent: str | None
+    answer: Evaluation | Rejection
+    # Seen by a caller restricted by the allow-list that is not the one who asked: no args, identity or details.
+    redacted: bool = False
 
     @property
     def check(self) -> str:
-        return self.evaluation.check
+        return self.answer.check
 
     @property
     def verdict(self) -> str:
-        return self.evaluation.verdict.value
+        answer = self.answer
+        return answer.verdict.value if isinstance(answer, Evaluation) else REJECTED
 
-    def entry(self) -> HistoryEntry:
-        evaluation = self.evaluation
-        return HistoryEntry(
-            seq=self.seq, recorded_at=datetime.fromtimestamp(self.recorded_at_s, UTC), request_id=self.request_id,
-            check=evaluation.check, kind=evaluation.kind, verdict=evaluation.verdict.value,
-            http_status=evaluation.http_status, reason=evaluation.reason, error=evaluation.error,
-            value=evaluation.value, threshold=evaluation.threshold, args=evaluation.args,
-            evaluated_at=evaluation.evaluated_at, duration_ms=evaluation.duration_ms,
-            catalog_version=self.catalog_version, client=self.client, user_agent=self.user_agent,
-            details=evaluation.details)
+    @property
+    def http_status(self) -> int:
+        return self.answer.http_status
+
+    @property
+    def reason(self) -> str:
+        return self.answer.reason
+
+    @property
+    def error(self) -> str | None:
+        return self.answer.error
+
+    @property
+    def evaluated_at(self) -> datetime | None:
+        return self.answer.evaluated_at
+
+    @property
+    def args(self) -> dict[str, str | float]:
+        return {} if self.redacted else self.answer.args
+
+    def redact(self) -> Recorded:
+        """This entry without the args, identity and details of the caller."""
+        return dataclasses.replace(self, redacted=True)
+
+    def fields(self) -> dict[str, Any]:
+        """The entry as Python values (times as datetimes, numbers as they are), in the order the API lists them."""
+        answer = self.answer
+        return {"seq": self.seq, "recorded_at": datetime.fromtimestamp(self.recorded_at_s, UTC),
+                "request_id": self.request_id, "check": answer.check, "kind": answer.kind, "verdict": self.verdict,
+                "http_status": answer.http_status, "reason": answer.reason, "error": answer.error,
+                "value": answer.value, "threshold": answer.threshold, "args": self.args,
+                "evaluated_at": answer.evaluated_at, "duration_ms": answer.duration_ms,
+                "catalog_version": self.catalog_version, "client": None if self.redacted else self.client,
+                "user_agent": None if self.redacted else self.user_agent,
+                "details": None if self.redacted else answer.details}
+
+    def to_json(self, explain: bool) -> dict[str, Any]:
+        """The entry as `GET /api/v1/verdicts` lists it (`details` only when asked to explain)."""
+        body = self.fields()
+        body["recorded_at"] = format_time(body["recorded_at"])
+        body["value"] = finite_or_none(body["value"])
+        if body["evaluated_at"] is not None:
+            body["evaluated_at"] = format_time(body["evaluated_at"])
+        details = body.pop("details")
+        if explain:
+            body["details"] = None if details is None else details_json(details)
+        return body
 
 
 class VerdictHistory:
@@ -114,7 +162,7 @@ class VerdictHistory:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: deque[HistoryEntry | _Evaluated] = deque(maxlen=capacity)
+        self._entries: deque[Recorded] = deque(maxlen=capacity)
         self._seq = itertools.count(1)
 
     def __len__(self) -> int:
@@ -123,32 +171,32 @@ class VerdictHistory:
     def record_evaluation(self, evaluation: Evaluation, *, request_id: str, catalog_version: str,
                           client: str | None, user_agent: str | None) -> None:
         """Keep an evaluated request."""
-        self._entries.append(_Evaluated(next(self._seq), time.time(), evaluation, request_id, catalog_version, client,
-                                        (user_agent or "")[:_MAX_ARG_CHARS] or None))
+        self._entries.append(Recorded(next(self._seq), time.time(), request_id, catalog_version, client,
+                                      (user_agent or "")[:_MAX_ARG_CHARS] or None, evaluation))
 
     def record_rejection(self, check: str, *, http_status: int, error: str, message: str,
                          args: Mapping[str, Any], request_id: str, catalog_version: str, client: str | None,
                          user_agent: str | None) -> None:
         """Keep a refused request (it has no verdict; its raw args are truncated)."""
-        self._entries.append(HistoryEntry(
-            seq=next(self._seq), recorded_at=datetime.now(UTC), request_id=request_id, check=check[:128],
-            verdict=REJECTED, http_status=http_status, reason=message, error=error, args=_bounded_args(args),
-            catalog_version=catalog_version, client=client, user_agent=(user_agent or "")[:_MAX_ARG_CHARS] or None))
+        self._entries.append(Recorded(
+            next(self._seq), time.time(), request_id, catalog_version, client,
+            (user_agent or "")[:_MAX_ARG_CHARS] or None,
+            Rejection(check[:128], http_status, error, message, _bounded_args(args))))
 
     def query(self, *, check: str | None = None, verdict: str | None = None, limit: int = 50,
-              visible: Callable[[str], bool] = lambda _: True) -> list[HistoryEntry]:
+              visible: Callable[[str], bool] = lambda _: True) -> list[Recorded]:
         """Newest first, at most `limit`, filtered by exact check name and verdict."""
         return list(itertools.islice(self._matching(check, verdict, visible), limit))
 
     def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]
-                  ) -> Iterator[HistoryEntry]:
+                  ) -> Iterator[Recorded]:
         for entry in reversed(self._entries):
             if check is not None and entry.check != check:
                 continue
             if verdict is not None and entry.verdict != verdict:
                 continue
             if visible(entry.check):
-                yield entry.entry() if isinstance(entry, _Evaluated) else entry
+                yield entry
 
 
 HISTORY_VERDICTS: tuple[str, ...] = (*(o.value for o in Outcome), REJECTED)

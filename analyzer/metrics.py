@@ -46,7 +46,33 @@ class Metrics:
         self.evaluations_queued = Gauge("analyzer_evaluations_queued", "Evaluations waiting for a slot",
                                         registry=self.registry)
 
+        # Labelled children by label values: `labels()` takes a lock and builds a key on every call, and these
+        # run on every answer. Bounded as the registry's own children are (check and source names).
+        self._evaluated: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._coalesced: dict[str, Counter] = {}
+        self._queried: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+
+    def observe_evaluation(self, check: str, verdict: str, seconds: float) -> None:
+        """Record one evaluation of `check` that gave `verdict` in `seconds`."""
+        children = self._evaluated.get((check, verdict))
+        if children is None:
+            children = self._evaluated[check, verdict] = (self.evaluations.labels(check, verdict),
+                                                          self.evaluation_duration.labels(check))
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def observe_coalesced(self, check: str) -> None:
+        """Record one request of `check` answered by an evaluation it did not start."""
+        child = self._coalesced.get(check)
+        if child is None:
+            child = self._coalesced[check] = self.coalesced.labels(check)
+        child.inc()
+
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""
-        self.source_queries.labels(source, outcome).inc()
-        self.source_query_duration.labels(source).observe(seconds)
+        children = self._queried.get((source, outcome))
+        if children is None:
+            children = self._queried[source, outcome] = (self.source_queries.labels(source, outcome),
+                                                         self.source_query_duration.labels(source))
+        children[0].inc()
+        children[1].observe(seconds)

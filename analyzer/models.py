@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_core import to_jsonable_python
 
 
@@ -38,7 +38,8 @@ Threshold = float | list[float] | None
 
 
 def finite_or_none(value: float | None) -> float | None:
-    """Return `value` when it is a finite number, else None (JSON has no NaN or Infinity)."""
+    """`value` when it is a finite number, else None: the `value` of an answer, and evidence a kind shows as
+    null (JSON has no NaN or Infinity; `json_safe` spells them out instead)."""
     if value is None or not math.isfinite(value):
         return None
     return value
@@ -57,7 +58,8 @@ class Verdict(BaseModel):
 
 
 class Evaluation(BaseModel):
-    """One evaluated check as the API returns it (the verdict plus its envelope)."""
+    """The one verdict model: a check's verdict in its envelope (check, args, time, status). The run endpoint
+    answers it, the history keeps it, the pages and `analyzer run` show it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -65,7 +67,7 @@ class Evaluation(BaseModel):
     kind: str
     verdict: Outcome
     reason: str
-    value: float | None = None
+    value: float | None = Field(default=None, description="null when the measurement is not a finite number")
     threshold: Threshold = None
     args: dict[str, str | float] = Field(default_factory=dict)
     evaluated_at: datetime
@@ -75,15 +77,15 @@ class Evaluation(BaseModel):
     ui_url: str | None = Field(default=None, description="path of this verdict's page on the analyzer (/ui/...)")
     http_status: int = Field(default=200, exclude=True)
 
-    @field_serializer("value")
-    def _serialize_value(self, value: float | None) -> float | None:
-        return finite_or_none(value)
-
-    @field_serializer("evaluated_at")
-    def _serialize_time(self, value: datetime) -> str:
-        return format_time(value)
-
     _bodies: dict[bool, bytes] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def of(cls, check: str, kind: str, verdict: Verdict, *, args: dict[str, str | float], evaluated_at: datetime,
+           duration_ms: float, error: str | None, http_status: int, ui_url: str | None) -> Evaluation:
+        """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
+        return cls(check=check, kind=kind, verdict=verdict.outcome, reason=verdict.reason, value=verdict.value,
+                   threshold=verdict.threshold, args=args, evaluated_at=evaluated_at, duration_ms=duration_ms,
+                   error=error, details=verdict.details, http_status=http_status, ui_url=ui_url)
 
     def json_body(self, explain: bool) -> bytes:
         """`to_json` encoded once per evaluation: coalesced requests share the bytes."""
@@ -94,14 +96,23 @@ class Evaluation(BaseModel):
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""
-        body = self.model_dump(mode="json", exclude={"details"})
+        body = self.fields_json()
         if body["error"] is None:
             del body["error"]
-        if body["ui_url"] is None:
-            del body["ui_url"]
+        if self.ui_url is not None:
+            body["ui_url"] = self.ui_url
         if explain:
-            body["details"] = to_jsonable_python(json_safe(self.details or {}))
+            body["details"] = details_json(self.details)
         return body
+
+    def fields_json(self) -> dict[str, Any]:
+        """The verdict's fields as JSON values, in the order every answer lists them: the one serializer
+        (the run endpoint, `analyzer run --json` and the history build on it), written out by hand because
+        it runs on every answer."""
+        return {"check": self.check, "kind": self.kind, "verdict": self.verdict.value, "reason": self.reason,
+                "value": finite_or_none(self.value), "threshold": self.threshold, "args": self.args,
+                "evaluated_at": format_time(self.evaluated_at), "duration_ms": self.duration_ms,
+                "error": self.error}
 
     def to_text(self) -> str:
         """One line for humans: verdict, check, reason, value and threshold."""
@@ -114,6 +125,12 @@ class Evaluation(BaseModel):
         extras.append(f"at={format_time(self.evaluated_at)}")
         extras.append(f"{self.duration_ms:.1f}ms")
         return parts[0] + " (" + ", ".join(extras) + ")"
+
+
+def details_json(details: dict[str, Any] | None) -> Any:
+    """Evidence as strict JSON values: non-finite numbers spelt as Prometheus spells them, other objects
+    (times, models) as pydantic writes them."""
+    return to_jsonable_python(json_safe(details or {}))
 
 
 def json_safe(data: Any) -> Any:

@@ -66,7 +66,7 @@ class Runner:
         recent = self._recent.get(key)
         if recent is not None and recent[0] > time.monotonic():
             if self.metrics is not None:
-                self.metrics.coalesced.labels(check.name).inc()
+                self.metrics.observe_coalesced(check.name)
             return recent[1]
         future = self._in_flight.get(key)
         if future is None:
@@ -79,7 +79,7 @@ class Runner:
             self._in_flight[key] = future
             future.add_done_callback(lambda done: self._forget(key, done))
         elif self.metrics is not None:
-            self.metrics.coalesced.labels(check.name).inc()
+            self.metrics.observe_coalesced(check.name)
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
         return await asyncio.shield(future)
 
@@ -112,8 +112,8 @@ class Runner:
         evaluation_time = at or datetime.now(UTC)
         deadline_s = check.deadline_s or self.default_deadline_s
         loop = asyncio.get_running_loop()
-        ctx = EvalContext(args=args, evaluation_time=evaluation_time, backtest=backtest,
-                          deadline=loop.time() + deadline_s, sources=self.sources,
+        ctx = EvalContext(args=args, evaluation_time=evaluation_time, deadline=loop.time() + deadline_s,
+                          sources=self.sources,
                           run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest))
         error_code: str | None = None
         http_status = 200
@@ -142,15 +142,12 @@ class Runner:
             if self.metrics is not None:
                 self.metrics.in_flight.dec()
         duration_s = time.perf_counter() - started
-        evaluation = Evaluation(
-            check=check.name, kind=check.kind, verdict=verdict.outcome, reason=verdict.reason,
-            value=verdict.value, threshold=verdict.threshold, args=args, evaluated_at=evaluation_time,
-            duration_ms=round(duration_s * 1000, 3), error=error_code, details=verdict.details,
-            http_status=http_status, ui_url=verdict_path(check.name, args, evaluation_time),
-        )
+        evaluation = Evaluation.of(
+            check.name, check.kind, verdict, args=args, evaluated_at=evaluation_time,
+            duration_ms=round(duration_s * 1000, 3), error=error_code, http_status=http_status,
+            ui_url=verdict_path(check.name, args, evaluation_time))
         if self.metrics is not None:
-            self.metrics.evaluations.labels(check.name, verdict.outcome.value).inc()
-            self.metrics.evaluation_duration.labels(check.name).observe(duration_s)
+            self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
         log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
         log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import exceeds
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
-from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
+from analyzer.models import NoDataPolicy, Outcome, Verdict, finite_or_none, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
 from analyzer.promql_names import bare_selector, metric_selectors, names_pattern, presence_query
 from analyzer.sources import QueryResult, Series
@@ -1201,18 +1201,13 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
     entry: dict[str, Any] = {"window": window.window, "error_ratio": window.error_ratio,
                              "burn_rate": _burn_or_none(window, budget)}
     if window.total is not None:
-        entry["errors"] = _finite(window.errors)
-        entry["total"] = _finite(window.total)
+        entry["errors"] = finite_or_none(window.errors)
+        entry["total"] = finite_or_none(window.total)
     if window.events is not None:
-        entry["events"] = _finite(window.events)
+        entry["events"] = finite_or_none(window.events)
     if window.note:
         entry["note"] = window.note
     return entry
-
-
-def _finite(value: float | None) -> float | None:
-    """JSON has no NaN: non-finite evidence is shown as null (the `note` says why)."""
-    return value if value is not None and math.isfinite(value) else None
 
 
 def _percent(share: float) -> str:

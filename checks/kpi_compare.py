@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import CheckMisconfigured
-from analyzer.models import NoDataPolicy, Outcome, Verdict, clip, finite_or_none, format_number
+from analyzer.models import NoDataPolicy, Outcome, Verdict, clip, finite_or_none, format_number, json_safe
 from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range_step_s
 from analyzer.promql_names import MetricSelector, metric_selectors, presence_query
 from analyzer.sources import PrometheusSource, QueryResult
@@ -243,9 +243,9 @@ class KpiCompareCheck(Check):
         found = measured.values
         details = self._details(measured)
         for side in ("canary", "baseline"):
-            details[side] = {"value": _json(found[(side, "query")])}
+            details[side] = {"value": json_safe(found[(side, "query")])}
             if (side, "events") in found:
-                details[side]["events"] = _json(found[(side, "events")])
+                details[side]["events"] = json_safe(found[(side, "events")])
         short = self._too_little_traffic(found, details)
         if short is not None:
             return short
@@ -276,7 +276,7 @@ class KpiCompareCheck(Check):
         counts: dict[str, tuple[float, float]] = {}
         for side in ("canary", "baseline"):
             success, total = found[(side, "success")], found[(side, "total")]
-            details[side] = {"success": _json(success), "total": _json(total)}
+            details[side] = {"success": json_safe(success), "total": json_safe(total)}
         for side in ("canary", "baseline"):
             success, total = found[(side, "success")], found[(side, "total")]
             if total is None or not math.isfinite(total):
@@ -364,7 +364,7 @@ class KpiCompareCheck(Check):
         for side in ("canary", "baseline"):
             details[side] = {"samples": len(samples[side])}
             if (side, "events") in found:
-                details[side]["events"] = _json(found[(side, "events")])
+                details[side]["events"] = json_safe(found[(side, "events")])
         short = self._too_little_traffic(found, details)
         if short is not None:
             return short
@@ -595,7 +595,3 @@ def _describe(value: float | None) -> str:
     return "no series" if value is None else format_number(value)
 
 
-def _json(value: float | None) -> float | str | None:
-    if value is None or math.isfinite(value):
-        return value
-    return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")

@@ -24,7 +24,7 @@ from aiohttp import web
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, Forbidden, Overloaded, Unauthorized
-from analyzer.history import HISTORY_VERDICTS, HistoryEntry
+from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
 from analyzer.ui.figures import Evidence, Figure, figures
@@ -49,10 +49,9 @@ def is_ui_route(request: web.Request) -> bool:
 
 
 def setup_ui(app: web.Application) -> None:
-    """Add the UI's routes, templates and middleware to the API's app."""
+    """Add the UI's routes and templates to the API's app (the API's middleware calls `ui_guard` for them)."""
     environment = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
     environment.filters["number"] = _number_text
-    app.middlewares.append(_guard)
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
     app.router.add_get("/ui/login", login_form, name="ui.login")
@@ -78,11 +77,9 @@ def _web() -> Any:
     return api
 
 
-@web.middleware
-async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Auth, origin check and security headers for UI routes; errors as HTML pages."""
-    if not is_ui_route(request):
-        return await handler(request)  # type: ignore[no-any-return]
+async def ui_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Auth, origin check and security headers for a UI route (the API's middleware calls it for those);
+    errors as HTML pages."""
     api = _web()
     try:
         if request.method == "POST":
@@ -179,7 +176,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[api.HISTORY]
-    entries = [api._as_seen_by(principal, entry) for entry in history.query(
+    entries = [api._as_seen_by(principal, entry).fields() for entry in history.query(
         check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)]
     checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
     return {"checks": checks, "entries": entries, "check_filter": check, "verdict_filter": verdict,
@@ -250,10 +247,9 @@ def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
             "recorded_at": None, "client": None}
 
 
-def _entry_dict(entry: HistoryEntry) -> dict[str, Any]:
-    # model_dump would write the times as text (the entry's serializers); the page wants them as times.
-    return {**entry.model_dump(), "details": entry.details or {}, "evaluated_at": entry.evaluated_at,
-            "recorded_at": entry.recorded_at, "value": entry.value}
+def _entry_dict(entry: Recorded) -> dict[str, Any]:
+    fields = entry.fields()
+    return {**fields, "details": fields["details"] or {}}
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:

@@ -42,7 +42,7 @@ class TestVerdictHistory:
         history.record_evaluation(evaluation("a", Outcome.ERROR, 503), **WHERE)
         entry = history.query()[0]
         assert (entry.http_status, entry.error, entry.reason) == (503, "source_unavailable", "a error")
-        assert entry.model_dump(mode="json")["recorded_at"].endswith("Z")
+        assert entry.to_json(explain=False)["recorded_at"].endswith("Z")
 
     def test_rejected_args_are_truncated(self):
         history = VerdictHistory(10)
