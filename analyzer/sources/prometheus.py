@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -32,6 +32,7 @@ from analyzer.errors import (
     short_reason,
 )
 from analyzer.models import clip
+from analyzer.quoting import quote
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
@@ -372,7 +373,7 @@ class PrometheusSource:
         headers = self._authorization()
         tls = self._tls.context(self._where)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(f"{self.config.url}/api/v1/{endpoint}?query={quote(promql, safe='')}&{params}"
+        url = URL(f"{self.config.url}/api/v1/{endpoint}?query={quote(promql)}&{params}"
                   f"&timeout={_prom_timeout(timeout_s)}", encoded=True)
         with map_aiohttp_errors(self.name, self.config.url):
             try:

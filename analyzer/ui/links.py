@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import quote, urlencode
 
 from analyzer.models import format_time
+from analyzer.quoting import quote, urlencode
 
 UI_PREFIX = "/ui/"
 
@@ -20,4 +20,4 @@ def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
     """The page of the evaluation of `check` with `args` at `at`: it shows the recorded answer when this replica
     still holds it, else evaluates again as of `at`."""
     query = urlencode([*((name, arg_text(value)) for name, value in args.items()), ("at", format_time(at))])
-    return f"{UI_PREFIX}checks/{quote(check, safe='')}/run?{query}"
+    return f"{UI_PREFIX}checks/{quote(check)}/run?{query}"

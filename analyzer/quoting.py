@@ -1,0 +1,25 @@
+"""Percent-encoding for URLs built on every evaluation, equal to urllib's but done by `str.translate`.
+
+urllib.parse.quote looks every byte up in a Python dict and joins the pieces: for a PromQL query of a
+few hundred characters that is most of the cost of sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+# Each byte, read as the Latin-1 character of the same number, to what it is written as.
+_QUOTE = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
+_QUOTE_PLUS = {**_QUOTE, ord(" "): "+"}
+
+
+def quote(text: str) -> str:
+    """`text` percent-encoded as UTF-8, everything but unreserved characters: `urllib.parse.quote(text, safe="")`."""
+    return text.encode("utf-8").decode("latin-1").translate(_QUOTE)
+
+
+def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
+    """A query string of text pairs, spaces as `+`: `urllib.parse.urlencode(pairs)`."""
+    return "&".join(f"{name.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}="
+                    f"{value.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}" for name, value in pairs)

@@ -1,0 +1,29 @@
+"""Tests of analyzer.quoting: the same bytes as urllib's quote and urlencode, for any text."""
+
+from __future__ import annotations
+
+import random
+import urllib.parse
+
+from analyzer.quoting import quote, urlencode
+
+_ALPHABET = [chr(i) for i in range(0x300)] + ["é", "€", "😀", " ", "+", "&", "=", "%", "/", "~", "\u2028"]
+
+
+def _texts(count: int) -> list[str]:
+    rng = random.Random(13)
+    return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+class TestQuoting:
+    """Every byte urllib escapes is escaped alike (UTF-8, upper-case hex); spaces are `+` in query pairs."""
+
+    def test_quote_matches_urllib(self):
+        for text in [*_texts(3000), 'sum(rate(x{a="b",c=~"5.."}[5m])) / 2', "a b+c", ""]:
+            assert quote(text) == urllib.parse.quote(text, safe=""), text
+
+    def test_urlencode_matches_urllib(self):
+        texts = _texts(2000)
+        for name, value in zip(texts, reversed(texts), strict=True):
+            pairs = [(name, value), ("at", "2026-11-26T11:00:00.000Z")]
+            assert urlencode(pairs) == urllib.parse.urlencode(pairs), pairs
