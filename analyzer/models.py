@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
 
@@ -77,8 +78,6 @@ class Evaluation(BaseModel):
     ui_url: str | None = Field(default=None, description="path of this verdict's page on the analyzer (/ui/...)")
     http_status: int = Field(default=200, exclude=True)
 
-    _bodies: dict[bool, bytes] = PrivateAttr(default_factory=dict)
-
     @classmethod
     def of(cls, check: str, kind: str, verdict: Verdict, *, args: dict[str, str | float], evaluated_at: datetime,
            duration_ms: float, error: str | None, http_status: int, ui_url: str | None) -> Evaluation:
@@ -89,10 +88,17 @@ class Evaluation(BaseModel):
 
     def json_body(self, explain: bool) -> bytes:
         """`to_json` encoded once per evaluation: coalesced requests share the bytes."""
-        body = self._bodies.get(explain)
-        if body is None:
-            body = self._bodies[explain] = json.dumps(self.to_json(explain), allow_nan=False).encode()
-        return body
+        return self._explained_body if explain else self._compact_body
+
+    # Cached in the instance's __dict__, not as pydantic private attributes: those cost a lookup through
+    # __getattr__ on every read and a copy of their defaults on every evaluation built.
+    @functools.cached_property
+    def _compact_body(self) -> bytes:
+        return json.dumps(self.to_json(False), allow_nan=False).encode()
+
+    @functools.cached_property
+    def _explained_body(self) -> bytes:
+        return json.dumps(self.to_json(True), allow_nan=False).encode()
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""

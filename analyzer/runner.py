@@ -118,7 +118,7 @@ class Runner:
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
-            self.metrics.in_flight.inc()
+            self.metrics.evaluations_running += 1
         deadline = asyncio.timeout(deadline_s)
         try:
             async with deadline:
@@ -140,7 +140,7 @@ class Runner:
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
             if self.metrics is not None:
-                self.metrics.in_flight.dec()
+                self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
         evaluation = Evaluation.of(
             check.name, check.kind, verdict, args=args, evaluated_at=evaluation_time,
