@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime
 
 from analyzer.history import VerdictHistory
@@ -51,3 +53,37 @@ class TestVerdictHistory:
         entry = history.query()[0]
         assert len(entry.args) == 32 and all(len(str(v)) == 256 for v in entry.args.values())
         assert len(entry.check) == 128
+
+
+class TestEntryJson:
+    """An entry lists its fields in the documented order, with evidence spelt as in the run endpoint's answer."""
+
+    KEYS = ["seq", "recorded_at", "request_id", "check", "kind", "verdict", "http_status", "reason", "error",
+            "value", "threshold", "args", "evaluated_at", "duration_ms", "catalog_version", "client", "user_agent"]
+
+    def test_evaluated_entry(self):
+        history = VerdictHistory(10)
+        evaluated = evaluation("a", Outcome.INCONCLUSIVE).model_copy(
+            update={"value": math.nan, "details": {"x": math.inf, "series": [math.nan]}})
+        history.record_evaluation(evaluated, **WHERE)
+        body = history.query()[0].to_json(explain=True)
+        assert list(body) == [*self.KEYS, "details"]
+        assert body["value"] is None
+        assert body["details"] == {"x": "+Inf", "series": ["NaN"]}
+        assert body["details"] == json.loads(evaluated.json_body(True))["details"]
+        assert "details" not in history.query()[0].to_json(explain=False)
+
+    def test_rejected_entry(self):
+        history = VerdictHistory(10)
+        history.record_rejection("a", http_status=400, error="bad_arg", message="bad", args={"x": "y"}, **WHERE)
+        body = history.query()[0].to_json(explain=True)
+        assert list(body) == [*self.KEYS, "details"]
+        assert (body["verdict"], body["kind"], body["evaluated_at"], body["details"]) == ("rejected", None, None, None)
+        assert body["args"] == {"x": "y"}
+
+    def test_redacted_entry_keeps_the_verdict_only(self):
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("a", Outcome.FAIL), **{**WHERE, "client": "ci"})
+        body = history.query()[0].redact().to_json(explain=True)
+        assert (body["verdict"], body["reason"]) == ("fail", "a fail")
+        assert (body["args"], body["client"], body["user_agent"], body["details"]) == ({}, None, None, None)
