@@ -36,6 +36,8 @@ class NoDataPolicy(StrEnum):
 
 
 Threshold = float | list[float] | None
+# One encoder for every answer: json.dumps with an option builds a new one per call.
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
 
 
 def finite_or_none(value: float | None) -> float | None:
@@ -94,11 +96,11 @@ class Evaluation(BaseModel):
     # __getattr__ on every read and a copy of their defaults on every evaluation built.
     @functools.cached_property
     def _compact_body(self) -> bytes:
-        return json.dumps(self.to_json(False), allow_nan=False).encode()
+        return _STRICT_JSON.encode(self.to_json(False)).encode()
 
     @functools.cached_property
     def _explained_body(self) -> bytes:
-        return json.dumps(self.to_json(True), allow_nan=False).encode()
+        return _STRICT_JSON.encode(self.to_json(True)).encode()
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""
