@@ -94,8 +94,8 @@ class TestLiveLintScope:
 
     def test_http_checks_are_not_run(self, tmp_path, prometheus):
         # Port 9 on loopback: were the check run, it would fail to connect and print a verdict, not "not run".
-        smoke = {"name": "smoke", "kind": "http_smoke", "base_url": "http://127.0.0.1:9", "allowed_hosts": ["127.0.0.1"],
-                 "steps": [{"name": "home", "expect": {"status": [200]}}]}
+        smoke = {"name": "smoke", "kind": "http_smoke", "base_url": "http://127.0.0.1:9",
+                 "allowed_hosts": ["127.0.0.1"], "steps": [{"name": "home", "expect": {"status": [200]}}]}
         card = {"name": "card", "kind": "composite", "mode": "all",
                 "members": [{"check": "error-rate", "args": {"canary_hash": "healthy1"}}, {"check": "smoke"}]}
         result = validate(tmp_path, prometheus.url, GOOD[0], smoke, card, at=prometheus.anchor)
