@@ -6,19 +6,16 @@ import asyncio
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from analyzer.check import Check, CheckName, EvalContext
+from analyzer.check import CatalogView, Check, CheckName, EvalContext
 from analyzer.comparison import at_most
 from analyzer.errors import ArgError, CheckError
 from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
 from analyzer.params import ArgValue, ParamType, render_value
 from analyzer.templates import Placeholder, split_template
-
-if TYPE_CHECKING:
-    from analyzer.catalog import Catalog
 
 # Member reasons are quoted in the composite's reason up to this length each.
 _REASON_CHARS = 160
@@ -103,7 +100,7 @@ class CompositeCheck(Check):
             self._arg_parts.append(parts)
         return self
 
-    def link(self, catalog: Catalog) -> None:
+    def link(self, catalog: CatalogView) -> None:
         """Members exist, get every required arg of the right type, and no composite reaches itself."""
         super().link(catalog)
         for index, member in enumerate(self.members):
@@ -272,7 +269,7 @@ def _mapped_from(parts: list[str | Placeholder] | None, member_arg: str | None) 
     return member_arg
 
 
-def _find_cycle(catalog: Catalog, path: list[str], acyclic: set[str]) -> list[str] | None:
+def _find_cycle(catalog: CatalogView, path: list[str], acyclic: set[str]) -> list[str] | None:
     """A chain of members from `path[-1]` back to a check already on `path`, if there is one.
 
     `acyclic` collects checks already explored without finding a cycle, so shared members are walked once.

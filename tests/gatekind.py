@@ -9,8 +9,7 @@ from typing import Literal
 from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
 from analyzer.models import Outcome, Verdict
-from analyzer.registry import Registry
-from checks import BUILTIN_KINDS
+from analyzer.registry import BUILTIN_KINDS, Registry
 
 
 class Gate:

@@ -17,10 +17,9 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.models import Outcome
-from analyzer.registry import Registry
+from analyzer.registry import BUILTIN_KINDS, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from checks import BUILTIN_KINDS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "writing-a-kind.md"
 
