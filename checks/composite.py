@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.check import CatalogView, Check, CheckName, EvalContext
 from analyzer.comparison import at_most
-from analyzer.errors import ArgError, CheckError
+from analyzer.errors import ArgError, MemberError
 from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
 from analyzer.params import ArgValue, ParamType, render_value
 from analyzer.templates import Placeholder, split_template
@@ -33,14 +33,6 @@ class Member(BaseModel):
     critical: bool = Field(default=False, description="must pass: its fail fails the whole, whatever the score")
 
 
-class MemberError(CheckError):
-    """A member could not be evaluated, and the composite's policy makes that an error of the whole."""
-
-    code = "member_error"
-
-    def __init__(self, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.http_status = http_status
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import exceeds
-from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected
+from analyzer.errors import CheckError, CheckMisconfigured, MissingBucket, SourceRejected
 from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
 from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
 from analyzer.promql_names import bare_selector, metric_selectors, names_pattern, presence_query
@@ -675,7 +675,7 @@ class _LatencyReader:
         good = results[queries["good"]].single_value("good query")
         if good is None and total is not None and total > 0:
             # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
-            raise _MissingBucket(queries["good"])
+            raise MissingBucket(queries["good"])
         errors = None if good is None or total is None else total - good
         return _ratio_from_counts(window, errors, total)
 
@@ -685,12 +685,6 @@ class _LatencyReader:
         return f"count by (le) ({self._sli.metric}_bucket{{{selectors}}})"
 
 
-class _MissingBucket(CheckMisconfigured):
-    """The latency threshold is not one of the histogram's bucket bounds."""
-
-    def __init__(self, query: str) -> None:
-        super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
-        self.query = query
 
 
 class _PyrraReader:
@@ -1028,7 +1022,7 @@ class ErrorBudgetCheck(Check):
                 period = self._measure_period(plan, results)
             else:
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
-        except _MissingBucket as exc:
+        except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
         return self.judge(windows, period, [*required.queries, *optional.queries],
                           [batch.promql for batch in plan.batches])
@@ -1075,7 +1069,7 @@ class ErrorBudgetCheck(Check):
                 results[query] = outcome
         return results, failed
 
-    async def _explain_missing_bucket(self, ctx: EvalContext, exc: _MissingBucket) -> CheckMisconfigured:
+    async def _explain_missing_bucket(self, ctx: EvalContext, exc: MissingBucket) -> CheckMisconfigured:
         assert isinstance(self._reader, _LatencyReader) and self.latency is not None
         query = self._reader.buckets_query(ctx.args)
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())

@@ -22,19 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from analyzer.check import Check, EvalContext
 from analyzer.comparison import ConditionField
-from analyzer.errors import ArgError, CheckError
+from analyzer.errors import ArgError, BodyBudgetExhausted, CheckError, TargetBadAnswer, TargetRefused
 from analyzer.jsonpath import JsonPath, json_equal
 from analyzer.models import Outcome, Verdict, format_number
 from analyzer.params import ArgValue, ParamName
 from analyzer.reducers import Reducer
-from analyzer.sources.http import (
-    BodyBudgetExhausted,
-    HttpClient,
-    HttpExchange,
-    HttpRequest,
-    TargetBadAnswer,
-    TargetRefused,
-)
+from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
 from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
 from analyzer.urltemplates import (
     BaseURLTemplate,

@@ -11,20 +11,25 @@ import httpcore
 import httpx
 import pytest
 
-from analyzer.errors import AnalyzerError, CheckError, CheckMisconfigured, ConfigError
-from analyzer.settings import Settings
-from analyzer.sources.http import (
-    BodyBudget,
+from analyzer.errors import (
+    AnalyzerError,
     BodyBudgetExhausted,
-    HostAllowList,
-    HttpClient,
-    HttpPolicy,
-    HttpRequest,
+    CheckError,
+    CheckMisconfigured,
+    ConfigError,
     TargetBadAnswer,
     TargetConnectFailed,
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
+)
+from analyzer.settings import Settings
+from analyzer.sources.http import (
+    BodyBudget,
+    HostAllowList,
+    HttpClient,
+    HttpPolicy,
+    HttpRequest,
     _BodyReader,
     _GuardedBackend,
     address_refusal,
