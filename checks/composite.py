@@ -10,12 +10,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from analyzer.check import CatalogView, Check, CheckName, EvalContext
-from analyzer.comparison import at_most
-from analyzer.errors import ArgError, MemberError
-from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
-from analyzer.params import ArgValue, ParamType, render_value
-from analyzer.templates import Placeholder, split_template
+from analyzer.kinds import (
+    ArgError,
+    ArgValue,
+    CatalogView,
+    Check,
+    CheckName,
+    EvalContext,
+    Evaluation,
+    MemberError,
+    Outcome,
+    ParamType,
+    Placeholder,
+    Verdict,
+    at_most,
+    clip,
+    format_number,
+    render_value,
+    split_template,
+)
 
 # Member reasons are quoted in the composite's reason up to this length each.
 _REASON_CHARS = 160

@@ -14,14 +14,32 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from analyzer.check import Check, EvalContext
-from analyzer.comparison import exceeds
-from analyzer.errors import CheckError, CheckMisconfigured, MissingBucket, SourceRejected
-from analyzer.models import NoDataPolicy, Outcome, Verdict, format_number
-from analyzer.params import ArgValue, Duration, Param, ParamType, parse_duration
-from analyzer.promql_names import bare_selector, metric_selectors, names_pattern, presence_query
-from analyzer.sources import QueryResult, Series
-from analyzer.templates import PromQLTemplate, escape_promql_string
+from analyzer.kinds import (
+    ArgValue,
+    Check,
+    CheckError,
+    CheckMisconfigured,
+    Duration,
+    EvalContext,
+    MissingBucket,
+    NoDataPolicy,
+    Outcome,
+    Param,
+    ParamType,
+    PromQLTemplate,
+    QueryResult,
+    Series,
+    SourceRejected,
+    Verdict,
+    bare_selector,
+    escape_promql_string,
+    exceeds,
+    format_number,
+    metric_selectors,
+    names_pattern,
+    parse_duration,
+    presence_query,
+)
 
 # Share of the budget each SRE-workbook tier consumes over its long window (the 30d layout:
 # 1h/5m x14.4, 6h/30m x6, 1d/2h x3, 3d/6h x1); other periods keep the shares and rescale the factor.

@@ -376,7 +376,7 @@ class TestHostileAnswers:
         assert evaluation.verdict == "fail"
 
     async def test_regex_past_its_time_bound_is_an_error_not_a_verdict(self, run, respx_mock, monkeypatch):
-        monkeypatch.setattr("checks.http_smoke.REGEX_TIMEOUT_S", 0.01)
+        monkeypatch.setattr("checks.http_smoke.judge.REGEX_TIMEOUT_S", 0.01)
         respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="a" * 40 + "b"))
         evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_regex": "^(a|aa)+$"}}]))
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")

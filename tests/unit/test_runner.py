@@ -17,7 +17,7 @@ from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
-from tests.gatekind import gate_catalog
+from tests.gatecatalog import gate_catalog
 
 
 class ScriptedCheck(Check):
