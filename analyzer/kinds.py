@@ -51,6 +51,7 @@ from analyzer.params import (
     range_step_s,
     render_value,
 )
+from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
 from analyzer.promql_names import MetricSelector, bare_selector, metric_selectors, names_pattern, presence_query
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
@@ -73,6 +74,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BATCH_LABELS",
+    "BATCH_LABEL_RE",
     "DEFAULT_ALLOWED_HOSTS",
     "SEVERITY",
     "AnalyzerError",
@@ -107,6 +110,7 @@ __all__ = [
     "Placeholder",
     "PromQLTemplate",
     "PrometheusSource",
+    "QueryBatch",
     "QueryResult",
     "Reducer",
     "ReducerField",

@@ -17,13 +17,13 @@ from analyzer.errors import CheckMisconfigured, SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
+from analyzer.promql_batch import QueryBatch
 from analyzer.promql_names import presence_query
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import QueryResult, Series, Sources
 from checks.error_budget import (
     ErrorBudgetCheck,
-    QueryBatch,
     WindowRatio,
     budget_remaining,
     burn_rate,

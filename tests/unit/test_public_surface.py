@@ -15,15 +15,16 @@ from analyzer import kinds
 ROOT = Path(__file__).resolve().parents[2]
 # Changing this list changes what third-party kinds may rely on: a removal breaks them.
 PUBLIC_NAMES = [
-    "DEFAULT_ALLOWED_HOSTS", "SEVERITY", "AnalyzerError", "ArgError", "ArgValue", "BodyBudgetExhausted",
-    "CatalogView", "Check", "CheckError", "CheckMisconfigured", "CheckName", "Condition", "ConditionField",
-    "ConfigError", "DeadlineExceeded", "Duration", "EvalContext", "Evaluation", "HostAllowList", "HttpClient",
-    "HttpExchange", "HttpRequest", "MemberError", "MetricSelector", "MissingBucket", "NoData", "NoDataPolicy",
-    "Outcome", "Param", "ParamName", "ParamType", "Placeholder", "PromQLTemplate", "PrometheusSource",
-    "QueryResult", "Reducer", "ReducerField", "Series", "SourceRejected", "SourceTimeout", "SourceUnavailable",
-    "TargetBadAnswer", "TargetRefused", "Threshold", "Verdict", "at_most", "bare_selector", "clip",
-    "escape_promql_string", "exceeds", "finite_or_none", "format_number", "metric_selectors", "names_pattern",
-    "parse_duration", "presence_query", "range_step_s", "render_value", "split_template",
+    "BATCH_LABELS", "BATCH_LABEL_RE", "DEFAULT_ALLOWED_HOSTS", "SEVERITY", "AnalyzerError", "ArgError", "ArgValue",
+    "BodyBudgetExhausted", "CatalogView", "Check", "CheckError", "CheckMisconfigured", "CheckName", "Condition",
+    "ConditionField", "ConfigError", "DeadlineExceeded", "Duration", "EvalContext", "Evaluation", "HostAllowList",
+    "HttpClient", "HttpExchange", "HttpRequest", "MemberError", "MetricSelector", "MissingBucket", "NoData",
+    "NoDataPolicy", "Outcome", "Param", "ParamName", "ParamType", "Placeholder", "PromQLTemplate",
+    "PrometheusSource", "QueryBatch", "QueryResult", "Reducer", "ReducerField", "Series", "SourceRejected",
+    "SourceTimeout", "SourceUnavailable", "TargetBadAnswer", "TargetRefused", "Threshold", "Verdict", "at_most",
+    "bare_selector", "clip", "escape_promql_string", "exceeds", "finite_or_none", "format_number",
+    "metric_selectors", "names_pattern", "parse_duration", "presence_query", "range_step_s", "render_value",
+    "split_template",
 ]
 
 
