@@ -47,6 +47,7 @@ class TestWorkedExample:
         with pytest.raises(ValidationError, match="label matchers"):
             kind(name="x", selector='up{job="api"} or vector(1)')
 
+    @pytest.mark.integration
     def test_evaluates_to_pass_against_the_demo(self, kind, demo):
         workdir, _ = demo
         demo_catalog = yaml.safe_load((workdir / ".demo" / "catalog.yaml").read_text())
