@@ -167,6 +167,11 @@ class ErrorBudgetCheck(Check):
         return self
 
     @property
+    def tiers_in_force(self) -> list[BurnTier]:
+        """The tiers judged: `tiers` as written, else the default tiers for the period and the SLI."""
+        return list(self._tiers)
+
+    @property
     def budget(self) -> float:
         """The error budget as a fraction of events."""
         return error_budget(self.objective)

@@ -17,6 +17,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpPolicy
+from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -264,7 +265,8 @@ class TestHostsChosenByArgs:
     def test_arg_outside_the_derived_suffix_is_refused(self):
         check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
                                 params={"svc": {"type": "dns_label", "default": "api"}}))
-        assert not check._hosts.allows("grabber.attacker-ns.svc") and check._hosts.allows("api.payments.svc")
+        hosts = HostAllowList.parse(check.definition()["allowed_hosts"])
+        assert not hosts.allows("grabber.attacker-ns.svc") and hosts.allows("api.payments.svc")
 
 
 class TestSecrets:
