@@ -20,6 +20,7 @@ import aiohttp_jinja2
 import jinja2
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
@@ -79,10 +80,10 @@ def _web() -> Any:
 
 
 @web.middleware
-async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Auth, origin check and security headers for UI routes; errors as HTML pages."""
     if not is_ui_route(request):
-        return await handler(request)  # type: ignore[no-any-return]
+        return await handler(request)
     api = _web()
     try:
         if request.method == "POST":
