@@ -13,6 +13,7 @@ help:
 	@echo "                (free ports; DEMO_ARGS=\"--analyzer-port 18080\" picks one; source .demo/env sets \$$ANALYZER)"
 	@echo "make demo-stop  stop them"
 	@echo "make test       install what is needed and run every test (and the linters)"
+	@echo "make unit       every test that needs no Prometheus (-m \"not integration\")"
 	@echo "make lint       ruff and mypy"
 	@echo "make docs       build the documentation site into site/ (offline, --strict)"
 	@echo "make bench      benchmarks against a local Prometheus (not part of make test)"
@@ -63,8 +64,16 @@ docs: $(VENV)/.installed
 lock: $(VENV)/.installed
 	$(VENV)/bin/python scripts/lock_requirements.py > requirements.lock
 
+# Every test but those marked `integration`; `prometheus` and `promtool` are stubs that fail here, so a test
+# that starts Prometheus without the marker fails instead of quietly starting one.
 unit: $(VENV)/.installed
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit tests/api
+	@stubs=$$(mktemp -d); \
+	for tool in prometheus promtool; do \
+	  printf '#!/bin/sh\necho "make unit: a test without the integration marker ran %s" >&2\nexit 1\n' $$tool > $$stubs/$$tool; \
+	  chmod +x $$stubs/$$tool; \
+	done; \
+	PATH="$$stubs:$$PATH" $(VENV)/bin/pytest -q -p no:cacheprovider -m "not integration"; status=$$?; \
+	rm -rf "$$stubs"; exit $$status
 
 demo: deps
 	$(VENV)/bin/python deploy/demo/demo.py start --dir $(DEMO_DIR) $(DEMO_ARGS)

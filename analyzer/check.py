@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -15,7 +15,6 @@ from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdic
 from analyzer.params import ArgValue, Param, ParamName, bind_args
 
 if TYPE_CHECKING:
-    from analyzer.catalog import Catalog
     from analyzer.sources import PrometheusSource, Sources
     from analyzer.sources.http import HttpClient
 
@@ -29,6 +28,16 @@ def _check_name(name: str) -> str:
 
 
 CheckName = Annotated[str, AfterValidator(_check_name)]
+
+
+class CatalogView(Protocol):
+    """What `Check.link` may read of the loaded catalog: its sources and checks, by name."""
+
+    @property
+    def sources(self) -> Mapping[str, object]: ...
+
+    @property
+    def checks(self) -> Mapping[str, Check]: ...
 
 
 class Check(BaseModel):
@@ -66,7 +75,7 @@ class Check(BaseModel):
         """Names of the catalog sources this check reads."""
         return frozenset()
 
-    def link(self, catalog: Catalog) -> None:
+    def link(self, catalog: CatalogView) -> None:
         """Check references to the rest of the catalog once it is loaded; ValueError names the problem."""
         for source in sorted(self.source_names()):
             if source not in catalog.sources:

@@ -229,6 +229,18 @@ def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
 
+    # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
+    # checks them when it loads the catalog.
+    catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
+    for warning in catalog.warnings:
+        print(f"warning: {warning}")
+    print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
+    return EXIT_PASS
+
+
+def _catalog_paths(paths: list[Path]) -> list[Path]:
+    """The catalog files `validate` reads: files as given, directories searched recursively (files holding
+    only other Kubernetes objects are left out and listed)."""
     files: list[Path] = []
     skipped: list[Path] = []
     for path in paths:
@@ -242,13 +254,7 @@ def _validate(paths: list[Path]) -> int:
             files.append(path)
     if skipped:
         print(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
-    # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
-    # checks them when it loads the catalog.
-    catalog = load_catalog(files, Registry.default(), check_files=False)
-    for warning in catalog.warnings:
-        print(f"warning: {warning}")
-    print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
-    return EXIT_PASS
+    return files
 
 
 def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:
@@ -325,7 +331,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", args.prometheus):
         print(f"analyzer: --prometheus {args.prometheus!r} is not an http(s) base URL", file=sys.stderr)
         return EXIT_USAGE
-    catalog = load_catalog(args.paths, Registry.default(), check_files=False)
+    catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")

@@ -1,4 +1,35 @@
-"""The analyzer's one error hierarchy; foreign exceptions are translated into it at the boundary."""
+"""The analyzer's one error hierarchy; foreign exceptions are translated into it at the boundary.
+
+Every error the analyzer raises on purpose, with the HTTP status of the API answer it becomes (an error
+verdict of a check carries its error's `code`; the status applies where the API answers with an error):
+
+* AnalyzerError (500)
+  + ConfigError (500): the catalog or a setting is invalid
+  + CheckNotFound (404)
+  + ArgError (400)
+  + Unauthorized (401)
+  + Forbidden (403)
+  + Overloaded (429)
+  + CheckError (500): no measurement could be taken; the verdict is `error`
+    - SourceUnavailable (503)
+      . TargetUnreachable (503): an HTTP check's target (http_smoke)
+        . TargetConnectFailed (503): no connection was made, so retrying is safe
+      . SourceTimeout (504)
+        . TargetTimeout (504)
+    - SourceRejected (502)
+      . TargetBadAnswer (502)
+    - TargetRefused (500): the analyzer refused to send the request (allow-lists, addresses)
+    - BodyBudgetExhausted (503): the service-wide response-body budget stayed taken
+    - NoData (503)
+    - DeadlineExceeded (504)
+    - CheckMisconfigured (500)
+      . MissingBucket (500): no histogram bucket bound equals the latency threshold (error_budget)
+    - MemberError (the member's status): a composite's member failed and its policy makes that an error
+
+Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
+sending the query again is safe. Errors of the HTTP layer itself (ShuttingDown 503, BodyTimeout 408,
+BodyTooLarge 413) live in analyzer/web.py until its rework lands.
+"""
 
 from __future__ import annotations
 
@@ -142,3 +173,70 @@ class Overloaded(AnalyzerError):
     def __init__(self, message: str, retry_after_s: int = 1) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class TargetUnreachable(SourceUnavailable):
+    """The target could not be reached, or the connection broke during the exchange."""
+
+    code = "target_unreachable"
+
+
+class TargetConnectFailed(TargetUnreachable):
+    """No connection was made (DNS failure, refused, connect timeout): safe to retry, nothing was sent."""
+
+    code = "target_unreachable"
+
+
+class TargetTimeout(SourceTimeout):
+    """The target accepted the request but no complete answer came within the timeout."""
+
+    code = "target_timeout"
+
+
+class TargetBadAnswer(SourceRejected):
+    """The target answered with something that is not valid HTTP (or too many redirects)."""
+
+    code = "target_bad_answer"
+
+
+class TargetRefused(CheckError):
+    """The analyzer refused to send the request: the host or its address is not allowed."""
+
+    code = "target_refused"
+    http_status = 500
+
+
+class BodyBudgetExhausted(CheckError):
+    """The service-wide response-body budget stayed taken by other requests for longer than the step waits."""
+
+    code = "body_budget_exhausted"
+    http_status = 503
+
+
+class MissingBucket(CheckMisconfigured):
+    """The latency threshold is not one of the histogram's bucket bounds."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
+        self.query = query
+
+
+class MemberError(CheckError):
+    """A member could not be evaluated, and the composite's policy makes that an error of the whole."""
+
+    code = "member_error"
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class ResendableFailure(Exception):
+    """A failure after which sending the query again is safe and may succeed: the request never reached
+    Prometheus (no connection, a 408), or a proxy or Prometheus said it cannot serve now (502, 503)."""
+
+    def __init__(self, error: CheckError, *, always: bool = False) -> None:
+        super().__init__(error.message)
+        self.error = error
+        # Sent again even with `retry: false`: the request was never processed.
+        self.always = always

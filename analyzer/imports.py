@@ -241,7 +241,8 @@ def _sloth_total_query(sli: Any) -> str | None:
     """An events SLI's total query with Sloth's `{{.window}}` written as the check's `{{ window }}`; None for
     raw and plugin SLIs (no total) and for templates using anything but the window."""
     events = sli.get("events") if isinstance(sli, dict) else None
-    query = events.get("total_query") if isinstance(events, dict) else None
+    # The prometheus/v1 spec writes total_query; the Kubernetes CRD (PrometheusServiceLevel) writes totalQuery.
+    query = (events.get("total_query") or events.get("totalQuery")) if isinstance(events, dict) else None
     if not isinstance(query, str):
         return None
     converted = _SLOTH_WINDOW_RE.sub("{{ window }}", query).strip()

@@ -13,7 +13,7 @@ import asyncio
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,120 +22,12 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation
+from analyzer.promql_names import vector_selectors
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 
-_TOKEN_RE = re.compile(r"""
-    (?P<space>\s+|\#[^\n]*)
-  | (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)
-  | (?P<number>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[a-zA-Z]*)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_:]*|:[A-Za-z_][A-Za-z0-9_:]*)
-  | (?P<op>=~|!~|!=|==|<=|>=|[-+*/%^<>=(){}\[\],:@])
-  | (?P<other>.)
-""", re.VERBOSE)
-# Words followed by a parenthesised list of label names, not of expressions.
-_LABEL_LIST_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
-_KEYWORDS = frozenset({"bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"})
-_ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
-_LITERAL_NAMES_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*")
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
-
-
-@dataclass(frozen=True)
-class Selector:
-    """One vector selector of a query: the metric names it reads (several for `{__name__=~"a|b"}`, none
-    when no literal name can be told) and its label matchers as (label, operator, value)."""
-
-    names: tuple[str, ...]
-    matchers: tuple[tuple[str, str, str], ...]
-
-
-def selectors(promql: str) -> list[Selector]:
-    """The vector selectors of a PromQL expression, but those inside absent() and absent_over_time() (meant to
-    find nothing); ValueError on a character PromQL has no use for. Unlike analyzer.promql_names (metric names
-    only), it also reads the label matchers and the literal alternatives of a `__name__=~"a|b"` matcher."""
-    tokens = [(kind, text) for kind, text in _tokens(promql) if kind != "space"]
-    found: list[Selector] = []
-    index = 0
-    while index < len(tokens):
-        kind, text = tokens[index]
-        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
-        if kind == "name" and text.lower() in _LABEL_LIST_WORDS:
-            index = _after_closing(tokens, index + 1, "(", ")") if following == "(" else index + 1
-        elif kind == "name" and text in _ABSENCE_FUNCTIONS and following == "(":
-            index = _after_closing(tokens, index + 1, "(", ")")  # what it selects is meant to be missing
-        elif kind == "name" and (text.lower() in _KEYWORDS or following == "("
-                                 or following.lower() in ("by", "without")):
-            index += 1  # a keyword, or a function / aggregation (`count by (le) (...)`): its arguments are read on
-        elif kind == "name" and following == "{":
-            end = _after_closing(tokens, index + 1, "{", "}")
-            found.append(Selector((text,), _matchers(tokens[index + 2:end - 1])))
-            index = end
-        elif kind == "name":
-            found.append(Selector((text,), ()))
-            index += 1
-        elif text == "{":
-            end = _after_closing(tokens, index, "{", "}")
-            matchers = _matchers(tokens[index + 1:end - 1])
-            found.append(Selector(_names_matched(matchers), tuple(m for m in matchers if m[0] != "__name__")))
-            index = end
-        elif text == "[":
-            index = _after_closing(tokens, index, "[", "]")  # a range or subquery: durations only
-        else:
-            index += 1
-    return found
-
-
-def _tokens(promql: str) -> Iterator[tuple[str, str]]:
-    for match in _TOKEN_RE.finditer(promql):
-        kind = match.lastgroup or "other"
-        if kind == "other":
-            raise ValueError(f"unexpected character {match.group()!r} in the query")
-        yield kind, match.group()
-
-
-def _after_closing(tokens: list[tuple[str, str]], start: int, opening: str, closing: str) -> int:
-    """The index after the `closing` token matching the `opening` one at `start`."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        if tokens[index] == ("op", opening):
-            depth += 1
-        elif tokens[index] == ("op", closing):
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    raise ValueError(f"unbalanced {opening}{closing} in the query")
-
-
-def _matchers(tokens: list[tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
-    found = []
-    for index in range(len(tokens) - 2):
-        (kind, label), (_, op), (value_kind, value) = tokens[index:index + 3]
-        if kind in ("name", "string") and op in ("=", "!=", "=~", "!~") and value_kind == "string":
-            found.append((_unquoted(label) if kind == "string" else label, op, _unquoted(value)))
-    return tuple(found)
-
-
-def _unquoted(literal: str) -> str:
-    if literal.startswith("`"):
-        return literal[1:-1]
-    if literal.startswith("'"):
-        literal = '"' + literal[1:-1].replace('\\"', '"').replace('"', '\\"') + '"'
-    try:
-        value = json.loads(literal)
-    except ValueError:
-        return literal[1:-1]
-    return value if isinstance(value, str) else literal[1:-1]
-
-
-def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
-    for label, op, value in matchers:
-        if label == "__name__" and op == "=":
-            return (value,)
-        if label == "__name__" and op == "=~" and _LITERAL_NAMES_RE.fullmatch(value):
-            return tuple(value.split("|"))
-    return ()
 
 
 @dataclass
@@ -177,6 +69,15 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
     return args, ""
 
 
+def _sends_http(check: Check, catalog: Catalog) -> bool:
+    """Whether evaluating `check` would send HTTP requests to a target: an http_smoke check, or a scorecard
+    with one among its members (at any depth; the catalog refused cycles when it loaded)."""
+    if check.kind == "http_smoke":
+        return True
+    members = getattr(check, "members", None) or ()
+    return any(_sends_http(catalog.checks[member.check], catalog) for member in members)
+
+
 def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig]:
     """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
     files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs."""
@@ -200,6 +101,8 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
     try:
         for check in catalog.checks.values():
             args, why = example_args(check)
+            if _sends_http(check, catalog):
+                why = "it sends HTTP requests to its targets, which a catalog lint never does"
             report = CheckReport(check.name, args, not_run=why)
             reports.append(report)
             if why:
@@ -266,7 +169,7 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
     found: list[str] = []
     for query in queries:
         try:
-            read = selectors(query)
+            read = vector_selectors(query)
         except ValueError as exc:
             found.append(f"cannot read the selectors of {query!r}: {exc}")
             continue

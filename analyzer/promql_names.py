@@ -1,10 +1,11 @@
-"""The metric names a PromQL expression selects, read by a small lexer (nothing is evaluated), and the
-instant query that tells which of them Prometheus has at all."""
+"""The vector selectors of a PromQL expression, read by a small lexer (nothing is evaluated): their metric
+names and label matchers, and the instant query that tells which of those names Prometheus has at all."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from analyzer.templates import escape_promql_string
@@ -24,10 +25,14 @@ _KEYWORDS = frozenset({
 _LABEL_LISTS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 # Functions whose argument is meant to be possibly missing.
 _ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
-# One label matcher of a `{...}` list and the comma or end after it. A quoted string holds no raw newline.
-_MATCHER_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"""
+# One label matcher of a `{...}` list and the comma or end after it; a label name may be quoted (Prometheus 3).
+# A quoted string holds no raw newline.
+_MATCHER_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")\s*(=~|!~|!=|=)\s*"""
                          r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)""")
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+# Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
+_OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
+_LITERAL_NAMES_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*")
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,45 @@ class MetricSelector:
     selector: str
 
 
+@dataclass(frozen=True)
+class VectorSelector:
+    """One vector selector: the metric names it reads (several for `{__name__=~"a|b"}`, none when no literal
+    name can be told) and its label matchers other than the name's, as (label, operator, unquoted value)."""
+
+    names: tuple[str, ...]
+    matchers: tuple[tuple[str, str, str], ...]
+
+
 def metric_selectors(query: str) -> list[MetricSelector]:
     """Every vector selector of `query` whose metric name is a literal (`name{...}` or `{__name__="name"}`),
     in order; selectors inside absent() and absent_over_time() are left out (they are meant to find nothing),
     as are names given by a regex. Function names, keywords, label lists, strings and comments are no names."""
     found: list[MetricSelector] = []
+    for word, braces, selector in _selectors(query, strict=False):
+        name = word if word is not None else _name_matcher(braces or "")
+        if name is not None:
+            found.append(MetricSelector(name, selector))
+    return found
+
+
+def vector_selectors(query: str) -> list[VectorSelector]:
+    """Every vector selector of `query` with its names and label matchers, in order, but those inside absent()
+    and absent_over_time(); ValueError when the query does not read as PromQL (a character PromQL has no use
+    for, an unclosed bracket or string, a matcher list that is no list of matchers)."""
+    found: list[VectorSelector] = []
+    for word, braces, _ in _selectors(query, strict=True):
+        parsed = _matchers(braces) if braces is not None else []
+        if parsed is None:
+            raise ValueError(f"cannot read the label matchers {{{braces}}}")
+        matchers = tuple((label, op, _unquoted(value)) for label, op, value in parsed)
+        names = (word,) if word is not None else _names_matched(matchers)
+        found.append(VectorSelector(names, tuple(m for m in matchers if m[0] != "__name__")))
+    return found
+
+
+def _selectors(query: str, *, strict: bool) -> Iterator[tuple[str | None, str | None, str]]:
+    """(literal metric name or None, the text between its braces or None, the selector as written) of each
+    vector selector outside absent(); `strict` raises ValueError where the query does not read as PromQL."""
     calls: list[str] = []
     position, length = 0, len(query)
     pending_call = ""
@@ -54,14 +93,13 @@ def metric_selectors(query: str) -> list[MetricSelector]:
             newline = query.find("\n", position)
             position = length if newline < 0 else newline + 1
         elif char in "\"'`":
-            position = _string_end(query, position)
+            position = _string_end(query, position, strict=strict)
         elif char == "[":
-            position = _closing(query, position, "[", "]")
+            position = _closing(query, position, "[", "]", strict=strict)
         elif char == "{":
-            end = _closing(query, position, "{", "}")
-            name = _name_matcher(query[position + 1:end - 1]) if query[end - 1] == "}" else None
-            if name is not None and not _absent(calls):
-                found.append(MetricSelector(name, query[position:end]))
+            end = _closing(query, position, "{", "}", strict=strict)
+            if query[end - 1] == "}" and not _absent(calls):
+                yield None, query[position + 1:end - 1], query[position:end]
             position = end
         elif char == "(":
             calls.append(pending_call)
@@ -81,19 +119,21 @@ def metric_selectors(query: str) -> list[MetricSelector]:
             next_char = query[following] if following < length else ""
             lowered = word.lower()
             if lowered in _LABEL_LISTS and next_char == "(":
-                position = _closing(query, following, "(", ")")
+                position = _closing(query, following, "(", ")", strict=strict)
             elif next_char == "(":
                 pending_call = word
             elif lowered in _KEYWORDS:
                 continue
             else:
-                end = _closing(query, following, "{", "}") if next_char == "{" else position
+                end = _closing(query, following, "{", "}", strict=strict) if next_char == "{" else position
                 if not _absent(calls):
-                    found.append(MetricSelector(word, word + query[following:end] if end > position else word))
+                    braces = query[following + 1:end - 1] if end > position else None
+                    yield word, braces, word + query[following:end] if end > position else word
                 position = end
+        elif strict and char not in _OPERATOR_CHARS:
+            raise ValueError(f"unexpected character {char!r} in the query")
         else:
             position += 1
-    return found
 
 
 def bare_selector(query: str) -> tuple[str, str] | None:
@@ -134,8 +174,9 @@ def _skip_space(query: str, position: int) -> int:
     return position
 
 
-def _string_end(query: str, start: int) -> int:
-    """The position after the string literal opening at `start` (to the end if it never closes)."""
+def _string_end(query: str, start: int, *, strict: bool = False) -> int:
+    """The position after the string literal opening at `start` (to the end if it never closes, or ValueError
+    when `strict`)."""
     quote, position = query[start], start + 1
     while position < len(query):
         if query[position] == "\\" and quote != "`":
@@ -144,17 +185,19 @@ def _string_end(query: str, start: int) -> int:
             return position + 1
         else:
             position += 1
+    if strict:
+        raise ValueError(f"unclosed string {query[start:start + 40]!r} in the query")
     return len(query)
 
 
-def _closing(query: str, start: int, opening: str, closing: str) -> int:
+def _closing(query: str, start: int, opening: str, closing: str, *, strict: bool = False) -> int:
     """The position after the bracket that closes the one at `start`, skipping string literals (to the end
-    if it never closes)."""
+    if it never closes, or ValueError when `strict`)."""
     depth, position = 0, start
     while position < len(query):
         char = query[position]
         if char in "\"'`":
-            position = _string_end(query, position)
+            position = _string_end(query, position, strict=strict)
             continue
         if char == opening:
             depth += 1
@@ -163,19 +206,22 @@ def _closing(query: str, start: int, opening: str, closing: str) -> int:
             if depth == 0:
                 return position + 1
         position += 1
+    if strict:
+        raise ValueError(f"unbalanced {opening}{closing} in the query")
     return len(query)
 
 
 def _matchers(text: str) -> list[tuple[str, str, str]] | None:
-    """(label, operator, quoted value) of each matcher of the text between a selector's braces; None when it
-    does not read as a matcher list."""
+    """(label, operator, quoted value) of each matcher of the text between a selector's braces, a quoted label
+    name unquoted; None when it does not read as a matcher list."""
     parsed: list[tuple[str, str, str]] = []
     position = 0
     while text[position:].strip():
         match = _MATCHER_RE.match(text, position)
         if match is None:
             return None
-        parsed.append((match.group(1), match.group(2), match.group(3)))
+        label = match.group(1)
+        parsed.append((_unquoted(label) if label.startswith('"') else label, match.group(2), match.group(3)))
         position = match.end()
     return parsed
 
@@ -186,3 +232,27 @@ def _name_matcher(text: str) -> str | None:
         if label == "__name__" and operator == "=" and _IDENT_RE.fullmatch(value[1:-1]):
             return value[1:-1]
     return None
+
+
+def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
+    """The metric names an unquoted `__name__` matcher names literally: one by equality, or the alternatives
+    of a regex that is only names joined by `|`; none otherwise."""
+    for label, op, value in matchers:
+        if label == "__name__" and op == "=":
+            return (value,)
+        if label == "__name__" and op == "=~" and _LITERAL_NAMES_RE.fullmatch(value):
+            return tuple(value.split("|"))
+    return ()
+
+
+def _unquoted(literal: str) -> str:
+    """The value of a PromQL string literal (double, single or back quotes)."""
+    if literal.startswith("`"):
+        return literal[1:-1]
+    if literal.startswith("'"):
+        literal = '"' + literal[1:-1].replace('\\"', '"').replace('"', '\\"') + '"'
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return literal[1:-1]
+    return value if isinstance(value, str) else literal[1:-1]

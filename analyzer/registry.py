@@ -19,6 +19,16 @@ from analyzer.errors import ConfigError
 
 ENTRY_POINT_GROUP = "analyzer.checks"
 
+# The built-in kinds, by name, as "module:Class": each uses the same contract as a third-party kind, and a
+# catalog imports only the kinds it uses. Dotted strings keep the core from importing the built-ins package.
+DEFAULT_KINDS: Mapping[str, str] = {
+    "prometheus": "checks.prometheus:PrometheusCheck",
+    "error_budget": "checks.error_budget:ErrorBudgetCheck",
+    "http_smoke": "checks.http_smoke:HttpSmokeCheck",
+    "kpi_compare": "checks.kpi_compare:KpiCompareCheck",
+    "composite": "checks.composite:CompositeCheck",
+}
+
 
 def kind_name(kind: type[Check]) -> str:
     """The `kind` literal a check class declares."""
@@ -90,8 +100,6 @@ class Registry:
     def default(cls) -> Registry:
         """Built-in kinds plus every kind installed under the `analyzer.checks` entry-point group, by name:
         nothing is imported until a catalog uses it or `load_all` is called."""
-        from checks import BUILTIN_KINDS
-
         return cls([*BUILTIN_KINDS, *entry_point_kinds()])
 
     @property
@@ -154,3 +162,6 @@ def entry_point_kinds() -> list[KindRef]:
     """Kinds of installed distributions, by their entry-point name (which must equal the kind); not imported."""
     return [KindRef(entry_point.name, entry_point.value, entry_point.load, plugin=True)
             for entry_point in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+BUILTIN_KINDS: tuple[KindRef, ...] = tuple(KindRef.builtin(name, target) for name, target in DEFAULT_KINDS.items())

@@ -96,16 +96,17 @@ class Settings(BaseModel):
         default=DEFAULT_ALLOWED_HOSTS, description="host patterns HTTP checks may reach, on top of each check's "
         "own allowed_hosts: name, *.suffix, *, IP or CIDR (comma-separated in the environment)")
     http_allowed_networks: Networks = Field(
-        default=(), description="networks HTTP checks may connect to although they are loopback, link-local or "
-        "metadata addresses, e.g. 127.0.0.0/8 (comma-separated in the environment)")
+        default=(), description="networks HTTP checks may connect to although they are loopback, link-local, "
+        "metadata or shared (100.64.0.0/10) addresses or IPv6 transition ranges (Teredo, 6to4, NAT64), e.g. "
+        "127.0.0.0/8 (comma-separated in the environment)")
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024,
                                      description="most response body bytes an HTTP check reads")
     http_body_budget_bytes: int = Field(
         default=32 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
         description="response body bytes all in-flight HTTP check requests may hold at once, a body's decoded "
         "text included (each request reserves its body cap, twice when body assertions read it, before it is "
-        "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the 256Mi pod "
-        "limit of deploy/base")
+        "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the pod memory "
+        "limits of deploy/ (384Mi for the service, 256Mi for a smoke-test Job)")
 
     @model_validator(mode="after")
     def _auth_allow_needs_tokens(self) -> Settings:

@@ -6,19 +6,29 @@ import asyncio
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from analyzer.check import Check, CheckName, EvalContext
-from analyzer.comparison import at_most
-from analyzer.errors import ArgError, CheckError
-from analyzer.models import Evaluation, Outcome, Verdict, clip, format_number
-from analyzer.params import ArgValue, ParamType, render_value
-from analyzer.templates import Placeholder, split_template
-
-if TYPE_CHECKING:
-    from analyzer.catalog import Catalog
+from analyzer.kinds import (
+    ArgError,
+    ArgValue,
+    CatalogView,
+    Check,
+    CheckName,
+    EvalContext,
+    Evaluation,
+    MemberError,
+    Outcome,
+    ParamType,
+    Placeholder,
+    Verdict,
+    at_most,
+    clip,
+    format_number,
+    render_value,
+    split_template,
+)
 
 # Member reasons are quoted in the composite's reason up to this length each.
 _REASON_CHARS = 160
@@ -36,14 +46,6 @@ class Member(BaseModel):
     critical: bool = Field(default=False, description="must pass: its fail fails the whole, whatever the score")
 
 
-class MemberError(CheckError):
-    """A member could not be evaluated, and the composite's policy makes that an error of the whole."""
-
-    code = "member_error"
-
-    def __init__(self, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.http_status = http_status
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class CompositeCheck(Check):
             self._arg_parts.append(parts)
         return self
 
-    def link(self, catalog: Catalog) -> None:
+    def link(self, catalog: CatalogView) -> None:
         """Members exist, get every required arg of the right type, and no composite reaches itself."""
         super().link(catalog)
         for index, member in enumerate(self.members):
@@ -272,7 +274,7 @@ def _mapped_from(parts: list[str | Placeholder] | None, member_arg: str | None) 
     return member_arg
 
 
-def _find_cycle(catalog: Catalog, path: list[str], acyclic: set[str]) -> list[str] | None:
+def _find_cycle(catalog: CatalogView, path: list[str], acyclic: set[str]) -> list[str] | None:
     """A chain of members from `path[-1]` back to a check already on `path`, if there is one.
 
     `acyclic` collects checks already explored without finding a cycle, so shared members are walked once.

@@ -13,14 +13,30 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from analyzer.check import Check, EvalContext
-from analyzer.comparison import at_most
-from analyzer.errors import CheckMisconfigured
-from analyzer.models import NoDataPolicy, Outcome, Verdict, clip, finite_or_none, format_number, json_safe
-from analyzer.params import ArgValue, Duration, ParamType, parse_duration, range_step_s
-from analyzer.promql_names import MetricSelector, metric_selectors, presence_query
-from analyzer.sources import PrometheusSource, QueryResult
-from analyzer.templates import PromQLTemplate
+from analyzer.kinds import (
+    ArgValue,
+    Check,
+    CheckMisconfigured,
+    Duration,
+    EvalContext,
+    MetricSelector,
+    NoDataPolicy,
+    Outcome,
+    ParamType,
+    PrometheusSource,
+    PromQLTemplate,
+    QueryResult,
+    Verdict,
+    at_most,
+    clip,
+    finite_or_none,
+    format_number,
+    json_safe,
+    metric_selectors,
+    parse_duration,
+    presence_query,
+    range_step_s,
+)
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
 Method = Literal["ratio", "proportion", "mann_whitney"]

@@ -9,14 +9,26 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from analyzer.check import Check, EvalContext
-from analyzer.comparison import Condition, ConditionField
-from analyzer.errors import CheckMisconfigured
-from analyzer.models import SEVERITY, Outcome, Threshold, Verdict, format_number
-from analyzer.params import Duration, parse_duration, range_step_s
-from analyzer.reducers import Reducer, ReducerField
-from analyzer.sources import QueryResult, Series
-from analyzer.templates import PromQLTemplate
+from analyzer.kinds import (
+    SEVERITY,
+    Check,
+    CheckMisconfigured,
+    Condition,
+    ConditionField,
+    Duration,
+    EvalContext,
+    Outcome,
+    PromQLTemplate,
+    QueryResult,
+    Reducer,
+    ReducerField,
+    Series,
+    Threshold,
+    Verdict,
+    format_number,
+    parse_duration,
+    range_step_s,
+)
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000

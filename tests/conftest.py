@@ -74,3 +74,18 @@ def gate() -> Iterator[Gate]:
     yield GATES["g"]
     GATES["g"].open()
     GATES.pop("g", None)
+
+
+# Fixtures that start a Prometheus (the demo starts one too): a test using one, directly or through another
+# fixture, is an integration test, so that `make unit` (-m "not integration") starts none.
+PROMETHEUS_FIXTURES = frozenset({"prometheus", "demo"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that starts Prometheus without the `integration` marker."""
+    unmarked = [item.nodeid for item in items
+                if PROMETHEUS_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests start Prometheus but are not marked `integration`:\n  "
+                                + "\n  ".join(unmarked))

@@ -1,16 +1,15 @@
 """A test-only check kind whose evaluation waits for the test to open its gate, so that tests can hold
-evaluations in flight (concurrency limits, reload while evaluating, drain on shutdown) without sleeping."""
+evaluations in flight (concurrency limits, reload while evaluating, drain on shutdown) without sleeping.
+
+Written as a third-party kind is: it imports only the public surface, analyzer.kinds
+(tests/unit/test_public_surface.py holds it to that)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Literal
 
-from analyzer.catalog import Catalog, build_catalog
-from analyzer.check import Check, EvalContext
-from analyzer.models import Outcome, Verdict
-from analyzer.registry import Registry
-from checks import BUILTIN_KINDS
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
 
 
 class Gate:
@@ -62,10 +61,3 @@ class GroupCheck(Check):
         passed = all(result.verdict is Outcome.PASS for result in results)
         return Verdict(outcome=Outcome.PASS if passed else Outcome.FAIL, reason=f"{len(results)} members")
 
-
-REGISTRY = Registry([*BUILTIN_KINDS, GateCheck, GroupCheck])
-
-
-def gate_catalog(*checks: dict, sources: dict | None = None) -> Catalog:
-    """A catalog of the given check definitions (gate or prometheus kinds)."""
-    return build_catalog([("test", {"sources": sources or {}, "checks": list(checks)})], REGISTRY)

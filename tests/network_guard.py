@@ -44,18 +44,18 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     def connect(self: socket.socket, address: object) -> None:
         if self.family in (socket.AF_INET, socket.AF_INET6):
             check(address)
-        real_connect(self, address)  # type: ignore[arg-type]
+        real_connect(self, address)  # type: ignore[arg-type] (checked above)
 
     def connect_ex(self: socket.socket, address: object) -> int:
         if self.family in (socket.AF_INET, socket.AF_INET6):
             check(address)
-        return real_connect_ex(self, address)  # type: ignore[arg-type]
+        return real_connect_ex(self, address)  # type: ignore[arg-type] (checked above)
 
     def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
         if not _is_loopback(host):
             escapes.append(f"getaddrinfo({host!r})")
             raise NetworkEscape(f"test tried to resolve {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type] (checked above)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)

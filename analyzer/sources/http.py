@@ -18,11 +18,13 @@ import httpcore
 import httpx
 
 from analyzer.errors import (
-    CheckError,
+    BodyBudgetExhausted,
     CheckMisconfigured,
-    SourceRejected,
-    SourceTimeout,
-    SourceUnavailable,
+    TargetBadAnswer,
+    TargetConnectFailed,
+    TargetRefused,
+    TargetTimeout,
+    TargetUnreachable,
     short_reason,
 )
 from analyzer.sources.httppolicy import HostAllowList, HttpPolicy, address_refusal, ip_or_none
@@ -43,35 +45,14 @@ _RECEIVE_BUFFER_BYTES = 128 * 1024
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
-class TargetUnreachable(SourceUnavailable):
-    """The target could not be reached, or the connection broke during the exchange."""
-
-    code = "target_unreachable"
 
 
-class TargetConnectFailed(TargetUnreachable):
-    """No connection was made (DNS failure, refused, connect timeout): safe to retry, nothing was sent."""
-
-    code = "target_unreachable"
 
 
-class TargetTimeout(SourceTimeout):
-    """The target accepted the request but no complete answer came within the timeout."""
-
-    code = "target_timeout"
 
 
-class TargetBadAnswer(SourceRejected):
-    """The target answered with something that is not valid HTTP (or too many redirects)."""
-
-    code = "target_bad_answer"
 
 
-class TargetRefused(CheckError):
-    """The analyzer refused to send the request: the host or its address is not allowed."""
-
-    code = "target_refused"
-    http_status = 500
 
 
 @contextmanager
@@ -232,11 +213,6 @@ class HttpExchange:
             self.reservation.release()
 
 
-class BodyBudgetExhausted(CheckError):
-    """The service-wide response-body budget stayed taken by other requests for longer than the step waits."""
-
-    code = "body_budget_exhausted"
-    http_status = 503
 
 
 class BodyReservation:

@@ -26,6 +26,7 @@ from yarl import URL
 from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
+    ResendableFailure,
     SourceRejected,
     SourceTimeout,
     SourceUnavailable,
@@ -231,13 +232,13 @@ def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
     if status >= 500 and error_type != "execution":
         failing = SourceUnavailable(f"{where} is failing ({detail})")
         if status in _RESENDABLE_STATUSES:
-            raise _Resendable(failing)
+            raise ResendableFailure(failing)
         raise failing
     rejected = SourceRejected(f"{where} rejected the query ({detail})")
     if status == 408:
         # The server did not take the request: sent unasked on an idle kept-alive connection before closing it,
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
-        raise _Resendable(rejected, always=True)
+        raise ResendableFailure(rejected, always=True)
     raise rejected
 
 
@@ -271,15 +272,6 @@ QueryObserver = Callable[[str, str, float], None]
 """Called after each query with (source name, outcome code, seconds)."""
 
 
-class _Resendable(Exception):
-    """A failure after which sending the query again is safe and may succeed: the request never reached
-    Prometheus (no connection, a 408), or a proxy or Prometheus said it cannot serve now (502, 503)."""
-
-    def __init__(self, error: CheckError, *, always: bool = False) -> None:
-        super().__init__(error.message)
-        self.error = error
-        # Sent again even with `retry: false`: the request was never processed.
-        self.always = always
 
 
 class PrometheusSource:
@@ -349,14 +341,14 @@ class PrometheusSource:
         try:
             try:
                 result = await self._attempt(promql, endpoint, params, budget_s)
-            except _Resendable as failed:
+            except ResendableFailure as failed:
                 left_s = deadline - loop.time()
                 # Once, at once, and only with time left: a query that used its time is not sent again.
                 if not (self.config.retry or failed.always) or left_s <= 0:
                     raise failed.error from failed.__cause__
                 try:
                     result = await self._attempt(promql, endpoint, params, left_s)
-                except _Resendable as again:
+                except ResendableFailure as again:
                     raise again.error from again.__cause__
             outcome = "ok"
             return result
@@ -368,7 +360,7 @@ class PrometheusSource:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
     async def _attempt(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
-        """One exchange: the answer parsed, the analyzer's error, or _Resendable."""
+        """One exchange: the answer parsed, the analyzer's error, or ResendableFailure."""
         session = self._session()
         headers = self._authorization()
         tls = self._tls.context(self._where)
@@ -385,7 +377,7 @@ class PrometheusSource:
                 if isinstance(exc, aiohttp.ClientSSLError):
                     raise
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
-                raise _Resendable(translate_client_error(exc, self._where)) from exc
+                raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         payload = read_answer(self._where, status, body)
         with map_answer_shape_errors(self.name, self.config.url):
             result = parse_result(promql, payload["data"])

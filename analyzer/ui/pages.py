@@ -20,6 +20,7 @@ import aiohttp_jinja2
 import jinja2
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
@@ -77,7 +78,7 @@ def _web() -> Any:
     return api
 
 
-async def ui_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Auth, origin check and security headers for a UI route (the API's middleware calls it for those);
     errors as HTML pages."""
     api = _web()

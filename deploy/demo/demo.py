@@ -9,7 +9,7 @@ keeps working for hours, and again on 2026-11-26 from 08:00 to 12:00 UTC for the
 - canary c0ffee1 is healthy: 0.05% errors, p99 ~ 120 ms, converts like stable (stable1)
 - canary bad0001 throws errors: 8% 5xx, p99 ~ 900 ms, converts half as well
 - canary idle001 gets no traffic yet: counters that never move
-- Pyrra's recording rules for the SLO payments-availability (0.04% errors)
+- Pyrra's recording rules for the SLO payments-availability (0.04% errors; burn rates, availability, increase)
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ CANARIES = {"c0ffee1": (20.0, 0.0005, 0.12, 0.10), "bad0001": (20.0, 0.08, 0.9, 
 CHECKOUT_VISITS_PER_S = 50.0
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 PYRRA_ERROR_RATIO = 0.0004
+PYRRA_INCREASE_4W = 60.0 * 28 * 86400  # requests of the payments service over 28 days at 60/s
 PROCESSES = ("analyzer", "shop", "prometheus")
 # (check, query string) of every example the demo prints: each kind, each verdict the docs show.
 EXAMPLES = (
@@ -97,6 +98,10 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
         om.add(f"http_requests:burnrate{window}", {"slo": "payments-availability", "service": "payments"},
                lambda t: PYRRA_ERROR_RATIO, start, end, 30)
     om.add("pyrra_availability", {"slo": "payments-availability"}, lambda t: 1 - PYRRA_ERROR_RATIO, start, end, 30)
+    # Pyrra's increase rule over the SLO's 28d window, by code: `analyzer validate --prometheus` looks for it.
+    for code, share in (("200", 1 - PYRRA_ERROR_RATIO), ("503", PYRRA_ERROR_RATIO)):
+        om.add("http_requests:increase4w", {"slo": "payments-availability", "service": "payments", "code": code},
+               lambda t, s=share: PYRRA_INCREASE_4W * s, start, end, 30)
 
 
 def _pid_file(state: Path, name: str) -> Path:
@@ -176,8 +181,9 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     base = f"http://127.0.0.1:{analyzer_port}"
     if not _wait_ready(f"{base}/readyz", analyzer):
         raise DemoError(f"the analyzer did not start on port {analyzer_port}; see {state / 'analyzer.log'}")
-    # What the docs' examples need: $ANALYZER for curl, the allow-list for `analyzer run checkout-smoke`.
-    exports = {"ANALYZER": base, **allow}
+    # What the docs' examples need: $ANALYZER for curl, $PROMETHEUS for `analyzer validate --prometheus`, the
+    # allow-list for `analyzer run checkout-smoke`.
+    exports = {"ANALYZER": base, "PROMETHEUS": prometheus.url, **allow}
     (state / "env").write_text("".join(f"export {key}={value}\n" for key, value in exports.items()))
     print(f"\nPrometheus {prometheus.url}, demo shop {shop_url}, analyzer {base}; `make demo-stop` stops them.")
     print(f"The examples of the docs use $ANALYZER: `source {state / 'env'}` or\n\n    export ANALYZER={base}\n")

@@ -18,7 +18,7 @@ from analyzer.server import make_runner
 from analyzer.settings import Settings
 from analyzer.web import METRICS, create_app, create_probe_app
 from tests.api import rawhttp
-from tests.gatekind import REGISTRY, gate_catalog
+from tests.gatecatalog import REGISTRY, gate_catalog
 
 CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
 # Bounds a hung test only; nothing here asserts how long anything took.

@@ -141,12 +141,13 @@ class TestCapturedSecrets:
                                       "got \"<redacted>\"")
 
     async def test_an_error_after_the_capture_hides_the_token_too(self, login_api, monkeypatch):
-        from checks import http_smoke
+        from analyzer.errors import TargetBadAnswer
+        from checks.http_smoke import judge
 
         def refusing(pattern: str, text: str, what: str) -> bool:
-            raise http_smoke.TargetBadAnswer(f"{what}: pattern ran too long on {text[:200]}")
+            raise TargetBadAnswer(f"{what}: pattern ran too long on {text[:200]}")
 
-        monkeypatch.setattr(http_smoke, "_search", refusing)
+        monkeypatch.setattr(judge, "_search", refusing)
         response = await login_api.get("/api/v1/checks/token-error/run", params={"explain": "true"})
         text = await response.text()
         assert json.loads(text)["verdict"] == "error", text

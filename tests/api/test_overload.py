@@ -12,7 +12,8 @@ import pytest
 
 from analyzer.settings import Settings
 from analyzer.web import HISTORY, LIVE, create_app
-from tests.gatekind import GATES, REGISTRY, Gate, gate_catalog
+from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.gatekind import GATES, Gate
 
 TOKEN_FLOOD = "flood-" + "f" * 40
 TOKEN_OTHER = "other-" + "o" * 40

@@ -139,6 +139,7 @@ class TestInjection:
         assert (await answer.json())["verdict"] == "inconclusive"
 
 
+@pytest.mark.integration
 class TestArgsAndBodies:
     """Undeclared, repeated, reserved, malformed and oversized input is a 400/413 naming the problem."""
 
@@ -183,6 +184,7 @@ class TestArgsAndBodies:
         assert answer.status == 414
 
 
+@pytest.mark.integration
 class TestPathTricks:
     """Check names from the path only ever name a catalog check; tricks give 404, never another route."""
 
@@ -267,6 +269,7 @@ class TestAuthBypass:
         assert "secret-check" not in json.dumps(listing)
 
 
+@pytest.mark.integration
 class TestSlowClients:
     """A client that stalls while sending a body or headers is cut off instead of holding the request."""
 

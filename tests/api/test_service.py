@@ -11,7 +11,7 @@ from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, LIVE, create_app
 from tests.api import rawhttp
-from tests.gatekind import REGISTRY, gate_catalog
+from tests.gatecatalog import REGISTRY, gate_catalog
 
 TOKEN_ARGO = "argo-" + "a" * 40
 TOKEN_SRE = "sre-" + "s" * 40

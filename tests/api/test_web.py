@@ -11,6 +11,8 @@ from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, create_app
 
+pytestmark = pytest.mark.integration
+
 CHECK = {
     "name": "error-rate", "kind": "prometheus", "description": "canary 5xx ratio under 1%",
     "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[0-9a-z]{1,12}"},

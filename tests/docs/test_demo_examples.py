@@ -98,6 +98,7 @@ class TestDocumentedExamples:
                         f"{page.relative_to(ROOT)}:{number}: write run examples as `$ curl ... \"$ANALYZER/...\"` "
                         "in a console block, so that tests/docs runs them against the demo")
 
+    @pytest.mark.integration
     @pytest.mark.parametrize("example", EVALUATIONS, ids=[e.where for e in EVALUATIONS])
     def test_verdict_as_documented(self, demo, example):
         workdir, env = demo
@@ -109,6 +110,7 @@ class TestDocumentedExamples:
             assert result.returncode == EXIT_CODES[expected]
 
 
+@pytest.mark.integration
 class TestDemo:
     """The demo takes its ports from the caller, and a failed start leaves nothing running."""
 
@@ -131,6 +133,7 @@ def _mebibytes(quantity: str) -> float:
     return float(quantity[:-2]) * units[quantity[-2:]]
 
 
+@pytest.mark.integration
 class TestMemoryRequest:
     """deploy/base requests what `analyzer serve` was measured to need with every kind evaluated, plus headroom."""
 

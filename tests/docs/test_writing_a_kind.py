@@ -17,10 +17,9 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.models import Outcome
-from analyzer.registry import Registry
+from analyzer.registry import BUILTIN_KINDS, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from checks import BUILTIN_KINDS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "writing-a-kind.md"
 
@@ -48,6 +47,7 @@ class TestWorkedExample:
         with pytest.raises(ValidationError, match="label matchers"):
             kind(name="x", selector='up{job="api"} or vector(1)')
 
+    @pytest.mark.integration
     def test_evaluates_to_pass_against_the_demo(self, kind, demo):
         workdir, _ = demo
         demo_catalog = yaml.safe_load((workdir / ".demo" / "catalog.yaml").read_text())

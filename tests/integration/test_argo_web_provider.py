@@ -14,6 +14,8 @@ from analyzer.testing import free_port
 from tests.argo import ERROR, FAILED, INCONCLUSIVE, SUCCESSFUL, measure, substitute
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 
+pytestmark = pytest.mark.integration
+
 URL = "http://127.0.0.1:{port}/api/v1/checks/{check}/run?canary_hash={{{{args.canary-hash}}}}"
 
 

@@ -31,6 +31,7 @@ def analyzer(*args, env=None):
                           timeout=60, env=env)
 
 
+@pytest.mark.integration
 class TestRunExitCodes:
     """Each verdict has its own exit code; 1 (crash) and 2 (usage) never stand for a verdict."""
 
@@ -76,6 +77,7 @@ class TestRunExitCodes:
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
 
+    @pytest.mark.integration
     def test_valid(self, catalog_file):
         result = analyzer("validate", catalog_file())
         assert result.returncode == 0
@@ -90,6 +92,7 @@ class TestValidateAndList:
         assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
         assert "pass_if:" in result.stderr
 
+    @pytest.mark.integration
     def test_list(self, catalog_file):
         result = analyzer("list", "--catalog", catalog_file())
         assert result.stdout.split("\t")[:3] == ["error-rate", "prometheus", "canary_hash"]
@@ -119,6 +122,7 @@ class TestPlugins:
     """`serve` imports every installed kind at start, so a broken plugin stops it; `run` imports only the
     kinds its catalog uses."""
 
+    @pytest.mark.integration
     def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
         result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(),
                           env=broken_plugin)
@@ -126,6 +130,7 @@ class TestPlugins:
         assert "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library" \
             in result.stderr
 
+    @pytest.mark.integration
     def test_run_ignores_a_broken_plugin_its_catalog_does_not_use(self, catalog_file, broken_plugin):
         result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
                           "--arg", "canary_hash=healthy1", env=broken_plugin)

@@ -14,13 +14,14 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
+from analyzer.promql_batch import QueryBatch
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Series, Sources
 from analyzer.templates import escape_promql_string
 from analyzer.web import create_app
-from checks.error_budget import ErrorBudgetCheck, QueryBatch
+from checks.error_budget import ErrorBudgetCheck
 from checks.prometheus import PrometheusCheck
 from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
 from tests.integration.data_error_budget_batch import PYRRA_AVAILABILITY, WEIRD_NOTE

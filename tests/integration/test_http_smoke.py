@@ -28,8 +28,7 @@ from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
 from analyzer.web import create_app
-from checks import http_smoke
-from checks.http_smoke import HttpSmokeCheck
+from checks.http_smoke import HttpSmokeCheck, judge
 from tests.integration.test_server import ServeProcess
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -538,7 +537,7 @@ class TestEventLoopStaysFree:
     async def test_backtracking_regex_on_a_hostile_body_leaves_deadline_and_healthz_working(
             self, aiohttp_server, aiohttp_client, monkeypatch):
         searching, searched = threading.Event(), threading.Event()
-        search = http_smoke._search
+        search = judge._search
 
         def observed_search(pattern: str, text: str, what: str) -> bool:
             searching.set()
@@ -547,7 +546,7 @@ class TestEventLoopStaysFree:
             finally:
                 searched.set()
 
-        monkeypatch.setattr(http_smoke, "_search", observed_search)
+        monkeypatch.setattr(judge, "_search", observed_search)
 
         async def hostile(request: web.Request) -> web.Response:
             return web.Response(text="a" * 36 + "b")

@@ -86,3 +86,32 @@ class TestLiveLint:
         result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])
         assert result.returncode == 5
         assert "cannot ask Prometheus at http://127.0.0.1:" in result.stderr
+
+
+@pytest.mark.integration
+class TestLiveLintScope:
+    """The lint reads catalogs as `validate` does and never sends a smoke test's requests."""
+
+    def test_http_checks_are_not_run(self, tmp_path, prometheus):
+        # Port 9 on loopback: were the check run, it would fail to connect and print a verdict, not "not run".
+        smoke = {"name": "smoke", "kind": "http_smoke", "base_url": "http://127.0.0.1:9",
+                 "allowed_hosts": ["127.0.0.1"], "steps": [{"name": "home", "expect": {"status": [200]}}]}
+        card = {"name": "card", "kind": "composite", "mode": "all",
+                "members": [{"check": "error-rate", "args": {"canary_hash": "healthy1"}}, {"check": "smoke"}]}
+        result = validate(tmp_path, prometheus.url, GOOD[0], smoke, card, at=prometheus.anchor)
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "smoke: not run: it sends HTTP requests to its targets" in result.stdout
+        assert "card: not run: it sends HTTP requests to its targets" in result.stdout
+        assert "error-rate: PASS" in result.stdout
+
+    def test_a_directory_is_searched_as_validate_searches_it(self, tmp_path, prometheus):
+        tree = tmp_path / "gitops"
+        (tree / "app").mkdir(parents=True)
+        validate(tree / "app", prometheus.url, GOOD[0])  # writes tree/app/catalog.yaml
+        (tree / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(tree), "--prometheus",
+                                 prometheus.url, "--at", str(prometheus.anchor)],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "skipped 1 files holding no catalog document" in result.stdout
+        assert "error-rate: PASS" in result.stdout

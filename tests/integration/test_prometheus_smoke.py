@@ -1,4 +1,9 @@
+"""The session's Prometheus serves the backfilled data."""
+
+import pytest
 import requests
+
+pytestmark = pytest.mark.integration
 
 
 def test_backfilled_data_is_served(prometheus):

@@ -8,7 +8,7 @@ import pytest
 
 from analyzer.settings import Settings
 from analyzer.web import create_app
-from tests.gatekind import REGISTRY, gate_catalog
+from tests.gatecatalog import REGISTRY, gate_catalog
 from tests.ui.support import checks
 
 pytestmark = pytest.mark.integration

@@ -17,13 +17,13 @@ from analyzer.errors import CheckMisconfigured, SourceRejected
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
+from analyzer.promql_batch import QueryBatch
 from analyzer.promql_names import presence_query
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import QueryResult, Series, Sources
 from checks.error_budget import (
     ErrorBudgetCheck,
-    QueryBatch,
     WindowRatio,
     budget_remaining,
     burn_rate,
@@ -50,7 +50,7 @@ def make(**fields):
 def ratios(check, by_window, period=None):
     """WindowRatio for every window the check judges: given ratios, the rest an explicit no-traffic gap."""
     windows = {}
-    for tier in check._tiers:
+    for tier in check.tiers_in_force:
         for window in (tier.long, tier.short):
             value = by_window.get(window)
             windows[window] = WindowRatio(window, value, note="" if value is not None else "no traffic")
@@ -119,7 +119,7 @@ class TestDefaultTiers:
 
     def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
         check = make(period="28d", pyrra={"slo": "api"})
-        assert [t.factor for t in check._tiers] == [14, 7, 2, 1]
+        assert [t.factor for t in check.tiers_in_force] == [14, 7, 2, 1]
 
 
 class TestLePattern:
@@ -396,7 +396,7 @@ class TestNoData:
 def counted(check, by_window, period=None):
     """WindowRatio for every window from (error ratio, events) pairs; the rest an explicit no-traffic gap."""
     windows = {}
-    for tier in check._tiers:
+    for tier in check.tiers_in_force:
         for window in (tier.long, tier.short):
             ratio, events = by_window.get(window, (None, None))
             windows[window] = WindowRatio(window, ratio, events=events, note="" if ratio is not None else "no traffic")

@@ -17,6 +17,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpPolicy
+from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -264,7 +265,8 @@ class TestHostsChosenByArgs:
     def test_arg_outside_the_derived_suffix_is_refused(self):
         check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
                                 params={"svc": {"type": "dns_label", "default": "api"}}))
-        assert not check._hosts.allows("grabber.attacker-ns.svc") and check._hosts.allows("api.payments.svc")
+        hosts = HostAllowList.parse(check.definition()["allowed_hosts"])
+        assert not hosts.allows("grabber.attacker-ns.svc") and hosts.allows("api.payments.svc")
 
 
 class TestSecrets:
@@ -376,7 +378,7 @@ class TestHostileAnswers:
         assert evaluation.verdict == "fail"
 
     async def test_regex_past_its_time_bound_is_an_error_not_a_verdict(self, run, respx_mock, monkeypatch):
-        monkeypatch.setattr("checks.http_smoke.REGEX_TIMEOUT_S", 0.01)
+        monkeypatch.setattr("checks.http_smoke.judge.REGEX_TIMEOUT_S", 0.01)
         respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="a" * 40 + "b"))
         evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_regex": "^(a|aa)+$"}}]))
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")

@@ -194,6 +194,11 @@ class TestSloth:
         [check] = convert(docs(SLOTH_CRD))
         assert check["period"] == "30d" and check["sloth"] == {"sloth_id": "payments-availability"}
 
+    def test_crd_total_query_is_camel_case(self):
+        crd = SLOTH_CRD.replace("totalQuery: b", 'totalQuery: "sum(rate(http_requests_total[{{.window}}]))"')
+        [check] = convert(docs(crd))
+        assert check["sloth"]["total_query"] == "sum(rate(http_requests_total[{{ window }}]))"
+
 
 class TestOpenSLO:
     """OpenSLO ratio metrics of counters become ratio templates rated over each window."""

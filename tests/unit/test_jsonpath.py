@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.jsonpath import JsonPath, json_equal
+from checks.http_smoke.jsonpath import JsonPath, json_equal
 
 DOC = {"a": {"b": [10, {"c d": "x", "it's": 1}]}, "n": None, "t": True}
 

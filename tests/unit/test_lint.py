@@ -1,9 +1,11 @@
-"""The live lint's reading of PromQL selectors (pure; the lookups are tested against Prometheus)."""
+"""The live lint's reading of PromQL selectors, analyzer.promql_names.vector_selectors (pure; the lookups are
+tested against Prometheus)."""
 
 import pytest
 
-from analyzer.lint import Selector, example_args, selectors
+from analyzer.lint import example_args
 from analyzer.params import Param, ParamType
+from analyzer.promql_names import VectorSelector, vector_selectors
 from checks.prometheus import PrometheusCheck
 
 
@@ -13,42 +15,42 @@ class TestSelectors:
     def test_ratio_with_matchers(self):
         query = ('sum(rate(http_requests_total{service="checkout",code=~"5.."}[5m])) / '
                  "sum(rate(http_requests_total{service='checkout'}[5m] offset 1h))")
-        assert selectors(query) == [
-            Selector(("http_requests_total",), (("service", "=", "checkout"), ("code", "=~", "5.."))),
-            Selector(("http_requests_total",), (("service", "=", "checkout"),))]
+        assert vector_selectors(query) == [
+            VectorSelector(("http_requests_total",), (("service", "=", "checkout"), ("code", "=~", "5.."))),
+            VectorSelector(("http_requests_total",), (("service", "=", "checkout"),))]
 
     def test_grouping_and_matching_labels_are_not_selectors(self):
         query = ("histogram_quantile(0.99, sum by (le, pod) (rate(latency_bucket[5m]))) > bool on(pod) "
                  "group_left(team) count without (instance) (up) and ignoring(x) max(a:recorded:rate5m) @ end()")
-        assert [s.names for s in selectors(query)] == [("latency_bucket",), ("up",), ("a:recorded:rate5m",)]
+        assert [s.names for s in vector_selectors(query)] == [("latency_bucket",), ("up",), ("a:recorded:rate5m",)]
 
     def test_aggregation_with_the_grouping_first(self):
         query = 'count by (le) (x_bucket{le=~"0?\\\\.5"})'
-        assert selectors(query) == [Selector(("x_bucket",), (("le", "=~", "0?\\.5"),))]
+        assert vector_selectors(query) == [VectorSelector(("x_bucket",), (("le", "=~", "0?\\.5"),))]
 
     def test_name_matcher_with_literal_alternatives(self):
         query = '{__name__=~"a:burnrate5m|a:burnrate1h", slo="api"}'
-        assert selectors(query) == [Selector(("a:burnrate5m", "a:burnrate1h"), (("slo", "=", "api"),))]
+        assert vector_selectors(query) == [VectorSelector(("a:burnrate5m", "a:burnrate1h"), (("slo", "=", "api"),))]
 
     def test_name_matcher_that_is_a_real_regex_names_nothing(self):
-        assert selectors('{__name__=~"a.*"}') == [Selector((), ())]
+        assert vector_selectors('{__name__=~"a.*"}') == [VectorSelector((), ())]
 
     def test_strings_subqueries_and_numbers_are_skipped(self):
         query = ('label_replace(max_over_time(x[1h:5m]), "dst", "$1", "src", "(.*)") * 1e3 + 0x1f - Inf '
                  "# a comment naming not_a_metric\n")
-        assert [s.names for s in selectors(query)] == [("x",)]
+        assert [s.names for s in vector_selectors(query)] == [("x",)]
 
     def test_what_absent_selects_is_meant_to_be_missing(self):
         query = 'absent(up{job="a"}) or absent_over_time(x[5m]) or y'
-        assert [s.names for s in selectors(query)] == [("y",)]
+        assert [s.names for s in vector_selectors(query)] == [("y",)]
 
     def test_escaped_quotes_in_values(self):
-        assert selectors(r'x{a="say \"hi\""}') == [Selector(("x",), (("a", "=", 'say "hi"'),))]
+        assert vector_selectors(r'x{a="say \"hi\""}') == [VectorSelector(("x",), (("a", "=", 'say "hi"'),))]
 
     @pytest.mark.parametrize("query", ["x{a=\"b\"", "x ; y", "rate(x[5m)"])
     def test_unreadable_query(self, query):
         with pytest.raises(ValueError):
-            selectors(query)
+            vector_selectors(query)
 
 
 class TestExamples:

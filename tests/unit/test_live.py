@@ -13,7 +13,7 @@ from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
-from tests.gatekind import REGISTRY
+from tests.gatecatalog import REGISTRY
 
 
 def gate_yaml(*names: str, gate: str = "g") -> str:

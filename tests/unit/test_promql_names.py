@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_names import MetricSelector, bare_selector, metric_selectors, names_pattern, presence_query
+from analyzer.promql_names import (
+    MetricSelector,
+    VectorSelector,
+    bare_selector,
+    metric_selectors,
+    names_pattern,
+    presence_query,
+    vector_selectors,
+)
 
 
 def names(query: str) -> list[str]:
@@ -175,3 +183,15 @@ class TestPresenceQuery:
 
     def test_the_pattern_is_escaped_as_a_string(self):
         assert presence_query(["a.b"]) == 'group by (__name__) ({__name__=~"a\\\\.b"})'
+
+
+class TestQuotedLabelNames:
+    """A quoted label name (Prometheus 3) is read as the name it quotes, by both readings."""
+
+    def test_vector_selectors_unquote_the_label(self):
+        assert vector_selectors('{"service.name"="api", __name__="m"}') == [
+            VectorSelector(("m",), (("service.name", "=", "api"),))]
+
+    def test_a_quoted_name_label_is_still_the_name(self):
+        assert metric_selectors('{"__name__"="m"}') == [MetricSelector("m", '{"__name__"="m"}')]
+        assert bare_selector('m{"__name__"="n"}') is None

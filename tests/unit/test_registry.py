@@ -5,8 +5,7 @@ import pytest
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
-from analyzer.registry import KindRef, Registry
-from checks import BUILTIN_KINDS
+from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 from checks.prometheus import PrometheusCheck
 
 

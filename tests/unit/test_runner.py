@@ -17,7 +17,7 @@ from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
-from tests.gatekind import gate_catalog
+from tests.gatecatalog import gate_catalog
 
 
 class ScriptedCheck(Check):
@@ -40,7 +40,7 @@ class ScriptedCheck(Check):
             member = await ctx.run_check("ok", {})
             return Verdict(outcome=member.verdict, reason="member said so")
         if self.name == "not-a-verdict":
-            return "pass"  # type: ignore[return-value]
+            return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
 
 

@@ -11,20 +11,25 @@ import httpcore
 import httpx
 import pytest
 
-from analyzer.errors import AnalyzerError, CheckError, CheckMisconfigured, ConfigError
-from analyzer.settings import Settings
-from analyzer.sources.http import (
-    BodyBudget,
+from analyzer.errors import (
+    AnalyzerError,
     BodyBudgetExhausted,
-    HostAllowList,
-    HttpClient,
-    HttpPolicy,
-    HttpRequest,
+    CheckError,
+    CheckMisconfigured,
+    ConfigError,
     TargetBadAnswer,
     TargetConnectFailed,
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
+)
+from analyzer.settings import Settings
+from analyzer.sources.http import (
+    BodyBudget,
+    HostAllowList,
+    HttpClient,
+    HttpPolicy,
+    HttpRequest,
     _BodyReader,
     _GuardedBackend,
     address_refusal,
@@ -443,7 +448,7 @@ class TestGuardedBackend:
 
     def backend(self, answers: dict[str, list[str]], dialer: _FakeDialer, networks: tuple[str, ...] = ()):
         backend = _GuardedBackend(HttpPolicy(allowed_networks=parse_networks(networks)), StubResolver(answers))
-        backend._inner = dialer  # type: ignore[assignment]
+        backend._inner = dialer  # type: ignore[assignment] (a fake dialer in place of anyio's)
         return backend
 
     async def test_dials_the_resolved_address_not_the_name(self):
@@ -464,7 +469,7 @@ class TestGuardedBackend:
             dialer.dialled.append(host)
             raise httpcore.ConnectError("All connection attempts failed") from dialer_error
 
-        dialer.connect_tcp = refused  # type: ignore[method-assign]
+        dialer.connect_tcp = refused  # type: ignore[method-assign] (the failure under test)
         backend = self.backend({"a.svc": ["10.0.0.7", "fd00::8"]}, dialer)
         with pytest.raises(httpcore.ConnectError) as caught:
             await backend.connect_tcp("a.svc", 8080, timeout=1)
@@ -493,7 +498,7 @@ class TestGuardedBackend:
         async def no_peer(host: str, port: int, **kwargs: object) -> _FakeStream:
             return _FakeStream(None)
 
-        dialer.connect_tcp = no_peer  # type: ignore[method-assign]
+        dialer.connect_tcp = no_peer  # type: ignore[method-assign] (the failure under test)
         with pytest.raises(TargetRefused, match="peer address is unknown"):
             await backend.connect_tcp("a.svc", 80, timeout=1)
 

@@ -6,7 +6,7 @@ import pytest
 
 from analyzer.errors import ArgError
 from analyzer.params import Param
-from analyzer.urltemplates import (
+from checks.http_smoke.urltemplates import (
     BaseURLTemplate,
     HeaderTemplate,
     JSONBodyTemplate,

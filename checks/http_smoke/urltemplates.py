@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from analyzer.errors import ArgError
-from analyzer.params import ArgValue, Param, ParamType, render_value
-from analyzer.templates import Placeholder, split_template
+from analyzer.kinds import ArgError, ArgValue, Param, ParamType, Placeholder, render_value, split_template
 
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # Stand-ins for placeholders while the literal structure of a URL is parsed (private-use code points).

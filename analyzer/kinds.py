@@ -1,0 +1,141 @@
+"""The public surface for check-kind authors: a kind, built-in or third-party, imports only from here.
+
+`analyzer.kinds.__all__` is the contract (tests/unit/test_public_surface.py guards it): the check contract,
+the error tree, the verdict model, params and templates, comparisons and reducers, PromQL helpers and the
+sources a kind reads. The HTTP client's names are imported on first use, so that a catalog without an HTTP
+check never imports httpx.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from analyzer.check import CatalogView, Check, CheckName, EvalContext
+from analyzer.comparison import Condition, ConditionField, at_most, exceeds
+from analyzer.errors import (
+    AnalyzerError,
+    ArgError,
+    BodyBudgetExhausted,
+    CheckError,
+    CheckMisconfigured,
+    ConfigError,
+    DeadlineExceeded,
+    MemberError,
+    MissingBucket,
+    NoData,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+    TargetBadAnswer,
+    TargetRefused,
+)
+from analyzer.models import (
+    SEVERITY,
+    Evaluation,
+    NoDataPolicy,
+    Outcome,
+    Threshold,
+    Verdict,
+    clip,
+    finite_or_none,
+    format_number,
+    json_safe,
+)
+from analyzer.params import (
+    ArgValue,
+    Duration,
+    Param,
+    ParamName,
+    ParamType,
+    parse_duration,
+    range_step_s,
+    render_value,
+)
+from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
+from analyzer.promql_names import MetricSelector, bare_selector, metric_selectors, names_pattern, presence_query
+from analyzer.reducers import Reducer, ReducerField
+from analyzer.sources import PrometheusSource, QueryResult, Series
+from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
+from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string, split_template
+
+if TYPE_CHECKING:
+    from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
+
+# Names whose module imports httpx: resolved on first access (PEP 562).
+_ON_FIRST_USE = {"HttpClient": "analyzer.sources.http", "HttpExchange": "analyzer.sources.http",
+                 "HttpRequest": "analyzer.sources.http"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "BATCH_LABELS",
+    "BATCH_LABEL_RE",
+    "DEFAULT_ALLOWED_HOSTS",
+    "SEVERITY",
+    "AnalyzerError",
+    "ArgError",
+    "ArgValue",
+    "BodyBudgetExhausted",
+    "CatalogView",
+    "Check",
+    "CheckError",
+    "CheckMisconfigured",
+    "CheckName",
+    "Condition",
+    "ConditionField",
+    "ConfigError",
+    "DeadlineExceeded",
+    "Duration",
+    "EvalContext",
+    "Evaluation",
+    "HostAllowList",
+    "HttpClient",
+    "HttpExchange",
+    "HttpRequest",
+    "MemberError",
+    "MetricSelector",
+    "MissingBucket",
+    "NoData",
+    "NoDataPolicy",
+    "Outcome",
+    "Param",
+    "ParamName",
+    "ParamType",
+    "Placeholder",
+    "PromQLTemplate",
+    "PrometheusSource",
+    "QueryBatch",
+    "QueryResult",
+    "Reducer",
+    "ReducerField",
+    "Series",
+    "SourceRejected",
+    "SourceTimeout",
+    "SourceUnavailable",
+    "TargetBadAnswer",
+    "TargetRefused",
+    "Threshold",
+    "Verdict",
+    "at_most",
+    "bare_selector",
+    "clip",
+    "escape_promql_string",
+    "exceeds",
+    "finite_or_none",
+    "format_number",
+    "json_safe",
+    "metric_selectors",
+    "names_pattern",
+    "parse_duration",
+    "presence_query",
+    "range_step_s",
+    "render_value",
+    "split_template",
+]

@@ -1,0 +1,460 @@
+"""Kind `error_budget`: SLO burn rate over multiple windows (SRE workbook tiers) and budget remaining,
+from raw counters, a classic histogram, or Pyrra / Sloth recording rules."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from analyzer.kinds import (
+    ArgValue,
+    Check,
+    CheckError,
+    CheckMisconfigured,
+    Duration,
+    EvalContext,
+    MissingBucket,
+    NoDataPolicy,
+    Outcome,
+    QueryBatch,
+    QueryResult,
+    SourceRejected,
+    Verdict,
+    exceeds,
+    finite_or_none,
+    format_number,
+    parse_duration,
+)
+from checks.error_budget.burn import (
+    BurnTier,
+    TierResult,
+    WindowRatio,
+    budget_remaining,
+    burn_or_none,
+    error_budget,
+    judge_tiers,
+    max_burn_rate,
+    prometheus_duration,
+    pyrra_tiers,
+    reconcile_absences,
+    with_min_events,
+    workbook_tiers,
+)
+from checks.error_budget.readers import (
+    METRIC_RE,
+    SLOTH_WINDOWS,
+    LatencyReader,
+    LatencySLI,
+    Probe,
+    PyrraReader,
+    PyrraSLI,
+    RatioReader,
+    RatioSLI,
+    Reader,
+    Results,
+    SlothReader,
+    SlothSLI,
+)
+
+PROBE_WINDOW = "exists"
+
+
+@dataclass(frozen=True)
+class MeasurementPlan:
+    """What one evaluation asks: {window: {part: query}}, the period's {part: query}, and the two batches
+    that carry them (`required` fails the check if it fails; `optional`, possibly empty, is evidence only)."""
+
+    windows: Mapping[str, Mapping[str, str]]
+    period: Mapping[str, str]
+    required: QueryBatch
+    optional: QueryBatch
+    probes: Sequence[Probe] = ()
+
+    @property
+    def batches(self) -> list[QueryBatch]:
+        """The batches that are sent (one or two)."""
+        return [batch for batch in (self.required, self.optional) if batch.parts]
+
+
+class ErrorBudgetCheck(Check):
+    """Fail a release that burns the SLO's error budget too fast (multi-window, multi-burn-rate), or that
+    starts with too little budget left."""
+
+    kind: Literal["error_budget"] = "error_budget"
+    source: str = Field(default="default", description="name of a Prometheus source in `sources`")
+    objective: float = Field(gt=0, lt=100, description="SLO objective in percent, e.g. 99.9")
+    period: Duration = Field(description="SLO period, e.g. 30d, 28d, 7d")
+    ratio: RatioSLI | None = Field(default=None, description="SLI from errors and total PromQL templates")
+    latency: LatencySLI | None = Field(default=None, description="SLI from a classic latency histogram")
+    pyrra: PyrraSLI | None = Field(default=None, description="SLI from Pyrra's recording rules")
+    sloth: SlothSLI | None = Field(default=None, description="SLI from Sloth's recording rules")
+    tiers: list[BurnTier] | None = Field(
+        default=None, description="burn-rate tiers; default: SRE workbook tiers scaled to the period "
+                                  "(Pyrra's own tiers for a pyrra SLI); [] for a pure budget gate")
+    fail_on: list[str] = Field(default_factory=lambda: ["page"],
+                               description="tier severities that fail the verdict; others are warnings")
+    min_budget_remaining: float | None = Field(
+        default=None, lt=1, allow_inf_nan=False,
+        description="fail unless more than this share of the budget is left (0: fail once it is spent; "
+                    "-0.5: tolerate 50% overspend)")
+    min_events_per_window: float = Field(
+        default=30, ge=0, allow_inf_nan=False,
+        description="a window (the period included) that counted fewer events than this cannot judge: its ratio "
+                    "is noise (1 error in 3 requests burns 333x at 99.9%); events = total rate x window length. "
+                    "Windows without a count (a pyrra or sloth SLI without its total) are not held to it; 0 "
+                    "turns the guard off")
+    optional_metrics: list[str] = Field(
+        default_factory=list,
+        description="metric names that may have no series at all (a labelled error counter created on its "
+                    "first error): their absence reads as zero events instead of a misspelled name (error)")
+    accept_unjudged_tiers: bool = Field(
+        default=False, description="pass even if some fail_on tiers cannot judge (a window without traffic or "
+                                   "data), as long as one can and none has a measured window burning above "
+                                   "its factor; by default a pass needs every fail_on tier judged")
+
+    _reader: Reader = PrivateAttr()
+    _tiers: list[BurnTier] = PrivateAttr()
+
+    @field_validator("optional_metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not METRIC_RE.fullmatch(name):
+                raise ValueError(f"{name!r} is not a metric name")
+        return value
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, value: float) -> float:
+        # Decimal-looking objectives read from YAML or other tools ("99.9" -> 99.90000000000001) snap back.
+        return round(value, 10)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ErrorBudgetCheck:
+        sources = [name for name in ("ratio", "latency", "pyrra", "sloth") if getattr(self, name) is not None]
+        if len(sources) != 1:
+            raise ValueError("set exactly one SLI source: ratio, latency, pyrra or sloth"
+                             + (f" (got {', '.join(sources)})" if sources else ""))
+        if error_budget(self.objective) <= 0:
+            raise ValueError(f"objective {self.objective} leaves no error budget")
+        period_s = parse_duration(self.period)
+        if self.ratio is not None:
+            self._reader = RatioReader(self.ratio, self.params)
+        elif self.latency is not None:
+            self._reader = LatencyReader(self.latency, self.params)
+        elif self.pyrra is not None:
+            self._reader = PyrraReader(self.pyrra, self.params, period_s)
+        else:
+            assert self.sloth is not None
+            self._reader = SlothReader(self.sloth, self.params, period_s)
+        if self.tiers is not None:
+            self._tiers = list(self.tiers)
+        else:
+            self._tiers = pyrra_tiers(period_s) if self.pyrra is not None else workbook_tiers(period_s)
+        severities = {tier.severity for tier in self._tiers}
+        for severity in self.fail_on:
+            if self._tiers and severity not in severities:
+                raise ValueError(f"fail_on: no tier has severity {severity!r} (tiers have: "
+                                 f"{', '.join(sorted(severities))})")
+        failing = [tier for tier in self._tiers if tier.severity in self.fail_on]
+        if not failing and self.min_budget_remaining is None:
+            raise ValueError("nothing can fail this check: give a tier whose severity is in fail_on, or "
+                             "min_budget_remaining")
+        return self
+
+    @property
+    def tiers_in_force(self) -> list[BurnTier]:
+        """The tiers judged: `tiers` as written, else the default tiers for the period and the SLI."""
+        return list(self._tiers)
+
+    @property
+    def budget(self) -> float:
+        """The error budget as a fraction of events."""
+        return error_budget(self.objective)
+
+    def source_names(self) -> frozenset[str]:
+        """The one Prometheus source all windows are read from."""
+        return frozenset({self.source})
+
+    def warnings(self) -> list[str]:
+        """Tiers that can never fire at this objective, and windows the recording rules may not have."""
+        found = []
+        ceiling = max_burn_rate(self.budget)
+        for tier in self._tiers:
+            if exceeds(tier.factor, ceiling):
+                found.append(f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
+                             f"{format_number(self.objective)}% the burn rate cannot exceed "
+                             f"{format_number(ceiling)} (every event bad)")
+            if parse_duration(tier.long) > parse_duration(self.period):
+                found.append(f"tier {tier.label}: long window is longer than the period {self.period}")
+        if self.objective < 1:
+            found.append(f"objective {format_number(self.objective)} is in percent; did you mean "
+                         f"{format_number(self.objective * 100)}?")
+        if self.ratio is not None and "increase(" in self.ratio.total and "rate(" not in self.ratio.total:
+            found.append("ratio.total looks like a count (increase): min_events_per_window reads it as events per "
+                         "second and multiplies it by the window, so the guard counts far more events than there "
+                         "are; write the total with rate()")
+        if (self.pyrra is not None and self.pyrra.total is None) or (self.sloth is not None
+                                                                       and self.sloth.total_query is None):
+            field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
+            found.append(f"without {field} a window whose rule recorded nothing (a service without error series) "
+                         "is no data, not zero errors, and min_events_per_window cannot apply")
+        if self.sloth is not None:
+            recorded = SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
+            for window in self._windows():
+                if prometheus_duration(parse_duration(window)) not in recorded:
+                    found.append(f"window {window} is not one Sloth records by default ({', '.join(sorted(recorded))})")
+        if self.pyrra is not None:
+            pyrra_layout = pyrra_tiers(parse_duration(self.period))
+            recorded = frozenset(w for tier in pyrra_layout for w in (tier.long, tier.short))
+            for window in self._windows():
+                if prometheus_duration(parse_duration(window)) not in recorded:
+                    found.append(f"window {window} is not one Pyrra records for a {self.period} SLO "
+                                 f"({', '.join(sorted(recorded))})")
+        return found
+
+    def _windows(self) -> list[str]:
+        """The distinct tier windows, each measured once however many tiers share it."""
+        return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))
+
+    def plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
+        """The queries measuring every window and the period for these args, and the batches that carry them."""
+        windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
+        period = self._reader.queries(self.period, args, period=True)
+        probes = self._reader.probes(windows, self.period, args, frozenset(self.optional_metrics))
+        # The probes ride in the required query: whether the check reads anything at all decides the verdict.
+        probed = {PROBE_WINDOW: {f"probe{index}": probe.query for index, probe in enumerate(probes)}}
+        if self.min_budget_remaining is not None or self._reader.recorded:
+            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}, probed),
+                                   QueryBatch({}), probes)
+        # Without a budget gate the period's ratio is evidence only: over raw counters it goes out as a second
+        # query, so a slow 30d query failing or timing out cannot cost the verdict.
+        required = QueryBatch.of(windows, probed)
+        optional = {part: query for part, query in period.items() if query not in required.queries}
+        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}), probes)
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        """Measure every window (and the period) in one query, or two when the period is only evidence computed
+        from raw counters, then judge the tiers and the budget."""
+        plan = self.plan(ctx.args)
+        required, optional = plan.required, plan.optional
+        # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
+        answers, failed = await self._run_all(ctx, [required.promql], [optional.promql] if optional.parts else [])
+        results = required.split(answers[required.promql])
+        unmeasured = failed.get(optional.promql) if optional.parts else None
+        if optional.parts and unmeasured is None:
+            try:
+                results.update(optional.split(answers[optional.promql]))
+            except SourceRejected as exc:
+                unmeasured = exc
+        for probe in plan.probes:
+            if probe.missing(results):
+                raise CheckMisconfigured(probe.problem)
+        try:
+            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            if unmeasured is None:
+                period = self._measure_period(plan, results)
+            else:
+                period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
+        except MissingBucket as exc:
+            raise await self._explain_missing_bucket(ctx, exc) from None
+        return self.judge(windows, period, [*required.queries, *optional.queries],
+                          [batch.promql for batch in plan.batches])
+
+    def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
+        """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""
+        try:
+            return self._reader.measure(self.period, plan.period, results)
+        except SourceRejected as exc:
+            if self.min_budget_remaining is not None:
+                raise
+            return WindowRatio(self.period, None, note=f"not measured: {exc.message}")
+
+    async def _run_all(self, ctx: EvalContext, required: list[str], optional: list[str]
+                       ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
+        """Every query at once; a required query's error is the check's error, an optional one's is returned."""
+        source = ctx.prometheus(self.source)
+
+        async def attempt(query: str) -> QueryResult | CheckError:
+            try:
+                return await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+            except CheckError as exc:
+                return exc
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = {q: group.create_task(source.query(q, ctx.evaluation_time, ctx.timeout_s()))
+                         for q in required}
+                optional_tasks = {q: group.create_task(attempt(q)) for q in optional}
+        except ExceptionGroup as failures:
+            # The first query that could not be answered is the verdict's error; anything else is a bug
+            # and goes to the runner as it is.
+            check_errors = [e for e in failures.exceptions if isinstance(e, CheckError)]
+            if len(check_errors) == len(failures.exceptions):
+                raise check_errors[0] from failures
+            raise
+        results = {q: task.result() for q, task in tasks.items()}
+        failed: dict[str, CheckError] = {}
+        for query, task in optional_tasks.items():
+            outcome = task.result()
+            if isinstance(outcome, CheckError):
+                failed[query] = outcome
+            else:
+                results[query] = outcome
+        return results, failed
+
+    async def _explain_missing_bucket(self, ctx: EvalContext, exc: MissingBucket) -> CheckMisconfigured:
+        assert isinstance(self._reader, LatencyReader) and self.latency is not None
+        query = self._reader.buckets_query(ctx.args)
+        answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        bounds = sorted({s.labels.get("le", "") for s in answer.series}, key=_bound_order)
+        return CheckMisconfigured(f"latency.threshold_s {format_number(self.latency.threshold_s)} is not a bucket "
+                                  f"bound of {self.latency.metric} (its bounds: {', '.join(bounds) or 'none'}); "
+                                  f"query: {exc.query}")
+
+    def judge(self, windows: Mapping[str, WindowRatio], period: WindowRatio, queries: Sequence[str] = (),
+              sent: Sequence[str] = ()) -> Verdict:
+        """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
+        `sent` the combined queries that carried them."""
+        budget = self.budget
+        windows, period = reconcile_absences(windows, period)
+        windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
+        period = with_min_events(period, self.min_events_per_window)
+        tiers = judge_tiers(self._tiers, windows, budget)
+        remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
+        details = self._details(windows, period, tiers, remaining, queries, sent)
+        failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
+        warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
+        details["warnings"] = [f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
+                               f"over both windows (limit {format_number(t.tier.factor)}x)" for t in warned]
+        budget_text = _budget_text(remaining, self.period)
+        if failing:
+            # The fastest burn detected is the most telling: the fired tier with the highest factor.
+            worst = max(failing, key=lambda t: (t.tier.factor, t.burn))
+            return Verdict(outcome=Outcome.FAIL, value=worst.burn, threshold=worst.tier.factor, details=details,
+                           reason=f"{worst.tier.severity} tier {worst.tier.label} fires: the budget burns "
+                                  f"{format_number(worst.burn)}x over both {worst.tier.long} and {worst.tier.short} "
+                                  f"(limit {format_number(worst.tier.factor)}x); {budget_text}")
+        gate = self.min_budget_remaining
+        if gate is not None and remaining is not None and not exceeds(remaining, gate):
+            assert period.error_ratio is not None
+            return Verdict(outcome=Outcome.FAIL, value=remaining, threshold=gate, details=details,
+                           reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
+                                  f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
+                                  f"{self.period} at objective {format_number(self.objective)}%)")
+        gating = [t for t in tiers if t.tier.severity in self.fail_on]
+        gating_judged = [t for t in gating if t.judged]
+        burning = [t for t in gating if t.burning]
+        if burning:
+            return self._burning_unjudged(burning, details)
+        if gating and not gating_judged:
+            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
+            return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
+        unjudged = [t for t in gating if not t.judged]
+        if unjudged and not self.accept_unjudged_tiers:
+            reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in unjudged)
+            return self.no_data_verdict(
+                f"{len(unjudged)} of {len(gating)} {'/'.join(self.fail_on)} tiers cannot judge ({reasons}); a pass "
+                "needs every one judged (accept_unjudged_tiers: true accepts the rest)", details=details)
+        if gate is not None and remaining is None:
+            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details,
+                                        threshold=gate)
+        if not gating:
+            assert remaining is not None and gate is not None
+            return Verdict(outcome=Outcome.PASS, value=remaining, threshold=gate, details=details,
+                           reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
+                                  f"{_percent(gate)} over {self.period}")
+        worst = max(gating_judged, key=lambda t: t.pressure)
+        extra = (f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})"
+                 if warned else "")
+        extra += (f"; accepted without judging: {', '.join(f'{t.tier.label} ({t.note})' for t in unjudged)}"
+                  if unjudged else "")
+        return Verdict(outcome=Outcome.PASS, value=worst.burn, threshold=worst.tier.factor, details=details,
+                       reason=f"no {'/'.join(self.fail_on)} tier fires: worst is {worst.tier.severity} tier "
+                              f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
+                              f"{format_number(worst.tier.factor)}x); {budget_text}{extra}")
+
+    def _burning_unjudged(self, burning: list[TierResult], details: dict[str, Any]) -> Verdict:
+        """A fail_on tier that cannot judge while a window it could measure burns above its factor: it may be
+        firing unseen (a canary that errored, then lost its traffic), so no pass, whatever accept_unjudged_tiers
+        says; and not the no_data policy's pass either, since there is evidence of burning."""
+        worst = max(burning, key=lambda t: max(burn / t.tier.factor for _, burn in t.burning))
+        window, burn = max(worst.burning, key=lambda item: item[1])
+        reason = (f"{worst.tier.severity} tier {worst.tier.label} cannot judge ({worst.note}) while its {window} "
+                  f"window burns {format_number(burn)}x (limit {format_number(worst.tier.factor)}x): it may be "
+                  "firing unseen")
+        if len(burning) > 1:
+            reason += f"; so may {', '.join(t.tier.label for t in burning if t is not worst)}"
+        if self.no_data is NoDataPolicy.PASS:
+            return Verdict(outcome=Outcome.INCONCLUSIVE, value=burn, threshold=worst.tier.factor, details=details,
+                           reason=f"{reason} (no_data policy pass does not apply to a window burning above its "
+                                  "factor)")
+        return self.no_data_verdict(reason, details=details, threshold=worst.tier.factor)
+
+    def _details(self, windows: Mapping[str, WindowRatio], period: WindowRatio, tiers: list[TierResult],
+                 remaining: float | None, queries: Sequence[str], sent: Sequence[str]) -> dict[str, Any]:
+        budget = self.budget
+        return {
+            "queries": list(queries),
+            "sent_queries": list(sent),
+            "objective": self.objective,
+            "error_budget": budget,
+            "period": self.period,
+            "windows": [_window_details(w, budget) for w in windows.values()],
+            "tiers": [{"severity": t.tier.severity, "long": t.tier.long, "short": t.tier.short,
+                       "factor": t.tier.factor, "long_burn_rate": t.long_burn, "short_burn_rate": t.short_burn,
+                       "judged": t.judged, "fired": t.fired, "fails_verdict": t.tier.severity in self.fail_on,
+                       **({"note": t.note} if t.note else {})} for t in tiers],
+            "budget": {**_window_details(period, budget), "remaining": remaining,
+                       "min_budget_remaining": self.min_budget_remaining},
+            "traffic": self._traffic_source(),
+            "min_events_per_window": self.min_events_per_window,
+        }
+
+    def _traffic_source(self) -> str:
+        """Where each window's event count comes from (what tells zero errors from no traffic)."""
+        if self.ratio is not None:
+            return "ratio.total"
+        if self.latency is not None:
+            return f"{self.latency.metric}_count"
+        if self.pyrra is not None:
+            return ("pyrra.total (the SLO's total metric)" if self.pyrra.total is not None
+                    else "none: without pyrra.total an absent burnrate series is no data")
+        assert self.sloth is not None
+        return ("sloth.total_query (the SLI's total query)" if self.sloth.total_query is not None
+                else "none: without sloth.total_query an absent ratio_rate series is no data")
+
+
+def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"window": window.window, "error_ratio": window.error_ratio,
+                             "burn_rate": burn_or_none(window, budget)}
+    if window.total is not None:
+        entry["errors"] = finite_or_none(window.errors)
+        entry["total"] = finite_or_none(window.total)
+    if window.events is not None:
+        entry["events"] = finite_or_none(window.events)
+    if window.note:
+        entry["note"] = window.note
+    return entry
+
+
+def _percent(share: float) -> str:
+    return f"{format_number(round(share * 100, 4))}%"
+
+
+def _budget_text(remaining: float | None, period: str) -> str:
+    if remaining is None:
+        return f"budget remaining over {period} unknown"
+    return f"budget remaining {_percent(remaining)} over {period}"
+
+
+def _bound_order(le: str) -> float:
+    try:
+        return float(le)
+    except ValueError:
+        return math.inf

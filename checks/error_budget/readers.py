@@ -1,0 +1,485 @@
+"""The SLI sources of `error_budget`: which queries measure a window, and how their answers become an
+error ratio (raw counters, a classic histogram, Pyrra or Sloth recording rules)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from analyzer.kinds import (
+    BATCH_LABEL_RE,
+    BATCH_LABELS,
+    ArgValue,
+    MissingBucket,
+    Param,
+    ParamType,
+    PromQLTemplate,
+    QueryResult,
+    SourceRejected,
+    escape_promql_string,
+    exceeds,
+    format_number,
+    metric_selectors,
+    parse_duration,
+    presence_query,
+)
+from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers
+
+# Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
+SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
+METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+_MATCHER = (r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
+            r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*")
+_SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
+_MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
+_TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
+
+
+def le_pattern(bound: float) -> str:
+    """An RE2 pattern matching every spelling of a histogram bucket bound: for 0.5 `0.5`, `0.50`, `.5`,
+    `5e-01`; for 1 `1`, `1.0`, `1e+00`. Exposition formats and Prometheus versions write `le` differently."""
+    number = Decimal(repr(float(bound))).normalize()
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    fixed = format(number, "f")
+    if "." in fixed:
+        whole, fraction = fixed.split(".")
+        fixed_re = ("0?" if whole == "0" else whole) + r"\." + fraction + "0*"
+    else:
+        fixed_re = fixed + r"(\.0*)?"
+    mantissa = "".join(str(d) for d in digits).rstrip("0") or "0"
+    power = len(digits) + exponent - 1
+    scientific_re = (mantissa[0] + (r"\." + mantissa[1:] + "0*" if mantissa[1:] else r"(\.0*)?")
+                     + "[eE]" + (r"\+?" if power >= 0 else "-") + "0*" + str(abs(power)))
+    return f"(?:{fixed_re}|{scientific_re})"
+
+
+Results = Mapping[str, QueryResult]
+
+
+class Reader(Protocol):
+    # True when every query reads a recording rule, the period's included: it costs what a window costs.
+    recorded: bool
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]: ...
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]: ...
+
+
+def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
+    """errors / total with the no-data rules: no total is no data, zero total is no traffic, absent errors
+    with a present total are zero errors. Counts no rate can produce are SourceRejected (see _bounded_ratio)."""
+    if total is None:
+        return WindowRatio(window, None, errors, total, f"no data (the total query returned nothing over {window})")
+    if math.isnan(total) or (errors is not None and math.isnan(errors)):
+        return WindowRatio(window, None, errors, total, f"no traffic (NaN over {window})")
+    if math.isinf(total) or total < 0 or (errors is not None and math.isinf(errors)):
+        raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: rates of events are "
+                             "finite and not negative, so the errors and total queries are broken")
+    if total == 0:
+        if errors:
+            # Errors the total does not count: the two queries select different events.
+            raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: errors without "
+                                 "traffic mean the errors and total queries do not count the same events")
+        return WindowRatio(window, None, errors, total, f"no traffic over {window}")
+    bad = 0.0 if errors is None else errors
+    measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    return replace(measured, events=total * parse_duration(window))
+
+
+def _count_text(errors: float | None, total: float) -> str:
+    return f"errors {'absent' if errors is None else format_number(errors)} of total {format_number(total)}"
+
+
+def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None = None,
+                   total: float | None = None) -> WindowRatio:
+    """An error ratio held to [0, 1]. Above 1 counts as every event bad: rate() extrapolates an error counter
+    born inside the window further than the total, so a canary failing every request can read 1.2, and 1 is
+    the stricter reading of any such value. Below 0 (beyond float noise) or infinite would read as better than
+    perfect, so it is SourceRejected: the rule or the queries do not count the same events."""
+    if not math.isfinite(ratio) or exceeds(0.0, ratio, scale=1.0):
+        raise SourceRejected(f"the error ratio over {window} is {format_number(ratio)} ({source}); an error ratio "
+                             "lies between 0 and 1, so the SLI's errors and total do not count the same events")
+    if ratio > 1:
+        return WindowRatio(window, 1.0, errors, total, f"error ratio {format_number(ratio)} ({source}) is above 1: "
+                                                       "counted as every event bad")
+    return WindowRatio(window, max(ratio, 0.0), errors, total)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Whether series exist at all where the check reads: `query` answers a series if they do, and so does any
+    answered query in `users`; if none does, the check is misconfigured and `problem` says how."""
+
+    query: str
+    users: tuple[str, ...]
+    problem: str
+
+    def missing(self, results: Results) -> bool:
+        """Nothing answered: neither the probe nor any query that reads the same series."""
+        return not any(results[query].series for query in (self.query, *self.users) if query in results)
+
+
+def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
+    """One probe per metric name the (field, query) pairs name literally, except `optional` names; a name's
+    users are the queries that name it."""
+    users: dict[str, dict[str, None]] = {}
+    where: dict[str, dict[str, None]] = {}
+    for field, query in fielded:
+        for found in metric_selectors(query):
+            users.setdefault(found.name, {})[query] = None
+            where.setdefault(found.name, {})[f"{field} selector {found.selector}"] = None
+    return [Probe(presence_query([name]), tuple(users[name]),
+                  f"{'; '.join(where[name])}: no series of metric {name} exist at all (a misspelled metric name?). "
+                  "An existing metric without error series reads as zero errors; a metric that appears only with "
+                  "its first error belongs in optional_metrics")
+            for name in users if name not in optional]
+
+
+class RatioSLI(BaseModel):
+    """Errors and total as PromQL templates, each with a `{{ window }}` placeholder the check fills in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    errors: str = Field(min_length=1, description="bad events over {{ window }}, e.g. sum(rate(x{code=~'5..'}"
+                                                  "[{{ window }}]))")
+    total: str = Field(min_length=1, description="all events over {{ window }}")
+
+
+class LatencySLI(BaseModel):
+    """A classic histogram: events slower than `threshold_s` are bad (good = _bucket{le}, total = _count)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric: str = Field(description="histogram name without _bucket/_count, e.g. http_request_duration_seconds")
+    threshold_s: float = Field(gt=0, description="a bucket bound of the histogram, in seconds")
+    selectors: str = Field(default="", description="label matchers, e.g. service=\"x\"; {{ param }} in quotes")
+
+
+class PyrraSLI(BaseModel):
+    """Pyrra's recording rules: `<metric>:burnrate<window>{slo="<slo>"}`, whose value is the error ratio, and
+    `pyrra_availability{slo="<slo>"}` over the SLO window (with --generic-rules)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slo: str = Field(min_length=1, description="the ServiceLevelObjective's name (Pyrra's `slo` label)")
+    metric: str | None = Field(default=None, description="rule prefix, e.g. http_requests (the total metric "
+                                                         "without _total/_count); any prefix if unset")
+    selectors: str = Field(default="", description="more label matchers for the burnrate series, e.g. "
+                                                   "job=\"api\" (Pyrra copies the total metric's equality "
+                                                   "matchers onto them)")
+    availability_selectors: str = Field(
+        default="", description="more label matchers for pyrra_availability, which Pyrra labels only with slo "
+                                "and its propagated (pyrra.dev/) labels, never with the metric's matchers")
+    total: str | None = Field(
+        default=None, min_length=1,
+        description="the SLO's total metric as its spec writes it (indicator.ratio.total.metric, e.g. "
+                    "http_requests_total{job=\"api\"}): per window sum(rate(<total>[window])) counts the traffic, "
+                    "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors")
+
+
+class SlothSLI(BaseModel):
+    """Sloth's recording rules: `slo:sli_error:ratio_rate<window>` with `sloth_id` (or service and slo)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # min_length: an empty value would match series that lack the label altogether.
+    sloth_id: str | None = Field(default=None, min_length=1, description="Sloth's sloth_id label: <service>-<slo>")
+    service: str | None = Field(default=None, min_length=1, description="sloth_service label (with slo)")
+    slo: str | None = Field(default=None, min_length=1, description="sloth_slo label (with service)")
+    selectors: str = Field(default="", description="more label matchers")
+    total_query: str | None = Field(
+        default=None, min_length=1,
+        description="the SLI's total query with a {{ window }} placeholder (Sloth's sli.events.total_query, "
+                    "{{.window}} written {{ window }}): counts each window's traffic, so a window whose ratio rule "
+                    "recorded nothing (no error series) reads as zero errors")
+
+    @model_validator(mode="after")
+    def _identified(self) -> SlothSLI:
+        if (self.sloth_id is None) == (self.service is None and self.slo is None):
+            raise ValueError("set either sloth_id, or service and slo")
+        if self.sloth_id is None and (self.service is None or self.slo is None):
+            raise ValueError("service and slo go together (or set sloth_id)")
+        return self
+
+
+def _selector_template(text: str, params: Mapping[str, Param], field: str, reserved: frozenset[str]
+                       ) -> PromQLTemplate:
+    """Label matchers as a template: quoted values only, no label the check sets itself."""
+    if not _SELECTORS_RE.fullmatch(text):
+        raise ValueError(f"{field}: {text!r} is not a list of label matchers like "
+                         "service=\"payments\", code=~\"5..\"")
+    for name in _MATCHER_NAME_RE.findall(text):
+        if name.startswith("__") or name in reserved or name in BATCH_LABELS:
+            raise ValueError(f"{field}: label {name!r} is set by the check itself")
+    try:
+        return PromQLTemplate("x{" + text + "}", params)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+
+
+def _total_selector_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
+    """`name` or `name{matchers}`: one selector of a literal metric name, quoted values only."""
+    found = _TOTAL_SELECTOR_RE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"{field}: {text!r} is not a metric selector like http_requests_total{{job=\"api\"}}")
+    if BATCH_LABEL_RE.search(text):
+        raise ValueError(f"{field}: labels analyzer_window and analyzer_part are set by the check itself")
+    try:
+        return PromQLTemplate(text.strip(), params)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+
+
+def _matchers(*parts: str) -> str:
+    return ", ".join(p.strip().rstrip(",").strip() for p in parts if p.strip().rstrip(",").strip())
+
+
+def _render_selectors(template: PromQLTemplate, args: Mapping[str, ArgValue]) -> str:
+    return template.render(args)[2:-1]
+
+
+class RatioReader:
+    recorded = False
+
+    def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
+        self._errors = _window_template(sli.errors, params, "ratio.errors")
+        self._total = _window_template(sli.total, params, "ratio.total")
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        values = {**args, "window": window}
+        return {"errors": self._errors.render(values), "total": self._total.render(values)}
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # The period's queries name the same metrics as the windows': the windows' queries are enough.
+        return name_probes([(f"ratio.{part}", query) for queries in windows.values()
+                            for part, query in queries.items()], optional)
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        return _ratio_from_counts(window, results[queries["errors"]].single_value("errors query"),
+                                  results[queries["total"]].single_value("total query"))
+
+
+def _window_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
+    if "window" in params:
+        raise ValueError("a param may not be named `window`: the check fills {{ window }} itself")
+    try:
+        template = PromQLTemplate(text, params, extra_bare={"window": ParamType.DURATION})
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+    if "window" not in template.param_names:
+        raise ValueError(f"{field}: the query needs a {{{{ window }}}} placeholder, e.g. rate(x[{{{{ window }}}}])")
+    reserved = BATCH_LABEL_RE.search(text)
+    if reserved:
+        # Two series told apart only by this label would collide once the check sets it.
+        raise ValueError(f"{field}: label {reserved.group(0)!r} is set by the check itself (it labels each "
+                         "window in the one query the check sends)")
+    return template
+
+
+class LatencyReader:
+    recorded = False
+
+    def __init__(self, sli: LatencySLI, params: Mapping[str, Param]) -> None:
+        if not METRIC_RE.fullmatch(sli.metric):
+            raise ValueError(f"latency.metric: {sli.metric!r} is not a metric name")
+        if sli.metric.endswith(("_bucket", "_count", "_sum")):
+            raise ValueError(f"latency.metric: give the histogram's name without its suffix, e.g. "
+                             f"{re.sub(r'_(bucket|count|sum)$', '', sli.metric)}")
+        if not math.isfinite(sli.threshold_s):
+            raise ValueError("latency.threshold_s must be finite (the +Inf bucket counts every event as good)")
+        self._sli = sli
+        self._selectors = _selector_template(sli.selectors, params, "latency.selectors", frozenset({"le"}))
+        self.le_matcher = f'le=~"{escape_promql_string(le_pattern(sli.threshold_s), chr(34))}"'
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        selectors = _render_selectors(self._selectors, args)
+        metric = self._sli.metric
+        return {"good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
+                "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))"}
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()],
+                           optional)
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        total = results[queries["total"]].single_value("total query")
+        good = results[queries["good"]].single_value("good query")
+        if good is None and total is not None and total > 0:
+            # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
+            raise MissingBucket(queries["good"])
+        errors = None if good is None or total is None else total - good
+        return _ratio_from_counts(window, errors, total)
+
+    def buckets_query(self, args: Mapping[str, ArgValue]) -> str:
+        """The query listing the histogram's bucket bounds under the selectors."""
+        selectors = _matchers(_render_selectors(self._selectors, args))
+        return f"count by (le) ({self._sli.metric}_bucket{{{selectors}}})"
+
+
+class PyrraReader:
+    recorded = True
+
+    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float) -> None:
+        if sli.metric is not None and not METRIC_RE.fullmatch(sli.metric):
+            raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
+        self._sli = sli
+        # Only a window Pyrra records can be absent for want of error series.
+        self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
+        self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
+        self._availability_selectors = _selector_template(sli.availability_selectors, params,
+                                                          "pyrra.availability_selectors", frozenset({"slo"}))
+        self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
+
+    def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
+        return _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
+                         _render_selectors(self._selectors, args))
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        if period:
+            # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules,
+            # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
+            slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
+            matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
+            return {"availability": f"pyrra_availability{{{matchers}}}"}
+        queries = {"ratio": self._rule(f"burnrate{prometheus_duration(parse_duration(window))}", args)}
+        if self._total is not None:
+            queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
+        return queries
+
+    def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
+        matchers = self._burnrate_matchers(args)
+        if self._sli.metric is None:
+            return f'{{__name__=~".+:{suffix}", {matchers}}}'
+        return f"{self._sli.metric}:{suffix}{{{matchers}}}"
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # Pyrra's increase rule over the SLO window records whenever the total metric has series, errors or
+        # not: it proves the SLO's rules are loaded under these names and labels.
+        rules = Probe(self._rule(f"increase{prometheus_duration(parse_duration(period))}", args),
+                      tuple(queries["ratio"] for queries in windows.values()),
+                      f"no recording rule of Pyrra SLO slo=\"{self._sli.slo}\" has a series (neither "
+                      f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
+                      "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded")
+        totals = [("pyrra.total", queries["total"]) for queries in windows.values() if "total" in queries]
+        return [rules, *name_probes(totals, optional)]
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        if "availability" in queries:
+            availability = results[queries["availability"]].single_value("pyrra_availability query")
+            if availability is None:
+                return WindowRatio(window, None, note=f"no {queries['availability']} series (Pyrra records it "
+                                                      "only with --generic-rules)")
+            return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability "
+                                                               f"{format_number(availability)}")
+        value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
+        total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
+        if value is None and prometheus_duration(parse_duration(window)) not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Pyrra burnrate{window} "
+                                                                        "series: Pyrra records no such window)")
+        if value is None:
+            return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
+                                 total)
+        return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total,
+                           "pyrra.total" if "total" in queries else None)
+
+
+def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
+    """A recording rule's error ratio: NaN is no traffic (the rule divided 0 by 0), the rest must be a ratio."""
+    if math.isnan(value):
+        return WindowRatio(window, None, note=f"no traffic (NaN over {window})")
+    return _bounded_ratio(window, value, source)
+
+
+def _with_total(measured: WindowRatio, window: str, total: float | None, field: str | None) -> WindowRatio:
+    """A recorded ratio with the events its total (`field`, if configured) counted: min_events_per_window
+    needs them."""
+    if field is not None and (total is None or not math.isfinite(total) or total < 0):
+        found = "nothing" if total is None else format_number(total)
+        return replace(measured, note="; ".join(filter(None, [measured.note, f"{field} returned {found} over "
+                                                              f"{window}: events unknown"])))
+    if total is None or not math.isfinite(total) or total < 0:
+        return measured
+    return replace(measured, total=total, events=total * parse_duration(window))
+
+
+def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: float | None) -> WindowRatio:
+    """A window whose recording rule recorded nothing. Pyrra's and Sloth's rules divide the error vector by
+    the total, so a service without error series records no ratio: with traffic counted by the total that is
+    zero errors (raw counters say the same), without traffic or without a total to tell, a gap."""
+    if not has_total:
+        return WindowRatio(window, None, recorded_absent=True,
+                           note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)")
+    counted = _ratio_from_counts(window, None, total)
+    if counted.error_ratio is None:
+        return replace(counted, recorded_absent=True, note=f"{what}; {counted.note}")
+    return replace(counted, recorded_absent=True,
+                   note=f"{what} while {field} counts traffic: zero errors (the rule records no ratio without an "
+                        "error series)")
+
+
+class SlothReader:
+    recorded = True
+
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float) -> None:
+        self._sli = sli
+        # Only a window Sloth records can be absent for want of error series.
+        self._recorded_windows = SLOTH_WINDOWS | {prometheus_duration(period_s)}
+        self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
+                                             frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
+        self._total = (None if sli.total_query is None
+                       else _window_template(sli.total_query, params, "sloth.total_query"))
+
+    def _matchers(self, args: Mapping[str, ArgValue]) -> str:
+        sli = self._sli
+        identity = ([f'sloth_id="{escape_promql_string(sli.sloth_id, chr(34))}"'] if sli.sloth_id is not None
+                    else [f'sloth_service="{escape_promql_string(sli.service or "", chr(34))}"',
+                          f'sloth_slo="{escape_promql_string(sli.slo or "", chr(34))}"'])
+        return _matchers(*identity, _render_selectors(self._selectors, args))
+
+    def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
+        name = prometheus_duration(parse_duration(window))
+        queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
+        if self._total is not None and not period:
+            queries["total"] = self._total.render({**args, "window": window})
+        return queries
+
+    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
+               optional: Collection[str]) -> list[Probe]:
+        # Sloth records slo:objective:ratio as a constant for every SLO it generates: traffic or not, errors or
+        # not, it exists when the SLO's rules are loaded under these labels.
+        matchers = self._matchers(args)
+        rules = Probe(f"slo:objective:ratio{{{matchers}}}", tuple(q["ratio"] for q in windows.values()),
+                      f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
+                      "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
+                      "loaded")
+        totals = [("sloth.total_query", queries["total"]) for queries in windows.values() if "total" in queries]
+        return [rules, *name_probes(totals, optional)]
+
+    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        value = results[queries["ratio"]].single_value("Sloth ratio query")
+        total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
+        name = prometheus_duration(parse_duration(window))
+        if value is None and "total" not in queries and self._total is not None:
+            # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
+            return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
+        if value is None and name not in self._recorded_windows:
+            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Sloth ratio_rate{name} series: "
+                                                                        "Sloth records no such window by default)")
+        if value is None:
+            return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query", "total" in queries,
+                                 total)
+        return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
+                           "sloth.total_query" if "total" in queries else None)

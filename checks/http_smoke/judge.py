@@ -1,0 +1,262 @@
+"""Judging one `http_smoke` response: assertions, captures and evidence (pure; runs in a worker thread)."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from analyzer.kinds import (
+    ArgValue,
+    HttpExchange,
+    TargetBadAnswer,
+    format_number,
+)
+from checks.http_smoke.jsonpath import JsonPath, json_equal
+from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
+
+# Characters of a response body quoted in evidence.
+BODY_EVIDENCE_CHARS = 512
+_MAX_CAPTURE_CHARS = 1024
+# Characters of the decoded body that body_regex (and a header regex) is searched in. A regex runs in a worker
+# thread with a time bound (the `regex` engine releases the GIL and stops at its timeout); the input bound keeps
+# what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
+MAX_REGEX_CHARS = 64 * 1024
+REGEX_TIMEOUT_S = 1.0
+# Body charsets decoded as named; any other (punycode is quadratic, idna and undefined raise) is read as UTF-8.
+_DECODED_CHARSETS = frozenset({
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
+    *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
+})
+# Held while a worker thread parses and reads a JSON body (see _assess).
+_JSON_TURN = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed assertion: what was checked, what was expected, what came."""
+
+    assertion: str
+    expected: str
+    got: str
+
+    def __str__(self) -> str:
+        return f"{self.assertion}: expected {self.expected}, got {self.got}"
+
+
+def judge_exchange(step: Step, exchange: HttpExchange,
+           where: str) -> tuple[list[Failure], dict[str, ArgValue], dict[str, Any]]:
+    """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
+    # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
+    text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
+    failures, captured = _assess(step, exchange, text or "", where)
+    return failures, captured, _exchange_evidence(exchange, text)
+
+
+def needs_body(step: Step) -> bool:
+    expect = step.expect
+    return bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
+                or any(c.json_path is not None for c in step.capture.values()))
+
+
+def _assess(step: Step, exchange: HttpExchange, text: str,
+            where: str) -> tuple[list[Failure], dict[str, ArgValue]]:
+    expect = step.expect
+    failures: list[Failure] = []
+    ranges = [status_range(item) for item in expect.status]
+    if not any(low <= exchange.status <= high for low, high in ranges):
+        failures.append(Failure("status", " or ".join(str(s) for s in expect.status), str(exchange.status)))
+    if expect.max_latency_ms is not None and exchange.latency_ms > expect.max_latency_ms:
+        failures.append(Failure("max_latency_ms", f"<= {format_number(expect.max_latency_ms)} ms",
+                                 f"{format_number(exchange.latency_ms)} ms"))
+    for name, rule in expect.headers.items():
+        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
+    if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
+        failures.append(_oversized(step, exchange))
+        return failures, {}
+    for needle in expect.body_contains:
+        if needle not in text:
+            failures.append(Failure("body_contains", repr(needle), f"a body without it: {snippet(text, 120)}"))
+    for needle in expect.body_not_contains:
+        if needle in text:
+            failures.append(Failure("body_not_contains", f"no {needle!r}", f"a body with it: {snippet(text, 120)}"))
+    if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
+        seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
+        failures.append(Failure("body_regex", f"a match for {expect.body_regex!r}",
+                                 f"{seen} no match: {snippet(text, 120)}"))
+    needs_json = bool(expect.json_paths or any(c.json_path is not None for c in step.capture.values()))
+    # One parsed document at a time in the whole service: a document can take 20 times its text ("[]," is a
+    # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
+    with _JSON_TURN if needs_json else contextlib.nullcontext():
+        document, parse_error = _parse_json(text) if needs_json else (None, "")
+        for json_rule in expect.json_paths:
+            failure = _judge_json(json_rule, document, parse_error)
+            if failure is not None:
+                failures.append(failure)
+        captured: dict[str, ArgValue] = {}
+        for name, capture in step.capture.items():
+            value, problem = _capture(capture, exchange, document, parse_error)
+            if problem:
+                failures.append(Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
+            else:
+                captured[name] = value
+        del document  # freed before the turn passes on
+    return failures, captured
+
+
+def _parse_json(text: str) -> tuple[Any, str]:
+    """(document, "") or (None, why the text is not JSON)."""
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:
+        return None, f"a body that is not JSON ({exc}): {snippet(text, 80)}"
+    except RecursionError:
+        return None, "a JSON body nested too deeply to parse"
+
+
+def _oversized(step: Step, exchange: HttpExchange) -> Failure:
+    """The failure of a body over the cap, saying how much came and why it fails."""
+    cap = len(exchange.body)
+    encoding = exchange.headers.get("content-encoding", "").strip().lower()
+    if not exchange.body_drained:
+        got = "a larger body (reading stopped at the cap: oversized_body is fail)"
+    elif encoding in ("", "identity"):
+        got = f"a body of {exchange.body_wire_bytes} bytes"
+    else:
+        got = f"a {encoding} body of {exchange.body_wire_bytes} bytes that decodes to more than {cap}"
+    why = "" if step.oversized_body == "fail" else " (body assertions need the whole body)"
+    return Failure("max_body_bytes", f"a body of at most {cap} bytes{why}", got)
+
+
+def _search(pattern: str, text: str, what: str) -> bool:
+    """Whether `pattern` matches within the first MAX_REGEX_CHARS of `text`; a search past REGEX_TIMEOUT_S is an
+    error (the pattern backtracks on this answer), never a verdict."""
+    try:
+        return regex.search(pattern, text[:MAX_REGEX_CHARS], timeout=REGEX_TIMEOUT_S, concurrent=True) is not None
+    except TimeoutError:
+        raise TargetBadAnswer(f"{what} {pattern!r} found no answer within {REGEX_TIMEOUT_S:g} s on this response "
+                              "(the pattern backtracks on it; write one without nested or overlapping repeats)"
+                              ) from None
+
+
+def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
+    shown = ", ".join(repr(v[:120]) for v in values) or "no such header"
+    if rule.exists is not None:
+        if bool(values) != rule.exists:
+            return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
+        return []
+    if rule.equals is not None and rule.equals not in values:
+        return [Failure(f"header {name} equals", repr(rule.equals), shown)]
+    if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
+        return [Failure(f"header {name} regex", f"a match for {rule.regex!r}", shown)]
+    return []
+
+
+def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | None:
+    path = JsonPath.parse(rule.path)
+    if parse_error:
+        return Failure(f"json {path}", "a JSON body", parse_error)
+    found, value = path.find(document)
+    if "exists" in rule.model_fields_set:
+        return None if found == rule.exists else Failure(f"json {path} exists", str(rule.exists).lower(),
+                                                          "a value" if found else "nothing at that path")
+    if not found:
+        return Failure(f"json {path}", "a value", "nothing at that path")
+    if "equals" in rule.model_fields_set:
+        return None if json_equal(value, rule.equals) else Failure(
+            f"json {path} equals", _json_text(rule.equals), _json_text(value))
+    assert rule.compare is not None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Failure(f"json {path} compare", f"a number {rule.compare}", _json_text(value))
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return Failure(f"json {path} compare", str(rule.compare),
+                        f"a number beyond the range of a 64-bit float: {snippet(str(value), 40)}")
+    if not rule.compare.matches(float(value)):
+        return Failure(f"json {path} compare", str(rule.compare), _json_text(value))
+    return None
+
+
+def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str]:
+    """(value, "") or ("", what went wrong)."""
+    if capture.header is not None:
+        values = exchange.headers.get_list(capture.header)
+        if not values:
+            return "", "no such header"
+        value: Any = values[0]
+    else:
+        if parse_error:
+            return "", parse_error
+        found, value = JsonPath.parse(capture.json_path or "$").find(document)
+        if not found:
+            return "", "nothing at that path"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return "", _json_text(value)
+    text = value if isinstance(value, str) else json.dumps(value)
+    if len(text) > _MAX_CAPTURE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in text) or text in (".", ".."):
+        return "", f"an unusable value {snippet(repr(text), 80)} (control characters, '.', '..' or over " \
+            f"{_MAX_CAPTURE_CHARS} characters)"
+    return text, ""
+
+
+def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:
+    if text is None:
+        # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
+        start = exchange.body[:BODY_EVIDENCE_CHARS * 4]
+        shown = _text(start, exchange)
+        body = shown if len(shown) <= BODY_EVIDENCE_CHARS and len(start) == len(exchange.body) else (
+            shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
+    else:
+        body = snippet(text, BODY_EVIDENCE_CHARS)
+    evidence: dict[str, Any] = {
+        "status": exchange.status,
+        "latency_ms": round(exchange.latency_ms, 3),
+        "response_headers": {k: snippet(v, 200) for k, v in exchange.headers.items()
+                             if k.lower() in ("content-type", "location", "content-length", "content-encoding")},
+        "body": body,
+        "body_bytes_kept": len(exchange.body),
+        "body_bytes_received": exchange.body_wire_bytes,
+    }
+    if exchange.body_truncated:
+        evidence["body_truncated_at_bytes"] = len(exchange.body)
+        evidence["body_rest"] = "drained" if exchange.body_drained else "not read"
+    if exchange.redirects:
+        evidence["redirects"] = list(exchange.redirects)
+    if exchange.connect_retries:
+        evidence["connect_retries"] = exchange.connect_retries
+    return evidence
+
+
+def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
+    """`body` decoded with the charset of the exchange when that is a common text charset, else as UTF-8 (never
+    raises)."""
+    content_type = exchange.headers.get("content-type", "")
+    match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
+    encoding = _charset(match.group(1)) if match else "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except UnicodeError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _charset(name: str) -> str:
+    """The codec for a charset name when it is one we decode, else UTF-8."""
+    try:
+        encoding = codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+    return encoding if encoding in _DECODED_CHARSETS else "utf-8"
+
+
+def snippet(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+def _json_text(value: Any) -> str:
+    return snippet(json.dumps(value), 120)

@@ -1,0 +1,192 @@
+"""The `http_smoke` definition: steps, their assertions and captures, validated at load."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+import regex
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from analyzer.kinds import (
+    ConditionField,
+    ParamName,
+)
+from checks.http_smoke.jsonpath import JsonPath
+
+_STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
+_STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
+_STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def status_range(item: int | str) -> tuple[int, int]:
+    if isinstance(item, int):
+        if not 100 <= item <= 599:
+            raise ValueError(f"status {item} is not an HTTP status (100-599)")
+        return item, item
+    text = item.strip().lower()
+    if text.isdigit():
+        return status_range(int(text))
+    klass = _STATUS_CLASS_RE.fullmatch(text)
+    if klass:
+        return int(klass.group(1)) * 100, int(klass.group(1)) * 100 + 99
+    ranged = _STATUS_RANGE_RE.fullmatch(text)
+    if ranged and int(ranged.group(1)) <= int(ranged.group(2)):
+        return int(ranged.group(1)), int(ranged.group(2))
+    raise ValueError(f"status {item!r} is not a code (200), a class (2xx) or a range (200-299)")
+
+
+class HeaderExpect(_Strict):
+    """One response header assertion: exactly one of equals, regex (searched) or exists."""
+
+    equals: str | None = None
+    regex: str | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> HeaderExpect:
+        if sum(v is not None for v in (self.equals, self.regex, self.exists)) != 1:
+            raise ValueError("a header assertion sets exactly one of equals, regex or exists")
+        if self.regex is not None:
+            _compile("regex", self.regex)
+        return self
+
+
+class JsonExpect(_Strict):
+    """One JSON path assertion: exactly one of equals (any JSON value), compare ('> 0') or exists."""
+
+    path: str
+    equals: Any = None
+    compare: ConditionField | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JsonExpect:
+        JsonPath.parse(self.path)
+        given = [name for name in ("equals", "compare", "exists") if name in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(f"JSON assertion on {self.path}: set exactly one of equals, compare or exists")
+        return self
+
+
+class Expect(_Strict):
+    """What every response of a step must show."""
+
+    status: list[int | str] = Field(default_factory=lambda: list[int | str](["2xx"]),
+                                    description="accepted codes, classes (2xx) or ranges (200-299)")
+    max_latency_ms: float | None = Field(default=None, gt=0, description="per request, redirects and body included")
+    headers: dict[str, HeaderExpect] = Field(default_factory=dict, description="by header name (any case)")
+    body_contains: list[str] = Field(default_factory=list, description="substrings the body must contain")
+    body_not_contains: list[str] = Field(default_factory=list, description="substrings it must not contain")
+    body_regex: str | None = Field(default=None, description="a regex searched in the body")
+    json_paths: list[JsonExpect] = Field(default_factory=list, alias="json",
+                                         description="assertions on the JSON body")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("status")
+    @classmethod
+    def _statuses(cls, value: list[int | str]) -> list[int | str]:
+        if not value:
+            raise ValueError("status needs at least one code, class or range")
+        for item in value:
+            status_range(item)
+        return value
+
+    @field_validator("body_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile("body_regex", value)
+        return value
+
+
+class Capture(_Strict):
+    """Where a value for later steps comes from: a JSON path of the body, or a response header."""
+
+    json_path: str | None = Field(default=None, alias="json")
+    header: str | None = None
+    secret: bool = Field(default=True, description="redact the value everywhere it would be shown (reasons, "
+                         "evidence, history, logs); false shows it")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one(self) -> Capture:
+        if (self.json_path is None) == (self.header is None):
+            raise ValueError("a capture sets exactly one of json (a JSON path) or header")
+        if self.json_path is not None:
+            JsonPath.parse(self.json_path)
+        return self
+
+    def describe(self) -> str:
+        """`json $.id` or `header Location`."""
+        return f"json {self.json_path}" if self.json_path is not None else f"header {self.header}"
+
+
+class Step(_Strict):
+    """One request (or `repeat` of them) and what its responses must show."""
+
+    name: str = Field(description="unique in the check; names the step in reasons and JUnit")
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    path: str = Field(default="/", description="appended to base_url; {{ param }} values are escaped")
+    query: dict[str, str] = Field(default_factory=dict, description="query parameters; values may use {{ }}")
+    headers: dict[str, str] = Field(default_factory=dict, description="added to the check's headers")
+    json_body: Any = Field(default=None, description="a JSON body; string leaves may use {{ }}")
+    text_body: str | None = Field(default=None, description="a text body; may use {{ }}")
+    secret_body: bool = Field(default=False, description="never show the body in the definition or evidence")
+    timeout_s: float = Field(default=5.0, gt=0, le=120, description="per request, redirects and body included")
+    retries: int = Field(default=1, ge=0, le=5, description="retries when no connection could be made")
+    follow_redirects: bool = False
+    max_redirects: int = Field(default=3, ge=1, le=10)
+    max_body_bytes: int | None = Field(default=None, ge=1, description="body cap; never above the global one")
+    oversized_body: Literal["drain", "fail"] = Field(
+        default="drain", description="a body over max_body_bytes: drain (read the rest without keeping it, so "
+        "latency is real; body assertions fail) or fail (the step fails at once)")
+    repeat: int = Field(default=1, ge=1, le=1000, description="requests sent; each is judged by `expect`")
+    concurrency: int = Field(default=1, ge=1, le=50, description="requests in flight at once")
+    min_success_ratio: float = Field(default=1.0, gt=0, le=1, description="share of requests that must pass")
+    max_p95_ms: float | None = Field(default=None, gt=0, description="95th percentile latency of the responses")
+    max_p99_ms: float | None = Field(default=None, gt=0, description="99th percentile latency of the responses")
+    expect: Expect = Field(default_factory=Expect)
+    capture: dict[ParamName, Capture] = Field(default_factory=dict, description="values for later steps")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Step:
+        if not _STEP_NAME_RE.fullmatch(self.name):
+            raise ValueError(f"step name {self.name!r} must be 1-64 of letters, digits, space, '.', '_', '-'")
+        if self.json_body is not None and self.text_body is not None:
+            raise ValueError(f"step {self.name!r}: set json_body or text_body, not both")
+        if self.concurrency > self.repeat:
+            raise ValueError(f"step {self.name!r}: concurrency {self.concurrency} is above repeat {self.repeat}")
+        if self.repeat > 1 and self.capture:
+            raise ValueError(f"step {self.name!r}: capture needs repeat 1 (which of the responses would it use?)")
+        if self.repeat == 1 and (self.max_p95_ms is not None or self.max_p99_ms is not None
+                                 or self.min_success_ratio != 1.0):
+            raise ValueError(f"step {self.name!r}: min_success_ratio, max_p95_ms and max_p99_ms need repeat > 1")
+        for key in self.query:
+            if "{{" in key or "}}" in key:
+                raise ValueError(f"step {self.name!r}: query names are literal; put {{{{ }}}} in values only")
+        return self
+
+
+def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(pattern)
+    except regex.error as exc:
+        raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
+
+
+_T = TypeVar("_T")
+
+
+def named(part: str, build: Callable[[], _T]) -> _T:
+    try:
+        return build()
+    except ValueError as exc:
+        raise ValueError(f"{part}: {exc}") from None

@@ -1,0 +1,70 @@
+"""The public surface for kind authors is analyzer.kinds: its names are a contract, and kinds use nothing else."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import analyzer
+from analyzer import kinds
+
+ROOT = Path(__file__).resolve().parents[2]
+# Changing this list changes what third-party kinds may rely on: a removal breaks them.
+PUBLIC_NAMES = [
+    "BATCH_LABELS", "BATCH_LABEL_RE", "DEFAULT_ALLOWED_HOSTS", "SEVERITY", "AnalyzerError", "ArgError", "ArgValue",
+    "BodyBudgetExhausted", "CatalogView", "Check", "CheckError", "CheckMisconfigured", "CheckName", "Condition",
+    "ConditionField", "ConfigError", "DeadlineExceeded", "Duration", "EvalContext", "Evaluation", "HostAllowList",
+    "HttpClient", "HttpExchange", "HttpRequest", "MemberError", "MetricSelector", "MissingBucket", "NoData",
+    "NoDataPolicy", "Outcome", "Param", "ParamName", "ParamType", "Placeholder", "PromQLTemplate",
+    "PrometheusSource", "QueryBatch", "QueryResult", "Reducer", "ReducerField", "Series", "SourceRejected",
+    "SourceTimeout", "SourceUnavailable", "TargetBadAnswer", "TargetRefused", "Threshold", "Verdict", "at_most",
+    "bare_selector", "clip", "escape_promql_string", "exceeds", "finite_or_none", "format_number", "json_safe",
+    "metric_selectors", "names_pattern", "parse_duration", "presence_query", "range_step_s", "render_value",
+    "split_template",
+]
+
+
+def _analyzer_imports(path: Path) -> set[str]:
+    """The analyzer modules a file imports from."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "analyzer":
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "analyzer")
+    return found
+
+
+KIND_FILES = [*sorted((ROOT / "checks").rglob("*.py")), ROOT / "tests" / "gatekind.py"]
+
+
+class TestPublicSurface:
+    """analyzer.kinds exports exactly its contract, every name resolves, and kinds import nothing else."""
+
+    def test_all_is_the_contract(self):
+        assert sorted(kinds.__all__) == sorted(PUBLIC_NAMES)
+
+    @pytest.mark.parametrize("name", PUBLIC_NAMES)
+    def test_every_name_resolves(self, name):
+        assert getattr(kinds, name) is not None
+
+    def test_an_unknown_name_is_an_attribute_error(self):
+        with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+            _ = kinds.Nope
+
+    def test_the_package_exports_nothing_else(self):
+        assert [name for name in vars(analyzer) if not name.startswith("_") and name != "kinds"
+                and not isinstance(getattr(analyzer, name), type(analyzer))] == []
+
+    @pytest.mark.parametrize("path", KIND_FILES, ids=lambda path: str(path.relative_to(ROOT)))
+    def test_kinds_import_only_the_public_surface(self, path):
+        assert _analyzer_imports(path) <= {"analyzer.kinds"}
+
+    def test_the_surface_does_not_import_httpx_until_asked(self):
+        code = ("import sys, analyzer.kinds as k; assert 'httpx' not in sys.modules; "
+                "k.HttpRequest; assert 'httpx' in sys.modules")
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
