@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import ssl
-import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from analyzer.errors import ConfigError
-
-
-@contextmanager
-def _default_ca_store_skipped() -> Iterator[None]:
-    """While aiohttp is first imported, TLS contexts do not load the system CA store.
-
-    aiohttp builds two default contexts at import, each loading the store: a quarter of the instructions of
-    `analyzer run`. The analyzer never uses them: a Prometheus source passes its own context (certifi's, its
-    ca_file's) or none (`insecure`), and HTTP checks use httpx. A context that did use them would trust no CA
-    and refuse every server: closed, never open. Only before any thread runs: once aiohttp is imported
-    (`serve`, the tests) nothing is skipped.
-    """
-    if "aiohttp" in sys.modules or "set_default_verify_paths" in vars(ssl.SSLContext):
-        yield
-        return
-    setattr(ssl.SSLContext, "set_default_verify_paths", lambda self: None)  # noqa: B010 (mypy: a method)
-    try:
-        yield
-    finally:
-        delattr(ssl.SSLContext, "set_default_verify_paths")
-
-
-with _default_ca_store_skipped():
-    from analyzer.sources.prometheus import (
-        PrometheusSource,
-        PrometheusSourceConfig,
-        QueryObserver,
-        QueryResult,
-        Series,
-    )
+from analyzer.sources.prometheus import (
+    PrometheusSource,
+    PrometheusSourceConfig,
+    QueryObserver,
+    QueryResult,
+    Series,
+)
 
 if TYPE_CHECKING:
     from analyzer.sources.http import HttpClient
