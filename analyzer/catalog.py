@@ -40,6 +40,10 @@ class Catalog:
     origins: Mapping[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    def kinds(self) -> list[type[Check]]:
+        """The kinds its checks are of, each once."""
+        return list(dict.fromkeys(type(check) for check in self.checks.values()))
+
     def get(self, name: str) -> Check:
         """The check of that name; CheckNotFound otherwise."""
         try:

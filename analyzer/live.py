@@ -24,7 +24,7 @@ from analyzer.catalog import Catalog, catalog_files, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
-from analyzer.registry import Registry
+from analyzer.registry import Registry, warm_kinds
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
@@ -176,6 +176,8 @@ class LiveCatalog:
                 self.metrics.catalog_reloads.labels("unchanged").inc()
                 logger.info("catalog_unchanged", reason=reason, catalog_version=catalog.version)
                 return "unchanged"
+            # Before the swap, so that no evaluation of a kind the new catalog adds waits for its import.
+            await asyncio.to_thread(warm_kinds, catalog.kinds())
             self.current = self._generation(catalog)
             self.status.loaded_at = datetime.now(UTC)
             self.status.reloads += 1

@@ -7,17 +7,21 @@ schema of) only the kinds it uses, which is most of a Job's start-up time otherw
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Annotated, Any, Union
 
+import structlog
 from pydantic import Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
 
 ENTRY_POINT_GROUP = "analyzer.checks"
+
+logger = structlog.get_logger("analyzer.registry")
 
 # The built-in kinds, by name, as "module:Class": each uses the same contract as a third-party kind, and a
 # catalog imports only the kinds it uses. Dotted strings keep the core from importing the built-ins package.
@@ -37,6 +41,18 @@ def kind_name(kind: type[Check]) -> str:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"check kind {kind.__qualname__} must declare kind: Literal[...] = \"...\"")
     return name
+
+
+def warm_kinds(kinds: Iterable[type[Check]]) -> None:
+    """Call each kind's `warm`; one that fails is logged, and its first evaluation pays (or fails) instead."""
+    started = time.monotonic()
+    for kind in kinds:
+        try:
+            kind.warm()
+        except Exception:
+            # A plugin's warm-up must not keep the other kinds from being served.
+            logger.exception("kind_warm_failed", kind=kind_name(kind))
+    logger.info("kinds_warmed", duration_s=round(time.monotonic() - started, 3))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import gc
 import json
 import signal
 import time
-from collections.abc import Iterable
 from typing import Any, cast
 
 import structlog
@@ -22,10 +21,9 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from analyzer.catalog import Catalog
-from analyzer.check import Check
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
-from analyzer.registry import Registry, kind_name
+from analyzer.registry import Registry, warm_kinds
 from analyzer.settings import Settings
 from analyzer.web import LIVE, METRICS, create_app, create_probe_app, server_options
 
@@ -205,9 +203,10 @@ def make_runner(app: web.Application, settings: Settings, *, max_connections: in
 
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
     """Serve until SIGTERM or SIGINT, then drain and return."""
-    # The kinds warm in a worker thread while the app is built; the port opens once they are warm, so that
-    # neither a readiness probe nor the first evaluation waits for a slow import.
-    warming = asyncio.create_task(asyncio.to_thread(warm_kinds, list(registry.kinds.values())))
+    # The catalog's kinds warm in a worker thread while the app is built; the port opens once they are warm,
+    # so that neither a readiness probe nor the first evaluation waits for a slow import. Only the kinds the
+    # catalog uses: scipy alone is 60 MB of a pod's memory (a reload warms the kinds it adds).
+    warming = asyncio.create_task(asyncio.to_thread(warm_kinds, catalog.kinds()))
     app = create_app(settings, catalog, registry)
     runner = make_runner(app, settings, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S / 2)
     await runner.setup()
@@ -263,16 +262,4 @@ async def _report_dropped_log_events() -> None:
     while True:
         await asyncio.sleep(_DROPPED_REPORT_S)
         report_dropped()
-
-
-def warm_kinds(kinds: Iterable[type[Check]]) -> None:
-    """Call each kind's `warm`; one that fails is logged, and its first evaluation pays (or fails) instead."""
-    started = time.monotonic()
-    for kind in kinds:
-        try:
-            kind.warm()
-        except Exception:
-            # A plugin's warm-up must not keep the other kinds from being served.
-            logger.exception("kind_warm_failed", kind=kind_name(kind))
-    logger.info("kinds_warmed", duration_s=round(time.monotonic() - started, 3))
 

@@ -273,12 +273,18 @@ def mapped_files(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
+KPI_CHECK = {"name": "conversion", "kind": "kpi_compare", "method": "proportion", "direction": "higher_is_better",
+             "canary": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
+             "baseline": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
+             "max_relative_change": 0.05}
+
+
 @pytest.mark.integration
 class TestWarmStart:
-    """`analyzer serve` imports what kpi_compare's statistics need before it answers, even with no such check."""
+    """`analyzer serve` imports what its catalog's kinds need before it answers, and only that."""
 
     async def test_scipy_is_imported_once_ready(self, tmp_path):
-        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK, KPI_CHECK)
         served = await ServeProcess.start(catalog)
         try:
             async with aiohttp.ClientSession() as session:
@@ -287,5 +293,30 @@ class TestWarmStart:
             assert "/scipy/stats/" in mapped_files(served.process.pid)
             names = [event.get("event") for event in served.events]
             assert names.index("kinds_warmed") < names.index("analyzer_listening")
+        finally:
+            await served.stop()
+
+    async def test_a_catalog_without_kpi_compare_never_loads_scipy(self, tmp_path):
+        # scipy is about 60 MB of a pod's memory: a catalog that compares no KPIs does not pay it.
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        served = await ServeProcess.start(catalog)
+        try:
+            async with aiohttp.ClientSession() as session:
+                assert (await session.get(f"{served.url}/readyz")).status == 200
+            assert "/scipy/" not in mapped_files(served.process.pid)
+        finally:
+            await served.stop()
+
+    async def test_a_reload_that_adds_kpi_compare_warms_it_before_the_swap(self, tmp_path):
+        url = f"http://127.0.0.1:{free_port()}"
+        catalog = write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK)
+        served = await ServeProcess.start(catalog)
+        try:
+            write_catalog(catalog, url, SLOW_CHECK, KPI_CHECK)
+            mark = served.signal(signal.SIGHUP)
+            await served.event("catalog_reloaded", mark)
+            assert "/scipy/stats/" in mapped_files(served.process.pid)
+            names = [event.get("event") for event in served.events[mark:]]
+            assert names.index("kinds_warmed") < names.index("catalog_reloaded")
         finally:
             await served.stop()

@@ -1,11 +1,12 @@
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pytest
+from structlog.testing import capture_logs
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
-from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
+from analyzer.registry import BUILTIN_KINDS, KindRef, Registry, warm_kinds
 from checks.prometheus import PrometheusCheck
 
 
@@ -145,3 +146,32 @@ class TestLazyKinds:
         registry = Registry(BUILTIN_KINDS)
         assert set(registry.json_schema()["discriminator"]["mapping"]) == set(registry.names)
 
+
+class BrokenWarm(Check):
+    kind: Literal["broken_warm"] = "broken_warm"
+
+    @classmethod
+    def warm(cls) -> None:
+        raise ImportError("no module named 'missing'")
+
+
+class CountingWarm(Check):
+    kind: Literal["counting_warm"] = "counting_warm"
+    warmed: ClassVar[int] = 0
+
+    @classmethod
+    def warm(cls) -> None:
+        CountingWarm.warmed += 1
+
+
+class TestWarmKinds:
+    """Each kind's `warm` runs once; a failure is logged by kind and the next kind still warms."""
+
+    def test_a_failing_kind_is_logged_and_the_rest_warm(self):
+        CountingWarm.warmed = 0
+        with capture_logs() as logs:
+            warm_kinds([BrokenWarm, CountingWarm])
+        assert CountingWarm.warmed == 1
+        failed = [entry for entry in logs if entry["event"] == "kind_warm_failed"]
+        assert [(entry["kind"], entry["log_level"]) for entry in failed] == [("broken_warm", "error")]
+        assert logs[-1]["event"] == "kinds_warmed"
