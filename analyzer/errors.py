@@ -10,6 +10,9 @@ verdict of a check carries its error's `code`; the status applies where the API 
   + Unauthorized (401)
   + Forbidden (403)
   + Overloaded (429)
+  + ShuttingDown (503): the process is draining after SIGTERM
+  + BodyTimeout (408): the request body did not arrive in time
+  + BodyTooLarge (413)
   + CheckError (500): no measurement could be taken; the verdict is `error`
     - SourceUnavailable (503)
       . TargetUnreachable (503): an HTTP check's target (http_smoke)
@@ -27,8 +30,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - MemberError (the member's status): a composite's member failed and its policy makes that an error
 
 Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
-sending the query again is safe. Errors of the HTTP layer itself (ShuttingDown 503, BodyTimeout 408,
-BodyTooLarge 413) live in analyzer/web.py until its rework lands.
+sending the query again is safe.
 """
 
 from __future__ import annotations
@@ -95,6 +97,31 @@ class ArgError(AnalyzerError):
     def __init__(self, message: str, arg: str | None = None) -> None:
         super().__init__(message)
         self.arg = arg
+
+
+class ShuttingDown(AnalyzerError):
+    """The process is draining after SIGTERM; another replica should answer (HTTP 503)."""
+
+    code = "shutting_down"
+    http_status = 503
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("this replica is shutting down; retry (another replica will answer)")
+        self.retry_after_s = retry_after_s
+
+
+class BodyTimeout(AnalyzerError):
+    """The client did not send its request body in time (HTTP 408)."""
+
+    code = "body_timeout"
+    http_status = 408
+
+
+class BodyTooLarge(AnalyzerError):
+    """The request body is larger than the limit (HTTP 413)."""
+
+    code = "body_too_large"
+    http_status = 413
 
 
 class CheckError(AnalyzerError):

@@ -23,7 +23,7 @@ from prometheus_client.metrics_core import Metric
 
 from analyzer.auth import ANONYMOUS, Principal, TokenStore
 from analyzer.catalog import Catalog
-from analyzer.errors import AnalyzerError, ArgError, Unauthorized
+from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded, VerdictHistory
 from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
@@ -61,31 +61,6 @@ _WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
 
 logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ShuttingDown(AnalyzerError):
-    """The process is draining after SIGTERM; another replica should answer (HTTP 503)."""
-
-    code = "shutting_down"
-    http_status = 503
-
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__("this replica is shutting down; retry (another replica will answer)")
-        self.retry_after_s = retry_after_s
-
-
-class BodyTimeout(AnalyzerError):
-    """The client did not send its request body in time (HTTP 408)."""
-
-    code = "body_timeout"
-    http_status = 408
-
-
-class BodyTooLarge(AnalyzerError):
-    """The request body is larger than the limit (HTTP 413)."""
-
-    code = "body_too_large"
-    http_status = 413
 
 
 def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics: Metrics | None = None,
@@ -378,18 +353,12 @@ def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
     return options, args
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key[:64]
-
-
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys are unique: a repeated key could smuggle a second value past a proxy."""
     body: dict[str, Any] = {}
     for key, value in pairs:
         if key in body:
-            raise _DuplicateKey(key)
+            raise ArgError(f"arg {key[:64]!r} is given twice in the body", key[:64])
         body[key] = value
     return body
 
@@ -415,8 +384,6 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except _DuplicateKey as exc:
-        raise ArgError(f"arg {exc.key!r} is given twice in the body", exc.key) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     if not isinstance(body, dict):

@@ -24,7 +24,7 @@ from aiohttp.typedefs import Handler
 
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
-from analyzer.errors import AnalyzerError, ArgError, Forbidden, Overloaded, Unauthorized
+from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
@@ -230,7 +230,7 @@ async def run_page(request: web.Request) -> web.Response:
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[api.LIVE].draining:
-        raise api.ShuttingDown(request.app[api.SETTINGS].retry_after_s)
+        raise ShuttingDown(request.app[api.SETTINGS].retry_after_s)
     evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
     request.app[api.HISTORY].record_evaluation(
         evaluation, request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
@@ -352,7 +352,7 @@ async def login(request: web.Request) -> web.Response:
         async with asyncio.timeout(timeout_s):
             form = await request.post()
     except TimeoutError:
-        raise api.BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+        raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
     token = str(form.get("token", "")).strip()
     target = _next_path(str(form.get("next", "")))
     tokens = request.app.get(api.TOKENS)
