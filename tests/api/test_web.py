@@ -106,6 +106,7 @@ class TestClientErrors:
         (b"[1, 2]", "flat JSON object"), (b"{not json", "not valid JSON"),
         (b'{"canary_hash": {"x": 1}}', "string or a number"), (b'{"canary_hash": null}', "string or a number"),
         (b'{"at": "1"}', "query string"), (b"\xff\xfe", "not valid JSON"),
+        (b'{"canary_hash": "a", "canary_hash": "b"}', "'canary_hash' is given twice"),
     ])
     async def test_bad_bodies(self, client, payload, text):
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
