@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from analyzer.auth import Principal
 from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
@@ -131,6 +132,13 @@ class Recorded:
     def redact(self) -> Recorded:
         """This entry without the args, identity and details of the caller."""
         return dataclasses.replace(self, redacted=True)
+
+    def seen_by(self, principal: Principal) -> Recorded:
+        """This entry as that caller may see it: one restricted by the allow-list sees other callers' answers
+        without their args, identity or details; the verdict and reason of a check it may use are its business."""
+        if principal.allowed is None or self.client == principal.name:
+            return self
+        return self.redact()
 
     def fields(self) -> dict[str, Any]:
         """The entry as Python values (times as datetimes, numbers as they are), in the order the API lists them."""

@@ -20,12 +20,13 @@ from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineToo
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+from analyzer.appkeys import LIVE, METRICS
 from analyzer.catalog import Catalog
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry, warm_kinds
 from analyzer.settings import Settings
-from analyzer.web import LIVE, METRICS, create_app, create_probe_app, server_options
+from analyzer.web import create_app, create_probe_app, server_options
 
 logger = structlog.get_logger("analyzer.server")
 

@@ -21,11 +21,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
+from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal, TokenStore
 from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
-from analyzer.history import HISTORY_VERDICTS, Recorded, VerdictHistory
-from analyzer.live import Generation, LiveCatalog
+from analyzer.history import HISTORY_VERDICTS, VerdictHistory
+from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation
 from analyzer.openapi import build_openapi
@@ -35,16 +36,6 @@ from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
 from analyzer.ui.pages import is_ui_route, setup_ui, ui_guard
-
-SETTINGS = web.AppKey("settings", Settings)
-METRICS = web.AppKey("metrics", Metrics)
-LIVE = web.AppKey("live", LiveCatalog)
-HISTORY = web.AppKey("history", VerdictHistory)
-TOKENS = web.AppKey("tokens", TokenStore)
-HTTP = web.AppKey("http", HttpClient)
-GENERATION = web.RequestKey("generation", Generation)
-PRINCIPAL = web.RequestKey("principal", Principal)
-REQUEST_ID = web.RequestKey("request_id", str)
 
 CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
@@ -447,18 +438,10 @@ async def list_verdicts(request: web.Request) -> web.Response:
                        "limit")
     explain = _flag({k: v[0] for k, v in options.items()}, "explain")
     principal = request[PRINCIPAL]
-    entries = [_as_seen_by(principal, entry).to_json(explain) for entry in history.query(
+    entries = [entry.seen_by(principal).to_json(explain) for entry in history.query(
         check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use)]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
     return web.json_response(body, headers={"Cache-Control": "no-store"})
-
-
-def _as_seen_by(principal: Principal, entry: Recorded) -> Recorded:
-    """A caller restricted by the allow-list sees other callers' answers without their args, identity or
-    details; the verdict and reason of a check it may use are its business."""
-    if principal.allowed is None or entry.client == principal.name:
-        return entry
-    return entry.redact()
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
@@ -71,22 +72,14 @@ def _number_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _web() -> Any:
-    """The API module, for its app and request keys (it imports this module, so it is imported on use)."""
-    from analyzer import web as api
-
-    return api
-
-
 async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Auth, origin check and security headers for a UI route (the API's middleware calls it for those);
     errors as HTML pages."""
-    api = _web()
     try:
         if request.method == "POST":
             _require_same_origin(request)
         if request.match_info.route.name not in _OPEN_ROUTES:
-            request[api.PRINCIPAL] = _authenticate(request)
+            request[PRINCIPAL] = _authenticate(request)
         response: web.StreamResponse = await handler(request)
     except Unauthorized as exc:
         # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
@@ -116,8 +109,7 @@ def _see_other(location: str) -> web.Response:
 
 def _authenticate(request: web.Request) -> Principal:
     """The caller: a bearer header as the API reads it, else the login cookie; Unauthorized otherwise."""
-    api = _web()
-    tokens = request.app.get(api.TOKENS)
+    tokens = request.app.get(TOKENS)
     if tokens is None:
         return ANONYMOUS
     presented = request.headers.getall("Authorization", [])
@@ -154,9 +146,8 @@ def _error_page(request: web.Request, status: int, message: str) -> web.Response
 
 
 def _common(request: web.Request) -> dict[str, Any]:
-    api = _web()
-    principal = request.get(api.PRINCIPAL)
-    return {"auth_on": request.app.get(api.TOKENS) is not None,
+    principal = request.get(PRINCIPAL)
+    return {"auth_on": request.app.get(TOKENS) is not None,
             "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None}
 
 
@@ -169,15 +160,14 @@ async def _root(request: web.Request) -> web.Response:
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, Any]:
     """The catalog and this replica's recent verdicts, filterable by check and verdict."""
-    api = _web()
-    catalog = request[api.GENERATION].catalog
-    principal: Principal = request[api.PRINCIPAL]
+    catalog = request[GENERATION].catalog
+    principal: Principal = request[PRINCIPAL]
     check = request.query.get("check") or None
     verdict = request.query.get("verdict") or None
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
-    history = request.app[api.HISTORY]
-    entries = [api._as_seen_by(principal, entry).fields() for entry in history.query(
+    history = request.app[HISTORY]
+    entries = [entry.seen_by(principal).fields() for entry in history.query(
         check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)]
     checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
     return {"checks": checks, "entries": entries, "check_filter": check, "verdict_filter": verdict,
@@ -188,10 +178,9 @@ async def index(request: web.Request) -> dict[str, Any]:
 @aiohttp_jinja2.template("check.html")
 async def check_page(request: web.Request) -> dict[str, Any]:
     """One check: its definition (secrets redacted as the API redacts them) and a form that runs it."""
-    api = _web()
     name = request.match_info["name"]
-    request[api.PRINCIPAL].require(name)
-    catalog = request[api.GENERATION].catalog
+    request[PRINCIPAL].require(name)
+    catalog = request[GENERATION].catalog
     check = catalog.get(name)
     definition = check.definition()
     definition["sources"] = {source: catalog.sources[source].redacted() for source in sorted(check.source_names())
@@ -203,11 +192,10 @@ async def check_page(request: web.Request) -> dict[str, Any]:
 async def run_page(request: web.Request) -> web.Response:
     """The verdict page of the check with the args given: the answer this replica recorded for these args at
     `at`, if it holds one, else a new evaluation (as of `at` when given)."""
-    api = _web()
     name = request.match_info["name"]
-    principal: Principal = request[api.PRINCIPAL]
+    principal: Principal = request[PRINCIPAL]
     principal.require(name)
-    generation = request[api.GENERATION]
+    generation = request[GENERATION]
     check = generation.catalog.get(name)
     raw = {key: request.query.getall(key) for key in request.query}
     for key, values in raw.items():
@@ -229,10 +217,10 @@ async def run_page(request: web.Request) -> web.Response:
     recorded = _recorded(request, check.name, args, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
-    if request.app[api.LIVE].draining:
-        raise ShuttingDown(request.app[api.SETTINGS].retry_after_s)
+    if request.app[LIVE].draining:
+        raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
-    request.app[api.HISTORY].record_evaluation(
+    request.app[HISTORY].record_evaluation(
         evaluation, request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
         catalog_version=generation.catalog.version, client=principal.name if principal is not ANONYMOUS else None,
         user_agent=request.headers.get("User-Agent"))
@@ -255,13 +243,12 @@ def _entry_dict(entry: Recorded) -> dict[str, Any]:
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
     """This replica's recorded answer for the check with these args at that time (to the millisecond)."""
-    api = _web()
-    history = request.app[api.HISTORY]
+    history = request.app[HISTORY]
     wanted = format_time(at)
-    principal: Principal = request[api.PRINCIPAL]
+    principal: Principal = request[PRINCIPAL]
     for entry in history.query(check=name, limit=history.capacity, visible=principal.may_use):
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
-            return _entry_dict(api._as_seen_by(principal, entry))
+            return _entry_dict(entry.seen_by(principal))
     return None
 
 
@@ -274,24 +261,22 @@ def _form_again(request: web.Request, check: Check, values: Mapping[str, str], e
 
 async def verdict_page(request: web.Request) -> web.Response:
     """One answer of this replica's history, by its number."""
-    api = _web()
     seq = int(request.match_info["seq"])
-    principal: Principal = request[api.PRINCIPAL]
-    history = request.app[api.HISTORY]
+    principal: Principal = request[PRINCIPAL]
+    history = request.app[HISTORY]
     entry = next((e for e in history.query(limit=history.capacity, visible=principal.may_use) if e.seq == seq), None)
     if entry is None:
         raise web.HTTPNotFound(reason=f"verdict {seq} is not in this replica's history (it keeps the last "
                                       f"{history.capacity})")
-    catalog = request[api.GENERATION].catalog
+    catalog = request[GENERATION].catalog
     check = catalog.checks.get(entry.check)
-    return await _render_verdict(request, check, _entry_dict(api._as_seen_by(principal, entry)), origin="recorded")
+    return await _render_verdict(request, check, _entry_dict(entry.seen_by(principal)), origin="recorded")
 
 
 async def _render_verdict(request: web.Request, check: Check | None, entry: dict[str, Any], origin: str
                           ) -> web.Response:
-    api = _web()
-    generation = request[api.GENERATION]
-    settings = request.app[api.SETTINGS]
+    generation = request[GENERATION]
+    settings = request.app[SETTINGS]
     details = entry["details"] or {}
     at: datetime | None = entry["evaluated_at"]
     plots: list[Figure] = []
@@ -345,8 +330,7 @@ async def login_form(request: web.Request) -> dict[str, Any]:
 
 async def login(request: web.Request) -> web.Response:
     """Check the token given and keep it in an HttpOnly, SameSite=Strict cookie (Secure over TLS)."""
-    api = _web()
-    timeout_s = request.app[api.SETTINGS].body_read_timeout_s
+    timeout_s = request.app[SETTINGS].body_read_timeout_s
     try:
         # As the API's run endpoint: a client that stalls half way through its body does not hold the request.
         async with asyncio.timeout(timeout_s):
@@ -355,7 +339,7 @@ async def login(request: web.Request) -> web.Response:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
     token = str(form.get("token", "")).strip()
     target = _next_path(str(form.get("next", "")))
-    tokens = request.app.get(api.TOKENS)
+    tokens = request.app.get(TOKENS)
     if tokens is None:
         return _see_other(target)
     try:

@@ -13,10 +13,11 @@ import pytest
 import structlog
 from aiohttp.test_utils import TestServer
 
+from analyzer.appkeys import METRICS
 from analyzer.logs import EventSampler, configure_logging, report_dropped
 from analyzer.server import make_runner
 from analyzer.settings import Settings
-from analyzer.web import METRICS, create_app, create_probe_app
+from analyzer.web import create_app, create_probe_app
 from tests.api import rawhttp
 from tests.gatecatalog import REGISTRY, gate_catalog
 

@@ -10,8 +10,9 @@ import asyncio
 
 import pytest
 
+from analyzer.appkeys import HISTORY, LIVE
 from analyzer.settings import Settings
-from analyzer.web import HISTORY, LIVE, create_app
+from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
 from tests.gatekind import GATES, Gate
 

@@ -7,9 +7,10 @@ import asyncio
 import pytest
 import yaml
 
+from analyzer.appkeys import LIVE
 from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
-from analyzer.web import CATALOG_VERSION_HEADER, LIVE, create_app
+from analyzer.web import CATALOG_VERSION_HEADER, create_app
 from tests.api import rawhttp
 from tests.gatecatalog import REGISTRY, gate_catalog
 

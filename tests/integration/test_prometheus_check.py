@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 
+from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
 from analyzer.testing import free_port
-from analyzer.web import METRICS, create_app
+from analyzer.web import create_app
 from tests.fakes import fake_prometheus
 from tests.integration.data_core import INJECTION
 

@@ -7,9 +7,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("analyzer", "checks")
-# The UI pages read the API's app and request keys, which analyzer/web.py defines (a deferred import); the
-# keys belong in a module of their own, a change to web.py left for after its rework lands.
-KNOWN_CYCLE_EDGES = frozenset({("analyzer.ui.pages", "analyzer.web")})
 
 
 def _module_name(path: Path) -> str:
@@ -44,9 +41,7 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     """Module name to the modules of ours it imports."""
     modules = _modules()
-    return {name: {imported for imported in _imports(name, path, set(modules))
-                   if (name, imported) not in KNOWN_CYCLE_EDGES}
-            for name, path in modules.items()}
+    return {name: _imports(name, path, set(modules)) for name, path in modules.items()}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
