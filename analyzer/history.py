@@ -28,6 +28,7 @@ _MAX_ARG_CHARS = 256
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 
 
+# Only describes `Recorded.to_json`; tests/api/test_service.py validates served entries against it.
 class HistoryEntry(BaseModel):
     """The JSON of one answer of the run endpoint, for the OpenAPI document (entries are kept as `Recorded`)."""
 

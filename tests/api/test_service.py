@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+from datetime import datetime
 
+import jsonschema
 import pytest
 import yaml
 
@@ -203,6 +206,31 @@ class TestVerdictHistory:
         operation = spec["paths"]["/api/v1/verdicts"]["get"]
         assert {p["name"] for p in operation["parameters"]} == {"check", "verdict", "limit", "explain"}
         assert "HistoryEntry" in spec["components"]["schemas"]
+
+
+    async def test_entries_match_the_openapi_schema(self, client, gate):
+        gate.open()
+        await client.get("/api/v1/checks/slow/run?n=2")
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc")
+        await client.get("/api/v1/checks/gone/run")
+        schemas = copy.deepcopy((await (await client.get("/api/v1/openapi.json")).json())["components"]["schemas"])
+        entry_fields = set(schemas["HistoryEntry"]["properties"])
+        # Closed, so that a field the serializer adds and the schema lacks is caught too.
+        for name in ("HistoryEntry", "VerdictHistoryPage"):
+            schemas[name]["additionalProperties"] = False
+        formats = jsonschema.FormatChecker()
+        # jsonschema checks date-time only with an extra package; a format applies to strings alone.
+        formats.checks("date-time", raises=ValueError)(
+            lambda text: not isinstance(text, str) or bool(datetime.fromisoformat(text)))
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": "#/components/schemas/VerdictHistoryPage", "components": {"schemas": schemas}},
+            format_checker=formats)
+        for explain in ("false", "true"):
+            page = await (await client.get(f"/api/v1/verdicts?explain={explain}")).json()
+            assert [e["verdict"] for e in page["entries"]] == ["rejected", "error", "pass"]
+            assert [error.message for error in validator.iter_errors(page)] == []
+            assert [set(e) for e in page["entries"]] == [entry_fields - {"details"} if explain == "false"
+                                                         else entry_fields] * 3
 
 
 class TestReloadThroughTheApi:
