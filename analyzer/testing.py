@@ -166,12 +166,14 @@ def unrecorded_rules(rules_yaml: str, prometheus_url: str, end: float) -> list[s
     for rule, interval in rules:
         if any(re.search(rf"(?<![\w:]){re.escape(name)}(?![\w:])", rule["expr"]) for name in recorded):
             continue
-        matchers = ", ".join([f'__name__="{rule["record"]}"',
-                              *(f'{label}="{value}"' for label, value in rule.get("labels", {}).items())])
+        # A JSON string is a PromQL string literal for the text rule files hold.
+        labels = rule.get("labels", {})
+        matchers = ", ".join([f"__name__={json.dumps(rule['record'])}",
+                              *(f"{label}={json.dumps(str(value))}" for label, value in labels.items())])
         window = f"{2 * _duration_s(interval)}s"
         branches.append(f'label_replace(count({rule["expr"]}) unless on() count(last_over_time({{{matchers}}}'
                         f'[{window}])), "rule", "{len(names)}", "", "")')
-        names.append(f"{rule['record']} {rule.get('labels', {})}")
+        names.append(f"{rule['record']} {labels}")
     if not branches:
         return []
     query = urllib.parse.urlencode({"query": " or ".join(branches), "time": f"{end:.3f}"})

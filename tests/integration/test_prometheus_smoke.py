@@ -6,7 +6,7 @@ from itertools import pairwise
 import pytest
 import requests
 
-from analyzer.testing import RULE_BLOCK_S, backfill_rules
+from analyzer.testing import RULE_BLOCK_S, backfill_rules, unrecorded_rules
 
 pytestmark = pytest.mark.integration
 
@@ -39,3 +39,18 @@ class TestRuleBackfill:
         # Every 60 s from the group's first evaluation time at or after the boundary to the end.
         assert boundary <= times[0] < boundary + 60 and boundary + 540 < times[-1] <= boundary + 600
         assert [b - a for a, b in pairwise(times)] == pytest.approx([60] * (len(times) - 1))
+
+
+class TestUnrecordedRules:
+    """The session's check that promtool recorded every rule: a rule answering at the end of its range without a
+    series there is named; one that answers nothing, or reads another rule, is not."""
+
+    def test_only_a_rule_that_answers_without_a_series_is_named(self, prometheus):
+        rules = ("groups:\n- name: g\n  interval: 2m30s\n  rules:\n"
+                 "  - record: eb_never_backfilled\n    expr: vector(1)\n    labels:\n      team: \"q\\\"uote\"\n"
+                 "  - record: eb_never_answers\n    expr: absent(vector(1))\n"
+                 "  - record: eb_reads_a_rule\n    expr: ebr_http_requests:increase4w{slo=\"ebr-idle\"} * 2\n"
+                 "  - record: ebr_http_requests:increase4w\n"
+                 "    expr: sum by (code) (increase(ebr_http_requests_total{job=\"ebr-idle\"}[4w]))\n"
+                 "    labels:\n      job: ebr-idle\n      slo: ebr-idle\n")
+        assert unrecorded_rules(rules, prometheus.url, prometheus.anchor) == ["eb_never_backfilled {'team': 'q\"uote'}"]
