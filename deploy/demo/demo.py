@@ -148,7 +148,7 @@ def start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int)
     stop whatever was started."""
     stop(state)
     try:
-        return _start(state, prometheus_port or free_port(), analyzer_port or free_port(), shop_port or free_port())
+        return _start(state, prometheus_port or free_port(), analyzer_port, shop_port or free_port())
     except DemoError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         stop(state)
@@ -175,12 +175,21 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     # The shop is on loopback, which http_smoke refuses unless the operator allows it.
     allow = {"ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1", "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8"}
     env = {**os.environ, **allow}
-    analyzer = _spawn(state, "analyzer", [
-        str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(catalog), "--host", "127.0.0.1",
-        "--port", str(analyzer_port), "--log-format", "json"], env)
-    base = f"http://127.0.0.1:{analyzer_port}"
-    if not _wait_ready(f"{base}/readyz", analyzer):
-        raise DemoError(f"the analyzer did not start on port {analyzer_port}; see {state / 'analyzer.log'}")
+    # A port chosen here was free a moment ago; another process may take it before the analyzer binds (it
+    # warms its kinds first), so a chosen port is chosen again when taken. A port the user gave is not.
+    for _ in range(3):
+        port = analyzer_port or free_port()
+        analyzer = _spawn(state, "analyzer", [
+            str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(catalog), "--host", "127.0.0.1",
+            "--port", str(port), "--log-format", "json"], env)
+        base = f"http://127.0.0.1:{port}"
+        if _wait_ready(f"{base}/readyz", analyzer):
+            break
+        taken = "address already in use" in (state / "analyzer.log").read_text(errors="replace")
+        if analyzer_port or not taken:
+            raise DemoError(f"the analyzer did not start on port {port}; see {state / 'analyzer.log'}")
+    else:
+        raise DemoError(f"the analyzer found no free port in 3 tries; see {state / 'analyzer.log'}")
     # What the docs' examples need: $ANALYZER for curl, $PROMETHEUS for `analyzer validate --prometheus`, the
     # allow-list for `analyzer run checkout-smoke`.
     exports = {"ANALYZER": base, "PROMETHEUS": prometheus.url, **allow}
