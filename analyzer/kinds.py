@@ -53,7 +53,15 @@ from analyzer.params import (
     render_value,
 )
 from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-from analyzer.promql_names import MetricSelector, bare_selector, metric_selectors, names_pattern, presence_query
+from analyzer.promql_names import (
+    MetricSelector,
+    bare_selector,
+    may_answer_without_its_series,
+    metric_selectors,
+    names_pattern,
+    presence_query,
+    regex_name_selectors,
+)
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
@@ -131,11 +139,13 @@ __all__ = [
     "finite_or_none",
     "format_number",
     "json_safe",
+    "may_answer_without_its_series",
     "metric_selectors",
     "names_pattern",
     "parse_duration",
     "presence_query",
     "range_step_s",
+    "regex_name_selectors",
     "render_value",
     "split_template",
 ]

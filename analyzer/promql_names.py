@@ -32,14 +32,23 @@ _MATCHER_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")\s*(
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 # Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
 _OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
-_LITERAL_NAMES_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*")
+_NAMES = r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*"
+# A regex that only lists names: `a|b`, maybe in a group and anchored (`^(a|b)$`, `(?:a|b)`).
+_LITERAL_NAMES_RE = re.compile(rf"\^?(?:\((?:\?:)?(?P<grouped>{_NAMES})\)|(?P<bare>{_NAMES}))\$?")
+# Functions that answer a series (or a scalar) whatever their argument selects, or from no selector at all.
+_SYNTHETIC_FUNCTIONS = frozenset({
+    "vector", "scalar", "time", "pi", "absent", "absent_over_time", "label_replace", "label_join",
+    "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"})
+# Set operators whose answer may come from one side alone: `a or vector(0)`, `a unless b`.
+_FALLBACK_OPERATORS = frozenset({"or", "unless"})
 
 
 @dataclass(frozen=True)
 class MetricSelector:
-    """A vector selector with a literal metric name: the name and the selector as written."""
+    """A vector selector with literal metric names (one, or the alternatives of `{__name__=~"a|b"}`, any of
+    which it reads) and the selector as written."""
 
-    name: str
+    names: tuple[str, ...]
     selector: str
 
 
@@ -53,15 +62,61 @@ class VectorSelector:
 
 
 def metric_selectors(query: str) -> list[MetricSelector]:
-    """Every vector selector of `query` whose metric name is a literal (`name{...}` or `{__name__="name"}`),
-    in order; selectors inside absent() and absent_over_time() are left out (they are meant to find nothing),
-    as are names given by a regex. Function names, keywords, label lists, strings and comments are no names."""
+    """Every vector selector of `query` whose metric names are literals (`name{...}`, `{__name__="name"}`,
+    `{__name__=~"a|b"}`), in order; selectors inside absent() and absent_over_time() are left out (they are
+    meant to find nothing), as are names given by any other regex. Function names, keywords, label lists,
+    strings and comments are no names."""
     found: list[MetricSelector] = []
     for word, braces, selector in _selectors(query, strict=False):
-        name = word if word is not None else _name_matcher(braces or "")
-        if name is not None:
-            found.append(MetricSelector(name, selector))
+        names = (word,) if word is not None else _name_matcher(braces or "")
+        if names:
+            found.append(MetricSelector(names, selector))
     return found
+
+
+def regex_name_selectors(query: str) -> list[str]:
+    """The vector selectors of `query` (as written, outside absent()) whose metric name is a regex that is
+    not a plain list of names: which metrics they read cannot be told, so their existence is not checked."""
+    return [selector for word, braces, selector in _selectors(query, strict=False)
+            if word is None and not _name_matcher(braces or "")
+            and any(label == "__name__" and op in ("=~", "!~") for label, op, _ in _matchers(braces or "") or ())]
+
+
+def may_answer_without_its_series(query: str) -> bool:
+    """Whether `query` may answer a series though its selectors match nothing: a fallback (`or vector(0)`,
+    `unless`, absent(), scalar(), time(), label_replace() of a constant...). Its answer then proves no metric
+    exists; when in doubt, True."""
+    for word, next_char in _words(query):
+        if word in _FALLBACK_OPERATORS or (next_char == "(" and word in _SYNTHETIC_FUNCTIONS):
+            return True
+    return False
+
+
+def _words(query: str) -> Iterator[tuple[str, str]]:
+    """(lowercased identifier, the character after it and any space) of each word outside strings, comments,
+    selectors' braces and ranges' brackets."""
+    position, length = 0, len(query)
+    while position < length:
+        char = query[position]
+        if char == "#":
+            newline = query.find("\n", position)
+            position = length if newline < 0 else newline + 1
+        elif char in "\"'`":
+            position = _string_end(query, position)
+        elif char == "[":
+            position = _closing(query, position, "[", "]")
+        elif char == "{":
+            position = _closing(query, position, "{", "}")
+        elif char.isdigit() or char == ".":
+            match = _NUMBER_RE.match(query, position)
+            assert match is not None
+            position = match.end()
+        elif (word_match := _IDENT_RE.match(query, position)) is not None:
+            position = word_match.end()
+            following = _skip_space(query, position)
+            yield word_match.group().lower(), query[following] if following < length else ""
+        else:
+            position += 1
 
 
 def vector_selectors(query: str) -> list[VectorSelector]:
@@ -140,9 +195,9 @@ def bare_selector(query: str) -> tuple[str, str] | None:
     """(metric name, matcher text) of a query that is exactly `name{matchers}`; None for anything else, or
     whenever the query might not read as that selector (a keyword for a name, a matcher on `__name__`)."""
     found = metric_selectors(query)
-    if len(found) != 1 or found[0].selector != query:
+    if len(found) != 1 or found[0].selector != query or len(found[0].names) != 1:
         return None
-    name = found[0].name
+    name = found[0].names[0]
     if not (query.startswith(name + "{") and query.endswith("}")):
         return None
     matchers = query[len(name) + 1:-1]
@@ -226,22 +281,21 @@ def _matchers(text: str) -> list[tuple[str, str, str]] | None:
     return parsed
 
 
-def _name_matcher(text: str) -> str | None:
-    """The metric name a matcher list sets by equality on `__name__` (a plain name, no escapes), else None."""
-    for label, operator, value in _matchers(text) or ():
-        if label == "__name__" and operator == "=" and _IDENT_RE.fullmatch(value[1:-1]):
-            return value[1:-1]
-    return None
+def _name_matcher(text: str) -> tuple[str, ...]:
+    """The metric names a matcher list names literally on `__name__` (plain names, no escapes): see
+    _names_matched."""
+    names = _names_matched(tuple((label, op, value[1:-1]) for label, op, value in _matchers(text) or ()))
+    return names if all(_IDENT_RE.fullmatch(name) for name in names) else ()
 
 
 def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
     """The metric names an unquoted `__name__` matcher names literally: one by equality, or the alternatives
-    of a regex that is only names joined by `|`; none otherwise."""
+    of a regex that is only names joined by `|` (maybe grouped and anchored); none otherwise."""
     for label, op, value in matchers:
         if label == "__name__" and op == "=":
             return (value,)
-        if label == "__name__" and op == "=~" and _LITERAL_NAMES_RE.fullmatch(value):
-            return tuple(value.split("|"))
+        if label == "__name__" and op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
+            return tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|")))
     return ()
 
 

@@ -36,6 +36,7 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
     range_step_s,
+    regex_name_selectors,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
@@ -188,11 +189,16 @@ class KpiCompareCheck(Check):
 
     def warnings(self) -> list[str]:
         """Identical canary and baseline queries compare a thing with itself; mann_whitney samples closer
-        together than the query's range selector share data (they are autocorrelated)."""
+        together than the query's range selector share data (they are autocorrelated); a selector whose metric
+        name is a regex is not checked for existence."""
         same = [name for name, template in self._canary.items()
                 if name in self._baseline and self._baseline[name].text == template.text]
         found = [f"canary and baseline have the same {name} query; they compare a thing with itself"
                  for name in same]
+        found += [f"{side}.{name} selector {selector}: metric name given by a regex is not checked for existence "
+                  "(a misspelled name reads as no series; list the names, as in {__name__=~\"a|b\"}, to check them)"
+                  for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+                  for name, template in templates.items() for selector in regex_name_selectors(template.text)]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -224,7 +230,7 @@ class KpiCompareCheck(Check):
                    if not (self.method == "mann_whitney" and name == "query")}
         selectors = {f"{side}.{name}": _selectors(query) for side, rendered in queries.items()
                      for name, query in rendered.items()}
-        names = {selector.name for found in selectors.values() for selector in found}
+        names = {name for found in selectors.values() for selector in found for name in selector.names}
         presence = presence_query(names) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []
         if self.method == "mann_whitney":
@@ -235,12 +241,14 @@ class KpiCompareCheck(Check):
                       for side in ("canary", "baseline")]
         found, present, answers = await asyncio.gather(
             _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges))
+        # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
         missing = [(role, selector) for role, found_selectors in selectors.items() for selector in found_selectors
-                   if selector.name not in present]
+                   if present.isdisjoint(selector.names)]
         if missing:
             sent = [query for rendered in queries.values() for query in rendered.values()]
             raise CheckMisconfigured(_missing_reason(missing, self.source), details={
-                "queries": sent, "presence_query": presence, "missing_metrics": sorted({s.name for _, s in missing})})
+                "queries": sent, "presence_query": presence,
+                "missing_metrics": sorted({name for _, selector in missing for name in selector.names})})
         samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
         return Measured(queries, found, samples, presence)
 
@@ -568,7 +576,7 @@ def _selectors(query: str) -> tuple[MetricSelector, ...]:
 def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) -> str:
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
-        by_name.setdefault(selector.name, []).append((role, selector))
+        by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
     parts = [f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
              f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
              f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}" for name, uses in by_name.items()]

@@ -29,6 +29,7 @@ from analyzer.kinds import (
     finite_or_none,
     format_number,
     parse_duration,
+    regex_name_selectors,
 )
 from checks.error_budget.burn import (
     BurnTier,
@@ -182,7 +183,8 @@ class ErrorBudgetCheck(Check):
         return frozenset({self.source})
 
     def warnings(self) -> list[str]:
-        """Tiers that can never fire at this objective, and windows the recording rules may not have."""
+        """Tiers that can never fire at this objective, windows the recording rules may not have, and selectors
+        whose metric name is a regex (their existence is not checked)."""
         found = []
         ceiling = max_burn_rate(self.budget)
         for tier in self._tiers:
@@ -216,6 +218,12 @@ class ErrorBudgetCheck(Check):
                 if prometheus_duration(parse_duration(window)) not in recorded:
                     found.append(f"window {window} is not one Pyrra records for a {self.period} SLO "
                                  f"({', '.join(sorted(recorded))})")
+        user_queries = {"ratio.errors": self.ratio.errors if self.ratio else None,
+                        "ratio.total": self.ratio.total if self.ratio else None,
+                        "sloth.total_query": self.sloth.total_query if self.sloth else None}
+        found += [f"{field} selector {selector}: metric name given by a regex is not checked for existence (a "
+                  "misspelled name reads as no series; list the names, as in {__name__=~\"a|b\"}, to check them)"
+                  for field, query in user_queries.items() if query for selector in regex_name_selectors(query)]
         return found
 
     def _windows(self) -> list[str]:

@@ -25,6 +25,7 @@ from analyzer.kinds import (
     escape_promql_string,
     exceeds,
     format_number,
+    may_answer_without_its_series,
     metric_selectors,
     parse_duration,
     presence_query,
@@ -130,19 +131,23 @@ class Probe:
 
 
 def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
-    """One probe per metric name the (field, query) pairs name literally, except `optional` names; a name's
-    users are the queries that name it."""
-    users: dict[str, dict[str, None]] = {}
-    where: dict[str, dict[str, None]] = {}
+    """One probe per selector's metric names (the alternatives of `{__name__=~"a|b"}` together: any of them
+    will do) as the (field, query) pairs name them literally, except where a name is `optional`. Its users are
+    the queries that read those names and answer only from their series: `x or vector(0)` always answers."""
+    users: dict[tuple[str, ...], dict[str, None]] = {}
+    where: dict[tuple[str, ...], dict[str, None]] = {}
     for field, query in fielded:
+        evidence = not may_answer_without_its_series(query)
         for found in metric_selectors(query):
-            users.setdefault(found.name, {})[query] = None
-            where.setdefault(found.name, {})[f"{field} selector {found.selector}"] = None
-    return [Probe(presence_query([name]), tuple(users[name]),
-                  f"{'; '.join(where[name])}: no series of metric {name} exist at all (a misspelled metric name?). "
-                  "An existing metric without error series reads as zero errors; a metric that appears only with "
-                  "its first error belongs in optional_metrics")
-            for name in users if name not in optional]
+            users.setdefault(found.names, {})
+            if evidence:
+                users[found.names][query] = None
+            where.setdefault(found.names, {})[f"{field} selector {found.selector}"] = None
+    return [Probe(presence_query(names), tuple(users[names]),
+                  f"{'; '.join(where[names])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
+                  "metric name?). An existing metric without error series reads as zero errors; a metric that "
+                  "appears only with its first error belongs in optional_metrics")
+            for names in users if not any(name in optional for name in names)]
 
 
 class RatioSLI(BaseModel):

@@ -143,6 +143,17 @@ CHECKS = [
     {"name": "ebr-unlisted-errors", "kind": "error_budget", "objective": 99.9, "period": "30d",
      "ratio": {"errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
                "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
+    {"name": "ebr-errors-typo-fallback", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "ratio": {"errors": 'sum(rate(ebr_http_requests_totl{job="ebr-clean", code=~"5.."}[{{ window }}])) or vector(0)',
+               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
+    {"name": "ebr-errors-typo-regex", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "ratio": {"errors": 'sum(rate({__name__=~"ebr_http_requests_totl", job="ebr-clean", code=~"5.."}'
+                         '[{{ window }}]))',
+               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
+    {"name": "ebr-errors-regex-listed", "kind": "error_budget", "objective": 99.9, "period": "30d",
+     "ratio": {"errors": 'sum(rate({__name__=~"^(ebr_http_requests_totl|ebr_http_requests_total)$", '
+                         'job="ebr-clean", code=~"5.."}[{{ window }}]))',
+               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
 ]
 
 
@@ -612,6 +623,23 @@ class TestMisspelledNames:
         assert unlisted.verdict is Outcome.ERROR and unlisted.error == "check_misconfigured"
         assert unlisted.reason.endswith("a metric that appears only with its first error belongs in "
                                         "optional_metrics")
+
+    async def test_a_typo_behind_an_or_vector_fallback_is_an_error(self, evaluate):
+        # `or vector(0)` answers whatever the metric: read as zero errors, the clean traffic would pass.
+        result = await evaluate("ebr-errors-typo-fallback")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith('ratio.errors selector ebr_http_requests_totl{job="ebr-clean", code=~"5.."}: '
+                                        "no series of metric ebr_http_requests_totl exist at all")
+
+    async def test_a_typo_in_a_regex_of_names_is_an_error(self, evaluate):
+        result = await evaluate("ebr-errors-typo-regex")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+        assert result.reason.startswith('ratio.errors selector {__name__=~"ebr_http_requests_totl", job="ebr-clean", '
+                                        'code=~"5.."}: no series of metric ebr_http_requests_totl exist at all')
+
+    async def test_a_regex_of_names_needs_only_one_of_them(self, evaluate):
+        result = await evaluate("ebr-errors-regex-listed")
+        assert result.verdict is Outcome.PASS and result.value == 0
 
     @pytest.mark.parametrize(("name", "reason"), [
         ("ebr-pyrra-slo-typo", 'no recording rule of Pyrra SLO slo="ebr-claen" has a series'),

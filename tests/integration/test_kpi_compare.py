@@ -102,6 +102,10 @@ CHECKS: list[dict[str, Any]] = [
      "max_absolute_change": 0.001,
      "canary": f'(sum(rate(kpi_failed_payment_total{{{_selector("canary_hash")}}}[5m])) or vector(0))',
      "baseline": f'(sum(rate(kpi_failed_payments_total{{{_selector("stable_hash")}}}[5m])) or vector(0))'},
+    {"name": "errors-typo-regex", "kind": "kpi_compare", "params": PARAMS, "direction": "lower_is_better",
+     "max_absolute_change": 0.001,
+     "canary": f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("canary_hash")}}}[5m])) or vector(0))',
+     "baseline": f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("stable_hash")}}}[5m])) or vector(0))'},
     {"name": "total-typo", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
      "direction": "higher_is_better", "max_relative_change": 0.1,
      "canary": _variant("canary_hash", "proportion"),
@@ -232,6 +236,13 @@ class TestMisspelledMetric:
         body = await run(client, prometheus, "errors-typo-fallback", "kpiworse", status=500)
         assert body["error"] == "check_misconfigured"
         assert "canary.query select it" in body["reason"]
+
+    async def test_a_typo_in_a_regex_of_names_is_an_error(self, client, prometheus):
+        # Both sides read vector(0) for the missing metric: they would compare equal and pass.
+        body = await run(client, prometheus, "errors-typo-regex", "kpiworse", status=500)
+        assert body["error"] == "check_misconfigured"
+        assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all")
+        assert "canary.query, baseline.query select it: {__name__=~\"kpi_failed_payment_total\"" in body["reason"]
 
     async def test_a_misspelled_total_names_its_role(self, client, prometheus):
         body = await run(client, prometheus, "total-typo", "kpiequal", status=500)

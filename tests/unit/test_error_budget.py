@@ -265,6 +265,15 @@ class TestWarnings:
         assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
         assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
 
+    def test_a_metric_name_given_by_a_regex(self):
+        check = make(ratio={"errors": 'sum(rate({__name__=~"errs_.*", a="1"}[{{ window }}]))',
+                            "total": 'sum(rate({__name__=~"req_total|req_count"}[{{ window }}]))'})
+        assert [w for w in check.warnings() if "regex" in w] == [
+            'ratio.errors selector {__name__=~"errs_.*", a="1"}: metric name given by a regex is not checked for '
+            'existence (a misspelled name reads as no series; list the names, as in {__name__=~"a|b"}, to check '
+            "them)"]
+        assert check.plan({}).probes[0].query == presence_query(["req_total", "req_count"])
+
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
         assert [w for w in check.warnings() if "Pyrra" in w] == [
@@ -981,6 +990,30 @@ class TestProbes:
     def test_optional_metrics_are_not_probed(self):
         check = make(optional_metrics=["req_total"])
         assert check.plan({}).probes == []
+
+    def test_a_query_with_a_fallback_is_no_evidence_of_its_metric(self):
+        # `or vector(0)` always answers: only the probe can tell that errs_totl does not exist.
+        check = make(ratio={"errors": 'sum(rate(errs_totl{a="1"}[{{ window }}])) or vector(0)',
+                            "total": "sum(rate(req_total[{{ window }}]))"})
+        plan = check.plan({})
+        errors_probe, total_probe = plan.probes
+        assert errors_probe.users == ()
+        assert len(total_probe.users) == 7
+        answered = QueryResult("q", "vector", [Series({}, [(1.0, 0.0)])])
+        results = {query: answered for queries in plan.windows.values() for query in queries.values()}
+        results[errors_probe.query] = results[total_probe.query] = QueryResult("q", "vector", [])
+        assert errors_probe.missing(results) and not total_probe.missing(results)
+
+    def test_a_regex_listing_names_is_probed_as_one_selector(self):
+        check = make(ratio={"errors": 'sum(rate({__name__=~"errs_totl|errs_total", a="1"}[{{ window }}]))',
+                            "total": "sum(rate(req_total[{{ window }}]))"})
+        probes = check.plan({}).probes
+        assert [p.query for p in probes] == [presence_query(["errs_totl", "errs_total"]),
+                                             presence_query(["req_total"])]
+        assert probes[0].problem.startswith('ratio.errors selector {__name__=~"errs_totl|errs_total", a="1"}: no '
+                                            "series of metric errs_totl or errs_total exist at all")
+        assert make(optional_metrics=["errs_total"], ratio=check.ratio.model_dump()).plan({}).probes[0].query == (
+            presence_query(["req_total"]))
 
     def test_optional_metrics_are_metric_names(self):
         with pytest.raises(ValidationError, match="optional_metrics"):

@@ -57,6 +57,14 @@ class TestValid:
         catalog = load(check(baseline=CANARY))
         assert any("same query" in warning for warning in catalog.warnings)
 
+    def test_a_metric_name_given_by_a_regex_warns(self):
+        catalog = load(check(canary='avg({__name__=~"kpi.*", h="{{ canary_hash }}"})',
+                             baseline='avg({__name__=~"kpi|kpi2", h="{{ stable_hash }}"})'))
+        regex = [warning for warning in catalog.warnings if "regex" in warning]
+        assert len(regex) == 1
+        assert ('canary.query selector {__name__=~"kpi.*", h="{{ canary_hash }}"}: metric name given by a regex is '
+                "not checked for existence") in regex[0]
+
     @pytest.mark.parametrize(("canary", "step", "warned"), [
         ("avg(rate(kpi_total[5m]))", None, "its range [5m] is longer than the step 10s"),
         ("avg(rate(kpi_total[1m])) / avg(rate(kpi_all[1h30m]))", "1m", "its range [1h30m] is longer than the step 60s"),

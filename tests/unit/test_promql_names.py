@@ -9,19 +9,21 @@ from analyzer.promql_names import (
     MetricSelector,
     VectorSelector,
     bare_selector,
+    may_answer_without_its_series,
     metric_selectors,
     names_pattern,
     presence_query,
+    regex_name_selectors,
     vector_selectors,
 )
 
 
 def names(query: str) -> list[str]:
-    return [found.name for found in metric_selectors(query)]
+    return [name for found in metric_selectors(query) for name in found.names]
 
 
 def pairs(query: str) -> list[tuple[str, str]]:
-    return [(found.name, found.selector) for found in metric_selectors(query)]
+    return [("|".join(found.names), found.selector) for found in metric_selectors(query)]
 
 
 class TestMetricSelectors:
@@ -69,8 +71,63 @@ class TestMetricSelectors:
 
     def test_the_selector_is_quoted_as_written(self):
         found = metric_selectors('sum(increase(kpi_order_total{service="shop", h="x"}[10m])) / sum(kpi_visits_total)')
-        assert found == [MetricSelector("kpi_order_total", 'kpi_order_total{service="shop", h="x"}'),
-                         MetricSelector("kpi_visits_total", "kpi_visits_total")]
+        assert found == [MetricSelector(("kpi_order_total",), 'kpi_order_total{service="shop", h="x"}'),
+                         MetricSelector(("kpi_visits_total",), "kpi_visits_total")]
+
+
+class TestRegexNames:
+    """A `__name__` regex that only lists names reads those names (any one of them will do); any other regex
+    names nothing that can be checked, and is reported as such."""
+
+    @pytest.mark.parametrize(("query", "expected"), [
+        ('sum(rate({__name__=~"http_errors_totl", job="api"}[5m]))', [("http_errors_totl",)]),
+        ('{__name__=~"a|b:c"}', [("a", "b:c")]),
+        ('{__name__=~"^(a|b)$"} + {__name__=~"(?:c)"} + {__name__=~\'^d|e$\'}', [("a", "b"), ("c",), ("d", "e")]),
+        ("{__name__=~`a|a`}", [("a",)]),
+    ])
+    def test_a_list_of_names_is_read(self, query, expected):
+        assert [found.names for found in metric_selectors(query)] == expected
+
+    @pytest.mark.parametrize("query", [
+        '{__name__=~"kpi_.*"}', '{__name__=~"a|b.*"}', '{__name__=~"(a|b"}', '{__name__=~"a\\.b"}',
+        '{__name__=~"a||b"}', '{__name__=~""}', '{__name__!~"a|b"}'])
+    def test_any_other_regex_is_not(self, query):
+        assert metric_selectors(query) == []
+        assert regex_name_selectors(f"sum(rate({query}[5m]))") == [query]
+
+    def test_only_regex_names_are_reported(self):
+        query = ('x{a=~"b.*"} + {__name__="y"} + {__name__=~"z|w"} + {job="j"} + {__name__=~"v.+", b="1"}'
+                 ' + absent({__name__=~"u.*"})')
+        assert regex_name_selectors(query) == ['{__name__=~"v.+", b="1"}']
+
+
+class TestSyntheticAnswers:
+    """A query that may answer though its selectors match nothing is no evidence that its metrics exist."""
+
+    @pytest.mark.parametrize("query", [
+        'sum(rate(http_errors_totl{job="api"}[5m])) or vector(0)',
+        "sum(rate(e[5m])) OR on() vector(0)",
+        "sum(rate(e[5m])) unless sum(rate(f[5m]))",
+        "sum(rate(e[5m])) + scalar(t)",
+        "absent(e) * 0",
+        "sum(rate(e[5m])) * 0 + time()",
+        'label_replace(vector (1), "a", "b", "", "")',
+        "max_over_time(vector(0)[5m:1m])",
+        "sum(rate(e[5m])) or(f)",
+        "hour() * 0 + pi()",
+    ])
+    def test_fallbacks_may_answer(self, query):
+        assert may_answer_without_its_series(query)
+
+    @pytest.mark.parametrize("query", [
+        'sum(rate(http_errors_total{job="api", code=~"5..|vector(0)"}[5m]))',
+        "sum(rate(e[5m])) / sum(rate(t[5m])) > bool 0.5",
+        "sum(rate(e[5m])) and on() sum(rate(t[5m])) # or vector(0)",
+        "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m]))) * 1e3",
+        "sum by (vector) (rate(or_total[5m])) + time_total",
+    ])
+    def test_selectors_alone_answer(self, query):
+        assert not may_answer_without_its_series(query)
 
 
 class TestWhereReadingsDiffered:
@@ -89,7 +146,7 @@ class TestWhereReadingsDiffered:
         ('{__name__="x"}', ["x"]),
         ('rate({job="a", __name__="x"}[5m])', ["x"]),  # the name matcher need not come first
         ("{__name__='x'} + {__name__=`y`}", ["x", "y"]),  # any PromQL string, raw strings too
-        ('{__name__!="x"} + {__name__=~"y"} + {__name__!~"z"}', []),  # only equality names a metric
+        ('{__name__!="x"} + {__name__=~"y.*"} + {__name__!~"z"}', []),  # neither names a metric
         ('{a=", __name__=\'x\'"}', []),  # inside a label value, not a matcher
         ('{__name__="x\\u0079"}', []),  # escapes: not read rather than misread
         ('{__name__="x" b="2"}', []),  # no matcher list: Prometheus rejects it
@@ -193,5 +250,5 @@ class TestQuotedLabelNames:
             VectorSelector(("m",), (("service.name", "=", "api"),))]
 
     def test_a_quoted_name_label_is_still_the_name(self):
-        assert metric_selectors('{"__name__"="m"}') == [MetricSelector("m", '{"__name__"="m"}')]
+        assert metric_selectors('{"__name__"="m"}') == [MetricSelector(("m",), '{"__name__"="m"}')]
         assert bare_selector('m{"__name__"="n"}') is None

@@ -23,7 +23,8 @@ PUBLIC_NAMES = [
     "PrometheusSource", "QueryBatch", "QueryResult", "Reducer", "ReducerField", "Series", "SourceRejected",
     "SourceTimeout", "SourceUnavailable", "TargetBadAnswer", "TargetRefused", "Threshold", "Verdict", "at_most",
     "bare_selector", "clip", "escape_promql_string", "exceeds", "finite_or_none", "format_number", "json_safe",
-    "metric_selectors", "names_pattern", "parse_duration", "presence_query", "range_step_s", "render_value",
+    "may_answer_without_its_series", "metric_selectors", "names_pattern", "parse_duration", "presence_query",
+    "range_step_s", "regex_name_selectors", "render_value",
     "split_template",
 ]
 
