@@ -271,8 +271,13 @@ class ErrorBudgetCheck(Check):
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        return self.judge(windows, period, [*required.queries, *optional.queries],
-                          [batch.promql for batch in plan.batches])
+        verdict = self.judge(windows, period, [*required.queries, *optional.queries],
+                             [batch.promql for batch in plan.batches])
+        # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence.
+        warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
+        if warnings:
+            verdict.details["prometheus_warnings"] = warnings
+        return verdict
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

@@ -18,7 +18,7 @@ from analyzer.promql_batch import QueryBatch
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
-from analyzer.sources import Series, Sources
+from analyzer.sources import PrometheusSource, QueryResult, Series, Sources
 from analyzer.templates import escape_promql_string
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
@@ -725,3 +725,25 @@ class TestImportedDocuments:
         assert [(r.verdict, r.value) for r in results] == [(Outcome.PASS, 0), (Outcome.PASS, 0)]
         assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
                                                            "sloth.total_query (the SLI's total query)"]
+
+
+class _PartialPrometheus(PrometheusSource):
+    """The real Prometheus, answering as a Thanos querier with a store down would: with a warning."""
+
+    async def query(self, promql, at, timeout_s):
+        answer = await super().query(promql, at, timeout_s)
+        return QueryResult(answer.query, answer.result_type, answer.series, ["partial response: store 2 down"])
+
+
+class TestPartialAnswers:
+    """A partial answer's warnings travel with the evidence of an error_budget verdict."""
+
+    async def test_warnings_reach_the_details(self, catalog, prometheus):
+        sources = Sources(catalog.sources, make_prometheus=lambda name, config: _PartialPrometheus(name, config))
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            evaluation = await runner.evaluate(catalog.get("ebr-pyrra-clean"), {},
+                                               datetime.fromtimestamp(prometheus.anchor, tz=UTC))
+        finally:
+            await sources.aclose()
+        assert evaluation.details["prometheus_warnings"] == ["partial response: store 2 down"]
