@@ -318,6 +318,25 @@ class TestResponses:
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
 
+    async def test_close_delimited_gzip_body_whose_connection_broke_is_an_error(self, client):
+        async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            # No Content-Length: the body ends where the connection does, here 2/3 into the gzip stream.
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n" + CUT_GZIP)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "cut", "retries": 0,
+                                                 "expect": {"body_contains": ["ready"]}}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
+
     async def test_whole_gzip_body_with_bytes_after_its_end_is_an_error(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "tail", "path": "/gzip-then-garbage",
                                                     "expect": {"body_contains": ["ready"]}}]), client)
