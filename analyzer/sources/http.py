@@ -320,17 +320,25 @@ class _BodyReader:
         self._decode(chunk, room)
 
     def finish(self) -> None:
-        """The wire ended: decode what a deflate body too short for its header left."""
+        """The wire ended: decode what a deflate body too short for its header left, and refuse a compressed
+        body whose stream stopped before its end marker (a cut answer must never be judged as whole)."""
         if self._head:
             head, self._head = self._head, b""
             self._decoder = zlib.decompressobj(self._wbits(head))
             self._decode(head, self.cap - len(self.body))
+        # Past the cap the rest is not decoded, so its end marker is never reached; that body fails on the cap.
+        if self._decoder is not None and not self.over_cap and not self._decoder.eof:
+            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body ended before its end marker: the "
+                                  "response was cut")
 
     def _decode(self, chunk: bytes, room: int) -> None:
         try:
             decoded = self._decoder.decompress(chunk, room + 1)
         except zlib.error:
             raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
+        if self._decoder.eof and self._decoder.unused_data:
+            # Checked per chunk: zlib would keep every byte after the end in unused_data, without bound.
+            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body has bytes after its end marker")
         if len(decoded) > room:
             self.body += memoryview(decoded)[:room]
             self.over_cap = True

@@ -4,6 +4,7 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 from collections import Counter
@@ -56,6 +57,10 @@ _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
 # apart from letters, digits, '.', '-' and '_': a captured "7" must not blank out every 7 of "127.0.0.1".
 _FREE_TEXT_REDACT_CHARS = 8
+# Where a shortened quote ends (judge.snippet, and a body quoted by its start).
+_CUT_MARK_RE = re.compile(r"\.\.\. \((?:\d+ more characters|\d+ bytes in all)\)")
+# The start of a secret left at such a mark is redacted from this many characters on: fewer tell nothing.
+_MIN_CUT_SECRET_CHARS = 4
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -84,6 +89,7 @@ class _Attempt:
     problem: CheckError | None = None
     failures: list[Failure] = field(default_factory=list)
     captured: dict[str, ArgValue] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
     over_cap: bool = False
 
     @property
@@ -97,7 +103,8 @@ class _Attempt:
 
 @dataclass
 class _StepResult:
-    """A judged step: outcome, failed assertions, evidence, captured values, requests sent."""
+    """A judged step: outcome, failed assertions, evidence, captured values, requests sent, and the raw values
+    its secret captures found (usable or not)."""
 
     outcome: Outcome
     failures: list[Failure]
@@ -105,6 +112,7 @@ class _StepResult:
     captured: dict[str, ArgValue]
     requests: int
     over_cap: int = 0
+    secrets: list[str] = field(default_factory=list)
 
 
 class HttpSmokeCheck(Check):
@@ -282,7 +290,8 @@ class HttpSmokeCheck(Check):
                 exc.message, exc.details = scrub(exc.message), scrub(exc.details)
                 exc.args = (exc.message,)
                 raise
-            secrets.extend(str(value) for name, value in result.captured.items() if name in self._secret_captures)
+            # Unusable captures too: a value too long or not a string still must not show.
+            secrets.extend(result.secrets)
             evidence.append(result.evidence)
             requests += result.requests
             if result.over_cap:
@@ -340,7 +349,7 @@ class HttpSmokeCheck(Check):
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
-                        failures, captured, evidence = await asyncio.to_thread(judge_exchange, step, exchange, where)
+                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where)
                     finally:
                         # The body is judged: its memory goes back to the service-wide budget.
                         exchange.release()
@@ -352,13 +361,13 @@ class HttpSmokeCheck(Check):
             role: Literal["first", "failing"] | None = None
             if not kept["first"]:
                 role = "first"
-            elif failures and not kept["failing"]:
+            elif judged.failures and not kept["failing"]:
                 role = "failing"
             kept["first"] = True
-            kept["failing"] = kept["failing"] or bool(failures)
+            kept["failing"] = kept["failing"] or bool(judged.failures)
             return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
-                            evidence=evidence if role else None, failures=failures, captured=captured,
-                            over_cap=exchange.body_truncated)
+                            evidence=judged.evidence if role else None, failures=judged.failures,
+                            captured=judged.captured, secrets=judged.secrets, over_cap=exchange.body_truncated)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
@@ -402,23 +411,33 @@ class HttpSmokeCheck(Check):
 
 
 def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
-    """A function that replaces every secret value, as written or as a URL or JSON would escape it, in every
-    string of a reason, a message or nested evidence."""
+    """A function that replaces every secret value, as written or as a URL (either hex case), JSON (with or
+    without escaped slashes) or HTML would escape it, in every string of a reason, a message or nested evidence."""
     patterns = set()
+    # Every form as text, for the start of one that a shortened quote cut off.
+    heads: set[str] = set()
     for value in secrets:
-        forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1],
-                 json.dumps(value, ensure_ascii=False)[1:-1]}
+        as_json = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+        as_html = {html.escape(value, quote=False), html.escape(value)}
+        forms = {value, *as_json, *(form.replace("/", "\\/") for form in as_json),
+                 *as_html, *(form.replace("&#x27;", "&#39;").replace("&quot;", "&#34;") for form in as_html)}
         for form in filter(None, forms):
-            escaped = re.escape(form)
-            patterns.add(escaped if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){escaped}(?![\w.-])")
+            patterns.add(_bounded(re.escape(form), value))
+        heads.update(forms)
+        for form in filter(None, {quote(value, safe=""), quote_plus(value)}):
+            # %2F and %2f are the same byte: match the hex digits in any case.
+            escaped = re.sub(r"%([0-9A-F]{2})", r"%(?i:\1)", re.escape(form))
+            patterns.add(_bounded(escaped, value))
+            heads.update({form, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form)})
     if not patterns:
         return lambda node: node
     # Longest first: where one form contains another, the whole of it goes.
     found = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+    starts = sorted((head for head in heads if len(head) > _MIN_CUT_SECRET_CHARS), key=len, reverse=True)
 
     def scrub(node: Any) -> Any:
         if isinstance(node, str):
-            return found.sub(_REDACTED, node)
+            return _scrub_cuts(found.sub(_REDACTED, node), starts)
         if isinstance(node, dict):
             return {key: scrub(value) for key, value in node.items()}
         if isinstance(node, list):
@@ -426,6 +445,31 @@ def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
         return node
 
     return scrub
+
+
+def _scrub_cuts(text: str, starts: list[str]) -> str:
+    """`text` with the start of a secret form that runs into a "... (N more characters)" mark redacted: a
+    quote shortened inside a secret shows only its start, which the whole-value patterns cannot match."""
+    pieces: list[str] = []
+    done = 0
+    for mark in _CUT_MARK_RE.finditer(text):
+        head = text[done:mark.start()]
+        for form in starts:
+            at = head.find(form[0], max(0, len(head) - len(form)))
+            while at != -1:
+                if len(head) - at >= _MIN_CUT_SECRET_CHARS and form.startswith(head[at:]):
+                    head = head[:at] + _REDACTED
+                    break
+                at = head.find(form[0], at + 1)
+        pieces.append(head)
+        done = mark.start()
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _bounded(pattern: str, value: str) -> str:
+    """`pattern`, matched only where it stands apart from other word characters when `value` is short."""
+    return pattern if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){pattern}(?![\w.-])"
 
 
 def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) -> _StepResult:
@@ -439,7 +483,8 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         evidence.update(first.evidence)
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
-        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap))
+        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap),
+                           attempt.secrets)
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]

@@ -25,6 +25,9 @@ from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, stat
 # Characters of a response body quoted in evidence.
 BODY_EVIDENCE_CHARS = 512
 _MAX_CAPTURE_CHARS = 1024
+# Strings and numbers of an unusable object or list a secret capture points at that are scrubbed one by one;
+# past this many the step's body evidence is withheld instead.
+_MAX_SECRET_LEAVES = 256
 # Characters of the decoded body that body_regex (and a header regex) is searched in. A regex runs in a worker
 # thread with a time bound (the `regex` engine releases the GIL and stops at its timeout); the input bound keeps
 # what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
@@ -51,13 +54,27 @@ class Failure:
         return f"{self.assertion}: expected {self.expected}, got {self.got}"
 
 
-def judge_exchange(step: Step, exchange: HttpExchange,
-           where: str) -> tuple[list[Failure], dict[str, ArgValue], dict[str, Any]]:
+@dataclass(frozen=True)
+class Judged:
+    """One judged response: failed assertions, usable captured values, the raw values secret captures found
+    (usable or not, to be scrubbed from everything shown) and evidence."""
+
+    failures: list[Failure]
+    captured: dict[str, ArgValue]
+    secrets: list[str]
+    evidence: dict[str, Any]
+
+
+def judge_exchange(step: Step, exchange: HttpExchange, where: str) -> Judged:
     """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
     # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
     text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
-    failures, captured = _assess(step, exchange, text or "", where)
-    return failures, captured, _exchange_evidence(exchange, text)
+    failures, captured, secrets = _assess(step, exchange, text or "", where)
+    evidence = _exchange_evidence(exchange, text)
+    if len(secrets) > _MAX_SECRET_LEAVES:
+        evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
+        secrets = secrets[:_MAX_SECRET_LEAVES]
+    return Judged(failures, captured, secrets, evidence)
 
 
 def needs_body(step: Step) -> bool:
@@ -67,7 +84,7 @@ def needs_body(step: Step) -> bool:
 
 
 def _assess(step: Step, exchange: HttpExchange, text: str,
-            where: str) -> tuple[list[Failure], dict[str, ArgValue]]:
+            where: str) -> tuple[list[Failure], dict[str, ArgValue], list[str]]:
     expect = step.expect
     failures: list[Failure] = []
     ranges = [status_range(item) for item in expect.status]
@@ -80,7 +97,7 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
         failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
     if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
         failures.append(_oversized(step, exchange))
-        return failures, {}
+        return failures, {}, []
     for needle in expect.body_contains:
         if needle not in text:
             failures.append(Failure("body_contains", repr(needle), f"a body without it: {snippet(text, 120)}"))
@@ -101,14 +118,17 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
             if failure is not None:
                 failures.append(failure)
         captured: dict[str, ArgValue] = {}
+        secrets: list[str] = []
         for name, capture in step.capture.items():
-            value, problem = _capture(capture, exchange, document, parse_error)
+            value, problem, raw = _capture(capture, exchange, document, parse_error)
+            if capture.secret:
+                secrets.extend(raw)
             if problem:
                 failures.append(Failure(f"capture {name} ({capture.describe()})", "a string or number", problem))
             else:
                 captured[name] = value
         del document  # freed before the turn passes on
-    return failures, captured
+    return failures, captured, secrets
 
 
 def _parse_json(text: str) -> tuple[Any, str]:
@@ -147,7 +167,7 @@ def _search(pattern: str, text: str, what: str) -> bool:
 
 
 def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
-    shown = ", ".join(repr(v[:120]) for v in values) or "no such header"
+    shown = ", ".join(repr(snippet(v, 120)) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
@@ -183,26 +203,58 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | 
     return None
 
 
-def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str]:
-    """(value, "") or ("", what went wrong)."""
+def _capture(capture: Capture, exchange: HttpExchange, document: Any,
+             parse_error: str) -> tuple[str, str, list[str]]:
+    """(value, "", [value]) or ("", what went wrong, the raw texts found): what went wrong never quotes the
+    value, which may be a secret."""
     if capture.header is not None:
         values = exchange.headers.get_list(capture.header)
         if not values:
-            return "", "no such header"
+            return "", "no such header", []
         value: Any = values[0]
     else:
         if parse_error:
-            return "", parse_error
+            return "", parse_error, []
         found, value = JsonPath.parse(capture.json_path or "$").find(document)
         if not found:
-            return "", "nothing at that path"
+            return "", "nothing at that path", []
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return "", _json_text(value)
+        return "", _kind(value), _leaves(value)
     text = value if isinstance(value, str) else json.dumps(value)
-    if len(text) > _MAX_CAPTURE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in text) or text in (".", ".."):
-        return "", f"an unusable value {snippet(repr(text), 80)} (control characters, '.', '..' or over " \
-            f"{_MAX_CAPTURE_CHARS} characters)"
-    return text, ""
+    if len(text) > _MAX_CAPTURE_CHARS:
+        return "", f"a value of {len(text):,} characters, over the {_MAX_CAPTURE_CHARS:,} limit", [text]
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "", "a value with control characters", [text]
+    if text in (".", ".."):
+        return "", "a dot segment ('.' or '..'), which a URL path would resolve away", [text]
+    return text, "", [text]
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, without its content."""
+    if isinstance(value, dict):
+        return f"an object with {len(value)} key{'' if len(value) == 1 else 's'}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    return "null" if value is None else "a boolean"
+
+
+def _leaves(value: Any) -> list[str]:
+    """The strings and numbers inside a JSON value, as its text would show them (at most one past the
+    scrubbing limit: the caller only needs to know there are more)."""
+    found: list[str] = []
+    pending = [value]
+    while pending and len(found) <= _MAX_SECRET_LEAVES:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, str) and node:
+            found.append(node)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            found.append(json.dumps(node))
+    return found
 
 
 def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -160,3 +161,78 @@ class TestCapturedSecrets:
         assert body["verdict"] == "pass"
         assert body["details"]["steps"][1]["request"]["headers"] == {"Authorization": "<redacted>",
                                                                      "X-Trace": TOKEN}
+
+
+# A big JWT-like token (too long to capture), a token with a control character, one under an object, and one
+# with characters every escaping changes: each ends in a marker that must never be shown.
+LONG_TOKEN = "eyJhbGciOiJSUzI1NiJ9." + "Q" * 2300 + "longmarker7c1e"
+CONTROL_TOKEN = "tok\u0001ctlmarker5d2a9b"
+NESTED_TOKEN = "nestedmarker3e8f0a"
+ESCAPED_TOKEN = "a/b+c&d'e<f>g esc4marker"
+
+
+@pytest.fixture
+async def unusable_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
+    """The analyzer app with checks whose secret captures find values they cannot use, or that come back escaped."""
+
+    async def login(request: web.Request) -> web.Response:
+        answers = {"long": {"token": LONG_TOKEN}, "control": {"token": CONTROL_TOKEN},
+                   "nested": {"auth": {"access_token": NESTED_TOKEN}}, "escaped": {"token": ESCAPED_TOKEN}}
+        return web.json_response(answers[request.match_info["check"]])
+
+    async def echo(request: web.Request) -> web.Response:
+        # How other services quote a value they were sent: JSON with escaped slashes, lowercase %xx, HTML.
+        token = request.headers["X-Token"]
+        escaped_slashes = json.dumps(token).replace("/", "\\/")
+        lower = "".join(f"%{b:02x}" if not chr(b).isalnum() else chr(b) for b in token.encode())
+        return web.Response(text=f"{escaped_slashes} {lower} {html.escape(token)}")
+
+    target = web.Application()
+    target.router.add_post("/login/{check}", login)
+    target.router.add_get("/echo", echo)
+    server = await aiohttp_server(target)
+    base = f"http://app.shop.svc:{server.port}"
+
+    def unusable(name: str, path: str) -> dict[str, Any]:
+        return {"name": name, "kind": "http_smoke", "base_url": base, "steps": [
+            {"name": "login", "method": "POST", "path": f"/login/{name}", "retries": 0,
+             "capture": {"token": {"json": path}}}]}
+
+    catalog = build_catalog([("test.yaml", {"checks": [
+        unusable("long", "$.token"), unusable("control", "$.token"), unusable("nested", "$.auth"),
+        {"name": "escaped", "kind": "http_smoke", "base_url": base, "steps": [
+            {"name": "login", "method": "POST", "path": "/login/escaped", "retries": 0,
+             "capture": {"token": {"json": "$.token"}}},
+            {"name": "echo", "path": "/echo", "retries": 0, "headers": {"X-Token": "{{ token }}"},
+             "expect": {"body_contains": ["never there"]}}]},
+    ]})], Registry.default())
+    settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+    resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
+    return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
+
+
+class TestUnusableAndEscapedSecrets:
+    """A secret capture's value stays hidden when it cannot be used, and in every way an answer may escape it."""
+
+    @pytest.mark.parametrize(("check", "marker", "problem"), [
+        ("long", "longmarker7c1e", "capture token (json $.token): expected a string or number, got a value of "
+                                   "2,335 characters, over the 1,024 limit"),
+        ("control", "ctlmarker5d2a9b", "capture token (json $.token): expected a string or number, got a value "
+                                       "with control characters"),
+        ("nested", "nestedmarker3e8f0a", "capture token (json $.auth): expected a string or number, got an "
+                                         "object with 1 key"),
+        ("escaped", "esc4marker", None),
+    ])
+    async def test_the_value_never_appears(self, unusable_api, check, marker, problem):
+        with capture_logs() as logs:
+            response = await unusable_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        history = await (await unusable_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        seen = {"answer": text, "history": history, "logs": json.dumps(logs, default=str)}
+        assert [where for where, shown in seen.items() if marker in shown or "QQQQ" in shown] == []
+        if problem is not None:
+            assert body["reason"] == f"step 'login' (1/1) failed: {problem}"
+        else:
+            assert body["details"]["steps"][1]["body"] == "\"<redacted>\" <redacted> <redacted>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import json
 import threading
 from collections import Counter
@@ -37,6 +38,10 @@ pytestmark = pytest.mark.usefixtures("loopback_only")
 HUGE_BYTES = 4 * 1024 * 1024
 CAP_BYTES = 64 * 1024
 GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
+# A whole gzip answer ("ready" first, then hashes that barely compress) and the same stream cut at 2/3: what a
+# proxy that sets a matching Content-Length delivers when its upstream connection broke.
+WHOLE_GZIP = gzip.compress(b"ready " + b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(200)))
+CUT_GZIP = WHOLE_GZIP[:len(WHOLE_GZIP) * 2 // 3]
 
 
 def target_app(hold: asyncio.Event) -> web.Application:
@@ -102,6 +107,13 @@ def target_app(hold: asyncio.Event) -> web.Application:
     async def corrupt_gzip(request: web.Request) -> web.Response:
         return web.Response(body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
 
+    async def cut_gzip(request: web.Request) -> web.Response:
+        return web.Response(body=CUT_GZIP, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+
+    async def gzip_then_garbage(request: web.Request) -> web.Response:
+        return web.Response(body=WHOLE_GZIP + b"garbage", headers={"Content-Encoding": "gzip",
+                                                                    "Content-Type": "text/plain"})
+
     async def flaky(request: web.Request) -> web.Response:
         counters["flaky"] += 1
         return web.json_response({"n": counters["flaky"]}, status=503 if counters["flaky"] % 4 == 0 else 200)
@@ -122,6 +134,8 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/compressed", compressed)
     app.router.add_get("/gzip-bomb", gzip_bomb)
     app.router.add_get("/corrupt-gzip", corrupt_gzip)
+    app.router.add_get("/cut-gzip", cut_gzip)
+    app.router.add_get("/gzip-then-garbage", gzip_then_garbage)
     return app
 
 
@@ -297,6 +311,37 @@ class TestResponses:
         evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/corrupt-gzip"}]), client)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "gzip body is corrupt" in evaluation.reason
+
+    async def test_gzip_body_cut_before_its_end_marker_is_an_error_not_a_pass_on_its_prefix(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "cut", "path": "/cut-gzip",
+                                                    "expect": {"body_contains": ["ready"]}}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
+
+    async def test_close_delimited_gzip_body_whose_connection_broke_is_an_error(self, client):
+        async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            # No Content-Length: the body ends where the connection does, here 2/3 into the gzip stream.
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n" + CUT_GZIP)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "cut", "retries": 0,
+                                                 "expect": {"body_contains": ["ready"]}}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
+
+    async def test_whole_gzip_body_with_bytes_after_its_end_is_an_error(self, target, client):
+        evaluation = await run(smoke(target.port, [{"name": "tail", "path": "/gzip-then-garbage",
+                                                    "expect": {"body_contains": ["ready"]}}]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "the gzip body has bytes after its end marker" in evaluation.reason
 
     async def test_malformed_json_fails_json_assertions(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/malformed",

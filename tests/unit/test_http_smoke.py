@@ -346,6 +346,53 @@ class TestCapturedSecrets:
         shown = load(self.chain({"json": "$.value"})).definition()
         assert shown["steps"][0]["capture"]["value"] == {"json": "$.value", "secret": True}
 
+    @pytest.mark.parametrize(("answer", "capture", "got"), [
+        ({"value": "eyJ" + "x" * 1100 + "mark9c1e"}, "$.value", "a value of 1,111 characters, over the 1,024 limit"),
+        ({"value": "tok\tmark9c1e"}, "$.value", "a value with control characters"),
+        ({"auth": {"access_token": "mark9c1e", "expires": 36009}}, "$.auth", "an object with 2 keys"),
+        ({"auth": ["mark9c1e"]}, "$.auth", "a list of 1 item"),
+    ])
+    async def test_an_unusable_capture_names_the_problem_and_never_shows_the_value(self, run, respx_mock, answer,
+                                                                                    capture, got):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json=answer))
+        evaluation = await run(self.chain({"json": capture}))
+        assert evaluation.reason == f"step 'get' (1/2) failed: capture value (json {capture}): expected a string " \
+                                    f"or number, got {got}"
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "mark9c1e" not in shown and "xxxx" not in shown and "36009" not in shown
+
+    async def test_an_object_too_large_to_scrub_value_by_value_withholds_the_body(self, run, respx_mock):
+        answer = {"auth": {f"k{n}": f"leaf-secret-{n:04d}" for n in range(300)}}
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json=answer))
+        evaluation = await run(self.chain({"json": "$.auth"}))
+        assert evaluation.details["steps"][0]["body"].startswith("<redacted: a secret capture found an object")
+        assert "leaf-secret" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    async def test_an_unusable_capture_that_opts_out_is_still_not_quoted_in_the_reason(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "a\tb-mark"}))
+        evaluation = await run(self.chain({"json": "$.value", "secret": False}))
+        assert evaluation.reason.endswith("got a value with control characters")
+        assert evaluation.details["steps"][0]["body"] == '{"value":"a\\tb-mark"}'
+
+    async def test_values_are_hidden_in_escaped_slash_lowercase_hex_and_html_forms(self, run, respx_mock):
+        token = "s3cr3t/t0ken&'<q>"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
+            200, text=" ".join([json.dumps(token).replace("/", "\\/"), quote(token, safe="").lower(),
+                                quote_plus(token).lower(), "s3cr3t/t0ken&amp;&#39;&lt;q&gt;"])))
+        evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
+        assert evaluation.details["steps"][1]["body"] == '"<redacted>" <redacted> <redacted> <redacted>'
+        assert "t0ken" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    async def test_a_long_value_cut_short_in_a_quote_shows_none_of_its_start(self, run, respx_mock):
+        token = "eyJhbGciOi." + "ab12" * 40
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
+            200, text="x" * 100 + token))
+        evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
+        assert evaluation.reason.endswith("got a body without it: " + "x" * 100 + "<redacted>... (151 more characters)")
+        assert "eyJhbG" not in json.dumps(evaluation.model_dump(mode="json"))
+
 
 class TestHostileAnswers:
     """Answers built to crash the judge or stall the event loop are judged, bounded, or errors."""

@@ -567,11 +567,39 @@ class TestEncodedBodies:
         reader.finish()
         assert (bytes(reader.body), reader.over_cap, reader.wire_bytes) == (data[:4096], True, len(encode(data)))
 
-    def test_a_one_byte_deflate_body_is_decoded_at_the_end(self):
+    def test_a_one_byte_deflate_body_is_decoded_at_the_end_and_found_cut(self):
         reader = _BodyReader("deflate", 4096, "w")
         reader.feed(_raw_deflate(b"")[:1])
+        with pytest.raises(TargetBadAnswer, match="deflate body ended before its end marker: the response was cut"):
+            reader.finish()
+        assert reader.wire_bytes == 1
+
+    def test_a_deflate_body_fed_a_byte_at_a_time_decodes_whole(self):
+        reader = _BodyReader("deflate", 4096, "w")
+        for byte in _raw_deflate(b"ok"):
+            reader.feed(bytes([byte]))
         reader.finish()
-        assert (bytes(reader.body), reader.wire_bytes) == (b"", 1)
+        assert bytes(reader.body) == b"ok"
+
+    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
+                                                      ("deflate", _raw_deflate)])
+    def test_a_stream_cut_before_its_end_marker_is_a_bad_answer_not_a_prefix(self, encoding, encode):
+        whole = encode(bytes(range(256)) * 16)
+        reader = _BodyReader(encoding, 1 << 20, "w")
+        reader.feed(whole[:len(whole) * 2 // 3])
+        with pytest.raises(TargetBadAnswer, match=f"w: the {encoding} body ended before its end marker: the "
+                                                  "response was cut"):
+            reader.finish()
+
+    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
+                                                      ("deflate", _raw_deflate)])
+    def test_bytes_after_the_end_marker_are_a_bad_answer_in_the_same_or_a_later_chunk(self, encoding, encode):
+        for chunks in ([encode(b"ok") + b"tail"], [encode(b"ok"), b"tail"]):
+            reader = _BodyReader(encoding, 4096, "w")
+            with pytest.raises(TargetBadAnswer, match=f"w: the {encoding} body has bytes after its end marker"):
+                for chunk in chunks:
+                    reader.feed(chunk)
+                reader.finish()
 
     @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
     def test_corrupt_bodies_are_a_bad_answer(self, encoding):
