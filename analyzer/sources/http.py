@@ -279,6 +279,9 @@ def _shown(url: str) -> str:
     return url.split("?", 1)[0][:200]
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _BodyReader:
     """Decodes a body as it arrives (Content-Encoding gzip or deflate, with the cap as output bound, so a gzip
     bomb costs at most the cap) into one buffer of at most `cap` bytes, and counts every byte on the wire."""
@@ -332,18 +335,25 @@ class _BodyReader:
                                   "response was cut")
 
     def _decode(self, chunk: bytes, room: int) -> None:
-        try:
-            decoded = self._decoder.decompress(chunk, room + 1)
-        except zlib.error:
-            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
-        if self._decoder.eof and self._decoder.unused_data:
-            # Checked per chunk: zlib would keep every byte after the end in unused_data, without bound.
-            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body has bytes after its end marker")
-        if len(decoded) > room:
-            self.body += memoryview(decoded)[:room]
-            self.over_cap = True
-        else:
+        while True:
+            try:
+                decoded = self._decoder.decompress(chunk, room + 1)
+            except zlib.error:
+                raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
+            if len(decoded) > room:
+                self.body += memoryview(decoded)[:room]
+                self.over_cap = True
+                return
             self.body += decoded
+            if not (self._decoder.eof and self._decoder.unused_data):
+                return
+            # A gzip body may be several members one after another (RFC 1952), each with its own end marker.
+            # Anything else after the end is refused, checked per chunk: zlib would keep it without bound.
+            chunk = self._decoder.unused_data
+            if self.encoding not in ("gzip", "x-gzip") or not _GZIP_MAGIC.startswith(chunk[:2]):
+                raise TargetBadAnswer(f"{self.where}: the {self.encoding} body has bytes after its end marker")
+            self._decoder = zlib.decompressobj(_ZLIB_WBITS["gzip"])
+            room = self.cap - len(self.body)
 
     def _wbits(self, head: bytes) -> int:
         if self.encoding != "deflate":

@@ -601,6 +601,23 @@ class TestEncodedBodies:
                     reader.feed(chunk)
                 reader.finish()
 
+    def test_a_gzip_body_of_several_members_is_every_member_decoded(self):
+        # RFC 1952: a gzip file may be members one after another; the boundary may fall anywhere in a chunk.
+        whole = gzip.compress(b"first ") + gzip.compress(b"second ") + gzip.compress(b"third")
+        for size in (1, 7, len(whole)):
+            reader = _BodyReader("gzip", 4096, "w")
+            for start in range(0, len(whole), size):
+                reader.feed(whole[start:start + size])
+            reader.finish()
+            assert bytes(reader.body) == b"first second third"
+
+    def test_a_second_gzip_member_cut_short_is_a_bad_answer(self):
+        second = gzip.compress(b"second member" * 50)
+        reader = _BodyReader("gzip", 4096, "w")
+        reader.feed(gzip.compress(b"first") + second[:len(second) // 2])
+        with pytest.raises(TargetBadAnswer, match="ended before its end marker: the response was cut"):
+            reader.finish()
+
     @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
     def test_corrupt_bodies_are_a_bad_answer(self, encoding):
         # Called directly: respx itself refuses to carry a corrupt gzip body (the real-server test does).
