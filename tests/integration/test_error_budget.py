@@ -776,6 +776,31 @@ class TestImportedDocuments:
         assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
                                                            "sloth.total_query (the SLI's total query)"]
 
+    async def test_imported_documents_of_an_erring_service_whose_ratio_rules_stopped_are_inconclusive(
+            self, prometheus):
+        # The importer carries the SLO's errors (Pyrra's errors metric, Sloth's error_query) into the check.
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "ebr-stopped"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-stopped", code=~"5.."}'},
+                     "total": {"metric": 'ebr_http_requests_total{job="ebr-stopped"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
+            "name": "stopped", "objective": 99.9, "sli": {"events": {
+                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped",code=~"(5..|429)"}[{{.window}}]))',
+                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped"}[{{.window}}]))'}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            results = [await runner.evaluate(catalog.get(name), {}, at)
+                       for name in ("ebr-stopped", "ebr-sloth-stopped")]
+        finally:
+            sources.close()
+        assert [r.verdict for r in results] == [Outcome.INCONCLUSIVE, Outcome.INCONCLUSIVE]
+        assert all("the tool's ratio rule did not record" in windows(r)["5m"]["note"] for r in results)
+
 
 class _PartialPrometheus(PrometheusSource):
     """The real Prometheus, answering as a Thanos querier with a store down would: with a warning."""
