@@ -204,6 +204,11 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         # A counter: its rate over each window tells a service without error series (no ratio recorded)
         # from one without traffic.
         pyrra["total"] = _render_selector(metric, matchers)
+    errors_text = (part.get("errors") or {}).get("metric") if kind == "ratio" else None
+    if errors_text:
+        # The raw errors tell zero errors from a burnrate rule group that stopped evaluating.
+        errors_metric, errors_matchers = _parse_selector(str(errors_text), f"spec.indicator.{kind}.errors")
+        pyrra["errors"] = _render_selector(errors_metric, errors_matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
     return {"name": _check_name(name), "kind": "error_budget",
             "description": str(spec.get("description") or f"Pyrra SLO {where}"),
@@ -225,9 +230,12 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
             raise ValueError(f"slos[{index}].name is missing")
         sloth_id = f"{service}-{slo_name}"
         sloth: dict[str, Any] = {"sloth_id": sloth_id}
-        total_query = _sloth_total_query(slo.get("sli"))
+        total_query = _sloth_events_query(slo.get("sli"), "total_query", "totalQuery")
         if total_query is not None:
             sloth["total_query"] = total_query
+            errors_query = _sloth_events_query(slo.get("sli"), "error_query", "errorQuery")
+            if errors_query is not None:
+                sloth["errors_query"] = errors_query
         checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
                        "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
                        "source": source, "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
@@ -237,12 +245,12 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
     return checks
 
 
-def _sloth_total_query(sli: Any) -> str | None:
-    """An events SLI's total query with Sloth's `{{.window}}` written as the check's `{{ window }}`; None for
-    raw and plugin SLIs (no total) and for templates using anything but the window."""
+def _sloth_events_query(sli: Any, key: str, crd_key: str) -> str | None:
+    """An events SLI's query (`key`: total_query, error_query) with Sloth's `{{.window}}` written as the check's
+    `{{ window }}`; None for raw and plugin SLIs (no events) and for templates using anything but the window."""
     events = sli.get("events") if isinstance(sli, dict) else None
     # The prometheus/v1 spec writes total_query; the Kubernetes CRD (PrometheusServiceLevel) writes totalQuery.
-    query = (events.get("total_query") or events.get("totalQuery")) if isinstance(events, dict) else None
+    query = (events.get(key) or events.get(crd_key)) if isinstance(events, dict) else None
     if not isinstance(query, str):
         return None
     converted = _SLOTH_WINDOW_RE.sub("{{ window }}", query).strip()

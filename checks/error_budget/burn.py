@@ -206,7 +206,8 @@ def reconcile_absences(windows: Mapping[str, WindowRatio], period: WindowRatio
     while a shorter window's rule recorded a value was not evaluated (failing or lagging): a gap, not zero.
     The period's rule (Sloth's ratio_rate30d averages the 5m ratio) records nothing only when no window does;
     then, with traffic in some window, the period has no error series either: zero errors, and at least the
-    events of the busiest window."""
+    events of the busiest window. Not when a window's raw errors counted errors its rule did not record: the
+    rules stopped, and the period's stopped with them."""
     present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
     shortest = min(present, default=math.inf)
     judged = {name: (replace(w, error_ratio=None, note=f"{w.note}; but a shorter window's rule recorded a value, so "
@@ -216,8 +217,9 @@ def reconcile_absences(windows: Mapping[str, WindowRatio], period: WindowRatio
                      else w)
               for name, w in windows.items()}
     traffic = [w.events for w in judged.values() if w.recorded_absent and w.error_ratio is not None]
+    stopped = any(w.recorded_absent and w.error_ratio is None and w.errors for w in windows.values())
     if (period.recorded_absent and period.error_ratio is None and windows
-            and all(w.recorded_absent for w in windows.values()) and traffic):
+            and all(w.recorded_absent for w in windows.values()) and traffic and not stopped):
         events = max((e for e in traffic if e is not None), default=None)
         period = replace(period, error_ratio=0.0, events=events,
                          note=f"{period.note}; nor any window's while they count traffic: no error series over "

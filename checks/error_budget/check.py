@@ -206,6 +206,12 @@ class ErrorBudgetCheck(Check):
             field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
             found.append(f"without {field} a window whose rule recorded nothing (a service without error series) "
                          "is no data, not zero errors, and min_events_per_window cannot apply")
+        elif (self.pyrra is not None and self.pyrra.errors is None) or (self.sloth is not None
+                                                                         and self.sloth.errors_query is None):
+            field = "pyrra.errors" if self.pyrra is not None else "sloth.errors_query"
+            found.append(f"without {field} a window whose rule recorded nothing while the total counts traffic "
+                         "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
+                         "or not loaded) while the service errs")
         if self.sloth is not None:
             recorded = SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
             for window in self._windows():
@@ -220,7 +226,8 @@ class ErrorBudgetCheck(Check):
                                  f"({', '.join(sorted(recorded))})")
         user_queries = {"ratio.errors": self.ratio.errors if self.ratio else None,
                         "ratio.total": self.ratio.total if self.ratio else None,
-                        "sloth.total_query": self.sloth.total_query if self.sloth else None}
+                        "sloth.total_query": self.sloth.total_query if self.sloth else None,
+                        "sloth.errors_query": self.sloth.errors_query if self.sloth else None}
         found += [f"{field} selector {selector}: metric name given by a regex is not checked for existence (a "
                   "misspelled name reads as no series; list the names, as in {__name__=~\"a|b\"}, to check them)"
                   for field, query in user_queries.items() if query for selector in regex_name_selectors(query)]

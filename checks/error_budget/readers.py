@@ -190,6 +190,19 @@ class PyrraSLI(BaseModel):
         description="the SLO's total metric as its spec writes it (indicator.ratio.total.metric, e.g. "
                     "http_requests_total{job=\"api\"}): per window sum(rate(<total>[window])) counts the traffic, "
                     "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors")
+    errors: str | None = Field(
+        default=None, min_length=1,
+        description="the SLO's errors metric as its spec writes it (indicator.ratio.errors.metric, e.g. "
+                    "http_requests_total{job=\"api\",code=~\"5..\"}; needs total): a window whose burnrate rule "
+                    "recorded nothing reads as zero errors only if these show none, so a stopped burnrate rule "
+                    "group is no data, not zero errors")
+
+    @model_validator(mode="after")
+    def _errors_with_total(self) -> PyrraSLI:
+        if self.errors is not None and self.total is None:
+            raise ValueError("pyrra.errors needs pyrra.total: it only tells whether an absent burnrate series "
+                             "with traffic is zero errors")
+        return self
 
 
 class SlothSLI(BaseModel):
@@ -207,9 +220,17 @@ class SlothSLI(BaseModel):
         description="the SLI's total query with a {{ window }} placeholder (Sloth's sli.events.total_query, "
                     "{{.window}} written {{ window }}): counts each window's traffic, so a window whose ratio rule "
                     "recorded nothing (no error series) reads as zero errors")
+    errors_query: str | None = Field(
+        default=None, min_length=1,
+        description="the SLI's error query with a {{ window }} placeholder (Sloth's sli.events.error_query; "
+                    "needs total_query): a window whose ratio rule recorded nothing reads as zero errors only if "
+                    "it shows none, so a stopped sli-recordings rule group is no data, not zero errors")
 
     @model_validator(mode="after")
     def _identified(self) -> SlothSLI:
+        if self.errors_query is not None and self.total_query is None:
+            raise ValueError("sloth.errors_query needs sloth.total_query: it only tells whether an absent ratio "
+                             "series with traffic is zero errors")
         if (self.sloth_id is None) == (self.service is None and self.slo is None):
             raise ValueError("set either sloth_id, or service and slo")
         if self.sloth_id is None and (self.service is None or self.slo is None):
@@ -346,6 +367,8 @@ class PyrraReader:
         self._availability_selectors = _selector_template(sli.availability_selectors, params,
                                                           "pyrra.availability_selectors", frozenset({"slo"}))
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
+        self._errors = (None if sli.errors is None
+                        else _total_selector_template(sli.errors, params, "pyrra.errors"))
 
     def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
         return _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
@@ -361,6 +384,8 @@ class PyrraReader:
         queries = {"ratio": self._rule(f"burnrate{prometheus_duration(parse_duration(window))}", args)}
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
+        if self._errors is not None:
+            queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         return queries
 
     def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
@@ -378,8 +403,9 @@ class PyrraReader:
                       f"no recording rule of Pyrra SLO slo=\"{self._sli.slo}\" has a series (neither "
                       f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
                       "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded")
-        totals = [("pyrra.total", queries["total"]) for queries in windows.values() if "total" in queries]
-        return [rules, *name_probes(totals, optional)]
+        raw = [(f"pyrra.{part}", queries[part]) for queries in windows.values() for part in ("total", "errors")
+               if part in queries]
+        return [rules, *name_probes(raw, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
@@ -396,7 +422,7 @@ class PyrraReader:
                                                                         "series: Pyrra records no such window)")
         if value is None:
             return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
-                                 total)
+                                 total, _raw_errors(queries, results, "pyrra.errors"))
         return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total,
                            "pyrra.total" if "total" in queries else None)
 
@@ -420,19 +446,48 @@ def _with_total(measured: WindowRatio, window: str, total: float | None, field: 
     return replace(measured, total=total, events=total * parse_duration(window))
 
 
-def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: float | None) -> WindowRatio:
+@dataclass(frozen=True)
+class RawErrors:
+    """The raw errors of a window whose ratio rule recorded nothing: `field` names the configured query, `rate`
+    its answer (None: no series)."""
+
+    field: str
+    rate: float | None
+
+    @property
+    def counted(self) -> bool:
+        """The raw errors show errors (or cannot show there were none: NaN, negative)."""
+        return self.rate is not None and self.rate != 0
+
+
+def _raw_errors(queries: Mapping[str, str], results: Results, field: str) -> RawErrors | None:
+    if "errors" not in queries:
+        return None
+    return RawErrors(field, results[queries["errors"]].single_value(f"{field} query"))
+
+
+def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: float | None,
+                  raw_errors: RawErrors | None = None) -> WindowRatio:
     """A window whose recording rule recorded nothing. Pyrra's and Sloth's rules divide the error vector by
     the total, so a service without error series records no ratio: with traffic counted by the total that is
-    zero errors (raw counters say the same), without traffic or without a total to tell, a gap."""
+    zero errors (raw counters say the same) unless the raw errors, if configured, count some (the rule group
+    stopped evaluating); without traffic or without a total to tell, a gap."""
     if not has_total:
         return WindowRatio(window, None, recorded_absent=True,
                            note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)")
     counted = _ratio_from_counts(window, None, total)
     if counted.error_ratio is None:
         return replace(counted, recorded_absent=True, note=f"{what}; {counted.note}")
-    return replace(counted, recorded_absent=True,
-                   note=f"{what} while {field} counts traffic: zero errors (the rule records no ratio without an "
-                        "error series)")
+    if raw_errors is not None and raw_errors.counted:
+        assert raw_errors.rate is not None
+        return replace(counted, error_ratio=None, errors=raw_errors.rate, events=None, recorded_absent=True,
+                       note=f"no data ({what} although {raw_errors.field} counted {format_number(raw_errors.rate)} "
+                            f"errors/s over {window}: the tool's ratio rule did not record (its rule group stopped "
+                            "evaluating, fails or is not loaded); no evidence of zero errors)")
+    checked = "" if raw_errors is None else f" and {raw_errors.field} counts none"
+    return replace(counted, errors=None if raw_errors is None else raw_errors.rate, recorded_absent=True,
+                   note=f"{what} while {field} counts traffic{checked}: zero errors (the rule records no ratio "
+                        "without an error series)")
 
 
 class SlothReader:
@@ -446,6 +501,8 @@ class SlothReader:
                                              frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
         self._total = (None if sli.total_query is None
                        else _window_template(sli.total_query, params, "sloth.total_query"))
+        self._errors = (None if sli.errors_query is None
+                        else _window_template(sli.errors_query, params, "sloth.errors_query"))
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
@@ -459,6 +516,8 @@ class SlothReader:
         queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
+        if self._errors is not None and not period:
+            queries["errors"] = self._errors.render({**args, "window": window})
         return queries
 
     def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
@@ -470,8 +529,9 @@ class SlothReader:
                       f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
                       "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
                       "loaded")
-        totals = [("sloth.total_query", queries["total"]) for queries in windows.values() if "total" in queries]
-        return [rules, *name_probes(totals, optional)]
+        raw = [(f"sloth.{part}_query", queries[part]) for queries in windows.values()
+               for part in ("total", "errors") if part in queries]
+        return [rules, *name_probes(raw, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         value = results[queries["ratio"]].single_value("Sloth ratio query")
@@ -485,6 +545,6 @@ class SlothReader:
                                                                         "Sloth records no such window by default)")
         if value is None:
             return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query", "total" in queries,
-                                 total)
+                                 total, _raw_errors(queries, results, "sloth.errors_query"))
         return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
                            "sloth.total_query" if "total" in queries else None)

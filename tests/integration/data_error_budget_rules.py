@@ -8,6 +8,9 @@ create-blocks-from rules` (so the recorded series are what the tools' rules reco
 - ebr-tiny:  3 requests per 5 minutes, one of them a 500 (a tiny canary).
 - ebr-past:  10 req/s 200; 0.1 req/s 500 until A-3h, then the error series ends (its pods are gone): the rules
              record nothing over 5m .. 2h and a ratio over 6h and longer.
+- ebr-stopped: as ebr-burn (5% errors), but its ratio rule group (Pyrra's burnrate group, Sloth's
+             sli-recordings) is not in the rule file while the group the existence probe reads (Pyrra's
+             increase group, Sloth's meta-recordings) is: a rule group that stopped evaluating.
 
 Rules: for each job a Pyrra SLO `ebr-<job>` (ratio, 99.9%, 28d; total `ebr_http_requests_total{job="<job>"}`,
 errors with `code=~"5.."`) in the form of Pyrra's slo/rules_test.go (burnrate and increase groups), and a
@@ -22,7 +25,9 @@ from analyzer.testing import OpenMetrics
 
 MINUTE = 60.0
 HOUR = 3600.0
-JOBS = ("clean", "idle", "burn", "tiny", "past")
+JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
+# Jobs whose ratio rule group stopped: only their other groups are in the rule file.
+STOPPED = frozenset({"stopped"})
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -46,6 +51,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("tiny", "500", 1 / 300)
     counter("past", "200", 10.0)
     counter("past", "500", 0.1, until=anchor - 3 * HOUR + 1)
+    counter("stopped", "200", 9.5)
+    counter("stopped", "500", 0.5)
 
 
 def pyrra_rules(job: str) -> str:
@@ -53,12 +60,12 @@ def pyrra_rules(job: str) -> str:
     slo, total = f"ebr-{job}", f'ebr_http_requests_total{{job="ebr-{job}"}}'
     errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
     labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
-    out = f"- name: {slo}\n  interval: 30s\n  rules:\n"
-    for window in PYRRA_WINDOWS:
+    out = "" if job in STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in () if job in STOPPED else PYRRA_WINDOWS:
         out += (f"  - record: ebr_http_requests:burnrate{window}\n"
                 f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels)
     matchers = f'job="{slo}",slo="{slo}"'
-    for short, long, factor, wait, severity, exhaustion in PYRRA_ALERTS:
+    for short, long, factor, wait, severity, exhaustion in () if job in STOPPED else PYRRA_ALERTS:
         out += (f"  - alert: ErrorBudgetBurn\n"
                 f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
                 f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
@@ -80,14 +87,14 @@ def sloth_rules(job: str) -> str:
     labels = (f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n"
               f"      sloth_slo: {name}\n")
     selector = f'sloth_id="{sloth_id}", sloth_service="{service}", sloth_slo="{name}"'
-    out = f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
-    for window in SLOTH_WINDOWS:
+    out = "" if job in STOPPED else f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
+    for window in () if job in STOPPED else SLOTH_WINDOWS:
         out += (f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
                 f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
                 f"      /\n"
                 f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{window}])))\n'
                 f"    labels:\n{labels}      sloth_window: {window}\n")
-    out += (f"  - record: slo:sli_error:ratio_rate30d\n    expr: |\n"
+    out += "" if job in STOPPED else (f"  - record: slo:sli_error:ratio_rate30d\n    expr: |\n"
             f"      sum_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"
             f"      / ignoring (sloth_window)\n"
             f"      count_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"

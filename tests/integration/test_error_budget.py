@@ -45,23 +45,30 @@ def service_ratio(service):
             "total": f'sum(rate(eb_requests_total{{service="{service}"}}[{{{{ window }}}}]))'}
 
 
-RULE_JOBS = ("clean", "idle", "burn", "tiny", "past")
+RULE_JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
 
 
-def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="", **fields):
-    """A check on the Pyrra rules of data_error_budget_rules.py for `job`, its total counting traffic."""
+def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="", errors="", **fields):
+    """A check on the Pyrra rules of data_error_budget_rules.py for `job`, its total counting traffic and its
+    errors telling zero errors from a stopped burnrate group."""
     pyrra = {"slo": slo or f"ebr-{job}", "metric": metric, "selectors": f'job="ebr-{job}"'}
     if total is not None:
         pyrra["total"] = total or f'ebr_http_requests_total{{job="ebr-{job}"}}'
+        if errors is not None:
+            pyrra["errors"] = errors or f'ebr_http_requests_total{{job="ebr-{job}",code=~"5.."}}'
     return {"name": name or f"ebr-pyrra-{job}", "kind": "error_budget", "objective": 99.9, "period": "28d",
             "pyrra": pyrra, **fields}
 
 
-def sloth_check(job, name=None, *, sloth_id=None, total_query="", **fields):
-    """A check on the Sloth rules of data_error_budget_rules.py for `job`, its total counting traffic."""
+def sloth_check(job, name=None, *, sloth_id=None, total_query="", errors_query="", **fields):
+    """A check on the Sloth rules of data_error_budget_rules.py for `job`, its total counting traffic and its
+    errors telling zero errors from a stopped sli-recordings group."""
     sloth = {"sloth_id": sloth_id or f"ebr-sloth-{job}"}
     if total_query is not None:
         sloth["total_query"] = total_query or f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))'
+        if errors_query is not None:
+            sloth["errors_query"] = errors_query or ('sum(rate(ebr_http_requests_total{job="ebr-' + job
+                                                     + '",code=~"(5..|429)"}[{{ window }}]))')
     return {"name": name or f"ebr-sloth-{job}", "kind": "error_budget", "objective": 99.9, "period": "30d",
             "sloth": sloth, **fields}
 
@@ -123,6 +130,12 @@ CHECKS = [
     *(raw_check(job) for job in RULE_JOBS),
     pyrra_check("clean", name="ebr-pyrra-clean-no-total", total=None),
     sloth_check("clean", name="ebr-sloth-clean-no-total", total_query=None),
+    pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors", errors=None),
+    sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
+    sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
+    pyrra_check("clean", name="ebr-pyrra-errors-typo", errors='ebr_http_request_total{job="ebr-clean"}'),
+    sloth_check("clean", name="ebr-sloth-errors-typo",
+                errors_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))'),
     pyrra_check("tiny", name="ebr-pyrra-tiny-no-minimum", min_events_per_window=0),
     pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
     pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
@@ -540,8 +553,9 @@ class TestRecordedZeroErrors:
     async def test_details_say_where_the_traffic_comes_from(self, evaluate):
         pyrra = await evaluate("ebr-pyrra-clean")
         assert pyrra.details["traffic"] == "pyrra.total (the SLO's total metric)"
-        assert windows(pyrra)["1h"]["note"] == ("no Pyrra burnrate1h series while pyrra.total counts traffic: zero "
-                                                "errors (the rule records no ratio without an error series)")
+        assert windows(pyrra)["1h"]["note"] == ("no Pyrra burnrate1h series while pyrra.total counts traffic and "
+                                                "pyrra.errors counts none: zero errors (the rule records no ratio "
+                                                "without an error series)")
         assert 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[1h]))' in pyrra.details["queries"]
         sloth = await evaluate("ebr-sloth-clean")
         assert sloth.details["traffic"] == "sloth.total_query (the SLI's total query)"
@@ -589,6 +603,42 @@ class TestRecordedZeroErrors:
     async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
         result = await evaluate("ebr-pyrra-tiny-no-minimum")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestStoppedRuleGroup:
+    """A ratio rule group that stopped evaluating (here: not in the rule file) while the group the existence
+    probe reads still records leaves every window absent; with the raw errors configured, a window whose errors
+    count some is no data, never zero errors (ebr-stopped: 5% errors)."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped", "ebr-sloth-stopped", "ebr-sloth-stopped-gate"])
+    async def test_an_erring_service_whose_ratio_rules_stopped_is_inconclusive(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is None and five["errors"] == pytest.approx(0.5)
+        assert "counted 0.5 errors/s over 5m: the tool's ratio rule did not record" in five["note"]
+
+    async def test_the_sloth_period_is_not_read_as_zero_errors(self, evaluate):
+        result = await evaluate("ebr-sloth-stopped-gate")
+        assert result.details["budget"]["error_ratio"] is None and result.details["budget"]["remaining"] is None
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-clean", "ebr-sloth-clean"])
+    async def test_a_clean_service_with_its_errors_configured_still_passes(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS and result.value == 0
+        assert "counts none: zero errors" in windows(result)["5m"]["note"]
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-no-errors", "ebr-sloth-stopped-no-errors"])
+    async def test_without_the_errors_field_a_stopped_group_reads_as_zero_errors(self, evaluate, catalog, name):
+        # The limitation `analyzer validate` warns about: nothing in the rules tells this from a clean service.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS
+        assert any("cannot be told from a stopped rule group" in w for w in catalog.get(name).warnings())
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-errors-typo", "ebr-sloth-errors-typo"])
+    async def test_a_misspelled_errors_metric_is_an_error(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and "ebr_http_request_total" in result.reason
 
 
 class TestMisspelledNames:
@@ -725,6 +775,31 @@ class TestImportedDocuments:
         assert [(r.verdict, r.value) for r in results] == [(Outcome.PASS, 0), (Outcome.PASS, 0)]
         assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
                                                            "sloth.total_query (the SLI's total query)"]
+
+    async def test_imported_documents_of_an_erring_service_whose_ratio_rules_stopped_are_inconclusive(
+            self, prometheus):
+        # The importer carries the SLO's errors (Pyrra's errors metric, Sloth's error_query) into the check.
+        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                 "metadata": {"name": "ebr-stopped"},
+                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
+                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-stopped", code=~"5.."}'},
+                     "total": {"metric": 'ebr_http_requests_total{job="ebr-stopped"}'}}}}}
+        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
+            "name": "stopped", "objective": 99.9, "sli": {"events": {
+                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped",code=~"(5..|429)"}[{{.window}}]))',
+                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped"}[{{.window}}]))'}}}]}
+        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        try:
+            results = [await runner.evaluate(catalog.get(name), {}, at)
+                       for name in ("ebr-stopped", "ebr-sloth-stopped")]
+        finally:
+            sources.close()
+        assert [r.verdict for r in results] == [Outcome.INCONCLUSIVE, Outcome.INCONCLUSIVE]
+        assert all("the tool's ratio rule did not record" in windows(r)["5m"]["note"] for r in results)
 
 
 class _PartialPrometheus(PrometheusSource):

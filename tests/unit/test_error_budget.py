@@ -252,7 +252,8 @@ class TestWarnings:
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
         assert any("window 4h is not one Sloth records" in w for w in check.warnings())
-        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
+        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))",
+                           "errors_query": "sum(rate(e[{{ window }}]))"}).warnings() == []
 
     def test_a_total_written_as_a_count(self):
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
@@ -262,8 +263,34 @@ class TestWarnings:
     def test_recorded_slis_without_their_total(self):
         assert "without sloth.total_query a window whose rule recorded nothing" in make(
             sloth={"sloth_id": "a-b"}).warnings()[0]
-        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}).warnings() == []
         assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
+
+    @pytest.mark.parametrize(("sli", "field"), [
+        ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}}, "sloth.errors_query"),
+        ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}}, "pyrra.errors")])
+    def test_recorded_slis_with_a_total_but_without_their_errors(self, sli, field):
+        assert [w for w in make(**sli).warnings() if "stopped rule group" in w] == [
+            f"without {field} a window whose rule recorded nothing while the total counts traffic reads as zero "
+            "errors, which cannot be told from a stopped rule group (removed, failing or not loaded) while the "
+            "service errs"]
+
+    @pytest.mark.parametrize(("sli", "message"), [
+        ({"sloth": {"sloth_id": "a-b", "errors_query": "sum(rate(e[{{ window }}]))"}},
+         "sloth.errors_query needs sloth.total_query"),
+        ({"period": "28d", "pyrra": {"slo": "x", "errors": 'e_total{code="5"}'}}, "pyrra.errors needs pyrra.total"),
+        ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))", "errors_query": "sum(e)"}},
+         r"sloth.errors_query: the query needs a \{\{ window \}\} placeholder"),
+        ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "errors": "sum(rate(e[5m]))"}},
+         "pyrra.errors: .* is not a metric selector")])
+    def test_errors_fields_are_validated(self, sli, message):
+        with pytest.raises(ValidationError, match=message):
+            make(**sli)
+
+    def test_a_sloth_errors_query_whose_name_is_a_regex_is_warned_about(self):
+        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))",
+                            "errors_query": 'sum(rate({__name__=~"e.*"}[{{ window }}]))'})
+        assert any(w.startswith('sloth.errors_query selector {__name__=~"e.*"}: metric name given by a regex')
+                   for w in check.warnings())
 
     def test_a_metric_name_given_by_a_regex(self):
         check = make(ratio={"errors": 'sum(rate({__name__=~"errs_.*", a="1"}[{{ window }}]))',
@@ -1069,6 +1096,9 @@ class TestReconcileAbsences:
     @pytest.mark.parametrize("windows", [
         {"5m": recorded("5m", 0.0, absent=True, events=300.0), "1h": recorded("1h", 0.001)},   # one recorded
         {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", None, absent=True)},     # no traffic
+        # The raw errors counted errors the 1h rule did not record: the rules stopped.
+        {"5m": recorded("5m", 0.0, absent=True, events=300.0),
+         "1h": WindowRatio("1h", None, errors=0.5, total=10.0, recorded_absent=True)},
     ])
     def test_otherwise_the_period_stays_a_gap(self, windows):
         _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
@@ -1088,6 +1118,37 @@ class TestRecordedTotals:
     """A recorded SLI's total counts each window's events; an absent ratio is zero errors only with traffic."""
 
     SLOTH_TOTAL = {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}}
+    SLOTH_ERRORS = {"sloth": {**SLOTH_TOTAL["sloth"],
+                              "errors_query": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'}}
+    PYRRA_ERRORS = {"period": "28d", "pyrra": {"slo": "api", "metric": "req", "total": "req_total",
+                                               "errors": 'req_total{code=~"5.."}'}}
+
+    @pytest.mark.parametrize("sli", [SLOTH_ERRORS, PYRRA_ERRORS])
+    @pytest.mark.parametrize(("errors", "outcome", "note"), [
+        ("0.5", Outcome.INCONCLUSIVE, "counted 0.5 errors/s over 5m: the tool's ratio rule did not record"),
+        ("NaN", Outcome.INCONCLUSIVE, "counted NaN errors/s over 5m: the tool's ratio rule did not record"),
+        ("0", Outcome.PASS, "counts none: zero errors"),
+        (None, Outcome.PASS, "counts none: zero errors"),
+    ])
+    async def test_an_absent_ratio_with_traffic_is_zero_errors_only_if_the_raw_errors_show_none(
+            self, aiohttp_server, sli, errors, outcome, note):
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1",
+                                                                      "errors": errors}.get(part))
+        evaluation = await run_against(aiohttp_server, fake, {**sli, "min_budget_remaining": None})
+        assert evaluation.verdict is outcome
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert note in five["note"]
+        assert (five["error_ratio"] is None) is (outcome is Outcome.INCONCLUSIVE)
+
+    def test_the_errors_ride_in_the_windows_queries_and_are_probed(self):
+        sloth = make(**self.SLOTH_ERRORS).plan({})
+        assert sloth.windows["5m"]["errors"] == 'sum(rate(req_total{code=~"5.."}[5m]))'
+        assert "errors" not in sloth.period
+        pyrra = make(**self.PYRRA_ERRORS).plan({})
+        assert pyrra.windows["1h"]["errors"] == 'sum(rate(req_total{code=~"5.."}[1h]))'
+        probed = next(p for p in pyrra.probes if p.query == presence_query(["req_total"]))
+        assert pyrra.windows["1h"]["errors"] in probed.users
+        assert 'pyrra.errors selector req_total{code=~"5.."}' in probed.problem
 
     async def test_a_total_that_returns_nothing_leaves_the_events_unknown(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value=lambda window, part: None if part == "total" else "0.0001")

@@ -151,7 +151,8 @@ class TestPyrra:
         assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
                          "source": "default", "objective": 99.9, "period": "28d",
                          "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"',
-                                   "total": 'http_requests_total{job="api"}'}}
+                                   "total": 'http_requests_total{job="api"}',
+                                   "errors": 'http_requests_total{job="api", code=~"5.."}'}}
         assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
@@ -160,11 +161,15 @@ class TestPyrra:
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
         assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
         assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
-                                      "total": 'sum(rate(http_requests_total{job="api"}[1h]))'}
+                                      "total": 'sum(rate(http_requests_total{job="api"}[1h]))',
+                                      "errors": 'sum(rate(http_requests_total{job="api", code=~"5.."}[1h]))'}
 
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
         assert check["pyrra"]["metric"] == "http_request_duration_seconds"
+        # Latency errors are total - success, no selector: the check warns that a stopped group reads as zero.
+        assert "errors" not in check["pyrra"]
+        assert any("without pyrra.errors" in w for w in validated([check])["api-latency"].warnings())
         assert check["objective"] == 99 and check["period"] == "2w"
 
     def test_target_float_noise_is_gone(self):
@@ -186,7 +191,8 @@ class TestSloth:
         checks = convert(docs(SLOTH_SPEC), sloth_period="28d")
         assert [(c["name"], c["objective"], c["period"], c["sloth"]) for c in checks] == [
             ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability",
-             "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))'}),
+             "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))',
+             "errors_query": 'sum(rate(http_requests_total{job="payments",code=~"5.."}[{{ window }}]))'}),
             ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"})]
         assert len(validated(checks)) == 2
 
@@ -198,6 +204,19 @@ class TestSloth:
         crd = SLOTH_CRD.replace("totalQuery: b", 'totalQuery: "sum(rate(http_requests_total[{{.window}}]))"')
         [check] = convert(docs(crd))
         assert check["sloth"]["total_query"] == "sum(rate(http_requests_total[{{ window }}]))"
+
+    def test_crd_error_query_is_camel_case(self):
+        crd = (SLOTH_CRD.replace("totalQuery: b", 'totalQuery: "sum(rate(r_total[{{.window}}]))"')
+               .replace("errorQuery: a", 'errorQuery: "sum(rate(r_total{code=\'5\'}[{{ .window }}]))"'))
+        [check] = convert(docs(crd))
+        assert check["sloth"]["errors_query"] == "sum(rate(r_total{code='5'}[{{ window }}]))"
+        assert validated([check])["payments-availability"].warnings() == []
+
+    def test_an_error_query_without_a_usable_total_query_is_left_out(self):
+        # errors_query needs total_query; the check then warns that it cannot tell zero from no traffic.
+        crd = SLOTH_CRD.replace("errorQuery: a", 'errorQuery: "sum(rate(r_total[{{.window}}]))"')
+        [check] = convert(docs(crd))
+        assert check["sloth"] == {"sloth_id": "payments-availability"}
 
 
 class TestOpenSLO:
