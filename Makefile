@@ -49,6 +49,7 @@ system-deps:
 deps: $(VENV)/.installed system-deps
 
 lint: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 

@@ -35,8 +35,9 @@ class Admission:
     """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
     a reload does not double it while the old catalog drains."""
 
-    def __init__(self, limit: int | None = None, retry_after_s: int = 1, max_queued: int = 0,
-                 queue_timeout_s: float = 1.0) -> None:
+    def __init__(
+        self, limit: int | None = None, retry_after_s: int = 1, max_queued: int = 0, queue_timeout_s: float = 1.0
+    ) -> None:
         """`limit` None admits everything; `max_queued` 0 refuses at once when every slot is busy."""
         self.limit = limit
         self.retry_after_s = retry_after_s
@@ -70,8 +71,10 @@ class Admission:
     def check(self, caller: str = "") -> None:
         """Overloaded when a new evaluation for `caller` would be refused at once."""
         if self.refuses(caller):
-            raise self._overloaded(f"{self._running} evaluations are running and {self._queued} waiting, the "
-                                   f"limits are {self.limit} and {self.max_queued}")
+            raise self._overloaded(
+                f"{self._running} evaluations are running and {self._queued} waiting, the "
+                f"limits are {self.limit} and {self.max_queued}"
+            )
 
     def check_free(self) -> None:
         """Overloaded unless a slot is free now: for work that would rather not happen than wait."""
@@ -97,13 +100,16 @@ class Admission:
             victim = self._victim(caller)
             if victim is None:
                 self._forget_if_idle(caller)
-                raise self._overloaded(f"{self._running} evaluations are running and {self._queued} waiting, "
-                                       f"the limits are {self.limit} and {self.max_queued}")
+                raise self._overloaded(
+                    f"{self._running} evaluations are running and {self._queued} waiting, "
+                    f"the limits are {self.limit} and {self.max_queued}"
+                )
             _, shed = self._shares[victim].waiters.pop()
             self._queued -= 1
             if not shed.done():
-                shed.set_exception(self._overloaded("a caller with fewer evaluations took this one's place in "
-                                                    "the queue"))
+                shed.set_exception(
+                    self._overloaded("a caller with fewer evaluations took this one's place in the queue")
+                )
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (next(self._sequence), waiter)
         share.waiters.append(entry)
@@ -133,8 +139,7 @@ class Admission:
 
     def _grant(self) -> None:
         while self._queued and (self.limit is None or self._running < self.limit):
-            share = min((s for s in self._shares.values() if s.waiters),
-                        key=lambda s: (s.running, s.waiters[0][0]))
+            share = min((s for s in self._shares.values() if s.waiters), key=lambda s: (s.running, s.waiters[0][0]))
             _, waiter = share.waiters.popleft()
             self._queued -= 1
             if waiter.done():
@@ -148,8 +153,11 @@ class Admission:
         """The caller whose newest waiter would give way to `caller`: the heaviest, if heavier by two or
         more (by one, they would only trade places)."""
         mine = self._shares[caller].load if caller in self._shares else 0
-        heaviest = max(((c, s) for c, s in self._shares.items() if s.waiters and c != caller),
-                       key=lambda item: item[1].load, default=None)
+        heaviest = max(
+            ((c, s) for c, s in self._shares.items() if s.waiters and c != caller),
+            key=lambda item: item[1].load,
+            default=None,
+        )
         if heaviest is None or heaviest[1].load < mine + 2:
             return None
         return heaviest[0]

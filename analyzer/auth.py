@@ -71,7 +71,7 @@ def read_tokens(path: Path) -> dict[str, bytes]:
 
     Empty files are skipped (an empty token would let an empty header in). OSError when unreadable.
     """
-    files = ([path / n for n in sorted(os.listdir(path)) if not n.startswith(".")] if path.is_dir() else [path])
+    files = [path / n for n in sorted(os.listdir(path)) if not n.startswith(".")] if path.is_dir() else [path]
     tokens: dict[str, bytes] = {}
     for file in files:
         if not file.is_file():
@@ -86,8 +86,11 @@ def read_tokens(path: Path) -> dict[str, bytes]:
             logger.warning("auth_token_ignored", token=file.name, reason="empty file")
             continue
         if not _TOKEN68_RE.fullmatch(token.decode("ascii", "replace")):
-            logger.warning("auth_token_ignored", token=file.name,
-                           reason="not a bearer token (allowed: letters, digits, -._~+/ and trailing =)")
+            logger.warning(
+                "auth_token_ignored",
+                token=file.name,
+                reason="not a bearer token (allowed: letters, digits, -._~+/ and trailing =)",
+            )
             continue
         if len(token) < _WEAK_TOKEN_CHARS:
             logger.warning("auth_token_weak", token=file.name, chars=len(token))
@@ -102,13 +105,16 @@ def read_allow_list(path: Path) -> dict[str, tuple[str, ...]]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"auth allow-list {str(path)!r}: cannot read: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"auth allow-list {str(path)!r}: expected a mapping of token name to a list of "
-                          "check-name patterns")
+        raise ConfigError(
+            f"auth allow-list {str(path)!r}: expected a mapping of token name to a list of check-name patterns"
+        )
     allow: dict[str, tuple[str, ...]] = {}
     for name, patterns in data.items():
         if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
-            raise ConfigError(f"auth allow-list {str(path)!r}: {name!r} must map to a list of non-empty "
-                              "check-name patterns, e.g. [\"payments-*\"]")
+            raise ConfigError(
+                f"auth allow-list {str(path)!r}: {name!r} must map to a list of non-empty "
+                'check-name patterns, e.g. ["payments-*"]'
+            )
         allow[str(name)] = tuple(patterns)
     return allow
 
@@ -151,8 +157,10 @@ class TokenStore:
         if not credentials or not _TOKEN68_RE.fullmatch(credentials):
             raise Unauthorized("malformed bearer token")
         if self.problem is not None:
-            raise Unauthorized("the server's token configuration is unusable (its log says why); every request "
-                               "is refused until it is fixed")
+            raise Unauthorized(
+                "the server's token configuration is unusable (its log says why); every request "
+                "is refused until it is fixed"
+            )
         presented = hashlib.sha256(credentials.encode("ascii")).digest()
         matched: str | None = None
         # Digests of equal length, every token compared: the time taken says nothing about the tokens.
@@ -175,8 +183,7 @@ class TokenStore:
             self._report(f"cannot read auth tokens: {exc}")
 
     def _refresh(self) -> None:
-        seen = (_signature(self.tokens_path),
-                _signature(self.allow_path) if self.allow_path is not None else ())
+        seen = (_signature(self.tokens_path), _signature(self.allow_path) if self.allow_path is not None else ())
         if seen == self._seen:
             return
         tokens = read_tokens(self.tokens_path)

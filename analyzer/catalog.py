@@ -49,8 +49,10 @@ class Catalog:
         try:
             return self.checks[name]
         except KeyError:
-            raise CheckNotFound(f"no check named {name[:128]!r} in the catalog "
-                                f"({len(self.checks)} checks; GET /api/v1/checks lists them)") from None
+            raise CheckNotFound(
+                f"no check named {name[:128]!r} in the catalog "
+                f"({len(self.checks)} checks; GET /api/v1/checks lists them)"
+            ) from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -62,8 +64,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -77,8 +78,9 @@ def catalog_files(path: Path) -> list[Path]:
     Hidden entries are skipped, which also skips the `..data` machinery of a mounted ConfigMap.
     """
     if path.is_dir():
-        return sorted(p for p in path.iterdir()
-                      if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file())
+        return sorted(
+            p for p in path.iterdir() if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file()
+        )
     if path.is_file():
         return [path]
     raise ConfigError(f"catalog path {str(path)!r} does not exist")
@@ -151,8 +153,9 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
     return documents
 
 
-def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None, *,
-                  check_files: bool = True) -> Catalog:
+def build_catalog(
+    documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None, *, check_files: bool = True
+) -> Catalog:
     """Validate already-parsed documents (origin, data); ConfigError lists every problem.
 
     Pyrra, Sloth and OpenSLO SLO documents stand for their equivalent `error_budget` checks.
@@ -182,29 +185,33 @@ def build_catalog(documents: Iterable[tuple[str, Any]], registry: Registry, vers
                 if source_name in source_origins:
                     # Team files of one ConfigMap may each carry the same source; only a conflict is an error.
                     if config != sources[source_name]:
-                        problems.append(f"{origin}: source {source_name!r} is also defined, differently, in "
-                                        f"{source_origins[source_name]}")
+                        problems.append(
+                            f"{origin}: source {source_name!r} is also defined, differently, in "
+                            f"{source_origins[source_name]}"
+                        )
                     continue
                 sources[source_name] = config
                 source_origins[source_name] = origin
             except ValidationError as exc:
-                problems.extend(f"{origin}: source {source_name!r}: {_format_error(err, tag='type')}"
-                                for err in exc.errors())
+                problems.extend(
+                    f"{origin}: source {source_name!r}: {_format_error(err, tag='type')}" for err in exc.errors()
+                )
         for index, raw_check in enumerate(document.checks):
             label = _check_label(raw_check, index)
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
-                problems.extend(f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False)}"
-                                for err in exc.errors())
+                problems.extend(
+                    f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False)}"
+                    for err in exc.errors()
+                )
                 continue
             if check.name in checks:
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {origins[check.name]}")
                 continue
             checks[check.name] = check
             origins[check.name] = origin
-    catalog = Catalog(sources=sources, checks=checks, version=version or digest.hexdigest()[:12],
-                      origins=origins)
+    catalog = Catalog(sources=sources, checks=checks, version=version or digest.hexdigest()[:12], origins=origins)
     for name, check in checks.items():
         try:
             check.link(catalog)
@@ -225,8 +232,13 @@ def _format_error(error: Mapping[str, Any], tag: str | None = None, *, tag_in_lo
     """One pydantic error as `field.path: message`; `tag` names the discriminator of a union, whose value
     pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch)."""
     location = list(error.get("loc", ()))
-    if (tag and tag_in_location and location and isinstance(location[0], str)
-            and error.get("type") != "union_tag_invalid"):
+    if (
+        tag
+        and tag_in_location
+        and location
+        and isinstance(location[0], str)
+        and error.get("type") != "union_tag_invalid"
+    ):
         location = location[1:]
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")

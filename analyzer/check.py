@@ -53,10 +53,12 @@ class Check(BaseModel):
     name: CheckName
     description: str = ""
     params: dict[ParamName, Param] = Field(default_factory=dict)
-    deadline_s: float | None = Field(default=None, gt=0, le=300,
-                                     description="evaluation deadline; the service default (8 s) if unset")
-    no_data: NoDataPolicy = Field(default=NoDataPolicy.INCONCLUSIVE,
-                                  description="verdict when there is nothing to judge")
+    deadline_s: float | None = Field(
+        default=None, gt=0, le=300, description="evaluation deadline; the service default (8 s) if unset"
+    )
+    no_data: NoDataPolicy = Field(
+        default=NoDataPolicy.INCONCLUSIVE, description="verdict when there is nothing to judge"
+    )
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args with defaults filled in; ArgError names the offending arg."""
@@ -90,13 +92,18 @@ class Check(BaseModel):
         """The check as the API shows it (its sources, which hold the secrets, are redacted apart)."""
         return self.model_dump(mode="json", exclude_none=True)
 
-    def no_data_verdict(self, reason: str, *, details: dict[str, Any] | None = None,
-                        threshold: Threshold = None) -> Verdict:
+    def no_data_verdict(
+        self, reason: str, *, details: dict[str, Any] | None = None, threshold: Threshold = None
+    ) -> Verdict:
         """The verdict for "nothing to judge", following the check's `no_data` policy."""
         if self.no_data is NoDataPolicy.ERROR:
             raise NoData(f"{reason} (no_data policy: error)")
-        return Verdict(outcome=Outcome(self.no_data.value), reason=f"{reason} (no_data policy: {self.no_data.value})",
-                       threshold=threshold, details=details or {})
+        return Verdict(
+            outcome=Outcome(self.no_data.value),
+            reason=f"{reason} (no_data policy: {self.no_data.value})",
+            threshold=threshold,
+            details=details or {},
+        )
 
 
 RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
@@ -105,8 +112,15 @@ RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
 class EvalContext:
     """Everything an evaluation may use: bound args, the evaluation time, sources and the deadline."""
 
-    def __init__(self, *, args: Mapping[str, ArgValue], evaluation_time: datetime, deadline: float, sources: Sources,
-                 run_check: RunCheck | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        args: Mapping[str, ArgValue],
+        evaluation_time: datetime,
+        deadline: float,
+        sources: Sources,
+        run_check: RunCheck | None = None,
+    ) -> None:
         self.args = dict(args)
         self.evaluation_time = evaluation_time
         self.deadline = deadline

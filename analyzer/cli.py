@@ -30,8 +30,12 @@ EXIT_INVALID_CATALOG = 6
 # What a shell reports for a command killed by SIGPIPE (128 + 13): output was cut short, no verdict implied.
 EXIT_BROKEN_PIPE = 141
 
-EXIT_CODES = {Outcome.PASS: EXIT_PASS, Outcome.FAIL: EXIT_FAIL, Outcome.INCONCLUSIVE: EXIT_INCONCLUSIVE,
-              Outcome.ERROR: EXIT_ERROR}
+EXIT_CODES = {
+    Outcome.PASS: EXIT_PASS,
+    Outcome.FAIL: EXIT_FAIL,
+    Outcome.INCONCLUSIVE: EXIT_INCONCLUSIVE,
+    Outcome.ERROR: EXIT_ERROR,
+}
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
@@ -42,9 +46,12 @@ and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --j
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `analyzer` command."""
-    parser = argparse.ArgumentParser(prog="analyzer", description="Release analysis verdicts for Argo Rollouts, "
-                                     "Kubernetes Jobs and SREs.", epilog=_EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="analyzer",
+        description="Release analysis verdicts for Argo Rollouts, Kubernetes Jobs and SREs.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
@@ -53,27 +60,43 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
 
-    run = commands.add_parser("run", help="evaluate one check and exit with its verdict's code",
-                              epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = commands.add_parser(
+        "run",
+        help="evaluate one check and exit with its verdict's code",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("name", help="check name")
     run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
-    run.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report (one test case "
-                     "per step for http_smoke, one per check otherwise)")
+    run.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
+    )
 
-    validate = commands.add_parser("validate", help="validate catalog files or directories (recursively: other "
-                                   "Kubernetes manifests found there are skipped); exit 6 if invalid")
+    validate = commands.add_parser(
+        "validate",
+        help="validate catalog files or directories (recursively: other "
+        "Kubernetes manifests found there are skipped); exit 6 if invalid",
+    )
     validate.add_argument("paths", nargs="+", type=Path)
-    validate.add_argument("--prometheus", metavar="URL", help="also check the catalog against this Prometheus: "
-                          "metric, label and bucket names its queries read exist, and each check's verdict now "
-                          "with its params' example args (exit 6 if anything is missing, 5 if it cannot be asked)")
+    validate.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="also check the catalog against this Prometheus: "
+        "metric, label and bucket names its queries read exist, and each check's verdict now "
+        "with its params' example args (exit 6 if anything is missing, 5 if it cannot be asked)",
+    )
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
 
-    importing = commands.add_parser("import", help="print error_budget checks equivalent to Pyrra, Sloth or "
-                                    "OpenSLO SLOs (catalog YAML on stdout)")
+    importing = commands.add_parser(
+        "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
+    )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
     importing.add_argument("file", type=Path, help="YAML file (several documents allowed)")
     importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
@@ -146,8 +169,13 @@ def _serve(args: argparse.Namespace) -> int:
     log = structlog.get_logger("analyzer")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
-    log.info("analyzer_starting", host=settings.host, port=settings.port, checks=len(catalog.checks),
-             catalog_version=catalog.version)
+    log.info(
+        "analyzer_starting",
+        host=settings.host,
+        port=settings.port,
+        checks=len(catalog.checks),
+        catalog_version=catalog.version,
+    )
     # uvloop: measured 1.6x the requests per second of the default loop on the same check (make bench).
     uvloop.run(serve(settings, catalog, registry))
     return EXIT_PASS
@@ -293,7 +321,8 @@ def _is_catalog_document(document: object) -> bool:
         data = document.get("data") or {}
         return isinstance(data, dict) and any(
             str(key).endswith((".yaml", ".yml")) and isinstance(text, str) and _declares_checks(text)
-            for key, text in data.items())
+            for key, text in data.items()
+        )
     return False
 
 
@@ -365,8 +394,10 @@ def _import(args: argparse.Namespace) -> int:
     catalog = build_catalog([(str(args.file), {"sources": placeholder, "checks": checks})], Registry.default())
     for warning in catalog.warnings:
         print(f"# warning: {warning}")
-    print(f"# error_budget checks imported from {args.format} {args.file.name}; they read the Prometheus source "
-          f"{args.source!r}, which the catalog must define.")
+    print(
+        f"# error_budget checks imported from {args.format} {args.file.name}; they read the Prometheus source "
+        f"{args.source!r}, which the catalog must define."
+    )
     print(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
     return EXIT_PASS
 
@@ -377,8 +408,15 @@ def _list(args: argparse.Namespace) -> int:
     settings = Settings.from_env(catalog=args.catalog)
     _, catalog = _load(settings.catalog)
     if args.json:
-        print(json.dumps([{"name": c.name, "kind": c.kind, "description": c.description,
-                           "params": sorted(c.params)} for c in catalog.checks.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"name": c.name, "kind": c.kind, "description": c.description, "params": sorted(c.params)}
+                    for c in catalog.checks.values()
+                ],
+                indent=2,
+            )
+        )
         return EXIT_PASS
     for check in catalog.checks.values():
         params = " ".join(f"{n}{'' if p.required else '?'}" for n, p in check.params.items())

@@ -109,6 +109,10 @@ def _coerce(value: Any) -> Condition:
     return value if isinstance(value, Condition) else Condition.parse(value)
 
 
-ConditionField = Annotated[Condition, BeforeValidator(_coerce), PlainSerializer(str, return_type=str),
-                           WithJsonSchema({"type": "string", "examples": ["< 0.01", "between 0.9 and 1.1"]})]
+ConditionField = Annotated[
+    Condition,
+    BeforeValidator(_coerce),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "examples": ["< 0.01", "between 0.9 and 1.1"]}),
+]
 """A pydantic field holding a Condition, written and shown as its text."""

@@ -64,8 +64,9 @@ def _bounded_args(args: Mapping[str, Any]) -> dict[str, str | float]:
     bounded: dict[str, str | float] = {}
     for name, value in itertools.islice(args.items(), _MAX_ARGS):
         key = str(name)[:_MAX_ARG_CHARS]
-        bounded[key] = value if isinstance(value, float | int) and not isinstance(value, bool) \
-            else str(value)[:_MAX_ARG_CHARS]
+        bounded[key] = (
+            value if isinstance(value, float | int) and not isinstance(value, bool) else str(value)[:_MAX_ARG_CHARS]
+        )
     return bounded
 
 
@@ -144,14 +145,26 @@ class Recorded:
     def fields(self) -> dict[str, Any]:
         """The entry as Python values (times as datetimes, numbers as they are), in the order the API lists them."""
         answer = self.answer
-        return {"seq": self.seq, "recorded_at": datetime.fromtimestamp(self.recorded_at_s, UTC),
-                "request_id": self.request_id, "check": answer.check, "kind": answer.kind, "verdict": self.verdict,
-                "http_status": answer.http_status, "reason": answer.reason, "error": answer.error,
-                "value": answer.value, "threshold": answer.threshold, "args": self.args,
-                "evaluated_at": answer.evaluated_at, "duration_ms": answer.duration_ms,
-                "catalog_version": self.catalog_version, "client": None if self.redacted else self.client,
-                "user_agent": None if self.redacted else self.user_agent,
-                "details": None if self.redacted else answer.details}
+        return {
+            "seq": self.seq,
+            "recorded_at": datetime.fromtimestamp(self.recorded_at_s, UTC),
+            "request_id": self.request_id,
+            "check": answer.check,
+            "kind": answer.kind,
+            "verdict": self.verdict,
+            "http_status": answer.http_status,
+            "reason": answer.reason,
+            "error": answer.error,
+            "value": answer.value,
+            "threshold": answer.threshold,
+            "args": self.args,
+            "evaluated_at": answer.evaluated_at,
+            "duration_ms": answer.duration_ms,
+            "catalog_version": self.catalog_version,
+            "client": None if self.redacted else self.client,
+            "user_agent": None if self.redacted else self.user_agent,
+            "details": None if self.redacted else answer.details,
+        }
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The entry as `GET /api/v1/verdicts` lists it (`details` only when asked to explain)."""
@@ -177,28 +190,66 @@ class VerdictHistory:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def record_evaluation(self, evaluation: Evaluation, *, request_id: str, catalog_version: str,
-                          client: str | None, user_agent: str | None) -> None:
+    def record_evaluation(
+        self,
+        evaluation: Evaluation,
+        *,
+        request_id: str,
+        catalog_version: str,
+        client: str | None,
+        user_agent: str | None,
+    ) -> None:
         """Keep an evaluated request."""
-        self._entries.append(Recorded(next(self._seq), time.time(), request_id, catalog_version, client,
-                                      (user_agent or "")[:_MAX_ARG_CHARS] or None, evaluation))
+        self._entries.append(
+            Recorded(
+                next(self._seq),
+                time.time(),
+                request_id,
+                catalog_version,
+                client,
+                (user_agent or "")[:_MAX_ARG_CHARS] or None,
+                evaluation,
+            )
+        )
 
-    def record_rejection(self, check: str, *, http_status: int, error: str, message: str,
-                         args: Mapping[str, Any], request_id: str, catalog_version: str, client: str | None,
-                         user_agent: str | None) -> None:
+    def record_rejection(
+        self,
+        check: str,
+        *,
+        http_status: int,
+        error: str,
+        message: str,
+        args: Mapping[str, Any],
+        request_id: str,
+        catalog_version: str,
+        client: str | None,
+        user_agent: str | None,
+    ) -> None:
         """Keep a refused request (it has no verdict; its raw args are truncated)."""
-        self._entries.append(Recorded(
-            next(self._seq), time.time(), request_id, catalog_version, client,
-            (user_agent or "")[:_MAX_ARG_CHARS] or None,
-            Rejection(check[:128], http_status, error, message, _bounded_args(args))))
+        self._entries.append(
+            Recorded(
+                next(self._seq),
+                time.time(),
+                request_id,
+                catalog_version,
+                client,
+                (user_agent or "")[:_MAX_ARG_CHARS] or None,
+                Rejection(check[:128], http_status, error, message, _bounded_args(args)),
+            )
+        )
 
-    def query(self, *, check: str | None = None, verdict: str | None = None, limit: int = 50,
-              visible: Callable[[str], bool] = lambda _: True) -> list[Recorded]:
+    def query(
+        self,
+        *,
+        check: str | None = None,
+        verdict: str | None = None,
+        limit: int = 50,
+        visible: Callable[[str], bool] = lambda _: True,
+    ) -> list[Recorded]:
         """Newest first, at most `limit`, filtered by exact check name and verdict."""
         return list(itertools.islice(self._matching(check, verdict, visible), limit))
 
-    def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]
-                  ) -> Iterator[Recorded]:
+    def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]) -> Iterator[Recorded]:
         for entry in reversed(self._entries):
             if check is not None and entry.check != check:
                 continue

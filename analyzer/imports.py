@@ -16,8 +16,10 @@ SLOTH_DEFAULT_PERIOD = "30d"
 OPENSLO_V1 = "openslo/v1"
 OPENSLO_V1ALPHA = "openslo/v1alpha"
 # How an OpenSLO v1alpha SLO converts, said with each refusal.
-_V1ALPHA_RULE = ("OpenSLO v1alpha converts as Sloth reads it (ratioMetrics of Prometheus queries, one time window "
-                 "in days), from the recording rules Sloth generates; convert other v1alpha SLOs to openslo/v1")
+_V1ALPHA_RULE = (
+    "OpenSLO v1alpha converts as Sloth reads it (ratioMetrics of Prometheus queries, one time window "
+    "in days), from the recording rules Sloth generates; convert other v1alpha SLOs to openslo/v1"
+)
 
 _SELECTOR_RE = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$", re.DOTALL)
 _MATCHER_RE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
@@ -44,12 +46,16 @@ def detect_format(document: Any) -> str | None:
     return None
 
 
-def convert(documents: Iterable[Any], source: str = "default", sloth_period: str = SLOTH_DEFAULT_PERIOD,
-            only: str | None = None) -> list[dict[str, Any]]:
+def convert(
+    documents: Iterable[Any], source: str = "default", sloth_period: str = SLOTH_DEFAULT_PERIOD, only: str | None = None
+) -> list[dict[str, Any]]:
     """Check definitions for every SLO document (a document that is a YAML list counts as its items);
     ValueError names the document and what cannot convert."""
-    labelled = [(f"document {index + 1}" + ("" if item is None else f" item {item + 1}"), document)
-                for index, outer in enumerate(documents) for item, document in _items(outer)]
+    labelled = [
+        (f"document {index + 1}" + ("" if item is None else f" item {item + 1}"), document)
+        for index, outer in enumerate(documents)
+        for item, document in _items(outer)
+    ]
     slis = _openslo_slis(document for _, document in labelled)
     checks: list[dict[str, Any]] = []
     for label, document in labelled:
@@ -63,8 +69,12 @@ def convert(documents: Iterable[Any], source: str = "default", sloth_period: str
     return checks
 
 
-def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[str, Any]], source: str = "default",
-                     sloth_period: str = SLOTH_DEFAULT_PERIOD) -> list[dict[str, Any]]:
+def convert_document(
+    document: dict[str, Any],
+    openslo_slis: Mapping[str, dict[str, Any]],
+    source: str = "default",
+    sloth_period: str = SLOTH_DEFAULT_PERIOD,
+) -> list[dict[str, Any]]:
     """The checks one SLO document stands for (none for OpenSLO's other kinds: SLI, Service, DataSource...)."""
     found = detect_format(document)
     if found == "pyrra":
@@ -78,8 +88,7 @@ def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[s
         if version == OPENSLO_V1ALPHA:
             return _from_openslo_v1alpha(document, source, sloth_period)
         if version != OPENSLO_V1:
-            raise ValueError(f"OpenSLO {version.removeprefix('openslo/')} is not supported; convert it to "
-                             f"{OPENSLO_V1}")
+            raise ValueError(f"OpenSLO {version.removeprefix('openslo/')} is not supported; convert it to {OPENSLO_V1}")
         return _from_openslo(document, openslo_slis, source)
     raise ValueError("not a Pyrra, Sloth or OpenSLO document")
 
@@ -87,8 +96,11 @@ def convert_document(document: dict[str, Any], openslo_slis: Mapping[str, dict[s
 def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
     """Catalog documents with every foreign SLO document replaced by its `checks` (reading the source
     `default`), and the problems found."""
-    docs = [(origin if item is None else f"{origin} item {item + 1}", data)
-            for origin, outer in documents for item, data in _slo_items(outer)]
+    docs = [
+        (origin if item is None else f"{origin} item {item + 1}", data)
+        for origin, outer in documents
+        for item, data in _slo_items(outer)
+    ]
     slis = _openslo_slis(data for _, data in docs)
     expanded: list[tuple[str, Any]] = []
     problems: list[str] = []
@@ -126,8 +138,11 @@ def _describe(document: dict[str, Any]) -> str:
 
 
 def _openslo_slis(documents: Iterable[Any]) -> dict[str, dict[str, Any]]:
-    return {str(doc.get("metadata", {}).get("name")): doc for doc in documents
-            if detect_format(doc) == "openslo" and doc.get("apiVersion") == OPENSLO_V1 and doc.get("kind") == "SLI"}
+    return {
+        str(doc.get("metadata", {}).get("name")): doc
+        for doc in documents
+        if detect_format(doc) == "openslo" and doc.get("apiVersion") == OPENSLO_V1 and doc.get("kind") == "SLI"
+    }
 
 
 def _percent(value: Any, field: str) -> float:
@@ -156,7 +171,7 @@ def _parse_selector(text: str, field: str) -> tuple[str, list[tuple[str, str, st
     """`name{a="b", c=~"d"}` -> ("name", [("a", "=", "b"), ...]); values keep their PromQL escapes."""
     match = _SELECTOR_RE.fullmatch(text)
     if not match:
-        raise ValueError(f"{field}: {text!r} is not a metric selector like name{{label=\"value\"}}")
+        raise ValueError(f'{field}: {text!r} is not a metric selector like name{{label="value"}}')
     name, inner = match.group(1), (match.group(2) or "").strip()
     matchers: list[tuple[str, str, str]] = []
     position = 0
@@ -187,8 +202,10 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         raise ValueError("spec.indicator has none of ratio, latency, latencyNative, bool_gauge")
     part = indicator[kind] or {}
     if part.get("grouping"):
-        raise ValueError(f"spec.indicator.{kind}.grouping: a grouped SLO records one series per group; "
-                         "write one check per group with its labels in pyrra.selectors")
+        raise ValueError(
+            f"spec.indicator.{kind}.grouping: a grouped SLO records one series per group; "
+            "write one check per group with its labels in pyrra.selectors"
+        )
     metric_text = part.get("metric") if kind in ("bool_gauge", "boolGauge") else (part.get("total") or {}).get("metric")
     if not metric_text:
         raise ValueError(f"spec.indicator.{kind}: the total metric is missing")
@@ -210,10 +227,15 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         errors_metric, errors_matchers = _parse_selector(str(errors_text), f"spec.indicator.{kind}.errors")
         pyrra["errors"] = _render_selector(errors_metric, errors_matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
-    return {"name": _check_name(name), "kind": "error_budget",
-            "description": str(spec.get("description") or f"Pyrra SLO {where}"),
-            "source": source, "objective": _percent(spec.get("target"), "spec.target"),
-            "period": str(spec.get("window") or "28d"), "pyrra": pyrra}
+    return {
+        "name": _check_name(name),
+        "kind": "error_budget",
+        "description": str(spec.get("description") or f"Pyrra SLO {where}"),
+        "source": source,
+        "objective": _percent(spec.get("target"), "spec.target"),
+        "period": str(spec.get("window") or "28d"),
+        "pyrra": pyrra,
+    }
 
 
 def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict[str, Any]]:
@@ -236,10 +258,17 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
             errors_query = _sloth_events_query(slo.get("sli"), "error_query", "errorQuery")
             if errors_query is not None:
                 sloth["errors_query"] = errors_query
-        checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
-                       "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
-                       "source": source, "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
-                       "period": period, "sloth": sloth})
+        checks.append(
+            {
+                "name": _check_name(sloth_id),
+                "kind": "error_budget",
+                "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
+                "source": source,
+                "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
+                "period": period,
+                "sloth": sloth,
+            }
+        )
     if not checks:
         raise ValueError("slos is empty")
     return checks
@@ -290,10 +319,17 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
         else:
             raise ValueError(f"objectives[{index}] has neither target nor targetPercent")
         suffix = "" if len(objectives) == 1 else "-" + (objective.get("displayName") or str(index + 1))
-        checks.append({"name": _check_name(name + suffix), "kind": "error_budget",
-                       "description": str(spec.get("description") or f"OpenSLO SLO {name}"), "source": source,
-                       "objective": target, "period": period,
-                       "ratio": ratio})
+        checks.append(
+            {
+                "name": _check_name(name + suffix),
+                "kind": "error_budget",
+                "description": str(spec.get("description") or f"OpenSLO SLO {name}"),
+                "source": source,
+                "objective": target,
+                "period": period,
+                "ratio": ratio,
+            }
+        )
     return checks
 
 
@@ -315,8 +351,9 @@ def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period:
     if windows:
         unit, count = str(windows[0].get("unit", "")), windows[0].get("count")
         if unit.lower() != "day" or not isinstance(count, int) or isinstance(count, bool) or count <= 0:
-            raise ValueError(f"timeWindows[0]: {count!r} {unit!r}: Sloth reads a whole number of days "
-                             f"({_V1ALPHA_RULE})")
+            raise ValueError(
+                f"timeWindows[0]: {count!r} {unit!r}: Sloth reads a whole number of days ({_V1ALPHA_RULE})"
+            )
         period = f"{count}d"
     objectives = spec.get("objectives") or []
     if not objectives:
@@ -330,16 +367,23 @@ def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period:
         for part in ("good", "total"):
             query = ratio.get(part) or {}
             if query.get("source") not in ("prometheus", "sloth") or query.get("queryType") != "promql":
-                raise ValueError(f"{where}.ratioMetrics.{part} needs source prometheus and queryType promql "
-                                 f"({_V1ALPHA_RULE})")
+                raise ValueError(
+                    f"{where}.ratioMetrics.{part} needs source prometheus and queryType promql ({_V1ALPHA_RULE})"
+                )
         if "target" not in objective:
             raise ValueError(f"{where}.target is missing")
         sloth_id = f"{service}-{name}-{index}"
-        checks.append({"name": _check_name(sloth_id), "kind": "error_budget",
-                       "description": str(spec.get("description") or f"Sloth SLO {sloth_id} (OpenSLO v1alpha)"),
-                       "source": source,
-                       "objective": _percent_of_ratio(objective["target"], f"{where}.target"),
-                       "period": period, "sloth": {"sloth_id": sloth_id}})
+        checks.append(
+            {
+                "name": _check_name(sloth_id),
+                "kind": "error_budget",
+                "description": str(spec.get("description") or f"Sloth SLO {sloth_id} (OpenSLO v1alpha)"),
+                "source": source,
+                "objective": _percent_of_ratio(objective["target"], f"{where}.target"),
+                "period": period,
+                "sloth": {"sloth_id": sloth_id},
+            }
+        )
     return checks
 
 

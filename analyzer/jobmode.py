@@ -38,8 +38,10 @@ def human_summary(evaluation: Evaluation) -> str:
             line += f" -> {step['status']} in {step.get('latency_ms', 0):.1f} ms"
         repeat = step.get("repeat")
         if isinstance(repeat, dict):
-            line += (f" ({repeat.get('successes')}/{repeat.get('requests')} passed, p95 {repeat.get('p95_ms')} ms, "
-                     f"p99 {repeat.get('p99_ms')} ms)")
+            line += (
+                f" ({repeat.get('successes')}/{repeat.get('requests')} passed, p95 {repeat.get('p95_ms')} ms, "
+                f"p99 {repeat.get('p99_ms')} ms)"
+            )
         lines.append(line.rstrip())
         lines.extend(f"               - {failure}" for failure in step.get("failed_assertions") or [])
         if step.get("error"):
@@ -57,15 +59,33 @@ def junit_xml(evaluation: Evaluation) -> bytes:
     cases = [_step_case(evaluation, step) for step in steps] if steps else [_check_case(evaluation)]
     counts = {kind: sum(1 for case in cases if case.find(kind) is not None) for kind in ("failure", "error", "skipped")}
     seconds = f"{evaluation.duration_ms / 1000:.3f}"
-    root = ET.Element("testsuites", name="analyzer", tests=str(len(cases)), failures=str(counts["failure"]),
-                      errors=str(counts["error"]), skipped=str(counts["skipped"]), time=seconds)
-    suite = ET.SubElement(root, "testsuite", name=evaluation.check, tests=str(len(cases)),
-                          failures=str(counts["failure"]), errors=str(counts["error"]),
-                          skipped=str(counts["skipped"]), time=seconds,
-                          timestamp=evaluation.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S"))
+    root = ET.Element(
+        "testsuites",
+        name="analyzer",
+        tests=str(len(cases)),
+        failures=str(counts["failure"]),
+        errors=str(counts["error"]),
+        skipped=str(counts["skipped"]),
+        time=seconds,
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=evaluation.check,
+        tests=str(len(cases)),
+        failures=str(counts["failure"]),
+        errors=str(counts["error"]),
+        skipped=str(counts["skipped"]),
+        time=seconds,
+        timestamp=evaluation.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("kind", evaluation.kind), ("verdict", evaluation.verdict.value),
-                        ("reason", evaluation.reason), *((f"arg.{k}", str(v)) for k, v in evaluation.args.items())):
+    for name, value in (
+        ("kind", evaluation.kind),
+        ("verdict", evaluation.verdict.value),
+        ("reason", evaluation.reason),
+        *((f"arg.{k}", str(v)) for k, v in evaluation.args.items()),
+    ):
         ET.SubElement(properties, "property", name=name, value=_xml_text(value))
     suite.extend(cases)
     ET.SubElement(suite, "system-out").text = _xml_text(human_summary(evaluation))
@@ -74,16 +94,24 @@ def junit_xml(evaluation: Evaluation) -> bytes:
 
 
 def _check_case(evaluation: Evaluation) -> ET.Element:
-    case = ET.Element("testcase", classname=f"analyzer.{evaluation.kind}", name=evaluation.check,
-                      time=f"{evaluation.duration_ms / 1000:.3f}")
+    case = ET.Element(
+        "testcase",
+        classname=f"analyzer.{evaluation.kind}",
+        name=evaluation.check,
+        time=f"{evaluation.duration_ms / 1000:.3f}",
+    )
     _mark(case, evaluation.verdict.value, evaluation.reason, evaluation.error or evaluation.verdict.value)
     return case
 
 
 def _step_case(evaluation: Evaluation, step: dict[str, Any]) -> ET.Element:
     latency_ms = step.get("latency_ms")
-    case = ET.Element("testcase", classname=f"analyzer.{evaluation.kind}.{evaluation.check}", name=step["name"],
-                      time=f"{(latency_ms or 0) / 1000:.3f}")
+    case = ET.Element(
+        "testcase",
+        classname=f"analyzer.{evaluation.kind}.{evaluation.check}",
+        name=step["name"],
+        time=f"{(latency_ms or 0) / 1000:.3f}",
+    )
     outcome = str(step.get("outcome", ""))
     failures = [str(f) for f in step.get("failed_assertions") or []]
     if outcome == "not_run":

@@ -71,8 +71,11 @@ if TYPE_CHECKING:
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
 
 # Names whose module imports httpx: resolved on first access (PEP 562).
-_ON_FIRST_USE = {"HttpClient": "analyzer.sources.http", "HttpExchange": "analyzer.sources.http",
-                 "HttpRequest": "analyzer.sources.http"}
+_ON_FIRST_USE = {
+    "HttpClient": "analyzer.sources.http",
+    "HttpExchange": "analyzer.sources.http",
+    "HttpRequest": "analyzer.sources.http",
+}
 
 
 def __getattr__(name: str) -> Any:

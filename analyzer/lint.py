@@ -52,8 +52,9 @@ class _RecordingSource(PrometheusSource):
         self.sent.append(promql)
         return await super().query(promql, at, timeout_s)
 
-    async def query_range(self, promql: str, start: datetime, end: datetime, step_s: float,
-                          timeout_s: float) -> QueryResult:
+    async def query_range(
+        self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+    ) -> QueryResult:
         self.sent.append(promql)
         return await super().query_range(promql, start, end, step_s, timeout_s)
 
@@ -81,9 +82,12 @@ def _sends_http(check: Check, catalog: Catalog) -> bool:
 def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig]:
     """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
     files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs."""
-    return {name: config.model_copy(update={"url": PrometheusSourceConfig(url=url).url, "bearer_token_file": None,
-                                            "ca_file": None})
-            for name, config in catalog.sources.items()}
+    return {
+        name: config.model_copy(
+            update={"url": PrometheusSourceConfig(url=url).url, "bearer_token_file": None, "ca_file": None}
+        )
+        for name, config in catalog.sources.items()
+    }
 
 
 async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: float) -> list[CheckReport]:
@@ -148,8 +152,9 @@ class PrometheusCatalog:
     def bounds(self, name: str) -> list[str]:
         """The `le` values of metric `name` (a histogram's `_bucket` series)."""
         if name not in self._bounds:
-            self._bounds[name] = list(self._ask(
-                lambda: self._client.get_label_values("le", params={"match[]": [name]})))
+            self._bounds[name] = list(
+                self._ask(lambda: self._client.get_label_values("le", params={"match[]": [name]}))
+            )
         return self._bounds[name]
 
     def _ask(self, call: Callable[[], Any]) -> Any:
@@ -160,8 +165,9 @@ class PrometheusCatalog:
         try:
             return call()
         except (requests.RequestException, PrometheusApiClientException, ValueError) as exc:
-            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}: {type(exc).__name__}: "
-                                    f"{short_reason(exc)}") from exc
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: {type(exc).__name__}: {short_reason(exc)}"
+            ) from exc
 
 
 def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
@@ -179,15 +185,16 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...],
-                   prometheus: PrometheusCatalog) -> list[str]:
+def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog) -> list[str]:
     known = prometheus.names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         if _RECORDED_MARK in name:
-            return [f"recording rule {name} is not recorded in this Prometheus: is its rule group (Pyrra, Sloth) "
-                    f"loaded?{hint}"]
+            return [
+                f"recording rule {name} is not recorded in this Prometheus: is its rule group (Pyrra, Sloth) "
+                f"loaded?{hint}"
+            ]
         return [f"metric {name} does not exist in this Prometheus{hint}"]
     found = []
     labels = prometheus.labels(name)
@@ -198,8 +205,10 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...],
         elif label == "le" and op in ("=", "=~") and value:
             bounds = prometheus.bounds(name)
             if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
-                found.append(f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
-                             f"{', '.join(sorted(bounds, key=_bound_order))})")
+                found.append(
+                    f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
+                    f"{', '.join(sorted(bounds, key=_bound_order))})"
+                )
     return found
 
 
@@ -236,8 +245,10 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
             lines.append(f"  {report.check}: not run: {report.not_run}")
         else:
             evaluation = report.evaluation
-            lines.append(f"  {report.check}: {evaluation.verdict.value.upper()} {evaluation.reason}"
-                         + (f" (args: {args})" if args else ""))
+            lines.append(
+                f"  {report.check}: {evaluation.verdict.value.upper()} {evaluation.reason}"
+                + (f" (args: {args})" if args else "")
+            )
         lines.extend(f"    problem: {problem}" for problem in report.problems)
     count = sum(len(r.problems) for r in reports)
     lines.append(f"{count} problem{'s' if count != 1 else ''} in {len(reports)} checks")

@@ -41,12 +41,19 @@ ReloadResult = Literal["reloaded", "unchanged", "rejected"]
 class Generation:
     """One catalog with the sources and runner built from it, and a count of the requests using it."""
 
-    def __init__(self, catalog: Catalog, sources: Sources, settings: Settings, metrics: Metrics,
-                 admission: Admission) -> None:
+    def __init__(
+        self, catalog: Catalog, sources: Sources, settings: Settings, metrics: Metrics, admission: Admission
+    ) -> None:
         self.catalog = catalog
         self.sources = sources
-        self.runner = Runner(catalog, self.sources, metrics, settings.deadline_s, admission=admission,
-                             reuse_window_s=settings.reuse_window_s)
+        self.runner = Runner(
+            catalog,
+            self.sources,
+            metrics,
+            settings.deadline_s,
+            admission=admission,
+            reuse_window_s=settings.reuse_window_s,
+        )
         self.users = 0
         self._unused = asyncio.Event()
         self._unused.set()
@@ -112,18 +119,27 @@ def _content_digest(path: Path) -> str:
 class LiveCatalog:
     """Holds the generation in service; reloads on file change (polling) and on request (SIGHUP)."""
 
-    def __init__(self, catalog: Catalog, registry: Registry, settings: Settings, metrics: Metrics,
-                 make_sources: Callable[[Catalog], Sources] | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        registry: Registry,
+        settings: Settings,
+        metrics: Metrics,
+        make_sources: Callable[[Catalog], Sources] | None = None,
+    ) -> None:
         """`make_sources` builds the source clients of a catalog (default: its Prometheus sources, observed
         by `metrics`); clients shared by every catalog, like an HTTP client, belong in it."""
         self.registry = registry
-        self.make_sources = make_sources or (
-            lambda new: Sources(new.sources, observe=metrics.observe_source_query))
+        self.make_sources = make_sources or (lambda new: Sources(new.sources, observe=metrics.observe_source_query))
         self.settings = settings
         self.metrics = metrics
         self.path = settings.catalog
-        self.admission = Admission(settings.max_concurrent_evaluations, settings.retry_after_s,
-                                   settings.max_queued_evaluations, settings.queue_timeout_s)
+        self.admission = Admission(
+            settings.max_concurrent_evaluations,
+            settings.retry_after_s,
+            settings.max_queued_evaluations,
+            settings.queue_timeout_s,
+        )
         self.current = self._generation(catalog)
         self.status = ReloadStatus(loaded_at=datetime.now(UTC))
         self.draining = False
@@ -185,9 +201,14 @@ class LiveCatalog:
             self.metrics.catalog_reloads.labels("success").inc()
             for warning in catalog.warnings:
                 logger.warning("catalog_warning", warning=warning)
-            logger.info("catalog_reloaded", reason=reason, catalog_version=catalog.version,
-                        previous_version=previous.catalog.version, checks=len(catalog.checks),
-                        in_flight_on_previous=previous.users)
+            logger.info(
+                "catalog_reloaded",
+                reason=reason,
+                catalog_version=catalog.version,
+                previous_version=previous.catalog.version,
+                checks=len(catalog.checks),
+                in_flight_on_previous=previous.users,
+            )
             self._retire(previous)
             return "reloaded"
 
@@ -225,8 +246,9 @@ class LiveCatalog:
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
         self.metrics.catalog_reloads.labels("failure").inc()
         self.metrics.catalog_reload_failing.set(1)
-        logger.error("catalog_reload_failed", reason=reason, problems=problems,
-                     serving_version=self.current.catalog.version)
+        logger.error(
+            "catalog_reload_failed", reason=reason, problems=problems, serving_version=self.current.catalog.version
+        )
 
     def _retire(self, generation: Generation) -> None:
         async def close_when_drained() -> None:

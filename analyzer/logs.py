@@ -35,8 +35,9 @@ class EventSampler:
     """At most `burst` events of each sampled kind per `window_s`; the next line logged of that kind
     carries `dropped`, the number left out since the last one, and `drain()` reports the rest."""
 
-    def __init__(self, burst: int = SAMPLE_BURST, window_s: float = SAMPLE_WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, burst: int = SAMPLE_BURST, window_s: float = SAMPLE_WINDOW_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.burst = burst
         self.window_s = window_s
         self.clock = clock
@@ -139,27 +140,39 @@ def _stdlib_fields(logger: Any, method: str, event_dict: MutableMapping[str, Any
 def report_dropped(sampler: EventSampler | None = None) -> None:
     """Log `log_events_dropped` for each sampled kind with events dropped since its last line."""
     for kind, dropped in sorted((sampler or SAMPLER).drain().items()):
-        structlog.get_logger("analyzer.logs").warning("log_events_dropped", kind=kind, dropped=dropped,
-                                                      window_s=(sampler or SAMPLER).window_s)
+        structlog.get_logger("analyzer.logs").warning(
+            "log_events_dropped", kind=kind, dropped=dropped, window_s=(sampler or SAMPLER).window_s
+        )
 
 
-def configure_logging(log_format: LogFormat = "json", level: str = "info", *,
-                      sampler: EventSampler | None = None, stream: TextIO | None = None) -> None:
+def configure_logging(
+    log_format: LogFormat = "json",
+    level: str = "info",
+    *,
+    sampler: EventSampler | None = None,
+    stream: TextIO | None = None,
+) -> None:
     """Route structlog and stdlib logging to `stream` (stderr) in the chosen format at the chosen level."""
     global SAMPLER
     stream = stream or sys.stderr
     SAMPLER = sampler or EventSampler()
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if log_format == "json"
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     shared: list[structlog.types.Processor] = [timestamper, structlog.processors.format_exc_info, bound_untrusted]
     structlog.configure(
         # The sampler first: a dropped event costs nothing more.
-        processors=[SAMPLER, structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
-                    *shared, renderer],
+        processors=[
+            SAMPLER,
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            *shared,
+            renderer,
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
@@ -167,9 +180,12 @@ def configure_logging(log_format: LogFormat = "json", level: str = "info", *,
     handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(SAMPLER.filter)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[_stdlib_fields, *shared],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[_stdlib_fields, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
     root = logging.getLogger()
     for old in _our_handlers(root.handlers):
         root.removeHandler(old)

@@ -81,12 +81,35 @@ class Evaluation(BaseModel):
     http_status: int = Field(default=200, exclude=True)
 
     @classmethod
-    def of(cls, check: str, kind: str, verdict: Verdict, *, args: dict[str, str | float], evaluated_at: datetime,
-           duration_ms: float, error: str | None, http_status: int, ui_url: str | None) -> Evaluation:
+    def of(
+        cls,
+        check: str,
+        kind: str,
+        verdict: Verdict,
+        *,
+        args: dict[str, str | float],
+        evaluated_at: datetime,
+        duration_ms: float,
+        error: str | None,
+        http_status: int,
+        ui_url: str | None,
+    ) -> Evaluation:
         """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
-        return cls(check=check, kind=kind, verdict=verdict.outcome, reason=verdict.reason, value=verdict.value,
-                   threshold=verdict.threshold, args=args, evaluated_at=evaluated_at, duration_ms=duration_ms,
-                   error=error, details=verdict.details, http_status=http_status, ui_url=ui_url)
+        return cls(
+            check=check,
+            kind=kind,
+            verdict=verdict.outcome,
+            reason=verdict.reason,
+            value=verdict.value,
+            threshold=verdict.threshold,
+            args=args,
+            evaluated_at=evaluated_at,
+            duration_ms=duration_ms,
+            error=error,
+            details=verdict.details,
+            http_status=http_status,
+            ui_url=ui_url,
+        )
 
     def json_body(self, explain: bool) -> bytes:
         """`to_json` encoded once per evaluation: coalesced requests share the bytes."""
@@ -117,10 +140,18 @@ class Evaluation(BaseModel):
         """The verdict's fields as JSON values, in the order every answer lists them: the one serializer
         (the run endpoint, `analyzer run --json` and the history build on it), written out by hand because
         it runs on every answer."""
-        return {"check": self.check, "kind": self.kind, "verdict": self.verdict.value, "reason": self.reason,
-                "value": finite_or_none(self.value), "threshold": self.threshold, "args": self.args,
-                "evaluated_at": format_time(self.evaluated_at), "duration_ms": self.duration_ms,
-                "error": self.error}
+        return {
+            "check": self.check,
+            "kind": self.kind,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "value": finite_or_none(self.value),
+            "threshold": self.threshold,
+            "args": self.args,
+            "evaluated_at": format_time(self.evaluated_at),
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+        }
 
     def to_text(self) -> str:
         """One line for humans: verdict, check, reason, value and threshold."""
@@ -162,7 +193,7 @@ def format_time(moment: datetime) -> str:
 
 def clip(text: str, max_chars: int) -> str:
     """`text`, cut to at most `max_chars` characters with `...` marking the cut."""
-    return text if len(text) <= max_chars else text[:max_chars - 3] + "..."
+    return text if len(text) <= max_chars else text[: max_chars - 3] + "..."
 
 
 def format_number(value: float) -> str:

@@ -43,8 +43,12 @@ def _param_schema(param: Param) -> dict[str, Any]:
 
 
 def _responses() -> dict[str, Any]:
-    evaluation = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="Evaluation")}},
-                              "text/plain": {"schema": {"type": "string"}}}}
+    evaluation = {
+        "content": {
+            "application/json": {"schema": {"$ref": _REF.format(model="Evaluation")}},
+            "text/plain": {"schema": {"type": "string"}},
+        }
+    }
     error = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorBody")}}}}
     return {
         "200": {"description": "a verdict: pass, fail or inconclusive", **evaluation},
@@ -64,24 +68,54 @@ def _responses() -> dict[str, Any]:
 
 
 _COMMON_QUERY = [
-    {"name": "at", "in": "query", "required": False, "description": "evaluate as of this time (RFC 3339 or "
-     "unix seconds)", "schema": {"type": "string"}},
-    {"name": "explain", "in": "query", "required": False, "description": "add `details` (queries, raw "
-     "results)", "schema": {"type": "boolean"}},
+    {
+        "name": "at",
+        "in": "query",
+        "required": False,
+        "description": "evaluate as of this time (RFC 3339 or unix seconds)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "explain",
+        "in": "query",
+        "required": False,
+        "description": "add `details` (queries, raw results)",
+        "schema": {"type": "boolean"},
+    },
     {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "text"]}},
 ]
 
 
 _VERDICTS_QUERY = [
-    {"name": "check", "in": "query", "required": False, "description": "only this check (exact name)",
-     "schema": {"type": "string"}},
-    {"name": "verdict", "in": "query", "required": False, "description": "only this verdict; `rejected` lists "
-     "requests refused before evaluation (unknown check, bad arg, forbidden, overloaded)",
-     "schema": {"type": "string", "enum": list(HISTORY_VERDICTS)}},
-    {"name": "limit", "in": "query", "required": False, "description": "at most this many entries",
-     "schema": {"type": "integer", "minimum": 1, "default": 50}},
-    {"name": "explain", "in": "query", "required": False, "description": "add each entry's `details`",
-     "schema": {"type": "boolean"}},
+    {
+        "name": "check",
+        "in": "query",
+        "required": False,
+        "description": "only this check (exact name)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "verdict",
+        "in": "query",
+        "required": False,
+        "description": "only this verdict; `rejected` lists "
+        "requests refused before evaluation (unknown check, bad arg, forbidden, overloaded)",
+        "schema": {"type": "string", "enum": list(HISTORY_VERDICTS)},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "at most this many entries",
+        "schema": {"type": "integer", "minimum": 1, "default": 50},
+    },
+    {
+        "name": "explain",
+        "in": "query",
+        "required": False,
+        "description": "add each entry's `details`",
+        "schema": {"type": "boolean"},
+    },
 ]
 
 
@@ -89,56 +123,122 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
     """The document: generic routes, plus one run route per check (those `visible` admits) with its params
     as query parameters."""
     _, definitions = models_json_schema(
-        [(Evaluation, "serialization"), (ErrorBody, "serialization"), (CatalogListing, "serialization"),
-         (VerdictHistoryPage, "serialization")],
-        ref_template=_REF)
+        [
+            (Evaluation, "serialization"),
+            (ErrorBody, "serialization"),
+            (CatalogListing, "serialization"),
+            (VerdictHistoryPage, "serialization"),
+        ],
+        ref_template=_REF,
+    )
     json_ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
     paths: dict[str, Any] = {
-        "/api/v1/checks": {"get": {"summary": "the catalog", "operationId": "listChecks", "responses": {
-            "200": {"description": "the checks", "content": {"application/json": {
-                "schema": {"$ref": _REF.format(model="CatalogListing")}}}}}}},
-        "/api/v1/checks/{name}": {"get": {
-            "summary": "one check's definition, secrets redacted", "operationId": "getCheck",
-            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": json_ok, "404": _responses()["404"]}}},
-        "/api/v1/verdicts": {"get": {
-            "summary": "the latest answers of the run endpoint in this process, newest first (why did Argo "
-                       "record an Error?)", "operationId": "listVerdicts", "parameters": _VERDICTS_QUERY,
-            "responses": {"200": {"description": "history entries", "content": {"application/json": {
-                "schema": {"$ref": _REF.format(model="VerdictHistoryPage")}}}},
-                "400": _responses()["400"], "401": _responses()["401"]}}},
-        "/healthz": {"get": {"summary": "liveness", "operationId": "healthz", "security": [],
-                             "responses": {"200": json_ok}}},
-        "/readyz": {"get": {"summary": "readiness; 503 while draining", "operationId": "readyz", "security": [],
-                            "responses": {"200": json_ok, "503": json_ok}}},
-        "/metrics": {"get": {"summary": "the service's metrics (with auth on, only the series of the caller's "
-                                        "checks)", "operationId": "metrics",
-                             "responses": {
-            "200": {"description": "Prometheus text format", "content": {"text/plain": {
-                "schema": {"type": "string"}}}}, "401": _responses()["401"]}}},
+        "/api/v1/checks": {
+            "get": {
+                "summary": "the catalog",
+                "operationId": "listChecks",
+                "responses": {
+                    "200": {
+                        "description": "the checks",
+                        "content": {"application/json": {"schema": {"$ref": _REF.format(model="CatalogListing")}}},
+                    }
+                },
+            }
+        },
+        "/api/v1/checks/{name}": {
+            "get": {
+                "summary": "one check's definition, secrets redacted",
+                "operationId": "getCheck",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": json_ok, "404": _responses()["404"]},
+            }
+        },
+        "/api/v1/verdicts": {
+            "get": {
+                "summary": "the latest answers of the run endpoint in this process, newest first (why did Argo "
+                "record an Error?)",
+                "operationId": "listVerdicts",
+                "parameters": _VERDICTS_QUERY,
+                "responses": {
+                    "200": {
+                        "description": "history entries",
+                        "content": {"application/json": {"schema": {"$ref": _REF.format(model="VerdictHistoryPage")}}},
+                    },
+                    "400": _responses()["400"],
+                    "401": _responses()["401"],
+                },
+            }
+        },
+        "/healthz": {
+            "get": {"summary": "liveness", "operationId": "healthz", "security": [], "responses": {"200": json_ok}}
+        },
+        "/readyz": {
+            "get": {
+                "summary": "readiness; 503 while draining",
+                "operationId": "readyz",
+                "security": [],
+                "responses": {"200": json_ok, "503": json_ok},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "the service's metrics (with auth on, only the series of the caller's checks)",
+                "operationId": "metrics",
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "401": _responses()["401"],
+                },
+            }
+        },
     }
     for check in catalog.checks.values():
         if not visible(check.name):
             continue
-        parameters = [{"name": name, "in": "query", "required": param.required, "description": param.description,
-                       "schema": _param_schema(param)} for name, param in check.params.items()]
-        body_schema = {"type": "object", "additionalProperties": False,
-                       "properties": {name: _param_schema(p) for name, p in check.params.items()}}
-        operation = {"summary": check.description or f"evaluate {check.name}", "tags": [check.kind],
-                     "parameters": parameters + _COMMON_QUERY, "responses": _responses()}
+        parameters = [
+            {
+                "name": name,
+                "in": "query",
+                "required": param.required,
+                "description": param.description,
+                "schema": _param_schema(param),
+            }
+            for name, param in check.params.items()
+        ]
+        body_schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: _param_schema(p) for name, p in check.params.items()},
+        }
+        operation = {
+            "summary": check.description or f"evaluate {check.name}",
+            "tags": [check.kind],
+            "parameters": parameters + _COMMON_QUERY,
+            "responses": _responses(),
+        }
         paths[f"/api/v1/checks/{check.name}/run"] = {
             "get": {**operation, "operationId": f"run_{check.name}"},
-            "post": {**operation, "operationId": f"run_{check.name}_post",
-                     "parameters": _COMMON_QUERY,
-                     "requestBody": {"required": False, "content": {"application/json": {"schema": body_schema}}}},
+            "post": {
+                **operation,
+                "operationId": f"run_{check.name}_post",
+                "parameters": _COMMON_QUERY,
+                "requestBody": {"required": False, "content": {"application/json": {"schema": body_schema}}},
+            },
         }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "analyzer", "version": __version__,
-                 "description": f"Release analysis verdicts. Catalog version {catalog.version}."},
+        "info": {
+            "title": "analyzer",
+            "version": __version__,
+            "description": f"Release analysis verdicts. Catalog version {catalog.version}.",
+        },
         "paths": paths,
         # Applies when the service runs with auth on (ANALYZER_AUTH_TOKENS); health and readiness stay open.
         "security": [{"bearer": []}],
-        "components": {"schemas": definitions.get("$defs", {}),
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }

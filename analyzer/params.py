@@ -110,8 +110,11 @@ class Param(BaseModel):
     max_length: int = Field(default=256, ge=1, le=4096, description="longest value accepted (string types)")
     minimum: float | None = Field(default=None, description="smallest value accepted (number)")
     maximum: float | None = Field(default=None, description="largest value accepted (number)")
-    example: str | float | None = Field(default=None, description="a value `analyzer validate --prometheus` "
-                                        "dry-runs the check with (a required param needs one to be dry-run)")
+    example: str | float | None = Field(
+        default=None,
+        description="a value `analyzer validate --prometheus` "
+        "dry-runs the check with (a required param needs one to be dry-run)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:

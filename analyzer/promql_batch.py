@@ -72,8 +72,10 @@ class QueryBatch:
                 name, matchers = selector
                 by_matchers.setdefault(matchers, {})[name] = query
         # A lone selector gains nothing from a group: it keeps the labelled form, as every other query.
-        groups = {matchers: (f"group{index}", members) for index, (matchers, members)
-                  in enumerate(m for m in by_matchers.items() if len(m[1]) > 1)}
+        groups = {
+            matchers: (f"group{index}", members)
+            for index, (matchers, members) in enumerate(m for m in by_matchers.items() if len(m[1]) > 1)
+        }
         grouped = {query: matchers for matchers, (_, members) in groups.items() for query in members.values()}
         branches: list[str] = []
         by_part: dict[tuple[str, str], str] = {}
@@ -83,18 +85,24 @@ class QueryBatch:
             if probed is not None:
                 # Every name probe is one presence query of all the names: one short series per name.
                 if NAMES_MARKER not in by_name:
-                    probes = {found.group(1): q for q in self.parts.values()
-                              if (found := _NAME_PROBE_RE.fullmatch(q)) is not None}
+                    probes = {
+                        found.group(1): q
+                        for q in self.parts.values()
+                        if (found := _NAME_PROBE_RE.fullmatch(q)) is not None
+                    }
                     by_name[NAMES_MARKER] = probes
-                    branches.append(f'label_replace({presence_query(probes)}, "{PART_LABEL}", "{NAMES_MARKER}", '
-                                    '"", "")')
+                    branches.append(
+                        f'label_replace({presence_query(probes)}, "{PART_LABEL}", "{NAMES_MARKER}", "", "")'
+                    )
                 continue
             shared = grouped.get(query)
             if shared is None:
                 by_part[(window, part)] = query
-                branches.append(f'label_replace(label_replace({query}, "{WINDOW_LABEL}", '
-                                f'"{escape_promql_string(window, chr(34))}", "", ""), "{PART_LABEL}", '
-                                f'"{escape_promql_string(part, chr(34))}", "", "")')
+                branches.append(
+                    f'label_replace(label_replace({query}, "{WINDOW_LABEL}", '
+                    f'"{escape_promql_string(window, chr(34))}", "", ""), "{PART_LABEL}", '
+                    f'"{escape_promql_string(part, chr(34))}", "", "")'
+                )
                 continue
             marker, members = groups[shared]
             if marker in by_name:
@@ -122,9 +130,11 @@ class QueryBatch:
             else:
                 query = layout.by_part.get((item.labels.get(WINDOW_LABEL, ""), part))
             if query is None:
-                raise SourceRejected(f"the combined query's answer has a series of no part asked for: "
-                                     f"{item.describe()}")
+                raise SourceRejected(
+                    f"the combined query's answer has a series of no part asked for: {item.describe()}"
+                )
             labels = {name: value for name, value in item.labels.items() if name not in BATCH_LABELS}
             series[query].append(Series(labels, item.samples))
-        return {query: QueryResult(query, answer.result_type, found, answer.warnings)
-                for query, found in series.items()}
+        return {
+            query: QueryResult(query, answer.result_type, found, answer.warnings) for query, found in series.items()
+        }

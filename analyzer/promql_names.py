@@ -17,18 +17,50 @@ _NUMBER_RE = re.compile(r"[0-9.][0-9A-Za-z_.]*")
 # binary and set operators, modifiers and number words. PromQL reads them case-insensitively. Prometheus does
 # read a few of them as a metric name where an operand stands (`sum{a="1"}`, a lone `offset`); telling that
 # apart needs a parser, and a keyword read as a name would make a valid query misconfigured.
-_KEYWORDS = frozenset({
-    "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values",
-    "quantile", "limitk", "limit_ratio", "and", "or", "unless", "atan2", "by", "without", "on", "ignoring",
-    "group_left", "group_right", "bool", "offset", "start", "end", "inf", "nan"})
+_KEYWORDS = frozenset(
+    {
+        "sum",
+        "avg",
+        "count",
+        "min",
+        "max",
+        "group",
+        "stddev",
+        "stdvar",
+        "topk",
+        "bottomk",
+        "count_values",
+        "quantile",
+        "limitk",
+        "limit_ratio",
+        "and",
+        "or",
+        "unless",
+        "atan2",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "offset",
+        "start",
+        "end",
+        "inf",
+        "nan",
+    }
+)
 # Keywords followed by a list of label names in parentheses.
 _LABEL_LISTS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 # Functions whose argument is meant to be possibly missing.
 _ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 # One label matcher of a `{...}` list and the comma or end after it; a label name may be quoted (Prometheus 3).
 # A quoted string holds no raw newline.
-_MATCHER_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")\s*(=~|!~|!=|=)\s*"""
-                         r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)""")
+_MATCHER_RE = re.compile(
+    r"""\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")\s*(=~|!~|!=|=)\s*"""
+    r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)"""
+)
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 # Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
 _OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
@@ -36,9 +68,26 @@ _NAMES = r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*"
 # A regex that only lists names: `a|b`, maybe in a group and anchored (`^(a|b)$`, `(?:a|b)`).
 _LITERAL_NAMES_RE = re.compile(rf"\^?(?:\((?:\?:)?(?P<grouped>{_NAMES})\)|(?P<bare>{_NAMES}))\$?")
 # Functions that answer a series (or a scalar) whatever their argument selects, or from no selector at all.
-_SYNTHETIC_FUNCTIONS = frozenset({
-    "vector", "scalar", "time", "pi", "absent", "absent_over_time", "label_replace", "label_join",
-    "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"})
+_SYNTHETIC_FUNCTIONS = frozenset(
+    {
+        "vector",
+        "scalar",
+        "time",
+        "pi",
+        "absent",
+        "absent_over_time",
+        "label_replace",
+        "label_join",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "hour",
+        "minute",
+        "month",
+        "year",
+    }
+)
 # Set operators whose answer may come from one side alone: `a or vector(0)`, `a unless b`.
 _FALLBACK_OPERATORS = frozenset({"or", "unless"})
 
@@ -77,9 +126,13 @@ def metric_selectors(query: str) -> list[MetricSelector]:
 def regex_name_selectors(query: str) -> list[str]:
     """The vector selectors of `query` (as written, outside absent()) whose metric name is a regex that is
     not a plain list of names: which metrics they read cannot be told, so their existence is not checked."""
-    return [selector for word, braces, selector in _selectors(query, strict=False)
-            if word is None and not _name_matcher(braces or "")
-            and any(label == "__name__" and op in ("=~", "!~") for label, op, _ in _matchers(braces or "") or ())]
+    return [
+        selector
+        for word, braces, selector in _selectors(query, strict=False)
+        if word is None
+        and not _name_matcher(braces or "")
+        and any(label == "__name__" and op in ("=~", "!~") for label, op, _ in _matchers(braces or "") or ())
+    ]
 
 
 def may_answer_without_its_series(query: str) -> bool:
@@ -154,7 +207,7 @@ def _selectors(query: str, *, strict: bool) -> Iterator[tuple[str | None, str | 
         elif char == "{":
             end = _closing(query, position, "{", "}", strict=strict)
             if query[end - 1] == "}" and not _absent(calls):
-                yield None, query[position + 1:end - 1], query[position:end]
+                yield None, query[position + 1 : end - 1], query[position:end]
             position = end
         elif char == "(":
             calls.append(pending_call)
@@ -182,7 +235,7 @@ def _selectors(query: str, *, strict: bool) -> Iterator[tuple[str | None, str | 
             else:
                 end = _closing(query, following, "{", "}", strict=strict) if next_char == "{" else position
                 if not _absent(calls):
-                    braces = query[following + 1:end - 1] if end > position else None
+                    braces = query[following + 1 : end - 1] if end > position else None
                     yield word, braces, word + query[following:end] if end > position else word
                 position = end
         elif strict and char not in _OPERATOR_CHARS:
@@ -200,7 +253,7 @@ def bare_selector(query: str) -> tuple[str, str] | None:
     name = found[0].names[0]
     if not (query.startswith(name + "{") and query.endswith("}")):
         return None
-    matchers = query[len(name) + 1:-1]
+    matchers = query[len(name) + 1 : -1]
     parsed = _matchers(matchers)
     if parsed is None or any(label == "__name__" for label, _, _ in parsed):
         return None
@@ -241,7 +294,7 @@ def _string_end(query: str, start: int, *, strict: bool = False) -> int:
         else:
             position += 1
     if strict:
-        raise ValueError(f"unclosed string {query[start:start + 40]!r} in the query")
+        raise ValueError(f"unclosed string {query[start : start + 40]!r} in the query")
     return len(query)
 
 

@@ -21,5 +21,8 @@ def quote(text: str) -> str:
 
 def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
     """A query string of text pairs, spaces as `+`: `urllib.parse.urlencode(pairs)`."""
-    return "&".join(f"{name.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}="
-                    f"{value.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}" for name, value in pairs)
+    return "&".join(
+        f"{name.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}="
+        f"{value.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}"
+        for name, value in pairs
+    )

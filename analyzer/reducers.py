@@ -60,6 +60,10 @@ class Reducer:
         return f"quantile({self.q:g})" if self.name == "quantile" else self.name
 
 
-ReducerField = Annotated[Reducer, BeforeValidator(Reducer.parse), PlainSerializer(str, return_type=str),
-                         WithJsonSchema({"type": "string", "pattern": r"^(avg|max|min|sum|last|quantile\(.+\))$"})]
+ReducerField = Annotated[
+    Reducer,
+    BeforeValidator(Reducer.parse),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^(avg|max|min|sum|last|quantile\(.+\))$"}),
+]
 """A pydantic field holding a Reducer, written as its text."""

@@ -39,7 +39,7 @@ def kind_name(kind: type[Check]) -> str:
     field = kind.model_fields.get("kind")
     name = field.default if field is not None else None
     if not isinstance(name, str) or not name:
-        raise ConfigError(f"check kind {kind.__qualname__} must declare kind: Literal[...] = \"...\"")
+        raise ConfigError(f'check kind {kind.__qualname__} must declare kind: Literal[...] = "..."')
     return name
 
 
@@ -152,8 +152,13 @@ class Registry:
             raise _error("union_tag_not_found", raw, discriminator="'kind'")
         tag = raw["kind"]
         if not isinstance(tag, str) or tag not in self._names:
-            raise _error("union_tag_invalid", raw, discriminator="'kind'", tag=str(tag),
-                         expected_tags=", ".join(repr(name) for name in self._names))
+            raise _error(
+                "union_tag_invalid",
+                raw,
+                discriminator="'kind'",
+                tag=str(tag),
+                expected_tags=", ".join(repr(name) for name in self._names),
+            )
         return self.load(tag).model_validate(raw)
 
     def json_schema(self) -> dict[str, Any]:
@@ -176,8 +181,10 @@ def _error(error_type: str, raw: Any, **context: str) -> ValidationError:
 
 def entry_point_kinds() -> list[KindRef]:
     """Kinds of installed distributions, by their entry-point name (which must equal the kind); not imported."""
-    return [KindRef(entry_point.name, entry_point.value, entry_point.load, plugin=True)
-            for entry_point in entry_points(group=ENTRY_POINT_GROUP)]
+    return [
+        KindRef(entry_point.name, entry_point.value, entry_point.load, plugin=True)
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP)
+    ]
 
 
 BUILTIN_KINDS: tuple[KindRef, ...] = tuple(KindRef.builtin(name, target) for name, target in DEFAULT_KINDS.items())

@@ -34,8 +34,16 @@ _MAX_RECENT = 10_000
 class Runner:
     """Evaluates checks of one catalog against its sources."""
 
-    def __init__(self, catalog: Catalog, sources: Sources, metrics: Metrics | None, default_deadline_s: float, *,
-                 admission: Admission | None = None, reuse_window_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        sources: Sources,
+        metrics: Metrics | None,
+        default_deadline_s: float,
+        *,
+        admission: Admission | None = None,
+        reuse_window_s: float = 0.0,
+    ) -> None:
         """`metrics` None records none (a Job, which nothing scrapes, then never imports prometheus_client);
         `reuse_window_s`: how long a finished evaluation still answers identical requests (0: only while in
         flight)."""
@@ -48,8 +56,9 @@ class Runner:
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
-    async def evaluate(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None,
-                       caller: str = "") -> Evaluation:
+    async def evaluate(
+        self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
+    ) -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
         Overloaded when admission refuses a new evaluation for `caller`."""
         return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
@@ -59,10 +68,22 @@ class Runner:
         while self._in_flight:
             await asyncio.wait(list(self._in_flight.values()))
 
-    async def _shared(self, check: Check, args: Mapping[str, ArgValue], at: datetime | None, *,
-                      admit: bool, backtest: bool, caller: str = "") -> Evaluation:
-        key: _CoalesceKey = (self.catalog.version, check.name, tuple(sorted(args.items())),
-                             at.timestamp() if at is not None else None)
+    async def _shared(
+        self,
+        check: Check,
+        args: Mapping[str, ArgValue],
+        at: datetime | None,
+        *,
+        admit: bool,
+        backtest: bool,
+        caller: str = "",
+    ) -> Evaluation:
+        key: _CoalesceKey = (
+            self.catalog.version,
+            check.name,
+            tuple(sorted(args.items())),
+            at.timestamp() if at is not None else None,
+        )
         recent = self._recent.get(key)
         if recent is not None and recent[0] > time.monotonic():
             if self.metrics is not None:
@@ -83,8 +104,9 @@ class Runner:
         # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
         return await asyncio.shield(future)
 
-    async def _admitted(self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None,
-                        backtest: bool) -> Evaluation:
+    async def _admitted(
+        self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
+    ) -> Evaluation:
         # Queued as a future of its own: identical requests join it while it waits for its slot.
         await self.admission.acquire(caller)
         try:
@@ -106,15 +128,20 @@ class Runner:
                 return
         self._recent[key] = (now + self.reuse_window_s, evaluation)
 
-    async def _evaluate(self, check: Check, args: dict[str, ArgValue], at: datetime | None,
-                        backtest: bool) -> Evaluation:
+    async def _evaluate(
+        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
+    ) -> Evaluation:
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
         deadline_s = check.deadline_s or self.default_deadline_s
         loop = asyncio.get_running_loop()
-        ctx = EvalContext(args=args, evaluation_time=evaluation_time, deadline=loop.time() + deadline_s,
-                          sources=self.sources,
-                          run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest))
+        ctx = EvalContext(
+            args=args,
+            evaluation_time=evaluation_time,
+            deadline=loop.time() + deadline_s,
+            sources=self.sources,
+            run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest),
+        )
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
@@ -143,20 +170,37 @@ class Runner:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
         evaluation = Evaluation.of(
-            check.name, check.kind, verdict, args=args, evaluated_at=evaluation_time,
-            duration_ms=round(duration_s * 1000, 3), error=error_code, http_status=http_status,
-            ui_url=verdict_path(check.name, args, evaluation_time))
+            check.name,
+            check.kind,
+            verdict,
+            args=args,
+            evaluated_at=evaluation_time,
+            duration_ms=round(duration_s * 1000, 3),
+            error=error_code,
+            http_status=http_status,
+            ui_url=verdict_path(check.name, args, evaluation_time),
+        )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
         log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
-        log("check_evaluated", check=check.name, kind=check.kind, verdict=verdict.outcome.value,
+        log(
+            "check_evaluated",
+            check=check.name,
+            kind=check.kind,
+            verdict=verdict.outcome.value,
             value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
-            reason=verdict.reason, error=error_code, duration_ms=evaluation.duration_ms, args=args,
-            backtest=backtest, ui_url=evaluation.ui_url)
+            reason=verdict.reason,
+            error=error_code,
+            duration_ms=evaluation.duration_ms,
+            args=args,
+            backtest=backtest,
+            ui_url=evaluation.ui_url,
+        )
         return evaluation
 
-    async def _run_member(self, name: str, raw_args: Mapping[str, Any], at: datetime,
-                          parent_backtest: bool) -> Evaluation:
+    async def _run_member(
+        self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool
+    ) -> Evaluation:
         check = self.catalog.get(name)
         # Members are evaluated at their parent's time; they are backtests only if the parent is.
         return await self._shared(check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest)
@@ -164,8 +208,9 @@ class Runner:
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
     """The error verdict, code and status of an exception no one mapped."""
-    verdict = Verdict(outcome=Outcome.ERROR,
-                      reason=f"internal error in check {check.name!r}: {type(exc).__name__}: {exc}")
+    verdict = Verdict(
+        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(exc).__name__}: {exc}"
+    )
     return verdict, "internal_error", 500
 
 

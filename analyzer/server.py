@@ -42,26 +42,36 @@ def _canned(status: int, reason: str, code: str, message: str, retry_after_s: in
     """A whole HTTP/1.1 answer that closes the connection, written without a request object."""
     body = json.dumps({"error": code, "message": message}).encode()
     retry = f"Retry-After: {retry_after_s}\r\n" if retry_after_s is not None else ""
-    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"{retry}Connection: close\r\n\r\n").encode() + body
+    return (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"{retry}Connection: close\r\n\r\n"
+    ).encode() + body
 
 
 class ConnectionGuard:
     """What the connections of one listener share: how many are open, and the limits they obey."""
 
-    def __init__(self, max_connections: int, header_timeout_s: float, retry_after_s: int,
-                 metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, max_connections: int, header_timeout_s: float, retry_after_s: int, metrics: Metrics | None = None
+    ) -> None:
         """`metrics`: where refusals are counted (None: nowhere)."""
         self.max_connections = max_connections
         self.header_timeout_s = header_timeout_s
         self.open = 0
         self.metrics = metrics
-        self.at_cap_answer = _canned(503, "Service Unavailable", "too_many_connections",
-                                     f"this replica has {max_connections} open connections, its limit; retry",
-                                     retry_after_s)
-        self.header_timeout_answer = _canned(408, "Request Timeout", "header_timeout",
-                                             f"the request line and headers did not arrive within "
-                                             f"{header_timeout_s:g} s")
+        self.at_cap_answer = _canned(
+            503,
+            "Service Unavailable",
+            "too_many_connections",
+            f"this replica has {max_connections} open connections, its limit; retry",
+            retry_after_s,
+        )
+        self.header_timeout_answer = _canned(
+            408,
+            "Request Timeout",
+            "header_timeout",
+            f"the request line and headers did not arrive within {header_timeout_s:g} s",
+        )
 
 
 class GuardedHandler(RequestHandler):
@@ -132,16 +142,22 @@ class GuardedHandler(RequestHandler):
         peer = self.transport.get_extra_info("peername") if self.transport is not None else None
         return str(peer[0]) if isinstance(peer, tuple) else None
 
-    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
         """A JSON answer for what aiohttp refuses outside the app (parse errors), logged once, sampled,
         with the client's bytes cut short and escaped; never a traceback for a client's mistake."""
         if isinstance(exc, HttpProcessingError):
             status, code, text = self._classify(exc)
             if self.guard.metrics is not None:
                 self.guard.metrics.requests_rejected.labels(code).inc()
-            logger.warning("bad_http_request", status=status, error=code, remote=self._remote(),
-                           detail=bound_text(str(exc.message), 200))
+            logger.warning(
+                "bad_http_request",
+                status=status,
+                error=code,
+                remote=self._remote(),
+                detail=bound_text(str(exc.message), 200),
+            )
         elif status == 504:
             code, text = "handler_timeout", "the request took too long"
         else:
@@ -185,18 +201,25 @@ class GuardedRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         # AppRunner builds a plain Server (and starts the app); the same arguments make a guarded one.
         plain = await super()._make_server()
-        return GuardedServer(plain.request_handler, request_factory=plain.request_factory,
-                             handler_cancellation=plain.handler_cancellation, loop=plain._loop,
-                             guard=self.guard, **plain._kwargs)
+        return GuardedServer(
+            plain.request_handler,
+            request_factory=plain.request_factory,
+            handler_cancellation=plain.handler_cancellation,
+            loop=plain._loop,
+            guard=self.guard,
+            **plain._kwargs,
+        )
 
 
-def make_runner(app: web.Application, settings: Settings, *, max_connections: int | None = None,
-                counted: bool = True, **kwargs: Any) -> GuardedRunner:
+def make_runner(
+    app: web.Application, settings: Settings, *, max_connections: int | None = None, counted: bool = True, **kwargs: Any
+) -> GuardedRunner:
     """The runner `analyzer serve` uses for `app` (tests start their servers with it too); `counted`:
     its connections show in the app's metrics."""
     metrics = app[METRICS] if counted else None
-    guard = ConnectionGuard(max_connections or settings.max_connections, settings.header_timeout_s,
-                            settings.retry_after_s, metrics)
+    guard = ConnectionGuard(
+        max_connections or settings.max_connections, settings.header_timeout_s, settings.retry_after_s, metrics
+    )
     if metrics is not None:
         metrics.open_connections.set_function(lambda: guard.open)
     return GuardedRunner(app, guard, **{**server_options(settings), **kwargs})
@@ -213,8 +236,14 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     await runner.setup()
     probes: GuardedRunner | None = None
     if settings.probe_port:
-        probes = make_runner(create_probe_app(app), settings, max_connections=_PROBE_MAX_CONNECTIONS,
-                             counted=False, handle_signals=False, shutdown_timeout=_FINAL_CLOSE_S / 2)
+        probes = make_runner(
+            create_probe_app(app),
+            settings,
+            max_connections=_PROBE_MAX_CONNECTIONS,
+            counted=False,
+            handle_signals=False,
+            shutdown_timeout=_FINAL_CLOSE_S / 2,
+        )
         await probes.setup()
     live = app[LIVE]
     stop = asyncio.Event()
@@ -234,15 +263,26 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         await site.start()
         if probes is not None:
             await web.TCPSite(probes, settings.host, settings.probe_port).start()
-        logger.info("analyzer_listening", host=settings.host, port=settings.port, probe_port=settings.probe_port,
-                    catalog_version=live.current.catalog.version, checks=len(live.current.catalog.checks),
-                    auth=settings.auth_tokens is not None, max_connections=settings.max_connections)
+        logger.info(
+            "analyzer_listening",
+            host=settings.host,
+            port=settings.port,
+            probe_port=settings.probe_port,
+            catalog_version=live.current.catalog.version,
+            checks=len(live.current.catalog.checks),
+            auth=settings.auth_tokens is not None,
+            max_connections=settings.max_connections,
+        )
         await stop.wait()
         started_at = time.monotonic()
         live.draining = True
         await site.stop()
-        logger.info("shutdown_started", listening=False, evaluations_in_flight=live.admission.running,
-                    timeout_s=settings.shutdown_timeout_s)
+        logger.info(
+            "shutdown_started",
+            listening=False,
+            evaluations_in_flight=live.admission.running,
+            timeout_s=settings.shutdown_timeout_s,
+        )
         try:
             async with asyncio.timeout(settings.shutdown_timeout_s):
                 await live.drain()
@@ -263,4 +303,3 @@ async def _report_dropped_log_events() -> None:
     while True:
         await asyncio.sleep(_DROPPED_REPORT_S)
         report_dropped()
-

@@ -45,90 +45,141 @@ class Settings(BaseModel):
     catalog: Path | None = Field(default=None, description="catalog file or directory")
     host: str = Field(default="0.0.0.0", description="address to listen on")  # noqa: S104 (a pod's port)
     port: int = Field(default=8080, ge=1, le=65535, description="port to listen on")
-    deadline_s: float = Field(default=8.0, gt=0, le=300,
-                              description="default evaluation deadline; below Argo's 10 s web timeout")
+    deadline_s: float = Field(
+        default=8.0, gt=0, le=300, description="default evaluation deadline; below Argo's 10 s web timeout"
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest POST body accepted")
     max_query_bytes: int = Field(default=8 * 1024, ge=256, description="longest query string accepted")
     log_format: LogFormat = Field(default="json", description="json or console")
     log_level: str = Field(default="info", description="debug, info, warning or error")
-    shutdown_timeout_s: float = Field(default=20.0, ge=0, le=3600,
-                                      description="on SIGTERM, how long in-flight evaluations may finish")
+    shutdown_timeout_s: float = Field(
+        default=20.0, ge=0, le=3600, description="on SIGTERM, how long in-flight evaluations may finish"
+    )
     auth_tokens: Path | None = Field(
-        default=None, description="bearer tokens: a file (one token) or a directory (a mounted Secret: one "
-        "token per file, named by the file); unset: no auth")
+        default=None,
+        description="bearer tokens: a file (one token) or a directory (a mounted Secret: one "
+        "token per file, named by the file); unset: no auth",
+    )
     auth_allow: Path | None = Field(
-        default=None, description="YAML file mapping token names to the check-name patterns they may use; "
-        "a token it does not list may use no check")
-    max_concurrent_evaluations: int = Field(default=64, ge=1, le=10000,
-                                            description="evaluations running at once; beyond it they wait "
-                                            "in a queue that is fair per caller (max_queued_evaluations)")
+        default=None,
+        description="YAML file mapping token names to the check-name patterns they may use; "
+        "a token it does not list may use no check",
+    )
+    max_concurrent_evaluations: int = Field(
+        default=64,
+        ge=1,
+        le=10000,
+        description="evaluations running at once; beyond it they wait "
+        "in a queue that is fair per caller (max_queued_evaluations)",
+    )
     retry_after_s: int = Field(default=2, ge=1, le=300, description="Retry-After of a 429 or 503 answer")
-    body_read_timeout_s: float = Field(default=5.0, gt=0, le=300,
-                                       description="longest time a client may take to send a request body")
-    keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600,
-                                       description="idle time before a keep-alive connection is closed")
-    header_timeout_s: float = Field(default=5.0, gt=0, le=300,
-                                    description="longest a client may take to send its request line and headers, "
-                                    "from the connection's opening or from the first byte of a later request; "
-                                    "beyond it 408 and the connection is closed")
-    max_connections: int = Field(default=1000, ge=1, le=1_000_000,
-                                 description="open connections on the API port; beyond it a new connection "
-                                 "gets 503 and is closed (keep it below the open-file limit)")
-    max_header_bytes: int = Field(default=8190, ge=1024, le=65536,
-                                  description="longest request header (name and value); beyond it 431")
-    max_queued_evaluations: int = Field(default=1000, ge=0, le=100000,
-                                        description="evaluations that may wait for a slot when "
-                                        "max_concurrent_evaluations are running; beyond it 429")
-    queue_timeout_s: float = Field(default=1.0, gt=0, le=60,
-                                   description="longest an evaluation waits for a slot before 429; keep "
-                                   "deadline_s + queue_timeout_s below the caller's timeout")
-    probe_port: int = Field(default=0, ge=0, le=65535,
-                            description="a second port serving only /healthz and /readyz, outside the "
-                            "connection cap, for the kubelet's probes; 0: none")
-    catalog_poll_s: float = Field(default=5.0, ge=0, le=3600,
-                                  description="how often the catalog path is checked for changes; 0: only SIGHUP")
-    reuse_window_s: float = Field(default=1.0, ge=0, le=60,
-                                  description="how long a finished evaluation also answers identical requests "
-                                  "(same check, args and at); 0: only while in flight")
-    history_size: int = Field(default=1000, ge=1, le=100000,
-                              description="verdicts kept in memory for GET /api/v1/verdicts")
+    body_read_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="longest time a client may take to send a request body"
+    )
+    keepalive_timeout_s: float = Field(
+        default=15.0, gt=0, le=3600, description="idle time before a keep-alive connection is closed"
+    )
+    header_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="longest a client may take to send its request line and headers, "
+        "from the connection's opening or from the first byte of a later request; "
+        "beyond it 408 and the connection is closed",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="open connections on the API port; beyond it a new connection "
+        "gets 503 and is closed (keep it below the open-file limit)",
+    )
+    max_header_bytes: int = Field(
+        default=8190, ge=1024, le=65536, description="longest request header (name and value); beyond it 431"
+    )
+    max_queued_evaluations: int = Field(
+        default=1000,
+        ge=0,
+        le=100000,
+        description="evaluations that may wait for a slot when max_concurrent_evaluations are running; beyond it 429",
+    )
+    queue_timeout_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="longest an evaluation waits for a slot before 429; keep "
+        "deadline_s + queue_timeout_s below the caller's timeout",
+    )
+    probe_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="a second port serving only /healthz and /readyz, outside the "
+        "connection cap, for the kubelet's probes; 0: none",
+    )
+    catalog_poll_s: float = Field(
+        default=5.0, ge=0, le=3600, description="how often the catalog path is checked for changes; 0: only SIGHUP"
+    )
+    reuse_window_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how long a finished evaluation also answers identical requests "
+        "(same check, args and at); 0: only while in flight",
+    )
+    history_size: int = Field(
+        default=1000, ge=1, le=100000, description="verdicts kept in memory for GET /api/v1/verdicts"
+    )
     http_allowed_hosts: HostPatterns = Field(
-        default=DEFAULT_ALLOWED_HOSTS, description="host patterns HTTP checks may reach, on top of each check's "
-        "own allowed_hosts: name, *.suffix, *, IP or CIDR (comma-separated in the environment)")
+        default=DEFAULT_ALLOWED_HOSTS,
+        description="host patterns HTTP checks may reach, on top of each check's "
+        "own allowed_hosts: name, *.suffix, *, IP or CIDR (comma-separated in the environment)",
+    )
     http_allowed_networks: Networks = Field(
-        default=(), description="networks HTTP checks may connect to although they are loopback, link-local, "
+        default=(),
+        description="networks HTTP checks may connect to although they are loopback, link-local, "
         "metadata or shared (100.64.0.0/10) addresses or IPv6 transition ranges (Teredo, 6to4, NAT64), e.g. "
-        "127.0.0.0/8 (comma-separated in the environment)")
-    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024,
-                                     description="most response body bytes an HTTP check reads")
+        "127.0.0.0/8 (comma-separated in the environment)",
+    )
+    http_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="most response body bytes an HTTP check reads"
+    )
     http_body_budget_bytes: int = Field(
-        default=32 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        default=32 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
         description="response body bytes all in-flight HTTP check requests may hold at once, a body's decoded "
         "text included (each request reserves its body cap, twice when body assertions read it, before it is "
         "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the pod memory "
-        "limits of deploy/ (384Mi for the service, 256Mi for a smoke-test Job)")
+        "limits of deploy/ (384Mi for the service, 256Mi for a smoke-test Job)",
+    )
 
     @model_validator(mode="after")
     def _auth_allow_needs_tokens(self) -> Settings:
         if self.auth_allow is not None and self.auth_tokens is None:
-            raise ValueError("auth_allow is set but auth_tokens is not: an allow-list without tokens would "
-                             "leave the API open")
+            raise ValueError(
+                "auth_allow is set but auth_tokens is not: an allow-list without tokens would leave the API open"
+            )
         return self
 
     @model_validator(mode="after")
     def _budget_holds_one_body(self) -> Settings:
         if self.http_body_budget_bytes < 2 * self.http_max_body_bytes:
-            raise ValueError(f"ANALYZER_HTTP_BODY_BUDGET_BYTES ({self.http_body_budget_bytes}) is below twice "
-                             f"ANALYZER_HTTP_MAX_BODY_BYTES ({self.http_max_body_bytes}): not even one response "
-                             "body and its text would fit")
+            raise ValueError(
+                f"ANALYZER_HTTP_BODY_BUDGET_BYTES ({self.http_body_budget_bytes}) is below twice "
+                f"ANALYZER_HTTP_MAX_BODY_BYTES ({self.http_max_body_bytes}): not even one response "
+                "body and its text would fit"
+            )
         return self
 
     def http_policy(self) -> HttpPolicy:
         """The limits every HTTP check runs under."""
-        return HttpPolicy(allowed_hosts=HostAllowList(self.http_allowed_hosts),
-                          allowed_networks=parse_networks(self.http_allowed_networks),
-                          max_body_bytes=self.http_max_body_bytes,
-                          body_budget_bytes=self.http_body_budget_bytes)
+        return HttpPolicy(
+            allowed_hosts=HostAllowList(self.http_allowed_hosts),
+            allowed_networks=parse_networks(self.http_allowed_networks),
+            max_body_bytes=self.http_max_body_bytes,
+            body_budget_bytes=self.http_body_budget_bytes,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -143,8 +194,12 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            problems = [f"{_setting_names(str(err['loc'][0]))}: {err['msg']}" if err["loc"]
-                        else str(err["msg"]).removeprefix("Value error, ") for err in exc.errors()]
+            problems = [
+                f"{_setting_names(str(err['loc'][0]))}: {err['msg']}"
+                if err["loc"]
+                else str(err["msg"]).removeprefix("Value error, ")
+                for err in exc.errors()
+            ]
             raise ConfigError("invalid settings", problems) from None
 
 

@@ -22,13 +22,14 @@ class Placeholder:
     name: str
 
 
-def split_template(text: str, params: Mapping[str, Param], extra_names: frozenset[str] = frozenset()
-                   ) -> list[str | Placeholder]:
+def split_template(
+    text: str, params: Mapping[str, Param], extra_names: frozenset[str] = frozenset()
+) -> list[str | Placeholder]:
     """Split into literal text and placeholders; ValueError for an undeclared name or stray braces."""
     parts: list[str | Placeholder] = []
     position = 0
     for match in _PLACEHOLDER_RE.finditer(text):
-        literal = text[position:match.start()]
+        literal = text[position : match.start()]
         _reject_stray_braces(literal)
         parts.append(literal)
         name = match.group(1)
@@ -46,7 +47,7 @@ def split_template(text: str, params: Mapping[str, Param], extra_names: frozense
 def _reject_stray_braces(literal: str) -> None:
     stray = _STRAY_BRACES_RE.search(literal)
     if stray:
-        snippet = literal[max(0, stray.start() - 10):stray.end() + 10]
+        snippet = literal[max(0, stray.start() - 10) : stray.end() + 10]
         raise ValueError(f"malformed placeholder near {snippet!r}: write {{{{ param_name }}}}")
 
 
@@ -93,8 +94,9 @@ def escape_promql_string(text: str, quote: str) -> str:
 class PromQLTemplate:
     """A PromQL template whose placeholders were checked against the param types at load."""
 
-    def __init__(self, text: str, params: Mapping[str, Param],
-                 extra_bare: Mapping[str, ParamType] | None = None) -> None:
+    def __init__(
+        self, text: str, params: Mapping[str, Param], extra_bare: Mapping[str, ParamType] | None = None
+    ) -> None:
         """Parse and check `text`; ValueError names the placeholder and the rule it breaks.
 
         `extra_bare` names values the check itself supplies (e.g. `window`), with their type.
@@ -133,13 +135,16 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
         raise ValueError(f"{where} stands inside a # comment, where it would do nothing")
     if slot.context is PromQLContext.BARE:
         if param_type in FREE_TEXT_TYPES:
-            raise ValueError(f"{where} stands outside a quoted string; a {param_type.value} may only "
-                             "appear inside quotes, e.g. label=\"{{ " + slot.name + " }}\"")
+            raise ValueError(
+                f"{where} stands outside a quoted string; a {param_type.value} may only "
+                'appear inside quotes, e.g. label="{{ ' + slot.name + ' }}"'
+            )
         if param_type is ParamType.ENUM and param is not None:
             unsafe = [v for v in param.values or [] if not _ENUM_BARE_RE.fullmatch(v)]
             if unsafe:
-                raise ValueError(f"{where} stands outside quotes but its value {unsafe[0]!r} is not a "
-                                 "bare token ([A-Za-z0-9_:.+-]+)")
+                raise ValueError(
+                    f"{where} stands outside quotes but its value {unsafe[0]!r} is not a bare token ([A-Za-z0-9_:.+-]+)"
+                )
     if slot.context is PromQLContext.RAW_STRING and param_type in FREE_TEXT_TYPES:
         raise ValueError(f"{where} stands inside a `backtick` string, which cannot escape; use double quotes")
 

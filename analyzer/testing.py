@@ -28,8 +28,10 @@ ValueAt = Callable[[float], float]
 def _format_labels(labels: dict[str, str]) -> str:
     if not labels:
         return ""
-    escaped = (f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-               for k, v in sorted(labels.items()))
+    escaped = (
+        f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+        for k, v in sorted(labels.items())
+    )
     return "{" + ",".join(escaped) + "}"
 
 
@@ -47,8 +49,9 @@ class OpenMetrics:
 
     _families: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, name: str, labels: dict[str, str], value_at: ValueAt, start: float, end: float,
-            step_s: float = 15.0) -> None:
+    def add(
+        self, name: str, labels: dict[str, str], value_at: ValueAt, start: float, end: float, step_s: float = 15.0
+    ) -> None:
         """Add samples of `name{labels}` from `start` (inclusive) to `end` (exclusive) every `step_s`."""
         lines = self._families.setdefault(name, [])
         label_text = _format_labels(labels)
@@ -57,8 +60,9 @@ class OpenMetrics:
             lines.append(f"{name}{label_text} {_format_value(value_at(t))} {t:.3f}")
             t += step_s
 
-    def add_counter_rate(self, name: str, labels: dict[str, str], rate_at: ValueAt, start: float, end: float,
-                         step_s: float = 15.0) -> None:
+    def add_counter_rate(
+        self, name: str, labels: dict[str, str], rate_at: ValueAt, start: float, end: float, step_s: float = 15.0
+    ) -> None:
         """Add a counter that grows at `rate_at(t)` per second (a step function is exact under rate())."""
         total = 0.0
         values: list[tuple[float, float]] = []
@@ -103,8 +107,20 @@ def backfill(data: OpenMetrics | Iterable[OpenMetrics], tsdb_dir: Path) -> None:
     source = tsdb_dir.parent / f"{tsdb_dir.name}.om"
     source.write_text("".join(p.render().removesuffix("# EOF\n") for p in parts) + "# EOF\n")
     # Without --max-block-duration promtool re-reads the input once per 2 h block: minutes for 30 days.
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=720h",
-                    str(source), str(tsdb_dir)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            "promtool",
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=720h",
+            str(source),
+            str(tsdb_dir),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 # promtool evaluates recording rules block by block, 2 h blocks aligned to the epoch, and stops at the first
@@ -142,9 +158,22 @@ def backfill_rules(rules_yaml: str, prometheus_url: str, start: float, end: floa
     rule_file.write_text(rules_yaml)
     blocks = work / "blocks"
     for slice_start, slice_end in rule_slices(int(start), int(end)):
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules", f"--url={prometheus_url}",
-                        f"--start={slice_start}", f"--end={slice_end}", f"--output-dir={blocks}", str(rule_file)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                "promtool",
+                "tsdb",
+                "create-blocks-from",
+                "rules",
+                f"--url={prometheus_url}",
+                f"--start={slice_start}",
+                f"--end={slice_end}",
+                f"--output-dir={blocks}",
+                str(rule_file),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     if not blocks.exists():
         raise RuntimeError(f"promtool recorded no sample of any rule from {int(start)} to {int(end)}")
     for block in blocks.iterdir():
@@ -168,11 +197,17 @@ def unrecorded_rules(rules_yaml: str, prometheus_url: str, end: float) -> list[s
             continue
         # A JSON string is a PromQL string literal for the text rule files hold.
         labels = rule.get("labels", {})
-        matchers = ", ".join([f"__name__={json.dumps(rule['record'])}",
-                              *(f"{label}={json.dumps(str(value))}" for label, value in labels.items())])
+        matchers = ", ".join(
+            [
+                f"__name__={json.dumps(rule['record'])}",
+                *(f"{label}={json.dumps(str(value))}" for label, value in labels.items()),
+            ]
+        )
         window = f"{2 * _duration_s(interval)}s"
-        branches.append(f'label_replace(count({rule["expr"]}) unless on() count(last_over_time({{{matchers}}}'
-                        f'[{window}])), "rule", "{len(names)}", "", "")')
+        branches.append(
+            f"label_replace(count({rule['expr']}) unless on() count(last_over_time({{{matchers}}}"
+            f'[{window}])), "rule", "{len(names)}", "", "")'
+        )
         names.append(f"{rule['record']} {labels}")
     if not branches:
         return []
@@ -213,10 +248,19 @@ class PrometheusProcess:
         config.write_text("global:\n  scrape_interval: 1h\n")
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(
-            ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.tsdb_dir}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=10y",
-             "--query.lookback-delta=5m", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=detached)
+            [
+                "prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.tsdb_dir}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=10y",
+                "--query.lookback-delta=5m",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=detached,
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

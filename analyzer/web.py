@@ -54,8 +54,13 @@ logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics: Metrics | None = None,
-               http_resolver: Resolver | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    catalog: Catalog,
+    registry: Registry,
+    metrics: Metrics | None = None,
+    http_resolver: Resolver | None = None,
+) -> web.Application:
     """Build the app; ConfigError when the auth files cannot be read. Sources close on cleanup.
 
     `http_resolver` replaces DNS for HTTP checks (tests stub it).
@@ -70,8 +75,13 @@ def create_app(settings: Settings, catalog: Catalog, registry: Registry, metrics
     http = HttpClient(settings.http_policy(), resolver=http_resolver)
     app[HTTP] = http
     observe = app[METRICS].observe_source_query
-    app[LIVE] = LiveCatalog(catalog, registry, settings, app[METRICS], make_sources=lambda new: Sources(
-        new.sources, observe=observe, http=http))
+    app[LIVE] = LiveCatalog(
+        catalog,
+        registry,
+        settings,
+        app[METRICS],
+        make_sources=lambda new: Sources(new.sources, observe=observe, http=http),
+    )
     app[METRICS].evaluations_queued.set_function(lambda: app[LIVE].admission.queued)
     app.cleanup_ctx.append(_live_context)
     app.router.add_get("/api/v1/checks", list_checks)
@@ -98,9 +108,12 @@ def server_options(settings: Settings) -> dict[str, Any]:
     over-long header (431). The header timeout and the connection cap are the runner's (analyzer.server).
     """
     max_line_size = settings.max_query_bytes + _REQUEST_LINE_MARGIN_BYTES
-    return {"keepalive_timeout": settings.keepalive_timeout_s, "max_line_size": max_line_size,
-            "max_field_size": settings.max_header_bytes + (settings.max_header_bytes == max_line_size),
-            "access_log": None}
+    return {
+        "keepalive_timeout": settings.keepalive_timeout_s,
+        "max_line_size": max_line_size,
+        "max_field_size": settings.max_header_bytes + (settings.max_header_bytes == max_line_size),
+        "access_log": None,
+    }
 
 
 def create_probe_app(app: web.Application) -> web.Application:
@@ -176,8 +189,7 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
     retry_after = getattr(exc, "retry_after_s", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    response = error_response(exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None),
-                              headers=headers)
+    response = error_response(exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None), headers=headers)
     if isinstance(exc, BodyTimeout | ShuttingDown):
         # The rest of a stalled body would be read before the next request: do not wait for it.
         response.force_close()
@@ -221,8 +233,13 @@ async def _held_and_authenticated(request: web.Request, handler: Handler) -> web
                 request[PRINCIPAL] = tokens.authenticate(presented)
             except Unauthorized as exc:
                 request.app[METRICS].requests_rejected.labels(exc.code).inc()
-                logger.warning("auth_failed", reason=exc.message, path=request.path[:200],
-                               remote=request.remote, user_agent=request.headers.get("User-Agent", "")[:120])
+                logger.warning(
+                    "auth_failed",
+                    reason=exc.message,
+                    path=request.path[:200],
+                    remote=request.remote,
+                    user_agent=request.headers.get("User-Agent", "")[:120],
+                )
                 # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
                 challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
                 return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})
@@ -232,8 +249,7 @@ async def _held_and_authenticated(request: web.Request, handler: Handler) -> web
         return await handler(request)
 
 
-def error_response(status: int, code: str, message: str, arg: str | None = None,
-                   headers: Any = None) -> web.Response:
+def error_response(status: int, code: str, message: str, arg: str | None = None, headers: Any = None) -> web.Response:
     """A JSON error body: {"error": code, "message": ...}."""
     body = ErrorBody(error=code, message=message, arg=arg).model_dump(exclude_none=True)
     response = web.json_response(body, status=status)
@@ -247,11 +263,23 @@ async def list_checks(request: web.Request) -> web.Response:
     """GET /api/v1/checks: the catalog (the checks this caller may use)."""
     catalog = request[GENERATION].catalog
     principal = request[PRINCIPAL]
-    listing = CatalogListing(catalog_version=catalog.version, checks=[
-        CheckSummary(name=check.name, kind=check.kind, description=check.description,
-                     params={name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-                             | {"type": param.type.value} for name, param in check.params.items()})
-        for check in catalog.checks.values() if principal.may_use(check.name)])
+    listing = CatalogListing(
+        catalog_version=catalog.version,
+        checks=[
+            CheckSummary(
+                name=check.name,
+                kind=check.kind,
+                description=check.description,
+                params={
+                    name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                    | {"type": param.type.value}
+                    for name, param in check.params.items()
+                },
+            )
+            for check in catalog.checks.values()
+            if principal.may_use(check.name)
+        ],
+    )
     return web.json_response(listing.model_dump(mode="json"))
 
 
@@ -262,8 +290,9 @@ async def get_check(request: web.Request) -> web.Response:
     request[PRINCIPAL].require(name)
     check = catalog.get(name)
     body = check.definition()
-    body["sources"] = {name: catalog.sources[name].redacted() for name in sorted(check.source_names())
-                       if name in catalog.sources}
+    body["sources"] = {
+        name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
+    }
     return web.json_response(body)
 
 
@@ -282,10 +311,12 @@ async def run_check(request: web.Request) -> web.Response:
     history = request.app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
-    where: dict[str, Any] = {"request_id": request[REQUEST_ID],
-             "catalog_version": generation.catalog.version,
-             "client": principal.name if principal is not ANONYMOUS else None,
-             "user_agent": request.headers.get("User-Agent")}
+    where: dict[str, Any] = {
+        "request_id": request[REQUEST_ID],
+        "catalog_version": generation.catalog.version,
+        "client": principal.name if principal is not ANONYMOUS else None,
+        "user_agent": request.headers.get("User-Agent"),
+    }
     try:
         if request.app[LIVE].draining:
             raise ShuttingDown(request.app[SETTINGS].retry_after_s)
@@ -310,27 +341,40 @@ async def run_check(request: web.Request) -> web.Response:
         args = check.bind_args(raw_args)
         evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except AnalyzerError as exc:
-        history.record_rejection(name, http_status=exc.http_status, error=exc.code, message=exc.message,
-                                 args=raw_args, **where)
+        history.record_rejection(
+            name, http_status=exc.http_status, error=exc.code, message=exc.message, args=raw_args, **where
+        )
         raise
     history.record_evaluation(evaluation, **where)
     headers = {"Cache-Control": "no-store"}
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
         return web.Response(text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=headers)
-    return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=headers,
-                        content_type="application/json")
+    return web.Response(
+        body=evaluation.json_body(explain),
+        status=evaluation.http_status,
+        headers=headers,
+        content_type="application/json",
+    )
 
 
 def _overloaded_response(retry_after_s: int) -> web.Response:
-    return web.Response(body=_overloaded_body(retry_after_s), status=429, content_type="application/json",
-                        headers={"Retry-After": str(retry_after_s)})
+    return web.Response(
+        body=_overloaded_body(retry_after_s),
+        status=429,
+        content_type="application/json",
+        headers={"Retry-After": str(retry_after_s)},
+    )
 
 
 @functools.cache
 def _overloaded_body(retry_after_s: int) -> bytes:
-    return json.dumps({"error": "overloaded", "message": "every evaluation slot is busy and the queue is full; "
-                       f"retry in {retry_after_s} s"}).encode()
+    return json.dumps(
+        {
+            "error": "overloaded",
+            "message": f"every evaluation slot is busy and the queue is full; retry in {retry_after_s} s",
+        }
+    ).encode()
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
@@ -434,12 +478,15 @@ async def list_verdicts(request: web.Request) -> web.Response:
     limit_text = request.query.get("limit", str(min(_DEFAULT_HISTORY_LIMIT, history.capacity)))
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if not _LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= history.capacity:
-        raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}",
-                       "limit")
+        raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}", "limit")
     explain = _flag({k: v[0] for k, v in options.items()}, "explain")
     principal = request[PRINCIPAL]
-    entries = [entry.seen_by(principal).to_json(explain) for entry in history.query(
-        check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use)]
+    entries = [
+        entry.seen_by(principal).to_json(explain)
+        for entry in history.query(
+            check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use
+        )
+    ]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
@@ -466,18 +513,29 @@ async def readyz(request: web.Request) -> web.Response:
     tokens = request.app.get(TOKENS)
     reload_status = live.status.as_json()
     body: dict[str, Any] = {
-        "status": "draining" if live.draining else "ready", "catalog_version": catalog.version,
-        "checks": len(catalog.checks), "evaluations_in_flight": live.admission.running,
-        "catalog": {"poll_s": settings.catalog_poll_s, "loaded_at": reload_status["loaded_at"],
-                    "reloads": reload_status["reloads"], "reload_failing": reload_status["last_error"] is not None},
-        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None}}
+        "status": "draining" if live.draining else "ready",
+        "catalog_version": catalog.version,
+        "checks": len(catalog.checks),
+        "evaluations_in_flight": live.admission.running,
+        "catalog": {
+            "poll_s": settings.catalog_poll_s,
+            "loaded_at": reload_status["loaded_at"],
+            "reloads": reload_status["reloads"],
+            "reload_failing": reload_status["last_error"] is not None,
+        },
+        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None},
+    }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
     if principal is not None:
         # Warnings name checks: a caller restricted by the allow-list sees those of its own checks only.
-        body["warnings"] = [w for w in catalog.warnings if principal.allowed is None
-                            or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(w))]
-        body["catalog"].update(path=str(settings.catalog) if settings.catalog else None,
-                               last_error=reload_status["last_error"])
+        body["warnings"] = [
+            w
+            for w in catalog.warnings
+            if principal.allowed is None or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(w))
+        ]
+        body["catalog"].update(
+            path=str(settings.catalog) if settings.catalog else None, last_error=reload_status["last_error"]
+        )
     return web.json_response(body, status=503 if live.draining else 200)
 
 
@@ -508,6 +566,9 @@ class _VisibleTo:
 
     def collect(self) -> Iterator[Metric]:
         for metric in self.registry.collect():
-            metric.samples = [sample for sample in metric.samples
-                              if "check" not in sample.labels or self.principal.may_use(sample.labels["check"])]
+            metric.samples = [
+                sample
+                for sample in metric.samples
+                if "check" not in sample.labels or self.principal.may_use(sample.labels["check"])
+            ]
             yield metric

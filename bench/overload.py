@@ -35,8 +35,10 @@ sys.path.insert(0, str(ROOT))
 from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, free_port  # noqa: E402
 
 HASHES = [f"h{i:03d}" for i in range(100)]
-QUERY = ('sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}'
-         '[5m])) / sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))')
+QUERY = (
+    'sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}'
+    '[5m])) / sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+)
 FLOOD_TOKEN = "flood-" + "f" * 40
 POLITE_TOKEN = "polite-" + "p" * 40
 POLITE_RATE_PER_S = 4.0
@@ -62,17 +64,40 @@ def dataset(now: float) -> OpenMetrics:
     om = OpenMetrics()
     for pod_hash in HASHES:
         for code, rate in (("200", 9.9), ("500", 0.1)):
-            om.add_counter_rate("http_requests_total", {"service": "bench", "rollouts_pod_template_hash": pod_hash,
-                                                        "code": code}, lambda t, r=rate: r, now - 7200, now + 600, 60)
+            om.add_counter_rate(
+                "http_requests_total",
+                {"service": "bench", "rollouts_pod_template_hash": pod_hash, "code": code},
+                lambda t, r=rate: r,
+                now - 7200,
+                now + 600,
+                60,
+            )
     return om
 
 
 def start_analyzer(catalog: Path, tokens: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ANALYZER_LOG_LEVEL": "warning", "ANALYZER_REUSE_WINDOW_S": "0",
-           "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_AUTH_TOKENS": str(tokens)}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(catalog),
-                                "--host", "127.0.0.1", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "ANALYZER_LOG_LEVEL": "warning",
+        "ANALYZER_REUSE_WINDOW_S": "0",
+        "ANALYZER_CATALOG_POLL_S": "0",
+        "ANALYZER_AUTH_TOKENS": str(tokens),
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "analyzer"),
+            "serve",
+            "--catalog",
+            str(catalog),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -93,8 +118,9 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_phase(url: str, concurrency: int, seconds: float, first_index: int, anchor: float,
-                    pids: dict[str, int | None]) -> Phase:
+async def run_phase(
+    url: str, concurrency: int, seconds: float, first_index: int, anchor: float, pids: dict[str, int | None]
+) -> Phase:
     """`concurrency` hostile workers for `seconds`, and the polite caller beside them."""
     phase = Phase(concurrency, seconds)
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
@@ -136,15 +162,18 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def measure(url: str, levels: list[int], seconds: float, rounds: int, anchor: float,
-                  pids: dict[str, int | None]) -> list[Phase]:
+async def measure(
+    url: str, levels: list[int], seconds: float, rounds: int, anchor: float, pids: dict[str, int | None]
+) -> list[Phase]:
     """Each level for `seconds` in all, in `rounds` alternating slices, so that a drift of the machine's speed
     during the run (a shared VM's usual state) weighs on every level alike."""
     phases = [Phase(concurrency, 0.0) for concurrency in levels]
     async with aiohttp.ClientSession() as session:  # warm-up: imports, connections, Prometheus caches
         for i in range(100):
-            async with session.get(f"{url}?canary_hash={HASHES[i]}&at={anchor - 100_000 - i:.0f}",
-                                   headers={"Authorization": f"Bearer {FLOOD_TOKEN}"}) as answer:
+            async with session.get(
+                f"{url}?canary_hash={HASHES[i]}&at={anchor - 100_000 - i:.0f}",
+                headers={"Authorization": f"Bearer {FLOOD_TOKEN}"},
+            ) as answer:
                 await answer.read()
     first_index = 1_000_000
     for _ in range(rounds):
@@ -161,34 +190,51 @@ async def measure(url: str, levels: list[int], seconds: float, rounds: int, anch
 
 def report(phases: list[Phase]) -> bool:
     peak = phases[0].goodput
-    limits = {name: os.environ.get(f"ANALYZER_{name.upper()}", "default") for name in
-              ("max_concurrent_evaluations", "max_queued_evaluations", "queue_timeout_s")}
-    print(f"\ngoodput under overload (hostile workers ignore Retry-After); {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          + ", ".join(f"{name} {value}" for name, value in limits.items()))
+    limits = {
+        name: os.environ.get(f"ANALYZER_{name.upper()}", "default")
+        for name in ("max_concurrent_evaluations", "max_queued_evaluations", "queue_timeout_s")
+    }
+    print(
+        f"\ngoodput under overload (hostile workers ignore Retry-After); {platform.node()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        + ", ".join(f"{name} {value}" for name, value in limits.items())
+    )
     columns = [f"c={p.concurrency}" for p in phases]
     print(f"{'':34}" + "".join(f"{c:>14}" for c in columns))
-    rows = [("evaluations/s (200)", [f"{p.goodput:,.0f}" for p in phases]),
-            ("ratio to c=" + str(phases[0].concurrency), [f"{p.goodput / peak:.2f}" for p in phases]),
-            ("429/s", [f"{p.statuses[429] / p.seconds:,.0f}" for p in phases]),
-            ("other answers", [" ".join(f"{n}x{s}" for s, n in sorted(p.statuses.items()) if s not in (200, 429)) or "-"
-                               for p in phases]),
-            ("p50 / p99 of a 200, ms", [f"{quantile(p.latencies_ms, .5):.0f} / {quantile(p.latencies_ms, .99):.0f}"
-                                        for p in phases]),
-            (f"polite caller ({POLITE_RATE_PER_S:g}/s): 200 / 429", [f"{p.polite[200]} / {p.polite[429]}"
-                                                                   for p in phases])]
+    rows = [
+        ("evaluations/s (200)", [f"{p.goodput:,.0f}" for p in phases]),
+        ("ratio to c=" + str(phases[0].concurrency), [f"{p.goodput / peak:.2f}" for p in phases]),
+        ("429/s", [f"{p.statuses[429] / p.seconds:,.0f}" for p in phases]),
+        (
+            "other answers",
+            [" ".join(f"{n}x{s}" for s, n in sorted(p.statuses.items()) if s not in (200, 429)) or "-" for p in phases],
+        ),
+        (
+            "p50 / p99 of a 200, ms",
+            [f"{quantile(p.latencies_ms, 0.5):.0f} / {quantile(p.latencies_ms, 0.99):.0f}" for p in phases],
+        ),
+        (f"polite caller ({POLITE_RATE_PER_S:g}/s): 200 / 429", [f"{p.polite[200]} / {p.polite[429]}" for p in phases]),
+    ]
     # Everything shares the machine's CPUs: where they went tells whose limit the goodput met.
     for name in phases[0].cpu_s:
         rows.append((f"CPU of {name}, s per s", [f"{p.cpu_s[name] / p.seconds:.2f}" for p in phases]))
-    rows.append(("analyzer CPU per answer, us", [
-        f"{p.cpu_s['analyzer'] / max(1, sum(p.statuses.values()) + sum(p.polite.values())) * 1e6:.0f}"
-        for p in phases]))
+    rows.append(
+        (
+            "analyzer CPU per answer, us",
+            [
+                f"{p.cpu_s['analyzer'] / max(1, sum(p.statuses.values()) + sum(p.polite.values())) * 1e6:.0f}"
+                for p in phases
+            ],
+        )
+    )
     for name, values in rows:
         print(f"{name:34}" + "".join(f"{v:>14}" for v in values))
     at_256 = next((p for p in phases if p.concurrency == 256), phases[-1])
     ok = at_256.goodput >= 0.8 * peak
-    print(f"target: goodput at c={at_256.concurrency} >= 80% of c={phases[0].concurrency}: "
-          f"{'ok' if ok else 'MISSED'} ({at_256.goodput / peak:.0%})")
+    print(
+        f"target: goodput at c={at_256.concurrency} >= 80% of c={phases[0].concurrency}: "
+        f"{'ok' if ok else 'MISSED'} ({at_256.goodput / peak:.0%})"
+    )
     return ok
 
 
@@ -208,10 +254,22 @@ def main() -> int:
     (tokens / "flood").write_text(FLOOD_TOKEN)
     (tokens / "polite").write_text(POLITE_TOKEN)
     catalog = work / "catalog.yaml"
-    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url, "max_concurrency": 32}},
-                                       "checks": [{"name": "error-rate", "kind": "prometheus", "query": QUERY,
-                                                   "pass_if": "< 0.05", "params": {"canary_hash": {
-                                                       "type": "label_value", "required": True}}}]}))
+    catalog.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {"default": {"url": prometheus.url, "max_concurrency": 32}},
+                "checks": [
+                    {
+                        "name": "error-rate",
+                        "kind": "prometheus",
+                        "query": QUERY,
+                        "pass_if": "< 0.05",
+                        "params": {"canary_hash": {"type": "label_value", "required": True}},
+                    }
+                ],
+            }
+        )
+    )
     port = free_port()
     analyzer = start_analyzer(catalog, tokens, port)
     try:

@@ -32,9 +32,11 @@ sys.path.insert(0, str(ROOT))
 from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, free_port  # noqa: E402
 
 HASHES = [f"h{i:04d}" for i in range(200)]
-ERROR_RATIO = ('sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}",'
-               'code=~"5.."}[5m])) / sum(rate(http_requests_total{service="bench",'
-               'rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))')
+ERROR_RATIO = (
+    'sum(rate(http_requests_total{service="bench",rollouts_pod_template_hash="{{ canary_hash }}",'
+    'code=~"5.."}[5m])) / sum(rate(http_requests_total{service="bench",'
+    'rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+)
 MINIMAL_SERVER = """
 import sys
 import uvloop
@@ -97,37 +99,82 @@ def dataset(now: float) -> OpenMetrics:
     """Request counters for 200 canary hashes (1% errors) around now, and 7 days of a service-wide pair."""
     om = OpenMetrics()
     for code, rate in (("200", 99.9), ("500", 0.1)):
-        om.add_counter_rate("slo_requests_total", {"service": "bench-slo", "code": code}, lambda t, r=rate: r,
-                            now - 7 * 86400, now + 3600, 60)
+        om.add_counter_rate(
+            "slo_requests_total",
+            {"service": "bench-slo", "code": code},
+            lambda t, r=rate: r,
+            now - 7 * 86400,
+            now + 3600,
+            60,
+        )
     # The same SLO as Pyrra's recording rules hold it: one precomputed error ratio per window.
     for window in ("5m", "30m", "1h", "2h", "6h", "1d", "4d"):
         om.add(f"slo_requests:burnrate{window}", {"slo": "bench-slo"}, lambda t: 0.001, now - 3600, now + 3600, 60)
     om.add("pyrra_availability", {"slo": "bench-slo"}, lambda t: 0.999, now - 3600, now + 3600, 60)
     for pod_hash in HASHES:
         for code, rate in (("200", 9.9), ("500", 0.1)):
-            om.add_counter_rate("http_requests_total", {"service": "bench", "rollouts_pod_template_hash": pod_hash,
-                                                        "code": code}, lambda t, r=rate: r, now - 3600, now + 3600, 60)
+            om.add_counter_rate(
+                "http_requests_total",
+                {"service": "bench", "rollouts_pod_template_hash": pod_hash, "code": code},
+                lambda t, r=rate: r,
+                now - 3600,
+                now + 3600,
+                60,
+            )
     return om
 
 
 def catalog(prometheus_url: str) -> dict[str, object]:
     """The bench catalog: one prometheus check."""
-    return {"sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},
-            "checks": [{"name": "error-rate", "kind": "prometheus", "query": ERROR_RATIO, "pass_if": "< 0.05",
-                        "params": {"canary_hash": {"type": "label_value", "required": True}}},
-                       {"name": "one-window", "kind": "prometheus", "pass_if": "< 0.05",
-                        "query": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}[1h])) / '
-                                 'sum(rate(slo_requests_total{service="bench-slo"}[1h]))'},
-                       {"name": "error-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
-                        "ratio": {"errors": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}'
-                                            '[{{ window }}]))',
-                                  "total": 'sum(rate(slo_requests_total{service="bench-slo"}[{{ window }}]))'}},
-                       {"name": "error-budget-pyrra", "kind": "error_budget", "objective": 99.9, "period": "28d",
-                        "pyrra": {"slo": "bench-slo", "metric": "slo_requests"}, "min_budget_remaining": 0},
-                       {"name": "error-budget-pyrra-total", "kind": "error_budget", "objective": 99.9,
-                        "period": "28d", "min_budget_remaining": 0,
-                        "pyrra": {"slo": "bench-slo", "metric": "slo_requests",
-                                  "total": 'slo_requests_total{service="bench-slo"}'}}]}
+    return {
+        "sources": {"default": {"url": prometheus_url, "max_concurrency": 32}},
+        "checks": [
+            {
+                "name": "error-rate",
+                "kind": "prometheus",
+                "query": ERROR_RATIO,
+                "pass_if": "< 0.05",
+                "params": {"canary_hash": {"type": "label_value", "required": True}},
+            },
+            {
+                "name": "one-window",
+                "kind": "prometheus",
+                "pass_if": "< 0.05",
+                "query": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}[1h])) / '
+                'sum(rate(slo_requests_total{service="bench-slo"}[1h]))',
+            },
+            {
+                "name": "error-budget",
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "30d",
+                "ratio": {
+                    "errors": 'sum(rate(slo_requests_total{service="bench-slo",code="500"}[{{ window }}]))',
+                    "total": 'sum(rate(slo_requests_total{service="bench-slo"}[{{ window }}]))',
+                },
+            },
+            {
+                "name": "error-budget-pyrra",
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "28d",
+                "pyrra": {"slo": "bench-slo", "metric": "slo_requests"},
+                "min_budget_remaining": 0,
+            },
+            {
+                "name": "error-budget-pyrra-total",
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "28d",
+                "min_budget_remaining": 0,
+                "pyrra": {
+                    "slo": "bench-slo",
+                    "metric": "slo_requests",
+                    "total": 'slo_requests_total{service="bench-slo"}',
+                },
+            },
+        ],
+    }
 
 
 def start_process(args: list[str], ready_url: str) -> subprocess.Popen[bytes]:
@@ -135,6 +182,7 @@ def start_process(args: list[str], ready_url: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     import urllib.request
+
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(ready_url, timeout=1):
@@ -145,8 +193,9 @@ def start_process(args: list[str], ready_url: str) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{args[0]} did not start")
 
 
-async def load(session: aiohttp.ClientSession, urls: Callable[[int], str], count: int, concurrency: int
-               ) -> tuple[list[float], float]:
+async def load(
+    session: aiohttp.ClientSession, urls: Callable[[int], str], count: int, concurrency: int
+) -> tuple[list[float], float]:
     """Send `count` GETs with `concurrency` workers; latencies in ms and the wall time in s."""
     latencies: list[float] = []
     next_index = 0
@@ -168,9 +217,15 @@ async def load(session: aiohttp.ClientSession, urls: Callable[[int], str], count
     return latencies, time.perf_counter() - started
 
 
-async def interleaved(session: aiohttp.ClientSession, contenders: list[Callable[[int], str]], count: int,
-                      concurrency: int, rounds: int, cpu: dict[int, float] | None = None,
-                      pids: list[int] | None = None) -> list[tuple[list[float], float]]:
+async def interleaved(
+    session: aiohttp.ClientSession,
+    contenders: list[Callable[[int], str]],
+    count: int,
+    concurrency: int,
+    rounds: int,
+    cpu: dict[int, float] | None = None,
+    pids: list[int] | None = None,
+) -> list[tuple[list[float], float]]:
     """`count` requests to each contender, sent in `rounds` alternating slices so that a drift of the machine's
     speed during the run (a shared VM's usual state) weighs on every contender alike: (latencies, wall) each.
     With `pids` (the server process of each contender), `cpu` adds up the CPU seconds each spent, by index."""
@@ -180,8 +235,9 @@ async def interleaved(session: aiohttp.ClientSession, contenders: list[Callable[
         for index, urls in enumerate(contenders):
             offset = round_index * per_round
             before = cpu_seconds(pids[index]) if pids and cpu is not None else 0.0
-            latencies, wall = await load(session, lambda i, urls=urls, offset=offset: urls(offset + i), per_round,
-                                         concurrency)
+            latencies, wall = await load(
+                session, lambda i, urls=urls, offset=offset: urls(offset + i), per_round, concurrency
+            )
             if pids and cpu is not None:
                 cpu[index] = cpu.get(index, 0.0) + cpu_seconds(pids[index]) - before
             results[index][0].extend(latencies)
@@ -210,8 +266,16 @@ def rss_peak_mb(pid: int) -> float:
     return math.nan
 
 
-async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal_port: int, baseline_port: int,
-                      analyzer_pid: int, baseline_pid: int, scale: float, at: float) -> list[Row]:
+async def measure_all(
+    prometheus: PrometheusProcess,
+    analyzer_port: int,
+    minimal_port: int,
+    baseline_port: int,
+    analyzer_pid: int,
+    baseline_pid: int,
+    scale: float,
+    at: float,
+) -> list[Row]:
     """Every comparison of the table."""
     rows: list[Row] = []
     analyzer = f"http://127.0.0.1:{analyzer_port}/api/v1/checks/error-rate/run"
@@ -242,68 +306,185 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
         n1, n32 = max(20, int(400 * scale)), max(64, int(3000 * scale))
         # The analyzer, the baseline service and Prometheus direct get the same (args, time) pairs, in turns.
         (a1, _), (b1, _), (d1, _) = await interleaved(
-            session, [phase(via_analyzer, 100), phase(via_baseline, 100), phase(straight, 100)], n1, 1, rounds=10)
+            session, [phase(via_analyzer, 100), phase(via_baseline, 100), phase(straight, 100)], n1, 1, rounds=10
+        )
         median_ratio = statistics.median(a1) / statistics.median(b1)
-        rows.append(Row("median latency, c=1", f"{statistics.median(a1):.2f} ms",
-                        f"{statistics.median(b1):.2f} ms baseline", median_ratio, "<= 1.15x", median_ratio <= 1.15))
-        rows.append(Row("p99 latency, c=1", f"{p(a1, 0.99):.2f} ms", f"{p(b1, 0.99):.2f} ms baseline",
-                        p(a1, 0.99) / p(b1, 0.99), "(reported)", True))
-        rows.append(Row("baseline median, c=1", f"{statistics.median(b1):.2f} ms",
-                        f"{statistics.median(d1):.2f} ms direct", statistics.median(b1) / statistics.median(d1),
-                        "(reported)", True))
+        rows.append(
+            Row(
+                "median latency, c=1",
+                f"{statistics.median(a1):.2f} ms",
+                f"{statistics.median(b1):.2f} ms baseline",
+                median_ratio,
+                "<= 1.15x",
+                median_ratio <= 1.15,
+            )
+        )
+        rows.append(
+            Row(
+                "p99 latency, c=1",
+                f"{p(a1, 0.99):.2f} ms",
+                f"{p(b1, 0.99):.2f} ms baseline",
+                p(a1, 0.99) / p(b1, 0.99),
+                "(reported)",
+                True,
+            )
+        )
+        rows.append(
+            Row(
+                "baseline median, c=1",
+                f"{statistics.median(b1):.2f} ms",
+                f"{statistics.median(d1):.2f} ms direct",
+                statistics.median(b1) / statistics.median(d1),
+                "(reported)",
+                True,
+            )
+        )
         cpu: dict[int, float] = {}
         (a32, a_wall), (b32, b_wall), (_, d_wall) = await interleaved(
-            session, [phase(via_analyzer, 100 + n1), phase(via_baseline, 100 + n1), phase(straight, 100 + n1)],
-            n32, 32, rounds=4, cpu=cpu, pids=[analyzer_pid, baseline_pid, prometheus.pid or 0])
+            session,
+            [phase(via_analyzer, 100 + n1), phase(via_baseline, 100 + n1), phase(straight, 100 + n1)],
+            n32,
+            32,
+            rounds=4,
+            cpu=cpu,
+            pids=[analyzer_pid, baseline_pid, prometheus.pid or 0],
+        )
         n32 = len(a32)
         throughput_ratio = (n32 / a_wall) / (n32 / b_wall)
-        rows.append(Row("throughput, c=32", f"{n32 / a_wall:.0f} req/s", f"{n32 / b_wall:.0f} req/s baseline",
-                        throughput_ratio, ">= 0.75x", throughput_ratio >= 0.75))
-        rows.append(Row("baseline throughput, c=32", f"{n32 / b_wall:.0f} req/s", f"{n32 / d_wall:.0f} req/s direct",
-                        d_wall / b_wall, "(reported)", True))
+        rows.append(
+            Row(
+                "throughput, c=32",
+                f"{n32 / a_wall:.0f} req/s",
+                f"{n32 / b_wall:.0f} req/s baseline",
+                throughput_ratio,
+                ">= 0.75x",
+                throughput_ratio >= 0.75,
+            )
+        )
+        rows.append(
+            Row(
+                "baseline throughput, c=32",
+                f"{n32 / b_wall:.0f} req/s",
+                f"{n32 / d_wall:.0f} req/s direct",
+                d_wall / b_wall,
+                "(reported)",
+                True,
+            )
+        )
         cpu_ratio = cpu[0] / cpu[1]
-        rows.append(Row("server CPU per request, c=32", f"{cpu[0] / n32 * 1000:.2f} ms",
-                        f"{cpu[1] / n32 * 1000:.2f} ms baseline", cpu_ratio, "(reported)", True))
-        rows.append(Row("Prometheus CPU per query, c=32", f"{cpu[2] / n32 * 1000:.2f} ms", "-", math.nan,
-                        "(reported)", True))
-        rows.append(Row("latency p50 / p99, c=32", f"{statistics.median(a32):.1f} / {p(a32, 0.99):.1f} ms",
-                        f"{statistics.median(b32):.1f} / {p(b32, 0.99):.1f} ms baseline",
-                        statistics.median(a32) / statistics.median(b32), "(reported)", True))
-        rows.append(Row("peak RSS under load", f"{rss_peak_mb(analyzer_pid):.0f} MB", "-", math.nan,
-                        "<= 150 MB", rss_peak_mb(analyzer_pid) <= 150))
+        rows.append(
+            Row(
+                "server CPU per request, c=32",
+                f"{cpu[0] / n32 * 1000:.2f} ms",
+                f"{cpu[1] / n32 * 1000:.2f} ms baseline",
+                cpu_ratio,
+                "(reported)",
+                True,
+            )
+        )
+        rows.append(
+            Row("Prometheus CPU per query, c=32", f"{cpu[2] / n32 * 1000:.2f} ms", "-", math.nan, "(reported)", True)
+        )
+        rows.append(
+            Row(
+                "latency p50 / p99, c=32",
+                f"{statistics.median(a32):.1f} / {p(a32, 0.99):.1f} ms",
+                f"{statistics.median(b32):.1f} / {p(b32, 0.99):.1f} ms baseline",
+                statistics.median(a32) / statistics.median(b32),
+                "(reported)",
+                True,
+            )
+        )
+        rows.append(
+            Row(
+                "peak RSS under load",
+                f"{rss_peak_mb(analyzer_pid):.0f} MB",
+                "-",
+                math.nan,
+                "<= 150 MB",
+                rss_peak_mb(analyzer_pid) <= 150,
+            )
+        )
 
         # Framework ceiling: identical requests (coalesced, cheap) vs a minimal aiohttp JSON handler.
         same = f"{analyzer}?canary_hash={HASHES[0]}&at={at:.0f}"
         minimal = f"http://127.0.0.1:{minimal_port}/run"
         (_, s_wall), (_, m_wall) = await interleaved(session, [lambda i: same, lambda i: minimal], n32, 32, rounds=4)
         ceiling = (n32 / s_wall) / (n32 / m_wall)
-        rows.append(Row("framework ceiling, c=32", f"{n32 / s_wall:.0f} req/s", f"{n32 / m_wall:.0f} req/s minimal",
-                        ceiling, ">= 0.8x", ceiling >= 0.8))
+        rows.append(
+            Row(
+                "framework ceiling, c=32",
+                f"{n32 / s_wall:.0f} req/s",
+                f"{n32 / m_wall:.0f} req/s minimal",
+                ceiling,
+                ">= 0.8x",
+                ceiling >= 0.8,
+            )
+        )
 
         # error_budget: every window and the budget, against one single-window query, both through the analyzer.
         base = f"http://127.0.0.1:{analyzer_port}/api/v1/checks"
         n_eb = max(10, int(100 * scale))
-        (eb, _), (one, _), (pyrra, _) = await interleaved(session, [
-            lambda i: f"{base}/error-budget/run?at={at - i:.0f}", lambda i: f"{base}/one-window/run?at={at - i:.0f}",
-            lambda i: f"{base}/error-budget-pyrra/run?at={at - i:.0f}"], n_eb, 1, rounds=5)
+        (eb, _), (one, _), (pyrra, _) = await interleaved(
+            session,
+            [
+                lambda i: f"{base}/error-budget/run?at={at - i:.0f}",
+                lambda i: f"{base}/one-window/run?at={at - i:.0f}",
+                lambda i: f"{base}/error-budget-pyrra/run?at={at - i:.0f}",
+            ],
+            n_eb,
+            1,
+            rounds=5,
+        )
         eb_ratio = statistics.median(eb) / statistics.median(one)
-        rows.append(Row("error_budget (raw counters), c=1", f"{statistics.median(eb):.2f} ms",
-                        f"{statistics.median(one):.2f} ms one window", eb_ratio, "<= 1.5x", eb_ratio <= 1.5))
+        rows.append(
+            Row(
+                "error_budget (raw counters), c=1",
+                f"{statistics.median(eb):.2f} ms",
+                f"{statistics.median(one):.2f} ms one window",
+                eb_ratio,
+                "<= 1.5x",
+                eb_ratio <= 1.5,
+            )
+        )
         pyrra_ratio = statistics.median(pyrra) / statistics.median(one)
-        rows.append(Row("error_budget (Pyrra rules), c=1", f"{statistics.median(pyrra):.2f} ms",
-                        f"{statistics.median(one):.2f} ms one window", pyrra_ratio, "<= 1.5x", pyrra_ratio <= 1.5))
+        rows.append(
+            Row(
+                "error_budget (Pyrra rules), c=1",
+                f"{statistics.median(pyrra):.2f} ms",
+                f"{statistics.median(one):.2f} ms one window",
+                pyrra_ratio,
+                "<= 1.5x",
+                pyrra_ratio <= 1.5,
+            )
+        )
         # Pyrra's rules plus the raw total each window's traffic is counted from (zero errors, min events).
-        (with_total, _), (rules_only, _) = await interleaved(session, [
-            lambda i: f"{base}/error-budget-pyrra-total/run?at={at - 2000 - i:.0f}",
-            lambda i: f"{base}/error-budget-pyrra/run?at={at - 2000 - i:.0f}"], n_eb, 1, rounds=5)
-        rows.append(Row("error_budget (Pyrra + total), c=1", f"{statistics.median(with_total):.2f} ms",
-                        f"{statistics.median(rules_only):.2f} ms rules only",
-                        statistics.median(with_total) / statistics.median(rules_only), "(reported)", True))
+        (with_total, _), (rules_only, _) = await interleaved(
+            session,
+            [
+                lambda i: f"{base}/error-budget-pyrra-total/run?at={at - 2000 - i:.0f}",
+                lambda i: f"{base}/error-budget-pyrra/run?at={at - 2000 - i:.0f}",
+            ],
+            n_eb,
+            1,
+            rounds=5,
+        )
+        rows.append(
+            Row(
+                "error_budget (Pyrra + total), c=1",
+                f"{statistics.median(with_total):.2f} ms",
+                f"{statistics.median(rules_only):.2f} ms rules only",
+                statistics.median(with_total) / statistics.median(rules_only),
+                "(reported)",
+                True,
+            )
+        )
         # What the raw-counter check asks of Prometheus, sent straight to it: the analyzer's share of the cost.
         # Each pair (the check through the analyzer, then its queries sent together straight to Prometheus, timed
         # until the last answer, as the check waits for it) shares one evaluation time, unused by other phases.
         from analyzer.catalog import build_catalog
         from analyzer.registry import Registry
+
         eb_check = build_catalog([("bench", catalog(prometheus.url))], Registry.default()).get("error-budget")
         plan = eb_check.plan({})  # type: ignore[attr-defined]
         sent = [batch.promql for batch in (plan.required, plan.optional) if batch.parts]
@@ -326,17 +507,32 @@ async def measure_all(prometheus: PrometheusProcess, analyzer_port: int, minimal
             through.append(await timed([f"{base}/error-budget/run?at={moment}"]))
             straight_pairs.append(await timed([f"{direct}?{urlencode({'query': q, 'time': moment})}" for q in sent]))
         eb_direct_ratio = statistics.median(through) / statistics.median(straight_pairs)
-        rows.append(Row("error_budget vs its PromQL direct", f"{statistics.median(through):.2f} ms",
-                        f"{statistics.median(straight_pairs):.2f} ms direct ({len(sent)} at once)",
-                        eb_direct_ratio, "<= 1.1x", eb_direct_ratio <= 1.1))
+        rows.append(
+            Row(
+                "error_budget vs its PromQL direct",
+                f"{statistics.median(through):.2f} ms",
+                f"{statistics.median(straight_pairs):.2f} ms direct ({len(sent)} at once)",
+                eb_direct_ratio,
+                "<= 1.1x",
+                eb_direct_ratio <= 1.1,
+            )
+        )
 
         # Coalescing: 100 concurrent identical requests, counted by Prometheus itself.
         before = prometheus.http_requests("/api/v1/query")
         burst = f"{analyzer}?canary_hash={HASHES[1]}&at={at - 1234:.0f}"
         await load(session, lambda i: burst, 100, 100)
         sent = prometheus.http_requests("/api/v1/query") - before
-        rows.append(Row("coalescing: 100 identical", f"{sent:.0f} queries", "1 distinct query", sent,
-                        "1 per distinct query", sent == 1))
+        rows.append(
+            Row(
+                "coalescing: 100 identical",
+                f"{sent:.0f} queries",
+                "1 distinct query",
+                sent,
+                "1 per distinct query",
+                sent == 1,
+            )
+        )
     return rows
 
 
@@ -347,8 +543,17 @@ def cold_start(catalog_path: Path, at: float, work: Path) -> list[Row]:
     runs = 5
     python = sys.executable
     analyzer = str(Path(python).parent / "analyzer")
-    job = [analyzer, "run", "error-rate", "--catalog", str(catalog_path), "--arg", f"canary_hash={HASHES[0]}",
-           "--at", f"{at:.0f}"]
+    job = [
+        analyzer,
+        "run",
+        "error-rate",
+        "--catalog",
+        str(catalog_path),
+        "--arg",
+        f"canary_hash={HASHES[0]}",
+        "--at",
+        f"{at:.0f}",
+    ]
     # Bytecode goes to a directory of this run: the checkout stays as it is.
     compiled = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     compiled["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
@@ -366,17 +571,40 @@ def cold_start(catalog_path: Path, at: float, work: Path) -> list[Row]:
     bare = wall([python, "-c", "pass"], compiled)
     with_bytecode = wall(job, compiled)
     from_sources = wall(job, sources)
-    rows = [Row("Job cold start (analyzer run)", f"{with_bytecode * 1000:.0f} ms",
-                f"{bare * 1000:.0f} ms python -c pass", with_bytecode / bare, "<= 0.3 s total", with_bytecode <= 0.3),
-            Row("Job cold start, no bytecode", f"{from_sources * 1000:.0f} ms",
-                f"{with_bytecode * 1000:.0f} ms with bytecode", from_sources / with_bytecode, "(reported)", True)]
-    trace = subprocess.run([python, "-X", "importtime", "-c", "import analyzer.cli, analyzer.runner, checks"],
-                           capture_output=True, text=True, check=False, env=compiled).stderr
+    rows = [
+        Row(
+            "Job cold start (analyzer run)",
+            f"{with_bytecode * 1000:.0f} ms",
+            f"{bare * 1000:.0f} ms python -c pass",
+            with_bytecode / bare,
+            "<= 0.3 s total",
+            with_bytecode <= 0.3,
+        ),
+        Row(
+            "Job cold start, no bytecode",
+            f"{from_sources * 1000:.0f} ms",
+            f"{with_bytecode * 1000:.0f} ms with bytecode",
+            from_sources / with_bytecode,
+            "(reported)",
+            True,
+        ),
+    ]
+    trace = subprocess.run(
+        [python, "-X", "importtime", "-c", "import analyzer.cli, analyzer.runner, checks"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=compiled,
+    ).stderr
     top = []
     for line in trace.splitlines():
         parts = line.split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit() and parts[2].startswith(" ") \
-                and not parts[2].startswith("  "):
+        if (
+            len(parts) == 3
+            and parts[1].strip().isdigit()
+            and parts[2].startswith(" ")
+            and not parts[2].startswith("  ")
+        ):
             top.append((int(parts[1]) / 1000, parts[2].strip()))
     top.sort(reverse=True)
     print("heaviest top-level imports of `analyzer run`: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in top[:6]))
@@ -397,34 +625,61 @@ def main() -> int:
     analyzer_port, minimal_port = free_port(), free_port()
     env_python = sys.executable
     os.environ["ANALYZER_LOG_LEVEL"] = "warning"
-    analyzer = start_process([str(Path(env_python).parent / "analyzer"), "serve", "--catalog", str(catalog_path),
-                              "--host", "127.0.0.1", "--port", str(analyzer_port)],
-                             f"http://127.0.0.1:{analyzer_port}/readyz")
+    analyzer = start_process(
+        [
+            str(Path(env_python).parent / "analyzer"),
+            "serve",
+            "--catalog",
+            str(catalog_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(analyzer_port),
+        ],
+        f"http://127.0.0.1:{analyzer_port}/readyz",
+    )
     minimal_script = work / "minimal.py"
     minimal_script.write_text(MINIMAL_SERVER)
-    minimal = start_process([env_python, str(minimal_script), str(minimal_port)],
-                            f"http://127.0.0.1:{minimal_port}/run")
+    minimal = start_process(
+        [env_python, str(minimal_script), str(minimal_port)], f"http://127.0.0.1:{minimal_port}/run"
+    )
     baseline_port = free_port()
     baseline_script = work / "baseline.py"
     baseline_script.write_text(BASELINE_SERVER)
-    baseline = start_process([env_python, str(baseline_script), str(baseline_port), prometheus.url, ERROR_RATIO],
-                             f"http://127.0.0.1:{baseline_port}/run?canary_hash={HASHES[0]}&at={now - 600:.0f}")
+    baseline = start_process(
+        [env_python, str(baseline_script), str(baseline_port), prometheus.url, ERROR_RATIO],
+        f"http://127.0.0.1:{baseline_port}/run?canary_hash={HASHES[0]}&at={now - 600:.0f}",
+    )
     try:
-        rows = asyncio.run(measure_all(prometheus, analyzer_port, minimal_port, baseline_port, analyzer.pid,
-                                       baseline.pid, args.scale, now - 600))
+        rows = asyncio.run(
+            measure_all(
+                prometheus,
+                analyzer_port,
+                minimal_port,
+                baseline_port,
+                analyzer.pid,
+                baseline.pid,
+                args.scale,
+                now - 600,
+            )
+        )
         rows += cold_start(catalog_path, now - 600, work)
     finally:
         for process in (analyzer, minimal, baseline):
             process.terminate()
             process.wait(timeout=20)
         prometheus.stop()
-    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {_cpu_model()}, Python "
-          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {_cpu_model()}, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     print(f"{'measure':34} {'analyzer':>22} {'baseline':>28} {'ratio':>7}  {'target':22} ok")
     for row in rows:
         ratio = "-" if math.isnan(row.ratio) else f"{row.ratio:.2f}"
-        print(f"{row.name:34} {row.measured:>22} {row.baseline:>28} {ratio:>7}  {row.target:22} "
-              f"{'yes' if row.ok else 'NO'}")
+        print(
+            f"{row.name:34} {row.measured:>22} {row.baseline:>28} {ratio:>7}  {row.target:22} "
+            f"{'yes' if row.ok else 'NO'}"
+        )
     return 0 if all(row.ok for row in rows) else 1
 
 

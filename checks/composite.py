@@ -40,12 +40,12 @@ class Member(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: CheckName = Field(description="name of another check in the catalog")
-    args: dict[str, str | float] = Field(default_factory=dict, description="the member's args; strings may "
-                                         "use the composite's params, e.g. \"{{ canary_hash }}\"")
+    args: dict[str, str | float] = Field(
+        default_factory=dict,
+        description="the member's args; strings may use the composite's params, e.g. \"{{ canary_hash }}\"",
+    )
     weight: float = Field(default=1.0, gt=0, description="share of the score (mode score)")
     critical: bool = Field(default=False, description="must pass: its fail fails the whole, whatever the score")
-
-
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,24 @@ class CompositeCheck(Check):
 
     kind: Literal["composite"] = "composite"
     members: list[Member] = Field(min_length=1, max_length=64)
-    mode: Literal["all", "any", "score"] = Field(default="all", description="all must pass, any may pass, or "
-                                                 "a weighted score")
+    mode: Literal["all", "any", "score"] = Field(
+        default="all", description="all must pass, any may pass, or a weighted score"
+    )
     # Above 0: at 0 a scorecard whose members all fail would pass.
-    pass_score: float | None = Field(default=None, gt=0, le=100, description="score (above 0, up to 100) "
-                                     "needed to pass")
-    warning_score: float | None = Field(default=None, gt=0, le=100, description="score from which a "
-                                        "non-passing scorecard is inconclusive instead of failed")
+    pass_score: float | None = Field(
+        default=None, gt=0, le=100, description="score (above 0, up to 100) needed to pass"
+    )
+    warning_score: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="score from which a non-passing scorecard is inconclusive instead of failed",
+    )
     on_member_error: Literal["error", "fail", "ignore"] = Field(
-        default="error", description="a member that errors makes the whole an error, counts as failed, or is "
-        "left out (critical members are never left out; in mode score its weight stays, counted as not passing)")
+        default="error",
+        description="a member that errors makes the whole an error, counts as failed, or is "
+        "left out (critical members are never left out; in mode score its weight stays, counted as not passing)",
+    )
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
     _targets: list[Check] = PrivateAttr(default_factory=list)
@@ -84,8 +92,10 @@ class CompositeCheck(Check):
             if self.pass_score is None:
                 raise ValueError("mode score needs pass_score (0-100)")
             if self.warning_score is not None and self.warning_score > self.pass_score:
-                raise ValueError(f"warning_score {format_number(self.warning_score)} is above pass_score "
-                                 f"{format_number(self.pass_score)}")
+                raise ValueError(
+                    f"warning_score {format_number(self.warning_score)} is above pass_score "
+                    f"{format_number(self.pass_score)}"
+                )
         else:
             for name in ("pass_score", "warning_score"):
                 if getattr(self, name) is not None:
@@ -117,12 +127,16 @@ class CompositeCheck(Check):
                 raise ValueError(f"{where}: a composite cannot contain itself")
             undeclared = sorted(set(member.args) - set(target.params))
             if undeclared:
-                raise ValueError(f"{where}: arg {undeclared[0]!r} is not a param of {member.check!r} "
-                                 f"(its params: {', '.join(sorted(target.params)) or 'none'})")
+                raise ValueError(
+                    f"{where}: arg {undeclared[0]!r} is not a param of {member.check!r} "
+                    f"(its params: {', '.join(sorted(target.params)) or 'none'})"
+                )
             missing = sorted(n for n, p in target.params.items() if p.required and n not in member.args)
             if missing:
-                raise ValueError(f"{where}: required arg {missing[0]!r} of {member.check!r} is not mapped; "
-                                 f"add args: {{{missing[0]}: \"{{{{ {missing[0]} }}}}\"}}")
+                raise ValueError(
+                    f"{where}: required arg {missing[0]!r} of {member.check!r} is not mapped; "
+                    f'add args: {{{missing[0]}: "{{{{ {missing[0]} }}}}"}}'
+                )
             for arg, value in member.args.items():
                 self._check_arg(where, arg, value, self._arg_parts[index].get(arg), target)
         cycle = _find_cycle(catalog, [self.name], set())
@@ -138,12 +152,15 @@ class CompositeCheck(Check):
             try:
                 target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
-                raise ArgError(f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
-                               _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg)) from None
+                raise ArgError(
+                    f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
+                    _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
+                ) from None
         return args
 
-    def _check_arg(self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None,
-                   target: Check) -> None:
+    def _check_arg(
+        self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None, target: Check
+    ) -> None:
         param = target.params[arg]
         placeholders = [p for p in parts or [] if isinstance(p, Placeholder)]
         if not placeholders:
@@ -155,50 +172,68 @@ class CompositeCheck(Check):
         if parts is not None and len(parts) == 3 and parts[0] == "" and parts[2] == "":
             source = self.params[placeholders[0].name].type
             if source is not param.type and param.type is not ParamType.LABEL_VALUE:
-                raise ValueError(f"{where}: arg {arg!r} is a {param.type.value} but {{{{ {placeholders[0].name} }}}} "
-                                 f"is a {source.value}; declare the composite's param as {param.type.value}")
+                raise ValueError(
+                    f"{where}: arg {arg!r} is a {param.type.value} but {{{{ {placeholders[0].name} }}}} "
+                    f"is a {source.value}; declare the composite's param as {param.type.value}"
+                )
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Evaluate every member concurrently and combine the verdicts."""
-        results = await asyncio.gather(*(self._run_member(ctx, index, member)
-                                         for index, member in enumerate(self.members)))
-        details: dict[str, Any] = {"mode": self.mode, "on_member_error": self.on_member_error,
-                                   "members": [_member_details(r) for r in results]}
+        results = await asyncio.gather(
+            *(self._run_member(ctx, index, member) for index, member in enumerate(self.members))
+        )
+        details: dict[str, Any] = {
+            "mode": self.mode,
+            "on_member_error": self.on_member_error,
+            "members": [_member_details(r) for r in results],
+        }
         errors = [r for r in results if r.outcome is Outcome.ERROR]
         critical_errors = [r for r in errors if r.member.critical]
         if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
             first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
-            raise MemberError(f"member {first.member.check!r} could not be evaluated: "
-                              f"{clip(first.reason, _REASON_CHARS)} "
-                              f"(on_member_error: {self.on_member_error}"
-                              f"{', critical members are never ignored' if first.member.critical else ''}; "
-                              f"members: {_summary(results)})", first.http_status)
+            raise MemberError(
+                f"member {first.member.check!r} could not be evaluated: "
+                f"{clip(first.reason, _REASON_CHARS)} "
+                f"(on_member_error: {self.on_member_error}"
+                f"{', critical members are never ignored' if first.member.critical else ''}; "
+                f"members: {_summary(results)})",
+                first.http_status,
+            )
         ignored = errors if self.on_member_error == "ignore" else []
         judged: list[tuple[_Result, Outcome]] = [
-            (r, Outcome.FAIL if r.outcome is Outcome.ERROR else r.outcome) for r in results if r not in ignored]
+            (r, Outcome.FAIL if r.outcome is Outcome.ERROR else r.outcome) for r in results if r not in ignored
+        ]
         if ignored:
             details["ignored"] = [r.member.check for r in ignored]
         if not judged:
-            return self.no_data_verdict(f"every member errored and on_member_error is ignore ({_summary(results)})",
-                                        details=details)
+            return self.no_data_verdict(
+                f"every member errored and on_member_error is ignore ({_summary(results)})", details=details
+            )
         verdict = self._combine(judged, ignored, details, _summary(results))
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
-            return verdict.model_copy(update={
-                "outcome": Outcome.FAIL,
-                "reason": f"critical member {first.member.check!r} failed ({clip(first.reason, _REASON_CHARS)}); "
-                          f"{verdict.reason}"})
+            return verdict.model_copy(
+                update={
+                    "outcome": Outcome.FAIL,
+                    "reason": f"critical member {first.member.check!r} failed ({clip(first.reason, _REASON_CHARS)}); "
+                    f"{verdict.reason}",
+                }
+            )
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
-            return verdict.model_copy(update={
-                "outcome": Outcome.INCONCLUSIVE,
-                "reason": f"critical member {unsure_critical[0].member.check!r} is "
-                          f"{unsure_critical[0].outcome.value}, so no pass yet; {verdict.reason}"})
+            return verdict.model_copy(
+                update={
+                    "outcome": Outcome.INCONCLUSIVE,
+                    "reason": f"critical member {unsure_critical[0].member.check!r} is "
+                    f"{unsure_critical[0].outcome.value}, so no pass yet; {verdict.reason}",
+                }
+            )
         return verdict
 
-    def _combine(self, judged: list[tuple[_Result, Outcome]], ignored: list[_Result], details: dict[str, Any],
-                 summary: str) -> Verdict:
+    def _combine(
+        self, judged: list[tuple[_Result, Outcome]], ignored: list[_Result], details: dict[str, Any], summary: str
+    ) -> Verdict:
         outcomes = [outcome for _, outcome in judged]
         passed = sum(1 for outcome in outcomes if outcome is Outcome.PASS)
         if self.mode == "all":
@@ -208,8 +243,13 @@ class CompositeCheck(Check):
                 outcome = Outcome.INCONCLUSIVE
             else:
                 outcome = Outcome.PASS
-            return Verdict(outcome=outcome, value=passed, threshold=len(outcomes), details=details,
-                           reason=f"{passed} of {len(outcomes)} members pass, all must: {summary}")
+            return Verdict(
+                outcome=outcome,
+                value=passed,
+                threshold=len(outcomes),
+                details=details,
+                reason=f"{passed} of {len(outcomes)} members pass, all must: {summary}",
+            )
         if self.mode == "any":
             if passed:
                 outcome = Outcome.PASS
@@ -217,8 +257,13 @@ class CompositeCheck(Check):
                 outcome = Outcome.FAIL
             else:
                 outcome = Outcome.INCONCLUSIVE
-            return Verdict(outcome=outcome, value=passed, threshold=1, details=details,
-                           reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}")
+            return Verdict(
+                outcome=outcome,
+                value=passed,
+                threshold=1,
+                details=details,
+                reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}",
+            )
         assert self.pass_score is not None
         # fsum and at_most: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not 49.99999999999999.
         # An ignored member keeps its weight and is unknown: it adds nothing to the score (a pass must be earned
@@ -227,8 +272,13 @@ class CompositeCheck(Check):
         total = math.fsum([*(r.member.weight for r, _ in judged), *(r.member.weight for r in ignored)])
         score = 100 * math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
         # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
-        best = 100 * math.fsum([*(r.member.weight for r, o in judged if o is not Outcome.FAIL),
-                                *(r.member.weight for r in ignored)]) / total
+        best = (
+            100
+            * math.fsum(
+                [*(r.member.weight for r, o in judged if o is not Outcome.FAIL), *(r.member.weight for r in ignored)]
+            )
+            / total
+        )
         warning = self.warning_score if self.warning_score is not None else self.pass_score
         if passed and at_most(self.pass_score, score):
             outcome = Outcome.PASS
@@ -243,15 +293,21 @@ class CompositeCheck(Check):
         if best > score:
             unknown = " and ignored" if ignored else ""
             rule += f"; up to {format_number(best)} if the inconclusive{unknown} members pass"
-        return Verdict(outcome=outcome, value=score, threshold=self.pass_score, details=details,
-                       reason=f"score {format_number(score)} of 100 ({rule}): {summary}")
+        return Verdict(
+            outcome=outcome,
+            value=score,
+            threshold=self.pass_score,
+            details=details,
+            reason=f"score {format_number(score)} of 100 ({rule}): {summary}",
+        )
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member) -> _Result:
         # bind_args validated these already; an ArgError here is a bug and must not become a verdict.
         args = self._member_args(ctx.args, index, member)
         evaluation = await ctx.run_check(member.check, args)
-        return _Result(member, args, evaluation.verdict, evaluation.reason, evaluation,
-                       evaluation.http_status, evaluation.error)
+        return _Result(
+            member, args, evaluation.verdict, evaluation.reason, evaluation, evaluation.http_status, evaluation.error
+        )
 
     def _member_args(self, values: Mapping[str, ArgValue], index: int, member: Member) -> dict[str, ArgValue]:
         args: dict[str, ArgValue] = {}
@@ -284,7 +340,7 @@ def _find_cycle(catalog: CatalogView, path: list[str], acyclic: set[str]) -> lis
         return None
     for member in check.members:
         if member.check in path:
-            return [*path[path.index(member.check):], member.check]
+            return [*path[path.index(member.check) :], member.check]
         if member.check in acyclic:
             continue
         found = _find_cycle(catalog, [*path, member.check], acyclic)
@@ -295,9 +351,14 @@ def _find_cycle(catalog: CatalogView, path: list[str], acyclic: set[str]) -> lis
 
 
 def _member_details(result: _Result) -> dict[str, Any]:
-    entry: dict[str, Any] = {"check": result.member.check, "args": result.args, "verdict": result.outcome.value,
-                             "reason": result.reason, "weight": result.member.weight,
-                             "critical": result.member.critical}
+    entry: dict[str, Any] = {
+        "check": result.member.check,
+        "args": result.args,
+        "verdict": result.outcome.value,
+        "reason": result.reason,
+        "weight": result.member.weight,
+        "critical": result.member.critical,
+    }
     if result.evaluation is not None:
         body = result.evaluation.to_json(explain=True)
         entry.update(value=body.get("value"), threshold=body.get("threshold"), details=body.get("details"))
@@ -308,4 +369,3 @@ def _member_details(result: _Result) -> dict[str, Any]:
 
 def _summary(results: list[_Result]) -> str:
     return ", ".join(f"{r.member.check} {r.outcome.value}" for r in results)
-

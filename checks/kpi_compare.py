@@ -93,27 +93,35 @@ class KpiCompareCheck(Check):
 
     kind: Literal["kpi_compare"] = "kpi_compare"
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
-    method: Method = Field(default="ratio", description="ratio (point estimates), proportion (z test) or "
-                           "mann_whitney (Hodges-Lehmann shift over range samples)")
-    mode: Mode = Field(default="gate", description="gate: is the canary no worse than the baseline; "
-                       "ab: which of the two variants wins")
+    method: Method = Field(
+        default="ratio",
+        description="ratio (point estimates), proportion (z test) or "
+        "mann_whitney (Hodges-Lehmann shift over range samples)",
+    )
+    mode: Mode = Field(
+        default="gate", description="gate: is the canary no worse than the baseline; ab: which of the two variants wins"
+    )
     direction: Direction = Field(description="which way is better for this KPI")
     canary: str | VariantQueries = Field(description="the canary's (variant B's) queries; a string is its `query`")
     baseline: str | VariantQueries = Field(description="the baseline's (variant A's) queries")
     variant_names: VariantNames = Field(default_factory=VariantNames, description="names used in reasons")
     lookback: Duration = Field(default="10m", description="{{ lookback }} in the queries; mann_whitney's range")
     step: Duration | None = Field(default=None, description="mann_whitney sample spacing (default lookback/60)")
-    max_relative_change: float | None = Field(default=None, ge=0, description="tolerance as a fraction of the "
-                                              "baseline, e.g. 0.05 = 5%")
+    max_relative_change: float | None = Field(
+        default=None, ge=0, description="tolerance as a fraction of the baseline, e.g. 0.05 = 5%"
+    )
     max_absolute_change: float | None = Field(default=None, ge=0, description="tolerance in the KPI's units")
-    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence level (proportion, "
-                              "mann_whitney)")
-    min_detectable_effect: float | None = Field(default=None, gt=0, description="proportion: relative change "
-                                                "of the baseline rate the test must be able to detect")
+    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence level (proportion, mann_whitney)")
+    min_detectable_effect: float | None = Field(
+        default=None,
+        gt=0,
+        description="proportion: relative change of the baseline rate the test must be able to detect",
+    )
     power: float = Field(default=0.8, gt=0, lt=1, description="proportion: power needed before a pass")
     min_canary_events: float = Field(default=0, ge=0, description="below this canary traffic: no verdict")
-    min_samples: int = Field(default=20, ge=3, le=_MAX_RANGE_POINTS,
-                             description="mann_whitney: samples each variant needs")
+    min_samples: int = Field(
+        default=20, ge=3, le=_MAX_RANGE_POINTS, description="mann_whitney: samples each variant needs"
+    )
 
     _canary: dict[str, PromQLTemplate] = PrivateAttr()
     _baseline: dict[str, PromQLTemplate] = PrivateAttr()
@@ -140,16 +148,21 @@ class KpiCompareCheck(Check):
         has_tolerance = self.max_relative_change is not None or self.max_absolute_change is not None
         if self.method != "proportion" and not has_tolerance:
             raise ValueError(f"method {self.method} needs max_relative_change and/or max_absolute_change")
-        if self.method == "proportion" and self.min_detectable_effect is None and not (
-                self.max_relative_change or self.max_absolute_change):
+        if (
+            self.method == "proportion"
+            and self.min_detectable_effect is None
+            and not (self.max_relative_change or self.max_absolute_change)
+        ):
             raise ValueError("method proportion needs min_detectable_effect, or a tolerance above 0 to use as it")
         if self.method == "mann_whitney":
             lookback_s, step_s = parse_duration(self.lookback), range_step_s(self.lookback, self.step)
             if step_s > lookback_s:
                 raise ValueError(f"step {self.step} is longer than lookback {self.lookback}")
             if lookback_s / step_s + 1 > _MAX_RANGE_POINTS:
-                raise ValueError(f"lookback {self.lookback} at step {format_number(step_s)}s is more than "
-                                 f"{_MAX_RANGE_POINTS} samples; raise step")
+                raise ValueError(
+                    f"lookback {self.lookback} at step {format_number(step_s)}s is more than "
+                    f"{_MAX_RANGE_POINTS} samples; raise step"
+                )
             if self.min_samples > lookback_s / step_s + 1:
                 raise ValueError(f"min_samples {self.min_samples} is more than lookback / step can give")
         self._canary = self._templates("canary", self.canary)
@@ -171,13 +184,15 @@ class KpiCompareCheck(Check):
             raise ValueError(f"{side}: method {self.method} needs {' and '.join(sorted(needed - given))}")
         if given - allowed:
             hint = " (the total is the traffic count)" if "events" in given - allowed else ""
-            raise ValueError(f"{side}: {', '.join(sorted(given - allowed))} does not apply to method "
-                             f"{self.method}{hint}")
+            raise ValueError(
+                f"{side}: {', '.join(sorted(given - allowed))} does not apply to method {self.method}{hint}"
+            )
         templates = {}
         for name in sorted(given):
             try:
-                templates[name] = PromQLTemplate(getattr(queries, name), self.params,
-                                                 extra_bare={_LOOKBACK: ParamType.DURATION})
+                templates[name] = PromQLTemplate(
+                    getattr(queries, name), self.params, extra_bare={_LOOKBACK: ParamType.DURATION}
+                )
             except ValueError as exc:
                 where = side if isinstance(spec, str) else f"{side}.{name}"
                 raise ValueError(f"{where}: {exc}") from None
@@ -191,14 +206,19 @@ class KpiCompareCheck(Check):
         """Identical canary and baseline queries compare a thing with itself; mann_whitney samples closer
         together than the query's range selector share data (they are autocorrelated); a selector whose metric
         name is a regex is not checked for existence."""
-        same = [name for name, template in self._canary.items()
-                if name in self._baseline and self._baseline[name].text == template.text]
-        found = [f"canary and baseline have the same {name} query; they compare a thing with itself"
-                 for name in same]
-        found += [f"{side}.{name} selector {selector}: metric name given by a regex is not checked for existence "
-                  "(a misspelled name reads as no series; list the names, as in {__name__=~\"a|b\"}, to check them)"
-                  for side, templates in (("canary", self._canary), ("baseline", self._baseline))
-                  for name, template in templates.items() for selector in regex_name_selectors(template.text)]
+        same = [
+            name
+            for name, template in self._canary.items()
+            if name in self._baseline and self._baseline[name].text == template.text
+        ]
+        found = [f"canary and baseline have the same {name} query; they compare a thing with itself" for name in same]
+        found += [
+            f"{side}.{name} selector {selector}: metric name given by a regex is not checked for existence "
+            '(a misspelled name reads as no series; list the names, as in {__name__=~"a|b"}, to check them)'
+            for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+            for name, template in templates.items()
+            for selector in regex_name_selectors(template.text)
+        ]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -207,7 +227,8 @@ class KpiCompareCheck(Check):
                     found.append(
                         f"{side} query: its range [{selector}] is longer than the step {format_number(step_s)}s, so "
                         "consecutive samples share data and the interval is widened for it; a step of at least "
-                        f"{selector} (and a lookback of min_samples x {selector}) gives independent samples")
+                        f"{selector} (and a lookback of min_samples x {selector}) gives independent samples"
+                    )
         return found
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -223,13 +244,22 @@ class KpiCompareCheck(Check):
         mann_whitney's samples), with one more instant query asking which of their metrics exist at all;
         CheckMisconfigured when one has no series (a misspelled name would otherwise read as zero or no data)."""
         values: dict[str, ArgValue] = {**ctx.args, _LOOKBACK: self.lookback}
-        queries = {side: {name: t.render(values) for name, t in templates.items()}
-                   for side, templates in (("canary", self._canary), ("baseline", self._baseline))}
+        queries = {
+            side: {name: t.render(values) for name, t in templates.items()}
+            for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+        }
         source = ctx.prometheus(self.source)
-        instant = {(side, name): query for side, rendered in queries.items() for name, query in rendered.items()
-                   if not (self.method == "mann_whitney" and name == "query")}
-        selectors = {f"{side}.{name}": _selectors(query) for side, rendered in queries.items()
-                     for name, query in rendered.items()}
+        instant = {
+            (side, name): query
+            for side, rendered in queries.items()
+            for name, query in rendered.items()
+            if not (self.method == "mann_whitney" and name == "query")
+        }
+        selectors = {
+            f"{side}.{name}": _selectors(query)
+            for side, rendered in queries.items()
+            for name, query in rendered.items()
+        }
         names = {name for found in selectors.values() for selector in found for name in selector.names}
         presence = presence_query(names) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []
@@ -237,18 +267,30 @@ class KpiCompareCheck(Check):
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.lookback))
             step_s = range_step_s(self.lookback, self.step)
-            ranges = [source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
-                      for side in ("canary", "baseline")]
+            ranges = [
+                source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
+                for side in ("canary", "baseline")
+            ]
         found, present, answers = await asyncio.gather(
-            _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges))
+            _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges)
+        )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
-        missing = [(role, selector) for role, found_selectors in selectors.items() for selector in found_selectors
-                   if present.isdisjoint(selector.names)]
+        missing = [
+            (role, selector)
+            for role, found_selectors in selectors.items()
+            for selector in found_selectors
+            if present.isdisjoint(selector.names)
+        ]
         if missing:
             sent = [query for rendered in queries.values() for query in rendered.values()]
-            raise CheckMisconfigured(_missing_reason(missing, self.source), details={
-                "queries": sent, "presence_query": presence,
-                "missing_metrics": sorted({name for _, selector in missing for name in selector.names})})
+            raise CheckMisconfigured(
+                _missing_reason(missing, self.source),
+                details={
+                    "queries": sent,
+                    "presence_query": presence,
+                    "missing_metrics": sorted({name for _, selector in missing for name in selector.names}),
+                },
+            )
         samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
         return Measured(queries, found, samples, presence)
 
@@ -281,18 +323,27 @@ class KpiCompareCheck(Check):
         difference = value_c - value_b
         tolerance = self._tolerance(value_b)
         details.update(estimate=difference, relative_change=_relative(difference, value_b), tolerance=tolerance)
-        estimate = (f"{self._name('canary')} {format_number(value_c)} vs {self._name('baseline')} "
-                    f"{format_number(value_b)} ({_signed_change(difference, value_b)})")
+        estimate = (
+            f"{self._name('canary')} {format_number(value_c)} vs {self._name('baseline')} "
+            f"{format_number(value_b)} ({_signed_change(difference, value_b)})"
+        )
         if self.mode == "ab":
             return self._ab_point(difference, tolerance, max(abs(value_c), abs(value_b)), estimate, details)
         harm = self._harm(difference)
-        rule = f"fails when the {self._name('canary')} is {self._worse_word()} by more than the tolerance " \
-               f"{format_number(tolerance)}{self._tolerance_note()}"
+        rule = (
+            f"fails when the {self._name('canary')} is {self._worse_word()} by more than the tolerance "
+            f"{format_number(tolerance)}{self._tolerance_note()}"
+        )
         details["decision_rule"] = rule
         outcome = Outcome.PASS if at_most(harm, tolerance, max(abs(value_c), abs(value_b))) else Outcome.FAIL
         verb = "fail" if outcome is Outcome.FAIL else "pass"
-        return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=difference,
-                       threshold=tolerance, details=details)
+        return Verdict(
+            outcome=outcome,
+            reason=f"{verb}: {estimate}; {rule}",
+            value=difference,
+            threshold=tolerance,
+            details=details,
+        )
 
     def _judge_proportion(self, measured: Measured) -> Verdict:
         found = measured.values
@@ -306,17 +357,24 @@ class KpiCompareCheck(Check):
             if total is None or not math.isfinite(total):
                 return self._no_data(f"the {self._name(side)} total query returned {_describe(total)}", details)
             if total <= 0:
-                return self._no_data(f"the {self._name(side)} has no traffic over {self.lookback} (total "
-                                     f"{format_number(total)})", details)
+                return self._no_data(
+                    f"the {self._name(side)} has no traffic over {self.lookback} (total {format_number(total)})",
+                    details,
+                )
             if side == "canary" and total < self.min_canary_events:
-                return self._no_data(f"the {self._name(side)} has {format_number(total)} events over "
-                                     f"{self.lookback}, fewer than min_canary_events "
-                                     f"{format_number(self.min_canary_events)}", details)
+                return self._no_data(
+                    f"the {self._name(side)} has {format_number(total)} events over "
+                    f"{self.lookback}, fewer than min_canary_events "
+                    f"{format_number(self.min_canary_events)}",
+                    details,
+                )
             # An absent success series next to a present total means no successes yet.
             success = 0.0 if success is None else success
             if not math.isfinite(success) or success < 0 or success > total * (1 + _COUNT_SLACK):
-                raise CheckMisconfigured(f"{self._name(side)}: success {format_number(success)} is not between 0 "
-                                         f"and total {format_number(total)}; check the success and total queries")
+                raise CheckMisconfigured(
+                    f"{self._name(side)}: success {format_number(success)} is not between 0 "
+                    f"and total {format_number(total)}; check the success and total queries"
+                )
             counts[side] = (min(success, total), total)
         (success_c, total_c), (success_b, total_b) = counts["canary"], counts["baseline"]
         test, power = self._proportion_stats(success_c, total_c, success_b, total_b)
@@ -326,19 +384,36 @@ class KpiCompareCheck(Check):
         details.update(
             canary={"success": success_c, "total": total_c, "rate": test.rate_canary},
             baseline={"success": success_b, "total": total_b, "rate": test.rate_baseline},
-            estimate=test.difference, relative_change=_relative(test.difference, test.rate_baseline),
-            interval=[test.interval[0], test.interval[1]], confidence=self.confidence, z=test.z,
-            p_value=test.p_value, significant=significant, tolerance=tolerance,
-            detectable_effect=effect, power=power, power_needed=self.power)
+            estimate=test.difference,
+            relative_change=_relative(test.difference, test.rate_baseline),
+            interval=[test.interval[0], test.interval[1]],
+            confidence=self.confidence,
+            z=test.z,
+            p_value=test.p_value,
+            significant=significant,
+            tolerance=tolerance,
+            detectable_effect=effect,
+            power=power,
+            power_needed=self.power,
+        )
         level = _percent(self.confidence)
-        estimate = (f"{self._name('canary')} rate {format_number(test.rate_canary)} vs {self._name('baseline')} "
-                    f"{format_number(test.rate_baseline)} ({_signed_change(test.difference, test.rate_baseline)},"
-                    f" {level} CI [{format_number(test.interval[0])}, {format_number(test.interval[1])}], "
-                    f"p={format_number(test.p_value)})")
+        estimate = (
+            f"{self._name('canary')} rate {format_number(test.rate_canary)} vs {self._name('baseline')} "
+            f"{format_number(test.rate_baseline)} ({_signed_change(test.difference, test.rate_baseline)},"
+            f" {level} CI [{format_number(test.interval[0])}, {format_number(test.interval[1])}], "
+            f"p={format_number(test.p_value)})"
+        )
         scale = max(test.rate_canary, test.rate_baseline)
         if self.mode == "ab":
-            return self._ab_statistical(test.difference, significant, tolerance, scale, estimate, details,
-                                        f"p < {format_number(1 - self.confidence)}")
+            return self._ab_statistical(
+                test.difference,
+                significant,
+                tolerance,
+                scale,
+                estimate,
+                details,
+                f"p < {format_number(1 - self.confidence)}",
+            )
         harm = self._harm(test.difference)
         harm_bound = self._harm_interval(*test.interval)[1]
         # Non-inferiority: a pass needs the interval to rule out harm beyond the tolerance, not only power.
@@ -346,38 +421,50 @@ class KpiCompareCheck(Check):
         fails = significant and not at_most(harm, tolerance, scale)
         bounded = at_most(harm_bound, tolerance, scale)
         powered = power >= self.power
-        rule = (f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "
-                f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes when the "
-                f"interval rules out {self._worse_noun(True)} beyond the tolerance and the test has power "
-                f"{format_number(self.power)} to detect {self._worse_noun(True)} of {format_number(effect)}")
+        rule = (
+            f"fails when the {self._worse_noun()} is significant (p < {format_number(1 - self.confidence)}) and "
+            f"larger than the tolerance {format_number(tolerance)}{self._tolerance_note()}, passes when the "
+            f"interval rules out {self._worse_noun(True)} beyond the tolerance and the test has power "
+            f"{format_number(self.power)} to detect {self._worse_noun(True)} of {format_number(effect)}"
+        )
         details.update(decision_rule=rule, harm_bound=harm_bound)
         if effect <= 0:
-            rule += (f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
-                     "min_detectable_effect is 0, so set max_absolute_change")
+            rule += (
+                f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
+                "min_detectable_effect is 0, so set max_absolute_change"
+            )
         if fails:
             outcome, verb = Outcome.FAIL, "fail"
         elif bounded and powered:
             outcome, verb = Outcome.PASS, "pass"
         else:
             missing = [] if powered else [f"power {format_number(power)}"]
-            missing += [] if bounded else [f"the interval allows {self._worse_noun(True)} of "
-                                           f"{format_number(harm_bound)}"]
+            missing += (
+                [] if bounded else [f"the interval allows {self._worse_noun(True)} of {format_number(harm_bound)}"]
+            )
             outcome, verb = Outcome.INCONCLUSIVE, f"inconclusive ({' and '.join(missing)})"
-        return Verdict(outcome=outcome, reason=f"{verb}: {estimate}; {rule}", value=test.difference,
-                       threshold=tolerance, details=details)
+        return Verdict(
+            outcome=outcome,
+            reason=f"{verb}: {estimate}; {rule}",
+            value=test.difference,
+            threshold=tolerance,
+            details=details,
+        )
 
-    def _proportion_stats(self, success_c: float, total_c: float, success_b: float, total_b: float
-                          ) -> tuple[ProportionTest, float]:
+    def _proportion_stats(
+        self, success_c: float, total_c: float, success_b: float, total_b: float
+    ) -> tuple[ProportionTest, float]:
         test = two_proportion_test(success_c, total_c, success_b, total_b, self.confidence)
         effect = self._detectable_effect(test.rate_baseline)
         if effect <= 0:
             return test, 0.0
         if self.direction == "either":
-            power = min(proportion_power(test.rate_baseline, sign * effect, total_c, total_b, self.confidence)
-                        for sign in (1, -1))
+            power = min(
+                proportion_power(test.rate_baseline, sign * effect, total_c, total_b, self.confidence)
+                for sign in (1, -1)
+            )
         else:
-            power = proportion_power(test.rate_baseline, self._worse_sign() * effect, total_c, total_b,
-                                     self.confidence)
+            power = proportion_power(test.rate_baseline, self._worse_sign() * effect, total_c, total_b, self.confidence)
         return test, power
 
     def _judge_mann_whitney(self, measured: Measured) -> Verdict:
@@ -394,8 +481,11 @@ class KpiCompareCheck(Check):
             return short
         for side in ("canary", "baseline"):
             if len(samples[side]) < self.min_samples:
-                return self._no_data(f"the {self._name(side)} has {len(samples[side])} samples over "
-                                     f"{self.lookback}, fewer than min_samples {self.min_samples}", details)
+                return self._no_data(
+                    f"the {self._name(side)} has {len(samples[side])} samples over "
+                    f"{self.lookback}, fewer than min_samples {self.min_samples}",
+                    details,
+                )
         median_b = _median(samples["baseline"])
         estimate = hodges_lehmann(samples["canary"], samples["baseline"], self.confidence)
         low, high = estimate.interval
@@ -403,31 +493,45 @@ class KpiCompareCheck(Check):
         significant = low > 0 or high < 0
         details["canary"]["median"] = _median(samples["canary"])
         details["baseline"]["median"] = median_b
-        for side, rho, effective in zip(("canary", "baseline"), estimate.autocorrelation,
-                                        estimate.effective_samples, strict=True):
+        for side, rho, effective in zip(
+            ("canary", "baseline"), estimate.autocorrelation, estimate.effective_samples, strict=True
+        ):
             details[side].update(autocorrelation=rho, effective_samples=effective)
-        details.update(estimate=estimate.shift, relative_change=_relative(estimate.shift, median_b),
-                       interval=[finite_or_none(low), finite_or_none(high)], confidence=self.confidence,
-                       u_statistic=estimate.u_statistic, p_value=finite_or_none(estimate.p_value),
-                       significant=significant, tolerance=tolerance)
+        details.update(
+            estimate=estimate.shift,
+            relative_change=_relative(estimate.shift, median_b),
+            interval=[finite_or_none(low), finite_or_none(high)],
+            confidence=self.confidence,
+            u_statistic=estimate.u_statistic,
+            p_value=finite_or_none(estimate.p_value),
+            significant=significant,
+            tolerance=tolerance,
+        )
         level = _percent(self.confidence)
         widened = ""
         if any(estimate.autocorrelation):
-            widened = (f", widened for autocorrelation: {len(samples['canary'])} and {len(samples['baseline'])} "
-                       f"samples count as {estimate.effective_samples[0]:.3g} and "
-                       f"{estimate.effective_samples[1]:.3g}")
-        text = (f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
-                f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "
-                f"[{format_number(low)}, {format_number(high)}]{widened})")
+            widened = (
+                f", widened for autocorrelation: {len(samples['canary'])} and {len(samples['baseline'])} "
+                f"samples count as {estimate.effective_samples[0]:.3g} and "
+                f"{estimate.effective_samples[1]:.3g}"
+            )
+        text = (
+            f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
+            f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "
+            f"[{format_number(low)}, {format_number(high)}]{widened})"
+        )
         scale = max(abs(details["canary"]["median"]), abs(median_b))
         if self.mode == "ab":
-            return self._ab_statistical(estimate.shift, significant, tolerance, scale, text, details,
-                                        "the interval excludes 0")
+            return self._ab_statistical(
+                estimate.shift, significant, tolerance, scale, text, details, "the interval excludes 0"
+            )
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
-        rule = (f"fails when the interval lies {self._worse_side()} and the shift exceeds the tolerance "
-                f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out "
-                f"{self._worse_noun(True)} beyond the tolerance")
+        rule = (
+            f"fails when the interval lies {self._worse_side()} and the shift exceeds the tolerance "
+            f"{format_number(tolerance)}{self._tolerance_note()}, passes when the interval rules out "
+            f"{self._worse_noun(True)} beyond the tolerance"
+        )
         details["decision_rule"] = rule
         if harm_low > 0 and not at_most(harm, tolerance, scale):
             outcome, verb = Outcome.FAIL, "fail"
@@ -435,37 +539,64 @@ class KpiCompareCheck(Check):
             outcome, verb = Outcome.PASS, "pass"
         else:
             outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
-        return Verdict(outcome=outcome, reason=f"{verb}: {text}; {rule}", value=estimate.shift,
-                       threshold=tolerance, details=details)
+        return Verdict(
+            outcome=outcome,
+            reason=f"{verb}: {text}; {rule}",
+            value=estimate.shift,
+            threshold=tolerance,
+            details=details,
+        )
 
     # -- A/B -------------------------------------------------------------------------------------
 
-    def _ab_point(self, difference: float, tolerance: float, scale: float, estimate: str,
-                  details: dict[str, Any]) -> Verdict:
-        rule = f"a variant wins when it is better by more than the tolerance {format_number(tolerance)}" \
-               f"{self._tolerance_note()}"
+    def _ab_point(
+        self, difference: float, tolerance: float, scale: float, estimate: str, details: dict[str, Any]
+    ) -> Verdict:
+        rule = (
+            f"a variant wins when it is better by more than the tolerance {format_number(tolerance)}"
+            f"{self._tolerance_note()}"
+        )
         winner = None if at_most(abs(difference), tolerance, scale) else self._winner(difference)
         return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
 
-    def _ab_statistical(self, difference: float, significant: bool, tolerance: float, scale: float,
-                        estimate: str, details: dict[str, Any], significance: str) -> Verdict:
-        rule = (f"a variant wins when the difference is significant ({significance}) and larger than the "
-                f"tolerance {format_number(tolerance)}{self._tolerance_note()}")
+    def _ab_statistical(
+        self,
+        difference: float,
+        significant: bool,
+        tolerance: float,
+        scale: float,
+        estimate: str,
+        details: dict[str, Any],
+        significance: str,
+    ) -> Verdict:
+        rule = (
+            f"a variant wins when the difference is significant ({significance}) and larger than the "
+            f"tolerance {format_number(tolerance)}{self._tolerance_note()}"
+        )
         larger = not at_most(abs(difference), tolerance, scale)
         winner = self._winner(difference) if significant and larger else None
         return self._ab_verdict(winner, estimate, rule, difference, tolerance, details)
 
-    def _ab_verdict(self, winner: str | None, estimate: str, rule: str, difference: float, tolerance: float,
-                    details: dict[str, Any]) -> Verdict:
-        details.update(decision_rule=rule, winner=None if winner is None else self._name(winner),
-                       variants={"canary": self._name("canary"), "baseline": self._name("baseline")})
+    def _ab_verdict(
+        self, winner: str | None, estimate: str, rule: str, difference: float, tolerance: float, details: dict[str, Any]
+    ) -> Verdict:
+        details.update(
+            decision_rule=rule,
+            winner=None if winner is None else self._name(winner),
+            variants={"canary": self._name("canary"), "baseline": self._name("baseline")},
+        )
         if winner is None:
             outcome, head = Outcome.INCONCLUSIVE, "no winner yet"
         else:
             outcome = Outcome.PASS if winner == "canary" else Outcome.FAIL
             head = f"{self._name(winner)} wins"
-        return Verdict(outcome=outcome, reason=f"{head}: {estimate}; {rule}", value=difference,
-                       threshold=tolerance, details=details)
+        return Verdict(
+            outcome=outcome,
+            reason=f"{head}: {estimate}; {rule}",
+            value=difference,
+            threshold=tolerance,
+            details=details,
+        )
 
     def _winner(self, difference: float) -> str:
         better = difference > 0 if self.direction == "higher_is_better" else difference < 0
@@ -473,15 +604,19 @@ class KpiCompareCheck(Check):
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _too_little_traffic(self, found: Mapping[tuple[str, str], float | None],
-                            details: dict[str, Any]) -> Verdict | None:
+    def _too_little_traffic(
+        self, found: Mapping[tuple[str, str], float | None], details: dict[str, Any]
+    ) -> Verdict | None:
         if ("canary", "events") not in found or self.min_canary_events <= 0:
             return None
         events = found[("canary", "events")]
         if events is None or not math.isfinite(events) or events < self.min_canary_events:
             shown = _describe(events) if events is None or not math.isfinite(events) else format_number(events)
-            return self._no_data(f"the {self._name('canary')} has {shown} events over {self.lookback}, fewer than "
-                                 f"min_canary_events {format_number(self.min_canary_events)}", details)
+            return self._no_data(
+                f"the {self._name('canary')} has {shown} events over {self.lookback}, fewer than "
+                f"min_canary_events {format_number(self.min_canary_events)}",
+                details,
+            )
         return None
 
     def _no_data(self, reason: str, details: dict[str, Any]) -> Verdict:
@@ -533,8 +668,9 @@ class KpiCompareCheck(Check):
         return ("an " if noun == "increase" else "a ") + noun if article else noun
 
     def _worse_side(self) -> str:
-        return {"lower_is_better": "above 0", "higher_is_better": "below 0",
-                "either": "entirely on one side of 0"}[self.direction]
+        return {"lower_is_better": "above 0", "higher_is_better": "below 0", "either": "entirely on one side of 0"}[
+            self.direction
+        ]
 
     def _name(self, side: str) -> str:
         return self.variant_names.canary if side == "canary" else self.variant_names.baseline
@@ -542,20 +678,23 @@ class KpiCompareCheck(Check):
     def _details(self, measured: Measured) -> dict[str, Any]:
         canary, baseline = measured.queries["canary"], measured.queries["baseline"]
         details: dict[str, Any] = {
-            "method": self.method, "mode": self.mode, "direction": self.direction,
+            "method": self.method,
+            "mode": self.mode,
+            "direction": self.direction,
             "queries": [*canary.values(), *baseline.values()],
-            "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)]}
+            "query_roles": [*(f"canary.{k}" for k in canary), *(f"baseline.{k}" for k in baseline)],
+        }
         if measured.presence_query is not None:
             details["presence_query"] = measured.presence_query
         return details
 
 
-async def _instant_values(ctx: EvalContext, source: PrometheusSource,
-                          queries: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], float | None]:
+async def _instant_values(
+    ctx: EvalContext, source: PrometheusSource, queries: Mapping[tuple[str, str], str]
+) -> dict[tuple[str, str], float | None]:
     """Run instant queries concurrently; each must give at most one series (None when it gives none)."""
     keys = list(queries)
-    results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s())
-                                     for key in keys))
+    results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
     return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
 
 
@@ -577,9 +716,12 @@ def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) 
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
         by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
-    parts = [f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
-             f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
-             f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}" for name, uses in by_name.items()]
+    parts = [
+        f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
+        f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
+        f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
+        for name, uses in by_name.items()
+    ]
     return "; ".join(parts)
 
 
@@ -617,5 +759,3 @@ def _percent(fraction: float) -> str:
 
 def _describe(value: float | None) -> str:
     return "no series" if value is None else format_number(value)
-
-

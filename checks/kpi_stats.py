@@ -26,8 +26,9 @@ class ProportionTest:
     p_value: float
 
 
-def two_proportion_test(success_canary: float, total_canary: float, success_baseline: float,
-                        total_baseline: float, confidence: float) -> ProportionTest:
+def two_proportion_test(
+    success_canary: float, total_canary: float, success_baseline: float, total_baseline: float, confidence: float
+) -> ProportionTest:
     """Two-sided pooled z test of equal rates, and the Newcombe hybrid score interval of canary - baseline.
 
     The interval is method 10 of Newcombe (Interval estimation for the difference between independent
@@ -63,8 +64,9 @@ def _wilson(success: float, total: float, z: float) -> tuple[float, float]:
     return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
-def proportion_power(rate_baseline: float, effect: float, total_canary: float, total_baseline: float,
-                     confidence: float) -> float:
+def proportion_power(
+    rate_baseline: float, effect: float, total_canary: float, total_baseline: float, confidence: float
+) -> float:
     """Power of the two-sided z test at `confidence` to detect the canary rate moving by `effect`.
 
     The normal approximation with unpooled variances (Chow, Shao & Wang, Sample Size Calculations in
@@ -101,8 +103,9 @@ class ShiftEstimate:
     effective_samples: tuple[float, float]
 
 
-def hodges_lehmann(canary: Sequence[float], baseline: Sequence[float], confidence: float,
-                   serial: bool = True) -> ShiftEstimate:
+def hodges_lehmann(
+    canary: Sequence[float], baseline: Sequence[float], confidence: float, serial: bool = True
+) -> ShiftEstimate:
     """The median of all differences canary_i - baseline_j, with the asymptotic Moses interval.
 
     The interval follows Hollander & Wolfe (Nonparametric Statistical Methods, 1999) as SAS PROC NPAR1WAY
@@ -135,8 +138,7 @@ def hodges_lehmann(canary: Sequence[float], baseline: Sequence[float], confidenc
     p_value = float(test.pvalue)
     if rho != (0.0, 0.0):
         p_value = float(2 * norm.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance)))
-    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho,
-                         (n1 / inflation[0], n2 / inflation[1]))
+    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, (n1 / inflation[0], n2 / inflation[1]))
 
 
 def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:

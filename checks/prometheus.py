@@ -45,11 +45,13 @@ class PrometheusCheck(Check):
     query: str = Field(min_length=1, description="PromQL template; {{ param }} placeholders")
     pass_if: ConditionField = Field(description="condition the value must meet, e.g. '< 0.01'")
     fail_if: ConditionField | None = Field(
-        default=None, description="with it, a value meeting neither condition is inconclusive")
+        default=None, description="with it, a value meeting neither condition is inconclusive"
+    )
     range: Duration | None = Field(default=None, description="run a range query over this window, e.g. 10m")
     step: Duration | None = Field(default=None, description="range query resolution (default: range / 60)")
     over_time: ReducerField | None = Field(
-        default=None, description="how a range reduces each series over time (default avg)")
+        default=None, description="how a range reduces each series over time (default avg)"
+    )
     min_samples: int = Field(default=1, ge=1, description="finite samples a range series needs to be judged")
     reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
     each: bool = Field(default=False, description="judge every series; all must pass")
@@ -82,11 +84,14 @@ class PrometheusCheck(Check):
             if step_s > range_s:
                 raise ValueError(f"step {self.step} is longer than range {self.range}")
             if range_s / step_s > _MAX_RANGE_POINTS:
-                raise ValueError(f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} "
-                                 "points; raise step")
+                raise ValueError(
+                    f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} points; raise step"
+                )
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
-            raise ValueError("query: it aggregates by/without at the top level, so it returns one series per "
-                             "group; set reduce (e.g. max) or each: true")
+            raise ValueError(
+                "query: it aggregates by/without at the top level, so it returns one series per "
+                "group; set reduce (e.g. max) or each: true"
+            )
         return self
 
     def source_names(self) -> frozenset[str]:
@@ -106,25 +111,36 @@ class PrometheusCheck(Check):
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:
-            return self.no_data_verdict("the query returned no series", details=details,
-                                        threshold=self.pass_if.threshold)
+            return self.no_data_verdict(
+                "the query returned no series", details=details, threshold=self.pass_if.threshold
+            )
         if self.each:
             return self._judge_each(points, details)
         if len(points) > 1 and self.reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
-            raise CheckMisconfigured(f"the query returned {len(points)} series ({shown}, ...); set reduce or "
-                                     "each: true in the check, or aggregate in PromQL")
+            raise CheckMisconfigured(
+                f"the query returned {len(points)} series ({shown}, ...); set reduce or "
+                "each: true in the check, or aggregate in PromQL"
+            )
         values = [value for _, value, _ in points]
         unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
         if unjudgeable:
             series, value, samples = unjudgeable[0]
-            return self.no_data_verdict(_no_value_reason(series, value, samples, len(points), self.min_samples),
-                                        details=details, threshold=self.pass_if.threshold)
+            return self.no_data_verdict(
+                _no_value_reason(series, value, samples, len(points), self.min_samples),
+                details=details,
+                threshold=self.pass_if.threshold,
+            )
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
         outcome = self._judge(value)
-        return Verdict(outcome=outcome, reason=self._reason(outcome, subject, value), value=value,
-                       threshold=self._threshold(value), details=details)
+        return Verdict(
+            outcome=outcome,
+            reason=self._reason(outcome, subject, value),
+            value=value,
+            threshold=self._threshold(value),
+            details=details,
+        )
 
     def _series_value(self, series: Series) -> tuple[float, int]:
         """One value per series, and how many finite samples it came from."""
@@ -179,32 +195,47 @@ class PrometheusCheck(Check):
             entry["verdict"] = outcome.value
         count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
         if not math.isfinite(value):
-            reason = (f"{count} of {len(judged)} series have no value to judge, e.g. {series.describe()} "
-                      f"(no_data policy: {self.no_data.value})")
+            reason = (
+                f"{count} of {len(judged)} series have no value to judge, e.g. {series.describe()} "
+                f"(no_data policy: {self.no_data.value})"
+            )
         elif worst_outcome is Outcome.PASS:
-            reason = f"all {len(judged)} series meet pass_if {self.pass_if}; closest {series.describe()} " \
-                     f"at {format_number(value)}"
+            reason = (
+                f"all {len(judged)} series meet pass_if {self.pass_if}; closest {series.describe()} "
+                f"at {format_number(value)}"
+            )
         else:
             verb = "fail" if worst_outcome is Outcome.FAIL else "are inconclusive"
-            reason = (f"{count} of {len(judged)} series {verb}; worst "
-                      + self._reason(worst_outcome, series.describe(), value))
-        return Verdict(outcome=worst_outcome, reason=reason, value=value if math.isfinite(value) else None,
-                       threshold=self._threshold(value), details=details)
+            reason = f"{count} of {len(judged)} series {verb}; worst " + self._reason(
+                worst_outcome, series.describe(), value
+            )
+        return Verdict(
+            outcome=worst_outcome,
+            reason=reason,
+            value=value if math.isfinite(value) else None,
+            threshold=self._threshold(value),
+            details=details,
+        )
 
     def _details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
         details: dict[str, Any] = {
             "queries": [result.query],
             "result_type": result.result_type,
             "series_count": len(points),
-            "series": [{"labels": series.labels, "value": value, "samples": samples}
-                       for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]],
+            "series": [
+                {"labels": series.labels, "value": value, "samples": samples}
+                for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]
+            ],
             "pass_if": str(self.pass_if),
         }
         if self.fail_if is not None:
             details["fail_if"] = str(self.fail_if)
         if self.range is not None:
-            details["range"] = {"window": self.range, "step_s": range_step_s(self.range, self.step),
-                                "over_time": str(self.over_time or Reducer("avg"))}
+            details["range"] = {
+                "window": self.range,
+                "step_s": range_step_s(self.range, self.step),
+                "over_time": str(self.over_time or Reducer("avg")),
+            }
         if self.reduce is not None:
             details["reduce"] = str(self.reduce)
         # What Prometheus said about its answer (a partial response, a counter that might not be one).

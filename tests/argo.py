@@ -21,12 +21,20 @@ def substitute(template: str, args: dict[str, str]) -> str:
     return template
 
 
-def measure(url: str, *, method: str = "GET", json_body: dict[str, Any] | None = None,
-            timeout_s: float = 10.0, success: str = "pass", failure: str | None = "fail") -> str:
+def measure(
+    url: str,
+    *,
+    method: str = "GET",
+    json_body: dict[str, Any] | None = None,
+    timeout_s: float = 10.0,
+    success: str = "pass",
+    failure: str | None = "fail",
+) -> str:
     """One measurement's phase for a metric `result == success` / `result == failure` on `{$.verdict}`."""
     try:
-        response = httpx.request(method, url, json=json_body, timeout=timeout_s,
-                                 headers={"User-Agent": "Go-http-client/1.1"})
+        response = httpx.request(
+            method, url, json=json_body, timeout=timeout_s, headers={"User-Agent": "Go-http-client/1.1"}
+        )
     except httpx.HTTPError:
         return ERROR
     if not 200 <= response.status_code < 300:

@@ -18,11 +18,28 @@ from dataclasses import dataclass
 from typing import Any
 
 INLINE, BACKGROUND, PRE_PROMOTION, POST_PROMOTION, EXPERIMENT = (
-    "inline step analysis", "background analysis", "prePromotionAnalysis", "postPromotionAnalysis", "experiment")
+    "inline step analysis",
+    "background analysis",
+    "prePromotionAnalysis",
+    "postPromotionAnalysis",
+    "experiment",
+)
 # Analyses the rollout waits for: a metric that never stops would hold the rollout forever.
 NON_BACKGROUND = (INLINE, PRE_PROMOTION, POST_PROMOTION)
-PROVIDERS = ("prometheus", "web", "job", "datadog", "newRelic", "wavefront", "kayenta", "cloudWatch", "graphite",
-             "influxdb", "skywalking", "plugin")
+PROVIDERS = (
+    "prometheus",
+    "web",
+    "job",
+    "datadog",
+    "newRelic",
+    "wavefront",
+    "kayenta",
+    "cloudWatch",
+    "graphite",
+    "influxdb",
+    "skywalking",
+    "plugin",
+)
 # Go's time.ParseDuration, which Argo's DurationString uses.
 GO_DURATION = re.compile(r"^(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+$")
 ARG = re.compile(r"\{\{\s*args\.([\w.-]+)\s*\}\}")
@@ -61,8 +78,10 @@ def metric_problems(metric: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     name = metric.get("name", "?")
     count = _int(metric.get("count"), "count", problems) or 0
-    limits = {key: _int(metric.get(key), key, problems) for key in (
-        "failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit")}
+    limits = {
+        key: _int(metric.get(key), key, problems)
+        for key in ("failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit")
+    }
     for key, value in limits.items():
         if value is not None and value < 0:
             problems.append(f"metric {name}: {key} must be >= 0")
@@ -160,8 +179,10 @@ def analysis_problems(analysis: Analysis, lookup: Callable[[dict[str, Any]], dic
             continue
         specs.append((ref["templateName"], template["spec"]))
     metric_names = [m.get("name") for _, spec in specs for m in spec.get("metrics") or []]
-    problems.extend(f"metric name {n!r} appears in two templates of one analysis"
-                    for n in sorted({n for n in metric_names if metric_names.count(n) > 1}))
+    problems.extend(
+        f"metric name {n!r} appears in two templates of one analysis"
+        for n in sorted({n for n in metric_names if metric_names.count(n) > 1})
+    )
     passed = {a["name"] for a in analysis.args}
     declared = {a["name"] for _, spec in specs for a in spec.get("args") or []}
     problems.extend(f"arg {n!r} is passed but no template declares it" for n in sorted(passed - declared))
@@ -173,8 +194,10 @@ def analysis_problems(analysis: Analysis, lookup: Callable[[dict[str, Any]], dic
         if analysis.kind in NON_BACKGROUND:
             for metric in spec.get("metrics") or []:
                 if effective_count(metric) is None:
-                    problems.append(f"AnalysisTemplate {name} has metric {metric.get('name')} which runs "
-                                    f"indefinitely ({analysis.kind}): invalid value for count")
+                    problems.append(
+                        f"AnalysisTemplate {name} has metric {metric.get('name')} which runs "
+                        f"indefinitely ({analysis.kind}): invalid value for count"
+                    )
     return problems
 
 

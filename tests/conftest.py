@@ -62,8 +62,9 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometh
             process.stop()
         process.start()
         # A rule left out reads as a misconfigured SLO in some test: name it here, every session it happens.
-        unrecorded = [rule for rules_yaml, _, end in rule_sets
-                      for rule in unrecorded_rules(rules_yaml, process.url, end)]
+        unrecorded = [
+            rule for rules_yaml, _, end in rule_sets for rule in unrecorded_rules(rules_yaml, process.url, end)
+        ]
         if unrecorded:
             process.stop()
             raise RuntimeError(f"recording rules backfilled without a series at the end of their range: {unrecorded}")
@@ -89,9 +90,13 @@ PROMETHEUS_FIXTURES = frozenset({"prometheus", "demo"})
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Refuse a test that starts Prometheus without the `integration` marker."""
-    unmarked = [item.nodeid for item in items
-                if PROMETHEUS_FIXTURES & set(getattr(item, "fixturenames", ()))
-                and item.get_closest_marker("integration") is None]
+    unmarked = [
+        item.nodeid
+        for item in items
+        if PROMETHEUS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("integration") is None
+    ]
     if unmarked:
-        raise pytest.UsageError("these tests start Prometheus but are not marked `integration`:\n  "
-                                + "\n  ".join(unmarked))
+        raise pytest.UsageError(
+            "these tests start Prometheus but are not marked `integration`:\n  " + "\n  ".join(unmarked)
+        )

@@ -28,8 +28,7 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
         if behaviour == "shape":
             return web.json_response({"status": "success"})
         if behaviour == "string":
-            return web.json_response({"status": "success", "data": {"resultType": "string",
-                                                                    "result": [1.0, "hello"]}})
+            return web.json_response({"status": "success", "data": {"resultType": "string", "result": [1.0, "hello"]}})
         raise AssertionError(behaviour)
 
     app = web.Application()

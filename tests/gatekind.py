@@ -60,4 +60,3 @@ class GroupCheck(Check):
         results = [await ctx.run_check(name, {}) for name in self.members]
         passed = all(result.verdict is Outcome.PASS for result in results)
         return Verdict(outcome=Outcome.PASS if passed else Outcome.FAIL, reason=f"{len(results)} members")
-

@@ -21,16 +21,19 @@ if TYPE_CHECKING:
 
 SourceConfig = Annotated[PrometheusSourceConfig, Field(discriminator="type")]
 
-__all__ = ["PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig",
-           "Sources"]
+__all__ = ["PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig", "Sources"]
 
 
 class Sources:
     """The live source clients built from a catalog's `sources`; closed together."""
 
-    def __init__(self, configs: Mapping[str, PrometheusSourceConfig], observe: QueryObserver | None = None,
-                 http: HttpClient | Callable[[], HttpClient] | None = None,
-                 make_prometheus: Callable[[str, PrometheusSourceConfig], PrometheusSource] | None = None):
+    def __init__(
+        self,
+        configs: Mapping[str, PrometheusSourceConfig],
+        observe: QueryObserver | None = None,
+        http: HttpClient | Callable[[], HttpClient] | None = None,
+        make_prometheus: Callable[[str, PrometheusSourceConfig], PrometheusSource] | None = None,
+    ):
         """`http` is the client of HTTP checks, or a function that builds it on first use (so that a Job
         without an HTTP check never imports httpx); `make_prometheus` builds a Prometheus source from its name
         and config (default: PrometheusSource with `observe`)."""

@@ -45,16 +45,6 @@ _RECEIVE_BUFFER_BYTES = 128 * 1024
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
-
-
-
-
-
-
-
-
-
-
 @contextmanager
 def map_httpx_errors(where: str) -> Iterator[None]:
     """Translate every httpx exception into the analyzer's errors; `where` names the request."""
@@ -75,10 +65,10 @@ def map_httpx_errors(where: str) -> Iterator[None]:
         raise TargetBadAnswer(f"{where}: invalid answer: {short_reason(exc)}") from exc
     except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
         raise CheckMisconfigured(
-            f"{where}: cannot send the request: {type(exc).__name__}: {short_reason(exc)}") from exc
+            f"{where}: cannot send the request: {type(exc).__name__}: {short_reason(exc)}"
+        ) from exc
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
-
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -96,19 +86,27 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         self._resolver = resolver
         self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         addresses = await self._resolve(host, port, timeout)
         refusals = [r for r in (address_refusal(a, self._policy.allowed_networks) for a in addresses) if r]
         if refusals:
-            raise TargetRefused(f"refused to connect to {host}: it resolves to {refusals[0]}; add the network to "
-                                "ANALYZER_HTTP_ALLOWED_NETWORKS to allow it")
+            raise TargetRefused(
+                f"refused to connect to {host}: it resolves to {refusals[0]}; add the network to "
+                "ANALYZER_HTTP_ALLOWED_NETWORKS to allow it"
+            )
         last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
-                stream = await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                       socket_options=socket_options)
+                stream = await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
                 continue
@@ -117,8 +115,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         assert last_error is not None
         # anyio says "All connection attempts failed", which names neither the target nor the cause.
         tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
-        raise type(last_error)(f"cannot connect to {_host_port(host, port)}{tried}: {_os_reason(last_error)}"
-                               ) from last_error
+        raise type(last_error)(
+            f"cannot connect to {_host_port(host, port)}{tried}: {_os_reason(last_error)}"
+        ) from last_error
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         if ip_or_none(host.strip("[]")) is not None:
@@ -136,14 +135,16 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def _check_peer(self, stream: httpcore.AsyncNetworkStream, host: str) -> None:
         peer = stream.get_extra_info("server_addr")
-        refusal = "the peer address is unknown" if not peer else address_refusal(
-            str(peer[0]), self._policy.allowed_networks)
+        refusal = (
+            "the peer address is unknown" if not peer else address_refusal(str(peer[0]), self._policy.allowed_networks)
+        )
         if refusal:
             await stream.aclose()
             raise TargetRefused(f"refused the connection to {host}: {refusal}")
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
         raise TargetRefused("HTTP checks never connect to unix sockets")
 
     async def sleep(self, seconds: float) -> None:
@@ -175,9 +176,11 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         super().__init__(trust_env=False)
         # httpx cannot pass a network backend to its pool; replace the pool it built with one that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=policy.max_connections,
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=policy.max_connections,
             network_backend=_GuardedBackend(policy, resolver),
-            socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)])
+            socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)],
+        )
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,6 @@ class HttpExchange:
         """Give the body's share of the service-wide budget back (the body must no longer be used)."""
         if self.reservation is not None:
             self.reservation.release()
-
-
 
 
 class BodyReservation:
@@ -289,8 +290,10 @@ class _BodyReader:
     def __init__(self, encoding: str, cap: int, where: str) -> None:
         encoding = encoding.strip().lower()
         if encoding not in ("", "identity", *_ZLIB_WBITS):
-            raise TargetBadAnswer(f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
-                                  "are decoded (the request asked for those)")
+            raise TargetBadAnswer(
+                f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
+                "are decoded (the request asked for those)"
+            )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
         self.where = where
@@ -331,8 +334,9 @@ class _BodyReader:
             self._decode(head, self.cap - len(self.body))
         # Past the cap the rest is not decoded, so its end marker is never reached; that body fails on the cap.
         if self._decoder is not None and not self.over_cap and not self._decoder.eof:
-            raise TargetBadAnswer(f"{self.where}: the {self.encoding} body ended before its end marker: the "
-                                  "response was cut")
+            raise TargetBadAnswer(
+                f"{self.where}: the {self.encoding} body ended before its end marker: the response was cut"
+            )
 
     def _decode(self, chunk: bytes, room: int) -> None:
         while True:
@@ -378,9 +382,12 @@ class HttpClient:
         # Opened on first use: building it loads the CA bundle (tens of ms), which a Job that runs a
         # Prometheus check would pay for nothing.
         if self._opened is None:
-            self._opened = httpx.AsyncClient(transport=_GuardedTransport(self.policy, self._resolver),
-                                             follow_redirects=False, trust_env=False,
-                                             headers={"Accept-Encoding": "gzip, deflate"})
+            self._opened = httpx.AsyncClient(
+                transport=_GuardedTransport(self.policy, self._resolver),
+                follow_redirects=False,
+                trust_env=False,
+                headers={"Accept-Encoding": "gzip, deflate"},
+            )
         return self._opened
 
     async def aclose(self) -> None:
@@ -402,14 +409,26 @@ class HttpClient:
         if not check_hosts.allows(host):
             return f"host {host!r} is not in the check's allowed_hosts ({check_hosts})"
         if not self.policy.allowed_hosts.allows(host):
-            return (f"host {host!r} is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS "
-                    f"({self.policy.allowed_hosts})")
+            return (
+                f"host {host!r} is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS "
+                f"({self.policy.allowed_hosts})"
+            )
         return None
 
-    async def exchange(self, request: HttpRequest, *, where: str, check_hosts: HostAllowList, timeout_s: float,
-                       retries: int = 0, follow_redirects: bool = False, max_redirects: int = 3,
-                       max_body_bytes: int | None = None, drain_over_cap: bool = True,
-                       decoded_as_text: bool = False) -> HttpExchange:
+    async def exchange(
+        self,
+        request: HttpRequest,
+        *,
+        where: str,
+        check_hosts: HostAllowList,
+        timeout_s: float,
+        retries: int = 0,
+        follow_redirects: bool = False,
+        max_redirects: int = 3,
+        max_body_bytes: int | None = None,
+        drain_over_cap: bool = True,
+        decoded_as_text: bool = False,
+    ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
         also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
@@ -420,12 +439,22 @@ class HttpClient:
         try:
             for attempt in range(retries + 1):
                 try:
-                    exchange = await self._exchange(request, where, check_hosts, timeout_s, follow_redirects,
-                                                    max_redirects, cap, drain_over_cap, reservation, copies)
+                    exchange = await self._exchange(
+                        request,
+                        where,
+                        check_hosts,
+                        timeout_s,
+                        follow_redirects,
+                        max_redirects,
+                        cap,
+                        drain_over_cap,
+                        reservation,
+                        copies,
+                    )
                 except TargetConnectFailed:
                     if attempt == retries:
                         raise
-                    await asyncio.sleep(_RETRY_PAUSE_S * 2 ** attempt)
+                    await asyncio.sleep(_RETRY_PAUSE_S * 2**attempt)
                     continue
                 return replace(exchange, connect_retries=attempt, reservation=reservation)
         except BaseException:
@@ -442,11 +471,22 @@ class HttpClient:
             raise BodyBudgetExhausted(
                 f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {size} bytes of response-body memory, "
                 f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
-                f"({self.budget.total_bytes} bytes)") from None
+                f"({self.budget.total_bytes} bytes)"
+            ) from None
 
-    async def _exchange(self, request: HttpRequest, where: str, check_hosts: HostAllowList, timeout_s: float,
-                        follow_redirects: bool, max_redirects: int, cap: int, drain_over_cap: bool,
-                        reservation: BodyReservation, copies: int) -> HttpExchange:
+    async def _exchange(
+        self,
+        request: HttpRequest,
+        where: str,
+        check_hosts: HostAllowList,
+        timeout_s: float,
+        follow_redirects: bool,
+        max_redirects: int,
+        cap: int,
+        drain_over_cap: bool,
+        reservation: BodyReservation,
+        copies: int,
+    ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
         redirects: list[str] = []
@@ -481,46 +521,64 @@ class HttpClient:
                         await response.aclose()
                     if reader is not None:
                         latency_ms = (time.perf_counter() - started) * 1000
-                        return HttpExchange(url, status, response_headers, reader.body, reader.over_cap, latency_ms,
-                                            tuple(redirects), body_wire_bytes=reader.wire_bytes,
-                                            body_drained=reader.over_cap and drain_over_cap)
+                        return HttpExchange(
+                            url,
+                            status,
+                            response_headers,
+                            reader.body,
+                            reader.over_cap,
+                            latency_ms,
+                            tuple(redirects),
+                            body_wire_bytes=reader.wire_bytes,
+                            body_drained=reader.over_cap and drain_over_cap,
+                        )
                     assert location is not None
                     if len(redirects) >= max_redirects:
-                        raise TargetBadAnswer(f"{where}: more than {max_redirects} redirects "
-                                              f"(the last to {location[:200]})")
+                        raise TargetBadAnswer(
+                            f"{where}: more than {max_redirects} redirects (the last to {location[:200]})"
+                        )
                     # httpx already refused (as a protocol error) a Location it cannot join.
                     current = httpx.URL(url)
                     target = current.join(location)
                     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
                         method, content = "GET", None
-                        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type",
-                                                                                          "content-length")}
+                        headers = {
+                            k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")
+                        }
                     if current.scheme == "https" and target.scheme == "http":
-                        raise TargetRefused(f"{where}: refused the redirect from {_shown(url)} to "
-                                            f"{_shown(str(target))}: it would downgrade https to http")
+                        raise TargetRefused(
+                            f"{where}: refused the redirect from {_shown(url)} to "
+                            f"{_shown(str(target))}: it would downgrade https to http"
+                        )
                     if (target.scheme, target.netloc) != (current.scheme, current.netloc):
                         if content is not None:
                             # A 307/308 re-sends the body, which may hold credentials, to whoever the target names.
-                            raise TargetRefused(f"{where}: refused the {status} redirect to another origin "
-                                                f"({_shown(str(target))}): it would re-send the request body there")
+                            raise TargetRefused(
+                                f"{where}: refused the {status} redirect to another origin "
+                                f"({_shown(str(target))}): it would re-send the request body there"
+                            )
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
             so_far = ""
             if reader is not None and reader.over_cap:
-                so_far = (f" (the body passed max_body_bytes {cap}; {reader.wire_bytes} bytes received so far, the "
-                          "rest was being drained to time the whole answer)")
+                so_far = (
+                    f" (the body passed max_body_bytes {cap}; {reader.wire_bytes} bytes received so far, the "
+                    "rest was being drained to time the whole answer)"
+                )
             elif reader is not None and reader.wire_bytes:
                 so_far = f" ({reader.wire_bytes} body bytes received so far)"
             raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}{so_far}") from None
 
-    async def _open(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None,
-                    timeout_s: float, where: str) -> httpx.Response:
+    async def _open(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None, timeout_s: float, where: str
+    ) -> httpx.Response:
         """The response with its headers read and its body still on the wire."""
         with map_httpx_errors(where):
-            built = self._client.build_request(method, url, headers=headers, content=content,
-                                               timeout=httpx.Timeout(timeout_s))
+            built = self._client.build_request(
+                method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout_s)
+            )
             return await self._client.send(built, stream=True)
 
     @staticmethod

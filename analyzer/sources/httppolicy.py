@@ -84,8 +84,10 @@ def _network_or_none(text: str) -> IPNetwork | None:
 
 # Never dialled unless the operator lists them in the allowed networks (checked on the IPv4 address an IPv6
 # address embeds, so ::ffff:127.0.0.1 is judged as IPv4).
-_METADATA = tuple(ipaddress.ip_network(n) for n in (
-    "169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32"))
+_METADATA = tuple(
+    ipaddress.ip_network(n)
+    for n in ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32")
+)
 _SITE_LOCAL = ipaddress.ip_network("fec0::/10")
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 # RFC 6598 shared address space (carrier-grade NAT): not a cluster range by default, and one cloud's metadata
@@ -189,8 +191,10 @@ def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str 
         if refusal:
             return f"{refusal} (embedded in the {kind} address {ip})"
     if not _listed(ip, allowed_networks):
-        return (f"{ip} is a {kind} address (it reaches IPv4 {reached[0]} through a relay or translator; allow "
-                f"the IPv6 range to use it)")
+        return (
+            f"{ip} is a {kind} address (it reaches IPv4 {reached[0]} through a relay or translator; allow "
+            f"the IPv6 range to use it)"
+        )
     return None
 
 

@@ -56,15 +56,20 @@ class PrometheusSourceConfig(BaseModel):
     url: str = Field(description="base URL, e.g. http://prometheus.monitoring:9090")
     timeout_s: float = Field(default=5.0, gt=0, le=120, description="per-query timeout, bounding the whole answer")
     max_concurrency: int = Field(default=8, ge=1, le=256, description="connections, so queries in flight at once")
-    retry: bool = Field(default=True, description="one immediate re-send, while time remains, after a failed "
-                                                    "connection or a 502/503 (never after a timeout answer)")
+    retry: bool = Field(
+        default=True,
+        description="one immediate re-send, while time remains, after a failed "
+        "connection or a 502/503 (never after a timeout answer)",
+    )
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server's certificate")
     insecure: bool = Field(default=False, description="skip TLS verification (never in production)")
     compress_responses: bool = Field(
-        default=False, description="ask for gzip answers: worth it for large range results over slow links; "
-        "in a cluster, compressing and decompressing small answers costs more time than it saves")
+        default=False,
+        description="ask for gzip answers: worth it for large range results over slow links; "
+        "in a cluster, compressing and decompressing small answers costs more time than it saves",
+    )
 
     @field_validator("url")
     @classmethod
@@ -78,8 +83,9 @@ class PrometheusSourceConfig(BaseModel):
             raise ValueError(f"{url!r} is not an http(s) base URL such as http://prometheus:9090")
         if "@" in url.split("/", 3)[2]:
             # A URL is shown in reasons, logs and check definitions: credentials do not belong in it.
-            raise ValueError("the url carries user info (user:password@host); put credentials in `headers` "
-                             "or `bearer_token_file`")
+            raise ValueError(
+                "the url carries user info (user:password@host); put credentials in `headers` or `bearer_token_file`"
+            )
         return url.rstrip("/")
 
     @field_validator("headers")
@@ -90,8 +96,10 @@ class PrometheusSourceConfig(BaseModel):
                 raise ValueError(f"header name {name!r} is not an HTTP token")
             if not _HEADER_VALUE_RE.fullmatch(value):
                 # The value is not quoted: it may be a credential.
-                raise ValueError(f"the value of header {name!r} holds a line break or another control "
-                                 "character (a YAML block scalar leaves a trailing newline: use a quoted string)")
+                raise ValueError(
+                    f"the value of header {name!r} holds a line break or another control "
+                    "character (a YAML block scalar leaves a trailing newline: use a quoted string)"
+                )
         return headers
 
     @field_validator("ca_file")
@@ -146,8 +154,10 @@ class QueryResult:
         if len(self.series) > 1:
             shown = ", ".join(series.describe() for series in self.series[:3])
             more = ", ..." if len(self.series) > 3 else ""
-            raise CheckMisconfigured(f"the {what} returned {len(self.series)} series ({shown}{more}); it must return "
-                                     f"one: aggregate it to one, e.g. with {aggregate}(...), or narrow the selectors")
+            raise CheckMisconfigured(
+                f"the {what} returned {len(self.series)} series ({shown}{more}); it must return "
+                f"one: aggregate it to one, e.g. with {aggregate}(...), or narrow the selectors"
+            )
         return self.series[0] if self.series else None
 
     def single_value(self, what: str) -> float | None:
@@ -183,8 +193,9 @@ def translate_client_error(exc: aiohttp.ClientError | OSError, where: str) -> Ch
     if isinstance(exc, aiohttp.ClientResponseError):
         # Raised by aiohttp itself on an answer it cannot read (an encoding it cannot decode, a malformed status
         # line); `status` is then aiohttp's, not the server's.
-        return SourceRejected(f"{where} sent an answer that could not be read: "
-                              f"{clip(exc.message, _ERROR_SNIPPET_CHARS)}")
+        return SourceRejected(
+            f"{where} sent an answer that could not be read: {clip(exc.message, _ERROR_SNIPPET_CHARS)}"
+        )
     return SourceUnavailable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}")
 
 
@@ -201,16 +212,20 @@ def map_answer_shape_errors(source: str, url: str) -> Iterator[None]:
     try:
         yield
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise SourceRejected(f"Prometheus source {source!r} ({url}) answered with an unexpected shape: "
-                             f"{type(exc).__name__}: {short_reason(exc)}") from exc
+        raise SourceRejected(
+            f"Prometheus source {source!r} ({url}) answered with an unexpected shape: "
+            f"{type(exc).__name__}: {short_reason(exc)}"
+        ) from exc
 
 
 def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
     for any other answer (a redirect, an error body, a body that is not JSON)."""
     if 300 <= status < 400:
-        raise SourceRejected(f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
-                             "Prometheus API itself, not an address that forwards to it or to a login page")
+        raise SourceRejected(
+            f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
+            "Prometheus API itself, not an address that forwards to it or to a login page"
+        )
     try:
         payload = json.loads(body)
     except ValueError:
@@ -225,8 +240,11 @@ def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
         error = body[:_ERROR_SNIPPET_CHARS].decode("utf-8", "replace")
-    detail = f"HTTP {status}" + (f" {error_type}" if error_type else "") + (f": {error[:_ERROR_SNIPPET_CHARS]}"
-                                                                           if error else "")
+    detail = (
+        f"HTTP {status}"
+        + (f" {error_type}" if error_type else "")
+        + (f": {error[:_ERROR_SNIPPET_CHARS]}" if error else "")
+    )
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
     if status >= 500 and error_type != "execution":
@@ -272,8 +290,6 @@ QueryObserver = Callable[[str, str, float], None]
 """Called after each query with (source name, outcome code, seconds)."""
 
 
-
-
 class PrometheusSource:
     """Queries one Prometheus over one aiohttp ClientSession, made on the first query (on the running loop)
     and closed with the source; at most `max_concurrency` connections, so queries beyond wait for one."""
@@ -292,14 +308,21 @@ class PrometheusSource:
         if self._closed:
             raise SourceUnavailable(f"{self._where} is closed (the catalog was replaced or the service stops)")
         if self._client is None:
-            headers = {**self.config.headers,
-                       # aiohttp decodes gzip and deflate; ask for them only when configured.
-                       "Accept-Encoding": "gzip" if self.config.compress_responses else "identity"}
+            headers = {
+                **self.config.headers,
+                # aiohttp decodes gzip and deflate; ask for them only when configured.
+                "Accept-Encoding": "gzip" if self.config.compress_responses else "identity",
+            }
             # limit_per_host 0: `limit` already counts every connection, and a source has one host.
             connector = aiohttp.TCPConnector(limit=self.config.max_concurrency, limit_per_host=0)
             # No environment (proxies, .netrc) and no cookies: a source's settings are all it uses.
-            self._client = aiohttp.ClientSession(connector=connector, headers=headers, trust_env=False,
-                                                 cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False)
+            self._client = aiohttp.ClientSession(
+                connector=connector,
+                headers=headers,
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                raise_for_status=False,
+            )
         return self._client
 
     def close(self) -> None:
@@ -322,8 +345,9 @@ class PrometheusSource:
         """An instant query evaluated at `at`."""
         return await self._run(promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
-    async def query_range(self, promql: str, start: datetime, end: datetime, step_s: float,
-                          timeout_s: float) -> QueryResult:
+    async def query_range(
+        self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+    ) -> QueryResult:
         """A range query from `start` to `end` every `step_s` seconds."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
         params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
@@ -365,13 +389,16 @@ class PrometheusSource:
         headers = self._authorization()
         tls = self._tls.context(self._where)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(f"{self.config.url}/api/v1/{endpoint}?query={quote(promql)}&{params}"
-                  f"&timeout={_prom_timeout(timeout_s)}", encoded=True)
+        url = URL(
+            f"{self.config.url}/api/v1/{endpoint}?query={quote(promql)}&{params}&timeout={_prom_timeout(timeout_s)}",
+            encoded=True,
+        )
         with map_aiohttp_errors(self.name, self.config.url):
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
-                async with session.get(url, headers=headers, ssl=tls, allow_redirects=False,
-                                       timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+                async with session.get(
+                    url, headers=headers, ssl=tls, allow_redirects=False, timeout=aiohttp.ClientTimeout(total=timeout_s)
+                ) as response:
                     status, body = response.status, await response.read()
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc, aiohttp.ClientSSLError):
@@ -383,8 +410,9 @@ class PrometheusSource:
             result = parse_result(promql, payload["data"])
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:
-                result = QueryResult(promql, result.result_type, result.series, [str(w) for w in warnings],
-                                     [str(i) for i in infos])
+                result = QueryResult(
+                    promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
+                )
         return result
 
     def _authorization(self) -> dict[str, str] | None:
@@ -396,8 +424,9 @@ class PrometheusSource:
         try:
             token = path.read_text().strip()
         except OSError as exc:
-            raise SourceUnavailable(f"cannot read bearer_token_file {str(path)!r} of source {self.name!r}: "
-                                    f"{exc.strerror or exc}") from exc
+            raise SourceUnavailable(
+                f"cannot read bearer_token_file {str(path)!r} of source {self.name!r}: {exc.strerror or exc}"
+            ) from exc
         return {"Authorization": f"Bearer {token}"}
 
 
@@ -425,11 +454,13 @@ class _TLSSettings:
             if self._loaded is None or self._loaded[0] != version:
                 self._loaded = (version, ssl.create_default_context(cafile=str(self._ca_file)))
         except ssl.SSLError as exc:
-            raise SourceUnavailable(f"{where}: ca_file {str(self._ca_file)!r} is not a usable CA bundle: "
-                                    f"{short_reason(exc)}") from exc
+            raise SourceUnavailable(
+                f"{where}: ca_file {str(self._ca_file)!r} is not a usable CA bundle: {short_reason(exc)}"
+            ) from exc
         except OSError as exc:
-            raise SourceUnavailable(f"{where}: cannot read ca_file {str(self._ca_file)!r}: "
-                                    f"{exc.strerror or exc}") from exc
+            raise SourceUnavailable(
+                f"{where}: cannot read ca_file {str(self._ca_file)!r}: {exc.strerror or exc}"
+            ) from exc
         return self._loaded[1]
 
 

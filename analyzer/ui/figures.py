@@ -76,8 +76,9 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-async def figures(evidence: Evidence, check: Check | None, sources: Sources, deadline_s: float,
-                  member_link: MemberLink) -> list[Figure]:
+async def figures(
+    evidence: Evidence, check: Check | None, sources: Sources, deadline_s: float, member_link: MemberLink
+) -> list[Figure]:
     """The plots of one verdict; a plot whose data cannot be read says why instead (the verdict stands)."""
     reader = _RangeReader(sources, _source_of(check), asyncio.get_running_loop().time() + deadline_s)
     try:
@@ -112,8 +113,10 @@ def _condition_rules(details: Mapping[str, Any]) -> list[plots.Rule]:
 
 
 def _lines(series: Sequence[Series], css: str = "s", label: str | None = None) -> tuple[list[plots.Line], str]:
-    lines = [plots.Line(label or (s.describe() if s.labels else "value"), f"{css}{i}", s.samples)
-             for i, s in enumerate(series[:_MAX_LINES])]
+    lines = [
+        plots.Line(label or (s.describe() if s.labels else "value"), f"{css}{i}", s.samples)
+        for i, s in enumerate(series[:_MAX_LINES])
+    ]
     more = f"{len(series) - _MAX_LINES} more series are not drawn" if len(series) > _MAX_LINES else ""
     return lines, more
 
@@ -121,9 +124,14 @@ def _lines(series: Sequence[Series], css: str = "s", label: str | None = None) -
 def _evaluated_mark(evidence: Evidence) -> list[plots.Mark]:
     if evidence.value is None or not math.isfinite(evidence.value):
         return []
-    return [plots.Mark(evidence.evaluated_at.timestamp(), evidence.value,
-                       f"evaluated value {format_number(evidence.value)} ({evidence.verdict})",
-                       f"evaluated {evidence.verdict}")]
+    return [
+        plots.Mark(
+            evidence.evaluated_at.timestamp(),
+            evidence.value,
+            f"evaluated value {format_number(evidence.value)} ({evidence.verdict})",
+            f"evaluated {evidence.verdict}",
+        )
+    ]
 
 
 async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
@@ -136,8 +144,10 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
     if isinstance(window, dict) and isinstance(window.get("window"), str):
         window_s = parse_duration(window["window"])
         step_s = float(window.get("step_s") or window_s / 60)
-        note = f"the range the check judges ({window['window']}, every {format_number(step_s)} s), " \
-               f"reduced by {window.get('over_time', 'avg')}"
+        note = (
+            f"the range the check judges ({window['window']}, every {format_number(step_s)} s), "
+            f"reduced by {window.get('over_time', 'avg')}"
+        )
     else:
         window_s, step_s = _DEFAULT_WINDOW_S, _DEFAULT_WINDOW_S / _POINTS
         note = "the last hour before the evaluation; the check itself runs an instant query"
@@ -147,8 +157,14 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         return [Figure(title, None, f"the plot's range query failed: {exc.message}")]
     lines, more = _lines(series)
     end = evidence.evaluated_at.timestamp()
-    svg = plots.time_series(lines, _condition_rules(details), _evaluated_mark(evidence), label=title,
-                            y_title="value", window=(end - window_s, end))
+    svg = plots.time_series(
+        lines,
+        _condition_rules(details),
+        _evaluated_mark(evidence),
+        label=title,
+        y_title="value",
+        window=(end - window_s, end),
+    )
     return [Figure(title, svg, "; ".join(filter(None, [note, more, "" if series else "no series in the window"])))]
 
 
@@ -157,8 +173,11 @@ def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:
     queries, roles = details.get("queries"), details.get("query_roles")
     if not isinstance(queries, list) or not isinstance(roles, list):
         return {}
-    by_role = {role: query for role, query in zip(roles, queries, strict=False)
-               if isinstance(role, str) and isinstance(query, str)}
+    by_role = {
+        role: query
+        for role, query in zip(roles, queries, strict=False)
+        if isinstance(role, str) and isinstance(query, str)
+    }
     found = {}
     for side in ("canary", "baseline"):
         if f"{side}.query" in by_role:
@@ -186,16 +205,24 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
     if len(queries) == 2:
         try:
             canary, baseline = await asyncio.gather(
-                *(reader.series(queries[side], evidence.evaluated_at, window_s, step_s) for side in queries))
+                *(reader.series(queries[side], evidence.evaluated_at, window_s, step_s) for side in queries)
+            )
         except CheckError as exc:
             found.append(Figure(title, None, f"the plot's range queries failed: {exc.message}"))
         else:
-            lines = [plots.Line(str(names.get(side, side)), css, series[0].samples)
-                     for side, css, series in (("canary", "canary", canary), ("baseline", "baseline", baseline))
-                     if series]
+            lines = [
+                plots.Line(str(names.get(side, side)), css, series[0].samples)
+                for side, css, series in (("canary", "canary", canary), ("baseline", "baseline", baseline))
+                if series
+            ]
             end = evidence.evaluated_at.timestamp()
-            found.append(Figure(title, plots.time_series(lines, [], [], label=title, y_title="KPI",
-                                                         window=(end - window_s, end)), note))
+            found.append(
+                Figure(
+                    title,
+                    plots.time_series(lines, [], [], label=title, y_title="KPI", window=(end - window_s, end)),
+                    note,
+                )
+            )
     estimate = _number(details.get("estimate"))
     tolerance = _number(details.get("tolerance"))
     if estimate is not None and math.isfinite(estimate):
@@ -210,11 +237,18 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
             if direction != "lower_is_better" or details.get("mode") == "ab":
                 rules.append(plots.Rule(-tolerance, f"-tolerance {format_number(-tolerance)}", "tolerance"))
         level = _number(details.get("confidence"))
-        what = f"the estimate (canary - baseline) with its {format_number(level * 100)}% interval" \
-            if level is not None and low is not None else "the estimate (canary - baseline)"
-        found.append(Figure("Difference against the tolerance",
-                            plots.interval(plots.Interval(estimate, low, high, rules), label=what,
-                                           x_title="canary - baseline"), what))
+        what = (
+            f"the estimate (canary - baseline) with its {format_number(level * 100)}% interval"
+            if level is not None and low is not None
+            else "the estimate (canary - baseline)"
+        )
+        found.append(
+            Figure(
+                "Difference against the tolerance",
+                plots.interval(plots.Interval(estimate, low, high, rules), label=what, x_title="canary - baseline"),
+                what,
+            )
+        )
     return found
 
 
@@ -232,14 +266,26 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
                 status, css = "not fired", "quiet"
             else:
                 status, css = "cannot judge", "unjudged"
-            groups.append(plots.BarGroup(
-                label=f"{tier.get('severity')} {tier.get('long')}/{tier.get('short')}", status=status, css=css,
-                bars=[plots.Bar(str(tier.get("long")), _number(tier.get("long_burn_rate")), "long"),
-                      plots.Bar(str(tier.get("short")), _number(tier.get("short_burn_rate")), "short")],
-                rule=None if factor is None else plots.Rule(factor, f"factor {format_number(factor)}x", "factor")))
+            groups.append(
+                plots.BarGroup(
+                    label=f"{tier.get('severity')} {tier.get('long')}/{tier.get('short')}",
+                    status=status,
+                    css=css,
+                    bars=[
+                        plots.Bar(str(tier.get("long")), _number(tier.get("long_burn_rate")), "long"),
+                        plots.Bar(str(tier.get("short")), _number(tier.get("short_burn_rate")), "short"),
+                    ],
+                    rule=None if factor is None else plots.Rule(factor, f"factor {format_number(factor)}x", "factor"),
+                )
+            )
         title = "Burn rate per window against each tier's factor"
-        found.append(Figure(title, plots.bar_groups(groups, label=title, y_title="burn rate (x budget)"),
-                            "a tier fires when both its windows burn above its factor"))
+        found.append(
+            Figure(
+                title,
+                plots.bar_groups(groups, label=title, y_title="burn rate (x budget)"),
+                "a tier fires when both its windows burn above its factor",
+            )
+        )
     budget = details.get("budget")
     if isinstance(budget, dict):
         remaining = _number(budget.get("remaining"))
@@ -268,8 +314,11 @@ def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
 async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
     """The burn of the fastest failing tier's two windows over the last hours, against its factor."""
     plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
-    tiers = [t for t in evidence.details.get("tiers", []) if isinstance(t, dict) and t.get("fails_verdict")
-             and _number(t.get("factor")) is not None]
+    tiers = [
+        t
+        for t in evidence.details.get("tiers", [])
+        if isinstance(t, dict) and t.get("fails_verdict") and _number(t.get("factor")) is not None
+    ]
     if plan is None or not isinstance(budget, float) or budget <= 0 or not tiers:
         return []
     tier = max(tiers, key=lambda t: float(t["factor"]))
@@ -284,16 +333,23 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
             promql = _error_ratio_promql(windows.get(window, {}))
             if promql is None:
                 return []
-            series = await reader.series(f"({promql}) / {budget!r}", evidence.evaluated_at, window_s,
-                                         window_s / _POINTS)
+            series = await reader.series(
+                f"({promql}) / {budget!r}", evidence.evaluated_at, window_s, window_s / _POINTS
+            )
             if series:
                 lines.append(plots.Line(f"burn over {window}", role, series[0].samples))
     except CheckError as exc:
         return [Figure(title, None, f"the plot's range queries failed: {exc.message}")]
     factor = float(tier["factor"])
     end = evidence.evaluated_at.timestamp()
-    svg = plots.time_series(lines, [plots.Rule(factor, f"factor {format_number(factor)}x", "factor")], [],
-                            label=title, y_title="burn rate (x budget)", window=(end - window_s, end))
+    svg = plots.time_series(
+        lines,
+        [plots.Rule(factor, f"factor {format_number(factor)}x", "factor")],
+        [],
+        label=title,
+        y_title="burn rate (x budget)",
+        window=(end - window_s, end),
+    )
     return [Figure(title, svg, "the tier fires while both lines are above its factor")]
 
 
@@ -323,8 +379,13 @@ def _http_smoke(evidence: Evidence) -> list[Figure]:
             rows.append(plots.LatencyRow(name, [("latency", latency)], []))
     found = [Figure("Steps", plots.timeline(timeline, label="The steps in order, with their outcome"))]
     if rows:
-        found.append(Figure("Latency per step", plots.latencies(rows, label="Latency per step against its limits"),
-                            "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms"))
+        found.append(
+            Figure(
+                "Latency per step",
+                plots.latencies(rows, label="Latency per step against its limits"),
+                "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms",
+            )
+        )
     return found
 
 
@@ -340,8 +401,14 @@ def _composite(evidence: Evidence, member_link: MemberLink) -> list[Figure]:
         critical = ", critical" if member.get("critical") else ""
         given = member.get("args")
         args: Mapping[str, Any] = given if isinstance(given, dict) else {}
-        parts.append(plots.Share(f"{name}: {verdict.upper() if verdict in set(Outcome) else verdict} "
-                                 f"(weight {format_number(weight)}{critical})", weight, verdict,
-                                 member_link(name, args)))
+        parts.append(
+            plots.Share(
+                f"{name}: {verdict.upper() if verdict in set(Outcome) else verdict} "
+                f"(weight {format_number(weight)}{critical})",
+                weight,
+                verdict,
+                member_link(name, args),
+            )
+        )
     title = "Members by weight"
     return [Figure(title, plots.shares(parts, label=title), "each member links to its own verdict page")]

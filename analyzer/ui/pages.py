@@ -37,8 +37,9 @@ logger = structlog.get_logger("analyzer.ui")
 ROUTE_PREFIX = "ui."
 COOKIE = "analyzer_token"
 COOKIE_MAX_AGE_S = 8 * 3600
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                           "frame-ancestors 'none'; base-uri 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static", "ui.root"})
 _STATIC = Path(__file__).parent / "static"
 _HISTORY_LIMIT = 100
@@ -119,8 +120,13 @@ def _authenticate(request: web.Request) -> Principal:
         principal: Principal = tokens.authenticate(presented)
     except Unauthorized as exc:
         if presented:
-            logger.warning("auth_failed", reason=exc.message, path=request.path[:200], remote=request.remote,
-                           user_agent=request.headers.get("User-Agent", "")[:120])
+            logger.warning(
+                "auth_failed",
+                reason=exc.message,
+                path=request.path[:200],
+                remote=request.remote,
+                user_agent=request.headers.get("User-Agent", "")[:120],
+            )
         raise
     structlog.contextvars.bind_contextvars(client=principal.name)
     return principal
@@ -141,17 +147,21 @@ def _secure(request: web.Request) -> bool:
 
 
 def _error_page(request: web.Request, status: int, message: str) -> web.Response:
-    return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message,
-                                                                  **_common(request)}, status=status)
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"status": status, "message": message, **_common(request)}, status=status
+    )
 
 
 def _common(request: web.Request) -> dict[str, Any]:
     principal = request.get(PRINCIPAL)
-    return {"auth_on": request.app.get(TOKENS) is not None,
-            "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None}
+    return {
+        "auth_on": request.app.get(TOKENS) is not None,
+        "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None,
+    }
 
 
 # -- pages ------------------------------------------------------------------------------------------------
+
 
 async def _root(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(UI_PREFIX)
@@ -167,12 +177,23 @@ async def index(request: web.Request) -> dict[str, Any]:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
-    entries = [entry.seen_by(principal).fields() for entry in history.query(
-        check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)]
+    entries = [
+        entry.seen_by(principal).fields()
+        for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)
+    ]
     checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
-    return {"checks": checks, "entries": entries, "check_filter": check, "verdict_filter": verdict,
-            "verdicts": HISTORY_VERDICTS, "capacity": history.capacity, "catalog_version": catalog.version,
-            "format_time": format_time, "format_number": format_number, **_common(request)}
+    return {
+        "checks": checks,
+        "entries": entries,
+        "check_filter": check,
+        "verdict_filter": verdict,
+        "verdicts": HISTORY_VERDICTS,
+        "capacity": history.capacity,
+        "catalog_version": catalog.version,
+        "format_time": format_time,
+        "format_number": format_number,
+        **_common(request),
+    }
 
 
 @aiohttp_jinja2.template("check.html")
@@ -183,10 +204,19 @@ async def check_page(request: web.Request) -> dict[str, Any]:
     catalog = request[GENERATION].catalog
     check = catalog.get(name)
     definition = check.definition()
-    definition["sources"] = {source: catalog.sources[source].redacted() for source in sorted(check.source_names())
-                             if source in catalog.sources}
-    return {"check": check, "definition": json.dumps(definition, indent=2, default=str),
-            "params": check.params, "errors": {}, "values": {}, **_common(request)}
+    definition["sources"] = {
+        source: catalog.sources[source].redacted()
+        for source in sorted(check.source_names())
+        if source in catalog.sources
+    }
+    return {
+        "check": check,
+        "definition": json.dumps(definition, indent=2, default=str),
+        "params": check.params,
+        "errors": {},
+        "values": {},
+        **_common(request),
+    }
 
 
 async def run_page(request: web.Request) -> web.Response:
@@ -221,19 +251,33 @@ async def run_page(request: web.Request) -> web.Response:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
     request.app[HISTORY].record_evaluation(
-        evaluation, request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
-        catalog_version=generation.catalog.version, client=principal.name if principal is not ANONYMOUS else None,
-        user_agent=request.headers.get("User-Agent"))
+        evaluation,
+        request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
+        catalog_version=generation.catalog.version,
+        client=principal.name if principal is not ANONYMOUS else None,
+        user_agent=request.headers.get("User-Agent"),
+    )
     entry = _as_entry(evaluation)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
 
 
 def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
-    return {"check": evaluation.check, "kind": evaluation.kind, "verdict": evaluation.verdict.value,
-            "reason": evaluation.reason, "value": evaluation.value, "threshold": evaluation.threshold,
-            "args": evaluation.args, "evaluated_at": evaluation.evaluated_at, "duration_ms": evaluation.duration_ms,
-            "error": evaluation.error, "details": evaluation.details or {}, "http_status": evaluation.http_status,
-            "recorded_at": None, "client": None}
+    return {
+        "check": evaluation.check,
+        "kind": evaluation.kind,
+        "verdict": evaluation.verdict.value,
+        "reason": evaluation.reason,
+        "value": evaluation.value,
+        "threshold": evaluation.threshold,
+        "args": evaluation.args,
+        "evaluated_at": evaluation.evaluated_at,
+        "duration_ms": evaluation.duration_ms,
+        "error": evaluation.error,
+        "details": evaluation.details or {},
+        "http_status": evaluation.http_status,
+        "recorded_at": None,
+        "client": None,
+    }
 
 
 def _entry_dict(entry: Recorded) -> dict[str, Any]:
@@ -252,11 +296,20 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     return None
 
 
-def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]
-                ) -> web.Response:
-    return aiohttp_jinja2.render_template("check.html", request, {
-        "check": check, "definition": None, "params": check.params, "errors": errors, "values": values,
-        **_common(request)}, status=400)
+def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "check.html",
+        request,
+        {
+            "check": check,
+            "definition": None,
+            "params": check.params,
+            "errors": errors,
+            "values": values,
+            **_common(request),
+        },
+        status=400,
+    )
 
 
 async def verdict_page(request: web.Request) -> web.Response:
@@ -266,23 +319,24 @@ async def verdict_page(request: web.Request) -> web.Response:
     history = request.app[HISTORY]
     entry = next((e for e in history.query(limit=history.capacity, visible=principal.may_use) if e.seq == seq), None)
     if entry is None:
-        raise web.HTTPNotFound(reason=f"verdict {seq} is not in this replica's history (it keeps the last "
-                                      f"{history.capacity})")
+        raise web.HTTPNotFound(
+            reason=f"verdict {seq} is not in this replica's history (it keeps the last {history.capacity})"
+        )
     catalog = request[GENERATION].catalog
     check = catalog.checks.get(entry.check)
     return await _render_verdict(request, check, _entry_dict(entry.seen_by(principal)), origin="recorded")
 
 
-async def _render_verdict(request: web.Request, check: Check | None, entry: dict[str, Any], origin: str
-                          ) -> web.Response:
+async def _render_verdict(
+    request: web.Request, check: Check | None, entry: dict[str, Any], origin: str
+) -> web.Response:
     generation = request[GENERATION]
     settings = request.app[SETTINGS]
     details = entry["details"] or {}
     at: datetime | None = entry["evaluated_at"]
     plots: list[Figure] = []
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
-        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details,
-                            entry["args"])
+        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
         deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
@@ -291,14 +345,24 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
         except Overloaded as exc:
             plots = [Figure("Plots", None, f"not drawn: {exc.message}")]
         else:
-            drawing = asyncio.ensure_future(figures(evidence, check, generation.runner.sources, deadline_s,
-                                                    member_link=lambda name, args: verdict_path(name, args, at)))
+            drawing = asyncio.ensure_future(
+                figures(
+                    evidence,
+                    check,
+                    generation.runner.sources,
+                    deadline_s,
+                    member_link=lambda name, args: verdict_path(name, args, at),
+                )
+            )
             admission.track(cast("asyncio.Future[Evaluation]", drawing))
             plots = await drawing
     queries = [q for q in details.get("queries", []) if isinstance(q, str)] if isinstance(details, dict) else []
     value = entry["value"]
     context = {
-        "entry": entry, "origin": origin, "figures": plots, "queries": queries,
+        "entry": entry,
+        "origin": origin,
+        "figures": plots,
+        "queries": queries,
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
         "evaluated_at": format_time(at) if at is not None else "",
@@ -308,16 +372,17 @@ async def _render_verdict(request: web.Request, check: Check | None, entry: dict
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,
         "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
-        **_common(request)}
+        **_common(request),
+    }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
 
 
 # -- login ------------------------------------------------------------------------------------------------
 
+
 def _next_path(value: str | None) -> str:
     """Where to go after login: a UI path of this server only (never another host)."""
-    if (value and value.startswith(UI_PREFIX) and "\\" not in value
-            and all(" " < char < "\x7f" for char in value)):
+    if value and value.startswith(UI_PREFIX) and "\\" not in value and all(" " < char < "\x7f" for char in value):
         return value
     return UI_PREFIX
 
@@ -345,14 +410,30 @@ async def login(request: web.Request) -> web.Response:
     try:
         principal = tokens.authenticate([f"Bearer {token}"])
     except Unauthorized as exc:
-        logger.warning("auth_failed", reason=exc.message, path=request.path, remote=request.remote,
-                       user_agent=request.headers.get("User-Agent", "")[:120])
-        return aiohttp_jinja2.render_template("login.html", request, {
-            "next": target, "problem": "that token is not accepted", **_common(request)}, status=401)
+        logger.warning(
+            "auth_failed",
+            reason=exc.message,
+            path=request.path,
+            remote=request.remote,
+            user_agent=request.headers.get("User-Agent", "")[:120],
+        )
+        return aiohttp_jinja2.render_template(
+            "login.html",
+            request,
+            {"next": target, "problem": "that token is not accepted", **_common(request)},
+            status=401,
+        )
     logger.info("ui_login", client=principal.name)
     response = _see_other(target)
-    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, path=UI_PREFIX, httponly=True, samesite="Strict",
-                        secure=_secure(request))
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE_S,
+        path=UI_PREFIX,
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(request),
+    )
     return response
 
 

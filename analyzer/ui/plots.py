@@ -56,11 +56,16 @@ def _finite(value: float | None) -> bool:
 
 def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
     """The plot's scale, exact (repr), for readers and tests."""
-    attrs: dict[str, object] = {"data_y_low": repr(y.low), "data_y_high": repr(y.high),
-                                "data_plot_bottom": repr(y.start), "data_plot_top": repr(y.end)}
+    attrs: dict[str, object] = {
+        "data_y_low": repr(y.low),
+        "data_y_high": repr(y.high),
+        "data_plot_bottom": repr(y.start),
+        "data_plot_top": repr(y.end),
+    }
     if x is not None:
-        attrs.update(data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
-                     data_plot_right=repr(x.end))
+        attrs.update(
+            data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start), data_plot_right=repr(x.end)
+        )
     return attrs
 
 
@@ -69,8 +74,14 @@ def _y_axis(svg: Svg, y: Scale, title: str) -> None:
         svg.line(_LEFT, y(tick), _RIGHT, y(tick), class_="grid")
         svg.text(_LEFT - 6, y(tick) + 4, number_label(tick), class_="tick", text_anchor="end")
     svg.line(_LEFT, y.start, _LEFT, y.end, class_="axis")
-    svg.text(14, _TOP + _PLOT_HEIGHT / 2, title, class_="axis-title", text_anchor="middle",
-             transform=f"rotate(-90 14 {_TOP + _PLOT_HEIGHT / 2:.0f})")
+    svg.text(
+        14,
+        _TOP + _PLOT_HEIGHT / 2,
+        title,
+        class_="axis-title",
+        text_anchor="middle",
+        transform=f"rotate(-90 14 {_TOP + _PLOT_HEIGHT / 2:.0f})",
+    )
 
 
 def _legend(svg: Svg, top: float, entries: Sequence[tuple[str, str, str]]) -> None:
@@ -84,11 +95,21 @@ def _legend(svg: Svg, top: float, entries: Sequence[tuple[str, str, str]]) -> No
         svg.text(_LEFT + 30, row, label, class_="legend")
 
 
-def time_series(lines: Sequence[Line], rules: Sequence[Rule], marks: Sequence[Mark], *, label: str,
-                y_title: str, window: tuple[float, float] | None = None) -> Markup:
+def time_series(
+    lines: Sequence[Line],
+    rules: Sequence[Rule],
+    marks: Sequence[Mark],
+    *,
+    label: str,
+    y_title: str,
+    window: tuple[float, float] | None = None,
+) -> Markup:
     """Values over time with threshold rules and marked points; `window` fixes the time axis (unix seconds)."""
-    entries = [("series", line.css, line.label) for line in lines] + [("rule", r.css, r.label) for r in rules] \
+    entries = (
+        [("series", line.css, line.label) for line in lines]
+        + [("rule", r.css, r.label) for r in rules]
         + [("mark", m.css, m.label) for m in marks]
+    )
     height = int(_TOP + _PLOT_HEIGHT + 50 + _LEGEND_ROW * len(entries))
     times = [t for line in lines for t, _ in line.samples] + [m.x for m in marks]
     if window is not None:
@@ -156,8 +177,9 @@ class BarGroup:
 
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
     """Grouped bars from 0 with a rule per group, each group labelled with its status in words."""
-    values = [b.value for g in groups for b in g.bars if b.value is not None] + \
-        [g.rule.value for g in groups if g.rule is not None]
+    values = [b.value for g in groups for b in g.bars if b.value is not None] + [
+        g.rule.value for g in groups if g.rule is not None
+    ]
     y_low, y_high = domain(values, include_zero=True)
     y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
     height = int(_TOP + _PLOT_HEIGHT + 64)
@@ -172,19 +194,37 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
         for position, bar in enumerate(group.bars):
             bar_left = left + 12 + position * bar_width
             if bar.value is None or not math.isfinite(bar.value):
-                svg.text(bar_left + bar_width / 2, y(0.0) - 6, f"{bar.label}: no data", class_="bar-label",
-                         text_anchor="middle")
+                svg.text(
+                    bar_left + bar_width / 2,
+                    y(0.0) - 6,
+                    f"{bar.label}: no data",
+                    class_="bar-label",
+                    text_anchor="middle",
+                )
                 continue
             top = y.clamped(max(bar.value, 0.0))
-            svg.rect(bar_left + 2, top, bar_width - 4, y(0.0) - top, class_=f"bar {bar.css}",
-                     data_value=repr(bar.value))
-            svg.text(bar_left + bar_width / 2, top - 4, f"{bar.label}: {number_label(bar.value)}",
-                     class_="bar-label", text_anchor="middle")
+            svg.rect(
+                bar_left + 2, top, bar_width - 4, y(0.0) - top, class_=f"bar {bar.css}", data_value=repr(bar.value)
+            )
+            svg.text(
+                bar_left + bar_width / 2,
+                top - 4,
+                f"{bar.label}: {number_label(bar.value)}",
+                class_="bar-label",
+                text_anchor="middle",
+            )
         if group.rule is not None:
-            svg.line(left + 6, y(group.rule.value), left + width - 6, y(group.rule.value),
-                     class_=f"rule {group.rule.css}", data_value=repr(group.rule.value))
-            svg.text(left + width - 8, y(group.rule.value) - 4, group.rule.label, class_="rule-label",
-                     text_anchor="end")
+            svg.line(
+                left + 6,
+                y(group.rule.value),
+                left + width - 6,
+                y(group.rule.value),
+                class_=f"rule {group.rule.css}",
+                data_value=repr(group.rule.value),
+            )
+            svg.text(
+                left + width - 8, y(group.rule.value) - 4, group.rule.label, class_="rule-label", text_anchor="end"
+            )
         svg.text(left + width / 2, y.start + 18, group.label, class_="tick", text_anchor="middle")
         svg.text(left + width / 2, y.start + 36, group.status, class_=f"status {group.css}", text_anchor="middle")
         svg.close("g")
@@ -210,19 +250,33 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
     middle = 70.0
     entries = [("mark", "estimate", f"estimate {number_label(data.estimate)}")]
     if _finite(data.low) and _finite(data.high):
-        entries.append(("interval", "interval",
-                        f"interval [{number_label(data.low or 0.0)}, {number_label(data.high or 0.0)}]"))
+        entries.append(
+            ("interval", "interval", f"interval [{number_label(data.low or 0.0)}, {number_label(data.high or 0.0)}]")
+        )
     entries += [("rule", r.css, r.label) for r in data.rules]
     height = int(middle + 74 + _LEGEND_ROW * len(entries))
-    svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high),
-              data_plot_left=repr(x.start), data_plot_right=repr(x.end))
+    svg = Svg(
+        WIDTH,
+        height,
+        label,
+        data_x_low=repr(x.low),
+        data_x_high=repr(x.high),
+        data_plot_left=repr(x.start),
+        data_plot_right=repr(x.end),
+    )
     svg.line(_LEFT, middle + 30, _RIGHT, middle + 30, class_="axis")
     for tick in ticks(x_low, x_high, 6):
         svg.line(x(tick), middle + 30, x(tick), middle + 34, class_="axis")
         svg.text(x(tick), middle + 48, number_label(tick), class_="tick", text_anchor="middle")
     for rule in data.rules:
-        svg.line(x(rule.value), middle - 40, x(rule.value), middle + 30, class_=f"rule {rule.css}",
-                 data_value=repr(rule.value))
+        svg.line(
+            x(rule.value),
+            middle - 40,
+            x(rule.value),
+            middle + 30,
+            class_=f"rule {rule.css}",
+            data_value=repr(rule.value),
+        )
         svg.text(x(rule.value), middle - 44, rule.label, class_="rule-label", text_anchor="middle")
     if _finite(data.low) and _finite(data.high):
         assert data.low is not None and data.high is not None
@@ -251,16 +305,29 @@ def timeline(steps: Sequence[Step], *, label: str) -> Markup:
     row = 34.0
     height = int(_TOP + row * len(steps) + 50)
     x = Scale(0.0, total, 200.0, _RIGHT)
-    svg = Svg(WIDTH, height, label, data_x_low="0.0", data_x_high=repr(total), data_plot_left=repr(x.start),
-              data_plot_right=repr(x.end))
+    svg = Svg(
+        WIDTH,
+        height,
+        label,
+        data_x_low="0.0",
+        data_x_high=repr(total),
+        data_plot_left=repr(x.start),
+        data_plot_right=repr(x.end),
+    )
     start = 0.0
     for index, step in enumerate(steps):
         top = _TOP + index * row
         svg.text(8, top + 14, step.name, class_="step-name")
         svg.text(8, top + 28, f"{step.outcome} {step.detail}", class_=f"status {step.outcome}")
         if step.latency_ms is not None and math.isfinite(step.latency_ms):
-            svg.rect(x(start), top + 4, max(x(start + step.latency_ms) - x(start), 2.0), row - 12,
-                     class_=f"bar {step.outcome}", data_value=repr(step.latency_ms))
+            svg.rect(
+                x(start),
+                top + 4,
+                max(x(start + step.latency_ms) - x(start), 2.0),
+                row - 12,
+                class_=f"bar {step.outcome}",
+                data_value=repr(step.latency_ms),
+            )
             start += step.latency_ms
     bottom = _TOP + row * len(steps)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
@@ -287,19 +354,30 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     row = 44.0
     kinds = list(dict.fromkeys(name for entry in rows for name, _ in entry.points))
     height = int(_TOP + row * len(rows) + 62 + _LEGEND_ROW * len(kinds))
-    svg = Svg(WIDTH, height, label, data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
-              data_plot_right=repr(x.end))
+    svg = Svg(
+        WIDTH,
+        height,
+        label,
+        data_x_low=repr(x.low),
+        data_x_high=repr(x.high),
+        data_plot_left=repr(x.start),
+        data_plot_right=repr(x.end),
+    )
     for index, entry in enumerate(rows):
         middle = _TOP + index * row + row / 2
         svg.text(8, middle - 4, entry.name, class_="step-name")
-        svg.text(8, middle + 12, ", ".join(f"{name} {number_label(value)}" for name, value in entry.points) + " ms",
-                 class_="legend")
+        svg.text(
+            8,
+            middle + 12,
+            ", ".join(f"{name} {number_label(value)}" for name, value in entry.points) + " ms",
+            class_="legend",
+        )
         svg.line(x.start, middle, x.end, middle, class_="grid")
         for name, value in entry.limits:
-            svg.line(x(value), middle - 14, x(value), middle + 14, class_=f"rule limit {name}",
-                     data_value=repr(value))
-            svg.text(x(value), middle - 16, f"{name} {number_label(value)} ms", class_="rule-label",
-                     text_anchor="middle")
+            svg.line(x(value), middle - 14, x(value), middle + 14, class_=f"rule limit {name}", data_value=repr(value))
+            svg.text(
+                x(value), middle - 16, f"{name} {number_label(value)} ms", class_="rule-label", text_anchor="middle"
+            )
         for name, value in entry.points:
             svg.add("circle", cx=x(value), cy=middle, r=5.0, class_=f"mark {name}", data_value=repr(value))
     bottom = _TOP + row * len(rows)
@@ -315,8 +393,15 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
     """A share from 0 to 1 (it may be negative: overspent) as a filled bar, with an optional rule."""
     low = min(value, 0.0, rule.value if rule is not None else 0.0)
     x = Scale(low, 1.0, _LEFT, _RIGHT)
-    svg = Svg(WIDTH, 76, label, data_x_low=repr(x.low), data_x_high=repr(x.high), data_plot_left=repr(x.start),
-              data_plot_right=repr(x.end))
+    svg = Svg(
+        WIDTH,
+        76,
+        label,
+        data_x_low=repr(x.low),
+        data_x_high=repr(x.high),
+        data_plot_left=repr(x.start),
+        data_plot_right=repr(x.end),
+    )
     svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
     left, right = sorted((x(0.0), x(value)))
     svg.rect(left, 20, right - left, 22, class_="bar " + ("pass" if value > 0 else "fail"), data_value=repr(value))
@@ -350,8 +435,14 @@ def shares(parts: Sequence[Share], *, label: str) -> Markup:
     for index, part in enumerate(parts):
         weight = max(part.weight, 0.0)
         svg.open("a", href=part.href)
-        svg.rect(x(start), 8, max(x(start + weight) - x(start), 1.0), 24, class_=f"bar share {part.css}",
-                 data_value=repr(part.weight))
+        svg.rect(
+            x(start),
+            8,
+            max(x(start + weight) - x(start), 1.0),
+            24,
+            class_=f"bar share {part.css}",
+            data_value=repr(part.weight),
+        )
         svg.text((x(start) + x(start + weight)) / 2, 25, str(index + 1), class_="share-number", text_anchor="middle")
         svg.text(_LEFT, 52 + index * row, f"{index + 1}  {part.label}", class_=f"legend status {part.css}")
         svg.close("a")

@@ -80,8 +80,8 @@ class Svg:
         """The picture as markup, safe to put into a template unescaped (everything in it was escaped)."""
         body = "".join(self._parts)
         # S704 (Markup of an f-string): every interpolated part was escaped when it was added.
-        return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'  # noqa: S704
-                      f'{attributes(self._root)}>{body}</svg>')
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'
+        return Markup(f"{svg}{attributes(self._root)}>{body}</svg>")  # noqa: S704
 
 
 @dataclass(frozen=True)

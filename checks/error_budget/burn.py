@@ -64,9 +64,15 @@ def prometheus_duration(seconds: float) -> str:
     if millis == 0:
         return "0s"
     out = []
-    for unit, size, exact_only in (("y", 31536000000, True), ("w", 604800000, True), ("d", 86400000, False),
-                                   ("h", 3600000, False), ("m", 60000, False), ("s", 1000, False),
-                                   ("ms", 1, False)):
+    for unit, size, exact_only in (
+        ("y", 31536000000, True),
+        ("w", 604800000, True),
+        ("d", 86400000, False),
+        ("h", 3600000, False),
+        ("m", 60000, False),
+        ("s", 1000, False),
+        ("ms", 1, False),
+    ):
         if exact_only and millis % size:
             continue
         if millis >= size:
@@ -114,20 +120,30 @@ class BurnTier(BaseModel):
 def workbook_tiers(period_s: float) -> list[BurnTier]:
     """The SRE workbook tiers with factors scaled to the period: factor = consumed * period / long."""
     period = Decimal(repr(period_s))
-    return [BurnTier(long=long, short=short, severity=severity,
-                     factor=float(Decimal(consumed) * period / Decimal(repr(parse_duration(long)))))
-            for long, short, consumed, severity in _WORKBOOK_TIERS]
+    return [
+        BurnTier(
+            long=long,
+            short=short,
+            severity=severity,
+            factor=float(Decimal(consumed) * period / Decimal(repr(parse_duration(long)))),
+        )
+        for long, short, consumed, severity in _WORKBOOK_TIERS
+    ]
 
 
 def pyrra_tiers(period_s: float) -> list[BurnTier]:
     """Pyrra's own tiers for an SLO window: its 28d windows scaled and rounded to the minute, x14/7/2/1."""
+
     def scaled(divisor: int) -> str:
         # Go: (window / divisor).Round(time.Minute): integer nanoseconds, half rounds away from zero.
         nanos = round(period_s * 1e9) // divisor
         minutes = (nanos + 30_000_000_000) // 60_000_000_000
         return prometheus_duration(max(minutes, 1) * 60)
-    return [BurnTier(long=scaled(long), short=scaled(short), factor=factor, severity=severity)
-            for long, short, factor, severity in _PYRRA_TIERS]
+
+    return [
+        BurnTier(long=scaled(long), short=scaled(short), factor=factor, severity=severity)
+        for long, short, factor, severity in _PYRRA_TIERS
+    ]
 
 
 @dataclass(frozen=True)
@@ -199,8 +215,9 @@ def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], b
     return results
 
 
-def reconcile_absences(windows: Mapping[str, WindowRatio], period: WindowRatio
-                       ) -> tuple[dict[str, WindowRatio], WindowRatio]:
+def reconcile_absences(
+    windows: Mapping[str, WindowRatio], period: WindowRatio
+) -> tuple[dict[str, WindowRatio], WindowRatio]:
     """Recorded ratios read as zero errors by their absence only where no error series is the one explanation.
     A rule over a longer window sees every series a shorter one sees, so a window whose rule recorded nothing
     while a shorter window's rule recorded a value was not evaluated (failing or lagging): a gap, not zero.
@@ -210,20 +227,38 @@ def reconcile_absences(windows: Mapping[str, WindowRatio], period: WindowRatio
     rules stopped, and the period's stopped with them."""
     present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
     shortest = min(present, default=math.inf)
-    judged = {name: (replace(w, error_ratio=None, note=f"{w.note}; but a shorter window's rule recorded a value, so "
-                                                       "this one did not evaluate (failing or lagging): no evidence "
-                                                       "of zero errors")
-                     if w.recorded_absent and w.error_ratio is not None and parse_duration(w.window) > shortest
-                     else w)
-              for name, w in windows.items()}
+    judged = {
+        name: (
+            replace(
+                w,
+                error_ratio=None,
+                note=f"{w.note}; but a shorter window's rule recorded a value, so "
+                "this one did not evaluate (failing or lagging): no evidence "
+                "of zero errors",
+            )
+            if w.recorded_absent and w.error_ratio is not None and parse_duration(w.window) > shortest
+            else w
+        )
+        for name, w in windows.items()
+    }
     traffic = [w.events for w in judged.values() if w.recorded_absent and w.error_ratio is not None]
     stopped = any(w.recorded_absent and w.error_ratio is None and w.errors for w in windows.values())
-    if (period.recorded_absent and period.error_ratio is None and windows
-            and all(w.recorded_absent for w in windows.values()) and traffic and not stopped):
+    if (
+        period.recorded_absent
+        and period.error_ratio is None
+        and windows
+        and all(w.recorded_absent for w in windows.values())
+        and traffic
+        and not stopped
+    ):
         events = max((e for e in traffic if e is not None), default=None)
-        period = replace(period, error_ratio=0.0, events=events,
-                         note=f"{period.note}; nor any window's while they count traffic: no error series over "
-                              f"{period.window}, zero errors")
+        period = replace(
+            period,
+            error_ratio=0.0,
+            events=events,
+            note=f"{period.note}; nor any window's while they count traffic: no error series over "
+            f"{period.window}, zero errors",
+        )
     return judged, period
 
 
@@ -233,9 +268,12 @@ def with_min_events(window: WindowRatio, min_events: float) -> WindowRatio:
     if window.error_ratio is None or window.events is None or not exceeds(min_events, window.events):
         return window
     bad = window.error_ratio * window.events
-    return replace(window, error_ratio=None,
-                   note=f"too few events over {window.window}: {format_number(window.events)} "
-                        f"({format_number(bad)} bad), below min_events_per_window {format_number(min_events)}")
+    return replace(
+        window,
+        error_ratio=None,
+        note=f"too few events over {window.window}: {format_number(window.events)} "
+        f"({format_number(bad)} bad), below min_events_per_window {format_number(min_events)}",
+    )
 
 
 def burn_or_none(window: WindowRatio, budget: float) -> float | None:

@@ -95,28 +95,40 @@ class ErrorBudgetCheck(Check):
     pyrra: PyrraSLI | None = Field(default=None, description="SLI from Pyrra's recording rules")
     sloth: SlothSLI | None = Field(default=None, description="SLI from Sloth's recording rules")
     tiers: list[BurnTier] | None = Field(
-        default=None, description="burn-rate tiers; default: SRE workbook tiers scaled to the period "
-                                  "(Pyrra's own tiers for a pyrra SLI); [] for a pure budget gate")
-    fail_on: list[str] = Field(default_factory=lambda: ["page"],
-                               description="tier severities that fail the verdict; others are warnings")
+        default=None,
+        description="burn-rate tiers; default: SRE workbook tiers scaled to the period "
+        "(Pyrra's own tiers for a pyrra SLI); [] for a pure budget gate",
+    )
+    fail_on: list[str] = Field(
+        default_factory=lambda: ["page"], description="tier severities that fail the verdict; others are warnings"
+    )
     min_budget_remaining: float | None = Field(
-        default=None, lt=1, allow_inf_nan=False,
+        default=None,
+        lt=1,
+        allow_inf_nan=False,
         description="fail unless more than this share of the budget is left (0: fail once it is spent; "
-                    "-0.5: tolerate 50% overspend)")
+        "-0.5: tolerate 50% overspend)",
+    )
     min_events_per_window: float = Field(
-        default=30, ge=0, allow_inf_nan=False,
+        default=30,
+        ge=0,
+        allow_inf_nan=False,
         description="a window (the period included) that counted fewer events than this cannot judge: its ratio "
-                    "is noise (1 error in 3 requests burns 333x at 99.9%); events = total rate x window length. "
-                    "Windows without a count (a pyrra or sloth SLI without its total) are not held to it; 0 "
-                    "turns the guard off")
+        "is noise (1 error in 3 requests burns 333x at 99.9%); events = total rate x window length. "
+        "Windows without a count (a pyrra or sloth SLI without its total) are not held to it; 0 "
+        "turns the guard off",
+    )
     optional_metrics: list[str] = Field(
         default_factory=list,
         description="metric names that may have no series at all (a labelled error counter created on its "
-                    "first error): their absence reads as zero events instead of a misspelled name (error)")
+        "first error): their absence reads as zero events instead of a misspelled name (error)",
+    )
     accept_unjudged_tiers: bool = Field(
-        default=False, description="pass even if some fail_on tiers cannot judge (a window without traffic or "
-                                   "data), as long as one can and none has a measured window burning above "
-                                   "its factor; by default a pass needs every fail_on tier judged")
+        default=False,
+        description="pass even if some fail_on tiers cannot judge (a window without traffic or "
+        "data), as long as one can and none has a measured window burning above "
+        "its factor; by default a pass needs every fail_on tier judged",
+    )
 
     _reader: Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
@@ -139,8 +151,10 @@ class ErrorBudgetCheck(Check):
     def _coherent(self) -> ErrorBudgetCheck:
         sources = [name for name in ("ratio", "latency", "pyrra", "sloth") if getattr(self, name) is not None]
         if len(sources) != 1:
-            raise ValueError("set exactly one SLI source: ratio, latency, pyrra or sloth"
-                             + (f" (got {', '.join(sources)})" if sources else ""))
+            raise ValueError(
+                "set exactly one SLI source: ratio, latency, pyrra or sloth"
+                + (f" (got {', '.join(sources)})" if sources else "")
+            )
         if error_budget(self.objective) <= 0:
             raise ValueError(f"objective {self.objective} leaves no error budget")
         period_s = parse_duration(self.period)
@@ -160,12 +174,14 @@ class ErrorBudgetCheck(Check):
         severities = {tier.severity for tier in self._tiers}
         for severity in self.fail_on:
             if self._tiers and severity not in severities:
-                raise ValueError(f"fail_on: no tier has severity {severity!r} (tiers have: "
-                                 f"{', '.join(sorted(severities))})")
+                raise ValueError(
+                    f"fail_on: no tier has severity {severity!r} (tiers have: {', '.join(sorted(severities))})"
+                )
         failing = [tier for tier in self._tiers if tier.severity in self.fail_on]
         if not failing and self.min_budget_remaining is None:
-            raise ValueError("nothing can fail this check: give a tier whose severity is in fail_on, or "
-                             "min_budget_remaining")
+            raise ValueError(
+                "nothing can fail this check: give a tier whose severity is in fail_on, or min_budget_remaining"
+            )
         return self
 
     @property
@@ -189,29 +205,41 @@ class ErrorBudgetCheck(Check):
         ceiling = max_burn_rate(self.budget)
         for tier in self._tiers:
             if exceeds(tier.factor, ceiling):
-                found.append(f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
-                             f"{format_number(self.objective)}% the burn rate cannot exceed "
-                             f"{format_number(ceiling)} (every event bad)")
+                found.append(
+                    f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
+                    f"{format_number(self.objective)}% the burn rate cannot exceed "
+                    f"{format_number(ceiling)} (every event bad)"
+                )
             if parse_duration(tier.long) > parse_duration(self.period):
                 found.append(f"tier {tier.label}: long window is longer than the period {self.period}")
         if self.objective < 1:
-            found.append(f"objective {format_number(self.objective)} is in percent; did you mean "
-                         f"{format_number(self.objective * 100)}?")
+            found.append(
+                f"objective {format_number(self.objective)} is in percent; did you mean "
+                f"{format_number(self.objective * 100)}?"
+            )
         if self.ratio is not None and "increase(" in self.ratio.total and "rate(" not in self.ratio.total:
-            found.append("ratio.total looks like a count (increase): min_events_per_window reads it as events per "
-                         "second and multiplies it by the window, so the guard counts far more events than there "
-                         "are; write the total with rate()")
-        if (self.pyrra is not None and self.pyrra.total is None) or (self.sloth is not None
-                                                                       and self.sloth.total_query is None):
+            found.append(
+                "ratio.total looks like a count (increase): min_events_per_window reads it as events per "
+                "second and multiplies it by the window, so the guard counts far more events than there "
+                "are; write the total with rate()"
+            )
+        if (self.pyrra is not None and self.pyrra.total is None) or (
+            self.sloth is not None and self.sloth.total_query is None
+        ):
             field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
-            found.append(f"without {field} a window whose rule recorded nothing (a service without error series) "
-                         "is no data, not zero errors, and min_events_per_window cannot apply")
-        elif (self.pyrra is not None and self.pyrra.errors is None) or (self.sloth is not None
-                                                                         and self.sloth.errors_query is None):
+            found.append(
+                f"without {field} a window whose rule recorded nothing (a service without error series) "
+                "is no data, not zero errors, and min_events_per_window cannot apply"
+            )
+        elif (self.pyrra is not None and self.pyrra.errors is None) or (
+            self.sloth is not None and self.sloth.errors_query is None
+        ):
             field = "pyrra.errors" if self.pyrra is not None else "sloth.errors_query"
-            found.append(f"without {field} a window whose rule recorded nothing while the total counts traffic "
-                         "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
-                         "or not loaded) while the service errs")
+            found.append(
+                f"without {field} a window whose rule recorded nothing while the total counts traffic "
+                "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
+                "or not loaded) while the service errs"
+            )
         if self.sloth is not None:
             recorded = SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
             for window in self._windows():
@@ -222,15 +250,23 @@ class ErrorBudgetCheck(Check):
             recorded = frozenset(w for tier in pyrra_layout for w in (tier.long, tier.short))
             for window in self._windows():
                 if prometheus_duration(parse_duration(window)) not in recorded:
-                    found.append(f"window {window} is not one Pyrra records for a {self.period} SLO "
-                                 f"({', '.join(sorted(recorded))})")
-        user_queries = {"ratio.errors": self.ratio.errors if self.ratio else None,
-                        "ratio.total": self.ratio.total if self.ratio else None,
-                        "sloth.total_query": self.sloth.total_query if self.sloth else None,
-                        "sloth.errors_query": self.sloth.errors_query if self.sloth else None}
-        found += [f"{field} selector {selector}: metric name given by a regex is not checked for existence (a "
-                  "misspelled name reads as no series; list the names, as in {__name__=~\"a|b\"}, to check them)"
-                  for field, query in user_queries.items() if query for selector in regex_name_selectors(query)]
+                    found.append(
+                        f"window {window} is not one Pyrra records for a {self.period} SLO "
+                        f"({', '.join(sorted(recorded))})"
+                    )
+        user_queries = {
+            "ratio.errors": self.ratio.errors if self.ratio else None,
+            "ratio.total": self.ratio.total if self.ratio else None,
+            "sloth.total_query": self.sloth.total_query if self.sloth else None,
+            "sloth.errors_query": self.sloth.errors_query if self.sloth else None,
+        }
+        found += [
+            f"{field} selector {selector}: metric name given by a regex is not checked for existence (a "
+            'misspelled name reads as no series; list the names, as in {__name__=~"a|b"}, to check them)'
+            for field, query in user_queries.items()
+            if query
+            for selector in regex_name_selectors(query)
+        ]
         return found
 
     def _windows(self) -> list[str]:
@@ -245,8 +281,9 @@ class ErrorBudgetCheck(Check):
         # The probes ride in the required query: whether the check reads anything at all decides the verdict.
         probed = {PROBE_WINDOW: {f"probe{index}": probe.query for index, probe in enumerate(probes)}}
         if self.min_budget_remaining is not None or self._reader.recorded:
-            return MeasurementPlan(windows, period, QueryBatch.of(windows, {self.period: period}, probed),
-                                   QueryBatch({}), probes)
+            return MeasurementPlan(
+                windows, period, QueryBatch.of(windows, {self.period: period}, probed), QueryBatch({}), probes
+            )
         # Without a budget gate the period's ratio is evidence only: over raw counters it goes out as a second
         # query, so a slow 30d query failing or timing out cannot cost the verdict.
         required = QueryBatch.of(windows, probed)
@@ -278,8 +315,9 @@ class ErrorBudgetCheck(Check):
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        verdict = self.judge(windows, period, [*required.queries, *optional.queries],
-                             [batch.promql for batch in plan.batches])
+        verdict = self.judge(
+            windows, period, [*required.queries, *optional.queries], [batch.promql for batch in plan.batches]
+        )
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence.
         warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
         if warnings:
@@ -295,8 +333,9 @@ class ErrorBudgetCheck(Check):
                 raise
             return WindowRatio(self.period, None, note=f"not measured: {exc.message}")
 
-    async def _run_all(self, ctx: EvalContext, required: list[str], optional: list[str]
-                       ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
+    async def _run_all(
+        self, ctx: EvalContext, required: list[str], optional: list[str]
+    ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
         """Every query at once; a required query's error is the check's error, an optional one's is returned."""
         source = ctx.prometheus(self.source)
 
@@ -308,8 +347,7 @@ class ErrorBudgetCheck(Check):
 
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = {q: group.create_task(source.query(q, ctx.evaluation_time, ctx.timeout_s()))
-                         for q in required}
+                tasks = {q: group.create_task(source.query(q, ctx.evaluation_time, ctx.timeout_s())) for q in required}
                 optional_tasks = {q: group.create_task(attempt(q)) for q in optional}
         except ExceptionGroup as failures:
             # The first query that could not be answered is the verdict's error; anything else is a bug
@@ -333,12 +371,19 @@ class ErrorBudgetCheck(Check):
         query = self._reader.buckets_query(ctx.args)
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         bounds = sorted({s.labels.get("le", "") for s in answer.series}, key=_bound_order)
-        return CheckMisconfigured(f"latency.threshold_s {format_number(self.latency.threshold_s)} is not a bucket "
-                                  f"bound of {self.latency.metric} (its bounds: {', '.join(bounds) or 'none'}); "
-                                  f"query: {exc.query}")
+        return CheckMisconfigured(
+            f"latency.threshold_s {format_number(self.latency.threshold_s)} is not a bucket "
+            f"bound of {self.latency.metric} (its bounds: {', '.join(bounds) or 'none'}); "
+            f"query: {exc.query}"
+        )
 
-    def judge(self, windows: Mapping[str, WindowRatio], period: WindowRatio, queries: Sequence[str] = (),
-              sent: Sequence[str] = ()) -> Verdict:
+    def judge(
+        self,
+        windows: Mapping[str, WindowRatio],
+        period: WindowRatio,
+        queries: Sequence[str] = (),
+        sent: Sequence[str] = (),
+    ) -> Verdict:
         """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
         `sent` the combined queries that carried them."""
         budget = self.budget
@@ -350,23 +395,36 @@ class ErrorBudgetCheck(Check):
         details = self._details(windows, period, tiers, remaining, queries, sent)
         failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
         warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
-        details["warnings"] = [f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
-                               f"over both windows (limit {format_number(t.tier.factor)}x)" for t in warned]
+        details["warnings"] = [
+            f"{t.tier.severity} tier {t.tier.label} fires: burn {format_number(t.burn)}x "
+            f"over both windows (limit {format_number(t.tier.factor)}x)"
+            for t in warned
+        ]
         budget_text = _budget_text(remaining, self.period)
         if failing:
             # The fastest burn detected is the most telling: the fired tier with the highest factor.
             worst = max(failing, key=lambda t: (t.tier.factor, t.burn))
-            return Verdict(outcome=Outcome.FAIL, value=worst.burn, threshold=worst.tier.factor, details=details,
-                           reason=f"{worst.tier.severity} tier {worst.tier.label} fires: the budget burns "
-                                  f"{format_number(worst.burn)}x over both {worst.tier.long} and {worst.tier.short} "
-                                  f"(limit {format_number(worst.tier.factor)}x); {budget_text}")
+            return Verdict(
+                outcome=Outcome.FAIL,
+                value=worst.burn,
+                threshold=worst.tier.factor,
+                details=details,
+                reason=f"{worst.tier.severity} tier {worst.tier.label} fires: the budget burns "
+                f"{format_number(worst.burn)}x over both {worst.tier.long} and {worst.tier.short} "
+                f"(limit {format_number(worst.tier.factor)}x); {budget_text}",
+            )
         gate = self.min_budget_remaining
         if gate is not None and remaining is not None and not exceeds(remaining, gate):
             assert period.error_ratio is not None
-            return Verdict(outcome=Outcome.FAIL, value=remaining, threshold=gate, details=details,
-                           reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
-                                  f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
-                                  f"{self.period} at objective {format_number(self.objective)}%)")
+            return Verdict(
+                outcome=Outcome.FAIL,
+                value=remaining,
+                threshold=gate,
+                details=details,
+                reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
+                f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
+                f"{self.period} at objective {format_number(self.objective)}%)",
+            )
         gating = [t for t in tiers if t.tier.severity in self.fail_on]
         gating_judged = [t for t in gating if t.judged]
         burning = [t for t in gating if t.burning]
@@ -380,24 +438,39 @@ class ErrorBudgetCheck(Check):
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in unjudged)
             return self.no_data_verdict(
                 f"{len(unjudged)} of {len(gating)} {'/'.join(self.fail_on)} tiers cannot judge ({reasons}); a pass "
-                "needs every one judged (accept_unjudged_tiers: true accepts the rest)", details=details)
+                "needs every one judged (accept_unjudged_tiers: true accepts the rest)",
+                details=details,
+            )
         if gate is not None and remaining is None:
-            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details,
-                                        threshold=gate)
+            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details, threshold=gate)
         if not gating:
             assert remaining is not None and gate is not None
-            return Verdict(outcome=Outcome.PASS, value=remaining, threshold=gate, details=details,
-                           reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
-                                  f"{_percent(gate)} over {self.period}")
+            return Verdict(
+                outcome=Outcome.PASS,
+                value=remaining,
+                threshold=gate,
+                details=details,
+                reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
+                f"{_percent(gate)} over {self.period}",
+            )
         worst = max(gating_judged, key=lambda t: t.pressure)
-        extra = (f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})"
-                 if warned else "")
-        extra += (f"; accepted without judging: {', '.join(f'{t.tier.label} ({t.note})' for t in unjudged)}"
-                  if unjudged else "")
-        return Verdict(outcome=Outcome.PASS, value=worst.burn, threshold=worst.tier.factor, details=details,
-                       reason=f"no {'/'.join(self.fail_on)} tier fires: worst is {worst.tier.severity} tier "
-                              f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
-                              f"{format_number(worst.tier.factor)}x); {budget_text}{extra}")
+        extra = (
+            f"; {len(warned)} non-failing tier(s) fire ({', '.join(t.tier.label for t in warned)})" if warned else ""
+        )
+        extra += (
+            f"; accepted without judging: {', '.join(f'{t.tier.label} ({t.note})' for t in unjudged)}"
+            if unjudged
+            else ""
+        )
+        return Verdict(
+            outcome=Outcome.PASS,
+            value=worst.burn,
+            threshold=worst.tier.factor,
+            details=details,
+            reason=f"no {'/'.join(self.fail_on)} tier fires: worst is {worst.tier.severity} tier "
+            f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
+            f"{format_number(worst.tier.factor)}x); {budget_text}{extra}",
+        )
 
     def _burning_unjudged(self, burning: list[TierResult], details: dict[str, Any]) -> Verdict:
         """A fail_on tier that cannot judge while a window it could measure burns above its factor: it may be
@@ -405,19 +478,32 @@ class ErrorBudgetCheck(Check):
         says; and not the no_data policy's pass either, since there is evidence of burning."""
         worst = max(burning, key=lambda t: max(burn / t.tier.factor for _, burn in t.burning))
         window, burn = max(worst.burning, key=lambda item: item[1])
-        reason = (f"{worst.tier.severity} tier {worst.tier.label} cannot judge ({worst.note}) while its {window} "
-                  f"window burns {format_number(burn)}x (limit {format_number(worst.tier.factor)}x): it may be "
-                  "firing unseen")
+        reason = (
+            f"{worst.tier.severity} tier {worst.tier.label} cannot judge ({worst.note}) while its {window} "
+            f"window burns {format_number(burn)}x (limit {format_number(worst.tier.factor)}x): it may be "
+            "firing unseen"
+        )
         if len(burning) > 1:
             reason += f"; so may {', '.join(t.tier.label for t in burning if t is not worst)}"
         if self.no_data is NoDataPolicy.PASS:
-            return Verdict(outcome=Outcome.INCONCLUSIVE, value=burn, threshold=worst.tier.factor, details=details,
-                           reason=f"{reason} (no_data policy pass does not apply to a window burning above its "
-                                  "factor)")
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                value=burn,
+                threshold=worst.tier.factor,
+                details=details,
+                reason=f"{reason} (no_data policy pass does not apply to a window burning above its factor)",
+            )
         return self.no_data_verdict(reason, details=details, threshold=worst.tier.factor)
 
-    def _details(self, windows: Mapping[str, WindowRatio], period: WindowRatio, tiers: list[TierResult],
-                 remaining: float | None, queries: Sequence[str], sent: Sequence[str]) -> dict[str, Any]:
+    def _details(
+        self,
+        windows: Mapping[str, WindowRatio],
+        period: WindowRatio,
+        tiers: list[TierResult],
+        remaining: float | None,
+        queries: Sequence[str],
+        sent: Sequence[str],
+    ) -> dict[str, Any]:
         budget = self.budget
         return {
             "queries": list(queries),
@@ -426,12 +512,26 @@ class ErrorBudgetCheck(Check):
             "error_budget": budget,
             "period": self.period,
             "windows": [_window_details(w, budget) for w in windows.values()],
-            "tiers": [{"severity": t.tier.severity, "long": t.tier.long, "short": t.tier.short,
-                       "factor": t.tier.factor, "long_burn_rate": t.long_burn, "short_burn_rate": t.short_burn,
-                       "judged": t.judged, "fired": t.fired, "fails_verdict": t.tier.severity in self.fail_on,
-                       **({"note": t.note} if t.note else {})} for t in tiers],
-            "budget": {**_window_details(period, budget), "remaining": remaining,
-                       "min_budget_remaining": self.min_budget_remaining},
+            "tiers": [
+                {
+                    "severity": t.tier.severity,
+                    "long": t.tier.long,
+                    "short": t.tier.short,
+                    "factor": t.tier.factor,
+                    "long_burn_rate": t.long_burn,
+                    "short_burn_rate": t.short_burn,
+                    "judged": t.judged,
+                    "fired": t.fired,
+                    "fails_verdict": t.tier.severity in self.fail_on,
+                    **({"note": t.note} if t.note else {}),
+                }
+                for t in tiers
+            ],
+            "budget": {
+                **_window_details(period, budget),
+                "remaining": remaining,
+                "min_budget_remaining": self.min_budget_remaining,
+            },
             "traffic": self._traffic_source(),
             "min_events_per_window": self.min_events_per_window,
         }
@@ -443,16 +543,25 @@ class ErrorBudgetCheck(Check):
         if self.latency is not None:
             return f"{self.latency.metric}_count"
         if self.pyrra is not None:
-            return ("pyrra.total (the SLO's total metric)" if self.pyrra.total is not None
-                    else "none: without pyrra.total an absent burnrate series is no data")
+            return (
+                "pyrra.total (the SLO's total metric)"
+                if self.pyrra.total is not None
+                else "none: without pyrra.total an absent burnrate series is no data"
+            )
         assert self.sloth is not None
-        return ("sloth.total_query (the SLI's total query)" if self.sloth.total_query is not None
-                else "none: without sloth.total_query an absent ratio_rate series is no data")
+        return (
+            "sloth.total_query (the SLI's total query)"
+            if self.sloth.total_query is not None
+            else "none: without sloth.total_query an absent ratio_rate series is no data"
+        )
 
 
 def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
-    entry: dict[str, Any] = {"window": window.window, "error_ratio": window.error_ratio,
-                             "burn_rate": burn_or_none(window, budget)}
+    entry: dict[str, Any] = {
+        "window": window.window,
+        "error_ratio": window.error_ratio,
+        "burn_rate": burn_or_none(window, budget),
+    }
     if window.total is not None:
         entry["errors"] = finite_or_none(window.errors)
         entry["total"] = finite_or_none(window.total)

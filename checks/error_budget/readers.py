@@ -35,8 +35,10 @@ from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tie
 # Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
 SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
-_MATCHER = (r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
-            r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*")
+_MATCHER = (
+    r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
+    r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*"
+)
 _SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
 _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
 _TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
@@ -56,8 +58,14 @@ def le_pattern(bound: float) -> str:
         fixed_re = fixed + r"(\.0*)?"
     mantissa = "".join(str(d) for d in digits).rstrip("0") or "0"
     power = len(digits) + exponent - 1
-    scientific_re = (mantissa[0] + (r"\." + mantissa[1:] + "0*" if mantissa[1:] else r"(\.0*)?")
-                     + "[eE]" + (r"\+?" if power >= 0 else "-") + "0*" + str(abs(power)))
+    scientific_re = (
+        mantissa[0]
+        + (r"\." + mantissa[1:] + "0*" if mantissa[1:] else r"(\.0*)?")
+        + "[eE]"
+        + (r"\+?" if power >= 0 else "-")
+        + "0*"
+        + str(abs(power))
+    )
     return f"(?:{fixed_re}|{scientific_re})"
 
 
@@ -72,8 +80,13 @@ class Reader(Protocol):
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
 
-    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
-               optional: Collection[str]) -> list[Probe]: ...
+    def probes(
+        self,
+        windows: Mapping[str, Mapping[str, str]],
+        period: str,
+        args: Mapping[str, ArgValue],
+        optional: Collection[str],
+    ) -> list[Probe]: ...
 
 
 def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
@@ -84,13 +97,17 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
     if math.isnan(total) or (errors is not None and math.isnan(errors)):
         return WindowRatio(window, None, errors, total, f"no traffic (NaN over {window})")
     if math.isinf(total) or total < 0 or (errors is not None and math.isinf(errors)):
-        raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: rates of events are "
-                             "finite and not negative, so the errors and total queries are broken")
+        raise SourceRejected(
+            f"over {window} the SLI counted {_count_text(errors, total)}: rates of events are "
+            "finite and not negative, so the errors and total queries are broken"
+        )
     if total == 0:
         if errors:
             # Errors the total does not count: the two queries select different events.
-            raise SourceRejected(f"over {window} the SLI counted {_count_text(errors, total)}: errors without "
-                                 "traffic mean the errors and total queries do not count the same events")
+            raise SourceRejected(
+                f"over {window} the SLI counted {_count_text(errors, total)}: errors without "
+                "traffic mean the errors and total queries do not count the same events"
+            )
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
     measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
@@ -101,18 +118,26 @@ def _count_text(errors: float | None, total: float) -> str:
     return f"errors {'absent' if errors is None else format_number(errors)} of total {format_number(total)}"
 
 
-def _bounded_ratio(window: str, ratio: float, source: str, errors: float | None = None,
-                   total: float | None = None) -> WindowRatio:
+def _bounded_ratio(
+    window: str, ratio: float, source: str, errors: float | None = None, total: float | None = None
+) -> WindowRatio:
     """An error ratio held to [0, 1]. Above 1 counts as every event bad: rate() extrapolates an error counter
     born inside the window further than the total, so a canary failing every request can read 1.2, and 1 is
     the stricter reading of any such value. Below 0 (beyond float noise) or infinite would read as better than
     perfect, so it is SourceRejected: the rule or the queries do not count the same events."""
     if not math.isfinite(ratio) or exceeds(0.0, ratio, scale=1.0):
-        raise SourceRejected(f"the error ratio over {window} is {format_number(ratio)} ({source}); an error ratio "
-                             "lies between 0 and 1, so the SLI's errors and total do not count the same events")
+        raise SourceRejected(
+            f"the error ratio over {window} is {format_number(ratio)} ({source}); an error ratio "
+            "lies between 0 and 1, so the SLI's errors and total do not count the same events"
+        )
     if ratio > 1:
-        return WindowRatio(window, 1.0, errors, total, f"error ratio {format_number(ratio)} ({source}) is above 1: "
-                                                       "counted as every event bad")
+        return WindowRatio(
+            window,
+            1.0,
+            errors,
+            total,
+            f"error ratio {format_number(ratio)} ({source}) is above 1: counted as every event bad",
+        )
     return WindowRatio(window, max(ratio, 0.0), errors, total)
 
 
@@ -143,11 +168,17 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
             if evidence:
                 users[found.names][query] = None
             where.setdefault(found.names, {})[f"{field} selector {found.selector}"] = None
-    return [Probe(presence_query(names), tuple(users[names]),
-                  f"{'; '.join(where[names])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
-                  "metric name?). An existing metric without error series reads as zero errors; a metric that "
-                  "appears only with its first error belongs in optional_metrics")
-            for names in users if not any(name in optional for name in names)]
+    return [
+        Probe(
+            presence_query(names),
+            tuple(users[names]),
+            f"{'; '.join(where[names])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
+            "metric name?). An existing metric without error series reads as zero errors; a metric that "
+            "appears only with its first error belongs in optional_metrics",
+        )
+        for names in users
+        if not any(name in optional for name in names)
+    ]
 
 
 class RatioSLI(BaseModel):
@@ -155,8 +186,9 @@ class RatioSLI(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    errors: str = Field(min_length=1, description="bad events over {{ window }}, e.g. sum(rate(x{code=~'5..'}"
-                                                  "[{{ window }}]))")
+    errors: str = Field(
+        min_length=1, description="bad events over {{ window }}, e.g. sum(rate(x{code=~'5..'}[{{ window }}]))"
+    )
     total: str = Field(min_length=1, description="all events over {{ window }}")
 
 
@@ -167,7 +199,7 @@ class LatencySLI(BaseModel):
 
     metric: str = Field(description="histogram name without _bucket/_count, e.g. http_request_duration_seconds")
     threshold_s: float = Field(gt=0, description="a bucket bound of the histogram, in seconds")
-    selectors: str = Field(default="", description="label matchers, e.g. service=\"x\"; {{ param }} in quotes")
+    selectors: str = Field(default="", description='label matchers, e.g. service="x"; {{ param }} in quotes')
 
 
 class PyrraSLI(BaseModel):
@@ -177,31 +209,44 @@ class PyrraSLI(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     slo: str = Field(min_length=1, description="the ServiceLevelObjective's name (Pyrra's `slo` label)")
-    metric: str | None = Field(default=None, description="rule prefix, e.g. http_requests (the total metric "
-                                                         "without _total/_count); any prefix if unset")
-    selectors: str = Field(default="", description="more label matchers for the burnrate series, e.g. "
-                                                   "job=\"api\" (Pyrra copies the total metric's equality "
-                                                   "matchers onto them)")
+    metric: str | None = Field(
+        default=None,
+        description="rule prefix, e.g. http_requests (the total metric without _total/_count); any prefix if unset",
+    )
+    selectors: str = Field(
+        default="",
+        description="more label matchers for the burnrate series, e.g. "
+        'job="api" (Pyrra copies the total metric\'s equality '
+        "matchers onto them)",
+    )
     availability_selectors: str = Field(
-        default="", description="more label matchers for pyrra_availability, which Pyrra labels only with slo "
-                                "and its propagated (pyrra.dev/) labels, never with the metric's matchers")
+        default="",
+        description="more label matchers for pyrra_availability, which Pyrra labels only with slo "
+        "and its propagated (pyrra.dev/) labels, never with the metric's matchers",
+    )
     total: str | None = Field(
-        default=None, min_length=1,
+        default=None,
+        min_length=1,
         description="the SLO's total metric as its spec writes it (indicator.ratio.total.metric, e.g. "
-                    "http_requests_total{job=\"api\"}): per window sum(rate(<total>[window])) counts the traffic, "
-                    "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors")
+        'http_requests_total{job="api"}): per window sum(rate(<total>[window])) counts the traffic, '
+        "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors",
+    )
     errors: str | None = Field(
-        default=None, min_length=1,
+        default=None,
+        min_length=1,
         description="the SLO's errors metric as its spec writes it (indicator.ratio.errors.metric, e.g. "
-                    "http_requests_total{job=\"api\",code=~\"5..\"}; needs total): a window whose burnrate rule "
-                    "recorded nothing reads as zero errors only if these show none, so a stopped burnrate rule "
-                    "group is no data, not zero errors")
+        'http_requests_total{job="api",code=~"5.."}; needs total): a window whose burnrate rule '
+        "recorded nothing reads as zero errors only if these show none, so a stopped burnrate rule "
+        "group is no data, not zero errors",
+    )
 
     @model_validator(mode="after")
     def _errors_with_total(self) -> PyrraSLI:
         if self.errors is not None and self.total is None:
-            raise ValueError("pyrra.errors needs pyrra.total: it only tells whether an absent burnrate series "
-                             "with traffic is zero errors")
+            raise ValueError(
+                "pyrra.errors needs pyrra.total: it only tells whether an absent burnrate series "
+                "with traffic is zero errors"
+            )
         return self
 
 
@@ -216,21 +261,27 @@ class SlothSLI(BaseModel):
     slo: str | None = Field(default=None, min_length=1, description="sloth_slo label (with service)")
     selectors: str = Field(default="", description="more label matchers")
     total_query: str | None = Field(
-        default=None, min_length=1,
+        default=None,
+        min_length=1,
         description="the SLI's total query with a {{ window }} placeholder (Sloth's sli.events.total_query, "
-                    "{{.window}} written {{ window }}): counts each window's traffic, so a window whose ratio rule "
-                    "recorded nothing (no error series) reads as zero errors")
+        "{{.window}} written {{ window }}): counts each window's traffic, so a window whose ratio rule "
+        "recorded nothing (no error series) reads as zero errors",
+    )
     errors_query: str | None = Field(
-        default=None, min_length=1,
+        default=None,
+        min_length=1,
         description="the SLI's error query with a {{ window }} placeholder (Sloth's sli.events.error_query; "
-                    "needs total_query): a window whose ratio rule recorded nothing reads as zero errors only if "
-                    "it shows none, so a stopped sli-recordings rule group is no data, not zero errors")
+        "needs total_query): a window whose ratio rule recorded nothing reads as zero errors only if "
+        "it shows none, so a stopped sli-recordings rule group is no data, not zero errors",
+    )
 
     @model_validator(mode="after")
     def _identified(self) -> SlothSLI:
         if self.errors_query is not None and self.total_query is None:
-            raise ValueError("sloth.errors_query needs sloth.total_query: it only tells whether an absent ratio "
-                             "series with traffic is zero errors")
+            raise ValueError(
+                "sloth.errors_query needs sloth.total_query: it only tells whether an absent ratio "
+                "series with traffic is zero errors"
+            )
         if (self.sloth_id is None) == (self.service is None and self.slo is None):
             raise ValueError("set either sloth_id, or service and slo")
         if self.sloth_id is None and (self.service is None or self.slo is None):
@@ -238,12 +289,10 @@ class SlothSLI(BaseModel):
         return self
 
 
-def _selector_template(text: str, params: Mapping[str, Param], field: str, reserved: frozenset[str]
-                       ) -> PromQLTemplate:
+def _selector_template(text: str, params: Mapping[str, Param], field: str, reserved: frozenset[str]) -> PromQLTemplate:
     """Label matchers as a template: quoted values only, no label the check sets itself."""
     if not _SELECTORS_RE.fullmatch(text):
-        raise ValueError(f"{field}: {text!r} is not a list of label matchers like "
-                         "service=\"payments\", code=~\"5..\"")
+        raise ValueError(f'{field}: {text!r} is not a list of label matchers like service="payments", code=~"5.."')
     for name in _MATCHER_NAME_RE.findall(text):
         if name.startswith("__") or name in reserved or name in BATCH_LABELS:
             raise ValueError(f"{field}: label {name!r} is set by the check itself")
@@ -257,7 +306,7 @@ def _total_selector_template(text: str, params: Mapping[str, Param], field: str)
     """`name` or `name{matchers}`: one selector of a literal metric name, quoted values only."""
     found = _TOTAL_SELECTOR_RE.fullmatch(text.strip())
     if found is None:
-        raise ValueError(f"{field}: {text!r} is not a metric selector like http_requests_total{{job=\"api\"}}")
+        raise ValueError(f'{field}: {text!r} is not a metric selector like http_requests_total{{job="api"}}')
     if BATCH_LABEL_RE.search(text):
         raise ValueError(f"{field}: labels analyzer_window and analyzer_part are set by the check itself")
     try:
@@ -285,15 +334,24 @@ class RatioReader:
         values = {**args, "window": window}
         return {"errors": self._errors.render(values), "total": self._total.render(values)}
 
-    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
-               optional: Collection[str]) -> list[Probe]:
+    def probes(
+        self,
+        windows: Mapping[str, Mapping[str, str]],
+        period: str,
+        args: Mapping[str, ArgValue],
+        optional: Collection[str],
+    ) -> list[Probe]:
         # The period's queries name the same metrics as the windows': the windows' queries are enough.
-        return name_probes([(f"ratio.{part}", query) for queries in windows.values()
-                            for part, query in queries.items()], optional)
+        return name_probes(
+            [(f"ratio.{part}", query) for queries in windows.values() for part, query in queries.items()], optional
+        )
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        return _ratio_from_counts(window, results[queries["errors"]].single_value("errors query"),
-                                  results[queries["total"]].single_value("total query"))
+        return _ratio_from_counts(
+            window,
+            results[queries["errors"]].single_value("errors query"),
+            results[queries["total"]].single_value("total query"),
+        )
 
 
 def _window_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
@@ -308,8 +366,10 @@ def _window_template(text: str, params: Mapping[str, Param], field: str) -> Prom
     reserved = BATCH_LABEL_RE.search(text)
     if reserved:
         # Two series told apart only by this label would collide once the check sets it.
-        raise ValueError(f"{field}: label {reserved.group(0)!r} is set by the check itself (it labels each "
-                         "window in the one query the check sends)")
+        raise ValueError(
+            f"{field}: label {reserved.group(0)!r} is set by the check itself (it labels each "
+            "window in the one query the check sends)"
+        )
     return template
 
 
@@ -320,8 +380,10 @@ class LatencyReader:
         if not METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"latency.metric: {sli.metric!r} is not a metric name")
         if sli.metric.endswith(("_bucket", "_count", "_sum")):
-            raise ValueError(f"latency.metric: give the histogram's name without its suffix, e.g. "
-                             f"{re.sub(r'_(bucket|count|sum)$', '', sli.metric)}")
+            raise ValueError(
+                f"latency.metric: give the histogram's name without its suffix, e.g. "
+                f"{re.sub(r'_(bucket|count|sum)$', '', sli.metric)}"
+            )
         if not math.isfinite(sli.threshold_s):
             raise ValueError("latency.threshold_s must be finite (the +Inf bucket counts every event as good)")
         self._sli = sli
@@ -331,13 +393,19 @@ class LatencyReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         selectors = _render_selectors(self._selectors, args)
         metric = self._sli.metric
-        return {"good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
-                "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))"}
+        return {
+            "good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
+            "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))",
+        }
 
-    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
-               optional: Collection[str]) -> list[Probe]:
-        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()],
-                           optional)
+    def probes(
+        self,
+        windows: Mapping[str, Mapping[str, str]],
+        period: str,
+        args: Mapping[str, ArgValue],
+        optional: Collection[str],
+    ) -> list[Probe]:
+        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()], optional)
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         total = results[queries["total"]].single_value("total query")
@@ -364,15 +432,16 @@ class PyrraReader:
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
-        self._availability_selectors = _selector_template(sli.availability_selectors, params,
-                                                          "pyrra.availability_selectors", frozenset({"slo"}))
+        self._availability_selectors = _selector_template(
+            sli.availability_selectors, params, "pyrra.availability_selectors", frozenset({"slo"})
+        )
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
-        self._errors = (None if sli.errors is None
-                        else _total_selector_template(sli.errors, params, "pyrra.errors"))
+        self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
 
     def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
-        return _matchers(f'slo="{escape_promql_string(self._sli.slo, chr(34))}"',
-                         _render_selectors(self._selectors, args))
+        return _matchers(
+            f'slo="{escape_promql_string(self._sli.slo, chr(34))}"', _render_selectors(self._selectors, args)
+        )
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         if period:
@@ -394,37 +463,64 @@ class PyrraReader:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
         return f"{self._sli.metric}:{suffix}{{{matchers}}}"
 
-    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
-               optional: Collection[str]) -> list[Probe]:
+    def probes(
+        self,
+        windows: Mapping[str, Mapping[str, str]],
+        period: str,
+        args: Mapping[str, ArgValue],
+        optional: Collection[str],
+    ) -> list[Probe]:
         # Pyrra's increase rule over the SLO window records whenever the total metric has series, errors or
         # not: it proves the SLO's rules are loaded under these names and labels.
-        rules = Probe(self._rule(f"increase{prometheus_duration(parse_duration(period))}", args),
-                      tuple(queries["ratio"] for queries in windows.values()),
-                      f"no recording rule of Pyrra SLO slo=\"{self._sli.slo}\" has a series (neither "
-                      f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
-                      "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded")
-        raw = [(f"pyrra.{part}", queries[part]) for queries in windows.values() for part in ("total", "errors")
-               if part in queries]
+        rules = Probe(
+            self._rule(f"increase{prometheus_duration(parse_duration(period))}", args),
+            tuple(queries["ratio"] for queries in windows.values()),
+            f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series (neither '
+            f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
+            "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
+        )
+        raw = [
+            (f"pyrra.{part}", queries[part])
+            for queries in windows.values()
+            for part in ("total", "errors")
+            if part in queries
+        ]
         return [rules, *name_probes(raw, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
-                return WindowRatio(window, None, note=f"no {queries['availability']} series (Pyrra records it "
-                                                      "only with --generic-rules)")
-            return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability "
-                                                               f"{format_number(availability)}")
+                return WindowRatio(
+                    window,
+                    None,
+                    note=f"no {queries['availability']} series (Pyrra records it only with --generic-rules)",
+                )
+            return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
         if value is None and prometheus_duration(parse_duration(window)) not in self._recorded_windows:
-            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Pyrra burnrate{window} "
-                                                                        "series: Pyrra records no such window)")
+            return WindowRatio(
+                window,
+                None,
+                recorded_absent=True,
+                note=f"no data (no Pyrra burnrate{window} series: Pyrra records no such window)",
+            )
         if value is None:
-            return _absent_ratio(window, f"no Pyrra burnrate{window} series", "pyrra.total", "total" in queries,
-                                 total, _raw_errors(queries, results, "pyrra.errors"))
-        return _with_total(_recorded_ratio(window, value, f"Pyrra burnrate{window}"), window, total,
-                           "pyrra.total" if "total" in queries else None)
+            return _absent_ratio(
+                window,
+                f"no Pyrra burnrate{window} series",
+                "pyrra.total",
+                "total" in queries,
+                total,
+                _raw_errors(queries, results, "pyrra.errors"),
+            )
+        return _with_total(
+            _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
+            window,
+            total,
+            "pyrra.total" if "total" in queries else None,
+        )
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
@@ -439,8 +535,10 @@ def _with_total(measured: WindowRatio, window: str, total: float | None, field: 
     needs them."""
     if field is not None and (total is None or not math.isfinite(total) or total < 0):
         found = "nothing" if total is None else format_number(total)
-        return replace(measured, note="; ".join(filter(None, [measured.note, f"{field} returned {found} over "
-                                                              f"{window}: events unknown"])))
+        return replace(
+            measured,
+            note="; ".join(filter(None, [measured.note, f"{field} returned {found} over {window}: events unknown"])),
+        )
     if total is None or not math.isfinite(total) or total < 0:
         return measured
     return replace(measured, total=total, events=total * parse_duration(window))
@@ -466,28 +564,43 @@ def _raw_errors(queries: Mapping[str, str], results: Results, field: str) -> Raw
     return RawErrors(field, results[queries["errors"]].single_value(f"{field} query"))
 
 
-def _absent_ratio(window: str, what: str, field: str, has_total: bool, total: float | None,
-                  raw_errors: RawErrors | None = None) -> WindowRatio:
+def _absent_ratio(
+    window: str, what: str, field: str, has_total: bool, total: float | None, raw_errors: RawErrors | None = None
+) -> WindowRatio:
     """A window whose recording rule recorded nothing. Pyrra's and Sloth's rules divide the error vector by
     the total, so a service without error series records no ratio: with traffic counted by the total that is
     zero errors (raw counters say the same) unless the raw errors, if configured, count some (the rule group
     stopped evaluating); without traffic or without a total to tell, a gap."""
     if not has_total:
-        return WindowRatio(window, None, recorded_absent=True,
-                           note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)")
+        return WindowRatio(
+            window,
+            None,
+            recorded_absent=True,
+            note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)",
+        )
     counted = _ratio_from_counts(window, None, total)
     if counted.error_ratio is None:
         return replace(counted, recorded_absent=True, note=f"{what}; {counted.note}")
     if raw_errors is not None and raw_errors.counted:
         assert raw_errors.rate is not None
-        return replace(counted, error_ratio=None, errors=raw_errors.rate, events=None, recorded_absent=True,
-                       note=f"no data ({what} although {raw_errors.field} counted {format_number(raw_errors.rate)} "
-                            f"errors/s over {window}: the tool's ratio rule did not record (its rule group stopped "
-                            "evaluating, fails or is not loaded); no evidence of zero errors)")
+        return replace(
+            counted,
+            error_ratio=None,
+            errors=raw_errors.rate,
+            events=None,
+            recorded_absent=True,
+            note=f"no data ({what} although {raw_errors.field} counted {format_number(raw_errors.rate)} "
+            f"errors/s over {window}: the tool's ratio rule did not record (its rule group stopped "
+            "evaluating, fails or is not loaded); no evidence of zero errors)",
+        )
     checked = "" if raw_errors is None else f" and {raw_errors.field} counts none"
-    return replace(counted, errors=None if raw_errors is None else raw_errors.rate, recorded_absent=True,
-                   note=f"{what} while {field} counts traffic{checked}: zero errors (the rule records no ratio "
-                        "without an error series)")
+    return replace(
+        counted,
+        errors=None if raw_errors is None else raw_errors.rate,
+        recorded_absent=True,
+        note=f"{what} while {field} counts traffic{checked}: zero errors (the rule records no ratio "
+        "without an error series)",
+    )
 
 
 class SlothReader:
@@ -497,18 +610,29 @@ class SlothReader:
         self._sli = sli
         # Only a window Sloth records can be absent for want of error series.
         self._recorded_windows = SLOTH_WINDOWS | {prometheus_duration(period_s)}
-        self._selectors = _selector_template(sli.selectors, params, "sloth.selectors",
-                                             frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}))
-        self._total = (None if sli.total_query is None
-                       else _window_template(sli.total_query, params, "sloth.total_query"))
-        self._errors = (None if sli.errors_query is None
-                        else _window_template(sli.errors_query, params, "sloth.errors_query"))
+        self._selectors = _selector_template(
+            sli.selectors,
+            params,
+            "sloth.selectors",
+            frozenset({"sloth_id", "sloth_service", "sloth_slo", "sloth_window"}),
+        )
+        self._total = (
+            None if sli.total_query is None else _window_template(sli.total_query, params, "sloth.total_query")
+        )
+        self._errors = (
+            None if sli.errors_query is None else _window_template(sli.errors_query, params, "sloth.errors_query")
+        )
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
-        identity = ([f'sloth_id="{escape_promql_string(sli.sloth_id, chr(34))}"'] if sli.sloth_id is not None
-                    else [f'sloth_service="{escape_promql_string(sli.service or "", chr(34))}"',
-                          f'sloth_slo="{escape_promql_string(sli.slo or "", chr(34))}"'])
+        identity = (
+            [f'sloth_id="{escape_promql_string(sli.sloth_id, chr(34))}"']
+            if sli.sloth_id is not None
+            else [
+                f'sloth_service="{escape_promql_string(sli.service or "", chr(34))}"',
+                f'sloth_slo="{escape_promql_string(sli.slo or "", chr(34))}"',
+            ]
+        )
         return _matchers(*identity, _render_selectors(self._selectors, args))
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
@@ -520,17 +644,29 @@ class SlothReader:
             queries["errors"] = self._errors.render({**args, "window": window})
         return queries
 
-    def probes(self, windows: Mapping[str, Mapping[str, str]], period: str, args: Mapping[str, ArgValue],
-               optional: Collection[str]) -> list[Probe]:
+    def probes(
+        self,
+        windows: Mapping[str, Mapping[str, str]],
+        period: str,
+        args: Mapping[str, ArgValue],
+        optional: Collection[str],
+    ) -> list[Probe]:
         # Sloth records slo:objective:ratio as a constant for every SLO it generates: traffic or not, errors or
         # not, it exists when the SLO's rules are loaded under these labels.
         matchers = self._matchers(args)
-        rules = Probe(f"slo:objective:ratio{{{matchers}}}", tuple(q["ratio"] for q in windows.values()),
-                      f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
-                      "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
-                      "loaded")
-        raw = [(f"sloth.{part}_query", queries[part]) for queries in windows.values()
-               for part in ("total", "errors") if part in queries]
+        rules = Probe(
+            f"slo:objective:ratio{{{matchers}}}",
+            tuple(q["ratio"] for q in windows.values()),
+            f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
+            "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
+            "loaded",
+        )
+        raw = [
+            (f"sloth.{part}_query", queries[part])
+            for queries in windows.values()
+            for part in ("total", "errors")
+            if part in queries
+        ]
         return [rules, *name_probes(raw, optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -541,10 +677,24 @@ class SlothReader:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
             return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
         if value is None and name not in self._recorded_windows:
-            return WindowRatio(window, None, recorded_absent=True, note=f"no data (no Sloth ratio_rate{name} series: "
-                                                                        "Sloth records no such window by default)")
+            return WindowRatio(
+                window,
+                None,
+                recorded_absent=True,
+                note=f"no data (no Sloth ratio_rate{name} series: Sloth records no such window by default)",
+            )
         if value is None:
-            return _absent_ratio(window, f"no Sloth ratio_rate{name} series", "sloth.total_query", "total" in queries,
-                                 total, _raw_errors(queries, results, "sloth.errors_query"))
-        return _with_total(_recorded_ratio(window, value, f"Sloth ratio_rate{name}"), window, total,
-                           "sloth.total_query" if "total" in queries else None)
+            return _absent_ratio(
+                window,
+                f"no Sloth ratio_rate{name} series",
+                "sloth.total_query",
+                "total" in queries,
+                total,
+                _raw_errors(queries, results, "sloth.errors_query"),
+            )
+        return _with_total(
+            _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
+            window,
+            total,
+            "sloth.total_query" if "total" in queries else None,
+        )

@@ -120,11 +120,14 @@ class HttpSmokeCheck(Check):
 
     kind: Literal["http_smoke"] = "http_smoke"
     base_url: str = Field(description="http(s)://host[:port][/prefix]; host parts only from dns_label params")
-    allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
-                                     description="host patterns this check may reach (the global list applies too)")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
+        description="host patterns this check may reach (the global list applies too)",
+    )
     headers: dict[str, str] = Field(default_factory=dict, description="sent with every step")
-    secret_names: list[str] = Field(default_factory=list,
-                                    description="header, query and JSON body key names whose values are secret")
+    secret_names: list[str] = Field(
+        default_factory=list, description="header, query and JSON body key names whose values are secret"
+    )
     steps: list[Step] = Field(min_length=1, max_length=50)
 
     _base: BaseURLTemplate = PrivateAttr()
@@ -146,12 +149,15 @@ class HttpSmokeCheck(Check):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
         if self._base.literal_host is None:
             wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
-            credentials = sorted({name for name in [*self.headers, *(h for s in self.steps for h in s.headers)]
-                                  if self._is_secret(name)})
+            credentials = sorted(
+                {name for name in [*self.headers, *(h for s in self.steps for h in s.headers)] if self._is_secret(name)}
+            )
             if wide and credentials:
-                raise ValueError(f"headers: {credentials[0]!r} is a credential and args choose the base_url host, "
-                                 f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; "
-                                 "narrow allowed_hosts (e.g. *.payments.svc)")
+                raise ValueError(
+                    f"headers: {credentials[0]!r} is a credential and args choose the base_url host, "
+                    f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; "
+                    "narrow allowed_hosts (e.g. *.payments.svc)"
+                )
         names = [step.name for step in self.steps]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -161,16 +167,18 @@ class HttpSmokeCheck(Check):
         for index, step in enumerate(self.steps):
             clash = sorted(set(step.capture) & (set(self.params) | captured))
             if clash:
-                raise ValueError(f"steps[{index}] ({step.name}): capture {clash[0]!r} is already a param or an "
-                                 "earlier capture")
+                raise ValueError(
+                    f"steps[{index}] ({step.name}): capture {clash[0]!r} is already a param or an earlier capture"
+                )
             try:
                 compiled.append(self._compile(step, frozenset(captured)))
             except ValueError as exc:
                 raise ValueError(f"steps[{index}] ({step.name}): {exc}") from None
             captured.update(step.capture)
         self._compiled = compiled
-        self._secret_captures = frozenset(name for step in self.steps for name, capture in step.capture.items()
-                                          if capture.secret)
+        self._secret_captures = frozenset(
+            name for step in self.steps for name, capture in step.capture.items() if capture.secret
+        )
         return self
 
     def _host_patterns(self) -> list[str]:
@@ -180,9 +188,11 @@ class HttpSmokeCheck(Check):
         suffix = self._base.host_suffix
         pattern = f"*{suffix}" if suffix else "*"
         if _is_wide(pattern):
-            raise ValueError(f"args choose the whole base_url host ({self.base_url}), so it must be "
-                             "listed explicitly (e.g. ['*.payments.svc']); the default would let a caller aim the "
-                             "check at any Service")
+            raise ValueError(
+                f"args choose the whole base_url host ({self.base_url}), so it must be "
+                "listed explicitly (e.g. ['*.payments.svc']); the default would let a caller aim the "
+                "check at any Service"
+            )
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
@@ -193,8 +203,9 @@ class HttpSmokeCheck(Check):
 
     def _redact_json(self, node: Any) -> Any:
         if isinstance(node, dict):
-            return {key: _REDACTED if self._is_secret(str(key)) else self._redact_json(value)
-                    for key, value in node.items()}
+            return {
+                key: _REDACTED if self._is_secret(str(key)) else self._redact_json(value) for key, value in node.items()
+            }
         if isinstance(node, list):
             return [self._redact_json(item) for item in node]
         return node
@@ -208,13 +219,17 @@ class HttpSmokeCheck(Check):
         return _CompiledStep(
             step=step,
             path=named("path", lambda: PathTemplate(step.path, self.params, captures)),
-            query={key: named(f"query {key}", partial(TextTemplate, value, self.params, captures))
-                   for key, value in step.query.items()},
+            query={
+                key: named(f"query {key}", partial(TextTemplate, value, self.params, captures))
+                for key, value in step.query.items()
+            },
             headers=[HeaderTemplate(name, value, self.params, captures) for name, value in headers.items()],
-            json_body=None if json_body is None else named(
-                "json_body", lambda: JSONBodyTemplate(json_body, self.params, captures)),
-            text_body=None if step.text_body is None else named(
-                "text_body", lambda: TextTemplate(step.text_body or "", self.params, captures)),
+            json_body=None
+            if json_body is None
+            else named("json_body", lambda: JSONBodyTemplate(json_body, self.params, captures)),
+            text_body=None
+            if step.text_body is None
+            else named("text_body", lambda: TextTemplate(step.text_body or "", self.params, captures)),
             captures_before=captures,
         )
 
@@ -224,13 +239,17 @@ class HttpSmokeCheck(Check):
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
                 if limit is not None and step.repeat < needed:
-                    found.append(f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
-                                 f"maximum; use repeat >= {needed} for a meaningful percentile")
+                    found.append(
+                        f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
+                        f"maximum; use repeat >= {needed} for a meaningful percentile"
+                    )
         worst_s = sum(-(-s.repeat // s.concurrency) * s.timeout_s * (s.retries + 1) for s in self.steps)
         deadline_s = self.deadline_s or 8.0
         if worst_s > deadline_s:
-            found.append(f"the steps may take up to {worst_s:g} s (timeouts x retries), more than the "
-                         f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s")
+            found.append(
+                f"the steps may take up to {worst_s:g} s (timeouts x retries), more than the "
+                f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s"
+            )
         return found
 
     def definition(self) -> dict[str, Any]:
@@ -300,11 +319,17 @@ class HttpSmokeCheck(Check):
                 details = self._details(base, evidence, index + 1)
                 first = result.failures[0]
                 more = len(result.failures) - 1
-                reason = (f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}"
-                          + (f" (and {more} more failed assertion{'s' if more > 1 else ''})" if more else ""))
+                reason = f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}" + (
+                    f" (and {more} more failed assertion{'s' if more > 1 else ''})" if more else ""
+                )
                 scrub = _scrubber(secrets)
-                return Verdict(outcome=result.outcome, reason=scrub(reason), value=index, threshold=len(self.steps),
-                               details=scrub(details))
+                return Verdict(
+                    outcome=result.outcome,
+                    reason=scrub(reason),
+                    value=index,
+                    threshold=len(self.steps),
+                    details=scrub(details),
+                )
             values.update(result.captured)
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
@@ -312,19 +337,26 @@ class HttpSmokeCheck(Check):
         cut = ""
         if over_cap:
             bodies = sum(over_cap.values())
-            cut = (f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
-                   f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}")
+            cut = (
+                f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
+                f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}"
+            )
         scrub = _scrubber(secrets)
-        return Verdict(outcome=Outcome.PASS, value=len(self.steps), threshold=len(self.steps),
-                       reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
-                       details=scrub(self._details(base, evidence, len(self.steps))))
+        return Verdict(
+            outcome=Outcome.PASS,
+            value=len(self.steps),
+            threshold=len(self.steps),
+            reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
+            details=scrub(self._details(base, evidence, len(self.steps))),
+        )
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
         not_run = [{"name": step.name, "outcome": "not_run"} for step in self.steps[ran:]]
         return {"base_url": base, "steps": evidence + not_run}
 
-    async def _run_step(self, compiled: _CompiledStep, index: int, base: str, values: dict[str, ArgValue],
-                        client: HttpClient) -> _StepResult:
+    async def _run_step(
+        self, compiled: _CompiledStep, index: int, base: str, values: dict[str, ArgValue], client: HttpClient
+    ) -> _StepResult:
         step = compiled.step
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
         try:
@@ -332,8 +364,10 @@ class HttpSmokeCheck(Check):
         except ArgError as exc:
             # bind_args accepted the caller's args: what breaks the request here is a value captured from
             # an earlier answer, which is the target's data, not a bad arg.
-            raise TargetBadAnswer(f"{label} cannot be sent: a value captured from an earlier answer makes "
-                                  f"the request invalid: {exc.message}") from exc
+            raise TargetBadAnswer(
+                f"{label} cannot be sent: a value captured from an earlier answer makes "
+                f"the request invalid: {exc.message}"
+            ) from exc
         semaphore = asyncio.Semaphore(step.concurrency)
         kept = {"first": False, "failing": False}
 
@@ -342,10 +376,17 @@ class HttpSmokeCheck(Check):
             async with semaphore:
                 try:
                     exchange = await client.exchange(
-                        request, where=where, check_hosts=self._hosts, timeout_s=step.timeout_s,
-                        retries=step.retries, follow_redirects=step.follow_redirects,
-                        max_redirects=step.max_redirects, max_body_bytes=step.max_body_bytes,
-                        drain_over_cap=step.oversized_body == "drain", decoded_as_text=needs_body(step))
+                        request,
+                        where=where,
+                        check_hosts=self._hosts,
+                        timeout_s=step.timeout_s,
+                        retries=step.retries,
+                        follow_redirects=step.follow_redirects,
+                        max_redirects=step.max_redirects,
+                        max_body_bytes=step.max_body_bytes,
+                        drain_over_cap=step.oversized_body == "drain",
+                        decoded_as_text=needs_body(step),
+                    )
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
@@ -365,16 +406,24 @@ class HttpSmokeCheck(Check):
                 role = "failing"
             kept["first"] = True
             kept["failing"] = kept["failing"] or bool(judged.failures)
-            return _Attempt(status=exchange.status, latency_ms=exchange.latency_ms, kept_as=role,
-                            evidence=judged.evidence if role else None, failures=judged.failures,
-                            captured=judged.captured, secrets=judged.secrets, over_cap=exchange.body_truncated)
+            return _Attempt(
+                status=exchange.status,
+                latency_ms=exchange.latency_ms,
+                kept_as=role,
+                evidence=judged.evidence if role else None,
+                failures=judged.failures,
+                captured=judged.captured,
+                secrets=judged.secrets,
+                over_cap=exchange.body_truncated,
+            )
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(attempt(number)) for number in range(step.repeat)]
         attempts = [task.result() for task in tasks]
         # Not the target's doing: a refusal or our own memory budget is an error, never an unsuccessful request.
-        refused = next((a.problem for a in attempts if isinstance(a.problem, TargetRefused | BodyBudgetExhausted)),
-                       None)
+        refused = next(
+            (a.problem for a in attempts if isinstance(a.problem, TargetRefused | BodyBudgetExhausted)), None
+        )
         if refused is not None:
             raise refused
         if not any(a.answered for a in attempts):
@@ -383,16 +432,20 @@ class HttpSmokeCheck(Check):
             raise problem
         return _summarize(step, self._request_evidence(compiled, request, base, values), attempts)
 
-    def _request_evidence(self, compiled: _CompiledStep, request: HttpRequest, base: str,
-                          values: dict[str, ArgValue]) -> dict[str, Any]:
+    def _request_evidence(
+        self, compiled: _CompiledStep, request: HttpRequest, base: str, values: dict[str, ArgValue]
+    ) -> dict[str, Any]:
         """The request as evidence shows it: secret header, query and body values hidden, and every secret
         captured value hidden wherever a template placed it (inside a longer value too)."""
-        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value
-                  for name, value in values.items()}
+        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value for name, value in values.items()}
         url = base + compiled.path.render(values)
         if compiled.query:
-            url += "?" + render_query({key: _REDACTED if self._is_secret(key) else template.render(values)
-                                       for key, template in compiled.query.items()})
+            url += "?" + render_query(
+                {
+                    key: _REDACTED if self._is_secret(key) else template.render(values)
+                    for key, template in compiled.query.items()
+                }
+            )
         headers = dict(request.headers) | {template.name: template.render(values) for template in compiled.headers}
         shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(headers)}
         if request.content:
@@ -405,8 +458,9 @@ class HttpSmokeCheck(Check):
                 shown["body"] = compiled.text_body.render(values)
             shown["body"] = snippet(shown["body"].replace(_CAPTURE_SENTINEL, _REDACTED), BODY_EVIDENCE_CHARS)
         shown["url"] = url.replace(_CAPTURE_SENTINEL, _REDACTED)
-        shown["headers"] = {name: value.replace(_CAPTURE_SENTINEL, _REDACTED)
-                            for name, value in shown["headers"].items()}
+        shown["headers"] = {
+            name: value.replace(_CAPTURE_SENTINEL, _REDACTED) for name, value in shown["headers"].items()
+        }
         return shown
 
 
@@ -419,8 +473,13 @@ def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
     for value in secrets:
         as_json = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
         as_html = {html.escape(value, quote=False), html.escape(value)}
-        forms = {value, *as_json, *(form.replace("/", "\\/") for form in as_json),
-                 *as_html, *(form.replace("&#x27;", "&#39;").replace("&quot;", "&#34;") for form in as_html)}
+        forms = {
+            value,
+            *as_json,
+            *(form.replace("/", "\\/") for form in as_json),
+            *as_html,
+            *(form.replace("&#x27;", "&#39;").replace("&quot;", "&#34;") for form in as_html),
+        }
         for form in filter(None, forms):
             patterns.add(_bounded(re.escape(form), value))
         heads.update(forms)
@@ -453,7 +512,7 @@ def _scrub_cuts(text: str, starts: list[str]) -> str:
     pieces: list[str] = []
     done = 0
     for mark in _CUT_MARK_RE.finditer(text):
-        head = text[done:mark.start()]
+        head = text[done : mark.start()]
         for form in starts:
             at = head.find(form[0], max(0, len(head) - len(form)))
             while at != -1:
@@ -483,8 +542,9 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         evidence.update(first.evidence)
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
-        return _StepResult(outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap),
-                           attempt.secrets)
+        return _StepResult(
+            outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap), attempt.secrets
+        )
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]
@@ -494,36 +554,61 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
     failures: list[Failure] = []
     if ratio < step.min_success_ratio:
         worst = problems.most_common(1)[0][0] if problems else "none"
-        failures.append(Failure("min_success_ratio", f">= {format_number(step.min_success_ratio)}",
-                                 f"{format_number(ratio)} ({successes} of {len(attempts)} requests passed; most "
-                                 f"common problem: {worst})"))
+        failures.append(
+            Failure(
+                "min_success_ratio",
+                f">= {format_number(step.min_success_ratio)}",
+                f"{format_number(ratio)} ({successes} of {len(attempts)} requests passed; most "
+                f"common problem: {worst})",
+            )
+        )
     for name, limit, value in (("max_p95_ms", step.max_p95_ms, p95), ("max_p99_ms", step.max_p99_ms, p99)):
         if limit is not None and value > limit:
-            failures.append(Failure(name, f"<= {format_number(limit)} ms", f"{format_number(value)} ms "
-                                     f"(over {len(latencies)} responses)"))
+            failures.append(
+                Failure(
+                    name,
+                    f"<= {format_number(limit)} ms",
+                    f"{format_number(value)} ms (over {len(latencies)} responses)",
+                )
+            )
     statuses = Counter(str(a.status) for a in answered)
     failing = next((a.evidence for a in answered if a.kept_as == "failing"), None)
-    evidence.update({
-        "outcome": (Outcome.PASS if not failures else Outcome.FAIL).value,
-        "status": first.status,
-        "latency_ms": round(max(latencies), 3),
-        "failed_assertions": [str(f) for f in failures],
-        "repeat": {
-            "requests": len(attempts), "concurrency": step.concurrency, "successes": successes,
-            "success_ratio": ratio, "min_success_ratio": step.min_success_ratio,
-            "statuses": dict(sorted(statuses.items())),
-            "transport_errors": sum(1 for a in attempts if a.problem is not None),
-            "bodies_over_cap": sum(1 for a in attempts if a.over_cap),
-            "p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "p99_ms": round(p99, 3),
-            "max_p95_ms": step.max_p95_ms, "max_p99_ms": step.max_p99_ms,
-            "problems": [{"problem": text, "requests": count}
-                         for text, count in problems.most_common(_MAX_LISTED_FAILURES)],
-        },
-        "first_response": first.evidence,
-        **({"first_failing_response": failing} if failing is not None else {}),
-    })
-    return _StepResult(Outcome.PASS if not failures else Outcome.FAIL, failures, evidence, {}, len(attempts),
-                       sum(1 for a in attempts if a.over_cap))
+    evidence.update(
+        {
+            "outcome": (Outcome.PASS if not failures else Outcome.FAIL).value,
+            "status": first.status,
+            "latency_ms": round(max(latencies), 3),
+            "failed_assertions": [str(f) for f in failures],
+            "repeat": {
+                "requests": len(attempts),
+                "concurrency": step.concurrency,
+                "successes": successes,
+                "success_ratio": ratio,
+                "min_success_ratio": step.min_success_ratio,
+                "statuses": dict(sorted(statuses.items())),
+                "transport_errors": sum(1 for a in attempts if a.problem is not None),
+                "bodies_over_cap": sum(1 for a in attempts if a.over_cap),
+                "p50_ms": round(p50, 3),
+                "p95_ms": round(p95, 3),
+                "p99_ms": round(p99, 3),
+                "max_p95_ms": step.max_p95_ms,
+                "max_p99_ms": step.max_p99_ms,
+                "problems": [
+                    {"problem": text, "requests": count} for text, count in problems.most_common(_MAX_LISTED_FAILURES)
+                ],
+            },
+            "first_response": first.evidence,
+            **({"first_failing_response": failing} if failing is not None else {}),
+        }
+    )
+    return _StepResult(
+        Outcome.PASS if not failures else Outcome.FAIL,
+        failures,
+        evidence,
+        {},
+        len(attempts),
+        sum(1 for a in attempts if a.over_cap),
+    )
 
 
 def _is_wide(pattern: str) -> bool:

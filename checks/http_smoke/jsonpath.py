@@ -27,8 +27,10 @@ class JsonPath:
         while position < len(text):
             match = _TOKEN_RE.match(text, position)
             if not match:
-                raise ValueError(f"JSON path {text!r} is invalid at {text[position:position + 20]!r}; use .name, "
-                                 "['name'] or [index]")
+                raise ValueError(
+                    f"JSON path {text!r} is invalid at {text[position : position + 20]!r}; use .name, "
+                    "['name'] or [index]"
+                )
             name, index, single, double = match.groups()
             if index is not None:
                 steps.append(int(index))

@@ -34,10 +34,20 @@ _MAX_SECRET_LEAVES = 256
 MAX_REGEX_CHARS = 64 * 1024
 REGEX_TIMEOUT_S = 1.0
 # Body charsets decoded as named; any other (punycode is quadratic, idna and undefined raise) is read as UTF-8.
-_DECODED_CHARSETS = frozenset({
-    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
-    *(f"cp{n}" for n in range(1250, 1259)), *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
-})
+_DECODED_CHARSETS = frozenset(
+    {
+        "utf-8",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+        "utf-32-le",
+        "utf-32-be",
+        "ascii",
+        *(f"cp{n}" for n in range(1250, 1259)),
+        *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
+    }
+)
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
 
@@ -79,20 +89,31 @@ def judge_exchange(step: Step, exchange: HttpExchange, where: str) -> Judged:
 
 def needs_body(step: Step) -> bool:
     expect = step.expect
-    return bool(expect.body_contains or expect.body_not_contains or expect.body_regex or expect.json_paths
-                or any(c.json_path is not None for c in step.capture.values()))
+    return bool(
+        expect.body_contains
+        or expect.body_not_contains
+        or expect.body_regex
+        or expect.json_paths
+        or any(c.json_path is not None for c in step.capture.values())
+    )
 
 
-def _assess(step: Step, exchange: HttpExchange, text: str,
-            where: str) -> tuple[list[Failure], dict[str, ArgValue], list[str]]:
+def _assess(
+    step: Step, exchange: HttpExchange, text: str, where: str
+) -> tuple[list[Failure], dict[str, ArgValue], list[str]]:
     expect = step.expect
     failures: list[Failure] = []
     ranges = [status_range(item) for item in expect.status]
     if not any(low <= exchange.status <= high for low, high in ranges):
         failures.append(Failure("status", " or ".join(str(s) for s in expect.status), str(exchange.status)))
     if expect.max_latency_ms is not None and exchange.latency_ms > expect.max_latency_ms:
-        failures.append(Failure("max_latency_ms", f"<= {format_number(expect.max_latency_ms)} ms",
-                                 f"{format_number(exchange.latency_ms)} ms"))
+        failures.append(
+            Failure(
+                "max_latency_ms",
+                f"<= {format_number(expect.max_latency_ms)} ms",
+                f"{format_number(exchange.latency_ms)} ms",
+            )
+        )
     for name, rule in expect.headers.items():
         failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
     if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
@@ -106,8 +127,9 @@ def _assess(step: Step, exchange: HttpExchange, text: str,
             failures.append(Failure("body_not_contains", f"no {needle!r}", f"a body with it: {snippet(text, 120)}"))
     if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
-        failures.append(Failure("body_regex", f"a match for {expect.body_regex!r}",
-                                 f"{seen} no match: {snippet(text, 120)}"))
+        failures.append(
+            Failure("body_regex", f"a match for {expect.body_regex!r}", f"{seen} no match: {snippet(text, 120)}")
+        )
     needs_json = bool(expect.json_paths or any(c.json_path is not None for c in step.capture.values()))
     # One parsed document at a time in the whole service: a document can take 20 times its text ("[]," is a
     # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
@@ -161,9 +183,10 @@ def _search(pattern: str, text: str, what: str) -> bool:
     try:
         return regex.search(pattern, text[:MAX_REGEX_CHARS], timeout=REGEX_TIMEOUT_S, concurrent=True) is not None
     except TimeoutError:
-        raise TargetBadAnswer(f"{what} {pattern!r} found no answer within {REGEX_TIMEOUT_S:g} s on this response "
-                              "(the pattern backtracks on it; write one without nested or overlapping repeats)"
-                              ) from None
+        raise TargetBadAnswer(
+            f"{what} {pattern!r} found no answer within {REGEX_TIMEOUT_S:g} s on this response "
+            "(the pattern backtracks on it; write one without nested or overlapping repeats)"
+        ) from None
 
 
 def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
@@ -185,26 +208,36 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | 
         return Failure(f"json {path}", "a JSON body", parse_error)
     found, value = path.find(document)
     if "exists" in rule.model_fields_set:
-        return None if found == rule.exists else Failure(f"json {path} exists", str(rule.exists).lower(),
-                                                          "a value" if found else "nothing at that path")
+        return (
+            None
+            if found == rule.exists
+            else Failure(
+                f"json {path} exists", str(rule.exists).lower(), "a value" if found else "nothing at that path"
+            )
+        )
     if not found:
         return Failure(f"json {path}", "a value", "nothing at that path")
     if "equals" in rule.model_fields_set:
-        return None if json_equal(value, rule.equals) else Failure(
-            f"json {path} equals", _json_text(rule.equals), _json_text(value))
+        return (
+            None
+            if json_equal(value, rule.equals)
+            else Failure(f"json {path} equals", _json_text(rule.equals), _json_text(value))
+        )
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure(f"json {path} compare", f"a number {rule.compare}", _json_text(value))
     if isinstance(value, int) and abs(value) > sys.float_info.max:
-        return Failure(f"json {path} compare", str(rule.compare),
-                        f"a number beyond the range of a 64-bit float: {snippet(str(value), 40)}")
+        return Failure(
+            f"json {path} compare",
+            str(rule.compare),
+            f"a number beyond the range of a 64-bit float: {snippet(str(value), 40)}",
+        )
     if not rule.compare.matches(float(value)):
         return Failure(f"json {path} compare", str(rule.compare), _json_text(value))
     return None
 
 
-def _capture(capture: Capture, exchange: HttpExchange, document: Any,
-             parse_error: str) -> tuple[str, str, list[str]]:
+def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str, list[str]]:
     """(value, "", [value]) or ("", what went wrong, the raw texts found): what went wrong never quotes the
     value, which may be a secret."""
     if capture.header is not None:
@@ -260,17 +293,23 @@ def _leaves(value: Any) -> list[str]:
 def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:
     if text is None:
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
-        start = exchange.body[:BODY_EVIDENCE_CHARS * 4]
+        start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
         shown = _text(start, exchange)
-        body = shown if len(shown) <= BODY_EVIDENCE_CHARS and len(start) == len(exchange.body) else (
-            shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
+        body = (
+            shown
+            if len(shown) <= BODY_EVIDENCE_CHARS and len(start) == len(exchange.body)
+            else (shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
+        )
     else:
         body = snippet(text, BODY_EVIDENCE_CHARS)
     evidence: dict[str, Any] = {
         "status": exchange.status,
         "latency_ms": round(exchange.latency_ms, 3),
-        "response_headers": {k: snippet(v, 200) for k, v in exchange.headers.items()
-                             if k.lower() in ("content-type", "location", "content-length", "content-encoding")},
+        "response_headers": {
+            k: snippet(v, 200)
+            for k, v in exchange.headers.items()
+            if k.lower() in ("content-type", "location", "content-length", "content-encoding")
+        },
         "body": body,
         "body_bytes_kept": len(exchange.body),
         "body_bytes_received": exchange.body_wire_bytes,

@@ -77,15 +77,16 @@ class JsonExpect(_Strict):
 class Expect(_Strict):
     """What every response of a step must show."""
 
-    status: list[int | str] = Field(default_factory=lambda: list[int | str](["2xx"]),
-                                    description="accepted codes, classes (2xx) or ranges (200-299)")
+    status: list[int | str] = Field(
+        default_factory=lambda: list[int | str](["2xx"]),
+        description="accepted codes, classes (2xx) or ranges (200-299)",
+    )
     max_latency_ms: float | None = Field(default=None, gt=0, description="per request, redirects and body included")
     headers: dict[str, HeaderExpect] = Field(default_factory=dict, description="by header name (any case)")
     body_contains: list[str] = Field(default_factory=list, description="substrings the body must contain")
     body_not_contains: list[str] = Field(default_factory=list, description="substrings it must not contain")
     body_regex: str | None = Field(default=None, description="a regex searched in the body")
-    json_paths: list[JsonExpect] = Field(default_factory=list, alias="json",
-                                         description="assertions on the JSON body")
+    json_paths: list[JsonExpect] = Field(default_factory=list, alias="json", description="assertions on the JSON body")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -111,8 +112,10 @@ class Capture(_Strict):
 
     json_path: str | None = Field(default=None, alias="json")
     header: str | None = None
-    secret: bool = Field(default=True, description="redact the value everywhere it would be shown (reasons, "
-                         "evidence, history, logs); false shows it")
+    secret: bool = Field(
+        default=True,
+        description="redact the value everywhere it would be shown (reasons, evidence, history, logs); false shows it",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -146,8 +149,10 @@ class Step(_Strict):
     max_redirects: int = Field(default=3, ge=1, le=10)
     max_body_bytes: int | None = Field(default=None, ge=1, description="body cap; never above the global one")
     oversized_body: Literal["drain", "fail"] = Field(
-        default="drain", description="a body over max_body_bytes: drain (read the rest without keeping it, so "
-        "latency is real; body assertions fail) or fail (the step fails at once)")
+        default="drain",
+        description="a body over max_body_bytes: drain (read the rest without keeping it, so "
+        "latency is real; body assertions fail) or fail (the step fails at once)",
+    )
     repeat: int = Field(default=1, ge=1, le=1000, description="requests sent; each is judged by `expect`")
     concurrency: int = Field(default=1, ge=1, le=50, description="requests in flight at once")
     min_success_ratio: float = Field(default=1.0, gt=0, le=1, description="share of requests that must pass")
@@ -166,8 +171,9 @@ class Step(_Strict):
             raise ValueError(f"step {self.name!r}: concurrency {self.concurrency} is above repeat {self.repeat}")
         if self.repeat > 1 and self.capture:
             raise ValueError(f"step {self.name!r}: capture needs repeat 1 (which of the responses would it use?)")
-        if self.repeat == 1 and (self.max_p95_ms is not None or self.max_p99_ms is not None
-                                 or self.min_success_ratio != 1.0):
+        if self.repeat == 1 and (
+            self.max_p95_ms is not None or self.max_p99_ms is not None or self.min_success_ratio != 1.0
+        ):
             raise ValueError(f"step {self.name!r}: min_success_ratio, max_p95_ms and max_p99_ms need repeat > 1")
         for key in self.query:
             if "{{" in key or "}}" in key:

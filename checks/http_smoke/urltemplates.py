@@ -68,8 +68,10 @@ def _fill(skeleton: str, names: list[str], render: Any) -> str:
 def _check_path_literal(path: str, names: list[str], params: Mapping[str, Param]) -> None:
     if not _PATH_LITERAL_RE.fullmatch(path):
         bad = next(c for c in path if not _PATH_LITERAL_RE.fullmatch("/" + c))
-        raise ValueError(f"the path {_fill(path, names, lambda n: '{{ ' + n + ' }}')!r} contains {bad!r}; "
-                         "write it percent-encoded, and put query parameters in `query`")
+        raise ValueError(
+            f"the path {_fill(path, names, lambda n: '{{ ' + n + ' }}')!r} contains {bad!r}; "
+            "write it percent-encoded, and put query parameters in `query`"
+        )
     if _PERCENT_RE.search(_MARK_RE.sub("", path)):
         raise ValueError("the path contains a % that does not start a %XX escape")
     for segment in path.split("/"):
@@ -83,8 +85,11 @@ def _render_path(path: str, names: list[str], values: Mapping[str, ArgValue]) ->
     for segment in rendered.split("/"):
         if segment in (".", ".."):
             culprit = next((n for n in names if render_value(values[n]) in (".", "..")), names[0] if names else "")
-            raise ArgError(f"arg {culprit!r} makes the path segment {segment!r}, which would climb out of the "
-                           "path; a value may not be '.' or '..'", culprit)
+            raise ArgError(
+                f"arg {culprit!r} makes the path segment {segment!r}, which would climb out of the "
+                "path; a value may not be '.' or '..'",
+                culprit,
+            )
     return rendered
 
 
@@ -113,8 +118,10 @@ class BaseURLTemplate:
         skeleton, self._names = _marked(split_template(text, params))
         match = _BASE_URL_RE.fullmatch(skeleton)
         if not match:
-            raise ValueError(f"{text!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "
-                             "no user info (@), query (?) or fragment (#)")
+            raise ValueError(
+                f"{text!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "
+                "no user info (@), query (?) or fragment (#)"
+            )
         self.scheme = match.group(1)
         authority, self._path = match.group(2), (match.group(3) or "").rstrip("/")
         if authority.startswith("["):
@@ -131,19 +138,20 @@ class BaseURLTemplate:
             raise ValueError(f"port {port_text!r} is not a number from 1 to 65535")
         self.port = int(port_text) if port_text else (443 if self.scheme == "https" else 80)
         if not _IPV6_LITERAL_RE.fullmatch(self._host) and not _HOST_LITERAL_RE.fullmatch(self._host):
-            raise ValueError(f"host {self._display(self._host)!r} may only hold lowercase letters, digits, '-' "
-                             "and '.'")
+            raise ValueError(f"host {self._display(self._host)!r} may only hold lowercase letters, digits, '-' and '.'")
         self._host_names = [self._names[ord(mark) - _MARK_BASE] for mark in _MARK_RE.findall(self._host)]
         for name in self._host_names:
             if not _host_safe(name, params):
-                raise ValueError(f"{_describe(name, params)} stands in the host; only dns_label params (or enums "
-                                 "whose values are DNS labels) may form a host")
+                raise ValueError(
+                    f"{_describe(name, params)} stands in the host; only dns_label params (or enums "
+                    "whose values are DNS labels) may form a host"
+                )
         if self._path:
             _check_path_literal(self._path, self._names, params)
         self.literal_host = None if _MARK_RE.search(self._host) else self._host.strip("[]")
         # What every rendered host ends with: the labels after the last placeholder (".payments.svc").
         tail = _MARK_RE.split(self._host)[-1]
-        self.host_suffix = "" if self.literal_host is not None or "." not in tail else tail[tail.index("."):]
+        self.host_suffix = "" if self.literal_host is not None or "." not in tail else tail[tail.index(".") :]
         self.param_names = frozenset(self._names)
 
     def _display(self, part: str) -> str:
@@ -156,8 +164,11 @@ class BaseURLTemplate:
             labels = host.split(".")
             if len(host) > _MAX_HOST_CHARS or not all(_DNS_LABEL_RE.fullmatch(label) for label in labels):
                 culprit = self._host_names[0]
-                raise ArgError(f"args make the host {host[:80]!r}, which is not a valid DNS name (labels of "
-                               "1-63 lowercase letters, digits and '-', at most 253 characters)", culprit)
+                raise ArgError(
+                    f"args make the host {host[:80]!r}, which is not a valid DNS name (labels of "
+                    "1-63 lowercase letters, digits and '-', at most 253 characters)",
+                    culprit,
+                )
         return BaseURL(self.scheme, host, self.port, _render_path(self._path, self._names, values))
 
 
@@ -196,8 +207,9 @@ class TextTemplate:
 class HeaderTemplate:
     """A header value; a rendered value with control characters (CR, LF, NUL...) is refused."""
 
-    def __init__(self, name: str, text: str, params: Mapping[str, Param],
-                 captures: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, name: str, text: str, params: Mapping[str, Param], captures: frozenset[str] = frozenset()
+    ) -> None:
         """Check the header name and parse the value template."""
         if not _HEADER_NAME_RE.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid header name")
@@ -214,13 +226,21 @@ class HeaderTemplate:
         non-ASCII one (HTTP header values are ASCII)."""
         rendered = self._value.render(values)
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in rendered):
-            culprit = next((n for n in sorted(self.param_names)
-                            if any(ord(c) < 32 or ord(c) == 127 for c in render_value(values[n]))), None)
+            culprit = next(
+                (
+                    n
+                    for n in sorted(self.param_names)
+                    if any(ord(c) < 32 or ord(c) == 127 for c in render_value(values[n]))
+                ),
+                None,
+            )
             raise ArgError(f"header {self.name!r}: arg {culprit!r} contains a control character", culprit)
         if not rendered.isascii():
             culprit = next((n for n in sorted(self.param_names) if not render_value(values[n]).isascii()), None)
-            raise ArgError(f"header {self.name!r}: arg {culprit!r} contains a non-ASCII character; HTTP header "
-                           "values are ASCII", culprit)
+            raise ArgError(
+                f"header {self.name!r}: arg {culprit!r} contains a non-ASCII character; HTTP header values are ASCII",
+                culprit,
+            )
         return rendered
 
 

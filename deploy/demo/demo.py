@@ -35,12 +35,18 @@ CATALOG = ROOT / "deploy" / "demo" / "catalog.yaml"
 SHOP = ROOT / "deploy" / "demo" / "shop.py"
 # The addresses deploy/demo/catalog.yaml is written with; the demo replaces them with the ones it uses.
 CATALOG_PROMETHEUS, CATALOG_SHOP = "http://127.0.0.1:9090", "http://127.0.0.1:8000"
-BACKTEST_WINDOW = (datetime(2026, 11, 26, 8, tzinfo=UTC).timestamp(),
-                   datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
+BACKTEST_WINDOW = (
+    datetime(2026, 11, 26, 8, tzinfo=UTC).timestamp(),
+    datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp(),
+)
 BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
 # canary hash -> (requests/s, error ratio, typical latency in seconds, checkout conversion)
-CANARIES = {"c0ffee1": (20.0, 0.0005, 0.12, 0.10), "bad0001": (20.0, 0.08, 0.9, 0.05),
-            "idle001": (0.0, 0.0, 0.1, 0.0), "stable1": (20.0, 0.0005, 0.12, 0.10)}
+CANARIES = {
+    "c0ffee1": (20.0, 0.0005, 0.12, 0.10),
+    "bad0001": (20.0, 0.08, 0.9, 0.05),
+    "idle001": (0.0, 0.0, 0.1, 0.0),
+    "stable1": (20.0, 0.0005, 0.12, 0.10),
+}
 CHECKOUT_VISITS_PER_S = 50.0
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 PYRRA_ERROR_RATIO = 0.0004
@@ -48,13 +54,18 @@ PYRRA_INCREASE_4W = 60.0 * 28 * 86400  # requests of the payments service over 2
 PROCESSES = ("analyzer", "shop", "prometheus")
 # (check, query string) of every example the demo prints: each kind, each verdict the docs show.
 EXAMPLES = (
-    ("payments-error-rate", "canary_hash=c0ffee1"), ("payments-error-rate", "canary_hash=bad0001"),
-    ("payments-error-rate", "canary_hash=idle001"), ("payments-latency-p99", "canary_hash=bad0001"),
-    ("payments-pods-queue", ""), ("payments-error-budget", "canary_hash=c0ffee1"),
-    ("payments-error-budget", "canary_hash=bad0001"), ("payments-availability", ""),
+    ("payments-error-rate", "canary_hash=c0ffee1"),
+    ("payments-error-rate", "canary_hash=bad0001"),
+    ("payments-error-rate", "canary_hash=idle001"),
+    ("payments-latency-p99", "canary_hash=bad0001"),
+    ("payments-pods-queue", ""),
+    ("payments-error-budget", "canary_hash=c0ffee1"),
+    ("payments-error-budget", "canary_hash=bad0001"),
+    ("payments-availability", ""),
     ("checkout-conversion", "canary_hash=c0ffee1&stable_hash=stable1"),
     ("checkout-conversion", "canary_hash=bad0001&stable_hash=stable1"),
-    ("checkout-smoke", "release=good"), ("checkout-smoke", "release=broken"),
+    ("checkout-smoke", "release=good"),
+    ("checkout-smoke", "release=broken"),
     ("checkout-scorecard", "canary_hash=c0ffee1&stable_hash=stable1"),
     ("checkout-scorecard", "canary_hash=bad0001&stable_hash=stable1"),
 )
@@ -77,17 +88,27 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
     for pod_hash, (rps, error_ratio, latency_s, conversion) in CANARIES.items():
         for service in ("payments", "checkout"):
             labels = {"service": service, "rollouts_pod_template_hash": pod_hash}
-            om.add_counter_rate("http_requests_total", {**labels, "code": "200"},
-                                lambda t, r=rps * (1 - error_ratio): r, start, end, 30)
-            om.add_counter_rate("http_requests_total", {**labels, "code": "503"}, lambda t, r=rps * error_ratio: r,
-                                start, end, 30)
+            om.add_counter_rate(
+                "http_requests_total", {**labels, "code": "200"}, lambda t, r=rps * (1 - error_ratio): r, start, end, 30
+            )
+            om.add_counter_rate(
+                "http_requests_total", {**labels, "code": "503"}, lambda t, r=rps * error_ratio: r, start, end, 30
+            )
         for bound in (*BUCKETS_S, float("inf")):
             # All requests of a canary take about latency_s: buckets at or above it count them all.
             share = 1.0 if bound >= latency_s else 0.0
-            om.add_counter_rate("http_request_duration_seconds_bucket",
-                                {"service": "payments", "rollouts_pod_template_hash": pod_hash,
-                                 "le": "+Inf" if bound == float("inf") else repr(bound)},
-                                lambda t, r=rps * share: r, start, end, 30)
+            om.add_counter_rate(
+                "http_request_duration_seconds_bucket",
+                {
+                    "service": "payments",
+                    "rollouts_pod_template_hash": pod_hash,
+                    "le": "+Inf" if bound == float("inf") else repr(bound),
+                },
+                lambda t, r=rps * share: r,
+                start,
+                end,
+                30,
+            )
         visits = CHECKOUT_VISITS_PER_S if rps else 0.0
         checkout = {"service": "checkout", "rollouts_pod_template_hash": pod_hash}
         om.add_counter_rate("checkout_visits_total", checkout, lambda t, v=visits: v, start, end, 30)
@@ -95,13 +116,25 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
     for pod, depth in (("payments-7c9f-a", 12.0), ("payments-7c9f-b", 64.0)):
         om.add("payments_queue_depth", {"service": "payments", "pod": pod}, lambda t, d=depth: d, start, end, 30)
     for window in PYRRA_WINDOWS:
-        om.add(f"http_requests:burnrate{window}", {"slo": "payments-availability", "service": "payments"},
-               lambda t: PYRRA_ERROR_RATIO, start, end, 30)
+        om.add(
+            f"http_requests:burnrate{window}",
+            {"slo": "payments-availability", "service": "payments"},
+            lambda t: PYRRA_ERROR_RATIO,
+            start,
+            end,
+            30,
+        )
     om.add("pyrra_availability", {"slo": "payments-availability"}, lambda t: 1 - PYRRA_ERROR_RATIO, start, end, 30)
     # Pyrra's increase rule over the SLO's 28d window, by code: `analyzer validate --prometheus` looks for it.
     for code, share in (("200", 1 - PYRRA_ERROR_RATIO), ("503", PYRRA_ERROR_RATIO)):
-        om.add("http_requests:increase4w", {"slo": "payments-availability", "service": "payments", "code": code},
-               lambda t, s=share: PYRRA_INCREASE_4W * s, start, end, 30)
+        om.add(
+            "http_requests:increase4w",
+            {"slo": "payments-availability", "service": "payments", "code": code},
+            lambda t, s=share: PYRRA_INCREASE_4W * s,
+            start,
+            end,
+            30,
+        )
 
 
 def _pid_file(state: Path, name: str) -> Path:
@@ -170,8 +203,7 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     if not _wait_ready(f"{shop_url}/good/healthz", shop):
         raise DemoError(f"the demo shop did not start on port {shop_port}; see {state / 'shop.log'}")
     catalog = state / "catalog.yaml"
-    catalog.write_text(CATALOG.read_text().replace(CATALOG_PROMETHEUS, prometheus.url)
-                       .replace(CATALOG_SHOP, shop_url))
+    catalog.write_text(CATALOG.read_text().replace(CATALOG_PROMETHEUS, prometheus.url).replace(CATALOG_SHOP, shop_url))
     # The shop is on loopback, which http_smoke refuses unless the operator allows it.
     allow = {"ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1", "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8"}
     env = {**os.environ, **allow}
@@ -179,9 +211,23 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     # warms its kinds first), so a chosen port is chosen again when taken. A port the user gave is not.
     for _ in range(3):
         port = analyzer_port or free_port()
-        analyzer = _spawn(state, "analyzer", [
-            str(Path(sys.executable).parent / "analyzer"), "serve", "--catalog", str(catalog), "--host", "127.0.0.1",
-            "--port", str(port), "--log-format", "json"], env)
+        analyzer = _spawn(
+            state,
+            "analyzer",
+            [
+                str(Path(sys.executable).parent / "analyzer"),
+                "serve",
+                "--catalog",
+                str(catalog),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-format",
+                "json",
+            ],
+            env,
+        )
         base = f"http://127.0.0.1:{port}"
         if _wait_ready(f"{base}/readyz", analyzer):
             break
@@ -203,8 +249,10 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     path = "/api/v1/checks/payments-error-rate/run?canary_hash=bad0001"
     print(f'\nWhat Argo Rollouts reads (jsonPath {{$.verdict}}):\n$ curl -s "$ANALYZER{path}"')
     print(_get(base + path).strip())
-    print(f"\nIn a terminal: analyzer run payments-error-rate --catalog {catalog} --arg canary_hash=bad0001"
-          f"\nMore: curl -s \"$ANALYZER/api/v1/checks\";  add &explain=true to a run for its queries.")
+    print(
+        f"\nIn a terminal: analyzer run payments-error-rate --catalog {catalog} --arg canary_hash=bad0001"
+        f'\nMore: curl -s "$ANALYZER/api/v1/checks";  add &explain=true to a run for its queries.'
+    )
     print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")
     return 0
 
@@ -227,8 +275,9 @@ def main() -> int:
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--dir", type=Path, default=ROOT / ".demo")
     for name in ("prometheus", "analyzer", "shop"):
-        parser.add_argument(f"--{name}-port", type=int, default=_port(name),
-                            help=f"0: a free port (DEMO_{name.upper()}_PORT)")
+        parser.add_argument(
+            f"--{name}-port", type=int, default=_port(name), help=f"0: a free port (DEMO_{name.upper()}_PORT)"
+        )
     args = parser.parse_args()
     state = args.dir.resolve()
     if args.action == "stop":

@@ -19,8 +19,9 @@ async def _create_order(request: web.Request) -> web.Response:
     if request.match_info["release"] == "broken":
         return web.json_response({"error": "database unavailable"}, status=500)
     body = await request.json()
-    return web.json_response({"id": f"o-{next(_ORDER_IDS)}", "status": "created", "sku": body.get("sku"),
-                              "total": 12.5}, status=201)
+    return web.json_response(
+        {"id": f"o-{next(_ORDER_IDS)}", "status": "created", "sku": body.get("sku"), "total": 12.5}, status=201
+    )
 
 
 async def _read_order(request: web.Request) -> web.Response:

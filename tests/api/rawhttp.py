@@ -30,12 +30,13 @@ def parse(raw: bytes) -> RawResponse:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     if "content-length" in headers:
-        body = body[:int(headers["content-length"])]
+        body = body[: int(headers["content-length"])]
     return RawResponse(status, headers, body)
 
 
-async def send(host: str, port: int, head: bytes, body_parts: tuple[bytes, ...] = (), *,
-               limit_s: float = 20.0) -> RawResponse:
+async def send(
+    host: str, port: int, head: bytes, body_parts: tuple[bytes, ...] = (), *, limit_s: float = 20.0
+) -> RawResponse:
     """Send `head` then each body part, and read the answer until the server closes or it is complete.
 
     `limit_s` only bounds a hung test; the tests never assert on elapsed time.
@@ -62,8 +63,13 @@ async def send(host: str, port: int, head: bytes, body_parts: tuple[bytes, ...] 
         writer.close()
 
 
-def request(method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b"",
-            content_length: int | None = None) -> bytes:
+def request(
+    method: str,
+    target: str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    content_length: int | None = None,
+) -> bytes:
     """The bytes of a request with `target` sent exactly as given."""
     lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
     for name, value in (headers or {}).items():

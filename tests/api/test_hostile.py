@@ -43,8 +43,9 @@ async def serve():
     started: list[TestServer] = []
 
     async def start(settings: Settings, app=None, **runner_options) -> GuardedTestServer:
-        server = GuardedTestServer(app or create_app(settings, gate_catalog(CHECK), REGISTRY), settings,
-                                   **runner_options)
+        server = GuardedTestServer(
+            app or create_app(settings, gate_catalog(CHECK), REGISTRY), settings, **runner_options
+        )
         await server.start_server()
         started.append(server)
         return server
@@ -68,8 +69,12 @@ class TestOverlongRequests:
         line_limit = settings.max_query_bytes + 2048
         answer = await rawhttp.send(server.host, server.port, rawhttp.request("GET", long_target(line_limit + excess)))
         assert answer.status == 414
-        assert server.app[METRICS].registry.get_sample_value("analyzer_requests_rejected_total",
-                                                             {"reason": "request_line_too_long"}) == 1
+        assert (
+            server.app[METRICS].registry.get_sample_value(
+                "analyzer_requests_rejected_total", {"reason": "request_line_too_long"}
+            )
+            == 1
+        )
         assert answer.headers["content-type"].startswith("application/json")
         assert answer.json()["error"] == "request_line_too_long"
         assert b"xxxxxxxx" not in answer.body
@@ -140,8 +145,9 @@ class TestConnections:
             writer.write(rawhttp.request("GET", "/metrics"))
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
-                         .split(b":")[1])
+            length = int(
+                next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
+            )
             text = (await reader.readexactly(length)).decode()
         finally:
             writer.close()
@@ -222,8 +228,7 @@ class TestLogs:
         assert [e["event"] for e in events] == ["bad_http_request"]
         assert "Traceback" not in lines[0] and "\x1b" not in lines[0]
 
-    async def test_a_flood_of_401s_logs_a_bounded_number_of_lines_and_counts_the_rest(self, serve, json_logs,
-                                                                                      tmp_path):
+    async def test_a_flood_of_401s_logs_a_bounded_number_of_lines_and_counts_the_rest(self, serve, json_logs, tmp_path):
         (tmp_path / "tokens").write_text("t" * 40 + "\n")
         settings = Settings(auth_tokens=tmp_path / "tokens")
         server = await serve(settings)

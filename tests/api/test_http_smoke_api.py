@@ -29,12 +29,33 @@ async def api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     target = web.Application()
     target.router.add_get("/healthz", health)
     server = await aiohttp_server(target)
-    catalog = build_catalog([("test.yaml", {"checks": [{
-        "name": "smoke", "kind": "http_smoke", "base_url": f"http://{{{{ svc }}}}.shop.svc:{server.port}",
-        "params": {"svc": {"type": "dns_label", "required": True}},
-        "headers": {"X-Canary": "always", "Authorization": "Bearer s3cret"},
-        "steps": [{"name": "health", "path": "/healthz", "retries": 0,
-                   "expect": {"json": [{"path": "$.canary", "equals": "always"}]}}]}]})], Registry.default())
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        {
+                            "name": "smoke",
+                            "kind": "http_smoke",
+                            "base_url": f"http://{{{{ svc }}}}.shop.svc:{server.port}",
+                            "params": {"svc": {"type": "dns_label", "required": True}},
+                            "headers": {"X-Canary": "always", "Authorization": "Bearer s3cret"},
+                            "steps": [
+                                {
+                                    "name": "health",
+                                    "path": "/healthz",
+                                    "retries": 0,
+                                    "expect": {"json": [{"path": "$.canary", "equals": "always"}]},
+                                }
+                            ],
+                        }
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
     settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
     resolver = StubResolver({"preview.shop.svc": ["127.0.0.1"], "metadata.shop.svc": ["169.254.169.254"]})
     return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
@@ -92,8 +113,14 @@ async def login_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
 
     async def whoami(request: web.Request) -> web.Response:
         # Echoes what it was sent, as many services do in errors and debug endpoints.
-        return web.json_response({"auth": request.headers.get("Authorization"), "trace": request.headers.get("X-Trace"),
-                                  "path": request.path, "query": request.query_string})
+        return web.json_response(
+            {
+                "auth": request.headers.get("Authorization"),
+                "trace": request.headers.get("X-Trace"),
+                "path": request.path,
+                "query": request.query_string,
+            }
+        )
 
     target = web.Application()
     target.router.add_post("/login", login)
@@ -102,18 +129,39 @@ async def login_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
 
     def check(name: str, whoami_expect: dict[str, Any], secret: bool | None = None) -> dict[str, Any]:
         capture: dict[str, Any] = {"json": "$.token"} if secret is None else {"json": "$.token", "secret": secret}
-        return {"name": name, "kind": "http_smoke", "base_url": f"http://app.shop.svc:{server.port}", "steps": [
-            {"name": "login", "method": "POST", "path": "/login", "retries": 0, "capture": {"token": capture}},
-            {"name": "whoami", "path": "/whoami/{{ token }}", "query": {"t": "{{ token }}"}, "retries": 0,
-             "headers": {"Authorization": "Bearer {{ token }}", "X-Trace": "{{ token }}"},
-             "expect": whoami_expect}]}
+        return {
+            "name": name,
+            "kind": "http_smoke",
+            "base_url": f"http://app.shop.svc:{server.port}",
+            "steps": [
+                {"name": "login", "method": "POST", "path": "/login", "retries": 0, "capture": {"token": capture}},
+                {
+                    "name": "whoami",
+                    "path": "/whoami/{{ token }}",
+                    "query": {"t": "{{ token }}"},
+                    "retries": 0,
+                    "headers": {"Authorization": "Bearer {{ token }}", "X-Trace": "{{ token }}"},
+                    "expect": whoami_expect,
+                },
+            ],
+        }
 
-    catalog = build_catalog([("test.yaml", {"checks": [
-        check("token-pass", {"status": [200]}),
-        check("token-fail", {"json": [{"path": "$.trace", "equals": "something else"}]}),
-        check("token-error", {"body_regex": "^(a|aa)+$", "headers": {"x-none": {"exists": True}}}),
-        check("token-shown", {"status": [200]}, secret=False),
-    ]})], Registry.default())
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        check("token-pass", {"status": [200]}),
+                        check("token-fail", {"json": [{"path": "$.trace", "equals": "something else"}]}),
+                        check("token-error", {"body_regex": "^(a|aa)+$", "headers": {"x-none": {"exists": True}}}),
+                        check("token-shown", {"status": [200]}, secret=False),
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
     settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
     resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
     return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
@@ -138,8 +186,9 @@ class TestCapturedSecrets:
         assert whoami["request"]["headers"] == {"Authorization": "<redacted>", "X-Trace": "<redacted>"}
         assert '"token": "<redacted>"' in body["details"]["steps"][0]["body"]
         if verdict == "fail":
-            assert body["reason"] == ("step 'whoami' (2/2) failed: json $.trace equals: expected \"something else\", "
-                                      "got \"<redacted>\"")
+            assert body["reason"] == (
+                'step \'whoami\' (2/2) failed: json $.trace equals: expected "something else", got "<redacted>"'
+            )
 
     async def test_an_error_after_the_capture_hides_the_token_too(self, login_api, monkeypatch):
         from analyzer.errors import TargetBadAnswer
@@ -159,8 +208,7 @@ class TestCapturedSecrets:
     async def test_a_capture_may_opt_out(self, login_api):
         body = await (await login_api.get("/api/v1/checks/token-shown/run", params={"explain": "true"})).json()
         assert body["verdict"] == "pass"
-        assert body["details"]["steps"][1]["request"]["headers"] == {"Authorization": "<redacted>",
-                                                                     "X-Trace": TOKEN}
+        assert body["details"]["steps"][1]["request"]["headers"] == {"Authorization": "<redacted>", "X-Trace": TOKEN}
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one
@@ -176,8 +224,12 @@ async def unusable_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     """The analyzer app with checks whose secret captures find values they cannot use, or that come back escaped."""
 
     async def login(request: web.Request) -> web.Response:
-        answers = {"long": {"token": LONG_TOKEN}, "control": {"token": CONTROL_TOKEN},
-                   "nested": {"auth": {"access_token": NESTED_TOKEN}}, "escaped": {"token": ESCAPED_TOKEN}}
+        answers = {
+            "long": {"token": LONG_TOKEN},
+            "control": {"token": CONTROL_TOKEN},
+            "nested": {"auth": {"access_token": NESTED_TOKEN}},
+            "escaped": {"token": ESCAPED_TOKEN},
+        }
         return web.json_response(answers[request.match_info["check"]])
 
     async def echo(request: web.Request) -> web.Response:
@@ -194,18 +246,57 @@ async def unusable_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     base = f"http://app.shop.svc:{server.port}"
 
     def unusable(name: str, path: str) -> dict[str, Any]:
-        return {"name": name, "kind": "http_smoke", "base_url": base, "steps": [
-            {"name": "login", "method": "POST", "path": f"/login/{name}", "retries": 0,
-             "capture": {"token": {"json": path}}}]}
+        return {
+            "name": name,
+            "kind": "http_smoke",
+            "base_url": base,
+            "steps": [
+                {
+                    "name": "login",
+                    "method": "POST",
+                    "path": f"/login/{name}",
+                    "retries": 0,
+                    "capture": {"token": {"json": path}},
+                }
+            ],
+        }
 
-    catalog = build_catalog([("test.yaml", {"checks": [
-        unusable("long", "$.token"), unusable("control", "$.token"), unusable("nested", "$.auth"),
-        {"name": "escaped", "kind": "http_smoke", "base_url": base, "steps": [
-            {"name": "login", "method": "POST", "path": "/login/escaped", "retries": 0,
-             "capture": {"token": {"json": "$.token"}}},
-            {"name": "echo", "path": "/echo", "retries": 0, "headers": {"X-Token": "{{ token }}"},
-             "expect": {"body_contains": ["never there"]}}]},
-    ]})], Registry.default())
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        unusable("long", "$.token"),
+                        unusable("control", "$.token"),
+                        unusable("nested", "$.auth"),
+                        {
+                            "name": "escaped",
+                            "kind": "http_smoke",
+                            "base_url": base,
+                            "steps": [
+                                {
+                                    "name": "login",
+                                    "method": "POST",
+                                    "path": "/login/escaped",
+                                    "retries": 0,
+                                    "capture": {"token": {"json": "$.token"}},
+                                },
+                                {
+                                    "name": "echo",
+                                    "path": "/echo",
+                                    "retries": 0,
+                                    "headers": {"X-Token": "{{ token }}"},
+                                    "expect": {"body_contains": ["never there"]},
+                                },
+                            ],
+                        },
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
     settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
     resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
     return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
@@ -214,15 +305,28 @@ async def unusable_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
 class TestUnusableAndEscapedSecrets:
     """A secret capture's value stays hidden when it cannot be used, and in every way an answer may escape it."""
 
-    @pytest.mark.parametrize(("check", "marker", "problem"), [
-        ("long", "longmarker7c1e", "capture token (json $.token): expected a string or number, got a value of "
-                                   "2,335 characters, over the 1,024 limit"),
-        ("control", "ctlmarker5d2a9b", "capture token (json $.token): expected a string or number, got a value "
-                                       "with control characters"),
-        ("nested", "nestedmarker3e8f0a", "capture token (json $.auth): expected a string or number, got an "
-                                         "object with 1 key"),
-        ("escaped", "esc4marker", None),
-    ])
+    @pytest.mark.parametrize(
+        ("check", "marker", "problem"),
+        [
+            (
+                "long",
+                "longmarker7c1e",
+                "capture token (json $.token): expected a string or number, got a value of "
+                "2,335 characters, over the 1,024 limit",
+            ),
+            (
+                "control",
+                "ctlmarker5d2a9b",
+                "capture token (json $.token): expected a string or number, got a value with control characters",
+            ),
+            (
+                "nested",
+                "nestedmarker3e8f0a",
+                "capture token (json $.auth): expected a string or number, got an object with 1 key",
+            ),
+            ("escaped", "esc4marker", None),
+        ],
+    )
     async def test_the_value_never_appears(self, unusable_api, check, marker, problem):
         with capture_logs() as logs:
             response = await unusable_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
@@ -235,4 +339,4 @@ class TestUnusableAndEscapedSecrets:
         if problem is not None:
             assert body["reason"] == f"step 'login' (1/1) failed: {problem}"
         else:
-            assert body["details"]["steps"][1]["body"] == "\"<redacted>\" <redacted> <redacted>"
+            assert body["details"]["steps"][1]["body"] == '"<redacted>" <redacted> <redacted>'

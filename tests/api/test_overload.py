@@ -23,10 +23,11 @@ HANG_GUARD_S = 20
 
 
 def catalog():
-    return gate_catalog({"name": "hold-1", "kind": "gate", "gate": "hold-1"},
-                        {"name": "hold-2", "kind": "gate", "gate": "hold-2"},
-                        {"name": "wait", "kind": "gate", "gate": "wait",
-                         "params": {"n": {"type": "number", "required": True}}})
+    return gate_catalog(
+        {"name": "hold-1", "kind": "gate", "gate": "hold-1"},
+        {"name": "hold-2", "kind": "gate", "gate": "hold-2"},
+        {"name": "wait", "kind": "gate", "gate": "wait", "params": {"n": {"type": "number", "required": True}}},
+    )
 
 
 @pytest.fixture
@@ -57,8 +58,13 @@ class TestFairAdmission:
         tokens.mkdir()
         (tokens / "flood").write_text(TOKEN_FLOOD)
         (tokens / "other").write_text(TOKEN_OTHER)
-        settings = Settings(auth_tokens=tokens, max_concurrent_evaluations=2, max_queued_evaluations=2,
-                            queue_timeout_s=60, retry_after_s=3)
+        settings = Settings(
+            auth_tokens=tokens,
+            max_concurrent_evaluations=2,
+            max_queued_evaluations=2,
+            queue_timeout_s=60,
+            retry_after_s=3,
+        )
         return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
 
     async def test_a_flood_cannot_starve_another_caller(self, client, gates):

@@ -23,8 +23,9 @@ SELECTOR = 'service="checkout",rollouts_pod_template_hash'
 def ratio(op: str) -> str:
     """The error-ratio query with the `h` placeholder after the matcher operator `op`."""
     matcher = f'{SELECTOR}{op}"{{{{ h }}}}"'
-    return (f'sum(rate(http_requests_total{{{matcher},code="500"}}[5m]))'
-            f' / sum(rate(http_requests_total{{{matcher}}}[5m]))')
+    return (
+        f'sum(rate(http_requests_total{{{matcher},code="500"}}[5m])) / sum(rate(http_requests_total{{{matcher}}}[5m]))'
+    )
 
 
 HEALTHY = 'rollouts_pod_template_hash="healthy1"'
@@ -33,58 +34,97 @@ HEALTHY = 'rollouts_pod_template_hash="healthy1"'
 def checks() -> list[dict]:
     label = {"h": {"type": "label_value", "required": True}}
     return [
-        {"name": "by-hash", "kind": "prometheus", "params": label, "pass_if": "< 0.01",
-         "query": ratio("=")},
-        {"name": "by-hash-regex", "kind": "prometheus", "params": label, "pass_if": "< 0.01",
-         "query": ratio("=~")},
-        {"name": "by-window", "kind": "prometheus", "pass_if": "< 0.01",
-         "params": {"w": {"type": "duration", "required": True}},
-         "query": f'sum(rate(http_requests_total{{{HEALTHY},code="500"}}[{{{{ w }}}}]))'
-                  f' / sum(rate(http_requests_total{{{HEALTHY}}}[{{{{ w }}}}]))'},
-        {"name": "by-number", "kind": "prometheus", "pass_if": "< 1",
-         "params": {"n": {"type": "number", "required": True, "minimum": 0, "maximum": 100}},
-         "query": f'sum(rate(http_requests_total{{{HEALTHY},code="500"}}[5m])) * {{{{ n }}}}'},
-        {"name": "by-identifier", "kind": "prometheus", "pass_if": "< 100", "reduce": "max",
-         "params": {"l": {"type": "identifier", "required": True}},
-         "query": f'sum by ({{{{ l }}}}) (rate(http_requests_total{{{HEALTHY}}}[5m]))'},
-        {"name": "by-enum", "kind": "prometheus", "pass_if": "< 1",
-         "params": {"code": {"type": "enum", "values": ["500", "503"], "default": "500"}},
-         "query": f'sum(rate(http_requests_total{{{HEALTHY},code="{{{{ code }}}}"}}[5m]))'},
-        {"name": "by-dns", "kind": "prometheus", "pass_if": "< 0.01",
-         "params": {"svc": {"type": "dns_label", "required": True}},
-         "query": 'sum(rate(http_requests_total{service="{{ svc }}",rollouts_pod_template_hash="healthy1",'
-                  'code="500"}[5m])) / sum(rate(http_requests_total{service="{{ svc }}",'
-                  'rollouts_pod_template_hash="healthy1"}[5m]))'},
+        {"name": "by-hash", "kind": "prometheus", "params": label, "pass_if": "< 0.01", "query": ratio("=")},
+        {"name": "by-hash-regex", "kind": "prometheus", "params": label, "pass_if": "< 0.01", "query": ratio("=~")},
+        {
+            "name": "by-window",
+            "kind": "prometheus",
+            "pass_if": "< 0.01",
+            "params": {"w": {"type": "duration", "required": True}},
+            "query": f'sum(rate(http_requests_total{{{HEALTHY},code="500"}}[{{{{ w }}}}]))'
+            f" / sum(rate(http_requests_total{{{HEALTHY}}}[{{{{ w }}}}]))",
+        },
+        {
+            "name": "by-number",
+            "kind": "prometheus",
+            "pass_if": "< 1",
+            "params": {"n": {"type": "number", "required": True, "minimum": 0, "maximum": 100}},
+            "query": f'sum(rate(http_requests_total{{{HEALTHY},code="500"}}[5m])) * {{{{ n }}}}',
+        },
+        {
+            "name": "by-identifier",
+            "kind": "prometheus",
+            "pass_if": "< 100",
+            "reduce": "max",
+            "params": {"l": {"type": "identifier", "required": True}},
+            "query": f"sum by ({{{{ l }}}}) (rate(http_requests_total{{{HEALTHY}}}[5m]))",
+        },
+        {
+            "name": "by-enum",
+            "kind": "prometheus",
+            "pass_if": "< 1",
+            "params": {"code": {"type": "enum", "values": ["500", "503"], "default": "500"}},
+            "query": f'sum(rate(http_requests_total{{{HEALTHY},code="{{{{ code }}}}"}}[5m]))',
+        },
+        {
+            "name": "by-dns",
+            "kind": "prometheus",
+            "pass_if": "< 0.01",
+            "params": {"svc": {"type": "dns_label", "required": True}},
+            "query": 'sum(rate(http_requests_total{service="{{ svc }}",rollouts_pod_template_hash="healthy1",'
+            'code="500"}[5m])) / sum(rate(http_requests_total{service="{{ svc }}",'
+            'rollouts_pod_template_hash="healthy1"}[5m]))',
+        },
         {"name": "secret-check", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"},
     ]
 
 
-VALID = {"by-hash": {"h": "healthy1"}, "by-hash-regex": {"h": "healthy1"}, "by-window": {"w": "5m"},
-         "by-number": {"n": "1"}, "by-identifier": {"l": "code"}, "by-enum": {"code": "500"},
-         "by-dns": {"svc": "checkout"}}
+VALID = {
+    "by-hash": {"h": "healthy1"},
+    "by-hash-regex": {"h": "healthy1"},
+    "by-window": {"w": "5m"},
+    "by-number": {"n": "1"},
+    "by-identifier": {"l": "code"},
+    "by-enum": {"code": "500"},
+    "by-dns": {"svc": "checkout"},
+}
 BREAKOUTS = [
     'healthy1"} or vector(0) #',
     'healthy1",code=~".*',
     'healthy1"}[5m])) or vector(0) or sum(rate(x{y="',
-    ".*", "healthy1|broken1", "healthy.", "healthy1\\", 'healthy1\\"', "healthy1'", "healthy1`",
-    "{{ h }}", "${jndi:ldap://127.0.0.1/a}", "healthy1\u202e", '" or 1==1 --', "healthy1%22%7D",
-    "héalthy1", "healthy1 ", " healthy1",
+    ".*",
+    "healthy1|broken1",
+    "healthy.",
+    "healthy1\\",
+    'healthy1\\"',
+    "healthy1'",
+    "healthy1`",
+    "{{ h }}",
+    "${jndi:ldap://127.0.0.1/a}",
+    "healthy1\u202e",
+    '" or 1==1 --',
+    "healthy1%22%7D",
+    "héalthy1",
+    "healthy1 ",
+    " healthy1",
 ]
 CONTROL = ["healthy1\n", "healthy1\x00", "healthy1\r\nX-Injected: 1", "\x1b[31m"]
-BARE = {"by-window": ("w", ["5m] or vector(0", "5m])) or vector(0) #", "5 m", "-5m", "0s", "5m ", "1e3s", "5M"]),
-        "by-number": ("n", ["1 or vector(0)", "0x10", "1e309", "NaN", "inf", "1;", "1/0", "101", "-1", "1_0"]),
-        "by-identifier": ("l", ["code) (vector(0)) or sum by (code", "code,le", "1code", "code\n", "co de", ""]),
-        "by-enum": ("code", ["502", '500"} or vector(0) #', "500 ", "5.*"]),
-        "by-dns": ("svc", ["checkout.x", "Checkout", 'checkout"} or vector(0) #', "-checkout", "a" * 64])}
+BARE = {
+    "by-window": ("w", ["5m] or vector(0", "5m])) or vector(0) #", "5 m", "-5m", "0s", "5m ", "1e3s", "5M"]),
+    "by-number": ("n", ["1 or vector(0)", "0x10", "1e309", "NaN", "inf", "1;", "1/0", "101", "-1", "1_0"]),
+    "by-identifier": ("l", ["code) (vector(0)) or sum by (code", "code,le", "1code", "code\n", "co de", ""]),
+    "by-enum": ("code", ["502", '500"} or vector(0) #', "500 ", "5.*"]),
+    "by-dns": ("svc", ["checkout.x", "Checkout", 'checkout"} or vector(0) #', "-checkout", "a" * 64]),
+}
 
 
 @pytest.fixture
 async def client(aiohttp_client, prometheus, tmp_path):
-    catalog = build_catalog([("security", {
-        "sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": checks()})],
-        Registry.default())
-    settings = Settings(max_body_bytes=4096, max_query_bytes=2048, body_read_timeout_s=0.3,
-                        keepalive_timeout_s=0.5)
+    catalog = build_catalog(
+        [("security", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": checks()})],
+        Registry.default(),
+    )
+    settings = Settings(max_body_bytes=4096, max_query_bytes=2048, body_read_timeout_s=0.3, keepalive_timeout_s=0.5)
     # Started here so the connection limits of `analyzer serve` apply (aiohttp_client would drop them).
     server = TestServer(create_app(settings, catalog, Registry.default()))
     await server.start_server(**server_options(settings))
@@ -120,8 +160,9 @@ class TestInjection:
         answer = await run(client, "by-hash", {"h": value}, prometheus.anchor, post=True)
         assert answer.status == 400 and (await answer.json())["arg"] == "h"
 
-    @pytest.mark.parametrize(("name", "arg", "value"),
-                             [(name, arg, v) for name, (arg, values) in BARE.items() for v in values])
+    @pytest.mark.parametrize(
+        ("name", "arg", "value"), [(name, arg, v) for name, (arg, values) in BARE.items() for v in values]
+    )
     async def test_bare_types_refuse_anything_off_grammar(self, client, prometheus, name, arg, value):
         answer = await run(client, name, {arg: value}, prometheus.anchor)
         body = await answer.json()
@@ -143,24 +184,50 @@ class TestInjection:
 class TestArgsAndBodies:
     """Undeclared, repeated, reserved, malformed and oversized input is a 400/413 naming the problem."""
 
-    @pytest.mark.parametrize(("query", "arg"), [
-        ("h=healthy1&evil=1", "evil"), ("H=healthy1", "H"), ("h=a&h=b", "h"), ("", "h"),
-        ("h=healthy1&explain=maybe", "explain"), ("h=healthy1&at=yesterday", "at"), ("h=healthy1&format=xml", "format"),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "arg"),
+        [
+            ("h=healthy1&evil=1", "evil"),
+            ("H=healthy1", "H"),
+            ("h=a&h=b", "h"),
+            ("", "h"),
+            ("h=healthy1&explain=maybe", "explain"),
+            ("h=healthy1&at=yesterday", "at"),
+            ("h=healthy1&format=xml", "format"),
+        ],
+    )
     async def test_bad_query_args(self, client, query, arg):
         answer = await client.get(f"/api/v1/checks/by-hash/run?{query}")
         body = await answer.json()
         assert answer.status == 400, body
         assert body["arg"] == arg
 
-    @pytest.mark.parametrize("body", [
-        b"not json", b"[1, 2]", b'"h"', b"42", b'{"h": {"x": 1}}', b'{"h": ["x"]}', b'{"h": null}', b'{"h": true}',
-        b'{"h": NaN}', b'{"h": Infinity}', b'{"h": "a", "h": "b"}', b'{"at": "1"}', b'{"explain": "true"}',
-        b"[" * 1500 + b"]" * 1500, b'{"h": "\xff\xfe"}', b'{"h": "healthy1"', b'{"h": "a\\ud800"}',
-    ])
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"not json",
+            b"[1, 2]",
+            b'"h"',
+            b"42",
+            b'{"h": {"x": 1}}',
+            b'{"h": ["x"]}',
+            b'{"h": null}',
+            b'{"h": true}',
+            b'{"h": NaN}',
+            b'{"h": Infinity}',
+            b'{"h": "a", "h": "b"}',
+            b'{"at": "1"}',
+            b'{"explain": "true"}',
+            b"[" * 1500 + b"]" * 1500,
+            b'{"h": "\xff\xfe"}',
+            b'{"h": "healthy1"',
+            b'{"h": "a\\ud800"}',
+        ],
+    )
     async def test_malformed_bodies(self, client, body):
-        answer = await client.post("/api/v1/checks/by-hash/run", data=body,
-                                   headers={"Content-Type": "application/json"})
+        answer = await client.post(
+            "/api/v1/checks/by-hash/run", data=body, headers={"Content-Type": "application/json"}
+        )
         assert answer.status == 400, await answer.text()
         assert (await answer.json())["error"] == "bad_arg"
 
@@ -188,12 +255,23 @@ class TestArgsAndBodies:
 class TestPathTricks:
     """Check names from the path only ever name a catalog check; tricks give 404, never another route."""
 
-    @pytest.mark.parametrize("target", [
-        "/api/v1/checks/%2e%2e/run", "/api/v1/checks/..%2Fsecret-check/run", "/api/v1/checks/by-hash%2Frun",
-        "/api/v1/checks/%252e%252e/run", "/api/v1/checks/by-hash%00/run", "/api/v1/checks/by-hash%20/run",
-        "/api/v1/checks/BY-HASH/run", "/api/v1/checks/by-hash;x=1/run", "/api/v1/checks/by-hash..%5C/run",
-        "/api/v1/checks/.%2E/.%2E/healthz/run", "/api/v1/checks/%C0%AE%C0%AE/run", "/api/v1/checks/by-hash/run/",
-    ])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "/api/v1/checks/%2e%2e/run",
+            "/api/v1/checks/..%2Fsecret-check/run",
+            "/api/v1/checks/by-hash%2Frun",
+            "/api/v1/checks/%252e%252e/run",
+            "/api/v1/checks/by-hash%00/run",
+            "/api/v1/checks/by-hash%20/run",
+            "/api/v1/checks/BY-HASH/run",
+            "/api/v1/checks/by-hash;x=1/run",
+            "/api/v1/checks/by-hash..%5C/run",
+            "/api/v1/checks/.%2E/.%2E/healthz/run",
+            "/api/v1/checks/%C0%AE%C0%AE/run",
+            "/api/v1/checks/by-hash/run/",
+        ],
+    )
     async def test_tricks_name_no_check(self, client, target):
         answer = await rawhttp.send(client.server.host, client.server.port, rawhttp.request("GET", target))
         assert answer.status in (400, 404), (answer.status, answer.body)
@@ -214,22 +292,46 @@ class TestAuthBypass:
         (tmp_path / "tokens").mkdir()
         (tmp_path / "tokens" / "argo").write_text(TOKEN)
         (tmp_path / "allow.yaml").write_text('argo: ["by-*"]\n')
-        catalog = build_catalog([("security", {"sources": {"default": {
-            "type": "prometheus", "url": "http://127.0.0.1:9", "retry": False}}, "checks": checks()})],
-            Registry.default())
+        catalog = build_catalog(
+            [
+                (
+                    "security",
+                    {
+                        "sources": {"default": {"type": "prometheus", "url": "http://127.0.0.1:9", "retry": False}},
+                        "checks": checks(),
+                    },
+                )
+            ],
+            Registry.default(),
+        )
         settings = Settings(auth_tokens=tmp_path / "tokens", auth_allow=tmp_path / "allow.yaml")
         return await aiohttp_client(create_app(settings, catalog, Registry.default()))
 
-    @pytest.mark.parametrize("headers", [
-        {}, {"Authorization": ""}, {"Authorization": "Bearer"}, {"Authorization": "Bearer "},
-        {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Token {TOKEN}"},
-        {"Authorization": f"Bearer {TOKEN[:-1]}"}, {"Authorization": f"Bearer {TOKEN[:1]}"},
-        {"Authorization": f"Bearer {TOKEN}x"}, {"Authorization": f"Bearer {TOKEN.upper()}"},
-        {"Authorization": f"Bearer {TOKEN.lower()}"}, {"Authorization": f"Bearer {TOKEN} {TOKEN}"},
-        {"Authorization": f"Bearer {TOKEN},Bearer {TOKEN}"}, {"Authorization": f"Bearer%20{TOKEN}"},
-        {"Authorization": f"Bearer \"{TOKEN}\""}, {"X-Authorization": f"Bearer {TOKEN}"},
-        {"Cookie": f"token={TOKEN}"}, {"X-Forwarded-User": "argo"}, {"Authorization": "Bearer null"},
-    ])
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {},
+            {"Authorization": ""},
+            {"Authorization": "Bearer"},
+            {"Authorization": "Bearer "},
+            {"Authorization": TOKEN},
+            {"Authorization": f"Basic {TOKEN}"},
+            {"Authorization": f"Token {TOKEN}"},
+            {"Authorization": f"Bearer {TOKEN[:-1]}"},
+            {"Authorization": f"Bearer {TOKEN[:1]}"},
+            {"Authorization": f"Bearer {TOKEN}x"},
+            {"Authorization": f"Bearer {TOKEN.upper()}"},
+            {"Authorization": f"Bearer {TOKEN.lower()}"},
+            {"Authorization": f"Bearer {TOKEN} {TOKEN}"},
+            {"Authorization": f"Bearer {TOKEN},Bearer {TOKEN}"},
+            {"Authorization": f"Bearer%20{TOKEN}"},
+            {"Authorization": f'Bearer "{TOKEN}"'},
+            {"X-Authorization": f"Bearer {TOKEN}"},
+            {"Cookie": f"token={TOKEN}"},
+            {"X-Forwarded-User": "argo"},
+            {"Authorization": "Bearer null"},
+        ],
+    )
     async def test_header_tricks_are_401(self, client, headers):
         answer = await client.get("/api/v1/checks/by-hash/run?h=x", headers=headers)
         assert answer.status == 401
@@ -244,11 +346,21 @@ class TestAuthBypass:
     async def test_a_token_in_the_query_string_is_not_a_token(self, client):
         assert (await client.get(f"/api/v1/checks?access_token={TOKEN}")).status == 401
 
-    @pytest.mark.parametrize("target", [
-        "/healthz/../api/v1/checks", "/metrics/..%2Fapi/v1/checks", "/readyz/%2e%2e/api/v1/verdicts",
-        "/HEALTHZ", "/readyz/", "//api/v1/checks", "/api/v1/checks?/healthz", "/healthz%00",
-        "/api/v1/checks/secret-check#/healthz", "/./api/v1/openapi.json",
-    ])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "/healthz/../api/v1/checks",
+            "/metrics/..%2Fapi/v1/checks",
+            "/readyz/%2e%2e/api/v1/verdicts",
+            "/HEALTHZ",
+            "/readyz/",
+            "//api/v1/checks",
+            "/api/v1/checks?/healthz",
+            "/healthz%00",
+            "/api/v1/checks/secret-check#/healthz",
+            "/./api/v1/openapi.json",
+        ],
+    )
     async def test_open_routes_do_not_open_others(self, client, target):
         answer = await rawhttp.send(client.server.host, client.server.port, rawhttp.request("GET", target))
         assert answer.status in (400, 401), (answer.status, answer.body)
@@ -257,10 +369,16 @@ class TestAuthBypass:
     async def test_the_scheme_is_case_insensitive_but_the_token_is_not(self, client):
         assert (await client.get("/api/v1/checks", headers={"Authorization": f"BEARER {TOKEN}"})).status == 200
 
-    @pytest.mark.parametrize("target", [
-        "/api/v1/checks/secret-check/run", "/api/v1/checks/by-hash/../secret-check/run",
-        "/api/v1/checks/by-x/..%2Fsecret-check/run", "/api/v1/checks/secret-check", "/api/v1/checks/by-*/run",
-    ])
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "/api/v1/checks/secret-check/run",
+            "/api/v1/checks/by-hash/../secret-check/run",
+            "/api/v1/checks/by-x/..%2Fsecret-check/run",
+            "/api/v1/checks/secret-check",
+            "/api/v1/checks/by-*/run",
+        ],
+    )
     async def test_path_tricks_do_not_escape_the_allow_list(self, client, target):
         head = rawhttp.request("GET", target, {"Authorization": f"Bearer {TOKEN}"})
         answer = await rawhttp.send(client.server.host, client.server.port, head)
@@ -281,7 +399,7 @@ class TestSlowClients:
 
     async def test_a_stalled_chunked_body_gets_408(self, client):
         head = rawhttp.request("POST", "/api/v1/checks/by-hash/run", {"Transfer-Encoding": "chunked"})
-        answer = await rawhttp.send(client.server.host, client.server.port, head, (b"5\r\n{\"h\":\r\n",))
+        answer = await rawhttp.send(client.server.host, client.server.port, head, (b'5\r\n{"h":\r\n',))
         assert answer.status == 408
 
     async def test_stalled_headers_are_dropped(self, client):

@@ -21,14 +21,22 @@ TOKEN_ARGO = "argo-" + "a" * 40
 TOKEN_SRE = "sre-" + "s" * 40
 # A closed port on loopback: the prometheus checks below answer `error` (source unavailable) at once.
 DOWN_SOURCE = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9", "timeout_s": 2, "retry": False}}
-DOWN_CHECK = {"name": "payments-error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1",
-              "params": {"canary_hash": {"type": "label_value", "required": True}}}
+DOWN_CHECK = {
+    "name": "payments-error-rate",
+    "kind": "prometheus",
+    "query": "vector(0)",
+    "pass_if": "< 1",
+    "params": {"canary_hash": {"type": "label_value", "required": True}},
+}
 
 
 def catalog():
-    return gate_catalog(DOWN_CHECK, {"name": "slow", "kind": "gate", "gate": "g",
-                                     "params": {"n": {"type": "number", "default": 1}}},
-                        {"name": "checkout-smoke", "kind": "gate", "gate": "g"}, sources=DOWN_SOURCE)
+    return gate_catalog(
+        DOWN_CHECK,
+        {"name": "slow", "kind": "gate", "gate": "g", "params": {"n": {"type": "number", "default": 1}}},
+        {"name": "checkout-smoke", "kind": "gate", "gate": "g"},
+        sources=DOWN_SOURCE,
+    )
 
 
 @pytest.fixture
@@ -54,9 +62,17 @@ class TestAuth:
         root, allow = tokens
         return await aiohttp_client(create_app(Settings(auth_tokens=root, auth_allow=allow), catalog(), REGISTRY))
 
-    @pytest.mark.parametrize("path", ["/api/v1/checks", "/api/v1/checks/payments-error-rate",
-                                      "/api/v1/checks/payments-error-rate/run?canary_hash=x", "/api/v1/verdicts",
-                                      "/api/v1/openapi.json", "/no/such/route"])
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/checks",
+            "/api/v1/checks/payments-error-rate",
+            "/api/v1/checks/payments-error-rate/run?canary_hash=x",
+            "/api/v1/verdicts",
+            "/api/v1/openapi.json",
+            "/no/such/route",
+        ],
+    )
     async def test_everything_else_needs_a_token(self, client, path):
         answer = await client.get(path)
         assert answer.status == 401
@@ -98,8 +114,10 @@ class TestAuth:
         assert answer.status == 503
         assert (await answer.json())["verdict"] == "error"
 
-    @pytest.mark.parametrize("path", ["/api/v1/checks/checkout-smoke", "/api/v1/checks/checkout-smoke/run",
-                                      "/api/v1/checks/no-such-check/run"])
+    @pytest.mark.parametrize(
+        "path",
+        ["/api/v1/checks/checkout-smoke", "/api/v1/checks/checkout-smoke/run", "/api/v1/checks/no-such-check/run"],
+    )
     async def test_a_check_outside_the_allow_list_is_forbidden_whether_or_not_it_exists(self, client, path):
         answer = await client.get(path, headers=bearer(TOKEN_ARGO))
         assert answer.status == 403
@@ -124,15 +142,22 @@ class TestLimits:
 
     @pytest.fixture
     async def client(self, aiohttp_client):
-        settings = Settings(max_body_bytes=1024, max_query_bytes=256, max_concurrent_evaluations=2,
-                            max_queued_evaluations=0,
-                            body_read_timeout_s=0.2, retry_after_s=3)
+        settings = Settings(
+            max_body_bytes=1024,
+            max_query_bytes=256,
+            max_concurrent_evaluations=2,
+            max_queued_evaluations=0,
+            body_read_timeout_s=0.2,
+            retry_after_s=3,
+        )
         return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
 
     async def test_an_oversized_body_is_413(self, client):
-        answer = await client.post("/api/v1/checks/payments-error-rate/run",
-                                   data=b'{"canary_hash": "' + b"x" * 5000 + b'"}',
-                                   headers={"Content-Type": "application/json"})
+        answer = await client.post(
+            "/api/v1/checks/payments-error-rate/run",
+            data=b'{"canary_hash": "' + b"x" * 5000 + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status == 413
         assert (await answer.json())["error"] == "body_too_large"
 
@@ -142,8 +167,9 @@ class TestLimits:
         assert (await answer.json())["error"] == "query_too_long"
 
     async def test_a_stalled_body_is_cut_off_with_408(self, client):
-        head = rawhttp.request("POST", "/api/v1/checks/payments-error-rate/run",
-                               {"Content-Type": "application/json"}, content_length=100)
+        head = rawhttp.request(
+            "POST", "/api/v1/checks/payments-error-rate/run", {"Content-Type": "application/json"}, content_length=100
+        )
         answer = await rawhttp.send(client.server.host, client.server.port, head, (b'{"canary_hash": "x',))
         assert answer.status == 408
         assert answer.json()["error"] == "body_timeout"
@@ -172,14 +198,18 @@ class TestVerdictHistory:
         return await aiohttp_client(create_app(Settings(history_size=5), catalog(), REGISTRY))
 
     async def test_an_error_verdict_and_a_rejection_are_kept_newest_first(self, client):
-        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc",
-                         headers={"X-Request-Id": "req-1", "User-Agent": "Go-http-client/1.1"})
+        await client.get(
+            "/api/v1/checks/payments-error-rate/run?canary_hash=abc",
+            headers={"X-Request-Id": "req-1", "User-Agent": "Go-http-client/1.1"},
+        )
         await client.get("/api/v1/checks/payments-error-rate/run?canary=abc")
         await client.get("/api/v1/checks/gone/run")
         page = await (await client.get("/api/v1/verdicts")).json()
         assert [(e["check"], e["verdict"], e["http_status"]) for e in page["entries"]] == [
-            ("gone", "rejected", 404), ("payments-error-rate", "rejected", 400),
-            ("payments-error-rate", "error", 503)]
+            ("gone", "rejected", 404),
+            ("payments-error-rate", "rejected", 400),
+            ("payments-error-rate", "error", 503),
+        ]
         error = page["entries"][2]
         assert error["error"] == "source_unavailable" and "unreachable" in error["reason"]
         assert error["request_id"] == "req-1" and error["user_agent"] == "Go-http-client/1.1"
@@ -207,7 +237,6 @@ class TestVerdictHistory:
         assert {p["name"] for p in operation["parameters"]} == {"check", "verdict", "limit", "explain"}
         assert "HistoryEntry" in spec["components"]["schemas"]
 
-
     async def test_entries_match_the_openapi_schema(self, client, gate):
         gate.open()
         await client.get("/api/v1/checks/slow/run?n=2")
@@ -221,16 +250,19 @@ class TestVerdictHistory:
         formats = jsonschema.FormatChecker()
         # jsonschema checks date-time only with an extra package; a format applies to strings alone.
         formats.checks("date-time", raises=ValueError)(
-            lambda text: not isinstance(text, str) or bool(datetime.fromisoformat(text)))
+            lambda text: not isinstance(text, str) or bool(datetime.fromisoformat(text))
+        )
         validator = jsonschema.Draft202012Validator(
             {"$ref": "#/components/schemas/VerdictHistoryPage", "components": {"schemas": schemas}},
-            format_checker=formats)
+            format_checker=formats,
+        )
         for explain in ("false", "true"):
             page = await (await client.get(f"/api/v1/verdicts?explain={explain}")).json()
             assert [e["verdict"] for e in page["entries"]] == ["rejected", "error", "pass"]
             assert [error.message for error in validator.iter_errors(page)] == []
-            assert [set(e) for e in page["entries"]] == [entry_fields - {"details"} if explain == "false"
-                                                         else entry_fields] * 3
+            assert [set(e) for e in page["entries"]] == [
+                entry_fields - {"details"} if explain == "false" else entry_fields
+            ] * 3
 
 
 class TestReloadThroughTheApi:
@@ -283,8 +315,7 @@ class TestHistoryPrivacy:
         await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=sre-secret", headers=bearer(TOKEN_SRE))
         await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=argo1", headers=bearer(TOKEN_ARGO))
         seen = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_ARGO))).json())["entries"]
-        assert [(e["args"], e["client"]) for e in seen] == [({"canary_hash": "argo1"}, "argo-rollouts"),
-                                                            ({}, None)]
+        assert [(e["args"], e["client"]) for e in seen] == [({"canary_hash": "argo1"}, "argo-rollouts"), ({}, None)]
         everything = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json())["entries"]
         assert everything[1]["args"] == {"canary_hash": "sre-secret"}
 
@@ -298,14 +329,29 @@ class TestHistoryPrivacy:
         from analyzer.catalog import build_catalog
         from analyzer.registry import Registry
 
-        budget = {"kind": "error_budget", "objective": 90, "period": "30d",
-                  "ratio": {"errors": "sum(rate(e[{{ window }}]))", "total": "sum(rate(t[{{ window }}]))"}}
-        warned = build_catalog([("c.yaml", {"sources": DOWN_SOURCE, "checks": [
-            {"name": "payments-budget", **budget}, {"name": "orders-budget", **budget}]})], Registry.default())
+        budget = {
+            "kind": "error_budget",
+            "objective": 90,
+            "period": "30d",
+            "ratio": {"errors": "sum(rate(e[{{ window }}]))", "total": "sum(rate(t[{{ window }}]))"},
+        }
+        warned = build_catalog(
+            [
+                (
+                    "c.yaml",
+                    {
+                        "sources": DOWN_SOURCE,
+                        "checks": [{"name": "payments-budget", **budget}, {"name": "orders-budget", **budget}],
+                    },
+                )
+            ],
+            Registry.default(),
+        )
         assert warned.warnings
         root, allow = tokens
-        client = await aiohttp_client(create_app(Settings(auth_tokens=root, auth_allow=allow), warned,
-                                                 Registry.default()))
+        client = await aiohttp_client(
+            create_app(Settings(auth_tokens=root, auth_allow=allow), warned, Registry.default())
+        )
         argo = (await (await client.get("/readyz", headers=bearer(TOKEN_ARGO))).json())["warnings"]
         sre = (await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json())["warnings"]
         assert argo and all("'payments-budget'" in w for w in argo)

@@ -14,23 +14,37 @@ from analyzer.web import CATALOG_VERSION_HEADER, create_app
 pytestmark = pytest.mark.integration
 
 CHECK = {
-    "name": "error-rate", "kind": "prometheus", "description": "canary 5xx ratio under 1%",
-    "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[0-9a-z]{1,12}"},
-               "window": {"type": "duration", "default": "5m"},
-               "limit": {"type": "number", "default": 0.01, "maximum": 1}},
+    "name": "error-rate",
+    "kind": "prometheus",
+    "description": "canary 5xx ratio under 1%",
+    "params": {
+        "canary_hash": {"type": "label_value", "required": True, "pattern": "[0-9a-z]{1,12}"},
+        "window": {"type": "duration", "default": "5m"},
+        "limit": {"type": "number", "default": 0.01, "maximum": 1},
+    },
     "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[{{ window }}]))'
-             ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
+    ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
     "pass_if": "< 0.01",
 }
 
 
 @pytest.fixture
 async def client(aiohttp_client, prometheus):
-    catalog = build_catalog([("test.yaml", {
-        "sources": {"default": {"url": prometheus.url, "headers": {"X-Scope-OrgID": "secret-tenant"}}},
-        "checks": [CHECK]})], Registry.default())
-    return await aiohttp_client(create_app(Settings(max_body_bytes=1024, max_query_bytes=300), catalog,
-                                           Registry.default()))
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "sources": {"default": {"url": prometheus.url, "headers": {"X-Scope-OrgID": "secret-tenant"}}},
+                    "checks": [CHECK],
+                },
+            )
+        ],
+        Registry.default(),
+    )
+    return await aiohttp_client(
+        create_app(Settings(max_body_bytes=1024, max_query_bytes=300), catalog, Registry.default())
+    )
 
 
 async def error_of(response, status):
@@ -43,20 +57,32 @@ class TestRun:
     """GET and POST evaluate; args come from the query string or a flat JSON body."""
 
     async def test_get(self, client, prometheus):
-        response = await client.get("/api/v1/checks/error-rate/run", params={"canary_hash": "broken1",
-                                                                             "at": str(prometheus.anchor)})
+        response = await client.get(
+            "/api/v1/checks/error-rate/run", params={"canary_hash": "broken1", "at": str(prometheus.anchor)}
+        )
         body = await response.json()
         assert response.status == 200
-        assert set(body) == {"check", "kind", "verdict", "reason", "value", "threshold", "args", "evaluated_at",
-                             "duration_ms", "ui_url"}
+        assert set(body) == {
+            "check",
+            "kind",
+            "verdict",
+            "reason",
+            "value",
+            "threshold",
+            "args",
+            "evaluated_at",
+            "duration_ms",
+            "ui_url",
+        }
         assert body["verdict"] == "fail"
         assert body["args"] == {"canary_hash": "broken1", "window": "5m", "limit": 0.01}
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers[CATALOG_VERSION_HEADER]
 
     async def test_post_json_body_like_argo_jsonbody(self, client, prometheus):
-        response = await client.post(f"/api/v1/checks/error-rate/run?at={prometheus.anchor}",
-                                     json={"canary_hash": "healthy1", "window": "10m"})
+        response = await client.post(
+            f"/api/v1/checks/error-rate/run?at={prometheus.anchor}", json={"canary_hash": "healthy1", "window": "10m"}
+        )
         body = await response.json()
         assert (response.status, body["verdict"], body["args"]["window"]) == (200, "pass", "10m")
 
@@ -65,16 +91,19 @@ class TestRun:
         assert (await response.json())["verdict"] == "pass"
 
     async def test_text_format(self, client, prometheus):
-        response = await client.get("/api/v1/checks/error-rate/run", params={
-            "canary_hash": "broken1", "format": "text", "at": str(prometheus.anchor)})
+        response = await client.get(
+            "/api/v1/checks/error-rate/run",
+            params={"canary_hash": "broken1", "format": "text", "at": str(prometheus.anchor)},
+        )
         text = await response.text()
         assert response.content_type == "text/plain"
         assert text.startswith("FAIL error-rate: value 0.1 does not meet pass_if < 0.01 (value=0.1, threshold=0.01, ")
         assert text.count("\n") == 1
 
     async def test_request_id_is_echoed(self, client):
-        response = await client.get("/api/v1/checks/error-rate/run?canary_hash=healthy1",
-                                    headers={"X-Request-Id": "argo-123"})
+        response = await client.get(
+            "/api/v1/checks/error-rate/run?canary_hash=healthy1", headers={"X-Request-Id": "argo-123"}
+        )
         assert response.headers["X-Request-Id"] == "argo-123"
 
 
@@ -86,28 +115,37 @@ class TestClientErrors:
         assert body == {"error": "check_not_found", "message": body["message"]}
         assert "no check named 'nope'" in body["message"]
 
-    @pytest.mark.parametrize(("query", "arg", "text"), [
-        ("", "canary_hash", "missing required arg 'canary_hash'"),
-        ("canary_hash=abc&namespace=x", "namespace", "undeclared arg 'namespace'"),
-        ("canary_hash=ABC", "canary_hash", "must match the pattern"),
-        ("canary_hash=abc&window=5", "window", "duration"),
-        ("canary_hash=abc&limit=2", "limit", "<= 1"),
-        ("canary_hash=abc&canary_hash=def", "canary_hash", "given 2 times"),
-        ("canary_hash=abc&at=yesterday", "at", "neither RFC 3339"),
-        ("canary_hash=abc&explain=maybe", "explain", "true or false"),
-        ("canary_hash=abc&format=xml", "format", "json or text"),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "arg", "text"),
+        [
+            ("", "canary_hash", "missing required arg 'canary_hash'"),
+            ("canary_hash=abc&namespace=x", "namespace", "undeclared arg 'namespace'"),
+            ("canary_hash=ABC", "canary_hash", "must match the pattern"),
+            ("canary_hash=abc&window=5", "window", "duration"),
+            ("canary_hash=abc&limit=2", "limit", "<= 1"),
+            ("canary_hash=abc&canary_hash=def", "canary_hash", "given 2 times"),
+            ("canary_hash=abc&at=yesterday", "at", "neither RFC 3339"),
+            ("canary_hash=abc&explain=maybe", "explain", "true or false"),
+            ("canary_hash=abc&format=xml", "format", "json or text"),
+        ],
+    )
     async def test_bad_args(self, client, query, arg, text):
         body = await error_of(await client.get(f"/api/v1/checks/error-rate/run?{query}"), 400)
         assert (body["error"], body["arg"]) == ("bad_arg", arg)
         assert text in body["message"]
 
-    @pytest.mark.parametrize(("payload", "text"), [
-        (b"[1, 2]", "flat JSON object"), (b"{not json", "not valid JSON"),
-        (b'{"canary_hash": {"x": 1}}', "string or a number"), (b'{"canary_hash": null}', "string or a number"),
-        (b'{"at": "1"}', "query string"), (b"\xff\xfe", "not valid JSON"),
-        (b'{"canary_hash": "a", "canary_hash": "b"}', "'canary_hash' is given twice"),
-    ])
+    @pytest.mark.parametrize(
+        ("payload", "text"),
+        [
+            (b"[1, 2]", "flat JSON object"),
+            (b"{not json", "not valid JSON"),
+            (b'{"canary_hash": {"x": 1}}', "string or a number"),
+            (b'{"canary_hash": null}', "string or a number"),
+            (b'{"at": "1"}', "query string"),
+            (b"\xff\xfe", "not valid JSON"),
+            (b'{"canary_hash": "a", "canary_hash": "b"}', "'canary_hash' is given twice"),
+        ],
+    )
     async def test_bad_bodies(self, client, payload, text):
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
         assert text in body["message"]
@@ -141,8 +179,11 @@ class TestCatalogRoutes:
     async def test_list(self, client):
         body = await (await client.get("/api/v1/checks")).json()
         assert body["checks"][0]["name"] == "error-rate"
-        assert body["checks"][0]["params"]["canary_hash"] == {"type": "label_value", "required": True,
-                                                              "pattern": "[0-9a-z]{1,12}"}
+        assert body["checks"][0]["params"]["canary_hash"] == {
+            "type": "label_value",
+            "required": True,
+            "pattern": "[0-9a-z]{1,12}",
+        }
         assert body["checks"][0]["params"]["window"] == {"type": "duration", "default": "5m"}
 
     async def test_definition_redacts_source_headers(self, client):

@@ -39,8 +39,17 @@ class TestInventory:
     """Everything the issue asks for is there, and the kustomization lists every file."""
 
     def test_kinds(self):
-        assert set(OBJECTS) == {"ServiceAccount", "ConfigMap", "Secret", "Deployment", "Service",
-                                "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor"}
+        assert set(OBJECTS) == {
+            "ServiceAccount",
+            "ConfigMap",
+            "Secret",
+            "Deployment",
+            "Service",
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler",
+            "NetworkPolicy",
+            "ServiceMonitor",
+        }
 
     def test_kustomization_lists_every_file(self):
         listed = yaml.safe_load((BASE / "kustomization.yaml").read_text())["resources"]
@@ -57,7 +66,9 @@ class TestDeployment:
         assert "replicas" not in OBJECTS["Deployment"]["spec"]
         assert hpa["minReplicas"] >= 2
         assert {c["topologyKey"] for c in POD["topologySpreadConstraints"]} == {
-            "topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+            "topology.kubernetes.io/zone",
+            "kubernetes.io/hostname",
+        }
         assert OBJECTS["PodDisruptionBudget"]["spec"]["maxUnavailable"] == 1
 
     def test_probes_use_health_and_readiness(self):
@@ -121,8 +132,9 @@ class TestKustomizeOutput:
     """What `kubectl kustomize deploy/base` renders validates against the Kubernetes schemas."""
 
     def test_rendered_objects_validate(self):
-        rendered = subprocess.run(["kubectl", "kustomize", str(BASE)], check=True, capture_output=True, text=True,
-                                  timeout=60).stdout
+        rendered = subprocess.run(
+            ["kubectl", "kustomize", str(BASE)], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         docs = [d for d in yaml.safe_load_all(rendered) if d]
         assert len(docs) == len(OBJECTS)
         for doc in docs:
@@ -147,8 +159,9 @@ class TestProductionOverlay:
 
     @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
     def test_rendered_output_has_no_tokens_secret(self):
-        rendered = subprocess.run(["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True,
-                                  text=True, timeout=60).stdout
+        rendered = subprocess.run(
+            ["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         docs = [d for d in yaml.safe_load_all(rendered) if d]
         secrets = [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"]
         assert "analyzer-tokens" not in secrets, "a GitOps sync would replace the real tokens with an empty Secret"
@@ -158,8 +171,9 @@ class TestProductionOverlay:
 
     @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
     def test_rendered_deployment_mounts_the_allow_list(self):
-        rendered = subprocess.run(["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True,
-                                  text=True, timeout=60).stdout
+        rendered = subprocess.run(
+            ["kubectl", "kustomize", str(OVERLAY)], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         (deployment,) = [d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Deployment"]
         kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
         container = deployment["spec"]["template"]["spec"]["containers"][0]

@@ -88,8 +88,9 @@ def arg_problems(check: Check, given: set[str]) -> list[str]:
     """What is wrong with calling the check with args of these names: undeclared or required and missing."""
     declared = set(check.params)
     required = {name for name, param in check.params.items() if param.required}
-    return ([f"undeclared arg {a!r} (params: {sorted(declared)})" for a in sorted(given - declared)]
-            + [f"required param {p!r} not passed" for p in sorted(required - given)])
+    return [f"undeclared arg {a!r} (params: {sorted(declared)})" for a in sorted(given - declared)] + [
+        f"required param {p!r} not passed" for p in sorted(required - given)
+    ]
 
 
 def analysis_groups(node: Any) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
@@ -175,8 +176,12 @@ def literal_args(args: list[dict[str, Any]]) -> dict[str, str]:
     return {a["name"]: a["value"] for a in args if "value" in a}
 
 
-REFERENCES = [(f"{where} -> {ref['templateName']}", ref, group, args)
-              for where, doc in USERS for group, args in analysis_groups(doc["spec"]) for ref in group]
+REFERENCES = [
+    (f"{where} -> {ref['templateName']}", ref, group, args)
+    for where, doc in USERS
+    for group, args in analysis_groups(doc["spec"])
+    for ref in group
+]
 
 
 class TestTemplateReferences:
@@ -195,8 +200,11 @@ class TestTemplateReferences:
         template = template_of(ref)
         assert template is not None
         passed = {a["name"] for a in args}
-        missing = [a["name"] for a in template["spec"].get("args", [])
-                   if "value" not in a and "valueFrom" not in a and a["name"] not in passed]
+        missing = [
+            a["name"]
+            for a in template["spec"].get("args", [])
+            if "value" not in a and "valueFrom" not in a and a["name"] not in passed
+        ]
         assert not missing, f"{ref['templateName']} needs args {missing}"
 
     @pytest.mark.parametrize(("where", "ref", "group", "args"), REFERENCES, ids=[r[0] for r in REFERENCES])
@@ -211,8 +219,9 @@ class TestTemplateReferences:
         assert len(names) == len(set(names)), f"Argo refuses duplicate metric names: {names}"
 
 
-WEB_CALLS = [(f"{kind}/{name}/{metric}", doc, web)
-             for (kind, name), doc in TEMPLATES.items() for metric, web in web_calls(doc)]
+WEB_CALLS = [
+    (f"{kind}/{name}/{metric}", doc, web) for (kind, name), doc in TEMPLATES.items() for metric, web in web_calls(doc)
+]
 
 
 class TestAnalyzerCalls:
@@ -243,8 +252,9 @@ def _calls_with_args() -> list[tuple[str, str, frozenset[str]]]:
     for (kind, name), doc in TEMPLATES.items():
         users = [literal_args(args) for _, ref, _, args in REFERENCES if template_of(ref) is doc]
         for passed in users or [{}]:
-            calls.extend((f"{kind}/{name} -> {check}", check, frozenset(given))
-                         for check, given in called_checks(doc, passed))
+            calls.extend(
+                (f"{kind}/{name} -> {check}", check, frozenset(given)) for check, given in called_checks(doc, passed)
+            )
     for where, doc in DOCUMENTS:
         if doc["kind"] == "Job":
             calls.extend((f"{where} -> {check}", check, frozenset(args)) for check, args in run_invocations(doc))
@@ -276,8 +286,10 @@ def _rollout_checks() -> list[tuple[str, str, str]]:
             for ref in group:
                 template = template_of(ref)
                 if template is not None:
-                    found.extend((f"{where} -> {check}", doc["metadata"]["name"], check)
-                                 for check, _ in called_checks(template, literal_args(args)))
+                    found.extend(
+                        (f"{where} -> {check}", doc["metadata"]["name"], check)
+                        for check, _ in called_checks(template, literal_args(args))
+                    )
     return found
 
 
@@ -296,17 +308,23 @@ class TestAnalysesAreAboutTheirOwnService:
 class TestCatalogQueries:
     """Shipped catalogs: error ratios survive zero errors, hash params accept real hashes, shared names agree."""
 
-    @pytest.mark.parametrize(("origin", "check"), list(raw_checks()),
-                             ids=lambda v: v["name"] if isinstance(v, dict) else v)
+    @pytest.mark.parametrize(
+        ("origin", "check"), list(raw_checks()), ids=lambda v: v["name"] if isinstance(v, dict) else v
+    )
     def test_error_ratios_fall_back_to_zero_errors(self, origin, check):
         for query in _strings(check):
             if re.search(r'code=~"5\.\."', query) and "/" in query:
                 assert re.search(r'\(sum\([^\n]*code=~"5\.\."[^\n]*\)\) or vector\(0\)\)', query), (
-                    "a canary without 5xx has no 5xx series: the numerator must be (sum(...) or vector(0))")
+                    "a canary without 5xx has no 5xx series: the numerator must be (sum(...) or vector(0))"
+                )
 
     def test_hash_params_accept_real_rollouts_hashes(self):
-        hash_params = [(name, check) for name, defs in shipped_checks().items() for _, check in defs
-                       if any(p.endswith("_hash") for p in check.params)]
+        hash_params = [
+            (name, check)
+            for name, defs in shipped_checks().items()
+            for _, check in defs
+            if any(p.endswith("_hash") for p in check.params)
+        ]
         assert hash_params
         for name, check in hash_params:
             for param_name, param in check.params.items():
@@ -344,8 +362,12 @@ def _base_image() -> str:
     return f"{image['newName']}:{image['newTag']}"
 
 
-ANALYZER_PODS = [(where, pod, container) for where, doc in DOCUMENTS if not where.startswith("deploy/demo/")
-                 for pod, container in analyzer_containers(doc)]
+ANALYZER_PODS = [
+    (where, pod, container)
+    for where, doc in DOCUMENTS
+    if not where.startswith("deploy/demo/")
+    for pod, container in analyzer_containers(doc)
+]
 
 
 class TestOneImage:
@@ -399,8 +421,9 @@ class TestKustomizations:
 
     @pytest.mark.parametrize("path", sorted(p.parent for p in DEPLOY.rglob("kustomization.yaml")), ids=str)
     def test_at_most_one_rollout(self, path):
-        rendered = subprocess.run(["kubectl", "kustomize", str(path)], check=True, capture_output=True, text=True,
-                                  timeout=60).stdout
+        rendered = subprocess.run(
+            ["kubectl", "kustomize", str(path)], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         rollouts = [d["metadata"]["name"] for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Rollout"]
         assert len(rollouts) <= 1, rollouts
 
@@ -455,9 +478,15 @@ def _needed_catalogs(checks: set[str]) -> list[str]:
     return sorted({by_name[name][0] for name in names})
 
 
-ROLLOUT_CATALOGS = sorted({(doc["metadata"]["name"], tuple(_needed_catalogs({c for w, r, c in ROLLOUT_CHECKS
-                                                                              if r == doc["metadata"]["name"]})))
-                           for _, doc in ROLLOUTS})
+ROLLOUT_CATALOGS = sorted(
+    {
+        (
+            doc["metadata"]["name"],
+            tuple(_needed_catalogs({c for w, r, c in ROLLOUT_CHECKS if r == doc["metadata"]["name"]})),
+        )
+        for _, doc in ROLLOUTS
+    }
+)
 
 
 class TestCatalogCombinations:
@@ -472,8 +501,12 @@ class TestCatalogCombinations:
 
     @pytest.mark.parametrize(("rollout", "origins"), ROLLOUT_CATALOGS, ids=[r for r, _ in ROLLOUT_CATALOGS])
     def test_the_catalogs_a_rollout_needs_load_together(self, rollout, origins):
-        documents = [(f"{origin}#{i}", doc) for origin, docs in CATALOG_SOURCES if origin in origins
-                     for i, doc in enumerate(docs)]
+        documents = [
+            (f"{origin}#{i}", doc)
+            for origin, docs in CATALOG_SOURCES
+            if origin in origins
+            for i, doc in enumerate(docs)
+        ]
         catalog = build_catalog(documents, Registry.default())
         needed = {check for _, name, check in ROLLOUT_CHECKS if name == rollout}
         assert needed <= set(catalog.checks), f"{rollout}: {sorted(needed - set(catalog.checks))} in none of {origins}"

@@ -23,9 +23,14 @@ VENDORED_CRDS = Path(__file__).parent / "argo-rollouts-crds"
 SHARED_CRDS = ROOT.parent / "shared" / "schemas" / "argo-rollouts"
 K8S_VERSION = "1.30.0"
 # CRDs of other projects that we reference but have no schema for offline.
-FOREIGN_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("pyrra.dev/v1alpha1", "ServiceLevelObjective"),
-                 ("networking.istio.io/v1beta1", "VirtualService"),
-                 ("sloth.slok.dev/v1", "PrometheusServiceLevel"), ("openslo/v1", "SLO"), ("openslo/v1", "SLI")}
+FOREIGN_KINDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("pyrra.dev/v1alpha1", "ServiceLevelObjective"),
+    ("networking.istio.io/v1beta1", "VirtualService"),
+    ("sloth.slok.dev/v1", "PrometheusServiceLevel"),
+    ("openslo/v1", "SLO"),
+    ("openslo/v1", "SLI"),
+}
 
 
 def _documents() -> list[tuple[str, dict[str, Any]]]:
@@ -41,8 +46,11 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
 
 DOCUMENTS = _documents()
 ARGO = [(where, doc) for where, doc in DOCUMENTS if doc["apiVersion"].startswith("argoproj.io/")]
-CORE = [(where, doc) for where, doc in DOCUMENTS if not doc["apiVersion"].startswith("argoproj.io/")
-        and (doc["apiVersion"], doc["kind"]) not in FOREIGN_KINDS]
+CORE = [
+    (where, doc)
+    for where, doc in DOCUMENTS
+    if not doc["apiVersion"].startswith("argoproj.io/") and (doc["apiVersion"], doc["kind"]) not in FOREIGN_KINDS
+]
 
 
 # libyaml when present: the CRDs are 600 KB each, seconds apiece for the pure-Python loader.
@@ -134,11 +142,17 @@ class TestCatalogs:
         base = [] if path.parent == DEPLOY / "demo" else [DEPLOY / "base" / "configmap-catalog.yaml"]
         assert load_catalog([*base, path], Registry.default()).checks
 
-    @pytest.mark.parametrize(("where", "doc"), [(w, d) for w, d in CORE if d["kind"] == "ConfigMap"
-                                                and "catalog" in d["metadata"]["name"]], ids=str)
+    @pytest.mark.parametrize(
+        ("where", "doc"),
+        [(w, d) for w, d in CORE if d["kind"] == "ConfigMap" and "catalog" in d["metadata"]["name"]],
+        ids=str,
+    )
     def test_catalog_configmaps_load(self, where, doc):
-        documents = [(f"{where}:{key}", yaml.safe_load(text)) for key, text in doc["data"].items()
-                     if key.endswith((".yaml", ".yml"))]
+        documents = [
+            (f"{where}:{key}", yaml.safe_load(text))
+            for key, text in doc["data"].items()
+            if key.endswith((".yaml", ".yml"))
+        ]
         assert build_catalog(documents, Registry.default()).checks
 
 
@@ -155,16 +169,28 @@ class TestStrictSchema:
     """The strict walk finds fields a CRD does not declare, and leaves open schemas open."""
 
     def test_finds_misplaced_and_misspelt_fields(self):
-        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "t"},
-                    "spec": {"args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
-                             "metrics": [{"name": "m", "provider": {"web": {"url": "http://a", "header": []}}}]}}
+        template = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "t"},
+            "spec": {
+                "args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+                "metrics": [{"name": "m", "provider": {"web": {"url": "http://a", "header": []}}}],
+            },
+        }
         assert undeclared_fields(_crd_validator("AnalysisTemplate").schema, template) == [
-            "spec.args[0].valueFrom.podTemplateHashValue", "spec.metrics[0].provider.web.header"]
+            "spec.args[0].valueFrom.podTemplateHashValue",
+            "spec.metrics[0].provider.web.header",
+        ]
 
     def test_open_schemas_accept_anything(self):
-        schema = {"type": "object", "properties": {
-            "a": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-            "b": {"type": "object", "additionalProperties": {"type": "string"}},
-            "c": {"type": "object"}}}
+        schema = {
+            "type": "object",
+            "properties": {
+                "a": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                "b": {"type": "object", "additionalProperties": {"type": "string"}},
+                "c": {"type": "object"},
+            },
+        }
         assert undeclared_fields(schema, {"a": {"x": 1}, "b": {"y": "z"}, "c": {"w": 2}}) == []
         assert undeclared_fields(schema, {"d": 1}) == ["d"]

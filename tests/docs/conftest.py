@@ -29,8 +29,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[
     """The demo, as `make demo` starts it, in a session directory; (working directory, environment)."""
     workdir = tmp_path_factory.mktemp("demo")
     state = workdir / ".demo"
-    started = subprocess.run([sys.executable, str(DEMO), "start", "--dir", str(state)], capture_output=True,
-                             text=True, timeout=180, check=False)
+    started = subprocess.run(
+        [sys.executable, str(DEMO), "start", "--dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     try:
         assert started.returncode == 0, started.stderr
         exports = dict(re.findall(r"^export (\w+)=(\S+)$", (state / "env").read_text(), re.M))
@@ -38,5 +43,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[
         env = {**os.environ, **exports, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         yield workdir, env
     finally:
-        subprocess.run([sys.executable, str(DEMO), "stop", "--dir", str(state)], capture_output=True, timeout=60,
-                       check=False)
+        subprocess.run(
+            [sys.executable, str(DEMO), "stop", "--dir", str(state)], capture_output=True, timeout=60, check=False
+        )

@@ -21,13 +21,20 @@ from tests.argo_semantics import (
 
 
 def _metric(**fields: Any) -> dict[str, Any]:
-    return {"name": "m", "successCondition": 'result == "pass"',
-            "provider": {"web": {"url": "http://a/{{args.x}}", "jsonPath": "{$.verdict}"}}, **fields}
+    return {
+        "name": "m",
+        "successCondition": 'result == "pass"',
+        "provider": {"web": {"url": "http://a/{{args.x}}", "jsonPath": "{$.verdict}"}},
+        **fields,
+    }
 
 
 def _template(metric: dict[str, Any], args: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"kind": "AnalysisTemplate", "metadata": {"name": "t"},
-            "spec": {"args": [{"name": "x"}] if args is None else args, "metrics": [metric]}}
+    return {
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "t"},
+        "spec": {"args": [{"name": "x"}] if args is None else args, "metrics": [metric]},
+    }
 
 
 def _rollout_with(where: str) -> dict[str, Any]:
@@ -62,8 +69,11 @@ class TestIndefiniteMetrics:
         assert _problems(_rollout_with(INLINE), _template(_metric(**fields))) == []
 
     def test_effective_count(self):
-        assert (effective_count(_metric()), effective_count(_metric(interval="1m")),
-                effective_count(_metric(interval="1m", count=3))) == (1, None, 3)
+        assert (
+            effective_count(_metric()),
+            effective_count(_metric(interval="1m")),
+            effective_count(_metric(interval="1m", count=3)),
+        ) == (1, None, 3)
 
 
 class TestMetricRules:
@@ -75,8 +85,10 @@ class TestMetricRules:
         assert not metric_problems(_metric(**{limit: 0}))
 
     def test_count_below_a_limit(self):
-        assert any("count must be >= failureLimit" in p
-                   for p in metric_problems(_metric(count=2, interval="1m", failureLimit=3)))
+        assert any(
+            "count must be >= failureLimit" in p
+            for p in metric_problems(_metric(count=2, interval="1m", failureLimit=3))
+        )
         assert not metric_problems(_metric(count=3, interval="1m", failureLimit=3))
 
     def test_count_above_one_needs_an_interval(self):

@@ -42,7 +42,7 @@ def examples(path: Path) -> Iterator[Example]:
     """The `$ ` commands of a page's console blocks, with their printed lines."""
     text = path.read_text()
     for block in re.finditer(r"^( *)```console\n(.*?)^\1```", text, re.S | re.M):
-        start = text[:block.start()].count("\n") + 2
+        start = text[: block.start()].count("\n") + 2
         lines = [line.removeprefix(block.group(1)) for line in block.group(2).splitlines()]
         for index, line in enumerate(lines):
             if not line.startswith("$ "):
@@ -95,16 +95,24 @@ class TestDocumentedExamples:
             for number, line in enumerate(page.read_text().splitlines(), 1):
                 if re.search(r"curl .*/api/v1/checks/[^ ]+/run", line):
                     assert line.strip().removeprefix("$ ") in tested, (
-                        f"{page.relative_to(ROOT)}:{number}: write run examples as `$ curl ... \"$ANALYZER/...\"` "
-                        "in a console block, so that tests/docs runs them against the demo")
+                        f'{page.relative_to(ROOT)}:{number}: write run examples as `$ curl ... "$ANALYZER/..."` '
+                        "in a console block, so that tests/docs runs them against the demo"
+                    )
 
     @pytest.mark.integration
     @pytest.mark.parametrize("example", EVALUATIONS, ids=[e.where for e in EVALUATIONS])
     def test_verdict_as_documented(self, demo, example):
         workdir, env = demo
         expected = documented_verdict(example)
-        result = subprocess.run(["bash", "-c", example.command], cwd=workdir, env=env, capture_output=True,
-                                text=True, timeout=60, check=False)
+        result = subprocess.run(
+            ["bash", "-c", example.command],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert printed_verdict(result.stdout) == expected, result.stdout + result.stderr
         if example.command.startswith("analyzer run") and "|" not in example.command:
             assert result.returncode == EXIT_CODES[expected]
@@ -119,9 +127,13 @@ class TestDemo:
             taken.bind(("127.0.0.1", 0))
             taken.listen()
             port = taken.getsockname()[1]
-            result = subprocess.run([sys.executable, str(DEMO), "start", "--dir", str(tmp_path / "state"),
-                                     "--analyzer-port", str(port)], capture_output=True, text=True, timeout=180,
-                                    check=False)
+            result = subprocess.run(
+                [sys.executable, str(DEMO), "start", "--dir", str(tmp_path / "state"), "--analyzer-port", str(port)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
         assert result.returncode == 1
         assert f"did not start on port {port}" in result.stderr
         assert "stopped prometheus" in result.stdout and "stopped shop" in result.stdout

@@ -23,4 +23,3 @@ class TestSettingsPage:
         generator = _generator()
         page = generator.PAGE.read_text()
         assert generator.render(page) == page, "run: python scripts/settings_table.py"
-

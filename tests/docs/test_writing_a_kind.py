@@ -52,8 +52,10 @@ class TestWorkedExample:
         workdir, _ = demo
         demo_catalog = yaml.safe_load((workdir / ".demo" / "catalog.yaml").read_text())
         registry = Registry([*BUILTIN_KINDS, kind])
-        catalog = build_catalog([("demo", {"sources": demo_catalog["sources"], "checks": []}),
-                                 (str(PAGE), yaml.safe_load(_block("yaml")))], registry)
+        catalog = build_catalog(
+            [("demo", {"sources": demo_catalog["sources"], "checks": []}), (str(PAGE), yaml.safe_load(_block("yaml")))],
+            registry,
+        )
         (check,) = catalog.checks.values()
 
         async def evaluate() -> Any:

@@ -30,23 +30,38 @@ def yaml_blocks(path: Path) -> list[tuple[str, Any]]:
     found = []
     for match in re.finditer(r"^( *)```yaml\n(.*?)^\1```", text, re.S | re.M):
         body = "\n".join(line.removeprefix(match.group(1)) for line in match.group(2).splitlines())
-        line = text[:match.start()].count("\n") + 2
+        line = text[: match.start()].count("\n") + 2
         found.extend((f"{path.relative_to(ROOT)}:{line}", doc) for doc in yaml.safe_load_all(body) if doc is not None)
     return found
 
 
 BLOCKS = [block for page in PAGES for block in yaml_blocks(page)]
-ARGO = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict)
-        and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
+ARGO = [
+    (where, doc)
+    for where, doc in BLOCKS
+    if isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith("argoproj.io/")
+]
 # By page: an analysis uses the template its own page shows, else the one deploy/ ships.
-CORE = [(where, doc) for where, doc in BLOCKS if isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
-        and not str(doc["apiVersion"]).startswith("argoproj.io/")]
-DOC_TEMPLATES = {(where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc for where, doc in ARGO
-                 if doc["kind"] in TEMPLATE_KINDS}
+CORE = [
+    (where, doc)
+    for where, doc in BLOCKS
+    if isinstance(doc, dict)
+    and "apiVersion" in doc
+    and "kind" in doc
+    and not str(doc["apiVersion"]).startswith("argoproj.io/")
+]
+DOC_TEMPLATES = {
+    (where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc
+    for where, doc in ARGO
+    if doc["kind"] in TEMPLATE_KINDS
+}
 ANALYSES = [a for where, doc in BLOCKS if isinstance(doc, dict) for a in analyses(doc, where)]
-CATALOG_PARTS = [(where, doc if isinstance(doc, dict) else {"checks": doc}) for where, doc in BLOCKS
-                 if (isinstance(doc, dict) and "checks" in doc)
-                 or (isinstance(doc, list) and doc and isinstance(doc[0], dict) and "kind" in doc[0])]
+CATALOG_PARTS = [
+    (where, doc if isinstance(doc, dict) else {"checks": doc})
+    for where, doc in BLOCKS
+    if (isinstance(doc, dict) and "checks" in doc)
+    or (isinstance(doc, list) and doc and isinstance(doc[0], dict) and "kind" in doc[0])
+]
 
 
 def lookup_for(page: str):
@@ -122,12 +137,16 @@ class TestCatalogSnippets:
         catalog = build_catalog(documents, Registry.default())
         assert set(seen) <= set(catalog.checks)
 
-    @pytest.mark.parametrize(("where", "doc"), [(w, d) for w, d in CATALOG_PARTS if "sources" in d],
-                             ids=[w for w, d in CATALOG_PARTS if "sources" in d])
+    @pytest.mark.parametrize(
+        ("where", "doc"),
+        [(w, d) for w, d in CATALOG_PARTS if "sources" in d],
+        ids=[w for w, d in CATALOG_PARTS if "sources" in d],
+    )
     def test_sources_load(self, where, doc):
         # Files a source names (ca_file) live in the pod, as for `analyzer validate`.
-        catalog = build_catalog([(where, {"sources": doc["sources"], "checks": []})], Registry.default(),
-                                check_files=False)
+        catalog = build_catalog(
+            [(where, {"sources": doc["sources"], "checks": []})], Registry.default(), check_files=False
+        )
         assert set(doc["sources"]) <= set(catalog.sources)
 
 

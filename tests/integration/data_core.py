@@ -24,12 +24,22 @@ def build(om: OpenMetrics, anchor: float) -> None:
     start, end = anchor - START_S, anchor + END_S
     for pod_hash, ok_rate, error_rate in (("healthy1", 9.99, 0.01), ("broken1", 9.0, 1.0), ("idle1", 0.0, 0.0)):
         for code, rate in (("200", ok_rate), ("500", error_rate)):
-            om.add_counter_rate("http_requests_total",
-                                {"service": "checkout", "rollouts_pod_template_hash": pod_hash, "code": code},
-                                lambda t, r=rate: r, start, end)
-    om.add_counter_rate("http_requests_total", {"service": "checkout", "rollouts_pod_template_hash": INJECTION,
-                                                "code": "500"}, lambda t: 5.0, start, end)
+            om.add_counter_rate(
+                "http_requests_total",
+                {"service": "checkout", "rollouts_pod_template_hash": pod_hash, "code": code},
+                lambda t, r=rate: r,
+                start,
+                end,
+            )
+    om.add_counter_rate(
+        "http_requests_total",
+        {"service": "checkout", "rollouts_pod_template_hash": INJECTION, "code": "500"},
+        lambda t: 5.0,
+        start,
+        end,
+    )
     for pod, depth in (("a", 3.0), ("b", 7.0)):
         om.add("queue_depth", {"service": "checkout", "pod": pod}, lambda t, d=depth: d, start, end)
-    om.add("latency_p99_seconds", {"service": "checkout"},
-           lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end)
+    om.add(
+        "latency_p99_seconds", {"service": "checkout"}, lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end
+    )

@@ -33,20 +33,44 @@ TOTAL_RATE = 10.0
 AFTER_S = HOUR
 
 PYRRA_API = {"5m": 0.02, "30m": 0.01, "1h": 0.016, "2h": 0.004, "6h": 0.006, "1d": 0.003, "4d": 0.0012}
-PYRRA_QUIET = {"5m": float("nan"), "30m": 0.0001, "1h": float("nan"), "2h": 0.0001, "6h": 0.0001,
-               "1d": 0.0001, "4d": 0.0001}
-SLOTH_WINDOWS = {"5m": 0.002, "30m": 0.002, "1h": 0.002, "2h": 0.002, "6h": 0.002, "1d": 0.002, "3d": 0.002,
-                 "30d": 0.0009}
+PYRRA_QUIET = {
+    "5m": float("nan"),
+    "30m": 0.0001,
+    "1h": float("nan"),
+    "2h": 0.0001,
+    "6h": 0.0001,
+    "1d": 0.0001,
+    "4d": 0.0001,
+}
+SLOTH_WINDOWS = {
+    "5m": 0.002,
+    "30m": 0.002,
+    "1h": 0.002,
+    "2h": 0.002,
+    "6h": 0.002,
+    "1d": 0.002,
+    "3d": 0.002,
+    "30d": 0.0009,
+}
 
 
-def _requests(om: OpenMetrics, labels: dict[str, str], error_share, start: float, end: float,
-              total_rate: float = TOTAL_RATE, with_errors: bool = True) -> None:
+def _requests(
+    om: OpenMetrics,
+    labels: dict[str, str],
+    error_share,
+    start: float,
+    end: float,
+    total_rate: float = TOTAL_RATE,
+    with_errors: bool = True,
+) -> None:
     """Two counters, code 200 and 500, whose error share at time t is error_share(t)."""
-    om.add_counter_rate("eb_requests_total", {**labels, "code": "200"},
-                        lambda t: total_rate * (1 - error_share(t)), start, end, MINUTE)
+    om.add_counter_rate(
+        "eb_requests_total", {**labels, "code": "200"}, lambda t: total_rate * (1 - error_share(t)), start, end, MINUTE
+    )
     if with_errors:
-        om.add_counter_rate("eb_requests_total", {**labels, "code": "500"},
-                            lambda t: total_rate * error_share(t), start, end, MINUTE)
+        om.add_counter_rate(
+            "eb_requests_total", {**labels, "code": "500"}, lambda t: total_rate * error_share(t), start, end, MINUTE
+        )
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -54,43 +78,81 @@ def build(om: OpenMetrics, anchor: float) -> None:
     end = anchor + AFTER_S
     canary_start = anchor - 3 * HOUR
     shop = {"service": "eb-shop"}
-    _requests(om, {**shop, "rollouts_pod_template_hash": "burn1"},
-              lambda t: 0.0005 if t < anchor - 50 * MINUTE else 0.025, canary_start, end)
+    _requests(
+        om,
+        {**shop, "rollouts_pod_template_hash": "burn1"},
+        lambda t: 0.0005 if t < anchor - 50 * MINUTE else 0.025,
+        canary_start,
+        end,
+    )
     _requests(om, {**shop, "rollouts_pod_template_hash": "ok1"}, lambda t: 0.0005, canary_start, end)
-    _requests(om, {**shop, "rollouts_pod_template_hash": "clean1"}, lambda t: 0.0, canary_start, end,
-              with_errors=False)
+    _requests(om, {**shop, "rollouts_pod_template_hash": "clean1"}, lambda t: 0.0, canary_start, end, with_errors=False)
     _requests(om, {**shop, "rollouts_pod_template_hash": "idle1"}, lambda t: 0.0, canary_start, end, total_rate=0.0)
     crashed = {**shop, "rollouts_pod_template_hash": "crash1"}
-    for code, share in (("200", lambda t: 0.9995 if t < anchor - 40 * MINUTE else 0.95),
-                        ("500", lambda t: 0.0005 if t < anchor - 40 * MINUTE else 0.05)):
-        om.add_counter_rate("eb_requests_total", {**crashed, "code": code},
-                            lambda t, s=share: TOTAL_RATE * s(t) if t < anchor - 10 * MINUTE else 0.0,
-                            anchor - 7 * HOUR, end, MINUTE)
+    for code, share in (
+        ("200", lambda t: 0.9995 if t < anchor - 40 * MINUTE else 0.95),
+        ("500", lambda t: 0.0005 if t < anchor - 40 * MINUTE else 0.05),
+    ):
+        om.add_counter_rate(
+            "eb_requests_total",
+            {**crashed, "code": code},
+            lambda t, s=share: TOTAL_RATE * s(t) if t < anchor - 10 * MINUTE else 0.0,
+            anchor - 7 * HOUR,
+            end,
+            MINUTE,
+        )
 
     week_start = anchor - 7 * DAY - 10 * MINUTE
-    _requests(om, {"service": "eb-billing"},
-              lambda t: 0.05 if anchor - 50 * HOUR <= t < anchor - 48 * HOUR else 0.0008, week_start, end)
+    _requests(
+        om,
+        {"service": "eb-billing"},
+        lambda t: 0.05 if anchor - 50 * HOUR <= t < anchor - 48 * HOUR else 0.0008,
+        week_start,
+        end,
+    )
     _requests(om, {"service": "eb-search"}, lambda t: 0.0002, week_start, end)
 
     histogram_start = anchor - 2 * HOUR
     api = {"service": "eb-api"}
     for le, rate in (("0.25", 15.0), ("0.50", 19.6), ("1.0", 19.99), ("+Inf", 20.0)):
-        om.add_counter_rate("eb_latency_seconds_bucket", {**api, "le": le}, lambda t, r=rate: r,
-                            histogram_start, end, MINUTE)
+        om.add_counter_rate(
+            "eb_latency_seconds_bucket", {**api, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
+        )
     om.add_counter_rate("eb_latency_seconds_count", api, lambda t: 20.0, histogram_start, end, MINUTE)
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):
         for window, ratio in windows.items():
-            om.add(f"eb_http_requests:burnrate{window}", {"slo": slo, "job": "eb-pyrra"},
-                   lambda t, r=ratio: r, recorded_start, recorded_end, MINUTE)
-    om.add("pyrra_availability", {"slo": "eb-pyrra-api"}, lambda t: 0.9995,
-           recorded_start, recorded_end, MINUTE)
+            om.add(
+                f"eb_http_requests:burnrate{window}",
+                {"slo": slo, "job": "eb-pyrra"},
+                lambda t, r=ratio: r,
+                recorded_start,
+                recorded_end,
+                MINUTE,
+            )
+    om.add("pyrra_availability", {"slo": "eb-pyrra-api"}, lambda t: 0.9995, recorded_start, recorded_end, MINUTE)
     # The raw total the Pyrra SLO is defined on (an imported document reads its traffic from it).
-    om.add_counter_rate("eb_http_requests_total", {"job": "eb-pyrra", "code": "200"}, lambda t: TOTAL_RATE,
-                        anchor - 5 * DAY, end, MINUTE)
+    om.add_counter_rate(
+        "eb_http_requests_total",
+        {"job": "eb-pyrra", "code": "200"},
+        lambda t: TOTAL_RATE,
+        anchor - 5 * DAY,
+        end,
+        MINUTE,
+    )
     for window, ratio in SLOTH_WINDOWS.items():
-        om.add(f"slo:sli_error:ratio_rate{window}",
-               {"sloth_id": "eb-sloth-availability", "sloth_service": "eb-sloth", "sloth_slo": "availability",
-                "sloth_window": window, "owner": "eb-team"},
-               lambda t, r=ratio: r, recorded_start, recorded_end, MINUTE)
+        om.add(
+            f"slo:sli_error:ratio_rate{window}",
+            {
+                "sloth_id": "eb-sloth-availability",
+                "sloth_service": "eb-sloth",
+                "sloth_slo": "availability",
+                "sloth_window": window,
+                "owner": "eb-team",
+            },
+            lambda t, r=ratio: r,
+            recorded_start,
+            recorded_end,
+            MINUTE,
+        )

@@ -31,8 +31,12 @@ STOPPED = frozenset({"stopped"})
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
-PYRRA_ALERTS = (("5m", "1h", 14, "2m0s", "critical", "2d"), ("30m", "6h", 7, "15m0s", "critical", "4d"),
-                ("2h", "1d", 2, "1h0m0s", "warning", "2w"), ("6h", "4d", 1, "3h0m0s", "warning", "4w"))
+PYRRA_ALERTS = (
+    ("5m", "1h", 14, "2m0s", "critical", "2d"),
+    ("30m", "6h", 7, "15m0s", "critical", "4d"),
+    ("2h", "1d", 2, "1h0m0s", "warning", "2w"),
+    ("6h", "4d", 1, "3h0m0s", "warning", "4w"),
+)
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -40,8 +44,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
     start, end = anchor - 7 * HOUR, anchor + HOUR
 
     def counter(job, code, rate, until=end):
-        om.add_counter_rate("ebr_http_requests_total", {"job": f"ebr-{job}", "code": code}, lambda t: rate,
-                            start, until, MINUTE)
+        om.add_counter_rate(
+            "ebr_http_requests_total", {"job": f"ebr-{job}", "code": code}, lambda t: rate, start, until, MINUTE
+        )
 
     counter("clean", "200", 10.0)
     counter("idle", "200", 0.0)
@@ -62,21 +67,28 @@ def pyrra_rules(job: str) -> str:
     labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
     out = "" if job in STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
     for window in () if job in STOPPED else PYRRA_WINDOWS:
-        out += (f"  - record: ebr_http_requests:burnrate{window}\n"
-                f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels)
+        out += (
+            f"  - record: ebr_http_requests:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
+        )
     matchers = f'job="{slo}",slo="{slo}"'
     for short, long, factor, wait, severity, exhaustion in () if job in STOPPED else PYRRA_ALERTS:
-        out += (f"  - alert: ErrorBudgetBurn\n"
-                f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
-                f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
-                f"    for: {wait}\n"
-                f"    labels:\n      exhaustion: {exhaustion}\n      job: {slo}\n      long: {long}\n"
-                f"      severity: {severity}\n      short: {short}\n      slo: {slo}\n")
-    out += (f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
-            f"  - record: ebr_http_requests:increase4w\n"
-            f"    expr: sum by (code) (increase({total}[4w]))\n" + labels +
-            f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
-            f"    labels:\n      job: {slo}\n      severity: critical\n      slo: {slo}\n")
+        out += (
+            f"  - alert: ErrorBudgetBurn\n"
+            f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
+            f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
+            f"    for: {wait}\n"
+            f"    labels:\n      exhaustion: {exhaustion}\n      job: {slo}\n      long: {long}\n"
+            f"      severity: {severity}\n      short: {short}\n      slo: {slo}\n"
+        )
+    out += (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: ebr_http_requests:increase4w\n"
+        f"    expr: sum by (code) (increase({total}[4w]))\n"
+        + labels
+        + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
+        f"    labels:\n      job: {slo}\n      severity: critical\n      slo: {slo}\n"
+    )
     return out
 
 
@@ -84,38 +96,49 @@ def sloth_rules(job: str) -> str:
     """Sloth's rule groups for SLO ebr-sloth-<job>, as examples/_gen/getting-started.yml writes them."""
     service, name = "ebr-sloth", job
     sloth_id = f"{service}-{name}"
-    labels = (f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n"
-              f"      sloth_slo: {name}\n")
+    labels = (
+        f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n      sloth_slo: {name}\n"
+    )
     selector = f'sloth_id="{sloth_id}", sloth_service="{service}", sloth_slo="{name}"'
     out = "" if job in STOPPED else f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
     for window in () if job in STOPPED else SLOTH_WINDOWS:
-        out += (f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
-                f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
-                f"      /\n"
-                f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{window}])))\n'
-                f"    labels:\n{labels}      sloth_window: {window}\n")
-    out += "" if job in STOPPED else (f"  - record: slo:sli_error:ratio_rate30d\n    expr: |\n"
+        out += (
+            f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
+            f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
+            f"      /\n"
+            f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{window}])))\n'
+            f"    labels:\n{labels}      sloth_window: {window}\n"
+        )
+    out += (
+        ""
+        if job in STOPPED
+        else (
+            f"  - record: slo:sli_error:ratio_rate30d\n    expr: |\n"
             f"      sum_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"
             f"      / ignoring (sloth_window)\n"
             f"      count_over_time(slo:sli_error:ratio_rate5m{{{selector}}}[30d])\n"
-            f"    labels:\n{labels}      sloth_window: 30d\n")
-    out += (f"- name: sloth-slo-meta-recordings-{sloth_id}\n  rules:\n"
-            f"  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n{labels}"
-            f"  - record: slo:error_budget:ratio\n    expr: vector(1-0.9990000000000001)\n    labels:\n{labels}"
-            f"  - record: slo:time_period:days\n    expr: vector(30)\n    labels:\n{labels}"
-            f"  - record: slo:current_burn_rate:ratio\n    expr: |\n"
-            f"      slo:sli_error:ratio_rate5m{{{selector}}}\n"
-            f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
-            f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
-            f"  - record: slo:period_burn_rate:ratio\n    expr: |\n"
-            f"      slo:sli_error:ratio_rate30d{{{selector}}}\n"
-            f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
-            f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
-            f"  - record: slo:period_error_budget_remaining:ratio\n"
-            f"    expr: 1 - slo:period_burn_rate:ratio{{{selector}}}\n    labels:\n{labels}"
-            f"  - record: sloth_slo_info\n    expr: vector(1)\n    labels:\n{labels}"
-            f"      sloth_mode: cli-gen-prom\n      sloth_objective: \"99.9\"\n      sloth_spec: prometheus/v1\n"
-            f"      sloth_version: v0.16.0\n")
+            f"    labels:\n{labels}      sloth_window: 30d\n"
+        )
+    )
+    out += (
+        f"- name: sloth-slo-meta-recordings-{sloth_id}\n  rules:\n"
+        f"  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n{labels}"
+        f"  - record: slo:error_budget:ratio\n    expr: vector(1-0.9990000000000001)\n    labels:\n{labels}"
+        f"  - record: slo:time_period:days\n    expr: vector(30)\n    labels:\n{labels}"
+        f"  - record: slo:current_burn_rate:ratio\n    expr: |\n"
+        f"      slo:sli_error:ratio_rate5m{{{selector}}}\n"
+        f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
+        f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
+        f"  - record: slo:period_burn_rate:ratio\n    expr: |\n"
+        f"      slo:sli_error:ratio_rate30d{{{selector}}}\n"
+        f"      / on(sloth_id, sloth_slo, sloth_service) group_left\n"
+        f"      slo:error_budget:ratio{{{selector}}}\n    labels:\n{labels}"
+        f"  - record: slo:period_error_budget_remaining:ratio\n"
+        f"    expr: 1 - slo:period_burn_rate:ratio{{{selector}}}\n    labels:\n{labels}"
+        f"  - record: sloth_slo_info\n    expr: vector(1)\n    labels:\n{labels}"
+        f'      sloth_mode: cli-gen-prom\n      sloth_objective: "99.9"\n      sloth_spec: prometheus/v1\n'
+        f"      sloth_version: v0.16.0\n"
+    )
     return out
 
 

@@ -49,5 +49,11 @@ def build(om: OpenMetrics, anchor: float) -> None:
         om.add_counter_rate("kpi_failed_payments_total", labels, lambda t, r=failed: r, start, end, STEP_S)
         om.add("kpi_p95_latency_seconds", labels, lambda t, v=p95: v, start, end, STEP_S)
         latency_start = anchor - TINY_LATENCY_S if variant == "kpitiny" else start
-        om.add("kpi_request_latency_seconds", labels,
-               lambda t, m=latency, s=seed: m + noise(t, anchor, s), latency_start, end, STEP_S)
+        om.add(
+            "kpi_request_latency_seconds",
+            labels,
+            lambda t, m=latency, s=seed: m + noise(t, anchor, s),
+            latency_start,
+            end,
+            STEP_S,
+        )

@@ -17,8 +17,12 @@ WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # sloth_id: (service, slo, ratio over every alert window, ratio over the 30d period)
 SLOS = {
     "my-service-sloth-slo-my-service-0": ("my-service", "sloth-slo-my-service-0", 0.02, 0.0005),
-    "k8s-apiserver-requests-availability-openslo-0": ("k8s-apiserver", "requests-availability-openslo-0",
-                                                      0.0002, 0.0002),
+    "k8s-apiserver-requests-availability-openslo-0": (
+        "k8s-apiserver",
+        "requests-availability-openslo-0",
+        0.0002,
+        0.0002,
+    ),
 }
 
 
@@ -28,6 +32,11 @@ def build(om: OpenMetrics, anchor: float) -> None:
     for sloth_id, (service, slo, ratio, period_ratio) in SLOS.items():
         for window in (*WINDOWS, "30d"):
             value = period_ratio if window == "30d" else ratio
-            om.add(f"slo:sli_error:ratio_rate{window}",
-                   {"sloth_id": sloth_id, "sloth_service": service, "sloth_slo": slo, "sloth_window": window},
-                   lambda t, v=value: v, start, end, MINUTE)
+            om.add(
+                f"slo:sli_error:ratio_rate{window}",
+                {"sloth_id": sloth_id, "sloth_service": service, "sloth_slo": slo, "sloth_window": window},
+                lambda t, v=value: v,
+                start,
+                end,
+                MINUTE,
+            )

@@ -13,5 +13,6 @@ HOSTILE = "<script>window.__xss=1;document.title='pwned'</script><img src=x oner
 
 def build(om: OpenMetrics, anchor: float) -> None:
     """Add the hostile series."""
-    om.add("ui_hostile", {"service": "ui", "note": HOSTILE}, lambda t: 1.0, anchor - 2 * 3600, anchor + 3600,
-           step_s=60.0)
+    om.add(
+        "ui_hostile", {"service": "ui", "note": HOSTILE}, lambda t: 1.0, anchor - 2 * 3600, anchor + 3600, step_s=60.0
+    )

@@ -24,14 +24,34 @@ def served(tmp_path_factory, prometheus):
     """`analyzer serve` in a real process on 127.0.0.1, with one healthy and one broken source."""
     catalog = tmp_path_factory.mktemp("argo") / "catalog.yaml"
     check = {"kind": "prometheus", "params": CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"}
-    catalog.write_text(yaml.safe_dump({
-        "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{free_port()}"}},
-        "checks": [{"name": "payments-error-rate", **check},
-                   {"name": "payments-error-rate-down", "source": "down", **check}]}))
+    catalog.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{free_port()}"}},
+                "checks": [
+                    {"name": "payments-error-rate", **check},
+                    {"name": "payments-error-rate-down", "source": "down", **check},
+                ],
+            }
+        )
+    )
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "serve", "--catalog", str(catalog),
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "analyzer.cli",
+            "serve",
+            "--catalog",
+            str(catalog),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -49,8 +69,10 @@ def served(tmp_path_factory, prometheus):
 class TestWebProvider:
     """Each canary state maps to the Argo phase an SRE expects."""
 
-    @pytest.mark.parametrize(("canary", "phase"), [("healthy1", SUCCESSFUL), ("broken1", FAILED),
-                                                   ("idle1", INCONCLUSIVE), ("unknownhash", INCONCLUSIVE)])
+    @pytest.mark.parametrize(
+        ("canary", "phase"),
+        [("healthy1", SUCCESSFUL), ("broken1", FAILED), ("idle1", INCONCLUSIVE), ("unknownhash", INCONCLUSIVE)],
+    )
     def test_phases(self, served, canary, phase):
         url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": canary})
         assert measure(url) == phase
@@ -63,10 +85,13 @@ class TestWebProvider:
         url = f"http://127.0.0.1:{served}/api/v1/checks/payments-error-rate/run"
         assert measure(url, method="POST", json_body={"canary_hash": "broken1"}) == FAILED
 
-    @pytest.mark.parametrize(("value", "phase"), [
-        ('x"} or vector(0) #&extra=1', INCONCLUSIVE),  # '#' starts the fragment: a literal, unknown hash
-        ("healthy1&extra=1", ERROR),  # '&' smuggles an undeclared arg: 400
-    ])
+    @pytest.mark.parametrize(
+        ("value", "phase"),
+        [
+            ('x"} or vector(0) #&extra=1', INCONCLUSIVE),  # '#' starts the fragment: a literal, unknown hash
+            ("healthy1&extra=1", ERROR),  # '&' smuggles an undeclared arg: 400
+        ],
+    )
     def test_unencoded_hostile_args_never_pass(self, served, value, phase):
         # Argo does not URL-encode args, so a hostile value reaches us split up.
         url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": value})

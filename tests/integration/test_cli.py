@@ -18,50 +18,93 @@ from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 def catalog_file(tmp_path, prometheus):
     def write(url=None):
         path = tmp_path / "catalog.yaml"
-        path.write_text(yaml.safe_dump({
-            "sources": {"default": {"url": url or prometheus.url}},
-            "checks": [{"name": "error-rate", "kind": "prometheus", "params": CANARY, "query": ERROR_RATIO,
-                        "pass_if": "< 0.01"}]}))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": {"default": {"url": url or prometheus.url}},
+                    "checks": [
+                        {
+                            "name": "error-rate",
+                            "kind": "prometheus",
+                            "params": CANARY,
+                            "query": ERROR_RATIO,
+                            "pass_if": "< 0.01",
+                        }
+                    ],
+                }
+            )
+        )
         return path
+
     return write
 
 
 def analyzer(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "analyzer.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer.cli", *map(str, args)], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 @pytest.mark.integration
 class TestRunExitCodes:
     """Each verdict has its own exit code; 1 (crash) and 2 (usage) never stand for a verdict."""
 
-    @pytest.mark.parametrize(("canary", "code", "word"), [("healthy1", 0, "PASS"), ("broken1", 3, "FAIL"),
-                                                          ("idle1", 4, "INCONCLUSIVE")])
+    @pytest.mark.parametrize(
+        ("canary", "code", "word"), [("healthy1", 0, "PASS"), ("broken1", 3, "FAIL"), ("idle1", 4, "INCONCLUSIVE")]
+    )
     def test_verdicts(self, catalog_file, prometheus, canary, code, word):
-        result = analyzer("run", "error-rate", "--catalog", catalog_file(), "--arg", f"canary_hash={canary}",
-                          "--at", prometheus.anchor)
+        result = analyzer(
+            "run",
+            "error-rate",
+            "--catalog",
+            catalog_file(),
+            "--arg",
+            f"canary_hash={canary}",
+            "--at",
+            prometheus.anchor,
+        )
         assert result.returncode == code, result.stderr
         assert result.stdout.startswith(f"{word} error-rate: ")
 
     def test_error_when_prometheus_is_down(self, catalog_file):
-        result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
-                          "--arg", "canary_hash=healthy1")
+        result = analyzer(
+            "run",
+            "error-rate",
+            "--catalog",
+            catalog_file(f"http://127.0.0.1:{free_port()}"),
+            "--arg",
+            "canary_hash=healthy1",
+        )
         assert result.returncode == 5
         assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
 
     def test_json_output(self, catalog_file, prometheus):
-        result = analyzer("run", "error-rate", "--catalog", catalog_file(), "--arg", "canary_hash=broken1",
-                          "--at", prometheus.anchor, "--json")
+        result = analyzer(
+            "run",
+            "error-rate",
+            "--catalog",
+            catalog_file(),
+            "--arg",
+            "canary_hash=broken1",
+            "--at",
+            prometheus.anchor,
+            "--json",
+        )
         body = json.loads(result.stdout)
-        assert (body["verdict"], body["details"]["queries"][0]) == ("fail", ERROR_RATIO.replace(
-            "{{ canary_hash }}", "broken1"))
+        assert (body["verdict"], body["details"]["queries"][0]) == (
+            "fail",
+            ERROR_RATIO.replace("{{ canary_hash }}", "broken1"),
+        )
 
-    @pytest.mark.parametrize(("args", "text"), [
-        (["run", "nope"], "no check named 'nope'"),
-        (["run", "error-rate"], "missing required arg 'canary_hash'"),
-        (["run", "error-rate", "--arg", "canary_hash"], "is not KEY=VALUE"),
-        (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
-    ])
+    @pytest.mark.parametrize(
+        ("args", "text"),
+        [
+            (["run", "nope"], "no check named 'nope'"),
+            (["run", "error-rate"], "missing required arg 'canary_hash'"),
+            (["run", "error-rate", "--arg", "canary_hash"], "is not KEY=VALUE"),
+            (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
+        ],
+    )
     def test_usage_errors_exit_2(self, catalog_file, args, text):
         result = analyzer(*args, "--catalog", catalog_file())
         assert result.returncode == 2
@@ -69,6 +112,7 @@ class TestRunExitCodes:
 
     def test_catalog_from_environment(self, catalog_file, prometheus):
         import os
+
         env = {**os.environ, "ANALYZER_CATALOG": str(catalog_file())}
         result = analyzer("run", "error-rate", "--arg", "canary_hash=healthy1", env=env)
         assert result.returncode == 0, result.stderr
@@ -85,8 +129,10 @@ class TestValidateAndList:
 
     def test_invalid(self, tmp_path):
         path = tmp_path / "bad.yaml"
-        path.write_text("checks:\n- {name: a, kind: prometheus, query: 'x{a={{ h }}}', pass_if: '<< 1',"
-                        " params: {h: {type: label_value, required: true}}}\n")
+        path.write_text(
+            "checks:\n- {name: a, kind: prometheus, query: 'x{a={{ h }}}', pass_if: '<< 1',"
+            " params: {h: {type: label_value, required: true}}}\n"
+        )
         result = analyzer("validate", path)
         assert result.returncode == 6
         assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
@@ -99,6 +145,7 @@ class TestValidateAndList:
 
     def test_no_catalog(self):
         import os
+
         env = {k: v for k, v in os.environ.items() if k != "ANALYZER_CATALOG"}
         result = analyzer("list", env=env)
         assert result.returncode == 6
@@ -109,6 +156,7 @@ class TestValidateAndList:
 def broken_plugin(tmp_path):
     """An environment where a distribution registers kind `broken`, whose module fails to import."""
     import os
+
     site = tmp_path / "site"
     info = site / "broken_kind-1.0.dist-info"
     info.mkdir(parents=True)
@@ -124,16 +172,26 @@ class TestPlugins:
 
     @pytest.mark.integration
     def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
-        result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(),
-                          env=broken_plugin)
+        result = analyzer(
+            "serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(), env=broken_plugin
+        )
         assert result.returncode == 6
-        assert "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library" \
+        assert (
+            "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library"
             in result.stderr
+        )
 
     @pytest.mark.integration
     def test_run_ignores_a_broken_plugin_its_catalog_does_not_use(self, catalog_file, broken_plugin):
-        result = analyzer("run", "error-rate", "--catalog", catalog_file(f"http://127.0.0.1:{free_port()}"),
-                          "--arg", "canary_hash=healthy1", env=broken_plugin)
+        result = analyzer(
+            "run",
+            "error-rate",
+            "--catalog",
+            catalog_file(f"http://127.0.0.1:{free_port()}"),
+            "--arg",
+            "canary_hash=healthy1",
+            env=broken_plugin,
+        )
         assert result.returncode == 5, result.stderr
         assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
 
@@ -152,8 +210,9 @@ HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.sv
 def analyzer_modules(tmp_path, checks, *command):
     """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
     catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}},
-                                       "checks": checks}))
+    catalog.write_text(
+        yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": checks})
+    )
     script = textwrap.dedent("""
         import json, sys
         from analyzer.cli import main
@@ -174,8 +233,16 @@ class TestJobImports:
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
         assert code == 5, stderr  # the source's port is closed: an error verdict, after a real attempt
         assert "checks.prometheus" in modules
-        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.kpi_compare", "checks.composite",
-                              "analyzer.sources.http", "httpx", "httpcore", "prometheus_client"}
+        assert not modules & {
+            "checks.http_smoke",
+            "checks.error_budget",
+            "checks.kpi_compare",
+            "checks.composite",
+            "analyzer.sources.http",
+            "httpx",
+            "httpcore",
+            "prometheus_client",
+        }
         assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
 
     def test_a_catalog_using_a_kind_imports_it(self, tmp_path):

@@ -15,9 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _catalog(path: Path, url: str) -> Path:
-    path.write_text(yaml.safe_dump({
-        "sources": {"default": {"url": url}},
-        "checks": [{"name": "up", "kind": "prometheus", "query": "up", "pass_if": "> 0", "reduce": "min"}]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {"default": {"url": url}},
+                "checks": [{"name": "up", "kind": "prometheus", "query": "up", "pass_if": "> 0", "reduce": "min"}],
+            }
+        )
+    )
     return path
 
 
@@ -26,8 +31,14 @@ def _with_closed_stdout(*args: str) -> subprocess.CompletedProcess[str]:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        return subprocess.run([sys.executable, "-m", "analyzer.cli", *args], stdout=write_end, stderr=subprocess.PIPE,
-                              text=True, timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     finally:
         os.close(write_end)
 
@@ -36,31 +47,58 @@ class TestValidateDirectories:
     """`analyzer validate DIR` finds catalogs in subdirectories and skips other manifests."""
 
     def test_deploy_examples_with_the_base(self):
-        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(ROOT / "deploy" / "base"),
-                                 str(ROOT / "deploy" / "examples")], capture_output=True, text=True, timeout=60,
-                                check=False)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analyzer.cli",
+                "validate",
+                str(ROOT / "deploy" / "base"),
+                str(ROOT / "deploy" / "examples"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         assert "rollout-canary.yaml" in result.stdout  # skipped, and said so
         assert result.stdout.splitlines()[-1].startswith("ok: ")
 
     def test_deploy_examples_alone(self):
-        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(ROOT / "deploy" / "examples")],
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(ROOT / "deploy" / "examples")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
 
     def test_a_nested_invalid_catalog_is_found(self, tmp_path):
         (tmp_path / "team" / "deeper").mkdir(parents=True)
         (tmp_path / "team" / "deeper" / "catalog.yaml").write_text("checks:\n- name: x\n  kind: nope\n")
-        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 6
         assert "deeper/catalog.yaml" in result.stderr
 
     def test_a_directory_without_catalogs_is_an_error(self, tmp_path):
-        (tmp_path / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1beta1\n"
-                                                     "kind: Kustomization\n")
-        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
-                                capture_output=True, text=True, timeout=60, check=False)
+        (tmp_path / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 6
         assert "no catalog documents" in result.stderr
 

@@ -23,8 +23,7 @@ CONVERSION = f"sum(rate(kpi_orders_total{{{SELECTOR}}}[5m])) / sum(rate(kpi_visi
 
 
 def leaf(name: str, query: str, pass_if: str, source: str = "default") -> dict[str, Any]:
-    return {"name": name, "kind": "prometheus", "params": HASH, "query": query, "pass_if": pass_if,
-            "source": source}
+    return {"name": name, "kind": "prometheus", "params": HASH, "query": query, "pass_if": pass_if, "source": source}
 
 
 def member(check: str, **fields: Any) -> dict[str, Any]:
@@ -36,57 +35,97 @@ def card(name: str, members: list[dict[str, Any]], **fields: Any) -> dict[str, A
 
 
 CHECKS = [
-    leaf("p95", P95, "< 0.3"),                        # better pass, equal pass, worse fail
-    leaf("p95-strict", P95, "< 0.05"),                # fails for every variant
-    leaf("conversion", CONVERSION, ">= 0.12"),        # better pass, equal fail, worse fail
-    leaf("missing", f"max(kpi_no_such_metric{{{SELECTOR}}})", "< 1"),   # inconclusive: no data
-    leaf("down", P95, "< 0.3", source="down"),       # error: source unreachable
+    leaf("p95", P95, "< 0.3"),  # better pass, equal pass, worse fail
+    leaf("p95-strict", P95, "< 0.05"),  # fails for every variant
+    leaf("conversion", CONVERSION, ">= 0.12"),  # better pass, equal fail, worse fail
+    leaf("missing", f"max(kpi_no_such_metric{{{SELECTOR}}})", "< 1"),  # inconclusive: no data
+    leaf("down", P95, "< 0.3", source="down"),  # error: source unreachable
     card("all", [member("p95"), member("conversion")]),
     card("any", [member("p95-strict"), member("p95")], mode="any"),
-    card("score", [member("p95", weight=3), member("conversion", weight=1)], mode="score", pass_score=80,
-         warning_score=50),
-    card("score-swapped", [member("p95", weight=1), member("conversion", weight=3)], mode="score",
-         pass_score=80, warning_score=50),
-    card("critical", [member("conversion", weight=3), member("p95-strict", weight=1, critical=True)],
-         mode="score", pass_score=50),
-    card("unsure", [member("p95", weight=1), member("missing", weight=1)], mode="score", pass_score=80,
-         warning_score=40),
+    card(
+        "score",
+        [member("p95", weight=3), member("conversion", weight=1)],
+        mode="score",
+        pass_score=80,
+        warning_score=50,
+    ),
+    card(
+        "score-swapped",
+        [member("p95", weight=1), member("conversion", weight=3)],
+        mode="score",
+        pass_score=80,
+        warning_score=50,
+    ),
+    card(
+        "critical",
+        [member("conversion", weight=3), member("p95-strict", weight=1, critical=True)],
+        mode="score",
+        pass_score=50,
+    ),
+    card(
+        "unsure", [member("p95", weight=1), member("missing", weight=1)], mode="score", pass_score=80, warning_score=40
+    ),
     card("unsure-all", [member("p95"), member("missing")]),
     card("error-default", [member("p95"), member("down")]),
     card("error-fail", [member("p95"), member("down")], on_member_error="fail"),
     card("error-ignore", [member("p95"), member("down")], on_member_error="ignore"),
     card("error-critical", [member("p95"), member("down", critical=True)], on_member_error="ignore"),
-    card("score-ignore", [member("p95", weight=1), member("down", weight=1)], mode="score", pass_score=80,
-         on_member_error="ignore"),
-    card("score-ignore-enough", [member("p95", weight=3), member("down", weight=1)], mode="score", pass_score=75,
-         on_member_error="ignore"),
-    card("score-ignore-lost", [member("p95-strict", weight=3), member("down", weight=1)], mode="score",
-         pass_score=80, warning_score=50, on_member_error="ignore"),
+    card(
+        "score-ignore",
+        [member("p95", weight=1), member("down", weight=1)],
+        mode="score",
+        pass_score=80,
+        on_member_error="ignore",
+    ),
+    card(
+        "score-ignore-enough",
+        [member("p95", weight=3), member("down", weight=1)],
+        mode="score",
+        pass_score=75,
+        on_member_error="ignore",
+    ),
+    card(
+        "score-ignore-lost",
+        [member("p95-strict", weight=3), member("down", weight=1)],
+        mode="score",
+        pass_score=80,
+        warning_score=50,
+        on_member_error="ignore",
+    ),
     card("nested", [member("all"), member("p95")]),
     card("critical-unsure", [member("p95"), member("missing", critical=True)], mode="any"),
     card("all-down", [member("down")], on_member_error="ignore"),
-    {**leaf("p95-hex", P95, "< 0.3"),
-     "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]+"}}},
+    {
+        **leaf("p95-hex", P95, "< 0.3"),
+        "params": {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]+"}},
+    },
     card("strict-fail", [member("p95"), member("p95-hex")], on_member_error="fail"),
     card("strict-ignore", [member("p95"), member("p95-hex")], on_member_error="ignore"),
     # 100 * 0.3 / (0.1 + 0.2 + 0.3) is 49.99999999999999 in float arithmetic.
-    card("tenths", [member("p95-strict", weight=0.1), member("conversion", weight=0.2), member("p95", weight=0.3)],
-         mode="score", pass_score=50),
+    card(
+        "tenths",
+        [member("p95-strict", weight=0.1), member("conversion", weight=0.2), member("p95", weight=0.3)],
+        mode="score",
+        pass_score=50,
+    ),
 ]
 
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
-    sources = {"default": {"type": "prometheus", "url": prometheus.url},
-               "down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False,
-                        "timeout_s": 2}}
+    sources = {
+        "default": {"type": "prometheus", "url": prometheus.url},
+        "down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False, "timeout_s": 2},
+    }
     catalog = build_catalog([("test", {"sources": sources, "checks": CHECKS})], Registry.default())
     return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
 
 
 async def run(client, prometheus, check: str, canary: str, status: int = 200) -> dict[str, Any]:
-    answer = await client.get(f"/api/v1/checks/{check}/run", params={
-        "canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+    answer = await client.get(
+        f"/api/v1/checks/{check}/run",
+        params={"canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"},
+    )
     assert answer.status == status, await answer.text()
     return await answer.json()
 
@@ -94,13 +133,21 @@ async def run(client, prometheus, check: str, canary: str, status: int = 200) ->
 class TestModes:
     """all, any and score combine real member verdicts."""
 
-    @pytest.mark.parametrize(("check", "canary", "verdict"), [
-        ("all", "kpibetter", "pass"), ("all", "kpiequal", "fail"),
-        ("any", "kpiequal", "pass"), ("any", "kpiworse", "fail"),
-        ("score", "kpibetter", "pass"), ("score", "kpiequal", "inconclusive"), ("score", "kpiworse", "fail"),
-        ("score-swapped", "kpiequal", "fail"),
-        ("nested", "kpibetter", "pass"), ("nested", "kpiequal", "fail"),
-    ])
+    @pytest.mark.parametrize(
+        ("check", "canary", "verdict"),
+        [
+            ("all", "kpibetter", "pass"),
+            ("all", "kpiequal", "fail"),
+            ("any", "kpiequal", "pass"),
+            ("any", "kpiworse", "fail"),
+            ("score", "kpibetter", "pass"),
+            ("score", "kpiequal", "inconclusive"),
+            ("score", "kpiworse", "fail"),
+            ("score-swapped", "kpiequal", "fail"),
+            ("nested", "kpibetter", "pass"),
+            ("nested", "kpiequal", "fail"),
+        ],
+    )
     async def test_verdict(self, client, prometheus, check, canary, verdict):
         body = await run(client, prometheus, check, canary)
         assert body["verdict"] == verdict, body["reason"]
@@ -123,7 +170,9 @@ class TestModes:
         body = await run(client, prometheus, "score", "kpiequal")
         members = body["details"]["members"]
         assert [(m["check"], m["verdict"], m["weight"]) for m in members] == [
-            ("p95", "pass", 3.0), ("conversion", "fail", 1.0)]
+            ("p95", "pass", 3.0),
+            ("conversion", "fail", 1.0),
+        ]
         assert members[0]["args"] == {"canary_hash": "kpiequal"}
         assert members[0]["value"] == pytest.approx(0.2)
         assert members[0]["details"]["queries"] == [P95.replace("{{ canary_hash }}", "kpiequal")]
@@ -146,7 +195,6 @@ class TestCritical:
         assert [m["verdict"] for m in body["details"]["members"]] == ["pass", "fail"]
         # The score itself would pass: 3 of 4 weights.
         assert body["value"] == pytest.approx(75.0) and body["threshold"] == 50.0
-
 
     async def test_an_inconclusive_critical_member_blocks_a_pass(self, client, prometheus):
         body = await run(client, prometheus, "critical-unsure", "kpiequal")
@@ -180,8 +228,9 @@ class TestMemberErrors:
         assert body["verdict"] == "inconclusive"
         assert body["value"] == pytest.approx(50.0)
         assert body["details"]["best_possible_score"] == pytest.approx(100.0)
-        assert body["reason"].startswith("score 50 of 100 (pass at 80; up to 100 if the inconclusive and ignored "
-                                         "members pass)")
+        assert body["reason"].startswith(
+            "score 50 of 100 (pass at 80; up to 100 if the inconclusive and ignored members pass)"
+        )
 
     async def test_the_measured_members_alone_can_earn_a_pass(self, client, prometheus):
         body = await run(client, prometheus, "score-ignore-enough", "kpiequal")

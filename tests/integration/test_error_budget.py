@@ -31,9 +31,9 @@ pytestmark = pytest.mark.integration
 CANARY = {"canary_hash": {"type": "label_value", "required": True}}
 SHOP_RATIO = {
     "errors": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}", '
-              'code=~"5.."}[{{ window }}]))',
+    'code=~"5.."}[{{ window }}]))',
     "total": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}"}'
-             "[{{ window }}]))",
+    "[{{ window }}]))",
 }
 
 
@@ -41,8 +41,10 @@ WEIRD_MATCHER = f'note="{escape_promql_string(WEIRD_NOTE, chr(34))}"'
 
 
 def service_ratio(service):
-    return {"errors": f'sum(rate(eb_requests_total{{service="{service}", code=~"5.."}}[{{{{ window }}}}]))',
-            "total": f'sum(rate(eb_requests_total{{service="{service}"}}[{{{{ window }}}}]))'}
+    return {
+        "errors": f'sum(rate(eb_requests_total{{service="{service}", code=~"5.."}}[{{{{ window }}}}]))',
+        "total": f'sum(rate(eb_requests_total{{service="{service}"}}[{{{{ window }}}}]))',
+    }
 
 
 RULE_JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
@@ -56,8 +58,14 @@ def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="
         pyrra["total"] = total or f'ebr_http_requests_total{{job="ebr-{job}"}}'
         if errors is not None:
             pyrra["errors"] = errors or f'ebr_http_requests_total{{job="ebr-{job}",code=~"5.."}}'
-    return {"name": name or f"ebr-pyrra-{job}", "kind": "error_budget", "objective": 99.9, "period": "28d",
-            "pyrra": pyrra, **fields}
+    return {
+        "name": name or f"ebr-pyrra-{job}",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": pyrra,
+        **fields,
+    }
 
 
 def sloth_check(job, name=None, *, sloth_id=None, total_query="", errors_query="", **fields):
@@ -67,64 +75,191 @@ def sloth_check(job, name=None, *, sloth_id=None, total_query="", errors_query="
     if total_query is not None:
         sloth["total_query"] = total_query or f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))'
         if errors_query is not None:
-            sloth["errors_query"] = errors_query or ('sum(rate(ebr_http_requests_total{job="ebr-' + job
-                                                     + '",code=~"(5..|429)"}[{{ window }}]))')
-    return {"name": name or f"ebr-sloth-{job}", "kind": "error_budget", "objective": 99.9, "period": "30d",
-            "sloth": sloth, **fields}
+            sloth["errors_query"] = errors_query or (
+                'sum(rate(ebr_http_requests_total{job="ebr-' + job + '",code=~"(5..|429)"}[{{ window }}]))'
+            )
+    return {
+        "name": name or f"ebr-sloth-{job}",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "sloth": sloth,
+        **fields,
+    }
 
 
 def raw_check(job):
     """The same SLO as the Sloth check, on the raw counters."""
-    return {"name": f"ebr-raw-{job}", "kind": "error_budget", "objective": 99.9, "period": "30d",
-            "ratio": {"errors": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}", code=~"5.."}}[{{{{ window }}}}]))',
-                      "total": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))'}}
+    return {
+        "name": f"ebr-raw-{job}",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}", code=~"5.."}}[{{{{ window }}}}]))',
+            "total": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))',
+        },
+    }
 
 
 CHECKS = [
-    {"name": "eb-shop-burn", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
-     "ratio": SHOP_RATIO},
-    {"name": "eb-shop-shared-windows", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
-     "ratio": SHOP_RATIO, "tiers": [{"long": "1h", "short": "5m", "factor": 14.4},
-                                    {"long": "6h", "short": "1h", "factor": 6}]},
-    {"name": "eb-billing-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
-     "min_budget_remaining": 0, "ratio": service_ratio("eb-billing")},
-    {"name": "eb-billing-gated", "kind": "error_budget", "objective": 99.9, "period": "7d",
-     "min_budget_remaining": 0, "ratio": service_ratio("eb-billing")},
-    {"name": "eb-shop-by-code", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
-     "ratio": {"errors": SHOP_RATIO["errors"],
-               "total": 'sum by (code) (rate(eb_requests_total{service="eb-shop", '
-                        'rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))'}},
-    {"name": "eb-billing-burn", "kind": "error_budget", "objective": 99.9, "period": "7d",
-     "ratio": service_ratio("eb-billing")},
-    {"name": "eb-search-budget", "kind": "error_budget", "objective": 99.9, "period": "7d", "tiers": [],
-     "min_budget_remaining": 0.5, "ratio": service_ratio("eb-search")},
-    {"name": "eb-api-latency", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
-    {"name": "eb-api-latency-1s", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "latency": {"metric": "eb_latency_seconds", "threshold_s": 1, "selectors": 'service="eb-api"'}},
-    {"name": "eb-api-latency-no-bucket", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-api"'}},
-    {"name": "eb-pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"}},
-    {"name": "eb-pyrra-api-any-metric", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "eb-pyrra-api", "selectors": 'job="eb-pyrra"'}},
-    {"name": "eb-pyrra-quiet", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"}},
-    {"name": "eb-pyrra-quiet-accepted", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"}, "accept_unjudged_tiers": True},
-    {"name": "eb-sloth-burn", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "sloth": {"sloth_id": "eb-sloth-availability"}},
-    {"name": "eb-sloth-budget", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "min_budget_remaining": 0.25, "sloth": {"service": "eb-sloth", "slo": "availability",
-                                             "selectors": 'owner="eb-team"'}},
-    {"name": "ebb-pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d", "min_budget_remaining": 0,
-     "pyrra": {"slo": "ebb-api", "metric": "ebb_api"}},
-    {"name": "ebb-pyrra-api-evidence", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "ebb-api", "metric": "ebb_api"}},
-    {"name": "ebb-sloth-weird", "kind": "error_budget", "objective": 99.9, "period": "30d", "min_budget_remaining": 0,
-     "sloth": {"sloth_id": "ebb-weird", "selectors": WEIRD_MATCHER}},
-    {"name": "ebb-sloth-split", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "sloth": {"sloth_id": "ebb-split"}},
+    {
+        "name": "eb-shop-burn",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+    },
+    {
+        "name": "eb-shop-shared-windows",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": [{"long": "1h", "short": "5m", "factor": 14.4}, {"long": "6h", "short": "1h", "factor": 6}],
+    },
+    {
+        "name": "eb-billing-budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "tiers": [],
+        "min_budget_remaining": 0,
+        "ratio": service_ratio("eb-billing"),
+    },
+    {
+        "name": "eb-billing-gated",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "min_budget_remaining": 0,
+        "ratio": service_ratio("eb-billing"),
+    },
+    {
+        "name": "eb-shop-by-code",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {
+            "errors": SHOP_RATIO["errors"],
+            "total": 'sum by (code) (rate(eb_requests_total{service="eb-shop", '
+            'rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "eb-billing-burn",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "ratio": service_ratio("eb-billing"),
+    },
+    {
+        "name": "eb-search-budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "tiers": [],
+        "min_budget_remaining": 0.5,
+        "ratio": service_ratio("eb-search"),
+    },
+    {
+        "name": "eb-api-latency",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "eb-api-latency-1s",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_seconds", "threshold_s": 1, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "eb-api-latency-no-bucket",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "eb-pyrra-api",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"},
+    },
+    {
+        "name": "eb-pyrra-api-any-metric",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "eb-pyrra-api", "selectors": 'job="eb-pyrra"'},
+    },
+    {
+        "name": "eb-pyrra-quiet",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"},
+    },
+    {
+        "name": "eb-pyrra-quiet-accepted",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "eb-pyrra-quiet", "metric": "eb_http_requests"},
+        "accept_unjudged_tiers": True,
+    },
+    {
+        "name": "eb-sloth-burn",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "sloth": {"sloth_id": "eb-sloth-availability"},
+    },
+    {
+        "name": "eb-sloth-budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "min_budget_remaining": 0.25,
+        "sloth": {"service": "eb-sloth", "slo": "availability", "selectors": 'owner="eb-team"'},
+    },
+    {
+        "name": "ebb-pyrra-api",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "min_budget_remaining": 0,
+        "pyrra": {"slo": "ebb-api", "metric": "ebb_api"},
+    },
+    {
+        "name": "ebb-pyrra-api-evidence",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "ebb-api", "metric": "ebb_api"},
+    },
+    {
+        "name": "ebb-sloth-weird",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "min_budget_remaining": 0,
+        "sloth": {"sloth_id": "ebb-weird", "selectors": WEIRD_MATCHER},
+    },
+    {
+        "name": "ebb-sloth-split",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "sloth": {"sloth_id": "ebb-split"},
+    },
     *(pyrra_check(job) for job in RULE_JOBS),
     *(sloth_check(job) for job in RULE_JOBS),
     *(raw_check(job) for job in RULE_JOBS),
@@ -134,48 +269,113 @@ CHECKS = [
     sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
     sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
     pyrra_check("clean", name="ebr-pyrra-errors-typo", errors='ebr_http_request_total{job="ebr-clean"}'),
-    sloth_check("clean", name="ebr-sloth-errors-typo",
-                errors_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))'),
+    sloth_check(
+        "clean",
+        name="ebr-sloth-errors-typo",
+        errors_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))',
+    ),
     pyrra_check("tiny", name="ebr-pyrra-tiny-no-minimum", min_events_per_window=0),
     pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
     pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
     pyrra_check("clean", name="ebr-pyrra-total-typo", total='ebr_http_request_total{job="ebr-clean"}'),
     sloth_check("clean", name="ebr-sloth-id-typo", sloth_id="ebr-sloth-claen"),
-    sloth_check("clean", name="ebr-sloth-total-typo",
-                total_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))'),
-    {"name": "eb-shop-errors-typo", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
-     "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace("eb_requests_total", "eb_request_total")}},
-    {"name": "eb-shop-total-typo", "kind": "error_budget", "objective": 99.9, "period": "30d", "params": CANARY,
-     "ratio": {**SHOP_RATIO, "total": SHOP_RATIO["total"].replace("eb_requests_total", "eb_request_total")}},
-    {"name": "eb-api-latency-typo", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "latency": {"metric": "eb_latency_secs", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
-    {"name": "ebr-optional-errors", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "optional_metrics": ["ebr_failures_total"],
-     "ratio": {"errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
-               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
-    {"name": "ebr-unlisted-errors", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "ratio": {"errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
-               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
-    {"name": "ebr-errors-typo-fallback", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "ratio": {"errors": 'sum(rate(ebr_http_requests_totl{job="ebr-clean", code=~"5.."}[{{ window }}])) or vector(0)',
-               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
-    {"name": "ebr-errors-typo-regex", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "ratio": {"errors": 'sum(rate({__name__=~"ebr_http_requests_totl", job="ebr-clean", code=~"5.."}'
-                         '[{{ window }}]))',
-               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
-    {"name": "ebr-errors-regex-listed", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "ratio": {"errors": 'sum(rate({__name__=~"^(ebr_http_requests_totl|ebr_http_requests_total)$", '
-                         'job="ebr-clean", code=~"5.."}[{{ window }}]))',
-               "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))'}},
+    sloth_check(
+        "clean",
+        name="ebr-sloth-total-typo",
+        total_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))',
+    ),
+    {
+        "name": "eb-shop-errors-typo",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace("eb_requests_total", "eb_request_total")},
+    },
+    {
+        "name": "eb-shop-total-typo",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {**SHOP_RATIO, "total": SHOP_RATIO["total"].replace("eb_requests_total", "eb_request_total")},
+    },
+    {
+        "name": "eb-api-latency-typo",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_secs", "threshold_s": 0.5, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "ebr-optional-errors",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "optional_metrics": ["ebr_failures_total"],
+        "ratio": {
+            "errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "ebr-unlisted-errors",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": 'sum(rate(ebr_failures_total{job="ebr-clean"}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "ebr-errors-typo-fallback",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": 'sum(rate(ebr_http_requests_totl{job="ebr-clean", code=~"5.."}[{{ window }}])) or vector(0)',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "ebr-errors-typo-regex",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": 'sum(rate({__name__=~"ebr_http_requests_totl", job="ebr-clean", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "ebr-errors-regex-listed",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": 'sum(rate({__name__=~"^(ebr_http_requests_totl|ebr_http_requests_total)$", '
+            'job="ebr-clean", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
 ]
 
 
 @pytest.fixture(scope="module")
 def catalog(prometheus):
-    return build_catalog([("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url,
-                                                             "max_concurrency": 32}},
-                                    "checks": CHECKS})],
-                         Registry([PrometheusCheck, ErrorBudgetCheck]))
+    return build_catalog(
+        [
+            (
+                "test",
+                {
+                    "sources": {"default": {"type": "prometheus", "url": prometheus.url, "max_concurrency": 32}},
+                    "checks": CHECKS,
+                },
+            )
+        ],
+        Registry([PrometheusCheck, ErrorBudgetCheck]),
+    )
 
 
 @pytest.fixture
@@ -206,18 +406,26 @@ class TestCanaryRatio:
     async def test_fast_burn_fails(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="burn1")
         # 2.5% errors since A-50m after 0.05% since A-3h, at 10 req/s:
-        burn_5m = 0.025 / 0.001                                   # 25
-        burn_1h = (10 * 0.0005 + 50 * 0.025) / 60 / 0.001          # 20.9167: 10 calm minutes, 50 burning
-        burn_2h = (70 * 0.0005 + 50 * 0.025) / 120 / 0.001         # 10.7083
-        burn_6h = (130 * 0.0005 + 50 * 0.025) / 180 / 0.001        # 7.3056: the canary is only 3h old
+        burn_5m = 0.025 / 0.001  # 25
+        burn_1h = (10 * 0.0005 + 50 * 0.025) / 60 / 0.001  # 20.9167: 10 calm minutes, 50 burning
+        burn_2h = (70 * 0.0005 + 50 * 0.025) / 120 / 0.001  # 10.7083
+        burn_6h = (130 * 0.0005 + 50 * 0.025) / 180 / 0.001  # 7.3056: the canary is only 3h old
         seen = windows(result)
-        for window, expected in (("5m", burn_5m), ("30m", burn_5m), ("1h", burn_1h), ("2h", burn_2h),
-                                 ("6h", burn_6h), ("1d", burn_6h), ("3d", burn_6h)):
+        for window, expected in (
+            ("5m", burn_5m),
+            ("30m", burn_5m),
+            ("1h", burn_1h),
+            ("2h", burn_2h),
+            ("6h", burn_6h),
+            ("1d", burn_6h),
+            ("3d", burn_6h),
+        ):
             assert seen[window]["burn_rate"] == pytest.approx(expected, rel=1e-6), window
         assert result.verdict is Outcome.FAIL
         assert result.value == pytest.approx(burn_1h, rel=1e-6) and result.threshold == 14.4
-        assert result.reason.startswith("page tier 1h/5m fires: the budget burns 20.9167x over both 1h and 5m "
-                                        "(limit 14.4x)")
+        assert result.reason.startswith(
+            "page tier 1h/5m fires: the budget burns 20.9167x over both 1h and 5m (limit 14.4x)"
+        )
         assert all(t["fired"] for t in result.details["tiers"])
         assert result.details["budget"]["remaining"] == pytest.approx(1 - burn_6h, rel=1e-6)
 
@@ -242,17 +450,19 @@ class TestCanaryRatio:
     async def test_canary_that_burned_then_lost_its_traffic_is_not_a_pass(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="crash1")
         # 5% errors from A-40m, nothing since A-10m, after 0.05% since A-7h:
-        burn_30m = 0.05 / 0.001                                    # 50: 20 burning minutes
-        burn_1h = (20 * 0.0005 + 30 * 0.05) / 50 / 0.001           # 30.2
-        burn_6h = (320 * 0.0005 + 30 * 0.05) / 350 / 0.001         # 4.74286: 6h/30m judges, below 6
+        burn_30m = 0.05 / 0.001  # 50: 20 burning minutes
+        burn_1h = (20 * 0.0005 + 30 * 0.05) / 50 / 0.001  # 30.2
+        burn_6h = (320 * 0.0005 + 30 * 0.05) / 350 / 0.001  # 4.74286: 6h/30m judges, below 6
         seen = windows(result)
         assert seen["5m"]["error_ratio"] is None and seen["5m"]["total"] == 0
         for window, expected in (("30m", burn_30m), ("1h", burn_1h), ("6h", burn_6h)):
             assert seen[window]["burn_rate"] == pytest.approx(expected, rel=1e-6), window
         assert tiers(result)["6h/30m"]["judged"] and not tiers(result)["6h/30m"]["fired"]
         assert result.verdict is Outcome.INCONCLUSIVE and result.threshold == 14.4
-        assert result.reason.startswith("page tier 1h/5m cannot judge (5m: no traffic over 5m) while its 1h window "
-                                        "burns 30.2x (limit 14.4x): it may be firing unseen")
+        assert result.reason.startswith(
+            "page tier 1h/5m cannot judge (5m: no traffic over 5m) while its 1h window "
+            "burns 30.2x (limit 14.4x): it may be firing unseen"
+        )
 
     async def test_unknown_canary_is_inconclusive(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="nope")
@@ -284,24 +494,41 @@ class TestOneQuery:
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
         assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 17
-        assert windows(result)["3d"]["burn_rate"] == pytest.approx((4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001,
-                                                                   rel=1e-6)
+        assert windows(result)["3d"]["burn_rate"] == pytest.approx(
+            (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
+        )
 
     async def test_several_series_for_one_window_is_misconfigured(self, evaluate):
         result = await evaluate("eb-shop-by-code", canary_hash="ok1")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert result.reason.startswith('the total query returned 2 series ({code="200"}, {code="500"}); it must '
-                                        "return one")
+        assert result.reason.startswith(
+            'the total query returned 2 series ({code="200"}, {code="500"}); it must return one'
+        )
 
-    @pytest.mark.parametrize(("name", "args", "requests"), [
-        ("eb-shop-burn", {"canary_hash": "burn1"}, 2), ("eb-shop-burn", {"canary_hash": "clean1"}, 2),
-        ("eb-billing-gated", {}, 1), ("eb-api-latency", {}, 2), ("eb-pyrra-api", {}, 1),
-        ("eb-pyrra-api-any-metric", {}, 1), ("eb-pyrra-quiet", {}, 1), ("eb-sloth-burn", {}, 1),
-        ("eb-sloth-budget", {}, 1), ("ebb-pyrra-api", {}, 1), ("ebb-pyrra-api-evidence", {}, 1),
-        ("ebb-sloth-weird", {}, 1), ("ebr-pyrra-clean", {}, 1), ("ebr-sloth-clean", {}, 1),
-        ("ebr-pyrra-past", {}, 1), ("ebr-optional-errors", {}, 2)])
-    async def test_combined_answer_equals_the_per_window_answers(self, catalog, evaluate, prometheus, name, args,
-                                                                 requests):
+    @pytest.mark.parametrize(
+        ("name", "args", "requests"),
+        [
+            ("eb-shop-burn", {"canary_hash": "burn1"}, 2),
+            ("eb-shop-burn", {"canary_hash": "clean1"}, 2),
+            ("eb-billing-gated", {}, 1),
+            ("eb-api-latency", {}, 2),
+            ("eb-pyrra-api", {}, 1),
+            ("eb-pyrra-api-any-metric", {}, 1),
+            ("eb-pyrra-quiet", {}, 1),
+            ("eb-sloth-burn", {}, 1),
+            ("eb-sloth-budget", {}, 1),
+            ("ebb-pyrra-api", {}, 1),
+            ("ebb-pyrra-api-evidence", {}, 1),
+            ("ebb-sloth-weird", {}, 1),
+            ("ebr-pyrra-clean", {}, 1),
+            ("ebr-sloth-clean", {}, 1),
+            ("ebr-pyrra-past", {}, 1),
+            ("ebr-optional-errors", {}, 2),
+        ],
+    )
+    async def test_combined_answer_equals_the_per_window_answers(
+        self, catalog, evaluate, prometheus, name, args, requests
+    ):
         check = catalog.get(name)
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate(name, **args)
@@ -328,8 +555,10 @@ def grouped(names, matchers):
 
 def labelled(query, window, part):
     """The branch a query is sent as on its own."""
-    return (f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
-            f'"analyzer_part", "{part}", "", "")')
+    return (
+        f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
+        f'"analyzer_part", "{part}", "", "")'
+    )
 
 
 PYRRA_28D = ("1h", "5m", "6h", "30m", "1d", "2h", "4d")
@@ -345,8 +574,11 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-pyrra-api")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
-                    'slo="ebb-api"')]
+            grouped(
+                [*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                'slo="ebb-api"',
+            )
+        ]
         # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
         assert {w: v["error_ratio"] for w, v in windows(result).items()} == pytest.approx(PYRRA_BATCH)
         assert result.verdict is Outcome.FAIL
@@ -358,32 +590,48 @@ class TestGroupedSelectors:
         # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
-            grouped([*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
-                    'slo="ebb-api"')]
+            grouped(
+                [*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                'slo="ebb-api"',
+            )
+        ]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 
     async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
         pyrra = await evaluate("eb-pyrra-api")
-        assert pyrra.details["sent_queries"] == [grouped(
-            [*(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D), "pyrra_availability",
-             "eb_http_requests:increase4w"], 'slo="eb-pyrra-api"')]
+        assert pyrra.details["sent_queries"] == [
+            grouped(
+                [
+                    *(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D),
+                    "pyrra_availability",
+                    "eb_http_requests:increase4w",
+                ],
+                'slo="eb-pyrra-api"',
+            )
+        ]
         sloth = await evaluate("eb-sloth-budget")
-        assert sloth.details["sent_queries"] == [grouped(
-            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
-            'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"')]
+        assert sloth.details["sent_queries"] == [
+            grouped(
+                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"',
+            )
+        ]
 
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
-        assert "__name__=~\"eb_http_requests" not in result.details["sent_queries"][0]
+        assert '__name__=~"eb_http_requests' not in result.details["sent_queries"][0]
         # Seven burnrate windows, the lone pyrra_availability and the rules' probe, each in its labelled part.
         assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
-        assert result.details["sent_queries"] == [grouped(
-            [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
-            f'sloth_id="ebb-weird", {WEIRD_MATCHER}')]
+        assert result.details["sent_queries"] == [
+            grouped(
+                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                f'sloth_id="ebb-weird", {WEIRD_MATCHER}',
+            )
+        ]
         # The decoy note="a" burns at 500x: reading it, or both, would fail or error.
         assert result.verdict is Outcome.PASS
         assert result.value == pytest.approx(0.5, rel=1e-6) and result.threshold == 6
@@ -393,14 +641,18 @@ class TestGroupedSelectors:
     async def test_several_series_for_one_window_is_still_misconfigured(self, evaluate):
         result = await evaluate("ebb-sloth-split")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert result.reason.startswith('the Sloth ratio query returned 2 series (slo:sli_error:ratio_rate')
+        assert result.reason.startswith("the Sloth ratio query returned 2 series (slo:sli_error:ratio_rate")
 
     async def test_two_groups_with_equal_label_sets_keep_every_series(self, catalog, prometheus):
         # Every series here is {slo="ebb-api"} but for its name; the two matcher texts make two groups.
-        batch = QueryBatch.of({"5m": {"ratio": 'ebb_api:burnrate5m{slo="ebb-api"}'},
-                               "1h": {"ratio": 'ebb_api:burnrate1h{slo="ebb-api"}'},
-                               "4d": {"ratio": 'ebb_api:burnrate4d{slo=~"ebb-api"}'},
-                               "28d": {"availability": 'pyrra_availability{slo=~"ebb-api"}'}})
+        batch = QueryBatch.of(
+            {
+                "5m": {"ratio": 'ebb_api:burnrate5m{slo="ebb-api"}'},
+                "1h": {"ratio": 'ebb_api:burnrate1h{slo="ebb-api"}'},
+                "4d": {"ratio": 'ebb_api:burnrate4d{slo=~"ebb-api"}'},
+                "28d": {"availability": 'pyrra_availability{slo=~"ebb-api"}'},
+            }
+        )
         assert batch.promql.count("__name__=~") == 2 and "analyzer_window" not in batch.promql
         unmarked = 'ebb_api:burnrate5m{slo="ebb-api"} or pyrra_availability{slo=~"ebb-api"}'
         split, alone, plain = await self._answers(catalog, prometheus, batch, [unmarked])
@@ -410,15 +662,25 @@ class TestGroupedSelectors:
         assert len(plain[unmarked]) == 1
 
     async def test_a_mixed_batch_splits_as_the_queries_sent_alone(self, catalog, prometheus):
-        batch = QueryBatch.of({
-            "5m": {"errors": 'sum(rate(eb_requests_total{service="eb-billing", code=~"5.."}[5m]))',
-                   "ratio": 'slo:sli_error:ratio_rate5m{sloth_id="ebb-split"}',
-                   "any": '{__name__=~".+:burnrate5m", slo="ebb-api"}'},
-            "1h": {"ratio": 'slo:sli_error:ratio_rate1h{sloth_id="ebb-split"}',
-                   "weird": f'slo:sli_error:ratio_rate1h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}'},
-            "6h": {"weird": f'slo:sli_error:ratio_rate6h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}',
-                   "lone": 'pyrra_availability{slo="ebb-api"}', "none": 'ebb_absent:x{slo="ebb-nobody"}'}})
-        assert batch.promql.count("__name__=~\"slo:") == 2 and batch.promql.count('"analyzer_window"') == 4
+        batch = QueryBatch.of(
+            {
+                "5m": {
+                    "errors": 'sum(rate(eb_requests_total{service="eb-billing", code=~"5.."}[5m]))',
+                    "ratio": 'slo:sli_error:ratio_rate5m{sloth_id="ebb-split"}',
+                    "any": '{__name__=~".+:burnrate5m", slo="ebb-api"}',
+                },
+                "1h": {
+                    "ratio": 'slo:sli_error:ratio_rate1h{sloth_id="ebb-split"}',
+                    "weird": f'slo:sli_error:ratio_rate1h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}',
+                },
+                "6h": {
+                    "weird": f'slo:sli_error:ratio_rate6h{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}',
+                    "lone": 'pyrra_availability{slo="ebb-api"}',
+                    "none": 'ebb_absent:x{slo="ebb-nobody"}',
+                },
+            }
+        )
+        assert batch.promql.count('__name__=~"slo:') == 2 and batch.promql.count('"analyzer_window"') == 4
         split, alone, _ = await self._answers(catalog, prometheus, batch, [])
         assert split == alone
         assert [len(alone[q]) for q in batch.queries] == [1, 2, 1, 2, 1, 1, 1, 0]
@@ -444,8 +706,8 @@ class TestServiceBudget:
     async def test_overspent_budget_fails_the_pre_rollout_gate(self, evaluate):
         result = await evaluate("eb-billing-budget")
         # 7d = 10080 minutes: 120 incident minutes at 5%, 9960 at 0.08%.
-        period_ratio = (9960 * 0.0008 + 120 * 0.05) / 10080        # 0.00138571
-        remaining = 1 - period_ratio / 0.001                       # -0.385714: overspent, not clamped
+        period_ratio = (9960 * 0.0008 + 120 * 0.05) / 10080  # 0.00138571
+        remaining = 1 - period_ratio / 0.001  # -0.385714: overspent, not clamped
         assert result.verdict is Outcome.FAIL
         assert result.value == pytest.approx(remaining, rel=1e-6) and result.threshold == 0
         assert result.details["budget"]["error_ratio"] == pytest.approx(period_ratio, rel=1e-6)
@@ -453,8 +715,8 @@ class TestServiceBudget:
 
     async def test_slow_burn_after_an_incident_warns_but_passes(self, evaluate):
         result = await evaluate("eb-billing-burn")
-        burn_now = 0.0008 / 0.001                                  # 0.8 over 5m .. 1d
-        burn_3d = (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001      # 2.1667: the incident is 2 days old
+        burn_now = 0.0008 / 0.001  # 0.8 over 5m .. 1d
+        burn_3d = (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001  # 2.1667: the incident is 2 days old
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(burn_3d, rel=1e-6)
         assert windows(result)["1d"]["burn_rate"] == pytest.approx(burn_now, rel=1e-6)
         # 7d tiers: pages at 3.36 and 1.4 stay quiet; tickets at 0.7 (1d/2h) and 0.2333 (3d/6h) fire.
@@ -475,7 +737,7 @@ class TestLatency:
 
     async def test_slow_requests_burn_the_budget(self, evaluate):
         result = await evaluate("eb-api-latency")
-        burn = (20 - 19.6) / 20 / 0.001                            # 2% slower than 0.5 s: burn 20
+        burn = (20 - 19.6) / 20 / 0.001  # 2% slower than 0.5 s: burn 20
         assert result.verdict is Outcome.FAIL
         assert result.value == pytest.approx(burn, rel=1e-6) and result.threshold == 14.4
         assert any('le=~"' in q for q in result.details["queries"])
@@ -488,8 +750,10 @@ class TestLatency:
     async def test_threshold_that_is_not_a_bucket_is_an_error(self, evaluate):
         result = await evaluate("eb-api-latency-no-bucket")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert "threshold_s 0.3 is not a bucket bound of eb_latency_seconds (its bounds: 0.25, 0.50, 1.0, +Inf)" \
+        assert (
+            "threshold_s 0.3 is not a bucket bound of eb_latency_seconds (its bounds: 0.25, 0.50, 1.0, +Inf)"
             in result.reason
+        )
 
 
 class TestPyrra:
@@ -508,8 +772,10 @@ class TestPyrra:
     async def test_no_traffic_windows_leave_a_tier_unjudged(self, evaluate):
         result = await evaluate("eb-pyrra-quiet")
         assert result.verdict is Outcome.INCONCLUSIVE
-        assert result.reason.startswith("1 of 2 page tiers cannot judge (1h/5m: 1h: no traffic (NaN over 1h); 5m: "
-                                        "no traffic (NaN over 5m)); a pass needs every one judged")
+        assert result.reason.startswith(
+            "1 of 2 page tiers cannot judge (1h/5m: 1h: no traffic (NaN over 1h); 5m: "
+            "no traffic (NaN over 5m)); a pass needs every one judged"
+        )
         assert tiers(result)["6h/30m"]["judged"] is True
 
     async def test_unjudged_tiers_accepted_pass_on_the_judged_one(self, evaluate):
@@ -535,8 +801,12 @@ class TestSloth:
         result = await evaluate("eb-sloth-budget")
         assert result.verdict is Outcome.FAIL
         assert result.value == pytest.approx(0.1, rel=1e-6) and result.threshold == 0.25
-        assert any(q.startswith('slo:sli_error:ratio_rate30d{sloth_service="eb-sloth", sloth_slo="availability", '
-                                'owner="eb-team"}') for q in result.details["queries"])
+        assert any(
+            q.startswith(
+                'slo:sli_error:ratio_rate30d{sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"}'
+            )
+            for q in result.details["queries"]
+        )
 
 
 class TestRecordedZeroErrors:
@@ -553,9 +823,11 @@ class TestRecordedZeroErrors:
     async def test_details_say_where_the_traffic_comes_from(self, evaluate):
         pyrra = await evaluate("ebr-pyrra-clean")
         assert pyrra.details["traffic"] == "pyrra.total (the SLO's total metric)"
-        assert windows(pyrra)["1h"]["note"] == ("no Pyrra burnrate1h series while pyrra.total counts traffic and "
-                                                "pyrra.errors counts none: zero errors (the rule records no ratio "
-                                                "without an error series)")
+        assert windows(pyrra)["1h"]["note"] == (
+            "no Pyrra burnrate1h series while pyrra.total counts traffic and "
+            "pyrra.errors counts none: zero errors (the rule records no ratio "
+            "without an error series)"
+        )
         assert 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[1h]))' in pyrra.details["queries"]
         sloth = await evaluate("ebr-sloth-clean")
         assert sloth.details["traffic"] == "sloth.total_query (the SLI's total query)"
@@ -648,9 +920,11 @@ class TestMisspelledNames:
     async def test_a_misspelled_errors_metric_on_a_burning_canary_is_an_error(self, evaluate):
         result = await evaluate("eb-shop-errors-typo", canary_hash="burn1")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert result.reason.startswith('ratio.errors selector eb_request_total{service="eb-shop", '
-                                        'rollouts_pod_template_hash="burn1", code=~"5.."}: no series of metric '
-                                        "eb_request_total exist at all (a misspelled metric name?)")
+        assert result.reason.startswith(
+            'ratio.errors selector eb_request_total{service="eb-shop", '
+            'rollouts_pod_template_hash="burn1", code=~"5.."}: no series of metric '
+            "eb_request_total exist at all (a misspelled metric name?)"
+        )
 
     async def test_a_misspelled_total_metric_is_an_error(self, evaluate):
         result = await evaluate("eb-shop-total-typo", canary_hash="ok1")
@@ -671,34 +945,43 @@ class TestMisspelledNames:
         assert listed.verdict is Outcome.PASS and listed.value == 0
         unlisted = await evaluate("ebr-unlisted-errors")
         assert unlisted.verdict is Outcome.ERROR and unlisted.error == "check_misconfigured"
-        assert unlisted.reason.endswith("a metric that appears only with its first error belongs in "
-                                        "optional_metrics")
+        assert unlisted.reason.endswith("a metric that appears only with its first error belongs in optional_metrics")
 
     async def test_a_typo_behind_an_or_vector_fallback_is_an_error(self, evaluate):
         # `or vector(0)` answers whatever the metric: read as zero errors, the clean traffic would pass.
         result = await evaluate("ebr-errors-typo-fallback")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert result.reason.startswith('ratio.errors selector ebr_http_requests_totl{job="ebr-clean", code=~"5.."}: '
-                                        "no series of metric ebr_http_requests_totl exist at all")
+        assert result.reason.startswith(
+            'ratio.errors selector ebr_http_requests_totl{job="ebr-clean", code=~"5.."}: '
+            "no series of metric ebr_http_requests_totl exist at all"
+        )
 
     async def test_a_typo_in_a_regex_of_names_is_an_error(self, evaluate):
         result = await evaluate("ebr-errors-typo-regex")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
-        assert result.reason.startswith('ratio.errors selector {__name__=~"ebr_http_requests_totl", job="ebr-clean", '
-                                        'code=~"5.."}: no series of metric ebr_http_requests_totl exist at all')
+        assert result.reason.startswith(
+            'ratio.errors selector {__name__=~"ebr_http_requests_totl", job="ebr-clean", '
+            'code=~"5.."}: no series of metric ebr_http_requests_totl exist at all'
+        )
 
     async def test_a_regex_of_names_needs_only_one_of_them(self, evaluate):
         result = await evaluate("ebr-errors-regex-listed")
         assert result.verdict is Outcome.PASS and result.value == 0
 
-    @pytest.mark.parametrize(("name", "reason"), [
-        ("ebr-pyrra-slo-typo", 'no recording rule of Pyrra SLO slo="ebr-claen" has a series'),
-        ("ebr-pyrra-metric-typo", 'no recording rule of Pyrra SLO slo="ebr-clean" has a series (neither '
-                                  'ebr_http_request:burnrate1h{slo="ebr-clean", job="ebr-clean"}'),
-        ("ebr-pyrra-total-typo", 'pyrra.total selector ebr_http_request_total{job="ebr-clean"}: no series'),
-        ("ebr-sloth-id-typo", 'no recording rule of Sloth SLO {sloth_id="ebr-sloth-claen"} has a series'),
-        ("ebr-sloth-total-typo", 'sloth.total_query selector ebr_http_request_total{job="ebr-clean"}: no series'),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "reason"),
+        [
+            ("ebr-pyrra-slo-typo", 'no recording rule of Pyrra SLO slo="ebr-claen" has a series'),
+            (
+                "ebr-pyrra-metric-typo",
+                'no recording rule of Pyrra SLO slo="ebr-clean" has a series (neither '
+                'ebr_http_request:burnrate1h{slo="ebr-clean", job="ebr-clean"}',
+            ),
+            ("ebr-pyrra-total-typo", 'pyrra.total selector ebr_http_request_total{job="ebr-clean"}: no series'),
+            ("ebr-sloth-id-typo", 'no recording rule of Sloth SLO {sloth_id="ebr-sloth-claen"} has a series'),
+            ("ebr-sloth-total-typo", 'sloth.total_query selector ebr_http_request_total{job="ebr-clean"}: no series'),
+        ],
+    )
     async def test_misspelled_rule_names_never_pass(self, evaluate, name, reason):
         # Every one of them has the clean service's traffic: read as zero errors, it would pass.
         result = await evaluate(name)
@@ -718,8 +1001,10 @@ class TestThroughTheAPI:
     @pytest.mark.parametrize(("canary", "verdict"), [("burn1", "fail"), ("ok1", "pass"), ("idle1", "inconclusive")])
     async def test_verdicts(self, aiohttp_client, catalog, prometheus, canary, verdict):
         client = await aiohttp_client(create_app(Settings(), catalog, Registry([ErrorBudgetCheck, PrometheusCheck])))
-        answer = await client.get("/api/v1/checks/eb-shop-burn/run",
-                                  params={"canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"})
+        answer = await client.get(
+            "/api/v1/checks/eb-shop-burn/run",
+            params={"canary_hash": canary, "at": str(int(prometheus.anchor)), "explain": "true"},
+        )
         assert answer.status == 200
         body = await answer.json()
         assert body["verdict"] == verdict
@@ -730,15 +1015,34 @@ class TestImportedDocuments:
     """Pyrra and Sloth documents loaded as catalog entries judge the same recorded series."""
 
     async def test_pyrra_and_sloth_documents(self, prometheus):
-        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
-                 "metadata": {"name": "eb-pyrra-api", "namespace": "shop"},
-                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
-                     "errors": {"metric": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}'},
-                     "total": {"metric": 'eb_http_requests_total{job="eb-pyrra"}'}}}}}
-        sloth = {"version": "prometheus/v1", "service": "eb-sloth",
-                 "slos": [{"name": "availability", "objective": 99.9, "sli": {"raw": {"error_ratio_query": "x"}}}]}
-        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
-                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        pyrra = {
+            "apiVersion": "pyrra.dev/v1alpha1",
+            "kind": "ServiceLevelObjective",
+            "metadata": {"name": "eb-pyrra-api", "namespace": "shop"},
+            "spec": {
+                "target": "99.9",
+                "window": "28d",
+                "indicator": {
+                    "ratio": {
+                        "errors": {"metric": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}'},
+                        "total": {"metric": 'eb_http_requests_total{job="eb-pyrra"}'},
+                    }
+                },
+            },
+        }
+        sloth = {
+            "version": "prometheus/v1",
+            "service": "eb-sloth",
+            "slos": [{"name": "availability", "objective": 99.9, "sli": {"raw": {"error_ratio_query": "x"}}}],
+        }
+        catalog = build_catalog(
+            [
+                ("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                ("pyrra.yaml", pyrra),
+                ("sloth.yaml", sloth),
+            ],
+            Registry.default(),
+        )
         sources = Sources(catalog.sources)
         runner = Runner(catalog, sources, Metrics(), 8.0)
         at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
@@ -754,17 +1058,47 @@ class TestImportedDocuments:
 
     async def test_imported_documents_of_a_service_that_never_errored_pass(self, prometheus):
         # The importer carries the SLO's total (Pyrra's total metric, Sloth's total_query) into the check.
-        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
-                 "metadata": {"name": "ebr-clean", "namespace": "shop"},
-                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
-                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-clean", code=~"5.."}'},
-                     "total": {"metric": 'ebr_http_requests_total{job="ebr-clean"}'}}}}}
-        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
-            "name": "clean", "objective": 99.9, "sli": {"events": {
-                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean",code=~"(5..|429)"}[{{.window}}]))',
-                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{.window}}]))'}}}]}
-        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
-                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        pyrra = {
+            "apiVersion": "pyrra.dev/v1alpha1",
+            "kind": "ServiceLevelObjective",
+            "metadata": {"name": "ebr-clean", "namespace": "shop"},
+            "spec": {
+                "target": "99.9",
+                "window": "28d",
+                "indicator": {
+                    "ratio": {
+                        "errors": {"metric": 'ebr_http_requests_total{job="ebr-clean", code=~"5.."}'},
+                        "total": {"metric": 'ebr_http_requests_total{job="ebr-clean"}'},
+                    }
+                },
+            },
+        }
+        sloth = {
+            "version": "prometheus/v1",
+            "service": "ebr-sloth",
+            "slos": [
+                {
+                    "name": "clean",
+                    "objective": 99.9,
+                    "sli": {
+                        "events": {
+                            "error_query": (
+                                'sum(rate(ebr_http_requests_total{job="ebr-clean",code=~"(5..|429)"}[{{.window}}]))'
+                            ),
+                            "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{.window}}]))',
+                        }
+                    },
+                }
+            ],
+        }
+        catalog = build_catalog(
+            [
+                ("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                ("pyrra.yaml", pyrra),
+                ("sloth.yaml", sloth),
+            ],
+            Registry.default(),
+        )
         sources = Sources(catalog.sources)
         runner = Runner(catalog, sources, Metrics(), 8.0)
         at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
@@ -773,29 +1107,61 @@ class TestImportedDocuments:
         finally:
             sources.close()
         assert [(r.verdict, r.value) for r in results] == [(Outcome.PASS, 0), (Outcome.PASS, 0)]
-        assert [r.details["traffic"] for r in results] == ["pyrra.total (the SLO's total metric)",
-                                                           "sloth.total_query (the SLI's total query)"]
+        assert [r.details["traffic"] for r in results] == [
+            "pyrra.total (the SLO's total metric)",
+            "sloth.total_query (the SLI's total query)",
+        ]
 
-    async def test_imported_documents_of_an_erring_service_whose_ratio_rules_stopped_are_inconclusive(
-            self, prometheus):
+    async def test_imported_documents_of_an_erring_service_whose_ratio_rules_stopped_are_inconclusive(self, prometheus):
         # The importer carries the SLO's errors (Pyrra's errors metric, Sloth's error_query) into the check.
-        pyrra = {"apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
-                 "metadata": {"name": "ebr-stopped"},
-                 "spec": {"target": "99.9", "window": "28d", "indicator": {"ratio": {
-                     "errors": {"metric": 'ebr_http_requests_total{job="ebr-stopped", code=~"5.."}'},
-                     "total": {"metric": 'ebr_http_requests_total{job="ebr-stopped"}'}}}}}
-        sloth = {"version": "prometheus/v1", "service": "ebr-sloth", "slos": [{
-            "name": "stopped", "objective": 99.9, "sli": {"events": {
-                "error_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped",code=~"(5..|429)"}[{{.window}}]))',
-                "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped"}[{{.window}}]))'}}}]}
-        catalog = build_catalog([("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
-                                 ("pyrra.yaml", pyrra), ("sloth.yaml", sloth)], Registry.default())
+        pyrra = {
+            "apiVersion": "pyrra.dev/v1alpha1",
+            "kind": "ServiceLevelObjective",
+            "metadata": {"name": "ebr-stopped"},
+            "spec": {
+                "target": "99.9",
+                "window": "28d",
+                "indicator": {
+                    "ratio": {
+                        "errors": {"metric": 'ebr_http_requests_total{job="ebr-stopped", code=~"5.."}'},
+                        "total": {"metric": 'ebr_http_requests_total{job="ebr-stopped"}'},
+                    }
+                },
+            },
+        }
+        sloth = {
+            "version": "prometheus/v1",
+            "service": "ebr-sloth",
+            "slos": [
+                {
+                    "name": "stopped",
+                    "objective": 99.9,
+                    "sli": {
+                        "events": {
+                            "error_query": (
+                                'sum(rate(ebr_http_requests_total{job="ebr-stopped",code=~"(5..|429)"}[{{.window}}]))'
+                            ),
+                            "total_query": 'sum(rate(ebr_http_requests_total{job="ebr-stopped"}[{{.window}}]))',
+                        }
+                    },
+                }
+            ],
+        }
+        catalog = build_catalog(
+            [
+                ("sources", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}}),
+                ("pyrra.yaml", pyrra),
+                ("sloth.yaml", sloth),
+            ],
+            Registry.default(),
+        )
         sources = Sources(catalog.sources)
         runner = Runner(catalog, sources, Metrics(), 8.0)
         at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
         try:
-            results = [await runner.evaluate(catalog.get(name), {}, at)
-                       for name in ("ebr-stopped", "ebr-sloth-stopped")]
+            results = [
+                await runner.evaluate(catalog.get(name), {}, at) for name in ("ebr-stopped", "ebr-sloth-stopped")
+            ]
         finally:
             sources.close()
         assert [r.verdict for r in results] == [Outcome.INCONCLUSIVE, Outcome.INCONCLUSIVE]
@@ -817,8 +1183,9 @@ class TestPartialAnswers:
         sources = Sources(catalog.sources, make_prometheus=lambda name, config: _PartialPrometheus(name, config))
         try:
             runner = Runner(catalog, sources, Metrics(), 8.0)
-            evaluation = await runner.evaluate(catalog.get("ebr-pyrra-clean"), {},
-                                               datetime.fromtimestamp(prometheus.anchor, tz=UTC))
+            evaluation = await runner.evaluate(
+                catalog.get("ebr-pyrra-clean"), {}, datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            )
         finally:
             await sources.aclose()
         assert evaluation.details["prometheus_warnings"] == ["partial response: store 2 down"]

@@ -41,7 +41,7 @@ GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 # A whole gzip answer ("ready" first, then hashes that barely compress) and the same stream cut at 2/3: what a
 # proxy that sets a matching Content-Length delivers when its upstream connection broke.
 WHOLE_GZIP = gzip.compress(b"ready " + b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(200)))
-CUT_GZIP = WHOLE_GZIP[:len(WHOLE_GZIP) * 2 // 3]
+CUT_GZIP = WHOLE_GZIP[: len(WHOLE_GZIP) * 2 // 3]
 
 
 def target_app(hold: asyncio.Event) -> web.Application:
@@ -49,8 +49,9 @@ def target_app(hold: asyncio.Event) -> web.Application:
     counters: Counter[str] = Counter()
 
     async def ok(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "version": "1.2.3", "items": [{"id": 7, "price": 9.5}]},
-                                 headers={"X-Version": "1.2.3"})
+        return web.json_response(
+            {"status": "ok", "version": "1.2.3", "items": [{"id": 7, "price": 9.5}]}, headers={"X-Version": "1.2.3"}
+        )
 
     async def fail(request: web.Request) -> web.Response:
         return web.json_response({"status": "broken"}, status=500)
@@ -93,8 +94,9 @@ def target_app(hold: asyncio.Event) -> web.Application:
         return web.json_response({"id": request.match_info["id"], "canary": request.headers.get("X-Canary")})
 
     async def echo(request: web.Request) -> web.Response:
-        return web.json_response({"raw_path": request.raw_path, "headers": dict(request.headers),
-                                  "body": await request.text()})
+        return web.json_response(
+            {"raw_path": request.raw_path, "headers": dict(request.headers), "body": await request.text()}
+        )
 
     async def compressed(request: web.Request) -> web.Response:
         response = web.json_response({"status": "ok", "padding": "x" * 10000})
@@ -111,8 +113,9 @@ def target_app(hold: asyncio.Event) -> web.Application:
         return web.Response(body=CUT_GZIP, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
 
     async def gzip_then_garbage(request: web.Request) -> web.Response:
-        return web.Response(body=WHOLE_GZIP + b"garbage", headers={"Content-Encoding": "gzip",
-                                                                    "Content-Type": "text/plain"})
+        return web.Response(
+            body=WHOLE_GZIP + b"garbage", headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+        )
 
     async def flaky(request: web.Request) -> web.Response:
         counters["flaky"] += 1
@@ -148,19 +151,31 @@ async def target(aiohttp_server: Any) -> Any:
     hold.set()
 
 
-RESOLVER = StubResolver({"preview.shop.svc": ["127.0.0.1"], "metadata.shop.svc": ["169.254.169.254"],
-                         "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"], "mapped.shop.svc": ["::ffff:127.0.0.1"],
-                         "shared.shop.svc": ["100.64.3.4"], "nat64.shop.svc": ["64:ff9b::a9fe:a9fe"],
-                         "sixtofour.shop.svc": ["2002:a01:203::1"],
-                         "teredo.shop.svc": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"]})
+RESOLVER = StubResolver(
+    {
+        "preview.shop.svc": ["127.0.0.1"],
+        "metadata.shop.svc": ["169.254.169.254"],
+        "mixed.shop.svc": ["10.1.2.3", "169.254.169.254"],
+        "mapped.shop.svc": ["::ffff:127.0.0.1"],
+        "shared.shop.svc": ["100.64.3.4"],
+        "nat64.shop.svc": ["64:ff9b::a9fe:a9fe"],
+        "sixtofour.shop.svc": ["2002:a01:203::1"],
+        "teredo.shop.svc": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"],
+    }
+)
 
 
 @pytest.fixture
 async def client() -> Any:
     """A client allowed to reach loopback (the test server) and *.svc names of the stub resolver."""
-    http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1", "*.svc"]),
-                                 allowed_networks=parse_networks(["127.0.0.0/8"]), max_body_bytes=CAP_BYTES),
-                      resolver=RESOLVER)
+    http = HttpClient(
+        HttpPolicy(
+            allowed_hosts=HostAllowList.parse(["127.0.0.1", "*.svc"]),
+            allowed_networks=parse_networks(["127.0.0.0/8"]),
+            max_body_bytes=CAP_BYTES,
+        ),
+        resolver=RESOLVER,
+    )
     yield http
     await http.aclose()
 
@@ -175,8 +190,14 @@ async def strict_client() -> Any:
 
 def smoke(port: int, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A check definition against the local target."""
-    return {"name": "smoke", "kind": "http_smoke", "base_url": f"http://127.0.0.1:{port}",
-            "allowed_hosts": ["127.0.0.1"], "steps": steps, **extra}
+    return {
+        "name": "smoke",
+        "kind": "http_smoke",
+        "base_url": f"http://127.0.0.1:{port}",
+        "allowed_hosts": ["127.0.0.1"],
+        "steps": steps,
+        **extra,
+    }
 
 
 async def run(definition: dict[str, Any], client: HttpClient, args: dict[str, Any] | None = None) -> Evaluation:
@@ -191,13 +212,34 @@ class TestResponses:
     """Each kind of answer a real server gives leads to the right verdict and evidence."""
 
     async def test_healthy_endpoint_passes_every_assertion(self, target, client):
-        evaluation = await run(smoke(target.port, [{
-            "name": "ok", "path": "/ok", "headers": {"X-Canary": "always"},
-            "expect": {"status": [200], "max_latency_ms": 5000,
-                       "headers": {"content-type": {"regex": "^application/json"}, "X-Version": {"equals": "1.2.3"}},
-                       "body_contains": ['"status"'], "body_regex": r"\d+\.\d+\.\d+",
-                       "json": [{"path": "$.status", "equals": "ok"}, {"path": "$.items[0].price", "compare": "> 9"},
-                                {"path": "$.missing", "exists": False}]}}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {
+                        "name": "ok",
+                        "path": "/ok",
+                        "headers": {"X-Canary": "always"},
+                        "expect": {
+                            "status": [200],
+                            "max_latency_ms": 5000,
+                            "headers": {
+                                "content-type": {"regex": "^application/json"},
+                                "X-Version": {"equals": "1.2.3"},
+                            },
+                            "body_contains": ['"status"'],
+                            "body_regex": r"\d+\.\d+\.\d+",
+                            "json": [
+                                {"path": "$.status", "equals": "ok"},
+                                {"path": "$.items[0].price", "compare": "> 9"},
+                                {"path": "$.missing", "exists": False},
+                            ],
+                        },
+                    }
+                ],
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         step = evaluation.details["steps"][0]
         assert step["status"] == 200
@@ -206,17 +248,22 @@ class TestResponses:
         assert step["request"]["headers"] == {"X-Canary": "always"}
 
     async def test_server_error_fails_naming_step_assertion_expected_and_got(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"},
-                                                   {"name": "broken", "path": "/fail"},
-                                                   {"name": "after", "path": "/ok"}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [{"name": "ok", "path": "/ok"}, {"name": "broken", "path": "/fail"}, {"name": "after", "path": "/ok"}],
+            ),
+            client,
+        )
         assert evaluation.verdict == "fail"
         assert evaluation.reason == "step 'broken' (2/3) failed: status: expected 2xx, got 500"
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "fail", "not_run"]
         assert evaluation.details["steps"][1]["body"] == '{"status": "broken"}'
 
     async def test_slow_endpoint_fails_max_latency(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "slow", "path": "/slow",
-                                                    "expect": {"max_latency_ms": 100}}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "slow", "path": "/slow", "expect": {"max_latency_ms": 100}}]), client
+        )
         assert evaluation.verdict == "fail"
         assert "max_latency_ms: expected <= 100 ms, got" in evaluation.reason
         assert evaluation.details["steps"][0]["latency_ms"] >= 200
@@ -229,82 +276,125 @@ class TestResponses:
         assert evaluation.details["steps"][0]["outcome"] == "error"
 
     async def test_redirect_is_not_followed_by_default(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": "/ok"}}]),
-                               client)
+        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": "/ok"}}]), client)
         assert evaluation.verdict == "fail"
         assert "status: expected 2xx, got 302" in evaluation.reason
 
     async def test_redirect_within_allowed_hosts_is_followed_when_asked(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": "/ok"},
-                                                    "follow_redirects": True,
-                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
-                               client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {
+                        "name": "r",
+                        "path": "/redirect",
+                        "query": {"to": "/ok"},
+                        "follow_redirects": True,
+                        "expect": {"json": [{"path": "$.status", "equals": "ok"}]},
+                    }
+                ],
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["redirects"] == [f"http://127.0.0.1:{target.port}/ok"]
 
     async def test_huge_body_is_capped_and_fails_body_assertions(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge",
-                                                    "expect": {"body_contains": ["x"]}}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "huge", "path": "/huge", "expect": {"body_contains": ["x"]}}]), client
+        )
         assert evaluation.verdict == "fail"
         assert "max_body_bytes" in evaluation.reason
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
     async def test_huge_body_without_body_assertions_is_drained_and_the_pass_says_so(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024}]),
-                               client)
+        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024}]), client)
         assert evaluation.verdict == "pass", evaluation.reason
-        assert evaluation.reason.endswith("; 1 response body over max_body_bytes, drained and judged on status, "
-                                          "latency and headers only: step 'huge')")
+        assert evaluation.reason.endswith(
+            "; 1 response body over max_body_bytes, drained and judged on status, "
+            "latency and headers only: step 'huge')"
+        )
         step = evaluation.details["steps"][0]
         # Every byte was read (so the latency is the whole answer's), only the cap's worth was kept.
         assert (step["body_bytes_received"], step["body_bytes_kept"]) == (HUGE_BYTES, 1024)
         assert (step["body_truncated_at_bytes"], step["body_rest"]) == (1024, "drained")
 
     async def test_huge_body_fails_by_itself_when_oversized_body_is_fail(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024,
-                                                    "oversized_body": "fail"}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "huge", "path": "/huge", "max_body_bytes": 1024, "oversized_body": "fail"}]),
+            client,
+        )
         assert evaluation.verdict == "fail"
-        assert evaluation.reason == ("step 'huge' (1/1) failed: max_body_bytes: expected a body of at most 1024 "
-                                     "bytes, got a larger body (reading stopped at the cap: oversized_body is fail)")
+        assert evaluation.reason == (
+            "step 'huge' (1/1) failed: max_body_bytes: expected a body of at most 1024 "
+            "bytes, got a larger body (reading stopped at the cap: oversized_body is fail)"
+        )
         step = evaluation.details["steps"][0]
         assert step["body_rest"] == "not read" and step["body_bytes_received"] < HUGE_BYTES
 
     async def test_drained_body_under_body_assertions_fails_naming_its_size(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "huge", "path": "/huge",
-                                                    "expect": {"json": [{"path": "$.a", "exists": False}]}}]), client)
-        assert evaluation.reason == (f"step 'huge' (1/1) failed: max_body_bytes: expected a body of at most "
-                                     f"{CAP_BYTES} bytes (body assertions need the whole body), got a body of "
-                                     f"{HUGE_BYTES} bytes")
+        evaluation = await run(
+            smoke(
+                target.port, [{"name": "huge", "path": "/huge", "expect": {"json": [{"path": "$.a", "exists": False}]}}]
+            ),
+            client,
+        )
+        assert evaluation.reason == (
+            f"step 'huge' (1/1) failed: max_body_bytes: expected a body of at most "
+            f"{CAP_BYTES} bytes (body assertions need the whole body), got a body of "
+            f"{HUGE_BYTES} bytes"
+        )
 
     async def test_bodies_over_the_cap_are_counted_under_repeat(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"},
-                                                   {"name": "huge", "path": "/huge", "repeat": 3, "concurrency": 3,
-                                                    "max_body_bytes": 1024}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {"name": "ok", "path": "/ok"},
+                    {"name": "huge", "path": "/huge", "repeat": 3, "concurrency": 3, "max_body_bytes": 1024},
+                ],
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
-        assert "; 3 response bodies over max_body_bytes, drained and judged on status, latency and headers only: " \
+        assert (
+            "; 3 response bodies over max_body_bytes, drained and judged on status, latency and headers only: "
             "step 'huge')" in evaluation.reason
+        )
         assert evaluation.details["steps"][1]["repeat"]["bodies_over_cap"] == 3
 
     async def test_a_drain_that_outlasts_the_timeout_says_so(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "endless", "path": "/endless", "timeout_s": 0.5,
-                                                    "retries": 0, "max_body_bytes": 1024}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [{"name": "endless", "path": "/endless", "timeout_s": 0.5, "retries": 0, "max_body_bytes": 1024}],
+            ),
+            client,
+        )
         assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
-        assert evaluation.reason.startswith("step 'endless' (1/1): no complete answer within timeout_s 0.5 (the "
-                                            "body passed max_body_bytes 1024; ")
+        assert evaluation.reason.startswith(
+            "step 'endless' (1/1): no complete answer within timeout_s 0.5 (the body passed max_body_bytes 1024; "
+        )
         assert "bytes received so far, the rest was being drained to time the whole answer)" in evaluation.reason
 
     async def test_compressed_body_is_decoded(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "gz", "path": "/compressed",
-                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
-                               client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [{"name": "gz", "path": "/compressed", "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}],
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
 
     async def test_gzip_bomb_is_cut_at_the_cap(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb",
-                                                    "expect": {"body_contains": ["x"]}}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "bomb", "path": "/gzip-bomb", "expect": {"body_contains": ["x"]}}]), client
+        )
         assert evaluation.verdict == "fail"
-        assert evaluation.reason.endswith(f"got a gzip body of {len(GZIP_BOMB)} bytes that decodes to more than "
-                                          f"{CAP_BYTES}")
+        assert evaluation.reason.endswith(
+            f"got a gzip body of {len(GZIP_BOMB)} bytes that decodes to more than {CAP_BYTES}"
+        )
         assert evaluation.details["steps"][0]["body_truncated_at_bytes"] == CAP_BYTES
 
     async def test_corrupt_gzip_is_an_error(self, target, client):
@@ -313,8 +403,9 @@ class TestResponses:
         assert "gzip body is corrupt" in evaluation.reason
 
     async def test_gzip_body_cut_before_its_end_marker_is_an_error_not_a_pass_on_its_prefix(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "cut", "path": "/cut-gzip",
-                                                    "expect": {"body_contains": ["ready"]}}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "cut", "path": "/cut-gzip", "expect": {"body_contains": ["ready"]}}]), client
+        )
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
 
@@ -329,8 +420,9 @@ class TestResponses:
         server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
         try:
             port = server.sockets[0].getsockname()[1]
-            evaluation = await run(smoke(port, [{"name": "cut", "retries": 0,
-                                                 "expect": {"body_contains": ["ready"]}}]), client)
+            evaluation = await run(
+                smoke(port, [{"name": "cut", "retries": 0, "expect": {"body_contains": ["ready"]}}]), client
+            )
         finally:
             server.close()
             await server.wait_closed()
@@ -338,27 +430,54 @@ class TestResponses:
         assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
 
     async def test_whole_gzip_body_with_bytes_after_its_end_is_an_error(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "tail", "path": "/gzip-then-garbage",
-                                                    "expect": {"body_contains": ["ready"]}}]), client)
+        evaluation = await run(
+            smoke(
+                target.port, [{"name": "tail", "path": "/gzip-then-garbage", "expect": {"body_contains": ["ready"]}}]
+            ),
+            client,
+        )
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "the gzip body has bytes after its end marker" in evaluation.reason
 
     async def test_malformed_json_fails_json_assertions(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "bad", "path": "/malformed",
-                                                    "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}]),
-                               client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [{"name": "bad", "path": "/malformed", "expect": {"json": [{"path": "$.status", "equals": "ok"}]}}],
+            ),
+            client,
+        )
         assert evaluation.verdict == "fail"
-        assert evaluation.reason.startswith("step 'bad' (1/1) failed: json $.status: expected a JSON body, got a "
-                                            "body that is not JSON")
+        assert evaluation.reason.startswith(
+            "step 'bad' (1/1) failed: json $.status: expected a JSON body, got a body that is not JSON"
+        )
 
     async def test_capture_feeds_a_later_step(self, target, client):
-        evaluation = await run(smoke(target.port, [
-            {"name": "create", "method": "POST", "path": "/orders", "json_body": {"sku": "{{ sku }}", "qty": 2},
-             "expect": {"status": [201], "json": [{"path": "$.qty", "equals": 2}]},
-             "capture": {"order_id": {"json": "$.id", "secret": False}}},
-            {"name": "read", "path": "/orders/{{ order_id }}",
-             "expect": {"json": [{"path": "$.id", "equals": "o-abc"}, {"path": "$.canary", "equals": "always"}]}},
-        ], headers={"X-Canary": "always"}, params={"sku": {"type": "label_value", "default": "abc"}}), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {
+                        "name": "create",
+                        "method": "POST",
+                        "path": "/orders",
+                        "json_body": {"sku": "{{ sku }}", "qty": 2},
+                        "expect": {"status": [201], "json": [{"path": "$.qty", "equals": 2}]},
+                        "capture": {"order_id": {"json": "$.id", "secret": False}},
+                    },
+                    {
+                        "name": "read",
+                        "path": "/orders/{{ order_id }}",
+                        "expect": {
+                            "json": [{"path": "$.id", "equals": "o-abc"}, {"path": "$.canary", "equals": "always"}]
+                        },
+                    },
+                ],
+                headers={"X-Canary": "always"},
+                params={"sku": {"type": "label_value", "default": "abc"}},
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][1]["request"]["url"].endswith("/orders/o-abc")
         assert evaluation.details["steps"][0]["request"]["body"] == '{"sku":"abc","qty":2}'
@@ -366,14 +485,27 @@ class TestResponses:
     async def test_captured_value_that_breaks_the_next_request_is_a_bad_answer(self, target, client):
         # An empty capture after the arg "." makes a "." path segment: the args passed bind_args, the target's
         # data broke the request; that was a crash (500) with a traceback.
-        evaluation = await run(smoke(target.port, [
-            {"name": "echo", "method": "POST", "path": "/echo/x", "text_body": "",
-             "capture": {"order_id": {"json": "$.body"}}},
-            {"name": "read", "path": "/orders/{{ prefix }}{{ order_id }}"},
-        ], params={"prefix": {"type": "label_value", "default": "."}}), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {
+                        "name": "echo",
+                        "method": "POST",
+                        "path": "/echo/x",
+                        "text_body": "",
+                        "capture": {"order_id": {"json": "$.body"}},
+                    },
+                    {"name": "read", "path": "/orders/{{ prefix }}{{ order_id }}"},
+                ],
+                params={"prefix": {"type": "label_value", "default": "."}},
+            ),
+            client,
+        )
         assert (evaluation.verdict, evaluation.error, evaluation.http_status) == ("error", "target_bad_answer", 502)
-        assert evaluation.reason.startswith("step 'read' (2/2) cannot be sent: a value captured from an earlier "
-                                            "answer makes the request invalid: ")
+        assert evaluation.reason.startswith(
+            "step 'read' (2/2) cannot be sent: a value captured from an earlier answer makes the request invalid: "
+        )
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
 
     async def test_connection_refused_after_retries_is_an_error(self, client):
@@ -385,24 +517,37 @@ class TestResponses:
 
     async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
         port = free_port()
-        definition = {"name": "named", "kind": "http_smoke", "base_url": f"http://preview.shop.svc:{port}",
-                      "steps": [{"name": "down", "retries": 0}]}
+        definition = {
+            "name": "named",
+            "kind": "http_smoke",
+            "base_url": f"http://preview.shop.svc:{port}",
+            "steps": [{"name": "down", "retries": 0}],
+        }
         evaluation = await run(definition, client)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable")
-        assert evaluation.reason == (f"step 'down' (1/1): cannot connect to preview.shop.svc:{port} (127.0.0.1): "
-                                     "Connection refused")
+        assert evaluation.reason == (
+            f"step 'down' (1/1): cannot connect to preview.shop.svc:{port} (127.0.0.1): Connection refused"
+        )
 
     async def test_dns_failure_is_an_error(self, client):
-        definition = {"name": "dns", "kind": "http_smoke", "base_url": "http://nowhere.shop.svc",
-                      "steps": [{"name": "x", "retries": 0}]}
+        definition = {
+            "name": "dns",
+            "kind": "http_smoke",
+            "base_url": "http://nowhere.shop.svc",
+            "steps": [{"name": "x", "retries": 0}],
+        }
         evaluation = await run(definition, client)
         assert evaluation.verdict == "error"
         assert "DNS lookup of nowhere.shop.svc failed" in evaluation.reason
 
     async def test_stub_resolved_name_reaches_the_server_on_the_checked_address(self, target, client):
-        definition = {"name": "named", "kind": "http_smoke", "base_url": f"http://{{{{ svc }}}}.shop.svc:{target.port}",
-                      "params": {"svc": {"type": "dns_label", "required": True}},
-                      "steps": [{"name": "ok", "path": "/ok"}]}
+        definition = {
+            "name": "named",
+            "kind": "http_smoke",
+            "base_url": f"http://{{{{ svc }}}}.shop.svc:{target.port}",
+            "params": {"svc": {"type": "dns_label", "required": True}},
+            "steps": [{"name": "ok", "path": "/ok"}],
+        }
         assert (await run(definition, client, {"svc": "preview"})).verdict == "pass"
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
 
@@ -411,29 +556,60 @@ class TestRepeat:
     """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
 
     async def test_ratio_below_minimum_fails_with_counts(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/flaky", "repeat": 20,
-                                                    "concurrency": 5, "min_success_ratio": 0.9}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [{"name": "load", "path": "/flaky", "repeat": 20, "concurrency": 5, "min_success_ratio": 0.9}],
+            ),
+            client,
+        )
         assert evaluation.verdict == "fail"
-        assert ("min_success_ratio: expected >= 0.9, got 0.75 (15 of 20 requests passed; most common problem: "
-                "status: expected 2xx, got 503)") in evaluation.reason
+        assert (
+            "min_success_ratio: expected >= 0.9, got 0.75 (15 of 20 requests passed; most common problem: "
+            "status: expected 2xx, got 503)"
+        ) in evaluation.reason
         repeat = evaluation.details["steps"][0]["repeat"]
         assert repeat["statuses"] == {"200": 15, "503": 5}
 
     async def test_ratio_at_or_above_minimum_passes(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/flaky", "repeat": 20,
-                                                    "concurrency": 5, "min_success_ratio": 0.75,
-                                                    "max_p95_ms": 5000}]), client)
+        evaluation = await run(
+            smoke(
+                target.port,
+                [
+                    {
+                        "name": "load",
+                        "path": "/flaky",
+                        "repeat": 20,
+                        "concurrency": 5,
+                        "min_success_ratio": 0.75,
+                        "max_p95_ms": 5000,
+                    }
+                ],
+            ),
+            client,
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
 
     async def test_a_budget_smaller_than_the_step_makes_requests_wait_not_fail(self, target):
         # Six 4 KiB reservations in flight at once would need 24 KiB; the budget holds two.
-        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["127.0.0.1"]),
-                                     allowed_networks=parse_networks(["127.0.0.0/8"]), max_body_bytes=4096,
-                                     body_budget_bytes=8192), resolver=RESOLVER)
+        http = HttpClient(
+            HttpPolicy(
+                allowed_hosts=HostAllowList.parse(["127.0.0.1"]),
+                allowed_networks=parse_networks(["127.0.0.0/8"]),
+                max_body_bytes=4096,
+                body_budget_bytes=8192,
+            ),
+            resolver=RESOLVER,
+        )
         try:
-            evaluation = await run(smoke(target.port, [{"name": "load", "path": "/huge", "repeat": 6,
-                                                        "concurrency": 6, "expect": {"status": [200]}}]), http)
+            evaluation = await run(
+                smoke(
+                    target.port,
+                    [{"name": "load", "path": "/huge", "repeat": 6, "concurrency": 6, "expect": {"status": [200]}}],
+                ),
+                http,
+            )
             assert evaluation.verdict == "pass", evaluation.reason
             assert evaluation.details["steps"][0]["repeat"]["successes"] == 6
             assert http.budget.in_use_bytes == 0
@@ -442,13 +618,29 @@ class TestRepeat:
 
     async def test_every_reservation_comes_back_after_passes_failures_and_errors(self, target, client):
         for path in ("/ok", "/fail", "/huge", "/corrupt-gzip", "/malformed"):
-            await run(smoke(target.port, [{"name": "s", "path": path, "repeat": 3, "concurrency": 3,
-                                           "min_success_ratio": 0.5, "expect": {"body_contains": ["x"]}}]), client)
+            await run(
+                smoke(
+                    target.port,
+                    [
+                        {
+                            "name": "s",
+                            "path": path,
+                            "repeat": 3,
+                            "concurrency": 3,
+                            "min_success_ratio": 0.5,
+                            "expect": {"body_contains": ["x"]},
+                        }
+                    ],
+                ),
+                client,
+            )
         assert client.budget.in_use_bytes == 0
 
     async def test_percentile_over_limit_fails(self, target, client):
-        evaluation = await run(smoke(target.port, [{"name": "load", "path": "/slow", "repeat": 4,
-                                                    "concurrency": 4, "max_p95_ms": 100}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "load", "path": "/slow", "repeat": 4, "concurrency": 4, "max_p95_ms": 100}]),
+            client,
+        )
         assert evaluation.verdict == "fail"
         assert "max_p95_ms: expected <= 100 ms, got" in evaluation.reason
 
@@ -458,44 +650,62 @@ class TestSSRF:
 
     @staticmethod
     def named(port: int, **extra: Any) -> dict[str, Any]:
-        return {"name": "named", "kind": "http_smoke", "base_url": f"http://{{{{ svc }}}}.shop.svc:{port}",
-                "params": {"svc": {"type": "dns_label", "required": True},
-                           "item": {"type": "label_value", "default": "x"}},
-                "steps": [{"name": "get", "path": "/echo/{{ item }}", "retries": 0}], **extra}
+        return {
+            "name": "named",
+            "kind": "http_smoke",
+            "base_url": f"http://{{{{ svc }}}}.shop.svc:{port}",
+            "params": {"svc": {"type": "dns_label", "required": True}, "item": {"type": "label_value", "default": "x"}},
+            "steps": [{"name": "get", "path": "/echo/{{ item }}", "retries": 0}],
+            **extra,
+        }
 
     async def test_name_resolving_to_metadata_address_is_refused(self, client):
         evaluation = await run(self.named(80), client, {"svc": "metadata"})
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
-        assert evaluation.reason.startswith("step 'get' (1/1): refused to connect to metadata.shop.svc: it resolves "
-                                            "to 169.254.169.254 is a cloud metadata address")
+        assert evaluation.reason.startswith(
+            "step 'get' (1/1): refused to connect to metadata.shop.svc: it resolves "
+            "to 169.254.169.254 is a cloud metadata address"
+        )
 
     async def test_address_refused_on_a_redirect_names_the_step_and_the_hop(self, target, client):
         definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
-        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://metadata.shop.svc/x?k=v"},
-                                "follow_redirects": True}]
+        definition["steps"] = [
+            {
+                "name": "r",
+                "path": "/redirect",
+                "query": {"to": "http://metadata.shop.svc/x?k=v"},
+                "follow_redirects": True,
+            }
+        ]
         evaluation = await run(definition, client, {"svc": "preview"})
         assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
         assert evaluation.reason.startswith(
             f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
-            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: it resolves to 169.254.169.254")
+            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: it resolves to 169.254.169.254"
+        )
 
     async def test_host_refused_on_a_redirect_names_the_hop(self, target, client):
         definition = self.named(target.port, allowed_hosts=["*.shop.svc"])
-        definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": "http://evil.example.com/"},
-                                "follow_redirects": True}]
+        definition["steps"] = [
+            {"name": "r", "path": "/redirect", "query": {"to": "http://evil.example.com/"}, "follow_redirects": True}
+        ]
         evaluation = await run(definition, client, {"svc": "preview"})
         assert evaluation.reason == (
             f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
             "http://evil.example.com/): refused http://evil.example.com/: host 'evil.example.com' is not in the "
-            "check's allowed_hosts (*.shop.svc)")
+            "check's allowed_hosts (*.shop.svc)"
+        )
 
-    @pytest.mark.parametrize(("svc", "reason"), [
-        ("shared", "100.64.3.4 is a shared address (100.64.0.0/10"),
-        ("nat64", "169.254.169.254 is a cloud metadata address (embedded in the NAT64 address 64:ff9b::a9fe:a9fe)"),
-        ("sixtofour", "2002:a01:203::1 is a 6to4 address"),
-        ("teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2 is a Teredo address (it reaches IPv4 192.0.2.45"),
-    ])
+    @pytest.mark.parametrize(
+        ("svc", "reason"),
+        [
+            ("shared", "100.64.3.4 is a shared address (100.64.0.0/10"),
+            ("nat64", "169.254.169.254 is a cloud metadata address (embedded in the NAT64 address 64:ff9b::a9fe:a9fe)"),
+            ("sixtofour", "2002:a01:203::1 is a 6to4 address"),
+            ("teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2 is a Teredo address (it reaches IPv4 192.0.2.45"),
+        ],
+    )
     async def test_shared_and_transition_addresses_are_refused_before_dialling(self, client, svc, reason):
         evaluation = await run(self.named(80), client, {"svc": svc})
         assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
@@ -518,8 +728,15 @@ class TestSSRF:
         evaluation = await run(smoke(target.port, [{"name": "ok", "path": "/ok"}]), strict_client)
         assert evaluation.error == "target_refused"
 
-    @pytest.mark.parametrize("to", ["http://169.254.169.254/latest/meta-data/", "http://evil.example.com/",
-                                    "http://metadata.shop.svc/", "file:///etc/passwd"])
+    @pytest.mark.parametrize(
+        "to",
+        [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://evil.example.com/",
+            "http://metadata.shop.svc/",
+            "file:///etc/passwd",
+        ],
+    )
     async def test_redirect_to_a_disallowed_target_is_refused(self, target, client, to):
         definition = self.named(target.port)
         definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": to}, "follow_redirects": True}]
@@ -531,21 +748,28 @@ class TestSSRF:
 
     async def test_redirect_with_user_info_is_refused(self, target, client):
         to = f"http://evil.example.com@127.0.0.1:{target.port}/ok"
-        evaluation = await run(smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": to},
-                                                    "follow_redirects": True}]), client)
+        evaluation = await run(
+            smoke(target.port, [{"name": "r", "path": "/redirect", "query": {"to": to}, "follow_redirects": True}]),
+            client,
+        )
         assert "user info" in evaluation.reason
 
     async def test_host_outside_global_allow_list_is_refused(self, target):
-        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["*.prod.svc"]),
-                                     allowed_networks=parse_networks(["127.0.0.0/8"])), resolver=RESOLVER)
+        http = HttpClient(
+            HttpPolicy(
+                allowed_hosts=HostAllowList.parse(["*.prod.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])
+            ),
+            resolver=RESOLVER,
+        )
         try:
             evaluation = await run(self.named(target.port), http, {"svc": "preview"})
         finally:
             await http.aclose()
         assert "not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS" in evaluation.reason
 
-    @pytest.mark.parametrize("svc", ["evil.com@preview", "preview#x", "preview/..", "preview\r\nHost: x",
-                                     "169.254.169.254", "Preview"])
+    @pytest.mark.parametrize(
+        "svc", ["evil.com@preview", "preview#x", "preview/..", "preview\r\nHost: x", "169.254.169.254", "Preview"]
+    )
     def test_host_arg_tricks_are_bad_args(self, svc):
         check = build_catalog([("t", {"checks": [self.named(80)]})], Registry([HttpSmokeCheck])).get("named")
         with pytest.raises(ArgError, match="DNS label"):
@@ -564,12 +788,20 @@ class TestSSRF:
         with pytest.raises(ArgError, match="control characters"):
             check.bind_args({"svc": "preview", "item": "a\r\nX-Evil: 1"})
 
-    @pytest.mark.parametrize(("item", "raw"), [("a@evil.com", "a%40evil.com"), ("x#frag", "x%23frag"),
-                                               ("../admin", "..%2Fadmin"), ("a?b=c", "a%3Fb%3Dc"),
-                                               ("50%", "50%25")])
+    @pytest.mark.parametrize(
+        ("item", "raw"),
+        [
+            ("a@evil.com", "a%40evil.com"),
+            ("x#frag", "x%23frag"),
+            ("../admin", "..%2Fadmin"),
+            ("a?b=c", "a%3Fb%3Dc"),
+            ("50%", "50%25"),
+        ],
+    )
     async def test_path_arg_tricks_stay_in_one_escaped_segment(self, target, client, item, raw):
-        evaluation = await run(self.named(target.port, allowed_hosts=["*.shop.svc"]), client,
-                               {"svc": "preview", "item": item})
+        evaluation = await run(
+            self.named(target.port, allowed_hosts=["*.shop.svc"]), client, {"svc": "preview", "item": item}
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         echoed = json.loads(evaluation.details["steps"][0]["body"])
         assert echoed["raw_path"] == f"/echo/{raw}"
@@ -580,7 +812,8 @@ class TestEventLoopStaysFree:
     requests are answered while the judging runs."""
 
     async def test_backtracking_regex_on_a_hostile_body_leaves_deadline_and_healthz_working(
-            self, aiohttp_server, aiohttp_client, monkeypatch):
+        self, aiohttp_server, aiohttp_client, monkeypatch
+    ):
         searching, searched = threading.Event(), threading.Event()
         search = judge._search
 
@@ -599,13 +832,16 @@ class TestEventLoopStaysFree:
         app = web.Application()
         app.router.add_get("/", hostile)
         target = await aiohttp_server(app)
-        definition = {"name": "smoke", "kind": "http_smoke", "base_url": f"http://preview.shop.svc:{target.port}",
-                      "deadline_s": 0.3, "steps": [{"name": "s", "retries": 0,
-                                                    "expect": {"body_regex": "^(a|aa)+$"}}]}
+        definition = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": f"http://preview.shop.svc:{target.port}",
+            "deadline_s": 0.3,
+            "steps": [{"name": "s", "retries": 0, "expect": {"body_regex": "^(a|aa)+$"}}],
+        }
         catalog = build_catalog([("test", {"checks": [definition]})], Registry([HttpSmokeCheck]))
         settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
-        client = await aiohttp_client(create_app(settings, catalog, Registry([HttpSmokeCheck]),
-                                                 http_resolver=RESOLVER))
+        client = await aiohttp_client(create_app(settings, catalog, Registry([HttpSmokeCheck]), http_resolver=RESOLVER))
         run = asyncio.create_task(client.get("/api/v1/checks/smoke/run"))
         await asyncio.to_thread(searching.wait)
         health = await client.get("/healthz")
@@ -632,18 +868,24 @@ class TestBodyMemory:
     # What the budget does not count: connection buffers, evidence, allocator slack.
     SLACK_BYTES = 32 * 1024 * 1024
 
-    @pytest.mark.parametrize(("payload", "expect", "documents_bytes"), [
-        # Every body kept and decoded as text.
-        (b"x" * (BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200], "body_contains": ["end-of-body"]}, 0),
-        # Every body drained past the cap.
-        (b"x" * (16 * BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200]}, 0),
-        # Every body parsed as JSON: 3 bytes of `[],` become a 56-byte list and its 8-byte slot, and one parsed
-        # document at a time is alive.
-        (b"[" + b"[]," * (BODY_CAP_BYTES // 3 - 1) + b"[]]", {"json": [{"path": "$[0]", "exists": True}]},
-         BODY_CAP_BYTES // 3 * 64),
-    ], ids=["judged-at-the-cap", "drained-past-the-cap", "parsed-as-json"])
-    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, payload, expect,
-                                                    documents_bytes):
+    @pytest.mark.parametrize(
+        ("payload", "expect", "documents_bytes"),
+        [
+            # Every body kept and decoded as text.
+            (b"x" * (BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200], "body_contains": ["end-of-body"]}, 0),
+            # Every body drained past the cap.
+            (b"x" * (16 * BODY_CAP_BYTES - 11) + b"end-of-body", {"status": [200]}, 0),
+            # Every body parsed as JSON: 3 bytes of `[],` become a 56-byte list and its 8-byte slot, and one parsed
+            # document at a time is alive.
+            (
+                b"[" + b"[]," * (BODY_CAP_BYTES // 3 - 1) + b"[]]",
+                {"json": [{"path": "$[0]", "exists": True}]},
+                BODY_CAP_BYTES // 3 * 64,
+            ),
+        ],
+        ids=["judged-at-the-cap", "drained-past-the-cap", "parsed-as-json"],
+    )
+    async def test_peak_rss_stays_within_the_budget(self, aiohttp_server, tmp_path, payload, expect, documents_bytes):
         async def big(request: web.Request) -> web.Response:
             return web.Response(body=payload, content_type="text/plain")
 
@@ -654,19 +896,56 @@ class TestBodyMemory:
         app.router.add_get("/big", big)
         app.router.add_get("/small", small)
         target = await aiohttp_server(app)
-        base = {"kind": "http_smoke", "base_url": f"http://127.0.0.1:{target.port}", "allowed_hosts": ["127.0.0.1"],
-                "deadline_s": 120}
+        base = {
+            "kind": "http_smoke",
+            "base_url": f"http://127.0.0.1:{target.port}",
+            "allowed_hosts": ["127.0.0.1"],
+            "deadline_s": 120,
+        }
         catalog = tmp_path / "catalog.yaml"
-        catalog.write_text(yaml.safe_dump({"checks": [
-            {"name": "warm", **base, "steps": [{"name": "w", "path": "/small", "repeat": 50, "concurrency": 50,
-                                                "expect": {"body_contains": ["end-of-body"]}}]},
-            {"name": "load", **base, "steps": [{"name": "big", "path": "/big", "repeat": 50, "concurrency": 50,
-                                                "timeout_s": 60, "retries": 0, "expect": expect}]},
-        ]}))
-        served = await ServeProcess.start(catalog, ANALYZER_HTTP_ALLOWED_HOSTS="127.0.0.1",
-                                          ANALYZER_HTTP_ALLOWED_NETWORKS="127.0.0.0/8",
-                                          ANALYZER_HTTP_MAX_BODY_BYTES=str(self.BODY_CAP_BYTES),
-                                          ANALYZER_HTTP_BODY_BUDGET_BYTES=str(self.BUDGET_BYTES))
+        catalog.write_text(
+            yaml.safe_dump(
+                {
+                    "checks": [
+                        {
+                            "name": "warm",
+                            **base,
+                            "steps": [
+                                {
+                                    "name": "w",
+                                    "path": "/small",
+                                    "repeat": 50,
+                                    "concurrency": 50,
+                                    "expect": {"body_contains": ["end-of-body"]},
+                                }
+                            ],
+                        },
+                        {
+                            "name": "load",
+                            **base,
+                            "steps": [
+                                {
+                                    "name": "big",
+                                    "path": "/big",
+                                    "repeat": 50,
+                                    "concurrency": 50,
+                                    "timeout_s": 60,
+                                    "retries": 0,
+                                    "expect": expect,
+                                }
+                            ],
+                        },
+                    ]
+                }
+            )
+        )
+        served = await ServeProcess.start(
+            catalog,
+            ANALYZER_HTTP_ALLOWED_HOSTS="127.0.0.1",
+            ANALYZER_HTTP_ALLOWED_NETWORKS="127.0.0.0/8",
+            ANALYZER_HTTP_MAX_BODY_BYTES=str(self.BODY_CAP_BYTES),
+            ANALYZER_HTTP_BODY_BUDGET_BYTES=str(self.BUDGET_BYTES),
+        )
         try:
             async with aiohttp.ClientSession() as session:
                 warm = await (await session.get(f"{served.url}/api/v1/checks/warm/run")).json()
@@ -679,5 +958,7 @@ class TestBodyMemory:
         assert load["verdict"] == "pass", load
         growth_bytes = (peak_kib - baseline_kib) * 1024
         bound_bytes = self.BUDGET_BYTES + documents_bytes + self.SLACK_BYTES
-        assert growth_bytes <= bound_bytes, (f"peak RSS grew {growth_bytes / 2**20:.1f} MiB over the warm "
-                                             f"{baseline_kib / 1024:.1f} MiB; bound {bound_bytes / 2**20:.1f} MiB")
+        assert growth_bytes <= bound_bytes, (
+            f"peak RSS grew {growth_bytes / 2**20:.1f} MiB over the warm "
+            f"{baseline_kib / 1024:.1f} MiB; bound {bound_bytes / 2**20:.1f} MiB"
+        )

@@ -38,28 +38,56 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
     server = await aiohttp_server(target_app())
 
     def smoke(name: str, port: int, steps: list[tuple[str, str]]) -> dict[str, Any]:
-        return {"name": name, "kind": "http_smoke", "base_url": f"http://127.0.0.1:{port}",
-                "allowed_hosts": ["127.0.0.1"],
-                "params": {"build": {"type": "label_value", "default": "1"}},
-                "steps": [{"name": step, "path": path, "retries": 0,
-                           "expect": {"status": [200], "json": [{"path": "$.status", "equals": "ok"}]}}
-                          for step, path in steps]}
+        return {
+            "name": name,
+            "kind": "http_smoke",
+            "base_url": f"http://127.0.0.1:{port}",
+            "allowed_hosts": ["127.0.0.1"],
+            "params": {"build": {"type": "label_value", "default": "1"}},
+            "steps": [
+                {
+                    "name": step,
+                    "path": path,
+                    "retries": 0,
+                    "expect": {"status": [200], "json": [{"path": "$.status", "equals": "ok"}]},
+                }
+                for step, path in steps
+            ],
+        }
 
     path = tmp_path / "catalog.yaml"
-    path.write_text(yaml.safe_dump({"checks": [
-        smoke("healthy", server.port, [("ok", "/ok")]),
-        smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
-        smoke("down", free_port(), [("ok", "/ok")]),
-    ]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "checks": [
+                    smoke("healthy", server.port, [("ok", "/ok")]),
+                    smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
+                    smoke("down", free_port(), [("ok", "/ok")]),
+                ]
+            }
+        )
+    )
     return path
 
 
 async def analyzer_run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run `python -m analyzer.cli run ...` without blocking the loop that serves the target."""
-    environment = {**os.environ, "ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1",
-                   "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8", **(env or {})}
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "analyzer.cli", "run", *args, env=environment,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    environment = {
+        **os.environ,
+        "ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1",
+        "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8",
+        **(env or {}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "analyzer.cli",
+        "run",
+        *args,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
     return process.returncode, stdout.decode(), stderr.decode()
@@ -79,13 +107,17 @@ class TestExitCodes:
 
     async def test_fail_exits_3_with_one_junit_case_per_step(self, catalog, tmp_path):
         junit = tmp_path / "report.xml"
-        code, out, _ = await analyzer_run("broken", "--catalog", str(catalog), "--junit", str(junit),
-                                          "--arg", "build=42")
+        code, out, _ = await analyzer_run(
+            "broken", "--catalog", str(catalog), "--junit", str(junit), "--arg", "build=42"
+        )
         assert code == 3, out
         assert "FAIL broken: step 'broken' (2/3) failed: status: expected 200, got 503" in out
         cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
         assert [(c.get("name"), [e.tag for e in c]) for c in cases] == [
-            ("first", []), ("broken", ["failure"]), ("last", ["skipped"])]
+            ("first", []),
+            ("broken", ["failure"]),
+            ("last", ["skipped"]),
+        ]
         properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
         assert properties["arg.build"] == "42"
 
@@ -97,8 +129,9 @@ class TestExitCodes:
         assert ET.parse(junit).getroot().find("./testsuite/testcase/error") is not None
 
     async def test_refused_target_exits_5(self, catalog):
-        code, out, _ = await analyzer_run("healthy", "--catalog", str(catalog),
-                                          env={"ANALYZER_HTTP_ALLOWED_NETWORKS": ""})
+        code, out, _ = await analyzer_run(
+            "healthy", "--catalog", str(catalog), env={"ANALYZER_HTTP_ALLOWED_NETWORKS": ""}
+        )
         assert code == 5, out
         assert "127.0.0.1 is a loopback address" in out
 
@@ -109,10 +142,21 @@ class TestExitCodes:
 
     async def test_invalid_catalog_exits_6(self, tmp_path):
         bad = tmp_path / "bad.yaml"
-        bad.write_text(yaml.safe_dump({"checks": [{"name": "x", "kind": "http_smoke",
-                                                   "base_url": "http://{{ p }}.svc",
-                                                   "params": {"p": {"type": "label_value", "default": "a"}},
-                                                   "steps": [{"name": "s"}]}]}))
+        bad.write_text(
+            yaml.safe_dump(
+                {
+                    "checks": [
+                        {
+                            "name": "x",
+                            "kind": "http_smoke",
+                            "base_url": "http://{{ p }}.svc",
+                            "params": {"p": {"type": "label_value", "default": "a"}},
+                            "steps": [{"name": "s"}],
+                        }
+                    ]
+                }
+            )
+        )
         code, _, err = await analyzer_run("x", "--catalog", str(bad))
         assert code == 6
         assert "stands in the host" in err
@@ -120,10 +164,21 @@ class TestExitCodes:
     @pytest.mark.integration
     async def test_inconclusive_exits_4(self, prometheus, tmp_path):
         path = tmp_path / "catalog.yaml"
-        path.write_text(yaml.safe_dump({
-            "sources": {"default": {"type": "prometheus", "url": prometheus.url}},
-            "checks": [{"name": "quiet", "kind": "prometheus", "query": "http_smoke_test_absent_metric",
-                        "pass_if": "< 1"}]}))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": {"default": {"type": "prometheus", "url": prometheus.url}},
+                    "checks": [
+                        {
+                            "name": "quiet",
+                            "kind": "prometheus",
+                            "query": "http_smoke_test_absent_metric",
+                            "pass_if": "< 1",
+                        }
+                    ],
+                }
+            )
+        )
         junit = tmp_path / "report.xml"
         code, out, _ = await analyzer_run("quiet", "--catalog", str(path), "--junit", str(junit))
         assert code == 4, out

@@ -27,110 +27,281 @@ def _variant(param: str, method: str) -> dict[str, str]:
     if method == "proportion":
         return {"success": _counter("kpi_orders_total", param), "total": _counter("kpi_visits_total", param)}
     if method == "mann_whitney":
-        return {"query": f"avg(kpi_request_latency_seconds{{{_selector(param)}}})",
-                "events": _counter("kpi_visits_total", param)}
-    return {"query": f"max(kpi_p95_latency_seconds{{{_selector(param)}}})",
-            "events": _counter("kpi_visits_total", param)}
+        return {
+            "query": f"avg(kpi_request_latency_seconds{{{_selector(param)}}})",
+            "events": _counter("kpi_visits_total", param),
+        }
+    return {
+        "query": f"max(kpi_p95_latency_seconds{{{_selector(param)}}})",
+        "events": _counter("kpi_visits_total", param),
+    }
 
 
-PARAMS = {"canary_hash": {"type": "label_value", "required": True},
-          "stable_hash": {"type": "label_value", "default": "kpistable"}}
+PARAMS = {
+    "canary_hash": {"type": "label_value", "required": True},
+    "stable_hash": {"type": "label_value", "default": "kpistable"},
+}
 # Exact values through a real Prometheus: vector({{ n }}) returns the number as it is.
 COUNTS = {name: {"type": "number", "required": True} for name in ("errors_c", "total_c", "errors_b", "total_b")}
 VALUES = {"canary_value": {"type": "number", "required": True}, "baseline_value": {"type": "number", "required": True}}
-SMOOTHED = 'avg(avg_over_time(kpi_request_latency_seconds{{{}}}[5m]))'
+SMOOTHED = "avg(avg_over_time(kpi_request_latency_seconds{{{}}}[5m]))"
 
 CHECKS: list[dict[str, Any]] = [
-    {"name": "conversion", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "higher_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
-     "canary": _variant("canary_hash", "proportion"), "baseline": _variant("stable_hash", "proportion")},
-    {"name": "p95", "kind": "kpi_compare", "params": PARAMS, "method": "ratio", "direction": "lower_is_better",
-     "max_relative_change": 0.1, "min_canary_events": 100,
-     "canary": _variant("canary_hash", "ratio"), "baseline": _variant("stable_hash", "ratio")},
-    {"name": "latency", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
-     "direction": "lower_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
-     "lookback": "30m", "step": "30s", "min_samples": 20,
-     "canary": _variant("canary_hash", "mann_whitney"), "baseline": _variant("stable_hash", "mann_whitney")},
-    {"name": "conversion-nomin", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "higher_is_better", "max_relative_change": 0.1,
-     "canary": _variant("canary_hash", "proportion"), "baseline": _variant("stable_hash", "proportion")},
-    {"name": "payment-errors", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "lower_is_better", "min_detectable_effect": 0.1, "max_absolute_change": 0.001,
-     "canary": {"success": _counter("kpi_failed_payments_total", "canary_hash"),
-                "total": _counter("kpi_visits_total", "canary_hash")},
-     "baseline": {"success": _counter("kpi_failed_payments_total", "stable_hash"),
-                  "total": _counter("kpi_visits_total", "stable_hash")}},
-    {"name": "swapped-counters", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "higher_is_better", "max_relative_change": 0.1,
-     "canary": {"success": _counter("kpi_visits_total", "canary_hash"),
-                "total": _counter("kpi_orders_total", "canary_hash")},
-     "baseline": _variant("stable_hash", "proportion")},
-    {"name": "p95-unaggregated", "kind": "kpi_compare", "params": PARAMS, "method": "ratio",
-     "direction": "lower_is_better", "max_relative_change": 0.1,
-     "canary": 'kpi_p95_latency_seconds{service="shop"}', "baseline": _variant("stable_hash", "ratio")["query"]},
-    {"name": "latency-nomin", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
-     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
-     "canary": f"avg(kpi_request_latency_seconds{{{_selector('canary_hash')}}})",
-     "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})"},
-    {"name": "latency-either", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
-     "direction": "either", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
-     "canary": _variant("canary_hash", "mann_whitney"), "baseline": _variant("stable_hash", "mann_whitney")},
-    {"name": "conversion-ab", "kind": "kpi_compare", "params": PARAMS, "method": "proportion", "mode": "ab",
-     "direction": "higher_is_better", "max_relative_change": 0.1, "min_canary_events": 100,
-     "variant_names": {"canary": "green", "baseline": "blue"},
-     "canary": _variant("canary_hash", "proportion"), "baseline": _variant("stable_hash", "proportion")},
-    {"name": "errors-exact", "kind": "kpi_compare", "params": COUNTS, "method": "proportion",
-     "direction": "lower_is_better", "max_absolute_change": 0.001,
-     "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
-     "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"}},
-    {"name": "errors-exact-mde", "kind": "kpi_compare", "params": COUNTS, "method": "proportion",
-     "direction": "lower_is_better", "max_absolute_change": 0.001, "min_detectable_effect": 0.5,
-     "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
-     "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"}},
-    {"name": "ratio-exact", "kind": "kpi_compare", "params": VALUES, "direction": "lower_is_better",
-     "max_relative_change": 0.1, "canary": "vector({{ canary_value }})", "baseline": "vector({{ baseline_value }})"},
-    {"name": "latency-smoothed", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
-     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
-     "canary": SMOOTHED.format(_selector("canary_hash")), "baseline": SMOOTHED.format(_selector("stable_hash"))},
-    {"name": "errors-typo", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "lower_is_better", "max_absolute_change": 0.001,
-     "canary": {"success": _counter("kpi_failed_payment_total", "canary_hash"),
-                "total": _counter("kpi_visits_total", "canary_hash")},
-     "baseline": {"success": _counter("kpi_failed_payment_total", "stable_hash"),
-                  "total": _counter("kpi_visits_total", "stable_hash")}},
-    {"name": "errors-typo-fallback", "kind": "kpi_compare", "params": PARAMS, "direction": "lower_is_better",
-     "max_absolute_change": 0.001,
-     "canary": f'(sum(rate(kpi_failed_payment_total{{{_selector("canary_hash")}}}[5m])) or vector(0))',
-     "baseline": f'(sum(rate(kpi_failed_payments_total{{{_selector("stable_hash")}}}[5m])) or vector(0))'},
-    {"name": "errors-typo-regex", "kind": "kpi_compare", "params": PARAMS, "direction": "lower_is_better",
-     "max_absolute_change": 0.001,
-     "canary": f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("canary_hash")}}}[5m])) or vector(0))',
-     "baseline": f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("stable_hash")}}}[5m])) or vector(0))'},
-    {"name": "total-typo", "kind": "kpi_compare", "params": PARAMS, "method": "proportion",
-     "direction": "higher_is_better", "max_relative_change": 0.1,
-     "canary": _variant("canary_hash", "proportion"),
-     "baseline": {"success": _counter("kpi_orders_total", "stable_hash"),
-                  "total": _counter("kpi_visit_total", "stable_hash")}},
-    {"name": "latency-typo", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney",
-     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
-     "canary": f"avg(kpi_request_latency_second{{{_selector('canary_hash')}}})",
-     "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})"},
-    {"name": "latency-ab", "kind": "kpi_compare", "params": PARAMS, "method": "mann_whitney", "mode": "ab",
-     "direction": "lower_is_better", "max_relative_change": 0.1, "lookback": "30m", "step": "30s",
-     "variant_names": {"canary": "green", "baseline": "blue"},
-     "canary": _variant("canary_hash", "mann_whitney"), "baseline": _variant("stable_hash", "mann_whitney")},
+    {
+        "name": "conversion",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "canary": _variant("canary_hash", "proportion"),
+        "baseline": _variant("stable_hash", "proportion"),
+    },
+    {
+        "name": "p95",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "ratio",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "canary": _variant("canary_hash", "ratio"),
+        "baseline": _variant("stable_hash", "ratio"),
+    },
+    {
+        "name": "latency",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "lookback": "30m",
+        "step": "30s",
+        "min_samples": 20,
+        "canary": _variant("canary_hash", "mann_whitney"),
+        "baseline": _variant("stable_hash", "mann_whitney"),
+    },
+    {
+        "name": "conversion-nomin",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "canary": _variant("canary_hash", "proportion"),
+        "baseline": _variant("stable_hash", "proportion"),
+    },
+    {
+        "name": "payment-errors",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "lower_is_better",
+        "min_detectable_effect": 0.1,
+        "max_absolute_change": 0.001,
+        "canary": {
+            "success": _counter("kpi_failed_payments_total", "canary_hash"),
+            "total": _counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": _counter("kpi_failed_payments_total", "stable_hash"),
+            "total": _counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "swapped-counters",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "canary": {
+            "success": _counter("kpi_visits_total", "canary_hash"),
+            "total": _counter("kpi_orders_total", "canary_hash"),
+        },
+        "baseline": _variant("stable_hash", "proportion"),
+    },
+    {
+        "name": "p95-unaggregated",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "ratio",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "canary": 'kpi_p95_latency_seconds{service="shop"}',
+        "baseline": _variant("stable_hash", "ratio")["query"],
+    },
+    {
+        "name": "latency-nomin",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": f"avg(kpi_request_latency_seconds{{{_selector('canary_hash')}}})",
+        "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})",
+    },
+    {
+        "name": "latency-either",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "either",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": _variant("canary_hash", "mann_whitney"),
+        "baseline": _variant("stable_hash", "mann_whitney"),
+    },
+    {
+        "name": "conversion-ab",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "mode": "ab",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "variant_names": {"canary": "green", "baseline": "blue"},
+        "canary": _variant("canary_hash", "proportion"),
+        "baseline": _variant("stable_hash", "proportion"),
+    },
+    {
+        "name": "errors-exact",
+        "kind": "kpi_compare",
+        "params": COUNTS,
+        "method": "proportion",
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
+        "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"},
+    },
+    {
+        "name": "errors-exact-mde",
+        "kind": "kpi_compare",
+        "params": COUNTS,
+        "method": "proportion",
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "min_detectable_effect": 0.5,
+        "canary": {"success": "vector({{ errors_c }})", "total": "vector({{ total_c }})"},
+        "baseline": {"success": "vector({{ errors_b }})", "total": "vector({{ total_b }})"},
+    },
+    {
+        "name": "ratio-exact",
+        "kind": "kpi_compare",
+        "params": VALUES,
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "canary": "vector({{ canary_value }})",
+        "baseline": "vector({{ baseline_value }})",
+    },
+    {
+        "name": "latency-smoothed",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": SMOOTHED.format(_selector("canary_hash")),
+        "baseline": SMOOTHED.format(_selector("stable_hash")),
+    },
+    {
+        "name": "errors-typo",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": {
+            "success": _counter("kpi_failed_payment_total", "canary_hash"),
+            "total": _counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": _counter("kpi_failed_payment_total", "stable_hash"),
+            "total": _counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "errors-typo-fallback",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": f"(sum(rate(kpi_failed_payment_total{{{_selector('canary_hash')}}}[5m])) or vector(0))",
+        "baseline": f"(sum(rate(kpi_failed_payments_total{{{_selector('stable_hash')}}}[5m])) or vector(0))",
+    },
+    {
+        "name": "errors-typo-regex",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("canary_hash")}}}[5m])) or vector(0))',
+        "baseline": (
+            f'(sum(rate({{__name__=~"kpi_failed_payment_total",{_selector("stable_hash")}}}[5m])) or vector(0))'
+        ),
+    },
+    {
+        "name": "total-typo",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "canary": _variant("canary_hash", "proportion"),
+        "baseline": {
+            "success": _counter("kpi_orders_total", "stable_hash"),
+            "total": _counter("kpi_visit_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "latency-typo",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": f"avg(kpi_request_latency_second{{{_selector('canary_hash')}}})",
+        "baseline": f"avg(kpi_request_latency_seconds{{{_selector('stable_hash')}}})",
+    },
+    {
+        "name": "latency-ab",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "mode": "ab",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "variant_names": {"canary": "green", "baseline": "blue"},
+        "canary": _variant("canary_hash", "mann_whitney"),
+        "baseline": _variant("stable_hash", "mann_whitney"),
+    },
 ]
 
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
-    catalog = build_catalog([("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}},
-                                       "checks": CHECKS})], Registry.default())
+    catalog = build_catalog(
+        [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+        Registry.default(),
+    )
     return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
 
 
-async def run(client, prometheus, check: str, canary: str | None = None, status: int = 200,
-              **args: float) -> dict[str, Any]:
+async def run(
+    client, prometheus, check: str, canary: str | None = None, status: int = 200, **args: float
+) -> dict[str, Any]:
     params = {"at": str(int(prometheus.anchor)), "explain": "true", **{k: str(v) for k, v in args.items()}}
     if canary is not None:
         params["canary_hash"] = canary
@@ -143,8 +314,10 @@ class TestGate:
     """Canary vs stable: a clear regression fails, equal performance passes, too little traffic is inconclusive."""
 
     @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
-    @pytest.mark.parametrize(("canary", "verdict"), [("kpiworse", "fail"), ("kpiequal", "pass"),
-                                                     ("kpibetter", "pass"), ("kpitiny", "inconclusive")])
+    @pytest.mark.parametrize(
+        ("canary", "verdict"),
+        [("kpiworse", "fail"), ("kpiequal", "pass"), ("kpibetter", "pass"), ("kpitiny", "inconclusive")],
+    )
     async def test_verdicts(self, client, prometheus, check, canary, verdict):
         body = await run(client, prometheus, check, canary)
         assert body["verdict"] == verdict, body["reason"]
@@ -192,8 +365,7 @@ class TestGate:
         assert body["details"]["baseline"]["rate"] == 0.0
         assert body["details"]["detectable_effect"] == pytest.approx(0.001)
 
-    @pytest.mark.parametrize(("canary", "verdict"), [("kpibetter", "fail"), ("kpiworse", "fail"),
-                                                     ("kpiequal", "pass")])
+    @pytest.mark.parametrize(("canary", "verdict"), [("kpibetter", "fail"), ("kpiworse", "fail"), ("kpiequal", "pass")])
     async def test_either_direction_fails_any_clear_shift(self, client, prometheus, canary, verdict):
         body = await run(client, prometheus, "latency-either", canary)
         assert body["verdict"] == verdict, body["reason"]
@@ -201,8 +373,9 @@ class TestGate:
     async def test_lookback_is_rendered_into_the_queries(self, client, prometheus):
         details = (await run(client, prometheus, "conversion", "kpiequal"))["details"]
         assert details["query_roles"] == ["canary.success", "canary.total", "baseline.success", "baseline.total"]
-        assert details["queries"][0] == ('sum(increase(kpi_orders_total{service="shop",'
-                                          'rollouts_pod_template_hash="kpiequal"}[10m]))')
+        assert details["queries"][0] == (
+            'sum(increase(kpi_orders_total{service="shop",rollouts_pod_template_hash="kpiequal"}[10m]))'
+        )
 
     async def test_more_than_one_series_is_a_misconfiguration(self, client, prometheus):
         body = await run(client, prometheus, "p95-unaggregated", "kpiequal", status=500)
@@ -242,7 +415,7 @@ class TestMisspelledMetric:
         body = await run(client, prometheus, "errors-typo-regex", "kpiworse", status=500)
         assert body["error"] == "check_misconfigured"
         assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all")
-        assert "canary.query, baseline.query select it: {__name__=~\"kpi_failed_payment_total\"" in body["reason"]
+        assert 'canary.query, baseline.query select it: {__name__=~"kpi_failed_payment_total"' in body["reason"]
 
     async def test_a_misspelled_total_names_its_role(self, client, prometheus):
         body = await run(client, prometheus, "total-typo", "kpiequal", status=500)
@@ -256,8 +429,9 @@ class TestMisspelledMetric:
     async def test_the_correct_names_still_judge(self, client, prometheus):
         body = await run(client, prometheus, "payment-errors", "kpiworse")
         assert body["verdict"] == "fail"
-        assert body["details"]["presence_query"] == ('group by (__name__) ({__name__=~"kpi_failed_payments_total|'
-                                                     'kpi_visits_total"})')
+        assert body["details"]["presence_query"] == (
+            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"})'
+        )
 
     async def test_an_existing_metric_without_this_canary_is_no_data(self, client, prometheus):
         body = await run(client, prometheus, "conversion", "nosuchhash")
@@ -268,13 +442,16 @@ class TestMisspelledMetric:
 class TestNonInferiority:
     """A proportion passes only when its interval rules out harm beyond the tolerance, not on power alone."""
 
-    @pytest.mark.parametrize(("check", "counts"), [
-        # The reviewer's wrong passes: observed harm 0.003 and 0.002 against a tolerance of 0.001, with a
-        # baseline of 200 and of 10 requests and no errors; and 0.003 with min_detectable_effect 0.5.
-        ("errors-exact", (30, 10000, 0, 200)),
-        ("errors-exact", (200, 100000, 0, 10)),
-        ("errors-exact-mde", (104, 8000, 80, 8000)),
-    ])
+    @pytest.mark.parametrize(
+        ("check", "counts"),
+        [
+            # The reviewer's wrong passes: observed harm 0.003 and 0.002 against a tolerance of 0.001, with a
+            # baseline of 200 and of 10 requests and no errors; and 0.003 with min_detectable_effect 0.5.
+            ("errors-exact", (30, 10000, 0, 200)),
+            ("errors-exact", (200, 100000, 0, 10)),
+            ("errors-exact-mde", (104, 8000, 80, 8000)),
+        ],
+    )
     async def test_harm_beyond_the_tolerance_never_passes(self, client, prometheus, check, counts):
         body = await run(client, prometheus, check, **dict(zip(COUNTS, counts, strict=True)))
         assert body["verdict"] == "inconclusive", body["reason"]
@@ -283,13 +460,14 @@ class TestNonInferiority:
         assert "the interval allows an increase of " in body["reason"]
 
     async def test_a_baseline_without_errors_can_pass_with_enough_traffic(self, client, prometheus):
-        body = await run(client, prometheus, "errors-exact", errors_c=10, total_c=100000, errors_b=0,
-                         total_b=100000)
+        body = await run(client, prometheus, "errors-exact", errors_c=10, total_c=100000, errors_b=0, total_b=100000)
         assert body["verdict"] == "pass", body["reason"]
         # A significant increase of 0.0001 is still within the tolerance: the interval ends below 0.001.
         assert 0 < body["details"]["interval"][0] < body["details"]["interval"][1] <= 0.001
-        assert "passes when the interval rules out an increase beyond the tolerance and the test has power" in (
-            body["reason"])
+        assert (
+            "passes when the interval rules out an increase beyond the tolerance and the test has power"
+            in (body["reason"])
+        )
 
     async def test_a_small_baseline_reports_low_power(self, client, prometheus):
         body = await run(client, prometheus, "errors-exact", errors_c=0, total_c=100000, errors_b=0, total_b=10)
@@ -301,11 +479,14 @@ class TestNonInferiority:
 class TestBoundaries:
     """A change exactly at the tolerance is within it, whatever float arithmetic makes of it."""
 
-    @pytest.mark.parametrize(("canary", "baseline", "verdict"), [
-        (1.1, 1.0, "pass"),          # 1.1 - 1.0 = 0.10000000000000009 > 0.1 * 1.0
-        (0.33, 0.3, "pass"),         # 0.030000000000000027 > 0.03
-        (1.1000001, 1.0, "fail"),
-    ])
+    @pytest.mark.parametrize(
+        ("canary", "baseline", "verdict"),
+        [
+            (1.1, 1.0, "pass"),  # 1.1 - 1.0 = 0.10000000000000009 > 0.1 * 1.0
+            (0.33, 0.3, "pass"),  # 0.030000000000000027 > 0.03
+            (1.1000001, 1.0, "fail"),
+        ],
+    )
     async def test_ratio_at_the_tolerance(self, client, prometheus, canary, baseline, verdict):
         body = await run(client, prometheus, "ratio-exact", canary_value=canary, baseline_value=baseline)
         assert body["verdict"] == verdict, body["reason"]
@@ -331,9 +512,10 @@ class TestAB:
     """A/B: the better variant wins, an equal pair has no winner yet."""
 
     @pytest.mark.parametrize("check", ["conversion-ab", "latency-ab"])
-    @pytest.mark.parametrize(("canary", "verdict", "winner"), [("kpibetter", "pass", "green"),
-                                                               ("kpiworse", "fail", "blue"),
-                                                               ("kpiequal", "inconclusive", None)])
+    @pytest.mark.parametrize(
+        ("canary", "verdict", "winner"),
+        [("kpibetter", "pass", "green"), ("kpiworse", "fail", "blue"), ("kpiequal", "inconclusive", None)],
+    )
     async def test_winner(self, client, prometheus, check, canary, verdict, winner):
         body = await run(client, prometheus, check, canary)
         assert body["verdict"] == verdict, body["reason"]

@@ -15,20 +15,35 @@ from tests.integration.test_prometheus_check import ERROR_RATIO
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
 GOOD = [
     {"name": "error-rate", "kind": "prometheus", "params": EXAMPLE_CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"},
-    {"name": "api-latency", "kind": "error_budget", "objective": 99.9, "period": "30d",
-     "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'}},
-    {"name": "pyrra-api", "kind": "error_budget", "objective": 99.9, "period": "28d",
-     "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"}},
+    {
+        "name": "api-latency",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "pyrra-api",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_requests"},
+    },
 ]
 
 
 def validate(tmp_path, url, *checks, at=None):
     path = tmp_path / "catalog.yaml"
-    path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://prometheus.monitoring:9090"}},
-                                    "checks": list(checks)}))
+    path.write_text(
+        yaml.safe_dump({"sources": {"default": {"url": "http://prometheus.monitoring:9090"}}, "checks": list(checks)})
+    )
     extra = ["--at", str(at)] if at is not None else []
-    return subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.integration
@@ -52,8 +67,9 @@ class TestLiveLint:
         assert result.returncode == 6
         # The dry run alone would only say "no data": the lint names the mistake.
         assert "error-rate: INCONCLUSIVE" in result.stdout
-        assert ("problem: metric http_request_total does not exist in this Prometheus (did you mean "
-                "http_requests_total?)") in result.stdout
+        assert (
+            "problem: metric http_request_total does not exist in this Prometheus (did you mean http_requests_total?)"
+        ) in result.stdout
 
     def test_misspelled_label(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("rollouts_pod_template_hash", "rollout_pod_template_hash")}
@@ -94,10 +110,19 @@ class TestLiveLintScope:
 
     def test_http_checks_are_not_run(self, tmp_path, prometheus):
         # Port 9 on loopback: were the check run, it would fail to connect and print a verdict, not "not run".
-        smoke = {"name": "smoke", "kind": "http_smoke", "base_url": "http://127.0.0.1:9",
-                 "allowed_hosts": ["127.0.0.1"], "steps": [{"name": "home", "expect": {"status": [200]}}]}
-        card = {"name": "card", "kind": "composite", "mode": "all",
-                "members": [{"check": "error-rate", "args": {"canary_hash": "healthy1"}}, {"check": "smoke"}]}
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://127.0.0.1:9",
+            "allowed_hosts": ["127.0.0.1"],
+            "steps": [{"name": "home", "expect": {"status": [200]}}],
+        }
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "all",
+            "members": [{"check": "error-rate", "args": {"canary_hash": "healthy1"}}, {"check": "smoke"}],
+        }
         result = validate(tmp_path, prometheus.url, GOOD[0], smoke, card, at=prometheus.anchor)
         assert "Traceback" not in result.stdout + result.stderr
         assert "smoke: not run: it sends HTTP requests to its targets" in result.stdout
@@ -109,9 +134,22 @@ class TestLiveLintScope:
         (tree / "app").mkdir(parents=True)
         validate(tree / "app", prometheus.url, GOOD[0])  # writes tree/app/catalog.yaml
         (tree / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
-        result = subprocess.run([sys.executable, "-m", "analyzer.cli", "validate", str(tree), "--prometheus",
-                                 prometheus.url, "--at", str(prometheus.anchor)],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analyzer.cli",
+                "validate",
+                str(tree),
+                "--prometheus",
+                prometheus.url,
+                "--at",
+                str(prometheus.anchor),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "skipped 1 files holding no catalog document" in result.stdout
         assert "error-rate: PASS" in result.stdout

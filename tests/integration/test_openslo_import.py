@@ -29,8 +29,9 @@ async def client(prometheus, aiohttp_client, tmp_path):
 
 
 async def run(client, prometheus, check: str) -> dict[str, Any]:
-    answer = await client.get(f"/api/v1/checks/{check}/run",
-                              params={"at": str(int(prometheus.anchor)), "explain": "true"})
+    answer = await client.get(
+        f"/api/v1/checks/{check}/run", params={"at": str(int(prometheus.anchor)), "explain": "true"}
+    )
     assert answer.status == 200, await answer.text()
     return await answer.json()
 

@@ -25,8 +25,9 @@ CANARY = {"canary_hash": {"type": "label_value", "required": True}}
 
 
 def catalog_for(url, *checks, **source):
-    return build_catalog([("test.yaml", {"sources": {"default": {"url": url, **source}}, "checks": list(checks)})],
-                         Registry.default())
+    return build_catalog(
+        [("test.yaml", {"sources": {"default": {"url": url, **source}}, "checks": list(checks)})], Registry.default()
+    )
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def client_for(aiohttp_client):
     async def make(url, *checks, settings=None, **source):
         app = create_app(settings or Settings(), catalog_for(url, *checks, **source), Registry.default())
         return await aiohttp_client(app)
+
     return make
 
 
@@ -78,8 +80,9 @@ class TestVerdicts:
         assert "NaN" in body["reason"]
         assert body["details"]["series"][0]["value"] == "NaN"
 
-    @pytest.mark.parametrize(("policy", "status", "verdict"), [("fail", 200, "fail"), ("error", 503, "error"),
-                                                                ("pass", 200, "pass")])
+    @pytest.mark.parametrize(
+        ("policy", "status", "verdict"), [("fail", 200, "fail"), ("error", 503, "error"), ("pass", 200, "pass")]
+    )
     async def test_no_data_policy(self, prometheus, client_for, policy, status, verdict):
         client = await client_for(prometheus.url, {**self.check, "no_data": policy})
         got_status, body = await run(client, "error-rate", canary_hash="idle1")
@@ -108,9 +111,13 @@ class TestVerdicts:
 class TestInjection:
     """A label_value arg is a literal label value, whatever it contains."""
 
-    check = {"name": "errors", "kind": "prometheus", "params": {"h": {"type": "label_value", "required": True}},
-             "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ h }}",code="500"}[5m]))',
-             "pass_if": "< 0.01"}
+    check = {
+        "name": "errors",
+        "kind": "prometheus",
+        "params": {"h": {"type": "label_value", "required": True}},
+        "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ h }}",code="500"}[5m]))',
+        "pass_if": "< 0.01",
+    }
 
     async def test_injected_promql_is_matched_literally(self, prometheus, client_for):
         # Unescaped, this value would close the selector and append `or vector(0)`: a pass.
@@ -143,8 +150,10 @@ class TestSeries:
         with pytest.raises(ConfigError, match="set reduce"):
             catalog_for(prometheus.url, {**self.base, "name": "q", "query": "sum by (pod) (queue_depth)"})
 
-    @pytest.mark.parametrize(("reduce", "verdict", "value"), [("max", "fail", 7), ("min", "pass", 3),
-                                                              ("avg", "fail", 5), ("sum", "fail", 10)])
+    @pytest.mark.parametrize(
+        ("reduce", "verdict", "value"),
+        [("max", "fail", 7), ("min", "pass", 3), ("avg", "fail", 5), ("sum", "fail", 10)],
+    )
     async def test_reduce(self, prometheus, client_for, reduce, verdict, value):
         client = await client_for(prometheus.url, {**self.base, "name": "q", "reduce": reduce})
         _, body = await run(client, "q")
@@ -167,8 +176,15 @@ class TestSeries:
 class TestRangeAndBacktesting:
     """Range queries reduce over time, and `at=` evaluates as of a past moment."""
 
-    check = {"name": "p99", "kind": "prometheus", "query": 'latency_p99_seconds{service="checkout"}',
-             "pass_if": "< 0.5", "range": "10m", "step": "1m", "over_time": "max"}
+    check = {
+        "name": "p99",
+        "kind": "prometheus",
+        "query": 'latency_p99_seconds{service="checkout"}',
+        "pass_if": "< 0.5",
+        "range": "10m",
+        "step": "1m",
+        "over_time": "max",
+    }
 
     async def test_backtest_before_and_after_the_regression(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check)
@@ -186,6 +202,7 @@ class TestRangeAndBacktesting:
 
     async def test_rfc3339_at(self, prometheus, client_for):
         from datetime import UTC, datetime
+
         client = await client_for(prometheus.url, self.check)
         at = datetime.fromtimestamp(prometheus.anchor - 3600, UTC).isoformat().replace("+00:00", "Z")
         _, body = await run(client, "p99", at=at)
@@ -216,10 +233,15 @@ class TestSourceFailures:
         assert (status, body["verdict"]) == (504, "error")
         assert body["error"] in ("deadline_exceeded", "source_timeout")
 
-    @pytest.mark.parametrize(("behaviour", "status", "code"), [("500", 503, "source_unavailable"),
-                                                                ("garbage", 502, "source_rejected"),
-                                                                ("shape", 502, "source_rejected"),
-                                                                ("string", 502, "source_rejected")])
+    @pytest.mark.parametrize(
+        ("behaviour", "status", "code"),
+        [
+            ("500", 503, "source_unavailable"),
+            ("garbage", 502, "source_rejected"),
+            ("shape", 502, "source_rejected"),
+            ("string", 502, "source_rejected"),
+        ],
+    )
     async def test_bad_answers(self, client_for, behaviour, status, code):
         async with fake_prometheus(behaviour) as url:
             client = await client_for(url, self.check)
@@ -249,8 +271,10 @@ class TestCoalescing:
         monkeypatch.setattr(PrometheusSource, "_attempt", gated)
         client = await client_for(prometheus.url, TestVerdicts.check)
         before = prometheus.process.http_requests("/api/v1/query")
-        requests = [asyncio.ensure_future(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor))
-                    for _ in range(20)]
+        requests = [
+            asyncio.ensure_future(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor))
+            for _ in range(20)
+        ]
         coalesced = client.app[METRICS].coalesced.labels("error-rate")
         for _ in range(500):
             if _counted(coalesced) >= 19:
@@ -265,8 +289,10 @@ class TestCoalescing:
     async def test_different_args_are_not_coalesced(self, prometheus, client_for):
         client = await client_for(prometheus.url, TestVerdicts.check)
         before = prometheus.process.http_requests("/api/v1/query")
-        await asyncio.gather(run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor),
-                             run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor))
+        await asyncio.gather(
+            run(client, "error-rate", canary_hash="healthy1", at=prometheus.anchor),
+            run(client, "error-rate", canary_hash="broken1", at=prometheus.anchor),
+        )
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
 
 

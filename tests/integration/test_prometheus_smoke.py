@@ -12,19 +12,26 @@ pytestmark = pytest.mark.integration
 
 
 def test_backfilled_data_is_served(prometheus):
-    answer = requests.get(f"{prometheus.url}/api/v1/query", params={
-        "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="broken1",code="500"}[5m]))',
-        "time": prometheus.anchor}, timeout=5).json()
+    answer = requests.get(
+        f"{prometheus.url}/api/v1/query",
+        params={
+            "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="broken1",code="500"}[5m]))',
+            "time": prometheus.anchor,
+        },
+        timeout=5,
+    ).json()
     assert abs(float(answer["data"]["result"][0]["value"][1]) - 1.0) < 1e-9
 
 
 def dumped_times_s(tsdb_dir, metric):
     """The sample times (unix seconds) of `metric` in a TSDB directory, read with `promtool tsdb dump`."""
     (tsdb_dir / "wal").mkdir(exist_ok=True)
-    dump = subprocess.run(["promtool", "tsdb", "dump", str(tsdb_dir)], check=True, capture_output=True, text=True,
-                          timeout=60).stdout
-    return sorted(int(line.rsplit(" ", 1)[1]) / 1000 for line in dump.splitlines()
-                  if line.startswith(f'{{__name__="{metric}"}}'))
+    dump = subprocess.run(
+        ["promtool", "tsdb", "dump", str(tsdb_dir)], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+    return sorted(
+        int(line.rsplit(" ", 1)[1]) / 1000 for line in dump.splitlines() if line.startswith(f'{{__name__="{metric}"}}')
+    )
 
 
 class TestRuleBackfill:
@@ -46,11 +53,13 @@ class TestUnrecordedRules:
     series there is named; one that answers nothing, or reads another rule, is not."""
 
     def test_only_a_rule_that_answers_without_a_series_is_named(self, prometheus):
-        rules = ("groups:\n- name: g\n  interval: 2m30s\n  rules:\n"
-                 "  - record: eb_never_backfilled\n    expr: vector(1)\n    labels:\n      team: \"q\\\"uote\"\n"
-                 "  - record: eb_never_answers\n    expr: absent(vector(1))\n"
-                 "  - record: eb_reads_a_rule\n    expr: ebr_http_requests:increase4w{slo=\"ebr-idle\"} * 2\n"
-                 "  - record: ebr_http_requests:increase4w\n"
-                 "    expr: sum by (code) (increase(ebr_http_requests_total{job=\"ebr-idle\"}[4w]))\n"
-                 "    labels:\n      job: ebr-idle\n      slo: ebr-idle\n")
+        rules = (
+            "groups:\n- name: g\n  interval: 2m30s\n  rules:\n"
+            '  - record: eb_never_backfilled\n    expr: vector(1)\n    labels:\n      team: "q\\"uote"\n'
+            "  - record: eb_never_answers\n    expr: absent(vector(1))\n"
+            '  - record: eb_reads_a_rule\n    expr: ebr_http_requests:increase4w{slo="ebr-idle"} * 2\n'
+            "  - record: ebr_http_requests:increase4w\n"
+            '    expr: sum by (code) (increase(ebr_http_requests_total{job="ebr-idle"}[4w]))\n'
+            "    labels:\n      job: ebr-idle\n      slo: ebr-idle\n"
+        )
         assert unrecorded_rules(rules, prometheus.url, prometheus.anchor) == ["eb_never_backfilled {'team': 'q\"uote'}"]

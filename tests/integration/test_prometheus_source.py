@@ -60,8 +60,9 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
             if status == 302:
                 return web.Response(status=302, headers={"Location": "/login"}, text="to the login page")
             if status != 200:
-                return web.json_response({"status": "error", "errorType": "unavailable", "error": "busy"},
-                                         status=status)
+                return web.json_response(
+                    {"status": "error", "errorType": "unavailable", "error": "busy"}, status=status
+                )
             return web.json_response(ANSWER)
         finally:
             recorder.in_flight -= 1
@@ -163,8 +164,10 @@ class TestHeadersRefusedAtLoad:
     def test_header_value_with_a_line_break(self):
         # A YAML block scalar leaves a newline at the end of a header value; the value may be a credential.
         source = {"url": "http://127.0.0.1:9", "headers": {"Authorization": "Bearer s3cret\n"}}
-        document = {"sources": {"default": source},
-                    "checks": [{"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}]}
+        document = {
+            "sources": {"default": source},
+            "checks": [{"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}],
+        }
         with pytest.raises(ConfigError) as raised:
             build_catalog([("catalog.yaml", document)], Registry.default())
         assert "header 'Authorization'" in str(raised.value)
@@ -192,8 +195,18 @@ class TestAnswers:
 
     async def test_range_answer_is_a_matrix(self):
         async with recording_prometheus() as fake:
-            fake.replies = [(200, {"status": "success", "data": {"resultType": "matrix", "result": [
-                {"metric": {"pod": "a"}, "values": [[60, "1"], [120, "2"]]}]}})]
+            fake.replies = [
+                (
+                    200,
+                    {
+                        "status": "success",
+                        "data": {
+                            "resultType": "matrix",
+                            "result": [{"metric": {"pod": "a"}, "values": [[60, "1"], [120, "2"]]}],
+                        },
+                    },
+                )
+            ]
             prometheus = source(fake.url)
             result = await prometheus.query_range("up", NOW.replace(hour=10), NOW, 60, timeout_s=3)
             await prometheus.aclose()
@@ -203,8 +216,16 @@ class TestAnswers:
 
     async def test_warnings_and_infos_are_carried(self):
         async with recording_prometheus() as fake:
-            fake.replies = [(200, {**ANSWER, "warnings": ["partial response: store 2 down"],
-                                   "infos": ["metric might not be a counter"]})]
+            fake.replies = [
+                (
+                    200,
+                    {
+                        **ANSWER,
+                        "warnings": ["partial response: store 2 down"],
+                        "infos": ["metric might not be a counter"],
+                    },
+                )
+            ]
             prometheus = source(fake.url)
             result = await prometheus.query("up", NOW, timeout_s=3)
             await prometheus.aclose()
@@ -214,8 +235,18 @@ class TestAnswers:
     async def test_warnings_and_infos_reach_the_details_of_a_verdict(self):
         async with recording_prometheus() as fake:
             fake.replies = [(200, {**ANSWER, "warnings": ["partial response"], "infos": ["not a counter"]})]
-            catalog = build_catalog([("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [
-                {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}]})], Registry.default())
+            catalog = build_catalog(
+                [
+                    (
+                        "catalog.yaml",
+                        {
+                            "sources": {"default": {"url": fake.url}},
+                            "checks": [{"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}],
+                        },
+                    )
+                ],
+                Registry.default(),
+            )
             sources = Sources(catalog.sources)
             evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
             await sources.aclose()
@@ -231,19 +262,39 @@ class TestAnswers:
                 await prometheus.query('"x"', NOW, timeout_s=3)
             await prometheus.aclose()
 
-    @pytest.mark.parametrize(("status", "body", "expected", "text"), [
-        (400, {"status": "error", "errorType": "bad_data", "error": "parse error at char 5"}, SourceRejected,
-         "HTTP 400 bad_data: parse error at char 5"),
-        (422, {"status": "error", "errorType": "execution", "error": "many-to-many matching"}, SourceRejected,
-         "HTTP 422 execution: many-to-many"),
-        (503, {"status": "error", "errorType": "timeout", "error": "query timed out"}, SourceTimeout,
-         "timed out evaluating the query (HTTP 503 timeout: query timed out)"),
-        (500, "<html>oops</html>", SourceUnavailable, "is failing (HTTP 500: \"<html>oops</html>\")"),
-        (401, "Unauthorized", SourceRejected, "rejected the query (HTTP 401"),
-        (200, {"status": "error", "errorType": "internal", "error": "odd"}, SourceRejected, "HTTP 200 internal: odd"),
-        (200, ["not", "an", "object"], SourceRejected, "not a JSON object"),
-        (200, {"status": "success", "data": {"resultType": "vector"}}, SourceRejected, "unexpected shape"),
-    ])
+    @pytest.mark.parametrize(
+        ("status", "body", "expected", "text"),
+        [
+            (
+                400,
+                {"status": "error", "errorType": "bad_data", "error": "parse error at char 5"},
+                SourceRejected,
+                "HTTP 400 bad_data: parse error at char 5",
+            ),
+            (
+                422,
+                {"status": "error", "errorType": "execution", "error": "many-to-many matching"},
+                SourceRejected,
+                "HTTP 422 execution: many-to-many",
+            ),
+            (
+                503,
+                {"status": "error", "errorType": "timeout", "error": "query timed out"},
+                SourceTimeout,
+                "timed out evaluating the query (HTTP 503 timeout: query timed out)",
+            ),
+            (500, "<html>oops</html>", SourceUnavailable, 'is failing (HTTP 500: "<html>oops</html>")'),
+            (401, "Unauthorized", SourceRejected, "rejected the query (HTTP 401"),
+            (
+                200,
+                {"status": "error", "errorType": "internal", "error": "odd"},
+                SourceRejected,
+                "HTTP 200 internal: odd",
+            ),
+            (200, ["not", "an", "object"], SourceRejected, "not a JSON object"),
+            (200, {"status": "success", "data": {"resultType": "vector"}}, SourceRejected, "unexpected shape"),
+        ],
+    )
     async def test_error_answers(self, status, body, expected, text):
         async with recording_prometheus() as fake:
             fake.replies = [(status, body)]
@@ -363,8 +414,7 @@ class TestConcurrency:
         async with recording_prometheus() as fake:
             fake.hold = True
             prometheus = source(fake.url, max_concurrency=2)
-            queries = [asyncio.ensure_future(prometheus.query(f"up{{i=\"{i}\"}}", NOW, timeout_s=5))
-                       for i in range(6)]
+            queries = [asyncio.ensure_future(prometheus.query(f'up{{i="{i}"}}', NOW, timeout_s=5)) for i in range(6)]
             for _ in range(500):
                 if fake.in_flight == 2:
                     break

@@ -39,11 +39,22 @@ class ServeProcess:
     async def start(cls, catalog: Path, **env: str) -> ServeProcess:
         port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
-        environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_PROBE_PORT": "0",
-                        **env})
+        environ.update(
+            {"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_PROBE_PORT": "0", **env}
+        )
         process = await asyncio.create_subprocess_exec(
-            str(ANALYZER), "serve", "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port),
-            env=environ, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            str(ANALYZER),
+            "serve",
+            "--catalog",
+            str(catalog),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            env=environ,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         served = cls(process, port)
         await served.event("analyzer_listening")
         return served
@@ -64,6 +75,7 @@ class ServeProcess:
 
     async def event(self, name: str, after: int = 0) -> dict[str, Any]:
         """The first log event called `name` at index >= `after` (waits for it; fails at end of output)."""
+
         def found() -> dict[str, Any] | None:
             for event in self.events[after:]:
                 if event.get("event") in (name, "<eof>"):
@@ -112,8 +124,9 @@ class SlowPrometheus:
             # aiohttp's test server cancels a handler whose client closed the connection.
             self.abandoned.set()
             raise
-        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {}, "value": [1.0, "0.5"]}]}})
+        return web.json_response(
+            {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1.0, "0.5"]}]}}
+        )
 
 
 @pytest.fixture
@@ -128,16 +141,26 @@ async def slow_prometheus(aiohttp_server):
 
 
 def write_catalog(path: Path, url: str, *checks: dict) -> Path:
-    path.write_text(yaml.safe_dump({"sources": {"default": {"type": "prometheus", "url": url, "timeout_s": 60,
-                                                            "retry": False}}, "checks": list(checks)}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {"default": {"type": "prometheus", "url": url, "timeout_s": 60, "retry": False}},
+                "checks": list(checks),
+            }
+        )
+    )
     return path
 
 
 DRAIN_S = 0.2
 SLOW_CHECK = {"name": "slow", "kind": "prometheus", "query": "vector(0.5)", "pass_if": "< 1", "deadline_s": 120}
-HEALTHY = {"name": "healthy", "kind": "prometheus", "pass_if": "< 0.01",
-           "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1",code="500"}[5m])) / '
-                    'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1"}[5m]))'}
+HEALTHY = {
+    "name": "healthy",
+    "kind": "prometheus",
+    "pass_if": "< 0.01",
+    "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1",code="500"}[5m])) / '
+    'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy1"}[5m]))',
+}
 
 
 class TestGracefulShutdown:
@@ -210,7 +233,9 @@ class TestHostileClients:
             await served.stop()
         assert not [e for e in served.events if e["event"] == "unparsed"], "every log line is JSON"
         assert [e["error"] for e in served.events if e["event"] == "bad_http_request"] == [
-            "bad_http_request", "request_line_too_long"]
+            "bad_http_request",
+            "request_line_too_long",
+        ]
 
 
 @pytest.mark.integration
@@ -273,10 +298,15 @@ def mapped_files(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
-KPI_CHECK = {"name": "conversion", "kind": "kpi_compare", "method": "proportion", "direction": "higher_is_better",
-             "canary": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
-             "baseline": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
-             "max_relative_change": 0.05}
+KPI_CHECK = {
+    "name": "conversion",
+    "kind": "kpi_compare",
+    "method": "proportion",
+    "direction": "higher_is_better",
+    "canary": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
+    "baseline": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
+    "max_relative_change": 0.05,
+}
 
 
 @pytest.mark.integration

@@ -24,8 +24,9 @@ from analyzer.errors import SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig, QueryResult
 from analyzer.testing import free_port
 
-BODY = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
-    {"metric": {}, "value": [1, "0.5"]}]}}).encode()
+BODY = json.dumps(
+    {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
+).encode()
 NOW = datetime(2026, 11, 26, 11, tzinfo=UTC)
 
 
@@ -39,8 +40,9 @@ class Seen:
 
 
 @asynccontextmanager
-async def serving(handler: Callable[[web.Request, Seen], Any], ssl_context: ssl.SSLContext | None = None
-                  ) -> AsyncIterator[Seen]:
+async def serving(
+    handler: Callable[[web.Request, Seen], Any], ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[Seen]:
     """An aiohttp server on 127.0.0.1 answering every path with `handler`."""
     seen = Seen()
 
@@ -108,8 +110,10 @@ class TestExchange:
 
         async with serving(capture) as server, source(server.url) as prometheus:
             await prometheus.query(promql, NOW, 5)
-        assert captured == {"path": "/api/v1/query", "query": {"query": promql, "time": f"{NOW.timestamp():.3f}",
-                                                               "timeout": "5000ms"}}
+        assert captured == {
+            "path": "/api/v1/query",
+            "query": {"query": promql, "time": f"{NOW.timestamp():.3f}", "timeout": "5000ms"},
+        }
 
     async def test_chunked_body(self):
         async def chunked(request, seen):
@@ -135,8 +139,9 @@ class TestExchange:
     async def test_gzip_body_of_several_members_is_decoded_whole(self):
         # gzip allows concatenated members (some proxies write one per flush); the body is all of them.
         async def members(request, seen):
-            return web.Response(body=gzip.compress(BODY[:7]) + gzip.compress(BODY[7:]),
-                                headers={"Content-Encoding": "gzip"})
+            return web.Response(
+                body=gzip.compress(BODY[:7]) + gzip.compress(BODY[7:]), headers={"Content-Encoding": "gzip"}
+            )
 
         async with serving(members) as server, source(server.url, compress_responses=True) as prometheus:
             assert (await query(prometheus)).series[0].samples == [(1.0, 0.5)]
@@ -152,8 +157,10 @@ class TestExchange:
             assert (await query(prometheus)).series
         assert server.requests == 2
 
-    @pytest.mark.parametrize("encoding, body, expected", [("br", b"\x0b\x02\x80", SourceRejected),
-                                                          ("gzip", b"not gzip at all", SourceUnavailable)])
+    @pytest.mark.parametrize(
+        "encoding, body, expected",
+        [("br", b"\x0b\x02\x80", SourceRejected), ("gzip", b"not gzip at all", SourceUnavailable)],
+    )
     async def test_body_that_cannot_be_decoded_is_an_error(self, encoding, body, expected):
         async def encoded(request, seen):
             return web.Response(body=body, headers={"Content-Encoding": encoding})
@@ -203,8 +210,10 @@ class TestConnections:
     async def test_interim_answer_is_skipped(self):
         # A 1xx (103 Early Hints from a proxy) precedes the final answer on the same connection: the query
         # gets the final answer, and the next query its own.
-        bodies = [json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [1, str(n)]}}).encode()
-                  for n in (1, 2)]
+        bodies = [
+            json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [1, str(n)]}}).encode()
+            for n in (1, 2)
+        ]
 
         async def early_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             for body in bodies:
@@ -339,7 +348,7 @@ class TestFailures:
     async def test_connection_dropped_mid_answer(self):
         async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
             await writer.drain()
             writer.close()
 
@@ -361,10 +370,11 @@ class TestFailures:
                     return
                 requests_seen += 1
                 if requests_seen == 2:
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+                    writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
                     await writer.drain()
-                    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                                               struct.pack("ii", 1, 0))
+                    writer.get_extra_info("socket").setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
                     writer.transport.abort()
                     return
                 writer.write(answer())

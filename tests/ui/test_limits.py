@@ -17,8 +17,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def client(aiohttp_client, prometheus):
     error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
-    catalog = gate_catalog(error_rate, {"name": "held", "kind": "gate", "gate": "g"},
-                           sources={"default": {"url": prometheus.url}})
+    catalog = gate_catalog(
+        error_rate, {"name": "held", "kind": "gate", "gate": "g"}, sources={"default": {"url": prometheus.url}}
+    )
     return await aiohttp_client(create_app(Settings(max_concurrent_evaluations=1), catalog, REGISTRY))
 
 

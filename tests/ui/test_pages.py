@@ -27,8 +27,9 @@ def post(served, path, **kwargs):
 class TestAuth:
     """Pages need the API's token: as a bearer header, or as the cookie the login form sets."""
 
-    @pytest.mark.parametrize("path", ["/ui/", "/ui/checks/error-rate", "/ui/checks/error-rate/run?canary_hash=x",
-                                      "/ui/verdicts/1"])
+    @pytest.mark.parametrize(
+        "path", ["/ui/", "/ui/checks/error-rate", "/ui/checks/error-rate/run?canary_hash=x", "/ui/verdicts/1"]
+    )
     def test_without_a_token_a_page_sends_the_browser_to_the_login_form(self, served, path):
         response = get(served, path)
         assert response.status_code == 303
@@ -45,8 +46,9 @@ class TestAuth:
         assert response.status_code == 303
 
     def test_login_sets_an_httponly_samesite_strict_cookie_that_opens_the_pages(self, served):
-        response = post(served, "/ui/login", data={"token": TOKEN, "next": "/ui/checks/error-rate"},
-                        headers={"Origin": served.url})
+        response = post(
+            served, "/ui/login", data={"token": TOKEN, "next": "/ui/checks/error-rate"}, headers={"Origin": served.url}
+        )
         assert response.status_code == 303
         assert response.headers["Location"] == "/ui/checks/error-rate"
         cookie = response.headers["Set-Cookie"]
@@ -59,8 +61,9 @@ class TestAuth:
         assert "signed in as sre" in page.text
 
     def test_behind_a_tls_proxy_the_cookie_is_secure(self, served):
-        response = post(served, "/ui/login", data={"token": TOKEN},
-                        headers={"Origin": served.url, "X-Forwarded-Proto": "https"})
+        response = post(
+            served, "/ui/login", data={"token": TOKEN}, headers={"Origin": served.url, "X-Forwarded-Proto": "https"}
+        )
         assert "Secure" in response.headers["Set-Cookie"]
 
     def test_a_wrong_token_is_refused_without_a_cookie(self, served):
@@ -76,11 +79,11 @@ class TestAuth:
         assert response.status_code == 403
         assert "Set-Cookie" not in response.headers
 
-    @pytest.mark.parametrize("target", ["//evil.example/ui/", "http://evil.example/ui/", "/ui/\r\nSet-Cookie: x=1",
-                                        "/ui/\\evil"])
+    @pytest.mark.parametrize(
+        "target", ["//evil.example/ui/", "http://evil.example/ui/", "/ui/\r\nSet-Cookie: x=1", "/ui/\\evil"]
+    )
     def test_login_never_redirects_off_the_ui(self, served, target):
-        response = post(served, "/ui/login", data={"token": TOKEN, "next": target},
-                        headers={"Origin": served.url})
+        response = post(served, "/ui/login", data={"token": TOKEN, "next": target}, headers={"Origin": served.url})
         assert response.headers["Location"] == "/ui/"
 
     def test_the_cookie_does_not_open_the_api(self, served):
@@ -101,8 +104,7 @@ class TestHeaders:
     """Every page forbids scripts, inline styles and framing."""
 
     def test_pages_carry_a_strict_content_security_policy(self, served, prometheus):
-        response = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}",
-                       headers=BEARER)
+        response = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
         assert response.status_code == 200
         policy = response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in policy
@@ -134,8 +136,7 @@ class TestLinks:
         assert re.search(r'id="verdict">FAIL<', page.text)
 
     def test_a_link_whose_answer_this_replica_does_not_hold_is_evaluated_again(self, served, prometheus):
-        page = get(served, f"/ui/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor - 7}",
-                   headers=BEARER)
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor - 7}", headers=BEARER)
         assert "Evaluated again as of" in page.text
         assert re.search(r'id="verdict">PASS<', page.text)
 

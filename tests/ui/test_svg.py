@@ -58,24 +58,47 @@ class TestPlots:
     """Each rule sits at its value on the plot's own scale, and says what it is in words."""
 
     def test_time_series_rule_at_its_value(self):
-        markup = str(plots.time_series([plots.Line("value", "s0", [(0.0, 0.1), (60.0, 0.1)])],
-                                       [plots.Rule(0.01, "pass_if < 0.01", "pass-if")], [],
-                                       label="t", y_title="v"))
+        markup = str(
+            plots.time_series(
+                [plots.Line("value", "s0", [(0.0, 0.1), (60.0, 0.1)])],
+                [plots.Rule(0.01, "pass_if < 0.01", "pass-if")],
+                [],
+                label="t",
+                y_title="v",
+            )
+        )
         low, high = (float(v) for v in re.search(r'data-y-low="([^"]+)" data-y-high="([^"]+)"', markup).groups())
         y1 = float(re.search(r'<line x1="[^"]+" y1="([^"]+)"[^>]*class="rule pass-if"', markup).group(1))
         assert y1 == pytest.approx(224 + (0.01 - low) / (high - low) * (24 - 224), abs=0.01)
         assert ">pass_if &lt; 0.01</text>" in markup
 
     def test_a_gap_breaks_the_line(self):
-        markup = str(plots.time_series([plots.Line("v", "s0", [(0.0, 1.0), (1.0, 2.0), (2.0, float("nan")),
-                                                                (3.0, 1.0), (4.0, 2.0)])], [], [], label="t",
-                                       y_title="v"))
+        markup = str(
+            plots.time_series(
+                [plots.Line("v", "s0", [(0.0, 1.0), (1.0, 2.0), (2.0, float("nan")), (3.0, 1.0), (4.0, 2.0)])],
+                [],
+                [],
+                label="t",
+                y_title="v",
+            )
+        )
         assert markup.count("<polyline") == 2
 
     def test_a_bar_group_says_whether_it_fired(self):
-        markup = str(plots.bar_groups([plots.BarGroup("page 1h/5m", "FIRED: fails", "fired",
-                                                      [plots.Bar("1h", 20.0, "long"), plots.Bar("5m", None, "short")],
-                                                      plots.Rule(14.4, "factor 14.4x", "factor"))],
-                                      label="b", y_title="burn"))
+        markup = str(
+            plots.bar_groups(
+                [
+                    plots.BarGroup(
+                        "page 1h/5m",
+                        "FIRED: fails",
+                        "fired",
+                        [plots.Bar("1h", 20.0, "long"), plots.Bar("5m", None, "short")],
+                        plots.Rule(14.4, "factor 14.4x", "factor"),
+                    )
+                ],
+                label="b",
+                y_title="burn",
+            )
+        )
         assert ">FIRED: fails</text>" in markup
         assert ">5m: no data</text>" in markup

@@ -12,6 +12,7 @@ from analyzer.errors import Overloaded
 
 async def waiting(admission: Admission, caller: str) -> asyncio.Task[None]:
     """A task of `caller` waiting in the queue."""
+
     def queued() -> int:
         return admission.shares().get(caller, (0, 0))[1]
 

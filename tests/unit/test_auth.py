@@ -47,19 +47,22 @@ class TestAuthenticate:
     def test_the_scheme_is_case_insensitive(self, store):
         assert store.authenticate([f"bEaReR {TOKEN_A}"]).name == "argo"
 
-    @pytest.mark.parametrize("header", [
-        TOKEN_A,                         # no scheme
-        f"Basic {TOKEN_A}",              # wrong scheme
-        "Bearer",                        # no token
-        "Bearer ",                       # empty token
-        f"Bearer {TOKEN_A[:-1]}",        # a prefix
-        f"Bearer {TOKEN_A}a",            # an extension
-        f"Bearer {TOKEN_A.upper()}",     # tokens are case-sensitive
-        f"Bearer {TOKEN_A} {TOKEN_A}",   # two tokens
-        f"Bearer {TOKEN_A}\x00",         # a NUL
-        f"Bearer\t{TOKEN_A}",            # not a space
-        "Bearer " + "=" * 10,            # token68 padding only
-    ])
+    @pytest.mark.parametrize(
+        "header",
+        [
+            TOKEN_A,  # no scheme
+            f"Basic {TOKEN_A}",  # wrong scheme
+            "Bearer",  # no token
+            "Bearer ",  # empty token
+            f"Bearer {TOKEN_A[:-1]}",  # a prefix
+            f"Bearer {TOKEN_A}a",  # an extension
+            f"Bearer {TOKEN_A.upper()}",  # tokens are case-sensitive
+            f"Bearer {TOKEN_A} {TOKEN_A}",  # two tokens
+            f"Bearer {TOKEN_A}\x00",  # a NUL
+            f"Bearer\t{TOKEN_A}",  # not a space
+            "Bearer " + "=" * 10,  # token68 padding only
+        ],
+    )
     def test_everything_else_is_refused(self, store, header):
         with pytest.raises(Unauthorized):
             store.authenticate([header])
@@ -126,8 +129,7 @@ class TestAllowList:
     def store(self, tmp_path):
         allow = tmp_path / "allow.yaml"
         allow.write_text('argo: ["payments-*", "checkout-smoke"]\nsre: ["*"]\n')
-        return TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B, "ci": "c" * 32}),
-                          allow)
+        return TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B, "ci": "c" * 32}), allow)
 
     def test_patterns_limit_a_token(self, store):
         argo = store.authenticate([f"Bearer {TOKEN_A}"])

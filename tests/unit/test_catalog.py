@@ -63,27 +63,33 @@ class TestConfigMapManifest:
 
     def write(self, tmp_path, data, name="analyzer-catalog"):
         path = tmp_path / "configmap.yaml"
-        path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
-                                        "data": data}))
+        path.write_text(
+            yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data})
+        )
         return path
 
     def test_yaml_keys_are_catalog_documents(self, tmp_path):
-        path = self.write(tmp_path, {
-            "sources.yaml": yaml.safe_dump({"sources": SOURCES}),
-            "checks.yml": yaml.safe_dump({"checks": [CHECK]}),
-            "README.txt": "not a catalog file, skipped like in the mounted directory"})
+        path = self.write(
+            tmp_path,
+            {
+                "sources.yaml": yaml.safe_dump({"sources": SOURCES}),
+                "checks.yml": yaml.safe_dump({"checks": [CHECK]}),
+                "README.txt": "not a catalog file, skipped like in the mounted directory",
+            },
+        )
         catalog = load_catalog(path, Registry.default())
         assert list(catalog.checks) == ["error-rate"]
         assert set(catalog.sources) == {"default"}
         assert catalog.origins["error-rate"].startswith(f"{path}:analyzer-catalog/checks.yml")
 
     def test_problems_name_the_configmap_key(self, tmp_path):
-        path = self.write(tmp_path, {"checks.yaml": yaml.safe_dump({"checks": [{**CHECK, "pass_if": "<< 1"}]}),
-                                     "broken.yaml": "checks: ["})
+        path = self.write(
+            tmp_path,
+            {"checks.yaml": yaml.safe_dump({"checks": [{**CHECK, "pass_if": "<< 1"}]}), "broken.yaml": "checks: ["},
+        )
         with pytest.raises(ConfigError) as caught:
             load_catalog(path, Registry.default())
-        assert any(p.startswith(f"{path}:analyzer-catalog/broken.yaml: invalid YAML")
-                   for p in caught.value.problems)
+        assert any(p.startswith(f"{path}:analyzer-catalog/broken.yaml: invalid YAML") for p in caught.value.problems)
 
     def test_a_configmap_without_catalog_keys_is_a_problem(self, tmp_path):
         with pytest.raises(ConfigError, match=r"ConfigMap 'other' has no data key ending in \.yaml or \.yml"):
@@ -104,9 +110,22 @@ class TestProblems:
         assert "'<< 1' is not a condition" in problems[0]
 
     def test_all_problems_at_once(self):
-        problems = problems_of([("cat.yaml", {"sources": SOURCES, "checks": [
-            {**CHECK, "pass_if": "bad"}, {**CHECK, "name": "b", "typo_field": 1}, {"name": "c", "kind": "nope"},
-            {"name": "d"}]})])
+        problems = problems_of(
+            [
+                (
+                    "cat.yaml",
+                    {
+                        "sources": SOURCES,
+                        "checks": [
+                            {**CHECK, "pass_if": "bad"},
+                            {**CHECK, "name": "b", "typo_field": 1},
+                            {"name": "c", "kind": "nope"},
+                            {"name": "d"},
+                        ],
+                    },
+                )
+            ]
+        )
         assert len(problems) == 4
         assert "typo_field: Extra inputs are not permitted" in problems[1]
         assert "unknown kind 'nope' (known: " in problems[2]
@@ -114,10 +133,26 @@ class TestProblems:
 
     def test_malformed_entries_name_the_kind_problem_and_the_field_inside_the_kind(self):
         known = f"(known: {', '.join(repr(name) for name in Registry.default().names)})"
-        problems = problems_of([("t", {"sources": SOURCES, "checks": [
-            "foo", None, {"kind": 5, "name": "a"}, {"kind": ["x"], "name": "c"}, {"kind": "Prometheus", "name": "j"},
-            {"name": "e"}, {"kind": "prometheus", "name": "f", "query": "up"},
-            {"kind": "composite", "name": "i", "members": [{"check": "f", "args": {"a": [1]}}]}]})])
+        problems = problems_of(
+            [
+                (
+                    "t",
+                    {
+                        "sources": SOURCES,
+                        "checks": [
+                            "foo",
+                            None,
+                            {"kind": 5, "name": "a"},
+                            {"kind": ["x"], "name": "c"},
+                            {"kind": "Prometheus", "name": "j"},
+                            {"name": "e"},
+                            {"kind": "prometheus", "name": "f", "query": "up"},
+                            {"kind": "composite", "name": "i", "members": [{"check": "f", "args": {"a": [1]}}]},
+                        ],
+                    },
+                )
+            ]
+        )
         assert problems == [
             "t: checks[0]: Input should be a valid dictionary or object to extract fields from",
             "t: checks[1]: Input should be a valid dictionary or object to extract fields from",
@@ -127,7 +162,8 @@ class TestProblems:
             "t: check 'e' (checks[5]): missing `kind`",
             "t: check 'f' (checks[6]): pass_if: Field required",
             "t: check 'i' (checks[7]): members.0.args.a.str: Input should be a valid string",
-            "t: check 'i' (checks[7]): members.0.args.a.float: Input should be a valid number"]
+            "t: check 'i' (checks[7]): members.0.args.a.float: Input should be a valid number",
+        ]
 
     def test_duplicate_check_names_across_files(self):
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"checks": [CHECK]})])
@@ -141,8 +177,9 @@ class TestProblems:
     def test_identical_sources_across_files_are_one(self):
         # Written once with and once without the optional `type`: the same source.
         same = {"default": {"url": "http://127.0.0.1:9"}}
-        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"sources": same})],
-                                Registry.default())
+        catalog = build_catalog(
+            [("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"sources": same})], Registry.default()
+        )
         assert list(catalog.sources) == ["default"]
 
     def test_unknown_source(self):

@@ -16,8 +16,13 @@ HASH = {"canary_hash": {"type": "label_value", "required": True}}
 
 def leaf(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     query = 'sum(up{h="{{ canary_hash }}"})' if params is None else "sum(up)"
-    return {"name": name, "kind": "prometheus", "params": HASH if params is None else params, "query": query,
-            "pass_if": "> 0"}
+    return {
+        "name": name,
+        "kind": "prometheus",
+        "params": HASH if params is None else params,
+        "query": query,
+        "pass_if": "> 0",
+    }
 
 
 def composite(name: str, members: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
@@ -42,13 +47,23 @@ class TestLinking:
     """Members must exist, receive every required arg of a compatible type, and never form a cycle."""
 
     def test_valid_scorecard_loads(self):
-        catalog = load(leaf("a"), leaf("b"), composite("card", [member("a", weight=2, critical=True), member("b")],
-                                                       mode="score", pass_score=80, warning_score=60))
+        catalog = load(
+            leaf("a"),
+            leaf("b"),
+            composite(
+                "card",
+                [member("a", weight=2, critical=True), member("b")],
+                mode="score",
+                pass_score=80,
+                warning_score=60,
+            ),
+        )
         assert catalog.checks["card"].kind == "composite"
 
     def test_unknown_member(self):
         assert "members[0] ('nope'): no check named 'nope' in the catalog" in problems(
-            composite("card", [member("nope")]))
+            composite("card", [member("nope")])
+        )
 
     def test_cycle_through_two_composites(self):
         found = problems(leaf("a"), composite("x", [member("a"), member("y")]), composite("y", [member("x")]))
@@ -63,44 +78,53 @@ class TestLinking:
 
     def test_undeclared_member_arg(self):
         assert "arg 'service' is not a param of 'a'" in problems(
-            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "x", "service": "y"}}]))
+            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "x", "service": "y"}}])
+        )
 
     def test_required_member_arg_not_mapped(self):
         assert "required arg 'canary_hash' of 'a' is not mapped" in problems(
-            leaf("a"), composite("card", [{"check": "a"}]))
+            leaf("a"), composite("card", [{"check": "a"}])
+        )
 
     def test_placeholder_must_name_a_composite_param(self):
         assert "members[0].args.canary_hash: placeholder {{ other }} names no declared param" in problems(
-            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "{{ other }}"}}]))
+            leaf("a"), composite("card", [{"check": "a", "args": {"canary_hash": "{{ other }}"}}])
+        )
 
     def test_literal_arg_is_validated_against_the_member_param(self):
         numeric = leaf("n", {"limit": {"type": "number", "required": True}})
         assert "arg 'limit' must be a decimal number" in problems(
-            numeric, composite("card", [{"check": "n", "args": {"limit": "lots"}}]))
+            numeric, composite("card", [{"check": "n", "args": {"limit": "lots"}}])
+        )
 
     def test_param_types_must_match(self):
         numeric = leaf("n", {"limit": {"type": "number", "required": True}})
         assert "arg 'limit' is a number but {{ canary_hash }} is a label_value" in problems(
-            numeric, composite("card", [{"check": "n", "args": {"limit": "{{ canary_hash }}"}}]))
+            numeric, composite("card", [{"check": "n", "args": {"limit": "{{ canary_hash }}"}}])
+        )
 
 
 class TestModes:
     """Score settings belong to mode score, and only make sense in order."""
 
-    @pytest.mark.parametrize(("fields", "message"), [
-        ({"mode": "score"}, "mode score needs pass_score"),
-        ({"mode": "score", "pass_score": 60, "warning_score": 70}, "warning_score 70 is above pass_score 60"),
-        ({"mode": "all", "pass_score": 60}, "pass_score only applies to mode score"),
-        # pass_score 0 passed a scorecard whose members all failed.
-        ({"mode": "score", "pass_score": 0}, "pass_score: Input should be greater than 0"),
-        ({"mode": "score", "pass_score": 50, "warning_score": 0}, "warning_score: Input should be greater than 0"),
-    ])
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"mode": "score"}, "mode score needs pass_score"),
+            ({"mode": "score", "pass_score": 60, "warning_score": 70}, "warning_score 70 is above pass_score 60"),
+            ({"mode": "all", "pass_score": 60}, "pass_score only applies to mode score"),
+            # pass_score 0 passed a scorecard whose members all failed.
+            ({"mode": "score", "pass_score": 0}, "pass_score: Input should be greater than 0"),
+            ({"mode": "score", "pass_score": 50, "warning_score": 0}, "warning_score: Input should be greater than 0"),
+        ],
+    )
     def test_rule(self, fields, message):
         assert message in problems(leaf("a"), composite("card", [member("a")], **fields))
 
     def test_weights_need_mode_score(self):
         assert "members[].weight only applies to mode score" in problems(
-            leaf("a"), composite("card", [member("a", weight=2)]))
+            leaf("a"), composite("card", [member("a", weight=2)])
+        )
 
     def test_members_are_required(self):
         assert "members" in problems(composite("card", []))
@@ -120,13 +144,15 @@ class TestBindArgs:
         with pytest.raises(ArgError) as caught:
             self.card().bind_args({"canary_hash": "not-a-hash"})
         assert caught.value.arg == "canary_hash"
-        assert caught.value.message.startswith("member 'strict' (members[1]) rejects its args: arg 'canary_hash' "
-                                               "must match the pattern")
+        assert caught.value.message.startswith(
+            "member 'strict' (members[1]) rejects its args: arg 'canary_hash' must match the pattern"
+        )
 
     def test_text_around_a_placeholder_is_validated_too(self):
         numbered = leaf("n", {"pod": {"type": "dns_label", "required": True}})
-        card = load(numbered, composite("card", [{"check": "n", "args": {"pod": "web-{{ canary_hash }}"}}])
-                    ).checks["card"]
+        card = load(numbered, composite("card", [{"check": "n", "args": {"pod": "web-{{ canary_hash }}"}}])).checks[
+            "card"
+        ]
         assert card.bind_args({"canary_hash": "abc"}) == {"canary_hash": "abc"}
         with pytest.raises(ArgError, match=r"member 'n' .* arg 'pod' must be"):
             card.bind_args({"canary_hash": "Not_DNS"})

@@ -86,8 +86,18 @@ class TestArithmetic:
         assert exceeds(14.41, 14.4)
         assert not exceeds(14.39, 14.4)
 
-    @pytest.mark.parametrize(("seconds", "text"), [(30 * 86400, "30d"), (28 * 86400, "4w"), (7 * 86400, "1w"),
-                                                   (3600, "1h"), (3840, "1h4m"), (300, "5m"), (86400, "1d")])
+    @pytest.mark.parametrize(
+        ("seconds", "text"),
+        [
+            (30 * 86400, "30d"),
+            (28 * 86400, "4w"),
+            (7 * 86400, "1w"),
+            (3600, "1h"),
+            (3840, "1h4m"),
+            (300, "5m"),
+            (86400, "1d"),
+        ],
+    )
     def test_prometheus_duration_names(self, seconds, text):
         assert prometheus_duration(seconds) == text
 
@@ -98,7 +108,11 @@ class TestDefaultTiers:
     def test_workbook_30d(self):
         tiers = workbook_tiers(parse_duration("30d"))
         assert [(t.long, t.short, t.severity) for t in tiers] == [
-            ("1h", "5m", "page"), ("6h", "30m", "page"), ("1d", "2h", "ticket"), ("3d", "6h", "ticket")]
+            ("1h", "5m", "page"),
+            ("6h", "30m", "page"),
+            ("1d", "2h", "ticket"),
+            ("3d", "6h", "ticket"),
+        ]
         assert [t.factor for t in tiers] == pytest.approx([14.4, 6, 3, 1])
 
     def test_workbook_28d(self):
@@ -111,11 +125,19 @@ class TestDefaultTiers:
     def test_pyrra_28d_layout(self):
         tiers = pyrra_tiers(parse_duration("28d"))
         assert [(t.long, t.short, t.factor) for t in tiers] == [
-            ("1h", "5m", 14), ("6h", "30m", 7), ("1d", "2h", 2), ("4d", "6h", 1)]
+            ("1h", "5m", 14),
+            ("6h", "30m", 7),
+            ("1d", "2h", 2),
+            ("4d", "6h", 1),
+        ]
 
     def test_pyrra_30d_windows_are_scaled_and_rounded_to_the_minute(self):
         assert [(t.long, t.short) for t in pyrra_tiers(parse_duration("30d"))] == [
-            ("1h4m", "5m"), ("6h26m", "32m"), ("1d1h43m", "2h9m"), ("4d6h51m", "6h26m")]
+            ("1h4m", "5m"),
+            ("6h26m", "32m"),
+            ("1d1h43m", "2h9m"),
+            ("4d6h51m", "6h26m"),
+        ]
 
     def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
         check = make(period="28d", pyrra={"slo": "api"})
@@ -125,12 +147,15 @@ class TestDefaultTiers:
 class TestLePattern:
     """A bucket bound matches every spelling of the same number, and no other number."""
 
-    @pytest.mark.parametrize(("bound", "same", "different"), [
-        (0.5, ["0.5", "0.50", ".5", "5e-01", "5.0e-1"], ["0.05", "1.5", "0.55", "5", "50"]),
-        (1.0, ["1", "1.0", "1.00", "1e+00", "1e0"], ["10", "0.1", "11", "1.5", "1e+01"]),
-        (1e6, ["1000000", "1e+06", "1.0e6", "1000000.0"], ["100000", "1e+05", "10000000"]),
-        (0.025, ["0.025", "0.0250", "2.5e-02"], ["0.25", "0.0025", "2.5e-01"]),
-    ])
+    @pytest.mark.parametrize(
+        ("bound", "same", "different"),
+        [
+            (0.5, ["0.5", "0.50", ".5", "5e-01", "5.0e-1"], ["0.05", "1.5", "0.55", "5", "50"]),
+            (1.0, ["1", "1.0", "1.00", "1e+00", "1e0"], ["10", "0.1", "11", "1.5", "1e+01"]),
+            (1e6, ["1000000", "1e+06", "1.0e6", "1000000.0"], ["100000", "1e+05", "10000000"]),
+            (0.025, ["0.025", "0.0250", "2.5e-02"], ["0.25", "0.0025", "2.5e-01"]),
+        ],
+    )
     def test_matches(self, bound, same, different):
         pattern = le_pattern(bound)
         assert [s for s in same if re.fullmatch(pattern, s)] == same
@@ -166,8 +191,10 @@ class TestValidation:
 
     def test_label_value_outside_quotes_is_rejected(self):
         with pytest.raises(ValidationError, match="outside a quoted string"):
-            make(params={"svc": {"type": "label_value", "required": True}},
-                 ratio={"errors": "sum(rate(e{s={{ svc }}}[{{ window }}]))", "total": RATIO["total"]})
+            make(
+                params={"svc": {"type": "label_value", "required": True}},
+                ratio={"errors": "sum(rate(e{s={{ svc }}}[{{ window }}]))", "total": RATIO["total"]},
+            )
 
     def test_selectors_must_be_label_matchers(self):
         with pytest.raises(ValidationError, match="not a list of label matchers"):
@@ -178,9 +205,14 @@ class TestValidation:
             make(latency={"metric": "lat_seconds", "threshold_s": 0.5, "selectors": 'le="1"'})
 
     def test_selector_placeholders_are_typed(self):
-        check = make(params={"hash": {"type": "label_value", "required": True}},
-                     latency={"metric": "lat_seconds", "threshold_s": 0.5,
-                              "selectors": 'svc="a", rollouts_pod_template_hash="{{ hash }}"'})
+        check = make(
+            params={"hash": {"type": "label_value", "required": True}},
+            latency={
+                "metric": "lat_seconds",
+                "threshold_s": 0.5,
+                "selectors": 'svc="a", rollouts_pod_template_hash="{{ hash }}"',
+            },
+        )
         assert check.latency is not None
 
     def test_latency_metric_without_suffix(self):
@@ -196,15 +228,17 @@ class TestValidation:
         with pytest.raises(ValidationError, match=r"sloth\.sloth_id"):
             make(sloth={"sloth_id": ""})  # would match every series without a sloth_id label
 
-    @pytest.mark.parametrize("total", ['sum(rate(x[5m]))', 'x{a=b}', 'x{a="1"} or vector(1)',
-                                       'x{analyzer_part="y"}'])
+    @pytest.mark.parametrize("total", ["sum(rate(x[5m]))", "x{a=b}", 'x{a="1"} or vector(1)', 'x{analyzer_part="y"}'])
     def test_pyrra_total_is_one_selector(self, total):
         with pytest.raises(ValidationError, match=r"pyrra\.total"):
             make(period="28d", pyrra={"slo": "x", "total": total})
 
     def test_pyrra_total_takes_params_in_quotes(self):
-        check = make(period="28d", params={"job": {"type": "label_value", "required": True}},
-                     pyrra={"slo": "x", "metric": "m", "total": 'm_total{job="{{ job }}"}'})
+        check = make(
+            period="28d",
+            params={"job": {"type": "label_value", "required": True}},
+            pyrra={"slo": "x", "metric": "m", "total": 'm_total{job="{{ job }}"}'},
+        )
         assert check.plan({"job": 'a"b'}).windows["5m"]["total"] == 'sum(rate(m_total{job="a\\"b"}[5m]))'
 
     def test_sloth_total_query_needs_the_window(self):
@@ -227,8 +261,7 @@ class TestValidation:
 
     def test_the_checks_batch_labels_are_refused(self):
         with pytest.raises(ValidationError, match=r"ratio\.total: label 'analyzer_window' is set by the check"):
-            make(ratio={"errors": RATIO["errors"],
-                        "total": "sum by (analyzer_window) (rate(req_total[{{ window }}]))"})
+            make(ratio={"errors": RATIO["errors"], "total": "sum by (analyzer_window) (rate(req_total[{{ window }}]))"})
         with pytest.raises(ValidationError, match="label 'analyzer_part' is set by the check"):
             make(sloth={"sloth_id": "a-b", "selectors": 'analyzer_part="x"'})
 
@@ -252,8 +285,16 @@ class TestWarnings:
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
         assert any("window 4h is not one Sloth records" in w for w in check.warnings())
-        assert make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))",
-                           "errors_query": "sum(rate(e[{{ window }}]))"}).warnings() == []
+        assert (
+            make(
+                sloth={
+                    "sloth_id": "a-b",
+                    "total_query": "sum(rate(t[{{ window }}]))",
+                    "errors_query": "sum(rate(e[{{ window }}]))",
+                }
+            ).warnings()
+            == []
+        )
 
     def test_a_total_written_as_a_count(self):
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
@@ -261,50 +302,80 @@ class TestWarnings:
         assert not any("ratio.total" in w for w in make().warnings())
 
     def test_recorded_slis_without_their_total(self):
-        assert "without sloth.total_query a window whose rule recorded nothing" in make(
-            sloth={"sloth_id": "a-b"}).warnings()[0]
+        assert (
+            "without sloth.total_query a window whose rule recorded nothing"
+            in make(sloth={"sloth_id": "a-b"}).warnings()[0]
+        )
         assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
 
-    @pytest.mark.parametrize(("sli", "field"), [
-        ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}}, "sloth.errors_query"),
-        ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}}, "pyrra.errors")])
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [
+            ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}}, "sloth.errors_query"),
+            ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}}, "pyrra.errors"),
+        ],
+    )
     def test_recorded_slis_with_a_total_but_without_their_errors(self, sli, field):
         assert [w for w in make(**sli).warnings() if "stopped rule group" in w] == [
             f"without {field} a window whose rule recorded nothing while the total counts traffic reads as zero "
             "errors, which cannot be told from a stopped rule group (removed, failing or not loaded) while the "
-            "service errs"]
+            "service errs"
+        ]
 
-    @pytest.mark.parametrize(("sli", "message"), [
-        ({"sloth": {"sloth_id": "a-b", "errors_query": "sum(rate(e[{{ window }}]))"}},
-         "sloth.errors_query needs sloth.total_query"),
-        ({"period": "28d", "pyrra": {"slo": "x", "errors": 'e_total{code="5"}'}}, "pyrra.errors needs pyrra.total"),
-        ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))", "errors_query": "sum(e)"}},
-         r"sloth.errors_query: the query needs a \{\{ window \}\} placeholder"),
-        ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "errors": "sum(rate(e[5m]))"}},
-         "pyrra.errors: .* is not a metric selector")])
+    @pytest.mark.parametrize(
+        ("sli", "message"),
+        [
+            (
+                {"sloth": {"sloth_id": "a-b", "errors_query": "sum(rate(e[{{ window }}]))"}},
+                "sloth.errors_query needs sloth.total_query",
+            ),
+            ({"period": "28d", "pyrra": {"slo": "x", "errors": 'e_total{code="5"}'}}, "pyrra.errors needs pyrra.total"),
+            (
+                {"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))", "errors_query": "sum(e)"}},
+                r"sloth.errors_query: the query needs a \{\{ window \}\} placeholder",
+            ),
+            (
+                {"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "errors": "sum(rate(e[5m]))"}},
+                "pyrra.errors: .* is not a metric selector",
+            ),
+        ],
+    )
     def test_errors_fields_are_validated(self, sli, message):
         with pytest.raises(ValidationError, match=message):
             make(**sli)
 
     def test_a_sloth_errors_query_whose_name_is_a_regex_is_warned_about(self):
-        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))",
-                            "errors_query": 'sum(rate({__name__=~"e.*"}[{{ window }}]))'})
-        assert any(w.startswith('sloth.errors_query selector {__name__=~"e.*"}: metric name given by a regex')
-                   for w in check.warnings())
+        check = make(
+            sloth={
+                "sloth_id": "a-b",
+                "total_query": "sum(rate(t[{{ window }}]))",
+                "errors_query": 'sum(rate({__name__=~"e.*"}[{{ window }}]))',
+            }
+        )
+        assert any(
+            w.startswith('sloth.errors_query selector {__name__=~"e.*"}: metric name given by a regex')
+            for w in check.warnings()
+        )
 
     def test_a_metric_name_given_by_a_regex(self):
-        check = make(ratio={"errors": 'sum(rate({__name__=~"errs_.*", a="1"}[{{ window }}]))',
-                            "total": 'sum(rate({__name__=~"req_total|req_count"}[{{ window }}]))'})
+        check = make(
+            ratio={
+                "errors": 'sum(rate({__name__=~"errs_.*", a="1"}[{{ window }}]))',
+                "total": 'sum(rate({__name__=~"req_total|req_count"}[{{ window }}]))',
+            }
+        )
         assert [w for w in check.warnings() if "regex" in w] == [
             'ratio.errors selector {__name__=~"errs_.*", a="1"}: metric name given by a regex is not checked for '
             'existence (a misspelled name reads as no series; list the names, as in {__name__=~"a|b"}, to check '
-            "them)"]
+            "them)"
+        ]
         assert check.plan({}).probes[0].query == presence_query(["req_total", "req_count"])
 
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
         assert [w for w in check.warnings() if "Pyrra" in w] == [
-            "window 3d is not one Pyrra records for a 28d SLO (1d, 1h, 2h, 30m, 4d, 5m, 6h)"]
+            "window 3d is not one Pyrra records for a 28d SLO (1d, 1h, 2h, 30m, 4d, 5m, 6h)"
+        ]
 
 
 class TestWorkedExamples:
@@ -313,13 +384,17 @@ class TestWorkedExamples:
     def test_fast_burn_fails_on_the_page_tier(self):
         # 99.9%, 30d: 2% errors over 1h (burn 20) and 3% over 5m (burn 30): both above 14.4.
         check = make()
-        windows, period = ratios(check, {"1h": 0.02, "5m": 0.03, "6h": 0.004, "30m": 0.004, "1d": 0.001,
-                                         "2h": 0.001, "3d": 0.0005}, period=0.0004)
+        windows, period = ratios(
+            check,
+            {"1h": 0.02, "5m": 0.03, "6h": 0.004, "30m": 0.004, "1d": 0.001, "2h": 0.001, "3d": 0.0005},
+            period=0.0004,
+        )
         verdict = check.judge(windows, period)
         assert verdict.outcome is Outcome.FAIL
         assert verdict.value == pytest.approx(20.0) and verdict.threshold == 14.4
-        assert verdict.reason.startswith("page tier 1h/5m fires: the budget burns 20x over both 1h and 5m "
-                                         "(limit 14.4x)")
+        assert verdict.reason.startswith(
+            "page tier 1h/5m fires: the budget burns 20x over both 1h and 5m (limit 14.4x)"
+        )
         tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
         assert tiers["1h/5m"]["fired"] and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
         assert tiers["1h/5m"]["short_burn_rate"] == pytest.approx(30)
@@ -329,8 +404,11 @@ class TestWorkedExamples:
     def test_short_window_alone_does_not_fire(self):
         # A spike in the last 5m (burn 50) with a calm hour (burn 2) is not a page: both windows must exceed.
         check = make()
-        windows, period = ratios(check, {"1h": 0.002, "5m": 0.05, "6h": 0.0005, "30m": 0.0005, "1d": 0.0005,
-                                         "2h": 0.0005, "3d": 0.0005}, period=0.0005)
+        windows, period = ratios(
+            check,
+            {"1h": 0.002, "5m": 0.05, "6h": 0.0005, "30m": 0.0005, "1d": 0.0005, "2h": 0.0005, "3d": 0.0005},
+            period=0.0005,
+        )
         verdict = check.judge(windows, period)
         assert verdict.outcome is Outcome.PASS
         assert verdict.value == pytest.approx(2.0) and verdict.threshold == 14.4
@@ -350,8 +428,10 @@ class TestWorkedExamples:
         verdict = gated.judge(windows, period)
         assert verdict.outcome is Outcome.FAIL
         assert verdict.value == pytest.approx(-0.5) and verdict.threshold == 0
-        assert verdict.reason == ("budget remaining -50% is not above min_budget_remaining 0% (error ratio 0.0015 "
-                                  "over 30d at objective 99.9%)")
+        assert verdict.reason == (
+            "budget remaining -50% is not above min_budget_remaining 0% (error ratio 0.0015 "
+            "over 30d at objective 99.9%)"
+        )
 
     def test_28d_period_fires_where_30d_does_not(self):
         # Burn 14 on both 1h and 5m: above 13.44 (28d) but below 14.4 (30d).
@@ -365,8 +445,11 @@ class TestWorkedExamples:
     def test_7d_period(self):
         # 7d: the 1h/5m tier pages above 3.36; 0.4% errors burn 4x. Over the week 0.05% errors: half the budget.
         check = make(period="7d")
-        windows, period = ratios(check, {"1h": 0.004, "5m": 0.004, "6h": 0.0008, "30m": 0.0008, "1d": 0.0005,
-                                         "2h": 0.0005, "3d": 0.0005}, period=0.0005)
+        windows, period = ratios(
+            check,
+            {"1h": 0.004, "5m": 0.004, "6h": 0.0008, "30m": 0.0008, "1d": 0.0005, "2h": 0.0005, "3d": 0.0005},
+            period=0.0005,
+        )
         verdict = check.judge(windows, period)
         assert verdict.outcome is Outcome.FAIL
         assert verdict.threshold == pytest.approx(3.36) and verdict.value == pytest.approx(4)
@@ -440,8 +523,13 @@ def counted(check, by_window, period=None):
     return windows, WindowRatio(check.period, ratio, events=events, note="" if ratio is not None else "no traffic")
 
 
-CALM = {"6h": (0.0005, 50000.0), "30m": (0.0005, 5000.0), "1d": (0.0005, 200000.0), "2h": (0.0005, 20000.0),
-        "3d": (0.0005, 600000.0)}
+CALM = {
+    "6h": (0.0005, 50000.0),
+    "30m": (0.0005, 5000.0),
+    "1d": (0.0005, 200000.0),
+    "2h": (0.0005, 20000.0),
+    "3d": (0.0005, 600000.0),
+}
 
 
 class TestMinimumEvidence:
@@ -452,8 +540,10 @@ class TestMinimumEvidence:
         check = make()
         verdict = check.judge(*counted(check, {**CALM, "5m": (1 / 3, 3.0), "1h": (1 / 12, 12.0)}, (0.0005, 1e6)))
         assert verdict.outcome is Outcome.INCONCLUSIVE
-        assert verdict.reason.startswith("1 of 2 page tiers cannot judge (1h/5m: 1h: too few events over 1h: 12 (1 "
-                                         "bad), below min_events_per_window 30; 5m: too few events over 5m: 3 (1 bad)")
+        assert verdict.reason.startswith(
+            "1 of 2 page tiers cannot judge (1h/5m: 1h: too few events over 1h: 12 (1 "
+            "bad), below min_events_per_window 30; 5m: too few events over 5m: 3 (1 bad)"
+        )
 
     def test_a_window_that_clearly_burns_with_enough_events_still_fails(self):
         check = make()
@@ -461,8 +551,9 @@ class TestMinimumEvidence:
         assert verdict.outcome is Outcome.FAIL
         assert verdict.value == pytest.approx(500) and verdict.threshold == 14.4
 
-    @pytest.mark.parametrize(("events", "outcome"), [(29.0, Outcome.INCONCLUSIVE), (30.0, Outcome.FAIL),
-                                                     (31.0, Outcome.FAIL)])
+    @pytest.mark.parametrize(
+        ("events", "outcome"), [(29.0, Outcome.INCONCLUSIVE), (30.0, Outcome.FAIL), (31.0, Outcome.FAIL)]
+    )
     def test_the_default_minimum_is_30_events(self, events, outcome):
         check = make()
         verdict = check.judge(*counted(check, {**CALM, "5m": (0.5, events), "1h": (0.5, 3600.0)}, (0.0005, 1e6)))
@@ -518,8 +609,10 @@ class TestUnjudgedTiers:
         verdict = check.judge(*ratios(check, CRASHED_CANARY, 0.0005))
         assert verdict.outcome is Outcome.INCONCLUSIVE
         assert verdict.threshold == 14.4
-        assert verdict.reason == ("page tier 1h/5m cannot judge (5m: no traffic) while its 1h window burns 20x "
-                                  "(limit 14.4x): it may be firing unseen (no_data policy: inconclusive)")
+        assert verdict.reason == (
+            "page tier 1h/5m cannot judge (5m: no traffic) while its 1h window burns 20x "
+            "(limit 14.4x): it may be firing unseen (no_data policy: inconclusive)"
+        )
         tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
         assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
 
@@ -543,16 +636,19 @@ class TestUnjudgedTiers:
         check = make()
         verdict = check.judge(*ratios(check, {**QUIET_5M, "6h": None, "30m": 0.01}, 0.001))
         assert verdict.outcome is Outcome.INCONCLUSIVE
-        assert verdict.reason.startswith("page tier 6h/30m cannot judge (6h: no traffic) while its 30m window "
-                                         "burns 10x (limit 6x)")
+        assert verdict.reason.startswith(
+            "page tier 6h/30m cannot judge (6h: no traffic) while its 30m window burns 10x (limit 6x)"
+        )
 
     def test_any_unjudged_fail_on_tier_blocks_a_pass_by_default(self):
         check = make()
         verdict = check.judge(*ratios(check, QUIET_5M, 0.001))
         assert verdict.outcome is Outcome.INCONCLUSIVE
-        assert verdict.reason == ("1 of 2 page tiers cannot judge (1h/5m: 5m: no traffic); a pass needs every one "
-                                  "judged (accept_unjudged_tiers: true accepts the rest) (no_data policy: "
-                                  "inconclusive)")
+        assert verdict.reason == (
+            "1 of 2 page tiers cannot judge (1h/5m: 5m: no traffic); a pass needs every one "
+            "judged (accept_unjudged_tiers: true accepts the rest) (no_data policy: "
+            "inconclusive)"
+        )
 
     def test_accept_unjudged_tiers_passes_on_the_judged_ones(self):
         check = make(accept_unjudged_tiers=True)
@@ -610,16 +706,21 @@ class TestQueryBatch:
         assert batch.promql == (
             'label_replace(label_replace(e1h, "analyzer_window", "1h", "", ""), "analyzer_part", "errors", "", "") or '
             'label_replace(label_replace(t1h, "analyzer_window", "1h", "", ""), "analyzer_part", "total", "", "") or '
-            'label_replace(label_replace(t60m, "analyzer_window", "60m", "", ""), "analyzer_part", "total", "", "")')
+            'label_replace(label_replace(t60m, "analyzer_window", "60m", "", ""), "analyzer_part", "total", "", "")'
+        )
 
     def test_split_gives_each_query_its_own_series_without_the_batch_labels(self):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}, "1h": {"errors": "e1", "total": "t1"}})
-        answer = QueryResult(batch.promql, "vector", [
-            Series({"analyzer_window": "5m", "analyzer_part": "total", "svc": "a"}, [(1.0, 10.0)]),
-            Series({"analyzer_window": "1h", "analyzer_part": "total", "svc": "a"}, [(1.0, float("nan"))]),
-            Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "500"}, [(1.0, 1.0)]),
-            Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "503"}, [(1.0, 2.0)]),
-        ])
+        answer = QueryResult(
+            batch.promql,
+            "vector",
+            [
+                Series({"analyzer_window": "5m", "analyzer_part": "total", "svc": "a"}, [(1.0, 10.0)]),
+                Series({"analyzer_window": "1h", "analyzer_part": "total", "svc": "a"}, [(1.0, float("nan"))]),
+                Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "500"}, [(1.0, 1.0)]),
+                Series({"analyzer_window": "1h", "analyzer_part": "errors", "code": "503"}, [(1.0, 2.0)]),
+            ],
+        )
         results = batch.split(answer)
         assert results["e"].series == []  # absent errors stay absent: zero errors when the total is present
         assert results["t"].series == [Series({"svc": "a"}, [(1.0, 10.0)])]
@@ -630,12 +731,21 @@ class TestQueryBatch:
 
     def test_a_window_as_long_as_the_period_keeps_its_own_query(self):
         # Pyrra's period query differs from its 28d window's: both must be sent.
-        check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0,
-                     tiers=[{"long": "28d", "short": "1d", "factor": 1}])
+        check = make(
+            period="28d",
+            pyrra={"slo": "api", "metric": "m"},
+            min_budget_remaining=0,
+            tiers=[{"long": "28d", "short": "1d", "factor": 1}],
+        )
         plan = check.plan({})
         assert [b.queries for b in plan.batches] == [
-            ['m:burnrate4w{slo="api"}', 'm:burnrate1d{slo="api"}', 'pyrra_availability{slo="api"}',
-             'm:increase4w{slo="api"}']]
+            [
+                'm:burnrate4w{slo="api"}',
+                'm:burnrate1d{slo="api"}',
+                'pyrra_availability{slo="api"}',
+                'm:increase4w{slo="api"}',
+            ]
+        ]
 
     def test_a_series_of_no_part_is_rejected(self):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
@@ -645,14 +755,18 @@ class TestQueryBatch:
 
 def group_of(names, matchers, marker="group0"):
     """The branch a group of bare selectors is sent as."""
-    return (f'label_replace({{__name__=~"{"|".join(names)}"{", " + matchers if matchers else ""}}}, '
-            f'"analyzer_part", "{marker}", "", "")')
+    return (
+        f'label_replace({{__name__=~"{"|".join(names)}"{", " + matchers if matchers else ""}}}, '
+        f'"analyzer_part", "{marker}", "", "")'
+    )
 
 
 def labelled(query, window, part):
     """The branch a query is sent as on its own."""
-    return (f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
-            f'"analyzer_part", "{part}", "", "")')
+    return (
+        f'label_replace(label_replace({query}, "analyzer_window", "{window}", "", ""), '
+        f'"analyzer_part", "{part}", "", "")'
+    )
 
 
 SLOTH_NAMES = [f"slo:sli_error:ratio_rate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "3d")]
@@ -665,15 +779,17 @@ class TestGroupedSelectors:
     def test_sloth_windows_and_period_are_one_selector(self):
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
-                                        'sloth_id="svc-slo"')
+        assert batch.promql == group_of(
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+        )
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
         # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of([*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"],
-                                        'sloth_id="svc-slo"')
+        assert batch.promql == group_of(
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+        )
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
         batch = QueryBatch.of({"30d": {"ratio": 'slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}'}})
@@ -686,34 +802,50 @@ class TestGroupedSelectors:
         assert batch.promql == group_of([*names, "pyrra_availability", "m:increase4w"], 'slo="api"')
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
-        check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'},
-                     min_budget_remaining=0)
+        check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == (group_of([*names, "m:increase4w"], 'slo="api", job="a"') + " or "
-                                + labelled('pyrra_availability{slo="api"}', "28d", "availability"))
+        assert batch.promql == (
+            group_of([*names, "m:increase4w"], 'slo="api", job="a"')
+            + " or "
+            + labelled('pyrra_availability{slo="api"}', "28d", "availability")
+        )
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
         check = make(period="28d", pyrra={"slo": "api"}, tiers=[{"long": "1h", "short": "5m", "factor": 14}])
         [batch] = check.plan({}).batches
-        assert batch.promql == (labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio") + " or "
-                                + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio") + " or "
-                                + labelled('pyrra_availability{slo="api"}', "28d", "availability") + " or "
-                                + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0"))
+        assert batch.promql == (
+            labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio")
+            + " or "
+            + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
+            + " or "
+            + labelled('pyrra_availability{slo="api"}', "28d", "availability")
+            + " or "
+            + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
+        )
 
     def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
-        batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
-                               "1h": {"a": 'x:r1h{s="1"}', "b": 'x:r1h{s=~"1"}', "c": 'y{s="2"}'}})
-        assert batch.promql == " or ".join([
-            labelled("sum(rate(e[5m]))", "5m", "errors"), group_of(["x:r5m", "x:r1h"], 's="1"'),
-            group_of(["x:r5m", "x:r1h"], 's=~"1"', "group1"), labelled('y{s="2"}', "1h", "c")])
+        batch = QueryBatch.of(
+            {
+                "5m": {"errors": "sum(rate(e[5m]))", "a": 'x:r5m{s="1"}', "b": 'x:r5m{s=~"1"}'},
+                "1h": {"a": 'x:r1h{s="1"}', "b": 'x:r1h{s=~"1"}', "c": 'y{s="2"}'},
+            }
+        )
+        assert batch.promql == " or ".join(
+            [
+                labelled("sum(rate(e[5m]))", "5m", "errors"),
+                group_of(["x:r5m", "x:r1h"], 's="1"'),
+                group_of(["x:r5m", "x:r1h"], 's=~"1"', "group1"),
+                labelled('y{s="2"}', "1h", "c"),
+            ]
+        )
 
     def test_matcher_text_is_compared_and_sent_verbatim(self):
         weird = 'note="a}b \\"q\\" c|d \\\\e", path=~"x|y"'
-        batch = QueryBatch.of({"5m": {"r": f"m:a{{{weird}}}"}, "1h": {"r": f"m:b{{{weird}}}"},
-                               "6h": {"r": f"m:c{{{weird} }}"}})  # one space more: other text, not grouped
-        assert batch.promql == (group_of(["m:a", "m:b"], weird) + " or "
-                                + labelled(f"m:c{{{weird} }}", "6h", "r"))
+        batch = QueryBatch.of(
+            {"5m": {"r": f"m:a{{{weird}}}"}, "1h": {"r": f"m:b{{{weird}}}"}, "6h": {"r": f"m:c{{{weird} }}"}}
+        )  # one space more: other text, not grouped
+        assert batch.promql == (group_of(["m:a", "m:b"], weird) + " or " + labelled(f"m:c{{{weird} }}", "6h", "r"))
 
     def test_empty_matchers(self):
         batch = QueryBatch.of({"5m": {"r": "m:a{}"}, "1h": {"r": "m:b{}"}})
@@ -726,28 +858,42 @@ class TestGroupedSplit:
 
     @staticmethod
     def batch():
-        return QueryBatch.of({"5m": {"ratio": 'm:burnrate5m{slo="x"}', "errors": "sum(rate(e[5m]))"},
-                              "1h": {"ratio": 'm:burnrate1h{slo="x"}'},
-                              "28d": {"availability": 'pyrra_availability{slo="x"}', "other": 'n:a{slo=~"x"}',
-                                      "more": 'n:b{slo=~"x"}', "lone": 'z{slo="y"}'}})
+        return QueryBatch.of(
+            {
+                "5m": {"ratio": 'm:burnrate5m{slo="x"}', "errors": "sum(rate(e[5m]))"},
+                "1h": {"ratio": 'm:burnrate1h{slo="x"}'},
+                "28d": {
+                    "availability": 'pyrra_availability{slo="x"}',
+                    "other": 'n:a{slo=~"x"}',
+                    "more": 'n:b{slo=~"x"}',
+                    "lone": 'z{slo="y"}',
+                },
+            }
+        )
 
     def test_each_series_reaches_the_query_of_its_name(self):
         batch = self.batch()
-        answer = QueryResult(batch.promql, "vector", [
-            Series({"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.02)]),
-            Series({"__name__": "m:burnrate1h", "slo": "x", "analyzer_part": "group0"}, [(1.0, float("nan"))]),
-            # Equal label sets but for the name: each stays with its own query.
-            Series({"__name__": "pyrra_availability", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.9995)]),
-            Series({"__name__": "n:a", "slo": "x", "analyzer_part": "group1"}, [(1.0, 0.1)]),
-            Series({"__name__": "z", "slo": "y", "analyzer_window": "28d", "analyzer_part": "lone"}, [(1.0, 3.0)]),
-            Series({"analyzer_window": "5m", "analyzer_part": "errors"}, [(1.0, 4.0)]),
-        ])
+        answer = QueryResult(
+            batch.promql,
+            "vector",
+            [
+                Series({"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.02)]),
+                Series({"__name__": "m:burnrate1h", "slo": "x", "analyzer_part": "group0"}, [(1.0, float("nan"))]),
+                # Equal label sets but for the name: each stays with its own query.
+                Series({"__name__": "pyrra_availability", "slo": "x", "analyzer_part": "group0"}, [(1.0, 0.9995)]),
+                Series({"__name__": "n:a", "slo": "x", "analyzer_part": "group1"}, [(1.0, 0.1)]),
+                Series({"__name__": "z", "slo": "y", "analyzer_window": "28d", "analyzer_part": "lone"}, [(1.0, 3.0)]),
+                Series({"analyzer_window": "5m", "analyzer_part": "errors"}, [(1.0, 4.0)]),
+            ],
+        )
         results = batch.split(answer)
-        assert results['m:burnrate5m{slo="x"}'].series == [Series({"__name__": "m:burnrate5m", "slo": "x"},
-                                                                   [(1.0, 0.02)])]
+        assert results['m:burnrate5m{slo="x"}'].series == [
+            Series({"__name__": "m:burnrate5m", "slo": "x"}, [(1.0, 0.02)])
+        ]
         assert math.isnan(results['m:burnrate1h{slo="x"}'].single_value("q"))
         assert results['pyrra_availability{slo="x"}'].series == [
-            Series({"__name__": "pyrra_availability", "slo": "x"}, [(1.0, 0.9995)])]
+            Series({"__name__": "pyrra_availability", "slo": "x"}, [(1.0, 0.9995)])
+        ]
         assert results['n:a{slo=~"x"}'].single_value("q") == 0.1
         assert results['n:b{slo=~"x"}'].series == []  # absent stays absent
         assert results['z{slo="y"}'].series == [Series({"__name__": "z", "slo": "y"}, [(1.0, 3.0)])]
@@ -756,24 +902,32 @@ class TestGroupedSplit:
 
     def test_several_series_of_one_name_stay_several(self):
         batch = self.batch()
-        answer = QueryResult(batch.promql, "vector", [
-            Series({"__name__": "m:burnrate5m", "slo": "x", "instance": i, "analyzer_part": "group0"}, [(1.0, 0.1)])
-            for i in ("a", "b")])
+        answer = QueryResult(
+            batch.promql,
+            "vector",
+            [
+                Series({"__name__": "m:burnrate5m", "slo": "x", "instance": i, "analyzer_part": "group0"}, [(1.0, 0.1)])
+                for i in ("a", "b")
+            ],
+        )
         result = batch.split(answer)['m:burnrate5m{slo="x"}']
         assert [s.labels["instance"] for s in result.series] == ["a", "b"]
         with pytest.raises(CheckMisconfigured, match=r"returned 2 series"):
             result.single_value("Sloth ratio query")
 
-    @pytest.mark.parametrize("labels", [
-        {"__name__": "m:burnrate6h", "slo": "x", "analyzer_part": "group0"},     # a name the group did not ask
-        {"__name__": "n:a", "slo": "x", "analyzer_part": "group0"},              # another group's name
-        {"slo": "x", "analyzer_part": "group0"},                                 # the name dropped
-        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group2"},     # no such group
-        {"__name__": "m:burnrate5m", "slo": "x"},                                # no marker at all
-        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": "5m"},
-        {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "ratio", "analyzer_window": "5m"},  # grouped
-        {"__name__": "z", "slo": "y", "analyzer_part": "lone"},                  # a labelled part lacking its window
-    ])
+    @pytest.mark.parametrize(
+        "labels",
+        [
+            {"__name__": "m:burnrate6h", "slo": "x", "analyzer_part": "group0"},  # a name the group did not ask
+            {"__name__": "n:a", "slo": "x", "analyzer_part": "group0"},  # another group's name
+            {"slo": "x", "analyzer_part": "group0"},  # the name dropped
+            {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group2"},  # no such group
+            {"__name__": "m:burnrate5m", "slo": "x"},  # no marker at all
+            {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": "5m"},
+            {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "ratio", "analyzer_window": "5m"},  # grouped
+            {"__name__": "z", "slo": "y", "analyzer_part": "lone"},  # a labelled part lacking its window
+        ],
+    )
     def test_a_series_of_no_part_is_rejected(self, labels):
         batch = self.batch()
         with pytest.raises(SourceRejected, match="no part asked for"):
@@ -806,31 +960,68 @@ class FakePrometheus:
         # A series outside every part: what a backend that ignored label_replace would answer.
         stray_wanted = self.stray_on is not None and self.stray_on in query
         stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
-        labelled = [({"analyzer_window": window, "analyzer_part": part}, window, part)
-                    for window, part in PART_RE.findall(query)]
-        labelled += [({"__name__": name, "analyzer_part": marker}, *recorded_part(name))
-                     for names, marker in GROUP_RE.findall(query) for name in names.split("|")]
-        names = [{"metric": {"__name__": name, "analyzer_part": "names"}, "value": [1700000000, "1"]}
-                 for names in NAMES_RE.findall(query) for name in names.split("|") if name not in self.missing]
-        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": metric, "value": [1700000000, value]} for metric, window, part in labelled
-            if (value := self.value(window, part) if callable(self.value) else self.value) is not None]
-            + names + stray}})
+        labelled = [
+            ({"analyzer_window": window, "analyzer_part": part}, window, part)
+            for window, part in PART_RE.findall(query)
+        ]
+        labelled += [
+            ({"__name__": name, "analyzer_part": marker}, *recorded_part(name))
+            for names, marker in GROUP_RE.findall(query)
+            for name in names.split("|")
+        ]
+        names = [
+            {"metric": {"__name__": name, "analyzer_part": "names"}, "value": [1700000000, "1"]}
+            for names in NAMES_RE.findall(query)
+            for name in names.split("|")
+            if name not in self.missing
+        ]
+        return web.json_response(
+            {
+                "status": "success",
+                "data": {
+                    "resultType": "vector",
+                    "result": [
+                        {"metric": metric, "value": [1700000000, value]}
+                        for metric, window, part in labelled
+                        if (value := self.value(window, part) if callable(self.value) else self.value) is not None
+                    ]
+                    + names
+                    + stray,
+                },
+            }
+        )
 
 
 async def run_against(aiohttp_server, fake, check_fields):
     app = web.Application()
     app.router.add_route("*", "/api/v1/query", fake.handle)
     server = await aiohttp_server(app, host="127.0.0.1")
-    catalog = build_catalog([("test", {
-        "sources": {"default": {"type": "prometheus", "url": str(server.make_url("")), "max_concurrency": 32,
-                                "retry": False}},
-        "checks": [{"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d", **check_fields}]})],
-        Registry([ErrorBudgetCheck]))
+    catalog = build_catalog(
+        [
+            (
+                "test",
+                {
+                    "sources": {
+                        "default": {
+                            "type": "prometheus",
+                            "url": str(server.make_url("")),
+                            "max_concurrency": 32,
+                            "retry": False,
+                        }
+                    },
+                    "checks": [
+                        {"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d", **check_fields}
+                    ],
+                },
+            )
+        ],
+        Registry([ErrorBudgetCheck]),
+    )
     sources = Sources(catalog.sources)
     try:
-        return await Runner(catalog, sources, Metrics(), 5.0).evaluate(catalog.get("eb"), {},
-                                                                        datetime(2026, 11, 26, tzinfo=UTC))
+        return await Runner(catalog, sources, Metrics(), 5.0).evaluate(
+            catalog.get("eb"), {}, datetime(2026, 11, 26, tzinfo=UTC)
+        )
     finally:
         sources.close()
 
@@ -876,13 +1067,13 @@ class TestQueriesRunConcurrently:
         fake = FakePrometheus(expected=2, stray_on="[30d]")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL
-        assert evaluation.details["budget"]["note"].startswith("not measured: the combined query's answer has a "
-                                                               'series of no part asked for: {job="x"}')
+        assert evaluation.details["budget"]["note"].startswith(
+            'not measured: the combined query\'s answer has a series of no part asked for: {job="x"}'
+        )
 
     async def test_a_failing_period_query_with_a_gate_is_the_checks_error(self, aiohttp_server):
         fake = FakePrometheus(expected=1, fail_on="[30d]")
-        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [],
-                                                              "min_budget_remaining": 0})
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "tiers": [], "min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.ERROR
 
 
@@ -894,8 +1085,7 @@ class TestRatiosOutsideZeroToOne:
     stays no traffic."""
 
     @pytest.mark.parametrize("value", ["-1", "-Inf", "+Inf", "-0.001"])
-    async def test_a_recorded_ratio_that_reads_better_than_perfect_or_infinite_is_an_error(self, aiohttp_server,
-                                                                                         value):
+    async def test_a_recorded_ratio_that_reads_better_than_perfect_or_infinite_is_an_error(self, aiohttp_server, value):
         evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value=value), SLOTH)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
         assert "an error ratio lies between 0 and 1" in evaluation.reason
@@ -927,8 +1117,9 @@ class TestRatiosOutsideZeroToOne:
         assert five["errors"] == 12 and five["total"] == 10 and five["error_ratio"] == 1.0
         assert "is above 1" in five["note"]
 
-    @pytest.mark.parametrize(("errors", "total"), [("-5", "10"), ("+Inf", "10"), ("1", "+Inf"), ("0", "-1"),
-                                                   ("3", "0")])
+    @pytest.mark.parametrize(
+        ("errors", "total"), [("-5", "10"), ("+Inf", "10"), ("1", "+Inf"), ("0", "-1"), ("3", "0")]
+    )
     async def test_counts_no_rate_can_produce_are_an_error(self, aiohttp_server, errors, total):
         fake = FakePrometheus(expected=2, value=lambda window, part: errors if part == "errors" else total)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
@@ -944,10 +1135,12 @@ class TestRatiosOutsideZeroToOne:
         evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}})
         assert evaluation.verdict is Outcome.PASS
         assert evaluation.details["budget"]["note"].startswith(
-            "not measured: the error ratio over 28d is -0.5 (1 - pyrra_availability 1.5)")
+            "not measured: the error ratio over 28d is -0.5 (1 - pyrra_availability 1.5)"
+        )
         fake = FakePrometheus(expected=1, value=lambda window, part: "1.5" if part == "availability" else "0")
-        evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"},
-                                                              "min_budget_remaining": 0})
+        evaluation = await run_against(
+            aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}, "min_budget_remaining": 0}
+        )
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
 
 
@@ -956,15 +1149,25 @@ class TestPyrraQueries:
     propagated labels), so each gets its own selectors."""
 
     def test_selectors_narrow_the_burnrate_series_only(self):
-        check = make(period="28d", pyrra={"slo": "api", "metric": "http_requests", "selectors": 'job="a"'},
-                     min_budget_remaining=0)
+        check = make(
+            period="28d",
+            pyrra={"slo": "api", "metric": "http_requests", "selectors": 'job="a"'},
+            min_budget_remaining=0,
+        )
         plan = check.plan({})
         assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api", job="a"}'}
         assert plan.period == {"availability": 'pyrra_availability{slo="api"}'}
 
     def test_availability_selectors_narrow_pyrra_availability(self):
-        check = make(period="28d", pyrra={"slo": "api", "metric": "http_requests", "selectors": 'job="a"',
-                                          "availability_selectors": 'team="x"'})
+        check = make(
+            period="28d",
+            pyrra={
+                "slo": "api",
+                "metric": "http_requests",
+                "selectors": 'job="a"',
+                "availability_selectors": 'team="x"',
+            },
+        )
         plan = check.plan({})
         assert plan.windows["5m"] == {"ratio": 'http_requests:burnrate5m{slo="api", job="a"}'}
         assert plan.period == {"availability": 'pyrra_availability{slo="api", team="x"}'}
@@ -975,44 +1178,66 @@ class TestPyrraQueries:
 
     async def test_missing_availability_names_the_query(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value=lambda window, part: None if part == "availability" else "0")
-        evaluation = await run_against(aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"},
-                                                              "min_budget_remaining": 0})
+        evaluation = await run_against(
+            aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}, "min_budget_remaining": 0}
+        )
         assert evaluation.verdict is Outcome.INCONCLUSIVE
-        assert evaluation.reason.startswith('budget remaining is unknown: no pyrra_availability{slo="api"} series '
-                                            "(Pyrra records it only with --generic-rules)")
+        assert evaluation.reason.startswith(
+            'budget remaining is unknown: no pyrra_availability{slo="api"} series '
+            "(Pyrra records it only with --generic-rules)"
+        )
 
 
 class TestProbes:
     """Probes of metric names travel as one presence-query branch and split back per name."""
 
     def test_name_probes_are_one_branch(self):
-        batch = QueryBatch.of({"5m": {"errors": "sum(rate(e[5m]))"}},
-                              {"exists": {"probe0": presence_query(["e"]), "probe1": presence_query(["t:x"])}})
-        assert batch.promql == (labelled("sum(rate(e[5m]))", "5m", "errors") + " or "
-                                'label_replace(group by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
-                                '"names", "", "")')
-        answer = QueryResult(batch.promql, "vector", [
-            Series({"__name__": "t:x", "analyzer_part": "names"}, [(1.0, 3.0)])])
+        batch = QueryBatch.of(
+            {"5m": {"errors": "sum(rate(e[5m]))"}},
+            {"exists": {"probe0": presence_query(["e"]), "probe1": presence_query(["t:x"])}},
+        )
+        assert batch.promql == (
+            labelled("sum(rate(e[5m]))", "5m", "errors") + " or "
+            'label_replace(group by (__name__) ({__name__=~"e|t:x"}), "analyzer_part", '
+            '"names", "", "")'
+        )
+        answer = QueryResult(
+            batch.promql, "vector", [Series({"__name__": "t:x", "analyzer_part": "names"}, [(1.0, 3.0)])]
+        )
         results = batch.split(answer)
         assert results[presence_query(["e"])].series == []
         assert results[presence_query(["t:x"])].series == [Series({"__name__": "t:x"}, [(1.0, 3.0)])]
 
     def test_a_ratio_check_probes_every_metric_it_names_once(self):
-        check = make(ratio={"errors": 'sum(rate(errs_total{a="1"}[{{ window }}]))',
-                            "total": "sum(rate(req_total[{{ window }}])) + sum(rate(other[{{ window }}]))"})
+        check = make(
+            ratio={
+                "errors": 'sum(rate(errs_total{a="1"}[{{ window }}]))',
+                "total": "sum(rate(req_total[{{ window }}])) + sum(rate(other[{{ window }}]))",
+            }
+        )
         plan = check.plan({})
-        assert [p.query for p in plan.probes] == [presence_query(["errs_total"]), presence_query(["req_total"]),
-                                                  presence_query(["other"])]
-        assert plan.probes[0].problem.startswith('ratio.errors selector errs_total{a="1"}: no series of metric '
-                                                 "errs_total exist at all")
+        assert [p.query for p in plan.probes] == [
+            presence_query(["errs_total"]),
+            presence_query(["req_total"]),
+            presence_query(["other"]),
+        ]
+        assert plan.probes[0].problem.startswith(
+            'ratio.errors selector errs_total{a="1"}: no series of metric errs_total exist at all'
+        )
         assert len(plan.probes[0].users) == 7  # every window's errors query
 
     def test_names_are_read_as_prometheus_reads_them(self):
         # `{__name__="x"}` names x; a name only inside absent() is meant to find nothing and is not probed.
-        check = make(ratio={"errors": 'sum(rate({__name__="errs_total", a="1"}[{{ window }}])) or absent(gone)',
-                            "total": "sum(rate(req_total[{{ window }}]))"})
-        assert [p.query for p in check.plan({}).probes] == [presence_query(["errs_total"]),
-                                                            presence_query(["req_total"])]
+        check = make(
+            ratio={
+                "errors": 'sum(rate({__name__="errs_total", a="1"}[{{ window }}])) or absent(gone)',
+                "total": "sum(rate(req_total[{{ window }}]))",
+            }
+        )
+        assert [p.query for p in check.plan({}).probes] == [
+            presence_query(["errs_total"]),
+            presence_query(["req_total"]),
+        ]
 
     def test_optional_metrics_are_not_probed(self):
         check = make(optional_metrics=["req_total"])
@@ -1020,8 +1245,12 @@ class TestProbes:
 
     def test_a_query_with_a_fallback_is_no_evidence_of_its_metric(self):
         # `or vector(0)` always answers: only the probe can tell that errs_totl does not exist.
-        check = make(ratio={"errors": 'sum(rate(errs_totl{a="1"}[{{ window }}])) or vector(0)',
-                            "total": "sum(rate(req_total[{{ window }}]))"})
+        check = make(
+            ratio={
+                "errors": 'sum(rate(errs_totl{a="1"}[{{ window }}])) or vector(0)',
+                "total": "sum(rate(req_total[{{ window }}]))",
+            }
+        )
         plan = check.plan({})
         errors_probe, total_probe = plan.probes
         assert errors_probe.users == ()
@@ -1032,15 +1261,21 @@ class TestProbes:
         assert errors_probe.missing(results) and not total_probe.missing(results)
 
     def test_a_regex_listing_names_is_probed_as_one_selector(self):
-        check = make(ratio={"errors": 'sum(rate({__name__=~"errs_totl|errs_total", a="1"}[{{ window }}]))',
-                            "total": "sum(rate(req_total[{{ window }}]))"})
+        check = make(
+            ratio={
+                "errors": 'sum(rate({__name__=~"errs_totl|errs_total", a="1"}[{{ window }}]))',
+                "total": "sum(rate(req_total[{{ window }}]))",
+            }
+        )
         probes = check.plan({}).probes
-        assert [p.query for p in probes] == [presence_query(["errs_totl", "errs_total"]),
-                                             presence_query(["req_total"])]
-        assert probes[0].problem.startswith('ratio.errors selector {__name__=~"errs_totl|errs_total", a="1"}: no '
-                                            "series of metric errs_totl or errs_total exist at all")
+        assert [p.query for p in probes] == [presence_query(["errs_totl", "errs_total"]), presence_query(["req_total"])]
+        assert probes[0].problem.startswith(
+            'ratio.errors selector {__name__=~"errs_totl|errs_total", a="1"}: no '
+            "series of metric errs_totl or errs_total exist at all"
+        )
         assert make(optional_metrics=["errs_total"], ratio=check.ratio.model_dump()).plan({}).probes[0].query == (
-            presence_query(["req_total"]))
+            presence_query(["req_total"])
+        )
 
     def test_optional_metrics_are_metric_names(self):
         with pytest.raises(ValidationError, match="optional_metrics"):
@@ -1048,8 +1283,10 @@ class TestProbes:
 
     def test_latency_probes_bucket_and_count(self):
         check = make(latency={"metric": "lat_seconds", "threshold_s": 0.5})
-        assert [p.query for p in check.plan({}).probes] == [presence_query(["lat_seconds_bucket"]),
-                                                            presence_query(["lat_seconds_count"])]
+        assert [p.query for p in check.plan({}).probes] == [
+            presence_query(["lat_seconds_bucket"]),
+            presence_query(["lat_seconds_count"]),
+        ]
 
     async def test_a_missing_name_is_misconfigured_even_when_the_total_says_no_data(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: None, missing=("req_total",))
@@ -1088,18 +1325,25 @@ class TestReconcileAbsences:
         assert judged["4d"].note.startswith("no x; but a shorter window's rule recorded a value")
 
     def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
-        windows = {"5m": recorded("5m", 0.0, absent=True, events=300.0),
-                   "1h": recorded("1h", 0.0, absent=True, events=3600.0)}
+        windows = {
+            "5m": recorded("5m", 0.0, absent=True, events=300.0),
+            "1h": recorded("1h", 0.0, absent=True, events=3600.0),
+        }
         _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
         assert period.error_ratio == 0.0 and period.events == 3600.0
 
-    @pytest.mark.parametrize("windows", [
-        {"5m": recorded("5m", 0.0, absent=True, events=300.0), "1h": recorded("1h", 0.001)},   # one recorded
-        {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", None, absent=True)},     # no traffic
-        # The raw errors counted errors the 1h rule did not record: the rules stopped.
-        {"5m": recorded("5m", 0.0, absent=True, events=300.0),
-         "1h": WindowRatio("1h", None, errors=0.5, total=10.0, recorded_absent=True)},
-    ])
+    @pytest.mark.parametrize(
+        "windows",
+        [
+            {"5m": recorded("5m", 0.0, absent=True, events=300.0), "1h": recorded("1h", 0.001)},  # one recorded
+            {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", None, absent=True)},  # no traffic
+            # The raw errors counted errors the 1h rule did not record: the rules stopped.
+            {
+                "5m": recorded("5m", 0.0, absent=True, events=300.0),
+                "1h": WindowRatio("1h", None, errors=0.5, total=10.0, recorded_absent=True),
+            },
+        ],
+    )
     def test_otherwise_the_period_stays_a_gap(self, windows):
         _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
         assert period.error_ratio is None
@@ -1118,22 +1362,30 @@ class TestRecordedTotals:
     """A recorded SLI's total counts each window's events; an absent ratio is zero errors only with traffic."""
 
     SLOTH_TOTAL = {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}}
-    SLOTH_ERRORS = {"sloth": {**SLOTH_TOTAL["sloth"],
-                              "errors_query": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'}}
-    PYRRA_ERRORS = {"period": "28d", "pyrra": {"slo": "api", "metric": "req", "total": "req_total",
-                                               "errors": 'req_total{code=~"5.."}'}}
+    SLOTH_ERRORS = {
+        "sloth": {**SLOTH_TOTAL["sloth"], "errors_query": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'}
+    }
+    PYRRA_ERRORS = {
+        "period": "28d",
+        "pyrra": {"slo": "api", "metric": "req", "total": "req_total", "errors": 'req_total{code=~"5.."}'},
+    }
 
     @pytest.mark.parametrize("sli", [SLOTH_ERRORS, PYRRA_ERRORS])
-    @pytest.mark.parametrize(("errors", "outcome", "note"), [
-        ("0.5", Outcome.INCONCLUSIVE, "counted 0.5 errors/s over 5m: the tool's ratio rule did not record"),
-        ("NaN", Outcome.INCONCLUSIVE, "counted NaN errors/s over 5m: the tool's ratio rule did not record"),
-        ("0", Outcome.PASS, "counts none: zero errors"),
-        (None, Outcome.PASS, "counts none: zero errors"),
-    ])
+    @pytest.mark.parametrize(
+        ("errors", "outcome", "note"),
+        [
+            ("0.5", Outcome.INCONCLUSIVE, "counted 0.5 errors/s over 5m: the tool's ratio rule did not record"),
+            ("NaN", Outcome.INCONCLUSIVE, "counted NaN errors/s over 5m: the tool's ratio rule did not record"),
+            ("0", Outcome.PASS, "counts none: zero errors"),
+            (None, Outcome.PASS, "counts none: zero errors"),
+        ],
+    )
     async def test_an_absent_ratio_with_traffic_is_zero_errors_only_if_the_raw_errors_show_none(
-            self, aiohttp_server, sli, errors, outcome, note):
-        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1",
-                                                                      "errors": errors}.get(part))
+        self, aiohttp_server, sli, errors, outcome, note
+    ):
+        fake = FakePrometheus(
+            expected=1, value=lambda window, part: {"total": "10", "rules": "1", "errors": errors}.get(part)
+        )
         evaluation = await run_against(aiohttp_server, fake, {**sli, "min_budget_remaining": None})
         assert evaluation.verdict is outcome
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
@@ -1157,15 +1409,19 @@ class TestRecordedTotals:
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
         assert "events" not in five and five["note"] == "sloth.total_query returned nothing over 5m: events unknown"
 
-    @pytest.mark.parametrize(("total", "outcome", "note"), [
-        ("10", Outcome.PASS, "no Sloth ratio_rate5m series while sloth.total_query counts traffic: zero errors"),
-        ("0", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic over 5m"),
-        (None, Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no data (the total query returned nothing"),
-        ("NaN", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic (NaN over 5m)"),
-    ])
+    @pytest.mark.parametrize(
+        ("total", "outcome", "note"),
+        [
+            ("10", Outcome.PASS, "no Sloth ratio_rate5m series while sloth.total_query counts traffic: zero errors"),
+            ("0", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic over 5m"),
+            (None, Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no data (the total query returned nothing"),
+            ("NaN", Outcome.INCONCLUSIVE, "no Sloth ratio_rate5m series; no traffic (NaN over 5m)"),
+        ],
+    )
     async def test_an_absent_ratio_reads_by_the_total(self, aiohttp_server, total, outcome, note):
-        fake = FakePrometheus(expected=1, value=lambda window, part: total if part == "total" else
-                              ("1" if part == "rules" else None))
+        fake = FakePrometheus(
+            expected=1, value=lambda window, part: total if part == "total" else ("1" if part == "rules" else None)
+        )
         evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
         assert evaluation.verdict is outcome
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
@@ -1177,13 +1433,18 @@ class TestRecordedTotals:
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
 
-    @pytest.mark.parametrize("sli", [
-        {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}},
-        {"period": "28d", "pyrra": {"slo": "api", "metric": "m", "total": "m_total"}}])
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"sloth": {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}},
+            {"period": "28d", "pyrra": {"slo": "api", "metric": "m", "total": "m_total"}},
+        ],
+    )
     async def test_a_window_the_tool_does_not_record_is_never_zero_by_absence(self, aiohttp_server, sli):
         # A 4h rule exists in neither tool: its absence says nothing about errors.
         fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1"}.get(part))
-        evaluation = await run_against(aiohttp_server, fake, {
-            **sli, "tiers": [{"long": "4h", "short": "5m", "factor": 14.4}]})
+        evaluation = await run_against(
+            aiohttp_server, fake, {**sli, "tiers": [{"long": "4h", "short": "5m", "factor": 14.4}]}
+        )
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "records no such window" in evaluation.reason

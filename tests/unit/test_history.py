@@ -13,9 +13,18 @@ WHERE = {"request_id": "r", "catalog_version": "v1", "client": None, "user_agent
 
 
 def evaluation(check: str, verdict: Outcome, status: int = 200) -> Evaluation:
-    return Evaluation(check=check, kind="prometheus", verdict=verdict, reason=f"{check} {verdict}", value=1.0,
-                      evaluated_at=datetime.now(UTC), duration_ms=1.0, http_status=status,
-                      error="source_unavailable" if verdict is Outcome.ERROR else None, details={"q": 1})
+    return Evaluation(
+        check=check,
+        kind="prometheus",
+        verdict=verdict,
+        reason=f"{check} {verdict}",
+        value=1.0,
+        evaluated_at=datetime.now(UTC),
+        duration_ms=1.0,
+        http_status=status,
+        error="source_unavailable" if verdict is Outcome.ERROR else None,
+        details={"q": 1},
+    )
 
 
 class TestVerdictHistory:
@@ -58,13 +67,31 @@ class TestVerdictHistory:
 class TestEntryJson:
     """An entry lists its fields in the documented order, with evidence spelt as in the run endpoint's answer."""
 
-    KEYS = ["seq", "recorded_at", "request_id", "check", "kind", "verdict", "http_status", "reason", "error",
-            "value", "threshold", "args", "evaluated_at", "duration_ms", "catalog_version", "client", "user_agent"]
+    KEYS = [
+        "seq",
+        "recorded_at",
+        "request_id",
+        "check",
+        "kind",
+        "verdict",
+        "http_status",
+        "reason",
+        "error",
+        "value",
+        "threshold",
+        "args",
+        "evaluated_at",
+        "duration_ms",
+        "catalog_version",
+        "client",
+        "user_agent",
+    ]
 
     def test_evaluated_entry(self):
         history = VerdictHistory(10)
         evaluated = evaluation("a", Outcome.INCONCLUSIVE).model_copy(
-            update={"value": math.nan, "details": {"x": math.inf, "series": [math.nan]}})
+            update={"value": math.nan, "details": {"x": math.inf, "series": [math.nan]}}
+        )
         history.record_evaluation(evaluated, **WHERE)
         body = history.query()[0].to_json(explain=True)
         assert list(body) == [*self.KEYS, "details"]

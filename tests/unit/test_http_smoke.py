@@ -47,7 +47,8 @@ async def run():
         loaded = load(check)
         catalog = build_catalog([("test.yaml", {"checks": [check]})], Registry([HttpSmokeCheck]))
         return await Runner(catalog, Sources({}, http=http), Metrics(), 8.0).evaluate(
-            loaded, loaded.bind_args(args or {}))
+            loaded, loaded.bind_args(args or {})
+        )
 
     yield evaluate
     await http.aclose()
@@ -56,51 +57,74 @@ async def run():
 class TestLoadValidation:
     """Mistakes in a definition are rejected when the catalog loads, naming the field and the rule."""
 
-    @pytest.mark.parametrize(("change", "message"), [
-        ({"base_url": "http://{{ who }}.svc", "params": {"who": {"type": "label_value", "default": "x"}}},
-         "base_url: {{ who }} (label_value) stands in the host"),
-        ({"base_url": "http://example.com"}, "base_url: host 'example.com' is not in allowed_hosts"),
-        ({"allowed_hosts": ["*."]}, "allowed_hosts: '*.' is not a host pattern"),
-        ({"steps": [{"name": "a"}, {"name": "a"}]}, "the step name 'a' is used twice"),
-        ({"steps": [{"name": "a", "path": "/x/{{ later }}"}]}, "steps[0] (a): path: placeholder {{ later }} names no"),
-        ({"steps": [{"name": "a", "path": "/{{ id }}"}, {"name": "b", "capture": {"id": {"json": "$.id"}}}]},
-         "steps[0] (a): path: placeholder {{ id }} names no declared param"),
-        ({"steps": [{"name": "a", "capture": {"id": {"json": "$.id"}}},
-                    {"name": "b", "capture": {"id": {"json": "$.id"}}}]}, "capture 'id' is already"),
-        ({"steps": [{"name": "a", "repeat": 5, "capture": {"id": {"json": "$.id"}}}]}, "capture needs repeat 1"),
-        ({"steps": [{"name": "a", "max_p95_ms": 100}]}, "need repeat > 1"),
-        ({"steps": [{"name": "a", "repeat": 2, "concurrency": 3}]}, "concurrency 3 is above repeat 2"),
-        ({"steps": [{"name": "a", "json_body": {}, "text_body": "x"}]}, "set json_body or text_body, not both"),
-        ({"steps": [{"name": "a", "expect": {"status": ["2xy"]}}]}, "is not a code (200), a class (2xx)"),
-        ({"steps": [{"name": "a", "expect": {"status": [700]}}]}, "700 is not an HTTP status"),
-        ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a"}]}}]}, "set exactly one of equals, compare"),
-        ({"steps": [{"name": "a", "expect": {"json": [{"path": "a", "exists": True}]}}]}, "must start with \\$"),
-        ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
-        ({"steps": [{"name": "a", "expect": {"headers": {"x": {}}}}]}, "exactly one of equals, regex or exists"),
-        ({"steps": [{"name": "a", "expect": {"body_regex": "("}}]}, "body_regex '\\(' is not a valid regex"),
-        ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
-        ({"steps": [{"name": "a", "headers": {"X Bad": "1"}}]}, "'X Bad' is not a valid header name"),
-        ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
-        ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
-        ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            (
+                {"base_url": "http://{{ who }}.svc", "params": {"who": {"type": "label_value", "default": "x"}}},
+                "base_url: {{ who }} (label_value) stands in the host",
+            ),
+            ({"base_url": "http://example.com"}, "base_url: host 'example.com' is not in allowed_hosts"),
+            ({"allowed_hosts": ["*."]}, "allowed_hosts: '*.' is not a host pattern"),
+            ({"steps": [{"name": "a"}, {"name": "a"}]}, "the step name 'a' is used twice"),
+            (
+                {"steps": [{"name": "a", "path": "/x/{{ later }}"}]},
+                "steps[0] (a): path: placeholder {{ later }} names no",
+            ),
+            (
+                {"steps": [{"name": "a", "path": "/{{ id }}"}, {"name": "b", "capture": {"id": {"json": "$.id"}}}]},
+                "steps[0] (a): path: placeholder {{ id }} names no declared param",
+            ),
+            (
+                {
+                    "steps": [
+                        {"name": "a", "capture": {"id": {"json": "$.id"}}},
+                        {"name": "b", "capture": {"id": {"json": "$.id"}}},
+                    ]
+                },
+                "capture 'id' is already",
+            ),
+            ({"steps": [{"name": "a", "repeat": 5, "capture": {"id": {"json": "$.id"}}}]}, "capture needs repeat 1"),
+            ({"steps": [{"name": "a", "max_p95_ms": 100}]}, "need repeat > 1"),
+            ({"steps": [{"name": "a", "repeat": 2, "concurrency": 3}]}, "concurrency 3 is above repeat 2"),
+            ({"steps": [{"name": "a", "json_body": {}, "text_body": "x"}]}, "set json_body or text_body, not both"),
+            ({"steps": [{"name": "a", "expect": {"status": ["2xy"]}}]}, "is not a code (200), a class (2xx)"),
+            ({"steps": [{"name": "a", "expect": {"status": [700]}}]}, "700 is not an HTTP status"),
+            ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a"}]}}]}, "set exactly one of equals, compare"),
+            ({"steps": [{"name": "a", "expect": {"json": [{"path": "a", "exists": True}]}}]}, "must start with \\$"),
+            ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
+            ({"steps": [{"name": "a", "expect": {"headers": {"x": {}}}}]}, "exactly one of equals, regex or exists"),
+            ({"steps": [{"name": "a", "expect": {"body_regex": "("}}]}, "body_regex '\\(' is not a valid regex"),
+            ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
+            ({"steps": [{"name": "a", "headers": {"X Bad": "1"}}]}, "'X Bad' is not a valid header name"),
+            ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
+            ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
+            ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
+        ],
+    )
     def test_rejected(self, change, message):
         with pytest.raises(ConfigError) as caught:
             load({**definition([{"name": "a"}]), **change})
-        assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), \
-            caught.value.problems
+        assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), caught.value.problems
 
     def test_warnings_for_thin_percentiles_and_long_steps(self):
-        check = load(definition([{"name": "a", "repeat": 10, "concurrency": 1, "max_p99_ms": 100,
-                                  "timeout_s": 5}]))
+        check = load(definition([{"name": "a", "repeat": 10, "concurrency": 1, "max_p99_ms": 100, "timeout_s": 5}]))
         warnings = check.warnings()
         assert any("max_p99_ms over 10 requests" in w for w in warnings)
         assert any("more than the 8 s deadline" in w for w in warnings)
 
     def test_definition_round_trips_and_hides_credentials(self):
-        raw = definition([{"name": "a", "headers": {"Authorization": "Bearer s3cret", "X-Canary": "always"},
-                           "expect": {"json": [{"path": "$.a", "equals": 1}]},
-                           "capture": {"v": {"json": "$.v"}}}], headers={"X-Api-Key": "k"})
+        raw = definition(
+            [
+                {
+                    "name": "a",
+                    "headers": {"Authorization": "Bearer s3cret", "X-Canary": "always"},
+                    "expect": {"json": [{"path": "$.a", "equals": 1}]},
+                    "capture": {"v": {"json": "$.v"}},
+                }
+            ],
+            headers={"X-Api-Key": "k"},
+        )
         shown = load(raw).definition()
         assert shown["headers"] == {"X-Api-Key": "<redacted>"}
         assert shown["steps"][0]["headers"] == {"Authorization": "<redacted>", "X-Canary": "always"}
@@ -112,13 +136,19 @@ class TestBindArgs:
     """Args are checked against every step's request before anything is sent."""
 
     def test_bad_query_value_is_escaped_not_refused(self):
-        check = load(definition([{"name": "a", "query": {"q": "{{ item }}"}}],
-                                params={"item": {"type": "label_value", "default": "x"}}))
+        check = load(
+            definition(
+                [{"name": "a", "query": {"q": "{{ item }}"}}], params={"item": {"type": "label_value", "default": "x"}}
+            )
+        )
         assert check.bind_args({"item": "a&admin=1#"}) == {"item": "a&admin=1#"}
 
     def test_dot_segment_from_an_arg_names_the_arg(self):
-        check = load(definition([{"name": "a", "path": "/files/{{ item }}"}],
-                                params={"item": {"type": "label_value", "default": "x"}}))
+        check = load(
+            definition(
+                [{"name": "a", "path": "/files/{{ item }}"}], params={"item": {"type": "label_value", "default": "x"}}
+            )
+        )
         with pytest.raises(ArgError) as caught:
             check.bind_args({"item": ".."})
         assert caught.value.arg == "item"
@@ -127,29 +157,59 @@ class TestBindArgs:
 class TestAssertions:
     """Each assertion fails with the step, the assertion, what was expected and what came."""
 
-    @pytest.mark.parametrize(("response", "expect", "reason"), [
-        (httpx.Response(404), {"status": ["2xx", "300-302"]}, "status: expected 2xx or 300-302, got 404"),
-        (httpx.Response(200, headers={"X-V": "2"}), {"headers": {"x-v": {"equals": "1"}}},
-         "header x-v equals: expected '1', got '2'"),
-        (httpx.Response(200), {"headers": {"x-v": {"exists": True}}},
-         "header x-v exists: expected true, got no such header"),
-        (httpx.Response(200, headers={"Server": "x"}), {"headers": {"server": {"exists": False}}},
-         "header server exists: expected false, got 'x'"),
-        (httpx.Response(200, text="hello"), {"body_contains": ["bye"]}, "body_contains: expected 'bye', got"),
-        (httpx.Response(200, text="error here"), {"body_not_contains": ["error"]},
-         "body_not_contains: expected no 'error'"),
-        (httpx.Response(200, text="v1"), {"body_regex": r"v\d\d"}, "body_regex: expected a match for"),
-        (httpx.Response(200, json={"n": "7"}), {"json": [{"path": "$.n", "compare": "> 5"}]},
-         "json $.n compare: expected a number > 5, got \"7\""),
-        (httpx.Response(200, json={"n": 3}), {"json": [{"path": "$.n", "compare": "> 5"}]},
-         "json $.n compare: expected > 5, got 3"),
-        (httpx.Response(200, json={"n": True}), {"json": [{"path": "$.n", "equals": 1}]},
-         "json $.n equals: expected 1, got true"),
-        (httpx.Response(200, json={}), {"json": [{"path": "$.n", "equals": None}]},
-         "json $.n: expected a value, got nothing at that path"),
-        (httpx.Response(200, json={"n": 1}), {"json": [{"path": "$.n", "exists": False}]},
-         "json $.n exists: expected false, got a value"),
-    ])
+    @pytest.mark.parametrize(
+        ("response", "expect", "reason"),
+        [
+            (httpx.Response(404), {"status": ["2xx", "300-302"]}, "status: expected 2xx or 300-302, got 404"),
+            (
+                httpx.Response(200, headers={"X-V": "2"}),
+                {"headers": {"x-v": {"equals": "1"}}},
+                "header x-v equals: expected '1', got '2'",
+            ),
+            (
+                httpx.Response(200),
+                {"headers": {"x-v": {"exists": True}}},
+                "header x-v exists: expected true, got no such header",
+            ),
+            (
+                httpx.Response(200, headers={"Server": "x"}),
+                {"headers": {"server": {"exists": False}}},
+                "header server exists: expected false, got 'x'",
+            ),
+            (httpx.Response(200, text="hello"), {"body_contains": ["bye"]}, "body_contains: expected 'bye', got"),
+            (
+                httpx.Response(200, text="error here"),
+                {"body_not_contains": ["error"]},
+                "body_not_contains: expected no 'error'",
+            ),
+            (httpx.Response(200, text="v1"), {"body_regex": r"v\d\d"}, "body_regex: expected a match for"),
+            (
+                httpx.Response(200, json={"n": "7"}),
+                {"json": [{"path": "$.n", "compare": "> 5"}]},
+                'json $.n compare: expected a number > 5, got "7"',
+            ),
+            (
+                httpx.Response(200, json={"n": 3}),
+                {"json": [{"path": "$.n", "compare": "> 5"}]},
+                "json $.n compare: expected > 5, got 3",
+            ),
+            (
+                httpx.Response(200, json={"n": True}),
+                {"json": [{"path": "$.n", "equals": 1}]},
+                "json $.n equals: expected 1, got true",
+            ),
+            (
+                httpx.Response(200, json={}),
+                {"json": [{"path": "$.n", "equals": None}]},
+                "json $.n: expected a value, got nothing at that path",
+            ),
+            (
+                httpx.Response(200, json={"n": 1}),
+                {"json": [{"path": "$.n", "exists": False}]},
+                "json $.n exists: expected false, got a value",
+            ),
+        ],
+    )
     async def test_failure_reasons(self, run, respx_mock, response, expect, reason):
         respx_mock.get(f"{BASE}/x").mock(return_value=response)
         evaluation = await run(definition([{"name": "probe", "path": "/x", "expect": expect}]))
@@ -165,8 +225,11 @@ class TestAssertions:
 
     async def test_capture_that_finds_nothing_fails_and_later_steps_do_not_run(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, json={"other": 1}))
-        evaluation = await run(definition([{"name": "a", "path": "/a", "capture": {"id": {"json": "$.id"}}},
-                                           {"name": "b", "path": "/b/{{ id }}"}]))
+        evaluation = await run(
+            definition(
+                [{"name": "a", "path": "/a", "capture": {"id": {"json": "$.id"}}}, {"name": "b", "path": "/b/{{ id }}"}]
+            )
+        )
         assert evaluation.verdict == "fail"
         assert "capture id (json $.id): expected a string or number, got nothing at that path" in evaluation.reason
         assert evaluation.details["steps"][1] == {"name": "b", "outcome": "not_run"}
@@ -174,9 +237,20 @@ class TestAssertions:
     async def test_captured_header_is_escaped_into_the_next_path(self, run, respx_mock):
         respx_mock.post(f"{BASE}/orders").mock(return_value=httpx.Response(201, headers={"X-Id": "a/b"}))
         read = respx_mock.get(f"{BASE}/orders/a%2Fb").mock(return_value=httpx.Response(200))
-        evaluation = await run(definition([{"name": "create", "method": "POST", "path": "/orders",
-                                            "text_body": "hi", "capture": {"id": {"header": "X-Id"}}},
-                                           {"name": "read", "path": "/orders/{{ id }}"}]))
+        evaluation = await run(
+            definition(
+                [
+                    {
+                        "name": "create",
+                        "method": "POST",
+                        "path": "/orders",
+                        "text_body": "hi",
+                        "capture": {"id": {"header": "X-Id"}},
+                    },
+                    {"name": "read", "path": "/orders/{{ id }}"},
+                ]
+            )
+        )
         assert evaluation.verdict == "pass", evaluation.reason
         assert read.called
 
@@ -201,8 +275,9 @@ class TestTransportFailures:
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
 
     async def test_partial_transport_failures_under_repeat_count_against_the_ratio(self, run, respx_mock):
-        respx_mock.get(f"{BASE}/a").mock(side_effect=[httpx.Response(200), httpx.ReadTimeout("slow"),
-                                                      httpx.Response(200), httpx.Response(200)])
+        respx_mock.get(f"{BASE}/a").mock(
+            side_effect=[httpx.Response(200), httpx.ReadTimeout("slow"), httpx.Response(200), httpx.Response(200)]
+        )
         evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 4, "min_success_ratio": 0.8}]))
         assert evaluation.verdict == "fail"
         assert "got 0.75 (3 of 4 requests passed; most common problem: transport:" in evaluation.reason
@@ -210,8 +285,9 @@ class TestTransportFailures:
 
     async def test_every_request_failing_under_repeat_is_an_error(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(side_effect=httpx.ConnectError("refused"))
-        evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 3, "retries": 0,
-                                            "min_success_ratio": 0.5}]))
+        evaluation = await run(
+            definition([{"name": "a", "path": "/a", "repeat": 3, "retries": 0, "min_success_ratio": 0.5}])
+        )
         assert evaluation.verdict == "error"
         assert evaluation.reason.startswith("step 'a' (1/1) request 1/3: cannot connect")
 
@@ -227,8 +303,9 @@ class TestHostileBodies:
 
     async def test_deeply_nested_json_is_not_json(self, run, respx_mock):
         respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="[" * 100000 + "]" * 100000))
-        evaluation = await run(definition([{"name": "p", "path": "/x",
-                                            "expect": {"json": [{"path": "$[0]", "exists": True}]}}]))
+        evaluation = await run(
+            definition([{"name": "p", "path": "/x", "expect": {"json": [{"path": "$[0]", "exists": True}]}}])
+        )
         assert evaluation.verdict == "fail"
         assert "nested too deeply" in evaluation.reason
 
@@ -238,14 +315,21 @@ class TestHostsChosenByArgs:
     go to a host a caller picks from the whole cluster."""
 
     def test_default_allow_list_is_the_literal_suffix_of_the_host(self):
-        check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
-                                params={"svc": {"type": "dns_label", "default": "api"}}))
+        check = load(
+            definition(
+                [{"name": "a"}],
+                base_url="http://{{ svc }}.payments.svc",
+                params={"svc": {"type": "dns_label", "default": "api"}},
+            )
+        )
         assert check.definition()["allowed_hosts"] == ["*.payments.svc"]
 
     def test_host_of_placeholders_only_needs_explicit_allowed_hosts(self):
-        raw = definition([{"name": "a"}], base_url="http://{{ svc }}.{{ ns }}.svc",
-                         params={"svc": {"type": "dns_label", "default": "api"},
-                                 "ns": {"type": "dns_label", "default": "shop"}})
+        raw = definition(
+            [{"name": "a"}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
         with pytest.raises(ConfigError) as caught:
             load(raw)
         assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
@@ -253,18 +337,26 @@ class TestHostsChosenByArgs:
 
     @pytest.mark.parametrize("header", ["Authorization", "X-Api-Key", "X-Vault-Tok"])
     def test_credential_header_with_a_host_placeholder_needs_a_narrow_allow_list(self, header):
-        raw = definition([{"name": "a", "headers": {header: "s3cret"}}], base_url="http://{{ svc }}.{{ ns }}.svc",
-                         allowed_hosts=["*.svc"], secret_names=["x-vault-tok"],
-                         params={"svc": {"type": "dns_label", "default": "api"},
-                                 "ns": {"type": "dns_label", "default": "shop"}})
+        raw = definition(
+            [{"name": "a", "headers": {header: "s3cret"}}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            secret_names=["x-vault-tok"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
         with pytest.raises(ConfigError) as caught:
             load(raw)
         assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
     def test_arg_outside_the_derived_suffix_is_refused(self):
-        check = load(definition([{"name": "a"}], base_url="http://{{ svc }}.payments.svc",
-                                params={"svc": {"type": "dns_label", "default": "api"}}))
+        check = load(
+            definition(
+                [{"name": "a"}],
+                base_url="http://{{ svc }}.payments.svc",
+                params={"svc": {"type": "dns_label", "default": "api"}},
+            )
+        )
         hosts = HostAllowList.parse(check.definition()["allowed_hosts"])
         assert not hosts.allows("grabber.attacker-ns.svc") and hosts.allows("api.payments.svc")
 
@@ -273,13 +365,21 @@ class TestSecrets:
     """Values marked secret (by name pattern, secret_names or secret_body) never appear in the definition or
     in evidence."""
 
-    RAW = definition([{"name": "login", "method": "POST", "path": "/login",
-                       "headers": {"X-Vault-Tok": "V-SECRET", "X-Canary": "always"},
-                       "query": {"api_key": "Q-SECRET", "pin": "N-SECRET", "page": "1"},
-                       "json_body": {"user": "smoke", "password": "P-SECRET", "nested": {"pin": "N-SECRET"}}},
-                      {"name": "note", "method": "POST", "path": "/note", "text_body": "T-SECRET",
-                       "secret_body": True}],
-                     headers={"X-Api-Key": "K-SECRET"}, secret_names=["X-Vault-Tok", "pin"])
+    RAW = definition(
+        [
+            {
+                "name": "login",
+                "method": "POST",
+                "path": "/login",
+                "headers": {"X-Vault-Tok": "V-SECRET", "X-Canary": "always"},
+                "query": {"api_key": "Q-SECRET", "pin": "N-SECRET", "page": "1"},
+                "json_body": {"user": "smoke", "password": "P-SECRET", "nested": {"pin": "N-SECRET"}},
+            },
+            {"name": "note", "method": "POST", "path": "/note", "text_body": "T-SECRET", "secret_body": True},
+        ],
+        headers={"X-Api-Key": "K-SECRET"},
+        secret_names=["X-Vault-Tok", "pin"],
+    )
 
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
@@ -306,18 +406,28 @@ class TestCapturedSecrets:
 
     @staticmethod
     def chain(capture: dict[str, Any], **second: Any) -> dict[str, Any]:
-        return definition([{"name": "get", "path": "/id", "capture": {"value": capture}},
-                           {"name": "use", "path": "/use/{{ value }}", "query": {"v": "x{{ value }}"},
-                            "headers": {"X-Thing": "v1-{{ value }}"}, "json_body": {"note": "id {{ value }}"},
-                            "method": "POST", **second}])
+        return definition(
+            [
+                {"name": "get", "path": "/id", "capture": {"value": capture}},
+                {
+                    "name": "use",
+                    "path": "/use/{{ value }}",
+                    "query": {"v": "x{{ value }}"},
+                    "headers": {"X-Thing": "v1-{{ value }}"},
+                    "json_body": {"note": "id {{ value }}"},
+                    "method": "POST",
+                    **second,
+                },
+            ]
+        )
 
     async def test_short_values_are_hidden_where_placed_and_where_they_stand_alone(self, run, respx_mock):
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "7", "build": "1.2.7"}))
-        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
-            200, json={"echo": "7", "port": "127.0.0.1:8080"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(200, json={"echo": "7", "port": "127.0.0.1:8080"})
+        )
         evaluation = await run(self.chain({"json": "$.value"}, expect={"json": [{"path": "$.echo", "equals": "8"}]}))
-        assert evaluation.reason == ("step 'use' (2/2) failed: json $.echo equals: expected \"8\", got "
-                                     "\"<redacted>\"")
+        assert evaluation.reason == ('step \'use\' (2/2) failed: json $.echo equals: expected "8", got "<redacted>"')
         first, second = evaluation.details["steps"]
         assert first["body"] == '{"value":"<redacted>","build":"1.2.7"}'
         assert second["request"]["url"] == f"{BASE}/use/<redacted>?v=x<redacted>"
@@ -328,8 +438,11 @@ class TestCapturedSecrets:
     async def test_long_values_are_hidden_everywhere_in_every_escaping(self, run, respx_mock):
         token = 's3cr3t/t0ken+"q"=='
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
-        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
-            200, text=f"prefix{token}suffix {quote(token, safe='')} {quote_plus(token)} {json.dumps(token)}"))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(
+                200, text=f"prefix{token}suffix {quote(token, safe='')} {quote_plus(token)} {json.dumps(token)}"
+            )
+        )
         evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "t0ken" not in shown
@@ -346,18 +459,28 @@ class TestCapturedSecrets:
         shown = load(self.chain({"json": "$.value"})).definition()
         assert shown["steps"][0]["capture"]["value"] == {"json": "$.value", "secret": True}
 
-    @pytest.mark.parametrize(("answer", "capture", "got"), [
-        ({"value": "eyJ" + "x" * 1100 + "mark9c1e"}, "$.value", "a value of 1,111 characters, over the 1,024 limit"),
-        ({"value": "tok\tmark9c1e"}, "$.value", "a value with control characters"),
-        ({"auth": {"access_token": "mark9c1e", "expires": 36009}}, "$.auth", "an object with 2 keys"),
-        ({"auth": ["mark9c1e"]}, "$.auth", "a list of 1 item"),
-    ])
-    async def test_an_unusable_capture_names_the_problem_and_never_shows_the_value(self, run, respx_mock, answer,
-                                                                                    capture, got):
+    @pytest.mark.parametrize(
+        ("answer", "capture", "got"),
+        [
+            (
+                {"value": "eyJ" + "x" * 1100 + "mark9c1e"},
+                "$.value",
+                "a value of 1,111 characters, over the 1,024 limit",
+            ),
+            ({"value": "tok\tmark9c1e"}, "$.value", "a value with control characters"),
+            ({"auth": {"access_token": "mark9c1e", "expires": 36009}}, "$.auth", "an object with 2 keys"),
+            ({"auth": ["mark9c1e"]}, "$.auth", "a list of 1 item"),
+        ],
+    )
+    async def test_an_unusable_capture_names_the_problem_and_never_shows_the_value(
+        self, run, respx_mock, answer, capture, got
+    ):
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json=answer))
         evaluation = await run(self.chain({"json": capture}))
-        assert evaluation.reason == f"step 'get' (1/2) failed: capture value (json {capture}): expected a string " \
-                                    f"or number, got {got}"
+        assert (
+            evaluation.reason == f"step 'get' (1/2) failed: capture value (json {capture}): expected a string "
+            f"or number, got {got}"
+        )
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "mark9c1e" not in shown and "xxxx" not in shown and "36009" not in shown
 
@@ -377,9 +500,19 @@ class TestCapturedSecrets:
     async def test_values_are_hidden_in_escaped_slash_lowercase_hex_and_html_forms(self, run, respx_mock):
         token = "s3cr3t/t0ken&'<q>"
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
-        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
-            200, text=" ".join([json.dumps(token).replace("/", "\\/"), quote(token, safe="").lower(),
-                                quote_plus(token).lower(), "s3cr3t/t0ken&amp;&#39;&lt;q&gt;"])))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(
+                200,
+                text=" ".join(
+                    [
+                        json.dumps(token).replace("/", "\\/"),
+                        quote(token, safe="").lower(),
+                        quote_plus(token).lower(),
+                        "s3cr3t/t0ken&amp;&#39;&lt;q&gt;",
+                    ]
+                ),
+            )
+        )
         evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
         assert evaluation.details["steps"][1]["body"] == '"<redacted>" <redacted> <redacted> <redacted>'
         assert "t0ken" not in json.dumps(evaluation.model_dump(mode="json"))
@@ -387,8 +520,7 @@ class TestCapturedSecrets:
     async def test_a_long_value_cut_short_in_a_quote_shows_none_of_its_start(self, run, respx_mock):
         token = "eyJhbGciOi." + "ab12" * 40
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
-        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(
-            200, text="x" * 100 + token))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(return_value=httpx.Response(200, text="x" * 100 + token))
         evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
         assert evaluation.reason.endswith("got a body without it: " + "x" * 100 + "<redacted>... (151 more characters)")
         assert "eyJhbG" not in json.dumps(evaluation.model_dump(mode="json"))
@@ -400,15 +532,19 @@ class TestHostileAnswers:
     @pytest.mark.parametrize("charset", ["punycode", "idna", "undefined", "no-such-codec"])
     async def test_unusual_charsets_are_read_as_utf8(self, run, respx_mock, charset):
         body = "caf\u00e9-x".encode()
-        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
-            200, content=body, headers={"Content-Type": f"text/plain; charset={charset}"}))
+        respx_mock.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(200, content=body, headers={"Content-Type": f"text/plain; charset={charset}"})
+        )
         evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_contains": ["caf\u00e9-x"]}}]))
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["body"] == "caf\u00e9-x"
 
     async def test_listed_charsets_are_honoured(self, run, respx_mock):
-        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
-            200, content="caf\u00e9".encode("latin-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"}))
+        respx_mock.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(
+                200, content="caf\u00e9".encode("latin-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"}
+            )
+        )
         evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_contains": ["caf\u00e9"]}}]))
         assert evaluation.verdict == "pass", evaluation.reason
 
@@ -420,8 +556,7 @@ class TestHostileAnswers:
 
     async def test_substring_assertions_see_the_whole_body(self, run, respx_mock):
         respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, text="x" * MAX_REGEX_CHARS + "error"))
-        evaluation = await run(definition([{"name": "p", "path": "/x",
-                                            "expect": {"body_not_contains": ["error"]}}]))
+        evaluation = await run(definition([{"name": "p", "path": "/x", "expect": {"body_not_contains": ["error"]}}]))
         assert evaluation.verdict == "fail"
 
     async def test_regex_past_its_time_bound_is_an_error_not_a_verdict(self, run, respx_mock, monkeypatch):
@@ -433,32 +568,50 @@ class TestHostileAnswers:
 
     @pytest.mark.parametrize(("compare", "number"), [("< 1", "1" + "0" * 400), ("> 1", "-1" + "0" * 400)])
     async def test_integer_beyond_float_range_fails_the_comparison(self, run, respx_mock, compare, number):
-        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
-            200, text='{"errors": ' + number + "}", headers={"Content-Type": "application/json"}))
-        evaluation = await run(definition([{"name": "p", "path": "/x",
-                                            "expect": {"json": [{"path": "$.errors", "compare": compare}]}}]))
+        respx_mock.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(
+                200, text='{"errors": ' + number + "}", headers={"Content-Type": "application/json"}
+            )
+        )
+        evaluation = await run(
+            definition([{"name": "p", "path": "/x", "expect": {"json": [{"path": "$.errors", "compare": compare}]}}])
+        )
         assert evaluation.verdict == "fail"
         assert "beyond the range of a 64-bit float" in evaluation.reason
 
     async def test_integer_beyond_float_range_compares_exactly_for_equals(self, run, respx_mock):
-        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(
-            200, text='{"n": 1' + "0" * 400 + "}", headers={"Content-Type": "application/json"}))
-        evaluation = await run(definition([{"name": "p", "path": "/x",
-                                            "expect": {"json": [{"path": "$.n", "equals": 1}]}}]))
+        respx_mock.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(
+                200, text='{"n": 1' + "0" * 400 + "}", headers={"Content-Type": "application/json"}
+            )
+        )
+        evaluation = await run(
+            definition([{"name": "p", "path": "/x", "expect": {"json": [{"path": "$.n", "equals": 1}]}}])
+        )
         assert evaluation.verdict == "fail"
         assert "json $.n equals: expected 1" in evaluation.reason
 
     def test_non_ascii_header_arg_is_a_bad_arg(self):
-        check = load(definition([{"name": "a", "headers": {"X-User": "{{ user }}"}}],
-                                params={"user": {"type": "label_value", "default": "x"}}))
+        check = load(
+            definition(
+                [{"name": "a", "headers": {"X-User": "{{ user }}"}}],
+                params={"user": {"type": "label_value", "default": "x"}},
+            )
+        )
         with pytest.raises(ArgError, match="non-ASCII") as caught:
             check.bind_args({"user": "caf\u00e9"})
         assert caught.value.arg == "user"
 
     async def test_non_ascii_captured_header_value_is_a_bad_answer(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, json={"who": "caf\u00e9"}))
-        evaluation = await run(definition([{"name": "a", "path": "/a", "capture": {"who": {"json": "$.who"}}},
-                                           {"name": "b", "path": "/b", "headers": {"X-User": "{{ who }}"}}]))
+        evaluation = await run(
+            definition(
+                [
+                    {"name": "a", "path": "/a", "capture": {"who": {"json": "$.who"}}},
+                    {"name": "b", "path": "/b", "headers": {"X-User": "{{ who }}"}},
+                ]
+            )
+        )
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "non-ASCII" in evaluation.reason
 
@@ -467,10 +620,14 @@ class TestRepeatEvidence:
     """Under repeat, only the first answer and the first failing one keep their evidence."""
 
     async def test_first_and_first_failing_responses_are_kept(self, run, respx_mock):
-        respx_mock.get(f"{BASE}/a").mock(side_effect=[httpx.Response(200, text="one"),
-                                                      httpx.Response(500, text="two"),
-                                                      httpx.Response(500, text="three"),
-                                                      httpx.Response(200, text="four")])
+        respx_mock.get(f"{BASE}/a").mock(
+            side_effect=[
+                httpx.Response(200, text="one"),
+                httpx.Response(500, text="two"),
+                httpx.Response(500, text="three"),
+                httpx.Response(200, text="four"),
+            ]
+        )
         evaluation = await run(definition([{"name": "a", "path": "/a", "repeat": 4, "min_success_ratio": 0.5}]))
         step = evaluation.details["steps"][0]
         assert step["first_response"]["body"] == "one"

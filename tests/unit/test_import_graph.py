@@ -50,7 +50,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(module: str, path: list[str]) -> list[str] | None:
         if module in path:
-            return [*path[path.index(module):], module]
+            return [*path[path.index(module) :], module]
         if module in done:
             return None
         for imported in sorted(graph[module]):
@@ -75,8 +75,13 @@ class TestImportGraph:
 
     def test_the_core_never_imports_the_built_in_kinds(self):
         graph = import_graph()
-        assert {(module, imported) for module, imports in graph.items() if module.startswith("analyzer")
-                for imported in imports if imported.split(".")[0] == "checks"} == set()
+        assert {
+            (module, imported)
+            for module, imports in graph.items()
+            if module.startswith("analyzer")
+            for imported in imports
+            if imported.split(".")[0] == "checks"
+        } == set()
 
     def test_the_reader_sees_the_arrows_it_must_judge(self):
         graph = import_graph()

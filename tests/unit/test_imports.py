@@ -125,16 +125,19 @@ def docs(text):
 
 def validated(checks):
     """The checks, through the same validation the catalog runs."""
-    catalog = build_catalog([("t", {"sources": {"default": {"type": "prometheus", "url": "http://p:9090"}},
-                                     "checks": checks})], Registry([ErrorBudgetCheck]))
+    catalog = build_catalog(
+        [("t", {"sources": {"default": {"type": "prometheus", "url": "http://p:9090"}}, "checks": checks})],
+        Registry([ErrorBudgetCheck]),
+    )
     return catalog.checks
 
 
 class TestDetect:
     """Each tool's documents are recognised; anything else is not."""
 
-    @pytest.mark.parametrize(("text", "expected"), [(PYRRA, "pyrra"), (SLOTH_SPEC, "sloth"), (SLOTH_CRD, "sloth"),
-                                                    (OPENSLO, "openslo")])
+    @pytest.mark.parametrize(
+        ("text", "expected"), [(PYRRA, "pyrra"), (SLOTH_SPEC, "sloth"), (SLOTH_CRD, "sloth"), (OPENSLO, "openslo")]
+    )
     def test_formats(self, text, expected):
         assert detect_format(docs(text)[0]) == expected
 
@@ -148,11 +151,21 @@ class TestPyrra:
 
     def test_ratio(self):
         [check] = convert(docs(PYRRA))
-        assert check == {"name": "api-errors", "kind": "error_budget", "description": "API requests succeed",
-                         "source": "default", "objective": 99.9, "period": "28d",
-                         "pyrra": {"slo": "api-errors", "metric": "http_requests", "selectors": 'job="api"',
-                                   "total": 'http_requests_total{job="api"}',
-                                   "errors": 'http_requests_total{job="api", code=~"5.."}'}}
+        assert check == {
+            "name": "api-errors",
+            "kind": "error_budget",
+            "description": "API requests succeed",
+            "source": "default",
+            "objective": 99.9,
+            "period": "28d",
+            "pyrra": {
+                "slo": "api-errors",
+                "metric": "http_requests",
+                "selectors": 'job="api"',
+                "total": 'http_requests_total{job="api"}',
+                "errors": 'http_requests_total{job="api", code=~"5.."}',
+            },
+        }
         assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
@@ -160,9 +173,11 @@ class TestPyrra:
         [check] = convert(docs(PYRRA))
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
         assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
-        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
-                                      "total": 'sum(rate(http_requests_total{job="api"}[1h]))',
-                                      "errors": 'sum(rate(http_requests_total{job="api", code=~"5.."}[1h]))'}
+        assert plan.windows["1h"] == {
+            "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
+            "total": 'sum(rate(http_requests_total{job="api"}[1h]))',
+            "errors": 'sum(rate(http_requests_total{job="api", code=~"5.."}[1h]))',
+        }
 
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
@@ -190,10 +205,18 @@ class TestSloth:
     def test_plain_spec(self):
         checks = convert(docs(SLOTH_SPEC), sloth_period="28d")
         assert [(c["name"], c["objective"], c["period"], c["sloth"]) for c in checks] == [
-            ("payments-requests-availability", 99.95, "28d", {"sloth_id": "payments-requests-availability",
-             "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))',
-             "errors_query": 'sum(rate(http_requests_total{job="payments",code=~"5.."}[{{ window }}]))'}),
-            ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"})]
+            (
+                "payments-requests-availability",
+                99.95,
+                "28d",
+                {
+                    "sloth_id": "payments-requests-availability",
+                    "total_query": 'sum(rate(http_requests_total{job="payments"}[{{ window }}]))',
+                    "errors_query": 'sum(rate(http_requests_total{job="payments",code=~"5.."}[{{ window }}]))',
+                },
+            ),
+            ("payments-requests-latency", 99, "28d", {"sloth_id": "payments-requests-latency"}),
+        ]
         assert len(validated(checks)) == 2
 
     def test_crd_defaults_to_30d(self):
@@ -206,8 +229,9 @@ class TestSloth:
         assert check["sloth"]["total_query"] == "sum(rate(http_requests_total[{{ window }}]))"
 
     def test_crd_error_query_is_camel_case(self):
-        crd = (SLOTH_CRD.replace("totalQuery: b", 'totalQuery: "sum(rate(r_total[{{.window}}]))"')
-               .replace("errorQuery: a", 'errorQuery: "sum(rate(r_total{code=\'5\'}[{{ .window }}]))"'))
+        crd = SLOTH_CRD.replace("totalQuery: b", 'totalQuery: "sum(rate(r_total[{{.window}}]))"').replace(
+            "errorQuery: a", "errorQuery: \"sum(rate(r_total{code='5'}[{{ .window }}]))\""
+        )
         [check] = convert(docs(crd))
         assert check["sloth"]["errors_query"] == "sum(rate(r_total{code='5'}[{{ window }}]))"
         assert validated([check])["payments-availability"].warnings() == []
@@ -229,7 +253,8 @@ class TestOpenSLO:
         assert check["ratio"] == {
             "total": total,
             "errors": f'{total} - (sum(rate(http_requests_total{{service="checkout", code!~"5.."}}'
-                      '[{{ window }}])) or vector(0))'}
+            "[{{ window }}])) or vector(0))",
+        }
         assert validated([check])
 
     def test_other_openslo_kinds_are_skipped(self):
@@ -242,11 +267,14 @@ class TestOpenSLO:
         assert checks[0]["ratio"]["errors"] == 'sum(rate(search_requests_total{code="500"}[{{ window }}]))'
         assert len(validated(checks)) == 2
 
-    @pytest.mark.parametrize(("change", "message"), [
-        ({"budgetingMethod": "Timeslices"}, "only Occurrences"),
-        ({"timeWindow": [{"duration": "1M", "isRolling": False}]}, "only one rolling window"),
-        ({"indicatorRef": "nope"}, "names no SLI document"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            ({"budgetingMethod": "Timeslices"}, "only Occurrences"),
+            ({"timeWindow": [{"duration": "1M", "isRolling": False}]}, "only one rolling window"),
+            ({"indicatorRef": "nope"}, "names no SLI document"),
+        ],
+    )
     def test_unconvertible(self, change, message):
         slo = docs(OPENSLO)[1]
         slo["spec"].update(change)
@@ -277,13 +305,16 @@ class TestCatalogLoader:
         (tmp_path / "pyrra.yaml").write_text(PYRRA.replace("indicator:", "indicatorx:"))
         with pytest.raises(ConfigError) as raised:
             load_catalog(tmp_path, Registry.default())
-        assert any("pyrra.yaml: pyrra ServiceLevelObjective 'api-errors': spec.indicator has none of" in p
-                   for p in raised.value.problems)
+        assert any(
+            "pyrra.yaml: pyrra ServiceLevelObjective 'api-errors': spec.indicator has none of" in p
+            for p in raised.value.problems
+        )
 
     def test_malformed_document_is_a_problem_not_a_crash(self):
         with pytest.raises(ConfigError, match="malformed document"):
-            build_catalog([("x.yaml", {"version": "prometheus/v1", "service": "a", "slos": ["oops"]})],
-                          Registry.default())
+            build_catalog(
+                [("x.yaml", {"version": "prometheus/v1", "service": "a", "slos": ["oops"]})], Registry.default()
+            )
 
 
 class TestImportCommand:
@@ -297,8 +328,10 @@ class TestImportCommand:
         assert output.startswith("# error_budget checks imported from pyrra slo.yaml")
         fragment = yaml.safe_load(output)
         assert fragment["checks"][0]["source"] == "prom"
-        catalog = build_catalog([("t", {"sources": {"prom": {"type": "prometheus", "url": "http://p:9090"}},
-                                        **fragment})], Registry.default())
+        catalog = build_catalog(
+            [("t", {"sources": {"prom": {"type": "prometheus", "url": "http://p:9090"}}, **fragment})],
+            Registry.default(),
+        )
         assert list(catalog.checks) == ["api-errors"]
 
     def test_wrong_format_is_refused(self, tmp_path, capsys):
@@ -331,7 +364,8 @@ class TestOpenSLOV1Alpha:
         assert [(c["sloth"]["sloth_id"], c["objective"]) for c in checks] == [
             ("k8s-apiserver-requests-availability-openslo-0", 99.9),
             ("k8s-apiserver-requests-latency-openslo-0", 99.0),
-            ("k8s-apiserver-requests-latency-openslo-1", 99.9)]
+            ("k8s-apiserver-requests-latency-openslo-1", 99.9),
+        ]
         assert len(validated(checks)) == 3
 
     def test_without_time_windows_the_sloth_period_applies(self):
@@ -339,16 +373,34 @@ class TestOpenSLOV1Alpha:
         del document["spec"]["timeWindows"]
         assert convert([document], sloth_period="28d")[0]["period"] == "28d"
 
-    @pytest.mark.parametrize(("change", "message"), [
-        ({"budgetingMethod": "Timeslices"}, "budgetingMethod 'Timeslices': only Occurrences"),
-        ({"timeWindows": [{"count": 1, "unit": "Month", "isRolling": False}]},
-         "timeWindows[0]: 1 'Month': Sloth reads a whole number of days"),
-        ({"objectives": [{"target": 0.99, "thresholdMetric": {"source": "prometheus", "query": "x"}}]},
-         "objectives[0] has no ratioMetrics"),
-        ({"objectives": [{"target": 0.99, "ratioMetrics": {"good": {"source": "datadog", "queryType": "query"},
-                                                           "total": {"source": "prometheus", "queryType": "promql"}}}]},
-         "objectives[0].ratioMetrics.good needs source prometheus and queryType promql"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            ({"budgetingMethod": "Timeslices"}, "budgetingMethod 'Timeslices': only Occurrences"),
+            (
+                {"timeWindows": [{"count": 1, "unit": "Month", "isRolling": False}]},
+                "timeWindows[0]: 1 'Month': Sloth reads a whole number of days",
+            ),
+            (
+                {"objectives": [{"target": 0.99, "thresholdMetric": {"source": "prometheus", "query": "x"}}]},
+                "objectives[0] has no ratioMetrics",
+            ),
+            (
+                {
+                    "objectives": [
+                        {
+                            "target": 0.99,
+                            "ratioMetrics": {
+                                "good": {"source": "datadog", "queryType": "query"},
+                                "total": {"source": "prometheus", "queryType": "promql"},
+                            },
+                        }
+                    ]
+                },
+                "objectives[0].ratioMetrics.good needs source prometheus and queryType promql",
+            ),
+        ],
+    )
     def test_unconvertible_says_why_and_how(self, change, message):
         [document] = file_docs("sloth-openslo-getting-started.yml")
         document["spec"].update(change)
@@ -390,8 +442,10 @@ class TestOpenSLOLists:
         (tmp_path / "oslo.yaml").write_text((DATA / "oslo-validate-v1.yaml").read_text())
         with pytest.raises(ConfigError) as raised:
             load_catalog(tmp_path, Registry.default())
-        assert any("oslo.yaml item 1: openslo SLO 'web-availability': budgetingMethod 'Timeslices'" in p
-                   for p in raised.value.problems), raised.value.problems
+        assert any(
+            "oslo.yaml item 1: openslo SLO 'web-availability': budgetingMethod 'Timeslices'" in p
+            for p in raised.value.problems
+        ), raised.value.problems
 
     def test_import_command_reads_sloth_v1alpha(self, tmp_path, capsys):
         path = tmp_path / "slo.yml"

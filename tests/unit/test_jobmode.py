@@ -14,17 +14,40 @@ AT = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
 def evaluation(verdict: Outcome, reason: str, details: dict[str, Any] | None = None, **extra: Any) -> Evaluation:
     """An evaluation of check `smoke`."""
-    return Evaluation(check="smoke", kind="http_smoke", verdict=verdict, reason=reason, evaluated_at=AT,
-                      duration_ms=42.0, details=details, args={"svc": "preview"}, **extra)
+    return Evaluation(
+        check="smoke",
+        kind="http_smoke",
+        verdict=verdict,
+        reason=reason,
+        evaluated_at=AT,
+        duration_ms=42.0,
+        details=details,
+        args={"svc": "preview"},
+        **extra,
+    )
 
 
-STEPS = {"steps": [
-    {"name": "health", "outcome": "pass", "request": {"method": "GET", "url": "http://a.svc/h"}, "status": 200,
-     "latency_ms": 12.5, "failed_assertions": []},
-    {"name": "order", "outcome": "fail", "request": {"method": "POST", "url": "http://a.svc/o"}, "status": 500,
-     "latency_ms": 30.0, "failed_assertions": ["status: expected 2xx, got 500", "body_contains: expected 'ok', got x"]},
-    {"name": "read", "outcome": "not_run"},
-]}
+STEPS = {
+    "steps": [
+        {
+            "name": "health",
+            "outcome": "pass",
+            "request": {"method": "GET", "url": "http://a.svc/h"},
+            "status": 200,
+            "latency_ms": 12.5,
+            "failed_assertions": [],
+        },
+        {
+            "name": "order",
+            "outcome": "fail",
+            "request": {"method": "POST", "url": "http://a.svc/o"},
+            "status": 500,
+            "latency_ms": 30.0,
+            "failed_assertions": ["status: expected 2xx, got 500", "body_contains: expected 'ok', got x"],
+        },
+        {"name": "read", "outcome": "not_run"},
+    ]
+}
 
 
 class TestHumanSummary:
@@ -50,8 +73,12 @@ class TestJUnit:
         root = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "step 'order' failed", STEPS)))
         suite = root.find("testsuite")
         assert suite is not None
-        assert (suite.get("name"), suite.get("tests"), suite.get("failures"), suite.get("skipped")) == \
-            ("smoke", "3", "1", "1")
+        assert (suite.get("name"), suite.get("tests"), suite.get("failures"), suite.get("skipped")) == (
+            "smoke",
+            "3",
+            "1",
+            "1",
+        )
         cases = suite.findall("testcase")
         assert [c.get("name") for c in cases] == ["health", "order", "read"]
         assert cases[0].find("failure") is None and cases[0].get("time") == "0.013"
@@ -71,8 +98,9 @@ class TestJUnit:
 
     def test_error_is_an_error_element_with_the_code(self):
         details = {"steps": [{"name": "health", "outcome": "error", "error": "step 'health': cannot connect"}]}
-        root = ET.fromstring(junit_xml(evaluation(Outcome.ERROR, "step 'health': cannot connect", details,
-                                                  error="target_unreachable")))
+        root = ET.fromstring(
+            junit_xml(evaluation(Outcome.ERROR, "step 'health': cannot connect", details, error="target_unreachable"))
+        )
         error = root.find("./testsuite/testcase/error")
         assert error is not None and error.get("type") == "target_unreachable"
         assert root.get("errors") == "1"

@@ -12,10 +12,18 @@ DOC = {"a": {"b": [10, {"c d": "x", "it's": 1}]}, "n": None, "t": True}
 class TestJsonPath:
     """Paths name at most one value; a missing step means 'not found', never an exception."""
 
-    @pytest.mark.parametrize(("path", "value"), [
-        ("$", DOC), ("$.a.b[0]", 10), ("$.a.b[-1]['c d']", "x"), ('$.a.b[1]["c d"]', "x"),
-        ("$.a.b[1]['it\\'s']", 1), ("$.n", None), ("$.t", True),
-    ])
+    @pytest.mark.parametrize(
+        ("path", "value"),
+        [
+            ("$", DOC),
+            ("$.a.b[0]", 10),
+            ("$.a.b[-1]['c d']", "x"),
+            ('$.a.b[1]["c d"]', "x"),
+            ("$.a.b[1]['it\\'s']", 1),
+            ("$.n", None),
+            ("$.t", True),
+        ],
+    )
     def test_found(self, path, value):
         assert JsonPath.parse(path).find(DOC) == (True, value)
 
@@ -32,11 +40,23 @@ class TestJsonPath:
 class TestJsonEqual:
     """Numbers compare by value; booleans, strings and numbers never equal each other."""
 
-    @pytest.mark.parametrize(("left", "right", "equal"), [
-        (1, 1.0, True), (True, 1, False), (False, 0, False), ("1", 1, False), (None, None, True),
-        ([1, {"a": 2}], [1.0, {"a": 2}], True), ({"a": 1}, {"a": 1, "b": 2}, False), ([1], [1, 2], False),
-        (True, True, True), ("x", "x", True), (10 ** 400, 1.0, False), (10 ** 400, 10 ** 400, True),
-        (10 ** 400, float("inf"), False),
-    ])
+    @pytest.mark.parametrize(
+        ("left", "right", "equal"),
+        [
+            (1, 1.0, True),
+            (True, 1, False),
+            (False, 0, False),
+            ("1", 1, False),
+            (None, None, True),
+            ([1, {"a": 2}], [1.0, {"a": 2}], True),
+            ({"a": 1}, {"a": 1, "b": 2}, False),
+            ([1], [1, 2], False),
+            (True, True, True),
+            ("x", "x", True),
+            (10**400, 1.0, False),
+            (10**400, 10**400, True),
+            (10**400, float("inf"), False),
+        ],
+    )
     def test_equality(self, left, right, equal):
         assert json_equal(left, right) is equal

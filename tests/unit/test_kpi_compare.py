@@ -13,8 +13,10 @@ from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from checks.kpi_compare import KpiCompareCheck, Measured
 
-PARAMS = {"canary_hash": {"type": "label_value", "required": True},
-          "stable_hash": {"type": "label_value", "required": True}}
+PARAMS = {
+    "canary_hash": {"type": "label_value", "required": True},
+    "stable_hash": {"type": "label_value", "required": True},
+}
 CANARY = 'avg(kpi{h="{{ canary_hash }}"})'
 BASELINE = 'avg(kpi{h="{{ stable_hash }}"})'
 SUCCESS = 'sum(increase(ok_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
@@ -22,15 +24,29 @@ TOTAL = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
 
 
 def check(**overrides: Any) -> dict[str, Any]:
-    definition = {"name": "kpi", "kind": "kpi_compare", "params": PARAMS, "direction": "lower_is_better",
-                  "canary": CANARY, "baseline": BASELINE, "max_relative_change": 0.1}
+    definition = {
+        "name": "kpi",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "direction": "lower_is_better",
+        "canary": CANARY,
+        "baseline": BASELINE,
+        "max_relative_change": 0.1,
+    }
     definition.update(overrides)
     return {key: value for key, value in definition.items() if value is not None}
 
 
 def load(definition: dict[str, Any]):
-    return build_catalog([("test.yaml", {"sources": {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}},
-                                         "checks": [definition]})], Registry.default())
+    return build_catalog(
+        [
+            (
+                "test.yaml",
+                {"sources": {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}, "checks": [definition]},
+            )
+        ],
+        Registry.default(),
+    )
 
 
 def problem(definition: dict[str, Any]) -> str:
@@ -49,8 +65,16 @@ class TestValid:
 
     def test_proportion_with_success_and_total(self):
         variant = {"success": SUCCESS, "total": TOTAL}
-        loaded = load(check(method="proportion", canary=variant, baseline=variant, max_relative_change=None,
-                            min_detectable_effect=0.05, min_canary_events=500))
+        loaded = load(
+            check(
+                method="proportion",
+                canary=variant,
+                baseline=variant,
+                max_relative_change=None,
+                min_detectable_effect=0.05,
+                min_canary_events=500,
+            )
+        )
         assert loaded.checks["kpi"].min_canary_events == 500
 
     def test_identical_queries_warn(self):
@@ -58,24 +82,45 @@ class TestValid:
         assert any("same query" in warning for warning in catalog.warnings)
 
     def test_a_metric_name_given_by_a_regex_warns(self):
-        catalog = load(check(canary='avg({__name__=~"kpi.*", h="{{ canary_hash }}"})',
-                             baseline='avg({__name__=~"kpi|kpi2", h="{{ stable_hash }}"})'))
+        catalog = load(
+            check(
+                canary='avg({__name__=~"kpi.*", h="{{ canary_hash }}"})',
+                baseline='avg({__name__=~"kpi|kpi2", h="{{ stable_hash }}"})',
+            )
+        )
         regex = [warning for warning in catalog.warnings if "regex" in warning]
         assert len(regex) == 1
-        assert ('canary.query selector {__name__=~"kpi.*", h="{{ canary_hash }}"}: metric name given by a regex is '
-                "not checked for existence") in regex[0]
+        assert (
+            'canary.query selector {__name__=~"kpi.*", h="{{ canary_hash }}"}: metric name given by a regex is '
+            "not checked for existence"
+        ) in regex[0]
 
-    @pytest.mark.parametrize(("canary", "step", "warned"), [
-        ("avg(rate(kpi_total[5m]))", None, "its range [5m] is longer than the step 10s"),
-        ("avg(rate(kpi_total[1m])) / avg(rate(kpi_all[1h30m]))", "1m", "its range [1h30m] is longer than the step 60s"),
-        ("max_over_time(avg(rate(kpi_total[1m]))[15m:1m])", "1m", "its range [15m] is longer"),
-        ("avg_over_time(kpi[{{ lookback }}])", None, "its range [10m] is longer"),
-        ("avg(rate(kpi_total[5m]))", "5m", None),
-        ("avg(kpi)", None, None),
-    ])
+    @pytest.mark.parametrize(
+        ("canary", "step", "warned"),
+        [
+            ("avg(rate(kpi_total[5m]))", None, "its range [5m] is longer than the step 10s"),
+            (
+                "avg(rate(kpi_total[1m])) / avg(rate(kpi_all[1h30m]))",
+                "1m",
+                "its range [1h30m] is longer than the step 60s",
+            ),
+            ("max_over_time(avg(rate(kpi_total[1m]))[15m:1m])", "1m", "its range [15m] is longer"),
+            ("avg_over_time(kpi[{{ lookback }}])", None, "its range [10m] is longer"),
+            ("avg(rate(kpi_total[5m]))", "5m", None),
+            ("avg(kpi)", None, None),
+        ],
+    )
     def test_mann_whitney_samples_overlapping_the_range_warn(self, canary, step, warned):
-        catalog = load(check(method="mann_whitney", canary=canary, baseline="avg(kpi)", step=step,
-                             lookback="2h" if step else None, min_samples=20 if step else None))
+        catalog = load(
+            check(
+                method="mann_whitney",
+                canary=canary,
+                baseline="avg(kpi)",
+                step=step,
+                lookback="2h" if step else None,
+                min_samples=20 if step else None,
+            )
+        )
         overlaps = [w for w in catalog.warnings if "consecutive samples share data" in w]
         if warned is None:
             assert overlaps == []
@@ -83,59 +128,75 @@ class TestValid:
             assert len(overlaps) == 1 and "canary query: " + warned in overlaps[0]
 
     def test_lookback_may_stand_bare(self):
-        load(check(canary="avg_over_time(kpi{h=\"{{ canary_hash }}\"}[{{ lookback }}])"))
+        load(check(canary='avg_over_time(kpi{h="{{ canary_hash }}"}[{{ lookback }}])'))
 
 
 class TestRejected:
     """Definitions that could never judge soundly are refused at load."""
 
-    @pytest.mark.parametrize(("overrides", "message"), [
-        ({"mode": "ab", "direction": "either"}, "mode: ab needs direction higher_is_better or lower_is_better"),
-        ({"no_data": "pass"}, "no_data: pass is not allowed"),
-        ({"max_relative_change": None}, "method ratio needs max_relative_change and/or max_absolute_change"),
-        ({"method": "proportion"}, "canary: method proportion needs success and total"),
-        ({"confidence": 0.9}, "confidence only applies to method proportion and mann_whitney, not ratio"),
-        ({"power": 0.9, "method": "mann_whitney"}, "power only applies to method proportion"),
-        ({"min_samples": 5}, "min_samples only applies to method mann_whitney"),
-        ({"min_canary_events": 100}, "min_canary_events needs canary.events"),
-        ({"canary": "avg(kpi{h={{ canary_hash }}})"}, "canary: {{ canary_hash }} (label_value) stands outside"),
-        ({"canary": {"query": CANARY, "events": "sum(x{h={{ canary_hash }}})"}}, "canary.events: {{ canary_hash }}"),
-        ({"method": "mann_whitney", "lookback": "1d", "step": "1m"}, "more than 1000 samples; raise step"),
-        ({"variant_names": {"canary": "a", "baseline": "a"}}, "variant_names: canary and baseline must differ"),
-        ({"canary": {"query": CANARY, "total": TOTAL}}, "canary: total does not apply to method ratio"),
-    ])
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"mode": "ab", "direction": "either"}, "mode: ab needs direction higher_is_better or lower_is_better"),
+            ({"no_data": "pass"}, "no_data: pass is not allowed"),
+            ({"max_relative_change": None}, "method ratio needs max_relative_change and/or max_absolute_change"),
+            ({"method": "proportion"}, "canary: method proportion needs success and total"),
+            ({"confidence": 0.9}, "confidence only applies to method proportion and mann_whitney, not ratio"),
+            ({"power": 0.9, "method": "mann_whitney"}, "power only applies to method proportion"),
+            ({"min_samples": 5}, "min_samples only applies to method mann_whitney"),
+            ({"min_canary_events": 100}, "min_canary_events needs canary.events"),
+            ({"canary": "avg(kpi{h={{ canary_hash }}})"}, "canary: {{ canary_hash }} (label_value) stands outside"),
+            (
+                {"canary": {"query": CANARY, "events": "sum(x{h={{ canary_hash }}})"}},
+                "canary.events: {{ canary_hash }}",
+            ),
+            ({"method": "mann_whitney", "lookback": "1d", "step": "1m"}, "more than 1000 samples; raise step"),
+            ({"variant_names": {"canary": "a", "baseline": "a"}}, "variant_names: canary and baseline must differ"),
+            ({"canary": {"query": CANARY, "total": TOTAL}}, "canary: total does not apply to method ratio"),
+        ],
+    )
     def test_rule(self, overrides, message):
         assert message in problem(check(**overrides))
 
     def test_proportion_needs_an_effect_to_detect(self):
         variant = {"success": SUCCESS, "total": TOTAL}
-        assert "method proportion needs min_detectable_effect" in problem(check(
-            method="proportion", canary=variant, baseline=variant, max_relative_change=None))
+        assert "method proportion needs min_detectable_effect" in problem(
+            check(method="proportion", canary=variant, baseline=variant, max_relative_change=None)
+        )
 
     def test_proportion_has_no_events_query(self):
         variant = {"success": SUCCESS, "total": TOTAL, "events": TOTAL}
-        assert "events does not apply to method proportion (the total is the traffic count)" in problem(check(
-            method="proportion", canary=variant, baseline=variant))
+        assert "events does not apply to method proportion (the total is the traffic count)" in problem(
+            check(method="proportion", canary=variant, baseline=variant)
+        )
 
 
 PROPORTION = {"success": SUCCESS, "total": TOTAL}
 QUERIES = {"query": "q", "success": "s", "total": "t", "events": "e"}
 
 
-def judge(method: str = "ratio", direction: str = "lower_is_better", *, canary: dict[str, float | None] | None = None,
-          baseline: dict[str, float | None] | None = None, samples: tuple[list[float], list[float]] | None = None,
-          **overrides: Any) -> Verdict:
+def judge(
+    method: str = "ratio",
+    direction: str = "lower_is_better",
+    *,
+    canary: dict[str, float | None] | None = None,
+    baseline: dict[str, float | None] | None = None,
+    samples: tuple[list[float], list[float]] | None = None,
+    **overrides: Any,
+) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
     variant: Any = PROPORTION if method == "proportion" else CANARY
     loaded = load(check(method=method, direction=direction, canary=variant, baseline=variant, **overrides))
     kpi = loaded.checks["kpi"]
     assert isinstance(kpi, KpiCompareCheck)
     values = {("canary", k): v for k, v in (canary or {}).items()} | {
-        ("baseline", k): v for k, v in (baseline or {}).items()}
+        ("baseline", k): v for k, v in (baseline or {}).items()
+    }
     roles = ["success", "total"] if method == "proportion" else ["query"]
     queries = {side: {role: QUERIES[role] for role in roles} for side in ("canary", "baseline")}
-    return kpi.judge(Measured(queries, values, {} if samples is None else
-                              {"canary": samples[0], "baseline": samples[1]}))
+    return kpi.judge(
+        Measured(queries, values, {} if samples is None else {"canary": samples[0], "baseline": samples[1]})
+    )
 
 
 def around(centre: float, count: int = 60, spread: float = 0.004) -> list[float]:
@@ -146,16 +207,25 @@ def around(centre: float, count: int = 60, spread: float = 0.004) -> list[float]
 class TestJudgeRatio:
     """Point estimates: which way is worse, and the tolerance on the right side of zero."""
 
-    @pytest.mark.parametrize(("direction", "canary", "verdict"), [
-        ("lower_is_better", 0.4, Outcome.FAIL), ("lower_is_better", 0.1, Outcome.PASS),
-        ("higher_is_better", 0.1, Outcome.FAIL), ("higher_is_better", 0.4, Outcome.PASS),
-        ("either", 0.1, Outcome.FAIL), ("either", 0.4, Outcome.FAIL), ("either", 0.21, Outcome.PASS),
-    ])
+    @pytest.mark.parametrize(
+        ("direction", "canary", "verdict"),
+        [
+            ("lower_is_better", 0.4, Outcome.FAIL),
+            ("lower_is_better", 0.1, Outcome.PASS),
+            ("higher_is_better", 0.1, Outcome.FAIL),
+            ("higher_is_better", 0.4, Outcome.PASS),
+            ("either", 0.1, Outcome.FAIL),
+            ("either", 0.4, Outcome.FAIL),
+            ("either", 0.21, Outcome.PASS),
+        ],
+    )
     def test_direction_decides_which_change_fails(self, direction, canary, verdict):
         assert judge("ratio", direction, canary={"query": canary}, baseline={"query": 0.2}).outcome is verdict
 
-    @pytest.mark.parametrize(("canary", "verdict"), [(0.21, Outcome.PASS), (0.219, Outcome.PASS),
-                                                     (0.221, Outcome.FAIL), (0.25, Outcome.FAIL)])
+    @pytest.mark.parametrize(
+        ("canary", "verdict"),
+        [(0.21, Outcome.PASS), (0.219, Outcome.PASS), (0.221, Outcome.FAIL), (0.25, Outcome.FAIL)],
+    )
     def test_a_regression_within_the_tolerance_passes_and_beyond_it_fails(self, canary, verdict):
         judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2})
         assert judged.outcome is verdict
@@ -176,54 +246,88 @@ class TestJudgeProportion:
     """Two proportions: the z test's tails, the interval's side and the margin decide, never the wrong way."""
 
     def test_more_errors_fails_with_a_positive_interval(self):
-        judged = judge("proportion", canary={"success": 100, "total": 2000}, baseline={"success": 20, "total": 2000},
-                       max_relative_change=None, max_absolute_change=0.001)
+        judged = judge(
+            "proportion",
+            canary={"success": 100, "total": 2000},
+            baseline={"success": 20, "total": 2000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
         assert judged.outcome is Outcome.FAIL
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
 
     def test_a_conversion_drop_fails(self):
-        judged = judge("proportion", "higher_is_better", canary={"success": 50, "total": 1000},
-                       baseline={"success": 100, "total": 1000})
+        judged = judge(
+            "proportion",
+            "higher_is_better",
+            canary={"success": 50, "total": 1000},
+            baseline={"success": 100, "total": 1000},
+        )
         assert judged.outcome is Outcome.FAIL
         assert judged.details["interval"][1] < 0 and judged.details["z"] < 0
 
     def test_fewer_errors_passes_when_the_interval_rules_out_harm(self):
-        judged = judge("proportion", canary={"success": 200, "total": 2e5}, baseline={"success": 1000, "total": 2e5},
-                       max_relative_change=None, max_absolute_change=0.001)
+        judged = judge(
+            "proportion",
+            canary={"success": 200, "total": 2e5},
+            baseline={"success": 1000, "total": 2e5},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
         assert judged.outcome is Outcome.PASS
         assert judged.details["interval"][1] < 0
 
     def test_a_significant_harm_within_the_tolerance_passes(self):
-        judged = judge("proportion", canary={"success": 12000, "total": 1e6}, baseline={"success": 10000, "total": 1e6},
-                       max_relative_change=None, max_absolute_change=0.005)
+        judged = judge(
+            "proportion",
+            canary={"success": 12000, "total": 1e6},
+            baseline={"success": 10000, "total": 1e6},
+            max_relative_change=None,
+            max_absolute_change=0.005,
+        )
         assert judged.details["significant"] is True
         assert judged.outcome is Outcome.PASS
 
     def test_a_drop_the_interval_cannot_bound_below_the_tolerance_is_inconclusive(self):
         # Conversion 10% -> 9.1% on 100k each: significant but smaller than the tolerance 0.01, while the
         # interval's far end (a drop of about 0.0116) lies beyond it.
-        judged = judge("proportion", "higher_is_better", canary={"success": 9100, "total": 1e5},
-                       baseline={"success": 10000, "total": 1e5})
+        judged = judge(
+            "proportion",
+            "higher_is_better",
+            canary={"success": 9100, "total": 1e5},
+            baseline={"success": 10000, "total": 1e5},
+        )
         assert judged.details["harm_bound"] > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
 
     def test_no_errors_on_either_side_passes_with_enough_traffic(self):
-        judged = judge("proportion", canary={"success": 0, "total": 50000}, baseline={"success": 0, "total": 50000},
-                       max_relative_change=None, max_absolute_change=0.001)
+        judged = judge(
+            "proportion",
+            canary={"success": 0, "total": 50000},
+            baseline={"success": 0, "total": 50000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
         assert judged.details["power"] > 0.8
         assert judged.outcome is Outcome.PASS
 
     def test_an_absent_success_series_counts_as_zero(self):
-        judged = judge("proportion", canary={"success": None, "total": 50000}, baseline={"success": 0, "total": 50000},
-                       max_relative_change=None, max_absolute_change=0.001)
+        judged = judge(
+            "proportion",
+            canary={"success": None, "total": 50000},
+            baseline={"success": 0, "total": 50000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
         assert judged.details["canary"]["success"] == 0
 
     def test_either_direction_needs_both_ends_of_the_interval_within_the_tolerance(self):
         # 10% -> 10.8% on 100k each: the interval (about 0.0053 to 0.0107) reaches past the tolerance 0.01.
-        judged = judge("proportion", "either", canary={"success": 10800, "total": 1e5},
-                       baseline={"success": 10000, "total": 1e5})
+        judged = judge(
+            "proportion", "either", canary={"success": 10800, "total": 1e5}, baseline={"success": 10000, "total": 1e5}
+        )
         assert judged.details["harm_bound"] > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
 
@@ -259,8 +363,9 @@ class TestJudgeMannWhitney:
     def test_either_direction_fails_a_clear_shift_either_way(self, centre):
         assert judge("mann_whitney", "either", samples=(around(centre), around(0.10))).outcome is Outcome.FAIL
 
-    @pytest.mark.parametrize(("canary", "significant"), [(around(0.10), False), (around(0.15), True),
-                                                         (around(0.05), True)])
+    @pytest.mark.parametrize(
+        ("canary", "significant"), [(around(0.10), False), (around(0.15), True), (around(0.05), True)]
+    )
     def test_significant_when_the_interval_excludes_zero(self, canary, significant):
         judged = judge("mann_whitney", samples=(canary, around(0.10)))
         assert judged.details["significant"] is significant
@@ -274,11 +379,21 @@ class TestJudgeMannWhitney:
 class TestJudgeAB:
     """A/B names the better variant by the KPI's direction."""
 
-    @pytest.mark.parametrize(("direction", "canary", "verdict"), [
-        ("higher_is_better", 150, Outcome.PASS), ("higher_is_better", 50, Outcome.FAIL),
-        ("lower_is_better", 150, Outcome.FAIL), ("lower_is_better", 50, Outcome.PASS),
-    ])
+    @pytest.mark.parametrize(
+        ("direction", "canary", "verdict"),
+        [
+            ("higher_is_better", 150, Outcome.PASS),
+            ("higher_is_better", 50, Outcome.FAIL),
+            ("lower_is_better", 150, Outcome.FAIL),
+            ("lower_is_better", 50, Outcome.PASS),
+        ],
+    )
     def test_winner(self, direction, canary, verdict):
-        judged = judge("proportion", direction, mode="ab", canary={"success": canary, "total": 1000},
-                       baseline={"success": 100, "total": 1000})
+        judged = judge(
+            "proportion",
+            direction,
+            mode="ab",
+            canary={"success": canary, "total": 1000},
+            baseline={"success": 100, "total": 1000},
+        )
         assert judged.outcome is verdict

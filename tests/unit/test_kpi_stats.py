@@ -64,8 +64,10 @@ class TestAutocorrelation:
         # The reviewer's reproducer: the canary is 0.25 worse, the tolerance 0.1; a gate passes when the upper
         # end of the interval is within the tolerance. Taken as independent, 18 of these 200 pairs passed.
         rng = np.random.default_rng(3)
-        passes = sum(hodges_lehmann(moving_average(rng, 0.25), moving_average(rng, 0.0), 0.95).interval[1] <= 0.1
-                     for _ in range(200))
+        passes = sum(
+            hodges_lehmann(moving_average(rng, 0.25), moving_average(rng, 0.0), 0.95).interval[1] <= 0.1
+            for _ in range(200)
+        )
         assert passes <= 0.025 * 200
 
     def test_the_interval_covers_the_true_shift_at_about_its_confidence(self):
@@ -112,10 +114,13 @@ class TestTwoProportionTest:
         assert result.z == pytest.approx(-1.408, abs=5e-4)
         assert result.p_value == pytest.approx(0.159, abs=5e-4)
 
-    @pytest.mark.parametrize(("counts", "interval"), [
-        ((56, 70, 48, 80), (0.0524, 0.3339)),
-        ((9, 10, 3, 10), (0.1705, 0.8090)),
-    ])
+    @pytest.mark.parametrize(
+        ("counts", "interval"),
+        [
+            ((56, 70, 48, 80), (0.0524, 0.3339)),
+            ((9, 10, 3, 10), (0.1705, 0.8090)),
+        ],
+    )
     def test_newcombe_interval_of_the_difference(self, counts, interval):
         # Newcombe (Statistics in Medicine 17, 1998), table II, method 10 (hybrid score, no continuity correction).
         result = two_proportion_test(*counts, 0.95)
@@ -177,7 +182,9 @@ class TestLazyImport:
     """Loading the check kinds does not import scipy (over a second), so `analyzer run` starts fast."""
 
     def test_registry_does_not_import_scipy(self):
-        code = ("import sys; from analyzer.registry import Registry; Registry.default(); "
-                "print(sorted(m for m in ('scipy', 'numpy') if m in sys.modules))")
+        code = (
+            "import sys; from analyzer.registry import Registry; Registry.default(); "
+            "print(sorted(m for m in ('scipy', 'numpy') if m in sys.modules))"
+        )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.strip() == "[]"

@@ -13,15 +13,20 @@ class TestSelectors:
     """The selectors of a query: metric names and label matchers, never functions, keywords or grouping labels."""
 
     def test_ratio_with_matchers(self):
-        query = ('sum(rate(http_requests_total{service="checkout",code=~"5.."}[5m])) / '
-                 "sum(rate(http_requests_total{service='checkout'}[5m] offset 1h))")
+        query = (
+            'sum(rate(http_requests_total{service="checkout",code=~"5.."}[5m])) / '
+            "sum(rate(http_requests_total{service='checkout'}[5m] offset 1h))"
+        )
         assert vector_selectors(query) == [
             VectorSelector(("http_requests_total",), (("service", "=", "checkout"), ("code", "=~", "5.."))),
-            VectorSelector(("http_requests_total",), (("service", "=", "checkout"),))]
+            VectorSelector(("http_requests_total",), (("service", "=", "checkout"),)),
+        ]
 
     def test_grouping_and_matching_labels_are_not_selectors(self):
-        query = ("histogram_quantile(0.99, sum by (le, pod) (rate(latency_bucket[5m]))) > bool on(pod) "
-                 "group_left(team) count without (instance) (up) and ignoring(x) max(a:recorded:rate5m) @ end()")
+        query = (
+            "histogram_quantile(0.99, sum by (le, pod) (rate(latency_bucket[5m]))) > bool on(pod) "
+            "group_left(team) count without (instance) (up) and ignoring(x) max(a:recorded:rate5m) @ end()"
+        )
         assert [s.names for s in vector_selectors(query)] == [("latency_bucket",), ("up",), ("a:recorded:rate5m",)]
 
     def test_aggregation_with_the_grouping_first(self):
@@ -36,8 +41,10 @@ class TestSelectors:
         assert vector_selectors('{__name__=~"a.*"}') == [VectorSelector((), ())]
 
     def test_strings_subqueries_and_numbers_are_skipped(self):
-        query = ('label_replace(max_over_time(x[1h:5m]), "dst", "$1", "src", "(.*)") * 1e3 + 0x1f - Inf '
-                 "# a comment naming not_a_metric\n")
+        query = (
+            'label_replace(max_over_time(x[1h:5m]), "dst", "$1", "src", "(.*)") * 1e3 + 0x1f - Inf '
+            "# a comment naming not_a_metric\n"
+        )
         assert [s.names for s in vector_selectors(query)] == [("x",)]
 
     def test_what_absent_selects_is_meant_to_be_missing(self):
@@ -47,7 +54,7 @@ class TestSelectors:
     def test_escaped_quotes_in_values(self):
         assert vector_selectors(r'x{a="say \"hi\""}') == [VectorSelector(("x",), (("a", "=", 'say "hi"'),))]
 
-    @pytest.mark.parametrize("query", ["x{a=\"b\"", "x ; y", "rate(x[5m)"])
+    @pytest.mark.parametrize("query", ['x{a="b"', "x ; y", "rate(x[5m)"])
     def test_unreadable_query(self, query):
         with pytest.raises(ValueError):
             vector_selectors(query)
@@ -61,12 +68,19 @@ class TestExamples:
             Param(type=ParamType.LABEL_VALUE, required=True, pattern="[0-9a-f]+", example="XYZ")
 
     def test_examples_then_defaults(self):
-        check = PrometheusCheck(name="c", query='x{a="{{ a }}", b="{{ b }}"}', pass_if="< 1", params={
-            "a": {"type": "label_value", "required": True, "example": "one"},
-            "b": {"type": "label_value", "default": "two"}})
+        check = PrometheusCheck(
+            name="c",
+            query='x{a="{{ a }}", b="{{ b }}"}',
+            pass_if="< 1",
+            params={
+                "a": {"type": "label_value", "required": True, "example": "one"},
+                "b": {"type": "label_value", "default": "two"},
+            },
+        )
         assert example_args(check) == ({"a": "one"}, "")
 
     def test_required_param_without_example(self):
-        check = PrometheusCheck(name="c", query='x{a="{{ a }}"}', pass_if="< 1",
-                                params={"a": {"type": "label_value", "required": True}})
+        check = PrometheusCheck(
+            name="c", query='x{a="{{ a }}"}', pass_if="< 1", params={"a": {"type": "label_value", "required": True}}
+        )
         assert example_args(check) == ({}, "param 'a' is required and declares no `example`")

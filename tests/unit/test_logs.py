@@ -66,9 +66,17 @@ class TestBoundedText:
         assert bound_text("ok é ü") == "ok é ü"
 
     def test_every_value_of_an_event(self):
-        event = bound_untrusted(None, "warning", {"event": "auth_failed", "path": "/\x1b" + "p" * 1000,
-                                                  "args": {"h\n": ["\x07"]}, "status": 401,
-                                                  "exception": "Traceback\n  line\x1b\n"})
+        event = bound_untrusted(
+            None,
+            "warning",
+            {
+                "event": "auth_failed",
+                "path": "/\x1b" + "p" * 1000,
+                "args": {"h\n": ["\x07"]},
+                "status": 401,
+                "exception": "Traceback\n  line\x1b\n",
+            },
+        )
         assert event["path"].startswith("/\\x1bppp") and len(event["path"]) < 600
         assert event["args"] == {"h\\x0a": ["\\x07"]}
         assert event["status"] == 401

@@ -9,8 +9,15 @@ class TestEvaluationJson:
     """Responses are strict JSON: non-finite numbers never reach Argo as bare NaN."""
 
     def evaluation(self, **fields):
-        return Evaluation(check="c", kind="k", verdict=Outcome.INCONCLUSIVE, reason="r",
-                          evaluated_at=datetime(2026, 11, 26, 11, tzinfo=UTC), duration_ms=1.5, **fields)
+        return Evaluation(
+            check="c",
+            kind="k",
+            verdict=Outcome.INCONCLUSIVE,
+            reason="r",
+            evaluated_at=datetime(2026, 11, 26, 11, tzinfo=UTC),
+            duration_ms=1.5,
+            **fields,
+        )
 
     def test_non_finite_value_is_null_and_details_are_strings(self):
         body = self.evaluation(value=math.nan, details={"series": [{"value": math.inf}], "x": (-math.inf,)})

@@ -10,8 +10,10 @@ from analyzer.params import Param, bind_args, parse_duration, parse_time, range_
 class TestDurations:
     """PromQL durations parse to seconds and render back in their shortest form."""
 
-    @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("28d", 2419200),
-                                                   ("250ms", 0.25), ("1w", 604800)])
+    @pytest.mark.parametrize(
+        ("text", "seconds"),
+        [("30s", 30), ("5m", 300), ("1h30m", 5400), ("28d", 2419200), ("250ms", 0.25), ("1w", 604800)],
+    )
     def test_parse(self, text, seconds):
         assert parse_duration(text) == seconds
 
@@ -20,8 +22,9 @@ class TestDurations:
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
 
-    @pytest.mark.parametrize(("range_", "step", "step_s"), [("10m", None, 10.0), ("30s", None, 1.0),
-                                                           ("1h", "5m", 300.0)])
+    @pytest.mark.parametrize(
+        ("range_", "step", "step_s"), [("10m", None, 10.0), ("30s", None, 1.0), ("1h", "5m", 300.0)]
+    )
     def test_range_step(self, range_, step, step_s):
         assert range_step_s(range_, step) == step_s
 
@@ -47,17 +50,20 @@ class TestParseTime:
 class TestParamDeclaration:
     """A param declaration is rejected when its rules contradict each other."""
 
-    @pytest.mark.parametrize("raw", [
-        {"type": "label_value"},
-        {"type": "label_value", "required": True, "default": "x"},
-        {"type": "enum", "required": True},
-        {"type": "number", "required": True, "pattern": "x"},
-        {"type": "label_value", "required": True, "values": ["a"]},
-        {"type": "label_value", "required": True, "pattern": "("},
-        {"type": "duration", "default": "five minutes"},
-        {"type": "label_value", "required": True, "minimum": 1},
-        {"type": "label_value", "required": True, "unknown": 1},
-    ])
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            {"type": "label_value"},
+            {"type": "label_value", "required": True, "default": "x"},
+            {"type": "enum", "required": True},
+            {"type": "number", "required": True, "pattern": "x"},
+            {"type": "label_value", "required": True, "values": ["a"]},
+            {"type": "label_value", "required": True, "pattern": "("},
+            {"type": "duration", "default": "five minutes"},
+            {"type": "label_value", "required": True, "minimum": 1},
+            {"type": "label_value", "required": True, "unknown": 1},
+        ],
+    )
     def test_invalid(self, raw):
         with pytest.raises(ValidationError):
             Param.model_validate(raw)
@@ -66,34 +72,40 @@ class TestParamDeclaration:
 class TestParamValues:
     """Each type accepts its grammar and names the arg and the rule when it refuses a value."""
 
-    @pytest.mark.parametrize(("declaration", "raw", "expected"), [
-        ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
-        ({"type": "label_value"}, 42, "42"),
-        ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
-        ({"type": "duration"}, "5m", "5m"),
-        ({"type": "number"}, "0.5", 0.5),
-        ({"type": "number"}, 3, 3.0),
-        ({"type": "enum", "values": ["a", "b"]}, "b", "b"),
-        ({"type": "dns_label"}, "payments-canary", "payments-canary"),
-    ])
+    @pytest.mark.parametrize(
+        ("declaration", "raw", "expected"),
+        [
+            ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
+            ({"type": "label_value"}, 42, "42"),
+            ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
+            ({"type": "duration"}, "5m", "5m"),
+            ({"type": "number"}, "0.5", 0.5),
+            ({"type": "number"}, 3, 3.0),
+            ({"type": "enum", "values": ["a", "b"]}, "b", "b"),
+            ({"type": "dns_label"}, "payments-canary", "payments-canary"),
+        ],
+    )
     def test_accepts(self, declaration, raw, expected):
         assert Param.model_validate({**declaration, "required": True}).parse("x", raw) == expected
 
-    @pytest.mark.parametrize(("declaration", "raw", "rule"), [
-        ({"type": "identifier"}, "rate(x)", "identifier"),
-        ({"type": "duration"}, "5m] or vector(1)", "duration"),
-        ({"type": "number"}, "1 or vector(1)", "number"),
-        ({"type": "number"}, "nan", "number"),
-        ({"type": "number"}, float("inf"), "finite"),
-        ({"type": "number", "maximum": 1}, "2", "<= 1"),
-        ({"type": "enum", "values": ["a", "b"]}, "c", "one of a, b"),
-        ({"type": "dns_label"}, "Evil.example.com", "DNS label"),
-        ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
-        ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
-        ({"type": "label_value"}, "a\nb", "control"),
-        ({"type": "label_value"}, True, "string or a number"),
-        ({"type": "label_value"}, ["a"], "string or a number"),
-    ])
+    @pytest.mark.parametrize(
+        ("declaration", "raw", "rule"),
+        [
+            ({"type": "identifier"}, "rate(x)", "identifier"),
+            ({"type": "duration"}, "5m] or vector(1)", "duration"),
+            ({"type": "number"}, "1 or vector(1)", "number"),
+            ({"type": "number"}, "nan", "number"),
+            ({"type": "number"}, float("inf"), "finite"),
+            ({"type": "number", "maximum": 1}, "2", "<= 1"),
+            ({"type": "enum", "values": ["a", "b"]}, "c", "one of a, b"),
+            ({"type": "dns_label"}, "Evil.example.com", "DNS label"),
+            ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
+            ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
+            ({"type": "label_value"}, "a\nb", "control"),
+            ({"type": "label_value"}, True, "string or a number"),
+            ({"type": "label_value"}, ["a"], "string or a number"),
+        ],
+    )
     def test_refuses(self, declaration, raw, rule):
         with pytest.raises(ArgError, match=rule) as caught:
             Param.model_validate({**declaration, "required": True}).parse("canary_hash", raw)
@@ -104,8 +116,7 @@ class TestParamValues:
 class TestBindArgs:
     """Binding fills defaults and rejects missing and undeclared args by name."""
 
-    params = {"canary_hash": Param(type="label_value", required=True),
-              "window": Param(type="duration", default="5m")}
+    params = {"canary_hash": Param(type="label_value", required=True), "window": Param(type="duration", default="5m")}
 
     def test_defaults_filled(self):
         assert bind_args(self.params, {"canary_hash": "abc"}) == {"canary_hash": "abc", "window": "5m"}
@@ -133,8 +144,8 @@ class TestHugeNumbers:
 
     def test_number_param(self):
         with pytest.raises(ArgError, match="out of range"):
-            Param(type="number", required=True).parse("limit", 10 ** 400)
+            Param(type="number", required=True).parse("limit", 10**400)
 
     def test_label_value_param(self):
         with pytest.raises(ArgError, match="longer than"):
-            Param(type="label_value", required=True).parse("h", 10 ** 400)
+            Param(type="label_value", required=True).parse("h", 10**400)

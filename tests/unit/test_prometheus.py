@@ -15,21 +15,24 @@ def invalid(**fields):
 class TestDefinition:
     """Contradictory or unjudgeable definitions are rejected when the catalog loads."""
 
-    @pytest.mark.parametrize(("fields", "text"), [
-        ({"reduce": "max", "each": True}, "either reduce"),
-        ({"reduce": "last"}, "reduce: last has no meaning"),
-        ({"step": "1m"}, "step only applies to range"),
-        ({"over_time": "max"}, "over_time only applies to range"),
-        ({"min_samples": 5}, "min_samples only applies"),
-        ({"range": "5m", "step": "10m"}, "longer than range"),
-        ({"range": "30d", "step": "15s"}, "more than 11000 points"),
-        ({"range": "ten minutes"}, "duration"),
-        ({"query": "sum by (pod) (x)"}, "set reduce"),
-        ({"query": 'x{a={{ h }}}', "params": {"h": {"type": "label_value", "required": True}}}, "inside quotes"),
-        ({"pass_if": "< 1", "fail_if": "maybe"}, "not a condition"),
-        ({"deadline_s": 0}, "greater than 0"),
-        ({"no_data": "ignore"}, "no_data"),
-    ])
+    @pytest.mark.parametrize(
+        ("fields", "text"),
+        [
+            ({"reduce": "max", "each": True}, "either reduce"),
+            ({"reduce": "last"}, "reduce: last has no meaning"),
+            ({"step": "1m"}, "step only applies to range"),
+            ({"over_time": "max"}, "over_time only applies to range"),
+            ({"min_samples": 5}, "min_samples only applies"),
+            ({"range": "5m", "step": "10m"}, "longer than range"),
+            ({"range": "30d", "step": "15s"}, "more than 11000 points"),
+            ({"range": "ten minutes"}, "duration"),
+            ({"query": "sum by (pod) (x)"}, "set reduce"),
+            ({"query": "x{a={{ h }}}", "params": {"h": {"type": "label_value", "required": True}}}, "inside quotes"),
+            ({"pass_if": "< 1", "fail_if": "maybe"}, "not a condition"),
+            ({"deadline_s": 0}, "greater than 0"),
+            ({"no_data": "ignore"}, "no_data"),
+        ],
+    )
     def test_rejected(self, fields, text):
         assert text in invalid(**fields)
 
@@ -43,15 +46,18 @@ class TestDefinition:
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 
-    @pytest.mark.parametrize(("query", "flagged"), [
-        ("sum by (pod) (rate(x[5m]))", True),
-        ("sum(rate(x[5m])) by (pod)", True),
-        ("sum without(instance) (x) / sum without(instance) (y)", True),
-        ("max(sum by (pod) (rate(x[5m])))", False),
-        ('sum(rate(x{by="by (x)"}[5m]))', False),
-        ("sum(x) # by (pod)", False),
-        ("sum(rate(x[5m]))", False),
-        ("standby(x)", False),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "flagged"),
+        [
+            ("sum by (pod) (rate(x[5m]))", True),
+            ("sum(rate(x[5m])) by (pod)", True),
+            ("sum without(instance) (x) / sum without(instance) (y)", True),
+            ("max(sum by (pod) (rate(x[5m])))", False),
+            ('sum(rate(x{by="by (x)"}[5m]))', False),
+            ("sum(x) # by (pod)", False),
+            ("sum(rate(x[5m]))", False),
+            ("standby(x)", False),
+        ],
+    )
     def test_detection(self, query, flagged):
         assert _groups_at_top_level(query) is flagged

@@ -18,14 +18,21 @@ from analyzer.sources.prometheus import (
 )
 
 KEY = ConnectionKey("prometheus", 9090, False, True, None, None, None, None)
-REQUEST = RequestInfo(URL("http://prometheus:9090/api/v1/query"), "GET", CIMultiDictProxy(CIMultiDict()),
-                      URL("http://prometheus:9090/api/v1/query"))
+REQUEST = RequestInfo(
+    URL("http://prometheus:9090/api/v1/query"),
+    "GET",
+    CIMultiDictProxy(CIMultiDict()),
+    URL("http://prometheus:9090/api/v1/query"),
+)
 
 
 def client_exception_classes():
     """Every exception class aiohttp's client exports (a query can raise only some; all are mapped)."""
-    return [cls for name in client_exceptions.__all__
-            if inspect.isclass(cls := getattr(client_exceptions, name)) and issubclass(cls, aiohttp.ClientError)]
+    return [
+        cls
+        for name in client_exceptions.__all__
+        if inspect.isclass(cls := getattr(client_exceptions, name)) and issubclass(cls, aiohttp.ClientError)
+    ]
 
 
 def instance(cls):
@@ -58,8 +65,14 @@ class TestErrorMapping:
         assert isinstance(error, SourceUnavailable | SourceRejected)
         assert "'default'" in error.message
 
-    @pytest.mark.parametrize("exc", [TimeoutError(), aiohttp.ServerTimeoutError("read"),
-                                     aiohttp.SocketTimeoutError("Timeout on reading data from socket")])
+    @pytest.mark.parametrize(
+        "exc",
+        [
+            TimeoutError(),
+            aiohttp.ServerTimeoutError("read"),
+            aiohttp.SocketTimeoutError("Timeout on reading data from socket"),
+        ],
+    )
     def test_timeouts_are_timeouts(self, exc):
         assert type(mapped(exc)) is SourceTimeout
 
@@ -101,8 +114,13 @@ class TestParseResult:
     """Answers of every result type become series with float values, NaN and Inf included."""
 
     def test_vector(self):
-        result = parse_result("q", {"resultType": "vector", "result": [
-            {"metric": {"pod": "a"}, "value": [1.5, "NaN"]}, {"metric": {}, "value": [1.5, "+Inf"]}]})
+        result = parse_result(
+            "q",
+            {
+                "resultType": "vector",
+                "result": [{"metric": {"pod": "a"}, "value": [1.5, "NaN"]}, {"metric": {}, "value": [1.5, "+Inf"]}],
+            },
+        )
         assert result.result_type == "vector"
         assert [s.labels for s in result.series] == [{"pod": "a"}, {}]
         assert str(result.series[0].samples[0][1]) == "nan"
@@ -114,8 +132,9 @@ class TestParseResult:
         assert result.series[0].samples == [(1.5, 0.25)]
 
     def test_matrix(self):
-        result = parse_result("q", {"resultType": "matrix", "result": [
-            {"metric": {"__name__": "x"}, "values": [[1, "1"], [2, "2"]]}]})
+        result = parse_result(
+            "q", {"resultType": "matrix", "result": [{"metric": {"__name__": "x"}, "values": [[1, "1"], [2, "2"]]}]}
+        )
         assert result.result_type == "matrix"
         assert result.series[0].samples == [(1.0, 1.0), (2.0, 2.0)]
         assert result.series[0].describe() == "x"
@@ -127,12 +146,19 @@ class TestParseResult:
         with pytest.raises(ValueError, match="'string'"):
             parse_result("q", {"resultType": "string", "result": [1.5, "up"]})
 
-    @pytest.mark.parametrize("data", [{"x": 1}, {"resultType": "vector", "result": [{"nometric": 1}]},
-                                      {"resultType": "scalar", "result": [1.5, "hello"]},
-                                      {"resultType": "vector", "result": [{"metric": {}, "value": []}]},
-                                      {"resultType": "vector", "result": {"metric": {}}},
-                                      {"resultType": "matrix", "result": [{"metric": {}, "value": [1, "1"]}]},
-                                      {"resultType": "histogram", "result": []}, [1.5, "0.25"]])
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"x": 1},
+            {"resultType": "vector", "result": [{"nometric": 1}]},
+            {"resultType": "scalar", "result": [1.5, "hello"]},
+            {"resultType": "vector", "result": [{"metric": {}, "value": []}]},
+            {"resultType": "vector", "result": {"metric": {}}},
+            {"resultType": "matrix", "result": [{"metric": {}, "value": [1, "1"]}]},
+            {"resultType": "histogram", "result": []},
+            [1.5, "0.25"],
+        ],
+    )
     def test_bad_shape_raises(self, data):
         with pytest.raises((KeyError, ValueError, TypeError)):
             parse_result("q", data)
@@ -141,8 +167,19 @@ class TestParseResult:
 class TestConfig:
     """Source configs take http(s) base URLs only and hide header values when shown."""
 
-    @pytest.mark.parametrize("url", ["prometheus:9090", "ftp://x", "http://", "http://a b", "http://x?q=1",
-                                     "http://x:99999", "http://x:port", "http://x:0"])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "prometheus:9090",
+            "ftp://x",
+            "http://",
+            "http://a b",
+            "http://x?q=1",
+            "http://x:99999",
+            "http://x:port",
+            "http://x:0",
+        ],
+    )
     def test_bad_urls(self, url):
         with pytest.raises(ValueError, match="not an http"):
             PrometheusSourceConfig(url=url)
@@ -157,8 +194,9 @@ class TestConfig:
     def test_readable_ca_file_and_absent_token_file_load(self, tmp_path):
         # A token Secret may be mounted after the catalog loads: it is read at query time only.
         (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
-        config = PrometheusSourceConfig(url="https://x", ca_file=tmp_path / "ca.pem",
-                                        bearer_token_file=tmp_path / "not-yet")
+        config = PrometheusSourceConfig(
+            url="https://x", ca_file=tmp_path / "ca.pem", bearer_token_file=tmp_path / "not-yet"
+        )
         assert config.ca_file == tmp_path / "ca.pem"
 
     def test_redacted(self):

@@ -29,103 +29,142 @@ def pairs(query: str) -> list[tuple[str, str]]:
 class TestMetricSelectors:
     """Names of selected metrics are found wherever PromQL lets them stand; labels, functions and keywords not."""
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('sum(rate(http_requests_total{code=~"5..",svc="a"}[5m])) / sum(rate(http_requests_total[5m]))',
-         ["http_requests_total", "http_requests_total"]),
-        ("histogram_quantile(0.9, sum by (le) (rate(latency_seconds_bucket[5m])))", ["latency_seconds_bucket"]),
-        ("sum without (instance, pod) (up)", ["up"]),
-        ("sum(x) by (job) / on(job) group_left(team) team_info", ["x", "team_info"]),
-        ("a and b or c unless ignoring(le) d", ["a", "b", "c", "d"]),
-        ("x == bool 1", ["x"]),
-        ('{__name__="kpi_total", job="shop"}', ["kpi_total"]),
-        ('{__name__=~"kpi_.*"}', []),
-        ("job:http_requests:rate5m offset 1h", ["job:http_requests:rate5m"]),
-        ("x @ start() + y @ 1609746000", ["x", "y"]),
-        ("max_over_time(avg(rate(kpi_total[1m]))[15m:1m])", ["kpi_total"]),
-        ("1e+3 * Inf - NaN + 0x1F * vector(1) + time()", []),
-        ('label_replace(x, "dst", "$1", "src", "(.*)")', ["x"]),
-        ('count_values("le", topk(3, y))', ["y"]),
-        ('sum(x{a="}{ # not a comment"}) # z{}\n + w', ["x", "w"]),
-        ("SUM BY (job) (Rate(x[5m]))", ["x"]),
-        ("sum(x) or absent(y) or absent_over_time(z[5m]) or absent(sum(rate(q[5m])))", ["x"]),
-        ("x {a='b'} - y_total", ["x", "y_total"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            (
+                'sum(rate(http_requests_total{code=~"5..",svc="a"}[5m])) / sum(rate(http_requests_total[5m]))',
+                ["http_requests_total", "http_requests_total"],
+            ),
+            ("histogram_quantile(0.9, sum by (le) (rate(latency_seconds_bucket[5m])))", ["latency_seconds_bucket"]),
+            ("sum without (instance, pod) (up)", ["up"]),
+            ("sum(x) by (job) / on(job) group_left(team) team_info", ["x", "team_info"]),
+            ("a and b or c unless ignoring(le) d", ["a", "b", "c", "d"]),
+            ("x == bool 1", ["x"]),
+            ('{__name__="kpi_total", job="shop"}', ["kpi_total"]),
+            ('{__name__=~"kpi_.*"}', []),
+            ("job:http_requests:rate5m offset 1h", ["job:http_requests:rate5m"]),
+            ("x @ start() + y @ 1609746000", ["x", "y"]),
+            ("max_over_time(avg(rate(kpi_total[1m]))[15m:1m])", ["kpi_total"]),
+            ("1e+3 * Inf - NaN + 0x1F * vector(1) + time()", []),
+            ('label_replace(x, "dst", "$1", "src", "(.*)")', ["x"]),
+            ('count_values("le", topk(3, y))', ["y"]),
+            ('sum(x{a="}{ # not a comment"}) # z{}\n + w', ["x", "w"]),
+            ("SUM BY (job) (Rate(x[5m]))", ["x"]),
+            ("sum(x) or absent(y) or absent_over_time(z[5m]) or absent(sum(rate(q[5m])))", ["x"]),
+            ("x {a='b'} - y_total", ["x", "y_total"]),
+        ],
+    )
     def test_names(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
-         [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')]),
-        ("sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)", [("a_total", "a_total"),
-                                                                                       ("b", "b")]),
-        ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
-        ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
-        ('{__name__="hidden", a="b"} + count_values("x", y) @ start()',
-         [("hidden", '{__name__="hidden", a="b"}'), ("y", "y")]),
-        ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
-        ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
-        ('histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))', [("h_bucket", 'h_bucket{le=~"0.5"}')]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            (
+                'sum(rate(http_requests_total{code=~"5..", job="a"}[5m]))',
+                [("http_requests_total", 'http_requests_total{code=~"5..", job="a"}')],
+            ),
+            (
+                "sum by (code, job) (rate(a_total[5m])) / ignoring(code) group_left sum(b)",
+                [("a_total", "a_total"), ("b", "b")],
+            ),
+            ('sum(rate(x{a="}{[", b=~"y|z"}[1h] offset 5m)) or on (job) vector(0)', [("x", 'x{a="}{[", b=~"y|z"}')]),
+            ('label_replace(up{job="a"}, "dst", "$1", "src", "(.*)") > bool 1e-3', [("up", 'up{job="a"}')]),
+            (
+                '{__name__="hidden", a="b"} + count_values("x", y) @ start()',
+                [("hidden", '{__name__="hidden", a="b"}'), ("y", "y")],
+            ),
+            ("sum(rate(a:b:c[5m:1m])) # comment naming fake_metric", [("a:b:c", "a:b:c")]),
+            ("sum(rate(m[5m])) without (instance) and Inf > NaN", [("m", "m")]),
+            (
+                'histogram_quantile(0.9, sum by (le) (rate(h_bucket{le=~"0.5"}[5m])))',
+                [("h_bucket", 'h_bucket{le=~"0.5"}')],
+            ),
+        ],
+    )
     def test_selectors(self, query, expected):
         assert pairs(query) == expected
 
     def test_the_selector_is_quoted_as_written(self):
         found = metric_selectors('sum(increase(kpi_order_total{service="shop", h="x"}[10m])) / sum(kpi_visits_total)')
-        assert found == [MetricSelector(("kpi_order_total",), 'kpi_order_total{service="shop", h="x"}'),
-                         MetricSelector(("kpi_visits_total",), "kpi_visits_total")]
+        assert found == [
+            MetricSelector(("kpi_order_total",), 'kpi_order_total{service="shop", h="x"}'),
+            MetricSelector(("kpi_visits_total",), "kpi_visits_total"),
+        ]
 
 
 class TestRegexNames:
     """A `__name__` regex that only lists names reads those names (any one of them will do); any other regex
     names nothing that can be checked, and is reported as such."""
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('sum(rate({__name__=~"http_errors_totl", job="api"}[5m]))', [("http_errors_totl",)]),
-        ('{__name__=~"a|b:c"}', [("a", "b:c")]),
-        ('{__name__=~"^(a|b)$"} + {__name__=~"(?:c)"} + {__name__=~\'^d|e$\'}', [("a", "b"), ("c",), ("d", "e")]),
-        ("{__name__=~`a|a`}", [("a",)]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('sum(rate({__name__=~"http_errors_totl", job="api"}[5m]))', [("http_errors_totl",)]),
+            ('{__name__=~"a|b:c"}', [("a", "b:c")]),
+            ('{__name__=~"^(a|b)$"} + {__name__=~"(?:c)"} + {__name__=~\'^d|e$\'}', [("a", "b"), ("c",), ("d", "e")]),
+            ("{__name__=~`a|a`}", [("a",)]),
+        ],
+    )
     def test_a_list_of_names_is_read(self, query, expected):
         assert [found.names for found in metric_selectors(query)] == expected
 
-    @pytest.mark.parametrize("query", [
-        '{__name__=~"kpi_.*"}', '{__name__=~"a|b.*"}', '{__name__=~"(a|b"}', '{__name__=~"a\\.b"}',
-        '{__name__=~"a||b"}', '{__name__=~""}', '{__name__!~"a|b"}'])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            '{__name__=~"kpi_.*"}',
+            '{__name__=~"a|b.*"}',
+            '{__name__=~"(a|b"}',
+            '{__name__=~"a\\.b"}',
+            '{__name__=~"a||b"}',
+            '{__name__=~""}',
+            '{__name__!~"a|b"}',
+        ],
+    )
     def test_any_other_regex_is_not(self, query):
         assert metric_selectors(query) == []
         assert regex_name_selectors(f"sum(rate({query}[5m]))") == [query]
 
     def test_only_regex_names_are_reported(self):
-        query = ('x{a=~"b.*"} + {__name__="y"} + {__name__=~"z|w"} + {job="j"} + {__name__=~"v.+", b="1"}'
-                 ' + absent({__name__=~"u.*"})')
+        query = (
+            'x{a=~"b.*"} + {__name__="y"} + {__name__=~"z|w"} + {job="j"} + {__name__=~"v.+", b="1"}'
+            ' + absent({__name__=~"u.*"})'
+        )
         assert regex_name_selectors(query) == ['{__name__=~"v.+", b="1"}']
 
 
 class TestSyntheticAnswers:
     """A query that may answer though its selectors match nothing is no evidence that its metrics exist."""
 
-    @pytest.mark.parametrize("query", [
-        'sum(rate(http_errors_totl{job="api"}[5m])) or vector(0)',
-        "sum(rate(e[5m])) OR on() vector(0)",
-        "sum(rate(e[5m])) unless sum(rate(f[5m]))",
-        "sum(rate(e[5m])) + scalar(t)",
-        "absent(e) * 0",
-        "sum(rate(e[5m])) * 0 + time()",
-        'label_replace(vector (1), "a", "b", "", "")',
-        "max_over_time(vector(0)[5m:1m])",
-        "sum(rate(e[5m])) or(f)",
-        "hour() * 0 + pi()",
-    ])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(http_errors_totl{job="api"}[5m])) or vector(0)',
+            "sum(rate(e[5m])) OR on() vector(0)",
+            "sum(rate(e[5m])) unless sum(rate(f[5m]))",
+            "sum(rate(e[5m])) + scalar(t)",
+            "absent(e) * 0",
+            "sum(rate(e[5m])) * 0 + time()",
+            'label_replace(vector (1), "a", "b", "", "")',
+            "max_over_time(vector(0)[5m:1m])",
+            "sum(rate(e[5m])) or(f)",
+            "hour() * 0 + pi()",
+        ],
+    )
     def test_fallbacks_may_answer(self, query):
         assert may_answer_without_its_series(query)
 
-    @pytest.mark.parametrize("query", [
-        'sum(rate(http_errors_total{job="api", code=~"5..|vector(0)"}[5m]))',
-        "sum(rate(e[5m])) / sum(rate(t[5m])) > bool 0.5",
-        "sum(rate(e[5m])) and on() sum(rate(t[5m])) # or vector(0)",
-        "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m]))) * 1e3",
-        "sum by (vector) (rate(or_total[5m])) + time_total",
-    ])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(http_errors_total{job="api", code=~"5..|vector(0)"}[5m]))',
+            "sum(rate(e[5m])) / sum(rate(t[5m])) > bool 0.5",
+            "sum(rate(e[5m])) and on() sum(rate(t[5m])) # or vector(0)",
+            "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m]))) * 1e3",
+            "sum by (vector) (rate(or_total[5m])) + time_total",
+        ],
+    )
     def test_selectors_alone_answer(self, query):
         assert not may_answer_without_its_series(query)
 
@@ -133,69 +172,90 @@ class TestSyntheticAnswers:
 class TestWhereReadingsDiffered:
     """The cases two earlier lexers read differently, each read as Prometheus reads it."""
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        # Only absence functions hide a name: absent(x) is meant to find nothing; x outside it is still read.
-        ("absent(x) or x", ["x"]),
-        ("absent_over_time(x[5m]) + rate(y[5m])", ["y"]),
-        ("sum(absent(nothing_total)) or vector(0)", []),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            # Only absence functions hide a name: absent(x) is meant to find nothing; x outside it is still read.
+            ("absent(x) or x", ["x"]),
+            ("absent_over_time(x[5m]) + rate(y[5m])", ["y"]),
+            ("sum(absent(nothing_total)) or vector(0)", []),
+        ],
+    )
     def test_absent(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('{__name__="x"}', ["x"]),
-        ('rate({job="a", __name__="x"}[5m])', ["x"]),  # the name matcher need not come first
-        ("{__name__='x'} + {__name__=`y`}", ["x", "y"]),  # any PromQL string, raw strings too
-        ('{__name__!="x"} + {__name__=~"y.*"} + {__name__!~"z"}', []),  # neither names a metric
-        ('{a=", __name__=\'x\'"}', []),  # inside a label value, not a matcher
-        ('{__name__="x\\u0079"}', []),  # escapes: not read rather than misread
-        ('{__name__="x" b="2"}', []),  # no matcher list: Prometheus rejects it
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('{__name__="x"}', ["x"]),
+            ('rate({job="a", __name__="x"}[5m])', ["x"]),  # the name matcher need not come first
+            ("{__name__='x'} + {__name__=`y`}", ["x", "y"]),  # any PromQL string, raw strings too
+            ('{__name__!="x"} + {__name__=~"y.*"} + {__name__!~"z"}', []),  # neither names a metric
+            ("{a=\", __name__='x'\"}", []),  # inside a label value, not a matcher
+            ('{__name__="x\\u0079"}', []),  # escapes: not read rather than misread
+            ('{__name__="x" b="2"}', []),  # no matcher list: Prometheus rejects it
+        ],
+    )
     def test_name_matchers(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ("limitk(2, x) or limit_ratio(0.5, y)", ["x", "y"]),
-        ('x offset 5m + y OFFSET -1h', ["x", "y"]),
-        # Prometheus reads `sum` here as a metric name; a keyword read as a name could make a valid query
-        # misconfigured, so keywords never name a metric.
-        ('sum{a="1"} + count', []),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("limitk(2, x) or limit_ratio(0.5, y)", ["x", "y"]),
+            ("x offset 5m + y OFFSET -1h", ["x", "y"]),
+            # Prometheus reads `sum` here as a metric name; a keyword read as a name could make a valid query
+            # misconfigured, so keywords never name a metric.
+            ('sum{a="1"} + count', []),
+        ],
+    )
     def test_keywords(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('sum by ("a)b") (x)', ["x"]),  # a quoted label name (Prometheus 3) may hold a parenthesis
-        ("sum(x) without (fake_total) / ignoring (other_total) group_right (third) y", ["x", "y"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('sum by ("a)b") (x)', ["x"]),  # a quoted label name (Prometheus 3) may hold a parenthesis
+            ("sum(x) without (fake_total) / ignoring (other_total) group_right (third) y", ["x", "y"]),
+        ],
+    )
     def test_label_lists(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ("x # y{a=\"1\"}\n+ z", ["x", "z"]),
-        ("x # a comment to the end", ["x"]),
-        ('x{a="# not a comment"} + y', ["x", "y"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('x # y{a="1"}\n+ z', ["x", "z"]),
+            ("x # a comment to the end", ["x"]),
+            ('x{a="# not a comment"} + y', ["x", "y"]),
+        ],
+    )
     def test_comments(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('label_replace(x, "d", "a\\"b c", "s", ".*") + y', ["x", "y"]),
-        ("label_replace(x, 'd', 'it\\'s c', 's', '.*') + y", ["x", "y"]),
-        # A raw string has no escapes: the backslash ends nothing and the string ends at the next backtick.
-        ('label_join(x, "d", `\\`, "s") + y', ["x", "y"]),
-        ('x{a="unterminated', ["x"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('label_replace(x, "d", "a\\"b c", "s", ".*") + y', ["x", "y"]),
+            ("label_replace(x, 'd', 'it\\'s c', 's', '.*') + y", ["x", "y"]),
+            # A raw string has no escapes: the backslash ends nothing and the string ends at the next backtick.
+            ('label_join(x, "d", `\\`, "s") + y', ["x", "y"]),
+            ('x{a="unterminated', ["x"]),
+        ],
+    )
     def test_strings(self, query, expected):
         assert names(query) == expected
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ("rate(x[1h30m]) offset 1h30m", ["x"]),
-        ("x offset 5m", ["x"]),
-        ("x @ 123 + y @ 1609746000.5", ["x", "y"]),
-        ("max_over_time(rate(x[5m])[1h:5m]) + min_over_time(y[30m:])", ["x", "y"]),
-        ("x * 1e-3 + .5 + 0x1F + 2h", ["x"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("rate(x[1h30m]) offset 1h30m", ["x"]),
+            ("x offset 5m", ["x"]),
+            ("x @ 123 + y @ 1609746000.5", ["x", "y"]),
+            ("max_over_time(rate(x[5m])[1h:5m]) + min_over_time(y[30m:])", ["x", "y"]),
+            ("x * 1e-3 + .5 + 0x1F + 2h", ["x"]),
+        ],
+    )
     def test_numbers_durations_and_modifiers(self, query, expected):
         assert names(query) == expected
 
@@ -204,26 +264,52 @@ class TestBareSelector:
     """Only a whole `name{matchers}` query with quoted values is a bare selector; anything else, or anything
     unsure, is not."""
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ('slo:sli_error:ratio_rate5m{sloth_id="x"}', ("slo:sli_error:ratio_rate5m", 'sloth_id="x"')),
-        ('m{a="}", b=~"x|y"}', ("m", 'a="}", b=~"x|y"')),
-        ('m{a="x\\"} or n{b=\\"y"}', ("m", 'a="x\\"} or n{b=\\"y"')),  # one quoted value, escaped quotes
-        ("m{a='q\\'}'}", ("m", "a='q\\'}'")),
-        ('m{ a = "1" , }', ("m", ' a = "1" , ')),
-        ("m{}", ("m", "")),
-        ("_:x9{a!~\"b\"}", ("_:x9", 'a!~"b"')),
-        ("m{a=`1`}", ("m", "a=`1`")),  # a raw string is a PromQL string as well
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('slo:sli_error:ratio_rate5m{sloth_id="x"}', ("slo:sli_error:ratio_rate5m", 'sloth_id="x"')),
+            ('m{a="}", b=~"x|y"}', ("m", 'a="}", b=~"x|y"')),
+            ('m{a="x\\"} or n{b=\\"y"}', ("m", 'a="x\\"} or n{b=\\"y"')),  # one quoted value, escaped quotes
+            ("m{a='q\\'}'}", ("m", "a='q\\'}'")),
+            ('m{ a = "1" , }', ("m", ' a = "1" , ')),
+            ("m{}", ("m", "")),
+            ('_:x9{a!~"b"}', ("_:x9", 'a!~"b"')),
+            ("m{a=`1`}", ("m", "a=`1`")),  # a raw string is a PromQL string as well
+        ],
+    )
     def test_recognised(self, query, expected):
         assert bare_selector(query) == expected
 
-    @pytest.mark.parametrize("query", [
-        'sum(rate(m{a="1"}[5m]))', '{__name__=~".+:burnrate5m", slo="x"}', 'm{a="1"} offset 5m', 'm{a="1"} @ 100',
-        'm{a="1"}[5m]', 'm{a="1"} or n{a="1"}', 'm{a="x"} or n{b="}"}', 'm{a="1"} + 1', "m", "m{a=1}",
-        'm{a="1"', 'm{a="1"}}', ' m{a="1"}', 'm{a="1"} ', 'sum{a="1"}', 'NaN{a="1"}', 'Offset{a="1"}',
-        'm{__name__="n"}', 'm{a="1" b="2"}', '9m{a="1"}', 'm{a="\n"}', 'm {a="1"}', "m{,}", 'absent(m{a="1"})',
-        '{__name__="m", a="1"}',
-    ])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(m{a="1"}[5m]))',
+            '{__name__=~".+:burnrate5m", slo="x"}',
+            'm{a="1"} offset 5m',
+            'm{a="1"} @ 100',
+            'm{a="1"}[5m]',
+            'm{a="1"} or n{a="1"}',
+            'm{a="x"} or n{b="}"}',
+            'm{a="1"} + 1',
+            "m",
+            "m{a=1}",
+            'm{a="1"',
+            'm{a="1"}}',
+            ' m{a="1"}',
+            'm{a="1"} ',
+            'sum{a="1"}',
+            'NaN{a="1"}',
+            'Offset{a="1"}',
+            'm{__name__="n"}',
+            'm{a="1" b="2"}',
+            '9m{a="1"}',
+            'm{a="\n"}',
+            'm {a="1"}',
+            "m{,}",
+            'absent(m{a="1"})',
+            '{__name__="m", a="1"}',
+        ],
+    )
     def test_anything_else_is_not(self, query):
         assert bare_selector(query) is None
 
@@ -247,7 +333,8 @@ class TestQuotedLabelNames:
 
     def test_vector_selectors_unquote_the_label(self):
         assert vector_selectors('{"service.name"="api", __name__="m"}') == [
-            VectorSelector(("m",), (("service.name", "=", "api"),))]
+            VectorSelector(("m",), (("service.name", "=", "api"),))
+        ]
 
     def test_a_quoted_name_label_is_still_the_name(self):
         assert metric_selectors('{"__name__"="m"}') == [MetricSelector(("m",), '{"__name__"="m"}')]

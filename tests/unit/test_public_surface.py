@@ -15,16 +15,70 @@ from analyzer import kinds
 ROOT = Path(__file__).resolve().parents[2]
 # Changing this list changes what third-party kinds may rely on: a removal breaks them.
 PUBLIC_NAMES = [
-    "BATCH_LABELS", "BATCH_LABEL_RE", "DEFAULT_ALLOWED_HOSTS", "SEVERITY", "AnalyzerError", "ArgError", "ArgValue",
-    "BodyBudgetExhausted", "CatalogView", "Check", "CheckError", "CheckMisconfigured", "CheckName", "Condition",
-    "ConditionField", "ConfigError", "DeadlineExceeded", "Duration", "EvalContext", "Evaluation", "HostAllowList",
-    "HttpClient", "HttpExchange", "HttpRequest", "MemberError", "MetricSelector", "MissingBucket", "NoData",
-    "NoDataPolicy", "Outcome", "Param", "ParamName", "ParamType", "Placeholder", "PromQLTemplate",
-    "PrometheusSource", "QueryBatch", "QueryResult", "Reducer", "ReducerField", "Series", "SourceRejected",
-    "SourceTimeout", "SourceUnavailable", "TargetBadAnswer", "TargetRefused", "Threshold", "Verdict", "at_most",
-    "bare_selector", "clip", "escape_promql_string", "exceeds", "finite_or_none", "format_number", "json_safe",
-    "may_answer_without_its_series", "metric_selectors", "names_pattern", "parse_duration", "presence_query",
-    "range_step_s", "regex_name_selectors", "render_value",
+    "BATCH_LABELS",
+    "BATCH_LABEL_RE",
+    "DEFAULT_ALLOWED_HOSTS",
+    "SEVERITY",
+    "AnalyzerError",
+    "ArgError",
+    "ArgValue",
+    "BodyBudgetExhausted",
+    "CatalogView",
+    "Check",
+    "CheckError",
+    "CheckMisconfigured",
+    "CheckName",
+    "Condition",
+    "ConditionField",
+    "ConfigError",
+    "DeadlineExceeded",
+    "Duration",
+    "EvalContext",
+    "Evaluation",
+    "HostAllowList",
+    "HttpClient",
+    "HttpExchange",
+    "HttpRequest",
+    "MemberError",
+    "MetricSelector",
+    "MissingBucket",
+    "NoData",
+    "NoDataPolicy",
+    "Outcome",
+    "Param",
+    "ParamName",
+    "ParamType",
+    "Placeholder",
+    "PromQLTemplate",
+    "PrometheusSource",
+    "QueryBatch",
+    "QueryResult",
+    "Reducer",
+    "ReducerField",
+    "Series",
+    "SourceRejected",
+    "SourceTimeout",
+    "SourceUnavailable",
+    "TargetBadAnswer",
+    "TargetRefused",
+    "Threshold",
+    "Verdict",
+    "at_most",
+    "bare_selector",
+    "clip",
+    "escape_promql_string",
+    "exceeds",
+    "finite_or_none",
+    "format_number",
+    "json_safe",
+    "may_answer_without_its_series",
+    "metric_selectors",
+    "names_pattern",
+    "parse_duration",
+    "presence_query",
+    "range_step_s",
+    "regex_name_selectors",
+    "render_value",
     "split_template",
 ]
 
@@ -58,14 +112,19 @@ class TestPublicSurface:
             _ = kinds.Nope
 
     def test_the_package_exports_nothing_else(self):
-        assert [name for name in vars(analyzer) if not name.startswith("_") and name != "kinds"
-                and not isinstance(getattr(analyzer, name), type(analyzer))] == []
+        assert [
+            name
+            for name in vars(analyzer)
+            if not name.startswith("_") and name != "kinds" and not isinstance(getattr(analyzer, name), type(analyzer))
+        ] == []
 
     @pytest.mark.parametrize("path", KIND_FILES, ids=lambda path: str(path.relative_to(ROOT)))
     def test_kinds_import_only_the_public_surface(self, path):
         assert _analyzer_imports(path) <= {"analyzer.kinds"}
 
     def test_the_surface_does_not_import_httpx_until_asked(self):
-        code = ("import sys, analyzer.kinds as k; assert 'httpx' not in sys.modules; "
-                "k.HttpRequest; assert 'httpx' in sys.modules")
+        code = (
+            "import sys, analyzer.kinds as k; assert 'httpx' not in sys.modules; "
+            "k.HttpRequest; assert 'httpx' in sys.modules"
+        )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -8,9 +8,20 @@ from analyzer.reducers import Reducer
 class TestReducer:
     """Reductions compute what their names say; quantile interpolates linearly like PromQL."""
 
-    @pytest.mark.parametrize(("text", "expected"), [("avg", 2.5), ("max", 4), ("min", 1), ("sum", 10), ("last", 4),
-                                                    ("quantile(0.5)", 2.5), ("quantile(1)", 4), ("quantile(0)", 1),
-                                                    ("quantile(0.9)", 3.7)])
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("avg", 2.5),
+            ("max", 4),
+            ("min", 1),
+            ("sum", 10),
+            ("last", 4),
+            ("quantile(0.5)", 2.5),
+            ("quantile(1)", 4),
+            ("quantile(0)", 1),
+            ("quantile(0.9)", 3.7),
+        ],
+    )
     def test_apply(self, text, expected):
         assert Reducer.parse(text).apply([1, 2, 3, 4]) == pytest.approx(expected)
 

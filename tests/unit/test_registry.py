@@ -126,8 +126,10 @@ class TestLazyKinds:
         first, second = CountingRef("echo", EchoCheck), CountingRef("echo", EchoCheck)
         with pytest.raises(ConfigError, match="'echo' is registered twice: by test:echo and by test:echo"):
             Registry([first.ref, second.ref])
-        with pytest.raises(ConfigError, match=re.escape("'prometheus' is registered twice: by "
-                                                        "checks.prometheus:PrometheusCheck and by tests.")):
+        with pytest.raises(
+            ConfigError,
+            match=re.escape("'prometheus' is registered twice: by checks.prometheus:PrometheusCheck and by tests."),
+        ):
             Registry([*BUILTIN_KINDS, OtherPrometheus])
         assert (first.loads, second.loads) == (0, 0)
 
@@ -139,8 +141,10 @@ class TestLazyKinds:
     def test_every_builtin_loads_under_its_name(self):
         registry = Registry(BUILTIN_KINDS)
         assert {"prometheus", "error_budget", "http_smoke", "kpi_compare", "composite"} <= set(registry.names)
-        assert all(issubclass(kind, Check) and kind.model_fields["kind"].default == name
-                   for name, kind in registry.kinds.items())
+        assert all(
+            issubclass(kind, Check) and kind.model_fields["kind"].default == name
+            for name, kind in registry.kinds.items()
+        )
 
     def test_json_schema_covers_every_kind(self):
         registry = Registry(BUILTIN_KINDS)

@@ -15,8 +15,11 @@ class TestRuleSlices:
         assert rule_slices(B - 2400, B + 600) == [(B - 2400, B - 1), (B, B + 600)]
 
     def test_a_range_across_two_boundaries_has_a_whole_block_between(self):
-        assert rule_slices(B - 60, B + RULE_BLOCK_S + 60) == [(B - 60, B - 1), (B, B + RULE_BLOCK_S - 1),
-                                                               (B + RULE_BLOCK_S, B + RULE_BLOCK_S + 60)]
+        assert rule_slices(B - 60, B + RULE_BLOCK_S + 60) == [
+            (B - 60, B - 1),
+            (B, B + RULE_BLOCK_S - 1),
+            (B + RULE_BLOCK_S, B + RULE_BLOCK_S + 60),
+        ]
 
     def test_a_one_second_slice_is_left_out(self):
         # promtool refuses start == end.

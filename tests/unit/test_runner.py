@@ -53,14 +53,17 @@ def runner_for(*names, deadline_s=5.0):
 class TestErrorMapping:
     """Exceptions, timeouts and malformed results become `error` verdicts with the right status."""
 
-    @pytest.mark.parametrize(("name", "status", "code", "reason"), [
-        ("crash", 500, "internal_error", "ZeroDivisionError: division by zero"),
-        ("unavailable", 503, "source_unavailable", "unreachable"),
-        ("nan-pass", 500, "internal_error", "non-finite value nan"),
-        ("not-a-verdict", 500, "internal_error", "not a Verdict"),
-        # Not the deadline: it was reported as deadline_exceeded, hiding an unmapped library timeout.
-        ("library-timeout", 500, "internal_error", "TimeoutError: timed out"),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "status", "code", "reason"),
+        [
+            ("crash", 500, "internal_error", "ZeroDivisionError: division by zero"),
+            ("unavailable", 503, "source_unavailable", "unreachable"),
+            ("nan-pass", 500, "internal_error", "non-finite value nan"),
+            ("not-a-verdict", 500, "internal_error", "not a Verdict"),
+            # Not the deadline: it was reported as deadline_exceeded, hiding an unmapped library timeout.
+            ("library-timeout", 500, "internal_error", "TimeoutError: timed out"),
+        ],
+    )
     async def test_errors(self, name, status, code, reason):
         runner, catalog = runner_for(name)
         evaluation = await runner.evaluate(catalog.get(name), {})
@@ -70,8 +73,11 @@ class TestErrorMapping:
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
         evaluation = await runner.evaluate(catalog.get("slow"), {})
-        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.ERROR, 504,
-                                                                                  "deadline_exceeded")
+        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (
+            Outcome.ERROR,
+            504,
+            "deadline_exceeded",
+        )
         assert evaluation.reason == "no verdict within the 0.05 s deadline"
 
     async def test_pass_envelope(self):
@@ -106,15 +112,19 @@ class TestLogging:
             await runner.evaluate(catalog.get("unavailable"), {})
         events = [entry for entry in logs if entry["event"] == "check_evaluated"]
         assert [(e["check"], e["verdict"], e["log_level"]) for e in events] == [
-            ("ok", "pass", "info"), ("unavailable", "error", "warning")]
+            ("ok", "pass", "info"),
+            ("unavailable", "error", "warning"),
+        ]
         assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
         assert events[1]["error"] == "source_unavailable"
 
 
 def gated_runner(admission: Admission) -> Runner:
-    catalog = gate_catalog({"name": "slow", "kind": "gate", "gate": "g"},
-                           {"name": "other", "kind": "gate", "gate": "g"},
-                           {"name": "group", "kind": "group", "members": ["slow", "other"]})
+    catalog = gate_catalog(
+        {"name": "slow", "kind": "gate", "gate": "g"},
+        {"name": "other", "kind": "gate", "gate": "g"},
+        {"name": "group", "kind": "group", "members": ["slow", "other"]},
+    )
     return Runner(catalog, Sources({}), Metrics(), 5.0, admission=admission)
 
 
@@ -217,12 +227,13 @@ class TestMembers:
 class TestWithoutMetrics:
     """A runner without metrics (a Job's) gives the same evaluations, coalescing and members included."""
 
-    @pytest.mark.parametrize(("name", "verdict"), [("ok", Outcome.PASS), ("crash", Outcome.ERROR),
-                                                   ("parent", Outcome.PASS), ("nan-pass", Outcome.ERROR)])
+    @pytest.mark.parametrize(
+        ("name", "verdict"),
+        [("ok", Outcome.PASS), ("crash", Outcome.ERROR), ("parent", Outcome.PASS), ("nan-pass", Outcome.ERROR)],
+    )
     async def test_verdicts(self, name, verdict):
         registry = Registry([ScriptedCheck])
-        catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in {name, "ok"}]})],
-                                registry)
+        catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in {name, "ok"}]})], registry)
         runner = Runner(catalog, Sources({}), None, 5.0)
         assert (await runner.evaluate(catalog.get(name), {})).verdict is verdict
 
@@ -230,7 +241,8 @@ class TestWithoutMetrics:
         registry = Registry([ScriptedCheck])
         catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
         runner = Runner(catalog, Sources({}), None, 5.0, reuse_window_s=60)
-        first, second = await asyncio.gather(runner.evaluate(catalog.get("ok"), {}),
-                                             runner.evaluate(catalog.get("ok"), {}))
+        first, second = await asyncio.gather(
+            runner.evaluate(catalog.get("ok"), {}), runner.evaluate(catalog.get("ok"), {})
+        )
         assert second is first
         assert await runner.evaluate(catalog.get("ok"), {}) is first

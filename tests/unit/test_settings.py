@@ -16,13 +16,19 @@ class TestFromEnv:
     """ANALYZER_* variables set fields; bad values name the variable and the flag."""
 
     def test_variables_and_overrides(self):
-        settings = Settings.from_env({"ANALYZER_MAX_CONCURRENT_EVALUATIONS": "3", "ANALYZER_AUTH_TOKENS": "/t",
-                                      "ANALYZER_PORT": "1"}, port=9000)
+        settings = Settings.from_env(
+            {"ANALYZER_MAX_CONCURRENT_EVALUATIONS": "3", "ANALYZER_AUTH_TOKENS": "/t", "ANALYZER_PORT": "1"}, port=9000
+        )
         assert (settings.max_concurrent_evaluations, str(settings.auth_tokens), settings.port) == (3, "/t", 9000)
 
-    @pytest.mark.parametrize(("name", "value"), [("ANALYZER_MAX_CONCURRENT_EVALUATIONS", "0"),
-                                                 ("ANALYZER_BODY_READ_TIMEOUT_S", "-1"),
-                                                 ("ANALYZER_HISTORY_SIZE", "lots")])
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("ANALYZER_MAX_CONCURRENT_EVALUATIONS", "0"),
+            ("ANALYZER_BODY_READ_TIMEOUT_S", "-1"),
+            ("ANALYZER_HISTORY_SIZE", "lots"),
+        ],
+    )
     def test_invalid_values_name_the_variable(self, name, value):
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})

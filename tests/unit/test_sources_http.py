@@ -40,8 +40,10 @@ from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixtu
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
 
-HTTPX_ERRORS = sorted((obj for _, obj in inspect.getmembers(httpx, inspect.isclass) if issubclass(obj, Exception)),
-                      key=lambda cls: cls.__name__)
+HTTPX_ERRORS = sorted(
+    (obj for _, obj in inspect.getmembers(httpx, inspect.isclass) if issubclass(obj, Exception)),
+    key=lambda cls: cls.__name__,
+)
 ALL_HOSTS = HostAllowList.parse(["*"])
 
 
@@ -72,12 +74,20 @@ class TestMapHttpxErrors:
         assert caught.value.message.startswith("step 'x': ")
         assert isinstance(caught.value.__cause__, cls)
 
-    @pytest.mark.parametrize(("cls", "expected"), [
-        (httpx.ConnectError, TargetConnectFailed), (httpx.ConnectTimeout, TargetConnectFailed),
-        (httpx.ReadTimeout, TargetTimeout), (httpx.PoolTimeout, TargetTimeout), (httpx.ReadError, TargetUnreachable),
-        (httpx.RemoteProtocolError, TargetBadAnswer), (httpx.DecodingError, TargetBadAnswer),
-        (httpx.UnsupportedProtocol, CheckMisconfigured), (httpx.StreamConsumed, CheckMisconfigured),
-    ])
+    @pytest.mark.parametrize(
+        ("cls", "expected"),
+        [
+            (httpx.ConnectError, TargetConnectFailed),
+            (httpx.ConnectTimeout, TargetConnectFailed),
+            (httpx.ReadTimeout, TargetTimeout),
+            (httpx.PoolTimeout, TargetTimeout),
+            (httpx.ReadError, TargetUnreachable),
+            (httpx.RemoteProtocolError, TargetBadAnswer),
+            (httpx.DecodingError, TargetBadAnswer),
+            (httpx.UnsupportedProtocol, CheckMisconfigured),
+            (httpx.StreamConsumed, CheckMisconfigured),
+        ],
+    )
     def test_classes_map_to_their_meaning(self, cls, expected):
         with pytest.raises(expected), map_httpx_errors("here"):
             raise _instance(cls)
@@ -90,11 +100,19 @@ class TestMapHttpxErrors:
 class TestHostAllowList:
     """Patterns match names by suffix or exactly, and IP literals by network."""
 
-    @pytest.mark.parametrize(("host", "allowed"), [
-        ("checkout.shop.svc", True), ("a.b.svc.cluster.local", True), ("CHECKOUT.shop.svc.", True),
-        ("svc", False), ("evilsvc", False), ("checkout.shop.svc.evil.com", False), ("10.0.0.1", False),
-        ("checkout.shop.svc..", False),
-    ])
+    @pytest.mark.parametrize(
+        ("host", "allowed"),
+        [
+            ("checkout.shop.svc", True),
+            ("a.b.svc.cluster.local", True),
+            ("CHECKOUT.shop.svc.", True),
+            ("svc", False),
+            ("evilsvc", False),
+            ("checkout.shop.svc.evil.com", False),
+            ("10.0.0.1", False),
+            ("checkout.shop.svc..", False),
+        ],
+    )
     def test_default_patterns(self, host, allowed):
         assert HostAllowList.parse(["*.svc", "*.svc.cluster.local"]).allows(host) is allowed
 
@@ -113,25 +131,48 @@ class TestHostAllowList:
 class TestAddressRefusal:
     """Loopback, link-local, metadata, unspecified and multicast addresses are refused unless allowed."""
 
-    @pytest.mark.parametrize(("address", "reason"), [
-        ("169.254.169.254", "cloud metadata"), ("fd00:ec2::254", "cloud metadata"),
-        ("100.100.100.200", "cloud metadata"), ("127.0.0.1", "loopback"), ("127.9.9.9", "loopback"),
-        ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:169.254.169.254", "cloud metadata"),
-        ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
-        ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("224.0.0.1", "multicast"),
-        ("168.63.129.16", "cloud metadata"), ("::127.0.0.1", "loopback"), ("::ffff:0:127.0.0.1", "loopback"),
-        ("64:ff9b::169.254.169.254", "cloud metadata"), ("64:ff9b::7f00:1", "loopback"),
-        ("2002:a9fe:a9fe::1", "cloud metadata"), ("2002:7f00:1::", "loopback"), ("fec0::1", "site-local"),
-        ("64:ff9b::6440:1", "shared address"), ("2002:6440:1::", "shared address"),
-        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("64:ff9b:1::7f00:1", "loopback"),
-        ("240.0.0.1", "reserved"), ("255.255.255.255", "broadcast"), ("ff02::1", "multicast"),
-    ])
+    @pytest.mark.parametrize(
+        ("address", "reason"),
+        [
+            ("169.254.169.254", "cloud metadata"),
+            ("fd00:ec2::254", "cloud metadata"),
+            ("100.100.100.200", "cloud metadata"),
+            ("127.0.0.1", "loopback"),
+            ("127.9.9.9", "loopback"),
+            ("::1", "loopback"),
+            ("::ffff:127.0.0.1", "loopback"),
+            ("::ffff:169.254.169.254", "cloud metadata"),
+            ("169.254.1.1", "link-local"),
+            ("fe80::1", "link-local"),
+            ("fe80::1%eth0", "link-local"),
+            ("0.0.0.0", "unspecified"),
+            ("::", "unspecified"),
+            ("224.0.0.1", "multicast"),
+            ("168.63.129.16", "cloud metadata"),
+            ("::127.0.0.1", "loopback"),
+            ("::ffff:0:127.0.0.1", "loopback"),
+            ("64:ff9b::169.254.169.254", "cloud metadata"),
+            ("64:ff9b::7f00:1", "loopback"),
+            ("2002:a9fe:a9fe::1", "cloud metadata"),
+            ("2002:7f00:1::", "loopback"),
+            ("fec0::1", "site-local"),
+            ("64:ff9b::6440:1", "shared address"),
+            ("2002:6440:1::", "shared address"),
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),
+            ("64:ff9b:1::7f00:1", "loopback"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "broadcast"),
+            ("ff02::1", "multicast"),
+        ],
+    )
     def test_refused(self, address, reason):
         refusal = address_refusal(address, ())
         assert refusal is not None and reason in refusal
 
-    @pytest.mark.parametrize("address", ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.63.255.255",
-                                         "100.128.0.0", "fd12::1", "2600::1"])
+    @pytest.mark.parametrize(
+        "address",
+        ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.63.255.255", "100.128.0.0", "fd12::1", "2600::1"],
+    )
     def test_cluster_and_public_addresses_pass(self, address):
         assert address_refusal(address, ()) is None
 
@@ -139,25 +180,31 @@ class TestAddressRefusal:
     def test_shared_address_space_is_refused(self, address):
         assert "shared address (100.64.0.0/10" in (address_refusal(address, ()) or "")
 
-    @pytest.mark.parametrize(("address", "kind", "reached"), [
-        # Teredo: server 65.54.227.120, client 192.0.2.45 stored inverted (RFC 4380's example).
-        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo", "192.0.2.45"),
-        ("2002:a01:203::1", "6to4", "10.1.2.3"),
-        ("64:ff9b::a01:203", "NAT64", "10.1.2.3"),
-        ("64:ff9b:1:abcd::a01:203", "local-use NAT64", "10.1.2.3"),
-    ])
+    @pytest.mark.parametrize(
+        ("address", "kind", "reached"),
+        [
+            # Teredo: server 65.54.227.120, client 192.0.2.45 stored inverted (RFC 4380's example).
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo", "192.0.2.45"),
+            ("2002:a01:203::1", "6to4", "10.1.2.3"),
+            ("64:ff9b::a01:203", "NAT64", "10.1.2.3"),
+            ("64:ff9b:1:abcd::a01:203", "local-use NAT64", "10.1.2.3"),
+        ],
+    )
     def test_transition_addresses_are_refused_even_to_cluster_ipv4(self, address, kind, reached):
         refusal = address_refusal(address, ())
         assert refusal is not None and f"is a {kind} address (it reaches IPv4 " in refusal
         assert f"it reaches IPv4 {reached} " in refusal
 
-    @pytest.mark.parametrize(("address", "allowed", "embedded"), [
-        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "2001::/32", "127.0.0.1"),   # Teredo client 127.0.0.1
-        ("2001:0:7f00:1:8000:63bf:3fff:fdd2", "2001::/32", "127.0.0.1"),      # Teredo server 127.0.0.1
-        ("2002:6440:1::", "2002::/16", "100.64.0.1"),
-        ("64:ff9b::6464:64c8", "64:ff9b::/96", "100.100.100.200"),
-        ("64:ff9b:1:abcd::a9fe:a9fe", "64:ff9b:1::/48", "169.254.169.254"),
-    ])
+    @pytest.mark.parametrize(
+        ("address", "allowed", "embedded"),
+        [
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "2001::/32", "127.0.0.1"),  # Teredo client 127.0.0.1
+            ("2001:0:7f00:1:8000:63bf:3fff:fdd2", "2001::/32", "127.0.0.1"),  # Teredo server 127.0.0.1
+            ("2002:6440:1::", "2002::/16", "100.64.0.1"),
+            ("64:ff9b::6464:64c8", "64:ff9b::/96", "100.100.100.200"),
+            ("64:ff9b:1:abcd::a9fe:a9fe", "64:ff9b:1::/48", "169.254.169.254"),
+        ],
+    )
     def test_an_allowed_transition_range_still_refuses_what_it_embeds(self, address, allowed, embedded):
         refusal = address_refusal(address, parse_networks([allowed]))
         assert refusal is not None and refusal.startswith(f"{embedded} is ") and "embedded in the" in refusal
@@ -190,41 +237,55 @@ class TestClient:
         await http.aclose()
 
     async def test_connect_failures_are_retried(self, client, respx_mock):
-        route = respx_mock.get("http://a.svc/x").mock(side_effect=[httpx.ConnectError("refused"),
-                                                                   httpx.Response(200, text="ok")])
-        exchange = await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                         timeout_s=2, retries=1)
+        route = respx_mock.get("http://a.svc/x").mock(
+            side_effect=[httpx.ConnectError("refused"), httpx.Response(200, text="ok")]
+        )
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2, retries=1
+        )
         assert (exchange.status, exchange.body, exchange.connect_retries, route.call_count) == (200, b"ok", 1, 2)
 
     async def test_retries_run_out(self, client, respx_mock):
         route = respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ConnectError("refused"))
         with pytest.raises(TargetConnectFailed, match="w: cannot connect: refused"):
-            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                  timeout_s=2, retries=2)
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2, retries=2
+            )
         assert route.call_count == 3
 
     async def test_read_timeouts_are_not_retried(self, client, respx_mock):
         route = respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ReadTimeout("slow"))
         with pytest.raises(TargetTimeout):
-            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                  timeout_s=2, retries=3)
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2, retries=3
+            )
         assert route.call_count == 1
 
     async def test_body_is_capped(self, client, respx_mock):
         respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, content=b"x" * 10000))
-        exchange = await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                         timeout_s=2, max_body_bytes=100000)
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2, max_body_bytes=100000
+        )
         assert (len(exchange.body), exchange.body_truncated) == (2048, True)
 
     async def test_post_redirected_by_303_becomes_get_and_credentials_stay_home(self, client, respx_mock):
-        respx_mock.post("http://a.svc/form").mock(return_value=httpx.Response(
-            303, headers={"Location": "http://b.svc/done"}))
+        respx_mock.post("http://a.svc/form").mock(
+            return_value=httpx.Response(303, headers={"Location": "http://b.svc/done"})
+        )
         done = respx_mock.get("http://b.svc/done").mock(return_value=httpx.Response(200))
-        request = HttpRequest("POST", "http://a.svc/form", {"Authorization": "Bearer t", "X-Api-Key": "k",
-                                                             "X-Vault-Tok": "v", "Accept": "application/json",
-                                                             "Content-Type": "application/json"}, b"{}")
-        exchange = await client.exchange(request, where="w", check_hosts=ALL_HOSTS, timeout_s=2,
-                                         follow_redirects=True)
+        request = HttpRequest(
+            "POST",
+            "http://a.svc/form",
+            {
+                "Authorization": "Bearer t",
+                "X-Api-Key": "k",
+                "X-Vault-Tok": "v",
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+            },
+            b"{}",
+        )
+        exchange = await client.exchange(request, where="w", check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
         assert exchange.redirects == ("http://b.svc/done",)
         sent = done.calls.last.request
         assert not {"authorization", "x-api-key", "x-vault-tok", "content-type"} & set(sent.headers)
@@ -233,46 +294,77 @@ class TestClient:
     async def test_same_origin_redirect_keeps_the_step_headers(self, client, respx_mock):
         respx_mock.get("http://a.svc/old").mock(return_value=httpx.Response(302, headers={"Location": "/new"}))
         new = respx_mock.get("http://a.svc/new").mock(return_value=httpx.Response(200))
-        await client.exchange(HttpRequest("GET", "http://a.svc/old", {"X-Api-Key": "k"}), where="w",
-                              check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+        await client.exchange(
+            HttpRequest("GET", "http://a.svc/old", {"X-Api-Key": "k"}),
+            where="w",
+            check_hosts=ALL_HOSTS,
+            timeout_s=2,
+            follow_redirects=True,
+        )
         assert new.calls.last.request.headers["x-api-key"] == "k"
 
     @pytest.mark.parametrize("status", [307, 308])
     async def test_a_body_is_never_re_sent_to_another_origin(self, client, respx_mock, status):
-        respx_mock.post("http://a.svc/login").mock(return_value=httpx.Response(
-            status, headers={"Location": "http://collector.other.svc/steal"}))
+        respx_mock.post("http://a.svc/login").mock(
+            return_value=httpx.Response(status, headers={"Location": "http://collector.other.svc/steal"})
+        )
         steal = respx_mock.post("http://collector.other.svc/steal").mock(return_value=httpx.Response(200))
         with pytest.raises(TargetRefused, match="re-send the request body"):
-            await client.exchange(HttpRequest("POST", "http://a.svc/login", {}, b'{"password": "p"}'), where="w",
-                                  check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+            await client.exchange(
+                HttpRequest("POST", "http://a.svc/login", {}, b'{"password": "p"}'),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=2,
+                follow_redirects=True,
+            )
         assert not steal.called
 
     async def test_https_to_http_redirect_is_refused(self, client, respx_mock):
-        respx_mock.get("https://a.svc/x").mock(return_value=httpx.Response(
-            302, headers={"Location": "http://a.svc/x"}))
+        respx_mock.get("https://a.svc/x").mock(return_value=httpx.Response(302, headers={"Location": "http://a.svc/x"}))
         plain = respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200))
         with pytest.raises(TargetRefused, match="downgrade https to http"):
-            await client.exchange(HttpRequest("GET", "https://a.svc/x", {"X-Api-Key": "k"}), where="w",
-                                  check_hosts=ALL_HOSTS, timeout_s=2, follow_redirects=True)
+            await client.exchange(
+                HttpRequest("GET", "https://a.svc/x", {"X-Api-Key": "k"}),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=2,
+                follow_redirects=True,
+            )
         assert not plain.called
 
     async def test_redirect_loops_stop(self, client, respx_mock):
         respx_mock.get("http://a.svc/loop").mock(return_value=httpx.Response(302, headers={"Location": "/loop"}))
         with pytest.raises(TargetBadAnswer, match="more than 2 redirects"):
-            await client.exchange(HttpRequest("GET", "http://a.svc/loop"), where="w", check_hosts=ALL_HOSTS,
-                                  timeout_s=2, follow_redirects=True, max_redirects=2)
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/loop"),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=2,
+                follow_redirects=True,
+                max_redirects=2,
+            )
 
     async def test_redirect_targets_are_checked_against_the_check_hosts(self, client, respx_mock):
-        respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(
-            302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
+        respx_mock.get("http://a.svc/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        )
         with pytest.raises(TargetRefused, match="not in the check's allowed_hosts"):
-            await client.exchange(HttpRequest("GET", "http://a.svc/x"), where="w",
-                                  check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2, follow_redirects=True)
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/x"),
+                where="w",
+                check_hosts=HostAllowList.parse(["*.svc"]),
+                timeout_s=2,
+                follow_redirects=True,
+            )
 
     async def test_refusal_message_leaves_the_query_out(self, client, respx_mock):
         with pytest.raises(TargetRefused) as caught:
-            await client.exchange(HttpRequest("GET", "http://example.com/x?api_key=K-SECRET"), where="w",
-                                  check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2)
+            await client.exchange(
+                HttpRequest("GET", "http://example.com/x?api_key=K-SECRET"),
+                where="w",
+                check_hosts=HostAllowList.parse(["*.svc"]),
+                timeout_s=2,
+            )
         assert "http://example.com/x" in caught.value.message and "K-SECRET" not in caught.value.message
 
     def test_refusal_names_the_rule(self, client):
@@ -335,14 +427,20 @@ class TestBodyBudget:
         http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096), resolver=StubResolver({}))
         respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
         try:
-            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                           timeout_s=2)
+            exchange = await http.exchange(
+                HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2
+            )
             assert http.budget.in_use_bytes == 2
             exchange.release()
             assert http.budget.in_use_bytes == 0
             # A body its caller will also decode as text holds twice its size.
-            exchange = await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                           timeout_s=2, decoded_as_text=True)
+            exchange = await http.exchange(
+                HttpRequest("GET", "http://a.svc/x"),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=2,
+                decoded_as_text=True,
+            )
             assert http.budget.in_use_bytes == 4
             exchange.release()
         finally:
@@ -353,27 +451,32 @@ class TestBodyBudget:
         respx_mock.get("http://a.svc/x").mock(side_effect=httpx.ReadTimeout("slow"))
         try:
             with pytest.raises(TargetTimeout):
-                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                    timeout_s=2, retries=1)
+                await http.exchange(
+                    HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=2, retries=1
+                )
             assert http.budget.in_use_bytes == 0
         finally:
             await http.aclose()
 
     async def test_a_request_that_cannot_get_memory_in_its_timeout_is_a_clear_error(self, respx_mock):
-        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096, body_budget_bytes=4096),
-                          resolver=StubResolver({}))
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=4096, body_budget_bytes=4096), resolver=StubResolver({})
+        )
         route = respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(200, text="ok"))
         held = await http.budget.reserve(4096)
         try:
             with pytest.raises(BodyBudgetExhausted) as caught:
-                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                    timeout_s=0.05)
+                await http.exchange(
+                    HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS, timeout_s=0.05
+                )
         finally:
             held.release()
             await http.aclose()
-        assert caught.value.message == ("w: not sent: waited 0.05 s (timeout_s) for 4096 bytes of response-body "
-                                        "memory, but other HTTP check requests held the service-wide budget "
-                                        "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096 bytes)")
+        assert caught.value.message == (
+            "w: not sent: waited 0.05 s (timeout_s) for 4096 bytes of response-body "
+            "memory, but other HTTP check requests held the service-wide budget "
+            "ANALYZER_HTTP_BODY_BUDGET_BYTES (4096 bytes)"
+        )
         assert (caught.value.http_status, route.called) == (503, False)
 
 
@@ -381,9 +484,13 @@ class TestSettings:
     """The global HTTP limits come from settings, lists as comma-separated environment variables."""
 
     def test_environment_lists(self):
-        settings = Settings.from_env({"ANALYZER_HTTP_ALLOWED_HOSTS": "*.svc, 127.0.0.1",
-                                      "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
-                                      "ANALYZER_HTTP_MAX_BODY_BYTES": "4096"})
+        settings = Settings.from_env(
+            {
+                "ANALYZER_HTTP_ALLOWED_HOSTS": "*.svc, 127.0.0.1",
+                "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
+                "ANALYZER_HTTP_MAX_BODY_BYTES": "4096",
+            }
+        )
         policy = settings.http_policy()
         assert policy.allowed_hosts.patterns == ("*.svc", "127.0.0.1")
         assert [str(n) for n in policy.allowed_networks] == ["127.0.0.0/8", "::1/128"]
@@ -394,8 +501,9 @@ class TestSettings:
         assert policy.allowed_hosts.patterns == ("*.svc", "*.svc.cluster.local")
         assert policy.allowed_networks == ()
 
-    @pytest.mark.parametrize(("key", "value"), [("ANALYZER_HTTP_ALLOWED_HOSTS", "a b"),
-                                                ("ANALYZER_HTTP_ALLOWED_NETWORKS", "10.0.0.0/33")])
+    @pytest.mark.parametrize(
+        ("key", "value"), [("ANALYZER_HTTP_ALLOWED_HOSTS", "a b"), ("ANALYZER_HTTP_ALLOWED_NETWORKS", "10.0.0.0/33")]
+    )
     def test_bad_values_name_the_variable(self, key, value):
         with pytest.raises(ConfigError, match=key):
             Settings.from_env({key: value})
@@ -409,7 +517,8 @@ class TestSettings:
         with pytest.raises(ConfigError) as caught:
             Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "12288", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
         assert "ANALYZER_HTTP_BODY_BUDGET_BYTES (12288) is below twice ANALYZER_HTTP_MAX_BODY_BYTES (8192)" in str(
-            caught.value.problems)
+            caught.value.problems
+        )
         Settings.from_env({"ANALYZER_HTTP_BODY_BUDGET_BYTES": "16384", "ANALYZER_HTTP_MAX_BODY_BYTES": "8192"})
 
 
@@ -541,24 +650,29 @@ class TestEncodedBodies:
 
     async def fetch(self, client, respx_mock, content: bytes, encoding: str):
         # A stream, not content=: httpx.Response would decode content eagerly.
-        respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(
-            200, stream=httpx.ByteStream(content), headers={"Content-Encoding": encoding}))
-        return await client.exchange(HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS,
-                                     timeout_s=5)
+        respx_mock.get("http://a.svc/z").mock(
+            return_value=httpx.Response(200, stream=httpx.ByteStream(content), headers={"Content-Encoding": encoding})
+        )
+        return await client.exchange(
+            HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS, timeout_s=5
+        )
 
     async def test_gzip_bomb_is_cut_at_the_cap(self, client, respx_mock):
         bomb = gzip.compress(b"\0" * (32 * 1024 * 1024))
         exchange = await self.fetch(client, respx_mock, bomb, "gzip")
         assert (len(exchange.body), exchange.body_truncated) == (4096, True)
 
-    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
-                                                      ("deflate", _raw_deflate)])
+    @pytest.mark.parametrize(
+        ("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate)]
+    )
     async def test_small_bodies_decode_whole(self, client, respx_mock, encoding, encode):
         exchange = await self.fetch(client, respx_mock, encode(b'{"ok": true}'), encoding)
         assert (exchange.body, exchange.body_truncated) == (b'{"ok": true}', False)
 
-    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
-                                                      ("deflate", _raw_deflate), ("identity", bytes)])
+    @pytest.mark.parametrize(
+        ("encoding", "encode"),
+        [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate), ("identity", bytes)],
+    )
     def test_bodies_arriving_a_byte_at_a_time_decode_the_same(self, encoding, encode):
         data = b'{"ok": true, "padding": "' + b"p" * 5000 + b'"}'
         reader = _BodyReader(encoding, 4096, "w")
@@ -581,18 +695,21 @@ class TestEncodedBodies:
         reader.finish()
         assert bytes(reader.body) == b"ok"
 
-    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
-                                                      ("deflate", _raw_deflate)])
+    @pytest.mark.parametrize(
+        ("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate)]
+    )
     def test_a_stream_cut_before_its_end_marker_is_a_bad_answer_not_a_prefix(self, encoding, encode):
         whole = encode(bytes(range(256)) * 16)
         reader = _BodyReader(encoding, 1 << 20, "w")
-        reader.feed(whole[:len(whole) * 2 // 3])
-        with pytest.raises(TargetBadAnswer, match=f"w: the {encoding} body ended before its end marker: the "
-                                                  "response was cut"):
+        reader.feed(whole[: len(whole) * 2 // 3])
+        with pytest.raises(
+            TargetBadAnswer, match=f"w: the {encoding} body ended before its end marker: the response was cut"
+        ):
             reader.finish()
 
-    @pytest.mark.parametrize(("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress),
-                                                      ("deflate", _raw_deflate)])
+    @pytest.mark.parametrize(
+        ("encoding", "encode"), [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate)]
+    )
     def test_bytes_after_the_end_marker_are_a_bad_answer_in_the_same_or_a_later_chunk(self, encoding, encode):
         for chunks in ([encode(b"ok") + b"tail"], [encode(b"ok"), b"tail"]):
             reader = _BodyReader(encoding, 4096, "w")
@@ -607,14 +724,14 @@ class TestEncodedBodies:
         for size in (1, 7, len(whole)):
             reader = _BodyReader("gzip", 4096, "w")
             for start in range(0, len(whole), size):
-                reader.feed(whole[start:start + size])
+                reader.feed(whole[start : start + size])
             reader.finish()
             assert bytes(reader.body) == b"first second third"
 
     def test_a_second_gzip_member_cut_short_is_a_bad_answer(self):
         second = gzip.compress(b"second member" * 50)
         reader = _BodyReader("gzip", 4096, "w")
-        reader.feed(gzip.compress(b"first") + second[:len(second) // 2])
+        reader.feed(gzip.compress(b"first") + second[: len(second) // 2])
         with pytest.raises(TargetBadAnswer, match="ended before its end marker: the response was cut"):
             reader.finish()
 
@@ -642,7 +759,12 @@ class TestBadLocations:
         respx_mock.get("http://a.svc/x").mock(return_value=httpx.Response(302, headers={"Location": "http://a.svc:x/"}))
         try:
             with pytest.raises(TargetBadAnswer, match="Invalid URL in location header"):
-                await http.exchange(HttpRequest("GET", "http://a.svc/x"), where="w", check_hosts=ALL_HOSTS,
-                                    timeout_s=2, follow_redirects=True)
+                await http.exchange(
+                    HttpRequest("GET", "http://a.svc/x"),
+                    where="w",
+                    check_hosts=ALL_HOSTS,
+                    timeout_s=2,
+                    follow_redirects=True,
+                )
         finally:
             await http.aclose()

@@ -14,23 +14,29 @@ def template(text, **params):
 class TestPlacementRule:
     """Free text may only stand inside quotes; the rule is enforced when the template is built."""
 
-    @pytest.mark.parametrize("text", [
-        "up{pod={{ h }}}",
-        "sum(rate(x[5m])) > {{ h }}",
-        "{{ h }}",
-        "x # {{ h }}",
-        "x{a=`{{ h }}`}",
-    ])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "up{pod={{ h }}}",
+            "sum(rate(x[5m])) > {{ h }}",
+            "{{ h }}",
+            "x # {{ h }}",
+            "x{a=`{{ h }}`}",
+        ],
+    )
     def test_free_text_outside_double_or_single_quotes_is_rejected(self, text):
         with pytest.raises(ValueError, match="h"):
             PromQLTemplate(text, LABEL)
 
-    @pytest.mark.parametrize(("text", "kind"), [
-        ("rate(x[{{ w }}])", {"type": "duration"}),
-        ("x > {{ w }}", {"type": "number"}),
-        ("{{ w }}{job=\"a\"}", {"type": "identifier"}),
-        ("sum by ({{ w }}) (x)", {"type": "enum", "values": ["pod", "node"]}),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            ("rate(x[{{ w }}])", {"type": "duration"}),
+            ("x > {{ w }}", {"type": "number"}),
+            ('{{ w }}{job="a"}', {"type": "identifier"}),
+            ("sum by ({{ w }}) (x)", {"type": "enum", "values": ["pod", "node"]}),
+        ],
+    )
     def test_strict_types_may_stand_bare(self, text, kind):
         template(text, w=kind)
 

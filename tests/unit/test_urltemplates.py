@@ -35,23 +35,26 @@ class TestBaseURLPlacement:
         assert base.origin() == "http://checkout-green.shop.svc:8080"
         assert template.literal_host is None
 
-    @pytest.mark.parametrize(("text", "message"), [
-        ("http://{{ item }}.svc", "{{ item }} (label_value) stands in the host"),
-        ("http://{{ count }}.svc", "{{ count }} (number) stands in the host"),
-        ("http://{{ odd }}.svc", "{{ odd }} (enum) stands in the host"),
-        ("http://user@host.svc", "no user info"),
-        ("http://host.svc/x?y=1", "no user info (@), query (?) or fragment (#)"),
-        ("http://host.svc#frag", "fragment"),
-        ("{{ svc }}://host.svc", "is not a base URL"),
-        ("ftp://host.svc", "is not a base URL"),
-        ("http://host.svc:{{ svc }}", "the port must be written out"),
-        ("http://host.svc:70000", "is not a number from 1 to 65535"),
-        ("http://Host.svc", "lowercase letters"),
-        ("http://host.svc/a/../b", "'..' segment"),
-        ("http://host.svc/a%zz", "%XX escape"),
-        ("http://{{ nope }}.svc", "names no declared param"),
-        ("http://host.svc/{ item }}", "malformed placeholder"),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("http://{{ item }}.svc", "{{ item }} (label_value) stands in the host"),
+            ("http://{{ count }}.svc", "{{ count }} (number) stands in the host"),
+            ("http://{{ odd }}.svc", "{{ odd }} (enum) stands in the host"),
+            ("http://user@host.svc", "no user info"),
+            ("http://host.svc/x?y=1", "no user info (@), query (?) or fragment (#)"),
+            ("http://host.svc#frag", "fragment"),
+            ("{{ svc }}://host.svc", "is not a base URL"),
+            ("ftp://host.svc", "is not a base URL"),
+            ("http://host.svc:{{ svc }}", "the port must be written out"),
+            ("http://host.svc:70000", "is not a number from 1 to 65535"),
+            ("http://Host.svc", "lowercase letters"),
+            ("http://host.svc/a/../b", "'..' segment"),
+            ("http://host.svc/a%zz", "%XX escape"),
+            ("http://{{ nope }}.svc", "names no declared param"),
+            ("http://host.svc/{ item }}", "malformed placeholder"),
+        ],
+    )
     def test_bad_templates_are_rejected_at_load(self, text, message):
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
             BaseURLTemplate(text, PARAMS)
@@ -62,10 +65,16 @@ class TestBaseURLPlacement:
         assert ipv6.literal_host == "::1"
         assert ipv6.render({}).origin() == "http://[::1]:8080"
 
-    @pytest.mark.parametrize(("text", "suffix"), [
-        ("http://{{ svc }}.payments.svc", ".payments.svc"), ("http://{{ svc }}-{{ color }}.shop.svc", ".shop.svc"),
-        ("http://{{ svc }}.{{ ns }}.svc", ".svc"), ("http://{{ svc }}", ""), ("http://api.shop.svc", ""),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "suffix"),
+        [
+            ("http://{{ svc }}.payments.svc", ".payments.svc"),
+            ("http://{{ svc }}-{{ color }}.shop.svc", ".shop.svc"),
+            ("http://{{ svc }}.{{ ns }}.svc", ".svc"),
+            ("http://{{ svc }}", ""),
+            ("http://api.shop.svc", ""),
+        ],
+    )
     def test_host_suffix_is_the_literal_tail_after_the_last_placeholder(self, text, suffix):
         assert BaseURLTemplate(text, PARAMS).host_suffix == suffix
 
@@ -79,10 +88,18 @@ class TestBaseURLPlacement:
 class TestPathTemplate:
     """A value becomes escaped text inside one segment; '.' and '..' segments are refused."""
 
-    @pytest.mark.parametrize(("value", "rendered"), [
-        ("a/b", "/items/a%2Fb"), ("a?b#c", "/items/a%3Fb%23c"), ("a@b", "/items/a%40b"),
-        ("50%", "/items/50%25"), ("../etc", "/items/..%2Fetc"), ("é", "/items/%C3%A9"), ("a b", "/items/a%20b"),
-    ])
+    @pytest.mark.parametrize(
+        ("value", "rendered"),
+        [
+            ("a/b", "/items/a%2Fb"),
+            ("a?b#c", "/items/a%3Fb%23c"),
+            ("a@b", "/items/a%40b"),
+            ("50%", "/items/50%25"),
+            ("../etc", "/items/..%2Fetc"),
+            ("é", "/items/%C3%A9"),
+            ("a b", "/items/a%20b"),
+        ],
+    )
     def test_values_are_escaped(self, value, rendered):
         assert PathTemplate("/items/{{ item }}", PARAMS).render({"item": value}) == rendered
 
@@ -99,8 +116,10 @@ class TestPathTemplate:
         template = PathTemplate("/orders/{{ order_id }}", PARAMS, frozenset({"order_id"}))
         assert template.render({"order_id": "o/1"}) == "/orders/o%2F1"
 
-    @pytest.mark.parametrize(("text", "message"), [("items", "must start with /"), ("/a?b", "put query"),
-                                                   ("/a#b", "contains '#'"), ("/./a", "'.' segment")])
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [("items", "must start with /"), ("/a?b", "put query"), ("/a#b", "contains '#'"), ("/./a", "'.' segment")],
+    )
     def test_bad_paths_are_rejected_at_load(self, text, message):
         with pytest.raises(ValueError, match=message):
             PathTemplate(text, PARAMS)
@@ -135,9 +154,13 @@ class TestQueryHeadersAndBodies:
             HeaderTemplate(name, "v", PARAMS)
 
     def test_json_body_encodes_values_and_keeps_number_params_numbers(self):
-        template = JSONBodyTemplate({"sku": "{{ item }}", "n": "{{ count }}", "note": "x{{ count }}",
-                                     "list": ["{{ item }}"], "flag": True}, PARAMS)
+        template = JSONBodyTemplate(
+            {"sku": "{{ item }}", "n": "{{ count }}", "note": "x{{ count }}", "list": ["{{ item }}"], "flag": True},
+            PARAMS,
+        )
         body = template.render({"item": 'a"}, "admin": true, "x": "', "count": 3.0})
-        assert body == (b'{"sku":"a\\"}, \\"admin\\": true, \\"x\\": \\"","n":3.0,"note":"x3",'
-                        b'"list":["a\\"}, \\"admin\\": true, \\"x\\": \\""],"flag":true}')
+        assert body == (
+            b'{"sku":"a\\"}, \\"admin\\": true, \\"x\\": \\"","n":3.0,"note":"x3",'
+            b'"list":["a\\"}, \\"admin\\": true, \\"x\\": \\""],"flag":true}'
+        )
         assert template.param_names == {"item", "count"}
