@@ -200,17 +200,7 @@ class VerdictHistory:
         user_agent: str | None,
     ) -> None:
         """Keep an evaluated request."""
-        self._entries.append(
-            Recorded(
-                next(self._seq),
-                time.time(),
-                request_id,
-                catalog_version,
-                client,
-                (user_agent or "")[:_MAX_ARG_CHARS] or None,
-                evaluation,
-            )
-        )
+        self._append(evaluation, request_id, catalog_version, client, user_agent)
 
     def record_rejection(
         self,
@@ -226,6 +216,17 @@ class VerdictHistory:
         user_agent: str | None,
     ) -> None:
         """Keep a refused request (it has no verdict; its raw args are truncated)."""
+        rejection = Rejection(check[:128], http_status, error, message, _bounded_args(args))
+        self._append(rejection, request_id, catalog_version, client, user_agent)
+
+    def _append(
+        self,
+        outcome: Evaluation | Rejection,
+        request_id: str,
+        catalog_version: str,
+        client: str | None,
+        user_agent: str | None,
+    ) -> None:
         self._entries.append(
             Recorded(
                 next(self._seq),
@@ -234,7 +235,7 @@ class VerdictHistory:
                 catalog_version,
                 client,
                 (user_agent or "")[:_MAX_ARG_CHARS] or None,
-                Rejection(check[:128], http_status, error, message, _bounded_args(args)),
+                outcome,
             )
         )
 

@@ -479,13 +479,7 @@ class PyrraReader:
             f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
             "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
         )
-        raw = [
-            (f"pyrra.{part}", queries[part])
-            for queries in windows.values()
-            for part in ("total", "errors")
-            if part in queries
-        ]
-        return [rules, *name_probes(raw, optional)]
+        return [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
@@ -661,13 +655,7 @@ class SlothReader:
             "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
             "loaded",
         )
-        raw = [
-            (f"sloth.{part}_query", queries[part])
-            for queries in windows.values()
-            for part in ("total", "errors")
-            if part in queries
-        ]
-        return [rules, *name_probes(raw, optional)]
+        return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         value = results[queries["ratio"]].single_value("Sloth ratio query")
@@ -698,3 +686,14 @@ class SlothReader:
             total,
             "sloth.total_query" if "total" in queries else None,
         )
+
+
+def _raw_queries(field: str, windows: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
+    """(field, query) of every raw-counter query the windows read beside a tool's recorded ratio: its total
+    and its errors; `field` names the field, with `{}` for the part."""
+    return [
+        (field.format(part), queries[part])
+        for queries in windows.values()
+        for part in ("total", "errors")
+        if part in queries
+    ]
