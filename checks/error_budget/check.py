@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,6 +64,10 @@ from checks.error_budget.readers import (
 )
 
 PROBE_WINDOW = "exists"
+# Distinct argument sets whose plans a check keeps: a rollout asks with the same args at every step, and a plan
+# (14 rendered windows, their name probes and the batch text) costs more CPU to build than the rest of the
+# evaluation's own work.
+PLANS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,7 @@ class ErrorBudgetCheck(Check):
 
     _reader: Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
+    _plans: OrderedDict[tuple[tuple[str, ArgValue], ...], MeasurementPlan] = PrivateAttr(default_factory=OrderedDict)
 
     @field_validator("optional_metrics")
     @classmethod
@@ -274,7 +280,19 @@ class ErrorBudgetCheck(Check):
         return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))
 
     def plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
-        """The queries measuring every window and the period for these args, and the batches that carry them."""
+        """The queries measuring every window and the period for these args, and the batches that carry them;
+        a plan depends on the args only, so the last `PLANS_KEPT` distinct args' plans are kept."""
+        key = tuple(sorted(args.items()))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._new_plan(args)
+            if len(self._plans) > PLANS_KEPT:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan
+
+    def _new_plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
         windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
         period = self._reader.queries(self.period, args, period=True)
         probes = self._reader.probes(windows, self.period, args, frozenset(self.optional_metrics))

@@ -35,6 +35,7 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
+from checks.error_budget.check import PLANS_KEPT
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -695,6 +696,42 @@ def recorded_part(name):
     if name == "slo:objective:ratio" or ":increase" in name:
         return "", "rules"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
+
+
+class TestPlanReuse:
+    """A plan depends on the args only: the same args reuse it, other args get their own, and few are kept."""
+
+    @staticmethod
+    def check():
+        return make(
+            params={"job": {"type": "label_value", "required": True}},
+            ratio={
+                "errors": 'sum(rate(req_total{job="{{ job }}",code=~"5.."}[{{ window }}]))',
+                "total": 'sum(rate(req_total{job="{{ job }}"}[{{ window }}]))',
+            },
+        )
+
+    def test_the_same_args_reuse_the_plan(self):
+        check = self.check()
+        assert check.plan({"job": "a"}) is check.plan({"job": "a"})
+
+    def test_other_args_get_their_own_queries(self):
+        check = self.check()
+        first, second = check.plan({"job": "a"}), check.plan({"job": "b"})
+        assert first.windows["1h"]["total"] == 'sum(rate(req_total{job="a"}[1h]))'
+        assert second.windows["1h"]["total"] == 'sum(rate(req_total{job="b"}[1h]))'
+        assert 'job="b"' in second.required.promql and 'job="a"' not in second.required.promql
+
+    def test_only_the_last_plans_kept_are_kept(self):
+        check = self.check()
+        first = check.plan({"job": "first"})
+        for index in range(PLANS_KEPT - 1):
+            check.plan({"job": str(index)})
+        assert check.plan({"job": "first"}) is first  # used again: now the most recent
+        for index in range(PLANS_KEPT):
+            check.plan({"job": f"other{index}"})
+        rebuilt = check.plan({"job": "first"})
+        assert rebuilt is not first and rebuilt.required.promql == first.required.promql
 
 
 class TestQueryBatch:
