@@ -36,6 +36,7 @@ from checks.error_budget.burn import (
     BurnTier,
     TierResult,
     WindowRatio,
+    absence_unproven,
     budget_remaining,
     burn_or_none,
     error_budget,
@@ -44,6 +45,7 @@ from checks.error_budget.burn import (
     prometheus_duration,
     pyrra_tiers,
     reconcile_absences,
+    storage_warnings,
     with_min_events,
     workbook_tiers,
 )
@@ -325,10 +327,17 @@ class ErrorBudgetCheck(Check):
         for probe in plan.probes:
             if probe.missing(results):
                 raise CheckMisconfigured(probe.problem)
+        # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
+        # an error series absent from such an answer may be missing rather than never recorded.
+        warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
+        partial = storage_warnings(warnings)
         try:
-            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            windows = {
+                window: absence_unproven(self._reader.measure(window, qs, results), partial)
+                for window, qs in plan.windows.items()
+            }
             if unmeasured is None:
-                period = self._measure_period(plan, results)
+                period = absence_unproven(self._measure_period(plan, results), partial)
             else:
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
@@ -336,8 +345,6 @@ class ErrorBudgetCheck(Check):
         verdict = self.judge(
             windows, period, [*required.queries, *optional.queries], [batch.promql for batch in plan.batches]
         )
-        # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence.
-        warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
         return verdict

@@ -1168,24 +1168,55 @@ class TestImportedDocuments:
         assert all("the tool's ratio rule did not record" in windows(r)["5m"]["note"] for r in results)
 
 
-class _PartialPrometheus(PrometheusSource):
-    """The real Prometheus, answering as a Thanos querier with a store down would: with a warning."""
+STORE_DOWN = "partial response: store 2 down"
 
-    async def query(self, promql, at, timeout_s):
-        answer = await super().query(promql, at, timeout_s)
-        return QueryResult(answer.query, answer.result_type, answer.series, ["partial response: store 2 down"])
+
+def partial_prometheus(warning: str) -> type[PrometheusSource]:
+    """The real Prometheus, answering every query with `warning`, as a Thanos querier with a store down does."""
+
+    class PartialPrometheus(PrometheusSource):
+        async def query(self, promql, at, timeout_s):
+            answer = await super().query(promql, at, timeout_s)
+            return QueryResult(answer.query, answer.result_type, answer.series, [warning])
+
+    return PartialPrometheus
 
 
 class TestPartialAnswers:
-    """A partial answer's warnings travel with the evidence of an error_budget verdict."""
+    """A partial answer's warnings travel with the evidence, and an error series absent from it is no evidence
+    of zero errors; PromQL's own annotations say nothing about missing series."""
 
-    async def test_warnings_reach_the_details(self, catalog, prometheus):
-        sources = Sources(catalog.sources, make_prometheus=lambda name, config: _PartialPrometheus(name, config))
+    @staticmethod
+    async def evaluate(catalog, prometheus, name, warning):
+        kind = partial_prometheus(warning)
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: kind(source, config))
         try:
             runner = Runner(catalog, sources, Metrics(), 8.0)
-            evaluation = await runner.evaluate(
-                catalog.get("ebr-pyrra-clean"), {}, datetime.fromtimestamp(prometheus.anchor, tz=UTC)
-            )
+            return await runner.evaluate(catalog.get(name), {}, datetime.fromtimestamp(prometheus.anchor, tz=UTC))
         finally:
             await sources.aclose()
-        assert evaluation.details["prometheus_warnings"] == ["partial response: store 2 down"]
+
+    async def test_warnings_reach_the_details(self, catalog, prometheus):
+        evaluation = await self.evaluate(catalog, prometheus, "ebr-pyrra-clean", STORE_DOWN)
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+    @pytest.mark.parametrize("name", ["ebr-raw-clean", "ebr-pyrra-clean", "ebr-sloth-clean"])
+    async def test_absent_errors_in_a_partial_answer_are_not_zero_errors(self, catalog, prometheus, name):
+        evaluation = await self.evaluate(catalog, prometheus, name, STORE_DOWN)
+        assert evaluation.verdict == Outcome.INCONCLUSIVE
+        note = windows(evaluation)["5m"]["note"]
+        assert "the answer may be partial (partial response: store 2 down)" in note
+        assert "no evidence of zero errors" in note
+
+    @pytest.mark.parametrize(
+        "annotation",
+        [
+            'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"',
+            "PromQL warning: encountered a mix of histograms and floats for metric name x",
+        ],
+    )
+    @pytest.mark.parametrize("name", ["ebr-raw-clean", "ebr-pyrra-clean"])
+    async def test_promql_annotations_leave_zero_errors_alone(self, catalog, prometheus, name, annotation):
+        evaluation = await self.evaluate(catalog, prometheus, name, annotation)
+        assert evaluation.verdict == Outcome.PASS
+        assert evaluation.details["prometheus_warnings"] == [annotation]

@@ -35,6 +35,7 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
+from checks.error_budget.burn import absence_unproven, storage_warnings
 from checks.error_budget.check import PLANS_KEPT
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
@@ -531,6 +532,40 @@ CALM = {
     "2h": (0.0005, 20000.0),
     "3d": (0.0005, 600000.0),
 }
+
+
+class TestPartialAnswers:
+    """In an answer that may lack series, zero errors read from an absent error series become a gap."""
+
+    def test_storage_warnings_leave_out_promql_annotations(self):
+        warnings = ["PromQL info: metric might not be a counter", "PromQL warning: mixed floats", "store 2 down"]
+        assert storage_warnings(warnings) == ["store 2 down"]
+        assert storage_warnings([]) == []
+
+    def test_zero_errors_by_absence_is_a_gap(self):
+        absent = WindowRatio("5m", 0.0, None, 10.0, "zero errors", events=3000)
+        judged = absence_unproven(absent, ["store 2 down"])
+        assert judged.error_ratio is None
+        assert judged.note == (
+            "zero errors; the answer may be partial (store 2 down): an absent error series is no evidence of "
+            "zero errors"
+        )
+
+    @pytest.mark.parametrize(
+        "window",
+        [
+            WindowRatio("5m", 0.0, 0.0, 10.0),  # errors measured as zero
+            WindowRatio("5m", 0.01, 0.1, 10.0),  # errors measured
+            WindowRatio("5m", 0.01, None, None),  # a recorded ratio
+            WindowRatio("5m", None, None, None, "no data"),
+        ],
+    )
+    def test_a_measured_window_stands(self, window):
+        assert absence_unproven(window, ["store 2 down"]) is window
+
+    def test_without_storage_warnings_absence_is_zero_errors(self):
+        absent = WindowRatio("5m", 0.0, None, 10.0)
+        assert absence_unproven(absent, []) is absent
 
 
 class TestMinimumEvidence:
