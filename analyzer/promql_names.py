@@ -90,6 +90,8 @@ _SYNTHETIC_FUNCTIONS = frozenset(
 )
 # Set operators whose answer may come from one side alone: `a or vector(0)`, `a unless b`.
 _FALLBACK_OPERATORS = frozenset({"or", "unless"})
+# Range functions whose value is per second, against increase(), whose value counts over the whole range.
+_PER_SECOND_FUNCTIONS = frozenset({"rate", "irate"})
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,13 @@ def may_answer_without_its_series(query: str) -> bool:
         if word in _FALLBACK_OPERATORS or (next_char == "(" and word in _SYNTHETIC_FUNCTIONS):
             return True
     return False
+
+
+def counts_events(query: str) -> bool:
+    """Whether `query` counts events over its range (it calls increase() and neither rate() nor irate()),
+    rather than giving them per second; a query that calls both reads as per second."""
+    called = {word for word, following in _words(query) if following == "("}
+    return "increase" in called and not called & _PER_SECOND_FUNCTIONS
 
 
 def _words(query: str) -> Iterator[tuple[str, str]]:

@@ -225,12 +225,6 @@ class ErrorBudgetCheck(Check):
                 f"objective {format_number(self.objective)} is in percent; did you mean "
                 f"{format_number(self.objective * 100)}?"
             )
-        if self.ratio is not None and "increase(" in self.ratio.total and "rate(" not in self.ratio.total:
-            found.append(
-                "ratio.total looks like a count (increase): min_events_per_window reads it as events per "
-                "second and multiplies it by the window, so the guard counts far more events than there "
-                "are; write the total with rate()"
-            )
         if (self.pyrra is not None and self.pyrra.total is None) or (
             self.sloth is not None and self.sloth.total_query is None
         ):

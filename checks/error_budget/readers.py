@@ -22,6 +22,7 @@ from analyzer.kinds import (
     PromQLTemplate,
     QueryResult,
     SourceRejected,
+    counts_events,
     escape_promql_string,
     exceeds,
     format_number,
@@ -89,9 +90,16 @@ class Reader(Protocol):
     ) -> list[Probe]: ...
 
 
-def _ratio_from_counts(window: str, errors: float | None, total: float | None) -> WindowRatio:
+def _events(total: float, window: str, counted: bool) -> float:
+    """The events a total stands for over `window`: the total itself when it is `counted` (increase()), else
+    a per-second rate times the window."""
+    return total if counted else total * parse_duration(window)
+
+
+def _ratio_from_counts(window: str, errors: float | None, total: float | None, *, counted: bool = False) -> WindowRatio:
     """errors / total with the no-data rules: no total is no data, zero total is no traffic, absent errors
-    with a present total are zero errors. Counts no rate can produce are SourceRejected (see _bounded_ratio)."""
+    with a present total are zero errors. Counts no rate can produce are SourceRejected (see _bounded_ratio).
+    `counted`: the total counts the window's events (increase()) rather than giving them per second."""
     if total is None:
         return WindowRatio(window, None, errors, total, f"no data (the total query returned nothing over {window})")
     if math.isnan(total) or (errors is not None and math.isnan(errors)):
@@ -111,7 +119,7 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None) -
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
     measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
-    return replace(measured, events=total * parse_duration(window))
+    return replace(measured, events=_events(total, window, counted))
 
 
 def _count_text(errors: float | None, total: float) -> str:
@@ -329,6 +337,7 @@ class RatioReader:
     def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
         self._errors = _window_template(sli.errors, params, "ratio.errors")
         self._total = _window_template(sli.total, params, "ratio.total")
+        self._total_counted = counts_events(sli.total)
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         values = {**args, "window": window}
@@ -351,6 +360,7 @@ class RatioReader:
             window,
             results[queries["errors"]].single_value("errors query"),
             results[queries["total"]].single_value("total query"),
+            counted=self._total_counted,
         )
 
 
@@ -524,9 +534,11 @@ def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
     return _bounded_ratio(window, value, source)
 
 
-def _with_total(measured: WindowRatio, window: str, total: float | None, field: str | None) -> WindowRatio:
-    """A recorded ratio with the events its total (`field`, if configured) counted: min_events_per_window
-    needs them."""
+def _with_total(
+    measured: WindowRatio, window: str, total: float | None, field: str | None, *, counted: bool = False
+) -> WindowRatio:
+    """A recorded ratio with the events its total (`field`, if configured; `counted` as in _events) counted:
+    min_events_per_window needs them."""
     if field is not None and (total is None or not math.isfinite(total) or total < 0):
         found = "nothing" if total is None else format_number(total)
         return replace(
@@ -535,7 +547,7 @@ def _with_total(measured: WindowRatio, window: str, total: float | None, field: 
         )
     if total is None or not math.isfinite(total) or total < 0:
         return measured
-    return replace(measured, total=total, events=total * parse_duration(window))
+    return replace(measured, total=total, events=_events(total, window, counted))
 
 
 @dataclass(frozen=True)
@@ -559,7 +571,14 @@ def _raw_errors(queries: Mapping[str, str], results: Results, field: str) -> Raw
 
 
 def _absent_ratio(
-    window: str, what: str, field: str, has_total: bool, total: float | None, raw_errors: RawErrors | None = None
+    window: str,
+    what: str,
+    field: str,
+    has_total: bool,
+    total: float | None,
+    raw_errors: RawErrors | None = None,
+    *,
+    counted: bool = False,
 ) -> WindowRatio:
     """A window whose recording rule recorded nothing. Pyrra's and Sloth's rules divide the error vector by
     the total, so a service without error series records no ratio: with traffic counted by the total that is
@@ -572,13 +591,13 @@ def _absent_ratio(
             recorded_absent=True,
             note=f"no data ({what}; without {field} zero errors cannot be told from no traffic)",
         )
-    counted = _ratio_from_counts(window, None, total)
-    if counted.error_ratio is None:
-        return replace(counted, recorded_absent=True, note=f"{what}; {counted.note}")
+    by_total = _ratio_from_counts(window, None, total, counted=counted)
+    if by_total.error_ratio is None:
+        return replace(by_total, recorded_absent=True, note=f"{what}; {by_total.note}")
     if raw_errors is not None and raw_errors.counted:
         assert raw_errors.rate is not None
         return replace(
-            counted,
+            by_total,
             error_ratio=None,
             errors=raw_errors.rate,
             events=None,
@@ -589,7 +608,7 @@ def _absent_ratio(
         )
     checked = "" if raw_errors is None else f" and {raw_errors.field} counts none"
     return replace(
-        counted,
+        by_total,
         errors=None if raw_errors is None else raw_errors.rate,
         recorded_absent=True,
         note=f"{what} while {field} counts traffic{checked}: zero errors (the rule records no ratio "
@@ -616,6 +635,7 @@ class SlothReader:
         self._errors = (
             None if sli.errors_query is None else _window_template(sli.errors_query, params, "sloth.errors_query")
         )
+        self._total_counted = sli.total_query is not None and counts_events(sli.total_query)
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
@@ -679,12 +699,14 @@ class SlothReader:
                 "total" in queries,
                 total,
                 _raw_errors(queries, results, "sloth.errors_query"),
+                counted=self._total_counted,
             )
         return _with_total(
             _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
             window,
             total,
             "sloth.total_query" if "total" in queries else None,
+            counted=self._total_counted,
         )
 
 

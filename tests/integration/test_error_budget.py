@@ -275,6 +275,19 @@ CHECKS = [
         errors_query='sum(rate(ebr_http_request_total{job="ebr-clean"}[{{ window }}]))',
     ),
     pyrra_check("tiny", name="ebr-pyrra-tiny-no-minimum", min_events_per_window=0),
+    {
+        **raw_check("tiny"),
+        "name": "ebr-raw-tiny-increase",
+        "ratio": {
+            "errors": 'sum(increase(ebr_http_requests_total{job="ebr-tiny", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(increase(ebr_http_requests_total{job="ebr-tiny"}[{{ window }}]))',
+        },
+    },
+    sloth_check(
+        "tiny",
+        name="ebr-sloth-tiny-increase",
+        total_query='sum(increase(ebr_http_requests_total{job="ebr-tiny"}[{{ window }}]))',
+    ),
     pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
     pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
     pyrra_check("clean", name="ebr-pyrra-total-typo", total='ebr_http_request_total{job="ebr-clean"}'),
@@ -864,9 +877,13 @@ class TestRecordedZeroErrors:
         assert windows(result)["5m"]["error_ratio"] == 0 and windows(result)["1h"]["error_ratio"] == 0
         assert windows(result)["6h"]["error_ratio"] > 0
 
-    @pytest.mark.parametrize("name", ["ebr-pyrra-tiny", "ebr-sloth-tiny", "ebr-raw-tiny"])
+    @pytest.mark.parametrize(
+        "name",
+        ["ebr-pyrra-tiny", "ebr-sloth-tiny", "ebr-raw-tiny", "ebr-raw-tiny-increase", "ebr-sloth-tiny-increase"],
+    )
     async def test_a_tiny_canary_pauses_instead_of_failing(self, evaluate, name):
         # 3 requests per 5m, one failing: 333x over every window, but 5m and 30m count fewer than 30 events.
+        # A total written with increase() counts the events itself: not multiplied by the window again.
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE
         assert windows(result)["5m"]["events"] == pytest.approx(3)

@@ -9,6 +9,7 @@ from analyzer.promql_names import (
     MetricSelector,
     VectorSelector,
     bare_selector,
+    counts_events,
     may_answer_without_its_series,
     metric_selectors,
     names_pattern,
@@ -167,6 +168,36 @@ class TestSyntheticAnswers:
     )
     def test_selectors_alone_answer(self, query):
         assert not may_answer_without_its_series(query)
+
+
+class TestCountsEvents:
+    """A query counts events over its range when it calls increase() and no per-second function."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(increase(t_total[{{ window }}]))",
+            'sum(INCREASE(t_total{job="rate(x)"}[1h]))',
+            "sum by (job) (increase (t_total[5m]))",
+        ],
+    )
+    def test_increase_counts(self, query):
+        assert counts_events(query)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(t_total[{{ window }}]))",
+            "sum(irate(t_total[5m]))",
+            "sum(increase(t_total[5m])) / sum(rate(u_total[5m]))",
+            'sum(rate(t_total{path="/increase(x)"}[5m]))',
+            "avg_over_time(job:requests:rate5m[1h])",
+            "increase_total",
+            "sum(rate(t_total[5m])) # increase(",
+        ],
+    )
+    def test_anything_else_is_per_second(self, query):
+        assert not counts_events(query)
 
 
 class TestWhereReadingsDiffered:
