@@ -56,7 +56,7 @@ from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
 from analyzer.promql_names import (
     MetricSelector,
     bare_selector,
-    counts_events,
+    event_form,
     may_answer_without_its_series,
     metric_selectors,
     names_pattern,
@@ -138,8 +138,8 @@ __all__ = [
     "at_most",
     "bare_selector",
     "clip",
-    "counts_events",
     "escape_promql_string",
+    "event_form",
     "exceeds",
     "finite_or_none",
     "format_number",

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from analyzer.templates import escape_promql_string
 
@@ -147,11 +148,15 @@ def may_answer_without_its_series(query: str) -> bool:
     return False
 
 
-def counts_events(query: str) -> bool:
-    """Whether `query` counts events over its range (it calls increase() and neither rate() nor irate()),
-    rather than giving them per second; a query that calls both reads as per second."""
+def event_form(query: str) -> Literal["count", "per_second"] | None:
+    """How `query` gives events: "count" over its range when it calls increase() and neither rate() nor
+    irate(), "per_second" when it calls one of those and not increase(), None when it calls both or neither
+    (avg_over_time() of a recorded rate, say)."""
     called = {word for word, following in _words(query) if following == "("}
-    return "increase" in called and not called & _PER_SECOND_FUNCTIONS
+    per_second = bool(called & _PER_SECOND_FUNCTIONS)
+    if "increase" in called:
+        return None if per_second else "count"
+    return "per_second" if per_second else None
 
 
 def _words(query: str) -> Iterator[tuple[str, str]]:

@@ -22,8 +22,8 @@ from analyzer.kinds import (
     PromQLTemplate,
     QueryResult,
     SourceRejected,
-    counts_events,
     escape_promql_string,
+    event_form,
     exceeds,
     format_number,
     may_answer_without_its_series,
@@ -199,6 +199,19 @@ class RatioSLI(BaseModel):
     )
     total: str = Field(min_length=1, description="all events over {{ window }}")
 
+    @model_validator(mode="after")
+    def _same_form(self) -> RatioSLI:
+        # A count over a rate is the error ratio times the window's seconds, and the other way round divided
+        # by them: a check that always passes (or always fails), whatever the service does.
+        errors, total = event_form(self.errors), event_form(self.total)
+        if errors is not None and total is not None and errors != total:
+            wording = {"count": "counts events (increase())", "per_second": "is per second (rate())"}
+            raise ValueError(
+                f"ratio.errors {wording[errors]} while ratio.total {wording[total]}: their quotient is no "
+                "error ratio; write both with rate() or both with increase()"
+            )
+        return self
+
 
 class LatencySLI(BaseModel):
     """A classic histogram: events slower than `threshold_s` are bad (good = _bucket{le}, total = _count)."""
@@ -337,7 +350,7 @@ class RatioReader:
     def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
         self._errors = _window_template(sli.errors, params, "ratio.errors")
         self._total = _window_template(sli.total, params, "ratio.total")
-        self._total_counted = counts_events(sli.total)
+        self._total_counted = event_form(sli.total) == "count"
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         values = {**args, "window": window}
@@ -635,7 +648,7 @@ class SlothReader:
         self._errors = (
             None if sli.errors_query is None else _window_template(sli.errors_query, params, "sloth.errors_query")
         )
-        self._total_counted = sli.total_query is not None and counts_events(sli.total_query)
+        self._total_counted = sli.total_query is not None and event_form(sli.total_query) == "count"
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli

@@ -298,6 +298,33 @@ class TestWarnings:
             == []
         )
 
+    @pytest.mark.parametrize(
+        ("errors", "total", "message"),
+        [
+            (
+                "sum(rate(e[{{ window }}]))",
+                "sum(increase(t[{{ window }}]))",
+                r"ratio.errors is per second \(rate\(\)\) while ratio.total counts events \(increase\(\)\)",
+            ),
+            (
+                "sum(increase(e[{{ window }}]))",
+                "sum(rate(t[{{ window }}]))",
+                r"ratio.errors counts events \(increase\(\)\) while ratio.total is per second \(rate\(\)\)",
+            ),
+        ],
+    )
+    def test_errors_and_total_of_different_forms_are_refused(self, errors, total, message):
+        with pytest.raises(ValidationError, match=message):
+            make(ratio={"errors": errors, "total": total})
+
+    @pytest.mark.parametrize(
+        "errors",
+        ["sum(increase(e[{{ window }}]))", "sum(avg_over_time(e:rate5m[{{ window }}]))", "sum(irate(e[{{ window }}]))"],
+    )
+    def test_errors_and_total_of_one_form_or_of_no_telling_load(self, errors):
+        total = "sum(increase(t[{{ window }}]))" if "increase" in errors else "sum(rate(t[{{ window }}]))"
+        assert make(ratio={"errors": errors, "total": total}).ratio is not None
+
     def test_a_total_written_as_a_count_needs_no_warning(self):
         # min_events_per_window reads an increase() total as the count it is (TestMinimumEvidence).
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})

@@ -9,7 +9,7 @@ from analyzer.promql_names import (
     MetricSelector,
     VectorSelector,
     bare_selector,
-    counts_events,
+    event_form,
     may_answer_without_its_series,
     metric_selectors,
     names_pattern,
@@ -170,34 +170,27 @@ class TestSyntheticAnswers:
         assert not may_answer_without_its_series(query)
 
 
-class TestCountsEvents:
-    """A query counts events over its range when it calls increase() and no per-second function."""
+class TestEventForm:
+    """A query counts events over its range with increase(), gives them per second with rate() or irate(), and
+    cannot be told when it calls both or neither."""
 
     @pytest.mark.parametrize(
-        "query",
+        ("query", "form"),
         [
-            "sum(increase(t_total[{{ window }}]))",
-            'sum(INCREASE(t_total{job="rate(x)"}[1h]))',
-            "sum by (job) (increase (t_total[5m]))",
+            ("sum(increase(t_total[{{ window }}]))", "count"),
+            ('sum(INCREASE(t_total{job="rate(x)"}[1h]))', "count"),
+            ("sum by (job) (increase (t_total[5m]))", "count"),
+            ("sum(rate(t_total[{{ window }}]))", "per_second"),
+            ("sum(irate(t_total[5m]))", "per_second"),
+            ('sum(rate(t_total{path="/increase(x)"}[5m]))', "per_second"),
+            ("sum(rate(t_total[5m])) # increase(", "per_second"),
+            ("sum(increase(t_total[5m])) / sum(rate(u_total[5m]))", None),
+            ("avg_over_time(job:requests:rate5m[1h])", None),
+            ("increase_total", None),
         ],
     )
-    def test_increase_counts(self, query):
-        assert counts_events(query)
-
-    @pytest.mark.parametrize(
-        "query",
-        [
-            "sum(rate(t_total[{{ window }}]))",
-            "sum(irate(t_total[5m]))",
-            "sum(increase(t_total[5m])) / sum(rate(u_total[5m]))",
-            'sum(rate(t_total{path="/increase(x)"}[5m]))',
-            "avg_over_time(job:requests:rate5m[1h])",
-            "increase_total",
-            "sum(rate(t_total[5m])) # increase(",
-        ],
-    )
-    def test_anything_else_is_per_second(self, query):
-        assert not counts_events(query)
+    def test_form(self, query, form):
+        assert event_form(query) == form
 
 
 class TestWhereReadingsDiffered:

@@ -71,7 +71,7 @@ PUBLIC_NAMES = [
     "finite_or_none",
     "format_number",
     "json_safe",
-    "counts_events",
+    "event_form",
     "may_answer_without_its_series",
     "metric_selectors",
     "names_pattern",
