@@ -100,14 +100,15 @@ class PrometheusCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
-        promql = self._query.render(ctx.args)
+        promql, encoded = self._query.render_encoded(ctx.args)
         source = ctx.prometheus(self.source)
         if self.range is None:
-            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s())
+            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
         else:
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.range))
-            result = await source.query_range(promql, start, end, range_step_s(self.range, self.step), ctx.timeout_s())
+            step_s = range_step_s(self.range, self.step)
+            result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:

@@ -341,20 +341,34 @@ class PrometheusSource:
         if self._closing is not None:
             await self._closing
 
-    async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-        """An instant query evaluated at `at`."""
-        return await self._run(promql, "query", f"time={at.timestamp():.3f}", timeout_s)
+    async def query(
+        self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
+    ) -> QueryResult:
+        """An instant query evaluated at `at`; `encoded_promql`, when given, is `quoting.quote(promql)`
+        (a template encodes its constant parts once)."""
+        return await self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(
-        self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+        self,
+        promql: str,
+        start: datetime,
+        end: datetime,
+        step_s: float,
+        timeout_s: float,
+        *,
+        encoded_promql: str | None = None,
     ) -> QueryResult:
-        """A range query from `start` to `end` every `step_s` seconds."""
+        """A range query from `start` to `end` every `step_s` seconds; `encoded_promql` as for `query`."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
         params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
-        return await self._run(promql, "query_range", params, timeout_s)
+        return await self._run(promql, encoded_promql, "query_range", params, timeout_s)
 
-    async def _run(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+    async def _run(
+        self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float
+    ) -> QueryResult:
         """`params`: the query string's other parameters, numbers only (nothing to quote)."""
+        if encoded_promql is None:
+            encoded_promql = quote(promql)
         budget_s = min(timeout_s, self.config.timeout_s)
         if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
@@ -364,14 +378,14 @@ class PrometheusSource:
         outcome = "error"
         try:
             try:
-                result = await self._attempt(promql, endpoint, params, budget_s)
+                result = await self._attempt(promql, encoded_promql, endpoint, params, budget_s)
             except ResendableFailure as failed:
                 left_s = deadline - loop.time()
                 # Once, at once, and only with time left: a query that used its time is not sent again.
                 if not (self.config.retry or failed.always) or left_s <= 0:
                     raise failed.error from failed.__cause__
                 try:
-                    result = await self._attempt(promql, endpoint, params, left_s)
+                    result = await self._attempt(promql, encoded_promql, endpoint, params, left_s)
                 except ResendableFailure as again:
                     raise again.error from again.__cause__
             outcome = "ok"
@@ -383,14 +397,16 @@ class PrometheusSource:
             if self._observe is not None:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
-    async def _attempt(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+    async def _attempt(
+        self, promql: str, encoded_promql: str, endpoint: str, params: str, timeout_s: float
+    ) -> QueryResult:
         """One exchange: the answer parsed, the analyzer's error, or ResendableFailure."""
         session = self._session()
         headers = self._authorization()
         tls = self._tls.context(self._where)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
         url = URL(
-            f"{self.config.url}/api/v1/{endpoint}?query={quote(promql)}&{params}&timeout={_prom_timeout(timeout_s)}",
+            f"{self.config.url}/api/v1/{endpoint}?query={encoded_promql}&{params}&timeout={_prom_timeout(timeout_s)}",
             encoded=True,
         )
         with map_aiohttp_errors(self.name, self.config.url):
