@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from analyzer.kinds import (
     SEVERITY,
@@ -56,8 +57,6 @@ class PrometheusCheck(Check):
     reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
     each: bool = Field(default=False, description="judge every series; all must pass")
 
-    _query: PromQLTemplate = PrivateAttr()
-
     @field_validator("query")
     @classmethod
     def _query_placement(cls, query: str, info: ValidationInfo) -> str:
@@ -66,9 +65,15 @@ class PrometheusCheck(Check):
             PromQLTemplate(query, info.data["params"])
         return query
 
+    # In the instance's __dict__, not a pydantic private attribute: those are read through __getattr__, on
+    # every evaluation. Built when the catalog is built (`_coherent`).
+    @functools.cached_property
+    def _template(self) -> PromQLTemplate:
+        return PromQLTemplate(self.query, self.params)
+
     @model_validator(mode="after")
     def _coherent(self) -> PrometheusCheck:
-        self._query = PromQLTemplate(self.query, self.params)
+        self._template  # noqa: B018 (compiled now, once)
         if self.reduce is not None and self.each:
             raise ValueError("set either reduce (one value from all series) or each: true (judge every series)")
         if self.reduce is not None and self.reduce.name == "last":
@@ -100,7 +105,7 @@ class PrometheusCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
-        promql, encoded = self._query.render_encoded(ctx.args)
+        promql, encoded = self._template.render_encoded(ctx.args)
         source = ctx.prometheus(self.source)
         if self.range is None:
             result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
