@@ -53,6 +53,9 @@ class Runner:
         self.default_deadline_s = default_deadline_s
         self.admission = admission or Admission()
         self.reuse_window_s = reuse_window_s
+        # Bound once per runner (a catalog generation), with the logging configured when it is built: through the
+        # module's lazy proxy, every call built a new logger, even for a line the level then drops.
+        self._logger = logger.bind()
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
@@ -155,7 +158,7 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                logger.exception("check_crashed", check=check.name, kind=check.kind)
+                self._logger.exception("check_crashed", check=check.name, kind=check.kind)
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
@@ -163,7 +166,7 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:
-            logger.exception("check_crashed", check=check.name, kind=check.kind)
+            self._logger.exception("check_crashed", check=check.name, kind=check.kind)
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
             if self.metrics is not None:
@@ -182,7 +185,7 @@ class Runner:
         )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
-        log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
+        log = self._logger.warning if verdict.outcome is Outcome.ERROR else self._logger.info
         log(
             "check_evaluated",
             check=check.name,
