@@ -154,7 +154,7 @@ class Runner:
         http_status = 200
         if self.metrics is not None:
             self.metrics.evaluations_running += 1
-        deadline = asyncio.timeout(deadline_s)
+        deadline = asyncio.timeout_at(ctx.deadline)
         try:
             async with deadline:
                 verdict = await check.evaluate(ctx)

@@ -71,6 +71,10 @@ class PrometheusCheck(Check):
     def _template(self) -> PromQLTemplate:
         return PromQLTemplate(self.query, self.params)
 
+    @functools.cached_property
+    def _pass_if_text(self) -> str:
+        return str(self.pass_if)
+
     @model_validator(mode="after")
     def _coherent(self) -> PrometheusCheck:
         self._template  # noqa: B018 (compiled now, once)
@@ -178,7 +182,7 @@ class PrometheusCheck(Check):
     def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
         shown = format_number(value)
         if outcome is Outcome.PASS:
-            return f"{subject} {shown} meets pass_if {self.pass_if}"
+            return f"{subject} {shown} meets pass_if {self._pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
             return f"{subject} {shown} meets fail_if {self.fail_if}"
         if outcome is Outcome.FAIL:
@@ -232,7 +236,7 @@ class PrometheusCheck(Check):
                 {"labels": series.labels, "value": value, "samples": samples}
                 for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]
             ],
-            "pass_if": str(self.pass_if),
+            "pass_if": self._pass_if_text,
         }
         if self.fail_if is not None:
             details["fail_if"] = str(self.fail_if)
