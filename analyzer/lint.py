@@ -48,15 +48,24 @@ class _RecordingSource(PrometheusSource):
 
     sent: list[str]
 
-    async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-        self.sent.append(promql)
-        return await super().query(promql, at, timeout_s)
-
-    async def query_range(
-        self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+    async def query(
+        self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
         self.sent.append(promql)
-        return await super().query_range(promql, start, end, step_s, timeout_s)
+        return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+
+    async def query_range(
+        self,
+        promql: str,
+        start: datetime,
+        end: datetime,
+        step_s: float,
+        timeout_s: float,
+        *,
+        encoded_promql: str | None = None,
+    ) -> QueryResult:
+        self.sent.append(promql)
+        return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
 def example_args(check: Check) -> tuple[dict[str, str], str]:

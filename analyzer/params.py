@@ -25,6 +25,7 @@ _IDENTIFIER_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f]")
 
 
 def parse_duration(text: str) -> float:
@@ -166,7 +167,7 @@ class Param(BaseModel):
                 raise ArgError(f"arg {name!r}: {exc}", name) from None
         if self.type is ParamType.ENUM and text not in (self.values or []):
             raise ArgError(f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text)}", name)
-        if self.type is ParamType.LABEL_VALUE and any(ord(c) < 32 for c in text):
+        if self.type is ParamType.LABEL_VALUE and _CONTROL_RE.search(text) is not None:
             raise ArgError(f"arg {name!r} must not contain control characters", name)
         if self.pattern is not None and not re.fullmatch(self.pattern, text):
             raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text)}", name)
@@ -210,7 +211,7 @@ def render_value(value: ArgValue) -> str:
 
 def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
     """Validate request args against declared params; fill defaults; ArgError names the first bad arg."""
-    undeclared = sorted(set(raw_args) - set(params))
+    undeclared = [] if raw_args.keys() <= params.keys() else sorted(set(raw_args) - set(params))
     if undeclared:
         declared = ", ".join(sorted(params)) or "none"
         raise ArgError(f"undeclared arg {undeclared[0]!r} (declared params: {declared})", undeclared[0])

@@ -4,6 +4,7 @@ coalescing. The only place that catches broadly, and it maps everything it catch
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import time
 from collections.abc import Mapping
@@ -53,6 +54,9 @@ class Runner:
         self.default_deadline_s = default_deadline_s
         self.admission = admission or Admission()
         self.reuse_window_s = reuse_window_s
+        # Bound once per runner (a catalog generation), with the logging configured when it is built: through the
+        # module's lazy proxy, every call built a new logger, even for a line the level then drops.
+        self._logger = logger.bind()
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
@@ -90,19 +94,23 @@ class Runner:
                 self.metrics.observe_coalesced(check.name)
             return recent[1]
         future = self._in_flight.get(key)
+        loop = asyncio.get_running_loop()
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
                 self.admission.check(caller)
-                future = asyncio.ensure_future(self._admitted(caller, check, dict(args), at, backtest))
+                future = loop.create_task(self._admitted(caller, check, dict(args), at, backtest))
             else:
-                future = asyncio.ensure_future(self._evaluate(check, dict(args), at, backtest))
+                future = loop.create_task(self._evaluate(check, dict(args), at, backtest))
             self._in_flight[key] = future
-            future.add_done_callback(lambda done: self._forget(key, done))
+            future.add_done_callback(functools.partial(self._forget, key))
         elif self.metrics is not None:
             self.metrics.observe_coalesced(check.name)
-        # Shielded: one caller hanging up must not cancel the evaluation the others wait for.
-        return await asyncio.shield(future)
+        # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
+        # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
+        waiter: asyncio.Future[Evaluation] = loop.create_future()
+        future.add_done_callback(functools.partial(_relay, waiter))
+        return await waiter
 
     async def _admitted(
         self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
@@ -146,7 +154,7 @@ class Runner:
         http_status = 200
         if self.metrics is not None:
             self.metrics.evaluations_running += 1
-        deadline = asyncio.timeout(deadline_s)
+        deadline = asyncio.timeout_at(ctx.deadline)
         try:
             async with deadline:
                 verdict = await check.evaluate(ctx)
@@ -155,7 +163,7 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                logger.exception("check_crashed", check=check.name, kind=check.kind)
+                self._logger.exception("check_crashed", check=check.name, kind=check.kind)
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
@@ -163,7 +171,7 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:
-            logger.exception("check_crashed", check=check.name, kind=check.kind)
+            self._logger.exception("check_crashed", check=check.name, kind=check.kind)
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
             if self.metrics is not None:
@@ -182,7 +190,7 @@ class Runner:
         )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
-        log = logger.warning if verdict.outcome is Outcome.ERROR else logger.info
+        log = self._logger.warning if verdict.outcome is Outcome.ERROR else self._logger.info
         log(
             "check_evaluated",
             check=check.name,
@@ -204,6 +212,22 @@ class Runner:
         check = self.catalog.get(name)
         # Members are evaluated at their parent's time; they are backtests only if the parent is.
         return await self._shared(check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest)
+
+
+def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
+    """Give `waiter` the outcome of `done`, unless its caller stopped waiting."""
+    if waiter.cancelled():
+        if not done.cancelled():
+            done.exception()  # retrieved: asyncio would log an error no caller is left to see
+        return
+    if done.cancelled():
+        waiter.cancel()
+        return
+    error = done.exception()
+    if error is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(done.result())
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:

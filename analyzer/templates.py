@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from analyzer.params import FREE_TEXT_TYPES, ArgValue, Param, ParamType, render_value
+from analyzer.quoting import quote
 
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _STRAY_BRACES_RE = re.compile(r"\{\{|\}\}")
@@ -72,8 +73,14 @@ class _Slot:
 _REGEX_META_RE = re.compile(r"([\\.+*?()|\[\]{}^$])")
 
 
+# Characters escape_promql_string rewrites whatever the quote: most values hold none and are returned as they are.
+_NEEDS_ESCAPE_RE = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
 def escape_promql_string(text: str, quote: str) -> str:
     """Escape text as the content of a PromQL string literal delimited by `quote` (Go escapes)."""
+    if quote not in text and _NEEDS_ESCAPE_RE.search(text) is None:
+        return text
     out = []
     for char in text:
         if char == "\\" or char == quote:
@@ -118,6 +125,8 @@ class PromQLTemplate:
             self._slots.append(slot)
         if state.quote:
             raise ValueError(f"unterminated {state.quote} string in the query")
+        # Percent-encoding is per character, so the constant parts are encoded once, here.
+        self._encoded_literals = [quote(literal) for literal in self._literals]
         self.param_names = frozenset(slot.name for slot in self._slots)
 
     def render(self, values: Mapping[str, ArgValue]) -> str:
@@ -127,6 +136,18 @@ class PromQLTemplate:
             out.append(_render_slot(slot, values[slot.name]))
             out.append(literal)
         return "".join(out)
+
+    def render_encoded(self, values: Mapping[str, ArgValue]) -> tuple[str, str]:
+        """`render(values)`, and the same query percent-encoded (`quoting.quote`) as a URL carries it."""
+        out = [self._literals[0]]
+        encoded = [self._encoded_literals[0]]
+        for slot, literal, encoded_literal in zip(
+            self._slots, self._literals[1:], self._encoded_literals[1:], strict=True
+        ):
+            value = _render_slot(slot, values[slot.name])
+            out += (value, literal)
+            encoded += (quote(value), encoded_literal)
+        return "".join(out), "".join(encoded)
 
 
 def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from analyzer.kinds import (
     SEVERITY,
@@ -56,8 +57,6 @@ class PrometheusCheck(Check):
     reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
     each: bool = Field(default=False, description="judge every series; all must pass")
 
-    _query: PromQLTemplate = PrivateAttr()
-
     @field_validator("query")
     @classmethod
     def _query_placement(cls, query: str, info: ValidationInfo) -> str:
@@ -66,9 +65,19 @@ class PrometheusCheck(Check):
             PromQLTemplate(query, info.data["params"])
         return query
 
+    # In the instance's __dict__, not a pydantic private attribute: those are read through __getattr__, on
+    # every evaluation. Built when the catalog is built (`_coherent`).
+    @functools.cached_property
+    def _template(self) -> PromQLTemplate:
+        return PromQLTemplate(self.query, self.params)
+
+    @functools.cached_property
+    def _pass_if_text(self) -> str:
+        return str(self.pass_if)
+
     @model_validator(mode="after")
     def _coherent(self) -> PrometheusCheck:
-        self._query = PromQLTemplate(self.query, self.params)
+        self._template  # noqa: B018 (compiled now, once)
         if self.reduce is not None and self.each:
             raise ValueError("set either reduce (one value from all series) or each: true (judge every series)")
         if self.reduce is not None and self.reduce.name == "last":
@@ -100,14 +109,15 @@ class PrometheusCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
-        promql = self._query.render(ctx.args)
+        promql, encoded = self._template.render_encoded(ctx.args)
         source = ctx.prometheus(self.source)
         if self.range is None:
-            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s())
+            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
         else:
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.range))
-            result = await source.query_range(promql, start, end, range_step_s(self.range, self.step), ctx.timeout_s())
+            step_s = range_step_s(self.range, self.step)
+            result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:
@@ -172,7 +182,7 @@ class PrometheusCheck(Check):
     def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
         shown = format_number(value)
         if outcome is Outcome.PASS:
-            return f"{subject} {shown} meets pass_if {self.pass_if}"
+            return f"{subject} {shown} meets pass_if {self._pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
             return f"{subject} {shown} meets fail_if {self.fail_if}"
         if outcome is Outcome.FAIL:
@@ -226,7 +236,7 @@ class PrometheusCheck(Check):
                 {"labels": series.labels, "value": value, "samples": samples}
                 for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]
             ],
-            "pass_if": str(self.pass_if),
+            "pass_if": self._pass_if_text,
         }
         if self.fail_if is not None:
             details["fail_if"] = str(self.fail_if)

@@ -11,11 +11,11 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -166,13 +166,9 @@ class QueryResult:
         return series.samples[-1][1] if series is not None and series.samples else None
 
 
-@contextmanager
-def map_aiohttp_errors(source: str, url: str) -> Iterator[None]:
+def map_aiohttp_errors(source: str, url: str) -> ErrorMapping:
     """Translate aiohttp's client exceptions (and the OS errors under them) into the analyzer's errors."""
-    try:
-        yield
-    except (aiohttp.ClientError, OSError) as exc:
-        raise translate_client_error(exc, f"Prometheus source {source!r} ({url})") from exc
+    return ErrorMapping(f"Prometheus source {source!r} ({url})", _translate_client_error)
 
 
 def translate_client_error(exc: aiohttp.ClientError | OSError, where: str) -> CheckError:
@@ -205,17 +201,45 @@ def _tls_reason(exc: aiohttp.ClientSSLError) -> str:
     return str(getattr(cause, "verify_message", "") or short_reason(cause))
 
 
-@contextmanager
-def map_answer_shape_errors(source: str, url: str) -> Iterator[None]:
+def map_answer_shape_errors(source: str, url: str) -> ErrorMapping:
     """Translate the errors of reading an answer of the wrong shape into SourceRejected; wraps only the
     parsing of the answer, so that a bug elsewhere is not reported as the source's fault."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise SourceRejected(
-            f"Prometheus source {source!r} ({url}) answered with an unexpected shape: "
-            f"{type(exc).__name__}: {short_reason(exc)}"
-        ) from exc
+    return ErrorMapping(f"Prometheus source {source!r} ({url})", _answer_shape_error)
+
+
+def _translate_client_error(exc: BaseException, where: str) -> CheckError | None:
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return translate_client_error(exc, where)
+    return None
+
+
+def _answer_shape_error(exc: BaseException, where: str) -> CheckError | None:
+    if isinstance(exc, KeyError | TypeError | ValueError | IndexError):
+        return SourceRejected(f"{where} answered with an unexpected shape: {type(exc).__name__}: {short_reason(exc)}")
+    return None
+
+
+class ErrorMapping:
+    """A context manager raising `translate(exc, where)` from the exceptions it maps (those for which it
+    is not None) and letting others through. A plain class, made once per source: a generator-based one
+    per query cost more than the rest of the query's own code."""
+
+    __slots__ = ("_translate", "_where")
+
+    def __init__(self, where: str, translate: Callable[[BaseException, str], CheckError | None]) -> None:
+        self._where = where
+        self._translate = translate
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            error = self._translate(exc, self._where)
+            if error is not None:
+                raise error from exc
 
 
 def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
@@ -303,6 +327,10 @@ class PrometheusSource:
         self._closed = False
         self._closing: asyncio.Future[None] | None = None
         self._tls = _TLSSettings(config)
+        self._client_errors = map_aiohttp_errors(name, config.url)
+        self._shape_errors = map_answer_shape_errors(name, config.url)
+        # A query with the whole of the source's timeout (the usual case) reuses these.
+        self._full_timeout = (aiohttp.ClientTimeout(total=config.timeout_s), _prom_timeout(config.timeout_s))
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -341,20 +369,34 @@ class PrometheusSource:
         if self._closing is not None:
             await self._closing
 
-    async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-        """An instant query evaluated at `at`."""
-        return await self._run(promql, "query", f"time={at.timestamp():.3f}", timeout_s)
+    async def query(
+        self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
+    ) -> QueryResult:
+        """An instant query evaluated at `at`; `encoded_promql`, when given, is `quoting.quote(promql)`
+        (a template encodes its constant parts once)."""
+        return await self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(
-        self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+        self,
+        promql: str,
+        start: datetime,
+        end: datetime,
+        step_s: float,
+        timeout_s: float,
+        *,
+        encoded_promql: str | None = None,
     ) -> QueryResult:
-        """A range query from `start` to `end` every `step_s` seconds."""
+        """A range query from `start` to `end` every `step_s` seconds; `encoded_promql` as for `query`."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
         params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
-        return await self._run(promql, "query_range", params, timeout_s)
+        return await self._run(promql, encoded_promql, "query_range", params, timeout_s)
 
-    async def _run(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+    async def _run(
+        self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float
+    ) -> QueryResult:
         """`params`: the query string's other parameters, numbers only (nothing to quote)."""
+        if encoded_promql is None:
+            encoded_promql = quote(promql)
         budget_s = min(timeout_s, self.config.timeout_s)
         if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
@@ -364,14 +406,14 @@ class PrometheusSource:
         outcome = "error"
         try:
             try:
-                result = await self._attempt(promql, endpoint, params, budget_s)
+                result = await self._attempt(promql, encoded_promql, endpoint, params, budget_s)
             except ResendableFailure as failed:
                 left_s = deadline - loop.time()
                 # Once, at once, and only with time left: a query that used its time is not sent again.
                 if not (self.config.retry or failed.always) or left_s <= 0:
                     raise failed.error from failed.__cause__
                 try:
-                    result = await self._attempt(promql, endpoint, params, left_s)
+                    result = await self._attempt(promql, encoded_promql, endpoint, params, left_s)
                 except ResendableFailure as again:
                     raise again.error from again.__cause__
             outcome = "ok"
@@ -383,21 +425,26 @@ class PrometheusSource:
             if self._observe is not None:
                 self._observe(self.name, outcome, time.perf_counter() - started)
 
-    async def _attempt(self, promql: str, endpoint: str, params: str, timeout_s: float) -> QueryResult:
+    async def _attempt(
+        self, promql: str, encoded_promql: str, endpoint: str, params: str, timeout_s: float
+    ) -> QueryResult:
         """One exchange: the answer parsed, the analyzer's error, or ResendableFailure."""
         session = self._session()
         headers = self._authorization()
         tls = self._tls.context(self._where)
+        if timeout_s == self.config.timeout_s:
+            timeout, prom_timeout = self._full_timeout
+        else:
+            timeout, prom_timeout = aiohttp.ClientTimeout(total=timeout_s), _prom_timeout(timeout_s)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
         url = URL(
-            f"{self.config.url}/api/v1/{endpoint}?query={quote(promql)}&{params}&timeout={_prom_timeout(timeout_s)}",
-            encoded=True,
+            f"{self.config.url}/api/v1/{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True
         )
-        with map_aiohttp_errors(self.name, self.config.url):
+        with self._client_errors:
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
                 async with session.get(
-                    url, headers=headers, ssl=tls, allow_redirects=False, timeout=aiohttp.ClientTimeout(total=timeout_s)
+                    url, headers=headers, ssl=tls, allow_redirects=False, timeout=timeout
                 ) as response:
                     status, body = response.status, await response.read()
             except aiohttp.ClientConnectorError as exc:
@@ -406,7 +453,7 @@ class PrometheusSource:
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         payload = read_answer(self._where, status, body)
-        with map_answer_shape_errors(self.name, self.config.url):
+        with self._shape_errors:
             result = parse_result(promql, payload["data"])
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:

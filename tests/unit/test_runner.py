@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 from datetime import UTC, datetime
 from typing import Literal
@@ -159,6 +160,43 @@ class TestAdmission:
             await new.evaluate(new.catalog.get("slow"), {})
         gate.open()
         await running
+
+
+class TestSharedOutcome:
+    """Every caller of a shared evaluation gets its outcome, a failure included, and none is lost unseen."""
+
+    async def test_a_queued_evaluation_refused_fails_every_caller(self, gate):
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=0.01))
+        holder = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("other"), {})) for _ in range(2)]
+        for caller in callers:
+            with pytest.raises(Overloaded, match="no evaluation slot within"):
+                await caller
+        gate.open()
+        await holder
+
+    async def test_a_failure_after_every_caller_left_is_not_reported_unretrieved(self, gate):
+        loop = asyncio.get_running_loop()
+        reported: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _, context: reported.append(context))
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=0.01))
+        holder = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        caller = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
+        await asyncio.sleep(0)
+        (shared,) = [future for key, future in run._in_flight.items() if key[1] == "other"]
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        # The evaluation goes on without its caller, and fails (waited for without reading its outcome).
+        await asyncio.wait([shared])
+        del shared
+        await asyncio.sleep(0)  # the relay's callback runs
+        gc.collect()
+        assert [c for c in reported if "never retrieved" in str(c.get("message"))] == []
+        gate.open()
+        await holder
 
 
 class TestDrain:

@@ -1,6 +1,9 @@
+import random
+
 import pytest
 
 from analyzer.params import Param, ParamType
+from analyzer.quoting import quote
 from analyzer.templates import PromQLTemplate, escape_promql_string
 
 LABEL = {"h": Param(type="label_value", required=True)}
@@ -89,3 +92,30 @@ class TestEscaping:
 
     def test_control_characters(self):
         assert escape_promql_string("a\nb\x01", '"') == "a\\nb\\x01"
+
+
+class TestEncodedRendering:
+    """The query rendered with its constant parts encoded once is the query `quote` would encode whole."""
+
+    @pytest.mark.parametrize(
+        "template",
+        [
+            'sum(rate(x{a="{{ h }}", b=~"{{ h }}"}[5m])) / 2 # é',
+            "up{a='{{ h }}'} + on() vector({{ n }})",
+            "{{ n }}",
+            'x{a=~"{{ h }}|{{ h }}"}',
+        ],
+    )
+    def test_equals_quote_of_render(self, template):
+        params = {**LABEL, "n": Param(type=ParamType.NUMBER, required=True)}
+        compiled = PromQLTemplate(template, {k: v for k, v in params.items() if "{{ " + k + " }}" in template})
+        rng = random.Random(7)
+        alphabet = [chr(i) for i in range(0x250)] + ["é", "€", "😀", "\u2028", '"', "'", "\\", "%", "+", " "]
+        for _ in range(300):
+            values = {
+                "h": "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))),
+                "n": rng.uniform(-1e6, 1e6),
+            }
+            promql, encoded = compiled.render_encoded(values)
+            assert promql == compiled.render(values)
+            assert encoded == quote(promql)
