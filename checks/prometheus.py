@@ -18,6 +18,7 @@ from analyzer.kinds import (
     ConditionField,
     Duration,
     EvalContext,
+    NoDataPolicy,
     Outcome,
     PromQLTemplate,
     QueryResult,
@@ -121,6 +122,17 @@ class PrometheusCheck(Check):
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:
+            partial = result.storage_warnings
+            if partial and self.no_data is NoDataPolicy.PASS:
+                # `no_data: pass` reads an absent series as good news; in an answer that may lack series it is
+                # no news at all.
+                return Verdict(
+                    outcome=Outcome.INCONCLUSIVE,
+                    reason=f"the query returned no series and the answer may be partial ({'; '.join(partial)}): "
+                    "no_data: pass does not apply to an answer that may lack series",
+                    threshold=self.pass_if.threshold,
+                    details=details,
+                )
             return self.no_data_verdict(
                 "the query returned no series", details=details, threshold=self.pass_if.threshold
             )

@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
+PARTIAL_WARNING = "partial response: store 2 down"
+ANNOTATION_WARNING = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count: "x"'
+
 
 @asynccontextmanager
 async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     """Serve /api/v1/query and /api/v1/query_range on 127.0.0.1 misbehaving as told; yields the base URL.
 
     behaviour: `hang` (never answers), `500`, `garbage` (200, not JSON), `shape` (200, JSON without data),
-    `string` (a string result).
+    `string` (a string result), `partial` (no series, with a warning as Thanos gives when a store is down),
+    `annotated` (no series, with one of PromQL's info annotations).
     """
     release = asyncio.Event()
 
@@ -27,6 +31,10 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
             return web.Response(status=200, text="<html>not prometheus</html>")
         if behaviour == "shape":
             return web.json_response({"status": "success"})
+        if behaviour in ("partial", "annotated"):
+            warning = PARTIAL_WARNING if behaviour == "partial" else ANNOTATION_WARNING
+            empty = {"resultType": "vector", "result": []}
+            return web.json_response({"status": "success", "data": empty, "warnings": [warning]})
         if behaviour == "string":
             return web.json_response({"status": "success", "data": {"resultType": "string", "result": [1.0, "hello"]}})
         raise AssertionError(behaviour)

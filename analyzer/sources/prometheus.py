@@ -148,6 +148,13 @@ class QueryResult:
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
 
+    @property
+    def storage_warnings(self) -> list[str]:
+        """The warnings that may mean series are missing from the answer: all but PromQL's own annotations
+        ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and
+        remote read say a store did not answer only in a warning."""
+        return [warning for warning in self.warnings if not warning.startswith("PromQL ")]
+
     def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
         """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
         and suggesting `aggregate`) when there are several."""

@@ -262,16 +262,9 @@ def reconcile_absences(
     return judged, period
 
 
-def storage_warnings(warnings: Sequence[str]) -> list[str]:
-    """The warnings that may mean series are missing from the answer: all but PromQL's own annotations
-    ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and remote
-    read say a store did not answer only in a warning."""
-    return [w for w in warnings if not w.startswith("PromQL ")]
-
-
 def absence_unproven(window: WindowRatio, partial: Sequence[str]) -> WindowRatio:
-    """The window as judged when the answer may lack series (`partial`: storage warnings, see
-    `storage_warnings`): zero errors read from an absent error series is no evidence then, so it becomes a
+    """The window as judged when the answer may lack series (`partial`: its `QueryResult.storage_warnings`):
+    zero errors read from an absent error series is no evidence then, so it becomes a
     gap. A measured error count, even zero, stands."""
     if not partial or window.error_ratio != 0.0 or window.errors is not None:
         return window

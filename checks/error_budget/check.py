@@ -45,7 +45,6 @@ from checks.error_budget.burn import (
     prometheus_duration,
     pyrra_tiers,
     reconcile_absences,
-    storage_warnings,
     with_min_events,
     workbook_tiers,
 )
@@ -324,7 +323,7 @@ class ErrorBudgetCheck(Check):
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
         warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
-        partial = storage_warnings(warnings)
+        partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
         try:
             windows = {
                 window: absence_unproven(self._reader.measure(window, qs, results), partial)

@@ -14,7 +14,7 @@ from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
 from analyzer.testing import free_port
 from analyzer.web import create_app
-from tests.fakes import fake_prometheus
+from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus
 from tests.integration.data_core import INJECTION
 
 ERROR_RATIO = (
@@ -247,6 +247,27 @@ class TestSourceFailures:
             client = await client_for(url, self.check)
             got_status, body = await run(client, "up")
         assert (got_status, body["verdict"], body["error"]) == (status, "error", code)
+
+    @pytest.mark.parametrize("policy", ["pass", "inconclusive", "fail"])
+    async def test_no_series_in_a_partial_answer_is_never_a_pass(self, client_for, policy):
+        async with fake_prometheus("partial") as url:
+            client = await client_for(url, {**self.check, "no_data": policy})
+            status, body = await run(client, "up", explain="true")
+        expected = "inconclusive" if policy == "pass" else policy
+        assert (status, body["verdict"]) == (200, expected)
+        assert body["details"]["prometheus_warnings"] == [PARTIAL_WARNING]
+        if policy == "pass":
+            assert body["reason"] == (
+                f"the query returned no series and the answer may be partial ({PARTIAL_WARNING}): no_data: pass "
+                "does not apply to an answer that may lack series"
+            )
+
+    async def test_a_promql_annotation_is_no_partial_answer(self, client_for):
+        async with fake_prometheus("annotated") as url:
+            client = await client_for(url, {**self.check, "no_data": "pass"})
+            status, body = await run(client, "up", explain="true")
+        assert (status, body["verdict"]) == (200, "pass")
+        assert body["details"]["prometheus_warnings"] == [ANNOTATION_WARNING]
 
     @pytest.mark.integration
     async def test_query_rejected_by_prometheus_is_502_with_its_message(self, prometheus, client_for):

@@ -35,7 +35,7 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import absence_unproven, storage_warnings
+from checks.error_budget.burn import absence_unproven
 from checks.error_budget.check import PLANS_KEPT
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
@@ -563,11 +563,6 @@ CALM = {
 
 class TestPartialAnswers:
     """In an answer that may lack series, zero errors read from an absent error series become a gap."""
-
-    def test_storage_warnings_leave_out_promql_annotations(self):
-        warnings = ["PromQL info: metric might not be a counter", "PromQL warning: mixed floats", "store 2 down"]
-        assert storage_warnings(warnings) == ["store 2 down"]
-        assert storage_warnings([]) == []
 
     def test_zero_errors_by_absence_is_a_gap(self):
         absent = WindowRatio("5m", 0.0, None, 10.0, "zero errors", events=3000)
