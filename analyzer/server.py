@@ -119,11 +119,14 @@ class GuardedHandler(RequestHandler):
     def data_received(self, data: bytes) -> None:
         # On a kept-alive connection the timer runs from the first byte of the next request until its
         # headers are complete. Only when idle: other bytes belong to the request being handled (its body).
-        if self._idle() and self._header_timer is None and not self._force_close and not self._upgraded:
-            self._header_timer = self._loop.call_later(self.guard.header_timeout_s, self._header_timed_out)
+        starts = self._idle() and self._header_timer is None and not self._force_close and not self._upgraded
         super().data_received(data)
         if self._messages or self._force_close:
             self._cancel_header_timer()
+        elif starts and self._idle():
+            # Started once these bytes are parsed, at the same moment: a request whose headers came whole (the
+            # usual case) never makes a timer only to cancel it.
+            self._header_timer = self._loop.call_later(self.guard.header_timeout_s, self._header_timed_out)
 
     def _idle(self) -> bool:
         """Waiting for the next request, as aiohttp's own keep-alive timer decides it."""
