@@ -162,7 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
     from analyzer.settings import Settings
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
     # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
     # and no request pays for importing a kind.
     registry, catalog = _load(settings.catalog, every_kind=True)

@@ -84,10 +84,12 @@ def create_app(
     )
     app[METRICS].evaluations_queued.set_function(lambda: app[LIVE].admission.queued)
     app.cleanup_ctx.append(_live_context)
-    app.router.add_get("/api/v1/checks", list_checks)
-    app.router.add_get("/api/v1/checks/{name}", get_check)
+    # The run route first: aiohttp tries the routes under one path prefix in the order they were added, and
+    # these three paths never match the same URL.
     app.router.add_route("GET", "/api/v1/checks/{name}/run", run_check)
     app.router.add_route("POST", "/api/v1/checks/{name}/run", run_check)
+    app.router.add_get("/api/v1/checks", list_checks)
+    app.router.add_get("/api/v1/checks/{name}", get_check)
     app.router.add_get("/api/v1/verdicts", list_verdicts)
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.router.add_get("/healthz", healthz)
@@ -217,12 +219,13 @@ def _crashed() -> web.Response:
 async def _held_and_authenticated(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Pin the catalog generation for the whole request, and bound the query string; every route but health
     and readiness needs a valid bearer token when auth is on."""
-    settings = request.app[SETTINGS]
+    app = request.app
+    settings = app[SETTINGS]
     if len(request.query_string) > settings.max_query_bytes:
         return error_response(414, "query_too_long", f"query string is longer than {settings.max_query_bytes} bytes")
-    async with request.app[LIVE].use() as generation:
+    async with app[LIVE].use() as generation:
         request[GENERATION] = generation
-        tokens = request.app.get(TOKENS)
+        tokens = app.get(TOKENS)
         ui_route = is_ui_route(request)
         # UI routes authenticate themselves with the same tokens, from a header or the login cookie.
         if tokens is None or request.path in OPEN_PATHS or ui_route:
@@ -232,7 +235,7 @@ async def _held_and_authenticated(request: web.Request, handler: Handler) -> web
             try:
                 request[PRINCIPAL] = tokens.authenticate(presented)
             except Unauthorized as exc:
-                request.app[METRICS].requests_rejected.labels(exc.code).inc()
+                app[METRICS].requests_rejected.labels(exc.code).inc()
                 logger.warning(
                     "auth_failed",
                     reason=exc.message,
@@ -301,14 +304,15 @@ async def run_check(request: web.Request) -> web.Response:
     the verdict history, refusals included."""
     principal = request[PRINCIPAL]
     caller = principal.name if principal is not ANONYMOUS else (request.remote or "")
-    live = request.app[LIVE]
+    app = request.app
+    live = app[LIVE]
     if live.admission.refuses(caller) and not live.draining:
         # Before the query or body is parsed and before the history records it: under a flood, refusing
         # costs next to nothing and cannot push real verdicts out of the history.
-        request.app[METRICS].requests_rejected.labels("overloaded").inc()
-        return _overloaded_response(request.app[SETTINGS].retry_after_s)
+        app[METRICS].requests_rejected.labels("overloaded").inc()
+        return _overloaded_response(app[SETTINGS].retry_after_s)
     generation = request[GENERATION]
-    history = request.app[HISTORY]
+    history = app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
     where: dict[str, Any] = {
@@ -318,8 +322,8 @@ async def run_check(request: web.Request) -> web.Response:
         "user_agent": request.headers.get("User-Agent"),
     }
     try:
-        if request.app[LIVE].draining:
-            raise ShuttingDown(request.app[SETTINGS].retry_after_s)
+        if live.draining:
+            raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
         check = generation.catalog.get(name)
         options, raw_args = _split_query(request)

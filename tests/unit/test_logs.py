@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 import structlog
 
-from analyzer.logs import EventSampler, bound_text, bound_untrusted
+from analyzer.logs import EventSampler, bound_text, bound_untrusted, configure_logging
 
 
 class Clock:
@@ -81,3 +82,30 @@ class TestBoundedText:
         assert event["args"] == {"h\\x0a": ["\\x07"]}
         assert event["status"] == 401
         assert event["exception"] == "Traceback\n  line\\x1b\n"
+
+
+@pytest.fixture
+def reconfigured():
+    """Logging as the test configures it, back to structlog's defaults and no handler of ours afterwards."""
+    yield
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
+        root.removeHandler(handler)
+
+
+class TestCachedLoggers:
+    """With `cache_loggers` (serve configures once) a logger keeps the configuration of its first use;
+    without it, every call follows the latest configuration."""
+
+    @pytest.mark.parametrize("cached", [True, False])
+    def test_a_second_configuration_reaches_only_uncached_loggers(self, reconfigured, cached):
+        first, second = io.StringIO(), io.StringIO()
+        log = structlog.get_logger(f"test.cached.{cached}")
+        configure_logging("json", "info", stream=first, cache_loggers=cached)
+        log.info("before")
+        configure_logging("json", "info", stream=second, cache_loggers=cached)
+        log.info("after")
+        assert ('"after"' in first.getvalue()) is cached
+        assert ('"after"' in second.getvalue()) is not cached
+        assert '"before"' in first.getvalue()
