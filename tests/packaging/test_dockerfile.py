@@ -69,6 +69,16 @@ class TestImageShape:
         for shell in ("sh", "dash", "bash"):
             assert f'"/bin/{shell}"' in removal and f'"/usr/bin/{shell}"' in removal, shell
 
+    def test_final_stage_compiles_the_standard_library(self):
+        # The python base images delete the standard library's .pyc files, and the image never writes any
+        # (PYTHONDONTWRITEBYTECODE, read-only root): without this every Job compiles asyncio, ssl... again.
+        final = stages()[-1]
+        compiles = [i for i in final if i.startswith("RUN ") and "compileall" in i]
+        assert len(compiles) == 1
+        assert compiles[0].endswith(
+            "python -m compileall -q -x '/(site-packages|tests?|idle_test)/' /usr/local/lib/python3.11"
+        )
+
     def test_everything_copied_exists_in_the_context_and_is_not_ignored(self):
         ignored = {
             line.strip()
