@@ -255,6 +255,23 @@ class TestOneCheck:
             build_catalog(documents, Registry.default(), only="error-rate")
         assert caught.value.problems == problems_of(documents)
 
+    def test_the_checks_a_composite_references_are_validated_and_linked(self):
+        card = {"name": "card", "kind": "composite", "members": [{"check": "error-rate"}, {"check": "other"}]}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER, card]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="card")
+        assert caught.value.problems == [p for p in problems_of(documents) if "'other' (checks[1])" in p]
+        loop = {"name": "loop", "kind": "composite", "members": [{"check": "card"}]}
+        card = {**card, "members": [{"check": "error-rate"}, {"check": "loop"}]}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, card, loop]})]
+        with pytest.raises(ConfigError, match="members form a cycle"):
+            build_catalog(documents, Registry.default(), only="card")
+        fine = {**card, "members": [{"check": "error-rate"}]}
+        catalog = build_catalog(
+            [("a.yaml", {"sources": SOURCES, "checks": [CHECK, fine, self.OTHER]})], Registry.default(), only="card"
+        )
+        assert catalog.get("card").kind == "composite"
+
     def test_a_kind_no_check_run_uses_is_not_loaded(self):
         def broken():
             raise ImportError("not installed")
