@@ -1,9 +1,10 @@
-"""The check catalog: YAML from a file or a directory (a ConfigMap), validated whole or not at all."""
+"""The check catalog: YAML from a file or a directory (a ConfigMap), validated whole or not at all (a Job
+validates the check it runs and those that check references: `build_catalog`'s `only`)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
-from analyzer.imports import expand_slo_documents
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -86,10 +86,13 @@ def catalog_files(path: Path) -> list[Path]:
     raise ConfigError(f"catalog path {str(path)!r} does not exist")
 
 
-def load_catalog(paths: Path | Iterable[Path], registry: Registry, *, check_files: bool = True) -> Catalog:
+def load_catalog(
+    paths: Path | Iterable[Path], registry: Registry, *, check_files: bool = True, only: str | None = None
+) -> Catalog:
     """Read and validate a catalog; ConfigError lists every problem, each naming file, check and field.
 
     `check_files=False` skips checking that files the catalog names (a source's ca_file) exist here.
+    `only` validates one check and those it references, as `build_catalog` says.
     """
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
@@ -112,7 +115,7 @@ def load_catalog(paths: Path | Iterable[Path], registry: Registry, *, check_file
                 documents.append((origin, data))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
-    return build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files)
+    return build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
 
 
 def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
@@ -154,16 +157,27 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
 
 
 def build_catalog(
-    documents: Iterable[tuple[str, Any]], registry: Registry, version: str | None = None, *, check_files: bool = True
+    documents: Iterable[tuple[str, Any]],
+    registry: Registry,
+    version: str | None = None,
+    *,
+    check_files: bool = True,
+    only: str | None = None,
 ) -> Catalog:
     """Validate already-parsed documents (origin, data); ConfigError lists every problem.
 
     Pyrra, Sloth and OpenSLO SLO documents stand for their equivalent `error_budget` checks.
+
+    `only` (a Job, which runs one check): documents, sources and check names are checked as always, but of
+    the checks only that one is validated now, and each check it looks up when it is linked (a composite's
+    members), as each is first looked up; another check's definition is not read, so a mistake there fails
+    `analyzer validate` and the service, not this Job. A name the catalog lacks is CheckNotFound at `get`.
     """
-    documents, problems = expand_slo_documents(documents)
+    documents, problems = _expand_slo_documents(documents)
     sources: dict[str, SourceConfig] = {}
     checks: dict[str, Check] = {}
     origins: dict[str, str] = {}
+    raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
     source_origins: dict[str, str] = {}
     digest = hashlib.sha256()
     for origin, data in documents:
@@ -198,6 +212,9 @@ def build_catalog(
                 )
         for index, raw_check in enumerate(document.checks):
             label = _check_label(raw_check, index)
+            if only is not None:
+                raw_checks.append((origin, label, raw_check))
+                continue
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
@@ -211,7 +228,12 @@ def build_catalog(
                 continue
             checks[check.name] = check
             origins[check.name] = origin
-    catalog = Catalog(sources=sources, checks=checks, version=version or digest.hexdigest()[:12], origins=origins)
+    version = version or digest.hexdigest()[:12]
+    if only is not None:
+        if problems:
+            raise ConfigError("the catalog is invalid", problems)
+        return _build_on_demand(raw_checks, registry, sources, version, only)
+    catalog = Catalog(sources=sources, checks=checks, version=version, origins=origins)
     for name, check in checks.items():
         try:
             check.link(catalog)
@@ -221,6 +243,91 @@ def build_catalog(
     if problems:
         raise ConfigError("the catalog is invalid", problems)
     return catalog
+
+
+def _expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """`analyzer.imports.expand_slo_documents`, imported only when a document may be a foreign SLO (it has
+    an `apiVersion` or a `version`, or is a list): a catalog of our own documents does not pay for it."""
+    documents = list(documents)
+    if not any(
+        isinstance(data, list) or (isinstance(data, dict) and ("apiVersion" in data or "version" in data))
+        for _, data in documents
+    ):
+        return documents, []
+    from analyzer.imports import expand_slo_documents
+
+    return expand_slo_documents(documents)
+
+
+def _build_on_demand(
+    raw_checks: list[tuple[str, str, Any]],
+    registry: Registry,
+    sources: dict[str, SourceConfig],
+    version: str,
+    only: str,
+) -> Catalog:
+    """The catalog of a Job: every check known by name, `only` validated and linked now, and each check a
+    link looks up validated and linked when it is first looked up."""
+    raws: dict[str, tuple[str, str, Any]] = {}
+    problems: list[str] = []
+    for origin, label, raw in raw_checks:
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            continue  # no name to be looked up by: only `analyzer validate` and the service read it
+        if name in raws:
+            problems.append(f"{origin}: {label}: duplicate check name, also defined in {raws[name][0]}")
+            continue
+        raws[name] = (origin, label, raw)
+    if problems:
+        raise ConfigError("the catalog is invalid", problems)
+    checks = _OnDemandChecks(raws, registry)
+    catalog = Catalog(sources=sources, checks=checks, version=version, origins={n: r[0] for n, r in raws.items()})
+    checks.catalog = catalog
+    checks.get(only)  # validated and linked now: a mistake in it is ConfigError here, not at the first `get`
+    return catalog
+
+
+class _OnDemandChecks(Mapping[str, Check]):
+    """Checks by name, each validated and linked when first looked up; ConfigError when it is invalid."""
+
+    def __init__(self, raws: dict[str, tuple[str, str, Any]], registry: Registry) -> None:
+        """Check definitions by name (origin, label, definition); `catalog` is set before the first lookup."""
+        self._raws = raws
+        self._registry = registry
+        self._built: dict[str, Check] = {}
+        self.catalog: Catalog | None = None
+
+    def __getitem__(self, name: str) -> Check:
+        check = self._built.get(name)
+        if check is not None:
+            return check
+        origin, label, raw = self._raws[name]
+        try:
+            check = self._registry.parse_check(raw)
+        except ValidationError as exc:
+            raise ConfigError(
+                "the catalog is invalid",
+                [f"{origin}: {label}: {_format_error(e, tag='kind', tag_in_location=False)}" for e in exc.errors()],
+            ) from None
+        # Known before its link runs, so that a cycle of composites meets it instead of building it again.
+        self._built[name] = check
+        assert self.catalog is not None
+        try:
+            check.link(self.catalog)
+        except ValueError as exc:
+            del self._built[name]
+            raise ConfigError("the catalog is invalid", [f"{origin}: check {name!r}: {exc}"]) from None
+        self.catalog.warnings.extend(f"{origin}: check {name!r}: {w}" for w in check.warnings())
+        return check
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raws
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raws)
+
+    def __len__(self) -> int:
+        return len(self._raws)
 
 
 def _check_label(raw: Any, index: int) -> str:

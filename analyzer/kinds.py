@@ -52,30 +52,45 @@ from analyzer.params import (
     range_step_s,
     render_value,
 )
-from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-from analyzer.promql_names import (
-    MetricSelector,
-    bare_selector,
-    event_form,
-    may_answer_without_its_series,
-    metric_selectors,
-    names_pattern,
-    presence_query,
-    regex_name_selectors,
-)
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
 from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string, split_template
 
 if TYPE_CHECKING:
+    from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
+    from analyzer.promql_names import (
+        MetricSelector,
+        bare_selector,
+        event_form,
+        may_answer_without_its_series,
+        metric_selectors,
+        names_pattern,
+        presence_query,
+        regex_name_selectors,
+    )
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
 
-# Names whose module imports httpx: resolved on first access (PEP 562).
+# Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, and the PromQL
+# name and batch helpers, which a `prometheus` check (the one kind of most Jobs) does not use.
 _ON_FIRST_USE = {
     "HttpClient": "analyzer.sources.http",
     "HttpExchange": "analyzer.sources.http",
     "HttpRequest": "analyzer.sources.http",
+    **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
+    **dict.fromkeys(
+        (
+            "MetricSelector",
+            "bare_selector",
+            "event_form",
+            "may_answer_without_its_series",
+            "metric_selectors",
+            "names_pattern",
+            "presence_query",
+            "regex_name_selectors",
+        ),
+        "analyzer.promql_names",
+    ),
 }
 
 

@@ -205,6 +205,14 @@ class TestPlugins:
 
 PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
 HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.svc", "steps": [{"name": "home"}]}
+ERROR_BUDGET_CHECK = {
+    "name": "eb",
+    "kind": "error_budget",
+    "objective": 99.9,
+    "period": "30d",
+    "ratio": {"errors": 'sum(rate(r{code="500"}[{{ window }}]))', "total": "sum(rate(r[{{ window }}]))"},
+}
+COMPOSITE_CHECK = {"name": "card", "kind": "composite", "members": [{"check": "p"}, {"check": "eb"}]}
 
 
 def analyzer_modules(tmp_path, checks, *command):
@@ -242,8 +250,28 @@ class TestJobImports:
             "httpx",
             "httpcore",
             "prometheus_client",
+            "analyzer.imports",  # the Pyrra / Sloth / OpenSLO readers: no such document in this catalog
+            "analyzer.promql_names",  # PromQL name and batch helpers: error_budget and kpi_compare use them
+            "analyzer.promql_batch",
         }
         assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
+
+    def test_a_job_builds_only_the_check_it_runs(self, tmp_path):
+        broken = {**PROMETHEUS_CHECK, "name": "broken", "pass_if": "<< 1"}
+        catalog = [PROMETHEUS_CHECK, HTTP_CHECK, ERROR_BUDGET_CHECK, COMPOSITE_CHECK, broken]
+        code, stderr, modules = analyzer_modules(tmp_path, catalog, "run", "p", "--catalog", "CATALOG")
+        assert code == 5, stderr  # evaluated (the port is closed): the other checks neither ran nor failed it
+        assert not modules & {"checks.http_smoke", "checks.error_budget", "checks.composite", "httpx"}
+        code, stderr, modules = analyzer_modules(tmp_path, catalog, "run", "card", "--catalog", "CATALOG")
+        assert code == 5, stderr
+        assert {"checks.composite", "checks.error_budget"} <= modules  # the members it references
+        assert "checks.http_smoke" not in modules
+        code, stderr, _ = analyzer_modules(tmp_path, catalog, "run", "broken", "--catalog", "CATALOG")
+        assert code == 6
+        assert "check 'broken' (checks[4]): pass_if: '<< 1' is not a condition" in stderr
+        code, stderr, _ = analyzer_modules(tmp_path, catalog, "validate", "CATALOG")
+        assert code == 6
+        assert "check 'broken' (checks[4]): pass_if:" in stderr
 
     def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")

@@ -69,6 +69,20 @@ class TestImageShape:
         for shell in ("sh", "dash", "bash"):
             assert f'"/bin/{shell}"' in removal and f'"/usr/bin/{shell}"' in removal, shell
 
+    def test_final_stage_compiles_the_standard_library(self):
+        # The python base images delete the standard library's .pyc files, and the image never writes any
+        # (PYTHONDONTWRITEBYTECODE, read-only root): without this every Job compiles asyncio, ssl... again.
+        final = stages()[-1]
+        compiles = [i for i in final if i.startswith("RUN ") and "compileall" in i]
+        assert len(compiles) == 1
+        commands = [command.strip() for command in compiles[0].removeprefix("RUN ").split("&&")]
+        assert "python -m compileall -q -x '/(site-packages|tests?|idle_test)/' /usr/local/lib/python3.11" in commands
+
+    def test_final_stage_drops_the_default_ca_file(self):
+        # aiohttp parses OpenSSL's default CA file twice when imported; the analyzer never verifies with it.
+        runs = [i.removeprefix("RUN ") for i in stages()[-1] if i.startswith("RUN ")]
+        assert "rm -f /usr/lib/ssl/cert.pem" in [command.strip() for run in runs for command in run.split("&&")]
+
     def test_everything_copied_exists_in_the_context_and_is_not_ignored(self):
         ignored = {
             line.strip()

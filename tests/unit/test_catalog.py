@@ -5,7 +5,7 @@ import yaml
 
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
-from analyzer.registry import Registry
+from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 CHECK = {"name": "error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"}
@@ -229,3 +229,100 @@ class TestFilesNamedByTheCatalog:
         path = tmp_path / "c.yaml"
         path.write_text(f"sources: {{default: {{url: 'https://p:9090', ca_file: '{tmp_path}/ca.pem'}}}}\n")
         assert "default" in load_catalog(path, Registry.default(), check_files=False).sources
+
+
+class TestOneCheck:
+    """A Job's catalog (`only`): the check it runs and those it references are validated as ever; another
+    check's definition is not read, while documents, sources and names are checked as always."""
+
+    OTHER = {**CHECK, "name": "other", "pass_if": "<< 1"}
+
+    def test_another_checks_mistake_does_not_stop_the_job(self):
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER]})]
+        catalog = build_catalog(documents, Registry.default(), only="error-rate")
+        assert catalog.get("error-rate").name == "error-rate"
+        assert "'<< 1' is not a condition" in problems_of(documents)[0]  # the whole catalog is still invalid
+
+    def test_the_check_run_is_refused_with_the_problems_validate_names(self):
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="other")
+        assert caught.value.problems == problems_of(documents)
+
+    def test_the_check_run_is_linked(self):
+        documents = [("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="error-rate")
+        assert caught.value.problems == problems_of(documents)
+
+    def test_the_checks_a_composite_references_are_validated_and_linked(self):
+        card = {"name": "card", "kind": "composite", "members": [{"check": "error-rate"}, {"check": "other"}]}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER, card]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="card")
+        assert caught.value.problems == [p for p in problems_of(documents) if "'other' (checks[1])" in p]
+        loop = {"name": "loop", "kind": "composite", "members": [{"check": "card"}]}
+        card = {**card, "members": [{"check": "error-rate"}, {"check": "loop"}]}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, card, loop]})]
+        with pytest.raises(ConfigError, match="members form a cycle"):
+            build_catalog(documents, Registry.default(), only="card")
+        fine = {**card, "members": [{"check": "error-rate"}]}
+        catalog = build_catalog(
+            [("a.yaml", {"sources": SOURCES, "checks": [CHECK, fine, self.OTHER]})], Registry.default(), only="card"
+        )
+        assert catalog.get("card").kind == "composite"
+
+    def test_a_kind_no_check_run_uses_is_not_loaded(self):
+        def broken():
+            raise ImportError("not installed")
+
+        registry = Registry([*BUILTIN_KINDS, KindRef("broken", "broken:Broken", broken, plugin=True)])
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, {"name": "b", "kind": "broken"}]})]
+        assert build_catalog(documents, registry, only="error-rate").get("error-rate").kind == "prometheus"
+        with pytest.raises(ConfigError, match=r"'broken' .* failed to load"):
+            build_catalog(documents, registry)
+
+    def test_names_are_checked_across_the_catalog(self):
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER]}), ("b.yaml", {"checks": [CHECK]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="other")
+        assert caught.value.problems == [
+            "b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"
+        ]
+
+    def test_documents_and_sources_are_checked(self):
+        with pytest.raises(ConfigError, match="source 'default': url:"):
+            build_catalog(
+                [("a.yaml", {"sources": {"default": {"url": "prometheus:9090"}}, "checks": [CHECK]})],
+                Registry.default(),
+                only="error-rate",
+            )
+        with pytest.raises(ConfigError, match="expected a mapping"):
+            build_catalog([("a.yaml", {"checks": [CHECK]}), ("b.yaml", ["x"])], Registry.default(), only="error-rate")
+
+    def test_an_unknown_name_counts_every_check(self):
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER]})]
+        catalog = build_catalog(documents, Registry.default(), only="nope")
+        with pytest.raises(CheckNotFound, match=r"no check named 'nope' in the catalog \(2 checks;"):
+            catalog.get("nope")
+
+    def test_a_foreign_slo_document_stands_for_its_check(self):
+        pyrra = {
+            "apiVersion": "pyrra.dev/v1alpha1",
+            "kind": "ServiceLevelObjective",
+            "metadata": {"name": "payments-availability"},
+            "spec": {
+                "target": "99.9",
+                "window": "28d",
+                "indicator": {
+                    "ratio": {
+                        "errors": {"metric": 'http_requests_total{job="payments",code=~"5.."}'},
+                        "total": {"metric": 'http_requests_total{job="payments"}'},
+                    }
+                },
+            },
+        }
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("slo.yaml", pyrra)]
+        full = build_catalog(documents, Registry.default())
+        catalog = build_catalog(documents, Registry.default(), only="payments-availability")
+        assert catalog.get("payments-availability").definition() == full.get("payments-availability").definition()
