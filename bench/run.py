@@ -568,8 +568,11 @@ def cold_start(catalog_path: Path, at: float, work: Path) -> list[Row]:
             times.append(time.perf_counter() - started)
         return statistics.median(times)
 
+    # The image removes OpenSSL's default CA file (see the Dockerfile); a file that does not exist stands for it.
+    as_image = {**compiled, "SSL_CERT_FILE": str(work / "no-default-ca-file.pem")}
     bare = wall([python, "-c", "pass"], compiled)
     with_bytecode = wall(job, compiled)
+    image_like = wall(job, as_image)
     from_sources = wall(job, sources)
     rows = [
         Row(
@@ -579,6 +582,14 @@ def cold_start(catalog_path: Path, at: float, work: Path) -> list[Row]:
             with_bytecode / bare,
             "<= 0.3 s total",
             with_bytecode <= 0.3,
+        ),
+        Row(
+            "Job cold start, as in the image",
+            f"{image_like * 1000:.0f} ms",
+            f"{with_bytecode * 1000:.0f} ms this machine",
+            image_like / with_bytecode,
+            "(reported)",
+            True,
         ),
         Row(
             "Job cold start, no bytecode",
