@@ -188,7 +188,18 @@ def json_safe(data: Any) -> Any:
 
 def format_time(moment: datetime) -> str:
     """A time as every answer shows it: RFC 3339 in UTC, to the millisecond, with `Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # What isoformat(timespec="milliseconds") writes, with Z for +00:00, in one formatting step: this runs
+    # twice on every answer (its time and its page link), and isoformat takes half again as long.
+    utc = moment.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 (the fastest of the three spellings)
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond // 1000,
+    )
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -150,28 +152,42 @@ class Param(BaseModel):
 
     def parse(self, name: str, raw: Any) -> ArgValue:
         """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad."""
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        if isinstance(raw, bool) or not isinstance(raw, _RAW_TYPES):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
-        if self.type is ParamType.NUMBER:
+        rules = self._text_rules
+        if rules is None:
             return self._parse_number(name, raw)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else format(raw, "g")
         if len(text) > self.max_length:
             raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
-        rule = _STRING_RULES.get(self.type)
-        if rule is not None and not rule[0].fullmatch(text):
-            raise ArgError(f"arg {name!r} must be {rule[1]}, got {_show(text)}", name)
-        if self.type is ParamType.DURATION:
+        if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
+            raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text)}", name)
+        if rules.duration:
             try:
                 parse_duration(text)
             except ValueError as exc:
                 raise ArgError(f"arg {name!r}: {exc}", name) from None
-        if self.type is ParamType.ENUM and text not in (self.values or []):
+        if rules.values is not None and text not in rules.values:
             raise ArgError(f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text)}", name)
-        if self.type is ParamType.LABEL_VALUE and _CONTROL_RE.search(text) is not None:
+        if rules.free_text and _CONTROL_RE.search(text) is not None:
             raise ArgError(f"arg {name!r} must not contain control characters", name)
-        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+        if rules.pattern is not None and not rules.pattern.fullmatch(text):
             raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text)}", name)
         return text
+
+    # In the instance's __dict__, read on every request: what parse checks a text arg for, looked up once
+    # (enum members, their Python-level hash, the pattern through re's cache). None for a number param.
+    @functools.cached_property
+    def _text_rules(self) -> _TextRules | None:
+        if self.type is ParamType.NUMBER:
+            return None
+        return _TextRules(
+            grammar=_STRING_RULES.get(self.type),
+            duration=self.type is ParamType.DURATION,
+            values=frozenset(self.values or ()) if self.type is ParamType.ENUM else None,
+            free_text=self.type is ParamType.LABEL_VALUE,
+            pattern=re.compile(self.pattern) if self.pattern is not None else None,
+        )
 
     def _parse_number(self, name: str, raw: str | int | float) -> float:
         if isinstance(raw, str):
@@ -189,6 +205,20 @@ class Param(BaseModel):
         if self.maximum is not None and number > self.maximum:
             raise ArgError(f"arg {name!r} must be <= {self.maximum}, got {number}", name)
         return number
+
+
+_RAW_TYPES = (str, int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class _TextRules:
+    """The checks of a text param, in the order `Param.parse` applies them."""
+
+    grammar: tuple[re.Pattern[str], str] | None
+    duration: bool
+    values: frozenset[str] | None
+    free_text: bool
+    pattern: re.Pattern[str] | None
 
 
 _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from analyzer.errors import SourceRejected
 from analyzer.promql_names import bare_selector, names_pattern, presence_query
+from analyzer.quoting import quote
 from analyzer.sources import QueryResult, Series
 from analyzer.templates import escape_promql_string
 
@@ -117,6 +118,12 @@ class QueryBatch:
     def promql(self) -> str:
         """The one query sent."""
         return " or ".join(self._layout.branches)
+
+    @cached_property
+    def encoded_promql(self) -> str:
+        """`promql` percent-encoded as a URL carries it (`quoting.quote`): a batch is kilobytes of PromQL,
+        and the check keeps its batches with its plan, so it is encoded once, not on every query."""
+        return quote(self.promql)
 
     def split(self, answer: QueryResult) -> dict[str, QueryResult]:
         """Each query's own result, as if it had been sent alone (a grouped selector's series keep `__name__`,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -57,6 +58,9 @@ class Runner:
         # Bound once per runner (a catalog generation), with the logging configured when it is built: through the
         # module's lazy proxy, every call built a new logger, even for a line the level then drops.
         self._logger = logger.bind()
+        # Whether `check_evaluated` of a verdict that is not an error is logged: when the level drops it (the
+        # usual `warning` of a busy service), its arguments are not even built.
+        self._logs_verdicts = self._logger.is_enabled_for(logging.INFO)
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
 
@@ -190,20 +194,21 @@ class Runner:
         )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
-        log = self._logger.warning if verdict.outcome is Outcome.ERROR else self._logger.info
-        log(
-            "check_evaluated",
-            check=check.name,
-            kind=check.kind,
-            verdict=verdict.outcome.value,
-            value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
-            reason=verdict.reason,
-            error=error_code,
-            duration_ms=evaluation.duration_ms,
-            args=args,
-            backtest=backtest,
-            ui_url=evaluation.ui_url,
-        )
+        failed = verdict.outcome is Outcome.ERROR
+        if failed or self._logs_verdicts:
+            (self._logger.warning if failed else self._logger.info)(
+                "check_evaluated",
+                check=check.name,
+                kind=check.kind,
+                verdict=verdict.outcome.value,
+                value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
+                reason=verdict.reason,
+                error=error_code,
+                duration_ms=evaluation.duration_ms,
+                args=args,
+                backtest=backtest,
+                ui_url=evaluation.ui_url,
+            )
         return evaluation
 
     async def _run_member(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -309,7 +309,7 @@ class ErrorBudgetCheck(Check):
         plan = self.plan(ctx.args)
         required, optional = plan.required, plan.optional
         # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
-        answers, failed = await self._run_all(ctx, [required.promql], [optional.promql] if optional.parts else [])
+        answers, failed = await self._run_all(ctx, [required], [optional] if optional.parts else [])
         results = required.split(answers[required.promql])
         unmeasured = failed.get(optional.promql) if optional.parts else None
         if optional.parts and unmeasured is None:
@@ -352,21 +352,25 @@ class ErrorBudgetCheck(Check):
             return WindowRatio(self.period, None, note=f"not measured: {exc.message}")
 
     async def _run_all(
-        self, ctx: EvalContext, required: list[str], optional: list[str]
+        self, ctx: EvalContext, required: list[QueryBatch], optional: list[QueryBatch]
     ) -> tuple[dict[str, QueryResult], dict[str, CheckError]]:
-        """Every query at once; a required query's error is the check's error, an optional one's is returned."""
+        """Every batch at once, by its PromQL; a required batch's error is the check's error, an optional one's
+        is returned."""
         source = ctx.prometheus(self.source)
 
-        async def attempt(query: str) -> QueryResult | CheckError:
+        def send(batch: QueryBatch) -> Coroutine[Any, Any, QueryResult]:
+            return source.query(batch.promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=batch.encoded_promql)
+
+        async def attempt(batch: QueryBatch) -> QueryResult | CheckError:
             try:
-                return await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+                return await send(batch)
             except CheckError as exc:
                 return exc
 
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = {q: group.create_task(source.query(q, ctx.evaluation_time, ctx.timeout_s())) for q in required}
-                optional_tasks = {q: group.create_task(attempt(q)) for q in optional}
+                tasks = {b.promql: group.create_task(send(b)) for b in required}
+                optional_tasks = {b.promql: group.create_task(attempt(b)) for b in optional}
         except ExceptionGroup as failures:
             # The first query that could not be answered is the verdict's error; anything else is a bug
             # and goes to the runner as it is.

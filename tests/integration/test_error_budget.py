@@ -7,6 +7,7 @@ event-weighted average of the per-minute error shares in that window.
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import UTC, datetime
 
 import pytest
@@ -559,6 +560,32 @@ class TestOneQuery:
                     assert comparable(split[query].series) == comparable(alone.series), query
         finally:
             sources.close()
+
+
+class TestEncodedOnce:
+    """A batch goes out percent-encoded as urllib would encode it, from the text the plan keeps."""
+
+    async def test_every_batch_is_sent_with_its_encoding(self, catalog, prometheus):
+        sent: list[tuple[str, str | None]] = []
+
+        class Recording(PrometheusSource):
+            async def query(self, promql, at, timeout_s, *, encoded_promql=None):
+                sent.append((promql, encoded_promql))
+                return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: Recording(source, config))
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            for name, args in (("eb-shop-burn", {"canary_hash": "burn1"}), ("ebb-sloth-weird", {})):
+                check = catalog.get(name)
+                result = await runner.evaluate(check, check.bind_args(args), at)
+                assert result.verdict is not Outcome.ERROR, result.reason
+        finally:
+            await sources.aclose()
+        assert len(sent) == 3
+        for promql, encoded in sent:
+            assert encoded == urllib.parse.quote(promql, safe="")
 
 
 def grouped(names, matchers):
@@ -1192,8 +1219,8 @@ def partial_prometheus(warning: str) -> type[PrometheusSource]:
     """The real Prometheus, answering every query with `warning`, as a Thanos querier with a store down does."""
 
     class PartialPrometheus(PrometheusSource):
-        async def query(self, promql, at, timeout_s):
-            answer = await super().query(promql, at, timeout_s)
+        async def query(self, promql, at, timeout_s, **kwargs):
+            answer = await super().query(promql, at, timeout_s, **kwargs)
             return QueryResult(answer.query, answer.result_type, answer.series, [warning])
 
     return PartialPrometheus

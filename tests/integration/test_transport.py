@@ -4,6 +4,7 @@ encodings, kept-alive connections, failures and re-sends, timeouts and TLS."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
 import socket
@@ -459,3 +460,38 @@ class TestTLS:
             ca_file.unlink()
             with pytest.raises(SourceUnavailable, match=r"cannot read ca_file .*ca\.pem"):
                 await query(prometheus)
+
+
+async def exceptions_left_in_cycles(make_failing: Callable[[], Any]) -> list[str]:
+    """The exceptions the failed queries of `make_failing()` leave for the cyclic garbage collector."""
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            with pytest.raises(SourceUnavailable):
+                await make_failing()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        return [type(found).__name__ for found in gc.garbage if isinstance(found, BaseException)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+class TestNoReferenceCycles:
+    """A failed query's exceptions are freed when it is answered, not left in cycles for the cyclic GC."""
+
+    async def test_refused_connection(self):
+        async with source(f"http://127.0.0.1:{free_port()}") as prometheus:
+            assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []
+
+    async def test_connection_dropped_mid_answer(self):
+        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
+            await writer.drain()
+            writer.close()
+
+        async with raw_server(half) as url, source(url) as prometheus:
+            assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []

@@ -1,5 +1,6 @@
 import json
 import math
+import random
 from datetime import UTC, datetime, timedelta, timezone
 
 from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe
@@ -50,6 +51,16 @@ class TestFormatting:
     def test_time_is_utc_to_the_millisecond_with_z(self):
         moment = datetime(2026, 11, 26, 13, 0, 5, 123456, tzinfo=timezone(timedelta(hours=1)))
         assert format_time(moment) == "2026-11-26T12:00:05.123Z"
+
+    def test_time_reads_as_isoformat_writes_it(self):
+        rng = random.Random(13)
+        for _ in range(3000):
+            offset = timezone(timedelta(minutes=rng.randint(-14 * 60, 14 * 60)))
+            moment = datetime.fromtimestamp(rng.uniform(-62_000_000_000, 253_000_000_000), UTC).astimezone(offset)
+            if rng.random() < 0.1:
+                moment = moment.replace(microsecond=rng.choice([0, 999, 999_999]))
+            expected = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            assert format_time(moment) == expected, moment
 
     def test_clip(self):
         assert clip("short", 10) == "short"

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
+import json
+import logging
 import math
 from datetime import UTC, datetime
 from typing import Literal
 
 import pytest
+import structlog
 
 from analyzer.catalog import build_catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import Overloaded, SourceUnavailable
+from analyzer.logs import configure_logging
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
@@ -118,6 +123,21 @@ class TestLogging:
         ]
         assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
         assert events[1]["error"] == "source_unavailable"
+
+    async def test_at_warning_only_errors_are_logged(self):
+        stream = io.StringIO()
+        configure_logging("json", "warning", stream=stream)
+        try:
+            runner, catalog = runner_for("ok", "unavailable")
+            await runner.evaluate(catalog.get("ok"), {})
+            await runner.evaluate(catalog.get("unavailable"), {})
+        finally:
+            structlog.reset_defaults()
+            root = logging.getLogger()
+            for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
+                root.removeHandler(handler)
+        events = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [(e["event"], e["check"], e["level"]) for e in events] == [("check_evaluated", "unavailable", "warning")]
 
 
 def gated_runner(admission: Admission) -> Runner:

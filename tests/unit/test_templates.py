@@ -104,6 +104,8 @@ class TestEncodedRendering:
             "up{a='{{ h }}'} + on() vector({{ n }})",
             "{{ n }}",
             'x{a=~"{{ h }}|{{ h }}"}',
+            # One value in three slots, two alike: each slot's text is its own, however they are shared.
+            'x{a="{{ h }}"} or y{b=\'{{ h }}\', c=~"{{ h }}"} or z{d="{{ h }}"} * {{ n }}',
         ],
     )
     def test_equals_quote_of_render(self, template):
