@@ -146,8 +146,8 @@ class LiveCatalog:
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
-        # Nothing seen yet: the first poll validates the files once more, so that a change landing between
-        # the initial load and the first poll is not missed (it normally finds the catalog unchanged).
+        # Nothing seen yet: the first poll reads the files' digest, so that a change landing between the
+        # initial load and the first poll is not missed; it reloads only when they are not the catalog in service.
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
         self._publish(catalog, previous=None)
@@ -294,7 +294,13 @@ class LiveCatalog:
         self._seen_stat = stat
         if digest == self._seen_digest:
             return None
+        first_look = self._seen_digest is None
         self._seen_digest = digest
+        if first_look and digest.startswith(self.current.catalog.version):
+            # The files hold the catalog in service (its version is the start of the same digest, taken when it
+            # was read): the first poll after start need not parse and validate it again. Anything else (a
+            # change since, text the loader normalised) is reloaded as before.
+            return None
         return await self.reload(reason="file_change")
 
 
