@@ -153,7 +153,7 @@ class LiveCatalog:
         self._publish(catalog, previous=None)
 
     def use(self) -> _Held:
-        """The generation in service, held for the duration of a request (`async with`)."""
+        """The generation in service, held for the duration of a request (`with`)."""
         return _Held(self.current)
 
     def start(self) -> None:
@@ -305,16 +305,17 @@ class LiveCatalog:
 
 
 class _Held:
-    """Holds a generation from `async with` to its end; a class, not a generator: it wraps every request."""
+    """Holds a generation from `with` to its end; a class, not a generator, and not async (holding never
+    waits): it wraps every request, and an async context manager costs two coroutines more."""
 
     __slots__ = ("_generation",)
 
     def __init__(self, generation: Generation) -> None:
         self._generation = generation
 
-    async def __aenter__(self) -> Generation:
+    def __enter__(self) -> Generation:
         self._generation.acquire()
         return self._generation
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._generation.release()

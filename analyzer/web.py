@@ -223,7 +223,7 @@ async def _held_and_authenticated(request: web.Request, handler: Handler) -> web
     settings = app[SETTINGS]
     if len(request.query_string) > settings.max_query_bytes:
         return error_response(414, "query_too_long", f"query string is longer than {settings.max_query_bytes} bytes")
-    async with app[LIVE].use() as generation:
+    with app[LIVE].use() as generation:
         request[GENERATION] = generation
         tokens = app.get(TOKENS)
         ui_route = is_ui_route(request)

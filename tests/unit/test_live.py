@@ -95,7 +95,7 @@ class TestReload:
         live = live_for(catalog_file)
 
         async def evaluate():
-            async with live.use() as generation:
+            with live.use() as generation:
                 check = generation.catalog.get("one")
                 return generation, await generation.runner.evaluate(check, {})
 
