@@ -149,7 +149,8 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
     offered = request.headers.get("X-Request-Id", "")
     request_id = offered if _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
     request[REQUEST_ID] = request_id
-    structlog.contextvars.clear_contextvars()
+    # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
+    # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext).
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
         try:
