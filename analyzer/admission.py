@@ -83,7 +83,7 @@ class Admission:
 
     def track(self, future: asyncio.Future[Any], caller: str = "") -> None:
         """Count `future` as holding a slot of `caller` until it is done (taken at once, never queued)."""
-        share = self._shares.setdefault(caller, _Share())
+        share = self._share(caller)
         share.running += 1
         self._running += 1
         future.add_done_callback(lambda _: self.release(caller))
@@ -91,7 +91,7 @@ class Admission:
     async def acquire(self, caller: str = "") -> None:
         """Take a slot for `caller`, waiting in the fair queue when all are busy; Overloaded when the queue
         has no room for it, when a lighter caller takes its place, or after `queue_timeout_s`."""
-        share = self._shares.setdefault(caller, _Share())
+        share = self._share(caller)
         if self.limit is None or self._running < self.limit:
             share.running += 1
             self._running += 1
@@ -161,6 +161,13 @@ class Admission:
         if heaviest is None or heaviest[1].load < mine + 2:
             return None
         return heaviest[0]
+
+    def _share(self, caller: str) -> _Share:
+        # Not setdefault(caller, _Share()): that builds a share (and its deque) on every call, 3k instructions.
+        share = self._shares.get(caller)
+        if share is None:
+            share = self._shares[caller] = _Share()
+        return share
 
     def _withdraw(self, caller: str, entry: tuple[int, asyncio.Future[None]]) -> None:
         share = self._shares.get(caller)

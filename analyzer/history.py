@@ -6,14 +6,13 @@ was an Error: the verdict and reason, or the client error that refused the reque
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -87,10 +86,11 @@ class Rejection:
     details: ClassVar[None] = None
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
+class Recorded(NamedTuple):
     """One answer as kept: the evaluation (the one verdict model, often shared by coalesced requests) or the
-    refusal, in the request's envelope. Recording sits on every answer's path: nothing is copied."""
+    refusal, in the request's envelope. Recording sits on every answer's path: nothing is copied, and it is
+    an immutable tuple because a frozen dataclass's __init__ sets each field through object.__setattr__
+    (13k instructions per entry against 3.8k)."""
 
     seq: int
     recorded_at_s: float
@@ -133,7 +133,7 @@ class Recorded:
 
     def redact(self) -> Recorded:
         """This entry without the args, identity and details of the caller."""
-        return dataclasses.replace(self, redacted=True)
+        return self._replace(redacted=True)
 
     def seen_by(self, principal: Principal) -> Recorded:
         """This entry as that caller may see it: one restricted by the allow-list sees other callers' answers

@@ -146,14 +146,14 @@ class LiveCatalog:
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
-        # Nothing seen yet: the first poll validates the files once more, so that a change landing between
-        # the initial load and the first poll is not missed (it normally finds the catalog unchanged).
+        # Nothing seen yet: the first poll reads the files' digest, so that a change landing between the
+        # initial load and the first poll is not missed; it reloads only when they are not the catalog in service.
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
         self._publish(catalog, previous=None)
 
     def use(self) -> _Held:
-        """The generation in service, held for the duration of a request (`async with`)."""
+        """The generation in service, held for the duration of a request (`with`)."""
         return _Held(self.current)
 
     def start(self) -> None:
@@ -294,21 +294,28 @@ class LiveCatalog:
         self._seen_stat = stat
         if digest == self._seen_digest:
             return None
+        first_look = self._seen_digest is None
         self._seen_digest = digest
+        if first_look and digest.startswith(self.current.catalog.version):
+            # The files hold the catalog in service (its version is the start of the same digest, taken when it
+            # was read): the first poll after start need not parse and validate it again. Anything else (a
+            # change since, text the loader normalised) is reloaded as before.
+            return None
         return await self.reload(reason="file_change")
 
 
 class _Held:
-    """Holds a generation from `async with` to its end; a class, not a generator: it wraps every request."""
+    """Holds a generation from `with` to its end; a class, not a generator, and not async (holding never
+    waits): it wraps every request, and an async context manager costs two coroutines more."""
 
     __slots__ = ("_generation",)
 
     def __init__(self, generation: Generation) -> None:
         self._generation = generation
 
-    async def __aenter__(self) -> Generation:
+    def __enter__(self) -> Generation:
         self._generation.acquire()
         return self._generation
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._generation.release()

@@ -2,9 +2,107 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import bisect
+import os
+import time
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.metrics_core import Metric
+from prometheus_client.utils import floatToGoString
 
 _DURATION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 8, 10, 30)
+# prometheus_client's own switch for the `_created` series, read as it reads it.
+_CREATED_SERIES = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "False").lower() not in ("true", "1", "t")
+
+
+class PlainCounter:
+    """A labelled counter kept as plain numbers, for the per-answer series: a prometheus_client child takes a
+    lock and two calls per `inc`. A collector: the registry renders it at scrape time with the samples, in
+    the order, a prometheus_client Counter of the same name would give."""
+
+    def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...], registry: CollectorRegistry) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = labelnames
+        # Label values to [count, created (unix time)], in the order the children appeared.
+        self.children: dict[tuple[str, ...], list[float]] = {}
+        registry.register(self)
+
+    def child(self, *labelvalues: str) -> list[float]:
+        """The [count, created] of these label values, made at 0 when first asked for; add to its [0]."""
+        child = self.children.get(labelvalues)
+        if child is None:
+            child = self.children[labelvalues] = [0.0, time.time()]
+        return child
+
+    def value(self, *labelvalues: str) -> float:
+        """The count of these label values (0 when never counted)."""
+        child = self.children.get(labelvalues)
+        return 0.0 if child is None else child[0]
+
+    def describe(self) -> Iterable[Metric]:
+        return [Metric(self.name, self.documentation, "counter")]
+
+    def collect(self) -> Iterable[Metric]:
+        metric = Metric(self.name, self.documentation, "counter")
+        for labelvalues, (count, created) in list(self.children.items()):
+            labels = dict(zip(self.labelnames, labelvalues, strict=True))
+            metric.add_sample(self.name + "_total", labels, count)
+            if _CREATED_SERIES:
+                metric.add_sample(self.name + "_created", dict(labels), created)
+        return [metric]
+
+
+class PlainHistogram:
+    """A labelled histogram kept as plain numbers (see PlainCounter): a prometheus_client child takes a lock for
+    its sum and another for its bucket on every observation."""
+
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: tuple[str, ...],
+        buckets: tuple[float, ...],
+        registry: CollectorRegistry,
+    ) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = labelnames
+        self.upper_bounds = (*(float(bound) for bound in buckets), float("inf"))
+        self._le = tuple(floatToGoString(bound) for bound in self.upper_bounds)  # type: ignore[no-untyped-call]
+        # Label values to (per-bucket counts, not cumulative; [sum, created (unix time)]).
+        self.children: dict[tuple[str, ...], tuple[list[float], list[float]]] = {}
+        registry.register(self)
+
+    def child(self, *labelvalues: str) -> tuple[list[float], list[float]]:
+        """The (bucket counts, [sum, created]) of these label values, made empty when first asked for."""
+        child = self.children.get(labelvalues)
+        if child is None:
+            child = self.children[labelvalues] = ([0.0] * len(self.upper_bounds), [0.0, time.time()])
+        return child
+
+    def observe(self, child: tuple[list[float], list[float]], amount: float) -> None:
+        """Count `amount` (a finite duration) in `child`: the first bucket whose bound is at or above it."""
+        child[0][bisect.bisect_left(self.upper_bounds, amount)] += 1.0
+        child[1][0] += amount
+
+    def describe(self) -> Iterable[Metric]:
+        return [Metric(self.name, self.documentation, "histogram")]
+
+    def collect(self) -> Iterable[Metric]:
+        metric = Metric(self.name, self.documentation, "histogram")
+        for labelvalues, (counts, (total, created)) in list(self.children.items()):
+            labels = list(zip(self.labelnames, labelvalues, strict=True))
+            cumulative = 0.0
+            for le, count in zip(self._le, counts, strict=True):
+                cumulative += count
+                metric.add_sample(self.name + "_bucket", dict([*labels, ("le", le)]), cumulative)
+            metric.add_sample(self.name + "_count", dict(labels), cumulative)
+            metric.add_sample(self.name + "_sum", dict(labels), total)
+            if _CREATED_SERIES:
+                metric.add_sample(self.name + "_created", dict(labels), created)
+        return [metric]
 
 
 class Metrics:
@@ -12,41 +110,39 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self.evaluations = Counter(
-            "analyzer_evaluations",
-            "Check evaluations by check and verdict",
-            ["check", "verdict"],
-            registry=self.registry,
+        # The series counted on every answer are plain numbers, rendered at scrape time.
+        self.evaluations = PlainCounter(
+            "analyzer_evaluations", "Check evaluations by check and verdict", ("check", "verdict"), self.registry
         )
-        self.evaluation_duration = Histogram(
+        self.evaluation_duration = PlainHistogram(
             "analyzer_evaluation_duration_seconds",
             "Time from request to verdict",
-            ["check"],
-            buckets=_DURATION_BUCKETS_S,
-            registry=self.registry,
+            ("check",),
+            _DURATION_BUCKETS_S,
+            self.registry,
         )
-        self.coalesced = Counter(
+        self.coalesced = PlainCounter(
             "analyzer_coalesced_evaluations",
             "Requests answered by an identical evaluation already in flight",
-            ["check"],
-            registry=self.registry,
+            ("check",),
+            self.registry,
         )
         self.in_flight = Gauge("analyzer_evaluations_in_flight", "Evaluations running now", registry=self.registry)
         # A plain count read at scrape time: a Gauge's inc and dec take a lock each, on every evaluation.
         self.evaluations_running = 0
         self.in_flight.set_function(lambda: self.evaluations_running)
-        self.source_queries = Counter(
+        self.source_queries = PlainCounter(
             "analyzer_source_queries",
             "Queries sent to sources by outcome (ok, error, timeout)",
-            ["source", "outcome"],
-            registry=self.registry,
+            ("source", "outcome"),
+            self.registry,
         )
-        self.source_query_duration = Histogram(
+        self.source_query_duration = PlainHistogram(
             "analyzer_source_query_duration_seconds",
             "Source query latency",
-            ["source"],
-            buckets=_DURATION_BUCKETS_S,
-            registry=self.registry,
+            ("source",),
+            _DURATION_BUCKETS_S,
+            self.registry,
         )
         self.catalog_info = Gauge(
             "analyzer_catalog_info", "The catalog in use (value 1)", ["version"], registry=self.registry
@@ -83,37 +179,16 @@ class Metrics:
             "analyzer_evaluations_queued", "Evaluations waiting for a slot", registry=self.registry
         )
 
-        # Labelled children by label values: `labels()` takes a lock and builds a key on every call, and these
-        # run on every answer. Bounded as the registry's own children are (check and source names).
-        self._evaluated: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
-        self._coalesced: dict[str, Counter] = {}
-        self._queried: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
-
     def observe_evaluation(self, check: str, verdict: str, seconds: float) -> None:
         """Record one evaluation of `check` that gave `verdict` in `seconds`."""
-        children = self._evaluated.get((check, verdict))
-        if children is None:
-            children = self._evaluated[check, verdict] = (
-                self.evaluations.labels(check, verdict),
-                self.evaluation_duration.labels(check),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
+        self.evaluations.child(check, verdict)[0] += 1.0
+        self.evaluation_duration.observe(self.evaluation_duration.child(check), seconds)
 
     def observe_coalesced(self, check: str) -> None:
         """Record one request of `check` answered by an evaluation it did not start."""
-        child = self._coalesced.get(check)
-        if child is None:
-            child = self._coalesced[check] = self.coalesced.labels(check)
-        child.inc()
+        self.coalesced.child(check)[0] += 1.0
 
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""
-        children = self._queried.get((source, outcome))
-        if children is None:
-            children = self._queried[source, outcome] = (
-                self.source_queries.labels(source, outcome),
-                self.source_query_duration.labels(source),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
+        self.source_queries.child(source, outcome)[0] += 1.0
+        self.source_query_duration.observe(self.source_query_duration.child(source), seconds)

@@ -144,16 +144,36 @@ async def _live_context(app: web.Application) -> AsyncIterator[None]:
 @web.middleware
 async def _serve_request(request: web.Request, handler: Handler) -> web.StreamResponse:
     """What every request of the API's app goes through, in this order: a request id, errors as JSON, the
-    catalog generation held, authentication, then the UI's own guard for UI routes. One middleware, not five:
-    each layer costs a coroutine on every request."""
+    catalog generation held, authentication, then the UI's own guard for UI routes. One middleware, not five,
+    and no coroutine of its own inside: each layer costs a coroutine on every request."""
     offered = request.headers.get("X-Request-Id", "")
     request_id = offered if _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
     request[REQUEST_ID] = request_id
-    structlog.contextvars.clear_contextvars()
+    # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
+    # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext).
     structlog.contextvars.bind_contextvars(request_id=request_id)
+    app = request.app
+    live = app[LIVE]
+    # The generation the answer names: the one held, or the one in service for a request refused before.
+    generation = live.current
+    response: web.StreamResponse
     try:
         try:
-            response = await _held_and_authenticated(request, handler)
+            max_query_bytes = app[SETTINGS].max_query_bytes
+            if len(request.query_string) > max_query_bytes:
+                response = error_response(414, "query_too_long", f"query string is longer than {max_query_bytes} bytes")
+            else:
+                # The catalog generation is pinned for the whole request.
+                with live.use() as generation:
+                    request[GENERATION] = generation
+                    ui_route = is_ui_route(request)
+                    refused = _authenticate(request, app, ui_route)
+                    if refused is not None:
+                        response = refused
+                    elif ui_route:
+                        response = await ui_guard(request, handler)
+                    else:
+                        response = await handler(request)
         except AnalyzerError as exc:
             response = _refusal(request, exc)
         except web.HTTPException as exc:
@@ -165,9 +185,35 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
         exc.headers["X-Request-Id"] = request_id
         raise
     response.headers["X-Request-Id"] = request_id
-    generation = request.get(GENERATION) or request.app[LIVE].current
     response.headers[CATALOG_VERSION_HEADER] = generation.catalog.version
     return response
+
+
+def _authenticate(request: web.Request, app: web.Application, ui_route: bool) -> web.Response | None:
+    """Set the request's principal; the 401 answer when auth is on and no valid bearer token came. Health and
+    readiness are open, and UI routes authenticate themselves with the same tokens, from a header or the login
+    cookie."""
+    tokens = app.get(TOKENS)
+    if tokens is None or ui_route or request.path in OPEN_PATHS:
+        request[PRINCIPAL] = ANONYMOUS
+        return None
+    presented = request.headers.getall("Authorization", [])
+    try:
+        principal = request[PRINCIPAL] = tokens.authenticate(presented)
+    except Unauthorized as exc:
+        app[METRICS].requests_rejected.labels(exc.code).inc()
+        logger.warning(
+            "auth_failed",
+            reason=exc.message,
+            path=request.path[:200],
+            remote=request.remote,
+            user_agent=request.headers.get("User-Agent", "")[:120],
+        )
+        # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
+        challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
+        return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})
+    structlog.contextvars.bind_contextvars(client=principal.name)
+    return None
 
 
 @web.middleware
@@ -214,42 +260,6 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
 def _crashed() -> web.Response:
     """The answer to an unexpected failure (the log has its traceback)."""
     return error_response(500, "internal_error", "internal error; the log has the details")
-
-
-async def _held_and_authenticated(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Pin the catalog generation for the whole request, and bound the query string; every route but health
-    and readiness needs a valid bearer token when auth is on."""
-    app = request.app
-    settings = app[SETTINGS]
-    if len(request.query_string) > settings.max_query_bytes:
-        return error_response(414, "query_too_long", f"query string is longer than {settings.max_query_bytes} bytes")
-    async with app[LIVE].use() as generation:
-        request[GENERATION] = generation
-        tokens = app.get(TOKENS)
-        ui_route = is_ui_route(request)
-        # UI routes authenticate themselves with the same tokens, from a header or the login cookie.
-        if tokens is None or request.path in OPEN_PATHS or ui_route:
-            request[PRINCIPAL] = ANONYMOUS
-        else:
-            presented = request.headers.getall("Authorization", [])
-            try:
-                request[PRINCIPAL] = tokens.authenticate(presented)
-            except Unauthorized as exc:
-                app[METRICS].requests_rejected.labels(exc.code).inc()
-                logger.warning(
-                    "auth_failed",
-                    reason=exc.message,
-                    path=request.path[:200],
-                    remote=request.remote,
-                    user_agent=request.headers.get("User-Agent", "")[:120],
-                )
-                # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
-                challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
-                return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})
-            structlog.contextvars.bind_contextvars(client=request[PRINCIPAL].name)
-        if ui_route:
-            return await ui_guard(request, handler)
-        return await handler(request)
 
 
 def error_response(status: int, code: str, message: str, arg: str | None = None, headers: Any = None) -> web.Response:

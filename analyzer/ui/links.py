@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -16,8 +17,17 @@ def arg_text(value: object) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _run_path(check: str) -> str:
+    # A check's name is encoded once, not on every evaluation (bounded: names come from catalogs).
+    return f"{UI_PREFIX}checks/{quote(check)}/run?"
+
+
 def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
     """The page of the evaluation of `check` with `args` at `at`: it shows the recorded answer when this replica
     still holds it, else evaluates again as of `at`."""
-    query = urlencode([*((name, arg_text(value)) for name, value in args.items()), ("at", format_time(at))])
-    return f"{UI_PREFIX}checks/{quote(check)}/run?{query}"
+    # The time is digits, '-', 'T', '.', 'Z' and ':', of which only ':' is encoded: no percent-encoding pass.
+    at_text = format_time(at).replace(":", "%3A")
+    if not args:
+        return f"{_run_path(check)}at={at_text}"
+    return f"{_run_path(check)}{urlencode((name, arg_text(value)) for name, value in args.items())}&at={at_text}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+import structlog
+import structlog.testing
 from aiohttp.test_utils import TestServer
 
 from analyzer.catalog import build_catalog
@@ -409,3 +411,28 @@ class TestSlowClients:
         async with rawhttp.asyncio.timeout(20):  # bounds a hung test only: keepalive_timeout_s is 0.5
             assert await reader.read() == b""
         writer.close()
+
+
+class TestLogContext:
+    """A request's log lines carry its own id and caller, never those of an earlier request on the connection."""
+
+    async def test_an_earlier_requests_caller_does_not_leak(self, aiohttp_client, tmp_path):
+        (tmp_path / "tokens").mkdir()
+        (tmp_path / "tokens" / "argo").write_text(TOKEN)
+        catalog = build_catalog([("c", {"checks": []})], Registry.default())
+        settings = Settings(auth_tokens=tmp_path / "tokens")
+        client = await aiohttp_client(create_app(settings, catalog, Registry.default()))
+        capture = structlog.testing.LogCapture()
+        config = structlog.get_config()
+        structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+        try:
+            # One session, one request after the other: they share its kept-alive connection.
+            for request_id, token in (("first", TOKEN), ("second", "wrong"), ("third", "wrong")):
+                response = await client.get(
+                    "/api/v1/checks", headers={"Authorization": f"Bearer {token}", "X-Request-Id": request_id}
+                )
+                await response.read()
+        finally:
+            structlog.configure(**config)
+        failures = [entry for entry in capture.entries if entry["event"] == "auth_failed"]
+        assert [(entry["request_id"], "client" in entry) for entry in failures] == [("second", False), ("third", False)]

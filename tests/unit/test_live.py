@@ -95,7 +95,7 @@ class TestReload:
         live = live_for(catalog_file)
 
         async def evaluate():
-            async with live.use() as generation:
+            with live.use() as generation:
                 check = generation.catalog.get("one")
                 return generation, await generation.runner.evaluate(check, {})
 
@@ -119,12 +119,26 @@ class TestChangeDetection:
 
     async def test_an_edit_in_place_is_noticed(self, catalog_file):
         live = live_for(catalog_file)
-        assert await live.check_for_change() == "unchanged"  # the first look validates once more
         assert await live.check_for_change() is None
         catalog_file.write_text(gate_yaml("one", "two"))
         assert await live.check_for_change() == "reloaded"
         assert await live.check_for_change() is None
         assert "two" in live.current.catalog.checks
+        await live.close(timeout_s=5)
+
+    async def test_the_first_poll_does_not_reload_the_catalog_in_service(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        assert await live.check_for_change() is None
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "unchanged"}) is None
+        await live.close(timeout_s=5)
+
+    async def test_a_crlf_catalog_is_validated_once_more_on_the_first_poll(self, catalog_file):
+        # Its version is the digest of the text as the loader read it (newlines normalised), not of the bytes.
+        catalog_file.write_bytes(gate_yaml("one").replace("\n", "\r\n").encode())
+        live = live_for(catalog_file)
+        assert await live.check_for_change() == "unchanged"
+        assert await live.check_for_change() is None
         await live.close(timeout_s=5)
 
     async def test_a_change_before_the_first_poll_is_not_missed(self, catalog_file):
@@ -137,7 +151,7 @@ class TestChangeDetection:
     async def test_a_configmap_symlink_swap_is_noticed(self, tmp_path):
         root = configmap_dir(tmp_path / "catalog", {"checks.yaml": gate_yaml("one")}, "2026_01")
         live = live_for(root)
-        assert await live.check_for_change() == "unchanged"
+        assert await live.check_for_change() is None
         configmap_dir(root, {"checks.yaml": gate_yaml("one", "two")}, "2026_02")
         assert await live.check_for_change() == "reloaded"
         assert sorted(live.current.catalog.checks) == ["one", "two"]

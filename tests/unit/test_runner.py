@@ -90,7 +90,7 @@ class TestErrorMapping:
         runner, catalog = runner_for("ok")
         evaluation = await runner.evaluate(catalog.get("ok"), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.PASS, 200, None)
-        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 1
+        assert runner.metrics.evaluations.value("ok", "pass") == 1
 
 
 class TestCoalescing:
@@ -245,14 +245,14 @@ class TestReuseWindow:
         first = await runner.evaluate(catalog.get("ok"), {})
         second = await runner.evaluate(catalog.get("ok"), {})
         assert second is first
-        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 1
-        assert runner.metrics.coalesced.labels("ok")._value.get() == 1
+        assert runner.metrics.evaluations.value("ok", "pass") == 1
+        assert runner.metrics.coalesced.value("ok") == 1
 
     async def test_not_reused_without_a_window_or_with_other_args(self):
         runner, catalog = runner_for("ok")
         await runner.evaluate(catalog.get("ok"), {})
         await runner.evaluate(catalog.get("ok"), {})
-        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 2
+        assert runner.metrics.evaluations.value("ok", "pass") == 2
 
     async def test_expired_results_are_evaluated_again(self, monkeypatch):
         registry = Registry([ScriptedCheck])
@@ -263,7 +263,7 @@ class TestReuseWindow:
         await runner.evaluate(catalog.get("ok"), {})
         clock[0] += 1.5
         await runner.evaluate(catalog.get("ok"), {})
-        assert runner.metrics.evaluations.labels("ok", "pass")._value.get() == 2
+        assert runner.metrics.evaluations.value("ok", "pass") == 2
 
 
 class TestMembers:
