@@ -50,6 +50,12 @@ class Principal:
 ANONYMOUS = Principal("anonymous")
 
 
+def admission_caller(principal: Principal, remote: str | None) -> str:
+    """Whom an evaluation is admitted for (analyzer.admission's fair share): the token's name, or the client's
+    address when auth is off."""
+    return principal.name if principal is not ANONYMOUS else (remote or "")
+
+
 def _signature(path: Path) -> _Signature:
     """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it."""
     if path.is_dir():

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
 from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, Principal, TokenStore
+from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller
 from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
@@ -313,7 +313,7 @@ async def run_check(request: web.Request) -> web.Response:
     """GET/POST /api/v1/checks/{name}/run: evaluate and answer with the verdict; every answer is kept in
     the verdict history, refusals included."""
     principal = request[PRINCIPAL]
-    caller = principal.name if principal is not ANONYMOUS else (request.remote or "")
+    caller = admission_caller(principal, request.remote)
     app = request.app
     live = app[LIVE]
     if live.admission.refuses(caller) and not live.draining:

@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, Principal
+from analyzer.auth import ANONYMOUS, Principal, admission_caller
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
@@ -249,7 +249,10 @@ async def run_page(request: web.Request) -> web.Response:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
-    evaluation: Evaluation = await generation.runner.evaluate(check, args, at)
+    # A page's evaluation is admitted for whoever asks, as the API's are: each user holds a share of its own.
+    evaluation: Evaluation = await generation.runner.evaluate(
+        check, args, at, caller=admission_caller(principal, request.remote)
+    )
     request.app[HISTORY].record_evaluation(
         evaluation,
         request_id=structlog.contextvars.get_contextvars().get("request_id", ""),

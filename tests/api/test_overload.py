@@ -106,6 +106,20 @@ class TestFairAdmission:
         gates["hold-1"].open()
         assert (await running).status == 200
 
+    async def test_verdict_pages_are_admitted_for_their_user(self, client, gates):
+        # The page reads the same bearer header as the API (or its login cookie): each user its own share.
+        pages = [
+            asyncio.create_task(client.get(f"/ui/checks/hold-{i}/run", headers=bearer(token)))
+            for i, token in ((1, TOKEN_FLOOD), (2, TOKEN_OTHER))
+        ]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        assert client.app[LIVE].admission.shares() == {"flood": (1, 0), "other": (1, 0)}
+        for gate in gates.values():
+            gate.open()
+        for page in pages:
+            assert (await page).status == 200
+
     async def test_a_waiter_that_gets_no_slot_in_time_is_refused(self, aiohttp_client, gates):
         settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=0.05)
         client = await aiohttp_client(create_app(settings, catalog(), REGISTRY))
