@@ -336,7 +336,11 @@ class ErrorBudgetCheck(Check):
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
         verdict = self.judge(
-            windows, period, [*required.queries, *optional.queries], [batch.promql for batch in plan.batches]
+            windows,
+            period,
+            [*required.queries, *optional.queries],
+            [batch.promql for batch in plan.batches],
+            partial,
         )
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
@@ -405,11 +409,14 @@ class ErrorBudgetCheck(Check):
         period: WindowRatio,
         queries: Sequence[str] = (),
         sent: Sequence[str] = (),
+        partial: Sequence[str] = (),
     ) -> Verdict:
         """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
-        `sent` the combined queries that carried them."""
+        `sent` the combined queries that carried them, `partial` the storage warnings of an answer that may
+        lack series (the period's zero errors inferred from absent windows is then no evidence either)."""
         budget = self.budget
         windows, period = reconcile_absences(windows, period)
+        period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._tiers, windows, budget)

@@ -202,13 +202,17 @@ class RatioSLI(BaseModel):
     @model_validator(mode="after")
     def _same_form(self) -> RatioSLI:
         # A count over a rate is the error ratio times the window's seconds, and the other way round divided
-        # by them: a check that always passes (or always fails), whatever the service does.
+        # by them: a check that always passes (or always fails), whatever the service does. A side whose form
+        # cannot be told (avg_over_time() of a recorded rate) is read as per second, so only a count beside
+        # anything else than a count is refused.
         errors, total = event_form(self.errors), event_form(self.total)
-        if errors is not None and total is not None and errors != total:
+        if (errors == "count") != (total == "count"):
             wording = {"count": "counts events (increase())", "per_second": "is per second (rate())"}
+            unknown = "does not count events with increase() (it is read as per second)"
             raise ValueError(
-                f"ratio.errors {wording[errors]} while ratio.total {wording[total]}: their quotient is no "
-                "error ratio; write both with rate() or both with increase()"
+                f"ratio.errors {wording.get(errors or '', unknown)} while ratio.total "
+                f"{wording.get(total or '', unknown)}: their quotient is no error ratio; write both with "
+                "increase() or both per second (rate())"
             )
         return self
 

@@ -318,6 +318,28 @@ class TestWarnings:
             make(ratio={"errors": errors, "total": total})
 
     @pytest.mark.parametrize(
+        ("errors", "total", "message"),
+        [
+            (
+                "sum(avg_over_time(e:rate5m[{{ window }}]))",
+                "sum(increase(t[{{ window }}]))",
+                r"ratio.errors does not count events with increase\(\) \(it is read as per second\) while "
+                r"ratio.total counts events",
+            ),
+            (
+                "sum(increase(e[{{ window }}]))",
+                "sum(avg_over_time(t:rate5m[{{ window }}]))",
+                r"ratio.errors counts events \(increase\(\)\) while ratio.total does not count events",
+            ),
+        ],
+    )
+    def test_a_count_beside_a_form_that_cannot_be_told_is_refused(self, errors, total, message):
+        # Read as per second, the other side makes the quotient the ratio divided by the window's seconds: the
+        # check would pass a service failing every request.
+        with pytest.raises(ValidationError, match=message):
+            make(ratio={"errors": errors, "total": total})
+
+    @pytest.mark.parametrize(
         "errors",
         ["sum(increase(e[{{ window }}]))", "sum(avg_over_time(e:rate5m[{{ window }}]))", "sum(irate(e[{{ window }}]))"],
     )
@@ -584,6 +606,41 @@ class TestPartialAnswers:
     )
     def test_a_measured_window_stands(self, window):
         assert absence_unproven(window, ["store 2 down"]) is window
+
+    @staticmethod
+    def sloth_with_a_gate():
+        sloth = {
+            "sloth_id": "api-availability",
+            "total_query": "sum(rate(req_total[{{ window }}]))",
+            "errors_query": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))',
+        }
+        return make(sloth=sloth, min_budget_remaining=0)
+
+    @staticmethod
+    def ratios_absent_with_traffic(check):
+        """Every window's recorded ratio absent, its total counting traffic and its raw errors none; the
+        period's ratio absent too (its store, say, did not answer)."""
+        windows = {
+            window: WindowRatio(
+                window, 0.0, 0.0, 10.0, "zero errors", events=10 * parse_duration(window), recorded_absent=True
+            )
+            for tier in check.tiers_in_force
+            for window in (tier.long, tier.short)
+        }
+        return windows, WindowRatio(check.period, None, recorded_absent=True, note="no Sloth ratio_rate30d series")
+
+    def test_the_period_is_not_inferred_zero_from_a_partial_answer(self):
+        check = self.sloth_with_a_gate()
+        verdict = check.judge(*self.ratios_absent_with_traffic(check), partial=["store 2 down"])
+        assert verdict.outcome is not Outcome.PASS
+        assert verdict.details["budget"]["remaining"] is None
+        assert "the answer may be partial (store 2 down)" in verdict.details["budget"]["note"]
+
+    def test_the_period_is_inferred_zero_from_a_complete_answer(self):
+        check = self.sloth_with_a_gate()
+        verdict = check.judge(*self.ratios_absent_with_traffic(check))
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.details["budget"]["remaining"] == 1.0
 
     def test_without_storage_warnings_absence_is_zero_errors(self):
         absent = WindowRatio("5m", 0.0, None, 10.0)
