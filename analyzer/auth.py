@@ -11,11 +11,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 import yaml
 
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 logger = structlog.get_logger("analyzer.auth")
 
@@ -48,6 +52,18 @@ class Principal:
 
 
 ANONYMOUS = Principal("anonymous")
+
+
+def log_auth_failed(request: web.Request, reason: str) -> None:
+    """The `auth_failed` line of a refused token: why, and what the request says of its client (cut: it
+    is the client's text)."""
+    logger.warning(
+        "auth_failed",
+        reason=reason,
+        path=request.path[:200],
+        remote=request.remote,
+        user_agent=request.headers.get("User-Agent", "")[:120],
+    )
 
 
 def admission_caller(principal: Principal, remote: str | None) -> str:

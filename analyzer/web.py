@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
 from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller
+from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller, log_auth_failed
 from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
@@ -202,13 +202,7 @@ def _authenticate(request: web.Request, app: web.Application, ui_route: bool) ->
         principal = request[PRINCIPAL] = tokens.authenticate(presented)
     except Unauthorized as exc:
         app[METRICS].requests_rejected.labels(exc.code).inc()
-        logger.warning(
-            "auth_failed",
-            reason=exc.message,
-            path=request.path[:200],
-            remote=request.remote,
-            user_agent=request.headers.get("User-Agent", "")[:120],
-        )
+        log_auth_failed(request, exc.message)
         # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
         challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
         return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})

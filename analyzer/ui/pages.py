@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, Principal, admission_caller
+from analyzer.auth import ANONYMOUS, Principal, admission_caller, log_auth_failed
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
@@ -120,13 +120,7 @@ def _authenticate(request: web.Request) -> Principal:
         principal: Principal = tokens.authenticate(presented)
     except Unauthorized as exc:
         if presented:
-            logger.warning(
-                "auth_failed",
-                reason=exc.message,
-                path=request.path[:200],
-                remote=request.remote,
-                user_agent=request.headers.get("User-Agent", "")[:120],
-            )
+            log_auth_failed(request, exc.message)
         raise
     structlog.contextvars.bind_contextvars(client=principal.name)
     return principal
@@ -413,13 +407,7 @@ async def login(request: web.Request) -> web.Response:
     try:
         principal = tokens.authenticate([f"Bearer {token}"])
     except Unauthorized as exc:
-        logger.warning(
-            "auth_failed",
-            reason=exc.message,
-            path=request.path,
-            remote=request.remote,
-            user_agent=request.headers.get("User-Agent", "")[:120],
-        )
+        log_auth_failed(request, exc.message)
         return aiohttp_jinja2.render_template(
             "login.html",
             request,
