@@ -325,12 +325,9 @@ class ErrorBudgetCheck(Check):
         warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
         partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
         try:
-            windows = {
-                window: absence_unproven(self._reader.measure(window, qs, results), partial)
-                for window, qs in plan.windows.items()
-            }
+            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:
-                period = absence_unproven(self._measure_period(plan, results), partial)
+                period = self._measure_period(plan, results)
             else:
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
@@ -415,6 +412,9 @@ class ErrorBudgetCheck(Check):
         `sent` the combined queries that carried them, `partial` the storage warnings of an answer that may
         lack series (the period's zero errors inferred from absent windows is then no evidence either)."""
         budget = self.budget
+        # Zero errors read from an absent series, then inferred for the period from such windows, is no
+        # evidence in an answer that may lack series.
+        windows = {name: absence_unproven(w, partial) for name, w in windows.items()}
         windows, period = reconcile_absences(windows, period)
         period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
