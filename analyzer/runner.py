@@ -8,6 +8,7 @@ import functools
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 logger = structlog.get_logger("analyzer.runner")
 
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
-# Bound on remembered results; past it, expired ones are dropped and, if all are fresh, nothing is added.
+# Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
 
 
@@ -70,6 +71,8 @@ class Runner:
         self._logs_verdicts = self._logger.is_enabled_for(logging.INFO)
         self._in_flight: dict[_CoalesceKey, _Shared] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
+        # When each remembered result expires, oldest first (one window for all: the order they were remembered).
+        self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
 
     async def evaluate(
         self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
@@ -179,11 +182,20 @@ class Runner:
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
         now = time.monotonic()
+        # Expired results go as new ones come: what is held is one window's worth, not _MAX_RECENT evaluations that
+        # only a full table would drop (a growing heap: a page fault every other request, and older generations
+        # for the cyclic collector to traverse).
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            expired_at, old = expiries.popleft()
+            entry = self._recent.get(old)
+            if entry is not None and entry[0] == expired_at:
+                del self._recent[old]
         if len(self._recent) >= _MAX_RECENT:
-            self._recent = {k: v for k, v in self._recent.items() if v[0] > now}
-            if len(self._recent) >= _MAX_RECENT:
-                return
-        self._recent[key] = (now + self.reuse_window_s, evaluation)
+            return
+        until = now + self.reuse_window_s
+        self._recent[key] = (until, evaluation)
+        expiries.append((until, key))
 
     async def _evaluate(
         self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool

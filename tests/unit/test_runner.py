@@ -265,6 +265,20 @@ class TestReuseWindow:
         await runner.evaluate(catalog.get("ok"), {})
         assert runner.metrics.evaluations.value("ok", "pass") == 2
 
+    async def test_expired_results_are_not_held(self, monkeypatch):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
+        clock = [1000.0]
+        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        for second in range(5):
+            await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_000 + second, UTC))
+            clock[0] += 1.5
+        # Each answer outlived its window before the next came: only the last is still held.
+        assert len(runner._recent) == 1
+        first = await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC))
+        assert await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC)) is first
+
 
 class TestMembers:
     """Members run at their parent's time and are backtests only when the parent is one."""
