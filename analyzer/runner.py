@@ -181,7 +181,7 @@ class Runner:
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
         now = time.monotonic()
         # Expired results go as new ones come: what is held is one window's worth, not _MAX_RECENT evaluations that
-        # only a full table would drop (a growing heap: a page fault every other request, and older generations
+        # only a full table would drop (a growing heap: nearly a page fault per request, and older generations
         # for the cyclic collector to traverse).
         expiries = self._expiries
         while expiries and expiries[0][0] <= now:
