@@ -24,6 +24,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
 from tests.gatecatalog import gate_catalog
+from tests.gatekind import GATES, Gate
 
 
 class ScriptedCheck(Check):
@@ -205,7 +206,7 @@ class TestSharedOutcome:
         await gate.wait_entered(1)
         caller = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
         await asyncio.sleep(0)
-        (shared,) = [future for key, future in run._in_flight.items() if key[1] == "other"]
+        (shared,) = [task for key, (task, _) in run._in_flight.items() if key[1] == "other"]
         caller.cancel()
         with pytest.raises(asyncio.CancelledError):
             await caller
@@ -233,6 +234,28 @@ class TestDrain:
         gate.open()
         await drained
         assert run.admission.running == 0
+
+    async def test_drain_waits_for_an_identical_evaluation_started_as_the_first_answered(self, gate):
+        run = gated_runner(Admission())
+        check = run.catalog.get("slow")
+        second_gate = Gate()
+
+        async def again_once_answered() -> Outcome:
+            await run.evaluate(check, {})
+            GATES["g"] = second_gate
+            # Started in the turn the first answered, before the first's task has been forgotten.
+            return (await run.evaluate(check, {})).verdict
+
+        caller = asyncio.create_task(again_once_answered())
+        await gate.wait_entered(1)
+        gate.open()
+        await second_gate.wait_entered(1)
+        drained = asyncio.create_task(run.drain())
+        await asyncio.sleep(0)
+        assert not drained.done()
+        second_gate.open()
+        await drained
+        assert await caller is Outcome.PASS
 
 
 class TestReuseWindow:
@@ -264,6 +287,20 @@ class TestReuseWindow:
         clock[0] += 1.5
         await runner.evaluate(catalog.get("ok"), {})
         assert runner.metrics.evaluations.value("ok", "pass") == 2
+
+    async def test_expired_results_are_not_held(self, monkeypatch):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
+        clock = [1000.0]
+        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        for second in range(5):
+            await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_000 + second, UTC))
+            clock[0] += 1.5
+        # Each answer outlived its window before the next came: only the last is still held.
+        assert len(runner._recent) == 1
+        first = await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC))
+        assert await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC)) is first
 
 
 class TestMembers:
