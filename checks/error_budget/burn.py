@@ -3,10 +3,11 @@ checked directly: budgets, burn rates, tiers and their judgement."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -37,8 +38,10 @@ _PYRRA_TIERS: tuple[tuple[int, int, float, str], ...] = (
 _SEVERITY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
+@functools.lru_cache(maxsize=256)
 def error_budget(objective_percent: float) -> float:
-    """The error budget as a fraction: 1 - objective (99.9 -> 0.001, computed in decimal so it is exact)."""
+    """The error budget as a fraction: 1 - objective (99.9 -> 0.001, computed in decimal so it is exact); kept,
+    as a check asks for its own on every evaluation."""
     return float((Decimal(100) - Decimal(repr(objective_percent))) / 100)
 
 
@@ -55,6 +58,19 @@ def budget_remaining(period_error_ratio: float, budget: float) -> float:
 def max_burn_rate(budget: float) -> float:
     """The highest burn rate possible (every event bad): 1 / (1 - objective)."""
     return 1.0 / budget
+
+
+@functools.lru_cache(maxsize=256)
+def window_seconds(window: str) -> float:
+    """`parse_duration` of a window, kept: an evaluation measures and judges the same few windows, each several
+    times, and so does the next one."""
+    return parse_duration(window)
+
+
+@functools.lru_cache(maxsize=256)
+def rule_window(window: str) -> str:
+    """How Pyrra's and Sloth's rule names spell `window` (its `prometheus_duration`), kept as window_seconds."""
+    return prometheus_duration(window_seconds(window))
 
 
 def prometheus_duration(seconds: float) -> str:
@@ -169,22 +185,21 @@ class TierResult:
     long_burn: float | None
     short_burn: float | None
     note: str = ""
+    # Both windows had traffic; and both exceed the factor. Computed once: the verdict, its reason and its
+    # details read them several times.
+    judged: bool = field(init=False)
+    fired: bool = field(init=False)
 
-    @property
-    def judged(self) -> bool:
-        """Both windows had traffic."""
-        return self.long_burn is not None and self.short_burn is not None
+    def __post_init__(self) -> None:
+        judged = self.long_burn is not None and self.short_burn is not None
+        object.__setattr__(self, "judged", judged)
+        object.__setattr__(self, "fired", judged and exceeds(self.burn, self.tier.factor))
 
     @property
     def burn(self) -> float:
         """The burn both windows reach (the smaller of the two); the tier fires when it exceeds the factor."""
         assert self.long_burn is not None and self.short_burn is not None
         return min(self.long_burn, self.short_burn)
-
-    @property
-    def fired(self) -> bool:
-        """Both windows exceed the factor."""
-        return self.judged and exceeds(self.burn, self.tier.factor)
 
     @property
     def pressure(self) -> float:
@@ -225,7 +240,7 @@ def reconcile_absences(
     then, with traffic in some window, the period has no error series either: zero errors, and at least the
     events of the busiest window. Not when a window's raw errors counted errors its rule did not record: the
     rules stopped, and the period's stopped with them."""
-    present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
+    present = [window_seconds(w.window) for w in windows.values() if not w.recorded_absent]
     shortest = min(present, default=math.inf)
     judged = {
         name: (
@@ -236,7 +251,7 @@ def reconcile_absences(
                 "this one did not evaluate (failing or lagging): no evidence "
                 "of zero errors",
             )
-            if w.recorded_absent and w.error_ratio is not None and parse_duration(w.window) > shortest
+            if w.recorded_absent and w.error_ratio is not None and window_seconds(w.window) > shortest
             else w
         )
         for name, w in windows.items()

@@ -324,8 +324,9 @@ class ErrorBudgetCheck(Check):
         # an error series absent from such an answer may be missing rather than never recorded.
         warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
         partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
+        reader = self._reader
         try:
-            windows = {window: self._reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:
                 period = self._measure_period(plan, results)
             else:

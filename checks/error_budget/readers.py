@@ -31,7 +31,7 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
 )
-from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers
+from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers, rule_window, window_seconds
 
 # Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
 SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
@@ -93,7 +93,7 @@ class Reader(Protocol):
 def _events(total: float, window: str, counted: bool) -> float:
     """The events a total stands for over `window`: the total itself when it is `counted` (increase()), else
     a per-second rate times the window."""
-    return total if counted else total * parse_duration(window)
+    return total if counted else total * window_seconds(window)
 
 
 def _ratio_from_counts(window: str, errors: float | None, total: float | None, *, counted: bool = False) -> WindowRatio:
@@ -118,7 +118,11 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None, *
             )
         return WindowRatio(window, None, errors, total, f"no traffic over {window}")
     bad = 0.0 if errors is None else errors
-    measured = _bounded_ratio(window, bad / total, _count_text(errors, total), errors, total)
+    ratio = bad / total
+    if 0.0 <= ratio <= 1.0:
+        # The usual case, which _bounded_ratio leaves as it is: built at once, without the text of its counts.
+        return WindowRatio(window, ratio, errors, total, events=_events(total, window, counted))
+    measured = _bounded_ratio(window, ratio, _count_text(errors, total), errors, total)
     return replace(measured, events=_events(total, window, counted))
 
 
@@ -520,7 +524,7 @@ class PyrraReader:
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
-        if value is None and prometheus_duration(parse_duration(window)) not in self._recorded_windows:
+        if value is None and rule_window(window) not in self._recorded_windows:
             return WindowRatio(
                 window,
                 None,
@@ -697,7 +701,7 @@ class SlothReader:
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
-        name = prometheus_duration(parse_duration(window))
+        name = rule_window(window)
         if value is None and "total" not in queries and self._total is not None:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
             return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
