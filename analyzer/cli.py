@@ -195,7 +195,9 @@ def _serve(args: argparse.Namespace) -> int:
         checks=len(catalog.checks),
         catalog_version=catalog.version,
     )
-    # The service settles the collector itself once it is up (analyzer.server.settle_collector).
+    # Start-up's garbage goes now, not frozen with the rest when the service settles the collector once it is up
+    # (analyzer.server.settle_collector).
+    gc.collect()
     _started(freeze=False)
     # uvloop: measured 1.6x the requests per second of the default loop on the same check (make bench).
     uvloop.run(serve(settings, catalog, registry))

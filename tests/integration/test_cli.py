@@ -301,7 +301,8 @@ class TestJobImports:
 
 class TestJobCollector:
     """A command pauses the cyclic collector while it starts; a Job then freezes what start-up built, so that
-    neither its evaluation nor its exit scans it; in-process callers get the collector back as they had it."""
+    neither its evaluation nor its exit scans it, the service collects again before it settles the collector,
+    and in-process callers get the collector back as they had it."""
 
     def test_a_job_freezes_its_start_up_and_collects_again(self, tmp_path):
         body, stderr = analyzer_process(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
@@ -324,3 +325,29 @@ class TestJobCollector:
             assert gc.isenabled() is collecting
         finally:
             (gc.enable if was_collecting else gc.disable)()
+
+    def test_the_service_collects_again_before_it_settles_the_collector(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        # The service stops itself (SIGTERM) once it is up, noting whether the collector ran at that moment.
+        script = textwrap.dedent("""
+            import gc, json, os, signal, sys
+            import analyzer.server as server
+            from analyzer.cli import main
+            seen = {}
+            settle = server.settle_collector
+            def settled():
+                seen["collecting"] = gc.isenabled()
+                settle()
+                os.kill(os.getpid(), signal.SIGTERM)
+            server.settle_collector = settled
+            code = main(["serve", "--catalog", sys.argv[1], "--host", "127.0.0.1", "--port", sys.argv[2]])
+            print(json.dumps({"code": code, **seen}))
+        """)
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(catalog), str(free_port())], capture_output=True, text=True, timeout=60
+        )
+        body = json.loads(result.stdout.splitlines()[-1])
+        assert body == {"code": 0, "collecting": True}, result.stderr
