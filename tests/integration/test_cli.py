@@ -255,6 +255,7 @@ class TestJobImports:
             "checks.kpi_compare",
             "checks.composite",
             "analyzer.sources.http",
+            "analyzer.sources.httppolicy",  # the HTTP checks' limits
             "httpx",
             "httpcore",
             "prometheus_client",
