@@ -4,10 +4,12 @@ Checks whose details hold `steps` (http_smoke) get one line and one test case pe
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.models import Evaluation, Outcome, clip
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "error": "ERROR", "not_run": "NOT RUN"}
 _MAX_TEXT_CHARS = 4000
@@ -55,6 +57,9 @@ def junit_xml(evaluation: Evaluation) -> bytes:
     Fail and inconclusive become <failure> (inconclusive is not a pass), error becomes <error>,
     steps not run after an earlier failure become <skipped>.
     """
+    # Imported here: most Jobs write no report, and the XML modules cost every Job about 10M instructions.
+    import xml.etree.ElementTree as ET
+
     steps = steps_of(evaluation)
     cases = [_step_case(evaluation, step) for step in steps] if steps else [_check_case(evaluation)]
     counts = {kind: sum(1 for case in cases if case.find(kind) is not None) for kind in ("failure", "error", "skipped")}
@@ -94,6 +99,8 @@ def junit_xml(evaluation: Evaluation) -> bytes:
 
 
 def _check_case(evaluation: Evaluation) -> ET.Element:
+    import xml.etree.ElementTree as ET
+
     case = ET.Element(
         "testcase",
         classname=f"analyzer.{evaluation.kind}",
@@ -105,6 +112,8 @@ def _check_case(evaluation: Evaluation) -> ET.Element:
 
 
 def _step_case(evaluation: Evaluation, step: dict[str, Any]) -> ET.Element:
+    import xml.etree.ElementTree as ET
+
     latency_ms = step.get("latency_ms")
     case = ET.Element(
         "testcase",
@@ -124,6 +133,8 @@ def _step_case(evaluation: Evaluation, step: dict[str, Any]) -> ET.Element:
 
 
 def _mark(case: ET.Element, outcome: str, message: str, kind: str, text: str = "") -> None:
+    import xml.etree.ElementTree as ET
+
     if outcome == Outcome.PASS.value:
         return
     tag = "error" if outcome == Outcome.ERROR.value else "failure"

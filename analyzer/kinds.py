@@ -54,7 +54,7 @@ from analyzer.params import (
 )
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
-from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList
+from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
 from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string, split_template
 
 if TYPE_CHECKING:
@@ -70,13 +70,16 @@ if TYPE_CHECKING:
         regex_name_selectors,
     )
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
+    from analyzer.sources.httppolicy import HostAllowList
 
-# Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, and the PromQL
+# Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, the HTTP policy's
+# allow-list (a Job of another kind does not build its classes), and the PromQL
 # name and batch helpers, which a `prometheus` check (the one kind of most Jobs) does not use.
 _ON_FIRST_USE = {
     "HttpClient": "analyzer.sources.http",
     "HttpExchange": "analyzer.sources.http",
     "HttpRequest": "analyzer.sources.http",
+    "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
         (

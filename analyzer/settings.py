@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from analyzer.errors import ConfigError
 from analyzer.logs import LogFormat
-from analyzer.sources.httppolicy import DEFAULT_ALLOWED_HOSTS, HostAllowList, HttpPolicy, parse_networks
+from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
+
+if TYPE_CHECKING:
+    from analyzer.sources.httppolicy import HttpPolicy
 
 ENV_PREFIX = "ANALYZER_"
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
@@ -25,11 +28,16 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
+# The HTTP policy's module is imported when an HTTP setting is set or used: a Job of another kind does not need it.
 def _host_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
+    from analyzer.sources.httppolicy import HostAllowList
+
     return HostAllowList.parse(value).patterns
 
 
 def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
+    from analyzer.sources.httppolicy import parse_networks
+
     return tuple(str(network) for network in parse_networks(value))
 
 
@@ -174,6 +182,8 @@ class Settings(BaseModel):
 
     def http_policy(self) -> HttpPolicy:
         """The limits every HTTP check runs under."""
+        from analyzer.sources.httppolicy import HostAllowList, HttpPolicy, parse_networks
+
         return HttpPolicy(
             allowed_hosts=HostAllowList(self.http_allowed_hosts),
             allowed_networks=parse_networks(self.http_allowed_networks),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -215,22 +216,29 @@ ERROR_BUDGET_CHECK = {
 COMPOSITE_CHECK = {"name": "card", "kind": "composite", "members": [{"check": "p"}, {"check": "eb"}]}
 
 
-def analyzer_modules(tmp_path, checks, *command):
-    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
+def analyzer_process(tmp_path, checks, *command):
+    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: what it left (exit code, imported modules,
+    the collector's state) and its stderr."""
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(
         yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": checks})
     )
     script = textwrap.dedent("""
-        import json, sys
+        import gc, json, sys
         from analyzer.cli import main
         code = main(sys.argv[1:])
-        print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+        state = {"collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}
+        print(json.dumps({"code": code, "modules": sorted(sys.modules), **state}))
     """)
     args = [arg.replace("CATALOG", str(catalog)) for arg in command]
     result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60)
-    body = json.loads(result.stdout.splitlines()[-1])
-    return body["code"], result.stderr, set(body["modules"])
+    return json.loads(result.stdout.splitlines()[-1]), result.stderr
+
+
+def analyzer_modules(tmp_path, checks, *command):
+    """Run `analyzer COMMAND` on a catalog in a fresh interpreter: its exit code, stderr and imported modules."""
+    body, stderr = analyzer_process(tmp_path, checks, *command)
+    return body["code"], stderr, set(body["modules"])
 
 
 class TestJobImports:
@@ -247,12 +255,24 @@ class TestJobImports:
             "checks.kpi_compare",
             "checks.composite",
             "analyzer.sources.http",
+            "analyzer.sources.httppolicy",  # the HTTP checks' limits
             "httpx",
             "httpcore",
             "prometheus_client",
             "analyzer.imports",  # the Pyrra / Sloth / OpenSLO readers: no such document in this catalog
             "analyzer.promql_names",  # PromQL name and batch helpers: error_budget and kpi_compare use them
             "analyzer.promql_batch",
+            # The service's parts: a Job answers no request and shows no page.
+            "analyzer.server",
+            "analyzer.web",
+            "analyzer.history",
+            "analyzer.metrics",
+            "analyzer.ui.pages",
+            "aiohttp.web",
+            "aiohttp_jinja2",
+            "jinja2",
+            "uvloop",
+            "xml.etree.ElementTree",  # the JUnit report's, without --junit
         }
         assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
 
@@ -278,3 +298,57 @@ class TestJobImports:
         assert code == 0, stderr
         assert {"checks.prometheus", "checks.http_smoke", "httpx"} <= modules
         assert "checks.error_budget" not in modules
+
+
+class TestJobCollector:
+    """A command pauses the cyclic collector while it starts; a Job then freezes what start-up built, so that
+    neither its evaluation nor its exit scans it, the service collects again before it settles the collector,
+    and in-process callers get the collector back as they had it."""
+
+    def test_a_job_freezes_its_start_up_and_collects_again(self, tmp_path):
+        body, stderr = analyzer_process(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
+        assert body["code"] == 5, stderr
+        assert body["frozen"] > 0
+        assert body["collecting"] is True
+
+    @pytest.mark.parametrize("collecting", [True, False])
+    def test_main_leaves_the_collector_as_it_found_it(self, tmp_path, collecting):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        was_collecting = gc.isenabled()
+        (gc.enable if collecting else gc.disable)()
+        try:
+            from analyzer.cli import main
+
+            assert main(["list", "--catalog", str(catalog)]) == 0
+            assert gc.isenabled() is collecting
+        finally:
+            (gc.enable if was_collecting else gc.disable)()
+
+    def test_the_service_collects_again_before_it_settles_the_collector(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        # The service stops itself (SIGTERM) once it is up, noting whether the collector ran at that moment.
+        script = textwrap.dedent("""
+            import gc, json, os, signal, sys
+            import analyzer.server as server
+            from analyzer.cli import main
+            seen = {}
+            settle = server.settle_collector
+            def settled():
+                seen["collecting"] = gc.isenabled()
+                settle()
+                os.kill(os.getpid(), signal.SIGTERM)
+            server.settle_collector = settled
+            code = main(["serve", "--catalog", sys.argv[1], "--host", "127.0.0.1", "--port", sys.argv[2]])
+            print(json.dumps({"code": code, **seen}))
+        """)
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(catalog), str(free_port())], capture_output=True, text=True, timeout=60
+        )
+        body = json.loads(result.stdout.splitlines()[-1])
+        assert body == {"code": 0, "collecting": True}, result.stderr
