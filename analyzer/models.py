@@ -95,20 +95,24 @@ class Evaluation(BaseModel):
         ui_url: str | None,
     ) -> Evaluation:
         """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
-        return cls(
-            check=check,
-            kind=kind,
-            verdict=verdict.outcome,
-            reason=verdict.reason,
-            value=verdict.value,
-            threshold=verdict.threshold,
-            args=args,
-            evaluated_at=evaluated_at,
-            duration_ms=duration_ms,
-            error=error,
-            details=verdict.details,
-            http_status=http_status,
-            ui_url=ui_url,
+        # Validated from a dict: the same validation as cls(**fields) without BaseModel.__init__'s frame and its
+        # keyword arguments.
+        return cls.model_validate(
+            {
+                "check": check,
+                "kind": kind,
+                "verdict": verdict.outcome,
+                "reason": verdict.reason,
+                "value": verdict.value,
+                "threshold": verdict.threshold,
+                "args": args,
+                "evaluated_at": evaluated_at,
+                "duration_ms": duration_ms,
+                "error": error,
+                "details": verdict.details,
+                "http_status": http_status,
+                "ui_url": ui_url,
+            }
         )
 
     def json_body(self, explain: bool) -> bytes:
