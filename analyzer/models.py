@@ -95,20 +95,24 @@ class Evaluation(BaseModel):
         ui_url: str | None,
     ) -> Evaluation:
         """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
-        return cls(
-            check=check,
-            kind=kind,
-            verdict=verdict.outcome,
-            reason=verdict.reason,
-            value=verdict.value,
-            threshold=verdict.threshold,
-            args=args,
-            evaluated_at=evaluated_at,
-            duration_ms=duration_ms,
-            error=error,
-            details=verdict.details,
-            http_status=http_status,
-            ui_url=ui_url,
+        # Validated from a dict: the same validation as cls(**fields) without BaseModel.__init__'s frame and its
+        # keyword arguments.
+        return cls.model_validate(
+            {
+                "check": check,
+                "kind": kind,
+                "verdict": verdict.outcome,
+                "reason": verdict.reason,
+                "value": verdict.value,
+                "threshold": verdict.threshold,
+                "args": args,
+                "evaluated_at": evaluated_at,
+                "duration_ms": duration_ms,
+                "error": error,
+                "details": verdict.details,
+                "http_status": http_status,
+                "ui_url": ui_url,
+            }
         )
 
     def json_body(self, explain: bool) -> bytes:
@@ -188,18 +192,20 @@ def json_safe(data: Any) -> Any:
 
 def format_time(moment: datetime) -> str:
     """A time as every answer shows it: RFC 3339 in UTC, to the millisecond, with `Z`."""
-    # What isoformat(timespec="milliseconds") writes, with Z for +00:00, in one formatting step: this runs
-    # twice on every answer (its time and its page link), and isoformat takes half again as long.
-    utc = moment.astimezone(UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 (the fastest of the three spellings)
-        utc.year,
-        utc.month,
-        utc.day,
-        utc.hour,
-        utc.minute,
-        utc.second,
-        utc.microsecond // 1000,
+    # What isoformat(timespec="milliseconds") writes, with Z for +00:00: this runs twice on every answer (its
+    # time and its page link). Fields are written through tables of their digits, as formatting seven
+    # integers with %02d and the like cost twice the rest (callgrind: 11.8k -> 5.7k instructions).
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    year = utc.year
+    return (
+        f"{year if year >= 1000 else f'{year:04d}'}-{_TWO_DIGITS[utc.month]}-{_TWO_DIGITS[utc.day]}"
+        f"T{_TWO_DIGITS[utc.hour]}:{_TWO_DIGITS[utc.minute]}:{_TWO_DIGITS[utc.second]}"
+        f".{_THREE_DIGITS[utc.microsecond // 1000]}Z"
     )
+
+
+_TWO_DIGITS = [f"{number:02d}" for number in range(100)]
+_THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
 
 
 def clip(text: str, max_chars: int) -> str:

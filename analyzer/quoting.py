@@ -6,8 +6,6 @@ few hundred characters that is most of the cost of sending it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 # Each byte, read as the Latin-1 character of the same number, to what it is written as.
 _QUOTE = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
@@ -19,10 +17,7 @@ def quote(text: str) -> str:
     return text.encode("utf-8").decode("latin-1").translate(_QUOTE)
 
 
-def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
-    """A query string of text pairs, spaces as `+`: `urllib.parse.urlencode(pairs)`."""
-    return "&".join(
-        f"{name.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}="
-        f"{value.encode('utf-8').decode('latin-1').translate(_QUOTE_PLUS)}"
-        for name, value in pairs
-    )
+def quote_plus(text: str) -> str:
+    """`text` percent-encoded as UTF-8, spaces as `+`: `urllib.parse.quote_plus(text, safe="")`, a query string's
+    name or value as `urllib.parse.urlencode` writes it."""
+    return text.encode("utf-8").decode("latin-1").translate(_QUOTE_PLUS)

@@ -156,12 +156,15 @@ class PrometheusCheck(Check):
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
         outcome = self._judge(value)
-        return Verdict(
-            outcome=outcome,
-            reason=self._reason(outcome, subject, value),
-            value=value,
-            threshold=self._threshold(value),
-            details=details,
+        # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
+        return Verdict.model_validate(
+            {
+                "outcome": outcome,
+                "reason": self._reason(outcome, subject, value),
+                "value": value,
+                "threshold": self._threshold(value),
+                "details": details,
+            }
         )
 
     def _series_value(self, series: Series) -> tuple[float, int]:

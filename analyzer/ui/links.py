@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from analyzer.models import format_time
-from analyzer.quoting import quote, urlencode
+from analyzer.quoting import quote, quote_plus
 
 UI_PREFIX = "/ui/"
 
@@ -30,4 +30,6 @@ def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
     at_text = format_time(at).replace(":", "%3A")
     if not args:
         return f"{_run_path(check)}at={at_text}"
-    return f"{_run_path(check)}{urlencode((name, arg_text(value)) for name, value in args.items())}&at={at_text}"
+    # What urllib's urlencode writes for the pairs, from a list: joining nested generators cost twice as much.
+    query = "".join([f"{quote_plus(name)}={quote_plus(arg_text(value))}&" for name, value in args.items()])
+    return f"{_run_path(check)}{query}at={at_text}"

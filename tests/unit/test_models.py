@@ -61,6 +61,7 @@ class TestFormatting:
                 moment = moment.replace(microsecond=rng.choice([0, 999, 999_999]))
             expected = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             assert format_time(moment) == expected, moment
+            assert format_time(moment.astimezone(UTC)) == expected, moment
 
     def test_clip(self):
         assert clip("short", 10) == "short"
