@@ -116,19 +116,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         args = build_parser().parse_args(argv)
+        args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
         # The reader went away (`| head`): nothing more to say, and no traceback for it.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     finally:
-        if collecting:
-            gc.enable()
+        (gc.enable if collecting else gc.disable)()
 
 
-def _started(*, freeze: bool) -> None:
+def _started(args: argparse.Namespace, *, freeze: bool) -> None:
     """Start-up is done: the cyclic collector runs again; `freeze` first moves what start-up built out of its
-    reach for good (a Job's whole life, its exit included: the last collection then scans only what came after)."""
+    reach for good (a Job's whole life, its exit included: the last collection then scans only what came after).
+    Neither when main's caller had the collector off: an in-process caller that manages it keeps it as it was."""
+    if not args.collector_was_on:
+        return
     if freeze:
         gc.freeze()
     gc.enable()
@@ -198,7 +201,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Start-up's garbage goes now, not frozen with the rest when the service settles the collector once it is up
     # (analyzer.server.settle_collector).
     gc.collect()
-    _started(freeze=False)
+    _started(args, freeze=False)
     # uvloop: measured 1.6x the requests per second of the default loop on the same check (make bench).
     uvloop.run(serve(settings, catalog, registry))
     return EXIT_PASS
@@ -236,7 +239,7 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _started(freeze=True)
+    _started(args, freeze=True)
 
     async def evaluate() -> Evaluation:
         sources = Sources(catalog.sources, http=lambda: _http_client(settings))
@@ -394,7 +397,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     for warning in catalog.warnings:
         print(f"warning: {warning}")
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
-    _started(freeze=True)
+    _started(args, freeze=True)
     try:
         reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s)
     except SourceUnavailable as exc:

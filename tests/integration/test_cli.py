@@ -312,19 +312,35 @@ class TestJobCollector:
         assert body["collecting"] is True
 
     @pytest.mark.parametrize("collecting", [True, False])
-    def test_main_leaves_the_collector_as_it_found_it(self, tmp_path, collecting):
+    @pytest.mark.parametrize(
+        ("command", "code"),
+        [
+            (["list", "--catalog", "CATALOG"], 0),
+            (["run", "p", "--catalog", "CATALOG"], 5),
+        ],
+    )
+    def test_main_leaves_the_collector_as_it_found_it(self, tmp_path, collecting, command, code):
         catalog = tmp_path / "catalog.yaml"
         catalog.write_text(
-            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+            yaml.safe_dump(
+                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+            )
         )
+        argv = [arg.replace("CATALOG", str(catalog)) for arg in command]
         was_collecting = gc.isenabled()
+        frozen_before = gc.get_freeze_count()
         (gc.enable if collecting else gc.disable)()
         try:
             from analyzer.cli import main
 
-            assert main(["list", "--catalog", str(catalog)]) == 0
+            assert main(argv) == code
             assert gc.isenabled() is collecting
+            if not collecting:
+                # A caller managing the collector itself gets nothing frozen behind its back.
+                assert gc.get_freeze_count() == frozen_before
         finally:
+            if frozen_before == 0:
+                gc.unfreeze()
             (gc.enable if was_collecting else gc.disable)()
 
     def test_the_service_collects_again_before_it_settles_the_collector(self, tmp_path):
