@@ -220,6 +220,48 @@ class TestSharedOutcome:
         await holder
 
 
+class TestEveryCallerGetsTheOutcome:
+    """An evaluation that raises, is cancelled or loses one caller answers each remaining caller, and none hangs."""
+
+    async def test_an_exception_past_the_envelope_reaches_every_caller(self, gate, monkeypatch):
+        run = gated_runner(Admission())
+        run.reuse_window_s = 60
+        evaluate = run._evaluate
+
+        async def broken(*args, **kwargs):
+            await evaluate(*args, **kwargs)
+            raise RuntimeError("envelope could not be built")
+
+        monkeypatch.setattr(run, "_evaluate", broken)
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        gate.open()
+        results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
+        assert all(isinstance(result, RuntimeError) for result in results)
+        assert run._in_flight == {} and run._recent == {}
+
+    async def test_a_cancelled_evaluation_cancels_every_caller_and_frees_its_slot(self, gate):
+        run = gated_runner(Admission())
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        (shared,) = run._in_flight.values()
+        shared.task.cancel()
+        results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
+        assert all(isinstance(result, asyncio.CancelledError) for result in results)
+        assert run._in_flight == {}
+        assert run.admission.running == 0
+
+    async def test_one_caller_hanging_up_leaves_the_others_their_answer(self, gate):
+        run = gated_runner(Admission())
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        callers[0].cancel()
+        gate.open()
+        results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
+        assert isinstance(results[0], asyncio.CancelledError)
+        assert [result.verdict for result in results[1:]] == [Outcome.PASS, Outcome.PASS]
+
+
 class TestDrain:
     """drain() waits for evaluations whose callers have gone."""
 
@@ -301,6 +343,24 @@ class TestReuseWindow:
         assert len(runner._recent) == 1
         first = await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC))
         assert await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC)) is first
+
+    async def test_a_result_evaluated_again_is_reused_for_its_own_window(self, monkeypatch):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
+        clock = [1000.0]
+        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        at = datetime.fromtimestamp(1_700_000_000, UTC)
+        first = await runner.evaluate(catalog.get("ok"), {}, at)
+        clock[0] += 1.0  # the window's end: no longer reused
+        second = await runner.evaluate(catalog.get("ok"), {}, at)
+        assert second is not first
+        clock[0] += 0.5
+        # Another request drops what expired, not the fresh result held under the same key.
+        await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_001, UTC))
+        assert await runner.evaluate(catalog.get("ok"), {}, at) is second
+        clock[0] += 0.5
+        assert await runner.evaluate(catalog.get("ok"), {}, at) is not second
 
 
 class TestMembers:
