@@ -162,8 +162,10 @@ class Runner:
     def _answer(self, key: _CoalesceKey, waiters: list[asyncio.Future[Evaluation]], evaluation: Evaluation) -> None:
         """End the evaluation in flight under `key` and answer its callers, from the evaluation's own task: through
         the task's done callback, they would get their answer one turn of the event loop later."""
-        # No longer joinable: a request after this answer is a new evaluation (or reuses it, within the window).
-        del self._in_flight[key]
+        shared = self._in_flight.get(key)
+        if shared is not None and shared.waiters is waiters:
+            # No longer joinable: a request after this answer is a new evaluation (or reuses it, within the window).
+            del self._in_flight[key]
         if self.reuse_window_s > 0:
             self._remember(key, evaluation)
         for waiter in waiters:
@@ -171,8 +173,8 @@ class Runner:
                 waiter.set_result(evaluation)
 
     def _forget(self, key: _CoalesceKey, shared: _Shared, done: asyncio.Future[Evaluation]) -> None:
-        # An evaluation that answered has forgotten itself (the key may hold a newer one by now); one that failed
-        # or was cancelled is forgotten here, and its callers get its outcome.
+        # An evaluation that answered has forgotten itself; one that failed or was cancelled is forgotten here, and
+        # its callers get its outcome.
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
         for waiter in shared.waiters:
