@@ -205,7 +205,7 @@ class TestSharedOutcome:
         await gate.wait_entered(1)
         caller = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
         await asyncio.sleep(0)
-        (shared,) = [task for key, (task, _) in run._in_flight.items() if key[1] == "other"]
+        (shared,) = [future for key, future in run._in_flight.items() if key[1] == "other"]
         caller.cancel()
         with pytest.raises(asyncio.CancelledError):
             await caller
