@@ -244,7 +244,7 @@ class TestEveryCallerGetsTheOutcome:
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
         await gate.wait_entered(1)
         (shared,) = run._in_flight.values()
-        shared.task.cancel()
+        shared.cancel()
         results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
         assert all(isinstance(result, asyncio.CancelledError) for result in results)
         assert run._in_flight == {}
