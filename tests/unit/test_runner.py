@@ -8,13 +8,15 @@ import io
 import json
 import logging
 import math
+import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Literal
 
 import pytest
 import structlog
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import Overloaded, SourceUnavailable
 from analyzer.logs import configure_logging
@@ -277,6 +279,17 @@ class TestDrain:
         assert run.admission.running == 0
 
 
+def runner_on_a_clock(monkeypatch: pytest.MonkeyPatch) -> tuple[Runner, Catalog, list[float]]:
+    """A runner with a 1 s reuse window whose monotonic clock is `clock[0]` (the runner's own: asyncio's is real)."""
+    registry = Registry([ScriptedCheck])
+    catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+    clock = [1000.0]
+    monkeypatch.setattr(
+        "analyzer.runner.time", SimpleNamespace(monotonic=lambda: clock[0], perf_counter=time.perf_counter)
+    )
+    return Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1), catalog, clock
+
+
 class TestReuseWindow:
     """A finished evaluation answers identical requests for reuse_window_s, and only identical ones."""
 
@@ -297,22 +310,14 @@ class TestReuseWindow:
         assert runner.metrics.evaluations.value("ok", "pass") == 2
 
     async def test_expired_results_are_evaluated_again(self, monkeypatch):
-        registry = Registry([ScriptedCheck])
-        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
-        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
-        clock = [1000.0]
-        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        runner, catalog, clock = runner_on_a_clock(monkeypatch)
         await runner.evaluate(catalog.get("ok"), {})
         clock[0] += 1.5
         await runner.evaluate(catalog.get("ok"), {})
         assert runner.metrics.evaluations.value("ok", "pass") == 2
 
     async def test_expired_results_are_not_held(self, monkeypatch):
-        registry = Registry([ScriptedCheck])
-        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
-        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
-        clock = [1000.0]
-        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        runner, catalog, clock = runner_on_a_clock(monkeypatch)
         for second in range(5):
             await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_000 + second, UTC))
             clock[0] += 1.5
@@ -322,11 +327,7 @@ class TestReuseWindow:
         assert await runner.evaluate(catalog.get("ok"), {}, datetime.fromtimestamp(1_700_000_100, UTC)) is first
 
     async def test_a_result_evaluated_again_is_reused_for_its_own_window(self, monkeypatch):
-        registry = Registry([ScriptedCheck])
-        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
-        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=1)
-        clock = [1000.0]
-        monkeypatch.setattr("analyzer.runner.time.monotonic", lambda: clock[0])
+        runner, catalog, clock = runner_on_a_clock(monkeypatch)
         at = datetime.fromtimestamp(1_700_000_000, UTC)
         first = await runner.evaluate(catalog.get("ok"), {}, at)
         clock[0] += 1.0  # the window's end: no longer reused
