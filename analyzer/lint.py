@@ -28,6 +28,10 @@ from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResu
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
+# Tries of each question to Prometheus: a CI job may start beside a port-forward that is not quite up, so two
+# more, the last 1 s later; then a failure that says so (the library's default tries four times over about 6 s).
+_ATTEMPTS = 3
+_RETRY_BACKOFF_S = 0.5
 
 
 @dataclass
@@ -139,9 +143,13 @@ class PrometheusCatalog:
 
     def __init__(self, url: str, timeout_s: float) -> None:
         from prometheus_api_client import PrometheusConnect
+        from urllib3.util.retry import Retry
 
         self._url = url
-        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s)
+        retry = Retry(
+            total=_ATTEMPTS - 1, backoff_factor=_RETRY_BACKOFF_S, status_forcelist=(408, 429, 500, 502, 503, 504)
+        )
+        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry)
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
         self._bounds: dict[str, list[str]] = {}
@@ -174,8 +182,14 @@ class PrometheusCatalog:
         try:
             return call()
         except (requests.RequestException, PrometheusApiClientException, ValueError) as exc:
+            # Connection failures and retried statuses were tried _ATTEMPTS times; other failures once.
+            tries = (
+                f" ({_ATTEMPTS} tries)"
+                if isinstance(exc, requests.ConnectionError | requests.exceptions.RetryError)
+                else ""
+            )
             raise SourceUnavailable(
-                f"cannot ask Prometheus at {self._url}: {type(exc).__name__}: {short_reason(exc)}"
+                f"cannot ask Prometheus at {self._url}{tries}: {type(exc).__name__}: {short_reason(exc)}"
             ) from exc
 
 

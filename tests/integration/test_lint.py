@@ -3,8 +3,10 @@ and each check's verdict now is printed."""
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import sys
+import threading
 
 import pytest
 import yaml
@@ -102,6 +104,32 @@ class TestLiveLint:
         result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])
         assert result.returncode == 5
         assert "cannot ask Prometheus at http://127.0.0.1:" in result.stderr
+        assert "(3 tries): ConnectionError" in result.stderr
+
+    def test_a_prometheus_answering_503_is_asked_three_times_then_exit_5(self, tmp_path):
+        asked = []
+
+        class Unavailable(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                asked.append(self.path)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            result = validate(tmp_path, f"http://127.0.0.1:{server.server_address[1]}", GOOD[0])
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert result.returncode == 5
+        assert "(3 tries): RetryError" in result.stderr
+        # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
+        assert asked.count("/api/v1/label/__name__/values") == 3, asked
 
 
 @pytest.mark.integration
