@@ -32,7 +32,16 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 
 def parse_duration(text: str) -> float:
     """Seconds in a PromQL duration such as `5m` or `1h30m`; ValueError when it is not one."""
-    if not isinstance(text, str) or not _DURATION_RE.fullmatch(text):
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d")
+    return _duration_s(text)
+
+
+# Kept per text: a check reads the same few durations on every evaluation (error_budget's windows, several
+# times each).
+@functools.lru_cache(maxsize=256)
+def _duration_s(text: str) -> float:
+    if not _DURATION_RE.fullmatch(text):
         raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d")
     seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
     if seconds <= 0:

@@ -61,16 +61,9 @@ def max_burn_rate(budget: float) -> float:
 
 
 @functools.lru_cache(maxsize=256)
-def window_seconds(window: str) -> float:
-    """`parse_duration` of a window, kept: an evaluation measures and judges the same few windows, each several
-    times, and so does the next one."""
-    return parse_duration(window)
-
-
-@functools.lru_cache(maxsize=256)
 def rule_window(window: str) -> str:
-    """How Pyrra's and Sloth's rule names spell `window` (its `prometheus_duration`), kept as window_seconds."""
-    return prometheus_duration(window_seconds(window))
+    """How Pyrra's and Sloth's rule names spell `window` (its `prometheus_duration`), kept per window."""
+    return prometheus_duration(parse_duration(window))
 
 
 def prometheus_duration(seconds: float) -> str:
@@ -240,7 +233,7 @@ def reconcile_absences(
     then, with traffic in some window, the period has no error series either: zero errors, and at least the
     events of the busiest window. Not when a window's raw errors counted errors its rule did not record: the
     rules stopped, and the period's stopped with them."""
-    present = [window_seconds(w.window) for w in windows.values() if not w.recorded_absent]
+    present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
     shortest = min(present, default=math.inf)
     judged = {
         name: (
@@ -251,7 +244,7 @@ def reconcile_absences(
                 "this one did not evaluate (failing or lagging): no evidence "
                 "of zero errors",
             )
-            if w.recorded_absent and w.error_ratio is not None and window_seconds(w.window) > shortest
+            if w.recorded_absent and w.error_ratio is not None and parse_duration(w.window) > shortest
             else w
         )
         for name, w in windows.items()

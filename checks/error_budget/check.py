@@ -42,9 +42,9 @@ from checks.error_budget.burn import (
     error_budget,
     judge_tiers,
     max_burn_rate,
-    prometheus_duration,
     pyrra_tiers,
     reconcile_absences,
+    rule_window,
     with_min_events,
     workbook_tiers,
 )
@@ -242,15 +242,15 @@ class ErrorBudgetCheck(Check):
                 "or not loaded) while the service errs"
             )
         if self.sloth is not None:
-            recorded = SLOTH_WINDOWS | {prometheus_duration(parse_duration(self.period))}
+            recorded = SLOTH_WINDOWS | {rule_window(self.period)}
             for window in self._windows():
-                if prometheus_duration(parse_duration(window)) not in recorded:
+                if rule_window(window) not in recorded:
                     found.append(f"window {window} is not one Sloth records by default ({', '.join(sorted(recorded))})")
         if self.pyrra is not None:
             pyrra_layout = pyrra_tiers(parse_duration(self.period))
             recorded = frozenset(w for tier in pyrra_layout for w in (tier.long, tier.short))
             for window in self._windows():
-                if prometheus_duration(parse_duration(window)) not in recorded:
+                if rule_window(window) not in recorded:
                     found.append(
                         f"window {window} is not one Pyrra records for a {self.period} SLO "
                         f"({', '.join(sorted(recorded))})"

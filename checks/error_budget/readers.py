@@ -31,7 +31,7 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
 )
-from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers, rule_window, window_seconds
+from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers, rule_window
 
 # Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
 SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
@@ -93,7 +93,7 @@ class Reader(Protocol):
 def _events(total: float, window: str, counted: bool) -> float:
     """The events a total stands for over `window`: the total itself when it is `counted` (increase()), else
     a per-second rate times the window."""
-    return total if counted else total * window_seconds(window)
+    return total if counted else total * parse_duration(window)
 
 
 def _ratio_from_counts(window: str, errors: float | None, total: float | None, *, counted: bool = False) -> WindowRatio:
@@ -481,7 +481,7 @@ class PyrraReader:
             slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
             matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
             return {"availability": f"pyrra_availability{{{matchers}}}"}
-        queries = {"ratio": self._rule(f"burnrate{prometheus_duration(parse_duration(window))}", args)}
+        queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
@@ -504,7 +504,7 @@ class PyrraReader:
         # Pyrra's increase rule over the SLO window records whenever the total metric has series, errors or
         # not: it proves the SLO's rules are loaded under these names and labels.
         rules = Probe(
-            self._rule(f"increase{prometheus_duration(parse_duration(period))}", args),
+            self._rule(f"increase{rule_window(period)}", args),
             tuple(queries["ratio"] for queries in windows.values()),
             f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series (neither '
             f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
@@ -671,7 +671,7 @@ class SlothReader:
         return _matchers(*identity, _render_selectors(self._selectors, args))
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
-        name = prometheus_duration(parse_duration(window))
+        name = rule_window(window)
         queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
