@@ -77,6 +77,14 @@ async def raw_server(handle: Callable[[asyncio.StreamReader, asyncio.StreamWrite
         await server.wait_closed()
 
 
+async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Announces 100 bytes of answer, sends 10 and hangs up."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
+    await writer.drain()
+    writer.close()
+
+
 async def ok(request: web.Request, seen: Seen) -> web.Response:
     return web.Response(body=BODY, content_type="application/json")
 
@@ -347,13 +355,7 @@ class TestFailures:
         assert server.requests == 1
 
     async def test_connection_dropped_mid_answer(self):
-        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
-            await writer.drain()
-            writer.close()
-
-        async with raw_server(half) as url, source(url) as prometheus:
+        async with raw_server(half_answer) as url, source(url) as prometheus:
             with pytest.raises(SourceUnavailable, match="could not be read whole"):
                 await query(prometheus)
 
@@ -487,11 +489,5 @@ class TestNoReferenceCycles:
             assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []
 
     async def test_connection_dropped_mid_answer(self):
-        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial')
-            await writer.drain()
-            writer.close()
-
-        async with raw_server(half) as url, source(url) as prometheus:
+        async with raw_server(half_answer) as url, source(url) as prometheus:
             assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []
