@@ -61,7 +61,11 @@ class Settings(BaseModel):
     log_format: LogFormat = Field(default="json", description="json or console")
     log_level: str = Field(default="info", description="debug, info, warning or error")
     shutdown_timeout_s: float = Field(
-        default=20.0, ge=0, le=3600, description="on SIGTERM, how long in-flight evaluations may finish"
+        default=20.0,
+        ge=0,
+        le=3600,
+        description="on SIGTERM, how long the shutdown may take: in-flight evaluations may finish in all of it "
+        "but its last 0.5 s, kept for closing",
     )
     auth_tokens: Path | None = Field(
         default=None,
