@@ -3,8 +3,9 @@ validates the check it runs and those that check references: `build_catalog`'s `
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,21 @@ class Catalog:
         """The kinds its checks are of, each once."""
         return list(dict.fromkeys(type(check) for check in self.checks.values()))
 
-    def get(self, name: str) -> Check:
-        """The check of that name; CheckNotFound otherwise."""
+    def get(
+        self,
+        name: str,
+        *,
+        listed_by: str = "GET /api/v1/checks lists them",
+        visible: Callable[[str], bool] = lambda _: True,
+    ) -> Check:
+        """The check of that name; CheckNotFound otherwise, naming the closest `visible` name (a typo)."""
         try:
             return self.checks[name]
         except KeyError:
+            close = difflib.get_close_matches(name[:128], [n for n in self.checks if visible(n)], n=1, cutoff=0.75)
             raise CheckNotFound(
-                f"no check named {name[:128]!r} in the catalog "
-                f"({len(self.checks)} checks; GET /api/v1/checks lists them)"
+                f"no check named {name[:128]!r} in the catalog ({len(self.checks)} checks; {listed_by})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
             ) from None
 
 

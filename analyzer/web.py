@@ -295,7 +295,7 @@ async def get_check(request: web.Request) -> web.Response:
     catalog = request[GENERATION].catalog
     name = request.match_info["name"]
     request[PRINCIPAL].require(name)
-    check = catalog.get(name)
+    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
     body = check.definition()
     body["sources"] = {
         name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
@@ -329,7 +329,7 @@ async def run_check(request: web.Request) -> web.Response:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
-        check = generation.catalog.get(name)
+        check = generation.catalog.get(name, visible=principal.may_use)
         options, raw_args = _split_query(request)
         if request.method == "POST":
             for arg_name, value in (await _body_args(request)).items():

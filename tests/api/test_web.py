@@ -115,6 +115,10 @@ class TestClientErrors:
         assert body == {"error": "check_not_found", "message": body["message"]}
         assert "no check named 'nope'" in body["message"]
 
+    async def test_a_typo_in_a_check_name_names_the_check_meant(self, client):
+        body = await error_of(await client.get("/api/v1/checks/eror-rate/run"), 404)
+        assert body["message"].endswith("GET /api/v1/checks lists them); did you mean 'error-rate'?")
+
     @pytest.mark.parametrize(
         ("query", "arg", "text"),
         [

@@ -215,6 +215,25 @@ class TestLookup:
         with pytest.raises(CheckNotFound, match="no check named 'Error-Rate'"):
             catalog.get("Error-Rate")
 
+    def test_a_typo_names_the_closest_check(self):
+        checks = [CHECK, {**CHECK, "name": "latency-p99"}]
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": checks})], Registry.default())
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("eror-rate", listed_by="`analyzer list` lists them")
+        assert str(raised.value) == (
+            "no check named 'eror-rate' in the catalog (2 checks; `analyzer list` lists them); "
+            "did you mean 'error-rate'?"
+        )
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("checkout-smoke")
+        assert "did you mean" not in str(raised.value)
+
+    def test_a_hidden_check_is_never_suggested(self):
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]})], Registry.default())
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("eror-rate", visible=lambda name: name != "error-rate")
+        assert "error-rate'?" not in str(raised.value)
+
 
 class TestFilesNamedByTheCatalog:
     """A source's ca_file must exist where the service loads the catalog, not where CI validates it."""
