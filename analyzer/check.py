@@ -82,7 +82,10 @@ class Check(BaseModel):
         for source in sorted(self.source_names()):
             if source not in catalog.sources:
                 known = ", ".join(sorted(catalog.sources)) or "none"
-                raise ValueError(f"source {source!r} is not defined in `sources` (defined: {known})")
+                raise ValueError(
+                    f"source {source!r} is not defined in `sources` (defined: {known}); add it to a catalog file: "
+                    f"`sources: {{{source}: {{url: http://prometheus.monitoring:9090}}}}` with your Prometheus' address"
+                )
 
     def warnings(self) -> list[str]:
         """Findings that do not make the check invalid but that its author should know."""

@@ -184,7 +184,10 @@ class TestProblems:
 
     def test_unknown_source(self):
         problems = problems_of([("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})])
-        assert problems == ["a.yaml: check 'error-rate': source 'thanos' is not defined in `sources` (defined: none)"]
+        assert problems == [
+            "a.yaml: check 'error-rate': source 'thanos' is not defined in `sources` (defined: none); add it to a "
+            "catalog file: `sources: {thanos: {url: http://prometheus.monitoring:9090}}` with your Prometheus' address"
+        ]
 
     def test_bad_source(self):
         problems = problems_of([("a.yaml", {"sources": {"default": {"type": "prometheus", "url": "prometheus:9090"}}})])
