@@ -135,6 +135,15 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
         for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
             if data is not None:
                 documents.append((origin + (f" (document {index + 1})" if index else ""), data))
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML's own text spans lines and names the stream "<unicode string>"; the file is named already.
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        context = f"{exc.context} (line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        what = "; ".join(part for part in (context, exc.problem) if part)
+        if "'\\t'" in what:
+            what += " (YAML indents with spaces, not tabs)"
+        problems.append(f"{origin}: invalid YAML{where}: {what}")
     except yaml.YAMLError as exc:
         problems.append(f"{origin}: invalid YAML: {exc}")
     return documents

@@ -49,6 +49,27 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match=r"broken\.yaml: invalid YAML"):
             load_catalog(path, Registry.default())
 
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            (
+                "checks:\n- name: a\n  kind: prometheus\n   pass_if: '< 1'\n",
+                "invalid YAML at line 4, column 11: mapping values are not allowed here",
+            ),
+            (
+                "checks:\n- name: a\n\tkind: prometheus\n",
+                "invalid YAML at line 3, column 1: found character '\\t' that cannot start any token "
+                "(YAML indents with spaces, not tabs)",
+            ),
+        ],
+    )
+    def test_invalid_yaml_names_the_line_on_one_line(self, tmp_path, text, problem):
+        path = tmp_path / "broken.yaml"
+        path.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert caught.value.problems == [f"{path}: {problem}"]
+
     def test_missing_path(self, tmp_path):
         with pytest.raises(ConfigError, match="does not exist"):
             load_catalog(tmp_path / "nope.yaml", Registry.default())
