@@ -259,7 +259,8 @@ def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[
         if name in raw_args:
             bound[name] = param.parse(name, raw_args[name])
         elif param.required:
-            raise ArgError(f"missing required arg {name!r} ({param.type.value})", name)
+            example = "" if param.example is None else f", e.g. {param.example}"
+            raise ArgError(f"missing required arg {name!r} ({param.type.value}{example})", name)
         else:
             assert param.default is not None
             bound[name] = param.parse(name, param.default)
