@@ -204,6 +204,13 @@ def build_catalog(
         if not isinstance(data, dict):
             problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
             continue
+        if "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}:
+            # One line for a whole manifest, not one "Extra inputs" per top-level field of a Deployment.
+            problems.append(
+                f"{origin}: a Kubernetes {data['kind']}, not a catalog: give the catalog's files, or the ConfigMap "
+                "manifest holding them (`analyzer validate` also skips other objects of a directory)"
+            )
+            continue
         try:
             document = _CatalogDocument.model_validate(data)
         except ValidationError as exc:

@@ -116,6 +116,18 @@ class TestConfigMapManifest:
         with pytest.raises(ConfigError, match=r"ConfigMap 'other' has no data key ending in \.yaml or \.yml"):
             load_catalog(self.write(tmp_path, {"app.properties": "a=b"}, name="other"), Registry.default())
 
+    def test_another_kubernetes_object_is_one_problem_naming_its_kind(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"sources": SOURCES, "checks": [CHECK]}))
+        (tmp_path / "deployment.yaml").write_text(
+            yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {}})
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'deployment.yaml'}: a Kubernetes Deployment, not a catalog: give the catalog's files, or "
+            "the ConfigMap manifest holding them (`analyzer validate` also skips other objects of a directory)"
+        ]
+
     def test_the_shipped_catalog_configmap_validates(self):
         # For GitOps CI the catalog is this manifest; it failed with "apiVersion: Extra inputs are not permitted".
         catalog = load_catalog(Path(__file__).parents[2] / "deploy/base/configmap-catalog.yaml", Registry.default())
