@@ -143,6 +143,8 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
         what = "; ".join(part for part in (context, exc.problem) if part)
         if "'\\t'" in what:
             what += " (YAML indents with spaces, not tabs)"
+        elif exc.context == "while scanning a block scalar":
+            what += ' (a value that starts with > or | starts a YAML block: quote it, as in pass_if: "> 0.5")'
         problems.append(f"{origin}: invalid YAML{where}: {what}")
     except yaml.YAMLError as exc:
         problems.append(f"{origin}: invalid YAML: {exc}")

@@ -61,9 +61,16 @@ class TestLoadFiles:
                 "invalid YAML at line 3, column 1: found character '\\t' that cannot start any token "
                 "(YAML indents with spaces, not tabs)",
             ),
+            (
+                "checks:\n- name: a\n  pass_if: > 0.5\n",
+                "invalid YAML at line 3, column 14: while scanning a block scalar (line 3); expected a comment or a "
+                "line break, but found '0' (a value that starts with > or | starts a YAML block: quote it, as in "
+                'pass_if: "> 0.5")',
+            ),
         ],
     )
     def test_invalid_yaml_names_the_line_on_one_line(self, tmp_path, text, problem):
+        # The last case is `pass_if: > 0.5` unquoted, the mistake the kind pages warn about.
         path = tmp_path / "broken.yaml"
         path.write_text(text)
         with pytest.raises(ConfigError) as caught:
