@@ -169,6 +169,13 @@ class TestClientErrors:
 
     async def test_unknown_route_and_method(self, client):
         assert (await error_of(await client.get("/api/v2/nothing"), 404))["error"] == "not_found"
+
+    async def test_a_wrong_path_says_where_checks_run(self, client):
+        body = await error_of(await client.get("/api/v1/check/error-rate/run"), 404)
+        assert body["message"] == (
+            "no route GET /api/v1/check/error-rate/run; a check runs at /api/v1/checks/NAME/run, "
+            "and GET /api/v1/openapi.json lists every route"
+        )
         body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
         assert body["error"] == "method_not_allowed"
 
