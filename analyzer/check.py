@@ -23,7 +23,9 @@ _CHECK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 def _check_name(name: str) -> str:
     if not _CHECK_NAME_RE.fullmatch(name) or ".." in name:
-        raise ValueError(f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit")
+        raise ValueError(
+            f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without '..'"
+        )
     return name
 
 

@@ -222,6 +222,13 @@ class TestProblems:
         )
         assert list(catalog.sources) == ["default"]
 
+    def test_a_check_name_with_dot_dot_says_that_is_why(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "name": "a..b"}]})])
+        assert problems == [
+            "a.yaml: check 'a..b' (checks[0]): name: check name 'a..b' must be 1-128 of [A-Za-z0-9._-], starting "
+            "with a letter or digit, without '..'"
+        ]
+
     def test_unknown_source(self):
         problems = problems_of([("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})])
         assert problems == [
