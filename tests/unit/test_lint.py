@@ -61,7 +61,7 @@ class TestSelectors:
 
 
 class TestExamples:
-    """A param's `example` obeys the param's rules, and is what a dry run passes."""
+    """A param's `example` (like its `default`) obeys the param's rules, and is what a dry run passes."""
 
     def test_example_breaking_the_rule_is_refused(self):
         with pytest.raises(ValueError, match="example: must match the pattern"):
