@@ -247,7 +247,11 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
         "".join(f"export {key}={value}\n" for key, value in exports.items()) + f'export PATH={venv_bin}:"$PATH"\n'
     )
     print(f"\nPrometheus {prometheus.url}, demo shop {shop_url}, analyzer {base}; `make demo-stop` stops them.")
-    print(f"The examples of the docs use $ANALYZER: `source {state / 'env'}` or\n\n    export ANALYZER={base}\n")
+    # Not "or export ANALYZER=...": the `analyzer run` / `validate` examples also need the rest of the file.
+    print(
+        f"The examples of the docs need\n\n    source {state / 'env'}\n\n(it sets $ANALYZER={base} and "
+        "$PROMETHEUS, allows the demo shop's address for http_smoke and puts `analyzer` on PATH)\n"
+    )
     for check, query in EXAMPLES:
         path = f"/api/v1/checks/{check}/run?{query}{'&' if query else ''}format=text"
         print(f'$ curl -s "$ANALYZER{path}"')
