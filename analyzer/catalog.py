@@ -3,8 +3,9 @@ validates the check it runs and those that check references: `build_catalog`'s `
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,21 @@ class Catalog:
         """The kinds its checks are of, each once."""
         return list(dict.fromkeys(type(check) for check in self.checks.values()))
 
-    def get(self, name: str) -> Check:
-        """The check of that name; CheckNotFound otherwise."""
+    def get(
+        self,
+        name: str,
+        *,
+        listed_by: str = "GET /api/v1/checks lists them",
+        visible: Callable[[str], bool] = lambda _: True,
+    ) -> Check:
+        """The check of that name; CheckNotFound otherwise, naming the closest `visible` name (a typo)."""
         try:
             return self.checks[name]
         except KeyError:
+            close = difflib.get_close_matches(name[:128], [n for n in self.checks if visible(n)], n=1, cutoff=0.75)
             raise CheckNotFound(
-                f"no check named {name[:128]!r} in the catalog "
-                f"({len(self.checks)} checks; GET /api/v1/checks lists them)"
+                f"no check named {name[:128]!r} in the catalog ({len(self.checks)} checks; {listed_by})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
             ) from None
 
 
@@ -127,6 +135,17 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
         for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
             if data is not None:
                 documents.append((origin + (f" (document {index + 1})" if index else ""), data))
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML's own text spans lines and names the stream "<unicode string>"; the file is named already.
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        context = f"{exc.context} (line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        what = "; ".join(part for part in (context, exc.problem) if part)
+        if "'\\t'" in what:
+            what += " (YAML indents with spaces, not tabs)"
+        elif exc.context == "while scanning a block scalar":
+            what += ' (a value that starts with > or | starts a YAML block: quote it, as in pass_if: "> 0.5")'
+        problems.append(f"{origin}: invalid YAML{where}: {what}")
     except yaml.YAMLError as exc:
         problems.append(f"{origin}: invalid YAML: {exc}")
     return documents
@@ -186,6 +205,13 @@ def build_catalog(
         digest.update(repr(data).encode())
         if not isinstance(data, dict):
             problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
+            continue
+        if "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}:
+            # One line for a whole manifest, not one "Extra inputs" per top-level field of a Deployment.
+            problems.append(
+                f"{origin}: a Kubernetes {data['kind']}, not a catalog: give the catalog's files, or the ConfigMap "
+                "manifest holding them (`analyzer validate` also skips other objects of a directory)"
+            )
             continue
         try:
             document = _CatalogDocument.model_validate(data)

@@ -23,7 +23,9 @@ _CHECK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 def _check_name(name: str) -> str:
     if not _CHECK_NAME_RE.fullmatch(name) or ".." in name:
-        raise ValueError(f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit")
+        raise ValueError(
+            f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without '..'"
+        )
     return name
 
 
@@ -82,7 +84,10 @@ class Check(BaseModel):
         for source in sorted(self.source_names()):
             if source not in catalog.sources:
                 known = ", ".join(sorted(catalog.sources)) or "none"
-                raise ValueError(f"source {source!r} is not defined in `sources` (defined: {known})")
+                raise ValueError(
+                    f"source {source!r} is not defined in `sources` (defined: {known}); add it to a catalog file: "
+                    f"`sources: {{{source}: {{url: http://prometheus.monitoring:9090}}}}` with your Prometheus' address"
+                )
 
     def warnings(self) -> list[str]:
         """Findings that do not make the check invalid but that its author should know."""

@@ -222,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     _, catalog = _load(settings.catalog, only=args.name)
-    check = catalog.get(args.name)
+    check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     raw_args: dict[str, str] = {}
     for item in args.arg:
         key, sep, value = item.partition("=")

@@ -61,7 +61,9 @@ def convert(
     for label, document in labelled:
         found = detect_format(document)
         if found is None or (only is not None and found != only):
-            raise ValueError(f"{label} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO")
+            raise ValueError(
+                f"{label} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO: {_what_it_is(document, found)}"
+            )
         try:
             checks.extend(convert_document(document, slis, source, sloth_period))
         except ValueError as exc:
@@ -129,6 +131,17 @@ def _slo_items(document: Any) -> list[tuple[int | None, Any]]:
     if isinstance(document, list) and document and all(detect_format(item) for item in document):
         return _items(document)
     return [(None, document)]
+
+
+def _what_it_is(document: Any, found: str | None) -> str:
+    """What a document that is not the SLO asked for holds, and what reads it instead."""
+    if found is not None:
+        return f"it is a {found} document, which `analyzer import {found}` reads"
+    if isinstance(document, dict) and ("checks" in document or "sources" in document):
+        return "it is catalog YAML (`sources`, `checks`), which the analyzer reads as it is, without an import"
+    if isinstance(document, dict):
+        return f"a mapping with keys {', '.join(sorted(map(str, document))[:6])}"
+    return f"a YAML {type(document).__name__}"
 
 
 def _describe(document: dict[str, Any]) -> str:

@@ -254,8 +254,21 @@ def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: flo
     reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
     prometheus = PrometheusCatalog(url, deadline_s)
     for report in reports:
-        report.problems = problems_of(report.queries, prometheus)
+        report.problems = [*_refused(report), *problems_of(report.queries, prometheus)]
     return reports
+
+
+# Prometheus' answer to PromQL it cannot parse or a parameter it cannot read (sources/prometheus.py quotes it):
+# the check's own mistake, which every evaluation would repeat, not a state of the data.
+_BAD_PROMQL = "rejected the query (HTTP 400 bad_data"
+
+
+def _refused(report: CheckReport) -> list[str]:
+    """The dry run's error when Prometheus refused the check's query as invalid, as a problem to fix."""
+    evaluation = report.evaluation
+    if evaluation is None or evaluation.error != "source_rejected" or _BAD_PROMQL not in evaluation.reason:
+        return []
+    return ["Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL"]
 
 
 def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> str:
@@ -279,5 +292,5 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
 
 
 def clean(reports: list[CheckReport]) -> bool:
-    """True when no check reads anything this Prometheus lacks."""
+    """True when no check reads anything this Prometheus lacks, and it refuses no check's query."""
     return not any(report.problems for report in reports)

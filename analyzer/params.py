@@ -147,16 +147,13 @@ class Param(BaseModel):
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
         if (self.minimum is not None or self.maximum is not None) and self.type is not ParamType.NUMBER:
             raise ValueError("minimum and maximum are only for number params")
-        if self.default is not None:
-            try:
-                self.parse("default", self.default)
-            except ArgError as exc:
-                raise ValueError(f"default: {exc.message}") from None
-        if self.example is not None:
-            try:
-                self.parse("example", self.example)
-            except ArgError as exc:
-                raise ValueError(f"example: {exc.message}") from None
+        for field_name, value in (("default", self.default), ("example", self.example)):
+            if value is not None:
+                try:
+                    self.parse(field_name, value)
+                except ArgError as exc:
+                    # "example: must match ...", not "example: arg 'example' must match ...": it is no arg.
+                    raise ValueError(f"{field_name}: {exc.message.replace(f'arg {field_name!r} ', '', 1)}") from None
         return self
 
     def parse(self, name: str, raw: Any) -> ArgValue:
@@ -259,7 +256,8 @@ def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[
         if name in raw_args:
             bound[name] = param.parse(name, raw_args[name])
         elif param.required:
-            raise ArgError(f"missing required arg {name!r} ({param.type.value})", name)
+            example = "" if param.example is None else f", e.g. {param.example}"
+            raise ArgError(f"missing required arg {name!r} ({param.type.value}{example})", name)
         else:
             assert param.default is not None
             bound[name] = param.parse(name, param.default)

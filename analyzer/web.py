@@ -247,7 +247,10 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
     if exc.status == 413:
         message = f"request body is larger than {request.app[SETTINGS].max_body_bytes} bytes"
     if exc.status == 404:
-        message = f"no route {request.method} {request.path[:200]}"
+        message = (
+            f"no route {request.method} {request.path[:200]}; a check runs at /api/v1/checks/NAME/run, "
+            "and GET /api/v1/openapi.json lists every route"
+        )
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
 
 
@@ -295,7 +298,7 @@ async def get_check(request: web.Request) -> web.Response:
     catalog = request[GENERATION].catalog
     name = request.match_info["name"]
     request[PRINCIPAL].require(name)
-    check = catalog.get(name)
+    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
     body = check.definition()
     body["sources"] = {
         name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
@@ -329,7 +332,7 @@ async def run_check(request: web.Request) -> web.Response:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
-        check = generation.catalog.get(name)
+        check = generation.catalog.get(name, visible=principal.may_use)
         options, raw_args = _split_query(request)
         if request.method == "POST":
             for arg_name, value in (await _body_args(request)).items():

@@ -188,7 +188,10 @@ def translate_client_error(exc: aiohttp.ClientError | OSError, where: str) -> Ch
     if isinstance(exc, aiohttp.ClientSSLError):
         return SourceUnavailable(f"{where}: TLS failed: {_tls_reason(exc)}")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return SourceUnavailable(f"{where} is unreachable: {short_reason(exc.os_error)}")
+        return SourceUnavailable(
+            f"{where} is unreachable: {short_reason(exc.os_error)} (is the source's `url` right, and Prometheus up "
+            "and reachable from here?)"
+        )
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return SourceUnavailable(f"{where} closed the connection without answering")
     if isinstance(exc, aiohttp.ClientPayloadError):

@@ -196,7 +196,7 @@ async def check_page(request: web.Request) -> dict[str, Any]:
     name = request.match_info["name"]
     request[PRINCIPAL].require(name)
     catalog = request[GENERATION].catalog
-    check = catalog.get(name)
+    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
     definition = check.definition()
     definition["sources"] = {
         source: catalog.sources[source].redacted()
@@ -220,7 +220,7 @@ async def run_page(request: web.Request) -> web.Response:
     principal: Principal = request[PRINCIPAL]
     principal.require(name)
     generation = request[GENERATION]
-    check = generation.catalog.get(name)
+    check = generation.catalog.get(name, visible=principal.may_use)
     raw = {key: request.query.getall(key) for key in request.query}
     for key, values in raw.items():
         if len(values) > 1:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -239,9 +240,18 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     # What the docs' examples need: $ANALYZER for curl, $PROMETHEUS for `analyzer validate --prometheus`, the
     # allow-list for `analyzer run checkout-smoke`.
     exports = {"ANALYZER": base, "PROMETHEUS": prometheus.url, **allow}
-    (state / "env").write_text("".join(f"export {key}={value}\n" for key, value in exports.items()))
+    # `analyzer` is in the venv `make demo` made, not on a newcomer's PATH: the docs' `analyzer run` examples
+    # follow `source .demo/env`, so the file puts it there.
+    venv_bin = shlex.quote(str(Path(sys.executable).parent))
+    (state / "env").write_text(
+        "".join(f"export {key}={value}\n" for key, value in exports.items()) + f'export PATH={venv_bin}:"$PATH"\n'
+    )
     print(f"\nPrometheus {prometheus.url}, demo shop {shop_url}, analyzer {base}; `make demo-stop` stops them.")
-    print(f"The examples of the docs use $ANALYZER: `source {state / 'env'}` or\n\n    export ANALYZER={base}\n")
+    # Not "or export ANALYZER=...": the `analyzer run` / `validate` examples also need the rest of the file.
+    print(
+        f"The examples of the docs need\n\n    source {state / 'env'}\n\n(it sets $ANALYZER={base} and "
+        "$PROMETHEUS, allows the demo shop's address for http_smoke and puts `analyzer` on PATH)\n"
+    )
     for check, query in EXAMPLES:
         path = f"/api/v1/checks/{check}/run?{query}{'&' if query else ''}format=text"
         print(f'$ curl -s "$ANALYZER{path}"')
@@ -250,7 +260,8 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     print(f'\nWhat Argo Rollouts reads (jsonPath {{$.verdict}}):\n$ curl -s "$ANALYZER{path}"')
     print(_get(base + path).strip())
     print(
-        f"\nIn a terminal: analyzer run payments-error-rate --catalog {catalog} --arg canary_hash=bad0001"
+        f"\nIn a terminal, after `source {state / 'env'}` (it puts `analyzer` on PATH):"
+        f"\n    analyzer run payments-error-rate --catalog {catalog} --arg canary_hash=bad0001"
         f'\nMore: curl -s "$ANALYZER/api/v1/checks";  add &explain=true to a run for its queries.'
     )
     print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")

@@ -388,6 +388,12 @@ class TestAuthBypass:
         listing = await (await client.get("/api/v1/checks", headers={"Authorization": f"Bearer {TOKEN}"})).json()
         assert "secret-check" not in json.dumps(listing)
 
+    @pytest.mark.parametrize("path", ["/api/v1/checks/by-secret-check/run", "/api/v1/checks/by-secret-check"])
+    async def test_a_typo_is_never_answered_with_a_forbidden_name(self, client, path):
+        answer = await client.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert answer.status == 404
+        assert "did you mean 'secret-check'" not in (await answer.json())["message"]
+
 
 @pytest.mark.integration
 class TestSlowClients:

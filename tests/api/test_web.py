@@ -115,6 +115,10 @@ class TestClientErrors:
         assert body == {"error": "check_not_found", "message": body["message"]}
         assert "no check named 'nope'" in body["message"]
 
+    async def test_a_typo_in_a_check_name_names_the_check_meant(self, client):
+        body = await error_of(await client.get("/api/v1/checks/eror-rate/run"), 404)
+        assert body["message"].endswith("GET /api/v1/checks lists them); did you mean 'error-rate'?")
+
     @pytest.mark.parametrize(
         ("query", "arg", "text"),
         [
@@ -165,6 +169,13 @@ class TestClientErrors:
 
     async def test_unknown_route_and_method(self, client):
         assert (await error_of(await client.get("/api/v2/nothing"), 404))["error"] == "not_found"
+
+    async def test_a_wrong_path_says_where_checks_run(self, client):
+        body = await error_of(await client.get("/api/v1/check/error-rate/run"), 404)
+        assert body["message"] == (
+            "no route GET /api/v1/check/error-rate/run; a check runs at /api/v1/checks/NAME/run, "
+            "and GET /api/v1/openapi.json lists every route"
+        )
         body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
         assert body["error"] == "method_not_allowed"
 

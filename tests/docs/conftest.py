@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,28 @@ def peak_rss_kib(state: Path) -> list[int]:
     return [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
 
 
+def newcomer_env() -> dict[str, str]:
+    """The environment of a shell that never activated the venv: `analyzer` is not on its PATH."""
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p and Path(p) != Path(venv_bin))
+    return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"} | {"PATH": path}
+
+
+def sourced_env(env_file: Path) -> dict[str, str]:
+    """That shell's environment after `source .demo/env`, as the docs tell a newcomer to do."""
+    shown = subprocess.run(
+        ["bash", "-c", 'source "$1" && env -0', "bash", str(env_file)],
+        env=newcomer_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    env = dict(item.split("=", 1) for item in shown.stdout.split("\0") if "=" in item)
+    assert "ANALYZER" in env and "PROMETHEUS" in env, env_file.read_text()
+    return env
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     """The demo, as `make demo` starts it, in a session directory; (working directory, environment)."""
@@ -38,10 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[
     )
     try:
         assert started.returncode == 0, started.stderr
-        exports = dict(re.findall(r"^export (\w+)=(\S+)$", (state / "env").read_text(), re.M))
-        assert "ANALYZER" in exports
-        env = {**os.environ, **exports, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        yield workdir, env
+        yield workdir, sourced_env(state / "env")
     finally:
         subprocess.run(
             [sys.executable, str(DEMO), "stop", "--dir", str(state)], capture_output=True, timeout=60, check=False

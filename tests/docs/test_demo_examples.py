@@ -1,8 +1,11 @@
-"""Every `curl "$ANALYZER/..."` and `analyzer run` example of README.md and docs/ runs against `make demo`'s
-services (started once per session on free ports), and answers the verdict the docs print under it.
+"""Every example of README.md and docs/ (`curl "$ANALYZER/..."`, `analyzer run`, `analyzer validate`, ...)
+runs against `make demo`'s services (started once per session on free ports), in a shell that did what the
+docs tell a newcomer (`source .demo/env`, nothing else), and prints what the docs print under it: the same
+lines, up to what changes from run to run (times, durations, ports, hashes).
 
 Examples are the `$ ` lines of ```console blocks; the lines after one, up to the next `$ `, are what the
-docs say it prints. `.demo/` in a command is the demo's directory, `$ANALYZER` its address."""
+docs say it prints. `.demo/` in a command is the demo's directory, `$ANALYZER` its address; `deploy/` is the
+repository's, and a file a page introduces as "`NAME.yaml`:" before a ```yaml block holds that block."""
 
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ def examples(path: Path) -> Iterator[Example]:
     for block in re.finditer(r"^( *)```console\n(.*?)^\1```", text, re.S | re.M):
         start = text[: block.start()].count("\n") + 2
         lines = [line.removeprefix(block.group(1)) for line in block.group(2).splitlines()]
+        previous = ""
         for index, line in enumerate(lines):
             if not line.startswith("$ "):
                 continue
@@ -54,7 +58,37 @@ def examples(path: Path) -> Iterator[Example]:
             while end < len(lines) and not lines[end].startswith("$ "):
                 printed.append(lines[end])
                 end += 1
-            yield Example(f"{path.relative_to(ROOT)}:{start + index}", command, tuple(printed))
+            # `echo $?` shows the exit status of the command before it, in the same shell.
+            runs = f"{previous} >/dev/null 2>&1; {command}" if command == "echo $?" else command
+            previous = command
+            yield Example(f"{path.relative_to(ROOT)}:{start + index}", runs, tuple(printed))
+
+
+def named_files(path: Path) -> Iterator[tuple[str, str]]:
+    """(file name, content) of each ```yaml block a page introduces as "`NAME.yaml`:", for its examples to read."""
+    for found in re.finditer(r"`([\w.-]+\.ya?ml)`:\n\n```yaml\n(.*?)^```", path.read_text(), re.S | re.M):
+        yield found.group(1), found.group(2)
+
+
+# What differs from one run to the next; everything else an example prints must be as the docs print it.
+VOLATILE = [
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d(?::|%3A)\d\d(?::|%3A)\d\d(?:\.\d+)?Z"), "<time>"),
+    (re.compile(r"\b\d+(?:\.\d+)? ?ms\b"), "<ms>"),
+    (re.compile(r'"duration_ms": [\d.]+'), '"duration_ms": <ms>'),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"catalog version [0-9a-f]+"), "catalog version <hash>"),
+    (re.compile(r'"catalog_version": "[0-9a-f]+"'), '"catalog_version": "<hash>"'),
+    (re.compile(r'"seq": \d+'), '"seq": <n>'),
+    (re.compile(r'"request_id": "[^"]+"'), '"request_id": "<id>"'),
+    (re.compile(r"curl/[\d.]+"), "curl/<version>"),
+]
+
+
+def steady(text: str) -> list[str]:
+    """The lines of an output, with what changes from run to run masked."""
+    for pattern, mask in VOLATILE:
+        text = pattern.sub(mask, text)
+    return [line.rstrip() for line in text.strip().splitlines()]
 
 
 EXAMPLES = [e for page in PAGES for e in examples(page)]
@@ -101,21 +135,39 @@ class TestDocumentedExamples:
 
     @pytest.mark.integration
     @pytest.mark.parametrize("example", EVALUATIONS, ids=[e.where for e in EVALUATIONS])
-    def test_verdict_as_documented(self, demo, example):
-        workdir, env = demo
+    def test_verdict_as_documented(self, demo_shell, example):
         expected = documented_verdict(example)
-        result = subprocess.run(
-            ["bash", "-c", example.command],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = demo_shell(example.command)
         assert printed_verdict(result.stdout) == expected, result.stdout + result.stderr
         if example.command.startswith("analyzer run") and "|" not in example.command:
             assert result.returncode == EXIT_CODES[expected]
+
+    @pytest.mark.integration
+    @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
+    def test_prints_as_documented(self, demo_shell, example):
+        result = demo_shell(example.command)
+        assert steady(result.stdout + result.stderr) == steady("\n".join(example.printed)), (
+            f"{example.where}: `{example.command}` printed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+
+
+@pytest.fixture(scope="module")
+def demo_shell(demo):
+    """Runs a documented command as a newcomer's shell would, in the demo's directory beside the repository's
+    deploy/ and the files the pages name."""
+    workdir, env = demo
+    if not (workdir / "deploy").exists():
+        (workdir / "deploy").symlink_to(ROOT / "deploy")
+    for page in PAGES:
+        for name, content in named_files(page):
+            (workdir / name).write_text(content)
+
+    def run(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", command], cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    return run
 
 
 @pytest.mark.integration

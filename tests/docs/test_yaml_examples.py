@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from analyzer.catalog import build_catalog
+from analyzer.imports import detect_format
 from analyzer.registry import Registry
 from tests.argo_semantics import analyses, analysis_problems, template_problems
 from tests.deploy.test_examples import TEMPLATES
@@ -49,6 +50,7 @@ CORE = [
     and "apiVersion" in doc
     and "kind" in doc
     and not str(doc["apiVersion"]).startswith("argoproj.io/")
+    and detect_format(doc) is None  # SLO documents: `analyzer import` reads them (tests/docs/test_demo_examples.py)
 ]
 DOC_TEMPLATES = {
     (where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc
@@ -104,6 +106,40 @@ class TestArgoObjects:
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):
         assert not analysis_problems(analysis, lookup_for(analysis.where.split(":")[0]))
+
+
+def shipped_snippets() -> list[tuple[str, Any, str, Any]]:
+    """(where, document, file, shipped object) for each whole object a page shows right after a paragraph
+    that names a file under deploy/ holding an object of the same kind and name: the page says it is that one."""
+    found = []
+    for page in PAGES:
+        text = page.read_text()
+        for match in re.finditer(r"^```yaml\n(.*?)^```", text, re.S | re.M):
+            paragraph = text[: match.start()].rstrip("\n").rpartition("\n\n")[2]
+            where = f"{page.relative_to(ROOT)}:{text[: match.start()].count(chr(10)) + 2}"
+            for name in re.findall(r"`(deploy/[\w./-]+\.yaml)`", paragraph):
+                shipped = [d for d in yaml.safe_load_all((ROOT / name).read_text()) if isinstance(d, dict)]
+                for doc in yaml.safe_load_all(match.group(1)):
+                    if isinstance(doc, dict) and "kind" in doc and "metadata" in doc:
+                        key = (doc["kind"], doc["metadata"]["name"])
+                        found.extend(
+                            (where, doc, name, d) for d in shipped if (d.get("kind"), d["metadata"].get("name")) == key
+                        )
+    return found
+
+
+SHIPPED = shipped_snippets()
+
+
+class TestShippedSnippets:
+    """An object a page shows as a file of deploy/ is that file's object, as the tests validate it."""
+
+    def test_there_are_some(self):
+        assert SHIPPED
+
+    @pytest.mark.parametrize(("where", "doc", "file", "shipped"), SHIPPED, ids=[f"{w}:{f}" for w, _, f, _ in SHIPPED])
+    def test_same_as_the_file(self, where, doc, file, shipped):
+        assert doc == shipped, f"{where} shows {doc['kind']} {doc['metadata']['name']} unlike {file}"
 
 
 class TestCoreObjects:

@@ -94,6 +94,24 @@ class TestLiveLint:
         assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
         assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
 
+    @pytest.mark.parametrize(
+        ("query", "parse_error"),
+        [
+            ("sum(rate(http_requests_total[5m])", "unclosed left parenthesis"),
+            ("rate(http_requests_total)", 'expected type range vector in call to function "rate"'),
+        ],
+    )
+    def test_a_query_prometheus_cannot_parse(self, tmp_path, prometheus, query, parse_error):
+        # The metric exists, so only Prometheus' refusal says that every evaluation would be an error.
+        check = {"name": "bad-promql", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "bad-promql: ERROR" in result.stdout and parse_error in result.stdout
+        assert "problem: Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL" in (
+            result.stdout
+        )
+        assert "1 problem in 1 checks" in result.stdout
+
     def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)

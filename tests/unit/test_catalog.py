@@ -49,6 +49,34 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match=r"broken\.yaml: invalid YAML"):
             load_catalog(path, Registry.default())
 
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            (
+                "checks:\n- name: a\n  kind: prometheus\n   pass_if: '< 1'\n",
+                "invalid YAML at line 4, column 11: mapping values are not allowed here",
+            ),
+            (
+                "checks:\n- name: a\n\tkind: prometheus\n",
+                "invalid YAML at line 3, column 1: found character '\\t' that cannot start any token "
+                "(YAML indents with spaces, not tabs)",
+            ),
+            (
+                "checks:\n- name: a\n  pass_if: > 0.5\n",
+                "invalid YAML at line 3, column 14: while scanning a block scalar (line 3); expected a comment or a "
+                "line break, but found '0' (a value that starts with > or | starts a YAML block: quote it, as in "
+                'pass_if: "> 0.5")',
+            ),
+        ],
+    )
+    def test_invalid_yaml_names_the_line_on_one_line(self, tmp_path, text, problem):
+        # The last case is `pass_if: > 0.5` unquoted, the mistake the kind pages warn about.
+        path = tmp_path / "broken.yaml"
+        path.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert caught.value.problems == [f"{path}: {problem}"]
+
     def test_missing_path(self, tmp_path):
         with pytest.raises(ConfigError, match="does not exist"):
             load_catalog(tmp_path / "nope.yaml", Registry.default())
@@ -94,6 +122,18 @@ class TestConfigMapManifest:
     def test_a_configmap_without_catalog_keys_is_a_problem(self, tmp_path):
         with pytest.raises(ConfigError, match=r"ConfigMap 'other' has no data key ending in \.yaml or \.yml"):
             load_catalog(self.write(tmp_path, {"app.properties": "a=b"}, name="other"), Registry.default())
+
+    def test_another_kubernetes_object_is_one_problem_naming_its_kind(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"sources": SOURCES, "checks": [CHECK]}))
+        (tmp_path / "deployment.yaml").write_text(
+            yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {}})
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'deployment.yaml'}: a Kubernetes Deployment, not a catalog: give the catalog's files, or "
+            "the ConfigMap manifest holding them (`analyzer validate` also skips other objects of a directory)"
+        ]
 
     def test_the_shipped_catalog_configmap_validates(self):
         # For GitOps CI the catalog is this manifest; it failed with "apiVersion: Extra inputs are not permitted".
@@ -182,9 +222,19 @@ class TestProblems:
         )
         assert list(catalog.sources) == ["default"]
 
+    def test_a_check_name_with_dot_dot_says_that_is_why(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "name": "a..b"}]})])
+        assert problems == [
+            "a.yaml: check 'a..b' (checks[0]): name: check name 'a..b' must be 1-128 of [A-Za-z0-9._-], starting "
+            "with a letter or digit, without '..'"
+        ]
+
     def test_unknown_source(self):
         problems = problems_of([("a.yaml", {"checks": [{**CHECK, "source": "thanos"}]})])
-        assert problems == ["a.yaml: check 'error-rate': source 'thanos' is not defined in `sources` (defined: none)"]
+        assert problems == [
+            "a.yaml: check 'error-rate': source 'thanos' is not defined in `sources` (defined: none); add it to a "
+            "catalog file: `sources: {thanos: {url: http://prometheus.monitoring:9090}}` with your Prometheus' address"
+        ]
 
     def test_bad_source(self):
         problems = problems_of([("a.yaml", {"sources": {"default": {"type": "prometheus", "url": "prometheus:9090"}}})])
@@ -214,6 +264,25 @@ class TestLookup:
         assert catalog.get("error-rate").name == "error-rate"
         with pytest.raises(CheckNotFound, match="no check named 'Error-Rate'"):
             catalog.get("Error-Rate")
+
+    def test_a_typo_names_the_closest_check(self):
+        checks = [CHECK, {**CHECK, "name": "latency-p99"}]
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": checks})], Registry.default())
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("eror-rate", listed_by="`analyzer list` lists them")
+        assert str(raised.value) == (
+            "no check named 'eror-rate' in the catalog (2 checks; `analyzer list` lists them); "
+            "did you mean 'error-rate'?"
+        )
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("checkout-smoke")
+        assert "did you mean" not in str(raised.value)
+
+    def test_a_hidden_check_is_never_suggested(self):
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]})], Registry.default())
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("eror-rate", visible=lambda name: name != "error-rate")
+        assert "error-rate'?" not in str(raised.value)
 
 
 class TestFilesNamedByTheCatalog:

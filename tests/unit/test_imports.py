@@ -338,7 +338,19 @@ class TestImportCommand:
         path = tmp_path / "slo.yaml"
         path.write_text(PYRRA)
         assert main(["import", "sloth", str(path)]) == EXIT_INVALID_CATALOG
-        assert "document 1 is not a sloth SLO" in capsys.readouterr().err
+        assert (
+            "document 1 is not a sloth SLO: it is a pyrra document, which `analyzer import pyrra` reads"
+            in capsys.readouterr().err
+        )
+
+    def test_a_catalog_document_is_named_as_one(self, tmp_path, capsys):
+        path = tmp_path / "slo.yaml"
+        path.write_text("sources:\n  default: {url: 'http://p:9090'}\n---\n" + PYRRA)
+        assert main(["import", "pyrra", str(path)]) == EXIT_INVALID_CATALOG
+        assert (
+            "document 1 is not a pyrra SLO: it is catalog YAML (`sources`, `checks`), which the analyzer reads as it "
+            "is, without an import" in capsys.readouterr().err
+        )
 
 
 DATA = Path(__file__).parent / "data" / "openslo"

@@ -61,11 +61,15 @@ class TestSelectors:
 
 
 class TestExamples:
-    """A param's `example` obeys the param's rules, and is what a dry run passes."""
+    """A param's `example` (like its `default`) obeys the param's rules, and is what a dry run passes."""
 
     def test_example_breaking_the_rule_is_refused(self):
-        with pytest.raises(ValueError, match="example: arg 'example' must match the pattern"):
+        with pytest.raises(ValueError, match="example: must match the pattern"):
             Param(type=ParamType.LABEL_VALUE, required=True, pattern="[0-9a-f]+", example="XYZ")
+
+    def test_a_bad_default_is_named_as_the_default_not_as_an_arg(self):
+        with pytest.raises(ValueError, match="default: must be a duration like 30s, 5m or 1h30m, got '5x'"):
+            Param(type=ParamType.DURATION, default="5x")
 
     def test_examples_then_defaults(self):
         check = PrometheusCheck(

@@ -125,6 +125,12 @@ class TestBindArgs:
         with pytest.raises(ArgError, match="missing required arg 'canary_hash'"):
             bind_args(self.params, {})
 
+    def test_missing_required_shows_the_declared_example(self):
+        params = {"canary_hash": Param(type="label_value", required=True, example="c0ffee1")}
+        with pytest.raises(ArgError) as caught:
+            bind_args(params, {})
+        assert caught.value.message == "missing required arg 'canary_hash' (label_value, e.g. c0ffee1)"
+
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})

@@ -81,7 +81,10 @@ class TestErrorMapping:
 
     def test_connection_refused_reason_is_short(self):
         error = mapped(aiohttp.ClientConnectorError(KEY, ConnectionRefusedError(111, "Connect call failed")))
-        assert error.message.endswith("is unreachable: Connect call failed")
+        assert error.message.endswith(
+            "is unreachable: Connect call failed (is the source's `url` right, and Prometheus up and reachable from "
+            "here?)"
+        )
 
     def test_certificate_failure_says_why(self):
         failure = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
