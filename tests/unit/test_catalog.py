@@ -284,6 +284,23 @@ class TestLookup:
             catalog.get("eror-rate", visible=lambda name: name != "error-rate")
         assert "error-rate'?" not in str(raised.value)
 
+    def test_a_typo_costs_a_bounded_number_of_comparisons(self):
+        checks = [{**CHECK, "name": f"service{index:04d}-error-rate"} for index in range(3000)]
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": checks})], Registry.default())
+        compared: list[str] = []
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("service0001-eror-rate", visible=lambda name: compared.append(name) is None)
+        # Any client can ask for an unknown name: a 404 compares at most 64 names, whatever the catalog's size.
+        assert len(compared) == 64
+        assert str(raised.value).endswith("did you mean 'service0001-error-rate'?")
+
+    def test_only_names_of_about_the_typos_length_are_suggested(self):
+        checks = [CHECK, {**CHECK, "name": "error-rate-of-the-payments-service"}]
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": checks})], Registry.default())
+        with pytest.raises(CheckNotFound) as raised:
+            catalog.get("error-rate-of-the-payments")
+        assert "did you mean" not in str(raised.value)
+
 
 class TestFilesNamedByTheCatalog:
     """A source's ca_file must exist where the service loads the catalog, not where CI validates it."""
