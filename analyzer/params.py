@@ -20,10 +20,15 @@ ArgValue = str | float
 # Query-string keys the API itself reads; a check may not declare params with these names.
 RESERVED_ARG_NAMES = frozenset({"at", "explain", "format"})
 
-_DURATION_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
+# Prometheus' own grammar: each unit at most once, from the largest to the smallest. A duration it would refuse
+# ("30m1h", "5m5m") is the caller's mistake to name here, not a query rejected upstream.
+_DURATION_RE = re.compile(r"^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$")
+# Prometheus holds a duration in Go's time.Duration: int64 nanoseconds, about 292 years.
+_MAX_DURATION_MS = (2**63 - 1) // 1_000_000
 _DURATION_PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_IDENTIFIER_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+# Inf and NaN, in any case, are number literals to PromQL, not names: `sum(errors) / {{ metric }}` given Inf is 0.
+_IDENTIFIER_RE = re.compile(r"^(?!(?i:inf|nan)$)[A-Za-z_:][A-Za-z0-9_:]*$")
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -41,11 +46,15 @@ def parse_duration(text: str) -> float:
 # times each).
 @functools.lru_cache(maxsize=256)
 def _duration_s(text: str) -> float:
-    if not _DURATION_RE.fullmatch(text):
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d")
+    if not text or not _DURATION_RE.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, each once)"
+        )
     seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
     if seconds <= 0:
         raise ValueError(f"duration {text!r} must be longer than zero")
+    if seconds * 1000 > _MAX_DURATION_MS:
+        raise ValueError(f"duration {text!r} is longer than Prometheus can hold (about 292 years)")
     return seconds
 
 
@@ -231,8 +240,11 @@ class _TextRules:
 
 
 _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
-    ParamType.IDENTIFIER: (_IDENTIFIER_RE, "an identifier ([A-Za-z_:][A-Za-z0-9_:]*)"),
-    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m"),
+    ParamType.IDENTIFIER: (
+        _IDENTIFIER_RE,
+        "an identifier ([A-Za-z_:][A-Za-z0-9_:]*), and not Inf or NaN, which PromQL reads as numbers",
+    ),
+    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m (units from the largest to the smallest)"),
     ParamType.DNS_LABEL: (_DNS_LABEL_RE, "a DNS label (lowercase letters, digits and '-', at most 63)"),
 }
 

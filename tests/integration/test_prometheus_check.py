@@ -135,6 +135,51 @@ class TestInjection:
 
 
 @pytest.mark.integration
+class TestBareArgs:
+    """A bare arg that Prometheus would read otherwise than its type says is the caller's 400, never a verdict."""
+
+    checks = (
+        {
+            "name": "per-unit",
+            "kind": "prometheus",
+            "params": {"denominator": {"type": "identifier", "required": True}},
+            "query": 'sum(queue_depth{service="checkout"}) / {{ denominator }}',
+            "pass_if": "< 1",
+        },
+        {
+            "name": "errors-over",
+            "kind": "prometheus",
+            "params": {"window": {"type": "duration", "default": "5m"}},
+            "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="broken1",code="500"}[{{ window }}]))',
+            "pass_if": "< 0.5",
+        },
+    )
+
+    @pytest.mark.parametrize("name", ["Inf", "INF", "nan"])
+    async def test_a_number_literal_is_no_identifier(self, prometheus, client_for, name):
+        # PromQL reads `/ Inf` as a division by infinity: 0, a pass, whatever the queue depth.
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "per-unit", denominator=name)
+        assert (status, body["error"]) == (400, "bad_arg")
+        assert "'denominator'" in body["message"]
+        assert "not Inf or NaN" in body["message"]
+
+    @pytest.mark.parametrize(("window", "rule"), [("30m1h", "largest to the smallest"), ("300y", "292 years")])
+    async def test_a_duration_prometheus_refuses_is_named_before_it_is_sent(self, prometheus, client_for, window, rule):
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "errors-over", window=window)
+        assert (status, body["error"]) == (400, "bad_arg")
+        assert "'window'" in body["message"]
+        assert rule in body["message"]
+
+    async def test_a_duration_in_prometheus_order_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "errors-over", window="1h30m", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["value"] == pytest.approx(1.0)
+
+
+@pytest.mark.integration
 class TestSeries:
     """Several series need an explicit reduction or `each`; the rule is enforced at load when visible."""
 
