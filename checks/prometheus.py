@@ -114,6 +114,12 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(self.source)
         if self.range is None:
             result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+            if result.result_type == "matrix":
+                # Judging the last raw sample would ignore the rest of the window the query names.
+                raise CheckMisconfigured(
+                    "the query returned a range vector (raw samples), not one value per series; reduce its "
+                    "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
+                )
         else:
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.range))

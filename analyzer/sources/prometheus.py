@@ -168,7 +168,13 @@ class QueryResult:
         return self.series[0] if self.series else None
 
     def single_value(self, what: str) -> float | None:
-        """The last sample of the result's one series (see only_series); None when there is none."""
+        """The value of an instant result's one series (see only_series); None when there is none;
+        CheckMisconfigured for a range vector, whose last raw sample is no value of the window."""
+        if self.result_type == "matrix":
+            raise CheckMisconfigured(
+                f"the {what} returned a range vector (raw samples), not one value per series; "
+                "reduce its window in PromQL, e.g. max_over_time(x[5m]) or rate(x[5m])"
+            )
         series = self.only_series(what)
         return series.samples[-1][1] if series is not None and series.samples else None
 
@@ -328,7 +334,10 @@ def parse_result(query: str, data: Any) -> QueryResult:
         raise TypeError(f"a {result_type} result is a {type(result).__name__}, not a list")
     series: list[Series] = []
     for item in result:
-        labels = {str(k): str(v) for k, v in item["metric"].items()}
+        metric = item["metric"]
+        if not isinstance(metric, dict):
+            raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
+        labels = {str(k): str(v) for k, v in metric.items()}
         if result_type == "matrix":
             samples = [(float(ts), float(v)) for ts, v in item["values"]]
         else:

@@ -218,6 +218,25 @@ class TestSeries:
 
 
 @pytest.mark.integration
+class TestRangeVectorOfAnInstantQuery:
+    """An instant query that returns raw samples is a misconfigured check, not a judgement of its last sample."""
+
+    async def test_is_an_error_naming_the_fix(self, prometheus, client_for):
+        # The last sample (0.9) meets pass_if; the first half of the hour (0.2) does not.
+        check = {
+            "name": "p99-floor",
+            "kind": "prometheus",
+            "query": 'latency_p99_seconds{service="checkout"}[1h]',
+            "pass_if": "> 0.5",
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "p99-floor", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured")
+        assert "returned a range vector" in body["reason"]
+        assert "max_over_time" in body["reason"]
+
+
+@pytest.mark.integration
 class TestRangeAndBacktesting:
     """Range queries reduce over time, and `at=` evaluates as of a past moment."""
 
