@@ -33,6 +33,8 @@ _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
+# How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
+_FUTURE_SKEW_S = 60.0
 
 
 def parse_duration(text: str) -> float:
@@ -74,21 +76,31 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 """A PromQL duration string (`5m`, `1h30m`), validated."""
 
 
-def parse_time(text: str) -> datetime:
-    """An evaluation time from RFC 3339 (with offset) or unix seconds; ValueError otherwise."""
+def parse_time(text: str, now: datetime | None = None) -> datetime:
+    """An evaluation time from RFC 3339 (with offset) or unix seconds, not after `now` (the current time)
+    by more than a clock's skew; ValueError otherwise."""
     text = text.strip()
     if _NUMBER_RE.fullmatch(text):
         seconds = float(text)
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
             raise ValueError(f"{text!r} is out of range for unix seconds")
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
-    return moment.astimezone(UTC)
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+        moment = moment.astimezone(UTC)
+    now = now or datetime.now(UTC)
+    if (moment - now).total_seconds() > _FUTURE_SKEW_S:
+        # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under
+        # `no_data: pass`.
+        raise ValueError(
+            f"{text!r} is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
+        )
+    return moment
 
 
 class ParamType(StrEnum):

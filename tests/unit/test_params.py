@@ -61,6 +61,17 @@ class TestParseTime:
         with pytest.raises(ValueError):
             parse_time(text)
 
+    @pytest.mark.parametrize("text", ["2026-11-26T11:01:01Z", "2026-11-26T12:00:00+00:30", "1795690861"])
+    def test_future_beyond_a_clock_skew_is_refused(self, text):
+        # Nothing is measured yet then: no series, which `no_data: pass` would read as a pass.
+        with pytest.raises(ValueError, match="in the future"):
+            parse_time(text, now=datetime(2026, 11, 26, 11, tzinfo=UTC))
+
+    @pytest.mark.parametrize("text", ["2026-11-26T11:01:00Z", "1795690860", "1970-01-01T00:00:00Z"])
+    def test_within_a_clock_skew_or_in_the_past_is_taken(self, text):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        assert parse_time(text, now=now) <= now.replace(minute=1)
+
 
 class TestParamDeclaration:
     """A param declaration is rejected when its rules contradict each other."""
