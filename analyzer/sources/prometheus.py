@@ -65,6 +65,13 @@ class PrometheusSourceConfig(BaseModel):
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server's certificate")
     insecure: bool = Field(default=False, description="skip TLS verification (never in production)")
+    max_answer_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="largest answer read, decoded; a larger one is source_rejected (a query selecting far more "
+        "series than a check can mean would otherwise be read whole into memory)",
+    )
     compress_responses: bool = Field(
         default=False,
         description="ask for gzip answers: worth it for large range results over slow links; "
@@ -496,7 +503,7 @@ class PrometheusSource:
                 async with session.get(
                     url, headers=headers, ssl=tls, allow_redirects=False, timeout=timeout
                 ) as response:
-                    status, body = response.status, await response.read()
+                    status, body = response.status, await self._read_capped(response)
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc, aiohttp.ClientSSLError):
                     raise
@@ -512,6 +519,31 @@ class PrometheusSource:
                     promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
                 )
         return result
+
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, decoded; SourceRejected once it passes max_answer_bytes, before the rest is read."""
+        cap = self.config.max_answer_bytes
+        length = response.content_length
+        if length is not None and "Content-Encoding" not in response.headers:
+            if length > cap:
+                raise self._too_large(f"{length} bytes")
+            return await response.read()
+        # No length given, or a compressed one that says nothing of the decoded size: counted as it arrives.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(f"more than {cap} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, size: str) -> SourceRejected:
+        return SourceRejected(
+            f"{self._where} sent an answer of {size}, over the source's max_answer_bytes "
+            f"({self.config.max_answer_bytes}); narrow the query (fewer series, a coarser step) "
+            "or raise max_answer_bytes"
+        )
 
     def _authorization(self) -> dict[str, str] | None:
         """The bearer token header, the file read for every query because mounted Secrets and projected

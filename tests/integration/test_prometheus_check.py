@@ -237,6 +237,20 @@ class TestRangeVectorOfAnInstantQuery:
 
 
 @pytest.mark.integration
+class TestAnswerSize:
+    """An answer over the source's max_answer_bytes is an error naming the setting, never read whole."""
+
+    async def test_is_502_naming_the_setting(self, prometheus, client_for):
+        # Every series over an hour at 15 s: what a query selecting far more than it means looks like.
+        check = {"name": "all", "kind": "prometheus", "query": "http_requests_total", "pass_if": "> 0"}
+        check.update(range="1h", step="15s", each=True)
+        client = await client_for(prometheus.url, check, max_answer_bytes=4096)
+        status, body = await run(client, "all", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (502, "error", "source_rejected")
+        assert "over the source's max_answer_bytes (4096)" in body["reason"]
+
+
+@pytest.mark.integration
 class TestRangeAndBacktesting:
     """Range queries reduce over time, and `at=` evaluates as of a past moment."""
 
