@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
+    ArgError,
     ArgValue,
     Check,
     CheckMisconfigured,
@@ -37,6 +38,7 @@ from analyzer.kinds import (
     presence_query,
     range_step_s,
     regex_name_selectors,
+    render_value,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
@@ -170,6 +172,25 @@ class KpiCompareCheck(Check):
         if self.min_canary_events > 0 and self.method != "proportion" and "events" not in self._canary:
             raise ValueError("min_canary_events needs canary.events, a query counting the canary's traffic")
         return self
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """Validated args (see Check.bind_args); ArgError when they make the canary's queries the baseline's
+        (a canary hash given as the stable one): a variant compared with itself always passes."""
+        bound = super().bind_args(raw_args)
+        values: dict[str, ArgValue] = {**bound, _LOOKBACK: self.lookback}
+        canary = {name: template.render(values) for name, template in self._canary.items()}
+        if canary == {name: template.render(values) for name, template in self._baseline.items()}:
+            # The args that tell the variants apart in the templates, and so made them equal here.
+            canary_names = {name for template in self._canary.values() for name in template.param_names}
+            baseline_names = {name for template in self._baseline.values() for name in template.param_names}
+            culprits = sorted((canary_names ^ baseline_names) - {_LOOKBACK}) or sorted(bound)
+            shown = ", ".join(f"{name}={render_value(bound[name])!r}" for name in culprits if name in bound)
+            raise ArgError(
+                f"args {shown} make the {self._name('canary')}'s queries the same as the {self._name('baseline')}'s: "
+                "a variant compared with itself always passes; give each variant its own value",
+                culprits[0] if culprits else None,
+            )
+        return bound
 
     def _only_for(self, field: str, applies: bool, methods: str) -> None:
         if not applies and field in self.model_fields_set:

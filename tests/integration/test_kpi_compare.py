@@ -393,6 +393,21 @@ class TestGate:
         assert "no_data policy: inconclusive" in body["reason"]
 
 
+class TestSameVariant:
+    """A canary compared with itself (its hash given as the stable one) is the caller's 400, never a pass."""
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_same_hash_is_a_bad_arg_naming_both(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpistable", status=400)
+        assert (body["error"], body["arg"]) == ("bad_arg", "canary_hash")
+        assert "canary_hash='kpistable', stable_hash='kpistable'" in body["message"]
+        assert "compared with itself always passes" in body["message"]
+
+    async def test_different_hashes_are_judged(self, client, prometheus):
+        body = await run(client, prometheus, "conversion", "kpiequal", stable_hash="kpistable")
+        assert body["verdict"] == "pass", body["reason"]
+
+
 class TestMisspelledMetric:
     """A metric name that matches no series at all is an error naming the selector, never zero errors or no data;
     a metric that exists but has no series for this canary stays no data."""
