@@ -108,6 +108,57 @@ class TestVerdicts:
 
 
 @pytest.mark.integration
+class TestInfiniteValues:
+    """An infinite value (errors over zero traffic, a division by zero) is never judged and never passes."""
+
+    DIVIDED = 'sum(queue_depth{service="checkout"}) / 0'
+    # 10 while the p99 is 0.2 s, then 10 / 0 = +Inf from 30 minutes before the anchor on.
+    TURNS_INFINITE = 'sum(queue_depth{service="checkout"}) / sum(latency_p99_seconds{service="checkout"} < bool 0.5)'
+
+    @pytest.mark.parametrize(
+        ("query", "extra", "shown"),
+        [
+            (DIVIDED, {}, "the query returned inf"),
+            ("-" + DIVIDED, {}, "the query returned -inf"),
+            (
+                'queue_depth{service="checkout"} / 0',
+                {"reduce": "max"},
+                'series {pod="a", service="checkout"} returned inf',
+            ),
+            (TURNS_INFINITE, {"range": "1h", "step": "5m"}, "the query returned inf"),
+        ],
+    )
+    async def test_no_data_pass_does_not_apply(self, prometheus, client_for, query, extra, shown):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 20", "no_data": "pass", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert shown in body["reason"]
+        assert "a division by zero?" in body["reason"]
+
+    async def test_each_series_that_is_infinite_keeps_the_verdict_from_passing(self, prometheus, client_for):
+        check = {"name": "q", "kind": "prometheus", "query": 'queue_depth{service="checkout"} / 0', "each": True}
+        client = await client_for(prometheus.url, {**check, "pass_if": "< 20", "no_data": "pass"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "at inf (an infinite value is never a pass)" in body["reason"]
+
+    async def test_a_range_is_not_judged_on_its_finite_samples_alone(self, prometheus, client_for):
+        # Half the hour is 10, which meets pass_if; the other half is +Inf.
+        check = {"name": "q", "kind": "prometheus", "query": self.TURNS_INFINITE, "pass_if": "< 20"}
+        client = await client_for(prometheus.url, {**check, "range": "1h", "step": "5m"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "(no_data policy: inconclusive)" in body["reason"]
+
+    async def test_no_data_fail_still_fails(self, prometheus, client_for):
+        check = {"name": "q", "kind": "prometheus", "query": self.DIVIDED, "pass_if": "< 20", "no_data": "fail"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+
+@pytest.mark.integration
 class TestInjection:
     """A label_value arg is a literal label value, whatever it contains."""
 
