@@ -27,6 +27,7 @@ from analyzer.kinds import (
     EvalContext,
     HostAllowList,
     HttpClient,
+    HttpExchange,
     HttpRequest,
     Outcome,
     Reducer,
@@ -406,6 +407,7 @@ class HttpSmokeCheck(Check):
                         drain_over_cap=step.oversized_body == "drain",
                         decoded_as_text=needs_body(step),
                     )
+                    secrets.extend(self._hop_secrets(exchange))
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
@@ -466,6 +468,14 @@ class HttpSmokeCheck(Check):
             elif step.json_body is not None:
                 found += self._secret_leaves(json.loads(text), secret=False)
         return [value for value in found if value]
+
+    def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
+        """The values of secret-named query parameters in the URLs the target sent the request on to (a session
+        or a code in a Location): evidence shows those URLs, so these are scrubbed like the check's own."""
+        urls = [*exchange.redirects, exchange.headers.get("location", "")]
+        return [
+            value for url in urls if "?" in url for key, value in parse_qsl(urlsplit(url).query) if self._is_secret(key)
+        ]
 
     def _secret_leaves(self, node: Any, *, secret: bool) -> list[str]:
         """The scalar values of a JSON document that stand under a secret name, as text."""

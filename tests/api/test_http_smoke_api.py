@@ -217,7 +217,8 @@ BASIC_PASSWORD = "pw-hunter2-7e1f"
 API_KEY = "key-4b8d2a6c"
 PASSWORD = "pass-0c9e3f1a"
 NOTE = "note-6a2f8e0d"
-SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE)
+SESSION = "sess-3d7a1b9f"
+SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
 
 
 @pytest.fixture
@@ -237,8 +238,13 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
         )
         return web.Response(status=401, text=text, headers={"X-Seen-Auth": request.headers.get("Authorization", "")})
 
+    async def sso(request: web.Request) -> web.Response:
+        # A login hop that hands the session over in the URL it redirects to.
+        raise web.HTTPFound(f"/echo?session={SESSION}&next=home")
+
     target = web.Application()
     target.router.add_route("*", "/echo", echo)
+    target.router.add_get("/sso", sso)
     server = await aiohttp_server(target)
     basic = base64.b64encode(f"smoke:{BASIC_PASSWORD}".encode()).decode()
     catalog = build_catalog(
@@ -271,7 +277,16 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                                     ]
                                 )
                             ],
-                        }
+                        },
+                        {
+                            "name": "redirected",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {"name": "hop", "path": "/sso", "retries": 0, "expect": {"status": [302]}},
+                                {"name": "follow", "path": "/sso", "retries": 0, "follow_redirects": True},
+                            ],
+                        },
                     ]
                 },
             )
@@ -302,6 +317,16 @@ class TestSentSecrets:
         # The echo is still evidence: only the secret values in it are hidden.
         assert r"{\"user\":\"smoke\",\"login\":{\"password\":\"<redacted>\"}}" in step["body"]
         assert "header X-Seen-Auth equals: expected 'nobody', got '<redacted>'" in step["failed_assertions"]
+
+    @pytest.mark.parametrize(("step", "where"), [(0, "response_headers"), (1, "redirects")])
+    async def test_secret_query_values_of_the_urls_a_target_redirects_to_are_hidden(self, echo_api, step, where):
+        response = await echo_api.get("/api/v1/checks/redirected/run", params={"explain": "true"})
+        text = await response.text()
+        history = await (await echo_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        assert SESSION not in text and SESSION not in history
+        shown = json.loads(text)["details"]["steps"][step][where]
+        urls = [shown["location"]] if where == "response_headers" else shown
+        assert urls[0].endswith("/echo?session=<redacted>&next=home"), urls
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one
