@@ -37,6 +37,9 @@ from analyzer.quoting import quote
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
+# Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
+_MIN_SECRET_CHARS = 4
+_REDACTED = "<redacted>"
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -283,9 +286,10 @@ class ErrorMapping:
                     del error
 
 
-def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
+def read_answer(where: str, status: int, body: bytes, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
-    for any other answer (a redirect, an error body, a body that is not JSON)."""
+    for any other answer (a redirect, an error body, a body that is not JSON), quoting the error with every
+    value of `secrets` (what the request carried in its headers) hidden."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -304,12 +308,18 @@ def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
-        error = body[:_ERROR_SNIPPET_CHARS].decode("utf-8", "replace")
-    detail = (
-        f"HTTP {status}"
-        + (f" {error_type}" if error_type else "")
-        + (f": {error[:_ERROR_SNIPPET_CHARS]}" if error else "")
-    )
+        # Enough to hide a secret that the cut would otherwise split, leaving its start shown.
+        longest = max((len(secret.encode()) for secret in secrets), default=0)
+        error = body[: _ERROR_SNIPPET_CHARS + longest].decode("utf-8", "replace")
+    cut = _ERROR_SNIPPET_CHARS
+    for secret in secrets:
+        # A proxy in front of Prometheus may quote the request's credentials in its refusal.
+        error = error.replace(secret, _REDACTED)
+    marker = error.rfind(_REDACTED, 0, cut + len(_REDACTED) - 1)
+    if marker != -1:
+        # The quote ends after a marker it would cut into.
+        cut = max(cut, marker + len(_REDACTED))
+    detail = f"HTTP {status}" + (f" {error_type}" if error_type else "") + (f": {error[:cut]}" if error else "")
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
     if status >= 500 and error_type != "execution":
@@ -373,6 +383,13 @@ class PrometheusSource:
         self._tls = _TLSSettings(config)
         self._client_errors = map_aiohttp_errors(name, config.url)
         self._shape_errors = map_answer_shape_errors(name, config.url)
+        # The header values an error answer must not quote, and a credential's without its scheme.
+        self._header_secrets = tuple(
+            form
+            for value in config.headers.values()
+            for form in (value, value.partition(" ")[2].strip())
+            if len(form) >= _MIN_SECRET_CHARS
+        )
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (aiohttp.ClientTimeout(total=config.timeout_s), _prom_timeout(config.timeout_s))
 
@@ -510,7 +527,9 @@ class PrometheusSource:
                 drop_tracebacks(exc)
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
-        payload = read_answer(self._where, status, body)
+        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
+        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        payload = read_answer(self._where, status, body, secrets)
         with self._shape_errors:
             result = parse_result(promql, payload["data"])
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
