@@ -52,6 +52,8 @@ _MAX_LISTED_FAILURES = 5
 # Header, query and JSON body key names whose values are secrets by default (any case).
 _SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 _REDACTED = "<redacted>"
+# A header value that is a credential of a common HTTP auth scheme, whatever the header's name.
+_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
 _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 _STUB_CAPTURE = "captured"
@@ -206,6 +208,14 @@ class HttpSmokeCheck(Check):
     def _is_secret(self, name: str) -> bool:
         return bool(_SENSITIVE_NAME_RE.search(name)) or name.lower() in {n.lower() for n in self.secret_names}
 
+    def _secret_header(self, name: str, value: str) -> bool:
+        """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
+        whatever header carries it."""
+        return self._is_secret(name) or _CREDENTIAL_VALUE_RE.match(value) is not None
+
+    def _redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        return {name: _REDACTED if self._secret_header(name, value) else value for name, value in headers.items()}
+
     def _redact(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: _REDACTED if self._is_secret(name) else value for name, value in values.items()}
 
@@ -264,9 +274,9 @@ class HttpSmokeCheck(Check):
         """The check as the catalog spells it (allowed_hosts as in force), with secret values hidden."""
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         data["allowed_hosts"] = list(self._hosts.patterns)
-        data["headers"] = self._redact(data.get("headers", {}))
+        data["headers"] = self._redact_headers(data.get("headers", {}))
         for step in data.get("steps", []):
-            step["headers"] = self._redact(step.get("headers", {}))
+            step["headers"] = self._redact_headers(step.get("headers", {}))
             step["query"] = self._redact(step.get("query", {}))
             for body in ("json_body", "text_body"):
                 if body in step:
@@ -457,7 +467,10 @@ class HttpSmokeCheck(Check):
         """The secret values `request` carries: headers and query values of secret names (with a credential also
         without its auth scheme), a secret body, and the values under secret names of a JSON body."""
         found = [
-            form for name, value in request.headers.items() if self._is_secret(name) for form in _credentials(value)
+            form
+            for name, value in request.headers.items()
+            if self._secret_header(name, value)
+            for form in _credentials(value)
         ]
         query = urlsplit(request.url).query
         found += [value for key, value in parse_qsl(query, keep_blank_values=False) if self._is_secret(key)]
@@ -506,7 +519,7 @@ class HttpSmokeCheck(Check):
                 }
             )
         headers = dict(request.headers) | {template.name: template.render(values) for template in compiled.headers}
-        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(headers)}
+        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact_headers(headers)}
         if request.content:
             if compiled.step.secret_body:
                 shown["body"] = _REDACTED

@@ -227,7 +227,7 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
 
     async def echo(request: web.Request) -> web.Response:
         # What a debug endpoint or a verbose 4xx does: quote the request back, decoded Basic credentials too.
-        basic = request.headers.get("Proxy-Authorization", "").partition(" ")[2]
+        basic = request.headers.get("X-Upstream", "").partition(" ")[2]
         text = json.dumps(
             {
                 "headers": dict(request.headers),
@@ -257,7 +257,7 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "name": "echoed",
                             "kind": "http_smoke",
                             "base_url": f"http://app.shop.svc:{server.port}",
-                            "headers": {"Authorization": f"Bearer {BEARER}", "Proxy-Authorization": f"Basic {basic}"},
+                            "headers": {"Authorization": f"Bearer {BEARER}", "X-Upstream": f"Basic {basic}"},
                             "steps": [
                                 {
                                     "name": f"login-{number}",
@@ -317,6 +317,13 @@ class TestSentSecrets:
         # The echo is still evidence: only the secret values in it are hidden.
         assert r"{\"user\":\"smoke\",\"login\":{\"password\":\"<redacted>\"}}" in step["body"]
         assert "header X-Seen-Auth equals: expected 'nobody', got '<redacted>'" in step["failed_assertions"]
+
+    async def test_a_credential_is_secret_by_its_value_whatever_its_header(self, echo_api):
+        # `X-Upstream: Basic ...` matches no secret name: its value says what it is.
+        shown = await (await echo_api.get("/api/v1/checks/echoed")).json()
+        assert shown["headers"] == {"Authorization": "<redacted>", "X-Upstream": "<redacted>"}
+        body = await (await echo_api.get("/api/v1/checks/echoed/run", params={"explain": "true"})).json()
+        assert body["details"]["steps"][0]["request"]["headers"]["X-Upstream"] == "<redacted>"
 
     @pytest.mark.parametrize(("step", "where"), [(0, "response_headers"), (1, "redirects")])
     async def test_secret_query_values_of_the_urls_a_target_redirects_to_are_hidden(self, echo_api, step, where):
