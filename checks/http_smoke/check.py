@@ -394,8 +394,8 @@ class HttpSmokeCheck(Check):
                 f"the request invalid: {exc.message}"
             ) from exc
         # A target may echo what it was sent (a debug page, a 401 quoting the header, a validation error
-        # quoting the field): its answer must not show them either.
-        # A capture opted out with `secret: false` stays shown even where it is sent as a credential.
+        # quoting the field): its answer must not show them either. A capture opted out with `secret: false`
+        # stays shown even where it is sent as a credential.
         shown = {str(values[name]) for name in self._shown_captures if name in values}
         secrets.extend(value for value in self._sent_secrets(step, request) if value not in shown)
         semaphore = asyncio.Semaphore(step.concurrency)
