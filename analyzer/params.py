@@ -35,6 +35,7 @@ _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 # How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
 _FUTURE_SKEW_S = 60.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_duration(text: str) -> float:
@@ -77,8 +78,8 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
-    """An evaluation time from RFC 3339 (with offset) or unix seconds, not after `now` (the current time)
-    by more than a clock's skew; ValueError otherwise."""
+    """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
+    current time) by more than a clock's skew; ValueError otherwise."""
     text = text.strip()
     if _NUMBER_RE.fullmatch(text):
         seconds = float(text)
@@ -93,6 +94,9 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
         moment = moment.astimezone(UTC)
+        if moment < _EPOCH:
+            # As for unix seconds; and a range query's start, further back, would leave the calendar.
+            raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")
     now = now or datetime.now(UTC)
     if (moment - now).total_seconds() > _FUTURE_SKEW_S:
         # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under

@@ -127,6 +127,7 @@ class TestClientErrors:
             ("canary_hash=abc&at=yesterday", "at", "neither RFC 3339"),
             ("canary_hash=abc&at=2099-01-01T00:00:00Z", "at", "in the future"),
             ("canary_hash=abc&at=4070908800", "at", "in the future"),
+            ("canary_hash=abc&at=0001-01-01T00:00:00Z", "at", "before 1970-01-01"),
             ("canary_hash=abc&explain=maybe", "explain", "true or false"),
             ("canary_hash=abc&format=xml", "format", "json or text"),
         ],

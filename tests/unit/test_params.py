@@ -56,7 +56,9 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
-    @pytest.mark.parametrize("text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5"])
+    @pytest.mark.parametrize(
+        "text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00+01:00"]
+    )
     def test_rejects(self, text):
         with pytest.raises(ValueError):
             parse_time(text)
