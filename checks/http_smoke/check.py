@@ -283,6 +283,10 @@ class HttpSmokeCheck(Check):
                     step[body] = _REDACTED if step["secret_body"] else self._redact_json(step[body])
         return data
 
+    def measures_the_past(self) -> bool:
+        """Never: its requests go out now, whatever `at` says."""
+        return False
+
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args that also render into a valid request for every step (ArgError otherwise)."""
         bound = super().bind_args(raw_args)

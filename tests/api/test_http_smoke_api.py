@@ -94,6 +94,22 @@ class TestRun:
         assert body["error"] == "target_unreachable"
 
 
+class TestNoBacktest:
+    """A smoke check sends its requests now: an `at` in the past is refused, not answered as of then."""
+
+    async def test_a_past_at_is_a_bad_arg(self, api):
+        response = await api.get("/api/v1/checks/smoke/run", params={"svc": "preview", "at": "2026-01-01T00:00:00Z"})
+        body = await response.json()
+        assert (response.status, body["error"], body["arg"]) == (400, "bad_arg", "at")
+        assert "measures only the present" in body["message"]
+
+    async def test_a_verdict_page_whose_answer_is_gone_says_so_instead_of_evaluating_now(self, api):
+        page = await api.get("/ui/checks/smoke/run", params={"svc": "preview", "at": "2026-01-01T00:00:00Z"})
+        text = html.unescape(await page.text())
+        assert "measures only the present" in text
+        assert "all 1 steps passed" not in text
+
+
 class TestDefinition:
     """The definition shows the check as written, credentials hidden."""
 
