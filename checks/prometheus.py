@@ -142,6 +142,9 @@ class PrometheusCheck(Check):
             return self.no_data_verdict(
                 "the query returned no series", details=details, threshold=self.pass_if.threshold
             )
+        stale = self._stale_for(points, ctx.evaluation_time.timestamp())
+        if stale is not None:
+            return self.no_data_verdict(stale, details=details, threshold=self.pass_if.threshold)
         if self.each:
             return self._judge_each(points, details)
         if len(points) > 1 and self.reduce is None:
@@ -169,6 +172,24 @@ class PrometheusCheck(Check):
                 "threshold": self._threshold(value),
                 "details": details,
             }
+        )
+
+    def _stale_for(self, points: list[tuple[Series, float, int]], end_s: float) -> str | None:
+        """Why the one series of a range query is stale, or None: a series that stopped before the end of its
+        range (a canary whose pods died: nothing scraped any more) is no series now, as an instant query at the
+        end would see it, whatever its earlier samples say. With several series (each, reduce), one ending is a
+        pod replaced, not a stale answer."""
+        if self.range is None or len(points) != 1 or self.each or self.reduce is not None:
+            return None
+        samples = points[0][0].samples
+        step_s = range_step_s(self.range, self.step)
+        # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
+        if not samples or round(end_s) - samples[-1][0] <= step_s + 1:
+            return None
+        silent_s = round(end_s) - samples[-1][0]
+        return (
+            f"the query's series has no sample in the last {format_number(silent_s)} s of the range: it stopped "
+            "reporting, so its earlier samples say nothing of now"
         )
 
     def _unjudged(self, value: float, reason: str, details: dict[str, Any]) -> Verdict:

@@ -288,6 +288,39 @@ class TestRangeVectorOfAnInstantQuery:
 
 
 @pytest.mark.integration
+class TestStaleSeries:
+    """A range query's one series that stopped before the end of its range is no series now, not a pass."""
+
+    check = {
+        "name": "crashed",
+        "kind": "prometheus",
+        "query": 'canary_error_ratio{rollouts_pod_template_hash="crashed1"}',
+        "pass_if": "< 0.01",
+        "range": "1h",
+        "step": "1m",
+    }
+
+    async def test_a_series_that_stopped_follows_no_data(self, prometheus, client_for):
+        # Its first half hour (0.001) meets pass_if; since then the canary reports nothing.
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "crashed", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "stopped reporting" in body["reason"]
+        assert "(no_data policy: inconclusive)" in body["reason"]
+
+    async def test_while_it_still_reported_it_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "crashed", at=prometheus.anchor - 45 * 60)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001))
+
+    async def test_one_of_several_series_ending_is_a_pod_replaced_not_stale(self, prometheus, client_for):
+        query = 'canary_error_ratio{service="checkout"} or latency_p99_seconds{service="checkout"} * 0'
+        client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})
+        status, body = await run(client, "crashed", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+
+@pytest.mark.integration
 class TestAnswerSize:
     """An answer over the source's max_answer_bytes is an error naming the setting, never read whole."""
 
