@@ -88,6 +88,8 @@ class Measured:
     values: Mapping[tuple[str, str], float | None]
     samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
     presence_query: str | None = None
+    # mann_whitney: seconds from each variant's last range point to the end of the lookback (0 when none).
+    silent_s: Mapping[str, float] = field(default_factory=dict)
 
 
 class KpiCompareCheck(Check):
@@ -313,7 +315,9 @@ class KpiCompareCheck(Check):
                 },
             )
         samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
-        return Measured(queries, found, samples, presence)
+        end_s = round(ctx.evaluation_time.timestamp())
+        silent = {side: _silent_s(answer, end_s) for side, answer in zip(("canary", "baseline"), answers, strict=False)}
+        return Measured(queries, found, samples, presence, silent)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -501,6 +505,14 @@ class KpiCompareCheck(Check):
         if short is not None:
             return short
         for side in ("canary", "baseline"):
+            # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
+            if measured.silent_s.get(side, 0.0) > step_s + 1:
+                return self._no_data(
+                    f"the {self._name(side)}'s series has no sample in the last "
+                    f"{format_number(measured.silent_s[side])} s of the {self.lookback} lookback: it stopped "
+                    "reporting, so its earlier samples say nothing of now",
+                    details,
+                )
             if len(samples[side]) < self.min_samples:
                 return self._no_data(
                     f"the {self._name(side)} has {len(samples[side])} samples over "
@@ -749,6 +761,12 @@ def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) 
 def _samples(result: QueryResult) -> list[float]:
     series = result.only_series("range query", aggregate="avg")
     return [] if series is None else [value for _, value in series.samples if math.isfinite(value)]
+
+
+def _silent_s(result: QueryResult, end_s: float) -> float:
+    """Seconds from the last point of a range result's one series to `end_s`; 0 without a series."""
+    series = result.only_series("range query", aggregate="avg")
+    return end_s - series.samples[-1][0] if series is not None and series.samples else 0.0
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:

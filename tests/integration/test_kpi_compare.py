@@ -408,6 +408,21 @@ class TestSameVariant:
         assert body["verdict"] == "pass", body["reason"]
 
 
+class TestStoppedVariant:
+    """mann_whitney: a variant whose series stopped before the end of the lookback is no evidence of now."""
+
+    async def test_a_canary_that_died_is_inconclusive(self, client, prometheus):
+        # Its last ten minutes of samples match the baseline's; for twenty minutes it has reported nothing.
+        body = await run(client, prometheus, "latency", "kpidead")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no sample in the last" in body["reason"]
+        assert "stopped reporting" in body["reason"]
+
+    async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
+        body = await run(client, prometheus, "latency", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+
+
 class TestMisspelledMetric:
     """A metric name that matches no series at all is an error naming the selector, never zero errors or no data;
     a metric that exists but has no series for this canary stays no data."""
