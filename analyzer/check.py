@@ -79,6 +79,11 @@ class Check(BaseModel):
         """Names of the catalog sources this check reads."""
         return frozenset()
 
+    def measures_the_past(self) -> bool:
+        """Whether an evaluation at a past `at` measures that past (stored data); False for a kind that can
+        only measure the present (it sends requests now), which `at` would mislabel."""
+        return True
+
     def link(self, catalog: CatalogView) -> None:
         """Check references to the rest of the catalog once it is loaded; ValueError names the problem."""
         for source in sorted(self.source_names()):

@@ -17,8 +17,11 @@ _REF = "#/components/schemas/{model}"
 
 _PARAM_SCHEMAS: dict[ParamType, dict[str, Any]] = {
     ParamType.LABEL_VALUE: {"type": "string"},
-    ParamType.IDENTIFIER: {"type": "string", "pattern": "^[A-Za-z_:][A-Za-z0-9_:]*$"},
-    ParamType.DURATION: {"type": "string", "pattern": "^([0-9]+(ms|s|m|h|d|w|y))+$"},
+    ParamType.IDENTIFIER: {"type": "string", "pattern": "^(?![Ii][Nn][Ff]$|[Nn][Aa][Nn]$)[A-Za-z_:][A-Za-z0-9_:]*$"},
+    ParamType.DURATION: {
+        "type": "string",
+        "pattern": "^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$",
+    },
     ParamType.NUMBER: {"type": "number"},
     ParamType.ENUM: {"type": "string"},
     ParamType.DNS_LABEL: {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},

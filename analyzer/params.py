@@ -20,14 +20,22 @@ ArgValue = str | float
 # Query-string keys the API itself reads; a check may not declare params with these names.
 RESERVED_ARG_NAMES = frozenset({"at", "explain", "format"})
 
-_DURATION_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
+# Prometheus' own grammar: each unit at most once, from the largest to the smallest. A duration it would refuse
+# ("30m1h", "5m5m") is the caller's mistake to name here, not a query rejected upstream.
+_DURATION_RE = re.compile(r"^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$")
+# Prometheus holds a duration in Go's time.Duration: int64 nanoseconds, about 292 years.
+_MAX_DURATION_MS = (2**63 - 1) // 1_000_000
 _DURATION_PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_IDENTIFIER_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+# Inf and NaN, in any case, are number literals to PromQL, not names: `sum(errors) / {{ metric }}` given Inf is 0.
+_IDENTIFIER_RE = re.compile(r"^(?!(?i:inf|nan)$)[A-Za-z_:][A-Za-z0-9_:]*$")
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
+# How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
+_FUTURE_SKEW_S = 60.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_duration(text: str) -> float:
@@ -41,11 +49,15 @@ def parse_duration(text: str) -> float:
 # times each).
 @functools.lru_cache(maxsize=256)
 def _duration_s(text: str) -> float:
-    if not _DURATION_RE.fullmatch(text):
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d")
+    if not text or not _DURATION_RE.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, each once)"
+        )
     seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
     if seconds <= 0:
         raise ValueError(f"duration {text!r} must be longer than zero")
+    if seconds * 1000 > _MAX_DURATION_MS:
+        raise ValueError(f"duration {text!r} is longer than Prometheus can hold (about 292 years)")
     return seconds
 
 
@@ -65,21 +77,34 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 """A PromQL duration string (`5m`, `1h30m`), validated."""
 
 
-def parse_time(text: str) -> datetime:
-    """An evaluation time from RFC 3339 (with offset) or unix seconds; ValueError otherwise."""
+def parse_time(text: str, now: datetime | None = None) -> datetime:
+    """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
+    current time) by more than a clock's skew; ValueError otherwise."""
     text = text.strip()
     if _NUMBER_RE.fullmatch(text):
         seconds = float(text)
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
             raise ValueError(f"{text!r} is out of range for unix seconds")
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
-    return moment.astimezone(UTC)
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+        moment = moment.astimezone(UTC)
+        if moment < _EPOCH:
+            # As for unix seconds; and a range query's start, further back, would leave the calendar.
+            raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")
+    now = now or datetime.now(UTC)
+    if (moment - now).total_seconds() > _FUTURE_SKEW_S:
+        # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under
+        # `no_data: pass`.
+        raise ValueError(
+            f"{text!r} is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
+        )
+    return moment
 
 
 class ParamType(StrEnum):
@@ -228,8 +253,11 @@ class _TextRules:
 
 
 _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
-    ParamType.IDENTIFIER: (_IDENTIFIER_RE, "an identifier ([A-Za-z_:][A-Za-z0-9_:]*)"),
-    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m"),
+    ParamType.IDENTIFIER: (
+        _IDENTIFIER_RE,
+        "an identifier ([A-Za-z_:][A-Za-z0-9_:]*), and not Inf or NaN, which PromQL reads as numbers",
+    ),
+    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m (units from the largest to the smallest)"),
     ParamType.DNS_LABEL: (_DNS_LABEL_RE, "a DNS label (lowercase letters, digits and '-', at most 63)"),
 }
 

@@ -18,7 +18,7 @@ import structlog
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckError, DeadlineExceeded
+from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue
 from analyzer.sources import Sources
@@ -71,7 +71,14 @@ class Runner:
         self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
     ) -> Evaluation:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when admission refuses a new evaluation for `caller`."""
+        Overloaded when admission refuses a new evaluation for `caller`; ArgError for an `at` that the check
+        cannot measure as of (it measures only the present)."""
+        if at is not None and not check.measures_the_past():
+            raise ArgError(
+                f"at: check {check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends "
+                "requests now), so it cannot be evaluated as of a past time; leave at out",
+                "at",
+            )
         return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:

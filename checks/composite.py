@@ -115,6 +115,10 @@ class CompositeCheck(Check):
             self._arg_parts.append(parts)
         return self
 
+    def measures_the_past(self) -> bool:
+        """When every member does."""
+        return all(target.measures_the_past() for target in self._targets)
+
     def link(self, catalog: CatalogView) -> None:
         """Members exist, get every required arg of the right type, and no composite reaches itself."""
         super().link(catalog)

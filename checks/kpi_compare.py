@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
+    ArgError,
     ArgValue,
     Check,
     CheckMisconfigured,
@@ -37,6 +38,7 @@ from analyzer.kinds import (
     presence_query,
     range_step_s,
     regex_name_selectors,
+    render_value,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
@@ -86,6 +88,8 @@ class Measured:
     values: Mapping[tuple[str, str], float | None]
     samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
     presence_query: str | None = None
+    # mann_whitney: seconds from each variant's last range point to the end of the lookback (0 when none).
+    silent_s: Mapping[str, float] = field(default_factory=dict)
 
 
 class KpiCompareCheck(Check):
@@ -170,6 +174,25 @@ class KpiCompareCheck(Check):
         if self.min_canary_events > 0 and self.method != "proportion" and "events" not in self._canary:
             raise ValueError("min_canary_events needs canary.events, a query counting the canary's traffic")
         return self
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """Validated args (see Check.bind_args); ArgError when they make the canary's queries the baseline's
+        (a canary hash given as the stable one): a variant compared with itself always passes."""
+        bound = super().bind_args(raw_args)
+        values: dict[str, ArgValue] = {**bound, _LOOKBACK: self.lookback}
+        canary = {name: template.render(values) for name, template in self._canary.items()}
+        if canary == {name: template.render(values) for name, template in self._baseline.items()}:
+            # The args that tell the variants apart in the templates, and so made them equal here.
+            canary_names = {name for template in self._canary.values() for name in template.param_names}
+            baseline_names = {name for template in self._baseline.values() for name in template.param_names}
+            culprits = sorted((canary_names ^ baseline_names) - {_LOOKBACK}) or sorted(bound)
+            shown = ", ".join(f"{name}={render_value(bound[name])!r}" for name in culprits if name in bound)
+            raise ArgError(
+                f"args {shown} make the {self._name('canary')}'s queries the same as the {self._name('baseline')}'s: "
+                "a variant compared with itself always passes; give each variant its own value",
+                culprits[0] if culprits else None,
+            )
+        return bound
 
     def _only_for(self, field: str, applies: bool, methods: str) -> None:
         if not applies and field in self.model_fields_set:
@@ -292,7 +315,9 @@ class KpiCompareCheck(Check):
                 },
             )
         samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
-        return Measured(queries, found, samples, presence)
+        end_s = round(ctx.evaluation_time.timestamp())
+        silent = {side: _silent_s(answer, end_s) for side, answer in zip(("canary", "baseline"), answers, strict=False)}
+        return Measured(queries, found, samples, presence, silent)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -480,6 +505,14 @@ class KpiCompareCheck(Check):
         if short is not None:
             return short
         for side in ("canary", "baseline"):
+            # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
+            if measured.silent_s.get(side, 0.0) > step_s + 1:
+                return self._no_data(
+                    f"the {self._name(side)}'s series has no sample in the last "
+                    f"{format_number(measured.silent_s[side])} s of the {self.lookback} lookback: it stopped "
+                    "reporting, so its earlier samples say nothing of now",
+                    details,
+                )
             if len(samples[side]) < self.min_samples:
                 return self._no_data(
                     f"the {self._name(side)} has {len(samples[side])} samples over "
@@ -728,6 +761,12 @@ def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) 
 def _samples(result: QueryResult) -> list[float]:
     series = result.only_series("range query", aggregate="avg")
     return [] if series is None else [value for _, value in series.samples if math.isfinite(value)]
+
+
+def _silent_s(result: QueryResult, end_s: float) -> float:
+    """Seconds from the last point of a range result's one series to `end_s`; 0 without a series."""
+    series = result.only_series("range query", aggregate="avg")
+    return end_s - series.samples[-1][0] if series is not None and series.samples else 0.0
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:

@@ -114,6 +114,12 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(self.source)
         if self.range is None:
             result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+            if result.result_type == "matrix":
+                # Judging the last raw sample would ignore the rest of the window the query names.
+                raise CheckMisconfigured(
+                    "the query returned a range vector (raw samples), not one value per series; reduce its "
+                    "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
+                )
         else:
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(self.range))
@@ -136,6 +142,9 @@ class PrometheusCheck(Check):
             return self.no_data_verdict(
                 "the query returned no series", details=details, threshold=self.pass_if.threshold
             )
+        stale = self._stale_for(points, ctx.evaluation_time.timestamp())
+        if stale is not None:
+            return self.no_data_verdict(stale, details=details, threshold=self.pass_if.threshold)
         if self.each:
             return self._judge_each(points, details)
         if len(points) > 1 and self.reduce is None:
@@ -148,10 +157,8 @@ class PrometheusCheck(Check):
         unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
         if unjudgeable:
             series, value, samples = unjudgeable[0]
-            return self.no_data_verdict(
-                _no_value_reason(series, value, samples, len(points), self.min_samples),
-                details=details,
-                threshold=self.pass_if.threshold,
+            return self._unjudged(
+                value, _no_value_reason(series, value, samples, len(points), self.min_samples), details
             )
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
@@ -167,12 +174,46 @@ class PrometheusCheck(Check):
             }
         )
 
+    def _stale_for(self, points: list[tuple[Series, float, int]], end_s: float) -> str | None:
+        """Why the one series of a range query is stale, or None: a series that stopped before the end of its
+        range (a canary whose pods died: nothing scraped any more) is no series now, as an instant query at the
+        end would see it, whatever its earlier samples say. With several series (each, reduce), one ending is a
+        pod replaced, not a stale answer."""
+        if self.range is None or len(points) != 1 or self.each or self.reduce is not None:
+            return None
+        samples = points[0][0].samples
+        step_s = range_step_s(self.range, self.step)
+        # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
+        if not samples or round(end_s) - samples[-1][0] <= step_s + 1:
+            return None
+        silent_s = round(end_s) - samples[-1][0]
+        return (
+            f"the query's series has no sample in the last {format_number(silent_s)} s of the range: it stopped "
+            "reporting, so its earlier samples say nothing of now"
+        )
+
+    def _unjudged(self, value: float, reason: str, details: dict[str, Any]) -> Verdict:
+        """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
+        infinity, which is a measurement gone wrong (errors over zero traffic), not an absence of data."""
+        if math.isinf(value) and self.no_data is NoDataPolicy.PASS:
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{reason}; no_data: pass does not apply to an infinite value, which is no absence of data",
+                threshold=self.pass_if.threshold,
+                details=details,
+            )
+        return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
+
     def _series_value(self, series: Series) -> tuple[float, int]:
-        """One value per series, and how many finite samples it came from."""
+        """One value per series, and how many finite samples it came from; an infinite sample anywhere in a
+        range makes the series' value that infinity (its other samples do not speak for the window)."""
         if self.range is None:
             value = series.samples[-1][1] if series.samples else math.nan
             return value, int(math.isfinite(value))
         finite = [value for _, value in series.samples if math.isfinite(value)]
+        infinite = next((value for _, value in series.samples if math.isinf(value)), None)
+        if infinite is not None:
+            return infinite, len(finite)
         if len(finite) < self.min_samples:
             return math.nan, len(finite)
         reducer = self.over_time or Reducer("avg")
@@ -210,7 +251,7 @@ class PrometheusCheck(Check):
             if math.isfinite(value):
                 judged.append((self._judge(value), series, value))
             else:
-                nodata = self.no_data_verdict(_no_value_reason(series, value, samples, 1, self.min_samples))
+                nodata = self._unjudged(value, _no_value_reason(series, value, samples, 1, self.min_samples), {})
                 judged.append((nodata.outcome, series, value))
         worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
         worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)
@@ -220,9 +261,14 @@ class PrometheusCheck(Check):
             entry["verdict"] = outcome.value
         count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
         if not math.isfinite(value):
+            policy = (
+                "an infinite value is never a pass"
+                if math.isinf(value) and self.no_data is NoDataPolicy.PASS
+                else f"no_data policy: {self.no_data.value}"
+            )
             reason = (
                 f"{count} of {len(judged)} series have no value to judge, e.g. {series.describe()} "
-                f"(no_data policy: {self.no_data.value})"
+                f"at {format_number(value)} ({policy})"
             )
         elif worst_outcome is Outcome.PASS:
             reason = (
@@ -275,7 +321,8 @@ def _no_value_reason(series: Series, value: float, samples: int, total: int, min
     where = f"series {series.describe()}" if total > 1 or series.labels else "the query"
     if math.isnan(value) and samples < min_samples and min_samples > 1:
         return f"{where} has {samples} finite samples, fewer than min_samples {min_samples}"
-    return f"{where} returned {format_number(value)}, which cannot be judged (no traffic?)"
+    cause = "a division by zero?" if math.isinf(value) else "no traffic?"
+    return f"{where} returned {format_number(value)}, which cannot be judged ({cause})"
 
 
 def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) -> tuple[Series, float]:

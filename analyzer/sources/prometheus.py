@@ -37,6 +37,9 @@ from analyzer.quoting import quote
 
 # Cap on how much of an upstream error body is quoted in a reason.
 _ERROR_SNIPPET_CHARS = 300
+# Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
+_MIN_SECRET_CHARS = 4
+_REDACTED = "<redacted>"
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -65,6 +68,13 @@ class PrometheusSourceConfig(BaseModel):
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server's certificate")
     insecure: bool = Field(default=False, description="skip TLS verification (never in production)")
+    max_answer_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="largest answer read, decoded; a larger one is source_rejected (a query selecting far more "
+        "series than a check can mean would otherwise be read whole into memory)",
+    )
     compress_responses: bool = Field(
         default=False,
         description="ask for gzip answers: worth it for large range results over slow links; "
@@ -168,7 +178,13 @@ class QueryResult:
         return self.series[0] if self.series else None
 
     def single_value(self, what: str) -> float | None:
-        """The last sample of the result's one series (see only_series); None when there is none."""
+        """The value of an instant result's one series (see only_series); None when there is none;
+        CheckMisconfigured for a range vector, whose last raw sample is no value of the window."""
+        if self.result_type == "matrix":
+            raise CheckMisconfigured(
+                f"the {what} returned a range vector (raw samples), not one value per series; "
+                "reduce its window in PromQL, e.g. max_over_time(x[5m]) or rate(x[5m])"
+            )
         series = self.only_series(what)
         return series.samples[-1][1] if series is not None and series.samples else None
 
@@ -273,9 +289,10 @@ class ErrorMapping:
                     del error
 
 
-def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
+def read_answer(where: str, status: int, body: bytes, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
-    for any other answer (a redirect, an error body, a body that is not JSON)."""
+    for any other answer (a redirect, an error body, a body that is not JSON), quoting the error with every
+    value of `secrets` (what the request carried in its headers) hidden."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -294,12 +311,18 @@ def read_answer(where: str, status: int, body: bytes) -> dict[str, Any]:
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
-        error = body[:_ERROR_SNIPPET_CHARS].decode("utf-8", "replace")
-    detail = (
-        f"HTTP {status}"
-        + (f" {error_type}" if error_type else "")
-        + (f": {error[:_ERROR_SNIPPET_CHARS]}" if error else "")
-    )
+        # Enough to hide a secret that the cut would otherwise split, leaving its start shown.
+        longest = max((len(secret.encode()) for secret in secrets), default=0)
+        error = body[: _ERROR_SNIPPET_CHARS + longest].decode("utf-8", "replace")
+    cut = _ERROR_SNIPPET_CHARS
+    for secret in secrets:
+        # A proxy in front of Prometheus may quote the request's credentials in its refusal.
+        error = error.replace(secret, _REDACTED)
+    marker = error.rfind(_REDACTED, 0, cut + len(_REDACTED) - 1)
+    if marker != -1:
+        # The quote ends after a marker it would cut into.
+        cut = max(cut, marker + len(_REDACTED))
+    detail = f"HTTP {status}" + (f" {error_type}" if error_type else "") + (f": {error[:cut]}" if error else "")
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
     if status >= 500 and error_type != "execution":
@@ -331,7 +354,10 @@ def parse_result(query: str, data: Any) -> QueryResult:
         raise TypeError(f"a {result_type} result is a {type(result).__name__}, not a list")
     series: list[Series] = []
     for item in result:
-        labels = {str(k): str(v) for k, v in item["metric"].items()}
+        metric = item["metric"]
+        if not isinstance(metric, dict):
+            raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
+        labels = {str(k): str(v) for k, v in metric.items()}
         if result_type == "matrix":
             samples = [(float(ts), float(v)) for ts, v in item["values"]]
         else:
@@ -360,6 +386,13 @@ class PrometheusSource:
         self._tls = _TLSSettings(config)
         self._client_errors = map_aiohttp_errors(name, config.url)
         self._shape_errors = map_answer_shape_errors(name, config.url)
+        # The header values an error answer must not quote, and a credential's without its scheme.
+        self._header_secrets = tuple(
+            form
+            for value in config.headers.values()
+            for form in (value, value.partition(" ")[2].strip())
+            if len(form) >= _MIN_SECRET_CHARS
+        )
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (aiohttp.ClientTimeout(total=config.timeout_s), _prom_timeout(config.timeout_s))
 
@@ -490,14 +523,16 @@ class PrometheusSource:
                 async with session.get(
                     url, headers=headers, ssl=tls, allow_redirects=False, timeout=timeout
                 ) as response:
-                    status, body = response.status, await response.read()
+                    status, body = response.status, await self._read_capped(response)
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc, aiohttp.ClientSSLError):
                     raise
                 drop_tracebacks(exc)
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
-        payload = read_answer(self._where, status, body)
+        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
+        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        payload = read_answer(self._where, status, body, secrets)
         with self._shape_errors:
             result = parse_result(promql, payload["data"])
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
@@ -506,6 +541,31 @@ class PrometheusSource:
                     promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
                 )
         return result
+
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, decoded; SourceRejected once it passes max_answer_bytes, before the rest is read."""
+        cap = self.config.max_answer_bytes
+        length = response.content_length
+        if length is not None and "Content-Encoding" not in response.headers:
+            if length > cap:
+                raise self._too_large(f"{length} bytes")
+            return await response.read()
+        # No length given, or a compressed one that says nothing of the decoded size: counted as it arrives.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(f"more than {cap} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, size: str) -> SourceRejected:
+        return SourceRejected(
+            f"{self._where} sent an answer of {size}, over the source's max_answer_bytes "
+            f"({self.config.max_answer_bytes}); narrow the query (fewer series, a coarser step) "
+            "or raise max_answer_bytes"
+        )
 
     def _authorization(self) -> dict[str, str] | None:
         """The bearer token header, the file read for every query because mounted Secrets and projected

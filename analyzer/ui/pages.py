@@ -244,9 +244,13 @@ async def run_page(request: web.Request) -> web.Response:
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     # A page's evaluation is admitted for whoever asks, as the API's are: each user holds a share of its own.
-    evaluation: Evaluation = await generation.runner.evaluate(
-        check, args, at, caller=admission_caller(principal, request.remote)
-    )
+    try:
+        evaluation: Evaluation = await generation.runner.evaluate(
+            check, args, at, caller=admission_caller(principal, request.remote)
+        )
+    except ArgError as exc:
+        # An `at` the check cannot measure as of: its recorded answer is gone, and a new one would be of now.
+        return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
     request.app[HISTORY].record_evaluation(
         evaluation,
         request_id=structlog.contextvars.get_contextvars().get("request_id", ""),

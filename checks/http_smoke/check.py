@@ -4,6 +4,7 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import json
 import re
@@ -12,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -26,6 +27,7 @@ from analyzer.kinds import (
     EvalContext,
     HostAllowList,
     HttpClient,
+    HttpExchange,
     HttpRequest,
     Outcome,
     Reducer,
@@ -50,6 +52,10 @@ _MAX_LISTED_FAILURES = 5
 # Header, query and JSON body key names whose values are secrets by default (any case).
 _SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 _REDACTED = "<redacted>"
+# A header value that is a credential of a common HTTP auth scheme, whatever the header's name.
+_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
+# An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
+_AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 _STUB_CAPTURE = "captured"
 # Stands in for a secret captured value while the evidence of a request is rendered, then becomes _REDACTED:
 # letters only, so every template slot accepts it and no escaping changes it.
@@ -134,6 +140,7 @@ class HttpSmokeCheck(Check):
     _hosts: HostAllowList = PrivateAttr()
     _compiled: list[_CompiledStep] = PrivateAttr()
     _secret_captures: frozenset[str] = PrivateAttr()
+    _shown_captures: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
@@ -179,6 +186,9 @@ class HttpSmokeCheck(Check):
         self._secret_captures = frozenset(
             name for step in self.steps for name, capture in step.capture.items() if capture.secret
         )
+        self._shown_captures = frozenset(
+            name for step in self.steps for name, capture in step.capture.items() if not capture.secret
+        )
         return self
 
     def _host_patterns(self) -> list[str]:
@@ -197,6 +207,14 @@ class HttpSmokeCheck(Check):
 
     def _is_secret(self, name: str) -> bool:
         return bool(_SENSITIVE_NAME_RE.search(name)) or name.lower() in {n.lower() for n in self.secret_names}
+
+    def _secret_header(self, name: str, value: str) -> bool:
+        """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
+        whatever header carries it."""
+        return self._is_secret(name) or _CREDENTIAL_VALUE_RE.match(value) is not None
+
+    def _redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        return {name: _REDACTED if self._secret_header(name, value) else value for name, value in headers.items()}
 
     def _redact(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: _REDACTED if self._is_secret(name) else value for name, value in values.items()}
@@ -256,14 +274,18 @@ class HttpSmokeCheck(Check):
         """The check as the catalog spells it (allowed_hosts as in force), with secret values hidden."""
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         data["allowed_hosts"] = list(self._hosts.patterns)
-        data["headers"] = self._redact(data.get("headers", {}))
+        data["headers"] = self._redact_headers(data.get("headers", {}))
         for step in data.get("steps", []):
-            step["headers"] = self._redact(step.get("headers", {}))
+            step["headers"] = self._redact_headers(step.get("headers", {}))
             step["query"] = self._redact(step.get("query", {}))
             for body in ("json_body", "text_body"):
                 if body in step:
                     step[body] = _REDACTED if step["secret_body"] else self._redact_json(step[body])
         return data
+
+    def measures_the_past(self) -> bool:
+        """Never: its requests go out now, whatever `at` says."""
+        return False
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args that also render into a valid request for every step (ArgError otherwise)."""
@@ -301,7 +323,7 @@ class HttpSmokeCheck(Check):
         secrets: list[str] = []
         for index, compiled in enumerate(self._compiled):
             try:
-                result = await self._run_step(compiled, index, base, values, client)
+                result = await self._run_step(compiled, index, base, values, client, secrets)
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
                 exc.details = self._details(base, evidence, index + 1)
@@ -355,8 +377,15 @@ class HttpSmokeCheck(Check):
         return {"base_url": base, "steps": evidence + not_run}
 
     async def _run_step(
-        self, compiled: _CompiledStep, index: int, base: str, values: dict[str, ArgValue], client: HttpClient
+        self,
+        compiled: _CompiledStep,
+        index: int,
+        base: str,
+        values: dict[str, ArgValue],
+        client: HttpClient,
+        secrets: list[str],
     ) -> _StepResult:
+        """Send the step and judge it; `secrets` gains the secret values the step sends."""
         step = compiled.step
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
         try:
@@ -368,6 +397,11 @@ class HttpSmokeCheck(Check):
                 f"{label} cannot be sent: a value captured from an earlier answer makes "
                 f"the request invalid: {exc.message}"
             ) from exc
+        # A target may echo what it was sent (a debug page, a 401 quoting the header, a validation error
+        # quoting the field): its answer must not show them either. A capture opted out with `secret: false`
+        # stays shown even where it is sent as a credential.
+        shown = {str(values[name]) for name in self._shown_captures if name in values}
+        secrets.extend(value for value in self._sent_secrets(step, request) if value not in shown)
         semaphore = asyncio.Semaphore(step.concurrency)
         kept = {"first": False, "failing": False}
 
@@ -387,6 +421,7 @@ class HttpSmokeCheck(Check):
                         drain_over_cap=step.oversized_body == "drain",
                         decoded_as_text=needs_body(step),
                     )
+                    secrets.extend(self._hop_secrets(exchange))
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
@@ -432,6 +467,47 @@ class HttpSmokeCheck(Check):
             raise problem
         return _summarize(step, self._request_evidence(compiled, request, base, values), attempts)
 
+    def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
+        """The secret values `request` carries: headers and query values of secret names (with a credential also
+        without its auth scheme), a secret body, and the values under secret names of a JSON body."""
+        found = [
+            form
+            for name, value in request.headers.items()
+            if self._secret_header(name, value)
+            for form in _credentials(value)
+        ]
+        query = urlsplit(request.url).query
+        found += [value for key, value in parse_qsl(query, keep_blank_values=False) if self._is_secret(key)]
+        if request.content is not None:
+            text = request.content.decode("utf-8", "replace")
+            if step.secret_body:
+                found.append(text)
+            elif step.json_body is not None:
+                found += self._secret_leaves(json.loads(text), secret=False)
+        return [value for value in found if value]
+
+    def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
+        """The values of secret-named query parameters in the URLs the target sent the request on to (a session
+        or a code in a Location): evidence shows those URLs, so these are scrubbed like the check's own."""
+        urls = [*exchange.redirects, exchange.headers.get("location", "")]
+        return [
+            value for url in urls if "?" in url for key, value in parse_qsl(urlsplit(url).query) if self._is_secret(key)
+        ]
+
+    def _secret_leaves(self, node: Any, *, secret: bool) -> list[str]:
+        """The scalar values of a JSON document that stand under a secret name, as text."""
+        if isinstance(node, dict):
+            return [
+                leaf
+                for key, value in node.items()
+                for leaf in self._secret_leaves(value, secret=secret or self._is_secret(str(key)))
+            ]
+        if isinstance(node, list):
+            return [leaf for item in node for leaf in self._secret_leaves(item, secret=secret)]
+        if not secret or node is None or isinstance(node, bool):
+            return []
+        return [node if isinstance(node, str) else json.dumps(node)]
+
     def _request_evidence(
         self, compiled: _CompiledStep, request: HttpRequest, base: str, values: dict[str, ArgValue]
     ) -> dict[str, Any]:
@@ -447,7 +523,7 @@ class HttpSmokeCheck(Check):
                 }
             )
         headers = dict(request.headers) | {template.name: template.render(values) for template in compiled.headers}
-        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact(headers)}
+        shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact_headers(headers)}
         if request.content:
             if compiled.step.secret_body:
                 shown["body"] = _REDACTED
@@ -462,6 +538,24 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, _REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _credentials(value: str) -> list[str]:
+    """A header value, and the forms a server may echo it in: the credential without its auth scheme
+    (`Bearer x` -> `x`) and, for Basic, the decoded `user:password` and the password."""
+    forms = [value]
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if not credential or not _AUTH_SCHEME_RE.fullmatch(scheme):
+        return forms
+    forms.append(credential)
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return forms
+        forms += [pair, pair.partition(":")[2]]
+    return forms
 
 
 def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from typing import Any
@@ -91,6 +92,22 @@ class TestRun:
         body = await response.json()
         assert response.status == 503
         assert body["error"] == "target_unreachable"
+
+
+class TestNoBacktest:
+    """A smoke check sends its requests now: an `at` in the past is refused, not answered as of then."""
+
+    async def test_a_past_at_is_a_bad_arg(self, api):
+        response = await api.get("/api/v1/checks/smoke/run", params={"svc": "preview", "at": "2026-01-01T00:00:00Z"})
+        body = await response.json()
+        assert (response.status, body["error"], body["arg"]) == (400, "bad_arg", "at")
+        assert "measures only the present" in body["message"]
+
+    async def test_a_verdict_page_whose_answer_is_gone_says_so_instead_of_evaluating_now(self, api):
+        page = await api.get("/ui/checks/smoke/run", params={"svc": "preview", "at": "2026-01-01T00:00:00Z"})
+        text = html.unescape(await page.text())
+        assert "measures only the present" in text
+        assert "all 1 steps passed" not in text
 
 
 class TestDefinition:
@@ -209,6 +226,130 @@ class TestCapturedSecrets:
         body = await (await login_api.get("/api/v1/checks/token-shown/run", params={"explain": "true"})).json()
         assert body["verdict"] == "pass"
         assert body["details"]["steps"][1]["request"]["headers"] == {"Authorization": "<redacted>", "X-Trace": TOKEN}
+
+
+BEARER = "brr-51c0ffee-9d2b"
+BASIC_PASSWORD = "pw-hunter2-7e1f"
+API_KEY = "key-4b8d2a6c"
+PASSWORD = "pass-0c9e3f1a"
+NOTE = "note-6a2f8e0d"
+SESSION = "sess-3d7a1b9f"
+SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
+
+
+@pytest.fixture
+async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
+    """The analyzer app with a check whose configured credentials a failing target echoes back."""
+
+    async def echo(request: web.Request) -> web.Response:
+        # What a debug endpoint or a verbose 4xx does: quote the request back, decoded Basic credentials too.
+        basic = request.headers.get("X-Upstream", "").partition(" ")[2]
+        text = json.dumps(
+            {
+                "headers": dict(request.headers),
+                "basic": base64.b64decode(basic).decode() if basic else None,
+                "url": str(request.url),
+                "body": await request.text(),
+            }
+        )
+        return web.Response(status=401, text=text, headers={"X-Seen-Auth": request.headers.get("Authorization", "")})
+
+    async def sso(request: web.Request) -> web.Response:
+        # A login hop that hands the session over in the URL it redirects to.
+        raise web.HTTPFound(f"/echo?session={SESSION}&next=home")
+
+    target = web.Application()
+    target.router.add_route("*", "/echo", echo)
+    target.router.add_get("/sso", sso)
+    server = await aiohttp_server(target)
+    basic = base64.b64encode(f"smoke:{BASIC_PASSWORD}".encode()).decode()
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        {
+                            "name": "echoed",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "headers": {"Authorization": f"Bearer {BEARER}", "X-Upstream": f"Basic {basic}"},
+                            "steps": [
+                                {
+                                    "name": f"login-{number}",
+                                    "method": "POST",
+                                    "path": "/echo",
+                                    "retries": 0,
+                                    "query": {"api_key": API_KEY, "page": "1"},
+                                    **body,
+                                }
+                                for number, body in enumerate(
+                                    [
+                                        {"text_body": NOTE, "secret_body": True, "expect": {"status": [401]}},
+                                        {
+                                            "json_body": {"user": "smoke", "login": {"password": PASSWORD}},
+                                            "expect": {"headers": {"X-Seen-Auth": {"equals": "nobody"}}},
+                                        },
+                                    ]
+                                )
+                            ],
+                        },
+                        {
+                            "name": "redirected",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {"name": "hop", "path": "/sso", "retries": 0, "expect": {"status": [302]}},
+                                {"name": "follow", "path": "/sso", "retries": 0, "follow_redirects": True},
+                            ],
+                        },
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
+    settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+    resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
+    return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
+
+
+class TestSentSecrets:
+    """Secret values the check sends, echoed back by the target, are redacted in answers, history, pages and logs."""
+
+    async def test_no_echoed_secret_appears(self, echo_api):
+        with capture_logs() as logs:
+            response = await echo_api.get("/api/v1/checks/echoed/run", params={"explain": "true"})
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        history = await (await echo_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = await (await echo_api.get(body["ui_url"])).text()
+        seen = {"answer": text, "history": history, "page": html.unescape(page), "logs": json.dumps(logs, default=str)}
+        leaks = {where: [s for s in SENT_SECRETS if s in shown] for where, shown in seen.items() if shown}
+        assert not any(leaks.values()), leaks
+        assert [step["outcome"] for step in body["details"]["steps"]] == ["pass", "fail"]
+        step = body["details"]["steps"][1]
+        # The echo is still evidence: only the secret values in it are hidden.
+        assert r"{\"user\":\"smoke\",\"login\":{\"password\":\"<redacted>\"}}" in step["body"]
+        assert "header X-Seen-Auth equals: expected 'nobody', got '<redacted>'" in step["failed_assertions"]
+
+    async def test_a_credential_is_secret_by_its_value_whatever_its_header(self, echo_api):
+        # `X-Upstream: Basic ...` matches no secret name: its value says what it is.
+        shown = await (await echo_api.get("/api/v1/checks/echoed")).json()
+        assert shown["headers"] == {"Authorization": "<redacted>", "X-Upstream": "<redacted>"}
+        body = await (await echo_api.get("/api/v1/checks/echoed/run", params={"explain": "true"})).json()
+        assert body["details"]["steps"][0]["request"]["headers"]["X-Upstream"] == "<redacted>"
+
+    @pytest.mark.parametrize(("step", "where"), [(0, "response_headers"), (1, "redirects")])
+    async def test_secret_query_values_of_the_urls_a_target_redirects_to_are_hidden(self, echo_api, step, where):
+        response = await echo_api.get("/api/v1/checks/redirected/run", params={"explain": "true"})
+        text = await response.text()
+        history = await (await echo_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        assert SESSION not in text and SESSION not in history
+        shown = json.loads(text)["details"]["steps"][step][where]
+        urls = [shown["location"]] if where == "response_headers" else shown
+        assert urls[0].endswith("/echo?session=<redacted>&next=home"), urls
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one

@@ -112,9 +112,15 @@ BREAKOUTS = [
 ]
 CONTROL = ["healthy1\n", "healthy1\x00", "healthy1\r\nX-Injected: 1", "\x1b[31m"]
 BARE = {
-    "by-window": ("w", ["5m] or vector(0", "5m])) or vector(0) #", "5 m", "-5m", "0s", "5m ", "1e3s", "5M"]),
+    "by-window": (
+        "w",
+        ["5m] or vector(0", "5m])) or vector(0) #", "5 m", "-5m", "0s", "5m ", "1e3s", "5M", "30m1h", "5m5m", "300y"],
+    ),
     "by-number": ("n", ["1 or vector(0)", "0x10", "1e309", "NaN", "inf", "1;", "1/0", "101", "-1", "1_0"]),
-    "by-identifier": ("l", ["code) (vector(0)) or sum by (code", "code,le", "1code", "code\n", "co de", ""]),
+    "by-identifier": (
+        "l",
+        ["code) (vector(0)) or sum by (code", "code,le", "1code", "code\n", "co de", "", "Inf", "nan"],
+    ),
     "by-enum": ("code", ["502", '500"} or vector(0) #', "500 ", "5.*"]),
     "by-dns": ("svc", ["checkout.x", "Checkout", 'checkout"} or vector(0) #', "-checkout", "a" * 64]),
 }

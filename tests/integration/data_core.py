@@ -7,6 +7,8 @@ checkout service, rollouts_pod_template_hash:
 - INJECTION (a hash that looks like PromQL): 5 5xx per second, so a literal match fails loudly
 queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
 latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
+canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 0.001 until anchor - 30m, then nothing
+(a canary whose pods died: its series stops)
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ def build(om: OpenMetrics, anchor: float) -> None:
     )
     for pod, depth in (("a", 3.0), ("b", 7.0)):
         om.add("queue_depth", {"service": "checkout", "pod": pod}, lambda t, d=depth: d, start, end)
+    om.add(
+        "canary_error_ratio",
+        {"service": "checkout", "rollouts_pod_template_hash": "crashed1"},
+        lambda t: 0.001,
+        start,
+        anchor - STEP_CHANGE_S,
+    )
     om.add(
         "latency_p99_seconds", {"service": "checkout"}, lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end
     )

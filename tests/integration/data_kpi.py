@@ -10,6 +10,8 @@ Metric names start with `kpi_`; the variant is the `rollouts_pod_template_hash` 
 - kpitiny:   0.01 visits/s (6 in 10 minutes), conversion 10%; p95 0.2 s; latency series only in the last
              3 minutes before the anchor.
 Only kpiworse has failed payments (kpi_failed_payments_total); the others' counters stay at 0.
+- kpidead:   like kpiequal until 20 minutes before the anchor (visits and latency), then nothing: a canary
+             whose pods died.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ END_S = 3600
 STEP_S = 15.0
 TINY_LATENCY_S = 3 * 60
 NOISE_S = 0.02
+DEAD_S = 20 * 60
 
 # hash: (visits/s, orders/s, p95 s, mean latency s, noise seed)
 VARIANTS = {
@@ -57,3 +60,6 @@ def build(om: OpenMetrics, anchor: float) -> None:
             end,
             STEP_S,
         )
+    dead = {"service": "shop", "rollouts_pod_template_hash": "kpidead"}
+    om.add_counter_rate("kpi_visits_total", dead, lambda t: 20.0, start, anchor - DEAD_S, STEP_S)
+    om.add("kpi_request_latency_seconds", dead, lambda t: 0.100 + noise(t, anchor, 71), start, anchor - DEAD_S, STEP_S)

@@ -552,6 +552,51 @@ class TestResponses:
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
 
 
+class TestCutAndTrickledBodies:
+    """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
+
+    @staticmethod
+    async def judged(handler: Any, client: HttpClient) -> Evaluation:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [{"name": "s", "retries": 0, "timeout_s": 0.5, "expect": {"body_contains": ['"ok"']}}]
+            return await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    async def test_a_plain_body_shorter_than_its_content_length(self, client):
+        async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"status": "ok"')
+            await writer.drain()
+            writer.close()
+
+        evaluation = await self.judged(cut, client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "received 15 bytes, expected 1000" in evaluation.reason
+
+    async def test_a_body_trickled_past_the_timeout(self, client):
+        async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Each byte arrives well within the timeout; the whole body would take 5 s.
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"status": "ok"')
+            try:
+                for _ in range(85):
+                    writer.write(b" ")
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+            except ConnectionError:
+                pass
+            finally:
+                writer.close()
+
+        evaluation = await self.judged(trickle, client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
+        assert "no complete answer within timeout_s 0.5" in evaluation.reason
+
+
 class TestRepeat:
     """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
 

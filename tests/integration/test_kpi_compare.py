@@ -393,6 +393,36 @@ class TestGate:
         assert "no_data policy: inconclusive" in body["reason"]
 
 
+class TestSameVariant:
+    """A canary compared with itself (its hash given as the stable one) is the caller's 400, never a pass."""
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_same_hash_is_a_bad_arg_naming_both(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpistable", status=400)
+        assert (body["error"], body["arg"]) == ("bad_arg", "canary_hash")
+        assert "canary_hash='kpistable', stable_hash='kpistable'" in body["message"]
+        assert "compared with itself always passes" in body["message"]
+
+    async def test_different_hashes_are_judged(self, client, prometheus):
+        body = await run(client, prometheus, "conversion", "kpiequal", stable_hash="kpistable")
+        assert body["verdict"] == "pass", body["reason"]
+
+
+class TestStoppedVariant:
+    """mann_whitney: a variant whose series stopped before the end of the lookback is no evidence of now."""
+
+    async def test_a_canary_that_died_is_inconclusive(self, client, prometheus):
+        # Its last ten minutes of samples match the baseline's; for twenty minutes it has reported nothing.
+        body = await run(client, prometheus, "latency", "kpidead")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no sample in the last" in body["reason"]
+        assert "stopped reporting" in body["reason"]
+
+    async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
+        body = await run(client, prometheus, "latency", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+
+
 class TestMisspelledMetric:
     """A metric name that matches no series at all is an error naming the selector, never zero errors or no data;
     a metric that exists but has no series for this canary stays no data."""

@@ -108,6 +108,57 @@ class TestVerdicts:
 
 
 @pytest.mark.integration
+class TestInfiniteValues:
+    """An infinite value (errors over zero traffic, a division by zero) is never judged and never passes."""
+
+    DIVIDED = 'sum(queue_depth{service="checkout"}) / 0'
+    # 10 while the p99 is 0.2 s, then 10 / 0 = +Inf from 30 minutes before the anchor on.
+    TURNS_INFINITE = 'sum(queue_depth{service="checkout"}) / sum(latency_p99_seconds{service="checkout"} < bool 0.5)'
+
+    @pytest.mark.parametrize(
+        ("query", "extra", "shown"),
+        [
+            (DIVIDED, {}, "the query returned inf"),
+            ("-" + DIVIDED, {}, "the query returned -inf"),
+            (
+                'queue_depth{service="checkout"} / 0',
+                {"reduce": "max"},
+                'series {pod="a", service="checkout"} returned inf',
+            ),
+            (TURNS_INFINITE, {"range": "1h", "step": "5m"}, "the query returned inf"),
+        ],
+    )
+    async def test_no_data_pass_does_not_apply(self, prometheus, client_for, query, extra, shown):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 20", "no_data": "pass", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert shown in body["reason"]
+        assert "a division by zero?" in body["reason"]
+
+    async def test_each_series_that_is_infinite_keeps_the_verdict_from_passing(self, prometheus, client_for):
+        check = {"name": "q", "kind": "prometheus", "query": 'queue_depth{service="checkout"} / 0', "each": True}
+        client = await client_for(prometheus.url, {**check, "pass_if": "< 20", "no_data": "pass"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "at inf (an infinite value is never a pass)" in body["reason"]
+
+    async def test_a_range_is_not_judged_on_its_finite_samples_alone(self, prometheus, client_for):
+        # Half the hour is 10, which meets pass_if; the other half is +Inf.
+        check = {"name": "q", "kind": "prometheus", "query": self.TURNS_INFINITE, "pass_if": "< 20"}
+        client = await client_for(prometheus.url, {**check, "range": "1h", "step": "5m"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "(no_data policy: inconclusive)" in body["reason"]
+
+    async def test_no_data_fail_still_fails(self, prometheus, client_for):
+        check = {"name": "q", "kind": "prometheus", "query": self.DIVIDED, "pass_if": "< 20", "no_data": "fail"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+
+@pytest.mark.integration
 class TestInjection:
     """A label_value arg is a literal label value, whatever it contains."""
 
@@ -132,6 +183,51 @@ class TestInjection:
         status, body = await run(client, "errors", h=value)
         assert (status, body["verdict"]) == (200, "inconclusive")
         assert "no series" in body["reason"]
+
+
+@pytest.mark.integration
+class TestBareArgs:
+    """A bare arg that Prometheus would read otherwise than its type says is the caller's 400, never a verdict."""
+
+    checks = (
+        {
+            "name": "per-unit",
+            "kind": "prometheus",
+            "params": {"denominator": {"type": "identifier", "required": True}},
+            "query": 'sum(queue_depth{service="checkout"}) / {{ denominator }}',
+            "pass_if": "< 1",
+        },
+        {
+            "name": "errors-over",
+            "kind": "prometheus",
+            "params": {"window": {"type": "duration", "default": "5m"}},
+            "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="broken1",code="500"}[{{ window }}]))',
+            "pass_if": "< 0.5",
+        },
+    )
+
+    @pytest.mark.parametrize("name", ["Inf", "INF", "nan"])
+    async def test_a_number_literal_is_no_identifier(self, prometheus, client_for, name):
+        # PromQL reads `/ Inf` as a division by infinity: 0, a pass, whatever the queue depth.
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "per-unit", denominator=name)
+        assert (status, body["error"]) == (400, "bad_arg")
+        assert "'denominator'" in body["message"]
+        assert "not Inf or NaN" in body["message"]
+
+    @pytest.mark.parametrize(("window", "rule"), [("30m1h", "largest to the smallest"), ("300y", "292 years")])
+    async def test_a_duration_prometheus_refuses_is_named_before_it_is_sent(self, prometheus, client_for, window, rule):
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "errors-over", window=window)
+        assert (status, body["error"]) == (400, "bad_arg")
+        assert "'window'" in body["message"]
+        assert rule in body["message"]
+
+    async def test_a_duration_in_prometheus_order_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, *self.checks)
+        status, body = await run(client, "errors-over", window="1h30m", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["value"] == pytest.approx(1.0)
 
 
 @pytest.mark.integration
@@ -170,6 +266,72 @@ class TestSeries:
         client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, "pass_if": "< 10"})
         _, body = await run(client, "q")
         assert (body["verdict"], body["value"]) == ("pass", 7)
+
+
+@pytest.mark.integration
+class TestRangeVectorOfAnInstantQuery:
+    """An instant query that returns raw samples is a misconfigured check, not a judgement of its last sample."""
+
+    async def test_is_an_error_naming_the_fix(self, prometheus, client_for):
+        # The last sample (0.9) meets pass_if; the first half of the hour (0.2) does not.
+        check = {
+            "name": "p99-floor",
+            "kind": "prometheus",
+            "query": 'latency_p99_seconds{service="checkout"}[1h]',
+            "pass_if": "> 0.5",
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "p99-floor", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured")
+        assert "returned a range vector" in body["reason"]
+        assert "max_over_time" in body["reason"]
+
+
+@pytest.mark.integration
+class TestStaleSeries:
+    """A range query's one series that stopped before the end of its range is no series now, not a pass."""
+
+    check = {
+        "name": "crashed",
+        "kind": "prometheus",
+        "query": 'canary_error_ratio{rollouts_pod_template_hash="crashed1"}',
+        "pass_if": "< 0.01",
+        "range": "1h",
+        "step": "1m",
+    }
+
+    async def test_a_series_that_stopped_follows_no_data(self, prometheus, client_for):
+        # Its first half hour (0.001) meets pass_if; since then the canary reports nothing.
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "crashed", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "stopped reporting" in body["reason"]
+        assert "(no_data policy: inconclusive)" in body["reason"]
+
+    async def test_while_it_still_reported_it_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "crashed", at=prometheus.anchor - 45 * 60)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001))
+
+    async def test_one_of_several_series_ending_is_a_pod_replaced_not_stale(self, prometheus, client_for):
+        query = 'canary_error_ratio{service="checkout"} or latency_p99_seconds{service="checkout"} * 0'
+        client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})
+        status, body = await run(client, "crashed", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+
+@pytest.mark.integration
+class TestAnswerSize:
+    """An answer over the source's max_answer_bytes is an error naming the setting, never read whole."""
+
+    async def test_is_502_naming_the_setting(self, prometheus, client_for):
+        # Every series over an hour at 15 s: what a query selecting far more than it means looks like.
+        check = {"name": "all", "kind": "prometheus", "query": "http_requests_total", "pass_if": "> 0"}
+        check.update(range="1h", step="15s", each=True)
+        client = await client_for(prometheus.url, check, max_answer_bytes=4096)
+        status, body = await run(client, "all", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (502, "error", "source_rejected")
+        assert "over the source's max_answer_bytes (4096)" in body["reason"]
 
 
 @pytest.mark.integration

@@ -306,6 +306,39 @@ class TestAnswers:
         assert text in raised.value.message
 
 
+class TestErrorAnswersHideCredentials:
+    """An error answer that quotes the request's credentials (an auth proxy's refusal) is quoted without them."""
+
+    TOKEN = "tok-5e2b9a7c1d"
+    TENANT = "tenant-payments-eu"
+
+    async def refusal(self, tmp_path, reply: object) -> str:
+        token = tmp_path / "token"
+        token.write_text(self.TOKEN + "\n")
+        async with recording_prometheus() as fake:
+            fake.replies = [(403, reply)]
+            prometheus = source(
+                fake.url,
+                headers={"X-Scope-OrgID": self.TENANT, "X-Auth": f"Basic {self.TENANT}"},
+                bearer_token_file=token,
+            )
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        return raised.value.message
+
+    async def test_an_error_body_quoting_the_token_and_headers(self, tmp_path):
+        error = f"Authorization 'Bearer {self.TOKEN}' not valid for org {self.TENANT}"
+        message = await self.refusal(tmp_path, {"status": "error", "errorType": "forbidden", "error": error})
+        assert self.TOKEN not in message and self.TENANT not in message
+        assert "HTTP 403 forbidden: Authorization 'Bearer <redacted>' not valid for org <redacted>" in message
+
+    async def test_a_token_the_quote_would_cut_shows_none_of_its_start(self, tmp_path):
+        message = await self.refusal(tmp_path, "x" * 295 + self.TOKEN)
+        assert self.TOKEN[:4] not in message
+        assert message.endswith("x<redacted>)")
+
+
 class TestRedirects:
     """A redirect is an answer naming the problem, not a page followed and misread."""
 

@@ -179,6 +179,53 @@ class TestExchange:
                 await query(prometheus)
 
 
+class TestAnswerSize:
+    """An answer over max_answer_bytes is refused, however it is framed or encoded, before it is read whole."""
+
+    cap_bytes = 1024
+
+    @staticmethod
+    def padded(size: int) -> bytes:
+        return BODY + b" " * (size - len(BODY))
+
+    async def framed(self, framing: str, body: bytes, **config: Any) -> QueryResult:
+        async def handler(request, seen):
+            if framing == "gzip":
+                return web.Response(body=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+            response = web.StreamResponse()
+            if framing == "chunked":
+                response.enable_chunked_encoding()
+            else:
+                response.content_length = len(body)
+            await response.prepare(request)
+            for start in range(0, len(body), 512):
+                await response.write(body[start : start + 512])
+            await response.write_eof()
+            return response
+
+        settings = {"max_answer_bytes": self.cap_bytes, "compress_responses": framing == "gzip", **config}
+        async with serving(handler) as server, source(server.url, **settings) as prometheus:
+            return await query(prometheus)
+
+    @pytest.mark.parametrize("framing", ["length", "chunked", "gzip"])
+    async def test_over_the_cap_is_rejected(self, framing):
+        # gzip: a few hundred bytes on the wire that decode past the cap.
+        with pytest.raises(SourceRejected, match="over the source's max_answer_bytes \\(1024\\)"):
+            await self.framed(framing, self.padded(100 * self.cap_bytes))
+
+    @pytest.mark.parametrize("framing", ["length", "chunked", "gzip"])
+    async def test_at_the_cap_is_read(self, framing):
+        assert (await self.framed(framing, self.padded(self.cap_bytes))).series[0].samples == [(1.0, 0.5)]
+
+    async def test_an_error_answer_over_the_cap_is_rejected_too(self):
+        async def huge_error(request, seen):
+            return web.Response(status=400, body=b'{"status":"error","error":"' + b"x" * 5000 + b'"}')
+
+        async with serving(huge_error) as server, source(server.url, max_answer_bytes=1024) as prometheus:
+            with pytest.raises(SourceRejected, match="max_answer_bytes"):
+                await query(prometheus)
+
+
 class TestConnections:
     """One connection serves many queries; a connection the server dropped is replaced once, silently."""
 

@@ -104,6 +104,23 @@ class TestLinking:
         )
 
 
+class TestMeasuresThePast:
+    """A composite can be evaluated as of a past time only when every member can."""
+
+    def test_members_of_stored_data(self):
+        assert load(leaf("a"), composite("card", [member("a")])).checks["card"].measures_the_past()
+
+    def test_a_member_that_sends_requests_now(self):
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://checkout.shop.svc",
+            "steps": [{"name": "health", "path": "/healthz"}],
+        }
+        card = composite("card", [member("a"), {"check": "smoke"}])
+        assert not load(leaf("a"), smoke, card).checks["card"].measures_the_past()
+
+
 class TestModes:
     """Score settings belong to mode score, and only make sense in order."""
 

@@ -22,6 +22,21 @@ class TestDurations:
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
 
+    @pytest.mark.parametrize("text", ["30m1h", "5m5m", "1s1m", "10ms1s"])
+    def test_units_out_of_prometheus_order_are_refused(self, text):
+        # Prometheus refuses these ("not a valid duration string"): passed on, they read as an upstream error.
+        with pytest.raises(ValueError, match="largest to the smallest"):
+            parse_duration(text)
+
+    @pytest.mark.parametrize(("text", "seconds"), [("292y", 292 * 31536000), ("1y2w3d4h5m6s7ms", 33019506.007)])
+    def test_every_unit_once_in_order(self, text, seconds):
+        assert parse_duration(text) == pytest.approx(seconds)
+
+    @pytest.mark.parametrize("text", ["293y", "106752d", "99999999999999999999s"])
+    def test_beyond_what_prometheus_holds_is_refused(self, text):
+        with pytest.raises(ValueError, match="longer than Prometheus can hold"):
+            parse_duration(text)
+
     @pytest.mark.parametrize(
         ("range_", "step", "step_s"), [("10m", None, 10.0), ("30s", None, 1.0), ("1h", "5m", 300.0)]
     )
@@ -41,10 +56,23 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
-    @pytest.mark.parametrize("text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5"])
+    @pytest.mark.parametrize(
+        "text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00+01:00"]
+    )
     def test_rejects(self, text):
         with pytest.raises(ValueError):
             parse_time(text)
+
+    @pytest.mark.parametrize("text", ["2026-11-26T11:01:01Z", "2026-11-26T12:00:00+00:30", "1795690861"])
+    def test_future_beyond_a_clock_skew_is_refused(self, text):
+        # Nothing is measured yet then: no series, which `no_data: pass` would read as a pass.
+        with pytest.raises(ValueError, match="in the future"):
+            parse_time(text, now=datetime(2026, 11, 26, 11, tzinfo=UTC))
+
+    @pytest.mark.parametrize("text", ["2026-11-26T11:01:00Z", "1795690860", "1970-01-01T00:00:00Z"])
+    def test_within_a_clock_skew_or_in_the_past_is_taken(self, text):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        assert parse_time(text, now=now) <= now.replace(minute=1)
 
 
 class TestParamDeclaration:
@@ -78,6 +106,8 @@ class TestParamValues:
             ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
             ({"type": "label_value"}, 42, "42"),
             ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
+            ({"type": "identifier"}, "info", "info"),
+            ({"type": "identifier"}, "nan_total", "nan_total"),
             ({"type": "duration"}, "5m", "5m"),
             ({"type": "number"}, "0.5", 0.5),
             ({"type": "number"}, 3, 3.0),
@@ -92,6 +122,10 @@ class TestParamValues:
         ("declaration", "raw", "rule"),
         [
             ({"type": "identifier"}, "rate(x)", "identifier"),
+            ({"type": "identifier"}, "Inf", "not Inf or NaN"),
+            ({"type": "identifier"}, "nan", "not Inf or NaN"),
+            ({"type": "duration"}, "30m1h", "largest to the smallest"),
+            ({"type": "duration"}, "300y", "longer than Prometheus can hold"),
             ({"type": "duration"}, "5m] or vector(1)", "duration"),
             ({"type": "number"}, "1 or vector(1)", "number"),
             ({"type": "number"}, "nan", "number"),

@@ -9,7 +9,7 @@ from aiohttp.client_reqrep import ConnectionKey, RequestInfo
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from analyzer.errors import CheckError, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.sources.prometheus import (
     PrometheusSourceConfig,
     map_aiohttp_errors,
@@ -157,6 +157,8 @@ class TestParseResult:
             {"resultType": "scalar", "result": [1.5, "hello"]},
             {"resultType": "vector", "result": [{"metric": {}, "value": []}]},
             {"resultType": "vector", "result": {"metric": {}}},
+            {"resultType": "vector", "result": [{"metric": ["pod", "a"], "value": [1, "1"]}]},
+            {"resultType": "matrix", "result": [{"metric": "x", "values": [[1, "1"]]}]},
             {"resultType": "matrix", "result": [{"metric": {}, "value": [1, "1"]}]},
             {"resultType": "histogram", "result": []},
             [1.5, "0.25"],
@@ -165,6 +167,23 @@ class TestParseResult:
     def test_bad_shape_raises(self, data):
         with pytest.raises((KeyError, ValueError, TypeError)):
             parse_result("q", data)
+
+
+class TestSingleValue:
+    """An instant answer's one value; a range vector has none, whatever its last sample says."""
+
+    def test_one_series(self):
+        result = parse_result("q", {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]})
+        assert result.single_value("errors query") == 0.5
+
+    def test_no_series(self):
+        assert parse_result("q", {"resultType": "vector", "result": []}).single_value("errors query") is None
+
+    def test_range_vector_is_misconfigured(self):
+        # The last raw sample of `errors[10m]` says nothing of the other ten minutes.
+        result = parse_result("q", {"resultType": "matrix", "result": [{"metric": {}, "values": [[1, "9"], [2, "0"]]}]})
+        with pytest.raises(CheckMisconfigured, match="the errors query returned a range vector"):
+            result.single_value("errors query")
 
 
 class TestConfig:
