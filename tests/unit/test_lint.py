@@ -68,7 +68,9 @@ class TestExamples:
             Param(type=ParamType.LABEL_VALUE, required=True, pattern="[0-9a-f]+", example="XYZ")
 
     def test_a_bad_default_is_named_as_the_default_not_as_an_arg(self):
-        with pytest.raises(ValueError, match="default: must be a duration like 30s, 5m or 1h30m, got '5x'"):
+        with pytest.raises(
+            ValueError, match=r"default: must be a duration like 30s, 5m or 1h30m \(units .*\), got '5x'"
+        ):
             Param(type=ParamType.DURATION, default="5x")
 
     def test_examples_then_defaults(self):
