@@ -175,21 +175,28 @@ class PrometheusCheck(Check):
         )
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end_s: float) -> str | None:
-        """Why the one series of a range query is stale, or None: a series that stopped before the end of its
-        range (a canary whose pods died: nothing scraped any more) is no series now, as an instant query at the
-        end would see it, whatever its earlier samples say. With several series (each, reduce), one ending is a
-        pod replaced, not a stale answer."""
-        if self.range is None or len(points) != 1 or self.each or self.reduce is not None:
+        """Why a range query's answer is stale, or None: when every series stopped before the end of its range
+        (a canary whose pods died: nothing scraped any more), there is no series now, as an instant query at the
+        end would see, whatever their earlier samples say; with `reduce` or `each` too. One series ending while
+        others still report is a pod replaced, not a stale answer."""
+        if self.range is None:
             return None
-        samples = points[0][0].samples
+        last_s = max((series.samples[-1][0] for series, _, _ in points if series.samples), default=None)
+        if last_s is None:
+            return None  # no sample at all: each series' value is NaN, which follows no_data anyway
         step_s = range_step_s(self.range, self.step)
         # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
-        if not samples or round(end_s) - samples[-1][0] <= step_s + 1:
+        silent_s = round(end_s) - last_s
+        if silent_s <= step_s + 1:
             return None
-        silent_s = round(end_s) - samples[-1][0]
+        if len(points) == 1:
+            return (
+                f"the query's series has no sample in the last {format_number(silent_s)} s of the range: it "
+                "stopped reporting, so its earlier samples say nothing of now"
+            )
         return (
-            f"the query's series has no sample in the last {format_number(silent_s)} s of the range: it stopped "
-            "reporting, so its earlier samples say nothing of now"
+            f"none of the query's {len(points)} series has a sample in the last {format_number(silent_s)} s of the "
+            "range: they stopped reporting, so their earlier samples say nothing of now"
         )
 
     def _unjudged(self, value: float, reason: str, details: dict[str, Any]) -> Verdict:

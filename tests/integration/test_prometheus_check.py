@@ -313,6 +313,13 @@ class TestStaleSeries:
         status, body = await run(client, "crashed", at=prometheus.anchor - 45 * 60)
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001))
 
+    @pytest.mark.parametrize("mode", [{"reduce": "max"}, {"each": True}, {"reduce": "max", "over_time": "max"}])
+    async def test_reduce_or_each_over_series_that_all_stopped_follows_no_data(self, prometheus, client_for, mode):
+        client = await client_for(prometheus.url, {**self.check, **mode})
+        status, body = await run(client, "crashed", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "stopped reporting" in body["reason"]
+
     async def test_one_of_several_series_ending_is_a_pod_replaced_not_stale(self, prometheus, client_for):
         query = 'canary_error_ratio{service="checkout"} or latency_p99_seconds{service="checkout"} * 0'
         client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})
