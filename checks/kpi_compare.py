@@ -513,6 +513,15 @@ class KpiCompareCheck(Check):
                     "reporting, so its earlier samples say nothing of now",
                     details,
                 )
+            infinite = sum(1 for value in samples[side] if math.isinf(value))
+            if infinite:
+                # A division by zero, or a quantile above the histogram's top bucket: the window's other samples
+                # do not speak for it, and an infinity has no rank to compare.
+                return self._no_data(
+                    f"the {self._name(side)}'s series has {infinite} infinite samples over {self.lookback} (a "
+                    "division by zero, or a quantile above the histogram's top bucket?): it cannot be compared",
+                    details,
+                )
             if len(samples[side]) < self.min_samples:
                 return self._no_data(
                     f"the {self._name(side)} has {len(samples[side])} samples over "
@@ -759,8 +768,9 @@ def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) 
 
 
 def _samples(result: QueryResult) -> list[float]:
+    """The range series' values but NaN (no value at that step); infinities stay, for the judge to refuse."""
     series = result.only_series("range query", aggregate="avg")
-    return [] if series is None else [value for _, value in series.samples if math.isfinite(value)]
+    return [] if series is None else [value for _, value in series.samples if not math.isnan(value)]
 
 
 def _silent_s(result: QueryResult, end_s: float) -> float:

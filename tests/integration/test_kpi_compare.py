@@ -289,6 +289,18 @@ CHECKS: list[dict[str, Any]] = [
     },
 ]
 
+CHECKS.append(
+    {
+        **next(check for check in CHECKS if check["name"] == "latency"),
+        "name": "latency-half-infinite",
+        # +Inf every other minute, as histogram_quantile reads when the quantile lies in the +Inf bucket.
+        "canary": {
+            **_variant("canary_hash", "mann_whitney"),
+            "query": f"avg(kpi_request_latency_seconds{{{_selector('canary_hash')}}}) / (time() % 120 >= bool 60)",
+        },
+    }
+)
+
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
@@ -421,6 +433,16 @@ class TestStoppedVariant:
     async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
         body = await run(client, prometheus, "latency", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
+
+
+class TestInfiniteSamples:
+    """mann_whitney: a variant with infinite samples is no evidence; they are not dropped to judge the rest."""
+
+    async def test_a_canary_infinite_every_other_minute_is_inconclusive(self, client, prometheus):
+        # Its finite samples match the baseline's, which would pass.
+        body = await run(client, prometheus, "latency-half-infinite", "kpiequal")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "infinite samples over 30m" in body["reason"]
 
 
 class TestMisspelledMetric:

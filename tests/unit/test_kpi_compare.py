@@ -351,6 +351,16 @@ class TestJudgeMannWhitney:
         assert judged.outcome is Outcome.PASS
         assert judged.details["interval"][1] < 0
 
+    @pytest.mark.parametrize("side", [0, 1])
+    @pytest.mark.parametrize("infinity", [math.inf, -math.inf])
+    def test_an_infinite_sample_is_no_evidence(self, side, infinity):
+        # Every other sample says the canary is faster: one infinity must not be dropped to let that pass.
+        samples = [around(0.06), around(0.10)]
+        samples[side] = samples[side] + [infinity]
+        judged = judge("mann_whitney", samples=(samples[0], samples[1]))
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "1 infinite samples" in judged.reason
+
     def test_a_drop_fails_when_higher_is_better(self):
         assert judge("mann_whitney", "higher_is_better", samples=(around(0.06), around(0.10))).outcome is Outcome.FAIL
 
