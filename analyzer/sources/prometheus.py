@@ -39,6 +39,9 @@ from analyzer.quoting import quote
 _ERROR_SNIPPET_CHARS = 300
 # Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
 _MIN_SECRET_CHARS = 4
+# A header that carries a credential, by its name or by an auth scheme before its value.
+_CREDENTIAL_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
+_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
 _REDACTED = "<redacted>"
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
@@ -289,10 +292,22 @@ class ErrorMapping:
                     del error
 
 
-def read_answer(where: str, status: int, body: bytes, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
+    """`text` with every value of `secrets` replaced wherever it appears, and every value of `words` where it
+    stands apart from other word characters (a tenant `prod` is no part of `production`)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, _REDACTED)
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", _REDACTED, text)
+    return text
+
+
+def read_answer(
+    where: str, status: int, body: bytes, secrets: tuple[str, ...] = (), words: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
-    for any other answer (a redirect, an error body, a body that is not JSON), quoting the error with every
-    value of `secrets` (what the request carried in its headers) hidden."""
+    for any other answer (a redirect, an error body, a body that is not JSON), quoting the error without what the
+    request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -311,13 +326,11 @@ def read_answer(where: str, status: int, body: bytes, secrets: tuple[str, ...] =
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
-        # Enough to hide a secret that the cut would otherwise split, leaving its start shown.
-        longest = max((len(secret.encode()) for secret in secrets), default=0)
-        error = body[: _ERROR_SNIPPET_CHARS + longest].decode("utf-8", "replace")
+        # Whole: secrets are hidden before the quote is cut, so no cut leaves a part of one to show.
+        error = body.decode("utf-8", "replace")
     cut = _ERROR_SNIPPET_CHARS
-    for secret in secrets:
-        # A proxy in front of Prometheus may quote the request's credentials in its refusal.
-        error = error.replace(secret, _REDACTED)
+    # A proxy in front of Prometheus may quote the request's credentials in its refusal.
+    error = _hidden(error, secrets, words)
     marker = error.rfind(_REDACTED, 0, cut + len(_REDACTED) - 1)
     if marker != -1:
         # The quote ends after a marker it would cut into.
@@ -386,13 +399,17 @@ class PrometheusSource:
         self._tls = _TLSSettings(config)
         self._client_errors = map_aiohttp_errors(name, config.url)
         self._shape_errors = map_answer_shape_errors(name, config.url)
-        # The header values an error answer must not quote, and a credential's without its scheme.
-        self._header_secrets = tuple(
-            form
-            for value in config.headers.values()
-            for form in (value, value.partition(" ")[2].strip())
-            if len(form) >= _MIN_SECRET_CHARS
-        )
+        # What an error answer must not quote: a credential header's value, also without its scheme, wherever it
+        # appears; any other header value (a tenant) as a whole word only.
+        credentials: list[str] = []
+        others: list[str] = []
+        for header, value in config.headers.items():
+            if _CREDENTIAL_NAME_RE.search(header) or _CREDENTIAL_VALUE_RE.match(value):
+                credentials += [value, value.partition(" ")[2].strip()]
+            else:
+                others.append(value)
+        self._header_secrets = tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)
+        self._header_words = tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS)
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (aiohttp.ClientTimeout(total=config.timeout_s), _prom_timeout(config.timeout_s))
 
@@ -532,7 +549,7 @@ class PrometheusSource:
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
         secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
-        payload = read_answer(self._where, status, body, secrets)
+        payload = read_answer(self._where, status, body, secrets, self._header_words)
         with self._shape_errors:
             result = parse_result(promql, payload["data"])
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])

@@ -338,6 +338,28 @@ class TestErrorAnswersHideCredentials:
         assert self.TOKEN[:4] not in message
         assert message.endswith("x<redacted>)")
 
+    async def test_hiding_earlier_copies_never_brings_a_cut_copy_into_the_quote(self, tmp_path):
+        token = "eyJhbGciOiJSUzI1NiJ9.SECRETTOKEN-0123456789abcdef"
+        (tmp_path / "token").write_text(token)
+        body = f"denied {token} / {token} / " + "x" * 200 + f" token={token}"
+        async with recording_prometheus() as fake:
+            fake.replies = [(401, body)]
+            prometheus = source(fake.url, bearer_token_file=tmp_path / "token")
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert token[:8] not in raised.value.message
+        assert "denied <redacted> / <redacted> / xxx" in raised.value.message
+
+    async def test_a_short_header_value_is_hidden_as_a_word_only(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(403, {"status": "error", "errorType": "forbidden", "error": "org prod: production off"})]
+            prometheus = source(fake.url, headers={"X-Scope-OrgID": "prod"})
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert "forbidden: org <redacted>: production off" in raised.value.message
+
 
 class TestRedirects:
     """A redirect is an answer naming the problem, not a page followed and misread."""
