@@ -20,7 +20,7 @@ _PARAM_SCHEMAS: dict[ParamType, dict[str, Any]] = {
     ParamType.IDENTIFIER: {"type": "string", "pattern": "^(?![Ii][Nn][Ff]$|[Nn][Aa][Nn]$)[A-Za-z_:][A-Za-z0-9_:]*$"},
     ParamType.DURATION: {
         "type": "string",
-        "pattern": "^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$",
+        "pattern": "^(?!$)([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$",
     },
     ParamType.NUMBER: {"type": "number"},
     ParamType.ENUM: {"type": "string"},

@@ -1,0 +1,67 @@
+"""The OpenAPI document describes args as the server reads them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.errors import ArgError
+from analyzer.openapi import build_openapi
+from analyzer.params import Param, ParamType
+from analyzer.registry import Registry
+
+SAMPLES = [
+    "",
+    "5m",
+    "1h30m",
+    "1y2w3d4h5m6s7ms",
+    "30m1h",
+    "5m5m",
+    "0s5m",
+    "1.5h",
+    "90",
+    "Inf",
+    "nan",
+    "NaN",
+    "Infinity",
+    "up",
+    "job:errors:rate5m",
+    "_x",
+    "9lives",
+    "x y",
+]
+
+
+def _patterns() -> dict[str, str]:
+    check = {
+        "name": "c",
+        "kind": "prometheus",
+        "query": "rate({{ metric }}[{{ window }}])",
+        "pass_if": "< 1",
+        "params": {
+            "metric": {"type": "identifier", "required": True},
+            "window": {"type": "duration", "required": True},
+        },
+    }
+    catalog = build_catalog(
+        [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})], Registry.default()
+    )
+    parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+    return {p["name"]: p["schema"]["pattern"] for p in parameters if "pattern" in p.get("schema", {})}
+
+
+class TestArgPatterns:
+    """Each typed arg's pattern accepts exactly what the server accepts, so a client validating by it agrees."""
+
+    @pytest.mark.parametrize(("arg", "param_type"), [("metric", ParamType.IDENTIFIER), ("window", ParamType.DURATION)])
+    @pytest.mark.parametrize("text", SAMPLES)
+    def test_pattern_and_server_agree(self, arg, param_type, text):
+        pattern = _patterns()[arg]
+        try:
+            Param(type=param_type, required=True).parse(arg, text)
+            accepted = True
+        except ArgError:
+            accepted = False
+        assert (re.fullmatch(pattern, text) is not None) == accepted
