@@ -98,6 +98,13 @@ class TestArithmetic:
             (3840, "1h4m"),
             (300, "5m"),
             (86400, "1d"),
+            # model.Duration's edges: zero, milliseconds, exact years, inexact ones, seconds after minutes.
+            (0, "0s"),
+            (0.001, "1ms"),
+            (1.5, "1s500ms"),
+            (90, "1m30s"),
+            (365 * 86400, "1y"),
+            (400 * 86400, "400d"),
         ],
     )
     def test_prometheus_duration_names(self, seconds, text):
@@ -140,6 +147,19 @@ class TestDefaultTiers:
             ("1d1h43m", "2h9m"),
             ("4d6h51m", "6h26m"),
         ]
+
+    def test_pyrra_365d_windows(self):
+        # 365d / 672 = 13h2m, 365d / 8064 = 1h5m, ...: each divisor of Pyrra's layout shows in a long period.
+        assert [(t.long, t.short) for t in pyrra_tiers(parse_duration("365d"))] == [
+            ("13h2m", "1h5m"),
+            ("3d6h13m", "6h31m"),
+            ("13d51m", "1d2h4m"),
+            ("52d3h26m", "3d6h13m"),
+        ]
+
+    def test_pyrra_half_minutes_round_up_and_a_window_is_at_least_a_minute(self):
+        # A period of 672 x 90 s: the 1h-equivalent window is 90 s exactly (2m), the 5m one is 7.5 s (1m).
+        assert (pyrra_tiers(672 * 90)[0].long, pyrra_tiers(672 * 90)[0].short) == ("2m", "1m")
 
     def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
         check = make(period="28d", pyrra={"slo": "api"})
@@ -455,6 +475,19 @@ class TestWorkedExamples:
         assert verdict.outcome is Outcome.PASS
         assert verdict.value == pytest.approx(2.0) and verdict.threshold == 14.4
         assert "worst is page tier 1h/5m at 2x (limit 14.4x)" in verdict.reason
+
+    def test_a_pass_reports_the_tier_closest_to_firing(self):
+        # 1h/5m burns 2x of 14.4x (14%), 6h/30m burns 1.5x of 6x (25%): the second is nearer its limit.
+        check = make()
+        windows, period = ratios(
+            check,
+            {"1h": 0.002, "5m": 0.002, "6h": 0.0015, "30m": 0.0015, "1d": 0.0001, "2h": 0.0001, "3d": 0.0001},
+            period=0.0001,
+        )
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.value == pytest.approx(1.5) and verdict.threshold == 6
+        assert "worst is page tier 6h/30m at 1.5x (limit 6x)" in verdict.reason
 
     def test_recovered_incident_with_overspent_budget(self):
         # The incident is over (every window calm, burn 0.1), but it spent 150% of the 30d budget:
@@ -1465,6 +1498,16 @@ class TestReconcileAbsences:
         judged, _ = reconcile_absences(windows, recorded("28d", None))
         assert judged["4d"].error_ratio is None and judged["5m"].error_ratio == 0.5
         assert judged["4d"].note.startswith("no x; but a shorter window's rule recorded a value")
+
+    def test_an_absent_window_longer_than_the_shortest_present_one_is_a_gap(self):
+        # 1h recorded nothing while 5m recorded a value: 1h did not evaluate, whatever the longer 6h says.
+        windows = {
+            "5m": recorded("5m", 0.5),
+            "1h": recorded("1h", 0.0, absent=True, events=3600.0),
+            "6h": recorded("6h", 0.01),
+        }
+        judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
+        assert judged["1h"].error_ratio is None
 
     def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
         windows = {
