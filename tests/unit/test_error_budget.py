@@ -463,6 +463,19 @@ class TestWorkedExamples:
         assert not tiers["6h/30m"]["fired"]  # 4x < 6x
         assert verdict.details["budget"]["remaining"] == pytest.approx(0.6)
 
+    def test_the_fastest_fired_tier_is_the_one_reported(self):
+        # 1h/5m burns 20x (limit 14.4x) and 6h/30m 10x (limit 6x): both fire; the page tier of 14.4x tells most.
+        check = make()
+        windows, period = ratios(
+            check,
+            {"1h": 0.02, "5m": 0.02, "6h": 0.01, "30m": 0.01, "1d": 0.001, "2h": 0.001, "3d": 0.0005},
+            period=0.0004,
+        )
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(20.0) and verdict.threshold == 14.4
+        assert verdict.reason.startswith("page tier 1h/5m fires")
+
     def test_short_window_alone_does_not_fire(self):
         # A spike in the last 5m (burn 50) with a calm hour (burn 2) is not a page: both windows must exceed.
         check = make()
