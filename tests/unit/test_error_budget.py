@@ -192,6 +192,11 @@ class TestValidation:
         with pytest.raises(ValidationError, match="objective"):
             make(objective=objective)
 
+    def test_an_objective_that_snaps_to_100_is_rejected(self):
+        # 99.99999999999 is below 100, but snaps to it: no budget is left to burn.
+        with pytest.raises(ValidationError, match=r"objective 100\.0 leaves no error budget"):
+            make(objective=99.99999999999)
+
     def test_float_noise_in_objective_is_snapped(self):
         check = make(objective=99.90000000000001)
         assert check.objective == 99.9
@@ -767,6 +772,18 @@ class TestUnjudgedTiers:
         )
         tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
         assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
+
+    def test_the_tier_burning_furthest_above_its_factor_is_named_first(self):
+        # 1h burns 20x of 14.4x (1.4 times its limit), 6h burns 12x of 6x (2 times): 6h/30m leads the reason.
+        burning = {"5m": None, "1h": 0.02, "30m": None, "6h": 0.012, "1d": 0.001, "2h": 0.001, "3d": 0.001}
+        check = make()
+        verdict = check.judge(*ratios(check, burning, 0.0005))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.threshold == 6
+        assert verdict.reason == (
+            "page tier 6h/30m cannot judge (30m: no traffic) while its 6h window burns 12x "
+            "(limit 6x): it may be firing unseen; so may 1h/5m (no_data policy: inconclusive)"
+        )
 
     def test_accepting_unjudged_tiers_does_not_accept_a_burning_one(self):
         check = make(accept_unjudged_tiers=True)
