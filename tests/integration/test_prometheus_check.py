@@ -200,6 +200,22 @@ class TestRangeAndBacktesting:
         _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
         assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
 
+    async def test_over_time_reduces_the_straddling_window(self, prometheus, client_for):
+        # The same 11 samples (5 at 0.2, 6 at 0.9): max is 0.9; without over_time, the average.
+        at = prometheus.anchor - 30 * 60 + 5 * 60
+        client = await client_for(prometheus.url, self.check)
+        _, body = await run(client, "p99", at=at)
+        assert (body["verdict"], body["value"]) == ("fail", 0.9)
+        client = await client_for(prometheus.url, {k: v for k, v in self.check.items() if k != "over_time"})
+        _, body = await run(client, "p99", at=at)
+        assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
+
+    @pytest.mark.parametrize(("min_samples", "verdict"), [(11, "fail"), (12, "inconclusive")])
+    async def test_min_samples_counts_the_window_inclusively(self, prometheus, client_for, min_samples, verdict):
+        client = await client_for(prometheus.url, {**self.check, "min_samples": min_samples})
+        _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
+        assert body["verdict"] == verdict
+
     async def test_rfc3339_at(self, prometheus, client_for):
         from datetime import UTC, datetime
 

@@ -16,9 +16,11 @@ from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.sources.http import HttpClient, HttpPolicy
+from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
+from checks.http_smoke.judge import judge_exchange
+from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -634,3 +636,73 @@ class TestRepeatEvidence:
         assert step["first_failing_response"]["body"] == "two"
         assert step["repeat"]["statuses"] == {"200": 2, "500": 2}
         assert "three" not in json.dumps(step) and "four" not in json.dumps(step)
+
+
+def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, body: bytes = b"", **fields: Any):
+    """The failed assertions of one response to a step expecting `expect` (judge_exchange is pure)."""
+    step = Step.model_validate({"name": "s", "expect": expect, **fields.pop("step", {})})
+    headers = httpx.Headers(fields.pop("headers", {}))
+    fields.setdefault("body_truncated", False)
+    exchange = HttpExchange(url=f"{BASE}/", status=status, headers=headers, body=body, latency_ms=latency_ms, **fields)
+    return judge_exchange(step, exchange, "step s")
+
+
+class TestJudgeStatus:
+    """A status passes when it lies in any listed code, class or range, bounds included."""
+
+    @pytest.mark.parametrize(
+        ("codes", "status", "passes"),
+        [
+            ([200], 200, True),
+            ([200], 201, False),
+            (["2xx"], 200, True),
+            (["2xx"], 299, True),
+            (["2xx"], 300, False),
+            (["200-204"], 204, True),
+            (["200-204"], 205, False),
+            ([200, 204], 204, True),
+            ([200, "3xx"], 302, True),
+        ],
+    )
+    def test_status(self, codes, status, passes):
+        assert (judged({"status": codes}, status=status).failures == []) is passes
+
+
+class TestJudgeLatency:
+    """max_latency_ms is an upper bound, the bound itself included."""
+
+    @pytest.mark.parametrize(("latency_ms", "passes"), [(99.9, True), (100.0, True), (100.1, False), (5000, False)])
+    def test_latency(self, latency_ms, passes):
+        failures = judged({"max_latency_ms": 100}, latency_ms=latency_ms).failures
+        assert (failures == []) is passes
+        assert passes or failures[0].assertion == "max_latency_ms"
+
+
+class TestJudgeOversizedBody:
+    """A body over the cap fails with oversized_body fail or when an assertion needs the body; else it is drained."""
+
+    @pytest.mark.parametrize(
+        ("step", "expect", "fails"),
+        [
+            ({"oversized_body": "fail"}, {}, True),
+            ({"oversized_body": "drain"}, {}, False),
+            ({"oversized_body": "drain"}, {"body_contains": ["ok"]}, True),
+        ],
+    )
+    def test_oversized(self, step, expect, fails):
+        result = judged(expect, body=b"ok ok", body_truncated=True, body_drained=True, step=step)
+        assert [f.assertion for f in result.failures] == (["max_body_bytes"] if fails else [])
+
+
+class TestJudgeCaptures:
+    """Captures from a header and from the JSON body work side by side in one step."""
+
+    def test_header_and_json(self):
+        capture = {"loc": {"header": "Location"}, "id": {"json": "$.id"}}
+        result = judged(
+            {},
+            body=b'{"id": "a1"}',
+            headers={"Location": "/x", "content-type": "application/json"},
+            step={"capture": capture},
+        )
+        assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
