@@ -210,6 +210,12 @@ class TestRangeAndBacktesting:
         _, body = await run(client, "p99", at=at)
         assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
 
+    async def test_over_time_last_is_the_newest_sample(self, prometheus, client_for):
+        # The straddling window starts at 0.2 and ends at 0.9: last is the end.
+        client = await client_for(prometheus.url, {**self.check, "over_time": "last"})
+        _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
+        assert (body["verdict"], body["value"]) == ("fail", 0.9)
+
     @pytest.mark.parametrize(("min_samples", "verdict"), [(11, "fail"), (12, "inconclusive")])
     async def test_min_samples_counts_the_window_inclusively(self, prometheus, client_for, min_samples, verdict):
         client = await client_for(prometheus.url, {**self.check, "min_samples": min_samples})

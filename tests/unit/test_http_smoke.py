@@ -706,3 +706,40 @@ class TestJudgeCaptures:
             step={"capture": capture},
         )
         assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
+
+
+class TestJudgeHeaders:
+    """A header rule checks existence, an exact value among the header's values, or a regex any value matches."""
+
+    @pytest.mark.parametrize(
+        ("rule", "values", "passes"),
+        [
+            ({"exists": True}, ["x"], True),
+            ({"exists": True}, [], False),
+            ({"exists": False}, [], True),
+            ({"equals": "b"}, ["a", "b"], True),
+            ({"equals": "c"}, ["a", "b"], False),
+            ({"regex": "^b"}, ["a", "bc"], True),
+            ({"regex": "^b"}, ["bc"], True),
+            ({"regex": "^b"}, ["a", "cb"], False),
+            ({"regex": "^b"}, [], False),
+        ],
+    )
+    def test_rule(self, rule, values, passes):
+        headers = [("X-Thing", v) for v in values]
+        failures = judged({"headers": {"x-thing": rule}}, headers=headers).failures
+        assert (failures == []) is passes
+
+
+class TestJudgeCaptureValues:
+    """A captured value is at most 1,024 characters with no control characters; spaces are fine."""
+
+    @pytest.mark.parametrize(
+        ("value", "usable"),
+        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False)],
+    )
+    def test_value(self, value, usable):
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert (result.captured == {"v": value}) is usable
+        assert (result.failures == []) is usable
