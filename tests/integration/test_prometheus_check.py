@@ -166,6 +166,24 @@ class TestSeries:
         assert 'pod="b"' in body["reason"]
         assert sorted(s["verdict"] for s in body["details"]["series"]) == ["fail", "pass"]
 
+    @pytest.mark.parametrize(
+        ("fields", "verdict", "value", "reason"),
+        [
+            ({"pass_if": "> 1"}, "pass", 3, "all 2 series meet pass_if > 1; closest "),
+            ({"pass_if": "> 5"}, "fail", 3, "1 of 2 series fail; worst "),
+            ({"pass_if": "> 5", "fail_if": "< 2"}, "inconclusive", 3, "1 of 2 series are inconclusive; worst "),
+            ({"pass_if": "< 10", "fail_if": "> 5"}, "fail", 7, "1 of 2 series fail; worst "),
+        ],
+    )
+    async def test_each_reports_the_series_nearest_the_wrong_side(
+        self, prometheus, client_for, fields, verdict, value, reason
+    ):
+        # pod a is at 3, pod b at 7: for a lower bound the smallest is nearest to failing, for an upper the largest.
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, **fields})
+        _, body = await run(client, "q")
+        assert (body["verdict"], body["value"]) == (verdict, value)
+        assert body["reason"].startswith(reason)
+
     async def test_each_passes_when_all_pass(self, prometheus, client_for):
         client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, "pass_if": "< 10"})
         _, body = await run(client, "q")
