@@ -12,14 +12,15 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
-from analyzer.models import Evaluation
+from analyzer.models import Evaluation, Outcome
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke.judge import judge_exchange
+from checks.http_smoke.check import _Attempt, _summarize
+from checks.http_smoke.judge import Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -743,3 +744,45 @@ class TestJudgeCaptureValues:
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
         assert (result.captured == {"v": value}) is usable
         assert (result.failures == []) is usable
+
+
+def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
+    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing."""
+    attempts = [
+        _Attempt(
+            status=200,
+            latency_ms=latency,
+            kept_as="first" if index == 0 else None,
+            evidence={} if index == 0 else None,
+            failures=[Failure("status", "200", "500")] if index < failed else [],
+        )
+        for index, latency in enumerate(latencies_ms)
+    ]
+    return _summarize(Step.model_validate({"name": "s", "repeat": len(attempts), **step}), {}, attempts)
+
+
+class TestRepeatedJudging:
+    """Repeated requests pass on their success ratio and their latency percentiles, each bound included."""
+
+    @pytest.mark.parametrize(
+        ("latency_ms", "bound", "passes"),
+        [
+            (50.0, "max_p95_ms", True),
+            (100.0, "max_p95_ms", True),
+            (150.0, "max_p95_ms", False),
+            (50.0, "max_p99_ms", True),
+            (100.0, "max_p99_ms", True),
+            (150.0, "max_p99_ms", False),
+        ],
+    )
+    def test_latency_percentiles(self, latency_ms, bound, passes):
+        result = summarized([latency_ms] * 20, **{bound: 100})
+        assert (result.outcome is Outcome.PASS) is passes
+        assert [f.assertion for f in result.failures] == ([] if passes else [bound])
+        assert result.evidence["outcome"] == result.outcome.value
+
+    @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
+    def test_success_ratio(self, failed, passes):
+        result = summarized([10.0] * 20, failed=failed, min_success_ratio=0.95)
+        assert (result.outcome is Outcome.PASS) is passes
+        assert result.evidence["repeat"]["successes"] == 20 - failed
