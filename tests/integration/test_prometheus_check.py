@@ -173,6 +173,10 @@ class TestSeries:
             ({"pass_if": "> 5"}, "fail", 3, "1 of 2 series fail; worst "),
             ({"pass_if": "> 5", "fail_if": "< 2"}, "inconclusive", 3, "1 of 2 series are inconclusive; worst "),
             ({"pass_if": "< 10", "fail_if": "> 5"}, "fail", 7, "1 of 2 series fail; worst "),
+            # Negated, pod b (-7) is the smallest: nearest to failing a lower bound although listed second.
+            ({"query": '-queue_depth{service="checkout"}', "pass_if": "> -10"}, "pass", -7, "all 2 series meet"),
+            # Neither an upper nor a lower bound: the first series listed.
+            ({"pass_if": "between 0 and 10"}, "pass", 3, "all 2 series meet pass_if between 0 and 10"),
         ],
     )
     async def test_each_reports_the_series_nearest_the_wrong_side(
