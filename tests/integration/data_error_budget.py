@@ -119,6 +119,13 @@ def build(om: OpenMetrics, anchor: float) -> None:
             "eb_latency_seconds_bucket", {**api, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
         )
     om.add_counter_rate("eb_latency_seconds_count", api, lambda t: 20.0, histogram_start, end, MINUTE)
+    # The same histogram at under one request per second: traffic all the same.
+    trickle = {"service": "eb-trickle"}
+    for le, rate in (("0.25", 0.3), ("0.50", 0.4), ("1.0", 0.5), ("+Inf", 0.5)):
+        om.add_counter_rate(
+            "eb_latency_seconds_bucket", {**trickle, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
+        )
+    om.add_counter_rate("eb_latency_seconds_count", trickle, lambda t: 0.5, histogram_start, end, MINUTE)
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):

@@ -188,6 +188,13 @@ CHECKS = [
         "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-api"'},
     },
     {
+        "name": "eb-trickle-latency-no-bucket",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-trickle"'},
+    },
+    {
         "name": "eb-pyrra-api",
         "kind": "error_budget",
         "objective": 99.9,
@@ -794,6 +801,11 @@ class TestLatency:
             "threshold_s 0.3 is not a bucket bound of eb_latency_seconds (its bounds: 0.25, 0.50, 1.0, +Inf)"
             in result.reason
         )
+
+    async def test_a_missing_bucket_under_one_request_per_second_is_still_an_error(self, evaluate):
+        # 0.5 req/s: an absent bucket with any traffic is a wrong bound, never zero slow requests.
+        result = await evaluate("eb-trickle-latency-no-bucket")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
 
 
 class TestPyrra:

@@ -262,6 +262,28 @@ class TestSeries:
         assert 'pod="b"' in body["reason"]
         assert sorted(s["verdict"] for s in body["details"]["series"]) == ["fail", "pass"]
 
+    @pytest.mark.parametrize(
+        ("fields", "verdict", "value", "reason"),
+        [
+            ({"pass_if": "> 1"}, "pass", 3, "all 2 series meet pass_if > 1; closest "),
+            ({"pass_if": "> 5"}, "fail", 3, "1 of 2 series fail; worst "),
+            ({"pass_if": "> 5", "fail_if": "< 2"}, "inconclusive", 3, "1 of 2 series are inconclusive; worst "),
+            ({"pass_if": "< 10", "fail_if": "> 5"}, "fail", 7, "1 of 2 series fail; worst "),
+            # Negated, pod b (-7) is the smallest: nearest to failing a lower bound although listed second.
+            ({"query": '-queue_depth{service="checkout"}', "pass_if": "> -10"}, "pass", -7, "all 2 series meet"),
+            # Neither an upper nor a lower bound: the first series listed.
+            ({"pass_if": "between 0 and 10"}, "pass", 3, "all 2 series meet pass_if between 0 and 10"),
+        ],
+    )
+    async def test_each_reports_the_series_nearest_the_wrong_side(
+        self, prometheus, client_for, fields, verdict, value, reason
+    ):
+        # pod a is at 3, pod b at 7: for a lower bound the smallest is nearest to failing, for an upper the largest.
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, **fields})
+        _, body = await run(client, "q")
+        assert (body["verdict"], body["value"]) == (verdict, value)
+        assert body["reason"].startswith(reason)
+
     async def test_each_passes_when_all_pass(self, prometheus, client_for):
         client = await client_for(prometheus.url, {**self.base, "name": "q", "each": True, "pass_if": "< 10"})
         _, body = await run(client, "q")
@@ -368,6 +390,28 @@ class TestRangeAndBacktesting:
         client = await client_for(prometheus.url, {**self.check, "over_time": "avg"})
         _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
         assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
+
+    async def test_over_time_reduces_the_straddling_window(self, prometheus, client_for):
+        # The same 11 samples (5 at 0.2, 6 at 0.9): max is 0.9; without over_time, the average.
+        at = prometheus.anchor - 30 * 60 + 5 * 60
+        client = await client_for(prometheus.url, self.check)
+        _, body = await run(client, "p99", at=at)
+        assert (body["verdict"], body["value"]) == ("fail", 0.9)
+        client = await client_for(prometheus.url, {k: v for k, v in self.check.items() if k != "over_time"})
+        _, body = await run(client, "p99", at=at)
+        assert body["value"] == pytest.approx((5 * 0.2 + 6 * 0.9) / 11)
+
+    async def test_over_time_last_is_the_newest_sample(self, prometheus, client_for):
+        # The straddling window starts at 0.2 and ends at 0.9: last is the end.
+        client = await client_for(prometheus.url, {**self.check, "over_time": "last"})
+        _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
+        assert (body["verdict"], body["value"]) == ("fail", 0.9)
+
+    @pytest.mark.parametrize(("min_samples", "verdict"), [(11, "fail"), (12, "inconclusive")])
+    async def test_min_samples_counts_the_window_inclusively(self, prometheus, client_for, min_samples, verdict):
+        client = await client_for(prometheus.url, {**self.check, "min_samples": min_samples})
+        _, body = await run(client, "p99", at=prometheus.anchor - 30 * 60 + 5 * 60)
+        assert body["verdict"] == verdict
 
     async def test_rfc3339_at(self, prometheus, client_for):
         from datetime import UTC, datetime

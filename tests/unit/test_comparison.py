@@ -1,8 +1,9 @@
 import math
 
 import pytest
+from pydantic import BaseModel
 
-from analyzer.comparison import Condition, at_most
+from analyzer.comparison import Condition, ConditionField, at_most, exceeds
 
 
 class TestParse:
@@ -92,3 +93,71 @@ class TestAtMost:
     )
     def test_values(self, value, bound, scale, expected):
         assert at_most(value, bound, scale) is expected
+
+
+class TestWrongSide:
+    """A value far on the wrong side of a bound never matches, whichever way the comparison points."""
+
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [("< 0.01", 0.5), ("<= 0.01", 0.5), ("> 5", 1.0), (">= 5", 1.0), ("== 1", 2.0), ("between 1 and 2", 0.5)],
+    )
+    def test_wrong_side(self, text, value):
+        assert Condition.parse(text).matches(value) is False
+
+
+class TestDegenerateInterval:
+    """An interval whose two bounds are equal is a valid condition holding only that value."""
+
+    def test_equal_bounds(self):
+        condition = Condition.parse("between 1 and 1")
+        assert condition.matches(1.0) is True
+        assert condition.matches(1.1) is False
+
+
+class TestToleranceScale:
+    """Rounding is forgiven relative to the largest of value, bound and scale; with no scale, nothing is forgiven
+    against an exact 0."""
+
+    def test_scale_forgives_noise_against_zero(self):
+        assert at_most(1e-10, 0.0, scale=1.0) is True
+        assert exceeds(1e-10, 0.0, scale=1.0) is False
+
+    def test_default_scale_forgives_nothing_against_zero(self):
+        assert at_most(1e-10, 0.0) is False
+        assert exceeds(1e-10, 0.0) is True
+
+    @pytest.mark.parametrize(("value", "bound", "expected"), [(2.0, 1.0, True), (1.0, 2.0, False), (1.0, 1.0, False)])
+    def test_exceeds_is_the_negation(self, value, bound, expected):
+        assert exceeds(value, bound) is expected
+
+
+class TestKindOfBound:
+    """`<`/`<=` bound from above, `>`/`>=` from below, the rest are neither."""
+
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            ("< 1", "upper"),
+            ("<= 1", "upper"),
+            ("> 1", "lower"),
+            (">= 1", "lower"),
+            ("== 1", "other"),
+            ("between 0 and 1", "other"),
+        ],
+    )
+    def test_kind(self, text, kind):
+        assert Condition.parse(text).kind_of_bound == kind
+
+
+class _Holder(BaseModel):
+    condition: ConditionField
+
+
+class TestConditionField:
+    """A pydantic field takes a condition's text or a parsed Condition and shows it as text."""
+
+    def test_text_and_condition(self):
+        assert _Holder(condition="< 1").condition == Condition("<", (1.0,))
+        assert _Holder(condition=Condition("<", (1.0,))).condition == Condition("<", (1.0,))
+        assert _Holder(condition="< 1").model_dump() == {"condition": "< 1"}

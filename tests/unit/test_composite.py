@@ -8,7 +8,13 @@ import pytest
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
+from analyzer.metrics import Metrics
 from analyzer.registry import Registry
+from analyzer.runner import Runner
+from analyzer.sources import Sources
+from analyzer.testing import free_port
+from tests.gatecatalog import gate_catalog
+from tests.gatekind import GATES, Gate
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 HASH = {"canary_hash": {"type": "label_value", "required": True}}
@@ -138,6 +144,15 @@ class TestModes:
     def test_rule(self, fields, message):
         assert message in problems(leaf("a"), composite("card", [member("a")], **fields))
 
+    def test_scores_up_to_100_and_a_warning_score_up_to_pass_score(self):
+        assert "pass_score: Input should be less than or equal to 100" in problems(
+            leaf("a"), composite("card", [member("a")], mode="score", pass_score=101)
+        )
+        assert "warning_score: Input should be less than or equal to 100" in problems(
+            leaf("a"), composite("card", [member("a")], mode="score", pass_score=100, warning_score=101)
+        )
+        load(leaf("a"), composite("card", [member("a")], mode="score", pass_score=60, warning_score=60))
+
     def test_weights_need_mode_score(self):
         assert "members[].weight only applies to mode score" in problems(
             leaf("a"), composite("card", [member("a", weight=2)])
@@ -173,3 +188,170 @@ class TestBindArgs:
         assert card.bind_args({"canary_hash": "abc"}) == {"canary_hash": "abc"}
         with pytest.raises(ArgError, match=r"member 'n' .* arg 'pod' must be"):
             card.bind_args({"canary_hash": "Not_DNS"})
+
+
+OPEN = "composite-open"
+
+
+@pytest.fixture
+def members():
+    """Members of every outcome: gate checks behind an open gate, and a prometheus check whose source refuses."""
+    GATES[OPEN] = Gate()
+    GATES[OPEN].open()
+    yield [
+        *({"name": n, "kind": "gate", "gate": OPEN, "outcome": o} for n, o in (("p", "pass"), ("f", "fail"))),
+        {"name": "p2", "kind": "gate", "gate": OPEN, "outcome": "pass"},
+        {"name": "i", "kind": "gate", "gate": OPEN, "outcome": "inconclusive"},
+        {"name": "e", "kind": "prometheus", "source": "down", "query": "sum(up)", "pass_if": "> 0"},
+    ]
+    GATES.pop(OPEN, None)
+
+
+async def judge(members, names, **fields):
+    """The composite's evaluation over members named `names` (`name:weight`, `!name` for critical)."""
+    listed = []
+    for name in names:
+        entry: dict[str, Any] = {"check": name.strip("!").split(":")[0]}
+        if name.startswith("!"):
+            entry["critical"] = True
+        if ":" in name:
+            entry["weight"] = float(name.split(":")[1])
+        listed.append(entry)
+    down = {"down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False, "timeout_s": 2}}
+    catalog = gate_catalog(*members, {"name": "card", "kind": "composite", "members": listed, **fields}, sources=down)
+    runner = Runner(catalog, Sources(catalog.sources), Metrics(), 5.0)
+    return await runner.evaluate(catalog.get("card"), {})
+
+
+class TestCombining:
+    """Member verdicts combine by mode; an error or inconclusive member never makes the whole pass."""
+
+    @pytest.mark.parametrize(
+        ("names", "mode", "verdict"),
+        [
+            (["p", "p2"], "all", "pass"),
+            (["p", "f"], "all", "fail"),
+            (["p", "i"], "all", "inconclusive"),
+            (["i", "f"], "all", "fail"),
+            (["p", "f"], "any", "pass"),
+            (["f", "f"], "any", "fail"),
+            (["f", "i"], "any", "inconclusive"),
+            (["i"], "any", "inconclusive"),
+        ],
+    )
+    async def test_modes(self, members, names, mode, verdict):
+        evaluation = await judge(members, names, mode=mode)
+        assert evaluation.verdict == verdict
+
+    async def test_all_reports_passed_of_total(self, members):
+        verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
+        assert (verdict["value"], verdict["threshold"]) == (2, 3)
+        assert verdict["reason"].startswith("2 of 3 members pass, all must")
+
+    async def test_any_reports_passed_of_one(self, members):
+        verdict = (await judge(members, ["p", "f"], mode="any")).to_json(explain=True)
+        assert (verdict["value"], verdict["threshold"]) == (1, 1)
+
+
+class TestCombiningScores:
+    """A score is the passing members' share of the weight; inconclusive and ignored members may still pass."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "score", "best"),
+        [
+            (["p", "f"], {"pass_score": 50}, "pass", 50, 50),  # a weight is 1 unless given
+            (["p:1", "f:1"], {"pass_score": 50}, "pass", 50, 50),
+            (["p:1", "f:2"], {"pass_score": 50}, "fail", 100 / 3, 100 / 3),
+            (["p:1", "f:2"], {"pass_score": 50, "warning_score": 30}, "inconclusive", 100 / 3, 100 / 3),
+            (["p:1", "i:1", "f:1"], {"pass_score": 60}, "inconclusive", 100 / 3, 200 / 3),
+            (["p:1", "i:1", "f:2"], {"pass_score": 60}, "fail", 25, 50),
+            (["p:3", "f:1"], {"pass_score": 80}, "fail", 75, 75),
+            (["i:1", "f:1"], {"pass_score": 10}, "inconclusive", 0, 50),
+            (["p:1", "e:1"], {"pass_score": 50, "on_member_error": "ignore"}, "pass", 50, 100),
+            (["p:1", "e:1"], {"pass_score": 60, "on_member_error": "ignore"}, "inconclusive", 50, 100),
+            (["p:1", "e:3"], {"pass_score": 50, "on_member_error": "fail"}, "fail", 25, 25),
+        ],
+    )
+    async def test_score(self, members, names, fields, verdict, score, best):
+        evaluation = await judge(members, names, mode="score", **fields)
+        body = evaluation.to_json(explain=True)
+        assert evaluation.verdict == verdict
+        assert body["value"] == pytest.approx(score) and body["details"]["score"] == pytest.approx(score)
+        assert body["details"]["best_possible_score"] == pytest.approx(best)
+        assert body["threshold"] == fields["pass_score"]
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "rule"),
+        [
+            (["p:1", "f:2"], {"pass_score": 50}, "(pass at 50): "),
+            (["p:1", "f:2"], {"pass_score": 50, "warning_score": 30}, "(pass at 50, inconclusive from 30): "),
+            (["p:1", "i:1"], {"pass_score": 60}, "(pass at 60; up to 100 if the inconclusive members pass): "),
+            (
+                ["p:1", "e:1"],
+                {"pass_score": 60, "on_member_error": "ignore"},
+                "(pass at 60; up to 100 if the inconclusive and ignored members pass): ",
+            ),
+        ],
+    )
+    async def test_the_reason_states_the_rule(self, members, names, fields, rule):
+        assert rule in (await judge(members, names, mode="score", **fields)).reason
+
+
+class TestCombiningErrors:
+    """A member error is the whole's error unless on_member_error says otherwise; a critical one always is."""
+
+    @pytest.mark.parametrize("mode", ["all", "any"])
+    async def test_error_by_default(self, members, mode):
+        evaluation = await judge(members, ["p", "e"], mode=mode)
+        assert evaluation.verdict == "error" and evaluation.http_status == 503
+        assert "member 'e' could not be evaluated" in evaluation.reason
+
+    @pytest.mark.parametrize(("mode", "verdict"), [("all", "fail"), ("any", "pass")])
+    async def test_fail_counts_it_as_failed(self, members, mode, verdict):
+        assert (await judge(members, ["p", "e"], mode=mode, on_member_error="fail")).verdict == verdict
+
+    async def test_fail_makes_any_fail_when_nothing_passes(self, members):
+        assert (await judge(members, ["f", "e"], mode="any", on_member_error="fail")).verdict == "fail"
+
+    async def test_ignore_leaves_it_out(self, members):
+        evaluation = await judge(members, ["p", "e"], on_member_error="ignore")
+        assert evaluation.verdict == "pass"
+        assert evaluation.to_json(explain=True)["details"]["ignored"] == ["e"]
+
+    async def test_ignore_never_ignores_a_critical_member(self, members):
+        evaluation = await judge(members, ["p", "!e"], on_member_error="ignore")
+        assert evaluation.verdict == "error" and "critical members are never ignored" in evaluation.reason
+
+    async def test_ignore_names_the_critical_error_first(self, members):
+        evaluation = await judge([*members, {**members[4], "name": "e2"}], ["e2", "!e"], on_member_error="ignore")
+        assert "member 'e' could not be evaluated" in evaluation.reason
+
+    async def test_nothing_left_follows_no_data(self, members):
+        assert (await judge(members, ["e"], on_member_error="ignore")).verdict == "inconclusive"
+
+
+class TestCombiningCritical:
+    """A critical member's fail fails the whole; a critical member not passing keeps the whole from passing."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict"),
+        [
+            (["p", "!f"], {"mode": "any"}, "fail"),
+            (["p:3", "!f:1"], {"mode": "score", "pass_score": 50}, "fail"),
+            (["p", "!e"], {"mode": "any", "on_member_error": "fail"}, "fail"),
+            (["p", "!i"], {"mode": "any"}, "inconclusive"),
+            (["p:3", "!i:1"], {"mode": "score", "pass_score": 50}, "inconclusive"),
+            (["p", "!p2"], {"mode": "any"}, "pass"),
+            (["p", "f"], {"mode": "any"}, "pass"),  # members are not critical unless told
+            (["!f", "i"], {"mode": "any"}, "fail"),
+        ],
+    )
+    async def test_critical(self, members, names, fields, verdict):
+        evaluation = await judge(members, names, **fields)
+        assert evaluation.verdict == verdict
+
+    async def test_the_reason_names_the_critical_member(self, members):
+        evaluation = await judge(members, ["p", "!f"], mode="any")
+        assert evaluation.reason.startswith("critical member 'f' failed")
+        evaluation = await judge(members, ["p", "!i"], mode="any")
+        assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet")

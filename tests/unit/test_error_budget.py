@@ -98,6 +98,13 @@ class TestArithmetic:
             (3840, "1h4m"),
             (300, "5m"),
             (86400, "1d"),
+            # model.Duration's edges: zero, milliseconds, exact years, inexact ones, seconds after minutes.
+            (0, "0s"),
+            (0.001, "1ms"),
+            (1.5, "1s500ms"),
+            (90, "1m30s"),
+            (365 * 86400, "1y"),
+            (400 * 86400, "400d"),
         ],
     )
     def test_prometheus_duration_names(self, seconds, text):
@@ -141,6 +148,19 @@ class TestDefaultTiers:
             ("4d6h51m", "6h26m"),
         ]
 
+    def test_pyrra_365d_windows(self):
+        # 365d / 672 = 13h2m, 365d / 8064 = 1h5m, ...: each divisor of Pyrra's layout shows in a long period.
+        assert [(t.long, t.short) for t in pyrra_tiers(parse_duration("365d"))] == [
+            ("13h2m", "1h5m"),
+            ("3d6h13m", "6h31m"),
+            ("13d51m", "1d2h4m"),
+            ("52d3h26m", "3d6h13m"),
+        ]
+
+    def test_pyrra_half_minutes_round_up_and_a_window_is_at_least_a_minute(self):
+        # A period of 672 x 90 s: the 1h-equivalent window is 90 s exactly (2m), the 5m one is 7.5 s (1m).
+        assert (pyrra_tiers(672 * 90)[0].long, pyrra_tiers(672 * 90)[0].short) == ("2m", "1m")
+
     def test_check_uses_pyrra_tiers_for_a_pyrra_sli(self):
         check = make(period="28d", pyrra={"slo": "api"})
         assert [t.factor for t in check.tiers_in_force] == [14, 7, 2, 1]
@@ -171,6 +191,11 @@ class TestValidation:
     def test_objective_without_budget_is_rejected(self, objective):
         with pytest.raises(ValidationError, match="objective"):
             make(objective=objective)
+
+    def test_an_objective_that_snaps_to_100_is_rejected(self):
+        # 99.99999999999 is below 100, but snaps to it: no budget is left to burn.
+        with pytest.raises(ValidationError, match=r"objective 100\.0 leaves no error budget"):
+            make(objective=99.99999999999)
 
     def test_float_noise_in_objective_is_snapped(self):
         check = make(objective=99.90000000000001)
@@ -443,6 +468,19 @@ class TestWorkedExamples:
         assert not tiers["6h/30m"]["fired"]  # 4x < 6x
         assert verdict.details["budget"]["remaining"] == pytest.approx(0.6)
 
+    def test_the_fastest_fired_tier_is_the_one_reported(self):
+        # 1h/5m burns 20x (limit 14.4x) and 6h/30m 10x (limit 6x): both fire; the page tier of 14.4x tells most.
+        check = make()
+        windows, period = ratios(
+            check,
+            {"1h": 0.02, "5m": 0.02, "6h": 0.01, "30m": 0.01, "1d": 0.001, "2h": 0.001, "3d": 0.0005},
+            period=0.0004,
+        )
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.value == pytest.approx(20.0) and verdict.threshold == 14.4
+        assert verdict.reason.startswith("page tier 1h/5m fires")
+
     def test_short_window_alone_does_not_fire(self):
         # A spike in the last 5m (burn 50) with a calm hour (burn 2) is not a page: both windows must exceed.
         check = make()
@@ -455,6 +493,19 @@ class TestWorkedExamples:
         assert verdict.outcome is Outcome.PASS
         assert verdict.value == pytest.approx(2.0) and verdict.threshold == 14.4
         assert "worst is page tier 1h/5m at 2x (limit 14.4x)" in verdict.reason
+
+    def test_a_pass_reports_the_tier_closest_to_firing(self):
+        # 1h/5m burns 2x of 14.4x (14%), 6h/30m burns 1.5x of 6x (25%): the second is nearer its limit.
+        check = make()
+        windows, period = ratios(
+            check,
+            {"1h": 0.002, "5m": 0.002, "6h": 0.0015, "30m": 0.0015, "1d": 0.0001, "2h": 0.0001, "3d": 0.0001},
+            period=0.0001,
+        )
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.value == pytest.approx(1.5) and verdict.threshold == 6
+        assert "worst is page tier 6h/30m at 1.5x (limit 6x)" in verdict.reason
 
     def test_recovered_incident_with_overspent_budget(self):
         # The incident is over (every window calm, burn 0.1), but it spent 150% of the 30d budget:
@@ -721,6 +772,18 @@ class TestUnjudgedTiers:
         )
         tiers = {f"{t['long']}/{t['short']}": t for t in verdict.details["tiers"]}
         assert tiers["1h/5m"]["judged"] is False and tiers["1h/5m"]["long_burn_rate"] == pytest.approx(20)
+
+    def test_the_tier_burning_furthest_above_its_factor_is_named_first(self):
+        # 1h burns 20x of 14.4x (1.4 times its limit), 6h burns 12x of 6x (2 times): 6h/30m leads the reason.
+        burning = {"5m": None, "1h": 0.02, "30m": None, "6h": 0.012, "1d": 0.001, "2h": 0.001, "3d": 0.001}
+        check = make()
+        verdict = check.judge(*ratios(check, burning, 0.0005))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.threshold == 6
+        assert verdict.reason == (
+            "page tier 6h/30m cannot judge (30m: no traffic) while its 6h window burns 12x "
+            "(limit 6x): it may be firing unseen; so may 1h/5m (no_data policy: inconclusive)"
+        )
 
     def test_accepting_unjudged_tiers_does_not_accept_a_burning_one(self):
         check = make(accept_unjudged_tiers=True)
@@ -1466,6 +1529,16 @@ class TestReconcileAbsences:
         assert judged["4d"].error_ratio is None and judged["5m"].error_ratio == 0.5
         assert judged["4d"].note.startswith("no x; but a shorter window's rule recorded a value")
 
+    def test_an_absent_window_longer_than_the_shortest_present_one_is_a_gap(self):
+        # 1h recorded nothing while 5m recorded a value: 1h did not evaluate, whatever the longer 6h says.
+        windows = {
+            "5m": recorded("5m", 0.5),
+            "1h": recorded("1h", 0.0, absent=True, events=3600.0),
+            "6h": recorded("6h", 0.01),
+        }
+        judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
+        assert judged["1h"].error_ratio is None
+
     def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
         windows = {
             "5m": recorded("5m", 0.0, absent=True, events=300.0),
@@ -1533,6 +1606,15 @@ class TestRecordedTotals:
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
         assert note in five["note"]
         assert (five["error_ratio"] is None) is (outcome is Outcome.INCONCLUSIVE)
+
+    @pytest.mark.parametrize("sli", [SLOTH_TOTAL, PYRRA_ERRORS])
+    async def test_a_recorded_zero_over_a_trickle_of_events_cannot_judge(self, aiohttp_server, sli):
+        # 0.001 requests/s is 0.3 events over 5m: a recorded 0 error ratio is too little evidence to pass on.
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "0.001", "rules": "1"}.get(part, "0"))
+        evaluation = await run_against(aiohttp_server, fake, {**sli, "min_budget_remaining": None})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert "too few events over 5m" in five["note"]
 
     def test_the_errors_ride_in_the_windows_queries_and_are_probed(self):
         sloth = make(**self.SLOTH_ERRORS).plan({})

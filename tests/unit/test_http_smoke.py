@@ -12,13 +12,16 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
-from analyzer.models import Evaluation
+from analyzer.models import Evaluation, Outcome
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.sources.http import HttpClient, HttpPolicy
+from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
+from checks.http_smoke.check import _Attempt, _summarize
+from checks.http_smoke.judge import Failure, judge_exchange
+from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -634,3 +637,152 @@ class TestRepeatEvidence:
         assert step["first_failing_response"]["body"] == "two"
         assert step["repeat"]["statuses"] == {"200": 2, "500": 2}
         assert "three" not in json.dumps(step) and "four" not in json.dumps(step)
+
+
+def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, body: bytes = b"", **fields: Any):
+    """The failed assertions of one response to a step expecting `expect` (judge_exchange is pure)."""
+    step = Step.model_validate({"name": "s", "expect": expect, **fields.pop("step", {})})
+    headers = httpx.Headers(fields.pop("headers", {}))
+    fields.setdefault("body_truncated", False)
+    exchange = HttpExchange(url=f"{BASE}/", status=status, headers=headers, body=body, latency_ms=latency_ms, **fields)
+    return judge_exchange(step, exchange, "step s")
+
+
+class TestJudgeStatus:
+    """A status passes when it lies in any listed code, class or range, bounds included."""
+
+    @pytest.mark.parametrize(
+        ("codes", "status", "passes"),
+        [
+            ([200], 200, True),
+            ([200], 201, False),
+            (["2xx"], 200, True),
+            (["2xx"], 299, True),
+            (["2xx"], 300, False),
+            (["200-204"], 204, True),
+            (["200-204"], 205, False),
+            ([200, 204], 204, True),
+            ([200, "3xx"], 302, True),
+        ],
+    )
+    def test_status(self, codes, status, passes):
+        assert (judged({"status": codes}, status=status).failures == []) is passes
+
+
+class TestJudgeLatency:
+    """max_latency_ms is an upper bound, the bound itself included."""
+
+    @pytest.mark.parametrize(("latency_ms", "passes"), [(99.9, True), (100.0, True), (100.1, False), (5000, False)])
+    def test_latency(self, latency_ms, passes):
+        failures = judged({"max_latency_ms": 100}, latency_ms=latency_ms).failures
+        assert (failures == []) is passes
+        assert passes or failures[0].assertion == "max_latency_ms"
+
+
+class TestJudgeOversizedBody:
+    """A body over the cap fails with oversized_body fail or when an assertion needs the body; else it is drained."""
+
+    @pytest.mark.parametrize(
+        ("step", "expect", "fails"),
+        [
+            ({"oversized_body": "fail"}, {}, True),
+            ({"oversized_body": "drain"}, {}, False),
+            ({"oversized_body": "drain"}, {"body_contains": ["ok"]}, True),
+        ],
+    )
+    def test_oversized(self, step, expect, fails):
+        result = judged(expect, body=b"ok ok", body_truncated=True, body_drained=True, step=step)
+        assert [f.assertion for f in result.failures] == (["max_body_bytes"] if fails else [])
+
+
+class TestJudgeCaptures:
+    """Captures from a header and from the JSON body work side by side in one step."""
+
+    def test_header_and_json(self):
+        capture = {"loc": {"header": "Location"}, "id": {"json": "$.id"}}
+        result = judged(
+            {},
+            body=b'{"id": "a1"}',
+            headers={"Location": "/x", "content-type": "application/json"},
+            step={"capture": capture},
+        )
+        assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
+
+
+class TestJudgeHeaders:
+    """A header rule checks existence, an exact value among the header's values, or a regex any value matches."""
+
+    @pytest.mark.parametrize(
+        ("rule", "values", "passes"),
+        [
+            ({"exists": True}, ["x"], True),
+            ({"exists": True}, [], False),
+            ({"exists": False}, [], True),
+            ({"equals": "b"}, ["a", "b"], True),
+            ({"equals": "c"}, ["a", "b"], False),
+            ({"regex": "^b"}, ["a", "bc"], True),
+            ({"regex": "^b"}, ["bc"], True),
+            ({"regex": "^b"}, ["a", "cb"], False),
+            ({"regex": "^b"}, [], False),
+        ],
+    )
+    def test_rule(self, rule, values, passes):
+        headers = [("X-Thing", v) for v in values]
+        failures = judged({"headers": {"x-thing": rule}}, headers=headers).failures
+        assert (failures == []) is passes
+
+
+class TestJudgeCaptureValues:
+    """A captured value is at most 1,024 characters with no control characters; spaces are fine."""
+
+    @pytest.mark.parametrize(
+        ("value", "usable"),
+        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False)],
+    )
+    def test_value(self, value, usable):
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert (result.captured == {"v": value}) is usable
+        assert (result.failures == []) is usable
+
+
+def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
+    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing."""
+    attempts = [
+        _Attempt(
+            status=200,
+            latency_ms=latency,
+            kept_as="first" if index == 0 else None,
+            evidence={} if index == 0 else None,
+            failures=[Failure("status", "200", "500")] if index < failed else [],
+        )
+        for index, latency in enumerate(latencies_ms)
+    ]
+    return _summarize(Step.model_validate({"name": "s", "repeat": len(attempts), **step}), {}, attempts)
+
+
+class TestRepeatedJudging:
+    """Repeated requests pass on their success ratio and their latency percentiles, each bound included."""
+
+    @pytest.mark.parametrize(
+        ("latency_ms", "bound", "passes"),
+        [
+            (50.0, "max_p95_ms", True),
+            (100.0, "max_p95_ms", True),
+            (150.0, "max_p95_ms", False),
+            (50.0, "max_p99_ms", True),
+            (100.0, "max_p99_ms", True),
+            (150.0, "max_p99_ms", False),
+        ],
+    )
+    def test_latency_percentiles(self, latency_ms, bound, passes):
+        result = summarized([latency_ms] * 20, **{bound: 100})
+        assert (result.outcome is Outcome.PASS) is passes
+        assert [f.assertion for f in result.failures] == ([] if passes else [bound])
+        assert result.evidence["outcome"] == result.outcome.value
+
+    @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
+    def test_success_ratio(self, failed, passes):
+        result = summarized([10.0] * 20, failed=failed, min_success_ratio=0.95)
+        assert (result.outcome is Outcome.PASS) is passes
+        assert result.evidence["repeat"]["successes"] == 20 - failed

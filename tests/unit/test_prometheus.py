@@ -31,10 +31,18 @@ class TestDefinition:
             ({"pass_if": "< 1", "fail_if": "maybe"}, "not a condition"),
             ({"deadline_s": 0}, "greater than 0"),
             ({"no_data": "ignore"}, "no_data"),
+            ({"query": ""}, "at least 1 character"),
+            ({"range": "5m", "min_samples": 0}, "greater than or equal to 1"),
+            ({"range": "11001s", "step": "1s"}, "more than 11000 points"),
         ],
     )
     def test_rejected(self, fields, text):
         assert text in invalid(**fields)
+
+    @pytest.mark.parametrize("fields", [{"range": "5m", "step": "5m"}, {"range": "11000s", "step": "1s"}])
+    def test_limits_are_inclusive(self, fields):
+        # A step as long as the range is one point; 11,000 points is Prometheus' own limit, not over it.
+        assert PrometheusCheck.model_validate({**BASE, **fields}).range == fields["range"]
 
     def test_definition_round_trips_as_text(self):
         check = PrometheusCheck.model_validate({**BASE, "range": "10m", "over_time": "quantile(0.9)"})
