@@ -3,7 +3,6 @@ validates the check it runs and those that check references: `build_catalog`'s `
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,6 +73,8 @@ _SUGGESTION_CANDIDATES = 64
 
 def _closest(name: str, names: Iterable[str], visible: Callable[[str], bool]) -> str | None:
     """The `visible` name a typo most likely meant, if one is close enough."""
+    import difflib  # only when a name is unknown: a Job's start does not pay for it
+
     near = (other for other in names if abs(len(other) - len(name)) <= 2 and visible(other))
     close = difflib.get_close_matches(name, list(itertools.islice(near, _SUGGESTION_CANDIDATES)), n=1, cutoff=0.75)
     return close[0] if close else None
