@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,12 +98,13 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         if moment < _EPOCH:
             # As for unix seconds; and a range query's start, further back, would leave the calendar.
             raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")
-    now = now or datetime.now(UTC)
-    if (moment - now).total_seconds() > _FUTURE_SKEW_S:
+    now_s = time.time() if now is None else now.timestamp()
+    if moment.timestamp() - now_s > _FUTURE_SKEW_S:
         # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under
         # `no_data: pass`.
+        shown = datetime.fromtimestamp(now_s, UTC)
         raise ValueError(
-            f"{text!r} is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
+            f"{text!r} is in the future (now is {shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
         )
     return moment
 

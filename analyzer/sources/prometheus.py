@@ -540,7 +540,15 @@ class PrometheusSource:
                 async with session.get(
                     url, headers=headers, ssl=tls, allow_redirects=False, timeout=timeout
                 ) as response:
-                    status, body = response.status, await self._read_capped(response)
+                    status, length = response.status, response.content_length
+                    if (
+                        length is not None
+                        and length <= self.config.max_answer_bytes
+                        and "Content-Encoding" not in response.headers
+                    ):
+                        body = await response.read()  # the usual answer, bounded by its Content-Length
+                    else:
+                        body = await self._read_capped(response)
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc, aiohttp.ClientSSLError):
                     raise
