@@ -128,23 +128,10 @@ class PrometheusCheck(Check):
         points = [(series, *self._series_value(series)) for series in result.series]
         details = self._details(result, points)
         if not points:
-            partial = result.storage_warnings
-            if partial and self.no_data is NoDataPolicy.PASS:
-                # `no_data: pass` reads an absent series as good news; in an answer that may lack series it is
-                # no news at all.
-                return Verdict(
-                    outcome=Outcome.INCONCLUSIVE,
-                    reason=f"the query returned no series and the answer may be partial ({'; '.join(partial)}): "
-                    "no_data: pass does not apply to an answer that may lack series",
-                    threshold=self.pass_if.threshold,
-                    details=details,
-                )
-            return self.no_data_verdict(
-                "the query returned no series", details=details, threshold=self.pass_if.threshold
-            )
+            return self._absent("the query returned no series", result, details)
         stale = self._stale_for(points, ctx.evaluation_time.timestamp())
         if stale is not None:
-            return self.no_data_verdict(stale, details=details, threshold=self.pass_if.threshold)
+            return self._absent(stale, result, details)
         if self.each:
             return self._judge_each(points, details)
         if len(points) > 1 and self.reduce is None:
@@ -157,9 +144,8 @@ class PrometheusCheck(Check):
         unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
         if unjudgeable:
             series, value, samples = unjudgeable[0]
-            return self._unjudged(
-                value, _no_value_reason(series, value, samples, len(points), self.min_samples), details
-            )
+            reason = _no_value_reason(series, value, samples, len(points), self.min_samples)
+            return self._unjudged(value, reason, details, beside_values=len(unjudgeable) < len(points))
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
         outcome = self._judge(value)
@@ -199,13 +185,35 @@ class PrometheusCheck(Check):
             "range: they stopped reporting, so their earlier samples say nothing of now"
         )
 
-    def _unjudged(self, value: float, reason: str, details: dict[str, Any]) -> Verdict:
-        """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
-        infinity, which is a measurement gone wrong (errors over zero traffic), not an absence of data."""
-        if math.isinf(value) and self.no_data is NoDataPolicy.PASS:
+    def _absent(self, reason: str, result: QueryResult, details: dict[str, Any]) -> Verdict:
+        """The verdict for an answer without data now (no series, or series that all stopped): the no_data
+        policy's, but no pass when the answer may be partial, since the missing data may be in what is lost."""
+        partial = result.storage_warnings
+        if partial and self.no_data is NoDataPolicy.PASS:
+            # `no_data: pass` reads absent data as good news; in an answer that may lack it, it is no news at all.
             return Verdict(
                 outcome=Outcome.INCONCLUSIVE,
-                reason=f"{reason}; no_data: pass does not apply to an infinite value, which is no absence of data",
+                reason=f"{reason} and the answer may be partial ({'; '.join(partial)}): no_data: pass does not "
+                "apply to an answer that may lack series",
+                threshold=self.pass_if.threshold,
+                details=details,
+            )
+        return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
+
+    def _unjudged(self, value: float, reason: str, details: dict[str, Any], *, beside_values: bool) -> Verdict:
+        """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
+        infinity, which is a measurement gone wrong (errors over zero traffic), nor for a series without a
+        value among others that have one (`beside_values`), where the data is not absent: a reduction over
+        all of them could fail."""
+        if self.no_data is NoDataPolicy.PASS and (math.isinf(value) or beside_values):
+            why = (
+                "an infinite value, which is no absence of data"
+                if math.isinf(value)
+                else "a reduction whose other series have values"
+            )
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{reason}; no_data: pass does not apply to {why}",
                 threshold=self.pass_if.threshold,
                 details=details,
             )
@@ -258,7 +266,8 @@ class PrometheusCheck(Check):
             if math.isfinite(value):
                 judged.append((self._judge(value), series, value))
             else:
-                nodata = self._unjudged(value, _no_value_reason(series, value, samples, 1, self.min_samples), {})
+                reason = _no_value_reason(series, value, samples, 1, self.min_samples)
+                nodata = self._unjudged(value, reason, {}, beside_values=False)
                 judged.append((nodata.outcome, series, value))
         worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
         worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)

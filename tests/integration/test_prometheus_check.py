@@ -151,6 +151,15 @@ class TestInfiniteValues:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert "(no_data policy: inconclusive)" in body["reason"]
 
+    async def test_a_series_without_a_value_beside_one_that_fails_is_no_pass(self, prometheus, client_for):
+        # Series a is NaN (0/0: no traffic), series b is 0.5: a max over both is at least 0.5, which fails.
+        query = 'label_replace(vector(0.5), "pod", "b", "", "") or label_replace(vector(0) / 0, "pod", "a", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "no_data": "pass"}
+        client = await client_for(prometheus.url, {**check, "reduce": "max"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "no_data: pass does not apply to a reduction whose other series have values" in body["reason"]
+
     async def test_no_data_fail_still_fails(self, prometheus, client_for):
         check = {"name": "q", "kind": "prometheus", "query": self.DIVIDED, "pass_if": "< 20", "no_data": "fail"}
         client = await client_for(prometheus.url, check)
@@ -474,6 +483,17 @@ class TestSourceFailures:
                 f"the query returned no series and the answer may be partial ({PARTIAL_WARNING}): no_data: pass "
                 "does not apply to an answer that may lack series"
             )
+
+    @pytest.mark.parametrize("mode", [{}, {"reduce": "max"}, {"each": True}])
+    async def test_series_that_stopped_in_a_partial_answer_are_never_a_pass(self, client_for, mode):
+        # Thanos with the sidecar of the last hours down: only old blocks answer.
+        check = {**self.check, "no_data": "pass", "range": "1h", "step": "1m", **mode}
+        async with fake_prometheus("partial-stale") as url:
+            client = await client_for(url, check)
+            status, body = await run(client, "up")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "stopped reporting" in body["reason"]
+        assert "no_data: pass does not apply to an answer that may lack series" in body["reason"]
 
     async def test_a_promql_annotation_is_no_partial_answer(self, client_for):
         async with fake_prometheus("annotated") as url:
