@@ -35,13 +35,16 @@ from analyzer.errors import (
 from analyzer.models import clip
 from analyzer.quoting import quote
 
-# Cap on how much of an upstream error body is quoted in a reason.
+# Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
+_ERROR_TEXT_CHARS = 65536
 # Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
 _MIN_SECRET_CHARS = 4
 # A header that carries a credential, by its name or by an auth scheme before its value.
 _CREDENTIAL_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 _CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
+# A header value this long is hidden wherever it appears, whatever its header's name.
+_FREE_TEXT_SECRET_CHARS = 8
 _REDACTED = "<redacted>"
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
@@ -294,12 +297,42 @@ class ErrorMapping:
 
 def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """`text` with every value of `secrets` replaced wherever it appears, and every value of `words` where it
-    stands apart from other word characters (a tenant `prod` is no part of `production`)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, _REDACTED)
-    for word in sorted(words, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", _REDACTED, text)
-    return text
+    stands apart from other word characters (a tenant `prod` is no part of `production`); overlapping values go
+    as one."""
+    spans: list[tuple[int, int]] = []
+    for secret in secrets:
+        start = text.find(secret)
+        while start != -1:
+            spans.append((start, start + len(secret)))
+            start = text.find(secret, start + 1)
+    for word in words:
+        spans += [found.span() for found in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", text)]
+    if not spans:
+        return text
+    shown: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if start >= done:
+            shown += (text[done:start], _REDACTED)
+        # A span overlapping the one before extends it: both go under one marker.
+        done = max(done, end)
+    return "".join(shown) + text[done:]
+
+
+def _quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
+    """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does: the cut is made
+    in `text` itself and moves past a value it would split, so no part of one shows."""
+    text = text[:_ERROR_TEXT_CHARS]
+    values = [value for value in (*secrets, *words) if value]
+    cut = _ERROR_SNIPPET_CHARS
+    moved = True
+    while moved:
+        moved = False
+        for value in values:
+            start = text.find(value, max(0, cut - len(value) + 1), cut + len(value) - 1)
+            if start != -1 and start < cut:
+                cut, moved = start + len(value), True
+    return _hidden(text[:cut], secrets, words)
 
 
 def read_answer(
@@ -326,16 +359,10 @@ def read_answer(
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
-        # Whole: secrets are hidden before the quote is cut, so no cut leaves a part of one to show.
-        error = body.decode("utf-8", "replace")
-    cut = _ERROR_SNIPPET_CHARS
+        error = body[:_ERROR_TEXT_CHARS].decode("utf-8", "replace")
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
-    error = _hidden(error, secrets, words)
-    marker = error.rfind(_REDACTED, 0, cut + len(_REDACTED) - 1)
-    if marker != -1:
-        # The quote ends after a marker it would cut into.
-        cut = max(cut, marker + len(_REDACTED))
-    detail = f"HTTP {status}" + (f" {error_type}" if error_type else "") + (f": {error[:cut]}" if error else "")
+    shown_type, shown_error = _quoted(error_type, secrets, words), _quoted(error, secrets, words)
+    detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
     if status >= 500 and error_type != "execution":
@@ -399,13 +426,16 @@ class PrometheusSource:
         self._tls = _TLSSettings(config)
         self._client_errors = map_aiohttp_errors(name, config.url)
         self._shape_errors = map_answer_shape_errors(name, config.url)
-        # What an error answer must not quote: a credential header's value, also without its scheme, wherever it
-        # appears; any other header value (a tenant) as a whole word only.
+        # What an error answer must not quote: a credential header's value (also without its scheme) and any
+        # value long enough to be one (a token under a name of its own) wherever it appears; a short value that
+        # is no credential (a tenant `prod`) as a whole word only.
         credentials: list[str] = []
         others: list[str] = []
         for header, value in config.headers.items():
             if _CREDENTIAL_NAME_RE.search(header) or _CREDENTIAL_VALUE_RE.match(value):
                 credentials += [value, value.partition(" ")[2].strip()]
+            elif len(value) >= _FREE_TEXT_SECRET_CHARS:
+                credentials.append(value)
             else:
                 others.append(value)
         self._header_secrets = tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)

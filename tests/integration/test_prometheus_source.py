@@ -351,6 +351,26 @@ class TestErrorAnswersHideCredentials:
         assert token[:8] not in raised.value.message
         assert "denied <redacted> / <redacted> / xxx" in raised.value.message
 
+    @pytest.mark.parametrize(
+        ("headers", "error", "shown"),
+        [
+            # A token under a header name of its own, echoed glued to other text.
+            ({"X-JWT": "eyJhbGciOi.payload.sig"}, "jwt=%22eyJhbGciOi.payload.sig%22", "jwt=%22<redacted>%22)"),
+            # Two values that overlap in the echo: neither leaves a part of itself.
+            ({"X-Api-Key": "AAAABBBB", "X-Auth": "BBBBCCCC"}, "got AAAABBBBCCCC.", "got <redacted>.)"),
+            # A short tenant that the quote's cut would split shows none of itself.
+            ({"X-Scope-OrgID": "my-team"}, "x" * 296 + " my-team denied", "x" * 296 + " <redacted>)"),
+        ],
+    )
+    async def test_no_form_of_a_header_value_shows(self, headers, error, shown):
+        async with recording_prometheus() as fake:
+            fake.replies = [(403, {"status": "error", "errorType": "forbidden", "error": error})]
+            prometheus = source(fake.url, headers=headers)
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert raised.value.message.endswith(f"forbidden: {shown}")
+
     async def test_a_short_header_value_is_hidden_as_a_word_only(self):
         async with recording_prometheus() as fake:
             fake.replies = [(403, {"status": "error", "errorType": "forbidden", "error": "org prod: production off"})]
