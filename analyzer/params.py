@@ -94,7 +94,11 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
             raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
-        moment = moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            # 0001-01-01T00:30:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in year 10000.
+            raise ValueError(f"{text!r} is out of range once in UTC") from None
         if moment < _EPOCH:
             # As for unix seconds; and a range query's start, further back, would leave the calendar.
             raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")

@@ -57,7 +57,18 @@ class TestParseTime:
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
     @pytest.mark.parametrize(
-        "text", ["2026-11-26T11:00:00", "yesterday", "1e400", "-5", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00+01:00"]
+        "text",
+        [
+            "2026-11-26T11:00:00",
+            "yesterday",
+            "1e400",
+            "-5",
+            "0001-01-01T00:00:00Z",
+            "1970-01-01T00:00:00+01:00",
+            # Out of datetime's range once in UTC (OverflowError, a 500, before).
+            "0001-01-01T00:30:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+        ],
     )
     def test_rejects(self, text):
         with pytest.raises(ValueError):
