@@ -81,6 +81,9 @@ VOLATILE = [
     (re.compile(r'"seq": \d+'), '"seq": <n>'),
     (re.compile(r'"request_id": "[^"]+"'), '"request_id": "<id>"'),
     (re.compile(r"curl/[\d.]+"), "curl/<version>"),
+    # Floating-point noise of a rate, which moves with the evaluation time's place among the samples
+    # (0.0005000000000000091 in one run, ...092 in the next): long decimals compare to 10 significant digits.
+    (re.compile(r"\b\d+\.\d{11,}(?:e[+-]?\d+)?\b"), lambda found: format(float(found.group()), ".10g")),
 ]
 
 
