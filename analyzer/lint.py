@@ -22,7 +22,8 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation
-from analyzer.promql_names import vector_selectors
+from analyzer.params import parse_duration
+from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 
@@ -142,14 +143,18 @@ class PrometheusCatalog:
     label names of each metric, and the `le` bounds of each histogram."""
 
     def __init__(self, url: str, timeout_s: float) -> None:
+        import requests
         from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
 
         self._url = url
+        self._timeout_s = timeout_s
         retry = Retry(
             total=_ATTEMPTS - 1, backoff_factor=_RETRY_BACKOFF_S, status_forcelist=(408, 429, 500, 502, 503, 504)
         )
-        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry)
+        # The library's session (it mounts the retries on it), kept for the one question it has no call for.
+        self._session = requests.Session()
+        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry, session=self._session)
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
         self._bounds: dict[str, list[str]] = {}
@@ -173,6 +178,22 @@ class PrometheusCatalog:
                 self._ask(lambda: self._client.get_label_values("le", params={"match[]": [name]}))
             )
         return self._bounds[name]
+
+    def retention(self) -> tuple[float, str] | None:
+        """How long this Prometheus keeps samples (seconds, and its `storageRetention` as it says it); None when
+        it does not say it by time: a size-only retention, or a querier without runtime info (Thanos, Mimir)."""
+        answer = self._ask(lambda: self._session.get(f"{self._url}/api/v1/status/runtimeinfo", timeout=self._timeout_s))
+        try:
+            said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
+        except (ValueError, KeyError, TypeError):
+            return None
+        # "15d", "10GiB", or "15d or 10GiB" when both bound it.
+        for part in said.split(" or "):
+            try:
+                return parse_duration(part.strip()), part.strip()
+            except ValueError:
+                continue
+        return None
 
     def _ask(self, call: Callable[[], Any]) -> Any:
         """The call's answer; SourceUnavailable (naming the URL) for every failure of requests or the library."""
@@ -250,12 +271,37 @@ def _bound_order(bound: str) -> float:
 
 
 def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0) -> list[CheckReport]:
-    """Dry-run every check against `url` and check what its queries read exists there."""
+    """Dry-run every check against `url` and check what its queries read exists there, and is still kept."""
     reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
     prometheus = PrometheusCatalog(url, deadline_s)
     for report in reports:
         report.problems = [*_refused(report), *problems_of(report.queries, prometheus)]
+    retention = prometheus.retention()
+    for report in reports:
+        report.problems += retention_problems(report.queries, retention)
     return reports
+
+
+def retention_problems(queries: list[str], retention: tuple[float, str] | None) -> list[str]:
+    """The longest range the queries read when it reaches further back than Prometheus keeps samples: what it
+    measures then covers only the time kept (an SLO period of 30d on the default 15d), silently."""
+    if retention is None:
+        return []
+    kept_s, kept = retention
+    ranges: list[tuple[float, str]] = []
+    for duration in (found for query in queries for found in range_durations(query)):
+        try:
+            ranges.append((parse_duration(duration), duration))
+        except ValueError:
+            continue  # not a duration (a placeholder left in a query that Prometheus refused anyway)
+    longest = max(ranges, default=None)
+    if longest is None or longest[0] <= kept_s:
+        return []
+    return [
+        f"a query reads {longest[1]} back, but this Prometheus keeps {kept} of samples (its storageRetention): "
+        f"what it measures covers the last {kept} only; keep {longest[1]} or more, or point the source at a "
+        "store that does (Thanos, Mimir)"
+    ]
 
 
 # Prometheus' answer to PromQL it cannot parse or a parameter it cannot read (sources/prometheus.py quotes it):

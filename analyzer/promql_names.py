@@ -186,6 +186,27 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
             position += 1
 
 
+def range_durations(query: str) -> list[str]:
+    """The duration of each range (`[5m]`) and subquery range (`[1h:1m]` gives `1h`) of `query`, as written,
+    outside strings and comments; a range given by something else than a duration (a placeholder) as written."""
+    found: list[str] = []
+    position, length = 0, len(query)
+    while position < length:
+        char = query[position]
+        if char == "#":
+            newline = query.find("\n", position)
+            position = length if newline < 0 else newline + 1
+        elif char in "\"'`":
+            position = _string_end(query, position)
+        elif char == "[":
+            end = _closing(query, position, "[", "]")
+            found.append(query[position + 1 : end - 1].partition(":")[0].strip())
+            position = end
+        else:
+            position += 1
+    return found
+
+
 def vector_selectors(query: str) -> list[VectorSelector]:
     """Every vector selector of `query` with its names and label matchers, in order, but those inside absent()
     and absent_over_time(); ValueError when the query does not read as PromQL (a character PromQL has no use

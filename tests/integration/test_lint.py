@@ -199,3 +199,39 @@ class TestLiveLintScope:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "skipped 1 files holding no catalog document" in result.stdout
         assert "error-rate: PASS" in result.stdout
+
+
+@pytest.mark.integration
+class TestRetention:
+    """The lint reads how long Prometheus keeps samples from its runtime info, or knows it does not know."""
+
+    def test_a_real_prometheus_says_its_retention(self, prometheus):
+        from analyzer.lint import PrometheusCatalog
+
+        # The test Prometheus keeps 10 years (analyzer.testing), so no check of the catalogs here reaches past it.
+        assert PrometheusCatalog(prometheus.url, 5.0).retention() == (10 * 365 * 86400, "10y")
+
+    @pytest.mark.parametrize(
+        ("status", "body"),
+        [(404, b"404 page not found"), (200, b'{"status": "success", "data": {"storageRetention": "10GiB"}}')],
+    )
+    def test_a_querier_without_runtime_info_or_a_size_only_retention_is_unknown(self, status, body):
+        from analyzer.lint import PrometheusCatalog
+
+        class Querier(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            assert PrometheusCatalog(f"http://127.0.0.1:{server.server_address[1]}", 5.0).retention() is None
+        finally:
+            server.shutdown()
+            server.server_close()

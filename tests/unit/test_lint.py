@@ -3,7 +3,7 @@ tested against Prometheus)."""
 
 import pytest
 
-from analyzer.lint import example_args
+from analyzer.lint import example_args, retention_problems
 from analyzer.params import Param, ParamType
 from analyzer.promql_names import VectorSelector, vector_selectors
 from checks.prometheus import PrometheusCheck
@@ -90,3 +90,24 @@ class TestExamples:
             name="c", query='x{a="{{ a }}"}', pass_if="< 1", params={"a": {"type": "label_value", "required": True}}
         )
         assert example_args(check) == ({}, "param 'a' is required and declares no `example`")
+
+
+class TestRetention:
+    """A query reaching further back than Prometheus keeps samples is named; within it, or unknown, nothing."""
+
+    QUERIES = ["sum(increase(errors[30d])) / sum(increase(total[30d]))", "sum(rate(errors[5m]))"]
+
+    def test_a_period_longer_than_the_retention(self):
+        assert retention_problems(self.QUERIES, (15 * 86400, "15d")) == [
+            "a query reads 30d back, but this Prometheus keeps 15d of samples (its storageRetention): what it "
+            "measures covers the last 15d only; keep 30d or more, or point the source at a store that does "
+            "(Thanos, Mimir)"
+        ]
+
+    @pytest.mark.parametrize("retention", [(30 * 86400, "30d"), (10 * 365 * 86400, "10y"), None])
+    def test_kept_long_enough_or_unknown(self, retention):
+        assert retention_problems(self.QUERIES, retention) == []
+
+    def test_a_subquery_range_counts_and_a_placeholder_does_not(self):
+        queries = ["max_over_time(rate(x[5m])[20d:1h])", "increase(x[{{ window }}])"]
+        assert retention_problems(queries, (15 * 86400, "15d"))[0].startswith("a query reads 20d back")

@@ -14,6 +14,7 @@ from analyzer.promql_names import (
     metric_selectors,
     names_pattern,
     presence_query,
+    range_durations,
     regex_name_selectors,
     vector_selectors,
 )
@@ -363,3 +364,21 @@ class TestQuotedLabelNames:
     def test_a_quoted_name_label_is_still_the_name(self):
         assert metric_selectors('{"__name__"="m"}') == [MetricSelector(("m",), '{"__name__"="m"}')]
         assert bare_selector('m{"__name__"="n"}') is None
+
+
+class TestRangeDurations:
+    """Each range and subquery range a query reads, outside strings and comments."""
+
+    @pytest.mark.parametrize(
+        ("query", "ranges"),
+        [
+            ('sum(rate(x{code=~"5.."}[5m]))', ["5m"]),
+            ("max_over_time(rate(x[5m])[1h:1m])", ["5m", "1h"]),
+            ('x{path="/a[30d]"} + y[ 2d ]', ["2d"]),
+            ("x # [90d] in a comment\n+ y[1h]", ["1h"]),
+            ("increase(x[{{ window }}])", ["{{ window }}"]),
+            ("up", []),
+        ],
+    )
+    def test_ranges(self, query, ranges):
+        assert range_durations(query) == ranges
