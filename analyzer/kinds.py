@@ -51,6 +51,8 @@ from analyzer.params import (
     parse_duration,
     range_step_s,
     render_value,
+    silence_s,
+    stopped_reporting,
 )
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
@@ -170,5 +172,7 @@ __all__ = [
     "range_step_s",
     "regex_name_selectors",
     "render_value",
+    "silence_s",
     "split_template",
+    "stopped_reporting",
 ]

@@ -69,6 +69,18 @@ def range_step_s(range_: str, step: str | None) -> float:
     return max(parse_duration(range_) / 60, 1.0)
 
 
+def silence_s(last_point_s: float, end: datetime) -> float:
+    """Seconds from a range query's last point of a series to the range's end, rounded as the range was sent."""
+    return round(end.timestamp()) - last_point_s
+
+
+def stopped_reporting(silent_s: float, step_s: float) -> bool:
+    """Whether a range query's series silent for `silent_s` before the range's end stopped before it: a range's
+    points lie on its start plus steps, so a series still reporting has one within a step of the end (1 s more
+    for the rounding of start and end to whole seconds)."""
+    return silent_s > step_s + 1
+
+
 def _check_duration(text: str) -> str:
     parse_duration(text)
     return text

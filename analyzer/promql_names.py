@@ -159,9 +159,9 @@ def event_form(query: str) -> Literal["count", "per_second"] | None:
     return "per_second" if per_second else None
 
 
-def _words(query: str) -> Iterator[tuple[str, str]]:
-    """(lowercased identifier, the character after it and any space) of each word outside strings, comments,
-    selectors' braces and ranges' brackets."""
+def _scan(query: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each part of `query` outside strings and comments that the readers below look at:
+    a range's brackets ("["), a selector's braces ("{"), or an identifier ("word"); numbers are skipped."""
     position, length = 0, len(query)
     while position < length:
         char = query[position]
@@ -170,41 +170,34 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
             position = length if newline < 0 else newline + 1
         elif char in "\"'`":
             position = _string_end(query, position)
-        elif char == "[":
-            position = _closing(query, position, "[", "]")
-        elif char == "{":
-            position = _closing(query, position, "{", "}")
+        elif char == "[" or char == "{":
+            end = _closing(query, position, char, "]" if char == "[" else "}")
+            yield char, position, end
+            position = end
         elif char.isdigit() or char == ".":
             match = _NUMBER_RE.match(query, position)
             assert match is not None
             position = match.end()
         elif (word_match := _IDENT_RE.match(query, position)) is not None:
+            yield "word", position, word_match.end()
             position = word_match.end()
-            following = _skip_space(query, position)
-            yield word_match.group().lower(), query[following] if following < length else ""
         else:
             position += 1
+
+
+def _words(query: str) -> Iterator[tuple[str, str]]:
+    """(lowercased identifier, the character after it and any space) of each word outside strings, comments,
+    selectors' braces and ranges' brackets."""
+    for kind, start, end in _scan(query):
+        if kind == "word":
+            following = _skip_space(query, end)
+            yield query[start:end].lower(), query[following] if following < len(query) else ""
 
 
 def range_durations(query: str) -> list[str]:
     """The duration of each range (`[5m]`) and subquery range (`[1h:1m]` gives `1h`) of `query`, as written,
     outside strings and comments; a range given by something else than a duration (a placeholder) as written."""
-    found: list[str] = []
-    position, length = 0, len(query)
-    while position < length:
-        char = query[position]
-        if char == "#":
-            newline = query.find("\n", position)
-            position = length if newline < 0 else newline + 1
-        elif char in "\"'`":
-            position = _string_end(query, position)
-        elif char == "[":
-            end = _closing(query, position, "[", "]")
-            found.append(query[position + 1 : end - 1].partition(":")[0].strip())
-            position = end
-        else:
-            position += 1
-    return found
+    return [query[start + 1 : end - 1].partition(":")[0].strip() for kind, start, end in _scan(query) if kind == "["]
 
 
 def vector_selectors(query: str) -> list[VectorSelector]:

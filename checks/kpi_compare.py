@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -39,6 +39,8 @@ from analyzer.kinds import (
     range_step_s,
     regex_name_selectors,
     render_value,
+    silence_s,
+    stopped_reporting,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
 
@@ -315,8 +317,10 @@ class KpiCompareCheck(Check):
                 },
             )
         samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
-        end_s = round(ctx.evaluation_time.timestamp())
-        silent = {side: _silent_s(answer, end_s) for side, answer in zip(("canary", "baseline"), answers, strict=False)}
+        silent = {
+            side: _silent_s(answer, ctx.evaluation_time)
+            for side, answer in zip(("canary", "baseline"), answers, strict=False)
+        }
         return Measured(queries, found, samples, presence, silent)
 
     def judge(self, measured: Measured) -> Verdict:
@@ -505,8 +509,7 @@ class KpiCompareCheck(Check):
         if short is not None:
             return short
         for side in ("canary", "baseline"):
-            # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
-            if measured.silent_s.get(side, 0.0) > step_s + 1:
+            if stopped_reporting(measured.silent_s.get(side, 0.0), step_s):
                 return self._no_data(
                     f"the {self._name(side)}'s series has no sample in the last "
                     f"{format_number(measured.silent_s[side])} s of the {self.lookback} lookback: it stopped "
@@ -773,10 +776,10 @@ def _samples(result: QueryResult) -> list[float]:
     return [] if series is None else [value for _, value in series.samples if not math.isnan(value)]
 
 
-def _silent_s(result: QueryResult, end_s: float) -> float:
-    """Seconds from the last point of a range result's one series to `end_s`; 0 without a series."""
+def _silent_s(result: QueryResult, end: datetime) -> float:
+    """Seconds from the last point of a range result's one series to the range's `end`; 0 without a series."""
     series = result.only_series("range query", aggregate="avg")
-    return end_s - series.samples[-1][0] if series is not None and series.samples else 0.0
+    return silence_s(series.samples[-1][0], end) if series is not None and series.samples else 0.0
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:

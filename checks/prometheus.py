@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -30,6 +30,8 @@ from analyzer.kinds import (
     format_number,
     parse_duration,
     range_step_s,
+    silence_s,
+    stopped_reporting,
 )
 
 # Prometheus refuses range queries of more than 11,000 points per series.
@@ -129,7 +131,7 @@ class PrometheusCheck(Check):
         details = self._details(result, points)
         if not points:
             return self._absent("the query returned no series", result, details)
-        stale = self._stale_for(points, ctx.evaluation_time.timestamp())
+        stale = self._stale_for(points, ctx.evaluation_time)
         if stale is not None:
             return self._absent(stale, result, details)
         if self.each:
@@ -160,7 +162,7 @@ class PrometheusCheck(Check):
             }
         )
 
-    def _stale_for(self, points: list[tuple[Series, float, int]], end_s: float) -> str | None:
+    def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
         (a canary whose pods died: nothing scraped any more), there is no series now, as an instant query at the
         end would see, whatever their earlier samples say; with `reduce` or `each` too. One series ending while
@@ -170,10 +172,8 @@ class PrometheusCheck(Check):
         last_s = max((series.samples[-1][0] for series, _, _ in points if series.samples), default=None)
         if last_s is None:
             return None  # no sample at all: each series' value is NaN, which follows no_data anyway
-        step_s = range_step_s(self.range, self.step)
-        # A range's points lie on its start plus steps: the last within one step of its end (1 s for rounding).
-        silent_s = round(end_s) - last_s
-        if silent_s <= step_s + 1:
+        silent_s = silence_s(last_s, end)
+        if not stopped_reporting(silent_s, range_step_s(self.range, self.step)):
             return None
         if len(points) == 1:
             return (

@@ -78,6 +78,8 @@ PUBLIC_NAMES = [
     "parse_duration",
     "presence_query",
     "range_step_s",
+    "silence_s",
+    "stopped_reporting",
     "regex_name_selectors",
     "render_value",
     "split_template",
