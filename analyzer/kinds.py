@@ -54,6 +54,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
+from analyzer.redaction import REDACTED, is_credential_value, is_secret_name
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -110,6 +111,7 @@ __all__ = [
     "BATCH_LABELS",
     "BATCH_LABEL_RE",
     "DEFAULT_ALLOWED_HOSTS",
+    "REDACTED",
     "SEVERITY",
     "AnalyzerError",
     "ArgError",
@@ -163,6 +165,8 @@ __all__ = [
     "exceeds",
     "finite_or_none",
     "format_number",
+    "is_credential_value",
+    "is_secret_name",
     "json_safe",
     "may_answer_without_its_series",
     "metric_selectors",

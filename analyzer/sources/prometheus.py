@@ -34,6 +34,7 @@ from analyzer.errors import (
 )
 from analyzer.models import clip
 from analyzer.quoting import quote
+from analyzer.redaction import REDACTED, is_credential_value, is_secret_name
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
@@ -41,11 +42,8 @@ _ERROR_TEXT_CHARS = 65536
 # Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
 _MIN_SECRET_CHARS = 4
 # A header that carries a credential, by its name or by an auth scheme before its value.
-_CREDENTIAL_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
-_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
 # A header value this long is hidden wherever it appears, whatever its header's name.
 _FREE_TEXT_SECRET_CHARS = 8
-_REDACTED = "<redacted>"
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -135,7 +133,7 @@ class PrometheusSourceConfig(BaseModel):
     def redacted(self) -> dict[str, Any]:
         """The config as shown to API callers: header values hidden."""
         data = self.model_dump(mode="json")
-        data["headers"] = {name: "<redacted>" for name in self.headers}
+        data["headers"] = {name: REDACTED for name in self.headers}
         return data
 
 
@@ -313,7 +311,7 @@ def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     done = 0
     for start, end in sorted(spans):
         if start >= done:
-            shown += (text[done:start], _REDACTED)
+            shown += (text[done:start], REDACTED)
         # A span overlapping the one before extends it: both go under one marker.
         done = max(done, end)
     return "".join(shown) + text[done:]
@@ -432,7 +430,7 @@ class PrometheusSource:
         credentials: list[str] = []
         others: list[str] = []
         for header, value in config.headers.items():
-            if _CREDENTIAL_NAME_RE.search(header) or _CREDENTIAL_VALUE_RE.match(value):
+            if is_secret_name(header) or is_credential_value(value):
                 credentials += [value, value.partition(" ")[2].strip()]
             elif len(value) >= _FREE_TEXT_SECRET_CHARS:
                 credentials.append(value)

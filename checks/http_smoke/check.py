@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
     DEFAULT_ALLOWED_HOSTS,
+    REDACTED,
     ArgError,
     ArgValue,
     BodyBudgetExhausted,
@@ -35,6 +36,8 @@ from analyzer.kinds import (
     TargetRefused,
     Verdict,
     format_number,
+    is_credential_value,
+    is_secret_name,
 )
 from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
 from checks.http_smoke.spec import Step, named
@@ -49,15 +52,10 @@ from checks.http_smoke.urltemplates import (
 
 # Distinct failed assertions listed per step under `repeat`.
 _MAX_LISTED_FAILURES = 5
-# Header, query and JSON body key names whose values are secrets by default (any case).
-_SENSITIVE_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
-_REDACTED = "<redacted>"
-# A header value that is a credential of a common HTTP auth scheme, whatever the header's name.
-_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
 _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 _STUB_CAPTURE = "captured"
-# Stands in for a secret captured value while the evidence of a request is rendered, then becomes _REDACTED:
+# Stands in for a secret captured value while the evidence of a request is rendered, then becomes REDACTED:
 # letters only, so every template slot accepts it and no escaping changes it.
 _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
@@ -206,23 +204,23 @@ class HttpSmokeCheck(Check):
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
-        return bool(_SENSITIVE_NAME_RE.search(name)) or name.lower() in {n.lower() for n in self.secret_names}
+        return is_secret_name(name) or name.lower() in {n.lower() for n in self.secret_names}
 
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
         whatever header carries it."""
-        return self._is_secret(name) or _CREDENTIAL_VALUE_RE.match(value) is not None
+        return self._is_secret(name) or is_credential_value(value)
 
     def _redact_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        return {name: _REDACTED if self._secret_header(name, value) else value for name, value in headers.items()}
+        return {name: REDACTED if self._secret_header(name, value) else value for name, value in headers.items()}
 
     def _redact(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {name: _REDACTED if self._is_secret(name) else value for name, value in values.items()}
+        return {name: REDACTED if self._is_secret(name) else value for name, value in values.items()}
 
     def _redact_json(self, node: Any) -> Any:
         if isinstance(node, dict):
             return {
-                key: _REDACTED if self._is_secret(str(key)) else self._redact_json(value) for key, value in node.items()
+                key: REDACTED if self._is_secret(str(key)) else self._redact_json(value) for key, value in node.items()
             }
         if isinstance(node, list):
             return [self._redact_json(item) for item in node]
@@ -280,7 +278,7 @@ class HttpSmokeCheck(Check):
             step["query"] = self._redact(step.get("query", {}))
             for body in ("json_body", "text_body"):
                 if body in step:
-                    step[body] = _REDACTED if step["secret_body"] else self._redact_json(step[body])
+                    step[body] = REDACTED if step["secret_body"] else self._redact_json(step[body])
         return data
 
     def measures_the_past(self) -> bool:
@@ -518,7 +516,7 @@ class HttpSmokeCheck(Check):
         if compiled.query:
             url += "?" + render_query(
                 {
-                    key: _REDACTED if self._is_secret(key) else template.render(values)
+                    key: REDACTED if self._is_secret(key) else template.render(values)
                     for key, template in compiled.query.items()
                 }
             )
@@ -526,16 +524,16 @@ class HttpSmokeCheck(Check):
         shown: dict[str, Any] = {"method": request.method, "url": url, "headers": self._redact_headers(headers)}
         if request.content:
             if compiled.step.secret_body:
-                shown["body"] = _REDACTED
+                shown["body"] = REDACTED
             elif compiled.json_body is not None:
                 body = self._redact_json(json.loads(compiled.json_body.render(values)))
                 shown["body"] = json.dumps(body, separators=(",", ":"))
             elif compiled.text_body is not None:
                 shown["body"] = compiled.text_body.render(values)
-            shown["body"] = snippet(shown["body"].replace(_CAPTURE_SENTINEL, _REDACTED), BODY_EVIDENCE_CHARS)
-        shown["url"] = url.replace(_CAPTURE_SENTINEL, _REDACTED)
+            shown["body"] = snippet(shown["body"].replace(_CAPTURE_SENTINEL, REDACTED), BODY_EVIDENCE_CHARS)
+        shown["url"] = url.replace(_CAPTURE_SENTINEL, REDACTED)
         shown["headers"] = {
-            name: value.replace(_CAPTURE_SENTINEL, _REDACTED) for name, value in shown["headers"].items()
+            name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
 
@@ -590,7 +588,7 @@ def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
 
     def scrub(node: Any) -> Any:
         if isinstance(node, str):
-            return _scrub_cuts(found.sub(_REDACTED, node), starts)
+            return _scrub_cuts(found.sub(REDACTED, node), starts)
         if isinstance(node, dict):
             return {key: scrub(value) for key, value in node.items()}
         if isinstance(node, list):
@@ -611,7 +609,7 @@ def _scrub_cuts(text: str, starts: list[str]) -> str:
             at = head.find(form[0], max(0, len(head) - len(form)))
             while at != -1:
                 if len(head) - at >= _MIN_CUT_SECRET_CHARS and form.startswith(head[at:]):
-                    head = head[:at] + _REDACTED
+                    head = head[:at] + REDACTED
                     break
                 at = head.find(form[0], at + 1)
         pieces.append(head)

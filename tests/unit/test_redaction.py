@@ -1,0 +1,31 @@
+"""What counts as a secret where a request could be shown back."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.redaction import is_credential_value, is_secret_name
+
+
+class TestSecrets:
+    """Secret by name (any case), or by a value with an HTTP auth scheme whatever its name."""
+
+    @pytest.mark.parametrize(
+        ("name", "secret"),
+        [("Authorization", True), ("X-Api-KEY", True), ("session_id", True), ("X-Scope-OrgID", False), ("q", False)],
+    )
+    def test_names(self, name, secret):
+        assert is_secret_name(name) is secret
+
+    @pytest.mark.parametrize(
+        ("value", "credential"),
+        [
+            ("Basic dXNlcjpwYXNz", True),
+            ("bearer abc", True),
+            ("Bearer", False),
+            ("payments", False),
+            ("x Basic y", False),
+        ],
+    )
+    def test_values(self, value, credential):
+        assert is_credential_value(value) is credential
