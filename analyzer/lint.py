@@ -84,15 +84,6 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
     return args, ""
 
 
-def _sends_http(check: Check, catalog: Catalog) -> bool:
-    """Whether evaluating `check` would send HTTP requests to a target: an http_smoke check, or a scorecard
-    with one among its members (at any depth; the catalog refused cycles when it loaded)."""
-    if check.kind == "http_smoke":
-        return True
-    members = getattr(check, "members", None) or ()
-    return any(_sends_http(catalog.checks[member.check], catalog) for member in members)
-
-
 def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig]:
     """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
     files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs."""
@@ -119,7 +110,8 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
     try:
         for check in catalog.checks.values():
             args, why = example_args(check)
-            if _sends_http(check, catalog):
+            # A kind that measures only the present sends its requests now (http_smoke, a scorecard with one).
+            if not check.measures_the_past():
                 why = "it sends HTTP requests to its targets, which a catalog lint never does"
             report = CheckReport(check.name, args, not_run=why)
             reports.append(report)
