@@ -189,6 +189,16 @@ class ErrorBudgetCheck(Check):
             raise ValueError(
                 "nothing can fail this check: give a tier whose severity is in fail_on, or min_budget_remaining"
             )
+        ceiling = max_burn_rate(error_budget(self.objective))
+        if failing and self.min_budget_remaining is None and not any(_can_fire(t, ceiling) for t in failing):
+            # Every event bad burns at the ceiling, and a tier fires only above its factor: such a check passes
+            # a canary failing every request (an objective given as a ratio, 0.999, makes the ceiling 1.01).
+            raise ValueError(
+                f"nothing can fail this check: at objective {format_number(self.objective)}% the burn rate "
+                f"cannot exceed {format_number(ceiling)} (every event bad), and no fail_on tier's factor is below "
+                f"that ({', '.join(f'{t.label} x{format_number(t.factor)}' for t in failing)}); give the "
+                "objective in percent (99.9, not 0.999), a lower factor, or min_budget_remaining"
+            )
         return self
 
     @property
@@ -211,7 +221,7 @@ class ErrorBudgetCheck(Check):
         found = []
         ceiling = max_burn_rate(self.budget)
         for tier in self._tiers:
-            if exceeds(tier.factor, ceiling):
+            if not _can_fire(tier, ceiling):
                 found.append(
                     f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
                     f"{format_number(self.objective)}% the burn rate cannot exceed "
@@ -584,6 +594,11 @@ class ErrorBudgetCheck(Check):
             if self.sloth.total_query is not None
             else "none: without sloth.total_query an absent ratio_rate series is no data"
         )
+
+
+def _can_fire(tier: BurnTier, ceiling: float) -> bool:
+    """Whether a burn rate at most `ceiling` (every event bad) can exceed the tier's factor, as firing needs."""
+    return exceeds(ceiling, tier.factor)
 
 
 def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:

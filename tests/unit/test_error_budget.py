@@ -41,6 +41,9 @@ from checks.error_budget.check import PLANS_KEPT
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
 
+PAGE_6X_TIER = {"long": "6h", "short": "30m", "factor": 6}
+
+
 def make(**fields):
     """An error_budget check with a ratio SLI unless told otherwise."""
     base = {"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d"}
@@ -282,6 +285,22 @@ class TestValidation:
         with pytest.raises(ValidationError, match="nothing can fail this check"):
             make(tiers=[{"long": "1h", "short": "5m", "factor": 2, "severity": "ticket"}], fail_on=[])
 
+    def test_a_check_whose_fail_on_tiers_can_never_fire_is_rejected(self):
+        # 0.999 (a ratio given for a percent) leaves a budget of 0.99: every request failing burns 1.01x, so the
+        # page tiers (x14.4, x6) stayed quiet and a canary failing everything passed.
+        with pytest.raises(ValidationError, match=r"nothing can fail this check: at objective 0\.999% the burn rate "):
+            make(objective=0.999)
+        # At 90% every event bad burns exactly 10x, which does not exceed a factor of 10.
+        with pytest.raises(ValidationError, match=r"cannot exceed 10 .*\(1h/5m x10\)"):
+            make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}])
+
+    def test_one_fail_on_tier_that_can_fire_or_a_budget_gate_is_enough(self):
+        check = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 9.9}])
+        all_bad = {"1h": 1.0, "5m": 1.0}
+        assert check.judge(*ratios(check, all_bad, 1.0)).outcome is Outcome.FAIL
+        assert make(objective=0.999, min_budget_remaining=0).tiers_in_force
+        assert make(objective=90).tiers_in_force  # 6h/30m x6 can fire
+
     def test_short_window_shorter_than_long(self):
         with pytest.raises(ValidationError, match="short window 1h must be shorter than long window 1h"):
             make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
@@ -307,7 +326,12 @@ class TestWarnings:
         assert not any("6h/30m" in w for w in warnings)
 
     def test_objective_given_as_a_ratio(self):
-        assert any("did you mean 99.9?" in w for w in make(objective=0.999).warnings())
+        assert any("did you mean 99.9?" in w for w in make(objective=0.999, min_budget_remaining=0).warnings())
+
+    def test_a_factor_equal_to_the_highest_burn_can_never_fire(self):
+        warnings = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}, PAGE_6X_TIER]).warnings()
+        assert any("tier 1h/5m x10 can never fire" in w for w in warnings)
+        assert not any("6h/30m" in w for w in warnings)
 
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
