@@ -90,7 +90,8 @@ class Measured:
     values: Mapping[tuple[str, str], float | None]
     samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
     presence_query: str | None = None
-    # mann_whitney: seconds from each variant's last range point to the end of the lookback (0 when none).
+    # mann_whitney: seconds from each variant's last range point with a value (not NaN) to the end of the
+    # lookback (0 when none).
     silent_s: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -511,9 +512,9 @@ class KpiCompareCheck(Check):
         for side in ("canary", "baseline"):
             if stopped_reporting(measured.silent_s.get(side, 0.0), step_s):
                 return self._no_data(
-                    f"the {self._name(side)}'s series has no sample in the last "
+                    f"the {self._name(side)}'s series has no value (no sample, or NaN) in the last "
                     f"{format_number(measured.silent_s[side])} s of the {self.lookback} lookback: it stopped "
-                    "reporting, so its earlier samples say nothing of now",
+                    "reporting or lost its traffic, so its earlier samples say nothing of now",
                     details,
                 )
             infinite = sum(1 for value in samples[side] if math.isinf(value))
@@ -777,9 +778,12 @@ def _samples(result: QueryResult) -> list[float]:
 
 
 def _silent_s(result: QueryResult, end: datetime) -> float:
-    """Seconds from the last point of a range result's one series to the range's `end`; 0 without a series."""
+    """Seconds from the last point with a value (not NaN) of a range result's one series to the range's `end`;
+    0 without such a point (no series, or only NaN: too few samples decides). A NaN point is no value there
+    (a KPI divided by zero traffic: a canary whose workers hung, still scraped), as a missing point is."""
     series = result.only_series("range query", aggregate="avg")
-    return silence_s(series.samples[-1][0], end) if series is not None and series.samples else 0.0
+    valued = [at for at, value in series.samples if not math.isnan(value)] if series is not None else []
+    return silence_s(valued[-1], end) if valued else 0.0
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:

@@ -45,6 +45,8 @@ PARAMS = {
 COUNTS = {name: {"type": "number", "required": True} for name in ("errors_c", "total_c", "errors_b", "total_b")}
 VALUES = {"canary_value": {"type": "number", "required": True}, "baseline_value": {"type": "number", "required": True}}
 SMOOTHED = "avg(avg_over_time(kpi_request_latency_seconds{{{}}}[5m]))"
+# Orders per visit over the last minute: 0/0 (NaN) at every step where the variant had no visits.
+CONVERSION = "sum(rate(kpi_orders_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m]))"
 
 CHECKS: list[dict[str, Any]] = [
     {
@@ -291,6 +293,20 @@ CHECKS: list[dict[str, Any]] = [
 
 CHECKS.append(
     {
+        "name": "conversion-series",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": CONVERSION.format(_selector("canary_hash")),
+        "baseline": CONVERSION.format(_selector("stable_hash")),
+    }
+)
+CHECKS.append(
+    {
         **next(check for check in CHECKS if check["name"] == "latency"),
         "name": "latency-half-infinite",
         # +Inf every other minute, as histogram_quantile reads when the quantile lies in the +Inf bucket.
@@ -427,12 +443,28 @@ class TestStoppedVariant:
         # Its last ten minutes of samples match the baseline's; for twenty minutes it has reported nothing.
         body = await run(client, prometheus, "latency", "kpidead")
         assert body["verdict"] == "inconclusive", body["reason"]
-        assert "the canary's series has no sample in the last" in body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
         assert "stopped reporting" in body["reason"]
 
     async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
         body = await run(client, prometheus, "latency", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
+
+
+class TestQuietVariant:
+    """mann_whitney: a variant whose series reads NaN (no traffic) to the end of the lookback is no evidence of
+    now, as one that stopped reporting."""
+
+    async def test_a_canary_without_traffic_since_its_workers_hung_is_inconclusive(self, client, prometheus):
+        # Its fifteen minutes of samples before it hung match the baseline's, which passed.
+        body = await run(client, prometheus, "conversion-series", "kpihung")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
+
+    async def test_a_canary_with_traffic_to_the_end_is_judged(self, client, prometheus):
+        body = await run(client, prometheus, "conversion-series", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["canary"]["samples"] == 61
 
 
 class TestInfiniteSamples:
