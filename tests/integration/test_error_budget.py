@@ -276,6 +276,9 @@ CHECKS = [
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors", errors=None),
     sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
     sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
+    # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
+    sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
+    sloth_check("clean", name="ebr-sloth-clean-4w", period="4w"),
     pyrra_check("clean", name="ebr-pyrra-errors-typo", errors='ebr_http_request_total{job="ebr-clean"}'),
     sloth_check(
         "clean",
@@ -660,7 +663,11 @@ class TestGroupedSelectors:
         sloth = await evaluate("eb-sloth-budget")
         assert sloth.details["sent_queries"] == [
             grouped(
-                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                [
+                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                    "slo:time_period:days",
+                    "slo:objective:ratio",
+                ],
                 'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"',
             )
         ]
@@ -675,7 +682,11 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-sloth-weird")
         assert result.details["sent_queries"] == [
             grouped(
-                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                [
+                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                    "slo:time_period:days",
+                    "slo:objective:ratio",
+                ],
                 f'sloth_id="ebb-weird", {WEIRD_MATCHER}',
             )
         ]
@@ -931,6 +942,27 @@ class TestRecordedZeroErrors:
     async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
         result = await evaluate("ebr-pyrra-tiny-no-minimum")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestSlothPeriod:
+    """Sloth records the SLO's period (slo:time_period:days) beside its rules: a check whose period differs reads
+    a period ratio Sloth does not record, and scales its default tiers to the wrong period."""
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-clean-28d-gate", "ebr-sloth-clean-4w"])
+    async def test_a_check_whose_period_is_not_the_slos_is_misconfigured(self, evaluate, name):
+        # The 28d check read the absent ratio_rate4w as zero errors and passed its budget gate.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-clean"} has a period of 30d (slo:time_period:days 30), not the '
+            "check's period "
+        )
+        assert "set period: 30d" in result.reason
+
+    async def test_a_check_with_the_slos_period_is_judged(self, evaluate):
+        result = await evaluate("ebr-sloth-clean")
+        assert result.verdict is Outcome.PASS
+        assert 'slo:time_period:days{sloth_id="ebr-sloth-clean"}' in result.details["queries"]
 
 
 class TestStoppedRuleGroup:

@@ -887,6 +887,8 @@ def recorded_part(name):
         return "", "availability"
     if name == "slo:objective:ratio" or ":increase" in name:
         return "", "rules"
+    if name == "slo:time_period:days":
+        return "", "period_days"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -1009,7 +1011,8 @@ class TestGroupedSelectors:
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+            'sloth_id="svc-slo"',
         )
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
@@ -1017,7 +1020,8 @@ class TestGroupedSelectors:
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
         assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+            'sloth_id="svc-slo"',
         )
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
@@ -1212,13 +1216,18 @@ class FakePrometheus:
                     "result": [
                         {"metric": metric, "value": [1700000000, value]}
                         for metric, window, part in labelled
-                        if (value := self.value(window, part) if callable(self.value) else self.value) is not None
+                        if (value := self.answer(window, part)) is not None
                     ]
                     + names
                     + stray,
                 },
             }
         )
+
+    def answer(self, window, part):
+        if part == "period_days":
+            return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
+        return self.value(window, part) if callable(self.value) else self.value
 
 
 async def run_against(aiohttp_server, fake, check_fields):
