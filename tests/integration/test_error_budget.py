@@ -167,6 +167,15 @@ CHECKS = [
         "ratio": service_ratio("eb-search"),
     },
     {
+        # Each template ends in a comment, as a one-line PromQL query may: the batch must not lose what follows.
+        "name": "eb-search-commented",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "min_budget_remaining": 0.5,
+        "ratio": {part: f"{query} # {part} of eb-search" for part, query in service_ratio("eb-search").items()},
+    },
+    {
         "name": "eb-api-latency",
         "kind": "error_budget",
         "objective": 99.9,
@@ -942,6 +951,16 @@ class TestRecordedZeroErrors:
     async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
         result = await evaluate("ebr-pyrra-tiny-no-minimum")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestCommentedTemplates:
+    """A template ending in a PromQL comment (`# ...`) is measured as it would be alone, in the batch too."""
+
+    async def test_a_comment_does_not_swallow_the_rest_of_the_batch(self, evaluate):
+        result = await evaluate("eb-search-commented")
+        assert result.verdict is Outcome.PASS, result.reason
+        assert result.details["budget"]["remaining"] == pytest.approx(0.8, rel=1e-6)  # 0.02% of 0.1%
+        assert len(result.details["sent_queries"]) == 1
 
 
 class TestSlothPeriod:
