@@ -183,11 +183,13 @@ class KpiCompareCheck(Check):
         (a canary hash given as the stable one): a variant compared with itself always passes."""
         bound = super().bind_args(raw_args)
         values: dict[str, ArgValue] = {**bound, _LOOKBACK: self.lookback}
-        canary = {name: template.render(values) for name, template in self._canary.items()}
-        if canary == {name: template.render(values) for name, template in self._baseline.items()}:
+        # The queries judged, not `events`: only the canary needs one (for min_canary_events), and the verdict
+        # does not depend on it.
+        judged = ("success", "total") if self.method == "proportion" else ("query",)
+        if all(self._canary[name].render(values) == self._baseline[name].render(values) for name in judged):
             # The args that tell the variants apart in the templates, and so made them equal here.
-            canary_names = {name for template in self._canary.values() for name in template.param_names}
-            baseline_names = {name for template in self._baseline.values() for name in template.param_names}
+            canary_names = {name for role in judged for name in self._canary[role].param_names}
+            baseline_names = {name for role in judged for name in self._baseline[role].param_names}
             culprits = sorted((canary_names ^ baseline_names) - {_LOOKBACK}) or sorted(bound)
             shown = ", ".join(f"{name}={render_value(bound[name])!r}" for name in culprits if name in bound)
             raise ArgError(

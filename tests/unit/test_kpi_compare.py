@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import CheckMisconfigured, ConfigError
+from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from checks.kpi_compare import KpiCompareCheck, Measured
@@ -202,6 +202,47 @@ def judge(
 def around(centre: float, count: int = 60, spread: float = 0.004) -> list[float]:
     """`count` samples within +-spread of centre in a fixed order without serial trend."""
     return [centre + spread * (((i * 37) % 17) / 8 - 1) for i in range(count)]
+
+
+class TestSameVariant:
+    """Args that make the canary's judged queries the baseline's are a 400, whatever else the canary counts."""
+
+    EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {},
+            # Only the canary counts its traffic (min_canary_events needs no more), as the shipped examples do.
+            {"canary": {"query": CANARY, "events": EVENTS}, "min_canary_events": 100},
+            {"method": "mann_whitney", "canary": {"query": CANARY, "events": EVENTS}, "min_canary_events": 100},
+            {
+                "method": "proportion",
+                "canary": {"success": SUCCESS, "total": TOTAL},
+                "baseline": {
+                    "success": SUCCESS.replace("canary", "stable"),
+                    "total": TOTAL.replace("canary", "stable"),
+                },
+            },
+        ],
+    )
+    def test_the_same_hash_for_both_is_a_bad_arg(self, overrides):
+        kpi = load(check(**overrides)).get("kpi")
+        with pytest.raises(ArgError, match="canary_hash='a', stable_hash='a' make the canary's queries the same"):
+            kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+        assert kpi.bind_args({"canary_hash": "a", "stable_hash": "b"})
+
+    def test_queries_that_differ_in_what_they_judge_are_accepted(self):
+        kpi = load(check(baseline='avg(kpi{h="{{ stable_hash }}", zone="a"})')).get("kpi")
+        assert kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+        # The same successes over other totals: still two different rates.
+        other_total = TOTAL.replace("canary_hash }}", 'stable_hash }}", zone="a')
+        proportion = {
+            "method": "proportion",
+            "canary": {"success": SUCCESS, "total": TOTAL},
+            "baseline": {"success": SUCCESS.replace("canary", "stable"), "total": other_total},
+        }
+        assert load(check(**proportion)).get("kpi").bind_args({"canary_hash": "a", "stable_hash": "a"})
 
 
 class TestJudgeRatio:
