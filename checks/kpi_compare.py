@@ -58,6 +58,8 @@ _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
+# A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
+_STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
 
 class VariantQueries(BaseModel):
@@ -186,7 +188,9 @@ class KpiCompareCheck(Check):
         # The queries judged, not `events`: only the canary needs one (for min_canary_events), and the verdict
         # does not depend on it.
         judged = ("success", "total") if self.method == "proportion" else ("query",)
-        if all(self._canary[name].render(values) == self._baseline[name].render(values) for name in judged):
+        if all(
+            _code(self._canary[name].render(values)) == _code(self._baseline[name].render(values)) for name in judged
+        ):
             # The args that tell the variants apart in the templates, and so made them equal here.
             canary_names = {name for role in judged for name in self._canary[role].param_names}
             baseline_names = {name for role in judged for name in self._baseline[role].param_names}
@@ -793,6 +797,11 @@ def _longest_range_selector(query: str, lookback: str) -> str | None:
     ranges given by other placeholders are not known before evaluation and are left out."""
     ranges = _RANGE_SELECTOR_RE.findall(_LOOKBACK_PLACEHOLDER_RE.sub(lookback, query))
     return max(ranges, key=parse_duration, default=None)
+
+
+def _code(query: str) -> str:
+    """A query without its comments and spacing outside strings: queries that differ only there are the same."""
+    return _STRING_OR_SPACE_RE.sub(lambda found: found.group(0) if found.group(0)[0] in "\"'`" else "", query)
 
 
 def _median(values: Sequence[float]) -> float:

@@ -232,6 +232,18 @@ class TestSameVariant:
             kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
         assert kpi.bind_args({"canary_hash": "a", "stable_hash": "b"})
 
+    def test_queries_that_differ_only_in_spacing_or_comments_are_the_same(self):
+        # A YAML block scalar ends its text with a line end, an inline value not.
+        spaced = {"canary": CANARY + "\n", "baseline": 'avg( kpi{ h = "{{ stable_hash }}" } )  # stable'}
+        kpi = load(check(**spaced)).get("kpi")
+        with pytest.raises(ArgError, match="compared with itself"):
+            kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+
+    def test_spacing_inside_strings_tells_queries_apart(self):
+        kpi = load(check(baseline='avg(kpi{h="{{ stable_hash }}", zone="a b"})')).get("kpi")
+        other = load(check(canary='avg(kpi{h="{{ canary_hash }}", zone="ab"})', baseline=kpi.baseline)).get("kpi")
+        assert other.bind_args({"canary_hash": "a", "stable_hash": "a"})
+
     def test_queries_that_differ_in_what_they_judge_are_accepted(self):
         kpi = load(check(baseline='avg(kpi{h="{{ stable_hash }}", zone="a"})')).get("kpi")
         assert kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
