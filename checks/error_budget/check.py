@@ -472,17 +472,18 @@ class ErrorBudgetCheck(Check):
             return self._burning_unjudged(burning, details)
         if gating and not gating_judged:
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
-            return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
+            return self._unjudged(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details, partial)
         unjudged = [t for t in gating if not t.judged]
         if unjudged and not self.accept_unjudged_tiers:
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in unjudged)
-            return self.no_data_verdict(
+            return self._unjudged(
                 f"{len(unjudged)} of {len(gating)} {'/'.join(self.fail_on)} tiers cannot judge ({reasons}); a pass "
                 "needs every one judged (accept_unjudged_tiers: true accepts the rest)",
-                details=details,
+                details,
+                partial,
             )
         if gate is not None and remaining is None:
-            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details, threshold=gate)
+            return self._unjudged(f"budget remaining is unknown: {period.note}", details, partial, threshold=gate)
         if not gating:
             assert remaining is not None and gate is not None
             return Verdict(
@@ -511,6 +512,21 @@ class ErrorBudgetCheck(Check):
             f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
             f"{format_number(worst.tier.factor)}x); {budget_text}{extra}",
         )
+
+    def _unjudged(
+        self, reason: str, details: dict[str, Any], partial: Sequence[str], threshold: float | None = None
+    ) -> Verdict:
+        """The no_data policy's verdict, but no pass when the answer may be partial (`partial`: its storage
+        warnings): what it lost may be the errors, which `no_data: pass` would read as good news."""
+        if partial and self.no_data is NoDataPolicy.PASS:
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{reason} and the answer may be partial ({'; '.join(partial)}): no_data: pass does not apply "
+                "to an answer that may lack series",
+                threshold=threshold,
+                details=details,
+            )
+        return self.no_data_verdict(reason, details=details, threshold=threshold)
 
     def _burning_unjudged(self, burning: list[TierResult], details: dict[str, Any]) -> Verdict:
         """A fail_on tier that cannot judge while a window it could measure burns above its factor: it may be

@@ -712,6 +712,40 @@ class TestPartialAnswers:
         absent = WindowRatio("5m", 0.0, None, 10.0)
         assert absence_unproven(absent, []) is absent
 
+    @staticmethod
+    def absent_errors(check):
+        """Every window's total counting traffic and its errors series absent."""
+        return {
+            window: WindowRatio(window, 0.0, None, 10.0, "zero errors", events=10 * parse_duration(window))
+            for tier in check.tiers_in_force
+            for window in (tier.long, tier.short)
+        }
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {},  # no tier can judge
+            {"accept_unjudged_tiers": True},
+            {"tiers": [], "min_budget_remaining": 0},  # the budget is unknown
+        ],
+    )
+    def test_a_no_data_policy_of_pass_does_not_cover_a_partial_answer(self, fields):
+        # The store that holds the canary's errors did not answer: what it lost may be the errors.
+        check = make(no_data="pass", **fields)
+        period = WindowRatio(check.period, 0.0, None, 10.0, "zero errors", events=1e7)
+        verdict = check.judge(self.absent_errors(check), period, partial=["store 2 down"])
+        assert verdict.outcome is Outcome.INCONCLUSIVE, verdict.reason
+        assert verdict.reason.endswith(
+            "and the answer may be partial (store 2 down): no_data: pass does not apply to an answer that may "
+            "lack series"
+        )
+
+    def test_a_no_data_policy_of_pass_still_covers_a_complete_answer_without_data(self):
+        check = make(no_data="pass")
+        windows, period = ratios(check, {})
+        assert check.judge(windows, period).outcome is Outcome.PASS
+        assert check.judge(windows, period, partial=["store 2 down"]).outcome is Outcome.INCONCLUSIVE
+
 
 class TestMinimumEvidence:
     """A window that counted fewer than min_events_per_window events cannot judge; one with enough still does."""
