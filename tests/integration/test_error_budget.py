@@ -285,6 +285,8 @@ CHECKS = [
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors", errors=None),
     sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
     sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
+    pyrra_check("stopped", name="ebr-pyrra-stopped-no-data-pass", no_data="pass"),
+    sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
     sloth_check("clean", name="ebr-sloth-clean-4w", period="4w"),
@@ -996,6 +998,15 @@ class TestStoppedRuleGroup:
         five = windows(result)["5m"]
         assert five["error_ratio"] is None and five["errors"] == pytest.approx(0.5)
         assert "counted 0.5 errors/s over 5m: the tool's ratio rule did not record" in five["note"]
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-no-data-pass", "ebr-sloth-stopped-no-data-pass"])
+    async def test_no_data_pass_does_not_cover_errors_the_raw_counters_count(self, evaluate, name):
+        # The raw counters measure 5% errors (50x) where the rule did not record: evidence, not an absence.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        factor = 7 if "pyrra" in name else 6  # the tier furthest above its factor is named: 6h/30m
+        assert result.reason.startswith("page tier 6h/30m cannot judge")
+        assert f"window burns 50x (limit {factor}x): it may be firing unseen; so may 1h/5m" in result.reason
 
     async def test_the_sloth_period_is_not_read_as_zero_errors(self, evaluate):
         result = await evaluate("ebr-sloth-stopped-gate")

@@ -747,6 +747,36 @@ class TestPartialAnswers:
         assert check.judge(windows, period, partial=["store 2 down"]).outcome is Outcome.INCONCLUSIVE
 
 
+class TestStoppedRules:
+    """A window whose recording rule recorded nothing while its raw errors count some cannot judge; its raw burn
+    still blocks a pass when it exceeds the tier's factor, under no_data: pass too."""
+
+    @staticmethod
+    def stopped(check, errors_per_s):
+        windows = {
+            window: WindowRatio(
+                window, None, errors_per_s, 10.0, "no data (the tool's ratio rule did not record)", recorded_absent=True
+            )
+            for tier in check.tiers_in_force
+            for window in (tier.long, tier.short)
+        }
+        return windows, WindowRatio(check.period, None, note="no data")
+
+    def test_raw_errors_burning_above_the_factor_are_not_passed(self):
+        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}, no_data="pass")
+        verdict = check.judge(*self.stopped(check, 0.5))  # 5% of 10/s: 50x
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("page tier 6h/30m cannot judge")
+        assert "window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in verdict.reason
+
+    @pytest.mark.parametrize("errors_per_s", [0.001, math.nan, math.inf])
+    def test_raw_errors_below_the_factor_or_unusable_leave_the_no_data_policy(self, errors_per_s):
+        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}, no_data="pass")
+        verdict = check.judge(*self.stopped(check, errors_per_s))  # 0.001 of 10/s: 0.1x
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.reason.startswith("no page tier can judge")
+
+
 class TestMinimumEvidence:
     """A window that counted fewer than min_events_per_window events cannot judge; one with enough still does."""
 
