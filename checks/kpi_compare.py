@@ -95,6 +95,9 @@ class Measured:
     # mann_whitney: seconds from each variant's last range point with a value (not NaN) to the end of the
     # lookback (0 when none).
     silent_s: Mapping[str, float] = field(default_factory=dict)
+    # The answers' warnings, and those that say series may be missing (QueryResult.storage_warnings).
+    warnings: Sequence[str] = ()
+    partial: Sequence[str] = ()
 
 
 class KpiCompareCheck(Check):
@@ -303,7 +306,7 @@ class KpiCompareCheck(Check):
                 source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
                 for side in ("canary", "baseline")
             ]
-        found, present, answers = await asyncio.gather(
+        (found, instant_answers), present, answers = await asyncio.gather(
             _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges)
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
@@ -328,7 +331,10 @@ class KpiCompareCheck(Check):
             side: _silent_s(answer, ctx.evaluation_time)
             for side, answer in zip(("canary", "baseline"), answers, strict=False)
         }
-        return Measured(queries, found, samples, presence, silent)
+        answered = [*instant_answers, *answers]
+        warnings = list(dict.fromkeys(w for answer in answered for w in answer.warnings))
+        partial = list(dict.fromkeys(w for answer in answered for w in answer.storage_warnings))
+        return Measured(queries, found, samples, presence, silent, warnings, partial)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -402,6 +408,12 @@ class KpiCompareCheck(Check):
                     f"the {self._name(side)} has {format_number(total)} events over "
                     f"{self.lookback}, fewer than min_canary_events "
                     f"{format_number(self.min_canary_events)}",
+                    details,
+                )
+            if success is None and measured.partial:
+                return self._no_data(
+                    f"the {self._name(side)} success query returned no series and the answer may be partial "
+                    f"({'; '.join(measured.partial)}): an absent success series is no evidence of no successes",
                     details,
                 )
             # An absent success series next to a present total means no successes yet.
@@ -738,16 +750,20 @@ class KpiCompareCheck(Check):
         }
         if measured.presence_query is not None:
             details["presence_query"] = measured.presence_query
+        if measured.warnings:
+            details["prometheus_warnings"] = list(measured.warnings)
         return details
 
 
 async def _instant_values(
     ctx: EvalContext, source: PrometheusSource, queries: Mapping[tuple[str, str], str]
-) -> dict[tuple[str, str], float | None]:
-    """Run instant queries concurrently; each must give at most one series (None when it gives none)."""
+) -> tuple[dict[tuple[str, str], float | None], list[QueryResult]]:
+    """Run instant queries concurrently; each must give at most one series (None when it gives none). Their
+    values, and the answers (for their warnings)."""
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
-    return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    values = {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    return values, results
 
 
 async def _present_names(ctx: EvalContext, source: PrometheusSource, presence: str | None) -> frozenset[str]:

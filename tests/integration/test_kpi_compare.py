@@ -3,13 +3,18 @@ through the HTTP API the way Argo's web provider calls it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from analyzer.catalog import build_catalog
+from analyzer.metrics import Metrics
+from analyzer.models import Outcome
 from analyzer.registry import Registry
+from analyzer.runner import Runner
 from analyzer.settings import Settings
+from analyzer.sources import PrometheusSource, QueryResult, Sources
 from analyzer.web import create_app
 
 pytestmark = pytest.mark.integration
@@ -465,6 +470,45 @@ class TestQuietVariant:
         body = await run(client, prometheus, "conversion-series", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
         assert body["details"]["canary"]["samples"] == 61
+
+
+STORE_DOWN = "partial response: store 2 down"
+
+
+class LostFailedPayments(PrometheusSource):
+    """The real Prometheus as a Thanos querier whose store holding kpiworse's failed payments is down: those
+    queries answer no series, and every answer warns."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        lost = "kpi_failed_payments_total" in promql and "kpiworse" in promql
+        return QueryResult(answer.query, answer.result_type, [] if lost else answer.series, [STORE_DOWN])
+
+
+class TestPartialAnswer:
+    """proportion: a success series absent from an answer that may be partial is no evidence of no successes."""
+
+    async def test_failed_payments_lost_with_a_store_are_not_zero(self, prometheus):
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: LostFailedPayments(source, config))
+        try:
+            check = catalog.get("payment-errors")
+            args = check.bind_args({"canary_hash": "kpiworse"})
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
+        finally:
+            await sources.aclose()
+        # Read as zero failed payments, kpiworse (2.5% failed against none) passed.
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert "the answer may be partial (partial response: store 2 down)" in evaluation.reason
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+    async def test_the_same_canary_fails_on_a_complete_answer(self, client, prometheus):
+        body = await run(client, prometheus, "payment-errors", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
 
 
 class TestInfiniteSamples:

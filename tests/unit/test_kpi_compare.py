@@ -182,6 +182,7 @@ def judge(
     canary: dict[str, float | None] | None = None,
     baseline: dict[str, float | None] | None = None,
     samples: tuple[list[float], list[float]] | None = None,
+    partial: tuple[str, ...] = (),
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -195,7 +196,13 @@ def judge(
     roles = ["success", "total"] if method == "proportion" else ["query"]
     queries = {side: {role: QUERIES[role] for role in roles} for side in ("canary", "baseline")}
     return kpi.judge(
-        Measured(queries, values, {} if samples is None else {"canary": samples[0], "baseline": samples[1]})
+        Measured(
+            queries,
+            values,
+            {} if samples is None else {"canary": samples[0], "baseline": samples[1]},
+            warnings=partial,
+            partial=partial,
+        )
     )
 
 
@@ -310,6 +317,15 @@ class TestJudgeProportion:
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
+
+    def test_an_absent_success_series_is_no_successes_unless_the_answer_may_be_partial(self):
+        errors = {"canary": {"success": None, "total": 2e5}, "baseline": {"success": 1000, "total": 2e5}}
+        fields = {"max_relative_change": None, "max_absolute_change": 0.001}
+        assert judge("proportion", **errors, **fields).outcome is Outcome.PASS
+        lost = judge("proportion", **errors, partial=("store 2 down",), **fields)
+        assert lost.outcome is Outcome.INCONCLUSIVE
+        assert lost.reason.startswith("the canary success query returned no series and the answer may be partial")
+        assert lost.details["prometheus_warnings"] == ["store 2 down"]
 
     def test_a_conversion_drop_fails(self):
         judged = judge(
