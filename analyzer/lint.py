@@ -29,6 +29,11 @@ from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResu
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
+# The labels that tell one SLO's recording rules from another's under the same rule names: Pyrra names its rules
+# after the metric (http_requests:burnrate5m, shared by every SLO of it) and sets `slo`; Sloth sets these.
+_SLO_LABELS = frozenset({"slo", "sloth_id", "sloth_service", "sloth_slo"})
+# How many of a label's values a problem lists.
+_SHOWN_VALUES = 10
 # Tries of each question to Prometheus: a CI job may start beside a port-forward that is not quite up, so two
 # more, the last 1 s later; then a failure that says so (the library's default tries four times over about 6 s).
 _ATTEMPTS = 3
@@ -149,7 +154,7 @@ class PrometheusCatalog:
         self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry, session=self._session)
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
-        self._bounds: dict[str, list[str]] = {}
+        self._values: dict[tuple[str, str], list[str]] = {}
 
     def names(self) -> set[str]:
         """Every metric name Prometheus knows."""
@@ -165,11 +170,15 @@ class PrometheusCatalog:
 
     def bounds(self, name: str) -> list[str]:
         """The `le` values of metric `name` (a histogram's `_bucket` series)."""
-        if name not in self._bounds:
-            self._bounds[name] = list(
-                self._ask(lambda: self._client.get_label_values("le", params={"match[]": [name]}))
+        return self.values("le", name)
+
+    def values(self, label: str, name: str) -> list[str]:
+        """The values of `label` on the series of metric `name`."""
+        if (label, name) not in self._values:
+            self._values[label, name] = list(
+                self._ask(lambda: self._client.get_label_values(label, params={"match[]": [name]}))
             )
-        return self._bounds[name]
+        return self._values[label, name]
 
     def retention(self) -> tuple[float, str] | None:
         """How long this Prometheus keeps samples (seconds, and its `storageRetention` as it says it); None when
@@ -218,7 +227,44 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
         for selector in read:
             for name in selector.names:
                 found.extend(_name_problems(name, selector.matchers, prometheus))
+    found += _slo_problems(queries, prometheus)
     return list(dict.fromkeys(found))
+
+
+def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
+    """An SLO label value (`slo="x"`, `sloth_id="x"`) that none of the existing recording rules the queries read
+    under it has: that SLO's rules are not recorded (a misspelled SLO name, a rule group not loaded). One rule
+    having it is enough: a burnrate rule records nothing for a service without errors, while Pyrra's increase
+    rule and Sloth's slo:objective:ratio record for every loaded SLO."""
+    rules: dict[tuple[str, str], list[str]] = {}
+    for query in queries:
+        try:
+            read = vector_selectors(query)
+        except ValueError:
+            continue  # reported by problems_of
+        for selector in read:
+            for label, op, value in selector.matchers:
+                if op == "=" and value and label in _SLO_LABELS:
+                    names = rules.setdefault((label, value), [])
+                    names += [name for name in selector.names if _RECORDED_MARK in name and name not in names]
+    found = []
+    for (label, value), names in rules.items():
+        known = [name for name in names if name in prometheus.names()]  # a missing name is a problem of its own
+        if not known:
+            continue
+        values = sorted({found for name in known for found in prometheus.values(label, name)})
+        if value in values:
+            continue
+        close = difflib.get_close_matches(value, values, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        shown = ", ".join(values[:_SHOWN_VALUES]) + (", ..." if len(values) > _SHOWN_VALUES else "")
+        rules_read = known[0] if len(known) == 1 else f"{known[0]} and {len(known) - 1} more"
+        found.append(
+            f"the recording rules the check reads ({rules_read}) have no series with "
+            f"{label}={json.dumps(value)}{hint}; they have {label}: {shown or 'none'}. Is that SLO's rule group "
+            "(Pyrra, Sloth) loaded?"
+        )
+    return found
 
 
 def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog) -> list[str]:

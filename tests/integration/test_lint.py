@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from analyzer.testing import free_port
+from tests.integration.test_error_budget import pyrra_check, sloth_check
 from tests.integration.test_prometheus_check import ERROR_RATIO
 
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
@@ -93,6 +94,25 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
         assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
+
+    def test_an_slo_whose_rules_are_not_recorded_under_its_name(self, tmp_path, prometheus):
+        # Pyrra names its rules after the metric, shared by every SLO of it, and tells SLOs apart by the `slo`
+        # label (Sloth by `sloth_id`): a misspelled SLO name reads rules that exist, for other SLOs only.
+        # ebr-clean has no error series, so its burnrate rules record nothing: its increase rule proves its
+        # rule group is loaded, and it is no problem.
+        checks = [
+            pyrra_check("clean", total=None),
+            pyrra_check("clean", "pyrra-typo", slo="ebr-claen", total=None),
+            sloth_check("clean", total_query=None),
+            sloth_check("clean", "sloth-typo", sloth_id="ebr-sloth-claen", total_query=None),
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        report = result.stdout
+        assert report.count("problem:") == 2, report
+        assert 'have no series with slo="ebr-claen" (did you mean ebr-clean?)' in report
+        assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
+        assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
 
     @pytest.mark.parametrize(
         ("query", "parse_error"),
