@@ -21,7 +21,7 @@ from typing import Any
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
-from analyzer.models import Evaluation
+from analyzer.models import Evaluation, clip
 from analyzer.params import parse_duration
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.runner import Runner
@@ -51,17 +51,19 @@ class CheckReport:
     not_run: str = ""
     queries: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The queries again, by the name of the source each was sent to: each source asks with its own headers.
+    sent_to: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _RecordingSource(PrometheusSource):
-    """A Prometheus source that also records the PromQL it is asked to run, in `sent`."""
+    """A Prometheus source that also records the PromQL it is asked to run, with its name, in `sent`."""
 
-    sent: list[str]
+    sent: list[tuple[str, str]]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
-        self.sent.append(promql)
+        self.sent.append((self.name, promql))
         return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
 
     async def query_range(
@@ -74,7 +76,7 @@ class _RecordingSource(PrometheusSource):
         *,
         encoded_promql: str | None = None,
     ) -> QueryResult:
-        self.sent.append(promql)
+        self.sent.append((self.name, promql))
         return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
@@ -102,7 +104,7 @@ def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig
 
 async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: float) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
-    sent: list[str] = []
+    sent: list[tuple[str, str]] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
@@ -129,7 +131,9 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
                 continue
             sent.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
-            report.queries = list(dict.fromkeys(sent))
+            for name, promql in dict.fromkeys(sent):
+                report.sent_to.setdefault(name, []).append(promql)
+            report.queries = list(dict.fromkeys(promql for _, promql in sent))
     finally:
         await sources.aclose()
     return reports
@@ -139,7 +143,11 @@ class PrometheusCatalog:
     """What a Prometheus holds, asked through prometheus-api-client (blocking) and kept: metric names, the
     label names of each metric, and the `le` bounds of each histogram."""
 
-    def __init__(self, url: str, timeout_s: float) -> None:
+    def __init__(
+        self, url: str, timeout_s: float, headers: dict[str, str] | None = None, insecure: bool = False
+    ) -> None:
+        """`headers` and `insecure`: a source's, so that a querier asked as the service asks it (a tenant) answers
+        the same."""
         import requests
         from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
@@ -151,7 +159,12 @@ class PrometheusCatalog:
         )
         # The library's session (it mounts the retries on it), kept for the one question it has no call for.
         self._session = requests.Session()
-        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry, session=self._session)
+        # The library sets `verify` from disable_ssl only on a session of its own.
+        self._session.verify = not insecure
+        self._headers = dict(headers or {})
+        self._client: Any = PrometheusConnect(
+            url=url, headers=self._headers, timeout=timeout_s, retry=retry, session=self._session
+        )
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
         self._values: dict[tuple[str, str], list[str]] = {}
@@ -183,7 +196,17 @@ class PrometheusCatalog:
     def retention(self) -> tuple[float, str] | None:
         """How long this Prometheus keeps samples (seconds, and its `storageRetention` as it says it); None when
         it does not say it by time: a size-only retention, or a querier without runtime info (Thanos, Mimir)."""
-        answer = self._ask(lambda: self._session.get(f"{self._url}/api/v1/status/runtimeinfo", timeout=self._timeout_s))
+        answer = self._ask(
+            lambda: self._session.get(
+                f"{self._url}/api/v1/status/runtimeinfo", headers=self._headers, timeout=self._timeout_s
+            )
+        )
+        if answer.status_code in (401, 403):
+            # A querier that refuses the lint's credentials answers no question: not a querier that does not say.
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: HTTP {answer.status_code} "
+                f"({clip(answer.text.strip(), 200) or 'no reason given'}) on /api/v1/status/runtimeinfo"
+            )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
         except (ValueError, KeyError, TypeError):
@@ -311,12 +334,24 @@ def _bound_order(bound: str) -> float:
 def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0) -> list[CheckReport]:
     """Dry-run every check against `url` and check what its queries read exists there, and is still kept."""
     reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
-    prometheus = PrometheusCatalog(url, deadline_s)
+    # One client per way of asking (a source's headers and TLS choice), every source asked once at least.
+    configs = live_configs(catalog, url)
+    clients: dict[tuple[tuple[tuple[str, str], ...], bool], PrometheusCatalog] = {}
+    asking: dict[str, PrometheusCatalog] = {}
+    for name, config in configs.items():
+        key = (tuple(sorted(config.headers.items())), config.insecure)
+        if key not in clients:
+            clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure)
+        asking[name] = clients[key]
     for report in reports:
-        report.problems = [*_refused(report), *problems_of(report.queries, prometheus)]
-    retention = prometheus.retention()
+        report.problems = _refused(report)
+        for name, queries in report.sent_to.items():
+            report.problems += problems_of(queries, asking[name])
+    retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
-        report.problems += retention_problems(report.queries, retention)
+        for name, queries in report.sent_to.items():
+            report.problems += retention_problems(queries, retentions[id(asking[name])])
+        report.problems = list(dict.fromkeys(report.problems))
     return reports
 
 

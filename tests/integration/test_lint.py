@@ -7,6 +7,9 @@ import http.server
 import subprocess
 import sys
 import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import yaml
@@ -35,11 +38,10 @@ GOOD = [
 ]
 
 
-def validate(tmp_path, url, *checks, at=None):
+def validate(tmp_path, url, *checks, at=None, catalog=None):
     path = tmp_path / "catalog.yaml"
-    path.write_text(
-        yaml.safe_dump({"sources": {"default": {"url": "http://prometheus.monitoring:9090"}}, "checks": list(checks)})
-    )
+    sources = (catalog or {}).get("sources", {"default": {"url": "http://prometheus.monitoring:9090"}})
+    path.write_text(yaml.safe_dump({"sources": sources, "checks": list(checks)}))
     extra = ["--at", str(at)] if at is not None else []
     return subprocess.run(
         [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
@@ -168,6 +170,60 @@ class TestLiveLint:
         assert "(3 tries): RetryError" in result.stderr
         # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
         assert asked.count("/api/v1/label/__name__/values") == 3, asked
+
+
+@contextmanager
+def tenant_querier(prometheus_url: str, tenant: str) -> Iterator[tuple[str, list[str]]]:
+    """A multi-tenant querier in front of Prometheus, as Mimir or Cortex: 401 without `X-Scope-OrgID: tenant`.
+    Yields its URL and the paths it refused."""
+    refused: list[str] = []
+
+    class Querier(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.headers.get("X-Scope-OrgID") != tenant:
+                refused.append(self.path)
+                status, body = 401, b"no org id\n"
+            else:
+                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
+                    status, body = answer.status, answer.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", refused
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.integration
+class TestLiveLintAsks:
+    """Every question the lint asks carries the source's headers, and a refusal to answer is exit 5, not a pass."""
+
+    def test_a_tenant_header_reaches_every_question(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        catalog = {"sources": {"default": {"url": "http://mimir:8080", "headers": {"X-Scope-OrgID": "payments"}}}}
+        with tenant_querier(prometheus.url, "payments") as (url, refused):
+            result = validate(tmp_path, url, check, at=prometheus.anchor, catalog=catalog)
+        assert refused == []
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+
+    def test_a_querier_refusing_the_lint_is_exit_5_even_with_no_check_run(self, tmp_path, prometheus):
+        not_run = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
+        with tenant_querier(prometheus.url, "payments") as (url, refused):
+            result = validate(tmp_path, url, not_run)
+        assert refused
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
 
 
 @pytest.mark.integration
