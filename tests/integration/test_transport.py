@@ -401,6 +401,26 @@ class TestFailures:
                 await query(prometheus, timeout_s=0.5)
         assert server.requests == 1
 
+    async def test_a_timeout_of_whole_seconds_is_not_rounded_up(self):
+        # aiohttp rounds a timeout of 5 s or more up to the loop clock's next whole second (up to 1 s more).
+        # Started just after a whole second, a query of the default 5 s would wait until nearly 6 s: an answer
+        # trickled over 5.5 s would then arrive whole, where the source's timeout_s says it must not.
+        length, pause_s = 11, 0.5
+
+        async def trickle(request, seen):
+            response = web.StreamResponse(headers={"Content-Length": str(length)})
+            await response.prepare(request)
+            for _ in range(length):
+                await asyncio.sleep(pause_s)
+                await response.write(b" ")
+            return response
+
+        loop = asyncio.get_running_loop()
+        async with serving(trickle) as server, source(server.url) as prometheus:
+            await asyncio.sleep(1 - loop.time() % 1 + 0.01)
+            with pytest.raises(SourceTimeout):
+                await query(prometheus, timeout_s=5.0)
+
     async def test_connection_dropped_mid_answer(self):
         async with raw_server(half_answer) as url, source(url) as prometheus:
             with pytest.raises(SourceUnavailable, match="could not be read whole"):
