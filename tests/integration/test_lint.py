@@ -4,6 +4,7 @@ and each check's verdict now is printed."""
 from __future__ import annotations
 
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -96,6 +97,33 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
         assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
+
+    def test_every_problem_of_every_check_is_listed(self, tmp_path, prometheus):
+        # A GitOps catalog with one good check and three mistakes: each mistake is listed under its own check,
+        # not only the first one found.
+        checks = [
+            GOOD[0],
+            {
+                **GOOD[0],
+                "name": "metric-typo",
+                "query": ERROR_RATIO.replace("http_requests_total", "http_request_total"),
+            },
+            {
+                **GOOD[0],
+                "name": "label-typo",
+                "query": ERROR_RATIO.replace("rollouts_pod_template_hash", "rollout_pod_template_hash"),
+            },
+            {**GOOD[1], "name": "bound-typo", "latency": {**GOOD[1]["latency"], "threshold_s": 0.3}},
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        # One block per check: its line, then its problems, indented deeper.
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        assert "problem" not in blocks["error-rate"]
+        assert "problem: metric http_request_total does not exist" in blocks["metric-typo"]
+        assert "problem: label rollout_pod_template_hash is not on metric" in blocks["label-typo"]
+        assert "problem: no bucket bound of eb_latency_seconds_bucket" in blocks["bound-typo"]
+        assert "3 problems in 4 checks" in result.stdout
 
     def test_an_slo_whose_rules_are_not_recorded_under_its_name(self, tmp_path, prometheus):
         # Pyrra names its rules after the metric, shared by every SLO of it, and tells SLOs apart by the `slo`
