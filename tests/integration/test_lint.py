@@ -91,6 +91,23 @@ class TestLiveLint:
         assert result.stdout.count("problem:") == 1
         assert "(its bounds: 0.25, 0.50, 1.0, +Inf)" in result.stdout
 
+    def test_a_bound_is_matched_as_written_not_as_a_number(self, tmp_path, prometheus):
+        # PromQL matches le as text: le="0.5" selects nothing of a histogram that writes its bound "0.50".
+        def ratio(bound: str) -> str:
+            return (
+                f'sum(rate(eb_latency_seconds_bucket{{service="eb-api",le="{bound}"}}[5m])) / '
+                'sum(rate(eb_latency_seconds_count{service="eb-api"}[5m]))'
+            )
+
+        written = {"name": "as-written", "kind": "prometheus", "query": ratio("0.50"), "pass_if": "> 0.9"}
+        number = {**written, "name": "as-a-number", "query": ratio("0.5")}
+        result = validate(tmp_path, prometheus.url, written, number, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: no bucket bound of eb_latency_seconds_bucket matches le="0.5" (its bounds: 0.25, 0.50, 1.0, +Inf)'
+        ) in result.stdout
+        assert "1 problem in 2 checks" in result.stdout
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
