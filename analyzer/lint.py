@@ -198,7 +198,11 @@ class PrometheusCatalog:
         it does not say it by time: a size-only retention, or a querier without runtime info (Thanos, Mimir)."""
         answer = self._ask(
             lambda: self._session.get(
-                f"{self._url}/api/v1/status/runtimeinfo", headers=self._headers, timeout=self._timeout_s
+                f"{self._url}/api/v1/status/runtimeinfo",
+                headers=self._headers,
+                # Given here, as the library gives it: requests lets REQUESTS_CA_BUNDLE override the session's.
+                verify=self._session.verify,
+                timeout=self._timeout_s,
             )
         )
         if answer.status_code in (401, 403):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import trustme
 import yaml
 
 from analyzer.testing import free_port
@@ -218,9 +220,11 @@ class TestLiveLint:
 
 
 @contextmanager
-def tenant_querier(prometheus_url: str, tenant: str) -> Iterator[tuple[str, list[str]]]:
-    """A multi-tenant querier in front of Prometheus, as Mimir or Cortex: 401 without `X-Scope-OrgID: tenant`.
-    Yields its URL and the paths it refused."""
+def tenant_querier(
+    prometheus_url: str, tenant: str, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """A multi-tenant querier in front of Prometheus, as Mimir or Cortex: 401 without `X-Scope-OrgID: tenant`;
+    over TLS with `tls`. Yields its URL and the paths it refused."""
     refused: list[str] = []
 
     class Querier(http.server.BaseHTTPRequestHandler):
@@ -241,9 +245,11 @@ def tenant_querier(prometheus_url: str, tenant: str) -> Iterator[tuple[str, list
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", refused
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", refused
     finally:
         server.shutdown()
         server.server_close()
@@ -259,6 +265,17 @@ class TestLiveLintAsks:
         with tenant_querier(prometheus.url, "payments") as (url, refused):
             result = validate(tmp_path, url, check, at=prometheus.anchor, catalog=catalog)
         assert refused == []
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+
+    def test_insecure_reaches_every_question(self, tmp_path, prometheus):
+        # A querier whose certificate no CA of the CI job signed, and a source that says `insecure: true`.
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("127.0.0.1").configure_cert(tls)
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        source = {"url": "https://mimir:8080", "headers": {"X-Scope-OrgID": "payments"}, "insecure": True}
+        with tenant_querier(prometheus.url, "payments", tls) as (url, _):
+            result = validate(tmp_path, url, check, at=prometheus.anchor, catalog={"sources": {"default": source}})
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
 
