@@ -111,3 +111,24 @@ class TestRetention:
     def test_a_subquery_range_counts_and_a_placeholder_does_not(self):
         queries = ["max_over_time(rate(x[5m])[20d:1h])", "increase(x[{{ window }}])"]
         assert retention_problems(queries, (15 * 86400, "15d"))[0].startswith("a query reads 20d back")
+
+
+class TestUsage:
+    """`validate --prometheus` refuses what it cannot use with exit 2, before asking anything."""
+
+    @pytest.mark.parametrize(
+        ("extra", "said"),
+        [
+            (["--at", "2026-01-01T00:00:00Z"], "--at needs --prometheus"),
+            (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
+            (["--prometheus", "http://user:pw@prometheus:9090"], "is not an http(s) base URL"),
+            (["--prometheus", "http://127.0.0.1:9", "--at", "yesterday"], "--at: 'yesterday' is neither"),
+        ],
+    )
+    def test_exit_2(self, tmp_path, capsys, extra, said):
+        from analyzer.cli import EXIT_USAGE, main
+
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks: []\n")
+        assert main(["validate", str(catalog), *extra]) == EXIT_USAGE
+        assert said in capsys.readouterr().err
