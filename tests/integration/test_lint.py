@@ -278,6 +278,7 @@ class TestLiveLintAsks:
             result = validate(tmp_path, url, check, at=prometheus.anchor, catalog={"sources": {"default": source}})
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "InsecureRequestWarning" not in result.stderr
 
     def test_a_querier_refusing_the_lint_is_exit_5_even_with_no_check_run(self, tmp_path, prometheus):
         not_run = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
