@@ -95,8 +95,10 @@ class Measured:
     # mann_whitney: seconds from each variant's last range point with a value (not NaN) to the end of the
     # lookback (0 when none).
     silent_s: Mapping[str, float] = field(default_factory=dict)
-    # The answers' warnings, and those that say series may be missing (QueryResult.storage_warnings).
+    # What Prometheus attached to the answers (a partial answer from Thanos, "metric might not be a counter"),
+    # and the warnings among them that say series may be missing (QueryResult.storage_warnings).
     warnings: Sequence[str] = ()
+    infos: Sequence[str] = ()
     partial: Sequence[str] = ()
 
 
@@ -306,7 +308,7 @@ class KpiCompareCheck(Check):
                 source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
                 for side in ("canary", "baseline")
             ]
-        (found, instant_answers), present, answers = await asyncio.gather(
+        (found, results), (present, present_answers), answers = await asyncio.gather(
             _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges)
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
@@ -331,10 +333,11 @@ class KpiCompareCheck(Check):
             side: _silent_s(answer, ctx.evaluation_time)
             for side, answer in zip(("canary", "baseline"), answers, strict=False)
         }
-        answered = [*instant_answers, *answers]
-        warnings = list(dict.fromkeys(w for answer in answered for w in answer.warnings))
-        partial = list(dict.fromkeys(w for answer in answered for w in answer.storage_warnings))
-        return Measured(queries, found, samples, presence, silent, warnings, partial)
+        every = [*results, *present_answers, *answers]
+        warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
+        infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
+        partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
+        return Measured(queries, found, samples, presence, silent, warnings, infos, partial)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -752,26 +755,30 @@ class KpiCompareCheck(Check):
             details["presence_query"] = measured.presence_query
         if measured.warnings:
             details["prometheus_warnings"] = list(measured.warnings)
+        if measured.infos:
+            details["prometheus_infos"] = list(measured.infos)
         return details
 
 
 async def _instant_values(
     ctx: EvalContext, source: PrometheusSource, queries: Mapping[tuple[str, str], str]
 ) -> tuple[dict[tuple[str, str], float | None], list[QueryResult]]:
-    """Run instant queries concurrently; each must give at most one series (None when it gives none). Their
-    values, and the answers (for their warnings)."""
+    """Run instant queries concurrently; each must give at most one series (None when it gives none). Also the
+    answers themselves (for their warnings)."""
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
     values = {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
-    return values, results
+    return values, list(results)
 
 
-async def _present_names(ctx: EvalContext, source: PrometheusSource, presence: str | None) -> frozenset[str]:
-    """The metric names the presence query found (none asked: none found)."""
+async def _present_names(
+    ctx: EvalContext, source: PrometheusSource, presence: str | None
+) -> tuple[frozenset[str], list[QueryResult]]:
+    """The metric names the presence query found (none asked: none found), and its answer."""
     if presence is None:
-        return frozenset()
+        return frozenset(), []
     answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
-    return frozenset(series.labels.get("__name__", "") for series in answer.series)
+    return frozenset(series.labels.get("__name__", "") for series in answer.series), [answer]
 
 
 @lru_cache(maxsize=1024)

@@ -352,6 +352,9 @@ class ErrorBudgetCheck(Check):
         )
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
+        infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
+        if infos:
+            verdict.details["prometheus_infos"] = infos
         return verdict
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:

@@ -1289,13 +1289,14 @@ class TestImportedDocuments:
 STORE_DOWN = "partial response: store 2 down"
 
 
-def partial_prometheus(warning: str) -> type[PrometheusSource]:
-    """The real Prometheus, answering every query with `warning`, as a Thanos querier with a store down does."""
+def partial_prometheus(warning: str, info: str | None = None) -> type[PrometheusSource]:
+    """The real Prometheus, answering every query with `warning` (and `info`), as a Thanos querier with a store
+    down does."""
 
     class PartialPrometheus(PrometheusSource):
         async def query(self, promql, at, timeout_s, **kwargs):
             answer = await super().query(promql, at, timeout_s, **kwargs)
-            return QueryResult(answer.query, answer.result_type, answer.series, [warning])
+            return QueryResult(answer.query, answer.result_type, answer.series, [warning], [info] if info else [])
 
     return PartialPrometheus
 
@@ -1305,8 +1306,8 @@ class TestPartialAnswers:
     of zero errors; PromQL's own annotations say nothing about missing series."""
 
     @staticmethod
-    async def evaluate(catalog, prometheus, name, warning):
-        kind = partial_prometheus(warning)
+    async def evaluate(catalog, prometheus, name, warning, info=None):
+        kind = partial_prometheus(warning, info)
         sources = Sources(catalog.sources, make_prometheus=lambda source, config: kind(source, config))
         try:
             runner = Runner(catalog, sources, Metrics(), 8.0)
@@ -1317,6 +1318,11 @@ class TestPartialAnswers:
     async def test_warnings_reach_the_details(self, catalog, prometheus):
         evaluation = await self.evaluate(catalog, prometheus, "ebr-pyrra-clean", STORE_DOWN)
         assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+    async def test_infos_reach_the_details(self, catalog, prometheus):
+        info = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+        evaluation = await self.evaluate(catalog, prometheus, "ebr-raw-clean", STORE_DOWN, info)
+        assert evaluation.details["prometheus_infos"] == [info]
 
     @pytest.mark.parametrize("name", ["ebr-raw-clean", "ebr-pyrra-clean", "ebr-sloth-clean"])
     async def test_absent_errors_in_a_partial_answer_are_not_zero_errors(self, catalog, prometheus, name):

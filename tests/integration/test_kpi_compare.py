@@ -649,3 +649,42 @@ class TestAB:
         assert body["verdict"] == verdict, body["reason"]
         assert body["details"]["winner"] == winner
         assert body["reason"].startswith(f"{winner} wins" if winner else "no winner yet")
+
+
+WARNING = "partial response: store 2 down"
+INFO = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+
+
+class AnnotatedPrometheus(PrometheusSource):
+    """The real Prometheus, its every answer carrying a warning and an info, as a Thanos querier's may."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        return QueryResult(answer.query, answer.result_type, answer.series, [WARNING], [INFO])
+
+    async def query_range(self, promql, start, end, step_s, timeout_s, **kwargs):
+        answer = await super().query_range(promql, start, end, step_s, timeout_s, **kwargs)
+        return QueryResult(answer.query, answer.result_type, answer.series, [WARNING], [INFO])
+
+
+class TestPrometheusAnnotations:
+    """The warnings and infos Prometheus attached to the answers are in the details, once each, for every method."""
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_warnings_and_infos_reach_the_details(self, prometheus, check):
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(catalog.sources, make_prometheus=AnnotatedPrometheus)
+        try:
+            kpi = catalog.get(check)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, None, 8.0).evaluate(
+                kpi, kpi.bind_args({"canary_hash": "kpiequal"}), at
+            )
+        finally:
+            await sources.aclose()
+        assert evaluation.error is None, evaluation.reason
+        assert evaluation.details["prometheus_warnings"] == [WARNING]
+        assert evaluation.details["prometheus_infos"] == [INFO]
