@@ -145,7 +145,9 @@ class PrometheusCheck(Check):
         values = [value for _, value, _ in points]
         unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
         if unjudgeable:
-            series, value, samples = unjudgeable[0]
+            # An infinite series speaks first: it is a measurement gone wrong, which a NaN beside it (no traffic,
+            # read as good news under no_data: pass) must not hide.
+            series, value, samples = next((u for u in unjudgeable if math.isinf(u[1])), unjudgeable[0])
             reason = _no_value_reason(series, value, samples, len(points), self.min_samples)
             return self._unjudged(value, reason, details, beside_values=len(unjudgeable) < len(points))
         value = values[0] if self.reduce is None else self.reduce.apply(values)

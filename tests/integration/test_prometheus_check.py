@@ -126,6 +126,12 @@ class TestInfiniteValues:
                 'series {pod="a", service="checkout"} returned inf',
             ),
             (TURNS_INFINITE, {"range": "1h", "step": "5m"}, "the query returned inf"),
+            # Series a is NaN (0/0), listed first; series b is +Inf: the infinity decides, not the absent value.
+            (
+                'label_replace(vector(0) / 0, "pod", "a", "", "") or label_replace(vector(1) / 0, "pod", "b", "", "")',
+                {"reduce": "max"},
+                'series {pod="b"} returned inf',
+            ),
         ],
     )
     async def test_no_data_pass_does_not_apply(self, prometheus, client_for, query, extra, shown):
