@@ -152,6 +152,9 @@ class PrometheusCheck(Check):
             return self._unjudged(value, reason, details, beside_values=len(unjudgeable) < len(points))
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
+        if not math.isfinite(value):
+            reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
+            return self._unjudged(value, reason, details, beside_values=True)
         outcome = self._judge(value)
         # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
         return Verdict.model_validate(

@@ -166,6 +166,16 @@ class TestInfiniteValues:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert "no_data: pass does not apply to a reduction whose other series have values" in body["reason"]
 
+    @pytest.mark.parametrize("pass_if", ["< 1", "> 1"])
+    async def test_a_sum_beyond_the_float_range_is_no_crash_and_no_pass(self, prometheus, client_for, pass_if):
+        # Each series is finite; their sum (2e308) is not a float: Prometheus' own sum() would say +Inf.
+        query = 'label_replace(vector(1e308), "pod", "a", "", "") or label_replace(vector(1e308), "pod", "b", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if, "no_data": "pass"}
+        client = await client_for(prometheus.url, {**check, "reduce": "sum"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "sum of 2 series is inf, beyond the float range" in body["reason"]
+
     async def test_no_data_fail_still_fails(self, prometheus, client_for):
         check = {"name": "q", "kind": "prometheus", "query": self.DIVIDED, "pass_if": "< 20", "no_data": "fail"}
         client = await client_for(prometheus.url, check)
