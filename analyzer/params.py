@@ -206,7 +206,7 @@ class Param(BaseModel):
         rules = self._text_rules
         if rules is None:
             return self._parse_number(name, raw)
-        text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else format(raw, "g")
+        text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
         if len(text) > self.max_length:
             raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):

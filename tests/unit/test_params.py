@@ -116,6 +116,10 @@ class TestParamValues:
         [
             ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
             ({"type": "label_value"}, 42, "42"),
+            # A JSON number is the text of its shortest exact form, never rounded to 6 digits (0.123457, 1.23457e+07).
+            ({"type": "label_value"}, 0.1234567, "0.1234567"),
+            ({"type": "label_value"}, 12345678.0, "12345678"),
+            ({"type": "enum", "values": ["0.1234567", "b"]}, 0.1234567, "0.1234567"),
             ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
             ({"type": "identifier"}, "info", "info"),
             ({"type": "identifier"}, "nan_total", "nan_total"),
