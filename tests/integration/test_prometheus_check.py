@@ -511,6 +511,15 @@ class TestSourceFailures:
         assert "stopped reporting" in body["reason"]
         assert "no_data: pass does not apply to an answer that may lack series" in body["reason"]
 
+    @pytest.mark.parametrize("mode", [{}, {"reduce": "max"}, {"each": True}])
+    async def test_nan_in_a_partial_answer_is_never_a_pass(self, client_for, mode):
+        # NaN is 0/0, no traffic in what the querier could read: the store that is down may hold the traffic.
+        async with fake_prometheus("partial-nan") as url:
+            client = await client_for(url, {**self.check, "no_data": "pass", **mode})
+            status, body = await run(client, "up")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert f"no_data: pass does not apply to an answer that may be partial ({PARTIAL_WARNING})" in body["reason"]
+
     async def test_a_promql_annotation_is_no_partial_answer(self, client_for):
         async with fake_prometheus("annotated") as url:
             client = await client_for(url, {**self.check, "no_data": "pass"})
