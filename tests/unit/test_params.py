@@ -17,7 +17,8 @@ class TestDurations:
     def test_parse(self, text, seconds):
         assert parse_duration(text) == seconds
 
-    @pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "5M", "0s", "1h 30m", "5m]", "1.5h"])
+    # The last two: Arabic-Indic and fullwidth five, digits to Python's \d, not to Prometheus.
+    @pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "5M", "0s", "1h 30m", "5m]", "1.5h", "\u0665m", "\uff15m"])
     def test_rejects(self, text):
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
