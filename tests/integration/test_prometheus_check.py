@@ -202,6 +202,20 @@ class TestInjection:
         assert body["verdict"] == "fail"
         assert body["value"] == pytest.approx(5.0)
 
+    async def test_an_empty_required_value_is_refused_not_matched_as_no_label(self, prometheus, client_for):
+        # Empty, the matcher selects checkout's service-wide p99 (0.9, no hash label), which meets pass_if.
+        check = {
+            "name": "p99",
+            "kind": "prometheus",
+            "params": {"h": {"type": "label_value", "required": True}},
+            "query": 'max(latency_p99_seconds{service="checkout",rollouts_pod_template_hash="{{ h }}"})',
+            "pass_if": "< 1",
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "p99", h="", at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert "arg 'h' is empty" in body["message"]
+
     @pytest.mark.parametrize("value", ['x"} or vector(1) #', 'x"}) or vector(0) or sum(x{a="', "x\\", ".*"])
     async def test_other_injections_select_nothing(self, prometheus, client_for, value):
         client = await client_for(prometheus.url, self.check)

@@ -181,6 +181,16 @@ class TestBindArgs:
             bind_args(params, {})
         assert caught.value.message == "missing required arg 'canary_hash' (label_value, e.g. c0ffee1)"
 
+    def test_a_required_label_value_given_empty_is_refused(self):
+        # `hash=""` in PromQL selects the series without the label (a service-wide one), not the canary's.
+        with pytest.raises(ArgError, match="arg 'canary_hash' is empty") as caught:
+            bind_args(self.params, {"canary_hash": ""})
+        assert caught.value.arg == "canary_hash"
+
+    def test_an_optional_label_value_may_be_empty(self):
+        params = {"env": Param(type="label_value", default="")}
+        assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
+
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
