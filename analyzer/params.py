@@ -221,12 +221,12 @@ class Param(BaseModel):
             raise ArgError(f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text)}", name)
         if rules.free_text and _CONTROL_RE.search(text) is not None:
             raise ArgError(f"arg {name!r} must not contain control characters", name)
-        if rules.free_text and not text and self.required:
+        if rules.free_text and not text and self.default != "":
             # An unset template variable upstream, most often; in a PromQL matcher it would select the series
             # without the label (a service-wide one), not the ones the caller meant.
             raise ArgError(
                 f"arg {name!r} is empty; an empty label value selects the series without that label, not the "
-                'ones meant (a param that may be empty is declared optional, with default: "")',
+                'ones meant (a param that may be empty is declared with default: "")',
                 name,
             )
         if rules.pattern is not None and not rules.pattern.fullmatch(text):

@@ -181,13 +181,14 @@ class TestBindArgs:
             bind_args(params, {})
         assert caught.value.message == "missing required arg 'canary_hash' (label_value, e.g. c0ffee1)"
 
-    def test_a_required_label_value_given_empty_is_refused(self):
+    @pytest.mark.parametrize("declared", [{"required": True}, {"default": "prod"}])
+    def test_a_label_value_given_empty_is_refused(self, declared):
         # `hash=""` in PromQL selects the series without the label (a service-wide one), not the canary's.
         with pytest.raises(ArgError, match="arg 'canary_hash' is empty") as caught:
-            bind_args(self.params, {"canary_hash": ""})
+            bind_args({"canary_hash": Param(type="label_value", **declared)}, {"canary_hash": ""})
         assert caught.value.arg == "canary_hash"
 
-    def test_an_optional_label_value_may_be_empty(self):
+    def test_a_label_value_whose_default_is_empty_may_be_empty(self):
         params = {"env": Param(type="label_value", default="")}
         assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
 
