@@ -396,6 +396,14 @@ def parse_result(query: str, data: Any) -> QueryResult:
         if not isinstance(metric, dict):
             raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
         labels = {str(k): str(v) for k, v in metric.items()}
+        if "histogram" in item or "histograms" in item:
+            # Prometheus' own answer to a query that selects native histograms: the check's query is wrong, not the
+            # answer; and a series' float samples beside its histogram ones are not the whole window.
+            raise CheckMisconfigured(
+                f"series {Series(labels, []).describe()} holds native histogram samples, which no threshold can "
+                "judge; turn them into numbers in the query, e.g. histogram_quantile(0.99, sum(rate(x[5m]))), "
+                "histogram_count(rate(x[5m])) or histogram_sum(rate(x[5m]))"
+            )
         if result_type == "matrix":
             samples = [(float(ts), float(v)) for ts, v in item["values"]]
         else:
