@@ -63,6 +63,8 @@ class Runner:
         # usual `warning` of a busy service), its arguments are not even built.
         self._logs_verdicts = self._logger.is_enabled_for(logging.INFO)
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
+        # How many callers wait for each evaluation in flight: the last one to hang up ends it.
+        self._callers: dict[asyncio.Future[Evaluation], int] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
@@ -82,7 +84,7 @@ class Runner:
         return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
-        """Return once every evaluation started so far has finished (callers may have hung up)."""
+        """Return once every evaluation started so far has finished."""
         while self._in_flight:
             await asyncio.wait(list(self._in_flight.values()))
 
@@ -117,14 +119,37 @@ class Runner:
             else:
                 future = loop.create_task(self._evaluate(check, dict(args), at, backtest))
             self._in_flight[key] = future
+            self._callers[future] = 1
             future.add_done_callback(functools.partial(self._forget, key))
-        elif self.metrics is not None:
-            self.metrics.observe_coalesced(check.name)
+        else:
+            self._callers[future] += 1
+            if self.metrics is not None:
+                self.metrics.observe_coalesced(check.name)
         # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
         # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
         waiter: asyncio.Future[Evaluation] = loop.create_future()
         future.add_done_callback(functools.partial(_relay, waiter))
-        return await waiter
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            self._left(key, future)
+            raise
+
+    def _left(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation]) -> None:
+        """A caller stopped waiting (it hung up, or its own parent evaluation ended): the last one to go ends the
+        evaluation, which closes its queries, so that Prometheus stops working for no one."""
+        if shared.done():
+            return
+        left = self._callers[shared] - 1
+        if left:
+            self._callers[shared] = left
+            return
+        del self._callers[shared]
+        # Out of the table first: a request arriving while it unwinds starts an evaluation of its own instead of
+        # joining one that will answer it with a cancellation.
+        if self._in_flight.get(key) is shared:
+            del self._in_flight[key]
+        shared.cancel()
 
     async def _admitted(
         self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
@@ -137,6 +162,7 @@ class Runner:
             self.admission.release(caller)
 
     def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
+        self._callers.pop(done, None)
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
         if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:

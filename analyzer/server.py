@@ -235,7 +235,9 @@ def make_runner(
     )
     if metrics is not None:
         metrics.open_connections.set_function(lambda: guard.open)
-    return GuardedRunner(app, guard, **{**server_options(settings), **kwargs})
+    # A client that hangs up cancels its handler, and so its evaluation when no other caller waits for it: its
+    # queries are closed, and Prometheus stops evaluating them (off by default in aiohttp's runners).
+    return GuardedRunner(app, guard, **{"handler_cancellation": True, **server_options(settings), **kwargs})
 
 
 async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> None:
