@@ -200,16 +200,19 @@ class Runner:
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
+        # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
+        # <redacted> (so that link cannot replay them).
+        shown = check.shown_args(args)
         evaluation = Evaluation.of(
             check.name,
             check.kind,
             verdict,
-            args=args,
+            args=shown,
             evaluated_at=evaluation_time,
             duration_ms=round(duration_s * 1000, 3),
             error=error_code,
             http_status=http_status,
-            ui_url=verdict_path(check.name, args, evaluation_time),
+            ui_url=verdict_path(check.name, shown, evaluation_time),
         )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
@@ -224,7 +227,7 @@ class Runner:
                 reason=verdict.reason,
                 error=error_code,
                 duration_ms=evaluation.duration_ms,
-                args=args,
+                args=shown,
                 backtest=backtest,
                 ui_url=evaluation.ui_url,
             )
