@@ -486,7 +486,8 @@ class TestUnusableAndEscapedSecrets:
 ARG_TOKEN = "argtok-5e9c1d7a3b"
 ARG_KEY = "argkey-2f8b6a0c"
 ARG_PASSWORD = "argpw-7d3e9f1b"
-ARG_SECRETS = (ARG_TOKEN, ARG_KEY, ARG_PASSWORD)
+COMPOSED_PASSWORD = "composedpw-4c2a8e6f"
+ARG_SECRETS = (ARG_TOKEN, ARG_KEY, ARG_PASSWORD, COMPOSED_PASSWORD)
 
 
 @pytest.fixture
@@ -530,7 +531,16 @@ async def param_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                                     "expect": {"json": [{"path": "$.auth", "equals": "nobody"}]},
                                 }
                             ],
-                        }
+                        },
+                        {
+                            "name": "creds-suite",
+                            "kind": "composite",
+                            "mode": "all",
+                            "params": {"tok": {"type": "label_value", "required": True}},
+                            "members": [
+                                {"check": "creds", "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD}},
+                            ],
+                        },
                     ]
                 },
             )
@@ -603,3 +613,20 @@ class TestSecretParams:
         assert shown["params"]["pw"]["example"] == "<redacted>"
         assert shown["params"]["page"]["default"] == 1
         assert shown["params"]["token"]["secret"] is True and shown["params"]["page"]["secret"] is False
+
+    async def test_a_composite_that_passes_a_secret_on_hides_it_too(self, param_api):
+        with capture_logs() as logs:
+            response = await param_api.post("/api/v1/checks/creds-suite/run?explain=true", json={"tok": ARG_TOKEN})
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        assert body["args"] == {"tok": "<redacted>"}
+        assert body["details"]["members"][0]["args"]["token"] == "<redacted>"
+        history = await (await param_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        definition = await (await param_api.get("/api/v1/checks/creds-suite")).text()
+        page = html.unescape(await (await param_api.get(body["ui_url"])).text())
+        seen = {"answer": text, "history": history, "definition": definition, "page": page}
+        seen["logs"] = json.dumps(logs, default=str)
+        leaks = {where: [s for s in ARG_SECRETS if s in shown] for where, shown in seen.items()}
+        assert not any(leaks.values()), leaks
+        assert json.loads(definition)["members"][0]["args"] == {"token": "{{ tok }}", "pw": "<redacted>"}
