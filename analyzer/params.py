@@ -322,7 +322,8 @@ def bind_args(
         if name in raw_args:
             bound[name] = param.parse(name, raw_args[name], secret=name in secret)
         elif param.required:
-            example = "" if param.example is None else f", e.g. {param.example}"
+            shown = param.example is not None and not (param.secret or name in secret)
+            example = f", e.g. {param.example}" if shown else ""
             raise ArgError(f"missing required arg {name!r} ({param.type.value}{example})", name)
         else:
             assert param.default is not None

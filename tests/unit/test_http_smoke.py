@@ -786,3 +786,54 @@ class TestRepeatedJudging:
         result = summarized([10.0] * 20, failed=failed, min_success_ratio=0.95)
         assert (result.outcome is Outcome.PASS) is passes
         assert result.evidence["repeat"]["successes"] == 20 - failed
+
+
+class TestSecretParams:
+    """A param the steps send where a secret goes is secret; one sent elsewhere is not."""
+
+    @pytest.mark.parametrize(
+        ("step", "secret"),
+        [
+            ({"headers": {"Authorization": "Bearer {{ p }}"}}, True),
+            ({"headers": {"X-Upstream": "Token {{ p }}"}}, True),
+            ({"headers": {"X-Api-Key": "{{ p }}"}}, True),
+            ({"headers": {"X-Trace": "{{ p }}"}}, False),
+            ({"query": {"access_token": "{{ p }}"}}, True),
+            ({"query": {"page": "{{ p }}"}}, False),
+            ({"method": "POST", "json_body": {"login": {"password": "x-{{ p }}"}}}, True),
+            ({"method": "POST", "json_body": {"credentials": [{"v": "{{ p }}"}]}}, True),
+            ({"method": "POST", "json_body": {"user": "{{ p }}"}}, False),
+            ({"method": "POST", "text_body": "{{ p }}", "secret_body": True}, True),
+            ({"method": "POST", "text_body": "{{ p }}"}, False),
+            ({"path": "/orders/{{ p }}"}, False),
+        ],
+    )
+    def test_inferred(self, step, secret):
+        check = load(
+            definition(
+                [{"name": "s", **step}],
+                params={"p": {"type": "label_value", "default": "v"}, "q": {"type": "number", "default": 1}},
+            )
+        )
+        assert check.secret_params() == (frozenset({"p"}) if secret else frozenset())
+        assert check.shown_args({"p": "v", "q": 1.0}) == {"p": "<redacted>" if secret else "v", "q": 1.0}
+
+    def test_secret_names_and_declared_secrets_count(self):
+        params = {
+            "p": {"type": "label_value", "default": "v"},
+            "d": {"type": "label_value", "default": "w", "secret": True},
+        }
+        check = load(
+            definition([{"name": "s", "headers": {"X-Pin": "{{ p }}"}}], params=params, secret_names=["x-pin"])
+        )
+        assert check.secret_params() == frozenset({"p", "d"})
+        shown = check.definition()["params"]
+        assert shown["p"] == {
+            "type": "label_value",
+            "default": "<redacted>",
+            "secret": True,
+            "description": "",
+            "max_length": 256,
+            "required": False,
+        }
+        assert shown["d"]["default"] == "<redacted>"
