@@ -732,6 +732,35 @@ class TestJudgeHeaders:
         assert (failures == []) is passes
 
 
+class TestJudgeInvalidJson:
+    """What RFC 8259 does not allow, or leaves to each parser, is not JSON: never a value an assertion passes on."""
+
+    @pytest.mark.parametrize(
+        ("body", "rule", "why"),
+        [
+            (b'{"total": Infinity}', {"path": "$.total", "compare": "> 0"}, "Infinity"),
+            (b'{"total": -Infinity}', {"path": "$.total", "compare": "< 0"}, "-Infinity"),
+            (b'{"total": NaN}', {"path": "$.total", "exists": True}, "NaN"),
+            (b'{"status": "failed", "status": "created"}', {"path": "$.status", "equals": "created"}, "'status' twice"),
+            (b'{"a": {"ok": false, "ok": true}}', {"path": "$.a.ok", "equals": True}, "'ok' twice"),
+            (b'[{"x": 1}, {"id": 1, "id": 2}]', {"path": "$[0].x", "equals": 1}, "'id' twice"),
+        ],
+    )
+    def test_fails(self, body, rule, why):
+        failures = judged({"json": [rule]}, body=body).failures
+        assert len(failures) == 1 and failures[0].expected == "a JSON body", failures
+        assert why in failures[0].got
+
+    def test_a_capture_from_such_a_body_fails_too(self):
+        failures = judged({}, body=b'{"id": "a", "id": "b"}', step={"capture": {"id": {"json": "$.id"}}}).failures
+        assert [f.assertion for f in failures] == ["capture id (json $.id)"]
+        assert "'id' twice" in failures[0].got
+
+    @pytest.mark.parametrize("body", [b'{"total": 1e400}', b'{"a": {"k": 1}, "b": {"k": 2}}', b'{"NaN": "Infinity"}'])
+    def test_valid_json_still_passes(self, body):
+        assert judged({"json": [{"path": "$", "exists": True}]}, body=body).failures == []
+
+
 class TestJudgeCaptureValues:
     """A captured value is at most 1,024 characters with no control characters; spaces are fine."""
 
