@@ -280,11 +280,15 @@ async def list_checks(request: web.Request) -> web.Response:
                 name=check.name,
                 kind=check.kind,
                 description=check.description,
-                params={
-                    name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-                    | {"type": param.type.value}
-                    for name, param in check.params.items()
-                },
+                params=check.hide_secret_params(
+                    {
+                        "params": {
+                            name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                            | {"type": param.type.value}
+                            for name, param in check.params.items()
+                        }
+                    }
+                )["params"],
             )
             for check in catalog.checks.values()
             if principal.may_use(check.name)

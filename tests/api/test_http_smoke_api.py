@@ -614,6 +614,19 @@ class TestSecretParams:
         assert shown["params"]["page"]["default"] == 1
         assert shown["params"]["token"]["secret"] is True and shown["params"]["page"]["secret"] is False
 
+    @pytest.mark.parametrize("listing", ["/api/v1/checks", "/api/v1/openapi.json", "/ui/checks/creds"])
+    async def test_listings_hide_secret_defaults_and_examples(self, param_api, listing):
+        response = await param_api.get(listing)
+        text = html.unescape(await response.text())
+        assert response.status == 200, text
+        assert "argkey-00000000" not in text and "argpw-00000000" not in text
+
+    async def test_the_catalog_listing_marks_secret_params(self, param_api):
+        checks = (await (await param_api.get("/api/v1/checks")).json())["checks"]
+        params = next(c for c in checks if c["name"] == "creds")["params"]
+        assert params["key"] == {"type": "label_value", "default": "<redacted>", "secret": True}
+        assert params["page"] == {"type": "number", "default": 1}
+
     async def test_a_composite_that_passes_a_secret_on_hides_it_too(self, param_api):
         with capture_logs() as logs:
             response = await param_api.post("/api/v1/checks/creds-suite/run?explain=true", json={"tok": ARG_TOKEN})
