@@ -207,6 +207,11 @@ def _search(pattern: str, text: str, what: str) -> bool:
 
 
 def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
+    if len(values) > 1 and name.lower() != "set-cookie":
+        # Lines of one field are one value (RFC 9110 5.3): a second, conflicting line must not let the rule pass
+        # on the line it likes (browsers ignore an X-Frame-Options whose lines disagree). Set-Cookie lines are
+        # separate cookies.
+        values = [", ".join(values)]
     shown = ", ".join(repr(snippet(v, 120)) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:

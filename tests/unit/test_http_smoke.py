@@ -710,7 +710,8 @@ class TestJudgeCaptures:
 
 
 class TestJudgeHeaders:
-    """A header rule checks existence, an exact value among the header's values, or a regex any value matches."""
+    """A header rule checks existence, an exact value or a regex; a repeated header is judged as the one value
+    its lines make (RFC 9110 5.3: joined with ", "), but Set-Cookie line by line."""
 
     @pytest.mark.parametrize(
         ("rule", "values", "passes"),
@@ -718,10 +719,14 @@ class TestJudgeHeaders:
             ({"exists": True}, ["x"], True),
             ({"exists": True}, [], False),
             ({"exists": False}, [], True),
-            ({"equals": "b"}, ["a", "b"], True),
+            ({"exists": False}, ["a", "b"], False),
+            ({"equals": "b"}, ["b"], True),
+            ({"equals": "b"}, ["a", "b"], False),
+            ({"equals": "a, b"}, ["a", "b"], True),
             ({"equals": "c"}, ["a", "b"], False),
-            ({"regex": "^b"}, ["a", "bc"], True),
             ({"regex": "^b"}, ["bc"], True),
+            ({"regex": "^b"}, ["a", "bc"], False),
+            ({"regex": "^a, b"}, ["a", "bc"], True),
             ({"regex": "^b"}, ["a", "cb"], False),
             ({"regex": "^b"}, [], False),
         ],
@@ -730,6 +735,17 @@ class TestJudgeHeaders:
         headers = [("X-Thing", v) for v in values]
         failures = judged({"headers": {"x-thing": rule}}, headers=headers).failures
         assert (failures == []) is passes
+
+    def test_conflicting_lines_of_a_security_header_fail(self):
+        # Browsers ignore an X-Frame-Options whose lines disagree: the page is not protected.
+        headers = [("X-Frame-Options", "SAMEORIGIN"), ("x-frame-options", "DENY")]
+        failures = judged({"headers": {"X-Frame-Options": {"equals": "DENY"}}}, headers=headers).failures
+        assert [str(f) for f in failures] == ["header X-Frame-Options equals: expected 'DENY', got 'SAMEORIGIN, DENY'"]
+
+    @pytest.mark.parametrize(("rule", "passes"), [({"regex": "^session="}, True), ({"equals": "lang=en"}, True)])
+    def test_set_cookie_lines_are_judged_one_by_one(self, rule, passes):
+        headers = [("Set-Cookie", "lang=en"), ("Set-Cookie", "session=abc; HttpOnly")]
+        assert (judged({"headers": {"set-cookie": rule}}, headers=headers).failures == []) is passes
 
 
 class TestJudgeInvalidJson:
