@@ -20,7 +20,8 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
-from analyzer.params import ArgValue
+from analyzer.params import ArgValue, render_value, shown_args
+from analyzer.redaction import scrubber
 from analyzer.sources import Sources
 from analyzer.ui.links import verdict_path
 
@@ -201,8 +202,13 @@ class Runner:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
-        # <redacted> (so that link cannot replay them).
-        shown = check.shown_args(args)
+        # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
+        # exception's message) has it replaced, whatever the kind.
+        secret = check.secret_params()
+        shown = shown_args(args, secret)
+        if secret:
+            scrub = scrubber(render_value(args[name]) for name in secret if name in args)
+            verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
             check.name,
             check.kind,
