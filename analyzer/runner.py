@@ -8,8 +8,9 @@ import functools
 import logging
 import math
 import time
+import traceback
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +175,9 @@ class Runner:
             sources=self.sources,
             run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest),
         )
+        secret = check.secret_params()
+        # Identity when no param is secret.
+        scrub = scrubber(render_value(args[name]) for name in secret if name in args)
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
@@ -187,7 +191,9 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                self._logger.exception("check_crashed", check=check.name, kind=check.kind)
+                self._logger.exception(
+                    "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+                )
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
@@ -195,7 +201,10 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:
-            self._logger.exception("check_crashed", check=check.name, kind=check.kind)
+            # The traceback as text, with secret args replaced (an exception may quote one), not exc_info.
+            self._logger.exception(
+                "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+            )
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
             if self.metrics is not None:
@@ -204,10 +213,8 @@ class Runner:
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
-        secret = check.secret_params()
         shown = shown_args(args, secret)
         if secret:
-            scrub = scrubber(render_value(args[name]) for name in secret if name in args)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
             check.name,
@@ -261,6 +268,12 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_exception(error)
     else:
         waiter.set_result(done.result())
+
+
+def _traceback(exc: BaseException, scrub: Callable[[Any], Any]) -> str:
+    """The traceback of `exc` as the log shows it, with secret args replaced."""
+    text: str = scrub("".join(traceback.format_exception(exc)).rstrip("\n"))
+    return text
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:

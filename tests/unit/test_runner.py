@@ -113,6 +113,9 @@ class TestSecretArgs:
             evaluation = await runner.evaluate(catalog.get(name), {"token": "tok-3f9a1c7e"})
         shown = evaluation.model_dump_json()
         assert "tok-3f9a1c7e" not in shown and "3f9a1c7e" not in json.dumps(logs, default=str)
+        if name == "crash-secret":
+            crash = next(line for line in logs if line["event"] == "check_crashed")
+            assert "ValueError: cannot use <redacted>" in crash["exception"]
         assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
 
 
