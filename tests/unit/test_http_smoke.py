@@ -744,7 +744,27 @@ class TestJudgeHeaders:
         # Browsers ignore an X-Frame-Options whose lines disagree: the page is not protected.
         headers = [("X-Frame-Options", "SAMEORIGIN"), ("x-frame-options", "DENY")]
         failures = judged({"headers": {"X-Frame-Options": {"equals": "DENY"}}}, headers=headers).failures
-        assert [str(f) for f in failures] == ["header X-Frame-Options equals: expected 'DENY', got 'SAMEORIGIN, DENY'"]
+        assert [str(f) for f in failures] == [
+            "header X-Frame-Options equals: expected 'DENY', got different values on 2 lines, where one value is "
+            "allowed: 'SAMEORIGIN', 'DENY'"
+        ]
+
+    @pytest.mark.parametrize(
+        ("rule", "lines", "passes"),
+        [
+            ({"regex": "^application/json"}, ["application/json", "text/html"], False),
+            ({"regex": "json"}, ["text/html", "application/json"], False),
+            ({"exists": True}, ["application/json", "text/html"], True),
+            ({"regex": "^application/json"}, ["application/json", "application/json"], True),
+        ],
+    )
+    def test_a_single_value_header_with_conflicting_lines_fails(self, rule, lines, passes):
+        # Content-Type holds one value: clients pick one of the lines (browsers the last), so a rule cannot pass
+        # on the line it likes.
+        headers = [("Content-Type", line) for line in lines]
+        failures = judged({"headers": {"content-type": rule}}, headers=headers).failures
+        assert (failures == []) is passes
+        assert passes or "different values on 2 lines, where one value is allowed" in failures[0].got
 
     @pytest.mark.parametrize(("rule", "passes"), [({"regex": "^session="}, True), ({"equals": "lang=en"}, True)])
     def test_set_cookie_lines_are_judged_one_by_one(self, rule, passes):
