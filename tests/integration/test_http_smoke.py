@@ -515,6 +515,31 @@ class TestResponses:
         assert evaluation.error == "target_unreachable"
         assert evaluation.reason == f"step 'down' (1/1): cannot connect to 127.0.0.1:{port}: Connection refused"
 
+    async def test_a_redirect_hop_that_cannot_connect_never_sends_the_request_again(self, aiohttp_server, client):
+        # Retries are for "nothing was sent": after a POST answered 303, the POST was sent and is not repeated.
+        posts: list[str] = []
+        closed = free_port()
+
+        async def order(request: web.Request) -> web.Response:
+            posts.append(await request.text())
+            raise web.HTTPSeeOther(f"http://127.0.0.1:{closed}/done")
+
+        app = web.Application()
+        app.router.add_post("/order", order)
+        server = await aiohttp_server(app)
+        step = {
+            "name": "order",
+            "method": "POST",
+            "path": "/order",
+            "text_body": "one order",
+            "retries": 2,
+            "follow_redirects": True,
+        }
+        evaluation = await run(smoke(server.port, [step]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable")
+        assert f"cannot connect to 127.0.0.1:{closed}" in evaluation.reason
+        assert posts == ["one order"]
+
     async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
         port = free_port()
         definition = {
