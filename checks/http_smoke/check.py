@@ -681,7 +681,17 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]
-    p50, p95, p99 = (Reducer("quantile", q).apply(latencies) for q in (0.5, 0.95, 0.99))
+    # A request that timed out waited at least timeout_s: left out, the percentiles would improve the more
+    # requests hang. Refused or reset requests have no latency to count; the success ratio judges them.
+    timeouts = sum(1 for a in attempts if a.problem is not None and a.problem.code == "target_timeout")
+    waited = latencies + [step.timeout_s * 1000] * timeouts
+    p50, p95, p99 = (Reducer("quantile", q).apply(waited) for q in (0.5, 0.95, 0.99))
+    over = (
+        f"over {len(waited)} requests: {len(latencies)} responses, {timeouts} timeout"
+        f"{'s' if timeouts > 1 else ''} counted at timeout_s"
+        if timeouts
+        else f"over {len(latencies)} responses"
+    )
     problems = Counter(str(f) for a in attempts for f in a.failures)
     problems.update(f"transport: {a.problem.message}" for a in attempts if a.problem is not None)
     failures: list[Failure] = []
@@ -701,7 +711,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
                 Failure(
                     name,
                     f"<= {format_number(limit)} ms",
-                    f"{format_number(value)} ms (over {len(latencies)} responses)",
+                    f"{format_number(value)} ms ({over})",
                 )
             )
     statuses = Counter(str(a.status) for a in answered)

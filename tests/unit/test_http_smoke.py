@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import ArgError, ConfigError
+from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome
 from analyzer.registry import Registry
@@ -815,8 +815,9 @@ class TestJudgeCaptureValues:
         assert (result.failures == []) is usable
 
 
-def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
-    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing."""
+def summarized(latencies_ms: list[float], failed: int = 0, problems: list[CheckError] = (), **step: Any):
+    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing, and
+    of requests that got no answer, one per problem."""
     attempts = [
         _Attempt(
             status=200,
@@ -826,12 +827,29 @@ def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
             failures=[Failure("status", "200", "500")] if index < failed else [],
         )
         for index, latency in enumerate(latencies_ms)
-    ]
+    ] + [_Attempt(problem=problem) for problem in problems]
     return _summarize(Step.model_validate({"name": "s", "repeat": len(attempts), **step}), {}, attempts)
 
 
 class TestRepeatedJudging:
     """Repeated requests pass on their success ratio and their latency percentiles, each bound included."""
+
+    @pytest.mark.parametrize(
+        ("problem", "passes"),
+        [
+            (TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1"), False),
+            (TargetConnectFailed("step 's' (1/1): cannot connect to app.shop.svc:80: Connection refused"), True),
+        ],
+    )
+    def test_a_request_that_timed_out_counts_in_the_percentiles_at_its_timeout(self, problem, passes):
+        # 18 answers in 10 ms and 2 requests that got none: the p95 of what users waited is at least timeout_s.
+        result = summarized([10.0] * 18, min_success_ratio=0.9, max_p95_ms=100, timeout_s=1, problems=[problem] * 2)
+        assert (result.outcome is Outcome.PASS) is passes, result.failures
+        if not passes:
+            assert [str(f) for f in result.failures] == [
+                "max_p95_ms: expected <= 100 ms, got 1000 ms (over 20 requests: 18 responses, 2 timeouts counted "
+                "at timeout_s)"
+            ]
 
     @pytest.mark.parametrize(
         ("latency_ms", "bound", "passes"),
