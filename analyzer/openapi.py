@@ -33,6 +33,8 @@ def _param_schema(param: Param, secret: bool) -> dict[str, Any]:
     schema = dict(_PARAM_SCHEMAS[param.type])
     if param.type in (ParamType.LABEL_VALUE, ParamType.IDENTIFIER, ParamType.DNS_LABEL):
         schema["maxLength"] = param.max_length
+    if param.type is ParamType.LABEL_VALUE:
+        schema["minLength"] = param.min_length
     if param.pattern:
         schema["pattern"] = f"^(?:{param.pattern})$"
     if param.values:

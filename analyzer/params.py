@@ -165,6 +165,13 @@ class Param(BaseModel):
     pattern: str | None = Field(default=None, description="full-match regex (string types)")
     values: list[str] | None = Field(default=None, description="allowed values (enum)")
     max_length: int = Field(default=256, ge=1, le=4096, description="longest value accepted (string types)")
+    min_length: int = Field(
+        default=1,
+        ge=0,
+        le=4096,
+        description="shortest value accepted (label_value); 0 lets an empty value through, which a PromQL matcher "
+        "reads as 'the label is absent'",
+    )
     minimum: float | None = Field(default=None, description="smallest value accepted (number)")
     maximum: float | None = Field(default=None, description="largest value accepted (number)")
     example: str | float | None = Field(
@@ -197,6 +204,11 @@ class Param(BaseModel):
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
         if (self.minimum is not None or self.maximum is not None) and self.type is not ParamType.NUMBER:
             raise ValueError("minimum and maximum are only for number params")
+        if self.min_length != 1 and self.type is not ParamType.LABEL_VALUE:
+            # The other string types have a grammar that decides their length; a number has none.
+            raise ValueError("min_length is only for label_value params")
+        if self.min_length > self.max_length:
+            raise ValueError(f"min_length {self.min_length} is above max_length {self.max_length}")
         for field_name, value in (("default", self.default), ("example", self.example)):
             if value is not None:
                 try:
@@ -229,8 +241,11 @@ class Param(BaseModel):
             raise ArgError(
                 f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text, hidden)}", name
             )
-        if rules.free_text and _CONTROL_RE.search(text) is not None:
-            raise ArgError(f"arg {name!r} must not contain control characters", name)
+        if rules.free_text:
+            if len(text) < self.min_length:
+                raise ArgError(_too_short(name, text, self.min_length, hidden), name)
+            if _CONTROL_RE.search(text) is not None:
+                raise ArgError(f"arg {name!r} must not contain control characters", name)
         if rules.pattern is not None and not rules.pattern.fullmatch(text):
             raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text, hidden)}", name)
         return text
@@ -272,6 +287,17 @@ class Param(BaseModel):
 
 
 _RAW_TYPES = (str, int, float)
+
+
+def _too_short(name: str, text: str, min_length: int, hidden: bool) -> str:
+    if text:
+        return f"arg {name!r} is shorter than {min_length} characters, got {_show(text, hidden)}"
+    # The reason matters: `{hash=""}` selects the series WITHOUT the label (a stable pod's, an unlabelled
+    # aggregate), so an unset variable upstream would judge the wrong traffic instead of failing.
+    return (
+        f"arg {name!r} is empty (a PromQL matcher reads an empty value as 'the label is absent'; "
+        "the param's min_length: 0 allows it)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

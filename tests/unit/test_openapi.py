@@ -65,3 +65,24 @@ class TestArgPatterns:
         except ArgError:
             accepted = False
         assert (re.fullmatch(pattern, text) is not None) == accepted
+
+
+class TestLabelValueLength:
+    """A label_value arg's schema states the lengths the server accepts, an empty value included or not."""
+
+    @pytest.mark.parametrize(("declared", "min_length"), [({}, 1), ({"min_length": 0}, 0)])
+    def test_min_and_max_length(self, declared, min_length):
+        check = {
+            "name": "c",
+            "kind": "prometheus",
+            "query": 'up{pod="{{ pod }}"}',
+            "pass_if": "< 1",
+            "params": {"pod": {"type": "label_value", "required": True, "max_length": 40, **declared}},
+        }
+        catalog = build_catalog(
+            [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})],
+            Registry.default(),
+        )
+        parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+        schema = next(p["schema"] for p in parameters if p["name"] == "pod")
+        assert (schema["minLength"], schema["maxLength"]) == (min_length, 40)

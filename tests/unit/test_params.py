@@ -101,6 +101,9 @@ class TestParamDeclaration:
             {"type": "duration", "default": "five minutes"},
             {"type": "label_value", "required": True, "minimum": 1},
             {"type": "label_value", "required": True, "unknown": 1},
+            {"type": "identifier", "required": True, "min_length": 0},
+            {"type": "label_value", "required": True, "min_length": 5, "max_length": 4},
+            {"type": "label_value", "default": ""},
         ],
     )
     def test_invalid(self, raw):
@@ -116,6 +119,8 @@ class TestParamValues:
         [
             ({"type": "label_value"}, 'x"} or vector(1) #', 'x"} or vector(1) #'),
             ({"type": "label_value"}, 42, "42"),
+            ({"type": "label_value", "min_length": 0}, "", ""),
+            ({"type": "label_value", "min_length": 3}, "abc", "abc"),
             ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
             ({"type": "identifier"}, "info", "info"),
             ({"type": "identifier"}, "nan_total", "nan_total"),
@@ -147,6 +152,9 @@ class TestParamValues:
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
             ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
             ({"type": "label_value"}, "a\nb", "control"),
+            ({"type": "label_value"}, "", "is empty .*the label is absent.*min_length: 0"),
+            ({"type": "label_value", "min_length": 3}, "ab", "shorter than 3 characters, got 'ab'"),
+            ({"type": "identifier"}, "", "an identifier"),
             ({"type": "label_value"}, True, "string or a number"),
             ({"type": "label_value"}, ["a"], "string or a number"),
         ],
@@ -194,6 +202,7 @@ class TestSecretParams:
             ({"type": "enum", "values": ["a", "b"]}, "sk-live-1234"),
             ({"type": "dns_label"}, "SK-LIVE-1234"),
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "sk-live-1234"),
+            ({"type": "label_value", "min_length": 20}, "sk-live-1234"),
         ],
     )
     @pytest.mark.parametrize("how", ["declared", "decided by the check"])
