@@ -483,8 +483,8 @@ class TestResponses:
         assert evaluation.details["steps"][0]["request"]["body"] == '{"sku":"abc","qty":2}'
 
     async def test_captured_value_that_breaks_the_next_request_is_a_bad_answer(self, target, client):
-        # An empty capture after the arg "." makes a "." path segment: the args passed bind_args, the target's
-        # data broke the request; that was a crash (500) with a traceback.
+        # A non-ASCII capture placed in a header: the args passed bind_args, the target's data broke the request;
+        # that was a crash (500) with a traceback.
         evaluation = await run(
             smoke(
                 target.port,
@@ -493,12 +493,11 @@ class TestResponses:
                         "name": "echo",
                         "method": "POST",
                         "path": "/echo/x",
-                        "text_body": "",
+                        "text_body": "caf\u00e9",
                         "capture": {"order_id": {"json": "$.body"}},
                     },
-                    {"name": "read", "path": "/orders/{{ prefix }}{{ order_id }}"},
+                    {"name": "read", "path": "/orders/x", "headers": {"X-Order": "{{ order_id }}"}},
                 ],
-                params={"prefix": {"type": "label_value", "default": "."}},
             ),
             client,
         )

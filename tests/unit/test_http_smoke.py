@@ -802,7 +802,7 @@ class TestJudgeInvalidJson:
 
 
 class TestJudgeCaptureValues:
-    """A captured value is at most 1,024 characters with no control characters; spaces are fine."""
+    """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
     @pytest.mark.parametrize(
         ("value", "usable"),
@@ -813,6 +813,17 @@ class TestJudgeCaptureValues:
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
         assert (result.captured == {"v": value}) is usable
         assert (result.failures == []) is usable
+
+    @pytest.mark.parametrize("capture", [{"json": "$.v"}, {"header": "X-Id"}])
+    def test_an_empty_value_is_nothing_captured(self, capture):
+        # {"id": ""} read into /orders/{{ id }} would ask for /orders/, the listing, which answers 200.
+        body = json.dumps({"v": ""}).encode()
+        result = judged({}, body=body, headers={"X-Id": ""}, step={"capture": {"v": {**capture, "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            f"capture v ({'json $.v' if 'json' in capture else 'header X-Id'}): expected a string or number, "
+            "got an empty string"
+        ]
 
 
 def summarized(latencies_ms: list[float], failed: int = 0, problems: list[CheckError] = (), **step: Any):
