@@ -13,6 +13,7 @@ import asyncio
 import difflib
 import json
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from typing import Any
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
-from analyzer.models import Evaluation
+from analyzer.models import Evaluation, clip
 from analyzer.params import parse_duration, shown_args
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.runner import Runner
@@ -29,6 +30,11 @@ from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResu
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
+# The labels that tell one SLO's recording rules from another's under the same rule names: Pyrra names its rules
+# after the metric (http_requests:burnrate5m, shared by every SLO of it) and sets `slo`; Sloth sets these.
+_SLO_LABELS = frozenset({"slo", "sloth_id", "sloth_service", "sloth_slo"})
+# How many of a label's values a problem lists.
+_SHOWN_VALUES = 10
 # Tries of each question to Prometheus: a CI job may start beside a port-forward that is not quite up, so two
 # more, the last 1 s later; then a failure that says so (the library's default tries four times over about 6 s).
 _ATTEMPTS = 3
@@ -46,17 +52,19 @@ class CheckReport:
     not_run: str = ""
     queries: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The queries again, by the name of the source each was sent to: each source asks with its own headers.
+    sent_to: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _RecordingSource(PrometheusSource):
-    """A Prometheus source that also records the PromQL it is asked to run, in `sent`."""
+    """A Prometheus source that also records the PromQL it is asked to run, with its name, in `sent`."""
 
-    sent: list[str]
+    sent: list[tuple[str, str]]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
-        self.sent.append(promql)
+        self.sent.append((self.name, promql))
         return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
 
     async def query_range(
@@ -69,7 +77,7 @@ class _RecordingSource(PrometheusSource):
         *,
         encoded_promql: str | None = None,
     ) -> QueryResult:
-        self.sent.append(promql)
+        self.sent.append((self.name, promql))
         return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
@@ -97,7 +105,7 @@ def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig
 
 async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: float) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
-    sent: list[str] = []
+    sent: list[tuple[str, str]] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
@@ -124,7 +132,9 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
                 continue
             sent.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
-            report.queries = list(dict.fromkeys(sent))
+            for name, promql in dict.fromkeys(sent):
+                report.sent_to.setdefault(name, []).append(promql)
+            report.queries = list(dict.fromkeys(promql for _, promql in sent))
     finally:
         await sources.aclose()
     return reports
@@ -134,7 +144,11 @@ class PrometheusCatalog:
     """What a Prometheus holds, asked through prometheus-api-client (blocking) and kept: metric names, the
     label names of each metric, and the `le` bounds of each histogram."""
 
-    def __init__(self, url: str, timeout_s: float) -> None:
+    def __init__(
+        self, url: str, timeout_s: float, headers: dict[str, str] | None = None, insecure: bool = False
+    ) -> None:
+        """`headers` and `insecure`: a source's, so that a querier asked as the service asks it (a tenant) answers
+        the same."""
         import requests
         from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
@@ -146,10 +160,15 @@ class PrometheusCatalog:
         )
         # The library's session (it mounts the retries on it), kept for the one question it has no call for.
         self._session = requests.Session()
-        self._client: Any = PrometheusConnect(url=url, timeout=timeout_s, retry=retry, session=self._session)
+        # The library sets `verify` from disable_ssl only on a session of its own.
+        self._session.verify = not insecure
+        self._headers = dict(headers or {})
+        self._client: Any = PrometheusConnect(
+            url=url, headers=self._headers, timeout=timeout_s, retry=retry, session=self._session
+        )
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
-        self._bounds: dict[str, list[str]] = {}
+        self._values: dict[tuple[str, str], list[str]] = {}
 
     def names(self) -> set[str]:
         """Every metric name Prometheus knows."""
@@ -165,16 +184,34 @@ class PrometheusCatalog:
 
     def bounds(self, name: str) -> list[str]:
         """The `le` values of metric `name` (a histogram's `_bucket` series)."""
-        if name not in self._bounds:
-            self._bounds[name] = list(
-                self._ask(lambda: self._client.get_label_values("le", params={"match[]": [name]}))
+        return self.values("le", name)
+
+    def values(self, label: str, name: str) -> list[str]:
+        """The values of `label` on the series of metric `name`."""
+        if (label, name) not in self._values:
+            self._values[label, name] = list(
+                self._ask(lambda: self._client.get_label_values(label, params={"match[]": [name]}))
             )
-        return self._bounds[name]
+        return self._values[label, name]
 
     def retention(self) -> tuple[float, str] | None:
         """How long this Prometheus keeps samples (seconds, and its `storageRetention` as it says it); None when
         it does not say it by time: a size-only retention, or a querier without runtime info (Thanos, Mimir)."""
-        answer = self._ask(lambda: self._session.get(f"{self._url}/api/v1/status/runtimeinfo", timeout=self._timeout_s))
+        answer = self._ask(
+            lambda: self._session.get(
+                f"{self._url}/api/v1/status/runtimeinfo",
+                headers=self._headers,
+                # Given here, as the library gives it: requests lets REQUESTS_CA_BUNDLE override the session's.
+                verify=self._session.verify,
+                timeout=self._timeout_s,
+            )
+        )
+        if answer.status_code in (401, 403):
+            # A querier that refuses the lint's credentials answers no question: not a querier that does not say.
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: HTTP {answer.status_code} "
+                f"({clip(answer.text.strip(), 200) or 'no reason given'}) on /api/v1/status/runtimeinfo"
+            )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
         except (ValueError, KeyError, TypeError):
@@ -191,9 +228,13 @@ class PrometheusCatalog:
         """The call's answer; SourceUnavailable (naming the URL) for every failure of requests or the library."""
         import requests
         from prometheus_api_client.exceptions import PrometheusApiClientException
+        from urllib3.exceptions import InsecureRequestWarning
 
         try:
-            return call()
+            with warnings.catch_warnings():
+                # urllib3 warns of every unverified request: the source's `insecure: true` already said so.
+                warnings.simplefilter("ignore", InsecureRequestWarning)
+                return call()
         except (requests.RequestException, PrometheusApiClientException, ValueError) as exc:
             # Connection failures and retried statuses were tried _ATTEMPTS times; other failures once.
             tries = (
@@ -218,7 +259,44 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
         for selector in read:
             for name in selector.names:
                 found.extend(_name_problems(name, selector.matchers, prometheus))
+    found += _slo_problems(queries, prometheus)
     return list(dict.fromkeys(found))
+
+
+def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
+    """An SLO label value (`slo="x"`, `sloth_id="x"`) that none of the existing recording rules the queries read
+    under it has: that SLO's rules are not recorded (a misspelled SLO name, a rule group not loaded). One rule
+    having it is enough: a burnrate rule records nothing for a service without errors, while Pyrra's increase
+    rule and Sloth's slo:objective:ratio record for every loaded SLO."""
+    rules: dict[tuple[str, str], list[str]] = {}
+    for query in queries:
+        try:
+            read = vector_selectors(query)
+        except ValueError:
+            continue  # reported by problems_of
+        for selector in read:
+            for label, op, value in selector.matchers:
+                if op == "=" and value and label in _SLO_LABELS:
+                    names = rules.setdefault((label, value), [])
+                    names += [name for name in selector.names if _RECORDED_MARK in name and name not in names]
+    found = []
+    for (label, value), names in rules.items():
+        known = [name for name in names if name in prometheus.names()]  # a missing name is a problem of its own
+        if not known:
+            continue
+        values = sorted({found for name in known for found in prometheus.values(label, name)})
+        if value in values:
+            continue
+        close = difflib.get_close_matches(value, values, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        shown = ", ".join(values[:_SHOWN_VALUES]) + (", ..." if len(values) > _SHOWN_VALUES else "")
+        rules_read = known[0] if len(known) == 1 else f"{known[0]} and {len(known) - 1} more"
+        found.append(
+            f"the recording rules the check reads ({rules_read}) have no series with "
+            f"{label}={json.dumps(value)}{hint}; they have {label}: {shown or 'none'}. Is that SLO's rule group "
+            "(Pyrra, Sloth) loaded?"
+        )
+    return found
 
 
 def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog) -> list[str]:
@@ -265,12 +343,24 @@ def _bound_order(bound: str) -> float:
 def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0) -> list[CheckReport]:
     """Dry-run every check against `url` and check what its queries read exists there, and is still kept."""
     reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
-    prometheus = PrometheusCatalog(url, deadline_s)
+    # One client per way of asking (a source's headers and TLS choice), every source asked once at least.
+    configs = live_configs(catalog, url)
+    clients: dict[tuple[tuple[tuple[str, str], ...], bool], PrometheusCatalog] = {}
+    asking: dict[str, PrometheusCatalog] = {}
+    for name, config in configs.items():
+        key = (tuple(sorted(config.headers.items())), config.insecure)
+        if key not in clients:
+            clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure)
+        asking[name] = clients[key]
     for report in reports:
-        report.problems = [*_refused(report), *problems_of(report.queries, prometheus)]
-    retention = prometheus.retention()
+        report.problems = _refused(report)
+        for name, queries in report.sent_to.items():
+            report.problems += problems_of(queries, asking[name])
+    retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
-        report.problems += retention_problems(report.queries, retention)
+        for name, queries in report.sent_to.items():
+            report.problems += retention_problems(queries, retentions[id(asking[name])])
+        report.problems = list(dict.fromkeys(report.problems))
     return reports
 
 

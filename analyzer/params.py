@@ -25,10 +25,11 @@ RESERVED_ARG_NAMES = frozenset({"at", "explain", "format"})
 
 # Prometheus' own grammar: each unit at most once, from the largest to the smallest. A duration it would refuse
 # ("30m1h", "5m5m") is the caller's mistake to name here, not a query rejected upstream.
-_DURATION_RE = re.compile(r"^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$")
+# ASCII digits: Python's \d also reads other scripts' (a fullwidth 5), which Prometheus refuses.
+_DURATION_RE = re.compile(r"^(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$")
 # Prometheus holds a duration in Go's time.Duration: int64 nanoseconds, about 292 years.
 _MAX_DURATION_MS = (2**63 - 1) // 1_000_000
-_DURATION_PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_DURATION_PART_RE = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 # Inf and NaN, in any case, are number literals to PromQL, not names: `sum(errors) / {{ metric }}` given Inf is 0.
 _IDENTIFIER_RE = re.compile(r"^(?!(?i:inf|nan)$)[A-Za-z_:][A-Za-z0-9_:]*$")
@@ -227,7 +228,7 @@ class Param(BaseModel):
         hidden = secret or self.secret
         if rules is None:
             return self._parse_number(name, raw, hidden)
-        text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else format(raw, "g")
+        text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
         if len(text) > self.max_length:
             raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
@@ -236,6 +237,8 @@ class Param(BaseModel):
             try:
                 parse_duration(text)
             except ValueError as exc:
+                if hidden:  # the parser's message quotes the value
+                    raise ArgError(f"arg {name!r} is not a duration, got {_show(text, hidden)}", name) from None
                 raise ArgError(f"arg {name!r}: {exc}", name) from None
         if rules.values is not None and text not in rules.values:
             raise ArgError(

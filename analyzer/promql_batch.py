@@ -100,7 +100,7 @@ class QueryBatch:
             if shared is None:
                 by_part[(window, part)] = query
                 branches.append(
-                    f'label_replace(label_replace({query}, "{WINDOW_LABEL}", '
+                    f'label_replace(label_replace({_ended(query)}, "{WINDOW_LABEL}", '
                     f'"{escape_promql_string(window, chr(34))}", "", ""), "{PART_LABEL}", '
                     f'"{escape_promql_string(part, chr(34))}", "", "")'
                 )
@@ -145,3 +145,9 @@ class QueryBatch:
         return {
             query: QueryResult(query, answer.result_type, found, answer.warnings) for query, found in series.items()
         }
+
+
+def _ended(query: str) -> str:
+    """The query as one argument among others: a `#` may open a comment that runs to the end of its line, which
+    would swallow what the batch writes after it (a template ending in `# 5xx only`), so it gets a line end."""
+    return f"{query}\n" if "#" in query else query

@@ -40,13 +40,13 @@ class Reducer:
         if not values:
             return math.nan
         if self.name == "avg":
-            return math.fsum(values) / len(values)
+            return _fsum_over(values, len(values))
         if self.name == "max":
             return max(values)
         if self.name == "min":
             return min(values)
         if self.name == "sum":
-            return math.fsum(values)
+            return _fsum_over(values, 1)
         if self.name == "last":
             return values[-1]
         assert self.q is not None
@@ -54,10 +54,24 @@ class Reducer:
         rank = self.q * (len(ordered) - 1)
         low = math.floor(rank)
         high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+        weight = rank - low
+        # Weighed as PromQL's quantile does: the difference of two neighbours of opposite signs may leave the float
+        # range, their weighted sum never does.
+        return ordered[low] * (1 - weight) + ordered[high] * weight
 
     def __str__(self) -> str:
         return f"quantile({self.q:g})" if self.name == "quantile" else self.name
+
+
+def _fsum_over(values: Sequence[float], divisor: int) -> float:
+    """The exact sum of `values` over `divisor`, rounded once; an infinity only when the result itself lies beyond
+    the float range (fsum raises when a partial sum does, e.g. 1e308 + 1e308 - 1e308)."""
+    try:
+        return math.fsum(values) / divisor
+    except OverflowError:
+        # Scaled down by a power of two above the count, no partial sum can leave the range; the scaling is exact.
+        scale = 2.0 ** len(values).bit_length()
+        return math.fsum(value / scale for value in values) / divisor * scale
 
 
 ReducerField = Annotated[

@@ -20,6 +20,7 @@ from analyzer.kinds import (
     EvalContext,
     Evaluation,
     MemberError,
+    NoDataPolicy,
     Outcome,
     ParamType,
     Placeholder,
@@ -232,9 +233,15 @@ class CompositeCheck(Check):
         if ignored:
             details["ignored"] = [r.member.check for r in ignored]
         if not judged:
-            return self.no_data_verdict(
-                f"every member errored and on_member_error is ignore ({_summary(results)})", details=details
-            )
+            reason = f"every member errored and on_member_error is ignore ({_summary(results)})"
+            if self.no_data is NoDataPolicy.PASS:
+                # `no_data: pass` reads absent data as good news; members that errored measured nothing at all.
+                return Verdict(
+                    outcome=Outcome.INCONCLUSIVE,
+                    reason=f"{reason}: no_data: pass does not apply to members that could not be evaluated",
+                    details=details,
+                )
+            return self.no_data_verdict(reason, details=details)
         verdict = self._combine(judged, ignored, details, _summary(results))
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:

@@ -58,6 +58,8 @@ _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
+# A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
+_STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
 
 class VariantQueries(BaseModel):
@@ -90,8 +92,14 @@ class Measured:
     values: Mapping[tuple[str, str], float | None]
     samples: Mapping[str, Sequence[float]] = field(default_factory=dict)
     presence_query: str | None = None
-    # mann_whitney: seconds from each variant's last range point to the end of the lookback (0 when none).
+    # mann_whitney: seconds from each variant's last range point with a value (not NaN) to the end of the
+    # lookback (0 when none).
     silent_s: Mapping[str, float] = field(default_factory=dict)
+    # What Prometheus attached to the answers (a partial answer from Thanos, "metric might not be a counter"),
+    # and the warnings among them that say series may be missing (QueryResult.storage_warnings).
+    warnings: Sequence[str] = ()
+    infos: Sequence[str] = ()
+    partial: Sequence[str] = ()
 
 
 class KpiCompareCheck(Check):
@@ -182,11 +190,15 @@ class KpiCompareCheck(Check):
         (a canary hash given as the stable one): a variant compared with itself always passes."""
         bound = super().bind_args(raw_args)
         values: dict[str, ArgValue] = {**bound, _LOOKBACK: self.lookback}
-        canary = {name: template.render(values) for name, template in self._canary.items()}
-        if canary == {name: template.render(values) for name, template in self._baseline.items()}:
+        # The queries judged, not `events`: only the canary needs one (for min_canary_events), and the verdict
+        # does not depend on it.
+        judged = ("success", "total") if self.method == "proportion" else ("query",)
+        if all(
+            _code(self._canary[name].render(values)) == _code(self._baseline[name].render(values)) for name in judged
+        ):
             # The args that tell the variants apart in the templates, and so made them equal here.
-            canary_names = {name for template in self._canary.values() for name in template.param_names}
-            baseline_names = {name for template in self._baseline.values() for name in template.param_names}
+            canary_names = {name for role in judged for name in self._canary[role].param_names}
+            baseline_names = {name for role in judged for name in self._baseline[role].param_names}
             culprits = sorted((canary_names ^ baseline_names) - {_LOOKBACK}) or sorted(bound)
             shown = ", ".join(f"{name}={render_value(bound[name])!r}" for name in culprits if name in bound)
             raise ArgError(
@@ -296,7 +308,7 @@ class KpiCompareCheck(Check):
                 source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
                 for side in ("canary", "baseline")
             ]
-        found, present, answers = await asyncio.gather(
+        (found, results), (present, present_answers), answers = await asyncio.gather(
             _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges)
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
@@ -321,7 +333,11 @@ class KpiCompareCheck(Check):
             side: _silent_s(answer, ctx.evaluation_time)
             for side, answer in zip(("canary", "baseline"), answers, strict=False)
         }
-        return Measured(queries, found, samples, presence, silent)
+        every = [*results, *present_answers, *answers]
+        warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
+        infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
+        partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
+        return Measured(queries, found, samples, presence, silent, warnings, infos, partial)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
@@ -395,6 +411,12 @@ class KpiCompareCheck(Check):
                     f"the {self._name(side)} has {format_number(total)} events over "
                     f"{self.lookback}, fewer than min_canary_events "
                     f"{format_number(self.min_canary_events)}",
+                    details,
+                )
+            if success is None and measured.partial:
+                return self._no_data(
+                    f"the {self._name(side)} success query returned no series and the answer may be partial "
+                    f"({'; '.join(measured.partial)}): an absent success series is no evidence of no successes",
                     details,
                 )
             # An absent success series next to a present total means no successes yet.
@@ -511,9 +533,9 @@ class KpiCompareCheck(Check):
         for side in ("canary", "baseline"):
             if stopped_reporting(measured.silent_s.get(side, 0.0), step_s):
                 return self._no_data(
-                    f"the {self._name(side)}'s series has no sample in the last "
+                    f"the {self._name(side)}'s series has no value (no sample, or NaN) in the last "
                     f"{format_number(measured.silent_s[side])} s of the {self.lookback} lookback: it stopped "
-                    "reporting, so its earlier samples say nothing of now",
+                    "reporting or lost its traffic, so its earlier samples say nothing of now",
                     details,
                 )
             infinite = sum(1 for value in samples[side] if math.isinf(value))
@@ -731,24 +753,32 @@ class KpiCompareCheck(Check):
         }
         if measured.presence_query is not None:
             details["presence_query"] = measured.presence_query
+        if measured.warnings:
+            details["prometheus_warnings"] = list(measured.warnings)
+        if measured.infos:
+            details["prometheus_infos"] = list(measured.infos)
         return details
 
 
 async def _instant_values(
     ctx: EvalContext, source: PrometheusSource, queries: Mapping[tuple[str, str], str]
-) -> dict[tuple[str, str], float | None]:
-    """Run instant queries concurrently; each must give at most one series (None when it gives none)."""
+) -> tuple[dict[tuple[str, str], float | None], list[QueryResult]]:
+    """Run instant queries concurrently; each must give at most one series (None when it gives none). Also the
+    answers themselves (for their warnings)."""
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
-    return {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    values = {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    return values, list(results)
 
 
-async def _present_names(ctx: EvalContext, source: PrometheusSource, presence: str | None) -> frozenset[str]:
-    """The metric names the presence query found (none asked: none found)."""
+async def _present_names(
+    ctx: EvalContext, source: PrometheusSource, presence: str | None
+) -> tuple[frozenset[str], list[QueryResult]]:
+    """The metric names the presence query found (none asked: none found), and its answer."""
     if presence is None:
-        return frozenset()
+        return frozenset(), []
     answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
-    return frozenset(series.labels.get("__name__", "") for series in answer.series)
+    return frozenset(series.labels.get("__name__", "") for series in answer.series), [answer]
 
 
 @lru_cache(maxsize=1024)
@@ -777,9 +807,12 @@ def _samples(result: QueryResult) -> list[float]:
 
 
 def _silent_s(result: QueryResult, end: datetime) -> float:
-    """Seconds from the last point of a range result's one series to the range's `end`; 0 without a series."""
+    """Seconds from the last point with a value (not NaN) of a range result's one series to the range's `end`;
+    0 without such a point (no series, or only NaN: too few samples decides). A NaN point is no value there
+    (a KPI divided by zero traffic: a canary whose workers hung, still scraped), as a missing point is."""
     series = result.only_series("range query", aggregate="avg")
-    return silence_s(series.samples[-1][0], end) if series is not None and series.samples else 0.0
+    valued = [at for at, value in series.samples if not math.isnan(value)] if series is not None else []
+    return silence_s(valued[-1], end) if valued else 0.0
 
 
 def _longest_range_selector(query: str, lookback: str) -> str | None:
@@ -787,6 +820,11 @@ def _longest_range_selector(query: str, lookback: str) -> str | None:
     ranges given by other placeholders are not known before evaluation and are left out."""
     ranges = _RANGE_SELECTOR_RE.findall(_LOOKBACK_PLACEHOLDER_RE.sub(lookback, query))
     return max(ranges, key=parse_duration, default=None)
+
+
+def _code(query: str) -> str:
+    """A query without its comments and spacing outside strings: queries that differ only there are the same."""
+    return _STRING_OR_SPACE_RE.sub(lambda found: found.group(0) if found.group(0)[0] in "\"'`" else "", query)
 
 
 def _median(values: Sequence[float]) -> float:

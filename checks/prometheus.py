@@ -135,7 +135,7 @@ class PrometheusCheck(Check):
         if stale is not None:
             return self._absent(stale, result, details)
         if self.each:
-            return self._judge_each(points, details)
+            return self._judge_each(points, details, result.storage_warnings)
         if len(points) > 1 and self.reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
@@ -145,11 +145,18 @@ class PrometheusCheck(Check):
         values = [value for _, value, _ in points]
         unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
         if unjudgeable:
-            series, value, samples = unjudgeable[0]
+            # An infinite series speaks first: it is a measurement gone wrong, which a NaN beside it (no traffic,
+            # read as good news under no_data: pass) must not hide.
+            series, value, samples = next((u for u in unjudgeable if math.isinf(u[1])), unjudgeable[0])
             reason = _no_value_reason(series, value, samples, len(points), self.min_samples)
-            return self._unjudged(value, reason, details, beside_values=len(unjudgeable) < len(points))
+            return self._unjudged(
+                value, reason, details, beside_values=len(unjudgeable) < len(points), partial=result.storage_warnings
+            )
         value = values[0] if self.reduce is None else self.reduce.apply(values)
         subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
+        if not math.isfinite(value):
+            reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
+            return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
         outcome = self._judge(value)
         # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
         return Verdict.model_validate(
@@ -200,17 +207,16 @@ class PrometheusCheck(Check):
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
-    def _unjudged(self, value: float, reason: str, details: dict[str, Any], *, beside_values: bool) -> Verdict:
+    def _unjudged(
+        self, value: float, reason: str, details: dict[str, Any], *, beside_values: bool, partial: list[str]
+    ) -> Verdict:
         """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
         infinity, which is a measurement gone wrong (errors over zero traffic), nor for a series without a
         value among others that have one (`beside_values`), where the data is not absent: a reduction over
-        all of them could fail."""
-        if self.no_data is NoDataPolicy.PASS and (math.isinf(value) or beside_values):
-            why = (
-                "an infinite value, which is no absence of data"
-                if math.isinf(value)
-                else "a reduction whose other series have values"
-            )
+        all of them could fail, nor in an answer that may be `partial` (its storage warnings): NaN is no
+        traffic in what the querier read, and the store that did not answer may hold the traffic."""
+        why = _why_no_pass(value, beside_values=beside_values, partial=partial)
+        if self.no_data is NoDataPolicy.PASS and why is not None:
             return Verdict(
                 outcome=Outcome.INCONCLUSIVE,
                 reason=f"{reason}; no_data: pass does not apply to {why}",
@@ -260,14 +266,16 @@ class PrometheusCheck(Check):
             return f"{subject} {shown} does not meet pass_if {self.pass_if}"
         return f"{subject} {shown} meets neither pass_if {self.pass_if} nor fail_if {self.fail_if}"
 
-    def _judge_each(self, points: list[tuple[Series, float, int]], details: dict[str, Any]) -> Verdict:
+    def _judge_each(
+        self, points: list[tuple[Series, float, int]], details: dict[str, Any], partial: list[str]
+    ) -> Verdict:
         judged: list[tuple[Outcome, Series, float]] = []
         for series, value, samples in points:
             if math.isfinite(value):
                 judged.append((self._judge(value), series, value))
             else:
                 reason = _no_value_reason(series, value, samples, 1, self.min_samples)
-                nodata = self._unjudged(value, reason, {}, beside_values=False)
+                nodata = self._unjudged(value, reason, {}, beside_values=False, partial=partial)
                 judged.append((nodata.outcome, series, value))
         worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
         worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)
@@ -277,11 +285,13 @@ class PrometheusCheck(Check):
             entry["verdict"] = outcome.value
         count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
         if not math.isfinite(value):
-            policy = (
-                "an infinite value is never a pass"
-                if math.isinf(value) and self.no_data is NoDataPolicy.PASS
-                else f"no_data policy: {self.no_data.value}"
-            )
+            why = _why_no_pass(value, beside_values=False, partial=partial)
+            if self.no_data is not NoDataPolicy.PASS or why is None:
+                policy = f"no_data policy: {self.no_data.value}"
+            elif math.isinf(value):
+                policy = "an infinite value is never a pass"
+            else:
+                policy = f"no_data: pass does not apply to {why}"
             reason = (
                 f"{count} of {len(judged)} series have no value to judge, e.g. {series.describe()} "
                 f"at {format_number(value)} ({policy})"
@@ -331,6 +341,17 @@ class PrometheusCheck(Check):
         if result.infos:
             details["prometheus_infos"] = result.infos
         return details
+
+
+def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> str | None:
+    """Why `no_data: pass` does not apply to a value no condition can judge, or None when it does."""
+    if math.isinf(value):
+        return "an infinite value, which is no absence of data"
+    if beside_values:
+        return "a reduction whose other series have values"
+    if partial:
+        return f"an answer that may be partial ({'; '.join(partial)})"
+    return None
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:

@@ -19,7 +19,8 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     behaviour: `hang` (never answers), `500`, `garbage` (200, not JSON), `shape` (200, JSON without data),
     `string` (a string result), `partial` (no series, with a warning as Thanos gives when a store is down),
     `annotated` (no series, with one of PromQL's info annotations), `partial-stale` (a range answer whose one
-    series, at 0.5, stopped half an hour before the end, with a store-down warning).
+    series, at 0.5, stopped half an hour before the end, with a store-down warning), `partial-nan` (one series at NaN,
+    with a store-down warning).
     """
     release = asyncio.Event()
 
@@ -41,6 +42,9 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
             values = [[start + k * step, "0.5"] for k in range(int((end - 1800 - start) // step) + 1)]
             stale = {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": values}]}
             return web.json_response({"status": "success", "data": stale, "warnings": [PARTIAL_WARNING]})
+        if behaviour == "partial-nan":
+            nan = {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1, "NaN"]}]}
+            return web.json_response({"status": "success", "data": nan, "warnings": [PARTIAL_WARNING]})
         if behaviour == "string":
             return web.json_response({"status": "success", "data": {"resultType": "string", "result": [1.0, "hello"]}})
         raise AssertionError(behaviour)

@@ -396,6 +396,14 @@ def parse_result(query: str, data: Any) -> QueryResult:
         if not isinstance(metric, dict):
             raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
         labels = {str(k): str(v) for k, v in metric.items()}
+        if "histogram" in item or "histograms" in item:
+            # Prometheus' own answer to a query that selects native histograms: the check's query is wrong, not the
+            # answer; and a series' float samples beside its histogram ones are not the whole window.
+            raise CheckMisconfigured(
+                f"series {Series(labels, []).describe()} holds native histogram samples, which no threshold can "
+                "judge; turn them into numbers in the query, e.g. histogram_quantile(0.99, sum(rate(x[5m]))), "
+                "histogram_count(rate(x[5m])) or histogram_sum(rate(x[5m]))"
+            )
         if result_type == "matrix":
             samples = [(float(ts), float(v)) for ts, v in item["values"]]
         else:
@@ -439,7 +447,7 @@ class PrometheusSource:
         self._header_secrets = tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)
         self._header_words = tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS)
         # A query with the whole of the source's timeout (the usual case) reuses these.
-        self._full_timeout = (aiohttp.ClientTimeout(total=config.timeout_s), _prom_timeout(config.timeout_s))
+        self._full_timeout = (_client_timeout(config.timeout_s), _prom_timeout(config.timeout_s))
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -557,7 +565,7 @@ class PrometheusSource:
         if timeout_s == self.config.timeout_s:
             timeout, prom_timeout = self._full_timeout
         else:
-            timeout, prom_timeout = aiohttp.ClientTimeout(total=timeout_s), _prom_timeout(timeout_s)
+            timeout, prom_timeout = _client_timeout(timeout_s), _prom_timeout(timeout_s)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
         url = URL(
             f"{self.config.url}/api/v1/{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True
@@ -680,6 +688,12 @@ def _certifi_context() -> ssl.SSLContext:
 
 async def _awaited(waiter: Awaitable[None]) -> None:
     await waiter
+
+
+def _client_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout bounding a whole exchange to `timeout_s`, to the millisecond: by default aiohttp rounds
+    a timeout of 5 s or more up to the loop clock's next whole second, holding a query up to 1 s past it."""
+    return aiohttp.ClientTimeout(total=timeout_s, ceil_threshold=math.inf)
 
 
 def _prom_timeout(timeout_s: float) -> str:

@@ -178,6 +178,8 @@ class TierResult:
     long_burn: float | None
     short_burn: float | None
     note: str = ""
+    # Windows without a ratio whose raw errors counted errors (the tool's rule did not record): their raw burn.
+    raw_burns: tuple[tuple[str, float], ...] = ()
     # Both windows had traffic; and both exceed the factor. Computed once: the verdict, its reason and its
     # details read them several times.
     judged: bool = field(init=False)
@@ -205,7 +207,7 @@ class TierResult:
         The missing window might exceed it too, so such a tier may be firing unseen."""
         if self.judged:
             return []
-        measured = ((self.tier.long, self.long_burn), (self.tier.short, self.short_burn))
+        measured = ((self.tier.long, self.long_burn), (self.tier.short, self.short_burn), *self.raw_burns)
         return [(window, burn) for window, burn in measured if burn is not None and exceeds(burn, self.tier.factor)]
 
 
@@ -217,7 +219,8 @@ def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], b
         missing = [w for w in (long, short) if w.error_ratio is None]
         if missing:
             note = "; ".join(f"{w.window}: {w.note}" for w in missing)
-            results.append(TierResult(tier, burn_or_none(long, budget), burn_or_none(short, budget), note))
+            raw = tuple((w.window, burn) for w in missing if (burn := raw_burn(w, budget)) is not None)
+            results.append(TierResult(tier, burn_or_none(long, budget), burn_or_none(short, budget), note, raw))
         else:
             results.append(TierResult(tier, burn_or_none(long, budget), burn_or_none(short, budget)))
     return results
@@ -300,3 +303,14 @@ def with_min_events(window: WindowRatio, min_events: float) -> WindowRatio:
 
 def burn_or_none(window: WindowRatio, budget: float) -> float | None:
     return None if window.error_ratio is None else burn_rate(window.error_ratio, budget)
+
+
+def raw_burn(window: WindowRatio, budget: float) -> float | None:
+    """The burn the raw errors and total show for a window whose recording rule recorded nothing while the raw
+    errors count some (the rule group stopped): evidence of burning, though the window cannot judge."""
+    errors, total = window.errors, window.total
+    if window.error_ratio is not None or not window.recorded_absent or errors is None or total is None:
+        return None
+    if not (math.isfinite(errors) and math.isfinite(total) and errors > 0 and total > 0):
+        return None
+    return burn_rate(min(errors / total, 1.0), budget)

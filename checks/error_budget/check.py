@@ -189,6 +189,16 @@ class ErrorBudgetCheck(Check):
             raise ValueError(
                 "nothing can fail this check: give a tier whose severity is in fail_on, or min_budget_remaining"
             )
+        ceiling = max_burn_rate(error_budget(self.objective))
+        if failing and self.min_budget_remaining is None and not any(_can_fire(t, ceiling) for t in failing):
+            # Every event bad burns at the ceiling, and a tier fires only above its factor: such a check passes
+            # a canary failing every request (an objective given as a ratio, 0.999, makes the ceiling 1.01).
+            raise ValueError(
+                f"nothing can fail this check: at objective {format_number(self.objective)}% the burn rate "
+                f"cannot exceed {format_number(ceiling)} (every event bad), and no fail_on tier's factor is below "
+                f"that ({', '.join(f'{t.label} x{format_number(t.factor)}' for t in failing)}); give the "
+                "objective in percent (99.9, not 0.999), a lower factor, or min_budget_remaining"
+            )
         return self
 
     @property
@@ -211,7 +221,7 @@ class ErrorBudgetCheck(Check):
         found = []
         ceiling = max_burn_rate(self.budget)
         for tier in self._tiers:
-            if exceeds(tier.factor, ceiling):
+            if not _can_fire(tier, ceiling):
                 found.append(
                     f"tier {tier.label} x{format_number(tier.factor)} can never fire: at objective "
                     f"{format_number(self.objective)}% the burn rate cannot exceed "
@@ -342,6 +352,9 @@ class ErrorBudgetCheck(Check):
         )
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
+        infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
+        if infos:
+            verdict.details["prometheus_infos"] = infos
         return verdict
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
@@ -462,17 +475,18 @@ class ErrorBudgetCheck(Check):
             return self._burning_unjudged(burning, details)
         if gating and not gating_judged:
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in gating)
-            return self.no_data_verdict(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details=details)
+            return self._unjudged(f"no {'/'.join(self.fail_on)} tier can judge ({reasons})", details, partial)
         unjudged = [t for t in gating if not t.judged]
         if unjudged and not self.accept_unjudged_tiers:
             reasons = "; ".join(f"{t.tier.label}: {t.note}" for t in unjudged)
-            return self.no_data_verdict(
+            return self._unjudged(
                 f"{len(unjudged)} of {len(gating)} {'/'.join(self.fail_on)} tiers cannot judge ({reasons}); a pass "
                 "needs every one judged (accept_unjudged_tiers: true accepts the rest)",
-                details=details,
+                details,
+                partial,
             )
         if gate is not None and remaining is None:
-            return self.no_data_verdict(f"budget remaining is unknown: {period.note}", details=details, threshold=gate)
+            return self._unjudged(f"budget remaining is unknown: {period.note}", details, partial, threshold=gate)
         if not gating:
             assert remaining is not None and gate is not None
             return Verdict(
@@ -501,6 +515,21 @@ class ErrorBudgetCheck(Check):
             f"{worst.tier.label} at {format_number(worst.burn)}x (limit "
             f"{format_number(worst.tier.factor)}x); {budget_text}{extra}",
         )
+
+    def _unjudged(
+        self, reason: str, details: dict[str, Any], partial: Sequence[str], threshold: float | None = None
+    ) -> Verdict:
+        """The no_data policy's verdict, but no pass when the answer may be partial (`partial`: its storage
+        warnings): what it lost may be the errors, which `no_data: pass` would read as good news."""
+        if partial and self.no_data is NoDataPolicy.PASS:
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{reason} and the answer may be partial ({'; '.join(partial)}): no_data: pass does not apply "
+                "to an answer that may lack series",
+                threshold=threshold,
+                details=details,
+            )
+        return self.no_data_verdict(reason, details=details, threshold=threshold)
 
     def _burning_unjudged(self, burning: list[TierResult], details: dict[str, Any]) -> Verdict:
         """A fail_on tier that cannot judge while a window it could measure burns above its factor: it may be
@@ -584,6 +613,11 @@ class ErrorBudgetCheck(Check):
             if self.sloth.total_query is not None
             else "none: without sloth.total_query an absent ratio_rate series is no data"
         )
+
+
+def _can_fire(tier: BurnTier, ceiling: float) -> bool:
+    """Whether a burn rate at most `ceiling` (every event bad) can exceed the tier's factor, as firing needs."""
+    return exceeds(ceiling, tier.factor)
 
 
 def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:

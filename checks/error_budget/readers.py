@@ -16,6 +16,7 @@ from analyzer.kinds import (
     BATCH_LABEL_RE,
     BATCH_LABELS,
     ArgValue,
+    CheckMisconfigured,
     MissingBucket,
     Param,
     ParamType,
@@ -673,6 +674,9 @@ class SlothReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         name = rule_window(window)
         queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
+        if period:
+            # Sloth records the SLO's period beside its rules: one more name in the rules' selector.
+            queries["period_days"] = f"slo:time_period:days{{{self._matchers(args)}}}"
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
         if self._errors is not None and not period:
@@ -699,6 +703,8 @@ class SlothReader:
         return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        if "period_days" in queries:
+            self._same_period(window, queries["period_days"], results)
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
         name = rule_window(window)
@@ -728,6 +734,21 @@ class SlothReader:
             total,
             "sloth.total_query" if "total" in queries else None,
             counted=self._total_counted,
+        )
+
+    @staticmethod
+    def _same_period(period: str, query: str, results: Results) -> None:
+        """CheckMisconfigured when Sloth's slo:time_period:days (if recorded) is not `period`: the check would read
+        a period ratio Sloth does not record (ratio_rate4w of a 30d SLO: absent, so zero errors when no window
+        recorded either) and scale its default tiers to the wrong period."""
+        days = results[query].single_value("Sloth slo:time_period:days query")
+        if days is None or not math.isfinite(days) or math.isclose(days * 86400, parse_duration(period), rel_tol=1e-9):
+            return
+        recorded = prometheus_duration(days * 86400) if days > 0 else format_number(days)
+        raise CheckMisconfigured(
+            f"Sloth SLO {{{query[query.index('{') + 1 : -1]}}} has a period of {recorded} (slo:time_period:days "
+            f"{format_number(days)}), not the check's period {period}: Sloth records ratio_rate{recorded}, not "
+            f"ratio_rate{rule_window(period)}, and the default tiers scale with the period; set period: {recorded}"
         )
 
 

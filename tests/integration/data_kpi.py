@@ -12,6 +12,8 @@ Metric names start with `kpi_`; the variant is the `rollouts_pod_template_hash` 
 Only kpiworse has failed payments (kpi_failed_payments_total); the others' counters stay at 0.
 - kpidead:   like kpiequal until 20 minutes before the anchor (visits and latency), then nothing: a canary
              whose pods died.
+- kpihung:   like kpiequal (visits and orders) until 15 minutes before the anchor, then its counters stay flat
+             and are still scraped: a canary whose request workers hung (its conversion is 0/0, NaN, since).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ STEP_S = 15.0
 TINY_LATENCY_S = 3 * 60
 NOISE_S = 0.02
 DEAD_S = 20 * 60
+HUNG_S = 15 * 60
 
 # hash: (visits/s, orders/s, p95 s, mean latency s, noise seed)
 VARIANTS = {
@@ -63,3 +66,6 @@ def build(om: OpenMetrics, anchor: float) -> None:
     dead = {"service": "shop", "rollouts_pod_template_hash": "kpidead"}
     om.add_counter_rate("kpi_visits_total", dead, lambda t: 20.0, start, anchor - DEAD_S, STEP_S)
     om.add("kpi_request_latency_seconds", dead, lambda t: 0.100 + noise(t, anchor, 71), start, anchor - DEAD_S, STEP_S)
+    hung = {"service": "shop", "rollouts_pod_template_hash": "kpihung"}
+    for name, rate in (("kpi_visits_total", 20.0), ("kpi_orders_total", 2.0)):
+        om.add_counter_rate(name, hung, lambda t, r=rate: r if t < anchor - HUNG_S else 0.0, start, end, STEP_S)

@@ -167,6 +167,15 @@ CHECKS = [
         "ratio": service_ratio("eb-search"),
     },
     {
+        # Each template ends in a comment, as a one-line PromQL query may: the batch must not lose what follows.
+        "name": "eb-search-commented",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "min_budget_remaining": 0.5,
+        "ratio": {part: f"{query} # {part} of eb-search" for part, query in service_ratio("eb-search").items()},
+    },
+    {
         "name": "eb-api-latency",
         "kind": "error_budget",
         "objective": 99.9,
@@ -276,6 +285,11 @@ CHECKS = [
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors", errors=None),
     sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
     sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
+    pyrra_check("stopped", name="ebr-pyrra-stopped-no-data-pass", no_data="pass"),
+    sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
+    # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
+    sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
+    sloth_check("clean", name="ebr-sloth-clean-4w", period="4w"),
     pyrra_check("clean", name="ebr-pyrra-errors-typo", errors='ebr_http_request_total{job="ebr-clean"}'),
     sloth_check(
         "clean",
@@ -660,7 +674,11 @@ class TestGroupedSelectors:
         sloth = await evaluate("eb-sloth-budget")
         assert sloth.details["sent_queries"] == [
             grouped(
-                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                [
+                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                    "slo:time_period:days",
+                    "slo:objective:ratio",
+                ],
                 'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"',
             )
         ]
@@ -675,7 +693,11 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-sloth-weird")
         assert result.details["sent_queries"] == [
             grouped(
-                [*(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")), "slo:objective:ratio"],
+                [
+                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                    "slo:time_period:days",
+                    "slo:objective:ratio",
+                ],
                 f'sloth_id="ebb-weird", {WEIRD_MATCHER}',
             )
         ]
@@ -933,6 +955,37 @@ class TestRecordedZeroErrors:
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
 
 
+class TestCommentedTemplates:
+    """A template ending in a PromQL comment (`# ...`) is measured as it would be alone, in the batch too."""
+
+    async def test_a_comment_does_not_swallow_the_rest_of_the_batch(self, evaluate):
+        result = await evaluate("eb-search-commented")
+        assert result.verdict is Outcome.PASS, result.reason
+        assert result.details["budget"]["remaining"] == pytest.approx(0.8, rel=1e-6)  # 0.02% of 0.1%
+        assert len(result.details["sent_queries"]) == 1
+
+
+class TestSlothPeriod:
+    """Sloth records the SLO's period (slo:time_period:days) beside its rules: a check whose period differs reads
+    a period ratio Sloth does not record, and scales its default tiers to the wrong period."""
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-clean-28d-gate", "ebr-sloth-clean-4w"])
+    async def test_a_check_whose_period_is_not_the_slos_is_misconfigured(self, evaluate, name):
+        # The 28d check read the absent ratio_rate4w as zero errors and passed its budget gate.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-clean"} has a period of 30d (slo:time_period:days 30), not the '
+            "check's period "
+        )
+        assert "set period: 30d" in result.reason
+
+    async def test_a_check_with_the_slos_period_is_judged(self, evaluate):
+        result = await evaluate("ebr-sloth-clean")
+        assert result.verdict is Outcome.PASS
+        assert 'slo:time_period:days{sloth_id="ebr-sloth-clean"}' in result.details["queries"]
+
+
 class TestStoppedRuleGroup:
     """A ratio rule group that stopped evaluating (here: not in the rule file) while the group the existence
     probe reads still records leaves every window absent; with the raw errors configured, a window whose errors
@@ -945,6 +998,15 @@ class TestStoppedRuleGroup:
         five = windows(result)["5m"]
         assert five["error_ratio"] is None and five["errors"] == pytest.approx(0.5)
         assert "counted 0.5 errors/s over 5m: the tool's ratio rule did not record" in five["note"]
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-no-data-pass", "ebr-sloth-stopped-no-data-pass"])
+    async def test_no_data_pass_does_not_cover_errors_the_raw_counters_count(self, evaluate, name):
+        # The raw counters measure 5% errors (50x) where the rule did not record: evidence, not an absence.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        factor = 7 if "pyrra" in name else 6  # the tier furthest above its factor is named: 6h/30m
+        assert result.reason.startswith("page tier 6h/30m cannot judge")
+        assert f"window burns 50x (limit {factor}x): it may be firing unseen; so may 1h/5m" in result.reason
 
     async def test_the_sloth_period_is_not_read_as_zero_errors(self, evaluate):
         result = await evaluate("ebr-sloth-stopped-gate")
@@ -1227,13 +1289,14 @@ class TestImportedDocuments:
 STORE_DOWN = "partial response: store 2 down"
 
 
-def partial_prometheus(warning: str) -> type[PrometheusSource]:
-    """The real Prometheus, answering every query with `warning`, as a Thanos querier with a store down does."""
+def partial_prometheus(warning: str, info: str | None = None) -> type[PrometheusSource]:
+    """The real Prometheus, answering every query with `warning` (and `info`), as a Thanos querier with a store
+    down does."""
 
     class PartialPrometheus(PrometheusSource):
         async def query(self, promql, at, timeout_s, **kwargs):
             answer = await super().query(promql, at, timeout_s, **kwargs)
-            return QueryResult(answer.query, answer.result_type, answer.series, [warning])
+            return QueryResult(answer.query, answer.result_type, answer.series, [warning], [info] if info else [])
 
     return PartialPrometheus
 
@@ -1243,8 +1306,8 @@ class TestPartialAnswers:
     of zero errors; PromQL's own annotations say nothing about missing series."""
 
     @staticmethod
-    async def evaluate(catalog, prometheus, name, warning):
-        kind = partial_prometheus(warning)
+    async def evaluate(catalog, prometheus, name, warning, info=None):
+        kind = partial_prometheus(warning, info)
         sources = Sources(catalog.sources, make_prometheus=lambda source, config: kind(source, config))
         try:
             runner = Runner(catalog, sources, Metrics(), 8.0)
@@ -1255,6 +1318,11 @@ class TestPartialAnswers:
     async def test_warnings_reach_the_details(self, catalog, prometheus):
         evaluation = await self.evaluate(catalog, prometheus, "ebr-pyrra-clean", STORE_DOWN)
         assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+    async def test_infos_reach_the_details(self, catalog, prometheus):
+        info = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+        evaluation = await self.evaluate(catalog, prometheus, "ebr-raw-clean", STORE_DOWN, info)
+        assert evaluation.details["prometheus_infos"] == [info]
 
     @pytest.mark.parametrize("name", ["ebr-raw-clean", "ebr-pyrra-clean", "ebr-sloth-clean"])
     async def test_absent_errors_in_a_partial_answer_are_not_zero_errors(self, catalog, prometheus, name):

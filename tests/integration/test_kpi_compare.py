@@ -3,13 +3,18 @@ through the HTTP API the way Argo's web provider calls it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from analyzer.catalog import build_catalog
+from analyzer.metrics import Metrics
+from analyzer.models import Outcome
 from analyzer.registry import Registry
+from analyzer.runner import Runner
 from analyzer.settings import Settings
+from analyzer.sources import PrometheusSource, QueryResult, Sources
 from analyzer.web import create_app
 
 pytestmark = pytest.mark.integration
@@ -45,6 +50,8 @@ PARAMS = {
 COUNTS = {name: {"type": "number", "required": True} for name in ("errors_c", "total_c", "errors_b", "total_b")}
 VALUES = {"canary_value": {"type": "number", "required": True}, "baseline_value": {"type": "number", "required": True}}
 SMOOTHED = "avg(avg_over_time(kpi_request_latency_seconds{{{}}}[5m]))"
+# Orders per visit over the last minute: 0/0 (NaN) at every step where the variant had no visits.
+CONVERSION = "sum(rate(kpi_orders_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m]))"
 
 CHECKS: list[dict[str, Any]] = [
     {
@@ -291,6 +298,20 @@ CHECKS: list[dict[str, Any]] = [
 
 CHECKS.append(
     {
+        "name": "conversion-series",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "30s",
+        "canary": CONVERSION.format(_selector("canary_hash")),
+        "baseline": CONVERSION.format(_selector("stable_hash")),
+    }
+)
+CHECKS.append(
+    {
         **next(check for check in CHECKS if check["name"] == "latency"),
         "name": "latency-half-infinite",
         # +Inf every other minute, as histogram_quantile reads when the quantile lies in the +Inf bucket.
@@ -427,12 +448,67 @@ class TestStoppedVariant:
         # Its last ten minutes of samples match the baseline's; for twenty minutes it has reported nothing.
         body = await run(client, prometheus, "latency", "kpidead")
         assert body["verdict"] == "inconclusive", body["reason"]
-        assert "the canary's series has no sample in the last" in body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
         assert "stopped reporting" in body["reason"]
 
     async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
         body = await run(client, prometheus, "latency", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
+
+
+class TestQuietVariant:
+    """mann_whitney: a variant whose series reads NaN (no traffic) to the end of the lookback is no evidence of
+    now, as one that stopped reporting."""
+
+    async def test_a_canary_without_traffic_since_its_workers_hung_is_inconclusive(self, client, prometheus):
+        # Its fifteen minutes of samples before it hung match the baseline's, which passed.
+        body = await run(client, prometheus, "conversion-series", "kpihung")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
+
+    async def test_a_canary_with_traffic_to_the_end_is_judged(self, client, prometheus):
+        body = await run(client, prometheus, "conversion-series", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["canary"]["samples"] == 61
+
+
+STORE_DOWN = "partial response: store 2 down"
+
+
+class LostFailedPayments(PrometheusSource):
+    """The real Prometheus as a Thanos querier whose store holding kpiworse's failed payments is down: those
+    queries answer no series, and every answer warns."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        lost = "kpi_failed_payments_total" in promql and "kpiworse" in promql
+        return QueryResult(answer.query, answer.result_type, [] if lost else answer.series, [STORE_DOWN])
+
+
+class TestPartialAnswer:
+    """proportion: a success series absent from an answer that may be partial is no evidence of no successes."""
+
+    async def test_failed_payments_lost_with_a_store_are_not_zero(self, prometheus):
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: LostFailedPayments(source, config))
+        try:
+            check = catalog.get("payment-errors")
+            args = check.bind_args({"canary_hash": "kpiworse"})
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
+        finally:
+            await sources.aclose()
+        # Read as zero failed payments, kpiworse (2.5% failed against none) passed.
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert "the answer may be partial (partial response: store 2 down)" in evaluation.reason
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+    async def test_the_same_canary_fails_on_a_complete_answer(self, client, prometheus):
+        body = await run(client, prometheus, "payment-errors", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
 
 
 class TestInfiniteSamples:
@@ -573,3 +649,42 @@ class TestAB:
         assert body["verdict"] == verdict, body["reason"]
         assert body["details"]["winner"] == winner
         assert body["reason"].startswith(f"{winner} wins" if winner else "no winner yet")
+
+
+WARNING = "partial response: store 2 down"
+INFO = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+
+
+class AnnotatedPrometheus(PrometheusSource):
+    """The real Prometheus, its every answer carrying a warning and an info, as a Thanos querier's may."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        return QueryResult(answer.query, answer.result_type, answer.series, [WARNING], [INFO])
+
+    async def query_range(self, promql, start, end, step_s, timeout_s, **kwargs):
+        answer = await super().query_range(promql, start, end, step_s, timeout_s, **kwargs)
+        return QueryResult(answer.query, answer.result_type, answer.series, [WARNING], [INFO])
+
+
+class TestPrometheusAnnotations:
+    """The warnings and infos Prometheus attached to the answers are in the details, once each, for every method."""
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_warnings_and_infos_reach_the_details(self, prometheus, check):
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(catalog.sources, make_prometheus=AnnotatedPrometheus)
+        try:
+            kpi = catalog.get(check)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, None, 8.0).evaluate(
+                kpi, kpi.bind_args({"canary_hash": "kpiequal"}), at
+            )
+        finally:
+            await sources.aclose()
+        assert evaluation.error is None, evaluation.reason
+        assert evaluation.details["prometheus_warnings"] == [WARNING]
+        assert evaluation.details["prometheus_infos"] == [INFO]

@@ -4,14 +4,21 @@ and each check's verdict now is printed."""
 from __future__ import annotations
 
 import http.server
+import re
+import ssl
 import subprocess
 import sys
 import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import trustme
 import yaml
 
 from analyzer.testing import free_port
+from tests.integration.test_error_budget import pyrra_check, sloth_check
 from tests.integration.test_prometheus_check import ERROR_RATIO
 
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
@@ -34,11 +41,10 @@ GOOD = [
 ]
 
 
-def validate(tmp_path, url, *checks, at=None):
+def validate(tmp_path, url, *checks, at=None, catalog=None):
     path = tmp_path / "catalog.yaml"
-    path.write_text(
-        yaml.safe_dump({"sources": {"default": {"url": "http://prometheus.monitoring:9090"}}, "checks": list(checks)})
-    )
+    sources = (catalog or {}).get("sources", {"default": {"url": "http://prometheus.monitoring:9090"}})
+    path.write_text(yaml.safe_dump({"sources": sources, "checks": list(checks)}))
     extra = ["--at", str(at)] if at is not None else []
     return subprocess.run(
         [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
@@ -95,12 +101,75 @@ class TestLiveLint:
         assert result.stdout.count("problem:") == 1
         assert "(its bounds: 0.25, 0.50, 1.0, +Inf)" in result.stdout
 
+    def test_a_bound_is_matched_as_written_not_as_a_number(self, tmp_path, prometheus):
+        # PromQL matches le as text: le="0.5" selects nothing of a histogram that writes its bound "0.50".
+        def ratio(bound: str) -> str:
+            return (
+                f'sum(rate(eb_latency_seconds_bucket{{service="eb-api",le="{bound}"}}[5m])) / '
+                'sum(rate(eb_latency_seconds_count{service="eb-api"}[5m]))'
+            )
+
+        written = {"name": "as-written", "kind": "prometheus", "query": ratio("0.50"), "pass_if": "> 0.9"}
+        number = {**written, "name": "as-a-number", "query": ratio("0.5")}
+        result = validate(tmp_path, prometheus.url, written, number, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: no bucket bound of eb_latency_seconds_bucket matches le="0.5" (its bounds: 0.25, 0.50, 1.0, +Inf)'
+        ) in result.stdout
+        assert "1 problem in 2 checks" in result.stdout
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
         assert result.returncode == 6
         assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
         assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
+
+    def test_every_problem_of_every_check_is_listed(self, tmp_path, prometheus):
+        # A GitOps catalog with one good check and three mistakes: each mistake is listed under its own check,
+        # not only the first one found.
+        checks = [
+            GOOD[0],
+            {
+                **GOOD[0],
+                "name": "metric-typo",
+                "query": ERROR_RATIO.replace("http_requests_total", "http_request_total"),
+            },
+            {
+                **GOOD[0],
+                "name": "label-typo",
+                "query": ERROR_RATIO.replace("rollouts_pod_template_hash", "rollout_pod_template_hash"),
+            },
+            {**GOOD[1], "name": "bound-typo", "latency": {**GOOD[1]["latency"], "threshold_s": 0.3}},
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        # One block per check: its line, then its problems, indented deeper.
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        assert "problem" not in blocks["error-rate"]
+        assert "problem: metric http_request_total does not exist" in blocks["metric-typo"]
+        assert "problem: label rollout_pod_template_hash is not on metric" in blocks["label-typo"]
+        assert "problem: no bucket bound of eb_latency_seconds_bucket" in blocks["bound-typo"]
+        assert "3 problems in 4 checks" in result.stdout
+
+    def test_an_slo_whose_rules_are_not_recorded_under_its_name(self, tmp_path, prometheus):
+        # Pyrra names its rules after the metric, shared by every SLO of it, and tells SLOs apart by the `slo`
+        # label (Sloth by `sloth_id`): a misspelled SLO name reads rules that exist, for other SLOs only.
+        # ebr-clean has no error series, so its burnrate rules record nothing: its increase rule proves its
+        # rule group is loaded, and it is no problem.
+        checks = [
+            pyrra_check("clean", total=None),
+            pyrra_check("clean", "pyrra-typo", slo="ebr-claen", total=None),
+            sloth_check("clean", total_query=None),
+            sloth_check("clean", "sloth-typo", sloth_id="ebr-sloth-claen", total_query=None),
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        report = result.stdout
+        assert report.count("problem:") == 2, report
+        assert 'have no series with slo="ebr-claen" (did you mean ebr-clean?)' in report
+        assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
+        assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
 
     @pytest.mark.parametrize(
         ("query", "parse_error"),
@@ -156,6 +225,76 @@ class TestLiveLint:
         assert "(3 tries): RetryError" in result.stderr
         # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
         assert asked.count("/api/v1/label/__name__/values") == 3, asked
+
+
+@contextmanager
+def tenant_querier(
+    prometheus_url: str, tenant: str, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """A multi-tenant querier in front of Prometheus, as Mimir or Cortex: 401 without `X-Scope-OrgID: tenant`;
+    over TLS with `tls`. Yields its URL and the paths it refused."""
+    refused: list[str] = []
+
+    class Querier(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.headers.get("X-Scope-OrgID") != tenant:
+                refused.append(self.path)
+                status, body = 401, b"no org id\n"
+            else:
+                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
+                    status, body = answer.status, answer.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", refused
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.integration
+class TestLiveLintAsks:
+    """Every question the lint asks carries the source's headers, and a refusal to answer is exit 5, not a pass."""
+
+    def test_a_tenant_header_reaches_every_question(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        catalog = {"sources": {"default": {"url": "http://mimir:8080", "headers": {"X-Scope-OrgID": "payments"}}}}
+        with tenant_querier(prometheus.url, "payments") as (url, refused):
+            result = validate(tmp_path, url, check, at=prometheus.anchor, catalog=catalog)
+        assert refused == []
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+
+    def test_insecure_reaches_every_question(self, tmp_path, prometheus):
+        # A querier whose certificate no CA of the CI job signed, and a source that says `insecure: true`.
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("127.0.0.1").configure_cert(tls)
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        source = {"url": "https://mimir:8080", "headers": {"X-Scope-OrgID": "payments"}, "insecure": True}
+        with tenant_querier(prometheus.url, "payments", tls) as (url, _):
+            result = validate(tmp_path, url, check, at=prometheus.anchor, catalog={"sources": {"default": source}})
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "InsecureRequestWarning" not in result.stderr
+
+    def test_a_querier_refusing_the_lint_is_exit_5_even_with_no_check_run(self, tmp_path, prometheus):
+        not_run = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
+        with tenant_querier(prometheus.url, "payments") as (url, refused):
+            result = validate(tmp_path, url, not_run)
+        assert refused
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
 
 
 @pytest.mark.integration

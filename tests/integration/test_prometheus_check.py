@@ -126,6 +126,12 @@ class TestInfiniteValues:
                 'series {pod="a", service="checkout"} returned inf',
             ),
             (TURNS_INFINITE, {"range": "1h", "step": "5m"}, "the query returned inf"),
+            # Series a is NaN (0/0), listed first; series b is +Inf: the infinity decides, not the absent value.
+            (
+                'label_replace(vector(0) / 0, "pod", "a", "", "") or label_replace(vector(1) / 0, "pod", "b", "", "")',
+                {"reduce": "max"},
+                'series {pod="b"} returned inf',
+            ),
         ],
     )
     async def test_no_data_pass_does_not_apply(self, prometheus, client_for, query, extra, shown):
@@ -160,6 +166,16 @@ class TestInfiniteValues:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert "no_data: pass does not apply to a reduction whose other series have values" in body["reason"]
 
+    @pytest.mark.parametrize("pass_if", ["< 1", "> 1"])
+    async def test_a_sum_beyond_the_float_range_is_no_crash_and_no_pass(self, prometheus, client_for, pass_if):
+        # Each series is finite; their sum (2e308) is not a float: Prometheus' own sum() would say +Inf.
+        query = 'label_replace(vector(1e308), "pod", "a", "", "") or label_replace(vector(1e308), "pod", "b", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if, "no_data": "pass"}
+        client = await client_for(prometheus.url, {**check, "reduce": "sum"})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "sum of 2 series is inf, beyond the float range" in body["reason"]
+
     async def test_no_data_fail_still_fails(self, prometheus, client_for):
         check = {"name": "q", "kind": "prometheus", "query": self.DIVIDED, "pass_if": "< 20", "no_data": "fail"}
         client = await client_for(prometheus.url, check)
@@ -185,6 +201,20 @@ class TestInjection:
         _, body = await run(client, "errors", h=INJECTION, at=prometheus.anchor)
         assert body["verdict"] == "fail"
         assert body["value"] == pytest.approx(5.0)
+
+    async def test_an_empty_required_value_is_refused_not_matched_as_no_label(self, prometheus, client_for):
+        # Empty, the matcher selects checkout's service-wide p99 (0.9, no hash label), which meets pass_if.
+        check = {
+            "name": "p99",
+            "kind": "prometheus",
+            "params": {"h": {"type": "label_value", "required": True}},
+            "query": 'max(latency_p99_seconds{service="checkout",rollouts_pod_template_hash="{{ h }}"})',
+            "pass_if": "< 1",
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "p99", h="", at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert "arg 'h' is empty" in body["message"]
 
     @pytest.mark.parametrize("value", ['x"} or vector(1) #', 'x"}) or vector(0) or sum(x{a="', "x\\", ".*"])
     async def test_other_injections_select_nothing(self, prometheus, client_for, value):
@@ -494,6 +524,15 @@ class TestSourceFailures:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert "stopped reporting" in body["reason"]
         assert "no_data: pass does not apply to an answer that may lack series" in body["reason"]
+
+    @pytest.mark.parametrize("mode", [{}, {"reduce": "max"}, {"each": True}])
+    async def test_nan_in_a_partial_answer_is_never_a_pass(self, client_for, mode):
+        # NaN is 0/0, no traffic in what the querier could read: the store that is down may hold the traffic.
+        async with fake_prometheus("partial-nan") as url:
+            client = await client_for(url, {**self.check, "no_data": "pass", **mode})
+            status, body = await run(client, "up")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert f"no_data: pass does not apply to an answer that may be partial ({PARTIAL_WARNING})" in body["reason"]
 
     async def test_a_promql_annotation_is_no_partial_answer(self, client_for):
         async with fake_prometheus("annotated") as url:

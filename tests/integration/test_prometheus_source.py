@@ -465,6 +465,39 @@ class TestCancellation:
             server.close()
             await server.wait_closed()
 
+    async def test_an_evaluation_past_its_deadline_closes_its_query(self):
+        # The check's deadline (0.5 s) comes long before the source's timeout (60 s): Prometheus sees the
+        # request closed then, not when the source's timeout ends.
+        entered, closed = asyncio.Event(), asyncio.Event()
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            entered.set()
+            if await reader.read() == b"":
+                closed.set()
+            writer.close()
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        check = {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 0.5}
+        catalog = build_catalog(
+            [("catalog.yaml", {"sources": {"default": {"url": url, "timeout_s": 60}}, "checks": [check]})],
+            Registry.default(),
+        )
+        sources = Sources(catalog.sources)
+        try:
+            async with asyncio.timeout(30):
+                evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
+                await closed.wait()
+            # The query is given the time left before the deadline, so it may end as its own timeout.
+            assert evaluation.verdict.value == "error"
+            assert evaluation.error in ("deadline_exceeded", "source_timeout")
+            assert entered.is_set()
+        finally:
+            await sources.aclose()
+            server.close()
+            await server.wait_closed()
+
     async def test_closing_the_source_ends_queries_in_flight(self):
         async with recording_prometheus() as fake:
             fake.hold = True

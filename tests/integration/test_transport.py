@@ -367,6 +367,51 @@ class TestFailures:
                     await query(prometheus)
         assert attempts == 3
 
+    async def test_the_retry_has_only_the_time_left(self, monkeypatch):
+        # A connection refused after a while (a SYN lost, then a RST): the retry is sent with what is left of
+        # the query's time, never a fresh timeout, and says so to Prometheus.
+        attempts = []
+        real_connect = aiohttp.TCPConnector._create_connection
+        seen_timeouts = []
+
+        async def refused_late(self, req, traces, timeout):
+            attempts.append(req.url)
+            if len(attempts) == 1:
+                await asyncio.sleep(1.0)
+                raise aiohttp.ClientConnectorError(req.connection_key, ConnectionRefusedError(111, "refused"))
+            return await real_connect(self, req, traces, timeout)
+
+        async def record(request, seen):
+            seen_timeouts.append(request.query["timeout"])
+            return await ok(request, seen)
+
+        monkeypatch.setattr(aiohttp.TCPConnector, "_create_connection", refused_late)
+        async with serving(record) as server, source(server.url) as prometheus:
+            assert (await query(prometheus, timeout_s=3.0)).series
+        assert len(attempts) == 2
+        assert int(seen_timeouts[0].removesuffix("ms")) <= 2000
+
+    async def test_no_retry_once_the_time_is_up(self, monkeypatch):
+        # A connection attempt that fails at the very moment the query's time runs out (it fails as it is
+        # cancelled): sent again, the retry would have no time left to be bounded by.
+        attempts = 0
+
+        async def refused_at_the_deadline(self, req, traces, timeout):
+            nonlocal attempts
+            attempts += 1
+            if attempts == 1:
+                try:
+                    await asyncio.sleep(60)
+                except asyncio.CancelledError:
+                    asyncio.current_task().uncancel()
+            raise aiohttp.ClientConnectorError(req.connection_key, ConnectionRefusedError(111, "refused"))
+
+        monkeypatch.setattr(aiohttp.TCPConnector, "_create_connection", refused_at_the_deadline)
+        async with source(f"http://127.0.0.1:{free_port()}") as prometheus:
+            with pytest.raises(SourceUnavailable, match="unreachable"):
+                await query(prometheus, timeout_s=0.2)
+        assert attempts == 1
+
     async def test_slow_answer_is_a_timeout_and_not_resent(self):
         release = asyncio.Event()
 
@@ -400,6 +445,26 @@ class TestFailures:
             with pytest.raises(SourceTimeout):
                 await query(prometheus, timeout_s=0.5)
         assert server.requests == 1
+
+    async def test_a_timeout_of_whole_seconds_is_not_rounded_up(self):
+        # aiohttp rounds a timeout of 5 s or more up to the loop clock's next whole second (up to 1 s more).
+        # Started just after a whole second, a query of the default 5 s would wait until nearly 6 s: an answer
+        # trickled over 5.5 s would then arrive whole, where the source's timeout_s says it must not.
+        length, pause_s = 11, 0.5
+
+        async def trickle(request, seen):
+            response = web.StreamResponse(headers={"Content-Length": str(length)})
+            await response.prepare(request)
+            for _ in range(length):
+                await asyncio.sleep(pause_s)
+                await response.write(b" ")
+            return response
+
+        loop = asyncio.get_running_loop()
+        async with serving(trickle) as server, source(server.url) as prometheus:
+            await asyncio.sleep(1 - loop.time() % 1 + 0.01)
+            with pytest.raises(SourceTimeout):
+                await query(prometheus, timeout_s=5.0)
 
     async def test_connection_dropped_mid_answer(self):
         async with raw_server(half_answer) as url, source(url) as prometheus:

@@ -329,6 +329,14 @@ class TestCombiningErrors:
     async def test_nothing_left_follows_no_data(self, members):
         assert (await judge(members, ["e"], on_member_error="ignore")).verdict == "inconclusive"
 
+    @pytest.mark.parametrize(("policy", "verdict"), [("pass", "inconclusive"), ("fail", "fail")])
+    async def test_members_that_all_errored_are_no_absent_data(self, members, policy, verdict):
+        # Every member's source down measured nothing: `no_data: pass` would read that outage as good news.
+        evaluation = await judge(members, ["e"], on_member_error="ignore", no_data=policy)
+        assert evaluation.verdict == verdict
+        if policy == "pass":
+            assert "no_data: pass does not apply to members that could not be evaluated" in evaluation.reason
+
 
 class TestCombiningCritical:
     """A critical member's fail fails the whole; a critical member not passing keeps the whole from passing."""

@@ -41,6 +41,9 @@ from checks.error_budget.check import PLANS_KEPT
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
 
+PAGE_6X_TIER = {"long": "6h", "short": "30m", "factor": 6}
+
+
 def make(**fields):
     """An error_budget check with a ratio SLI unless told otherwise."""
     base = {"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d"}
@@ -282,6 +285,22 @@ class TestValidation:
         with pytest.raises(ValidationError, match="nothing can fail this check"):
             make(tiers=[{"long": "1h", "short": "5m", "factor": 2, "severity": "ticket"}], fail_on=[])
 
+    def test_a_check_whose_fail_on_tiers_can_never_fire_is_rejected(self):
+        # 0.999 (a ratio given for a percent) leaves a budget of 0.99: every request failing burns 1.01x, so the
+        # page tiers (x14.4, x6) stayed quiet and a canary failing everything passed.
+        with pytest.raises(ValidationError, match=r"nothing can fail this check: at objective 0\.999% the burn rate "):
+            make(objective=0.999)
+        # At 90% every event bad burns exactly 10x, which does not exceed a factor of 10.
+        with pytest.raises(ValidationError, match=r"cannot exceed 10 .*\(1h/5m x10\)"):
+            make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}])
+
+    def test_one_fail_on_tier_that_can_fire_or_a_budget_gate_is_enough(self):
+        check = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 9.9}])
+        all_bad = {"1h": 1.0, "5m": 1.0}
+        assert check.judge(*ratios(check, all_bad, 1.0)).outcome is Outcome.FAIL
+        assert make(objective=0.999, min_budget_remaining=0).tiers_in_force
+        assert make(objective=90).tiers_in_force  # 6h/30m x6 can fire
+
     def test_short_window_shorter_than_long(self):
         with pytest.raises(ValidationError, match="short window 1h must be shorter than long window 1h"):
             make(tiers=[{"long": "1h", "short": "1h", "factor": 2}])
@@ -307,7 +326,12 @@ class TestWarnings:
         assert not any("6h/30m" in w for w in warnings)
 
     def test_objective_given_as_a_ratio(self):
-        assert any("did you mean 99.9?" in w for w in make(objective=0.999).warnings())
+        assert any("did you mean 99.9?" in w for w in make(objective=0.999, min_budget_remaining=0).warnings())
+
+    def test_a_factor_equal_to_the_highest_burn_can_never_fire(self):
+        warnings = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}, PAGE_6X_TIER]).warnings()
+        assert any("tier 1h/5m x10 can never fire" in w for w in warnings)
+        assert not any("6h/30m" in w for w in warnings)
 
     def test_windows_sloth_does_not_record(self):
         check = make(sloth={"sloth_id": "a-b"}, tiers=[{"long": "4h", "short": "20m", "factor": 5}])
@@ -688,6 +712,70 @@ class TestPartialAnswers:
         absent = WindowRatio("5m", 0.0, None, 10.0)
         assert absence_unproven(absent, []) is absent
 
+    @staticmethod
+    def absent_errors(check):
+        """Every window's total counting traffic and its errors series absent."""
+        return {
+            window: WindowRatio(window, 0.0, None, 10.0, "zero errors", events=10 * parse_duration(window))
+            for tier in check.tiers_in_force
+            for window in (tier.long, tier.short)
+        }
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {},  # no tier can judge
+            {"accept_unjudged_tiers": True},
+            {"tiers": [], "min_budget_remaining": 0},  # the budget is unknown
+        ],
+    )
+    def test_a_no_data_policy_of_pass_does_not_cover_a_partial_answer(self, fields):
+        # The store that holds the canary's errors did not answer: what it lost may be the errors.
+        check = make(no_data="pass", **fields)
+        period = WindowRatio(check.period, 0.0, None, 10.0, "zero errors", events=1e7)
+        verdict = check.judge(self.absent_errors(check), period, partial=["store 2 down"])
+        assert verdict.outcome is Outcome.INCONCLUSIVE, verdict.reason
+        assert verdict.reason.endswith(
+            "and the answer may be partial (store 2 down): no_data: pass does not apply to an answer that may "
+            "lack series"
+        )
+
+    def test_a_no_data_policy_of_pass_still_covers_a_complete_answer_without_data(self):
+        check = make(no_data="pass")
+        windows, period = ratios(check, {})
+        assert check.judge(windows, period).outcome is Outcome.PASS
+        assert check.judge(windows, period, partial=["store 2 down"]).outcome is Outcome.INCONCLUSIVE
+
+
+class TestStoppedRules:
+    """A window whose recording rule recorded nothing while its raw errors count some cannot judge; its raw burn
+    still blocks a pass when it exceeds the tier's factor, under no_data: pass too."""
+
+    @staticmethod
+    def stopped(check, errors_per_s):
+        windows = {
+            window: WindowRatio(
+                window, None, errors_per_s, 10.0, "no data (the tool's ratio rule did not record)", recorded_absent=True
+            )
+            for tier in check.tiers_in_force
+            for window in (tier.long, tier.short)
+        }
+        return windows, WindowRatio(check.period, None, note="no data")
+
+    def test_raw_errors_burning_above_the_factor_are_not_passed(self):
+        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}, no_data="pass")
+        verdict = check.judge(*self.stopped(check, 0.5))  # 5% of 10/s: 50x
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("page tier 6h/30m cannot judge")
+        assert "window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in verdict.reason
+
+    @pytest.mark.parametrize("errors_per_s", [0.001, math.nan, math.inf])
+    def test_raw_errors_below_the_factor_or_unusable_leave_the_no_data_policy(self, errors_per_s):
+        check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}, no_data="pass")
+        verdict = check.judge(*self.stopped(check, errors_per_s))  # 0.001 of 10/s: 0.1x
+        assert verdict.outcome is Outcome.PASS
+        assert verdict.reason.startswith("no page tier can judge")
+
 
 class TestMinimumEvidence:
     """A window that counted fewer than min_events_per_window events cannot judge; one with enough still does."""
@@ -863,6 +951,8 @@ def recorded_part(name):
         return "", "availability"
     if name == "slo:objective:ratio" or ":increase" in name:
         return "", "rules"
+    if name == "slo:time_period:days":
+        return "", "period_days"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -985,7 +1075,8 @@ class TestGroupedSelectors:
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+            'sloth_id="svc-slo"',
         )
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
@@ -993,7 +1084,8 @@ class TestGroupedSelectors:
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
         assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:objective:ratio"], 'sloth_id="svc-slo"'
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+            'sloth_id="svc-slo"',
         )
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
@@ -1188,13 +1280,18 @@ class FakePrometheus:
                     "result": [
                         {"metric": metric, "value": [1700000000, value]}
                         for metric, window, part in labelled
-                        if (value := self.value(window, part) if callable(self.value) else self.value) is not None
+                        if (value := self.answer(window, part)) is not None
                     ]
                     + names
                     + stray,
                 },
             }
         )
+
+    def answer(self, window, part):
+        if part == "period_days":
+            return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
+        return self.value(window, part) if callable(self.value) else self.value
 
 
 async def run_against(aiohttp_server, fake, check_fields):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import CheckMisconfigured, ConfigError
+from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from checks.kpi_compare import KpiCompareCheck, Measured
@@ -182,6 +182,7 @@ def judge(
     canary: dict[str, float | None] | None = None,
     baseline: dict[str, float | None] | None = None,
     samples: tuple[list[float], list[float]] | None = None,
+    partial: tuple[str, ...] = (),
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -195,13 +196,72 @@ def judge(
     roles = ["success", "total"] if method == "proportion" else ["query"]
     queries = {side: {role: QUERIES[role] for role in roles} for side in ("canary", "baseline")}
     return kpi.judge(
-        Measured(queries, values, {} if samples is None else {"canary": samples[0], "baseline": samples[1]})
+        Measured(
+            queries,
+            values,
+            {} if samples is None else {"canary": samples[0], "baseline": samples[1]},
+            warnings=partial,
+            partial=partial,
+        )
     )
 
 
 def around(centre: float, count: int = 60, spread: float = 0.004) -> list[float]:
     """`count` samples within +-spread of centre in a fixed order without serial trend."""
     return [centre + spread * (((i * 37) % 17) / 8 - 1) for i in range(count)]
+
+
+class TestSameVariant:
+    """Args that make the canary's judged queries the baseline's are a 400, whatever else the canary counts."""
+
+    EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {},
+            # Only the canary counts its traffic (min_canary_events needs no more), as the shipped examples do.
+            {"canary": {"query": CANARY, "events": EVENTS}, "min_canary_events": 100},
+            {"method": "mann_whitney", "canary": {"query": CANARY, "events": EVENTS}, "min_canary_events": 100},
+            {
+                "method": "proportion",
+                "canary": {"success": SUCCESS, "total": TOTAL},
+                "baseline": {
+                    "success": SUCCESS.replace("canary", "stable"),
+                    "total": TOTAL.replace("canary", "stable"),
+                },
+            },
+        ],
+    )
+    def test_the_same_hash_for_both_is_a_bad_arg(self, overrides):
+        kpi = load(check(**overrides)).get("kpi")
+        with pytest.raises(ArgError, match="canary_hash='a', stable_hash='a' make the canary's queries the same"):
+            kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+        assert kpi.bind_args({"canary_hash": "a", "stable_hash": "b"})
+
+    def test_queries_that_differ_only_in_spacing_or_comments_are_the_same(self):
+        # A YAML block scalar ends its text with a line end, an inline value not.
+        spaced = {"canary": CANARY + "\n", "baseline": 'avg( kpi{ h = "{{ stable_hash }}" } )  # stable'}
+        kpi = load(check(**spaced)).get("kpi")
+        with pytest.raises(ArgError, match="compared with itself"):
+            kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+
+    def test_spacing_inside_strings_tells_queries_apart(self):
+        kpi = load(check(baseline='avg(kpi{h="{{ stable_hash }}", zone="a b"})')).get("kpi")
+        other = load(check(canary='avg(kpi{h="{{ canary_hash }}", zone="ab"})', baseline=kpi.baseline)).get("kpi")
+        assert other.bind_args({"canary_hash": "a", "stable_hash": "a"})
+
+    def test_queries_that_differ_in_what_they_judge_are_accepted(self):
+        kpi = load(check(baseline='avg(kpi{h="{{ stable_hash }}", zone="a"})')).get("kpi")
+        assert kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+        # The same successes over other totals: still two different rates.
+        other_total = TOTAL.replace("canary_hash }}", 'stable_hash }}", zone="a')
+        proportion = {
+            "method": "proportion",
+            "canary": {"success": SUCCESS, "total": TOTAL},
+            "baseline": {"success": SUCCESS.replace("canary", "stable"), "total": other_total},
+        }
+        assert load(check(**proportion)).get("kpi").bind_args({"canary_hash": "a", "stable_hash": "a"})
 
 
 class TestJudgeRatio:
@@ -257,6 +317,15 @@ class TestJudgeProportion:
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
+
+    def test_an_absent_success_series_is_no_successes_unless_the_answer_may_be_partial(self):
+        errors = {"canary": {"success": None, "total": 2e5}, "baseline": {"success": 1000, "total": 2e5}}
+        fields = {"max_relative_change": None, "max_absolute_change": 0.001}
+        assert judge("proportion", **errors, **fields).outcome is Outcome.PASS
+        lost = judge("proportion", **errors, partial=("store 2 down",), **fields)
+        assert lost.outcome is Outcome.INCONCLUSIVE
+        assert lost.reason.startswith("the canary success query returned no series and the answer may be partial")
+        assert lost.details["prometheus_warnings"] == ["store 2 down"]
 
     def test_a_conversion_drop_fails(self):
         judged = judge(

@@ -1,6 +1,9 @@
 """The live lint's reading of PromQL selectors, analyzer.promql_names.vector_selectors (pure; the lookups are
 tested against Prometheus)."""
 
+import subprocess
+import sys
+
 import pytest
 
 from analyzer.lint import example_args, retention_problems
@@ -111,3 +114,29 @@ class TestRetention:
     def test_a_subquery_range_counts_and_a_placeholder_does_not(self):
         queries = ["max_over_time(rate(x[5m])[20d:1h])", "increase(x[{{ window }}])"]
         assert retention_problems(queries, (15 * 86400, "15d"))[0].startswith("a query reads 20d back")
+
+
+class TestUsage:
+    """`validate --prometheus` refuses what it cannot use with exit 2, before asking anything."""
+
+    @pytest.mark.parametrize(
+        ("extra", "said"),
+        [
+            (["--at", "2026-01-01T00:00:00Z"], "--at needs --prometheus"),
+            (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
+            (["--prometheus", "http://user:pw@prometheus:9090"], "is not an http(s) base URL"),
+            (["--prometheus", "http://127.0.0.1:9", "--at", "yesterday"], "--at: 'yesterday' is neither"),
+        ],
+    )
+    def test_exit_2(self, tmp_path, extra, said):
+        # In a process of its own: the command configures logging for the process.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks: []\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(catalog), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert said in result.stderr

@@ -17,7 +17,8 @@ class TestDurations:
     def test_parse(self, text, seconds):
         assert parse_duration(text) == seconds
 
-    @pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "5M", "0s", "1h 30m", "5m]", "1.5h"])
+    # The last two: Arabic-Indic and fullwidth five, digits to Python's \d, not to Prometheus.
+    @pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "5M", "0s", "1h 30m", "5m]", "1.5h", "\u0665m", "\uff15m"])
     def test_rejects(self, text):
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
@@ -121,6 +122,10 @@ class TestParamValues:
             ({"type": "label_value"}, 42, "42"),
             ({"type": "label_value", "min_length": 0}, "", ""),
             ({"type": "label_value", "min_length": 3}, "abc", "abc"),
+            # A JSON number is the text of its shortest exact form, never rounded to 6 digits (0.123457, 1.23457e+07).
+            ({"type": "label_value"}, 0.1234567, "0.1234567"),
+            ({"type": "label_value"}, 12345678.0, "12345678"),
+            ({"type": "enum", "values": ["0.1234567", "b"]}, 0.1234567, "0.1234567"),
             ({"type": "identifier"}, "http_requests_total", "http_requests_total"),
             ({"type": "identifier"}, "info", "info"),
             ({"type": "identifier"}, "nan_total", "nan_total"),
@@ -184,6 +189,17 @@ class TestBindArgs:
             bind_args(params, {})
         assert caught.value.message == "missing required arg 'canary_hash' (label_value, e.g. c0ffee1)"
 
+    @pytest.mark.parametrize("declared", [{"required": True}, {"default": "prod"}])
+    def test_a_label_value_given_empty_is_refused(self, declared):
+        # `hash=""` in PromQL selects the series without the label (a service-wide one), not the canary's.
+        with pytest.raises(ArgError, match="arg 'canary_hash' is empty") as caught:
+            bind_args({"canary_hash": Param(type="label_value", **declared)}, {"canary_hash": ""})
+        assert caught.value.arg == "canary_hash"
+
+    def test_a_label_value_declared_with_min_length_0_may_be_empty(self):
+        params = {"env": Param(type="label_value", default="", min_length=0)}
+        assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
+
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
@@ -203,6 +219,7 @@ class TestSecretParams:
             ({"type": "dns_label"}, "SK-LIVE-1234"),
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "sk-live-1234"),
             ({"type": "label_value", "min_length": 20}, "sk-live-1234"),
+            ({"type": "duration"}, "5m5m"),
         ],
     )
     @pytest.mark.parametrize("how", ["declared", "decided by the check"])
@@ -211,7 +228,7 @@ class TestSecretParams:
         with pytest.raises(ArgError) as caught:
             bind_args({"token": param}, {"token": raw}, frozenset({"token"}) if how != "declared" else frozenset())
         assert caught.value.arg == "token"
-        assert raw not in caught.value.message and "a secret value" in caught.value.message
+        assert raw not in caught.value.message and "a secret value" in caught.value.message, caught.value.message
 
     def test_a_refusal_of_a_param_that_is_not_secret_still_quotes_the_value(self):
         with pytest.raises(ArgError, match="got 'zzzz'"):

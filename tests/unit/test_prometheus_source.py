@@ -113,6 +113,10 @@ class TestErrorMapping:
             raise ZeroDivisionError
 
 
+# A native histogram sample as Prometheus' API writes it.
+NATIVE_HISTOGRAM = {"count": "2", "sum": "0.3", "buckets": [[0, "0.1", "0.2", "2"]]}
+
+
 class TestParseResult:
     """Answers of every result type become series with float values, NaN and Inf included."""
 
@@ -148,6 +152,25 @@ class TestParseResult:
     def test_string_cannot_be_judged(self):
         with pytest.raises(ValueError, match="'string'"):
             parse_result("q", {"resultType": "string", "result": [1.5, "up"]})
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "histogram": [1, NATIVE_HISTOGRAM]}]},
+            # A series that was a native histogram for part of the range: its float samples are not the window.
+            {
+                "resultType": "matrix",
+                "result": [{"metric": {"pod": "a"}, "values": [[2, "0.5"]], "histograms": [[1, NATIVE_HISTOGRAM]]}],
+            },
+            {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "histograms": [[1, NATIVE_HISTOGRAM]]}]},
+        ],
+    )
+    def test_native_histograms_are_a_misconfigured_check(self, data):
+        # Prometheus' own answer to a query selecting native histograms, no bad upstream answer (502).
+        with pytest.raises(
+            CheckMisconfigured, match=r'series \{pod="a"\} holds native histogram samples.*histogram_quantile'
+        ):
+            parse_result("q", data)
 
     @pytest.mark.parametrize(
         "data",

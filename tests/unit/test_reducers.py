@@ -25,6 +25,23 @@ class TestReducer:
     def test_apply(self, text, expected):
         assert Reducer.parse(text).apply([1, 2, 3, 4]) == pytest.approx(expected)
 
+    @pytest.mark.parametrize(
+        ("text", "values", "expected"),
+        [
+            ("sum", [1e308, 1e308], math.inf),
+            ("sum", [-1e308, -1e308], -math.inf),
+            ("sum", [1e308, 1e308, -1e308], 1e308),
+            ("avg", [1e308, 1e308], 1e308),
+            ("avg", [1.7e308, 1.7e308, 1.7e308], 1.7e308),
+            ("quantile(0.5)", [-1.7e308, 1.7e308], 0.0),
+            ("quantile(0.75)", [-1.7e308, 1.7e308], 0.85e308),
+        ],
+    )
+    def test_values_near_the_float_range(self, text, values, expected):
+        # Partial sums and differences beyond the float range are no error: the result is the true one, rounded,
+        # or an infinity only when it lies beyond the range itself (as Prometheus' own sum gives).
+        assert Reducer.parse(text).apply(values) == pytest.approx(expected, rel=1e-12)
+
     def test_empty_is_nan(self):
         assert math.isnan(Reducer.parse("avg").apply([]))
 
