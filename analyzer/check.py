@@ -12,7 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from analyzer.errors import DeadlineExceeded, NoData
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
-from analyzer.params import ArgValue, Param, ParamName, bind_args
+from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
+from analyzer.redaction import REDACTED
 
 if TYPE_CHECKING:
     from analyzer.sources import PrometheusSource, Sources
@@ -63,8 +64,18 @@ class Check(BaseModel):
     )
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
-        """Validated args with defaults filled in; ArgError names the offending arg."""
-        return bind_args(self.params, raw_args)
+        """Validated args with defaults filled in; ArgError names the offending arg (a secret one unquoted)."""
+        return bind_args(self.params, raw_args, self.secret_params())
+
+    def secret_params(self) -> frozenset[str]:
+        """Params whose values are secrets: declared `secret: true`; a kind adds those it places where a secret
+        goes (a credential header)."""
+        return frozenset(name for name, param in self.params.items() if param.secret)
+
+    def shown_args(self, args: Mapping[str, ArgValue]) -> dict[str, ArgValue]:
+        """`args` as answers, history, logs, JUnit and page links show them: secret values are REDACTED (so a
+        link cannot replay them)."""
+        return shown_args(args, self.secret_params())
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Take the measurement and judge it."""
@@ -100,7 +111,16 @@ class Check(BaseModel):
 
     def definition(self) -> dict[str, Any]:
         """The check as the API shows it (its sources, which hold the secrets, are redacted apart)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        return self.hide_secret_params(self.model_dump(mode="json", exclude_none=True))
+
+    def hide_secret_params(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A dumped definition with every secret param marked `secret: true` and its default and example hidden."""
+        for name in self.secret_params():
+            shown = data.get("params", {}).get(name)
+            if shown is not None:
+                shown["secret"] = True
+                shown.update({key: REDACTED for key in ("default", "example") if key in shown})
+        return data
 
     def no_data_verdict(
         self, reason: str, *, details: dict[str, Any] | None = None, threshold: Threshold = None

@@ -23,7 +23,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip
-from analyzer.params import parse_duration
+from analyzer.params import parse_duration, shown_args
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
@@ -121,7 +121,7 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
             # A kind that measures only the present sends its requests now (http_smoke, a scorecard with one).
             if not check.measures_the_past():
                 why = "it sends HTTP requests to its targets, which a catalog lint never does"
-            report = CheckReport(check.name, args, not_run=why)
+            report = CheckReport(check.name, shown_args(args, check.secret_params()), not_run=why)
             reports.append(report)
             if why:
                 continue

@@ -28,7 +28,8 @@ _PARAM_SCHEMAS: dict[ParamType, dict[str, Any]] = {
 }
 
 
-def _param_schema(param: Param) -> dict[str, Any]:
+def _param_schema(param: Param, secret: bool) -> dict[str, Any]:
+    """A param's JSON schema; a secret one has no default and is a `password` (a hint to hide it)."""
     schema = dict(_PARAM_SCHEMAS[param.type])
     if param.type in (ParamType.LABEL_VALUE, ParamType.IDENTIFIER, ParamType.DNS_LABEL):
         schema["maxLength"] = param.max_length
@@ -42,7 +43,9 @@ def _param_schema(param: Param) -> dict[str, Any]:
         schema["minimum"] = param.minimum
     if param.maximum is not None:
         schema["maximum"] = param.maximum
-    if param.default is not None:
+    if secret:
+        schema["format"] = "password"
+    elif param.default is not None:
         schema["default"] = param.default
     return schema
 
@@ -202,20 +205,21 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
     for check in catalog.checks.values():
         if not visible(check.name):
             continue
+        secret = check.secret_params()
         parameters = [
             {
                 "name": name,
                 "in": "query",
                 "required": param.required,
                 "description": param.description,
-                "schema": _param_schema(param),
+                "schema": _param_schema(param, name in secret),
             }
             for name, param in check.params.items()
         ]
         body_schema = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {name: _param_schema(p) for name, p in check.params.items()},
+            "properties": {name: _param_schema(p, name in secret) for name, p in check.params.items()},
         }
         operation = {
             "summary": check.description or f"evaluate {check.name}",

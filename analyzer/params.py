@@ -10,13 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from analyzer.errors import ArgError
+from analyzer.redaction import REDACTED
 
 ArgValue = str | float
+_V = TypeVar("_V")
 
 # Query-string keys the API itself reads; a check may not declare params with these names.
 RESERVED_ARG_NAMES = frozenset({"at", "explain", "format"})
@@ -178,6 +180,11 @@ class Param(BaseModel):
         description="a value `analyzer validate --prometheus` "
         "dry-runs the check with (a required param needs one to be dry-run)",
     )
+    secret: bool = Field(
+        default=False,
+        description="the value is a credential: shown as <redacted> wherever args are echoed (kinds also make "
+        "secret a param they place where a secret goes, e.g. http_smoke's Authorization header)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:
@@ -212,32 +219,38 @@ class Param(BaseModel):
                     raise ValueError(f"{field_name}: {exc.message.replace(f'arg {field_name!r} ', '', 1)}") from None
         return self
 
-    def parse(self, name: str, raw: Any) -> ArgValue:
-        """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad."""
+    def parse(self, name: str, raw: Any, *, secret: bool = False) -> ArgValue:
+        """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad, quoting
+        the value unless the param is secret (declared, or `secret` as its check decides)."""
         if isinstance(raw, bool) or not isinstance(raw, _RAW_TYPES):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
         rules = self._text_rules
+        hidden = secret or self.secret
         if rules is None:
-            return self._parse_number(name, raw)
+            return self._parse_number(name, raw, hidden)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
         if len(text) > self.max_length:
             raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
-            raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text)}", name)
+            raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text, hidden)}", name)
         if rules.duration:
             try:
                 parse_duration(text)
             except ValueError as exc:
+                if hidden:  # the parser's message quotes the value
+                    raise ArgError(f"arg {name!r} is not a duration, got {_show(text, hidden)}", name) from None
                 raise ArgError(f"arg {name!r}: {exc}", name) from None
         if rules.values is not None and text not in rules.values:
-            raise ArgError(f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text)}", name)
+            raise ArgError(
+                f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text, hidden)}", name
+            )
         if rules.free_text:
             if len(text) < self.min_length:
-                raise ArgError(_too_short(name, text, self.min_length), name)
+                raise ArgError(_too_short(name, text, self.min_length, hidden), name)
             if _CONTROL_RE.search(text) is not None:
                 raise ArgError(f"arg {name!r} must not contain control characters", name)
         if rules.pattern is not None and not rules.pattern.fullmatch(text):
-            raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text)}", name)
+            raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text, hidden)}", name)
         return text
 
     # In the instance's __dict__, read on every request: what parse checks a text arg for, looked up once
@@ -254,10 +267,10 @@ class Param(BaseModel):
             pattern=re.compile(self.pattern) if self.pattern is not None else None,
         )
 
-    def _parse_number(self, name: str, raw: str | int | float) -> float:
+    def _parse_number(self, name: str, raw: str | int | float, hidden: bool) -> float:
         if isinstance(raw, str):
             if not _NUMBER_RE.fullmatch(raw.strip()):
-                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw)}", name)
+                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw, hidden)}", name)
             raw = raw.strip()
         try:
             number = float(raw)
@@ -266,18 +279,22 @@ class Param(BaseModel):
         if not math.isfinite(number):
             raise ArgError(f"arg {name!r} must be a finite number", name)
         if self.minimum is not None and number < self.minimum:
-            raise ArgError(f"arg {name!r} must be >= {self.minimum}, got {number}", name)
+            raise ArgError(
+                f"arg {name!r} must be >= {self.minimum}, got {'a secret value' if hidden else number}", name
+            )
         if self.maximum is not None and number > self.maximum:
-            raise ArgError(f"arg {name!r} must be <= {self.maximum}, got {number}", name)
+            raise ArgError(
+                f"arg {name!r} must be <= {self.maximum}, got {'a secret value' if hidden else number}", name
+            )
         return number
 
 
 _RAW_TYPES = (str, int, float)
 
 
-def _too_short(name: str, text: str, min_length: int) -> str:
+def _too_short(name: str, text: str, min_length: int, hidden: bool) -> str:
     if text:
-        return f"arg {name!r} is shorter than {min_length} characters, got {_show(text)}"
+        return f"arg {name!r} is shorter than {min_length} characters, got {_show(text, hidden)}"
     # The reason matters: `{hash=""}` selects the series WITHOUT the label (a stable pod's, an unlabelled
     # aggregate), so an unset variable upstream would judge the wrong traffic instead of failing.
     return (
@@ -307,7 +324,9 @@ _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
 }
 
 
-def _show(text: str) -> str:
+def _show(text: str, hidden: bool = False) -> str:
+    if hidden:
+        return f"a secret value of {len(text)} characters"
     return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
@@ -318,8 +337,11 @@ def render_value(value: ArgValue) -> str:
     return value
 
 
-def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
-    """Validate request args against declared params; fill defaults; ArgError names the first bad arg."""
+def bind_args(
+    params: Mapping[str, Param], raw_args: Mapping[str, Any], secret: frozenset[str] = frozenset()
+) -> dict[str, ArgValue]:
+    """Validate request args against declared params; fill defaults; ArgError names the first bad arg (without
+    quoting the value of a param in `secret`)."""
     undeclared = [] if raw_args.keys() <= params.keys() else sorted(set(raw_args) - set(params))
     if undeclared:
         declared = ", ".join(sorted(params)) or "none"
@@ -327,11 +349,19 @@ def bind_args(params: Mapping[str, Param], raw_args: Mapping[str, Any]) -> dict[
     bound: dict[str, ArgValue] = {}
     for name, param in params.items():
         if name in raw_args:
-            bound[name] = param.parse(name, raw_args[name])
+            bound[name] = param.parse(name, raw_args[name], secret=name in secret)
         elif param.required:
-            example = "" if param.example is None else f", e.g. {param.example}"
+            shown = param.example is not None and not (param.secret or name in secret)
+            example = f", e.g. {param.example}" if shown else ""
             raise ArgError(f"missing required arg {name!r} ({param.type.value}{example})", name)
         else:
             assert param.default is not None
-            bound[name] = param.parse(name, param.default)
+            bound[name] = param.parse(name, param.default, secret=name in secret)
     return bound
+
+
+def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:
+    """`args` as every output shows them: the value of a param in `secret` is REDACTED."""
+    if not secret:
+        return dict(args)
+    return {name: REDACTED if name in secret else value for name, value in args.items()}

@@ -4,6 +4,8 @@ Prometheus source's error quotes and http_smoke's evidence."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
@@ -21,3 +23,33 @@ def is_secret_name(name: str) -> bool:
 def is_credential_value(value: str) -> bool:
     """Whether a header value is an HTTP credential (`Basic ...`, `Bearer ...`), whatever its header's name."""
     return _CREDENTIAL_VALUE_RE.match(value) is not None
+
+
+# A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
+# a secret "7" must not blank out the 7 of "127.0.0.1".
+_BOUNDED_BELOW_CHARS = 8
+
+
+def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
+    """A function that replaces every one of `values` with REDACTED in every string of a (nested) JSON-like
+    value, leaving anything else as it is."""
+    patterns = sorted({v for v in values if v}, key=len, reverse=True)
+    if not patterns:
+        return lambda node: node
+    found = re.compile(
+        "|".join(
+            re.escape(v) if len(v) >= _BOUNDED_BELOW_CHARS else rf"(?<![\w.-]){re.escape(v)}(?![\w.-])"
+            for v in patterns
+        )
+    )
+
+    def scrub(node: Any) -> Any:
+        if isinstance(node, str):
+            return found.sub(REDACTED, node)
+        if isinstance(node, dict):
+            return {key: scrub(value) for key, value in node.items()}
+        if isinstance(node, list | tuple):
+            return [scrub(item) for item in node]
+        return node
+
+    return scrub

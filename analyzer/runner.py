@@ -8,8 +8,9 @@ import functools
 import logging
 import math
 import time
+import traceback
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,8 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
-from analyzer.params import ArgValue
+from analyzer.params import ArgValue, render_value, shown_args
+from analyzer.redaction import scrubber
 from analyzer.sources import Sources
 from analyzer.ui.links import verdict_path
 
@@ -199,6 +201,9 @@ class Runner:
             sources=self.sources,
             run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest),
         )
+        secret = check.secret_params()
+        # Identity when no param is secret.
+        scrub = scrubber(render_value(args[name]) for name in secret if name in args)
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
@@ -212,7 +217,9 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                self._logger.exception("check_crashed", check=check.name, kind=check.kind)
+                self._logger.exception(
+                    "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+                )
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
@@ -220,22 +227,31 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:
-            self._logger.exception("check_crashed", check=check.name, kind=check.kind)
+            # The traceback as text, with secret args replaced (an exception may quote one), not exc_info.
+            self._logger.exception(
+                "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+            )
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
+        # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
+        # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
+        # exception's message) has it replaced, whatever the kind.
+        shown = shown_args(args, secret)
+        if secret:
+            verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
             check.name,
             check.kind,
             verdict,
-            args=args,
+            args=shown,
             evaluated_at=evaluation_time,
             duration_ms=round(duration_s * 1000, 3),
             error=error_code,
             http_status=http_status,
-            ui_url=verdict_path(check.name, args, evaluation_time),
+            ui_url=verdict_path(check.name, shown, evaluation_time),
         )
         if self.metrics is not None:
             self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
@@ -250,7 +266,7 @@ class Runner:
                 reason=verdict.reason,
                 error=error_code,
                 duration_ms=evaluation.duration_ms,
-                args=args,
+                args=shown,
                 backtest=backtest,
                 ui_url=evaluation.ui_url,
             )
@@ -278,6 +294,12 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_exception(error)
     else:
         waiter.set_result(done.result())
+
+
+def _traceback(exc: BaseException, scrub: Callable[[Any], Any]) -> str:
+    """The traceback of `exc` as the log shows it, with secret args replaced."""
+    text: str = scrub("".join(traceback.format_exception(exc)).rstrip("\n"))
+    return text
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:

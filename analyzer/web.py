@@ -30,7 +30,7 @@ from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, parse_time
+from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources import Sources
@@ -280,11 +280,15 @@ async def list_checks(request: web.Request) -> web.Response:
                 name=check.name,
                 kind=check.kind,
                 description=check.description,
-                params={
-                    name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-                    | {"type": param.type.value}
-                    for name, param in check.params.items()
-                },
+                params=check.hide_secret_params(
+                    {
+                        "params": {
+                            name: param.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                            | {"type": param.type.value}
+                            for name, param in check.params.items()
+                        }
+                    }
+                )["params"],
             )
             for check in catalog.checks.values()
             if principal.may_use(check.name)
@@ -322,6 +326,7 @@ async def run_check(request: web.Request) -> web.Response:
     history = app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
+    secret: frozenset[str] = frozenset()
     where: dict[str, Any] = {
         "request_id": request[REQUEST_ID],
         "catalog_version": generation.catalog.version,
@@ -333,6 +338,7 @@ async def run_check(request: web.Request) -> web.Response:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
         check = generation.catalog.get(name, visible=principal.may_use)
+        secret = check.secret_params()
         options, raw_args = _split_query(request)
         if request.method == "POST":
             for arg_name, value in (await _body_args(request)).items():
@@ -353,7 +359,12 @@ async def run_check(request: web.Request) -> web.Response:
         evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except AnalyzerError as exc:
         history.record_rejection(
-            name, http_status=exc.http_status, error=exc.code, message=exc.message, args=raw_args, **where
+            name,
+            http_status=exc.http_status,
+            error=exc.code,
+            message=exc.message,
+            args=shown_args(raw_args, secret),
+            **where,
         )
         raise
     history.record_evaluation(evaluation, **where)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
+    REDACTED,
     ArgError,
     ArgValue,
     CatalogView,
@@ -148,6 +149,27 @@ class CompositeCheck(Check):
         if cycle:
             raise ValueError(f"members form a cycle: {' -> '.join(cycle)}")
         self._targets = [catalog.checks[member.check] for member in self.members]
+
+    def secret_params(self) -> frozenset[str]:
+        """Declared secret params, and those a member gets as one of its own secret params."""
+        found = set(super().secret_params())
+        for parts, target in zip(self._arg_parts, self._targets, strict=False):
+            secret = target.secret_params()
+            found.update(
+                p.name for arg, pieces in parts.items() if arg in secret for p in pieces if isinstance(p, Placeholder)
+            )
+        return frozenset(found)
+
+    def definition(self) -> dict[str, Any]:
+        """The check as written, with a member's secret arg hidden unless it only names a param of this one."""
+        data = super().definition()
+        for shown, parts, target in zip(data.get("members", []), self._arg_parts, self._targets, strict=False):
+            secret = target.secret_params()
+            shown["args"] = {
+                arg: value if arg not in secret or _single_placeholder(parts.get(arg)) else REDACTED
+                for arg, value in shown.get("args", {}).items()
+            }
+        return data
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """The composite's bound args, once every member accepts the args mapped to it; ArgError names the
@@ -317,7 +339,13 @@ class CompositeCheck(Check):
         args = self._member_args(ctx.args, index, member)
         evaluation = await ctx.run_check(member.check, args)
         return _Result(
-            member, args, evaluation.verdict, evaluation.reason, evaluation, evaluation.http_status, evaluation.error
+            member,
+            self._targets[index].shown_args(args),
+            evaluation.verdict,
+            evaluation.reason,
+            evaluation,
+            evaluation.http_status,
+            evaluation.error,
         )
 
     def _member_args(self, values: Mapping[str, ArgValue], index: int, member: Member) -> dict[str, ArgValue]:
@@ -331,6 +359,17 @@ class CompositeCheck(Check):
             else:
                 args[name] = "".join(p if isinstance(p, str) else render_value(values[p.name]) for p in parts)
         return args
+
+
+def _single_placeholder(parts: list[str | Placeholder] | None) -> bool:
+    """Whether a member arg is exactly one of the composite's params (`"{{ token }}"`)."""
+    return (
+        parts is not None
+        and len(parts) == 3
+        and parts[0] == ""
+        and parts[2] == ""
+        and isinstance(parts[1], Placeholder)
+    )
 
 
 def _mapped_from(parts: list[str | Placeholder] | None, member_arg: str | None) -> str | None:

@@ -506,6 +506,11 @@ class HttpClient:
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
+                    except TargetConnectFailed as exc:
+                        if not redirects:
+                            raise
+                        # An earlier hop got the request: not retried, which would send it (a POST) again.
+                        raise TargetUnreachable(f"{where}{hop}: {exc.message.removeprefix(f'{where}: ')}") from exc
                     try:
                         status, response_headers = response.status_code, response.headers
                         location = response_headers.get("location")

@@ -29,6 +29,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Ove
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
+from analyzer.redaction import REDACTED
 from analyzer.ui.figures import Evidence, Figure, figures
 from analyzer.ui.links import UI_PREFIX, arg_text, verdict_path
 
@@ -207,6 +208,7 @@ async def check_page(request: web.Request) -> dict[str, Any]:
         "check": check,
         "definition": json.dumps(definition, indent=2, default=str),
         "params": check.params,
+        "secret_params": check.secret_params(),
         "errors": {},
         "values": {},
         **_common(request),
@@ -234,11 +236,26 @@ async def run_page(request: web.Request) -> web.Response:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
+    hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
+    if hidden:
+        # A link to an answer with secret args: it can show that answer, never send "<redacted>" as the secret.
+        recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
+        if recorded is not None:
+            return await _render_verdict(request, check, recorded, origin="recorded")
+        return _form_again(
+            request,
+            check,
+            {key: value for key, value in args_in.items() if key not in hidden} | {"at": at_text},
+            {
+                hidden[0]: f"arg {hidden[0]!r} is secret: a link does not carry its value, so it cannot run the "
+                "check again, and this replica no longer holds the answer it showed; enter the value to run it now"
+            },
+        )
     try:
         args = check.bind_args(args_in)
     except ArgError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
-    recorded = _recorded(request, check.name, args, at) if at is not None else None
+    recorded = _recorded(request, check.name, check.shown_args(args), at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
@@ -297,6 +314,21 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     return None
 
 
+def _recorded_by_link(
+    request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
+) -> dict[str, Any] | None:
+    """This replica's recorded answer whose page link carries exactly `args_in` (secret args as <redacted>)."""
+    history = request.app[HISTORY]
+    wanted = format_time(at)
+    principal: Principal = request[PRINCIPAL]
+    for entry in history.query(check=name, limit=history.capacity, visible=principal.may_use):
+        if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
+            continue
+        if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
+            return _entry_dict(entry.seen_by(principal))
+    return None
+
+
 def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:
     return aiohttp_jinja2.render_template(
         "check.html",
@@ -305,8 +337,9 @@ def _form_again(request: web.Request, check: Check, values: Mapping[str, str], e
             "check": check,
             "definition": None,
             "params": check.params,
+            "secret_params": check.secret_params(),
             "errors": errors,
-            "values": values,
+            "values": {key: value for key, value in values.items() if key not in check.secret_params()},
             **_common(request),
         },
         status=400,
@@ -369,6 +402,7 @@ async def _render_verdict(
         "evaluated_at": format_time(at) if at is not None else "",
         "recorded_at": format_time(entry["recorded_at"]) if entry.get("recorded_at") else "",
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
+        "secret_args": sorted(k for k, v in entry["args"].items() if v == REDACTED),
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,

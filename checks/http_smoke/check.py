@@ -38,6 +38,7 @@ from analyzer.kinds import (
     format_number,
     is_credential_value,
     is_secret_name,
+    render_value,
 )
 from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
 from checks.http_smoke.spec import Step, named
@@ -139,6 +140,7 @@ class HttpSmokeCheck(Check):
     _compiled: list[_CompiledStep] = PrivateAttr()
     _secret_captures: frozenset[str] = PrivateAttr()
     _shown_captures: frozenset[str] = PrivateAttr()
+    _secret_params: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
@@ -187,7 +189,45 @@ class HttpSmokeCheck(Check):
         self._shown_captures = frozenset(
             name for step in self.steps for name, capture in step.capture.items() if not capture.secret
         )
+        self._secret_params = super().secret_params() | self._placed_as_secrets()
         return self
+
+    def _placed_as_secrets(self) -> frozenset[str]:
+        """The params a template places where a secret goes: a secret header (by name or credential value), a
+        secret query value, a value under a secret JSON key, or a `secret_body`."""
+        found: set[str] = set()
+        for compiled in self._compiled:
+            step = compiled.step
+            for template in compiled.headers:
+                if self._secret_header(template.name, template.text):
+                    found |= template.param_names
+            for key, query in compiled.query.items():
+                if self._is_secret(key):
+                    found |= query.param_names
+            if step.secret_body:
+                for body in (compiled.json_body, compiled.text_body):
+                    found |= body.param_names if body is not None else frozenset()
+            elif step.json_body is not None:
+                found |= self._secret_slots(step.json_body, compiled.captures_before, secret=False)
+        return frozenset(found & self.params.keys())
+
+    def _secret_slots(self, node: Any, captures: frozenset[str], *, secret: bool) -> set[str]:
+        """The placeholders in the string leaves of a JSON body template that stand under a secret name."""
+        if isinstance(node, dict):
+            return {
+                name
+                for key, value in node.items()
+                for name in self._secret_slots(value, captures, secret=secret or self._is_secret(str(key)))
+            }
+        if isinstance(node, list):
+            return {name for item in node for name in self._secret_slots(item, captures, secret=secret)}
+        if secret and isinstance(node, str):
+            return set(TextTemplate(node, self.params, captures).param_names)
+        return set()
+
+    def secret_params(self) -> frozenset[str]:
+        """Declared secret params, and those the steps send as a secret header, query value or body value."""
+        return self._secret_params
 
     def _host_patterns(self) -> list[str]:
         """allowed_hosts as written, or for a host with placeholders the literal suffix it ends with."""
@@ -270,7 +310,7 @@ class HttpSmokeCheck(Check):
 
     def definition(self) -> dict[str, Any]:
         """The check as the catalog spells it (allowed_hosts as in force), with secret values hidden."""
-        data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
+        data = self.hide_secret_params(self.model_dump(mode="json", exclude_none=True, by_alias=True))
         data["allowed_hosts"] = list(self._hosts.patterns)
         data["headers"] = self._redact_headers(data.get("headers", {}))
         for step in data.get("steps", []):
@@ -317,8 +357,9 @@ class HttpSmokeCheck(Check):
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
-        # Secret values captured so far: every reason, message and piece of evidence is scrubbed of them.
-        secrets: list[str] = []
+        # Secret args, and secret values captured so far: every reason, message and piece of evidence is scrubbed
+        # of them, wherever a template placed them or a target echoed them.
+        secrets: list[str] = [render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args]
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, base, values, client, secrets)
@@ -640,7 +681,17 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
     latencies = [a.latency_ms for a in answered]
-    p50, p95, p99 = (Reducer("quantile", q).apply(latencies) for q in (0.5, 0.95, 0.99))
+    # A request that timed out waited at least timeout_s: left out, the percentiles would improve the more
+    # requests hang. Refused or reset requests have no latency to count; the success ratio judges them.
+    timeouts = sum(1 for a in attempts if a.problem is not None and a.problem.code == "target_timeout")
+    waited = latencies + [step.timeout_s * 1000] * timeouts
+    p50, p95, p99 = (Reducer("quantile", q).apply(waited) for q in (0.5, 0.95, 0.99))
+    over = (
+        f"over {len(waited)} requests: {len(latencies)} responses, {timeouts} timeout"
+        f"{'s' if timeouts > 1 else ''} counted at timeout_s"
+        if timeouts
+        else f"over {len(latencies)} responses"
+    )
     problems = Counter(str(f) for a in attempts for f in a.failures)
     problems.update(f"transport: {a.problem.message}" for a in attempts if a.problem is not None)
     failures: list[Failure] = []
@@ -660,7 +711,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
                 Failure(
                     name,
                     f"<= {format_number(limit)} ms",
-                    f"{format_number(value)} ms (over {len(latencies)} responses)",
+                    f"{format_number(value)} ms ({over})",
                 )
             )
     statuses = Counter(str(a.status) for a in answered)

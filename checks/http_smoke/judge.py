@@ -48,6 +48,26 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
+# Response headers that hold one value (RFC 9110 and the security headers' own RFCs): lines that differ are a
+# broken answer, not a list.
+_SINGLE_VALUE_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-location",
+        "location",
+        "etag",
+        "last-modified",
+        "date",
+        "expires",
+        "retry-after",
+        "age",
+        "access-control-allow-origin",
+        "strict-transport-security",
+        "x-frame-options",
+        "x-content-type-options",
+    }
+)
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
 
@@ -153,10 +173,27 @@ def _assess(
     return failures, captured, secrets
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) == len(pairs):
+        return document
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"the key {snippet(key, 40)!r} twice in one object: parsers differ on which value counts")
+        seen.add(key)
+    raise AssertionError("a shorter dict means a repeated key")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _parse_json(text: str) -> tuple[Any, str]:
-    """(document, "") or (None, why the text is not JSON)."""
+    """(document, "") or (None, why the text is not JSON): also NaN and Infinity, which RFC 8259 has no
+    number for, and a key repeated in one object, whose value each parser picks differently."""
     try:
-        return json.loads(text), ""
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys), ""
     except ValueError as exc:
         return None, f"a body that is not JSON ({exc}): {snippet(text, 80)}"
     except RecursionError:
@@ -195,10 +232,29 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) 
         if bool(values) != rule.exists:
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
         return []
+    assertion, expected = (
+        (f"header {name} equals", repr(rule.equals))
+        if rule.equals is not None
+        else (f"header {name} regex", f"a match for {rule.regex!r}")
+    )
+    if len(values) > 1 and name.lower() in _SINGLE_VALUE_HEADERS:
+        if len(set(values)) > 1:
+            # Clients keep one of the lines (browsers the last, or none for X-Frame-Options): no rule may pass on
+            # the line it likes.
+            return [
+                Failure(
+                    assertion, expected, f"different values on {len(values)} lines, where one value is allowed: {shown}"
+                )
+            ]
+        values = values[:1]
+    elif len(values) > 1 and name.lower() != "set-cookie":
+        # Lines of one list field are one value (RFC 9110 5.3); Set-Cookie lines are separate cookies.
+        values = [", ".join(values)]
+        shown = repr(snippet(values[0], 120))
     if rule.equals is not None and rule.equals not in values:
-        return [Failure(f"header {name} equals", repr(rule.equals), shown)]
+        return [Failure(assertion, expected, shown)]
     if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
-        return [Failure(f"header {name} regex", f"a match for {rule.regex!r}", shown)]
+        return [Failure(assertion, expected, shown)]
     return []
 
 
@@ -254,6 +310,9 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return "", _kind(value), _leaves(value)
     text = value if isinstance(value, str) else json.dumps(value)
+    if not text:
+        # Nothing to send on: /orders/{{ id }} would become /orders/, another resource that may well answer 200.
+        return "", "an empty string", []
     if len(text) > _MAX_CAPTURE_CHARS:
         return "", f"a value of {len(text):,} characters, over the {_MAX_CAPTURE_CHARS:,} limit", [text]
     if any(ord(c) < 32 or ord(c) == 127 for c in text):

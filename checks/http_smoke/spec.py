@@ -99,6 +99,13 @@ class Expect(_Strict):
             status_range(item)
         return value
 
+    @field_validator("body_contains", "body_not_contains")
+    @classmethod
+    def _needles(cls, value: list[str]) -> list[str]:
+        if "" in value:
+            raise ValueError("an empty string is in every body: the assertion could never tell a broken answer")
+        return value
+
     @field_validator("body_regex")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
@@ -182,6 +189,8 @@ class Step(_Strict):
 
 
 def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
+    if not pattern:
+        raise ValueError(f"{field_name}: an empty regex matches every text, so it could never fail")
     try:
         return regex.compile(pattern)
     except regex.error as exc:

@@ -214,6 +214,7 @@ class HeaderTemplate:
         if not _HEADER_NAME_RE.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid header name")
         self.name = name
+        self.text = text
         self._value = TextTemplate(text, params, captures)
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
             raise ValueError(f"header {name!r} contains a control character")

@@ -481,3 +481,165 @@ class TestUnusableAndEscapedSecrets:
             assert body["reason"] == f"step 'login' (1/1) failed: {problem}"
         else:
             assert body["details"]["steps"][1]["body"] == '"<redacted>" <redacted> <redacted>'
+
+
+ARG_TOKEN = "argtok-5e9c1d7a3b"
+ARG_KEY = "argkey-2f8b6a0c"
+ARG_PASSWORD = "argpw-7d3e9f1b"
+COMPOSED_PASSWORD = "composedpw-4c2a8e6f"
+ARG_SECRETS = (ARG_TOKEN, ARG_KEY, ARG_PASSWORD, COMPOSED_PASSWORD)
+
+
+@pytest.fixture
+async def param_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
+    """The analyzer app with a check whose caller passes its credentials as args (a header, a query, a body key);
+    the target counts the requests it gets and echoes them."""
+    seen: list[str] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.json_response({"auth": request.headers.get("Authorization"), "body": await request.text()})
+
+    target = web.Application()
+    target.router.add_route("*", "/echo", echo)
+    server = await aiohttp_server(target)
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        {
+                            "name": "creds",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "params": {
+                                "token": {"type": "label_value", "required": True, "pattern": "argtok-[0-9a-f]+"},
+                                "key": {"type": "label_value", "default": "argkey-00000000"},
+                                "pw": {"type": "label_value", "required": True, "example": "argpw-00000000"},
+                                "page": {"type": "number", "default": 1},
+                            },
+                            "steps": [
+                                {
+                                    "name": "echo",
+                                    "method": "POST",
+                                    "path": "/echo",
+                                    "retries": 0,
+                                    "headers": {"Authorization": "Bearer {{ token }}"},
+                                    "query": {"api_key": "{{ key }}", "page": "{{ page }}"},
+                                    "json_body": {"user": "smoke", "password": "{{ pw }}"},
+                                    "expect": {"json": [{"path": "$.auth", "equals": "nobody"}]},
+                                }
+                            ],
+                        },
+                        {
+                            "name": "creds-suite",
+                            "kind": "composite",
+                            "mode": "all",
+                            "params": {"tok": {"type": "label_value", "required": True}},
+                            "members": [
+                                {"check": "creds", "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD}},
+                            ],
+                        },
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
+    settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+    resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
+    client = await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
+    client.seen = seen
+    return client
+
+
+class TestSecretParams:
+    """A param that feeds a secret header, query value or body key is secret: its value is never echoed."""
+
+    async def test_the_args_never_appear(self, param_api):
+        args = {"token": ARG_TOKEN, "key": ARG_KEY, "pw": ARG_PASSWORD}
+        with capture_logs() as logs:
+            response = await param_api.post("/api/v1/checks/creds/run?explain=true", json=args)
+            text = await response.text()
+            plain = await (await param_api.post("/api/v1/checks/creds/run?format=text", json=args)).text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        assert body["args"] == {"token": "<redacted>", "key": "<redacted>", "pw": "<redacted>", "page": 1}
+        assert "token=%3Credacted%3E" in body["ui_url"] and "page=1" in body["ui_url"]
+        history = await (await param_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = html.unescape(await (await param_api.get(body["ui_url"])).text())
+        seen = {
+            "answer": text,
+            "text": plain,
+            "history": history,
+            "page": page,
+            "logs": json.dumps(logs, default=str),
+        }
+        leaks = {where: [s for s in ARG_SECRETS if s in shown] for where, shown in seen.items()}
+        assert not any(leaks.values()), leaks
+        assert "page=/ui/checks/creds/run?token=%3Credacted%3E" in plain
+        assert body["reason"] == 'step \'echo\' (1/1) failed: json $.auth equals: expected "nobody", got "<redacted>"'
+
+    async def test_the_page_link_shows_the_recorded_answer_and_says_it_cannot_run_again(self, param_api):
+        args = {"token": ARG_TOKEN, "key": ARG_KEY, "pw": ARG_PASSWORD}
+        body = await (await param_api.post("/api/v1/checks/creds/run", json=args)).json()
+        assert len(param_api.seen) == 1
+        page = html.unescape(await (await param_api.get(body["ui_url"])).text())
+        assert "json $.auth equals" in page
+        assert "cannot run the check again" in page
+        # The same link at a time this replica holds no answer for: said plainly, nothing sent with "<redacted>".
+        gone = body["ui_url"].replace(body["ui_url"].rpartition("at=")[2], "2026-01-01T00%3A00%3A00Z")
+        response = await param_api.get(gone)
+        text = html.unescape(await response.text())
+        assert response.status == 400
+        assert "arg 'key' is secret: a link does not carry its value, so it cannot run the check again" in text
+        assert 'value="<redacted>"' not in text
+        assert len(param_api.seen) == 1
+
+    async def test_a_bad_secret_arg_is_not_quoted(self, param_api):
+        bad = "argtok-NOT-HEX-9a7c"
+        response = await param_api.post("/api/v1/checks/creds/run", json={"token": bad, "pw": ARG_PASSWORD})
+        body = await response.json()
+        assert (response.status, body["error"], body["arg"]) == (400, "bad_arg", "token")
+        assert "must match the pattern" in body["message"]
+        history = await (await param_api.get("/api/v1/verdicts")).text()
+        seen = {"answer": json.dumps(body), "history": history}
+        assert [where for where, shown in seen.items() if bad in shown or ARG_PASSWORD in shown] == []
+
+    async def test_the_definition_hides_secret_defaults_and_examples(self, param_api):
+        shown = await (await param_api.get("/api/v1/checks/creds")).json()
+        assert shown["params"]["key"]["default"] == "<redacted>"
+        assert shown["params"]["pw"]["example"] == "<redacted>"
+        assert shown["params"]["page"]["default"] == 1
+        assert shown["params"]["token"]["secret"] is True and shown["params"]["page"]["secret"] is False
+
+    @pytest.mark.parametrize("listing", ["/api/v1/checks", "/api/v1/openapi.json", "/ui/checks/creds"])
+    async def test_listings_hide_secret_defaults_and_examples(self, param_api, listing):
+        response = await param_api.get(listing)
+        text = html.unescape(await response.text())
+        assert response.status == 200, text
+        assert "argkey-00000000" not in text and "argpw-00000000" not in text
+
+    async def test_the_catalog_listing_marks_secret_params(self, param_api):
+        checks = (await (await param_api.get("/api/v1/checks")).json())["checks"]
+        params = next(c for c in checks if c["name"] == "creds")["params"]
+        assert params["key"] == {"type": "label_value", "default": "<redacted>", "secret": True}
+        assert params["page"] == {"type": "number", "default": 1}
+
+    async def test_a_composite_that_passes_a_secret_on_hides_it_too(self, param_api):
+        with capture_logs() as logs:
+            response = await param_api.post("/api/v1/checks/creds-suite/run?explain=true", json={"tok": ARG_TOKEN})
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        assert body["args"] == {"tok": "<redacted>"}
+        assert body["details"]["members"][0]["args"]["token"] == "<redacted>"
+        history = await (await param_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        definition = await (await param_api.get("/api/v1/checks/creds-suite")).text()
+        page = html.unescape(await (await param_api.get(body["ui_url"])).text())
+        seen = {"answer": text, "history": history, "definition": definition, "page": page}
+        seen["logs"] = json.dumps(logs, default=str)
+        leaks = {where: [s for s in ARG_SECRETS if s in shown] for where, shown in seen.items()}
+        assert not any(leaks.values()), leaks
+        assert json.loads(definition)["members"][0]["args"] == {"token": "{{ tok }}", "pw": "<redacted>"}

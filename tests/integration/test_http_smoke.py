@@ -483,8 +483,8 @@ class TestResponses:
         assert evaluation.details["steps"][0]["request"]["body"] == '{"sku":"abc","qty":2}'
 
     async def test_captured_value_that_breaks_the_next_request_is_a_bad_answer(self, target, client):
-        # An empty capture after the arg "." makes a "." path segment: the args passed bind_args, the target's
-        # data broke the request; that was a crash (500) with a traceback.
+        # A non-ASCII capture placed in a header: the args passed bind_args, the target's data broke the request;
+        # that was a crash (500) with a traceback.
         evaluation = await run(
             smoke(
                 target.port,
@@ -493,12 +493,11 @@ class TestResponses:
                         "name": "echo",
                         "method": "POST",
                         "path": "/echo/x",
-                        "text_body": "",
+                        "text_body": "caf\u00e9",
                         "capture": {"order_id": {"json": "$.body"}},
                     },
-                    {"name": "read", "path": "/orders/{{ prefix }}{{ order_id }}"},
+                    {"name": "read", "path": "/orders/x", "headers": {"X-Order": "{{ order_id }}"}},
                 ],
-                params={"prefix": {"type": "label_value", "default": "."}},
             ),
             client,
         )
@@ -514,6 +513,31 @@ class TestResponses:
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_unreachable"
         assert evaluation.reason == f"step 'down' (1/1): cannot connect to 127.0.0.1:{port}: Connection refused"
+
+    async def test_a_redirect_hop_that_cannot_connect_never_sends_the_request_again(self, aiohttp_server, client):
+        # Retries are for "nothing was sent": after a POST answered 303, the POST was sent and is not repeated.
+        posts: list[str] = []
+        closed = free_port()
+
+        async def order(request: web.Request) -> web.Response:
+            posts.append(await request.text())
+            raise web.HTTPSeeOther(f"http://127.0.0.1:{closed}/done")
+
+        app = web.Application()
+        app.router.add_post("/order", order)
+        server = await aiohttp_server(app)
+        step = {
+            "name": "order",
+            "method": "POST",
+            "path": "/order",
+            "text_body": "one order",
+            "retries": 2,
+            "follow_redirects": True,
+        }
+        evaluation = await run(smoke(server.port, [step]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable")
+        assert f"cannot connect to 127.0.0.1:{closed}" in evaluation.reason
+        assert posts == ["one order"]
 
     async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
         port = free_port()

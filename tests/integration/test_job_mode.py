@@ -63,6 +63,11 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("healthy", server.port, [("ok", "/ok")]),
                     smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
                     smoke("down", free_port(), [("ok", "/ok")]),
+                    {
+                        **smoke("creds", server.port, [("broken", "/broken")]),
+                        "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
+                        "headers": {"Authorization": "Bearer {{ token }}"},
+                    },
                 ]
             }
         )
@@ -183,3 +188,27 @@ class TestExitCodes:
         code, out, _ = await analyzer_run("quiet", "--catalog", str(path), "--junit", str(junit))
         assert code == 4, out
         assert ET.parse(junit).getroot().find("./testsuite/testcase/failure").get("type") == "inconclusive"
+
+
+JOB_TOKEN = "jobtok-6b1f0e9d2c"
+
+
+class TestSecretArgs:
+    """An arg sent as a credential is never printed, in the summary, the JSON, the evidence or the JUnit file."""
+
+    @pytest.mark.parametrize("output", [(), ("--explain",), ("--json",)])
+    async def test_the_token_is_redacted(self, catalog, tmp_path, output):
+        junit = tmp_path / "report.xml"
+        code, out, err = await analyzer_run(
+            "creds", "--catalog", str(catalog), "--junit", str(junit), "--arg", f"token={JOB_TOKEN}", *output
+        )
+        assert code == 3, out
+        report = junit.read_text()
+        assert [where for where, text in {"out": out, "err": err, "junit": report}.items() if JOB_TOKEN in text] == []
+        properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+        assert properties["arg.token"] == "<redacted>"
+
+    async def test_a_bad_token_is_not_quoted(self, catalog):
+        code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
+        assert code == 2, out
+        assert "arg 'token' must match the pattern" in err and "NOTHEX7" not in out + err

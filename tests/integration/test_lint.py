@@ -69,6 +69,14 @@ class TestLiveLint:
         assert "api-latency: FAIL" in result.stdout
         assert "problem" not in result.stdout.replace("0 problems", "")
 
+    def test_a_secret_example_arg_is_not_printed(self, tmp_path, prometheus):
+        secret = {"canary_hash": {**EXAMPLE_CANARY["canary_hash"], "secret": True}}
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "params": secret}, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "error-rate: PASS" in result.stdout
+        assert "(args: canary_hash=<redacted>)" in result.stdout
+        assert "healthy1" not in result.stdout + result.stderr
+
     def test_misspelled_metric(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)

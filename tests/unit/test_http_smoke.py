@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import ArgError, ConfigError
+from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome
 from analyzer.registry import Registry
@@ -98,6 +98,10 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
             ({"steps": [{"name": "a", "expect": {"headers": {"x": {}}}}]}, "exactly one of equals, regex or exists"),
             ({"steps": [{"name": "a", "expect": {"body_regex": "("}}]}, "body_regex '\\(' is not a valid regex"),
+            ({"steps": [{"name": "a", "expect": {"body_contains": ["ok", ""]}}]}, "an empty string is in every body"),
+            ({"steps": [{"name": "a", "expect": {"body_not_contains": [""]}}]}, "an empty string is in every body"),
+            ({"steps": [{"name": "a", "expect": {"body_regex": ""}}]}, "an empty regex matches every text"),
+            ({"steps": [{"name": "a", "expect": {"headers": {"x": {"regex": ""}}}}]}, "an empty regex matches"),
             ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
             ({"steps": [{"name": "a", "headers": {"X Bad": "1"}}]}, "'X Bad' is not a valid header name"),
             ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
@@ -710,7 +714,8 @@ class TestJudgeCaptures:
 
 
 class TestJudgeHeaders:
-    """A header rule checks existence, an exact value among the header's values, or a regex any value matches."""
+    """A header rule checks existence, an exact value or a regex; a repeated header is judged as the one value
+    its lines make (RFC 9110 5.3: joined with ", "), but Set-Cookie line by line."""
 
     @pytest.mark.parametrize(
         ("rule", "values", "passes"),
@@ -718,10 +723,14 @@ class TestJudgeHeaders:
             ({"exists": True}, ["x"], True),
             ({"exists": True}, [], False),
             ({"exists": False}, [], True),
-            ({"equals": "b"}, ["a", "b"], True),
+            ({"exists": False}, ["a", "b"], False),
+            ({"equals": "b"}, ["b"], True),
+            ({"equals": "b"}, ["a", "b"], False),
+            ({"equals": "a, b"}, ["a", "b"], True),
             ({"equals": "c"}, ["a", "b"], False),
-            ({"regex": "^b"}, ["a", "bc"], True),
             ({"regex": "^b"}, ["bc"], True),
+            ({"regex": "^b"}, ["a", "bc"], False),
+            ({"regex": "^a, b"}, ["a", "bc"], True),
             ({"regex": "^b"}, ["a", "cb"], False),
             ({"regex": "^b"}, [], False),
         ],
@@ -731,9 +740,69 @@ class TestJudgeHeaders:
         failures = judged({"headers": {"x-thing": rule}}, headers=headers).failures
         assert (failures == []) is passes
 
+    def test_conflicting_lines_of_a_security_header_fail(self):
+        # Browsers ignore an X-Frame-Options whose lines disagree: the page is not protected.
+        headers = [("X-Frame-Options", "SAMEORIGIN"), ("x-frame-options", "DENY")]
+        failures = judged({"headers": {"X-Frame-Options": {"equals": "DENY"}}}, headers=headers).failures
+        assert [str(f) for f in failures] == [
+            "header X-Frame-Options equals: expected 'DENY', got different values on 2 lines, where one value is "
+            "allowed: 'SAMEORIGIN', 'DENY'"
+        ]
+
+    @pytest.mark.parametrize(
+        ("rule", "lines", "passes"),
+        [
+            ({"regex": "^application/json"}, ["application/json", "text/html"], False),
+            ({"regex": "json"}, ["text/html", "application/json"], False),
+            ({"exists": True}, ["application/json", "text/html"], True),
+            ({"regex": "^application/json"}, ["application/json", "application/json"], True),
+        ],
+    )
+    def test_a_single_value_header_with_conflicting_lines_fails(self, rule, lines, passes):
+        # Content-Type holds one value: clients pick one of the lines (browsers the last), so a rule cannot pass
+        # on the line it likes.
+        headers = [("Content-Type", line) for line in lines]
+        failures = judged({"headers": {"content-type": rule}}, headers=headers).failures
+        assert (failures == []) is passes
+        assert passes or "different values on 2 lines, where one value is allowed" in failures[0].got
+
+    @pytest.mark.parametrize(("rule", "passes"), [({"regex": "^session="}, True), ({"equals": "lang=en"}, True)])
+    def test_set_cookie_lines_are_judged_one_by_one(self, rule, passes):
+        headers = [("Set-Cookie", "lang=en"), ("Set-Cookie", "session=abc; HttpOnly")]
+        assert (judged({"headers": {"set-cookie": rule}}, headers=headers).failures == []) is passes
+
+
+class TestJudgeInvalidJson:
+    """What RFC 8259 does not allow, or leaves to each parser, is not JSON: never a value an assertion passes on."""
+
+    @pytest.mark.parametrize(
+        ("body", "rule", "why"),
+        [
+            (b'{"total": Infinity}', {"path": "$.total", "compare": "> 0"}, "Infinity"),
+            (b'{"total": -Infinity}', {"path": "$.total", "compare": "< 0"}, "-Infinity"),
+            (b'{"total": NaN}', {"path": "$.total", "exists": True}, "NaN"),
+            (b'{"status": "failed", "status": "created"}', {"path": "$.status", "equals": "created"}, "'status' twice"),
+            (b'{"a": {"ok": false, "ok": true}}', {"path": "$.a.ok", "equals": True}, "'ok' twice"),
+            (b'[{"x": 1}, {"id": 1, "id": 2}]', {"path": "$[0].x", "equals": 1}, "'id' twice"),
+        ],
+    )
+    def test_fails(self, body, rule, why):
+        failures = judged({"json": [rule]}, body=body).failures
+        assert len(failures) == 1 and failures[0].expected == "a JSON body", failures
+        assert why in failures[0].got
+
+    def test_a_capture_from_such_a_body_fails_too(self):
+        failures = judged({}, body=b'{"id": "a", "id": "b"}', step={"capture": {"id": {"json": "$.id"}}}).failures
+        assert [f.assertion for f in failures] == ["capture id (json $.id)"]
+        assert "'id' twice" in failures[0].got
+
+    @pytest.mark.parametrize("body", [b'{"total": 1e400}', b'{"a": {"k": 1}, "b": {"k": 2}}', b'{"NaN": "Infinity"}'])
+    def test_valid_json_still_passes(self, body):
+        assert judged({"json": [{"path": "$", "exists": True}]}, body=body).failures == []
+
 
 class TestJudgeCaptureValues:
-    """A captured value is at most 1,024 characters with no control characters; spaces are fine."""
+    """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
     @pytest.mark.parametrize(
         ("value", "usable"),
@@ -745,9 +814,21 @@ class TestJudgeCaptureValues:
         assert (result.captured == {"v": value}) is usable
         assert (result.failures == []) is usable
 
+    @pytest.mark.parametrize("capture", [{"json": "$.v"}, {"header": "X-Id"}])
+    def test_an_empty_value_is_nothing_captured(self, capture):
+        # {"id": ""} read into /orders/{{ id }} would ask for /orders/, the listing, which answers 200.
+        body = json.dumps({"v": ""}).encode()
+        result = judged({}, body=body, headers={"X-Id": ""}, step={"capture": {"v": {**capture, "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            f"capture v ({'json $.v' if 'json' in capture else 'header X-Id'}): expected a string or number, "
+            "got an empty string"
+        ]
 
-def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
-    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing."""
+
+def summarized(latencies_ms: list[float], failed: int = 0, problems: list[CheckError] = (), **step: Any):
+    """The judged step of repeated requests answered in `latencies_ms`, the first `failed` of them failing, and
+    of requests that got no answer, one per problem."""
     attempts = [
         _Attempt(
             status=200,
@@ -757,12 +838,29 @@ def summarized(latencies_ms: list[float], failed: int = 0, **step: Any):
             failures=[Failure("status", "200", "500")] if index < failed else [],
         )
         for index, latency in enumerate(latencies_ms)
-    ]
+    ] + [_Attempt(problem=problem) for problem in problems]
     return _summarize(Step.model_validate({"name": "s", "repeat": len(attempts), **step}), {}, attempts)
 
 
 class TestRepeatedJudging:
     """Repeated requests pass on their success ratio and their latency percentiles, each bound included."""
+
+    @pytest.mark.parametrize(
+        ("problem", "passes"),
+        [
+            (TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1"), False),
+            (TargetConnectFailed("step 's' (1/1): cannot connect to app.shop.svc:80: Connection refused"), True),
+        ],
+    )
+    def test_a_request_that_timed_out_counts_in_the_percentiles_at_its_timeout(self, problem, passes):
+        # 18 answers in 10 ms and 2 requests that got none: the p95 of what users waited is at least timeout_s.
+        result = summarized([10.0] * 18, min_success_ratio=0.9, max_p95_ms=100, timeout_s=1, problems=[problem] * 2)
+        assert (result.outcome is Outcome.PASS) is passes, result.failures
+        if not passes:
+            assert [str(f) for f in result.failures] == [
+                "max_p95_ms: expected <= 100 ms, got 1000 ms (over 20 requests: 18 responses, 2 timeouts counted "
+                "at timeout_s)"
+            ]
 
     @pytest.mark.parametrize(
         ("latency_ms", "bound", "passes"),
@@ -786,3 +884,48 @@ class TestRepeatedJudging:
         result = summarized([10.0] * 20, failed=failed, min_success_ratio=0.95)
         assert (result.outcome is Outcome.PASS) is passes
         assert result.evidence["repeat"]["successes"] == 20 - failed
+
+
+class TestSecretParams:
+    """A param the steps send where a secret goes is secret; one sent elsewhere is not."""
+
+    @pytest.mark.parametrize(
+        ("step", "secret"),
+        [
+            ({"headers": {"Authorization": "Bearer {{ p }}"}}, True),
+            ({"headers": {"X-Upstream": "Token {{ p }}"}}, True),
+            ({"headers": {"X-Api-Key": "{{ p }}"}}, True),
+            ({"headers": {"X-Trace": "{{ p }}"}}, False),
+            ({"query": {"access_token": "{{ p }}"}}, True),
+            ({"query": {"page": "{{ p }}"}}, False),
+            ({"method": "POST", "json_body": {"login": {"password": "x-{{ p }}"}}}, True),
+            ({"method": "POST", "json_body": {"credentials": [{"v": "{{ p }}"}]}}, True),
+            ({"method": "POST", "json_body": {"user": "{{ p }}"}}, False),
+            ({"method": "POST", "text_body": "{{ p }}", "secret_body": True}, True),
+            ({"method": "POST", "text_body": "{{ p }}"}, False),
+            ({"path": "/orders/{{ p }}"}, False),
+        ],
+    )
+    def test_inferred(self, step, secret):
+        check = load(
+            definition(
+                [{"name": "s", **step}],
+                params={"p": {"type": "label_value", "default": "v"}, "q": {"type": "number", "default": 1}},
+            )
+        )
+        assert check.secret_params() == (frozenset({"p"}) if secret else frozenset())
+        assert check.shown_args({"p": "v", "q": 1.0}) == {"p": "<redacted>" if secret else "v", "q": 1.0}
+
+    def test_secret_names_and_declared_secrets_count(self):
+        params = {
+            "p": {"type": "label_value", "default": "v"},
+            "d": {"type": "label_value", "default": "w", "secret": True},
+        }
+        check = load(
+            definition([{"name": "s", "headers": {"X-Pin": "{{ p }}"}}], params=params, secret_names=["x-pin"])
+        )
+        assert check.secret_params() == frozenset({"p", "d"})
+        shown = check.definition()["params"]
+        assert (shown["p"]["default"], shown["p"]["secret"]) == ("<redacted>", True)
+        assert "v" not in json.dumps(shown["p"]).replace('"', " ").split()
+        assert shown["d"]["default"] == "<redacted>"

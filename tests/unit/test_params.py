@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from analyzer.errors import ArgError
-from analyzer.params import Param, bind_args, parse_duration, parse_time, range_step_s, render_value
+from analyzer.params import Param, bind_args, parse_duration, parse_time, range_step_s, render_value, shown_args
 
 
 class TestDurations:
@@ -204,6 +204,51 @@ class TestBindArgs:
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
         assert caught.value.arg == "namespace"
+
+
+class TestSecretParams:
+    """A secret param's value is never quoted by a refusal, and shows as <redacted> wherever args are echoed."""
+
+    @pytest.mark.parametrize(
+        ("declaration", "raw"),
+        [
+            ({"type": "identifier"}, "sk-live-1234"),
+            ({"type": "number", "maximum": 1}, "2.71828"),
+            ({"type": "number"}, "sk-live-1234"),
+            ({"type": "enum", "values": ["a", "b"]}, "sk-live-1234"),
+            ({"type": "dns_label"}, "SK-LIVE-1234"),
+            ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "sk-live-1234"),
+            ({"type": "label_value", "min_length": 20}, "sk-live-1234"),
+            ({"type": "duration"}, "5m5m"),
+        ],
+    )
+    @pytest.mark.parametrize("how", ["declared", "decided by the check"])
+    def test_a_refusal_does_not_quote_the_value(self, declaration, raw, how):
+        param = Param.model_validate({**declaration, "required": True, "secret": how == "declared"})
+        with pytest.raises(ArgError) as caught:
+            bind_args({"token": param}, {"token": raw}, frozenset({"token"}) if how != "declared" else frozenset())
+        assert caught.value.arg == "token"
+        assert raw not in caught.value.message and "a secret value" in caught.value.message, caught.value.message
+
+    def test_a_refusal_of_a_param_that_is_not_secret_still_quotes_the_value(self):
+        with pytest.raises(ArgError, match="got 'zzzz'"):
+            bind_args({"h": Param(type="label_value", required=True, pattern="[0-9]+")}, {"h": "zzzz"})
+
+    def test_a_missing_secret_arg_does_not_show_its_example(self):
+        params = {"token": Param(type="label_value", required=True, example="sk-live-1234", secret=True)}
+        with pytest.raises(ArgError) as caught:
+            bind_args(params, {})
+        assert caught.value.message == "missing required arg 'token' (label_value)"
+
+    def test_a_bad_secret_default_is_refused_without_quoting_it(self):
+        with pytest.raises(ValidationError) as caught:
+            Param(type="label_value", default="sk-live-1234", pattern="[0-9]+", secret=True)
+        assert "sk-live-1234" not in str(caught.value)
+
+    def test_shown_args(self):
+        args = {"token": "sk-live-1234", "page": 2.0}
+        assert shown_args(args, frozenset({"token"})) == {"token": "<redacted>", "page": 2.0}
+        assert shown_args(args, frozenset()) == args
 
 
 class TestRenderValue:

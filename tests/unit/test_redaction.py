@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.redaction import is_credential_value, is_secret_name
+from analyzer.redaction import is_credential_value, is_secret_name, scrubber
 
 
 class TestSecrets:
@@ -29,3 +29,16 @@ class TestSecrets:
     )
     def test_values(self, value, credential):
         assert is_credential_value(value) is credential
+
+
+class TestScrubber:
+    """Every string of a nested value loses the secret values; a short one only where it stands apart."""
+
+    def test_nested(self):
+        scrub = scrubber(["tok-3f9a1c7e", "7"])
+        node = {"a": ["x tok-3f9a1c7e y", {"b": "7 of 127.0.0.1"}], "n": 7}
+        assert scrub(node) == {"a": ["x <redacted> y", {"b": "<redacted> of 127.0.0.1"}], "n": 7}
+
+    def test_no_values(self):
+        node = {"a": "x"}
+        assert scrubber([""])(node) is node

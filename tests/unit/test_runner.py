@@ -47,6 +47,11 @@ class ScriptedCheck(Check):
         if self.name == "parent":
             member = await ctx.run_check("ok", {})
             return Verdict(outcome=member.verdict, reason="member said so")
+        if self.name == "echo-secret":
+            token = ctx.args["token"]
+            return Verdict(outcome=Outcome.FAIL, reason=f"saw {token}", details={"queries": [f'up{{t="{token}"}}']})
+        if self.name == "crash-secret":
+            raise ValueError(f"cannot use {ctx.args['token']}")
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
@@ -93,6 +98,25 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get("ok"), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.PASS, 200, None)
         assert runner.metrics.evaluations.value("ok", "pass") == 1
+
+
+class TestSecretArgs:
+    """A secret arg's value is in no part of the evaluation, whatever the kind put it in."""
+
+    @pytest.mark.parametrize(("name", "reason"), [("echo-secret", "saw <redacted>"), ("crash-secret", "<redacted>")])
+    async def test_the_value_is_redacted(self, name, reason):
+        params = {"token": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": name, "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0)
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await runner.evaluate(catalog.get(name), {"token": "tok-3f9a1c7e"})
+        shown = evaluation.model_dump_json()
+        assert "tok-3f9a1c7e" not in shown and "3f9a1c7e" not in json.dumps(logs, default=str)
+        if name == "crash-secret":
+            crash = next(line for line in logs if line["event"] == "check_crashed")
+            assert "ValueError: cannot use <redacted>" in crash["exception"]
+        assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
 
 
 class TestCoalescing:
