@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -70,6 +71,11 @@ class Check(BaseModel):
     def secret_params(self) -> frozenset[str]:
         """Params whose values are secrets: declared `secret: true`; a kind adds those it places where a secret
         goes (a credential header)."""
+        return self._declared_secret_params
+
+    # In the instance's __dict__: every request asks (its args are bound, shown and logged).
+    @functools.cached_property
+    def _declared_secret_params(self) -> frozenset[str]:
         return frozenset(name for name, param in self.params.items() if param.secret)
 
     def shown_args(self, args: Mapping[str, ArgValue]) -> dict[str, ArgValue]:

@@ -202,8 +202,6 @@ class Runner:
             run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest),
         )
         secret = check.secret_params()
-        # Identity when no param is secret.
-        scrub = scrubber(render_value(args[name]) for name in secret if name in args)
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
@@ -218,7 +216,11 @@ class Runner:
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
                 self._logger.exception(
-                    "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+                    "check_crashed",
+                    check=check.name,
+                    kind=check.kind,
+                    exc_info=False,
+                    exception=_traceback(exc, _scrubber(args, secret)),
                 )
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
@@ -229,7 +231,11 @@ class Runner:
         except Exception as exc:
             # The traceback as text, with secret args replaced (an exception may quote one), not exc_info.
             self._logger.exception(
-                "check_crashed", check=check.name, kind=check.kind, exc_info=False, exception=_traceback(exc, scrub)
+                "check_crashed",
+                check=check.name,
+                kind=check.kind,
+                exc_info=False,
+                exception=_traceback(exc, _scrubber(args, secret)),
             )
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
@@ -241,6 +247,7 @@ class Runner:
         # exception's message) has it replaced, whatever the kind.
         shown = shown_args(args, secret)
         if secret:
+            scrub = _scrubber(args, secret)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
             check.name,
@@ -294,6 +301,11 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_exception(error)
     else:
         waiter.set_result(done.result())
+
+
+def _scrubber(args: Mapping[str, ArgValue], secret: frozenset[str]) -> Callable[[Any], Any]:
+    """What replaces the values of the secret args in a reason, evidence or traceback (identity without any)."""
+    return scrubber(render_value(args[name]) for name in secret if name in args)
 
 
 def _traceback(exc: BaseException, scrub: Callable[[Any], Any]) -> str:
