@@ -176,20 +176,23 @@ class PrometheusCheck(Check):
         others still report is a pod replaced, not a stale answer."""
         if self.range is None:
             return None
-        last_s = max((series.samples[-1][0] for series, _, _ in points if series.samples), default=None)
-        if last_s is None:
-            return None  # no sample at all: each series' value is NaN, which follows no_data anyway
-        silent_s = silence_s(last_s, end)
+        # A NaN point is no value there (a ratio over zero traffic: a canary whose workers hung, still scraped), as
+        # a missing point is.
+        valued_s = [at for series, _, _ in points if (at := _last_valued_s(series)) is not None]
+        if not valued_s:
+            return None  # no value at all: each series' value is NaN, which follows no_data anyway
+        silent_s = silence_s(max(valued_s), end)
         if not stopped_reporting(silent_s, range_step_s(self.range, self.step)):
             return None
         if len(points) == 1:
             return (
-                f"the query's series has no sample in the last {format_number(silent_s)} s of the range: it "
-                "stopped reporting, so its earlier samples say nothing of now"
+                f"the query's series has no value (no sample, or NaN) in the last {format_number(silent_s)} s of "
+                "the range: it stopped reporting or lost its traffic, so its earlier samples say nothing of now"
             )
         return (
-            f"none of the query's {len(points)} series has a sample in the last {format_number(silent_s)} s of the "
-            "range: they stopped reporting, so their earlier samples say nothing of now"
+            f"none of the query's {len(points)} series has a value (a sample, not NaN) in the last "
+            f"{format_number(silent_s)} s of the range: they stopped reporting or lost their traffic, so their "
+            "earlier samples say nothing of now"
         )
 
     def _absent(self, reason: str, result: QueryResult, details: dict[str, Any]) -> Verdict:
@@ -352,6 +355,11 @@ def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> st
     if partial:
         return f"an answer that may be partial ({'; '.join(partial)})"
     return None
+
+
+def _last_valued_s(series: Series) -> float | None:
+    """The time of a series' last sample that is not NaN, None without one."""
+    return next((at for at, value in reversed(series.samples) if not math.isnan(value)), None)
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:

@@ -381,6 +381,21 @@ class TestStaleSeries:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert "stopped reporting" in body["reason"]
 
+    async def test_a_series_without_traffic_to_the_end_follows_no_data(self, prometheus, client_for):
+        # kpihung's conversion is 0.1 until its workers hung, 15 minutes ago; since then its counters are flat and
+        # still scraped: 0/0, NaN at every point. Its earlier points alone would pass.
+        query = (
+            'sum(rate(kpi_orders_total{rollouts_pod_template_hash="kpihung"}[1m])) / '
+            'sum(rate(kpi_visits_total{rollouts_pod_template_hash="kpihung"}[1m]))'
+        )
+        hung = {**self.check, "name": "hung", "query": query, "pass_if": "> 0.05", "range": "30m"}
+        client = await client_for(prometheus.url, hung)
+        status, body = await run(client, "hung", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "no value (no sample, or NaN) in the last" in body["reason"]
+        status, body = await run(client, "hung", at=prometheus.anchor - 20 * 60)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.1))
+
     async def test_one_of_several_series_ending_is_a_pod_replaced_not_stale(self, prometheus, client_for):
         query = 'canary_error_ratio{service="checkout"} or latency_p99_seconds{service="checkout"} * 0'
         client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})
