@@ -177,9 +177,14 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
 
 def _render_slot(slot: _Slot, value: ArgValue) -> str:
     text = render_value(value)
-    if slot.context is PromQLContext.BARE or slot.context is PromQLContext.RAW_STRING:
+    if slot.context is PromQLContext.BARE:
+        # Parenthesised, a negative number stays one operand: `{{ n }} ^ 2` with n = -2 would read -(2 ^ 2), and
+        # `x_{{ n }}` the subtraction x_ - 2.
+        return f"({text})" if text.startswith("-") else text
+    if slot.context is PromQLContext.RAW_STRING:
         return text
-    if slot.context is PromQLContext.REGEX_STRING and isinstance(value, str):
+    if slot.context is PromQLContext.REGEX_STRING:
+        # Numbers too: 1.5 as a regex also matches 105.
         text = _REGEX_META_RE.sub(r"\\\1", text)
     return escape_promql_string(text, slot.quote)
 

@@ -90,6 +90,23 @@ class TestEscaping:
         rendered = PromQLTemplate('up{b=~"x", a="{{ h }}"}', LABEL).render({"h": "a.b"})
         assert rendered == 'up{b=~"x", a="a.b"}'
 
+    def test_a_number_in_a_regex_matcher_matches_itself_only(self):
+        rendered = template('up{le=~"{{ n }}"}', n={"type": "number"}).render({"n": 1.5})
+        assert rendered == 'up{le=~"1\\\\.5"}'
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            ("{{ n }} ^ 2", -2.0, "(-2) ^ 2"),
+            ("x_{{ n }}", -2.0, "x_(-2)"),
+            ("x > {{ n }}", -0.5, "x > (-0.5)"),
+            ("x > {{ n }}", 0.5, "x > 0.5"),
+            ("x > {{ n }}", -0.0, "x > 0"),
+        ],
+    )
+    def test_a_bare_negative_number_stays_one_operand(self, text, value, expected):
+        assert template(text, n={"type": "number"}).render({"n": value}) == expected
+
     def test_control_characters(self):
         assert escape_promql_string("a\nb\x01", '"') == "a\\nb\\x01"
 
