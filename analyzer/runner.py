@@ -211,6 +211,10 @@ class Runner:
             async with deadline:
                 verdict = await check.evaluate(ctx)
             verdict = _refuse_unjudged_pass(verdict)
+            if verdict.outcome is Outcome.ERROR:
+                # A kind that answers error without raising (a plugin may): an error status all the same, which
+                # Argo Rollouts counts as an Error measurement and retries, as the contract says.
+                error_code, http_status = CheckError.code, CheckError.http_status
         except TimeoutError as exc:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix

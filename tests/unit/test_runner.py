@@ -52,6 +52,8 @@ class ScriptedCheck(Check):
             return Verdict(outcome=Outcome.FAIL, reason=f"saw {token}", details={"queries": [f'up{{t="{token}"}}']})
         if self.name == "crash-secret":
             raise ValueError(f"cannot use {ctx.args['token']}")
+        if self.name == "error-verdict":
+            return Verdict(outcome=Outcome.ERROR, reason="the vendor's API said no")
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
@@ -117,6 +119,16 @@ class TestSecretArgs:
             crash = next(line for line in logs if line["event"] == "check_crashed")
             assert "ValueError: cannot use <redacted>" in crash["exception"]
         assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
+
+
+class TestErrorVerdictOfAKind:
+    """A kind that returns an error verdict instead of raising gets an error status, as a raised CheckError."""
+
+    async def test_is_500_check_error(self):
+        runner, catalog = runner_for("error-verdict")
+        evaluation = await runner.evaluate(catalog.get("error-verdict"), {})
+        assert (evaluation.verdict, evaluation.error, evaluation.http_status) == (Outcome.ERROR, "check_error", 500)
+        assert evaluation.reason == "the vendor's API said no"
 
 
 class TestCoalescing:
