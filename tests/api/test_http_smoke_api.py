@@ -597,6 +597,19 @@ class TestSecretParams:
         assert 'value="<redacted>"' not in text
         assert len(param_api.seen) == 1
 
+    async def test_the_run_form_posts_secret_args_out_of_the_address_bar(self, param_api):
+        # A GET form would put the typed secret in the URL: the address bar, browser history, proxy logs.
+        form = await (await param_api.get("/ui/checks/creds")).text()
+        assert '<form method="post" action="/ui/checks/creds/run"' in form
+        origin = str(param_api.make_url("")).rstrip("/")
+        fields = {"token": ARG_TOKEN, "key": ARG_KEY, "pw": ARG_PASSWORD, "page": "1", "at": ""}
+        response = await param_api.post("/ui/checks/creds/run", data=fields, headers={"Origin": origin})
+        page = html.unescape(await response.text())
+        assert response.status == 200, page
+        assert "json $.auth equals" in page
+        assert [s for s in ARG_SECRETS if s in page or s in str(response.url)] == []
+        assert len(param_api.seen) == 1
+
     async def test_a_bad_secret_arg_is_not_quoted(self, param_api):
         bad = "argtok-NOT-HEX-9a7c"
         response = await param_api.post("/api/v1/checks/creds/run", json={"token": bad, "pw": ARG_PASSWORD})
