@@ -179,8 +179,13 @@ class CompositeCheck(Check):
             try:
                 target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
+                message = exc.message
+                # The member quotes the value it refused, which may hold a secret of this check's it does not
+                # know as one.
+                for name in sorted(self.secret_params() & args.keys()):
+                    message = message.replace(render_value(args[name]), REDACTED)
                 raise ArgError(
-                    f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
+                    f"member {member.check!r} (members[{index}]) rejects its args: {message}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args

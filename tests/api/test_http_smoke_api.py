@@ -488,6 +488,7 @@ ARG_KEY = "argkey-2f8b6a0c"
 ARG_PASSWORD = "argpw-7d3e9f1b"
 COMPOSED_PASSWORD = "composedpw-4c2a8e6f"
 ARG_PIN = 86420975
+ARG_CODE = "argcode-1b5d9e3f"
 ARG_SECRETS = (ARG_TOKEN, ARG_KEY, ARG_PASSWORD, COMPOSED_PASSWORD)
 
 
@@ -554,6 +555,21 @@ async def param_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                                 {
                                     "check": "creds",
                                     "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD, "page": "{{ pin }}"},
+                                },
+                            ],
+                        },
+                        {
+                            "name": "creds-paged",
+                            "kind": "composite",
+                            "mode": "all",
+                            "params": {
+                                "tok": {"type": "label_value", "required": True},
+                                "code": {"type": "label_value", "required": True, "secret": True},
+                            },
+                            "members": [
+                                {
+                                    "check": "creds",
+                                    "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD, "page": "{{ code }}0"},
                                 },
                             ],
                         },
@@ -639,6 +655,16 @@ class TestSecretParams:
         history = await (await param_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
         seen = {"answer": text, "history": history, "logs": json.dumps(logs, default=str)}
         assert [where for where, shown in seen.items() if str(ARG_PIN) in shown] == []
+
+    async def test_a_member_refusing_a_secret_of_its_composite_does_not_quote_it(self, param_api):
+        response = await param_api.post("/api/v1/checks/creds-paged/run", json={"tok": ARG_TOKEN, "code": ARG_CODE})
+        body = await response.json()
+        assert (response.status, body["error"]) == (400, "bad_arg"), body
+        assert "must be a decimal number" in body["message"]
+        history = await (await param_api.get("/api/v1/verdicts")).text()
+        assert [
+            where for where, shown in {"answer": json.dumps(body), "history": history}.items() if ARG_CODE in shown
+        ] == []
 
     async def test_a_bad_secret_arg_is_not_quoted(self, param_api):
         bad = "argtok-NOT-HEX-9a7c"
