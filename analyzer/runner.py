@@ -24,6 +24,7 @@ from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import REDACTED, scrubber
 from analyzer.sources import Sources
+from analyzer.templates import promql_forms
 from analyzer.ui.links import verdict_path
 
 if TYPE_CHECKING:
@@ -198,7 +199,12 @@ class Runner:
         deadline_s = check.deadline_s or self.default_deadline_s
         loop = asyncio.get_running_loop()
         secret = check.secret_params()
-        secret_values = (*(render_value(args[name]) for name in secret if name in args), *hidden) if secret else hidden
+        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
+        secret_values = (
+            (*(form for name in secret if name in args for form in promql_forms(render_value(args[name]))), *hidden)
+            if secret
+            else hidden
+        )
         ctx = EvalContext(
             args=args,
             evaluation_time=evaluation_time,
