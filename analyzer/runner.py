@@ -22,8 +22,9 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import scrubber
+from analyzer.redaction import REDACTED, scrubber
 from analyzer.sources import Sources
+from analyzer.templates import promql_forms
 from analyzer.ui.links import verdict_path
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Runner:
         admit: bool,
         backtest: bool,
         caller: str = "",
+        hidden: tuple[str, ...] = (),
     ) -> Evaluation:
         key: _CoalesceKey = (
             self.catalog.version,
@@ -119,7 +121,7 @@ class Runner:
                 self.admission.check(caller)
                 future = loop.create_task(self._admitted(caller, check, dict(args), at, backtest))
             else:
-                future = loop.create_task(self._evaluate(check, dict(args), at, backtest))
+                future = loop.create_task(self._evaluate(check, dict(args), at, backtest, hidden))
             self._in_flight[key] = future
             self._callers[future] = 1
             future.add_done_callback(functools.partial(self._forget, key))
@@ -188,20 +190,28 @@ class Runner:
         expiries.append((until, key))
 
     async def _evaluate(
-        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
+        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool, hidden: tuple[str, ...] = ()
     ) -> Evaluation:
+        """`hidden`: the secret values of the combining checks this one is a member of (a secret of theirs may be
+        an arg this check does not declare secret)."""
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
         deadline_s = check.deadline_s or self.default_deadline_s
         loop = asyncio.get_running_loop()
+        secret = check.secret_params()
+        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
+        secret_values = (
+            (*(form for name in secret if name in args for form in promql_forms(render_value(args[name]))), *hidden)
+            if secret
+            else hidden
+        )
         ctx = EvalContext(
             args=args,
             evaluation_time=evaluation_time,
             deadline=loop.time() + deadline_s,
             sources=self.sources,
-            run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest),
+            run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
         )
-        secret = check.secret_params()
         error_code: str | None = None
         http_status = 200
         if self.metrics is not None:
@@ -224,7 +234,7 @@ class Runner:
                     check=check.name,
                     kind=check.kind,
                     exc_info=False,
-                    exception=_traceback(exc, _scrubber(args, secret)),
+                    exception=_traceback(exc, scrubber(secret_values)),
                 )
                 verdict, error_code, http_status = _crashed(check, exc)
             else:
@@ -239,7 +249,7 @@ class Runner:
                 check=check.name,
                 kind=check.kind,
                 exc_info=False,
-                exception=_traceback(exc, _scrubber(args, secret)),
+                exception=_traceback(exc, scrubber(secret_values)),
             )
             verdict, error_code, http_status = _crashed(check, exc)
         finally:
@@ -250,8 +260,13 @@ class Runner:
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
         shown = shown_args(args, secret)
-        if secret:
-            scrub = _scrubber(args, secret)
+        if hidden:
+            shown = {
+                name: REDACTED if any(value in render_value(arg) for value in hidden if value) else arg
+                for name, arg in shown.items()
+            }
+        if secret_values:
+            scrub = scrubber(secret_values)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
             check.name,
@@ -284,11 +299,14 @@ class Runner:
         return evaluation
 
     async def _run_member(
-        self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool
+        self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool, hidden: tuple[str, ...]
     ) -> Evaluation:
         check = self.catalog.get(name)
-        # Members are evaluated at their parent's time; they are backtests only if the parent is.
-        return await self._shared(check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest)
+        # Members are evaluated at their parent's time; they are backtests only if the parent is. The parent's
+        # secrets stay hidden in what the member shows (its log line, its page link).
+        return await self._shared(
+            check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest, hidden=hidden
+        )
 
 
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
@@ -305,11 +323,6 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_exception(error)
     else:
         waiter.set_result(done.result())
-
-
-def _scrubber(args: Mapping[str, ArgValue], secret: frozenset[str]) -> Callable[[Any], Any]:
-    """What replaces the values of the secret args in a reason, evidence or traceback (identity without any)."""
-    return scrubber(render_value(args[name]) for name in secret if name in args)
 
 
 def _traceback(exc: BaseException, scrub: Callable[[Any], Any]) -> str:

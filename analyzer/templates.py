@@ -175,6 +175,13 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
         raise ValueError(f"{where} stands inside a `backtick` string, which cannot escape; use double quotes")
 
 
+def promql_forms(text: str) -> set[str]:
+    """`text` and the forms a template may write it in inside a PromQL string (either quote, regex-quoted or
+    not): what a secret value looks like in a query a check shows."""
+    regex = _REGEX_META_RE.sub(r"\\\1", text)
+    return {text, *(escape_promql_string(form, quote) for form in (text, regex) for quote in "\"'")}
+
+
 def _render_slot(slot: _Slot, value: ArgValue) -> str:
     text = render_value(value)
     if slot.context is PromQLContext.BARE:

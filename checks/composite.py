@@ -179,8 +179,13 @@ class CompositeCheck(Check):
             try:
                 target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
+                message = exc.message
+                # The member quotes the value it refused, which may hold a secret of this check's it does not
+                # know as one.
+                for name in sorted(self.secret_params() & args.keys()):
+                    message = message.replace(render_value(args[name]), REDACTED)
                 raise ArgError(
-                    f"member {member.check!r} (members[{index}]) rejects its args: {exc.message}",
+                    f"member {member.check!r} (members[{index}]) rejects its args: {message}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args
@@ -206,8 +211,9 @@ class CompositeCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Evaluate every member concurrently and combine the verdicts."""
+        secret = self.secret_params()
         results = await asyncio.gather(
-            *(self._run_member(ctx, index, member) for index, member in enumerate(self.members))
+            *(self._run_member(ctx, index, member, secret) for index, member in enumerate(self.members))
         )
         details: dict[str, Any] = {
             "mode": self.mode,
@@ -334,13 +340,21 @@ class CompositeCheck(Check):
             reason=f"score {format_number(score)} of 100 ({rule}): {summary}",
         )
 
-    async def _run_member(self, ctx: EvalContext, index: int, member: Member) -> _Result:
+    async def _run_member(self, ctx: EvalContext, index: int, member: Member, secret: frozenset[str]) -> _Result:
         # bind_args validated these already; an ArgError here is a bug and must not become a verdict.
         args = self._member_args(ctx.args, index, member)
         evaluation = await ctx.run_check(member.check, args)
+        # An arg made of a secret of this check's (`secret`) is hidden too where the member does not declare it
+        # secret (a number escapes the scrubbing of text).
+        from_secret = {
+            arg
+            for arg, parts in self._arg_parts[index].items()
+            if any(isinstance(part, Placeholder) and part.name in secret for part in parts)
+        }
+        shown = {name: REDACTED if name in from_secret else value for name, value in args.items()}
         return _Result(
             member,
-            self._targets[index].shown_args(args),
+            self._targets[index].shown_args(shown),
             evaluation.verdict,
             evaluation.reason,
             evaluation,

@@ -200,7 +200,8 @@ class KpiCompareCheck(Check):
             canary_names = {name for role in judged for name in self._canary[role].param_names}
             baseline_names = {name for role in judged for name in self._baseline[role].param_names}
             culprits = sorted((canary_names ^ baseline_names) - {_LOOKBACK}) or sorted(bound)
-            shown = ", ".join(f"{name}={render_value(bound[name])!r}" for name in culprits if name in bound)
+            quoted = self.shown_args(bound)
+            shown = ", ".join(f"{name}={render_value(quoted[name])!r}" for name in culprits if name in quoted)
             raise ArgError(
                 f"args {shown} make the {self._name('canary')}'s queries the same as the {self._name('baseline')}'s: "
                 "a variant compared with itself always passes; give each variant its own value",

@@ -63,6 +63,8 @@ def setup_ui(app: web.Application) -> None:
     app.router.add_post("/ui/logout", logout, name="ui.logout")
     app.router.add_get("/ui/checks/{name}", check_page, name="ui.check")
     app.router.add_get("/ui/checks/{name}/run", run_page, name="ui.run")
+    # The form of a check with secret args posts them: in a query string they would stay in the URL.
+    app.router.add_post("/ui/checks/{name}/run", run_page, name="ui.run_post")
     app.router.add_get("/ui/verdicts/{seq:[0-9]{1,12}}", verdict_page, name="ui.verdict")
     app.router.add_static("/ui/static/", _STATIC, name="ui.static", append_version=False)
 
@@ -223,7 +225,11 @@ async def run_page(request: web.Request) -> web.Response:
     principal.require(name)
     generation = request[GENERATION]
     check = generation.catalog.get(name, visible=principal.may_use)
-    raw = {key: request.query.getall(key) for key in request.query}
+    raw = (
+        await _form_fields(request)
+        if request.method == "POST"
+        else {key: request.query.getall(key) for key in request.query}
+    )
     for key, values in raw.items():
         if len(values) > 1:
             raise ArgError(f"arg {key[:64]!r} is given {len(values)} times; give it once", key[:64])
@@ -426,6 +432,22 @@ def _next_path(value: str | None) -> str:
 async def login_form(request: web.Request) -> dict[str, Any]:
     """The login form (a token, as the API's bearer token)."""
     return {"next": _next_path(request.query.get("next")), "problem": None, **_common(request)}
+
+
+async def _form_fields(request: web.Request) -> dict[str, list[str]]:
+    """A posted form's text fields (its args and `at`), each with the values given; a file field is a bad arg."""
+    timeout_s = request.app[SETTINGS].body_read_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            form = await request.post()
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+    fields: dict[str, list[str]] = {}
+    for key, value in form.items():
+        if not isinstance(value, str):
+            raise ArgError(f"arg {key[:64]!r} must be text, not a file", key[:64])
+        fields.setdefault(key, []).append(value)
+    return fields
 
 
 async def login(request: web.Request) -> web.Response:

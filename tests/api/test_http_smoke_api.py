@@ -487,6 +487,8 @@ ARG_TOKEN = "argtok-5e9c1d7a3b"
 ARG_KEY = "argkey-2f8b6a0c"
 ARG_PASSWORD = "argpw-7d3e9f1b"
 COMPOSED_PASSWORD = "composedpw-4c2a8e6f"
+ARG_PIN = 86420975
+ARG_CODE = "argcode-1b5d9e3f"
 ARG_SECRETS = (ARG_TOKEN, ARG_KEY, ARG_PASSWORD, COMPOSED_PASSWORD)
 
 
@@ -539,6 +541,36 @@ async def param_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "params": {"tok": {"type": "label_value", "required": True}},
                             "members": [
                                 {"check": "creds", "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD}},
+                            ],
+                        },
+                        {
+                            "name": "creds-pinned",
+                            "kind": "composite",
+                            "mode": "all",
+                            "params": {
+                                "tok": {"type": "label_value", "required": True},
+                                "pin": {"type": "number", "required": True, "secret": True},
+                            },
+                            "members": [
+                                {
+                                    "check": "creds",
+                                    "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD, "page": "{{ pin }}"},
+                                },
+                            ],
+                        },
+                        {
+                            "name": "creds-paged",
+                            "kind": "composite",
+                            "mode": "all",
+                            "params": {
+                                "tok": {"type": "label_value", "required": True},
+                                "code": {"type": "label_value", "required": True, "secret": True},
+                            },
+                            "members": [
+                                {
+                                    "check": "creds",
+                                    "args": {"token": "{{ tok }}", "pw": COMPOSED_PASSWORD, "page": "{{ code }}0"},
+                                },
                             ],
                         },
                     ]
@@ -596,6 +628,43 @@ class TestSecretParams:
         assert "arg 'key' is secret: a link does not carry its value, so it cannot run the check again" in text
         assert 'value="<redacted>"' not in text
         assert len(param_api.seen) == 1
+
+    async def test_the_run_form_posts_secret_args_out_of_the_address_bar(self, param_api):
+        # A GET form would put the typed secret in the URL: the address bar, browser history, proxy logs.
+        form = await (await param_api.get("/ui/checks/creds")).text()
+        assert '<form method="post" action="/ui/checks/creds/run"' in form
+        origin = str(param_api.make_url("")).rstrip("/")
+        fields = {"token": ARG_TOKEN, "key": ARG_KEY, "pw": ARG_PASSWORD, "page": "1", "at": ""}
+        response = await param_api.post("/ui/checks/creds/run", data=fields, headers={"Origin": origin})
+        page = html.unescape(await response.text())
+        assert response.status == 200, page
+        assert "json $.auth equals" in page
+        assert [s for s in ARG_SECRETS if s in page or s in str(response.url)] == []
+        assert len(param_api.seen) == 1
+
+    async def test_a_secret_of_a_composite_stays_hidden_in_a_member_that_does_not_declare_it(self, param_api):
+        # creds' `page` is no secret of its own: the composite's `secret: true` on `pin` must still hold there.
+        with capture_logs() as logs:
+            response = await param_api.post(
+                "/api/v1/checks/creds-pinned/run?explain=true", json={"tok": ARG_TOKEN, "pin": ARG_PIN}
+            )
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        assert body["args"]["pin"] == "<redacted>"
+        history = await (await param_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        seen = {"answer": text, "history": history, "logs": json.dumps(logs, default=str)}
+        assert [where for where, shown in seen.items() if str(ARG_PIN) in shown] == []
+
+    async def test_a_member_refusing_a_secret_of_its_composite_does_not_quote_it(self, param_api):
+        response = await param_api.post("/api/v1/checks/creds-paged/run", json={"tok": ARG_TOKEN, "code": ARG_CODE})
+        body = await response.json()
+        assert (response.status, body["error"]) == (400, "bad_arg"), body
+        assert "must be a decimal number" in body["message"]
+        history = await (await param_api.get("/api/v1/verdicts")).text()
+        assert [
+            where for where, shown in {"answer": json.dumps(body), "history": history}.items() if ARG_CODE in shown
+        ] == []
 
     async def test_a_bad_secret_arg_is_not_quoted(self, param_api):
         bad = "argtok-NOT-HEX-9a7c"

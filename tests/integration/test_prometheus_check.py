@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -608,3 +609,28 @@ def _counted(counter: object) -> float:
     """A labelled counter's value, read through prometheus_client's public collect()."""
     (metric,) = counter.collect()
     return sum(sample.value for sample in metric.samples if sample.name.endswith("_total"))
+
+
+@pytest.mark.integration
+class TestSecretArgsInQueries:
+    """A secret arg is hidden in the queries a check shows, in whatever escaped form the query holds it."""
+
+    async def test_a_secret_in_a_regex_matcher_is_hidden(self, prometheus, client_for):
+        secret = "tenant.secret-7f3a\\x"
+        check = {
+            "name": "tenant-errors",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            # Regex-quoted then escaped as a PromQL string: tenant\\.secret-7f3a\\\\x in the query text.
+            "query": 'sum(rate(http_requests_total{service=~"{{ tenant }}", code=~"5.."}[5m])) or vector(0)',
+            "pass_if": "< 1",
+        }
+        client = await client_for(prometheus.url, check)
+        response = await client.get(
+            "/api/v1/checks/tenant-errors/run", params={"tenant": secret, "at": prometheus.anchor, "explain": "true"}
+        )
+        text = await response.text()
+        assert response.status == 200, text
+        shown = json.loads(text)
+        assert shown["details"]["queries"][0].startswith('sum(rate(http_requests_total{service=~"<redacted>"')
+        assert "7f3a" not in text

@@ -239,6 +239,16 @@ class TestSameVariant:
             kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
         assert kpi.bind_args({"canary_hash": "a", "stable_hash": "b"})
 
+    def test_the_refusal_does_not_quote_a_secret_arg(self):
+        params = {**PARAMS, "tenant": {"type": "label_value", "required": True, "secret": True}}
+        # Both variants read the same args: every arg is named as a culprit, the secret one without its value.
+        same = 'avg(kpi{t="{{ tenant }}", h=~"{{ canary_hash }}|{{ stable_hash }}"})'
+        kpi = load(check(params=params, canary=same, baseline=same + " ")).get("kpi")
+        with pytest.raises(ArgError, match="compared with itself") as refused:
+            kpi.bind_args({"canary_hash": "a", "stable_hash": "b", "tenant": "tenant-secret-7f3a"})
+        assert "tenant-secret-7f3a" not in refused.value.message
+        assert "tenant='<redacted>'" in refused.value.message
+
     def test_queries_that_differ_only_in_spacing_or_comments_are_the_same(self):
         # A YAML block scalar ends its text with a line end, an inline value not.
         spaced = {"canary": CANARY + "\n", "baseline": 'avg( kpi{ h = "{{ stable_hash }}" } )  # stable'}
