@@ -226,6 +226,11 @@ class Param(BaseModel):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
         rules = self._text_rules
         hidden = secret or self.secret
+        if hidden and raw == REDACTED:
+            # What answers, history and links show in place of the value: replayed from them, it would be sent on.
+            raise ArgError(
+                f"arg {name!r} is {REDACTED}, what answers show in place of a secret; give the value itself", name
+            )
         if rules is None:
             return self._parse_number(name, raw, hidden)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)

@@ -230,6 +230,19 @@ class TestSecretParams:
         assert caught.value.arg == "token"
         assert raw not in caught.value.message and "a secret value" in caught.value.message, caught.value.message
 
+    @pytest.mark.parametrize("how", ["declared", "decided by the check"])
+    def test_the_redacted_placeholder_is_no_value(self, how):
+        # Args replayed from an answer or /api/v1/verdicts carry it; the target must not receive it as the token.
+        param = Param(type="label_value", required=True, secret=how == "declared")
+        with pytest.raises(ArgError, match="is <redacted>, what answers show in place of a secret") as caught:
+            bind_args(
+                {"token": param}, {"token": "<redacted>"}, frozenset({"token"}) if how != "declared" else frozenset()
+            )
+        assert caught.value.arg == "token"
+
+    def test_the_redacted_placeholder_of_a_param_that_is_not_secret_is_a_value(self):
+        assert bind_args({"h": Param(type="label_value", required=True)}, {"h": "<redacted>"}) == {"h": "<redacted>"}
+
     def test_a_refusal_of_a_param_that_is_not_secret_still_quotes_the_value(self):
         with pytest.raises(ArgError, match="got 'zzzz'"):
             bind_args({"h": Param(type="label_value", required=True, pattern="[0-9]+")}, {"h": "zzzz"})
