@@ -182,10 +182,10 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
 
 
 def promql_forms(text: str) -> set[str]:
-    """`text` and the forms a template may write it in inside a PromQL string (either quote, regex-quoted or
-    not): what a secret value looks like in a query a check shows."""
+    """`text` and the forms a template may write it in inside a PromQL string (either quote or backticks,
+    regex-quoted or not): what a secret value looks like in a query a check shows."""
     regex = _REGEX_META_RE.sub(r"\\\1", text)
-    return {text, *(escape_promql_string(form, quote) for form in (text, regex) for quote in "\"'")}
+    return {text, regex, *(escape_promql_string(form, quote) for form in (text, regex) for quote in "\"'")}
 
 
 def _render_slot(slot: _Slot, value: ArgValue) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from analyzer.params import Param, ParamType
 from analyzer.quoting import quote
-from analyzer.templates import PromQLTemplate, escape_promql_string
+from analyzer.templates import PromQLTemplate, escape_promql_string, promql_forms
 
 LABEL = {"h": Param(type="label_value", required=True)}
 
@@ -106,6 +106,11 @@ class TestEscaping:
     )
     def test_a_bare_negative_number_stays_one_operand(self, text, value, expected):
         assert template(text, n={"type": "number"}).render({"n": value}) == expected
+
+    def test_a_value_regex_quoted_in_backticks_is_one_of_its_forms(self):
+        # What a secret looks like there, so that the query a check shows has it replaced.
+        rendered = template("up{le=~`{{ n }}`}", n={"type": "number"}).render({"n": 1.5})
+        assert any(form in rendered for form in promql_forms("1.5") - {"1.5"})
 
     def test_a_number_in_a_backtick_regex_matcher_matches_itself_only(self):
         # A backtick string cannot escape, but needs not: `1\.5` is the regex 1\.5 (1.5 alone also matched 105).
