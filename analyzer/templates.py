@@ -67,6 +67,10 @@ class _Slot:
     name: str
     context: PromQLContext
     quote: str
+    # A backtick string after =~ or !~: a regex all the same.
+    regex: bool = False
+    # Bare right after `@` or `offset`, whose grammar takes a signed literal and no parentheses.
+    after_modifier: bool = False
 
 
 # Go regexp.QuoteMeta's set: after quoting, a value matches only itself inside =~ and !~.
@@ -119,7 +123,9 @@ class PromQLTemplate:
                 state.feed(part)
                 self._literals.append(part)
                 continue
-            slot = _Slot(part.name, state.context(), state.quote)
+            slot = _Slot(
+                part.name, state.context(), state.quote, state.quote == "`" and state.regex, state.after_modifier()
+            )
             param_type = extra[part.name] if part.name in extra else params[part.name].type
             _check_placement(slot, param_type, params.get(part.name))
             self._slots.append(slot)
@@ -176,10 +182,10 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
 
 
 def promql_forms(text: str) -> set[str]:
-    """`text` and the forms a template may write it in inside a PromQL string (either quote, regex-quoted or
-    not): what a secret value looks like in a query a check shows."""
+    """`text` and the forms a template may write it in inside a PromQL string (either quote or backticks,
+    regex-quoted or not): what a secret value looks like in a query a check shows."""
     regex = _REGEX_META_RE.sub(r"\\\1", text)
-    return {text, *(escape_promql_string(form, quote) for form in (text, regex) for quote in "\"'")}
+    return {text, regex, *(escape_promql_string(form, quote) for form in (text, regex) for quote in "\"'")}
 
 
 def _render_slot(slot: _Slot, value: ArgValue) -> str:
@@ -187,13 +193,27 @@ def _render_slot(slot: _Slot, value: ArgValue) -> str:
     if slot.context is PromQLContext.BARE:
         # Parenthesised, a negative number stays one operand: `{{ n }} ^ 2` with n = -2 would read -(2 ^ 2), and
         # `x_{{ n }}` the subtraction x_ - 2.
-        return f"({text})" if text.startswith("-") else text
+        # An enum's "-" (an operator) or "-5m" (an offset) is no number, and stays as it is.
+        return f"({text})" if text.startswith("-") and not slot.after_modifier and _is_number(text) else text
     if slot.context is PromQLContext.RAW_STRING:
-        return text
+        # Backticks cannot escape, but need not: `1\.5` is the regex 1\.5.
+        return _REGEX_META_RE.sub(r"\\\1", text) if slot.regex else text
     if slot.context is PromQLContext.REGEX_STRING:
         # Numbers too: 1.5 as a regex also matches 105.
         text = _REGEX_META_RE.sub(r"\\\1", text)
     return escape_promql_string(text, slot.quote)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The end of the code before a bare slot that is the operand of a modifier (PromQL keywords ignore case).
+_MODIFIER_TAIL_RE = re.compile(r"(?:@|(?<![A-Za-z0-9_:])offset)\s*$", re.IGNORECASE)
 
 
 class _LexState:
@@ -214,6 +234,9 @@ class _LexState:
         if self.quote:
             return PromQLContext.REGEX_STRING if self.regex else PromQLContext.STRING
         return PromQLContext.BARE
+
+    def after_modifier(self) -> bool:
+        return not self.quote and not self.in_comment and _MODIFIER_TAIL_RE.search(self._code_tail) is not None
 
     def feed(self, text: str) -> None:
         for char in text:

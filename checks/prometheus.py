@@ -127,7 +127,7 @@ class PrometheusCheck(Check):
             start = end - timedelta(seconds=parse_duration(self.range))
             step_s = range_step_s(self.range, self.step)
             result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-        points = [(series, *self._series_value(series)) for series in result.series]
+        points = [(series, *self._series_value(series, ctx.evaluation_time)) for series in result.series]
         details = self._details(result, points)
         if not points:
             return self._absent("the query returned no series", result, details)
@@ -228,9 +228,10 @@ class PrometheusCheck(Check):
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
-    def _series_value(self, series: Series) -> tuple[float, int]:
+    def _series_value(self, series: Series, end: datetime) -> tuple[float, int]:
         """One value per series, and how many finite samples it came from; an infinite sample anywhere in a
-        range makes the series' value that infinity (its other samples do not speak for the window)."""
+        range makes the series' value that infinity (its other samples do not speak for the window), and a
+        series still reporting at the range's end but NaN for more than a step before it has none (NaN)."""
         if self.range is None:
             value = series.samples[-1][1] if series.samples else math.nan
             return value, int(math.isfinite(value))
@@ -238,7 +239,7 @@ class PrometheusCheck(Check):
         infinite = next((value for _, value in series.samples if math.isinf(value)), None)
         if infinite is not None:
             return infinite, len(finite)
-        if len(finite) < self.min_samples:
+        if len(finite) < self.min_samples or _lost_its_values(series, end, range_step_s(self.range, self.step)):
             return math.nan, len(finite)
         reducer = self.over_time or Reducer("avg")
         if reducer.name == "last":
@@ -360,6 +361,18 @@ def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> st
 def _last_valued_s(series: Series) -> float | None:
     """The time of a series' last sample that is not NaN, None without one."""
     return next((at for at, value in reversed(series.samples) if not math.isnan(value)), None)
+
+
+def _lost_its_values(series: Series, end: datetime, step_s: float) -> bool:
+    """Whether a range query's series still reports at the end (not a pod replaced: that one is judged on its
+    samples) but has read NaN since more than a step before it: a pod whose workers hung, whose earlier values
+    say nothing of now, as an instant query at the end would see."""
+    valued_s = _last_valued_s(series)
+    return (
+        valued_s is not None
+        and not stopped_reporting(silence_s(series.samples[-1][0], end), step_s)
+        and stopped_reporting(silence_s(valued_s, end), step_s)
+    )
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:

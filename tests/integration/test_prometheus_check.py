@@ -397,6 +397,23 @@ class TestStaleSeries:
         status, body = await run(client, "hung", at=prometheus.anchor - 20 * 60)
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.1))
 
+    @pytest.mark.parametrize("how", [{"reduce": "min"}, {"each": True}])
+    async def test_one_series_without_traffic_to_the_end_beside_others_is_no_pass(self, prometheus, client_for, how):
+        # kpihung reads NaN for its last 15 minutes and is still scraped: a pod whose workers hung, not a pod
+        # replaced. Its earlier points (0.1, as kpiequal's to the end) alone would pass.
+        hashes = 'rollouts_pod_template_hash=~"kpihung|kpiequal"'
+        query = (
+            f"sum by (rollouts_pod_template_hash) (rate(kpi_orders_total{{{hashes}}}[1m])) / "
+            f"sum by (rollouts_pod_template_hash) (rate(kpi_visits_total{{{hashes}}}[1m]))"
+        )
+        hung = {**self.check, "name": "hung", "query": query, "pass_if": "> 0.05", "range": "30m", **how}
+        client = await client_for(prometheus.url, hung)
+        status, body = await run(client, "hung", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "kpihung" in body["reason"], body["reason"]
+        status, body = await run(client, "hung", at=prometheus.anchor - 20 * 60)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     async def test_one_of_several_series_ending_is_a_pod_replaced_not_stale(self, prometheus, client_for):
         query = 'canary_error_ratio{service="checkout"} or latency_p99_seconds{service="checkout"} * 0'
         client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})

@@ -4,7 +4,7 @@ import pytest
 
 from analyzer.params import Param, ParamType
 from analyzer.quoting import quote
-from analyzer.templates import PromQLTemplate, escape_promql_string
+from analyzer.templates import PromQLTemplate, escape_promql_string, promql_forms
 
 LABEL = {"h": Param(type="label_value", required=True)}
 
@@ -106,6 +106,43 @@ class TestEscaping:
     )
     def test_a_bare_negative_number_stays_one_operand(self, text, value, expected):
         assert template(text, n={"type": "number"}).render({"n": value}) == expected
+
+    def test_a_value_regex_quoted_in_backticks_is_one_of_its_forms(self):
+        # What a secret looks like there, so that the query a check shows has it replaced.
+        rendered = template("up{le=~`{{ n }}`}", n={"type": "number"}).render({"n": 1.5})
+        assert any(form in rendered for form in promql_forms("1.5") - {"1.5"})
+
+    def test_a_number_in_a_backtick_regex_matcher_matches_itself_only(self):
+        # A backtick string cannot escape, but needs not: `1\.5` is the regex 1\.5 (1.5 alone also matched 105).
+        rendered = template("up{le=~`{{ n }}`}", n={"type": "number"}).render({"n": 1.5})
+        assert rendered == "up{le=~`1\\.5`}"
+        assert template("up{le=`{{ n }}`}", n={"type": "number"}).render({"n": 1.5}) == "up{le=`1.5`}"
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            # `@` and `offset` take a signed literal and no parentheses (promtool: 'unexpected "(" in @').
+            ("x @ {{ n }}", -100.0, "x @ -100"),
+            ("x offset {{ n }}", -300.0, "x offset -300"),
+            ("x OFFSET {{ n }}", -300.0, "x OFFSET -300"),
+            ("x @{{ n }} + {{ n }}", -1.0, "x @-1 + (-1)"),
+            ("x_offset {{ n }}", -1.0, "x_offset (-1)"),
+        ],
+    )
+    def test_a_negative_number_after_a_modifier_is_written_as_is(self, text, value, expected):
+        assert template(text, n={"type": "number"}).render({"n": value}) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            ("x offset {{ e }}", "-5m", "x offset -5m"),
+            ("a {{ e }} b", "-", "a - b"),
+            ("{{ e }} ^ 2", "-2", "(-2) ^ 2"),
+        ],
+    )
+    def test_a_bare_enum_is_parenthesised_only_as_a_negative_number(self, text, value, expected):
+        rendered = template(text, e={"type": "enum", "values": ["5m", "-5m", "-", "+", "-2"]}).render({"e": value})
+        assert rendered == expected
 
     def test_control_characters(self):
         assert escape_promql_string("a\nb\x01", '"') == "a\\nb\\x01"
