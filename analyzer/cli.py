@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         "with its params' example args (exit 6 if anything is missing, 5 if it cannot be asked)",
     )
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
+    validate.add_argument(
+        "--ca-file",
+        type=Path,
+        metavar="PATH",
+        help="with --prometheus: the CA bundle an https URL is verified with (the sources' own ca_file lives in "
+        "the pod)",
+    )
 
     importing = commands.add_parser(
         "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
@@ -145,7 +152,7 @@ def _command(args: argparse.Namespace) -> int:
             return _serve(args)
         if args.command == "run":
             return _run(args)
-        if args.command == "validate" and (args.prometheus or args.at):
+        if args.command == "validate" and (args.prometheus or args.at or args.ca_file):
             return _validate_live(args)
         if args.command == "validate":
             return _validate(args.paths)
@@ -381,8 +388,15 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.settings import Settings
 
     if not args.prometheus:
-        print("analyzer: --at needs --prometheus", file=sys.stderr)
+        print(f"analyzer: {'--at' if args.at else '--ca-file'} needs --prometheus", file=sys.stderr)
         return EXIT_USAGE
+    if args.ca_file is not None:
+        try:
+            with args.ca_file.open("rb"):
+                pass
+        except OSError as exc:
+            print(f"analyzer: --ca-file {str(args.ca_file)!r} cannot be read: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
     # The report says what each evaluation gave; the runner's own log lines would repeat it.
     configure_logging("console", "error")
     try:
@@ -399,7 +413,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
     _started(args, freeze=True)
     try:
-        reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s)
+        reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file)
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR

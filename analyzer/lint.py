@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from analyzer.catalog import Catalog
@@ -92,18 +93,21 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
     return args, ""
 
 
-def live_configs(catalog: Catalog, url: str) -> dict[str, PrometheusSourceConfig]:
+def live_configs(catalog: Catalog, url: str, ca_file: Path | None = None) -> dict[str, PrometheusSourceConfig]:
     """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
-    files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs."""
+    files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs; `ca_file`: the
+    CA bundle `url` is verified with (the lint's --ca-file) instead."""
     return {
         name: config.model_copy(
-            update={"url": PrometheusSourceConfig(url=url).url, "bearer_token_file": None, "ca_file": None}
+            update={"url": PrometheusSourceConfig(url=url).url, "bearer_token_file": None, "ca_file": ca_file}
         )
         for name, config in catalog.sources.items()
     }
 
 
-async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: float) -> list[CheckReport]:
+async def dry_run(
+    catalog: Catalog, url: str, at: datetime | None, deadline_s: float, ca_file: Path | None = None
+) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
     sent: list[tuple[str, str]] = []
 
@@ -112,7 +116,7 @@ async def dry_run(catalog: Catalog, url: str, at: datetime | None, deadline_s: f
         source.sent = sent
         return source
 
-    sources = Sources(live_configs(catalog, url), make_prometheus=recording)
+    sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
     runner = Runner(catalog, sources, None, deadline_s)
     reports = []
     try:
@@ -145,10 +149,15 @@ class PrometheusCatalog:
     label names of each metric, and the `le` bounds of each histogram."""
 
     def __init__(
-        self, url: str, timeout_s: float, headers: dict[str, str] | None = None, insecure: bool = False
+        self,
+        url: str,
+        timeout_s: float,
+        headers: dict[str, str] | None = None,
+        insecure: bool = False,
+        ca_file: Path | None = None,
     ) -> None:
-        """`headers` and `insecure`: a source's, so that a querier asked as the service asks it (a tenant) answers
-        the same."""
+        """`headers`, `insecure` and `ca_file`: a source's, so that a querier asked as the service asks it (a
+        tenant, behind a private CA) answers the same."""
         import requests
         from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
@@ -161,7 +170,7 @@ class PrometheusCatalog:
         # The library's session (it mounts the retries on it), kept for the one question it has no call for.
         self._session = requests.Session()
         # The library sets `verify` from disable_ssl only on a session of its own.
-        self._session.verify = not insecure
+        self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
         self._client: Any = PrometheusConnect(
             url=url, headers=self._headers, timeout=timeout_s, retry=retry, session=self._session
@@ -340,17 +349,20 @@ def _bound_order(bound: str) -> float:
         return float("inf")
 
 
-def lint(catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0) -> list[CheckReport]:
-    """Dry-run every check against `url` and check what its queries read exists there, and is still kept."""
-    reports = asyncio.run(dry_run(catalog, url, at, deadline_s))
+def lint(
+    catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0, ca_file: Path | None = None
+) -> list[CheckReport]:
+    """Dry-run every check against `url` and check what its queries read exists there, and is still kept;
+    `ca_file`: the CA bundle to verify an https `url` with (default: certifi's, as the service)."""
+    reports = asyncio.run(dry_run(catalog, url, at, deadline_s, ca_file))
     # One client per way of asking (a source's headers and TLS choice), every source asked once at least.
-    configs = live_configs(catalog, url)
+    configs = live_configs(catalog, url, ca_file)
     clients: dict[tuple[tuple[tuple[str, str], ...], bool], PrometheusCatalog] = {}
     asking: dict[str, PrometheusCatalog] = {}
     for name, config in configs.items():
         key = (tuple(sorted(config.headers.items())), config.insecure)
         if key not in clients:
-            clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure)
+            clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure, ca_file)
         asking[name] = clients[key]
     for report in reports:
         report.problems = _refused(report)

@@ -41,11 +41,12 @@ GOOD = [
 ]
 
 
-def validate(tmp_path, url, *checks, at=None, catalog=None):
+def validate(tmp_path, url, *checks, at=None, catalog=None, ca_file=None):
     path = tmp_path / "catalog.yaml"
     sources = (catalog or {}).get("sources", {"default": {"url": "http://prometheus.monitoring:9090"}})
     path.write_text(yaml.safe_dump({"sources": sources, "checks": list(checks)}))
     extra = ["--at", str(at)] if at is not None else []
+    extra += ["--ca-file", str(ca_file)] if ca_file is not None else []
     return subprocess.run(
         [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url, *extra],
         capture_output=True,
@@ -287,6 +288,32 @@ class TestLiveLintAsks:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
         assert "InsecureRequestWarning" not in result.stderr
+
+    @pytest.mark.parametrize("given", [True, False])
+    def test_a_ca_file_given_to_the_lint_verifies_every_question(self, tmp_path, prometheus, given):
+        # A querier behind a private CA; the source's own ca_file names a path in the pod, which CI does not have.
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca = trustme.CA()
+        ca.issue_cert("127.0.0.1").configure_cert(tls)
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        source = {"url": "https://mimir:8080", "headers": {"X-Scope-OrgID": "payments"}, "ca_file": "/etc/ca/ca.pem"}
+        with tenant_querier(prometheus.url, "payments", tls) as (url, _):
+            result = validate(
+                tmp_path,
+                url,
+                check,
+                at=prometheus.anchor,
+                catalog={"sources": {"default": source}},
+                ca_file=tmp_path / "ca.pem" if given else None,
+            )
+        if given:
+            assert result.returncode == 6, result.stdout + result.stderr
+            assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        else:
+            # Verified with certifi's CAs, as the service would without the pod's file: never silently unverified.
+            assert result.returncode == 5, result.stdout + result.stderr
+            assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
 
     def test_a_querier_refusing_the_lint_is_exit_5_even_with_no_check_run(self, tmp_path, prometheus):
         not_run = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}

@@ -126,6 +126,8 @@ class TestUsage:
             (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
             (["--prometheus", "http://user:pw@prometheus:9090"], "is not an http(s) base URL"),
             (["--prometheus", "http://127.0.0.1:9", "--at", "yesterday"], "--at: 'yesterday' is neither"),
+            (["--ca-file", "ca.pem"], "--ca-file needs --prometheus"),
+            (["--prometheus", "https://127.0.0.1:9", "--ca-file", "/nonexistent/ca.pem"], "cannot be read"),
         ],
     )
     def test_exit_2(self, tmp_path, extra, said):
