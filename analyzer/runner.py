@@ -229,29 +229,14 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                self._logger.exception(
-                    "check_crashed",
-                    check=check.name,
-                    kind=check.kind,
-                    exc_info=False,
-                    exception=_traceback(exc, scrubber(secret_values)),
-                )
-                verdict, error_code, http_status = _crashed(check, exc)
+                verdict, error_code, http_status = self._crashed(check, exc, secret_values)
             else:
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
-        except Exception as exc:
-            # The traceback as text, with secret args replaced (an exception may quote one), not exc_info.
-            self._logger.exception(
-                "check_crashed",
-                check=check.name,
-                kind=check.kind,
-                exc_info=False,
-                exception=_traceback(exc, scrubber(secret_values)),
-            )
-            verdict, error_code, http_status = _crashed(check, exc)
+        except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
+            verdict, error_code, http_status = self._crashed(check, exc, secret_values)
         finally:
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
@@ -297,6 +282,18 @@ class Runner:
                 ui_url=evaluation.ui_url,
             )
         return evaluation
+
+    def _crashed(self, check: Check, exc: Exception, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
+        """Log an exception no one mapped as `check_crashed`, its traceback as text with secret args replaced (an
+        exception may quote one), and return its error verdict, code and status."""
+        self._logger.exception(
+            "check_crashed",
+            check=check.name,
+            kind=check.kind,
+            exc_info=False,
+            exception=_traceback(exc, scrubber(secret_values)),
+        )
+        return _crashed(check, exc)
 
     async def _run_member(
         self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool, hidden: tuple[str, ...]

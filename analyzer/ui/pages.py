@@ -21,6 +21,8 @@ import jinja2
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal, admission_caller, log_auth_failed
@@ -434,14 +436,20 @@ async def login_form(request: web.Request) -> dict[str, Any]:
     return {"next": _next_path(request.query.get("next")), "problem": None, **_common(request)}
 
 
-async def _form_fields(request: web.Request) -> dict[str, list[str]]:
-    """A posted form's text fields (its args and `at`), each with the values given; a file field is a bad arg."""
+async def _posted_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The posted form, read within the body timeout: as the API's run endpoint, a client that stalls half way
+    through its body does not hold the request."""
     timeout_s = request.app[SETTINGS].body_read_timeout_s
     try:
         async with asyncio.timeout(timeout_s):
-            form = await request.post()
+            return await request.post()
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+
+
+async def _form_fields(request: web.Request) -> dict[str, list[str]]:
+    """A posted form's text fields (its args and `at`), each with the values given; a file field is a bad arg."""
+    form = await _posted_form(request)
     fields: dict[str, list[str]] = {}
     for key, value in form.items():
         if not isinstance(value, str):
@@ -452,13 +460,7 @@ async def _form_fields(request: web.Request) -> dict[str, list[str]]:
 
 async def login(request: web.Request) -> web.Response:
     """Check the token given and keep it in an HttpOnly, SameSite=Strict cookie (Secure over TLS)."""
-    timeout_s = request.app[SETTINGS].body_read_timeout_s
-    try:
-        # As the API's run endpoint: a client that stalls half way through its body does not hold the request.
-        async with asyncio.timeout(timeout_s):
-            form = await request.post()
-    except TimeoutError:
-        raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+    form = await _posted_form(request)
     token = str(form.get("token", "")).strip()
     target = _next_path(str(form.get("next", "")))
     tokens = request.app.get(TOKENS)
