@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -62,3 +63,34 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     finally:
         release.set()
         await runner.cleanup()
+
+
+@dataclass
+class HeldQuery:
+    """A Prometheus that reads a query and never answers: `entered` once a query arrived, `closed` once its
+    client closed the connection (as Prometheus stops evaluating a query whose client went away)."""
+
+    url: str = ""
+    entered: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def holding_prometheus() -> AsyncIterator[HeldQuery]:
+    """A HeldQuery served on 127.0.0.1 for the block."""
+    held = HeldQuery()
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        held.entered.set()
+        if await reader.read() == b"":
+            held.closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    held.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield held
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -20,6 +20,7 @@ from analyzer.server import make_runner
 from analyzer.settings import Settings
 from analyzer.web import create_app, create_probe_app
 from tests.api import rawhttp
+from tests.fakes import holding_prometheus
 from tests.gatecatalog import REGISTRY, gate_catalog
 
 CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
@@ -258,37 +259,24 @@ class TestHangingUp:
     """A client that hangs up ends its evaluation when no one else waits for it: Prometheus sees its query closed."""
 
     async def test_the_query_of_a_caller_gone_is_closed(self):
-        entered, closed = asyncio.Event(), asyncio.Event()
-
-        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            entered.set()
-            # A Prometheus answering late; the end of the stream is the analyzer closing the query.
-            if await reader.read() == b"":
-                closed.set()
-            writer.close()
-
-        upstream = await asyncio.start_server(hold, "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{upstream.sockets[0].getsockname()[1]}"
-        # The check's deadline and the source's timeout are far off: only the hang-up can close the query early.
-        check = {"name": "slow-prometheus", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 60}
-        catalog = gate_catalog(check, sources={"default": {"url": url, "timeout_s": 60}})
-        settings = Settings()
-        # The runner exactly as `analyzer serve` makes it: aiohttp's TestServer would turn handler_cancellation on
-        # by itself.
-        runner = make_runner(create_app(settings, catalog, REGISTRY), settings, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            _, writer = await asyncio.open_connection(host, port)
-            writer.write(rawhttp.request("GET", "/api/v1/checks/slow-prometheus/run"))
-            async with asyncio.timeout(HANG_GUARD_S):
-                await entered.wait()
-                writer.close()
-                await closed.wait()
-        finally:
-            await runner.cleanup()
-            upstream.close()
-            await upstream.wait_closed()
+        async with holding_prometheus() as held:
+            # The check's deadline and the source's timeout are far off: only the hang-up can close the query early.
+            check = {"name": "slow-prometheus", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 60}
+            catalog = gate_catalog(check, sources={"default": {"url": held.url, "timeout_s": 60}})
+            settings = Settings()
+            # The runner exactly as `analyzer serve` makes it: aiohttp's TestServer would turn handler_cancellation
+            # on by itself.
+            runner = make_runner(create_app(settings, catalog, REGISTRY), settings, handle_signals=False)
+            await runner.setup()
+            try:
+                site = web.TCPSite(runner, "127.0.0.1", 0)
+                await site.start()
+                host, port = runner.addresses[0][:2]
+                _, writer = await asyncio.open_connection(host, port)
+                writer.write(rawhttp.request("GET", "/api/v1/checks/slow-prometheus/run"))
+                async with asyncio.timeout(HANG_GUARD_S):
+                    await held.entered.wait()
+                    writer.close()
+                    await held.closed.wait()
+            finally:
+                await runner.cleanup()

@@ -22,6 +22,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig
+from tests.fakes import holding_prometheus
 
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
 
@@ -441,62 +442,38 @@ class TestCancellation:
     """A cancelled query (deadline, client gone, shutdown) closes its upstream request at once."""
 
     async def test_cancelled_query_closes_its_connection(self):
-        entered, closed = asyncio.Event(), asyncio.Event()
-
-        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            entered.set()
-            # Prometheus stops evaluating a query whose client went away; here, the end of stream shows it.
-            if await reader.read() == b"":
-                closed.set()
-            writer.close()
-
-        server = await asyncio.start_server(hold, "127.0.0.1", 0)
-        prometheus = source(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
-        try:
-            query = asyncio.ensure_future(prometheus.query("up", NOW, timeout_s=60))
-            await entered.wait()
-            query.cancel()
-            async with asyncio.timeout(30):
-                await closed.wait()
-            assert query.cancelled()
-        finally:
-            await prometheus.aclose()
-            server.close()
-            await server.wait_closed()
+        async with holding_prometheus() as held:
+            prometheus = source(held.url)
+            try:
+                query = asyncio.ensure_future(prometheus.query("up", NOW, timeout_s=60))
+                await held.entered.wait()
+                query.cancel()
+                async with asyncio.timeout(30):
+                    await held.closed.wait()
+                assert query.cancelled()
+            finally:
+                await prometheus.aclose()
 
     async def test_an_evaluation_past_its_deadline_closes_its_query(self):
         # The check's deadline (0.5 s) comes long before the source's timeout (60 s): Prometheus sees the
         # request closed then, not when the source's timeout ends.
-        entered, closed = asyncio.Event(), asyncio.Event()
-
-        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            entered.set()
-            if await reader.read() == b"":
-                closed.set()
-            writer.close()
-
-        server = await asyncio.start_server(hold, "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        check = {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 0.5}
-        catalog = build_catalog(
-            [("catalog.yaml", {"sources": {"default": {"url": url, "timeout_s": 60}}, "checks": [check]})],
-            Registry.default(),
-        )
-        sources = Sources(catalog.sources)
-        try:
-            async with asyncio.timeout(30):
-                evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
-                await closed.wait()
-            # The query is given the time left before the deadline, so it may end as its own timeout.
-            assert evaluation.verdict.value == "error"
-            assert evaluation.error in ("deadline_exceeded", "source_timeout")
-            assert entered.is_set()
-        finally:
-            await sources.aclose()
-            server.close()
-            await server.wait_closed()
+        async with holding_prometheus() as held:
+            check = {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 0.5}
+            catalog = build_catalog(
+                [("catalog.yaml", {"sources": {"default": {"url": held.url, "timeout_s": 60}}, "checks": [check]})],
+                Registry.default(),
+            )
+            sources = Sources(catalog.sources)
+            try:
+                async with asyncio.timeout(30):
+                    evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
+                    await held.closed.wait()
+                # The query is given the time left before the deadline, so it may end as its own timeout.
+                assert evaluation.verdict.value == "error"
+                assert evaluation.error in ("deadline_exceeded", "source_timeout")
+                assert held.entered.is_set()
+            finally:
+                await sources.aclose()
 
     async def test_closing_the_source_ends_queries_in_flight(self):
         async with recording_prometheus() as fake:
