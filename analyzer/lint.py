@@ -370,6 +370,7 @@ def lint(
             report.problems += problems_of(queries, asking[name])
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
+        report.problems += _misconfigured(report)
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))
@@ -409,6 +410,16 @@ def _refused(report: CheckReport) -> list[str]:
     if evaluation is None or evaluation.error != "source_rejected" or _BAD_PROMQL not in evaluation.reason:
         return []
     return ["Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL"]
+
+
+def _misconfigured(report: CheckReport) -> list[str]:
+    """The dry run's check_misconfigured error as a problem when no name, label or bound the lint found
+    explains it (an SLO tool's recorded period or objective that is not the check's, several series of one
+    SLO): every evaluation against this Prometheus would answer that error."""
+    evaluation = report.evaluation
+    if evaluation is None or evaluation.error != "check_misconfigured" or report.problems:
+        return []
+    return ["the check is misconfigured against this Prometheus (its reason quoted above): fix the check"]
 
 
 def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> str:

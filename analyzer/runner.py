@@ -68,6 +68,9 @@ class Runner:
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         # How many callers wait for each evaluation in flight: the last one to hang up ends it.
         self._callers: dict[asyncio.Future[Evaluation], int] = {}
+        # Evaluations whose last caller hung up, out of the table while they unwind their cancellation: drain()
+        # waits for them too, so that no source is closed under one still closing its queries.
+        self._unwinding: set[asyncio.Future[Evaluation]] = set()
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
@@ -87,9 +90,9 @@ class Runner:
         return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
-        """Return once every evaluation started so far has finished."""
-        while self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()))
+        """Return once every evaluation started so far has finished, cancelled ones included."""
+        while self._in_flight or self._unwinding:
+            await asyncio.wait([*self._in_flight.values(), *self._unwinding])
 
     async def _shared(
         self,
@@ -153,6 +156,8 @@ class Runner:
         # joining one that will answer it with a cancellation.
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
+        self._unwinding.add(shared)
+        shared.add_done_callback(self._unwinding.discard)
         shared.cancel()
 
     async def _admitted(

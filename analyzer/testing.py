@@ -204,8 +204,11 @@ def unrecorded_rules(rules_yaml: str, prometheus_url: str, end: float) -> list[s
             ]
         )
         window = f"{2 * _duration_s(interval)}s"
+        # A number (Pyrra's pyrra_objective) is a scalar rule, which Prometheus records as one series.
+        expr = rule["expr"]
+        answers = f"vector({expr})" if re.fullmatch(r"\s*[-+0-9.eE]+\s*", expr) else expr
         branches.append(
-            f"label_replace(count({rule['expr']}) unless on() count(last_over_time({{{matchers}}}"
+            f"label_replace(count({answers}) unless on() count(last_over_time({{{matchers}}}"
             f'[{window}])), "rule", "{len(names)}", "", "")'
         )
         names.append(f"{rule['record']} {labels}")

@@ -170,10 +170,10 @@ class ErrorBudgetCheck(Check):
         elif self.latency is not None:
             self._reader = LatencyReader(self.latency, self.params)
         elif self.pyrra is not None:
-            self._reader = PyrraReader(self.pyrra, self.params, period_s)
+            self._reader = PyrraReader(self.pyrra, self.params, period_s, self.objective)
         else:
             assert self.sloth is not None
-            self._reader = SlothReader(self.sloth, self.params, period_s)
+            self._reader = SlothReader(self.sloth, self.params, period_s, self.objective)
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:

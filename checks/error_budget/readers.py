@@ -32,10 +32,13 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
 )
-from checks.error_budget.burn import WindowRatio, prometheus_duration, pyrra_tiers, rule_window
+from checks.error_budget.burn import WindowRatio, error_budget, prometheus_duration, pyrra_tiers, rule_window
 
 # Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
 SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
+# How far the check's error budget may be from the one an SLO tool records before they are different SLOs: far
+# beyond the float noise of a recorded ratio (Pyrra's "99.9" is 0.9990000000000001), far below any real mismatch.
+OBJECTIVE_REL_TOL = 1e-6
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
@@ -457,10 +460,11 @@ class LatencyReader:
 class PyrraReader:
     recorded = True
 
-    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float) -> None:
+    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float, objective: float) -> None:
         if sli.metric is not None and not METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
         self._sli = sli
+        self._objective = objective
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
@@ -481,7 +485,11 @@ class PyrraReader:
             # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
             slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
             matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
-            return {"availability": f"pyrra_availability{{{matchers}}}"}
+            # pyrra_objective (the SLO's target, a ratio) is recorded beside it, with the same labels.
+            return {
+                "availability": f"pyrra_availability{{{matchers}}}",
+                "objective": f"pyrra_objective{{{matchers}}}",
+            }
         queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
@@ -515,6 +523,7 @@ class PyrraReader:
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
+            same_objective("Pyrra", "pyrra_objective", queries["objective"], results, self._objective)
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
                 return WindowRatio(
@@ -641,8 +650,9 @@ def _absent_ratio(
 class SlothReader:
     recorded = True
 
-    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float) -> None:
+    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float, objective: float) -> None:
         self._sli = sli
+        self._objective = objective
         # Only a window Sloth records can be absent for want of error series.
         self._recorded_windows = SLOTH_WINDOWS | {prometheus_duration(period_s)}
         self._selectors = _selector_template(
@@ -675,8 +685,10 @@ class SlothReader:
         name = rule_window(window)
         queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
         if period:
-            # Sloth records the SLO's period beside its rules: one more name in the rules' selector.
+            # Sloth records the SLO's period and objective beside its rules: more names in the rules' selector
+            # (the objective's is the existence probe's query, sent once).
             queries["period_days"] = f"slo:time_period:days{{{self._matchers(args)}}}"
+            queries["objective"] = f"slo:objective:ratio{{{self._matchers(args)}}}"
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
         if self._errors is not None and not period:
@@ -705,6 +717,7 @@ class SlothReader:
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "period_days" in queries:
             self._same_period(window, queries["period_days"], results)
+            same_objective("Sloth", "slo:objective:ratio", queries["objective"], results, self._objective)
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
         name = rule_window(window)
@@ -750,6 +763,25 @@ class SlothReader:
             f"{format_number(days)}), not the check's period {period}: Sloth records ratio_rate{recorded}, not "
             f"ratio_rate{rule_window(period)}, and the default tiers scale with the period; set period: {recorded}"
         )
+
+
+def same_objective(tool: str, name: str, query: str, results: Results, objective: float) -> None:
+    """CheckMisconfigured when the tool's recorded objective (a ratio; when recorded) is not the check's
+    `objective` (percent) beyond float noise: the check would judge burn against another budget than the SLO's
+    alerts (99 over a 99.9 SLO: a budget 10x larger, passing while the SLO's own alerts fire)."""
+    recorded = results[query].single_value(f"{tool} {name} query")
+    if recorded is None or math.isnan(recorded):
+        return
+    budget = error_budget(objective)
+    if math.isclose(1.0 - recorded, budget, rel_tol=OBJECTIVE_REL_TOL):
+        return
+    percent = format_number(round(recorded * 100, 10))
+    raise CheckMisconfigured(
+        f"{tool} SLO {{{query[query.index('{') + 1 : -1]}}} has an objective of {percent}% ({name} "
+        f"{format_number(recorded)}), not the check's objective {format_number(objective)}%: the check would judge "
+        f"burn against a budget of {format_number(budget)} of events, the SLO's alerts against "
+        f"{format_number(round(1.0 - recorded, 12))}; set objective: {percent}"
+    )
 
 
 def _raw_queries(field: str, windows: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:

@@ -13,7 +13,9 @@ create-blocks-from rules` (so the recorded series are what the tools' rules reco
              increase group, Sloth's meta-recordings) is: a rule group that stopped evaluating.
 
 Rules: for each job a Pyrra SLO `ebr-<job>` (ratio, 99.9%, 28d; total `ebr_http_requests_total{job="<job>"}`,
-errors with `code=~"5.."`) in the form of Pyrra's slo/rules_test.go (burnrate and increase groups), and a
+errors with `code=~"5.."`) in the form of Pyrra's slo/rules_test.go (burnrate and increase groups, and the
+`--generic-rules` group of TestObjective_GrafanaRules: pyrra_objective 0.9990000000000001, Pyrra's float of
+"99.9" / 100; its pyrra_availability reads the increase rule, so it records nothing here), and a
 Sloth SLO `ebr-sloth-<job>` (99.9%, 30d) in the form of Sloth's examples/_gen/getting-started.yml. Rules are
 evaluated from A-40m to A+10m; Sloth's rules that read other rules (the 30d ratio, burn rates) record nothing
 here, since promtool evaluates each rule against the raw series only.
@@ -88,6 +90,16 @@ def pyrra_rules(job: str) -> str:
         + labels
         + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
         f"    labels:\n      job: {slo}\n      severity: critical\n      slo: {slo}\n"
+    )
+    generic = f"    labels:\n      slo: {slo}\n"
+    out += (
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{generic}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{generic}'
+        f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",job="{slo}",'
+        f'slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="{slo}",slo="{slo}"}})\n{generic}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{generic}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
     )
     return out
 

@@ -290,6 +290,10 @@ CHECKS = [
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
     sloth_check("clean", name="ebr-sloth-clean-4w", period="4w"),
+    # The SLOs are 99.9% (slo:objective:ratio, pyrra_objective): at 99% ebr-burn's 5% burns 5x, below every page tier.
+    sloth_check("burn", name="ebr-sloth-burn-99", objective=99),
+    pyrra_check("burn", name="ebr-pyrra-burn-99", objective=99),
+    pyrra_check("burn", name="ebr-pyrra-burn-99-noise", objective=99.90000000000001),
     pyrra_check("clean", name="ebr-pyrra-errors-typo", errors='ebr_http_request_total{job="ebr-clean"}'),
     sloth_check(
         "clean",
@@ -636,7 +640,12 @@ class TestGroupedSelectors:
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.details["sent_queries"] == [
             grouped(
-                [*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                [
+                    *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
+                    "pyrra_availability",
+                    "pyrra_objective",
+                    "ebb_api:increase4w",
+                ],
                 'slo="ebb-api"',
             )
         ]
@@ -652,7 +661,12 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
             grouped(
-                [*(f"ebb_api:burnrate{w}" for w in PYRRA_28D), "pyrra_availability", "ebb_api:increase4w"],
+                [
+                    *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
+                    "pyrra_availability",
+                    "pyrra_objective",
+                    "ebb_api:increase4w",
+                ],
                 'slo="ebb-api"',
             )
         ]
@@ -666,6 +680,7 @@ class TestGroupedSelectors:
                 [
                     *(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D),
                     "pyrra_availability",
+                    "pyrra_objective",
                     "eb_http_requests:increase4w",
                 ],
                 'slo="eb-pyrra-api"',
@@ -686,8 +701,9 @@ class TestGroupedSelectors:
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert '__name__=~"eb_http_requests' not in result.details["sent_queries"][0]
-        # Seven burnrate windows, the lone pyrra_availability and the rules' probe, each in its labelled part.
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
+        # Seven burnrate windows and the rules' probe, each in its labelled part (pyrra_availability and
+        # pyrra_objective share their matchers: one group).
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 8
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
@@ -984,6 +1000,34 @@ class TestSlothPeriod:
         result = await evaluate("ebr-sloth-clean")
         assert result.verdict is Outcome.PASS
         assert 'slo:time_period:days{sloth_id="ebr-sloth-clean"}' in result.details["queries"]
+
+
+class TestSloObjective:
+    """Sloth records the SLO's objective (slo:objective:ratio), Pyrra with --generic-rules too (pyrra_objective): a
+    check whose objective differs judges burn against another budget than the SLO's own alerts."""
+
+    @pytest.mark.parametrize(
+        ("name", "recorded"),
+        [
+            (
+                "ebr-sloth-burn-99",
+                'Sloth SLO {sloth_id="ebr-sloth-burn"} has an objective of 99.9% (slo:objective:ratio',
+            ),
+            ("ebr-pyrra-burn-99", 'Pyrra SLO {slo="ebr-burn"} has an objective of 99.9% (pyrra_objective'),
+        ],
+    )
+    async def test_a_check_whose_objective_is_not_the_slos_is_misconfigured(self, evaluate, name, recorded):
+        # 5% errors at the check's 99% burn 5x: it passed while the SLO's own 99.9% alerts fire at 50x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(recorded), result.reason
+        assert "not the check's objective 99%" in result.reason and "set objective: 99.9" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-burn", "ebr-pyrra-burn", "ebr-pyrra-burn-99-noise"])
+    async def test_a_check_with_the_slos_objective_is_judged(self, evaluate, name):
+        # Pyrra and Sloth record 99.9 / 100 as 0.9990000000000001: float noise, not another objective.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.FAIL, result.reason
 
 
 class TestStoppedRuleGroup:

@@ -172,6 +172,25 @@ class TestLiveLint:
         assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
         assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
 
+    def test_an_slo_whose_recorded_objective_is_not_the_checks(self, tmp_path, prometheus):
+        # Every name and label exists: only the dry run's check_misconfigured says each evaluation would be an
+        # error (before, the lint printed it and exited 0).
+        checks = [
+            sloth_check("burn", "sloth-objective", objective=99),
+            pyrra_check("burn", "pyrra-objective", objective=99),
+            sloth_check("burn", "sloth-good"),
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        assert "has an objective of 99.9% (slo:objective:ratio" in blocks["sloth-objective"]
+        assert "has an objective of 99.9% (pyrra_objective" in blocks["pyrra-objective"]
+        problem = "problem: the check is misconfigured against this Prometheus (its reason quoted above): fix the check"
+        for name in ("sloth-objective", "pyrra-objective"):
+            assert problem in blocks[name], blocks[name]
+        assert "sloth-good: FAIL" in result.stdout and "problem:" not in blocks["sloth-good"]
+        assert "2 problems in 3 checks" in result.stdout
+
     @pytest.mark.parametrize(
         ("query", "parse_error"),
         [

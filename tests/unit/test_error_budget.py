@@ -37,6 +37,7 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import absence_unproven
 from checks.error_budget.check import PLANS_KEPT
+from checks.error_budget.readers import same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -949,7 +950,9 @@ def recorded_part(name):
     rules' existence probe."""
     if name == "pyrra_availability":
         return "", "availability"
-    if name == "slo:objective:ratio" or ":increase" in name:
+    if name in ("slo:objective:ratio", "pyrra_objective"):
+        return "", "objective"
+    if ":increase" in name:
         return "", "rules"
     if name == "slo:time_period:days":
         return "", "period_days"
@@ -1038,6 +1041,7 @@ class TestQueryBatch:
                 'm:burnrate4w{slo="api"}',
                 'm:burnrate1d{slo="api"}',
                 'pyrra_availability{slo="api"}',
+                'pyrra_objective{slo="api"}',
                 'm:increase4w{slo="api"}',
             ]
         ]
@@ -1096,7 +1100,7 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of([*names, "pyrra_availability", "m:increase4w"], 'slo="api"')
+        assert batch.promql == group_of([*names, "pyrra_availability", "pyrra_objective", "m:increase4w"], 'slo="api"')
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'}, min_budget_remaining=0)
@@ -1105,7 +1109,7 @@ class TestGroupedSelectors:
         assert batch.promql == (
             group_of([*names, "m:increase4w"], 'slo="api", job="a"')
             + " or "
-            + labelled('pyrra_availability{slo="api"}', "28d", "availability")
+            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"', "group1")
         )
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -1116,7 +1120,7 @@ class TestGroupedSelectors:
             + " or "
             + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
             + " or "
-            + labelled('pyrra_availability{slo="api"}', "28d", "availability")
+            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"')
             + " or "
             + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
         )
@@ -1291,6 +1295,9 @@ class FakePrometheus:
     def answer(self, window, part):
         if part == "period_days":
             return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
+        if part == "objective":
+            # The SLO's recorded objective, the checks' 99.9% (also Sloth's existence probe: there when "rules" is).
+            return None if self.answer(window, "rules") is None else "0.9990000000000001"
         return self.value(window, part) if callable(self.value) else self.value
 
 
@@ -1458,7 +1465,10 @@ class TestPyrraQueries:
         )
         plan = check.plan({})
         assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api", job="a"}'}
-        assert plan.period == {"availability": 'pyrra_availability{slo="api"}'}
+        assert plan.period == {
+            "availability": 'pyrra_availability{slo="api"}',
+            "objective": 'pyrra_objective{slo="api"}',
+        }
 
     def test_availability_selectors_narrow_pyrra_availability(self):
         check = make(
@@ -1472,7 +1482,10 @@ class TestPyrraQueries:
         )
         plan = check.plan({})
         assert plan.windows["5m"] == {"ratio": 'http_requests:burnrate5m{slo="api", job="a"}'}
-        assert plan.period == {"availability": 'pyrra_availability{slo="api", team="x"}'}
+        assert plan.period == {
+            "availability": 'pyrra_availability{slo="api", team="x"}',
+            "objective": 'pyrra_objective{slo="api", team="x"}',
+        }
 
     def test_availability_selectors_may_not_set_slo(self):
         with pytest.raises(ValidationError, match=r"pyrra\.availability_selectors: label 'slo' is set by the check"):
@@ -1769,3 +1782,37 @@ class TestRecordedTotals:
         )
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "records no such window" in evaluation.reason
+
+
+class TestSameObjective:
+    """The objective an SLO tool records (a ratio) must be the check's (percent) up to float noise: another one
+    judges burn against another budget than the SLO's alerts."""
+
+    QUERY = 'slo:objective:ratio{sloth_id="svc-slo"}'
+
+    def results(self, value):
+        series = [] if value is None else [Series({}, [(1.0, value)])]
+        return {self.QUERY: QueryResult(self.QUERY, "vector", series)}
+
+    @pytest.mark.parametrize(
+        ("recorded", "objective"),
+        [(0.9990000000000001, 99.9), (0.999, 99.9), (0.9995000000000001, 99.95), (0.99, 99), (0.9, 90)],
+    )
+    def test_the_same_objective_up_to_float_noise_passes(self, recorded, objective):
+        same_objective("Sloth", "slo:objective:ratio", self.QUERY, self.results(recorded), objective)
+
+    @pytest.mark.parametrize(
+        ("recorded", "objective"),
+        # A budget 10x larger (the fail-open), 10x smaller, 2x either way, and one a millionth apart.
+        [(0.999, 99), (0.99, 99.9), (0.999, 99.95), (0.9995, 99.9), (0.999, 99.900001)],
+    )
+    def test_another_objective_is_misconfigured(self, recorded, objective):
+        with pytest.raises(CheckMisconfigured) as caught:
+            same_objective("Sloth", "slo:objective:ratio", self.QUERY, self.results(recorded), objective)
+        assert caught.value.message.startswith(
+            f'Sloth SLO {{sloth_id="svc-slo"}} has an objective of {round(recorded * 100, 10):g}% '
+        )
+
+    @pytest.mark.parametrize("recorded", [None, math.nan])
+    def test_an_objective_not_recorded_is_not_compared(self, recorded):
+        same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)

@@ -169,10 +169,14 @@ class TestPyrra:
         assert validated([check])["api-errors"]._tiers[0].factor == 14
 
     def test_budget_remaining_reads_pyrra_availability_by_slo_alone(self):
-        # Pyrra's generic rules label pyrra_availability with `slo` only, not with the metric's matchers.
+        # Pyrra's generic rules label pyrra_availability (and pyrra_objective) with `slo` only, not with the
+        # metric's matchers.
         [check] = convert(docs(PYRRA))
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
-        assert plan.period == {"availability": 'pyrra_availability{slo="api-errors"}'}
+        assert plan.period == {
+            "availability": 'pyrra_availability{slo="api-errors"}',
+            "objective": 'pyrra_objective{slo="api-errors"}',
+        }
         assert plan.windows["1h"] == {
             "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
             "total": 'sum(rate(http_requests_total{job="api"}[1h]))',

@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from analyzer.jobmode import human_summary, junit_xml
 from analyzer.models import Evaluation, Outcome
 
@@ -104,6 +106,24 @@ class TestJUnit:
         error = root.find("./testsuite/testcase/error")
         assert error is not None and error.get("type") == "target_unreachable"
         assert root.get("errors") == "1"
+
+    @pytest.mark.parametrize(
+        ("verdict", "tag"), [(Outcome.FAIL, "failure"), (Outcome.INCONCLUSIVE, "failure"), (Outcome.ERROR, "error")]
+    )
+    def test_a_verdict_that_is_no_pass_is_never_a_green_report(self, verdict, tag):
+        # A kind judging over its steps (a latency percentile across them) may fail with every step passed: the
+        # report had 2 tests, 0 failures, 0 errors, which a CI gate on the report reads as a pass.
+        steps = {"steps": [{"name": "a", "outcome": "pass"}, {"name": "b", "outcome": "pass"}]}
+        root = ET.fromstring(junit_xml(evaluation(verdict, "p99 over all steps 900 ms > 500 ms", steps)))
+        cases = root.findall("./testsuite/testcase")
+        assert [c.get("name") for c in cases] == ["a", "b", "smoke"]
+        marked = cases[2].find(tag)
+        assert marked is not None and marked.get("message") == "p99 over all steps 900 ms > 500 ms"
+        assert root.get("failures" if tag == "failure" else "errors") == "1"
+
+    def test_a_pass_adds_no_case(self):
+        root = ET.fromstring(junit_xml(evaluation(Outcome.PASS, "all 3 steps passed", {"steps": STEPS["steps"][:1]})))
+        assert [c.get("name") for c in root.findall("./testsuite/testcase")] == ["health"]
 
     def test_control_characters_from_bodies_do_not_break_the_xml(self):
         root = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "body_contains: got \x00\x1b[31m")))

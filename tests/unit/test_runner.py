@@ -27,6 +27,9 @@ from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
 from tests.gatecatalog import gate_catalog
 
+# The events of the "closes-slowly" check, made by the test that runs it (in its own loop).
+CLOSING: dict[str, SimpleNamespace] = {}
+
 
 class ScriptedCheck(Check):
     """A kind whose behaviour the test picks by name."""
@@ -42,6 +45,17 @@ class ScriptedCheck(Check):
             raise TimeoutError("timed out")  # what socket.timeout is since Python 3.10
         if self.name == "slow":
             await asyncio.sleep(30)
+        if self.name == "closes-slowly":
+            probe = CLOSING["probe"]
+            probe.entered.set()
+            try:
+                await probe.hold.wait()
+            except asyncio.CancelledError:
+                # As a source closes its request when cancelled: turns of the loop of its own.
+                probe.closing.set()
+                await probe.closed.wait()
+                probe.log.append("closed")
+                raise
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
         if self.name == "parent":
@@ -315,6 +329,29 @@ class TestDrain:
         await drained
         assert (await caller).verdict is Outcome.PASS
         assert run.admission.running == 0
+
+    async def test_drain_waits_for_an_evaluation_unwinding_its_cancellation(self):
+        # Its last caller hung up: out of the in-flight table, it still closes its queries; a shutdown that closed
+        # the sources then would close them under it.
+        probe = SimpleNamespace(
+            entered=asyncio.Event(), hold=asyncio.Event(), closing=asyncio.Event(), closed=asyncio.Event(), log=[]
+        )
+        CLOSING["probe"] = probe
+        run, catalog = runner_for("closes-slowly")
+        caller = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await probe.entered.wait()
+        caller.cancel()
+        await probe.closing.wait()
+
+        async def drain() -> None:
+            await run.drain()
+            probe.log.append("drained")
+
+        drained = asyncio.create_task(drain())
+        probe.closed.set()
+        await drained
+        assert probe.log == ["closed", "drained"]
+        assert run._unwinding == set()
 
 
 class TestHangingUp:
