@@ -186,6 +186,17 @@ class LiveCatalog:
                 self._reject(reason, [f"internal error while loading: {type(exc).__name__}: {exc}"])
                 return "rejected"
             previous = self.current
+            if not catalog.checks and previous.catalog.checks:
+                # A file truncated by a shell redirect or an editor, a ConfigMap key renamed: each loads as a
+                # valid catalog of nothing, and every rollout's next measurement would be a 404.
+                self._reject(
+                    reason,
+                    [
+                        f"{path}: the new catalog has no checks (an empty or truncated file?); the last good one "
+                        f"({len(previous.catalog.checks)} checks) keeps serving. To serve no checks, restart"
+                    ],
+                )
+                return "rejected"
             self.status.last_error = None
             self.metrics.catalog_reload_failing.set(0)
             if catalog.version == previous.catalog.version:
