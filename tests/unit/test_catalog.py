@@ -293,6 +293,14 @@ class TestMisspeltFields:
             "got 'error-rate'"
         ]
 
+    @pytest.mark.parametrize("number", [10, 2.5])
+    def test_a_duration_without_its_unit(self, number):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+        assert problems == [
+            f"a.yaml: check 'error-rate' (checks[0]): range: {number!r} has no unit: write a duration such as "
+            f"'{number}s' or '{number}m'"
+        ]
+
     def test_a_job_validating_one_check_says_the_same(self):
         documents = [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "descripton": "x"}]})]
         with pytest.raises(ConfigError) as caught:
