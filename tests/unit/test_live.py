@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from structlog.testing import capture_logs
 
 from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
@@ -100,6 +101,22 @@ class TestReload:
         assert sample(metrics, "analyzer_catalog_reload_failing") == 1
         catalog_file.write_text(gate_yaml("one", "two"))
         assert await live.reload("test") == "reloaded"
+        await live.close(timeout_s=5)
+
+    async def test_checks_a_reload_removes_are_named(self, catalog_file):
+        catalog_file.write_text(gate_yaml("one", "two", "three"))
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("two"))
+        with capture_logs() as logs:
+            assert await live.reload("test") == "reloaded"
+        removed = [entry for entry in logs if entry["event"] == "catalog_checks_removed"]
+        assert removed == [
+            {"event": "catalog_checks_removed", "log_level": "warning", "checks": ["one", "three"], "count": 2}
+        ]
+        catalog_file.write_text(gate_yaml("two", "four"))
+        with capture_logs() as logs:
+            assert await live.reload("test") == "reloaded"
+        assert not [entry for entry in logs if entry["event"] == "catalog_checks_removed"]
         await live.close(timeout_s=5)
 
     async def test_unchanged_content_keeps_the_generation(self, catalog_file):
