@@ -141,7 +141,13 @@ def load_catalog(
                 documents.append((origin, data))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
-    return build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
+    catalog = build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
+    if not catalog.checks:
+        # Valid, and useless: every run is a 404. `validate` prints it, the service logs it and /readyz shows it.
+        catalog.warnings.append(
+            f"{', '.join(str(r) for r in roots)}: the catalog has no checks (an empty or truncated file?)"
+        )
+    return catalog
 
 
 def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:

@@ -37,6 +37,13 @@ class TestLoadFiles:
         path.write_text(path.read_text() + "\n# a comment\n")
         assert load_catalog(path, Registry.default()).version != first
 
+    @pytest.mark.parametrize("text", ["", "# nothing yet\n", "checks: []\n"])
+    def test_a_catalog_without_checks_loads_with_a_warning(self, tmp_path, text):
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+        catalog = load_catalog(path, Registry.default())
+        assert catalog.warnings == [f"{path}: the catalog has no checks (an empty or truncated file?)"]
+
     def test_duplicate_yaml_keys_are_an_error(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0', pass_if: '< 0'}\n")
