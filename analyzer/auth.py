@@ -146,7 +146,7 @@ class TokenStore:
 
     def __init__(self, tokens_path: Path, allow_path: Path | None = None) -> None:
         """Read once now; ConfigError if a path does not exist or cannot be read, so a typo fails the start."""
-        for path, what in ((tokens_path, "auth_tokens"), (allow_path, "auth_allow")):
+        for path, what in ((tokens_path, "ANALYZER_AUTH_TOKENS"), (allow_path, "ANALYZER_AUTH_ALLOW")):
             if path is not None and not path.exists():
                 raise ConfigError(f"{what} path {str(path)!r} does not exist")
         self.tokens_path = tokens_path
@@ -158,7 +158,7 @@ class TokenStore:
         try:
             self._refresh()
         except OSError as exc:
-            raise ConfigError(f"auth_tokens {str(tokens_path)!r}: cannot read: {exc}") from None
+            raise ConfigError(f"ANALYZER_AUTH_TOKENS {str(tokens_path)!r}: cannot read: {exc}") from None
         if self.problem is not None:
             raise ConfigError(self.problem)
         if not self._tokens:

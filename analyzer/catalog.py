@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +141,13 @@ def load_catalog(
                 documents.append((origin, data))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
-    return build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
+    catalog = build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
+    if not catalog.checks:
+        # Valid, and useless: every run is a 404. `validate` prints it, the service logs it and /readyz shows it.
+        catalog.warnings.append(
+            f"{', '.join(str(r) for r in roots)}: the catalog has no checks (an empty or truncated file?)"
+        )
+    return catalog
 
 
 def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
@@ -215,6 +222,7 @@ def build_catalog(
     origins: dict[str, str] = {}
     raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
     source_origins: dict[str, str] = {}
+    invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     digest = hashlib.sha256()
     for origin, data in documents:
         digest.update(repr(data).encode())
@@ -231,7 +239,7 @@ def build_catalog(
         try:
             document = _CatalogDocument.model_validate(data)
         except ValidationError as exc:
-            problems.extend(f"{origin}: {_format_error(err)}" for err in exc.errors())
+            problems.extend(f"{origin}: {_format_error(err, model=_CatalogDocument)}" for err in exc.errors())
             continue
         for source_name, raw_source in document.sources.items():
             if isinstance(raw_source, dict):
@@ -250,8 +258,10 @@ def build_catalog(
                 sources[source_name] = config
                 source_origins[source_name] = origin
             except ValidationError as exc:
+                invalid_sources.add(source_name)
                 problems.extend(
-                    f"{origin}: source {source_name!r}: {_format_error(err, tag='type')}" for err in exc.errors()
+                    f"{origin}: source {source_name!r}: {_format_error(err, tag='type', model=SourceConfig)}"
+                    for err in exc.errors()
                 )
         for index, raw_check in enumerate(document.checks):
             label = _check_label(raw_check, index)
@@ -261,8 +271,9 @@ def build_catalog(
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
+                kind = _kind_of(raw_check, registry)
                 problems.extend(
-                    f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False)}"
+                    f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False, model=kind)}"
                     for err in exc.errors()
                 )
                 continue
@@ -281,7 +292,8 @@ def build_catalog(
         try:
             check.link(catalog)
         except ValueError as exc:
-            problems.append(f"{origins[name]}: check {name!r}: {exc}")
+            if not check.source_names() & invalid_sources:
+                problems.append(f"{origins[name]}: check {name!r}: {exc}")
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in check.warnings())
     if problems:
         raise ConfigError("the catalog is invalid", problems)
@@ -350,7 +362,11 @@ class _OnDemandChecks(Mapping[str, Check]):
         except ValidationError as exc:
             raise ConfigError(
                 "the catalog is invalid",
-                [f"{origin}: {label}: {_format_error(e, tag='kind', tag_in_location=False)}" for e in exc.errors()],
+                [
+                    f"{origin}: {label}: "
+                    + _format_error(e, tag="kind", tag_in_location=False, model=_kind_of(raw, self._registry))
+                    for e in exc.errors()
+                ],
             ) from None
         # Known before its link runs, so that a cycle of composites meets it instead of building it again.
         self._built[name] = check
@@ -373,14 +389,23 @@ class _OnDemandChecks(Mapping[str, Check]):
         return len(self._raws)
 
 
+def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:
+    """The class of the kind a check definition names, when it names a registered one."""
+    kind = raw.get("kind") if isinstance(raw, dict) else None
+    return registry.load(kind) if isinstance(kind, str) and kind in registry.names else None
+
+
 def _check_label(raw: Any, index: int) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
     return f"check {name!r} (checks[{index}])" if isinstance(name, str) else f"checks[{index}]"
 
 
-def _format_error(error: Mapping[str, Any], tag: str | None = None, *, tag_in_location: bool = True) -> str:
+def _format_error(
+    error: Mapping[str, Any], tag: str | None = None, *, tag_in_location: bool = True, model: Any = None
+) -> str:
     """One pydantic error as `field.path: message`; `tag` names the discriminator of a union, whose value
-    pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch)."""
+    pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch).
+    `model` (the type validated) lets a misspelt field name the field it most likely meant."""
     location = list(error.get("loc", ()))
     if (
         tag
@@ -397,5 +422,43 @@ def _format_error(error: Mapping[str, Any], tag: str | None = None, *, tag_in_lo
         message = f"unknown {tag} {error.get('input', {}).get(tag)!r} (known: {expected})"
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
+    if error.get("type") == "extra_forbidden" and location:
+        message = "unknown field" + _meant(str(location[-1]), _fields_at(model, location[:-1]))
+    if error.get("type") == "model_type" and location:
+        fields = _fields_at(model, location)
+        if fields:
+            message = f"expected a mapping of {', '.join(fields)}, got {error.get('input')!r}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
+
+
+def _meant(name: str, fields: list[str]) -> str:
+    """What to say after "unknown field": the field a typo most likely meant, else the fields there are."""
+    import difflib  # only for an invalid catalog
+
+    close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (the fields here: {', '.join(fields)})" if fields else ""
+
+
+def _fields_at(annotation: Any, location: list[Any]) -> list[str]:
+    """The field names of the model that `location` reaches inside `annotation`; [] when it cannot be followed."""
+    import typing
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _fields_at(args[0], location)
+    if args and origin in (typing.Union, types.UnionType):
+        return next((found for member in args if (found := _fields_at(member, location))), [])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = {info.alias or name: info for name, info in annotation.model_fields.items()}
+        if not location:
+            return list(fields)
+        info = fields.get(location[0])
+        return _fields_at(info.annotation, location[1:]) if info is not None else []
+    if location and origin in (dict, Mapping) and len(args) == 2:
+        return _fields_at(args[1], location[1:])
+    if location and isinstance(location[0], int) and origin in (list, tuple) and args:
+        return _fields_at(args[0], location[1:])
+    return []

@@ -74,7 +74,8 @@ class Condition:
             if low > high:
                 raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
             return cls(ranged.group(1).lower(), (low, high))
-        raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML)")
+        hint = "; a bound is the number the query returns: a ratio of 1% is 0.01" if "%" in text else ""
+        raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML){hint}")
 
     def matches(self, value: float) -> bool:
         """Whether a finite value satisfies the condition (NaN and infinities never do)."""

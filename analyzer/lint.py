@@ -251,9 +251,30 @@ class PrometheusCatalog:
                 if isinstance(exc, requests.ConnectionError | requests.exceptions.RetryError)
                 else ""
             )
-            raise SourceUnavailable(
-                f"cannot ask Prometheus at {self._url}{tries}: {type(exc).__name__}: {short_reason(exc)}"
-            ) from exc
+            reason = (
+                _refusal(str(exc))
+                if isinstance(exc, PrometheusApiClientException)
+                else f"{type(exc).__name__}: {short_reason(exc)}"
+            )
+            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}") from exc
+
+
+def _refusal(text: str) -> str:
+    """The library's "HTTP Status Code 404 (b'...')" as the status and its body's text; for a 404, which no
+    Prometheus API answers, what the URL most likely has wrong."""
+    import ast
+
+    found = re.fullmatch(r"HTTP Status Code (\d+) \((b(['\"]).*\3)\)", text, re.S)
+    if not found:
+        return f"PrometheusApiClientException: {clip(text, 300)}"
+    body = ast.literal_eval(found.group(2)).decode("utf-8", "replace").strip()
+    said = f"HTTP {found.group(1)} ({clip(body, 200) or 'no reason given'})"
+    if found.group(1) == "404":
+        said += (
+            "; no Prometheus API at this address: give Prometheus' base address (such as http://prometheus:9090, "
+            "with the --web.route-prefix if it has one), without /api/v1"
+        )
+    return said
 
 
 def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:

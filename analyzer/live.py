@@ -33,6 +33,8 @@ logger = structlog.get_logger("analyzer.live")
 
 # An old generation whose evaluations outlive this is closed anyway (the longest deadline is 300 s).
 _DRAIN_LIMIT_S = 330.0
+# Names a catalog_checks_removed line lists (the count says how many in all): a log line stays readable.
+_REMOVED_NAMES_LOGGED = 50
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
@@ -186,6 +188,17 @@ class LiveCatalog:
                 self._reject(reason, [f"internal error while loading: {type(exc).__name__}: {exc}"])
                 return "rejected"
             previous = self.current
+            if not catalog.checks and previous.catalog.checks:
+                # A file truncated by a shell redirect or an editor, a ConfigMap key renamed: each loads as a
+                # valid catalog of nothing, and every rollout's next measurement would be a 404.
+                self._reject(
+                    reason,
+                    [
+                        f"{path}: the new catalog has no checks (an empty or truncated file?); the last good one "
+                        f"({len(previous.catalog.checks)} checks) keeps serving. To serve no checks, restart"
+                    ],
+                )
+                return "rejected"
             self.status.last_error = None
             self.metrics.catalog_reload_failing.set(0)
             if catalog.version == previous.catalog.version:
@@ -209,6 +222,11 @@ class LiveCatalog:
                 checks=len(catalog.checks),
                 in_flight_on_previous=previous.users,
             )
+            removed = sorted(set(previous.catalog.checks) - set(catalog.checks))
+            if removed:
+                # A template still naming one gets a 404, an Error measurement: a truncated team file in a
+                # ConfigMap looks like this, so the names are said where an operator looks.
+                logger.warning("catalog_checks_removed", checks=removed[:_REMOVED_NAMES_LOGGED], count=len(removed))
             self._retire(previous)
             return "reloaded"
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from analyzer.errors import ArgError
 from analyzer.redaction import REDACTED
@@ -89,7 +89,14 @@ def _check_duration(text: str) -> str:
     return text
 
 
-Duration = Annotated[str, AfterValidator(_check_duration)]
+def _unit_given(value: Any) -> Any:
+    """A bare number is refused with the fix, not as "not a valid string" (YAML reads `range: 10` as one)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} has no unit: write a duration such as '{value}s' or '{value}m'")
+    return value
+
+
+Duration = Annotated[str, BeforeValidator(_unit_given), AfterValidator(_check_duration)]
 """A PromQL duration string (`5m`, `1h30m`), validated."""
 
 

@@ -170,7 +170,8 @@ class Settings(BaseModel):
     def _auth_allow_needs_tokens(self) -> Settings:
         if self.auth_allow is not None and self.auth_tokens is None:
             raise ValueError(
-                "auth_allow is set but auth_tokens is not: an allow-list without tokens would leave the API open"
+                "ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not: an allow-list without tokens would "
+                "leave the API open"
             )
         return self
 

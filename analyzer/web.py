@@ -249,7 +249,7 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
     if exc.status == 404:
         message = (
             f"no route {request.method} {request.path[:200]}; a check runs at /api/v1/checks/NAME/run, "
-            "and GET /api/v1/openapi.json lists every route"
+            "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
 

@@ -128,7 +128,13 @@ class CompositeCheck(Check):
             where = f"members[{index}] ({member.check!r})"
             target = catalog.checks.get(member.check)
             if target is None:
-                raise ValueError(f"{where}: no check named {member.check!r} in the catalog")
+                import difflib  # only for an invalid catalog
+
+                close = difflib.get_close_matches(member.check, list(catalog.checks), n=1, cutoff=0.75)
+                raise ValueError(
+                    f"{where}: no check named {member.check!r} in the catalog"
+                    + (f"; did you mean {close[0]!r}?" if close else "")
+                )
             if member.check == self.name:
                 raise ValueError(f"{where}: a composite cannot contain itself")
             undeclared = sorted(set(member.args) - set(target.params))

@@ -111,6 +111,30 @@ def metric_problems(metric: dict[str, Any]) -> list[str]:
     return problems
 
 
+# The recommended conditions (design.md): with both set, "inconclusive" matches neither and Argo marks the
+# measurement Inconclusive; an `error` verdict is a 5xx, an Error measurement whatever the conditions. Any
+# other pair can let a verdict that is not `pass` count as Successful (only `failureCondition: result ==
+# "fail"`, or `successCondition: result != "fail"`), or make `inconclusive` fail the rollout.
+RECOMMENDED = {
+    "jsonPath": "{$.verdict}",
+    "successCondition": 'result == "pass"',
+    "failureCondition": 'result == "fail"',
+}
+
+
+def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
+    """How a web metric that calls the analyzer's run endpoint departs from the recommended template."""
+    web = (metric.get("provider") or {}).get("web")
+    if not isinstance(web, dict) or "/api/v1/checks/" not in str(web.get("url", "")):
+        return []
+    found = {"jsonPath": web.get("jsonPath"), **{key: metric.get(key) for key in RECOMMENDED if key != "jsonPath"}}
+    return [
+        f"metric {metric.get('name')}: {key} is {found[key]!r}, not the recommended {wanted!r}"
+        for key, wanted in RECOMMENDED.items()
+        if found[key] != wanted
+    ]
+
+
 def effective_count(metric: dict[str, Any]) -> int | None:
     """Measurements a metric takes: None when it runs indefinitely (an interval and no count)."""
     count = metric.get("count")

@@ -333,6 +333,14 @@ def _quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     return _hidden(text[:cut], secrets, words)
 
 
+# Prometheus answers a query it refuses with 400 or 422 and a JSON error, never with 404: a 404 is the url's
+# path (`.../api/v1`, a missing route prefix), the mistake a newcomer makes.
+_NOT_FOUND_HINT = (
+    "; no query API at this address: the source's url must be Prometheus' base address (such as "
+    "http://prometheus:9090, with the --web.route-prefix if it has one), without /api/v1"
+)
+
+
 def read_answer(
     where: str, status: int, body: bytes, secrets: tuple[str, ...] = (), words: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -357,7 +365,7 @@ def read_answer(
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
     else:
-        error = body[:_ERROR_TEXT_CHARS].decode("utf-8", "replace")
+        error = body[:_ERROR_TEXT_CHARS].decode("utf-8", "replace").strip()
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = _quoted(error_type, secrets, words), _quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
@@ -368,7 +376,8 @@ def read_answer(
         if status in _RESENDABLE_STATUSES:
             raise ResendableFailure(failing)
         raise failing
-    rejected = SourceRejected(f"{where} rejected the query ({detail})")
+    hint = _NOT_FOUND_HINT if status == 404 else ""
+    rejected = SourceRejected(f"{where} rejected the query ({detail}){hint}")
     if status == 408:
         # The server did not take the request: sent unasked on an idle kept-alive connection before closing it,
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.

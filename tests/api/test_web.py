@@ -177,7 +177,7 @@ class TestClientErrors:
         body = await error_of(await client.get("/api/v1/check/error-rate/run"), 404)
         assert body["message"] == (
             "no route GET /api/v1/check/error-rate/run; a check runs at /api/v1/checks/NAME/run, "
-            "and GET /api/v1/openapi.json lists every route"
+            "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
         body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
         assert body["error"] == "method_not_allowed"

@@ -17,6 +17,7 @@ from tests.argo_semantics import (
     effective_count,
     metric_problems,
     template_problems,
+    verdict_reading_problems,
 )
 
 
@@ -143,3 +144,42 @@ class TestTemplatesAndArgs:
         rollout = _rollout_with(INLINE)
         (analysis,) = analyses(rollout, "test")
         assert "template 't' not found" in analysis_problems(analysis, lambda ref: None)
+
+
+class TestVerdictReading:
+    """A web metric calling the analyzer reads `{$.verdict}` with both recommended conditions, nothing looser."""
+
+    @staticmethod
+    def _analyzer_metric(**fields: Any) -> dict[str, Any]:
+        metric = _metric(failureCondition='result == "fail"', **fields)
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/api/v1/checks/c/run?h={{args.x}}"
+        return metric
+
+    def test_the_recommended_metric(self):
+        assert verdict_reading_problems(self._analyzer_metric()) == []
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"successCondition": None},  # only failureCondition: inconclusive would count as Successful
+            {"successCondition": 'result != "fail"'},  # inconclusive counts as Successful
+            {"failureCondition": None},  # only successCondition: inconclusive fails the rollout
+            {"failureCondition": 'result != "pass"'},  # inconclusive fails instead of pausing
+        ],
+    )
+    def test_looser_or_one_sided_conditions(self, fields):
+        metric = self._analyzer_metric()
+        for key, value in fields.items():
+            if value is None:
+                del metric[key]
+            else:
+                metric[key] = value
+        assert verdict_reading_problems(metric)
+
+    def test_another_json_path(self):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["jsonPath"] = "{$.reason}"
+        assert verdict_reading_problems(metric)
+
+    def test_other_web_metrics_are_not_ours(self):
+        assert verdict_reading_problems(_metric()) == []

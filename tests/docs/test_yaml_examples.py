@@ -14,7 +14,7 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.imports import detect_format
 from analyzer.registry import Registry
-from tests.argo_semantics import analyses, analysis_problems, template_problems
+from tests.argo_semantics import analyses, analysis_problems, template_problems, verdict_reading_problems
 from tests.deploy.test_examples import TEMPLATES
 from tests.deploy.test_manifests import K8S_VERSION, _crd_validator, undeclared_fields
 
@@ -102,6 +102,13 @@ class TestArgoObjects:
     def test_semantics(self, where, doc):
         if doc["kind"] in (*TEMPLATE_KINDS, "AnalysisRun"):
             assert not template_problems(doc["spec"])
+
+    @pytest.mark.parametrize(("where", "doc"), ARGO, ids=[w for w, _ in ARGO])
+    def test_web_metrics_read_the_verdict_as_recommended(self, where, doc):
+        # A page's template is what users copy: a condition that lets `error` or `inconclusive` through as
+        # Successful would fail open in every rollout that copies it.
+        for metric in doc.get("spec", {}).get("metrics", []):
+            assert not verdict_reading_problems(metric)
 
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):

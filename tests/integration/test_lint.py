@@ -221,6 +221,16 @@ class TestLiveLint:
         assert "cannot ask Prometheus at http://127.0.0.1:" in result.stderr
         assert "(3 tries): ConnectionError" in result.stderr
 
+    def test_a_url_with_the_api_path_says_to_give_the_base_address(self, tmp_path, prometheus):
+        # A newcomer copies the query endpoint's address: Prometheus answers its own 404 page.
+        result = validate(tmp_path, f"{prometheus.url}/api/v1", GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert result.stderr.strip().endswith(
+            f"cannot ask Prometheus at {prometheus.url}/api/v1: HTTP 404 (404 page not found); no Prometheus API at "
+            "this address: give Prometheus' base address (such as http://prometheus:9090, with the "
+            "--web.route-prefix if it has one), without /api/v1"
+        ), result.stderr
+
     def test_a_prometheus_answering_503_is_asked_three_times_then_exit_5(self, tmp_path):
         asked = []
 

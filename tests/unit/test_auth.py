@@ -110,8 +110,12 @@ class TestTokenFiles:
                 store.authenticate([header])
 
     def test_a_missing_path_fails_the_start(self, tmp_path):
-        with pytest.raises(ConfigError, match="does not exist"):
+        # Named as the operator set it: the start fails with the variable to fix.
+        with pytest.raises(ConfigError, match=r"^ANALYZER_AUTH_TOKENS path '.*/nope' does not exist$"):
             TokenStore(tmp_path / "nope")
+        (tmp_path / "tokens").write_text(TOKEN_A)
+        with pytest.raises(ConfigError, match=r"^ANALYZER_AUTH_ALLOW path '.*/nope' does not exist$"):
+            TokenStore(tmp_path / "tokens", tmp_path / "nope")
 
     def test_a_token_file_that_disappears_admits_nobody(self, tmp_path):
         path = tmp_path / "argo"

@@ -37,6 +37,13 @@ class TestLoadFiles:
         path.write_text(path.read_text() + "\n# a comment\n")
         assert load_catalog(path, Registry.default()).version != first
 
+    @pytest.mark.parametrize("text", ["", "# nothing yet\n", "checks: []\n"])
+    def test_a_catalog_without_checks_loads_with_a_warning(self, tmp_path, text):
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+        catalog = load_catalog(path, Registry.default())
+        assert catalog.warnings == [f"{path}: the catalog has no checks (an empty or truncated file?)"]
+
     def test_duplicate_yaml_keys_are_an_error(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0', pass_if: '< 0'}\n")
@@ -167,7 +174,7 @@ class TestProblems:
             ]
         )
         assert len(problems) == 4
-        assert "typo_field: Extra inputs are not permitted" in problems[1]
+        assert "typo_field: unknown field (the fields here: kind, name, description, params" in problems[1]
         assert "unknown kind 'nope' (known: " in problems[2]
         assert "missing `kind`" in problems[3]
 
@@ -241,7 +248,7 @@ class TestProblems:
         assert "a.yaml: source 'default': url:" in problems[0]
 
     def test_unknown_top_level_key(self):
-        assert "a.yaml: check: Extra inputs are not permitted" in problems_of([("a.yaml", {"check": []})])
+        assert problems_of([("a.yaml", {"check": []})]) == ["a.yaml: check: unknown field; did you mean 'checks'?"]
 
     def test_document_not_a_mapping(self):
         assert problems_of([("a.yaml", ["x"])]) == ["a.yaml: expected a mapping with `sources` and `checks`, got list"]
@@ -254,6 +261,75 @@ class TestProblems:
     def test_reserved_or_invalid_param_names(self, param):
         check = {**CHECK, "params": {param: {"type": "number", "default": 1}}}
         assert "params" in problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])[0]
+
+
+class TestMisspeltFields:
+    """A misspelt or misplaced field names the field it most likely meant, wherever it is in the catalog."""
+
+    def test_in_a_check(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "descripton": "x"}]})])
+        assert problems == [
+            "a.yaml: check 'error-rate' (checks[0]): descripton: unknown field; did you mean 'description'?"
+        ]
+
+    def test_in_a_param(self):
+        check = {**CHECK, "params": {"svc": {"type": "label_value", "requred": True}}}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert problems == [
+            "a.yaml: check 'error-rate' (checks[0]): params.svc.requred: unknown field; did you mean 'required'?"
+        ]
+
+    def test_in_a_source(self):
+        sources = {"default": {"url": "http://127.0.0.1:9", "timout_s": 3}}
+        problems = problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})])
+        assert problems == ["a.yaml: source 'default': timout_s: unknown field; did you mean 'timeout_s'?"]
+
+    def test_nothing_close_lists_the_fields(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "threshold": 0.01}]})])
+        assert problems == [
+            "a.yaml: check 'error-rate' (checks[0]): threshold: unknown field (the fields here: kind, name, "
+            "description, params, deadline_s, no_data, source, query, pass_if, fail_if, range, step, over_time, "
+            "min_samples, reduce, each)"
+        ]
+
+    def test_a_composite_member_written_as_a_bare_name(self):
+        composite = {"name": "card", "kind": "composite", "mode": "all", "members": ["error-rate"]}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problems == [
+            "a.yaml: check 'card' (checks[1]): members.0: expected a mapping of check, args, weight, critical, "
+            "got 'error-rate'"
+        ]
+
+    @pytest.mark.parametrize("number", [10, 2.5])
+    def test_a_duration_without_its_unit(self, number):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+        assert problems == [
+            f"a.yaml: check 'error-rate' (checks[0]): range: {number!r} has no unit: write a duration such as "
+            f"'{number}s' or '{number}m'"
+        ]
+
+    def test_a_job_validating_one_check_says_the_same(self):
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "descripton": "x"}]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="error-rate").get("error-rate")
+        assert caught.value.problems == [
+            "a.yaml: check 'error-rate' (checks[0]): descripton: unknown field; did you mean 'description'?"
+        ]
+
+
+class TestInvalidSource:
+    """A check reading a source that is invalid is not also told that the source is undefined."""
+
+    def test_one_problem_for_an_invalid_source(self):
+        sources = {"default": {"url": "localhost:9090"}}
+        assert problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})]) == [
+            "a.yaml: source 'default': url: 'localhost:9090' is not an http(s) base URL such as http://prometheus:9090"
+        ]
+
+    def test_another_missing_source_is_still_named(self):
+        sources = {"default": {"url": "localhost:9090"}}
+        problems = problems_of([("a.yaml", {"sources": sources, "checks": [{**CHECK, "source": "thanos"}]})])
+        assert len(problems) == 2 and "source 'thanos' is not defined in `sources`" in problems[1]
 
 
 class TestLookup:

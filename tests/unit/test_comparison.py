@@ -29,6 +29,10 @@ class TestParse:
         with pytest.raises(ValueError):
             Condition.parse(text)
 
+    def test_a_percent_bound_says_how_to_write_it(self):
+        with pytest.raises(ValueError, match=r"a bound is the number the query returns: a ratio of 1% is 0\.01$"):
+            Condition.parse("< 1%")
+
 
 class TestMatches:
     """Values within 1e-9 (relative) of a bound count as equal to it; NaN and Inf never match."""

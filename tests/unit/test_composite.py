@@ -71,6 +71,11 @@ class TestLinking:
             composite("card", [member("nope")])
         )
 
+    def test_a_misspelt_member_names_the_check_it_most_likely_meant(self):
+        assert problems(leaf("error-rate"), composite("card", [member("eror-rate")])).endswith(
+            "members[0] ('eror-rate'): no check named 'eror-rate' in the catalog; did you mean 'error-rate'?"
+        )
+
     def test_cycle_through_two_composites(self):
         found = problems(leaf("a"), composite("x", [member("a"), member("y")]), composite("y", [member("x")]))
         assert "members form a cycle: x -> y -> x" in found

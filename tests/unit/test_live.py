@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from structlog.testing import capture_logs
 
 from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
@@ -82,6 +83,40 @@ class TestReload:
         catalog_file.write_text(gate_yaml("one", "fixed"))
         assert await live.reload("test") == "reloaded"
         assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
+        await live.close(timeout_s=5)
+
+    @pytest.mark.parametrize("text", ["", "# every check moved to another file\n", "checks: []\n"])
+    async def test_a_catalog_emptied_of_checks_is_rejected(self, catalog_file, text):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        serving = live.current
+        catalog_file.write_text(text)
+        assert await live.reload("test") == "rejected"
+        assert live.current is serving and list(serving.catalog.checks) == ["one"]
+        assert live.status.last_error is not None
+        assert live.status.last_error["problems"] == [
+            f"{catalog_file}: the new catalog has no checks (an empty or truncated file?); the last good one "
+            "(1 checks) keeps serving. To serve no checks, restart"
+        ]
+        assert sample(metrics, "analyzer_catalog_reload_failing") == 1
+        catalog_file.write_text(gate_yaml("one", "two"))
+        assert await live.reload("test") == "reloaded"
+        await live.close(timeout_s=5)
+
+    async def test_checks_a_reload_removes_are_named(self, catalog_file):
+        catalog_file.write_text(gate_yaml("one", "two", "three"))
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("two"))
+        with capture_logs() as logs:
+            assert await live.reload("test") == "reloaded"
+        removed = [entry for entry in logs if entry["event"] == "catalog_checks_removed"]
+        assert removed == [
+            {"event": "catalog_checks_removed", "log_level": "warning", "checks": ["one", "three"], "count": 2}
+        ]
+        catalog_file.write_text(gate_yaml("two", "four"))
+        with capture_logs() as logs:
+            assert await live.reload("test") == "reloaded"
+        assert not [entry for entry in logs if entry["event"] == "catalog_checks_removed"]
         await live.close(timeout_s=5)
 
     async def test_unchanged_content_keeps_the_generation(self, catalog_file):

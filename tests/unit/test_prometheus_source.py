@@ -15,6 +15,7 @@ from analyzer.sources.prometheus import (
     map_aiohttp_errors,
     map_answer_shape_errors,
     parse_result,
+    read_answer,
 )
 
 KEY = ConnectionKey("prometheus", 9090, False, True, None, None, None, None)
@@ -115,6 +116,27 @@ class TestErrorMapping:
 
 # A native histogram sample as Prometheus' API writes it.
 NATIVE_HISTOGRAM = {"count": "2", "sum": "0.3", "buckets": [[0, "0.1", "0.2", "2"]]}
+
+
+class TestWrongAddressAnswers:
+    """A 404, which no Prometheus query API answers, says what the source's url most likely has wrong."""
+
+    WHERE = "Prometheus source 'default' (http://prometheus:9090/api/v1)"
+
+    def test_not_found_points_at_the_base_address(self):
+        with pytest.raises(SourceRejected) as raised:
+            read_answer(self.WHERE, 404, b"404 page not found\n")
+        assert raised.value.message == (
+            f"{self.WHERE} rejected the query (HTTP 404: 404 page not found); no query API at this address: the "
+            "source's url must be Prometheus' base address (such as http://prometheus:9090, with the "
+            "--web.route-prefix if it has one), without /api/v1"
+        )
+
+    def test_a_query_prometheus_refuses_gets_no_hint(self):
+        body = json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error"}).encode()
+        with pytest.raises(SourceRejected) as raised:
+            read_answer(self.WHERE, 400, body)
+        assert raised.value.message.endswith("rejected the query (HTTP 400 bad_data: parse error)")
 
 
 class TestParseResult:

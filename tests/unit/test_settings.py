@@ -45,7 +45,7 @@ class TestFromEnv:
         assert caught.value.problems[0].startswith("ANALYZER_LOG_FORMAT / --log-format: ")
 
     def test_an_allow_list_without_tokens_is_refused(self):
-        with pytest.raises(ConfigError, match="leave the API open"):
+        with pytest.raises(ConfigError, match="ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not"):
             Settings.from_env({"ANALYZER_AUTH_ALLOW": "/allow.yaml"})
 
 
