@@ -291,6 +291,17 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+def _catalog_ok(catalog: Catalog) -> str:
+    """The line `validate` prints for a valid catalog."""
+    checks, sources = _counted(len(catalog.checks), "check"), _counted(len(catalog.sources), "source")
+    return f"ok: {checks}, {sources} (catalog version {catalog.version})"
+
+
+def _counted(count: int, noun: str) -> str:
+    """`1 check`, `2 checks`: a count with its noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
     from analyzer.registry import Registry
@@ -300,7 +311,7 @@ def _validate(paths: list[Path]) -> int:
     catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
-    print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
+    print(_catalog_ok(catalog))
     return EXIT_PASS
 
 
@@ -410,7 +421,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
-    print(f"ok: {len(catalog.checks)} checks, {len(catalog.sources)} sources (catalog version {catalog.version})")
+    print(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:
         reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file)

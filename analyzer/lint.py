@@ -459,7 +459,9 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
             )
         lines.extend(f"    problem: {problem}" for problem in report.problems)
     count = sum(len(r.problems) for r in reports)
-    lines.append(f"{count} problem{'s' if count != 1 else ''} in {len(reports)} checks")
+    lines.append(
+        f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"
+    )
     return "\n".join(lines)
 
 

@@ -194,8 +194,8 @@ class LiveCatalog:
                 self._reject(
                     reason,
                     [
-                        f"{path}: the new catalog has no checks (an empty or truncated file?); the last good one "
-                        f"({len(previous.catalog.checks)} checks) keeps serving. To serve no checks, restart"
+                        f"{path}: the new catalog has no checks (an empty or truncated file?); the last good one keeps "
+                        f"serving (checks: {len(previous.catalog.checks)}). To serve no checks, restart"
                     ],
                 )
                 return "rejected"

@@ -128,7 +128,7 @@ class TestValidateAndList:
     def test_valid(self, catalog_file):
         result = analyzer("validate", catalog_file())
         assert result.returncode == 0
-        assert result.stdout.startswith("ok: 1 checks, 1 sources")
+        assert result.stdout.startswith("ok: 1 check, 1 source")
 
     def test_invalid(self, tmp_path):
         path = tmp_path / "bad.yaml"

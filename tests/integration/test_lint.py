@@ -207,7 +207,7 @@ class TestLiveLint:
         assert "problem: Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL" in (
             result.stdout
         )
-        assert "1 problem in 1 checks" in result.stdout
+        assert "1 problem in 1 check" in result.stdout
 
     def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}

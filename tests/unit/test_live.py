@@ -95,8 +95,8 @@ class TestReload:
         assert live.current is serving and list(serving.catalog.checks) == ["one"]
         assert live.status.last_error is not None
         assert live.status.last_error["problems"] == [
-            f"{catalog_file}: the new catalog has no checks (an empty or truncated file?); the last good one "
-            "(1 checks) keeps serving. To serve no checks, restart"
+            f"{catalog_file}: the new catalog has no checks (an empty or truncated file?); the last good one keeps "
+            "serving (checks: 1). To serve no checks, restart"
         ]
         assert sample(metrics, "analyzer_catalog_reload_failing") == 1
         catalog_file.write_text(gate_yaml("one", "two"))
