@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -300,13 +301,23 @@ class TestMisspeltFields:
             "got 'error-rate'"
         ]
 
-    @pytest.mark.parametrize("number", [10, 2.5])
-    def test_a_duration_without_its_unit(self, number):
-        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+    def test_a_duration_without_its_unit(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": 10}]})])
         assert problems == [
-            f"a.yaml: check 'error-rate' (checks[0]): range: {number!r} has no unit: write a duration such as "
-            f"'{number}s' or '{number}m'"
+            "a.yaml: check 'error-rate' (checks[0]): range: 10 has no unit: write a duration such as '10s' or '10m'"
         ]
+
+    @pytest.mark.parametrize("number", [10, 10.0, 2.5, 0, -5, float("inf")])
+    def test_the_durations_suggested_for_a_bare_number_are_valid(self, number):
+        # Following the advice must give a catalog that loads: '2.5s', '10.0s' and '0s' were suggested before.
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+        suggested = re.findall(r"'([^']*)'", problem.split("has no unit", 1)[1])
+        assert suggested, problem
+        for duration in suggested:
+            catalog = build_catalog(
+                [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": duration}]})], Registry.default()
+            )
+            assert catalog.get("error-rate").range == duration
 
     def test_a_job_validating_one_check_says_the_same(self):
         documents = [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "descripton": "x"}]})]
