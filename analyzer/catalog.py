@@ -450,6 +450,10 @@ def _fields_at(annotation: Any, location: list[Any]) -> list[str]:
     if origin is typing.Annotated:
         return _fields_at(args[0], location)
     if args and origin in (typing.Union, types.UnionType):
+        # pydantic names the member a model's error is in (`VariantQueries` of `str | VariantQueries`) in the location.
+        named = [member for member in args if location and getattr(member, "__name__", None) == location[0]]
+        if named:
+            return _fields_at(named[0], location[1:])
         return next((found for member in args if (found := _fields_at(member, location))), [])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         fields = {info.alias or name: info for name, info in annotation.model_fields.items()}

@@ -293,6 +293,12 @@ class TestMisspeltFields:
             "min_samples, reduce, each)"
         ]
 
+    def test_in_a_model_that_is_one_member_of_a_union(self):
+        # pydantic puts the member (`VariantQueries` of `str | VariantQueries`) in the location.
+        check = {"name": "kpi", "kind": "kpi_compare", "method": "ratio", "canary": {"qury": "x"}, "baseline": "y"}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert "canary.VariantQueries.qury: unknown field; did you mean 'query'?" in "\n".join(problems), problems
+
     def test_a_composite_member_written_as_a_bare_name(self):
         composite = {"name": "card", "kind": "composite", "mode": "all", "members": ["error-rate"]}
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
