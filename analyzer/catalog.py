@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.models import clip
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -427,7 +428,8 @@ def _format_error(
     if error.get("type") == "model_type" and location:
         fields = _fields_at(model, location)
         if fields:
-            message = f"expected a mapping of {', '.join(fields)}, got {error.get('input')!r}"
+            # Clipped: the problem goes to the log and /readyz, and what was written may be a pasted block.
+            message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
 

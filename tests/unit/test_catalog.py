@@ -313,6 +313,16 @@ class TestMisspeltFields:
             "a.yaml: check 'error-rate' (checks[0]): range: 10 has no unit: write a duration such as '10s' or '10m'"
         ]
 
+    def test_what_was_written_instead_of_a_mapping_is_quoted_clipped(self):
+        # The problem goes to the log and /readyz: a pasted block of 3000 characters is not repeated whole.
+        composite = {"name": "card", "kind": "composite", "mode": "all", "members": ["x" * 3000]}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problem.startswith(
+            "a.yaml: check 'card' (checks[1]): members.0: expected a mapping of check, args, weight, critical, "
+            "got 'xxxxx"
+        )
+        assert problem.endswith("...") and len(problem) < 300, problem
+
     @pytest.mark.parametrize("number", [10, 10.0, 2.5, 0, -5, float("inf")])
     def test_the_durations_suggested_for_a_bare_number_are_valid(self, number):
         # Following the advice must give a catalog that loads: '2.5s', '10.0s' and '0s' were suggested before.
