@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.models import clip
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -427,7 +428,8 @@ def _format_error(
     if error.get("type") == "model_type" and location:
         fields = _fields_at(model, location)
         if fields:
-            message = f"expected a mapping of {', '.join(fields)}, got {error.get('input')!r}"
+            # Clipped: the problem goes to the log and /readyz, and what was written may be a pasted block.
+            message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
 
@@ -450,6 +452,10 @@ def _fields_at(annotation: Any, location: list[Any]) -> list[str]:
     if origin is typing.Annotated:
         return _fields_at(args[0], location)
     if args and origin in (typing.Union, types.UnionType):
+        # pydantic names the member a model's error is in (`VariantQueries` of `str | VariantQueries`) in the location.
+        named = [member for member in args if location and getattr(member, "__name__", None) == location[0]]
+        if named:
+            return _fields_at(named[0], location[1:])
         return next((found for member in args if (found := _fields_at(member, location))), [])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         fields = {info.alias or name: info for name, info in annotation.model_fields.items()}

@@ -92,7 +92,10 @@ def _check_duration(text: str) -> str:
 def _unit_given(value: Any) -> Any:
     """A bare number is refused with the fix, not as "not a valid string" (YAML reads `range: 10` as one)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} has no unit: write a duration such as '{value}s' or '{value}m'")
+        # Suggested only as a whole, positive count of a unit: PromQL has no '2.5s', '10.0s' or '0s'.
+        if math.isfinite(value) and value > 0 and value == int(value):
+            raise ValueError(f"{value!r} has no unit: write a duration such as '{int(value)}s' or '{int(value)}m'")
+        raise ValueError(f"{value!r} has no unit: write a duration of whole units such as '30s', '5m' or '1h30m'")
     return value
 
 

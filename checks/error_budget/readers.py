@@ -39,6 +39,9 @@ SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
 # How far the check's error budget may be from the one an SLO tool records before they are different SLOs: far
 # beyond the float noise of a recorded ratio (Pyrra's "99.9" is 0.9990000000000001), far below any real mismatch.
 OBJECTIVE_REL_TOL = 1e-6
+# And at any distance below this: the recorded ratio's float error (about 1e-16) is no longer a millionth of a
+# budget of 1e-10 (99.99999999%), while objectives a check can tell apart (10 decimals) differ by 1e-12 at least.
+OBJECTIVE_ABS_TOL = 1e-15
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
@@ -773,7 +776,7 @@ def same_objective(tool: str, name: str, query: str, results: Results, objective
     if recorded is None or math.isnan(recorded):
         return
     budget = error_budget(objective)
-    if math.isclose(1.0 - recorded, budget, rel_tol=OBJECTIVE_REL_TOL):
+    if math.isclose(1.0 - recorded, budget, rel_tol=OBJECTIVE_REL_TOL, abs_tol=OBJECTIVE_ABS_TOL):
         return
     percent = format_number(round(recorded * 100, 10))
     raise CheckMisconfigured(

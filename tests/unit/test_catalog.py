@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,12 @@ class TestMisspeltFields:
             "min_samples, reduce, each)"
         ]
 
+    def test_in_a_model_that_is_one_member_of_a_union(self):
+        # pydantic puts the member (`VariantQueries` of `str | VariantQueries`) in the location.
+        check = {"name": "kpi", "kind": "kpi_compare", "method": "ratio", "canary": {"qury": "x"}, "baseline": "y"}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert "canary.VariantQueries.qury: unknown field; did you mean 'query'?" in "\n".join(problems), problems
+
     def test_a_composite_member_written_as_a_bare_name(self):
         composite = {"name": "card", "kind": "composite", "mode": "all", "members": ["error-rate"]}
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
@@ -300,13 +307,33 @@ class TestMisspeltFields:
             "got 'error-rate'"
         ]
 
-    @pytest.mark.parametrize("number", [10, 2.5])
-    def test_a_duration_without_its_unit(self, number):
-        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+    def test_a_duration_without_its_unit(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": 10}]})])
         assert problems == [
-            f"a.yaml: check 'error-rate' (checks[0]): range: {number!r} has no unit: write a duration such as "
-            f"'{number}s' or '{number}m'"
+            "a.yaml: check 'error-rate' (checks[0]): range: 10 has no unit: write a duration such as '10s' or '10m'"
         ]
+
+    def test_what_was_written_instead_of_a_mapping_is_quoted_clipped(self):
+        # The problem goes to the log and /readyz: a pasted block of 3000 characters is not repeated whole.
+        composite = {"name": "card", "kind": "composite", "mode": "all", "members": ["x" * 3000]}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problem.startswith(
+            "a.yaml: check 'card' (checks[1]): members.0: expected a mapping of check, args, weight, critical, "
+            "got 'xxxxx"
+        )
+        assert problem.endswith("...") and len(problem) < 300, problem
+
+    @pytest.mark.parametrize("number", [10, 10.0, 2.5, 0, -5, float("inf")])
+    def test_the_durations_suggested_for_a_bare_number_are_valid(self, number):
+        # Following the advice must give a catalog that loads: '2.5s', '10.0s' and '0s' were suggested before.
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": number}]})])
+        suggested = re.findall(r"'([^']*)'", problem.split("has no unit", 1)[1])
+        assert suggested, problem
+        for duration in suggested:
+            catalog = build_catalog(
+                [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "range": duration}]})], Registry.default()
+            )
+            assert catalog.get("error-rate").range == duration
 
     def test_a_job_validating_one_check_says_the_same(self):
         documents = [("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "descripton": "x"}]})]

@@ -1801,10 +1801,25 @@ class TestSameObjective:
     def test_the_same_objective_up_to_float_noise_passes(self, recorded, objective):
         same_objective("Sloth", "slo:objective:ratio", self.QUERY, self.results(recorded), objective)
 
+    @pytest.mark.parametrize("objective", [99.99999999, 99.9999999999])
+    def test_many_nines_as_the_tools_record_them_pass(self, objective):
+        # Sloth (`objective / 100`, printed with %g) and Pyrra (its target parsed, / 100) record this float: its
+        # error of about 1e-16 is a millionth of a budget of 1e-10 (relative to the budget it was a mismatch).
+        same_objective("Sloth", "slo:objective:ratio", self.QUERY, self.results(objective / 100), objective)
+
     @pytest.mark.parametrize(
         ("recorded", "objective"),
-        # A budget 10x larger (the fail-open), 10x smaller, 2x either way, and one a millionth apart.
-        [(0.999, 99), (0.99, 99.9), (0.999, 99.95), (0.9995, 99.9), (0.999, 99.900001)],
+        # A budget 10x larger (the fail-open), 10x smaller, 2x either way, one a millionth apart, and 10x at
+        # twelve nines (where float noise is no longer far below a millionth of the budget).
+        [
+            (0.999, 99),
+            (0.99, 99.9),
+            (0.999, 99.95),
+            (0.9995, 99.9),
+            (0.999, 99.900001),
+            (0.99999999999, 99.9999999999),
+            (0.999999999999, 99.999999999),
+        ],
     )
     def test_another_objective_is_misconfigured(self, recorded, objective):
         with pytest.raises(CheckMisconfigured) as caught:

@@ -351,7 +351,6 @@ class TestDrain:
         probe.closed.set()
         await drained
         assert probe.log == ["closed", "drained"]
-        assert run._unwinding == set()
 
 
 class TestHangingUp:
