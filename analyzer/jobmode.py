@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from analyzer.models import Evaluation, Outcome, clip
+from analyzer.models import Evaluation, Outcome, clip, printable
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -35,7 +35,7 @@ def human_summary(evaluation: Evaluation) -> str:
         request = step.get("request") or {}
         line = f"  {_LABELS.get(outcome, outcome.upper()):<12} {step['name']:<{width}}"
         if request:
-            line += f"  {request.get('method', '')} {request.get('url', '')}"
+            line += f"  {request.get('method', '')} {printable(str(request.get('url', '')))}"
         if step.get("status") is not None:
             line += f" -> {step['status']} in {step.get('latency_ms', 0):.1f} ms"
         repeat = step.get("repeat")
@@ -45,9 +45,9 @@ def human_summary(evaluation: Evaluation) -> str:
                 f"p99 {repeat.get('p99_ms')} ms)"
             )
         lines.append(line.rstrip())
-        lines.extend(f"               - {failure}" for failure in step.get("failed_assertions") or [])
+        lines.extend(f"               - {printable(str(failure))}" for failure in step.get("failed_assertions") or [])
         if step.get("error"):
-            lines.append(f"               - {step['error']}")
+            lines.append(f"               - {printable(str(step['error']))}")
     return "\n".join(lines)
 
 

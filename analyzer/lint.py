@@ -23,7 +23,7 @@ from typing import Any
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
-from analyzer.models import Evaluation, clip
+from analyzer.models import Evaluation, clip, printable
 from analyzer.params import parse_duration, shown_args
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.runner import Runner
@@ -266,9 +266,9 @@ def _refusal(text: str) -> str:
 
     found = re.fullmatch(r"HTTP Status Code (\d+) \((b(['\"]).*\3)\)", text, re.S)
     if not found:
-        return f"PrometheusApiClientException: {clip(text, 300)}"
+        return f"PrometheusApiClientException: {printable(clip(text, 300))}"
     body = ast.literal_eval(found.group(2)).decode("utf-8", "replace").strip()
-    said = f"HTTP {found.group(1)} ({clip(body, 200) or 'no reason given'})"
+    said = f"HTTP {found.group(1)} ({printable(clip(body, 200)) or 'no reason given'})"
     if found.group(1) == "404":
         said += (
             "; no Prometheus API at this address: give Prometheus' base address (such as http://prometheus:9090, "
@@ -450,14 +450,14 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
     for report in reports:
         args = " ".join(f"{k}={v}" for k, v in report.args.items())
         if report.evaluation is None:
-            lines.append(f"  {report.check}: not run: {report.not_run}")
+            lines.append(f"  {report.check}: not run: {printable(report.not_run)}")
         else:
             evaluation = report.evaluation
             lines.append(
-                f"  {report.check}: {evaluation.verdict.value.upper()} {evaluation.reason}"
+                f"  {report.check}: {evaluation.verdict.value.upper()} {printable(evaluation.reason)}"
                 + (f" (args: {args})" if args else "")
             )
-        lines.extend(f"    problem: {problem}" for problem in report.problems)
+        lines.extend(f"    problem: {printable(problem)}" for problem in report.problems)
     count = sum(len(r.problems) for r in reports)
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -159,7 +160,7 @@ class Evaluation(BaseModel):
 
     def to_text(self) -> str:
         """One line for humans: verdict, check, reason, value and threshold."""
-        parts = [f"{self.verdict.value.upper()} {self.check}: {self.reason}"]
+        parts = [f"{self.verdict.value.upper()} {self.check}: {printable(self.reason)}"]
         extras = []
         if self.value is not None:
             extras.append(f"value={format_number(self.value)}")
@@ -206,6 +207,16 @@ def format_time(moment: datetime) -> str:
 
 _TWO_DIGITS = [f"{number:02d}" for number in range(100)]
 _THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
+
+
+# C0 and C1 control characters and DEL: a target's or a proxy's text quoted in a reason may hold terminal escapes.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character (newlines and escapes included) written as `\\xNN`: what a human
+    output line quotes from a server cannot move the cursor, recolour a terminal or break the line."""
+    return _CONTROL_RE.sub(lambda found: f"\\x{ord(found.group()):02x}", text) if _CONTROL_RE.search(text) else text
 
 
 def clip(text: str, max_chars: int) -> str:

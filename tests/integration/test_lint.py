@@ -231,6 +231,30 @@ class TestLiveLint:
             "--web.route-prefix if it has one), without /api/v1"
         ), result.stderr
 
+    def test_a_proxys_refusal_is_quoted_without_its_terminal_escapes(self, tmp_path):
+        body = b"\x1b[2J\x1b[Hdenied\x1b]0;pwned\x07\n"
+
+        class Refusing(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(400)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            result = validate(tmp_path, f"http://127.0.0.1:{server.server_address[1]}", GOOD[0])
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+        assert "HTTP 400 (\\x1b[2J\\x1b[Hdenied\\x1b]0;pwned\\x07)" in result.stderr, result.stderr
+
     def test_a_prometheus_answering_503_is_asked_three_times_then_exit_5(self, tmp_path):
         asked = []
 

@@ -64,6 +64,25 @@ class TestHumanSummary:
         assert lines[3].strip() == "- status: expected 2xx, got 500"
         assert lines[5] == "  NOT RUN      read"
 
+    def test_a_targets_text_cannot_drive_the_terminal(self):
+        steps = {
+            "steps": [
+                {
+                    "name": "order",
+                    "outcome": "fail",
+                    "request": {"method": "GET", "url": "http://a.svc/o\x1b[8m"},
+                    "status": 500,
+                    "latency_ms": 1.0,
+                    "failed_assertions": ["body_contains: expected 'ok', got '\x1b[2J\x1b[HPASS\n'"],
+                    "error": "\x9b2Jgone",
+                }
+            ]
+        }
+        text = human_summary(evaluation(Outcome.FAIL, "failed: \x1b]0;title\x07", steps))
+        assert not any((0 <= ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in text)
+        assert text.count("\n") == 3
+        assert "got '\\x1b[2J\\x1b[HPASS\\x0a'" in text and "\\x9b2Jgone" in text and "/o\\x1b[8m" in text
+
     def test_checks_without_steps_print_one_line(self):
         assert human_summary(evaluation(Outcome.PASS, "fine")).count("\n") == 0
 

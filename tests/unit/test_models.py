@@ -3,7 +3,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe
+from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable
 
 
 class TestEvaluationJson:
@@ -34,6 +34,12 @@ class TestEvaluationJson:
     def test_text_line(self):
         line = self.evaluation(value=0.5, threshold=[0.1, 0.9]).to_text()
         assert line == "INCONCLUSIVE c: r (value=0.5, threshold=[0.1, 0.9], at=2026-11-26T11:00:00.000Z, 1.5ms)"
+
+    def test_text_line_quotes_a_servers_control_characters_escaped(self):
+        evaluation = self.evaluation()
+        line = evaluation.model_copy(update={"reason": "target said: \x1b[2J\x1b[32mall good\r\nPASS"}).to_text()
+        assert "\n" not in line and "\x1b" not in line and "\r" not in line
+        assert line.startswith("INCONCLUSIVE c: target said: \\x1b[2J\\x1b[32mall good\\x0d\\x0aPASS (")
 
     def test_json_safe_keeps_finite_values(self):
         assert json_safe({"a": [1.5, "x", None, True]}) == {"a": [1.5, "x", None, True]}
@@ -66,3 +72,14 @@ class TestFormatting:
     def test_clip(self):
         assert clip("short", 10) == "short"
         assert clip("x" * 20, 10) == "xxxxxxx..."
+
+
+class TestPrintable:
+    """Text quoted from a server for a human's terminal shows its control characters, never obeys them."""
+
+    def test_control_characters_are_written_as_escapes(self):
+        assert printable("a\x1b[31mb\x00\x7f\x9b\tc\nd") == "a\\x1b[31mb\\x00\\x7f\\x9b\\x09c\\x0ad"
+
+    def test_other_text_is_unchanged(self):
+        text = 'café 日本 ok ÿ {a="b"} \\x1b'
+        assert printable(text) is text
