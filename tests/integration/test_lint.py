@@ -232,53 +232,44 @@ class TestLiveLint:
         ), result.stderr
 
     def test_a_proxys_refusal_is_quoted_without_its_terminal_escapes(self, tmp_path):
-        body = b"\x1b[2J\x1b[Hdenied\x1b]0;pwned\x07\n"
-
-        class Refusing(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(400)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            result = validate(tmp_path, f"http://127.0.0.1:{server.server_address[1]}", GOOD[0])
-        finally:
-            server.shutdown()
-            server.server_close()
+        with answering(400, b"\x1b[2J\x1b[Hdenied\x1b]0;pwned\x07\n") as (url, _):
+            result = validate(tmp_path, url, GOOD[0])
         assert result.returncode == 5, result.stdout + result.stderr
         assert "\x1b" not in result.stderr and "\x07" not in result.stderr
         assert "HTTP 400 (\\x1b[2J\\x1b[Hdenied\\x1b]0;pwned\\x07)" in result.stderr, result.stderr
 
     def test_a_prometheus_answering_503_is_asked_three_times_then_exit_5(self, tmp_path):
-        asked = []
-
-        class Unavailable(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                asked.append(self.path)
-                self.send_response(503)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            result = validate(tmp_path, f"http://127.0.0.1:{server.server_address[1]}", GOOD[0])
-        finally:
-            server.shutdown()
-            server.server_close()
+        with answering(503) as (url, asked):
+            result = validate(tmp_path, url, GOOD[0])
         assert result.returncode == 5
         assert "(3 tries): RetryError" in result.stderr
         # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
         assert asked.count("/api/v1/label/__name__/values") == 3, asked
+
+
+@contextmanager
+def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that answers every GET with `status` and `body`: its base URL and the paths asked."""
+    asked: list[str] = []
+
+    class Fixed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Fixed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextmanager
@@ -445,20 +436,5 @@ class TestRetention:
     def test_a_querier_without_runtime_info_or_a_size_only_retention_is_unknown(self, status, body):
         from analyzer.lint import PrometheusCatalog
 
-        class Querier(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            assert PrometheusCatalog(f"http://127.0.0.1:{server.server_address[1]}", 5.0).retention() is None
-        finally:
-            server.shutdown()
-            server.server_close()
+        with answering(status, body) as (url, _):
+            assert PrometheusCatalog(url, 5.0).retention() is None
