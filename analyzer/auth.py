@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,8 @@ from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from analyzer.catalog import Catalog
 
 logger = structlog.get_logger("analyzer.auth")
 
@@ -49,6 +51,25 @@ class Principal:
         """Forbidden unless the caller may use that check (decided by name, before the catalog is asked)."""
         if not self.may_use(check):
             raise Forbidden(f"token {self.name!r} may not use check {check[:128]!r} (see the auth allow-list)")
+
+    def may_run(self, catalog: Catalog) -> Callable[[str], bool]:
+        """Whether this caller may see and run a check of `catalog` by that name: it may use the check and every
+        check an evaluation of it runs (a composite's members), whose verdicts and reasons its answer carries."""
+        if self.allowed is None:
+            return self.may_use
+        return lambda check: self.may_use(check) and all(self.may_use(member) for member in catalog.reached(check))
+
+    def require_members(self, check: str, catalog: Catalog) -> None:
+        """Forbidden unless the caller may use every check an evaluation of `check` runs (its name is the
+        caller's already: it knows the members' names from the check's definition)."""
+        if self.allowed is None:
+            return
+        for member in sorted(catalog.reached(check)):
+            if not self.may_use(member):
+                raise Forbidden(
+                    f"token {self.name!r} may not use check {member[:128]!r}, which {check[:128]!r} runs "
+                    "(see the auth allow-list)"
+                )
 
 
 ANONYMOUS = Principal("anonymous")

@@ -272,7 +272,7 @@ def error_response(status: int, code: str, message: str, arg: str | None = None,
 async def list_checks(request: web.Request) -> web.Response:
     """GET /api/v1/checks: the catalog (the checks this caller may use)."""
     catalog = request[GENERATION].catalog
-    principal = request[PRINCIPAL]
+    visible = request[PRINCIPAL].may_run(catalog)
     listing = CatalogListing(
         catalog_version=catalog.version,
         checks=[
@@ -291,7 +291,7 @@ async def list_checks(request: web.Request) -> web.Response:
                 )["params"],
             )
             for check in catalog.checks.values()
-            if principal.may_use(check.name)
+            if visible(check.name)
         ],
     )
     return web.json_response(listing.model_dump(mode="json"))
@@ -301,8 +301,10 @@ async def get_check(request: web.Request) -> web.Response:
     """GET /api/v1/checks/{name}: one definition, secrets redacted."""
     catalog = request[GENERATION].catalog
     name = request.match_info["name"]
-    request[PRINCIPAL].require(name)
-    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
+    principal = request[PRINCIPAL]
+    principal.require(name)
+    check = catalog.get(name, visible=principal.may_run(catalog))
+    principal.require_members(name, catalog)
     body = check.definition()
     body["sources"] = {
         name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
@@ -337,7 +339,8 @@ async def run_check(request: web.Request) -> web.Response:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
-        check = generation.catalog.get(name, visible=principal.may_use)
+        check = generation.catalog.get(name, visible=principal.may_run(generation.catalog))
+        principal.require_members(name, generation.catalog)
         secret = check.secret_params()
         options, raw_args = _split_query(request)
         if request.method == "POST":
@@ -506,7 +509,10 @@ async def list_verdicts(request: web.Request) -> web.Response:
     entries = [
         entry.seen_by(principal).to_json(explain)
         for entry in history.query(
-            check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use
+            check=request.query.get("check"),
+            verdict=verdict,
+            limit=int(limit_text),
+            visible=principal.may_run(request[GENERATION].catalog),
         )
     ]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
@@ -515,7 +521,8 @@ async def list_verdicts(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/v1/openapi.json, generated from the models and this catalog's params."""
-    return web.json_response(build_openapi(request[GENERATION].catalog, visible=request[PRINCIPAL].may_use))
+    catalog = request[GENERATION].catalog
+    return web.json_response(build_openapi(catalog, visible=request[PRINCIPAL].may_run(catalog)))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -1,0 +1,118 @@
+"""One service, several teams: with the allow-list, a team's token neither sees nor runs what belongs to
+another team, through any route (API, verdict pages, history, readiness)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+import yaml
+
+from analyzer.catalog import load_catalog
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.gatecatalog import REGISTRY
+
+TOKEN_A = "team-a-" + "a" * 40
+TOKEN_B = "team-b-" + "b" * 40
+TOKEN_SRE = "sre-" + "s" * 40
+CHECKS = [
+    {"name": "a-gate", "kind": "gate", "gate": "g"},
+    {"name": "b-gate", "kind": "gate", "gate": "g", "outcome": "fail"},
+    # Named as team A's, but it runs team B's check: its answer carries b-gate's verdict and reason.
+    {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}, {"check": "b-gate"}]},
+    {"name": "a-own", "kind": "composite", "members": [{"check": "a-gate"}]},
+    # Runs b-gate through a member of its own.
+    {"name": "a-deep", "kind": "composite", "members": [{"check": "a-own"}, {"check": "a-scorecard"}]},
+]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth(tmp_path):
+    root = tmp_path / "tokens"
+    root.mkdir()
+    for name, token in (("team-a", TOKEN_A), ("team-b", TOKEN_B), ("sre", TOKEN_SRE)):
+        (root / name).write_text(token)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('team-a: ["a-*"]\nteam-b: ["b-*"]\nsre: ["*"]\n')
+    return Settings(auth_tokens=root, auth_allow=allow)
+
+
+@pytest.fixture
+async def client(aiohttp_client, auth, gate):
+    gate.open()
+    catalog = load_catalog_of(auth, CHECKS)
+    return await aiohttp_client(create_app(auth, catalog, REGISTRY))
+
+
+def load_catalog_of(settings: Settings, checks: list[dict]):
+    path = settings.auth_tokens.parent / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"checks": checks}))
+    return load_catalog(path, REGISTRY)
+
+
+def origin(client) -> dict[str, str]:
+    return {"Origin": f"http://{client.server.host}:{client.server.port}"}
+
+
+class TestMembersOfAnotherTeam:
+    """A check whose evaluation runs another team's check (a composite's member) is that team's too: a token
+    that may not use the member may neither run the composite nor read it anywhere."""
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/api/v1/checks/a-scorecard/run"),
+            ("GET", "/api/v1/checks/a-scorecard/run?format=text"),
+            ("GET", "/api/v1/checks/a-scorecard/run?explain=true"),
+            ("GET", "/api/v1/checks/a-scorecard/run?at=2026-12-01T00:00:00Z"),
+            ("POST", "/api/v1/checks/a-scorecard/run"),
+            ("GET", "/api/v1/checks/a-scorecard"),
+            ("GET", "/ui/checks/a-scorecard"),
+            ("GET", "/ui/checks/a-scorecard/run"),
+            ("GET", "/ui/checks/a-scorecard/run?at=2026-12-01T00:00:00Z"),
+            ("POST", "/ui/checks/a-scorecard/run"),
+        ],
+    )
+    async def test_running_or_reading_it_is_forbidden_and_evaluates_nothing(self, client, gate, method, path):
+        answer = await client.request(method, path, headers=bearer(TOKEN_A) | origin(client))
+        text = html.unescape(await answer.text())
+        assert answer.status == 403, text
+        assert "may not use check 'b-gate', which 'a-scorecard' runs" in text
+        assert "gate g opened" not in text and "members" not in text
+        assert gate.entered == 0
+
+    async def test_a_member_of_a_member_counts_too(self, client, gate):
+        answer = await client.get("/api/v1/checks/a-deep/run", headers=bearer(TOKEN_A))
+        assert answer.status == 403
+        assert "may not use check 'b-gate', which 'a-deep' runs" in (await answer.json())["message"]
+        assert gate.entered == 0
+
+    async def test_listings_leave_it_out(self, client):
+        listed = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_A))).json()
+        assert [c["name"] for c in listed["checks"]] == ["a-gate", "a-own"]
+        document = await (await client.get("/api/v1/openapi.json", headers=bearer(TOKEN_A))).text()
+        assert "a-own" in document and "a-scorecard" not in document and "a-deep" not in document
+        index = await (await client.get("/ui/", headers=bearer(TOKEN_A))).text()
+        assert "a-own" in index and "a-scorecard" not in index
+
+    async def test_its_recorded_answers_are_not_shown(self, client):
+        ran = await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))
+        assert ran.status == 200 and "b-gate fail" in (await ran.json())["reason"]
+        history = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert history["entries"] == []
+        seq = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json())["entries"][0]["seq"]
+        page = await client.get(f"/ui/verdicts/{seq}", headers=bearer(TOKEN_A))
+        assert page.status == 404 and "b-gate" not in await page.text()
+
+    async def test_a_composite_of_its_own_checks_runs(self, client):
+        answer = await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))
+        assert answer.status == 200 and (await answer.json())["verdict"] == "pass"
+
+    async def test_a_token_allowed_every_member_runs_it(self, client):
+        answer = await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))
+        assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
