@@ -556,16 +556,22 @@ async def readyz(request: web.Request) -> web.Response:
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
     if principal is not None:
-        # Warnings name checks: a caller restricted by the allow-list sees those of its own checks only.
-        body["warnings"] = [
-            w
-            for w in catalog.warnings
-            if principal.allowed is None or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(w))
-        ]
-        body["catalog"].update(
-            path=str(settings.catalog) if settings.catalog else None, last_error=reload_status["last_error"]
-        )
+        # Warnings and reload problems name checks (and quote their definitions): a caller restricted by the
+        # allow-list sees those of its own checks only.
+        body["warnings"] = [w for w in catalog.warnings if _about_its_checks(principal, w)]
+        last_error = reload_status["last_error"]
+        if last_error is not None and principal.allowed is not None:
+            last_error = last_error | {
+                "problems": [p for p in last_error["problems"] if _about_its_checks(principal, p)]
+            }
+        body["catalog"].update(path=str(settings.catalog) if settings.catalog else None, last_error=last_error)
     return web.json_response(body, status=503 if live.draining else 200)
+
+
+def _about_its_checks(principal: Principal, finding: str) -> bool:
+    """Whether a catalog warning or problem is the caller's to read: it names a check the caller may use (one
+    that names none is an unrestricted caller's only)."""
+    return principal.allowed is None or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(finding))
 
 
 def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:

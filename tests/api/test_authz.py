@@ -8,6 +8,7 @@ import html
 import pytest
 import yaml
 
+from analyzer.appkeys import LIVE
 from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import create_app
@@ -39,7 +40,7 @@ def auth(tmp_path):
         (root / name).write_text(token)
     allow = tmp_path / "allow.yaml"
     allow.write_text('team-a: ["a-*"]\nteam-b: ["b-*"]\nsre: ["*"]\n')
-    return Settings(auth_tokens=root, auth_allow=allow)
+    return Settings(auth_tokens=root, auth_allow=allow, catalog=tmp_path / "catalog.yaml", catalog_poll_s=0)
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ async def client(aiohttp_client, auth, gate):
 
 
 def load_catalog_of(settings: Settings, checks: list[dict]):
-    path = settings.auth_tokens.parent / "catalog.yaml"
+    path = settings.catalog
     path.write_text(yaml.safe_dump({"checks": checks}))
     return load_catalog(path, REGISTRY)
 
@@ -116,3 +117,22 @@ class TestMembersOfAnotherTeam:
     async def test_a_token_allowed_every_member_runs_it(self, client):
         answer = await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))
         assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
+
+
+class TestReadinessAcrossTeams:
+    """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
+    token the problems of its own checks only, as it does warnings."""
+
+    async def test_another_teams_reload_problem_is_not_shown(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [*CHECKS, {"name": "b-broken", "kind": "composite", "members": [{"check": "b-private-name"}]}]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_B, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            assert body["catalog"]["reload_failing"] is True
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
+        assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
