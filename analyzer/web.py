@@ -586,24 +586,25 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
     registry = request.app[METRICS].registry
     principal = request[PRINCIPAL]
-    body = generate_latest(registry if principal.allowed is None else _VisibleTo(registry, principal))
+    visible = principal.may_run(request[GENERATION].catalog)
+    body = generate_latest(registry if principal.allowed is None else _VisibleTo(registry, visible))
     response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response
 
 
 class _VisibleTo:
-    """A collector view of `registry` without the samples labelled with checks `principal` may not use."""
+    """A collector view of `registry` without the samples labelled with checks that are not `visible`."""
 
-    def __init__(self, registry: Any, principal: Principal) -> None:
+    def __init__(self, registry: Any, visible: Callable[[str], bool]) -> None:
         self.registry = registry
-        self.principal = principal
+        self.visible = visible
 
     def collect(self) -> Iterator[Metric]:
         for metric in self.registry.collect():
             metric.samples = [
                 sample
                 for sample in metric.samples
-                if "check" not in sample.labels or self.principal.may_use(sample.labels["check"])
+                if "check" not in sample.labels or self.visible(sample.labels["check"])
             ]
             yield metric

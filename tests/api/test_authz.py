@@ -110,6 +110,15 @@ class TestMembersOfAnotherTeam:
         page = await client.get(f"/ui/verdicts/{seq}", headers=bearer(TOKEN_A))
         assert page.status == 404 and "b-gate" not in await page.text()
 
+    async def test_its_metrics_are_not_shown(self, client):
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))).status == 200
+        assert (await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))).status == 200
+        everything = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="fail"} 1.0' in everything
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
+        assert "a-scorecard" not in restricted
+
     async def test_a_composite_of_its_own_checks_runs(self, client):
         answer = await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))
         assert answer.status == 200 and (await answer.json())["verdict"] == "pass"
