@@ -145,3 +145,16 @@ class TestReadinessAcrossTeams:
             seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
         assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
         assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
+
+
+class TestRefusalsAcrossTeams:
+    """A refused attempt on another team's check is kept in the history, where that team sees it without the
+    identity of the token that tried (its message names the token)."""
+
+    async def test_the_other_team_does_not_learn_who_tried(self, client):
+        refused = await client.get("/api/v1/checks/b-gate/run", headers=bearer(TOKEN_A))
+        assert refused.status == 403 and "team-a" in (await refused.json())["message"]
+        (seen_by_b,) = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_B))).json())["entries"]
+        assert seen_by_b["verdict"] == "rejected" and seen_by_b["error"] == "forbidden"
+        assert "team-a" not in str(seen_by_b) and "may not use this check" in seen_by_b["reason"]
+        assert "team-a" not in await (await client.get("/ui/", headers=bearer(TOKEN_B))).text()
