@@ -41,6 +41,11 @@ class Principal:
     name: str
     allowed: tuple[str, ...] | None = None
 
+    @property
+    def unrestricted(self) -> bool:
+        """Whether the caller may use every check: no allow-list, or the pattern "*" in its entry."""
+        return self.allowed is None or "*" in self.allowed
+
     def may_use(self, check: str) -> bool:
         """Whether this caller may see and run the check of that name."""
         if self.allowed is None:

@@ -560,7 +560,7 @@ async def readyz(request: web.Request) -> web.Response:
         # allow-list sees those of its own checks only.
         body["warnings"] = [w for w in catalog.warnings if _about_its_checks(principal, w)]
         last_error = reload_status["last_error"]
-        if last_error is not None and principal.allowed is not None:
+        if last_error is not None and not principal.unrestricted:
             last_error = last_error | {
                 "problems": [p for p in last_error["problems"] if _about_its_checks(principal, p)]
             }
@@ -570,8 +570,8 @@ async def readyz(request: web.Request) -> web.Response:
 
 def _about_its_checks(principal: Principal, finding: str) -> bool:
     """Whether a catalog warning or problem is the caller's to read: it names a check the caller may use (one
-    that names none is an unrestricted caller's only)."""
-    return principal.allowed is None or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(finding))
+    that names none, such as a file's YAML error, is an unrestricted caller's only)."""
+    return principal.unrestricted or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(finding))
 
 
 def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:

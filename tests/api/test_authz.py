@@ -158,3 +158,12 @@ class TestRefusalsAcrossTeams:
         assert seen_by_b["verdict"] == "rejected" and seen_by_b["error"] == "forbidden"
         assert "team-a" not in str(seen_by_b) and "may not use this check" in seen_by_b["reason"]
         assert "team-a" not in await (await client.get("/ui/", headers=bearer(TOKEN_B))).text()
+
+    async def test_a_problem_naming_no_check_is_shown_to_a_token_allowed_every_check(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        auth.catalog.write_text("checks: [{name: a-gate, kind: gate, gate: g}\n")
+        assert await app[LIVE].reload("test") == "rejected"
+        for token, shown in ((TOKEN_SRE, True), (TOKEN_A, False)):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            assert bool(body["catalog"]["last_error"]["problems"]) is shown
