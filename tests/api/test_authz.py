@@ -167,3 +167,32 @@ class TestRefusalsAcrossTeams:
         for token, shown in ((TOKEN_SRE, True), (TOKEN_A, False)):
             body = await (await client.get("/readyz", headers=bearer(token))).json()
             assert bool(body["catalog"]["last_error"]["problems"]) is shown
+
+
+class TestBrowserSession:
+    """The login cookie carries one team's token: it opens that team's pages only, stops at the next page once
+    the token is removed, and a page of another site cannot post the run form with it."""
+
+    async def login(self, client, token: str) -> dict[str, str]:
+        answer = await client.post("/ui/login", data={"token": token}, headers=origin(client), allow_redirects=False)
+        assert answer.status == 303
+        return {"analyzer_token": answer.cookies["analyzer_token"].value}
+
+    async def test_the_cookie_opens_its_teams_pages_only(self, client):
+        cookie = await self.login(client, TOKEN_A)
+        assert (await client.get("/ui/checks/a-gate", cookies=cookie)).status == 200
+        assert (await client.get("/ui/checks/b-gate/run", cookies=cookie)).status == 403
+
+    async def test_a_removed_token_stops_at_the_next_page(self, client, auth):
+        cookie = await self.login(client, TOKEN_A)
+        assert (await client.get("/ui/", cookies=cookie, allow_redirects=False)).status == 200
+        (auth.auth_tokens / "team-a").unlink()
+        page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+
+    @pytest.mark.parametrize("foreign", [{}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}])
+    async def test_another_site_cannot_post_the_run_form(self, client, gate, foreign):
+        cookie = await self.login(client, TOKEN_A)
+        answer = await client.post("/ui/checks/a-gate/run", cookies=cookie, headers=foreign)
+        assert answer.status == 403
+        assert gate.entered == 0
