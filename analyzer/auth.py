@@ -142,7 +142,14 @@ def read_tokens(path: Path) -> dict[str, bytes]:
             continue
         if len(token) < _WEAK_TOKEN_CHARS:
             logger.warning("auth_token_weak", token=file.name, chars=len(token))
-        tokens[file.stem if not path.is_dir() else file.name] = hashlib.sha256(token).digest()
+        digest = hashlib.sha256(token).digest()
+        name = file.stem if not path.is_dir() else file.name
+        for other, known in tokens.items():
+            if hmac.compare_digest(known, digest):
+                # Its holders are all named after the last file (and get that name's allow-list entry): one
+                # team's token would act as another's.
+                logger.warning("auth_token_shared", token=name, same_as=other, effect=f"requests are named {name!r}")
+        tokens[name] = digest
     return tokens
 
 

@@ -7,8 +7,10 @@ import html
 
 import pytest
 import yaml
+from structlog.testing import capture_logs
 
 from analyzer.appkeys import LIVE
+from analyzer.auth import TokenStore
 from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import create_app
@@ -196,3 +198,21 @@ class TestBrowserSession:
         answer = await client.post("/ui/checks/a-gate/run", cookies=cookie, headers=foreign)
         assert answer.status == 403
         assert gate.entered == 0
+
+
+class TestSharedTokens:
+    """Two callers' files holding one token make its holders act as the last of them (with its allow-list
+    entry): the analyzer says so whenever it reads the files."""
+
+    def test_a_token_under_two_names_is_logged(self, auth):
+        (auth.auth_tokens / "team-b").write_text(TOKEN_A + "\n")
+        with capture_logs() as logs:
+            store = TokenStore(auth.auth_tokens, auth.auth_allow)
+        shared = [(e["token"], e["same_as"]) for e in logs if e["event"] == "auth_token_shared"]
+        assert shared == [("team-b", "team-a")]
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "team-b"
+
+    def test_distinct_tokens_are_not(self, auth):
+        with capture_logs() as logs:
+            TokenStore(auth.auth_tokens, auth.auth_allow)
+        assert [e for e in logs if e["event"] == "auth_token_shared"] == []
