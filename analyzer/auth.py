@@ -60,14 +60,14 @@ class Principal:
     def may_run(self, catalog: Catalog) -> Callable[[str], bool]:
         """Whether this caller may see and run a check of `catalog` by that name: it may use the check and every
         check an evaluation of it runs (a composite's members), whose verdicts and reasons its answer carries."""
-        if self.allowed is None:
+        if self.unrestricted:
             return self.may_use
         return lambda check: self.may_use(check) and all(self.may_use(member) for member in catalog.reached(check))
 
     def require_members(self, check: str, catalog: Catalog) -> None:
         """Forbidden unless the caller may use every check an evaluation of `check` runs (its name is the
         caller's already: it knows the members' names from the check's definition)."""
-        if self.allowed is None:
+        if self.unrestricted:
             return
         for member in sorted(catalog.reached(check)):
             if not self.may_use(member):
