@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,8 @@ from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from analyzer.catalog import Catalog
 
 logger = structlog.get_logger("analyzer.auth")
 
@@ -39,6 +41,11 @@ class Principal:
     name: str
     allowed: tuple[str, ...] | None = None
 
+    @property
+    def unrestricted(self) -> bool:
+        """Whether the caller may use every check: no allow-list, or the pattern "*" in its entry."""
+        return self.allowed is None or "*" in self.allowed
+
     def may_use(self, check: str) -> bool:
         """Whether this caller may see and run the check of that name."""
         if self.allowed is None:
@@ -49,6 +56,25 @@ class Principal:
         """Forbidden unless the caller may use that check (decided by name, before the catalog is asked)."""
         if not self.may_use(check):
             raise Forbidden(f"token {self.name!r} may not use check {check[:128]!r} (see the auth allow-list)")
+
+    def may_run(self, catalog: Catalog) -> Callable[[str], bool]:
+        """Whether this caller may see and run a check of `catalog` by that name: it may use the check and every
+        check an evaluation of it runs (a composite's members), whose verdicts and reasons its answer carries."""
+        if self.unrestricted:
+            return self.may_use
+        return lambda check: self.may_use(check) and all(self.may_use(member) for member in catalog.reached(check))
+
+    def require_members(self, check: str, catalog: Catalog) -> None:
+        """Forbidden unless the caller may use every check an evaluation of `check` runs (its name is the
+        caller's already: it knows the members' names from the check's definition)."""
+        if self.unrestricted:
+            return
+        for member in sorted(catalog.reached(check)):
+            if not self.may_use(member):
+                raise Forbidden(
+                    f"token {self.name!r} may not use check {member[:128]!r}, which {check[:128]!r} runs "
+                    "(see the auth allow-list)"
+                )
 
 
 ANONYMOUS = Principal("anonymous")
@@ -116,7 +142,14 @@ def read_tokens(path: Path) -> dict[str, bytes]:
             continue
         if len(token) < _WEAK_TOKEN_CHARS:
             logger.warning("auth_token_weak", token=file.name, chars=len(token))
-        tokens[file.stem if not path.is_dir() else file.name] = hashlib.sha256(token).digest()
+        digest = hashlib.sha256(token).digest()
+        name = file.stem if not path.is_dir() else file.name
+        for other, known in tokens.items():
+            if hmac.compare_digest(known, digest):
+                # Its holders are all named after the last file (and get that name's allow-list entry): one
+                # team's token would act as another's.
+                logger.warning("auth_token_shared", token=name, same_as=other, effect=f"requests are named {name!r}")
+        tokens[name] = digest
     return tokens
 
 

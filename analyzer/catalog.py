@@ -44,6 +44,22 @@ class Catalog:
     version: str
     origins: Mapping[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    _reached: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def reached(self, name: str) -> frozenset[str]:
+        """Every other check an evaluation of `name` runs (its members, theirs...); none for an unknown name."""
+        found = self._reached.get(name)
+        if found is None:
+            seen: set[str] = set()
+            pending = [name]
+            while pending:
+                check = self.checks.get(pending.pop())
+                for member in check.member_names() if check is not None else ():
+                    if member != name and member not in seen:
+                        seen.add(member)
+                        pending.append(member)
+            found = self._reached[name] = frozenset(seen)
+        return found
 
     def kinds(self) -> list[type[Check]]:
         """The kinds its checks are of, each once."""

@@ -96,6 +96,11 @@ class Check(BaseModel):
         """Names of the catalog sources this check reads."""
         return frozenset()
 
+    def member_names(self) -> frozenset[str]:
+        """Names of the catalog checks an evaluation of this one runs (a composite's members): who may not use
+        one of them may not use this check either, since its answer carries theirs."""
+        return frozenset()
+
     def measures_the_past(self) -> bool:
         """Whether an evaluation at a past `at` measures that past (stored data); False for a kind that can
         only measure the present (it sends requests now), which `at` would mislabel."""

@@ -17,12 +17,14 @@ from typing import Any, ClassVar, Literal, NamedTuple
 from pydantic import BaseModel, Field
 
 from analyzer.auth import Principal
+from analyzer.errors import Forbidden
 from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
 REJECTED = "rejected"
 _MAX_ARGS = 32
 _MAX_ARG_CHARS = 256
+_FORBIDDEN_FOR_ANOTHER = "another caller's token may not use this check (see the auth allow-list)"
 
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 
@@ -117,7 +119,11 @@ class Recorded(NamedTuple):
 
     @property
     def reason(self) -> str:
-        return self.answer.reason
+        answer = self.answer
+        if self.redacted and answer.error == Forbidden.code:
+            # The refusal's message names the caller's token, which a redacted entry does not show.
+            return _FORBIDDEN_FOR_ANOTHER
+        return answer.reason
 
     @property
     def error(self) -> str | None:
@@ -153,7 +159,7 @@ class Recorded(NamedTuple):
             "kind": answer.kind,
             "verdict": self.verdict,
             "http_status": answer.http_status,
-            "reason": answer.reason,
+            "reason": self.reason,
             "error": answer.error,
             "value": answer.value,
             "threshold": answer.threshold,

@@ -272,7 +272,7 @@ def error_response(status: int, code: str, message: str, arg: str | None = None,
 async def list_checks(request: web.Request) -> web.Response:
     """GET /api/v1/checks: the catalog (the checks this caller may use)."""
     catalog = request[GENERATION].catalog
-    principal = request[PRINCIPAL]
+    visible = request[PRINCIPAL].may_run(catalog)
     listing = CatalogListing(
         catalog_version=catalog.version,
         checks=[
@@ -291,7 +291,7 @@ async def list_checks(request: web.Request) -> web.Response:
                 )["params"],
             )
             for check in catalog.checks.values()
-            if principal.may_use(check.name)
+            if visible(check.name)
         ],
     )
     return web.json_response(listing.model_dump(mode="json"))
@@ -301,8 +301,10 @@ async def get_check(request: web.Request) -> web.Response:
     """GET /api/v1/checks/{name}: one definition, secrets redacted."""
     catalog = request[GENERATION].catalog
     name = request.match_info["name"]
-    request[PRINCIPAL].require(name)
-    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
+    principal = request[PRINCIPAL]
+    principal.require(name)
+    check = catalog.get(name, visible=principal.may_run(catalog))
+    principal.require_members(name, catalog)
     body = check.definition()
     body["sources"] = {
         name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
@@ -337,7 +339,8 @@ async def run_check(request: web.Request) -> web.Response:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         principal.require(name)
-        check = generation.catalog.get(name, visible=principal.may_use)
+        check = generation.catalog.get(name, visible=principal.may_run(generation.catalog))
+        principal.require_members(name, generation.catalog)
         secret = check.secret_params()
         options, raw_args = _split_query(request)
         if request.method == "POST":
@@ -506,7 +509,10 @@ async def list_verdicts(request: web.Request) -> web.Response:
     entries = [
         entry.seen_by(principal).to_json(explain)
         for entry in history.query(
-            check=request.query.get("check"), verdict=verdict, limit=int(limit_text), visible=principal.may_use
+            check=request.query.get("check"),
+            verdict=verdict,
+            limit=int(limit_text),
+            visible=principal.may_run(request[GENERATION].catalog),
         )
     ]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
@@ -515,7 +521,8 @@ async def list_verdicts(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/v1/openapi.json, generated from the models and this catalog's params."""
-    return web.json_response(build_openapi(request[GENERATION].catalog, visible=request[PRINCIPAL].may_use))
+    catalog = request[GENERATION].catalog
+    return web.json_response(build_openapi(catalog, visible=request[PRINCIPAL].may_run(catalog)))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -549,16 +556,22 @@ async def readyz(request: web.Request) -> web.Response:
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
     if principal is not None:
-        # Warnings name checks: a caller restricted by the allow-list sees those of its own checks only.
-        body["warnings"] = [
-            w
-            for w in catalog.warnings
-            if principal.allowed is None or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(w))
-        ]
-        body["catalog"].update(
-            path=str(settings.catalog) if settings.catalog else None, last_error=reload_status["last_error"]
-        )
+        # Warnings and reload problems name checks (and quote their definitions): a caller restricted by the
+        # allow-list sees those of its own checks only.
+        body["warnings"] = [w for w in catalog.warnings if _about_its_checks(principal, w)]
+        last_error = reload_status["last_error"]
+        if last_error is not None and not principal.unrestricted:
+            last_error = last_error | {
+                "problems": [p for p in last_error["problems"] if _about_its_checks(principal, p)]
+            }
+        body["catalog"].update(path=str(settings.catalog) if settings.catalog else None, last_error=last_error)
     return web.json_response(body, status=503 if live.draining else 200)
+
+
+def _about_its_checks(principal: Principal, finding: str) -> bool:
+    """Whether a catalog warning or problem is the caller's to read: it names a check the caller may use (one
+    that names none, such as a file's YAML error, is an unrestricted caller's only)."""
+    return principal.unrestricted or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(finding))
 
 
 def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
@@ -573,24 +586,27 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
     registry = request.app[METRICS].registry
     principal = request[PRINCIPAL]
-    body = generate_latest(registry if principal.allowed is None else _VisibleTo(registry, principal))
+    # The scraper's token is normally "*": nothing to filter.
+    body = generate_latest(
+        registry if principal.unrestricted else _VisibleTo(registry, principal.may_run(request[GENERATION].catalog))
+    )
     response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response
 
 
 class _VisibleTo:
-    """A collector view of `registry` without the samples labelled with checks `principal` may not use."""
+    """A collector view of `registry` without the samples labelled with checks that are not `visible`."""
 
-    def __init__(self, registry: Any, principal: Principal) -> None:
+    def __init__(self, registry: Any, visible: Callable[[str], bool]) -> None:
         self.registry = registry
-        self.principal = principal
+        self.visible = visible
 
     def collect(self) -> Iterator[Metric]:
         for metric in self.registry.collect():
             metric.samples = [
                 sample
                 for sample in metric.samples
-                if "check" not in sample.labels or self.principal.may_use(sample.labels["check"])
+                if "check" not in sample.labels or self.visible(sample.labels["check"])
             ]
             yield metric

@@ -117,6 +117,10 @@ class CompositeCheck(Check):
             self._arg_parts.append(parts)
         return self
 
+    def member_names(self) -> frozenset[str]:
+        """The members' names."""
+        return frozenset(member.check for member in self.members)
+
     def measures_the_past(self) -> bool:
         """When every member does."""
         return all(target.measures_the_past() for target in self._targets)

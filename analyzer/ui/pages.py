@@ -171,6 +171,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     """The catalog and this replica's recent verdicts, filterable by check and verdict."""
     catalog = request[GENERATION].catalog
     principal: Principal = request[PRINCIPAL]
+    visible = principal.may_run(catalog)
     check = request.query.get("check") or None
     verdict = request.query.get("verdict") or None
     if verdict is not None and verdict not in HISTORY_VERDICTS:
@@ -178,9 +179,9 @@ async def index(request: web.Request) -> dict[str, Any]:
     history = request.app[HISTORY]
     entries = [
         entry.seen_by(principal).fields()
-        for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=principal.may_use)
+        for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=visible)
     ]
-    checks = [c for c in catalog.checks.values() if principal.may_use(c.name)]
+    checks = [c for c in catalog.checks.values() if visible(c.name)]
     return {
         "checks": checks,
         "entries": entries,
@@ -199,9 +200,11 @@ async def index(request: web.Request) -> dict[str, Any]:
 async def check_page(request: web.Request) -> dict[str, Any]:
     """One check: its definition (secrets redacted as the API redacts them) and a form that runs it."""
     name = request.match_info["name"]
-    request[PRINCIPAL].require(name)
+    principal: Principal = request[PRINCIPAL]
+    principal.require(name)
     catalog = request[GENERATION].catalog
-    check = catalog.get(name, visible=request[PRINCIPAL].may_use)
+    check = catalog.get(name, visible=principal.may_run(catalog))
+    principal.require_members(name, catalog)
     definition = check.definition()
     definition["sources"] = {
         source: catalog.sources[source].redacted()
@@ -226,7 +229,8 @@ async def run_page(request: web.Request) -> web.Response:
     principal: Principal = request[PRINCIPAL]
     principal.require(name)
     generation = request[GENERATION]
-    check = generation.catalog.get(name, visible=principal.may_use)
+    check = generation.catalog.get(name, visible=principal.may_run(generation.catalog))
+    principal.require_members(name, generation.catalog)
     raw = (
         await _form_fields(request)
         if request.method == "POST"
@@ -316,7 +320,8 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     history = request.app[HISTORY]
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
-    for entry in history.query(check=name, limit=history.capacity, visible=principal.may_use):
+    visible = principal.may_run(request[GENERATION].catalog)
+    for entry in history.query(check=name, limit=history.capacity, visible=visible):
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
             return _entry_dict(entry.seen_by(principal))
     return None
@@ -329,7 +334,8 @@ def _recorded_by_link(
     history = request.app[HISTORY]
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
-    for entry in history.query(check=name, limit=history.capacity, visible=principal.may_use):
+    visible = principal.may_run(request[GENERATION].catalog)
+    for entry in history.query(check=name, limit=history.capacity, visible=visible):
         if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
         if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
@@ -359,7 +365,8 @@ async def verdict_page(request: web.Request) -> web.Response:
     seq = int(request.match_info["seq"])
     principal: Principal = request[PRINCIPAL]
     history = request.app[HISTORY]
-    entry = next((e for e in history.query(limit=history.capacity, visible=principal.may_use) if e.seq == seq), None)
+    visible = principal.may_run(request[GENERATION].catalog)
+    entry = next((e for e in history.query(limit=history.capacity, visible=visible) if e.seq == seq), None)
     if entry is None:
         raise web.HTTPNotFound(
             reason=f"verdict {seq} is not in this replica's history (it keeps the last {history.capacity})"

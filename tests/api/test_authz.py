@@ -1,0 +1,218 @@
+"""One service, several teams: with the allow-list, a team's token neither sees nor runs what belongs to
+another team, through any route (API, verdict pages, history, readiness)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+import yaml
+from structlog.testing import capture_logs
+
+from analyzer.appkeys import LIVE
+from analyzer.auth import TokenStore
+from analyzer.catalog import load_catalog
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.gatecatalog import REGISTRY
+
+TOKEN_A = "team-a-" + "a" * 40
+TOKEN_B = "team-b-" + "b" * 40
+TOKEN_SRE = "sre-" + "s" * 40
+CHECKS = [
+    {"name": "a-gate", "kind": "gate", "gate": "g"},
+    {"name": "b-gate", "kind": "gate", "gate": "g", "outcome": "fail"},
+    # Named as team A's, but it runs team B's check: its answer carries b-gate's verdict and reason.
+    {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}, {"check": "b-gate"}]},
+    {"name": "a-own", "kind": "composite", "members": [{"check": "a-gate"}]},
+    # Runs b-gate through a member of its own.
+    {"name": "a-deep", "kind": "composite", "members": [{"check": "a-own"}, {"check": "a-scorecard"}]},
+]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth(tmp_path):
+    root = tmp_path / "tokens"
+    root.mkdir()
+    for name, token in (("team-a", TOKEN_A), ("team-b", TOKEN_B), ("sre", TOKEN_SRE)):
+        (root / name).write_text(token)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('team-a: ["a-*"]\nteam-b: ["b-*"]\nsre: ["*"]\n')
+    return Settings(auth_tokens=root, auth_allow=allow, catalog=tmp_path / "catalog.yaml", catalog_poll_s=0)
+
+
+@pytest.fixture
+async def client(aiohttp_client, auth, gate):
+    gate.open()
+    catalog = load_catalog_of(auth, CHECKS)
+    return await aiohttp_client(create_app(auth, catalog, REGISTRY))
+
+
+def load_catalog_of(settings: Settings, checks: list[dict]):
+    path = settings.catalog
+    path.write_text(yaml.safe_dump({"checks": checks}))
+    return load_catalog(path, REGISTRY)
+
+
+def origin(client) -> dict[str, str]:
+    return {"Origin": f"http://{client.server.host}:{client.server.port}"}
+
+
+class TestMembersOfAnotherTeam:
+    """A check whose evaluation runs another team's check (a composite's member) is that team's too: a token
+    that may not use the member may neither run the composite nor read it anywhere."""
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/api/v1/checks/a-scorecard/run"),
+            ("GET", "/api/v1/checks/a-scorecard/run?format=text"),
+            ("GET", "/api/v1/checks/a-scorecard/run?explain=true"),
+            ("GET", "/api/v1/checks/a-scorecard/run?at=2026-12-01T00:00:00Z"),
+            ("POST", "/api/v1/checks/a-scorecard/run"),
+            ("GET", "/api/v1/checks/a-scorecard"),
+            ("GET", "/ui/checks/a-scorecard"),
+            ("GET", "/ui/checks/a-scorecard/run"),
+            ("GET", "/ui/checks/a-scorecard/run?at=2026-12-01T00:00:00Z"),
+            ("POST", "/ui/checks/a-scorecard/run"),
+        ],
+    )
+    async def test_running_or_reading_it_is_forbidden_and_evaluates_nothing(self, client, gate, method, path):
+        answer = await client.request(method, path, headers=bearer(TOKEN_A) | origin(client))
+        text = html.unescape(await answer.text())
+        assert answer.status == 403, text
+        assert "may not use check 'b-gate', which 'a-scorecard' runs" in text
+        assert "gate g opened" not in text and "members" not in text
+        assert gate.entered == 0
+
+    async def test_a_member_of_a_member_counts_too(self, client, gate):
+        answer = await client.get("/api/v1/checks/a-deep/run", headers=bearer(TOKEN_A))
+        assert answer.status == 403
+        assert "may not use check 'b-gate', which 'a-deep' runs" in (await answer.json())["message"]
+        assert gate.entered == 0
+
+    async def test_listings_leave_it_out(self, client):
+        listed = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_A))).json()
+        assert [c["name"] for c in listed["checks"]] == ["a-gate", "a-own"]
+        document = await (await client.get("/api/v1/openapi.json", headers=bearer(TOKEN_A))).text()
+        assert "a-own" in document and "a-scorecard" not in document and "a-deep" not in document
+        index = await (await client.get("/ui/", headers=bearer(TOKEN_A))).text()
+        assert "a-own" in index and "a-scorecard" not in index
+
+    async def test_its_recorded_answers_are_not_shown(self, client):
+        ran = await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))
+        assert ran.status == 200 and "b-gate fail" in (await ran.json())["reason"]
+        history = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert history["entries"] == []
+        seq = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json())["entries"][0]["seq"]
+        page = await client.get(f"/ui/verdicts/{seq}", headers=bearer(TOKEN_A))
+        assert page.status == 404 and "b-gate" not in await page.text()
+
+    async def test_its_metrics_are_not_shown(self, client):
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))).status == 200
+        assert (await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))).status == 200
+        everything = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="fail"} 1.0' in everything
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
+        assert "a-scorecard" not in restricted
+
+    async def test_a_composite_of_its_own_checks_runs(self, client):
+        answer = await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))
+        assert answer.status == 200 and (await answer.json())["verdict"] == "pass"
+
+    async def test_a_token_allowed_every_member_runs_it(self, client):
+        answer = await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))
+        assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
+
+
+class TestReadinessAcrossTeams:
+    """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
+    token the problems of its own checks only, as it does warnings."""
+
+    async def test_another_teams_reload_problem_is_not_shown(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [*CHECKS, {"name": "b-broken", "kind": "composite", "members": [{"check": "b-private-name"}]}]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_B, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            assert body["catalog"]["reload_failing"] is True
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
+        assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
+
+
+class TestRefusalsAcrossTeams:
+    """A refused attempt on another team's check is kept in the history, where that team sees it without the
+    identity of the token that tried (its message names the token)."""
+
+    async def test_the_other_team_does_not_learn_who_tried(self, client):
+        refused = await client.get("/api/v1/checks/b-gate/run", headers=bearer(TOKEN_A))
+        assert refused.status == 403 and "team-a" in (await refused.json())["message"]
+        (seen_by_b,) = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_B))).json())["entries"]
+        assert seen_by_b["verdict"] == "rejected" and seen_by_b["error"] == "forbidden"
+        assert "team-a" not in str(seen_by_b) and "may not use this check" in seen_by_b["reason"]
+        assert "team-a" not in await (await client.get("/ui/", headers=bearer(TOKEN_B))).text()
+
+    async def test_a_problem_naming_no_check_is_shown_to_a_token_allowed_every_check(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        auth.catalog.write_text("checks: [{name: a-gate, kind: gate, gate: g}\n")
+        assert await app[LIVE].reload("test") == "rejected"
+        for token, shown in ((TOKEN_SRE, True), (TOKEN_A, False)):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            assert bool(body["catalog"]["last_error"]["problems"]) is shown
+
+
+class TestBrowserSession:
+    """The login cookie carries one team's token: it opens that team's pages only, stops at the next page once
+    the token is removed, and a page of another site cannot post the run form with it."""
+
+    async def login(self, client, token: str) -> dict[str, str]:
+        answer = await client.post("/ui/login", data={"token": token}, headers=origin(client), allow_redirects=False)
+        assert answer.status == 303
+        return {"analyzer_token": answer.cookies["analyzer_token"].value}
+
+    async def test_the_cookie_opens_its_teams_pages_only(self, client):
+        cookie = await self.login(client, TOKEN_A)
+        assert (await client.get("/ui/checks/a-gate", cookies=cookie)).status == 200
+        assert (await client.get("/ui/checks/b-gate/run", cookies=cookie)).status == 403
+
+    async def test_a_removed_token_stops_at_the_next_page(self, client, auth):
+        cookie = await self.login(client, TOKEN_A)
+        assert (await client.get("/ui/", cookies=cookie, allow_redirects=False)).status == 200
+        (auth.auth_tokens / "team-a").unlink()
+        page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+
+    @pytest.mark.parametrize("foreign", [{}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}])
+    async def test_another_site_cannot_post_the_run_form(self, client, gate, foreign):
+        cookie = await self.login(client, TOKEN_A)
+        answer = await client.post("/ui/checks/a-gate/run", cookies=cookie, headers=foreign)
+        assert answer.status == 403
+        assert gate.entered == 0
+
+
+class TestSharedTokens:
+    """Two callers' files holding one token make its holders act as the last of them (with its allow-list
+    entry): the analyzer says so whenever it reads the files."""
+
+    def test_a_token_under_two_names_is_logged(self, auth):
+        (auth.auth_tokens / "team-b").write_text(TOKEN_A + "\n")
+        with capture_logs() as logs:
+            store = TokenStore(auth.auth_tokens, auth.auth_allow)
+        shared = [(e["token"], e["same_as"]) for e in logs if e["event"] == "auth_token_shared"]
+        assert shared == [("team-b", "team-a")]
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "team-b"
+
+    def test_distinct_tokens_are_not(self, auth):
+        with capture_logs() as logs:
+            TokenStore(auth.auth_tokens, auth.auth_allow)
+        assert [e for e in logs if e["event"] == "auth_token_shared"] == []
