@@ -142,9 +142,10 @@ class Recorded(NamedTuple):
         return self._replace(redacted=True)
 
     def seen_by(self, principal: Principal) -> Recorded:
-        """This entry as that caller may see it: one restricted by the allow-list sees other callers' answers
-        without their args, identity or details; the verdict and reason of a check it may use are its business."""
-        if principal.allowed is None or self.client == principal.name:
+        """This entry as that caller may see it: one restricted by the allow-list (an entry without "*") sees other
+        callers' answers without their args, identity or details; the verdict and reason of a check it may use
+        are its business."""
+        if principal.unrestricted or self.client == principal.name:
             return self
         return self.redact()
 

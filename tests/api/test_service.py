@@ -318,6 +318,8 @@ class TestHistoryPrivacy:
         assert [(e["args"], e["client"]) for e in seen] == [({"canary_hash": "argo1"}, "argo-rollouts"), ({}, None)]
         everything = (await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json())["entries"]
         assert everything[1]["args"] == {"canary_hash": "sre-secret"}
+        # A token allowed "*" is not restricted: an SRE reads who asked what, with which args.
+        assert (everything[0]["args"], everything[0]["client"]) == ({"canary_hash": "argo1"}, "argo-rollouts")
 
     @pytest.mark.parametrize("limit", ["²", "9" * 5000, "-1", "1.5", "0"])
     async def test_odd_limits_are_400(self, client, limit):
