@@ -334,6 +334,7 @@ async def run_check(request: web.Request) -> web.Response:
         "catalog_version": generation.catalog.version,
         "client": principal.name if principal is not ANONYMOUS else None,
         "user_agent": request.headers.get("User-Agent"),
+        "reached": generation.catalog.reached(name),
     }
     try:
         if live.draining:

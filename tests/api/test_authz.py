@@ -130,6 +130,33 @@ class TestMembersOfAnotherTeam:
         assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
 
 
+class TestHistoryAcrossReloads:
+    """An answer is kept with the checks its evaluation ran: a reload that drops a composite's member of another
+    team does not open the answers it carried that member's verdict and reason in."""
+
+    @pytest.mark.parametrize("method", ["GET", "POST"])
+    async def test_an_answer_that_ran_another_teams_member_stays_hidden(self, aiohttp_client, auth, gate, method):
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        # Asked through the API, or through the run form of the verdict pages.
+        path = "/api/v1/checks/a-scorecard/run" if method == "GET" else "/ui/checks/a-scorecard/run"
+        ran = await client.request(method, path, headers=bearer(TOKEN_SRE) | origin(client))
+        assert ran.status == 200 and "b-gate fail" in html.unescape(await ran.text())
+        own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+        load_catalog_of(auth, [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")] + [own])
+        assert await app[LIVE].reload("test") == "reloaded"
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 200
+        history = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert [e["verdict"] for e in history["entries"]] == ["pass"]
+        assert "b-gate" not in str(history)
+        assert "b-gate" not in await (await client.get("/ui/?check=a-scorecard", headers=bearer(TOKEN_A))).text()
+        everything = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json()
+        first = everything["entries"][-1]["seq"]
+        page = await client.get(f"/ui/verdicts/{first}", headers=bearer(TOKEN_A))
+        assert page.status == 404 and "b-gate" not in await page.text()
+
+
 class TestReadinessAcrossTeams:
     """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
     token the problems of its own checks only, as it does warnings."""
