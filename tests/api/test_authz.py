@@ -175,6 +175,24 @@ class TestReadinessAcrossTeams:
         assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
         assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
 
+    async def test_a_misspelt_member_does_not_suggest_another_teams_check(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [
+            *CHECKS,
+            {"name": "a-typo", "kind": "composite", "members": [{"check": "b-gatf"}]},
+            {"name": "a-own-typo", "kind": "composite", "members": [{"check": "a-gatf"}]},
+        ]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "no check named 'b-gatf' in the catalog" in seen[TOKEN_A] and "b-gate" not in seen[TOKEN_A]
+        assert "no check named 'a-gatf' in the catalog; did you mean 'a-gate'?" in seen[TOKEN_A]
+        assert "no check named 'b-gatf' in the catalog; did you mean 'b-gate'?" in seen[TOKEN_SRE]
+
 
 class TestRefusalsAcrossTeams:
     """A refused attempt on another team's check is kept in the history, where that team sees it without the
