@@ -95,6 +95,18 @@ class TestMembersOfAnotherTeam:
         assert "may not use check 'b-gate', which 'a-deep' runs" in (await answer.json())["message"]
         assert gate.entered == 0
 
+    async def test_the_403_names_the_member_its_definition_names(self, aiohttp_client, auth, gate):
+        # Team B's composite runs b-gate: team A wrote b-zcard in a-over-b, never b-gate (a name its listings hide).
+        b_card = {"name": "b-zcard", "kind": "composite", "members": [{"check": "b-gate"}]}
+        a_over_b = {"name": "a-over-b", "kind": "composite", "members": [{"check": "b-zcard"}]}
+        client = await aiohttp_client(create_app(auth, load_catalog_of(auth, [*CHECKS, b_card, a_over_b]), REGISTRY))
+        for path in ("/api/v1/checks/a-over-b/run", "/api/v1/checks/a-over-b"):
+            answer = await client.get(path, headers=bearer(TOKEN_A))
+            message = (await answer.json())["message"]
+            assert answer.status == 403 and "may not use check 'b-zcard', which 'a-over-b' runs" in message
+            assert "b-gate" not in message
+        assert gate.entered == 0
+
     async def test_listings_leave_it_out(self, client):
         listed = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_A))).json()
         assert [c["name"] for c in listed["checks"]] == ["a-gate", "a-own"]
