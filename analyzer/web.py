@@ -50,6 +50,8 @@ _DEFAULT_HISTORY_LIMIT = 50
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
 _WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
 # A composite's misspelt member names the catalog's closest check (catalog load, composite link), whoever's it is.
+# A composite's cycle through other composites is spelt out check by check, whoever's they are.
+_CYCLE_RE = re.compile(r"members form a cycle: ([A-Za-z0-9._-]+(?: -> [A-Za-z0-9._-]+)+)")
 _SUGGESTED_CHECK_RE = re.compile(
     r"(no check named .*? in the catalog); did you mean ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\?"
 )
@@ -582,9 +584,18 @@ def _about_its_checks(principal: Principal, finding: str) -> bool:
 
 
 def _its_to_read(principal: Principal, finding: str) -> str:
-    """A warning or problem of the caller's checks without the suggestion of a check it may not use."""
+    """A warning or problem of the caller's checks without the suggestion of a check it may not use, nor a
+    cycle through such checks spelt out."""
     if principal.unrestricted:
         return finding
+    finding = _CYCLE_RE.sub(
+        lambda found: (
+            found.group(0)
+            if all(principal.may_use(name) for name in found.group(1).split(" -> "))
+            else "members form a cycle through checks this token may not use"
+        ),
+        finding,
+    )
     return _SUGGESTED_CHECK_RE.sub(
         # A name quoted with escapes (it holds a quote) is left out too: fail closed rather than parse Python reprs.
         lambda found: found.group(0) if _plain_name_it_may_use(principal, found.group(2)) else found.group(1),

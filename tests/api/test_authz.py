@@ -205,6 +205,28 @@ class TestReadinessAcrossTeams:
         assert "no check named 'a-gatf' in the catalog; did you mean 'a-gate'?" in seen[TOKEN_A]
         assert "no check named 'b-gatf' in the catalog; did you mean 'b-gate'?" in seen[TOKEN_SRE]
 
+    async def test_a_cycle_through_another_teams_composites_is_not_spelt_out(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [
+            *CHECKS,
+            {"name": "b-loop", "kind": "composite", "members": [{"check": "b-private-loop"}]},
+            {"name": "b-private-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
+            {"name": "a-over-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
+            {"name": "a-loop", "kind": "composite", "members": [{"check": "a-other-loop"}]},
+            {"name": "a-other-loop", "kind": "composite", "members": [{"check": "a-loop"}]},
+        ]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "check 'a-over-loop'" in seen[TOKEN_A] and "members form a cycle" in seen[TOKEN_A]
+        assert "b-private-loop" not in seen[TOKEN_A]
+        assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
+        assert "check 'a-over-loop': members form a cycle: b-loop -> b-private-loop -> b-loop" in seen[TOKEN_SRE]
+
 
 class TestRefusalsAcrossTeams:
     """A refused attempt on another team's check is kept in the history, where that team sees it without the
