@@ -65,16 +65,22 @@ class Principal:
         return lambda check: self.may_use(check) and all(self.may_use(member) for member in catalog.reached(check))
 
     def require_members(self, check: str, catalog: Catalog) -> None:
-        """Forbidden unless the caller may use every check an evaluation of `check` runs (its name is the
-        caller's already: it knows the members' names from the check's definition)."""
-        if self.unrestricted:
+        """Forbidden unless the caller may use every check an evaluation of `check` runs, naming a member the
+        definition of a check it may use names (its name is the caller's already)."""
+        if self.unrestricted or all(self.may_use(member) for member in catalog.reached(check)):
             return
-        for member in sorted(catalog.reached(check)):
-            if not self.may_use(member):
-                raise Forbidden(
-                    f"token {self.name!r} may not use check {member[:128]!r}, which {check[:128]!r} runs "
-                    "(see the auth allow-list)"
-                )
+        # Through the caller's checks only: the first alphabetically of everything reached may be a member of
+        # another team's composite, a name the caller never wrote and its listings hide.
+        pending, seen = [check], {check}
+        while pending:
+            for member in sorted(catalog.checks[pending.pop(0)].member_names() - seen):
+                if not self.may_use(member):
+                    raise Forbidden(
+                        f"token {self.name!r} may not use check {member[:128]!r}, which {check[:128]!r} runs "
+                        "(see the auth allow-list)"
+                    )
+                seen.add(member)
+                pending.append(member)
 
 
 ANONYMOUS = Principal("anonymous")

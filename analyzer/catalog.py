@@ -50,6 +50,9 @@ class Catalog:
         """Every other check an evaluation of `name` runs (its members, theirs...); none for an unknown name."""
         found = self._reached.get(name)
         if found is None:
+            if name not in self.checks:
+                # A name a client made up (a history entry of a 404): remembering it would grow without bound.
+                return frozenset()
             seen: set[str] = set()
             pending = [name]
             while pending:

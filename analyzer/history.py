@@ -101,6 +101,9 @@ class Recorded(NamedTuple):
     client: str | None
     user_agent: str | None
     answer: Evaluation | Rejection
+    # The other checks its evaluation ran (a composite's members, as the catalog of the time had them): their
+    # verdicts and reasons are in its answer, whatever a reload has made of the composite since.
+    reached: frozenset[str] = frozenset()
     # Seen by a caller restricted by the allow-list that is not the one who asked: no args, identity or details.
     redacted: bool = False
 
@@ -205,9 +208,10 @@ class VerdictHistory:
         catalog_version: str,
         client: str | None,
         user_agent: str | None,
+        reached: frozenset[str] = frozenset(),
     ) -> None:
-        """Keep an evaluated request."""
-        self._append(evaluation, request_id, catalog_version, client, user_agent)
+        """Keep an evaluated request; `reached`: the other checks it ran (Catalog.reached)."""
+        self._append(evaluation, request_id, catalog_version, client, user_agent, reached)
 
     def record_rejection(
         self,
@@ -221,10 +225,12 @@ class VerdictHistory:
         catalog_version: str,
         client: str | None,
         user_agent: str | None,
+        reached: frozenset[str] = frozenset(),
     ) -> None:
-        """Keep a refused request (it has no verdict; its raw args are truncated)."""
+        """Keep a refused request (it has no verdict; its raw args are truncated); `reached` as for an evaluation
+        (a member's refusal of its args names the member)."""
         rejection = Rejection(check[:128], http_status, error, message, _bounded_args(args))
-        self._append(rejection, request_id, catalog_version, client, user_agent)
+        self._append(rejection, request_id, catalog_version, client, user_agent, reached)
 
     def _append(
         self,
@@ -233,6 +239,7 @@ class VerdictHistory:
         catalog_version: str,
         client: str | None,
         user_agent: str | None,
+        reached: frozenset[str],
     ) -> None:
         self._entries.append(
             Recorded(
@@ -243,6 +250,7 @@ class VerdictHistory:
                 client,
                 (user_agent or "")[:_MAX_ARG_CHARS] or None,
                 outcome,
+                reached,
             )
         )
 
@@ -254,7 +262,8 @@ class VerdictHistory:
         limit: int = 50,
         visible: Callable[[str], bool] = lambda _: True,
     ) -> list[Recorded]:
-        """Newest first, at most `limit`, filtered by exact check name and verdict."""
+        """Newest first, at most `limit`, filtered by exact check name and verdict; an entry is `visible` when its
+        check and every other check it ran are."""
         return list(itertools.islice(self._matching(check, verdict, visible), limit))
 
     def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]) -> Iterator[Recorded]:
@@ -263,7 +272,7 @@ class VerdictHistory:
                 continue
             if verdict is not None and entry.verdict != verdict:
                 continue
-            if visible(entry.check):
+            if visible(entry.check) and (not entry.reached or all(visible(other) for other in entry.reached)):
                 yield entry
 
 

@@ -219,7 +219,7 @@ class PrometheusCatalog:
             # A querier that refuses the lint's credentials answers no question: not a querier that does not say.
             raise SourceUnavailable(
                 f"cannot ask Prometheus at {self._url}: HTTP {answer.status_code} "
-                f"({clip(answer.text.strip(), 200) or 'no reason given'}) on /api/v1/status/runtimeinfo"
+                f"({printable(clip(answer.text.strip(), 200)) or 'no reason given'}) on /api/v1/status/runtimeinfo"
             )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""

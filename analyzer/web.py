@@ -49,6 +49,12 @@ _FALSE = {"0", "false", "no", "off"}
 _DEFAULT_HISTORY_LIMIT = 50
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
 _WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
+# A composite's misspelt member names the catalog's closest check (catalog load, composite link), whoever's it is.
+# A composite's cycle through other composites is spelt out check by check, whoever's they are.
+_CYCLE_RE = re.compile(r"members form a cycle: ([A-Za-z0-9._-]+(?: -> [A-Za-z0-9._-]+)+)")
+_SUGGESTED_CHECK_RE = re.compile(
+    r"(no check named .*? in the catalog); did you mean ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\?"
+)
 
 logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -334,6 +340,7 @@ async def run_check(request: web.Request) -> web.Response:
         "catalog_version": generation.catalog.version,
         "client": principal.name if principal is not ANONYMOUS else None,
         "user_agent": request.headers.get("User-Agent"),
+        "reached": generation.catalog.reached(name),
     }
     try:
         if live.draining:
@@ -558,11 +565,13 @@ async def readyz(request: web.Request) -> web.Response:
     if principal is not None:
         # Warnings and reload problems name checks (and quote their definitions): a caller restricted by the
         # allow-list sees those of its own checks only.
-        body["warnings"] = [w for w in catalog.warnings if _about_its_checks(principal, w)]
+        body["warnings"] = [_its_to_read(principal, w) for w in catalog.warnings if _about_its_checks(principal, w)]
         last_error = reload_status["last_error"]
         if last_error is not None and not principal.unrestricted:
             last_error = last_error | {
-                "problems": [p for p in last_error["problems"] if _about_its_checks(principal, p)]
+                "problems": [
+                    _its_to_read(principal, p) for p in last_error["problems"] if _about_its_checks(principal, p)
+                ]
             }
         body["catalog"].update(path=str(settings.catalog) if settings.catalog else None, last_error=last_error)
     return web.json_response(body, status=503 if live.draining else 200)
@@ -572,6 +581,30 @@ def _about_its_checks(principal: Principal, finding: str) -> bool:
     """Whether a catalog warning or problem is the caller's to read: it names a check the caller may use (one
     that names none, such as a file's YAML error, is an unrestricted caller's only)."""
     return principal.unrestricted or any(principal.may_use(name) for name in _WARNING_CHECK_RE.findall(finding))
+
+
+def _its_to_read(principal: Principal, finding: str) -> str:
+    """A warning or problem of the caller's checks without the suggestion of a check it may not use, nor a
+    cycle through such checks spelt out."""
+    if principal.unrestricted:
+        return finding
+    finding = _CYCLE_RE.sub(
+        lambda found: (
+            found.group(0)
+            if all(principal.may_use(name) for name in found.group(1).split(" -> "))
+            else "members form a cycle through checks this token may not use"
+        ),
+        finding,
+    )
+    return _SUGGESTED_CHECK_RE.sub(
+        # A name quoted with escapes (it holds a quote) is left out too: fail closed rather than parse Python reprs.
+        lambda found: found.group(0) if _plain_name_it_may_use(principal, found.group(2)) else found.group(1),
+        finding,
+    )
+
+
+def _plain_name_it_may_use(principal: Principal, quoted: str) -> bool:
+    return quoted[0] == "'" and "\\" not in quoted and principal.may_use(quoted[1:-1])
 
 
 def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:

@@ -286,6 +286,7 @@ async def run_page(request: web.Request) -> web.Response:
         catalog_version=generation.catalog.version,
         client=principal.name if principal is not ANONYMOUS else None,
         user_agent=request.headers.get("User-Agent"),
+        reached=generation.catalog.reached(check.name),
     )
     entry = _as_entry(evaluation)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")

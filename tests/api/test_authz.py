@@ -95,6 +95,18 @@ class TestMembersOfAnotherTeam:
         assert "may not use check 'b-gate', which 'a-deep' runs" in (await answer.json())["message"]
         assert gate.entered == 0
 
+    async def test_the_403_names_the_member_its_definition_names(self, aiohttp_client, auth, gate):
+        # Team B's composite runs b-gate: team A wrote b-zcard in a-over-b, never b-gate (a name its listings hide).
+        b_card = {"name": "b-zcard", "kind": "composite", "members": [{"check": "b-gate"}]}
+        a_over_b = {"name": "a-over-b", "kind": "composite", "members": [{"check": "b-zcard"}]}
+        client = await aiohttp_client(create_app(auth, load_catalog_of(auth, [*CHECKS, b_card, a_over_b]), REGISTRY))
+        for path in ("/api/v1/checks/a-over-b/run", "/api/v1/checks/a-over-b"):
+            answer = await client.get(path, headers=bearer(TOKEN_A))
+            message = (await answer.json())["message"]
+            assert answer.status == 403 and "may not use check 'b-zcard', which 'a-over-b' runs" in message
+            assert "b-gate" not in message
+        assert gate.entered == 0
+
     async def test_listings_leave_it_out(self, client):
         listed = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_A))).json()
         assert [c["name"] for c in listed["checks"]] == ["a-gate", "a-own"]
@@ -130,6 +142,33 @@ class TestMembersOfAnotherTeam:
         assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
 
 
+class TestHistoryAcrossReloads:
+    """An answer is kept with the checks its evaluation ran: a reload that drops a composite's member of another
+    team does not open the answers it carried that member's verdict and reason in."""
+
+    @pytest.mark.parametrize("method", ["GET", "POST"])
+    async def test_an_answer_that_ran_another_teams_member_stays_hidden(self, aiohttp_client, auth, gate, method):
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        # Asked through the API, or through the run form of the verdict pages.
+        path = "/api/v1/checks/a-scorecard/run" if method == "GET" else "/ui/checks/a-scorecard/run"
+        ran = await client.request(method, path, headers=bearer(TOKEN_SRE) | origin(client))
+        assert ran.status == 200 and "b-gate fail" in html.unescape(await ran.text())
+        own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+        load_catalog_of(auth, [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")] + [own])
+        assert await app[LIVE].reload("test") == "reloaded"
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 200
+        history = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert [e["verdict"] for e in history["entries"]] == ["pass"]
+        assert "b-gate" not in str(history)
+        assert "b-gate" not in await (await client.get("/ui/?check=a-scorecard", headers=bearer(TOKEN_A))).text()
+        everything = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_SRE))).json()
+        first = everything["entries"][-1]["seq"]
+        page = await client.get(f"/ui/verdicts/{first}", headers=bearer(TOKEN_A))
+        assert page.status == 404 and "b-gate" not in await page.text()
+
+
 class TestReadinessAcrossTeams:
     """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
     token the problems of its own checks only, as it does warnings."""
@@ -147,6 +186,46 @@ class TestReadinessAcrossTeams:
             seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
         assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
         assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
+
+    async def test_a_misspelt_member_does_not_suggest_another_teams_check(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [
+            *CHECKS,
+            {"name": "a-typo", "kind": "composite", "members": [{"check": "b-gatf"}]},
+            {"name": "a-own-typo", "kind": "composite", "members": [{"check": "a-gatf"}]},
+        ]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "no check named 'b-gatf' in the catalog" in seen[TOKEN_A] and "b-gate" not in seen[TOKEN_A]
+        assert "no check named 'a-gatf' in the catalog; did you mean 'a-gate'?" in seen[TOKEN_A]
+        assert "no check named 'b-gatf' in the catalog; did you mean 'b-gate'?" in seen[TOKEN_SRE]
+
+    async def test_a_cycle_through_another_teams_composites_is_not_spelt_out(self, aiohttp_client, auth, gate):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        broken = [
+            *CHECKS,
+            {"name": "b-loop", "kind": "composite", "members": [{"check": "b-private-loop"}]},
+            {"name": "b-private-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
+            {"name": "a-over-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
+            {"name": "a-loop", "kind": "composite", "members": [{"check": "a-other-loop"}]},
+            {"name": "a-other-loop", "kind": "composite", "members": [{"check": "a-loop"}]},
+        ]
+        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        assert await app[LIVE].reload("test") == "rejected"
+        seen = {}
+        for token in (TOKEN_A, TOKEN_SRE):
+            body = await (await client.get("/readyz", headers=bearer(token))).json()
+            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        assert "check 'a-over-loop'" in seen[TOKEN_A] and "members form a cycle" in seen[TOKEN_A]
+        assert "b-private-loop" not in seen[TOKEN_A]
+        assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
+        assert "check 'a-over-loop': members form a cycle: b-loop -> b-private-loop -> b-loop" in seen[TOKEN_SRE]
 
 
 class TestRefusalsAcrossTeams:

@@ -438,3 +438,13 @@ class TestRetention:
 
         with answering(status, body) as (url, _):
             assert PrometheusCatalog(url, 5.0).retention() is None
+
+    def test_a_refusal_of_the_runtime_info_is_quoted_without_its_terminal_escapes(self):
+        from analyzer.errors import SourceUnavailable
+        from analyzer.lint import PrometheusCatalog
+
+        with answering(403, b"\x1b]0;pwned\x07denied\n") as (url, _), pytest.raises(SourceUnavailable) as raised:
+            PrometheusCatalog(url, 5.0).retention()
+        # `analyzer validate --prometheus` prints it to the terminal.
+        assert "\x1b" not in raised.value.message and "\x07" not in raised.value.message
+        assert "HTTP 403 (\\x1b]0;pwned\\x07denied) on /api/v1/status/runtimeinfo" in raised.value.message

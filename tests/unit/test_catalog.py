@@ -405,6 +405,36 @@ class TestLookup:
         assert "did you mean" not in str(raised.value)
 
 
+class TestReached:
+    """A check's reached checks are its members and theirs; a name the catalog lacks reaches none and costs no
+    memory however many clients make up."""
+
+    def test_members_of_members(self):
+        card = {"name": "card", "kind": "composite", "members": [{"check": "error-rate"}]}
+        outer = {"name": "outer", "kind": "composite", "members": [{"check": "card"}]}
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK, card, outer]})], Registry.default())
+        assert catalog.reached("outer") == {"card", "error-rate"}
+        assert catalog.reached("error-rate") == frozenset()
+
+    def test_made_up_names_are_not_remembered(self):
+        import gc
+        import tracemalloc
+
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]})], Registry.default())
+        catalog.reached("error-rate")
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            # Each a 404's name, as a restricted token's history listing asks about every entry's check.
+            for index in range(20_000):
+                assert catalog.reached(f"made-up-{index:06d}") == frozenset()
+            gc.collect()
+            kept_bytes = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert kept_bytes < 100_000, kept_bytes
+
+
 class TestFilesNamedByTheCatalog:
     """A source's ca_file must exist where the service loads the catalog, not where CI validates it."""
 
