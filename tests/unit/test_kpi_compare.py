@@ -636,6 +636,23 @@ class TestProportionPower:
         expected = {"lower_is_better": up, "higher_is_better": down, "either": min(up, down)}[direction]
         assert judged.details["power"] == pytest.approx(expected)
 
+    def test_either_takes_the_weaker_direction(self):
+        from checks.kpi_stats import proportion_power
+
+        # At 99% a drop to 98.5% has more variance, so less power, than a rise to 99.5%.
+        judged = judge(
+            "proportion",
+            "either",
+            canary={"success": 9900, "total": 1e4},
+            baseline={"success": 9900, "total": 1e4},
+            max_relative_change=None,
+            max_absolute_change=0.005,
+            min_detectable_effect=0.001,
+        )
+        up, down = (proportion_power(0.99, sign * 0.005, 1e4, 1e4, 0.95) for sign in (1, -1))
+        assert down < up
+        assert judged.details["power"] == pytest.approx(down)
+
     def test_too_little_power_is_inconclusive(self):
         judged = judge(
             "proportion",
@@ -739,3 +756,15 @@ class TestRangeSamples:
     @pytest.mark.parametrize("series", [[], [Series({}, [(1.0, math.nan)])]])
     def test_no_valued_point_is_no_silence(self, series):
         assert _silent_s(QueryResult("q", "matrix", series), self.END) == 0.0
+
+
+class TestBaselineMedian:
+    """mann_whitney's relative tolerance is a fraction of the baseline's median: the middle sample, or the mean of
+    the two middle ones."""
+
+    @pytest.mark.parametrize(("count", "median"), [(21, 0.2), (20, 0.195), (3, 0.11)])
+    def test_the_tolerance_is_a_fraction_of_the_median(self, count, median):
+        baseline = [0.1 + 0.01 * ((i * 11) % count) for i in range(count)]  # distinct, not in order
+        judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
+        assert judged.details["baseline"]["median"] == pytest.approx(median)
+        assert judged.threshold == pytest.approx(0.1 * median)

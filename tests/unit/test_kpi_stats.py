@@ -178,6 +178,31 @@ class TestProportionPower:
         assert proportion_power(0.0, -0.05, 10000, 10000, 0.95) == 0.0
 
 
+class TestPowerPlug:
+    """Each rate in the power's variance has one success and one failure added to its variant's count
+    (Agresti-Caffo), which matters most for small counts."""
+
+    @pytest.mark.parametrize(
+        ("rate_baseline", "effect", "totals", "plugs"),
+        [
+            # Baseline 0 of 10 reads as 1/12, a canary moved to 1 of 10 as 2/12.
+            (0.0, 0.1, (10, 10), (1 / 12, 2 / 12)),
+            # Baseline 5 of 20 reads as 6/22, a canary moved to 0.4 (12 of 30) as 13/32.
+            (0.25, 0.15, (30, 20), (6 / 22, 13 / 32)),
+        ],
+    )
+    def test_the_variance_reads_plugged_rates(self, rate_baseline, effect, totals, plugs):
+        from scipy.stats import norm
+
+        total_canary, total_baseline = totals
+        plug_b, plug_c = plugs
+        se = math.sqrt(plug_b * (1 - plug_b) / total_baseline + plug_c * (1 - plug_c) / total_canary)
+        expected = norm.cdf(abs(effect) / se - norm.ppf(0.975))
+        assert proportion_power(rate_baseline, effect, total_canary, total_baseline, 0.95) == pytest.approx(
+            expected, rel=1e-9
+        )
+
+
 class TestLazyImport:
     """Loading the check kinds does not import scipy (over a second), so `analyzer run` starts fast."""
 
