@@ -530,6 +530,9 @@ class TestMinCanaryEvents:
     def test_enough_events_is_judged(self, events):
         assert judge_events(events, 100).outcome is Outcome.FAIL
 
+    def test_a_minimum_of_one_event_needs_one(self):
+        assert judge_events(0, 1).outcome is Outcome.INCONCLUSIVE
+
     def test_no_minimum_judges_whatever_the_events(self):
         assert judge_events(None, 0).outcome is Outcome.FAIL
 
@@ -722,6 +725,15 @@ class TestMannWhitneyEdges:
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert judged.reason.startswith("inconclusive (the interval is too wide)")
 
+    def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
+        judged = judge(
+            "mann_whitney", "either", samples=(around(0.13, count=20, spread=0.08), around(0.10, count=20, spread=0.08))
+        )
+        low, high = judged.details["interval"]
+        assert low < 0 < high
+        assert judged.value > judged.threshold
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
     def test_min_samples_samples_are_enough(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=20), around(0.10, count=20)))
         assert judged.outcome is Outcome.FAIL
@@ -750,7 +762,7 @@ class TestRangeSamples:
         assert _samples(QueryResult("q", "matrix", [])) == []
 
     def test_a_nan_tail_is_silence(self):
-        assert _silent_s(self.answer(1.0, 2.0, math.nan, math.nan), self.END) == 120.0
+        assert _silent_s(self.answer(1.0, 2.0, 3.0, math.nan, math.nan), self.END) == 120.0
         assert _silent_s(self.answer(1.0, 2.0), self.END) == 0.0
 
     @pytest.mark.parametrize("series", [[], [Series({}, [(1.0, math.nan)])]])
