@@ -37,7 +37,7 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import absence_unproven
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import same_objective
+from checks.error_budget.readers import SlothReader, same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -1831,3 +1831,31 @@ class TestSameObjective:
     @pytest.mark.parametrize("recorded", [None, math.nan])
     def test_an_objective_not_recorded_is_not_compared(self, recorded):
         same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)
+
+
+class TestSamePeriod:
+    """Sloth's recorded slo:time_period:days must be the check's period (when recorded): another one means the
+    check reads a period ratio Sloth does not record, and scales its tiers to the wrong period."""
+
+    QUERY = 'slo:time_period:days{sloth_id="svc-slo"}'
+
+    def results(self, value):
+        series = [] if value is None else [Series({}, [(1.0, value)])]
+        return {self.QUERY: QueryResult(self.QUERY, "vector", series)}
+
+    @pytest.mark.parametrize(("days", "period"), [(30, "30d"), (28, "4w"), (28, "28d"), (7, "1w")])
+    def test_the_same_period_passes(self, days, period):
+        SlothReader._same_period(period, self.QUERY, self.results(days))
+
+    @pytest.mark.parametrize("days", [None, math.nan, math.inf])
+    def test_a_period_not_recorded_or_not_finite_is_not_compared(self, days):
+        SlothReader._same_period("28d", self.QUERY, self.results(days))
+
+    @pytest.mark.parametrize(("days", "shown"), [(30, "30d"), (28.5, "28d12h"), (0.5, "12h"), (0, "0"), (-1, "-1")])
+    def test_another_period_is_misconfigured(self, days, shown):
+        with pytest.raises(CheckMisconfigured) as caught:
+            SlothReader._same_period("28d", self.QUERY, self.results(days))
+        assert caught.value.message.startswith(
+            f'Sloth SLO {{sloth_id="svc-slo"}} has a period of {shown} (slo:time_period:days {days:g}), '
+            "not the check's period 28d"
+        )
