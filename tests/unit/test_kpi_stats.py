@@ -143,6 +143,21 @@ class TestAutocorrelatedPValue:
         assert result.effective_samples[1] == 60
         assert result.effective_samples[0] < 30
 
+    def test_only_the_autocorrelated_variant_widens_its_share(self):
+        alternating = [1.0 + (0.1 if i % 2 else -0.1) for i in range(60)]
+        serial = hodges_lehmann(autoregressive(60, 0), alternating, 0.95)
+        independent = hodges_lehmann(autoregressive(60, 0), alternating, 0.95, serial=False)
+        assert serial.interval[0] < independent.interval[0] and serial.interval[1] > independent.interval[1]
+
+    def test_the_moses_limits_of_six_samples_each(self):
+        # C = floor(36 / 2 - 1.96 * sqrt(6 * 6 * (6 + 6 + 1) / 12)) = floor(5.76) = 5: the 5th smallest and the 5th
+        # largest of the 36 differences.
+        canary = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+        baseline = [0.0, 0.13, 0.27, 0.41, 0.58, 0.72]
+        differences = sorted(c - b for c in canary for b in baseline)
+        result = hodges_lehmann(canary, baseline, 0.95, serial=False)
+        assert result.interval == (differences[4], differences[31])
+
     def test_the_bias_correction(self):
         # Ranks 1..4: lag-1 autocorrelation 1.25 / 5 = 0.25, plus (1 + 3 * 0.25) / 4.
         result = hodges_lehmann([1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 2.0], 0.95)
