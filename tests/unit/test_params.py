@@ -12,7 +12,15 @@ class TestDurations:
 
     @pytest.mark.parametrize(
         ("text", "seconds"),
-        [("30s", 30), ("5m", 300), ("1h30m", 5400), ("28d", 2419200), ("250ms", 0.25), ("1w", 604800)],
+        [
+            ("30s", 30),
+            ("5m", 300),
+            ("1h30m", 5400),
+            ("28d", 2419200),
+            ("250ms", 0.25),
+            ("1w", 604800),
+            ("1y", 31536000),
+        ],
     )
     def test_parse(self, text, seconds):
         assert parse_duration(text) == seconds
