@@ -4,7 +4,16 @@ import pytest
 from pydantic import ValidationError
 
 from analyzer.errors import ArgError
-from analyzer.params import Param, bind_args, parse_duration, parse_time, range_step_s, render_value, shown_args
+from analyzer.params import (
+    Param,
+    bind_args,
+    parse_duration,
+    parse_time,
+    range_step_s,
+    render_value,
+    shown_args,
+    stopped_reporting,
+)
 
 
 class TestDurations:
@@ -53,6 +62,17 @@ class TestDurations:
         assert range_step_s(range_, step) == step_s
 
 
+class TestStoppedReporting:
+    """A range series stopped before the end when its last point is more than a step (and a second of rounding)
+    before it: one silent for less still reports, and is judged (no_data: pass must not read it as absent)."""
+
+    @pytest.mark.parametrize(
+        ("silent_s", "stopped"), [(0.0, False), (60.0, False), (60.5, False), (61.0, False), (61.5, True), (600, True)]
+    )
+    def test_more_than_a_step_and_a_second(self, silent_s, stopped):
+        assert stopped_reporting(silent_s, 60.0) is stopped
+
+
 class TestParseTime:
     """`at=` accepts RFC 3339 with an offset or unix seconds, and nothing ambiguous."""
 
@@ -64,6 +84,9 @@ class TestParseTime:
 
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
+
+    def test_unix_second_zero_is_the_epoch(self):
+        assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
 
     @pytest.mark.parametrize(
         "text",
