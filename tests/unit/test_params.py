@@ -165,6 +165,12 @@ class TestParamValues:
             ({"type": "number"}, 3, 3.0),
             ({"type": "enum", "values": ["a", "b"]}, "b", "b"),
             ({"type": "dns_label"}, "payments-canary", "payments-canary"),
+            # The bounds themselves are in range.
+            ({"type": "number", "minimum": 0, "maximum": 1}, "0", 0.0),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "1", 1.0),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "0.5", 0.5),
+            ({"type": "label_value", "max_length": 4}, "1234", "1234"),
+            ({"type": "label_value", "min_length": 4, "max_length": 4}, "1234", "1234"),
         ],
     )
     def test_accepts(self, declaration, raw, expected):
@@ -183,6 +189,8 @@ class TestParamValues:
             ({"type": "number"}, "nan", "number"),
             ({"type": "number"}, float("inf"), "finite"),
             ({"type": "number", "maximum": 1}, "2", "<= 1"),
+            ({"type": "number", "minimum": 0}, "-1", ">= 0"),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "-0.001", ">= 0"),
             ({"type": "enum", "values": ["a", "b"]}, "c", "one of a, b"),
             ({"type": "dns_label"}, "Evil.example.com", "DNS label"),
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
@@ -230,6 +238,11 @@ class TestBindArgs:
     def test_a_label_value_declared_with_min_length_0_may_be_empty(self):
         params = {"env": Param(type="label_value", default="", min_length=0)}
         assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
+
+    def test_an_undeclared_arg_beside_every_declared_one(self):
+        params = {"env": Param(type="label_value", required=True)}
+        with pytest.raises(ArgError, match="undeclared arg 'envv'"):
+            bind_args(params, {"env": "prod", "envv": "canary"})
 
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
