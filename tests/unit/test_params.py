@@ -12,6 +12,7 @@ from analyzer.params import (
     range_step_s,
     render_value,
     shown_args,
+    silence_s,
     stopped_reporting,
 )
 
@@ -60,6 +61,14 @@ class TestDurations:
     )
     def test_range_step(self, range_, step, step_s):
         assert range_step_s(range_, step) == step_s
+
+
+class TestSilence:
+    """A series' silence runs from its last point to the range's end, the end rounded to the second as sent."""
+
+    def test_seconds_from_the_last_point_to_the_end(self):
+        end = datetime(2026, 1, 1, 1, 0, 0, 400000, tzinfo=UTC)
+        assert silence_s(end.timestamp() - 120.4, end) == pytest.approx(120.0)
 
 
 class TestStoppedReporting:
