@@ -35,7 +35,7 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import absence_unproven
+from checks.error_budget.burn import absence_unproven, raw_burn
 from checks.error_budget.check import PLANS_KEPT
 from checks.error_budget.readers import SlothReader, same_objective
 
@@ -1859,3 +1859,24 @@ class TestSamePeriod:
             f'Sloth SLO {{sloth_id="svc-slo"}} has a period of {shown} (slo:time_period:days {days:g}), '
             "not the check's period 28d"
         )
+
+
+class TestRawBurn:
+    """A window whose rule recorded nothing while its raw errors count some burns at errors / total (capped at
+    every event bad), at any traffic rate, however low; no errors, no traffic or a recorded ratio is no raw burn."""
+
+    @pytest.mark.parametrize(("errors", "total", "burn"), [(0.4, 0.5, 800.0), (3.0, 100.0, 30.0), (2.0, 1.0, 1000.0)])
+    def test_raw_errors_over_the_total(self, errors, total, burn):
+        window = WindowRatio("1h", None, errors=errors, total=total, recorded_absent=True)
+        assert raw_burn(window, 0.001) == pytest.approx(burn)
+
+    @pytest.mark.parametrize(
+        ("errors", "total"), [(0.0, 10.0), (1.0, 0.0), (None, 10.0), (1.0, None), (math.nan, 10.0), (1.0, math.inf)]
+    )
+    def test_no_errors_or_no_traffic_is_no_raw_burn(self, errors, total):
+        window = WindowRatio("1h", None, errors=errors, total=total, recorded_absent=True)
+        assert raw_burn(window, 0.001) is None
+
+    def test_a_window_with_a_ratio_or_not_recorded_absent_has_none(self):
+        assert raw_burn(WindowRatio("1h", 0.5, errors=1.0, total=2.0, recorded_absent=True), 0.001) is None
+        assert raw_burn(WindowRatio("1h", None, errors=1.0, total=2.0), 0.001) is None
