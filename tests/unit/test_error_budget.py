@@ -35,9 +35,9 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import absence_unproven
+from checks.error_budget.burn import absence_unproven, raw_burn
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import same_objective
+from checks.error_budget.readers import SlothReader, same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -1831,3 +1831,52 @@ class TestSameObjective:
     @pytest.mark.parametrize("recorded", [None, math.nan])
     def test_an_objective_not_recorded_is_not_compared(self, recorded):
         same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)
+
+
+class TestSamePeriod:
+    """Sloth's recorded slo:time_period:days must be the check's period (when recorded): another one means the
+    check reads a period ratio Sloth does not record, and scales its tiers to the wrong period."""
+
+    QUERY = 'slo:time_period:days{sloth_id="svc-slo"}'
+
+    def results(self, value):
+        series = [] if value is None else [Series({}, [(1.0, value)])]
+        return {self.QUERY: QueryResult(self.QUERY, "vector", series)}
+
+    @pytest.mark.parametrize(("days", "period"), [(30, "30d"), (28, "4w"), (28, "28d"), (7, "1w")])
+    def test_the_same_period_passes(self, days, period):
+        SlothReader._same_period(period, self.QUERY, self.results(days))
+
+    @pytest.mark.parametrize("days", [None, math.nan, math.inf])
+    def test_a_period_not_recorded_or_not_finite_is_not_compared(self, days):
+        SlothReader._same_period("28d", self.QUERY, self.results(days))
+
+    @pytest.mark.parametrize(("days", "shown"), [(30, "30d"), (28.5, "28d12h"), (0.5, "12h"), (0, "0"), (-1, "-1")])
+    def test_another_period_is_misconfigured(self, days, shown):
+        with pytest.raises(CheckMisconfigured) as caught:
+            SlothReader._same_period("28d", self.QUERY, self.results(days))
+        assert caught.value.message.startswith(
+            f'Sloth SLO {{sloth_id="svc-slo"}} has a period of {shown} (slo:time_period:days {days:g}), '
+            "not the check's period 28d"
+        )
+
+
+class TestRawBurn:
+    """A window whose rule recorded nothing while its raw errors count some burns at errors / total (capped at
+    every event bad), at any traffic rate, however low; no errors, no traffic or a recorded ratio is no raw burn."""
+
+    @pytest.mark.parametrize(("errors", "total", "burn"), [(0.4, 0.5, 800.0), (3.0, 100.0, 30.0), (2.0, 1.0, 1000.0)])
+    def test_raw_errors_over_the_total(self, errors, total, burn):
+        window = WindowRatio("1h", None, errors=errors, total=total, recorded_absent=True)
+        assert raw_burn(window, 0.001) == pytest.approx(burn)
+
+    @pytest.mark.parametrize(
+        ("errors", "total"), [(0.0, 10.0), (1.0, 0.0), (None, 10.0), (1.0, None), (math.nan, 10.0), (1.0, math.inf)]
+    )
+    def test_no_errors_or_no_traffic_is_no_raw_burn(self, errors, total):
+        window = WindowRatio("1h", None, errors=errors, total=total, recorded_absent=True)
+        assert raw_burn(window, 0.001) is None
+
+    def test_a_window_with_a_ratio_or_not_recorded_absent_has_none(self):
+        assert raw_burn(WindowRatio("1h", 0.5, errors=1.0, total=2.0, recorded_absent=True), 0.001) is None
+        assert raw_burn(WindowRatio("1h", None, errors=1.0, total=2.0), 0.001) is None

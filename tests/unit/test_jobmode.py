@@ -148,3 +148,29 @@ class TestJUnit:
         root = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "body_contains: got \x00\x1b[31m")))
         failure = root.find("./testsuite/testcase/failure")
         assert failure is not None and "\x00" not in (failure.get("message") or "")
+
+
+class TestMalformedSteps:
+    """Steps that are not objects with a string name are left out of the summary and the report."""
+
+    def test_unnamed_steps_are_left_out(self):
+        steps = {"steps": [{"name": "a", "outcome": "pass"}, {"outcome": "pass"}, "b", {"name": 3, "outcome": "pass"}]}
+        judged = evaluation(Outcome.PASS, "all passed", steps)
+        assert human_summary(judged).splitlines()[1:] == ["  PASS         a"]
+        assert [c.get("name") for c in ET.fromstring(junit_xml(judged)).findall("./testsuite/testcase")] == ["a"]
+
+
+class TestErrorStepMessage:
+    """An errored step's case carries the step's own error, and the verdict's reason when the step has none."""
+
+    def test_the_steps_error_is_the_message(self):
+        details = {"steps": [{"name": "health", "outcome": "error", "error": "cannot connect to a.svc:80"}]}
+        root = ET.fromstring(junit_xml(evaluation(Outcome.ERROR, "step 'health' errored", details, error="x")))
+        error = root.find("./testsuite/testcase/error")
+        assert error is not None and error.get("message") == "cannot connect to a.svc:80"
+
+    def test_without_an_error_the_reason_is_the_message(self):
+        details = {"steps": [{"name": "health", "outcome": "error"}]}
+        root = ET.fromstring(junit_xml(evaluation(Outcome.ERROR, "step 'health' errored", details, error="x")))
+        error = root.find("./testsuite/testcase/error")
+        assert error is not None and error.get("message") == "step 'health' errored"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
-from checks.kpi_compare import KpiCompareCheck, Measured
+from analyzer.sources.prometheus import QueryResult, Series
+from checks.kpi_compare import KpiCompareCheck, Measured, _samples, _silent_s
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -486,3 +488,295 @@ class TestJudgeAB:
             baseline={"success": 100, "total": 1000},
         )
         assert judged.outcome is verdict
+
+
+EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+
+def judge_events(events: float | None, min_canary_events: float, method: str = "ratio") -> Verdict:
+    """A ratio (or mann_whitney) check with a canary events query: a canary 0.4 against a baseline 0.2 (a fail
+    when judged) with `events` canary events measured."""
+    loaded = load(
+        check(
+            method=method,
+            canary={"query": CANARY, "events": EVENTS},
+            min_canary_events=min_canary_events,
+        )
+    )
+    kpi = loaded.checks["kpi"]
+    assert isinstance(kpi, KpiCompareCheck)
+    queries = {"canary": {"query": "q", "events": "e"}, "baseline": {"query": "q"}}
+    values = {("canary", "query"): 0.4, ("baseline", "query"): 0.2, ("canary", "events"): events}
+    samples = {"canary": around(0.4), "baseline": around(0.2)} if method == "mann_whitney" else {}
+    return kpi.judge(Measured(queries, values, samples))
+
+
+class TestMinCanaryEvents:
+    """Canary traffic below min_canary_events, or not known, is no verdict; at or above it the KPI is judged."""
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("events", "shown"), [(99, "99"), (None, "no series"), (math.nan, "NaN")])
+    def test_too_few_or_unknown_events_is_no_data(self, method, events, shown):
+        judged = judge_events(events, 100, method)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the canary has {shown} events over 10m, fewer than min_canary_events 100")
+
+    def test_infinite_events_is_no_data(self):
+        judged = judge_events(math.inf, 100)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "fewer than min_canary_events 100" in judged.reason
+
+    @pytest.mark.parametrize("events", [100, 5000])
+    def test_enough_events_is_judged(self, events):
+        assert judge_events(events, 100).outcome is Outcome.FAIL
+
+    def test_a_minimum_of_one_event_needs_one(self):
+        assert judge_events(0, 1).outcome is Outcome.INCONCLUSIVE
+
+    def test_no_minimum_judges_whatever_the_events(self):
+        assert judge_events(None, 0).outcome is Outcome.FAIL
+
+
+class TestJudgeRatioEdges:
+    """The reason starts with the verdict it explains, and an absolute tolerance alone is not widened by the
+    baseline."""
+
+    @pytest.mark.parametrize(("canary", "verb"), [(0.4, "fail: "), (0.21, "pass: ")])
+    def test_the_reason_starts_with_the_verdict(self, canary, verb):
+        assert judge("ratio", canary={"query": canary}, baseline={"query": 0.2}).reason.startswith(verb)
+
+    def test_an_absolute_tolerance_alone_is_the_tolerance(self):
+        judged = judge(
+            "ratio",
+            canary={"query": 0.25},
+            baseline={"query": 0.2},
+            max_relative_change=None,
+            max_absolute_change=0.01,
+        )
+        assert judged.threshold == pytest.approx(0.01)
+        assert judged.outcome is Outcome.FAIL
+
+
+class TestProportionCounts:
+    """Proportion: a total missing, not finite, zero or under min_canary_events (canary only) is no verdict; a
+    canary whose every request failed is counted, not refused."""
+
+    @pytest.mark.parametrize(("total", "shown"), [(None, "no series"), (math.nan, "NaN"), (math.inf, None)])
+    def test_a_total_without_a_finite_value_is_no_data(self, total, shown):
+        judged = judge("proportion", canary={"success": 100, "total": total}, baseline={"success": 10, "total": 1e4})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("the canary total query returned ")
+        if shown is not None:
+            assert judged.reason.startswith(f"the canary total query returned {shown} ")
+
+    def test_a_zero_total_is_no_traffic(self):
+        judged = judge("proportion", canary={"success": 0, "total": 0}, baseline={"success": 10, "total": 1e4})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "has no traffic over 10m" in judged.reason
+
+    def test_a_total_of_one_is_traffic(self):
+        judged = judge("proportion", canary={"success": 0, "total": 1}, baseline={"success": 10, "total": 1e4})
+        assert "no traffic" not in judged.reason
+
+    def test_min_canary_events_applies_to_the_canary_only(self):
+        fields = {"min_canary_events": 500, "max_relative_change": None, "max_absolute_change": 0.001}
+        short = judge(
+            "proportion", canary={"success": 0, "total": 499}, baseline={"success": 0, "total": 1e5}, **fields
+        )
+        assert short.outcome is Outcome.INCONCLUSIVE
+        assert "fewer than min_canary_events 500" in short.reason
+        at = judge("proportion", canary={"success": 400, "total": 500}, baseline={"success": 0, "total": 1e5}, **fields)
+        assert at.outcome is Outcome.FAIL
+        small_baseline = judge(
+            "proportion", canary={"success": 400, "total": 1e4}, baseline={"success": 0, "total": 100}, **fields
+        )
+        assert small_baseline.outcome is Outcome.FAIL
+
+    def test_a_canary_failing_every_request_fails(self):
+        judged = judge("proportion", canary={"success": 1000, "total": 1000}, baseline={"success": 10, "total": 1000})
+        assert judged.outcome is Outcome.FAIL
+        assert judged.details["canary"]["rate"] == 1.0
+
+
+class TestProportionPower:
+    """A pass needs power to detect the worse-direction effect (both directions for `either`); a baseline at 0%
+    with only a relative effect has nothing to detect, so no power and no pass."""
+
+    def test_a_relative_effect_of_a_zero_baseline_has_no_power(self):
+        judged = judge(
+            "proportion",
+            canary={"success": 0, "total": 1e5},
+            baseline={"success": 0, "total": 1e5},
+            max_relative_change=None,
+            min_detectable_effect=0.1,
+        )
+        assert judged.details["power"] == 0.0
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_the_detectable_effect_is_relative_to_the_baseline_with_the_absolute_tolerance_as_floor(self):
+        counts = {"canary": {"success": 100, "total": 1e4}, "baseline": {"success": 100, "total": 1e4}}
+        relative = judge("proportion", **counts, max_relative_change=None, min_detectable_effect=0.5)
+        assert relative.details["detectable_effect"] == pytest.approx(0.005)
+        floored = judge(
+            "proportion", **counts, max_relative_change=None, max_absolute_change=0.008, min_detectable_effect=0.5
+        )
+        assert floored.details["detectable_effect"] == pytest.approx(0.008)
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", "either"])
+    def test_power_is_for_the_worse_direction(self, direction):
+        from checks.kpi_stats import proportion_power
+
+        judged = judge(
+            "proportion",
+            direction,
+            canary={"success": 100, "total": 1e4},
+            baseline={"success": 100, "total": 1e4},
+            max_relative_change=None,
+            min_detectable_effect=0.5,
+        )
+        up, down = (proportion_power(0.01, sign * 0.005, 1e4, 1e4, 0.95) for sign in (1, -1))
+        assert up != pytest.approx(down)
+        expected = {"lower_is_better": up, "higher_is_better": down, "either": min(up, down)}[direction]
+        assert judged.details["power"] == pytest.approx(expected)
+
+    def test_either_takes_the_weaker_direction(self):
+        from checks.kpi_stats import proportion_power
+
+        # At 99% a drop to 98.5% has more variance, so less power, than a rise to 99.5%.
+        judged = judge(
+            "proportion",
+            "either",
+            canary={"success": 9900, "total": 1e4},
+            baseline={"success": 9900, "total": 1e4},
+            max_relative_change=None,
+            max_absolute_change=0.005,
+            min_detectable_effect=0.001,
+        )
+        up, down = (proportion_power(0.99, sign * 0.005, 1e4, 1e4, 0.95) for sign in (1, -1))
+        assert down < up
+        assert judged.details["power"] == pytest.approx(down)
+
+    def test_too_little_power_is_inconclusive(self):
+        judged = judge(
+            "proportion",
+            canary={"success": 0, "total": 300},
+            baseline={"success": 0, "total": 300},
+            max_relative_change=None,
+            max_absolute_change=0.01,
+        )
+        assert judged.details["power"] < 0.8
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+
+class TestABNoWinner:
+    """A/B names no winner (inconclusive) when the difference is within the tolerance or not significant."""
+
+    def test_a_point_difference_within_the_tolerance_has_no_winner(self):
+        judged = judge("ratio", "higher_is_better", mode="ab", canary={"query": 0.205}, baseline={"query": 0.2})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.details["winner"] is None
+        assert judged.reason.startswith("no winner yet: ")
+
+    def test_a_point_difference_beyond_the_tolerance_wins(self):
+        judged = judge("ratio", "higher_is_better", mode="ab", canary={"query": 0.3}, baseline={"query": 0.2})
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["winner"] == "canary"
+
+    def test_a_large_difference_that_is_not_significant_has_no_winner(self):
+        judged = judge(
+            "proportion",
+            "higher_is_better",
+            mode="ab",
+            canary={"success": 15, "total": 100},
+            baseline={"success": 10, "total": 100},
+        )
+        assert judged.details["significant"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_a_significant_difference_within_the_tolerance_has_no_winner(self):
+        judged = judge(
+            "proportion",
+            "higher_is_better",
+            mode="ab",
+            canary={"success": 12000, "total": 1e6},
+            baseline={"success": 10000, "total": 1e6},
+            max_relative_change=None,
+            max_absolute_change=0.01,
+        )
+        assert judged.details["significant"] is True
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better"])
+    def test_mann_whitney_without_a_significant_shift_has_no_winner(self, direction):
+        judged = judge(
+            "mann_whitney", direction, mode="ab", samples=(around(0.10), around(0.10)), max_relative_change=0.0
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+
+class TestMannWhitneyEdges:
+    """mann_whitney: an interval too wide to rule out harm is inconclusive, min_samples samples are enough, and
+    an interval touching 0 is not significant."""
+
+    def test_an_interval_too_wide_is_inconclusive(self):
+        judged = judge(
+            "mann_whitney", samples=(around(0.10, count=20, spread=0.08), around(0.10, count=20, spread=0.08))
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (the interval is too wide)")
+
+    def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
+        judged = judge(
+            "mann_whitney", "either", samples=(around(0.13, count=20, spread=0.08), around(0.10, count=20, spread=0.08))
+        )
+        low, high = judged.details["interval"]
+        assert low < 0 < high
+        assert judged.value > judged.threshold
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_min_samples_samples_are_enough(self):
+        judged = judge("mann_whitney", samples=(around(0.15, count=20), around(0.10, count=20)))
+        assert judged.outcome is Outcome.FAIL
+
+    def test_identical_constant_samples_are_not_significant(self):
+        judged = judge("mann_whitney", samples=([0.1] * 30, [0.1] * 30))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.details["significant"] is False
+
+
+class TestRangeSamples:
+    """A range answer's samples drop NaN points (no value there) but keep infinities, and its silence runs from
+    the last point with a value to the end of the lookback."""
+
+    END = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+
+    def answer(self, *values: float) -> QueryResult:
+        start = self.END.timestamp() - 60 * (len(values) - 1)
+        samples = [(start + 60 * i, value) for i, value in enumerate(values)]
+        return QueryResult("q", "matrix", [Series({}, samples)])
+
+    def test_nan_points_are_dropped_and_infinities_kept(self):
+        assert _samples(self.answer(1.0, math.nan, math.inf, 2.0)) == [1.0, math.inf, 2.0]
+
+    def test_no_series_has_no_samples(self):
+        assert _samples(QueryResult("q", "matrix", [])) == []
+
+    def test_a_nan_tail_is_silence(self):
+        assert _silent_s(self.answer(1.0, 2.0, 3.0, math.nan, math.nan), self.END) == 120.0
+        assert _silent_s(self.answer(1.0, 2.0), self.END) == 0.0
+
+    @pytest.mark.parametrize("series", [[], [Series({}, [(1.0, math.nan)])]])
+    def test_no_valued_point_is_no_silence(self, series):
+        assert _silent_s(QueryResult("q", "matrix", series), self.END) == 0.0
+
+
+class TestBaselineMedian:
+    """mann_whitney's relative tolerance is a fraction of the baseline's median: the middle sample, or the mean of
+    the two middle ones."""
+
+    @pytest.mark.parametrize(("count", "median"), [(21, 0.2), (20, 0.195), (3, 0.11)])
+    def test_the_tolerance_is_a_fraction_of_the_median(self, count, median):
+        baseline = [0.1 + 0.01 * ((i * 11) % count) for i in range(count)]  # distinct, not in order
+        judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
+        assert judged.details["baseline"]["median"] == pytest.approx(median)
+        assert judged.threshold == pytest.approx(0.1 * median)

@@ -93,6 +93,10 @@ class TestAutocorrelation:
         assert serial.autocorrelation == (0.0, 0.0)
         assert serial.interval == hodges_lehmann(canary, baseline, 0.95, serial=False).interval
         assert serial.p_value == hodges_lehmann(canary, baseline, 0.95, serial=False).p_value
+        # Without autocorrelation the p-value is scipy's Mann-Whitney U test's, not the normal approximation.
+        from scipy.stats import mannwhitneyu
+
+        assert serial.p_value == pytest.approx(mannwhitneyu(canary, baseline, alternative="two-sided").pvalue)
 
     def test_a_constant_series_has_no_autocorrelation_to_correct(self):
         result = hodges_lehmann([0.0] * 30, [float(i % 7) for i in range(30)], 0.95)
@@ -102,6 +106,62 @@ class TestAutocorrelation:
         # Two steadily rising series: every sample is predicted by the previous one, there is no evidence here.
         ramp = [i / 100 for i in range(40)]
         assert hodges_lehmann(ramp, ramp, 0.95).interval == (-math.inf, math.inf)
+
+
+def autoregressive(count: int, offset: int) -> list[float]:
+    """AR(1) samples (0.6 of the previous one plus a fixed pseudo-random step): autocorrelated, not a trend."""
+    value, out = 0.0, []
+    for i in range(count):
+        value = 0.6 * value + (((i + offset) * 37) % 17) / 17
+        out.append(value)
+    return out
+
+
+class TestAutocorrelatedPValue:
+    """With autocorrelation the p-value is the normal approximation with the widened variance: 1 for identical
+    samples, and on the same side of 0.05 as the interval is of 0; each variant's effective samples are its own,
+    and the lag-1 rank autocorrelation carries Kendall's bias correction."""
+
+    def test_identical_samples_have_p_one(self):
+        samples = autoregressive(60, 0)
+        result = hodges_lehmann(samples, samples, 0.95)
+        assert result.autocorrelation[0] > 0
+        assert result.p_value == 1.0
+
+    @pytest.mark.parametrize(("shift", "significant"), [(0.1, False), (0.3, True)])
+    def test_the_p_value_agrees_with_the_interval(self, shift, significant):
+        result = hodges_lehmann([x + shift for x in autoregressive(60, 5)], autoregressive(60, 0), 0.95)
+        assert result.autocorrelation[0] > 0
+        assert (result.interval[0] > 0) is significant
+        assert 0 < result.p_value < 1
+        assert (result.p_value < 0.05) is significant
+
+    def test_each_variant_has_its_own_effective_samples(self):
+        alternating = [1.0 + (0.1 if i % 2 else -0.1) for i in range(60)]
+        result = hodges_lehmann(autoregressive(60, 0), alternating, 0.95)
+        assert result.autocorrelation[1] == 0.0
+        assert result.effective_samples[1] == 60
+        assert result.effective_samples[0] < 30
+
+    def test_only_the_autocorrelated_variant_widens_its_share(self):
+        alternating = [1.0 + (0.1 if i % 2 else -0.1) for i in range(60)]
+        serial = hodges_lehmann(autoregressive(60, 0), alternating, 0.95)
+        independent = hodges_lehmann(autoregressive(60, 0), alternating, 0.95, serial=False)
+        assert serial.interval[0] < independent.interval[0] and serial.interval[1] > independent.interval[1]
+
+    def test_the_moses_limits_of_six_samples_each(self):
+        # C = floor(36 / 2 - 1.96 * sqrt(6 * 6 * (6 + 6 + 1) / 12)) = floor(5.76) = 5: the 5th smallest and the 5th
+        # largest of the 36 differences.
+        canary = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+        baseline = [0.0, 0.13, 0.27, 0.41, 0.58, 0.72]
+        differences = sorted(c - b for c in canary for b in baseline)
+        result = hodges_lehmann(canary, baseline, 0.95, serial=False)
+        assert result.interval == (differences[4], differences[31])
+
+    def test_the_bias_correction(self):
+        # Ranks 1..4: lag-1 autocorrelation 1.25 / 5 = 0.25, plus (1 + 3 * 0.25) / 4.
+        result = hodges_lehmann([1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 2.0], 0.95)
+        assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
 class TestTwoProportionTest:
@@ -176,6 +236,31 @@ class TestProportionPower:
     def test_an_effect_that_cannot_move_the_rate_has_no_power(self):
         # A baseline at 0% cannot drop any further.
         assert proportion_power(0.0, -0.05, 10000, 10000, 0.95) == 0.0
+
+
+class TestPowerPlug:
+    """Each rate in the power's variance has one success and one failure added to its variant's count
+    (Agresti-Caffo), which matters most for small counts."""
+
+    @pytest.mark.parametrize(
+        ("rate_baseline", "effect", "totals", "plugs"),
+        [
+            # Baseline 0 of 10 reads as 1/12, a canary moved to 1 of 10 as 2/12.
+            (0.0, 0.1, (10, 10), (1 / 12, 2 / 12)),
+            # Baseline 5 of 20 reads as 6/22, a canary moved to 0.4 (12 of 30) as 13/32.
+            (0.25, 0.15, (30, 20), (6 / 22, 13 / 32)),
+        ],
+    )
+    def test_the_variance_reads_plugged_rates(self, rate_baseline, effect, totals, plugs):
+        from scipy.stats import norm
+
+        total_canary, total_baseline = totals
+        plug_b, plug_c = plugs
+        se = math.sqrt(plug_b * (1 - plug_b) / total_baseline + plug_c * (1 - plug_c) / total_canary)
+        expected = norm.cdf(abs(effect) / se - norm.ppf(0.975))
+        assert proportion_power(rate_baseline, effect, total_canary, total_baseline, 0.95) == pytest.approx(
+            expected, rel=1e-9
+        )
 
 
 class TestLazyImport:

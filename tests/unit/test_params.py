@@ -4,7 +4,17 @@ import pytest
 from pydantic import ValidationError
 
 from analyzer.errors import ArgError
-from analyzer.params import Param, bind_args, parse_duration, parse_time, range_step_s, render_value, shown_args
+from analyzer.params import (
+    Param,
+    bind_args,
+    parse_duration,
+    parse_time,
+    range_step_s,
+    render_value,
+    shown_args,
+    silence_s,
+    stopped_reporting,
+)
 
 
 class TestDurations:
@@ -12,7 +22,15 @@ class TestDurations:
 
     @pytest.mark.parametrize(
         ("text", "seconds"),
-        [("30s", 30), ("5m", 300), ("1h30m", 5400), ("28d", 2419200), ("250ms", 0.25), ("1w", 604800)],
+        [
+            ("30s", 30),
+            ("5m", 300),
+            ("1h30m", 5400),
+            ("28d", 2419200),
+            ("250ms", 0.25),
+            ("1w", 604800),
+            ("1y", 31536000),
+        ],
     )
     def test_parse(self, text, seconds):
         assert parse_duration(text) == seconds
@@ -45,6 +63,25 @@ class TestDurations:
         assert range_step_s(range_, step) == step_s
 
 
+class TestSilence:
+    """A series' silence runs from its last point to the range's end, the end rounded to the second as sent."""
+
+    def test_seconds_from_the_last_point_to_the_end(self):
+        end = datetime(2026, 1, 1, 1, 0, 0, 400000, tzinfo=UTC)
+        assert silence_s(end.timestamp() - 120.4, end) == pytest.approx(120.0)
+
+
+class TestStoppedReporting:
+    """A range series stopped before the end when its last point is more than a step (and a second of rounding)
+    before it: one silent for less still reports, and is judged (no_data: pass must not read it as absent)."""
+
+    @pytest.mark.parametrize(
+        ("silent_s", "stopped"), [(0.0, False), (60.0, False), (60.5, False), (61.0, False), (61.5, True), (600, True)]
+    )
+    def test_more_than_a_step_and_a_second(self, silent_s, stopped):
+        assert stopped_reporting(silent_s, 60.0) is stopped
+
+
 class TestParseTime:
     """`at=` accepts RFC 3339 with an offset or unix seconds, and nothing ambiguous."""
 
@@ -56,6 +93,9 @@ class TestParseTime:
 
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
+
+    def test_unix_second_zero_is_the_epoch(self):
+        assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
 
     @pytest.mark.parametrize(
         "text",
@@ -134,6 +174,12 @@ class TestParamValues:
             ({"type": "number"}, 3, 3.0),
             ({"type": "enum", "values": ["a", "b"]}, "b", "b"),
             ({"type": "dns_label"}, "payments-canary", "payments-canary"),
+            # The bounds themselves are in range.
+            ({"type": "number", "minimum": 0, "maximum": 1}, "0", 0.0),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "1", 1.0),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "0.5", 0.5),
+            ({"type": "label_value", "max_length": 4}, "1234", "1234"),
+            ({"type": "label_value", "min_length": 4, "max_length": 4}, "1234", "1234"),
         ],
     )
     def test_accepts(self, declaration, raw, expected):
@@ -152,6 +198,8 @@ class TestParamValues:
             ({"type": "number"}, "nan", "number"),
             ({"type": "number"}, float("inf"), "finite"),
             ({"type": "number", "maximum": 1}, "2", "<= 1"),
+            ({"type": "number", "minimum": 0}, "-1", ">= 0"),
+            ({"type": "number", "minimum": 0, "maximum": 1}, "-0.001", ">= 0"),
             ({"type": "enum", "values": ["a", "b"]}, "c", "one of a, b"),
             ({"type": "dns_label"}, "Evil.example.com", "DNS label"),
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
@@ -199,6 +247,11 @@ class TestBindArgs:
     def test_a_label_value_declared_with_min_length_0_may_be_empty(self):
         params = {"env": Param(type="label_value", default="", min_length=0)}
         assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
+
+    def test_an_undeclared_arg_beside_every_declared_one(self):
+        params = {"env": Param(type="label_value", required=True)}
+        with pytest.raises(ArgError, match="undeclared arg 'envv'"):
+            bind_args(params, {"env": "prod", "envv": "canary"})
 
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:

@@ -1,7 +1,11 @@
+import math
+from datetime import UTC, datetime
+
 import pytest
 from pydantic import ValidationError
 
-from checks.prometheus import PrometheusCheck, _groups_at_top_level
+from analyzer.sources.prometheus import Series
+from checks.prometheus import PrometheusCheck, _groups_at_top_level, _lost_its_values
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
 
@@ -69,3 +73,27 @@ class TestGroupingDetection:
     )
     def test_detection(self, query, flagged):
         assert _groups_at_top_level(query) is flagged
+
+
+class TestLostItsValues:
+    """A range series lost its values when it still reports at the end but has read NaN for more than a step
+    before it; one that stopped reporting altogether (a pod replaced) is judged on its samples."""
+
+    END = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+
+    def series(self, *values: float, last_s_before_end: float = 0.0) -> Series:
+        last = self.END.timestamp() - last_s_before_end
+        return Series({}, [(last - 60 * (len(values) - 1 - i), value) for i, value in enumerate(values)])
+
+    def test_nan_to_the_end_of_a_series_still_reporting(self):
+        assert _lost_its_values(self.series(0.1, 0.1, math.nan, math.nan, math.nan), self.END, 60.0)
+
+    def test_one_nan_step_at_the_end_is_no_loss(self):
+        assert not _lost_its_values(self.series(0.1, 0.1, 0.1, math.nan), self.END, 60.0)
+
+    def test_a_series_that_stopped_after_a_nan_tail_is_judged_on_its_samples(self):
+        stopped = self.series(0.1, 0.1, math.nan, math.nan, math.nan, last_s_before_end=600)
+        assert not _lost_its_values(stopped, self.END, 60.0)
+
+    def test_only_nan_is_no_value_to_lose(self):
+        assert not _lost_its_values(self.series(math.nan, math.nan), self.END, 60.0)

@@ -175,3 +175,30 @@ class TestEncodedRendering:
             promql, encoded = compiled.render_encoded(values)
             assert promql == compiled.render(values)
             assert encoded == quote(promql)
+
+
+class TestLexer:
+    """A # comment runs to the line's end, a backslash escapes in quoted strings only (not in backticks), and a
+    string holding an escape still ends at its closing quote: where a value lands is never misread."""
+
+    def test_a_placeholder_anywhere_in_a_comment_stands_in_the_comment(self):
+        with pytest.raises(ValueError, match="inside a # comment"):
+            PromQLTemplate("x # why: {{ h }}", LABEL)
+
+    def test_quotes_in_a_comment_open_no_string(self):
+        # Read as a string, the apostrophe would let the bare placeholder on the next line through.
+        with pytest.raises(ValueError, match="stands outside a quoted string"):
+            PromQLTemplate("x # it's\n+ {{ h }} # and it's", LABEL)
+
+    def test_an_escaped_quote_does_not_close_the_string(self):
+        # Read as closing, the escaped quote would put the bare placeholder inside a string.
+        with pytest.raises(ValueError, match="stands outside a quoted string"):
+            PromQLTemplate('x{a="q\\"", b={{ h }}, c="r\\""}', LABEL)
+
+    def test_a_string_with_an_escape_ends_at_its_quote(self):
+        rendered = PromQLTemplate('x{a="q\\\\", b="{{ h }}"}', LABEL).render({"h": 'v"'})
+        assert rendered == 'x{a="q\\\\", b="v\\""}'
+
+    def test_a_backslash_in_backticks_escapes_nothing(self):
+        rendered = PromQLTemplate('x{a=~`q\\`, b="{{ h }}"}', LABEL).render({"h": "v"})
+        assert rendered == 'x{a=~`q\\`, b="v"}'
