@@ -13,7 +13,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
@@ -28,7 +28,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation
+from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
 from analyzer.registry import Registry
@@ -39,6 +39,7 @@ from analyzer.ui.pages import is_ui_route, setup_ui, ui_guard
 
 CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+RUN_ROUTE = "/api/v1/checks/{name}/run"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Request ids only need to be unique, not secret: a per-process prefix and a counter cost nothing, where
 # uuid4() asks the kernel for randomness on every request.
@@ -92,8 +93,8 @@ def create_app(
     app.cleanup_ctx.append(_live_context)
     # The run route first: aiohttp tries the routes under one path prefix in the order they were added, and
     # these three paths never match the same URL.
-    app.router.add_route("GET", "/api/v1/checks/{name}/run", run_check)
-    app.router.add_route("POST", "/api/v1/checks/{name}/run", run_check)
+    app.router.add_route("GET", RUN_ROUTE, run_check)
+    app.router.add_route("POST", RUN_ROUTE, run_check)
     app.router.add_get("/api/v1/checks", list_checks)
     app.router.add_get("/api/v1/checks/{name}", get_check)
     app.router.add_get("/api/v1/verdicts", list_verdicts)
@@ -210,8 +211,10 @@ def _authenticate(request: web.Request, app: web.Application, ui_route: bool) ->
         app[METRICS].requests_rejected.labels(exc.code).inc()
         log_auth_failed(request, exc.message)
         # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
-        challenge = 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")
-        return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": challenge})
+        challenge = {"WWW-Authenticate": 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")}
+        if _wants_text(request):
+            return _text_refusal(401, exc.code, exc.message, challenge)
+        return error_response(401, exc.code, exc.message, headers=challenge)
     structlog.contextvars.bind_contextvars(client=principal.name)
     return None
 
@@ -237,10 +240,28 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
     retry_after = getattr(exc, "retry_after_s", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    response = error_response(exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None), headers=headers)
+    if _wants_text(request):
+        response = _text_refusal(exc.http_status, exc.code, exc.message, headers)
+    else:
+        response = error_response(
+            exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None), headers=headers
+        )
     if isinstance(exc, BodyTimeout | ShuttingDown):
         # The rest of a stalled body would be read before the next request: do not wait for it.
         response.force_close()
+    return response
+
+
+def _wants_text(request: web.Request) -> bool:
+    """Whether the request is a run that asked for the one-line text answer: its refusals are a line too."""
+    route = request.match_info.route.resource
+    return route is not None and route.canonical == RUN_ROUTE and request.query.getall("format", []) == ["text"]
+
+
+def _text_refusal(status: int, code: str, message: str, headers: Mapping[str, str]) -> web.Response:
+    """A refusal as one line for a human, `code (status): message`, for a run asked with `format=text`."""
+    response = web.Response(text=f"{code} ({status}): {printable(message)}\n", status=status)
+    response.headers.update(headers)
     return response
 
 

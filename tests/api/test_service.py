@@ -79,6 +79,15 @@ class TestAuth:
         assert answer.headers["WWW-Authenticate"] == 'Bearer realm="analyzer"'
         assert (await answer.json())["error"] == "unauthorized"
 
+    async def test_a_run_asked_as_text_is_told_in_one_line(self, client):
+        answer = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=x&format=text")
+        assert (answer.status, answer.content_type) == (401, "text/plain")
+        assert answer.headers["WWW-Authenticate"] == 'Bearer realm="analyzer"'
+        assert (await answer.text()).startswith("unauthorized (401): ")
+        forbidden = await client.get("/api/v1/checks/checkout-smoke/run?format=text", headers=bearer(TOKEN_ARGO))
+        assert forbidden.status == 403
+        assert (await forbidden.text()).startswith("forbidden (403): token 'argo-rollouts' may not use check")
+
     async def test_a_wrong_token_is_told_so(self, client):
         answer = await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO[:-1]))
         assert answer.status == 401

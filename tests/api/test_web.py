@@ -182,6 +182,30 @@ class TestClientErrors:
         body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
         assert body["error"] == "method_not_allowed"
 
+    @pytest.mark.parametrize(
+        ("path", "status", "line"),
+        [
+            ("/api/v1/checks/error-rate/run?format=text", 400, "bad_arg (400): missing required arg 'canary_hash'"),
+            ("/api/v1/checks/eror-rate/run?format=text", 404, "check_not_found (404): no check named 'eror-rate'"),
+        ],
+    )
+    async def test_a_run_asked_as_text_is_refused_in_one_line(self, client, path, status, line):
+        response = await client.get(path)
+        text = await response.text()
+        assert (response.status, response.content_type) == (status, "text/plain")
+        assert text.startswith(line) and text.endswith("\n") and text.count("\n") == 1, text
+
+    def test_a_refusal_line_quotes_no_control_character(self):
+        # Messages quote what a client sent with repr() today; the line stays one line whatever a message holds.
+        from analyzer.web import _text_refusal
+
+        response = _text_refusal(400, "bad_arg", "a\x1b[2Jb\nc", {"Retry-After": "3"})
+        assert response.text == "bad_arg (400): a\\x1b[2Jb\\x0ac\n" and response.headers["Retry-After"] == "3"
+
+    async def test_format_text_elsewhere_or_twice_keeps_json(self, client):
+        await error_of(await client.get("/api/v1/checks/nope?format=text"), 404)
+        await error_of(await client.get("/api/v1/checks/error-rate/run?format=text&format=text"), 400)
+
     async def test_service_survives_bad_requests(self, client):
         await client.post("/api/v1/checks/error-rate/run", data=b"\x00" * 2000)
         assert (await client.get("/healthz")).status == 200
