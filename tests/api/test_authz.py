@@ -173,55 +173,44 @@ class TestReadinessAcrossTeams:
     """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
     token the problems of its own checks only, as it does warnings."""
 
-    async def test_another_teams_reload_problem_is_not_shown(self, aiohttp_client, auth, gate):
+    async def problems_seen(self, aiohttp_client, auth, added, tokens):
+        """The reload problems each token reads in /readyz after the catalog plus `added` is rejected."""
         app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
         client = await aiohttp_client(app)
-        broken = [*CHECKS, {"name": "b-broken", "kind": "composite", "members": [{"check": "b-private-name"}]}]
-        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
+        auth.catalog.write_text(yaml.safe_dump({"checks": [*CHECKS, *added]}))
         assert await app[LIVE].reload("test") == "rejected"
         seen = {}
-        for token in (TOKEN_A, TOKEN_B, TOKEN_SRE):
+        for token in tokens:
             body = await (await client.get("/readyz", headers=bearer(token))).json()
             assert body["catalog"]["reload_failing"] is True
             seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        return seen
+
+    async def test_another_teams_reload_problem_is_not_shown(self, aiohttp_client, auth, gate):
+        added = [{"name": "b-broken", "kind": "composite", "members": [{"check": "b-private-name"}]}]
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_B, TOKEN_SRE))
         assert "b-broken" not in seen[TOKEN_A] and "b-private-name" not in seen[TOKEN_A]
         assert "b-private-name" in seen[TOKEN_B] and "b-private-name" in seen[TOKEN_SRE]
 
     async def test_a_misspelt_member_does_not_suggest_another_teams_check(self, aiohttp_client, auth, gate):
-        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
-        client = await aiohttp_client(app)
-        broken = [
-            *CHECKS,
+        added = [
             {"name": "a-typo", "kind": "composite", "members": [{"check": "b-gatf"}]},
             {"name": "a-own-typo", "kind": "composite", "members": [{"check": "a-gatf"}]},
         ]
-        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
-        assert await app[LIVE].reload("test") == "rejected"
-        seen = {}
-        for token in (TOKEN_A, TOKEN_SRE):
-            body = await (await client.get("/readyz", headers=bearer(token))).json()
-            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_SRE))
         assert "no check named 'b-gatf' in the catalog" in seen[TOKEN_A] and "b-gate" not in seen[TOKEN_A]
         assert "no check named 'a-gatf' in the catalog; did you mean 'a-gate'?" in seen[TOKEN_A]
         assert "no check named 'b-gatf' in the catalog; did you mean 'b-gate'?" in seen[TOKEN_SRE]
 
     async def test_a_cycle_through_another_teams_composites_is_not_spelt_out(self, aiohttp_client, auth, gate):
-        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
-        client = await aiohttp_client(app)
-        broken = [
-            *CHECKS,
+        added = [
             {"name": "b-loop", "kind": "composite", "members": [{"check": "b-private-loop"}]},
             {"name": "b-private-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
             {"name": "a-over-loop", "kind": "composite", "members": [{"check": "b-loop"}]},
             {"name": "a-loop", "kind": "composite", "members": [{"check": "a-other-loop"}]},
             {"name": "a-other-loop", "kind": "composite", "members": [{"check": "a-loop"}]},
         ]
-        auth.catalog.write_text(yaml.safe_dump({"checks": broken}))
-        assert await app[LIVE].reload("test") == "rejected"
-        seen = {}
-        for token in (TOKEN_A, TOKEN_SRE):
-            body = await (await client.get("/readyz", headers=bearer(token))).json()
-            seen[token] = " ".join(body["catalog"]["last_error"]["problems"])
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_SRE))
         assert "check 'a-over-loop'" in seen[TOKEN_A] and "members form a cycle" in seen[TOKEN_A]
         assert "b-private-loop" not in seen[TOKEN_A]
         assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
