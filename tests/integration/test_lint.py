@@ -248,6 +248,20 @@ class TestLiveLint:
 
 
 @contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """`handler` served on 127.0.0.1 from a thread (over TLS with `tls`) while the block runs: its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]:
     """A server on 127.0.0.1 that answers every GET with `status` and `body`: its base URL and the paths asked."""
     asked: list[str] = []
@@ -263,13 +277,8 @@ def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Fixed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Fixed) as url:
+        yield url, asked
 
 
 @contextmanager
@@ -297,15 +306,8 @@ def tenant_querier(
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Querier)
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", refused
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Querier, tls) as url:
+        yield url, refused
 
 
 @pytest.mark.integration
