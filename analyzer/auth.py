@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from analyzer.catalog import Catalog
+    from analyzer.check import Check
 
 logger = structlog.get_logger("analyzer.auth")
 
@@ -64,7 +65,15 @@ class Principal:
             return self.may_use
         return lambda check: self.may_use(check) and all(self.may_use(member) for member in catalog.reached(check))
 
-    def require_members(self, check: str, catalog: Catalog) -> None:
+    def check_of(self, catalog: Catalog, name: str) -> Check:
+        """The check of that name, when the caller may use it and every check it runs: Forbidden (decided by name
+        before the catalog is asked, then for a member), or CheckNotFound suggesting only what it may use."""
+        self.require(name)
+        check = catalog.get(name, visible=self.may_run(catalog))
+        self._require_members(name, catalog)
+        return check
+
+    def _require_members(self, check: str, catalog: Catalog) -> None:
         """Forbidden unless the caller may use every check an evaluation of `check` runs, naming a member the
         definition of a check it may use names (its name is the caller's already)."""
         if self.unrestricted or all(self.may_use(member) for member in catalog.reached(check)):

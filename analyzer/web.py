@@ -328,10 +328,7 @@ async def get_check(request: web.Request) -> web.Response:
     """GET /api/v1/checks/{name}: one definition, secrets redacted."""
     catalog = request[GENERATION].catalog
     name = request.match_info["name"]
-    principal = request[PRINCIPAL]
-    principal.require(name)
-    check = catalog.get(name, visible=principal.may_run(catalog))
-    principal.require_members(name, catalog)
+    check = request[PRINCIPAL].check_of(catalog, name)
     body = check.definition()
     body["sources"] = {
         name: catalog.sources[name].redacted() for name in sorted(check.source_names()) if name in catalog.sources
@@ -366,9 +363,7 @@ async def run_check(request: web.Request) -> web.Response:
     try:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
-        principal.require(name)
-        check = generation.catalog.get(name, visible=principal.may_run(generation.catalog))
-        principal.require_members(name, generation.catalog)
+        check = principal.check_of(generation.catalog, name)
         secret = check.secret_params()
         options, raw_args = _split_query(request)
         if request.method == "POST":

@@ -200,11 +200,8 @@ async def index(request: web.Request) -> dict[str, Any]:
 async def check_page(request: web.Request) -> dict[str, Any]:
     """One check: its definition (secrets redacted as the API redacts them) and a form that runs it."""
     name = request.match_info["name"]
-    principal: Principal = request[PRINCIPAL]
-    principal.require(name)
     catalog = request[GENERATION].catalog
-    check = catalog.get(name, visible=principal.may_run(catalog))
-    principal.require_members(name, catalog)
+    check = request[PRINCIPAL].check_of(catalog, name)
     definition = check.definition()
     definition["sources"] = {
         source: catalog.sources[source].redacted()
@@ -227,10 +224,8 @@ async def run_page(request: web.Request) -> web.Response:
     `at`, if it holds one, else a new evaluation (as of `at` when given)."""
     name = request.match_info["name"]
     principal: Principal = request[PRINCIPAL]
-    principal.require(name)
     generation = request[GENERATION]
-    check = generation.catalog.get(name, visible=principal.may_run(generation.catalog))
-    principal.require_members(name, generation.catalog)
+    check = principal.check_of(generation.catalog, name)
     raw = (
         await _form_fields(request)
         if request.method == "POST"
