@@ -304,6 +304,7 @@ def _counted(count: int, noun: str) -> str:
 
 def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
+    from analyzer.promql_syntax import ADVICE, syntax_problems
     from analyzer.registry import Registry
 
     # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
@@ -311,6 +312,13 @@ def _validate(paths: list[Path]) -> int:
     catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
+    unparsed = syntax_problems(catalog)
+    if unparsed:
+        print(
+            "analyzer: the catalog is invalid:", *(f"  - {problem}" for problem in unparsed), sep="\n", file=sys.stderr
+        )
+        print(f"analyzer: {ADVICE}", file=sys.stderr)
+        return EXIT_INVALID_CATALOG
     print(_catalog_ok(catalog))
     return EXIT_PASS
 
@@ -395,6 +403,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.lint import clean, format_report, lint
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
+    from analyzer.promql_syntax import syntax_problems
     from analyzer.registry import Registry
     from analyzer.settings import Settings
 
@@ -424,7 +433,9 @@ def _validate_live(args: argparse.Namespace) -> int:
     print(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:
-        reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file)
+        reports = lint(
+            catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file, syntax_problems(catalog)
+        )
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR

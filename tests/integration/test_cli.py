@@ -141,6 +141,41 @@ class TestValidateAndList:
         assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
         assert "pass_if:" in result.stderr
 
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("sum(rate(x[5m])", "unclosed left parenthesis"),
+            ("sum(rat(x[5m]))", "unknown function with name 'rat'"),
+            ("sum(rate(x[5mm]))", "bad number or duration syntax: 5mm"),
+            ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
+        ],
+    )
+    def test_promql_that_does_not_parse(self, tmp_path, query, message):
+        path = tmp_path / "bad.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": {"default": {"url": "http://prometheus:9090"}},
+                    "checks": [{"name": "a", "kind": "prometheus", "query": query, "pass_if": "< 1"}],
+                }
+            )
+        )
+        result = analyzer("validate", path)
+        assert result.returncode == 6
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert lines[:2] == [
+            "analyzer: the catalog is invalid:",
+            f"  - {path}: check 'a': query: the PromQL does not parse ({message}): {query}",
+        ]
+        assert "promql-parser" in lines[2] and "--prometheus URL` has it decide" in lines[2]
+        assert "skip_promql_parse: true" in lines[2]
+
+        path.write_text(path.read_text().replace("kind: prometheus", "kind: prometheus\n  skip_promql_parse: true"))
+        result = analyzer("validate", path)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.startswith("ok: 1 check, 1 source")
+
     @pytest.mark.integration
     def test_list(self, catalog_file):
         result = analyzer("list", "--catalog", catalog_file())
