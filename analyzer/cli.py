@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
+    run.add_argument(
+        "--prometheus",
+        action="append",
+        default=[],
+        metavar="[SOURCE=]URL",
+        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
+        "source when the check reads several; repeatable",
+    )
     run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
     run.add_argument(
@@ -167,9 +175,11 @@ def _command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _load(catalog_path: Path | None, *, every_kind: bool = False, only: str | None = None) -> tuple[Registry, Catalog]:
+def _load(
+    catalog_path: Path | None, *, every_kind: bool = False, only: str | None = None, check_files: bool = True
+) -> tuple[Registry, Catalog]:
     """The registry and the catalog; `every_kind` imports every installed kind, used or not; `only` validates
-    just that check and those it references (a Job)."""
+    just that check and those it references (a Job); `check_files=False` leaves the files sources name unread."""
     from analyzer.catalog import load_catalog
     from analyzer.errors import ConfigError
     from analyzer.registry import Registry
@@ -179,7 +189,7 @@ def _load(catalog_path: Path | None, *, every_kind: bool = False, only: str | No
     registry = Registry.default()
     if every_kind:
         registry.load_all()
-    return registry, load_catalog(catalog_path, registry, only=only)
+    return registry, load_catalog(catalog_path, registry, only=only, check_files=check_files)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -228,8 +238,18 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging("console", "warning")
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
-    _, catalog = _load(settings.catalog, only=args.name)
+    # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
+    _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
     check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    configs = catalog.sources
+    if args.prometheus:
+        from analyzer.pointing import pointed_at
+
+        try:
+            configs = pointed_at(catalog, args.name, args.prometheus)
+        except ValueError as exc:
+            print(f"analyzer: --prometheus: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     raw_args: dict[str, str] = {}
     for item in args.arg:
         key, sep, value = item.partition("=")
@@ -249,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
     _started(args, freeze=True)
 
     async def evaluate() -> Evaluation:
-        sources = Sources(catalog.sources, http=lambda: _http_client(settings))
+        sources = Sources(configs, http=lambda: _http_client(settings))
         try:
             # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
             return await Runner(catalog, sources, None, settings.deadline_s).evaluate(check, bound, at)
