@@ -39,7 +39,7 @@ EXIT_CODES = {
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
-and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit) have none.
+and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus) have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
