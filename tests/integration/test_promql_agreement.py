@@ -20,6 +20,7 @@ from analyzer.promql_syntax import parse_error, sample_args
 from analyzer.registry import Registry
 from tests.docs.test_yaml_examples import PAGES, yaml_blocks
 from tests.integration.data_error_budget_rules import JOBS, pyrra_rules, sloth_rules
+from tests.integration.test_error_budget import pyrra_check, raw_check, sloth_check
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = Registry.default()
@@ -102,7 +103,8 @@ def deploy_queries() -> dict[str, str]:
 
 
 def the_tests_queries() -> dict[str, str]:
-    """Every check of the tests written as a dict literal or as YAML text (those that build)."""
+    """Every check of the tests written as a dict literal or as YAML text (those that build), and those the
+    error_budget tests' helpers write for each job of their rules."""
     found: dict[str, str] = {}
     for path in sorted((ROOT / "tests").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -118,6 +120,9 @@ def the_tests_queries() -> dict[str, str]:
                 except (ValueError, TypeError, SyntaxError, RecursionError):
                     continue
                 found.update(_check_queries(where, literal))
+    for job in JOBS:
+        for make in (pyrra_check, sloth_check, raw_check):
+            found.update(_check_queries(f"tests/integration/test_error_budget.py:{make.__name__}", make(job)))
     return found
 
 
