@@ -47,9 +47,7 @@ def pointed_at(catalog: Catalog, name: str, given: Sequence[str]) -> Mapping[str
     configs = dict(catalog.sources)
     for source, url in named.items():
         if source not in read:
-            raise ValueError(
-                f"check {name!r} does not read source {source!r}" + (f" (it reads {', '.join(read)})" if read else "")
-            )
+            raise ValueError(f"check {name!r} does not read source {source!r} (it reads {', '.join(read)})")
         try:
             configs[source] = PrometheusSourceConfig.model_validate(
                 {**configs[source].model_dump(), "url": url, "bearer_token_file": None, "ca_file": None}

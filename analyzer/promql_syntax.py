@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.catalog import Catalog
@@ -80,17 +79,15 @@ def _placeholder(param: Param) -> ArgValue:
     return _PLACEHOLDERS[param.type]
 
 
-def syntax_problems(catalog: Catalog, parse: Callable[[str], str | None] | None = None) -> list[SyntaxProblem]:
-    """The first query of each check that does not parse (`parse`: the error of a query, None when it parses;
-    promql-parser's by default); checks with `skip_promql_parse: true` are left out. One per check: a query the
-    kind builds from a broken field would repeat the field's error."""
-    parse = parse or parse_error
+def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
+    """The first query of each check that promql-parser rejects; checks with `skip_promql_parse: true` are left
+    out. One per check: a query the kind builds from a broken field would repeat the field's error."""
     found = []
     for name, check in catalog.checks.items():
         if check.skip_promql_parse:
             continue
         for field, query in check.promql(sample_args(check)):
-            message = parse(query)
+            message = parse_error(query)
             if message is not None:
                 found.append(SyntaxProblem(name, catalog.origins.get(name, "catalog"), field, query, message))
                 break
