@@ -11,7 +11,9 @@ lets one check through. Never run by `serve` or `run`: a parser gap must not tak
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
+import re
 from dataclasses import dataclass
 
 from analyzer.catalog import Catalog
@@ -29,6 +31,103 @@ _PLACEHOLDERS: dict[ParamType, ArgValue] = {
     ParamType.DURATION: "5m",
     ParamType.DNS_LABEL: "x",
 }
+# What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
+# missing here costs a hint, never a verdict).
+_FUNCTIONS = [
+    "abs",
+    "absent",
+    "absent_over_time",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "double_exponential_smoothing",
+    "exp",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantile",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "holt_winters",
+    "hour",
+    "idelta",
+    "increase",
+    "info",
+    "irate",
+    "label_join",
+    "label_replace",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "pi",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "time",
+    "timestamp",
+    "vector",
+    "year",
+    "avg",
+    "bottomk",
+    "count",
+    "count_values",
+    "group",
+    "limit_ratio",
+    "limitk",
+    "max",
+    "min",
+    "quantile",
+    "stddev",
+    "stdvar",
+    "sum",
+    "topk",
+]
+_UNKNOWN_FUNCTION_RE = re.compile(r"unknown function with name '([^']*)'")
 # Said once under the findings: whose judgement a rejection is, and what to do when Prometheus disagrees.
 ADVICE = (
     "the PromQL was parsed offline by promql-parser, which follows Prometheus' grammar but may lag it (a new "
@@ -102,8 +201,12 @@ def parse_error(query: str) -> str | None:
     try:
         promql_parser.parse(raw_strings_quoted(query))
     except ValueError as exc:
-        return str(exc) or "invalid query"
-    return None
+        message = str(exc) or "invalid query"
+    else:
+        return None
+    unknown = _UNKNOWN_FUNCTION_RE.fullmatch(message)
+    close = difflib.get_close_matches(unknown.group(1), _FUNCTIONS, n=1) if unknown else []
+    return message + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 @functools.cache

@@ -244,7 +244,7 @@ class TestValidateAndList:
         ("query", "message"),
         [
             ("sum(rate(x[5m])", "unclosed left parenthesis"),
-            ("sum(rat(x[5m]))", "unknown function with name 'rat'"),
+            ("sum(rat(x[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
             ("sum(rate(x[5mm]))", "bad number or duration syntax: 5mm"),
             ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
         ],

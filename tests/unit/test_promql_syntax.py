@@ -89,7 +89,7 @@ class TestPrometheusKind:
         ("query", "message"),
         [
             ("sum(rate(http_requests_total[5m])", "unclosed left parenthesis"),
-            ("sum(rat(http_requests_total[5m]))", "unknown function with name 'rat'"),
+            ("sum(rat(http_requests_total[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
             ("sum(rate(http_requests_total[5mm]))", "bad number or duration syntax: 5mm"),
             ("sum(rate(http_requests_total[5m]))}", "unexpected right brace '}'"),
             ("rate(http_requests_total)", "expected type matrix in call to function 'rate', got vector"),
@@ -132,6 +132,13 @@ class TestPrometheusKind:
         assert catalog(quoted).checks["q"].promql({"n": 1.5}) == [("query", "x{v=~`1\\.5`}")]
         assert problems(quoted) == []
 
+    @pytest.mark.parametrize(
+        ("query", "meant"),
+        [("summ(x)", "sum"), ("histogram_quantle(0.9, x)", "histogram_quantile"), ("irat(x[5m])", "irate")],
+    )
+    def test_an_unknown_function_names_the_closest(self, query, meant):
+        assert parse_error(query).endswith(f"; did you mean {meant!r}?")
+
     def test_a_function_prometheus_2_has_and_the_parser_dropped(self):
         # holt_winters: Prometheus 3 renamed it, promql-parser follows, the Prometheus 2 the tests ship has it.
         assert problems(prometheus_check("holt_winters(http_requests_total[1h], 0.5, 0.5)")) == []
@@ -162,7 +169,7 @@ class TestErrorBudgetKind:
         }
         found = syntax_problems(catalog(check))
         assert [(p.field, p.message) for p in found] == [
-            ("sloth: its total query over 1h", "unknown function with name 'rat'")
+            ("sloth: its total query over 1h", "unknown function with name 'rat'; did you mean 'rate'?")
         ]
 
     @pytest.mark.parametrize(
