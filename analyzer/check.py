@@ -63,6 +63,11 @@ class Check(BaseModel):
     no_data: NoDataPolicy = Field(
         default=NoDataPolicy.INCONCLUSIVE, description="verdict when there is nothing to judge"
     )
+    skip_promql_parse: bool | None = Field(
+        default=None,
+        description="true: `analyzer validate` does not parse this check's PromQL offline (for a query your "
+        "Prometheus accepts and promql-parser does not; `validate --prometheus` still has Prometheus parse it)",
+    )
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args with defaults filled in; ArgError names the offending arg (a secret one unquoted)."""
@@ -118,6 +123,12 @@ class Check(BaseModel):
 
     def warnings(self) -> list[str]:
         """Findings that do not make the check invalid but that its author should know."""
+        return []
+
+    def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
+        """Every PromQL an evaluation with these args sends, as (what it comes from, the query), the fields its
+        author wrote first: `analyzer validate` parses them offline. None by default: a kind that sends no PromQL
+        (or does not say) is not parsed."""
         return []
 
     def definition(self) -> dict[str, Any]:

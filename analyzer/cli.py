@@ -39,7 +39,7 @@ EXIT_CODES = {
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
-and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit) have none.
+and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus) have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
+    run.add_argument(
+        "--prometheus",
+        action="append",
+        default=[],
+        metavar="[SOURCE=]URL",
+        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
+        "source when the check reads several; repeatable",
+    )
     run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
     run.add_argument(
@@ -167,9 +175,11 @@ def _command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _load(catalog_path: Path | None, *, every_kind: bool = False, only: str | None = None) -> tuple[Registry, Catalog]:
+def _load(
+    catalog_path: Path | None, *, every_kind: bool = False, only: str | None = None, check_files: bool = True
+) -> tuple[Registry, Catalog]:
     """The registry and the catalog; `every_kind` imports every installed kind, used or not; `only` validates
-    just that check and those it references (a Job)."""
+    just that check and those it references (a Job); `check_files=False` leaves the files sources name unread."""
     from analyzer.catalog import load_catalog
     from analyzer.errors import ConfigError
     from analyzer.registry import Registry
@@ -179,7 +189,7 @@ def _load(catalog_path: Path | None, *, every_kind: bool = False, only: str | No
     registry = Registry.default()
     if every_kind:
         registry.load_all()
-    return registry, load_catalog(catalog_path, registry, only=only)
+    return registry, load_catalog(catalog_path, registry, only=only, check_files=check_files)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -228,8 +238,18 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging("console", "warning")
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
-    _, catalog = _load(settings.catalog, only=args.name)
+    # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
+    _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
     check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    configs = catalog.sources
+    if args.prometheus:
+        from analyzer.pointing import pointed_at
+
+        try:
+            configs = pointed_at(catalog, args.name, args.prometheus)
+        except ValueError as exc:
+            print(f"analyzer: --prometheus: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     raw_args: dict[str, str] = {}
     for item in args.arg:
         key, sep, value = item.partition("=")
@@ -249,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
     _started(args, freeze=True)
 
     async def evaluate() -> Evaluation:
-        sources = Sources(catalog.sources, http=lambda: _http_client(settings))
+        sources = Sources(configs, http=lambda: _http_client(settings))
         try:
             # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
             return await Runner(catalog, sources, None, settings.deadline_s).evaluate(check, bound, at)
@@ -304,6 +324,7 @@ def _counted(count: int, noun: str) -> str:
 
 def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
+    from analyzer.promql_syntax import ADVICE, syntax_problems
     from analyzer.registry import Registry
 
     # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
@@ -311,6 +332,13 @@ def _validate(paths: list[Path]) -> int:
     catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         print(f"warning: {warning}")
+    unparsed = syntax_problems(catalog)
+    if unparsed:
+        print(
+            "analyzer: the catalog is invalid:", *(f"  - {problem}" for problem in unparsed), sep="\n", file=sys.stderr
+        )
+        print(f"analyzer: {ADVICE}", file=sys.stderr)
+        return EXIT_INVALID_CATALOG
     print(_catalog_ok(catalog))
     return EXIT_PASS
 
@@ -395,6 +423,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.lint import clean, format_report, lint
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
+    from analyzer.promql_syntax import syntax_problems
     from analyzer.registry import Registry
     from analyzer.settings import Settings
 
@@ -424,7 +453,9 @@ def _validate_live(args: argparse.Namespace) -> int:
     print(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:
-        reports = lint(catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file)
+        reports = lint(
+            catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file, syntax_problems(catalog)
+        )
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR

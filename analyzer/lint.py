@@ -14,7 +14,7 @@ import difflib
 import json
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import parse_duration, shown_args
 from analyzer.promql_names import range_durations, vector_selectors
+from analyzer.promql_syntax import SyntaxProblem
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 
@@ -55,6 +56,8 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     # The queries again, by the name of the source each was sent to: each source asks with its own headers.
     sent_to: dict[str, list[str]] = field(default_factory=dict)
+    # What the lint learnt that is no problem: a query promql-parser rejects and Prometheus accepted.
+    notes: list[str] = field(default_factory=list)
 
 
 class _RecordingSource(PrometheusSource):
@@ -371,10 +374,16 @@ def _bound_order(bound: str) -> float:
 
 
 def lint(
-    catalog: Catalog, url: str, at: datetime | None = None, deadline_s: float = 8.0, ca_file: Path | None = None
+    catalog: Catalog,
+    url: str,
+    at: datetime | None = None,
+    deadline_s: float = 8.0,
+    ca_file: Path | None = None,
+    unparsed: Sequence[SyntaxProblem] = (),
 ) -> list[CheckReport]:
     """Dry-run every check against `url` and check what its queries read exists there, and is still kept;
-    `ca_file`: the CA bundle to verify an https `url` with (default: certifi's, as the service)."""
+    `ca_file`: the CA bundle to verify an https `url` with (default: certifi's, as the service); `unparsed`: the
+    offline parse's findings, which Prometheus overrules for a query it was asked (`parser_findings`)."""
     reports = asyncio.run(dry_run(catalog, url, at, deadline_s, ca_file))
     # One client per way of asking (a source's headers and TLS choice), every source asked once at least.
     configs = live_configs(catalog, url, ca_file)
@@ -385,8 +394,11 @@ def lint(
         if key not in clients:
             clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure, ca_file)
         asking[name] = clients[key]
+    by_check = {problem.check: problem for problem in unparsed}
     for report in reports:
         report.problems = _refused(report)
+        if report.check in by_check:
+            report.problems, report.notes = parser_findings(report, by_check[report.check])
         for name, queries in report.sent_to.items():
             report.problems += problems_of(queries, asking[name])
     retentions = {id(client): client.retention() for client in clients.values()}
@@ -433,6 +445,35 @@ def _refused(report: CheckReport) -> list[str]:
     return ["Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL"]
 
 
+# Errors after which Prometheus cannot have judged a query it was sent.
+_UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
+
+
+def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a check with a query promql-parser rejects: Prometheus decides a query it was sent (in
+    full or as part of a batch) and answered: refused, its refusal is the problem already; accepted, the parser's
+    rejection is a note. A query it was not asked (the check was not run) stays a problem."""
+    evaluation = report.evaluation
+    asked = (
+        evaluation is not None
+        and evaluation.error not in _UNANSWERED
+        and any(unparsed.query in sent for sent in report.queries)
+    )
+    if not asked:
+        problem = (
+            f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message}) and Prometheus was not asked it"
+        )
+        return [*report.problems, f"{problem}: {unparsed.shown_query()}"], report.notes
+    if report.problems:
+        return report.problems, report.notes
+    return report.problems, [
+        *report.notes,
+        f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message}), but this Prometheus accepts it, "
+        "and Prometheus decides; set skip_promql_parse: true on the check so that `analyzer validate` without "
+        "--prometheus passes too",
+    ]
+
+
 def _misconfigured(report: CheckReport) -> list[str]:
     """The dry run's check_misconfigured error as a problem when no name, label or bound the lint found
     explains it (an SLO tool's recorded period or objective that is not the check's, several series of one
@@ -458,6 +499,7 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
                 + (f" (args: {args})" if args else "")
             )
         lines.extend(f"    problem: {printable(problem)}" for problem in report.problems)
+        lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"

@@ -269,6 +269,24 @@ class KpiCompareCheck(Check):
                     )
         return found
 
+    def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
+        """Each variant's queries rendered, then the presence query built from their metric names."""
+        values: dict[str, ArgValue] = {**args, _LOOKBACK: self.lookback}
+        sent: list[tuple[str, str]] = []
+        for side, spec, templates in (
+            ("canary", self.canary, self._canary),
+            ("baseline", self.baseline, self._baseline),
+        ):
+            for name, template in templates.items():
+                sent.append((side if isinstance(spec, str) else f"{side}.{name}", template.render(values)))
+        try:
+            names = {name for _, query in sent for selector in _selectors(query) for name in selector.names}
+        except ValueError:
+            return sent  # a query its selectors cannot be read from: the parse reports it, before any presence query
+        if names:
+            sent.append(("the presence query built from their metric names", presence_query(names)))
+        return sent
+
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, then judge what they measured."""
         measured = await self.measure(ctx)

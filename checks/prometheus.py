@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from analyzer.kinds import (
     SEVERITY,
+    ArgValue,
     Check,
     CheckMisconfigured,
     Condition,
@@ -109,6 +111,10 @@ class PrometheusCheck(Check):
     def source_names(self) -> frozenset[str]:
         """The one source the query runs against."""
         return frozenset({self.source})
+
+    def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
+        """The one query, rendered."""
+        return [("query", self._template.render(args))]
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""

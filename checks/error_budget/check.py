@@ -280,6 +280,29 @@ class ErrorBudgetCheck(Check):
         ]
         return found
 
+    def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
+        """Each query of the SLI over the shortest window and over the period, then the batches sent (and a latency
+        SLI's bucket listing): the SLI's own fields go first, so a mistake in them is named before the batch."""
+        plan = self._new_plan(args)
+        sli = next(name for name in ("ratio", "latency", "pyrra", "sloth") if getattr(self, name) is not None)
+        sent = [
+            (f"{sli}: its {part} query over {window}", query)
+            for window, queries in [*list(plan.windows.items())[:1], (self.period, plan.period)]
+            for part, query in queries.items()
+        ]
+        sent += [
+            (f"the query it sends ({index + 1} of {len(plan.batches)})", b.promql)
+            for index, b in enumerate(plan.batches)
+        ]
+        if isinstance(self._reader, LatencyReader):
+            sent.append(
+                (
+                    "the query listing the histogram's buckets (when a bound is missing)",
+                    self._reader.buckets_query(args),
+                )
+            )
+        return sent
+
     def _windows(self) -> list[str]:
         """The distinct tier windows, each measured once however many tiers share it."""
         return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.models import Outcome
+from analyzer.promql_syntax import syntax_problems
 from analyzer.registry import BUILTIN_KINDS, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -46,6 +47,19 @@ class TestWorkedExample:
     def test_a_bad_selector_is_refused_at_load(self, kind):
         with pytest.raises(ValidationError, match="label matchers"):
             kind(name="x", selector='up{job="api"} or vector(1)')
+
+    def test_validate_parses_its_promql(self, kind):
+        registry = Registry([*BUILTIN_KINDS, kind])
+        checks = [
+            {"name": "ok", "kind": "series_count", "selector": 'up{job="api"}'},
+            {"name": "unquoted", "kind": "series_count", "selector": "up{job=api}"},
+        ]
+        catalog = build_catalog(
+            [(str(PAGE), {"sources": {"default": {"url": "http://p:9090"}}, "checks": checks})], registry
+        )
+        assert [(p.check, p.field, p.query) for p in syntax_problems(catalog)] == [
+            ("unquoted", "selector", "count(up{job=api}) or vector(0)")
+        ]
 
     @pytest.mark.integration
     def test_evaluates_to_pass_against_the_demo(self, kind, demo):

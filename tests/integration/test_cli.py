@@ -121,6 +121,105 @@ class TestRunExitCodes:
         assert result.returncode == 0, result.stderr
 
 
+def two_source_catalog(tmp_path, **extra_source):
+    """Sources `a` and `b` at addresses nothing listens on (as in-cluster names are from a laptop), a check on
+    each and a composite of both; `a` names files that exist only in the pod."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    rate = {"kind": "prometheus", "params": CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"}
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {
+                    "a": {"url": dead, "ca_file": "/var/run/pod-only/ca.pem", "bearer_token_file": "/pod/token"},
+                    "b": {"url": dead, **extra_source},
+                },
+                "checks": [
+                    {"name": "on-a", "source": "a", **rate},
+                    {"name": "on-b", "source": "b", **rate},
+                    {
+                        "name": "both",
+                        "kind": "composite",
+                        "params": CANARY,
+                        "members": [
+                            {"check": name, "args": {"canary_hash": "{{ canary_hash }}"}} for name in ("on-a", "on-b")
+                        ],
+                    },
+                    {
+                        "name": "smoke",
+                        "kind": "http_smoke",
+                        "base_url": dead,
+                        "allowed_hosts": ["127.0.0.1"],
+                        "steps": [{"name": "up", "path": "/", "expect": {"status": [200]}}],
+                    },
+                ],
+            }
+        )
+    )
+    return path
+
+
+@pytest.mark.integration
+class TestRunAgainstAnotherPrometheus:
+    """`run --prometheus [SOURCE=]URL` reads that Prometheus instead of the catalog's source (a port-forward)."""
+
+    def test_the_source_a_check_reads(self, tmp_path, prometheus):
+        catalog = two_source_catalog(tmp_path)
+        common = ("--catalog", catalog, "--arg", "canary_hash=broken1", "--at", prometheus.anchor)
+        without = analyzer("run", "on-a", *common)
+        # Without: the catalog's ca_file is not where a laptop runs, so the catalog does not even load.
+        assert without.returncode == 6 and "ca_file '/var/run/pod-only/ca.pem' cannot be read" in without.stderr
+        result = analyzer("run", "on-a", *common, "--prometheus", prometheus.url)
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert result.stdout.startswith("FAIL on-a: value 0.1 does not meet pass_if < 0.01")
+        named = analyzer("run", "on-b", *common, "--prometheus", f"b={prometheus.url}")
+        assert named.returncode == 3 and named.stdout.startswith("FAIL on-b:"), named.stdout + named.stderr
+
+    def test_a_check_reading_several_sources_needs_each_named(self, tmp_path, prometheus):
+        catalog = two_source_catalog(tmp_path)
+        common = ("--catalog", catalog, "--arg", "canary_hash=healthy1", "--at", prometheus.anchor)
+        bare = analyzer("run", "both", *common, "--prometheus", prometheus.url)
+        assert bare.returncode == 2
+        assert bare.stderr == (
+            "analyzer: --prometheus: check 'both' reads 2 Prometheus sources (a, b): give each its address "
+            "(--prometheus a=URL --prometheus b=URL)\n"
+        )
+        each = analyzer(
+            "run", "both", *common, "--prometheus", f"a={prometheus.url}", "--prometheus", f"b={prometheus.url}"
+        )
+        assert each.returncode == 0 and each.stdout.startswith("PASS both:"), each.stdout + each.stderr
+        # One of two: the other keeps the catalog's address, where nothing answers.
+        half = analyzer("run", "both", *common, "--prometheus", f"a={prometheus.url}")
+        assert half.returncode == 5, half.stdout + half.stderr
+
+    def test_the_source_keeps_its_settings(self, tmp_path, prometheus):
+        # Only the address changes: a timeout no answer can meet still applies at the new one (so would a tenant's
+        # headers or `insecure`).
+        catalog = two_source_catalog(tmp_path, timeout_s=0.001)
+        result = analyzer(
+            "run", "on-b", "--catalog", catalog, "--arg", "canary_hash=healthy1", "--prometheus", f"b={prometheus.url}"
+        )
+        assert result.returncode == 5, result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        ("name", "given", "text"),
+        [
+            ("on-a", ["c=http://127.0.0.1:9"], "check 'on-a' does not read source 'c' (it reads a)"),
+            ("on-a", ["b=http://127.0.0.1:9"], "check 'on-a' does not read source 'b' (it reads a)"),
+            ("on-a", ["a=http://127.0.0.1:9", "a=http://127.0.0.1:8"], "source 'a' is given twice"),
+            ("on-a", ["http://127.0.0.1:9", "a=http://127.0.0.1:9"], "give one URL (the check reads one source)"),
+            ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL such as http://127.0.0.1:9090"),
+            ("on-a", ["http://127.0.0.1:9090/api/v1/query?x=1"], "is not an http(s) base URL"),
+            ("smoke", ["http://127.0.0.1:9"], "check 'smoke' reads no Prometheus source"),
+        ],
+    )
+    def test_usage_errors(self, tmp_path, name, given, text):
+        args = [arg for item in given for arg in ("--prometheus", item)]
+        result = analyzer("run", name, "--catalog", two_source_catalog(tmp_path), "--arg", "canary_hash=x", *args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.startswith("analyzer: --prometheus: ") and text in result.stderr, result.stderr
+
+
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
 
@@ -140,6 +239,41 @@ class TestValidateAndList:
         assert result.returncode == 6
         assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
         assert "pass_if:" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("sum(rate(x[5m])", "unclosed left parenthesis"),
+            ("sum(rat(x[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
+            ("sum(rate(x[5mm]))", "bad number or duration syntax: 5mm"),
+            ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
+        ],
+    )
+    def test_promql_that_does_not_parse(self, tmp_path, query, message):
+        path = tmp_path / "bad.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "sources": {"default": {"url": "http://prometheus:9090"}},
+                    "checks": [{"name": "a", "kind": "prometheus", "query": query, "pass_if": "< 1"}],
+                }
+            )
+        )
+        result = analyzer("validate", path)
+        assert result.returncode == 6
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert lines[:2] == [
+            "analyzer: the catalog is invalid:",
+            f"  - {path}: check 'a': query: the PromQL does not parse ({message}): {query}",
+        ]
+        assert "promql-parser" in lines[2] and "--prometheus URL` has it decide" in lines[2]
+        assert "skip_promql_parse: true" in lines[2]
+
+        path.write_text(path.read_text().replace("kind: prometheus", "kind: prometheus\n  skip_promql_parse: true"))
+        result = analyzer("validate", path)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.startswith("ok: 1 check, 1 source")
 
     @pytest.mark.integration
     def test_list(self, catalog_file):

@@ -209,6 +209,39 @@ class TestLiveLint:
         )
         assert "1 problem in 1 check" in result.stdout
 
+    def test_a_query_the_parser_rejects_and_prometheus_accepts_is_a_note(self, tmp_path, prometheus):
+        # Go's \Q...\E quotes a regex; promql-parser's regex engine has no such thing. Prometheus decides.
+        query = "sum(rate(http_requests_total{service=~`\\Qcheckout\\E`}[5m]))"
+        check = {"name": "quoted", "kind": "prometheus", "query": query, "pass_if": "> 0"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        offline = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path / "catalog.yaml")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert offline.returncode == 6 and "illegal regex for \\Qcheckout\\E" in offline.stderr, offline.stderr
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "quoted: PASS" in result.stdout
+        assert (
+            "    note: query: promql-parser cannot parse it (illegal regex for \\Qcheckout\\E), but this Prometheus "
+            "accepts it, and Prometheus decides; set skip_promql_parse: true on the check so that `analyzer validate` "
+            "without --prometheus passes too"
+        ) in result.stdout
+        assert "0 problems in 1 check" in result.stdout
+
+    def test_a_query_the_parser_rejects_in_a_check_not_run_is_a_problem(self, tmp_path, prometheus):
+        check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
+        check["query"] = check["query"].replace("[5m]", "[5mm]", 1)
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "error-rate: not run: param 'canary_hash' is required and declares no `example`" in result.stdout
+        assert (
+            "    problem: query: promql-parser cannot parse it (bad number or duration syntax: 5mm) and Prometheus was "
+            'not asked it: sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="x",'
+        ) in result.stdout
+        assert "1 problem in 1 check" in result.stdout
+
     def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)

@@ -1,0 +1,252 @@
+"""`analyzer validate`'s offline PromQL parse: every query a check sends (`Check.promql`), rendered with each
+param's `example`, else its default, else a placeholder of its type, is parsed with promql-parser (Rust
+bindings of GreptimeTeam's parser), so that an unclosed parenthesis, `rat(` or `[5mm]` fails CI instead of a
+rollout's first measurement.
+
+The parser follows Prometheus' grammar, but may lag it (a new function, experimental syntax): a rejection says
+it is the parser's, Prometheus decides under `validate --prometheus`, and a check's `skip_promql_parse: true`
+lets one check through. Never run by `serve` or `run`: a parser gap must not take a catalog out of service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+
+from analyzer.catalog import Catalog
+from analyzer.check import Check
+from analyzer.models import clip, printable
+from analyzer.params import ArgValue, Param, ParamType
+from analyzer.templates import escape_promql_string
+
+# What a query shows of itself in a finding: a batch of an error_budget check is kilobytes.
+_SHOWN_QUERY_CHARS = 600
+# Values of a required param without `example` or default; each fits wherever its type may stand.
+_PLACEHOLDERS: dict[ParamType, ArgValue] = {
+    ParamType.LABEL_VALUE: "x",
+    ParamType.IDENTIFIER: "x",
+    ParamType.DURATION: "5m",
+    ParamType.DNS_LABEL: "x",
+}
+# What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
+# missing here costs a hint, never a verdict).
+_FUNCTIONS = [
+    "abs",
+    "absent",
+    "absent_over_time",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "double_exponential_smoothing",
+    "exp",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantile",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "holt_winters",
+    "hour",
+    "idelta",
+    "increase",
+    "info",
+    "irate",
+    "label_join",
+    "label_replace",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "pi",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "time",
+    "timestamp",
+    "vector",
+    "year",
+    "avg",
+    "bottomk",
+    "count",
+    "count_values",
+    "group",
+    "limit_ratio",
+    "limitk",
+    "max",
+    "min",
+    "quantile",
+    "stddev",
+    "stdvar",
+    "sum",
+    "topk",
+]
+_UNKNOWN_FUNCTION_RE = re.compile(r"unknown function with name '([^']*)'")
+# Said once under the findings: whose judgement a rejection is, and what to do when Prometheus disagrees.
+ADVICE = (
+    "the PromQL was parsed offline by promql-parser, which follows Prometheus' grammar but may lag it (a new "
+    "function, experimental syntax): if your Prometheus accepts a query, `analyzer validate --prometheus URL` "
+    "has it decide, and `skip_promql_parse: true` on the check skips this parse"
+)
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """A query of a check that promql-parser rejects: what it comes from, the query as rendered, and why."""
+
+    check: str
+    origin: str
+    field: str
+    query: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.origin}: check {self.check!r}: {self.field}: the PromQL does not parse "
+            f"({printable(self.message)}): {self.shown_query()}"
+        )
+
+    def shown_query(self) -> str:
+        """The query on one line (a template's lines joined by spaces), clipped."""
+        joined = " ".join(line.strip() for line in self.query.strip().splitlines())
+        return printable(clip(joined, _SHOWN_QUERY_CHARS))
+
+
+def sample_args(check: Check) -> dict[str, ArgValue]:
+    """A value for each param that keeps a template's syntax: its example, else its default, else a placeholder."""
+    values: dict[str, ArgValue] = {}
+    for name, param in check.params.items():
+        raw = param.example if param.example is not None else param.default
+        # Both were validated against the param when the catalog loaded.
+        values[name] = param.parse(name, raw) if raw is not None else _placeholder(param)
+    return values
+
+
+def _placeholder(param: Param) -> ArgValue:
+    if param.type is ParamType.ENUM:
+        assert param.values  # an enum has values (Param's own validation)
+        return param.values[0]
+    if param.type is ParamType.NUMBER:
+        bound = param.minimum if param.minimum is not None else param.maximum
+        return float(bound if bound is not None else 1)
+    return _PLACEHOLDERS[param.type]
+
+
+def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
+    """The first query of each check that promql-parser rejects; checks with `skip_promql_parse: true` are left
+    out. One per check: a query the kind builds from a broken field would repeat the field's error."""
+    found = []
+    for name, check in catalog.checks.items():
+        if check.skip_promql_parse:
+            continue
+        for field, query in check.promql(sample_args(check)):
+            message = parse_error(query)
+            if message is not None:
+                found.append(SyntaxProblem(name, catalog.origins.get(name, "catalog"), field, query, message))
+                break
+    return found
+
+
+def parse_error(query: str) -> str | None:
+    """promql-parser's message for a query it cannot parse; None when it parses."""
+    import promql_parser
+
+    _register_functions()
+    try:
+        promql_parser.parse(raw_strings_quoted(query))
+    except ValueError as exc:
+        message = str(exc) or "invalid query"
+    else:
+        return None
+    unknown = _UNKNOWN_FUNCTION_RE.fullmatch(message)
+    close = difflib.get_close_matches(unknown.group(1), _FUNCTIONS, n=1) if unknown else []
+    return message + (f"; did you mean {close[0]!r}?" if close else "")
+
+
+@functools.cache
+def _register_functions() -> None:
+    """Teach the parser, once per process, the functions Prometheus 2 has and it lacks: `holt_winters`, which
+    Prometheus 3 renamed (double_exponential_smoothing, experimental) and the parser follows."""
+    import promql_parser
+
+    matrix, scalar = promql_parser.ValueType.Matrix, promql_parser.ValueType.Scalar
+    holt_winters = promql_parser.Function("holt_winters", [matrix, scalar, scalar], promql_parser.ValueType.Vector)
+    with contextlib.suppress(ValueError):  # a parser that has it already
+        promql_parser.register_extra_functions([holt_winters])
+
+
+def raw_strings_quoted(query: str) -> str:
+    """`query` with each `backtick` string written as the double-quoted string of the same text: Prometheus reads
+    no escape in a raw string (`\\d+` is the regex \\d+), promql-parser reads escapes there and refuses `\\d`."""
+    out: list[str] = []
+    quote = ""
+    escaped = in_comment = False
+    for char in query:
+        if in_comment:
+            in_comment = char != "\n"
+        elif quote == "`":
+            if char == "`":
+                quote = ""
+                char = '"'
+            else:
+                char = escape_promql_string(char, '"')
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+            char = '"' if char == "`" else char
+        elif char == "#":
+            in_comment = True
+        out.append(char)
+    return "".join(out)

@@ -1,0 +1,243 @@
+"""`analyzer validate`'s offline PromQL parse (analyzer.promql_syntax) with the real promql-parser: every query
+each built-in kind sends, rendered with values that keep its syntax; never at catalog load."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.promql_syntax import parse_error, sample_args, syntax_problems
+from analyzer.registry import Registry
+from checks.prometheus import PrometheusCheck
+from tests.gatecatalog import gate_catalog
+
+SOURCES = {"default": {"url": "http://prometheus:9090"}}
+CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"}}
+
+
+def catalog(*checks: dict):
+    return build_catalog([("catalog.yaml", {"sources": SOURCES, "checks": list(checks)})], Registry.default())
+
+
+def prometheus_check(query: str, **fields) -> dict:
+    return {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1", **fields}
+
+
+def problems(*checks: dict) -> list[str]:
+    return [str(problem) for problem in syntax_problems(catalog(*checks))]
+
+
+def ratio_check(errors: str, total: str = "sum(rate(http_requests_total[{{ window }}]))") -> dict:
+    return {
+        "name": "budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {"errors": errors, "total": total},
+    }
+
+
+def kpi_check(canary, baseline, **fields) -> dict:
+    return {
+        "name": "kpi",
+        "kind": "kpi_compare",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "canary": canary,
+        "baseline": baseline,
+        **fields,
+    }
+
+
+class TestSampleArgs:
+    """Each param gets its example, else its default, else a placeholder that fits where its type may stand."""
+
+    def test_example_then_default_then_a_placeholder_of_each_type(self):
+        check = PrometheusCheck.model_validate(
+            {
+                **prometheus_check("x"),
+                "params": {
+                    "both": {"type": "duration", "default": "1h", "example": "10m"},
+                    "default": {"type": "number", "default": 3},
+                    "label": {"type": "label_value", "required": True},
+                    "name": {"type": "identifier", "required": True},
+                    "window": {"type": "duration", "required": True},
+                    "floor": {"type": "number", "required": True, "minimum": -2},
+                    "ceiling": {"type": "number", "required": True, "maximum": 0.5},
+                    "plain": {"type": "number", "required": True},
+                    "op": {"type": "enum", "required": True, "values": ["max", "min"]},
+                },
+            }
+        )
+        assert sample_args(check) == {
+            "both": "10m",
+            "default": 3.0,
+            "label": "x",
+            "name": "x",
+            "window": "5m",
+            "floor": -2.0,
+            "ceiling": 0.5,
+            "plain": 1.0,
+            "op": "max",
+        }
+
+
+class TestPrometheusKind:
+    """A `prometheus` check's query: the mistakes Prometheus would refuse, named with the parser's reason."""
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("sum(rate(http_requests_total[5m])", "unclosed left parenthesis"),
+            ("sum(rat(http_requests_total[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
+            ("sum(rate(http_requests_total[5mm]))", "bad number or duration syntax: 5mm"),
+            ("sum(rate(http_requests_total[5m]))}", "unexpected right brace '}'"),
+            ("rate(http_requests_total)", "expected type matrix in call to function 'rate', got vector"),
+        ],
+    )
+    def test_a_query_that_does_not_parse(self, query, message):
+        assert problems(prometheus_check(query)) == [
+            f"catalog.yaml: check 'q': query: the PromQL does not parse ({message}): {query}"
+        ]
+
+    def test_the_query_is_rendered_with_the_example_and_shown_on_one_line(self):
+        query = 'sum(rate(\n  http_requests_total{hash="{{ canary_hash }}"}[5m])\n'
+        assert problems(prometheus_check(query, params=CANARY)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis): "
+            'sum(rate( http_requests_total{hash="c0ffee1"}[5m])'
+        ]
+
+    def test_placeholders_keep_the_syntax(self):
+        # No example, no default: a placeholder of each type stands where that type may, and the query parses.
+        query = (
+            'histogram_quantile({{ q }}, sum by (le) (rate({{ metric }}_bucket{hash=~"{{ canary_hash }}"}'
+            "[{{ window }}] offset {{ window }}))) > {{ floor }}"
+        )
+        params = {
+            "q": {"type": "number", "required": True, "minimum": 0, "maximum": 1},
+            "metric": {"type": "identifier", "required": True},
+            "canary_hash": {"type": "label_value", "required": True, "pattern": "[0-9a-f]{7}"},
+            "window": {"type": "duration", "required": True},
+            "floor": {"type": "number", "required": True, "minimum": -5},
+        }
+        assert problems(prometheus_check(query, params=params)) == []
+
+    def test_backtick_strings_hold_no_escapes(self):
+        # Prometheus reads `\d` as the two characters; promql-parser alone would refuse the escape.
+        query = "sum(rate(http_requests_total{code=~`5\\d\\d`, path=`C:\\x`}[5m])) > {{ n }}"
+        assert parse_error("x{code=~`5\\d\\d`}") is None
+        assert problems(prometheus_check(query, params={"n": {"type": "number", "default": 1.5}})) == []
+        # A number in a backtick regex is regex-quoted: 1\.5.
+        quoted = prometheus_check("x{v=~`{{ n }}`}", params={"n": {"type": "number", "default": 1.5}})
+        assert catalog(quoted).checks["q"].promql({"n": 1.5}) == [("query", "x{v=~`1\\.5`}")]
+        assert problems(quoted) == []
+
+    @pytest.mark.parametrize(
+        ("query", "meant"),
+        [("summ(x)", "sum"), ("histogram_quantle(0.9, x)", "histogram_quantile"), ("irat(x[5m])", "irate")],
+    )
+    def test_an_unknown_function_names_the_closest(self, query, meant):
+        assert parse_error(query).endswith(f"; did you mean {meant!r}?")
+
+    def test_a_function_prometheus_2_has_and_the_parser_dropped(self):
+        # holt_winters: Prometheus 3 renamed it, promql-parser follows, the Prometheus 2 the tests ship has it.
+        assert problems(prometheus_check("holt_winters(http_requests_total[1h], 0.5, 0.5)")) == []
+
+    def test_skip_promql_parse_lets_the_check_through(self):
+        query = 'sum(rate(http_requests_total{path=~"\\\\Q/a.b\\\\E"}[5m]))'
+        assert problems(prometheus_check(query))  # Go's \Q...\E, which the parser's regex engine lacks
+        assert problems(prometheus_check(query, skip_promql_parse=True)) == []
+
+
+class TestErrorBudgetKind:
+    """An error_budget check's SLI fields are parsed as rendered (window in), then the queries it builds."""
+
+    def test_a_broken_ratio_field_is_named_once(self):
+        found = syntax_problems(catalog(ratio_check("sum(rate(http_requests_total{code=~'5..'}[{{ window }}])")))
+        assert [(p.check, p.field, p.message) for p in found] == [
+            ("budget", "ratio: its errors query over 1h", "unclosed left parenthesis")
+        ]
+        assert found[0].query == "sum(rate(http_requests_total{code=~'5..'}[1h])"
+
+    def test_a_broken_sloth_total_query(self):
+        check = {
+            "name": "budget",
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "30d",
+            "sloth": {"sloth_id": "api-availability", "total_query": "sum(rat(http_requests_total[{{ window }}]))"},
+        }
+        found = syntax_problems(catalog(check))
+        assert [(p.field, p.message) for p in found] == [
+            ("sloth: its total query over 1h", "unknown function with name 'rat'; did you mean 'rate'?")
+        ]
+
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"ratio": ratio_check('sum(rate(http_requests_total{code=~"5.."}[{{ window }}]))')["ratio"]},
+            {"latency": {"metric": "http_request_duration_seconds", "threshold_s": 0.3, "selectors": 'job="api"'}},
+            {"pyrra": {"slo": "api", "total": 'http_requests_total{job="api"}', "errors": "http_errors_total"}},
+            {"sloth": {"service": "api", "slo": "availability", "total_query": "sum(rate(x[{{ window }}]))"}},
+        ],
+        ids=["ratio", "latency", "pyrra", "sloth"],
+    )
+    def test_every_query_of_every_sli_parses(self, sli):
+        check = {"name": "budget", "kind": "error_budget", "objective": 99.9, "period": "28d", **sli}
+        built = catalog(check).checks["budget"]
+        sent = built.promql({})
+        # The SLI's queries, then the batches it sends (latency: and its bucket listing).
+        assert any(field.startswith("the query it sends") for field, _ in sent)
+        assert all(parse_error(query) is None for _, query in sent), sent
+
+
+class TestKpiCompareKind:
+    """A kpi_compare check's variant queries (a string or its fields), then the presence query it builds."""
+
+    def test_a_broken_baseline(self):
+        found = syntax_problems(
+            catalog(kpi_check("sum(rate(x{v='c'}[{{ lookback }}]))", "sum(rate(x{v='b'}[{{ lookback }}]) +"))
+        )
+        assert [(p.field, p.message, p.query) for p in found] == [
+            ("baseline", "unclosed left parenthesis", "sum(rate(x{v='b'}[10m]) +")
+        ]
+
+    def test_a_broken_field_of_proportion_queries(self):
+        canary = {"success": "sum(increase(ok{v='c'}[{{ lookback }}]))", "total": "sum(increase(all{v='c'}[5mm]))"}
+        baseline = {"success": "sum(increase(ok{v='b'}[10m]))", "total": "sum(increase(all{v='b'}[10m]))"}
+        found = syntax_problems(catalog(kpi_check(canary, baseline, method="proportion")))
+        assert [(p.field, p.message) for p in found] == [("canary.total", "bad number or duration syntax: 5mm")]
+
+    def test_every_query_parses_with_the_presence_query_last(self):
+        built = catalog(kpi_check("sum(rate(x{v='c'}[{{ lookback }}]))", "sum(rate(y{v='b'}[5m]))")).checks["kpi"]
+        sent = built.promql({})
+        assert [field for field, _ in sent] == [
+            "canary",
+            "baseline",
+            "the presence query built from their metric names",
+        ]
+        assert all(parse_error(query) is None for _, query in sent), sent
+
+
+class TestScope:
+    """Kinds that send no PromQL, or do not say, are not parsed; loading a catalog never parses."""
+
+    def test_a_kind_without_the_hook_is_not_parsed(self):
+        third_party = gate_catalog({"name": "gated", "kind": "gate", "gate": "g"})
+        assert syntax_problems(third_party) == []
+
+    def test_a_composite_is_parsed_through_its_members_only(self):
+        members = [
+            prometheus_check("sum(rat(x[5m]))"),
+            {"name": "both", "kind": "composite", "members": [{"check": "q"}], "mode": "all"},
+        ]
+        assert [p.check for p in syntax_problems(catalog(*members))] == ["q"]
+
+    def test_loading_a_catalog_does_not_parse(self):
+        # The service and Jobs load catalogs: a query the parser rejects must not take a catalog out of service.
+        assert "q" in catalog(prometheus_check("sum(rat(x[5m]))")).checks
+
+    def test_one_problem_per_check_and_every_check(self):
+        first = prometheus_check("sum(rat(x[5m]))")
+        second = {**prometheus_check("x[5m] +"), "name": "r"}
+        assert [p.check for p in syntax_problems(catalog(first, second))] == ["q", "r"]
