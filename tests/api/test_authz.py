@@ -240,8 +240,8 @@ class TestRefusalsAcrossTeams:
 
 
 class TestBrowserSession:
-    """The login cookie carries one team's token: it opens that team's pages only, stops at the next page once
-    the token is removed, and a page of another site cannot post the run form with it."""
+    """The login cookie is a sign-in signed with one team's token: it opens that team's pages only, stops at the
+    next page once the token is removed, and a page of another site cannot post the run form with it."""
 
     async def login(self, client, token: str) -> dict[str, str]:
         answer = await client.post("/ui/login", data={"token": token}, headers=origin(client), allow_redirects=False)
@@ -259,6 +259,29 @@ class TestBrowserSession:
         (auth.auth_tokens / "team-a").unlink()
         page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
         assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+
+    async def test_the_cookie_is_not_the_token_and_does_not_pass_for_one(self, client):
+        """A cookie store, a proxy log or an extension that reads the cookie holds no credential for the API."""
+        cookie = await self.login(client, TOKEN_A)
+        value = cookie["analyzer_token"]
+        assert TOKEN_A not in value
+        for path in ("/api/v1/checks", "/ui/checks/a-gate"):
+            assert (await client.get(path, headers=bearer(value))).status == 401
+        assert (await client.get("/api/v1/checks", cookies=cookie)).status == 401
+
+    async def test_a_cookie_from_before_signed_sign_ins_sends_the_browser_to_sign_in_again(self, client):
+        """Up to this release the cookie held the token itself: it is refused, and the browser forgets it."""
+        page = await client.get("/ui/", cookies={"analyzer_token": TOKEN_A}, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+        assert page.cookies["analyzer_token"].value == "" and page.cookies["analyzer_token"]["max-age"] == "0"
+        posted = await client.post("/ui/checks/a-gate/run", cookies={"analyzer_token": TOKEN_A}, headers=origin(client))
+        assert posted.status == 401
+
+    async def test_sign_out_clears_the_cookie(self, client):
+        await self.login(client, TOKEN_A)
+        answer = await client.post("/ui/logout", headers=origin(client), allow_redirects=False)
+        assert answer.status == 303
+        assert answer.cookies["analyzer_token"].value == "" and answer.cookies["analyzer_token"]["max-age"] == "0"
 
     @pytest.mark.parametrize("foreign", [{}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}])
     async def test_another_site_cannot_post_the_run_form(self, client, gate, foreign):
