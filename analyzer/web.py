@@ -354,6 +354,7 @@ async def run_check(request: web.Request) -> web.Response:
     raw_args: dict[str, Any] = {}
     secret: frozenset[str] = frozenset()
     where: dict[str, Any] = {
+        "caller": caller,
         "request_id": request[REQUEST_ID],
         "catalog_version": generation.catalog.version,
         "client": principal.name if principal is not ANONYMOUS else None,

@@ -273,15 +273,15 @@ async def run_page(request: web.Request) -> web.Response:
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     # A page's evaluation is admitted for whoever asks, as the API's are: each user holds a share of its own.
+    caller = admission_caller(principal, request.remote)
     try:
-        evaluation: Evaluation = await generation.runner.evaluate(
-            check, args, at, caller=admission_caller(principal, request.remote)
-        )
+        evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except ArgError as exc:
         # An `at` the check cannot measure as of: its recorded answer is gone, and a new one would be of now.
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
     request.app[HISTORY].record_evaluation(
         evaluation,
+        caller=caller,
         request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
         catalog_version=generation.catalog.version,
         client=principal.name if principal is not ANONYMOUS else None,
@@ -370,7 +370,7 @@ async def verdict_page(request: web.Request) -> web.Response:
     entry = next((e for e in history.query(limit=history.capacity, visible=visible) if e.seq == seq), None)
     if entry is None:
         raise web.HTTPNotFound(
-            reason=f"verdict {seq} is not in this replica's history (it keeps the last {history.capacity})"
+            reason=f"verdict {seq} is not in this replica's history (it keeps {history.capacity} answers)"
         )
     catalog = request[GENERATION].catalog
     check = catalog.checks.get(entry.check)

@@ -169,6 +169,27 @@ class TestHistoryAcrossReloads:
         assert page.status == 404 and "b-gate" not in await page.text()
 
 
+class TestHistoryShare:
+    """The verdict history is shared fairly between tokens: one team flooding the run endpoint (its answers, or
+    requests refused for a bad arg) cannot push another team's answers out of it."""
+
+    @pytest.mark.parametrize("flood", ["/api/v1/checks/b-gate/run", "/api/v1/checks/b-gate/run?unknown=1"])
+    async def test_a_flood_by_one_token_keeps_another_tokens_entries(self, aiohttp_client, auth, gate, flood):
+        gate.open()
+        client = await aiohttp_client(
+            create_app(auth.model_copy(update={"history_size": 6}), load_catalog_of(auth, CHECKS), REGISTRY)
+        )
+        page = await client.get("/ui/checks/a-gate/run", headers=bearer(TOKEN_A))
+        assert page.status == 200
+        assert (await client.get("/api/v1/checks/a-gate/run", headers=bearer(TOKEN_A))).status == 200
+        for _ in range(20):
+            await client.get(flood, headers=bearer(TOKEN_B))
+        history = await (await client.get("/api/v1/verdicts?limit=6", headers=bearer(TOKEN_SRE))).json()
+        assert [e["client"] for e in history["entries"]] == ["team-b"] * 4 + ["team-a"] * 2
+        own = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert [e["verdict"] for e in own["entries"]] == ["pass", "pass"]
+
+
 class TestReadinessAcrossTeams:
     """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
     token the problems of its own checks only, as it does warnings."""
