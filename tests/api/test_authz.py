@@ -237,6 +237,34 @@ class TestReadinessAcrossTeams:
         assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
         assert "check 'a-over-loop': members form a cycle: b-loop -> b-private-loop -> b-loop" in seen[TOKEN_SRE]
 
+    async def test_a_members_params_are_not_read_from_another_teams_check(self, aiohttp_client, auth, gate):
+        """Team A's composite over team B's check names the member it wrote, not what B's definition declares."""
+        b_params = {
+            "b_private_param": {"type": "identifier", "required": True},
+            "b_colour": {"type": "enum", "values": ["b-blue", "b-green"], "default": "b-blue"},
+        }
+        a_params = {"a_only": {"type": "identifier", "required": True}}
+        added = [
+            {"name": "b-typed", "kind": "gate", "gate": "g", "params": b_params},
+            {"name": "a-typed", "kind": "gate", "gate": "g", "params": a_params},
+            # An arg B's check does not declare, a required param left out, a value its enum refuses.
+            {"name": "a-undeclared", "kind": "composite", "members": [{"check": "b-typed", "args": {"nope": "x"}}]},
+            {"name": "a-unmapped", "kind": "composite", "members": [{"check": "b-typed"}]},
+            {
+                "name": "a-refused",
+                "kind": "composite",
+                "members": [{"check": "b-typed", "args": {"b_private_param": "x", "b_colour": "red"}}],
+            },
+            {"name": "a-own-undeclared", "kind": "composite", "members": [{"check": "a-typed", "args": {"no": "x"}}]},
+        ]
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_SRE))
+        for composite in ("a-undeclared", "a-unmapped", "a-refused"):
+            assert f"check '{composite}': members[0] ('b-typed'): the args mapped to it do not fit" in seen[TOKEN_A]
+        assert "b_private_param" not in seen[TOKEN_A] and "b-blue" not in seen[TOKEN_A]
+        assert "arg 'no' is not a param of 'a-typed' (its params: a_only)" in seen[TOKEN_A]
+        assert "arg 'nope' is not a param of 'b-typed' (its params: b_colour, b_private_param)" in seen[TOKEN_SRE]
+        assert "b-blue" in seen[TOKEN_SRE]
+
 
 class TestRefusalsAcrossTeams:
     """A refused attempt on another team's check is kept in the history, where that team sees it without the
