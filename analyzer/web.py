@@ -647,12 +647,20 @@ def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """The service's own metrics in the Prometheus text format; with auth on, a caller restricted by the
     allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
-    registry = request.app[METRICS].registry
+    metrics = request.app[METRICS]
     principal = request[PRINCIPAL]
     # The scraper's token is normally "*": nothing to filter.
-    body = generate_latest(
-        registry if principal.unrestricted else _VisibleTo(registry, principal.may_run(request[GENERATION].catalog))
-    )
+    if principal.unrestricted:
+        body = generate_latest(metrics.registry)
+    else:
+        may_run = principal.may_run(request[GENERATION].catalog)
+        body = generate_latest(
+            _VisibleTo(
+                metrics.registry,
+                # A composite's counts carry the verdicts of every check it ran, members a reload dropped included.
+                lambda check: may_run(check) and all(map(principal.may_use, metrics.reach_counted(check))),
+            )
+        )
     response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

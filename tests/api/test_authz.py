@@ -3,6 +3,7 @@ another team, through any route (API, verdict pages, history, readiness)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 import pytest
@@ -15,6 +16,7 @@ from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY
+from tests.gatekind import GATES, Gate
 
 TOKEN_A = "team-a-" + "a" * 40
 TOKEN_B = "team-b-" + "b" * 40
@@ -167,6 +169,73 @@ class TestHistoryAcrossReloads:
         first = everything["entries"][-1]["seq"]
         page = await client.get(f"/ui/verdicts/{first}", headers=bearer(TOKEN_A))
         assert page.status == 404 and "b-gate" not in await page.text()
+
+
+class TestMetricsAcrossReloads:
+    """A composite's series count the evaluations of every definition it had: once one ran another team's check,
+    they stay hidden from a token that may not use that check, after a reload drops the member or the composite."""
+
+    @pytest.mark.parametrize("reloaded", ["own members only", "composite removed"])
+    async def test_counts_that_carried_another_teams_verdict_stay_hidden(self, aiohttp_client, auth, gate, reloaded):
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))).status == 200
+        assert (await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))).status == 200
+        kept = [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")]
+        if reloaded == "own members only":
+            kept.append({"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]})
+        load_catalog_of(auth, kept)
+        assert await app[LIVE].reload("test") == "reloaded"
+        # The fail came from b-gate: read by team A, it would say how team B's check went.
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert "a-scorecard" not in restricted
+        assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
+        everything = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="fail"} 1.0' in everything
+
+    async def test_an_evaluation_in_flight_across_the_reload_counts_too(self, aiohttp_client, auth, gate):
+        """Held at b-gate while the reload drops it, its verdict lands in the series after the swap, while another
+        request still holds the previous catalog, and after that catalog is retired."""
+        slow = GATES["slow"] = Gate()
+        try:
+            slow_check = {"name": "a-slow", "kind": "gate", "gate": "slow"}
+            app = create_app(auth, load_catalog_of(auth, [*CHECKS, slow_check]), REGISTRY)
+            client = await aiohttp_client(app)
+            holding = asyncio.ensure_future(client.get("/api/v1/checks/a-slow/run", headers=bearer(TOKEN_A)))
+            await slow.wait_entered(1)
+            held = asyncio.ensure_future(client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE)))
+            await gate.wait_entered(2)
+            own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+            kept = [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")]
+            load_catalog_of(auth, [*kept, own, slow_check])
+            assert await app[LIVE].reload("test") == "reloaded"
+            gate.open()
+            assert (await held).status == 200
+            restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+            assert "a-scorecard" not in restricted
+            slow.open()
+            assert (await holding).status == 200
+            await app[LIVE].drain()
+            restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+            assert "a-scorecard" not in restricted and 'check="a-slow"' in restricted
+        finally:
+            slow.open()
+            GATES.pop("slow", None)
+
+    async def test_a_composite_fixed_before_it_ran_another_teams_check_is_shown(self, aiohttp_client, auth, gate):
+        """Team A's composite over b-gate was refused (403) and never ran: once fixed, its series are A's own."""
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 403
+        own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+        load_catalog_of(auth, [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")] + [own])
+        assert await app[LIVE].reload("test") == "reloaded"
+        await app[LIVE].drain()
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 200
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="pass"} 1.0' in restricted
 
 
 class TestHistoryShare:
