@@ -194,8 +194,9 @@ class Recorded(NamedTuple):
 
 class VerdictHistory:
     """At most `capacity` entries; when full, the oldest entry of the caller holding the most is dropped (the
-    recording caller's own on a tie), so a caller flooding the run endpoint pushes out its own entries, never
-    those of a caller holding fewer. With one caller, a ring of its last `capacity` entries."""
+    recording caller's own on a tie, never the entry just kept), so a caller flooding the run endpoint pushes
+    out its own entries, never those of a caller holding fewer. With one caller, a ring of its last `capacity`
+    entries."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -257,7 +258,8 @@ class VerdictHistory:
         reached: frozenset[str],
     ) -> None:
         seq = next(self._seq)
-        self._entries[seq] = Recorded(
+        entries = self._entries
+        entries[seq] = Recorded(
             seq,
             time.time(),
             request_id,
@@ -271,27 +273,40 @@ class VerdictHistory:
         if held is None:
             held = self._held[caller] = deque()
         held.append(seq)
-        self._move(caller, len(held) - 1, len(held))
-        if len(self._entries) > self.capacity:
-            victim = caller if len(held) == self._most else next(iter(self._holding[self._most]))
+        count = len(held)
+        if len(entries) > self.capacity and 1 < count >= self._most:
+            # The recording caller holds the most (a tie included): it drops its own oldest, and every caller
+            # holds what it held before. The path of a flood, and of a single caller's ring.
+            del entries[held.popleft()]
+            return
+        self._move(caller, count - 1, count)
+        if len(entries) > self.capacity:
+            # Never the entry just kept: a caller holding only that one gives way to another holding as many.
+            victim = next(other for other in self._holding[self._most] if other != caller)
             victims = self._held[victim]
-            del self._entries[victims.popleft()]
+            del entries[victims.popleft()]
             self._move(victim, len(victims) + 1, len(victims))
             if not victims:
                 del self._held[victim]
 
     def _move(self, caller: str, held_before: int, held_now: int) -> None:
         """Note that `caller` now holds `held_now` entries (one more or one fewer than `held_before`)."""
+        holding = self._holding
         if held_before:
-            bucket = self._holding[held_before]
+            bucket = holding[held_before]
             del bucket[caller]
             if not bucket:
-                del self._holding[held_before]
+                del holding[held_before]
                 if self._most == held_before:
                     self._most = held_now
         if held_now:
-            self._holding.setdefault(held_now, {})[caller] = None
-            self._most = max(self._most, held_now)
+            reached = holding.get(held_now)
+            if reached is None:
+                holding[held_now] = {caller: None}
+            else:
+                reached[caller] = None
+            if held_now > self._most:
+                self._most = held_now
 
     def query(
         self,

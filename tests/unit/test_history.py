@@ -105,6 +105,12 @@ class TestFairShare:
         self.record(history, "team-c", "c1")
         assert [e.check for e in history.query()] == ["c1", "b1", "b0", "a1", "a0"]
 
+    def test_a_new_caller_keeps_its_entry_when_every_caller_holds_one(self):
+        history = VerdictHistory(2)
+        for caller in ("team-a", "team-b", "team-c", "team-d"):
+            self.record(history, caller, caller)
+        assert [e.check for e in history.query()] == ["team-d", "team-c"]
+
 
 class TestEntryJson:
     """An entry lists its fields in the documented order, with evidence spelt as in the run endpoint's answer."""
