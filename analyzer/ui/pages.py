@@ -2,8 +2,8 @@
 
 Same auth as the API (the token store of analyzer.auth): a bearer header, or the sign-in of a browser that gave the
 login form a token, kept in an HttpOnly SameSite=Strict cookie signed with the token (never the token itself). A
-POST must come from a page of this origin. Every page is
-sent with a Content-Security-Policy that forbids scripts, inline styles and framing.
+POST must come from a page of this origin. Every page is sent with a Content-Security-Policy that forbids scripts,
+inline styles and framing.
 """
 
 from __future__ import annotations
