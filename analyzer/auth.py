@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 import yaml
@@ -32,7 +32,40 @@ _TOKEN68_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 _WEAK_TOKEN_CHARS = 16
 _MAX_TOKEN_FILE_BYTES = 4096
 
+# How long a browser's sign-in lasts (the cookie's Max-Age and the expiry it is signed with).
+SESSION_MAX_AGE_S = 8 * 3600
+# Replicas' clocks may disagree by this much: an expiry this far beyond the longest a sign-in lasts is refused.
+_SESSION_CLOCK_SKEW_S = 300
+# "v1", the expiry (Unix seconds), and HMAC-SHA256 of both under the token's session key.
+_SESSION_RE = re.compile(r"^v1\.([0-9]{1,12})\.([0-9a-f]{64})$")
+# The session key is derived for this use only: a MAC of anything else under the token is not a session.
+_SESSION_KEY_PURPOSE = b"analyzer ui session key v1"
+
 _Signature = tuple[tuple[str, int, int, int], ...]
+
+
+class _Token(NamedTuple):
+    """A token as kept: its SHA-256 (the bearer header is compared with it) and the key its sign-ins are
+    signed with; never the token itself."""
+
+    digest: bytes
+    session_key: bytes
+
+
+def _session_key(token: bytes) -> bytes:
+    return hmac.new(token, _SESSION_KEY_PURPOSE, hashlib.sha256).digest()
+
+
+def _session_mac(session_key: bytes, expires_s: int) -> str:
+    return hmac.new(session_key, f"v1|{expires_s}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def session_cookie(token: str, now_s: float) -> str:
+    """The login cookie's value for a browser that signed in with `token` at `now_s`: not the token, and not
+    usable as one; any replica holding the token verifies it (TokenStore.authenticate_session) until it
+    expires, SESSION_MAX_AGE_S later, or the token is rotated."""
+    expires_s = int(now_s) + SESSION_MAX_AGE_S
+    return f"v1.{expires_s}.{_session_mac(_session_key(token.encode('ascii')), expires_s)}"
 
 
 @dataclass(frozen=True)
@@ -129,13 +162,14 @@ def _signature(path: Path) -> _Signature:
     return tuple(signature)
 
 
-def read_tokens(path: Path) -> dict[str, bytes]:
-    """Token name to SHA-256 of the token; a directory holds one token per visible file, named by it.
+def read_tokens(path: Path) -> dict[str, _Token]:
+    """Token name to SHA-256 of the token and its session key; a directory holds one token per visible file,
+    named by it.
 
     Empty files are skipped (an empty token would let an empty header in). OSError when unreadable.
     """
     files = [path / n for n in sorted(os.listdir(path)) if not n.startswith(".")] if path.is_dir() else [path]
-    tokens: dict[str, bytes] = {}
+    tokens: dict[str, _Token] = {}
     for file in files:
         if not file.is_file():
             continue
@@ -160,11 +194,11 @@ def read_tokens(path: Path) -> dict[str, bytes]:
         digest = hashlib.sha256(token).digest()
         name = file.stem if not path.is_dir() else file.name
         for other, known in tokens.items():
-            if hmac.compare_digest(known, digest):
+            if hmac.compare_digest(known.digest, digest):
                 # Its holders are all named after the last file (and get that name's allow-list entry): one
                 # team's token would act as another's.
                 logger.warning("auth_token_shared", token=name, same_as=other, effect=f"requests are named {name!r}")
-        tokens[name] = digest
+        tokens[name] = _Token(digest, _session_key(token))
     return tokens
 
 
@@ -199,7 +233,7 @@ class TokenStore:
                 raise ConfigError(f"{what} path {str(path)!r} does not exist")
         self.tokens_path = tokens_path
         self.allow_path = allow_path
-        self._tokens: Mapping[str, bytes] = {}
+        self._tokens: Mapping[str, _Token] = {}
         self._allow: Mapping[str, tuple[str, ...]] | None = None
         self._seen: tuple[_Signature, _Signature] | None = None
         self.problem: str | None = None
@@ -226,22 +260,48 @@ class TokenStore:
             raise Unauthorized("the Authorization scheme must be Bearer")
         if not credentials or not _TOKEN68_RE.fullmatch(credentials):
             raise Unauthorized("malformed bearer token")
+        self._require_usable()
+        presented = hashlib.sha256(credentials.encode("ascii")).digest()
+        matched: str | None = None
+        # Digests of equal length, every token compared: the time taken says nothing about the tokens.
+        for name, token in self._tokens.items():
+            if hmac.compare_digest(presented, token.digest):
+                matched = name
+        if matched is None:
+            raise Unauthorized("invalid bearer token")
+        return self._principal(matched)
+
+    def authenticate_session(self, cookie: str, now_s: float) -> Principal:
+        """The caller a login cookie (session_cookie) was issued to, if it has not expired at `now_s` and its
+        token is still accepted; Unauthorized otherwise (a cookie of another form too: sign in again)."""
+        self._maybe_refresh()
+        found = _SESSION_RE.fullmatch(cookie)
+        if found is None:
+            raise Unauthorized("the sign-in is not valid (it may predate an upgrade); sign in again")
+        expires_s = int(found.group(1))
+        if not now_s < expires_s <= now_s + SESSION_MAX_AGE_S + _SESSION_CLOCK_SKEW_S:
+            raise Unauthorized("the sign-in has expired; sign in again")
+        self._require_usable()
+        matched: str | None = None
+        # Every token's MAC computed and compared, as the bearer header's digest is.
+        for name, token in self._tokens.items():
+            if hmac.compare_digest(found.group(2), _session_mac(token.session_key, expires_s)):
+                matched = name
+        if matched is None:
+            raise Unauthorized("the sign-in's token is no longer accepted; sign in again")
+        return self._principal(matched)
+
+    def _require_usable(self) -> None:
         if self.problem is not None:
             raise Unauthorized(
                 "the server's token configuration is unusable (its log says why); every request "
                 "is refused until it is fixed"
             )
-        presented = hashlib.sha256(credentials.encode("ascii")).digest()
-        matched: str | None = None
-        # Digests of equal length, every token compared: the time taken says nothing about the tokens.
-        for name, digest in self._tokens.items():
-            if hmac.compare_digest(presented, digest):
-                matched = name
-        if matched is None:
-            raise Unauthorized("invalid bearer token")
+
+    def _principal(self, name: str) -> Principal:
         if self._allow is None:
-            return Principal(matched)
-        return Principal(matched, self._allow.get(matched, ()))
+            return Principal(name)
+        return Principal(name, self._allow.get(name, ()))
 
     def _maybe_refresh(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Recent answers of the run endpoint, newest first, in a bounded in-memory ring per process.
+"""Recent answers of the run endpoint, newest first, in a bounded in-memory ring per process, shared fairly
+between callers.
 
 Argo Rollouts drops the body of a non-2xx answer, so this is where an SRE reads why a measurement
 was an Error: the verdict and reason, or the client error that refused the request.
@@ -56,7 +57,9 @@ class HistoryEntry(BaseModel):
 class VerdictHistoryPage(BaseModel):
     """The body of `GET /api/v1/verdicts` (its schema; the endpoint writes `Recorded.to_json` entries)."""
 
-    capacity: int = Field(description="entries this process keeps; older ones are dropped")
+    capacity: int = Field(
+        description="entries this process keeps; when full, the oldest entry of the caller holding the most is dropped"
+    )
     count: int = Field(description="entries in this page")
     entries: list[HistoryEntry] = Field(description="newest first")
 
@@ -190,11 +193,20 @@ class Recorded(NamedTuple):
 
 
 class VerdictHistory:
-    """A ring of the last `capacity` entries."""
+    """At most `capacity` entries; when full, the oldest entry of the caller holding the most is dropped (the
+    recording caller's own on a tie, never the entry just kept), so a caller flooding the run endpoint pushes
+    out its own entries, never those of a caller holding fewer. With one caller, a ring of its last `capacity`
+    entries."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: deque[Recorded] = deque(maxlen=capacity)
+        # By seq, oldest first: a dict keeps insertion order and drops any entry in O(1).
+        self._entries: dict[int, Recorded] = {}
+        # Each caller's entries' seqs, oldest first.
+        self._held: dict[str, deque[int]] = {}
+        # The callers holding n entries, by n, in the order they reached n (dicts as ordered sets).
+        self._holding: dict[int, dict[str, None]] = {}
+        self._most = 0
         self._seq = itertools.count(1)
 
     def __len__(self) -> int:
@@ -204,14 +216,16 @@ class VerdictHistory:
         self,
         evaluation: Evaluation,
         *,
+        caller: str,
         request_id: str,
         catalog_version: str,
         client: str | None,
         user_agent: str | None,
         reached: frozenset[str] = frozenset(),
     ) -> None:
-        """Keep an evaluated request; `reached`: the other checks it ran (Catalog.reached)."""
-        self._append(evaluation, request_id, catalog_version, client, user_agent, reached)
+        """Keep an evaluated request of `caller` (whose share it counts against: auth.admission_caller); `reached`:
+        the other checks it ran (Catalog.reached)."""
+        self._append(caller, evaluation, request_id, catalog_version, client, user_agent, reached)
 
     def record_rejection(
         self,
@@ -221,6 +235,7 @@ class VerdictHistory:
         error: str,
         message: str,
         args: Mapping[str, Any],
+        caller: str,
         request_id: str,
         catalog_version: str,
         client: str | None,
@@ -230,10 +245,11 @@ class VerdictHistory:
         """Keep a refused request (it has no verdict; its raw args are truncated); `reached` as for an evaluation
         (a member's refusal of its args names the member)."""
         rejection = Rejection(check[:128], http_status, error, message, _bounded_args(args))
-        self._append(rejection, request_id, catalog_version, client, user_agent, reached)
+        self._append(caller, rejection, request_id, catalog_version, client, user_agent, reached)
 
     def _append(
         self,
+        caller: str,
         outcome: Evaluation | Rejection,
         request_id: str,
         catalog_version: str,
@@ -241,18 +257,56 @@ class VerdictHistory:
         user_agent: str | None,
         reached: frozenset[str],
     ) -> None:
-        self._entries.append(
-            Recorded(
-                next(self._seq),
-                time.time(),
-                request_id,
-                catalog_version,
-                client,
-                (user_agent or "")[:_MAX_ARG_CHARS] or None,
-                outcome,
-                reached,
-            )
+        seq = next(self._seq)
+        entries = self._entries
+        entries[seq] = Recorded(
+            seq,
+            time.time(),
+            request_id,
+            catalog_version,
+            client,
+            (user_agent or "")[:_MAX_ARG_CHARS] or None,
+            outcome,
+            reached,
         )
+        held = self._held.get(caller)
+        if held is None:
+            held = self._held[caller] = deque()
+        held.append(seq)
+        count = len(held)
+        if len(entries) > self.capacity and 1 < count >= self._most:
+            # The recording caller holds the most (a tie included): it drops its own oldest, and every caller
+            # holds what it held before. The path of a flood, and of a single caller's ring.
+            del entries[held.popleft()]
+            return
+        self._move(caller, count - 1, count)
+        if len(entries) > self.capacity:
+            # Never the entry just kept: a caller holding only that one gives way to another holding as many.
+            victim = next(other for other in self._holding[self._most] if other != caller)
+            victims = self._held[victim]
+            del entries[victims.popleft()]
+            self._move(victim, len(victims) + 1, len(victims))
+            if not victims:
+                del self._held[victim]
+
+    def _move(self, caller: str, held_before: int, held_now: int) -> None:
+        """Note that `caller` now holds `held_now` entries (one more or one fewer than `held_before`)."""
+        holding = self._holding
+        if held_before:
+            bucket = holding[held_before]
+            del bucket[caller]
+            if not bucket:
+                del holding[held_before]
+                if self._most == held_before:
+                    self._most = held_now
+        if held_now:
+            reached = holding.get(held_now)
+            if reached is None:
+                holding[held_now] = {caller: None}
+            else:
+                reached[caller] = None
+            if held_now > self._most:
+                self._most = held_now
 
     def query(
         self,
@@ -267,7 +321,7 @@ class VerdictHistory:
         return list(itertools.islice(self._matching(check, verdict, visible), limit))
 
     def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]) -> Iterator[Recorded]:
-        for entry in reversed(self._entries):
+        for entry in reversed(self._entries.values()):
             if check is not None and entry.check != check:
                 continue
             if verdict is not None and entry.verdict != verdict:

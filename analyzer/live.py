@@ -269,6 +269,13 @@ class LiveCatalog:
         )
 
     def _retire(self, generation: Generation) -> None:
+        reached = {
+            name: generation.catalog.reached(name)
+            for name, check in generation.catalog.checks.items()
+            if check.member_names()
+        }
+        self.metrics.retire_reach(reached)
+
         async def close_when_drained() -> None:
             try:
                 async with asyncio.timeout(_DRAIN_LIMIT_S):
@@ -277,6 +284,7 @@ class LiveCatalog:
                 logger.warning("previous_catalog_not_drained", catalog_version=generation.catalog.version)
             finally:
                 generation.close()
+                self.metrics.settle_reach(reached)
                 logger.info("previous_catalog_closed", catalog_version=generation.catalog.version)
 
         task = asyncio.create_task(close_when_drained(), name=f"retire-{generation.catalog.version}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.metrics_core import Metric
@@ -178,6 +178,37 @@ class Metrics:
         self.evaluations_queued = Gauge(
             "analyzer_evaluations_queued", "Evaluations waiting for a slot", registry=self.registry
         )
+        # Check name to every other check an evaluation counted in its series ran, under a catalog served before:
+        # a reload changes what a composite runs, not what its counts carried.
+        self._counted_reach: dict[str, frozenset[str]] = {}
+        # What the composites of each catalog retired but not drained yet run: until its evaluations are all
+        # counted, any of them may still add to a series.
+        self._settling: list[Mapping[str, frozenset[str]]] = []
+
+    def reach_counted(self, check: str) -> Iterator[str]:
+        """The other checks an evaluation counted in the series of `check` may have run under an earlier catalog
+        (the catalog in service says what it runs now)."""
+        yield from self._counted_reach.get(check, ())
+        for reached in self._settling:
+            yield from reached.get(check, ())
+
+    def retire_reach(self, reached: Mapping[str, frozenset[str]]) -> None:
+        """A catalog is retired; `reached`: what each of its composites runs. Its evaluations still in flight
+        may add to any of their series until `settle_reach`."""
+        self._note_counted(reached)
+        self._settling.append(reached)
+
+    def settle_reach(self, reached: Mapping[str, frozenset[str]]) -> None:
+        """That retired catalog has no evaluation left: what its composites ran stays only where it was counted."""
+        self._settling.remove(reached)
+        self._note_counted(reached)
+
+    def _note_counted(self, reached: Mapping[str, frozenset[str]]) -> None:
+        counted = {labels[0] for labels in self.evaluations.children}
+        for check, others in reached.items():
+            before = self._counted_reach.get(check, frozenset())
+            if check in counted and not others <= before:
+                self._counted_reach[check] = before | others
 
     def observe_evaluation(self, check: str, verdict: str, seconds: float) -> None:
         """Record one evaluation of `check` that gave `verdict` in `seconds`."""

@@ -56,6 +56,11 @@ _CYCLE_RE = re.compile(r"members form a cycle: ([A-Za-z0-9._-]+(?: -> [A-Za-z0-9
 _SUGGESTED_CHECK_RE = re.compile(
     r"(no check named .*? in the catalog); did you mean ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\?"
 )
+# What a composite's member does not accept of the args mapped to it quotes the member's definition (its param
+# names, a required param, an enum's values), whoever's it is.
+_MEMBER_PROBLEM_RE = re.compile(
+    r"(members\[[0-9]+\] \(('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\): )(?!no check named )(.*)", re.DOTALL
+)
 
 logger = structlog.get_logger("analyzer.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -354,6 +359,7 @@ async def run_check(request: web.Request) -> web.Response:
     raw_args: dict[str, Any] = {}
     secret: frozenset[str] = frozenset()
     where: dict[str, Any] = {
+        "caller": caller,
         "request_id": request[REQUEST_ID],
         "catalog_version": generation.catalog.version,
         "client": principal.name if principal is not ANONYMOUS else None,
@@ -601,7 +607,7 @@ def _about_its_checks(principal: Principal, finding: str) -> bool:
 
 def _its_to_read(principal: Principal, finding: str) -> str:
     """A warning or problem of the caller's checks without the suggestion of a check it may not use, nor a
-    cycle through such checks spelt out."""
+    cycle through such checks spelt out, nor what such a check's params are."""
     if principal.unrestricted:
         return finding
     finding = _CYCLE_RE.sub(
@@ -609,6 +615,14 @@ def _its_to_read(principal: Principal, finding: str) -> str:
             found.group(0)
             if all(principal.may_use(name) for name in found.group(1).split(" -> "))
             else "members form a cycle through checks this token may not use"
+        ),
+        finding,
+    )
+    finding = _MEMBER_PROBLEM_RE.sub(
+        lambda found: (
+            found.group(0)
+            if _plain_name_it_may_use(principal, found.group(2))
+            else f"{found.group(1)}the args mapped to it do not fit its params, which this token may not read"
         ),
         finding,
     )
@@ -633,12 +647,20 @@ def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """The service's own metrics in the Prometheus text format; with auth on, a caller restricted by the
     allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
-    registry = request.app[METRICS].registry
+    metrics = request.app[METRICS]
     principal = request[PRINCIPAL]
     # The scraper's token is normally "*": nothing to filter.
-    body = generate_latest(
-        registry if principal.unrestricted else _VisibleTo(registry, principal.may_run(request[GENERATION].catalog))
-    )
+    if principal.unrestricted:
+        body = generate_latest(metrics.registry)
+    else:
+        may_run = principal.may_run(request[GENERATION].catalog)
+        body = generate_latest(
+            _VisibleTo(
+                metrics.registry,
+                # A composite's counts carry the verdicts of every check it ran, members a reload dropped included.
+                lambda check: may_run(check) and all(map(principal.may_use, metrics.reach_counted(check))),
+            )
+        )
     response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

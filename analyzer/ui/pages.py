@@ -1,8 +1,9 @@
 """The UI's routes: the catalog and recent verdicts, a check's page with its form, a verdict page, login.
 
-Same auth as the API (the token store of analyzer.auth): a bearer header, or the token a browser gave the login
-form, kept in an HttpOnly SameSite=Strict cookie. A POST must come from a page of this origin. Every page is
-sent with a Content-Security-Policy that forbids scripts, inline styles and framing.
+Same auth as the API (the token store of analyzer.auth): a bearer header, or the sign-in of a browser that gave the
+login form a token, kept in an HttpOnly SameSite=Strict cookie signed with the token (never the token itself). A
+POST must come from a page of this origin. Every page is sent with a Content-Security-Policy that forbids scripts,
+inline styles and framing.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, Principal, admission_caller, log_auth_failed
+from analyzer.auth import ANONYMOUS, SESSION_MAX_AGE_S, Principal, admission_caller, log_auth_failed, session_cookie
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
@@ -39,7 +41,6 @@ logger = structlog.get_logger("analyzer.ui")
 
 ROUTE_PREFIX = "ui."
 COOKIE = "analyzer_token"
-COOKIE_MAX_AGE_S = 8 * 3600
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
@@ -91,6 +92,9 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
         # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
         if request.method == "GET" and "Authorization" not in request.headers:
             response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
+            if COOKIE in request.cookies:
+                # Expired, of a rotated token, or from before sessions were signed: the browser forgets it.
+                response.del_cookie(COOKIE, path=UI_PREFIX)
         else:
             response = _error_page(request, exc.http_status, exc.message)
     except AnalyzerError as exc:
@@ -119,12 +123,13 @@ def _authenticate(request: web.Request) -> Principal:
     if tokens is None:
         return ANONYMOUS
     presented = request.headers.getall("Authorization", [])
-    if not presented and COOKIE in request.cookies:
-        presented = [f"Bearer {request.cookies[COOKIE]}"]
+    cookie = request.cookies.get(COOKIE) if not presented else None
     try:
-        principal: Principal = tokens.authenticate(presented)
+        principal: Principal = (
+            tokens.authenticate_session(cookie, time.time()) if cookie is not None else tokens.authenticate(presented)
+        )
     except Unauthorized as exc:
-        if presented:
+        if presented or cookie is not None:
             log_auth_failed(request, exc.message)
         raise
     structlog.contextvars.bind_contextvars(client=principal.name)
@@ -268,15 +273,15 @@ async def run_page(request: web.Request) -> web.Response:
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     # A page's evaluation is admitted for whoever asks, as the API's are: each user holds a share of its own.
+    caller = admission_caller(principal, request.remote)
     try:
-        evaluation: Evaluation = await generation.runner.evaluate(
-            check, args, at, caller=admission_caller(principal, request.remote)
-        )
+        evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except ArgError as exc:
         # An `at` the check cannot measure as of: its recorded answer is gone, and a new one would be of now.
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
     request.app[HISTORY].record_evaluation(
         evaluation,
+        caller=caller,
         request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
         catalog_version=generation.catalog.version,
         client=principal.name if principal is not ANONYMOUS else None,
@@ -365,7 +370,7 @@ async def verdict_page(request: web.Request) -> web.Response:
     entry = next((e for e in history.query(limit=history.capacity, visible=visible) if e.seq == seq), None)
     if entry is None:
         raise web.HTTPNotFound(
-            reason=f"verdict {seq} is not in this replica's history (it keeps the last {history.capacity})"
+            reason=f"verdict {seq} is not in this replica's history (it keeps {history.capacity} answers)"
         )
     catalog = request[GENERATION].catalog
     check = catalog.checks.get(entry.check)
@@ -462,7 +467,8 @@ async def _form_fields(request: web.Request) -> dict[str, list[str]]:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the token given and keep it in an HttpOnly, SameSite=Strict cookie (Secure over TLS)."""
+    """Check the token given and keep a sign-in signed with it in an HttpOnly, SameSite=Strict cookie (Secure over
+    TLS)."""
     form = await _posted_form(request)
     token = str(form.get("token", "")).strip()
     target = _next_path(str(form.get("next", "")))
@@ -483,8 +489,8 @@ async def login(request: web.Request) -> web.Response:
     response = _see_other(target)
     response.set_cookie(
         COOKIE,
-        token,
-        max_age=COOKIE_MAX_AGE_S,
+        session_cookie(token, time.time()),
+        max_age=SESSION_MAX_AGE_S,
         path=UI_PREFIX,
         httponly=True,
         samesite="Strict",

@@ -3,6 +3,7 @@ another team, through any route (API, verdict pages, history, readiness)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 import pytest
@@ -15,6 +16,7 @@ from analyzer.catalog import load_catalog
 from analyzer.settings import Settings
 from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY
+from tests.gatekind import GATES, Gate
 
 TOKEN_A = "team-a-" + "a" * 40
 TOKEN_B = "team-b-" + "b" * 40
@@ -169,6 +171,94 @@ class TestHistoryAcrossReloads:
         assert page.status == 404 and "b-gate" not in await page.text()
 
 
+class TestMetricsAcrossReloads:
+    """A composite's series count the evaluations of every definition it had: once one ran another team's check,
+    they stay hidden from a token that may not use that check, after a reload drops the member or the composite."""
+
+    @pytest.mark.parametrize("reloaded", ["own members only", "composite removed"])
+    async def test_counts_that_carried_another_teams_verdict_stay_hidden(self, aiohttp_client, auth, gate, reloaded):
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE))).status == 200
+        assert (await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))).status == 200
+        kept = [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")]
+        if reloaded == "own members only":
+            kept.append({"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]})
+        load_catalog_of(auth, kept)
+        assert await app[LIVE].reload("test") == "reloaded"
+        # The fail came from b-gate: read by team A, it would say how team B's check went.
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert "a-scorecard" not in restricted
+        assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
+        everything = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="fail"} 1.0' in everything
+
+    async def test_an_evaluation_in_flight_across_the_reload_counts_too(self, aiohttp_client, auth, gate):
+        """Held at b-gate while the reload drops it, its verdict lands in the series after the swap, while another
+        request still holds the previous catalog, and after that catalog is retired."""
+        slow = GATES["slow"] = Gate()
+        try:
+            slow_check = {"name": "a-slow", "kind": "gate", "gate": "slow"}
+            app = create_app(auth, load_catalog_of(auth, [*CHECKS, slow_check]), REGISTRY)
+            client = await aiohttp_client(app)
+            holding = asyncio.ensure_future(client.get("/api/v1/checks/a-slow/run", headers=bearer(TOKEN_A)))
+            await slow.wait_entered(1)
+            held = asyncio.ensure_future(client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_SRE)))
+            await gate.wait_entered(2)
+            own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+            kept = [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")]
+            load_catalog_of(auth, [*kept, own, slow_check])
+            assert await app[LIVE].reload("test") == "reloaded"
+            gate.open()
+            assert (await held).status == 200
+            restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+            assert "a-scorecard" not in restricted
+            slow.open()
+            assert (await holding).status == 200
+            await app[LIVE].drain()
+            restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+            assert "a-scorecard" not in restricted and 'check="a-slow"' in restricted
+        finally:
+            slow.open()
+            GATES.pop("slow", None)
+
+    async def test_a_composite_fixed_before_it_ran_another_teams_check_is_shown(self, aiohttp_client, auth, gate):
+        """Team A's composite over b-gate was refused (403) and never ran: once fixed, its series are A's own."""
+        gate.open()
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 403
+        own = {"name": "a-scorecard", "kind": "composite", "members": [{"check": "a-gate"}]}
+        load_catalog_of(auth, [c for c in CHECKS if c["name"] not in ("a-scorecard", "a-deep")] + [own])
+        assert await app[LIVE].reload("test") == "reloaded"
+        await app[LIVE].drain()
+        assert (await client.get("/api/v1/checks/a-scorecard/run", headers=bearer(TOKEN_A))).status == 200
+        restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
+        assert 'analyzer_evaluations_total{check="a-scorecard",verdict="pass"} 1.0' in restricted
+
+
+class TestHistoryShare:
+    """The verdict history is shared fairly between tokens: one team flooding the run endpoint (its answers, or
+    requests refused for a bad arg) cannot push another team's answers out of it."""
+
+    @pytest.mark.parametrize("flood", ["/api/v1/checks/b-gate/run", "/api/v1/checks/b-gate/run?unknown=1"])
+    async def test_a_flood_by_one_token_keeps_another_tokens_entries(self, aiohttp_client, auth, gate, flood):
+        gate.open()
+        client = await aiohttp_client(
+            create_app(auth.model_copy(update={"history_size": 6}), load_catalog_of(auth, CHECKS), REGISTRY)
+        )
+        page = await client.get("/ui/checks/a-gate/run", headers=bearer(TOKEN_A))
+        assert page.status == 200
+        assert (await client.get("/api/v1/checks/a-gate/run", headers=bearer(TOKEN_A))).status == 200
+        for _ in range(20):
+            await client.get(flood, headers=bearer(TOKEN_B))
+        history = await (await client.get("/api/v1/verdicts?limit=6", headers=bearer(TOKEN_SRE))).json()
+        assert [e["client"] for e in history["entries"]] == ["team-b"] * 4 + ["team-a"] * 2
+        own = await (await client.get("/api/v1/verdicts", headers=bearer(TOKEN_A))).json()
+        assert [e["verdict"] for e in own["entries"]] == ["pass", "pass"]
+
+
 class TestReadinessAcrossTeams:
     """A rejected catalog reload names the broken check and quotes its definition: /readyz shows a restricted
     token the problems of its own checks only, as it does warnings."""
@@ -216,6 +306,34 @@ class TestReadinessAcrossTeams:
         assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
         assert "check 'a-over-loop': members form a cycle: b-loop -> b-private-loop -> b-loop" in seen[TOKEN_SRE]
 
+    async def test_a_members_params_are_not_read_from_another_teams_check(self, aiohttp_client, auth, gate):
+        """Team A's composite over team B's check names the member it wrote, not what B's definition declares."""
+        b_params = {
+            "b_private_param": {"type": "identifier", "required": True},
+            "b_colour": {"type": "enum", "values": ["b-blue", "b-green"], "default": "b-blue"},
+        }
+        a_params = {"a_only": {"type": "identifier", "required": True}}
+        added = [
+            {"name": "b-typed", "kind": "gate", "gate": "g", "params": b_params},
+            {"name": "a-typed", "kind": "gate", "gate": "g", "params": a_params},
+            # An arg B's check does not declare, a required param left out, a value its enum refuses.
+            {"name": "a-undeclared", "kind": "composite", "members": [{"check": "b-typed", "args": {"nope": "x"}}]},
+            {"name": "a-unmapped", "kind": "composite", "members": [{"check": "b-typed"}]},
+            {
+                "name": "a-refused",
+                "kind": "composite",
+                "members": [{"check": "b-typed", "args": {"b_private_param": "x", "b_colour": "red"}}],
+            },
+            {"name": "a-own-undeclared", "kind": "composite", "members": [{"check": "a-typed", "args": {"no": "x"}}]},
+        ]
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_SRE))
+        for composite in ("a-undeclared", "a-unmapped", "a-refused"):
+            assert f"check '{composite}': members[0] ('b-typed'): the args mapped to it do not fit" in seen[TOKEN_A]
+        assert "b_private_param" not in seen[TOKEN_A] and "b-blue" not in seen[TOKEN_A]
+        assert "arg 'no' is not a param of 'a-typed' (its params: a_only)" in seen[TOKEN_A]
+        assert "arg 'nope' is not a param of 'b-typed' (its params: b_colour, b_private_param)" in seen[TOKEN_SRE]
+        assert "b-blue" in seen[TOKEN_SRE]
+
 
 class TestRefusalsAcrossTeams:
     """A refused attempt on another team's check is kept in the history, where that team sees it without the
@@ -240,8 +358,8 @@ class TestRefusalsAcrossTeams:
 
 
 class TestBrowserSession:
-    """The login cookie carries one team's token: it opens that team's pages only, stops at the next page once
-    the token is removed, and a page of another site cannot post the run form with it."""
+    """The login cookie is a sign-in signed with one team's token: it opens that team's pages only, stops at the
+    next page once the token is removed, and a page of another site cannot post the run form with it."""
 
     async def login(self, client, token: str) -> dict[str, str]:
         answer = await client.post("/ui/login", data={"token": token}, headers=origin(client), allow_redirects=False)
@@ -259,6 +377,29 @@ class TestBrowserSession:
         (auth.auth_tokens / "team-a").unlink()
         page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
         assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+
+    async def test_the_cookie_is_not_the_token_and_does_not_pass_for_one(self, client):
+        """A cookie store, a proxy log or an extension that reads the cookie holds no credential for the API."""
+        cookie = await self.login(client, TOKEN_A)
+        value = cookie["analyzer_token"]
+        assert TOKEN_A not in value
+        for path in ("/api/v1/checks", "/ui/checks/a-gate"):
+            assert (await client.get(path, headers=bearer(value))).status == 401
+        assert (await client.get("/api/v1/checks", cookies=cookie)).status == 401
+
+    async def test_a_cookie_from_before_signed_sign_ins_sends_the_browser_to_sign_in_again(self, client):
+        """Up to this release the cookie held the token itself: it is refused, and the browser forgets it."""
+        page = await client.get("/ui/", cookies={"analyzer_token": TOKEN_A}, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+        assert page.cookies["analyzer_token"].value == "" and page.cookies["analyzer_token"]["max-age"] == "0"
+        posted = await client.post("/ui/checks/a-gate/run", cookies={"analyzer_token": TOKEN_A}, headers=origin(client))
+        assert posted.status == 401
+
+    async def test_sign_out_clears_the_cookie(self, client):
+        await self.login(client, TOKEN_A)
+        answer = await client.post("/ui/logout", headers=origin(client), allow_redirects=False)
+        assert answer.status == 303
+        assert answer.cookies["analyzer_token"].value == "" and answer.cookies["analyzer_token"]["max-age"] == "0"
 
     @pytest.mark.parametrize("foreign", [{}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}])
     async def test_another_site_cannot_post_the_run_form(self, client, gate, foreign):

@@ -137,6 +137,7 @@ class TestLogin:
         assert browser.find_element(By.CLASS_NAME, "who").text == "signed in as sre"
         (cookie,) = browser.get_cookies()
         assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("analyzer_token", True, "Strict")
+        assert TOKEN not in cookie["value"]
         assert browser.execute_script("return document.cookie") == ""
 
     def test_a_wrong_token_says_so(self, browser, served):

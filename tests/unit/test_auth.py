@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 import pytest
 
-from analyzer.auth import Principal, TokenStore
+from analyzer.auth import SESSION_MAX_AGE_S, Principal, TokenStore, session_cookie
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 TOKEN_A = "a" * 40
@@ -124,6 +126,76 @@ class TestTokenFiles:
         path.unlink()
         with pytest.raises(Unauthorized):
             store.authenticate([f"Bearer {TOKEN_A}"])
+
+
+class TestSessions:
+    """A browser's sign-in is signed with its token, not the token: it names the caller until it expires or the
+    token is rotated, on any replica holding the token, and never passes for a token."""
+
+    NOW_S = 1_800_000_000.0
+
+    @pytest.fixture
+    def root(self, tmp_path):
+        return secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B})
+
+    def test_a_sign_in_names_its_caller_on_every_replica(self, root):
+        cookie = session_cookie(TOKEN_B, self.NOW_S)
+        # Two stores of the same files: two replicas, no state shared.
+        for store in (TokenStore(root), TokenStore(root)):
+            assert store.authenticate_session(cookie, self.NOW_S + 60).name == "sre"
+
+    def test_the_cookie_holds_neither_the_token_nor_anything_accepted_as_one(self, root):
+        store = TokenStore(root)
+        cookie = session_cookie(TOKEN_A, self.NOW_S)
+        assert TOKEN_A not in cookie and TOKEN_A[:8] not in cookie
+        with pytest.raises(Unauthorized, match="invalid bearer token"):
+            store.authenticate([f"Bearer {cookie}"])
+
+    def test_it_expires(self, root):
+        store = TokenStore(root)
+        cookie = session_cookie(TOKEN_A, self.NOW_S)
+        assert store.authenticate_session(cookie, self.NOW_S + SESSION_MAX_AGE_S - 1).name == "argo"
+        for later_s in (SESSION_MAX_AGE_S, 30 * 86400):
+            with pytest.raises(Unauthorized, match="expired"):
+                store.authenticate_session(cookie, self.NOW_S + later_s)
+
+    def test_an_expiry_beyond_the_longest_sign_in_is_refused(self, root):
+        """Even signed with the token: a sign-in lasts SESSION_MAX_AGE_S at most, whatever the cookie says."""
+        store = TokenStore(root)
+        far = session_cookie(TOKEN_A, self.NOW_S + 86400)
+        with pytest.raises(Unauthorized, match="expired"):
+            store.authenticate_session(far, self.NOW_S)
+
+    def test_rotating_the_token_ends_its_sign_ins(self, root):
+        store = TokenStore(root)
+        cookie = session_cookie(TOKEN_A, self.NOW_S)
+        secret_dir(root, {"argo": "rotated-" + "r" * 40, "sre": TOKEN_B}, revision="2")
+        with pytest.raises(Unauthorized, match="no longer accepted"):
+            store.authenticate_session(cookie, self.NOW_S + 60)
+
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda c: c.replace(".", ".1", 1),  # a later expiry, same MAC
+            lambda c: c[:-1] + ("0" if c[-1] != "0" else "1"),  # another MAC
+            lambda c: c.upper(),
+            lambda c: c + "0",
+            lambda c: "v2" + c[2:],
+            lambda c: TOKEN_A,  # a cookie from before sessions were signed: the raw token
+            lambda c: "",
+        ],
+    )
+    def test_anything_else_is_refused(self, root, tamper):
+        store = TokenStore(root)
+        with pytest.raises(Unauthorized):
+            store.authenticate_session(tamper(session_cookie(TOKEN_A, self.NOW_S)), self.NOW_S + 60)
+
+    def test_a_mac_under_the_raw_token_is_not_a_sign_in(self, root):
+        """The key is derived from the token for sign-ins only: an HMAC the token keys elsewhere does not open."""
+        expires_s = int(self.NOW_S) + 60
+        mac = hmac.new(TOKEN_A.encode(), f"v1|{expires_s}".encode(), hashlib.sha256).hexdigest()
+        with pytest.raises(Unauthorized):
+            TokenStore(root).authenticate_session(f"v1.{expires_s}.{mac}", self.NOW_S)
 
 
 class TestAllowList:

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from analyzer.history import VerdictHistory
 from analyzer.models import Evaluation, Outcome
 
-WHERE = {"request_id": "r", "catalog_version": "v1", "client": None, "user_agent": "Go-http-client/1.1"}
+WHERE = {
+    "caller": "argo",
+    "request_id": "r",
+    "catalog_version": "v1",
+    "client": None,
+    "user_agent": "Go-http-client/1.1",
+}
 
 
 def evaluation(check: str, verdict: Outcome, status: int = 200) -> Evaluation:
@@ -62,6 +68,48 @@ class TestVerdictHistory:
         entry = history.query()[0]
         assert len(entry.args) == 32 and all(len(str(v)) == 256 for v in entry.args.values())
         assert len(entry.check) == 128
+
+
+class TestFairShare:
+    """A full ring drops the oldest entry of the caller holding the most: one caller's flood evicts its own
+    entries, not another's, and the ring never holds more than its capacity."""
+
+    @staticmethod
+    def record(history: VerdictHistory, caller: str, check: str) -> None:
+        history.record_evaluation(evaluation(check, Outcome.PASS), **{**WHERE, "caller": caller, "client": caller})
+
+    def test_a_flood_by_one_caller_does_not_evict_another_callers_entries(self):
+        history = VerdictHistory(10)
+        for index in range(3):
+            self.record(history, "team-a", f"a{index}")
+        for index in range(1000):
+            self.record(history, "team-b", f"b{index}")
+        assert len(history) == 10
+        assert [e.check for e in history.query() if e.client == "team-a"] == ["a2", "a1", "a0"]
+        # The flooder keeps the rest of the ring, its newest entries, newest first.
+        assert [e.check for e in history.query() if e.client == "team-b"] == [f"b{i}" for i in range(999, 992, -1)]
+
+    def test_the_heaviest_caller_gives_way_to_a_newcomer(self):
+        history = VerdictHistory(4)
+        self.record(history, "team-a", "a0")
+        for index in range(3):
+            self.record(history, "team-b", f"b{index}")
+        self.record(history, "team-c", "c0")
+        assert [e.check for e in history.query()] == ["c0", "b2", "b1", "a0"]
+
+    def test_on_a_tie_the_recording_caller_drops_its_own_oldest(self):
+        history = VerdictHistory(5)
+        for caller, check in (("team-a", "a0"), ("team-a", "a1"), ("team-b", "b0"), ("team-b", "b1")):
+            self.record(history, caller, check)
+        self.record(history, "team-c", "c0")
+        self.record(history, "team-c", "c1")
+        assert [e.check for e in history.query()] == ["c1", "b1", "b0", "a1", "a0"]
+
+    def test_a_new_caller_keeps_its_entry_when_every_caller_holds_one(self):
+        history = VerdictHistory(2)
+        for caller in ("team-a", "team-b", "team-c", "team-d"):
+            self.record(history, caller, caller)
+        assert [e.check for e in history.query()] == ["team-d", "team-c"]
 
 
 class TestEntryJson:
