@@ -449,7 +449,7 @@ def _refused(report: CheckReport) -> list[str]:
 _UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
 # The one refusal that says the query parsed: Prometheus failed to execute it. Any other (VictoriaMetrics' 422 for
 # a query it cannot parse, a proxy's 4xx, a redirect) is no sign that it accepts the query.
-_EXECUTION_FAILED = "rejected the query (HTTP 422 execution"
+_EXECUTION_FAILED_RE = re.compile(r"rejected the query \(HTTP [0-9]{3} execution\b")
 
 
 def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[str], list[str]]:
@@ -469,7 +469,7 @@ def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[
     if not asked:
         return [*report.problems, f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}"], report.notes
     assert evaluation is not None
-    if evaluation.error == "source_rejected" and _EXECUTION_FAILED not in evaluation.reason:
+    if evaluation.error == "source_rejected" and not _EXECUTION_FAILED_RE.search(evaluation.reason):
         problem = f"{cannot} and Prometheus answered it with an error, not a result: {unparsed.shown_query()}"
         return [*report.problems, problem], report.notes
     return report.problems, [

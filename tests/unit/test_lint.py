@@ -173,6 +173,7 @@ class TestParserFindings:
         [
             (None, "value 1 meets pass_if > 0"),
             ("source_rejected", "source 'default' rejected the query (HTTP 422 execution: too many samples)"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 500 execution: expanding series)"),
             ("check_misconfigured", "the query returned 2 series"),
         ],
     )
@@ -186,6 +187,7 @@ class TestParserFindings:
         [
             ("source_rejected", "source 'default' rejected the query (HTTP 422 422: cannot parse)", "with an error"),
             ("source_rejected", "source 'default' rejected the query (HTTP 403: forbidden)", "with an error"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 422 executions: x)", "with an error"),
             ("source_rejected", "source 'default' answered with a redirect (HTTP 302)", "with an error"),
             ("source_unavailable", "source 'default' is failing (HTTP 503)", "was not asked it"),
         ],
