@@ -68,6 +68,11 @@ def session_cookie(token: str, now_s: float) -> str:
     return f"v1.{expires_s}.{_session_mac(_session_key(token.encode('ascii')), expires_s)}"
 
 
+def is_sign_in(cookie: str) -> bool:
+    """Whether a login cookie has the form session_cookie gives (valid or not): not a token of an older release."""
+    return _SESSION_RE.fullmatch(cookie) is not None
+
+
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller: its token's name and the check-name patterns it may use (None: all)."""

@@ -447,30 +447,35 @@ def _refused(report: CheckReport) -> list[str]:
 
 # Errors after which Prometheus cannot have judged a query it was sent.
 _UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
+# The one refusal that says the query parsed: Prometheus failed to execute it. Any other (VictoriaMetrics' 422 for
+# a query it cannot parse, a proxy's 4xx, a redirect) is no sign that it accepts the query.
+_EXECUTION_FAILED_RE = re.compile(r"rejected the query \(HTTP [0-9]{3} execution\b")
 
 
 def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[str], list[str]]:
     """(problems, notes) of a check with a query promql-parser rejects: Prometheus decides a query it was sent (in
-    full or as part of a batch) and answered: refused, its refusal is the problem already; accepted, the parser's
-    rejection is a note. A query it was not asked (the check was not run) stays a problem."""
+    full or as part of a batch) and answered: refused as bad_data, its refusal is the problem already; accepted,
+    the parser's rejection is a note; refused otherwise, or not asked (the check was not run), it stays a
+    problem."""
     evaluation = report.evaluation
     asked = (
         evaluation is not None
         and evaluation.error not in _UNANSWERED
         and any(unparsed.query in sent for sent in report.queries)
     )
-    if not asked:
-        problem = (
-            f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message}) and Prometheus was not asked it"
-        )
-        return [*report.problems, f"{problem}: {unparsed.shown_query()}"], report.notes
-    if report.problems:
+    if report.problems and asked:
         return report.problems, report.notes
+    cannot = f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message})"
+    if not asked:
+        return [*report.problems, f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}"], report.notes
+    assert evaluation is not None
+    if evaluation.error == "source_rejected" and not _EXECUTION_FAILED_RE.search(evaluation.reason):
+        problem = f"{cannot} and Prometheus answered it with an error, not a result: {unparsed.shown_query()}"
+        return [*report.problems, problem], report.notes
     return report.problems, [
         *report.notes,
-        f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message}), but this Prometheus accepts it, "
-        "and Prometheus decides; set skip_promql_parse: true on the check so that `analyzer validate` without "
-        "--prometheus passes too",
+        f"{cannot}, but this Prometheus accepts it, and Prometheus decides; set skip_promql_parse: true on the check "
+        "so that `analyzer validate` without --prometheus passes too",
     ]
 
 

@@ -52,6 +52,10 @@ def pointed_at(catalog: Catalog, name: str, given: Sequence[str]) -> Mapping[str
             configs[source] = PrometheusSourceConfig.model_validate(
                 {**configs[source].model_dump(), "url": url, "bearer_token_file": None, "ca_file": None}
             )
-        except ValidationError:
+        except ValidationError as exc:
+            reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            if url not in reason:
+                # Not about its form but what it carries (a user:password), which the reason does not repeat.
+                raise ValueError(reason) from None
             raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:9090") from None
     return configs

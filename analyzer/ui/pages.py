@@ -27,7 +27,15 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
-from analyzer.auth import ANONYMOUS, SESSION_MAX_AGE_S, Principal, admission_caller, log_auth_failed, session_cookie
+from analyzer.auth import (
+    ANONYMOUS,
+    SESSION_MAX_AGE_S,
+    Principal,
+    admission_caller,
+    is_sign_in,
+    log_auth_failed,
+    session_cookie,
+)
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
@@ -92,8 +100,11 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
         # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
         if request.method == "GET" and "Authorization" not in request.headers:
             response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
-            if COOKIE in request.cookies:
-                # Expired, of a rotated token, or from before sessions were signed: the browser forgets it.
+            cookie = request.cookies.get(COOKIE)
+            if cookie is not None and not is_sign_in(cookie):
+                # From before sessions were signed, it holds a token: the browser forgets it. A sign-in is kept:
+                # refused for the server's reason (a token file being replaced, a replica yet to read a new token),
+                # it works again once that passes; expired, the browser drops it itself.
                 response.del_cookie(COOKIE, path=UI_PREFIX)
         else:
             response = _error_page(request, exc.http_status, exc.message)

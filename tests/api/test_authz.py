@@ -395,6 +395,17 @@ class TestBrowserSession:
         posted = await client.post("/ui/checks/a-gate/run", cookies={"analyzer_token": TOKEN_A}, headers=origin(client))
         assert posted.status == 401
 
+    async def test_a_token_configuration_problem_signs_nobody_out(self, client, auth):
+        """A broken allow-list refuses every page until it is fixed; the browser keeps its sign-in for after."""
+        cookie = await self.login(client, TOKEN_A)
+        good = auth.auth_allow.read_text()
+        auth.auth_allow.write_text("team-a: [unclosed\n")
+        page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+        assert "analyzer_token" not in page.cookies
+        auth.auth_allow.write_text(good)
+        assert (await client.get("/ui/", cookies=cookie, allow_redirects=False)).status == 200
+
     async def test_sign_out_clears_the_cookie(self, client):
         await self.login(client, TOKEN_A)
         answer = await client.post("/ui/logout", headers=origin(client), allow_redirects=False)

@@ -210,6 +210,7 @@ class TestRunAgainstAnotherPrometheus:
             ("on-a", ["http://127.0.0.1:9", "a=http://127.0.0.1:9"], "give one URL (the check reads one source)"),
             ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL such as http://127.0.0.1:9090"),
             ("on-a", ["http://127.0.0.1:9090/api/v1/query?x=1"], "is not an http(s) base URL"),
+            ("on-a", ["a=http://admin:s3cret@127.0.0.1:9"], "the url carries user info (user:password@host)"),
             ("smoke", ["http://127.0.0.1:9"], "check 'smoke' reads no Prometheus source"),
         ],
     )
@@ -218,6 +219,7 @@ class TestRunAgainstAnotherPrometheus:
         result = analyzer("run", name, "--catalog", two_source_catalog(tmp_path), "--arg", "canary_hash=x", *args)
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.stderr.startswith("analyzer: --prometheus: ") and text in result.stderr, result.stderr
+        assert "s3cret" not in result.stderr
 
 
 class TestValidateAndList:

@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -242,6 +243,23 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 1 check" in result.stdout
 
+    def test_a_query_the_parser_rejects_and_the_source_refuses_unlike_prometheus_is_a_problem(
+        self, tmp_path, prometheus
+    ):
+        # VictoriaMetrics (before 2026-08) refuses a query it cannot parse with 422 and errorType "422", not 400
+        # bad_data: a refusal all the same, never the source accepting what promql-parser rejects.
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("(rate(", "(rat(", 1)}
+        with victoria_like(prometheus.url) as url:
+            result = validate(tmp_path, url, check, at=prometheus.anchor)
+        assert "rejected the query (HTTP 422 422" in result.stdout, result.stdout + result.stderr
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "note:" not in result.stdout
+        assert (
+            "    problem: query: promql-parser cannot parse it (unknown function with name 'rat'; did you mean "
+            "'rate'?) and Prometheus answered it with an error, not a result: sum(rat(http_requests_total{"
+        ) in result.stdout
+        assert "1 problem in 1 check" in result.stdout
+
     def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
@@ -341,6 +359,33 @@ def tenant_querier(
 
     with serving(Querier, tls) as url:
         yield url, refused
+
+
+@contextmanager
+def victoria_like(prometheus_url: str) -> Iterator[str]:
+    """A querier in front of Prometheus that refuses a query as VictoriaMetrics did until 2026-08: a 400 bad_data
+    of Prometheus becomes a 422 whose errorType is "422". Yields its URL."""
+
+    class Querier(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            try:
+                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
+                    status, body = answer.status, answer.read()
+            except urllib.error.HTTPError as refusal:
+                status, body = refusal.code, refusal.read()
+                if status == 400:
+                    status, body = 422, body.replace(b'"errorType":"bad_data"', b'"errorType":"422"')
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(Querier) as url:
+        yield url
 
 
 @pytest.mark.integration

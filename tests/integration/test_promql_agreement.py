@@ -183,9 +183,19 @@ class TestKnownGaps:
         assert parse_error(query) is None
         assert not promtool_refusals([query], tmp_path)
 
-    def test_go_regex_quoting_is_the_parsers_gap(self, tmp_path):
-        query = 'sum(rate(http_requests_total{path=~"\\\\Q/a.b\\\\E"}[5m]))'
-        assert parse_error(query) == "illegal regex for \\Q/a.b\\E"
+    @pytest.mark.parametrize(
+        ("regex", "written"),
+        [
+            ("\\Q/a.b\\E", "\\\\Q/a.b\\\\E"),
+            ("\\101", "\\\\101"),
+            ("[[]", "[[]"),
+            ("\\w{1,1000}", "\\\\w{1,1000}"),
+        ],
+        ids=["quoting", "octal", "bracket-in-class", "unicode-class-repeated"],
+    )
+    def test_go_only_regexes_are_the_parsers_gap(self, regex, written, tmp_path):
+        query = f'sum(rate(http_requests_total{{path=~"{written}"}}[5m]))'
+        assert parse_error(query) == f"illegal regex for {regex}"
         assert not promtool_refusals([query], tmp_path)
 
     def test_both_refuse_what_validate_names(self, tmp_path):

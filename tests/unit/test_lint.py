@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
-from analyzer.lint import example_args, retention_problems
+from analyzer.lint import CheckReport, example_args, parser_findings, retention_problems
+from analyzer.models import Evaluation, Outcome
 from analyzer.params import Param, ParamType
 from analyzer.promql_names import VectorSelector, vector_selectors
+from analyzer.promql_syntax import SyntaxProblem
 from checks.prometheus import PrometheusCheck
 
 
@@ -142,3 +144,55 @@ class TestUsage:
         )
         assert result.returncode == 2
         assert said in result.stderr
+
+
+class TestParserFindings:
+    """A query promql-parser rejects is a note only when Prometheus was asked it and answered it, if with an error
+    then one it raises after parsing (an execution error)."""
+
+    QUERY = "sum(x{a=~`\\Qb\\E`})"
+    UNPARSED = SyntaxProblem("c", "catalog", "query", QUERY, "illegal regex for \\Qb\\E")
+
+    def report(self, error: str | None, reason: str) -> CheckReport:
+        verdict = Outcome.ERROR if error else Outcome.PASS
+        evaluation = Evaluation.model_validate(
+            {
+                "check": "c",
+                "kind": "prometheus",
+                "verdict": verdict,
+                "reason": reason,
+                "error": error,
+                "evaluated_at": "2026-12-05T00:00:00Z",
+                "duration_ms": 1.0,
+            }
+        )
+        return CheckReport("c", evaluation=evaluation, queries=[self.QUERY])
+
+    @pytest.mark.parametrize(
+        ("error", "reason"),
+        [
+            (None, "value 1 meets pass_if > 0"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 422 execution: too many samples)"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 500 execution: expanding series)"),
+            ("check_misconfigured", "the query returned 2 series"),
+        ],
+    )
+    def test_answered_is_a_note(self, error, reason):
+        problems, notes = parser_findings(self.report(error, reason), self.UNPARSED)
+        assert problems == []
+        assert len(notes) == 1 and "but this Prometheus accepts it" in notes[0]
+
+    @pytest.mark.parametrize(
+        ("error", "reason", "said"),
+        [
+            ("source_rejected", "source 'default' rejected the query (HTTP 422 422: cannot parse)", "with an error"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 403: forbidden)", "with an error"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 422 executions: x)", "with an error"),
+            ("source_rejected", "source 'default' answered with a redirect (HTTP 302)", "with an error"),
+            ("source_unavailable", "source 'default' is failing (HTTP 503)", "was not asked it"),
+        ],
+    )
+    def test_refused_or_unanswered_stays_a_problem(self, error, reason, said):
+        problems, notes = parser_findings(self.report(error, reason), self.UNPARSED)
+        assert notes == []
+        assert len(problems) == 1 and said in problems[0] and "illegal regex for \\Qb\\E" in problems[0]
