@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import json
 import logging
 import math
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Literal
@@ -71,6 +73,30 @@ class ScriptedCheck(Check):
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
+
+
+@contextlib.contextmanager
+def json_logs(level: str) -> Iterator[io.StringIO]:
+    """The service's JSON log lines at `level`, in a stream, for the runners made inside."""
+    stream = io.StringIO()
+    configure_logging("json", level, stream=stream)
+    try:
+        yield stream
+    finally:
+        structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
+            root.removeHandler(handler)
+
+
+async def turns_until(condition: Callable[[], bool]) -> None:
+    """Let the event loop turn until `condition` holds (a few turns at most: no event tells it)."""
+    for _ in range(10):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition did not come to hold")
 
 
 def runner_for(*names, deadline_s=5.0):
@@ -177,19 +203,29 @@ class TestLogging:
         assert events[1]["error"] == "source_unavailable"
 
     async def test_at_warning_only_errors_are_logged(self):
-        stream = io.StringIO()
-        configure_logging("json", "warning", stream=stream)
-        try:
+        with json_logs("warning") as stream:
             runner, catalog = runner_for("ok", "unavailable")
             await runner.evaluate(catalog.get("ok"), {})
             await runner.evaluate(catalog.get("unavailable"), {})
-        finally:
-            structlog.reset_defaults()
-            root = logging.getLogger()
-            for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
-                root.removeHandler(handler)
         events = [json.loads(line) for line in stream.getvalue().splitlines()]
         assert [(e["event"], e["check"], e["level"]) for e in events] == [("check_evaluated", "unavailable", "warning")]
+
+    async def test_an_evaluation_logs_with_the_request_id_of_its_first_caller(self, gate):
+        async def ask(request_id: str) -> Outcome:
+            structlog.contextvars.bind_contextvars(request_id=request_id)
+            return (await run.evaluate(run.catalog.get("slow"), {})).verdict
+
+        with json_logs("info") as stream:
+            run = gated_runner(Admission())
+            callers = [asyncio.create_task(ask(f"req-{n}")) for n in range(3)]
+            await gate.wait_entered(1)
+            # The first caller hangs up: the evaluation the others still wait for logs as the first one's all the same.
+            callers[0].cancel()
+            await asyncio.wait([callers[0]])
+            gate.open()
+            assert await asyncio.gather(*callers[1:]) == [Outcome.PASS, Outcome.PASS]
+        events = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [e["request_id"] for e in events if e["event"] == "check_evaluated"] == ["req-0"]
 
 
 def gated_runner(admission: Admission) -> Runner:
@@ -232,6 +268,75 @@ class TestAdmission:
             await new.evaluate(new.catalog.get("slow"), {})
         gate.open()
         await running
+
+
+class TestJoining:
+    """Identical requests in flight share one evaluation, queued or running, whichever caller leaves first."""
+
+    async def test_identical_requests_share_one_evaluation(self, gate):
+        run = gated_runner(Admission())
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        await asyncio.sleep(0)
+        gate.open()
+        first, *others = await asyncio.gather(*callers)
+        assert all(other is first for other in others)
+        assert gate.entered == 1
+        assert run.metrics.evaluations.value("slow", "pass") == 1 and run.metrics.coalesced.value("slow") == 2
+
+    async def test_a_queued_evaluation_is_joined_and_answers_its_callers_once_admitted(self, gate):
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=60))
+        holder = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        queued = [asyncio.create_task(run.evaluate(run.catalog.get("other"), {})) for _ in range(2)]
+        await turns_until(lambda: run.admission.queued == 1)
+        assert run.metrics.coalesced.value("other") == 1
+        gate.open()
+        await holder
+        first, second = await asyncio.gather(*queued)
+        assert second is first and first.verdict is Outcome.PASS
+        assert gate.entered == 2
+
+    async def test_a_queued_evaluation_stays_queued_for_the_others_when_its_first_caller_leaves(self, gate):
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=60))
+        holder = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        queued = [asyncio.create_task(run.evaluate(run.catalog.get("other"), {})) for _ in range(2)]
+        await asyncio.sleep(0)
+        queued[0].cancel()
+        await asyncio.wait([queued[0]])
+        await asyncio.sleep(0)
+        assert run.admission.queued == 1 and run.admission.running == 1
+        gate.open()
+        await holder
+        assert (await queued[1]).verdict is Outcome.PASS
+        assert run.admission.running == run.admission.queued == 0
+
+    async def test_an_evaluation_whose_first_caller_left_keeps_its_slot(self, gate):
+        # The callers left are not sent behind what waits in the queue: their evaluation was admitted already.
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=60))
+        first, joined = (asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, caller="a")) for _ in range(2))
+        await gate.wait_entered(1)
+        waiting = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}, caller="b"))
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.wait([first])
+        await asyncio.sleep(0)
+        assert run.admission.shares() == {"a": (1, 0), "b": (0, 1)}
+        gate.open()
+        assert (await joined).verdict is (await waiting).verdict is Outcome.PASS
+        assert run.admission.running == run.admission.queued == 0
+
+    async def test_every_caller_leaving_at_once_frees_the_slot(self, gate):
+        run = gated_runner(Admission(limit=1))
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
+        await gate.wait_entered(1)
+        for caller in callers:
+            caller.cancel()
+        await asyncio.wait(callers)
+        # Ended behind a gate still closed (not by its deadline, 5 s away): cancelled, its slot back.
+        await turns_until(lambda: run.admission.running == 0)
+        assert run._in_flight == {} and run.metrics.evaluations_running == 0
 
 
 class TestSharedOutcome:
@@ -304,6 +409,31 @@ class TestEveryCallerGetsTheOutcome:
         assert run._in_flight == {}
         assert run.admission.running == 0
 
+    async def test_an_exception_after_the_first_caller_left_reaches_the_others_unreported(self, gate, monkeypatch):
+        loop = asyncio.get_running_loop()
+        reported: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _, context: reported.append(context))
+        run = gated_runner(Admission())
+        evaluate = run._evaluate
+
+        async def broken(*args, **kwargs):
+            await evaluate(*args, **kwargs)
+            raise RuntimeError("envelope could not be built")
+
+        monkeypatch.setattr(run, "_evaluate", broken)
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        callers[0].cancel()
+        await asyncio.wait([callers[0]])
+        gate.open()
+        results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
+        assert [type(result) for result in results] == [asyncio.CancelledError, RuntimeError, RuntimeError]
+        assert run._in_flight == {} and run.admission.running == 0
+        del results
+        callers.clear()
+        gc.collect()
+        assert reported == []
+
     async def test_one_caller_hanging_up_leaves_the_others_their_answer(self, gate):
         run = gated_runner(Admission())
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
@@ -366,6 +496,19 @@ class TestHangingUp:
         assert shared.cancelled()
         assert run._in_flight == {} and run._callers == {}
         assert run.admission.running == 0
+
+    async def test_callers_that_joined_hanging_up_leave_the_first_its_evaluation(self, gate):
+        run = gated_runner(Admission())
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(1)
+        for caller in callers[1:]:
+            caller.cancel()
+            await asyncio.wait([caller])
+        await asyncio.sleep(0)
+        assert run.metrics.evaluations_running == 1
+        gate.open()
+        assert (await callers[0]).verdict is Outcome.PASS
+        assert gate.entered == 1
 
     async def test_an_evaluation_runs_on_until_its_last_caller_leaves(self, gate):
         run = gated_runner(Admission())
