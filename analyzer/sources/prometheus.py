@@ -495,6 +495,22 @@ class PrometheusSource:
         if self._closing is not None:
             await self._closing
 
+    async def probe(self) -> None:
+        """Send the instant query `1` once, as an evaluation's query goes (the source's headers, token, TLS and
+        timeout), neither counted with them nor sent again; the CheckError that query would get when the source
+        does not answer it."""
+        # `1`, not a status endpoint: the query API is all a Thanos, Mimir or Cortex query frontend, a
+        # VictoriaMetrics or an auth proxy is sure to serve, and it is the path evaluations take.
+        try:
+            await self._attempt("1", "1", "query", f"time={time.time():.3f}", self.config.timeout_s)
+        except ResendableFailure as failed:
+            error, cause = failed.error, failed.__cause__
+            del failed
+            try:
+                raise error from cause
+            finally:
+                del error, cause
+
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
