@@ -244,6 +244,22 @@ class TestHostileClients:
         ]
 
 
+class TestSourceProbe:
+    """The real process probes its sources in the background: a wrong url is logged, and the replica is ready."""
+
+    async def test_an_unreachable_source_is_logged_and_readiness_stays_200(self, tmp_path):
+        url = f"http://127.0.0.1:{free_port()}"
+        served = await ServeProcess.start(write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK))
+        try:
+            unreachable = await served.event("source_unreachable")
+            assert (unreachable["source"], unreachable["url"], unreachable["level"]) == ("default", url, "warning")
+            assert unreachable["message"].startswith(f"Prometheus source 'default' ({url}) is unreachable")
+            ready = await rawhttp.send("127.0.0.1", served.port, rawhttp.request("GET", "/readyz"))
+            assert ready.status == 200 and ready.json()["sources"]["default"]["reachable"] is False
+        finally:
+            await served.stop()
+
+
 @pytest.mark.integration
 class TestReload:
     """SIGHUP and file changes swap the catalog; a broken catalog is rejected and the old one serves on."""
