@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from analyzer.errors import DeadlineExceeded, NoData
+from analyzer.errors import DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
 from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
 from analyzer.redaction import REDACTED
@@ -159,11 +159,6 @@ class Check(BaseModel):
 
 
 RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
-
-
-class UndeclaredMemberError(RuntimeError):
-    """A kind ran a check its `member_names()` does not return: a bug of the kind (an internal error verdict),
-    refused because the auth allow-list decides who may use a check from the names it declares."""
 
 
 class EvalContext:

@@ -3,11 +3,13 @@ start or reload, in the log, /metrics and /readyz, not at a rollout's first meas
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import structlog
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -63,6 +65,15 @@ async def served(aiohttp_client, settings: Settings, sources: dict[str, dict[str
 
 def events(logs: list[dict[str, Any]], name: str) -> dict[str, dict[str, Any]]:
     return {log["source"]: log for log in logs if log["event"] == name}
+
+
+@pytest.fixture(autouse=True)
+def info_events():
+    """Info events reach capture_logs whatever level a test before this one configured (a Job's warning)."""
+    config = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    yield
+    structlog.configure(**config)
 
 
 @pytest.fixture
