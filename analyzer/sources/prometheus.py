@@ -11,7 +11,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -485,9 +485,11 @@ class PrometheusSource:
         if self._closed:
             return
         self._closed = True
-        if self._client is not None and self._client.connector is not None:
-            # The connector closes its connections here and now; what it returns waits for TLS shutdowns.
-            self._closing = asyncio.ensure_future(_awaited(self._client.connector.close()))
+        if self._client is not None:
+            # On the loop's next turn (aiohttp's close is a coroutine), and through the session, which the task
+            # holds until its connector is closed: a session collected with its retired catalog before that
+            # would be logged by asyncio as an "Unclosed client session" error.
+            self._closing = asyncio.ensure_future(self._client.close())
 
     async def aclose(self) -> None:
         """Close, and wait for the connections to be closed."""
@@ -709,10 +711,6 @@ def _certifi_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
-
-
-async def _awaited(waiter: Awaitable[None]) -> None:
-    await waiter
 
 
 def _client_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
