@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from analyzer.errors import DeadlineExceeded, NoData
+from analyzer.errors import DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
 from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
 from analyzer.redaction import REDACTED
@@ -172,12 +172,16 @@ class EvalContext:
         deadline: float,
         sources: Sources,
         run_check: RunCheck | None = None,
+        check: Check | None = None,
     ) -> None:
+        """`check`: the check being evaluated, whose `member_names()` are all `run_check` may run (none without)."""
         self.args = dict(args)
         self.evaluation_time = evaluation_time
         self.deadline = deadline
         self.sources = sources
         self._run_check = run_check
+        self._check = check
+        self._members: frozenset[str] | None = None
 
     def remaining_s(self) -> float:
         """Seconds left before the deadline (monotonic clock of the running loop)."""
@@ -199,7 +203,18 @@ class EvalContext:
         return self.sources.http()
 
     async def run_check(self, name: str, args: Mapping[str, Any]) -> Evaluation:
-        """Evaluate another catalog check (for kinds that combine checks) at this context's time."""
+        """Evaluate another catalog check (for kinds that combine checks) at this context's time; only one the
+        check's `member_names()` returns (UndeclaredMemberError otherwise)."""
+        if self._members is None:
+            self._members = self._check.member_names() if self._check is not None else frozenset()
+        if name not in self._members:
+            check = self._check
+            about = f"kind {check.kind!r} of check {check.name!r}" if check is not None else "a context without a check"
+            declared = ", ".join(map(repr, sorted(self._members))) or "none"
+            raise UndeclaredMemberError(
+                f"{about} ran check {name!r}, which its member_names() does not return (declared: {declared}); "
+                "a kind must declare every check it runs, for the auth allow-list to cover it"
+            )
         if self._run_check is None:
             raise RuntimeError("this context cannot run other checks")
         return await self._run_check(name, args)

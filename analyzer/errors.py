@@ -30,7 +30,8 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - MemberError (the member's status): a composite's member failed and its policy makes that an error
 
 Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
-sending the query again is safe.
+sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kind's bug, running a check its
+`member_names()` does not declare, which becomes an internal_error verdict.
 """
 
 from __future__ import annotations
@@ -267,3 +268,8 @@ class ResendableFailure(Exception):
         self.error = error
         # Sent again even with `retry: false`: the request was never processed.
         self.always = always
+
+
+class UndeclaredMemberError(RuntimeError):
+    """A kind ran a check its `member_names()` does not return, refused because the auth allow-list decides who
+    may use a check from the names it declares."""

@@ -24,6 +24,7 @@ from analyzer.catalog import Catalog, catalog_files, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
+from analyzer.reachability import SourceProbes
 from analyzer.registry import Registry, warm_kinds
 from analyzer.runner import Runner
 from analyzer.settings import Settings
@@ -56,6 +57,7 @@ class Generation:
             admission=admission,
             reuse_window_s=settings.reuse_window_s,
         )
+        self.probes = SourceProbes(sources.prometheus_sources(), metrics, catalog.version)
         self.users = 0
         self._unused = asyncio.Event()
         self._unused.set()
@@ -78,9 +80,10 @@ class Generation:
         await self.runner.drain()
 
     def close(self) -> None:
-        """Close the sources (idempotent)."""
+        """Stop its source probes and close the sources (idempotent)."""
         if not self.closed:
             self.closed = True
+            self.probes.cancel()
             self.sources.close()
 
 
@@ -159,7 +162,10 @@ class LiveCatalog:
         return _Held(self.current)
 
     def start(self) -> None:
-        """Start polling the catalog path (when there is one and polling is on)."""
+        """Probe the sources of the catalog in service (in the background) and start polling the catalog path
+        (when there is one and polling is on)."""
+        if self.settings.probe_sources:
+            self.current.probes.start(previous=None)
         if self.path is None or self.settings.catalog_poll_s <= 0:
             return
         self._watcher = asyncio.create_task(self._watch(self.settings.catalog_poll_s), name="catalog-watcher")
@@ -208,6 +214,9 @@ class LiveCatalog:
             # Before the swap, so that no evaluation of a kind the new catalog adds waits for its import.
             await asyncio.to_thread(warm_kinds, catalog.kinds())
             self.current = self._generation(catalog)
+            previous.probes.cancel()
+            if self.settings.probe_sources:
+                self.current.probes.start(previous=previous.probes)
             self.status.loaded_at = datetime.now(UTC)
             self.status.reloads += 1
             self._publish(catalog, previous=previous.catalog)
@@ -247,6 +256,7 @@ class LiveCatalog:
             except TimeoutError:
                 logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
         current.close()
+        await current.probes.wait()
         for task in list(self._retiring):
             task.cancel()
         await asyncio.gather(*self._retiring, return_exceptions=True)

@@ -147,6 +147,13 @@ class Metrics:
         self.catalog_info = Gauge(
             "analyzer_catalog_info", "The catalog in use (value 1)", ["version"], registry=self.registry
         )
+        self.source_up = Gauge(
+            "analyzer_source_up",
+            "1 when the source answered the probe sent as the catalog went into service, 0 when it did not; "
+            "absent until it is probed",
+            ["source"],
+            registry=self.registry,
+        )
         self.catalog_checks = Gauge("analyzer_catalog_checks", "Checks in the catalog in use", registry=self.registry)
         self.catalog_reloads = Counter(
             "analyzer_catalog_reloads",

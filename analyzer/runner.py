@@ -216,6 +216,7 @@ class Runner:
             deadline=loop.time() + deadline_s,
             sources=self.sources,
             run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
+            check=check,
         )
         error_code: str | None = None
         http_status = 200

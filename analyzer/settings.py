@@ -132,6 +132,12 @@ class Settings(BaseModel):
     catalog_poll_s: float = Field(
         default=5.0, ge=0, le=3600, description="how often the catalog path is checked for changes; 0: only SIGHUP"
     )
+    probe_sources: bool = Field(
+        default=True,
+        description="send each Prometheus source the query `1` when a catalog goes into service (start, and a "
+        "reload that changes it), logging source_reachable or source_unreachable and setting analyzer_source_up; "
+        "never affects readiness",
+    )
     reuse_window_s: float = Field(
         default=1.0,
         ge=0,

@@ -566,7 +566,8 @@ async def readyz(request: web.Request) -> web.Response:
     reload problems) are shown only to a caller with a valid token.
     """
     live = request.app[LIVE]
-    catalog = (request.get(GENERATION) or live.current).catalog
+    generation = request.get(GENERATION) or live.current
+    catalog = generation.catalog
     settings = request.app[SETTINGS]
     tokens = request.app.get(TOKENS)
     reload_status = live.status.as_json()
@@ -596,6 +597,9 @@ async def readyz(request: web.Request) -> web.Response:
                 ]
             }
         body["catalog"].update(path=str(settings.catalog) if settings.catalog else None, last_error=last_error)
+        # Whether each source answered its probe; what it said (its url, an upstream error quoted) only to a
+        # caller that may use every check, as a source is no one team's.
+        body["sources"] = generation.probes.as_json(with_messages=principal.unrestricted)
     return web.json_response(body, status=503 if live.draining else 200)
 
 

@@ -56,6 +56,9 @@ class GroupCheck(Check):
     kind: Literal["group"] = "group"
     members: list[str]
 
+    def member_names(self) -> frozenset[str]:
+        return frozenset(self.members)
+
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         results = [await ctx.run_check(name, {}) for name in self.members]
         passed = all(result.verdict is Outcome.PASS for result in results)

@@ -53,6 +53,10 @@ class Sources:
         except KeyError:
             raise ConfigError(f"no Prometheus source named {name!r}") from None
 
+    def prometheus_sources(self) -> Mapping[str, PrometheusSource]:
+        """Every Prometheus source, by name."""
+        return self._prometheus
+
     def http(self) -> HttpClient:
         """The shared HTTP client of HTTP checks; ConfigError if none was given."""
         if self._http is None and self._make_http is not None:

@@ -11,7 +11,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -485,15 +485,33 @@ class PrometheusSource:
         if self._closed:
             return
         self._closed = True
-        if self._client is not None and self._client.connector is not None:
-            # The connector closes its connections here and now; what it returns waits for TLS shutdowns.
-            self._closing = asyncio.ensure_future(_awaited(self._client.connector.close()))
+        if self._client is not None:
+            # On the loop's next turn (aiohttp's close is a coroutine), and through the session, which the task
+            # holds until its connector is closed: a session collected with its retired catalog before that
+            # would be logged by asyncio as an "Unclosed client session" error.
+            self._closing = asyncio.ensure_future(self._client.close())
 
     async def aclose(self) -> None:
         """Close, and wait for the connections to be closed."""
         self.close()
         if self._closing is not None:
             await self._closing
+
+    async def probe(self) -> None:
+        """Send the instant query `1` once, as an evaluation's query goes (the source's headers, token, TLS and
+        timeout), neither counted with them nor sent again; the CheckError that query would get when the source
+        does not answer it."""
+        # `1`, not a status endpoint: the query API is all a Thanos, Mimir or Cortex query frontend, a
+        # VictoriaMetrics or an auth proxy is sure to serve, and it is the path evaluations take.
+        try:
+            await self._attempt("1", "1", "query", f"time={time.time():.3f}", self.config.timeout_s)
+        except ResendableFailure as failed:
+            error, cause = failed.error, failed.__cause__
+            del failed
+            try:
+                raise error from cause
+            finally:
+                del error, cause
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
@@ -693,10 +711,6 @@ def _certifi_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
-
-
-async def _awaited(waiter: Awaitable[None]) -> None:
-    await waiter
 
 
 def _client_timeout(timeout_s: float) -> aiohttp.ClientTimeout:

@@ -108,8 +108,8 @@ class ServeProcess:
 
 
 class SlowPrometheus:
-    """A fake Prometheus that holds every query until released: the one failure mode (slow) a real
-    Prometheus cannot produce on demand."""
+    """A fake Prometheus that holds every query until released (but the analyzer's probe, `1`): the one
+    failure mode (slow) a real Prometheus cannot produce on demand."""
 
     def __init__(self) -> None:
         self.entered = asyncio.Event()
@@ -117,6 +117,9 @@ class SlowPrometheus:
         self.abandoned = asyncio.Event()
 
     async def query(self, request: web.Request) -> web.Response:
+        if request.query.get("query") == "1":
+            # The analyzer's probe of its sources, as a catalog goes into service: answered at once.
+            return web.json_response({"status": "success", "data": {"resultType": "scalar", "result": [1.0, "1"]}})
         self.entered.set()
         try:
             await self.release.wait()
@@ -239,6 +242,22 @@ class TestHostileClients:
             "bad_http_request",
             "request_line_too_long",
         ]
+
+
+class TestSourceProbe:
+    """The real process probes its sources in the background: a wrong url is logged, and the replica is ready."""
+
+    async def test_an_unreachable_source_is_logged_and_readiness_stays_200(self, tmp_path):
+        url = f"http://127.0.0.1:{free_port()}"
+        served = await ServeProcess.start(write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK))
+        try:
+            unreachable = await served.event("source_unreachable")
+            assert (unreachable["source"], unreachable["url"], unreachable["level"]) == ("default", url, "warning")
+            assert unreachable["message"].startswith(f"Prometheus source 'default' ({url}) is unreachable")
+            ready = await rawhttp.send("127.0.0.1", served.port, rawhttp.request("GET", "/readyz"))
+            assert ready.status == 200 and ready.json()["sources"]["default"]["reachable"] is False
+        finally:
+            await served.stop()
 
 
 @pytest.mark.integration

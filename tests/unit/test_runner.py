@@ -38,6 +38,9 @@ class ScriptedCheck(Check):
 
     kind: Literal["scripted"] = "scripted"
 
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"ok"}) if self.name == "parent" else frozenset()
+
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         if self.name == "crash":
             raise ZeroDivisionError("division by zero")

@@ -1,0 +1,227 @@
+"""Each Prometheus source is probed once as a catalog goes into service: an operator learns of a wrong url at
+start or reload, in the log, /metrics and /readyz, not at a rollout's first measurement; readiness never waits."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import structlog
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from structlog.testing import capture_logs
+
+from analyzer.appkeys import LIVE
+from analyzer.catalog import load_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.testing import free_port
+from analyzer.web import create_app
+from tests.fakes import holding_prometheus
+
+TOKEN = "probe-token-" + "t" * 30
+SRE_TOKEN = "sre-" + "s" * 40
+TEAM_TOKEN = "team-a-" + "a" * 40
+
+
+@asynccontextmanager
+async def answering(status: int, body: Callable[[web.Request], str]) -> AsyncIterator[str]:
+    """A server on 127.0.0.1 answering every request with `status` and `body(request)`; its base url."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=status, text=body(request))
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        await server.close()
+
+
+def write_catalog(settings: Settings, sources: dict[str, dict[str, Any]]) -> None:
+    assert settings.catalog is not None
+    checks = [
+        {"name": f"q-{name}", "kind": "prometheus", "source": name, "query": "vector(0)", "pass_if": "< 1"}
+        for name in sources
+    ]
+    settings.catalog.write_text(yaml.safe_dump({"sources": sources, "checks": checks}))
+
+
+async def served(aiohttp_client, settings: Settings, sources: dict[str, dict[str, Any]]) -> Any:
+    """The app serving a catalog of `sources` (one check per source), its probes ended."""
+    write_catalog(settings, sources)
+    registry = Registry.default()
+    client = await aiohttp_client(create_app(settings, load_catalog(settings.catalog, registry), registry))
+    await client.app[LIVE].current.probes.wait()
+    return client
+
+
+def events(logs: list[dict[str, Any]], name: str) -> dict[str, dict[str, Any]]:
+    return {log["source"]: log for log in logs if log["event"] == name}
+
+
+@pytest.fixture(autouse=True)
+def info_events():
+    """Info events reach capture_logs whatever level a test before this one configured (a Job's warning)."""
+    config = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    yield
+    structlog.configure(**config)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0)
+
+
+@pytest.fixture
+async def wrong_sources(prometheus):
+    """A reachable source and the usual mistakes, each a real address on 127.0.0.1."""
+    echo_authorization = lambda request: f"denied: {request.headers.get('Authorization')}"  # noqa: E731
+    async with answering(401, echo_authorization) as proxy:
+        yield {
+            "good": {"url": prometheus.url},
+            "closed": {"url": f"http://127.0.0.1:{free_port()}", "retry": False},
+            # The query API's own path appended: Prometheus answers 404 for .../api/v1/api/v1/query.
+            "suffixed": {"url": f"{prometheus.url}/api/v1"},
+            # An auth proxy refusing the token (and quoting it back).
+            "proxied": {"url": proxy, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        }
+
+
+@pytest.mark.integration
+class TestProbeAtStart:
+    """Each source's reachability is logged, counted and shown once the app starts; readiness stays 200."""
+
+    async def test_each_source_is_logged_reachable_or_unreachable(self, aiohttp_client, settings, wrong_sources):
+        with capture_logs() as logs:
+            await served(aiohttp_client, settings, wrong_sources)
+        reachable, unreachable = events(logs, "source_reachable"), events(logs, "source_unreachable")
+        assert set(reachable) == {"good"} and reachable["good"]["url"] == wrong_sources["good"]["url"]
+        assert set(unreachable) == {"closed", "suffixed", "proxied"}
+        assert {name: (log["error"], log["log_level"]) for name, log in unreachable.items()} == {
+            "closed": ("source_unavailable", "warning"),
+            "suffixed": ("source_rejected", "warning"),
+            "proxied": ("source_rejected", "warning"),
+        }
+        assert "is unreachable: Connect call failed" in unreachable["closed"]["message"]
+        assert "HTTP 404" in unreachable["suffixed"]["message"]
+        assert "without /api/v1" in unreachable["suffixed"]["message"]
+        assert unreachable["suffixed"]["url"] == wrong_sources["suffixed"]["url"]
+        assert "HTTP 401" in unreachable["proxied"]["message"]
+        assert TOKEN not in str(logs)
+
+    async def test_the_message_is_the_one_an_evaluation_gets(self, aiohttp_client, settings, wrong_sources):
+        with capture_logs() as logs:
+            client = await served(aiohttp_client, settings, wrong_sources)
+        unreachable = events(logs, "source_unreachable")
+        for name in ("closed", "suffixed", "proxied"):
+            answer = await (await client.get(f"/api/v1/checks/q-{name}/run")).json()
+            assert (answer["verdict"], answer["error"]) == ("error", unreachable[name]["error"])
+            assert answer["reason"] == unreachable[name]["message"]
+
+    async def test_metrics_and_readyz_show_it(self, aiohttp_client, settings, wrong_sources):
+        client = await served(aiohttp_client, settings, wrong_sources)
+        metrics = await (await client.get("/metrics")).text()
+        for name, up in (("good", 1), ("closed", 0), ("suffixed", 0), ("proxied", 0)):
+            assert f'analyzer_source_up{{source="{name}"}} {up:.1f}' in metrics
+        ready = await client.get("/readyz")
+        body = await ready.json()
+        assert (ready.status, body["status"]) == (200, "ready")
+        assert body["sources"]["good"]["reachable"] is True and body["sources"]["good"]["error"] is None
+        assert body["sources"]["closed"]["reachable"] is False
+        assert body["sources"]["closed"]["error"] == "source_unavailable"
+        assert "HTTP 404" in body["sources"]["suffixed"]["message"]
+        assert TOKEN not in await ready.text()
+
+    async def test_the_probe_is_not_counted_as_a_query(self, aiohttp_client, settings, prometheus):
+        client = await served(aiohttp_client, settings, {"good": {"url": prometheus.url}})
+        metrics = await (await client.get("/metrics")).text()
+        assert 'analyzer_source_up{source="good"} 1.0' in metrics
+        assert "analyzer_source_queries_total{" not in metrics
+
+    async def test_turned_off_nothing_is_probed(self, aiohttp_client, tmp_path, wrong_sources):
+        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, probe_sources=False)
+        with capture_logs() as logs:
+            client = await served(aiohttp_client, settings, wrong_sources)
+        assert not [log for log in logs if log["event"].startswith("source_")]
+        assert "analyzer_source_up{" not in await (await client.get("/metrics")).text()
+        body = await (await client.get("/readyz")).json()
+        assert {state["reachable"] for state in body["sources"].values()} == {None}
+
+
+@pytest.mark.integration
+class TestProbeInBackground:
+    """A source that does not answer delays nothing, and its probe ends with the app or its catalog."""
+
+    async def test_readiness_does_not_wait_and_shutdown_cancels_the_probe(self, aiohttp_client, settings):
+        async with holding_prometheus() as held:
+            write_catalog(settings, {"held": {"url": held.url, "timeout_s": 60}})
+            registry = Registry.default()
+            app = create_app(settings, load_catalog(settings.catalog, registry), registry)
+            client = await aiohttp_client(app)
+            await held.entered.wait()
+            ready = await client.get("/readyz")
+            assert ready.status == 200
+            assert (await ready.json())["sources"]["held"]["reachable"] is None
+            assert "analyzer_source_up{" not in await (await client.get("/metrics")).text()
+            await client.close()
+            await held.closed.wait()
+
+    async def test_a_reload_probes_the_sources_it_changes_and_retires_the_old_probes(
+        self, aiohttp_client, settings, prometheus, caplog
+    ):
+        async with holding_prometheus() as held:
+            with capture_logs() as logs:
+                client = await served(aiohttp_client, settings, {"good": {"url": prometheus.url}})
+                live = client.app[LIVE]
+                # A changed url: probed anew; an unchanged source keeps what its probe found, unprobed.
+                write_catalog(settings, {"good": {"url": prometheus.url}, "held": {"url": held.url, "timeout_s": 60}})
+                assert await live.reload("test") == "reloaded"
+                await held.entered.wait()
+                assert (await (await client.get("/readyz")).json())["sources"]["good"]["reachable"] is True
+                write_catalog(settings, {"good": {"url": f"{prometheus.url}/api/v1"}})
+                assert await live.reload("test") == "reloaded"
+                # The retired catalog's probe of `held` is cancelled, its connection closed.
+                await held.closed.wait()
+                await live.current.probes.wait()
+            assert [(log["event"], log["url"]) for log in logs if log["event"].startswith("source_")] == [
+                ("source_reachable", prometheus.url),
+                ("source_unreachable", f"{prometheus.url}/api/v1"),
+            ]
+            metrics = await (await client.get("/metrics")).text()
+            assert 'analyzer_source_up{source="good"} 0.0' in metrics
+            assert 'source="held"' not in metrics
+        # The retired catalogs' sessions were closed before they were collected (asyncio logs those that were not).
+        gc.collect()
+        assert "Unclosed client session" not in caplog.text
+
+
+class TestProbeAcrossTeams:
+    """With the allow-list, a restricted token sees whether each source answers, never what it said."""
+
+    async def test_the_message_is_shown_to_an_unrestricted_token_only(self, aiohttp_client, tmp_path):
+        tokens = tmp_path / "tokens"
+        tokens.mkdir()
+        (tokens / "sre").write_text(SRE_TOKEN)
+        (tokens / "team-a").write_text(TEAM_TOKEN)
+        allow = tmp_path / "allow.yaml"
+        allow.write_text('sre: ["*"]\nteam-a: ["q-*"]\n')
+        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
+        client = await served(aiohttp_client, settings, {"closed": {"url": f"http://127.0.0.1:{free_port()}"}})
+        seen = {}
+        for token in (SRE_TOKEN, TEAM_TOKEN, None):
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            seen[token] = (await (await client.get("/readyz", headers=headers)).json()).get("sources")
+        assert "is unreachable" in seen[SRE_TOKEN]["closed"]["message"]
+        shown = {key: seen[SRE_TOKEN]["closed"][key] for key in ("reachable", "probed_at", "error")}
+        assert seen[TEAM_TOKEN] == {"closed": shown}
+        assert seen[None] is None
