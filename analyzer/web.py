@@ -28,7 +28,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable
+from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable, strict_json
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
 from analyzer.registry import Registry
@@ -539,7 +539,9 @@ async def list_verdicts(request: web.Request) -> web.Response:
         )
     ]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
-    return web.json_response(body, headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=strict_json(body), content_type="application/json", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:
