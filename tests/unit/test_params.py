@@ -94,6 +94,16 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
+    @pytest.mark.parametrize("text", ["253402300800", "9" * 400, " 00253402300800 "])
+    def test_whole_seconds_beyond_the_year_9999_are_out_of_range(self, text):
+        with pytest.raises(ValueError, match="out of range for unix seconds"):
+            parse_time(text)
+
+    def test_whole_seconds_read_as_the_moment_they_name(self):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        for seconds in (0, 1, 1795690800, 1795690860):
+            assert parse_time(f" {seconds:012d}\n", now=now) == datetime.fromtimestamp(seconds, UTC)
+
     def test_unix_second_zero_is_the_epoch(self):
         assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
 
