@@ -267,7 +267,8 @@ class Param(BaseModel):
         if rules.free_text:
             if len(text) < self.min_length:
                 raise ArgError(_too_short(name, text, self.min_length, hidden), name)
-            if _CONTROL_RE.search(text) is not None:
+            # Control characters are never printable: printable text (most values) needs no regex.
+            if not text.isprintable() and _CONTROL_RE.search(text) is not None:
                 raise ArgError(f"arg {name!r} must not contain control characters", name)
         if rules.pattern is not None and not rules.pattern.fullmatch(text):
             raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text, hidden)}", name)

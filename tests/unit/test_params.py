@@ -190,6 +190,8 @@ class TestParamValues:
             ({"type": "number", "minimum": 0, "maximum": 1}, "0.5", 0.5),
             ({"type": "label_value", "max_length": 4}, "1234", "1234"),
             ({"type": "label_value", "min_length": 4, "max_length": 4}, "1234", "1234"),
+            # Not printable, but no control character of the C0 set: a label value may hold them.
+            ({"type": "label_value"}, "a\x7f\x85\u2028b", "a\x7f\x85\u2028b"),
         ],
     )
     def test_accepts(self, declaration, raw, expected):
@@ -215,6 +217,7 @@ class TestParamValues:
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
             ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
             ({"type": "label_value"}, "a\nb", "control"),
+            ({"type": "label_value"}, "\u2028a\x1f", "control"),
             ({"type": "label_value"}, "", "is empty .*the label is absent.*min_length: 0"),
             ({"type": "label_value", "min_length": 3}, "ab", "shorter than 3 characters, got 'ab'"),
             ({"type": "identifier"}, "", "an identifier"),
