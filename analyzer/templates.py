@@ -83,7 +83,8 @@ _NEEDS_ESCAPE_RE = re.compile(r"[\\\x00-\x1f\x7f]")
 
 def escape_promql_string(text: str, quote: str) -> str:
     """Escape text as the content of a PromQL string literal delimited by `quote` (Go escapes)."""
-    if quote not in text and _NEEDS_ESCAPE_RE.search(text) is None:
+    # Printable text holds no control character: only a backslash or the quote would need escaping in it.
+    if quote not in text and (("\\" not in text and text.isprintable()) or _NEEDS_ESCAPE_RE.search(text) is None):
         return text
     out = []
     for char in text:
