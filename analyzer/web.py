@@ -490,6 +490,8 @@ def _require_text(name: str, value: Any) -> None:
     U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
     upstream error instead of the client's mistake)."""
     for text in (name, value) if isinstance(value, str) else (name,):
+        if text.isascii():
+            continue  # clean UTF-8, and no U+FFFD: most args
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
