@@ -229,6 +229,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
+    from analyzer.models import strict_json
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
@@ -279,7 +280,7 @@ def _run(args: argparse.Namespace) -> int:
     evaluation = asyncio.run(evaluate())
     try:
         if args.json:
-            print(json.dumps(evaluation.to_json(explain=True), indent=2))
+            print(strict_json(evaluation.to_json(explain=True), indent=2).decode())
         else:
             print(human_summary(evaluation))
             if args.explain:

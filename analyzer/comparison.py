@@ -67,10 +67,10 @@ class Condition:
             raise ValueError(f"a condition is a string such as '< 0.01', got {text!r}")
         simple = _SIMPLE_RE.fullmatch(text)
         if simple:
-            return cls(simple.group(1), (float(simple.group(2)),))
+            return cls(simple.group(1), (_bound(text, simple.group(2)),))
         ranged = _RANGE_RE.fullmatch(text)
         if ranged:
-            low, high = float(ranged.group(2)), float(ranged.group(3))
+            low, high = _bound(text, ranged.group(2)), _bound(text, ranged.group(3))
             if low > high:
                 raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
             return cls(ranged.group(1).lower(), (low, high))
@@ -104,6 +104,14 @@ class Condition:
         if len(self.bounds) == 2:
             return f"{self.op} {format_number(self.bounds[0])} and {format_number(self.bounds[1])}"
         return f"{self.op} {format_number(self.bounds[0])}"
+
+
+def _bound(text: str, number: str) -> float:
+    bound = float(number)
+    if not math.isfinite(bound):
+        # 1e999 reads as infinity: a bound no value can cross, and no number an answer's threshold can show.
+        raise ValueError(f"{text!r}: the bound {number} is beyond the range of a number")
+    return bound
 
 
 def _coerce(value: Any) -> Condition:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from analyzer.auth import Principal
 from analyzer.errors import Forbidden
-from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time
+from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time, json_safe
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
 REJECTED = "rejected"
@@ -68,8 +68,12 @@ def _bounded_args(args: Mapping[str, Any]) -> dict[str, str | float]:
     bounded: dict[str, str | float] = {}
     for name, value in itertools.islice(args.items(), _MAX_ARGS):
         key = str(name)[:_MAX_ARG_CHARS]
+        # A number a JSON body gave (1e999 reads as infinity, which the arg's check refused) is spelt as
+        # Prometheus spells it: the listing of the history stays strict JSON.
         bounded[key] = (
-            value if isinstance(value, float | int) and not isinstance(value, bool) else str(value)[:_MAX_ARG_CHARS]
+            json_safe(value)
+            if isinstance(value, float | int) and not isinstance(value, bool)
+            else str(value)[:_MAX_ARG_CHARS]
         )
     return bounded
 

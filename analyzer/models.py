@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -11,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_core import to_jsonable_python
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 
 class Outcome(StrEnum):
@@ -37,8 +36,32 @@ class NoDataPolicy(StrEnum):
 
 
 Threshold = float | list[float] | None
-# One encoder for every answer: json.dumps with an option builds a new one per call.
-_STRICT_JSON = json.JSONEncoder(allow_nan=False)
+
+
+def strict_json(data: Any, indent: int | None = None) -> bytes:
+    """`data` (JSON values) as strict JSON in UTF-8, the one encoding of every answer: ValueError rather than
+    a bare NaN or Infinity, which Go's encoding/json (Argo Rollouts) rejects."""
+    # pydantic-core's encoder: 0.8 µs for a 330-byte answer where Python's json module takes 3.7 µs.
+    try:
+        body = to_json(data, indent=indent)
+    except PydanticSerializationError:
+        # It refuses text that is not UTF-8: a lone surrogate (from a JSON escape in a target's or a proxy's
+        # answer quoted in a reason, or an arg that a refusal's history entry keeps), written as that escape here.
+        return json.dumps(data, allow_nan=False, indent=indent, separators=None if indent else (",", ":")).encode()
+    # to_json writes a non-finite number as the constant NaN, Infinity or -Infinity; text may hold those words too.
+    if (b"NaN" in body or b"Infinity" in body) and not _all_finite(data):
+        raise ValueError("a number that is NaN or infinite cannot be written as JSON")
+    return body
+
+
+def _all_finite(data: Any) -> bool:
+    if isinstance(data, float):
+        return math.isfinite(data)
+    if isinstance(data, dict):
+        return all(_all_finite(value) for value in data.values())
+    if isinstance(data, list | tuple):
+        return all(_all_finite(value) for value in data)
+    return True
 
 
 def finite_or_none(value: float | None) -> float | None:
@@ -65,13 +88,17 @@ class Evaluation(BaseModel):
     """The one verdict model: a check's verdict in its envelope (check, args, time, status). The run endpoint
     answers it, the history keeps it, the pages and `analyzer run` show it."""
 
-    model_config = ConfigDict(frozen=True)
+    # A threshold, an arg or a duration that is NaN or infinite is refused here, naming the field, rather than
+    # when an answer is encoded (JSON has no such number); `value` is shown as null instead, `details` spelt.
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     check: str
     kind: str
     verdict: Outcome
     reason: str
-    value: float | None = Field(default=None, description="null when the measurement is not a finite number")
+    value: float | None = Field(
+        default=None, allow_inf_nan=True, description="null when the measurement is not a finite number"
+    )
     threshold: Threshold = None
     args: dict[str, str | float] = Field(default_factory=dict)
     evaluated_at: datetime
@@ -117,18 +144,16 @@ class Evaluation(BaseModel):
         )
 
     def json_body(self, explain: bool) -> bytes:
-        """`to_json` encoded once per evaluation: coalesced requests share the bytes."""
-        return self._explained_body if explain else self._compact_body
-
-    # Cached in the instance's __dict__, not as pydantic private attributes: those cost a lookup through
-    # __getattr__ on every read and a copy of their defaults on every evaluation built.
-    @functools.cached_property
-    def _compact_body(self) -> bytes:
-        return _STRICT_JSON.encode(self.to_json(False)).encode()
-
-    @functools.cached_property
-    def _explained_body(self) -> bytes:
-        return _STRICT_JSON.encode(self.to_json(True)).encode()
+        """`to_json` encoded once per evaluation (`strict_json`): coalesced requests share the bytes."""
+        # Cached in the instance's __dict__, as functools.cached_property does but without the lock it takes
+        # on Python 3.11 (5k instructions per evaluation), and not as pydantic private attributes: those cost a
+        # lookup through __getattr__ on every read and a copy of their defaults on every evaluation built.
+        cache = self.__dict__
+        key = "_explained_body" if explain else "_compact_body"
+        body: bytes | None = cache.get(key)
+        if body is None:
+            body = cache[key] = strict_json(self.to_json(explain))
+        return body
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""
@@ -174,7 +199,8 @@ class Evaluation(BaseModel):
 def details_json(details: dict[str, Any] | None) -> Any:
     """Evidence as strict JSON values: non-finite numbers spelt as Prometheus spells them, other objects
     (times, models) as pydantic writes them."""
-    return to_jsonable_python(json_safe(details or {}))
+    # Spelt after pydantic has written the objects out, so that a number inside one is spelt too.
+    return json_safe(to_jsonable_python(details or {}))
 
 
 def json_safe(data: Any) -> Any:

@@ -107,11 +107,15 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
     current time) by more than a clock's skew; ValueError otherwise."""
     text = text.strip()
-    if _NUMBER_RE.fullmatch(text):
+    # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
+    whole = text.isascii() and text.isdigit()
+    if whole or _NUMBER_RE.fullmatch(text):
         seconds = float(text)
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
             raise ValueError(f"{text!r} is out of range for unix seconds")
-        moment = datetime.fromtimestamp(seconds, tz=UTC)
+        moment = datetime.fromtimestamp(seconds, UTC)
+        # Whole seconds in range are exact in a float and in a datetime: no conversion back is needed.
+        moment_s = seconds if whole else moment.timestamp()
     else:
         try:
             moment = datetime.fromisoformat(text)
@@ -127,8 +131,9 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         if moment < _EPOCH:
             # As for unix seconds; and a range query's start, further back, would leave the calendar.
             raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")
+        moment_s = moment.timestamp()
     now_s = time.time() if now is None else now.timestamp()
-    if moment.timestamp() - now_s > _FUTURE_SKEW_S:
+    if moment_s - now_s > _FUTURE_SKEW_S:
         # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under
         # `no_data: pass`.
         shown = datetime.fromtimestamp(now_s, UTC)
@@ -262,7 +267,8 @@ class Param(BaseModel):
         if rules.free_text:
             if len(text) < self.min_length:
                 raise ArgError(_too_short(name, text, self.min_length, hidden), name)
-            if _CONTROL_RE.search(text) is not None:
+            # Control characters are never printable: printable text (most values) needs no regex.
+            if not text.isprintable() and _CONTROL_RE.search(text) is not None:
                 raise ArgError(f"arg {name!r} must not contain control characters", name)
         if rules.pattern is not None and not rules.pattern.fullmatch(text):
             raise ArgError(f"arg {name!r} must match the pattern {self.pattern!r}, got {_show(text, hidden)}", name)

@@ -14,10 +14,11 @@ _QUOTE_PLUS = {**_QUOTE, ord(" "): "+"}
 
 def quote(text: str) -> str:
     """`text` percent-encoded as UTF-8, everything but unreserved characters: `urllib.parse.quote(text, safe="")`."""
-    return text.encode("utf-8").decode("latin-1").translate(_QUOTE)
+    # ASCII text is its own UTF-8 read as Latin-1: no round trip through bytes.
+    return (text if text.isascii() else text.encode("utf-8").decode("latin-1")).translate(_QUOTE)
 
 
 def quote_plus(text: str) -> str:
     """`text` percent-encoded as UTF-8, spaces as `+`: `urllib.parse.quote_plus(text, safe="")`, a query string's
     name or value as `urllib.parse.urlencode` writes it."""
-    return text.encode("utf-8").decode("latin-1").translate(_QUOTE_PLUS)
+    return (text if text.isascii() else text.encode("utf-8").decode("latin-1")).translate(_QUOTE_PLUS)

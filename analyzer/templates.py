@@ -83,7 +83,8 @@ _NEEDS_ESCAPE_RE = re.compile(r"[\\\x00-\x1f\x7f]")
 
 def escape_promql_string(text: str, quote: str) -> str:
     """Escape text as the content of a PromQL string literal delimited by `quote` (Go escapes)."""
-    if quote not in text and _NEEDS_ESCAPE_RE.search(text) is None:
+    # Printable text holds no control character: only a backslash or the quote would need escaping in it.
+    if quote not in text and (("\\" not in text and text.isprintable()) or _NEEDS_ESCAPE_RE.search(text) is None):
         return text
     out = []
     for char in text:
@@ -136,7 +137,15 @@ class PromQLTemplate:
         # A value placed twice alike (a canary hash in the numerator and the denominator) is escaped and
         # encoded once per render: the slots by what decides their text, and each slot's index among them.
         self._distinct_slots = list(dict.fromkeys(self._slots))
-        self._slot_indexes = [self._distinct_slots.index(slot) for slot in self._slots]
+        # Zipped once: zip(..., strict=True) over slices of the lists cost more than the rest of a render.
+        self._pieces = tuple(
+            zip(
+                [self._distinct_slots.index(slot) for slot in self._slots],
+                self._literals[1:],
+                self._encoded_literals[1:],
+                strict=True,
+            )
+        )
         self.param_names = frozenset(slot.name for slot in self._slots)
 
     def render(self, values: Mapping[str, ArgValue]) -> str:
@@ -149,13 +158,15 @@ class PromQLTemplate:
 
     def render_encoded(self, values: Mapping[str, ArgValue]) -> tuple[str, str]:
         """`render(values)`, and the same query percent-encoded (`quoting.quote`) as a URL carries it."""
-        rendered = [_render_slot(slot, values[slot.name]) for slot in self._distinct_slots]
-        quoted = [quote(value) for value in rendered]
+        rendered = []
+        quoted = []
+        for slot in self._distinct_slots:
+            text = _render_slot(slot, values[slot.name])
+            rendered.append(text)
+            quoted.append(quote(text))
         out = [self._literals[0]]
         encoded = [self._encoded_literals[0]]
-        for index, literal, encoded_literal in zip(
-            self._slot_indexes, self._literals[1:], self._encoded_literals[1:], strict=True
-        ):
+        for index, literal, encoded_literal in self._pieces:
             out += (rendered[index], literal)
             encoded += (quoted[index], encoded_literal)
         return "".join(out), "".join(encoded)

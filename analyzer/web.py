@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from multidict import istr
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
@@ -28,7 +29,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable
+from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable, strict_json
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
 from analyzer.registry import Registry
@@ -37,7 +38,9 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
 from analyzer.ui.pages import is_ui_route, setup_ui, ui_guard
 
-CATALOG_VERSION_HEADER = "X-Analyzer-Catalog-Version"
+# As istr, header names are case-folded once, not on every answer (what aiohttp's own hdrs names do).
+CATALOG_VERSION_HEADER = istr("X-Analyzer-Catalog-Version")
+_REQUEST_ID_HEADER = istr("X-Request-Id")
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 RUN_ROUTE = "/api/v1/checks/{name}/run"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -158,8 +161,11 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
     """What every request of the API's app goes through, in this order: a request id, errors as JSON, the
     catalog generation held, authentication, then the UI's own guard for UI routes. One middleware, not five,
     and no coroutine of its own inside: each layer costs a coroutine on every request."""
-    offered = request.headers.get("X-Request-Id", "")
-    request_id = offered if _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
+    offered = request.headers.get(_REQUEST_ID_HEADER, "")
+    # Most callers offer none: no regex for the empty string, which it refuses.
+    request_id = (
+        offered if offered and _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
+    )
     request[REQUEST_ID] = request_id
     # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
     # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext).
@@ -194,9 +200,9 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
             logger.exception("request_crashed", path=request.path[:200])
             response = _crashed()
     except web.HTTPException as exc:
-        exc.headers["X-Request-Id"] = request_id
+        exc.headers[_REQUEST_ID_HEADER] = request_id
         raise
-    response.headers["X-Request-Id"] = request_id
+    response.headers[_REQUEST_ID_HEADER] = request_id
     response.headers[CATALOG_VERSION_HEADER] = generation.catalog.version
     return response
 
@@ -490,6 +496,8 @@ def _require_text(name: str, value: Any) -> None:
     U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
     upstream error instead of the client's mistake)."""
     for text in (name, value) if isinstance(value, str) else (name,):
+        if text.isascii():
+            continue  # clean UTF-8, and no U+FFFD: most args
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
@@ -545,7 +553,9 @@ async def list_verdicts(request: web.Request) -> web.Response:
         )
     ]
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
-    return web.json_response(body, headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=strict_json(body), content_type="application/json", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:

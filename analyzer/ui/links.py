@@ -23,6 +23,12 @@ def _run_path(check: str) -> str:
     return f"{UI_PREFIX}checks/{quote(check)}/run?"
 
 
+@functools.lru_cache(maxsize=1024)
+def _query_name(name: str) -> str:
+    # A param's name is encoded once too (bounded: params come from catalogs).
+    return f"{quote_plus(name)}="
+
+
 def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
     """The page of the evaluation of `check` with `args` at `at`: it shows the recorded answer when this replica
     still holds it, else evaluates again as of `at`."""
@@ -31,5 +37,8 @@ def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
     if not args:
         return f"{_run_path(check)}at={at_text}"
     # What urllib's urlencode writes for the pairs, from a list: joining nested generators cost twice as much.
-    query = "".join([f"{quote_plus(name)}={quote_plus(arg_text(value))}&" for name, value in args.items()])
-    return f"{_run_path(check)}{query}at={at_text}"
+    query = [_run_path(check)]
+    for name, value in args.items():
+        query += (_query_name(name), quote_plus(arg_text(value)), "&")
+    query.append(f"at={at_text}")
+    return "".join(query)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from datetime import datetime
 
 import jsonschema
@@ -234,6 +235,22 @@ class TestVerdictHistory:
         assert "details" in errors["entries"][0]
         gone = await (await client.get("/api/v1/verdicts?check=gone")).json()
         assert [e["check"] for e in gone["entries"]] == ["gone"]
+
+    async def test_refused_args_json_cannot_hold_as_they_came_are_listed_as_strict_json(self, client):
+        # 1e999 reads as infinity, "\ud800" as a lone surrogate: both refused, both kept in the history.
+        for check, body in (("slow", b'{"n": 1e999}'), ("payments-error-rate", b'{"canary_hash": "a\\ud800"}')):
+            refused = await client.post(
+                f"/api/v1/checks/{check}/run", data=body, headers={"Content-Type": "application/json"}
+            )
+            assert refused.status == 400
+
+        def refuse(constant: str) -> None:
+            raise AssertionError(f"{constant} is not JSON")
+
+        answer = await client.get("/api/v1/verdicts")
+        assert answer.status == 200 and answer.content_type == "application/json"
+        page = json.loads(await answer.read(), parse_constant=refuse)
+        assert [e["args"] for e in page["entries"]] == [{"canary_hash": "a\ud800"}, {"n": "+Inf"}]
 
     @pytest.mark.parametrize("query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b"])
     async def test_bad_parameters_are_400(self, client, query):

@@ -29,6 +29,12 @@ class TestParse:
         with pytest.raises(ValueError):
             Condition.parse(text)
 
+    @pytest.mark.parametrize("text", ["< 1e999", ">= -1e400", "between 0 and 1e309", "outside -1e999 and 1"])
+    def test_a_bound_beyond_the_range_of_a_number_is_refused(self, text):
+        # Read as infinity, it would be a threshold no answer can show (JSON has no infinity).
+        with pytest.raises(ValueError, match="is beyond the range of a number"):
+            Condition.parse(text)
+
     def test_a_percent_bound_says_how_to_write_it(self):
         with pytest.raises(ValueError, match=r"a bound is the number the query returns: a ratio of 1% is 0\.01$"):
             Condition.parse("< 1%")

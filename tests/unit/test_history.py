@@ -7,7 +7,12 @@ import math
 from datetime import UTC, datetime
 
 from analyzer.history import VerdictHistory
-from analyzer.models import Evaluation, Outcome
+from analyzer.models import Evaluation, Outcome, strict_json
+
+
+def _no_constant(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON")
+
 
 WHERE = {
     "caller": "argo",
@@ -155,6 +160,15 @@ class TestEntryJson:
         assert list(body) == [*self.KEYS, "details"]
         assert (body["verdict"], body["kind"], body["evaluated_at"], body["details"]) == ("rejected", None, None, None)
         assert body["args"] == {"x": "y"}
+
+    def test_a_rejected_non_finite_number_is_spelt(self):
+        # A JSON body's 1e999 reads as infinity: the arg's check refuses it, and the history keeps it spelt.
+        history = VerdictHistory(10)
+        args = {"n": math.inf, "m": -math.inf, "o": math.nan, "p": 2.5, "q": 7}
+        history.record_rejection("a", http_status=400, error="bad_arg", message="bad", args=args, **WHERE)
+        body = history.query()[0].to_json(explain=False)
+        assert body["args"] == {"n": "+Inf", "m": "-Inf", "o": "NaN", "p": 2.5, "q": 7}
+        json.loads(strict_json(body), parse_constant=_no_constant)
 
     def test_redacted_entry_keeps_the_verdict_only(self):
         history = VerdictHistory(10)

@@ -1,24 +1,37 @@
 import json
 import math
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable
+import pytest
+from pydantic import ValidationError
+
+from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable, strict_json
+
+
+def strict_loads(body: bytes):
+    """json.loads refusing NaN and Infinity, as Go's encoding/json does."""
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    return json.loads(body, parse_constant=refuse)
 
 
 class TestEvaluationJson:
     """Responses are strict JSON: non-finite numbers never reach Argo as bare NaN."""
 
     def evaluation(self, **fields):
-        return Evaluation(
-            check="c",
-            kind="k",
-            verdict=Outcome.INCONCLUSIVE,
-            reason="r",
-            evaluated_at=datetime(2026, 11, 26, 11, tzinfo=UTC),
-            duration_ms=1.5,
-            **fields,
-        )
+        defaults = {
+            "check": "c",
+            "kind": "k",
+            "verdict": Outcome.INCONCLUSIVE,
+            "reason": "r",
+            "evaluated_at": datetime(2026, 11, 26, 11, tzinfo=UTC),
+            "duration_ms": 1.5,
+        }
+        return Evaluation(**(defaults | fields))
 
     def test_non_finite_value_is_null_and_details_are_strings(self):
         body = self.evaluation(value=math.nan, details={"series": [{"value": math.inf}], "x": (-math.inf,)})
@@ -47,8 +60,69 @@ class TestEvaluationJson:
     def test_json_body_is_encoded_once_and_strict(self):
         evaluation = self.evaluation(value=math.nan, details={"x": math.inf})
         assert evaluation.json_body(True) is evaluation.json_body(True)
-        assert json.loads(evaluation.json_body(True))["details"] == {"x": "+Inf"}
-        assert "details" not in json.loads(evaluation.json_body(False))
+        assert strict_loads(evaluation.json_body(True))["details"] == {"x": "+Inf"}
+        assert strict_loads(evaluation.json_body(True))["value"] is None
+        assert "details" not in strict_loads(evaluation.json_body(False))
+
+    def test_json_body_is_compact_utf8(self):
+        evaluation = self.evaluation(value=1e-05, threshold=[0.5, 2.0], reason="p99 é 日本", args={"n": 3.0})
+        assert (
+            evaluation.json_body(False)
+            == (
+                '{"check":"c","kind":"k","verdict":"inconclusive","reason":"p99 é 日本","value":0.00001,'
+                '"threshold":[0.5,2.0],"args":{"n":3.0},"evaluated_at":"2026-11-26T11:00:00.000Z","duration_ms":1.5}'
+            ).encode()
+        )
+
+    def test_a_number_inside_an_object_of_the_evidence_is_spelt(self):
+        @dataclass
+        class Point:
+            value: float
+
+        evaluation = self.evaluation(details={"points": [Point(math.nan), Point(-math.inf)], "pair": (math.inf, 1)})
+        details = strict_loads(evaluation.json_body(True))["details"]
+        assert details == {"points": [{"value": "NaN"}, {"value": "-Inf"}], "pair": ["+Inf", 1]}
+
+    @pytest.mark.parametrize(
+        ("field", "number"),
+        [
+            ("threshold", math.inf),
+            ("threshold", [0.0, math.nan]),
+            ("args", {"n": -math.inf}),
+            ("duration_ms", math.nan),
+        ],
+    )
+    def test_a_non_finite_threshold_arg_or_duration_is_refused_naming_the_field(self, field, number):
+        with pytest.raises(ValidationError, match=field):
+            self.evaluation(**{field: number})
+
+
+class TestStrictJson:
+    """Every answer is strict JSON: a non-finite number is an error, never a bare NaN or Infinity."""
+
+    @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+    @pytest.mark.parametrize("place", [lambda n: n, lambda n: {"a": {"b": [1, n]}}, lambda n: [(n,)]])
+    def test_a_non_finite_number_is_an_error(self, number, place):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            strict_json(place(number))
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            strict_json(place(number), indent=2)
+
+    def test_text_naming_nan_and_infinity_is_written(self):
+        data = {"reason": "value NaN, -Infinity or Infinity", "NaN": [1.5, "Infinity"]}
+        assert strict_loads(strict_json(data)) == data
+
+    def test_a_lone_surrogate_is_written_as_its_escape(self):
+        # A target's JSON may hold "\ud800": quoted in a reason, it is written back as it came.
+        data = {"reason": "target said \ud800 é", "value": 0.5}
+        assert strict_json(data) == b'{"reason":"target said \\ud800 \\u00e9","value":0.5}'
+        assert json.loads(strict_json(data)) == data
+        assert json.loads(strict_json(data, indent=2)) == data
+        with pytest.raises(ValueError, match="Out of range"):
+            strict_json({"reason": "\ud800", "value": math.inf})
+
+    def test_indented_for_humans(self):
+        assert strict_json({"a": [1, None], "b": {}}, indent=2) == b'{\n  "a": [\n    1,\n    null\n  ],\n  "b": {}\n}'
 
 
 class TestFormatting:

@@ -94,6 +94,16 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
+    @pytest.mark.parametrize("text", ["253402300800", "9" * 400, " 00253402300800 "])
+    def test_whole_seconds_beyond_the_year_9999_are_out_of_range(self, text):
+        with pytest.raises(ValueError, match="out of range for unix seconds"):
+            parse_time(text)
+
+    def test_whole_seconds_read_as_the_moment_they_name(self):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        for seconds in (0, 1, 1795690800, 1795690860):
+            assert parse_time(f" {seconds:012d}\n", now=now) == datetime.fromtimestamp(seconds, UTC)
+
     def test_unix_second_zero_is_the_epoch(self):
         assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -180,6 +190,8 @@ class TestParamValues:
             ({"type": "number", "minimum": 0, "maximum": 1}, "0.5", 0.5),
             ({"type": "label_value", "max_length": 4}, "1234", "1234"),
             ({"type": "label_value", "min_length": 4, "max_length": 4}, "1234", "1234"),
+            # Not printable, but no control character of the C0 set: a label value may hold them.
+            ({"type": "label_value"}, "a\x7f\x85\u2028b", "a\x7f\x85\u2028b"),
         ],
     )
     def test_accepts(self, declaration, raw, expected):
@@ -205,6 +217,7 @@ class TestParamValues:
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "zzzz", "pattern"),
             ({"type": "label_value", "max_length": 4}, "12345", "longer than 4"),
             ({"type": "label_value"}, "a\nb", "control"),
+            ({"type": "label_value"}, "\u2028a\x1f", "control"),
             ({"type": "label_value"}, "", "is empty .*the label is absent.*min_length: 0"),
             ({"type": "label_value", "min_length": 3}, "ab", "shorter than 3 characters, got 'ab'"),
             ({"type": "identifier"}, "", "an identifier"),

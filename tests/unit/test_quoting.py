@@ -12,7 +12,9 @@ _ALPHABET = [chr(i) for i in range(0x300)] + ["é", "€", "😀", " ", "+", "&"
 
 def _texts(count: int) -> list[str]:
     rng = random.Random(13)
-    return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+    texts = ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+    # ASCII alone too, which is quoted without its round trip through bytes.
+    return texts + ["".join(rng.choice(_ALPHABET[:128]) for _ in range(rng.randint(0, 40))) for _ in range(count)]
 
 
 class TestQuoting:

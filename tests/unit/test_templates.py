@@ -147,6 +147,21 @@ class TestEscaping:
     def test_control_characters(self):
         assert escape_promql_string("a\nb\x01", '"') == "a\\nb\\x01"
 
+    def test_escapes_as_go_does_on_random_text(self):
+        def go_escaped(text: str, delimiter: str) -> str:
+            escapes = {"\\": "\\\\", delimiter: "\\" + delimiter, "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+            return "".join(
+                escapes.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 32 or ord(char) == 127 else char)
+                for char in text
+            )
+
+        rng = random.Random(13)
+        alphabet = [chr(i) for i in range(128)] + ["\x85", "\u2028", "é", "😀"]
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            for delimiter in "\"'":
+                assert escape_promql_string(text, delimiter) == go_escaped(text, delimiter), (text, delimiter)
+
 
 class TestEncodedRendering:
     """The query rendered with its constant parts encoded once is the query `quote` would encode whole."""
