@@ -51,7 +51,9 @@ class Check(BaseModel):
     subclasses when no measurement can be taken and never catch broadly themselves.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A number that is NaN or infinite is no limit (`max_relative_change: .inf` would pass every change) and no
+    # answer can carry it: refused where the catalog names it, for every kind.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: str
     name: CheckName

@@ -93,7 +93,7 @@ def prometheus_duration(seconds: float) -> str:
 class BurnTier(BaseModel):
     """One multi-window alert tier: fires when the burn rate over BOTH windows exceeds `factor`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     long: Duration = Field(description="long window, e.g. 1h")
     short: Duration = Field(description="short window (usually long / 12), e.g. 5m")

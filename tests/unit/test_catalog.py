@@ -1,3 +1,4 @@
+import copy
 import re
 from pathlib import Path
 
@@ -545,3 +546,56 @@ class TestOneCheck:
         full = build_catalog(documents, Registry.default())
         catalog = build_catalog(documents, Registry.default(), only="payments-availability")
         assert catalog.get("payments-availability").definition() == full.get("payments-availability").definition()
+
+
+class TestNonFiniteNumbers:
+    """A number that is NaN or infinite in a check's definition is refused where the catalog names it."""
+
+    KPI = {
+        "name": "orders",
+        "kind": "kpi_compare",
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "lookback": "30m",
+        "canary": {"success": "a", "total": "b"},
+        "baseline": {"success": "c", "total": "d"},
+        "max_relative_change": 0.05,
+    }
+    BUDGET = {
+        "name": "budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {"errors": "sum(rate(e[{{ window }}]))", "total": "sum(rate(t[{{ window }}]))"},
+        "tiers": [{"long": "1h", "short": "5m", "factor": 14.4}],
+    }
+    SMOKE = {
+        "name": "smoke",
+        "kind": "http_smoke",
+        "base_url": "http://checkout.shop.svc:8080",
+        "steps": [{"name": "home", "path": "/", "expect": {"max_latency_ms": 500}}],
+    }
+
+    @pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")], ids=["inf", "-inf", "nan"])
+    @pytest.mark.parametrize(
+        ("check", "path", "field"),
+        [
+            (KPI, ("max_relative_change",), "max_relative_change"),
+            (BUDGET, ("tiers", 0, "factor"), "tiers.0.factor"),
+            (SMOKE, ("steps", 0, "expect", "max_latency_ms"), "steps.0.expect.max_latency_ms"),
+            (CHECK, ("deadline_s",), "deadline_s"),
+        ],
+        ids=["kpi_compare", "error_budget", "http_smoke", "prometheus"],
+    )
+    def test_refused_naming_the_field(self, check, path, field, number):
+        broken = copy.deepcopy(check)
+        inner = broken
+        for step in path[:-1]:
+            inner = inner[step]
+        inner[path[-1]] = number
+        problems = problems_of([("c", {"sources": SOURCES, "checks": [broken]})])
+        assert any(f"{field}: Input should be a finite number" in problem for problem in problems), problems
+
+    @pytest.mark.parametrize("check", [KPI, BUDGET, SMOKE], ids=["kpi_compare", "error_budget", "http_smoke"])
+    def test_finite_definitions_load(self, check):
+        assert build_catalog([("c", {"sources": SOURCES, "checks": [check]})], Registry.default()).checks
