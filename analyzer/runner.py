@@ -352,4 +352,8 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
         raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
     if verdict.outcome is Outcome.PASS and verdict.value is not None and not math.isfinite(verdict.value):
         raise TypeError(f"the check judged pass on the non-finite value {verdict.value}")
+    bounds = verdict.threshold if isinstance(verdict.threshold, list) else [verdict.threshold]
+    if not all(bound is None or math.isfinite(bound) for bound in bounds):
+        # No answer can carry it (JSON has no such number), and no judgement against it means anything.
+        raise TypeError(f"the check judged against the non-finite threshold {verdict.threshold}")
     return verdict

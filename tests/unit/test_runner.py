@@ -63,6 +63,10 @@ class ScriptedCheck(Check):
                 raise
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
+        if self.name == "inf-threshold":
+            return Verdict(outcome=Outcome.FAIL, reason="over", value=2.0, threshold=math.inf)
+        if self.name == "inf-interval":
+            return Verdict(outcome=Outcome.PASS, reason="inside", value=2.0, threshold=[1.0, math.inf])
         if self.name == "parent":
             member = await ctx.run_check("ok", {})
             return Verdict(outcome=member.verdict, reason="member said so")
@@ -117,6 +121,9 @@ class TestErrorMapping:
             ("crash", 500, "internal_error", "ZeroDivisionError: division by zero"),
             ("unavailable", 503, "source_unavailable", "unreachable"),
             ("nan-pass", 500, "internal_error", "non-finite value nan"),
+            # No answer can carry it: an error the history keeps, not an envelope that cannot be built.
+            ("inf-threshold", 500, "internal_error", "non-finite threshold inf"),
+            ("inf-interval", 500, "internal_error", "non-finite threshold [1.0, inf]"),
             ("not-a-verdict", 500, "internal_error", "not a Verdict"),
             # Not the deadline: it was reported as deadline_exceeded, hiding an unmapped library timeout.
             ("library-timeout", 500, "internal_error", "TimeoutError: timed out"),
