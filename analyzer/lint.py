@@ -483,7 +483,8 @@ def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[
         return report.problems, report.notes
     cannot = f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message})"
     if not asked:
-        return [*report.problems, f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}"], report.notes
+        not_asked = f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}{unparsed.placeholder_hint()}"
+        return [*report.problems, not_asked], report.notes
     assert evaluation is not None
     if evaluation.error == "source_rejected" and not _EXECUTION_FAILED_RE.search(evaluation.reason):
         problem = f"{cannot} and Prometheus answered it with an error, not a result: {unparsed.shown_query()}"
