@@ -39,7 +39,8 @@ EXIT_CODES = {
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
 2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
-and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus) have none.
+and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus, --ca-file)
+have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
@@ -76,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[SOURCE=]URL",
         help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
         "source when the check reads several; repeatable",
+    )
+    run.add_argument(
+        "--ca-file",
+        type=Path,
+        metavar="PATH",
+        help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
+        "lives in the pod)",
     )
     run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
@@ -235,6 +243,14 @@ def _run(args: argparse.Namespace) -> int:
     from analyzer.settings import Settings
     from analyzer.sources import Sources
 
+    if args.ca_file is not None and not args.prometheus:
+        print(
+            "analyzer: --ca-file needs --prometheus (a source of the catalog verifies with its own ca_file)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.ca_file is not None and not _readable(args.ca_file):
+        return EXIT_USAGE
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
@@ -247,7 +263,7 @@ def _run(args: argparse.Namespace) -> int:
         from analyzer.pointing import pointed_at
 
         try:
-            configs = pointed_at(catalog, args.name, args.prometheus)
+            configs = pointed_at(catalog, args.name, args.prometheus, args.ca_file)
         except ValueError as exc:
             print(f"analyzer: --prometheus: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -296,6 +312,16 @@ def _run(args: argparse.Namespace) -> int:
             # The verdict stands; the pipeline's report step will notice the missing file.
             print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _readable(ca_file: Path) -> bool:
+    """Whether the --ca-file given can be read; if not, says so on stderr."""
+    try:
+        with ca_file.open("rb"):
+            return True
+    except OSError as exc:
+        print(f"analyzer: --ca-file {str(ca_file)!r} cannot be read: {exc.strerror or exc}", file=sys.stderr)
+        return False
 
 
 def _http_client(settings: Settings) -> HttpClient:
@@ -431,13 +457,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     if not args.prometheus:
         print(f"analyzer: {'--at' if args.at else '--ca-file'} needs --prometheus", file=sys.stderr)
         return EXIT_USAGE
-    if args.ca_file is not None:
-        try:
-            with args.ca_file.open("rb"):
-                pass
-        except OSError as exc:
-            print(f"analyzer: --ca-file {str(args.ca_file)!r} cannot be read: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_USAGE
+    if args.ca_file is not None and not _readable(args.ca_file):
+        return EXIT_USAGE
     # The report says what each evaluation gave; the runner's own log lines would repeat it.
     configure_logging("console", "error")
     try:

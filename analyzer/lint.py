@@ -399,6 +399,8 @@ def lint(
         report.problems = _refused(report)
         if report.check in by_check:
             report.problems, report.notes = parser_findings(report, by_check[report.check])
+        if not report.problems:
+            report.problems = _rejected(report)
         for name, queries in report.sent_to.items():
             report.problems += problems_of(queries, asking[name])
     retentions = {id(client): client.retention() for client in clients.values()}
@@ -445,6 +447,20 @@ def _refused(report: CheckReport) -> list[str]:
     return ["Prometheus refuses the check's query as invalid (bad_data, quoted above): fix its PromQL"]
 
 
+def _rejected(report: CheckReport) -> list[str]:
+    """The dry run's error when the source refused the check's query otherwise than Prometheus' bad_data (which
+    `_refused` says) or its execution error (a state of the data): VictoriaMetrics' 422 for a query it cannot
+    parse, a proxy's refusal, a redirect; every evaluation against this source would be that error."""
+    evaluation = report.evaluation
+    if evaluation is None or evaluation.error != "source_rejected" or _EXECUTION_FAILED_RE.search(evaluation.reason):
+        return []
+    return [
+        "the source refuses the check's query (quoted above), so every evaluation against it is an error: fix its "
+        "PromQL (VictoriaMetrics answers 422 to a query it cannot parse), or the address if the refusal is not about "
+        "the query"
+    ]
+
+
 # Errors after which Prometheus cannot have judged a query it was sent.
 _UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
 # The one refusal that says the query parsed: Prometheus failed to execute it. Any other (VictoriaMetrics' 422 for
@@ -467,7 +483,8 @@ def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[
         return report.problems, report.notes
     cannot = f"{unparsed.field}: promql-parser cannot parse it ({unparsed.message})"
     if not asked:
-        return [*report.problems, f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}"], report.notes
+        not_asked = f"{cannot} and Prometheus was not asked it: {unparsed.shown_query()}{unparsed.placeholder_hint()}"
+        return [*report.problems, not_asked], report.notes
     assert evaluation is not None
     if evaluation.error == "source_rejected" and not _EXECUTION_FAILED_RE.search(evaluation.reason):
         problem = f"{cannot} and Prometheus answered it with an error, not a result: {unparsed.shown_query()}"

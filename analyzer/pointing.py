@@ -4,6 +4,7 @@ address (a newcomer's port-forward, a staging Prometheus) for one local run."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -17,10 +18,13 @@ def sources_read(catalog: Catalog, name: str) -> list[str]:
     return sorted({source for check in names for source in catalog.checks[check].source_names()})
 
 
-def pointed_at(catalog: Catalog, name: str, given: Sequence[str]) -> Mapping[str, PrometheusSourceConfig]:
+def pointed_at(
+    catalog: Catalog, name: str, given: Sequence[str], ca_file: Path | None = None
+) -> Mapping[str, PrometheusSourceConfig]:
     """The catalog's sources with those `given` (`URL`, or `SOURCE=URL` each) at their new address; their files
-    (bearer_token_file, ca_file) dropped, since they live in the pod, their timeout, headers and TLS choice kept.
-    A bare URL stands for the one source check `name` reads; ValueError says what is wrong with `given`."""
+    (bearer_token_file, ca_file) dropped, since they live in the pod, their timeout, headers and TLS choice kept;
+    `ca_file` (run's --ca-file): the CA bundle each of them verifies with instead of certifi's. A bare URL stands
+    for the one source check `name` reads; ValueError says what is wrong with `given` or `ca_file`."""
     read = sources_read(catalog, name)
     named: dict[str, str] = {}
     bare: list[str] = []
@@ -50,7 +54,7 @@ def pointed_at(catalog: Catalog, name: str, given: Sequence[str]) -> Mapping[str
             raise ValueError(f"check {name!r} does not read source {source!r} (it reads {', '.join(read)})")
         try:
             configs[source] = PrometheusSourceConfig.model_validate(
-                {**configs[source].model_dump(), "url": url, "bearer_token_file": None, "ca_file": None}
+                {**configs[source].model_dump(), "url": url, "bearer_token_file": None, "ca_file": ca_file}
             )
         except ValidationError as exc:
             reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")

@@ -31,6 +31,13 @@ _PLACEHOLDERS: dict[ParamType, ArgValue] = {
     ParamType.DURATION: "5m",
     ParamType.DNS_LABEL: "x",
 }
+# A second value of each type, to tell whether a placeholder is what a query fails on.
+_OTHER_PLACEHOLDERS: dict[ParamType, ArgValue] = {
+    ParamType.LABEL_VALUE: "y",
+    ParamType.IDENTIFIER: "y",
+    ParamType.DURATION: "1h",
+    ParamType.DNS_LABEL: "y",
+}
 # What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
 # missing here costs a hint, never a verdict).
 _FUNCTIONS = [
@@ -145,11 +152,26 @@ class SyntaxProblem:
     field: str
     query: str
     message: str
+    # The params rendered with a placeholder (neither `example` nor default) that the query fails on otherwise
+    # with another: the placeholder, not the query, may be what does not parse.
+    placeholders: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return (
             f"{self.origin}: check {self.check!r}: {self.field}: the PromQL does not parse "
-            f"({printable(self.message)}): {self.shown_query()}"
+            f"({printable(self.message)}): {self.shown_query()}{self.placeholder_hint()}"
+        )
+
+    def placeholder_hint(self) -> str:
+        """What to do when a placeholder may be what does not parse ('' when the query has none)."""
+        if not self.placeholders:
+            return ""
+        names = ", ".join(repr(name) for name in self.placeholders)
+        one = len(self.placeholders) == 1
+        return (
+            f"; {'param' if one else 'params'} {names} {'has' if one else 'have'} neither `example` nor default, "
+            f"so {'it was' if one else 'they were'} rendered with a placeholder, which may be what does not parse "
+            f"(another fails otherwise): give {'it' if one else 'them'} an `example`"
         )
 
     def shown_query(self) -> str:
@@ -168,13 +190,51 @@ def sample_args(check: Check) -> dict[str, ArgValue]:
     return values
 
 
+def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, message: str) -> tuple[str, ...]:
+    """The params `sample_args` filled with a placeholder (neither `example` nor default) whose other placeholder
+    changes how the query of `field` fails, or lets it parse: what it fails on may be the placeholder."""
+    found = []
+    for name, param in check.params.items():
+        if param.example is not None or param.default is not None:
+            continue
+        other = _other_placeholder(param, args[name])
+        if other is None:
+            continue
+        query = dict(check.promql({**args, name: other})).get(field)
+        if query is None or parse_error(query) != message:
+            found.append(name)
+    return tuple(found)
+
+
+def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
+    if param.type is ParamType.ENUM:
+        return next((value for value in param.values or [] if value != first), None)
+    if param.type is ParamType.NUMBER:
+        low, high = param.minimum, param.maximum
+        fits = (
+            float(value)
+            for value in (2, low, high)
+            if value is not None
+            and value != first
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+        )
+        return next(fits, None)
+    return _OTHER_PLACEHOLDERS[param.type]
+
+
 def _placeholder(param: Param) -> ArgValue:
     if param.type is ParamType.ENUM:
         assert param.values  # an enum has values (Param's own validation)
         return param.values[0]
     if param.type is ParamType.NUMBER:
-        bound = param.minimum if param.minimum is not None else param.maximum
-        return float(bound if bound is not None else 1)
+        # 1 where the range allows: a 0 is no duration (`offset {{ n }}m`), nor a range, nor a divisor.
+        low, high = param.minimum, param.maximum
+        if (low is None or low <= 1) and (high is None or high >= 1):
+            return 1.0
+        bound = low if low is not None and low > 1 else high
+        assert bound is not None  # 1 is outside the range, so one of its bounds excludes it
+        return float(bound)
     return _PLACEHOLDERS[param.type]
 
 
@@ -185,10 +245,15 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
     for name, check in catalog.checks.items():
         if check.skip_promql_parse:
             continue
-        for field, query in check.promql(sample_args(check)):
+        args = sample_args(check)
+        for field, query in check.promql(args):
             message = parse_error(query)
             if message is not None:
-                found.append(SyntaxProblem(name, catalog.origins.get(name, "catalog"), field, query, message))
+                origin, failed_on = (
+                    catalog.origins.get(name, "catalog"),
+                    placeholders_failed_on(check, args, field, message),
+                )
+                found.append(SyntaxProblem(name, origin, field, query, message, failed_on))
                 break
     return found
 

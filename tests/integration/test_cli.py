@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import gc
+import http.server
 import json
+import ssl
 import subprocess
 import sys
 import textwrap
+import urllib.error
+import urllib.request
 
 import pytest
+import trustme
 import yaml
 
 from analyzer.testing import free_port
+from tests.integration.test_lint import serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 
 
@@ -159,6 +165,28 @@ def two_source_catalog(tmp_path, **extra_source):
     return path
 
 
+def forwarding_to(prometheus_url: str) -> type[http.server.BaseHTTPRequestHandler]:
+    """A handler that asks Prometheus each GET it gets and answers as Prometheus did (a staging querier's proxy)."""
+
+    class Forwarding(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            try:
+                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
+                    status, body = answer.status, answer.read()
+            except urllib.error.HTTPError as refusal:
+                status, body = refusal.code, refusal.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Forwarding
+
+
 @pytest.mark.integration
 class TestRunAgainstAnotherPrometheus:
     """`run --prometheus [SOURCE=]URL` reads that Prometheus instead of the catalog's source (a port-forward)."""
@@ -200,6 +228,35 @@ class TestRunAgainstAnotherPrometheus:
             "run", "on-b", "--catalog", catalog, "--arg", "canary_hash=healthy1", "--prometheus", f"b={prometheus.url}"
         )
         assert result.returncode == 5, result.stdout + result.stderr
+
+    @pytest.mark.parametrize("given", [True, False])
+    def test_a_ca_file_verifies_every_source_pointed_at(self, tmp_path, prometheus, given):
+        # A staging Prometheus behind a private CA; source a's own ca_file names a path in the pod.
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca = trustme.CA()
+        ca.issue_cert("127.0.0.1").configure_cert(tls)
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        common = ("--catalog", two_source_catalog(tmp_path), "--arg", "canary_hash=healthy1", "--at", prometheus.anchor)
+        with serving(forwarding_to(prometheus.url), tls) as url:
+            extra = ("--ca-file", tmp_path / "ca.pem") if given else ()
+            result = analyzer("run", "both", *common, "--prometheus", f"a={url}", "--prometheus", f"b={url}", *extra)
+        if given:
+            assert result.returncode == 0 and result.stdout.startswith("PASS both:"), result.stdout + result.stderr
+        else:
+            # Verified with certifi's CAs, as the service would without the pod's file: never silently unverified.
+            assert result.returncode == 5, result.stdout + result.stderr
+            assert "TLS failed: unable to get local issuer certificate" in result.stdout, result.stdout
+
+    def test_a_ca_file_needs_prometheus_and_must_be_readable(self, tmp_path, prometheus):
+        common = ("run", "on-a", "--catalog", two_source_catalog(tmp_path), "--arg", "canary_hash=x")
+        alone = analyzer(*common, "--ca-file", tmp_path)
+        assert alone.returncode == 2, alone.stdout + alone.stderr
+        assert alone.stderr == (
+            "analyzer: --ca-file needs --prometheus (a source of the catalog verifies with its own ca_file)\n"
+        )
+        missing = analyzer(*common, "--prometheus", prometheus.url, "--ca-file", tmp_path / "none.pem")
+        assert missing.returncode == 2, missing.stdout + missing.stderr
+        assert missing.stderr.startswith(f"analyzer: --ca-file {str(tmp_path / 'none.pem')!r} cannot be read")
 
     @pytest.mark.parametrize(
         ("name", "given", "text"),

@@ -4,12 +4,14 @@ and each check's verdict now is printed."""
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import ssl
 import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -260,6 +262,21 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 1 check" in result.stdout
 
+    def test_a_query_the_parser_accepts_and_the_source_refuses_unlike_prometheus_is_a_problem(
+        self, tmp_path, prometheus
+    ):
+        # Every evaluation against this source would be that error: a lint that passes it ships a broken check.
+        with victoria_like(prometheus.url, refusing="http_requests_total") as url:
+            result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor)
+        assert "error-rate: ERROR" in result.stdout and "(HTTP 422 422: cannot parse" in result.stdout, result.stdout
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "    problem: the source refuses the check's query (quoted above), so every evaluation against it is an "
+            "error: fix its PromQL (VictoriaMetrics answers 422 to a query it cannot parse), or the address if the "
+            "refusal is not about the query"
+        ) in result.stdout
+        assert "1 problem in 1 check" in result.stdout
+
     def test_required_param_without_example_is_not_run(self, tmp_path, prometheus):
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
@@ -362,12 +379,30 @@ def tenant_querier(
 
 
 @contextmanager
-def victoria_like(prometheus_url: str) -> Iterator[str]:
+def victoria_like(prometheus_url: str, refusing: str = "") -> Iterator[str]:
     """A querier in front of Prometheus that refuses a query as VictoriaMetrics did until 2026-08: a 400 bad_data
-    of Prometheus becomes a 422 whose errorType is "422". Yields its URL."""
+    of Prometheus becomes a 422 whose errorType is "422"; with `refusing`, so is every query holding that text
+    (MetricsQL lacking what Prometheus has). Yields its URL."""
 
     class Querier(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
+            if refusing and refusing in asked:
+                status, body = (
+                    422,
+                    json.dumps(
+                        {"status": "error", "errorType": "422", "error": f"cannot parse {asked!r}: unsupported"}
+                    ).encode(),
+                )
+            else:
+                status, body = self.forwarded()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def forwarded(self) -> tuple[int, bytes]:
             try:
                 with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
                     status, body = answer.status, answer.read()
@@ -375,11 +410,7 @@ def victoria_like(prometheus_url: str) -> Iterator[str]:
                 status, body = refusal.code, refusal.read()
                 if status == 400:
                     status, body = 422, body.replace(b'"errorType":"bad_data"', b'"errorType":"422"')
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            return status, body
 
         def log_message(self, *args: object) -> None:
             pass

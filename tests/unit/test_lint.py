@@ -182,6 +182,15 @@ class TestParserFindings:
         assert problems == []
         assert len(notes) == 1 and "but this Prometheus accepts it" in notes[0]
 
+    def test_a_check_not_run_names_the_params_its_query_has_placeholders_for(self):
+        unparsed = SyntaxProblem("c", "catalog", "query", "x(y[5m])", "unknown function with name 'x'", ("fn", "op"))
+        problems, _ = parser_findings(CheckReport("c", not_run="param 'fn' is required"), unparsed)
+        assert problems == [
+            "query: promql-parser cannot parse it (unknown function with name 'x') and Prometheus was not asked it: "
+            "x(y[5m]); params 'fn', 'op' have neither `example` nor default, so they were rendered with a "
+            "placeholder, which may be what does not parse (another fails otherwise): give them an `example`"
+        ]
+
     @pytest.mark.parametrize(
         ("error", "reason", "said"),
         [

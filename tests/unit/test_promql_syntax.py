@@ -63,6 +63,8 @@ class TestSampleArgs:
                     "name": {"type": "identifier", "required": True},
                     "window": {"type": "duration", "required": True},
                     "floor": {"type": "number", "required": True, "minimum": -2},
+                    "above": {"type": "number", "required": True, "minimum": 2},
+                    "fraction": {"type": "number", "required": True, "minimum": 0, "maximum": 0.5},
                     "ceiling": {"type": "number", "required": True, "maximum": 0.5},
                     "plain": {"type": "number", "required": True},
                     "op": {"type": "enum", "required": True, "values": ["max", "min"]},
@@ -75,7 +77,10 @@ class TestSampleArgs:
             "label": "x",
             "name": "x",
             "window": "5m",
-            "floor": -2.0,
+            # 1 where the range allows it (a 0 is no duration), else the bound nearest to it.
+            "floor": 1.0,
+            "above": 2.0,
+            "fraction": 0.5,
             "ceiling": 0.5,
             "plain": 1.0,
             "op": "max",
@@ -121,6 +126,44 @@ class TestPrometheusKind:
             "floor": {"type": "number", "required": True, "minimum": -5},
         }
         assert problems(prometheus_check(query, params=params)) == []
+
+    def test_a_number_placeholder_is_no_zero_where_its_range_allows(self):
+        # `offset 0m` and `[0m]` do not parse; a number of minimum 0 renders 1 there, and 1 fits [0, 1] elsewhere.
+        query = "quantile({{ q }}, rate(http_requests_total[{{ n }}m] offset {{ n }}m))"
+        params = {
+            "n": {"type": "number", "required": True, "minimum": 0},
+            "q": {"type": "number", "required": True, "minimum": 0, "maximum": 1},
+        }
+        assert problems(prometheus_check(query, params=params)) == []
+
+    def test_a_placeholder_that_does_not_parse_names_its_params(self):
+        # An identifier as a function name renders `x`: the finding says it may be the placeholder, not the query.
+        query = '{{ fn }}(http_requests_total{hash="{{ canary_hash }}"}[{{ window }}])'
+        params = {
+            **CANARY,
+            "fn": {"type": "identifier", "required": True},
+            "window": {"type": "duration", "required": True},
+            "q": {"type": "number", "default": 2},
+        }
+        assert problems(prometheus_check(query, params=params)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unknown function with name 'x'): "
+            "x(http_requests_total{hash=\"c0ffee1\"}[5m]); param 'fn' has neither `example` nor default, so it was "
+            "rendered with a placeholder, which may be what does not parse (another fails otherwise): give it an "
+            "`example`"
+        ]
+        params["fn"]["example"] = "rate"
+        assert problems(prometheus_check(query, params=params)) == []
+
+    def test_a_placeholder_the_query_fails_with_and_without_is_not_named(self):
+        query = 'sum(rat(http_requests_total{hash="{{ canary_hash }}"}[{{ window }}]))'
+        params = {
+            "canary_hash": {"type": "label_value", "required": True},
+            "window": {"type": "duration", "required": True},
+        }
+        assert problems(prometheus_check(query, params=params)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unknown function with name 'rat'; did you "
+            "mean 'rate'?): sum(rat(http_requests_total{hash=\"x\"}[5m]))"
+        ]
 
     def test_backtick_strings_hold_no_escapes(self):
         # Prometheus reads `\d` as the two characters; promql-parser alone would refuse the escape.
