@@ -248,18 +248,19 @@ class LiveCatalog:
         if self._watcher is not None:
             self._watcher.cancel()
             await asyncio.gather(self._watcher, return_exceptions=True)
-        current = self.current
         if timeout_s > 0:
             try:
                 async with asyncio.timeout(timeout_s):
                     await self.drain()
             except TimeoutError:
                 logger.warning("drain_timed_out", evaluations_abandoned=self.admission.running)
-        current.close()
-        await current.probes.wait()
         for task in list(self._retiring):
             task.cancel()
         await asyncio.gather(*self._retiring, return_exceptions=True)
+        # The one in service now: a reload (a SIGHUP's) that ended during the drain swapped its own in.
+        current = self.current
+        current.close()
+        await current.probes.wait()
 
     def _generation(self, catalog: Catalog) -> Generation:
         return Generation(catalog, self.make_sources(catalog), self.settings, self.metrics, self.admission)

@@ -55,19 +55,21 @@ class SourceProbes:
     def start(self, previous: SourceProbes | None) -> None:
         """Probe every source, but those whose config is the same as in `previous` and whose probe there ended
         (their state carries over); forget in the metrics the sources `previous` had and this one has not."""
-        if previous is not None:
-            for name in previous.sources.keys() - self.sources.keys():
+        # A series exists exactly for the sources whose state in `previous` is known: prometheus-client before
+        # 0.22 raises KeyError when asked to remove one that does not.
+        known = previous.states if previous is not None else {}
+        for name in known.keys() - self.sources.keys():
+            if known[name].reachable is not None:
                 self.metrics.source_up.remove(name)
         for name, source in self.sources.items():
-            before = previous.sources.get(name) if previous is not None else None
-            if before is not None and before.config == source.config:
+            state = known.get(name)
+            if state is not None and state.reachable is not None:
                 assert previous is not None
-                state = previous.states[name]
-                if state.reachable is not None:
+                if previous.sources[name].config == source.config:
                     self.states[name] = state
                     continue
-            # Until it is probed, what is known of its old address says nothing of its new one.
-            self.metrics.source_up.remove(name)
+                # Until it is probed, what is known of its old address says nothing of its new one.
+                self.metrics.source_up.remove(name)
             task = asyncio.create_task(self._probe(name, source), name=f"probe-source-{name}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

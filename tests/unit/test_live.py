@@ -203,3 +203,17 @@ class TestChangeDetection:
         assert live.current is serving
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
         await live.close(timeout_s=5)
+
+
+class TestClose:
+    """Closing the service closes every generation, one a reload put in service while it closed included."""
+
+    async def test_a_reload_that_ends_during_the_drain_has_its_generation_closed(self, catalog_file):
+        live = live_for(catalog_file)
+        serving = live.current
+        catalog_file.write_text(gate_yaml("one", "two"))
+        # A SIGHUP just before the shutdown: the drain waits for the reload, which swaps its catalog in.
+        live.request_reload("SIGHUP")
+        await live.close(timeout_s=5)
+        assert live.current is not serving
+        assert serving.closed and live.current.closed

@@ -1,0 +1,75 @@
+"""What the source probes put in `analyzer_source_up` as catalogs go into service, whatever prometheus-client
+version the dependency range allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import Gauge
+
+from analyzer.metrics import Metrics
+from analyzer.reachability import SourceProbes, SourceState
+from analyzer.sources import PrometheusSource
+from analyzer.sources.prometheus import PrometheusSourceConfig
+from analyzer.testing import free_port
+
+
+class StrictGauge(Gauge):
+    """`remove` of a series that was never set raises KeyError, as it does in prometheus-client 0.20 and 0.21
+    (the range pyproject.toml allows); 0.22 made it a no-op."""
+
+    def remove(self, *labelvalues: Any) -> None:
+        if tuple(str(value) for value in labelvalues) not in self._metrics:
+            raise KeyError(labelvalues)
+        super().remove(*labelvalues)
+
+
+def strict_metrics() -> Metrics:
+    metrics = Metrics()
+    metrics.registry.unregister(metrics.source_up)
+    metrics.source_up = StrictGauge("analyzer_source_up", "probe", ["source"], registry=metrics.registry)
+    return metrics
+
+
+def sources(**urls: str) -> dict[str, PrometheusSource]:
+    return {name: PrometheusSource(name, PrometheusSourceConfig(url=url)) for name, url in urls.items()}
+
+
+def up(metrics: Metrics) -> dict[str, float]:
+    return {
+        sample.labels["source"]: sample.value
+        for family in metrics.registry.collect()
+        if family.name == "analyzer_source_up"
+        for sample in family.samples
+    }
+
+
+class TestSourceUpSeries:
+    """A series is removed only when a probe set it, so no prometheus-client version fails a start or reload."""
+
+    async def test_start_and_reloads_never_remove_a_series_never_set(self):
+        closed = f"http://127.0.0.1:{free_port()}"
+        metrics = strict_metrics()
+        first = SourceProbes(sources(a=closed, b=closed), metrics, "v1")
+        first.start(previous=None)
+        first.cancel()
+        await first.wait()
+        # Changed (`a`), removed (`b`) and added (`c`) while no probe had ended: nothing to remove.
+        second = SourceProbes(sources(a=f"{closed}/other", c=closed), metrics, "v2")
+        second.start(previous=first)
+        second.cancel()
+        await second.wait()
+        assert up(metrics) == {}
+
+    async def test_a_series_set_is_removed_when_its_source_changes_or_goes(self):
+        closed = f"http://127.0.0.1:{free_port()}"
+        metrics = strict_metrics()
+        first = SourceProbes(sources(a=closed, b=closed, c=closed), metrics, "v1")
+        for name in ("a", "b", "c"):
+            first._found(name, SourceState(False, "source_unavailable", "down"))
+        second = SourceProbes(sources(a=f"{closed}/other", c=closed), metrics, "v2")
+        second.start(previous=first)
+        second.cancel()
+        await second.wait()
+        # `c` unchanged keeps what its probe found; `a` changed is unknown until probed again; `b` is gone.
+        assert up(metrics) == {"c": 0.0}
