@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import signal
 import time
 from typing import Any, cast
@@ -23,6 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from analyzer.appkeys import LIVE, METRICS
 from analyzer.catalog import Catalog
+from analyzer.errors import AnalyzerError, short_reason
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry, warm_kinds
@@ -272,9 +274,14 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
     try:
         await warming
         settle_collector()
-        await site.start()
+        await _listen(site, settings.host, settings.port, "ANALYZER_PORT (--port)")
         if probes is not None:
-            await web.TCPSite(probes, settings.host, settings.probe_port).start()
+            await _listen(
+                web.TCPSite(probes, settings.host, settings.probe_port),
+                settings.host,
+                settings.probe_port,
+                "ANALYZER_PROBE_PORT",
+            )
         logger.info(
             "analyzer_listening",
             host=settings.host,
@@ -312,6 +319,18 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
             await probes.cleanup()
         report_dropped()
     logger.info("shutdown_complete", elapsed_s=round(time.monotonic() - started_at, 3))
+
+
+async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None:
+    """Start listening; AnalyzerError naming the address and its setting when the OS refuses (a port in use, an
+    address this host does not have, a port below 1024 without the capability), not a traceback."""
+    try:
+        await site.start()
+    except OSError as exc:
+        # asyncio and uvloop both word it 'error while attempting to bind on address ...': the OS's words say it.
+        reason = os.strerror(exc.errno) if exc.errno else short_reason(exc)
+        logger.error("listen_failed", host=host, port=port, reason=reason)
+        raise AnalyzerError(f"cannot listen on {host}:{port}: {reason} (set by {setting})") from None
 
 
 def settle_collector() -> None:

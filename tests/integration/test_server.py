@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,44 @@ class TestHostileClients:
             "bad_http_request",
             "request_line_too_long",
         ]
+
+
+class TestListening:
+    """A port the OS refuses ends `serve` with one line naming the address and its setting, not a traceback."""
+
+    async def test_a_port_in_use(self, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+        environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_PROBE_SOURCES": "false"})
+        try:
+            process = await asyncio.create_subprocess_exec(
+                str(ANALYZER),
+                "serve",
+                "--catalog",
+                str(catalog),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                env=environ,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, stderr = await process.communicate()
+        finally:
+            holder.close()
+        text = stderr.decode()
+        assert process.returncode == 2, text
+        assert f"analyzer: cannot listen on 127.0.0.1:{port}: Address already in use (set by ANALYZER_PORT" in text
+        assert "Traceback" not in text
+        assert any(
+            json.loads(line).get("event") == "listen_failed" for line in text.splitlines() if line.startswith("{")
+        )
 
 
 class TestSourceProbe:
