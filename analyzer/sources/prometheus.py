@@ -207,6 +207,10 @@ class QueryResult:
                 f"the {what} returned a range vector (raw samples), not one value per series; "
                 "reduce its window in PromQL, e.g. max_over_time(x[5m]) or rate(x[5m])"
             )
+        if len(self.series) == 1:
+            # The usual answer, read without only_series' frame: a window's value is read twice per window.
+            samples = self.series[0].samples
+            return samples[-1][1] if samples else None
         series = self.only_series(what)
         return series.samples[-1][1] if series is not None and series.samples else None
 
