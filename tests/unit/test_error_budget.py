@@ -863,6 +863,18 @@ class TestMinimumEvidence:
         five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
         assert five["events"] == 300 and five["burn_rate"] == 0
 
+    def test_counts_that_are_no_numbers_show_as_null(self):
+        # JSON has no NaN: a window whose counts were NaN (no traffic) shows them as null, its events too.
+        check = make()
+        windows, period = ratios(check, {})
+        windows["5m"] = WindowRatio("5m", None, math.nan, math.nan, "no traffic (NaN over 5m)", events=math.inf)
+        verdict = check.judge(windows, period)
+        five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
+        assert (five["errors"], five["total"], five["events"]) == (None, None, None)
+        windows["5m"] = WindowRatio("5m", None, None, 2.0, "no traffic", events=3.0)
+        five = next(w for w in check.judge(windows, period).details["windows"] if w["window"] == "5m")
+        assert (five["errors"], five["total"], five["events"]) == (None, 2.0, 3.0)
+
     @pytest.mark.parametrize("minimum", [-1, float("nan"), float("inf")])
     def test_the_minimum_is_finite_and_not_negative(self, minimum):
         with pytest.raises(ValidationError, match="min_events_per_window"):
