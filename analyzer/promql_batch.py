@@ -11,6 +11,7 @@ from analyzer.errors import SourceRejected
 from analyzer.promql_names import bare_selector, names_pattern, presence_query
 from analyzer.quoting import quote
 from analyzer.sources import QueryResult, Series
+from analyzer.sources.prometheus import made_result, made_series
 from analyzer.templates import escape_promql_string
 
 # Labels the check puts on each part of its combined query to split the answer back by window and part.
@@ -129,22 +130,23 @@ class QueryBatch:
         """Each query's own result, as if it had been sent alone (a grouped selector's series keep `__name__`,
         as a plain selector's do); SourceRejected for a series of no part."""
         layout = self._layout
+        by_part, by_name = layout.by_part, layout.by_name
         series: dict[str, list[Series]] = {query: [] for query in self.parts.values()}
         for item in answer.series:
-            part = item.labels.get(PART_LABEL, "")
-            if WINDOW_LABEL not in item.labels and part in layout.by_name:
-                query = layout.by_name[part].get(item.labels.get("__name__", ""))
+            labels = item.labels.copy()
+            part = labels.pop(PART_LABEL, "")
+            window = labels.pop(WINDOW_LABEL, None)
+            if window is None and part in by_name:
+                query = by_name[part].get(labels.get("__name__", ""))
             else:
-                query = layout.by_part.get((item.labels.get(WINDOW_LABEL, ""), part))
+                query = by_part.get(("" if window is None else window, part))
             if query is None:
                 raise SourceRejected(
                     f"the combined query's answer has a series of no part asked for: {item.describe()}"
                 )
-            labels = {name: value for name, value in item.labels.items() if name not in BATCH_LABELS}
-            series[query].append(Series(labels, item.samples))
-        return {
-            query: QueryResult(query, answer.result_type, found, answer.warnings) for query, found in series.items()
-        }
+            series[query].append(made_series(labels, item.samples))
+        result_type, warnings = answer.result_type, answer.warnings
+        return {query: made_result(query, result_type, found, warnings, []) for query, found in series.items()}
 
 
 def _ended(query: str) -> str:

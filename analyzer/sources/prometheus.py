@@ -151,6 +151,24 @@ class Series:
         return f"{name}{{{inner}}}" if inner or not name else name
 
 
+def made_series(labels: dict[str, str], samples: list[tuple[float, float]]) -> Series:
+    """`Series(labels, samples)`, the same object built without the frozen dataclass's `__init__` (a frame and
+    two `object.__setattr__`): readers build one per series of every answer."""
+    made = object.__new__(Series)
+    made.__dict__.update(labels=labels, samples=samples)
+    return made
+
+
+def made_result(
+    query: str, result_type: str, series: list[Series], warnings: list[str], infos: list[str]
+) -> QueryResult:
+    """`QueryResult(query, result_type, series, warnings, infos)`, the same object built without the frozen
+    dataclass's `__init__` (a frame and five `object.__setattr__`): a batch is split into one per query."""
+    made = object.__new__(QueryResult)
+    made.__dict__.update(query=query, result_type=result_type, series=series, warnings=warnings, infos=infos)
+    return made
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
@@ -189,6 +207,10 @@ class QueryResult:
                 f"the {what} returned a range vector (raw samples), not one value per series; "
                 "reduce its window in PromQL, e.g. max_over_time(x[5m]) or rate(x[5m])"
             )
+        if len(self.series) == 1:
+            # The usual answer, read without only_series' frame: a window's value is read twice per window.
+            samples = self.series[0].samples
+            return samples[-1][1] if samples else None
         series = self.only_series(what)
         return series.samples[-1][1] if series is not None and series.samples else None
 
@@ -385,6 +407,9 @@ def read_answer(
     raise rejected
 
 
+_STRINGS = frozenset({str})
+
+
 def parse_result(query: str, data: Any) -> QueryResult:
     """Turn the `data` of a query answer (`resultType` and `result`) into series; ValueError / KeyError /
     TypeError on a bad shape, or a string result, which no check can judge.
@@ -404,7 +429,11 @@ def parse_result(query: str, data: Any) -> QueryResult:
         metric = item["metric"]
         if not isinstance(metric, dict):
             raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
-        labels = {str(k): str(v) for k, v in metric.items()}
+        # JSON object keys are strings, and so are the values of any answer Prometheus sends: the decoded object,
+        # which nothing else holds, is then the labels as they are.
+        labels = metric
+        if not _STRINGS.issuperset(map(type, metric.values())):
+            labels = {str(k): str(v) for k, v in metric.items()}
         if "histogram" in item or "histograms" in item:
             # Prometheus' own answer to a query that selects native histograms: the check's query is wrong, not the
             # answer; and a series' float samples beside its histogram ones are not the whole window.
@@ -418,8 +447,8 @@ def parse_result(query: str, data: Any) -> QueryResult:
         else:
             ts, value = item["value"]
             samples = [(float(ts), float(value))]
-        series.append(Series(labels, samples))
-    return QueryResult(query, result_type, series)
+        series.append(made_series(labels, samples))
+    return made_result(query, result_type, series, [], [])
 
 
 QueryObserver = Callable[[str, str, float], None]

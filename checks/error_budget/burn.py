@@ -170,7 +170,17 @@ class WindowRatio:
     recorded_absent: bool = False
 
 
-@dataclass(frozen=True)
+def measured_ratio(window: str, ratio: float, errors: float | None, total: float, events: float) -> WindowRatio:
+    """`WindowRatio(window, ratio, errors, total, events=events)`, the same object built without the frozen
+    dataclass's `__init__` (a frame and seven `object.__setattr__`): every window measured is one."""
+    made = object.__new__(WindowRatio)
+    made.__dict__.update(
+        window=window, error_ratio=ratio, errors=errors, total=total, note="", events=events, recorded_absent=False
+    )
+    return made
+
+
+@dataclass(frozen=True, init=False)
 class TierResult:
     """One tier judged: both windows' burn rates, whether it fired, or why it could not judge."""
 
@@ -185,10 +195,26 @@ class TierResult:
     judged: bool = field(init=False)
     fired: bool = field(init=False)
 
-    def __post_init__(self) -> None:
-        judged = self.long_burn is not None and self.short_burn is not None
-        object.__setattr__(self, "judged", judged)
-        object.__setattr__(self, "fired", judged and exceeds(self.burn, self.tier.factor))
+    def __init__(
+        self,
+        tier: BurnTier,
+        long_burn: float | None,
+        short_burn: float | None,
+        note: str = "",
+        raw_burns: tuple[tuple[str, float], ...] = (),
+    ) -> None:
+        judged = long_burn is not None and short_burn is not None
+        fired = long_burn is not None and short_burn is not None and exceeds(min(long_burn, short_burn), tier.factor)
+        # One update instead of the frozen dataclass's object.__setattr__ per field: every evaluation judges each tier.
+        self.__dict__.update(
+            tier=tier,
+            long_burn=long_burn,
+            short_burn=short_burn,
+            note=note,
+            raw_burns=raw_burns,
+            judged=judged,
+            fired=fired,
+        )
 
     @property
     def burn(self) -> float:

@@ -27,7 +27,6 @@ from analyzer.kinds import (
     SourceRejected,
     Verdict,
     exceeds,
-    finite_or_none,
     format_number,
     parse_duration,
     regex_name_selectors,
@@ -649,11 +648,13 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
         "error_ratio": window.error_ratio,
         "burn_rate": burn_or_none(window, budget),
     }
-    if window.total is not None:
-        entry["errors"] = finite_or_none(window.errors)
-        entry["total"] = finite_or_none(window.total)
-    if window.events is not None:
-        entry["events"] = finite_or_none(window.events)
+    # finite_or_none written out: every window of every evaluation shows its counts.
+    errors, total, events = window.errors, window.total, window.events
+    if total is not None:
+        entry["errors"] = errors if errors is not None and math.isfinite(errors) else None
+        entry["total"] = total if math.isfinite(total) else None
+    if events is not None:
+        entry["events"] = events if math.isfinite(events) else None
     if window.note:
         entry["note"] = window.note
     return entry

@@ -32,7 +32,14 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
 )
-from checks.error_budget.burn import WindowRatio, error_budget, prometheus_duration, pyrra_tiers, rule_window
+from checks.error_budget.burn import (
+    WindowRatio,
+    error_budget,
+    measured_ratio,
+    prometheus_duration,
+    pyrra_tiers,
+    rule_window,
+)
 
 # Windows Sloth records `slo:sli_error:ratio_rate<window>` for with its default 30d and 28d alert windows.
 SLOTH_WINDOWS = frozenset({"5m", "30m", "1h", "2h", "6h", "1d", "3d"})
@@ -128,7 +135,7 @@ def _ratio_from_counts(window: str, errors: float | None, total: float | None, *
     ratio = bad / total
     if 0.0 <= ratio <= 1.0:
         # The usual case, which _bounded_ratio leaves as it is: built at once, without the text of its counts.
-        return WindowRatio(window, ratio, errors, total, events=_events(total, window, counted))
+        return measured_ratio(window, ratio, errors, total, _events(total, window, counted))
     measured = _bounded_ratio(window, ratio, _count_text(errors, total), errors, total)
     return replace(measured, events=_events(total, window, counted))
 

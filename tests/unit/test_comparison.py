@@ -137,9 +137,15 @@ class TestToleranceScale:
         assert at_most(1e-10, 0.0) is False
         assert exceeds(1e-10, 0.0) is True
 
-    @pytest.mark.parametrize(("value", "bound", "expected"), [(2.0, 1.0, True), (1.0, 2.0, False), (1.0, 1.0, False)])
+    @pytest.mark.parametrize(
+        ("value", "bound", "expected"),
+        [(2.0, 1.0, True), (1.0, 2.0, False), (1.0, 1.0, False), (math.nan, 1.0, True), (1.0, math.nan, True)],
+    )
     def test_exceeds_is_the_negation(self, value, bound, expected):
+        # NaN is never at most a bound, so it exceeds every one: a verdict reading "not exceeded" as good news
+        # must not pass on NaN.
         assert exceeds(value, bound) is expected
+        assert at_most(value, bound) is not expected
 
 
 class TestKindOfBound:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import re
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import absence_unproven, raw_burn
+from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
 from checks.error_budget.readers import SlothReader, same_objective
 
@@ -113,6 +114,35 @@ class TestArithmetic:
     )
     def test_prometheus_duration_names(self, seconds, text):
         assert prometheus_duration(seconds) == text
+
+
+class TestBuiltAtOnce:
+    """The objects every evaluation builds without a frozen dataclass's generated `__init__` are the ones it builds."""
+
+    def test_measured_ratio_is_the_window_ratio(self):
+        made = measured_ratio("1h", 0.25, 1.0, 4.0, 14400.0)
+        built = WindowRatio("1h", 0.25, 1.0, 4.0, events=14400.0)
+        assert type(made) is WindowRatio
+        assert made == built
+        assert list(vars(made).items()) == list(vars(built).items())
+        assert list(vars(made)) == [f.name for f in dataclasses.fields(WindowRatio)]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.note = "x"  # type: ignore[misc]
+
+    @pytest.mark.parametrize(
+        ("long_burn", "short_burn", "judged", "fired"),
+        [(20.0, 15.0, True, True), (20.0, 14.4, True, False), (None, 20.0, False, False), (20.0, None, False, False)],
+    )
+    def test_tier_result_judges_at_once(self, long_burn, short_burn, judged, fired):
+        tier = BurnTier(long="1h", short="5m", factor=14.4)
+        result = TierResult(tier, long_burn, short_burn)
+        assert (result.judged, result.fired) == (judged, fired)
+        assert list(vars(result)) == [f.name for f in dataclasses.fields(TierResult)]
+        # replace() judges the new burns, not the old ones.
+        again = dataclasses.replace(result, long_burn=1.0, short_burn=1.0)
+        assert (again.judged, again.fired) == (True, False)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.fired = True  # type: ignore[misc]
 
 
 class TestDefaultTiers:
@@ -832,6 +862,18 @@ class TestMinimumEvidence:
         assert verdict.outcome is Outcome.PASS
         five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
         assert five["events"] == 300 and five["burn_rate"] == 0
+
+    def test_counts_that_are_no_numbers_show_as_null(self):
+        # JSON has no NaN: a window whose counts were NaN (no traffic) shows them as null, its events too.
+        check = make()
+        windows, period = ratios(check, {})
+        windows["5m"] = WindowRatio("5m", None, math.nan, math.nan, "no traffic (NaN over 5m)", events=math.inf)
+        verdict = check.judge(windows, period)
+        five = next(w for w in verdict.details["windows"] if w["window"] == "5m")
+        assert (five["errors"], five["total"], five["events"]) == (None, None, None)
+        windows["5m"] = WindowRatio("5m", None, None, 2.0, "no traffic", events=3.0)
+        five = next(w for w in check.judge(windows, period).details["windows"] if w["window"] == "5m")
+        assert (five["errors"], five["total"], five["events"]) == (None, 2.0, 3.0)
 
     @pytest.mark.parametrize("minimum", [-1, float("nan"), float("inf")])
     def test_the_minimum_is_finite_and_not_negative(self, minimum):

@@ -1,6 +1,7 @@
 import inspect
 import json
 import ssl
+from dataclasses import FrozenInstanceError, fields
 
 import aiohttp
 import pytest
@@ -10,8 +11,11 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
     PrometheusSourceConfig,
+    made_result,
+    made_series,
     map_aiohttp_errors,
     map_answer_shape_errors,
     parse_result,
@@ -168,6 +172,12 @@ class TestParseResult:
         assert result.series[0].samples == [(1.0, 1.0), (2.0, 2.0)]
         assert result.series[0].describe() == "x"
 
+    def test_label_values_that_are_no_strings_become_strings(self):
+        # Not Prometheus' answer, but a label is text wherever a check reads it.
+        result = parse_result("q", {"resultType": "vector", "result": [{"metric": {"code": 500}, "value": [1, "1"]}]})
+        assert result.series[0].labels == {"code": "500"}
+        assert result.series[0].describe() == '{code="500"}'
+
     def test_empty_matrix_stays_a_matrix(self):
         assert parse_result("q", {"resultType": "matrix", "result": []}).result_type == "matrix"
 
@@ -281,3 +291,28 @@ class TestCredentialsStayOutOfUrls:
 
     def test_at_sign_in_the_path_is_fine(self):
         assert PrometheusSourceConfig(url="http://prom:9090/tenant@a").url == "http://prom:9090/tenant@a"
+
+
+class TestMadeWithoutInit:
+    """`made_series` and `made_result` build the very objects their classes' constructors build."""
+
+    def test_series(self):
+        made, built = made_series({"a": "b"}, [(1.0, 2.0)]), Series({"a": "b"}, [(1.0, 2.0)])
+        assert type(made) is Series
+        assert made == built
+        assert vars(made) == vars(built)
+        assert list(vars(made)) == [f.name for f in fields(Series)]
+
+    def test_query_result(self):
+        series = [Series({}, [(1.0, 2.0)])]
+        made = made_result("q", "vector", series, ["w"], ["i"])
+        built = QueryResult("q", "vector", series, ["w"], ["i"])
+        assert type(made) is QueryResult
+        assert made == built
+        assert vars(made) == vars(built)
+        assert list(vars(made)) == [f.name for f in fields(QueryResult)]
+        assert made.single_value("q") == 2.0
+
+    def test_still_frozen(self):
+        with pytest.raises(FrozenInstanceError):
+            made_series({}, []).labels = {}  # type: ignore[misc]
