@@ -325,6 +325,7 @@ class TestPlaceholderNamed:
         [
             ({"type": "number", "minimum": 0, "maximum": 5}, True),
             ({"type": "number", "minimum": 2.5, "maximum": 7}, True),
+            ({"type": "number", "minimum": 0.5, "maximum": 1}, True),
             ({"type": "number", "minimum": 1, "maximum": 1}, False),
             ({"type": "enum", "values": ["1", "2"]}, True),
             ({"type": "enum", "values": ["1"]}, False),
