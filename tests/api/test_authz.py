@@ -134,6 +134,9 @@ class TestMembersOfAnotherTeam:
         restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
         assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
         assert "a-scorecard" not in restricted
+        # Restricted or not, Prometheus' text format, which a scraper reads by its content type.
+        for token in (TOKEN_SRE, TOKEN_A):
+            assert (await client.get("/metrics", headers=bearer(token))).content_type == "text/plain"
 
     async def test_a_composite_of_its_own_checks_runs(self, client):
         answer = await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))
