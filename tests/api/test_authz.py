@@ -134,6 +134,9 @@ class TestMembersOfAnotherTeam:
         restricted = await (await client.get("/metrics", headers=bearer(TOKEN_A))).text()
         assert 'analyzer_evaluations_total{check="a-own",verdict="pass"} 1.0' in restricted
         assert "a-scorecard" not in restricted
+        # Restricted or not, Prometheus' text format, which a scraper reads by its content type.
+        for token in (TOKEN_SRE, TOKEN_A):
+            assert (await client.get("/metrics", headers=bearer(token))).content_type == "text/plain"
 
     async def test_a_composite_of_its_own_checks_runs(self, client):
         answer = await client.get("/api/v1/checks/a-own/run", headers=bearer(TOKEN_A))
@@ -305,6 +308,16 @@ class TestReadinessAcrossTeams:
         assert "b-private-loop" not in seen[TOKEN_A]
         assert "check 'a-loop': members form a cycle: a-loop -> a-other-loop -> a-loop" in seen[TOKEN_A]
         assert "check 'a-over-loop': members form a cycle: b-loop -> b-private-loop -> b-loop" in seen[TOKEN_SRE]
+
+    async def test_a_cycle_through_its_own_and_another_teams_checks_is_not_spelt_out(self, aiohttp_client, auth, gate):
+        added = [
+            {"name": "a-mixed-loop", "kind": "composite", "members": [{"check": "b-mixed-loop"}]},
+            {"name": "b-mixed-loop", "kind": "composite", "members": [{"check": "a-mixed-loop"}]},
+        ]
+        seen = await self.problems_seen(aiohttp_client, auth, added, (TOKEN_A, TOKEN_SRE))
+        assert "check 'a-mixed-loop'" in seen[TOKEN_A] and "members form a cycle" in seen[TOKEN_A]
+        assert "b-mixed-loop" not in seen[TOKEN_A]
+        assert "b-mixed-loop" in seen[TOKEN_SRE]
 
     async def test_a_members_params_are_not_read_from_another_teams_check(self, aiohttp_client, auth, gate):
         """Team A's composite over team B's check names the member it wrote, not what B's definition declares."""

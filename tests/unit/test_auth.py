@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.auth import SESSION_MAX_AGE_S, Principal, TokenStore, session_cookie
+from analyzer.auth import SESSION_MAX_AGE_S, Principal, TokenStore, is_sign_in, session_cookie
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 TOKEN_A = "a" * 40
@@ -196,6 +196,40 @@ class TestSessions:
         mac = hmac.new(TOKEN_A.encode(), f"v1|{expires_s}".encode(), hashlib.sha256).hexdigest()
         with pytest.raises(Unauthorized):
             TokenStore(root).authenticate_session(f"v1.{expires_s}.{mac}", self.NOW_S)
+
+
+class TestSignInBounds:
+    """A sign-in is accepted up to the clock skew the replicas may have beyond its longest life, not a second more."""
+
+    NOW_S = 1_800_000_000.0
+    SKEW_S = 300
+
+    def test_an_expiry_within_the_skew_is_accepted_and_one_second_more_is_not(self, tmp_path):
+        store = TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}))
+        # Issued by a replica whose clock is ahead by the skew: its expiry is the latest this one accepts.
+        ahead = session_cookie(TOKEN_A, self.NOW_S + self.SKEW_S)
+        assert store.authenticate_session(ahead, self.NOW_S).name == "argo"
+        with pytest.raises(Unauthorized, match="expired"):
+            store.authenticate_session(session_cookie(TOKEN_A, self.NOW_S + self.SKEW_S + 1), self.NOW_S)
+
+
+class TestSignInForm:
+    """A login cookie of the signed form is told apart from one of an older release, which held the token."""
+
+    def test_a_sign_in_has_the_form_and_a_token_has_not(self):
+        assert is_sign_in(session_cookie(TOKEN_A, 1_800_000_000.0))
+        assert not is_sign_in(TOKEN_A)
+        assert not is_sign_in("v1.1800028800." + "0" * 63)
+
+
+class TestMalformedBearer:
+    """A bearer value that is not token68 (a space inside, a non-ASCII character) is refused as malformed."""
+
+    @pytest.mark.parametrize("credentials", ["tök" + "x" * 20, "aaaa bbbb", "a,b"])
+    def test_it_is_refused_as_malformed(self, tmp_path, credentials):
+        store = TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}))
+        with pytest.raises(Unauthorized, match="malformed"):
+            store.authenticate([f"Bearer {credentials}"])
 
 
 class TestAllowList:

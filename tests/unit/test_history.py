@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import random
+from collections import Counter
 from datetime import UTC, datetime
 
 from analyzer.history import VerdictHistory
@@ -115,6 +117,44 @@ class TestFairShare:
         for caller in ("team-a", "team-b", "team-c", "team-d"):
             self.record(history, caller, caller)
         assert [e.check for e in history.query()] == ["team-d", "team-c"]
+
+
+class TestFairShareInvariants:
+    """Over a long mixed sequence, each drop takes the oldest entry of a caller holding the most, never the one
+    just recorded, and the ring stays within its capacity."""
+
+    def test_every_drop_is_the_oldest_of_a_heaviest_caller(self):
+        history = VerdictHistory(5)
+        picks = random.Random(7)
+        callers = ["team-a", "team-a", "team-a", "team-b", "team-b", "team-c", "team-d", "team-e"]
+        for index in range(400):
+            before = {entry.seq: entry.client for entry in history.query(limit=10)}
+            caller = picks.choice(callers)
+            TestFairShare.record(history, caller, f"{caller}-{index}")
+            after = history.query(limit=10)
+            assert len(after) <= 5
+            assert after[0].client == caller and after[0].check == f"{caller}-{index}"
+            dropped = set(before) - {entry.seq for entry in after}
+            assert len(dropped) <= 1
+            if dropped:
+                (seq,) = dropped
+                held = Counter([*before.values(), caller])
+                assert held[before[seq]] == max(held.values()), index
+                assert seq == min(s for s, client in before.items() if client == before[seq]), index
+
+
+class TestUserAgent:
+    """An entry keeps the caller's User-Agent, clipped; none when it sent none."""
+
+    def test_kept_clipped_or_none(self):
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
+        history.record_evaluation(evaluation("b", Outcome.PASS), **{**WHERE, "user_agent": "x" * 10_000})
+        history.record_evaluation(evaluation("c", Outcome.PASS), **{**WHERE, "user_agent": None})
+        agents = [entry.to_json(explain=False)["user_agent"] for entry in history.query()]
+        assert agents[0] is None
+        assert agents[1] and set(agents[1]) == {"x"} and len(agents[1]) < 10_000
+        assert agents[2] == "Go-http-client/1.1"
 
 
 class TestEntryJson:

@@ -191,6 +191,13 @@ class TestParserFindings:
             "placeholder, which may be what does not parse (another fails otherwise): give them an `example`"
         ]
 
+    def test_asked_in_a_batch_of_several_queries_is_a_note(self):
+        report = self.report(None, "value 1 meets pass_if > 0")
+        report.queries = ["sum(y)", f"{self.QUERY} or vector(0)"]
+        problems, notes = parser_findings(report, self.UNPARSED)
+        assert problems == []
+        assert len(notes) == 1 and "but this Prometheus accepts it" in notes[0]
+
     @pytest.mark.parametrize(
         ("error", "reason", "said"),
         [

@@ -101,7 +101,9 @@ class TestStrictJson:
     """Every answer is strict JSON: a non-finite number is an error, never a bare NaN or Infinity."""
 
     @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
-    @pytest.mark.parametrize("place", [lambda n: n, lambda n: {"a": {"b": [1, n]}}, lambda n: [(n,)]])
+    @pytest.mark.parametrize(
+        "place", [lambda n: n, lambda n: {"a": {"b": [1, n]}}, lambda n: [(n,)], lambda n: {"ok": 0.5, "a": n}]
+    )
     def test_a_non_finite_number_is_an_error(self, number, place):
         with pytest.raises(ValueError, match="NaN or infinite"):
             strict_json(place(number))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.promql_syntax import parse_error, sample_args, syntax_problems
+from analyzer.promql_syntax import parse_error, raw_strings_quoted, sample_args, syntax_problems
 from analyzer.registry import Registry
 from checks.prometheus import PrometheusCheck
 from tests.gatecatalog import gate_catalog
@@ -284,3 +284,59 @@ class TestScope:
         first = prometheus_check("sum(rat(x[5m]))")
         second = {**prometheus_check("x[5m] +"), "name": "r"}
         assert [p.check for p in syntax_problems(catalog(first, second))] == ["q", "r"]
+
+
+class TestRawStringsQuoted:
+    """Only backtick strings are rewritten: a backtick inside another string, after an escaped quote, or in a
+    comment is text, and a raw string after a comment still is one."""
+
+    @pytest.mark.parametrize(
+        ("query", "quoted"),
+        [
+            ('x{a="q\\"`\\d`"} + y{b=`\\d`}', 'x{a="q\\"`\\d`"} + y{b="\\\\d"}'),
+            ("x # it's `a`\ny{b=`\\d`}", 'x # it\'s `a`\ny{b="\\\\d"}'),
+            ("x{a='`'} + y{b=`'`}", "x{a='`'} + y{b=\"'\"}"),
+        ],
+    )
+    def test_other_strings_and_comments_are_kept(self, query, quoted):
+        assert raw_strings_quoted(query) == quoted
+
+
+class TestNumberPlaceholderRange:
+    """A number param's placeholder is 1 when its range holds 1, else the bound nearest 1."""
+
+    @pytest.mark.parametrize(
+        ("bounds", "placeholder"),
+        [({"minimum": 1}, 1.0), ({"maximum": 1}, 1.0), ({"minimum": 0.25, "maximum": 0.5}, 0.5), ({"minimum": 3}, 3.0)],
+    )
+    def test_placeholder(self, bounds, placeholder):
+        check = PrometheusCheck.model_validate(
+            {**prometheus_check("x > {{ n }}"), "params": {"n": {"type": "number", "required": True, **bounds}}}
+        )
+        assert sample_args(check) == {"n": placeholder}
+
+
+class TestPlaceholderNamed:
+    """A finding names a number or enum param rendered with a placeholder only when another value it may take
+    changes the failure; a param with one possible value is not named."""
+
+    @pytest.mark.parametrize(
+        ("param", "named"),
+        [
+            ({"type": "number", "minimum": 0, "maximum": 5}, True),
+            ({"type": "number", "minimum": 2.5, "maximum": 7}, True),
+            ({"type": "number", "minimum": 0.5, "maximum": 1}, True),
+            ({"type": "number", "minimum": 1, "maximum": 1}, False),
+            ({"type": "enum", "values": ["1", "2"]}, True),
+            ({"type": "enum", "values": ["1"]}, False),
+        ],
+    )
+    def test_named(self, param, named):
+        found = problems(prometheus_check('x{ {{ n }}="a"}', params={"n": {"required": True, **param}}))
+        assert len(found) == 1
+        assert ("param 'n'" in found[0]) is named, found[0]
+
+    def test_a_default_is_no_placeholder(self):
+        found = problems(prometheus_check('x{ {{ n }}="a"}', params={"n": {"type": "number", "default": 1}}))
+        assert len(found) == 1
+        assert "param 'n'" not in found[0], found[0]
