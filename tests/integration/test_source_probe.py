@@ -285,6 +285,22 @@ class TestProbeAcrossTeams:
         assert seen[TEAM_TOKEN] == {"closed": shown}
         assert seen[None] is None
 
+    async def test_a_restricted_token_sees_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
+        tokens = tmp_path / "tokens"
+        tokens.mkdir()
+        (tokens / "sre").write_text(SRE_TOKEN)
+        (tokens / "team-a").write_text(TEAM_TOKEN)
+        allow = tmp_path / "allow.yaml"
+        allow.write_text('sre: ["*"]\nteam-a: ["q-team-a-*"]\n')
+        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
+        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
+        seen = {}
+        for token in (SRE_TOKEN, TEAM_TOKEN):
+            answer = await client.get("/readyz", headers={"Authorization": f"Bearer {token}"})
+            seen[token] = set((await answer.json())["sources"])
+        assert seen == {SRE_TOKEN: {"team-a-prom", "team-b-thanos"}, TEAM_TOKEN: {"team-a-prom"}}
+
 
 @pytest.mark.integration
 class TestProbeRetries:
