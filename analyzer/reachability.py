@@ -1,6 +1,7 @@
 """Whether each Prometheus source answers, learnt when a catalog goes into service rather than at a rollout's
-first measurement: one query per source, in the background, never touching readiness (a Prometheus down must
-not take every replica out of service: Argo would get connection errors instead of error verdicts)."""
+first measurement: one query per source (and again while it does not answer), in the background, never touching
+readiness (a Prometheus down must not take every replica out of service: Argo would get connection errors
+instead of error verdicts)."""
 
 from __future__ import annotations
 

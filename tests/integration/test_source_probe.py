@@ -1,5 +1,6 @@
-"""Each Prometheus source is probed once as a catalog goes into service: an operator learns of a wrong url at
-start or reload, in the log, /metrics and /readyz, not at a rollout's first measurement; readiness never waits."""
+"""Each Prometheus source is probed as a catalog goes into service, and again until it answers: an operator
+learns of a wrong url at start or reload, in the log, /metrics and /readyz, not at a rollout's first
+measurement; readiness never waits."""
 
 from __future__ import annotations
 
