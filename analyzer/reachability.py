@@ -1,6 +1,7 @@
 """Whether each Prometheus source answers, learnt when a catalog goes into service rather than at a rollout's
-first measurement: one query per source, in the background, never touching readiness (a Prometheus down must
-not take every replica out of service: Argo would get connection errors instead of error verdicts)."""
+first measurement: one query per source (and again while it does not answer), in the background, never touching
+readiness (a Prometheus down must not take every replica out of service: Argo would get connection errors
+instead of error verdicts)."""
 
 from __future__ import annotations
 
@@ -43,18 +44,31 @@ class SourceState:
 
 
 class SourceProbes:
-    """The probes of one catalog generation's Prometheus sources and what they found."""
+    """The probes of one catalog generation's Prometheus sources and what they found; a source that does not
+    answer is probed again, `retry_first_s` after its first failure, then after twice the last wait up to
+    `retry_max_s`, until it does."""
+
+    # A Prometheus restarting while the analyzer rolls out, or a token rotated, shows as answering again without
+    # a restart; a source down for long costs one query per 5 minutes per replica.
+    retry_first_s = 15.0
+    retry_max_s = 300.0
 
     def __init__(self, sources: Mapping[str, PrometheusSource], metrics: Metrics, catalog_version: str) -> None:
         self.sources = sources
         self.metrics = metrics
         self.catalog_version = catalog_version
         self.states: dict[str, SourceState] = {name: SourceState() for name in sources}
+        # Failed probes in a row, per source not answering (carried over a reload, as its state is).
+        self.failures: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._first_attempts_running = 0
+        self._first_attempts_ended = asyncio.Event()
+        self._first_attempts_ended.set()
 
     def start(self, previous: SourceProbes | None) -> None:
         """Probe every source, but those whose config is the same as in `previous` and whose probe there ended
-        (their state carries over); forget in the metrics the sources `previous` had and this one has not."""
+        (their state carries over, and one failing there is probed again as it would have been there); forget in
+        the metrics the sources `previous` had and this one has not."""
         # A series exists exactly for the sources whose state in `previous` is known: prometheus-client before
         # 0.22 raises KeyError when asked to remove one that does not.
         known = previous.states if previous is not None else {}
@@ -67,12 +81,20 @@ class SourceProbes:
                 assert previous is not None
                 if previous.sources[name].config == source.config:
                     self.states[name] = state
+                    if state.reachable is False:
+                        self.failures[name] = previous.failures.get(name, 1)
+                        self._start_probing(name, source)
                     continue
                 # Until it is probed, what is known of its old address says nothing of its new one.
                 self.metrics.source_up.remove(name)
-            task = asyncio.create_task(self._probe(name, source), name=f"probe-source-{name}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._first_attempts_running += 1
+            self._first_attempts_ended.clear()
+            self._start_probing(name, source)
+
+    def _start_probing(self, name: str, source: PrometheusSource) -> None:
+        task = asyncio.create_task(self._probe(name, source), name=f"probe-source-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def cancel(self) -> None:
         """Stop the probes still running (the generation is retired or the service stops)."""
@@ -80,40 +102,81 @@ class SourceProbes:
             task.cancel()
 
     async def wait(self) -> None:
-        """Wait until every probe has ended (answered, failed or cancelled)."""
+        """Wait until every probe has ended (answered, crashed or cancelled)."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def retry_delay_s(self, failures: int) -> float:
+        """The wait before probing again a source whose last `failures` (1 or more) probes failed."""
+        # The exponent bounded: a source down for days must not overflow a float.
+        return min(self.retry_first_s * 2.0 ** min(failures - 1, 32), self.retry_max_s)
+
+    async def first_attempts(self) -> None:
+        """Wait until every source probed has been tried once (answered, failed, crashed or cancelled)."""
+        await self._first_attempts_ended.wait()
 
     def as_json(self, with_messages: bool) -> dict[str, dict[str, Any]]:
         """Every source's state as /readyz shows it."""
         return {name: state.as_json(with_messages) for name, state in sorted(self.states.items())}
 
     async def _probe(self, name: str, source: PrometheusSource) -> None:
+        first_attempt = name not in self.failures
+        try:
+            while True:
+                failures = self.failures.get(name, 0)
+                if failures:
+                    await asyncio.sleep(self.retry_delay_s(failures))
+                if await self._attempt(name, source, failures):
+                    return
+                if first_attempt:
+                    first_attempt = False
+                    self._first_attempt_ended()
+        finally:
+            if first_attempt:
+                self._first_attempt_ended()
+
+    async def _attempt(self, name: str, source: PrometheusSource, failures: int) -> bool:
+        """One probe of the source; whether it is done (answered, or crashed: a bug is not retried)."""
         started = time.perf_counter()
         try:
             await source.probe()
         except CheckError as exc:
+            before = self.states[name]
+            self.failures[name] = failures + 1
             self._found(name, SourceState(False, exc.code, exc.message, datetime.now(UTC)))
-            logger.warning(
-                "source_unreachable",
-                source=name,
-                url=source.config.url,
-                error=exc.code,
-                message=exc.message,
-                catalog_version=self.catalog_version,
-            )
+            # Once per change (it failed, or now fails otherwise), not at each retry of a source down for hours.
+            if before.reachable is not False or before.error != exc.code:
+                logger.warning(
+                    "source_unreachable",
+                    source=name,
+                    url=source.config.url,
+                    error=exc.code,
+                    message=exc.message,
+                    retries=failures,
+                    catalog_version=self.catalog_version,
+                )
+            return False
         except Exception as exc:
             # A bug, not the source's answer: said as one, and the source left unknown rather than judged.
             logger.exception("source_probe_crashed", source=name, url=source.config.url)
             self.states[name] = SourceState(None, "internal_error", f"{type(exc).__name__}: {exc}")
-        else:
-            self._found(name, SourceState(True, probed_at=datetime.now(UTC)))
-            logger.info(
-                "source_reachable",
-                source=name,
-                url=source.config.url,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                catalog_version=self.catalog_version,
-            )
+            self.failures.pop(name, None)
+            return True
+        self.failures.pop(name, None)
+        self._found(name, SourceState(True, probed_at=datetime.now(UTC)))
+        logger.info(
+            "source_reachable",
+            source=name,
+            url=source.config.url,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            retries=failures,
+            catalog_version=self.catalog_version,
+        )
+        return True
+
+    def _first_attempt_ended(self) -> None:
+        self._first_attempts_running -= 1
+        if self._first_attempts_running == 0:
+            self._first_attempts_ended.set()
 
     def _found(self, name: str, state: SourceState) -> None:
         self.states[name] = state

@@ -609,7 +609,15 @@ async def readyz(request: web.Request) -> web.Response:
         body["catalog"].update(path=str(settings.catalog) if settings.catalog else None, last_error=last_error)
         # Whether each source answered its probe; what it said (its url, an upstream error quoted) only to a
         # caller that may use every check, as a source is no one team's.
-        body["sources"] = generation.probes.as_json(with_messages=principal.unrestricted)
+        sources = generation.probes.as_json(with_messages=principal.unrestricted)
+        if not principal.unrestricted:
+            # As with warnings: another team's sources (their names, that they fail) are not this caller's.
+            may_run = principal.may_run(catalog)
+            read = {
+                source for name, check in catalog.checks.items() if may_run(name) for source in check.source_names()
+            }
+            sources = {name: state for name, state in sources.items() if name in read}
+        body["sources"] = sources
     return web.json_response(body, status=503 if live.draining else 200)
 
 

@@ -1,23 +1,27 @@
-"""Each Prometheus source is probed once as a catalog goes into service: an operator learns of a wrong url at
-start or reload, in the log, /metrics and /readyz, not at a rollout's first measurement; readiness never waits."""
+"""Each Prometheus source is probed as a catalog goes into service, and again until it answers: an operator
+learns of a wrong url at start or reload, in the log, /metrics and /readyz, not at a rollout's first
+measurement; readiness never waits."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import structlog
 import yaml
-from aiohttp import web
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from structlog.testing import capture_logs
 
 from analyzer.appkeys import LIVE
 from analyzer.catalog import load_catalog
+from analyzer.reachability import SourceProbes
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.testing import free_port
@@ -27,6 +31,8 @@ from tests.fakes import holding_prometheus
 TOKEN = "probe-token-" + "t" * 30
 SRE_TOKEN = "sre-" + "s" * 40
 TEAM_TOKEN = "team-a-" + "a" * 40
+# A bound on what a test awaits, for a failure's sake only: a retry that never comes must fail, not hang, the suite.
+FAILURE_BOUND_S = 60
 
 
 @asynccontextmanager
@@ -36,6 +42,53 @@ async def answering(status: int, body: Callable[[web.Request], str]) -> AsyncIte
     async def handler(request: web.Request) -> web.Response:
         return web.Response(status=status, text=body(request))
 
+    async with answering_app(handler) as url:
+        yield url
+
+
+@dataclass
+class Gate:
+    """An auth proxy before a real Prometheus refusing every query (401, a token rotated) until `open`; `refused`
+    counts its refusals and `refusal` is set at each."""
+
+    url: str = ""
+    open: bool = False
+    refused: int = 0
+    refusal: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def refusals(self, count: int) -> None:
+        """Wait until it has refused `count` queries in all."""
+        while self.refused < count:
+            self.refusal.clear()
+            await self.refusal.wait()
+
+
+@asynccontextmanager
+async def gate_before(prometheus_url: str) -> AsyncIterator[Gate]:
+    """A Gate served on 127.0.0.1 for the block."""
+    gate = Gate()
+
+    async def handler(request: web.Request) -> web.Response:
+        if not gate.open:
+            gate.refused += 1
+            gate.refusal.set()
+            return web.Response(status=401, text="token expired")
+        async with session.request(
+            request.method,
+            prometheus_url + request.path_qs,
+            data=await request.read(),
+            headers={"Content-Type": request.headers.get("Content-Type", "")},
+        ) as answer:
+            return web.Response(status=answer.status, body=await answer.read(), content_type="application/json")
+
+    async with ClientSession() as session, answering_app(handler) as url:
+        gate.url = url
+        yield gate
+
+
+@asynccontextmanager
+async def answering_app(handler: Callable[[web.Request], Any]) -> AsyncIterator[str]:
+    """`handler` served for every path on 127.0.0.1; its base url."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
     server = TestServer(app, host="127.0.0.1")
@@ -44,6 +97,13 @@ async def answering(status: int, body: Callable[[web.Request], str]) -> AsyncIte
         yield f"http://127.0.0.1:{server.port}"
     finally:
         await server.close()
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    """Sources that fail are probed again within milliseconds."""
+    monkeypatch.setattr(SourceProbes, "retry_first_s", 0.005)
+    monkeypatch.setattr(SourceProbes, "retry_max_s", 0.02)
 
 
 def write_catalog(settings: Settings, sources: dict[str, dict[str, Any]]) -> None:
@@ -56,11 +116,11 @@ def write_catalog(settings: Settings, sources: dict[str, dict[str, Any]]) -> Non
 
 
 async def served(aiohttp_client, settings: Settings, sources: dict[str, dict[str, Any]]) -> Any:
-    """The app serving a catalog of `sources` (one check per source), its probes ended."""
+    """The app serving a catalog of `sources` (one check per source), each source probed once."""
     write_catalog(settings, sources)
     registry = Registry.default()
     client = await aiohttp_client(create_app(settings, load_catalog(settings.catalog, registry), registry))
-    await client.app[LIVE].current.probes.wait()
+    await client.app[LIVE].current.probes.first_attempts()
     return client
 
 
@@ -192,7 +252,7 @@ class TestProbeInBackground:
                 assert await live.reload("test") == "reloaded"
                 # The retired catalog's probe of `held` is cancelled, its connection closed.
                 await held.closed.wait()
-                await live.current.probes.wait()
+                await live.current.probes.first_attempts()
             assert [(log["event"], log["url"]) for log in logs if log["event"].startswith("source_")] == [
                 ("source_reachable", prometheus.url),
                 ("source_unreachable", f"{prometheus.url}/api/v1"),
@@ -225,3 +285,77 @@ class TestProbeAcrossTeams:
         shown = {key: seen[SRE_TOKEN]["closed"][key] for key in ("reachable", "probed_at", "error")}
         assert seen[TEAM_TOKEN] == {"closed": shown}
         assert seen[None] is None
+
+    async def test_a_restricted_token_sees_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
+        tokens = tmp_path / "tokens"
+        tokens.mkdir()
+        (tokens / "sre").write_text(SRE_TOKEN)
+        (tokens / "team-a").write_text(TEAM_TOKEN)
+        allow = tmp_path / "allow.yaml"
+        allow.write_text('sre: ["*"]\nteam-a: ["q-team-a-*"]\n')
+        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
+        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
+        seen = {}
+        for token in (SRE_TOKEN, TEAM_TOKEN):
+            answer = await client.get("/readyz", headers={"Authorization": f"Bearer {token}"})
+            seen[token] = set((await answer.json())["sources"])
+        assert seen == {SRE_TOKEN: {"team-a-prom", "team-b-thanos"}, TEAM_TOKEN: {"team-a-prom"}}
+
+
+@pytest.mark.integration
+class TestProbeRetries:
+    """A source whose probe failed is probed again until it answers, across reloads, and stops with its catalog."""
+
+    async def test_a_source_that_comes_back_is_shown_reachable(
+        self, aiohttp_client, settings, prometheus, quick_retries
+    ):
+        async with gate_before(prometheus.url) as gate:
+            with capture_logs() as logs:
+                client = await served(aiohttp_client, settings, {"gated": {"url": gate.url, "retry": False}})
+                probes = client.app[LIVE].current.probes
+                assert (await (await client.get("/readyz")).json())["sources"]["gated"]["reachable"] is False
+                async with asyncio.timeout(FAILURE_BOUND_S):
+                    await gate.refusals(3)
+                    gate.open = True
+                    await probes.wait()
+            assert [(log["event"], log["retries"]) for log in logs if log["event"].startswith("source_")] == [
+                ("source_unreachable", 0),
+                ("source_reachable", gate.refused),
+            ]
+            assert 'analyzer_source_up{source="gated"} 1.0' in await (await client.get("/metrics")).text()
+            state = (await (await client.get("/readyz")).json())["sources"]["gated"]
+            assert (state["reachable"], state["error"]) == (True, None)
+
+    async def test_a_reload_leaving_it_unchanged_probes_it_on(
+        self, aiohttp_client, settings, prometheus, quick_retries
+    ):
+        async with gate_before(prometheus.url) as gate:
+            gated = {"url": gate.url, "retry": False}
+            with capture_logs() as logs:
+                client = await served(aiohttp_client, settings, {"gated": gated})
+                live = client.app[LIVE]
+                async with asyncio.timeout(FAILURE_BOUND_S):
+                    await gate.refusals(2)
+                    write_catalog(settings, {"gated": gated, "good": {"url": prometheus.url}})
+                    assert await live.reload("test") == "reloaded"
+                    refused = gate.refused
+                    await gate.refusals(refused + 2)
+                    gate.open = True
+                    await live.current.probes.wait()
+            assert live.current.probes.states["gated"].reachable is True
+            assert [log["event"] for log in logs if log.get("source") == "gated"] == [
+                "source_unreachable",
+                "source_reachable",
+            ]
+
+    async def test_shutdown_does_not_wait_for_the_next_retry(self, aiohttp_client, settings, prometheus, monkeypatch):
+        monkeypatch.setattr(SourceProbes, "retry_first_s", 3600.0)
+        async with gate_before(prometheus.url) as gate:
+            client = await served(aiohttp_client, settings, {"gated": {"url": gate.url, "retry": False}})
+            probes = client.app[LIVE].current.probes
+            assert probes.failures == {"gated": 1}
+            async with asyncio.timeout(FAILURE_BOUND_S):
+                await client.close()
+                await probes.wait()
+            assert gate.refused == 1

@@ -73,3 +73,15 @@ class TestSourceUpSeries:
         await second.wait()
         # `c` unchanged keeps what its probe found; `a` changed is unknown until probed again; `b` is gone.
         assert up(metrics) == {"c": 0.0}
+
+
+class TestRetryDelay:
+    """A source that does not answer is probed again after a wait doubling from 15 s up to 5 minutes."""
+
+    def test_the_wait_doubles_up_to_its_bound(self):
+        probes = SourceProbes({}, Metrics(), "v1")
+        assert [probes.retry_delay_s(failures) for failures in range(1, 9)] == [15, 30, 60, 120, 240, 300, 300, 300]
+
+    def test_a_source_down_for_days_waits_the_bound(self):
+        probes = SourceProbes({}, Metrics(), "v1")
+        assert probes.retry_delay_s(100_000) == 300
