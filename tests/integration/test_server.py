@@ -25,6 +25,26 @@ ANALYZER = Path(sys.executable).parent / "analyzer"
 HANG_GUARD_S = 60
 
 
+async def spawn_serve(catalog: Path, port: int, **env: str) -> asyncio.subprocess.Process:
+    """`analyzer serve` of `catalog` on 127.0.0.1:`port`, logging JSON to its stderr (a pipe), with no ANALYZER_
+    setting of this environment but `env` and the tests' defaults (no polling, no probe port)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+    environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_PROBE_PORT": "0", **env})
+    return await asyncio.create_subprocess_exec(
+        str(ANALYZER),
+        "serve",
+        "--catalog",
+        str(catalog),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=environ,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 class ServeProcess:
     """An `analyzer serve` subprocess whose JSON log events can be awaited."""
 
@@ -39,24 +59,7 @@ class ServeProcess:
     @classmethod
     async def start(cls, catalog: Path, **env: str) -> ServeProcess:
         port = free_port()
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
-        environ.update(
-            {"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_PROBE_PORT": "0", **env}
-        )
-        process = await asyncio.create_subprocess_exec(
-            str(ANALYZER),
-            "serve",
-            "--catalog",
-            str(catalog),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            env=environ,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        served = cls(process, port)
+        served = cls(await spawn_serve(catalog, port, **env), port)
         await served.event("analyzer_listening")
         return served
 
@@ -254,22 +257,8 @@ class TestListening:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
-        environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_PROBE_SOURCES": "false"})
         try:
-            process = await asyncio.create_subprocess_exec(
-                str(ANALYZER),
-                "serve",
-                "--catalog",
-                str(catalog),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                env=environ,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            process = await spawn_serve(catalog, port, ANALYZER_PROBE_SOURCES="false")
             async with asyncio.timeout(HANG_GUARD_S):
                 _, stderr = await process.communicate()
         finally:
