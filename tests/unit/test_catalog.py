@@ -614,3 +614,16 @@ class TestNonFiniteNumbers:
         assert any(f"params.limit.{field}: Input should be a finite number" in problem for problem in problems), (
             problems
         )
+
+    @pytest.mark.parametrize("number", [float("inf"), float("nan")], ids=["inf", "nan"])
+    def test_a_composite_members_weight_is_refused_naming_it(self, number):
+        # weight: .inf made the score inf / inf, NaN: "score nan of 100", failed whatever the members answered.
+        composite = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "score",
+            "pass_score": 50,
+            "members": [{"check": "error-rate", "weight": number}],
+        }
+        problems = problems_of([("c", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert any("members.0.weight: Input should be a finite number" in problem for problem in problems), problems
