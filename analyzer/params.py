@@ -172,7 +172,9 @@ ParamName = Annotated[str, AfterValidator(_check_param_name)]
 class Param(BaseModel):
     """A declared param: its type, whether it is required or its default, and extra rules."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # As for the check that declares it (analyzer.check.Check): `minimum: .nan` would bound nothing, and a listing
+    # of the catalog cannot write an infinite `maximum` as JSON.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     type: ParamType
     description: str = ""

@@ -9,10 +9,12 @@ timeout, and JSON answers (414, 431, 400) for requests aiohttp's parser refuses 
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import json
 import os
 import signal
+import socket
 import time
 from typing import Any, cast
 
@@ -327,8 +329,15 @@ async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None
     try:
         await site.start()
     except OSError as exc:
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            # A name that does not resolve, or an address this host does not have: the host is wrong, not the port.
+            setting = "ANALYZER_HOST (--host)"
         # asyncio and uvloop both word it 'error while attempting to bind on address ...': the OS's words say it.
-        reason = os.strerror(exc.errno) if exc.errno else short_reason(exc)
+        # A resolver's error number is its own (-2), which os.strerror does not know: its text is the words.
+        if isinstance(exc, socket.gaierror):
+            reason = exc.strerror or short_reason(exc)
+        else:
+            reason = os.strerror(exc.errno) if exc.errno else short_reason(exc)
         logger.error("listen_failed", host=host, port=port, reason=reason)
         raise AnalyzerError(f"cannot listen on {host}:{port}: {reason} (set by {setting})") from None
 

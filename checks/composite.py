@@ -39,7 +39,8 @@ _REASON_CHARS = 160
 class Member(BaseModel):
     """One member: a catalog check, the args it gets, its weight and whether it is critical."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # As for the composite itself (analyzer.check.Check): `weight: .inf` made the score inf / inf, NaN.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     check: CheckName = Field(description="name of another check in the catalog")
     args: dict[str, str | float] = Field(

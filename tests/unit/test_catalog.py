@@ -599,3 +599,31 @@ class TestNonFiniteNumbers:
     @pytest.mark.parametrize("check", [KPI, BUDGET, SMOKE], ids=["kpi_compare", "error_budget", "http_smoke"])
     def test_finite_definitions_load(self, check):
         assert build_catalog([("c", {"sources": SOURCES, "checks": [check]})], Registry.default()).checks
+
+    @pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")], ids=["inf", "-inf", "nan"])
+    @pytest.mark.parametrize("field", ["minimum", "maximum"])
+    def test_a_params_bound_is_refused_naming_it(self, field, number):
+        # `minimum: .nan` let every arg through (no number is below NaN); `maximum: .inf` made the catalog's listing
+        # and openapi.json answer `Infinity`, which is not JSON.
+        check = {
+            **CHECK,
+            "query": "vector({{ limit }})",
+            "params": {"limit": {"type": "number", "required": True, field: number}},
+        }
+        problems = problems_of([("c", {"sources": SOURCES, "checks": [check]})])
+        assert any(f"params.limit.{field}: Input should be a finite number" in problem for problem in problems), (
+            problems
+        )
+
+    @pytest.mark.parametrize("number", [float("inf"), float("nan")], ids=["inf", "nan"])
+    def test_a_composite_members_weight_is_refused_naming_it(self, number):
+        # weight: .inf made the score inf / inf, NaN: "score nan of 100", failed whatever the members answered.
+        composite = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "score",
+            "pass_score": 50,
+            "members": [{"check": "error-rate", "weight": number}],
+        }
+        problems = problems_of([("c", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert any("members.0.weight: Input should be a finite number" in problem for problem in problems), problems
