@@ -60,6 +60,9 @@ class SourceProbes:
         self.states: dict[str, SourceState] = {name: SourceState() for name in sources}
         # Failed probes in a row, per source not answering (carried over a reload, as its state is).
         self.failures: dict[str, int] = {}
+        # When each source not answering last failed (the loop's clock), carried over a reload too: the next probe
+        # is due that long after it, not a whole wait after each reload (reloads more often would postpone it).
+        self.failed_at_s: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._first_attempts_running = 0
         self._first_attempts_ended = asyncio.Event()
@@ -83,6 +86,8 @@ class SourceProbes:
                     self.states[name] = state
                     if state.reachable is False:
                         self.failures[name] = previous.failures.get(name, 1)
+                        if name in previous.failed_at_s:
+                            self.failed_at_s[name] = previous.failed_at_s[name]
                         self._start_probing(name, source)
                     continue
                 # Until it is probed, what is known of its old address says nothing of its new one.
@@ -110,6 +115,13 @@ class SourceProbes:
         # The exponent bounded: a source down for days must not overflow a float.
         return min(self.retry_first_s * 2.0 ** min(failures - 1, 32), self.retry_max_s)
 
+    def wait_before_retry_s(self, name: str, now_s: float) -> float:
+        """How long after `now_s` (the loop's clock) source `name`, whose last probes failed, is probed again: its
+        retry delay counted from its last failure, here or in the generation it was carried over from."""
+        delay_s = self.retry_delay_s(self.failures[name])
+        failed_at_s = self.failed_at_s.get(name)
+        return delay_s if failed_at_s is None else max(0.0, failed_at_s + delay_s - now_s)
+
     async def first_attempts(self) -> None:
         """Wait until every source probed has been tried once (answered, failed, crashed or cancelled)."""
         await self._first_attempts_ended.wait()
@@ -124,7 +136,7 @@ class SourceProbes:
             while True:
                 failures = self.failures.get(name, 0)
                 if failures:
-                    await asyncio.sleep(self.retry_delay_s(failures))
+                    await asyncio.sleep(self.wait_before_retry_s(name, asyncio.get_running_loop().time()))
                 if await self._attempt(name, source, failures):
                     return
                 if first_attempt:
@@ -142,6 +154,7 @@ class SourceProbes:
         except CheckError as exc:
             before = self.states[name]
             self.failures[name] = failures + 1
+            self.failed_at_s[name] = asyncio.get_running_loop().time()
             self._found(name, SourceState(False, exc.code, exc.message, datetime.now(UTC)))
             # Once per change (it failed, or now fails otherwise), not at each retry of a source down for hours.
             if before.reachable is not False or before.error != exc.code:
@@ -160,8 +173,10 @@ class SourceProbes:
             logger.exception("source_probe_crashed", source=name, url=source.config.url)
             self.states[name] = SourceState(None, "internal_error", f"{type(exc).__name__}: {exc}")
             self.failures.pop(name, None)
+            self.failed_at_s.pop(name, None)
             return True
         self.failures.pop(name, None)
+        self.failed_at_s.pop(name, None)
         self._found(name, SourceState(True, probed_at=datetime.now(UTC)))
         logger.info(
             "source_reachable",

@@ -85,3 +85,25 @@ class TestRetryDelay:
     def test_a_source_down_for_days_waits_the_bound(self):
         probes = SourceProbes({}, Metrics(), "v1")
         assert probes.retry_delay_s(100_000) == 300
+
+
+class TestRetryAcrossReloads:
+    """A source's next probe is due its retry delay after its last failure, whatever reloads come between."""
+
+    def test_the_wait_counts_from_the_last_failure(self):
+        probes = SourceProbes(sources(a="http://127.0.0.1:9"), Metrics(), "v1")
+        probes.failures["a"], probes.failed_at_s["a"] = 3, 100.0
+        assert [probes.wait_before_retry_s("a", now) for now in (100.0, 130.0, 160.0, 500.0)] == [60, 30, 0, 0]
+
+    async def test_a_reload_keeps_the_time_left(self):
+        closed = "http://127.0.0.1:9"
+        metrics = Metrics()
+        first = SourceProbes(sources(a=closed), metrics, "v1")
+        first._found("a", SourceState(False, "source_unavailable", "down"))
+        first.failures["a"], first.failed_at_s["a"] = 3, 100.0
+        second = SourceProbes(sources(a=closed), metrics, "v2")
+        second.start(previous=first)
+        second.cancel()
+        await second.wait()
+        # Reloaded 50 s after the failure: 10 s left of its 60 s wait, not a new 60 s.
+        assert second.wait_before_retry_s("a", 150.0) == 10
