@@ -9,15 +9,13 @@ import ssl
 import subprocess
 import sys
 import textwrap
-import urllib.error
-import urllib.request
 
 import pytest
 import trustme
 import yaml
 
 from analyzer.testing import free_port
-from tests.integration.test_lint import serving
+from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 
 
@@ -168,21 +166,9 @@ def two_source_catalog(tmp_path, **extra_source):
 def forwarding_to(prometheus_url: str) -> type[http.server.BaseHTTPRequestHandler]:
     """A handler that asks Prometheus each GET it gets and answers as Prometheus did (a staging querier's proxy)."""
 
-    class Forwarding(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            try:
-                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
-                    status, body = answer.status, answer.read()
-            except urllib.error.HTTPError as refusal:
-                status, body = refusal.code, refusal.read()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
+    class Forwarding(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            return asked_prometheus(prometheus_url, self.path)
 
     return Forwarding
 

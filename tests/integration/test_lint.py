@@ -329,21 +329,48 @@ def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLConte
         server.server_close()
 
 
+class Answering(http.server.BaseHTTPRequestHandler):
+    """A fake server's handler: each GET answered with what `answer` returns (status, body), as `content_type`;
+    no access log."""
+
+    content_type: str | None = "application/json"
+
+    def do_GET(self) -> None:
+        status, body = self.answer()
+        self.send_response(status)
+        if self.content_type is not None:
+            self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def asked_prometheus(prometheus_url: str, path: str) -> tuple[int, bytes]:
+    """What Prometheus answers to a GET of `path`: its status and body, refusals included."""
+    try:
+        with urllib.request.urlopen(prometheus_url + path, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as refusal:
+        return refusal.code, refusal.read()
+
+
 @contextmanager
 def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]:
     """A server on 127.0.0.1 that answers every GET with `status` and `body`: its base URL and the paths asked."""
     asked: list[str] = []
 
-    class Fixed(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Fixed(Answering):
+        content_type = None
 
-        def log_message(self, *args: object) -> None:
-            pass
+        def answer(self) -> tuple[int, bytes]:
+            asked.append(self.path)
+            return status, body
 
     with serving(Fixed) as url:
         yield url, asked
@@ -357,22 +384,12 @@ def tenant_querier(
     over TLS with `tls`. Yields its URL and the paths it refused."""
     refused: list[str] = []
 
-    class Querier(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
             if self.headers.get("X-Scope-OrgID") != tenant:
                 refused.append(self.path)
-                status, body = 401, b"no org id\n"
-            else:
-                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
-                    status, body = answer.status, answer.read()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
+                return 401, b"no org id\n"
+            return asked_prometheus(prometheus_url, self.path)
 
     with serving(Querier, tls) as url:
         yield url, refused
@@ -384,36 +401,17 @@ def victoria_like(prometheus_url: str, refusing: str = "") -> Iterator[str]:
     of Prometheus becomes a 422 whose errorType is "422"; with `refusing`, so is every query holding that text
     (MetricsQL lacking what Prometheus has). Yields its URL."""
 
-    class Querier(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
             asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
             if refusing and refusing in asked:
-                status, body = (
-                    422,
-                    json.dumps(
-                        {"status": "error", "errorType": "422", "error": f"cannot parse {asked!r}: unsupported"}
-                    ).encode(),
-                )
-            else:
-                status, body = self.forwarded()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def forwarded(self) -> tuple[int, bytes]:
-            try:
-                with urllib.request.urlopen(prometheus_url + self.path, timeout=30) as answer:
-                    status, body = answer.status, answer.read()
-            except urllib.error.HTTPError as refusal:
-                status, body = refusal.code, refusal.read()
-                if status == 400:
-                    status, body = 422, body.replace(b'"errorType":"bad_data"', b'"errorType":"422"')
+                return 422, json.dumps(
+                    {"status": "error", "errorType": "422", "error": f"cannot parse {asked!r}: unsupported"}
+                ).encode()
+            status, body = asked_prometheus(prometheus_url, self.path)
+            if status == 400:
+                return 422, body.replace(b'"errorType":"bad_data"', b'"errorType":"422"')
             return status, body
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     with serving(Querier) as url:
         yield url

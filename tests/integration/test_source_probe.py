@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +114,17 @@ def write_catalog(settings: Settings, sources: dict[str, dict[str, Any]]) -> Non
         for name in sources
     ]
     settings.catalog.write_text(yaml.safe_dump({"sources": sources, "checks": checks}))
+
+
+def two_teams(tmp_path: Path, team_a_checks: str) -> Settings:
+    """Settings with auth on: an SRE token that may use every check, team A's that may use `team_a_checks`."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tokens / "sre").write_text(SRE_TOKEN)
+    (tokens / "team-a").write_text(TEAM_TOKEN)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text(f'sre: ["*"]\nteam-a: ["{team_a_checks}"]\n')
+    return Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
 
 
 async def served(aiohttp_client, settings: Settings, sources: dict[str, dict[str, Any]]) -> Any:
@@ -269,13 +281,7 @@ class TestProbeAcrossTeams:
     """With the allow-list, a restricted token sees whether each source answers, never what it said."""
 
     async def test_the_message_is_shown_to_an_unrestricted_token_only(self, aiohttp_client, tmp_path):
-        tokens = tmp_path / "tokens"
-        tokens.mkdir()
-        (tokens / "sre").write_text(SRE_TOKEN)
-        (tokens / "team-a").write_text(TEAM_TOKEN)
-        allow = tmp_path / "allow.yaml"
-        allow.write_text('sre: ["*"]\nteam-a: ["q-*"]\n')
-        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
+        settings = two_teams(tmp_path, "q-*")
         client = await served(aiohttp_client, settings, {"closed": {"url": f"http://127.0.0.1:{free_port()}"}})
         seen = {}
         for token in (SRE_TOKEN, TEAM_TOKEN, None):
@@ -287,13 +293,7 @@ class TestProbeAcrossTeams:
         assert seen[None] is None
 
     async def test_a_restricted_token_sees_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
-        tokens = tmp_path / "tokens"
-        tokens.mkdir()
-        (tokens / "sre").write_text(SRE_TOKEN)
-        (tokens / "team-a").write_text(TEAM_TOKEN)
-        allow = tmp_path / "allow.yaml"
-        allow.write_text('sre: ["*"]\nteam-a: ["q-team-a-*"]\n')
-        settings = Settings(catalog=tmp_path / "catalog.yaml", catalog_poll_s=0, auth_tokens=tokens, auth_allow=allow)
+        settings = two_teams(tmp_path, "q-team-a-*")
         closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
         client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
         seen = {}
