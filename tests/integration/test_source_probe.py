@@ -317,6 +317,28 @@ class TestProbeAcrossTeams:
             seen[token] = set((await answer.json())["sources"])
         assert seen == {SRE_TOKEN: {"team-a-prom", "team-b-thanos"}, TEAM_TOKEN: {"team-a-prom"}}
 
+    async def test_a_restricted_tokens_metrics_name_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
+        settings = two_teams(tmp_path, "q-team-a-*")
+        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
+        for check in ("q-team-a-prom", "q-team-b-thanos"):
+            ran = await client.get(f"/api/v1/checks/{check}/run", headers={"Authorization": f"Bearer {SRE_TOKEN}"})
+            assert ran.status == 503
+        seen = {}
+        for token in (SRE_TOKEN, TEAM_TOKEN):
+            seen[token] = await (await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})).text()
+        # Each family naming a source: the probe's, and the evaluations' queries.
+        families = ("analyzer_source_up", "analyzer_source_queries_total", "analyzer_source_query_duration_seconds")
+        for token, sources in ((SRE_TOKEN, {"team-a-prom", "team-b-thanos"}), (TEAM_TOKEN, {"team-a-prom"})):
+            for family in families:
+                named = {
+                    line.split('source="')[1].split('"')[0]
+                    for line in seen[token].splitlines()
+                    if line.startswith(family) and 'source="' in line
+                }
+                assert named == sources, (token, family)
+        assert "team-b-thanos" not in seen[TEAM_TOKEN]
+
 
 @pytest.mark.integration
 class TestProbeRetries:
