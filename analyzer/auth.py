@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,12 @@ _MAX_TOKEN_FILE_BYTES = 4096
 SESSION_MAX_AGE_S = 8 * 3600
 # Replicas' clocks may disagree by this much: an expiry this far beyond the longest a sign-in lasts is refused.
 _SESSION_CLOCK_SKEW_S = 300
-# "v1", the expiry (Unix seconds), and HMAC-SHA256 of both under the token's session key.
-_SESSION_RE = re.compile(r"^v1\.([0-9]{1,12})\.([0-9a-f]{64})$")
+# "v1", the expiry (Unix seconds), the sign-in's random id, and HMAC-SHA256 of the three under the token's
+# session key.
+_SESSION_RE = re.compile(r"^v1\.([0-9]{1,12})\.([0-9a-f]{32})\.([0-9a-f]{64})$")
+# The sign-outs a replica remembers per caller (each until its sign-in expires): far more than people signing in
+# and out with one token in 8 hours; beyond it, a sign-out ends every earlier sign-in of that token on the replica.
+_SIGN_OUTS_KEPT_PER_CALLER = 1000
 # The session key is derived for this use only: a MAC of anything else under the token is not a session.
 _SESSION_KEY_PURPOSE = b"analyzer ui session key v1"
 
@@ -56,16 +61,18 @@ def _session_key(token: bytes) -> bytes:
     return hmac.new(token, _SESSION_KEY_PURPOSE, hashlib.sha256).digest()
 
 
-def _session_mac(session_key: bytes, expires_s: int) -> str:
-    return hmac.new(session_key, f"v1|{expires_s}".encode("ascii"), hashlib.sha256).hexdigest()
+def _session_mac(session_key: bytes, expires_s: int, sign_in_id: str) -> str:
+    return hmac.new(session_key, f"v1|{expires_s}|{sign_in_id}".encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def session_cookie(token: str, now_s: float) -> str:
     """The login cookie's value for a browser that signed in with `token` at `now_s`: not the token, and not
     usable as one; any replica holding the token verifies it (TokenStore.authenticate_session) until it
-    expires, SESSION_MAX_AGE_S later, or the token is rotated."""
+    expires, SESSION_MAX_AGE_S later, the token is rotated, or it is signed out on that replica."""
     expires_s = int(now_s) + SESSION_MAX_AGE_S
-    return f"v1.{expires_s}.{_session_mac(_session_key(token.encode('ascii')), expires_s)}"
+    # Its own id, so that signing it out ends this sign-in only, not another made with the token in that second.
+    sign_in_id = secrets.token_hex(16)
+    return f"v1.{expires_s}.{sign_in_id}.{_session_mac(_session_key(token.encode('ascii')), expires_s, sign_in_id)}"
 
 
 def is_sign_in(cookie: str) -> bool:
@@ -241,6 +248,10 @@ class TokenStore:
         self._tokens: Mapping[str, _Token] = {}
         self._allow: Mapping[str, tuple[str, ...]] | None = None
         self._seen: tuple[_Signature, _Signature] | None = None
+        # Per caller, the sign-ins signed out on this replica (id -> expiry), and the expiry up to which every
+        # sign-in of the caller is signed out (once its sign-outs outnumber what is kept).
+        self._signed_out: dict[str, dict[str, int]] = {}
+        self._signed_out_through_s: dict[str, int] = {}
         self.problem: str | None = None
         try:
             self._refresh()
@@ -277,24 +288,54 @@ class TokenStore:
         return self._principal(matched)
 
     def authenticate_session(self, cookie: str, now_s: float) -> Principal:
-        """The caller a login cookie (session_cookie) was issued to, if it has not expired at `now_s` and its
-        token is still accepted; Unauthorized otherwise (a cookie of another form too: sign in again)."""
+        """The caller a login cookie (session_cookie) was issued to, if it has not expired at `now_s`, its token
+        is still accepted and it was not signed out here; Unauthorized otherwise (a cookie of another form too:
+        sign in again)."""
         self._maybe_refresh()
         found = _SESSION_RE.fullmatch(cookie)
         if found is None:
             raise Unauthorized("the sign-in is not valid (it may predate an upgrade); sign in again")
-        expires_s = int(found.group(1))
+        expires_s, sign_in_id, mac = int(found.group(1)), found.group(2), found.group(3)
         if not now_s < expires_s <= now_s + SESSION_MAX_AGE_S + _SESSION_CLOCK_SKEW_S:
             raise Unauthorized("the sign-in has expired; sign in again")
         self._require_usable()
         matched: str | None = None
         # Every token's MAC computed and compared, as the bearer header's digest is.
         for name, token in self._tokens.items():
-            if hmac.compare_digest(found.group(2), _session_mac(token.session_key, expires_s)):
+            if hmac.compare_digest(mac, _session_mac(token.session_key, expires_s, sign_in_id)):
                 matched = name
         if matched is None:
             raise Unauthorized("the sign-in's token is no longer accepted; sign in again")
+        if sign_in_id in self._signed_out.get(matched, {}) or expires_s <= self._signed_out_through_s.get(matched, 0):
+            raise Unauthorized("the sign-in was signed out; sign in again")
         return self._principal(matched)
+
+    def sign_out(self, cookie: str, now_s: float) -> Principal:
+        """End the sign-in of a login cookie on this replica (until it expires: then it is refused anyway) and
+        name its caller; Unauthorized, remembering nothing, when the cookie is not a sign-in valid here."""
+        principal = self.authenticate_session(cookie, now_s)
+        found = _SESSION_RE.fullmatch(cookie)
+        assert found is not None
+        # What has expired is refused anyway: forgotten, so that memory holds 8 hours of sign-outs at most.
+        for caller in list(self._signed_out):
+            alive = {sign_in: expires for sign_in, expires in self._signed_out[caller].items() if expires > now_s}
+            self._signed_out[caller] = alive
+            if not alive:
+                del self._signed_out[caller]
+        for caller, through_s in list(self._signed_out_through_s.items()):
+            if through_s <= now_s:
+                del self._signed_out_through_s[caller]
+        signed_out = self._signed_out.setdefault(principal.name, {})
+        signed_out[found.group(2)] = int(found.group(1))
+        if len(signed_out) > _SIGN_OUTS_KEPT_PER_CALLER:
+            # Fail closed: every sign-in of the caller expiring no later than the latest signed out ends too.
+            through_s = max(signed_out.values())
+            self._signed_out_through_s[principal.name] = max(
+                through_s, self._signed_out_through_s.get(principal.name, 0)
+            )
+            del self._signed_out[principal.name]
+            logger.warning("ui_sign_outs_merged", client=principal.name, signed_out_through_s=through_s)
+        return principal
 
     def _require_usable(self) -> None:
         if self.problem is not None:

@@ -149,8 +149,8 @@ class Metrics:
         )
         self.source_up = Gauge(
             "analyzer_source_up",
-            "1 when the source answered the probe sent as the catalog went into service, 0 when it did not; "
-            "absent until it is probed",
+            "1 when the source answered its last probe (sent as the catalog went into service, then again every "
+            "minute while it answers), 0 when it did not; absent until it is probed",
             ["source"],
             registry=self.registry,
         )

@@ -1,7 +1,7 @@
 """Whether each Prometheus source answers, learnt when a catalog goes into service rather than at a rollout's
-first measurement: one query per source (and again while it does not answer), in the background, never touching
-readiness (a Prometheus down must not take every replica out of service: Argo would get connection errors
-instead of error verdicts)."""
+first measurement, and kept current while it serves: one query per source, again while it does not answer and
+at a slower pace while it does, in the background, never touching readiness (a Prometheus down must not take
+every replica out of service: Argo would get connection errors instead of error verdicts)."""
 
 from __future__ import annotations
 
@@ -44,14 +44,19 @@ class SourceState:
 
 
 class SourceProbes:
-    """The probes of one catalog generation's Prometheus sources and what they found; a source that does not
-    answer is probed again, `retry_first_s` after its first failure, then after twice the last wait up to
-    `retry_max_s`, until it does."""
+    """The probes of one catalog generation's Prometheus sources and what they found, one probe at a time per
+    source for as long as the generation serves: a source that does not answer is probed again `retry_first_s`
+    after its first failure, then after twice the last wait up to `retry_max_s`; one that answers, `recheck_s`
+    after its last answer."""
 
     # A Prometheus restarting while the analyzer rolls out, or a token rotated, shows as answering again without
     # a restart; a source down for long costs one query per 5 minutes per replica.
     retry_first_s = 15.0
     retry_max_s = 300.0
+    # A source that answered and stops (Prometheus down, a token revoked) shows within a minute, about a scrape
+    # interval, for one query per minute per replica; never re-probed, it showed as answering for as long as the
+    # catalog served.
+    recheck_s = 60.0
 
     def __init__(self, sources: Mapping[str, PrometheusSource], metrics: Metrics, catalog_version: str) -> None:
         self.sources = sources
@@ -63,15 +68,20 @@ class SourceProbes:
         # When each source not answering last failed (the loop's clock), carried over a reload too: the next probe
         # is due that long after it, not a whole wait after each reload (reloads more often would postpone it).
         self.failed_at_s: dict[str, float] = {}
+        # When each source answering last answered (the loop's clock), carried over a reload: its next probe is due
+        # `recheck_s` after it.
+        self.answered_at_s: dict[str, float] = {}
+        # Set and replaced at each finding, for whoever waits for a source's state to change (until()).
+        self._finding = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._first_attempts_running = 0
         self._first_attempts_ended = asyncio.Event()
         self._first_attempts_ended.set()
 
     def start(self, previous: SourceProbes | None) -> None:
-        """Probe every source, but those whose config is the same as in `previous` and whose probe there ended
-        (their state carries over, and one failing there is probed again as it would have been there); forget in
-        the metrics the sources `previous` had and this one has not."""
+        """Probe every source; one whose config is the same as in `previous` and whose probe there ended keeps its
+        state and is probed again when it would have been there; forget in the metrics the sources `previous` had
+        and this one has not."""
         # A series exists exactly for the sources whose state in `previous` is known: prometheus-client before
         # 0.22 raises KeyError when asked to remove one that does not.
         known = previous.states if previous is not None else {}
@@ -88,16 +98,18 @@ class SourceProbes:
                         self.failures[name] = previous.failures.get(name, 1)
                         if name in previous.failed_at_s:
                             self.failed_at_s[name] = previous.failed_at_s[name]
-                        self._start_probing(name, source)
+                    elif name in previous.answered_at_s:
+                        self.answered_at_s[name] = previous.answered_at_s[name]
+                    self._start_probing(name, source, first=False)
                     continue
                 # Until it is probed, what is known of its old address says nothing of its new one.
                 self.metrics.source_up.remove(name)
             self._first_attempts_running += 1
             self._first_attempts_ended.clear()
-            self._start_probing(name, source)
+            self._start_probing(name, source, first=True)
 
-    def _start_probing(self, name: str, source: PrometheusSource) -> None:
-        task = asyncio.create_task(self._probe(name, source), name=f"probe-source-{name}")
+    def _start_probing(self, name: str, source: PrometheusSource, first: bool) -> None:
+        task = asyncio.create_task(self._probe(name, source, first), name=f"probe-source-{name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -107,7 +119,7 @@ class SourceProbes:
             task.cancel()
 
     async def wait(self) -> None:
-        """Wait until every probe has ended (answered, crashed or cancelled)."""
+        """Wait until every source's probing has ended: crashed, or cancelled (it never ends otherwise)."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def retry_delay_s(self, failures: int) -> float:
@@ -122,6 +134,17 @@ class SourceProbes:
         failed_at_s = self.failed_at_s.get(name)
         return delay_s if failed_at_s is None else max(0.0, failed_at_s + delay_s - now_s)
 
+    def wait_before_recheck_s(self, name: str, now_s: float) -> float:
+        """How long after `now_s` (the loop's clock) source `name`, which answered its last probe, is probed again:
+        `recheck_s` counted from that answer, here or in the generation it was carried over from."""
+        answered_at_s = self.answered_at_s.get(name)
+        return self.recheck_s if answered_at_s is None else max(0.0, answered_at_s + self.recheck_s - now_s)
+
+    async def until(self, name: str, reachable: bool) -> None:
+        """Wait until source `name` is found `reachable` (True) or not (False)."""
+        while self.states[name].reachable is not reachable:
+            await self._finding.wait()
+
     async def first_attempts(self) -> None:
         """Wait until every source probed has been tried once (answered, failed, crashed or cancelled)."""
         await self._first_attempts_ended.wait()
@@ -130,24 +153,27 @@ class SourceProbes:
         """Every source's state as /readyz shows it."""
         return {name: state.as_json(with_messages) for name, state in sorted(self.states.items())}
 
-    async def _probe(self, name: str, source: PrometheusSource) -> None:
-        first_attempt = name not in self.failures
+    async def _probe(self, name: str, source: PrometheusSource, first_attempt: bool) -> None:
         try:
             while True:
                 failures = self.failures.get(name, 0)
+                now_s = asyncio.get_running_loop().time()
                 if failures:
-                    await asyncio.sleep(self.wait_before_retry_s(name, asyncio.get_running_loop().time()))
-                if await self._attempt(name, source, failures):
-                    return
+                    await asyncio.sleep(self.wait_before_retry_s(name, now_s))
+                elif not first_attempt:
+                    await asyncio.sleep(self.wait_before_recheck_s(name, now_s))
+                crashed = await self._attempt(name, source, failures)
                 if first_attempt:
                     first_attempt = False
                     self._first_attempt_ended()
+                if crashed:
+                    return
         finally:
             if first_attempt:
                 self._first_attempt_ended()
 
     async def _attempt(self, name: str, source: PrometheusSource, failures: int) -> bool:
-        """One probe of the source; whether it is done (answered, or crashed: a bug is not retried)."""
+        """One probe of the source; whether it crashed (a bug, not retried)."""
         started = time.perf_counter()
         try:
             await source.probe()
@@ -155,6 +181,7 @@ class SourceProbes:
             before = self.states[name]
             self.failures[name] = failures + 1
             self.failed_at_s[name] = asyncio.get_running_loop().time()
+            self.answered_at_s.pop(name, None)
             self._found(name, SourceState(False, exc.code, exc.message, datetime.now(UTC)))
             # Once per change (it failed, or now fails otherwise), not at each retry of a source down for hours.
             if before.reachable is not False or before.error != exc.code:
@@ -174,19 +201,25 @@ class SourceProbes:
             self.states[name] = SourceState(None, "internal_error", f"{type(exc).__name__}: {exc}")
             self.failures.pop(name, None)
             self.failed_at_s.pop(name, None)
+            self.answered_at_s.pop(name, None)
+            self._announce()
             return True
+        before = self.states[name]
         self.failures.pop(name, None)
         self.failed_at_s.pop(name, None)
+        self.answered_at_s[name] = asyncio.get_running_loop().time()
         self._found(name, SourceState(True, probed_at=datetime.now(UTC)))
-        logger.info(
-            "source_reachable",
-            source=name,
-            url=source.config.url,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            retries=failures,
-            catalog_version=self.catalog_version,
-        )
-        return True
+        # Once per change, as source_unreachable: not at each recheck of a source answering for days.
+        if before.reachable is not True:
+            logger.info(
+                "source_reachable",
+                source=name,
+                url=source.config.url,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                retries=failures,
+                catalog_version=self.catalog_version,
+            )
+        return False
 
     def _first_attempt_ended(self) -> None:
         self._first_attempts_running -= 1
@@ -196,3 +229,8 @@ class SourceProbes:
     def _found(self, name: str, state: SourceState) -> None:
         self.states[name] = state
         self.metrics.source_up.labels(name).set(1 if state.reachable else 0)
+        self._announce()
+
+    def _announce(self) -> None:
+        self._finding.set()
+        self._finding = asyncio.Event()

@@ -135,7 +135,8 @@ class Settings(BaseModel):
     probe_sources: bool = Field(
         default=True,
         description="send each Prometheus source the query `1` when a catalog goes into service (start, and a "
-        "reload that changes it) and, while one does not answer, again after 15 s doubling to 5 min, logging "
+        "reload that changes it) and, while one does not answer, again after 15 s doubling to 5 min (while it answers, "
+        "every minute), logging "
         "source_reachable or source_unreachable and setting analyzer_source_up; "
         "never affects readiness",
     )

@@ -612,13 +612,18 @@ async def readyz(request: web.Request) -> web.Response:
         sources = generation.probes.as_json(with_messages=principal.unrestricted)
         if not principal.unrestricted:
             # As with warnings: another team's sources (their names, that they fail) are not this caller's.
-            may_run = principal.may_run(catalog)
-            read = {
-                source for name, check in catalog.checks.items() if may_run(name) for source in check.source_names()
-            }
+            read = _sources_read(principal, catalog)
             sources = {name: state for name, state in sources.items() if name in read}
         body["sources"] = sources
     return web.json_response(body, status=503 if live.draining else 200)
+
+
+def _sources_read(principal: Principal, catalog: Catalog) -> frozenset[str]:
+    """The names of the sources that the checks `principal` may run read."""
+    may_run = principal.may_run(catalog)
+    return frozenset(
+        source for name, check in catalog.checks.items() if may_run(name) for source in check.source_names()
+    )
 
 
 def _about_its_checks(principal: Principal, finding: str) -> bool:
@@ -668,19 +673,22 @@ def _principal(tokens: TokenStore, request: web.Request) -> Principal | None:
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """The service's own metrics in the Prometheus text format; with auth on, a caller restricted by the
-    allow-list sees the series of its own checks only (as /readyz shows it their warnings only)."""
+    allow-list sees the series of its own checks and their sources only (as /readyz shows it their warnings and
+    sources only)."""
     metrics = request.app[METRICS]
     principal = request[PRINCIPAL]
     # The scraper's token is normally "*": nothing to filter.
     if principal.unrestricted:
         body = generate_latest(metrics.registry)
     else:
-        may_run = principal.may_run(request[GENERATION].catalog)
+        catalog = request[GENERATION].catalog
+        may_run = principal.may_run(catalog)
         body = generate_latest(
             _VisibleTo(
                 metrics.registry,
                 # A composite's counts carry the verdicts of every check it ran, members a reload dropped included.
                 lambda check: may_run(check) and all(map(principal.may_use, metrics.reach_counted(check))),
+                _sources_read(principal, catalog),
             )
         )
     response = web.Response(body=body)
@@ -689,17 +697,20 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 
 class _VisibleTo:
-    """A collector view of `registry` without the samples labelled with checks that are not `visible`."""
+    """A collector view of `registry` without the samples labelled with checks that are not `visible`, nor with
+    sources not in `sources`."""
 
-    def __init__(self, registry: Any, visible: Callable[[str], bool]) -> None:
+    def __init__(self, registry: Any, visible: Callable[[str], bool], sources: frozenset[str]) -> None:
         self.registry = registry
         self.visible = visible
+        self.sources = sources
 
     def collect(self) -> Iterator[Metric]:
         for metric in self.registry.collect():
             metric.samples = [
                 sample
                 for sample in metric.samples
-                if "check" not in sample.labels or self.visible(sample.labels["check"])
+                if ("check" not in sample.labels or self.visible(sample.labels["check"]))
+                and ("source" not in sample.labels or sample.labels["source"] in self.sources)
             ]
             yield metric

@@ -511,7 +511,17 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    """Forget the login cookie."""
+    """End the sign-in on this replica (a copy of its cookie no longer opens the pages here) and forget the login
+    cookie."""
+    tokens = request.app.get(TOKENS)
+    cookie = request.cookies.get(COOKIE)
+    if tokens is not None and cookie is not None:
+        try:
+            principal = tokens.sign_out(cookie, time.time())
+        except Unauthorized:
+            pass  # Expired, rotated, of another form or signed out already: nothing here to end.
+        else:
+            logger.info("ui_logout", client=principal.name)
     response = _see_other("/ui/login")
     response.del_cookie(COOKIE, path=UI_PREFIX)
     return response

@@ -425,6 +425,17 @@ class TestBrowserSession:
         assert answer.status == 303
         assert answer.cookies["analyzer_token"].value == "" and answer.cookies["analyzer_token"]["max-age"] == "0"
 
+    async def test_sign_out_ends_the_sign_in_and_a_copy_of_its_cookie(self, client):
+        copied = await self.login(client, TOKEN_A)
+        other = await self.login(client, TOKEN_A)  # another browser with the same token, signed in the same second
+        assert (
+            await client.post("/ui/logout", cookies=copied, headers=origin(client), allow_redirects=False)
+        ).status == 303
+        client.session.cookie_jar.clear()
+        page = await client.get("/ui/", cookies=copied, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
+        assert (await client.get("/ui/", cookies=other, allow_redirects=False)).status == 200
+
     @pytest.mark.parametrize("foreign", [{}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}])
     async def test_another_site_cannot_post_the_run_form(self, client, gate, foreign):
         cookie = await self.login(client, TOKEN_A)

@@ -259,6 +259,48 @@ class TestServiceRoutes:
         assert set(operation["responses"]) >= {"200", "400", "404", "502", "503", "504"}
 
 
+def strict(text: str) -> object:
+    """`text` parsed as strict JSON: a bare NaN or Infinity (which Go's encoding/json in Argo rejects) fails."""
+
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+class TestNoNonFiniteNumberInListings:
+    """A catalog writing NaN or infinity where it may (a smoke step's JSON body and expected values), and numbers
+    at the edge of the float range where it may not write infinity (a param's bounds and default), is shown in
+    strict JSON by every route that answers through Python's json module: nothing there can be non-finite."""
+
+    SMOKE = {
+        "name": "smoke",
+        "kind": "http_smoke",
+        "base_url": "http://127.0.0.1:9",
+        "allowed_hosts": ["127.0.0.1"],
+        "params": {"limit": {"type": "number", "default": 1e308, "minimum": -1.7e308, "maximum": 1.7e308}},
+        "steps": [
+            {
+                "name": "post",
+                "path": "/orders",
+                "method": "POST",
+                "json_body": {"total": float("inf"), "refund": float("-inf"), "ratio": float("nan")},
+                "expect": {"json": [{"path": "$.total", "equals": float("nan")}]},
+            }
+        ],
+    }
+
+    async def test_listings_definitions_openapi_readiness_and_errors_are_strict_json(self, aiohttp_client):
+        catalog = build_catalog([("test.yaml", {"checks": [self.SMOKE]})], Registry.default())
+        client = await aiohttp_client(create_app(Settings(catalog_poll_s=3600), catalog, Registry.default()))
+        for path in ("/api/v1/checks", "/api/v1/checks/smoke", "/api/v1/openapi.json", "/readyz", "/api/v1/nowhere"):
+            strict(await (await client.get(path)).text())
+        listed = strict(await (await client.get("/api/v1/checks")).text())
+        assert listed["checks"][0]["params"]["limit"]["maximum"] == 1.7e308  # type: ignore[index]
+        definition = strict(await (await client.get("/api/v1/checks/smoke")).text())
+        assert definition["steps"][0]["json_body"] == {"total": None, "refund": None, "ratio": None}  # type: ignore[index]
+
+
 class TestRequestIds:
     """A request without an id gets a fresh one; a malformed offered id is replaced."""
 

@@ -1,6 +1,6 @@
-"""Each Prometheus source is probed as a catalog goes into service, and again until it answers: an operator
-learns of a wrong url at start or reload, in the log, /metrics and /readyz, not at a rollout's first
-measurement; readiness never waits."""
+"""Each Prometheus source is probed as a catalog goes into service, again until it answers, and again while it
+does: an operator learns of a wrong url at start or reload, and of a source that stops answering, in the log,
+/metrics and /readyz, not at a rollout's next measurement; readiness never waits."""
 
 from __future__ import annotations
 
@@ -49,17 +49,24 @@ async def answering(status: int, body: Callable[[web.Request], str]) -> AsyncIte
 
 @dataclass
 class Gate:
-    """An auth proxy before a real Prometheus refusing every query (401, a token rotated) until `open`; `refused`
-    counts its refusals and `refusal` is set at each."""
+    """An auth proxy before a real Prometheus refusing every query (401, a token rotated) while not `open`;
+    `refused` counts its refusals and `passed` the queries it let through, and `refusal` is set at each of either."""
 
     url: str = ""
     open: bool = False
     refused: int = 0
+    passed: int = 0
     refusal: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def refusals(self, count: int) -> None:
         """Wait until it has refused `count` queries in all."""
         while self.refused < count:
+            self.refusal.clear()
+            await self.refusal.wait()
+
+    async def passes(self, count: int) -> None:
+        """Wait until it has let `count` queries through in all."""
+        while self.passed < count:
             self.refusal.clear()
             await self.refusal.wait()
 
@@ -74,6 +81,8 @@ async def gate_before(prometheus_url: str) -> AsyncIterator[Gate]:
             gate.refused += 1
             gate.refusal.set()
             return web.Response(status=401, text="token expired")
+        gate.passed += 1
+        gate.refusal.set()
         async with session.request(
             request.method,
             prometheus_url + request.path_qs,
@@ -105,6 +114,12 @@ def quick_retries(monkeypatch):
     """Sources that fail are probed again within milliseconds."""
     monkeypatch.setattr(SourceProbes, "retry_first_s", 0.005)
     monkeypatch.setattr(SourceProbes, "retry_max_s", 0.02)
+
+
+@pytest.fixture
+def quick_rechecks(monkeypatch):
+    """Sources that answer are probed again within milliseconds."""
+    monkeypatch.setattr(SourceProbes, "recheck_s", 0.005)
 
 
 def write_catalog(settings: Settings, sources: dict[str, dict[str, Any]]) -> None:
@@ -302,6 +317,28 @@ class TestProbeAcrossTeams:
             seen[token] = set((await answer.json())["sources"])
         assert seen == {SRE_TOKEN: {"team-a-prom", "team-b-thanos"}, TEAM_TOKEN: {"team-a-prom"}}
 
+    async def test_a_restricted_tokens_metrics_name_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
+        settings = two_teams(tmp_path, "q-team-a-*")
+        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
+        for check in ("q-team-a-prom", "q-team-b-thanos"):
+            ran = await client.get(f"/api/v1/checks/{check}/run", headers={"Authorization": f"Bearer {SRE_TOKEN}"})
+            assert ran.status == 503
+        seen = {}
+        for token in (SRE_TOKEN, TEAM_TOKEN):
+            seen[token] = await (await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})).text()
+        # Each family naming a source: the probe's, and the evaluations' queries.
+        families = ("analyzer_source_up", "analyzer_source_queries_total", "analyzer_source_query_duration_seconds")
+        for token, sources in ((SRE_TOKEN, {"team-a-prom", "team-b-thanos"}), (TEAM_TOKEN, {"team-a-prom"})):
+            for family in families:
+                named = {
+                    line.split('source="')[1].split('"')[0]
+                    for line in seen[token].splitlines()
+                    if line.startswith(family) and 'source="' in line
+                }
+                assert named == sources, (token, family)
+        assert "team-b-thanos" not in seen[TEAM_TOKEN]
+
 
 @pytest.mark.integration
 class TestProbeRetries:
@@ -318,7 +355,7 @@ class TestProbeRetries:
                 async with asyncio.timeout(FAILURE_BOUND_S):
                     await gate.refusals(3)
                     gate.open = True
-                    await probes.wait()
+                    await probes.until("gated", reachable=True)
             assert [(log["event"], log["retries"]) for log in logs if log["event"].startswith("source_")] == [
                 ("source_unreachable", 0),
                 ("source_reachable", gate.refused),
@@ -342,7 +379,7 @@ class TestProbeRetries:
                     refused = gate.refused
                     await gate.refusals(refused + 2)
                     gate.open = True
-                    await live.current.probes.wait()
+                    await live.current.probes.until("gated", reachable=True)
             assert live.current.probes.states["gated"].reachable is True
             assert [log["event"] for log in logs if log.get("source") == "gated"] == [
                 "source_unreachable",
@@ -359,3 +396,48 @@ class TestProbeRetries:
                 await client.close()
                 await probes.wait()
             assert gate.refused == 1
+
+
+@pytest.mark.integration
+class TestProbeRechecks:
+    """A source that answered is probed again while its catalog serves: one that stops answering is shown so."""
+
+    async def test_a_source_that_stops_answering_is_shown_unreachable(
+        self, aiohttp_client, settings, prometheus, quick_rechecks, quick_retries
+    ):
+        async with gate_before(prometheus.url) as gate:
+            gate.open = True
+            with capture_logs() as logs:
+                client = await served(aiohttp_client, settings, {"gated": {"url": gate.url, "retry": False}})
+                probes = client.app[LIVE].current.probes
+                async with asyncio.timeout(FAILURE_BOUND_S):
+                    # Rechecks of a source that keeps answering: the state stays, nothing more is logged.
+                    await gate.passes(3)
+                    assert probes.states["gated"].reachable is True
+                    gate.open = False
+                    await probes.until("gated", reachable=False)
+                    state = (await (await client.get("/readyz")).json())["sources"]["gated"]
+                    assert (state["reachable"], state["error"]) == (False, "source_rejected")
+                    assert 'analyzer_source_up{source="gated"} 0.0' in await (await client.get("/metrics")).text()
+                    gate.open = True
+                    await probes.until("gated", reachable=True)
+            assert [(log["event"], log["retries"]) for log in logs if log["event"].startswith("source_")] == [
+                ("source_reachable", 0),
+                ("source_unreachable", 0),
+                ("source_reachable", gate.refused),
+            ]
+            assert 'analyzer_source_up{source="gated"} 1.0' in await (await client.get("/metrics")).text()
+
+    async def test_a_reload_leaving_it_unchanged_rechecks_it_on(
+        self, aiohttp_client, settings, prometheus, quick_rechecks
+    ):
+        async with gate_before(prometheus.url) as gate:
+            gate.open = True
+            gated = {"url": gate.url, "retry": False}
+            client = await served(aiohttp_client, settings, {"gated": gated})
+            live = client.app[LIVE]
+            write_catalog(settings, {"gated": gated, "good": {"url": prometheus.url}})
+            assert await live.reload("test") == "reloaded"
+            async with asyncio.timeout(FAILURE_BOUND_S):
+                gate.open = False
+                await live.current.probes.until("gated", reachable=False)

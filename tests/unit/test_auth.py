@@ -193,9 +193,57 @@ class TestSessions:
     def test_a_mac_under_the_raw_token_is_not_a_sign_in(self, root):
         """The key is derived from the token for sign-ins only: an HMAC the token keys elsewhere does not open."""
         expires_s = int(self.NOW_S) + 60
-        mac = hmac.new(TOKEN_A.encode(), f"v1|{expires_s}".encode(), hashlib.sha256).hexdigest()
+        sign_in_id = "0" * 32
+        mac = hmac.new(TOKEN_A.encode(), f"v1|{expires_s}|{sign_in_id}".encode(), hashlib.sha256).hexdigest()
+        with pytest.raises(Unauthorized, match="no longer accepted"):
+            TokenStore(root).authenticate_session(f"v1.{expires_s}.{sign_in_id}.{mac}", self.NOW_S)
+
+
+class TestSignOut:
+    """Signing out ends that sign-in on this replica until it expires, the token's other sign-ins unaffected, in a
+    memory that forgets what has expired and stays bounded per caller."""
+
+    NOW_S = 1_800_000_000.0
+
+    @pytest.fixture
+    def root(self, tmp_path):
+        return secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B})
+
+    def test_the_cookie_signed_out_is_refused_and_no_other(self, root):
+        store = TokenStore(root)
+        signed_out, other = session_cookie(TOKEN_A, self.NOW_S), session_cookie(TOKEN_A, self.NOW_S)
+        assert store.sign_out(signed_out, self.NOW_S + 60).name == "argo"
+        with pytest.raises(Unauthorized, match="signed out"):
+            store.authenticate_session(signed_out, self.NOW_S + 61)
+        assert store.authenticate_session(other, self.NOW_S + 61).name == "argo"
+        # Another replica never heard of it.
+        assert TokenStore(root).authenticate_session(signed_out, self.NOW_S + 61).name == "argo"
+
+    def test_a_cookie_not_valid_here_is_not_remembered(self, root):
+        store = TokenStore(root)
         with pytest.raises(Unauthorized):
-            TokenStore(root).authenticate_session(f"v1.{expires_s}.{mac}", self.NOW_S)
+            store.sign_out(session_cookie("unknown-" + "u" * 40, self.NOW_S), self.NOW_S + 60)
+        with pytest.raises(Unauthorized, match="expired"):
+            store.sign_out(session_cookie(TOKEN_A, self.NOW_S), self.NOW_S + SESSION_MAX_AGE_S)
+        assert store._signed_out == {}
+
+    def test_what_has_expired_is_forgotten(self, root):
+        store = TokenStore(root)
+        store.sign_out(session_cookie(TOKEN_A, self.NOW_S), self.NOW_S + 60)
+        later_s = self.NOW_S + SESSION_MAX_AGE_S
+        store.sign_out(session_cookie(TOKEN_B, later_s), later_s + 60)
+        assert {caller: len(ids) for caller, ids in store._signed_out.items()} == {"sre": 1}
+
+    def test_beyond_the_bound_every_earlier_sign_in_of_the_caller_ends(self, root):
+        store = TokenStore(root)
+        earlier = session_cookie(TOKEN_A, self.NOW_S)
+        for second in range(1001):
+            store.sign_out(session_cookie(TOKEN_A, self.NOW_S + second), self.NOW_S + second)
+        assert store._signed_out.get("argo", {}) == {}
+        with pytest.raises(Unauthorized, match="signed out"):
+            store.authenticate_session(earlier, self.NOW_S + 2000)
+        assert store.authenticate_session(session_cookie(TOKEN_A, self.NOW_S + 1001), self.NOW_S + 2000).name == "argo"
+        assert store.authenticate_session(session_cookie(TOKEN_B, self.NOW_S), self.NOW_S + 2000).name == "sre"
 
 
 class TestSignInBounds:
@@ -219,7 +267,7 @@ class TestSignInForm:
     def test_a_sign_in_has_the_form_and_a_token_has_not(self):
         assert is_sign_in(session_cookie(TOKEN_A, 1_800_000_000.0))
         assert not is_sign_in(TOKEN_A)
-        assert not is_sign_in("v1.1800028800." + "0" * 63)
+        assert not is_sign_in("v1.1800028800." + "0" * 32 + "." + "0" * 63)
 
 
 class TestMalformedBearer:

@@ -107,3 +107,25 @@ class TestRetryAcrossReloads:
         await second.wait()
         # Reloaded 50 s after the failure: 10 s left of its 60 s wait, not a new 60 s.
         assert second.wait_before_retry_s("a", 150.0) == 10
+
+
+class TestRecheckAcrossReloads:
+    """A source that answered is probed again a minute after its last answer, whatever reloads come between."""
+
+    def test_the_wait_counts_from_the_last_answer(self):
+        probes = SourceProbes(sources(a="http://127.0.0.1:9"), Metrics(), "v1")
+        probes.answered_at_s["a"] = 100.0
+        assert [probes.wait_before_recheck_s("a", now) for now in (100.0, 130.0, 160.0, 500.0)] == [60, 30, 0, 0]
+
+    async def test_a_reload_keeps_the_time_left(self):
+        closed = "http://127.0.0.1:9"
+        metrics = Metrics()
+        first = SourceProbes(sources(a=closed), metrics, "v1")
+        first._found("a", SourceState(True))
+        first.answered_at_s["a"] = 100.0
+        second = SourceProbes(sources(a=closed), metrics, "v2")
+        second.start(previous=first)
+        second.cancel()
+        await second.wait()
+        # Reloaded 50 s after the answer: 10 s left of the minute, not a new one.
+        assert second.wait_before_recheck_s("a", 150.0) == 10
