@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -22,6 +23,21 @@ _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def _finite_json(value: Any, where: str) -> Any:
+    """`value` unchanged if it holds no NaN or infinite number (JSON has none); ValueError naming where one is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        # allow_inf_nan does not reach inside `Any`: a body would be sent as `Infinity`, which is not JSON, and an
+        # `equals: .nan` would fail every answer.
+        raise ValueError(f"{where} is {value}: JSON has no NaN or infinity")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_json(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _finite_json(item, f"{where}[{index}]")
+    return value
 
 
 def status_range(item: int | str) -> tuple[int, int]:
@@ -64,6 +80,11 @@ class JsonExpect(_Strict):
     equals: Any = None
     compare: ConditionField | None = None
     exists: bool | None = None
+
+    @field_validator("equals")
+    @classmethod
+    def _finite_equals(cls, value: Any) -> Any:
+        return _finite_json(value, "equals")
 
     @model_validator(mode="after")
     def _one(self) -> JsonExpect:
@@ -167,6 +188,11 @@ class Step(_Strict):
     max_p99_ms: float | None = Field(default=None, gt=0, description="99th percentile latency of the responses")
     expect: Expect = Field(default_factory=Expect)
     capture: dict[ParamName, Capture] = Field(default_factory=dict, description="values for later steps")
+
+    @field_validator("json_body")
+    @classmethod
+    def _finite_json_body(cls, value: Any) -> Any:
+        return _finite_json(value, "json_body")
 
     @model_validator(mode="after")
     def _coherent(self) -> Step:

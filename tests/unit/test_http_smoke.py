@@ -107,6 +107,14 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
             ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
             ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
+            (
+                {"steps": [{"name": "a", "method": "POST", "json_body": {"x": [1, float("inf")]}}]},
+                "json_body.x[1] is inf: JSON has no NaN or infinity",
+            ),
+            (
+                {"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "equals": float("nan")}]}}]},
+                "equals is nan: JSON has no NaN or infinity",
+            ),
         ],
     )
     def test_rejected(self, change, message):
