@@ -81,7 +81,7 @@ class Catalog:
         except KeyError:
             close = _closest(name[:128], self.checks, visible)
             raise CheckNotFound(
-                f"no check named {name[:128]!r} in the catalog ({len(self.checks)} checks; {listed_by})"
+                f"no check named {name[:128]!r} in the catalog ({_count(len(self.checks), 'check')}; {listed_by})"
                 + (f"; did you mean {close!r}?" if close else "")
             ) from None
 
@@ -187,6 +187,10 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
             what += " (YAML indents with spaces, not tabs)"
         elif exc.context == "while scanning a block scalar":
             what += ' (a value that starts with > or | starts a YAML block: quote it, as in pass_if: "> 0.5")'
+        elif str(exc.problem).startswith("expected <block end>"):
+            what += " (is this line indented like the keys or `- ` items beside it? or a quote left open above?)"
+        elif exc.problem == "mapping values are not allowed here":
+            what += " (a value holding ': ' needs quotes; or this line is indented deeper than the key above it)"
         problems.append(f"{origin}: invalid YAML{where}: {what}")
     except yaml.YAMLError as exc:
         problems.append(f"{origin}: invalid YAML: {exc}")
@@ -240,6 +244,7 @@ def build_catalog(
     sources: dict[str, SourceConfig] = {}
     checks: dict[str, Check] = {}
     origins: dict[str, str] = {}
+    positions: dict[str, int] = {}  # where each check is in its file: a duplicate names the first
     raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
@@ -298,10 +303,12 @@ def build_catalog(
                 )
                 continue
             if check.name in checks:
-                problems.append(f"{origin}: {label}: duplicate check name, also defined in {origins[check.name]}")
+                first = f"{origins[check.name]} (checks[{positions[check.name]}])"
+                problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
                 continue
             checks[check.name] = check
             origins[check.name] = origin
+            positions[check.name] = index
     version = version or digest.hexdigest()[:12]
     if only is not None:
         if problems:
@@ -439,7 +446,18 @@ def _format_error(
     message = message.removeprefix("Value error, ")
     if error.get("type") == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        message = f"unknown {tag} {error.get('input', {}).get(tag)!r} (known: {expected})"
+        written = error.get("input", {}).get(tag)
+        message = f"unknown {tag} {written!r} (known: {expected})" + _one_of(written, expected)
+    if error.get("type") in ("literal_error", "enum"):
+        written = error.get("input")
+        message += f", got {clip(repr(written), 80)}" + _one_of(written, error.get("ctx", {}).get("expected", ""))
+    if error.get("type") in _SCALAR_ERRORS and not _SECRET_PLACES & {str(part) for part in location}:
+        message += f", got {clip(repr(error.get('input')), 80)}"
+    if error.get("type") in ("dict_type", "list_type", "model_type") and error.get("input") is None:
+        # `params:` with nothing under it: what belongs to it was not indented under it.
+        message += ", got nothing: is what belongs to it indented under it?"
+    elif error.get("type") == "list_type" and isinstance(error.get("input"), dict):
+        message += ", got a mapping (each item of a YAML list starts with `- `)"
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:
@@ -451,6 +469,31 @@ def _format_error(
             message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
+
+
+# Type errors whose message does not quote what was written; quoted unless the value may be a credential.
+_SCALAR_ERRORS = frozenset(
+    {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "bool_parsing", "bool_type"}
+)
+_SECRET_PLACES = frozenset({"headers", "args", "default", "example", "body", "token"})
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _one_of(written: Any, expected: Any) -> str:
+    """What to say after a value that is not one of `expected` (pydantic's "'a', 'b' or 'c'"): the one a typo meant."""
+    import difflib  # only for an invalid catalog
+    import re
+
+    if not isinstance(written, str) or not written:
+        return ""
+    options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
+    # A prefix first: `label` meant `label_value`, which difflib ranks below `dns_label`.
+    close = [option for option in options if option.startswith(written.lower())]
+    close = close or difflib.get_close_matches(written.lower(), options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _meant(name: str, fields: list[str]) -> str:

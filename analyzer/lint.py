@@ -293,7 +293,34 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
             for name in selector.names:
                 found.extend(_name_problems(name, selector.matchers, prometheus))
     found += _slo_problems(queries, prometheus)
-    return list(dict.fromkeys(found))
+    return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found)))
+
+
+_SHOWN_RULES = 3
+_UNRECORDED = re.compile(
+    r"recording rule (\S+) is not recorded in this Prometheus: is its rule group \(Pyrra, Sloth\) loaded\?"
+    r"(?: \(did you mean (\S+)\?\))?"
+)
+
+
+def _one_line_for_a_missing_rule_group(problems: list[str]) -> list[str]:
+    """The recording rules a check reads that are absent, as one problem: one cause (the SLO's rule group is not
+    loaded here, or its metric prefix is misspelt), not one line per window."""
+    missing = [found for problem in problems if (found := _UNRECORDED.fullmatch(problem))]
+    if len(missing) < 2:
+        return problems
+    shown = [found.group(1) for found in missing[:_SHOWN_RULES]]
+    more = f" and {len(missing) - _SHOWN_RULES} more" if len(missing) > _SHOWN_RULES else ""
+    close = [found.group(2) for found in missing[:_SHOWN_RULES] if found.group(2)]
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    first = problems.index(missing[0].group(0))
+    others = [problem for problem in problems if not _UNRECORDED.fullmatch(problem)]
+    return [
+        *others[:first],
+        f"recording rules {', '.join(shown)}{more} are not recorded in this Prometheus: is their rule group "
+        f"(Pyrra, Sloth) loaded?{hint}",
+        *others[first:],
+    ]
 
 
 def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:

@@ -106,7 +106,7 @@ class TestRunExitCodes:
         [
             (["run", "nope"], "no check named 'nope'"),
             (["run", "eror-rate"], "lists them); did you mean 'error-rate'?"),
-            (["run", "eror-rate"], "checks; `analyzer list --catalog "),
+            (["run", "eror-rate"], "(1 check; `analyzer list --catalog "),
             (["run", "error-rate"], "missing required arg 'canary_hash'"),
             (["run", "error-rate", "--arg", "canary_hash"], "is not KEY=VALUE"),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),

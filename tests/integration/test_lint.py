@@ -126,7 +126,12 @@ class TestLiveLint:
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
         assert result.returncode == 6
-        assert "problem: recording rule eb_http_request:burnrate5m is not recorded in this Prometheus" in result.stdout
+        assert (
+            "problem: recording rules eb_http_request:burnrate1h, eb_http_request:burnrate5m, "
+            "eb_http_request:burnrate6h and 5 more are not recorded in this Prometheus: is their rule group (Pyrra, "
+            "Sloth) loaded? (did you mean eb_http_requests:burnrate1h, eb_http_requests:burnrate5m, "
+            "eb_http_requests:burnrate6h?)"
+        ) in result.stdout
         assert "problem: recording rule eb_http_requests:increase4w is not recorded" in result.stdout
 
     def test_every_problem_of_every_check_is_listed(self, tmp_path, prometheus):
@@ -174,6 +179,17 @@ class TestLiveLint:
         assert 'have no series with slo="ebr-claen" (did you mean ebr-clean?)' in report
         assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
         assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
+
+    def test_a_rule_group_not_loaded_is_one_problem_not_one_per_window(self, tmp_path, prometheus):
+        # Pyrra's rules under a metric prefix nothing here records (no close name to suggest): one cause, one line.
+        check = pyrra_check("clean", "pyrra-unloaded", metric="qq_unloaded", total=None)
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert result.stdout.count("problem:") == 1, result.stdout
+        assert (
+            "problem: recording rules qq_unloaded:burnrate1h, qq_unloaded:burnrate5m, qq_unloaded:burnrate6h and "
+            "5 more are not recorded in this Prometheus: is their rule group (Pyrra, Sloth) loaded?"
+        ) in result.stdout
 
     def test_an_slo_whose_recorded_objective_is_not_the_checks(self, tmp_path, prometheus):
         # Every name and label exists: only the dry run's check_misconfigured says each evaluation would be an

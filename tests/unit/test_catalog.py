@@ -63,7 +63,8 @@ class TestLoadFiles:
         [
             (
                 "checks:\n- name: a\n  kind: prometheus\n   pass_if: '< 1'\n",
-                "invalid YAML at line 4, column 11: mapping values are not allowed here",
+                "invalid YAML at line 4, column 11: mapping values are not allowed here (a value holding ': ' needs "
+                "quotes; or this line is indented deeper than the key above it)",
             ),
             (
                 "checks:\n- name: a\n\tkind: prometheus\n",
@@ -207,7 +208,7 @@ class TestProblems:
             "t: checks[1]: Input should be a valid dictionary or object to extract fields from",
             f"t: check 'a' (checks[2]): unknown kind 5 {known}",
             f"t: check 'c' (checks[3]): unknown kind ['x'] {known}",
-            f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}",
+            f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
             "t: check 'e' (checks[5]): missing `kind`",
             "t: check 'f' (checks[6]): pass_if: Field required",
             "t: check 'i' (checks[7]): members.0.args.a.str: Input should be a valid string",
@@ -216,7 +217,9 @@ class TestProblems:
 
     def test_duplicate_check_names_across_files(self):
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK]}), ("b.yaml", {"checks": [CHECK]})])
-        assert problems == ["b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"]
+        assert problems == [
+            "b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml (checks[0])"
+        ]
 
     def test_conflicting_sources_across_files(self):
         other = {"default": {"type": "prometheus", "url": "http://127.0.0.1:10"}}
@@ -343,6 +346,91 @@ class TestMisspeltFields:
         assert caught.value.problems == [
             "a.yaml: check 'error-rate' (checks[0]): descripton: unknown field; did you mean 'description'?"
         ]
+
+
+class TestWrongValues:
+    """A value of the wrong type or outside its choices is quoted, with the choice a typo most likely meant."""
+
+    def test_a_params_type_names_the_type_it_most_likely_meant(self):
+        check = {**CHECK, "params": {"svc": {"type": "label", "default": "x"}}}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert problem == (
+            "a.yaml: check 'error-rate' (checks[0]): params.svc.type: Input should be 'label_value', 'identifier', "
+            "'duration', 'number', 'enum' or 'dns_label', got 'label'; did you mean 'label_value'?"
+        )
+
+    @pytest.mark.parametrize(("written", "meant"), [("Inconclusive", "inconclusive"), ("errors", "error")])
+    def test_a_choice_written_in_another_case_or_form_names_the_choice(self, written, meant):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "no_data": written}]})])
+        assert problem.endswith(f", got {written!r}; did you mean {meant!r}?"), problem
+
+    def test_a_choice_nothing_resembles_is_quoted_without_a_guess(self):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "no_data": "skip"}]})])
+        assert problem.endswith("no_data: Input should be 'inconclusive', 'error', 'fail' or 'pass', got 'skip'")
+
+    def test_a_misspelt_kind_names_the_kind(self):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": "promethues"}]})])
+        assert problem.endswith("; did you mean 'prometheus'?"), problem
+
+    def test_a_number_written_with_a_unit_is_quoted(self):
+        sources = {"default": {"url": "http://127.0.0.1:9", "timeout_s": "5s"}}
+        [problem] = problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})])
+        assert problem == (
+            "a.yaml: source 'default': timeout_s: Input should be a valid number, unable to parse string as a "
+            "number, got '5s'"
+        )
+
+    def test_a_value_where_a_credential_may_stand_is_not_quoted(self):
+        composite = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "all",
+            "members": [{"check": "error-rate", "args": {"token": ["s3cr3t-value"]}}],
+        }
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problems and not any("s3cr3t" in problem for problem in problems), problems
+
+    def test_a_list_written_without_dashes_says_so(self):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": CHECK})])
+        assert problem == (
+            "a.yaml: checks: Input should be a valid list, got a mapping (each item of a YAML list starts with `- `)"
+        )
+
+    def test_a_field_left_empty_asks_whether_its_content_was_indented(self):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "params": None}]})])
+        assert problem == (
+            "a.yaml: check 'error-rate' (checks[0]): params: Input should be a valid dictionary, got nothing: is "
+            "what belongs to it indented under it?"
+        )
+
+    def test_a_duplicate_in_the_same_file_names_the_first(self):
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, CHECK]})])
+        assert problems == [
+            "a.yaml: check 'error-rate' (checks[1]): duplicate check name, also defined in a.yaml (checks[0])"
+        ]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "checks:\n- name: a\n  kind: prometheus\n pass_if: '< 1'\n",
+            "checks:\n- name: a\n  kind: prometheus\n - pass_if: '< 1'\n",
+        ],
+    )
+    def test_a_line_indented_less_than_its_siblings_is_named_as_such(self, tmp_path, text):
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        [problem] = caught.value.problems
+        assert problem.startswith(f"{path}: invalid YAML at line 4, column 2: ")
+        assert problem.endswith(
+            "(is this line indented like the keys or `- ` items beside it? or a quote left open above?)"
+        )
+
+    def test_an_unknown_check_counts_one_check_in_the_singular(self):
+        catalog = build_catalog([("a.yaml", {"sources": SOURCES, "checks": [CHECK]})], Registry.default())
+        with pytest.raises(CheckNotFound, match=r"\(1 check; "):
+            catalog.get("nope")
 
 
 class TestInvalidSource:
