@@ -309,6 +309,15 @@ class TestJudgeRatio:
         assert judged.details["relative_change"] == pytest.approx(1.0)
         assert "+0.2, +100%" in judged.reason
 
+    @pytest.mark.parametrize(
+        ("direction", "verdict"),
+        [("lower_is_better", Outcome.FAIL), ("either", Outcome.FAIL), ("higher_is_better", Outcome.PASS)],
+    )
+    def test_a_difference_beyond_the_float_range_is_judged(self, direction, verdict):
+        # Two finite values whose difference is infinite: an infinite harm is beyond any tolerance.
+        judged = judge("ratio", direction, canary={"query": 1.7e308}, baseline={"query": -1.7e308})
+        assert judged.outcome is verdict
+
     @pytest.mark.parametrize("missing", [None, math.nan])
     def test_a_missing_value_is_no_data(self, missing):
         assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
@@ -733,6 +742,18 @@ class TestMannWhitneyEdges:
         assert low < 0 < high
         assert judged.value > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", "either"])
+    def test_an_unbounded_interval_is_inconclusive(self, direction):
+        # Both variants trend through the lookback (a rate rising since the canary started): every sample
+        # repeats its neighbour, they count as no samples at all and the interval is (-inf, inf). It rules out
+        # nothing: the canary 9 times the baseline passed, an infinite harm bound read as within the tolerance.
+        canary = [1.0 + 0.01 * i for i in range(20)]
+        baseline = [0.1 + 0.001 * i for i in range(20)]
+        judged = judge("mann_whitney", direction, samples=(canary, baseline))
+        assert judged.details["interval"] == [None, None]
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (the interval is too wide)")
 
     def test_min_samples_samples_are_enough(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=20), around(0.10, count=20)))
