@@ -185,6 +185,7 @@ def judge(
     baseline: dict[str, float | None] | None = None,
     samples: tuple[list[float], list[float]] | None = None,
     partial: tuple[str, ...] = (),
+    silent_s: dict[str, float] | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -202,6 +203,7 @@ def judge(
             queries,
             values,
             {} if samples is None else {"canary": samples[0], "baseline": samples[1]},
+            silent_s=silent_s or {},
             warnings=partial,
             partial=partial,
         )
@@ -421,6 +423,14 @@ class TestJudgeProportion:
         assert judged.details["harm_bound"] > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
 
+    def test_successes_above_the_total_by_rounding_are_the_total(self):
+        # increase() extrapolates each counter on its own: 1e-7 above the total is rounding, judged as all.
+        judged = judge(
+            "proportion", canary={"success": 1000 * (1 + 1e-7), "total": 1000}, baseline={"success": 10, "total": 1000}
+        )
+        assert judged.details["canary"]["rate"] == 1.0
+        assert judged.outcome is Outcome.FAIL
+
     def test_successes_above_the_total_are_a_misconfiguration(self):
         with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
             judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
@@ -469,6 +479,15 @@ class TestJudgeMannWhitney:
     def test_significant_when_the_interval_excludes_zero(self, canary, significant):
         judged = judge("mann_whitney", samples=(canary, around(0.10)))
         assert judged.details["significant"] is significant
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    def test_a_variant_silent_for_more_than_a_step_is_no_data(self, side):
+        # The lookback 10m at 10 s a step: silent for 12 s is still reporting, for 60 s it stopped.
+        samples = (around(0.06), around(0.10))
+        assert judge("mann_whitney", samples=samples, silent_s={side: 11.0}).outcome is Outcome.PASS
+        judged = judge("mann_whitney", samples=samples, silent_s={side: 60.0})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "stopped reporting" in judged.reason
 
     def test_too_few_samples_is_no_data(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=10), around(0.10)))
@@ -553,6 +572,13 @@ class TestJudgeRatioEdges:
     @pytest.mark.parametrize(("canary", "verb"), [(0.4, "fail: "), (0.21, "pass: ")])
     def test_the_reason_starts_with_the_verdict(self, canary, verb):
         assert judge("ratio", canary={"query": canary}, baseline={"query": 0.2}).reason.startswith(verb)
+
+    @pytest.mark.parametrize(("canary", "verdict"), [(0.25, Outcome.PASS), (0.27, Outcome.FAIL)])
+    def test_with_both_tolerances_the_larger_applies_not_their_sum(self, canary, verdict):
+        # 10% of 0.2 is 0.02, the absolute 0.05 is larger: 0.05 it is, not 0.07.
+        judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2}, max_absolute_change=0.05)
+        assert judged.threshold == pytest.approx(0.05)
+        assert judged.outcome is verdict
 
     def test_an_absolute_tolerance_alone_is_the_tolerance(self):
         judged = judge(
@@ -664,6 +690,21 @@ class TestProportionPower:
         up, down = (proportion_power(0.99, sign * 0.005, 1e4, 1e4, 0.95) for sign in (1, -1))
         assert down < up
         assert judged.details["power"] == pytest.approx(down)
+
+    def test_an_interval_within_the_tolerance_without_the_power_is_inconclusive(self):
+        # Equal rates on 10,000 each: the interval rules out a rise beyond the 50% tolerance, but the test cannot
+        # detect the 1% rise asked for: no pass on the interval alone.
+        judged = judge(
+            "proportion",
+            canary={"success": 1000, "total": 1e4},
+            baseline={"success": 1000, "total": 1e4},
+            max_relative_change=0.5,
+            min_detectable_effect=0.01,
+        )
+        assert judged.details["harm_bound"] < judged.threshold
+        assert judged.details["power"] < 0.8
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (power ")
 
     def test_too_little_power_is_inconclusive(self):
         judged = judge(
