@@ -486,6 +486,21 @@ class TestQuietVariant:
         assert body["details"]["canary"]["samples"] == 61
 
 
+class TestBaselineWithoutTraffic:
+    """A baseline whose events count no traffic over the lookback is no evidence, however current its KPI gauge
+    looks."""
+
+    async def test_a_hung_baseline_is_inconclusive(self, client, prometheus):
+        # kpihung's p95 gauge still reads 0.2 s, kpiequal's too: a pass, with the baseline's events left unread.
+        body = await run(client, prometheus, "p95", "kpiequal", stable_hash="kpihung")
+        assert body["details"]["baseline"]["events"] == 0
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the baseline has no traffic over 10m (events 0)")
+
+    async def test_a_baseline_with_traffic_is_judged(self, client, prometheus):
+        assert (await run(client, prometheus, "p95", "kpiequal", stable_hash="kpistable"))["verdict"] == "pass"
+
+
 STORE_DOWN = "partial response: store 2 down"
 
 

@@ -565,6 +565,27 @@ class TestMinCanaryEvents:
         assert judge_events(None, 0).outcome is Outcome.FAIL
 
 
+class TestBaselineEvents:
+    """A baseline whose events query counts no traffic over the lookback (0, no series, NaN) is no evidence: its
+    KPI is not of now (a gauge keeps its last value), so no verdict, whatever min_canary_events says."""
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN"), (math.inf, "inf")])
+    def test_a_baseline_without_traffic_is_no_data(self, method, events, shown):
+        # Equal KPIs: a pass, had the baseline's missing traffic been left unread.
+        samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
+        judged = judge(method, canary={"query": 0.2}, baseline={"query": 0.2, "events": events}, samples=samples)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the baseline has no traffic over 10m (events {shown})")
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_baseline_with_traffic_is_judged(self, method):
+        samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
+        judged = judge(method, canary={"query": 0.2}, baseline={"query": 0.2, "events": 1}, samples=samples)
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["baseline"]["events"] == 1
+
+
 class TestJudgeRatioEdges:
     """The reason starts with the verdict it explains, and an absolute tolerance alone is not widened by the
     baseline."""
