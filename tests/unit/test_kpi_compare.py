@@ -561,29 +561,42 @@ class TestMinCanaryEvents:
     def test_a_minimum_of_one_event_needs_one(self):
         assert judge_events(0, 1).outcome is Outcome.INCONCLUSIVE
 
-    def test_no_minimum_judges_whatever_the_events(self):
-        assert judge_events(None, 0).outcome is Outcome.FAIL
+    def test_no_minimum_judges_any_traffic(self):
+        assert judge_events(1, 0).outcome is Outcome.FAIL
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN")])
+    def test_no_traffic_is_no_data_without_a_minimum_too(self, method, events, shown):
+        # A canary that served nothing over the lookback: its KPI (a gauge keeping its last value) is not of now.
+        judged = judge_events(events, 0, method)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the canary has no traffic over 10m (events {shown})")
 
 
-class TestBaselineEvents:
-    """A baseline whose events query counts no traffic over the lookback (0, no series, NaN) is no evidence: its
-    KPI is not of now (a gauge keeps its last value), so no verdict, whatever min_canary_events says."""
+class TestVariantWithoutTraffic:
+    """A variant whose events query counts no traffic over the lookback (0, no series, NaN, inf) is no evidence:
+    its KPI is not of now (a gauge keeps its last value), so no verdict, whatever min_canary_events says."""
 
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
     @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN"), (math.inf, "inf")])
-    def test_a_baseline_without_traffic_is_no_data(self, method, events, shown):
-        # Equal KPIs: a pass, had the baseline's missing traffic been left unread.
+    def test_a_variant_without_traffic_is_no_data(self, side, method, events, shown):
+        # Equal KPIs: a pass, had the missing traffic been left unread.
         samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
-        judged = judge(method, canary={"query": 0.2}, baseline={"query": 0.2, "events": events}, samples=samples)
+        values = {"canary": {"query": 0.2}, "baseline": {"query": 0.2}}
+        values[side]["events"] = events
+        judged = judge(method, **values, samples=samples)
         assert judged.outcome is Outcome.INCONCLUSIVE
-        assert judged.reason.startswith(f"the baseline has no traffic over 10m (events {shown})")
+        assert judged.reason.startswith(f"the {side} has no traffic over 10m (events {shown})")
 
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
-    def test_a_baseline_with_traffic_is_judged(self, method):
+    def test_variants_with_traffic_are_judged(self, method):
         samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
-        judged = judge(method, canary={"query": 0.2}, baseline={"query": 0.2, "events": 1}, samples=samples)
+        judged = judge(
+            method, canary={"query": 0.2, "events": 1}, baseline={"query": 0.2, "events": 1}, samples=samples
+        )
         assert judged.outcome is Outcome.PASS
-        assert judged.details["baseline"]["events"] == 1
+        assert judged.details["baseline"]["events"] == judged.details["canary"]["events"] == 1
 
 
 class TestJudgeRatioEdges:
