@@ -40,15 +40,22 @@ def at_most(value: float, bound: float, scale: float = 0.0) -> bool:
     """`value <= bound`, forgiving the rounding of float arithmetic: 1e-9 of the largest magnitude involved.
 
     `scale` is the size of the numbers `value` and `bound` were computed from (1.1 - 1.0 is 0.10000000000000009
-    and must not exceed a tolerance of 10% of 1.0); a real excess is never that small.
+    and must not exceed a tolerance of 10% of 1.0); a real excess is never that small. Infinities are compared as
+    they are (1e-9 of an infinite magnitude would forgive anything: an unbounded harm within a tolerance).
     """
-    return value <= bound + _EQUAL_REL_TOL * max(abs(value), abs(bound), scale)
+    magnitude = max(abs(value), abs(bound), scale)
+    if magnitude == math.inf:
+        return value <= bound
+    return value <= bound + _EQUAL_REL_TOL * magnitude
 
 
 def exceeds(value: float, bound: float, scale: float = 0.0) -> bool:
     """`value > bound` beyond the rounding of float arithmetic: the negation of `at_most` (NaN exceeds), written
     out rather than called: a check judges with it several times per evaluation."""
-    return not value <= bound + _EQUAL_REL_TOL * max(abs(value), abs(bound), scale)
+    magnitude = max(abs(value), abs(bound), scale)
+    if magnitude == math.inf:
+        return not value <= bound
+    return not value <= bound + _EQUAL_REL_TOL * magnitude
 
 
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"

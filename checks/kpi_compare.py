@@ -693,16 +693,26 @@ class KpiCompareCheck(Check):
     def _too_little_traffic(
         self, found: Mapping[tuple[str, str], float | None], details: dict[str, Any]
     ) -> Verdict | None:
-        if ("canary", "events") not in found or self.min_canary_events <= 0:
-            return None
-        events = found[("canary", "events")]
-        if events is None or not math.isfinite(events) or events < self.min_canary_events:
-            shown = _describe(events) if events is None or not math.isfinite(events) else format_number(events)
-            return self._no_data(
-                f"the {self._name('canary')} has {shown} events over {self.lookback}, fewer than "
-                f"min_canary_events {format_number(self.min_canary_events)}",
-                details,
-            )
+        """The no_data verdict when the canary's events are below min_canary_events, or a variant's events query
+        counts no traffic (its KPI, a gauge keeping its last value, is not of now), min_canary_events 0 too; else
+        None."""
+        for side in ("canary", "baseline"):
+            if (side, "events") not in found:
+                continue
+            events = found[(side, "events")]
+            # NaN, inf and no series count no events.
+            counted = events if events is not None and math.isfinite(events) else 0.0
+            if side == "canary" and counted < self.min_canary_events:
+                return self._no_data(
+                    f"the {self._name('canary')} has {_describe(events)} events over {self.lookback}, fewer than "
+                    f"min_canary_events {format_number(self.min_canary_events)}",
+                    details,
+                )
+            if counted <= 0:
+                return self._no_data(
+                    f"the {self._name(side)} has no traffic over {self.lookback} (events {_describe(events)})",
+                    details,
+                )
         return None
 
     def _no_data(self, reason: str, details: dict[str, Any]) -> Verdict:

@@ -13,7 +13,8 @@ Only kpiworse has failed payments (kpi_failed_payments_total); the others' count
 - kpidead:   like kpiequal until 20 minutes before the anchor (visits and latency), then nothing: a canary
              whose pods died.
 - kpihung:   like kpiequal (visits and orders) until 15 minutes before the anchor, then its counters stay flat
-             and are still scraped: a canary whose request workers hung (its conversion is 0/0, NaN, since).
+             and are still scraped: a canary whose request workers hung (its conversion is 0/0, NaN, since);
+             its exported p95 gauge keeps reading 0.2 s.
 """
 
 from __future__ import annotations
@@ -69,3 +70,4 @@ def build(om: OpenMetrics, anchor: float) -> None:
     hung = {"service": "shop", "rollouts_pod_template_hash": "kpihung"}
     for name, rate in (("kpi_visits_total", 20.0), ("kpi_orders_total", 2.0)):
         om.add_counter_rate(name, hung, lambda t, r=rate: r if t < anchor - HUNG_S else 0.0, start, end, STEP_S)
+    om.add("kpi_p95_latency_seconds", hung, lambda t: 0.2, start, end, STEP_S)

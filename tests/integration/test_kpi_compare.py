@@ -208,6 +208,20 @@ CHECKS: list[dict[str, Any]] = [
         "baseline": "vector({{ baseline_value }})",
     },
     {
+        # A KPI that rises through the whole lookback (here a raw counter: the failed payments so far): its samples
+        # repeat their neighbours, count as none, and the interval is unbounded.
+        "name": "failures-rising",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_absolute_change": 1,
+        "lookback": "30m",
+        "step": "1m",
+        "canary": f"sum(kpi_failed_payments_total{{{_selector('canary_hash')}}})",
+        "baseline": f"sum(kpi_failed_payments_total{{{_selector('stable_hash')}}})",
+    },
+    {
         "name": "latency-smoothed",
         "kind": "kpi_compare",
         "params": PARAMS,
@@ -472,6 +486,21 @@ class TestQuietVariant:
         assert body["details"]["canary"]["samples"] == 61
 
 
+class TestBaselineWithoutTraffic:
+    """A baseline whose events count no traffic over the lookback is no evidence, however current its KPI gauge
+    looks."""
+
+    async def test_a_hung_baseline_is_inconclusive(self, client, prometheus):
+        # kpihung's p95 gauge still reads 0.2 s, kpiequal's too: a pass, with the baseline's events left unread.
+        body = await run(client, prometheus, "p95", "kpiequal", stable_hash="kpihung")
+        assert body["details"]["baseline"]["events"] == 0
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the baseline has no traffic over 10m (events 0)")
+
+    async def test_a_baseline_with_traffic_is_judged(self, client, prometheus):
+        assert (await run(client, prometheus, "p95", "kpiequal", stable_hash="kpistable"))["verdict"] == "pass"
+
+
 STORE_DOWN = "partial response: store 2 down"
 
 
@@ -634,6 +663,14 @@ class TestAutocorrelatedSamples:
     async def test_unsmoothed_samples_keep_their_count(self, client, prometheus):
         details = (await run(client, prometheus, "latency", "kpiequal"))["details"]
         assert details["canary"]["effective_samples"] > 40
+
+    async def test_samples_that_count_as_none_are_inconclusive(self, client, prometheus):
+        # kpiworse's failed payments rise by 30 a minute, the baseline's stay 0: an unbounded interval rules out
+        # nothing (it passed: an infinite harm bound read as within the tolerance).
+        body = await run(client, prometheus, "failures-rising", "kpiworse")
+        assert body["details"]["interval"] == [None, None]
+        assert body["verdict"] == "inconclusive"
+        assert body["reason"].startswith("inconclusive (the interval is too wide)")
 
 
 class TestAB:

@@ -148,6 +148,28 @@ class TestToleranceScale:
         assert at_most(value, bound) is not expected
 
 
+class TestInfinities:
+    """An infinite value or bound has no rounding to forgive: an infinite harm, burn or score is beyond every
+    finite bound (the forgiveness, 1e-9 of an infinite magnitude, would be infinite too and forgive anything)."""
+
+    @pytest.mark.parametrize(
+        ("value", "bound", "scale", "expected"),
+        [
+            (math.inf, 0.1, 0.0, False),
+            (math.inf, 0.1, 5.0, False),
+            (math.inf, 1e308, 1e308, False),
+            (1.0, 0.1, math.inf, False),  # an infinite scale forgives nothing either
+            (-math.inf, 0.1, 0.0, True),
+            (0.1, math.inf, 0.0, True),
+            (math.inf, math.inf, 0.0, True),
+            (0.1, -math.inf, 0.0, False),
+        ],
+    )
+    def test_infinities_are_compared_as_they_are(self, value, bound, scale, expected):
+        assert at_most(value, bound, scale) is expected
+        assert exceeds(value, bound, scale) is not expected
+
+
 class TestKindOfBound:
     """`<`/`<=` bound from above, `>`/`>=` from below, the rest are neither."""
 

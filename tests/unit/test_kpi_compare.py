@@ -185,6 +185,7 @@ def judge(
     baseline: dict[str, float | None] | None = None,
     samples: tuple[list[float], list[float]] | None = None,
     partial: tuple[str, ...] = (),
+    silent_s: dict[str, float] | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -202,6 +203,7 @@ def judge(
             queries,
             values,
             {} if samples is None else {"canary": samples[0], "baseline": samples[1]},
+            silent_s=silent_s or {},
             warnings=partial,
             partial=partial,
         )
@@ -309,6 +311,15 @@ class TestJudgeRatio:
         assert judged.details["relative_change"] == pytest.approx(1.0)
         assert "+0.2, +100%" in judged.reason
 
+    @pytest.mark.parametrize(
+        ("direction", "verdict"),
+        [("lower_is_better", Outcome.FAIL), ("either", Outcome.FAIL), ("higher_is_better", Outcome.PASS)],
+    )
+    def test_a_difference_beyond_the_float_range_is_judged(self, direction, verdict):
+        # Two finite values whose difference is infinite: an infinite harm is beyond any tolerance.
+        judged = judge("ratio", direction, canary={"query": 1.7e308}, baseline={"query": -1.7e308})
+        assert judged.outcome is verdict
+
     @pytest.mark.parametrize("missing", [None, math.nan])
     def test_a_missing_value_is_no_data(self, missing):
         assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
@@ -412,6 +423,14 @@ class TestJudgeProportion:
         assert judged.details["harm_bound"] > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
 
+    def test_successes_above_the_total_by_rounding_are_the_total(self):
+        # increase() extrapolates each counter on its own: 1e-7 above the total is rounding, judged as all.
+        judged = judge(
+            "proportion", canary={"success": 1000 * (1 + 1e-7), "total": 1000}, baseline={"success": 10, "total": 1000}
+        )
+        assert judged.details["canary"]["rate"] == 1.0
+        assert judged.outcome is Outcome.FAIL
+
     def test_successes_above_the_total_are_a_misconfiguration(self):
         with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
             judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
@@ -460,6 +479,15 @@ class TestJudgeMannWhitney:
     def test_significant_when_the_interval_excludes_zero(self, canary, significant):
         judged = judge("mann_whitney", samples=(canary, around(0.10)))
         assert judged.details["significant"] is significant
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    def test_a_variant_silent_for_more_than_a_step_is_no_data(self, side):
+        # The lookback 10m at 10 s a step: silent for 12 s is still reporting, for 60 s it stopped.
+        samples = (around(0.06), around(0.10))
+        assert judge("mann_whitney", samples=samples, silent_s={side: 11.0}).outcome is Outcome.PASS
+        judged = judge("mann_whitney", samples=samples, silent_s={side: 60.0})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "stopped reporting" in judged.reason
 
     def test_too_few_samples_is_no_data(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=10), around(0.10)))
@@ -533,8 +561,42 @@ class TestMinCanaryEvents:
     def test_a_minimum_of_one_event_needs_one(self):
         assert judge_events(0, 1).outcome is Outcome.INCONCLUSIVE
 
-    def test_no_minimum_judges_whatever_the_events(self):
-        assert judge_events(None, 0).outcome is Outcome.FAIL
+    def test_no_minimum_judges_any_traffic(self):
+        assert judge_events(1, 0).outcome is Outcome.FAIL
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN")])
+    def test_no_traffic_is_no_data_without_a_minimum_too(self, method, events, shown):
+        # A canary that served nothing over the lookback: its KPI (a gauge keeping its last value) is not of now.
+        judged = judge_events(events, 0, method)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the canary has no traffic over 10m (events {shown})")
+
+
+class TestVariantWithoutTraffic:
+    """A variant whose events query counts no traffic over the lookback (0, no series, NaN, inf) is no evidence:
+    its KPI is not of now (a gauge keeps its last value), so no verdict, whatever min_canary_events says."""
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN"), (math.inf, "inf")])
+    def test_a_variant_without_traffic_is_no_data(self, side, method, events, shown):
+        # Equal KPIs: a pass, had the missing traffic been left unread.
+        samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
+        values = {"canary": {"query": 0.2}, "baseline": {"query": 0.2}}
+        values[side]["events"] = events
+        judged = judge(method, **values, samples=samples)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the {side} has no traffic over 10m (events {shown})")
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_variants_with_traffic_are_judged(self, method):
+        samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
+        judged = judge(
+            method, canary={"query": 0.2, "events": 1}, baseline={"query": 0.2, "events": 1}, samples=samples
+        )
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["baseline"]["events"] == judged.details["canary"]["events"] == 1
 
 
 class TestJudgeRatioEdges:
@@ -544,6 +606,13 @@ class TestJudgeRatioEdges:
     @pytest.mark.parametrize(("canary", "verb"), [(0.4, "fail: "), (0.21, "pass: ")])
     def test_the_reason_starts_with_the_verdict(self, canary, verb):
         assert judge("ratio", canary={"query": canary}, baseline={"query": 0.2}).reason.startswith(verb)
+
+    @pytest.mark.parametrize(("canary", "verdict"), [(0.25, Outcome.PASS), (0.27, Outcome.FAIL)])
+    def test_with_both_tolerances_the_larger_applies_not_their_sum(self, canary, verdict):
+        # 10% of 0.2 is 0.02, the absolute 0.05 is larger: 0.05 it is, not 0.07.
+        judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2}, max_absolute_change=0.05)
+        assert judged.threshold == pytest.approx(0.05)
+        assert judged.outcome is verdict
 
     def test_an_absolute_tolerance_alone_is_the_tolerance(self):
         judged = judge(
@@ -656,6 +725,21 @@ class TestProportionPower:
         assert down < up
         assert judged.details["power"] == pytest.approx(down)
 
+    def test_an_interval_within_the_tolerance_without_the_power_is_inconclusive(self):
+        # Equal rates on 10,000 each: the interval rules out a rise beyond the 50% tolerance, but the test cannot
+        # detect the 1% rise asked for: no pass on the interval alone.
+        judged = judge(
+            "proportion",
+            canary={"success": 1000, "total": 1e4},
+            baseline={"success": 1000, "total": 1e4},
+            max_relative_change=0.5,
+            min_detectable_effect=0.01,
+        )
+        assert judged.details["harm_bound"] < judged.threshold
+        assert judged.details["power"] < 0.8
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (power ")
+
     def test_too_little_power_is_inconclusive(self):
         judged = judge(
             "proportion",
@@ -733,6 +817,18 @@ class TestMannWhitneyEdges:
         assert low < 0 < high
         assert judged.value > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", "either"])
+    def test_an_unbounded_interval_is_inconclusive(self, direction):
+        # Both variants trend through the lookback (a rate rising since the canary started): every sample
+        # repeats its neighbour, they count as no samples at all and the interval is (-inf, inf). It rules out
+        # nothing: the canary 9 times the baseline passed, an infinite harm bound read as within the tolerance.
+        canary = [1.0 + 0.01 * i for i in range(20)]
+        baseline = [0.1 + 0.001 * i for i in range(20)]
+        judged = judge("mann_whitney", direction, samples=(canary, baseline))
+        assert judged.details["interval"] == [None, None]
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (the interval is too wide)")
 
     def test_min_samples_samples_are_enough(self):
         judged = judge("mann_whitney", samples=(around(0.15, count=20), around(0.10, count=20)))

@@ -149,6 +149,21 @@ class TestAutocorrelatedPValue:
         independent = hodges_lehmann(autoregressive(60, 0), alternating, 0.95, serial=False)
         assert serial.interval[0] < independent.interval[0] and serial.interval[1] > independent.interval[1]
 
+    @pytest.mark.parametrize(("canary_count", "baseline_count"), [(30, 90), (90, 30)])
+    def test_each_share_is_inflated_by_its_own_variant(self, canary_count, baseline_count):
+        # Var(U) = n1 n2 (n2 f1 + n1 f2 + 1) / 12: the canary's share n2 n1^2 / 12 takes the canary's inflation f1.
+        # With unequal counts, inflating the other variant's share instead gives a different interval.
+        alternating = [1.0 + (0.1 if i % 2 else -0.1) for i in range(baseline_count)]
+        canary = autoregressive(canary_count, 0)
+        result = hodges_lehmann(canary, alternating, 0.95)
+        assert result.autocorrelation[0] > 0 and result.autocorrelation[1] == 0.0
+        n1, n2 = canary_count, baseline_count
+        rho = result.autocorrelation[0]
+        variance = n1 * n2 * (n2 * (1 + rho) / (1 - rho) + n1 + 1) / 12
+        c = math.floor(n1 * n2 / 2 - 1.959963984540054 * math.sqrt(variance))
+        differences = sorted(x - y for x in canary for y in alternating)
+        assert result.interval == pytest.approx((differences[c - 1], differences[n1 * n2 - c]))
+
     def test_the_moses_limits_of_six_samples_each(self):
         # C = floor(36 / 2 - 1.96 * sqrt(6 * 6 * (6 + 6 + 1) / 12)) = floor(5.76) = 5: the 5th smallest and the 5th
         # largest of the 36 differences.

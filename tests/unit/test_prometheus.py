@@ -97,3 +97,21 @@ class TestLostItsValues:
 
     def test_only_nan_is_no_value_to_lose(self):
         assert not _lost_its_values(self.series(math.nan, math.nan), self.END, 60.0)
+
+
+class TestOverTimeLast:
+    """`over_time: last` is the range's last point: NaN there (no traffic in the last step) is no value, not the
+    value of an earlier point, which says nothing of now."""
+
+    END = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+
+    def value(self, *values: float) -> float:
+        check = PrometheusCheck.model_validate({**BASE, "range": "5m", "step": "1m", "over_time": "last"})
+        start = self.END.timestamp() - 60 * (len(values) - 1)
+        return check._series_value(Series({}, [(start + 60 * i, v) for i, v in enumerate(values)]), self.END)[0]
+
+    def test_the_last_point(self):
+        assert self.value(0.5, 0.2, 0.9) == 0.9
+
+    def test_a_nan_last_point_is_no_value(self):
+        assert math.isnan(self.value(0.5, 0.2, math.nan))
