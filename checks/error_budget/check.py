@@ -450,9 +450,11 @@ class ErrorBudgetCheck(Check):
         budget = self.budget
         # Zero errors read from an absent series, then inferred for the period from such windows, is no
         # evidence in an answer that may lack series.
-        windows = {name: absence_unproven(w, partial) for name, w in windows.items()}
+        if partial:
+            windows = {name: absence_unproven(w, partial) for name, w in windows.items()}
         windows, period = reconcile_absences(windows, period)
-        period = absence_unproven(period, partial)
+        if partial:
+            period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._tiers, windows, budget)
