@@ -372,8 +372,12 @@ class ErrorBudgetCheck(Check):
                 raise CheckMisconfigured(probe.problem)
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
-        warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
-        partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
+        annotated = any(answer.warnings or answer.infos for answer in answers.values())
+        warnings, partial, infos = [], [], []
+        if annotated:  # the usual answer carries neither
+            warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
+            partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
+            infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
         reader = self._kept.reader
         try:
             windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
@@ -392,7 +396,6 @@ class ErrorBudgetCheck(Check):
         )
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
-        infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
         if infos:
             verdict.details["prometheus_infos"] = infos
         return verdict
