@@ -87,6 +87,16 @@ class MeasurementPlan:
         """The batches that are sent (one or two)."""
         return [batch for batch in (self.required, self.optional) if batch.parts]
 
+    @cached_property
+    def queries(self) -> tuple[str, ...]:
+        """Every distinct query the batches carry, in order (the evidence's `queries`): kept with the plan."""
+        return (*self.required.queries, *self.optional.queries)
+
+    @cached_property
+    def sent(self) -> tuple[str, ...]:
+        """The PromQL of each batch sent (the evidence's `sent_queries`): kept with the plan."""
+        return tuple(batch.promql for batch in self.batches)
+
 
 @dataclass(frozen=True)
 class _Kept:
@@ -387,13 +397,7 @@ class ErrorBudgetCheck(Check):
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        verdict = self.judge(
-            windows,
-            period,
-            [*required.queries, *optional.queries],
-            [batch.promql for batch in plan.batches],
-            partial,
-        )
+        verdict = self.judge(windows, period, plan.queries, plan.sent, partial)
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
         if infos:
