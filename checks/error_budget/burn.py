@@ -262,6 +262,10 @@ def reconcile_absences(
     then, with traffic in some window, the period has no error series either: zero errors, and at least the
     events of the busiest window. Not when a window's raw errors counted errors its rule did not record: the
     rules stopped, and the period's stopped with them."""
+    if not any(w.recorded_absent for w in windows.values()):
+        # No window read from an absence (raw counters never are): nothing to reconcile, the period's rule
+        # included (it is read as zero errors only beside absent windows).
+        return dict(windows), period
     present = [parse_duration(w.window) for w in windows.values() if not w.recorded_absent]
     shortest = min(present, default=math.inf)
     judged = {

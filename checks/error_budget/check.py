@@ -8,6 +8,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
@@ -85,6 +86,25 @@ class MeasurementPlan:
     def batches(self) -> list[QueryBatch]:
         """The batches that are sent (one or two)."""
         return [batch for batch in (self.required, self.optional) if batch.parts]
+
+    @cached_property
+    def queries(self) -> tuple[str, ...]:
+        """Every distinct query the batches carry, in order (the evidence's `queries`): kept with the plan."""
+        return (*self.required.queries, *self.optional.queries)
+
+    @cached_property
+    def sent(self) -> tuple[str, ...]:
+        """The PromQL of each batch sent (the evidence's `sent_queries`): kept with the plan."""
+        return tuple(batch.promql for batch in self.batches)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What the check builds once and reads on every evaluation."""
+
+    reader: Reader
+    tiers: list[BurnTier]
+    plans: OrderedDict[tuple[tuple[str, ArgValue], ...], MeasurementPlan]
 
 
 class ErrorBudgetCheck(Check):
@@ -200,6 +220,13 @@ class ErrorBudgetCheck(Check):
             )
         return self
 
+    @cached_property
+    def _kept(self) -> _Kept:
+        # One plain attribute once read: every read of a private attribute goes through pydantic's
+        # __getattr__ (about 18k instructions, an AttributeError raised and caught on the way), and an
+        # evaluation read them five times.
+        return _Kept(self._reader, self._tiers, self._plans)
+
     @property
     def tiers_in_force(self) -> list[BurnTier]:
         """The tiers judged: `tiers` as written, else the default tiers for the period and the SLI."""
@@ -310,13 +337,14 @@ class ErrorBudgetCheck(Check):
         """The queries measuring every window and the period for these args, and the batches that carry them;
         a plan depends on the args only, so the last `PLANS_KEPT` distinct args' plans are kept."""
         key = tuple(sorted(args.items()))
-        plan = self._plans.get(key)
+        plans = self._kept.plans
+        plan = plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._new_plan(args)
-            if len(self._plans) > PLANS_KEPT:
-                self._plans.popitem(last=False)
+            plan = plans[key] = self._new_plan(args)
+            if len(plans) > PLANS_KEPT:
+                plans.popitem(last=False)
         else:
-            self._plans.move_to_end(key)
+            plans.move_to_end(key)
         return plan
 
     def _new_plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
@@ -354,9 +382,13 @@ class ErrorBudgetCheck(Check):
                 raise CheckMisconfigured(probe.problem)
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
-        warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
-        partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
-        reader = self._reader
+        annotated = any(answer.warnings or answer.infos for answer in answers.values())
+        warnings, partial, infos = [], [], []
+        if annotated:  # the usual answer carries neither
+            warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
+            partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
+            infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
+        reader = self._kept.reader
         try:
             windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:
@@ -365,16 +397,9 @@ class ErrorBudgetCheck(Check):
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        verdict = self.judge(
-            windows,
-            period,
-            [*required.queries, *optional.queries],
-            [batch.promql for batch in plan.batches],
-            partial,
-        )
+        verdict = self.judge(windows, period, plan.queries, plan.sent, partial)
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
-        infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
         if infos:
             verdict.details["prometheus_infos"] = infos
         return verdict
@@ -382,7 +407,7 @@ class ErrorBudgetCheck(Check):
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""
         try:
-            return self._reader.measure(self.period, plan.period, results)
+            return self._kept.reader.measure(self.period, plan.period, results)
         except SourceRejected as exc:
             if self.min_budget_remaining is not None:
                 raise
@@ -450,12 +475,14 @@ class ErrorBudgetCheck(Check):
         budget = self.budget
         # Zero errors read from an absent series, then inferred for the period from such windows, is no
         # evidence in an answer that may lack series.
-        windows = {name: absence_unproven(w, partial) for name, w in windows.items()}
+        if partial:
+            windows = {name: absence_unproven(w, partial) for name, w in windows.items()}
         windows, period = reconcile_absences(windows, period)
-        period = absence_unproven(period, partial)
+        if partial:
+            period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
-        tiers = judge_tiers(self._tiers, windows, budget)
+        tiers = judge_tiers(self._kept.tiers, windows, budget)
         remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
         details = self._details(windows, period, tiers, remaining, queries, sent)
         failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]

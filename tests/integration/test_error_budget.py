@@ -1340,7 +1340,8 @@ def partial_prometheus(warning: str, info: str | None = None) -> type[Prometheus
     class PartialPrometheus(PrometheusSource):
         async def query(self, promql, at, timeout_s, **kwargs):
             answer = await super().query(promql, at, timeout_s, **kwargs)
-            return QueryResult(answer.query, answer.result_type, answer.series, [warning], [info] if info else [])
+            warnings, infos = [warning] if warning else [], [info] if info else []
+            return QueryResult(answer.query, answer.result_type, answer.series, warnings, infos)
 
     return PartialPrometheus
 
@@ -1367,6 +1368,12 @@ class TestPartialAnswers:
         info = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
         evaluation = await self.evaluate(catalog, prometheus, "ebr-raw-clean", STORE_DOWN, info)
         assert evaluation.details["prometheus_infos"] == [info]
+
+    async def test_infos_without_warnings_reach_the_details(self, catalog, prometheus):
+        info = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+        evaluation = await self.evaluate(catalog, prometheus, "ebr-raw-clean", "", info)
+        assert evaluation.details["prometheus_infos"] == [info]
+        assert "prometheus_warnings" not in evaluation.details
 
     @pytest.mark.parametrize("name", ["ebr-raw-clean", "ebr-pyrra-clean", "ebr-sloth-clean"])
     async def test_absent_errors_in_a_partial_answer_are_not_zero_errors(self, catalog, prometheus, name):

@@ -1069,6 +1069,19 @@ class TestQueryBatch:
         assert [s.labels for s in results["e1"].series] == [{"code": "500"}, {"code": "503"}]
         assert all(r.query == q for q, r in results.items())
 
+    def test_split_results_are_the_objects_their_constructors_build(self):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        labelled = Series({"analyzer_window": "5m", "analyzer_part": "total", "svc": "a"}, [(1.0, 10.0)])
+        results = batch.split(QueryResult(batch.promql, "vector", [labelled], ["w"], ["i"]))
+        assert results == {
+            "e": QueryResult("e", "vector", [], ["w"]),
+            "t": QueryResult("t", "vector", [Series({"svc": "a"}, [(1.0, 10.0)])], ["w"]),
+        }
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            results["t"].series[0].labels = {}  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            results["t"].query = "x"  # type: ignore[misc]
+
     def test_a_window_as_long_as_the_period_keeps_its_own_query(self):
         # Pyrra's period query differs from its 28d window's: both must be sent.
         check = make(

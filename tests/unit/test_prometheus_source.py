@@ -1,5 +1,6 @@
 import inspect
 import json
+import math
 import ssl
 from dataclasses import FrozenInstanceError, fields
 
@@ -316,3 +317,39 @@ class TestMadeWithoutInit:
     def test_still_frozen(self):
         with pytest.raises(FrozenInstanceError):
             made_series({}, []).labels = {}  # type: ignore[misc]
+
+
+class TestAnswerJSON:
+    """An answer reads as json.loads reads it, also where the faster parser tried first refuses it."""
+
+    WHERE = "Prometheus source 'default' (http://prometheus:9090)"
+    ANSWER = (
+        '{"status": "success", "data": {"resultType": "vector", '
+        '"result": [{"metric": {"job": "\\u00e9"}, "value": [1, "NaN"]}]}}'
+    )
+
+    @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+    def test_every_encoding_json_allows(self, encoding):
+        payload = read_answer(self.WHERE, 200, self.ANSWER.encode(encoding))
+        assert payload["data"]["result"][0]["metric"] == {"job": "é"}
+
+    def test_lone_surrogate_escape(self):
+        payload = read_answer(self.WHERE, 200, self.ANSWER.replace("\\u00e9", "\\ud800").encode())
+        assert payload["data"]["result"][0]["metric"] == {"job": "\ud800"}
+
+    def test_nesting_deeper_than_the_fast_parser_reads(self):
+        deep = "[" * 300 + "]" * 300
+        body = self.ANSWER.replace('"job"', f'"deep": {deep}, "job"').encode()
+        assert read_answer(self.WHERE, 200, body)["data"]["result"][0]["metric"]["job"] == "é"
+
+    def test_non_finite_numbers_and_duplicate_keys(self):
+        body = b'{"status": "success", "data": {"a": NaN, "b": -Infinity, "c": 1, "c": 2}}'
+        data = read_answer(self.WHERE, 200, body)["data"]
+        assert math.isnan(data["a"]) and data["b"] == -math.inf and data["c"] == 2
+
+    @pytest.mark.parametrize(
+        "body", [b'{"status": "success"} x', b'{"status": "success", "data": +Infinity}', b"\xff{}"]
+    )
+    def test_what_neither_reads_is_no_json(self, body):
+        with pytest.raises(SourceRejected, match="not a JSON object"):
+            read_answer(self.WHERE, 200, body)
