@@ -10,7 +10,7 @@ import math
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,19 +75,21 @@ class Runner:
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
 
-    async def evaluate(
+    def evaluate(
         self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
-    ) -> Evaluation:
-        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when admission refuses a new evaluation for `caller`; ArgError for an `at` that the check
-        cannot measure as of (it measures only the present)."""
+    ) -> Coroutine[Any, Any, Evaluation]:
+        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight, once awaited;
+        Overloaded when admission refuses a new evaluation for `caller`; ArgError, at once, for an `at` that the
+        check cannot measure as of (it measures only the present)."""
+        # Not a coroutine of its own: the one it returns is the evaluation's, one layer fewer to create and to
+        # pass every resumption through.
         if at is not None and not check.measures_the_past():
             raise ArgError(
                 f"at: check {check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends "
                 "requests now), so it cannot be evaluated as of a past time; leave at out",
                 "at",
             )
-        return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
+        return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished, cancelled ones included."""
@@ -163,8 +165,10 @@ class Runner:
     async def _admitted(
         self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
     ) -> Evaluation:
-        # Queued as a future of its own: identical requests join it while it waits for its slot.
-        await self.admission.acquire(caller)
+        # Queued as a future of its own: identical requests join it while it waits for its slot. A free slot is
+        # taken without the queue's coroutine.
+        if not self.admission.take(caller):
+            await self.admission.acquire(caller)
         try:
             return await self._evaluate(check, args, at, backtest)
         finally:

@@ -11,7 +11,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -542,12 +542,13 @@ class PrometheusSource:
             finally:
                 del error, cause
 
-    async def query(
+    def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
-    ) -> QueryResult:
-        """An instant query evaluated at `at`; `encoded_promql`, when given, is `quoting.quote(promql)`
+    ) -> Coroutine[Any, Any, QueryResult]:
+        """An instant query evaluated at `at`, once awaited; `encoded_promql`, when given, is `quoting.quote(promql)`
         (a template encodes its constant parts once)."""
-        return await self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
+        # Not a coroutine of its own: the query's is returned, one layer fewer to create and to resume through.
+        return self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(
         self,
