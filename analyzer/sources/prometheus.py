@@ -486,6 +486,12 @@ class PrometheusSource:
         self._header_words = tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS)
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (_client_timeout(config.timeout_s), _prom_timeout(config.timeout_s))
+        # What every query reads of the (frozen) config, as plain attributes: an attribute of a pydantic model
+        # costs several times a plain object's.
+        self._timeout_s = config.timeout_s
+        self._api_url = f"{config.url}/api/v1/"
+        self._max_answer_bytes = config.max_answer_bytes
+        self._bearer_token_file = config.bearer_token_file
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -571,7 +577,7 @@ class PrometheusSource:
         """`params`: the query string's other parameters, numbers only (nothing to quote)."""
         if encoded_promql is None:
             encoded_promql = quote(promql)
-        budget_s = min(timeout_s, self.config.timeout_s)
+        budget_s = min(timeout_s, self._timeout_s)
         if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
         loop = asyncio.get_running_loop()
@@ -617,16 +623,14 @@ class PrometheusSource:
     ) -> QueryResult:
         """One exchange: the answer parsed, the analyzer's error, or ResendableFailure."""
         session = self._session()
-        headers = self._authorization()
-        tls = self._tls.context(self._where)
-        if timeout_s == self.config.timeout_s:
+        headers = None if self._bearer_token_file is None else self._authorization()
+        tls = self._tls.context(self._where) if self._tls.https else True
+        if timeout_s == self._timeout_s:
             timeout, prom_timeout = self._full_timeout
         else:
             timeout, prom_timeout = _client_timeout(timeout_s), _prom_timeout(timeout_s)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(
-            f"{self.config.url}/api/v1/{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True
-        )
+        url = URL(f"{self._api_url}{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True)
         with self._client_errors:
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
@@ -636,7 +640,7 @@ class PrometheusSource:
                     status, length = response.status, response.content_length
                     if (
                         length is not None
-                        and length <= self.config.max_answer_bytes
+                        and length <= self._max_answer_bytes
                         and "Content-Encoding" not in response.headers
                     ):
                         body = await response.read()  # the usual answer, bounded by its Content-Length
@@ -688,7 +692,7 @@ class PrometheusSource:
     def _authorization(self) -> dict[str, str] | None:
         """The bearer token header, the file read for every query because mounted Secrets and projected
         service-account tokens rotate under a running process."""
-        path = self.config.bearer_token_file
+        path = self._bearer_token_file
         if path is None:
             return None
         try:
@@ -705,14 +709,14 @@ class _TLSSettings:
     bundle serves new connections), certifi's bundle when none is set, or no verification (`insecure`)."""
 
     def __init__(self, config: PrometheusSourceConfig) -> None:
-        self._https = config.url.startswith("https://")
+        self.https = config.url.startswith("https://")
         self._ca_file = config.ca_file
         self._insecure = config.insecure
         self._loaded: tuple[tuple[int, int, int, int], ssl.SSLContext] | None = None
 
     def context(self, where: str) -> ssl.SSLContext | bool:
         """What aiohttp's `ssl` argument takes; SourceUnavailable when the ca_file is unusable."""
-        if not self._https:
+        if not self.https:
             return True
         if self._ca_file is None:
             return False if self._insecure else _certifi_context()
