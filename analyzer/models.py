@@ -173,7 +173,8 @@ class Evaluation(BaseModel):
         return {
             "check": self.check,
             "kind": self.kind,
-            "verdict": self.verdict.value,
+            # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
+            "verdict": str(self.verdict),
             "reason": self.reason,
             "value": finite_or_none(self.value),
             "threshold": self.threshold,

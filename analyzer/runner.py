@@ -251,6 +251,8 @@ class Runner:
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
+        # Read once: a pydantic model's attribute costs several times a local's, and these are read again below.
+        name, outcome = check.name, verdict.outcome
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
@@ -264,7 +266,7 @@ class Runner:
             scrub = scrubber(secret_values)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
-            check.name,
+            name,
             check.kind,
             verdict,
             args=shown,
@@ -272,17 +274,18 @@ class Runner:
             duration_ms=round(duration_s * 1000, 3),
             error=error_code,
             http_status=http_status,
-            ui_url=verdict_path(check.name, shown, evaluation_time),
+            ui_url=verdict_path(name, shown, evaluation_time),
         )
         if self.metrics is not None:
-            self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
-        failed = verdict.outcome is Outcome.ERROR
+            # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
+            self.metrics.observe_evaluation(name, str(outcome), duration_s)
+        failed = outcome is Outcome.ERROR
         if failed or self._logs_verdicts:
             (self._logger.warning if failed else self._logger.info)(
                 "check_evaluated",
-                check=check.name,
+                check=name,
                 kind=check.kind,
-                verdict=verdict.outcome.value,
+                verdict=outcome.value,
                 value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
                 reason=verdict.reason,
                 error=error_code,
@@ -354,10 +357,15 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
     """A last guard against failing open: a pass must be a Verdict whose value, if any, is finite."""
     if not isinstance(verdict, Verdict):
         raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
-    if verdict.outcome is Outcome.PASS and verdict.value is not None and not math.isfinite(verdict.value):
-        raise TypeError(f"the check judged pass on the non-finite value {verdict.value}")
-    bounds = verdict.threshold if isinstance(verdict.threshold, list) else [verdict.threshold]
+    outcome, value, threshold = verdict.outcome, verdict.value, verdict.threshold
+    if type(outcome) is not Outcome:
+        # A Verdict made without validation (a plugin's model_construct): its pass would slip past the checks below,
+        # which know an outcome by identity.
+        raise TypeError(f"the check's verdict has the outcome {outcome!r}, not an Outcome")
+    if outcome is Outcome.PASS and value is not None and not math.isfinite(value):
+        raise TypeError(f"the check judged pass on the non-finite value {value}")
+    bounds = threshold if isinstance(threshold, list) else [threshold]
     if not all(bound is None or math.isfinite(bound) for bound in bounds):
         # No answer can carry it (JSON has no such number), and no judgement against it means anything.
-        raise TypeError(f"the check judged against the non-finite threshold {verdict.threshold}")
+        raise TypeError(f"the check judged against the non-finite threshold {threshold}")
     return verdict
