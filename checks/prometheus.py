@@ -118,9 +118,11 @@ class PrometheusCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
+        # Settings read once (an attribute of a pydantic model costs several times a local's).
+        window, reduce = self.range, self.reduce
         promql, encoded = self._template.render_encoded(ctx.args)
         source = ctx.prometheus(self.source)
-        if self.range is None:
+        if window is None:
             result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
             if result.result_type == "matrix":
                 # Judging the last raw sample would ignore the rest of the window the query names.
@@ -128,21 +130,23 @@ class PrometheusCheck(Check):
                     "the query returned a range vector (raw samples), not one value per series; reduce its "
                     "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
                 )
+            points = [(series, *_instant_value(series)) for series in result.series]
         else:
             end = ctx.evaluation_time
-            start = end - timedelta(seconds=parse_duration(self.range))
-            step_s = range_step_s(self.range, self.step)
+            start = end - timedelta(seconds=parse_duration(window))
+            step_s = range_step_s(window, self.step)
             result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-        points = [(series, *self._series_value(series, ctx.evaluation_time)) for series in result.series]
+            points = [(series, *self._series_value(series, end, window)) for series in result.series]
         details = self._details(result, points)
         if not points:
             return self._absent("the query returned no series", result, details)
-        stale = self._stale_for(points, ctx.evaluation_time)
+        # An instant query's answer is now: never stale.
+        stale = None if window is None else self._stale_for(points, ctx.evaluation_time, window)
         if stale is not None:
             return self._absent(stale, result, details)
         if self.each:
             return self._judge_each(points, details, result.storage_warnings)
-        if len(points) > 1 and self.reduce is None:
+        if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
                 f"the query returned {len(points)} series ({shown}, ...); set reduce or "
@@ -158,8 +162,8 @@ class PrometheusCheck(Check):
             return self._unjudged(
                 value, reason, details, beside_values=len(unjudgeable) < len(points), partial=result.storage_warnings
             )
-        value = values[0] if self.reduce is None else self.reduce.apply(values)
-        subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
+        value = values[0] if reduce is None else reduce.apply(values)
+        subject = "value" if reduce is None else f"{reduce} of {len(values)} series"
         if not math.isfinite(value):
             reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
             return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
@@ -175,20 +179,18 @@ class PrometheusCheck(Check):
             }
         )
 
-    def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime) -> str | None:
+    def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
         (a canary whose pods died: nothing scraped any more), there is no series now, as an instant query at the
         end would see, whatever their earlier samples say; with `reduce` or `each` too. One series ending while
-        others still report is a pod replaced, not a stale answer."""
-        if self.range is None:
-            return None
+        others still report is a pod replaced, not a stale answer. `window`: the check's range."""
         # A NaN point is no value there (a ratio over zero traffic: a canary whose workers hung, still scraped), as
         # a missing point is.
         valued_s = [at for series, _, _ in points if (at := _last_valued_s(series)) is not None]
         if not valued_s:
             return None  # no value at all: each series' value is NaN, which follows no_data anyway
         silent_s = silence_s(max(valued_s), end)
-        if not stopped_reporting(silent_s, range_step_s(self.range, self.step)):
+        if not stopped_reporting(silent_s, range_step_s(window, self.step)):
             return None
         if len(points) == 1:
             return (
@@ -234,18 +236,16 @@ class PrometheusCheck(Check):
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
-    def _series_value(self, series: Series, end: datetime) -> tuple[float, int]:
-        """One value per series, and how many finite samples it came from; an infinite sample anywhere in a
-        range makes the series' value that infinity (its other samples do not speak for the window), and a
-        series still reporting at the range's end but NaN for more than a step before it has none (NaN)."""
-        if self.range is None:
-            value = series.samples[-1][1] if series.samples else math.nan
-            return value, int(math.isfinite(value))
+    def _series_value(self, series: Series, end: datetime, window: str) -> tuple[float, int]:
+        """One value per series of a range query over `window` (the check's range), and how many finite samples it
+        came from; an infinite sample anywhere in a range makes the series' value that infinity (its other samples
+        do not speak for the window), and a series still reporting at the range's end but NaN for more than a step
+        before it has none (NaN)."""
         finite = [value for _, value in series.samples if math.isfinite(value)]
         infinite = next((value for _, value in series.samples if math.isinf(value)), None)
         if infinite is not None:
             return infinite, len(finite)
-        if len(finite) < self.min_samples or _lost_its_values(series, end, range_step_s(self.range, self.step)):
+        if len(finite) < self.min_samples or _lost_its_values(series, end, range_step_s(window, self.step)):
             return math.nan, len(finite)
         reducer = self.over_time or Reducer("avg")
         if reducer.name == "last":
@@ -351,6 +351,12 @@ class PrometheusCheck(Check):
         if result.infos:
             details["prometheus_infos"] = result.infos
         return details
+
+
+def _instant_value(series: Series) -> tuple[float, int]:
+    """An instant vector's series: its one sample's value (NaN without one), and 1 when that value is finite."""
+    value = series.samples[-1][1] if series.samples else math.nan
+    return value, int(math.isfinite(value))
 
 
 def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> str | None:
