@@ -160,8 +160,9 @@ class Evaluation(BaseModel):
         body = self.fields_json()
         if body["error"] is None:
             del body["error"]
-        if self.ui_url is not None:
-            body["ui_url"] = self.ui_url
+        ui_url = self.ui_url
+        if ui_url is not None:
+            body["ui_url"] = ui_url
         if explain:
             body["details"] = details_json(self.details)
         return body

@@ -167,14 +167,14 @@ class PrometheusCheck(Check):
         if not math.isfinite(value):
             reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
             return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
-        outcome = self._judge(value)
+        outcome, threshold = self._decide(value)
         # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
         return Verdict.model_validate(
             {
                 "outcome": outcome,
                 "reason": self._reason(outcome, subject, value),
                 "value": value,
-                "threshold": self._threshold(value),
+                "threshold": threshold,
                 "details": details,
             }
         )
@@ -253,18 +253,15 @@ class PrometheusCheck(Check):
             return last, len(finite)
         return reducer.apply(finite), len(finite)
 
-    def _judge(self, value: float) -> Outcome:
-        if self.fail_if is not None and self.fail_if.matches(value):
-            return Outcome.FAIL
-        if self.pass_if.matches(value):
-            return Outcome.PASS
-        return Outcome.INCONCLUSIVE if self.fail_if is not None else Outcome.FAIL
-
-    def _threshold(self, value: float) -> Threshold:
-        """The bound that decided: fail_if's when it matched, else pass_if's."""
-        if self.fail_if is not None and self.fail_if.matches(value):
-            return self.fail_if.threshold
-        return self.pass_if.threshold
+    def _decide(self, value: float) -> tuple[Outcome, Threshold]:
+        """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
+        pass over the conditions, each read once)."""
+        fail_if, pass_if = self.fail_if, self.pass_if
+        if fail_if is not None and fail_if.matches(value):
+            return Outcome.FAIL, fail_if.threshold
+        if pass_if.matches(value):
+            return Outcome.PASS, pass_if.threshold
+        return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), pass_if.threshold
 
     def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
         shown = format_number(value)
@@ -282,7 +279,7 @@ class PrometheusCheck(Check):
         judged: list[tuple[Outcome, Series, float]] = []
         for series, value, samples in points:
             if math.isfinite(value):
-                judged.append((self._judge(value), series, value))
+                judged.append((self._decide(value)[0], series, value))
             else:
                 reason = _no_value_reason(series, value, samples, 1, self.min_samples)
                 nodata = self._unjudged(value, reason, {}, beside_values=False, partial=partial)
@@ -320,7 +317,7 @@ class PrometheusCheck(Check):
             outcome=worst_outcome,
             reason=reason,
             value=value if math.isfinite(value) else None,
-            threshold=self._threshold(value),
+            threshold=self._decide(value)[1],
             details=details,
         )
 
