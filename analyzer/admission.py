@@ -88,6 +88,15 @@ class Admission:
         self._running += 1
         future.add_done_callback(lambda _: self.release(caller))
 
+    def take(self, caller: str = "") -> bool:
+        """Take a slot for `caller` if one is free now (what `acquire` does then, without a coroutine); False,
+        with nothing taken, when `acquire` would have to queue or refuse."""
+        if self.limit is None or self._running < self.limit:
+            self._share(caller).running += 1
+            self._running += 1
+            return True
+        return False
+
     async def acquire(self, caller: str = "") -> None:
         """Take a slot for `caller`, waiting in the fair queue when all are busy; Overloaded when the queue
         has no room for it, when a lighter caller takes its place, or after `queue_timeout_s`."""

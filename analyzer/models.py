@@ -160,8 +160,9 @@ class Evaluation(BaseModel):
         body = self.fields_json()
         if body["error"] is None:
             del body["error"]
-        if self.ui_url is not None:
-            body["ui_url"] = self.ui_url
+        ui_url = self.ui_url
+        if ui_url is not None:
+            body["ui_url"] = ui_url
         if explain:
             body["details"] = details_json(self.details)
         return body
@@ -173,7 +174,8 @@ class Evaluation(BaseModel):
         return {
             "check": self.check,
             "kind": self.kind,
-            "verdict": self.verdict.value,
+            # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
+            "verdict": str(self.verdict),
             "reason": self.reason,
             "value": finite_or_none(self.value),
             "threshold": self.threshold,

@@ -251,8 +251,8 @@ class Param(BaseModel):
         if rules is None:
             return self._parse_number(name, raw, hidden)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
-        if len(text) > self.max_length:
-            raise ArgError(f"arg {name!r} is longer than {self.max_length} characters", name)
+        if len(text) > rules.max_length:
+            raise ArgError(f"arg {name!r} is longer than {rules.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
             raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text, hidden)}", name)
         if rules.duration:
@@ -267,8 +267,8 @@ class Param(BaseModel):
                 f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text, hidden)}", name
             )
         if rules.free_text:
-            if len(text) < self.min_length:
-                raise ArgError(_too_short(name, text, self.min_length, hidden), name)
+            if len(text) < rules.min_length:
+                raise ArgError(_too_short(name, text, rules.min_length, hidden), name)
             # Control characters are never printable: printable text (most values) needs no regex.
             if not text.isprintable() and _CONTROL_RE.search(text) is not None:
                 raise ArgError(f"arg {name!r} must not contain control characters", name)
@@ -283,6 +283,8 @@ class Param(BaseModel):
         if self.type is ParamType.NUMBER:
             return None
         return _TextRules(
+            max_length=self.max_length,
+            min_length=self.min_length,
             grammar=_STRING_RULES.get(self.type),
             duration=self.type is ParamType.DURATION,
             values=frozenset(self.values or ()) if self.type is ParamType.ENUM else None,
@@ -330,6 +332,9 @@ def _too_short(name: str, text: str, min_length: int, hidden: bool) -> str:
 class _TextRules:
     """The checks of a text param, in the order `Param.parse` applies them."""
 
+    # The param's own, here as plain numbers: an attribute of the pydantic Param costs several times these.
+    max_length: int
+    min_length: int
     grammar: tuple[re.Pattern[str], str] | None
     duration: bool
     values: frozenset[str] | None

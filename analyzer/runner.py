@@ -10,7 +10,7 @@ import math
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,19 +75,21 @@ class Runner:
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
 
-    async def evaluate(
+    def evaluate(
         self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
-    ) -> Evaluation:
-        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight;
-        Overloaded when admission refuses a new evaluation for `caller`; ArgError for an `at` that the check
-        cannot measure as of (it measures only the present)."""
+    ) -> Coroutine[Any, Any, Evaluation]:
+        """Evaluate, sharing the result with identical evaluations (check, args, time) in flight, once awaited;
+        Overloaded when admission refuses a new evaluation for `caller`; ArgError, at once, for an `at` that the
+        check cannot measure as of (it measures only the present)."""
+        # Not a coroutine of its own: the one it returns is the evaluation's, one layer fewer to create and to
+        # pass every resumption through.
         if at is not None and not check.measures_the_past():
             raise ArgError(
                 f"at: check {check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends "
                 "requests now), so it cannot be evaluated as of a past time; leave at out",
                 "at",
             )
-        return await self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
+        return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished, cancelled ones included."""
@@ -163,8 +165,10 @@ class Runner:
     async def _admitted(
         self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
     ) -> Evaluation:
-        # Queued as a future of its own: identical requests join it while it waits for its slot.
-        await self.admission.acquire(caller)
+        # Queued as a future of its own: identical requests join it while it waits for its slot. A free slot is
+        # taken without the queue's coroutine.
+        if not self.admission.take(caller):
+            await self.admission.acquire(caller)
         try:
             return await self._evaluate(check, args, at, backtest)
         finally:
@@ -247,6 +251,8 @@ class Runner:
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started
+        # Read once: a pydantic model's attribute costs several times a local's, and these are read again below.
+        name, outcome = check.name, verdict.outcome
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
@@ -260,7 +266,7 @@ class Runner:
             scrub = scrubber(secret_values)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         evaluation = Evaluation.of(
-            check.name,
+            name,
             check.kind,
             verdict,
             args=shown,
@@ -268,17 +274,18 @@ class Runner:
             duration_ms=round(duration_s * 1000, 3),
             error=error_code,
             http_status=http_status,
-            ui_url=verdict_path(check.name, shown, evaluation_time),
+            ui_url=verdict_path(name, shown, evaluation_time),
         )
         if self.metrics is not None:
-            self.metrics.observe_evaluation(check.name, verdict.outcome.value, duration_s)
-        failed = verdict.outcome is Outcome.ERROR
+            # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
+            self.metrics.observe_evaluation(name, str(outcome), duration_s)
+        failed = outcome is Outcome.ERROR
         if failed or self._logs_verdicts:
             (self._logger.warning if failed else self._logger.info)(
                 "check_evaluated",
-                check=check.name,
+                check=name,
                 kind=check.kind,
-                verdict=verdict.outcome.value,
+                verdict=outcome.value,
                 value=verdict.value if verdict.value is None or math.isfinite(verdict.value) else str(verdict.value),
                 reason=verdict.reason,
                 error=error_code,
@@ -350,10 +357,15 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
     """A last guard against failing open: a pass must be a Verdict whose value, if any, is finite."""
     if not isinstance(verdict, Verdict):
         raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
-    if verdict.outcome is Outcome.PASS and verdict.value is not None and not math.isfinite(verdict.value):
-        raise TypeError(f"the check judged pass on the non-finite value {verdict.value}")
-    bounds = verdict.threshold if isinstance(verdict.threshold, list) else [verdict.threshold]
+    outcome, value, threshold = verdict.outcome, verdict.value, verdict.threshold
+    if type(outcome) is not Outcome:
+        # A Verdict made without validation (a plugin's model_construct): its pass would slip past the checks below,
+        # which know an outcome by identity.
+        raise TypeError(f"the check's verdict has the outcome {outcome!r}, not an Outcome")
+    if outcome is Outcome.PASS and value is not None and not math.isfinite(value):
+        raise TypeError(f"the check judged pass on the non-finite value {value}")
+    bounds = threshold if isinstance(threshold, list) else [threshold]
     if not all(bound is None or math.isfinite(bound) for bound in bounds):
         # No answer can carry it (JSON has no such number), and no judgement against it means anything.
-        raise TypeError(f"the check judged against the non-finite threshold {verdict.threshold}")
+        raise TypeError(f"the check judged against the non-finite threshold {threshold}")
     return verdict

@@ -17,14 +17,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import Any
 
 import structlog
-from aiohttp import web
-from multidict import istr
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
 from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller, log_auth_failed
 from analyzer.catalog import Catalog
+from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import LiveCatalog
@@ -41,6 +42,10 @@ from analyzer.ui.pages import is_ui_route, setup_ui, ui_guard
 # As istr, header names are case-folded once, not on every answer (what aiohttp's own hdrs names do).
 CATALOG_VERSION_HEADER = istr("X-Analyzer-Catalog-Version")
 _REQUEST_ID_HEADER = istr("X-Request-Id")
+_NO_STORE_HEADERS = CIMultiDictProxy(CIMultiDict([(hdrs.CACHE_CONTROL, "no-store")]))
+_JSON_HEADERS = CIMultiDictProxy(
+    CIMultiDict([(hdrs.CACHE_CONTROL, "no-store"), (hdrs.CONTENT_TYPE, "application/json")])
+)
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 RUN_ROUTE = "/api/v1/checks/{name}/run"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -363,7 +368,7 @@ async def run_check(request: web.Request) -> web.Response:
     history = app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
-    secret: frozenset[str] = frozenset()
+    check: Check | None = None
     where: dict[str, Any] = {
         "caller": caller,
         "request_id": request[REQUEST_ID],
@@ -376,7 +381,6 @@ async def run_check(request: web.Request) -> web.Response:
         if live.draining:
             raise ShuttingDown(app[SETTINGS].retry_after_s)
         check = principal.check_of(generation.catalog, name)
-        secret = check.secret_params()
         options, raw_args = _split_query(request)
         if request.method == "POST":
             for arg_name, value in (await _body_args(request)).items():
@@ -396,6 +400,8 @@ async def run_check(request: web.Request) -> web.Response:
         args = check.bind_args(raw_args)
         evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     except AnalyzerError as exc:
+        # The secret params asked for only here: an evaluated request shows its args through the runner.
+        secret = check.secret_params() if check is not None else frozenset()
         history.record_rejection(
             name,
             http_status=exc.http_status,
@@ -406,16 +412,13 @@ async def run_check(request: web.Request) -> web.Response:
         )
         raise
     history.record_evaluation(evaluation, **where)
-    headers = {"Cache-Control": "no-store"}
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
-        return web.Response(text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=headers)
-    return web.Response(
-        body=evaluation.json_body(explain),
-        status=evaluation.http_status,
-        headers=headers,
-        content_type="application/json",
-    )
+        return web.Response(
+            text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=_NO_STORE_HEADERS
+        )
+    # The headers copied from a ready multidict: the same two, in the same order, as from a dict and content_type.
+    return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=_JSON_HEADERS)
 
 
 def _overloaded_response(retry_after_s: int) -> web.Response:

@@ -118,9 +118,11 @@ class PrometheusCheck(Check):
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
+        # Settings read once (an attribute of a pydantic model costs several times a local's).
+        window, reduce = self.range, self.reduce
         promql, encoded = self._template.render_encoded(ctx.args)
         source = ctx.prometheus(self.source)
-        if self.range is None:
+        if window is None:
             result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
             if result.result_type == "matrix":
                 # Judging the last raw sample would ignore the rest of the window the query names.
@@ -128,21 +130,23 @@ class PrometheusCheck(Check):
                     "the query returned a range vector (raw samples), not one value per series; reduce its "
                     "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
                 )
+            points = [(series, *_instant_value(series)) for series in result.series]
         else:
             end = ctx.evaluation_time
-            start = end - timedelta(seconds=parse_duration(self.range))
-            step_s = range_step_s(self.range, self.step)
+            start = end - timedelta(seconds=parse_duration(window))
+            step_s = range_step_s(window, self.step)
             result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-        points = [(series, *self._series_value(series, ctx.evaluation_time)) for series in result.series]
+            points = [(series, *self._series_value(series, end, window)) for series in result.series]
         details = self._details(result, points)
         if not points:
             return self._absent("the query returned no series", result, details)
-        stale = self._stale_for(points, ctx.evaluation_time)
+        # An instant query's answer is now: never stale.
+        stale = None if window is None else self._stale_for(points, ctx.evaluation_time, window)
         if stale is not None:
             return self._absent(stale, result, details)
         if self.each:
             return self._judge_each(points, details, result.storage_warnings)
-        if len(points) > 1 and self.reduce is None:
+        if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
                 f"the query returned {len(points)} series ({shown}, ...); set reduce or "
@@ -158,37 +162,35 @@ class PrometheusCheck(Check):
             return self._unjudged(
                 value, reason, details, beside_values=len(unjudgeable) < len(points), partial=result.storage_warnings
             )
-        value = values[0] if self.reduce is None else self.reduce.apply(values)
-        subject = "value" if self.reduce is None else f"{self.reduce} of {len(values)} series"
+        value = values[0] if reduce is None else reduce.apply(values)
+        subject = "value" if reduce is None else f"{reduce} of {len(values)} series"
         if not math.isfinite(value):
             reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
             return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
-        outcome = self._judge(value)
+        outcome, threshold = self._decide(value)
         # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
         return Verdict.model_validate(
             {
                 "outcome": outcome,
                 "reason": self._reason(outcome, subject, value),
                 "value": value,
-                "threshold": self._threshold(value),
+                "threshold": threshold,
                 "details": details,
             }
         )
 
-    def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime) -> str | None:
+    def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
         (a canary whose pods died: nothing scraped any more), there is no series now, as an instant query at the
         end would see, whatever their earlier samples say; with `reduce` or `each` too. One series ending while
-        others still report is a pod replaced, not a stale answer."""
-        if self.range is None:
-            return None
+        others still report is a pod replaced, not a stale answer. `window`: the check's range."""
         # A NaN point is no value there (a ratio over zero traffic: a canary whose workers hung, still scraped), as
         # a missing point is.
         valued_s = [at for series, _, _ in points if (at := _last_valued_s(series)) is not None]
         if not valued_s:
             return None  # no value at all: each series' value is NaN, which follows no_data anyway
         silent_s = silence_s(max(valued_s), end)
-        if not stopped_reporting(silent_s, range_step_s(self.range, self.step)):
+        if not stopped_reporting(silent_s, range_step_s(window, self.step)):
             return None
         if len(points) == 1:
             return (
@@ -234,18 +236,16 @@ class PrometheusCheck(Check):
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
-    def _series_value(self, series: Series, end: datetime) -> tuple[float, int]:
-        """One value per series, and how many finite samples it came from; an infinite sample anywhere in a
-        range makes the series' value that infinity (its other samples do not speak for the window), and a
-        series still reporting at the range's end but NaN for more than a step before it has none (NaN)."""
-        if self.range is None:
-            value = series.samples[-1][1] if series.samples else math.nan
-            return value, int(math.isfinite(value))
+    def _series_value(self, series: Series, end: datetime, window: str) -> tuple[float, int]:
+        """One value per series of a range query over `window` (the check's range), and how many finite samples it
+        came from; an infinite sample anywhere in a range makes the series' value that infinity (its other samples
+        do not speak for the window), and a series still reporting at the range's end but NaN for more than a step
+        before it has none (NaN)."""
         finite = [value for _, value in series.samples if math.isfinite(value)]
         infinite = next((value for _, value in series.samples if math.isinf(value)), None)
         if infinite is not None:
             return infinite, len(finite)
-        if len(finite) < self.min_samples or _lost_its_values(series, end, range_step_s(self.range, self.step)):
+        if len(finite) < self.min_samples or _lost_its_values(series, end, range_step_s(window, self.step)):
             return math.nan, len(finite)
         reducer = self.over_time or Reducer("avg")
         if reducer.name == "last":
@@ -253,18 +253,15 @@ class PrometheusCheck(Check):
             return last, len(finite)
         return reducer.apply(finite), len(finite)
 
-    def _judge(self, value: float) -> Outcome:
-        if self.fail_if is not None and self.fail_if.matches(value):
-            return Outcome.FAIL
-        if self.pass_if.matches(value):
-            return Outcome.PASS
-        return Outcome.INCONCLUSIVE if self.fail_if is not None else Outcome.FAIL
-
-    def _threshold(self, value: float) -> Threshold:
-        """The bound that decided: fail_if's when it matched, else pass_if's."""
-        if self.fail_if is not None and self.fail_if.matches(value):
-            return self.fail_if.threshold
-        return self.pass_if.threshold
+    def _decide(self, value: float) -> tuple[Outcome, Threshold]:
+        """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
+        pass over the conditions, each read once)."""
+        fail_if, pass_if = self.fail_if, self.pass_if
+        if fail_if is not None and fail_if.matches(value):
+            return Outcome.FAIL, fail_if.threshold
+        if pass_if.matches(value):
+            return Outcome.PASS, pass_if.threshold
+        return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), pass_if.threshold
 
     def _reason(self, outcome: Outcome, subject: str, value: float) -> str:
         shown = format_number(value)
@@ -282,7 +279,7 @@ class PrometheusCheck(Check):
         judged: list[tuple[Outcome, Series, float]] = []
         for series, value, samples in points:
             if math.isfinite(value):
-                judged.append((self._judge(value), series, value))
+                judged.append((self._decide(value)[0], series, value))
             else:
                 reason = _no_value_reason(series, value, samples, 1, self.min_samples)
                 nodata = self._unjudged(value, reason, {}, beside_values=False, partial=partial)
@@ -320,7 +317,7 @@ class PrometheusCheck(Check):
             outcome=worst_outcome,
             reason=reason,
             value=value if math.isfinite(value) else None,
-            threshold=self._threshold(value),
+            threshold=self._decide(value)[1],
             details=details,
         )
 
@@ -351,6 +348,12 @@ class PrometheusCheck(Check):
         if result.infos:
             details["prometheus_infos"] = result.infos
         return details
+
+
+def _instant_value(series: Series) -> tuple[float, int]:
+    """An instant vector's series: its one sample's value (NaN without one), and 1 when that value is finite."""
+    value = series.samples[-1][1] if series.samples else math.nan
+    return value, int(math.isfinite(value))
 
 
 def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> str | None:

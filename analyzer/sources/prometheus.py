@@ -11,7 +11,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -500,6 +500,12 @@ class PrometheusSource:
         self._header_words = tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS)
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (_client_timeout(config.timeout_s), _prom_timeout(config.timeout_s))
+        # What every query reads of the (frozen) config, as plain attributes: an attribute of a pydantic model
+        # costs several times a plain object's.
+        self._timeout_s = config.timeout_s
+        self._api_url = f"{config.url}/api/v1/"
+        self._max_answer_bytes = config.max_answer_bytes
+        self._bearer_token_file = config.bearer_token_file
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -556,12 +562,13 @@ class PrometheusSource:
             finally:
                 del error, cause
 
-    async def query(
+    def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
-    ) -> QueryResult:
-        """An instant query evaluated at `at`; `encoded_promql`, when given, is `quoting.quote(promql)`
+    ) -> Coroutine[Any, Any, QueryResult]:
+        """An instant query evaluated at `at`, once awaited; `encoded_promql`, when given, is `quoting.quote(promql)`
         (a template encodes its constant parts once)."""
-        return await self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
+        # Not a coroutine of its own: the query's is returned, one layer fewer to create and to resume through.
+        return self._run(promql, encoded_promql, "query", f"time={at.timestamp():.3f}", timeout_s)
 
     async def query_range(
         self,
@@ -584,7 +591,7 @@ class PrometheusSource:
         """`params`: the query string's other parameters, numbers only (nothing to quote)."""
         if encoded_promql is None:
             encoded_promql = quote(promql)
-        budget_s = min(timeout_s, self.config.timeout_s)
+        budget_s = min(timeout_s, self._timeout_s)
         if budget_s <= 0:
             raise SourceTimeout(f"no time left to query Prometheus source {self.name!r}")
         loop = asyncio.get_running_loop()
@@ -630,16 +637,14 @@ class PrometheusSource:
     ) -> QueryResult:
         """One exchange: the answer parsed, the analyzer's error, or ResendableFailure."""
         session = self._session()
-        headers = self._authorization()
-        tls = self._tls.context(self._where)
-        if timeout_s == self.config.timeout_s:
+        headers = None if self._bearer_token_file is None else self._authorization()
+        tls = self._tls.context(self._where) if self._tls.https else True
+        if timeout_s == self._timeout_s:
             timeout, prom_timeout = self._full_timeout
         else:
             timeout, prom_timeout = _client_timeout(timeout_s), _prom_timeout(timeout_s)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(
-            f"{self.config.url}/api/v1/{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True
-        )
+        url = URL(f"{self._api_url}{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True)
         with self._client_errors:
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.
@@ -649,7 +654,7 @@ class PrometheusSource:
                     status, length = response.status, response.content_length
                     if (
                         length is not None
-                        and length <= self.config.max_answer_bytes
+                        and length <= self._max_answer_bytes
                         and "Content-Encoding" not in response.headers
                     ):
                         body = await response.read()  # the usual answer, bounded by its Content-Length
@@ -701,7 +706,7 @@ class PrometheusSource:
     def _authorization(self) -> dict[str, str] | None:
         """The bearer token header, the file read for every query because mounted Secrets and projected
         service-account tokens rotate under a running process."""
-        path = self.config.bearer_token_file
+        path = self._bearer_token_file
         if path is None:
             return None
         try:
@@ -718,14 +723,14 @@ class _TLSSettings:
     bundle serves new connections), certifi's bundle when none is set, or no verification (`insecure`)."""
 
     def __init__(self, config: PrometheusSourceConfig) -> None:
-        self._https = config.url.startswith("https://")
+        self.https = config.url.startswith("https://")
         self._ca_file = config.ca_file
         self._insecure = config.insecure
         self._loaded: tuple[tuple[int, int, int, int], ssl.SSLContext] | None = None
 
     def context(self, where: str) -> ssl.SSLContext | bool:
         """What aiohttp's `ssl` argument takes; SourceUnavailable when the ca_file is unusable."""
-        if not self._https:
+        if not self.https:
             return True
         if self._ca_file is None:
             return False if self._insecure else _certifi_context()

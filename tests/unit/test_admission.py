@@ -84,3 +84,21 @@ class TestAccounting:
         for _ in range(100):
             await admission.acquire("a")
         assert admission.running == 100 and not admission.refuses("a")
+
+
+class TestTake:
+    """A free slot is taken at once; a busy one is left to the queue, with nothing taken."""
+
+    def test_takes_a_free_slot_and_leaves_a_full_one_alone(self):
+        admission = Admission(limit=1, max_queued=1, queue_timeout_s=60)
+        assert admission.take("a")
+        assert (admission.running, admission.shares()) == (1, {"a": (1, 0)})
+        assert not admission.take("b")
+        assert (admission.running, admission.queued, admission.shares()) == (1, 0, {"a": (1, 0)})
+        admission.release("a")
+        assert (admission.running, admission.shares()) == (0, {})
+
+    def test_without_a_limit_every_take_succeeds(self):
+        admission = Admission()
+        assert admission.take("a") and admission.take("a")
+        assert admission.shares() == {"a": (2, 0)}

@@ -77,6 +77,8 @@ class ScriptedCheck(Check):
             raise ValueError(f"cannot use {ctx.args['token']}")
         if self.name == "error-verdict":
             return Verdict(outcome=Outcome.ERROR, reason="the vendor's API said no")
+        if self.name == "unvalidated-pass":
+            return Verdict.model_construct(outcome="pass", reason="unchecked", value=math.nan)
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
@@ -125,6 +127,8 @@ class TestErrorMapping:
             ("inf-threshold", 500, "internal_error", "non-finite threshold inf"),
             ("inf-interval", 500, "internal_error", "non-finite threshold [1.0, inf]"),
             ("not-a-verdict", 500, "internal_error", "not a Verdict"),
+            # Made without validation: its non-finite pass is not taken for a judged one.
+            ("unvalidated-pass", 500, "internal_error", "the outcome 'pass', not an Outcome"),
             # Not the deadline: it was reported as deadline_exceeded, hiding an unmapped library timeout.
             ("library-timeout", 500, "internal_error", "TimeoutError: timed out"),
         ],
