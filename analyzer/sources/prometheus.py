@@ -503,7 +503,10 @@ class PrometheusSource:
         # What every query reads of the (frozen) config, as plain attributes: an attribute of a pydantic model
         # costs several times a plain object's.
         self._timeout_s = config.timeout_s
-        self._api_url = f"{config.url}/api/v1/"
+        # The API's address parsed once: each query's URL is built from its parts (yarl would otherwise parse the
+        # whole URL, the encoded PromQL included, on every query: its cache misses, `time` differs every time).
+        api = URL(f"{config.url}/api/v1/", encoded=True)
+        self._api_scheme, self._api_authority, self._api_path = api.scheme, api.raw_authority, api.raw_path
         self._max_answer_bytes = config.max_answer_bytes
         self._bearer_token_file = config.bearer_token_file
 
@@ -644,7 +647,13 @@ class PrometheusSource:
         else:
             timeout, prom_timeout = _client_timeout(timeout_s), _prom_timeout(timeout_s)
         # Encoded here once: yarl would otherwise parse and re-quote the PromQL.
-        url = URL(f"{self._api_url}{endpoint}?query={encoded_promql}&{params}&timeout={prom_timeout}", encoded=True)
+        url = URL.build(
+            scheme=self._api_scheme,
+            authority=self._api_authority,
+            path=self._api_path + endpoint,
+            query_string=f"query={encoded_promql}&{params}&timeout={prom_timeout}",
+            encoded=True,
+        )
         with self._client_errors:
             try:
                 # The total timeout bounds the whole answer, so a server trickling bytes cannot hold a query.

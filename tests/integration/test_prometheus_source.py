@@ -10,7 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import trustme
@@ -34,6 +34,7 @@ class Recorder:
     url: str = ""
     headers: list[dict[str, str]] = field(default_factory=list)
     params: list[dict[str, str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     replies: list[tuple[int, object]] = field(default_factory=list)
     in_flight: int = 0
@@ -49,6 +50,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
     async def handler(request: web.Request) -> web.Response:
         recorder.headers.append(dict(request.headers))
         recorder.params.append(dict(request.query))
+        recorder.paths.append(request.raw_path.partition("?")[0])
         recorder.in_flight += 1
         recorder.max_in_flight = max(recorder.max_in_flight, recorder.in_flight)
         try:
@@ -71,6 +73,9 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
     app = web.Application()
     app.router.add_get("/api/v1/query", handler)
     app.router.add_get("/api/v1/query_range", handler)
+    # A Prometheus behind a route prefix (--web.route-prefix, Thanos or a proxy path), with a character to escape.
+    app.router.add_get("/under a/prefix/api/v1/query", handler)
+    app.router.add_get("/under a/prefix/api/v1/query_range", handler)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
@@ -107,6 +112,15 @@ class TestRequests:
         assert [h["Authorization"] for h in fake.headers] == ["Bearer first-token", "Bearer rotated-token"]
         assert fake.params[0] == {"query": "up", "time": f"{NOW.timestamp():.3f}", "timeout": "3000ms"}
         assert fake.headers[0]["Accept-Encoding"] == "identity"
+
+    async def test_a_url_with_a_path_prefix_is_queried_under_it(self):
+        async with recording_prometheus() as fake:
+            prometheus = source(f"{fake.url}/under%20a/prefix/")
+            await prometheus.query('up{job="a b"}', NOW, timeout_s=3)
+            await prometheus.query_range("up", NOW - timedelta(minutes=5), NOW, step_s=60, timeout_s=3)
+            await prometheus.aclose()
+        assert fake.paths == ["/under%20a/prefix/api/v1/query", "/under%20a/prefix/api/v1/query_range"]
+        assert fake.params[0] == {"query": 'up{job="a b"}', "time": f"{NOW.timestamp():.3f}", "timeout": "3000ms"}
 
     async def test_compressed_answers_on_request(self):
         async with recording_prometheus() as fake:
