@@ -7,6 +7,7 @@ import json
 import pytest
 
 from analyzer.catalog import build_catalog
+from analyzer.errors import ConfigError
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, create_app
@@ -269,9 +270,9 @@ def strict(text: str) -> object:
 
 
 class TestNoNonFiniteNumberInListings:
-    """A catalog writing NaN or infinity where it may (a smoke step's JSON body and expected values), and numbers
-    at the edge of the float range where it may not write infinity (a param's bounds and default), is shown in
-    strict JSON by every route that answers through Python's json module: nothing there can be non-finite."""
+    """A catalog writing numbers at the edge of the float range (a param's bounds and default, a smoke step's JSON
+    body and expected values: NaN and infinity are refused where they load) is shown in strict JSON by every route
+    that answers through Python's json module: nothing there can be non-finite."""
 
     SMOKE = {
         "name": "smoke",
@@ -284,8 +285,8 @@ class TestNoNonFiniteNumberInListings:
                 "name": "post",
                 "path": "/orders",
                 "method": "POST",
-                "json_body": {"total": float("inf"), "refund": float("-inf"), "ratio": float("nan")},
-                "expect": {"json": [{"path": "$.total", "equals": float("nan")}]},
+                "json_body": {"total": 1.7e308, "refund": -1.7e308, "ratio": 5e-324},
+                "expect": {"json": [{"path": "$.total", "equals": 1.7e308}]},
             }
         ],
     }
@@ -298,7 +299,12 @@ class TestNoNonFiniteNumberInListings:
         listed = strict(await (await client.get("/api/v1/checks")).text())
         assert listed["checks"][0]["params"]["limit"]["maximum"] == 1.7e308  # type: ignore[index]
         definition = strict(await (await client.get("/api/v1/checks/smoke")).text())
-        assert definition["steps"][0]["json_body"] == {"total": None, "refund": None, "ratio": None}  # type: ignore[index]
+        assert definition["steps"][0]["json_body"] == {"total": 1.7e308, "refund": -1.7e308, "ratio": 5e-324}  # type: ignore[index]
+
+    def test_nan_or_infinity_in_a_smoke_body_does_not_load(self):
+        smoke = {**self.SMOKE, "steps": [{**self.SMOKE["steps"][0], "json_body": {"total": float("inf")}}]}
+        with pytest.raises(ConfigError, match=r"json_body\.total is inf"):
+            build_catalog([("test.yaml", {"checks": [smoke]})], Registry.default())
 
 
 class TestRequestIds:
