@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -82,8 +84,9 @@ class CompositeCheck(Check):
     )
     on_member_error: Literal["error", "fail", "ignore"] = Field(
         default="error",
-        description="a member that errors makes the whole an error, counts as failed, or is "
-        "left out (critical members are never left out; in mode score its weight stays, counted as not passing)",
+        description="a member that errors makes the whole an error, counts as failed, or is ignored as unknown: "
+        "never a pass, it counts as an inconclusive member (in mode score its weight stays, counted as not passing); "
+        "a critical member's error is never ignored",
     )
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
@@ -106,6 +109,14 @@ class CompositeCheck(Check):
             weighted = [m.check for m in self.members if "weight" in m.model_fields_set]
             if weighted:
                 raise ValueError(f"members[].weight only applies to mode score (set on {weighted[0]!r})")
+        try:
+            math.fsum(member.weight for member in self.members)
+        except OverflowError:
+            # Every evaluation divides by this sum: it would be a 500 on every run of the check.
+            raise ValueError(
+                f"the members' weights sum to more than the float range ({_exact_sum(self.members)} > "
+                f"{format_number(sys.float_info.max)}); scale them down, only their ratios count"
+            ) from None
         self._arg_parts = []
         for index, member in enumerate(self.members):
             parts: dict[str, list[str | Placeholder]] = {}
@@ -259,7 +270,7 @@ class CompositeCheck(Check):
                     details=details,
                 )
             return self.no_data_verdict(reason, details=details)
-        verdict = self._combine(judged, ignored, details, _summary(results))
+        verdict = self._combine(judged, ignored, details, _summary(results), _ignored_note(ignored))
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
@@ -282,9 +293,16 @@ class CompositeCheck(Check):
         return verdict
 
     def _combine(
-        self, judged: list[tuple[_Result, Outcome]], ignored: list[_Result], details: dict[str, Any], summary: str
+        self,
+        judged: list[tuple[_Result, Outcome]],
+        ignored: list[_Result],
+        details: dict[str, Any],
+        summary: str,
+        note: str,
     ) -> Verdict:
-        outcomes = [outcome for _, outcome in judged]
+        # An ignored member is unknown, not absent: it may have failed, so it counts as an inconclusive member (a
+        # gate must not pass on evidence it does not have), and, as one, it cannot make the whole fail either.
+        outcomes = [*(outcome for _, outcome in judged), *(Outcome.INCONCLUSIVE for _ in ignored)]
         passed = sum(1 for outcome in outcomes if outcome is Outcome.PASS)
         if self.mode == "all":
             if Outcome.FAIL in outcomes:
@@ -298,7 +316,7 @@ class CompositeCheck(Check):
                 value=passed,
                 threshold=len(outcomes),
                 details=details,
-                reason=f"{passed} of {len(outcomes)} members pass, all must: {summary}",
+                reason=f"{passed} of {len(outcomes)} members pass, all must{note}: {summary}",
             )
         if self.mode == "any":
             if passed:
@@ -312,19 +330,19 @@ class CompositeCheck(Check):
                 value=passed,
                 threshold=1,
                 details=details,
-                reason=f"{passed} of {len(outcomes)} members pass, one must: {summary}",
+                reason=f"{passed} of {len(outcomes)} members pass, one must{note}: {summary}",
             )
         assert self.pass_score is not None
         # fsum and at_most: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not 49.99999999999999.
         # An ignored member keeps its weight and is unknown: it adds nothing to the score (a pass must be earned
         # by the members measured), and, like an inconclusive member, it may still pass, so it cannot make the
         # scorecard fail either.
+        # The share first, then the percentage: 100 * 1e307 overflows to inf where 1e307 / 1.1e308 does not.
         total = math.fsum([*(r.member.weight for r, _ in judged), *(r.member.weight for r in ignored)])
-        score = 100 * math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total
+        score = 100 * (math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total)
         # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
-        best = (
-            100
-            * math.fsum(
+        best = 100 * (
+            math.fsum(
                 [*(r.member.weight for r, o in judged if o is not Outcome.FAIL), *(r.member.weight for r in ignored)]
             )
             / total
@@ -348,7 +366,7 @@ class CompositeCheck(Check):
             value=score,
             threshold=self.pass_score,
             details=details,
-            reason=f"score {format_number(score)} of 100 ({rule}): {summary}",
+            reason=f"score {format_number(score)} of 100 ({rule}){note}: {summary}",
         )
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member, secret: frozenset[str]) -> _Result:
@@ -444,3 +462,20 @@ def _member_details(result: _Result) -> dict[str, Any]:
 
 def _summary(results: list[_Result]) -> str:
     return ", ".join(f"{r.member.check} {r.outcome.value}" for r in results)
+
+
+def _ignored_note(ignored: list[_Result]) -> str:
+    """The reason's clause naming the members that errored and were ignored (their errors are in details)."""
+    if not ignored:
+        return ""
+    names = ", ".join(repr(r.member.check) for r in ignored)
+    subject = f"member {names} errored and was" if len(ignored) == 1 else f"members {names} errored and were"
+    return f"; {subject} ignored as unknown (on_member_error: ignore)"
+
+
+def _exact_sum(members: list[Member]) -> str:
+    """The weights' sum, which a float cannot hold, as text of up to 6 significant digits."""
+    mantissa, _, exponent = format(sum(Decimal(m.weight) for m in members), ".6g").partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{exponent}" if exponent else mantissa

@@ -69,6 +69,7 @@ CHECKS = [
     card("error-default", [member("p95"), member("down")]),
     card("error-fail", [member("p95"), member("down")], on_member_error="fail"),
     card("error-ignore", [member("p95"), member("down")], on_member_error="ignore"),
+    card("error-ignore-any", [member("p95-strict"), member("down")], mode="any", on_member_error="ignore"),
     card("error-critical", [member("p95"), member("down", critical=True)], on_member_error="ignore"),
     card(
         "score-ignore",
@@ -217,11 +218,21 @@ class TestMemberErrors:
         assert body["verdict"] == "fail"
         assert body["details"]["members"][1]["error"] == "source_unavailable"
 
-    async def test_ignore_policy_leaves_it_out_and_says_so(self, client, prometheus):
+    async def test_ignore_policy_counts_it_as_unknown_and_says_so(self, client, prometheus):
+        # p95 passes, but the member whose Prometheus is down might have failed: the rollout pauses.
         body = await run(client, prometheus, "error-ignore", "kpiequal")
-        assert body["verdict"] == "pass"
+        assert body["verdict"] == "inconclusive"
+        assert (body["value"], body["threshold"]) == (1, 2)
         assert body["details"]["ignored"] == ["down"]
-        assert "down error" in body["reason"]
+        assert body["reason"] == (
+            "1 of 2 members pass, all must; member 'down' errored and was ignored as unknown "
+            "(on_member_error: ignore): p95 pass, down error"
+        )
+
+    async def test_ignore_policy_in_mode_any_cannot_fail_on_the_members_measured(self, client, prometheus):
+        body = await run(client, prometheus, "error-ignore-any", "kpiequal")
+        assert body["verdict"] == "inconclusive"
+        assert body["details"]["ignored"] == ["down"]
 
     async def test_an_ignored_member_keeps_its_weight_as_not_passing(self, client, prometheus):
         body = await run(client, prometheus, "score-ignore", "kpiequal")

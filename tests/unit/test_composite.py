@@ -158,6 +158,23 @@ class TestModes:
         )
         load(leaf("a"), composite("card", [member("a")], mode="score", pass_score=60, warning_score=60))
 
+    def test_weights_that_sum_beyond_the_float_range_are_refused(self):
+        # Their sum overflowed at every evaluation: a 500 on every run of the check.
+        found = problems(
+            leaf("a"),
+            leaf("b"),
+            composite("card", [member("a", weight=1e308), member("b", weight=1e308)], mode="score", pass_score=50),
+        )
+        assert "check 'card'" in found
+        assert "members' weights sum to more than the float range (2e+308 > 1.79769e+308)" in found
+
+    def test_weights_near_the_float_range_load(self):
+        load(
+            leaf("a"),
+            leaf("b"),
+            composite("card", [member("a", weight=1e308), member("b", weight=7e307)], mode="score", pass_score=50),
+        )
+
     def test_weights_need_mode_score(self):
         assert "members[].weight only applies to mode score" in problems(
             leaf("a"), composite("card", [member("a", weight=2)])
@@ -275,6 +292,9 @@ class TestCombiningScores:
             (["p:1", "e:1"], {"pass_score": 50, "on_member_error": "ignore"}, "pass", 50, 100),
             (["p:1", "e:1"], {"pass_score": 60, "on_member_error": "ignore"}, "inconclusive", 50, 100),
             (["p:1", "e:3"], {"pass_score": 50, "on_member_error": "fail"}, "fail", 25, 25),
+            # 100 * 1e307 overflowed to inf before the division: score inf, a pass.
+            (["p:1e307", "f:1e308"], {"pass_score": 50}, "fail", 100 / 11, 100 / 11),
+            (["p:1e308", "i:7e307"], {"pass_score": 50}, "pass", 100 / 1.7, 100),
         ],
     )
     async def test_score(self, members, names, fields, verdict, score, best):
@@ -294,7 +314,8 @@ class TestCombiningScores:
             (
                 ["p:1", "e:1"],
                 {"pass_score": 60, "on_member_error": "ignore"},
-                "(pass at 60; up to 100 if the inconclusive and ignored members pass): ",
+                "(pass at 60; up to 100 if the inconclusive and ignored members pass); member 'e' errored and was "
+                "ignored as unknown (on_member_error: ignore): ",
             ),
         ],
     )
@@ -318,10 +339,43 @@ class TestCombiningErrors:
     async def test_fail_makes_any_fail_when_nothing_passes(self, members):
         assert (await judge(members, ["f", "e"], mode="any", on_member_error="fail")).verdict == "fail"
 
-    async def test_ignore_leaves_it_out(self, members):
-        evaluation = await judge(members, ["p", "e"], on_member_error="ignore")
-        assert evaluation.verdict == "pass"
-        assert evaluation.to_json(explain=True)["details"]["ignored"] == ["e"]
+    @pytest.mark.parametrize(
+        ("names", "mode", "verdict"),
+        [
+            # An ignored member is unknown, as in mode score: no pass on evidence the gate does not have.
+            (["p", "e"], "all", "inconclusive"),
+            (["e", "p", "p2"], "all", "inconclusive"),
+            (["f", "e"], "all", "fail"),
+            (["i", "e"], "all", "inconclusive"),
+            (["p", "p2"], "all", "pass"),
+            (["f", "e"], "any", "inconclusive"),
+            (["p", "e"], "any", "pass"),
+            (["i", "e"], "any", "inconclusive"),
+        ],
+    )
+    async def test_ignore_counts_it_as_unknown(self, members, names, mode, verdict):
+        evaluation = await judge(members, names, mode=mode, on_member_error="ignore")
+        assert evaluation.verdict == verdict
+        if "e" in names:
+            assert evaluation.to_json(explain=True)["details"]["ignored"] == ["e"]
+
+    async def test_an_ignored_member_is_counted_among_those_that_must_pass(self, members):
+        verdict = (await judge(members, ["p", "e"], on_member_error="ignore")).to_json(explain=True)
+        assert (verdict["value"], verdict["threshold"]) == (1, 2)
+        assert verdict["reason"] == (
+            "1 of 2 members pass, all must; member 'e' errored and was ignored as unknown (on_member_error: ignore): "
+            "p pass, e error"
+        )
+
+    async def test_the_reason_names_every_ignored_member(self, members):
+        evaluation = await judge(
+            [*members, {**members[4], "name": "e2"}], ["e", "f", "e2"], mode="any", on_member_error="ignore"
+        )
+        assert evaluation.verdict == "inconclusive"
+        assert evaluation.reason == (
+            "0 of 3 members pass, one must; members 'e', 'e2' errored and were ignored as unknown "
+            "(on_member_error: ignore): e error, f fail, e2 error"
+        )
 
     async def test_ignore_never_ignores_a_critical_member(self, members):
         evaluation = await judge(members, ["p", "!e"], on_member_error="ignore")
