@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "error": "ERROR", "not_run": "NOT RUN"}
 _MAX_TEXT_CHARS = 4000
-# Characters XML 1.0 cannot hold, even escaped (a response body may bring them).
-_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot hold, even escaped (a response body may bring them). A pattern, compiled (and kept
+# by `re`) with the first report: most Jobs write none.
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
 def steps_of(evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -150,5 +151,5 @@ def _mark(case: ET.Element, outcome: str, message: str, kind: str, text: str = "
 
 def _xml_text(text: str) -> str:
     """Text XML can hold (characters it cannot are replaced), clipped to a size CI servers display."""
-    text = _NOT_XML_RE.sub("\ufffd", text)
+    text = re.sub(_NOT_XML, "\ufffd", text)
     return clip(text, _MAX_TEXT_CHARS)
