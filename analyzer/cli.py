@@ -138,7 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Paused until a command's start-up is done (`_started`), and as the caller had it on return.
     gc.disable()
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, unrecognized = parser.parse_known_args(argv)
+        if unrecognized:
+            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{_arg_hint(args, unrecognized)}")
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -147,6 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         (gc.enable if collecting else gc.disable)()
+
+
+def _arg_hint(args: argparse.Namespace, unrecognized: list[str]) -> str:
+    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`."""
+    for item in getattr(args, "arg", None) or []:
+        if "=" not in item and unrecognized[0] and not unrecognized[0].startswith("-"):
+            return f" (an arg is one word: did you mean --arg {item}={unrecognized[0]}?)"
+    return ""
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:

@@ -109,6 +109,11 @@ class TestRunExitCodes:
             (["run", "eror-rate"], "(1 check; `analyzer list --catalog "),
             (["run", "error-rate"], "missing required arg 'canary_hash'"),
             (["run", "error-rate", "--arg", "canary_hash"], "is not KEY=VALUE"),
+            (
+                ["run", "error-rate", "--arg", "canary_hash", "c0ffee1"],
+                "unrecognized arguments: c0ffee1 (an arg is one word: did you mean --arg canary_hash=c0ffee1?)",
+            ),
+            (["run", "error-rate", "--arg", "canary_hash=a", "--bogus"], "unrecognized arguments: --bogus\n"),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
         ],
     )
