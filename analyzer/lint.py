@@ -298,9 +298,9 @@ def problems_of(
             for name in selector.names:
                 if name in optional and name not in prometheus.names():
                     what = "recording rule" if _RECORDED_MARK in name else "metric"
+                    hint = _close_name(name, prometheus.names(), _OPTIONAL_CUTOFF)
                     notes.append(
-                        f"{what} {name} is not in this Prometheus{_close_name(name, prometheus.names())}, which the "
-                        f"check allows: {optional[name]}"
+                        f"{what} {name} is not in this Prometheus{hint}, which the check allows: {optional[name]}"
                     )
                 else:
                     found += _name_problems(name, selector.matchers, prometheus)
@@ -309,6 +309,10 @@ def problems_of(
 
 
 _SHOWN_RULES = 3
+# How close an existing name must be to an absent optional one to be suggested: a misspelt entry of
+# optional_metrics reads as zero errors for ever, so a near twin is worth naming, but an absence is normal and a
+# loose suggestion (payments_queue_depth for payments_failures_total) only misleads.
+_OPTIONAL_CUTOFF = 0.85
 _UNRECORDED = re.compile(
     r"recording rule (\S+) is not recorded in this Prometheus: is its rule group \(Pyrra, Sloth\) loaded\?"
     r"(?: \(did you mean (\S+)\?\))?"
@@ -397,9 +401,9 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
     return found
 
 
-def _close_name(name: str, known: set[str]) -> str:
-    """ " (did you mean x?)" with the known name closest to a missing one, or ""."""
-    close = difflib.get_close_matches(name, known, n=1)
+def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:
+    """The hint naming the known name closest to a missing one (difflib's ratio at least `cutoff`), or ""."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
     return f" (did you mean {close[0]}?)" if close else ""
 
 

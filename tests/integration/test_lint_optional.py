@@ -61,6 +61,21 @@ class TestOptionalMetrics:
         assert "1 problem in 1 check" in result.stdout
         assert f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}" in result.stdout
 
+    def test_an_absent_optional_metric_with_a_near_twin_names_it(self, tmp_path, prometheus):
+        # A misspelt optional_metrics entry reads as zero errors for ever: the note says what it likely meant.
+        errors = CANARY_TOTAL.replace("http_requests_total", "http_request_total").replace('"}', '", code=~"5.."}')
+        check = {
+            **OPTIONAL,
+            "ratio": {**OPTIONAL["ratio"], "errors": errors},
+            "optional_metrics": ["http_request_total"],
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (
+            "note: metric http_request_total is not in this Prometheus (did you mean http_requests_total?), which the "
+            "check allows"
+        ) in result.stdout
+
     def test_a_composite_allows_what_its_member_allows(self, tmp_path, prometheus):
         composite = {
             "name": "gate",
