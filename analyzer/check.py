@@ -133,6 +133,12 @@ class Check(BaseModel):
         (or does not say) is not parsed."""
         return []
 
+    def optional_names(self) -> dict[str, str]:
+        """The metric and recording-rule names this check reads but is built to judge without, each with what
+        their absence means: `analyzer validate --prometheus` notes such a name missing instead of reporting a
+        problem. None by default: every name a check reads must exist."""
+        return {}
+
     def definition(self) -> dict[str, Any]:
         """The check as the API shows it (its sources, which hold the secrets, are redacted apart)."""
         return self.hide_secret_params(self.model_dump(mode="json", exclude_none=True))

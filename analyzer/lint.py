@@ -14,7 +14,7 @@ import difflib
 import json
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -280,9 +280,14 @@ def _refusal(text: str) -> str:
     return said
 
 
-def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
-    """Every name, label and bound the queries read that this Prometheus does not have."""
+def problems_of(
+    queries: list[str], prometheus: PrometheusCatalog, optional: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
+    name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note."""
+    optional = optional or {}
     found: list[str] = []
+    notes: list[str] = []
     for query in queries:
         try:
             read = vector_selectors(query)
@@ -291,12 +296,23 @@ def problems_of(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
             continue
         for selector in read:
             for name in selector.names:
-                found.extend(_name_problems(name, selector.matchers, prometheus))
+                if name in optional and name not in prometheus.names():
+                    what = "recording rule" if _RECORDED_MARK in name else "metric"
+                    hint = _close_name(name, prometheus.names(), _OPTIONAL_CUTOFF)
+                    notes.append(
+                        f"{what} {name} is not in this Prometheus{hint}, which the check allows: {optional[name]}"
+                    )
+                else:
+                    found += _name_problems(name, selector.matchers, prometheus)
     found += _slo_problems(queries, prometheus)
-    return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found)))
+    return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
 
 _SHOWN_RULES = 3
+# How close an existing name must be to an absent optional one to be suggested: a misspelt entry of
+# optional_metrics reads as zero errors for ever, so a near twin is worth naming, but an absence is normal and a
+# loose suggestion (payments_queue_depth for payments_failures_total) only misleads.
+_OPTIONAL_CUTOFF = 0.85
 _UNRECORDED = re.compile(
     r"recording rule (\S+) is not recorded in this Prometheus: is its rule group \(Pyrra, Sloth\) loaded\?"
     r"(?: \(did you mean (\S+)\?\))?"
@@ -362,8 +378,7 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str
 def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog) -> list[str]:
     known = prometheus.names()
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = _close_name(name, known)
         if _RECORDED_MARK in name:
             return [
                 f"recording rule {name} is not recorded in this Prometheus: is its rule group (Pyrra, Sloth) "
@@ -384,6 +399,12 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
                     f"{', '.join(sorted(bounds, key=_bound_order))})"
                 )
     return found
+
+
+def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:
+    """The hint naming the known name closest to a missing one (difflib's ratio at least `cutoff`), or ""."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _full_match(pattern: str, text: str) -> bool:
@@ -428,8 +449,11 @@ def lint(
             report.problems, report.notes = parser_findings(report, by_check[report.check])
         if not report.problems:
             report.problems = _rejected(report)
+        optional = optional_names(catalog, report.check)
         for name, queries in report.sent_to.items():
-            report.problems += problems_of(queries, asking[name])
+            problems, notes = problems_of(queries, asking[name], optional)
+            report.problems += problems
+            report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
@@ -437,6 +461,21 @@ def lint(
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))
     return reports
+
+
+def optional_names(catalog: Catalog, name: str) -> dict[str, str]:
+    """The names check `name` reads only optionally (its `optional_names()`), and those of the checks it runs (a
+    composite's members, whose queries its dry run sends too)."""
+    found: dict[str, str] = {}
+    pending, seen = [name], {name}
+    while pending:
+        check = catalog.checks[pending.pop()]
+        found = {**check.optional_names(), **found}
+        for member in sorted(check.member_names() - seen):
+            if member in catalog.checks:
+                seen.add(member)
+                pending.append(member)
+    return found
 
 
 def retention_problems(queries: list[str], retention: tuple[float, str] | None) -> list[str]:

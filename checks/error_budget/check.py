@@ -329,6 +329,23 @@ class ErrorBudgetCheck(Check):
             )
         return sent
 
+    def optional_names(self) -> dict[str, str]:
+        """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
+        check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
+        which cannot pass without it), Sloth's slo:time_period:days."""
+        found = {name: "it is in optional_metrics, its absence reads as zero events" for name in self.optional_metrics}
+        generic = "Pyrra records it only with --generic-rules; without it"
+        if self.pyrra is not None and self.min_budget_remaining is None:
+            found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
+        if self.pyrra is not None:
+            found["pyrra_objective"] = f"{generic} the SLO's objective is not compared with the check's"
+        if self.sloth is not None:
+            found["slo:time_period:days"] = (
+                "Sloth SLOs whose rules do not record it are read as before; the SLO's period is not compared with "
+                "the check's"
+            )
+        return found
+
     def _windows(self) -> list[str]:
         """The distinct tier windows, each measured once however many tiers share it."""
         return list(dict.fromkeys(w for tier in self._tiers for w in (tier.long, tier.short)))
