@@ -462,6 +462,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
     from analyzer.promql_syntax import syntax_problems
+    from analyzer.redaction import url_for_message
     from analyzer.registry import Registry
     from analyzer.settings import Settings
 
@@ -478,7 +479,8 @@ def _validate_live(args: argparse.Namespace) -> int:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", args.prometheus):
-        print(f"analyzer: --prometheus {args.prometheus!r} is not an http(s) base URL", file=sys.stderr)
+        shown = url_for_message(args.prometheus)
+        print(f"analyzer: --prometheus {shown!r} is not an http(s) base URL", file=sys.stderr)
         return EXIT_USAGE
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:

@@ -54,7 +54,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.redaction import REDACTED, is_credential_value, is_secret_name
+from analyzer.redaction import REDACTED, is_credential_value, is_secret_name, url_for_message
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -179,4 +179,5 @@ __all__ = [
     "silence_s",
     "split_template",
     "stopped_reporting",
+    "url_for_message",
 ]

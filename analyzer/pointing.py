@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from analyzer.catalog import Catalog
+from analyzer.redaction import url_for_message
 from analyzer.sources import PrometheusSourceConfig
 
 
@@ -58,8 +59,9 @@ def pointed_at(
             )
         except ValidationError as exc:
             reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-            if url not in reason:
+            shown = url_for_message(url)
+            if shown not in reason:
                 # Not about its form but what it carries (a user:password), which the reason does not repeat.
                 raise ValueError(reason) from None
-            raise ValueError(f"{url!r} is not an http(s) base URL such as http://127.0.0.1:9090") from None
+            raise ValueError(f"{shown!r} is not an http(s) base URL such as http://127.0.0.1:9090") from None
     return configs

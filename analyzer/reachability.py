@@ -198,6 +198,10 @@ class SourceProbes:
         except Exception as exc:
             # A bug, not the source's answer: said as one, and the source left unknown rather than judged.
             logger.exception("source_probe_crashed", source=name, url=source.config.url)
+            if self.states[name].reachable is not None:
+                # Its series would go on saying what an earlier probe found (up, for a recheck of a source that
+                # answered), and a reload forgets only the series of sources whose state is known.
+                self.metrics.source_up.remove(name)
             self.states[name] = SourceState(None, "internal_error", f"{type(exc).__name__}: {exc}")
             self.failures.pop(name, None)
             self.failed_at_s.pop(name, None)

@@ -25,6 +25,18 @@ def is_credential_value(value: str) -> bool:
     return _CREDENTIAL_VALUE_RE.match(value) is not None
 
 
+# A URL's user info (`user:password@`, the scheme optional) and its query or fragment: where it carries credentials.
+_URL_USER_INFO_RE = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
+_URL_QUERY_RE = re.compile(r"([?#]).*", re.DOTALL)
+
+
+def url_for_message(url: str) -> str:
+    """`url` as an error message may quote it: its user info and its query or fragment, where credentials stand,
+    each shown as REDACTED (a URL that is refused is quoted in logs, /readyz and CI output)."""
+    url = _URL_USER_INFO_RE.sub(lambda found: f"{found.group(1) or ''}{REDACTED}@", url, count=1)
+    return _URL_QUERY_RE.sub(lambda found: f"{found.group(1)}{REDACTED}", url, count=1)
+
+
 # A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
 # a secret "7" must not blank out the 7 of "127.0.0.1".
 _BOUNDED_BELOW_CHARS = 8

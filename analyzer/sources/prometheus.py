@@ -35,7 +35,7 @@ from analyzer.errors import (
 )
 from analyzer.models import clip
 from analyzer.quoting import quote
-from analyzer.redaction import REDACTED, is_credential_value, is_secret_name
+from analyzer.redaction import REDACTED, is_credential_value, is_secret_name, url_for_message
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
@@ -95,7 +95,7 @@ class PrometheusSourceConfig(BaseModel):
         except ValueError:
             valid = False
         if not valid:
-            raise ValueError(f"{url!r} is not an http(s) base URL such as http://prometheus:9090")
+            raise ValueError(f"{url_for_message(url)!r} is not an http(s) base URL such as http://prometheus:9090")
         if "@" in url.split("/", 3)[2]:
             # A URL is shown in reasons, logs and check definitions: credentials do not belong in it.
             raise ValueError(

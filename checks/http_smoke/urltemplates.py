@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from analyzer.kinds import ArgError, ArgValue, Param, ParamType, Placeholder, render_value, split_template
+from analyzer.kinds import (
+    ArgError,
+    ArgValue,
+    Param,
+    ParamType,
+    Placeholder,
+    render_value,
+    split_template,
+    url_for_message,
+)
 
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # Stand-ins for placeholders while the literal structure of a URL is parsed (private-use code points).
@@ -119,7 +128,7 @@ class BaseURLTemplate:
         match = _BASE_URL_RE.fullmatch(skeleton)
         if not match:
             raise ValueError(
-                f"{text!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "
+                f"{url_for_message(text)!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "
                 "no user info (@), query (?) or fragment (#)"
             )
         self.scheme = match.group(1)

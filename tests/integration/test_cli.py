@@ -259,6 +259,8 @@ class TestRunAgainstAnotherPrometheus:
             ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL such as http://127.0.0.1:9090"),
             ("on-a", ["http://127.0.0.1:9090/api/v1/query?x=1"], "is not an http(s) base URL"),
             ("on-a", ["a=http://admin:s3cret@127.0.0.1:9"], "the url carries user info (user:password@host)"),
+            ("on-a", ["http://127.0.0.1:9090?token=s3cret"], "'http://127.0.0.1:9090?<redacted>' is not an http(s)"),
+            ("on-a", ["http://admin:s3cret@127.0.0.1:0"], "'http://<redacted>@127.0.0.1:0' is not an http(s)"),
             ("smoke", ["http://127.0.0.1:9"], "check 'smoke' reads no Prometheus source"),
         ],
     )

@@ -126,7 +126,8 @@ class TestUsage:
         [
             (["--at", "2026-01-01T00:00:00Z"], "--at needs --prometheus"),
             (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
-            (["--prometheus", "http://user:pw@prometheus:9090"], "is not an http(s) base URL"),
+            (["--prometheus", "http://user:s3cret@prometheus:9090"], "'http://<redacted>@prometheus:9090' is not"),
+            (["--prometheus", "http://prometheus:9090?token=s3cret"], "'http://prometheus:9090?<redacted>' is not"),
             (["--prometheus", "http://127.0.0.1:9", "--at", "yesterday"], "--at: 'yesterday' is neither"),
             (["--ca-file", "ca.pem"], "--ca-file needs --prometheus"),
             (["--prometheus", "https://127.0.0.1:9", "--ca-file", "/nonexistent/ca.pem"], "cannot be read"),
@@ -144,6 +145,7 @@ class TestUsage:
         )
         assert result.returncode == 2
         assert said in result.stderr
+        assert "s3cret" not in result.stderr
 
 
 class TestParserFindings:

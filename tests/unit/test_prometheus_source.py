@@ -9,6 +9,7 @@ import pytest
 from aiohttp import client_exceptions
 from aiohttp.client_reqrep import ConnectionKey, RequestInfo
 from multidict import CIMultiDict, CIMultiDictProxy
+from pydantic import ValidationError
 from yarl import URL
 
 from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable
@@ -261,6 +262,26 @@ class TestConfig:
     def test_bad_urls(self, url):
         with pytest.raises(ValueError, match="not an http"):
             PrometheusSourceConfig(url=url)
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("http://admin:s3cret@prometheus:9090?x=1", "'http://<redacted>@prometheus:9090?<redacted>'"),
+            ("https://prometheus:9090/api?access_token=s3cret", "'https://prometheus:9090/api?<redacted>'"),
+            ("http://admin:s3cret@prometheus:0", "'http://<redacted>@prometheus:0'"),
+            ("http://admin:s3cret@prom etheus", "'http://<redacted>@prom etheus'"),
+            ("admin:s3cret@prometheus:9090", "'<redacted>@prometheus:9090'"),
+            ("http://prometheus:9090/#s3cret", "'http://prometheus:9090/#<redacted>'"),
+        ],
+    )
+    def test_a_bad_url_is_quoted_without_its_credentials(self, url, shown):
+        # The message goes to the log, /readyz and validate's output (the catalog quotes pydantic's msg, not the
+        # input): user info and a query are where credentials stand in a URL.
+        with pytest.raises(ValidationError, match="not an http") as raised:
+            PrometheusSourceConfig(url=url)
+        message = raised.value.errors()[0]["msg"]
+        assert "s3cret" not in message
+        assert f"{shown} is not an http(s) base URL" in message
 
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"

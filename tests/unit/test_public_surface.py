@@ -81,6 +81,7 @@ PUBLIC_NAMES = [
     "REDACTED",
     "is_credential_value",
     "is_secret_name",
+    "url_for_message",
     "silence_s",
     "stopped_reporting",
     "regex_name_selectors",

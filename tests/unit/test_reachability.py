@@ -129,3 +129,30 @@ class TestRecheckAcrossReloads:
         await second.wait()
         # Reloaded 50 s after the answer: 10 s left of the minute, not a new one.
         assert second.wait_before_recheck_s("a", 150.0) == 10
+
+
+class TestProbeCrash:
+    """A probe that crashes (a bug) leaves its source unknown: no series says it answers, a reload included."""
+
+    async def test_a_recheck_that_crashes_removes_the_up_series(self, monkeypatch):
+        metrics = strict_metrics()
+        probes = SourceProbes(sources(a="http://127.0.0.1:9"), metrics, "v1")
+        probes.recheck_s = 0.0
+        answers: list[str] = []
+
+        async def probe() -> None:
+            # The first probe answers; the recheck meets a bug.
+            if answers:
+                raise RuntimeError("a bug")
+            answers.append("answered")
+
+        monkeypatch.setattr(probes.sources["a"], "probe", probe)
+        probes.start(previous=None)
+        await probes.wait()
+        assert answers == ["answered"]
+        assert probes.states["a"].reachable is None
+        assert up(metrics) == {}
+        # A reload that drops the source has no series left to forget (StrictGauge raises on a missing one).
+        reloaded = SourceProbes({}, metrics, "v2")
+        reloaded.start(previous=probes)
+        assert up(metrics) == {}

@@ -59,6 +59,22 @@ class TestBaseURLPlacement:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
             BaseURLTemplate(text, PARAMS)
 
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("http://admin:s3cret@host.svc", "'http://<redacted>@host.svc'"),
+            ("http://host.svc/x?token=s3cret", "'http://host.svc/x?<redacted>'"),
+            ("ftp://admin:s3cret@host.svc#s3cret", "'ftp://<redacted>@host.svc#<redacted>'"),
+        ],
+    )
+    def test_a_refused_base_url_is_quoted_without_its_credentials(self, text, shown):
+        # The message goes to the log, /readyz and validate's output: user info and a query are where a URL
+        # carries credentials.
+        with pytest.raises(ValueError, match="is not a base URL") as raised:
+            BaseURLTemplate(text, PARAMS)
+        assert "s3cret" not in str(raised.value)
+        assert str(raised.value).startswith(f"{shown} is not a base URL")
+
     def test_literal_hosts_and_ports(self):
         assert BaseURLTemplate("https://api.shop.svc", PARAMS).render({}).port == 443
         ipv6 = BaseURLTemplate("http://[::1]:8080", PARAMS)
