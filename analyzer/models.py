@@ -123,9 +123,9 @@ class Evaluation(BaseModel):
         ui_url: str | None,
     ) -> Evaluation:
         """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
-        # Validated from a dict: the same validation as cls(**fields) without BaseModel.__init__'s frame and its
-        # keyword arguments.
-        return cls.model_validate(
+        # Validated from a dict by the model's own validator: the same validation as cls(**fields) without
+        # BaseModel.__init__'s frame and its keyword arguments, nor model_validate's, which only passes it on.
+        return cls.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
             {
                 "check": check,
                 "kind": kind,
