@@ -127,21 +127,24 @@ class Evaluation(BaseModel):
     ) -> Evaluation:
         """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope);
         `evaluated_at_text`: `format_time(evaluated_at)`, when the caller has written it already."""
+        # The verdict's fields read from its __dict__, where pydantic keeps them: one attribute read, not five
+        # through the model's __getattr__ hook.
+        judged = verdict.__dict__
         # Validated from a dict by the model's own validator: the same validation as cls(**fields) without
         # BaseModel.__init__'s frame and its keyword arguments, nor model_validate's, which only passes it on.
         evaluation: Evaluation = cls.__pydantic_validator__.validate_python(
             {
                 "check": check,
                 "kind": kind,
-                "verdict": verdict.outcome,
-                "reason": verdict.reason,
-                "value": verdict.value,
-                "threshold": verdict.threshold,
+                "verdict": judged["outcome"],
+                "reason": judged["reason"],
+                "value": judged["value"],
+                "threshold": judged["threshold"],
                 "args": args,
                 "evaluated_at": evaluated_at,
                 "duration_ms": duration_ms,
                 "error": error,
-                "details": verdict.details,
+                "details": judged["details"],
                 "http_status": http_status,
                 "ui_url": ui_url,
             }

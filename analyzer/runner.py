@@ -360,7 +360,9 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
     """A last guard against failing open: a pass must be a Verdict whose value, if any, is finite."""
     if not isinstance(verdict, Verdict):
         raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
-    outcome, value, threshold = verdict.outcome, verdict.value, verdict.threshold
+    # From its __dict__, where pydantic keeps the fields: one attribute read, not three through __getattr__.
+    fields = verdict.__dict__
+    outcome, value, threshold = fields["outcome"], fields["value"], fields["threshold"]
     if type(outcome) is not Outcome:
         # A Verdict made without validation (a plugin's model_construct): its pass would slip past the checks below,
         # which know an outcome by identity.
