@@ -49,7 +49,9 @@ def strict_json(data: Any, indent: int | None = None) -> bytes:
         # answer quoted in a reason, or an arg that a refusal's history entry keeps), written as that escape here.
         return json.dumps(data, allow_nan=False, indent=indent, separators=None if indent else (",", ":")).encode()
     # to_json writes a non-finite number as the constant NaN, Infinity or -Infinity; text may hold those words too.
-    if (b"NaN" in body or b"Infinity" in body) and not _all_finite(data):
+    # A one-byte search (memchr) first: most answers hold no capital N or I, and searching for the words
+    # costs several times as much.
+    if ((b"N" in body and b"NaN" in body) or (b"I" in body and b"Infinity" in body)) and not _all_finite(data):
         raise ValueError("a number that is NaN or infinite cannot be written as JSON")
     return body
 
@@ -121,27 +123,36 @@ class Evaluation(BaseModel):
         error: str | None,
         http_status: int,
         ui_url: str | None,
+        evaluated_at_text: str | None = None,
     ) -> Evaluation:
-        """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope)."""
-        # Validated from a dict: the same validation as cls(**fields) without BaseModel.__init__'s frame and its
-        # keyword arguments.
-        return cls.model_validate(
+        """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope);
+        `evaluated_at_text`: `format_time(evaluated_at)`, when the caller has written it already."""
+        # The verdict's fields read from its __dict__, where pydantic keeps them: one attribute read, not five
+        # through the model's __getattr__ hook.
+        judged = verdict.__dict__
+        # Validated from a dict by the model's own validator: the same validation as cls(**fields) without
+        # BaseModel.__init__'s frame and its keyword arguments, nor model_validate's, which only passes it on.
+        evaluation: Evaluation = cls.__pydantic_validator__.validate_python(
             {
                 "check": check,
                 "kind": kind,
-                "verdict": verdict.outcome,
-                "reason": verdict.reason,
-                "value": verdict.value,
-                "threshold": verdict.threshold,
+                "verdict": judged["outcome"],
+                "reason": judged["reason"],
+                "value": judged["value"],
+                "threshold": judged["threshold"],
                 "args": args,
                 "evaluated_at": evaluated_at,
                 "duration_ms": duration_ms,
                 "error": error,
-                "details": verdict.details,
+                "details": judged["details"],
                 "http_status": http_status,
                 "ui_url": ui_url,
             }
         )
+        if evaluated_at_text is not None:
+            # Kept beside the fields, as json_body's bytes are: the answer's body writes it without formatting again.
+            evaluation.__dict__["_evaluated_at_text"] = evaluated_at_text
+        return evaluation
 
     def json_body(self, explain: bool) -> bytes:
         """`to_json` encoded once per evaluation (`strict_json`): coalesced requests share the bytes."""
@@ -160,7 +171,7 @@ class Evaluation(BaseModel):
         body = self.fields_json()
         if body["error"] is None:
             del body["error"]
-        ui_url = self.ui_url
+        ui_url = self.__dict__["ui_url"]
         if ui_url is not None:
             body["ui_url"] = ui_url
         if explain:
@@ -171,18 +182,22 @@ class Evaluation(BaseModel):
         """The verdict's fields as JSON values, in the order every answer lists them: the one serializer
         (the run endpoint, `analyzer run --json` and the history build on it), written out by hand because
         it runs on every answer."""
+        # Read from the instance's __dict__, where pydantic keeps the fields: one attribute read, not ten through
+        # the model's __getattr__ hook.
+        fields = self.__dict__
+        evaluated_at = fields.get("_evaluated_at_text")
         return {
-            "check": self.check,
-            "kind": self.kind,
+            "check": fields["check"],
+            "kind": fields["kind"],
             # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
-            "verdict": str(self.verdict),
-            "reason": self.reason,
-            "value": finite_or_none(self.value),
-            "threshold": self.threshold,
-            "args": self.args,
-            "evaluated_at": format_time(self.evaluated_at),
-            "duration_ms": self.duration_ms,
-            "error": self.error,
+            "verdict": str(fields["verdict"]),
+            "reason": fields["reason"],
+            "value": finite_or_none(fields["value"]),
+            "threshold": fields["threshold"],
+            "args": fields["args"],
+            "evaluated_at": format_time(fields["evaluated_at"]) if evaluated_at is None else evaluated_at,
+            "duration_ms": fields["duration_ms"],
+            "error": fields["error"],
         }
 
     def to_text(self) -> str:

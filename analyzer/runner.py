@@ -20,7 +20,7 @@ from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
-from analyzer.models import Evaluation, Outcome, Verdict
+from analyzer.models import Evaluation, Outcome, Verdict, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import REDACTED, scrubber
 from analyzer.sources import Sources
@@ -265,6 +265,8 @@ class Runner:
         if secret_values:
             scrub = scrubber(secret_values)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
+        # Written once for the answer's body and its page link.
+        at_text = format_time(evaluation_time)
         evaluation = Evaluation.of(
             name,
             check.kind,
@@ -274,7 +276,8 @@ class Runner:
             duration_ms=round(duration_s * 1000, 3),
             error=error_code,
             http_status=http_status,
-            ui_url=verdict_path(name, shown, evaluation_time),
+            ui_url=verdict_path(name, shown, evaluation_time, at_text),
+            evaluated_at_text=at_text,
         )
         if self.metrics is not None:
             # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
@@ -357,7 +360,9 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
     """A last guard against failing open: a pass must be a Verdict whose value, if any, is finite."""
     if not isinstance(verdict, Verdict):
         raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
-    outcome, value, threshold = verdict.outcome, verdict.value, verdict.threshold
+    # From its __dict__, where pydantic keeps the fields: one attribute read, not three through __getattr__.
+    fields = verdict.__dict__
+    outcome, value, threshold = fields["outcome"], fields["value"], fields["threshold"]
     if type(outcome) is not Outcome:
         # A Verdict made without validation (a plugin's model_construct): its pass would slip past the checks below,
         # which know an outcome by identity.

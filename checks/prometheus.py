@@ -168,8 +168,9 @@ class PrometheusCheck(Check):
             reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
             return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
         outcome, threshold = self._decide(value)
-        # From a dict: the same validation as Verdict(**fields), without BaseModel.__init__'s keyword arguments.
-        return Verdict.model_validate(
+        # From a dict, by the model's own validator: the same validation as Verdict(**fields), without
+        # BaseModel.__init__'s keyword arguments, nor model_validate's frame, which only passes it on.
+        return Verdict.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
             {
                 "outcome": outcome,
                 "reason": self._reason(outcome, subject, value),

@@ -29,11 +29,11 @@ def _query_name(name: str) -> str:
     return f"{quote_plus(name)}="
 
 
-def verdict_path(check: str, args: Mapping[str, object], at: datetime) -> str:
+def verdict_path(check: str, args: Mapping[str, object], at: datetime, at_text: str | None = None) -> str:
     """The page of the evaluation of `check` with `args` at `at`: it shows the recorded answer when this replica
-    still holds it, else evaluates again as of `at`."""
+    still holds it, else evaluates again as of `at`; `at_text`: `format_time(at)`, when the caller has it."""
     # The time is digits, '-', 'T', '.', 'Z' and ':', of which only ':' is encoded: no percent-encoding pass.
-    at_text = format_time(at).replace(":", "%3A")
+    at_text = (format_time(at) if at_text is None else at_text).replace(":", "%3A")
     if not args:
         return f"{_run_path(check)}at={at_text}"
     # What urllib's urlencode writes for the pairs, from a list: joining nested generators cost twice as much.
