@@ -108,7 +108,7 @@ class TestOverTimeLast:
     def value(self, *values: float) -> float:
         check = PrometheusCheck.model_validate({**BASE, "range": "5m", "step": "1m", "over_time": "last"})
         start = self.END.timestamp() - 60 * (len(values) - 1)
-        return check._series_value(Series({}, [(start + 60 * i, v) for i, v in enumerate(values)]), self.END)[0]
+        return check._series_value(Series({}, [(start + 60 * i, v) for i, v in enumerate(values)]), self.END, "5m")[0]
 
     def test_the_last_point(self):
         assert self.value(0.5, 0.2, 0.9) == 0.9
