@@ -3,6 +3,7 @@ version the dependency range allows."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from prometheus_client import Gauge
@@ -129,3 +130,22 @@ class TestRecheckAcrossReloads:
         await second.wait()
         # Reloaded 50 s after the answer: 10 s left of the minute, not a new one.
         assert second.wait_before_recheck_s("a", 150.0) == 10
+
+    async def test_a_reload_does_not_probe_it_before_it_is_due(self):
+        # Each reload re-probing every answering source at once would be a query per source per reload.
+        metrics = Metrics()
+        first = SourceProbes(sources(a="http://127.0.0.1:9"), metrics, "v1")
+        first._found("a", SourceState(True))
+        first.answered_at_s["a"] = asyncio.get_running_loop().time()
+        probed: list[str] = []
+
+        class Counted(PrometheusSource):
+            async def probe(self) -> None:
+                probed.append(self.name)
+
+        second = SourceProbes({"a": Counted("a", first.sources["a"].config)}, metrics, "v2")
+        second.start(previous=first)
+        await asyncio.sleep(0)  # one turn of the loop: the probe task runs up to its first wait
+        second.cancel()
+        await second.wait()
+        assert probed == []
