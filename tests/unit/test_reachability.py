@@ -149,3 +149,25 @@ class TestRecheckAcrossReloads:
         second.cancel()
         await second.wait()
         assert probed == []
+
+
+class TestRecheckPace:
+    """A source that answers is probed again only once its recheck is due, not in a loop."""
+
+    async def test_after_its_first_answer_it_waits_for_the_recheck(self):
+        probed: list[str] = []
+
+        class Counted(PrometheusSource):
+            async def probe(self) -> None:
+                probed.append(self.name)
+                await asyncio.sleep(0)  # an answer takes at least a turn of the loop
+
+        probes = SourceProbes({"a": Counted("a", PrometheusSourceConfig(url="http://127.0.0.1:9"))}, Metrics(), "v1")
+        probes.start(previous=None)
+        await probes.first_attempts()
+        for _ in range(5):  # turns of the loop a probe loop without its wait would use to probe again
+            await asyncio.sleep(0)
+        probes.cancel()
+        await probes.wait()
+        assert probed == ["a"]
+        assert probes.states["a"].reachable is True
