@@ -7,7 +7,9 @@ import asyncio
 from typing import Any
 
 from prometheus_client import Gauge
+from structlog.testing import capture_logs
 
+from analyzer.errors import CheckError, SourceTimeout, SourceUnavailable
 from analyzer.metrics import Metrics
 from analyzer.reachability import SourceProbes, SourceState
 from analyzer.sources import PrometheusSource
@@ -171,3 +173,65 @@ class TestRecheckPace:
         await probes.wait()
         assert probed == ["a"]
         assert probes.states["a"].reachable is True
+
+
+class TestProbeEnds:
+    """A probe that crashes (a bug) ends, leaving the source unknown; a cancelled first attempt still counts as
+    ended; a source failing the same way is logged once, not at each retry."""
+
+    @staticmethod
+    def config() -> PrometheusSourceConfig:
+        return PrometheusSourceConfig(url="http://127.0.0.1:9")
+
+    async def test_a_crash_ends_its_probing(self):
+        class Crashing(PrometheusSource):
+            async def probe(self) -> None:
+                raise RuntimeError("a bug")
+
+        probes = SourceProbes({"a": Crashing("a", self.config())}, Metrics(), "v1")
+        probes.start(previous=None)
+        async with asyncio.timeout(10):  # a guard against a hang, not a measurement
+            await probes.wait()
+        assert (probes.states["a"].reachable, probes.states["a"].error) == (None, "internal_error")
+
+    async def test_a_first_attempt_cancelled_counts_as_ended(self):
+        class Held(PrometheusSource):
+            async def probe(self) -> None:
+                await asyncio.Event().wait()
+
+        probes = SourceProbes({"a": Held("a", self.config())}, Metrics(), "v1")
+        probes.start(previous=None)
+        await asyncio.sleep(0)  # the probe task starts its first attempt
+        probes.cancel()
+        await probes.wait()
+        async with asyncio.timeout(10):  # a guard against a hang, not a measurement
+            await probes.first_attempts()
+
+    async def test_a_failure_that_stays_the_same_is_logged_once(self):
+        class Down(PrometheusSource):
+            async def probe(self) -> None:
+                raise SourceUnavailable("down")
+
+        probes = SourceProbes({"a": Down("a", self.config())}, Metrics(), "v1")
+        source = probes.sources["a"]
+        with capture_logs() as logs:
+            await probes._attempt("a", source, 0)
+            await probes._attempt("a", source, 1)
+        assert [entry["event"] for entry in logs] == ["source_unreachable"]
+
+    async def test_a_failure_that_changes_is_logged_again(self):
+        errors: list[CheckError] = [SourceUnavailable("down"), SourceTimeout("slow")]
+
+        class Failing(PrometheusSource):
+            async def probe(self) -> None:
+                raise errors.pop(0)
+
+        probes = SourceProbes({"a": Failing("a", self.config())}, Metrics(), "v1")
+        source = probes.sources["a"]
+        with capture_logs() as logs:
+            await probes._attempt("a", source, 0)
+            await probes._attempt("a", source, 1)
+        assert [(entry["event"], entry["error"]) for entry in logs] == [
+            ("source_unreachable", "source_unavailable"),
+            ("source_unreachable", "source_timeout"),
+        ]
