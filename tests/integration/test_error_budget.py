@@ -1383,6 +1383,26 @@ class TestPartialAnswers:
         assert "the answer may be partial (partial response: store 2 down)" in note
         assert "no evidence of zero errors" in note
 
+    async def test_one_partial_answer_of_two_batches_is_enough(self, catalog, prometheus):
+        # Only the windows' batch is partial (the period's, sent apart for raw counters, is complete): its absent
+        # errors are still no evidence of zero errors.
+        class WindowsPartial(PrometheusSource):
+            async def query(self, promql, at, timeout_s, **kwargs):
+                answer = await super().query(promql, at, timeout_s, **kwargs)
+                warnings = [STORE_DOWN] if '"5m"' in promql else []
+                return QueryResult(answer.query, answer.result_type, answer.series, warnings, [])
+
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: WindowsPartial(source, config))
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await runner.evaluate(catalog.get("ebr-raw-clean"), {}, at)
+        finally:
+            await sources.aclose()
+        assert len(evaluation.details["sent_queries"]) == 2
+        assert evaluation.verdict == Outcome.INCONCLUSIVE
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
     @pytest.mark.parametrize(
         "annotation",
         [

@@ -348,6 +348,18 @@ class TestErrorAnswersHideCredentials:
         assert self.TOKEN not in message and self.TENANT not in message
         assert "HTTP 403 forbidden: Authorization 'Bearer <redacted>' not valid for org <redacted>" in message
 
+    async def test_a_token_of_the_shortest_length_hidden_is_hidden(self, tmp_path):
+        # Four characters: the shortest a header value is hidden at (shorter ones would blank ordinary words).
+        (tmp_path / "token").write_text("k9Zq")
+        async with recording_prometheus() as fake:
+            fake.replies = [(401, "bearer k9Zq is not a valid token")]
+            prometheus = source(fake.url, bearer_token_file=tmp_path / "token")
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert "k9Zq" not in raised.value.message
+        assert "bearer <redacted> is not a valid token" in raised.value.message
+
     async def test_a_token_the_quote_would_cut_shows_none_of_its_start(self, tmp_path):
         message = await self.refusal(tmp_path, "x" * 295 + self.TOKEN)
         assert self.TOKEN[:4] not in message

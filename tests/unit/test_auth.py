@@ -245,6 +245,28 @@ class TestSignOut:
         assert store.authenticate_session(session_cookie(TOKEN_A, self.NOW_S + 1001), self.NOW_S + 2000).name == "argo"
         assert store.authenticate_session(session_cookie(TOKEN_B, self.NOW_S), self.NOW_S + 2000).name == "sre"
 
+    def test_beyond_the_bound_the_latest_signed_out_ends_too(self, root):
+        # The merged bound is that sign-in's own expiry: it is included, with any sign-in of that same second.
+        store = TokenStore(root)
+        signed_out = [session_cookie(TOKEN_A, self.NOW_S + second) for second in range(1001)]
+        same_second = session_cookie(TOKEN_A, self.NOW_S + 1000)
+        for second, cookie in enumerate(signed_out):
+            store.sign_out(cookie, self.NOW_S + second)
+        for cookie in (signed_out[-1], same_second):
+            with pytest.raises(Unauthorized, match="signed out"):
+                store.authenticate_session(cookie, self.NOW_S + 2000)
+
+    def test_the_bound_outlives_later_sign_outs(self, root):
+        # Forgetting what has expired must not forget a bound still in force.
+        store = TokenStore(root)
+        earlier = session_cookie(TOKEN_A, self.NOW_S)
+        for second in range(1001):
+            store.sign_out(session_cookie(TOKEN_A, self.NOW_S + second), self.NOW_S + second)
+        store.sign_out(session_cookie(TOKEN_B, self.NOW_S + 1500), self.NOW_S + 1500)
+        store.sign_out(session_cookie(TOKEN_A, self.NOW_S + 1600), self.NOW_S + 1600)
+        with pytest.raises(Unauthorized, match="signed out"):
+            store.authenticate_session(earlier, self.NOW_S + 2000)
+
 
 class TestSignInBounds:
     """A sign-in is accepted up to the clock skew the replicas may have beyond its longest life, not a second more."""

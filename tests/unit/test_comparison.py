@@ -139,7 +139,15 @@ class TestToleranceScale:
 
     @pytest.mark.parametrize(
         ("value", "bound", "expected"),
-        [(2.0, 1.0, True), (1.0, 2.0, False), (1.0, 1.0, False), (math.nan, 1.0, True), (1.0, math.nan, True)],
+        [
+            (2.0, 1.0, True),
+            (1.0, 2.0, False),
+            (1.0, 1.0, False),
+            # An exact zero against a zero bound: no tolerance to hide a strict comparison behind.
+            (0.0, 0.0, False),
+            (math.nan, 1.0, True),
+            (1.0, math.nan, True),
+        ],
     )
     def test_exceeds_is_the_negation(self, value, bound, expected):
         # NaN is never at most a bound, so it exceeds every one: a verdict reading "not exceeded" as good news

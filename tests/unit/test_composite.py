@@ -381,6 +381,14 @@ class TestCombiningErrors:
         evaluation = await judge(members, ["p", "!e"], on_member_error="ignore")
         assert evaluation.verdict == "error" and "critical members are never ignored" in evaluation.reason
 
+    async def test_error_names_the_first_error_and_claims_no_ignore_rule(self, members):
+        # on_member_error: error ignores nothing: a critical member erroring after another is no reason to name
+        # the rule of `ignore`.
+        evaluation = await judge([*members, {**members[4], "name": "e2"}], ["e2", "!e"])
+        assert evaluation.verdict == "error"
+        assert "member 'e2' could not be evaluated" in evaluation.reason
+        assert "never ignored" not in evaluation.reason
+
     async def test_ignore_names_the_critical_error_first(self, members):
         evaluation = await judge([*members, {**members[4], "name": "e2"}], ["e2", "!e"], on_member_error="ignore")
         assert "member 'e' could not be evaluated" in evaluation.reason

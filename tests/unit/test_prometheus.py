@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from analyzer.sources.prometheus import Series
+from analyzer.errors import CheckMisconfigured
+from analyzer.models import Outcome, Verdict
+from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import PrometheusCheck, _groups_at_top_level, _lost_its_values
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
@@ -115,3 +117,68 @@ class TestOverTimeLast:
 
     def test_a_nan_last_point_is_no_value(self):
         assert math.isnan(self.value(0.5, 0.2, math.nan))
+
+
+class _Answering:
+    """A source answering every instant query with the same series (the judging is what is tested here)."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.series = [Series({"pod": f"p{index}"}, [(1.0, value)]) for index, value in enumerate(values)]
+
+    async def query(self, promql, at, timeout_s, *, encoded_promql=None):
+        return QueryResult(promql, "vector", self.series)
+
+
+class _Context:
+    def __init__(self, values: list[float]) -> None:
+        self.args: dict[str, object] = {}
+        self.evaluation_time = datetime(2026, 1, 1, tzinfo=UTC)
+        self.source = _Answering(values)
+
+    def prometheus(self, name):
+        return self.source
+
+    def timeout_s(self):
+        return 5.0
+
+
+async def judged_each(values: list[float], **fields) -> Verdict:
+    check = PrometheusCheck.model_validate({**BASE, "query": "x", "each": True, **fields})
+    return await check.evaluate(_Context(values))  # type: ignore[arg-type]
+
+
+class TestEach:
+    """With `each`, every series is judged on its own and the worst verdict is the whole's."""
+
+    async def test_a_series_without_a_value_is_its_own_no_data(self):
+        # Each series stands alone: no reduction over the others that a missing value could change.
+        verdict = await judged_each([math.nan, 0.5], no_data="pass")
+        assert verdict.outcome is Outcome.PASS
+        assert (await judged_each([math.nan, 0.5], no_data="inconclusive")).outcome is Outcome.INCONCLUSIVE
+
+    async def test_the_reason_counts_the_worst_series(self):
+        verdict = await judged_each([-1.0, 0.5, 0.7])
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.startswith("1 of 3 series fail; worst")
+
+    async def test_an_infinite_series_under_no_data_fail_names_the_policy(self):
+        verdict = await judged_each([math.inf, 0.5], no_data="fail")
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.endswith("at inf (no_data policy: fail)")
+
+    async def test_more_series_than_the_details_show_are_all_judged(self):
+        verdict = await judged_each([0.5] * 60 + [-1.0])
+        assert verdict.outcome is Outcome.FAIL
+        assert len(verdict.details["series"]) == 50 and verdict.details["series_count"] == 61
+
+
+class TestSeveralSeriesWithoutReduce:
+    """Several series with neither reduce nor each is a misconfiguration naming the first three."""
+
+    async def test_the_first_three_are_named(self):
+        check = PrometheusCheck.model_validate({**BASE, "query": "x"})
+        with pytest.raises(CheckMisconfigured) as raised:
+            await check.evaluate(_Context([0.5, 0.6, 0.7, 0.8]))  # type: ignore[arg-type]
+        assert raised.value.message.startswith(
+            'the query returned 4 series ({pod="p0"}, {pod="p1"}, {pod="p2"}, ...); set reduce or each: true'
+        )

@@ -12,7 +12,14 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from pydantic import ValidationError
 from yarl import URL
 
-from analyzer.errors import CheckError, CheckMisconfigured, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.errors import (
+    CheckError,
+    CheckMisconfigured,
+    ResendableFailure,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+)
 from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
     PrometheusSourceConfig,
@@ -143,6 +150,70 @@ class TestWrongAddressAnswers:
         with pytest.raises(SourceRejected) as raised:
             read_answer(self.WHERE, 400, body)
         assert raised.value.message.endswith("rejected the query (HTTP 400 bad_data: parse error)")
+
+
+class TestAnswerStatus:
+    """The status decides how an answer reads: every 2xx carries a result, every 3xx is a redirect refused, a
+    timeout is a timeout whatever status carries it."""
+
+    WHERE = "Prometheus source 'default' (http://prometheus:9090)"
+    SUCCESS = b'{"status": "success", "data": {"resultType": "vector", "result": []}}'
+
+    @pytest.mark.parametrize("status", [200, 203, 299])
+    def test_every_success_status_reads_the_result(self, status):
+        assert read_answer(self.WHERE, status, self.SUCCESS)["data"]["result"] == []
+
+    @pytest.mark.parametrize("status", [300, 302, 399])
+    def test_every_redirect_is_refused(self, status):
+        with pytest.raises(SourceRejected, match=rf"answered with a redirect \(HTTP {status}\)"):
+            read_answer(self.WHERE, status, self.SUCCESS)
+
+    def test_a_timeout_error_type_is_a_timeout(self):
+        body = json.dumps({"status": "error", "errorType": "timeout", "error": "query timed out"}).encode()
+        with pytest.raises(
+            SourceTimeout, match=r"timed out evaluating the query \(HTTP 503 timeout: query timed out\)"
+        ):
+            read_answer(self.WHERE, 503, body)
+
+    def test_a_gateway_timeout_without_json_is_a_timeout(self):
+        with pytest.raises(SourceTimeout, match=r"\(HTTP 504: upstream timed out\)"):
+            read_answer(self.WHERE, 504, b"upstream timed out")
+
+    def test_another_gateway_failure_is_no_timeout(self):
+        with pytest.raises(SourceUnavailable, match=r"is failing \(HTTP 505"):
+            read_answer(self.WHERE, 505, b"version not supported")
+
+
+class TestAnswerFailures:
+    """A failing server is unavailable (sent again where the failure says it may pass), a query it could not run
+    is rejected, and a request it never took (408) is sent again whatever `retry` says."""
+
+    WHERE = "Prometheus source 'default' (http://prometheus:9090)"
+
+    @pytest.mark.parametrize("status", [500, 501])
+    def test_a_server_error_is_unavailable_and_not_sent_again(self, status):
+        with pytest.raises(SourceUnavailable, match=rf"is failing \(HTTP {status}: boom\)"):
+            read_answer(self.WHERE, status, b"boom")
+
+    @pytest.mark.parametrize("status", [502, 503])
+    def test_a_gateway_or_overload_error_may_be_sent_again(self, status):
+        with pytest.raises(ResendableFailure) as raised:
+            read_answer(self.WHERE, status, b"busy")
+        assert isinstance(raised.value.error, SourceUnavailable) and raised.value.always is False
+
+    def test_an_execution_error_is_the_query_rejected(self):
+        body = json.dumps({"status": "error", "errorType": "execution", "error": "too many samples"}).encode()
+        with pytest.raises(SourceRejected, match=r"rejected the query \(HTTP 503 execution: too many samples\)"):
+            read_answer(self.WHERE, 503, body)
+
+    def test_a_request_timeout_is_sent_again_always(self):
+        with pytest.raises(ResendableFailure) as raised:
+            read_answer(self.WHERE, 408, b"")
+        assert isinstance(raised.value.error, SourceRejected) and raised.value.always is True
+
+    def test_a_conflict_is_rejected_once(self):
+        with pytest.raises(SourceRejected, match=r"rejected the query \(HTTP 409"):
+            read_answer(self.WHERE, 409, b"conflict")
 
 
 class TestParseResult:

@@ -3,10 +3,13 @@ version the dependency range allows."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from prometheus_client import Gauge
+from structlog.testing import capture_logs
 
+from analyzer.errors import CheckError, SourceTimeout, SourceUnavailable
 from analyzer.metrics import Metrics
 from analyzer.reachability import SourceProbes, SourceState
 from analyzer.sources import PrometheusSource
@@ -130,6 +133,25 @@ class TestRecheckAcrossReloads:
         # Reloaded 50 s after the answer: 10 s left of the minute, not a new one.
         assert second.wait_before_recheck_s("a", 150.0) == 10
 
+    async def test_a_reload_does_not_probe_it_before_it_is_due(self):
+        # Each reload re-probing every answering source at once would be a query per source per reload.
+        metrics = Metrics()
+        first = SourceProbes(sources(a="http://127.0.0.1:9"), metrics, "v1")
+        first._found("a", SourceState(True))
+        first.answered_at_s["a"] = asyncio.get_running_loop().time()
+        probed: list[str] = []
+
+        class Counted(PrometheusSource):
+            async def probe(self) -> None:
+                probed.append(self.name)
+
+        second = SourceProbes({"a": Counted("a", first.sources["a"].config)}, metrics, "v2")
+        second.start(previous=first)
+        await asyncio.sleep(0)  # one turn of the loop: the probe task runs up to its first wait
+        second.cancel()
+        await second.wait()
+        assert probed == []
+
 
 class TestProbeCrash:
     """A probe that crashes (a bug) leaves its source unknown: no series says it answers, a reload included."""
@@ -156,3 +178,87 @@ class TestProbeCrash:
         reloaded = SourceProbes({}, metrics, "v2")
         reloaded.start(previous=probes)
         assert up(metrics) == {}
+
+
+class TestRecheckPace:
+    """A source that answers is probed again only once its recheck is due, not in a loop."""
+
+    async def test_after_its_first_answer_it_waits_for_the_recheck(self):
+        probed: list[str] = []
+
+        class Counted(PrometheusSource):
+            async def probe(self) -> None:
+                probed.append(self.name)
+                await asyncio.sleep(0)  # an answer takes at least a turn of the loop
+
+        probes = SourceProbes({"a": Counted("a", PrometheusSourceConfig(url="http://127.0.0.1:9"))}, Metrics(), "v1")
+        probes.start(previous=None)
+        await probes.first_attempts()
+        for _ in range(5):  # turns of the loop a probe loop without its wait would use to probe again
+            await asyncio.sleep(0)
+        probes.cancel()
+        await probes.wait()
+        assert probed == ["a"]
+        assert probes.states["a"].reachable is True
+
+
+class TestProbeEnds:
+    """A probe that crashes (a bug) ends, leaving the source unknown; a cancelled first attempt still counts as
+    ended; a source failing the same way is logged once, not at each retry."""
+
+    @staticmethod
+    def config() -> PrometheusSourceConfig:
+        return PrometheusSourceConfig(url="http://127.0.0.1:9")
+
+    async def test_a_crash_ends_its_probing(self):
+        class Crashing(PrometheusSource):
+            async def probe(self) -> None:
+                raise RuntimeError("a bug")
+
+        probes = SourceProbes({"a": Crashing("a", self.config())}, Metrics(), "v1")
+        probes.start(previous=None)
+        async with asyncio.timeout(10):  # a guard against a hang, not a measurement
+            await probes.wait()
+        assert (probes.states["a"].reachable, probes.states["a"].error) == (None, "internal_error")
+
+    async def test_a_first_attempt_cancelled_counts_as_ended(self):
+        class Held(PrometheusSource):
+            async def probe(self) -> None:
+                await asyncio.Event().wait()
+
+        probes = SourceProbes({"a": Held("a", self.config())}, Metrics(), "v1")
+        probes.start(previous=None)
+        await asyncio.sleep(0)  # the probe task starts its first attempt
+        probes.cancel()
+        await probes.wait()
+        async with asyncio.timeout(10):  # a guard against a hang, not a measurement
+            await probes.first_attempts()
+
+    async def test_a_failure_that_stays_the_same_is_logged_once(self):
+        class Down(PrometheusSource):
+            async def probe(self) -> None:
+                raise SourceUnavailable("down")
+
+        probes = SourceProbes({"a": Down("a", self.config())}, Metrics(), "v1")
+        source = probes.sources["a"]
+        with capture_logs() as logs:
+            await probes._attempt("a", source, 0)
+            await probes._attempt("a", source, 1)
+        assert [entry["event"] for entry in logs] == ["source_unreachable"]
+
+    async def test_a_failure_that_changes_is_logged_again(self):
+        errors: list[CheckError] = [SourceUnavailable("down"), SourceTimeout("slow")]
+
+        class Failing(PrometheusSource):
+            async def probe(self) -> None:
+                raise errors.pop(0)
+
+        probes = SourceProbes({"a": Failing("a", self.config())}, Metrics(), "v1")
+        source = probes.sources["a"]
+        with capture_logs() as logs:
+            await probes._attempt("a", source, 0)
+            await probes._attempt("a", source, 1)
+        assert [(entry["event"], entry["error"]) for entry in logs] == [
+            ("source_unreachable", "source_unavailable"),
+            ("source_unreachable", "source_timeout"),
+        ]
