@@ -373,8 +373,9 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
         raise TypeError(f"the check's verdict has the outcome {outcome!r}, not an Outcome")
     if outcome is Outcome.PASS and value is not None and not math.isfinite(value):
         raise TypeError(f"the check judged pass on the non-finite value {value}")
-    bounds = threshold if isinstance(threshold, list) else [threshold]
-    if not all(bound is None or math.isfinite(bound) for bound in bounds):
-        # No answer can carry it (JSON has no such number), and no judgement against it means anything.
-        raise TypeError(f"the check judged against the non-finite threshold {threshold}")
+    # A loop, not all() over a generator: this runs on every answer.
+    for bound in threshold if isinstance(threshold, list) else (threshold,):
+        if bound is not None and not math.isfinite(bound):
+            # No answer can carry it (JSON has no such number), and no judgement against it means anything.
+            raise TypeError(f"the check judged against the non-finite threshold {threshold}")
     return verdict
