@@ -263,15 +263,20 @@ class VerdictHistory:
     ) -> None:
         seq = next(self._seq)
         entries = self._entries
-        entries[seq] = Recorded(
-            seq,
-            time.time(),
-            request_id,
-            catalog_version,
-            client,
-            (user_agent or "")[:_MAX_ARG_CHARS] or None,
-            outcome,
-            reached,
+        # Made by tuple.__new__, every field given: the NamedTuple's own __new__ is a Python function.
+        entries[seq] = tuple.__new__(
+            Recorded,
+            (
+                seq,
+                time.time(),
+                request_id,
+                catalog_version,
+                client,
+                (user_agent or "")[:_MAX_ARG_CHARS] or None,
+                outcome,
+                reached,
+                False,
+            ),
         )
         held = self._held.get(caller)
         if held is None:

@@ -186,13 +186,15 @@ class Evaluation(BaseModel):
         # the model's __getattr__ hook.
         fields = self.__dict__
         evaluated_at = fields.get("_evaluated_at_text")
+        value = fields["value"]
         return {
             "check": fields["check"],
             "kind": fields["kind"],
             # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
             "verdict": str(fields["verdict"]),
             "reason": fields["reason"],
-            "value": finite_or_none(fields["value"]),
+            # finite_or_none's test, without its call.
+            "value": None if value is None or not math.isfinite(value) else value,
             "threshold": fields["threshold"],
             "args": fields["args"],
             "evaluated_at": format_time(fields["evaluated_at"]) if evaluated_at is None else evaluated_at,

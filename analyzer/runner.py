@@ -120,6 +120,9 @@ class Runner:
             return recent[1]
         future = self._in_flight.get(key)
         loop = asyncio.get_running_loop()
+        # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
+        # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
+        waiter: asyncio.Future[Evaluation] = loop.create_future()
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
@@ -129,15 +132,14 @@ class Runner:
                 future = loop.create_task(self._evaluate(check, dict(args), at, backtest, hidden))
             self._in_flight[key] = future
             self._callers[future] = 1
-            future.add_done_callback(functools.partial(self._forget, key))
+            # The first caller is relayed to by the callback that forgets the evaluation: one callback fewer to
+            # make and schedule per evaluation; later callers' relays run after it, as before.
+            future.add_done_callback(functools.partial(self._forget, key, waiter))
         else:
             self._callers[future] += 1
             if self.metrics is not None:
                 self.metrics.observe_coalesced(check.name)
-        # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
-        # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
-        waiter: asyncio.Future[Evaluation] = loop.create_future()
-        future.add_done_callback(functools.partial(_relay, waiter))
+            future.add_done_callback(functools.partial(_relay, waiter))
         try:
             return await waiter
         except asyncio.CancelledError:
@@ -174,12 +176,14 @@ class Runner:
         finally:
             self.admission.release(caller)
 
-    def _forget(self, key: _CoalesceKey, done: asyncio.Future[Evaluation]) -> None:
+    def _forget(self, key: _CoalesceKey, first: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
+        """Out of the in-flight table, remembered for the reuse window, and relayed to its `first` caller."""
         self._callers.pop(done, None)
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
         if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
             self._remember(key, done.result())
+        _relay(first, done)
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
         now = time.monotonic()
@@ -369,8 +373,9 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
         raise TypeError(f"the check's verdict has the outcome {outcome!r}, not an Outcome")
     if outcome is Outcome.PASS and value is not None and not math.isfinite(value):
         raise TypeError(f"the check judged pass on the non-finite value {value}")
-    bounds = threshold if isinstance(threshold, list) else [threshold]
-    if not all(bound is None or math.isfinite(bound) for bound in bounds):
-        # No answer can carry it (JSON has no such number), and no judgement against it means anything.
-        raise TypeError(f"the check judged against the non-finite threshold {threshold}")
+    # A loop, not all() over a generator: this runs on every answer.
+    for bound in threshold if isinstance(threshold, list) else (threshold,):
+        if bound is not None and not math.isfinite(bound):
+            # No answer can carry it (JSON has no such number), and no judgement against it means anything.
+            raise TypeError(f"the check judged against the non-finite threshold {threshold}")
     return verdict

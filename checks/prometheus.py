@@ -152,8 +152,13 @@ class PrometheusCheck(Check):
                 f"the query returned {len(points)} series ({shown}, ...); set reduce or "
                 "each: true in the check, or aggregate in PromQL"
             )
-        values = [value for _, value, _ in points]
-        unjudgeable = [(series, value, n) for series, value, n in points if not math.isfinite(value)]
+        # One loop, not two list comprehensions (each a frame of its own on Python 3.11).
+        values: list[float] = []
+        unjudgeable: list[tuple[Series, float, int]] = []
+        for point in points:
+            values.append(point[1])
+            if not math.isfinite(point[1]):
+                unjudgeable.append(point)
         if unjudgeable:
             # An infinite series speaks first: it is a measurement gone wrong, which a NaN beside it (no traffic,
             # read as good news under no_data: pass) must not hide.
