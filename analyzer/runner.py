@@ -177,13 +177,15 @@ class Runner:
             self.admission.release(caller)
 
     def _forget(self, key: _CoalesceKey, first: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
-        """Out of the in-flight table, remembered for the reuse window, and relayed to its `first` caller."""
+        """Relayed to its `first` caller, out of the in-flight table, and remembered for the reuse window."""
+        # Relayed first: whatever the bookkeeping below does, the first caller is answered (it resumes on a later
+        # turn of the loop, after the rest of this callback, as it did with a callback of its own).
+        _relay(first, done)
         self._callers.pop(done, None)
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
         if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
             self._remember(key, done.result())
-        _relay(first, done)
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
         now = time.monotonic()
