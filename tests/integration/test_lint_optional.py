@@ -88,6 +88,30 @@ class TestOptionalMetrics:
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.count(f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}") == 2
 
+    def test_a_composite_member_requiring_what_another_allows_is_a_problem(self, tmp_path, prometheus):
+        # Only the composite runs `failures` (its param has no example): its report is the one place the lint
+        # sees that payments_failures_total, optional for the error budget, is required by the threshold check.
+        failures = {
+            "name": "failures",
+            "kind": "prometheus",
+            "params": {"canary_hash": {"type": "label_value", "required": True}},
+            "query": 'sum(rate(payments_failures_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
+            "pass_if": "< 1",
+        }
+        composite = {
+            "name": "gate",
+            "kind": "composite",
+            "params": EXAMPLE_CANARY,
+            "mode": "all",
+            "members": [
+                {"check": OPTIONAL["name"], "args": {"canary_hash": "{{ canary_hash }}"}},
+                {"check": "failures", "args": {"canary_hash": "{{ canary_hash }}"}},
+            ],
+        }
+        result = validate(tmp_path, prometheus.url, OPTIONAL, failures, composite, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric payments_failures_total does not exist in this Prometheus" in result.stdout
+
 
 @pytest.fixture(scope="module")
 def bare_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float]]:
