@@ -29,6 +29,7 @@ from analyzer.kinds import (
     Verdict,
     exceeds,
     format_number,
+    metric_selectors,
     parse_duration,
     regex_name_selectors,
 )
@@ -333,7 +334,14 @@ class ErrorBudgetCheck(Check):
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
         which cannot pass without it), Sloth's slo:time_period:days."""
-        found = {name: "it is in optional_metrics, its absence reads as zero events" for name in self.optional_metrics}
+        # A name the SLI's total reads stays required, optional_metrics or not: without a total no window judges
+        # (no data for ever), which is no "zero events".
+        totals = {name for query in self._total_queries() for found in metric_selectors(query) for name in found.names}
+        found = {
+            name: "it is in optional_metrics, its absence reads as zero events"
+            for name in self.optional_metrics
+            if name not in totals
+        }
         generic = "Pyrra records it only with --generic-rules; without it"
         if self.pyrra is not None and self.min_budget_remaining is None:
             found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
@@ -345,6 +353,15 @@ class ErrorBudgetCheck(Check):
                 "the check's"
             )
         return found
+
+    def _total_queries(self) -> list[str]:
+        """The SLI's fields that count all events (its total), as written."""
+        if self.ratio is not None:
+            return [self.ratio.total]
+        if self.latency is not None:
+            return [f"{self.latency.metric}_count"]
+        total = self.pyrra.total if self.pyrra is not None else self.sloth.total_query if self.sloth else None
+        return [] if total is None else [total]
 
     def _windows(self) -> list[str]:
         """The distinct tier windows, each measured once however many tiers share it."""

@@ -61,6 +61,19 @@ class TestOptionalMetrics:
         assert "1 problem in 1 check" in result.stdout
         assert f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}" in result.stdout
 
+    def test_a_total_listed_in_optional_metrics_is_still_required(self, tmp_path, prometheus):
+        # Without its total no window can judge: the check is inconclusive for ever, not "zero events".
+        total = CANARY_TOTAL.replace("http_requests_total", "payments_requests_total")
+        check = {
+            **OPTIONAL,
+            "ratio": {**OPTIONAL["ratio"], "total": total},
+            "optional_metrics": ["payments_failures_total", "payments_requests_total"],
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric payments_requests_total does not exist in this Prometheus" in result.stdout
+        assert f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}" in result.stdout
+
     def test_an_absent_optional_metric_with_a_near_twin_names_it(self, tmp_path, prometheus):
         # A misspelt optional_metrics entry reads as zero errors for ever: the note says what it likely meant.
         errors = CANARY_TOTAL.replace("http_requests_total", "http_request_total").replace('"}', '", code=~"5.."}')
