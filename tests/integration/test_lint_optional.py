@@ -188,6 +188,14 @@ class TestSloToolsOptionalNames:
         assert "problem: metric pyrra_availability does not exist in this Prometheus" in result.stdout
         assert "1 problem in 1 check" in result.stdout
 
+    def test_optional_metrics_cannot_excuse_what_the_budget_gate_reads(self, tmp_path, bare_prometheus):
+        # optional_metrics excuses a raw counter of the SLI's errors, not a name the check cannot judge without.
+        url, anchor = bare_prometheus
+        check = {**PYRRA, "min_budget_remaining": 0.1, "optional_metrics": ["pyrra_availability"]}
+        result = validate(tmp_path, url, check, at=anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric pyrra_availability does not exist in this Prometheus" in result.stdout
+
     def test_a_misspelled_pyrra_metric_is_still_a_problem(self, tmp_path, bare_prometheus):
         url, anchor = bare_prometheus
         check = {**PYRRA, "pyrra": {**PYRRA["pyrra"], "metric": "lo_http_request"}}

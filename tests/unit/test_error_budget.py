@@ -1938,12 +1938,11 @@ class TestRawBurn:
 
 
 class TestOptionalNames:
-    """A name the SLI's total reads is never optional for the lint, even when listed in optional_metrics."""
+    """optional_metrics excuses, for the lint, only names the SLI's errors read and its total does not."""
 
     def test_the_ratio_total_stays_required(self):
-        check = make(
-            ratio={**RATIO, "errors": "sum(rate(err_total[{{ window }}]))"}, optional_metrics=["err_total", "req_total"]
-        )
+        errors = "sum(rate(err_total[{{ window }}])) + sum(rate(req_total{code='5xx'}[{{ window }}]))"
+        check = make(ratio={**RATIO, "errors": errors}, optional_metrics=["err_total", "req_total"])
         assert set(check.optional_names()) == {"err_total"}
 
     def test_the_latency_count_stays_required(self):
@@ -1952,6 +1951,15 @@ class TestOptionalNames:
         assert set(check.optional_names()) == {"lat_seconds_bucket"}
 
     def test_the_sloth_total_stays_required(self):
-        sloth = {"sloth_id": "s", "total_query": "sum(rate(req_total[{{ window }}]))"}
-        check = make(ratio=None, sloth=sloth, optional_metrics=["req_total", "other_total"])
-        assert set(check.optional_names()) == {"other_total", "slo:time_period:days"}
+        sloth = {
+            "sloth_id": "s",
+            "total_query": "sum(rate(req_total[{{ window }}]))",
+            "errors_query": "sum(rate(err_total[{{ window }}]))",
+        }
+        check = make(ratio=None, sloth=sloth, optional_metrics=["req_total", "err_total"])
+        assert set(check.optional_names()) == {"err_total", "slo:time_period:days"}
+
+    def test_a_name_no_errors_field_reads_stays_required(self):
+        pyrra = {"slo": "api", "metric": "http_requests"}
+        check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
+        assert set(check.optional_names()) == {"pyrra_objective"}
