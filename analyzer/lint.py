@@ -15,6 +15,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
-from analyzer.params import parse_duration, shown_args
+from analyzer.params import ArgValue, parse_duration, shown_args
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.runner import Runner
@@ -56,19 +57,40 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     # The queries again, by the name of the source each was sent to: each source asks with its own headers.
     sent_to: dict[str, list[str]] = field(default_factory=dict)
+    # The same, by the check that sent them (this one, or a member it runs): a name is optional only where the
+    # check reading it says so, not wherever another check of the same evaluation does.
+    sent_by: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # What the lint learnt that is no problem: a query promql-parser rejects and Prometheus accepted.
     notes: list[str] = field(default_factory=list)
 
 
-class _RecordingSource(PrometheusSource):
-    """A Prometheus source that also records the PromQL it is asked to run, with its name, in `sent`."""
+# The check whose evaluation is running in this task (a member's evaluation is a task of its own).
+_SENDER: ContextVar[str] = ContextVar("lint_sender", default="")
 
-    sent: list[tuple[str, str]]
+
+class _AttributingRunner(Runner):
+    """A runner that tells a recording source which check (a composite, or one of its members) sends a query."""
+
+    async def _evaluate(
+        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool, hidden: tuple[str, ...] = ()
+    ) -> Evaluation:
+        token = _SENDER.set(check.name)
+        try:
+            return await super()._evaluate(check, args, at, backtest, hidden)
+        finally:
+            _SENDER.reset(token)
+
+
+class _RecordingSource(PrometheusSource):
+    """A Prometheus source that also records the PromQL it is asked to run, with the check sending it and its own
+    name, in `sent`."""
+
+    sent: list[tuple[str, str, str]]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
-        self.sent.append((self.name, promql))
+        self.sent.append((_SENDER.get(), self.name, promql))
         return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
 
     async def query_range(
@@ -81,7 +103,7 @@ class _RecordingSource(PrometheusSource):
         *,
         encoded_promql: str | None = None,
     ) -> QueryResult:
-        self.sent.append((self.name, promql))
+        self.sent.append((_SENDER.get(), self.name, promql))
         return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
@@ -112,7 +134,7 @@ async def dry_run(
     catalog: Catalog, url: str, at: datetime | None, deadline_s: float, ca_file: Path | None = None
 ) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
-    sent: list[tuple[str, str]] = []
+    sent: list[tuple[str, str, str]] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
@@ -120,7 +142,7 @@ async def dry_run(
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
-    runner = Runner(catalog, sources, None, deadline_s)
+    runner = _AttributingRunner(catalog, sources, None, deadline_s)
     reports = []
     try:
         for check in catalog.checks.values():
@@ -139,9 +161,11 @@ async def dry_run(
                 continue
             sent.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
-            for name, promql in dict.fromkeys(sent):
+            for sender, name, promql in dict.fromkeys(sent):
+                report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
+            for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
                 report.sent_to.setdefault(name, []).append(promql)
-            report.queries = list(dict.fromkeys(promql for _, promql in sent))
+            report.queries = list(dict.fromkeys(promql for _, _, promql in sent))
     finally:
         await sources.aclose()
     return reports
@@ -449,11 +473,12 @@ def lint(
             report.problems, report.notes = parser_findings(report, by_check[report.check])
         if not report.problems:
             report.problems = _rejected(report)
-        optional = optional_names(catalog, report.check)
-        for name, queries in report.sent_to.items():
-            problems, notes = problems_of(queries, asking[name], optional)
-            report.problems += problems
-            report.notes = list(dict.fromkeys([*report.notes, *notes]))
+        for sender, by_source in report.sent_by.items():
+            optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
+            for name, queries in by_source.items():
+                problems, notes = problems_of(queries, asking[name], optional)
+                report.problems += problems
+                report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
@@ -461,21 +486,6 @@ def lint(
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))
     return reports
-
-
-def optional_names(catalog: Catalog, name: str) -> dict[str, str]:
-    """The names check `name` reads only optionally (its `optional_names()`), and those of the checks it runs (a
-    composite's members, whose queries its dry run sends too)."""
-    found: dict[str, str] = {}
-    pending, seen = [name], {name}
-    while pending:
-        check = catalog.checks[pending.pop()]
-        found = {**check.optional_names(), **found}
-        for member in sorted(check.member_names() - seen):
-            if member in catalog.checks:
-                seen.add(member)
-                pending.append(member)
-    return found
 
 
 def retention_problems(queries: list[str], retention: tuple[float, str] | None) -> list[str]:

@@ -29,6 +29,7 @@ from analyzer.kinds import (
     Verdict,
     exceeds,
     format_number,
+    metric_selectors,
     parse_duration,
     regex_name_selectors,
 )
@@ -333,7 +334,17 @@ class ErrorBudgetCheck(Check):
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
         which cannot pass without it), Sloth's slo:time_period:days."""
-        found = {name: "it is in optional_metrics, its absence reads as zero events" for name in self.optional_metrics}
+        # optional_metrics excuses a counter of the SLI's errors only: a name its total reads (no total, no window
+        # judges: no data for ever, not zero events) or a recording rule the check needs stays required.
+        errors, totals = (
+            {name for query in queries for found in metric_selectors(query) for name in found.names}
+            for queries in self._raw_queries()
+        )
+        found = {
+            name: "it is in optional_metrics, its absence reads as zero events"
+            for name in self.optional_metrics
+            if name in errors and name not in totals
+        }
         generic = "Pyrra records it only with --generic-rules; without it"
         if self.pyrra is not None and self.min_budget_remaining is None:
             found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
@@ -345,6 +356,21 @@ class ErrorBudgetCheck(Check):
                 "the check's"
             )
         return found
+
+    def _raw_queries(self) -> tuple[list[str], list[str]]:
+        """The SLI's fields that count its errors and those that count all its events, as written."""
+        if self.ratio is not None:
+            return [self.ratio.errors], [self.ratio.total]
+        if self.latency is not None:
+            return [f"{self.latency.metric}_bucket"], [f"{self.latency.metric}_count"]
+        errors, total = (
+            (self.pyrra.errors, self.pyrra.total)
+            if self.pyrra is not None
+            else (self.sloth.errors_query, self.sloth.total_query)
+            if self.sloth is not None
+            else (None, None)
+        )
+        return [errors] if errors else [], [total] if total else []
 
     def _windows(self) -> list[str]:
         """The distinct tier windows, each measured once however many tiers share it."""

@@ -61,6 +61,19 @@ class TestOptionalMetrics:
         assert "1 problem in 1 check" in result.stdout
         assert f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}" in result.stdout
 
+    def test_a_total_listed_in_optional_metrics_is_still_required(self, tmp_path, prometheus):
+        # Without its total no window can judge: the check is inconclusive for ever, not "zero events".
+        total = CANARY_TOTAL.replace("http_requests_total", "payments_requests_total")
+        check = {
+            **OPTIONAL,
+            "ratio": {**OPTIONAL["ratio"], "total": total},
+            "optional_metrics": ["payments_failures_total", "payments_requests_total"],
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric payments_requests_total does not exist in this Prometheus" in result.stdout
+        assert f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}" in result.stdout
+
     def test_an_absent_optional_metric_with_a_near_twin_names_it(self, tmp_path, prometheus):
         # A misspelt optional_metrics entry reads as zero errors for ever: the note says what it likely meant.
         errors = CANARY_TOTAL.replace("http_requests_total", "http_request_total").replace('"}', '", code=~"5.."}')
@@ -87,6 +100,30 @@ class TestOptionalMetrics:
         result = validate(tmp_path, prometheus.url, OPTIONAL, composite, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.count(f"note: metric payments_failures_total is not in this Prometheus, {ALLOWED}") == 2
+
+    def test_a_composite_member_requiring_what_another_allows_is_a_problem(self, tmp_path, prometheus):
+        # Only the composite runs `failures` (its param has no example): its report is the one place the lint
+        # sees that payments_failures_total, optional for the error budget, is required by the threshold check.
+        failures = {
+            "name": "failures",
+            "kind": "prometheus",
+            "params": {"canary_hash": {"type": "label_value", "required": True}},
+            "query": 'sum(rate(payments_failures_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
+            "pass_if": "< 1",
+        }
+        composite = {
+            "name": "gate",
+            "kind": "composite",
+            "params": EXAMPLE_CANARY,
+            "mode": "all",
+            "members": [
+                {"check": OPTIONAL["name"], "args": {"canary_hash": "{{ canary_hash }}"}},
+                {"check": "failures", "args": {"canary_hash": "{{ canary_hash }}"}},
+            ],
+        }
+        result = validate(tmp_path, prometheus.url, OPTIONAL, failures, composite, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric payments_failures_total does not exist in this Prometheus" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +187,14 @@ class TestSloToolsOptionalNames:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric pyrra_availability does not exist in this Prometheus" in result.stdout
         assert "1 problem in 1 check" in result.stdout
+
+    def test_optional_metrics_cannot_excuse_what_the_budget_gate_reads(self, tmp_path, bare_prometheus):
+        # optional_metrics excuses a raw counter of the SLI's errors, not a name the check cannot judge without.
+        url, anchor = bare_prometheus
+        check = {**PYRRA, "min_budget_remaining": 0.1, "optional_metrics": ["pyrra_availability"]}
+        result = validate(tmp_path, url, check, at=anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric pyrra_availability does not exist in this Prometheus" in result.stdout
 
     def test_a_misspelled_pyrra_metric_is_still_a_problem(self, tmp_path, bare_prometheus):
         url, anchor = bare_prometheus

@@ -1935,3 +1935,31 @@ class TestRawBurn:
     def test_a_window_with_a_ratio_or_not_recorded_absent_has_none(self):
         assert raw_burn(WindowRatio("1h", 0.5, errors=1.0, total=2.0, recorded_absent=True), 0.001) is None
         assert raw_burn(WindowRatio("1h", None, errors=1.0, total=2.0), 0.001) is None
+
+
+class TestOptionalNames:
+    """optional_metrics excuses, for the lint, only names the SLI's errors read and its total does not."""
+
+    def test_the_ratio_total_stays_required(self):
+        errors = "sum(rate(err_total[{{ window }}])) + sum(rate(req_total{code='5xx'}[{{ window }}]))"
+        check = make(ratio={**RATIO, "errors": errors}, optional_metrics=["err_total", "req_total"])
+        assert set(check.optional_names()) == {"err_total"}
+
+    def test_the_latency_count_stays_required(self):
+        latency = {"metric": "lat_seconds", "threshold_s": 0.5}
+        check = make(ratio=None, latency=latency, optional_metrics=["lat_seconds_count", "lat_seconds_bucket"])
+        assert set(check.optional_names()) == {"lat_seconds_bucket"}
+
+    def test_the_sloth_total_stays_required(self):
+        sloth = {
+            "sloth_id": "s",
+            "total_query": "sum(rate(req_total[{{ window }}]))",
+            "errors_query": "sum(rate(err_total[{{ window }}]))",
+        }
+        check = make(ratio=None, sloth=sloth, optional_metrics=["req_total", "err_total"])
+        assert set(check.optional_names()) == {"err_total", "slo:time_period:days"}
+
+    def test_a_name_no_errors_field_reads_stays_required(self):
+        pyrra = {"slo": "api", "metric": "http_requests"}
+        check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
+        assert set(check.optional_names()) == {"pyrra_objective"}
