@@ -165,13 +165,19 @@ class PrometheusCheck(Check):
             series, value, samples = next((u for u in unjudgeable if math.isinf(u[1])), unjudgeable[0])
             reason = _no_value_reason(series, value, samples, len(points), self.min_samples)
             return self._unjudged(
-                value, reason, details, beside_values=len(unjudgeable) < len(points), partial=result.storage_warnings
+                value,
+                reason,
+                details,
+                beside_values=_REDUCED_BESIDE_VALUES if len(unjudgeable) < len(points) else None,
+                partial=result.storage_warnings,
             )
         value = values[0] if reduce is None else reduce.apply(values)
         subject = "value" if reduce is None else f"{reduce} of {len(values)} series"
         if not math.isfinite(value):
             reason = f"the {subject} is {format_number(value)}, beyond the float range, which cannot be judged"
-            return self._unjudged(value, reason, details, beside_values=True, partial=result.storage_warnings)
+            return self._unjudged(
+                value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
+            )
         outcome, threshold = self._decide(value)
         # From a dict, by the model's own validator: the same validation as Verdict(**fields), without
         # BaseModel.__init__'s keyword arguments, nor model_validate's frame, which only passes it on.
@@ -225,13 +231,14 @@ class PrometheusCheck(Check):
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
     def _unjudged(
-        self, value: float, reason: str, details: dict[str, Any], *, beside_values: bool, partial: list[str]
+        self, value: float, reason: str, details: dict[str, Any], *, beside_values: str | None, partial: list[str]
     ) -> Verdict:
         """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
         infinity, which is a measurement gone wrong (errors over zero traffic), nor for a series without a
-        value among others that have one (`beside_values`), where the data is not absent: a reduction over
-        all of them could fail, nor in an answer that may be `partial` (its storage warnings): NaN is no
-        traffic in what the querier read, and the store that did not answer may hold the traffic."""
+        value among others that have one (`beside_values`, saying so), where the data is not absent: a reduction
+        over all of them could fail, and a series of `each` without a value beside others that have one (a pod
+        whose workers hung) is no absence of traffic, nor in an answer that may be `partial` (its storage
+        warnings): NaN is no traffic in what the querier read, and the store that did not answer may hold it."""
         why = _why_no_pass(value, beside_values=beside_values, partial=partial)
         if self.no_data is NoDataPolicy.PASS and why is not None:
             return Verdict(
@@ -283,12 +290,14 @@ class PrometheusCheck(Check):
         self, points: list[tuple[Series, float, int]], details: dict[str, Any], partial: list[str]
     ) -> Verdict:
         judged: list[tuple[Outcome, Series, float]] = []
+        # A series without a value beside others that have one is not an absence of data: no pass under no_data.
+        beside = _EACH_BESIDE_VALUES if any(math.isfinite(value) for _, value, _ in points) else None
         for series, value, samples in points:
             if math.isfinite(value):
                 judged.append((self._decide(value)[0], series, value))
             else:
                 reason = _no_value_reason(series, value, samples, 1, self.min_samples)
-                nodata = self._unjudged(value, reason, {}, beside_values=False, partial=partial)
+                nodata = self._unjudged(value, reason, {}, beside_values=beside, partial=partial)
                 judged.append((nodata.outcome, series, value))
         worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
         worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)
@@ -298,7 +307,7 @@ class PrometheusCheck(Check):
             entry["verdict"] = outcome.value
         count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
         if not math.isfinite(value):
-            why = _why_no_pass(value, beside_values=False, partial=partial)
+            why = _why_no_pass(value, beside_values=beside, partial=partial)
             if self.no_data is not NoDataPolicy.PASS or why is None:
                 policy = f"no_data policy: {self.no_data.value}"
             elif math.isinf(value):
@@ -362,12 +371,17 @@ def _instant_value(series: Series) -> tuple[float, int]:
     return value, int(math.isfinite(value))
 
 
-def _why_no_pass(value: float, *, beside_values: bool, partial: list[str]) -> str | None:
-    """Why `no_data: pass` does not apply to a value no condition can judge, or None when it does."""
+_REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
+_EACH_BESIDE_VALUES = "a series without a value beside series that have one"
+
+
+def _why_no_pass(value: float, *, beside_values: str | None, partial: list[str]) -> str | None:
+    """Why `no_data: pass` does not apply to a value no condition can judge, or None when it does;
+    `beside_values` says that the value stands beside others that have one, and how."""
     if math.isinf(value):
         return "an infinite value, which is no absence of data"
-    if beside_values:
-        return "a reduction whose other series have values"
+    if beside_values is not None:
+        return beside_values
     if partial:
         return f"an answer that may be partial ({'; '.join(partial)})"
     return None

@@ -150,11 +150,20 @@ async def judged_each(values: list[float], **fields) -> Verdict:
 class TestEach:
     """With `each`, every series is judged on its own and the worst verdict is the whole's."""
 
-    async def test_a_series_without_a_value_is_its_own_no_data(self):
-        # Each series stands alone: no reduction over the others that a missing value could change.
+    async def test_a_series_without_a_value_beside_valued_ones_is_never_a_pass(self):
+        # A pod whose ratio is NaN while the others have one (its workers hung, its counters flat) is no absence
+        # of data: no_data: pass does not make it a pass.
         verdict = await judged_each([math.nan, 0.5], no_data="pass")
-        assert verdict.outcome is Outcome.PASS
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert "no_data: pass does not apply to a series without a value beside series that have one" in (
+            verdict.reason
+        )
         assert (await judged_each([math.nan, 0.5], no_data="inconclusive")).outcome is Outcome.INCONCLUSIVE
+        assert (await judged_each([math.nan, 0.5], no_data="fail")).outcome is Outcome.FAIL
+
+    async def test_no_series_with_a_value_is_the_no_data_policy(self):
+        # Every series NaN: no traffic anywhere, which no_data: pass is for.
+        assert (await judged_each([math.nan, math.nan], no_data="pass")).outcome is Outcome.PASS
 
     async def test_the_reason_counts_the_worst_series(self):
         verdict = await judged_each([-1.0, 0.5, 0.7])
