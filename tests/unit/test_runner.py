@@ -251,6 +251,17 @@ def gated_runner(admission: Admission) -> Runner:
     return Runner(catalog, Sources({}), Metrics(), 5.0, admission=admission)
 
 
+def break_after_evaluating(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `run`'s evaluations raise once their work is done, as if the envelope could not be built."""
+    evaluate = run._evaluate
+
+    async def broken(*args, **kwargs):
+        await evaluate(*args, **kwargs)
+        raise RuntimeError("envelope could not be built")
+
+    monkeypatch.setattr(run, "_evaluate", broken)
+
+
 class TestAdmission:
     """New top-level evaluations beyond the limit are refused; joins and members are not."""
 
@@ -398,13 +409,7 @@ class TestEveryCallerGetsTheOutcome:
     async def test_an_exception_past_the_envelope_reaches_every_caller(self, gate, monkeypatch):
         run = gated_runner(Admission())
         run.reuse_window_s = 60
-        evaluate = run._evaluate
-
-        async def broken(*args, **kwargs):
-            await evaluate(*args, **kwargs)
-            raise RuntimeError("envelope could not be built")
-
-        monkeypatch.setattr(run, "_evaluate", broken)
+        break_after_evaluating(run, monkeypatch)
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
         await gate.wait_entered(1)
         gate.open()
@@ -428,13 +433,7 @@ class TestEveryCallerGetsTheOutcome:
         reported: list[dict[str, object]] = []
         loop.set_exception_handler(lambda _, context: reported.append(context))
         run = gated_runner(Admission())
-        evaluate = run._evaluate
-
-        async def broken(*args, **kwargs):
-            await evaluate(*args, **kwargs)
-            raise RuntimeError("envelope could not be built")
-
-        monkeypatch.setattr(run, "_evaluate", broken)
+        break_after_evaluating(run, monkeypatch)
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
         await gate.wait_entered(1)
         callers[0].cancel()
