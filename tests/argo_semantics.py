@@ -123,16 +123,44 @@ RECOMMENDED = {
 
 
 def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
-    """How a web metric that calls the analyzer's run endpoint departs from the recommended template."""
+    """How a web metric that calls the analyzer's run endpoint departs from the recommended template, or lets
+    Argo end it Successful without a `pass` (analysis/analysis.go assessMetricStatus)."""
     web = (metric.get("provider") or {}).get("web")
-    if not isinstance(web, dict) or "/api/v1/checks/" not in str(web.get("url", "")):
+    if not isinstance(web, dict) or not re.search(r"/(api/v1|ui)/checks/", str(web.get("url", ""))):
         return []
+    name = metric.get("name")
     found = {"jsonPath": web.get("jsonPath"), **{key: metric.get(key) for key in RECOMMENDED if key != "jsonPath"}}
-    return [
-        f"metric {metric.get('name')}: {key} is {found[key]!r}, not the recommended {wanted!r}"
+    problems = [
+        f"metric {name}: {key} is {found[key]!r}, not the recommended {wanted!r}"
         for key, wanted in RECOMMENDED.items()
         if found[key] != wanted
     ]
+    method = str(web.get("method") or "GET").upper()
+    if method not in ("GET", "POST"):
+        problems.append(f"metric {name}: the run endpoint answers {method} with 405, an Error at every measurement")
+    if "/ui/checks/" in str(web["url"]):
+        problems.append(f"metric {name}: a verdict page is HTML for a browser, answered 200 whatever the verdict")
+    if re.search(r"[?&]format=text(&|$)", str(web["url"])):
+        # Argo up to v1.10.0-rc1 counts a 2xx body that is not JSON as Successful whatever the conditions
+        # (webmetric.go before #4770); later versions compare the whole line with the conditions.
+        problems.append(f"metric {name}: format=text answers a line, not JSON: no {{$.verdict}} for Argo to read")
+    # A count given as an arg is only known once Argo resolves it.
+    count = None if ARG.search(str(metric.get("count", ""))) else effective_count(metric)
+    # With consecutiveSuccessLimit, reaching the count without that many passes in a row is not Successful.
+    needs_passes = (_int(metric.get("consecutiveSuccessLimit"), "consecutiveSuccessLimit", []) or 0) > 0
+    failure_limit = _int(metric.get("failureLimit"), "failureLimit", [])
+    if failure_limit is not None and failure_limit < 0:
+        problems.append(f"metric {name}: failureLimit {failure_limit} disables it: no `fail` fails the metric")
+    for key in ("failureLimit", "inconclusiveLimit"):
+        limit = _int(metric.get(key), key, [])
+        if limit is not None and count is not None and limit >= count and not needs_passes:
+            # At the count Argo ends the metric Successful unless a limit was exceeded: with limit >= count,
+            # `count` answers of `fail` (or `inconclusive`) and not one `pass` end it Successful.
+            problems.append(
+                f"metric {name}: {key} {limit} is not below count {count}: {count} answers, none of them pass, "
+                "end the metric Successful"
+            )
+    return problems
 
 
 def effective_count(metric: dict[str, Any]) -> int | None:

@@ -183,3 +183,54 @@ class TestVerdictReading:
 
     def test_other_web_metrics_are_not_ours(self):
         assert verdict_reading_problems(_metric()) == []
+
+
+class TestNoSuccessWithoutAPass:
+    """A metric calling the analyzer cannot end Successful, nor Error at every measurement, by its own settings."""
+
+    @staticmethod
+    def _analyzer_metric(**fields: Any) -> dict[str, Any]:
+        return TestVerdictReading._analyzer_metric(**fields)
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"count": 1, "inconclusiveLimit": 1},  # one `inconclusive` (no traffic) ends Successful
+            {"count": 5, "interval": "1m", "failureLimit": 5},  # five `fail` end Successful
+            {"inconclusiveLimit": 1},  # no count, no interval: one measurement
+            {"count": 5, "interval": "1m", "failureLimit": -1, "consecutiveSuccessLimit": 2},  # `fail` never fails
+        ],
+    )
+    def test_limits_that_let_no_pass_succeed(self, fields):
+        assert verdict_reading_problems(self._analyzer_metric(**fields))
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"count": 5, "interval": "1m", "failureLimit": 4, "inconclusiveLimit": 4},  # the 5th must pass
+            {"interval": "1m", "inconclusiveLimit": 3},  # background: runs until a limit is exceeded
+            {"count": 3, "interval": "1m", "inconclusiveLimit": 3, "consecutiveSuccessLimit": 2},  # needs 2 passes
+            {"count": "{{args.x}}", "interval": "1m", "failureLimit": 2},  # known once resolved
+        ],
+    )
+    def test_limits_below_the_count(self, fields):
+        assert verdict_reading_problems(self._analyzer_metric(**fields)) == []
+
+    @pytest.mark.parametrize(("method", "refused"), [("PUT", True), ("POST", False), ("GET", False)])
+    def test_methods_the_run_endpoint_answers(self, method, refused):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["method"] = method
+        assert bool(verdict_reading_problems(metric)) is refused
+
+    @pytest.mark.parametrize(
+        ("query", "refused"), [("&format=text", True), ("&format=text&explain=true", True), ("&format=json", False)]
+    )
+    def test_the_answer_must_be_json(self, query, refused):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["url"] += query
+        assert bool(verdict_reading_problems(metric)) is refused
+
+    def test_never_the_verdict_page(self):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/ui/checks/c/run?h={{args.x}}"
+        assert any("verdict page" in p for p in verdict_reading_problems(metric))
