@@ -82,13 +82,21 @@ def metric_problems(metric: dict[str, Any]) -> list[str]:
         key: _int(metric.get(key), key, problems)
         for key in ("failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit")
     }
+    failure_limit = limits["failureLimit"] or 0
+    success_limit = limits["consecutiveSuccessLimit"] or 0
     for key, value in limits.items():
-        if value is not None and value < 0:
+        # failureLimit -1 disables it, allowed while consecutiveSuccessLimit decides instead.
+        if value is not None and value < (-1 if key == "failureLimit" else 0):
             problems.append(f"metric {name}: {key} must be >= 0")
+    if failure_limit == -1 and success_limit == 0:
+        problems.append(f"metric {name}: failureLimit and consecutiveSuccessLimit cannot both be disabled")
     if count > 0:
-        for key in ("failureLimit", "inconclusiveLimit"):
-            if (limits[key] or 0) > count:
-                problems.append(f"metric {name}: count must be >= {key}")
+        if failure_limit >= 0 and success_limit >= 0 and count < failure_limit + success_limit:
+            problems.append(f"metric {name}: count must be >= failureLimit + consecutiveSuccessLimit")
+        elif failure_limit < 0 and count < success_limit:
+            problems.append(f"metric {name}: count must be >= consecutiveSuccessLimit")
+        if count < (limits["inconclusiveLimit"] or 0):
+            problems.append(f"metric {name}: count must be >= inconclusiveLimit")
     if count > 1 and not metric.get("interval"):
         problems.append(f"metric {name}: interval must be specified when count > 1")
     for key in ("interval", "initialDelay"):

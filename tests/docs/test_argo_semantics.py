@@ -80,10 +80,26 @@ class TestIndefiniteMetrics:
 class TestMetricRules:
     """ValidateMetric and the web provider's rules."""
 
-    @pytest.mark.parametrize("limit", ["failureLimit", "inconclusiveLimit", "consecutiveErrorLimit"])
-    def test_negative_limits(self, limit):
-        assert any(f"{limit} must be >= 0" in p for p in metric_problems(_metric(**{limit: -1})))
+    @pytest.mark.parametrize(
+        ("limit", "refused"),
+        [
+            ("failureLimit", -2),
+            ("inconclusiveLimit", -1),
+            ("consecutiveErrorLimit", -1),
+            ("consecutiveSuccessLimit", -1),
+        ],
+    )
+    def test_negative_limits(self, limit, refused):
+        assert any(f"{limit} must be >= 0" in p for p in metric_problems(_metric(**{limit: refused})))
         assert not metric_problems(_metric(**{limit: 0}))
+
+    def test_failure_limit_disabled_only_beside_consecutive_successes(self):
+        assert any("cannot both be disabled" in p for p in metric_problems(_metric(failureLimit=-1)))
+        assert not metric_problems(_metric(failureLimit=-1, consecutiveSuccessLimit=1))
+        assert any(
+            "count must be >= consecutiveSuccessLimit" in p
+            for p in metric_problems(_metric(count=2, interval="1m", failureLimit=-1, consecutiveSuccessLimit=3))
+        )
 
     def test_count_below_a_limit(self):
         assert any(
@@ -91,6 +107,14 @@ class TestMetricRules:
             for p in metric_problems(_metric(count=2, interval="1m", failureLimit=3))
         )
         assert not metric_problems(_metric(count=3, interval="1m", failureLimit=3))
+        assert any(
+            "count must be >= failureLimit + consecutiveSuccessLimit" in p
+            for p in metric_problems(_metric(count=3, interval="1m", failureLimit=2, consecutiveSuccessLimit=2))
+        )
+        assert any(
+            "count must be >= inconclusiveLimit" in p
+            for p in metric_problems(_metric(count=2, interval="1m", inconclusiveLimit=3))
+        )
 
     def test_count_above_one_needs_an_interval(self):
         assert any("interval must be specified" in p for p in metric_problems(_metric(count=2)))
