@@ -154,6 +154,9 @@ def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
         problems.append(f"metric {name}: format=text answers a line, not JSON: no {{$.verdict}} for Argo to read")
     # A count given as an arg is only known once Argo resolves it.
     count = None if ARG.search(str(metric.get("count", ""))) else effective_count(metric)
+    if re.search(r"[?&]at=", str(web["url"])) and count != 1:
+        # Argo resolves args once per AnalysisRun: a time given as one is the same moment at every measurement.
+        problems.append(f"metric {name}: at= in a repeated metric measures the same moment every time")
     # With consecutiveSuccessLimit, reaching the count without that many passes in a row is not Successful.
     needs_passes = (_int(metric.get("consecutiveSuccessLimit"), "consecutiveSuccessLimit", []) or 0) > 0
     failure_limit = _int(metric.get("failureLimit"), "failureLimit", [])

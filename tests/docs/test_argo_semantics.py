@@ -258,3 +258,12 @@ class TestNoSuccessWithoutAPass:
         metric = self._analyzer_metric()
         metric["provider"]["web"]["url"] = "http://analyzer:8080/ui/checks/c/run?h={{args.x}}"
         assert any("verdict page" in p for p in verdict_reading_problems(metric))
+
+    @pytest.mark.parametrize(
+        ("fields", "refused"),
+        [({"count": 5, "interval": "1m"}, True), ({"interval": "1m"}, True), ({"count": 1}, False), ({}, False)],
+    )
+    def test_a_fixed_time_is_measured_once(self, fields, refused):
+        metric = self._analyzer_metric(**fields)
+        metric["provider"]["web"]["url"] += "&at={{args.x}}"
+        assert any("same moment" in p for p in verdict_reading_problems(metric)) is refused
