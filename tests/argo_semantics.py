@@ -270,3 +270,43 @@ def _text(node: Any) -> str:
     if isinstance(node, list):
         return " ".join(_text(v) for v in node)
     return str(node)
+
+
+def _judges_the_canary_by_hash(metric: dict[str, Any]) -> bool:
+    """A web metric that asks the analyzer about the canary's own traffic (its pod-template hash)."""
+    web = (metric.get("provider") or {}).get("web") or {}
+    return "canary_hash" in str(web.get("url", "")) or "canary_hash" in (web.get("jsonBody") or {})
+
+
+def traffic_start_problems(doc: dict[str, Any], lookup: Callable[[dict[str, Any]], dict[str, Any] | None]) -> list[str]:
+    """Metrics judging the canary's traffic that Argo first measures the moment that traffic starts: an inline
+    analysis right after a setWeight, a background analysis starting at a setWeight step, a post-promotion
+    analysis. Its pods have not been scraped twice yet, rate() has nothing, and the answer is `inconclusive`:
+    every rollout would pause there for a human. An initialDelay (or a pause step before) lets traffic in."""
+    strategy = (doc.get("spec") or {}).get("strategy") or doc.get("strategy") or {}
+    if "steps" in doc:
+        strategy = {"canary": {"steps": doc["steps"]}}
+    canary, blue_green = strategy.get("canary") or {}, strategy.get("blueGreen") or {}
+    steps = canary.get("steps") or []
+    at_start = [
+        (f"steps[{index}].analysis", step["analysis"])
+        for index, step in enumerate(steps)
+        if "analysis" in step and index > 0 and "setWeight" in steps[index - 1]
+    ]
+    background = canary.get("analysis")
+    if background and "setWeight" in (steps[background.get("startingStep", 0)] if steps else {}):
+        at_start.append(("background analysis", background))
+    if blue_green.get("postPromotionAnalysis"):
+        at_start.append(("postPromotionAnalysis", blue_green["postPromotionAnalysis"]))
+    problems = []
+    for where, analysis in at_start:
+        for ref in analysis.get("templates") or []:
+            template = lookup(ref)
+            for metric in (template or {}).get("spec", {}).get("metrics") or []:
+                if _judges_the_canary_by_hash(metric) and not metric.get("initialDelay"):
+                    problems.append(
+                        f"{where}: {ref['templateName']}/{metric.get('name')} is measured as the canary's traffic "
+                        "starts, before Prometheus has two scrapes of it: `inconclusive` (no data), the rollout "
+                        "pauses; give the metric an initialDelay"
+                    )
+    return problems

@@ -30,6 +30,7 @@ from tests.argo_semantics import (
     analyses,
     analysis_problems,
     template_problems,
+    traffic_start_problems,
 )
 from tests.deploy.test_base import ENV as BASE_ENV
 from tests.deploy.test_manifests import DEPLOY, DOCUMENTS, ROOT
@@ -565,3 +566,11 @@ class TestArgoReceivesTheVerdict:
         assert deadline_s + settings.queue_timeout_s < timeout_s, (
             f"{check}: deadline {deadline_s:g} s + queue {settings.queue_timeout_s:g} s, Argo waits {timeout_s:g} s"
         )
+
+
+class TestFirstMeasurements:
+    """No Rollout asks about its canary's traffic before there is any: every release would pause there."""
+
+    @pytest.mark.parametrize(("where", "doc"), ROLLOUTS, ids=[w for w, _ in ROLLOUTS])
+    def test_traffic_before_the_first_measurement(self, where, doc):
+        assert not traffic_start_problems(doc, template_of)

@@ -17,6 +17,7 @@ from tests.argo_semantics import (
     effective_count,
     metric_problems,
     template_problems,
+    traffic_start_problems,
     verdict_reading_problems,
 )
 
@@ -267,3 +268,29 @@ class TestNoSuccessWithoutAPass:
         metric = self._analyzer_metric(**fields)
         metric["provider"]["web"]["url"] += "&at={{args.x}}"
         assert any("same moment" in p for p in verdict_reading_problems(metric)) is refused
+
+
+class TestTrafficBeforeTheFirstMeasurement:
+    """A metric about the canary's traffic is not first measured the moment that traffic starts."""
+
+    @staticmethod
+    def _problems(where: str, before: dict[str, Any] | None = None, **fields: Any) -> list[str]:
+        metric = TestVerdictReading._analyzer_metric(**fields)
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/api/v1/checks/c/run?canary_hash={{args.x}}"
+        rollout = _rollout_with(where)
+        steps = rollout["spec"]["strategy"].get("canary", {}).get("steps")
+        if before is not None and steps:
+            steps.insert(1, before)
+        template = _template(metric)
+        return traffic_start_problems(rollout, lambda ref: template if ref["templateName"] == "t" else None)
+
+    @pytest.mark.parametrize("where", [INLINE, BACKGROUND, POST_PROMOTION])
+    def test_measured_as_traffic_starts(self, where):
+        assert self._problems(where)
+        assert not self._problems(where, initialDelay="2m")
+
+    def test_a_pause_lets_traffic_in(self):
+        assert not self._problems(INLINE, before={"pause": {"duration": "2m"}})
+
+    def test_before_promotion_there_is_no_traffic_to_wait_for(self):
+        assert not self._problems(PRE_PROMOTION)
