@@ -82,13 +82,21 @@ def metric_problems(metric: dict[str, Any]) -> list[str]:
         key: _int(metric.get(key), key, problems)
         for key in ("failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit")
     }
+    failure_limit = limits["failureLimit"] or 0
+    success_limit = limits["consecutiveSuccessLimit"] or 0
     for key, value in limits.items():
-        if value is not None and value < 0:
+        # failureLimit -1 disables it, allowed while consecutiveSuccessLimit decides instead.
+        if value is not None and value < (-1 if key == "failureLimit" else 0):
             problems.append(f"metric {name}: {key} must be >= 0")
+    if failure_limit == -1 and success_limit == 0:
+        problems.append(f"metric {name}: failureLimit and consecutiveSuccessLimit cannot both be disabled")
     if count > 0:
-        for key in ("failureLimit", "inconclusiveLimit"):
-            if (limits[key] or 0) > count:
-                problems.append(f"metric {name}: count must be >= {key}")
+        if failure_limit >= 0 and success_limit >= 0 and count < failure_limit + success_limit:
+            problems.append(f"metric {name}: count must be >= failureLimit + consecutiveSuccessLimit")
+        elif failure_limit < 0 and count < success_limit:
+            problems.append(f"metric {name}: count must be >= consecutiveSuccessLimit")
+        if count < (limits["inconclusiveLimit"] or 0):
+            problems.append(f"metric {name}: count must be >= inconclusiveLimit")
     if count > 1 and not metric.get("interval"):
         problems.append(f"metric {name}: interval must be specified when count > 1")
     for key in ("interval", "initialDelay"):
@@ -123,16 +131,47 @@ RECOMMENDED = {
 
 
 def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
-    """How a web metric that calls the analyzer's run endpoint departs from the recommended template."""
+    """How a web metric that calls the analyzer's run endpoint departs from the recommended template, or lets
+    Argo end it Successful without a `pass` (analysis/analysis.go assessMetricStatus)."""
     web = (metric.get("provider") or {}).get("web")
-    if not isinstance(web, dict) or "/api/v1/checks/" not in str(web.get("url", "")):
+    if not isinstance(web, dict) or not re.search(r"/(api/v1|ui)/checks/", str(web.get("url", ""))):
         return []
+    name = metric.get("name")
     found = {"jsonPath": web.get("jsonPath"), **{key: metric.get(key) for key in RECOMMENDED if key != "jsonPath"}}
-    return [
-        f"metric {metric.get('name')}: {key} is {found[key]!r}, not the recommended {wanted!r}"
+    problems = [
+        f"metric {name}: {key} is {found[key]!r}, not the recommended {wanted!r}"
         for key, wanted in RECOMMENDED.items()
         if found[key] != wanted
     ]
+    method = str(web.get("method") or "GET").upper()
+    if method not in ("GET", "POST"):
+        problems.append(f"metric {name}: the run endpoint answers {method} with 405, an Error at every measurement")
+    if "/ui/checks/" in str(web["url"]):
+        problems.append(f"metric {name}: a verdict page is HTML for a browser, answered 200 whatever the verdict")
+    if re.search(r"[?&]format=text(&|$)", str(web["url"])):
+        # Argo up to v1.10.0-rc1 counts a 2xx body that is not JSON as Successful whatever the conditions
+        # (webmetric.go before #4770); later versions compare the whole line with the conditions.
+        problems.append(f"metric {name}: format=text answers a line, not JSON: no {{$.verdict}} for Argo to read")
+    # A count given as an arg is only known once Argo resolves it.
+    count = None if ARG.search(str(metric.get("count", ""))) else effective_count(metric)
+    if re.search(r"[?&]at=", str(web["url"])) and count != 1:
+        # Argo resolves args once per AnalysisRun: a time given as one is the same moment at every measurement.
+        problems.append(f"metric {name}: at= in a repeated metric measures the same moment every time")
+    # With consecutiveSuccessLimit, reaching the count without that many passes in a row is not Successful.
+    needs_passes = (_int(metric.get("consecutiveSuccessLimit"), "consecutiveSuccessLimit", []) or 0) > 0
+    failure_limit = _int(metric.get("failureLimit"), "failureLimit", [])
+    if failure_limit is not None and failure_limit < 0:
+        problems.append(f"metric {name}: failureLimit {failure_limit} disables it: no `fail` fails the metric")
+    for key in ("failureLimit", "inconclusiveLimit"):
+        limit = _int(metric.get(key), key, [])
+        if limit is not None and count is not None and limit >= count and not needs_passes:
+            # At the count Argo ends the metric Successful unless a limit was exceeded: with limit >= count,
+            # `count` answers of `fail` (or `inconclusive`) and not one `pass` end it Successful.
+            problems.append(
+                f"metric {name}: {key} {limit} is not below count {count}: {count} answers, none of them pass, "
+                "end the metric Successful"
+            )
+    return problems
 
 
 def effective_count(metric: dict[str, Any]) -> int | None:
@@ -231,3 +270,43 @@ def _text(node: Any) -> str:
     if isinstance(node, list):
         return " ".join(_text(v) for v in node)
     return str(node)
+
+
+def _judges_the_canary_by_hash(metric: dict[str, Any]) -> bool:
+    """A web metric that asks the analyzer about the canary's own traffic (its pod-template hash)."""
+    web = (metric.get("provider") or {}).get("web") or {}
+    return "canary_hash" in str(web.get("url", "")) or "canary_hash" in (web.get("jsonBody") or {})
+
+
+def traffic_start_problems(doc: dict[str, Any], lookup: Callable[[dict[str, Any]], dict[str, Any] | None]) -> list[str]:
+    """Metrics judging the canary's traffic that Argo first measures the moment that traffic starts: an inline
+    analysis right after a setWeight, a background analysis starting at a setWeight step, a post-promotion
+    analysis. Its pods have not been scraped twice yet, rate() has nothing, and the answer is `inconclusive`:
+    every rollout would pause there for a human. An initialDelay (or a pause step before) lets traffic in."""
+    strategy = (doc.get("spec") or {}).get("strategy") or doc.get("strategy") or {}
+    if "steps" in doc:
+        strategy = {"canary": {"steps": doc["steps"]}}
+    canary, blue_green = strategy.get("canary") or {}, strategy.get("blueGreen") or {}
+    steps = canary.get("steps") or []
+    at_start = [
+        (f"steps[{index}].analysis", step["analysis"])
+        for index, step in enumerate(steps)
+        if "analysis" in step and index > 0 and "setWeight" in steps[index - 1]
+    ]
+    background = canary.get("analysis")
+    if background and "setWeight" in (steps[background.get("startingStep", 0)] if steps else {}):
+        at_start.append(("background analysis", background))
+    if blue_green.get("postPromotionAnalysis"):
+        at_start.append(("postPromotionAnalysis", blue_green["postPromotionAnalysis"]))
+    problems = []
+    for where, analysis in at_start:
+        for ref in analysis.get("templates") or []:
+            template = lookup(ref)
+            for metric in (template or {}).get("spec", {}).get("metrics") or []:
+                if _judges_the_canary_by_hash(metric) and not metric.get("initialDelay"):
+                    problems.append(
+                        f"{where}: {ref['templateName']}/{metric.get('name')} is measured as the canary's traffic "
+                        "starts, before Prometheus has two scrapes of it: `inconclusive` (no data), the rollout "
+                        "pauses; give the metric an initialDelay"
+                    )
+    return problems

@@ -20,6 +20,7 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.check import Check
 from analyzer.registry import Registry
+from analyzer.settings import Settings
 from tests.argo_semantics import (
     BACKGROUND,
     EXPERIMENT,
@@ -29,7 +30,9 @@ from tests.argo_semantics import (
     analyses,
     analysis_problems,
     template_problems,
+    traffic_start_problems,
 )
+from tests.deploy.test_base import ENV as BASE_ENV
 from tests.deploy.test_manifests import DEPLOY, DOCUMENTS, ROOT
 
 DEMO = DEPLOY / "demo"
@@ -528,3 +531,46 @@ class TestArgoSemantics:
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):
         assert not analysis_problems(analysis, template_of)
+
+
+def _timed_calls() -> list[tuple[str, str, float]]:
+    """(where, check, timeoutSeconds) of every web call to the analyzer, the check resolved as for CALLS."""
+    found = set()
+    for (kind, name), doc in TEMPLATES.items():
+        users = [literal_args(args) for _, ref, _, args in REFERENCES if template_of(ref) is doc]
+        for metric, web in web_calls(doc):
+            alone = {"spec": {"metrics": [{"name": metric, "provider": {"web": web}}]}}
+            for passed in users or [{}]:
+                for check, _ in called_checks(alone, passed):
+                    # Argo's web provider: 10 s when timeoutSeconds is unset or not above 0.
+                    timeout_s = float(web.get("timeoutSeconds") or 0) or 10.0
+                    found.add((f"{kind}/{name}/{metric} -> {check}", check, timeout_s))
+    return sorted(found)
+
+
+TIMED_CALLS = _timed_calls()
+
+
+class TestArgoReceivesTheVerdict:
+    """Each web call waits longer than the analyzer may take (queue wait plus the check's deadline): a timeout
+    would turn every `fail` the analyzer was about to answer into an Error, retried."""
+
+    def test_calls_were_found(self):
+        assert len(TIMED_CALLS) >= 8 and any(timeout_s > 10 for _, _, timeout_s in TIMED_CALLS)
+
+    @pytest.mark.parametrize(("where", "check", "timeout_s"), TIMED_CALLS, ids=[w for w, _, _ in TIMED_CALLS])
+    def test_the_deadline_fits_the_timeout(self, where, check, timeout_s):
+        settings = Settings.from_env(BASE_ENV)
+        ((_, definition),) = shipped_checks()[check]
+        deadline_s = definition.deadline_s or settings.deadline_s
+        assert deadline_s + settings.queue_timeout_s < timeout_s, (
+            f"{check}: deadline {deadline_s:g} s + queue {settings.queue_timeout_s:g} s, Argo waits {timeout_s:g} s"
+        )
+
+
+class TestFirstMeasurements:
+    """No Rollout asks about its canary's traffic before there is any: every release would pause there."""
+
+    @pytest.mark.parametrize(("where", "doc"), ROLLOUTS, ids=[w for w, _ in ROLLOUTS])
+    def test_traffic_before_the_first_measurement(self, where, doc):
+        assert not traffic_start_problems(doc, template_of)

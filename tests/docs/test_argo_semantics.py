@@ -17,6 +17,7 @@ from tests.argo_semantics import (
     effective_count,
     metric_problems,
     template_problems,
+    traffic_start_problems,
     verdict_reading_problems,
 )
 
@@ -80,10 +81,26 @@ class TestIndefiniteMetrics:
 class TestMetricRules:
     """ValidateMetric and the web provider's rules."""
 
-    @pytest.mark.parametrize("limit", ["failureLimit", "inconclusiveLimit", "consecutiveErrorLimit"])
-    def test_negative_limits(self, limit):
-        assert any(f"{limit} must be >= 0" in p for p in metric_problems(_metric(**{limit: -1})))
+    @pytest.mark.parametrize(
+        ("limit", "refused"),
+        [
+            ("failureLimit", -2),
+            ("inconclusiveLimit", -1),
+            ("consecutiveErrorLimit", -1),
+            ("consecutiveSuccessLimit", -1),
+        ],
+    )
+    def test_negative_limits(self, limit, refused):
+        assert any(f"{limit} must be >= 0" in p for p in metric_problems(_metric(**{limit: refused})))
         assert not metric_problems(_metric(**{limit: 0}))
+
+    def test_failure_limit_disabled_only_beside_consecutive_successes(self):
+        assert any("cannot both be disabled" in p for p in metric_problems(_metric(failureLimit=-1)))
+        assert not metric_problems(_metric(failureLimit=-1, consecutiveSuccessLimit=1))
+        assert any(
+            "count must be >= consecutiveSuccessLimit" in p
+            for p in metric_problems(_metric(count=2, interval="1m", failureLimit=-1, consecutiveSuccessLimit=3))
+        )
 
     def test_count_below_a_limit(self):
         assert any(
@@ -91,6 +108,14 @@ class TestMetricRules:
             for p in metric_problems(_metric(count=2, interval="1m", failureLimit=3))
         )
         assert not metric_problems(_metric(count=3, interval="1m", failureLimit=3))
+        assert any(
+            "count must be >= failureLimit + consecutiveSuccessLimit" in p
+            for p in metric_problems(_metric(count=3, interval="1m", failureLimit=2, consecutiveSuccessLimit=2))
+        )
+        assert any(
+            "count must be >= inconclusiveLimit" in p
+            for p in metric_problems(_metric(count=2, interval="1m", inconclusiveLimit=3))
+        )
 
     def test_count_above_one_needs_an_interval(self):
         assert any("interval must be specified" in p for p in metric_problems(_metric(count=2)))
@@ -183,3 +208,89 @@ class TestVerdictReading:
 
     def test_other_web_metrics_are_not_ours(self):
         assert verdict_reading_problems(_metric()) == []
+
+
+class TestNoSuccessWithoutAPass:
+    """A metric calling the analyzer cannot end Successful, nor Error at every measurement, by its own settings."""
+
+    @staticmethod
+    def _analyzer_metric(**fields: Any) -> dict[str, Any]:
+        return TestVerdictReading._analyzer_metric(**fields)
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"count": 1, "inconclusiveLimit": 1},  # one `inconclusive` (no traffic) ends Successful
+            {"count": 5, "interval": "1m", "failureLimit": 5},  # five `fail` end Successful
+            {"inconclusiveLimit": 1},  # no count, no interval: one measurement
+            {"count": 5, "interval": "1m", "failureLimit": -1, "consecutiveSuccessLimit": 2},  # `fail` never fails
+        ],
+    )
+    def test_limits_that_let_no_pass_succeed(self, fields):
+        assert verdict_reading_problems(self._analyzer_metric(**fields))
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"count": 5, "interval": "1m", "failureLimit": 4, "inconclusiveLimit": 4},  # the 5th must pass
+            {"interval": "1m", "inconclusiveLimit": 3},  # background: runs until a limit is exceeded
+            {"count": 3, "interval": "1m", "inconclusiveLimit": 3, "consecutiveSuccessLimit": 2},  # needs 2 passes
+            {"count": "{{args.x}}", "interval": "1m", "failureLimit": 2},  # known once resolved
+        ],
+    )
+    def test_limits_below_the_count(self, fields):
+        assert verdict_reading_problems(self._analyzer_metric(**fields)) == []
+
+    @pytest.mark.parametrize(("method", "refused"), [("PUT", True), ("POST", False), ("GET", False)])
+    def test_methods_the_run_endpoint_answers(self, method, refused):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["method"] = method
+        assert bool(verdict_reading_problems(metric)) is refused
+
+    @pytest.mark.parametrize(
+        ("query", "refused"), [("&format=text", True), ("&format=text&explain=true", True), ("&format=json", False)]
+    )
+    def test_the_answer_must_be_json(self, query, refused):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["url"] += query
+        assert bool(verdict_reading_problems(metric)) is refused
+
+    def test_never_the_verdict_page(self):
+        metric = self._analyzer_metric()
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/ui/checks/c/run?h={{args.x}}"
+        assert any("verdict page" in p for p in verdict_reading_problems(metric))
+
+    @pytest.mark.parametrize(
+        ("fields", "refused"),
+        [({"count": 5, "interval": "1m"}, True), ({"interval": "1m"}, True), ({"count": 1}, False), ({}, False)],
+    )
+    def test_a_fixed_time_is_measured_once(self, fields, refused):
+        metric = self._analyzer_metric(**fields)
+        metric["provider"]["web"]["url"] += "&at={{args.x}}"
+        assert any("same moment" in p for p in verdict_reading_problems(metric)) is refused
+
+
+class TestTrafficBeforeTheFirstMeasurement:
+    """A metric about the canary's traffic is not first measured the moment that traffic starts."""
+
+    @staticmethod
+    def _problems(where: str, before: dict[str, Any] | None = None, **fields: Any) -> list[str]:
+        metric = TestVerdictReading._analyzer_metric(**fields)
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/api/v1/checks/c/run?canary_hash={{args.x}}"
+        rollout = _rollout_with(where)
+        steps = rollout["spec"]["strategy"].get("canary", {}).get("steps")
+        if before is not None and steps:
+            steps.insert(1, before)
+        template = _template(metric)
+        return traffic_start_problems(rollout, lambda ref: template if ref["templateName"] == "t" else None)
+
+    @pytest.mark.parametrize("where", [INLINE, BACKGROUND, POST_PROMOTION])
+    def test_measured_as_traffic_starts(self, where):
+        assert self._problems(where)
+        assert not self._problems(where, initialDelay="2m")
+
+    def test_a_pause_lets_traffic_in(self):
+        assert not self._problems(INLINE, before={"pause": {"duration": "2m"}})
+
+    def test_before_promotion_there_is_no_traffic_to_wait_for(self):
+        assert not self._problems(PRE_PROMOTION)

@@ -14,7 +14,13 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.imports import detect_format
 from analyzer.registry import Registry
-from tests.argo_semantics import analyses, analysis_problems, template_problems, verdict_reading_problems
+from tests.argo_semantics import (
+    analyses,
+    analysis_problems,
+    template_problems,
+    traffic_start_problems,
+    verdict_reading_problems,
+)
 from tests.deploy.test_examples import TEMPLATES
 from tests.deploy.test_manifests import K8S_VERSION, _crd_validator, undeclared_fields
 
@@ -52,6 +58,15 @@ CORE = [
     and not str(doc["apiVersion"]).startswith("argoproj.io/")
     and detect_format(doc) is None  # SLO documents: `analyzer import` reads them (tests/docs/test_demo_examples.py)
 ]
+# Parts of a Rollout a page shows alone: its `strategy`, or a canary's `steps`.
+FRAGMENTS = [
+    (where, doc)
+    for where, doc in BLOCKS
+    if isinstance(doc, dict) and "apiVersion" not in doc and set(doc) in ({"strategy"}, {"steps"})
+]
+# Rollouts and the parts of one a page shows. README.md's Rollout is left out until it gets the pause step the
+# Argo page's has (README.md is edited apart).
+ROLLOUT_PARTS = [(w, d) for w, d in ARGO if d["kind"] == "Rollout" and not w.startswith("README.md")] + FRAGMENTS
 DOC_TEMPLATES = {
     (where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc
     for where, doc in ARGO
@@ -113,6 +128,39 @@ class TestArgoObjects:
     @pytest.mark.parametrize("analysis", ANALYSES, ids=[f"{a.where}:{a.kind}" for a in ANALYSES])
     def test_analyses(self, analysis):
         assert not analysis_problems(analysis, lookup_for(analysis.where.split(":")[0]))
+
+    @pytest.mark.parametrize(("where", "doc"), ROLLOUT_PARTS, ids=[w for w, _ in ROLLOUT_PARTS])
+    def test_traffic_before_the_first_measurement(self, where, doc):
+        assert not traffic_start_problems(doc, lookup_for(where.split(":")[0]))
+
+
+def as_rollout(fragment: dict[str, Any]) -> dict[str, Any]:
+    """The smallest Rollout that holds a page's fragment where Argo reads it."""
+    strategy = fragment.get("strategy") or {"canary": {"steps": fragment["steps"]}}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "fragment"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "a"}},
+            "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "image": "a"}]}},
+            "strategy": strategy,
+        },
+    }
+
+
+class TestRolloutFragments:
+    """A strategy or steps block a page shows validates in a Rollout against the CRD, field by field."""
+
+    def test_there_are_some(self):
+        assert {set(doc).pop() for _, doc in FRAGMENTS} == {"strategy", "steps"}
+
+    @pytest.mark.parametrize(("where", "doc"), FRAGMENTS, ids=[w for w, _ in FRAGMENTS])
+    def test_crd_schema(self, where, doc):
+        rollout = as_rollout(doc)
+        validator = _crd_validator("Rollout")
+        assert not [e.message for e in validator.iter_errors(rollout)]
+        assert not undeclared_fields(validator.schema, rollout)
 
 
 def shipped_snippets() -> list[tuple[str, Any, str, Any]]:

@@ -11,7 +11,16 @@ import pytest
 import yaml
 
 from analyzer.testing import free_port
-from tests.argo import ERROR, FAILED, INCONCLUSIVE, SUCCESSFUL, measure, substitute
+from tests.argo import (
+    ERROR,
+    FAILED,
+    INCONCLUSIVE,
+    NON_JSON_EVALUATED,
+    NON_JSON_SUCCESSFUL,
+    SUCCESSFUL,
+    measure,
+    substitute,
+)
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 
 pytestmark = pytest.mark.integration
@@ -100,3 +109,18 @@ class TestWebProvider:
     def test_success_condition_only_turns_inconclusive_into_failed(self, served):
         url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": "idle1"})
         assert measure(url, failure=None) == FAILED
+
+
+class TestWhatTemplatesMustNotAsk:
+    """Two requests the web provider can make that the recommended template avoids (tests/argo_semantics.py)."""
+
+    def test_put_is_an_error_at_every_measurement(self, served):
+        # Argo allows a body with POST or PUT; the run endpoint answers PUT with 405.
+        url = f"http://127.0.0.1:{served}/api/v1/checks/payments-error-rate/run"
+        assert measure(url, method="PUT", json_body={"canary_hash": "healthy1"}) == ERROR
+
+    @pytest.mark.parametrize(("argo", "phase"), [(NON_JSON_SUCCESSFUL, SUCCESSFUL), (NON_JSON_EVALUATED, INCONCLUSIVE)])
+    def test_a_fail_asked_as_text_is_not_failed(self, served, argo, phase):
+        # The 200 line "FAIL payments-error-rate: ..." is not JSON: released Argo counts it Successful.
+        url = substitute(URL.format(port=served, check="payments-error-rate"), {"canary-hash": "broken1"})
+        assert measure(url + "&format=text", non_json=argo) == phase
