@@ -64,9 +64,8 @@ FRAGMENTS = [
     for where, doc in BLOCKS
     if isinstance(doc, dict) and "apiVersion" not in doc and set(doc) in ({"strategy"}, {"steps"})
 ]
-# Rollouts and the parts of one a page shows. README.md's Rollout is left out until it gets the pause step the
-# Argo page's has (README.md is edited apart).
-ROLLOUT_PARTS = [(w, d) for w, d in ARGO if d["kind"] == "Rollout" and not w.startswith("README.md")] + FRAGMENTS
+# Rollouts and the parts of one a page shows.
+ROLLOUT_PARTS = [(w, d) for w, d in ARGO if d["kind"] == "Rollout"] + FRAGMENTS
 DOC_TEMPLATES = {
     (where.split(":")[0], doc["kind"], doc["metadata"]["name"]): doc
     for where, doc in ARGO
