@@ -1,5 +1,6 @@
 """What the pages state in prose and tables, checked against the code that decides it: the defaults of settings,
-sources and kind fields, the error codes an `error` verdict may carry, and the README's links into docs/."""
+sources and kind fields, the error codes an `error` verdict may carry, error_budget's default tiers, and the
+README's links into docs/."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from analyzer import errors
 from analyzer.registry import Registry
 from analyzer.settings import ENV_PREFIX, Settings
 from analyzer.sources.prometheus import PrometheusSourceConfig
+from checks.error_budget.burn import pyrra_tiers, workbook_tiers
 from checks.http_smoke.spec import Step
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,3 +246,47 @@ class TestReadmeLinks:
         assert page.exists(), f"{where}: {path} does not exist"
         if anchor:
             assert anchor in _anchors(page), f"{where}: {path} has no section #{anchor}"
+
+
+def _default_tiers_paragraph() -> str:
+    text = (DOCS / "kinds" / "error-budget.md").read_text()
+    return text.split("**Default tiers.**", 1)[1].split("\n\n", 1)[0].replace("\n", " ")
+
+
+def rescaled_factors() -> list[tuple[str, list[str]]]:
+    """(period, factors as written) of each period the paragraph rescales the workbook's tiers to."""
+    return [
+        (period, factors.split(", "))
+        for period, factors in re.findall(r"(\d+d): ([\d.]+(?:, [\d.]+)+)", _default_tiers_paragraph())
+    ]
+
+
+RESCALED = rescaled_factors()
+
+
+class TestDefaultTiers:
+    """error-budget.md's "Default tiers" are the ones the check uses when `tiers` is not set."""
+
+    def test_workbook_tiers_at_30d(self):
+        written = re.findall(r"(page|ticket) (\w+)/(\w+) \N{MULTIPLICATION SIGN}([\d.]+)", _default_tiers_paragraph())
+        actual = [(t.severity, t.long, t.short, t.factor) for t in workbook_tiers(30 * 86400)]
+        assert [(s, long, short, float(f)) for s, long, short, f in written] == actual
+
+    def test_periods_were_found(self):
+        assert len(RESCALED) >= 2
+
+    @pytest.mark.parametrize(("period", "factors"), RESCALED, ids=[p for p, _ in RESCALED])
+    def test_rescaled_factors(self, period, factors):
+        tiers = workbook_tiers(int(period[:-1]) * 86400)
+        decimals = [len(f.partition(".")[2]) for f in factors]
+        assert [round(t.factor, d) for t, d in zip(tiers, decimals, strict=True)] == [float(f) for f in factors]
+
+    def test_pyrra_tiers_at_28d(self):
+        paragraph = _default_tiers_paragraph()
+        windows = re.search(r"its 28d windows \(([^)]+)\)", paragraph)
+        factors = re.search(r"factors ([\d/]+), the first two `page`", paragraph)
+        assert windows and factors, "the paragraph states Pyrra's windows and factors"
+        tiers = pyrra_tiers(28 * 86400)
+        assert windows.group(1).split(", ") == [f"{t.long}/{t.short}" for t in tiers]
+        assert [float(f) for f in factors.group(1).split("/")] == [t.factor for t in tiers]
+        assert [t.severity for t in tiers] == ["page", "page", "ticket", "ticket"]
