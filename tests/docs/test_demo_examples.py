@@ -183,6 +183,22 @@ def demo_shell(demo):
     return run
 
 
+DEMO_FILES = sorted({name for page in PAGES for name in re.findall(r"\.demo/([\w.]+\w)", page.read_text())})
+
+
+@pytest.mark.integration
+class TestDemoFiles:
+    """Each file of `.demo/` a page names (logs, pid files, env, catalog) is there once the demo runs."""
+
+    def test_names_were_found(self):
+        assert {"env", "catalog.yaml"} <= set(DEMO_FILES)
+
+    @pytest.mark.parametrize("name", DEMO_FILES)
+    def test_exists(self, demo, name):
+        workdir, _ = demo
+        assert (workdir / ".demo" / name).is_file(), f"the docs name .demo/{name}, which `make demo` does not write"
+
+
 @pytest.mark.integration
 class TestDemo:
     """The demo takes its ports from the caller, and a failed start leaves nothing running."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from analyzer import errors
+from analyzer.metrics import Metrics
 from analyzer.registry import Registry
 from analyzer.settings import ENV_PREFIX, Settings
 from analyzer.sources.prometheus import PrometheusSourceConfig
@@ -290,3 +291,38 @@ class TestDefaultTiers:
         assert windows.group(1).split(", ") == [f"{t.long}/{t.short}" for t in tiers]
         assert [float(f) for f in factors.group(1).split("/")] == [t.factor for t in tiers]
         assert [t.severity for t in tiers] == ["page", "page", "ticket", "ticket"]
+
+
+def exposed_metrics() -> list[str]:
+    """Each metric of the service as a page writes it: `name{label,...}`, a counter with its `_total`."""
+    found = []
+    for collector in vars(Metrics()).values():
+        name = getattr(collector, "_name", None) or getattr(collector, "name", None)
+        if not isinstance(name, str) or not name.startswith("analyzer_"):
+            continue
+        labels = tuple(getattr(collector, "_labelnames", None) or getattr(collector, "labelnames", None) or ())
+        kind = getattr(collector, "_type", None) or ("counter" if "Counter" in type(collector).__name__ else "")
+        written = f"{name}_total" if kind == "counter" else name
+        found.append(f"{written}{{{','.join(labels)}}}" if labels else written)
+    return sorted(found)
+
+
+EXPOSED_METRICS = exposed_metrics()
+
+
+class TestMetricsRoute:
+    """api.md's `/metrics` row names every metric the service exposes, with its labels, and no other."""
+
+    def _listed(self) -> list[str]:
+        row = next(line for line in (DOCS / "api.md").read_text().splitlines() if line.startswith("| `GET /metrics`"))
+        return re.findall(r"`(analyzer_[a-z_]+(?:\{[a-z_,]+\})?)`", row)
+
+    def test_metrics_were_found(self):
+        assert len(EXPOSED_METRICS) >= 15 and any("_total{" in m for m in EXPOSED_METRICS), EXPOSED_METRICS
+
+    @pytest.mark.parametrize("metric", EXPOSED_METRICS)
+    def test_listed(self, metric):
+        assert metric in self._listed(), f"docs/api.md: GET /metrics does not list {metric}"
+
+    def test_lists_nothing_else(self):
+        assert sorted(self._listed()) == EXPOSED_METRICS
