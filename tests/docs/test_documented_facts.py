@@ -4,6 +4,7 @@ README's links into docs/."""
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from analyzer import errors
+from analyzer.cli import build_parser
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry
 from analyzer.settings import ENV_PREFIX, Settings
@@ -326,3 +328,38 @@ class TestMetricsRoute:
 
     def test_lists_nothing_else(self):
         assert sorted(self._listed()) == EXPOSED_METRICS
+
+
+def _subcommand_options() -> dict[str, set[str]]:
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {
+        name: {option for action in sub._actions for option in action.option_strings}
+        for name, sub in commands.choices.items()
+    }
+
+
+def cli_flags() -> list[tuple[str, str, str]]:
+    """(where, subcommand, flag) of each `--flag` written after `analyzer SUBCOMMAND` in a code span, a code
+    line or a table cell of a page (up to the end of that span, line or cell, or a pipe)."""
+    found = []
+    for page in PAGES:
+        text = page.read_text()
+        for match in re.finditer(r"\banalyzer (serve|run|validate|import|list)\b([^`\n|;]*)", text):
+            for flag in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", match.group(2)):
+                found.append((_where(page, text, match.start()), match.group(1), flag))
+    return sorted(set(found))
+
+
+CLI_FLAGS = cli_flags()
+
+
+class TestCliFlags:
+    """Every flag a page writes after `analyzer SUBCOMMAND` is one that subcommand takes."""
+
+    def test_flags_were_found(self):
+        assert len({(command, flag) for _, command, flag in CLI_FLAGS}) >= 12, CLI_FLAGS
+
+    @pytest.mark.parametrize(("where", "command", "flag"), CLI_FLAGS, ids=[f"{w}:{c}:{f}" for w, c, f in CLI_FLAGS])
+    def test_flag_exists(self, where, command, flag):
+        assert flag in _subcommand_options()[command], f"{where}: analyzer {command} has no {flag}"

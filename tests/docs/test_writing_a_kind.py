@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import tomllib
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from analyzer.catalog import build_catalog
 from analyzer.kinds import Check, EvalContext
 from analyzer.models import Outcome
 from analyzer.promql_syntax import syntax_problems
-from analyzer.registry import BUILTIN_KINDS, Registry
+from analyzer.registry import BUILTIN_KINDS, ENTRY_POINT_GROUP, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 
@@ -122,3 +123,12 @@ class TestNamesThePageUses:
     @pytest.mark.parametrize("name", CHECK_METHODS)
     def test_check_has_it(self, name):
         assert callable(getattr(Check, name, None)), f"Check has no method {name}"
+
+
+class TestEntryPoint:
+    """The page's pyproject.toml snippet registers under the entry-point group the registry reads."""
+
+    def test_group(self):
+        (block,) = re.findall(r"^```toml\n(.*?)^```", PAGE.read_text(), re.S | re.M)
+        groups = tomllib.loads(block)["project"]["entry-points"]
+        assert list(groups) == [ENTRY_POINT_GROUP]
