@@ -363,3 +363,12 @@ class TestCliFlags:
     @pytest.mark.parametrize(("where", "command", "flag"), CLI_FLAGS, ids=[f"{w}:{c}:{f}" for w, c, f in CLI_FLAGS])
     def test_flag_exists(self, where, command, flag):
         assert flag in _subcommand_options()[command], f"{where}: analyzer {command} has no {flag}"
+
+    def test_settings_flags_are_serves(self):
+        # docs/settings.md: "`serve` also takes the flags listed (`run` and `list` take `--catalog`)".
+        table = (DOCS / "settings.md").read_text()
+        flags = re.findall(r"^\| `ANALYZER_\w+` \| `(--[a-z-]+)` \|", table, re.M)
+        assert flags
+        options = _subcommand_options()
+        assert set(flags) <= options["serve"]
+        assert "--catalog" in options["run"] and "--catalog" in options["list"]
