@@ -372,3 +372,36 @@ class TestCliFlags:
         options = _subcommand_options()
         assert set(flags) <= options["serve"]
         assert "--catalog" in options["run"] and "--catalog" in options["list"]
+
+
+SOURCE_TEXT = "\n".join(
+    p.read_text() for folder in ("analyzer", "checks") for p in sorted((ROOT / folder).rglob("*.py"))
+)
+
+
+def details_keys() -> list[tuple[str, str]]:
+    """(where, key) of each key of a `details.a[].b` path a kind page names (placeholders such as <variant> aside)."""
+    found = set()
+    for page in sorted((DOCS / "kinds").glob("*.md")):
+        text = page.read_text()
+        for match in re.finditer(r"details\.([a-z_<>]+(?:\[\])?(?:\.[a-z_]+)*)", text):
+            for key in re.split(r"(?:\[\])?\.", match.group(1)):
+                if not key.startswith("<"):
+                    found.add((_where(page, text, match.start()), key))
+    return sorted(found)
+
+
+DETAILS_KEYS = details_keys()
+
+
+class TestDetailsKeys:
+    """Each evidence key a kind page points to (`details.best_possible_score`, `details.windows[].note`) is one the
+    code writes: a renamed key leaves no page pointing at nothing."""
+
+    def test_keys_were_found(self):
+        assert len({key for _, key in DETAILS_KEYS}) >= 15
+
+    @pytest.mark.parametrize(("where", "key"), DETAILS_KEYS, ids=[f"{w}:{k}" for w, k in DETAILS_KEYS])
+    def test_written_by_the_code(self, where, key):
+        # A key is written as a string ("winner": ...) or as a keyword (dict(winner=...), details.update(...)).
+        assert re.search(rf"[\"']{key}[\"']|\b{key}=", SOURCE_TEXT), f"{where}: no code writes details key {key!r}"
