@@ -250,6 +250,9 @@ class Param(BaseModel):
             )
         if rules is None:
             return self._parse_number(name, raw, hidden)
+        if isinstance(raw, float) and not math.isfinite(raw):
+            # JSON's 1e999 overflows to an infinity (YAML writes .inf, .nan): the caller never sent the text "inf".
+            raise ArgError(f"arg {name!r} must be text or a finite number, got a number that is not finite", name)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
         if len(text) > rules.max_length:
             raise ArgError(f"arg {name!r} is longer than {rules.max_length} characters", name)

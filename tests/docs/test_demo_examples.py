@@ -99,25 +99,34 @@ EXAMPLES = [e for page in PAGES for e in examples(page)]
 EVALUATIONS = [e for e in EXAMPLES if e.evaluates]
 
 
-def documented_verdict(example: Example) -> str:
-    """The verdict the docs print: a summary line's first word, or a JSON body's `verdict`."""
-    text = "\n".join(example.printed).strip()
-    assert text, f"{example.where}: show what `{example.command}` prints"
-    word = text.split(maxsplit=1)[0]
-    if word in VERDICT_WORDS:
-        return VERDICT_WORDS[word]
-    found = re.search(r'"verdict":\s*"(\w+)"', text)
-    assert found, f"{example.where}: no verdict in the printed lines"
-    return found.group(1)
+# A request refused before any evaluation: `code (status): message` (format=text) or `{"error": "code", ...}`.
+REFUSAL = re.compile(r'^(?:([a-z_]+) \((\d{3})\): |\{"error": ?"([a-z_]+)")')
 
 
-def printed_verdict(output: str) -> str:
-    text = output.strip()
+def _verdict_of(text: str) -> str | None:
+    """A summary line's first word, a JSON body's `verdict`, or `refused CODE` for a refusal."""
     word = text.split(maxsplit=1)[0] if text else ""
     if word in VERDICT_WORDS:
         return VERDICT_WORDS[word]
     found = re.search(r'"verdict":\s*"(\w+)"', text)
-    return found.group(1) if found else f"no verdict in {text[:200]!r}"
+    if found:
+        return found.group(1)
+    refused = REFUSAL.match(text)
+    return f"refused {refused.group(1) or refused.group(3)}" if refused else None
+
+
+def documented_verdict(example: Example) -> str:
+    """The verdict the docs print (or the refusal they show)."""
+    text = "\n".join(example.printed).strip()
+    assert text, f"{example.where}: show what `{example.command}` prints"
+    verdict = _verdict_of(text)
+    assert verdict, f"{example.where}: no verdict in the printed lines"
+    return verdict
+
+
+def printed_verdict(output: str) -> str:
+    text = output.strip()
+    return _verdict_of(text) or f"no verdict in {text[:200]!r}"
 
 
 class TestDocumentedExamples:
@@ -144,7 +153,7 @@ class TestDocumentedExamples:
         result = demo_shell(example.command)
         assert printed_verdict(result.stdout) == expected, result.stdout + result.stderr
         if example.command.startswith("analyzer run") and "|" not in example.command:
-            assert result.returncode == EXIT_CODES[expected]
+            assert result.returncode == EXIT_CODES.get(expected, 2)
 
     @pytest.mark.integration
     @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
@@ -172,6 +181,22 @@ def demo_shell(demo):
         )
 
     return run
+
+
+DEMO_FILES = sorted({name for page in PAGES for name in re.findall(r"\.demo/([\w.]+\w)", page.read_text())})
+
+
+@pytest.mark.integration
+class TestDemoFiles:
+    """Each file of `.demo/` a page names (logs, pid files, env, catalog) is there once the demo runs."""
+
+    def test_names_were_found(self):
+        assert {"env", "catalog.yaml"} <= set(DEMO_FILES)
+
+    @pytest.mark.parametrize("name", DEMO_FILES)
+    def test_exists(self, demo, name):
+        workdir, _ = demo
+        assert (workdir / ".demo" / name).is_file(), f"the docs name .demo/{name}, which `make demo` does not write"
 
 
 @pytest.mark.integration

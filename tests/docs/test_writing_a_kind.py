@@ -1,11 +1,13 @@
 """The worked example of docs/writing-a-kind.md, as written: its class loads as a kind, refuses a bad field,
-and its check evaluates against the demo's Prometheus to the verdict the page states."""
+and its check evaluates against the demo's Prometheus to the verdict the page states; and the names the page
+tells a kind's author to use exist."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import sys
+import tomllib
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +17,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+import analyzer.kinds
 from analyzer.catalog import build_catalog
+from analyzer.kinds import Check, EvalContext
 from analyzer.models import Outcome
 from analyzer.promql_syntax import syntax_problems
-from analyzer.registry import BUILTIN_KINDS, Registry
+from analyzer.registry import BUILTIN_KINDS, ENTRY_POINT_GROUP, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 
@@ -82,3 +86,49 @@ class TestWorkedExample:
         evaluation = asyncio.run(evaluate())
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert "the verdict is `pass`" in PAGE.read_text()
+
+
+def _prose() -> str:
+    return re.sub(r"^```.*?^```", "", PAGE.read_text(), flags=re.S | re.M)
+
+
+# The section that lists the surface, and the page's first paragraph, which names the errors a kind raises.
+PUBLIC_NAMES = sorted(
+    set(
+        re.findall(
+            r"`([A-Z][A-Za-z]+|[a-z]+(?:_[a-z]+)+)`", _prose().split("## What a kind may import")[1].split("\n#")[0]
+        )
+    )
+    | set(re.findall(r"`([A-Z][a-z]+[A-Z][A-Za-z]+|NoData)`", _prose().split("\n\n")[1]))
+)
+CONTEXT_NAMES = sorted(set(re.findall(r"`ctx\.(\w+)", _prose())))
+CHECK_METHODS = sorted(set(re.findall(r"`(?:self\.|@classmethod def |Check\.)?(\w+)\([^`]*\)", _prose())))
+
+
+class TestNamesThePageUses:
+    """The page's names are the public surface's: what it imports from analyzer.kinds is in `__all__`, the
+    `ctx.` it reads is EvalContext's, the methods it tells a kind to override are Check's."""
+
+    def test_names_were_found(self):
+        assert len(PUBLIC_NAMES) >= 15 and CONTEXT_NAMES and len(CHECK_METHODS) >= 5
+
+    @pytest.mark.parametrize("name", [n for n in PUBLIC_NAMES if n != "__all__"])
+    def test_exported(self, name):
+        assert name in analyzer.kinds.__all__, f"docs/writing-a-kind.md names {name} as part of analyzer.kinds"
+
+    @pytest.mark.parametrize("name", CONTEXT_NAMES)
+    def test_context_has_it(self, name):
+        assert callable(getattr(EvalContext, name, None)), f"EvalContext has no {name}"
+
+    @pytest.mark.parametrize("name", CHECK_METHODS)
+    def test_check_has_it(self, name):
+        assert callable(getattr(Check, name, None)), f"Check has no method {name}"
+
+
+class TestEntryPoint:
+    """The page's pyproject.toml snippet registers under the entry-point group the registry reads."""
+
+    def test_group(self):
+        (block,) = re.findall(r"^```toml\n(.*?)^```", PAGE.read_text(), re.S | re.M)
+        groups = tomllib.loads(block)["project"]["entry-points"]
+        assert list(groups) == [ENTRY_POINT_GROUP]

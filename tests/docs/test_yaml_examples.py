@@ -208,7 +208,8 @@ class TestCoreObjects:
 
 
 class TestCatalogSnippets:
-    """Catalog snippets load together with the demo's catalog: one definition per check name everywhere."""
+    """Catalog snippets load together with the demo's catalog, without warnings: one definition per check name
+    everywhere."""
 
     def test_snippets_and_the_demo_catalog_load_together(self):
         demo = yaml.safe_load(DEMO_CATALOG.read_text())
@@ -226,6 +227,8 @@ class TestCatalogSnippets:
             documents.append((where, {"checks": fresh}))
         catalog = build_catalog(documents, Registry.default())
         assert set(seen) <= set(catalog.checks)
+        # A copied example must not greet its user with a warning (a deadline its steps can outlast, ...).
+        assert not catalog.warnings
 
     @pytest.mark.parametrize(
         ("where", "doc"),

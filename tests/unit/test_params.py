@@ -223,6 +223,12 @@ class TestParamValues:
             ({"type": "identifier"}, "", "an identifier"),
             ({"type": "label_value"}, True, "string or a number"),
             ({"type": "label_value"}, ["a"], "string or a number"),
+            # JSON's 1e999 is a float infinity in Python (and YAML writes .inf, .nan): never the text "inf".
+            ({"type": "label_value"}, float("inf"), "finite"),
+            ({"type": "label_value"}, float("-inf"), "finite"),
+            ({"type": "label_value"}, float("nan"), "finite"),
+            ({"type": "enum", "values": ["inf", "nan"]}, float("inf"), "finite"),
+            ({"type": "dns_label"}, float("nan"), "finite"),
         ],
     )
     def test_refuses(self, declaration, raw, rule):
