@@ -30,7 +30,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, printable, strict_json
+from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, printable, strict_json
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
 from analyzer.registry import Registry
@@ -418,10 +418,25 @@ async def run_check(request: web.Request) -> web.Response:
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
         return web.Response(
-            text=evaluation.to_text() + page + "\n", status=evaluation.http_status, headers=_NO_STORE_HEADERS
+            text=evaluation.to_text() + page + "\n", status=_text_status(evaluation), headers=_NO_STORE_HEADERS
         )
     # The headers copied from a ready multidict: the same two, in the same order, as from a dict and content_type.
     return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=_JSON_HEADERS)
+
+
+# What a run asked with format=text answers for a verdict that is not a pass but was judged (fail, inconclusive).
+TEXT_NOT_PASSED_STATUS = 409
+
+
+def _text_status(evaluation: Evaluation) -> int:
+    """The status of a verdict's line: never a 2xx unless the verdict is pass."""
+    # A line is not JSON: Argo's web provider up to v1.10.0-rc1 counts any 2xx body it cannot parse as Successful
+    # whatever its conditions, and a Flagger webhook or `curl -f` reads only the status. Whoever reads the line
+    # reads the verdict in it; whoever reads only the status must not read a fail as a pass.
+    status = evaluation.http_status
+    if 200 <= status < 300 and evaluation.verdict is not Outcome.PASS:
+        return TEXT_NOT_PASSED_STATUS
+    return status
 
 
 def _overloaded_response(retry_after_s: int) -> web.Response:

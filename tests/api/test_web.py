@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.web import CATALOG_VERSION_HEADER, create_app
+from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
 
 pytestmark = pytest.mark.integration
 
@@ -100,6 +102,23 @@ class TestRun:
         assert response.content_type == "text/plain"
         assert text.startswith("FAIL error-rate: value 0.1 does not meet pass_if < 0.01 (value=0.1, threshold=0.01, ")
         assert text.count("\n") == 1
+
+    @pytest.mark.parametrize(
+        ("canary_hash", "line", "status"),
+        [("healthy1", "PASS", 200), ("broken1", "FAIL", 409), ("absent0", "INCONCLUSIVE", 409)],
+    )
+    async def test_text_is_a_2xx_only_for_a_pass(self, client, prometheus, canary_hash, line, status):
+        # Whoever reads only the status (Argo's web provider counts a 2xx body that is not JSON as Successful up to
+        # v1.10.0-rc1; a Flagger webhook; curl -f) must not take a fail or an inconclusive for a pass.
+        response = await client.get(
+            "/api/v1/checks/error-rate/run",
+            params={"canary_hash": canary_hash, "format": "text", "at": str(prometheus.anchor)},
+        )
+        assert ((await response.text()).split(" ")[0], response.status) == (line, status)
+        json_answer = await client.get(
+            "/api/v1/checks/error-rate/run", params={"canary_hash": canary_hash, "at": str(prometheus.anchor)}
+        )
+        assert json_answer.status == 200
 
     async def test_request_id_is_echoed(self, client):
         response = await client.get(
@@ -317,3 +336,31 @@ class TestRequestIds:
     async def test_malformed_offered_id_is_replaced(self, client):
         response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith spaces"})
         assert response.headers["X-Request-Id"] != "bad id\twith spaces"
+
+
+class TestTextStatus:
+    """A verdict's line has a 2xx status only when it is a pass; an error keeps its own status."""
+
+    @pytest.mark.parametrize(
+        ("outcome", "http_status", "expected"),
+        [
+            (Outcome.PASS, 200, 200),
+            (Outcome.FAIL, 200, TEXT_NOT_PASSED_STATUS),
+            (Outcome.INCONCLUSIVE, 200, TEXT_NOT_PASSED_STATUS),
+            (Outcome.ERROR, 502, 502),
+            (Outcome.ERROR, 504, 504),
+        ],
+    )
+    def test_status(self, outcome, http_status, expected):
+        evaluation = Evaluation.of(
+            "c",
+            "prometheus",
+            Verdict(outcome=outcome, reason="r"),
+            args={},
+            evaluated_at=datetime(2026, 12, 5, tzinfo=UTC),
+            duration_ms=1.0,
+            error="source_unavailable" if outcome is Outcome.ERROR else None,
+            http_status=http_status,
+            ui_url=None,
+        )
+        assert _text_status(evaluation) == expected
