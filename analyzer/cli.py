@@ -348,7 +348,7 @@ def _run(args: argparse.Namespace) -> int:
         return 128 + signum
     try:
         if args.json:
-            print(strict_json(evaluation.to_json(explain=True), indent=2).decode())
+            _print_utf8(strict_json(evaluation.to_json(explain=True), indent=2))
         else:
             print(human_summary(evaluation))
             if args.explain:
@@ -369,6 +369,15 @@ def _run(args: argparse.Namespace) -> int:
             # The verdict stands; the pipeline's report step will notice the missing file.
             print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {problem}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _print_utf8(data: bytes) -> None:
+    """A line of UTF-8 on stdout, whatever encoding the locale gives its text (an ASCII one refuses a target's
+    non-ASCII answer quoted in `--json`: a crash's exit 1 for a verdict)."""
+    if sys.stdout is None:
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
 
 
 def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:

@@ -4,6 +4,7 @@ exit codes, the printed summary and the JUnit file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import resource
 import shutil
@@ -29,9 +30,13 @@ def target_app() -> web.Application:
     async def broken(request: web.Request) -> web.Response:
         return web.json_response({"status": "broken"}, status=503)
 
+    async def foreign(request: web.Request) -> web.Response:
+        return web.Response(text='{"status": "сломано"}', content_type="application/json")
+
     app = web.Application()
     app.router.add_get("/ok", ok)
     app.router.add_get("/broken", broken)
+    app.router.add_get("/foreign", foreign)
     return app
 
 
@@ -66,6 +71,7 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("healthy", server.port, [("ok", "/ok")]),
                     smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
                     smoke("down", free_port(), [("ok", "/ok")]),
+                    smoke("foreign", server.port, [("foreign", "/foreign")]),
                     {
                         **smoke("creds", server.port, [("broken", "/broken")]),
                         "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
@@ -347,6 +353,13 @@ class TestOutputThatCannotBeWritten:
             code, _, err = await analyzer_run("broken", "--catalog", str(catalog), stdout=full)
         assert code == 3, err
         assert err == "analyzer: cannot write the summary to stdout: No space left on device\n"
+
+    async def test_json_is_utf_8_whatever_the_locale_encodes(self, catalog):
+        code, out, err = await analyzer_run(
+            "foreign", "--catalog", str(catalog), "--json", env={"PYTHONIOENCODING": "ascii"}
+        )
+        assert code == 3, err
+        assert json.loads(out)["details"]["steps"][0]["body"] == '{"status": "сломано"}'
 
     async def test_a_junit_report_cut_short_is_removed(self, catalog, tmp_path):
         junit = tmp_path / "report.xml"
