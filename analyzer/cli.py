@@ -4,9 +4,11 @@ and never reuse 1 (a Python crash) or 2 (a usage error) for a verdict."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +39,8 @@ EXIT_CODES = {
 }
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
-2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash.
+2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash,
+143 / 130 stopped by SIGTERM / SIGINT before a verdict.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus, --ca-file)
 have none.
@@ -140,8 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
-        if unrecognized:
-            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{_arg_hint(args, unrecognized)}")
+        args.unrecognized = unrecognized
+        if unrecognized and not _arg_hint(args, unrecognized):
+            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
+        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -152,12 +157,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         (gc.enable if collecting else gc.disable)()
 
 
-def _arg_hint(args: argparse.Namespace, unrecognized: list[str]) -> str:
-    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`."""
+def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozenset[str] = frozenset()) -> str:
+    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
+    value of a `secret` param is not quoted."""
     for item in getattr(args, "arg", None) or []:
         if "=" not in item and unrecognized[0] and not unrecognized[0].startswith("-"):
-            return f" (an arg is one word: did you mean --arg {item}={unrecognized[0]}?)"
+            return f" (an arg is one word: did you mean --arg {item}={_shown_word(unrecognized[0], item, secret)}?)"
     return ""
+
+
+def _shown_word(word: str, key: str, secret: frozenset[str]) -> str:
+    """A word of the command line as a usage error quotes it: REDACTED when it may be a secret param's value."""
+    from analyzer.redaction import REDACTED
+
+    return REDACTED if key in secret and not word.startswith("-") else word
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -269,6 +282,8 @@ def _run(args: argparse.Namespace) -> int:
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
     check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    if args.unrecognized:
+        _usage_error(args, check.secret_params())
     configs = catalog.sources
     if args.prometheus:
         from analyzer.pointing import pointed_at
@@ -282,7 +297,15 @@ def _run(args: argparse.Namespace) -> int:
     for item in args.arg:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            print(f"analyzer: --arg {item!r} is not KEY=VALUE", file=sys.stderr)
+            # A word that names no param may be a value given without its key: a secret one, from the Job's env.
+            if item in check.params:
+                print(f"analyzer: --arg {item!r} is not KEY=VALUE", file=sys.stderr)
+            else:
+                print(
+                    f"analyzer: an --arg is not KEY=VALUE (not shown: it names no param of check {check.name!r}, "
+                    "and may be a value)",
+                    file=sys.stderr,
+                )
             return EXIT_USAGE
         if key in raw_args:
             print(f"analyzer: --arg {key!r} is given twice", file=sys.stderr)
@@ -295,8 +318,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _started(args, freeze=True)
+    stopped_by: list[signal.Signals] = []
 
     async def evaluate() -> Evaluation:
+        _stop_on_signals(stopped_by)
         sources = Sources(configs, http=lambda: _http_client(settings))
         try:
             # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
@@ -304,25 +329,102 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             await sources.aclose()
 
-    evaluation = asyncio.run(evaluate())
+    evaluation: Evaluation | None = None
+    try:
+        evaluation = asyncio.run(evaluate())
+    except asyncio.CancelledError:
+        if not stopped_by:
+            raise
+    if evaluation is None or stopped_by:
+        # Also an evaluation that returned although it was cancelled: nothing it says after a stop is trusted.
+        signum = stopped_by[0]
+        why = "Ctrl-C" if signum == signal.SIGINT else "its pod deleted, or the Job past its activeDeadlineSeconds?"
+        print(
+            f"analyzer: stopped by {signum.name} ({why}) before check {check.name!r} had a verdict: no verdict, "
+            f"exit {128 + signum}",
+            file=sys.stderr,
+        )
+        # 128 + the signal, as a shell reports a command a signal ended: never a verdict's code.
+        return 128 + signum
     try:
         if args.json:
-            print(strict_json(evaluation.to_json(explain=True), indent=2).decode())
+            _print_utf8(strict_json(evaluation.to_json(explain=True), indent=2))
         else:
             print(human_summary(evaluation))
             if args.explain:
                 print(json.dumps(evaluation.details or {}, indent=2))
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         # `analyzer run ... --json | head`: the verdict stands, and so does its exit code.
         _silence_stdout()
+    except OSError as exc:
+        # A full disk under `> summary.txt`: the verdict stands, as for a JUnit report that cannot be written; a
+        # crash's exit 1 would have a Job retry a check that failed.
+        _silence_stdout()
+        print(f"analyzer: cannot write the summary to stdout: {exc.strerror or exc}", file=sys.stderr)
     if args.junit is not None:
-        try:
-            args.junit.write_bytes(junit_xml(evaluation))
-        except OSError as exc:
+        problem = _write_report(args.junit, junit_xml(evaluation))
+        if problem is not None:
             # The verdict stands; the pipeline's report step will notice the missing file.
-            print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {exc.strerror}", file=sys.stderr)
+            print(f"analyzer: cannot write the JUnit report {str(args.junit)!r}: {problem}", file=sys.stderr)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _print_utf8(data: bytes) -> None:
+    """A line of UTF-8 on stdout, whatever encoding the locale gives its text (an ASCII one refuses a target's
+    non-ASCII answer quoted in `--json`: a crash's exit 1 for a verdict)."""
+    if sys.stdout is None:
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+
+
+def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:
+    """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
+    may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
+    keys = [item for item in args.arg if "=" not in item]
+    hidden = secret.intersection(keys)
+    words = [_shown_word(word, next(iter(hidden)), secret) if hidden else word for word in args.unrecognized]
+    build_parser().error(f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, secret)}")
+
+
+def _stop_on_signals(stopped_by: list[signal.Signals]) -> None:
+    """SIGTERM and SIGINT cancel the running task and are recorded in `stopped_by`. A handler of its own for
+    SIGTERM: as a container's PID 1 (the image's entrypoint) the kernel ignores a signal left to its default
+    action, and the check would go on until the kubelet's SIGKILL."""
+    import asyncio
+
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+
+    def stop(signum: signal.Signals) -> None:
+        # Once: a second cancellation would interrupt the closing of the sources that the first one started.
+        if not stopped_by:
+            task.cancel()
+        stopped_by.append(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signum)
+
+
+def _write_report(path: Path, report: bytes) -> str | None:
+    """Write `report` to `path`; on failure the reason, and no partial file left behind (a file it opened is
+    removed): a report cut short by a full disk could show the steps before the cut and not the failed one after."""
+    try:
+        file = path.open("wb")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        with file:
+            file.write(report)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            if path.is_file():
+                path.unlink()
+        return exc.strerror or str(exc)
+    return None
 
 
 def _readable(ca_file: Path) -> bool:

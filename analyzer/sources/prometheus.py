@@ -724,6 +724,17 @@ class PrometheusSource:
             raise SourceUnavailable(
                 f"cannot read bearer_token_file {str(path)!r} of source {self.name!r}: {exc.strerror or exc}"
             ) from exc
+        except UnicodeDecodeError:
+            raise SourceUnavailable(
+                f"bearer_token_file {str(path)!r} of source {self.name!r} is not UTF-8 text (the token is not shown)"
+            ) from None
+        if not _HEADER_VALUE_RE.fullmatch(token):
+            # The HTTP client would refuse the header as an injection, a crash of the check with a traceback that
+            # names neither the file nor what is wrong with it.
+            raise SourceUnavailable(
+                f"bearer_token_file {str(path)!r} of source {self.name!r} holds a line break or another control "
+                "character inside its token (a file of several lines?); the token is not shown"
+            )
         return {"Authorization": f"Bearer {token}"}
 
 

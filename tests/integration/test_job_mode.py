@@ -4,7 +4,11 @@ exit codes, the printed summary and the JUnit file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import resource
+import shutil
+import signal
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -26,9 +30,13 @@ def target_app() -> web.Application:
     async def broken(request: web.Request) -> web.Response:
         return web.json_response({"status": "broken"}, status=503)
 
+    async def foreign(request: web.Request) -> web.Response:
+        return web.Response(text='{"status": "сломано"}', content_type="application/json")
+
     app = web.Application()
     app.router.add_get("/ok", ok)
     app.router.add_get("/broken", broken)
+    app.router.add_get("/foreign", foreign)
     return app
 
 
@@ -63,6 +71,7 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("healthy", server.port, [("ok", "/ok")]),
                     smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
                     smoke("down", free_port(), [("ok", "/ok")]),
+                    smoke("foreign", server.port, [("foreign", "/foreign")]),
                     {
                         **smoke("creds", server.port, [("broken", "/broken")]),
                         "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
@@ -75,27 +84,43 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
     return path
 
 
-async def analyzer_run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Run `python -m analyzer.cli run ...` without blocking the loop that serves the target."""
+async def analyzer_run(
+    *args: str, env: dict[str, str] | None = None, stdout: Any = asyncio.subprocess.PIPE, **popen: Any
+) -> tuple[int, str, str]:
+    """Run `python -m analyzer.cli run ...` without blocking the loop that serves the target; its stdout goes
+    where given (piped and returned by default), `popen` goes to the process' creation."""
+    process = await started_run(*args, env=env, stdout=stdout, **popen)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, (out or b"").decode(), err.decode()
+
+
+async def started_run(
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+    stdout: Any = asyncio.subprocess.PIPE,
+    **popen: Any,
+) -> asyncio.subprocess.Process:
+    """`python -m analyzer.cli run ...` started, as the argument of `prefix` (a command that runs another)."""
     environment = {
         **os.environ,
         "ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1",
         "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8",
         **(env or {}),
     }
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
+        *prefix,
         sys.executable,
         "-m",
         "analyzer.cli",
         "run",
         *args,
         env=environment,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
+        **popen,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
 
 
 class TestExitCodes:
@@ -208,7 +233,139 @@ class TestSecretArgs:
         properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
         assert properties["arg.token"] == "<redacted>"
 
+    @pytest.mark.parametrize(
+        "words",
+        [("--arg", "token", JOB_TOKEN), ("--arg", JOB_TOKEN), ("--arg", "build", "2", "--arg", "token", JOB_TOKEN)],
+    )
+    async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
+        code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
+        assert code == 2, out
+        assert "KEY=VALUE" in err or "an arg is one word: did you mean --arg " in err
+        assert JOB_TOKEN not in out + err
+
     async def test_a_bad_token_is_not_quoted(self, catalog):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
         assert code == 2, out
         assert "arg 'token' must match the pattern" in err and "NOTHEX7" not in out + err
+
+
+class Held:
+    """A target whose one endpoint answers 200 only once the test releases it, and says when it was reached."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        async def held(request: web.Request) -> web.Response:
+            self.reached.set()
+            await self.release.wait()
+            return web.json_response({"status": "ok"})
+
+        app = web.Application()
+        app.router.add_get("/held", held)
+        return app
+
+
+@pytest.fixture
+async def held(aiohttp_server: Any, tmp_path: Path) -> tuple[Held, Path]:
+    """A target held by the test, and a catalog whose check `held` waits for it (far longer than any test)."""
+    target = Held()
+    server = await aiohttp_server(target.app())
+    path = tmp_path / "held.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "checks": [
+                    {
+                        "name": "held",
+                        "kind": "http_smoke",
+                        "base_url": f"http://127.0.0.1:{server.port}",
+                        "allowed_hosts": ["127.0.0.1"],
+                        "deadline_s": 120,
+                        "steps": [{"name": "held", "path": "/held", "timeout_s": 100, "retries": 0}],
+                    }
+                ]
+            }
+        )
+    )
+    yield target, path
+    target.release.set()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+class TestStoppedBeforeAVerdict:
+    """SIGTERM (a deleted pod, activeDeadlineSeconds) or SIGINT during the evaluation ends `run` with 128 + the
+    signal and one line naming it, never a verdict's code, also as a container's PID 1."""
+
+    @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+    async def test_a_signal_ends_the_run_without_a_verdict(self, held, tmp_path, signum, code):
+        target, catalog = held
+        junit = tmp_path / "report.xml"
+        process = await started_run("held", "--catalog", str(catalog), "--junit", str(junit))
+        await asyncio.wait_for(target.reached.wait(), timeout=60)
+        process.send_signal(signum)
+        target.release.set()
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == code, stdout
+        assert stderr.decode().splitlines() == [
+            f"analyzer: stopped by {signum.name} ("
+            + ("Ctrl-C" if signum == signal.SIGINT else "its pod deleted, or the Job past its activeDeadlineSeconds?")
+            + f") before check 'held' had a verdict: no verdict, exit {code}"
+        ]
+        assert stdout == b"" and not junit.exists()
+
+    @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs unshare, as root")
+    async def test_as_pid_1_sigterm_is_not_ignored(self, held):
+        # The image's entrypoint is `analyzer`: PID 1 of its container, for which the kernel ignores a signal left
+        # to its default action. The check would then go on, and pass, after the pod was told to stop.
+        target, catalog = held
+        process = await started_run(
+            "held", "--catalog", str(catalog), prefix=("unshare", "--pid", "--fork", "--kill-child")
+        )
+        await asyncio.wait_for(target.reached.wait(), timeout=60)
+        (pid_1,) = _children(process.pid)
+        os.kill(pid_1, signal.SIGTERM)
+        target.release.set()
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 143, stdout
+        assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
+
+
+def _largest_file_bytes(size: int) -> None:
+    """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+class TestOutputThatCannotBeWritten:
+    """Output that cannot be written is said in one line on stderr; the verdict's exit code stands, and no
+    report cut short is left behind."""
+
+    async def test_a_full_stdout_keeps_the_verdict(self, catalog):
+        with open("/dev/full", "wb") as full:
+            code, _, err = await analyzer_run("broken", "--catalog", str(catalog), stdout=full)
+        assert code == 3, err
+        assert err == "analyzer: cannot write the summary to stdout: No space left on device\n"
+
+    async def test_json_is_utf_8_whatever_the_locale_encodes(self, catalog):
+        code, out, err = await analyzer_run(
+            "foreign", "--catalog", str(catalog), "--json", env={"PYTHONIOENCODING": "ascii"}
+        )
+        assert code == 3, err
+        assert json.loads(out)["details"]["steps"][0]["body"] == '{"status": "сломано"}'
+
+    async def test_a_junit_report_cut_short_is_removed(self, catalog, tmp_path):
+        junit = tmp_path / "report.xml"
+        code, out, err = await analyzer_run(
+            "broken", "--catalog", str(catalog), "--junit", str(junit), preexec_fn=lambda: _largest_file_bytes(512)
+        )
+        assert code == 3, out
+        assert f"analyzer: cannot write the JUnit report {str(junit)!r}: File too large" in err
+        assert not junit.exists()

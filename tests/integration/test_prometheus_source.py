@@ -137,6 +137,25 @@ class TestRequests:
             await prometheus.aclose()
         assert fake.headers == []
 
+    @pytest.mark.parametrize(
+        ("content", "text"),
+        [
+            (b"tok-secret-1\ntok-secret-2\n", "holds a line break or another control character"),
+            (b"tok-secret-\x01", "holds a line break or another control character"),
+            (b"tok-secret-\xff", "is not UTF-8 text"),
+        ],
+    )
+    async def test_a_token_file_that_cannot_be_sent_is_named_not_quoted(self, tmp_path, content, text):
+        token = tmp_path / "token"
+        token.write_bytes(content)
+        async with recording_prometheus() as fake:
+            prometheus = source(fake.url, bearer_token_file=token)
+            with pytest.raises(SourceUnavailable) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert text in raised.value.message and repr(str(token)) in raised.value.message
+        assert "tok-secret" not in raised.value.message and fake.headers == []
+
     async def test_untrusted_certificate_is_refused(self, tmp_path):
         # An https URL to a plain-HTTP port fails the TLS handshake: refused, never accepted silently.
         async with recording_prometheus() as fake:
