@@ -261,7 +261,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
-    from analyzer.models import strict_json
+    from analyzer.models import details_json, strict_json
     from analyzer.params import parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
@@ -352,7 +352,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(human_summary(evaluation))
             if args.explain:
-                print(json.dumps(evaluation.details or {}, indent=2))
+                # The evidence as --json and the API write it: NaN spelt "NaN", which a JSON reader accepts.
+                _print_utf8(strict_json(details_json(evaluation.details), indent=2))
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:

@@ -101,6 +101,24 @@ class TestRunExitCodes:
             ERROR_RATIO.replace("{{ canary_hash }}", "broken1"),
         )
 
+    def test_explain_is_json(self, catalog_file, prometheus):
+        # No traffic: the series' value is NaN, which Python's json module writes bare and JSON readers refuse.
+        result = analyzer(
+            "run",
+            "error-rate",
+            "--catalog",
+            catalog_file(),
+            "--arg",
+            "canary_hash=idle1",
+            "--at",
+            prometheus.anchor,
+            "--explain",
+        )
+        summary, evidence = result.stdout.split("\n", 1)
+        assert summary.startswith("INCONCLUSIVE error-rate: ")
+        details = json.loads(evidence, parse_constant=lambda word: pytest.fail(f"bare {word} in --explain"))
+        assert details["series"][0]["value"] == "NaN"
+
     @pytest.mark.parametrize(
         ("args", "text"),
         [
