@@ -24,6 +24,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import FileField
+from markupsafe import Markup
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
@@ -39,7 +40,7 @@ from analyzer.auth import (
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
-from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
+from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
 from analyzer.redaction import REDACTED
 from analyzer.ui.figures import Evidence, Figure, figures
@@ -65,7 +66,9 @@ def is_ui_route(request: web.Request) -> bool:
 
 def setup_ui(app: web.Application) -> None:
     """Add the UI's routes and templates to the API's app (the API's middleware calls `ui_guard` for them)."""
-    environment = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
+    environment = aiohttp_jinja2.setup(
+        app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True, finalize=_shown_value
+    )
     environment.filters["number"] = _number_text
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
@@ -78,6 +81,12 @@ def setup_ui(app: web.Application) -> None:
     app.router.add_post("/ui/checks/{name}/run", run_page, name="ui.run_post")
     app.router.add_get("/ui/verdicts/{seq:[0-9]{1,12}}", verdict_page, name="ui.verdict")
     app.router.add_static("/ui/static/", _STATIC, name="ui.static", append_version=False)
+
+
+def _shown_value(value: object) -> object:
+    """Every value a template writes, text with its control and bidi characters shown as escapes (a label value's
+    U+202E would reverse the rest of the reason); markup (the plots) made them visible itself."""
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _number_text(value: object) -> str:
