@@ -414,7 +414,7 @@ async def run_check(request: web.Request) -> web.Response:
             **where,
         )
         raise
-    history.record_evaluation(evaluation, **where)
+    history.record_evaluation(evaluation, definition=check, **where)
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
         return web.Response(

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from analyzer.check import Check
 from analyzer.comparison import Condition
-from analyzer.errors import CheckError
+from analyzer.errors import CheckError, ConfigError
 from analyzer.models import Outcome, clip, format_number
 from analyzer.params import parse_duration
 from analyzer.sources import Series, Sources
@@ -63,7 +63,12 @@ class _RangeReader:
     async def series(self, promql: str, end: datetime, window_s: float, step_s: float) -> list[Series]:
         remaining = self._deadline - asyncio.get_running_loop().time()
         start = end - timedelta(seconds=window_s)
-        result = await self._sources.prometheus(self._source).query_range(promql, start, end, step_s, remaining)
+        try:
+            source = self._sources.prometheus(self._source)
+        except ConfigError:
+            # Drawn from the definition that decided an answer: a reload has removed its source since.
+            raise CheckError(f"the source {self._source!r} is no longer in the catalog") from None
+        result = await source.query_range(promql, start, end, step_s, remaining)
         return result.series
 
 

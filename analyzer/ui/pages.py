@@ -307,12 +307,13 @@ async def run_page(request: web.Request) -> web.Response:
         client=principal.name if principal is not ANONYMOUS else None,
         user_agent=request.headers.get("User-Agent"),
         reached=generation.catalog.reached(check.name),
+        definition=check,
     )
-    entry = _as_entry(evaluation)
+    entry = _as_entry(evaluation, check, generation.catalog.version)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
 
 
-def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
+def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dict[str, Any]:
     return {
         "check": evaluation.check,
         "kind": evaluation.kind,
@@ -328,12 +329,14 @@ def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
         "http_status": evaluation.http_status,
         "recorded_at": None,
         "client": None,
+        "catalog_version": catalog_version,
+        "definition": check,
     }
 
 
 def _entry_dict(entry: Recorded) -> dict[str, Any]:
     fields = entry.fields()
-    return {**fields, "details": fields["details"] or {}}
+    return {**fields, "details": fields["details"] or {}, "definition": entry.definition}
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
@@ -404,10 +407,12 @@ async def _render_verdict(
     settings = request.app[SETTINGS]
     details = entry["details"] or {}
     at: datetime | None = entry["evaluated_at"]
+    # The plots are drawn from the definition that decided the answer, whatever a reload has made of the check.
+    decided_by: Check | None = entry.get("definition") or check
     plots: list[Figure] = []
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
         evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
-        deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
+        deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
         try:
@@ -418,7 +423,7 @@ async def _render_verdict(
             drawing = asyncio.ensure_future(
                 figures(
                     evidence,
-                    check,
+                    decided_by,
                     generation.runner.sources,
                     deadline_s,
                     member_link=lambda name, args: verdict_path(name, args, at),
@@ -442,10 +447,28 @@ async def _render_verdict(
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,
+        "changed_since": _changed_since(entry, decided_by, check, generation.catalog.version),
         "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
         **_common(request),
     }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+def _changed_since(entry: Mapping[str, Any], decided_by: Check | None, current: Check | None, version: str) -> str:
+    """What a reload has changed of the check since this answer ("" when nothing): the page shows the answer as
+    decided then, and its link evaluates the check as it is now once this replica no longer holds the answer."""
+    then = entry.get("catalog_version")
+    if entry["verdict"] == "rejected" or decided_by is None or not then or then == version:
+        return ""
+    if current is None:
+        return f"The check is no longer in the catalog (version {version}; this answer was decided under {then})."
+    if current is decided_by or current.definition() == decided_by.definition():
+        return ""
+    return (
+        f"The check's definition has changed since this answer (catalog version {then}, now {version}). This page "
+        "shows the answer, its thresholds and its plots as decided then; the link below evaluates the check as it is "
+        "now once this replica no longer holds the answer."
+    )
 
 
 # -- login ------------------------------------------------------------------------------------------------
