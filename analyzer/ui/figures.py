@@ -17,6 +17,7 @@ from analyzer.comparison import Condition
 from analyzer.errors import CheckError, ConfigError
 from analyzer.models import Outcome, clip, format_number
 from analyzer.params import parse_duration
+from analyzer.redaction import REDACTED
 from analyzer.sources import Series, Sources
 from analyzer.ui import plots
 
@@ -61,6 +62,9 @@ class _RangeReader:
         self._deadline = deadline
 
     async def series(self, promql: str, end: datetime, window_s: float, step_s: float) -> list[Series]:
+        if REDACTED in promql:
+            # Sent as it stands, the query would plot other series (`!="<redacted>"` matches them all) or none.
+            raise CheckError(f"it holds a secret arg (shown as {REDACTED}), which a page never sends again")
         remaining = self._deadline - asyncio.get_running_loop().time()
         start = end - timedelta(seconds=window_s)
         try:
