@@ -209,6 +209,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     checks = [c for c in catalog.checks.values() if visible(c.name)]
     return {
         "checks": checks,
+        "check_names": {c.name for c in checks},
         "entries": entries,
         "check_filter": check,
         "verdict_filter": verdict,

@@ -160,6 +160,13 @@ class TestLinks:
         assert "PASS" in table
         assert "FAIL</a>" not in table
 
+    def test_a_filter_on_a_check_not_in_the_catalog_shows_in_the_form(self, served):
+        # A mistyped link (or a check a reload removed) lists nothing: the form must not say "any" meanwhile.
+        page = get(served, "/ui/?check=eror-rate", headers=BEARER).text
+        assert "no verdicts match the filter" in page
+        assert '<option value="eror-rate" selected>eror-rate (not in the catalog)</option>' in page
+        assert '<option value="" selected' not in page
+
 
 class TestRangePlot:
     """A check with a range is plotted over exactly the range it judges, at its step."""
