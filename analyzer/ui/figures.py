@@ -359,7 +359,8 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
         y_title="burn rate (x budget)",
         window=(end - window_s, end),
     )
-    return [Figure(title, svg, "the tier fires while both lines are above its factor")]
+    note = "the tier fires while both lines are above its factor"
+    return [Figure(title, svg, note if lines else f"{note}; no series in the window")]
 
 
 def _http_smoke(evidence: Evidence) -> list[Figure]:

@@ -183,3 +183,10 @@ class TestRangePlot:
         assert len(points) == 61
         levels = sorted({p.split(",")[1] for p in points})
         assert len(levels) == 2
+
+    def test_a_burn_plot_without_series_says_so(self, served, prometheus):
+        page = get(served, f"/ui/checks/shop-budget/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="verdict">INCONCLUSIVE<', page)
+        burn = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</figcaption>", 1)[0]
+        assert "no series in the window" in burn
+        assert "<polyline" not in page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</svg>", 1)[0]
