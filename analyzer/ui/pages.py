@@ -441,6 +441,7 @@ async def _render_verdict(
         "queries": queries,
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
+        "measures": _measures(entry),
         "evaluated_at": format_time(at) if at is not None else "",
         "recorded_at": format_time(entry["recorded_at"]) if entry.get("recorded_at") else "",
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
@@ -453,6 +454,43 @@ async def _render_verdict(
         **_common(request),
     }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+def _measures(entry: Mapping[str, Any]) -> dict[str, str]:
+    """What the value and the threshold of an answer of that kind measure, and which way the threshold cuts,
+    from the kinds' documented contracts (an answer without a value or threshold gets no caption for it)."""
+    kind, details, threshold = entry.get("kind"), entry["details"] or {}, entry["threshold"]
+    if kind == "prometheus":
+        conditions = [
+            f"{name} {details[name]}" for name in ("pass_if", "fail_if") if isinstance(details.get(name), str)
+        ]
+        return {"value": "the query's value", "threshold": ", ".join(conditions)}
+    if kind == "http_smoke":
+        return {"value": "steps passed", "threshold": "steps, all must pass"}
+    if kind == "composite":
+        if details.get("mode") == "score":
+            return {"value": "score, of 100 (the passing members' share of the weight)", "threshold": "pass_score"}
+        return {"value": "members passing", "threshold": "members needed"}
+    if kind == "kpi_compare":
+        harm = {"higher_is_better": "a drop beyond it", "lower_is_better": "a rise beyond it"}
+        direction = "either way" if details.get("mode") == "ab" else harm.get(str(details.get("direction")), "")
+        return {
+            "value": "estimated change, canary - baseline, in the KPI's units",
+            "threshold": f"tolerance, same units{f': {direction} fails' if direction else ''}",
+        }
+    if kind == "error_budget":
+        budget = details.get("budget")
+        gate = budget.get("min_budget_remaining") if isinstance(budget, dict) else None
+        if gate is not None and threshold == gate:
+            return {
+                "value": "error budget remaining (1 = all of it)",
+                "threshold": "min_budget_remaining: at or below fails",
+            }
+        return {
+            "value": "burn rate (x the error budget) of the tier named in the reason",
+            "threshold": "that tier's factor: both its windows above it fire the tier",
+        }
+    return {"value": "", "threshold": ""}
 
 
 def _changed_since(entry: Mapping[str, Any], decided_by: Check | None, current: Check | None, version: str) -> str:

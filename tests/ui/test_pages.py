@@ -168,6 +168,42 @@ class TestLinks:
         assert '<option value="" selected' not in page
 
 
+class TestFacts:
+    """The value and the threshold say what they measure and which way the threshold cuts, per kind."""
+
+    @pytest.mark.parametrize(
+        ("path", "value_means", "threshold_means"),
+        [
+            ("error-rate/run?canary_hash=broken1", "the query&#39;s value", "pass_if &lt; 0.01"),
+            (
+                "shop-budget/run?canary_hash=burn1",
+                "burn rate (x the error budget) of the tier named in the reason",
+                "that tier&#39;s factor: both its windows above it fire the tier",
+            ),
+            (
+                "conversion/run?canary_hash=kpiworse",
+                "estimated change, canary - baseline, in the KPI&#39;s units",
+                "tolerance, same units: a drop beyond it fails",
+            ),
+            ("release/run?canary_hash=broken1", "score, of 100", "pass_score"),
+        ],
+    )
+    def test_each_kind_says_what_its_numbers_measure(self, served, prometheus, path, value_means, threshold_means):
+        page = get(served, f"/ui/checks/{path}&at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="value-means">([^<]*)<', page).group(1).startswith(value_means)
+        assert re.search(r'id="threshold-means">([^<]*)<', page).group(1) == threshold_means
+
+    def test_http_smoke_counts_steps(self, served):
+        page = get(served, "/ui/checks/smoke/run", headers=BEARER).text
+        assert re.search(r'id="value">2<.*id="value-means">steps passed<', page, re.S)
+        assert re.search(r'id="threshold">3<.*id="threshold-means">steps, all must pass<', page, re.S)
+
+    def test_no_value_no_caption(self, served, prometheus):
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert 'id="value">none<' in page
+        assert 'id="value-means"' not in page
+
+
 class TestRangePlot:
     """A check with a range is plotted over exactly the range it judges, at its step."""
 
