@@ -433,12 +433,17 @@ async def _render_verdict(
             admission.track(cast("asyncio.Future[Evaluation]", drawing))
             plots = await drawing
     queries = [q for q in details.get("queries", []) if isinstance(q, str)] if isinstance(details, dict) else []
+    roles = details.get("query_roles") if isinstance(details, dict) else None
+    # Named by role where the kind names them ("canary.total"): a reason says which of them had no series.
+    query_roles = (
+        [str(role) for role in roles] if isinstance(roles, list) and len(roles) == len(queries) else [""] * len(queries)
+    )
     value = entry["value"]
     context = {
         "entry": entry,
         "origin": origin,
         "figures": plots,
-        "queries": queries,
+        "queries": list(zip(query_roles, queries, strict=True)),
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
         "measures": _measures(entry),

@@ -198,6 +198,13 @@ class TestFacts:
         assert re.search(r'id="value">2<.*id="value-means">steps passed<', page, re.S)
         assert re.search(r'id="threshold">3<.*id="threshold-means">steps, all must pass<', page, re.S)
 
+    def test_a_kpi_query_that_had_no_series_is_named_by_its_role(self, served, prometheus):
+        page = get(served, f"/ui/checks/conversion/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert "the canary total query returned no series" in page
+        queries = re.findall(r'<p class="query-role">([^<]+)</p><pre class="query">([^<]+)</pre>', page)
+        assert dict(queries)["canary.total"].startswith("sum(increase(kpi_visits_total{")
+        assert "rollouts_pod_template_hash=&#34;nosuch&#34;" in dict(queries)["canary.total"]
+
     def test_no_value_no_caption(self, served, prometheus):
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
         assert 'id="value">none<' in page
