@@ -205,6 +205,14 @@ class TestFacts:
         assert dict(queries)["canary.total"].startswith("sum(increase(kpi_visits_total{")
         assert "rollouts_pod_template_hash=&#34;nosuch&#34;" in dict(queries)["canary.total"]
 
+    def test_http_smoke_lists_what_failed_in_each_step(self, served):
+        # A reason names one failed assertion ("... (and 2 more failed assertions)"): the table lists each.
+        page = get(served, "/ui/checks/smoke/run", headers=BEARER).text
+        table = page.split('<table class="steps">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", table)
+        assert rows == [("health", "pass", "200"), ("burst", "pass", "200"), ("hostile", "fail", "200")]
+        assert "<div>status: expected 500, got 200</div>" in table
+
     def test_no_value_no_caption(self, served, prometheus):
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
         assert 'id="value">none<' in page
