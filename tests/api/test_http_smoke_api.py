@@ -315,6 +315,14 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "base_url": f"http://app.shop.svc:{server.port}",
                             "steps": [{"name": "hop", "path": "/sso-user-info", "retries": 0}],
                         },
+                        {
+                            "name": "followed-user-info",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {"name": "hop", "path": "/sso-user-info", "retries": 0, "follow_redirects": True}
+                            ],
+                        },
                     ]
                 },
             )
@@ -363,18 +371,26 @@ class TestSentSecrets:
         urls = [shown["location"]] if where == "response_headers" else shown
         assert urls[0].endswith("/echo?session=<redacted>&next=home"), urls
 
-    async def test_the_user_info_of_a_url_a_target_redirects_to_is_hidden(self, echo_api):
-        response = await echo_api.get("/api/v1/checks/redirected-user-info/run", params={"explain": "true"})
+    async def shown_everywhere(self, echo_api, check: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The answer of `check`, and where it is shown: the answer, the history and the verdict page."""
+        response = await echo_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
         body = json.loads(await response.text())
         history = await (await echo_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
         page = html.unescape(await (await echo_api.get(body["ui_url"])).text())
+        return body, {"answer": str(body), "history": history, "page": page}
+
+    async def test_the_user_info_of_a_url_a_target_redirects_to_is_hidden(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "redirected-user-info")
         assert body["verdict"] == "fail"
-        leaks = [
-            where for where, shown in (("answer", str(body)), ("history", history), ("page", page)) if "hop-pw" in shown
-        ]
-        assert not leaks, leaks
+        assert not [where for where, text in shown.items() if "hop-pw" in text]
         location = body["details"]["steps"][0]["response_headers"]["location"]
         assert location.startswith("http://<redacted>@app.shop.svc:"), location
+
+    async def test_a_refused_redirect_with_user_info_does_not_quote_it(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "followed-user-info")
+        assert (body["verdict"], body["error"]) == ("error", "target_refused")
+        assert not [where for where, text in shown.items() if "hop-pw" in text]
+        assert "refused http://<redacted>@app.shop.svc:" in body["reason"]
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one
