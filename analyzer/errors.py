@@ -254,8 +254,8 @@ class MemberError(CheckError):
 
     code = "member_error"
 
-    def __init__(self, message: str, http_status: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, http_status: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
         self.http_status = http_status
 
 

@@ -13,13 +13,16 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from analyzer.auth import Principal
 from analyzer.errors import Forbidden
 from analyzer.models import Evaluation, Outcome, Threshold, details_json, finite_or_none, format_time, json_safe
+
+if TYPE_CHECKING:
+    from analyzer.check import Check
 
 # A refused request (unknown check, bad arg, forbidden, overloaded) has no verdict; it is listed as this.
 REJECTED = "rejected"
@@ -113,6 +116,9 @@ class Recorded(NamedTuple):
     reached: frozenset[str] = frozenset()
     # Seen by a caller restricted by the allow-list that is not the one who asked: no args, identity or details.
     redacted: bool = False
+    # The check's definition that decided it: after a reload changes the check, its page still shows (and plots)
+    # what was decided then. Never listed by the API.
+    definition: Check | None = None
 
     @property
     def check(self) -> str:
@@ -226,10 +232,11 @@ class VerdictHistory:
         client: str | None,
         user_agent: str | None,
         reached: frozenset[str] = frozenset(),
+        definition: Check | None = None,
     ) -> None:
         """Keep an evaluated request of `caller` (whose share it counts against: auth.admission_caller); `reached`:
-        the other checks it ran (Catalog.reached)."""
-        self._append(caller, evaluation, request_id, catalog_version, client, user_agent, reached)
+        the other checks it ran (Catalog.reached); `definition`: the check that decided it."""
+        self._append(caller, evaluation, request_id, catalog_version, client, user_agent, reached, definition)
 
     def record_rejection(
         self,
@@ -260,6 +267,7 @@ class VerdictHistory:
         client: str | None,
         user_agent: str | None,
         reached: frozenset[str],
+        definition: Check | None = None,
     ) -> None:
         seq = next(self._seq)
         entries = self._entries
@@ -276,6 +284,7 @@ class VerdictHistory:
                 outcome,
                 reached,
                 False,
+                definition,
             ),
         )
         held = self._held.get(caller)

@@ -254,14 +254,30 @@ _TWO_DIGITS = [f"{number:02d}" for number in range(100)]
 _THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
 
 
-# C0 and C1 control characters and DEL: a target's or a proxy's text quoted in a reason may hold terminal escapes.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Characters that act on the text around them instead of showing: a target's or a proxy's text quoted in a reason
+# may hold terminal escapes (C0 and C1 controls, DEL), or bidi overrides, isolates and marks, zero-width
+# characters and line separators, which reorder or hide what follows ("\u202e" makes "fail" read "liaf").
+_ACTING = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_CONTROL_RE = re.compile(f"[\x00-\x1f\x7f-\x9f{_ACTING}]")
+# The same but for newlines and tabs, which a page shows as they are (in a query, a definition).
+_ACTING_IN_PAGE_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_ACTING}]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
-    """`text` with every control character (newlines and escapes included) written as `\\xNN`: what a human
-    output line quotes from a server cannot move the cursor, recolour a terminal or break the line."""
-    return _CONTROL_RE.sub(lambda found: f"\\x{ord(found.group()):02x}", text) if _CONTROL_RE.search(text) else text
+    """`text` with every control character (newlines and escapes included) and every character that reorders or
+    hides text written as `\\xNN` / `\\uNNNN`: what a human output line quotes from a server cannot move the
+    cursor, recolour a terminal, break the line or read backwards."""
+    return _CONTROL_RE.sub(_escaped, text) if _CONTROL_RE.search(text) else text
+
+
+def shown(text: str) -> str:
+    """`text` as a page shows it: `printable`, but newlines and tabs kept."""
+    return _ACTING_IN_PAGE_RE.sub(_escaped, text) if _ACTING_IN_PAGE_RE.search(text) else text
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -414,7 +414,7 @@ async def run_check(request: web.Request) -> web.Response:
             **where,
         )
         raise
-    history.record_evaluation(evaluation, **where)
+    history.record_evaluation(evaluation, definition=check, **where)
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
         return web.Response(
@@ -555,6 +555,8 @@ async def list_verdicts(request: web.Request) -> web.Response:
             raise ArgError(f"unknown query parameter {key[:64]!r} (known: check, verdict, limit, explain)", key[:64])
         if len(values) > 1:
             raise ArgError(f"{key!r} is given {len(values)} times; give it once", key)
+    if request.query.get("check") == "":
+        raise ArgError("check must name a check (it is empty); leave it out to list every check", "check")
     verdict = request.query.get("verdict")
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")

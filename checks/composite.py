@@ -253,6 +253,9 @@ class CompositeCheck(Check):
                 f"{', critical members are never ignored' if first.member.critical else ''}; "
                 f"members: {_summary(results)})",
                 first.http_status,
+                # Each member's verdict, reason and error: the page links each to its own page (which source
+                # was down, which query had no series).
+                details,
             )
         ignored = errors if self.on_member_error == "ignore" else []
         judged: list[tuple[_Result, Outcome]] = [

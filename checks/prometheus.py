@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ from analyzer.kinds import (
     Series,
     Threshold,
     Verdict,
+    clip,
     format_number,
     parse_duration,
     range_step_s,
@@ -40,6 +42,10 @@ from analyzer.kinds import (
 _MAX_RANGE_POINTS = 11000
 # Series listed in `details`; the count is always given in full.
 _MAX_SERIES_IN_DETAILS = 50
+# Labels of a series in details, and the characters of each name and value: the history keeps details for every
+# answer, and a target's labels (as Prometheus stores them, unbounded by default) can be megabytes.
+_MAX_LABELS_IN_DETAILS = 64
+_MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
 
 
@@ -342,7 +348,7 @@ class PrometheusCheck(Check):
             "result_type": result.result_type,
             "series_count": len(points),
             "series": [
-                {"labels": series.labels, "value": value, "samples": samples}
+                {"labels": _bounded_labels(series.labels), "value": value, "samples": samples}
                 for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]
             ],
             "pass_if": self._pass_if_text,
@@ -443,3 +449,19 @@ def _word_start(text: str, paren: int) -> int:
     while index > 0 and (text[index - 1].isalnum() or text[index - 1] == "_"):
         index -= 1
     return index
+
+
+def _bounded_labels(labels: dict[str, str]) -> dict[str, str]:
+    """`labels` as details keep them: at most _MAX_LABELS_IN_DETAILS, each name and value clipped (most series'
+    labels are short and few: those are kept as they are, not copied)."""
+    if len(labels) <= _MAX_LABELS_IN_DETAILS and all(
+        len(name) + len(value) <= _MAX_LABEL_CHARS_IN_DETAILS for name, value in labels.items()
+    ):
+        return labels
+    bounded = {
+        clip(name, _MAX_LABEL_CHARS_IN_DETAILS): clip(value, _MAX_LABEL_CHARS_IN_DETAILS)
+        for name, value in itertools.islice(labels.items(), _MAX_LABELS_IN_DETAILS)
+    }
+    if len(labels) > _MAX_LABELS_IN_DETAILS:
+        bounded["..."] = f"{len(labels) - _MAX_LABELS_IN_DETAILS} more labels"
+    return bounded

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import time
 import zlib
@@ -27,6 +28,7 @@ from analyzer.errors import (
     TargetUnreachable,
     short_reason,
 )
+from analyzer.redaction import REDACTED
 from analyzer.sources.httppolicy import HostAllowList, HttpPolicy, address_refusal, ip_or_none
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -275,9 +277,17 @@ class BodyBudget:
             future.set_result(None)
 
 
+# The user info of a URL: what follows the scheme's `//` up to the last `@` before the path.
+_USER_INFO_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@")
+
+
 def _shown(url: str) -> str:
-    """A URL for an error message: no query string (it may carry secrets), at most 200 characters."""
-    return url.split("?", 1)[0][:200]
+    """A URL for an error message: no query string and no user info (either may carry secrets; a target's redirect
+    to `http://user:password@host/` is refused, and quoted), at most 200 characters."""
+    shown = url.split("?", 1)[0]
+    if "@" in shown:
+        shown = _USER_INFO_RE.sub(rf"\1{REDACTED}@", shown, count=1)
+    return shown[:200]
 
 
 _GZIP_MAGIC = b"\x1f\x8b"

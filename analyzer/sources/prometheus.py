@@ -138,6 +138,10 @@ class PrometheusSourceConfig(BaseModel):
         return data
 
 
+# Longest label name or value a reason quotes.
+DESCRIBED_LABEL_CHARS = 200
+
+
 @dataclass(frozen=True)
 class Series:
     """One series of a query result: its labels and its (unix seconds, value) samples."""
@@ -146,9 +150,14 @@ class Series:
     samples: list[tuple[float, float]]
 
     def describe(self) -> str:
-        """The series as PromQL shows it: `name{a="b"}`."""
-        name = self.labels.get("__name__", "")
-        inner = ", ".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()) if k != "__name__")
+        """The series as PromQL shows it: `name{a="b"}`, each name and value clipped to
+        DESCRIBED_LABEL_CHARS (a target's label value can be megabytes, and reasons are kept and logged)."""
+        name = clip(self.labels.get("__name__", ""), DESCRIBED_LABEL_CHARS)
+        inner = ", ".join(
+            f'{clip(k, DESCRIBED_LABEL_CHARS)}="{clip(v, DESCRIBED_LABEL_CHARS)}"'
+            for k, v in sorted(self.labels.items())
+            if k != "__name__"
+        )
         return f"{name}{{{inner}}}" if inner or not name else name
 
 

@@ -14,9 +14,10 @@ from markupsafe import Markup
 
 from analyzer.check import Check
 from analyzer.comparison import Condition
-from analyzer.errors import CheckError
+from analyzer.errors import CheckError, ConfigError
 from analyzer.models import Outcome, clip, format_number
 from analyzer.params import parse_duration
+from analyzer.redaction import REDACTED
 from analyzer.sources import Series, Sources
 from analyzer.ui import plots
 
@@ -61,9 +62,17 @@ class _RangeReader:
         self._deadline = deadline
 
     async def series(self, promql: str, end: datetime, window_s: float, step_s: float) -> list[Series]:
+        if REDACTED in promql:
+            # Sent as it stands, the query would plot other series (`!="<redacted>"` matches them all) or none.
+            raise CheckError(f"it holds a secret arg (shown as {REDACTED}), which a page never sends again")
         remaining = self._deadline - asyncio.get_running_loop().time()
         start = end - timedelta(seconds=window_s)
-        result = await self._sources.prometheus(self._source).query_range(promql, start, end, step_s, remaining)
+        try:
+            source = self._sources.prometheus(self._source)
+        except ConfigError:
+            # Drawn from the definition that decided an answer: a reload has removed its source since.
+            raise CheckError(f"the source {self._source!r} is no longer in the catalog") from None
+        result = await source.query_range(promql, start, end, step_s, remaining)
         return result.series
 
 
@@ -350,7 +359,8 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
         y_title="burn rate (x budget)",
         window=(end - window_s, end),
     )
-    return [Figure(title, svg, "the tier fires while both lines are above its factor")]
+    note = "the tier fires while both lines are above its factor"
+    return [Figure(title, svg, note if lines else f"{note}; no series in the window")]
 
 
 def _http_smoke(evidence: Evidence) -> list[Figure]:

@@ -24,6 +24,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import FileField
+from markupsafe import Markup
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
@@ -39,7 +40,7 @@ from analyzer.auth import (
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
-from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe
+from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
 from analyzer.redaction import REDACTED
 from analyzer.ui.figures import Evidence, Figure, figures
@@ -65,7 +66,9 @@ def is_ui_route(request: web.Request) -> bool:
 
 def setup_ui(app: web.Application) -> None:
     """Add the UI's routes and templates to the API's app (the API's middleware calls `ui_guard` for them)."""
-    environment = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True)
+    environment = aiohttp_jinja2.setup(
+        app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True, finalize=_shown_value
+    )
     environment.filters["number"] = _number_text
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
@@ -78,6 +81,12 @@ def setup_ui(app: web.Application) -> None:
     app.router.add_post("/ui/checks/{name}/run", run_page, name="ui.run_post")
     app.router.add_get("/ui/verdicts/{seq:[0-9]{1,12}}", verdict_page, name="ui.verdict")
     app.router.add_static("/ui/static/", _STATIC, name="ui.static", append_version=False)
+
+
+def _shown_value(value: object) -> object:
+    """Every value a template writes, text with its control and bidi characters shown as escapes (a label value's
+    U+202E would reverse the rest of the reason); markup (the plots) made them visible itself."""
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _number_text(value: object) -> str:
@@ -200,6 +209,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     checks = [c for c in catalog.checks.values() if visible(c.name)]
     return {
         "checks": checks,
+        "check_names": {c.name for c in checks},
         "entries": entries,
         "check_filter": check,
         "verdict_filter": verdict,
@@ -298,12 +308,13 @@ async def run_page(request: web.Request) -> web.Response:
         client=principal.name if principal is not ANONYMOUS else None,
         user_agent=request.headers.get("User-Agent"),
         reached=generation.catalog.reached(check.name),
+        definition=check,
     )
-    entry = _as_entry(evaluation)
+    entry = _as_entry(evaluation, check, generation.catalog.version)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
 
 
-def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
+def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dict[str, Any]:
     return {
         "check": evaluation.check,
         "kind": evaluation.kind,
@@ -319,12 +330,14 @@ def _as_entry(evaluation: Evaluation) -> dict[str, Any]:
         "http_status": evaluation.http_status,
         "recorded_at": None,
         "client": None,
+        "catalog_version": catalog_version,
+        "definition": check,
     }
 
 
 def _entry_dict(entry: Recorded) -> dict[str, Any]:
     fields = entry.fields()
-    return {**fields, "details": fields["details"] or {}}
+    return {**fields, "details": fields["details"] or {}, "definition": entry.definition}
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
@@ -395,10 +408,12 @@ async def _render_verdict(
     settings = request.app[SETTINGS]
     details = entry["details"] or {}
     at: datetime | None = entry["evaluated_at"]
+    # The plots are drawn from the definition that decided the answer, whatever a reload has made of the check.
+    decided_by: Check | None = entry.get("definition") or check
     plots: list[Figure] = []
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
         evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
-        deadline_s = (check.deadline_s if check is not None else None) or settings.deadline_s
+        deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
         try:
@@ -409,7 +424,7 @@ async def _render_verdict(
             drawing = asyncio.ensure_future(
                 figures(
                     evidence,
-                    check,
+                    decided_by,
                     generation.runner.sources,
                     deadline_s,
                     member_link=lambda name, args: verdict_path(name, args, at),
@@ -418,14 +433,20 @@ async def _render_verdict(
             admission.track(cast("asyncio.Future[Evaluation]", drawing))
             plots = await drawing
     queries = [q for q in details.get("queries", []) if isinstance(q, str)] if isinstance(details, dict) else []
+    roles = details.get("query_roles") if isinstance(details, dict) else None
+    # Named by role where the kind names them ("canary.total"): a reason says which of them had no series.
+    query_roles = (
+        [str(role) for role in roles] if isinstance(roles, list) and len(roles) == len(queries) else [""] * len(queries)
+    )
     value = entry["value"]
     context = {
         "entry": entry,
         "origin": origin,
         "figures": plots,
-        "queries": queries,
+        "queries": list(zip(query_roles, queries, strict=True)),
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
+        "measures": _measures(entry),
         "evaluated_at": format_time(at) if at is not None else "",
         "recorded_at": format_time(entry["recorded_at"]) if entry.get("recorded_at") else "",
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
@@ -433,10 +454,65 @@ async def _render_verdict(
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,
+        "changed_since": _changed_since(entry, decided_by, check, generation.catalog.version),
         "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
         **_common(request),
     }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+def _measures(entry: Mapping[str, Any]) -> dict[str, str]:
+    """What the value and the threshold of an answer of that kind measure, and which way the threshold cuts,
+    from the kinds' documented contracts (an answer without a value or threshold gets no caption for it)."""
+    kind, details, threshold = entry.get("kind"), entry["details"] or {}, entry["threshold"]
+    if kind == "prometheus":
+        conditions = [
+            f"{name} {details[name]}" for name in ("pass_if", "fail_if") if isinstance(details.get(name), str)
+        ]
+        return {"value": "the query's value", "threshold": ", ".join(conditions)}
+    if kind == "http_smoke":
+        return {"value": "steps passed", "threshold": "steps, all must pass"}
+    if kind == "composite":
+        if details.get("mode") == "score":
+            return {"value": "score, of 100 (the passing members' share of the weight)", "threshold": "pass_score"}
+        return {"value": "members passing", "threshold": "members needed"}
+    if kind == "kpi_compare":
+        harm = {"higher_is_better": "a drop beyond it", "lower_is_better": "a rise beyond it"}
+        direction = "either way" if details.get("mode") == "ab" else harm.get(str(details.get("direction")), "")
+        return {
+            "value": "estimated change, canary - baseline, in the KPI's units",
+            "threshold": f"tolerance, same units{f': {direction} fails' if direction else ''}",
+        }
+    if kind == "error_budget":
+        budget = details.get("budget")
+        gate = budget.get("min_budget_remaining") if isinstance(budget, dict) else None
+        if gate is not None and threshold == gate:
+            return {
+                "value": "error budget remaining (1 = all of it)",
+                "threshold": "min_budget_remaining: at or below fails",
+            }
+        return {
+            "value": "burn rate (x the error budget) of the tier named in the reason",
+            "threshold": "that tier's factor: both its windows above it fire the tier",
+        }
+    return {"value": "", "threshold": ""}
+
+
+def _changed_since(entry: Mapping[str, Any], decided_by: Check | None, current: Check | None, version: str) -> str:
+    """What a reload has changed of the check since this answer ("" when nothing): the page shows the answer as
+    decided then, and its link evaluates the check as it is now once this replica no longer holds the answer."""
+    then = entry.get("catalog_version")
+    if entry["verdict"] == "rejected" or decided_by is None or not then or then == version:
+        return ""
+    if current is None:
+        return f"The check is no longer in the catalog (version {version}; this answer was decided under {then})."
+    if current is decided_by or current.definition() == decided_by.definition():
+        return ""
+    return (
+        f"The check's definition has changed since this answer (catalog version {then}, now {version}). This page "
+        "shows the answer, its thresholds and its plots as decided then; the link below evaluates the check as it is "
+        "now once this replica no longer holds the answer."
+    )
 
 
 # -- login ------------------------------------------------------------------------------------------------

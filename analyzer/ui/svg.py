@@ -12,7 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from analyzer.models import format_number
+from analyzer.models import format_number, shown
 
 _ATTRIBUTE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -20,7 +20,7 @@ _ATTRIBUTE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 def _attribute_value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}" if math.isfinite(value) else "0"
-    return escape(str(value), quote=True)
+    return escape(shown(str(value)), quote=True)
 
 
 def attributes(attrs: dict[str, object]) -> str:
@@ -36,13 +36,14 @@ def attributes(attrs: dict[str, object]) -> str:
 
 
 class Svg:
-    """One SVG picture built element by element; every text and attribute value is escaped."""
+    """One SVG picture built element by element; every text and attribute value is escaped (its control and bidi
+    characters shown as escapes)."""
 
     def __init__(self, width: int, height: int, label: str, **attrs: object) -> None:
         self.width = width
         self.height = height
         self._root = {"role": "img", "aria_label": label, "class_": "plot", **attrs}
-        self._parts: list[str] = [f"<title>{escape(label)}</title>"]
+        self._parts: list[str] = [f"<title>{escape(shown(label))}</title>"]
 
     def add(self, tag: str, content: object = None, **attrs: object) -> None:
         """Append `<tag attrs>content</tag>` (or a self-closed tag without content)."""
@@ -50,7 +51,7 @@ class Svg:
         if text is None:
             self._parts.append(f"<{tag}{attributes(attrs)}/>")
         else:
-            self._parts.append(f"<{tag}{attributes(attrs)}>{escape(text)}</{tag}>")
+            self._parts.append(f"<{tag}{attributes(attrs)}>{escape(shown(text))}</{tag}>")
 
     def open(self, tag: str, **attrs: object) -> None:
         """Open a container (`g`, `a`); close it with `close`."""

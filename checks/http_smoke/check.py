@@ -526,11 +526,19 @@ class HttpSmokeCheck(Check):
         return [value for value in found if value]
 
     def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
-        """The values of secret-named query parameters in the URLs the target sent the request on to (a session
-        or a code in a Location): evidence shows those URLs, so these are scrubbed like the check's own."""
+        """The values of secret-named query parameters and the user info (`user:password`) in the URLs the target
+        sent the request on to (a session or a code in a Location): evidence shows those URLs, so these are
+        scrubbed like the check's own."""
         urls = [*exchange.redirects, exchange.headers.get("location", "")]
         return [
-            value for url in urls if "?" in url for key, value in parse_qsl(urlsplit(url).query) if self._is_secret(key)
+            *(
+                value
+                for url in urls
+                if "?" in url
+                for key, value in parse_qsl(urlsplit(url).query)
+                if self._is_secret(key)
+            ),
+            *(_user_info(url) for url in urls if "@" in url),
         ]
 
     def _secret_leaves(self, node: Any, *, secret: bool) -> list[str]:
@@ -577,6 +585,15 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _user_info(url: str) -> str:
+    """The `user:password` of a URL ("" when it has none)."""
+    try:
+        return urlsplit(url).netloc.rpartition("@")[0]
+    except ValueError:
+        # Not a URL urllib can read (a bad port, brackets): its text before the last '@' of the authority.
+        return url.split("//", 1)[-1].split("/", 1)[0].rpartition("@")[0]
 
 
 def _credentials(value: str) -> list[str]:

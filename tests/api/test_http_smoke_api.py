@@ -234,6 +234,8 @@ API_KEY = "key-4b8d2a6c"
 PASSWORD = "pass-0c9e3f1a"
 NOTE = "note-6a2f8e0d"
 SESSION = "sess-3d7a1b9f"
+# The user info of a URL a target redirects to: a password it hands over, as a session in a query would be.
+HOP_USER_INFO = "svc-user:hop-pw-5e2c"
 SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
 
 
@@ -258,9 +260,13 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
         # A login hop that hands the session over in the URL it redirects to.
         raise web.HTTPFound(f"/echo?session={SESSION}&next=home")
 
+    async def sso_user_info(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://{HOP_USER_INFO}@{request.host}/echo")
+
     target = web.Application()
     target.router.add_route("*", "/echo", echo)
     target.router.add_get("/sso", sso)
+    target.router.add_get("/sso-user-info", sso_user_info)
     server = await aiohttp_server(target)
     basic = base64.b64encode(f"smoke:{BASIC_PASSWORD}".encode()).decode()
     catalog = build_catalog(
@@ -301,6 +307,20 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "steps": [
                                 {"name": "hop", "path": "/sso", "retries": 0, "expect": {"status": [302]}},
                                 {"name": "follow", "path": "/sso", "retries": 0, "follow_redirects": True},
+                            ],
+                        },
+                        {
+                            "name": "redirected-user-info",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [{"name": "hop", "path": "/sso-user-info", "retries": 0}],
+                        },
+                        {
+                            "name": "followed-user-info",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {"name": "hop", "path": "/sso-user-info", "retries": 0, "follow_redirects": True}
                             ],
                         },
                     ]
@@ -350,6 +370,27 @@ class TestSentSecrets:
         shown = json.loads(text)["details"]["steps"][step][where]
         urls = [shown["location"]] if where == "response_headers" else shown
         assert urls[0].endswith("/echo?session=<redacted>&next=home"), urls
+
+    async def shown_everywhere(self, echo_api, check: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The answer of `check`, and where it is shown: the answer, the history and the verdict page."""
+        response = await echo_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
+        body = json.loads(await response.text())
+        history = await (await echo_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = html.unescape(await (await echo_api.get(body["ui_url"])).text())
+        return body, {"answer": str(body), "history": history, "page": page}
+
+    async def test_the_user_info_of_a_url_a_target_redirects_to_is_hidden(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "redirected-user-info")
+        assert body["verdict"] == "fail"
+        assert not [where for where, text in shown.items() if "hop-pw" in text]
+        location = body["details"]["steps"][0]["response_headers"]["location"]
+        assert location.startswith("http://<redacted>@app.shop.svc:"), location
+
+    async def test_a_refused_redirect_with_user_info_does_not_quote_it(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "followed-user-info")
+        assert (body["verdict"], body["error"]) == ("error", "target_refused")
+        assert not [where for where, text in shown.items() if "hop-pw" in text]
+        assert "refused http://<redacted>@app.shop.svc:" in body["reason"]
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one

@@ -252,10 +252,19 @@ class TestVerdictHistory:
         page = json.loads(await answer.read(), parse_constant=refuse)
         assert [e["args"] for e in page["entries"]] == [{"canary_hash": "a\ud800"}, {"n": "+Inf"}]
 
-    @pytest.mark.parametrize("query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b"])
+    @pytest.mark.parametrize(
+        "query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b", "check=", "verdict="]
+    )
     async def test_bad_parameters_are_400(self, client, query):
         answer = await client.get(f"/api/v1/verdicts?{query}")
         assert answer.status == 400
+
+    async def test_an_empty_check_filter_names_the_parameter(self, client):
+        # `check=$CHECK` with the variable unset listed nothing, read as "no answers of that check".
+        answer = await client.get("/api/v1/verdicts?check=")
+        body = await answer.json()
+        assert (answer.status, body["arg"]) == (400, "check")
+        assert body["message"] == "check must name a check (it is empty); leave it out to list every check"
 
     async def test_the_openapi_document_describes_it(self, client):
         spec = await (await client.get("/api/v1/openapi.json")).json()

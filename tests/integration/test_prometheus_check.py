@@ -652,3 +652,30 @@ class TestSecretArgsInQueries:
         shown = json.loads(text)
         assert shown["details"]["queries"][0].startswith('sum(rate(http_requests_total{service=~"<redacted>"')
         assert "7f3a" not in text
+
+
+def _long_label_query(chars_log10: int) -> str:
+    """A query whose one series has a label value of 10**chars_log10 characters (each label_replace repeats it
+    tenfold): what a target exporting a megabyte label value makes Prometheus answer."""
+    query = 'label_replace(vector(1), "note", "0123456789", "", "")'
+    for _ in range(chars_log10 - 1):
+        query = f'label_replace({query}, "note", "{"$1" * 10}", "note", "(.*)")'
+    return query
+
+
+@pytest.mark.integration
+class TestHostileLabels:
+    """A label value of a megabyte is clipped in the reason and the evidence: the history keeps both for every
+    answer, so one target's labels must not hold gigabytes there."""
+
+    async def test_a_megabyte_label_value_is_clipped_where_it_is_kept(self, prometheus, client_for):
+        check = {"name": "q", "kind": "prometheus", "query": _long_label_query(6), "each": True, "pass_if": "< 0.5"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["reason"].startswith('1 of 1 series fail; worst {note="0123456789')
+        assert len(body["reason"]) < 1000
+        note = body["details"]["series"][0]["labels"]["note"]
+        assert note.startswith("0123456789") and note.endswith("...") and len(note) <= 1024
+        history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        assert len(history) < 10_000

@@ -25,6 +25,10 @@ ERROR_RATE_LIMIT = 0.01
 # broken1 serves 10 req/s of which 1 is a 5xx (tests/integration/data_core.py).
 BROKEN_ERROR_RATIO = 0.1
 
+# A label value with a right-to-left override, ESC and BEL, as escapes: PromQL reads them as those characters,
+# and a page must show them as these escapes again, so that the text after them reads in order.
+BIDI_ESCAPED = r"\u202eliaf\x1b[32mok\x07"
+
 CANARY = {"canary_hash": {"type": "label_value", "required": True}}
 SHOP_RATIO = {
     "errors": 'sum(rate(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="{{ canary_hash }}", '
@@ -72,6 +76,15 @@ def checks(target_url: str) -> list[dict[str, Any]]:
             "query": 'max by (note) (ui_hostile{service="ui"})',
             "each": True,
             "pass_if": "< 5",
+        },
+        {
+            "name": "bidi-labels",
+            "kind": "prometheus",
+            "description": "a series whose label value reverses and recolours the text after it",
+            # As Prometheus answers it: a label value with U+202E (right-to-left override), ESC and BEL.
+            "query": f'label_replace(vector(1), "note", "{BIDI_ESCAPED}", "", "")',
+            "each": True,
+            "pass_if": "< 0.5",
         },
         {
             "name": "shop-budget",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.data_ui import HOSTILE
-from tests.ui.support import BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN
+from tests.ui.support import BIDI_ESCAPED, BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN
 
 pytestmark = pytest.mark.integration
 
@@ -315,6 +315,20 @@ class TestEscaping:
         assert any(HOSTILE in text for text in legend)
         no_script_ran(signed_in)
         screenshot(signed_in, shots, "xss")
+
+    def test_a_label_value_that_reverses_text_is_shown_as_escapes(self, signed_in, served, prometheus, shots):
+        from selenium.webdriver.common.by import By
+
+        signed_in.get(f"{served.url}/ui/checks/bidi-labels/run?at={prometheus.anchor}")
+        assert verdict_of(signed_in) == "FAIL"
+        # Obeyed, U+202E would show the rest of the reason backwards ("5.0 < fi_ssap teem ton seod").
+        reason = signed_in.find_element(By.ID, "reason").text
+        assert f'{{note="{BIDI_ESCAPED}"}} 1 does not meet pass_if < 0.5' in reason
+        legend = [t.text for t in signed_in.find_elements(By.CSS_SELECTOR, "svg text.legend")]
+        assert f'{{note="{BIDI_ESCAPED}"}}' in legend
+        page = signed_in.find_element(By.TAG_NAME, "body").text
+        assert not {"\u202e", "\x1b", "\x07"} & set(page)
+        screenshot(signed_in, shots, "bidi")
 
     def test_a_hostile_arg_is_text(self, signed_in, served, prometheus):
         from selenium.webdriver.common.by import By

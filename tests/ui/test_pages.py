@@ -160,6 +160,64 @@ class TestLinks:
         assert "PASS" in table
         assert "FAIL</a>" not in table
 
+    def test_a_filter_on_a_check_not_in_the_catalog_shows_in_the_form(self, served):
+        # A mistyped link (or a check a reload removed) lists nothing: the form must not say "any" meanwhile.
+        page = get(served, "/ui/?check=eror-rate", headers=BEARER).text
+        assert "no verdicts match the filter" in page
+        assert '<option value="eror-rate" selected>eror-rate (not in the catalog)</option>' in page
+        assert '<option value="" selected' not in page
+
+
+class TestFacts:
+    """The value and the threshold say what they measure and which way the threshold cuts, per kind."""
+
+    @pytest.mark.parametrize(
+        ("path", "value_means", "threshold_means"),
+        [
+            ("error-rate/run?canary_hash=broken1", "the query&#39;s value", "pass_if &lt; 0.01"),
+            (
+                "shop-budget/run?canary_hash=burn1",
+                "burn rate (x the error budget) of the tier named in the reason",
+                "that tier&#39;s factor: both its windows above it fire the tier",
+            ),
+            (
+                "conversion/run?canary_hash=kpiworse",
+                "estimated change, canary - baseline, in the KPI&#39;s units",
+                "tolerance, same units: a drop beyond it fails",
+            ),
+            ("release/run?canary_hash=broken1", "score, of 100", "pass_score"),
+        ],
+    )
+    def test_each_kind_says_what_its_numbers_measure(self, served, prometheus, path, value_means, threshold_means):
+        page = get(served, f"/ui/checks/{path}&at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="value-means">([^<]*)<', page).group(1).startswith(value_means)
+        assert re.search(r'id="threshold-means">([^<]*)<', page).group(1) == threshold_means
+
+    def test_http_smoke_counts_steps(self, served):
+        page = get(served, "/ui/checks/smoke/run", headers=BEARER).text
+        assert re.search(r'id="value">2<.*id="value-means">steps passed<', page, re.S)
+        assert re.search(r'id="threshold">3<.*id="threshold-means">steps, all must pass<', page, re.S)
+
+    def test_a_kpi_query_that_had_no_series_is_named_by_its_role(self, served, prometheus):
+        page = get(served, f"/ui/checks/conversion/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert "the canary total query returned no series" in page
+        queries = re.findall(r'<p class="query-role">([^<]+)</p><pre class="query">([^<]+)</pre>', page)
+        assert dict(queries)["canary.total"].startswith("sum(increase(kpi_visits_total{")
+        assert "rollouts_pod_template_hash=&#34;nosuch&#34;" in dict(queries)["canary.total"]
+
+    def test_http_smoke_lists_what_failed_in_each_step(self, served):
+        # A reason names one failed assertion ("... (and 2 more failed assertions)"): the table lists each.
+        page = get(served, "/ui/checks/smoke/run", headers=BEARER).text
+        table = page.split('<table class="steps">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", table)
+        assert rows == [("health", "pass", "200"), ("burst", "pass", "200"), ("hostile", "fail", "200")]
+        assert "<div>status: expected 500, got 200</div>" in table
+
+    def test_no_value_no_caption(self, served, prometheus):
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert 'id="value">none<' in page
+        assert 'id="value-means"' not in page
+
 
 class TestRangePlot:
     """A check with a range is plotted over exactly the range it judges, at its step."""
@@ -176,3 +234,10 @@ class TestRangePlot:
         assert len(points) == 61
         levels = sorted({p.split(",")[1] for p in points})
         assert len(levels) == 2
+
+    def test_a_burn_plot_without_series_says_so(self, served, prometheus):
+        page = get(served, f"/ui/checks/shop-budget/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
+        assert re.search(r'id="verdict">INCONCLUSIVE<', page)
+        burn = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</figcaption>", 1)[0]
+        assert "no series in the window" in burn
+        assert "<polyline" not in page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</svg>", 1)[0]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable, strict_json
+from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable, shown, strict_json
 
 
 def strict_loads(body: bytes):
@@ -159,3 +159,12 @@ class TestPrintable:
     def test_other_text_is_unchanged(self):
         text = 'café 日本 ok ÿ {a="b"} \\x1b'
         assert printable(text) is text
+
+    def test_characters_that_reorder_or_hide_text_are_written_as_escapes(self):
+        # U+202E would show the rest of the line backwards; a zero-width space and U+2028 hide or break it.
+        assert printable('worst {a="\u202eliaf"} 1\u200b\u2028\u2066') == (
+            'worst {a="\\u202eliaf"} 1\\u200b\\u2028\\u2066'
+        )
+
+    def test_a_page_keeps_newlines_and_tabs(self):
+        assert shown("sum(x)\n\t/ y\r\x1b\u202e") == "sum(x)\n\t/ y\\x0d\\x1b\\u202e"

@@ -1,0 +1,97 @@
+"""A verdict page after a reload changed its check: the answer, its plots and a notice, as decided then."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analyzer.appkeys import LIVE
+from analyzer.catalog import load_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.ui.support import checks
+
+pytestmark = pytest.mark.integration
+
+# burn1 burns 2.5% of its requests over the last 5 minutes at the anchor (tests/integration/data_error_budget.py).
+BURN1_SHORT_ERROR_RATIO = 0.025
+
+
+def write_catalog(
+    path: Path, prometheus_url: str, objective: float, *, with_budget: bool = True, description: str = "error rate"
+) -> None:
+    """The UI catalog's error-rate check with that description, and its shop-budget check with that objective."""
+    chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in ("error-rate", "shop-budget")]
+    found = [
+        {**c, "objective": objective} if c["name"] == "shop-budget" else {**c, "description": description}
+        for c in chosen
+    ]
+    if not with_budget:
+        found = [c for c in found if c["name"] != "shop-budget"]
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus_url}}, "checks": found}))
+
+
+def last_value(svg: str, css: str) -> float:
+    """The value of the last point of the line of class `css`, read back through the plot's own y scale."""
+    low, high = (float(v) for v in re.search(r'data-y-low="([^"]+)" data-y-high="([^"]+)"', svg).groups())
+    bottom, top = (float(v) for v in re.search(r'data-plot-bottom="([^"]+)" data-plot-top="([^"]+)"', svg).groups())
+    points = re.search(rf'<polyline points="([^"]+)" class="series {css}"', svg).group(1).split()
+    y = float(points[-1].split(",")[1])
+    return low + (bottom - y) / (bottom - top) * (high - low)
+
+
+@pytest.fixture
+async def reloading(aiohttp_client, prometheus, tmp_path):
+    """A client of an analyzer whose catalog file the test rewrites and reloads; the budget check at 99.9%."""
+    path = tmp_path / "catalog.yaml"
+    write_catalog(path, prometheus.url, 99.9)
+    app = create_app(Settings(catalog=path), load_catalog(path, Registry.default()), Registry.default())
+    client = await aiohttp_client(app)
+
+    async def reload(objective: float, **changes: object) -> None:
+        write_catalog(path, prometheus.url, objective, **changes)
+        assert await app[LIVE].reload("test") == "reloaded"
+
+    client.reload = reload
+    return client
+
+
+class TestAfterAReload:
+    """The page of an answer decided before a reload shows that answer, plots it by the definition that decided
+    it, and says the check has changed since."""
+
+    async def test_a_changed_check_is_plotted_as_it_decided_and_says_so(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        # A budget ten times larger: by today's definition, the burn that failed the page tier is 2.5x, not 25x.
+        await reloading.reload(99.0)
+        page = await (await reloading.get(ui_url)).text()
+        assert 'id="verdict">FAIL<' in page
+        assert "The check&#39;s definition has changed since this answer" in page
+        svg = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
+        assert last_value(svg, "short") == pytest.approx(BURN1_SHORT_ERROR_RATIO / 0.001, rel=0.02)
+
+    async def test_an_unchanged_check_says_nothing(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, description="another check changed")
+        await reloading.get(f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}")
+        page = await (await reloading.get(ui_url)).text()
+        assert 'id="verdict">FAIL<' in page
+        assert 'id="changed-since"' not in page
+
+    async def test_a_removed_check_says_so_and_is_still_plotted(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        assert answer.status == 200
+        index = await (await reloading.get("/ui/")).text()
+        seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
+        await reloading.reload(99.9, with_budget=False)
+        page = await (await reloading.get(f"/ui/verdicts/{seq}")).text()
+        assert 'id="verdict">FAIL<' in page
+        assert "The check is no longer in the catalog" in page
+        svg = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
+        assert last_value(svg, "short") == pytest.approx(BURN1_SHORT_ERROR_RATIO / 0.001, rel=0.02)

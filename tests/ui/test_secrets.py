@@ -1,0 +1,46 @@
+"""A verdict page of a check with a secret arg: the secret is not on the page, and no plot is drawn from a query
+that holds it as <redacted>."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.ui.support import checks
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def client(aiohttp_client, prometheus):
+    error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
+    # The same check with its label value a secret: what a tenant id that must not be shown would be.
+    secret = {
+        **error_rate,
+        "name": "secret-error-rate",
+        "params": {"canary_hash": {"type": "label_value", "secret": True, "required": True}},
+    }
+    secret["query"] = error_rate["query"].replace('="{{ canary_hash }}"', '!="{{ canary_hash }}"')
+    catalog = build_catalog(
+        [("ui.yaml", {"sources": {"default": {"url": prometheus.url}}, "checks": [secret]})], Registry.default()
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+class TestSecretArgs:
+    """A page has no secret to send: a query that holds one as <redacted> is not sent to plot other series."""
+
+    async def test_a_query_holding_a_secret_is_not_plotted(self, client, prometheus):
+        answer = await client.get(
+            f"/api/v1/checks/secret-error-rate/run?canary_hash=healthy1&at={prometheus.anchor}&explain=true"
+        )
+        body = await answer.json()
+        assert body["details"]["queries"][0].count('!="<redacted>"') == 2
+        page = await (await client.get(body["ui_url"])).text()
+        assert "healthy1" not in page
+        # Sent, `!="<redacted>"` would match every pod: broken1's and idle1's lines drawn as this answer's evidence.
+        assert "which a page never sends again" in page
+        assert "<polyline" not in page
