@@ -219,7 +219,6 @@ class VerdictHistory:
     def record_evaluation(
         self,
         evaluation: Evaluation,
-        *,
         caller: str,
         request_id: str,
         catalog_version: str,
@@ -228,7 +227,8 @@ class VerdictHistory:
         reached: frozenset[str] = frozenset(),
     ) -> None:
         """Keep an evaluated request of `caller` (whose share it counts against: auth.admission_caller); `reached`:
-        the other checks it ran (Catalog.reached)."""
+        the other checks it ran (Catalog.reached). Not keyword-only: the run endpoint passes them by position, on
+        every answer."""
         self._append(caller, evaluation, request_id, catalog_version, client, user_agent, reached)
 
     def record_rejection(
