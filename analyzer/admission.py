@@ -13,22 +13,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.errors import Overloaded
-
-
-@dataclass
-class _Share:
-    """One caller's running evaluations and its waiters (sequence number, future), oldest first."""
-
-    running: int = 0
-    waiters: deque[tuple[int, asyncio.Future[None]]] = field(default_factory=deque)
-
-    @property
-    def load(self) -> int:
-        return self.running + len(self.waiters)
 
 
 class Admission:
@@ -45,7 +32,12 @@ class Admission:
         self.queue_timeout_s = queue_timeout_s
         self._running = 0
         self._queued = 0
-        self._shares: dict[str, _Share] = {}
+        # Each caller's running evaluations, a plain count held only while it is not 0: taking a free slot and
+        # giving it back is every evaluation's path, where an object per caller made and dropped per request (at
+        # c=1 a caller runs one evaluation at a time) cost about 6k instructions.
+        self._running_of: dict[str, int] = {}
+        # Each waiting caller's waiters (sequence number, future), oldest first; held only while not empty.
+        self._waiters_of: dict[str, deque[tuple[int, asyncio.Future[None]]]] = {}
         self._sequence = itertools.count()
 
     @property
@@ -60,7 +52,8 @@ class Admission:
 
     def shares(self) -> dict[str, tuple[int, int]]:
         """Caller to (running, queued), for callers with either."""
-        return {caller: (share.running, len(share.waiters)) for caller, share in self._shares.items()}
+        running, waiters = self._running_of, self._waiters_of
+        return {caller: (running.get(caller, 0), len(waiters.get(caller, ()))) for caller in {**running, **waiters}}
 
     def refuses(self, caller: str) -> bool:
         """Whether a new evaluation for `caller` would be refused at once (cheap: no request parsing needed)."""
@@ -83,8 +76,7 @@ class Admission:
 
     def track(self, future: asyncio.Future[Any], caller: str = "") -> None:
         """Count `future` as holding a slot of `caller` until it is done (taken at once, never queued)."""
-        share = self._share(caller)
-        share.running += 1
+        self._running_of[caller] = self._running_of.get(caller, 0) + 1
         self._running += 1
         future.add_done_callback(lambda _: self.release(caller))
 
@@ -92,7 +84,8 @@ class Admission:
         """Take a slot for `caller` if one is free now (what `acquire` does then, without a coroutine); False,
         with nothing taken, when `acquire` would have to queue or refuse."""
         if self.limit is None or self._running < self.limit:
-            self._share(caller).running += 1
+            running = self._running_of
+            running[caller] = running.get(caller, 0) + 1
             self._running += 1
             return True
         return False
@@ -100,20 +93,19 @@ class Admission:
     async def acquire(self, caller: str = "") -> None:
         """Take a slot for `caller`, waiting in the fair queue when all are busy; Overloaded when the queue
         has no room for it, when a lighter caller takes its place, or after `queue_timeout_s`."""
-        share = self._share(caller)
-        if self.limit is None or self._running < self.limit:
-            share.running += 1
-            self._running += 1
+        if self.take(caller):
             return
         if self._queued >= self.max_queued:
             victim = self._victim(caller)
             if victim is None:
-                self._forget_if_idle(caller)
                 raise self._overloaded(
                     f"{self._running} evaluations are running and {self._queued} waiting, "
                     f"the limits are {self.limit} and {self.max_queued}"
                 )
-            _, shed = self._shares[victim].waiters.pop()
+            shed_from = self._waiters_of[victim]
+            _, shed = shed_from.pop()
+            if not shed_from:
+                del self._waiters_of[victim]
             self._queued -= 1
             if not shed.done():
                 shed.set_exception(
@@ -121,7 +113,10 @@ class Admission:
                 )
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (next(self._sequence), waiter)
-        share.waiters.append(entry)
+        waiters = self._waiters_of.get(caller)
+        if waiters is None:
+            waiters = self._waiters_of[caller] = deque()
+        waiters.append(entry)
         self._queued += 1
         try:
             async with asyncio.timeout(self.queue_timeout_s):
@@ -140,55 +135,55 @@ class Admission:
 
     def release(self, caller: str = "") -> None:
         """Give back `caller`'s slot; the next one goes to the waiting caller holding the fewest."""
-        share = self._shares[caller]
-        share.running -= 1
+        running = self._running_of
+        left = running[caller] - 1
+        if left:
+            running[caller] = left
+        else:
+            del running[caller]
         self._running -= 1
-        self._forget_if_idle(caller)
-        self._grant()
+        if self._queued:
+            self._grant()
 
     def _grant(self) -> None:
+        running, waiting = self._running_of, self._waiters_of
         while self._queued and (self.limit is None or self._running < self.limit):
-            share = min((s for s in self._shares.values() if s.waiters), key=lambda s: (s.running, s.waiters[0][0]))
-            _, waiter = share.waiters.popleft()
+            caller, waiters = min(waiting.items(), key=lambda item: (running.get(item[0], 0), item[1][0][0]))
+            _, waiter = waiters.popleft()
+            if not waiters:
+                del waiting[caller]
             self._queued -= 1
             if waiter.done():
                 # Its wait was cancelled (a timeout) and its task has not run yet to withdraw it.
                 continue
-            share.running += 1
+            running[caller] = running.get(caller, 0) + 1
             self._running += 1
             waiter.set_result(None)
 
     def _victim(self, caller: str) -> str | None:
         """The caller whose newest waiter would give way to `caller`: the heaviest, if heavier by two or
         more (by one, they would only trade places)."""
-        mine = self._shares[caller].load if caller in self._shares else 0
+        mine = self._load(caller)
         heaviest = max(
-            ((c, s) for c, s in self._shares.items() if s.waiters and c != caller),
-            key=lambda item: item[1].load,
+            ((c, self._load(c)) for c in self._waiters_of if c != caller),
+            key=lambda item: item[1],
             default=None,
         )
-        if heaviest is None or heaviest[1].load < mine + 2:
+        if heaviest is None or heaviest[1] < mine + 2:
             return None
         return heaviest[0]
 
-    def _share(self, caller: str) -> _Share:
-        # Not setdefault(caller, _Share()): that builds a share (and its deque) on every call, 3k instructions.
-        share = self._shares.get(caller)
-        if share is None:
-            share = self._shares[caller] = _Share()
-        return share
+    def _load(self, caller: str) -> int:
+        """The evaluations `caller` runs and waits for."""
+        return self._running_of.get(caller, 0) + len(self._waiters_of.get(caller, ()))
 
     def _withdraw(self, caller: str, entry: tuple[int, asyncio.Future[None]]) -> None:
-        share = self._shares.get(caller)
-        if share is not None and entry in share.waiters:
-            share.waiters.remove(entry)
+        waiters = self._waiters_of.get(caller)
+        if waiters is not None and entry in waiters:
+            waiters.remove(entry)
             self._queued -= 1
-        self._forget_if_idle(caller)
-
-    def _forget_if_idle(self, caller: str) -> None:
-        share = self._shares.get(caller)
-        if share is not None and share.running == 0 and not share.waiters:
-            del self._shares[caller]
+            if not waiters:
+                del self._waiters_of[caller]
 
     def _overloaded(self, why: str) -> Overloaded:
         return Overloaded(f"{why}; retry in {self.retry_after_s} s", self.retry_after_s)

@@ -174,7 +174,6 @@ class EvalContext:
 
     def __init__(
         self,
-        *,
         args: Mapping[str, ArgValue],
         evaluation_time: datetime,
         deadline: float,
@@ -182,7 +181,9 @@ class EvalContext:
         run_check: RunCheck | None = None,
         check: Check | None = None,
     ) -> None:
-        """`check`: the check being evaluated, whose `member_names()` are all `run_check` may run (none without)."""
+        """`check`: the check being evaluated, whose `member_names()` are all `run_check` may run (none without).
+        Not keyword-only: the runner makes one per evaluation by position (keyword arguments to a class cost about
+        3k instructions more, a dict of them built for `__init__`)."""
         self.args = dict(args)
         self.evaluation_time = evaluation_time
         self.deadline = deadline

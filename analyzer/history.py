@@ -225,7 +225,6 @@ class VerdictHistory:
     def record_evaluation(
         self,
         evaluation: Evaluation,
-        *,
         caller: str,
         request_id: str,
         catalog_version: str,
@@ -235,7 +234,8 @@ class VerdictHistory:
         definition: Check | None = None,
     ) -> None:
         """Keep an evaluated request of `caller` (whose share it counts against: auth.admission_caller); `reached`:
-        the other checks it ran (Catalog.reached); `definition`: the check that decided it."""
+        the other checks it ran (Catalog.reached); `definition`: the check that decided it. Not keyword-only: the
+        run endpoint passes them by position, on every answer."""
         self._append(caller, evaluation, request_id, catalog_version, client, user_agent, reached, definition)
 
     def record_rejection(

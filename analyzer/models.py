@@ -38,6 +38,9 @@ class NoDataPolicy(StrEnum):
 Threshold = float | list[float] | None
 
 
+_N, _I = ord("N"), ord("I")
+
+
 def strict_json(data: Any, indent: int | None = None) -> bytes:
     """`data` (JSON values) as strict JSON in UTF-8, the one encoding of every answer: ValueError rather than
     a bare NaN or Infinity, which Go's encoding/json (Argo Rollouts) rejects."""
@@ -50,8 +53,9 @@ def strict_json(data: Any, indent: int | None = None) -> bytes:
         return json.dumps(data, allow_nan=False, indent=indent, separators=None if indent else (",", ":")).encode()
     # to_json writes a non-finite number as the constant NaN, Infinity or -Infinity; text may hold those words too.
     # A one-byte search (memchr) first: most answers hold no capital N or I, and searching for the words
-    # costs several times as much.
-    if ((b"N" in body and b"NaN" in body) or (b"I" in body and b"Infinity" in body)) and not _all_finite(data):
+    # costs several times as much. The byte as an int: `bytes in bytes` first tries its needle as an int, and
+    # the TypeError it raises and clears cost about 2k instructions a search.
+    if ((_N in body and b"NaN" in body) or (_I in body and b"Infinity" in body)) and not _all_finite(data):
         raise ValueError("a number that is NaN or infinite cannot be written as JSON")
     return body
 

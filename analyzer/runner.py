@@ -220,13 +220,14 @@ class Runner:
             if secret
             else hidden
         )
+        # By position (see EvalContext.__init__): args, time, deadline, sources, run_check, check.
         ctx = EvalContext(
-            args=args,
-            evaluation_time=evaluation_time,
-            deadline=loop.time() + deadline_s,
-            sources=self.sources,
-            run_check=lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
-            check=check,
+            args,
+            evaluation_time,
+            loop.time() + deadline_s,
+            self.sources,
+            lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
+            check,
         )
         error_code: str | None = None
         http_status = 200
