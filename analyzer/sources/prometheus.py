@@ -150,15 +150,24 @@ class Series:
     samples: list[tuple[float, float]]
 
     def describe(self) -> str:
-        """The series as PromQL shows it: `name{a="b"}`, each name and value clipped to
-        DESCRIBED_LABEL_CHARS (a target's label value can be megabytes, and reasons are kept and logged)."""
+        """The series as PromQL shows it: `name{a="b"}`, each value quoted as a PromQL string (a quote or a
+        backslash in it escaped), each name and value clipped to DESCRIBED_LABEL_CHARS (a target's label value
+        can be megabytes, and reasons are kept and logged)."""
         name = clip(self.labels.get("__name__", ""), DESCRIBED_LABEL_CHARS)
         inner = ", ".join(
-            f'{clip(k, DESCRIBED_LABEL_CHARS)}="{clip(v, DESCRIBED_LABEL_CHARS)}"'
+            f'{clip(k, DESCRIBED_LABEL_CHARS)}="{_promql_quoted(clip(v, DESCRIBED_LABEL_CHARS))}"'
             for k, v in sorted(self.labels.items())
             if k != "__name__"
         )
         return f"{name}{{{inner}}}" if inner or not name else name
+
+
+def _promql_quoted(value: str) -> str:
+    """The inside of a PromQL double-quoted string holding `value`: a label value `x"} 0.001 meets` cannot close
+    the quote and pass for the reason's own words."""
+    if '"' in value or "\\" in value or "\n" in value:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return value
 
 
 def made_series(labels: dict[str, str], samples: list[tuple[float, float]]) -> Series:

@@ -251,6 +251,12 @@ class TestParseResult:
         assert result.series[0].labels == {"code": "500"}
         assert result.series[0].describe() == '{code="500"}'
 
+    def test_a_label_value_is_quoted_as_promql_quotes_it(self):
+        # A quote in a value cannot close the string and read as the reason's own words.
+        labels = {"pod": 'x"} 0.001 meets pass_if', "path": "C:\\tmp", "note": "two\nlines"}
+        described = Series(labels, []).describe()
+        assert described == '{note="two\\nlines", path="C:\\\\tmp", pod="x\\"} 0.001 meets pass_if"}'
+
     def test_empty_matrix_stays_a_matrix(self):
         assert parse_result("q", {"resultType": "matrix", "result": []}).result_type == "matrix"
 
