@@ -259,6 +259,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from analyzer.errors import CheckNotFound
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
@@ -281,7 +282,16 @@ def _run(args: argparse.Namespace) -> int:
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
-    check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    try:
+        check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    except CheckNotFound:
+        if args.unrecognized:
+            # `run --arg token "$TOKEN" NAME`: the value took the place of the check's name, which is not quoted.
+            build_parser().error(
+                "unrecognized arguments (not shown: a word after an --arg without =VALUE took the place of the "
+                "check's name, and may be that arg's value); an arg is one word: --arg KEY=VALUE"
+            )
+        raise
     if args.unrecognized:
         _usage_error(args, check.secret_params())
     configs = catalog.sources
