@@ -144,9 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
-        if unrecognized and not _arg_hint(args, unrecognized):
+        if unrecognized and not any("=" not in item for item in getattr(args, "arg", None) or []):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
-        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
+        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted
+        # (a value that starts with "-" is unrecognized as an option would be).
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -161,7 +162,8 @@ def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozens
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
     value of a `secret` param is not quoted."""
     for item in getattr(args, "arg", None) or []:
-        if "=" not in item and unrecognized[0] and not unrecognized[0].startswith("-"):
+        # A word after a secret key is its value whatever it starts with: "-" starts 1 in 64 base64url tokens.
+        if "=" not in item and unrecognized[0] and (item in secret or not unrecognized[0].startswith("-")):
             return f" (an arg is one word: did you mean --arg {item}={_shown_word(unrecognized[0], item, secret)}?)"
     return ""
 
@@ -170,7 +172,7 @@ def _shown_word(word: str, key: str, secret: frozenset[str]) -> str:
     """A word of the command line as a usage error quotes it: REDACTED when it may be a secret param's value."""
     from analyzer.redaction import REDACTED
 
-    return REDACTED if key in secret and not word.startswith("-") else word
+    return REDACTED if key in secret else word
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:

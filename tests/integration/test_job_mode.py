@@ -235,7 +235,13 @@ class TestSecretArgs:
 
     @pytest.mark.parametrize(
         "words",
-        [("--arg", "token", JOB_TOKEN), ("--arg", JOB_TOKEN), ("--arg", "build", "2", "--arg", "token", JOB_TOKEN)],
+        [
+            ("--arg", "token", JOB_TOKEN),
+            ("--arg", JOB_TOKEN),
+            ("--arg", "build", "2", "--arg", "token", JOB_TOKEN),
+            # A value that starts with "-" (1 in 64 base64url tokens) is unrecognized as an unknown option is.
+            ("--arg", "token", f"-{JOB_TOKEN}"),
+        ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
