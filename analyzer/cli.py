@@ -144,9 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
-        if unrecognized and not _arg_hint(args, unrecognized):
+        if unrecognized and not any("=" not in item for item in getattr(args, "arg", None) or []):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
-        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
+        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted
+        # (a value that starts with "-" is unrecognized as an option would be).
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -161,7 +162,8 @@ def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozens
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
     value of a `secret` param is not quoted."""
     for item in getattr(args, "arg", None) or []:
-        if "=" not in item and unrecognized[0] and not unrecognized[0].startswith("-"):
+        # A word after a secret key is its value whatever it starts with: "-" starts 1 in 64 base64url tokens.
+        if "=" not in item and unrecognized[0] and (item in secret or not unrecognized[0].startswith("-")):
             return f" (an arg is one word: did you mean --arg {item}={_shown_word(unrecognized[0], item, secret)}?)"
     return ""
 
@@ -170,7 +172,7 @@ def _shown_word(word: str, key: str, secret: frozenset[str]) -> str:
     """A word of the command line as a usage error quotes it: REDACTED when it may be a secret param's value."""
     from analyzer.redaction import REDACTED
 
-    return REDACTED if key in secret and not word.startswith("-") else word
+    return REDACTED if key in secret else word
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -259,6 +261,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from analyzer.errors import CheckNotFound
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
@@ -281,7 +284,16 @@ def _run(args: argparse.Namespace) -> int:
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
-    check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    try:
+        check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
+    except CheckNotFound:
+        if args.unrecognized:
+            # `run --arg token "$TOKEN" NAME`: the value took the place of the check's name, which is not quoted.
+            build_parser().error(
+                "unrecognized arguments (not shown: a word after an --arg without =VALUE took the place of the "
+                "check's name, and may be that arg's value); an arg is one word: --arg KEY=VALUE"
+            )
+        raise
     if args.unrecognized:
         _usage_error(args, check.secret_params())
     configs = catalog.sources

@@ -162,15 +162,16 @@ def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
     failure_limit = _int(metric.get("failureLimit"), "failureLimit", [])
     if failure_limit is not None and failure_limit < 0:
         problems.append(f"metric {name}: failureLimit {failure_limit} disables it: no `fail` fails the metric")
-    for key in ("failureLimit", "inconclusiveLimit"):
-        limit = _int(metric.get(key), key, [])
-        if limit is not None and count is not None and limit >= count and not needs_passes:
-            # At the count Argo ends the metric Successful unless a limit was exceeded: with limit >= count,
-            # `count` answers of `fail` (or `inconclusive`) and not one `pass` end it Successful.
-            problems.append(
-                f"metric {name}: {key} {limit} is not below count {count}: {count} answers, none of them pass, "
-                "end the metric Successful"
-            )
+    # Unset limits are 0; one given as an arg is only known once resolved, and can only admit more.
+    limits = {key: max(_int(metric.get(key), key, []) or 0, 0) for key in ("failureLimit", "inconclusiveLimit")}
+    if count is not None and sum(limits.values()) >= count and not needs_passes:
+        # At the count Argo ends the metric Successful unless a limit was exceeded, and the two limits admit
+        # their sum of answers that are not `pass` (failureLimit 1 and inconclusiveLimit 1: a `fail` and an
+        # `inconclusive`): when it reaches the count, `count` answers, none of them pass, end it Successful.
+        problems.append(
+            f"metric {name}: failureLimit {limits['failureLimit']} + inconclusiveLimit {limits['inconclusiveLimit']} "
+            f"is not below count {count}: {count} answers, none of them pass, end the metric Successful"
+        )
     return problems
 
 

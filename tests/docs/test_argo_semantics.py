@@ -224,6 +224,8 @@ class TestNoSuccessWithoutAPass:
             {"count": 5, "interval": "1m", "failureLimit": 5},  # five `fail` end Successful
             {"inconclusiveLimit": 1},  # no count, no interval: one measurement
             {"count": 5, "interval": "1m", "failureLimit": -1, "consecutiveSuccessLimit": 2},  # `fail` never fails
+            {"count": 2, "interval": "1m", "failureLimit": 1, "inconclusiveLimit": 1},  # a fail, an inconclusive
+            {"count": 5, "interval": "1m", "failureLimit": 4, "inconclusiveLimit": 1},  # four fail, one inconclusive
         ],
     )
     def test_limits_that_let_no_pass_succeed(self, fields):
@@ -232,7 +234,7 @@ class TestNoSuccessWithoutAPass:
     @pytest.mark.parametrize(
         "fields",
         [
-            {"count": 5, "interval": "1m", "failureLimit": 4, "inconclusiveLimit": 4},  # the 5th must pass
+            {"count": 5, "interval": "1m", "failureLimit": 2, "inconclusiveLimit": 2},  # the 5th must pass
             {"interval": "1m", "inconclusiveLimit": 3},  # background: runs until a limit is exceeded
             {"count": 3, "interval": "1m", "inconclusiveLimit": 3, "consecutiveSuccessLimit": 2},  # needs 2 passes
             {"count": "{{args.x}}", "interval": "1m", "failureLimit": 2},  # known once resolved

@@ -235,12 +235,28 @@ class TestSecretArgs:
 
     @pytest.mark.parametrize(
         "words",
-        [("--arg", "token", JOB_TOKEN), ("--arg", JOB_TOKEN), ("--arg", "build", "2", "--arg", "token", JOB_TOKEN)],
+        [
+            ("--arg", "token", JOB_TOKEN),
+            ("--arg", JOB_TOKEN),
+            ("--arg", "build", "2", "--arg", "token", JOB_TOKEN),
+            # A value that starts with "-" (1 in 64 base64url tokens) is unrecognized as an unknown option is.
+            ("--arg", "token", f"-{JOB_TOKEN}"),
+        ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
         assert code == 2, out
         assert "KEY=VALUE" in err or "an arg is one word: did you mean --arg " in err
+        assert JOB_TOKEN not in out + err
+
+    @pytest.mark.parametrize(
+        "words", [("--arg", "token", JOB_TOKEN, "creds"), ("--arg", "build", "2", "--arg", "token", JOB_TOKEN, "creds")]
+    )
+    async def test_a_token_in_the_place_of_the_check_name_is_not_quoted(self, catalog, words):
+        # The name written last: argparse takes the word after `--arg token` as the check's name.
+        code, out, err = await analyzer_run("--catalog", str(catalog), *words)
+        assert code == 2, out
+        assert "an arg is one word: --arg KEY=VALUE" in err
         assert JOB_TOKEN not in out + err
 
     async def test_a_bad_token_is_not_quoted(self, catalog):
