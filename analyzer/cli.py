@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
-        if unrecognized and not _arg_hint(args, unrecognized):
+        if unrecognized and not _valueless_keys(args):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
         # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
         args.collector_was_on = collecting
@@ -157,20 +157,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         (gc.enable if collecting else gc.disable)()
 
 
-def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozenset[str] = frozenset()) -> str:
+def _valueless_keys(args: argparse.Namespace) -> list[str]:
+    """The keys of the `--arg` items given without a value (`--arg KEY`, `--arg KEY=`): a word argparse did not
+    recognize may be the value of one of them."""
+    return [key for key, _, value in (item.partition("=") for item in getattr(args, "arg", None) or []) if not value]
+
+
+def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozenset[str]) -> str:
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
-    value of a `secret` param is not quoted."""
-    for item in getattr(args, "arg", None) or []:
-        if "=" not in item and unrecognized[0] and not unrecognized[0].startswith("-"):
-            return f" (an arg is one word: did you mean --arg {item}={_shown_word(unrecognized[0], item, secret)}?)"
-    return ""
-
-
-def _shown_word(word: str, key: str, secret: frozenset[str]) -> str:
-    """A word of the command line as a usage error quotes it: REDACTED when it may be a secret param's value."""
+    value is not quoted when a key given without one is in `secret`."""
+    keys = _valueless_keys(args)
+    hidden = [key for key in keys if key in secret]
+    if not keys or not unrecognized[0] or (unrecognized[0].startswith("-") and not hidden):
+        return ""
     from analyzer.redaction import REDACTED
 
-    return REDACTED if key in secret and not word.startswith("-") else word
+    return f" (an arg is one word: did you mean --arg {(hidden or keys)[0]}={REDACTED if hidden else unrecognized[0]}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -384,9 +386,11 @@ def _print_utf8(data: bytes) -> None:
 def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
     may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
-    keys = [item for item in args.arg if "=" not in item]
-    hidden = secret.intersection(keys)
-    words = [_shown_word(word, next(iter(hidden)), secret) if hidden else word for word in args.unrecognized]
+    from analyzer.redaction import REDACTED
+
+    # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
+    # starting with '-' is an option or a token: with a secret key among them, no word is quoted.
+    words = [REDACTED] * len(args.unrecognized) if secret.intersection(_valueless_keys(args)) else args.unrecognized
     build_parser().error(f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, secret)}")
 
 

@@ -235,7 +235,16 @@ class TestSecretArgs:
 
     @pytest.mark.parametrize(
         "words",
-        [("--arg", "token", JOB_TOKEN), ("--arg", JOB_TOKEN), ("--arg", "build", "2", "--arg", "token", JOB_TOKEN)],
+        [
+            ("--arg", "token", JOB_TOKEN),
+            ("--arg", JOB_TOKEN),
+            ("--arg", "build", "2", "--arg", "token", JOB_TOKEN),
+            # Which key a word belongs to argparse cannot tell; a token may start with '-' (base64url) or follow
+            # an empty `token=`.
+            ("--arg", "build", "--arg", "token", JOB_TOKEN),
+            ("--arg", "token", f"-{JOB_TOKEN}"),
+            ("--arg", "token=", JOB_TOKEN),
+        ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
