@@ -236,6 +236,8 @@ NOTE = "note-6a2f8e0d"
 SESSION = "sess-3d7a1b9f"
 # The user info of a URL a target redirects to: a password it hands over, as a session in a query would be.
 HOP_USER_INFO = "svc-user:hop-pw-5e2c"
+# A session cookie the catalog sends beside one that is no secret: a server quotes each cookie's value alone.
+COOKIE_SESSION = "ck-7d41b2e0a9"
 SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
 
 
@@ -250,6 +252,7 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
             {
                 "headers": dict(request.headers),
                 "basic": base64.b64decode(basic).decode() if basic else None,
+                "cookies": dict(request.cookies),
                 "url": str(request.url),
                 "body": await request.text(),
             }
@@ -333,6 +336,13 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             ],
                         },
                         {
+                            "name": "cookie-echoed",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "headers": {"Cookie": f"theme=dark; sid={COOKIE_SESSION}"},
+                            "steps": [{"name": "echo", "path": "/echo", "retries": 0}],
+                        },
+                        {
                             "name": "too-many-redirects",
                             "kind": "http_smoke",
                             "base_url": f"http://app.shop.svc:{server.port}",
@@ -414,6 +424,13 @@ class TestSentSecrets:
         assert (body["verdict"], body["error"]) == ("error", "target_refused")
         assert not [where for where, text in shown.items() if "hop-pw" in text]
         assert "refused http://<redacted>@app.shop.svc:" in body["reason"]
+
+    async def test_a_cookie_value_echoed_alone_is_hidden(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "cookie-echoed")
+        assert body["verdict"] == "fail"
+        assert not [where for where, text in shown.items() if COOKIE_SESSION in text]
+        # A short value under a name that is no secret is evidence, not a credential.
+        assert '"cookies": {"theme": "dark", "sid": "<redacted>"}' in body["details"]["steps"][0]["body"]
 
     async def test_a_redirect_past_max_redirects_is_quoted_without_user_info_or_query(self, echo_api):
         body, shown = await self.shown_everywhere(echo_api, "too-many-redirects")
