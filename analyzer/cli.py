@@ -10,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -163,10 +163,13 @@ def _valueless_keys(args: argparse.Namespace) -> list[str]:
     return [key for key, _, value in (item.partition("=") for item in getattr(args, "arg", None) or []) if not value]
 
 
-def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozenset[str]) -> str:
-    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
-    value is not quoted when a key given without one is in `secret`."""
-    keys = _valueless_keys(args)
+def _arg_hint(
+    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str]
+) -> str:
+    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
+    of `params` (a word that names none may be a value itself); the value is not quoted when a key given without
+    one is in `secret`."""
+    keys = [key for key in _valueless_keys(args) if key in params]
     hidden = [key for key in keys if key in secret]
     if not keys or not unrecognized[0] or (unrecognized[0].startswith("-") and not hidden):
         return ""
@@ -285,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
     check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     if args.unrecognized:
-        _usage_error(args, check.secret_params())
+        _usage_error(args, check.params, check.secret_params())
     configs = catalog.sources
     if args.prometheus:
         from analyzer.pointing import pointed_at
@@ -383,7 +386,7 @@ def _print_utf8(data: bytes) -> None:
     sys.stdout.buffer.write(data + b"\n")
 
 
-def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:
+def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
     may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
     from analyzer.redaction import REDACTED
@@ -391,7 +394,9 @@ def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:
     # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
     # starting with '-' is an option or a token: with a secret key among them, no word is quoted.
     words = [REDACTED] * len(args.unrecognized) if secret.intersection(_valueless_keys(args)) else args.unrecognized
-    build_parser().error(f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, secret)}")
+    build_parser().error(
+        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret)}"
+    )
 
 
 def _stop_on_signals(stopped_by: list[signal.Signals]) -> None:

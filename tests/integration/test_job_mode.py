@@ -252,6 +252,12 @@ class TestSecretArgs:
         assert "KEY=VALUE" in err or "an arg is one word: did you mean --arg " in err
         assert JOB_TOKEN not in out + err
 
+    async def test_a_token_given_without_its_key_is_not_offered_as_one(self, catalog):
+        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`.
+        code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", JOB_TOKEN, "extra")
+        assert code == 2, out
+        assert "unrecognized arguments: extra\n" in err and JOB_TOKEN not in out + err
+
     async def test_a_bad_token_is_not_quoted(self, catalog):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
         assert code == 2, out
