@@ -10,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,10 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
-        if unrecognized and not any("=" not in item for item in getattr(args, "arg", None) or []):
+        if unrecognized and not _valueless_keys(args):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
-        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted
-        # (a value that starts with "-" is unrecognized as an option would be).
+        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -158,21 +157,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         (gc.enable if collecting else gc.disable)()
 
 
-def _arg_hint(args: argparse.Namespace, unrecognized: list[str], secret: frozenset[str] = frozenset()) -> str:
-    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`; the
-    value of a `secret` param is not quoted."""
-    for item in getattr(args, "arg", None) or []:
-        # A word after a secret key is its value whatever it starts with: "-" starts 1 in 64 base64url tokens.
-        if "=" not in item and unrecognized[0] and (item in secret or not unrecognized[0].startswith("-")):
-            return f" (an arg is one word: did you mean --arg {item}={_shown_word(unrecognized[0], item, secret)}?)"
-    return ""
+def _valueless_keys(args: argparse.Namespace) -> list[str]:
+    """The keys of the `--arg` items given without a value (`--arg KEY`, `--arg KEY=`): a word argparse did not
+    recognize may be the value of one of them."""
+    return [key for key, _, value in (item.partition("=") for item in getattr(args, "arg", None) or []) if not value]
 
 
-def _shown_word(word: str, key: str, secret: frozenset[str]) -> str:
-    """A word of the command line as a usage error quotes it: REDACTED when it may be a secret param's value."""
+def _arg_hint(
+    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str]
+) -> str:
+    """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
+    of `params` (a word that names none may be a value itself); the value is not quoted when a key given without
+    one is in `secret`."""
+    keys = [key for key in _valueless_keys(args) if key in params]
+    hidden = [key for key in keys if key in secret]
+    if not keys or not unrecognized[0] or (unrecognized[0].startswith("-") and not hidden):
+        return ""
     from analyzer.redaction import REDACTED
 
-    return REDACTED if key in secret else word
+    return f" (an arg is one word: did you mean --arg {(hidden or keys)[0]}={REDACTED if hidden else unrecognized[0]}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -295,7 +298,7 @@ def _run(args: argparse.Namespace) -> int:
             )
         raise
     if args.unrecognized:
-        _usage_error(args, check.secret_params())
+        _usage_error(args, check.params, check.secret_params())
     configs = catalog.sources
     if args.prometheus:
         from analyzer.pointing import pointed_at
@@ -393,13 +396,17 @@ def _print_utf8(data: bytes) -> None:
     sys.stdout.buffer.write(data + b"\n")
 
 
-def _usage_error(args: argparse.Namespace, secret: frozenset[str]) -> None:
+def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
     may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
-    keys = [item for item in args.arg if "=" not in item]
-    hidden = secret.intersection(keys)
-    words = [_shown_word(word, next(iter(hidden)), secret) if hidden else word for word in args.unrecognized]
-    build_parser().error(f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, secret)}")
+    from analyzer.redaction import REDACTED
+
+    # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
+    # starting with '-' is an option or a token: with a secret key among them, no word is quoted.
+    words = [REDACTED] * len(args.unrecognized) if secret.intersection(_valueless_keys(args)) else args.unrecognized
+    build_parser().error(
+        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret)}"
+    )
 
 
 def _stop_on_signals(stopped_by: list[signal.Signals]) -> None:

@@ -33,6 +33,7 @@ from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, printable, strict_json
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
+from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources import Sources
@@ -407,12 +408,15 @@ async def run_check(request: web.Request) -> web.Response:
     except AnalyzerError as exc:
         # The secret params asked for only here: an evaluated request shows its args through the runner.
         secret = check.secret_params() if check is not None else frozenset()
+        # An arg the check does not declare may be a credential sent the wrong way (`?access_token=...`): its name
+        # is what the refusal is about, its value is not kept.
+        declared = check.params if check is not None else {}
         history.record_rejection(
             name,
             http_status=exc.http_status,
             error=exc.code,
             message=exc.message,
-            args=shown_args(raw_args, secret),
+            args={k: v if k in declared else REDACTED for k, v in shown_args(raw_args, secret).items()},
             caller=caller,
             request_id=request_id,
             catalog_version=catalog_version,

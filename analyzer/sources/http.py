@@ -550,7 +550,7 @@ class HttpClient:
                     assert location is not None
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
-                            f"{where}: more than {max_redirects} redirects (the last to {location[:200]})"
+                            f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
                         )
                     # httpx already refused (as a protocol error) a Location it cannot join.
                     current = httpx.URL(url)

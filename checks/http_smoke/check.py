@@ -513,7 +513,7 @@ class HttpSmokeCheck(Check):
             form
             for name, value in request.headers.items()
             if self._secret_header(name, value)
-            for form in _credentials(value)
+            for form in (self._cookie_values(value) if name.lower() == "cookie" else _credentials(value))
         ]
         query = urlsplit(request.url).query
         found += [value for key, value in parse_qsl(query, keep_blank_values=False) if self._is_secret(key)]
@@ -524,6 +524,18 @@ class HttpSmokeCheck(Check):
             elif step.json_body is not None:
                 found += self._secret_leaves(json.loads(text), secret=False)
         return [value for value in found if value]
+
+    def _cookie_values(self, header: str) -> list[str]:
+        """A Cookie header's value, and the values of its cookies that a server may quote one by one (`unknown
+        session ...`): under a secret name, or long enough to be a credential (`theme=dark` is left: every
+        standalone "dark" of the evidence would be hidden)."""
+        found = [header]
+        for pair in header.split(";"):
+            name, _, value = pair.partition("=")
+            value = value.strip().strip('"')
+            if self._is_secret(name.strip()) or len(value) >= _FREE_TEXT_REDACT_CHARS:
+                found.append(value)
+        return found
 
     def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
         """The values of secret-named query parameters and the user info (`user:password`) in the URLs the target

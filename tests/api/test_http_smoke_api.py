@@ -236,6 +236,8 @@ NOTE = "note-6a2f8e0d"
 SESSION = "sess-3d7a1b9f"
 # The user info of a URL a target redirects to: a password it hands over, as a session in a query would be.
 HOP_USER_INFO = "svc-user:hop-pw-5e2c"
+# A session cookie the catalog sends beside one that is no secret: a server quotes each cookie's value alone.
+COOKIE_SESSION = "ck-7d41b2e0a9"
 SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
 
 
@@ -250,6 +252,7 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
             {
                 "headers": dict(request.headers),
                 "basic": base64.b64decode(basic).decode() if basic else None,
+                "cookies": dict(request.cookies),
                 "url": str(request.url),
                 "body": await request.text(),
             }
@@ -263,10 +266,19 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     async def sso_user_info(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://{HOP_USER_INFO}@{request.host}/echo")
 
+    async def sso_twice(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/sso-again")
+
+    async def sso_again(request: web.Request) -> web.Response:
+        # One hop more than the check follows: the Location it stops at is quoted in the reason.
+        raise web.HTTPFound(f"http://{HOP_USER_INFO}@{request.host}/echo?session={SESSION}")
+
     target = web.Application()
     target.router.add_route("*", "/echo", echo)
     target.router.add_get("/sso", sso)
     target.router.add_get("/sso-user-info", sso_user_info)
+    target.router.add_get("/sso-again", sso_again)
+    target.router.add_get("/sso-twice", sso_twice)
     server = await aiohttp_server(target)
     basic = base64.b64encode(f"smoke:{BASIC_PASSWORD}".encode()).decode()
     catalog = build_catalog(
@@ -321,6 +333,27 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "base_url": f"http://app.shop.svc:{server.port}",
                             "steps": [
                                 {"name": "hop", "path": "/sso-user-info", "retries": 0, "follow_redirects": True}
+                            ],
+                        },
+                        {
+                            "name": "cookie-echoed",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "headers": {"Cookie": f"theme=dark; sid={COOKIE_SESSION}"},
+                            "steps": [{"name": "echo", "path": "/echo", "retries": 0}],
+                        },
+                        {
+                            "name": "too-many-redirects",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {
+                                    "name": "hop",
+                                    "path": "/sso-twice",
+                                    "retries": 0,
+                                    "follow_redirects": True,
+                                    "max_redirects": 1,
+                                }
                             ],
                         },
                     ]
@@ -391,6 +424,22 @@ class TestSentSecrets:
         assert (body["verdict"], body["error"]) == ("error", "target_refused")
         assert not [where for where, text in shown.items() if "hop-pw" in text]
         assert "refused http://<redacted>@app.shop.svc:" in body["reason"]
+
+    async def test_a_cookie_value_echoed_alone_is_hidden(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "cookie-echoed")
+        assert body["verdict"] == "fail"
+        assert not [where for where, text in shown.items() if COOKIE_SESSION in text]
+        # A short value under a name that is no secret is evidence, not a credential.
+        assert '"cookies": {"theme": "dark", "sid": "<redacted>"}' in body["details"]["steps"][0]["body"]
+
+    async def test_a_redirect_past_max_redirects_is_quoted_without_user_info_or_query(self, echo_api):
+        body, shown = await self.shown_everywhere(echo_api, "too-many-redirects")
+        assert (body["verdict"], body["error"]) == ("error", "target_bad_answer")
+        assert not [where for where, text in shown.items() if "hop-pw" in text or SESSION in text]
+        port = body["details"]["base_url"].rpartition(":")[2]
+        assert body["reason"].endswith(
+            f"more than 1 redirects (the last to http://<redacted>@app.shop.svc:{port}/echo)"
+        )
 
 
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one

@@ -252,6 +252,16 @@ class TestVerdictHistory:
         page = json.loads(await answer.read(), parse_constant=refuse)
         assert [e["args"] for e in page["entries"]] == [{"canary_hash": "a\ud800"}, {"n": "+Inf"}]
 
+    async def test_the_value_of_an_undeclared_arg_is_not_kept(self, client):
+        # A credential sent the wrong way (a client adding `?access_token=` beside its header): refused for the
+        # arg's name, which is all the entry needs.
+        refused = await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc&access_token=tok-9f3e1a")
+        assert refused.status == 400
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert page["entries"][0]["args"] == {"canary_hash": "abc", "access_token": "<redacted>"}
+        shown = await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
+        assert "access_token" in shown and "tok-9f3e1a" not in shown
+
     @pytest.mark.parametrize(
         "query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b", "check=", "verdict="]
     )

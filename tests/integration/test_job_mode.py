@@ -239,8 +239,11 @@ class TestSecretArgs:
             ("--arg", "token", JOB_TOKEN),
             ("--arg", JOB_TOKEN),
             ("--arg", "build", "2", "--arg", "token", JOB_TOKEN),
-            # A value that starts with "-" (1 in 64 base64url tokens) is unrecognized as an unknown option is.
+            # Which key a word belongs to argparse cannot tell; a token may start with '-' (base64url: 1 in 64) or
+            # follow an empty `token=`.
+            ("--arg", "build", "--arg", "token", JOB_TOKEN),
             ("--arg", "token", f"-{JOB_TOKEN}"),
+            ("--arg", "token=", JOB_TOKEN),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
@@ -258,6 +261,12 @@ class TestSecretArgs:
         assert code == 2, out
         assert "an arg is one word: --arg KEY=VALUE" in err
         assert JOB_TOKEN not in out + err
+
+    async def test_a_token_given_without_its_key_is_not_offered_as_one(self, catalog):
+        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`.
+        code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", JOB_TOKEN, "extra")
+        assert code == 2, out
+        assert "unrecognized arguments: extra\n" in err and JOB_TOKEN not in out + err
 
     async def test_a_bad_token_is_not_quoted(self, catalog):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
