@@ -339,6 +339,50 @@ class TestStoppedBeforeAVerdict:
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
 
 
+LATE_KIND = """
+import os
+import signal
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class LateCheck(Check):
+    kind: Literal["late"] = "late"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        # The pod is deleted as the verdict is reached: the signal is handled once the evaluation has returned.
+        os.kill(os.getpid(), signal.SIGTERM)
+        return Verdict(outcome=Outcome.PASS, reason="passed as the pod was deleted", value=1.0, threshold=1.0)
+"""
+
+
+@pytest.fixture
+def late(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment where a plugin registers kind `late`, whose evaluation sends its own process SIGTERM and
+    passes at once, and a catalog whose check `late` is of that kind (and uses no source)."""
+    site = tmp_path / "site"
+    info = site / "late_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: late-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nlate = late_kind:LateCheck\n")
+    (site / "late_kind.py").write_text(LATE_KIND)
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.safe_dump({"checks": [{"name": "late", "kind": "late"}]}))
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}, path
+
+
+class TestStoppedAsTheVerdictIsReached:
+    """A stop signal handled after the evaluation returned still ends `run` without a verdict: what it says
+    after a stop is not trusted (a check may have cut corners as it was cancelled)."""
+
+    async def test_a_pass_with_sigterm_is_no_verdict(self, late):
+        env, catalog = late
+        code, out, err = await analyzer_run("late", "--catalog", str(catalog), env=env)
+        assert code == 143, out
+        assert "analyzer: stopped by SIGTERM" in err and out == ""
+
+
 def _largest_file_bytes(size: int) -> None:
     """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
