@@ -392,9 +392,13 @@ class TestOutputThatCannotBeWritten:
     """Output that cannot be written is said in one line on stderr; the verdict's exit code stands, and no
     report cut short is left behind."""
 
-    async def test_a_full_stdout_keeps_the_verdict(self, catalog):
+    @pytest.mark.parametrize("output", [(), ("--json",), ("--explain",)])
+    async def test_a_full_stdout_keeps_the_verdict(self, catalog, output):
+        # Buffered, as `analyzer run ... > summary.txt` in a pipeline (the image and some shells set
+        # PYTHONUNBUFFERED, which has every write fail at once): the error surfaces at the flush.
+        buffered = {"PYTHONUNBUFFERED": ""}
         with open("/dev/full", "wb") as full:
-            code, _, err = await analyzer_run("broken", "--catalog", str(catalog), stdout=full)
+            code, _, err = await analyzer_run("broken", "--catalog", str(catalog), *output, env=buffered, stdout=full)
         assert code == 3, err
         assert err == "analyzer: cannot write the summary to stdout: No space left on device\n"
 
