@@ -218,6 +218,20 @@ class TestExitCodes:
 JOB_TOKEN = "jobtok-6b1f0e9d2c"
 
 
+class TestJsonOutput:
+    """--json writes the evaluation and --explain its evidence as JSON indented by two spaces, as
+    docs/job-mode.md shows them (a reader that stops at `head -n 5` sees the verdict)."""
+
+    @pytest.mark.parametrize("output", ["--json", "--explain"])
+    async def test_indented_by_two(self, catalog, output):
+        code, out, err = await analyzer_run("broken", "--catalog", str(catalog), output)
+        assert code == 3, err
+        lines = out.splitlines()
+        start = lines.index("{")
+        assert lines[start + 1].startswith('  "'), lines[start + 1]
+        assert json.loads("\n".join(lines[start:]))
+
+
 class TestSecretArgs:
     """An arg sent as a credential is never printed, in the summary, the JSON, the evidence or the JUnit file."""
 
