@@ -423,6 +423,12 @@ class TestOutputThatCannotBeWritten:
         assert code == 3, err
         assert json.loads(out)["details"]["steps"][0]["body"] == '{"status": "сломано"}'
 
+    async def test_a_junit_report_that_cannot_be_created_keeps_the_verdict(self, catalog, tmp_path):
+        junit = tmp_path / "missing" / "report.xml"
+        code, out, err = await analyzer_run("broken", "--catalog", str(catalog), "--junit", str(junit))
+        assert code == 3, out
+        assert err == f"analyzer: cannot write the JUnit report {str(junit)!r}: No such file or directory\n"
+
     async def test_a_junit_report_cut_short_is_removed(self, catalog, tmp_path):
         junit = tmp_path / "report.xml"
         code, out, err = await analyzer_run(
