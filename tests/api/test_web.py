@@ -349,6 +349,10 @@ class TestTextStatus:
             (Outcome.INCONCLUSIVE, 200, TEXT_NOT_PASSED_STATUS),
             (Outcome.ERROR, 502, 502),
             (Outcome.ERROR, 504, 504),
+            # A plugin's error may carry any status: a 2xx is never kept for it, anything else is.
+            (Outcome.ERROR, 204, TEXT_NOT_PASSED_STATUS),
+            (Outcome.ERROR, 299, TEXT_NOT_PASSED_STATUS),
+            (Outcome.ERROR, 300, 300),
         ],
     )
     def test_status(self, outcome, http_status, expected):

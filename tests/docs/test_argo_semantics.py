@@ -117,6 +117,31 @@ class TestMetricRules:
             for p in metric_problems(_metric(count=2, interval="1m", inconclusiveLimit=3))
         )
 
+    @pytest.mark.parametrize(
+        ("fields", "text"),
+        [
+            ({"count": 1, "failureLimit": 2}, "count must be >= failureLimit + consecutiveSuccessLimit"),
+            # failureLimit left out counts as 0, not as disabled.
+            ({"count": 1, "consecutiveSuccessLimit": 2}, "count must be >= failureLimit + consecutiveSuccessLimit"),
+            ({"count": 1, "inconclusiveLimit": 2}, "count must be >= inconclusiveLimit"),
+        ],
+    )
+    def test_a_count_of_one_below_a_limit(self, fields, text):
+        assert any(text in p for p in metric_problems(_metric(**fields)))
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"failureLimit": 3, "consecutiveSuccessLimit": 2},  # no count: no count to compare
+            {"count": 1, "consecutiveSuccessLimit": 1},  # failureLimit left out is 0
+            {"count": 2, "interval": "1m", "failureLimit": -1, "consecutiveSuccessLimit": 2},
+            {"count": 5, "interval": "1m", "failureLimit": -1, "consecutiveSuccessLimit": 2},
+            {"count": 3, "interval": "1m", "inconclusiveLimit": 3},
+        ],
+    )
+    def test_a_count_that_holds_the_limits(self, fields):
+        assert metric_problems(_metric(**fields)) == []
+
     def test_count_above_one_needs_an_interval(self):
         assert any("interval must be specified" in p for p in metric_problems(_metric(count=2)))
 
@@ -136,6 +161,8 @@ class TestMetricRules:
         metric = _metric()
         metric["provider"]["web"].update(method="POST", body="{}", jsonBody={})
         assert any("either body or jsonBody" in p for p in metric_problems(metric))
+        del metric["provider"]["web"]["jsonBody"]
+        assert metric_problems(metric) == []
 
     def test_exactly_one_provider(self):
         two = _metric()
@@ -238,6 +265,8 @@ class TestNoSuccessWithoutAPass:
             {"interval": "1m", "inconclusiveLimit": 3},  # background: runs until a limit is exceeded
             {"count": 3, "interval": "1m", "inconclusiveLimit": 3, "consecutiveSuccessLimit": 2},  # needs 2 passes
             {"count": "{{args.x}}", "interval": "1m", "failureLimit": 2},  # known once resolved
+            {"count": 3, "interval": "1m", "inconclusiveLimit": 3, "consecutiveSuccessLimit": 1},  # needs a pass
+            {"failureLimit": 0},  # the first `fail` fails
         ],
     )
     def test_limits_below_the_count(self, fields):
@@ -296,3 +325,27 @@ class TestTrafficBeforeTheFirstMeasurement:
 
     def test_before_promotion_there_is_no_traffic_to_wait_for(self):
         assert not self._problems(PRE_PROMOTION)
+
+    @staticmethod
+    def _posting(json_body: dict[str, Any]) -> list[str]:
+        metric = TestVerdictReading._analyzer_metric()
+        metric["provider"]["web"].update(
+            url="http://analyzer:8080/api/v1/checks/c/run", method="POST", jsonBody=json_body
+        )
+        template = _template(metric)
+        return traffic_start_problems(
+            _rollout_with(INLINE), lambda ref: template if ref["templateName"] == "t" else None
+        )
+
+    def test_the_canary_hash_in_a_json_body(self):
+        assert self._posting({"canary_hash": "{{args.x}}"})
+        assert not self._posting({"service": "{{args.x}}"})
+
+    def test_an_analysis_before_any_set_weight_is_not_at_a_traffic_start(self):
+        rollout = _rollout_with(INLINE)
+        steps = rollout["spec"]["strategy"]["canary"]["steps"]
+        steps.reverse()  # the analysis first, then setWeight: the last step is not the one before it
+        metric = TestVerdictReading._analyzer_metric()
+        metric["provider"]["web"]["url"] = "http://analyzer:8080/api/v1/checks/c/run?canary_hash={{args.x}}"
+        template = _template(metric)
+        assert not traffic_start_problems(rollout, lambda ref: template if ref["templateName"] == "t" else None)

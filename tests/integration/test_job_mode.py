@@ -218,6 +218,20 @@ class TestExitCodes:
 JOB_TOKEN = "jobtok-6b1f0e9d2c"
 
 
+class TestJsonOutput:
+    """--json writes the evaluation and --explain its evidence as JSON indented by two spaces, as
+    docs/job-mode.md shows them (a reader that stops at `head -n 5` sees the verdict)."""
+
+    @pytest.mark.parametrize("output", ["--json", "--explain"])
+    async def test_indented_by_two(self, catalog, output):
+        code, out, err = await analyzer_run("broken", "--catalog", str(catalog), output)
+        assert code == 3, err
+        lines = out.splitlines()
+        start = lines.index("{")
+        assert lines[start + 1].startswith('  "'), lines[start + 1]
+        assert json.loads("\n".join(lines[start:]))
+
+
 class TestSecretArgs:
     """An arg sent as a credential is never printed, in the summary, the JSON, the evidence or the JUnit file."""
 
@@ -364,6 +378,50 @@ class TestStoppedBeforeAVerdict:
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
 
 
+LATE_KIND = """
+import os
+import signal
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class LateCheck(Check):
+    kind: Literal["late"] = "late"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        # The pod is deleted as the verdict is reached: the signal is handled once the evaluation has returned.
+        os.kill(os.getpid(), signal.SIGTERM)
+        return Verdict(outcome=Outcome.PASS, reason="passed as the pod was deleted", value=1.0, threshold=1.0)
+"""
+
+
+@pytest.fixture
+def late(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment where a plugin registers kind `late`, whose evaluation sends its own process SIGTERM and
+    passes at once, and a catalog whose check `late` is of that kind (and uses no source)."""
+    site = tmp_path / "site"
+    info = site / "late_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: late-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nlate = late_kind:LateCheck\n")
+    (site / "late_kind.py").write_text(LATE_KIND)
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.safe_dump({"checks": [{"name": "late", "kind": "late"}]}))
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}, path
+
+
+class TestStoppedAsTheVerdictIsReached:
+    """A stop signal handled after the evaluation returned still ends `run` without a verdict: what it says
+    after a stop is not trusted (a check may have cut corners as it was cancelled)."""
+
+    async def test_a_pass_with_sigterm_is_no_verdict(self, late):
+        env, catalog = late
+        code, out, err = await analyzer_run("late", "--catalog", str(catalog), env=env)
+        assert code == 143, out
+        assert "analyzer: stopped by SIGTERM" in err and out == ""
+
+
 def _largest_file_bytes(size: int) -> None:
     """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
@@ -373,9 +431,13 @@ class TestOutputThatCannotBeWritten:
     """Output that cannot be written is said in one line on stderr; the verdict's exit code stands, and no
     report cut short is left behind."""
 
-    async def test_a_full_stdout_keeps_the_verdict(self, catalog):
+    @pytest.mark.parametrize("output", [(), ("--json",), ("--explain",)])
+    async def test_a_full_stdout_keeps_the_verdict(self, catalog, output):
+        # Buffered, as `analyzer run ... > summary.txt` in a pipeline (the image and some shells set
+        # PYTHONUNBUFFERED, which has every write fail at once): the error surfaces at the flush.
+        buffered = {"PYTHONUNBUFFERED": ""}
         with open("/dev/full", "wb") as full:
-            code, _, err = await analyzer_run("broken", "--catalog", str(catalog), stdout=full)
+            code, _, err = await analyzer_run("broken", "--catalog", str(catalog), *output, env=buffered, stdout=full)
         assert code == 3, err
         assert err == "analyzer: cannot write the summary to stdout: No space left on device\n"
 
@@ -385,6 +447,12 @@ class TestOutputThatCannotBeWritten:
         )
         assert code == 3, err
         assert json.loads(out)["details"]["steps"][0]["body"] == '{"status": "сломано"}'
+
+    async def test_a_junit_report_that_cannot_be_created_keeps_the_verdict(self, catalog, tmp_path):
+        junit = tmp_path / "missing" / "report.xml"
+        code, out, err = await analyzer_run("broken", "--catalog", str(catalog), "--junit", str(junit))
+        assert code == 3, out
+        assert err == f"analyzer: cannot write the JUnit report {str(junit)!r}: No such file or directory\n"
 
     async def test_a_junit_report_cut_short_is_removed(self, catalog, tmp_path):
         junit = tmp_path / "report.xml"

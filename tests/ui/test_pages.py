@@ -9,6 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+from analyzer.ui.pages import _changed_since, _measures
+from checks.prometheus import PrometheusCheck
 from tests.ui.support import TOKEN
 
 pytestmark = pytest.mark.integration
@@ -193,6 +197,21 @@ class TestFacts:
         assert re.search(r'id="value-means">([^<]*)<', page).group(1).startswith(value_means)
         assert re.search(r'id="threshold-means">([^<]*)<', page).group(1) == threshold_means
 
+    def test_an_error_budget_gate_is_captioned_as_the_budget_left(self):
+        budget = {"remaining": 0.1, "min_budget_remaining": 0.2}
+        gate = _measures({"kind": "error_budget", "details": {"budget": budget}, "threshold": 0.2})
+        assert gate == {
+            "value": "error budget remaining (1 = all of it)",
+            "threshold": "min_budget_remaining: at or below fails",
+        }
+        # A tier that fired beside a budget gate: its factor is the threshold, not the gate.
+        tier = _measures({"kind": "error_budget", "details": {"budget": budget}, "threshold": 14.4})
+        assert tier["value"] == "burn rate (x the error budget) of the tier named in the reason"
+        ungated = _measures(
+            {"kind": "error_budget", "details": {"budget": {"min_budget_remaining": None}}, "threshold": None}
+        )
+        assert ungated["value"].startswith("burn rate")
+
     def test_http_smoke_counts_steps(self, served):
         page = get(served, "/ui/checks/smoke/run", headers=BEARER).text
         assert re.search(r'id="value">2<.*id="value-means">steps passed<', page, re.S)
@@ -241,3 +260,33 @@ class TestRangePlot:
         burn = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</figcaption>", 1)[0]
         assert "no series in the window" in burn
         assert "<polyline" not in page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("</svg>", 1)[0]
+
+
+class TestChangedSince:
+    """A verdict's page says when a reload changed the check after its answer, and only then."""
+
+    @staticmethod
+    def _check(query: str) -> PrometheusCheck:
+        raw = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "> 0"}
+        document = {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [raw]}
+        check = build_catalog([("test.yaml", document)], Registry([PrometheusCheck])).get("q")
+        assert isinstance(check, PrometheusCheck)
+        return check
+
+    def test_a_changed_definition_is_said(self):
+        then, now = self._check("vector(1)"), self._check("vector(2)")
+        entry = {"verdict": "pass", "catalog_version": "v1"}
+        assert "definition has changed" in _changed_since(entry, then, now, "v2")
+        assert _changed_since(entry, then, self._check("vector(1)"), "v2") == ""
+        assert "no longer in the catalog" in _changed_since(entry, then, None, "v2")
+
+    @pytest.mark.parametrize(
+        "entry",
+        [
+            {"verdict": "rejected", "catalog_version": "v1"},  # refused before any definition decided
+            {"verdict": "pass", "catalog_version": None},  # kept before versions were recorded
+            {"verdict": "pass", "catalog_version": "v2"},  # the same catalog
+        ],
+    )
+    def test_nothing_is_said_without_an_answer_from_another_catalog(self, entry):
+        assert _changed_since(entry, self._check("vector(1)"), None, "v2") == ""

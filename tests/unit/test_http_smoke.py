@@ -19,7 +19,7 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke.check import _Attempt, _summarize
+from checks.http_smoke.check import _Attempt, _summarize, _user_info
 from checks.http_smoke.judge import Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
@@ -413,6 +413,34 @@ class TestSecrets:
         assert login["url"] == f"{BASE}/login?api_key=%3Credacted%3E&pin=%3Credacted%3E&page=1"
         assert json.loads(login["body"])["user"] == "smoke"
         assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
+
+
+class TestHopSecrets:
+    """The user info and the secret-named query values of a URL the target sends the request on to are hidden in
+    evidence, as the check's own secrets are."""
+
+    @pytest.mark.parametrize(
+        ("url", "user_info"),
+        [
+            ("http://svc-user:pw@host:8080/next", "svc-user:pw"),
+            ("http://host/a@b", ""),
+            # Brackets urllib cannot read: the text before the last '@' of the authority, never the path's.
+            ("http://u:pw@[bad/a@b", "u:pw"),
+            ("http://u:p@w@[bad", "u:p@w"),
+            ("http://[bad/a@b", ""),
+        ],
+    )
+    def test_user_info(self, url, user_info):
+        assert _user_info(url) == user_info
+
+    async def test_a_redirect_hides_its_user_info_and_session(self, run, respx_mock):
+        location = "http://svc-user:HOP-PW@login.shop.svc/next?session=S-SECRET&page=2"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
+        assert evaluation.verdict == "pass"
+        shown = json.dumps(evaluation.details)
+        assert "HOP-PW" not in shown and "S-SECRET" not in shown
+        assert "svc-user" not in shown and "page=2" in shown
 
 
 class TestCapturedSecrets:

@@ -7,7 +7,14 @@ from pydantic import ValidationError
 from analyzer.errors import CheckMisconfigured
 from analyzer.models import Outcome, Verdict
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.prometheus import PrometheusCheck, _groups_at_top_level, _lost_its_values
+from checks.prometheus import (
+    _MAX_LABEL_CHARS_IN_DETAILS,
+    _MAX_LABELS_IN_DETAILS,
+    PrometheusCheck,
+    _bounded_labels,
+    _groups_at_top_level,
+    _lost_its_values,
+)
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
 
@@ -191,3 +198,37 @@ class TestSeveralSeriesWithoutReduce:
         assert raised.value.message.startswith(
             'the query returned 4 series ({pod="p0"}, {pod="p1"}, {pod="p2"}, ...); set reduce or each: true'
         )
+
+
+class TestBoundedLabels:
+    """Details keep at most _MAX_LABELS_IN_DETAILS labels per series, each name and value clipped."""
+
+    def test_few_short_labels_are_kept_as_they_are(self):
+        labels = {f"l{i:02d}": "v" for i in range(_MAX_LABELS_IN_DETAILS - 1)}
+        # A name and value of exactly the cap together: still short.
+        labels["n"] = "v" * (_MAX_LABEL_CHARS_IN_DETAILS - 1)
+        assert _bounded_labels(labels) is labels
+
+    @pytest.mark.parametrize("others", [0, 3])
+    def test_a_long_value_is_clipped(self, others):
+        labels = {**{f"l{i}": "v" for i in range(others)}, "note": "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)}
+        bounded = _bounded_labels(labels)
+        assert bounded["note"] == "x" * (_MAX_LABEL_CHARS_IN_DETAILS - 3) + "..."
+        assert {k: v for k, v in bounded.items() if k != "note"} == {f"l{i}": "v" for i in range(others)}
+
+    def test_a_long_name_is_clipped(self):
+        name = "n" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)
+        assert _bounded_labels({name: "v"}) == {"n" * (_MAX_LABEL_CHARS_IN_DETAILS - 3) + "...": "v"}
+
+    def test_labels_beyond_the_cap_are_counted_not_kept(self):
+        labels = {f"l{i:03d}": "v" for i in range(_MAX_LABELS_IN_DETAILS + 2)}
+        bounded = _bounded_labels(labels)
+        assert len(bounded) == _MAX_LABELS_IN_DETAILS + 1
+        assert bounded["..."] == "2 more labels"
+        assert all(bounded[f"l{i:03d}"] == "v" for i in range(_MAX_LABELS_IN_DETAILS))
+
+    def test_at_the_cap_with_a_long_value_nothing_is_counted(self):
+        labels = {f"l{i:02d}": "v" for i in range(_MAX_LABELS_IN_DETAILS - 1)}
+        labels["note"] = "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)
+        bounded = _bounded_labels(labels)
+        assert "..." not in bounded and len(bounded) == _MAX_LABELS_IN_DETAILS

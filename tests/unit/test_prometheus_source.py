@@ -22,6 +22,7 @@ from analyzer.errors import (
 )
 from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
+    DESCRIBED_LABEL_CHARS,
     PrometheusSourceConfig,
     made_result,
     made_series,
@@ -301,6 +302,28 @@ class TestParseResult:
     def test_bad_shape_raises(self, data):
         with pytest.raises((KeyError, ValueError, TypeError)):
             parse_result("q", data)
+
+
+class TestDescribe:
+    """A series is named in reasons as PromQL shows it, each label name and value clipped."""
+
+    @pytest.mark.parametrize(
+        ("labels", "text"),
+        [
+            ({"__name__": "up", "pod": "a", "job": "b"}, 'up{job="b", pod="a"}'),
+            ({"pod": "a"}, '{pod="a"}'),
+            ({"__name__": "up"}, "up"),
+            ({}, "{}"),
+        ],
+    )
+    def test_name_and_labels(self, labels, text):
+        assert Series(labels, []).describe() == text
+
+    def test_a_long_label_name_and_value_are_clipped(self):
+        long = "v" * (DESCRIBED_LABEL_CHARS + 1)
+        text = Series({"__name__": long, long: long}, []).describe()
+        clipped = "v" * (DESCRIBED_LABEL_CHARS - 3) + "..."
+        assert text == f'{clipped}{{{clipped}="{clipped}"}}'
 
 
 class TestSingleValue:

@@ -367,6 +367,25 @@ class TestClient:
             )
         assert "http://example.com/x" in caught.value.message and "K-SECRET" not in caught.value.message
 
+    async def test_refusal_message_leaves_the_user_info_out(self, client):
+        with pytest.raises(TargetRefused) as caught:
+            await client.exchange(
+                HttpRequest("GET", "http://svc-user:PW-SECRET@a.svc/x?t=1"),
+                where="w",
+                check_hosts=HostAllowList.parse(["*.svc"]),
+                timeout_s=2,
+            )
+        assert "http://<redacted>@a.svc/x" in caught.value.message
+        assert "PW-SECRET" not in caught.value.message and "svc-user" not in caught.value.message
+
+    async def test_refusal_message_quotes_at_most_200_characters_of_the_url(self, client):
+        url = "http://example.com/" + "p" * 300
+        with pytest.raises(TargetRefused) as caught:
+            await client.exchange(
+                HttpRequest("GET", url), where="w", check_hosts=HostAllowList.parse(["*.svc"]), timeout_s=2
+            )
+        assert url[:200] in caught.value.message and url[:201] not in caught.value.message
+
     def test_refusal_names_the_rule(self, client):
         svc = HostAllowList.parse(["*.svc"])
         assert "scheme 'ftp'" in client.refusal("ftp://a.svc/", svc)
