@@ -164,18 +164,19 @@ def _valueless_keys(args: argparse.Namespace) -> list[str]:
 
 
 def _arg_hint(
-    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str]
+    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str], hide: bool
 ) -> str:
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
-    of `params` (a word that names none may be a value itself); the value is not quoted when a key given without
-    one is in `secret`."""
+    of `params` (a word that names none may be a value itself); with `hide`, the value is not quoted."""
     keys = [key for key in _valueless_keys(args) if key in params]
-    hidden = [key for key in keys if key in secret]
-    if not keys or not unrecognized[0] or (unrecognized[0].startswith("-") and not hidden):
+    if not unrecognized[0] or (unrecognized[0].startswith("-") and not hide):
         return ""
+    if not keys:
+        return " (an arg is one word: --arg KEY=VALUE)"
     from analyzer.redaction import REDACTED
 
-    return f" (an arg is one word: did you mean --arg {(hidden or keys)[0]}={REDACTED if hidden else unrecognized[0]}?)"
+    key = ([key for key in keys if key in secret] or keys)[0]
+    return f" (an arg is one word: did you mean --arg {key}={REDACTED if hide else unrecognized[0]}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -398,14 +399,17 @@ def _print_utf8(data: bytes) -> None:
 
 def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
-    may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
+    may be the value of a param in `secret` or of a key that names no param (a token the Job passes from a
+    Secret lands in its log otherwise)."""
     from analyzer.redaction import REDACTED
 
     # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
-    # starting with '-' is an option or a token: with a secret key among them, no word is quoted.
-    words = [REDACTED] * len(args.unrecognized) if secret.intersection(_valueless_keys(args)) else args.unrecognized
+    # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
+    # secret one mistyped: `--arg tokn VALUE`), no word is quoted.
+    hide = any(key in secret or key not in params for key in _valueless_keys(args))
+    words = [REDACTED] * len(args.unrecognized) if hide else args.unrecognized
     build_parser().error(
-        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret)}"
+        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret, hide)}"
     )
 
 

@@ -244,6 +244,10 @@ class TestSecretArgs:
             ("--arg", "build", "--arg", "token", JOB_TOKEN),
             ("--arg", "token", f"-{JOB_TOKEN}"),
             ("--arg", "token=", JOB_TOKEN),
+            # The key mistyped: a word that names no param may be a secret one, whose value follows.
+            ("--arg", "tokn", JOB_TOKEN),
+            ("--arg", "tokn", f"-{JOB_TOKEN}"),
+            ("--arg", "token=jobtok-1", "--arg", "tokn", JOB_TOKEN),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
@@ -263,10 +267,12 @@ class TestSecretArgs:
         assert JOB_TOKEN not in out + err
 
     async def test_a_token_given_without_its_key_is_not_offered_as_one(self, catalog):
-        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`.
+        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`, and which of the two
+        # is the token no one can tell.
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", JOB_TOKEN, "extra")
         assert code == 2, out
-        assert "unrecognized arguments: extra\n" in err and JOB_TOKEN not in out + err
+        assert "unrecognized arguments: <redacted> (an arg is one word: --arg KEY=VALUE)\n" in err
+        assert JOB_TOKEN not in out + err and "extra" not in out + err
 
     async def test_a_bad_token_is_not_quoted(self, catalog):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
