@@ -9,10 +9,11 @@ import gc
 import json
 import os
 import signal
+import stat
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
@@ -144,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
+        if args.command == "run" and args.junit is not None:
+            # Before anything can fail: an older report left there would stand, green, beside a usage error, an
+            # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
+            _remove_older_report(args.junit)
         if unrecognized and not _valueless_keys(args):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
         # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
@@ -164,18 +169,19 @@ def _valueless_keys(args: argparse.Namespace) -> list[str]:
 
 
 def _arg_hint(
-    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str]
+    args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str], hide: bool
 ) -> str:
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
-    of `params` (a word that names none may be a value itself); the value is not quoted when a key given without
-    one is in `secret`."""
+    of `params` (a word that names none may be a value itself); with `hide`, the value is not quoted."""
     keys = [key for key in _valueless_keys(args) if key in params]
-    hidden = [key for key in keys if key in secret]
-    if not keys or not unrecognized[0] or (unrecognized[0].startswith("-") and not hidden):
+    if not unrecognized[0] or (unrecognized[0].startswith("-") and not hide):
         return ""
+    if not keys:
+        return " (an arg is one word: --arg KEY=VALUE)"
     from analyzer.redaction import REDACTED
 
-    return f" (an arg is one word: did you mean --arg {(hidden or keys)[0]}={REDACTED if hidden else unrecognized[0]}?)"
+    key = ([key for key in keys if key in secret] or keys)[0]
+    return f" (an arg is one word: did you mean --arg {key}={REDACTED if hide else unrecognized[0]}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -262,6 +268,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    stopped_by: list[signal.Signals] = []
+    previous = _record_stops(stopped_by)
+    try:
+        return _run_unless_stopped(args, stopped_by)
+    finally:
+        # As an in-process caller had them.
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signals]) -> int:
     import asyncio
 
     from analyzer.errors import CheckNotFound
@@ -333,10 +350,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _started(args, freeze=True)
-    stopped_by: list[signal.Signals] = []
 
     async def evaluate() -> Evaluation:
         _stop_on_signals(stopped_by)
+        if stopped_by:
+            # Stopped during start-up: no request is sent.
+            raise asyncio.CancelledError
         sources = Sources(configs, http=lambda: _http_client(settings))
         try:
             # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
@@ -350,6 +369,10 @@ def _run(args: argparse.Namespace) -> int:
     except asyncio.CancelledError:
         if not stopped_by:
             raise
+    finally:
+        # The closed loop left SIGTERM to its default action: recorded again, a stop once the verdict is known
+        # leaves it standing, as PID 1 or not.
+        _record_stops(stopped_by)
     if evaluation is None or stopped_by:
         # Also an evaluation that returned although it was cancelled: nothing it says after a stop is trusted.
         signum = stopped_by[0]
@@ -398,15 +421,43 @@ def _print_utf8(data: bytes) -> None:
 
 def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
-    may be the value of a param in `secret` (a token the Job passes from a Secret lands in its log otherwise)."""
+    may be the value of a param in `secret` or of a key that names no param (a token the Job passes from a
+    Secret lands in its log otherwise)."""
     from analyzer.redaction import REDACTED
 
     # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
-    # starting with '-' is an option or a token: with a secret key among them, no word is quoted.
-    words = [REDACTED] * len(args.unrecognized) if secret.intersection(_valueless_keys(args)) else args.unrecognized
+    # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
+    # secret one mistyped: `--arg tokn VALUE`), no word is quoted.
+    hide = any(key in secret or key not in params for key in _valueless_keys(args))
+    words = [REDACTED] * len(args.unrecognized) if hide else args.unrecognized
     build_parser().error(
-        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret)}"
+        f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret, hide)}"
     )
+
+
+def _record_stops(stopped_by: list[signal.Signals]) -> dict[signal.Signals, Any]:
+    """SIGTERM and SIGINT recorded in `stopped_by` from now on (start-up, before the evaluation's loop handles
+    them: as PID 1 the kernel ignores a SIGTERM left to its default action, and the check would run to a
+    verdict); the handlers they had."""
+
+    def record(signum: int, frame: object) -> None:
+        stopped_by.append(signal.Signals(signum))
+
+    previous = {signum: signal.signal(signum, record) for signum in (signal.SIGTERM, signal.SIGINT)}
+    # A handler installed by C code reads as None, which signal.signal does not take back.
+    return {signum: signal.SIG_DFL if handler is None else handler for signum, handler in previous.items()}
+
+
+def _remove_older_report(path: Path) -> None:
+    """The file at `path` removed if it is a regular file (a report of an earlier run); what is not one (a
+    symlink, a device, a directory) is left for the report's writing to fail on or write through."""
+    try:
+        if stat.S_ISREG(path.lstat().st_mode):
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        print(f"analyzer: cannot remove the older JUnit report {str(path)!r}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _stop_on_signals(stopped_by: list[signal.Signals]) -> None:

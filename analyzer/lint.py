@@ -30,6 +30,7 @@ from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
+from analyzer.sources.prometheus import header_secrets, quoted
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
@@ -199,6 +200,8 @@ class PrometheusCatalog:
         # The library sets `verify` from disable_ssl only on a session of its own.
         self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
+        # A proxy in front of Prometheus may quote the request's credentials in its refusal, printed in a CI log.
+        self._secrets, self._words = header_secrets(self._headers)
         self._client: Any = PrometheusConnect(
             url=url, headers=self._headers, timeout=timeout_s, retry=retry, session=self._session
         )
@@ -246,7 +249,7 @@ class PrometheusCatalog:
             # A querier that refuses the lint's credentials answers no question: not a querier that does not say.
             raise SourceUnavailable(
                 f"cannot ask Prometheus at {self._url}: HTTP {answer.status_code} "
-                f"({printable(clip(answer.text.strip(), 200)) or 'no reason given'}) on /api/v1/status/runtimeinfo"
+                f"({self._shown(answer.text.strip()) or 'no reason given'}) on /api/v1/status/runtimeinfo"
             )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
@@ -279,23 +282,28 @@ class PrometheusCatalog:
                 else ""
             )
             reason = (
-                _refusal(str(exc))
+                _refusal(str(exc), self._shown)
                 if isinstance(exc, PrometheusApiClientException)
                 else f"{type(exc).__name__}: {short_reason(exc)}"
             )
             raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}") from exc
 
+    def _shown(self, text: str) -> str:
+        """`text` (an answer's body) as a message may quote it: the headers' secrets hidden as the service's
+        Prometheus client hides them, cut short, printable."""
+        return printable(clip(quoted(text, self._secrets, self._words), 200))
 
-def _refusal(text: str) -> str:
-    """The library's "HTTP Status Code 404 (b'...')" as the status and its body's text; for a 404, which no
-    Prometheus API answers, what the URL most likely has wrong."""
+
+def _refusal(text: str, shown: Callable[[str], str]) -> str:
+    """The library's "HTTP Status Code 404 (b'...')" as the status and its body's text, as `shown` quotes it; for
+    a 404, which no Prometheus API answers, what the URL most likely has wrong."""
     import ast
 
     found = re.fullmatch(r"HTTP Status Code (\d+) \((b(['\"]).*\3)\)", text, re.S)
     if not found:
-        return f"PrometheusApiClientException: {printable(clip(text, 300))}"
+        return f"PrometheusApiClientException: {shown(text)}"
     body = ast.literal_eval(found.group(2)).decode("utf-8", "replace").strip()
-    said = f"HTTP {found.group(1)} ({printable(clip(body, 200)) or 'no reason given'})"
+    said = f"HTTP {found.group(1)} ({shown(body) or 'no reason given'})"
     if found.group(1) == "404":
         said += (
             "; no Prometheus API at this address: give Prometheus' base address (such as http://prometheus:9090, "

@@ -64,13 +64,32 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     except httpx.NetworkError as exc:
         raise TargetUnreachable(f"{where}: the connection failed: {short_reason(exc)}") from exc
     except (httpx.ProtocolError, httpx.DecodingError, httpx.TooManyRedirects, httpx.HTTPStatusError) as exc:
-        raise TargetBadAnswer(f"{where}: invalid answer: {short_reason(exc)}") from exc
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
+        reason = short_reason(exc)
+        if reason.startswith(_BAD_LOCATION):
+            reason = _url_problem(reason)
+        raise TargetBadAnswer(f"{where}: invalid answer: {reason}") from exc
+    except httpx.InvalidURL as exc:
+        raise CheckMisconfigured(
+            f"{where}: cannot send the request: InvalidURL: {_url_problem(short_reason(exc))}"
+        ) from exc
+    except (httpx.UnsupportedProtocol, httpx.CookieConflict, httpx.StreamError) as exc:
         raise CheckMisconfigured(
             f"{where}: cannot send the request: {type(exc).__name__}: {short_reason(exc)}"
         ) from exc
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
+
+
+# httpx's error for a redirect whose Location it cannot parse: its URL error follows.
+_BAD_LOCATION = "Invalid URL in location header: "
+# The part of a URL httpx quotes in its error (`Invalid port: 'ab'`, `..., '\x00' at position 5`): a password
+# holding an unencoded '/' (`http://svc:ab/cd@host/`) is cut there, and the fragment quoted would be part of it.
+_QUOTED_URL_PART_RE = re.compile(r"""[:,] (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?: at position \d+)?""")
+
+
+def _url_problem(reason: str) -> str:
+    """httpx's error about a URL naming the problem only, without the part of the URL it quotes."""
+    return _QUOTED_URL_PART_RE.sub("", reason)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:

@@ -11,7 +11,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -358,7 +358,26 @@ def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     return "".join(shown) + text[done:]
 
 
-def _quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
+def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What an error answer to a request carrying `headers` must not quote, as `quoted` takes it: a credential
+    header's value (also without its scheme) and any value long enough to be one (a token under a name of its
+    own) wherever it appears; a short value that is no credential (a tenant `prod`) as a whole word only."""
+    credentials: list[str] = []
+    others: list[str] = []
+    for header, value in headers.items():
+        if is_secret_name(header) or is_credential_value(value):
+            credentials += [value, value.partition(" ")[2].strip()]
+        elif len(value) >= _FREE_TEXT_SECRET_CHARS:
+            credentials.append(value)
+        else:
+            others.append(value)
+    return (
+        tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS),
+        tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS),
+    )
+
+
+def quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does: the cut is made
     in `text` itself and moves past a value it would split, so no part of one shows."""
     text = text[:_ERROR_TEXT_CHARS]
@@ -405,7 +424,7 @@ def read_answer(
     else:
         error = body[:_ERROR_TEXT_CHARS].decode("utf-8", "replace").strip()
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
-    shown_type, shown_error = _quoted(error_type, secrets, words), _quoted(error, secrets, words)
+    shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
@@ -502,20 +521,7 @@ class PrometheusSource:
         self._tls = _TLSSettings(config)
         self._client_errors = map_aiohttp_errors(name, config.url)
         self._shape_errors = map_answer_shape_errors(name, config.url)
-        # What an error answer must not quote: a credential header's value (also without its scheme) and any
-        # value long enough to be one (a token under a name of its own) wherever it appears; a short value that
-        # is no credential (a tenant `prod`) as a whole word only.
-        credentials: list[str] = []
-        others: list[str] = []
-        for header, value in config.headers.items():
-            if is_secret_name(header) or is_credential_value(value):
-                credentials += [value, value.partition(" ")[2].strip()]
-            elif len(value) >= _FREE_TEXT_SECRET_CHARS:
-                credentials.append(value)
-            else:
-                others.append(value)
-        self._header_secrets = tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)
-        self._header_words = tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS)
+        self._header_secrets, self._header_words = header_secrets(config.headers)
         # A query with the whole of the source's timeout (the usual case) reuses these.
         self._full_timeout = (_client_timeout(config.timeout_s), _prom_timeout(config.timeout_s))
         # What every query reads of the (frozen) config, as plain attributes: an attribute of a pydantic model
@@ -737,7 +743,7 @@ class PrometheusSource:
         if path is None:
             return None
         try:
-            token = path.read_text().strip()
+            token = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise SourceUnavailable(
                 f"cannot read bearer_token_file {str(path)!r} of source {self.name!r}: {exc.strerror or exc}"

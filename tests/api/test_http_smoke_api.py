@@ -236,6 +236,8 @@ NOTE = "note-6a2f8e0d"
 SESSION = "sess-3d7a1b9f"
 # The user info of a URL a target redirects to: a password it hands over, as a session in a query would be.
 HOP_USER_INFO = "svc-user:hop-pw-5e2c"
+# A user info whose password holds an unencoded '/': what httpx's error about its "port" would quote.
+SLASH_USER_INFO = "svc-user:pw7k/c9d2"
 # A session cookie the catalog sends beside one that is no secret: a server quotes each cookie's value alone.
 COOKIE_SESSION = "ck-7d41b2e0a9"
 SENT_SECRETS = (BEARER, BASIC_PASSWORD, API_KEY, PASSWORD, NOTE, SESSION)
@@ -266,6 +268,10 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     async def sso_user_info(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://{HOP_USER_INFO}@{request.host}/echo")
 
+    async def sso_slash_password(request: web.Request) -> web.Response:
+        # A password holding an unencoded '/' (which aiohttp's HTTPFound would refuse to send).
+        return web.Response(status=302, headers={"Location": f"http://{SLASH_USER_INFO}@{request.host}/echo"})
+
     async def sso_twice(request: web.Request) -> web.Response:
         raise web.HTTPFound("/sso-again")
 
@@ -279,6 +285,7 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
     target.router.add_get("/sso-user-info", sso_user_info)
     target.router.add_get("/sso-again", sso_again)
     target.router.add_get("/sso-twice", sso_twice)
+    target.router.add_get("/sso-slash-password", sso_slash_password)
     server = await aiohttp_server(target)
     basic = base64.b64encode(f"smoke:{BASIC_PASSWORD}".encode()).decode()
     catalog = build_catalog(
@@ -333,6 +340,15 @@ async def echo_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
                             "base_url": f"http://app.shop.svc:{server.port}",
                             "steps": [
                                 {"name": "hop", "path": "/sso-user-info", "retries": 0, "follow_redirects": True}
+                            ],
+                        },
+                        {
+                            "name": "slash-password",
+                            "kind": "http_smoke",
+                            "base_url": f"http://app.shop.svc:{server.port}",
+                            "steps": [
+                                {"name": name, "path": "/sso-slash-password", "retries": 0, "follow_redirects": follow}
+                                for name, follow in (("hop", False), ("follow", True))
                             ],
                         },
                         {
@@ -424,6 +440,15 @@ class TestSentSecrets:
         assert (body["verdict"], body["error"]) == ("error", "target_refused")
         assert not [where for where, text in shown.items() if "hop-pw" in text]
         assert "refused http://<redacted>@app.shop.svc:" in body["reason"]
+
+    async def test_a_location_whose_password_holds_a_slash_is_named_not_quoted(self, echo_api):
+        with capture_logs() as logs:
+            body, shown = await self.shown_everywhere(echo_api, "slash-password")
+        shown["logs"] = json.dumps(logs, default=str)
+        assert (body["verdict"], body["error"]) == ("error", "target_bad_answer")
+        # httpx reads `svc-user:pw7k` as host and port: "Invalid port: 'pw7k'" would quote the password's start.
+        assert not [where for where, text in shown.items() if "pw7k" in text or "c9d2" in text]
+        assert body["reason"].endswith("invalid answer: Invalid URL in location header: Invalid port.")
 
     async def test_a_cookie_value_echoed_alone_is_hidden(self, echo_api):
         body, shown = await self.shown_everywhere(echo_api, "cookie-echoed")

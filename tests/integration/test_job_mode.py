@@ -215,6 +215,40 @@ class TestExitCodes:
         assert ET.parse(junit).getroot().find("./testsuite/testcase/failure").get("type") == "inconclusive"
 
 
+# A green report an earlier run left in a reused CI workspace.
+OLDER_REPORT = (
+    '<testsuites><testsuite name="older" tests="1" failures="0"><testcase name="ok"/></testsuite></testsuites>'
+)
+
+
+class TestNoReportWithoutAVerdict:
+    """A run that ends without a verdict leaves no JUnit report at --junit FILE, not even an older one."""
+
+    @pytest.mark.parametrize(
+        ("words", "code"),
+        [
+            (("nope",), 2),
+            (("healthy", "--bogus"), 2),
+            (("healthy", "--arg", "nope=1"), 2),
+            (("healthy", "--catalog", "/nonexistent/catalog.yaml"), 6),
+        ],
+    )
+    async def test_an_older_report_is_removed(self, catalog, tmp_path, words, code):
+        junit = tmp_path / "report.xml"
+        junit.write_text(OLDER_REPORT)
+        run_code, out, err = await analyzer_run("--catalog", str(catalog), "--junit", str(junit), *words)
+        assert run_code == code, out + err
+        assert not junit.exists()
+
+    async def test_what_is_not_a_regular_file_is_left(self, catalog, tmp_path):
+        older = tmp_path / "older.xml"
+        older.write_text(OLDER_REPORT)
+        (tmp_path / "report.xml").symlink_to(older)
+        code, out, err = await analyzer_run("nope", "--catalog", str(catalog), "--junit", str(tmp_path / "report.xml"))
+        assert code == 2, out + err
+        assert (tmp_path / "report.xml").is_symlink() and older.read_text() == OLDER_REPORT
+
+
 JOB_TOKEN = "jobtok-6b1f0e9d2c"
 
 
@@ -258,6 +292,10 @@ class TestSecretArgs:
             ("--arg", "build", "--arg", "token", JOB_TOKEN),
             ("--arg", "token", f"-{JOB_TOKEN}"),
             ("--arg", "token=", JOB_TOKEN),
+            # The key mistyped: a word that names no param may be a secret one, whose value follows.
+            ("--arg", "tokn", JOB_TOKEN),
+            ("--arg", "tokn", f"-{JOB_TOKEN}"),
+            ("--arg", "token=jobtok-1", "--arg", "tokn", JOB_TOKEN),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
@@ -277,10 +315,12 @@ class TestSecretArgs:
         assert JOB_TOKEN not in out + err
 
     async def test_a_token_given_without_its_key_is_not_offered_as_one(self, catalog):
-        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`.
+        # `--arg $(TOKEN)` then a stray word: the hint would pair them as `--arg TOKEN=word`, and which of the two
+        # is the token no one can tell.
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", JOB_TOKEN, "extra")
         assert code == 2, out
-        assert "unrecognized arguments: extra\n" in err and JOB_TOKEN not in out + err
+        assert "unrecognized arguments: <redacted> (an arg is one word: --arg KEY=VALUE)\n" in err
+        assert JOB_TOKEN not in out + err and "extra" not in out + err
 
     async def test_a_bad_token_is_not_quoted(self, catalog):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), "--arg", "token=jobtok-NOTHEX7")
@@ -348,6 +388,7 @@ class TestStoppedBeforeAVerdict:
     async def test_a_signal_ends_the_run_without_a_verdict(self, held, tmp_path, signum, code):
         target, catalog = held
         junit = tmp_path / "report.xml"
+        junit.write_text(OLDER_REPORT)
         process = await started_run("held", "--catalog", str(catalog), "--junit", str(junit))
         await asyncio.wait_for(target.reached.wait(), timeout=60)
         process.send_signal(signum)
@@ -376,6 +417,40 @@ class TestStoppedBeforeAVerdict:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode == 143, stdout
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
+
+    @pytest.mark.parametrize("as_pid_1", [False, True])
+    async def test_a_sigterm_during_start_up_ends_the_run_without_a_verdict(self, held, tmp_path, as_pid_1):
+        if as_pid_1 and (shutil.which("unshare") is None or os.geteuid() != 0):
+            pytest.skip("needs unshare, as root")
+        # Start-up held at the catalog's load: a source's ca_file that is a FIFO blocks its opening until the test
+        # opens it too. A target that answers at once: a run that ignored the stop would pass.
+        target, held_catalog = held
+        target.release.set()
+        fifo = tmp_path / "ca.pem"
+        os.mkfifo(fifo)
+        catalog = yaml.safe_load(held_catalog.read_text())
+        catalog["sources"] = {"default": {"url": "http://127.0.0.1:9", "ca_file": str(fifo)}}
+        held_catalog.write_text(yaml.safe_dump(catalog))
+        prefix = ("unshare", "--pid", "--fork", "--kill-child") if as_pid_1 else ()
+        process = await started_run("held", "--catalog", str(held_catalog), prefix=prefix)
+        loading = await asyncio.wait_for(_blocked_opening_a_fifo(process.pid, as_pid_1), timeout=60)
+        os.kill(loading, signal.SIGTERM)
+        # The load goes on (the FIFO opened), the evaluation does not start.
+        os.close(os.open(fifo, os.O_RDWR))
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 143, (stdout, stderr)
+        assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
+        assert not target.reached.is_set()
+
+
+async def _blocked_opening_a_fifo(pid: int, in_child: bool) -> int:
+    """The process (`pid`, or its one child) once it waits in the opening of a FIFO for a writer (Linux)."""
+    while True:
+        found = _children(pid) if in_child else [pid]
+        if found and Path(f"/proc/{found[0]}/wchan").read_text() == "wait_for_partner":
+            return found[0]
+        # No event tells that a process entered a system call: its state is read again.
+        await asyncio.sleep(0.05)
 
 
 LATE_KIND = """

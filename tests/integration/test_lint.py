@@ -493,6 +493,63 @@ class TestLiveLintAsks:
         assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
 
 
+@contextmanager
+def echoing_refusal(status: int) -> Iterator[str]:
+    """A proxy on 127.0.0.1 that refuses every GET with `status`, quoting the request's headers in its body: its
+    base URL."""
+
+    class Echo(Answering):
+        content_type = "text/plain"
+
+        def answer(self) -> tuple[int, bytes]:
+            return status, f"denied: {dict(self.headers)}".encode()
+
+    with serving(Echo) as url:
+        yield url
+
+
+# A tenant long enough to be a token, a bearer token, and a short tenant that is no credential.
+ECHOED_HEADERS = {"X-Scope-OrgID": "tenant-7f3c9a", "Authorization": "Bearer s3cr3t-t0ken", "X-Team": "paym"}
+
+
+@pytest.mark.integration
+class TestLiveLintRefusalQuotes:
+    """A refusal the lint quotes hides the source's header credentials as the service's Prometheus client does."""
+
+    @pytest.mark.parametrize("status", [401, 403])
+    def test_a_question_refused_by_a_proxy_echoing_credentials(self, status):
+        from analyzer.errors import SourceUnavailable
+        from analyzer.lint import PrometheusCatalog
+
+        with echoing_refusal(status) as url, pytest.raises(SourceUnavailable) as raised:
+            PrometheusCatalog(url, 5.0, ECHOED_HEADERS).names()
+        message = raised.value.message
+        assert f"HTTP {status} (denied: " in message and "<redacted>" in message
+        for secret in ("tenant-7f3c9a", "s3cr3t-t0ken", "paym"):
+            assert secret not in message, message
+
+    @pytest.mark.parametrize("status", [401, 403])
+    def test_the_runtime_info_refused_by_a_proxy_echoing_credentials(self, status):
+        from analyzer.errors import SourceUnavailable
+        from analyzer.lint import PrometheusCatalog
+
+        with echoing_refusal(status) as url, pytest.raises(SourceUnavailable) as raised:
+            PrometheusCatalog(url, 5.0, ECHOED_HEADERS).retention()
+        message = raised.value.message
+        assert f"HTTP {status} (denied: " in message and "on /api/v1/status/runtimeinfo" in message
+        for secret in ("tenant-7f3c9a", "s3cr3t-t0ken", "paym"):
+            assert secret not in message, message
+
+    def test_validate_prints_no_credential_a_proxy_echoed(self, tmp_path):
+        catalog = {"sources": {"default": {"url": "http://mimir:8080", "headers": ECHOED_HEADERS}}}
+        with echoing_refusal(401) as url:
+            result = validate(tmp_path, url, GOOD[0], catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "HTTP 401 (denied: " in result.stderr
+        for secret in ("tenant-7f3c9a", "s3cr3t-t0ken"):
+            assert secret not in result.stdout + result.stderr
+
+
 @pytest.mark.integration
 class TestLiveLintScope:
     """The lint reads catalogs as `validate` does and never sends a smoke test's requests."""

@@ -6,11 +6,16 @@ A recording fake stands in for Prometheus here: a real one neither checks tokens
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import ssl
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import trustme
@@ -94,6 +99,30 @@ def source(url, **config):
 
 NOW = datetime(2026, 11, 26, 11, tzinfo=UTC)
 
+_REPO = str(Path(__file__).resolve().parents[2])
+# One query with a bearer_token_file (argv[1]) in a process of its own, whose locale the test sets: what the
+# locale's encoding is, the error, and the Authorization headers Prometheus received, as ASCII JSON.
+_QUERY_WITH_TOKEN_FILE = """
+import asyncio, json, locale, sys
+from pathlib import Path
+from analyzer.errors import SourceUnavailable
+from tests.integration.test_prometheus_source import NOW, recording_prometheus, source
+
+async def main():
+    error = ""
+    async with recording_prometheus() as fake:
+        prometheus = source(fake.url, bearer_token_file=Path(sys.argv[1]))
+        try:
+            await prometheus.query("up", NOW, timeout_s=3)
+        except SourceUnavailable as exc:
+            error = exc.message
+        await prometheus.aclose()
+    sent = [headers["Authorization"] for headers in fake.headers]
+    print(json.dumps({"locale": locale.getpreferredencoding(False), "error": error, "sent": sent}))
+
+asyncio.run(main())
+"""
+
 
 class TestRequests:
     """Queries carry the evaluation time, Prometheus' own timeout, custom headers and the bearer token."""
@@ -155,6 +184,20 @@ class TestRequests:
             await prometheus.aclose()
         assert text in raised.value.message and repr(str(token)) in raised.value.message
         assert "tok-secret" not in raised.value.message and fake.headers == []
+
+    def test_a_token_file_is_read_as_utf8_whatever_the_locale(self, tmp_path):
+        # An ASCII locale (C, neither coerced nor in UTF-8 mode) would refuse this UTF-8 token as "not UTF-8".
+        token = tmp_path / "token"
+        token.write_bytes("café-töken\n".encode())
+        result = subprocess.run(
+            [sys.executable, "-c", _QUERY_WITH_TOKEN_FILE, str(token)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0", "PYTHONPATH": _REPO},
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"locale": "ANSI_X3.4-1968", "error": "", "sent": ["Bearer café-töken"]}
 
     async def test_untrusted_certificate_is_refused(self, tmp_path):
         # An https URL to a plain-HTTP port fails the TLS handshake: refused, never accepted silently.

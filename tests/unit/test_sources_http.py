@@ -92,6 +92,26 @@ class TestMapHttpxErrors:
         with pytest.raises(expected), map_httpx_errors("here"):
             raise _instance(cls)
 
+    @pytest.mark.parametrize(
+        ("error", "named"),
+        [
+            (httpx.InvalidURL("Invalid port: 'pw7k'"), "cannot send the request: InvalidURL: Invalid port"),
+            (
+                httpx.InvalidURL("Invalid non-printable ASCII character in URL, 'pw7k\\x00' at position 12."),
+                "InvalidURL: Invalid non-printable ASCII character in URL.",
+            ),
+            (
+                httpx.RemoteProtocolError('Invalid URL in location header: Invalid IPv4 address: "pw7k\'1.2".'),
+                "invalid answer: Invalid URL in location header: Invalid IPv4 address.",
+            ),
+        ],
+    )
+    def test_a_url_error_names_the_problem_without_the_part_it_quotes(self, error, named):
+        # The part may be a password's: `http://svc:pw7k/c9d@host/` has httpx read `pw7k` as the port.
+        with pytest.raises(AnalyzerError) as caught, map_httpx_errors("here"):
+            raise error
+        assert caught.value.message.endswith(named) and "pw7k" not in caught.value.message
+
     def test_only_connect_failures_are_retryable(self):
         assert not issubclass(TargetTimeout, TargetConnectFailed)
         assert not issubclass(TargetUnreachable, TargetConnectFailed)
