@@ -24,7 +24,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import FileField
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
@@ -70,6 +70,7 @@ def setup_ui(app: web.Application) -> None:
         app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True, finalize=_shown_value
     )
     environment.filters["number"] = _number_text
+    environment.filters["exact"] = _exact_text
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
     app.router.add_get("/ui/login", login_form, name="ui.login")
@@ -87,6 +88,12 @@ def _shown_value(value: object) -> object:
     """Every value a template writes, text with its control and bidi characters shown as escapes (a label value's
     U+202E would reverse the rest of the reason); markup (the plots) made them visible itself."""
     return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _exact_text(value: object) -> Markup:
+    """A form field's value as it is, HTML-escaped but not shown as escapes: submitted again, it must be the
+    text that was sent, not the escapes' text."""
+    return escape(value)
 
 
 def _number_text(value: object) -> str:

@@ -146,6 +146,17 @@ class TestLinks:
         assert "canary_hash" in page.text
         assert 'id="run"' in page.text
 
+    def test_form_values_shown_again_are_the_values_sent(self, served):
+        # An invisible character is shown as an escape in text, but a form field holds what was typed: the
+        # escape's text would be sent on the next submit.
+        page = get(served, "/ui/checks/error-rate/run?canary_hash=a\u200bb&at=soon\u200b", headers=BEARER)
+        assert page.status_code == 400
+        assert 'name="canary_hash" value="a\u200bb"' in page.text
+        assert 'name="at" value="soon\u200b"' in page.text
+        assert "\\u200b" in page.text  # the reason quoting the bad `at` shows it as an escape
+        index = get(served, "/ui/?check=eror\u200b-rate", headers=BEARER).text
+        assert '<option value="eror\u200b-rate" selected>eror\\u200b-rate (not in the catalog)</option>' in index
+
     def test_the_check_page_redacts_secrets_as_the_api_does(self, served):
         page = get(served, "/ui/checks/smoke", headers=BEARER)
         assert page.status_code == 200
