@@ -90,7 +90,8 @@ class Rejection:
     error: str
     reason: str
     args: dict[str, str | float]
-    kind: ClassVar[None] = None
+    # The refused check's kind when the check exists and the caller may use it (a bad arg), else None.
+    kind: str | None = None
     value: ClassVar[None] = None
     threshold: ClassVar[None] = None
     evaluated_at: ClassVar[None] = None
@@ -252,10 +253,11 @@ class VerdictHistory:
         client: str | None,
         user_agent: str | None,
         reached: frozenset[str] = frozenset(),
+        kind: str | None = None,
     ) -> None:
         """Keep a refused request (it has no verdict; its raw args are truncated); `reached` as for an evaluation
-        (a member's refusal of its args names the member)."""
-        rejection = Rejection(check[:128], http_status, error, message, _bounded_args(args))
+        (a member's refusal of its args names the member); `kind`: the check's, when it is known."""
+        rejection = Rejection(check[:128], http_status, error, message, _bounded_args(args), kind)
         self._append(caller, rejection, request_id, catalog_version, client, user_agent, reached)
 
     def _append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from analyzer.reachability import SourceProbes
 from analyzer.registry import Registry, warm_kinds
 from analyzer.runner import Runner
 from analyzer.settings import Settings
-from analyzer.sources import Sources
+from analyzer.sources import SourceConfig, Sources
 
 logger = structlog.get_logger("analyzer.live")
 
@@ -36,6 +36,9 @@ logger = structlog.get_logger("analyzer.live")
 _DRAIN_LIMIT_S = 330.0
 # Names a catalog_checks_removed line lists (the count says how many in all): a log line stays readable.
 _REMOVED_NAMES_LOGGED = 50
+# Catalog versions whose sources a verdict page can compare with today's (a few bytes each; most reloads in a
+# history's lifetime are fewer).
+_SOURCE_VERSIONS_KEPT = 64
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
@@ -145,6 +148,9 @@ class LiveCatalog:
             settings.max_queued_evaluations,
             settings.queue_timeout_s,
         )
+        # The sources of the catalogs served lately, by version: a verdict page says when those its check read
+        # have changed since the answer (it plots from the sources in service). Swapped in at each reload.
+        self.sources_by_version: dict[str, Mapping[str, SourceConfig]] = {}
         self.current = self._generation(catalog)
         self.status = ReloadStatus(loaded_at=datetime.now(UTC))
         self.draining = False
@@ -270,6 +276,10 @@ class LiveCatalog:
             self.metrics.catalog_info.remove(previous.version)
         self.metrics.catalog_info.labels(catalog.version).set(1)
         self.metrics.catalog_checks.set(len(catalog.checks))
+        self.sources_by_version.pop(catalog.version, None)
+        self.sources_by_version[catalog.version] = catalog.sources
+        while len(self.sources_by_version) > _SOURCE_VERSIONS_KEPT:
+            del self.sources_by_version[next(iter(self.sources_by_version))]
 
     def _reject(self, reason: str, problems: list[str]) -> None:
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}

@@ -260,28 +260,44 @@ _THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
 
 # Characters that act on the text around them instead of showing: a target's or a proxy's text quoted in a reason
 # may hold terminal escapes (C0 and C1 controls, DEL), or bidi overrides, isolates and marks, zero-width
-# characters and line separators, which reorder or hide what follows ("\u202e" makes "fail" read "liaf").
-_ACTING = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+# characters and line separators, which reorder or hide what follows ("\u202e" makes "fail" read "liaf"), or
+# characters a renderer draws as nothing (Unicode's Default_Ignorable_Code_Point: the soft hyphen, fillers,
+# variation selectors, tag characters), which hide text or smuggle it past a reader (`ok` followed by the tags
+# of "fail" reads `ok`).
+_ACTING = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff"
+)
 _CONTROL_RE = re.compile(f"[\x00-\x1f\x7f-\x9f{_ACTING}]")
 # The same but for newlines and tabs, which a page shows as they are (in a query, a definition).
 _ACTING_IN_PAGE_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_ACTING}]")
+# Most text is ASCII (str.isascii is a flag, not a scan), where only the C0 controls and DEL can act: a class
+# past the BMP makes `re` test ranges one by one at every character, twice the time on a reason.
+_ASCII_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+_ASCII_ACTING_IN_PAGE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _escaped(found: re.Match[str]) -> str:
     code = ord(found.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    # Past the BMP, Python's eight-digit form: `\ue0066` would read as U+E006 followed by a 6.
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def printable(text: str) -> str:
     """`text` with every control character (newlines and escapes included) and every character that reorders or
-    hides text written as `\\xNN` / `\\uNNNN`: what a human output line quotes from a server cannot move the
-    cursor, recolour a terminal, break the line or read backwards."""
-    return _CONTROL_RE.sub(_escaped, text) if _CONTROL_RE.search(text) else text
+    hides text written as `\\xNN` / `\\uNNNN` / `\\UNNNNNNNN`: what a human output line quotes from a server
+    cannot move the cursor, recolour a terminal, break the line, read backwards or hide a part of it."""
+    pattern = _ASCII_CONTROL_RE if text.isascii() else _CONTROL_RE
+    return pattern.sub(_escaped, text) if pattern.search(text) else text
 
 
 def shown(text: str) -> str:
     """`text` as a page shows it: `printable`, but newlines and tabs kept."""
-    return _ACTING_IN_PAGE_RE.sub(_escaped, text) if _ACTING_IN_PAGE_RE.search(text) else text
+    pattern = _ASCII_ACTING_IN_PAGE_RE if text.isascii() else _ACTING_IN_PAGE_RE
+    return pattern.sub(_escaped, text) if pattern.search(text) else text
 
 
 def clip(text: str, max_chars: int) -> str:

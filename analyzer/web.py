@@ -423,6 +423,7 @@ async def run_check(request: web.Request) -> web.Response:
             client=client,
             user_agent=user_agent,
             reached=reached,
+            kind=check.kind if check is not None else None,
         )
         raise
     # By position, without a dict of them: keyword arguments cost about 5k instructions more on every answer.

@@ -8,13 +8,16 @@ EffectiveCount (no count and an interval: runs indefinitely), and
 `pkg/apis/rollouts/validation/validation_references.go` (non-background analysis may not run indefinitely;
 every `{{args.x}}` resolves; background analysis gets the args its templates leave open; the templates of one
 analysis merge into one AnalysisRun, so their metric names must differ).
+
+Beyond what Argo refuses, the rules refuse what lets a gate that calls the analyzer end Successful without a
+`pass`: see verdict_reading_problems, dry_run_problems and background_error_problems.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 INLINE, BACKGROUND, PRE_PROMOTION, POST_PROMOTION, EXPERIMENT = (
@@ -47,12 +50,14 @@ ARG = re.compile(r"\{\{\s*args\.([\w.-]+)\s*\}\}")
 
 @dataclass(frozen=True)
 class Analysis:
-    """One AnalysisRun a Rollout or Experiment would create: its kind, template refs and the args passed."""
+    """One AnalysisRun a Rollout or Experiment would create: its kind, template refs, the args passed and the
+    dryRun rules given beside them (Argo adds the templates' own)."""
 
     where: str
     kind: str
     refs: list[dict[str, Any]]
     args: list[dict[str, Any]]
+    dry_run: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _int(value: Any, field: str, problems: list[str]) -> int | None:
@@ -133,9 +138,9 @@ RECOMMENDED = {
 def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
     """How a web metric that calls the analyzer's run endpoint departs from the recommended template, or lets
     Argo end it Successful without a `pass` (analysis/analysis.go assessMetricStatus)."""
-    web = (metric.get("provider") or {}).get("web")
-    if not isinstance(web, dict) or not re.search(r"/(api/v1|ui)/checks/", str(web.get("url", ""))):
+    if not calls_the_analyzer(metric):
         return []
+    web = metric["provider"]["web"]
     name = metric.get("name")
     found = {"jsonPath": web.get("jsonPath"), **{key: metric.get(key) for key in RECOMMENDED if key != "jsonPath"}}
     problems = [
@@ -175,6 +180,57 @@ def verdict_reading_problems(metric: dict[str, Any]) -> list[str]:
     return problems
 
 
+def calls_the_analyzer(metric: dict[str, Any]) -> bool:
+    """A web metric that asks the analyzer for a verdict: a gate."""
+    web = (metric.get("provider") or {}).get("web")
+    return isinstance(web, dict) and bool(re.search(r"/(api/v1|ui)/checks/", str(web.get("url", ""))))
+
+
+def dry_run_problems(rules: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> list[str]:
+    """Gates a dryRun rule names: Argo records their result and ignores it (IsTerminating, assessRunStatus),
+    so such a gate never fails the rollout. A rule is a Go regexp matched anywhere in the metric's name
+    (GetDryRunMetrics: regexp.MatchString), so `.*` or a prefix names a gate too."""
+    problems = []
+    for index, rule in enumerate(rules):
+        pattern = str(rule.get("metricName", ""))
+        try:
+            named = re.compile(pattern)
+        except re.error:
+            continue  # Go's regexp fails too and the rule names nothing
+        for metric in metrics:
+            if calls_the_analyzer(metric) and named.search(str(metric.get("name", ""))):
+                problems.append(
+                    f"dryRun[{index}] {pattern!r} names the gate {metric.get('name')}: its result is only "
+                    "recorded, a `fail` never fails the rollout"
+                )
+    return problems
+
+
+# Argo's default (utils/defaults: DefaultConsecutiveErrorLimit): the 5th Error in a row makes the metric Error.
+DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4
+
+
+def background_error_problems(metric: dict[str, Any]) -> list[str]:
+    """A background gate's consecutiveErrorLimit above Argo's default. Errors never count toward `count`, and
+    when the rollout completes Argo terminates its background analysis: a metric still running then ends
+    Successful (assessMetricStatus). A gate that errs at every measurement ends Successful unless its errors
+    in a row exceed the limit first; how many measurements the rollout's steps leave time for is not known
+    from the manifests (a pause may last until a human promotes), so only the default is known to be safe."""
+    if not calls_the_analyzer(metric) or "consecutiveErrorLimit" not in metric:
+        return []
+    name, value = metric.get("name"), metric["consecutiveErrorLimit"]
+    limit = _int(value, "consecutiveErrorLimit", [])
+    if limit is None:
+        return [f"metric {name}: consecutiveErrorLimit {value!r} in a background analysis is only known at run time"]
+    if limit > DEFAULT_CONSECUTIVE_ERROR_LIMIT:
+        return [
+            f"metric {name}: consecutiveErrorLimit {limit} above the default "
+            f"{DEFAULT_CONSECUTIVE_ERROR_LIMIT} in a background analysis: a gate that errs until the rollout "
+            "completes ends Successful"
+        ]
+    return []
+
+
 def effective_count(metric: dict[str, Any]) -> int | None:
     """Measurements a metric takes: None when it runs indefinitely (an interval and no count)."""
     count = metric.get("count")
@@ -199,6 +255,7 @@ def template_problems(spec: dict[str, Any]) -> list[str]:
         problems.extend(metric_problems(metric))
         for used in sorted(set(ARG.findall(_text(metric))) - declared):
             problems.append(f"metric {metric.get('name')}: {{{{args.{used}}}}} is not a declared arg")
+    problems.extend(dry_run_problems(list(spec.get("dryRun") or []), metrics))
     return problems
 
 
@@ -223,11 +280,14 @@ def _walk(node: Any, where: str, parent: str | None) -> Iterator[Analysis]:
         elif key == "postPromotionAnalysis":
             kind = POST_PROMOTION
         if kind is not None and isinstance(value, dict):
-            yield Analysis(where, kind, list(value.get("templates") or []), list(value.get("args") or []))
+            refs, args = list(value.get("templates") or []), list(value.get("args") or [])
+            yield Analysis(where, kind, refs, args, list(value.get("dryRun") or []))
         elif key == "analyses" and isinstance(value, list):
+            # An Experiment's (or an experiment step's) dryRun applies to every analysis it runs.
+            dry_run = list(node.get("dryRun") or [])
             for entry in value:
                 if isinstance(entry, dict) and "templateName" in entry:
-                    yield Analysis(where, EXPERIMENT, [entry], list(entry.get("args") or []))
+                    yield Analysis(where, EXPERIMENT, [entry], list(entry.get("args") or []), dry_run)
         else:
             yield from _walk(value, where, key)
 
@@ -247,6 +307,9 @@ def analysis_problems(analysis: Analysis, lookup: Callable[[dict[str, Any]], dic
         f"metric name {n!r} appears in two templates of one analysis"
         for n in sorted({n for n in metric_names if metric_names.count(n) > 1})
     )
+    # One AnalysisRun: the analysis's dryRun rules and every template's apply to all of its metrics.
+    rules = analysis.dry_run + [rule for _, spec in specs for rule in spec.get("dryRun") or []]
+    problems.extend(dry_run_problems(rules, [m for _, spec in specs for m in spec.get("metrics") or []]))
     passed = {a["name"] for a in analysis.args}
     declared = {a["name"] for _, spec in specs for a in spec.get("args") or []}
     problems.extend(f"arg {n!r} is passed but no template declares it" for n in sorted(passed - declared))
@@ -255,6 +318,9 @@ def analysis_problems(analysis: Analysis, lookup: Callable[[dict[str, Any]], dic
         for arg in spec.get("args") or []:
             if "value" not in arg and "valueFrom" not in arg and arg["name"] not in passed:
                 problems.append(f"{name}: args.{arg['name']} was not resolved (no value, and not passed)")
+        if analysis.kind == BACKGROUND:
+            for metric in spec.get("metrics") or []:
+                problems.extend(f"{name}: {p}" for p in background_error_problems(metric))
         if analysis.kind in NON_BACKGROUND:
             for metric in spec.get("metrics") or []:
                 if effective_count(metric) is None:

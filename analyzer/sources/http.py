@@ -613,7 +613,14 @@ class HttpClient:
             built = self._client.build_request(
                 method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout_s)
             )
-            return await self._client.send(built, stream=True)
+            try:
+                return await self._client.send(built, stream=True)
+            except httpx.InvalidURL as exc:
+                # The request's URL was built above: what httpx cannot parse now is the answer's Location (most
+                # bad ones raise RemoteProtocolError; a scheme without a host, `u:x@host/echo`, raises this).
+                raise TargetBadAnswer(
+                    f"{where}: invalid answer: a Location that is not a URL: {_url_problem(short_reason(exc))}"
+                ) from exc
 
     @staticmethod
     async def _read(response: httpx.Response, reader: _BodyReader, drain_over_cap: bool, where: str) -> None:

@@ -24,7 +24,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import FileField
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from multidict import MultiDictProxy
 
 from analyzer.appkeys import GENERATION, HISTORY, LIVE, PRINCIPAL, SETTINGS, TOKENS
@@ -37,12 +37,14 @@ from analyzer.auth import (
     log_auth_failed,
     session_cookie,
 )
+from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
 from analyzer.redaction import REDACTED
+from analyzer.sources import SourceConfig
 from analyzer.ui.figures import Evidence, Figure, figures
 from analyzer.ui.links import UI_PREFIX, arg_text, verdict_path
 
@@ -70,6 +72,7 @@ def setup_ui(app: web.Application) -> None:
         app, loader=jinja2.PackageLoader("analyzer.ui", "templates"), autoescape=True, finalize=_shown_value
     )
     environment.filters["number"] = _number_text
+    environment.filters["exact"] = _exact_text
     app.router.add_get("/ui", _root, name="ui.root")
     app.router.add_get("/ui/", index, name="ui.index")
     app.router.add_get("/ui/login", login_form, name="ui.login")
@@ -87,6 +90,12 @@ def _shown_value(value: object) -> object:
     """Every value a template writes, text with its control and bidi characters shown as escapes (a label value's
     U+202E would reverse the rest of the reason); markup (the plots) made them visible itself."""
     return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _exact_text(value: object) -> Markup:
+    """A form field's value as it is, HTML-escaped but not shown as escapes: submitted again, it must be the
+    text that was sent, not the escapes' text."""
+    return escape(value)
 
 
 def _number_text(value: object) -> str:
@@ -454,7 +463,9 @@ async def _render_verdict(
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
         "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
         "check_known": check is not None,
-        "changed_since": _changed_since(entry, decided_by, check, generation.catalog.version),
+        "changed_since": _changed_since(
+            entry, decided_by, check, generation.catalog, request.app[LIVE].sources_by_version
+        ),
         "member_url": lambda name, args: verdict_path(name, args, at) if at is not None else "",
         **_common(request),
     }
@@ -498,20 +509,42 @@ def _measures(entry: Mapping[str, Any]) -> dict[str, str]:
     return {"value": "", "threshold": ""}
 
 
-def _changed_since(entry: Mapping[str, Any], decided_by: Check | None, current: Check | None, version: str) -> str:
-    """What a reload has changed of the check since this answer ("" when nothing): the page shows the answer as
-    decided then, and its link evaluates the check as it is now once this replica no longer holds the answer."""
-    then = entry.get("catalog_version")
+def _changed_since(
+    entry: Mapping[str, Any],
+    decided_by: Check | None,
+    current: Check | None,
+    catalog: Catalog,
+    sources_by_version: Mapping[str, Mapping[str, SourceConfig]],
+) -> str:
+    """What a reload has changed of the check, or of the sources it reads, since this answer ("" when nothing):
+    the page shows the answer as decided then, but draws its plots from the sources in service, and its link
+    evaluates the check as it is now once this replica no longer holds the answer."""
+    then, version = entry.get("catalog_version"), catalog.version
     if entry["verdict"] == "rejected" or decided_by is None or not then or then == version:
         return ""
     if current is None:
         return f"The check is no longer in the catalog (version {version}; this answer was decided under {then})."
-    if current is decided_by or current.definition() == decided_by.definition():
+    if current is not decided_by and current.definition() != decided_by.definition():
+        return (
+            f"The check's definition has changed since this answer (catalog version {then}, now {version}). This "
+            "page shows the answer, its thresholds and its plots as decided then; the link below evaluates the "
+            "check as it is now once this replica no longer holds the answer."
+        )
+    read = sorted(decided_by.source_names())
+    sources_then = sources_by_version.get(then)
+    if sources_then is None:
+        changed = read  # a version this replica no longer remembers: it cannot tell, so it says so
+    else:
+        changed = [name for name in read if sources_then.get(name) != catalog.sources.get(name)]
+    if not changed:
         return ""
+    named = ", ".join(repr(name) for name in changed)
+    which = f"source {named}" if len(changed) == 1 else f"sources {named}"
+    how = "may have changed" if sources_then is None else "has changed"
     return (
-        f"The check's definition has changed since this answer (catalog version {then}, now {version}). This page "
-        "shows the answer, its thresholds and its plots as decided then; the link below evaluates the check as it is "
-        "now once this replica no longer holds the answer."
+        f"The configuration of the {which} this check reads {how} since this answer (catalog version {then}, "
+        f"now {version}): this page shows the answer as decided then, but draws its plots from the sources as "
+        "they are now, which may not hold the data that decided it."
     )
 
 

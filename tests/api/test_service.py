@@ -225,6 +225,8 @@ class TestVerdictHistory:
         assert error["request_id"] == "req-1" and error["user_agent"] == "Go-http-client/1.1"
         assert error["args"] == {"canary_hash": "abc"} and "details" not in error
         assert page["entries"][1]["error"] == "bad_arg" and "canary" in page["entries"][1]["reason"]
+        # A known check's refusal says its kind; an unknown check has none.
+        assert [e["kind"] for e in page["entries"]] == [None, "prometheus", "prometheus"]
 
     async def test_filters_limit_and_explain(self, client):
         for _ in range(2):

@@ -349,3 +349,63 @@ class TestTrafficBeforeTheFirstMeasurement:
         metric["provider"]["web"]["url"] = "http://analyzer:8080/api/v1/checks/c/run?canary_hash={{args.x}}"
         template = _template(metric)
         assert not traffic_start_problems(rollout, lambda ref: template if ref["templateName"] == "t" else None)
+
+
+class TestNoGateInDryRun:
+    """A dryRun rule (a regexp matched anywhere in a metric's name) never names a gate: its result is only recorded."""
+
+    @staticmethod
+    def _template(rule: str) -> dict[str, Any]:
+        template = _template(TestVerdictReading._analyzer_metric(name="payments-gate"))
+        template["spec"]["dryRun"] = [{"metricName": rule}]
+        return template
+
+    @pytest.mark.parametrize("rule, refused", [("payments-gate", True), (".*", True), ("gate", True), ("other", False)])
+    def test_in_the_template(self, rule, refused):
+        assert any("dryRun[0]" in p for p in template_problems(self._template(rule)["spec"])) is refused
+
+    def test_only_gates(self):
+        template = _template(_metric())
+        template["spec"]["dryRun"] = [{"metricName": ".*"}]
+        assert template_problems(template["spec"]) == []
+
+    def test_beside_the_templates(self):
+        template = _template(TestVerdictReading._analyzer_metric(name="payments-gate"))
+        rollout = _rollout_with(BACKGROUND)
+        rollout["spec"]["strategy"]["canary"]["analysis"]["dryRun"] = [{"metricName": ".*"}]
+        assert any("names the gate payments-gate" in p for p in _problems(rollout, template))
+        assert not any("dryRun" in p for p in _problems(_rollout_with(BACKGROUND), template))
+
+    def test_in_an_experiment(self):
+        template = _template(TestVerdictReading._analyzer_metric(name="payments-gate"))
+        experiment = {
+            "kind": "Experiment",
+            "spec": {"dryRun": [{"metricName": "payments"}], "analyses": [{"name": "a", "templateName": "t"}]},
+        }
+        (analysis,) = analyses(experiment, "test")
+        problems = analysis_problems(analysis, lambda ref: template)
+        assert any("names the gate payments-gate" in p for p in problems)
+
+
+class TestBackgroundErrorLimit:
+    """A background gate keeps consecutiveErrorLimit at Argo's default or below: one that errs until the rollout
+    completes ends Successful, and how many measurements a rollout leaves time for is not known statically."""
+
+    @staticmethod
+    def _problems(where: str, limit: Any) -> list[str]:
+        return _problems(
+            _rollout_with(where), _template(TestVerdictReading._analyzer_metric(consecutiveErrorLimit=limit))
+        )
+
+    @pytest.mark.parametrize("limit, refused", [(5, True), ("10", True), ("{{args.x}}", True), (4, False), (0, False)])
+    def test_in_the_background(self, limit, refused):
+        assert any("consecutiveErrorLimit" in p for p in self._problems(BACKGROUND, limit)) is refused
+
+    @pytest.mark.parametrize("where", [INLINE, PRE_PROMOTION, POST_PROMOTION])
+    def test_where_the_rollout_waits(self, where):
+        # There the rollout waits for `count` verdicts: errors delay it, never end the metric Successful.
+        assert not any("consecutiveErrorLimit" in p for p in self._problems(where, 20))
+
+    def test_only_gates(self):
+        template = _template(_metric(consecutiveErrorLimit=20))
+        assert not any("consecutiveErrorLimit" in p for p in _problems(_rollout_with(BACKGROUND), template))

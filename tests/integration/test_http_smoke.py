@@ -823,6 +823,14 @@ class TestSSRF:
         )
         assert "user info" in evaluation.reason
 
+    @pytest.mark.parametrize("follow", [True, False])
+    async def test_a_location_that_is_not_a_url_is_the_targets_fault(self, target, client, follow):
+        # A scheme without a host: httpx raises InvalidURL reading the answer, even when not following it.
+        step = {"name": "r", "path": "/redirect", "query": {"to": "u:x@host/echo"}, "follow_redirects": follow}
+        evaluation = await run(smoke(target.port, [step]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert "a Location that is not a URL" in evaluation.reason
+
     async def test_host_outside_global_allow_list_is_refused(self, target):
         http = HttpClient(
             HttpPolicy(

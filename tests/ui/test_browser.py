@@ -176,6 +176,21 @@ class TestPages:
         WebDriverWait(signed_in, 30).until(lambda driver: driver.find_elements(By.ID, "verdict"))
         assert verdict_of(signed_in) == "FAIL"
 
+    def test_a_form_shown_again_submits_what_was_sent(self, signed_in, served):
+        # An invisible character in an arg is shown as an escape in the text, never in the field: submitting
+        # the form again sends the same arg, not the escape's text.
+        from urllib.parse import parse_qs, urlsplit
+
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        signed_in.get(served.url + "/ui/checks/error-rate/run?canary_hash=a%E2%80%8Bb&at=soon%E2%80%8B")
+        assert signed_in.find_element(By.ID, "arg-canary_hash").get_attribute("value") == "a\u200bb"
+        signed_in.find_element(By.ID, "arg-at").clear()
+        signed_in.find_element(By.ID, "run").click()
+        WebDriverWait(signed_in, 30).until(lambda driver: "soon" not in driver.current_url)
+        assert parse_qs(urlsplit(signed_in.current_url).query)["canary_hash"] == ["a\u200bb"]
+
     def test_prometheus_threshold_line_and_value(self, signed_in, served, shots, prometheus):
         from selenium.webdriver.common.by import By
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import re
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,6 +152,17 @@ class TestLinks:
         assert "canary_hash" in page.text
         assert 'id="run"' in page.text
 
+    def test_form_values_shown_again_are_the_values_sent(self, served):
+        # An invisible character is shown as an escape in text, but a form field holds what was typed: the
+        # escape's text would be sent on the next submit.
+        page = get(served, "/ui/checks/error-rate/run?canary_hash=a\u200bb&at=soon\u200b", headers=BEARER)
+        assert page.status_code == 400
+        assert 'name="canary_hash" value="a\u200bb"' in page.text
+        assert 'name="at" value="soon\u200b"' in page.text
+        assert "\\u200b" in page.text  # the reason quoting the bad `at` shows it as an escape
+        index = get(served, "/ui/?check=eror\u200b-rate", headers=BEARER).text
+        assert '<option value="eror\u200b-rate" selected>eror\\u200b-rate (not in the catalog)</option>' in index
+
     def test_the_check_page_redacts_secrets_as_the_api_does(self, served):
         page = get(served, "/ui/checks/smoke", headers=BEARER)
         assert page.status_code == 200
@@ -273,12 +286,21 @@ class TestChangedSince:
         assert isinstance(check, PrometheusCheck)
         return check
 
+    @classmethod
+    def _since(cls, entry: dict[str, Any], then: Any, now: Any) -> str:
+        """_changed_since with the catalog in service at version v2, its sources as they were at v1."""
+        raw = {"name": "q", "kind": "prometheus", "query": "vector(1)", "pass_if": "> 0"}
+        document = {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [raw]}
+        sources = build_catalog([("test.yaml", document)], Registry([PrometheusCheck])).sources
+        catalog = SimpleNamespace(version="v2", sources=sources)
+        return _changed_since(entry, then, now, catalog, {"v1": sources})  # type: ignore[arg-type]
+
     def test_a_changed_definition_is_said(self):
         then, now = self._check("vector(1)"), self._check("vector(2)")
         entry = {"verdict": "pass", "catalog_version": "v1"}
-        assert "definition has changed" in _changed_since(entry, then, now, "v2")
-        assert _changed_since(entry, then, self._check("vector(1)"), "v2") == ""
-        assert "no longer in the catalog" in _changed_since(entry, then, None, "v2")
+        assert "definition has changed" in self._since(entry, then, now)
+        assert self._since(entry, then, self._check("vector(1)")) == ""
+        assert "no longer in the catalog" in self._since(entry, then, None)
 
     @pytest.mark.parametrize(
         "entry",
@@ -289,4 +311,4 @@ class TestChangedSince:
         ],
     )
     def test_nothing_is_said_without_an_answer_from_another_catalog(self, entry):
-        assert _changed_since(entry, self._check("vector(1)"), None, "v2") == ""
+        assert self._since(entry, self._check("vector(1)"), None) == ""

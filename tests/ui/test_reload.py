@@ -52,8 +52,8 @@ async def reloading(aiohttp_client, prometheus, tmp_path):
     app = create_app(Settings(catalog=path), load_catalog(path, Registry.default()), Registry.default())
     client = await aiohttp_client(app)
 
-    async def reload(objective: float, **changes: object) -> None:
-        write_catalog(path, prometheus.url, objective, **changes)
+    async def reload(objective: float, url: str | None = None, **changes: object) -> None:
+        write_catalog(path, url or prometheus.url, objective, **changes)
         assert await app[LIVE].reload("test") == "reloaded"
 
     client.reload = reload
@@ -83,6 +83,25 @@ class TestAfterAReload:
         page = await (await reloading.get(ui_url)).text()
         assert 'id="verdict">FAIL<' in page
         assert 'id="changed-since"' not in page
+
+    async def test_a_changed_source_says_the_plots_come_from_it(self, reloading, prometheus):
+        # The same check reading another Prometheus (here the same server under another name): its plots are
+        # drawn from today's source, which may not hold the data that decided the answer.
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, url=prometheus.url.replace("127.0.0.1", "localhost"))
+        page = await (await reloading.get(ui_url)).text()
+        assert 'id="verdict">FAIL<' in page
+        assert "The configuration of the source &#39;default&#39; this check reads has changed" in page
+        assert "draws its plots from the sources as they are now" in page
+
+    async def test_sources_of_a_version_no_longer_remembered_may_have_changed(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        reloading.app[LIVE].sources_by_version.clear()  # as after many reloads
+        await reloading.reload(99.9, description="another check changed")
+        page = await (await reloading.get(ui_url)).text()
+        assert "The configuration of the source &#39;default&#39; this check reads may have changed" in page
 
     async def test_a_removed_check_says_so_and_is_still_plotted(self, reloading, prometheus):
         answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")

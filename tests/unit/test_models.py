@@ -166,5 +166,15 @@ class TestPrintable:
             'worst {a="\\u202eliaf"} 1\\u200b\\u2028\\u2066'
         )
 
+    def test_characters_drawn_as_nothing_are_written_as_escapes(self):
+        # Tag characters spell "fail" invisibly after "ok"; a soft hyphen and variation selectors hide too.
+        assert printable("ok\U000e0066\U000e0061\U000e0069\U000e006c") == (
+            "ok\\U000e0066\\U000e0061\\U000e0069\\U000e006c"
+        )
+        assert printable("pa\u00adss a\ufe0fb x\U000e0100y") == "pa\\xadss a\\ufe0fb x\\U000e0100y"
+        assert shown("\U000e007f\u034f") == "\\U000e007f\\u034f"
+        text = "emoji \u2764 \U0001f600 hangul \uac00 \U00020000"  # visible characters, BMP or not
+        assert printable(text) is text
+
     def test_a_page_keeps_newlines_and_tabs(self):
         assert shown("sum(x)\n\t/ y\r\x1b\u202e") == "sum(x)\n\t/ y\\x0d\\x1b\\u202e"
