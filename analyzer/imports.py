@@ -164,6 +164,13 @@ def _percent(value: Any, field: str) -> float:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
+    return _rounded(number, value, field)
+
+
+def _rounded(number: Decimal, value: Any, field: str) -> float:
+    """`number` rounded to 10 decimals; NaN and infinities (which Decimal reads, and cannot round) are refused."""
+    if not number.is_finite():
+        raise ValueError(f"{field} {value!r} is not a finite number")
     return float(round(number, 10))
 
 
@@ -173,7 +180,7 @@ def _percent_of_ratio(value: Any, field: str) -> float:
         number = Decimal(str(value).strip()) * 100
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
-    return float(round(number, 10))
+    return _rounded(number, value, field)
 
 
 def _check_name(text: str) -> str:
@@ -240,13 +247,17 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         errors_metric, errors_matchers = _parse_selector(str(errors_text), f"spec.indicator.{kind}.errors")
         pyrra["errors"] = _render_selector(errors_metric, errors_matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
+    window = spec.get("window")
+    if not window:
+        # Pyrra refuses an SLO without a window ("window must be set"): it records no rules to read.
+        raise ValueError("spec.window is missing (Pyrra requires the SLO window, e.g. 28d)")
     return {
         "name": _check_name(name),
         "kind": "error_budget",
         "description": str(spec.get("description") or f"Pyrra SLO {where}"),
         "source": source,
         "objective": _percent(spec.get("target"), "spec.target"),
-        "period": str(spec.get("window") or "28d"),
+        "period": str(window),
         "pyrra": pyrra,
     }
 

@@ -15,6 +15,8 @@ from analyzer.imports import convert, detect_format
 from analyzer.registry import Registry
 from checks.error_budget import ErrorBudgetCheck
 
+EXAMPLES = Path(__file__).parent / "data"
+
 PYRRA = """
 apiVersion: pyrra.dev/v1alpha1
 kind: ServiceLevelObjective
@@ -195,6 +197,30 @@ class TestPyrra:
         document = docs(PYRRA)[0]
         document["spec"]["target"] = 99.90000000000001
         assert convert([document])[0]["objective"] == 99.9
+
+    def test_real_example_reads_the_rules_of_its_total_metric(self):
+        # Pyrra's own example: errors and total are different metrics; the burnrate rules are named after the total.
+        text = (EXAMPLES / "pyrra" / "slo-prometheus-rule-evaluation-failures.yaml").read_text()
+        [check] = convert(docs(text))
+        assert (check["objective"], check["period"]) == (99.99, "2w")
+        assert check["pyrra"]["metric"] == "prometheus_rule_evaluations"
+        assert check["pyrra"]["selectors"] == 'job="prometheus-k8s"'
+
+    @pytest.mark.parametrize("target", ["Infinity", "-Inf", "NaN", float("inf")])
+    def test_a_target_that_is_no_finite_number_is_refused_by_name(self, target):
+        # Decimal reads these, and could not round them: the import (and a catalog holding the SLO) crashed.
+        document = docs(PYRRA)[0]
+        document["spec"]["target"] = target
+        with pytest.raises(ValueError, match=r"spec\.target .* is not a finite number"):
+            convert([document])
+
+    @pytest.mark.parametrize("window", [None, ""])
+    def test_an_slo_without_window_is_refused(self, window):
+        # Pyrra refuses it ("window must be set"): 28d would be a guess, with tiers scaled to a period no rule has.
+        document = docs(PYRRA)[0]
+        document["spec"]["window"] = window
+        with pytest.raises(ValueError, match=r"spec\.window is missing"):
+            convert([document])
 
     def test_grouped_slo_is_refused(self):
         document = docs(PYRRA)[0]
