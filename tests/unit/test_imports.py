@@ -322,6 +322,15 @@ class TestSlothAlertWindows:
         with pytest.raises(ValueError, match="period 7d: Sloth has alert windows only for 28d and 30d"):
             convert(docs((SLOTH_DATA / "in-base.yaml").read_text()), sloth_period="7d")
 
+    def test_openslo_v1alpha_time_window_takes_its_alert_windows(self):
+        # Sloth reads a v1alpha SLO's timeWindows as its period: 7 days alerts by the 7d AlertWindows.
+        [slo] = docs((EXAMPLES / "openslo" / "sloth-openslo-getting-started.yml").read_text())
+        slo["spec"]["timeWindows"][0]["count"] = 7
+        with pytest.raises(ValueError, match=r"timeWindows\[0\] 7d: Sloth has alert windows only for 28d and 30d"):
+            convert([slo])
+        [check] = convert([slo, *docs((SLOTH_DATA / "windows-7d.yaml").read_text())])
+        assert (check["period"], [t["factor"] for t in check["tiers"]]) == ("7d", [13.44, 3.5, 1.4, 0.98])
+
     def test_alert_windows_without_a_percent_are_refused_by_field(self):
         windows = docs((SLOTH_DATA / "windows-7d.yaml").read_text())[0]
         del windows["spec"]["page"]["slow"]["errorBudgetPercent"]
