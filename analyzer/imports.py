@@ -418,18 +418,21 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
     period = str(windows[0].get("duration", ""))
     if not _OPENSLO_DURATION_RE.fullmatch(period):
         raise ValueError(f"timeWindow.duration {period!r}: only minutes, hours, days or weeks (e.g. 28d)")
-    if "indicatorRef" in spec:
-        sli = slis.get(str(spec["indicatorRef"]))
-        if sli is None:
-            raise ValueError(f"indicatorRef {spec['indicatorRef']!r} names no SLI document")
-    else:
-        sli = spec.get("indicator") or {}
-    ratio = _openslo_ratio(sli.get("spec") or {})
     objectives = spec.get("objectives") or []
     if not objectives:
         raise ValueError("objectives is empty")
     checks = []
     for index, objective in enumerate(objectives):
+        where = f"objectives[{index}]"
+        weight = objective.get("compositeWeight", 1)
+        if weight != 1:
+            # A weighted composite burns by the weighted sum of its objectives: no check of one objective says it.
+            raise ValueError(f"{where}.compositeWeight {weight!r}: a weighted composite SLO does not convert")
+        # A composite SLO gives each objective its own SLI; the others share the SLO's.
+        if "indicator" in objective or "indicatorRef" in objective:
+            ratio = _openslo_indicator(objective, slis, f"{where}.")
+        else:
+            ratio = _openslo_indicator(spec, slis, "")
         if "target" in objective:
             target = _percent_of_ratio(objective["target"], f"objectives[{index}].target")
         elif "targetPercent" in objective:
@@ -449,6 +452,22 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
             }
         )
     return checks
+
+
+def _openslo_indicator(holder: Mapping[str, Any], slis: Mapping[str, dict[str, Any]], where: str) -> dict[str, str]:
+    """The ratio templates of the SLI that `holder` (an SLO's spec or one objective) names or holds inline."""
+    if "indicatorRef" in holder:
+        sli = slis.get(str(holder["indicatorRef"]))
+        if sli is None:
+            raise ValueError(f"{where}indicatorRef {holder['indicatorRef']!r} names no SLI document")
+    elif "indicator" in holder:
+        sli = holder["indicator"] or {}
+    else:
+        raise ValueError("neither spec.indicator nor spec.indicatorRef names the SLI")
+    try:
+        return _openslo_ratio(sli.get("spec") or {})
+    except ValueError as exc:
+        raise ValueError(f"{where}{'indicatorRef' if 'indicatorRef' in holder else 'indicator'}: {exc}") from None
 
 
 def _from_openslo_v1alpha(

@@ -397,6 +397,27 @@ class TestOpenSLO:
         with pytest.raises(ValueError, match=message):
             convert([docs(OPENSLO)[0], slo])
 
+    def test_a_composite_objective_judges_its_own_sli(self):
+        # OpenSLO v1: an objective's own indicator(Ref) is its SLI (composite SLOs); the others use the SLO's.
+        sli, slo = docs(OPENSLO)
+        search = docs(OPENSLO_INLINE_BAD)[0]["spec"]["indicator"]
+        slo["spec"]["objectives"] = [
+            {"displayName": "checkout", "target": 0.999},
+            {"target": 0.99, "indicator": search},
+        ]
+        checkout, own = convert([sli, slo])
+        assert "http_requests_total" in checkout["ratio"]["total"]
+        assert own["ratio"]["errors"] == 'sum(rate(search_requests_total{code="500"}[{{ window }}]))'
+        del slo["spec"]["indicatorRef"]
+        slo["spec"]["objectives"][0]["indicatorRef"] = "checkout-ratio"
+        assert [c["ratio"] for c in convert([sli, slo])] == [checkout["ratio"], own["ratio"]]
+
+    def test_a_weighted_composite_is_refused(self):
+        sli, slo = docs(OPENSLO)
+        slo["spec"]["objectives"][0]["compositeWeight"] = 2
+        with pytest.raises(ValueError, match=r"objectives\[0\]\.compositeWeight 2: a weighted composite"):
+            convert([sli, slo])
+
     def test_threshold_metric_is_refused(self):
         sli, slo = docs(OPENSLO)
         sli["spec"] = {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {"query": "x"}}}}
