@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path, help="YAML file (several documents allowed)")
     importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
+    importing.add_argument(
+        "--sloth-windows",
+        type=Path,
+        help="Sloth AlertWindows YAML (what sloth --slo-period-windows-path holds): the tiers Sloth alerts by",
+    )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
@@ -681,6 +686,9 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         documents = [d for d in yaml.safe_load_all(args.file.read_text(encoding="utf-8")) if d is not None]
+        if args.sloth_windows is not None:
+            windows_text = args.sloth_windows.read_text(encoding="utf-8")
+            documents += [d for d in yaml.safe_load_all(windows_text) if d is not None]
         checks = convert(documents, source=args.source, sloth_period=args.period, only=args.format)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         raise ConfigError(f"{args.file}: {exc}") from None

@@ -11,8 +11,15 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from analyzer.params import parse_duration
+
 FORMATS = ("pyrra", "sloth", "openslo")
 SLOTH_DEFAULT_PERIOD = "30d"
+# The periods Sloth has alert windows for without --slo-period-windows-path (internal/alert/windows/google-*.yaml):
+# the SRE workbook's tiers, which are the check's default tiers for those periods.
+SLOTH_BUILT_IN_PERIODS = ("28d", "30d")
+# Sloth's AlertWindows: (severity, spec path) of each tier, in the order of the check's default tiers.
+_SLOTH_WINDOW_TIERS = (("page", "quick"), ("page", "slow"), ("ticket", "quick"), ("ticket", "slow"))
 OPENSLO_V1 = "openslo/v1"
 OPENSLO_V1ALPHA = "openslo/v1alpha"
 # How an OpenSLO v1alpha SLO converts, said with each refusal.
@@ -37,7 +44,7 @@ def detect_format(document: Any) -> str | None:
     api_version, kind = str(document.get("apiVersion", "")), document.get("kind")
     if api_version.startswith("pyrra.dev/") and kind == "ServiceLevelObjective":
         return "pyrra"
-    if api_version.startswith("sloth.slok.dev/") and kind == "PrometheusServiceLevel":
+    if api_version.startswith("sloth.slok.dev/") and kind in ("PrometheusServiceLevel", "AlertWindows"):
         return "sloth"
     if document.get("version") == "prometheus/v1" and "slos" in document:
         return "sloth"
@@ -57,15 +64,21 @@ def convert(
         for item, document in _items(outer)
     ]
     slis = _openslo_slis(document for _, document in labelled)
+    try:
+        windows = _sloth_windows(labelled)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise ValueError(f"Sloth AlertWindows: {exc}") from None
     checks: list[dict[str, Any]] = []
     for label, document in labelled:
         found = detect_format(document)
+        if _is_alert_windows(document):
+            continue
         if found is None or (only is not None and found != only):
             raise ValueError(
                 f"{label} is not a {only or 'Pyrra, Sloth or OpenSLO'} SLO: {_what_it_is(document, found)}"
             )
         try:
-            checks.extend(convert_document(document, slis, source, sloth_period))
+            checks.extend(convert_document(document, slis, source, sloth_period, windows))
         except ValueError as exc:
             raise ValueError(f"{label} ({found} {_describe(document)}): {exc}") from None
     return checks
@@ -76,19 +89,24 @@ def convert_document(
     openslo_slis: Mapping[str, dict[str, Any]],
     source: str = "default",
     sloth_period: str = SLOTH_DEFAULT_PERIOD,
+    sloth_windows: Mapping[float, list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The checks one SLO document stands for (none for OpenSLO's other kinds: SLI, Service, DataSource...)."""
+    """The checks one SLO document stands for (none for OpenSLO's other kinds: SLI, Service, DataSource...,
+    nor for Sloth's AlertWindows); `sloth_windows`: the tiers of Sloth's AlertWindows by period in seconds."""
     found = detect_format(document)
+    windows = sloth_windows or {}
     if found == "pyrra":
         return [_from_pyrra(document, source)]
     if found == "sloth":
-        return _from_sloth(document, source, sloth_period)
+        if _is_alert_windows(document):
+            return []
+        return _from_sloth(document, source, sloth_period, windows)
     if found == "openslo":
         if document.get("kind") != "SLO":
             return []
         version = str(document.get("apiVersion"))
         if version == OPENSLO_V1ALPHA:
-            return _from_openslo_v1alpha(document, source, sloth_period)
+            return _from_openslo_v1alpha(document, source, sloth_period, windows)
         if version != OPENSLO_V1:
             raise ValueError(f"OpenSLO {version.removeprefix('openslo/')} is not supported; convert it to {OPENSLO_V1}")
         return _from_openslo(document, openslo_slis, source)
@@ -104,15 +122,20 @@ def expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tup
         for item, data in _slo_items(outer)
     ]
     slis = _openslo_slis(data for _, data in docs)
-    expanded: list[tuple[str, Any]] = []
     problems: list[str] = []
+    try:
+        windows = _sloth_windows(docs)
+    except (ValueError, AttributeError, TypeError) as exc:
+        windows = {}
+        problems.append(f"Sloth AlertWindows: {exc}")
+    expanded: list[tuple[str, Any]] = []
     for origin, data in docs:
         found = detect_format(data)
         if found is None:
             expanded.append((origin, data))
             continue
         try:
-            expanded.append((origin, {"checks": convert_document(data, slis)}))
+            expanded.append((origin, {"checks": convert_document(data, slis, sloth_windows=windows)}))
         except ValueError as exc:
             problems.append(f"{origin}: {found} {_describe(data)}: {exc}")
         except (AttributeError, TypeError) as exc:
@@ -158,12 +181,88 @@ def _openslo_slis(documents: Iterable[Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _is_alert_windows(document: Any) -> bool:
+    return detect_format(document) == "sloth" and document.get("kind") == "AlertWindows"
+
+
+def _sloth_windows(documents: Iterable[tuple[str, Any]]) -> dict[float, list[dict[str, Any]]]:
+    """The tiers of each Sloth AlertWindows document (what `sloth --slo-period-windows-path` reads), by its
+    sloPeriod in seconds: factor = errorBudgetPercent * period / 100 / longWindow, as Sloth computes it."""
+    found: dict[float, list[dict[str, Any]]] = {}
+    for label, document in documents:
+        if not _is_alert_windows(document):
+            continue
+        spec = document.get("spec") or {}
+        period_text = str(spec.get("sloPeriod") or "")
+        period_s = _sloth_duration(period_text, f"{label}: spec.sloPeriod")
+        if period_s in found:
+            raise ValueError(f"{label}: a second AlertWindows for the period {period_text}")
+        tiers = []
+        for severity, speed in _SLOTH_WINDOW_TIERS:
+            where = f"{label}: spec.{severity}.{speed}"
+            window = (spec.get(severity) or {}).get(speed) or {}
+            percent = window.get("errorBudgetPercent")
+            if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 < percent <= 100:
+                raise ValueError(f"{where}.errorBudgetPercent {percent!r} is not a percent above 0")
+            long_s = _sloth_duration(str(window.get("longWindow") or ""), f"{where}.longWindow")
+            short_s = _sloth_duration(str(window.get("shortWindow") or ""), f"{where}.shortWindow")
+            factor = Decimal(repr(float(percent))) * Decimal(repr(period_s)) / 100 / Decimal(repr(long_s))
+            tiers.append(
+                {
+                    "long": _duration_text(long_s),
+                    "short": _duration_text(short_s),
+                    "factor": float(round(factor, 10)),
+                    "severity": severity,
+                }
+            )
+        found[period_s] = tiers
+    return found
+
+
+def _sloth_duration(text: str, field: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{field} {text!r}: {exc}") from None
+
+
+def _duration_text(seconds: float) -> str:
+    """A whole number of seconds in the largest exact unit among d, h, m, s (86400 -> 1d, 129600 -> 36h)."""
+    whole = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole % size == 0:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"
+
+
+def _sloth_tiers(period: str, windows: Mapping[float, list[dict[str, Any]]], field: str) -> list[dict[str, Any]] | None:
+    """The tiers Sloth alerts by for an SLO of `period`: those of its AlertWindows, else None (the check's
+    default tiers, which are Sloth's built-in ones for 28d and 30d). ValueError for any other period."""
+    period_s = _sloth_duration(period, field)
+    if period_s in windows:
+        return windows[period_s]
+    if period_s in {parse_duration(built_in) for built_in in SLOTH_BUILT_IN_PERIODS}:
+        return None
+    raise ValueError(
+        f"{field} {period}: Sloth has alert windows only for 28d and 30d; a {period} SLO alerts by the AlertWindows "
+        f"with sloPeriod {period} given to sloth --slo-period-windows-path: give that document too "
+        "(`analyzer import --sloth-windows FILE`, or beside the SLO in the catalog)"
+    )
+
+
 def _percent(value: Any, field: str) -> float:
     """A percent from a string or number, exact in decimal ("99.9" -> 99.9, never 99.90000000000001)."""
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
+    return _rounded(number, value, field)
+
+
+def _rounded(number: Decimal, value: Any, field: str) -> float:
+    """`number` rounded to 10 decimals; NaN and infinities (which Decimal reads, and cannot round) are refused."""
+    if not number.is_finite():
+        raise ValueError(f"{field} {value!r} is not a finite number")
     return float(round(number, 10))
 
 
@@ -173,7 +272,7 @@ def _percent_of_ratio(value: Any, field: str) -> float:
         number = Decimal(str(value).strip()) * 100
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
-    return float(round(number, 10))
+    return _rounded(number, value, field)
 
 
 def _check_name(text: str) -> str:
@@ -240,24 +339,31 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         errors_metric, errors_matchers = _parse_selector(str(errors_text), f"spec.indicator.{kind}.errors")
         pyrra["errors"] = _render_selector(errors_metric, errors_matchers)
     where = f"{metadata.get('namespace')}/{name}" if metadata.get("namespace") else name
+    window = spec.get("window")
+    if not window:
+        # Pyrra refuses an SLO without a window ("window must be set"): it records no rules to read.
+        raise ValueError("spec.window is missing (Pyrra requires the SLO window, e.g. 28d)")
     return {
         "name": _check_name(name),
         "kind": "error_budget",
         "description": str(spec.get("description") or f"Pyrra SLO {where}"),
         "source": source,
         "objective": _percent(spec.get("target"), "spec.target"),
-        "period": str(spec.get("window") or "28d"),
+        "period": str(window),
         "pyrra": pyrra,
     }
 
 
-def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict[str, Any]]:
+def _from_sloth(
+    document: dict[str, Any], source: str, period: str, windows: Mapping[float, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     spec = document.get("spec") if "spec" in document else document
     if not isinstance(spec, dict):
         raise ValueError("spec is missing")
     service = str(spec.get("service") or "")
     if not service:
         raise ValueError("service is missing")
+    tiers = _sloth_tiers(period, windows, "period")
     checks = []
     for index, slo in enumerate(spec.get("slos") or []):
         slo_name = str(slo.get("name") or "")
@@ -271,17 +377,16 @@ def _from_sloth(document: dict[str, Any], source: str, period: str) -> list[dict
             errors_query = _sloth_events_query(slo.get("sli"), "error_query", "errorQuery")
             if errors_query is not None:
                 sloth["errors_query"] = errors_query
-        checks.append(
-            {
-                "name": _check_name(sloth_id),
-                "kind": "error_budget",
-                "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
-                "source": source,
-                "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
-                "period": period,
-                "sloth": sloth,
-            }
-        )
+        check = {
+            "name": _check_name(sloth_id),
+            "kind": "error_budget",
+            "description": str(slo.get("description") or f"Sloth SLO {sloth_id}"),
+            "source": source,
+            "objective": _percent(slo.get("objective"), f"slos[{index}].objective"),
+            "period": period,
+            "sloth": sloth,
+        }
+        checks.append(check if tiers is None else {**check, "tiers": [dict(tier) for tier in tiers]})
     if not checks:
         raise ValueError("slos is empty")
     return checks
@@ -313,18 +418,21 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
     period = str(windows[0].get("duration", ""))
     if not _OPENSLO_DURATION_RE.fullmatch(period):
         raise ValueError(f"timeWindow.duration {period!r}: only minutes, hours, days or weeks (e.g. 28d)")
-    if "indicatorRef" in spec:
-        sli = slis.get(str(spec["indicatorRef"]))
-        if sli is None:
-            raise ValueError(f"indicatorRef {spec['indicatorRef']!r} names no SLI document")
-    else:
-        sli = spec.get("indicator") or {}
-    ratio = _openslo_ratio(sli.get("spec") or {})
     objectives = spec.get("objectives") or []
     if not objectives:
         raise ValueError("objectives is empty")
     checks = []
     for index, objective in enumerate(objectives):
+        where = f"objectives[{index}]"
+        weight = objective.get("compositeWeight", 1)
+        if weight != 1:
+            # A weighted composite burns by the weighted sum of its objectives: no check of one objective says it.
+            raise ValueError(f"{where}.compositeWeight {weight!r}: a weighted composite SLO does not convert")
+        # A composite SLO gives each objective its own SLI; the others share the SLO's.
+        if "indicator" in objective or "indicatorRef" in objective:
+            ratio = _openslo_indicator(objective, slis, f"{where}.")
+        else:
+            ratio = _openslo_indicator(spec, slis, "")
         if "target" in objective:
             target = _percent_of_ratio(objective["target"], f"objectives[{index}].target")
         elif "targetPercent" in objective:
@@ -346,7 +454,25 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
     return checks
 
 
-def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period: str) -> list[dict[str, Any]]:
+def _openslo_indicator(holder: Mapping[str, Any], slis: Mapping[str, dict[str, Any]], where: str) -> dict[str, str]:
+    """The ratio templates of the SLI that `holder` (an SLO's spec or one objective) names or holds inline."""
+    if "indicatorRef" in holder:
+        sli = slis.get(str(holder["indicatorRef"]))
+        if sli is None:
+            raise ValueError(f"{where}indicatorRef {holder['indicatorRef']!r} names no SLI document")
+    elif "indicator" in holder:
+        sli = holder["indicator"] or {}
+    else:
+        raise ValueError("neither spec.indicator nor spec.indicatorRef names the SLI")
+    try:
+        return _openslo_ratio(sli.get("spec") or {})
+    except ValueError as exc:
+        raise ValueError(f"{where}{'indicatorRef' if 'indicatorRef' in holder else 'indicator'}: {exc}") from None
+
+
+def _from_openslo_v1alpha(
+    document: dict[str, Any], source: str, default_period: str, alert_windows: Mapping[float, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     """Sloth's reading of an OpenSLO v1alpha SLO: each objective is the Sloth SLO with id
     `<service>-<name>-<index>` over `timeWindows[0].count` days (Sloth's default period without one), whose
     recording rules the check reads."""
@@ -368,6 +494,7 @@ def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period:
                 f"timeWindows[0]: {count!r} {unit!r}: Sloth reads a whole number of days ({_V1ALPHA_RULE})"
             )
         period = f"{count}d"
+    tiers = _sloth_tiers(period, alert_windows, "timeWindows[0]" if windows else "period")
     objectives = spec.get("objectives") or []
     if not objectives:
         raise ValueError("objectives is empty")
@@ -386,17 +513,16 @@ def _from_openslo_v1alpha(document: dict[str, Any], source: str, default_period:
         if "target" not in objective:
             raise ValueError(f"{where}.target is missing")
         sloth_id = f"{service}-{name}-{index}"
-        checks.append(
-            {
-                "name": _check_name(sloth_id),
-                "kind": "error_budget",
-                "description": str(spec.get("description") or f"Sloth SLO {sloth_id} (OpenSLO v1alpha)"),
-                "source": source,
-                "objective": _percent_of_ratio(objective["target"], f"{where}.target"),
-                "period": period,
-                "sloth": {"sloth_id": sloth_id},
-            }
-        )
+        check = {
+            "name": _check_name(sloth_id),
+            "kind": "error_budget",
+            "description": str(spec.get("description") or f"Sloth SLO {sloth_id} (OpenSLO v1alpha)"),
+            "source": source,
+            "objective": _percent_of_ratio(objective["target"], f"{where}.target"),
+            "period": period,
+            "sloth": {"sloth_id": sloth_id},
+        }
+        checks.append(check if tiers is None else {**check, "tiers": [dict(tier) for tier in tiers]})
     return checks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from analyzer.errors import ConfigError
 from analyzer.imports import convert, detect_format
 from analyzer.registry import Registry
 from checks.error_budget import ErrorBudgetCheck
+
+EXAMPLES = Path(__file__).parent / "data"
 
 PYRRA = """
 apiVersion: pyrra.dev/v1alpha1
@@ -196,6 +199,30 @@ class TestPyrra:
         document["spec"]["target"] = 99.90000000000001
         assert convert([document])[0]["objective"] == 99.9
 
+    def test_real_example_reads_the_rules_of_its_total_metric(self):
+        # Pyrra's own example: errors and total are different metrics; the burnrate rules are named after the total.
+        text = (EXAMPLES / "pyrra" / "slo-prometheus-rule-evaluation-failures.yaml").read_text()
+        [check] = convert(docs(text))
+        assert (check["objective"], check["period"]) == (99.99, "2w")
+        assert check["pyrra"]["metric"] == "prometheus_rule_evaluations"
+        assert check["pyrra"]["selectors"] == 'job="prometheus-k8s"'
+
+    @pytest.mark.parametrize("target", ["Infinity", "-Inf", "NaN", float("inf")])
+    def test_a_target_that_is_no_finite_number_is_refused_by_name(self, target):
+        # Decimal reads these, and could not round them: the import (and a catalog holding the SLO) crashed.
+        document = docs(PYRRA)[0]
+        document["spec"]["target"] = target
+        with pytest.raises(ValueError, match=r"spec\.target .* is not a finite number"):
+            convert([document])
+
+    @pytest.mark.parametrize("window", [None, ""])
+    def test_an_slo_without_window_is_refused(self, window):
+        # Pyrra refuses it ("window must be set"): 28d would be a guess, with tiers scaled to a period no rule has.
+        document = docs(PYRRA)[0]
+        document["spec"]["window"] = window
+        with pytest.raises(ValueError, match=r"spec\.window is missing"):
+            convert([document])
+
     def test_grouped_slo_is_refused(self):
         document = docs(PYRRA)[0]
         document["spec"]["indicator"]["ratio"]["grouping"] = ["route"]
@@ -247,6 +274,91 @@ class TestSloth:
         assert check["sloth"] == {"sloth_id": "payments-availability"}
 
 
+SLOTH_DATA = EXAMPLES / "sloth"
+_SLOTH_ALERT_RE = re.compile(r'slo:sli_error:ratio_rate(\w+)\{sloth_id="svc01-slo1"[^}]*\} > \(([0-9.]+) \*')
+
+
+def sloth_alert_tiers(generated: str) -> list[tuple[str, str, float]]:
+    """(long, short, factor) of each tier of svc01-slo1's alerts in Sloth's generated rules (short window first)."""
+    found = _SLOTH_ALERT_RE.findall((SLOTH_DATA / generated).read_text())
+    # Rounded: Sloth prints float noise (5.6000000000000005) that the check's 1e-9 tolerance ignores.
+    return [
+        (long, short, round(float(factor), 9))
+        for (short, factor), (long, _) in zip(found[::2], found[1::2], strict=True)
+    ]
+
+
+def check_tiers(check: dict[str, Any]) -> list[tuple[str, str, float]]:
+    return [(t.long, t.short, round(t.factor, 9)) for t in validated([check])[check["name"]].tiers_in_force]
+
+
+class TestSlothAlertWindows:
+    """The check's tiers are the windows and factors of the alerts Sloth generates for the SLO's period."""
+
+    @pytest.mark.parametrize(("period", "generated"), [("30d", "out-base.yaml.tpl"), ("28d", "out-base-28d.yaml.tpl")])
+    def test_built_in_periods_judge_by_sloths_own_tiers(self, period, generated):
+        [check, _] = convert(docs((SLOTH_DATA / "in-base.yaml").read_text()), sloth_period=period)
+        assert "tiers" not in check
+        assert check_tiers(check) == sloth_alert_tiers(generated)
+
+    def test_alert_windows_give_the_tiers_sloth_alerts_by(self):
+        # Sloth's 7d windows page at x13.44 over 1h/5m and x3.5 over 6h/30m; the workbook's scaled to 7d would say
+        # x3.36 and x1.4.
+        documents = docs((SLOTH_DATA / "in-base.yaml").read_text()) + docs((SLOTH_DATA / "windows-7d.yaml").read_text())
+        [check, _] = convert(documents, sloth_period="7d")
+        generated = sloth_alert_tiers("out-base-custom-windows-7d.yaml.tpl")
+        assert check_tiers(check) == generated
+        assert [t["severity"] for t in check["tiers"]] == ["page", "page", "ticket", "ticket"]
+        recorded = set(
+            re.findall(
+                r"record: slo:sli_error:ratio_rate(\w+)",
+                (SLOTH_DATA / "out-base-custom-windows-7d.yaml.tpl").read_text(),
+            )
+        )
+        assert {w for long, short, _ in generated for w in (long, short)} <= recorded
+
+    def test_another_period_without_its_alert_windows_is_refused(self):
+        # Sloth itself generates no rules for it without the windows: tiers scaled from the workbook would be a guess.
+        with pytest.raises(ValueError, match="period 7d: Sloth has alert windows only for 28d and 30d"):
+            convert(docs((SLOTH_DATA / "in-base.yaml").read_text()), sloth_period="7d")
+
+    def test_openslo_v1alpha_time_window_takes_its_alert_windows(self):
+        # Sloth reads a v1alpha SLO's timeWindows as its period: 7 days alerts by the 7d AlertWindows.
+        [slo] = docs((EXAMPLES / "openslo" / "sloth-openslo-getting-started.yml").read_text())
+        slo["spec"]["timeWindows"][0]["count"] = 7
+        with pytest.raises(ValueError, match=r"timeWindows\[0\] 7d: Sloth has alert windows only for 28d and 30d"):
+            convert([slo])
+        [check] = convert([slo, *docs((SLOTH_DATA / "windows-7d.yaml").read_text())])
+        assert (check["period"], [t["factor"] for t in check["tiers"]]) == ("7d", [13.44, 3.5, 1.4, 0.98])
+
+    def test_alert_windows_without_a_percent_are_refused_by_field(self):
+        windows = docs((SLOTH_DATA / "windows-7d.yaml").read_text())[0]
+        del windows["spec"]["page"]["slow"]["errorBudgetPercent"]
+        with pytest.raises(ValueError, match=r"spec\.page\.slow\.errorBudgetPercent None"):
+            convert([*docs(SLOTH_SPEC), windows], sloth_period="7d")
+
+    def test_import_command_reads_the_windows_file(self, tmp_path, capsys):
+        spec = tmp_path / "spec.yaml"
+        spec.write_text((SLOTH_DATA / "in-base.yaml").read_text())
+        windows = str(SLOTH_DATA / "windows-7d.yaml")
+        assert main(["import", "sloth", str(spec), "--period", "7d", "--sloth-windows", windows]) == EXIT_PASS
+        out = capsys.readouterr().out
+        printed = yaml.safe_load(out)
+        assert [t["factor"] for t in printed["checks"][0]["tiers"]] == [13.44, 3.5, 1.4, 0.98]
+        # Each check has its own tiers, written out: no YAML alias a reader has to chase.
+        assert printed["checks"][1]["tiers"] == printed["checks"][0]["tiers"] and "*id" not in out
+
+    def test_catalog_loader_reads_alert_windows_beside_the_slo(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "spec.yaml").write_text(SLOTH_SPEC)
+        windows = docs((SLOTH_DATA / "windows-7d.yaml").read_text())[0]
+        windows["spec"]["sloPeriod"] = "30d"
+        (tmp_path / "windows.yaml").write_text(yaml.safe_dump(windows))
+        catalog = load_catalog(tmp_path, Registry([ErrorBudgetCheck]))
+        tiers = catalog.checks["payments-requests-availability"].tiers_in_force
+        assert [t.factor for t in tiers] == pytest.approx([57.6, 15, 6, 4.2])
+
+
 class TestOpenSLO:
     """OpenSLO ratio metrics of counters become ratio templates rated over each window."""
 
@@ -284,6 +396,27 @@ class TestOpenSLO:
         slo["spec"].update(change)
         with pytest.raises(ValueError, match=message):
             convert([docs(OPENSLO)[0], slo])
+
+    def test_a_composite_objective_judges_its_own_sli(self):
+        # OpenSLO v1: an objective's own indicator(Ref) is its SLI (composite SLOs); the others use the SLO's.
+        sli, slo = docs(OPENSLO)
+        search = docs(OPENSLO_INLINE_BAD)[0]["spec"]["indicator"]
+        slo["spec"]["objectives"] = [
+            {"displayName": "checkout", "target": 0.999},
+            {"target": 0.99, "indicator": search},
+        ]
+        checkout, own = convert([sli, slo])
+        assert "http_requests_total" in checkout["ratio"]["total"]
+        assert own["ratio"]["errors"] == 'sum(rate(search_requests_total{code="500"}[{{ window }}]))'
+        del slo["spec"]["indicatorRef"]
+        slo["spec"]["objectives"][0]["indicatorRef"] = "checkout-ratio"
+        assert [c["ratio"] for c in convert([sli, slo])] == [checkout["ratio"], own["ratio"]]
+
+    def test_a_weighted_composite_is_refused(self):
+        sli, slo = docs(OPENSLO)
+        slo["spec"]["objectives"][0]["compositeWeight"] = 2
+        with pytest.raises(ValueError, match=r"objectives\[0\]\.compositeWeight 2: a weighted composite"):
+            convert([sli, slo])
 
     def test_threshold_metric_is_refused(self):
         sli, slo = docs(OPENSLO)
