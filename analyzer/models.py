@@ -167,44 +167,12 @@ class Evaluation(BaseModel):
         key = "_explained_body" if explain else "_compact_body"
         body: bytes | None = cache.get(key)
         if body is None:
-            body = cache[key] = strict_json(self.to_json(explain))
+            body = cache[key] = strict_json(_answer_json(cache, explain))
         return body
 
     def to_json(self, explain: bool) -> dict[str, Any]:
         """The response body: compact, with `details` only when asked to explain; always strict JSON."""
-        body = self.fields_json()
-        if body["error"] is None:
-            del body["error"]
-        ui_url = self.__dict__["ui_url"]
-        if ui_url is not None:
-            body["ui_url"] = ui_url
-        if explain:
-            body["details"] = details_json(self.details)
-        return body
-
-    def fields_json(self) -> dict[str, Any]:
-        """The verdict's fields as JSON values, in the order every answer lists them: the one serializer
-        (the run endpoint, `analyzer run --json` and the history build on it), written out by hand because
-        it runs on every answer."""
-        # Read from the instance's __dict__, where pydantic keeps the fields: one attribute read, not ten through
-        # the model's __getattr__ hook.
-        fields = self.__dict__
-        evaluated_at = fields.get("_evaluated_at_text")
-        value = fields["value"]
-        return {
-            "check": fields["check"],
-            "kind": fields["kind"],
-            # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
-            "verdict": str(fields["verdict"]),
-            "reason": fields["reason"],
-            # finite_or_none's test, without its call.
-            "value": None if value is None or not math.isfinite(value) else value,
-            "threshold": fields["threshold"],
-            "args": fields["args"],
-            "evaluated_at": format_time(fields["evaluated_at"]) if evaluated_at is None else evaluated_at,
-            "duration_ms": fields["duration_ms"],
-            "error": fields["error"],
-        }
+        return _answer_json(self.__dict__, explain)
 
     def to_text(self) -> str:
         """One line for humans: verdict, check, reason, value and threshold."""
@@ -217,6 +185,38 @@ class Evaluation(BaseModel):
         extras.append(f"at={format_time(self.evaluated_at)}")
         extras.append(f"{self.duration_ms:.1f}ms")
         return parts[0] + " (" + ", ".join(extras) + ")"
+
+
+def _answer_json(fields: dict[str, Any], explain: bool) -> dict[str, Any]:
+    """An evaluation's answer from its `fields` (its __dict__, where pydantic keeps them), in the order every
+    answer lists them: the one serializer of an answer (the run endpoint, `analyzer run --json`, a composite's
+    members in its evidence), written out by hand because it runs on every answer."""
+    # A function of the fields, not methods of the model: each method or attribute read of a pydantic model goes
+    # through its __getattr__ hook (about 0.47k instructions), and json_body -> to_json -> fields_json read four.
+    evaluated_at = fields.get("_evaluated_at_text")
+    value = fields["value"]
+    body = {
+        "check": fields["check"],
+        "kind": fields["kind"],
+        # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
+        "verdict": str(fields["verdict"]),
+        "reason": fields["reason"],
+        # finite_or_none's test, without its call.
+        "value": None if value is None or not math.isfinite(value) else value,
+        "threshold": fields["threshold"],
+        "args": fields["args"],
+        "evaluated_at": format_time(fields["evaluated_at"]) if evaluated_at is None else evaluated_at,
+        "duration_ms": fields["duration_ms"],
+    }
+    error = fields["error"]
+    if error is not None:
+        body["error"] = error
+    ui_url = fields["ui_url"]
+    if ui_url is not None:
+        body["ui_url"] = ui_url
+    if explain:
+        body["details"] = details_json(fields["details"])
+    return body
 
 
 def details_json(details: dict[str, Any] | None) -> Any:

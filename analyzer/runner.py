@@ -238,10 +238,6 @@ class Runner:
             async with deadline:
                 verdict = await check.evaluate(ctx)
             verdict = _refuse_unjudged_pass(verdict)
-            if verdict.outcome is Outcome.ERROR:
-                # A kind that answers error without raising (a plugin may): an error status all the same, which
-                # Argo Rollouts counts as an Error measurement and retries, as the contract says.
-                error_code, http_status = CheckError.code, CheckError.http_status
         except TimeoutError as exc:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
@@ -260,6 +256,11 @@ class Runner:
         duration_s = time.perf_counter() - started
         # Read once: a pydantic model's attribute costs several times a local's, and these are read again below.
         name, outcome = check.name, verdict.outcome
+        if outcome is Outcome.ERROR and error_code is None:
+            # A kind that answers error without raising (a plugin may): an error status all the same, which
+            # Argo Rollouts counts as an Error measurement and retries, as the contract says. (Decided here, where
+            # the outcome is read once: every error caught above has its code already.)
+            error_code, http_status = CheckError.code, CheckError.http_status
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
