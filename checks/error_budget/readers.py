@@ -734,7 +734,9 @@ class SlothReader:
         if value is None and "total" not in queries and self._total is not None:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
             return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
-        if value is None and name not in self._recorded_windows:
+        if value is None and name not in self._recorded_windows and self._errors is None:
+            # With sloth.errors_query the raw errors tell whatever the rules record (an AlertWindows document
+            # can have Sloth record any window): an absence is judged below, by the raw counts.
             return WindowRatio(
                 window,
                 None,

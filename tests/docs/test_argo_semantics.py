@@ -364,6 +364,15 @@ class TestNoGateInDryRun:
     def test_in_the_template(self, rule, refused):
         assert any("dryRun[0]" in p for p in template_problems(self._template(rule)["spec"])) is refused
 
+    # Go's regexp names payments-gate by these; Python's re cannot read the first, and reads the second as a set
+    # of ":ahlp[" followed by "-]".
+    @pytest.mark.parametrize("rule", [r"gate\z", "^[[:alpha:]-]+$"])
+    def test_a_rule_read_otherwise_than_go_reads_it(self, rule):
+        assert any("dryRun[0]" in p for p in template_problems(self._template(rule)["spec"]))
+        template = _template(_metric())
+        template["spec"]["dryRun"] = [{"metricName": rule}]
+        assert template_problems(template["spec"]) == []  # no gate it could name
+
     def test_only_gates(self):
         template = _template(_metric())
         template["spec"]["dryRun"] = [{"metricName": ".*"}]

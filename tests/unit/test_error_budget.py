@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from analyzer.catalog import build_catalog
 from analyzer.comparison import exceeds
 from analyzer.errors import CheckMisconfigured, SourceRejected
+from analyzer.imports import convert
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
@@ -1837,6 +1838,50 @@ class TestRecordedTotals:
         )
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "records no such window" in evaluation.reason
+
+    async def test_an_imported_alert_window_outside_the_defaults_reads_an_absence_by_the_raw_errors(
+        self, aiohttp_server
+    ):
+        # Sloth records every window of its AlertWindows (here 10m and 4h, which its defaults lack): with traffic
+        # and no error series, the ratio is absent because there are no errors, as for a default window.
+        windows = {
+            "apiVersion": "sloth.slok.dev/v1",
+            "kind": "AlertWindows",
+            "spec": {
+                "sloPeriod": "30d",
+                "page": {
+                    "quick": {"errorBudgetPercent": 2, "shortWindow": "10m", "longWindow": "1h"},
+                    "slow": {"errorBudgetPercent": 5, "shortWindow": "30m", "longWindow": "4h"},
+                },
+                "ticket": {
+                    "quick": {"errorBudgetPercent": 10, "shortWindow": "2h", "longWindow": "1d"},
+                    "slow": {"errorBudgetPercent": 10, "shortWindow": "6h", "longWindow": "3d"},
+                },
+            },
+        }
+        slo = {
+            "version": "prometheus/v1",
+            "service": "svc",
+            "slos": [
+                {
+                    "name": "slo",
+                    "objective": 99.9,
+                    "sli": {
+                        "events": {
+                            "error_query": 'sum(rate(req_total{code=~"5.."}[{{.window}}]))',
+                            "total_query": "sum(rate(req_total[{{.window}}]))",
+                        }
+                    },
+                }
+            ],
+        }
+        (check,) = convert([slo, windows])
+        fields = {key: check[key] for key in ("sloth", "tiers")}
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "10", "rules": "1"}.get(part))
+        evaluation = await run_against(aiohttp_server, fake, {**fields, "min_budget_remaining": None})
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        ten = next(w for w in evaluation.details["windows"] if w["window"] == "10m")
+        assert "counts none: zero errors" in ten["note"]
 
 
 class TestSameObjective:
