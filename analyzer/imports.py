@@ -425,7 +425,8 @@ def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], 
     for index, objective in enumerate(objectives):
         where = f"objectives[{index}]"
         weight = objective.get("compositeWeight", 1)
-        if weight != 1:
+        # YAML's `true` equals 1 in Python: a weight is a number, not a flag.
+        if isinstance(weight, bool) or weight != 1:
             # A weighted composite burns by the weighted sum of its objectives: no check of one objective says it.
             raise ValueError(f"{where}.compositeWeight {weight!r}: a weighted composite SLO does not convert")
         # A composite SLO gives each objective its own SLI; the others share the SLO's.

@@ -418,6 +418,13 @@ class TestOpenSLO:
         with pytest.raises(ValueError, match=r"objectives\[0\]\.compositeWeight 2: a weighted composite"):
             convert([sli, slo])
 
+    def test_a_weight_that_is_a_flag_is_refused(self):
+        # YAML's `true` compares equal to 1 in Python; OpenSLO's weight is a number.
+        sli, slo = docs(OPENSLO)
+        slo["spec"]["objectives"][0]["compositeWeight"] = True
+        with pytest.raises(ValueError, match=r"objectives\[0\]\.compositeWeight True"):
+            convert([sli, slo])
+
     def test_threshold_metric_is_refused(self):
         sli, slo = docs(OPENSLO)
         sli["spec"] = {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {"query": "x"}}}}
