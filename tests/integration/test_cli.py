@@ -50,6 +50,21 @@ def analyzer(*args, env=None):
     )
 
 
+def run_error_rate(catalog_file, prometheus, canary, *options):
+    """`analyzer run error-rate` of the catalog file for `canary`, at the data's anchor."""
+    return analyzer(
+        "run",
+        "error-rate",
+        "--catalog",
+        catalog_file(),
+        "--arg",
+        f"canary_hash={canary}",
+        "--at",
+        prometheus.anchor,
+        *options,
+    )
+
+
 @pytest.mark.integration
 class TestRunExitCodes:
     """Each verdict has its own exit code; 1 (crash) and 2 (usage) never stand for a verdict."""
@@ -58,16 +73,7 @@ class TestRunExitCodes:
         ("canary", "code", "word"), [("healthy1", 0, "PASS"), ("broken1", 3, "FAIL"), ("idle1", 4, "INCONCLUSIVE")]
     )
     def test_verdicts(self, catalog_file, prometheus, canary, code, word):
-        result = analyzer(
-            "run",
-            "error-rate",
-            "--catalog",
-            catalog_file(),
-            "--arg",
-            f"canary_hash={canary}",
-            "--at",
-            prometheus.anchor,
-        )
+        result = run_error_rate(catalog_file, prometheus, canary)
         assert result.returncode == code, result.stderr
         assert result.stdout.startswith(f"{word} error-rate: ")
 
@@ -84,17 +90,7 @@ class TestRunExitCodes:
         assert result.stdout.startswith("ERROR error-rate: Prometheus source 'default'")
 
     def test_json_output(self, catalog_file, prometheus):
-        result = analyzer(
-            "run",
-            "error-rate",
-            "--catalog",
-            catalog_file(),
-            "--arg",
-            "canary_hash=broken1",
-            "--at",
-            prometheus.anchor,
-            "--json",
-        )
+        result = run_error_rate(catalog_file, prometheus, "broken1", "--json")
         body = json.loads(result.stdout)
         assert (body["verdict"], body["details"]["queries"][0]) == (
             "fail",
@@ -103,17 +99,7 @@ class TestRunExitCodes:
 
     def test_explain_is_json(self, catalog_file, prometheus):
         # No traffic: the series' value is NaN, which Python's json module writes bare and JSON readers refuse.
-        result = analyzer(
-            "run",
-            "error-rate",
-            "--catalog",
-            catalog_file(),
-            "--arg",
-            "canary_hash=idle1",
-            "--at",
-            prometheus.anchor,
-            "--explain",
-        )
+        result = run_error_rate(catalog_file, prometheus, "idle1", "--explain")
         summary, evidence = result.stdout.split("\n", 1)
         assert summary.startswith("INCONCLUSIVE error-rate: ")
         details = json.loads(evidence, parse_constant=lambda word: pytest.fail(f"bare {word} in --explain"))
