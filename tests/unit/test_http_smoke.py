@@ -103,6 +103,7 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "expect": {"body_regex": ""}}]}, "an empty regex matches every text"),
             ({"steps": [{"name": "a", "expect": {"headers": {"x": {"regex": ""}}}}]}, "an empty regex matches"),
             ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
+            ({"steps": [{"name": "a", "query": {"x }}": "1"}}]}, "query names are literal"),
             (
                 {"steps": [{"name": "a", "method": "HEAD", "expect": {"body_not_contains": ["maintenance"]}}]},
                 "step 'a': method HEAD gets no body, so body_not_contains could never judge one",
