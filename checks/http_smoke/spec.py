@@ -19,6 +19,13 @@ from checks.http_smoke.jsonpath import JsonPath
 _STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
 _STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
 _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+# The assertions of `expect` that read the body: its field, and the name written in a catalog.
+_BODY_ASSERTIONS = (
+    ("body_contains", "body_contains"),
+    ("body_not_contains", "body_not_contains"),
+    ("body_regex", "body_regex"),
+    ("json_paths", "json"),
+)
 
 
 class _Strict(BaseModel):
@@ -208,6 +215,17 @@ class Step(_Strict):
             self.max_p95_ms is not None or self.max_p99_ms is not None or self.min_success_ratio != 1.0
         ):
             raise ValueError(f"step {self.name!r}: min_success_ratio, max_p95_ms and max_p99_ms need repeat > 1")
+        if self.method == "HEAD":
+            # A HEAD answer has no body (RFC 9110 9.3.2): body_not_contains would pass on any page, the others fail.
+            reading = [shown for field, shown in _BODY_ASSERTIONS if getattr(self.expect, field)]
+            reading += [
+                f"capture {name} (json)" for name, capture in self.capture.items() if capture.json_path is not None
+            ]
+            if reading:
+                raise ValueError(
+                    f"step {self.name!r}: method HEAD gets no body, so {', '.join(reading)} could never judge "
+                    "one; use GET, or assert on status and headers only"
+                )
         for key in self.query:
             if "{{" in key or "}}" in key:
                 raise ValueError(f"step {self.name!r}: query names are literal; put {{{{ }}}} in values only")

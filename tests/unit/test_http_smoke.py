@@ -103,6 +103,28 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "expect": {"body_regex": ""}}]}, "an empty regex matches every text"),
             ({"steps": [{"name": "a", "expect": {"headers": {"x": {"regex": ""}}}}]}, "an empty regex matches"),
             ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
+            ({"steps": [{"name": "a", "query": {"x }}": "1"}}]}, "query names are literal"),
+            (
+                {"steps": [{"name": "a", "method": "HEAD", "expect": {"body_not_contains": ["maintenance"]}}]},
+                "step 'a': method HEAD gets no body, so body_not_contains could never judge one",
+            ),
+            (
+                {
+                    "steps": [
+                        {
+                            "name": "a",
+                            "method": "HEAD",
+                            "expect": {
+                                "body_contains": ["ok"],
+                                "body_regex": "ok",
+                                "json": [{"path": "$.a", "exists": True}],
+                            },
+                            "capture": {"v": {"json": "$.v"}},
+                        }
+                    ]
+                },
+                "method HEAD gets no body, so body_contains, body_regex, json, capture v (json) could never judge one",
+            ),
             ({"steps": [{"name": "a", "headers": {"X Bad": "1"}}]}, "'X Bad' is not a valid header name"),
             ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
             ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
@@ -121,6 +143,21 @@ class TestLoadValidation:
         with pytest.raises(ConfigError) as caught:
             load({**definition([{"name": "a"}]), **change})
         assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), caught.value.problems
+
+    def test_a_head_step_judges_status_headers_and_header_captures(self):
+        check = load(
+            definition(
+                [
+                    {
+                        "name": "a",
+                        "method": "HEAD",
+                        "expect": {"status": [200], "headers": {"ETag": {"exists": True}}},
+                        "capture": {"tag": {"header": "ETag"}},
+                    }
+                ]
+            )
+        )
+        assert check.steps[0].method == "HEAD"
 
     def test_warnings_for_thin_percentiles_and_long_steps(self):
         check = load(definition([{"name": "a", "repeat": 10, "concurrency": 1, "max_p99_ms": 100, "timeout_s": 5}]))

@@ -393,6 +393,7 @@ class TestJudgeProportion:
         )
         assert judged.details["harm_bound"] > judged.threshold
         assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (the interval allows a drop of 0.0115762): ")
 
     def test_no_errors_on_either_side_passes_with_enough_traffic(self):
         judged = judge(
@@ -681,6 +682,12 @@ class TestProportionPower:
         )
         assert judged.details["power"] == 0.0
         assert judged.outcome is Outcome.INCONCLUSIVE
+        assert "a relative min_detectable_effect is 0, so set max_absolute_change" in judged.reason
+
+    def test_a_detectable_effect_above_zero_gets_no_note(self):
+        counts = {"canary": {"success": 100, "total": 1e4}, "baseline": {"success": 100, "total": 1e4}}
+        judged = judge("proportion", **counts, max_relative_change=None, min_detectable_effect=0.5)
+        assert "min_detectable_effect is 0" not in judged.reason
 
     def test_the_detectable_effect_is_relative_to_the_baseline_with_the_absolute_tolerance_as_floor(self):
         counts = {"canary": {"success": 100, "total": 1e4}, "baseline": {"success": 100, "total": 1e4}}
@@ -739,6 +746,7 @@ class TestProportionPower:
         assert judged.details["power"] < 0.8
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert judged.reason.startswith("inconclusive (power ")
+        assert "the interval allows" not in judged.reason
 
     def test_too_little_power_is_inconclusive(self):
         judged = judge(
