@@ -151,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
+            # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,
+            # or the report would overwrite it.
+            if _report_clashes(args.junit, _inputs_before_load(args)):
+                return EXIT_USAGE
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
@@ -309,6 +313,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
+    if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
+        return EXIT_USAGE
     try:
         check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     except CheckNotFound:
@@ -453,11 +459,66 @@ def _record_stops(stopped_by: list[signal.Signals]) -> dict[signal.Signals, Any]
     return {signum: signal.SIG_DFL if handler is None else handler for signum, handler in previous.items()}
 
 
-def _remove_older_report(path: Path) -> None:
-    """The file at `path` removed if it is a regular file (a report of an earlier run); what is not one (a
-    symlink, a device, a directory) is left for the report's writing to fail on or write through."""
+def _inputs_before_load(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """What `run` reads that is known before its catalog is loaded, each said as an error names it: the catalog's
+    files (the file, or a directory's members) and the --ca-file."""
+    from analyzer.catalog import catalog_files
+    from analyzer.errors import ConfigError
+
+    inputs: list[tuple[str, Path]] = []
+    # As Settings reads it: an empty variable is no catalog.
+    catalog = args.catalog if args.catalog is not None else os.environ.get("ANALYZER_CATALOG")
+    if catalog:
+        with contextlib.suppress(ConfigError):  # no such path: the load says so
+            inputs += [(f"the catalog file {str(path)!r}", path) for path in catalog_files(Path(catalog))]
+    if args.ca_file is not None:
+        inputs.append((f"the --ca-file {str(args.ca_file)!r}", args.ca_file))
+    return inputs
+
+
+def _source_files(catalog: Catalog) -> list[tuple[str, Path]]:
+    """The files the catalog's sources name (a token, a CA bundle), each said as an error names it."""
+    return [
+        (f"the {field} {str(path)!r} of source {name!r}", path)
+        for name, config in catalog.sources.items()
+        for field, path in (("bearer_token_file", config.bearer_token_file), ("ca_file", config.ca_file))
+        if path is not None
+    ]
+
+
+def _report_clashes(report: Path, inputs: list[tuple[str, Path]]) -> bool:
+    """Whether the --junit `report` is one of `inputs` (through a symlink or a hard link too), which removing an
+    older report or writing this one would destroy; if so, says so on stderr."""
     try:
-        if stat.S_ISREG(path.lstat().st_mode):
+        report_stat = report.stat()
+    except OSError:
+        return False  # nothing there (or nothing reachable): no input it could be
+    for what, path in inputs:
+        try:
+            same = os.path.samestat(report_stat, path.stat())
+        except OSError:
+            continue
+        if same:
+            print(
+                f"analyzer: --junit {str(report)!r} is the same file as {what}: the report would overwrite it "
+                "(give --junit a path of its own)",
+                file=sys.stderr,
+            )
+            return True
+    return False
+
+
+def _remove_older_report(path: Path) -> None:
+    """The file at `path` removed if it is a regular file that reads as XML (a report of an earlier run); what is
+    not one (a symlink, a device, a directory, a file of another kind) is left for the report's writing to fail
+    on or write through."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return
+        with path.open("rb") as file:
+            head = file.read(64)
+        # A token, a PEM bundle or a YAML file that --junit names by mistake is not a report: never deleted.
+        if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
             path.unlink()
     except FileNotFoundError:
         pass
