@@ -212,7 +212,9 @@ def _command(args: argparse.Namespace) -> int:
             return _serve(args)
         if args.command == "run":
             return _run(args)
-        if args.command == "validate" and (args.prometheus or args.at or args.ca_file):
+        # `is not None`: an option given empty (`--prometheus "$URL"`, the variable unset) is refused there, not
+        # read as left out (an offline validation that passes where the live one was asked for).
+        if args.command == "validate" and (args.prometheus, args.at, args.ca_file) != (None, None, None):
             return _validate_live(args)
         if args.command == "validate":
             return _validate(args.paths)
@@ -356,7 +358,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         raw_args[key] = value
     bound = check.bind_args(raw_args)
     try:
-        at = parse_time(args.at) if args.at else None
+        # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
+        at = parse_time(args.at) if args.at is not None else None
     except ValueError as exc:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -705,15 +708,15 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.registry import Registry
     from analyzer.settings import Settings
 
-    if not args.prometheus:
-        print(f"analyzer: {'--at' if args.at else '--ca-file'} needs --prometheus", file=sys.stderr)
+    if args.prometheus is None:
+        print(f"analyzer: {'--at' if args.at is not None else '--ca-file'} needs --prometheus", file=sys.stderr)
         return EXIT_USAGE
     if args.ca_file is not None and not _readable(args.ca_file):
         return EXIT_USAGE
     # The report says what each evaluation gave; the runner's own log lines would repeat it.
     configure_logging("console", "error")
     try:
-        at = parse_time(args.at) if args.at else None
+        at = parse_time(args.at) if args.at is not None else None
     except ValueError as exc:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE

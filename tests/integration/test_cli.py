@@ -276,6 +276,39 @@ class TestRunAgainstAnotherPrometheus:
         assert "s3cret" not in result.stderr
 
 
+class TestEmptyOptionValues:
+    """An option given an empty value (`--at "$AT"`, the variable unset in a CI script) is a usage error, never
+    read as the option left out."""
+
+    def test_run_at_nothing_is_not_now(self, tmp_path):
+        # Before: evaluated as of now (here an error, the port closed; with a Prometheus, a verdict for the wrong time).
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump(
+                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+            )
+        )
+        result = analyzer("run", "p", "--catalog", catalog, "--at", "")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n"
+
+    @pytest.mark.parametrize(
+        ("options", "said"),
+        [
+            (["--prometheus", ""], "analyzer: --prometheus '' is not an http(s) base URL\n"),
+            (
+                ["--prometheus", "http://127.0.0.1:9", "--at", ""],
+                "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n",
+            ),
+            (["--at", ""], "analyzer: --at needs --prometheus\n"),
+        ],
+    )
+    def test_validate_is_not_offline_only(self, tmp_path, options, said):
+        # The catalog is valid offline: the live check asked for would have passed unasked.
+        result = analyzer("validate", two_source_catalog(tmp_path), *options)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", said)
+
+
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
 
