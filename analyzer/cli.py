@@ -48,6 +48,14 @@ have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
+def _path(text: str) -> Path:
+    """A path argument; an empty one (`--catalog "$CATALOG"`, the variable unset) is refused, where Path would
+    read it as the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `analyzer` command."""
     parser = argparse.ArgumentParser(
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
@@ -71,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument(
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--ca-file",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
         "lives in the pod)",
@@ -93,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
     run.add_argument(
         "--junit",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
     )
@@ -103,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate catalog files or directories (recursively: other "
         "Kubernetes manifests found there are skipped); exit 6 if invalid",
     )
-    validate.add_argument("paths", nargs="+", type=Path)
+    validate.add_argument("paths", nargs="+", type=_path)
     validate.add_argument(
         "--prometheus",
         metavar="URL",
@@ -114,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
     validate.add_argument(
         "--ca-file",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="with --prometheus: the CA bundle an https URL is verified with (the sources' own ca_file lives in "
         "the pod)",
@@ -124,17 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
     )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
-    importing.add_argument("file", type=Path, help="YAML file (several documents allowed)")
+    importing.add_argument("file", type=_path, help="YAML file (several documents allowed)")
     importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
     importing.add_argument(
         "--sloth-windows",
-        type=Path,
+        type=_path,
         help="Sloth AlertWindows YAML (what sloth --slo-period-windows-path holds): the tiers Sloth alerts by",
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     listing.add_argument("--json", action="store_true")
     return parser
 

@@ -44,9 +44,14 @@ def catalog_file(tmp_path, prometheus):
     return write
 
 
-def analyzer(*args, env=None):
+def analyzer(*args, env=None, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", *map(str, args)], capture_output=True, text=True, timeout=60, env=env
+        [sys.executable, "-m", "analyzer.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
     )
 
 
@@ -307,6 +312,27 @@ class TestEmptyOptionValues:
         # The catalog is valid offline: the live check asked for would have passed unasked.
         result = analyzer("validate", two_source_catalog(tmp_path), *options)
         assert (result.returncode, result.stdout, result.stderr) == (2, "", said)
+
+    @pytest.mark.parametrize(
+        ("words", "option"),
+        [
+            (["run", "p", "--catalog", ""], "--catalog"),
+            (["run", "p", "--catalog", "catalog.yaml", "--junit", ""], "--junit"),
+            (["list", "--catalog", ""], "--catalog"),
+            (["validate", ""], "paths"),
+            (["import", "sloth", ""], "file"),
+        ],
+    )
+    def test_an_empty_path_is_not_the_current_directory(self, tmp_path, words, option):
+        # A valid catalog in the working directory, which an empty path read (and `run`, `validate` and `list` used).
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump(
+                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+            )
+        )
+        result = analyzer(*words, cwd=tmp_path)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.endswith(f"error: argument {option}: an empty path (an unset variable?)\n")
 
 
 class TestValidateAndList:
