@@ -212,9 +212,31 @@ def _started(args: argparse.Namespace, *, freeze: bool) -> None:
     gc.enable()
 
 
+# Why stdout could not be written, once `_say` found it so (a full disk under `> catalog.yaml`).
+_stdout_lost: list[str] = []
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """`text` on stdout; one that cannot be written is said once on stderr and stdout silenced, so that the
+    command goes on to its exit code (`_command` decides what the lost output means for it)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.write(text + end)
+            # Flushed now, whatever the buffering: at exit, a failed flush is a traceback and exit 120.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        if not _stdout_lost:
+            print(f"analyzer: cannot write to stdout: {exc.strerror or exc}", file=sys.stderr)
+        _stdout_lost.append(exc.strerror or str(exc))
+
+
 def _command(args: argparse.Namespace) -> int:
     from analyzer.errors import AnalyzerError, ConfigError
 
+    _stdout_lost.clear()
     try:
         if args.command == "serve":
             return _serve(args)
@@ -226,9 +248,9 @@ def _command(args: argparse.Namespace) -> int:
             return _validate_live(args)
         if args.command == "validate":
             return _validate(args.paths)
-        if args.command == "import":
-            return _import(args)
-        return _list(args)
+        # What `import` and `list` print is what they are for: output lost is no success (a catalog cut short).
+        code = _import(args) if args.command == "import" else _list(args)
+        return EXIT_ERROR if _stdout_lost and code == EXIT_PASS else code
     except ConfigError as exc:
         print(f"analyzer: {exc}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
@@ -619,7 +641,7 @@ def _validate(paths: list[Path]) -> int:
     # checks them when it loads the catalog.
     catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     unparsed = syntax_problems(catalog)
     if unparsed:
         print(
@@ -627,7 +649,7 @@ def _validate(paths: list[Path]) -> int:
         )
         print(f"analyzer: {ADVICE}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
-    print(_catalog_ok(catalog))
+    _say(_catalog_ok(catalog))
     return EXIT_PASS
 
 
@@ -648,7 +670,7 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     if skipped:
-        print(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
+        _say(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
     return files
 
 
@@ -734,8 +756,8 @@ def _validate_live(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
-        print(f"warning: {warning}")
-    print(_catalog_ok(catalog))
+        _say(f"warning: {warning}")
+    _say(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:
         reports = lint(
@@ -744,7 +766,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    print(format_report(reports, args.prometheus, at))
+    _say(format_report(reports, args.prometheus, at))
     return EXIT_PASS if clean(reports) else EXIT_INVALID_CATALOG
 
 
@@ -772,12 +794,12 @@ def _import(args: argparse.Namespace) -> int:
     placeholder = {args.source: {"type": "prometheus", "url": "http://prometheus:9090"}}
     catalog = build_catalog([(str(args.file), {"sources": placeholder, "checks": checks})], Registry.default())
     for warning in catalog.warnings:
-        print(f"# warning: {warning}")
-    print(
+        _say(f"# warning: {warning}")
+    _say(
         f"# error_budget checks imported from {args.format} {args.file.name}; they read the Prometheus source "
         f"{args.source!r}, which the catalog must define."
     )
-    print(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
+    _say(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
     return EXIT_PASS
 
 
@@ -787,7 +809,7 @@ def _list(args: argparse.Namespace) -> int:
     settings = Settings.from_env(catalog=args.catalog)
     _, catalog = _load(settings.catalog)
     if args.json:
-        print(
+        _say(
             json.dumps(
                 [
                     {"name": c.name, "kind": c.kind, "description": c.description, "params": sorted(c.params)}
@@ -799,7 +821,7 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_PASS
     for check in catalog.checks.values():
         params = " ".join(f"{n}{'' if p.required else '?'}" for n, p in check.params.items())
-        print(f"{check.name}\t{check.kind}\t{params}\t{check.description}")
+        _say(f"{check.name}\t{check.kind}\t{params}\t{check.description}")
     return EXIT_PASS
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import http.server
 import json
+import os
 import ssl
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import trustme
@@ -333,6 +335,40 @@ class TestEmptyOptionValues:
         result = analyzer(*words, cwd=tmp_path)
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.stderr.endswith(f"error: argument {option}: an empty path (an unset variable?)\n")
+
+
+SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
+
+
+class TestOutputThatCannotBeWritten:
+    """A stdout that cannot be written (a full disk under `> catalog.yaml`) is said once on stderr, never a
+    traceback: `validate` keeps its exit code, `import` and `list`, whose output is what they are for, exit 5."""
+
+    @pytest.mark.parametrize("unbuffered", ["1", ""])
+    @pytest.mark.parametrize(
+        ("words", "code"),
+        [
+            (["validate", "CATALOG"], 0),
+            (["list", "--catalog", "CATALOG"], 5),
+            (["import", "sloth", str(SLOTH_SPEC)], 5),
+        ],
+    )
+    def test_a_full_disk(self, tmp_path, words, code, unbuffered):
+        # Buffered or not (the image sets PYTHONUNBUFFERED): the write fails at once, or at the flush at exit.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        command = [sys.executable, "-m", "analyzer.cli", *(str(catalog) if w == "CATALOG" else w for w in words)]
+        environment = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+        with open("/dev/full", "wb") as full:
+            result = subprocess.run(
+                command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=environment
+            )
+        assert (result.returncode, result.stderr) == (
+            code,
+            "analyzer: cannot write to stdout: No space left on device\n",
+        )
 
 
 class TestValidateAndList:
