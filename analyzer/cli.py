@@ -653,6 +653,27 @@ def _validate(paths: list[Path]) -> int:
     return EXIT_PASS
 
 
+def _stdout_is_not_read(files: list[Path]) -> None:
+    """AnalyzerError (a usage error) when stdout is one of the `files` the command reads: `analyzer import sloth
+    slos.yaml > slos.yaml` (the shell empties the file before it is read, and the checks would replace the
+    spec), `analyzer validate catalog.yaml > catalog.yaml` (an empty catalog is valid: exit 0)."""
+    from analyzer.errors import AnalyzerError
+
+    try:
+        out = os.fstat(sys.stdout.fileno()) if sys.stdout is not None else None
+    except (OSError, ValueError):
+        return  # no file behind stdout (closed, or replaced by a caller): nothing to compare
+    if out is None or not stat.S_ISREG(out.st_mode):
+        return
+    for file in files:
+        with contextlib.suppress(OSError):
+            if os.path.samestat(out, file.stat()):
+                raise AnalyzerError(
+                    f"stdout is {str(file)!r}, which this command reads (a shell's `>` empties it before the "
+                    "command starts): write the output to another file"
+                )
+
+
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
@@ -669,6 +690,7 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             skipped.extend(others)
         else:
             files.append(path)
+    _stdout_is_not_read(files + skipped)
     if skipped:
         _say(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
     return files
@@ -778,6 +800,7 @@ def _import(args: argparse.Namespace) -> int:
     from analyzer.imports import convert
     from analyzer.registry import Registry
 
+    _stdout_is_not_read([args.file, *([] if args.sloth_windows is None else [args.sloth_windows])])
     try:
         documents = [d for d in yaml.safe_load_all(args.file.read_text(encoding="utf-8")) if d is not None]
         if args.sloth_windows is not None:

@@ -371,6 +371,39 @@ class TestOutputThatCannotBeWritten:
         )
 
 
+class TestStdoutIsAnInput:
+    """`validate` and `import` refuse, as a usage error, a stdout that is a file they read: `> slos.yaml` emptied
+    it before they started (an empty catalog validates), `>> slos.yaml` would append the checks to the spec."""
+
+    @pytest.mark.parametrize("mode", ["wb", "ab"])
+    @pytest.mark.parametrize("command", ["validate", "import"])
+    def test_refused(self, tmp_path, command, mode):
+        path = tmp_path / "input.yaml"
+        if command == "validate":
+            catalog = {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]}
+            path.write_text(yaml.safe_dump(catalog))
+            words = ["validate", str(path)]
+        else:
+            path.write_text(SLOTH_SPEC.read_text())
+            words = ["import", "sloth", str(path)]
+        written = path.read_text()
+        with path.open(mode) as out:  # as a shell opens it for `>` and `>>`
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", *words],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"analyzer: stdout is {str(path)!r}, which this command reads (a shell's `>` empties it before the command "
+            "starts): write the output to another file\n"
+        )
+        # Nothing written into it: empty as the shell left it, or the input as it was.
+        assert path.read_text() == ("" if mode == "wb" else written)
+
+
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
 
