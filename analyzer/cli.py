@@ -339,6 +339,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         return EXIT_USAGE
     if args.ca_file is not None and not _readable(args.ca_file):
         return EXIT_USAGE
+    _stdout_is_not_read([path for _, path in _inputs_before_load(args)])
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
@@ -656,7 +657,8 @@ def _validate(paths: list[Path]) -> int:
 def _stdout_is_not_read(files: list[Path]) -> None:
     """AnalyzerError (a usage error) when stdout is one of the `files` the command reads: `analyzer import sloth
     slos.yaml > slos.yaml` (the shell empties the file before it is read, and the checks would replace the
-    spec), `analyzer validate catalog.yaml > catalog.yaml` (an empty catalog is valid: exit 0)."""
+    spec), `analyzer validate catalog.yaml > catalog.yaml` (an empty catalog is valid: exit 0), `analyzer run
+    CHECK --catalog dir > dir/summary.yaml` (a catalog file of the service's too)."""
     from analyzer.errors import AnalyzerError
 
     try:

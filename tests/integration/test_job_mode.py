@@ -320,6 +320,24 @@ class TestReportPathIsNoInput:
         assert other.read_text() == JOB_TOKEN
 
 
+class TestStdoutIsTheCatalog:
+    """A stdout that is a catalog file (`> catalog.yaml`, which the shell empties first, or a new file of the
+    catalog directory) is a usage error, not a run of what is left."""
+
+    @pytest.mark.parametrize("member", [False, True])
+    async def test_refused(self, catalog, member):
+        out = catalog.parent / "summary.yaml" if member else catalog
+        with out.open("ab") as stdout:  # `>>`: the catalog kept, to show that a refusal reads none of it
+            code, _, err = await analyzer_run(
+                "healthy", "--catalog", str(catalog.parent if member else catalog), stdout=stdout
+            )
+        assert code == 2, err
+        assert err == (
+            f"analyzer: stdout is {str(out)!r}, which this command reads (a shell's `>` empties it before the command "
+            "starts): write the output to another file\n"
+        )
+
+
 # Not a CA bundle: only its bytes matter (a catalog's ca_file is checked readable, not parsed, as it loads).
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
