@@ -11,9 +11,9 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
@@ -217,13 +217,17 @@ _stdout_lost: list[str] = []
 
 
 def _say(text: str, end: str = "\n") -> None:
-    """`text` on stdout; one that cannot be written is said once on stderr and stdout silenced, so that the
-    command goes on to its exit code (`_command` decides what the lost output means for it)."""
+    """`text` on stdout, as print writes it."""
+    _to_stdout(lambda out: out.write(text + end))
+
+
+def _to_stdout(write: Callable[[TextIO], object]) -> None:
+    """`write` done on stdout; if it cannot be written, said once on stderr and stdout silenced, so that the
+    command goes on to its exit code (`_command` decides what the lost output means for it). A reader gone
+    (`| head`) raises BrokenPipeError, as print does."""
     try:
         if sys.stdout is not None:
-            sys.stdout.write(text + end)
-            # Flushed now, whatever the buffering: at exit, a failed flush is a traceback and exit 120.
-            sys.stdout.flush()
+            write(sys.stdout)
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -245,12 +249,15 @@ def _command(args: argparse.Namespace) -> int:
         # `is not None`: an option given empty (`--prometheus "$URL"`, the variable unset) is refused there, not
         # read as left out (an offline validation that passes where the live one was asked for).
         if args.command == "validate" and (args.prometheus, args.at, args.ca_file) != (None, None, None):
-            return _validate_live(args)
-        if args.command == "validate":
-            return _validate(args.paths)
+            code = _validate_live(args)
+        elif args.command == "validate":
+            code = _validate(args.paths)
+        else:
+            code = _import(args) if args.command == "import" else _list(args)
+        # Here, not at exit, where a failed flush is a traceback and exit 120.
+        _to_stdout(lambda out: out.flush())
         # What `import` and `list` print is what they are for: output lost is no success (a catalog cut short).
-        code = _import(args) if args.command == "import" else _list(args)
-        return EXIT_ERROR if _stdout_lost and code == EXIT_PASS else code
+        return EXIT_ERROR if _stdout_lost and code == EXIT_PASS and args.command != "validate" else code
     except ConfigError as exc:
         print(f"analyzer: {exc}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
