@@ -404,6 +404,22 @@ class TestStdoutIsAnInput:
         assert path.read_text() == ("" if mode == "wb" else written)
 
 
+class TestCatalogFilesWithoutTheLoader:
+    """The cli lists a catalog path's files as the loader does, without importing it."""
+
+    def test_the_same_files(self, tmp_path):
+        from analyzer.catalog import catalog_files
+        from analyzer.cli import _catalog_files
+
+        for name in ("a.yaml", "b.yml", ".hidden.yaml", "report.xml", "c.YAML"):
+            (tmp_path / name).write_text("checks: []\n")
+        (tmp_path / "sub.yaml").mkdir()
+        (tmp_path / "linked.yaml").symlink_to(tmp_path / "a.yaml")
+        (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+        assert _catalog_files(tmp_path) == catalog_files(tmp_path)
+        assert _catalog_files(tmp_path / "a.yaml") == catalog_files(tmp_path / "a.yaml")
+
+
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
 

@@ -535,6 +535,35 @@ class TestStoppedBeforeAVerdict:
         assert not target.reached.is_set()
 
 
+RECORDED_AFTER = """
+import sys
+import analyzer.cli as cli
+
+record = cli._record_stops
+def recorded(stopped_by):
+    print("loader imported before stops recorded:", "analyzer.catalog" in sys.modules, file=sys.stderr)
+    return record(stopped_by)
+cli._record_stops = recorded
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+class TestStopsRecordedEarly:
+    """`run` records stop signals before it imports the catalog's loader (tens of milliseconds, in which PID 1
+    ignores a SIGTERM), also when --junit has it look at its inputs first."""
+
+    @pytest.mark.parametrize("junit", [False, True])
+    async def test_before_the_loader(self, catalog, tmp_path, junit):
+        options = ("--junit", str(tmp_path / "report.xml")) if junit else ()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", RECORDED_AFTER, "run", "nope", "--catalog", str(catalog), *options,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 2, err
+        assert err.decode().splitlines()[0] == "loader imported before stops recorded: False"
+
+
 async def _blocked_opening_a_fifo(pid: int, in_child: bool) -> int:
     """The process (`pid`, or its one child) once it waits in the opening of a FIFO for a writer (Linux)."""
     while True:
