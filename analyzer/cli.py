@@ -264,6 +264,10 @@ def _command(args: argparse.Namespace) -> int:
     except AnalyzerError as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if args.command in ("validate", "import", "list"):
+            # Also after an error (warnings printed, then an invalid catalog): never a failed flush at exit.
+            _to_stdout(lambda out: out.flush())
 
 
 def _load(
@@ -672,7 +676,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
     """AnalyzerError (a usage error) when stdout is one of the `files` the command reads: `analyzer import sloth
     slos.yaml > slos.yaml` (the shell empties the file before it is read, and the checks would replace the
     spec), `analyzer validate catalog.yaml > catalog.yaml` (an empty catalog is valid: exit 0), `analyzer run
-    CHECK --catalog dir > dir/summary.yaml` (a catalog file of the service's too)."""
+    CHECK --catalog dir > dir/summary.yaml` (a file the service's next load of that directory reads too)."""
     from analyzer.errors import AnalyzerError
 
     try:

@@ -370,6 +370,27 @@ class TestOutputThatCannotBeWritten:
             "analyzer: cannot write to stdout: No space left on device\n",
         )
 
+    def test_a_full_disk_before_an_invalid_catalog(self, tmp_path):
+        # Buffered: the skipped file's line is still in the buffer when the catalog turns out invalid.
+        (tmp_path / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        )
+        (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"checks": [{**PROMETHEUS_CHECK, "pass_if": "<< 1"}]}))
+        command = [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)]
+        with open("/dev/full", "wb") as full:
+            result = subprocess.run(
+                command,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                env={**os.environ, "PYTHONUNBUFFERED": ""},
+            )
+        assert result.returncode == 6, result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[-1] == "analyzer: cannot write to stdout: No space left on device", result.stderr
+        assert "pass_if: '<< 1' is not a condition" in lines[0]
+
 
 class TestStdoutIsAnInput:
     """`validate` and `import` refuse, as a usage error, a stdout that is a file they read: `> slos.yaml` emptied
