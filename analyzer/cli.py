@@ -11,9 +11,9 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
@@ -48,6 +48,14 @@ have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
+def _path(text: str) -> Path:
+    """A path argument; an empty one (`--catalog "$CATALOG"`, the variable unset) is refused, where Path would
+    read it as the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `analyzer` command."""
     parser = argparse.ArgumentParser(
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
@@ -71,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument(
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--ca-file",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
         "lives in the pod)",
@@ -93,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
     run.add_argument(
         "--junit",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
     )
@@ -103,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate catalog files or directories (recursively: other "
         "Kubernetes manifests found there are skipped); exit 6 if invalid",
     )
-    validate.add_argument("paths", nargs="+", type=Path)
+    validate.add_argument("paths", nargs="+", type=_path)
     validate.add_argument(
         "--prometheus",
         metavar="URL",
@@ -114,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
     validate.add_argument(
         "--ca-file",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="with --prometheus: the CA bundle an https URL is verified with (the sources' own ca_file lives in "
         "the pod)",
@@ -124,17 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
     )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
-    importing.add_argument("file", type=Path, help="YAML file (several documents allowed)")
+    importing.add_argument("file", type=_path, help="YAML file (several documents allowed)")
     importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
     importing.add_argument(
         "--sloth-windows",
-        type=Path,
+        type=_path,
         help="Sloth AlertWindows YAML (what sloth --slo-period-windows-path holds): the tiers Sloth alerts by",
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=Path, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     listing.add_argument("--json", action="store_true")
     return parser
 
@@ -151,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, unrecognized = parser.parse_known_args(argv)
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
+            # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,
+            # or the report would overwrite it.
+            if _report_clashes(args.junit, _inputs_before_load(args)):
+                return EXIT_USAGE
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
@@ -200,27 +212,62 @@ def _started(args: argparse.Namespace, *, freeze: bool) -> None:
     gc.enable()
 
 
+# Why stdout could not be written, once `_say` found it so (a full disk under `> catalog.yaml`).
+_stdout_lost: list[str] = []
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """`text` on stdout, as print writes it."""
+    _to_stdout(lambda out: out.write(text + end))
+
+
+def _to_stdout(write: Callable[[TextIO], object]) -> None:
+    """`write` done on stdout; if it cannot be written, said once on stderr and stdout silenced, so that the
+    command goes on to its exit code (`_command` decides what the lost output means for it). A reader gone
+    (`| head`) raises BrokenPipeError, as print does."""
+    try:
+        if sys.stdout is not None:
+            write(sys.stdout)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        if not _stdout_lost:
+            print(f"analyzer: cannot write to stdout: {exc.strerror or exc}", file=sys.stderr)
+        _stdout_lost.append(exc.strerror or str(exc))
+
+
 def _command(args: argparse.Namespace) -> int:
     from analyzer.errors import AnalyzerError, ConfigError
 
+    _stdout_lost.clear()
     try:
         if args.command == "serve":
             return _serve(args)
         if args.command == "run":
             return _run(args)
-        if args.command == "validate" and (args.prometheus or args.at or args.ca_file):
-            return _validate_live(args)
-        if args.command == "validate":
-            return _validate(args.paths)
-        if args.command == "import":
-            return _import(args)
-        return _list(args)
+        # `is not None`: an option given empty (`--prometheus "$URL"`, the variable unset) is refused there, not
+        # read as left out (an offline validation that passes where the live one was asked for).
+        if args.command == "validate" and (args.prometheus, args.at, args.ca_file) != (None, None, None):
+            code = _validate_live(args)
+        elif args.command == "validate":
+            code = _validate(args.paths)
+        else:
+            code = _import(args) if args.command == "import" else _list(args)
+        # Here, not at exit, where a failed flush is a traceback and exit 120.
+        _to_stdout(lambda out: out.flush())
+        # What `import` and `list` print is what they are for: output lost is no success (a catalog cut short).
+        return EXIT_ERROR if _stdout_lost and code == EXIT_PASS and args.command != "validate" else code
     except ConfigError as exc:
         print(f"analyzer: {exc}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
     except AnalyzerError as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if args.command in ("validate", "import", "list"):
+            # Also after an error (warnings printed, then an invalid catalog): never a failed flush at exit.
+            _to_stdout(lambda out: out.flush())
 
 
 def _load(
@@ -303,12 +350,15 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         return EXIT_USAGE
     if args.ca_file is not None and not _readable(args.ca_file):
         return EXIT_USAGE
+    _stdout_is_not_read([path for _, path in _inputs_before_load(args)])
     settings = Settings.from_env(catalog=args.catalog)
     configure_logging("console", "warning")
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
     _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
+    if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
+        return EXIT_USAGE
     try:
         check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     except CheckNotFound:
@@ -350,7 +400,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         raw_args[key] = value
     bound = check.bind_args(raw_args)
     try:
-        at = parse_time(args.at) if args.at else None
+        # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
+        at = parse_time(args.at) if args.at is not None else None
     except ValueError as exc:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -453,11 +504,73 @@ def _record_stops(stopped_by: list[signal.Signals]) -> dict[signal.Signals, Any]
     return {signum: signal.SIG_DFL if handler is None else handler for signum, handler in previous.items()}
 
 
-def _remove_older_report(path: Path) -> None:
-    """The file at `path` removed if it is a regular file (a report of an earlier run); what is not one (a
-    symlink, a device, a directory) is left for the report's writing to fail on or write through."""
+def _inputs_before_load(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """What `run` reads that is known before its catalog is loaded, each said as an error names it: the catalog's
+    files (the file, or a directory's members) and the --ca-file."""
+    inputs: list[tuple[str, Path]] = []
+    # As Settings reads it: an empty variable is no catalog.
+    catalog = args.catalog if args.catalog is not None else os.environ.get("ANALYZER_CATALOG")
+    if catalog:
+        inputs += [(f"the catalog file {str(path)!r}", path) for path in _catalog_files(Path(catalog))]
+    if args.ca_file is not None:
+        inputs.append((f"the --ca-file {str(args.ca_file)!r}", args.ca_file))
+    return inputs
+
+
+def _catalog_files(path: Path) -> list[Path]:
+    """The files a catalog path stands for, as analyzer.catalog.catalog_files lists them (the file, or a
+    directory's visible *.yaml and *.yml files), without importing the loader: `main` asks before `run` records
+    stop signals, and importing it there would leave a SIGTERM to PID 1 ignored for tens of milliseconds."""
+    if path.is_dir():
+        return sorted(
+            p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+        )
+    return [path]
+
+
+def _source_files(catalog: Catalog) -> list[tuple[str, Path]]:
+    """The files the catalog's sources name (a token, a CA bundle), each said as an error names it."""
+    return [
+        (f"the {field} {str(path)!r} of source {name!r}", path)
+        for name, config in catalog.sources.items()
+        for field, path in (("bearer_token_file", config.bearer_token_file), ("ca_file", config.ca_file))
+        if path is not None
+    ]
+
+
+def _report_clashes(report: Path, inputs: list[tuple[str, Path]]) -> bool:
+    """Whether the --junit `report` is one of `inputs` (through a symlink or a hard link too), which removing an
+    older report or writing this one would destroy; if so, says so on stderr."""
     try:
-        if stat.S_ISREG(path.lstat().st_mode):
+        report_stat = report.stat()
+    except OSError:
+        return False  # nothing there (or nothing reachable): no input it could be
+    for what, path in inputs:
+        try:
+            same = os.path.samestat(report_stat, path.stat())
+        except OSError:
+            continue
+        if same:
+            print(
+                f"analyzer: --junit {str(report)!r} is the same file as {what}: the report would overwrite it "
+                "(give --junit a path of its own)",
+                file=sys.stderr,
+            )
+            return True
+    return False
+
+
+def _remove_older_report(path: Path) -> None:
+    """The file at `path` removed if it is a regular file that reads as XML (a report of an earlier run); what is
+    not one (a symlink, a device, a directory, a file of another kind) is left for the report's writing to fail
+    on or write through."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return
+        with path.open("rb") as file:
+            head = file.read(64)
+        # A token, a PEM bundle or a YAML file that --junit names by mistake is not a report: never deleted.
+        if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
             path.unlink()
     except FileNotFoundError:
         pass
@@ -547,7 +660,7 @@ def _validate(paths: list[Path]) -> int:
     # checks them when it loads the catalog.
     catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     unparsed = syntax_problems(catalog)
     if unparsed:
         print(
@@ -555,8 +668,30 @@ def _validate(paths: list[Path]) -> int:
         )
         print(f"analyzer: {ADVICE}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
-    print(_catalog_ok(catalog))
+    _say(_catalog_ok(catalog))
     return EXIT_PASS
+
+
+def _stdout_is_not_read(files: list[Path]) -> None:
+    """AnalyzerError (a usage error) when stdout is one of the `files` the command reads: `analyzer import sloth
+    slos.yaml > slos.yaml` (the shell empties the file before it is read, and the checks would replace the
+    spec), `analyzer validate catalog.yaml > catalog.yaml` (an empty catalog is valid: exit 0), `analyzer run
+    CHECK --catalog dir > dir/summary.yaml` (a file the service's next load of that directory reads too)."""
+    from analyzer.errors import AnalyzerError
+
+    try:
+        out = os.fstat(sys.stdout.fileno()) if sys.stdout is not None else None
+    except (OSError, ValueError):
+        return  # no file behind stdout (closed, or replaced by a caller): nothing to compare
+    if out is None or not stat.S_ISREG(out.st_mode):
+        return
+    for file in files:
+        with contextlib.suppress(OSError):
+            if os.path.samestat(out, file.stat()):
+                raise AnalyzerError(
+                    f"stdout is {str(file)!r}, which this command reads (a shell's `>` empties it before the "
+                    "command starts): write the output to another file"
+                )
 
 
 def _catalog_paths(paths: list[Path]) -> list[Path]:
@@ -575,8 +710,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             skipped.extend(others)
         else:
             files.append(path)
+    _stdout_is_not_read(files + skipped)
     if skipped:
-        print(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
+        _say(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
     return files
 
 
@@ -644,15 +780,15 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.registry import Registry
     from analyzer.settings import Settings
 
-    if not args.prometheus:
-        print(f"analyzer: {'--at' if args.at else '--ca-file'} needs --prometheus", file=sys.stderr)
+    if args.prometheus is None:
+        print(f"analyzer: {'--at' if args.at is not None else '--ca-file'} needs --prometheus", file=sys.stderr)
         return EXIT_USAGE
     if args.ca_file is not None and not _readable(args.ca_file):
         return EXIT_USAGE
     # The report says what each evaluation gave; the runner's own log lines would repeat it.
     configure_logging("console", "error")
     try:
-        at = parse_time(args.at) if args.at else None
+        at = parse_time(args.at) if args.at is not None else None
     except ValueError as exc:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -662,8 +798,8 @@ def _validate_live(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
-        print(f"warning: {warning}")
-    print(_catalog_ok(catalog))
+        _say(f"warning: {warning}")
+    _say(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:
         reports = lint(
@@ -672,7 +808,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    print(format_report(reports, args.prometheus, at))
+    _say(format_report(reports, args.prometheus, at))
     return EXIT_PASS if clean(reports) else EXIT_INVALID_CATALOG
 
 
@@ -684,6 +820,7 @@ def _import(args: argparse.Namespace) -> int:
     from analyzer.imports import convert
     from analyzer.registry import Registry
 
+    _stdout_is_not_read([args.file, *([] if args.sloth_windows is None else [args.sloth_windows])])
     try:
         documents = [d for d in yaml.safe_load_all(args.file.read_text(encoding="utf-8")) if d is not None]
         if args.sloth_windows is not None:
@@ -700,12 +837,12 @@ def _import(args: argparse.Namespace) -> int:
     placeholder = {args.source: {"type": "prometheus", "url": "http://prometheus:9090"}}
     catalog = build_catalog([(str(args.file), {"sources": placeholder, "checks": checks})], Registry.default())
     for warning in catalog.warnings:
-        print(f"# warning: {warning}")
-    print(
+        _say(f"# warning: {warning}")
+    _say(
         f"# error_budget checks imported from {args.format} {args.file.name}; they read the Prometheus source "
         f"{args.source!r}, which the catalog must define."
     )
-    print(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
+    _say(yaml.safe_dump({"checks": checks}, sort_keys=False, width=120), end="")
     return EXIT_PASS
 
 
@@ -715,7 +852,7 @@ def _list(args: argparse.Namespace) -> int:
     settings = Settings.from_env(catalog=args.catalog)
     _, catalog = _load(settings.catalog)
     if args.json:
-        print(
+        _say(
             json.dumps(
                 [
                     {"name": c.name, "kind": c.kind, "description": c.description, "params": sorted(c.params)}
@@ -727,7 +864,7 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_PASS
     for check in catalog.checks.values():
         params = " ".join(f"{n}{'' if p.required else '?'}" for n, p in check.params.items())
-        print(f"{check.name}\t{check.kind}\t{params}\t{check.description}")
+        _say(f"{check.name}\t{check.kind}\t{params}\t{check.description}")
     return EXIT_PASS
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import http.server
 import json
+import os
 import ssl
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import trustme
@@ -44,9 +46,14 @@ def catalog_file(tmp_path, prometheus):
     return write
 
 
-def analyzer(*args, env=None):
+def analyzer(*args, env=None, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", *map(str, args)], capture_output=True, text=True, timeout=60, env=env
+        [sys.executable, "-m", "analyzer.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
     )
 
 
@@ -274,6 +281,164 @@ class TestRunAgainstAnotherPrometheus:
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.stderr.startswith("analyzer: --prometheus: ") and text in result.stderr, result.stderr
         assert "s3cret" not in result.stderr
+
+
+class TestEmptyOptionValues:
+    """An option given an empty value (`--at "$AT"`, the variable unset in a CI script) is a usage error, never
+    read as the option left out."""
+
+    def test_run_at_nothing_is_not_now(self, tmp_path):
+        # Before: evaluated as of now (here an error, the port closed; with a Prometheus, a verdict for the wrong time).
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump(
+                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+            )
+        )
+        result = analyzer("run", "p", "--catalog", catalog, "--at", "")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n"
+
+    @pytest.mark.parametrize(
+        ("options", "said"),
+        [
+            (["--prometheus", ""], "analyzer: --prometheus '' is not an http(s) base URL\n"),
+            (
+                ["--prometheus", "http://127.0.0.1:9", "--at", ""],
+                "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n",
+            ),
+            (["--at", ""], "analyzer: --at needs --prometheus\n"),
+        ],
+    )
+    def test_validate_is_not_offline_only(self, tmp_path, options, said):
+        # The catalog is valid offline: the live check asked for would have passed unasked.
+        result = analyzer("validate", two_source_catalog(tmp_path), *options)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", said)
+
+    @pytest.mark.parametrize(
+        ("words", "option"),
+        [
+            (["run", "p", "--catalog", ""], "--catalog"),
+            (["run", "p", "--catalog", "catalog.yaml", "--junit", ""], "--junit"),
+            (["list", "--catalog", ""], "--catalog"),
+            (["validate", ""], "paths"),
+            (["import", "sloth", ""], "file"),
+        ],
+    )
+    def test_an_empty_path_is_not_the_current_directory(self, tmp_path, words, option):
+        # A valid catalog in the working directory, which an empty path read (and `run`, `validate` and `list` used).
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump(
+                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+            )
+        )
+        result = analyzer(*words, cwd=tmp_path)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.endswith(f"error: argument {option}: an empty path (an unset variable?)\n")
+
+
+SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
+
+
+class TestOutputThatCannotBeWritten:
+    """A stdout that cannot be written (a full disk under `> catalog.yaml`) is said once on stderr, never a
+    traceback: `validate` keeps its exit code, `import` and `list`, whose output is what they are for, exit 5."""
+
+    @pytest.mark.parametrize("unbuffered", ["1", ""])
+    @pytest.mark.parametrize(
+        ("words", "code"),
+        [
+            (["validate", "CATALOG"], 0),
+            (["list", "--catalog", "CATALOG"], 5),
+            (["import", "sloth", str(SLOTH_SPEC)], 5),
+        ],
+    )
+    def test_a_full_disk(self, tmp_path, words, code, unbuffered):
+        # Buffered or not (the image sets PYTHONUNBUFFERED): the write fails at once, or at the flush at exit.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        command = [sys.executable, "-m", "analyzer.cli", *(str(catalog) if w == "CATALOG" else w for w in words)]
+        environment = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+        with open("/dev/full", "wb") as full:
+            result = subprocess.run(
+                command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=environment
+            )
+        assert (result.returncode, result.stderr) == (
+            code,
+            "analyzer: cannot write to stdout: No space left on device\n",
+        )
+
+    def test_a_full_disk_before_an_invalid_catalog(self, tmp_path):
+        # Buffered: the skipped file's line is still in the buffer when the catalog turns out invalid.
+        (tmp_path / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        )
+        (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"checks": [{**PROMETHEUS_CHECK, "pass_if": "<< 1"}]}))
+        command = [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)]
+        with open("/dev/full", "wb") as full:
+            result = subprocess.run(
+                command,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                env={**os.environ, "PYTHONUNBUFFERED": ""},
+            )
+        assert result.returncode == 6, result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[-1] == "analyzer: cannot write to stdout: No space left on device", result.stderr
+        assert "pass_if: '<< 1' is not a condition" in lines[0]
+
+
+class TestStdoutIsAnInput:
+    """`validate` and `import` refuse, as a usage error, a stdout that is a file they read: `> slos.yaml` emptied
+    it before they started (an empty catalog validates), `>> slos.yaml` would append the checks to the spec."""
+
+    @pytest.mark.parametrize("mode", ["wb", "ab"])
+    @pytest.mark.parametrize("command", ["validate", "import"])
+    def test_refused(self, tmp_path, command, mode):
+        path = tmp_path / "input.yaml"
+        if command == "validate":
+            catalog = {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]}
+            path.write_text(yaml.safe_dump(catalog))
+            words = ["validate", str(path)]
+        else:
+            path.write_text(SLOTH_SPEC.read_text())
+            words = ["import", "sloth", str(path)]
+        written = path.read_text()
+        with path.open(mode) as out:  # as a shell opens it for `>` and `>>`
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", *words],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"analyzer: stdout is {str(path)!r}, which this command reads (a shell's `>` empties it before the command "
+            "starts): write the output to another file\n"
+        )
+        # Nothing written into it: empty as the shell left it, or the input as it was.
+        assert path.read_text() == ("" if mode == "wb" else written)
+
+
+class TestCatalogFilesWithoutTheLoader:
+    """The cli lists a catalog path's files as the loader does, without importing it."""
+
+    def test_the_same_files(self, tmp_path):
+        from analyzer.catalog import catalog_files
+        from analyzer.cli import _catalog_files
+
+        for name in ("a.yaml", "b.yml", ".hidden.yaml", "report.xml", "c.YAML"):
+            (tmp_path / name).write_text("checks: []\n")
+        (tmp_path / "sub.yaml").mkdir()
+        (tmp_path / "linked.yaml").symlink_to(tmp_path / "a.yaml")
+        (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+        assert _catalog_files(tmp_path) == catalog_files(tmp_path)
+        assert _catalog_files(tmp_path / "a.yaml") == catalog_files(tmp_path / "a.yaml")
 
 
 class TestValidateAndList:

@@ -249,6 +249,98 @@ class TestNoReportWithoutAVerdict:
         assert (tmp_path / "report.xml").is_symlink() and older.read_text() == OLDER_REPORT
 
 
+def _report_at_the_catalog(catalog: Path, how: str) -> tuple[tuple[str, ...], Path]:
+    """(options, --junit path) naming the catalog's file `how`: as it is, through a symlink or a hard link, as a
+    member of the catalog directory, or as the catalog ANALYZER_CATALOG names."""
+    if how == "link":
+        (catalog.parent / "report.xml").symlink_to(catalog)
+        return ("--catalog", str(catalog)), catalog.parent / "report.xml"
+    if how == "hard link":
+        (catalog.parent / "report.xml").hardlink_to(catalog)
+        return ("--catalog", str(catalog)), catalog.parent / "report.xml"
+    if how == "member":
+        return ("--catalog", str(catalog.parent)), catalog
+    return ("--catalog", str(catalog)), catalog
+
+
+class TestReportPathIsNoInput:
+    """A --junit FILE that is a file the run reads (the catalog, a source's token or CA bundle, the --ca-file) is a
+    usage error naming both, and that file is left as it was; a file at FILE that is not XML is never removed."""
+
+    @pytest.mark.parametrize("how", ["same path", "link", "hard link", "member"])
+    @pytest.mark.parametrize("check", ["healthy", "nope"])
+    async def test_the_catalog(self, catalog, how, check):
+        before = catalog.read_text()
+        options, junit = _report_at_the_catalog(catalog, how)
+        code, out, err = await analyzer_run(check, *options, "--junit", str(junit))
+        assert code == 2, out + err
+        assert err == (
+            f"analyzer: --junit {str(junit)!r} is the same file as the catalog file {str(catalog)!r}: the report "
+            "would overwrite it (give --junit a path of its own)\n"
+        )
+        assert catalog.read_text() == before and out == ""
+
+    async def test_the_catalog_named_by_the_environment(self, catalog):
+        before = catalog.read_text()
+        code, out, err = await analyzer_run("healthy", "--junit", str(catalog), env={"ANALYZER_CATALOG": str(catalog)})
+        assert code == 2, out + err
+        assert "is the same file as the catalog file" in err and catalog.read_text() == before
+
+    async def test_the_ca_file(self, catalog, tmp_path):
+        ca = tmp_path / "ca.pem"
+        ca.write_text(PEM)
+        code, out, err = await analyzer_run(
+            "healthy", "--catalog", str(catalog), "--prometheus", "http://127.0.0.1:9", "--ca-file", str(ca),
+            "--junit", str(ca),
+        )  # fmt: skip
+        assert code == 2, out + err
+        assert f"is the same file as the --ca-file {str(ca)!r}" in err and ca.read_text() == PEM
+
+    @pytest.mark.parametrize("field", ["bearer_token_file", "ca_file"])
+    async def test_a_file_a_source_names(self, catalog, tmp_path, field):
+        secret = tmp_path / "secret"
+        secret.write_text(PEM)
+        document = yaml.safe_load(catalog.read_text())
+        document["sources"] = {"default": {"url": "http://127.0.0.1:9", field: str(secret)}}
+        catalog.write_text(yaml.safe_dump(document))
+        code, out, err = await analyzer_run("healthy", "--catalog", str(catalog), "--junit", str(secret))
+        assert code == 2, out + err
+        assert err == (
+            f"analyzer: --junit {str(secret)!r} is the same file as the {field} {str(secret)!r} of source 'default': "
+            "the report would overwrite it (give --junit a path of its own)\n"
+        )
+        assert secret.read_text() == PEM
+
+    async def test_a_file_that_is_not_xml_is_not_removed(self, catalog, tmp_path):
+        # A token or a key named by mistake, that no catalog names: the run's usage error leaves it.
+        other = tmp_path / "token"
+        other.write_text(JOB_TOKEN)
+        code, out, err = await analyzer_run("nope", "--catalog", str(catalog), "--junit", str(other))
+        assert code == 2, out + err
+        assert other.read_text() == JOB_TOKEN
+
+
+class TestStdoutIsTheCatalog:
+    """A stdout that is a catalog file (`> catalog.yaml`, which the shell empties first, or a new file of the
+    catalog directory) is a usage error, not a run of what is left."""
+
+    @pytest.mark.parametrize("member", [False, True])
+    async def test_refused(self, catalog, member):
+        out = catalog.parent / "summary.yaml" if member else catalog
+        with out.open("ab") as stdout:  # `>>`: the catalog kept, to show that a refusal reads none of it
+            code, _, err = await analyzer_run(
+                "healthy", "--catalog", str(catalog.parent if member else catalog), stdout=stdout
+            )
+        assert code == 2, err
+        assert err == (
+            f"analyzer: stdout is {str(out)!r}, which this command reads (a shell's `>` empties it before the command "
+            "starts): write the output to another file\n"
+        )
+
+
+# Not a CA bundle: only its bytes matter (a catalog's ca_file is checked readable, not parsed, as it loads).
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
 JOB_TOKEN = "jobtok-6b1f0e9d2c"
 
 
@@ -441,6 +533,35 @@ class TestStoppedBeforeAVerdict:
         assert process.returncode == 143, (stdout, stderr)
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
         assert not target.reached.is_set()
+
+
+RECORDED_AFTER = """
+import sys
+import analyzer.cli as cli
+
+record = cli._record_stops
+def recorded(stopped_by):
+    print("loader imported before stops recorded:", "analyzer.catalog" in sys.modules, file=sys.stderr)
+    return record(stopped_by)
+cli._record_stops = recorded
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+class TestStopsRecordedEarly:
+    """`run` records stop signals before it imports the catalog's loader (tens of milliseconds, in which PID 1
+    ignores a SIGTERM), also when --junit has it look at its inputs first."""
+
+    @pytest.mark.parametrize("junit", [False, True])
+    async def test_before_the_loader(self, catalog, tmp_path, junit):
+        options = ("--junit", str(tmp_path / "report.xml")) if junit else ()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", RECORDED_AFTER, "run", "nope", "--catalog", str(catalog), *options,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 2, err
+        assert err.decode().splitlines()[0] == "loader imported before stops recorded: False"
 
 
 async def _blocked_opening_a_fifo(pid: int, in_child: bool) -> int:
