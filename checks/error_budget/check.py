@@ -333,7 +333,7 @@ class ErrorBudgetCheck(Check):
     def optional_names(self) -> dict[str, str]:
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
-        which cannot pass without it), Sloth's slo:time_period:days."""
+        which cannot pass without it; pyrra_objective, pyrra_window), Sloth's slo:time_period:days."""
         # optional_metrics excuses a counter of the SLI's errors only: a name its total reads (no total, no window
         # judges: no data for ever, not zero events) or a recording rule the check needs stays required.
         errors, totals = (
@@ -350,6 +350,9 @@ class ErrorBudgetCheck(Check):
             found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
         if self.pyrra is not None:
             found["pyrra_objective"] = f"{generic} the SLO's objective is not compared with the check's"
+            found["pyrra_window"] = (
+                f"{generic} the SLO's window is compared with the check's period by the names of its increase rules"
+            )
         if self.sloth is not None:
             found["slo:time_period:days"] = (
                 "Sloth SLOs whose rules do not record it are read as before; the SLO's period is not compared with "
@@ -420,6 +423,8 @@ class ErrorBudgetCheck(Check):
                 results.update(optional.split(answers[optional.promql]))
             except SourceRejected as exc:
                 unmeasured = exc
+        reader = self._kept.reader
+        reader.same_settings(self.period, plan.period, results)
         for probe in plan.probes:
             if probe.missing(results):
                 raise CheckMisconfigured(probe.problem)
@@ -431,7 +436,6 @@ class ErrorBudgetCheck(Check):
             warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
             partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
             infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
-        reader = self._kept.reader
         try:
             windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:

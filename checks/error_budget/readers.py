@@ -95,6 +95,10 @@ class Reader(Protocol):
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
 
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the SLO tool records another period or objective than the check's (`queries`:
+        the period's); read before the existence probes, whose "no series" it explains more precisely."""
+
     def probes(
         self,
         windows: Mapping[str, Mapping[str, str]],
@@ -176,9 +180,25 @@ class Probe:
     users: tuple[str, ...]
     problem: str
 
+    # With `beside`: the probe's series must exist whenever a query of `beside` answers, unless one of `unless`
+    # answers (it tells the check more precisely what is wrong); `users` are then unused.
+    beside: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
     def missing(self, results: Results) -> bool:
-        """Nothing answered: neither the probe nor any query that reads the same series."""
-        return not any(results[query].series for query in (self.query, *self.users) if query in results)
+        """Nothing answered: neither the probe nor any query that reads the same series (with `beside`: the probe
+        did not answer while a query of `beside` did and none of `unless` did)."""
+        if self.beside:
+            return not (
+                _answered(results, (self.query,))
+                or not _answered(results, self.beside)
+                or _answered(results, self.unless)
+            )
+        return not _answered(results, (self.query, *self.users))
+
+
+def _answered(results: Results, queries: Sequence[str]) -> bool:
+    return any(results[query].series for query in queries if query in results)
 
 
 def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
@@ -369,6 +389,9 @@ def _render_selectors(template: PromQLTemplate, args: Mapping[str, ArgValue]) ->
 class RatioReader:
     recorded = False
 
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """Raw counters record no settings of an SLO tool."""
+
     def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
         self._errors = _window_template(sli.errors, params, "ratio.errors")
         self._total = _window_template(sli.total, params, "ratio.total")
@@ -420,6 +443,9 @@ def _window_template(text: str, params: Mapping[str, Param], field: str) -> Prom
 
 class LatencyReader:
     recorded = False
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """Raw counters record no settings of an SLO tool."""
 
     def __init__(self, sli: LatencySLI, params: Mapping[str, Param]) -> None:
         if not METRIC_RE.fullmatch(sli.metric):
@@ -495,10 +521,12 @@ class PyrraReader:
             # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
             slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
             matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
-            # pyrra_objective (the SLO's target, a ratio) is recorded beside it, with the same labels.
+            # pyrra_objective (the SLO's target, a ratio) and pyrra_window (its window, seconds) are recorded beside
+            # it, with the same labels.
             return {
                 "availability": f"pyrra_availability{{{matchers}}}",
                 "objective": f"pyrra_objective{{{matchers}}}",
+                "window": f"pyrra_window{{{matchers}}}",
             }
         queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
@@ -506,6 +534,29 @@ class PyrraReader:
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         return queries
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """The SLO's window (pyrra_window) and objective (pyrra_objective), when --generic-rules records them."""
+        self._same_window(period, queries, results)
+        same_objective("Pyrra", "pyrra_objective", queries["objective"], results, self._objective)
+
+    def _same_window(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the SLO's window (pyrra_window, with --generic-rules) is not `period`: Pyrra names
+        its burnrate rules after the SLO window (a 28d SLO records burnrate1h, a 7d one burnrate15m), so the check
+        would read windows Pyrra does not record, as zero errors when the total counts traffic."""
+        recorded_s = results[queries["window"]].single_value("Pyrra pyrra_window query")
+        period_s = parse_duration(period)
+        if recorded_s is None or not math.isfinite(recorded_s) or recorded_s <= 0:
+            return
+        if math.isclose(recorded_s, period_s, rel_tol=1e-9):
+            return
+        recorded = _days_text(recorded_s)
+        # Seconds, written whole (2419200, not 2.4192e+06) as the rule records them.
+        seconds = f"{recorded_s:.0f}" if recorded_s.is_integer() else repr(recorded_s)
+        raise CheckMisconfigured(
+            f'Pyrra SLO {{slo="{self._sli.slo}"}} has a window of {recorded} (pyrra_window {seconds}), not the '
+            f"check's period {period}: {_pyrra_names(recorded_s, period_s, period)}; set period: {recorded}"
+        )
 
     def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
         matchers = self._burnrate_matchers(args)
@@ -529,11 +580,29 @@ class PyrraReader:
             f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
             "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
         )
-        return [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
+        found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
+        totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)
+        if totals:
+            # The increase rule over the SLO window reads the total metric, over a longer range than any window:
+            # while the total has series and the rule has none, the SLO's window is not the check's period (which
+            # pyrra_window, when recorded, tells exactly: same_settings compares it first).
+            period_s = parse_duration(period)
+            found.append(
+                Probe(
+                    rules.query,
+                    (),
+                    f'Pyrra SLO {{slo="{self._sli.slo}"}} records no {rules.query} while pyrra.total has series: '
+                    f"the SLO's window (spec.window) is not the check's period {period}, or Pyrra's increase rule "
+                    f"group is not loaded here; {_pyrra_names(None, period_s, period)}; set period to the SLO's "
+                    "window",
+                    beside=totals,
+                    unless=(self.queries(period, args, period=True)["window"],),
+                )
+            )
+        return found
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
-            same_objective("Pyrra", "pyrra_objective", queries["objective"], results, self._objective)
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
                 return WindowRatio(
@@ -566,6 +635,22 @@ class PyrraReader:
             total,
             "pyrra.total" if "total" in queries else None,
         )
+
+
+def _pyrra_names(recorded_s: float | None, period_s: float, period: str) -> str:
+    """How Pyrra names the burnrate rules of an SLO whose window is `recorded_s` (when known) and of one over
+    `period`."""
+    ours = f"burnrate{pyrra_tiers(period_s)[0].long} for {period}"
+    theirs = "" if recorded_s is None else f"burnrate{pyrra_tiers(recorded_s)[0].long} for {_days_text(recorded_s)}, "
+    return (
+        f"Pyrra names its burnrate rules after the SLO window ({theirs}{ours}), so the check would read windows "
+        "Pyrra does not record"
+    )
+
+
+def _days_text(seconds: float) -> str:
+    """A window as a period is written: whole days in days (2419200 -> 28d), else as Prometheus prints it."""
+    return f"{round(seconds) // 86400}d" if round(seconds) % 86400 == 0 else prometheus_duration(seconds)
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
@@ -725,9 +810,6 @@ class SlothReader:
         return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        if "period_days" in queries:
-            self._same_period(window, queries["period_days"], results)
-            same_objective("Sloth", "slo:objective:ratio", queries["objective"], results, self._objective)
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
         name = rule_window(window)
@@ -760,6 +842,11 @@ class SlothReader:
             "sloth.total_query" if "total" in queries else None,
             counted=self._total_counted,
         )
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """The SLO's period (slo:time_period:days) and objective (slo:objective:ratio)."""
+        self._same_period(period, queries["period_days"], results)
+        same_objective("Sloth", "slo:objective:ratio", queries["objective"], results, self._objective)
 
     @staticmethod
     def _same_period(period: str, query: str, results: Results) -> None:

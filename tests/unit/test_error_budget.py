@@ -999,6 +999,8 @@ def recorded_part(name):
         return "", "rules"
     if name == "slo:time_period:days":
         return "", "period_days"
+    if name == "pyrra_window":
+        return "", "window"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -1098,6 +1100,7 @@ class TestQueryBatch:
                 'm:burnrate1d{slo="api"}',
                 'pyrra_availability{slo="api"}',
                 'pyrra_objective{slo="api"}',
+                'pyrra_window{slo="api"}',
                 'm:increase4w{slo="api"}',
             ]
         ]
@@ -1156,7 +1159,9 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of([*names, "pyrra_availability", "pyrra_objective", "m:increase4w"], 'slo="api"')
+        assert batch.promql == group_of(
+            [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w"], 'slo="api"'
+        )
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'}, min_budget_remaining=0)
@@ -1165,7 +1170,7 @@ class TestGroupedSelectors:
         assert batch.promql == (
             group_of([*names, "m:increase4w"], 'slo="api", job="a"')
             + " or "
-            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"', "group1")
+            + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"', "group1")
         )
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -1176,7 +1181,7 @@ class TestGroupedSelectors:
             + " or "
             + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
             + " or "
-            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"')
+            + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"')
             + " or "
             + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
         )
@@ -1351,6 +1356,8 @@ class FakePrometheus:
     def answer(self, window, part):
         if part == "period_days":
             return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
+        if part == "window":
+            return None  # Pyrra's pyrra_window: recorded only with --generic-rules
         if part == "objective":
             # The SLO's recorded objective, the checks' 99.9% (also Sloth's existence probe: there when "rules" is).
             return None if self.answer(window, "rules") is None else "0.9990000000000001"
@@ -1524,6 +1531,7 @@ class TestPyrraQueries:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api"}',
             "objective": 'pyrra_objective{slo="api"}',
+            "window": 'pyrra_window{slo="api"}',
         }
 
     def test_availability_selectors_narrow_pyrra_availability(self):
@@ -1541,6 +1549,7 @@ class TestPyrraQueries:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api", team="x"}',
             "objective": 'pyrra_objective{slo="api", team="x"}',
+            "window": 'pyrra_window{slo="api", team="x"}',
         }
 
     def test_availability_selectors_may_not_set_slo(self):
@@ -2007,4 +2016,4 @@ class TestOptionalNames:
     def test_a_name_no_errors_field_reads_stays_required(self):
         pyrra = {"slo": "api", "metric": "http_requests"}
         check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
-        assert set(check.optional_names()) == {"pyrra_objective"}
+        assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window"}

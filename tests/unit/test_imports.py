@@ -179,6 +179,7 @@ class TestPyrra:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api-errors"}',
             "objective": 'pyrra_objective{slo="api-errors"}',
+            "window": 'pyrra_window{slo="api-errors"}',
         }
         assert plan.windows["1h"] == {
             "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
