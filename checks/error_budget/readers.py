@@ -245,12 +245,12 @@ class RatioSLI(BaseModel):
         # anything else than a count is refused.
         errors, total = event_form(self.errors), event_form(self.total)
         if (errors == "count") != (total == "count"):
-            wording = {"count": "counts events (increase())", "per_second": "is per second (rate())"}
-            unknown = "does not count events with increase() (it is read as per second)"
+            wording = {"count": "counts events (increase(), count_over_time())", "per_second": "is per second (rate())"}
+            unknown = "does not count events with increase() or count_over_time() (it is read as per second)"
             raise ValueError(
                 f"ratio.errors {wording.get(errors or '', unknown)} while ratio.total "
-                f"{wording.get(total or '', unknown)}: their quotient is no error ratio; write both with "
-                "increase() or both per second (rate())"
+                f"{wording.get(total or '', unknown)}: their quotient is no error ratio; write both as counts "
+                "(increase(), count_over_time()) or both per second (rate())"
             )
         return self
 

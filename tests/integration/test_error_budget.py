@@ -327,6 +327,21 @@ CHECKS = [
         name="ebr-sloth-tiny-increase",
         total_query='sum(increase(ebr_http_requests_total{job="ebr-tiny"}[{{ window }}]))',
     ),
+    # Totals that count samples over the window (a probe's checks): 1 sample a minute, a handful per 5m.
+    sloth_check(
+        "clean",
+        name="ebr-sloth-clean-samples",
+        total_query='sum(count_over_time(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        errors_query=None,
+    ),
+    {
+        **raw_check("clean"),
+        "name": "ebr-raw-clean-samples",
+        "ratio": {
+            "errors": 'sum(count_over_time(ebr_http_requests_total{job="ebr-clean", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(count_over_time(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
     pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
     pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
     pyrra_check("clean", name="ebr-pyrra-total-typo", total='ebr_http_request_total{job="ebr-clean"}'),
@@ -985,6 +1000,20 @@ class TestRecordedZeroErrors:
     async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
         result = await evaluate("ebr-pyrra-tiny-no-minimum")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestCountedSamples:
+    """A total written with count_over_time() counts its window's samples, as increase() counts events: the count
+    itself, not a rate to multiply by the window's seconds (which held 6 samples for 1800 events)."""
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-clean-samples", "ebr-raw-clean-samples"])
+    async def test_a_handful_of_samples_cannot_judge(self, evaluate, name):
+        # ebr-clean is sampled once a minute: its 5m window counts about 5 samples, below 30; it passed at 0x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        five = windows(result)["5m"]
+        assert five["events"] <= 6 and "below min_events_per_window 30" in five["note"]
+        assert windows(result)["1h"]["events"] <= 61 and windows(result)["1h"]["error_ratio"] == 0
 
 
 class TestCommentedTemplates:

@@ -385,23 +385,30 @@ class TestWarnings:
             (
                 "sum(rate(e[{{ window }}]))",
                 "sum(increase(t[{{ window }}]))",
-                r"ratio.errors is per second \(rate\(\)\) while ratio.total counts events \(increase\(\)\)",
+                r"ratio.errors is per second \(rate\(\)\) while ratio.total counts events \(increase\(\), "
+                r"count_over_time\(\)\)",
             ),
             (
                 "sum(increase(e[{{ window }}]))",
                 "sum(rate(t[{{ window }}]))",
-                r"ratio.errors counts events \(increase\(\)\) while ratio.total is per second \(rate\(\)\)",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total is per "
+                r"second \(rate\(\)\)",
             ),
             (
                 "sum(avg_over_time(e:rate5m[{{ window }}]))",
                 "sum(increase(t[{{ window }}]))",
-                r"ratio.errors does not count events with increase\(\) \(it is read as per second\) while "
-                r"ratio.total counts events",
+                r"ratio.errors does not count events with increase\(\) or count_over_time\(\) \(it is read as per "
+                r"second\) while ratio.total counts events",
             ),
             (
                 "sum(increase(e[{{ window }}]))",
                 "sum(avg_over_time(t:rate5m[{{ window }}]))",
-                r"ratio.errors counts events \(increase\(\)\) while ratio.total does not count events",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total does not count",
+            ),
+            (
+                "sum(count_over_time((probe_success == 0)[{{ window }}:]))",
+                "sum(rate(probe_success_total[{{ window }}]))",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total is per second",
             ),
         ],
     )
