@@ -27,6 +27,7 @@ from analyzer.kinds import (
     QueryResult,
     SourceRejected,
     Verdict,
+    event_form,
     exceeds,
     format_number,
     metric_selectors,
@@ -278,6 +279,15 @@ class ErrorBudgetCheck(Check):
                 "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
                 "or not loaded) while the service errs"
             )
+        totals = {"ratio.total": self.ratio.total if self.ratio else None}
+        totals["sloth.total_query"] = self.sloth.total_query if self.sloth else None
+        for field, query in totals.items():
+            if query and self.min_events_per_window > 0 and event_form(query) is None:
+                found.append(
+                    f"{field} calls neither rate() nor irate(), nor increase() nor count_over_time(): "
+                    "min_events_per_window reads it as events per second (its value times the window's seconds); "
+                    "a total that counts its window's events belongs in increase() or count_over_time()"
+                )
         if self.sloth is not None:
             recorded = SLOTH_WINDOWS | {rule_window(self.period)}
             for window in self._windows():

@@ -426,6 +426,39 @@ class TestWarnings:
         total = "sum(increase(t[{{ window }}]))" if "increase" in errors else "sum(rate(t[{{ window }}]))"
         assert make(ratio={"errors": errors, "total": total}).ratio is not None
 
+    @pytest.mark.parametrize(
+        ("fields", "field"),
+        [
+            (
+                {
+                    "ratio": {
+                        "errors": "sum(avg_over_time(e:rate5m[{{ window }}]))",
+                        "total": "sum(avg_over_time(t:rate5m[{{ window }}]))",
+                    }
+                },
+                "ratio.total",
+            ),
+            (
+                {"ratio": None, "sloth": {"sloth_id": "svc-slo", "total_query": "sum(max_over_time(t[{{ window }}]))"}},
+                "sloth.total_query",
+            ),
+        ],
+    )
+    def test_a_total_of_no_telling_form_warns_that_it_is_read_per_second(self, fields, field):
+        # A count it does not recognise would be multiplied by the window's seconds: a thin window judged.
+        warned = [w for w in make(**fields).warnings() if w.startswith(field)]
+        assert warned == [
+            f"{field} calls neither rate() nor irate(), nor increase() nor count_over_time(): min_events_per_window "
+            "reads it as events per second (its value times the window's seconds); a total that counts its "
+            "window's events belongs in increase() or count_over_time()"
+        ]
+        assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
+
+    @pytest.mark.parametrize("total", ["sum(rate(t[{{ window }}]))", "sum(count_over_time(t[{{ window }}]))"])
+    def test_a_total_of_a_known_form_does_not_warn(self, total):
+        check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total})
+        assert not any(w.startswith("sloth.total_query") for w in check.warnings())
+
     def test_a_total_written_as_a_count_needs_no_warning(self):
         # min_events_per_window reads an increase() total as the count it is (TestMinimumEvidence).
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
