@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ from checks.error_budget.readers import (
 )
 
 PROBE_WINDOW = "exists"
+# Range functions whose value may be a count over the range (a sum, a difference) rather than a rate: a total
+# built on one without rate() or increase() is read per second, which multiplies a count by the window's seconds.
+_COUNT_LIKE_RE = re.compile(r"\b(sum_over_time|delta|idelta|changes|resets)\s*\(")
 # Distinct argument sets whose plans a check keeps: a rollout asks with the same args at every step, and a plan
 # (14 rendered windows, their name probes and the batch text) costs more CPU to build than the rest of the
 # evaluation's own work.
@@ -282,11 +286,13 @@ class ErrorBudgetCheck(Check):
         totals = {"ratio.total": self.ratio.total if self.ratio else None}
         totals["sloth.total_query"] = self.sloth.total_query if self.sloth else None
         for field, query in totals.items():
-            if query and self.min_events_per_window > 0 and event_form(query) is None:
+            counting = None if not query else _COUNT_LIKE_RE.search(query)
+            if counting and self.min_events_per_window > 0 and event_form(query or "") is None:
                 found.append(
-                    f"{field} calls neither rate() nor irate(), nor increase() nor count_over_time(): "
-                    "min_events_per_window reads it as events per second (its value times the window's seconds); "
-                    "a total that counts its window's events belongs in increase() or count_over_time()"
+                    f"{field} calls {counting.group(1)}() and neither rate() nor irate(), nor increase() nor "
+                    "count_over_time(): min_events_per_window reads it as events per second (its value times the "
+                    "window's seconds); a total that counts its window's events belongs in increase() or "
+                    "count_over_time()"
                 )
         if self.sloth is not None:
             recorded = SLOTH_WINDOWS | {rule_window(self.period)}

@@ -427,35 +427,45 @@ class TestWarnings:
         assert make(ratio={"errors": errors, "total": total}).ratio is not None
 
     @pytest.mark.parametrize(
-        ("fields", "field"),
+        ("fields", "field", "function"),
         [
             (
                 {
                     "ratio": {
-                        "errors": "sum(avg_over_time(e:rate5m[{{ window }}]))",
-                        "total": "sum(avg_over_time(t:rate5m[{{ window }}]))",
+                        "errors": "sum(sum_over_time(e:errors5m[{{ window }}]))",
+                        "total": "sum(sum_over_time(t:requests5m[{{ window }}]))",
                     }
                 },
                 "ratio.total",
+                "sum_over_time",
             ),
             (
-                {"ratio": None, "sloth": {"sloth_id": "svc-slo", "total_query": "sum(max_over_time(t[{{ window }}]))"}},
+                {"ratio": None, "sloth": {"sloth_id": "svc-slo", "total_query": "sum(delta(t_gauge[{{ window }}]))"}},
                 "sloth.total_query",
+                "delta",
             ),
         ],
     )
-    def test_a_total_of_no_telling_form_warns_that_it_is_read_per_second(self, fields, field):
+    def test_a_count_like_total_of_no_telling_form_warns_that_it_is_read_per_second(self, fields, field, function):
         # A count it does not recognise would be multiplied by the window's seconds: a thin window judged.
         warned = [w for w in make(**fields).warnings() if w.startswith(field)]
         assert warned == [
-            f"{field} calls neither rate() nor irate(), nor increase() nor count_over_time(): min_events_per_window "
-            "reads it as events per second (its value times the window's seconds); a total that counts its "
-            "window's events belongs in increase() or count_over_time()"
+            f"{field} calls {function}() and neither rate() nor irate(), nor increase() nor count_over_time(): "
+            "min_events_per_window reads it as events per second (its value times the window's seconds); a total "
+            "that counts its window's events belongs in increase() or count_over_time()"
         ]
         assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
 
-    @pytest.mark.parametrize("total", ["sum(rate(t[{{ window }}]))", "sum(count_over_time(t[{{ window }}]))"])
-    def test_a_total_of_a_known_form_does_not_warn(self, total):
+    @pytest.mark.parametrize(
+        "total",
+        [
+            "sum(rate(t[{{ window }}]))",
+            "sum(count_over_time(t[{{ window }}]))",
+            "sum(avg_over_time(t:rate5m[{{ window }}]))",
+            "sum(increase(t[{{ window }}])) - sum(delta(g[{{ window }}]))",
+        ],
+    )
+    def test_a_total_of_a_known_or_per_second_form_does_not_warn(self, total):
         check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total})
         assert not any(w.startswith("sloth.total_query") for w in check.warnings())
 
