@@ -240,19 +240,24 @@ class RatioSLI(BaseModel):
     @model_validator(mode="after")
     def _same_form(self) -> RatioSLI:
         # A count over a rate is the error ratio times the window's seconds, and the other way round divided
-        # by them: a check that always passes (or always fails), whatever the service does. A side whose form
-        # cannot be told (avg_over_time() of a recorded rate) is read as per second, so only a count beside
-        # anything else than a count is refused.
-        errors, total = event_form(self.errors), event_form(self.total)
-        if (errors == "count") != (total == "count"):
-            wording = {"count": "counts events (increase(), count_over_time())", "per_second": "is per second (rate())"}
-            unknown = "does not count events with increase() or count_over_time() (it is read as per second)"
-            raise ValueError(
-                f"ratio.errors {wording.get(errors or '', unknown)} while ratio.total "
-                f"{wording.get(total or '', unknown)}: their quotient is no error ratio; write both as counts "
-                "(increase(), count_over_time()) or both per second (rate())"
-            )
+        # by them: a check that always passes (or always fails), whatever the service does.
+        same_event_form("ratio.errors", self.errors, "ratio.total", self.total, "their quotient is no error ratio")
         return self
+
+
+def same_event_form(errors_field: str, errors: str, total_field: str, total: str, why: str) -> None:
+    """ValueError when one of the two queries counts events (increase(), count_over_time()) and the other does
+    not: a side whose form cannot be told (avg_over_time() of a recorded rate) is read as per second, so only a
+    count beside anything else than a count is refused."""
+    errors_form, total_form = event_form(errors), event_form(total)
+    if (errors_form == "count") != (total_form == "count"):
+        wording = {"count": "counts events (increase(), count_over_time())", "per_second": "is per second (rate())"}
+        unknown = "does not count events with increase() or count_over_time() (it is read as per second)"
+        raise ValueError(
+            f"{errors_field} {wording.get(errors_form or '', unknown)} while {total_field} "
+            f"{wording.get(total_form or '', unknown)}: {why}; write both as counts "
+            "(increase(), count_over_time()) or both per second (rate())"
+        )
 
 
 class LatencySLI(BaseModel):
@@ -344,6 +349,18 @@ class SlothSLI(BaseModel):
             raise ValueError(
                 "sloth.errors_query needs sloth.total_query: it only tells whether an absent ratio "
                 "series with traffic is zero errors"
+            )
+        if self.errors_query is not None and self.total_query is not None:
+            # Sloth records error_query / total_query as the SLI's ratio: a count over a rate is the error ratio
+            # times the window's seconds (a rate over a count, divided by them: 5% errors over 5m recorded as
+            # 0.00017, a check that passes whatever the service does, and Sloth's alerts never fire).
+            same_event_form(
+                "sloth.errors_query",
+                self.errors_query,
+                "sloth.total_query",
+                self.total_query,
+                "Sloth's recorded ratio (error_query / total_query) is no error ratio, so neither its alerts nor "
+                "this check can judge by it",
             )
         if (self.sloth_id is None) == (self.service is None and self.slo is None):
             raise ValueError("set either sloth_id, or service and slo")

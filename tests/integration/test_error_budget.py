@@ -326,6 +326,7 @@ CHECKS = [
         "tiny",
         name="ebr-sloth-tiny-increase",
         total_query='sum(increase(ebr_http_requests_total{job="ebr-tiny"}[{{ window }}]))',
+        errors_query='sum(increase(ebr_http_requests_total{job="ebr-tiny",code=~"(5..|429)"}[{{ window }}]))',
     ),
     # Totals that count samples over the window (a probe's checks): 1 sample a minute, a handful per 5m.
     sloth_check(

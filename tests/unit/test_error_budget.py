@@ -469,6 +469,35 @@ class TestWarnings:
         check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total})
         assert not any(w.startswith("sloth.total_query") for w in check.warnings())
 
+    @pytest.mark.parametrize(
+        ("errors", "total", "message"),
+        [
+            (
+                "sum(rate(e[{{ window }}]))",
+                "sum(increase(t[{{ window }}]))",
+                r"sloth.errors_query is per second \(rate\(\)\) while sloth.total_query counts events",
+            ),
+            (
+                "sum(increase(e[{{ window }}]))",
+                "sum(avg_over_time(t:rate5m[{{ window }}]))",
+                r"sloth.errors_query counts events \(increase\(\), count_over_time\(\)\) while sloth.total_query "
+                r"does not count",
+            ),
+        ],
+    )
+    def test_a_sloth_sli_dividing_a_count_by_a_rate_is_refused(self, errors, total, message):
+        # Sloth's recorded ratio is errors / total: a count over a rate is no error ratio, whatever the service does.
+        with pytest.raises(ValidationError, match=message):
+            make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total, "errors_query": errors})
+
+    def test_a_sloth_sli_of_one_form_loads(self):
+        sloth = {
+            "sloth_id": "svc-slo",
+            "total_query": "sum(count_over_time(probe_success[{{ window }}]))",
+            "errors_query": "sum(count_over_time((probe_success == 0)[{{ window }}:]))",
+        }
+        assert make(ratio=None, sloth=sloth).sloth is not None
+
     def test_a_total_written_as_a_count_needs_no_warning(self):
         # min_events_per_window reads an increase() total as the count it is (TestMinimumEvidence).
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
