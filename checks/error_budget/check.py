@@ -283,11 +283,13 @@ class ErrorBudgetCheck(Check):
                 "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
                 "or not loaded) while the service errs"
             )
-        totals = {"ratio.total": self.ratio.total if self.ratio else None}
-        totals["sloth.total_query"] = self.sloth.total_query if self.sloth else None
-        for field, query in totals.items():
-            counting = None if not query else _COUNT_LIKE_RE.search(query)
-            if counting and self.min_events_per_window > 0 and event_form(query or "") is None:
+        totals = [
+            ("ratio.total", self.ratio.total if self.ratio else ""),
+            ("sloth.total_query", (self.sloth.total_query if self.sloth else None) or ""),
+        ]
+        for field, query in totals:
+            counting = _COUNT_LIKE_RE.search(query)
+            if counting and self.min_events_per_window > 0 and event_form(query) is None:
                 found.append(
                     f"{field} calls {counting.group(1)}() and neither rate() nor irate(), nor increase() nor "
                     "count_over_time(): min_events_per_window reads it as events per second (its value times the "
@@ -367,7 +369,8 @@ class ErrorBudgetCheck(Check):
         if self.pyrra is not None:
             found["pyrra_objective"] = f"{generic} the SLO's objective is not compared with the check's"
             found["pyrra_window"] = (
-                f"{generic} the SLO's window is compared with the check's period by the names of its increase rules"
+                f"{generic} the SLO's window is compared with the check's period only by its increase rule over "
+                "the period (with pyrra.total)"
             )
         if self.sloth is not None:
             found["slo:time_period:days"] = (
