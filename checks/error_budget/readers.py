@@ -579,7 +579,10 @@ class PyrraReader:
         matchers = self._burnrate_matchers(args)
         if self._sli.metric is None:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
-        return f"{self._sli.metric}:{suffix}{{{matchers}}}"
+        # Pyrra names its increase rules after the total metric without _total, _count and _bucket too (a latency
+        # SLO whose total is x_bucket{le="+Inf"} records x_bucket:burnrate5m and x:increase4w).
+        metric = self._sli.metric.removesuffix("_bucket") if suffix.startswith("increase") else self._sli.metric
+        return f"{metric}:{suffix}{{{matchers}}}"
 
     def probes(
         self,

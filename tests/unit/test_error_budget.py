@@ -1599,6 +1599,13 @@ class TestPyrraQueries:
     """Pyrra's burnrate series carry the total metric's matchers; pyrra_availability only `slo` (and the
     propagated labels), so each gets its own selectors."""
 
+    def test_the_increase_rule_is_named_without_bucket_as_pyrra_names_it(self):
+        # Pyrra's increaseName trims _total, _count and _bucket; its BurnrateName only _total and _count.
+        check = make(period="28d", pyrra={"slo": "lat", "metric": "x_bucket", "total": 'x_bucket{le="+Inf"}'})
+        plan = check.plan({})
+        assert plan.windows["1h"]["ratio"] == 'x_bucket:burnrate1h{slo="lat"}'
+        assert [p.query for p in plan.probes if ":increase" in p.query] == ['x:increase4w{slo="lat"}'] * 2
+
     def test_selectors_narrow_the_burnrate_series_only(self):
         check = make(
             period="28d",
