@@ -93,6 +93,9 @@ _SYNTHETIC_FUNCTIONS = frozenset(
 _FALLBACK_OPERATORS = frozenset({"or", "unless"})
 # Range functions whose value is per second, against increase(), whose value counts over the whole range.
 _PER_SECOND_FUNCTIONS = frozenset({"rate", "irate"})
+# Range functions whose value counts over the whole range: increase() the events of a counter, count_over_time()
+# the samples (a probe's checks, as a Sloth SLI on probe_success counts them).
+_COUNT_FUNCTIONS = frozenset({"increase", "count_over_time"})
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,12 @@ def may_answer_without_its_series(query: str) -> bool:
 
 
 def event_form(query: str) -> Literal["count", "per_second"] | None:
-    """How `query` gives events: "count" over its range when it calls increase() and neither rate() nor
-    irate(), "per_second" when it calls one of those and not increase(), None when it calls both or neither
-    (avg_over_time() of a recorded rate, say)."""
+    """How `query` gives events: "count" over its range when it calls increase() or count_over_time() and
+    neither rate() nor irate(), "per_second" when it calls one of those and neither increase() nor
+    count_over_time(), None when it calls both kinds or neither (avg_over_time() of a recorded rate, say)."""
     called = {word for word, following in _words(query) if following == "("}
     per_second = bool(called & _PER_SECOND_FUNCTIONS)
-    if "increase" in called:
+    if called & _COUNT_FUNCTIONS:
         return None if per_second else "count"
     return "per_second" if per_second else None
 

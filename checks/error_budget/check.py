@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from analyzer.kinds import (
     QueryResult,
     SourceRejected,
     Verdict,
+    event_form,
     exceeds,
     format_number,
     metric_selectors,
@@ -66,6 +68,9 @@ from checks.error_budget.readers import (
 )
 
 PROBE_WINDOW = "exists"
+# Range functions whose value may be a count over the range (a sum, a difference) rather than a rate: a total
+# built on one without rate() or increase() is read per second, which multiplies a count by the window's seconds.
+_COUNT_LIKE_RE = re.compile(r"\b(sum_over_time|delta|idelta|changes|resets)\s*\(")
 # Distinct argument sets whose plans a check keeps: a rollout asks with the same args at every step, and a plan
 # (14 rendered windows, their name probes and the batch text) costs more CPU to build than the rest of the
 # evaluation's own work.
@@ -278,6 +283,19 @@ class ErrorBudgetCheck(Check):
                 "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
                 "or not loaded) while the service errs"
             )
+        totals = [
+            ("ratio.total", self.ratio.total if self.ratio else ""),
+            ("sloth.total_query", (self.sloth.total_query if self.sloth else None) or ""),
+        ]
+        for field, query in totals:
+            counting = _COUNT_LIKE_RE.search(query)
+            if counting and self.min_events_per_window > 0 and event_form(query) is None:
+                found.append(
+                    f"{field} calls {counting.group(1)}() and neither rate() nor irate(), nor increase() nor "
+                    "count_over_time(): min_events_per_window reads it as events per second (its value times the "
+                    "window's seconds); a total that counts its window's events belongs in increase() or "
+                    "count_over_time()"
+                )
         if self.sloth is not None:
             recorded = SLOTH_WINDOWS | {rule_window(self.period)}
             for window in self._windows():
@@ -333,7 +351,7 @@ class ErrorBudgetCheck(Check):
     def optional_names(self) -> dict[str, str]:
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
-        which cannot pass without it), Sloth's slo:time_period:days."""
+        which cannot pass without it; pyrra_objective, pyrra_window), Sloth's slo:time_period:days."""
         # optional_metrics excuses a counter of the SLI's errors only: a name its total reads (no total, no window
         # judges: no data for ever, not zero events) or a recording rule the check needs stays required.
         errors, totals = (
@@ -350,6 +368,10 @@ class ErrorBudgetCheck(Check):
             found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
         if self.pyrra is not None:
             found["pyrra_objective"] = f"{generic} the SLO's objective is not compared with the check's"
+            found["pyrra_window"] = (
+                f"{generic} the SLO's window is compared with the check's period only by its increase rule over "
+                "the period (with pyrra.total)"
+            )
         if self.sloth is not None:
             found["slo:time_period:days"] = (
                 "Sloth SLOs whose rules do not record it are read as before; the SLO's period is not compared with "
@@ -420,6 +442,8 @@ class ErrorBudgetCheck(Check):
                 results.update(optional.split(answers[optional.promql]))
             except SourceRejected as exc:
                 unmeasured = exc
+        reader = self._kept.reader
+        reader.same_settings(self.period, plan.period, results)
         for probe in plan.probes:
             if probe.missing(results):
                 raise CheckMisconfigured(probe.problem)
@@ -431,7 +455,6 @@ class ErrorBudgetCheck(Check):
             warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
             partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
             infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
-        reader = self._kept.reader
         try:
             windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
             if unmeasured is None:

@@ -95,6 +95,10 @@ class Reader(Protocol):
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio: ...
 
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the SLO tool records another period or objective than the check's (`queries`:
+        the period's); read before the existence probes, whose "no series" it explains more precisely."""
+
     def probes(
         self,
         windows: Mapping[str, Mapping[str, str]],
@@ -176,9 +180,25 @@ class Probe:
     users: tuple[str, ...]
     problem: str
 
+    # With `beside`: the probe's series must exist whenever a query of `beside` answers, unless one of `unless`
+    # answers (it tells the check more precisely what is wrong); `users` are then unused.
+    beside: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
     def missing(self, results: Results) -> bool:
-        """Nothing answered: neither the probe nor any query that reads the same series."""
-        return not any(results[query].series for query in (self.query, *self.users) if query in results)
+        """Nothing answered: neither the probe nor any query that reads the same series (with `beside`: the probe
+        did not answer while a query of `beside` did and none of `unless` did)."""
+        if self.beside:
+            return not (
+                _answered(results, (self.query,))
+                or not _answered(results, self.beside)
+                or _answered(results, self.unless)
+            )
+        return not _answered(results, (self.query, *self.users))
+
+
+def _answered(results: Results, queries: Sequence[str]) -> bool:
+    return any(results[query].series for query in queries if query in results)
 
 
 def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
@@ -220,19 +240,24 @@ class RatioSLI(BaseModel):
     @model_validator(mode="after")
     def _same_form(self) -> RatioSLI:
         # A count over a rate is the error ratio times the window's seconds, and the other way round divided
-        # by them: a check that always passes (or always fails), whatever the service does. A side whose form
-        # cannot be told (avg_over_time() of a recorded rate) is read as per second, so only a count beside
-        # anything else than a count is refused.
-        errors, total = event_form(self.errors), event_form(self.total)
-        if (errors == "count") != (total == "count"):
-            wording = {"count": "counts events (increase())", "per_second": "is per second (rate())"}
-            unknown = "does not count events with increase() (it is read as per second)"
-            raise ValueError(
-                f"ratio.errors {wording.get(errors or '', unknown)} while ratio.total "
-                f"{wording.get(total or '', unknown)}: their quotient is no error ratio; write both with "
-                "increase() or both per second (rate())"
-            )
+        # by them: a check that always passes (or always fails), whatever the service does.
+        same_event_form("ratio.errors", self.errors, "ratio.total", self.total, "their quotient is no error ratio")
         return self
+
+
+def same_event_form(errors_field: str, errors: str, total_field: str, total: str, why: str) -> None:
+    """ValueError when one of the two queries counts events (increase(), count_over_time()) and the other does
+    not: a side whose form cannot be told (avg_over_time() of a recorded rate) is read as per second, so only a
+    count beside anything else than a count is refused."""
+    errors_form, total_form = event_form(errors), event_form(total)
+    if (errors_form == "count") != (total_form == "count"):
+        wording = {"count": "counts events (increase(), count_over_time())", "per_second": "is per second (rate())"}
+        unknown = "does not count events with increase() or count_over_time() (it is read as per second)"
+        raise ValueError(
+            f"{errors_field} {wording.get(errors_form or '', unknown)} while {total_field} "
+            f"{wording.get(total_form or '', unknown)}: {why}; write both as counts "
+            "(increase(), count_over_time()) or both per second (rate())"
+        )
 
 
 class LatencySLI(BaseModel):
@@ -325,6 +350,18 @@ class SlothSLI(BaseModel):
                 "sloth.errors_query needs sloth.total_query: it only tells whether an absent ratio "
                 "series with traffic is zero errors"
             )
+        if self.errors_query is not None and self.total_query is not None:
+            # Sloth records error_query / total_query as the SLI's ratio: a count over a rate is the error ratio
+            # times the window's seconds (a rate over a count, divided by them: 5% errors over 5m recorded as
+            # 0.00017, a check that passes whatever the service does, and Sloth's alerts never fire).
+            same_event_form(
+                "sloth.errors_query",
+                self.errors_query,
+                "sloth.total_query",
+                self.total_query,
+                "Sloth's recorded ratio (error_query / total_query) is no error ratio, so neither its alerts nor "
+                "this check can judge by it",
+            )
         if (self.sloth_id is None) == (self.service is None and self.slo is None):
             raise ValueError("set either sloth_id, or service and slo")
         if self.sloth_id is None and (self.service is None or self.slo is None):
@@ -368,6 +405,9 @@ def _render_selectors(template: PromQLTemplate, args: Mapping[str, ArgValue]) ->
 
 class RatioReader:
     recorded = False
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """Raw counters record no settings of an SLO tool."""
 
     def __init__(self, sli: RatioSLI, params: Mapping[str, Param]) -> None:
         self._errors = _window_template(sli.errors, params, "ratio.errors")
@@ -420,6 +460,9 @@ def _window_template(text: str, params: Mapping[str, Param], field: str) -> Prom
 
 class LatencyReader:
     recorded = False
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """Raw counters record no settings of an SLO tool."""
 
     def __init__(self, sli: LatencySLI, params: Mapping[str, Param]) -> None:
         if not METRIC_RE.fullmatch(sli.metric):
@@ -495,10 +538,12 @@ class PyrraReader:
             # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
             slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
             matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
-            # pyrra_objective (the SLO's target, a ratio) is recorded beside it, with the same labels.
+            # pyrra_objective (the SLO's target, a ratio) and pyrra_window (its window, seconds) are recorded beside
+            # it, with the same labels.
             return {
                 "availability": f"pyrra_availability{{{matchers}}}",
                 "objective": f"pyrra_objective{{{matchers}}}",
+                "window": f"pyrra_window{{{matchers}}}",
             }
         queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
@@ -507,11 +552,37 @@ class PyrraReader:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         return queries
 
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """The SLO's window (pyrra_window) and objective (pyrra_objective), when --generic-rules records them."""
+        self._same_window(period, queries, results)
+        same_objective("Pyrra", "pyrra_objective", queries["objective"], results, self._objective)
+
+    def _same_window(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the SLO's window (pyrra_window, with --generic-rules) is not `period`: Pyrra names
+        its burnrate rules after the SLO window (a 28d SLO records burnrate1h, a 7d one burnrate15m), so the check
+        would read windows Pyrra does not record, as zero errors when the total counts traffic."""
+        recorded_s = results[queries["window"]].single_value("Pyrra pyrra_window query")
+        period_s = parse_duration(period)
+        if recorded_s is None or not math.isfinite(recorded_s) or recorded_s <= 0:
+            return
+        if math.isclose(recorded_s, period_s, rel_tol=1e-9):
+            return
+        recorded = _days_text(recorded_s)
+        # Seconds, written whole (2419200, not 2.4192e+06) as the rule records them.
+        seconds = f"{recorded_s:.0f}" if recorded_s.is_integer() else repr(recorded_s)
+        raise CheckMisconfigured(
+            f'Pyrra SLO {{slo="{self._sli.slo}"}} has a window of {recorded} (pyrra_window {seconds}), not the '
+            f"check's period {period}: {_pyrra_names(recorded_s, period_s, period)}; set period: {recorded}"
+        )
+
     def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
         matchers = self._burnrate_matchers(args)
         if self._sli.metric is None:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
-        return f"{self._sli.metric}:{suffix}{{{matchers}}}"
+        # Pyrra names its increase rules after the total metric without _total, _count and _bucket too (a latency
+        # SLO whose total is x_bucket{le="+Inf"} records x_bucket:burnrate5m and x:increase4w).
+        metric = self._sli.metric.removesuffix("_bucket") if suffix.startswith("increase") else self._sli.metric
+        return f"{metric}:{suffix}{{{matchers}}}"
 
     def probes(
         self,
@@ -529,11 +600,29 @@ class PyrraReader:
             f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
             "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
         )
-        return [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
+        found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
+        totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)
+        if totals:
+            # The increase rule over the SLO window reads the total metric, over a longer range than any window:
+            # while the total has series and the rule has none, the SLO's window is not the check's period (which
+            # pyrra_window, when recorded, tells exactly: same_settings compares it first).
+            period_s = parse_duration(period)
+            found.append(
+                Probe(
+                    rules.query,
+                    (),
+                    f'Pyrra SLO {{slo="{self._sli.slo}"}} records no {rules.query} while pyrra.total has series: '
+                    f"the SLO's window (spec.window) is not the check's period {period}, or Pyrra's increase rule "
+                    f"group is not loaded here; {_pyrra_names(None, period_s, period)}; set period to the SLO's "
+                    "window",
+                    beside=totals,
+                    unless=(self.queries(period, args, period=True)["window"],),
+                )
+            )
+        return found
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         if "availability" in queries:
-            same_objective("Pyrra", "pyrra_objective", queries["objective"], results, self._objective)
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
                 return WindowRatio(
@@ -566,6 +655,22 @@ class PyrraReader:
             total,
             "pyrra.total" if "total" in queries else None,
         )
+
+
+def _pyrra_names(recorded_s: float | None, period_s: float, period: str) -> str:
+    """How Pyrra names the burnrate rules of an SLO whose window is `recorded_s` (when known) and of one over
+    `period`."""
+    ours = f"burnrate{pyrra_tiers(period_s)[0].long} for {period}"
+    theirs = "" if recorded_s is None else f"burnrate{pyrra_tiers(recorded_s)[0].long} for {_days_text(recorded_s)}, "
+    return (
+        f"Pyrra names its burnrate rules after the SLO window ({theirs}{ours}), so the check would read windows "
+        "Pyrra does not record"
+    )
+
+
+def _days_text(seconds: float) -> str:
+    """A window as a period is written: whole days in days (2419200 -> 28d), else as Prometheus prints it."""
+    return f"{round(seconds) // 86400}d" if round(seconds) % 86400 == 0 else prometheus_duration(seconds)
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
@@ -725,9 +830,6 @@ class SlothReader:
         return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        if "period_days" in queries:
-            self._same_period(window, queries["period_days"], results)
-            same_objective("Sloth", "slo:objective:ratio", queries["objective"], results, self._objective)
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
         name = rule_window(window)
@@ -760,6 +862,11 @@ class SlothReader:
             "sloth.total_query" if "total" in queries else None,
             counted=self._total_counted,
         )
+
+    def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
+        """The SLO's period (slo:time_period:days) and objective (slo:objective:ratio)."""
+        self._same_period(period, queries["period_days"], results)
+        same_objective("Sloth", "slo:objective:ratio", queries["objective"], results, self._objective)
 
     @staticmethod
     def _same_period(period: str, query: str, results: Results) -> None:

@@ -15,7 +15,8 @@ eb_latency_seconds histogram {service="eb-api"}, from A-2h: 20 req/s; le written
   19.6/s under 0.5 s (2% slow), 19.99/s under 1 s (0.05% slow).
 Pyrra recording rules (values are error ratios), A-30m to A+10m:
   eb_http_requests:burnrate<w>{slo="eb-pyrra-api", job="eb-pyrra"}, and pyrra_availability{slo="eb-pyrra-api"}
-  = 0.9995 (Pyrra's generic rules give it only `slo`, never the metric's matchers); the raw total
+  = 0.9995 (Pyrra's generic rules give it only `slo`, never the metric's matchers), the increase rule
+  eb_http_requests:increase4w{slo="eb-pyrra-api", job="eb-pyrra"}; the raw total
   eb_http_requests_total{job="eb-pyrra", code="200"} at 10 req/s from A-5d;
   {slo="eb-pyrra-quiet"}: NaN over 5m and 1h (no traffic), 0.0001 elsewhere.
 Sloth recording rules, A-30m to A+10m: slo:sli_error:ratio_rate<w>{sloth_id="eb-sloth-availability", ...}
@@ -139,6 +140,15 @@ def build(om: OpenMetrics, anchor: float) -> None:
                 MINUTE,
             )
     om.add("pyrra_availability", {"slo": "eb-pyrra-api"}, lambda t: 0.9995, recorded_start, recorded_end, MINUTE)
+    # Pyrra's increase rule over the SLO's 28d window, recorded whenever the total has series.
+    om.add(
+        "eb_http_requests:increase4w",
+        {"slo": "eb-pyrra-api", "job": "eb-pyrra"},
+        lambda t: TOTAL_RATE * 5 * DAY,
+        recorded_start,
+        recorded_end,
+        MINUTE,
+    )
     # The raw total the Pyrra SLO is defined on (an imported document reads its traffic from it).
     om.add_counter_rate(
         "eb_http_requests_total",

@@ -290,6 +290,19 @@ CHECKS = [
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
     sloth_check("clean", name="ebr-sloth-clean-4w", period="4w"),
+    # The Pyrra SLOs are for 28d (pyrra_window 2419200, ebr_http_requests:increase4w): Pyrra records burnrate1h, 6h,
+    # 1d, 4d and their short windows, none of a 7d SLO's 15m/1m or 1h30m/8m, one of a 30d SLO's (5m).
+    pyrra_check("burn", name="ebr-pyrra-burn-7d-accepted", errors=None, period="7d", accept_unjudged_tiers=True),
+    pyrra_check("burn", name="ebr-pyrra-burn-30d", period="30d"),
+    pyrra_check("past", name="ebr-pyrra-past-30d", period="30d"),
+    *(
+        {**check, "pyrra": {**check["pyrra"], "availability_selectors": 'no_generic_rules="1"'}}
+        for check in (
+            pyrra_check("burn", name="ebr-pyrra-burn-7d-no-generic", errors=None, period="7d"),
+            pyrra_check("burn", name="ebr-pyrra-burn-30d-any-metric", metric=None, period="30d"),
+            pyrra_check("burn", name="ebr-pyrra-burn-no-generic"),
+        )
+    ),
     # The SLOs are 99.9% (slo:objective:ratio, pyrra_objective): at 99% ebr-burn's 5% burns 5x, below every page tier.
     sloth_check("burn", name="ebr-sloth-burn-99", objective=99),
     pyrra_check("burn", name="ebr-pyrra-burn-99", objective=99),
@@ -313,7 +326,23 @@ CHECKS = [
         "tiny",
         name="ebr-sloth-tiny-increase",
         total_query='sum(increase(ebr_http_requests_total{job="ebr-tiny"}[{{ window }}]))',
+        errors_query='sum(increase(ebr_http_requests_total{job="ebr-tiny",code=~"(5..|429)"}[{{ window }}]))',
     ),
+    # Totals that count samples over the window (a probe's checks): 1 sample a minute, a handful per 5m.
+    sloth_check(
+        "clean",
+        name="ebr-sloth-clean-samples",
+        total_query='sum(count_over_time(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        errors_query=None,
+    ),
+    {
+        **raw_check("clean"),
+        "name": "ebr-raw-clean-samples",
+        "ratio": {
+            "errors": 'sum(count_over_time(ebr_http_requests_total{job="ebr-clean", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(count_over_time(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
     pyrra_check("clean", name="ebr-pyrra-slo-typo", slo="ebr-claen"),
     pyrra_check("clean", name="ebr-pyrra-metric-typo", metric="ebr_http_request"),
     pyrra_check("clean", name="ebr-pyrra-total-typo", total='ebr_http_request_total{job="ebr-clean"}'),
@@ -644,6 +673,7 @@ class TestGroupedSelectors:
                     *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
                     "pyrra_availability",
                     "pyrra_objective",
+                    "pyrra_window",
                     "ebb_api:increase4w",
                 ],
                 'slo="ebb-api"',
@@ -665,6 +695,7 @@ class TestGroupedSelectors:
                     *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
                     "pyrra_availability",
                     "pyrra_objective",
+                    "pyrra_window",
                     "ebb_api:increase4w",
                 ],
                 'slo="ebb-api"',
@@ -681,6 +712,7 @@ class TestGroupedSelectors:
                     *(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D),
                     "pyrra_availability",
                     "pyrra_objective",
+                    "pyrra_window",
                     "eb_http_requests:increase4w",
                 ],
                 'slo="eb-pyrra-api"',
@@ -971,6 +1003,20 @@ class TestRecordedZeroErrors:
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
 
 
+class TestCountedSamples:
+    """A total written with count_over_time() counts its window's samples, as increase() counts events: the count
+    itself, not a rate to multiply by the window's seconds (which held 6 samples for 1800 events)."""
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-clean-samples", "ebr-raw-clean-samples"])
+    async def test_a_handful_of_samples_cannot_judge(self, evaluate, name):
+        # ebr-clean is sampled once a minute: its 5m window counts about 5 samples, below 30; it passed at 0x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        five = windows(result)["5m"]
+        assert five["events"] <= 6 and "below min_events_per_window 30" in five["note"]
+        assert windows(result)["1h"]["events"] <= 61 and windows(result)["1h"]["error_ratio"] == 0
+
+
 class TestCommentedTemplates:
     """A template ending in a PromQL comment (`# ...`) is measured as it would be alone, in the batch too."""
 
@@ -1000,6 +1046,46 @@ class TestSlothPeriod:
         result = await evaluate("ebr-sloth-clean")
         assert result.verdict is Outcome.PASS
         assert 'slo:time_period:days{sloth_id="ebr-sloth-clean"}' in result.details["queries"]
+
+
+class TestPyrraWindow:
+    """Pyrra names its burnrate rules after the SLO window (a 28d SLO records burnrate1h, a 7d one burnrate15m): a
+    check whose period is not the SLO's window reads windows Pyrra does not record, as zero errors."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-burn-7d-accepted", "ebr-pyrra-burn-30d", "ebr-pyrra-past-30d"])
+    async def test_a_check_whose_period_is_not_the_slos_window_is_misconfigured(self, evaluate, name):
+        # The 7d check read the absent burnrate15m and burnrate1m as zero errors and passed ebr-burn's 50x burn.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        period = name.split("-")[3]
+        assert result.reason.startswith(
+            f'Pyrra SLO {{slo="ebr-{name.split("-")[2]}"}} has a window of 28d (pyrra_window 2419200), not the '
+            f"check's period {period}: Pyrra names its burnrate rules after the SLO window (burnrate1h for 28d, "
+            f"burnrate{'15m' if period == '7d' else '1h4m'} for {period})"
+        ), result.reason
+        assert result.reason.endswith("set period: 28d")
+
+    @pytest.mark.parametrize(
+        ("name", "rule"),
+        [
+            ("ebr-pyrra-burn-7d-no-generic", 'ebr_http_requests:increase1w{slo="ebr-burn", job="ebr-burn"}'),
+            ("ebr-pyrra-burn-30d-any-metric", '{__name__=~".+:increase30d", slo="ebr-burn", job="ebr-burn"}'),
+        ],
+    )
+    async def test_without_pyrra_window_the_increase_rule_over_the_period_is_missed(self, evaluate, name, rule):
+        # Without --generic-rules: the total has series, so Pyrra's increase rule over the SLO window has too.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            f'Pyrra SLO {{slo="ebr-burn"}} records no {rule} while pyrra.total has series: the SLO\'s window '
+            "(spec.window) is not the check's period"
+        ), result.reason
+        assert result.reason.endswith("set period to the SLO's window")
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-burn", "ebr-pyrra-burn-no-generic"])
+    async def test_a_check_with_the_slos_window_is_judged(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50, rel=1e-6), result.reason
 
 
 class TestSloObjective:

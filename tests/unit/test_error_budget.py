@@ -385,23 +385,30 @@ class TestWarnings:
             (
                 "sum(rate(e[{{ window }}]))",
                 "sum(increase(t[{{ window }}]))",
-                r"ratio.errors is per second \(rate\(\)\) while ratio.total counts events \(increase\(\)\)",
+                r"ratio.errors is per second \(rate\(\)\) while ratio.total counts events \(increase\(\), "
+                r"count_over_time\(\)\)",
             ),
             (
                 "sum(increase(e[{{ window }}]))",
                 "sum(rate(t[{{ window }}]))",
-                r"ratio.errors counts events \(increase\(\)\) while ratio.total is per second \(rate\(\)\)",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total is per "
+                r"second \(rate\(\)\)",
             ),
             (
                 "sum(avg_over_time(e:rate5m[{{ window }}]))",
                 "sum(increase(t[{{ window }}]))",
-                r"ratio.errors does not count events with increase\(\) \(it is read as per second\) while "
-                r"ratio.total counts events",
+                r"ratio.errors does not count events with increase\(\) or count_over_time\(\) \(it is read as per "
+                r"second\) while ratio.total counts events",
             ),
             (
                 "sum(increase(e[{{ window }}]))",
                 "sum(avg_over_time(t:rate5m[{{ window }}]))",
-                r"ratio.errors counts events \(increase\(\)\) while ratio.total does not count events",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total does not count",
+            ),
+            (
+                "sum(count_over_time((probe_success == 0)[{{ window }}:]))",
+                "sum(rate(probe_success_total[{{ window }}]))",
+                r"ratio.errors counts events \(increase\(\), count_over_time\(\)\) while ratio.total is per second",
             ),
         ],
     )
@@ -418,6 +425,78 @@ class TestWarnings:
     def test_errors_and_total_of_one_form_or_of_no_telling_load(self, errors):
         total = "sum(increase(t[{{ window }}]))" if "increase" in errors else "sum(rate(t[{{ window }}]))"
         assert make(ratio={"errors": errors, "total": total}).ratio is not None
+
+    @pytest.mark.parametrize(
+        ("fields", "field", "function"),
+        [
+            (
+                {
+                    "ratio": {
+                        "errors": "sum(sum_over_time(e:errors5m[{{ window }}]))",
+                        "total": "sum(sum_over_time(t:requests5m[{{ window }}]))",
+                    }
+                },
+                "ratio.total",
+                "sum_over_time",
+            ),
+            (
+                {"ratio": None, "sloth": {"sloth_id": "svc-slo", "total_query": "sum(delta(t_gauge[{{ window }}]))"}},
+                "sloth.total_query",
+                "delta",
+            ),
+        ],
+    )
+    def test_a_count_like_total_of_no_telling_form_warns_that_it_is_read_per_second(self, fields, field, function):
+        # A count it does not recognise would be multiplied by the window's seconds: a thin window judged.
+        warned = [w for w in make(**fields).warnings() if w.startswith(field)]
+        assert warned == [
+            f"{field} calls {function}() and neither rate() nor irate(), nor increase() nor count_over_time(): "
+            "min_events_per_window reads it as events per second (its value times the window's seconds); a total "
+            "that counts its window's events belongs in increase() or count_over_time()"
+        ]
+        assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
+
+    @pytest.mark.parametrize(
+        "total",
+        [
+            "sum(rate(t[{{ window }}]))",
+            "sum(count_over_time(t[{{ window }}]))",
+            "sum(avg_over_time(t:rate5m[{{ window }}]))",
+            "sum(increase(t[{{ window }}])) - sum(delta(g[{{ window }}]))",
+        ],
+    )
+    def test_a_total_of_a_known_or_per_second_form_does_not_warn(self, total):
+        check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total})
+        assert not any(w.startswith("sloth.total_query") for w in check.warnings())
+
+    @pytest.mark.parametrize(
+        ("errors", "total", "message"),
+        [
+            (
+                "sum(rate(e[{{ window }}]))",
+                "sum(increase(t[{{ window }}]))",
+                r"sloth.errors_query is per second \(rate\(\)\) while sloth.total_query counts events",
+            ),
+            (
+                "sum(increase(e[{{ window }}]))",
+                "sum(avg_over_time(t:rate5m[{{ window }}]))",
+                r"sloth.errors_query counts events \(increase\(\), count_over_time\(\)\) while sloth.total_query "
+                r"does not count",
+            ),
+        ],
+    )
+    def test_a_sloth_sli_dividing_a_count_by_a_rate_is_refused(self, errors, total, message):
+        # Sloth's recorded ratio is errors / total: a count over a rate is no error ratio, whatever the service does.
+        with pytest.raises(ValidationError, match=message):
+            make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total, "errors_query": errors})
+
+    def test_a_sloth_sli_of_one_form_loads(self):
+        sloth = {
+            "sloth_id": "svc-slo",
+            "total_query": "sum(count_over_time(probe_success[{{ window }}]))",
+            "errors_query": "sum(count_over_time((probe_success == 0)[{{ window }}:]))",
+        }
+        assert make(ratio=None, sloth=sloth).sloth is not None
 
     def test_a_total_written_as_a_count_needs_no_warning(self):
         # min_events_per_window reads an increase() total as the count it is (TestMinimumEvidence).
@@ -999,6 +1078,8 @@ def recorded_part(name):
         return "", "rules"
     if name == "slo:time_period:days":
         return "", "period_days"
+    if name == "pyrra_window":
+        return "", "window"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -1098,6 +1179,7 @@ class TestQueryBatch:
                 'm:burnrate1d{slo="api"}',
                 'pyrra_availability{slo="api"}',
                 'pyrra_objective{slo="api"}',
+                'pyrra_window{slo="api"}',
                 'm:increase4w{slo="api"}',
             ]
         ]
@@ -1156,7 +1238,9 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of([*names, "pyrra_availability", "pyrra_objective", "m:increase4w"], 'slo="api"')
+        assert batch.promql == group_of(
+            [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w"], 'slo="api"'
+        )
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
         check = make(period="28d", pyrra={"slo": "api", "metric": "m", "selectors": 'job="a"'}, min_budget_remaining=0)
@@ -1165,7 +1249,7 @@ class TestGroupedSelectors:
         assert batch.promql == (
             group_of([*names, "m:increase4w"], 'slo="api", job="a"')
             + " or "
-            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"', "group1")
+            + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"', "group1")
         )
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -1176,7 +1260,7 @@ class TestGroupedSelectors:
             + " or "
             + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
             + " or "
-            + group_of(["pyrra_availability", "pyrra_objective"], 'slo="api"')
+            + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"')
             + " or "
             + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
         )
@@ -1351,6 +1435,8 @@ class FakePrometheus:
     def answer(self, window, part):
         if part == "period_days":
             return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
+        if part == "window":
+            return None  # Pyrra's pyrra_window: recorded only with --generic-rules
         if part == "objective":
             # The SLO's recorded objective, the checks' 99.9% (also Sloth's existence probe: there when "rules" is).
             return None if self.answer(window, "rules") is None else "0.9990000000000001"
@@ -1513,6 +1599,13 @@ class TestPyrraQueries:
     """Pyrra's burnrate series carry the total metric's matchers; pyrra_availability only `slo` (and the
     propagated labels), so each gets its own selectors."""
 
+    def test_the_increase_rule_is_named_without_bucket_as_pyrra_names_it(self):
+        # Pyrra's increaseName trims _total, _count and _bucket; its BurnrateName only _total and _count.
+        check = make(period="28d", pyrra={"slo": "lat", "metric": "x_bucket", "total": 'x_bucket{le="+Inf"}'})
+        plan = check.plan({})
+        assert plan.windows["1h"]["ratio"] == 'x_bucket:burnrate1h{slo="lat"}'
+        assert [p.query for p in plan.probes if ":increase" in p.query] == ['x:increase4w{slo="lat"}'] * 2
+
     def test_selectors_narrow_the_burnrate_series_only(self):
         check = make(
             period="28d",
@@ -1524,6 +1617,7 @@ class TestPyrraQueries:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api"}',
             "objective": 'pyrra_objective{slo="api"}',
+            "window": 'pyrra_window{slo="api"}',
         }
 
     def test_availability_selectors_narrow_pyrra_availability(self):
@@ -1541,6 +1635,7 @@ class TestPyrraQueries:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api", team="x"}',
             "objective": 'pyrra_objective{slo="api", team="x"}',
+            "window": 'pyrra_window{slo="api", team="x"}',
         }
 
     def test_availability_selectors_may_not_set_slo(self):
@@ -2007,4 +2102,4 @@ class TestOptionalNames:
     def test_a_name_no_errors_field_reads_stays_required(self):
         pyrra = {"slo": "api", "metric": "http_requests"}
         check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
-        assert set(check.optional_names()) == {"pyrra_objective"}
+        assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window"}

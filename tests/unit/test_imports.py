@@ -179,6 +179,7 @@ class TestPyrra:
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api-errors"}',
             "objective": 'pyrra_objective{slo="api-errors"}',
+            "window": 'pyrra_window{slo="api-errors"}',
         }
         assert plan.windows["1h"] == {
             "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
@@ -266,6 +267,24 @@ class TestSloth:
         [check] = convert(docs(crd))
         assert check["sloth"]["errors_query"] == "sum(rate(r_total{code='5'}[{{ window }}]))"
         assert validated([check])["payments-availability"].warnings() == []
+
+    @pytest.mark.parametrize(
+        ("error_query", "total_query"),
+        [
+            ("sum(rate(r_total{code='5'}[{{.window}}]))", "sum(increase(r_total[{{.window}}]))"),
+            ("sum(count_over_time((probe_success == 0)[{{.window}}:]))", "sum(rate(probe_total[{{.window}}]))"),
+        ],
+    )
+    def test_an_sli_dividing_a_rate_by_a_count_is_refused(self, error_query, total_query):
+        # Sloth records error_query / total_query: 5% errors over 5m as 0.05 / 300, a check that always passed.
+        crd = SLOTH_CRD.replace("totalQuery: b", f'totalQuery: "{total_query}"').replace(
+            "errorQuery: a", f'errorQuery: "{error_query}"'
+        )
+        checks = convert(docs(crd))
+        with pytest.raises(
+            ConfigError, match=r"Sloth's recorded ratio \(error_query / total_query\) is no error ratio"
+        ):
+            validated(checks)
 
     def test_an_error_query_without_a_usable_total_query_is_left_out(self):
         # errors_query needs total_query; the check then warns that it cannot tell zero from no traffic.

@@ -172,8 +172,8 @@ class TestSyntheticAnswers:
 
 
 class TestEventForm:
-    """A query counts events over its range with increase(), gives them per second with rate() or irate(), and
-    cannot be told when it calls both or neither."""
+    """A query counts events over its range with increase() or count_over_time(), gives them per second with rate()
+    or irate(), and cannot be told when it calls both kinds or neither."""
 
     @pytest.mark.parametrize(
         ("query", "form"),
@@ -187,6 +187,9 @@ class TestEventForm:
             ("sum(rate(t_total[5m])) # increase(", "per_second"),
             ("sum(increase(t_total[5m])) / sum(rate(u_total[5m]))", None),
             ("avg_over_time(job:requests:rate5m[1h])", None),
+            ('sum(count_over_time(probe_success{job="web"}[{{ window }}]))', "count"),
+            ("sum(count_over_time((probe_success == 0)[{{ window }}:]))", "count"),
+            ("sum(count_over_time(x[5m])) / sum(rate(y_total[5m]))", None),
             ("increase_total", None),
         ],
     )
