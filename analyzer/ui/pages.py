@@ -530,7 +530,30 @@ def _changed_since(
             "page shows the answer, its thresholds and its plots as decided then; the link below evaluates the "
             "check as it is now once this replica no longer holds the answer."
         )
-    read = sorted(decided_by.source_names())
+    members_then = _members_then(decided_by)
+    members_changed = [
+        name
+        for name, member in members_then.items()
+        if member is None
+        or (catalog.checks.get(name) is not member and _definition_now(catalog, name) != member.definition())
+    ]
+    if members_changed:
+        named = ", ".join(repr(name) for name in members_changed)
+        which = f"its member {named}" if len(members_changed) == 1 else f"its members {named}"
+        if all(members_then[name] is None for name in members_changed):
+            how = "may have changed"
+        else:
+            how = "has changed" if len(members_changed) == 1 else "have changed"
+        return (
+            f"The definition of {which} {how} since this answer (catalog version {then}, now {version}). This page "
+            "shows the members' verdicts and reasons as decided then; a member's link evaluates it as it is now "
+            "once this replica no longer holds the answer."
+        )
+    read = sorted(
+        decided_by.source_names().union(
+            *(member.source_names() for member in members_then.values() if member is not None)
+        )
+    )
     sources_then = sources_by_version.get(then)
     if sources_then is None:
         changed = read  # a version this replica no longer remembers: it cannot tell, so it says so
@@ -546,6 +569,27 @@ def _changed_since(
         f"now {version}): this page shows the answer as decided then, but draws its plots from the sources as "
         "they are now, which may not hold the data that decided it."
     )
+
+
+def _members_then(check: Check) -> dict[str, Check | None]:
+    """Every other check an evaluation of `check` ran (its members, theirs...), by name, as they were linked when
+    it was; None for a member its kind does not give (`member_checks()`): its definition of then is unknown."""
+    found: dict[str, Check | None] = {}
+    pending = [check]
+    while pending:
+        running = pending.pop()
+        linked = {member.name: member for member in running.member_checks()}
+        for name in sorted(running.member_names() | linked.keys()):
+            if name != check.name and found.get(name) is None:
+                found[name] = linked.get(name)
+                if name in linked:
+                    pending.append(linked[name])
+    return found
+
+
+def _definition_now(catalog: Catalog, name: str) -> dict[str, Any] | None:
+    current = catalog.checks.get(name)
+    return None if current is None else current.definition()
 
 
 # -- login ------------------------------------------------------------------------------------------------

@@ -312,3 +312,17 @@ class TestChangedSince:
     )
     def test_nothing_is_said_without_an_answer_from_another_catalog(self, entry):
         assert self._since(entry, self._check("vector(1)"), None) == ""
+
+    def test_a_member_whose_definition_of_then_is_unknown_may_have_changed(self):
+        # A kind that runs other checks (member_names) without giving them as linked (member_checks, a third-party
+        # kind): the page cannot tell whether a reload changed them, so it says they may have.
+        then = SimpleNamespace(
+            definition=lambda: {"name": "c"},
+            member_names=lambda: frozenset({"m"}),
+            member_checks=lambda: (),
+            source_names=frozenset,
+            name="c",
+        )
+        entry = {"verdict": "pass", "catalog_version": "v1"}
+        said = self._since(entry, then, then)
+        assert "The definition of its member 'm' may have changed since this answer" in said
