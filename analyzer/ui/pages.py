@@ -58,6 +58,15 @@ CONTENT_SECURITY_POLICY = (
 _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static", "ui.root"})
 _STATIC = Path(__file__).parent / "static"
 _HISTORY_LIMIT = 100
+# The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
+# on the page, so that a misspelt `chek=` does not silently show the whole history.
+_PAGE_PARAMETERS = {
+    "ui.index": ("check", "verdict"),
+    "ui.check": (),
+    "ui.verdict": (),
+    "ui.login": ("next",),
+}
+_IGNORED_NAMED = 5
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -190,7 +199,23 @@ def _common(request: web.Request) -> dict[str, Any]:
     return {
         "auth_on": request.app.get(TOKENS) is not None,
         "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None,
+        "ignored_params": _ignored_params(request),
     }
+
+
+def _ignored_params(request: web.Request) -> str:
+    """What the page says of the query parameters it does not read ("" when there are none)."""
+    reads = _PAGE_PARAMETERS.get(request.match_info.route.name or "")
+    if reads is None or request.method != "GET":
+        return ""
+    ignored = list(dict.fromkeys(key for key in request.query if key not in reads))
+    if not ignored:
+        return ""
+    named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
+    more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
+    subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
+    reading = f"it reads {', '.join(reads)}" if reads else "it reads none"
+    return f"Ignored: {named}{more} {subject} of this page ({reading}); what it shows does not depend on them."
 
 
 # -- pages ------------------------------------------------------------------------------------------------
@@ -378,6 +403,8 @@ def _recorded_by_link(
 
 
 def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:
+    # A problem with an arg the form has no field for (an undeclared `att=`) is shown above the button.
+    errors = {key if key in check.params or key == "at" else "": message for key, message in errors.items()}
     return aiohttp_jinja2.render_template(
         "check.html",
         request,

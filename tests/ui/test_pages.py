@@ -326,3 +326,30 @@ class TestChangedSince:
         entry = {"verdict": "pass", "catalog_version": "v1"}
         said = self._since(entry, then, then)
         assert "The definition of its member 'm' may have changed since this answer" in said
+
+
+class TestUnknownParameters:
+    """A page names a query parameter it does not read, instead of silently showing something else than asked."""
+
+    def test_a_misspelt_history_filter_is_named(self, served, prometheus):
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor}", headers=BEARER)
+        page = get(served, "/ui/?chek=error-rate&verdict=pass", headers=BEARER)
+        assert page.status_code == 200
+        notice = page.text.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;chek&#39;" in notice
+        assert "check, verdict" in notice
+
+    @pytest.mark.parametrize("path", ["/ui/verdicts/1?at=2026-12-04T14:06:08Z", "/ui/checks/error-rate?at=now"])
+    def test_a_page_that_reads_no_parameter_names_the_one_given(self, served, path):
+        page = get(served, path, headers=BEARER).text
+        assert "&#39;at&#39;" in page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+
+    def test_the_parameters_a_page_reads_are_not_named(self, served):
+        assert 'id="ignored-params"' not in get(served, "/ui/?check=error-rate&verdict=pass", headers=BEARER).text
+        assert 'id="ignored-params"' not in get(served, "/ui/login?next=/ui/").text
+
+    def test_a_misspelt_at_on_a_run_link_is_named_on_the_form(self, served, prometheus):
+        # `att=` is an arg the check does not declare: refused, and the form must say why, not just show itself.
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&att={prometheus.anchor}", headers=BEARER)
+        assert page.status_code == 400
+        assert "undeclared arg &#39;att&#39; (declared params: canary_hash)" in page.text
