@@ -369,9 +369,19 @@ def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dic
     }
 
 
-def _entry_dict(entry: Recorded) -> dict[str, Any]:
+def _entry_dict(entry: Recorded, asked: Recorded | None = None) -> dict[str, Any]:
+    """The entry as a page shows it; `asked`: the same entry unredacted, found by the args of the page's own
+    address, whose args (and only them) the page may show: its caller gave them."""
     fields = entry.fields()
-    return {**fields, "details": fields["details"] or {}, "definition": entry.definition}
+    if asked is not None and entry.redacted:
+        fields["args"] = asked.args
+    return {
+        **fields,
+        "details": fields["details"] or {},
+        "definition": entry.definition,
+        "redacted": entry.redacted,
+        "args_hidden": entry.redacted and asked is None,
+    }
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
@@ -382,7 +392,7 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     visible = principal.may_run(request[GENERATION].catalog)
     for entry in history.query(check=name, limit=history.capacity, visible=visible):
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
-            return _entry_dict(entry.seen_by(principal))
+            return _entry_dict(entry.seen_by(principal), asked=entry)
     return None
 
 
@@ -398,7 +408,7 @@ def _recorded_by_link(
         if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
         if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
-            return _entry_dict(entry.seen_by(principal))
+            return _entry_dict(entry.seen_by(principal), asked=entry)
     return None
 
 
@@ -447,7 +457,9 @@ async def _render_verdict(
     # The plots are drawn from the definition that decided the answer, whatever a reload has made of the check.
     decided_by: Check | None = entry.get("definition") or check
     plots: list[Figure] = []
-    if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
+    # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
+    hidden = bool(entry.get("redacted"))
+    if entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
         evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
         deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
@@ -475,6 +487,7 @@ async def _render_verdict(
         [str(role) for role in roles] if isinstance(roles, list) and len(roles) == len(queries) else [""] * len(queries)
     )
     value = entry["value"]
+    args_hidden = bool(entry.get("args_hidden")) and (decided_by is None or bool(decided_by.params))
     context = {
         "entry": entry,
         "origin": origin,
@@ -488,7 +501,10 @@ async def _render_verdict(
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
         "secret_args": sorted(k for k, v in entry["args"].items() if v == REDACTED),
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
-        "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
+        # Without its args (hidden, and not given by this page's address), a link would run the check without them.
+        "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None and not args_hidden else "",
+        "hidden": hidden,
+        "args_hidden": args_hidden,
         "check_known": check is not None,
         "changed_since": _changed_since(
             entry, decided_by, check, generation.catalog, request.app[LIVE].sources_by_version
@@ -573,8 +589,8 @@ def _changed_since(
             how = "has changed" if len(members_changed) == 1 else "have changed"
         return (
             f"The definition of {which} {how} since this answer (catalog version {then}, now {version}). This page "
-            "shows the members' verdicts and reasons as decided then; a member's link evaluates it as it is now "
-            "once this replica no longer holds the answer."
+            "shows the members' verdicts and reasons as decided then; a member's link evaluates it again, as it is "
+            "now."
         )
     read = sorted(
         decided_by.source_names().union(
