@@ -237,8 +237,11 @@ async def index(request: web.Request) -> dict[str, Any]:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
     entries = [
-        entry.seen_by(principal).fields()
-        for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=visible)
+        {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args)}
+        for seen in (
+            entry.seen_by(principal)
+            for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=visible)
+        )
     ]
     checks = [c for c in catalog.checks.values() if visible(c.name)]
     return {
@@ -254,6 +257,11 @@ async def index(request: web.Request) -> dict[str, Any]:
         "format_number": format_number,
         **_common(request),
     }
+
+
+def _args_text(args: Mapping[str, object]) -> str:
+    """An answer's args as the history list shows them: what tells two answers of one check apart (two canaries)."""
+    return ", ".join(f"{name}={arg_text(value)}" for name, value in args.items())
 
 
 @aiohttp_jinja2.template("check.html")

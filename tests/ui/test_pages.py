@@ -177,6 +177,15 @@ class TestLinks:
         assert "PASS" in table
         assert "FAIL</a>" not in table
 
+    def test_history_rows_say_their_args(self, served, prometheus):
+        # Two canaries judged by one check at one time: only the args tell their rows apart.
+        for canary in ("healthy1", "broken1"):
+            get(served, f"/api/v1/checks/error-rate/run?canary_hash={canary}&at={prometheus.anchor}", headers=BEARER)
+        table = get(served, "/ui/?check=error-rate", headers=BEARER).text.split('class="verdicts"', 1)[1]
+        rows = table.split("</thead>", 1)[1].split("</tr>")
+        assert any(">FAIL</a>" in row and '<td class="args">canary_hash=broken1</td>' in row for row in rows)
+        assert any(">PASS</a>" in row and '<td class="args">canary_hash=healthy1</td>' in row for row in rows)
+
     def test_a_filter_on_a_check_not_in_the_catalog_shows_in_the_form(self, served):
         # A mistyped link (or a check a reload removed) lists nothing: the form must not say "any" meanwhile.
         page = get(served, "/ui/?check=eror-rate", headers=BEARER).text
