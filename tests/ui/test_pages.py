@@ -362,3 +362,24 @@ class TestUnknownParameters:
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&att={prometheus.anchor}", headers=BEARER)
         assert page.status_code == 400
         assert "undeclared arg &#39;att&#39; (declared params: canary_hash)" in page.text
+
+
+class TestFormForScreenReaders:
+    """A form shown again ties each problem to its field, so a screen reader says it when the field is focused."""
+
+    def test_a_bad_arg_marks_its_field_invalid_and_described_by_the_problem(self, served):
+        for name, query, problem in (
+            ("canary_hash", "canary_hash=", "missing required arg"),
+            ("at", "canary_hash=broken1&at=soon", "soon"),
+        ):
+            page = get(served, f"/ui/checks/error-rate/run?{query}", headers=BEARER).text
+            field = re.search(rf'<input id="arg-{name}"[^>]*>', page).group(0)
+            assert 'aria-invalid="true"' in field
+            assert f'aria-describedby="hint-{name} problem-{name}"' in field
+            assert problem in page.split(f'id="problem-{name}">', 1)[1].split("</span>", 1)[0]
+
+    def test_a_field_without_a_problem_is_described_by_its_hint_only(self, served):
+        page = get(served, "/ui/checks/error-rate", headers=BEARER).text
+        field = re.search(r'<input id="arg-canary_hash"[^>]*>', page).group(0)
+        assert 'aria-describedby="hint-canary_hash"' in field and "aria-invalid" not in field
+        assert 'id="hint-canary_hash">label_value, required' in page
