@@ -39,7 +39,16 @@ from analyzer.auth import (
 )
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
+from analyzer.errors import (
+    AnalyzerError,
+    ArgError,
+    BodyTimeout,
+    CheckNotFound,
+    Forbidden,
+    Overloaded,
+    ShuttingDown,
+    Unauthorized,
+)
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
@@ -293,7 +302,14 @@ async def run_page(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     principal: Principal = request[PRINCIPAL]
     generation = request[GENERATION]
-    check = principal.check_of(generation.catalog, name)
+    try:
+        check = principal.check_of(generation.catalog, name)
+    except CheckNotFound:
+        # A link to an answer of a check a reload has removed since: shown while this replica holds it.
+        recorded = _recorded_of_removed(request, name)
+        if recorded is None:
+            raise
+        return await _render_verdict(request, None, recorded, origin="recorded")
     raw = (
         await _form_fields(request)
         if request.method == "POST"
@@ -418,6 +434,19 @@ def _recorded_by_link(
         if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
             return _entry_dict(entry.seen_by(principal), asked=entry)
     return None
+
+
+def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
+    """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
+    when this replica holds it."""
+    if request.method != "GET" or any(len(request.query.getall(key)) > 1 for key in request.query):
+        return None
+    args_in = {key: value for key, value in request.query.items() if key != "at" and value != ""}
+    try:
+        at = parse_time(request.query.get("at", "").strip())
+    except ValueError:
+        return None
+    return _recorded_by_link(request, name, args_in, at)
 
 
 def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:

@@ -125,6 +125,19 @@ class TestAfterAReload:
         svg = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
         assert last_value(svg, "short") == pytest.approx(BURN1_SHORT_ERROR_RATIO / 0.001, rel=0.02)
 
+    async def test_the_link_of_an_answer_of_a_removed_check_shows_it(self, reloading, prometheus):
+        # The ui_url an AnalysisRun or the log gave, after a reload removed the check (a catalog rolled back during
+        # the incident): this replica still holds the answer, so its page shows it, as /ui/verdicts/N does.
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, with_budget=False)
+        page = await reloading.get(ui_url)
+        assert page.status == 200  # was 404: no check named 'shop-budget'
+        text = await page.text()
+        assert 'id="verdict">FAIL<' in text
+        assert "The check is no longer in the catalog" in text
+        assert (await reloading.get(ui_url.replace("burn1", "burn2"))).status == 404
+
 
 class TestACompositeAfterAReload:
     """The page of a composite's answer says when a reload has changed one of its members since, as it says for
@@ -141,7 +154,7 @@ class TestACompositeAfterAReload:
             "The definition of its member &#39;shop-budget&#39; has changed since this answer (catalog version" in page
         )
 
-    async def test_a_removed_member_says_so(self, reloading, prometheus):
+    async def test_a_composite_removed_with_its_member_says_so(self, reloading, prometheus):
         answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
         index = await (await reloading.get("/ui/")).text()
         seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
