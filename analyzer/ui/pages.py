@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -70,12 +71,14 @@ _HISTORY_LIMIT = 100
 # The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
 # on the page, so that a misspelt `chek=` does not silently show the whole history.
 _PAGE_PARAMETERS = {
-    "ui.index": ("check", "verdict"),
+    "ui.index": ("check", "verdict", "limit"),
     "ui.check": (),
     "ui.verdict": (),
     "ui.login": ("next",),
 }
 _IGNORED_NAMED = 5
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_LIMIT_RE = re.compile(r"[0-9]{1,9}")
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -245,14 +248,15 @@ async def index(request: web.Request) -> dict[str, Any]:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
+    limit = _history_limit(request.query.get("limit"), history.capacity)
+    # One more than shown: whether older matching answers are held that the list leaves out.
+    matching = history.query(check=check, verdict=verdict, limit=limit + 1, visible=visible)
     entries = [
         {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args)}
-        for seen in (
-            entry.seen_by(principal)
-            for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=visible)
-        )
+        for seen in (entry.seen_by(principal) for entry in matching[:limit])
     ]
     checks = [c for c in catalog.checks.values() if visible(c.name)]
+    filters = {name: value for name, value in (("check", check), ("verdict", verdict)) if value is not None}
     return {
         "checks": checks,
         "check_names": {c.name for c in checks},
@@ -261,11 +265,23 @@ async def index(request: web.Request) -> dict[str, Any]:
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
         "capacity": history.capacity,
+        "more_held": len(matching) > limit,
+        "limit_given": request.query.get("limit") or None,
+        "all_held_url": f"{UI_PREFIX}?{urlencode(filters | {'limit': history.capacity})}#verdicts",
         "catalog_version": catalog.version,
         "format_time": format_time,
         "format_number": format_number,
         **_common(request),
     }
+
+
+def _history_limit(text: str | None, capacity: int) -> int:
+    """How many answers the list shows: `limit` (1 to the history's capacity, as the API reads it), else 100."""
+    if text is None or text == "":
+        return min(_HISTORY_LIMIT, capacity)
+    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= capacity:
+        raise ArgError(f"limit must be a whole number from 1 to {capacity}, got {text[:40]!r}", "limit")
+    return int(text)
 
 
 def _args_text(args: Mapping[str, object]) -> str:
