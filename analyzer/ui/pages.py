@@ -343,12 +343,15 @@ async def run_page(request: web.Request) -> web.Response:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
+    # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
+    # params since (a param added with a default would bind the link's args to others than it was asked with).
+    recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
+    if recorded is not None:
+        return await _render_verdict(request, check, recorded, origin="recorded")
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
     if hidden:
-        # A link to an answer with secret args: it can show that answer, never send "<redacted>" as the secret.
-        recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
-        if recorded is not None:
-            return await _render_verdict(request, check, recorded, origin="recorded")
+        # A link to an answer with secret args, which this replica no longer holds: never send "<redacted>" as the
+        # secret.
         return _form_again(
             request,
             check,

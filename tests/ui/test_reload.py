@@ -29,13 +29,14 @@ def write_catalog(
     with_budget: bool = True,
     description: str = "error rate",
     other_description: str = "p99 latency",
+    budget_params: dict[str, object] | None = None,
 ) -> None:
     """The UI catalog's error-rate check with that description, its shop-budget check with that objective, with the
     budget the release composite of both, and the latency-p99 check (no member) with the other description."""
     names = ("error-rate", "shop-budget", "release", "latency-p99")
     chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in names]
     changed = {
-        "shop-budget": {"objective": objective},
+        "shop-budget": {"objective": objective, **({"params": budget_params} if budget_params else {})},
         "error-rate": {"description": description},
         "latency-p99": {"description": other_description},
     }
@@ -124,6 +125,21 @@ class TestAfterAReload:
         assert "The check is no longer in the catalog" in page
         svg = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
         assert last_value(svg, "short") == pytest.approx(BURN1_SHORT_ERROR_RATIO / 0.001, rel=0.02)
+
+    async def test_the_link_of_an_answer_whose_params_changed_shows_it(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        # A param added with a default: the link's args bind to more than the answer was asked with.
+        region = {"type": "identifier", "default": "eu"}
+        await reloading.reload(
+            99.9, budget_params={"canary_hash": {"type": "label_value", "required": True}, "region": region}
+        )
+        page = await reloading.get(ui_url)
+        text = await page.text()
+        assert page.status == 200
+        # Was evaluated again by today's definition, though this replica held the answer.
+        assert "The answer as this replica recorded it" in text
+        assert "The check&#39;s definition has changed since this answer" in text
 
     async def test_the_link_of_an_answer_of_a_removed_check_shows_it(self, reloading, prometheus):
         # The ui_url an AnalysisRun or the log gave, after a reload removed the check (a catalog rolled back during
