@@ -383,3 +383,10 @@ class TestFormForScreenReaders:
         field = re.search(r'<input id="arg-canary_hash"[^>]*>', page).group(0)
         assert 'aria-describedby="hint-canary_hash"' in field and "aria-invalid" not in field
         assert 'id="hint-canary_hash">label_value, required' in page
+
+    def test_a_history_link_is_named_by_its_verdict_check_args_and_time(self, served, prometheus):
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        page = get(served, "/ui/?check=error-rate&verdict=fail", headers=BEARER).text
+        assert re.search(
+            r'aria-label="FAIL: error-rate \(canary_hash=broken1\), \d{4}-\d\d-\d\dT[0-9:.]+Z">FAIL</a>', page
+        )
