@@ -221,13 +221,19 @@ def _ignored_params(request: web.Request) -> str:
     if reads is None or request.method != "GET":
         return ""
     ignored = list(dict.fromkeys(key for key in request.query if key not in reads))
-    if not ignored:
-        return ""
-    named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
-    more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
-    subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
-    reading = f"it reads {', '.join(reads)}" if reads else "it reads none"
-    return f"Ignored: {named}{more} {subject} of this page ({reading}); what it shows does not depend on them."
+    repeated = [key for key in reads if len(request.query.getall(key, [])) > 1]
+    said = []
+    if ignored:
+        named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
+        more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
+        subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
+        reading = f"it reads {', '.join(reads)}" if reads else "it reads none"
+        said.append(
+            f"Ignored: {named}{more} {subject} of this page ({reading}); what it shows does not depend on them."
+        )
+    for key in repeated:
+        said.append(f"{key!r} is given {len(request.query.getall(key))} times: the page reads the first one only.")
+    return " ".join(said)
 
 
 # -- pages ------------------------------------------------------------------------------------------------

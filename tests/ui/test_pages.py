@@ -353,6 +353,11 @@ class TestUnknownParameters:
         page = get(served, path, headers=BEARER).text
         assert "&#39;at&#39;" in page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
 
+    def test_a_filter_given_twice_says_which_one_is_read(self, served):
+        page = get(served, "/ui/?check=error-rate&check=smoke", headers=BEARER).text
+        notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;check&#39; is given 2 times: the page reads the first one only" in notice
+
     def test_the_parameters_a_page_reads_are_not_named(self, served):
         assert 'id="ignored-params"' not in get(served, "/ui/?check=error-rate&verdict=pass", headers=BEARER).text
         assert 'id="ignored-params"' not in get(served, "/ui/login?next=/ui/").text
