@@ -141,6 +141,12 @@ class TestLinks:
         assert "The answer as this replica recorded it" in page.text
         assert re.search(r'id="verdict">FAIL<', page.text)
 
+    def test_a_verdict_page_links_to_its_checks_other_answers(self, served, prometheus):
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        link = re.search(r'<a href="([^"]+)" id="recent-verdicts">recent verdicts of error-rate</a>', page.text)
+        listed = get(served, link.group(1).replace("&amp;", "&"), headers=BEARER).text
+        assert '<option value="error-rate" selected>' in listed
+
     def test_a_link_whose_answer_this_replica_does_not_hold_is_evaluated_again(self, served, prometheus):
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor - 7}", headers=BEARER)
         assert "Evaluated again as of" in page.text
