@@ -108,6 +108,11 @@ class Check(BaseModel):
         one of them may not use this check either, since its answer carries theirs."""
         return frozenset()
 
+    def member_checks(self) -> tuple[Check, ...]:
+        """The checks `member_names()` names as this check was linked to them (its catalog's definitions, whatever
+        a reload has made of them since); none by default, for a kind that does not say."""
+        return ()
+
     def measures_the_past(self) -> bool:
         """Whether an evaluation at a past `at` measures that past (stored data); False for a kind that can
         only measure the present (it sends requests now), which `at` would mislabel."""

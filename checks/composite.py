@@ -133,6 +133,10 @@ class CompositeCheck(Check):
         """The members' names."""
         return frozenset(member.check for member in self.members)
 
+    def member_checks(self) -> tuple[Check, ...]:
+        """The members as linked."""
+        return tuple(self._targets)
+
     def measures_the_past(self) -> bool:
         """When every member does."""
         return all(target.measures_the_past() for target in self._targets)

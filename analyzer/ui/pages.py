@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -39,7 +40,16 @@ from analyzer.auth import (
 )
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, Forbidden, Overloaded, ShuttingDown, Unauthorized
+from analyzer.errors import (
+    AnalyzerError,
+    ArgError,
+    BodyTimeout,
+    CheckNotFound,
+    Forbidden,
+    Overloaded,
+    ShuttingDown,
+    Unauthorized,
+)
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
 from analyzer.params import RESERVED_ARG_NAMES, parse_time
@@ -58,6 +68,17 @@ CONTENT_SECURITY_POLICY = (
 _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static", "ui.root"})
 _STATIC = Path(__file__).parent / "static"
 _HISTORY_LIMIT = 100
+# The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
+# on the page, so that a misspelt `chek=` does not silently show the whole history.
+_PAGE_PARAMETERS = {
+    "ui.index": ("check", "verdict", "limit"),
+    "ui.check": (),
+    "ui.verdict": (),
+    "ui.login": ("next",),
+}
+_IGNORED_NAMED = 5
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_LIMIT_RE = re.compile(r"[0-9]{1,9}")
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -190,7 +211,29 @@ def _common(request: web.Request) -> dict[str, Any]:
     return {
         "auth_on": request.app.get(TOKENS) is not None,
         "signed_in_as": principal.name if principal is not None and principal is not ANONYMOUS else None,
+        "ignored_params": _ignored_params(request),
     }
+
+
+def _ignored_params(request: web.Request) -> str:
+    """What the page says of the query parameters it does not read ("" when there are none)."""
+    reads = _PAGE_PARAMETERS.get(request.match_info.route.name or "")
+    if reads is None or request.method != "GET":
+        return ""
+    ignored = list(dict.fromkeys(key for key in request.query if key not in reads))
+    repeated = [key for key in reads if len(request.query.getall(key, [])) > 1]
+    said = []
+    if ignored:
+        named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
+        more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
+        subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
+        reading = f"it reads {', '.join(reads)}" if reads else "it reads none"
+        said.append(
+            f"Ignored: {named}{more} {subject} of this page ({reading}); what it shows does not depend on them."
+        )
+    for key in repeated:
+        said.append(f"{key!r} is given {len(request.query.getall(key))} times: the page reads the first one only.")
+    return " ".join(said)
 
 
 # -- pages ------------------------------------------------------------------------------------------------
@@ -211,11 +254,15 @@ async def index(request: web.Request) -> dict[str, Any]:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
+    limit = _history_limit(request.query.get("limit"), history.capacity)
+    # One more than shown: whether older matching answers are held that the list leaves out.
+    matching = history.query(check=check, verdict=verdict, limit=limit + 1, visible=visible)
     entries = [
-        entry.seen_by(principal).fields()
-        for entry in history.query(check=check, verdict=verdict, limit=_HISTORY_LIMIT, visible=visible)
+        {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args)}
+        for seen in (entry.seen_by(principal) for entry in matching[:limit])
     ]
     checks = [c for c in catalog.checks.values() if visible(c.name)]
+    filters = {name: value for name, value in (("check", check), ("verdict", verdict)) if value is not None}
     return {
         "checks": checks,
         "check_names": {c.name for c in checks},
@@ -224,11 +271,28 @@ async def index(request: web.Request) -> dict[str, Any]:
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
         "capacity": history.capacity,
+        "more_held": len(matching) > limit,
+        "limit_given": request.query.get("limit") or None,
+        "all_held_url": f"{UI_PREFIX}?{urlencode(filters | {'limit': history.capacity})}#verdicts",
         "catalog_version": catalog.version,
         "format_time": format_time,
         "format_number": format_number,
         **_common(request),
     }
+
+
+def _history_limit(text: str | None, capacity: int) -> int:
+    """How many answers the list shows: `limit` (1 to the history's capacity, as the API reads it), else 100."""
+    if text is None or text == "":
+        return min(_HISTORY_LIMIT, capacity)
+    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= capacity:
+        raise ArgError(f"limit must be a whole number from 1 to {capacity}, got {text[:40]!r}", "limit")
+    return int(text)
+
+
+def _args_text(args: Mapping[str, object]) -> str:
+    """An answer's args as the history list shows them: what tells two answers of one check apart (two canaries)."""
+    return ", ".join(f"{name}={arg_text(value)}" for name, value in args.items())
 
 
 @aiohttp_jinja2.template("check.html")
@@ -260,7 +324,14 @@ async def run_page(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     principal: Principal = request[PRINCIPAL]
     generation = request[GENERATION]
-    check = principal.check_of(generation.catalog, name)
+    try:
+        check = principal.check_of(generation.catalog, name)
+    except CheckNotFound:
+        # A link to an answer of a check a reload has removed since: shown while this replica holds it.
+        recorded = _recorded_of_removed(request, name)
+        if recorded is None:
+            raise
+        return await _render_verdict(request, None, recorded, origin="recorded")
     raw = (
         await _form_fields(request)
         if request.method == "POST"
@@ -278,12 +349,15 @@ async def run_page(request: web.Request) -> web.Response:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
+    # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
+    # params since (a param added with a default would bind the link's args to others than it was asked with).
+    recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
+    if recorded is not None:
+        return await _render_verdict(request, check, recorded, origin="recorded")
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
     if hidden:
-        # A link to an answer with secret args: it can show that answer, never send "<redacted>" as the secret.
-        recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
-        if recorded is not None:
-            return await _render_verdict(request, check, recorded, origin="recorded")
+        # A link to an answer with secret args, which this replica no longer holds: never send "<redacted>" as the
+        # secret.
         return _form_again(
             request,
             check,
@@ -344,9 +418,19 @@ def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dic
     }
 
 
-def _entry_dict(entry: Recorded) -> dict[str, Any]:
+def _entry_dict(entry: Recorded, asked: Recorded | None = None) -> dict[str, Any]:
+    """The entry as a page shows it; `asked`: the same entry unredacted, found by the args of the page's own
+    address, whose args (and only them) the page may show: its caller gave them."""
     fields = entry.fields()
-    return {**fields, "details": fields["details"] or {}, "definition": entry.definition}
+    if asked is not None and entry.redacted:
+        fields["args"] = asked.args
+    return {
+        **fields,
+        "details": fields["details"] or {},
+        "definition": entry.definition,
+        "redacted": entry.redacted,
+        "args_hidden": entry.redacted and asked is None,
+    }
 
 
 def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
@@ -357,7 +441,7 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     visible = principal.may_run(request[GENERATION].catalog)
     for entry in history.query(check=name, limit=history.capacity, visible=visible):
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
-            return _entry_dict(entry.seen_by(principal))
+            return _entry_dict(entry.seen_by(principal), asked=entry)
     return None
 
 
@@ -373,11 +457,26 @@ def _recorded_by_link(
         if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
         if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
-            return _entry_dict(entry.seen_by(principal))
+            return _entry_dict(entry.seen_by(principal), asked=entry)
     return None
 
 
+def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
+    """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
+    when this replica holds it."""
+    if request.method != "GET" or any(len(request.query.getall(key)) > 1 for key in request.query):
+        return None
+    args_in = {key: value for key, value in request.query.items() if key != "at" and value != ""}
+    try:
+        at = parse_time(request.query.get("at", "").strip())
+    except ValueError:
+        return None
+    return _recorded_by_link(request, name, args_in, at)
+
+
 def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:
+    # A problem with an arg the form has no field for (an undeclared `att=`) is shown above the button.
+    errors = {key if key in check.params or key == "at" else "": message for key, message in errors.items()}
     return aiohttp_jinja2.render_template(
         "check.html",
         request,
@@ -420,7 +519,9 @@ async def _render_verdict(
     # The plots are drawn from the definition that decided the answer, whatever a reload has made of the check.
     decided_by: Check | None = entry.get("definition") or check
     plots: list[Figure] = []
-    if entry["verdict"] != "rejected" and at is not None and entry.get("kind"):
+    # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
+    hidden = bool(entry.get("redacted"))
+    if entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
         evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
         deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
@@ -448,6 +549,7 @@ async def _render_verdict(
         [str(role) for role in roles] if isinstance(roles, list) and len(roles) == len(queries) else [""] * len(queries)
     )
     value = entry["value"]
+    args_hidden = bool(entry.get("args_hidden")) and (decided_by is None or bool(decided_by.params))
     context = {
         "entry": entry,
         "origin": origin,
@@ -461,7 +563,10 @@ async def _render_verdict(
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
         "secret_args": sorted(k for k, v in entry["args"].items() if v == REDACTED),
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
-        "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None else "",
+        # Without its args (hidden, and not given by this page's address), a link would run the check without them.
+        "page_url": verdict_path(entry["check"], entry["args"], at) if at is not None and not args_hidden else "",
+        "hidden": hidden,
+        "args_hidden": args_hidden,
         "check_known": check is not None,
         "changed_since": _changed_since(
             entry, decided_by, check, generation.catalog, request.app[LIVE].sources_by_version
@@ -530,7 +635,30 @@ def _changed_since(
             "page shows the answer, its thresholds and its plots as decided then; the link below evaluates the "
             "check as it is now once this replica no longer holds the answer."
         )
-    read = sorted(decided_by.source_names())
+    members_then = _members_then(decided_by)
+    members_changed = [
+        name
+        for name, member in members_then.items()
+        if member is None
+        or (catalog.checks.get(name) is not member and _definition_now(catalog, name) != member.definition())
+    ]
+    if members_changed:
+        named = ", ".join(repr(name) for name in members_changed)
+        which = f"its member {named}" if len(members_changed) == 1 else f"its members {named}"
+        if all(members_then[name] is None for name in members_changed):
+            how = "may have changed"
+        else:
+            how = "has changed" if len(members_changed) == 1 else "have changed"
+        return (
+            f"The definition of {which} {how} since this answer (catalog version {then}, now {version}). This page "
+            "shows the members' verdicts and reasons as decided then; a member's link evaluates it again, as it is "
+            "now."
+        )
+    read = sorted(
+        decided_by.source_names().union(
+            *(member.source_names() for member in members_then.values() if member is not None)
+        )
+    )
     sources_then = sources_by_version.get(then)
     if sources_then is None:
         changed = read  # a version this replica no longer remembers: it cannot tell, so it says so
@@ -546,6 +674,27 @@ def _changed_since(
         f"now {version}): this page shows the answer as decided then, but draws its plots from the sources as "
         "they are now, which may not hold the data that decided it."
     )
+
+
+def _members_then(check: Check) -> dict[str, Check | None]:
+    """Every other check an evaluation of `check` ran (its members, theirs...), by name, as they were linked when
+    it was; None for a member its kind does not give (`member_checks()`): its definition of then is unknown."""
+    found: dict[str, Check | None] = {}
+    pending = [check]
+    while pending:
+        running = pending.pop()
+        linked = {member.name: member for member in running.member_checks()}
+        for name in sorted(running.member_names() | linked.keys()):
+            if name != check.name and found.get(name) is None:
+                found[name] = linked.get(name)
+                if name in linked:
+                    pending.append(linked[name])
+    return found
+
+
+def _definition_now(catalog: Catalog, name: str) -> dict[str, Any] | None:
+    current = catalog.checks.get(name)
+    return None if current is None else current.definition()
 
 
 # -- login ------------------------------------------------------------------------------------------------

@@ -162,8 +162,11 @@ class Served:
 
 
 @contextmanager
-def serve(prometheus_url: str, tmp: Path, *, auth: bool) -> Iterator[Served]:
-    """Start the analyzer with the UI test catalog; auth on means TOKEN is the one accepted token."""
+def serve(
+    prometheus_url: str, tmp: Path, *, auth: bool, extra_checks: tuple[dict[str, Any], ...] = ()
+) -> Iterator[Served]:
+    """Start the analyzer with the UI test catalog (and `extra_checks`); auth on means TOKEN is the one accepted
+    token."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="ui-server", daemon=True)
     thread.start()
@@ -188,7 +191,12 @@ def serve(prometheus_url: str, tmp: Path, *, auth: bool) -> Iterator[Served]:
         settings_args["auth_tokens"] = tmp / "tokens"
     settings = Settings(**settings_args)
     catalog = build_catalog(
-        [("ui-test.yaml", {"sources": {"default": {"url": prometheus_url}}, "checks": checks(target_url)})],
+        [
+            (
+                "ui-test.yaml",
+                {"sources": {"default": {"url": prometheus_url}}, "checks": [*checks(target_url), *extra_checks]},
+            )
+        ],
         Registry.default(),
     )
 

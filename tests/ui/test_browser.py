@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.data_ui import HOSTILE
-from tests.ui.support import BIDI_ESCAPED, BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN
+from tests.ui.support import BIDI_ESCAPED, BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN, Served, serve
 
 pytestmark = pytest.mark.integration
 
@@ -356,3 +356,42 @@ class TestEscaping:
         )
         assert "<script>window.__xss=3</script>" in signed_in.find_element(By.CSS_SELECTOR, "table.facts").text
         no_script_ran(signed_in)
+
+
+# The longest names a catalog takes (128 characters, no space to break at), and a long param name.
+LONG_CHECK = "long-" + "n" * 123
+LONG_PARAM = "canary_" + "h" * 56
+LONG_CHECKS = (
+    {
+        "name": LONG_CHECK,
+        "kind": "prometheus",
+        "description": "d" * 300,
+        "params": {LONG_PARAM: {"type": "label_value", "required": True}},
+        "query": f'sum(rate(http_requests_total{{rollouts_pod_template_hash="{{{{ {LONG_PARAM} }}}}"}}[5m]))',
+        "pass_if": "> 0",
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def long_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off and a check of the longest name besides the UI catalog."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-long"), auth=False, extra_checks=LONG_CHECKS) as server:
+        yield server
+
+
+class TestLongNames:
+    """A check of the longest name a catalog takes fits a phone: nothing on its pages scrolls sideways."""
+
+    @pytest.mark.parametrize(
+        ("name", "path"),
+        [
+            ("long-index", "/ui/"),  # the history filter's options
+            ("long-check", f"/ui/checks/{LONG_CHECK}"),  # the run button, the param's label
+            ("long-form", f"/ui/checks/{LONG_CHECK}/run?{LONG_PARAM}="),  # the form's problem naming the param
+            ("long-verdict", f"/ui/checks/{LONG_CHECK}/run?{LONG_PARAM}=broken1"),
+        ],
+    )
+    def test_its_pages_fit_a_phone(self, browser, long_served, shots, name, path):
+        browser.get(long_served.url + path)
+        screenshot(browser, shots, name)

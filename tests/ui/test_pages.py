@@ -141,6 +141,12 @@ class TestLinks:
         assert "The answer as this replica recorded it" in page.text
         assert re.search(r'id="verdict">FAIL<', page.text)
 
+    def test_a_verdict_page_links_to_its_checks_other_answers(self, served, prometheus):
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        link = re.search(r'<a href="([^"]+)" id="recent-verdicts">recent verdicts of error-rate</a>', page.text)
+        listed = get(served, link.group(1).replace("&amp;", "&"), headers=BEARER).text
+        assert '<option value="error-rate" selected>' in listed
+
     def test_a_link_whose_answer_this_replica_does_not_hold_is_evaluated_again(self, served, prometheus):
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor - 7}", headers=BEARER)
         assert "Evaluated again as of" in page.text
@@ -176,6 +182,15 @@ class TestLinks:
         table = page.split('class="verdicts"', 1)[1]
         assert "PASS" in table
         assert "FAIL</a>" not in table
+
+    def test_history_rows_say_their_args(self, served, prometheus):
+        # Two canaries judged by one check at one time: only the args tell their rows apart.
+        for canary in ("healthy1", "broken1"):
+            get(served, f"/api/v1/checks/error-rate/run?canary_hash={canary}&at={prometheus.anchor}", headers=BEARER)
+        table = get(served, "/ui/?check=error-rate", headers=BEARER).text.split('class="verdicts"', 1)[1]
+        rows = table.split("</thead>", 1)[1].split("</tr>")
+        assert any(">FAIL</a>" in row and '<td class="args">canary_hash=broken1</td>' in row for row in rows)
+        assert any(">PASS</a>" in row and '<td class="args">canary_hash=healthy1</td>' in row for row in rows)
 
     def test_a_filter_on_a_check_not_in_the_catalog_shows_in_the_form(self, served):
         # A mistyped link (or a check a reload removed) lists nothing: the form must not say "any" meanwhile.
@@ -312,3 +327,77 @@ class TestChangedSince:
     )
     def test_nothing_is_said_without_an_answer_from_another_catalog(self, entry):
         assert self._since(entry, self._check("vector(1)"), None) == ""
+
+    def test_a_member_whose_definition_of_then_is_unknown_may_have_changed(self):
+        # A kind that runs other checks (member_names) without giving them as linked (member_checks, a third-party
+        # kind): the page cannot tell whether a reload changed them, so it says they may have.
+        then = SimpleNamespace(
+            definition=lambda: {"name": "c"},
+            member_names=lambda: frozenset({"m"}),
+            member_checks=lambda: (),
+            source_names=frozenset,
+            name="c",
+        )
+        entry = {"verdict": "pass", "catalog_version": "v1"}
+        said = self._since(entry, then, then)
+        assert "The definition of its member 'm' may have changed since this answer" in said
+
+
+class TestUnknownParameters:
+    """A page names a query parameter it does not read, instead of silently showing something else than asked."""
+
+    def test_a_misspelt_history_filter_is_named(self, served, prometheus):
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor}", headers=BEARER)
+        page = get(served, "/ui/?chek=error-rate&verdict=pass", headers=BEARER)
+        assert page.status_code == 200
+        notice = page.text.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;chek&#39;" in notice
+        assert "check, verdict" in notice
+
+    @pytest.mark.parametrize("path", ["/ui/verdicts/1?at=2026-12-04T14:06:08Z", "/ui/checks/error-rate?at=now"])
+    def test_a_page_that_reads_no_parameter_names_the_one_given(self, served, path):
+        page = get(served, path, headers=BEARER).text
+        assert "&#39;at&#39;" in page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+
+    def test_a_filter_given_twice_says_which_one_is_read(self, served):
+        page = get(served, "/ui/?check=error-rate&check=smoke", headers=BEARER).text
+        notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;check&#39; is given 2 times: the page reads the first one only" in notice
+
+    def test_the_parameters_a_page_reads_are_not_named(self, served):
+        assert 'id="ignored-params"' not in get(served, "/ui/?check=error-rate&verdict=pass", headers=BEARER).text
+        assert 'id="ignored-params"' not in get(served, "/ui/login?next=/ui/").text
+
+    def test_a_misspelt_at_on_a_run_link_is_named_on_the_form(self, served, prometheus):
+        # `att=` is an arg the check does not declare: refused, and the form must say why, not just show itself.
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&att={prometheus.anchor}", headers=BEARER)
+        assert page.status_code == 400
+        assert "undeclared arg &#39;att&#39; (declared params: canary_hash)" in page.text
+
+
+class TestFormForScreenReaders:
+    """A form shown again ties each problem to its field, so a screen reader says it when the field is focused."""
+
+    def test_a_bad_arg_marks_its_field_invalid_and_described_by_the_problem(self, served):
+        for name, query, problem in (
+            ("canary_hash", "canary_hash=", "missing required arg"),
+            ("at", "canary_hash=broken1&at=soon", "soon"),
+        ):
+            page = get(served, f"/ui/checks/error-rate/run?{query}", headers=BEARER).text
+            field = re.search(rf'<input id="arg-{name}"[^>]*>', page).group(0)
+            assert 'aria-invalid="true"' in field
+            assert f'aria-describedby="hint-{name} problem-{name}"' in field
+            assert problem in page.split(f'id="problem-{name}">', 1)[1].split("</span>", 1)[0]
+
+    def test_a_field_without_a_problem_is_described_by_its_hint_only(self, served):
+        page = get(served, "/ui/checks/error-rate", headers=BEARER).text
+        field = re.search(r'<input id="arg-canary_hash"[^>]*>', page).group(0)
+        assert 'aria-describedby="hint-canary_hash"' in field and "aria-invalid" not in field
+        assert 'id="hint-canary_hash">label_value, required' in page
+
+    def test_a_history_link_is_named_by_its_verdict_check_args_and_time(self, served, prometheus):
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        page = get(served, "/ui/?check=error-rate&verdict=fail", headers=BEARER).text
+        assert re.search(
+            r'aria-label="FAIL: error-rate \(canary_hash=broken1\), \d{4}-\d\d-\d\dT[0-9:.]+Z">FAIL</a>', page
+        )

@@ -22,16 +22,27 @@ BURN1_SHORT_ERROR_RATIO = 0.025
 
 
 def write_catalog(
-    path: Path, prometheus_url: str, objective: float, *, with_budget: bool = True, description: str = "error rate"
+    path: Path,
+    prometheus_url: str,
+    objective: float,
+    *,
+    with_budget: bool = True,
+    description: str = "error rate",
+    other_description: str = "p99 latency",
+    budget_params: dict[str, object] | None = None,
 ) -> None:
-    """The UI catalog's error-rate check with that description, and its shop-budget check with that objective."""
-    chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in ("error-rate", "shop-budget")]
-    found = [
-        {**c, "objective": objective} if c["name"] == "shop-budget" else {**c, "description": description}
-        for c in chosen
-    ]
+    """The UI catalog's error-rate check with that description, its shop-budget check with that objective, with the
+    budget the release composite of both, and the latency-p99 check (no member) with the other description."""
+    names = ("error-rate", "shop-budget", "release", "latency-p99")
+    chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in names]
+    changed = {
+        "shop-budget": {"objective": objective, **({"params": budget_params} if budget_params else {})},
+        "error-rate": {"description": description},
+        "latency-p99": {"description": other_description},
+    }
+    found = [{**c, **changed.get(c["name"], {})} for c in chosen]
     if not with_budget:
-        found = [c for c in found if c["name"] != "shop-budget"]
+        found = [c for c in found if c["name"] not in ("shop-budget", "release")]
     path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus_url}}, "checks": found}))
 
 
@@ -114,3 +125,72 @@ class TestAfterAReload:
         assert "The check is no longer in the catalog" in page
         svg = page.split("Burn rate over time of tier page 1h/5m", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
         assert last_value(svg, "short") == pytest.approx(BURN1_SHORT_ERROR_RATIO / 0.001, rel=0.02)
+
+    async def test_the_link_of_an_answer_whose_params_changed_shows_it(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        # A param added with a default: the link's args bind to more than the answer was asked with.
+        region = {"type": "identifier", "default": "eu"}
+        await reloading.reload(
+            99.9, budget_params={"canary_hash": {"type": "label_value", "required": True}, "region": region}
+        )
+        page = await reloading.get(ui_url)
+        text = await page.text()
+        assert page.status == 200
+        # Was evaluated again by today's definition, though this replica held the answer.
+        assert "The answer as this replica recorded it" in text
+        assert "The check&#39;s definition has changed since this answer" in text
+
+    async def test_the_link_of_an_answer_of_a_removed_check_shows_it(self, reloading, prometheus):
+        # The ui_url an AnalysisRun or the log gave, after a reload removed the check (a catalog rolled back during
+        # the incident): this replica still holds the answer, so its page shows it, as /ui/verdicts/N does.
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, with_budget=False)
+        page = await reloading.get(ui_url)
+        assert page.status == 200  # was 404: no check named 'shop-budget'
+        text = await page.text()
+        assert 'id="verdict">FAIL<' in text
+        assert "The check is no longer in the catalog" in text
+        assert (await reloading.get(ui_url.replace("burn1", "burn2"))).status == 404
+
+
+class TestACompositeAfterAReload:
+    """The page of a composite's answer says when a reload has changed one of its members since, as it says for
+    the composite itself: its members' verdicts and reasons were decided by their definitions of then."""
+
+    async def test_a_changed_member_says_so(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        # The composite as written is the same; its member shop-budget now judges against a ten times larger budget.
+        await reloading.reload(99.0)
+        page = await (await reloading.get(ui_url)).text()
+        assert 'id="verdict">FAIL<' in page
+        assert (
+            "The definition of its member &#39;shop-budget&#39; has changed since this answer (catalog version" in page
+        )
+
+    async def test_a_composite_removed_with_its_member_says_so(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        index = await (await reloading.get("/ui/")).text()
+        seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
+        assert answer.status == 200
+        await reloading.reload(99.9, with_budget=False)
+        page = await (await reloading.get(f"/ui/verdicts/{seq}")).text()
+        assert "The check is no longer in the catalog" in page
+
+    async def test_a_changed_source_of_its_members_says_so(self, reloading, prometheus):
+        # The composite reads no source itself; its members do, and their links evaluate them against it.
+        answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, url=prometheus.url.replace("127.0.0.1", "localhost"))
+        page = await (await reloading.get(ui_url)).text()
+        assert "The configuration of the source &#39;default&#39; this check reads has changed" in page
+
+    async def test_unchanged_members_say_nothing(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, other_description="a check that is no member, changed")
+        page = await (await reloading.get(ui_url)).text()
+        assert 'id="verdict">FAIL<' in page
+        assert 'id="changed-since"' not in page

@@ -1,0 +1,80 @@
+"""Pages with the allow-list on: a token restricted to some checks reading answers other callers asked for."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import yaml
+
+from analyzer.catalog import load_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.ui.support import checks
+
+pytestmark = pytest.mark.integration
+
+TEAM_TOKEN = "team-a-" + "a" * 40
+ARGO_TOKEN = "argo-" + "g" * 40
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def client(aiohttp_client, prometheus, tmp_path):
+    """Argo Rollouts' token may use every check; the team's, the error-rate check only."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tokens / "team-a").write_text(TEAM_TOKEN)
+    (tokens / "argo").write_text(ARGO_TOKEN)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('team-a: ["error-*"]\nargo: ["*"]\n')
+    path = tmp_path / "catalog.yaml"
+    chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in ("error-rate", "latency-p99")]
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": chosen}))
+    settings = Settings(auth_tokens=tokens, auth_allow=allow, catalog=path, catalog_poll_s=0)
+    return await aiohttp_client(create_app(settings, load_catalog(path, Registry.default()), Registry.default()))
+
+
+class TestAnotherCallersAnswer:
+    """The page of an answer Argo Rollouts asked for, opened with a team's restricted token, shows its verdict and
+    reason, says why its evidence is not shown, and never links to a run without its args."""
+
+    async def test_the_page_of_its_link_shows_the_args_of_the_link(self, client, prometheus):
+        ran = await client.get(
+            f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=bearer(ARGO_TOKEN)
+        )
+        ui_url = (await ran.json())["ui_url"]
+        page = html.unescape(await (await client.get(ui_url, headers=bearer(TEAM_TOKEN))).text())
+        assert 'id="verdict">FAIL<' in page
+        assert "The answer as this replica recorded it" in page
+        assert "<th>arg canary_hash</th><td>broken1</td>" in page
+        # Was a link without canary_hash, which runs nothing but a 400 form.
+        assert f'Link to this verdict: <a href="{ui_url}">' in page
+        assert "your token's allow-list shows it without its evidence and plots" in page
+        assert "recorded no query to plot" not in page
+
+    async def test_a_history_entry_whose_args_are_hidden_has_no_link(self, client, prometheus):
+        await client.get(
+            f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=bearer(ARGO_TOKEN)
+        )
+        index = await (await client.get("/ui/", headers=bearer(TEAM_TOKEN))).text()
+        seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
+        page = html.unescape(await (await client.get(f"/ui/verdicts/{seq}", headers=bearer(TEAM_TOKEN))).text())
+        assert 'id="verdict">FAIL<' in page
+        assert "Link to this verdict" not in page  # was /ui/checks/error-rate/run?at=...: a run without its args
+        assert "your token's allow-list shows it without its args, evidence and plots" in page
+        assert '<td class="args"><span class="muted">hidden</span></td>' in index
+        assert "broken1" not in index
+
+    async def test_its_own_answers_are_shown_whole(self, client, prometheus):
+        ran = await client.get(
+            f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=bearer(TEAM_TOKEN)
+        )
+        page = await (await client.get((await ran.json())["ui_url"], headers=bearer(TEAM_TOKEN))).text()
+        assert 'id="hidden"' not in page
+        assert "&#34;queries&#34;" in page
