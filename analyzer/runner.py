@@ -71,6 +71,9 @@ class Runner:
         # Evaluations whose last caller hung up, out of the table while they unwind their cancellation: drain()
         # waits for them too, so that no source is closed under one still closing its queries.
         self._unwinding: set[asyncio.Future[Evaluation]] = set()
+        # An evaluation its first caller ran in its own task and left while others waited, run again for them in a
+        # task of its own: the future they joined, to that task.
+        self._restarted: dict[asyncio.Future[Evaluation], asyncio.Task[Evaluation]] = {}
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
@@ -119,6 +122,37 @@ class Runner:
                 self.metrics.observe_coalesced(check.name)
             return recent[1]
         future = self._in_flight.get(key)
+        if future is None and admit and not self._in_flight and not self._unwinding and self.admission.take(caller):
+            # Nothing else in flight and a slot free: the caller evaluates in its own task, without a task and the
+            # two turns of the loop it costs. Only when idle: under concurrency the evaluation's own task measured
+            # less CPU per answer (its turns keep requests from crowding the next bounded resource: connections,
+            # admission; docs/performance.md). Identical requests join the future this puts in flight; if the
+            # caller hangs up while they wait, they get an evaluation run again in a task of its own.
+            shared: asyncio.Future[Evaluation] = asyncio.get_running_loop().create_future()
+            self._in_flight[key] = shared
+            callers = self._callers
+            callers[shared] = 1
+            try:
+                evaluation = await self._evaluate(check, dict(args), at, backtest)
+            except asyncio.CancelledError:
+                # Its queries are closed already: the cancellation unwound through them to here.
+                if callers[shared] > 1:
+                    callers[shared] -= 1
+                    self._restart(key, shared, caller, check, dict(args), at, backtest)
+                else:
+                    self._settled(key, shared, caller)
+                    shared.cancel()
+                raise
+            except BaseException as exc:
+                self._settled(key, shared, caller)
+                shared.set_exception(exc)
+                shared.exception()  # retrieved: the callers that joined get it, and no one else is left to see it
+                raise
+            self._settled(key, shared, caller)
+            if self.reuse_window_s > 0:
+                self._remember(key, evaluation)
+            shared.set_result(evaluation)
+            return evaluation
         loop = asyncio.get_running_loop()
         # Each caller awaits a future of its own, fed by the shared one: one caller hanging up cancels only its
         # own, never the evaluation the others wait for (asyncio.shield's guarantee, with one callback, not two).
@@ -146,6 +180,43 @@ class Runner:
             self._left(key, future)
             raise
 
+    def _settled(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation], caller: str) -> None:
+        """An evaluation its first caller ran is over: its slot back, out of the in-flight table (where nothing else
+        takes its place: only the last caller's leaving does, and the first caller is in until here)."""
+        self.admission.release(caller)
+        del self._callers[shared]
+        del self._in_flight[key]
+
+    def _restart(
+        self,
+        key: _CoalesceKey,
+        shared: asyncio.Future[Evaluation],
+        caller: str,
+        check: Check,
+        args: dict[str, ArgValue],
+        at: datetime | None,
+        backtest: bool,
+    ) -> None:
+        """Evaluate again, in a task of its own, for the callers that joined `shared`; the slot the first caller
+        held goes with it."""
+        task = asyncio.get_running_loop().create_task(self._evaluate(check, args, at, backtest))
+        self._restarted[shared] = task
+        # The slot is given back by the callback, not inside the task: a task cancelled before it started never runs.
+        task.add_done_callback(functools.partial(self._restart_done, key, shared, caller))
+
+    def _restart_done(
+        self, key: _CoalesceKey, shared: asyncio.Future[Evaluation], caller: str, done: asyncio.Task[Evaluation]
+    ) -> None:
+        """A restarted evaluation is over: its slot back, and its outcome to the callers waiting on `shared`."""
+        self.admission.release(caller)
+        self._restarted.pop(shared, None)
+        self._callers.pop(shared, None)
+        if self._in_flight.get(key) is shared:
+            del self._in_flight[key]
+        _relay(shared, done)
+        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+            self._remember(key, done.result())
+
     def _left(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation]) -> None:
         """A caller stopped waiting (it hung up, or its own parent evaluation ended): the last one to go ends the
         evaluation, which closes its queries, so that Prometheus stops working for no one."""
@@ -160,9 +231,11 @@ class Runner:
         # joining one that will answer it with a cancellation.
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
-        self._unwinding.add(shared)
-        shared.add_done_callback(self._unwinding.discard)
-        shared.cancel()
+        # A restarted evaluation ends through its task, which then cancels `shared`.
+        evaluation = self._restarted.pop(shared, shared)
+        self._unwinding.add(evaluation)
+        evaluation.add_done_callback(self._unwinding.discard)
+        evaluation.cancel()
 
     async def _admitted(
         self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool

@@ -31,6 +31,8 @@ from tests.gatecatalog import gate_catalog
 
 # The events of the "closes-slowly" check, made by the test that runs it (in its own loop).
 CLOSING: dict[str, SimpleNamespace] = {}
+# The tasks the "where" check was evaluated in.
+WHERE: list[asyncio.Task | None] = []
 
 
 class ScriptedCheck(Check):
@@ -61,6 +63,8 @@ class ScriptedCheck(Check):
                 await probe.closed.wait()
                 probe.log.append("closed")
                 raise
+        if self.name == "where":
+            WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
         if self.name == "inf-threshold":
@@ -419,14 +423,20 @@ class TestEveryCallerGetsTheOutcome:
 
     async def test_a_cancelled_evaluation_cancels_every_caller_and_frees_its_slot(self, gate):
         run = gated_runner(Admission())
-        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        # Another evaluation in flight: this one runs in a task of its own (an idle runner's runs in its caller's).
+        busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
         await gate.wait_entered(1)
-        (shared,) = run._in_flight.values()
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(3)]
+        await gate.wait_entered(2)
+        (shared,) = [future for key, future in run._in_flight.items() if key[1] == "slow"]
         shared.cancel()
         results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
         assert all(isinstance(result, asyncio.CancelledError) for result in results)
-        assert run._in_flight == {}
-        assert run.admission.running == 0
+        assert [key[1] for key in run._in_flight] == ["other"]
+        assert run.admission.running == 1
+        gate.open()
+        await busy
+        assert run._in_flight == {} and run.admission.running == 0
 
     async def test_an_exception_after_the_first_caller_left_reaches_the_others_unreported(self, gate, monkeypatch):
         loop = asyncio.get_running_loop()
@@ -558,6 +568,97 @@ class TestHangingUp:
         await asyncio.wait([member])
         assert member.cancelled()
         assert run._in_flight == {} and run._callers == {}
+
+
+class TestIdleRunner:
+    """With nothing else in flight the first caller evaluates in its own task, with the same guarantees: callers that
+    joined it get an answer if it hangs up, the last one to hang up ends the evaluation, drain() waits for it."""
+
+    async def test_an_idle_runner_evaluates_in_the_callers_task(self):
+        WHERE.clear()
+        runner, catalog = runner_for("where")
+        caller = asyncio.create_task(runner.evaluate(catalog.get("where"), {}))
+        assert (await caller).verdict is Outcome.PASS
+        assert len(WHERE) == 1 and WHERE[0] is caller
+        assert runner._in_flight == {} and runner._callers == {} and runner.admission.running == 0
+
+    async def test_a_busy_runner_evaluates_in_a_task_of_its_own(self):
+        # Under concurrency the evaluation's own task costs less CPU per answer (docs/performance.md).
+        WHERE.clear()
+        runner, catalog = runner_for("where", "slow")
+        busy = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}))
+        await asyncio.sleep(0)
+        caller = asyncio.create_task(runner.evaluate(catalog.get("where"), {}))
+        assert (await caller).verdict is Outcome.PASS
+        assert len(WHERE) == 1 and WHERE[0] is not caller
+        busy.cancel()
+        await asyncio.wait([busy])
+        await runner.drain()
+        assert runner._in_flight == {} and runner.admission.running == 0
+
+    async def test_a_caller_that_joined_is_answered_when_the_first_hangs_up(self, gate):
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=60))
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, caller="a"))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, caller="b"))
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.wait([first])
+        # Evaluated again for it, on the slot the first caller held: not sent behind what waits in the queue.
+        await turns_until(lambda: gate.entered == 2)
+        assert run.admission.shares() == {"a": (1, 0)}
+        later = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, caller="c"))
+        gate.open()
+        assert (await joined).verdict is (await later).verdict is Outcome.PASS
+        assert first.cancelled()
+        assert run._in_flight == {} and run._callers == {} and run._restarted == {}
+        assert run.admission.running == run.admission.queued == 0
+        # One verdict reached, two callers answered by it without an evaluation of their own.
+        assert run.metrics.evaluations.value("slow", "pass") == 1 and run.metrics.coalesced.value("slow") == 2
+        assert run.metrics.evaluations_running == 0
+
+    async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
+        run = gated_runner(Admission(limit=1))
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
+        await gate.wait_entered(1)
+        callers[0].cancel()
+        await asyncio.wait([callers[0]])
+        await turns_until(lambda: gate.entered == 2)
+        assert run.metrics.evaluations_running == 1
+        callers[1].cancel()
+        await asyncio.wait(callers)
+        # Ended behind a gate still closed (not by its deadline, 5 s away): cancelled, its slot back.
+        await run.drain()
+        assert run.metrics.evaluations_running == 0 and run.admission.running == 0
+        assert run._in_flight == {} and run._callers == {} and run._restarted == {} and run._unwinding == set()
+
+    async def test_drain_waits_for_the_evaluation_run_again(self, gate):
+        run = gated_runner(Admission())
+        callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
+        await gate.wait_entered(1)
+        callers[0].cancel()
+        await asyncio.wait([callers[0]])
+        drained = asyncio.create_task(run.drain())
+        await turns_until(lambda: gate.entered == 2)
+        assert not drained.done()
+        gate.open()
+        await drained
+        assert (await callers[1]).verdict is Outcome.PASS
+        assert run._in_flight == {} and run.admission.running == 0
+
+    async def test_an_exception_past_the_envelope_reaches_its_only_caller_unreported(self, monkeypatch):
+        loop = asyncio.get_running_loop()
+        reported: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _, context: reported.append(context))
+        runner, catalog = runner_for("ok")
+        runner.reuse_window_s = 60
+        break_after_evaluating(runner, monkeypatch)
+        with pytest.raises(RuntimeError, match="envelope"):
+            await runner.evaluate(catalog.get("ok"), {})
+        assert runner._in_flight == {} and runner._callers == {} and runner._recent == {}
+        assert runner.admission.running == 0
+        gc.collect()
+        assert reported == []
 
 
 def runner_on_a_clock(monkeypatch: pytest.MonkeyPatch) -> tuple[Runner, Catalog, list[float]]:
