@@ -1501,3 +1501,44 @@ class TestPartialAnswers:
         evaluation = await self.evaluate(catalog, prometheus, name, annotation)
         assert evaluation.verdict == Outcome.PASS
         assert evaluation.details["prometheus_warnings"] == [annotation]
+
+
+class TestPyrraBudgetGate:
+    """A Pyrra check without tiers (`tiers: []`, a pure budget gate) reads pyrra_availability alone: its plan has no
+    burnrate window, and the increase rule over the period alone tells whether the SLO's rules are loaded."""
+
+    @staticmethod
+    async def evaluate(prometheus, slo):
+        gate = {
+            "name": "gate",
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "tiers": [],
+            "min_budget_remaining": 0,
+            "pyrra": {"slo": slo, "metric": "eb_http_requests", "selectors": 'job="eb-pyrra"'},
+        }
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [gate]})],
+            Registry([ErrorBudgetCheck]),
+        )
+        sources = Sources(catalog.sources)
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            return await runner.evaluate(catalog.get("gate"), {}, at)
+        finally:
+            await sources.aclose()
+
+    async def test_a_budget_left_passes(self, prometheus):
+        # pyrra_availability 0.9995 at 99.9%: half the budget left (was: an internal error, StopIteration).
+        evaluation = await self.evaluate(prometheus, "eb-pyrra-api")
+        assert evaluation.verdict == Outcome.PASS, evaluation.reason
+        assert evaluation.value == pytest.approx(0.5), evaluation.reason
+
+    async def test_an_slo_without_rules_is_misconfigured(self, prometheus):
+        evaluation = await self.evaluate(prometheus, "eb-pyrra-nope")
+        assert evaluation.verdict == Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert evaluation.reason.startswith(
+            'no recording rule of Pyrra SLO slo="eb-pyrra-nope" has a series (not even the increase rule over 28d)'
+        ), evaluation.reason
