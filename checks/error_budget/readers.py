@@ -600,7 +600,8 @@ class PyrraReader:
             self._rule(f"increase{rule_window(period)}", args),
             ratios,
             f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series ({tried} the increase rule over '
-            f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
+            f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, that period {period} is the SLO's window "
+            "(Pyrra names its rules after it), and that Pyrra's rules are loaded",
         )
         found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
         totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)

@@ -301,6 +301,8 @@ CHECKS = [
             pyrra_check("burn", name="ebr-pyrra-burn-7d-no-generic", errors=None, period="7d"),
             pyrra_check("burn", name="ebr-pyrra-burn-30d-any-metric", metric=None, period="30d"),
             pyrra_check("burn", name="ebr-pyrra-burn-no-generic"),
+            # No error series: no burnrate window at all, as with a misspelled pyrra.slo.
+            pyrra_check("clean", name="ebr-pyrra-clean-7d-no-generic", errors=None, period="7d"),
         )
     ),
     # The SLOs are 99.9% (slo:objective:ratio, pyrra_objective): at 99% ebr-burn's 5% burns 5x, below every page tier.
@@ -1081,6 +1083,13 @@ class TestPyrraWindow:
             "(spec.window) is not the check's period"
         ), result.reason
         assert result.reason.endswith("set period to the SLO's window")
+
+    async def test_a_service_without_error_series_is_told_to_check_the_period_too(self, evaluate):
+        # No burnrate series, no increase rule over 7d: the rules' existence probe answers first, and named the
+        # SLO's name, metric and selectors, not the period that was wrong.
+        result = await evaluate("ebr-pyrra-clean-7d-no-generic")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "that period 7d is the SLO's window (Pyrra names its rules after it)" in result.reason, result.reason
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-burn", "ebr-pyrra-burn-no-generic"])
     async def test_a_check_with_the_slos_window_is_judged(self, evaluate, name):
