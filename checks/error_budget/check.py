@@ -266,7 +266,9 @@ class ErrorBudgetCheck(Check):
                 f"objective {format_number(self.objective)} is in percent; did you mean "
                 f"{format_number(self.objective * 100)}?"
             )
-        if (self.pyrra is not None and self.pyrra.total is None) or (
+        # A Pyrra budget gate (no tiers) reads pyrra_availability alone: pyrra.total and pyrra.errors read no window.
+        pyrra_windows = self.pyrra is not None and bool(self._tiers)
+        if (pyrra_windows and self.pyrra is not None and self.pyrra.total is None) or (
             self.sloth is not None and self.sloth.total_query is None
         ):
             field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
@@ -274,7 +276,7 @@ class ErrorBudgetCheck(Check):
                 f"without {field} a window whose rule recorded nothing (a service without error series) "
                 "is no data, not zero errors, and min_events_per_window cannot apply"
             )
-        elif (self.pyrra is not None and self.pyrra.errors is None) or (
+        elif (pyrra_windows and self.pyrra is not None and self.pyrra.errors is None) or (
             self.sloth is not None and self.sloth.errors_query is None
         ):
             field = "pyrra.errors" if self.pyrra is not None else "sloth.errors_query"

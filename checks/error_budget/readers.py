@@ -593,12 +593,15 @@ class PyrraReader:
     ) -> list[Probe]:
         # Pyrra's increase rule over the SLO window records whenever the total metric has series, errors or
         # not: it proves the SLO's rules are loaded under these names and labels.
+        ratios = tuple(queries["ratio"] for queries in windows.values())
+        # A pure budget gate (`tiers: []`) reads no burnrate window: the increase rule alone proves the rules.
+        tried = f"neither {ratios[0]} nor" if ratios else "not even"
         rules = Probe(
             self._rule(f"increase{rule_window(period)}", args),
-            tuple(queries["ratio"] for queries in windows.values()),
-            f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series (neither '
-            f"{next(iter(windows.values()))['ratio']} nor the increase rule over {period}): check "
-            "pyrra.slo, pyrra.metric and pyrra.selectors, and that Pyrra's rules are loaded",
+            ratios,
+            f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series ({tried} the increase rule over '
+            f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, that period {period} is the SLO's window "
+            "(Pyrra names its rules after it), and that Pyrra's rules are loaded",
         )
         found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
         totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)

@@ -301,6 +301,8 @@ CHECKS = [
             pyrra_check("burn", name="ebr-pyrra-burn-7d-no-generic", errors=None, period="7d"),
             pyrra_check("burn", name="ebr-pyrra-burn-30d-any-metric", metric=None, period="30d"),
             pyrra_check("burn", name="ebr-pyrra-burn-no-generic"),
+            # No error series: no burnrate window at all, as with a misspelled pyrra.slo.
+            pyrra_check("clean", name="ebr-pyrra-clean-7d-no-generic", errors=None, period="7d"),
         )
     ),
     # The SLOs are 99.9% (slo:objective:ratio, pyrra_objective): at 99% ebr-burn's 5% burns 5x, below every page tier.
@@ -1082,6 +1084,13 @@ class TestPyrraWindow:
         ), result.reason
         assert result.reason.endswith("set period to the SLO's window")
 
+    async def test_a_service_without_error_series_is_told_to_check_the_period_too(self, evaluate):
+        # No burnrate series, no increase rule over 7d: the rules' existence probe answers first, and named the
+        # SLO's name, metric and selectors, not the period that was wrong.
+        result = await evaluate("ebr-pyrra-clean-7d-no-generic")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "that period 7d is the SLO's window (Pyrra names its rules after it)" in result.reason, result.reason
+
     @pytest.mark.parametrize("name", ["ebr-pyrra-burn", "ebr-pyrra-burn-no-generic"])
     async def test_a_check_with_the_slos_window_is_judged(self, evaluate, name):
         result = await evaluate(name)
@@ -1501,3 +1510,44 @@ class TestPartialAnswers:
         evaluation = await self.evaluate(catalog, prometheus, name, annotation)
         assert evaluation.verdict == Outcome.PASS
         assert evaluation.details["prometheus_warnings"] == [annotation]
+
+
+class TestPyrraBudgetGate:
+    """A Pyrra check without tiers (`tiers: []`, a pure budget gate) reads pyrra_availability alone: its plan has no
+    burnrate window, and the increase rule over the period alone tells whether the SLO's rules are loaded."""
+
+    @staticmethod
+    async def evaluate(prometheus, slo):
+        gate = {
+            "name": "gate",
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "tiers": [],
+            "min_budget_remaining": 0,
+            "pyrra": {"slo": slo, "metric": "eb_http_requests", "selectors": 'job="eb-pyrra"'},
+        }
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [gate]})],
+            Registry([ErrorBudgetCheck]),
+        )
+        sources = Sources(catalog.sources)
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            return await runner.evaluate(catalog.get("gate"), {}, at)
+        finally:
+            await sources.aclose()
+
+    async def test_a_budget_left_passes(self, prometheus):
+        # pyrra_availability 0.9995 at 99.9%: half the budget left (was: an internal error, StopIteration).
+        evaluation = await self.evaluate(prometheus, "eb-pyrra-api")
+        assert evaluation.verdict == Outcome.PASS, evaluation.reason
+        assert evaluation.value == pytest.approx(0.5), evaluation.reason
+
+    async def test_an_slo_without_rules_is_misconfigured(self, prometheus):
+        evaluation = await self.evaluate(prometheus, "eb-pyrra-nope")
+        assert evaluation.verdict == Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert evaluation.reason.startswith(
+            'no recording rule of Pyrra SLO slo="eb-pyrra-nope" has a series (not even the increase rule over 28d)'
+        ), evaluation.reason

@@ -498,6 +498,16 @@ class TestWarnings:
         }
         assert make(ratio=None, sloth=sloth).sloth is not None
 
+    @pytest.mark.parametrize("pyrra", [{"slo": "api"}, {"slo": "api", "total": "t_total"}])
+    def test_a_pyrra_budget_gate_is_not_told_to_set_a_total_or_errors(self, pyrra):
+        # tiers: [] reads pyrra_availability alone: pyrra.total and pyrra.errors would read no window.
+        gate = make(period="28d", pyrra=pyrra, tiers=[], min_budget_remaining=0)
+        assert [w for w in gate.warnings() if "pyrra.total" in w or "pyrra.errors" in w] == []
+        tiered = make(period="28d", pyrra=pyrra, min_budget_remaining=0)
+        assert [w.split(" a window")[0] for w in tiered.warnings()] == [
+            "without pyrra.errors" if "total" in pyrra else "without pyrra.total"
+        ]
+
     def test_a_total_written_as_a_count_needs_no_warning(self):
         # min_events_per_window reads an increase() total as the count it is (TestMinimumEvidence).
         check = make(ratio={"errors": "sum(increase(e[{{ window }}]))", "total": "sum(increase(t[{{ window }}]))"})
