@@ -371,7 +371,13 @@ async def run_page(request: web.Request) -> web.Response:
         args = check.bind_args(args_in)
     except ArgError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
-    recorded = _recorded(request, check.name, check.shown_args(args), at) if at is not None else None
+    # The history holds a secret arg as <redacted>, whatever its value was: an answer recorded with another secret
+    # would compare equal, so a secret given (or its default) is evaluated, never matched to a recorded answer.
+    recorded = (
+        _recorded(request, check.name, check.shown_args(args), at)
+        if at is not None and not check.secret_params() & args.keys()
+        else None
+    )
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:

@@ -44,3 +44,45 @@ class TestSecretArgs:
         # Sent, `!="<redacted>"` would match every pod: broken1's and idle1's lines drawn as this answer's evidence.
         assert "which a page never sends again" in page
         assert "<polyline" not in page
+
+
+@pytest.fixture
+async def tenant_client(aiohttp_client, prometheus):
+    """The error-rate check with its label value a secret, selected with `=`: each secret its own pods."""
+    error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
+    secret = {
+        **error_rate,
+        "name": "tenant-error-rate",
+        "params": {"canary_hash": {"type": "label_value", "secret": True, "required": True}},
+    }
+    catalog = build_catalog(
+        [("ui.yaml", {"sources": {"default": {"url": prometheus.url}}, "checks": [secret]})], Registry.default()
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+class TestAnotherSecret:
+    """A run with a secret arg is never answered by a recorded answer: the history holds every secret as
+    <redacted>, so one recorded with another secret would look the same."""
+
+    async def test_a_form_with_another_secret_at_a_recorded_time_is_evaluated(self, tenant_client, prometheus):
+        client = tenant_client
+        recorded = await client.get(f"/api/v1/checks/tenant-error-rate/run?canary_hash=healthy1&at={prometheus.anchor}")
+        assert (await recorded.json())["verdict"] == "pass"
+        origin = f"http://{client.server.host}:{client.server.port}"
+        page = await client.post(
+            "/ui/checks/tenant-error-rate/run",
+            data={"canary_hash": "broken1", "at": str(prometheus.anchor)},
+            headers={"Origin": origin},
+        )
+        text = await page.text()
+        # Was healthy1's recorded PASS, shown as the answer for broken1 (10% 5xx).
+        assert 'id="verdict">FAIL<' in text
+        assert "Evaluated again as of" in text
+
+    async def test_the_link_of_a_recorded_answer_still_shows_it(self, tenant_client, prometheus):
+        client = tenant_client
+        recorded = await client.get(f"/api/v1/checks/tenant-error-rate/run?canary_hash=healthy1&at={prometheus.anchor}")
+        text = await (await client.get((await recorded.json())["ui_url"])).text()
+        assert 'id="verdict">PASS<' in text
+        assert "The answer as this replica recorded it" in text
