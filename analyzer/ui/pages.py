@@ -470,7 +470,8 @@ def _recorded_by_link(
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
     """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
     when this replica holds it."""
-    if request.method != "GET" or any(len(request.query.getall(key)) > 1 for key in request.query):
+    # HEAD as GET: a link checker (curl -I) must get the status a browser gets.
+    if request.method not in ("GET", "HEAD") or any(len(request.query.getall(key)) > 1 for key in request.query):
         return None
     args_in = {key: value for key, value in request.query.items() if key != "at" and value != ""}
     try:
