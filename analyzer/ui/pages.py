@@ -240,7 +240,9 @@ def _ignored_params(request: web.Request) -> str:
 
 
 async def _root(request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently(UI_PREFIX)
+    # With its query: `/ui?check=x&verdict=fail` dropped to `/ui/` would list every answer, filtered by nothing.
+    query = request.rel_url.raw_query_string
+    raise web.HTTPMovedPermanently(f"{UI_PREFIX}?{query}" if query else UI_PREFIX)
 
 
 @aiohttp_jinja2.template("index.html")
