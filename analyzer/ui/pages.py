@@ -346,14 +346,17 @@ async def run_page(request: web.Request) -> web.Response:
     unknown = [key for key in raw if key in RESERVED_ARG_NAMES]
     if unknown:
         raise ArgError(f"{unknown[0]!r} has no meaning on this page", unknown[0])
-    args_in = {key: values[0] for key, values in raw.items() if values[0] != ""}
+    written = {key: values[0] for key, values in raw.items()}
+    # An empty field means the param's default (or that it is missing), except for a param that takes the empty value
+    # (`min_length: 0`): there `p=` is "", as the API reads it and as the links of its answers write it.
+    args_in = {key: value for key, value in written.items() if value != "" or _takes_empty(check, key)}
     try:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
-    recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
+    recorded = _recorded_by_link(request, check.name, written, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
@@ -403,6 +406,11 @@ async def run_page(request: web.Request) -> web.Response:
     )
     entry = _as_entry(evaluation, check, generation.catalog.version)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
+
+
+def _takes_empty(check: Check, name: str) -> bool:
+    param = check.params.get(name)
+    return param is not None and param.min_length == 0
 
 
 def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dict[str, Any]:
@@ -475,7 +483,7 @@ def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | No
     # HEAD as GET: a link checker (curl -I) must get the status a browser gets.
     if request.method not in ("GET", "HEAD") or any(len(request.query.getall(key)) > 1 for key in request.query):
         return None
-    args_in = {key: value for key, value in request.query.items() if key != "at" and value != ""}
+    args_in = {key: value for key, value in request.query.items() if key != "at"}
     try:
         at = parse_time(request.query.get("at", "").strip())
     except ValueError:
