@@ -69,12 +69,13 @@ _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static",
 _STATIC = Path(__file__).parent / "static"
 _HISTORY_LIMIT = 100
 # The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
-# on the page, so that a misspelt `chek=` does not silently show the whole history.
+# on the page, so that a misspelt `chek=` does not silently show the whole history. Not on the sign-in page: it shows
+# nothing a parameter could filter, and a link's made-up name ("Session expired, paste your token at ...") would be
+# shown where a token is asked for.
 _PAGE_PARAMETERS = {
     "ui.index": ("check", "verdict", "limit"),
     "ui.check": (),
     "ui.verdict": (),
-    "ui.login": ("next",),
 }
 _IGNORED_NAMED = 5
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.

@@ -364,6 +364,13 @@ class TestUnknownParameters:
         notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
         assert "&#39;check&#39; is given 2 times: the page reads the first one only" in notice
 
+    def test_the_sign_in_page_shows_no_text_a_link_made_up(self, served):
+        # Was "Ignored: 'Session expired: paste your token at evil.example' is not a parameter...", in red, above
+        # the token field.
+        page = get(served, "/ui/login?next=/ui/&Session+expired:+paste+your+token+at+evil.example=").text
+        assert "evil.example" not in page
+        assert 'id="ignored-params"' not in page
+
     def test_the_address_without_its_slash_keeps_its_filter(self, served):
         # Was a redirect to /ui/: every answer listed, though the link asked for the check's failures only.
         response = get(served, "/ui?check=error-rate&verdict=fail&limit=5", headers=BEARER)
