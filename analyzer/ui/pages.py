@@ -225,7 +225,8 @@ def _ignored_params(request: web.Request) -> str:
     repeated = [key for key in reads if len(request.query.getall(key, [])) > 1]
     said = []
     if ignored:
-        named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
+        # A long name is cut, and says so: shown whole-looking, its first 64 characters would pass for the name.
+        named = ", ".join(repr(key[:64]) + ("..." if len(key) > 64 else "") for key in ignored[:_IGNORED_NAMED])
         more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
         subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
         reading = f"it reads {', '.join(reads)}" if reads else "it reads none"

@@ -364,6 +364,11 @@ class TestUnknownParameters:
         notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
         assert "&#39;check&#39; is given 2 times: the page reads the first one only" in notice
 
+    def test_a_long_name_is_cut_and_says_so(self, served):
+        page = get(served, "/ui/?" + "x" * 65 + "=1", headers=BEARER).text
+        notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;" + "x" * 64 + "&#39;... is not a parameter" in notice  # was the cut name, as if whole
+
     def test_the_sign_in_page_shows_no_text_a_link_made_up(self, served):
         # Was "Ignored: 'Session expired: paste your token at evil.example' is not a parameter...", in red, above
         # the token field.
