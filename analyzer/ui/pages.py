@@ -457,10 +457,28 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
-    for entry in history.query(check=name, limit=history.capacity, visible=visible):
-        if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
-            return _entry_dict(entry.seen_by(principal), asked=entry)
-    return None
+    matching = [
+        entry
+        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args)
+    ]
+    return _newest_of(matching, principal)
+
+
+def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any] | None:
+    """The newest of the recorded answers a page's address matches, with the others that answered differently: an
+    address cannot tell them apart (a link holds secrets as <redacted>; a reload may have changed the check between
+    two evaluations at the same time), so the page names them instead of passing the newest off as the only one."""
+    if not matching:
+        return None
+    newest = matching[0]
+    shown = _entry_dict(newest.seen_by(principal), asked=newest)
+    shown["also_matching"] = [
+        (other.seq, other.verdict)
+        for other in matching[1:]
+        if (other.verdict, other.reason) != (newest.verdict, newest.reason)
+    ]
+    return shown
 
 
 def _recorded_by_link(
@@ -471,12 +489,14 @@ def _recorded_by_link(
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
-    for entry in history.query(check=name, limit=history.capacity, visible=visible):
-        if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
-            continue
-        if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
-            return _entry_dict(entry.seen_by(principal), asked=entry)
-    return None
+    matching = [
+        entry
+        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        if entry.evaluated_at is not None
+        and format_time(entry.evaluated_at) == wanted
+        and {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in)
+    ]
+    return _newest_of(matching, principal)
 
 
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:

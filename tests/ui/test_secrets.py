@@ -3,6 +3,8 @@ that holds it as <redacted>."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analyzer.catalog import build_catalog
@@ -79,10 +81,21 @@ class TestAnotherSecret:
         # Was healthy1's recorded PASS, shown as the answer for broken1 (10% 5xx).
         assert 'id="verdict">FAIL<' in text
         assert "Evaluated again as of" in text
+        # Its link (<redacted> in the address) now matches both answers: the page names the one it does not show.
+        linked = await (await client.get((await recorded.json())["ui_url"])).text()
+        assert "The answer as this replica recorded it" in linked
+        also = linked.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert "holds 2 answers for this address" in also
+        assert re.search(r'<a href="/ui/verdicts/\d+">PASS \(verdict \d+\)</a>', also)
 
-    async def test_the_link_of_a_recorded_answer_still_shows_it(self, tenant_client, prometheus):
+    async def test_a_link_matching_answers_that_differ_names_the_others(self, tenant_client, prometheus):
         client = tenant_client
-        recorded = await client.get(f"/api/v1/checks/tenant-error-rate/run?canary_hash=healthy1&at={prometheus.anchor}")
-        text = await (await client.get((await recorded.json())["ui_url"])).text()
-        assert 'id="verdict">PASS<' in text
-        assert "The answer as this replica recorded it" in text
+        run = f"/api/v1/checks/tenant-error-rate/run?at={prometheus.anchor}&canary_hash="
+        healthy = await (await client.get(run + "healthy1")).json()
+        broken = await (await client.get(run + "broken1")).json()
+        assert healthy["ui_url"] == broken["ui_url"]  # the secret is <redacted> in both
+        page = await (await client.get(healthy["ui_url"])).text()
+        assert 'id="verdict">FAIL<' in page
+        # Was broken1's FAIL alone, as if the link of healthy1's PASS had no other answer.
+        also = page.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert re.search(r'<a href="/ui/verdicts/\d+">PASS \(verdict \d+\)</a>', also)
