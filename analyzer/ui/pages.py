@@ -69,12 +69,13 @@ _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static",
 _STATIC = Path(__file__).parent / "static"
 _HISTORY_LIMIT = 100
 # The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
-# on the page, so that a misspelt `chek=` does not silently show the whole history.
+# on the page, so that a misspelt `chek=` does not silently show the whole history. Not on the sign-in page: it shows
+# nothing a parameter could filter, and a link's made-up name ("Session expired, paste your token at ...") would be
+# shown where a token is asked for.
 _PAGE_PARAMETERS = {
     "ui.index": ("check", "verdict", "limit"),
     "ui.check": (),
     "ui.verdict": (),
-    "ui.login": ("next",),
 }
 _IGNORED_NAMED = 5
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
@@ -224,7 +225,8 @@ def _ignored_params(request: web.Request) -> str:
     repeated = [key for key in reads if len(request.query.getall(key, [])) > 1]
     said = []
     if ignored:
-        named = ", ".join(repr(key[:64]) for key in ignored[:_IGNORED_NAMED])
+        # A long name is cut, and says so: shown whole-looking, its first 64 characters would pass for the name.
+        named = ", ".join(repr(key[:64]) + ("..." if len(key) > 64 else "") for key in ignored[:_IGNORED_NAMED])
         more = f" and {len(ignored) - _IGNORED_NAMED} more" if len(ignored) > _IGNORED_NAMED else ""
         subject = "is not a parameter" if len(ignored) == 1 else "are not parameters"
         reading = f"it reads {', '.join(reads)}" if reads else "it reads none"
@@ -240,7 +242,9 @@ def _ignored_params(request: web.Request) -> str:
 
 
 async def _root(request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently(UI_PREFIX)
+    # With its query: `/ui?check=x&verdict=fail` dropped to `/ui/` would list every answer, filtered by nothing.
+    query = request.rel_url.raw_query_string
+    raise web.HTTPMovedPermanently(f"{UI_PREFIX}?{query}" if query else UI_PREFIX)
 
 
 @aiohttp_jinja2.template("index.html")
@@ -344,14 +348,17 @@ async def run_page(request: web.Request) -> web.Response:
     unknown = [key for key in raw if key in RESERVED_ARG_NAMES]
     if unknown:
         raise ArgError(f"{unknown[0]!r} has no meaning on this page", unknown[0])
-    args_in = {key: values[0] for key, values in raw.items() if values[0] != ""}
+    written = {key: values[0] for key, values in raw.items()}
+    # An empty field means the param's default (or that it is missing), except for a param that takes the empty value
+    # (`min_length: 0`): there `p=` is "", as the API reads it and as the links of its answers write it.
+    args_in = {key: value for key, value in written.items() if value != "" or _takes_empty(check, key)}
     try:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
-    recorded = _recorded_by_link(request, check.name, args_in, at) if at is not None else None
+    recorded = _recorded_by_link(request, check.name, written, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
@@ -371,7 +378,13 @@ async def run_page(request: web.Request) -> web.Response:
         args = check.bind_args(args_in)
     except ArgError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
-    recorded = _recorded(request, check.name, check.shown_args(args), at) if at is not None else None
+    # The history holds a secret arg as <redacted>, whatever its value was: an answer recorded with another secret
+    # would compare equal, so a secret given (or its default) is evaluated, never matched to a recorded answer.
+    recorded = (
+        _recorded(request, check.name, check.shown_args(args), at)
+        if at is not None and not check.secret_params() & args.keys()
+        else None
+    )
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
@@ -395,6 +408,11 @@ async def run_page(request: web.Request) -> web.Response:
     )
     entry = _as_entry(evaluation, check, generation.catalog.version)
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
+
+
+def _takes_empty(check: Check, name: str) -> bool:
+    param = check.params.get(name)
+    return param is not None and param.min_length == 0
 
 
 def _as_entry(evaluation: Evaluation, check: Check, catalog_version: str) -> dict[str, Any]:
@@ -439,10 +457,28 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
-    for entry in history.query(check=name, limit=history.capacity, visible=visible):
-        if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args):
-            return _entry_dict(entry.seen_by(principal), asked=entry)
-    return None
+    matching = [
+        entry
+        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args)
+    ]
+    return _newest_of(matching, principal)
+
+
+def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any] | None:
+    """The newest of the recorded answers a page's address matches, with the others that answered differently: an
+    address cannot tell them apart (a link holds secrets as <redacted>; a reload may have changed the check between
+    two evaluations at the same time), so the page names them instead of passing the newest off as the only one."""
+    if not matching:
+        return None
+    newest = matching[0]
+    shown = _entry_dict(newest.seen_by(principal), asked=newest)
+    shown["also_matching"] = [
+        (other.seq, other.verdict)
+        for other in matching[1:]
+        if (other.verdict, other.reason) != (newest.verdict, newest.reason)
+    ]
+    return shown
 
 
 def _recorded_by_link(
@@ -453,20 +489,23 @@ def _recorded_by_link(
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
-    for entry in history.query(check=name, limit=history.capacity, visible=visible):
-        if entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
-            continue
-        if {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in):
-            return _entry_dict(entry.seen_by(principal), asked=entry)
-    return None
+    matching = [
+        entry
+        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        if entry.evaluated_at is not None
+        and format_time(entry.evaluated_at) == wanted
+        and {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in)
+    ]
+    return _newest_of(matching, principal)
 
 
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
     """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
     when this replica holds it."""
-    if request.method != "GET" or any(len(request.query.getall(key)) > 1 for key in request.query):
+    # HEAD as GET: a link checker (curl -I) must get the status a browser gets.
+    if request.method not in ("GET", "HEAD") or any(len(request.query.getall(key)) > 1 for key in request.query):
         return None
-    args_in = {key: value for key, value in request.query.items() if key != "at" and value != ""}
+    args_in = {key: value for key, value in request.query.items() if key != "at"}
     try:
         at = parse_time(request.query.get("at", "").strip())
     except ValueError:

@@ -364,6 +364,25 @@ class TestUnknownParameters:
         notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
         assert "&#39;check&#39; is given 2 times: the page reads the first one only" in notice
 
+    def test_a_long_name_is_cut_and_says_so(self, served):
+        page = get(served, "/ui/?" + "x" * 65 + "=1", headers=BEARER).text
+        notice = page.split('id="ignored-params"', 1)[1].split("</p>", 1)[0]
+        assert "&#39;" + "x" * 64 + "&#39;... is not a parameter" in notice  # was the cut name, as if whole
+
+    def test_the_sign_in_page_shows_no_text_a_link_made_up(self, served):
+        # Was "Ignored: 'Session expired: paste your token at evil.example' is not a parameter...", in red, above
+        # the token field.
+        page = get(served, "/ui/login?next=/ui/&Session+expired:+paste+your+token+at+evil.example=").text
+        assert "evil.example" not in page
+        assert 'id="ignored-params"' not in page
+
+    def test_the_address_without_its_slash_keeps_its_filter(self, served):
+        # Was a redirect to /ui/: every answer listed, though the link asked for the check's failures only.
+        response = get(served, "/ui?check=error-rate&verdict=fail&limit=5", headers=BEARER)
+        assert response.status_code == 301
+        assert response.headers["Location"] == "/ui/?check=error-rate&verdict=fail&limit=5"
+        assert get(served, "/ui", headers=BEARER).headers["Location"] == "/ui/"
+
     def test_the_parameters_a_page_reads_are_not_named(self, served):
         assert 'id="ignored-params"' not in get(served, "/ui/?check=error-rate&verdict=pass", headers=BEARER).text
         assert 'id="ignored-params"' not in get(served, "/ui/login?next=/ui/").text

@@ -154,6 +154,25 @@ class TestAfterAReload:
         assert "The check is no longer in the catalog" in text
         assert (await reloading.get(ui_url.replace("burn1", "burn2"))).status == 404
 
+    async def test_a_link_answered_again_after_a_reload_names_the_earlier_answer(self, reloading, prometheus):
+        # The same check, args and time asked before and after a reload made its budget ten times larger.
+        run = f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}"
+        before = await (await reloading.get(run)).json()
+        await reloading.reload(99.0)
+        after = await (await reloading.get(run)).json()
+        assert before["ui_url"] == after["ui_url"] and before["reason"] != after["reason"]
+        page = await (await reloading.get(after["ui_url"])).text()
+        # Was the newer answer alone: the link Argo Rollouts kept of the earlier one showed it as that answer.
+        also = page.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert f"{before['verdict'].upper()} (verdict " in also
+
+    async def test_a_head_request_of_that_link_answers_as_its_get(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        await reloading.reload(99.9, with_budget=False)
+        assert (await reloading.head(ui_url)).status == 200  # was 404, while its GET showed the answer
+        assert (await reloading.head(ui_url.replace("burn1", "burn2"))).status == 404
+
 
 class TestACompositeAfterAReload:
     """The page of a composite's answer says when a reload has changed one of its members since, as it says for

@@ -3,6 +3,8 @@ that holds it as <redacted>."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analyzer.catalog import build_catalog
@@ -44,3 +46,56 @@ class TestSecretArgs:
         # Sent, `!="<redacted>"` would match every pod: broken1's and idle1's lines drawn as this answer's evidence.
         assert "which a page never sends again" in page
         assert "<polyline" not in page
+
+
+@pytest.fixture
+async def tenant_client(aiohttp_client, prometheus):
+    """The error-rate check with its label value a secret, selected with `=`: each secret its own pods."""
+    error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
+    secret = {
+        **error_rate,
+        "name": "tenant-error-rate",
+        "params": {"canary_hash": {"type": "label_value", "secret": True, "required": True}},
+    }
+    catalog = build_catalog(
+        [("ui.yaml", {"sources": {"default": {"url": prometheus.url}}, "checks": [secret]})], Registry.default()
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+class TestAnotherSecret:
+    """A run with a secret arg is never answered by a recorded answer: the history holds every secret as
+    <redacted>, so one recorded with another secret would look the same."""
+
+    async def test_a_form_with_another_secret_at_a_recorded_time_is_evaluated(self, tenant_client, prometheus):
+        client = tenant_client
+        recorded = await client.get(f"/api/v1/checks/tenant-error-rate/run?canary_hash=healthy1&at={prometheus.anchor}")
+        assert (await recorded.json())["verdict"] == "pass"
+        origin = f"http://{client.server.host}:{client.server.port}"
+        page = await client.post(
+            "/ui/checks/tenant-error-rate/run",
+            data={"canary_hash": "broken1", "at": str(prometheus.anchor)},
+            headers={"Origin": origin},
+        )
+        text = await page.text()
+        # Was healthy1's recorded PASS, shown as the answer for broken1 (10% 5xx).
+        assert 'id="verdict">FAIL<' in text
+        assert "Evaluated again as of" in text
+        # Its link (<redacted> in the address) now matches both answers: the page names the one it does not show.
+        linked = await (await client.get((await recorded.json())["ui_url"])).text()
+        assert "The answer as this replica recorded it" in linked
+        also = linked.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert "holds 2 answers for this address" in also
+        assert re.search(r'<a href="/ui/verdicts/\d+">PASS \(verdict \d+\)</a>', also)
+
+    async def test_a_link_matching_answers_that_differ_names_the_others(self, tenant_client, prometheus):
+        client = tenant_client
+        run = f"/api/v1/checks/tenant-error-rate/run?at={prometheus.anchor}&canary_hash="
+        healthy = await (await client.get(run + "healthy1")).json()
+        broken = await (await client.get(run + "broken1")).json()
+        assert healthy["ui_url"] == broken["ui_url"]  # the secret is <redacted> in both
+        page = await (await client.get(healthy["ui_url"])).text()
+        assert 'id="verdict">FAIL<' in page
+        # Was broken1's FAIL alone, as if the link of healthy1's PASS had no other answer.
+        also = page.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert re.search(r'<a href="/ui/verdicts/\d+">PASS \(verdict \d+\)</a>', also)
