@@ -456,6 +456,15 @@ class TestWarnings:
         ]
         assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
 
+    @pytest.mark.parametrize("function", ["sum_over_time", "delta", "idelta", "changes", "resets"])
+    @pytest.mark.parametrize("spacing", ["", " "])
+    def test_every_count_like_function_warns_at_any_minimum(self, function, spacing):
+        # A minimum of one event is a minimum too: a count read per second still passes it on one sample.
+        total = f"sum({function}{spacing}(t_gauge[{{{{ window }}}}]))"
+        check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total}, min_events_per_window=1)
+        warned = [w for w in check.warnings() if w.startswith("sloth.total_query")]
+        assert len(warned) == 1 and warned[0].startswith(f"sloth.total_query calls {function}() and neither")
+
     @pytest.mark.parametrize(
         "total",
         [
