@@ -424,6 +424,18 @@ class TestStdoutIsAnInput:
         # Nothing written into it: empty as the shell left it, or the input as it was.
         assert path.read_text() == ("" if mode == "wb" else written)
 
+    def test_a_closed_stdout_is_no_input(self, tmp_path):
+        # `>&-`: Python has no sys.stdout at all; there is no file to compare, and the catalog is still validated.
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": []}))
+        result = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "analyzer.cli", "validate", str(path)],
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stderr) == (0, "")
+
 
 class TestCatalogFilesWithoutTheLoader:
     """The cli lists a catalog path's files as the loader does, without importing it."""
