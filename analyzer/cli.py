@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import json
 import os
@@ -226,12 +227,15 @@ def _to_stdout(write: Callable[[TextIO], object]) -> None:
     command goes on to its exit code (`_command` decides what the lost output means for it). A reader gone
     (`| head`) raises BrokenPipeError, as print does."""
     try:
-        if sys.stdout is not None:
-            write(sys.stdout)
+        if sys.stdout is None:
+            # Closed (`>&-`): Python has no stdout at all, and what the command prints is lost as on a full disk.
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        write(sys.stdout)
     except BrokenPipeError:
         raise
     except OSError as exc:
-        _silence_stdout()
+        if sys.stdout is not None:
+            _silence_stdout()
         if not _stdout_lost:
             print(f"analyzer: cannot write to stdout: {exc.strerror or exc}", file=sys.stderr)
         _stdout_lost.append(exc.strerror or str(exc))

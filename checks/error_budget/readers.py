@@ -560,11 +560,19 @@ class PyrraReader:
     def _same_window(self, period: str, queries: Mapping[str, str], results: Results) -> None:
         """CheckMisconfigured when the SLO's window (pyrra_window, with --generic-rules) is not `period`: Pyrra names
         its burnrate rules after the SLO window (a 28d SLO records burnrate1h, a 7d one burnrate15m), so the check
-        would read windows Pyrra does not record, as zero errors when the total counts traffic."""
+        would read windows Pyrra does not record, as zero errors when the total counts traffic. SourceRejected when
+        pyrra_window is no window (not finite, or not above 0)."""
         recorded_s = results[queries["window"]].single_value("Pyrra pyrra_window query")
         period_s = parse_duration(period)
-        if recorded_s is None or not math.isfinite(recorded_s) or recorded_s <= 0:
+        if recorded_s is None:
             return
+        if not math.isfinite(recorded_s) or recorded_s <= 0:
+            # Not read as unrecorded: its series excuses an absent increase rule over the period (see probes), so a
+            # window of another length would go unnoticed and its unrecorded windows read as zero errors.
+            raise SourceRejected(
+                f'Pyrra SLO {{slo="{self._sli.slo}"}} records pyrra_window {format_number(recorded_s)}, which is no '
+                f"window (seconds above 0): whether the SLO's window is the check's period {period} cannot be told"
+            )
         if math.isclose(recorded_s, period_s, rel_tol=1e-9):
             return
         recorded = _days_text(recorded_s)
@@ -664,7 +672,13 @@ def _pyrra_names(recorded_s: float | None, period_s: float, period: str) -> str:
     """How Pyrra names the burnrate rules of an SLO whose window is `recorded_s` (when known) and of one over
     `period`."""
     ours = f"burnrate{pyrra_tiers(period_s)[0].long} for {period}"
-    theirs = "" if recorded_s is None else f"burnrate{pyrra_tiers(recorded_s)[0].long} for {_days_text(recorded_s)}, "
+    try:
+        theirs = (
+            "" if recorded_s is None else f"burnrate{pyrra_tiers(recorded_s)[0].long} for {_days_text(recorded_s)}, "
+        )
+    except ValueError:
+        # A window too short for tiers of distinct windows (under a day): what Pyrra records for it is not named.
+        theirs = ""
     return (
         f"Pyrra names its burnrate rules after the SLO window ({theirs}{ours}), so the check would read windows "
         "Pyrra does not record"
@@ -673,7 +687,8 @@ def _pyrra_names(recorded_s: float | None, period_s: float, period: str) -> str:
 
 def _days_text(seconds: float) -> str:
     """A window as a period is written: whole days in days (2419200 -> 28d), else as Prometheus prints it."""
-    return f"{round(seconds) // 86400}d" if round(seconds) % 86400 == 0 else prometheus_duration(seconds)
+    days, rest = divmod(round(seconds), 86400)
+    return f"{days}d" if days > 0 and rest == 0 else prometheus_duration(seconds)
 
 
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:

@@ -340,6 +340,16 @@ class TestEmptyOptionValues:
 SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
 
 
+def closed_stdout(*words):
+    """`analyzer WORDS >&-`, as a shell runs it."""
+    return subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "analyzer.cli", *words],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+
+
 class TestOutputThatCannotBeWritten:
     """A stdout that cannot be written (a full disk under `> catalog.yaml`) is said once on stderr, never a
     traceback: `validate` keeps its exit code, `import` and `list`, whose output is what they are for, exit 5."""
@@ -391,6 +401,23 @@ class TestOutputThatCannotBeWritten:
         assert lines[-1] == "analyzer: cannot write to stdout: No space left on device", result.stderr
         assert "pass_if: '<< 1' is not a condition" in lines[0]
 
+    @pytest.mark.parametrize(
+        ("words", "code"),
+        [
+            (["validate", "CATALOG"], 0),
+            (["list", "--catalog", "CATALOG"], 5),
+            (["import", "sloth", str(SLOTH_SPEC)], 5),
+        ],
+    )
+    def test_a_closed_stdout(self, tmp_path, words, code):
+        # `>&-`: the checks `import` prints are lost as on a full disk (it exited 0 with nothing written).
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        result = closed_stdout(*(str(catalog) if w == "CATALOG" else w for w in words))
+        assert (result.returncode, result.stderr) == (code, "analyzer: cannot write to stdout: Bad file descriptor\n")
+
 
 class TestStdoutIsAnInput:
     """`validate` and `import` refuse, as a usage error, a stdout that is a file they read: `> slos.yaml` emptied
@@ -423,6 +450,13 @@ class TestStdoutIsAnInput:
         )
         # Nothing written into it: empty as the shell left it, or the input as it was.
         assert path.read_text() == ("" if mode == "wb" else written)
+
+    def test_a_closed_stdout_is_no_input(self, tmp_path):
+        # `>&-`: Python has no sys.stdout at all; there is no file to compare, and the catalog is still validated.
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": []}))
+        result = closed_stdout("validate", str(path))
+        assert (result.returncode, result.stderr) == (0, "analyzer: cannot write to stdout: Bad file descriptor\n")
 
 
 class TestCatalogFilesWithoutTheLoader:

@@ -305,6 +305,12 @@ CHECKS = [
             pyrra_check("clean", name="ebr-pyrra-clean-7d-no-generic", errors=None, period="7d"),
         )
     ),
+    # Pyrra's increase rule over the SLO window read as absent (selected away: its series carry `code`, the burnrate
+    # series do not) while pyrra_window records the check's period: an increase rule group not loaded here.
+    {
+        **pyrra_check("burn", name="ebr-pyrra-burn-increase-absent"),
+        "pyrra": {**pyrra_check("burn")["pyrra"], "selectors": 'job="ebr-burn", code=""'},
+    },
     # The SLOs are 99.9% (slo:objective:ratio, pyrra_objective): at 99% ebr-burn's 5% burns 5x, below every page tier.
     sloth_check("burn", name="ebr-sloth-burn-99", objective=99),
     pyrra_check("burn", name="ebr-pyrra-burn-99", objective=99),
@@ -1095,6 +1101,13 @@ class TestPyrraWindow:
     async def test_a_check_with_the_slos_window_is_judged(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50, rel=1e-6), result.reason
+
+    async def test_the_recorded_window_excuses_an_absent_increase_rule(self, evaluate):
+        # pyrra_window 2419200 is the check's 28d, so the burnrate rules are the check's windows: the check judges
+        # them (ebr-burn's 50x) rather than refuse for the increase rule, which it does not read.
+        result = await evaluate("ebr-pyrra-burn-increase-absent")
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50, rel=1e-6), result.reason
+        assert 'ebr_http_requests:increase4w{slo="ebr-burn", job="ebr-burn", code=""}' in result.details["queries"]
 
 
 class TestSloObjective:

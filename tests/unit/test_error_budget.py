@@ -456,6 +456,15 @@ class TestWarnings:
         ]
         assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
 
+    @pytest.mark.parametrize("function", ["sum_over_time", "delta", "idelta", "changes", "resets"])
+    @pytest.mark.parametrize("spacing", ["", " "])
+    def test_every_count_like_function_warns_at_any_minimum(self, function, spacing):
+        # A minimum of one event is a minimum too: a count read per second still passes it on one sample.
+        total = f"sum({function}{spacing}(t_gauge[{{{{ window }}}}]))"
+        check = make(ratio=None, sloth={"sloth_id": "svc-slo", "total_query": total}, min_events_per_window=1)
+        warned = [w for w in check.warnings() if w.startswith("sloth.total_query")]
+        assert len(warned) == 1 and warned[0].startswith(f"sloth.total_query calls {function}() and neither")
+
     @pytest.mark.parametrize(
         "total",
         [
@@ -1603,6 +1612,64 @@ class TestRatiosOutsideZeroToOne:
             aiohttp_server, fake, {"period": "28d", "pyrra": {"slo": "api"}, "min_budget_remaining": 0}
         )
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+
+
+class RecordedWindow(FakePrometheus):
+    """A FakePrometheus whose Pyrra SLO records pyrra_window `window_s` (None: not recorded)."""
+
+    def __init__(self, window_s, **fields):
+        super().__init__(**fields)
+        self.window_s = window_s
+
+    def answer(self, window, part):
+        return self.window_s if part == "window" else super().answer(window, part)
+
+
+class TestPyrraWindowAnswers:
+    """A pyrra_window that is no window (not finite, not above 0) is a broken answer: it excuses an absent increase
+    rule over the period like a recorded window, so read as unrecorded a 28d SLO passed a 7d check while burning."""
+
+    @staticmethod
+    def burning_28d_slo(window, part):
+        # 5% errors in every burnrate rule a 28d SLO records; no increase1w (a 7d SLO's), the total counts traffic.
+        if part == "ratio":
+            return "0.05" if window in ("5m", "30m", "1h", "2h", "6h", "1d", "4d") else None
+        return None if part in ("rules", "availability", "objective") else "10"
+
+    async def evaluate(self, aiohttp_server, window_s):
+        fake = RecordedWindow(window_s, expected=1, value=self.burning_28d_slo)
+        pyrra = {"slo": "api", "metric": "http_requests", "total": "http_requests_total"}
+        return await run_against(aiohttp_server, fake, {"period": "7d", "accept_unjudged_tiers": True, "pyrra": pyrra})
+
+    @pytest.mark.parametrize(
+        ("window_s", "shown"), [("0", "0"), ("-2419200", "-2.4192e+06"), ("NaN", "NaN"), ("+Inf", "inf")]
+    )
+    async def test_no_window_is_an_error(self, aiohttp_server, window_s, shown):
+        evaluation = await self.evaluate(aiohttp_server, window_s)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected", evaluation.reason
+        assert evaluation.reason == (
+            f'Pyrra SLO {{slo="api"}} records pyrra_window {shown}, which is no window (seconds above 0): whether '
+            "the SLO's window is the check's period 7d cannot be told"
+        )
+
+    @pytest.mark.parametrize(("window_s", "reason"), [("2419200", "has a window of 28d"), (None, "records no")])
+    async def test_another_window_or_none_is_misconfigured(self, aiohttp_server, window_s, reason):
+        evaluation = await self.evaluate(aiohttp_server, window_s)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
+        assert evaluation.reason.startswith(f'Pyrra SLO {{slo="api"}} {reason}'), evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("window_s", "shown"), [("0.5", "500ms (pyrra_window 0.5)"), ("3600", "1h (pyrra_window 3600)")]
+    )
+    async def test_a_window_too_short_for_pyrras_tiers_is_another_window(self, aiohttp_server, window_s, shown):
+        # Before: an internal error naming the tiers of the recorded window, which have no two distinct windows.
+        evaluation = await self.evaluate(aiohttp_server, window_s)
+        assert evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason == (
+            f'Pyrra SLO {{slo="api"}} has a window of {shown}, not the check\'s period 7d: Pyrra names its '
+            "burnrate rules after the SLO window (burnrate15m for 7d), so the check would read windows Pyrra does "
+            f"not record; set period: {shown.split()[0]}"
+        )
 
 
 class TestPyrraQueries:
