@@ -617,6 +617,21 @@ class TestIdleRunner:
         assert run.metrics.evaluations.value("slow", "pass") == 1 and run.metrics.coalesced.value("slow") == 2
         assert run.metrics.evaluations_running == 0
 
+    async def test_the_evaluation_run_again_keeps_the_deadline_of_the_one_its_callers_joined(self, gate):
+        # A fresh deadline would answer them up to twice the check's deadline after they asked: past the 10 s of
+        # Argo's web provider, which the 8 s deadline is set below.
+        run = gated_runner(Admission())
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.wait([first])
+        await gate.wait_entered(2)
+        assert gate.deadlines[1] == gate.deadlines[0]
+        gate.open()
+        assert (await joined).verdict is Outcome.PASS
+
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
