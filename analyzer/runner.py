@@ -152,6 +152,15 @@ class Runner:
                 shared.set_exception(exc)
                 shared.exception()  # retrieved: the callers that joined get it, and no one else is left to see it
                 raise
+            if callers[shared] > 1:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Its caller was cancelled and the kind answered that with what it had (a plugin may): an answer
+                    # for no one, not for the callers that joined, who get the evaluation run again as after a
+                    # cancellation that unwound. Only when someone joined: no call on the usual path.
+                    callers[shared] -= 1
+                    self._restart(key, shared, caller, check, dict(args), at, backtest, deadline_at)
+                    raise asyncio.CancelledError
             self._settled(key, shared, caller)
             if self.reuse_window_s > 0:
                 self._remember(key, evaluation)

@@ -63,6 +63,14 @@ class ScriptedCheck(Check):
                 await probe.closed.wait()
                 probe.log.append("closed")
                 raise
+        if self.name == "swallows-cancel":
+            # A kind that answers what it has when cancelled, as a plugin may (none of the built-in ones does).
+            probe = CLOSING["swallow"]
+            probe.entered.set()
+            try:
+                await probe.hold.wait()
+            except asyncio.CancelledError:
+                return Verdict(outcome=Outcome.FAIL, reason="interrupted")
         if self.name == "where":
             WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
@@ -631,6 +639,24 @@ class TestIdleRunner:
         assert gate.deadlines[1] == gate.deadlines[0]
         gate.open()
         assert (await joined).verdict is Outcome.PASS
+
+    async def test_a_cancellation_a_kind_answered_is_not_the_answer_of_those_that_joined(self):
+        # One caller hanging up cannot change what the others get: the kind's answer to it was for no one.
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        check = catalog.get("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(check, {}))
+        await probe.entered.wait()
+        joined = asyncio.create_task(runner.evaluate(check, {}))
+        await turns_until(lambda: 2 in runner._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        assert first.cancelled()
+        probe.hold.set()
+        evaluation = await joined
+        assert evaluation.verdict is Outcome.PASS
+        assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
+        assert runner.admission.running == 0
 
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
