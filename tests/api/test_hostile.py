@@ -314,3 +314,52 @@ class TestHangingUp:
             assert runner_of_catalog.admission.running == 0
         finally:
             await runner.cleanup()
+
+    async def test_the_query_run_again_for_callers_that_joined_is_closed_when_the_last_hangs_up(self):
+        # Each query that reaches this Prometheus: an event set once its client closes the connection.
+        arrivals: asyncio.Queue[asyncio.Event] = asyncio.Queue()
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            closed = asyncio.Event()
+            arrivals.put_nowait(closed)
+            if await reader.read() == b"":
+                closed.set()
+            writer.close()
+
+        prometheus = await asyncio.start_server(hold, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{prometheus.sockets[0].getsockname()[1]}"
+        check = {"name": "held", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 60}
+        catalog = gate_catalog(check, sources={"default": {"url": url, "timeout_s": 60}})
+        settings = Settings(probe_sources=False)
+        app = create_app(settings, catalog, REGISTRY)
+        runner = make_runner(app, settings, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            run = rawhttp.request("GET", "/api/v1/checks/held/run")
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, first = await asyncio.open_connection(host, port)
+                first.write(run)
+                first_query = await arrivals.get()
+                _, joined = await asyncio.open_connection(host, port)
+                joined.write(run)
+                # No event says a request joined: the counter of joins does, within a few turns of the loop.
+                while app[METRICS].coalesced.value("held") < 1:
+                    await asyncio.sleep(0)
+                first.close()
+                await first_query.wait()
+                query_run_again = await arrivals.get()
+                joined.close()
+                await query_run_again.wait()
+                await app[LIVE].drain()
+            evaluations = app[LIVE].current.runner
+            assert evaluations._in_flight == {} and evaluations._callers == {} and evaluations._restarted == {}
+            assert evaluations._unwinding == set() and evaluations.admission.running == 0
+            assert app[METRICS].evaluations_running == 0 and arrivals.empty()
+        finally:
+            await runner.cleanup()
+            prometheus.close()
+            await prometheus.wait_closed()
