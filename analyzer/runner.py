@@ -305,8 +305,8 @@ class Runner:
         from now)."""
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
-        deadline_s = check.deadline_s or self.default_deadline_s
-        loop = asyncio.get_running_loop()
+        if deadline_at is None:
+            deadline_at = asyncio.get_running_loop().time() + (check.deadline_s or self.default_deadline_s)
         secret = check.secret_params()
         # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
         secret_values = (
@@ -318,7 +318,7 @@ class Runner:
         ctx = EvalContext(
             args,
             evaluation_time,
-            loop.time() + deadline_s if deadline_at is None else deadline_at,
+            deadline_at,
             self.sources,
             lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
             check,
@@ -338,6 +338,7 @@ class Runner:
                 # in the source's error mapping, not a verdict on the release.
                 verdict, error_code, http_status = self._crashed(check, exc, secret_values)
             else:
+                deadline_s = check.deadline_s or self.default_deadline_s
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
