@@ -73,11 +73,17 @@ class _AttributingRunner(Runner):
     """A runner that tells a recording source which check (a composite, or one of its members) sends a query."""
 
     async def _evaluate(
-        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool, hidden: tuple[str, ...] = ()
+        self,
+        check: Check,
+        args: dict[str, ArgValue],
+        at: datetime | None,
+        backtest: bool,
+        hidden: tuple[str, ...] = (),
+        deadline_at: float | None = None,
     ) -> Evaluation:
         token = _SENDER.set(check.name)
         try:
-            return await super()._evaluate(check, args, at, backtest, hidden)
+            return await super()._evaluate(check, args, at, backtest, hidden, deadline_at)
         finally:
             _SENDER.reset(token)
 

@@ -128,17 +128,21 @@ class Runner:
             # less CPU per answer (its turns keep requests from crowding the next bounded resource: connections,
             # admission; docs/performance.md). Identical requests join the future this puts in flight; if the
             # caller hangs up while they wait, they get an evaluation run again in a task of its own.
-            shared: asyncio.Future[Evaluation] = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            shared: asyncio.Future[Evaluation] = loop.create_future()
             self._in_flight[key] = shared
             callers = self._callers
             callers[shared] = 1
+            # Kept by an evaluation run again for the callers that joined: they are answered within the deadline of
+            # the one they joined, as the check's deadline promises them (below the caller's own timeout).
+            deadline_at = loop.time() + (check.deadline_s or self.default_deadline_s)
             try:
-                evaluation = await self._evaluate(check, dict(args), at, backtest)
+                evaluation = await self._evaluate(check, dict(args), at, backtest, (), deadline_at)
             except asyncio.CancelledError:
                 # Its queries are closed already: the cancellation unwound through them to here.
                 if callers[shared] > 1:
                     callers[shared] -= 1
-                    self._restart(key, shared, caller, check, dict(args), at, backtest)
+                    self._restart(key, shared, caller, check, dict(args), at, backtest, deadline_at)
                 else:
                     self._settled(key, shared, caller)
                     shared.cancel()
@@ -148,6 +152,15 @@ class Runner:
                 shared.set_exception(exc)
                 shared.exception()  # retrieved: the callers that joined get it, and no one else is left to see it
                 raise
+            if callers[shared] > 1:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Its caller was cancelled and the kind answered that with what it had (a plugin may): an answer
+                    # for no one, not for the callers that joined, who get the evaluation run again as after a
+                    # cancellation that unwound. Only when someone joined: no call on the usual path.
+                    callers[shared] -= 1
+                    self._restart(key, shared, caller, check, dict(args), at, backtest, deadline_at)
+                    raise asyncio.CancelledError
             self._settled(key, shared, caller)
             if self.reuse_window_s > 0:
                 self._remember(key, evaluation)
@@ -196,10 +209,11 @@ class Runner:
         args: dict[str, ArgValue],
         at: datetime | None,
         backtest: bool,
+        deadline_at: float,
     ) -> None:
-        """Evaluate again, in a task of its own, for the callers that joined `shared`; the slot the first caller
-        held goes with it."""
-        task = asyncio.get_running_loop().create_task(self._evaluate(check, args, at, backtest))
+        """Evaluate again, in a task of its own and by the first one's deadline (`deadline_at`), for the callers
+        that joined `shared`; the slot the first caller held goes with it."""
+        task = asyncio.get_running_loop().create_task(self._evaluate(check, args, at, backtest, (), deadline_at))
         self._restarted[shared] = task
         # The slot is given back by the callback, not inside the task: a task cancelled before it started never runs.
         task.add_done_callback(functools.partial(self._restart_done, key, shared, caller))
@@ -278,14 +292,21 @@ class Runner:
         expiries.append((until, key))
 
     async def _evaluate(
-        self, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool, hidden: tuple[str, ...] = ()
+        self,
+        check: Check,
+        args: dict[str, ArgValue],
+        at: datetime | None,
+        backtest: bool,
+        hidden: tuple[str, ...] = (),
+        deadline_at: float | None = None,
     ) -> Evaluation:
         """`hidden`: the secret values of the combining checks this one is a member of (a secret of theirs may be
-        an arg this check does not declare secret)."""
+        an arg this check does not declare secret); `deadline_at`: the loop time to end by (None: the check's deadline
+        from now)."""
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
-        deadline_s = check.deadline_s or self.default_deadline_s
-        loop = asyncio.get_running_loop()
+        if deadline_at is None:
+            deadline_at = asyncio.get_running_loop().time() + (check.deadline_s or self.default_deadline_s)
         secret = check.secret_params()
         # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
         secret_values = (
@@ -297,7 +318,7 @@ class Runner:
         ctx = EvalContext(
             args,
             evaluation_time,
-            loop.time() + deadline_s,
+            deadline_at,
             self.sources,
             lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
             check,
@@ -317,6 +338,7 @@ class Runner:
                 # in the source's error mapping, not a verdict on the release.
                 verdict, error_code, http_status = self._crashed(check, exc, secret_values)
             else:
+                deadline_s = check.deadline_s or self.default_deadline_s
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:

@@ -18,6 +18,8 @@ class Gate:
     def __init__(self) -> None:
         self.opened = asyncio.Event()
         self.entered = 0
+        # The deadline (loop time) of each evaluation that came to the gate, in order.
+        self.deadlines: list[float] = []
         self._entered_changed = asyncio.Condition()
 
     async def wait_entered(self, count: int) -> None:
@@ -46,7 +48,9 @@ class GateCheck(Check):
     outcome: Outcome = Outcome.PASS
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
-        await GATES[self.gate].enter()
+        gate = GATES[self.gate]
+        gate.deadlines.append(ctx.deadline)
+        await gate.enter()
         return Verdict(outcome=self.outcome, reason=f"gate {self.gate} opened", value=1.0, threshold=1.0)
 
 

@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from analyzer.appkeys import METRICS
+from analyzer.appkeys import LIVE, METRICS
 from analyzer.logs import EventSampler, configure_logging, report_dropped
 from analyzer.server import make_runner
 from analyzer.settings import Settings
@@ -281,3 +281,85 @@ class TestHangingUp:
                     await held.closed.wait()
             finally:
                 await runner.cleanup()
+
+    async def test_a_caller_that_joined_one_gone_is_answered_within_the_deadline_it_joined(self, gate):
+        # An idle server evaluates in the first caller's task: its hang-up has the evaluation run again for those
+        # that joined it, by the deadline they were promised (Argo's web provider gives up at 10 s, the deadline is 8).
+        catalog = gate_catalog({"name": "held", "kind": "gate", "gate": "g"})
+        settings = Settings(probe_sources=False)
+        app = create_app(settings, catalog, REGISTRY)
+        runner = make_runner(app, settings, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            run = rawhttp.request("GET", "/api/v1/checks/held/run")
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, first = await asyncio.open_connection(host, port)
+                first.write(run)
+                await gate.wait_entered(1)
+                joined = asyncio.create_task(rawhttp.send(host, port, run))
+                # No event says a request joined: the counter of joins does, within a few turns of the loop.
+                while app[METRICS].coalesced.value("held") < 1:
+                    await asyncio.sleep(0)
+                first.close()
+                await gate.wait_entered(2)
+                assert gate.deadlines[1] == gate.deadlines[0]
+                gate.open()
+                answer = await joined
+            assert answer.status == 200 and answer.json()["verdict"] == "pass"
+            runner_of_catalog = app[LIVE].current.runner
+            assert runner_of_catalog._in_flight == {} and runner_of_catalog._restarted == {}
+            assert runner_of_catalog.admission.running == 0
+        finally:
+            await runner.cleanup()
+
+    async def test_the_query_run_again_for_callers_that_joined_is_closed_when_the_last_hangs_up(self):
+        # Each query that reaches this Prometheus: an event set once its client closes the connection.
+        arrivals: asyncio.Queue[asyncio.Event] = asyncio.Queue()
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            closed = asyncio.Event()
+            arrivals.put_nowait(closed)
+            if await reader.read() == b"":
+                closed.set()
+            writer.close()
+
+        prometheus = await asyncio.start_server(hold, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{prometheus.sockets[0].getsockname()[1]}"
+        check = {"name": "held", "kind": "prometheus", "query": "up", "pass_if": "< 1", "deadline_s": 60}
+        catalog = gate_catalog(check, sources={"default": {"url": url, "timeout_s": 60}})
+        settings = Settings(probe_sources=False)
+        app = create_app(settings, catalog, REGISTRY)
+        runner = make_runner(app, settings, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            run = rawhttp.request("GET", "/api/v1/checks/held/run")
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, first = await asyncio.open_connection(host, port)
+                first.write(run)
+                first_query = await arrivals.get()
+                _, joined = await asyncio.open_connection(host, port)
+                joined.write(run)
+                # No event says a request joined: the counter of joins does, within a few turns of the loop.
+                while app[METRICS].coalesced.value("held") < 1:
+                    await asyncio.sleep(0)
+                first.close()
+                await first_query.wait()
+                query_run_again = await arrivals.get()
+                joined.close()
+                await query_run_again.wait()
+                await app[LIVE].drain()
+            evaluations = app[LIVE].current.runner
+            assert evaluations._in_flight == {} and evaluations._callers == {} and evaluations._restarted == {}
+            assert evaluations._unwinding == set() and evaluations.admission.running == 0
+            assert app[METRICS].evaluations_running == 0 and arrivals.empty()
+        finally:
+            await runner.cleanup()
+            prometheus.close()
+            await prometheus.wait_closed()

@@ -63,6 +63,14 @@ class ScriptedCheck(Check):
                 await probe.closed.wait()
                 probe.log.append("closed")
                 raise
+        if self.name == "swallows-cancel":
+            # A kind that answers what it has when cancelled, as a plugin may (none of the built-in ones does).
+            probe = CLOSING["swallow"]
+            probe.entered.set()
+            try:
+                await probe.hold.wait()
+            except asyncio.CancelledError:
+                return Verdict(outcome=Outcome.FAIL, reason="interrupted")
         if self.name == "where":
             WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
@@ -616,6 +624,39 @@ class TestIdleRunner:
         # One verdict reached, two callers answered by it without an evaluation of their own.
         assert run.metrics.evaluations.value("slow", "pass") == 1 and run.metrics.coalesced.value("slow") == 2
         assert run.metrics.evaluations_running == 0
+
+    async def test_the_evaluation_run_again_keeps_the_deadline_of_the_one_its_callers_joined(self, gate):
+        # A fresh deadline would answer them up to twice the check's deadline after they asked: past the 10 s of
+        # Argo's web provider, which the 8 s deadline is set below.
+        run = gated_runner(Admission())
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.wait([first])
+        await gate.wait_entered(2)
+        assert gate.deadlines[1] == gate.deadlines[0]
+        gate.open()
+        assert (await joined).verdict is Outcome.PASS
+
+    async def test_a_cancellation_a_kind_answered_is_not_the_answer_of_those_that_joined(self):
+        # One caller hanging up cannot change what the others get: the kind's answer to it was for no one.
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        check = catalog.get("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(check, {}))
+        await probe.entered.wait()
+        joined = asyncio.create_task(runner.evaluate(check, {}))
+        await turns_until(lambda: 2 in runner._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        assert first.cancelled()
+        probe.hold.set()
+        evaluation = await joined
+        assert evaluation.verdict is Outcome.PASS
+        assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
+        assert runner.admission.running == 0
 
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
