@@ -111,6 +111,8 @@ def dataset(now: float) -> OpenMetrics:
     for window in ("5m", "30m", "1h", "2h", "6h", "1d", "4d"):
         om.add(f"slo_requests:burnrate{window}", {"slo": "bench-slo"}, lambda t: 0.001, now - 3600, now + 3600, 60)
     om.add("pyrra_availability", {"slo": "bench-slo"}, lambda t: 0.999, now - 3600, now + 3600, 60)
+    # Pyrra's increase rule over the SLO's 28d window, which it records whenever the total has series.
+    om.add("slo_requests:increase4w", {"slo": "bench-slo"}, lambda t: 100.0 * 7 * 86400, now - 3600, now + 3600, 60)
     for pod_hash in HASHES:
         for code, rate in (("200", 9.9), ("500", 0.1)):
             om.add_counter_rate(
