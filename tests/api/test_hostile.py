@@ -5,9 +5,11 @@ slow headers are cut off, logs stay JSON and bounded, /metrics needs a token."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 import structlog
@@ -255,6 +257,21 @@ class TestLogs:
         assert "\x1b" not in event["event"] and len(event["event"]) < 1000
 
 
+@contextlib.asynccontextmanager
+async def served_as_analyzer_serves(app: web.Application, settings: Settings) -> AsyncIterator[tuple[str, int]]:
+    """`app` served on 127.0.0.1 by the runner exactly as `analyzer serve` makes it (aiohttp's TestServer would
+    turn handler_cancellation on by itself): its host and port."""
+    runner = make_runner(app, settings, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        yield host, port
+    finally:
+        await runner.cleanup()
+
+
 class TestHangingUp:
     """A client that hangs up ends its evaluation when no one else waits for it: Prometheus sees its query closed."""
 
@@ -265,22 +282,13 @@ class TestHangingUp:
             catalog = gate_catalog(check, sources={"default": {"url": held.url, "timeout_s": 60}})
             # The fake holds every request: the probe of the source would be the query it sees first.
             settings = Settings(probe_sources=False)
-            # The runner exactly as `analyzer serve` makes it: aiohttp's TestServer would turn handler_cancellation
-            # on by itself.
-            runner = make_runner(create_app(settings, catalog, REGISTRY), settings, handle_signals=False)
-            await runner.setup()
-            try:
-                site = web.TCPSite(runner, "127.0.0.1", 0)
-                await site.start()
-                host, port = runner.addresses[0][:2]
+            async with served_as_analyzer_serves(create_app(settings, catalog, REGISTRY), settings) as (host, port):
                 _, writer = await asyncio.open_connection(host, port)
                 writer.write(rawhttp.request("GET", "/api/v1/checks/slow-prometheus/run"))
                 async with asyncio.timeout(HANG_GUARD_S):
                     await held.entered.wait()
                     writer.close()
                     await held.closed.wait()
-            finally:
-                await runner.cleanup()
 
     async def test_a_caller_that_joined_one_gone_is_answered_within_the_deadline_it_joined(self, gate):
         # An idle server evaluates in the first caller's task: its hang-up has the evaluation run again for those
@@ -288,12 +296,7 @@ class TestHangingUp:
         catalog = gate_catalog({"name": "held", "kind": "gate", "gate": "g"})
         settings = Settings(probe_sources=False)
         app = create_app(settings, catalog, REGISTRY)
-        runner = make_runner(app, settings, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
+        async with served_as_analyzer_serves(app, settings) as (host, port):
             run = rawhttp.request("GET", "/api/v1/checks/held/run")
             async with asyncio.timeout(HANG_GUARD_S):
                 _, first = await asyncio.open_connection(host, port)
@@ -312,8 +315,6 @@ class TestHangingUp:
             runner_of_catalog = app[LIVE].current.runner
             assert runner_of_catalog._in_flight == {} and runner_of_catalog._restarted == {}
             assert runner_of_catalog.admission.running == 0
-        finally:
-            await runner.cleanup()
 
     async def test_the_query_run_again_for_callers_that_joined_is_closed_when_the_last_hangs_up(self):
         # Each query that reaches this Prometheus: an event set once its client closes the connection.
@@ -333,33 +334,28 @@ class TestHangingUp:
         catalog = gate_catalog(check, sources={"default": {"url": url, "timeout_s": 60}})
         settings = Settings(probe_sources=False)
         app = create_app(settings, catalog, REGISTRY)
-        runner = make_runner(app, settings, handle_signals=False)
-        await runner.setup()
         try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            run = rawhttp.request("GET", "/api/v1/checks/held/run")
-            async with asyncio.timeout(HANG_GUARD_S):
-                _, first = await asyncio.open_connection(host, port)
-                first.write(run)
-                first_query = await arrivals.get()
-                _, joined = await asyncio.open_connection(host, port)
-                joined.write(run)
-                # No event says a request joined: the counter of joins does, within a few turns of the loop.
-                while app[METRICS].coalesced.value("held") < 1:
-                    await asyncio.sleep(0)
-                first.close()
-                await first_query.wait()
-                query_run_again = await arrivals.get()
-                joined.close()
-                await query_run_again.wait()
-                await app[LIVE].drain()
-            evaluations = app[LIVE].current.runner
-            assert evaluations._in_flight == {} and evaluations._callers == {} and evaluations._restarted == {}
-            assert evaluations._unwinding == set() and evaluations.admission.running == 0
-            assert app[METRICS].evaluations_running == 0 and arrivals.empty()
+            async with served_as_analyzer_serves(app, settings) as (host, port):
+                run = rawhttp.request("GET", "/api/v1/checks/held/run")
+                async with asyncio.timeout(HANG_GUARD_S):
+                    _, first = await asyncio.open_connection(host, port)
+                    first.write(run)
+                    first_query = await arrivals.get()
+                    _, joined = await asyncio.open_connection(host, port)
+                    joined.write(run)
+                    # No event says a request joined: the counter of joins does, within a few turns of the loop.
+                    while app[METRICS].coalesced.value("held") < 1:
+                        await asyncio.sleep(0)
+                    first.close()
+                    await first_query.wait()
+                    query_run_again = await arrivals.get()
+                    joined.close()
+                    await query_run_again.wait()
+                    await app[LIVE].drain()
+                evaluations = app[LIVE].current.runner
+                assert evaluations._in_flight == {} and evaluations._callers == {} and evaluations._restarted == {}
+                assert evaluations._unwinding == set() and evaluations.admission.running == 0
+                assert app[METRICS].evaluations_running == 0 and arrivals.empty()
         finally:
-            await runner.cleanup()
             prometheus.close()
             await prometheus.wait_closed()
