@@ -57,6 +57,14 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _source_name(text: str) -> str:
+    """`import --source`; an empty one (`--source "$SOURCE"`, the variable unset) is refused: the checks would read a
+    source named '' that no catalog defines."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty source name (an unset variable?)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `analyzer` command."""
     parser = argparse.ArgumentParser(
@@ -134,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
     importing.add_argument("file", type=_path, help="YAML file (several documents allowed)")
-    importing.add_argument("--source", default="default", help="Prometheus source the checks read (default)")
+    importing.add_argument(
+        "--source", type=_source_name, default="default", help="Prometheus source the checks read (default)"
+    )
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
     importing.add_argument(
         "--sloth-windows",

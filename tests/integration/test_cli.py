@@ -336,6 +336,12 @@ class TestEmptyOptionValues:
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.stderr.endswith(f"error: argument {option}: an empty path (an unset variable?)\n")
 
+    def test_an_empty_import_source_is_no_source_name(self):
+        # Before: exit 0, checks reading `source: ''`, which no catalog defines.
+        result = analyzer("import", "sloth", SLOTH_SPEC, "--source", "")
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.endswith("error: argument --source: an empty source name (an unset variable?)\n")
+
 
 SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
 
