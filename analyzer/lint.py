@@ -3,7 +3,8 @@
 Each check is dry-run with the example args its params declare, through the same runner and source as the
 service, and every query it sent is read for its selectors: each metric name must exist in that Prometheus
 (a recording rule's name must be recorded: Pyrra and Sloth rules are), each label a selector matches on must
-be on that metric, and each `le` bound matched on must be one of the histogram's buckets. The catalog
+be on that metric, each `le` bound matched on must be one of the histogram's buckets, and a histogram read
+across its buckets must have one besides +Inf. The catalog
 lookups are blocking calls through prometheus-api-client's PrometheusConnect, as suits a CLI.
 """
 
@@ -436,6 +437,14 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
                     f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
                     f"{', '.join(sorted(bounds, key=_bound_order))})"
                 )
+    # Read across its buckets (a quantile): with +Inf alone every quantile is NaN, which a check reads as no data,
+    # so it never judges (and passes under `no_data: pass`) whatever the latency.
+    if name.endswith("_bucket") and not any(label == "le" for label, _, _ in matchers):
+        if prometheus.bounds(name) == ["+Inf"]:
+            found.append(
+                f"histogram {name} has only the +Inf bucket: a quantile over it is NaN, which the check reads as "
+                "no data whatever the latency; give the histogram buckets where it is measured"
+            )
     return found
 
 

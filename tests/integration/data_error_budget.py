@@ -127,6 +127,10 @@ def build(om: OpenMetrics, anchor: float) -> None:
             "eb_latency_seconds_bucket", {**trickle, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
         )
     om.add_counter_rate("eb_latency_seconds_count", trickle, lambda t: 0.5, histogram_start, end, MINUTE)
+    # A histogram whose client was given no buckets: only +Inf, over which any quantile is NaN.
+    om.add_counter_rate(
+        "eb_unbucketed_seconds_bucket", {**api, "le": "+Inf"}, lambda t: 20.0, histogram_start, end, MINUTE
+    )
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):

@@ -122,6 +122,25 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 2 checks" in result.stdout
 
+    def test_a_histogram_with_only_the_inf_bucket(self, tmp_path, prometheus):
+        # Before: 0 problems, and the check's dry run inconclusive (NaN) at every moment; under no_data: pass it passed.
+        def p99(metric: str) -> str:
+            return f'histogram_quantile(0.99, sum by (le) (rate({metric}{{service="eb-api"}}[5m])))'
+
+        unbucketed = {
+            "name": "unbucketed",
+            "kind": "prometheus",
+            "query": p99("eb_unbucketed_seconds_bucket"),
+            "pass_if": "< 0.5",
+        }
+        bucketed = {**unbucketed, "name": "bucketed", "query": p99("eb_latency_seconds_bucket"), "pass_if": "< 2"}
+        result = validate(tmp_path, prometheus.url, unbucketed, bucketed, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: histogram eb_unbucketed_seconds_bucket has only the +Inf bucket: a quantile over it is NaN"
+        ) in result.stdout
+        assert "1 problem in 2 checks" in result.stdout
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
