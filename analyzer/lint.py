@@ -439,12 +439,12 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
                 )
     # Read across its buckets (a quantile): with +Inf alone every quantile is NaN, which a check reads as no data,
     # so it never judges (and passes under `no_data: pass`) whatever the latency.
-    if name.endswith("_bucket") and not any(label == "le" for label, _, _ in matchers):
-        if prometheus.bounds(name) == ["+Inf"]:
-            found.append(
-                f"histogram {name} has only the +Inf bucket: a quantile over it is NaN, which the check reads as "
-                "no data whatever the latency; give the histogram buckets where it is measured"
-            )
+    quantile_read = name.endswith("_bucket") and not any(label == "le" for label, _, _ in matchers)
+    if quantile_read and prometheus.bounds(name) == ["+Inf"]:
+        found.append(
+            f"histogram {name} has only the +Inf bucket: a quantile over it is NaN, which the check reads as no data "
+            "whatever the latency; give the histogram buckets where it is measured"
+        )
     return found
 
 
