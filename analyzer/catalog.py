@@ -14,13 +14,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from analyzer.catalog_paths import CATALOG_SUFFIXES, listed_catalog_files
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.models import clip
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
-
-CATALOG_SUFFIXES = (".yaml", ".yml")
 
 
 class _CatalogDocument(BaseModel):
@@ -119,17 +118,11 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def catalog_files(path: Path) -> list[Path]:
-    """The YAML files a catalog path stands for: the file itself, or a directory's visible *.yaml/*.yml.
-
-    Hidden entries are skipped, which also skips the `..data` machinery of a mounted ConfigMap.
-    """
-    if path.is_dir():
-        return sorted(
-            p for p in path.iterdir() if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file()
-        )
-    if path.is_file():
-        return [path]
-    raise ConfigError(f"catalog path {str(path)!r} does not exist")
+    """The YAML files a catalog path stands for (`listed_catalog_files`); ConfigError when there is none."""
+    files = listed_catalog_files(path)
+    if files is None:
+        raise ConfigError(f"catalog path {str(path)!r} does not exist")
+    return files
 
 
 def load_catalog(

@@ -525,21 +525,14 @@ def _inputs_before_load(args: argparse.Namespace) -> list[tuple[str, Path]]:
     # As Settings reads it: an empty variable is no catalog.
     catalog = args.catalog if args.catalog is not None else os.environ.get("ANALYZER_CATALOG")
     if catalog:
-        inputs += [(f"the catalog file {str(path)!r}", path) for path in _catalog_files(Path(catalog))]
+        # The loader's listing, from a module that imports nothing else: stop signals are not recorded yet here.
+        from analyzer.catalog_paths import listed_catalog_files
+
+        files = listed_catalog_files(Path(catalog)) or [Path(catalog)]
+        inputs += [(f"the catalog file {str(path)!r}", path) for path in files]
     if args.ca_file is not None:
         inputs.append((f"the --ca-file {str(args.ca_file)!r}", args.ca_file))
     return inputs
-
-
-def _catalog_files(path: Path) -> list[Path]:
-    """The files a catalog path stands for, as analyzer.catalog.catalog_files lists them (the file, or a
-    directory's visible *.yaml and *.yml files), without importing the loader: `main` asks before `run` records
-    stop signals, and importing it there would leave a SIGTERM to PID 1 ignored for tens of milliseconds."""
-    if path.is_dir():
-        return sorted(
-            p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
-        )
-    return [path]
 
 
 def _source_files(catalog: Catalog) -> list[tuple[str, Path]]:

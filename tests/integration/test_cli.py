@@ -466,19 +466,30 @@ class TestStdoutIsAnInput:
 
 
 class TestCatalogFilesWithoutTheLoader:
-    """The cli lists a catalog path's files as the loader does, without importing it."""
+    """The cli lists a catalog path's files with the loader's own listing, from a module that imports nothing else."""
 
-    def test_the_same_files(self, tmp_path):
+    def test_the_loaders_files(self, tmp_path):
         from analyzer.catalog import catalog_files
-        from analyzer.cli import _catalog_files
+        from analyzer.catalog_paths import listed_catalog_files
 
         for name in ("a.yaml", "b.yml", ".hidden.yaml", "report.xml", "c.YAML"):
             (tmp_path / name).write_text("checks: []\n")
         (tmp_path / "sub.yaml").mkdir()
         (tmp_path / "linked.yaml").symlink_to(tmp_path / "a.yaml")
         (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
-        assert _catalog_files(tmp_path) == catalog_files(tmp_path)
-        assert _catalog_files(tmp_path / "a.yaml") == catalog_files(tmp_path / "a.yaml")
+        expected = [tmp_path / name for name in ("a.yaml", "b.yml", "linked.yaml")]
+        assert listed_catalog_files(tmp_path) == catalog_files(tmp_path) == expected
+        assert listed_catalog_files(tmp_path / "a.yaml") == catalog_files(tmp_path / "a.yaml") == [tmp_path / "a.yaml"]
+        assert listed_catalog_files(tmp_path / "missing.yaml") is None
+
+    def test_the_listing_imports_only_the_standard_library(self):
+        probe = (
+            "import sys; before = set(sys.modules); import analyzer.catalog_paths; "
+            "print(sorted(m for m in set(sys.modules) - before "
+            "if m.split('.')[0] not in sys.stdlib_module_names and not m.startswith('analyzer')))"
+        )
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == "[]", result.stdout
 
 
 class TestValidateAndList:
