@@ -469,7 +469,11 @@ def _selector(name: str, matchers: tuple[tuple[str, str, str], ...]) -> str:
         return name
     # A label name quoted only when it must be (Prometheus 3 syntax, which Prometheus 2 refuses).
     shown = [
-        (label if _LABEL_NAME_RE.fullmatch(label) else json.dumps(label), op, json.dumps(value))
+        (
+            label if _LABEL_NAME_RE.fullmatch(label) else json.dumps(label, ensure_ascii=False),
+            op,
+            json.dumps(value, ensure_ascii=False),
+        )
         for label, op, value in matchers
     ]
     return name + "{" + ",".join(label + op + value for label, op, value in shown) + "}"
