@@ -527,9 +527,14 @@ class TestStoppedBeforeAVerdict:
         process = await started_run("held", "--catalog", str(held_catalog), prefix=prefix)
         loading = await asyncio.wait_for(_blocked_opening_a_fifo(process.pid, as_pid_1), timeout=60)
         os.kill(loading, signal.SIGTERM)
-        # The load goes on (the FIFO opened), the evaluation does not start.
-        os.close(os.open(fifo, os.O_RDWR))
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        # The load goes on (the FIFO opened), the evaluation does not start. The writer stays open until the run
+        # ends: the SIGTERM interrupts the run's open of the FIFO, which Python retries after the handler (PEP 475),
+        # and a writer that came and went in between left the run blocked in the retried open for ever.
+        writer = os.open(fifo, os.O_RDWR)
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        finally:
+            os.close(writer)
         assert process.returncode == 143, (stdout, stderr)
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
         assert not target.reached.is_set()
