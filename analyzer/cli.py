@@ -427,10 +427,14 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             # Stopped during start-up: no request is sent.
             raise asyncio.CancelledError
         sources = Sources(configs, http=lambda: _http_client(settings))
+        # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
+        runner = Runner(catalog, sources, None, settings.deadline_s)
         try:
-            # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
-            return await Runner(catalog, sources, None, settings.deadline_s).evaluate(check, bound, at)
+            return await runner.evaluate(check, bound, at)
         finally:
+            # A stop cancels a composite's members without waiting for them: their cancellations unwind before
+            # the sources close, or a member still unwinding would meet a closed source and answer (and log) that.
+            await runner.drain()
             await sources.aclose()
 
     evaluation: Evaluation | None = None

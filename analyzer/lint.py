@@ -4,7 +4,7 @@ Each check is dry-run with the example args its params declare, through the same
 service, and every query it sent is read for its selectors: each metric name must exist in that Prometheus
 (a recording rule's name must be recorded: Pyrra and Sloth rules are), each label a selector matches on must
 be on that metric, each `le` bound matched on must be one of the histogram's buckets, and a histogram read
-across its buckets must have one besides +Inf. The catalog
+across its buckets must have one besides +Inf, and +Inf (for the series the selector matches). The catalog
 lookups are blocking calls through prometheus-api-client's PrometheusConnect, as suits a CLI.
 """
 
@@ -229,7 +229,8 @@ class PrometheusCatalog:
         return self._labels[name]
 
     def bounds(self, name: str) -> list[str]:
-        """The `le` values of metric `name` (a histogram's `_bucket` series)."""
+        """The `le` values of metric `name` (a histogram's `_bucket` series), or of the series a selector of it
+        matches."""
         return self.values("le", name)
 
     def values(self, label: str, name: str) -> list[str]:
@@ -352,6 +353,7 @@ _SHOWN_RULES = 3
 # optional_metrics reads as zero errors for ever, so a near twin is worth naming, but an absence is normal and a
 # loose suggestion (payments_queue_depth for payments_failures_total) only misleads.
 _OPTIONAL_CUTOFF = 0.85
+_LABEL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UNRECORDED = re.compile(
     r"recording rule (\S+) is not recorded in this Prometheus: is its rule group \(Pyrra, Sloth\) loaded\?"
     r"(?: \(did you mean (\S+)\?\))?"
@@ -437,15 +439,44 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
                     f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
                     f"{', '.join(sorted(bounds, key=_bound_order))})"
                 )
-    # Read across its buckets (a quantile): with +Inf alone every quantile is NaN, which a check reads as no data,
-    # so it never judges (and passes under `no_data: pass`) whatever the latency.
+    # Read across its buckets (a quantile): with +Inf alone (or without +Inf) every quantile is NaN, which a check
+    # reads as no data, so it never judges whatever the latency. The buckets of the series the selector matches:
+    # a histogram may have buckets for other services and +Inf alone for this one.
     quantile_read = name.endswith("_bucket") and not any(label == "le" for label, _, _ in matchers)
-    if quantile_read and prometheus.bounds(name) == ["+Inf"]:
-        found.append(
-            f"histogram {name} has only the +Inf bucket: a quantile over it is NaN, which the check reads as no data "
-            "whatever the latency; give the histogram buckets where it is measured"
-        )
+    if quantile_read:
+        bounds, which = prometheus.bounds(name), f"histogram {name}"
+        selector = _selector(name, matchers)
+        # When the example args match no series (a canary hash of the catalog's examples), the metric's bounds speak.
+        selected = prometheus.bounds(selector) if matchers else []
+        if selected and selected != bounds:
+            bounds, which = selected, f"histogram {name} (the series {selector} matches)"
+        if bounds == ["+Inf"]:
+            found.append(
+                f"{which} has only the +Inf bucket: a quantile over it is NaN, which the check reads as no data "
+                "whatever the latency; give the histogram buckets where it is measured"
+            )
+        elif bounds and "+Inf" not in bounds:
+            found.append(
+                f"{which} has no +Inf bucket: a quantile over it is NaN, which the check reads as no data "
+                "whatever the latency; give the histogram its +Inf bucket"
+            )
     return found
+
+
+def _selector(name: str, matchers: tuple[tuple[str, str, str], ...]) -> str:
+    """The vector selector of metric `name` with these matchers (label, operator, unquoted value)."""
+    if not matchers:
+        return name
+    # A label name quoted only when it must be (Prometheus 3 syntax, which Prometheus 2 refuses).
+    shown = [
+        (
+            label if _LABEL_NAME_RE.fullmatch(label) else json.dumps(label, ensure_ascii=False),
+            op,
+            json.dumps(value, ensure_ascii=False),
+        )
+        for label, op, value in matchers
+    ]
+    return name + "{" + ",".join(label + op + value for label, op, value in shown) + "}"
 
 
 def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:

@@ -47,6 +47,8 @@ _MAX_SERIES_IN_DETAILS = 50
 _MAX_LABELS_IN_DETAILS = 64
 _MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+# A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
+_LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
 # hook, which Python 3.11 does not specialize (about 1.4k instructions, against 0.05k for a global).
 _validate_verdict = Verdict.__pydantic_validator__.validate_python
@@ -158,7 +160,8 @@ class PrometheusCheck(Check):
         if stale is not None:
             return self._absent(stale, result, details)
         if judging.each:
-            return self._judge_each(points, details, result.storage_warnings)
+            cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
+            return self._judge_each(points, details, result.storage_warnings, cannot_say)
         if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
@@ -183,6 +186,7 @@ class PrometheusCheck(Check):
                 details,
                 beside_values=_REDUCED_BESIDE_VALUES if len(unjudgeable) < len(points) else None,
                 partial=result.storage_warnings,
+                cannot_say=await self._buckets_cannot_say(ctx, promql, points, details),
             )
         value = values[0] if reduce is None else reduce.apply(values)
         subject = "value" if reduce is None else f"{reduce} of {len(values)} series"
@@ -203,6 +207,41 @@ class PrometheusCheck(Check):
                 "details": details,
             }
         )
+
+    async def _buckets_cannot_say(
+        self, ctx: EvalContext, promql: str, points: list[tuple[Series, float, int]], details: dict[str, Any]
+    ) -> str | None:
+        """Under `no_data: pass`, when a series is NaN: which histogram the query reads across its buckets (a
+        `_bucket` selector without an `le` matcher, as a quantile reads it) has series, at the evaluation time or
+        in the check's range, whose buckets cannot give a quantile (+Inf alone: a client given no buckets; or no
+        +Inf), and so NaN whatever the latency, which is no absence of data; None when none has (NaN then is no
+        traffic). Each bucket query sent and the bounds it found go to `details`."""
+        if self.no_data is not NoDataPolicy.PASS or not any(math.isnan(value) for _, value, _ in points):
+            return None
+        # Imported here: only this rare path reads a query's selectors (a Job's start does not pay for it).
+        from analyzer.kinds import metric_selectors
+
+        window = self._judging.window
+        source = ctx.prometheus(self.source)
+        for selector in metric_selectors(promql):
+            written = selector.selector
+            if not any(name.endswith("_bucket") for name in selector.names) or _LE_MATCHER_RE.search(written):
+                continue
+            query = f"count by (le) ({written if window is None else f'last_over_time({written}[{window}])'})"
+            found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+            bounds = sorted({series.labels.get("le", "") for series in found.series})
+            details.setdefault("bucket_queries", []).append({"query": query, "bounds": bounds})
+            if bounds == ["+Inf"]:
+                return (
+                    f"a histogram whose only bucket is +Inf ({clip(written, 200)}): every quantile over it is NaN "
+                    "whatever the latency"
+                )
+            if bounds and "+Inf" not in bounds:
+                return (
+                    f"a histogram without its +Inf bucket ({clip(written, 200)}): every quantile over it is NaN "
+                    "whatever the latency"
+                )
+        return None
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
@@ -244,15 +283,23 @@ class PrometheusCheck(Check):
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
 
     def _unjudged(
-        self, value: float, reason: str, details: dict[str, Any], *, beside_values: str | None, partial: list[str]
+        self,
+        value: float,
+        reason: str,
+        details: dict[str, Any],
+        *,
+        beside_values: str | None,
+        partial: list[str],
+        cannot_say: str | None = None,
     ) -> Verdict:
         """The verdict for a value no condition can judge: the no_data policy's, but never a pass for an
         infinity, which is a measurement gone wrong (errors over zero traffic), nor for a series without a
         value among others that have one (`beside_values`, saying so), where the data is not absent: a reduction
         over all of them could fail, and a series of `each` without a value beside others that have one (a pod
         whose workers hung) is no absence of traffic, nor in an answer that may be `partial` (its storage
-        warnings): NaN is no traffic in what the querier read, and the store that did not answer may hold it."""
-        why = _why_no_pass(value, beside_values=beside_values, partial=partial)
+        warnings): NaN is no traffic in what the querier read, and the store that did not answer may hold it; nor
+        for a NaN that a histogram's buckets could not but give (`cannot_say`, saying why)."""
+        why = _why_no_pass(value, beside_values=beside_values, partial=partial, cannot_say=cannot_say)
         if self.no_data is NoDataPolicy.PASS and why is not None:
             return Verdict(
                 outcome=Outcome.INCONCLUSIVE,
@@ -280,7 +327,11 @@ class PrometheusCheck(Check):
         return reducer.apply(finite), len(finite)
 
     def _judge_each(
-        self, points: list[tuple[Series, float, int]], details: dict[str, Any], partial: list[str]
+        self,
+        points: list[tuple[Series, float, int]],
+        details: dict[str, Any],
+        partial: list[str],
+        cannot_say: str | None,
     ) -> Verdict:
         judging = self._judging
         judged: list[tuple[Outcome, Series, float]] = []
@@ -291,7 +342,7 @@ class PrometheusCheck(Check):
                 judged.append((judging.decide(value)[0], series, value))
             else:
                 reason = _no_value_reason(series, value, samples, 1, self.min_samples)
-                nodata = self._unjudged(value, reason, {}, beside_values=beside, partial=partial)
+                nodata = self._unjudged(value, reason, {}, beside_values=beside, partial=partial, cannot_say=cannot_say)
                 judged.append((nodata.outcome, series, value))
         worst = max(SEVERITY[outcome] for outcome, _, _ in judged)
         worst_outcome = next(outcome for outcome, _, _ in judged if SEVERITY[outcome] == worst)
@@ -301,7 +352,7 @@ class PrometheusCheck(Check):
             entry["verdict"] = outcome.value
         count = sum(1 for outcome, _, _ in judged if outcome is worst_outcome)
         if not math.isfinite(value):
-            why = _why_no_pass(value, beside_values=beside, partial=partial)
+            why = _why_no_pass(value, beside_values=beside, partial=partial, cannot_say=cannot_say)
             if self.no_data is not NoDataPolicy.PASS or why is None:
                 policy = f"no_data policy: {self.no_data.value}"
             elif math.isinf(value):
@@ -421,11 +472,16 @@ _REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
 _EACH_BESIDE_VALUES = "a series without a value beside series that have one"
 
 
-def _why_no_pass(value: float, *, beside_values: str | None, partial: list[str]) -> str | None:
+def _why_no_pass(
+    value: float, *, beside_values: str | None, partial: list[str], cannot_say: str | None = None
+) -> str | None:
     """Why `no_data: pass` does not apply to a value no condition can judge, or None when it does;
-    `beside_values` says that the value stands beside others that have one, and how."""
+    `beside_values` says that the value stands beside others that have one, and how; `cannot_say`, that a
+    histogram's buckets give NaN whatever was measured, and which."""
     if math.isinf(value):
         return "an infinite value, which is no absence of data"
+    if cannot_say is not None:
+        return cannot_say
     if beside_values is not None:
         return beside_values
     if partial:

@@ -405,3 +405,31 @@ class TestDetailsKeys:
     def test_written_by_the_code(self, where, key):
         # A key is written as a string ("winner": ...) or as a keyword (dict(winner=...), details.update(...)).
         assert re.search(rf"[\"']{key}[\"']|\b{key}=", SOURCE_TEXT), f"{where}: no code writes details key {key!r}"
+
+
+def _exit_table() -> dict[int, str]:
+    """The exit codes job-mode.md's table lists, each with its row's meaning."""
+    text = (DOCS / "job-mode.md").read_text()
+    table = text[text.index("| exit | meaning |") :].split("\n\n", 1)[0]
+    listed: dict[int, str] = {}
+    for row in table.splitlines()[2:]:
+        codes, meaning = row.strip("|").split("|", 1)
+        listed.update(dict.fromkeys((int(code) for code in codes.split(",")), meaning.strip()))
+    return listed
+
+
+class TestExitCodes:
+    """job-mode.md's exit-code table lists every code the CLI exits with, and no other."""
+
+    def test_every_code_is_listed(self):
+        from analyzer import cli
+
+        # 1: Python's own code for an uncaught exception; 143 / 130: 128 + SIGTERM / SIGINT, computed by `run`.
+        codes = {value for name, value in vars(cli).items() if name.startswith("EXIT_") and isinstance(value, int)}
+        codes |= {1, 143, 130}
+        assert set(_exit_table()) == codes
+
+    def test_broken_pipe_names_the_commands_it_ends(self):
+        from analyzer.cli import EXIT_BROKEN_PIPE
+
+        assert "`list`, `validate` and `import` only" in _exit_table()[EXIT_BROKEN_PIPE]

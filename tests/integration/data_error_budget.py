@@ -131,6 +131,19 @@ def build(om: OpenMetrics, anchor: float) -> None:
     om.add_counter_rate(
         "eb_unbucketed_seconds_bucket", {**api, "le": "+Inf"}, lambda t: 20.0, histogram_start, end, MINUTE
     )
+    # One histogram, four services: buckets and traffic (eb-other), buckets without traffic (eb-idle: every
+    # quantile NaN, no data), and traffic with +Inf alone (eb-api) or without +Inf (eb-capped): every quantile NaN
+    # whatever the latency.
+    for labels, rates in (
+        ({"service": "eb-other"}, (("0.5", 19.0), ("+Inf", 20.0))),
+        ({"service": "eb-idle"}, (("0.5", 0.0), ("+Inf", 0.0))),
+        (api, (("+Inf", 20.0),)),
+        ({"service": "eb-capped"}, (("0.5", 19.0), ("1.0", 20.0))),
+    ):
+        for le, rate in rates:
+            om.add_counter_rate(
+                "eb_mixed_seconds_bucket", {**labels, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
+            )
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from analyzer.cli import EXIT_BROKEN_PIPE
 from analyzer.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,15 +106,26 @@ class TestValidateDirectories:
 
 
 class TestBrokenPipe:
-    """A reader that stops early gets no traceback; `run` keeps its verdict's exit code."""
+    """A reader that stops early gets no traceback; `run` keeps its verdict's exit code, the other commands exit
+    141 (128 + SIGPIPE, as job-mode.md's table says)."""
 
-    def test_run_json_keeps_the_verdict_code(self, tmp_path):
+    @pytest.mark.parametrize("output", [["--json"], [], ["--explain"]])
+    def test_run_keeps_the_verdict_code(self, tmp_path, output):
         catalog = _catalog(tmp_path / "c.yaml", f"http://127.0.0.1:{free_port()}")
-        result = _with_closed_stdout("run", "up", "--catalog", str(catalog), "--json")
+        result = _with_closed_stdout("run", "up", "--catalog", str(catalog), *output)
         assert result.returncode == 5
         assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
-    def test_list_exits_like_a_piped_shell_tool(self, tmp_path):
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["list", "--catalog", "{catalog}"],
+            ["list", "--json", "--catalog", "{catalog}"],
+            ["validate", "{catalog}"],
+            ["import", "sloth", str(ROOT / "tests" / "unit" / "data" / "sloth" / "in-base.yaml")],
+        ],
+    )
+    def test_other_commands_exit_like_a_piped_shell_tool(self, tmp_path, command):
         catalog = _catalog(tmp_path / "c.yaml", "http://127.0.0.1:9")
-        result = _with_closed_stdout("list", "--catalog", str(catalog))
-        assert (result.returncode, result.stderr) == (141, "")
+        result = _with_closed_stdout(*(word.format(catalog=catalog) for word in command))
+        assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")

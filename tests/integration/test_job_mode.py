@@ -527,9 +527,14 @@ class TestStoppedBeforeAVerdict:
         process = await started_run("held", "--catalog", str(held_catalog), prefix=prefix)
         loading = await asyncio.wait_for(_blocked_opening_a_fifo(process.pid, as_pid_1), timeout=60)
         os.kill(loading, signal.SIGTERM)
-        # The load goes on (the FIFO opened), the evaluation does not start.
-        os.close(os.open(fifo, os.O_RDWR))
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        # The load goes on (the FIFO opened), the evaluation does not start. The writer stays open until the run
+        # ends: the SIGTERM interrupts the run's open of the FIFO, which Python retries after the handler (PEP 475),
+        # and a writer that came and went in between left the run blocked in the retried open for ever.
+        writer = os.open(fifo, os.O_RDWR)
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        finally:
+            os.close(writer)
         assert process.returncode == 143, (stdout, stderr)
         assert "analyzer: stopped by SIGTERM" in stderr.decode() and stdout == b""
         assert not target.reached.is_set()
@@ -658,3 +663,112 @@ class TestOutputThatCannotBeWritten:
         assert code == 3, out
         assert f"analyzer: cannot write the JUnit report {str(junit)!r}: File too large" in err
         assert not junit.exists()
+
+
+LINGERING_KIND = """
+import asyncio
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class LingeringCheck(Check):
+    kind: Literal["lingering"] = "lingering"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        source = ctx.prometheus("default")
+        try:
+            await source.query("held", ctx.evaluation_time, ctx.timeout_s())
+        except asyncio.CancelledError:
+            # Stopped: it answers with a last reading, sent as its cancellation unwinds (a kind may).
+            await source.query("last_reading", ctx.evaluation_time, ctx.timeout_s())
+            raise
+        return Verdict(outcome=Outcome.PASS, reason="held, then answered", value=0.0, threshold=1.0)
+"""
+
+
+class HeldPrometheus:
+    """A Prometheus whose instant queries are held until the test releases them (`last_reading` is answered at
+    once), and which says when `expected` held queries have arrived and which queries it answered."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.held: list[str] = []
+        self.answered: list[str] = []
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        async def query(request: web.Request) -> web.Response:
+            promql = request.query.get("query") or (await request.post()).get("query")
+            if promql != "last_reading":
+                self.held.append(str(promql))
+                if len(self.held) >= self.expected:
+                    self.reached.set()
+                await self.release.wait()
+            self.answered.append(str(promql))
+            sample = {"metric": {}, "value": [0, "0"]}
+            return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [sample]}})
+
+        app = web.Application()
+        app.router.add_route("*", "/api/v1/query", query)
+        return app
+
+
+@pytest.fixture
+async def nested(aiohttp_server: Any, tmp_path: Path) -> tuple[HeldPrometheus, Path, dict[str, str]]:
+    """A held Prometheus, a catalog whose check `outer` is a composite of a composite of two members reading it
+    (`held`, kind prometheus, and `lingering`, a plugin's kind that sends a last query as it is cancelled), and
+    the environment where the plugin is installed."""
+    prometheus = HeldPrometheus(expected=2)
+    server = await aiohttp_server(prometheus.app())
+    site = tmp_path / "site"
+    info = site / "lingering_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lingering-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nlingering = lingering_kind:LingeringCheck\n")
+    (site / "lingering_kind.py").write_text(LINGERING_KIND)
+    path = tmp_path / "nested.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {"default": {"url": f"http://127.0.0.1:{server.port}", "timeout_s": 100}},
+                "checks": [
+                    {"name": "held", "kind": "prometheus", "query": "held", "pass_if": "< 1", "deadline_s": 120},
+                    {"name": "lingering", "kind": "lingering", "deadline_s": 120},
+                    {
+                        "name": "inner",
+                        "kind": "composite",
+                        "deadline_s": 120,
+                        "members": [{"check": "held"}, {"check": "lingering"}],
+                    },
+                    {"name": "outer", "kind": "composite", "deadline_s": 120, "members": [{"check": "inner"}]},
+                ],
+            }
+        )
+    )
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    yield prometheus, path, env
+    prometheus.release.set()
+
+
+class TestStoppedWhileMembersUnwind:
+    """A stop during a composite's evaluation waits for every member's cancellation to unwind before the sources
+    close: a member still unwinding meets no closed source (whose error it would log, or answer, after the stop)."""
+
+    @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+    async def test_members_unwind_before_the_sources_close(self, nested, signum, code):
+        prometheus, catalog, env = nested
+        process = await started_run("outer", "--catalog", str(catalog), env=env)
+        await asyncio.wait_for(prometheus.reached.wait(), timeout=60)
+        process.send_signal(signum)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == code, stdout
+        assert stderr.decode().splitlines() == [
+            f"analyzer: stopped by {signum.name} ("
+            + ("Ctrl-C" if signum == signal.SIGINT else "its pod deleted, or the Job past its activeDeadlineSeconds?")
+            + f") before check 'outer' had a verdict: no verdict, exit {code}"
+        ]
+        assert stdout == b""
+        # The member's last query went out on an open source, and was answered.
+        assert prometheus.answered == ["last_reading"]

@@ -141,6 +141,26 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 2 checks" in result.stdout
 
+    @pytest.mark.parametrize(
+        ("service", "shown"),
+        [("eb-api", "has only the +Inf bucket"), ("eb-capped", "has no +Inf bucket")],
+    )
+    def test_buckets_that_cannot_say_for_the_series_selected(self, tmp_path, prometheus, service, shown):
+        # eb_mixed_seconds_bucket has buckets (eb-other, eb-idle): before, 0 problems for every service's p99, and
+        # the check passed under no_data: pass whatever the latency of eb-api or eb-capped.
+        def p99(service: str) -> str:
+            return f'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{{service="{service}"}}[5m])))'
+
+        cannot = {"name": "cannot", "kind": "prometheus", "query": p99(service), "pass_if": "< 0.5"}
+        others = [{**cannot, "name": other, "query": p99(other)} for other in ("eb-other", "eb-idle")]
+        result = validate(tmp_path, prometheus.url, cannot, *others, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f'problem: histogram eb_mixed_seconds_bucket (the series eb_mixed_seconds_bucket{{service="{service}"}} '
+            f"matches) {shown}: a quantile over it is NaN"
+        ) in result.stdout
+        assert "1 problem in 3 checks" in result.stdout
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)

@@ -679,3 +679,66 @@ class TestHostileLabels:
         assert note.startswith("0123456789") and note.endswith("...") and len(note) <= 1024
         history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).text()
         assert len(history) < 10_000
+
+
+def _p99(service: str) -> str:
+    return f'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{{service="{service}"}}[5m])))'
+
+
+@pytest.mark.integration
+class TestHistogramsThatCannotSay:
+    """A quantile that is NaN because the histogram's buckets cannot give one (+Inf alone, or no +Inf) is no
+    absence of data: under `no_data: pass` it is inconclusive, naming the histogram; the NaN of a histogram
+    without traffic still follows the policy."""
+
+    check = {"name": "p99", "kind": "prometheus", "query": _p99("eb-api"), "pass_if": "< 0.5", "no_data": "pass"}
+
+    @pytest.mark.parametrize(
+        ("service", "shown", "bounds"),
+        [("eb-api", "whose only bucket is +Inf", ["+Inf"]), ("eb-capped", "without its +Inf bucket", ["0.5", "1.0"])],
+    )
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m"}, {"each": True}])
+    async def test_no_pass_from_buckets_that_cannot_say(self, prometheus, client_for, service, shown, bounds, extra):
+        # Before: pass under no_data: pass, whatever the latency of a service with traffic.
+        client = await client_for(prometheus.url, {**self.check, "query": _p99(service), **extra})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert (
+            f'no_data: pass does not apply to a histogram {shown} (eb_mixed_seconds_bucket{{service="{service}"}}): '
+            "every quantile over it is NaN whatever the latency"
+        ) in body["reason"]
+        (probe,) = body["details"]["bucket_queries"]
+        assert probe["bounds"] == bounds
+        assert probe["query"].startswith("count by (le) (")
+
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m"}, {"each": True}])
+    async def test_a_histogram_without_traffic_follows_the_policy(self, prometheus, client_for, extra):
+        client = await client_for(prometheus.url, {**self.check, "query": _p99("eb-idle"), **extra})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert "NaN" in body["reason"] and "no_data policy: pass" in body["reason"]
+        assert [probe["bounds"] for probe in body["details"]["bucket_queries"]] == [["+Inf", "0.5"]]
+
+    async def test_a_histogram_with_buckets_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.check, "query": _p99("eb-other")})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        assert body["value"] == 0.5 and "bucket_queries" not in body["details"]
+
+    @pytest.mark.parametrize("policy", ["inconclusive", "fail"])
+    async def test_other_policies_send_no_bucket_query(self, prometheus, client_for, policy):
+        client = await client_for(prometheus.url, {**self.check, "no_data": policy})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == policy and f"no_data policy: {policy}" in body["reason"]
+        assert "bucket_queries" not in body["details"]
+
+    async def test_a_chosen_bucket_is_no_quantile(self, prometheus, client_for):
+        # Read with an `le` matcher (the share of fast requests), the histogram is not read across its buckets:
+        # its NaN (no traffic) is the policy's, and no bucket query is sent.
+        query = (
+            'sum(rate(eb_mixed_seconds_bucket{service="eb-idle",le="0.5"}[5m])) / '
+            'sum(rate(eb_mixed_seconds_bucket{service="eb-idle", le="+Inf"}[5m]))'
+        )
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "pass" and "bucket_queries" not in body["details"]

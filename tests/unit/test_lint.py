@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from analyzer.lint import CheckReport, example_args, parser_findings, retention_problems
+from analyzer.lint import CheckReport, _selector, example_args, parser_findings, retention_problems
 from analyzer.models import Evaluation, Outcome
 from analyzer.params import Param, ParamType
 from analyzer.promql_names import VectorSelector, vector_selectors
@@ -214,3 +214,14 @@ class TestParserFindings:
         problems, notes = parser_findings(self.report(error, reason), self.UNPARSED)
         assert notes == []
         assert len(problems) == 1 and said in problems[0] and "illegal regex for \\Qb\\E" in problems[0]
+
+
+class TestSelectorOfMatchers:
+    """The selector the lint asks a histogram's buckets for matches what the query's selector matched."""
+
+    def test_values_are_quoted_again_as_promql_reads_them(self):
+        (read,) = vector_selectors('x_bucket{a=~"b\\\\.c", d="é😀", "odd.name"="v", e=`r\\w`}')
+        assert _selector("x_bucket", read.matchers) == 'x_bucket{a=~"b\\\\.c",d="é😀","odd.name"="v",e="r\\\\w"}'
+
+    def test_without_matchers_the_name(self):
+        assert _selector("x_bucket", ()) == "x_bucket"
