@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from analyzer.catalog_paths import CATALOG_SUFFIXES, listed_catalog_files
+from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.models import clip
@@ -176,9 +176,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def catalog_files(path: Path) -> list[Path]:
-    """The YAML files a catalog path stands for (`listed_catalog_files`); ConfigError when there is none."""
-    files = listed_catalog_files(path)
+def catalog_reads(path: Path) -> list[tuple[Path, Path]]:
+    """The YAML files a catalog path stands for, each with the path to read it from (`catalog_file_reads`: a
+    ConfigMap's files all of one version); ConfigError when there is none."""
+    files = catalog_file_reads(path)
     if files is None:
         raise ConfigError(f"catalog path {str(path)!r} does not exist")
     return files
@@ -196,12 +197,12 @@ def load_catalog(
     problems: list[str] = []
     digest = hashlib.sha256()
     roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
-    files = [f for root in roots for f in catalog_files(root)]
+    files = [f for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
-    for file in files:
+    for file, read_from in files:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = read_from.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{file}: cannot read: {exc}")
             continue

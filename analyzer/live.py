@@ -20,7 +20,7 @@ from typing import Any, Literal
 import structlog
 
 from analyzer.admission import Admission
-from analyzer.catalog import Catalog, catalog_files, load_catalog
+from analyzer.catalog import Catalog, catalog_reads, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -106,10 +106,9 @@ class ReloadStatus:
 def _stat_signature(path: Path) -> _Stat:
     """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
     ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it."""
-    files = catalog_files(path)
     signature = []
-    for file in files:
-        stat = file.stat()
+    for file, read_from in catalog_reads(path):
+        stat = read_from.stat()
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
     data_link = path / "..data"
     if path.is_dir() and data_link.is_symlink():
@@ -119,8 +118,8 @@ def _stat_signature(path: Path) -> _Stat:
 
 def _content_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    for file in catalog_files(path):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for file, read_from in catalog_reads(path):
+        digest.update(file.name.encode() + b"\0" + read_from.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

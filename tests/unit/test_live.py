@@ -36,6 +36,17 @@ def configmap_dir(root: Path, files: dict[str, str], revision: str) -> Path:
     return root
 
 
+def swap_data(root: Path, files: dict[str, str], revision: str) -> None:
+    """The kubelet's update of a mounted ConfigMap up to its swap of ..data, before it adds the links of new keys
+    and removes those of keys gone."""
+    target = root / f"..{revision}"
+    target.mkdir()
+    for name, text in files.items():
+        (target / name).write_text(text)
+    (root / "..data_tmp").symlink_to(target.name)
+    os.replace(root / "..data_tmp", root / "..data")
+
+
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
     return metrics.registry.get_sample_value(name, labels or {})
 
@@ -203,6 +214,54 @@ class TestChangeDetection:
         assert live.current is serving
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
         await live.close(timeout_s=5)
+
+
+class TestConfigMapUpdates:
+    """A mounted ConfigMap is read as one version, whatever step of the kubelet's update a poll lands on."""
+
+    async def test_a_key_removed_is_gone_before_its_link_is(self, tmp_path):
+        metrics = Metrics()
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one"), "b.yaml": gate_yaml("two")}, "v1")
+        live = live_for(root, metrics)
+        assert await live.check_for_change() is None
+        swap_data(root, {"a.yaml": gate_yaml("one", "three")}, "v2")
+        # b.yaml's link still names ..data/b.yaml, which the new version lacks: no file, no failure.
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "three"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        await live.close(timeout_s=5)
+
+    async def test_a_key_added_is_read_before_its_link_exists(self, tmp_path):
+        metrics = Metrics()
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one")}, "v1")
+        live = live_for(root, metrics)
+        assert await live.check_for_change() is None
+        grouped = yaml.safe_dump({"checks": [{"name": "all", "kind": "group", "members": ["one", "two"]}]})
+        swap_data(
+            root, {"a.yaml": gate_yaml("one") + grouped.removeprefix("checks:\n"), "b.yaml": gate_yaml("two")}, "v2"
+        )
+        # The new a.yaml names a member of the new b.yaml, whose link the kubelet has not made yet: read without
+        # b.yaml, the catalog in service until the next poll had `all` but not its member `two`.
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["all", "one", "two"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        await live.close(timeout_s=5)
+
+    def test_files_are_read_from_the_version_of_the_first(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a1"), "b.yaml": gate_yaml("b1")}, "v1")
+        read_text = Path.read_text
+
+        def swapped_after_the_first_read(self, *args, **kwargs):
+            text = read_text(self, *args, **kwargs)
+            if not (root / "..v2").exists():
+                swap_data(root, {"a.yaml": gate_yaml("a2"), "b.yaml": gate_yaml("b2")}, "v2")
+            return text
+
+        monkeypatch.setattr(Path, "read_text", swapped_after_the_first_read)
+        # The kubelet swapped ..data between two reads: it was a catalog of both versions, {a1, b2}.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a1", "b1"]
+        monkeypatch.undo()
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
 
 
 class TestClose:
