@@ -666,7 +666,16 @@ class PrometheusSource:
         """A range query from `start` to `end` every `step_s` seconds; `encoded_promql` as for `query`."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
         params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
-        return await self._run(promql, encoded_promql, "query_range", params, timeout_s)
+        result = await self._run(promql, encoded_promql, "query_range", params, timeout_s)
+        if result.result_type != "matrix":
+            # Prometheus answers every range query with a matrix, a scalar expression's too. One sample per series
+            # (an instant answer: a proxy sending query_range to the instant endpoint) would be judged as the
+            # whole range.
+            raise SourceRejected(
+                f"{self._where} answered a range query with a {clip(result.result_type, 40)!r} result, not a "
+                "matrix (is a proxy in front of it sending /api/v1/query_range to /api/v1/query?)"
+            )
+        return result
 
     async def _run(
         self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float

@@ -307,6 +307,28 @@ class TestAnswers:
         assert fake.params[0]["start"] == str(round(NOW.replace(hour=10).timestamp()))
         assert fake.params[0]["step"] == "60"
 
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"resultType": "vector", "result": [{"metric": {}, "value": [1000, "0.001"]}]},
+            {"resultType": "scalar", "result": [1000, "0.001"]},
+        ],
+    )
+    async def test_a_range_query_answered_with_one_sample_is_a_bad_answer(self, data):
+        # A proxy sending query_range to the instant endpoint: a `range: 10m` check passed on the one sample.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": data})]
+            check = {"name": "c", "kind": "prometheus", "query": "x", "pass_if": "< 0.01", "range": "10m"}
+            catalog = build_catalog(
+                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [check]})], Registry.default()
+            )
+            sources = Sources(catalog.sources)
+            at = datetime.fromtimestamp(1000, UTC)
+            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
+            await sources.aclose()
+        assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
+        assert f"answered a range query with a {data['resultType']!r} result, not a matrix" in evaluation.reason
+
     async def test_warnings_and_infos_are_carried(self):
         async with recording_prometheus() as fake:
             fake.replies = [
