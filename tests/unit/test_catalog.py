@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer.catalog import build_catalog, load_catalog
+from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 
@@ -104,9 +104,9 @@ def nested_aliases(levels: int) -> str:
 
 
 class TestYAMLThatExpands:
-    """Aliases that expand a document without bound, or refer to what holds them, and collections nested past
-    what the parser reads, are refused naming the file, before any walk of the data could take the service's
-    time and memory."""
+    """Aliases that expand a document without bound, or refer to what holds them, collections nested past what
+    the parser reads, and files past the catalog's size bound are refused naming the file, before parsing or a
+    walk of the data could take the service's time and memory."""
 
     def test_nested_aliases_are_refused(self, tmp_path):
         # 9 ** 6 strings once expanded: without the bound every walk of the data (validation, the error quoting
@@ -139,6 +139,18 @@ class TestYAMLThatExpands:
             match=r"c\.yaml: invalid YAML at line \d+, column \d+: an alias refers to a node that contains it",
         ):
             load_catalog(path, Registry.default())
+
+    def test_files_past_the_size_bound_are_not_read(self, tmp_path):
+        # 4.7 MB of checks took 20 s and 230 MB to load; a larger file mounted by mistake took the pod's memory.
+        (tmp_path / "a.yaml").write_text("checks: []\n" + "#" * (MAX_CATALOG_BYTES - 100) + "\n")
+        (tmp_path / "b.yaml").write_text("checks: []\n" + "#" * 200 + "\n")
+        (tmp_path / "c.yaml").write_text("checks: [")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'b.yaml'}: not read: the catalog's files reach {MAX_CATALOG_BYTES + 124} bytes with it, "
+            f"over the {MAX_CATALOG_BYTES} a catalog may hold (a ConfigMap holds at most 1 MiB): is it a catalog?"
+        ]
 
     def test_collections_nested_too_deeply_are_named(self, tmp_path):
         path = tmp_path / "deep.yaml"
