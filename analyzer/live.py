@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,10 @@ _REMOVED_NAMES_LOGGED = 50
 # Catalog versions whose sources a verdict page can compare with today's (a few bytes each; most reloads in a
 # history's lifetime are fewer).
 _SOURCE_VERSIONS_KEPT = 64
+
+# How often a poll loads a rejected catalog again though its files did not change: what refused it may lie outside
+# them (a source's ca_file from a Secret mounted a moment after the ConfigMap), and nothing else would retry it.
+REJECTED_RETRY_S = 60.0
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
@@ -160,6 +165,8 @@ class LiveCatalog:
         # initial load and the first poll is not missed; it reloads only when they are not the catalog in service.
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
+        self.rejected_retry_s = REJECTED_RETRY_S
+        self._retry_rejected_at = 0.0
         self._publish(catalog, previous=None)
 
     def use(self) -> _Held:
@@ -281,6 +288,9 @@ class LiveCatalog:
             del self.sources_by_version[next(iter(self.sources_by_version))]
 
     def _reject(self, reason: str, problems: list[str]) -> None:
+        self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
+        if reason == "retry" and self.status.last_error is not None and self.status.last_error["problems"] == problems:
+            return  # refused as it was: said and counted already
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
         self.metrics.catalog_reloads.labels("failure").inc()
         self.metrics.catalog_reload_failing.set(1)
@@ -327,7 +337,7 @@ class LiveCatalog:
         try:
             stat = await asyncio.to_thread(_stat_signature, path)
             if stat == self._seen_stat:
-                return None
+                return await self._retry_rejected()
             digest = await asyncio.to_thread(_content_digest, path)
         except (OSError, ConfigError) as exc:
             # A path that vanished or cannot be read: report once per distinct problem, keep serving.
@@ -339,7 +349,7 @@ class LiveCatalog:
             return None
         self._seen_stat = stat
         if digest == self._seen_digest:
-            return None
+            return await self._retry_rejected()
         first_look = self._seen_digest is None
         self._seen_digest = digest
         if first_look and digest.startswith(self.current.catalog.version):
@@ -348,6 +358,13 @@ class LiveCatalog:
             # change since, text the loader normalised) is reloaded as before.
             return None
         return await self.reload(reason="file_change")
+
+    async def _retry_rejected(self) -> ReloadResult | None:
+        """While the last reload was rejected, load the unchanged files again every `rejected_retry_s` (None: not
+        due, or nothing rejected)."""
+        if self.status.last_error is None or time.monotonic() < self._retry_rejected_at:
+            return None
+        return await self.reload(reason="retry")
 
 
 class _Held:

@@ -216,6 +216,53 @@ class TestChangeDetection:
         await live.close(timeout_s=5)
 
 
+class TestRejectedCatalogRetried:
+    """A rejected catalog is loaded again now and then, though its files did not change: what refused it may lie
+    outside them. A retry refused as before is neither logged nor counted again."""
+
+    async def test_a_catalog_refused_for_a_file_it_names_loads_once_the_file_is_there(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        ca_file = catalog_file.parent / "ca.pem"
+        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
+        catalog_file.write_text(
+            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
+        )
+        assert await live.check_for_change() == "rejected"
+        assert "ca_file" in live.status.last_error["problems"][0]
+        # The CA bundle's Secret, mounted a moment after the catalog's ConfigMap: the catalog's files did not change
+        # again, so the rejected catalog stayed rejected (reload_failing 1) until a SIGHUP or a restart.
+        ca_file.write_text("a bundle")
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
+        await live.close(timeout_s=5)
+
+    async def test_a_retry_refused_as_before_is_said_once(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        catalog_file.write_text("checks: [")
+        with capture_logs() as logs:
+            assert await live.check_for_change() == "rejected"
+            assert await live.check_for_change() == "rejected"
+        assert [log["event"] for log in logs] == ["catalog_reload_failed"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
+        assert live.status.last_error["trigger"] == "file_change"
+        await live.close(timeout_s=5)
+
+    async def test_a_retry_waits_its_time(self, catalog_file):
+        live = live_for(catalog_file)
+        await live.check_for_change()
+        catalog_file.write_text("checks: [")
+        assert await live.check_for_change() == "rejected"
+        assert await live.check_for_change() is None
+        await live.close(timeout_s=5)
+
+
 class TestConfigMapUpdates:
     """A mounted ConfigMap is read as one version, whatever step of the kubelet's update a poll lands on."""
 
