@@ -43,5 +43,13 @@ def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
     if snapshot is None:
         return [(file, file) for file in listed]  # a link to nothing: the files say what is wrong when read
     # A file of the directory itself (not a ConfigMap key's link) is read as it is.
-    own = [(file, file) for file in listed if not (file.is_symlink() and os.readlink(file).startswith("..data/"))]
+    own = [(file, file) for file in listed if not _links_into_data(file)]
     return sorted([*own, *((path / file.name, file) for file in snapshot)])
+
+
+def _links_into_data(file: Path) -> bool:
+    try:
+        return os.readlink(file).startswith("..data/")
+    except OSError:
+        # Not a link (EINVAL), or a key's link the kubelet removed since the listing: the snapshot has its files.
+        return file.is_symlink() or not file.exists()

@@ -145,6 +145,8 @@ class TestRequests:
     async def test_a_url_with_a_path_prefix_is_queried_under_it(self):
         async with recording_prometheus() as fake:
             prometheus = source(f"{fake.url}/under%20a/prefix/")
+            matrix = {"status": "success", "data": {"resultType": "matrix", "result": []}}
+            fake.replies = [(200, ANSWER), (200, matrix)]
             await prometheus.query('up{job="a b"}', NOW, timeout_s=3)
             await prometheus.query_range("up", NOW - timedelta(minutes=5), NOW, step_s=60, timeout_s=3)
             await prometheus.aclose()
