@@ -285,7 +285,8 @@ def _translate_client_error(exc: BaseException, where: str) -> CheckError | None
 
 
 def _answer_shape_error(exc: BaseException, where: str) -> CheckError | None:
-    if isinstance(exc, KeyError | TypeError | ValueError | IndexError):
+    # OverflowError: a value written as a JSON integer too large for a float (1 followed by 400 digits).
+    if isinstance(exc, KeyError | TypeError | ValueError | IndexError | OverflowError):
         return SourceRejected(f"{where} answered with an unexpected shape: {type(exc).__name__}: {short_reason(exc)}")
     return None
 

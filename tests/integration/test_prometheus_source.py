@@ -331,6 +331,25 @@ class TestAnswers:
         assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
         assert f"answered a range query with a {data['resultType']!r} result, not a matrix" in evaluation.reason
 
+    async def test_a_value_past_the_float_range_written_as_an_integer_is_a_bad_answer(self):
+        # A JSON integer float() cannot hold: it was an internal_error (500), logged as the analyzer's crash.
+        async with recording_prometheus() as fake:
+            fake.replies = [
+                (
+                    200,
+                    {
+                        "status": "success",
+                        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, 10**400]}]},
+                    },
+                )
+            ]
+            prometheus = source(fake.url)
+            with pytest.raises(
+                SourceRejected, match="unexpected shape: OverflowError: int too large to convert to float"
+            ):
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+
     async def test_warnings_and_infos_are_carried(self):
         async with recording_prometheus() as fake:
             fake.replies = [

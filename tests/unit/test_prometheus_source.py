@@ -118,7 +118,9 @@ class TestErrorMapping:
         with pytest.raises(type(exc)), map_aiohttp_errors("default", "http://x"):
             raise exc
 
-    @pytest.mark.parametrize("exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x")])
+    @pytest.mark.parametrize(
+        "exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x"), OverflowError("x")]
+    )
     def test_answer_of_the_wrong_shape_is_rejected(self, exc):
         with pytest.raises(SourceRejected, match="unexpected shape"), map_answer_shape_errors("default", "http://x"):
             raise exc
