@@ -45,6 +45,8 @@ _SOURCE_VERSIONS_KEPT = 64
 # them (a source's ca_file from a Secret mounted a moment after the ConfigMap), and nothing else would retry it.
 REJECTED_RETRY_S = 60.0
 
+_DIGEST_CHUNK_BYTES = 1024 * 1024
+
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
 
@@ -124,7 +126,13 @@ def _stat_signature(path: Path) -> _Stat:
 def _content_digest(path: Path) -> str:
     digest = hashlib.sha256()
     for file, read_from in catalog_reads(path):
-        digest.update(file.name.encode() + b"\0" + read_from.read_bytes() + b"\0")
+        digest.update(file.name.encode() + b"\0")
+        # In chunks: a file far past the catalog's size bound (a dump mounted by mistake) is hashed, then refused by
+        # the loader unread, never held whole in memory.
+        with read_from.open("rb") as stream:
+            while chunk := stream.read(_DIGEST_CHUNK_BYTES):
+                digest.update(chunk)
+        digest.update(b"\0")
     return digest.hexdigest()
 
 

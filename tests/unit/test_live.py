@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -309,6 +310,28 @@ class TestConfigMapUpdates:
         assert sorted(load_catalog(root, REGISTRY).checks) == ["a1", "b1"]
         monkeypatch.undo()
         assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
+
+
+class TestHugeFile:
+    """A file far past the catalog's size bound in the catalog directory is refused without being held in memory."""
+
+    async def test_a_huge_file_is_refused_unread(self, tmp_path):
+        (tmp_path / "a.yaml").write_text(gate_yaml("one"))
+        live = live_for(tmp_path)
+        await live.check_for_change()
+        with (tmp_path / "dump.yaml").open("wb") as dump:
+            dump.truncate(64 * 1024 * 1024)  # sparse: no disk used
+        tracemalloc.start()
+        try:
+            assert await live.check_for_change() == "rejected"
+            _, peak_bytes = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        # The poll's digest read the whole file into memory (64 MiB here); a reload of it took more than the pod had.
+        assert peak_bytes < 8 * 1024 * 1024
+        assert "dump.yaml: not read: the catalog's files reach" in live.status.last_error["problems"][0]
+        assert sorted(live.current.catalog.checks) == ["one"]
+        await live.close(timeout_s=5)
 
 
 class TestClose:
