@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from analyzer.catalog_paths import CATALOG_SUFFIXES, listed_catalog_files
+from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.models import clip
@@ -100,8 +100,72 @@ def _closest(name: str, names: Iterable[str], visible: Callable[[str], bool]) ->
     return close[0] if close else None
 
 
+# The most bytes a catalog's files may hold together, four times what one ConfigMap can. Parsing and validating
+# take about 40 bytes of memory and 4 us per byte of YAML: a large file mounted by mistake into the catalog
+# directory (a rules dump) would take a reload minutes and more memory than the pod has.
+MAX_CATALOG_BYTES = 4 * 1024 * 1024
+
+# The nodes YAML aliases may add to a document, counted as if each alias were a copy of what it names. An alias is
+# a reference, not a copy, but every walk of the loaded data (validation, the digest, an error quoting a value)
+# goes through each reference as through a copy: nested aliases ("billion laughs") made a few lines of YAML take
+# hours and gigabytes, and a reload of them ended the service by memory. A catalog's own repetition (a shared
+# `params` block aliased by every check) adds a few nodes per check.
+MAX_ALIAS_EXPANSION_NODES = 100_000
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently."""
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently, and a document
+    whose aliases refer to a node holding them or expand it by more than MAX_ALIAS_EXPANSION_NODES nodes."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        """The document's data, once its aliases are known to expand to a bounded tree."""
+        _refuse_alias_bombs(node)
+        return super().construct_document(node)
+
+
+def _refuse_alias_bombs(root: yaml.Node) -> None:
+    """ConstructorError when the document under `root`, each alias expanded, is cyclic or has more than
+    MAX_ALIAS_EXPANSION_NODES nodes beyond those written. Each node is sized once (a node an alias names is
+    shared), without recursion (a deeply nested document would exhaust Python's stack)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _child_nodes(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "an alias refers to a node that contains it (a cycle, which no check can hold)",
+                node.start_mark,
+            )
+        open_nodes.add(key)
+        pending.append((node, True))
+        pending.extend((child, False) for child in _child_nodes(node) if id(child) not in sizes)
+    added = sizes[id(root)] - len(sizes)
+    if added > MAX_ALIAS_EXPANSION_NODES:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"its aliases expand it by {added} nodes, more than the {MAX_ALIAS_EXPANSION_NODES} allowed (nested "
+            'aliases, a "billion laughs"?); write the repeated values out, or alias them less deeply',
+            root.start_mark,
+        )
+
+
+def _child_nodes(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -117,9 +181,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def catalog_files(path: Path) -> list[Path]:
-    """The YAML files a catalog path stands for (`listed_catalog_files`); ConfigError when there is none."""
-    files = listed_catalog_files(path)
+def catalog_reads(path: Path) -> list[tuple[Path, Path]]:
+    """The YAML files a catalog path stands for, each with the path to read it from (`catalog_file_reads`: a
+    ConfigMap's files all of one version); ConfigError when there is none."""
+    files = catalog_file_reads(path)
     if files is None:
         raise ConfigError(f"catalog path {str(path)!r} does not exist")
     return files
@@ -137,12 +202,20 @@ def load_catalog(
     problems: list[str] = []
     digest = hashlib.sha256()
     roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
-    files = [f for root in roots for f in catalog_files(root)]
+    files = [f for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
-    for file in files:
+    total_bytes = 0
+    for file, read_from in files:
         try:
-            text = file.read_text(encoding="utf-8")
+            total_bytes += read_from.stat().st_size
+            if total_bytes > MAX_CATALOG_BYTES:
+                problems.append(
+                    f"{file}: not read: the catalog's files reach {total_bytes} bytes with it, over the "
+                    f"{MAX_CATALOG_BYTES} a catalog may hold (a ConfigMap holds at most 1 MiB): is it a catalog?"
+                )
+                break
+            text = read_from.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{file}: cannot read: {exc}")
             continue
@@ -187,6 +260,9 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
         problems.append(f"{origin}: invalid YAML{where}: {what}")
     except yaml.YAMLError as exc:
         problems.append(f"{origin}: invalid YAML: {exc}")
+    except RecursionError:
+        # PyYAML composes nested collections recursively: thousands of `[` were a crash naming no file.
+        problems.append(f"{origin}: invalid YAML: collections nested too deeply to read")
     return documents
 
 
@@ -241,9 +317,11 @@ def build_catalog(
     raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
-    digest = hashlib.sha256()
+    # Only without a version given: a repr walks every alias as a copy.
+    digest = hashlib.sha256() if version is None else None
     for origin, data in documents:
-        digest.update(repr(data).encode())
+        if digest is not None:
+            digest.update(repr(data).encode())
         if not isinstance(data, dict):
             problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
             continue
@@ -302,7 +380,9 @@ def build_catalog(
             checks[check.name] = check
             origins[check.name] = origin
             positions[check.name] = index
-    version = version or digest.hexdigest()[:12]
+    if version is None:
+        assert digest is not None
+        version = digest.hexdigest()[:12]
     if only is not None:
         if problems:
             raise ConfigError("the catalog is invalid", problems)

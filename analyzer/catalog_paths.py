@@ -3,6 +3,7 @@ records stop signals, and importing the catalog's loader then would leave a SIGT
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
@@ -21,3 +22,34 @@ def listed_catalog_files(path: Path) -> list[Path] | None:
     if path.is_file():
         return [path]
     return None
+
+
+def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
+    """Each YAML file a catalog path stands for, as (the path it is named by, the path its text is read from); None
+    when the path is neither a file nor a directory.
+
+    A directory mounted from a ConfigMap is read through its `..data` link, resolved once: the kubelet updates every
+    file at once by swapping that link, then adds the links of new keys and removes those of keys gone. Files read
+    on both sides of a swap would make one catalog of two versions, and a key's link left until the kubelet
+    removes it would name a file that is gone.
+    """
+    listed = listed_catalog_files(path)
+    if listed is None:
+        return None
+    data = path / "..data"
+    if not data.is_symlink():
+        return [(file, file) for file in listed]
+    snapshot = listed_catalog_files(Path(os.path.realpath(data)))
+    if snapshot is None:
+        return [(file, file) for file in listed]  # a link to nothing: the files say what is wrong when read
+    # A file of the directory itself (not a ConfigMap key's link) is read as it is.
+    own = [(file, file) for file in listed if not _links_into_data(file)]
+    return sorted([*own, *((path / file.name, file) for file in snapshot)])
+
+
+def _links_into_data(file: Path) -> bool:
+    try:
+        return os.readlink(file).startswith("..data/")
+    except OSError:
+        # Not a link (EINVAL), or a key's link the kubelet removed since the listing: the snapshot has its files.
+        return file.is_symlink() or not file.exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any, Literal
 import structlog
 
 from analyzer.admission import Admission
-from analyzer.catalog import Catalog, catalog_files, load_catalog
+from analyzer.catalog import Catalog, catalog_reads, load_catalog
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -39,6 +40,12 @@ _REMOVED_NAMES_LOGGED = 50
 # Catalog versions whose sources a verdict page can compare with today's (a few bytes each; most reloads in a
 # history's lifetime are fewer).
 _SOURCE_VERSIONS_KEPT = 64
+
+# How often a poll loads a rejected catalog again though its files did not change: what refused it may lie outside
+# them (a source's ca_file from a Secret mounted a moment after the ConfigMap), and nothing else would retry it.
+REJECTED_RETRY_S = 60.0
+
+_DIGEST_CHUNK_BYTES = 1024 * 1024
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
@@ -106,10 +113,9 @@ class ReloadStatus:
 def _stat_signature(path: Path) -> _Stat:
     """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
     ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it."""
-    files = catalog_files(path)
     signature = []
-    for file in files:
-        stat = file.stat()
+    for file, read_from in catalog_reads(path):
+        stat = read_from.stat()
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
     data_link = path / "..data"
     if path.is_dir() and data_link.is_symlink():
@@ -119,8 +125,14 @@ def _stat_signature(path: Path) -> _Stat:
 
 def _content_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    for file in catalog_files(path):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for file, read_from in catalog_reads(path):
+        digest.update(file.name.encode() + b"\0")
+        # In chunks: a file far past the catalog's size bound (a dump mounted by mistake) is hashed, then refused by
+        # the loader unread, never held whole in memory.
+        with read_from.open("rb") as stream:
+            while chunk := stream.read(_DIGEST_CHUNK_BYTES):
+                digest.update(chunk)
+        digest.update(b"\0")
     return digest.hexdigest()
 
 
@@ -161,6 +173,8 @@ class LiveCatalog:
         # initial load and the first poll is not missed; it reloads only when they are not the catalog in service.
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
+        self.rejected_retry_s = REJECTED_RETRY_S
+        self._retry_rejected_at = 0.0
         self._publish(catalog, previous=None)
 
     def use(self) -> _Held:
@@ -282,6 +296,9 @@ class LiveCatalog:
             del self.sources_by_version[next(iter(self.sources_by_version))]
 
     def _reject(self, reason: str, problems: list[str]) -> None:
+        self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
+        if reason == "retry" and self.status.last_error is not None and self.status.last_error["problems"] == problems:
+            return  # refused as it was: said and counted already
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
         self.metrics.catalog_reloads.labels("failure").inc()
         self.metrics.catalog_reload_failing.set(1)
@@ -328,7 +345,7 @@ class LiveCatalog:
         try:
             stat = await asyncio.to_thread(_stat_signature, path)
             if stat == self._seen_stat:
-                return None
+                return await self._retry_rejected()
             digest = await asyncio.to_thread(_content_digest, path)
         except (OSError, ConfigError) as exc:
             # A path that vanished or cannot be read: report once per distinct problem, keep serving.
@@ -340,7 +357,7 @@ class LiveCatalog:
             return None
         self._seen_stat = stat
         if digest == self._seen_digest:
-            return None
+            return await self._retry_rejected()
         first_look = self._seen_digest is None
         self._seen_digest = digest
         if first_look and digest.startswith(self.current.catalog.version):
@@ -349,6 +366,13 @@ class LiveCatalog:
             # change since, text the loader normalised) is reloaded as before.
             return None
         return await self.reload(reason="file_change")
+
+    async def _retry_rejected(self) -> ReloadResult | None:
+        """While the last reload was rejected, load the unchanged files again every `rejected_retry_s` (None: not
+        due, or nothing rejected)."""
+        if self.status.last_error is None or time.monotonic() < self._retry_rejected_at:
+            return None
+        return await self.reload(reason="retry")
 
 
 class _Held:

@@ -285,7 +285,8 @@ def _translate_client_error(exc: BaseException, where: str) -> CheckError | None
 
 
 def _answer_shape_error(exc: BaseException, where: str) -> CheckError | None:
-    if isinstance(exc, KeyError | TypeError | ValueError | IndexError):
+    # OverflowError: a value written as a JSON integer too large for a float (1 followed by 400 digits).
+    if isinstance(exc, KeyError | TypeError | ValueError | IndexError | OverflowError):
         return SourceRejected(f"{where} answered with an unexpected shape: {type(exc).__name__}: {short_reason(exc)}")
     return None
 
@@ -402,11 +403,17 @@ _NOT_FOUND_HINT = (
 
 
 def read_answer(
-    where: str, status: int, body: bytes, secrets: tuple[str, ...] = (), words: tuple[str, ...] = ()
+    where: str,
+    status: int,
+    body: bytes,
+    secrets: tuple[str, ...] = (),
+    words: tuple[str, ...] = (),
+    retry_after: str | None = None,
 ) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
     for any other answer (a redirect, an error body, a body that is not JSON), quoting the error without what the
-    request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words."""
+    request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words.
+    `retry_after`: the answer's Retry-After header, quoted when it is a 429."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -415,9 +422,15 @@ def read_answer(
     payload = _json_value(body)
     if 200 <= status < 300:
         if not isinstance(payload, dict):
-            raise SourceRejected(f"{where} answered with a body that is not a JSON object")
+            raise SourceRejected(f"{where} answered HTTP {status} with {_not_an_answer(payload, body, secrets, words)}")
         if payload.get("status") == "success":
             return payload
+        if "errorType" not in payload and "error" not in payload:
+            # No error named either: the JSON of something else (a proxy's status page), no refusal of the query.
+            raise SourceRejected(
+                f"{where} answered HTTP {status} with a JSON object that is no Prometheus answer (its status is "
+                f"{clip(repr(payload.get('status')), 40)}, not 'success', and it names no error)"
+            )
     error_type, error = "", ""
     if isinstance(payload, dict):
         error_type, error = str(payload.get("errorType", "")), str(payload.get("error", ""))
@@ -428,6 +441,18 @@ def read_answer(
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
+    if status == 429:
+        # A querier's or proxy's rate limit (Mimir, Cortex, Thanos' query frontend): the source is there but will
+        # not take the query now, no fault of the query; not sent again, for it asked to be left alone.
+        wait = ""
+        if retry_after:
+            shown = retry_after.strip()
+            wait = (
+                f"; it asks to wait {shown} s"
+                if shown.isdigit() and len(shown) < 10
+                else f"; Retry-After {clip(shown, 40)!r}"
+            )
+        raise SourceUnavailable(f"{where} is refusing queries for now: too many requests ({detail}{wait})")
     if status >= 500 and error_type != "execution":
         failing = SourceUnavailable(f"{where} is failing ({detail})")
         if status in _RESENDABLE_STATUSES:
@@ -440,6 +465,19 @@ def read_answer(
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
         raise ResendableFailure(rejected, always=True)
     raise rejected
+
+
+def _not_an_answer(payload: Any, body: bytes, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
+    """What a success answer that is no JSON object holds, for a reason: its start quoted (a proxy's login or error
+    page says what it is)."""
+    if payload is not None:
+        return f"a JSON {type(payload).__name__}, not a JSON object"
+    if not body.strip():
+        return "an empty body, not a JSON object"
+    text = body[:_ERROR_TEXT_CHARS].decode("utf-8", "replace").strip()
+    # A body that starts as JSON and does not parse was cut on the way (a proxy's buffer, a dropped stream).
+    cut = " (cut short?)" if text.startswith(("{", "[")) else ""
+    return f"a body that is not a JSON object{cut}: {quoted(text, secrets, words)!r}"
 
 
 def _json_value(body: bytes) -> Any:
@@ -467,6 +505,8 @@ def parse_result(query: str, data: Any) -> QueryResult:
 
     Values arrive as strings ("0.5", "NaN", "+Inf"); float() reads all of them.
     """
+    if not isinstance(data, dict):
+        raise TypeError(f"its data is {'missing or null' if data is None else type(data).__name__}, not an object")
     result_type, result = data["resultType"], data["result"]
     if result_type == "scalar":
         ts, value = result
@@ -499,7 +539,26 @@ def parse_result(query: str, data: Any) -> QueryResult:
             ts, value = item["value"]
             samples = [(float(ts), float(value))]
         series.append(made_series(labels, samples))
+    if len(series) > 1:
+        _refuse_repeated_series(series)
     return made_result(query, result_type, series, [], [])
+
+
+def _refuse_repeated_series(series: list[Series]) -> None:
+    """ValueError when two series have the same labels: Prometheus refuses to answer such a result, and a proxy
+    merging several answers (one per replica or shard) sends it. Summed, such series count twice; judged one
+    by one, a reason blames the check's query for returning several."""
+    if len({frozenset(one.labels.items()) for one in series}) == len(series):
+        return  # the usual answer: one set built; which series repeats is looked for only when one does
+    seen: set[frozenset[tuple[str, str]]] = set()
+    for one in series:
+        labels = frozenset(one.labels.items())
+        if labels in seen:
+            raise ValueError(
+                f"series {one.describe()} is in the answer twice (Prometheus never repeats a label set in "
+                "one result: a proxy merging the answers of several servers?)"
+            )
+        seen.add(labels)
 
 
 QueryObserver = Callable[[str, str, float], None]
@@ -610,7 +669,16 @@ class PrometheusSource:
         """A range query from `start` to `end` every `step_s` seconds; `encoded_promql` as for `query`."""
         # Whole seconds, as prometheus-api-client sent them: steps stay aligned on the same instants.
         params = f"start={round(start.timestamp())}&end={round(end.timestamp())}&step={step_s:g}"
-        return await self._run(promql, encoded_promql, "query_range", params, timeout_s)
+        result = await self._run(promql, encoded_promql, "query_range", params, timeout_s)
+        if result.result_type != "matrix":
+            # Prometheus answers every range query with a matrix, a scalar expression's too. One sample per series
+            # (an instant answer: a proxy sending query_range to the instant endpoint) would be judged as the
+            # whole range.
+            raise SourceRejected(
+                f"{self._where} answered a range query with a {clip(result.result_type, 40)!r} result, not a "
+                "matrix (is a proxy in front of it sending /api/v1/query_range to /api/v1/query?)"
+            )
+        return result
 
     async def _run(
         self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float
@@ -685,6 +753,7 @@ class PrometheusSource:
                     url, headers=headers, ssl=tls, allow_redirects=False, timeout=timeout
                 ) as response:
                     status, length = response.status, response.content_length
+                    retry_after = response.headers.get("Retry-After") if status == 429 else None
                     if (
                         length is not None
                         and length <= self._max_answer_bytes
@@ -701,9 +770,9 @@ class PrometheusSource:
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
         secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
-        payload = read_answer(self._where, status, body, secrets, self._header_words)
+        payload = read_answer(self._where, status, body, secrets, self._header_words, retry_after)
         with self._shape_errors:
-            result = parse_result(promql, payload["data"])
+            result = parse_result(promql, payload.get("data"))
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:
                 result = QueryResult(
@@ -752,6 +821,12 @@ class PrometheusSource:
             raise SourceUnavailable(
                 f"bearer_token_file {str(path)!r} of source {self.name!r} is not UTF-8 text (the token is not shown)"
             ) from None
+        if not token:
+            # Sent as `Bearer `, a proxy's 401 would blame the query; a Secret written in place is empty a moment.
+            raise SourceUnavailable(
+                f"bearer_token_file {str(path)!r} of source {self.name!r} is empty (a Secret being written?); "
+                "no query is sent without its token"
+            )
         if not _HEADER_VALUE_RE.fullmatch(token):
             # The HTTP client would refuse the header as an injection, a crash of the check with a traceback that
             # names neither the file nor what is wrong with it.

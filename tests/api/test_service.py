@@ -336,6 +336,31 @@ class TestReloadThroughTheApi:
         assert "analyzer_catalog_reload_failing 1.0" in await (await client.get("/metrics")).text()
 
 
+class TestInFlightAcrossAReload:
+    """An evaluation that started on one catalog and ends after a reload says, in its answer and in the history,
+    the catalog it ran on."""
+
+    async def test_answer_and_history_name_the_catalog_it_ran_on(self, aiohttp_client, tmp_path, gate):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "slow", "kind": "gate", "gate": "g"}]}))
+        app = create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, REGISTRY), REGISTRY)
+        client = await aiohttp_client(app)
+        old = app[LIVE].current.catalog.version
+        running = asyncio.ensure_future(client.get("/api/v1/checks/slow/run"))
+        await gate.wait_entered(1)
+        path.write_text(yaml.safe_dump({"checks": [{"name": "slow", "kind": "gate", "gate": "g", "outcome": "fail"}]}))
+        assert await app[LIVE].reload("test") == "reloaded"
+        new = app[LIVE].current.catalog.version
+        gate.open()
+        answer = await running
+        assert (await answer.json())["verdict"] == "pass"
+        assert answer.headers[CATALOG_VERSION_HEADER] == old != new
+        page = await (await client.get("/api/v1/verdicts?explain=true")).json()
+        assert [(entry["verdict"], entry["catalog_version"]) for entry in page["entries"]] == [("pass", old)]
+        after = await client.get("/api/v1/checks/slow/run")
+        assert ((await after.json())["verdict"], after.headers[CATALOG_VERSION_HEADER]) == ("fail", new)
+
+
 class TestDraining:
     """While draining, readiness fails and new evaluations are turned away with Retry-After."""
 

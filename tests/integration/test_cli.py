@@ -469,7 +469,7 @@ class TestCatalogFilesWithoutTheLoader:
     """The cli lists a catalog path's files with the loader's own listing, from a module that imports nothing else."""
 
     def test_the_loaders_files(self, tmp_path):
-        from analyzer.catalog import catalog_files
+        from analyzer.catalog import catalog_reads
         from analyzer.catalog_paths import listed_catalog_files
 
         for name in ("a.yaml", "b.yml", ".hidden.yaml", "report.xml", "c.YAML"):
@@ -478,8 +478,9 @@ class TestCatalogFilesWithoutTheLoader:
         (tmp_path / "linked.yaml").symlink_to(tmp_path / "a.yaml")
         (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
         expected = [tmp_path / name for name in ("a.yaml", "b.yml", "linked.yaml")]
-        assert listed_catalog_files(tmp_path) == catalog_files(tmp_path) == expected
-        assert listed_catalog_files(tmp_path / "a.yaml") == catalog_files(tmp_path / "a.yaml") == [tmp_path / "a.yaml"]
+        assert listed_catalog_files(tmp_path) == [shown for shown, _ in catalog_reads(tmp_path)] == expected
+        alone = [tmp_path / "a.yaml"]
+        assert listed_catalog_files(tmp_path / "a.yaml") == [shown for shown, _ in catalog_reads(alone[0])] == alone
         assert listed_catalog_files(tmp_path / "missing.yaml") is None
 
     def test_the_listing_imports_only_the_standard_library(self):

@@ -145,6 +145,8 @@ class TestRequests:
     async def test_a_url_with_a_path_prefix_is_queried_under_it(self):
         async with recording_prometheus() as fake:
             prometheus = source(f"{fake.url}/under%20a/prefix/")
+            matrix = {"status": "success", "data": {"resultType": "matrix", "result": []}}
+            fake.replies = [(200, ANSWER), (200, matrix)]
             await prometheus.query('up{job="a b"}', NOW, timeout_s=3)
             await prometheus.query_range("up", NOW - timedelta(minutes=5), NOW, step_s=60, timeout_s=3)
             await prometheus.aclose()
@@ -184,6 +186,22 @@ class TestRequests:
             await prometheus.aclose()
         assert text in raised.value.message and repr(str(token)) in raised.value.message
         assert "tok-secret" not in raised.value.message and fake.headers == []
+
+    @pytest.mark.parametrize("content", [b"", b"\n"])
+    async def test_an_empty_token_file_sends_nothing(self, tmp_path, content):
+        # A Secret written in place (not by the kubelet's swap) is empty for a moment: `Bearer ` was sent, and the
+        # proxy's 401 read as the query rejected.
+        token = tmp_path / "token"
+        token.write_bytes(content)
+        async with recording_prometheus() as fake:
+            prometheus = source(fake.url, bearer_token_file=token)
+            with pytest.raises(SourceUnavailable) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+            token.write_text("tok-secret-2\n")
+            await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert f"bearer_token_file {str(token)!r} of source 'default' is empty" in raised.value.message
+        assert [headers["Authorization"] for headers in fake.headers] == ["Bearer tok-secret-2"]
 
     def test_a_token_file_is_read_as_utf8_whatever_the_locale(self, tmp_path):
         # An ASCII locale (C, neither coerced nor in UTF-8 mode) would refuse this UTF-8 token as "not UTF-8".
@@ -291,6 +309,47 @@ class TestAnswers:
         assert fake.params[0]["start"] == str(round(NOW.replace(hour=10).timestamp()))
         assert fake.params[0]["step"] == "60"
 
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"resultType": "vector", "result": [{"metric": {}, "value": [1000, "0.001"]}]},
+            {"resultType": "scalar", "result": [1000, "0.001"]},
+        ],
+    )
+    async def test_a_range_query_answered_with_one_sample_is_a_bad_answer(self, data):
+        # A proxy sending query_range to the instant endpoint: a `range: 10m` check passed on the one sample.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": data})]
+            check = {"name": "c", "kind": "prometheus", "query": "x", "pass_if": "< 0.01", "range": "10m"}
+            catalog = build_catalog(
+                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [check]})], Registry.default()
+            )
+            sources = Sources(catalog.sources)
+            at = datetime.fromtimestamp(1000, UTC)
+            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
+            await sources.aclose()
+        assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
+        assert f"answered a range query with a {data['resultType']!r} result, not a matrix" in evaluation.reason
+
+    async def test_a_value_past_the_float_range_written_as_an_integer_is_a_bad_answer(self):
+        # A JSON integer float() cannot hold: it was an internal_error (500), logged as the analyzer's crash.
+        async with recording_prometheus() as fake:
+            fake.replies = [
+                (
+                    200,
+                    {
+                        "status": "success",
+                        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, 10**400]}]},
+                    },
+                )
+            ]
+            prometheus = source(fake.url)
+            with pytest.raises(
+                SourceRejected, match="unexpected shape: OverflowError: int too large to convert to float"
+            ):
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+
     async def test_warnings_and_infos_are_carried(self):
         async with recording_prometheus() as fake:
             fake.replies = [
@@ -330,6 +389,72 @@ class TestAnswers:
         assert evaluation.verdict.value == "pass"
         assert evaluation.details["prometheus_warnings"] == ["partial response"]
         assert evaluation.details["prometheus_infos"] == ["not a counter"]
+
+    @pytest.mark.parametrize(
+        ("judging", "data"),
+        [
+            (
+                {"reduce": "sum"},
+                {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1, "0.6"]}] * 2},
+            ),
+            ({}, {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.6"]}] * 2}),
+            (
+                {"range": "2m", "reduce": "sum"},
+                {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": [[1, "0.6"], [61, "0.6"]]}] * 2},
+            ),
+        ],
+    )
+    async def test_a_series_sent_twice_is_a_bad_answer(self, judging, data):
+        # A proxy merging two replicas' answers: summed, 0.6 + 0.6 failed `< 1` (and passed `> 1`); unreduced, the
+        # check was blamed for a query returning two series.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": data})]
+            check = {"name": "c", "kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "fail", **judging}
+            catalog = build_catalog(
+                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [check]})], Registry.default()
+            )
+            sources = Sources(catalog.sources)
+            at = datetime.fromtimestamp(61, UTC)
+            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
+            await sources.aclose()
+        assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
+        described = '{pod="a"}' if "pod" in str(data) else "{}"
+        assert f"series {described} is in the answer twice" in evaluation.reason
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            {"kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "pass"},
+            {
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "30d",
+                "no_data": "pass",
+                "ratio": {"errors": "sum(rate(e[{{ window }}]))", "total": "sum(rate(t[{{ window }}]))"},
+            },
+            {
+                "kind": "kpi_compare",
+                "method": "proportion",
+                "direction": "higher_is_better",
+                "canary": {"success": "sum(orders_total)", "total": "sum(visits_total)"},
+                "baseline": {"success": "sum(orders_b)", "total": "sum(visits_b)"},
+                "max_relative_change": 0.05,
+            },
+        ],
+        ids=["prometheus", "error_budget", "kpi_compare"],
+    )
+    async def test_a_rate_limited_query_is_an_unavailable_source_for_every_kind(self, check):
+        async with recording_prometheus() as fake:
+            fake.replies = [(429, {"status": "error", "errorType": "too_many_requests", "error": "slow down"})] * 8
+            catalog = build_catalog(
+                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [{"name": "c", **check}]})],
+                Registry.default(),
+            )
+            sources = Sources(catalog.sources)
+            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
+            await sources.aclose()
+        assert (evaluation.verdict.value, evaluation.error) == ("error", "source_unavailable")
+        assert "too many requests (HTTP 429 too_many_requests: slow down)" in evaluation.reason
 
     async def test_string_result_is_rejected(self):
         async with recording_prometheus() as fake:

@@ -342,6 +342,45 @@ class TestReload:
         finally:
             await served.stop()
 
+    async def test_a_configmap_update_to_an_alias_bomb_is_refused_and_the_service_serves_on(self, prometheus, tmp_path):
+        # Nine levels of nine aliases: 9 ** 9 strings once expanded. The reload walked them all (hours, gigabytes),
+        # so the pod ran out of memory; now it is refused at once, naming the file, and the next good version loads.
+        root = tmp_path / "catalog"
+        root.mkdir()
+        lists = ['  - &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+        lists += [f"  - &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]" for k in range(1, 10)]
+        bomb = "\n".join(
+            ["- name: bomb", "  kind: prometheus", "  query: up", "  pass_if: '> 0'", "  description:", *lists]
+        )
+        for revision, checks in (("..2026_1", [HEALTHY]), ("..2026_3", [HEALTHY, {**HEALTHY, "name": "new"}])):
+            (root / revision).mkdir()
+            write_catalog(root / revision / "checks.yaml", prometheus.url, *checks)
+        (root / "..2026_2").mkdir()
+        source = {"default": {"type": "prometheus", "url": prometheus.url}}
+        text = yaml.safe_dump({"sources": source}) + "checks:\n" + yaml.safe_dump([HEALTHY]) + bomb + "\n"
+        (root / "..2026_2" / "checks.yaml").write_text(text)
+        (root / "..data").symlink_to("..2026_1")
+        (root / "checks.yaml").symlink_to("..data/checks.yaml")
+        served = await ServeProcess.start(root, ANALYZER_CATALOG_POLL_S="0.1", ANALYZER_PROBE_SOURCES="false")
+        try:
+            for revision, expected in (("..2026_2", "catalog_reload_failed"), ("..2026_3", "catalog_reloaded")):
+                mark = len(served.events)
+                (root / "..data_tmp").symlink_to(revision)
+                os.replace(root / "..data_tmp", root / "..data")
+                event = await served.event(expected, mark)
+                if expected == "catalog_reload_failed":
+                    (problem,) = event["problems"]
+                    assert problem.startswith(f"{root / 'checks.yaml'}: invalid YAML at line ")
+                    assert "its aliases expand it by" in problem
+                    ready = await rawhttp.send("127.0.0.1", served.port, rawhttp.request("GET", "/readyz"))
+                    assert ready.status == 200 and ready.json()["catalog"]["reload_failing"] is True
+                else:
+                    assert event["checks"] == 2
+            served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+        finally:
+            await served.stop()
+
 
 def mapped_files(pid: int) -> str:
     """The files a process has mapped: an imported extension module stays mapped."""

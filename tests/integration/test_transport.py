@@ -532,6 +532,78 @@ class TestFailures:
         assert requests_seen == 2
 
 
+class TestProxyAnswers:
+    """What a proxy in front of Prometheus answers instead of it (a rate limit, a login page, a body cut on the way,
+    JSON of its own) is an error that says what came, never a result."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            (
+                b'{"status": "error", "errorType": "too_many_requests", "error": "tenant rate limit"}',
+                "too_many_requests",
+            ),
+            (b"", "(HTTP 429; it asks to wait 7 s)"),
+        ],
+    )
+    async def test_a_rate_limit_is_unavailable_named_and_not_resent(self, body, shown):
+        # Mimir, Cortex and query frontends answer 429 to a tenant over its limits: the query is not at fault
+        # (it read `502 source_rejected`, "rejected the query"), and sending it again at once adds to the load.
+        async def limited(request, seen):
+            return web.Response(status=429, body=body, headers={"Retry-After": "7"})
+
+        async with serving(limited) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceUnavailable) as raised:
+                await query(prometheus)
+        assert type(raised.value) is SourceUnavailable and server.requests == 1
+        assert "is refusing queries for now: too many requests" in raised.value.message
+        assert shown in raised.value.message
+
+    async def test_a_login_page_is_quoted(self):
+        async def login(request, seen):
+            return web.Response(text="<html><title>Sign in to Grafana Cloud</title></html>", content_type="text/html")
+
+        async with serving(login) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceRejected) as raised:
+                await query(prometheus)
+        assert raised.value.message.endswith(
+            "answered HTTP 200 with a body that is not a JSON object: "
+            "'<html><title>Sign in to Grafana Cloud</title></html>'"
+        )
+
+    async def test_a_body_cut_at_a_chunk_boundary_is_named_cut(self):
+        # The stream ends properly, so the framing says nothing: only the JSON shows the answer was cut.
+        async def cut(request, seen):
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            await response.write(BODY[:40])
+            await response.write_eof()
+            return response
+
+        async with serving(cut) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceRejected, match=r"a body that is not a JSON object \(cut short\?\): '\{"):
+                await query(prometheus)
+
+    @pytest.mark.parametrize(
+        ("answer_body", "text"),
+        [
+            ({"status": "success"}, "unexpected shape: TypeError: its data is missing or null, not an object"),
+            ({"status": "success", "data": None}, "its data is missing or null"),
+            ({"data": {"resultType": "vector", "result": []}}, "a JSON object that is no Prometheus answer"),
+        ],
+    )
+    async def test_json_that_is_no_answer_is_named(self, answer_body, text):
+        async def odd(request, seen):
+            return web.json_response(answer_body)
+
+        async with serving(odd) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceRejected) as raised:
+                await query(prometheus)
+        assert text in raised.value.message
+        assert "rejected the query" not in raised.value.message
+
+
 @pytest.fixture(scope="module")
 def authority() -> trustme.CA:
     return trustme.CA()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer.catalog import build_catalog, load_catalog
+from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 
@@ -94,6 +94,70 @@ class TestLoadFiles:
     def test_empty_directory(self, tmp_path):
         with pytest.raises(ConfigError, match=r"no \*\.yaml"):
             load_catalog(tmp_path, Registry.default())
+
+
+def nested_aliases(levels: int) -> str:
+    """A check whose description holds `levels` lists, each of nine aliases of the list before, over nine strings."""
+    lists = ['  - &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lists += [f"  - &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]" for k in range(1, levels + 1)]
+    return "checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  description:\n" + "\n".join(lists)
+
+
+class TestYAMLThatExpands:
+    """Aliases that expand a document without bound, or refer to what holds them, collections nested past what
+    the parser reads, and files past the catalog's size bound are refused naming the file, before parsing or a
+    walk of the data could take the service's time and memory."""
+
+    def test_nested_aliases_are_refused(self, tmp_path):
+        # 9 ** 6 strings once expanded: without the bound every walk of the data (validation, the error quoting
+        # the value) went through all of them; nine levels took hours and gigabytes.
+        path = tmp_path / "bomb.yaml"
+        path.write_text(nested_aliases(5))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{path}: invalid YAML at line ")
+        assert re.search(r"its aliases expand it by \d{6} nodes, more than the 100000 allowed", problem)
+
+    def test_aliases_that_repeat_a_block_load(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        shared = "  params: &p {h: {type: label_value, required: true}}\n"
+        text = "checks:\n" + "".join(
+            f"- name: c{k}\n  kind: prometheus\n  query: 'up{{pod=\"{{{{ h }}}}\"}}'\n  pass_if: '> 0'\n"
+            + (shared if k == 0 else "  params: *p\n")
+            for k in range(50)
+        )
+        path.write_text("sources: {default: {url: 'http://127.0.0.1:9'}}\n" + text)
+        assert len(load_catalog(path, Registry.default()).checks) == 50
+
+    @pytest.mark.parametrize("text", ["a: &a [1, *a]\n", "checks:\n- &c {name: x, kind: prometheus, more: *c}\n"])
+    def test_an_alias_inside_what_it_names_is_refused(self, tmp_path, text):
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+        with pytest.raises(
+            ConfigError,
+            match=r"c\.yaml: invalid YAML at line \d+, column \d+: an alias refers to a node that contains it",
+        ):
+            load_catalog(path, Registry.default())
+
+    def test_files_past_the_size_bound_are_not_read(self, tmp_path):
+        # 4.7 MB of checks took 20 s and 230 MB to load; a larger file mounted by mistake took the pod's memory.
+        (tmp_path / "a.yaml").write_text("checks: []\n" + "#" * (MAX_CATALOG_BYTES - 100) + "\n")
+        (tmp_path / "b.yaml").write_text("checks: []\n" + "#" * 200 + "\n")
+        (tmp_path / "c.yaml").write_text("checks: [")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'b.yaml'}: not read: the catalog's files reach {MAX_CATALOG_BYTES + 124} bytes with it, "
+            f"over the {MAX_CATALOG_BYTES} a catalog may hold (a ConfigMap holds at most 1 MiB): is it a catalog?"
+        ]
+
+    def test_collections_nested_too_deeply_are_named(self, tmp_path):
+        path = tmp_path / "deep.yaml"
+        path.write_text("checks: " + "[" * 5000 + "]" * 5000 + "\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert caught.value.problems == [f"{path}: invalid YAML: collections nested too deeply to read"]
 
 
 class TestConfigMapManifest:

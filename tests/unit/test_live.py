@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def configmap_dir(root: Path, files: dict[str, str], revision: str) -> Path:
         if not (root / name).is_symlink():
             (root / name).symlink_to(f"..data/{name}")
     return root
+
+
+def swap_data(root: Path, files: dict[str, str], revision: str) -> None:
+    """The kubelet's update of a mounted ConfigMap up to its swap of ..data, before it adds the links of new keys
+    and removes those of keys gone."""
+    target = root / f"..{revision}"
+    target.mkdir()
+    for name, text in files.items():
+        (target / name).write_text(text)
+    (root / "..data_tmp").symlink_to(target.name)
+    os.replace(root / "..data_tmp", root / "..data")
 
 
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
@@ -202,6 +214,123 @@ class TestChangeDetection:
         assert await live.check_for_change() is None
         assert live.current is serving
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
+        await live.close(timeout_s=5)
+
+
+class TestRejectedCatalogRetried:
+    """A rejected catalog is loaded again now and then, though its files did not change: what refused it may lie
+    outside them. A retry refused as before is neither logged nor counted again."""
+
+    async def test_a_catalog_refused_for_a_file_it_names_loads_once_the_file_is_there(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        ca_file = catalog_file.parent / "ca.pem"
+        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
+        catalog_file.write_text(
+            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
+        )
+        assert await live.check_for_change() == "rejected"
+        assert "ca_file" in live.status.last_error["problems"][0]
+        # The CA bundle's Secret, mounted a moment after the catalog's ConfigMap: the catalog's files did not change
+        # again, so the rejected catalog stayed rejected (reload_failing 1) until a SIGHUP or a restart.
+        ca_file.write_text("a bundle")
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
+        await live.close(timeout_s=5)
+
+    async def test_a_retry_refused_as_before_is_said_once(self, catalog_file):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        catalog_file.write_text("checks: [")
+        with capture_logs() as logs:
+            assert await live.check_for_change() == "rejected"
+            assert await live.check_for_change() == "rejected"
+        assert [log["event"] for log in logs] == ["catalog_reload_failed"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
+        assert live.status.last_error["trigger"] == "file_change"
+        await live.close(timeout_s=5)
+
+    async def test_a_retry_waits_its_time(self, catalog_file):
+        live = live_for(catalog_file)
+        await live.check_for_change()
+        catalog_file.write_text("checks: [")
+        assert await live.check_for_change() == "rejected"
+        assert await live.check_for_change() is None
+        await live.close(timeout_s=5)
+
+
+class TestConfigMapUpdates:
+    """A mounted ConfigMap is read as one version, whatever step of the kubelet's update a poll lands on."""
+
+    async def test_a_key_removed_is_gone_before_its_link_is(self, tmp_path):
+        metrics = Metrics()
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one"), "b.yaml": gate_yaml("two")}, "v1")
+        live = live_for(root, metrics)
+        assert await live.check_for_change() is None
+        swap_data(root, {"a.yaml": gate_yaml("one", "three")}, "v2")
+        # b.yaml's link still names ..data/b.yaml, which the new version lacks: no file, no failure.
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "three"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        await live.close(timeout_s=5)
+
+    async def test_a_key_added_is_read_before_its_link_exists(self, tmp_path):
+        metrics = Metrics()
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one")}, "v1")
+        live = live_for(root, metrics)
+        assert await live.check_for_change() is None
+        grouped = yaml.safe_dump({"checks": [{"name": "all", "kind": "group", "members": ["one", "two"]}]})
+        swap_data(
+            root, {"a.yaml": gate_yaml("one") + grouped.removeprefix("checks:\n"), "b.yaml": gate_yaml("two")}, "v2"
+        )
+        # The new a.yaml names a member of the new b.yaml, whose link the kubelet has not made yet: read without
+        # b.yaml, the catalog in service until the next poll had `all` but not its member `two`.
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["all", "one", "two"]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        await live.close(timeout_s=5)
+
+    def test_files_are_read_from_the_version_of_the_first(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a1"), "b.yaml": gate_yaml("b1")}, "v1")
+        read_text = Path.read_text
+
+        def swapped_after_the_first_read(self, *args, **kwargs):
+            text = read_text(self, *args, **kwargs)
+            if not (root / "..v2").exists():
+                swap_data(root, {"a.yaml": gate_yaml("a2"), "b.yaml": gate_yaml("b2")}, "v2")
+            return text
+
+        monkeypatch.setattr(Path, "read_text", swapped_after_the_first_read)
+        # The kubelet swapped ..data between two reads: it was a catalog of both versions, {a1, b2}.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a1", "b1"]
+        monkeypatch.undo()
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
+
+
+class TestHugeFile:
+    """A file far past the catalog's size bound in the catalog directory is refused without being held in memory."""
+
+    async def test_a_huge_file_is_refused_unread(self, tmp_path):
+        (tmp_path / "a.yaml").write_text(gate_yaml("one"))
+        live = live_for(tmp_path)
+        await live.check_for_change()
+        with (tmp_path / "dump.yaml").open("wb") as dump:
+            dump.truncate(64 * 1024 * 1024)  # sparse: no disk used
+        tracemalloc.start()
+        try:
+            assert await live.check_for_change() == "rejected"
+            _, peak_bytes = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        # The poll's digest read the whole file into memory (64 MiB here); a reload of it took more than the pod had.
+        assert peak_bytes < 8 * 1024 * 1024
+        assert "dump.yaml: not read: the catalog's files reach" in live.status.last_error["problems"][0]
+        assert sorted(live.current.catalog.checks) == ["one"]
         await live.close(timeout_s=5)
 
 

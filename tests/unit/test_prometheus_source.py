@@ -118,7 +118,9 @@ class TestErrorMapping:
         with pytest.raises(type(exc)), map_aiohttp_errors("default", "http://x"):
             raise exc
 
-    @pytest.mark.parametrize("exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x")])
+    @pytest.mark.parametrize(
+        "exc", [KeyError("data"), TypeError("x"), ValueError("x"), IndexError("x"), OverflowError("x")]
+    )
     def test_answer_of_the_wrong_shape_is_rejected(self, exc):
         with pytest.raises(SourceRejected, match="unexpected shape"), map_answer_shape_errors("default", "http://x"):
             raise exc
@@ -260,6 +262,13 @@ class TestParseResult:
 
     def test_empty_matrix_stays_a_matrix(self):
         assert parse_result("q", {"resultType": "matrix", "result": []}).result_type == "matrix"
+
+    def test_a_label_set_repeated_is_refused(self):
+        one = {"metric": {"__name__": "x", "pod": "a"}, "value": [1, "1"]}
+        other = {"metric": {"__name__": "x", "pod": "b"}, "value": [1, "1"]}
+        assert len(parse_result("q", {"resultType": "vector", "result": [one, other]}).series) == 2
+        with pytest.raises(ValueError, match=r'series x\{pod="a"\} is in the answer twice'):
+            parse_result("q", {"resultType": "vector", "result": [one, other, {**one, "value": [1, "2"]}]})
 
     def test_string_cannot_be_judged(self):
         with pytest.raises(ValueError, match="'string'"):
