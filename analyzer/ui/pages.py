@@ -137,7 +137,8 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
             request[PRINCIPAL] = _authenticate(request)
         response: web.StreamResponse = await handler(request)
     except Unauthorized as exc:
-        # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
+        # A browser goes to the login form (a link checker's HEAD too, as a GET would); a client that sent a bearer
+        # token gets the 401 it expects.
         if request.method in ("GET", "HEAD") and "Authorization" not in request.headers:
             response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
             cookie = request.cookies.get(COOKIE)

@@ -153,3 +153,44 @@ class TestALinkOfACheckThatMeasuresNow:
         assert "The answer as this replica recorded it" in page.text
         assert head(served, answer["ui_url"], headers=BEARER).status_code == 200
         assert history_seqs(served) == before
+
+
+@pytest.fixture(scope="module")
+def other(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Another replica of the same analyzer, whose history holds none of `served`'s answers."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-other"), auth=True, extra_checks=(SMOKE_GATE,)) as server:
+        yield server
+
+
+class TestALinkOnAnotherReplica:
+    """The `ui_url` of a past `prometheus` answer, opened on a replica that does not hold it, is evaluated as of its
+    `at` (the same verdict and value), recorded once, and shown as recorded from then on; HEAD evaluates nothing."""
+
+    def test_it_answers_as_the_replica_that_recorded_it(self, served, other, prometheus):
+        run = f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}"
+        answer = get(served, run, headers=BEARER).json()
+        assert answer["verdict"] == "fail"
+        before = history_seqs(other)
+        assert head(other, answer["ui_url"], headers=BEARER).status_code == 200
+        assert history_seqs(other) == before
+        page = get(other, answer["ui_url"], headers=BEARER)
+        text = html.unescape(page.text)
+        assert page.status_code == 200
+        assert f"Evaluated again as of {answer['evaluated_at']}" in text
+        assert re.search(r'id="verdict">FAIL<', page.text)
+        assert answer["reason"] in text
+        assert len(history_seqs(other)) == len(before) + 1
+        again = get(other, answer["ui_url"], headers=BEARER)
+        assert "The answer as this replica recorded it" in again.text
+        assert len(history_seqs(other)) == len(before) + 1
+
+
+class TestAPageEvaluatedNow:
+    """A page that evaluated now (the form's GET) says that its address runs the check again, and links the answer."""
+
+    def test_it_points_to_the_answers_own_link(self, served):
+        page = get(served, "/ui/checks/error-rate/run?canary_hash=healthy1", headers=BEARER)
+        assert "runs the check again each time it is opened" in page.text
+        link = re.search(r"Link to this verdict: <a href=\"([^\"]+)\"", page.text).group(1).replace("&amp;", "&")
+        assert "&at=" in link
+        assert "The answer as this replica recorded it" in get(served, link, headers=BEARER).text
