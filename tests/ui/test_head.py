@@ -42,6 +42,14 @@ def get(served, path, **kwargs):
     return requests.get(served.url + path, allow_redirects=False, timeout=60, **kwargs)
 
 
+def source_queries(served):
+    """How many queries this replica has sent to its sources (the plots' range queries included)."""
+    text = get(served, "/metrics", headers=BEARER).text
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("analyzer_source_queries_total{")
+    )
+
+
 def history_seqs(served):
     """The numbers of the answers this replica holds."""
     body = get(served, "/api/v1/verdicts?limit=1000", headers=BEARER).json()
@@ -82,11 +90,15 @@ class TestHeadOfARunPage:
         answer = get(
             served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER
         )
-        before = history_seqs(served)
+        before, queries = history_seqs(served), source_queries(served)
         assert head(served, answer.json()["ui_url"], headers=BEARER).status_code == 200
         seq = before[0]
         assert head(served, f"/ui/verdicts/{seq}", headers=BEARER).status_code == 200
         assert history_seqs(served) == before
+        # Was the plots' range queries, drawn for a body HEAD does not send.
+        assert source_queries(served) == queries
+        get(served, f"/ui/verdicts/{seq}", headers=BEARER)
+        assert source_queries(served) > queries  # what the GET sends, so the assertion above can fail
 
     @pytest.mark.parametrize(
         ("path", "status"),
