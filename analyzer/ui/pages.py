@@ -137,8 +137,9 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
             request[PRINCIPAL] = _authenticate(request)
         response: web.StreamResponse = await handler(request)
     except Unauthorized as exc:
-        # A browser goes to the login form; a client that sent a bearer token gets the 401 it expects.
-        if request.method == "GET" and "Authorization" not in request.headers:
+        # A browser goes to the login form (a link checker's HEAD too, as a GET would); a client that sent a bearer
+        # token gets the 401 it expects.
+        if request.method in ("GET", "HEAD") and "Authorization" not in request.headers:
             response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
             cookie = request.cookies.get(COOKIE)
             if cookie is not None and not is_sign_in(cookie):
@@ -389,13 +390,15 @@ async def run_page(request: web.Request) -> web.Response:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
+    if at is not None and not check.measures_the_past():
+        return _not_recorded_here(request, check, args_in, at_text)
+    if request.method == "HEAD":
+        # A chat tool unfurling a pasted link, a link checker: the status a GET would give, never an evaluation
+        # (an http_smoke check would send its requests) nor an entry in the history the SREs read.
+        return _head_answer()
     # A page's evaluation is admitted for whoever asks, as the API's are: each user holds a share of its own.
     caller = admission_caller(principal, request.remote)
-    try:
-        evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
-    except ArgError as exc:
-        # An `at` the check cannot measure as of: its recorded answer is gone, and a new one would be of now.
-        return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
+    evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
     request.app[HISTORY].record_evaluation(
         evaluation,
         caller=caller,
@@ -513,7 +516,27 @@ def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | No
     return _recorded_by_link(request, name, args_in, at)
 
 
-def _form_again(request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str]) -> web.Response:
+def _head_answer() -> web.Response:
+    """A HEAD request's answer for a verdict page: its status and headers, without drawing or evaluating it."""
+    return web.Response(status=200, content_type="text/html", charset="utf-8")
+
+
+def _not_recorded_here(request: web.Request, check: Check, args_in: Mapping[str, str], at_text: str) -> web.Response:
+    """The page of a link to an answer this replica does not hold, of a check that measures only the present: a new
+    evaluation would be of now, not of then, and would send its requests again; the form runs it now on request."""
+    history = request.app[HISTORY]
+    message = (
+        f"Not recorded here: this replica holds no answer of {check.name!r} with these args at {at_text} (another "
+        f"replica may hold it; a restart empties the history, and it keeps the newest {history.capacity} answers). "
+        f"{check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends requests now): it "
+        "cannot be evaluated as of then. The button runs it now."
+    )
+    return _form_again(request, check, args_in, {"": message}, status=404)
+
+
+def _form_again(
+    request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str], status: int = 400
+) -> web.Response:
     # A problem with an arg the form has no field for (an undeclared `att=`) is shown above the button.
     errors = {key if key in check.params or key == "at" else "": message for key, message in errors.items()}
     return aiohttp_jinja2.render_template(
@@ -528,7 +551,7 @@ def _form_again(request: web.Request, check: Check, values: Mapping[str, str], e
             "values": {key: value for key, value in values.items() if key not in check.secret_params()},
             **_common(request),
         },
-        status=400,
+        status=status,
     )
 
 
@@ -551,6 +574,9 @@ async def verdict_page(request: web.Request) -> web.Response:
 async def _render_verdict(
     request: web.Request, check: Check | None, entry: dict[str, Any], origin: str
 ) -> web.Response:
+    if request.method == "HEAD":
+        # Its status without its plots: drawing them sends range queries, for a body that HEAD does not send.
+        return _head_answer()
     generation = request[GENERATION]
     settings = request.app[SETTINGS]
     details = entry["details"] or {}
