@@ -22,7 +22,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, istr
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
-from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
+from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller, log_auth_failed
 from analyzer.catalog import Catalog
 from analyzer.check import Check
@@ -176,9 +176,9 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
     request_id = (
         offered if offered and _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
     )
-    request[REQUEST_ID] = request_id
     # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
-    # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext).
+    # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext). The
+    # run endpoint reads it back from there for the history: the id its log lines carry, without a request item.
     _REQUEST_ID_VAR.set(request_id)
     app = request.app
     live = app[LIVE]
@@ -194,8 +194,16 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
                 # The catalog generation is pinned for the whole request.
                 with live.use() as generation:
                     request[GENERATION] = generation
-                    ui_route = is_ui_route(request)
-                    refused = _authenticate(request, app, ui_route)
+                    # The run endpoint is no UI route: no look at the route's name for it (aiohttp hands the one
+                    # middleware the route's own handler).
+                    ui_route = handler is not run_check and is_ui_route(request)
+                    tokens = app.get(TOKENS)
+                    if tokens is None:
+                        # Auth off: every caller is anonymous, and nothing is refused.
+                        request[PRINCIPAL] = ANONYMOUS
+                        refused = None
+                    else:
+                        refused = _authenticate(request, app, tokens, ui_route)
                     if refused is not None:
                         response = refused
                     elif ui_route:
@@ -217,12 +225,13 @@ async def _serve_request(request: web.Request, handler: Handler) -> web.StreamRe
     return response
 
 
-def _authenticate(request: web.Request, app: web.Application, ui_route: bool) -> web.Response | None:
-    """Set the request's principal; the 401 answer when auth is on and no valid bearer token came. Health and
-    readiness are open, and UI routes authenticate themselves with the same tokens, from a header or the login
-    cookie."""
-    tokens = app.get(TOKENS)
-    if tokens is None or ui_route or request.path in OPEN_PATHS:
+def _authenticate(
+    request: web.Request, app: web.Application, tokens: TokenStore, ui_route: bool
+) -> web.Response | None:
+    """Set the request's principal when auth is on (`tokens`); the 401 answer when no valid bearer token came.
+    Health and readiness are open, and UI routes authenticate themselves with the same tokens, from a header or
+    the login cookie."""
+    if ui_route or request.path in OPEN_PATHS:
         request[PRINCIPAL] = ANONYMOUS
         return None
     presented = request.headers.getall("Authorization", [])
@@ -375,10 +384,10 @@ async def run_check(request: web.Request) -> web.Response:
     raw_args: dict[str, Any] = {}
     check: Check | None = None
     # What the history keeps of the request, whatever its answer.
-    request_id = request[REQUEST_ID]
+    request_id = _REQUEST_ID_VAR.get()
     catalog_version = generation.catalog.version
     client = principal.name if principal is not ANONYMOUS else None
-    user_agent = request.headers.get("User-Agent")
+    user_agent = request.headers.get(hdrs.USER_AGENT)
     reached = generation.catalog.reached(name)
     try:
         if live.draining:
@@ -472,13 +481,18 @@ def _overloaded_body(retry_after_s: int) -> bytes:
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
+    query = request.query
     options: dict[str, str] = {}
     args: dict[str, Any] = {}
-    for key in request.query:
-        values = request.query.getall(key)
-        if len(values) > 1:
-            raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
-        (options if key in RESERVED_ARG_NAMES else args)[key] = values[0]
+    # One pass over the pairs, without a `getall` per key: a key given twice leaves fewer keys than pairs.
+    for key, value in query.items():
+        (options if key in RESERVED_ARG_NAMES else args)[key] = value
+    if len(options) + len(args) != len(query):
+        # The first key, in order, that is given more than once (the one a per-key look named).
+        for key in query:
+            values = query.getall(key)
+            if len(values) > 1:
+                raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
     return options, args
 
 
