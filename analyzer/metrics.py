@@ -219,8 +219,10 @@ class Metrics:
 
     def observe_evaluation(self, check: str, verdict: str, seconds: float) -> None:
         """Record one evaluation of `check` that gave `verdict` in `seconds`."""
-        self.evaluations.child(check, verdict)[0] += 1.0
-        self.evaluation_duration.observe(self.evaluation_duration.child(check), seconds)
+        # The children looked up here, `child` called only to make one: two calls fewer on every answer.
+        counter, histogram = self.evaluations, self.evaluation_duration
+        (counter.children.get((check, verdict)) or counter.child(check, verdict))[0] += 1.0
+        histogram.observe(histogram.children.get((check,)) or histogram.child(check), seconds)
 
     def observe_coalesced(self, check: str) -> None:
         """Record one request of `check` answered by an evaluation it did not start."""
@@ -228,5 +230,7 @@ class Metrics:
 
     def observe_source_query(self, source: str, outcome: str, seconds: float) -> None:
         """Record one source query (the sources' observer hook)."""
-        self.source_queries.child(source, outcome)[0] += 1.0
-        self.source_query_duration.observe(self.source_query_duration.child(source), seconds)
+        # As in observe_evaluation: on every query.
+        counter, histogram = self.source_queries, self.source_query_duration
+        (counter.children.get((source, outcome)) or counter.child(source, outcome))[0] += 1.0
+        histogram.observe(histogram.children.get((source,)) or histogram.child(source), seconds)

@@ -18,11 +18,12 @@ from typing import Any
 
 import structlog
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import Metric
 
-from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, REQUEST_ID, SETTINGS, TOKENS
+from analyzer.appkeys import GENERATION, HISTORY, HTTP, LIVE, METRICS, PRINCIPAL, SETTINGS, TOKENS
 from analyzer.auth import ANONYMOUS, Principal, TokenStore, admission_caller, log_auth_failed
 from analyzer.catalog import Catalog
 from analyzer.check import Check
@@ -90,23 +91,25 @@ def create_app(
 
     `http_resolver` replaces DNS for HTTP checks (tests stub it).
     """
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[_serve_request])
-    app[SETTINGS] = settings
-    app[METRICS] = metrics or Metrics()
-    app[HISTORY] = VerdictHistory(settings.history_size)
-    if settings.auth_tokens is not None:
-        app[TOKENS] = TokenStore(settings.auth_tokens, settings.auth_allow)
+    metrics = metrics or Metrics()
+    tokens = None if settings.auth_tokens is None else TokenStore(settings.auth_tokens, settings.auth_allow)
     # One HTTP client for the life of the app, shared by every catalog generation.
     http = HttpClient(settings.http_policy(), resolver=http_resolver)
-    app[HTTP] = http
-    observe = app[METRICS].observe_source_query
-    app[LIVE] = LiveCatalog(
-        catalog,
-        registry,
-        settings,
-        app[METRICS],
-        make_sources=lambda new: Sources(new.sources, observe=observe, http=http),
+    observe = metrics.observe_source_query
+    live = LiveCatalog(
+        catalog, registry, settings, metrics, make_sources=lambda new: Sources(new.sources, observe=observe, http=http)
     )
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[_request_server(live, settings.max_query_bytes, tokens)],
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[HISTORY] = VerdictHistory(settings.history_size)
+    if tokens is not None:
+        app[TOKENS] = tokens
+    app[HTTP] = http
+    app[LIVE] = live
     app[METRICS].evaluations_queued.set_function(lambda: app[LIVE].admission.queued)
     app.cleanup_ctx.append(_live_context)
     # The run route first: aiohttp tries the routes under one path prefix in the order they were added, and
@@ -166,70 +169,85 @@ async def _live_context(app: web.Application) -> AsyncIterator[None]:
     await app[HTTP].aclose()
 
 
-@web.middleware
-async def _serve_request(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """What every request of the API's app goes through, in this order: a request id, errors as JSON, the
-    catalog generation held, authentication, then the UI's own guard for UI routes. One middleware, not five,
-    and no coroutine of its own inside: each layer costs a coroutine on every request."""
-    offered = request.headers.get(_REQUEST_ID_HEADER, "")
-    # Most callers offer none: no regex for the empty string, which it refuses.
-    request_id = (
-        offered if offered and _REQUEST_ID_RE.fullmatch(offered) else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
-    )
-    request[REQUEST_ID] = request_id
-    # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
-    # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext).
-    _REQUEST_ID_VAR.set(request_id)
-    app = request.app
-    live = app[LIVE]
-    # The generation the answer names: the one held, or the one in service for a request refused before.
-    generation = live.current
-    response: web.StreamResponse
-    try:
+def _request_server(live: LiveCatalog, max_query_bytes: int, tokens: TokenStore | None) -> Middleware:
+    """The API app's one middleware, holding what the app holds under LIVE, TOKENS and its settings' query limit:
+    reading them from the app on every request cost about 2.5k instructions (aiohttp's Python `request.app` and
+    mapping methods, a pydantic attribute)."""
+
+    @web.middleware
+    async def serve_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """What every request of the API's app goes through, in this order: a request id, errors as JSON, the
+        catalog generation held, authentication, then the UI's own guard for UI routes. One middleware, not five,
+        and no coroutine of its own inside: each layer costs a coroutine on every request."""
+        offered = request.headers.get(_REQUEST_ID_HEADER, "")
+        # Most callers offer none: no regex for the empty string, which it refuses.
+        request_id = (
+            offered
+            if offered and _REQUEST_ID_RE.fullmatch(offered)
+            else f"{_REQUEST_ID_PREFIX}-{next(_request_numbers)}"
+        )
+        # Nothing to clear first: aiohttp runs each request in a task of its own, with a copy of its connection's
+        # context, so what an earlier request bound is not seen here (tests/api/test_security.py TestLogContext). The
+        # run endpoint reads it back from there for the history: the id its log lines carry, without a request item.
+        _REQUEST_ID_VAR.set(request_id)
+        # The generation the answer names: the one held, or the one in service for a request refused before.
+        generation = live.current
+        response: web.StreamResponse
         try:
-            max_query_bytes = app[SETTINGS].max_query_bytes
-            if len(request.query_string) > max_query_bytes:
-                response = error_response(414, "query_too_long", f"query string is longer than {max_query_bytes} bytes")
-            else:
-                # The catalog generation is pinned for the whole request.
-                with live.use() as generation:
-                    request[GENERATION] = generation
-                    ui_route = is_ui_route(request)
-                    refused = _authenticate(request, app, ui_route)
-                    if refused is not None:
-                        response = refused
-                    elif ui_route:
-                        response = await ui_guard(request, handler)
-                    else:
-                        response = await handler(request)
-        except AnalyzerError as exc:
-            response = _refusal(request, exc)
+            try:
+                if len(request.query_string) > max_query_bytes:
+                    response = error_response(
+                        414, "query_too_long", f"query string is longer than {max_query_bytes} bytes"
+                    )
+                else:
+                    # The catalog generation is pinned for the whole request.
+                    with live.use() as generation:
+                        request[GENERATION] = generation
+                        # The run endpoint is no UI route: no look at the route's name for it (aiohttp hands the one
+                        # middleware the route's own handler).
+                        ui_route = handler is not run_check and is_ui_route(request)
+                        if tokens is None:
+                            # Auth off: every caller is anonymous, and nothing is refused.
+                            request[PRINCIPAL] = ANONYMOUS
+                            refused = None
+                        else:
+                            refused = _authenticate(request, tokens, ui_route)
+                        if refused is not None:
+                            response = refused
+                        elif ui_route:
+                            response = await ui_guard(request, handler)
+                        else:
+                            response = await handler(request)
+            except AnalyzerError as exc:
+                response = _refusal(request, exc)
+            except web.HTTPException as exc:
+                response = _http_error(request, exc)
+            except Exception:
+                logger.exception("request_crashed", path=request.path[:200])
+                response = _crashed()
         except web.HTTPException as exc:
-            response = _http_error(request, exc)
-        except Exception:
-            logger.exception("request_crashed", path=request.path[:200])
-            response = _crashed()
-    except web.HTTPException as exc:
-        exc.headers[_REQUEST_ID_HEADER] = request_id
-        raise
-    response.headers[_REQUEST_ID_HEADER] = request_id
-    response.headers[CATALOG_VERSION_HEADER] = generation.catalog.version
-    return response
+            exc.headers[_REQUEST_ID_HEADER] = request_id
+            raise
+        headers = response.headers
+        headers[_REQUEST_ID_HEADER] = request_id
+        headers[CATALOG_VERSION_HEADER] = generation.catalog.version
+        return response
+
+    return serve_request
 
 
-def _authenticate(request: web.Request, app: web.Application, ui_route: bool) -> web.Response | None:
-    """Set the request's principal; the 401 answer when auth is on and no valid bearer token came. Health and
-    readiness are open, and UI routes authenticate themselves with the same tokens, from a header or the login
-    cookie."""
-    tokens = app.get(TOKENS)
-    if tokens is None or ui_route or request.path in OPEN_PATHS:
+def _authenticate(request: web.Request, tokens: TokenStore, ui_route: bool) -> web.Response | None:
+    """Set the request's principal when auth is on (`tokens`); the 401 answer when no valid bearer token came.
+    Health and readiness are open, and UI routes authenticate themselves with the same tokens, from a header or
+    the login cookie."""
+    if ui_route or request.path in OPEN_PATHS:
         request[PRINCIPAL] = ANONYMOUS
         return None
     presented = request.headers.getall("Authorization", [])
     try:
         principal = request[PRINCIPAL] = tokens.authenticate(presented)
     except Unauthorized as exc:
-        app[METRICS].requests_rejected.labels(exc.code).inc()
+        request.app[METRICS].requests_rejected.labels(exc.code).inc()
         log_auth_failed(request, exc.message)
         # RFC 6750: say the scheme, and `invalid_token` when a token was presented but is not accepted.
         challenge = {"WWW-Authenticate": 'Bearer realm="analyzer"' + (', error="invalid_token"' if presented else "")}
@@ -375,10 +393,10 @@ async def run_check(request: web.Request) -> web.Response:
     raw_args: dict[str, Any] = {}
     check: Check | None = None
     # What the history keeps of the request, whatever its answer.
-    request_id = request[REQUEST_ID]
+    request_id = _REQUEST_ID_VAR.get()
     catalog_version = generation.catalog.version
     client = principal.name if principal is not ANONYMOUS else None
-    user_agent = request.headers.get("User-Agent")
+    user_agent = request.headers.get(hdrs.USER_AGENT)
     reached = generation.catalog.reached(name)
     try:
         if live.draining:
@@ -472,13 +490,18 @@ def _overloaded_body(retry_after_s: int) -> bytes:
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
+    query = request.query
     options: dict[str, str] = {}
     args: dict[str, Any] = {}
-    for key in request.query:
-        values = request.query.getall(key)
-        if len(values) > 1:
-            raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
-        (options if key in RESERVED_ARG_NAMES else args)[key] = values[0]
+    # One pass over the pairs, without a `getall` per key: a key given twice leaves fewer keys than pairs.
+    for key, value in query.items():
+        (options if key in RESERVED_ARG_NAMES else args)[key] = value
+    if len(options) + len(args) != len(query):
+        # The first key, in order, that is given more than once (the one a per-key look named).
+        for key in query:
+            values = query.getall(key)
+            if len(values) > 1:
+                raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
     return options, args
 
 
