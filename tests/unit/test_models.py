@@ -7,7 +7,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from analyzer.models import Evaluation, Outcome, clip, format_time, json_safe, printable, shown, strict_json
+from analyzer.models import (
+    Evaluation,
+    Outcome,
+    Verdict,
+    clip,
+    envelope,
+    format_time,
+    json_safe,
+    printable,
+    shown,
+    strict_json,
+)
 
 
 def strict_loads(body: bytes):
@@ -95,6 +106,83 @@ class TestEvaluationJson:
     def test_a_non_finite_threshold_arg_or_duration_is_refused_naming_the_field(self, field, number):
         with pytest.raises(ValidationError, match=field):
             self.evaluation(**{field: number})
+
+
+class TestEnvelope:
+    """The runner's envelope is the evaluation that validating its fields makes, or the same refusal, whatever a
+    kind's verdict (made without validation, it may hold anything) and its error class give."""
+
+    AT = datetime(2026, 12, 5, 9, tzinfo=UTC)
+
+    @staticmethod
+    def made(build, *args, **keywords):
+        """What `build(*args, **keywords)` makes, as comparable text: each field's repr (1 and 1.0 differ, NaN equals
+        NaN), the fields set, extra and private parts; or the validation's refusal."""
+        try:
+            evaluation = build(*args, **keywords)
+        except ValidationError as refused:
+            return ("refused", refused.errors(include_url=False))
+        return (
+            repr(evaluation.__dict__),
+            evaluation.__pydantic_fields_set__,
+            evaluation.__pydantic_extra__,
+            evaluation.__pydantic_private__,
+        )
+
+    def test_the_same_evaluation_as_validation_on_random_fields(self):
+        rng = random.Random(13)
+
+        def number():
+            return rng.choice([0.25, -3.0, 7, True, math.nan, math.inf, -math.inf, 1e-05, None, "0.5"])
+
+        trusted = 0
+        for _ in range(3000):
+            fields = {
+                "outcome": rng.choice(list(Outcome)),
+                "reason": rng.choice(["meets pass_if < 0.05", "", 5, None]),
+                "value": number(),
+                "threshold": rng.choice([number(), [number(), number()], (0.1, 0.2), [0.1, 0.9], 0.05]),
+                "details": rng.choice([{"queries": ["x"], "series_count": 1}, {}, {1: "a"}, None, [("a", 1)]]),
+            }
+            verdict = Verdict.model_construct(**fields) if rng.random() < 0.5 else None
+            if verdict is None:
+                try:
+                    verdict = Verdict(**fields)
+                except ValidationError:
+                    verdict = Verdict.model_construct(**fields)
+            args = rng.choice([{}, {"canary_hash": "h1"}, {"canary_hash": "h1", "q": number()}, {1: "a"}])
+            error = rng.choice([None, "source_unavailable", 3])
+            http_status = rng.choice([200, 502, True, 200.0, "200"])
+            ui_url = rng.choice([None, "/ui/checks/c/at/x"])
+            at_text = "2026-12-05T09:00:00.000Z"
+            expected = self.made(
+                Evaluation.of,
+                "c",
+                "prometheus",
+                verdict,
+                args=args,
+                evaluated_at=self.AT,
+                duration_ms=1.5,
+                error=error,
+                http_status=http_status,
+                ui_url=ui_url,
+                evaluated_at_text=at_text,
+            )
+            made = self.made(
+                envelope, "c", "prometheus", verdict, args, self.AT, 1.5, error, http_status, ui_url, at_text
+            )
+            assert made == expected, (fields, args, error, http_status)
+            trusted += expected[0] != "refused"
+        assert trusted > 300
+
+    def test_the_dicts_and_the_interval_are_copies(self):
+        # As validation copies them: what the kind or the runner does with theirs afterwards is not the answer's.
+        verdict = Verdict(outcome=Outcome.PASS, reason="r", value=0.5, threshold=[0.1, 0.9], details={"x": 1})
+        args = {"canary_hash": "h1"}
+        evaluation = envelope("c", "prometheus", verdict, args, self.AT, 1.5, None, 200, None, "t")
+        assert evaluation.details == verdict.details and evaluation.details is not verdict.details
+        assert evaluation.threshold == verdict.threshold and evaluation.threshold is not verdict.threshold
+        assert evaluation.args == args and evaluation.args is not args
 
 
 class TestStrictJson:
