@@ -675,8 +675,26 @@ def _validate(paths: list[Path]) -> int:
         )
         print(f"analyzer: {ADVICE}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
+    if _templates_invalid(paths, catalog):
+        return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     return EXIT_PASS
+
+
+def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
+    """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
+    (said on stderr)."""
+    from analyzer.argo_templates import template_problems
+
+    problems = template_problems(paths, catalog)
+    if problems:
+        print(
+            "analyzer: an AnalysisTemplate calls the catalog wrongly:",
+            *(f"  - {p}" for p in problems),
+            sep="\n",
+            file=sys.stderr,
+        )
+    return bool(problems)
 
 
 def _stdout_is_not_read(files: list[Path]) -> None:
@@ -806,6 +824,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
+    if _templates_invalid(args.paths, catalog):
+        return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:

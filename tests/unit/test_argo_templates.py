@@ -1,0 +1,103 @@
+"""`analyzer validate` checks the AnalysisTemplates beside a catalog against it: check names and args."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analyzer.argo_templates import template_problems
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+
+HASH = {"canary_hash": {"type": "label_value", "required": True}}
+CHECK = {
+    "name": "payments-error-rate",
+    "kind": "prometheus",
+    "params": HASH,
+    "query": 'sum(up{h="{{ canary_hash }}"})',
+    "pass_if": "> 0",
+}
+CATALOG = {"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": [CHECK]}
+ANALYZER = "http://analyzer.argo-rollouts.svc:8080"
+
+
+def template(url: str, **web: Any) -> dict[str, Any]:
+    metric = {
+        "name": "errors",
+        "interval": "1m",
+        "count": 5,
+        "successCondition": 'result == "pass"',
+        "failureCondition": 'result == "fail"',
+        "provider": {"web": {"url": url, "jsonPath": "{$.verdict}", **web}},
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "payments"},
+        "spec": {"args": [{"name": "canary-hash"}], "metrics": [metric]},
+    }
+
+
+def problems(tmp_path: Path, *templates: dict[str, Any]) -> list[str]:
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+    catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+    return template_problems([tmp_path], catalog)
+
+
+class TestTemplateProblems:
+    """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
+
+    def test_the_readme_template_is_fine(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&format=text"
+        assert problems(tmp_path, template(url)) == []
+
+    def test_a_misspelt_check_is_named_with_the_closest(self, tmp_path):
+        # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
+        found = problems(tmp_path, template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run?canary_hash=x"))
+        assert found == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls check "
+            "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
+            "measurement would be a 404: an Error, and the rollout aborts after five)"
+        ]
+
+    def test_an_args_name_in_argo_spelling_is_undeclared_and_the_required_one_missing(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary-hash={{{{args.canary-hash}}}}"
+        found = [problem.split("'errors': ")[1] for problem in problems(tmp_path, template(url))]
+        assert found == [
+            "url gives arg 'canary-hash', which check 'payments-error-rate' does not declare (its params: "
+            "canary_hash; did you mean 'canary_hash'?); every measurement would be a 400: an Error, and the rollout "
+            "aborts after five",
+            "check 'payments-error-rate' requires arg 'canary_hash', which the url (or jsonBody) does not give; every "
+            "measurement would be a 400: an Error, and the rollout aborts after five",
+        ]
+
+    def test_a_json_body_gives_args(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
+        assert len(problems(tmp_path, template(url, method="POST"))) == 1
+
+    def test_other_urls_and_a_check_named_by_the_rollout_are_not_judged(self, tmp_path):
+        other = template("http://prometheus:9090/api/v1/query?query=up")
+        by_arg = template(f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?anything=1")
+        assert problems(tmp_path, other, by_arg) == []
+
+
+class TestValidateCommand:
+    """`analyzer validate DIR` exits 6 naming a template's mistake, as the README promises."""
+
+    def test_exit_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments/run")))
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "url calls check 'payments', which the catalog does not have" in result.stderr
+        assert "ok:" not in result.stdout
