@@ -2,12 +2,16 @@
 
 A web metric whose `url` calls `/api/v1/checks/NAME/run` must name a check of the catalog and give it only
 args it declares, every required one among them: otherwise every measurement is a 404 or a 400, which Argo
-records as Error measurements, and the rollout aborts after five of them, minutes into a release.
+records as Error measurements, and the rollout aborts after five of them, minutes into a release. And it must
+let nothing but a `pass` count as Successful: it reads `{$.verdict}` and succeeds on `result == "pass"` only,
+and its limits do not admit `count` answers without a pass (Argo ends a metric that reaches its count within
+its limits Successful).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,10 @@ _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # Names of the run endpoint that are not check args (`?format=text`).
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
+_JSON_PATH = "{$.verdict}"
+_JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
+# `result == "pass"`, as Argo's expr reads it: either quote, any spacing.
+_PASS_ONLY = re.compile(r"""\s*result\s*==\s*(["'])pass\1\s*""")
 
 
 def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
@@ -52,6 +60,44 @@ def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield str(file), document
 
 
+def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
+    """How the metric could end Successful without a `pass` (Argo's assessment of a metric's measurements)."""
+    problems = []
+    if web.get("jsonPath") not in _JSON_PATHS:
+        problems.append(
+            f"jsonPath is {web.get('jsonPath')!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge"
+        )
+    success = metric.get("successCondition")
+    if not isinstance(success, str) or not _PASS_ONLY.fullmatch(success):
+        problems.append(
+            f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
+            "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
+            'inconclusive does, without a successCondition or with result != "fail")'
+        )
+    count, failures, inconclusives = (
+        _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
+    )
+    if not count or failures is None or inconclusives is None:
+        return problems  # unset (background analysis) or given by the Rollout (`{{args.count}}`): known only there
+    if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
+        return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
+    if failures < 0:
+        problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
+    elif failures + inconclusives >= count:
+        problems.append(
+            f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
+            "none of them pass, would end the metric Successful"
+        )
+    return problems
+
+
+def _number(value: Any) -> int | None:
+    """An Argo int-or-string (`5`, `"5"`), or None when it is an arg (`{{args.count}}`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.lstrip("-").isdigit() else None
+
+
 def _meant(key: str, params: list[str]) -> str:
     """`; did you mean 'canary_hash'?` for `canary-hash`: Argo's args are kebab-case, the catalog's params not."""
     close = difflib.get_close_matches(key.replace("-", "_"), params, n=1)
@@ -78,21 +124,23 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     if not (url.path.endswith(_RUN_PATH_SUFFIX) and _RUN_PATH_PREFIX in url.path):
         return []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
+    problems = _reading_problems(metric, web)
     if "{{" in check_name:
-        return []  # given by the Rollout (`{{args.check}}`): known only there
+        return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)
     if check is None:
         close = difflib.get_close_matches(check_name, list(catalog.checks), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return [
+            *problems,
             f"url calls check {check_name!r}, which the catalog does not have{hint} (every measurement would be a "
-            "404: an Error, and the rollout aborts after five)"
+            "404: an Error, and the rollout aborts after five)",
         ]
     given = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
     body = web.get("jsonBody")
     given += list(body) if isinstance(body, dict) else []
     declared = ", ".join(check.params) or "none"
-    problems = [
+    problems += [
         f"url gives arg {key!r}, which check {check_name!r} does not declare (its params: {declared}"
         f"{_meant(key, list(check.params))}); every measurement would be a 400: an Error, and the rollout aborts "
         "after five"

@@ -101,3 +101,42 @@ class TestValidateCommand:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "url calls check 'payments', which the catalog does not have" in result.stderr
         assert "ok:" not in result.stdout
+
+
+class TestReadingTheVerdict:
+    """A template that could end Successful without a `pass` is a problem; the recommended one is not."""
+
+    URL = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+
+    def found(self, tmp_path, **metric: Any) -> list[str]:
+        changed = template(self.URL)
+        changed["spec"]["metrics"][0].update(metric)
+        changed["spec"]["metrics"][0] = {key: value for key, value in changed["spec"]["metrics"][0].items() if value}
+        return [problem.split("'errors': ")[1] for problem in problems(tmp_path, changed)]
+
+    def test_single_quotes_and_spacing_are_the_same_condition(self, tmp_path):
+        assert self.found(tmp_path, successCondition="result=='pass'") == []
+
+    def test_only_a_failure_condition_lets_inconclusive_succeed(self, tmp_path):
+        # Argo: without a successCondition, anything failureCondition does not match is Successful.
+        assert self.found(tmp_path, successCondition=None)[0].startswith("successCondition is None: write 'result ==")
+
+    def test_a_success_condition_that_admits_more_than_pass(self, tmp_path):
+        assert self.found(tmp_path, successCondition='result != "fail"')[0].startswith(
+            "successCondition is 'result != \"fail\"'"
+        )
+
+    def test_a_json_path_other_than_the_verdict(self, tmp_path):
+        assert self.found(tmp_path, provider={"web": {"url": self.URL, "jsonPath": "{$.value}"}}) == [
+            "jsonPath is '{$.value}': write '{$.verdict}', the verdict, which the conditions judge"
+        ]
+
+    def test_limits_admitting_count_answers_without_a_pass(self, tmp_path):
+        assert self.found(tmp_path, count=3, failureLimit=2, inconclusiveLimit=1) == [
+            "failureLimit 2 + inconclusiveLimit 1 is not below count 3: 3 answers, none of them pass, would end the "
+            "metric Successful"
+        ]
+        assert self.found(tmp_path, count="3", failureLimit=1, inconclusiveLimit=1) == []
+        assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
+        assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
+        assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
