@@ -45,6 +45,11 @@ def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
     return problems
 
 
+def holds_templates(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds an AnalysisTemplate."""
+    return any(True for _ in _templates(files))
+
+
 def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
     """The AnalysisTemplate documents of the YAML files under `paths`, directories searched recursively as
     `validate` searches them, hidden entries skipped (a file that does not parse is the catalog loader's to

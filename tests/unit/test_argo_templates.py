@@ -86,21 +86,37 @@ class TestTemplateProblems:
         assert problems(tmp_path, other, by_arg) == []
 
 
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "analyzer.cli", "validate", *map(str, paths)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
 class TestValidateCommand:
-    """`analyzer validate DIR` exits 6 naming a template's mistake, as the README promises."""
+    """`analyzer validate` exits 6 naming a template's mistake, as the README promises, wherever the template is."""
 
     def test_exit_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         (tmp_path / "at.yaml").write_text(yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments/run")))
-        result = subprocess.run(
-            [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "url calls check 'payments', which the catalog does not have" in result.stderr
         assert "ok:" not in result.stdout
+
+    def test_a_directory_or_file_of_templates_beside_the_catalog(self, tmp_path):
+        # Before: "no catalog documents in any *.yaml or *.yml file under 'rollouts'" for the directory, "a
+        # Kubernetes AnalysisTemplate, not a catalog" for the file: templates could not be given at all.
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary-hash={{{{args.canary-hash}}}}"
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(template(url)))
+        for templates in (tmp_path / "rollouts", tmp_path / "rollouts" / "at.yaml"):
+            result = validate(tmp_path / "catalog", templates)
+            assert result.returncode == 6, result.stdout + result.stderr
+            assert "url gives arg 'canary-hash'" in result.stderr
+        alone = validate(tmp_path / "rollouts")
+        assert alone.returncode == 6
+        assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
 
 
 class TestReadingTheVerdict:
