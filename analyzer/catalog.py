@@ -373,6 +373,7 @@ def build_catalog(
                     for err in exc.errors()
                 )
                 continue
+            problems.extend(f"{origin}: {label}: {problem}" for problem in _unplaced_params(check))
             if check.name in checks:
                 first = f"{origins[check.name]} (checks[{positions[check.name]}])"
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
@@ -468,6 +469,9 @@ class _OnDemandChecks(Mapping[str, Check]):
                     for e in exc.errors()
                 ],
             ) from None
+        unplaced = _unplaced_params(check)
+        if unplaced:
+            raise ConfigError("the catalog is invalid", [f"{origin}: {label}: {problem}" for problem in unplaced])
         # Known before its link runs, so that a cycle of composites meets it instead of building it again.
         self._built[name] = check
         assert self.catalog is not None
@@ -487,6 +491,17 @@ class _OnDemandChecks(Mapping[str, Check]):
 
     def __len__(self) -> int:
         return len(self._raws)
+
+
+def _unplaced_params(check: Check) -> list[str]:
+    """A problem for each declared param that the check places nowhere: the caller's arg for it (the canary's
+    hash) would be accepted and ignored, and the check would judge what it measures without it (every pod)."""
+    return [
+        f"params.{name}: declared, but no field of the check places it (no {{{{ {name} }}}}), so an arg given for "
+        f"it would change nothing the check measures; put {{{{ {name} }}}} where it selects (a label matcher: "
+        f'rollouts_pod_template_hash="{{{{ {name} }}}}") or remove the param'
+        for name in check.unplaced_params()
+    ]
 
 
 def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:

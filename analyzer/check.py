@@ -7,7 +7,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -15,6 +15,7 @@ from analyzer.errors import DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
 from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
 from analyzer.redaction import REDACTED
+from analyzer.templates import placed_names
 
 if TYPE_CHECKING:
     from analyzer.sources import PrometheusSource, Sources
@@ -54,6 +55,10 @@ class Check(BaseModel):
     # A number that is NaN or infinite is no limit (`max_relative_change: .inf` would pass every change) and no
     # answer can carry it: refused where the catalog names it, for every kind.
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    # True for a kind that uses its args only where its fields place them (`{{ name }}`): the catalog then refuses
+    # a param none of them places.
+    params_are_placed: ClassVar[bool] = False
 
     kind: str
     name: CheckName
@@ -131,6 +136,24 @@ class Check(BaseModel):
     def warnings(self) -> list[str]:
         """Findings that do not make the check invalid but that its author should know."""
         return []
+
+    def unplaced_params(self) -> list[str]:
+        """The declared params that no field of the check places (`{{ name }}`), sorted: an arg given for one
+        would change nothing the check measures. None for a kind that does not set `params_are_placed` (it may
+        read `ctx.args` itself)."""
+        if not self.params_are_placed:
+            return []
+        placed: set[str] = set()
+        pending: list[object] = [self.model_dump(mode="json", exclude={"params", "description"})]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                placed |= placed_names(item)
+            elif isinstance(item, dict):
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+        return sorted(set(self.params) - placed)
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
         """Every PromQL an evaluation with these args sends, as (what it comes from, the query), the fields its

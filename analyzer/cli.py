@@ -679,8 +679,26 @@ def _validate(paths: list[Path]) -> int:
         )
         print(f"analyzer: {ADVICE}", file=sys.stderr)
         return EXIT_INVALID_CATALOG
+    if _templates_invalid(paths, catalog):
+        return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     return EXIT_PASS
+
+
+def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
+    """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
+    (said on stderr)."""
+    from analyzer.argo_templates import template_problems
+
+    problems = template_problems(paths, catalog)
+    if problems:
+        print(
+            "analyzer: an AnalysisTemplate calls the catalog wrongly:",
+            *(f"  - {p}" for p in problems),
+            sep="\n",
+            file=sys.stderr,
+        )
+    return bool(problems)
 
 
 def _stdout_is_not_read(files: list[Path]) -> None:
@@ -708,6 +726,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
+    from analyzer.argo_templates import holds_templates
     from analyzer.errors import ConfigError
 
     files: list[Path] = []
@@ -715,12 +734,22 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found, others = _catalog_files_under(path)
-            if not found:
+            # A directory of AnalysisTemplates only (`validate catalog/ rollouts/`): they are checked against the
+            # catalog of the other paths.
+            if not found and not holds_templates(others):
                 raise ConfigError(f"no catalog documents in any *.yaml or *.yml file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
+        elif holds_templates([path]) and _holds_no_catalog_document(path):
+            skipped.append(path)
         else:
             files.append(path)
+    if not files:
+        shown = ", ".join(repr(str(path)) for path in paths)
+        raise ConfigError(
+            f"no catalog documents in {shown}, only AnalysisTemplates: give the catalog's files too, which they are "
+            "checked against"
+        )
     _stdout_is_not_read(files + skipped)
     if skipped:
         _say(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
@@ -748,6 +777,18 @@ def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:
             continue
         (found if any(_is_catalog_document(d) for d in documents) else others).append(path)
     return found, others
+
+
+def _holds_no_catalog_document(path: Path) -> bool:
+    """Whether a YAML file that parses holds only other Kubernetes objects (a file that does not parse is the
+    loader's to report)."""
+    import yaml
+
+    try:
+        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return not any(_is_catalog_document(d) for d in documents)
 
 
 def _is_catalog_document(document: object) -> bool:
@@ -810,6 +851,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
+    if _templates_invalid(args.paths, catalog):
+        return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     _started(args, freeze=True)
     try:

@@ -14,6 +14,8 @@ from analyzer.models import Threshold, format_number
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SIMPLE_RE = re.compile(rf"^\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
+# A bound written with a time unit (`< 500ms`, `< 2s`): PromQL has no units, and Prometheus' are seconds.
+_DURATION_BOUND_RE = re.compile(r"\d\s*(ms|s|m|h|us|µs)\b", re.IGNORECASE)
 _RANGE_RE = re.compile(rf"^\s*(between|outside)\s+({_NUMBER})\s+and\s+({_NUMBER})\s*$", re.IGNORECASE)
 
 # Values within this relative distance of a bound count as equal to it: 0.1 + 0.2 is 0.3 here, so a
@@ -83,6 +85,8 @@ class Condition:
                 raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
             return cls(ranged.group(1).lower(), (low, high))
         hint = "; a bound is the number the query returns: a ratio of 1% is 0.01" if "%" in text else ""
+        if _DURATION_BOUND_RE.search(text):
+            hint = "; a bound is the number the query returns, without a unit: 500 ms from a _seconds metric is 0.5"
         raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML){hint}")
 
     def matches(self, value: float) -> bool:

@@ -321,10 +321,14 @@ def _refusal(text: str, shown: Callable[[str], str]) -> str:
 
 
 def problems_of(
-    queries: list[str], prometheus: PrometheusCatalog, optional: Mapping[str, str] | None = None
+    queries: list[str],
+    prometheus: PrometheusCatalog,
+    optional: Mapping[str, str] | None = None,
+    arg_values: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
-    name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note."""
+    name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note;
+    `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed)."""
     optional = optional or {}
     found: list[str] = []
     notes: list[str] = []
@@ -343,7 +347,7 @@ def problems_of(
                         f"{what} {name} is not in this Prometheus{hint}, which the check allows: {optional[name]}"
                     )
                 else:
-                    found += _name_problems(name, selector.matchers, prometheus)
+                    found += _name_problems(name, selector.matchers, prometheus, arg_values)
     found += _slo_problems(queries, prometheus)
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
@@ -416,7 +420,9 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str
     return found
 
 
-def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog) -> list[str]:
+def _name_problems(
+    name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog, arg_values: Sequence[str] = ()
+) -> list[str]:
     known = prometheus.names()
     if name not in known:
         hint = _close_name(name, known)
@@ -439,6 +445,8 @@ def _name_problems(name: str, matchers: tuple[tuple[str, str, str], ...], promet
                     f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
                     f"{', '.join(sorted(bounds, key=_bound_order))})"
                 )
+        elif op == "=" and value and label not in _SLO_LABELS and not any(arg in value for arg in arg_values if arg):
+            found += _value_problems(name, label, value, prometheus)
     # Read across its buckets (a quantile): with +Inf alone (or without +Inf) every quantile is NaN, which a check
     # reads as no data, so it never judges whatever the latency. The buckets of the series the selector matches:
     # a histogram may have buckets for other services and +Inf alone for this one.
@@ -477,6 +485,27 @@ def _selector(name: str, matchers: tuple[tuple[str, str, str], ...]) -> str:
         for label, op, value in matchers
     ]
     return name + "{" + ",".join(label + op + value for label, op, value in shown) + "}"
+
+
+def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCatalog) -> list[str]:
+    """A value the catalog wrote that `label` of `name` does not have while a near twin of it does: a slip
+    (service="payment" for "payments") selects nothing, which `or vector(0)` reads as zero errors, a pass for
+    ever. A value without a twin is no problem: it may only not have happened yet (code="503")."""
+    values = prometheus.values(label, name)
+    if value in values:
+        return []
+    close = difflib.get_close_matches(value, values, n=1, cutoff=_VALUE_CUTOFF)
+    if not close:
+        return []
+    return [
+        f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(close[0])}?): "
+        "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+    ]
+
+
+# How close a label's existing value must be to a missing one for the missing one to be a slip: service="payment"
+# beside "payments" (0.93) is; code="503" beside "500" (0.67) may just not have happened yet.
+_VALUE_CUTOFF = 0.85
 
 
 def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:
@@ -530,7 +559,7 @@ def lint(
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional)
+                problems, notes = problems_of(queries, asking[name], optional, tuple(report.args.values()))
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -376,7 +377,10 @@ def bind_args(
     undeclared = [] if raw_args.keys() <= params.keys() else sorted(set(raw_args) - set(params))
     if undeclared:
         declared = ", ".join(sorted(params)) or "none"
-        raise ArgError(f"undeclared arg {undeclared[0]!r} (declared params: {declared})", undeclared[0])
+        # Argo's args are kebab-case (`canary-hash`), the catalog's params often snake_case.
+        close = difflib.get_close_matches(undeclared[0].replace("-", "_"), [p for p in params if p not in raw_args], 1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ArgError(f"undeclared arg {undeclared[0]!r} (declared params: {declared}){hint}", undeclared[0])
     bound: dict[str, ArgValue] = {}
     for name, param in params.items():
         if name in raw_args:

@@ -23,6 +23,11 @@ class Placeholder:
     name: str
 
 
+def placed_names(text: str) -> set[str]:
+    """The names of the `{{ name }}` placeholders in `text`."""
+    return set(_PLACEHOLDER_RE.findall(text))
+
+
 def split_template(
     text: str, params: Mapping[str, Param], extra_names: frozenset[str] = frozenset()
 ) -> list[str | Placeholder]:

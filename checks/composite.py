@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -68,6 +68,7 @@ class CompositeCheck(Check):
     """Run member checks concurrently and combine their verdicts by `mode`."""
 
     kind: Literal["composite"] = "composite"
+    params_are_placed: ClassVar[bool] = True
     members: list[Member] = Field(min_length=1, max_length=64)
     mode: Literal["all", "any", "score"] = Field(
         default="all", description="all must pass, any may pass, or a weighted score"

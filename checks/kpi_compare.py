@@ -9,7 +9,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -106,6 +106,7 @@ class KpiCompareCheck(Check):
     """Compare the canary's KPI to the baseline's: within tolerance (gate) or which variant wins (ab)."""
 
     kind: Literal["kpi_compare"] = "kpi_compare"
+    params_are_placed: ClassVar[bool] = True
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
     method: Method = Field(
         default="ratio",

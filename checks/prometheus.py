@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -58,6 +58,7 @@ class PrometheusCheck(Check):
     """Run one PromQL query (instant, or range reduced over time) and compare its value to `pass_if`."""
 
     kind: Literal["prometheus"] = "prometheus"
+    params_are_placed: ClassVar[bool] = True
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
     query: str = Field(min_length=1, description="PromQL template; {{ param }} placeholders")
     pass_if: ConditionField = Field(description="condition the value must meet, e.g. '< 0.01'")

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -118,6 +118,7 @@ class ErrorBudgetCheck(Check):
     starts with too little budget left."""
 
     kind: Literal["error_budget"] = "error_budget"
+    params_are_placed: ClassVar[bool] = True
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
     objective: float = Field(gt=0, lt=100, description="SLO objective in percent, e.g. 99.9")
     period: Duration = Field(description="SLO period, e.g. 30d, 28d, 7d")

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -124,6 +124,7 @@ class HttpSmokeCheck(Check):
     """Send ordered HTTP steps to `base_url` and pass only when every step's assertions hold."""
 
     kind: Literal["http_smoke"] = "http_smoke"
+    params_are_placed: ClassVar[bool] = True
     base_url: str = Field(description="http(s)://host[:port][/prefix]; host parts only from dns_label params")
     allowed_hosts: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),

@@ -25,7 +25,7 @@ DOWN_SOURCE = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9", "t
 DOWN_CHECK = {
     "name": "payments-error-rate",
     "kind": "prometheus",
-    "query": "vector(0)",
+    "query": 'sum(up{h="{{ canary_hash }}"}) or vector(0)',
     "pass_if": "< 1",
     "params": {"canary_hash": {"type": "label_value", "required": True}},
 }

@@ -747,6 +747,7 @@ class TestSSRF:
                 "follow_redirects": True,
             }
         ]
+        del definition["params"]["item"]  # placed by the steps replaced
         evaluation = await run(definition, client, {"svc": "preview"})
         assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
         assert evaluation.reason.startswith(
@@ -759,6 +760,7 @@ class TestSSRF:
         definition["steps"] = [
             {"name": "r", "path": "/redirect", "query": {"to": "http://evil.example.com/"}, "follow_redirects": True}
         ]
+        del definition["params"]["item"]  # placed by the steps replaced
         evaluation = await run(definition, client, {"svc": "preview"})
         assert evaluation.reason == (
             f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
@@ -809,6 +811,7 @@ class TestSSRF:
     async def test_redirect_to_a_disallowed_target_is_refused(self, target, client, to):
         definition = self.named(target.port)
         definition["steps"] = [{"name": "r", "path": "/redirect", "query": {"to": to}, "follow_redirects": True}]
+        del definition["params"]["item"]  # placed by the steps replaced
         definition["allowed_hosts"] = ["*.shop.svc"]
         evaluation = await run(definition, client, {"svc": "preview"})
         assert evaluation.verdict == "error"

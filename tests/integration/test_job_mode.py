@@ -45,17 +45,19 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
     """A catalog of smoke checks against the local server (and one against a closed port)."""
     server = await aiohttp_server(target_app())
 
-    def smoke(name: str, port: int, steps: list[tuple[str, str]]) -> dict[str, Any]:
+    def smoke(name: str, port: int, steps: list[tuple[str, str]], build: bool = True) -> dict[str, Any]:
+        """`build`: the check declares a param `build` and sends it (the catalog refuses a param placed nowhere)."""
         return {
             "name": name,
             "kind": "http_smoke",
             "base_url": f"http://127.0.0.1:{port}",
             "allowed_hosts": ["127.0.0.1"],
-            "params": {"build": {"type": "label_value", "default": "1"}},
+            "params": {"build": {"type": "label_value", "default": "1"}} if build else {},
             "steps": [
                 {
                     "name": step,
                     "path": path,
+                    "headers": {"X-Build": "{{ build }}"} if build else {},
                     "retries": 0,
                     "expect": {"status": [200], "json": [{"path": "$.status", "equals": "ok"}]},
                 }
@@ -73,7 +75,7 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("down", free_port(), [("ok", "/ok")]),
                     smoke("foreign", server.port, [("foreign", "/foreign")]),
                     {
-                        **smoke("creds", server.port, [("broken", "/broken")]),
+                        **smoke("creds", server.port, [("broken", "/broken")], build=False),
                         "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
                         "headers": {"Authorization": "Bearer {{ token }}"},
                     },

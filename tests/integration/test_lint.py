@@ -97,6 +97,28 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: label rollout_pod_template_hash is not on metric http_requests_total" in result.stdout
 
+    def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
+        # service="checkot" selects no 5xx series, which `or vector(0)` reads as zero errors: before, the dry run
+        # said PASS with 0 problems (exit 0), and every rollout of that check would have passed whatever its errors.
+        numerator, denominator = ERROR_RATIO.split(" / ")
+        query = f"({numerator.replace('checkout', 'checkot')} or vector(0)) / {denominator}"
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "query": query}, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "error-rate: PASS value 0 meets" in result.stdout
+        assert (
+            'problem: metric http_requests_total has no series with service="checkot" (did you mean "checkout"?): a '
+            "selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+        ) in result.stdout
+
+    def test_a_label_value_not_seen_yet_is_no_problem(self, tmp_path, prometheus):
+        # code="503" has no near twin among the codes seen (200, 500): it may only not have happened yet. The
+        # example canary healthy2 is the caller's value (a canary not deployed yet), though healthy1 is its twin.
+        only_503 = {**GOOD[0], "query": ERROR_RATIO.replace('code=~"5.."', 'code="503"')}
+        not_deployed = {"canary_hash": {**EXAMPLE_CANARY["canary_hash"], "example": "healthy2"}}
+        result = validate(tmp_path, prometheus.url, only_503, {**GOOD[0], "name": "b", "params": not_deployed})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 2 checks" in result.stdout
+
     def test_threshold_that_is_not_a_bucket_bound(self, tmp_path, prometheus):
         check = {**GOOD[1], "latency": {**GOOD[1]["latency"], "threshold_s": 0.3}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)

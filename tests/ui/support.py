@@ -72,7 +72,6 @@ def checks(target_url: str) -> list[dict[str, Any]]:
             "name": "hostile-labels",
             "kind": "prometheus",
             "description": "series with a hostile label value",
-            "params": {"note": {"type": "label_value", "default": "any"}},
             "query": 'max by (note) (ui_hostile{service="ui"})',
             "each": True,
             "pass_if": "< 5",

@@ -13,7 +13,7 @@ from analyzer.catalog import load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import create_app
-from tests.ui.support import checks
+from tests.ui.support import SHOP_RATIO, checks
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +30,18 @@ def write_catalog(
     description: str = "error rate",
     other_description: str = "p99 latency",
     budget_params: dict[str, object] | None = None,
+    budget_ratio: dict[str, str] | None = None,
 ) -> None:
     """The UI catalog's error-rate check with that description, its shop-budget check with that objective, with the
     budget the release composite of both, and the latency-p99 check (no member) with the other description."""
     names = ("error-rate", "shop-budget", "release", "latency-p99")
     chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in names]
     changed = {
-        "shop-budget": {"objective": objective, **({"params": budget_params} if budget_params else {})},
+        "shop-budget": {
+            "objective": objective,
+            **({"params": budget_params} if budget_params else {}),
+            **({"ratio": budget_ratio} if budget_ratio else {}),
+        },
         "error-rate": {"description": description},
         "latency-p99": {"description": other_description},
     }
@@ -130,9 +135,14 @@ class TestAfterAReload:
         answer = await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
         ui_url = (await answer.json())["ui_url"]
         # A param added with a default: the link's args bind to more than the answer was asked with.
-        region = {"type": "identifier", "default": "eu"}
+        # Placed where it selects the same series (the catalog refuses a param placed nowhere): eu or eb-shop.
+        region = {"type": "label_value", "default": "eu"}
+        either = 'service=~"eb-shop|{{ region }}"'
+        ratio = {part: query.replace('service="eb-shop"', either) for part, query in SHOP_RATIO.items()}
         await reloading.reload(
-            99.9, budget_params={"canary_hash": {"type": "label_value", "required": True}, "region": region}
+            99.9,
+            budget_params={"canary_hash": {"type": "label_value", "required": True}, "region": region},
+            budget_ratio=ratio,
         )
         page = await reloading.get(ui_url)
         text = await page.text()

@@ -8,6 +8,7 @@ import yaml
 from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
+from tests.gatecatalog import gate_catalog
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 CHECK = {"name": "error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"}
@@ -779,3 +780,50 @@ class TestNonFiniteNumbers:
         }
         problems = problems_of([("c", {"sources": SOURCES, "checks": [CHECK, composite]})])
         assert any("members.0.weight: Input should be a finite number" in problem for problem in problems), problems
+
+
+class TestUnplacedParams:
+    """A param that no field of its check places is refused: the caller's arg for it would change nothing measured."""
+
+    HASH = {"canary_hash": {"type": "label_value", "required": True}}
+    CANARY = {**CHECK, "query": 'sum(up{h="{{ canary_hash }}"})', "params": HASH}
+
+    def test_a_query_without_the_param_is_refused_naming_it(self):
+        # Before: the check loaded, `canary_hash=bad0001` was accepted and the query judged every pod of the
+        # service, so a bad canary diluted by its stable pods passed.
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**self.CANARY, "query": "sum(up)"}]})])
+        assert problems == [
+            "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
+            "it (no {{ canary_hash }}), so an arg given for it would change nothing the check measures; put "
+            '{{ canary_hash }} where it selects (a label matcher: rollouts_pod_template_hash="{{ canary_hash }}") '
+            "or remove the param"
+        ]
+
+    def test_a_placed_param_loads(self):
+        assert build_catalog([("c", {"sources": SOURCES, "checks": [self.CANARY]})], Registry.default()).checks
+
+    def test_a_composite_passing_a_literal_instead_of_its_param_is_refused(self):
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": self.HASH,
+            "members": [{"check": "error-rate", "args": {"canary_hash": "c0ffee1"}}],
+        }
+        problems = problems_of([("c", {"sources": SOURCES, "checks": [self.CANARY, card]})])
+        assert [problem.split(": params.")[1][:31] for problem in problems] == ["canary_hash: declared, but no f"]
+        placed = {**card, "members": [{"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}}]}
+        assert build_catalog([("c", {"sources": SOURCES, "checks": [self.CANARY, placed]})], Registry.default())
+
+    def test_a_param_only_in_the_description_is_not_placed(self):
+        described = {**self.CANARY, "query": "sum(up)", "description": "up of {{ canary_hash }}"}
+        assert "params.canary_hash: declared" in problems_of([("c", {"sources": SOURCES, "checks": [described]})])[0]
+
+    def test_the_check_a_job_runs_is_refused_too(self):
+        documents = [("c", {"sources": SOURCES, "checks": [{**self.CANARY, "query": "sum(up)"}]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default(), only="error-rate")
+        assert caught.value.problems == problems_of(documents)
+
+    def test_a_kind_that_reads_its_args_itself_is_not_held_to_it(self):
+        # A plugin kind may read `ctx.args` without templates: only kinds that say `params_are_placed` are held.
+        assert gate_catalog({"name": "g", "kind": "gate", "gate": "g", "params": self.HASH}).checks["g"]

@@ -39,6 +39,12 @@ class TestParse:
         with pytest.raises(ValueError, match=r"a bound is the number the query returns: a ratio of 1% is 0\.01$"):
             Condition.parse("< 1%")
 
+    @pytest.mark.parametrize("text", ["< 500ms", "<= 2s", "between 100 ms and 1s"])
+    def test_a_bound_with_a_time_unit_says_how_to_write_it(self, text):
+        # Before: only the grammar, which a newcomer's "< 500ms" seems to follow.
+        with pytest.raises(ValueError, match=r"without a unit: 500 ms from a _seconds metric is 0\.5$"):
+            Condition.parse(text)
+
 
 class TestMatches:
     """Values within 1e-9 (relative) of a bound count as equal to it; NaN and Inf never match."""

@@ -21,7 +21,9 @@ HASH = {"canary_hash": {"type": "label_value", "required": True}}
 
 
 def leaf(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    query = 'sum(up{h="{{ canary_hash }}"})' if params is None else "sum(up)"
+    # Each param in a matcher: the catalog refuses a param that its check places nowhere.
+    matchers = ", ".join(f'{param}="{{{{ {param} }}}}"' for param in params or HASH)
+    query = f"sum(up{{{matchers}}})"
     return {
         "name": name,
         "kind": "prometheus",

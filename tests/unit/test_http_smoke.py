@@ -982,7 +982,7 @@ class TestSecretParams:
     def test_inferred(self, step, secret):
         check = load(
             definition(
-                [{"name": "s", **step}],
+                [{"name": "s", **step}, {"name": "t", "path": "/pages/{{ q }}"}],
                 params={"p": {"type": "label_value", "default": "v"}, "q": {"type": "number", "default": 1}},
             )
         )
@@ -995,7 +995,11 @@ class TestSecretParams:
             "d": {"type": "label_value", "default": "w", "secret": True},
         }
         check = load(
-            definition([{"name": "s", "headers": {"X-Pin": "{{ p }}"}}], params=params, secret_names=["x-pin"])
+            definition(
+                [{"name": "s", "headers": {"X-Pin": "{{ p }}", "X-Debug": "{{ d }}"}}],
+                params=params,
+                secret_names=["x-pin"],
+            )
         )
         assert check.secret_params() == frozenset({"p", "d"})
         shown = check.definition()["params"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,10 @@ def check(**overrides: Any) -> dict[str, Any]:
         "max_relative_change": 0.1,
     }
     definition.update(overrides)
+    if "params" not in overrides:
+        # Only the params the variants place: the catalog refuses a param that its check places nowhere.
+        placed = json.dumps([definition["canary"], definition["baseline"]])
+        definition["params"] = {name: rule for name, rule in PARAMS.items() if f"{{{{ {name} }}}}" in placed}
     return {key: value for key, value in definition.items() if value is not None}
 
 

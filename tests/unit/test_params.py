@@ -272,6 +272,16 @@ class TestBindArgs:
         with pytest.raises(ArgError, match="undeclared arg 'envv'"):
             bind_args(params, {"env": "prod", "envv": "canary"})
 
+    @pytest.mark.parametrize(("given", "meant"), [("canary-hash", "canary_hash"), ("windw", "window")])
+    def test_an_undeclared_arg_names_the_param_it_may_mean(self, given, meant):
+        # Before: only the list of params; `canary-hash` (Argo's spelling of the arg) is a usual slip.
+        with pytest.raises(ArgError) as caught:
+            bind_args(self.params, {given: "abc"})
+        assert caught.value.message.endswith(f"; did you mean {meant!r}?")
+        with pytest.raises(ArgError) as given_too:
+            bind_args(self.params, {given: "abc", meant: "x", "canary_hash": "abc"})
+        assert "did you mean" not in given_too.value.message
+
     def test_undeclared(self):
         with pytest.raises(ArgError, match="undeclared arg 'namespace'") as caught:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})

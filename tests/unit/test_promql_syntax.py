@@ -143,7 +143,6 @@ class TestPrometheusKind:
             **CANARY,
             "fn": {"type": "identifier", "required": True},
             "window": {"type": "duration", "required": True},
-            "q": {"type": "number", "default": 2},
         }
         assert problems(prometheus_check(query, params=params)) == [
             "catalog.yaml: check 'q': query: the PromQL does not parse (unknown function with name 'x'): "

@@ -1,0 +1,158 @@
+"""`analyzer validate` checks the AnalysisTemplates beside a catalog against it: check names and args."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analyzer.argo_templates import template_problems
+from analyzer.catalog import build_catalog
+from analyzer.registry import Registry
+
+HASH = {"canary_hash": {"type": "label_value", "required": True}}
+CHECK = {
+    "name": "payments-error-rate",
+    "kind": "prometheus",
+    "params": HASH,
+    "query": 'sum(up{h="{{ canary_hash }}"})',
+    "pass_if": "> 0",
+}
+CATALOG = {"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": [CHECK]}
+ANALYZER = "http://analyzer.argo-rollouts.svc:8080"
+
+
+def template(url: str, **web: Any) -> dict[str, Any]:
+    metric = {
+        "name": "errors",
+        "interval": "1m",
+        "count": 5,
+        "successCondition": 'result == "pass"',
+        "failureCondition": 'result == "fail"',
+        "provider": {"web": {"url": url, "jsonPath": "{$.verdict}", **web}},
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "payments"},
+        "spec": {"args": [{"name": "canary-hash"}], "metrics": [metric]},
+    }
+
+
+def problems(tmp_path: Path, *templates: dict[str, Any]) -> list[str]:
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+    catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+    return template_problems([tmp_path], catalog)
+
+
+class TestTemplateProblems:
+    """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
+
+    def test_the_readme_template_is_fine(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&format=text"
+        assert problems(tmp_path, template(url)) == []
+
+    def test_a_misspelt_check_is_named_with_the_closest(self, tmp_path):
+        # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
+        found = problems(tmp_path, template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run?canary_hash=x"))
+        assert found == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls check "
+            "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
+            "measurement would be a 404: an Error, and the rollout aborts after five)"
+        ]
+
+    def test_an_args_name_in_argo_spelling_is_undeclared_and_the_required_one_missing(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary-hash={{{{args.canary-hash}}}}"
+        found = [problem.split("'errors': ")[1] for problem in problems(tmp_path, template(url))]
+        assert found == [
+            "url gives arg 'canary-hash', which check 'payments-error-rate' does not declare (its params: "
+            "canary_hash; did you mean 'canary_hash'?); every measurement would be a 400: an Error, and the rollout "
+            "aborts after five",
+            "check 'payments-error-rate' requires arg 'canary_hash', which the url (or jsonBody) does not give; every "
+            "measurement would be a 400: an Error, and the rollout aborts after five",
+        ]
+
+    def test_a_json_body_gives_args(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
+        assert len(problems(tmp_path, template(url, method="POST"))) == 1
+
+    def test_other_urls_and_a_check_named_by_the_rollout_are_not_judged(self, tmp_path):
+        other = template("http://prometheus:9090/api/v1/query?query=up")
+        by_arg = template(f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?anything=1")
+        assert problems(tmp_path, other, by_arg) == []
+
+
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "analyzer.cli", "validate", *map(str, paths)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+class TestValidateCommand:
+    """`analyzer validate` exits 6 naming a template's mistake, as the README promises, wherever the template is."""
+
+    def test_exit_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments/run")))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "url calls check 'payments', which the catalog does not have" in result.stderr
+        assert "ok:" not in result.stdout
+
+    def test_a_directory_or_file_of_templates_beside_the_catalog(self, tmp_path):
+        # Before: "no catalog documents in any *.yaml or *.yml file under 'rollouts'" for the directory, "a
+        # Kubernetes AnalysisTemplate, not a catalog" for the file: templates could not be given at all.
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary-hash={{{{args.canary-hash}}}}"
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(template(url)))
+        for templates in (tmp_path / "rollouts", tmp_path / "rollouts" / "at.yaml"):
+            result = validate(tmp_path / "catalog", templates)
+            assert result.returncode == 6, result.stdout + result.stderr
+            assert "url gives arg 'canary-hash'" in result.stderr
+        alone = validate(tmp_path / "rollouts")
+        assert alone.returncode == 6
+        assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
+
+
+class TestReadingTheVerdict:
+    """A template that could end Successful without a `pass` is a problem; the recommended one is not."""
+
+    URL = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+
+    def found(self, tmp_path, **metric: Any) -> list[str]:
+        changed = template(self.URL)
+        changed["spec"]["metrics"][0].update(metric)
+        changed["spec"]["metrics"][0] = {key: value for key, value in changed["spec"]["metrics"][0].items() if value}
+        return [problem.split("'errors': ")[1] for problem in problems(tmp_path, changed)]
+
+    def test_single_quotes_and_spacing_are_the_same_condition(self, tmp_path):
+        assert self.found(tmp_path, successCondition="result=='pass'") == []
+
+    def test_only_a_failure_condition_lets_inconclusive_succeed(self, tmp_path):
+        # Argo: without a successCondition, anything failureCondition does not match is Successful.
+        assert self.found(tmp_path, successCondition=None)[0].startswith("successCondition is None: write 'result ==")
+
+    def test_a_success_condition_that_admits_more_than_pass(self, tmp_path):
+        assert self.found(tmp_path, successCondition='result != "fail"')[0].startswith(
+            "successCondition is 'result != \"fail\"'"
+        )
+
+    def test_a_json_path_other_than_the_verdict(self, tmp_path):
+        assert self.found(tmp_path, provider={"web": {"url": self.URL, "jsonPath": "{$.value}"}}) == [
+            "jsonPath is '{$.value}': write '{$.verdict}', the verdict, which the conditions judge"
+        ]
+
+    def test_limits_admitting_count_answers_without_a_pass(self, tmp_path):
+        assert self.found(tmp_path, count=3, failureLimit=2, inconclusiveLimit=1) == [
+            "failureLimit 2 + inconclusiveLimit 1 is not below count 3: 3 answers, none of them pass, would end the "
+            "metric Successful"
+        ]
+        assert self.found(tmp_path, count="3", failureLimit=1, inconclusiveLimit=1) == []
+        assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
+        assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
+        assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
