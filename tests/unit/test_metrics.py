@@ -74,7 +74,8 @@ class TestRendering:
             metrics.observe_source_query(source, outcome, seconds)
             queries.labels(source, outcome).inc()
             query_seconds.labels(source).observe(seconds)
-        names = [family._name for family in families]
+        names = [metrics.evaluations.name, metrics.source_queries.name]
+        names += [metrics.evaluation_duration.name, metrics.source_query_duration.name]
         ours = metrics.registry.restricted_registry([f"{name}{end}" for name in names for end in _SAMPLE_ENDS])
         for render in (generate_latest, generate_openmetrics):
             # By family: the registries list them in orders of their own (OpenMetrics ends with an EOF line).
