@@ -9,6 +9,7 @@ from datetime import datetime
 
 import jsonschema
 import pytest
+import structlog
 import yaml
 
 from analyzer.appkeys import LIVE
@@ -227,6 +228,42 @@ class TestVerdictHistory:
         assert page["entries"][1]["error"] == "bad_arg" and "canary" in page["entries"][1]["reason"]
         # A known check's refusal says its kind; an unknown check has none.
         assert [e["kind"] for e in page["entries"]] == [None, "prometheus", "prometheus"]
+
+    async def test_each_entry_and_log_line_carry_the_id_its_answer_names(self, aiohttp_client):
+        # One session, one request after the other on its kept-alive connection: offered ids, none, and one refused
+        # for its characters (a space), for evaluations (each of its own args: none answered by another's result)
+        # and for refusals. The run endpoint reads the id from the log context the middleware set for its request.
+        capture = structlog.testing.LogCapture()
+        config = structlog.get_config()
+        structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+        sent = []
+        try:
+            # Made under this configuration: the runner binds its logger when it is made.
+            client = await aiohttp_client(create_app(Settings(history_size=5), catalog(), REGISTRY))
+            for offered, query in (
+                ("argo-1", "canary_hash=a1"),
+                (None, "canary_hash=a2"),
+                ("bad id", "canary_hash=a3"),
+                (None, "canary=a4"),
+                ("argo-2", "canary=a5"),
+            ):
+                answer = await client.get(
+                    f"/api/v1/checks/payments-error-rate/run?{query}",
+                    headers={} if offered is None else {"X-Request-Id": offered},
+                )
+                await answer.read()
+                sent.append((offered, answer.headers["X-Request-Id"]))
+        finally:
+            structlog.configure(**config)
+        ids = [request_id for _, request_id in sent]
+        assert [offered for offered, _ in sent if offered in ids] == ["argo-1", "argo-2"]
+        assert len(set(ids)) == len(ids)
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert [entry["request_id"] for entry in reversed(page["entries"])] == ids
+        evaluated = [entry for entry in capture.entries if entry["event"] == "check_evaluated"]
+        assert [(entry["request_id"], entry["args"]) for entry in evaluated] == [
+            (request_id, {"canary_hash": f"a{n}"}) for n, request_id in enumerate(ids[:3], 1)
+        ]
 
     async def test_filters_limit_and_explain(self, client):
         for _ in range(2):

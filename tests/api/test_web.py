@@ -149,6 +149,13 @@ class TestClientErrors:
             ("canary_hash=abc&window=5", "window", "duration"),
             ("canary_hash=abc&limit=2", "limit", "<= 1"),
             ("canary_hash=abc&canary_hash=def", "canary_hash", "given 2 times"),
+            # The same value twice, an empty one, `+` and `%20`, a reserved option: given twice all the same; the
+            # first key given more than once, in order, is named; keys differing by case are two keys.
+            ("canary_hash=abc&canary_hash=abc", "canary_hash", "'canary_hash' is given 2 times"),
+            ("canary_hash=&canary_hash=", "canary_hash", "'canary_hash' is given 2 times"),
+            ("canary_hash=a+b&canary_hash=a%20b&canary_hash=c", "canary_hash", "'canary_hash' is given 3 times"),
+            ("format=json&canary_hash=a&canary%5Fhash=b&format=json", "format", "'format' is given 2 times"),
+            ("canary_hash=abc&Canary_hash=abc", "Canary_hash", "undeclared arg 'Canary_hash'"),
             ("canary_hash=abc&at=yesterday", "at", "neither RFC 3339"),
             ("canary_hash=abc&at=2099-01-01T00:00:00Z", "at", "in the future"),
             ("canary_hash=abc&at=4070908800", "at", "in the future"),

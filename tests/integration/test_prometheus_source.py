@@ -19,14 +19,18 @@ from pathlib import Path
 
 import pytest
 import trustme
+import yaml
 from aiohttp import web
 
-from analyzer.catalog import build_catalog
+from analyzer.appkeys import LIVE
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ConfigError, SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.registry import Registry
 from analyzer.runner import Runner
+from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig
+from analyzer.web import create_app
 from tests.fakes import holding_prometheus
 
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
@@ -723,3 +727,36 @@ class TestConcurrency:
             await prometheus.aclose()
         assert fake.max_in_flight == 2
         assert len(fake.params) == 6
+
+
+class TestTimeoutAcrossAReload:
+    """A reload that changes a source's timeout queries with the new one (its own source and session), and a query
+    with less time left than the source's timeout before the check's deadline says that time to Prometheus."""
+
+    async def test_the_timeout_sent_follows_the_catalog_in_service(self, aiohttp_client, tmp_path):
+        async with recording_prometheus() as fake:
+            path = tmp_path / "catalog.yaml"
+
+            def write(timeout_s: float, deadline_s: float | None = None) -> None:
+                check = {"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}
+                if deadline_s is not None:
+                    check["deadline_s"] = deadline_s
+                sources = {"default": {"url": fake.url, "timeout_s": timeout_s}}
+                path.write_text(yaml.safe_dump({"sources": sources, "checks": [check]}))
+
+            write(3)
+            app = create_app(
+                Settings(catalog=path, catalog_poll_s=0), load_catalog(path, Registry.default()), Registry.default()
+            )
+            client = await aiohttp_client(app)
+            sent = []
+            for timeout_s, deadline_s in ((3, None), (1.5, None), (60, 2)):
+                if sent:
+                    write(timeout_s, deadline_s)
+                    assert await app[LIVE].reload("test") == "reloaded"
+                answer = await client.get("/api/v1/checks/c/run")
+                assert (await answer.json())["verdict"] == "pass"
+                sent.append(fake.params[-1]["timeout"])
+        assert sent[:2] == ["3000ms", "1500ms"]
+        # What is left of the check's 2 s deadline, not the source's 60 s.
+        assert 0 < int(sent[2].removesuffix("ms")) <= 2000

@@ -678,13 +678,16 @@ class TestTLS:
                 await query(prometheus)
 
 
-async def exceptions_left_in_cycles(make_failing: Callable[[], Any]) -> list[str]:
-    """The exceptions the failed queries of `make_failing()` leave for the cyclic garbage collector."""
+async def exceptions_left_in_cycles(
+    make_failing: Callable[[], Any], expected: type[Exception] = SourceUnavailable
+) -> list[str]:
+    """The exceptions the failed queries of `make_failing()` (each `expected`) leave for the cyclic garbage
+    collector."""
     gc.collect()
     gc.disable()
     try:
         for _ in range(3):
-            with pytest.raises(SourceUnavailable):
+            with pytest.raises(expected):
                 await make_failing()
         gc.set_debug(gc.DEBUG_SAVEALL)
         gc.collect()
@@ -705,3 +708,49 @@ class TestNoReferenceCycles:
     async def test_connection_dropped_mid_answer(self):
         async with raw_server(half_answer) as url, source(url) as prometheus:
             assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []
+
+    async def test_answer_of_the_wrong_shape(self):
+        # Mapped by an `except` clause (the shape errors), not a `with`: the error raised there holds that frame.
+        async def wrong_shape(request: web.Request, seen: Seen) -> web.Response:
+            data = {"resultType": "vector", "result": [{"metric": {}, "value": "0.5"}]}
+            return web.json_response({"status": "success", "data": data})
+
+        async with serving(wrong_shape) as server, source(server.url) as prometheus:
+            assert await exceptions_left_in_cycles(lambda: query(prometheus), SourceRejected) == []
+
+    async def test_slow_answer(self):
+        # The source's whole timeout, the session's own: aiohttp's TimeoutError mapped in the `except` clause.
+        release = asyncio.Event()
+
+        async def stalled(request: web.Request, seen: Seen) -> web.Response:
+            await release.wait()
+            return await ok(request, seen)
+
+        async with serving(stalled) as server, source(server.url, timeout_s=0.2) as prometheus:
+            try:
+                assert await exceptions_left_in_cycles(lambda: query(prometheus, 0.2), SourceTimeout) == []
+            finally:
+                release.set()
+
+
+class TestNotMapped:
+    """A cancellation, an interrupt or a coroutine's close met while a query reads its answer or parses it goes on as
+    it is: never an error of the source's, so a cancelled evaluation stays cancelled."""
+
+    @pytest.mark.parametrize("kind", [asyncio.CancelledError, KeyboardInterrupt, GeneratorExit])
+    @pytest.mark.parametrize("where", ["reading", "parsing"])
+    async def test_the_same_exception_goes_on(self, monkeypatch, kind, where):
+        raised = kind()
+
+        def interrupted(*args: Any, **keywords: Any) -> Any:
+            raise raised
+
+        if where == "reading":
+            monkeypatch.setattr(aiohttp.ClientResponse, "read", interrupted)
+        else:
+            monkeypatch.setattr("analyzer.sources.prometheus.parse_result", interrupted)
+        async with serving(ok) as server, source(server.url) as prometheus:
+            with pytest.raises(kind) as caught:
+                await query(prometheus)
+        assert caught.value is raised and raised.__cause__ is None and raised.__context__ is None
+        assert server.requests == 1

@@ -3,6 +3,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
 
 import pytest
 from pydantic import ValidationError
@@ -28,6 +29,27 @@ def strict_loads(body: bytes):
         raise AssertionError(f"{name} is not JSON")
 
     return json.loads(body, parse_constant=refuse)
+
+
+class _Float(float):
+    """A float subclass, as numpy's float64 is."""
+
+
+class _Text(str):
+    """A str subclass."""
+
+
+class _Code(StrEnum):
+    UNAVAILABLE = "source_unavailable"
+
+
+def _typed(value):
+    """`value` with the exact type of every number, text and key in it, to compare what repr shows alike."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(key), _typed(item)) for key, item in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
 
 
 class TestEvaluationJson:
@@ -174,6 +196,51 @@ class TestEnvelope:
             assert made == expected, (fields, args, error, http_status)
             trusted += expected[0] != "refused"
         assert trusted > 300
+
+    @pytest.mark.parametrize(
+        ("fields", "args", "error", "http_status"),
+        [
+            # One unusual field each: anything else sends the evaluation to validation whatever that field is.
+            ({"value": _Float(0.5)}, {}, None, 200),
+            ({"threshold": _Float(1.0)}, {}, None, 200),
+            ({"threshold": [0.5, _Float(1.0)]}, {}, None, 200),
+            ({}, {"q": _Float(2.0)}, None, 200),
+            ({"reason": _Text("r")}, {}, None, 200),
+            ({"details": {_Text("k"): 1}}, {}, None, 200),
+            ({}, {_Text("a"): "b"}, None, 200),
+            ({}, {"a": _Text("b")}, None, 200),
+            ({"outcome": Outcome.ERROR}, {}, _Code.UNAVAILABLE, 503),
+            ({"value": -0.0, "threshold": [-0.0, 0.0]}, {"q": -0.0}, None, 200),
+            ({"reason": "a\ud800", "details": {"\udc00": {1: {2: "x"}}}}, {"a\ud800": "b\udc00"}, "x\ud800", 200),
+            ({}, {"n": 3}, None, 200),
+            ({}, {"f": False}, None, 200),
+            ({}, {}, None, True),
+        ],
+    )
+    def test_the_same_types_as_validation(self, fields, args, error, http_status):
+        # Each field's exact type too: a float or str subclass (numpy's float64 is one), an enum of codes, an int
+        # where a float goes, print as validation's float or str would.
+        verdict = Verdict.model_construct(
+            **({"outcome": Outcome.PASS, "reason": "r", "value": None, "threshold": None, "details": {}} | fields)
+        )
+        made = []
+        for build in (
+            lambda: Evaluation.of(
+                "c",
+                "prometheus",
+                verdict,
+                args=args,
+                evaluated_at=self.AT,
+                duration_ms=1.5,
+                error=error,
+                http_status=http_status,
+                ui_url=None,
+                evaluated_at_text="t",
+            ),
+            lambda: envelope("c", "prometheus", verdict, args, self.AT, 1.5, error, http_status, None, "t"),
+        ):
+            made.append(_typed(build().__dict__))
+        assert made[1] == made[0]
 
     def test_the_dicts_and_the_interval_are_copies(self):
         # As validation copies them: what the kind or the runner does with theirs afterwards is not the answer's.
