@@ -295,6 +295,25 @@ class TestConfigMapUpdates:
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
         await live.close(timeout_s=5)
 
+    def test_a_file_of_the_directory_itself_is_read_as_it_is(self, tmp_path):
+        # No ConfigMap key's link (a file copied in beside a ConfigMap's copy): not in ..data, read where it is.
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one")}, "v1")
+        (root / "own.yaml").write_text(gate_yaml("two"))
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["one", "two"]
+
+    def test_a_link_removed_between_the_listing_and_its_reading_is_left_to_the_snapshot(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one"), "b.yaml": gate_yaml("two")}, "v1")
+        readlink = os.readlink
+
+        def removed_first(path, *args, **kwargs):
+            if Path(path).name == "b.yaml" and Path(path).is_symlink():
+                Path(path).unlink()  # the kubelet, between the listing and this readlink
+            return readlink(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "readlink", removed_first)
+        # The ..data resolved before it still holds b.yaml: read from there, not as a file of the directory gone.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["one", "two"]
+
     def test_files_are_read_from_the_version_of_the_first(self, tmp_path, monkeypatch):
         root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a1"), "b.yaml": gate_yaml("b1")}, "v1")
         read_text = Path.read_text

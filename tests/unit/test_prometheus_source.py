@@ -270,6 +270,15 @@ class TestParseResult:
         with pytest.raises(ValueError, match=r'series x\{pod="a"\} is in the answer twice'):
             parse_result("q", {"resultType": "vector", "result": [one, other, {**one, "value": [1, "2"]}]})
 
+    def test_the_series_named_is_the_one_repeated(self):
+        one = {"metric": {"__name__": "x", "pod": "a"}, "value": [1, "1"]}
+        other = {"metric": {"__name__": "x", "pod": "b"}, "value": [1, "1"]}
+        with pytest.raises(ValueError, match=r'series x\{pod="a"\} is in the answer twice'):
+            parse_result("q", {"resultType": "vector", "result": [other, one, one]})
+        # Series that differ by their name alone (`{__name__=~"x|y"}`) are two: the name is one of the labels.
+        renamed = {"metric": {"__name__": "y", "pod": "a"}, "value": [1, "1"]}
+        assert len(parse_result("q", {"resultType": "vector", "result": [one, renamed]}).series) == 2
+
     def test_string_cannot_be_judged(self):
         with pytest.raises(ValueError, match="'string'"):
             parse_result("q", {"resultType": "string", "result": [1.5, "up"]})
