@@ -11,6 +11,7 @@ import pytest
 import yaml
 from structlog.testing import capture_logs
 
+from analyzer import live as live_module
 from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
@@ -253,6 +254,23 @@ class TestRejectedCatalogRetried:
         assert [log["event"] for log in logs] == ["catalog_reload_failed"]
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
         assert live.status.last_error["trigger"] == "file_change"
+        await live.close(timeout_s=5)
+
+    async def test_a_retry_that_crashes_as_before_is_said_once(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+
+        def crashing(*args, **kwargs):
+            raise RuntimeError("a kind's validator is broken")
+
+        monkeypatch.setattr(live_module, "load_catalog", crashing)
+        catalog_file.write_text(gate_yaml("one", "three"))
+        with capture_logs() as logs:
+            assert await live.check_for_change() == "rejected"
+            assert await live.check_for_change() == "rejected"
+        # Before: its traceback logged again at each retry, every minute while the catalog stayed unchanged.
+        assert [log["event"] for log in logs] == ["catalog_reload_crashed", "catalog_reload_failed"]
         await live.close(timeout_s=5)
 
     async def test_a_retry_waits_its_time(self, catalog_file):
