@@ -49,6 +49,8 @@ _MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
 _LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
+# A matcher's value, blanked before looking for `le` matchers: `{path="/a,le=1"}` matches on no `le`.
+_MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)""")
 # A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -230,7 +232,7 @@ class PrometheusCheck(Check):
         for selector in metric_selectors(promql):
             written = selector.selector
             buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
-            if not buckets or _LE_MATCHER_RE.search(written):
+            if not buckets or _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)):
                 continue
             query = f"count by (le) ({written if window is None else f'last_over_time({written}[{window}])'})"
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())

@@ -752,6 +752,15 @@ class TestHistogramsThatCannotSay:
         assert body["verdict"] == "pass", body["reason"]
         assert "no_data policy: pass" in body["reason"]
 
+    async def test_le_inside_a_matchers_value_chooses_no_bucket(self, prometheus, client_for):
+        # `path` matches every series (none has one); its value holds ",le=": no `le` matcher. Before: pass.
+        selector = 'eb_mixed_seconds_bucket{service="eb-api", path!="/x,le=1"}'
+        query = f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m])))"
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f"a histogram whose only bucket is +Inf ({selector})" in body["reason"]
+
     async def test_a_chosen_bucket_is_no_quantile(self, prometheus, client_for):
         # Read with an `le` matcher (the share of fast requests), the histogram is not read across its buckets:
         # its NaN (no traffic) is the policy's, and no bucket query is sent.
