@@ -249,6 +249,12 @@ class PrometheusCheck(Check):
                     f"a histogram without its +Inf bucket ({clip(written, 200)}): every quantile over it is NaN "
                     "whatever the latency"
                 )
+            if not bounds and found.storage_warnings:
+                # The store that did not answer may hold series with +Inf alone; more bounds found could not.
+                return (
+                    f"the buckets of a histogram read by an answer that may be partial "
+                    f"({clip(found.storage_warnings[0], 200)}): {clip(written, 200)}"
+                )
         return None
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:

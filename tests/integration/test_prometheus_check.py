@@ -761,6 +761,15 @@ class TestHistogramsThatCannotSay:
         assert body["verdict"] == "inconclusive", body["reason"]
         assert f"a histogram whose only bucket is +Inf ({selector})" in body["reason"]
 
+    async def test_a_bucket_question_answered_in_part_cannot_say(self, client_for):
+        # The store that did not answer the bucket query may hold the series with +Inf alone. Before: pass.
+        async with fake_prometheus("bucket-partial") as url:
+            client = await client_for(url, self.check)
+            _, body = await run(client, "p99", explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f"the buckets of a histogram read by an answer that may be partial ({PARTIAL_WARNING})" in body["reason"]
+        assert body["details"]["bucket_queries"][0]["bounds"] == []
+
     async def test_a_chosen_bucket_is_no_quantile(self, prometheus, client_for):
         # Read with an `le` matcher (the share of fast requests), the histogram is not read across its buckets:
         # its NaN (no traffic) is the policy's, and no bucket query is sent.
