@@ -178,6 +178,14 @@ class TestAnswerStatus:
         ):
             read_answer(self.WHERE, 503, body)
 
+    @pytest.mark.parametrize("named", [{"errorType": "timeout"}, {"error": "timeout"}])
+    def test_a_success_status_naming_an_error_reads_as_that_error(self, named):
+        # An error answer under a 2xx (a proxy rewriting the status) that names its error half: still that error,
+        # not "no Prometheus answer".
+        body = json.dumps({"status": "error", **named}).encode()
+        with pytest.raises(SourceTimeout if "errorType" in named else SourceRejected, match=r"\(HTTP 200:? timeout\)"):
+            read_answer(self.WHERE, 200, body)
+
     def test_a_gateway_timeout_without_json_is_a_timeout(self):
         with pytest.raises(SourceTimeout, match=r"\(HTTP 504: upstream timed out\)"):
             read_answer(self.WHERE, 504, b"upstream timed out")
