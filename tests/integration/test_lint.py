@@ -179,6 +179,17 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 3 checks" in result.stdout
 
+    def test_a_chosen_bucket_of_a_histogram_with_inf_alone_is_no_quantile(self, tmp_path, prometheus):
+        # Its +Inf bucket read alone counts the requests: no quantile is taken, nothing is NaN for want of buckets.
+        count = {
+            "name": "count",
+            "kind": "prometheus",
+            "query": 'sum(rate(eb_unbucketed_seconds_bucket{service="eb-api", le="+Inf"}[5m]))',
+            "pass_if": "> 1",
+        }
+        result = validate(tmp_path, prometheus.url, count, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)
