@@ -109,8 +109,10 @@ MAX_CATALOG_BYTES = 4 * 1024 * 1024
 # a reference, not a copy, but every walk of the loaded data (validation, the digest, an error quoting a value)
 # goes through each reference as through a copy: nested aliases ("billion laughs") made a few lines of YAML take
 # hours and gigabytes, and a reload of them ended the service by memory. A catalog's own repetition (a shared
-# `params` block aliased by every check) adds a few nodes per check.
-MAX_ALIAS_EXPANSION_NODES = 100_000
+# `params` block aliased by every check) adds tens of nodes per check: 3,000 checks sharing four params add 123,000.
+# The bound is about the nodes of a catalog at MAX_CATALOG_BYTES written out (12 bytes a node), whose walks cost
+# what the size bound allows anyway (20 s and 100 MB for 12,000 such checks); a bomb adds millions.
+MAX_ALIAS_EXPANSION_NODES = 400_000
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

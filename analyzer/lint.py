@@ -338,6 +338,8 @@ def problems_of(
         except ValueError as exc:
             found.append(f"cannot read the selectors of {query!r}: {exc}")
             continue
+        # A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
+        quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
             for name in selector.names:
                 if name in optional and name not in prometheus.names():
@@ -347,7 +349,7 @@ def problems_of(
                         f"{what} {name} is not in this Prometheus{hint}, which the check allows: {optional[name]}"
                     )
                 else:
-                    found += _name_problems(name, selector.matchers, prometheus, arg_values)
+                    found += _name_problems(name, selector.matchers, prometheus, arg_values, quantile=quantile)
     found += _slo_problems(queries, prometheus)
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
@@ -358,6 +360,7 @@ _SHOWN_RULES = 3
 # loose suggestion (payments_queue_depth for payments_failures_total) only misleads.
 _OPTIONAL_CUTOFF = 0.85
 _LABEL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 _UNRECORDED = re.compile(
     r"recording rule (\S+) is not recorded in this Prometheus: is its rule group \(Pyrra, Sloth\) loaded\?"
     r"(?: \(did you mean (\S+)\?\))?"
@@ -421,7 +424,12 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str
 
 
 def _name_problems(
-    name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog, arg_values: Sequence[str] = ()
+    name: str,
+    matchers: tuple[tuple[str, str, str], ...],
+    prometheus: PrometheusCatalog,
+    arg_values: Sequence[str] = (),
+    *,
+    quantile: bool = False,
 ) -> list[str]:
     known = prometheus.names()
     if name not in known:
@@ -450,7 +458,8 @@ def _name_problems(
     # Read across its buckets (a quantile): with +Inf alone (or without +Inf) every quantile is NaN, which a check
     # reads as no data, so it never judges whatever the latency. The buckets of the series the selector matches:
     # a histogram may have buckets for other services and +Inf alone for this one.
-    quantile_read = name.endswith("_bucket") and not any(label == "le" for label, _, _ in matchers)
+    # In a query calling histogram_quantile(), any name: series without `le` have no bounds, and are no problem.
+    quantile_read = (quantile or name.endswith("_bucket")) and not any(label == "le" for label, _, _ in matchers)
     if quantile_read:
         bounds, which = prometheus.bounds(name), f"histogram {name}"
         selector = _selector(name, matchers)

@@ -210,8 +210,10 @@ class LiveCatalog:
                 self._reject(reason, exc.problems)
                 return "rejected"
             except Exception as exc:  # a bug in a kind's validator must not stop the service
-                logger.exception("catalog_reload_crashed", reason=reason)
-                self._reject(reason, [f"internal error while loading: {type(exc).__name__}: {exc}"])
+                problems = [f"internal error while loading: {type(exc).__name__}: {exc}"]
+                if not self._refused_as_before(reason, problems):
+                    logger.exception("catalog_reload_crashed", reason=reason)
+                self._reject(reason, problems)
                 return "rejected"
             previous = self.current
             if not catalog.checks and previous.catalog.checks:
@@ -295,10 +297,16 @@ class LiveCatalog:
         while len(self.sources_by_version) > _SOURCE_VERSIONS_KEPT:
             del self.sources_by_version[next(iter(self.sources_by_version))]
 
+    def _refused_as_before(self, reason: str, problems: list[str]) -> bool:
+        """Whether a retry of the rejected catalog was refused for the same `problems` as the last time."""
+        return (
+            reason == "retry" and self.status.last_error is not None and self.status.last_error["problems"] == problems
+        )
+
     def _reject(self, reason: str, problems: list[str]) -> None:
         self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
-        if reason == "retry" and self.status.last_error is not None and self.status.last_error["problems"] == problems:
-            return  # refused as it was: said and counted already
+        if self._refused_as_before(reason, problems):
+            return  # said and counted already
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
         self.metrics.catalog_reloads.labels("failure").inc()
         self.metrics.catalog_reload_failing.set(1)

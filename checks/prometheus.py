@@ -49,6 +49,10 @@ _MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
 _LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
+# A matcher's value, blanked before looking for `le` matchers: `{path="/a,le=1"}` matches on no `le`.
+_MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)""")
+# A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
+_HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
 # hook, which Python 3.11 does not specialize (about 1.4k instructions, against 0.05k for a global).
 _validate_verdict = Verdict.__pydantic_validator__.validate_python
@@ -216,7 +220,8 @@ class PrometheusCheck(Check):
         `_bucket` selector without an `le` matcher, as a quantile reads it) has series, at the evaluation time or
         in the check's range, whose buckets cannot give a quantile (+Inf alone: a client given no buckets; or no
         +Inf), and so NaN whatever the latency, which is no absence of data; None when none has (NaN then is no
-        traffic). Each bucket query sent and the bounds it found go to `details`."""
+        traffic). A query calling histogram_quantile() reads buckets through any selector (a recording rule's);
+        series without `le` are no buckets. Each bucket query sent and the bounds it found go to `details`."""
         if self.no_data is not NoDataPolicy.PASS or not any(math.isnan(value) for _, value, _ in points):
             return None
         # Imported here: only this rare path reads a query's selectors (a Job's start does not pay for it).
@@ -224,13 +229,16 @@ class PrometheusCheck(Check):
 
         window = self._judging.window
         source = ctx.prometheus(self.source)
+        quantile = _HISTOGRAM_QUANTILE_RE.search(promql) is not None
         for selector in metric_selectors(promql):
             written = selector.selector
-            if not any(name.endswith("_bucket") for name in selector.names) or _LE_MATCHER_RE.search(written):
+            buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
+            if not buckets or _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)):
                 continue
             query = f"count by (le) ({written if window is None else f'last_over_time({written}[{window}])'})"
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
-            bounds = sorted({series.labels.get("le", "") for series in found.series})
+            # Series without `le` are no buckets (a metric merely named *_bucket, a quantile's other operands).
+            bounds = sorted({le for series in found.series if (le := series.labels.get("le")) is not None})
             details.setdefault("bucket_queries", []).append({"query": query, "bounds": bounds})
             if bounds == ["+Inf"]:
                 return (
@@ -241,6 +249,12 @@ class PrometheusCheck(Check):
                 return (
                     f"a histogram without its +Inf bucket ({clip(written, 200)}): every quantile over it is NaN "
                     "whatever the latency"
+                )
+            if not bounds and found.storage_warnings:
+                # The store that did not answer may hold series with +Inf alone; more bounds found could not.
+                return (
+                    f"the buckets of a histogram read by an answer that may be partial "
+                    f"({clip(found.storage_warnings[0], 200)}): {clip(written, 200)}"
                 )
         return None
 

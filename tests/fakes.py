@@ -21,7 +21,8 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     `string` (a string result), `partial` (no series, with a warning as Thanos gives when a store is down),
     `annotated` (no series, with one of PromQL's info annotations), `partial-stale` (a range answer whose one
     series, at 0.5, stopped half an hour before the end, with a store-down warning), `partial-nan` (one series at NaN,
-    with a store-down warning).
+    with a store-down warning), `bucket-partial` (one series at NaN; a `count by (le)` query answered with no series
+    and a store-down warning).
     """
     release = asyncio.Event()
 
@@ -43,6 +44,13 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
             values = [[start + k * step, "0.5"] for k in range(int((end - 1800 - start) // step) + 1)]
             stale = {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": values}]}
             return web.json_response({"status": "success", "data": stale, "warnings": [PARTIAL_WARNING]})
+        if behaviour == "bucket-partial":
+            # The check's query: one series at NaN, complete; its bucket question: nothing, a store down.
+            if request.query["query"].startswith("count by (le)"):
+                empty = {"resultType": "vector", "result": []}
+                return web.json_response({"status": "success", "data": empty, "warnings": [PARTIAL_WARNING]})
+            nan = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "NaN"]}]}
+            return web.json_response({"status": "success", "data": nan})
         if behaviour == "partial-nan":
             nan = {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1, "NaN"]}]}
             return web.json_response({"status": "success", "data": nan, "warnings": [PARTIAL_WARNING]})

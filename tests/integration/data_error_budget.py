@@ -144,6 +144,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
             om.add_counter_rate(
                 "eb_mixed_seconds_bucket", {**labels, "le": le}, lambda t, r=rate: r, histogram_start, end, MINUTE
             )
+    # The same histogram through a recording rule (level:metric:operations names its buckets' rates), and a metric
+    # whose name ends in _bucket that is no histogram (no `le`): a quantile reads the first, a ratio the second.
+    for labels, rates in ((api, (("+Inf", 20.0),)), ({"service": "eb-idle"}, (("0.5", 0.0), ("+Inf", 0.0)))):
+        for le, rate in rates:
+            om.add("eb:mixed_seconds_bucket:rate5m", {**labels, "le": le}, lambda t, r=rate: r, histogram_start, end)
+    om.add_counter_rate("eb_objects_per_bucket", {"service": "eb-idle"}, lambda t: 0.0, histogram_start, end, MINUTE)
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):

@@ -183,6 +183,35 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 3 checks" in result.stdout
 
+    def test_a_recorded_histogram_read_by_a_quantile(self, tmp_path, prometheus):
+        # A recording rule's buckets are not named _bucket. Before: 0 problems, and the check passed under
+        # no_data: pass whatever the latency.
+        def p99(service: str) -> str:
+            return f'histogram_quantile(0.99, sum by (le) (eb:mixed_seconds_bucket:rate5m{{service="{service}"}}))'
+
+        cannot = {"name": "cannot", "kind": "prometheus", "query": p99("eb-api"), "pass_if": "< 0.5"}
+        idle = {**cannot, "name": "idle", "query": p99("eb-idle")}
+        # Beside a metric without `le` in the same query: no bounds, no problem.
+        ratio = {**cannot, "name": "ratio", "query": p99("eb-idle") + " / sum(rate(eb_objects_per_bucket[5m]))"}
+        result = validate(tmp_path, prometheus.url, cannot, idle, ratio, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: histogram eb:mixed_seconds_bucket:rate5m (the series "
+            'eb:mixed_seconds_bucket:rate5m{service="eb-api"} matches) has only the +Inf bucket'
+        ) in result.stdout
+        assert "1 problem in 3 checks" in result.stdout
+
+    def test_a_chosen_bucket_of_a_histogram_with_inf_alone_is_no_quantile(self, tmp_path, prometheus):
+        # Its +Inf bucket read alone counts the requests: no quantile is taken, nothing is NaN for want of buckets.
+        count = {
+            "name": "count",
+            "kind": "prometheus",
+            "query": 'sum(rate(eb_unbucketed_seconds_bucket{service="eb-api", le="+Inf"}[5m]))',
+            "pass_if": "> 1",
+        }
+        result = validate(tmp_path, prometheus.url, count, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+
     def test_pyrra_rules_not_recorded(self, tmp_path, prometheus):
         check = {**GOOD[2], "name": "pyrra-typo", "pyrra": {"slo": "eb-pyrra-api", "metric": "eb_http_request"}}
         result = validate(tmp_path, prometheus.url, GOOD[2], check, at=prometheus.anchor)

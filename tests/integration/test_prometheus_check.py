@@ -732,6 +732,44 @@ class TestHistogramsThatCannotSay:
         assert body["verdict"] == policy and f"no_data policy: {policy}" in body["reason"]
         assert "bucket_queries" not in body["details"]
 
+    async def test_a_recorded_histogram_is_read_by_its_quantile(self, prometheus, client_for):
+        # A recording rule's buckets are not named _bucket: the quantile says it reads them. Before: pass.
+        query = 'histogram_quantile(0.99, sum by (le) (eb:mixed_seconds_bucket:rate5m{service="%s"}))'
+        client = await client_for(prometheus.url, {**self.check, "query": query % "eb-api"})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "a histogram whose only bucket is +Inf (eb:mixed_seconds_bucket:rate5m" in body["reason"]
+        client = await client_for(prometheus.url, {**self.check, "query": query % "eb-idle"})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "pass", body["reason"]
+
+    async def test_a_metric_named_bucket_without_le_is_no_histogram(self, prometheus, client_for):
+        # Its series have no `le`: no bucket is missing, and its NaN (0/0, nothing changed) is no data. Before:
+        # inconclusive, "a histogram without its +Inf bucket".
+        query = "sum(rate(eb_objects_per_bucket[5m])) / sum(rate(eb_objects_per_bucket[5m]))"
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "pass", body["reason"]
+        assert "no_data policy: pass" in body["reason"]
+
+    async def test_le_inside_a_matchers_value_chooses_no_bucket(self, prometheus, client_for):
+        # `path` matches every series (none has one); its value holds ",le=": no `le` matcher. Before: pass.
+        selector = 'eb_mixed_seconds_bucket{service="eb-api", path!="/x,le=1"}'
+        query = f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m])))"
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f"a histogram whose only bucket is +Inf ({selector})" in body["reason"]
+
+    async def test_a_bucket_question_answered_in_part_cannot_say(self, client_for):
+        # The store that did not answer the bucket query may hold the series with +Inf alone. Before: pass.
+        async with fake_prometheus("bucket-partial") as url:
+            client = await client_for(url, self.check)
+            _, body = await run(client, "p99", explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f"the buckets of a histogram read by an answer that may be partial ({PARTIAL_WARNING})" in body["reason"]
+        assert body["details"]["bucket_queries"][0]["bounds"] == []
+
     async def test_a_chosen_bucket_is_no_quantile(self, prometheus, client_for):
         # Read with an `le` matcher (the share of fast requests), the histogram is not read across its buckets:
         # its NaN (no traffic) is the policy's, and no bucket query is sent.

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from analyzer import catalog as catalog_module
 from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
@@ -97,6 +98,12 @@ class TestLoadFiles:
             load_catalog(tmp_path, Registry.default())
 
 
+def problems_of_file(path):
+    with pytest.raises(ConfigError) as caught:
+        load_catalog(path, Registry.default())
+    return caught.value.problems
+
+
 def nested_aliases(levels: int) -> str:
     """A check whose description holds `levels` lists, each of nine aliases of the list before, over nine strings."""
     lists = ['  - &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
@@ -118,7 +125,7 @@ class TestYAMLThatExpands:
             load_catalog(path, Registry.default())
         (problem,) = caught.value.problems
         assert problem.startswith(f"{path}: invalid YAML at line ")
-        assert re.search(r"its aliases expand it by \d{6} nodes, more than the 100000 allowed", problem)
+        assert re.search(r"its aliases expand it by \d{6} nodes, more than the 400000 allowed", problem)
 
     def test_aliases_that_repeat_a_block_load(self, tmp_path):
         path = tmp_path / "c.yaml"
@@ -130,6 +137,28 @@ class TestYAMLThatExpands:
         )
         path.write_text("sources: {default: {url: 'http://127.0.0.1:9'}}\n" + text)
         assert len(load_catalog(path, Registry.default()).checks) == 50
+
+    def test_a_block_shared_by_thousands_of_checks_is_read(self, tmp_path):
+        # 3,000 aliases of four params (123,000 nodes as copies): a catalog of 3,000 checks sharing its params
+        # block, 560 kB, which fits a ConfigMap. Before: refused as a billion laughs (the bound was 100,000).
+        block = ", ".join(
+            f"p{k}: {{type: label_value, required: true, example: e{k}, description: d{k}}}" for k in range(4)
+        )
+        path = tmp_path / "c.yaml"
+        path.write_text(f"x-params: &p {{{block}}}\nx-uses: [{', '.join(['*p'] * 3000)}]\n")
+        assert problems_of_file(path) == [
+            f"{path}: x-params: unknown field (the fields here: sources, checks)",
+            f"{path}: x-uses: unknown field (the fields here: sources, checks)",
+        ]
+
+    @pytest.mark.parametrize(("bound", "refused"), [(7, True), (8, False)])
+    def test_the_bound_counts_the_nodes_aliases_add(self, tmp_path, monkeypatch, bound, refused):
+        # The list of three strings written once and aliased twice: read as copies, 2 x 4 nodes more.
+        monkeypatch.setattr(catalog_module, "MAX_ALIAS_EXPANSION_NODES", bound)
+        path = tmp_path / "c.yaml"
+        path.write_text("x-a: &a [x, x, x]\nx-b: [*a, *a]\n")
+        expanded = f"{path}: invalid YAML at line 1, column 1: its aliases expand it by 8 nodes, more than the {bound}"
+        assert any(problem.startswith(expanded) for problem in problems_of_file(path)) is refused
 
     @pytest.mark.parametrize("text", ["a: &a [1, *a]\n", "checks:\n- &c {name: x, kind: prometheus, more: *c}\n"])
     def test_an_alias_inside_what_it_names_is_refused(self, tmp_path, text):

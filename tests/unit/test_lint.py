@@ -220,8 +220,10 @@ class TestSelectorOfMatchers:
     """The selector the lint asks a histogram's buckets for matches what the query's selector matched."""
 
     def test_values_are_quoted_again_as_promql_reads_them(self):
-        (read,) = vector_selectors('x_bucket{a=~"b\\\\.c", d="é😀", "odd.name"="v", e=`r\\w`}')
-        assert _selector("x_bucket", read.matchers) == 'x_bucket{a=~"b\\\\.c",d="é😀","odd.name"="v",e="r\\\\w"}'
+        (read,) = vector_selectors('x_bucket{a=~"b\\\\.c", d="é😀", "odd.name"="v", "ü😀"="w", e=`r\\w`}')
+        assert (
+            _selector("x_bucket", read.matchers) == 'x_bucket{a=~"b\\\\.c",d="é😀","odd.name"="v","ü😀"="w",e="r\\\\w"}'
+        )
 
     def test_without_matchers_the_name(self):
         assert _selector("x_bucket", ()) == "x_bucket"

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from structlog.testing import capture_logs
 
+from analyzer import live as live_module
 from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
@@ -255,6 +256,23 @@ class TestRejectedCatalogRetried:
         assert live.status.last_error["trigger"] == "file_change"
         await live.close(timeout_s=5)
 
+    async def test_a_retry_that_crashes_as_before_is_said_once(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+
+        def crashing(*args, **kwargs):
+            raise RuntimeError("a kind's validator is broken")
+
+        monkeypatch.setattr(live_module, "load_catalog", crashing)
+        catalog_file.write_text(gate_yaml("one", "three"))
+        with capture_logs() as logs:
+            assert await live.check_for_change() == "rejected"
+            assert await live.check_for_change() == "rejected"
+        # Before: its traceback logged again at each retry, every minute while the catalog stayed unchanged.
+        assert [log["event"] for log in logs] == ["catalog_reload_crashed", "catalog_reload_failed"]
+        await live.close(timeout_s=5)
+
     async def test_a_retry_waits_its_time(self, catalog_file):
         live = live_for(catalog_file)
         await live.check_for_change()
@@ -294,6 +312,25 @@ class TestConfigMapUpdates:
         assert sorted(live.current.catalog.checks) == ["all", "one", "two"]
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
         await live.close(timeout_s=5)
+
+    def test_a_file_of_the_directory_itself_is_read_as_it_is(self, tmp_path):
+        # No ConfigMap key's link (a file copied in beside a ConfigMap's copy): not in ..data, read where it is.
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one")}, "v1")
+        (root / "own.yaml").write_text(gate_yaml("two"))
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["one", "two"]
+
+    def test_a_link_removed_between_the_listing_and_its_reading_is_left_to_the_snapshot(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("one"), "b.yaml": gate_yaml("two")}, "v1")
+        readlink = os.readlink
+
+        def removed_first(path, *args, **kwargs):
+            if Path(path).name == "b.yaml" and Path(path).is_symlink():
+                Path(path).unlink()  # the kubelet, between the listing and this readlink
+            return readlink(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "readlink", removed_first)
+        # The ..data resolved before it still holds b.yaml: read from there, not as a file of the directory gone.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["one", "two"]
 
     def test_files_are_read_from_the_version_of_the_first(self, tmp_path, monkeypatch):
         root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a1"), "b.yaml": gate_yaml("b1")}, "v1")

@@ -178,6 +178,14 @@ class TestAnswerStatus:
         ):
             read_answer(self.WHERE, 503, body)
 
+    @pytest.mark.parametrize("named", [{"errorType": "timeout"}, {"error": "timeout"}])
+    def test_a_success_status_naming_an_error_reads_as_that_error(self, named):
+        # An error answer under a 2xx (a proxy rewriting the status) that names its error half: still that error,
+        # not "no Prometheus answer".
+        body = json.dumps({"status": "error", **named}).encode()
+        with pytest.raises(SourceTimeout if "errorType" in named else SourceRejected, match=r"\(HTTP 200:? timeout\)"):
+            read_answer(self.WHERE, 200, body)
+
     def test_a_gateway_timeout_without_json_is_a_timeout(self):
         with pytest.raises(SourceTimeout, match=r"\(HTTP 504: upstream timed out\)"):
             read_answer(self.WHERE, 504, b"upstream timed out")
@@ -269,6 +277,15 @@ class TestParseResult:
         assert len(parse_result("q", {"resultType": "vector", "result": [one, other]}).series) == 2
         with pytest.raises(ValueError, match=r'series x\{pod="a"\} is in the answer twice'):
             parse_result("q", {"resultType": "vector", "result": [one, other, {**one, "value": [1, "2"]}]})
+
+    def test_the_series_named_is_the_one_repeated(self):
+        one = {"metric": {"__name__": "x", "pod": "a"}, "value": [1, "1"]}
+        other = {"metric": {"__name__": "x", "pod": "b"}, "value": [1, "1"]}
+        with pytest.raises(ValueError, match=r'series x\{pod="a"\} is in the answer twice'):
+            parse_result("q", {"resultType": "vector", "result": [other, one, one]})
+        # Series that differ by their name alone (`{__name__=~"x|y"}`) are two: the name is one of the labels.
+        renamed = {"metric": {"__name__": "y", "pod": "a"}, "value": [1, "1"]}
+        assert len(parse_result("q", {"resultType": "vector", "result": [one, renamed]}).series) == 2
 
     def test_string_cannot_be_judged(self):
         with pytest.raises(ValueError, match="'string'"):
