@@ -28,8 +28,8 @@ _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
-# `result == "pass"`, as Argo's expr reads it: either quote, any spacing.
-_PASS_ONLY = re.compile(r"""\s*result\s*==\s*(["'])pass\1\s*""")
+# `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
+_PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
 
 
 def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
@@ -38,24 +38,50 @@ def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
     problems: list[str] = []
     for origin, template in _templates(paths):
         name = (template.get("metadata") or {}).get("name", "?")
-        for metric in (template.get("spec") or {}).get("metrics") or []:
+        spec = template.get("spec") or {}
+        dry_run = _dry_run_patterns(spec)
+        for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
-                problems += [f"{where}: {problem}" for problem in _metric_problems(metric, catalog)]
+                judged = not _in_dry_run(str(metric.get("name", "")), dry_run)
+                problems += [f"{where}: {problem}" for problem in _metric_problems(metric, catalog, judged)]
     return problems
+
+
+def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
+    """The `metricName`s of the template's `dryRun` list (Argo matches them as regular expressions)."""
+    entries = spec.get("dryRun")
+    if not isinstance(entries, list):
+        return []
+    return [str(e["metricName"]) for e in entries if isinstance(e, dict) and e.get("metricName") is not None]
+
+
+def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
+    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout."""
+    for pattern in patterns:
+        try:
+            if re.search(pattern, metric_name):
+                return True
+        except re.error:
+            if pattern == metric_name:
+                return True
+    return False
 
 
 def holds_templates(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds an AnalysisTemplate."""
-    return any(True for _ in _templates(files))
+    return any(True for _ in _templates(files, patches_too=True))
 
 
-def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
     """The AnalysisTemplate documents of the YAML files under `paths`, directories searched recursively as
     `validate` searches them, hidden entries skipped (a file that does not parse is the catalog loader's to
-    report)."""
+    report), and Kustomize patches too if `patches_too`."""
+    patches = set() if patches_too else _kustomize_patches(paths)
     for root in paths:
         for file in _yaml_files(root):
+            if file.resolve() in patches:
+                continue
             try:
                 documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
@@ -65,15 +91,47 @@ def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield str(file), document
 
 
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
+    """The files that a kustomization under `paths` (or beside a file given) names as patches: a strategic merge
+    patch of an AnalysisTemplate holds only the fields it changes, so it is no template to judge on its own."""
+    found: set[Path] = set()
+    for root in paths:
+        # A file given alone may be named by a kustomization above it (`patches/at.yaml`).
+        candidates = [d / name for d in root.resolve().parents for name in _KUSTOMIZATIONS]
+        if root.is_dir():
+            candidates += [p for name in _KUSTOMIZATIONS for p in root.rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            found |= _patches_of(kustomization)
+    return found
+
+
+def _patches_of(kustomization: Path) -> set[Path]:
+    try:
+        document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    if not isinstance(document, dict):
+        return set()
+    named: list[Any] = []
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        entries = document.get(key)
+        if isinstance(entries, list):
+            named += [entry.get("path") if isinstance(entry, dict) else entry for entry in entries]
+    return {(kustomization.parent / entry).resolve() for entry in named if isinstance(entry, str) and "\n" not in entry}
+
+
 def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     """How the metric could end Successful without a `pass` (Argo's assessment of a metric's measurements)."""
     problems = []
-    if web.get("jsonPath") not in _JSON_PATHS:
-        problems.append(
-            f"jsonPath is {web.get('jsonPath')!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge"
-        )
+    path = web.get("jsonPath")
+    # A field holding `{{args.x}}` (or a Helm value) is known only where it is filled in.
+    if path not in _JSON_PATHS and not _given_elsewhere(path):
+        problems.append(f"jsonPath is {path!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
     success = metric.get("successCondition")
-    if not isinstance(success, str) or not _PASS_ONLY.fullmatch(success):
+    if not _given_elsewhere(success) and not (isinstance(success, str) and _PASS_ONLY.fullmatch(success)):
         problems.append(
             f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
@@ -82,18 +140,23 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     count, failures, inconclusives = (
         _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
     )
-    if not count or failures is None or inconclusives is None:
-        return problems  # unset (background analysis) or given by the Rollout (`{{args.count}}`): known only there
     if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
         return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
-    if failures < 0:
+    if failures is not None and failures < 0:
+        # Whatever the count: a background analysis (no count) would never fail either.
         problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
-    elif failures + inconclusives >= count:
+    # A count unset (background analysis) or given by the Rollout (`{{args.count}}`) is known only there.
+    elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+def _given_elsewhere(value: Any) -> bool:
+    """Whether a field holds a placeholder (`{{args.x}}`, or a Helm template's value) filled in elsewhere."""
+    return isinstance(value, str) and "{{" in value
 
 
 def _number(value: Any) -> int | None:
@@ -121,7 +184,9 @@ def _yaml_files(root: Path) -> list[Path]:
     ]
 
 
-def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
+def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = True) -> list[str]:
+    """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
+    (only the check it calls and its args are checked)."""
     web = (metric.get("provider") or {}).get("web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
@@ -129,7 +194,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     if not (url.path.endswith(_RUN_PATH_SUFFIX) and _RUN_PATH_PREFIX in url.path):
         return []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
-    problems = _reading_problems(metric, web)
+    problems = _reading_problems(metric, web) if judged else []
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)

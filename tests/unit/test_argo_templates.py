@@ -156,3 +156,71 @@ class TestReadingTheVerdict:
         assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
         assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
         assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
+
+
+class TestTemplatesThatWork:
+    """Templates Argo runs as intended are no problem: the same condition written otherwise, values the Rollout
+    or Helm fills in, dry-run metrics, Kustomize patches."""
+
+    URL = TestReadingTheVerdict.URL
+
+    def found(self, tmp_path: Path, **metric: Any) -> list[str]:
+        return TestReadingTheVerdict().found(tmp_path, **metric)
+
+    def test_the_verdict_on_the_left(self, tmp_path):
+        # Before: 'successCondition is "\"pass\" == result"', exit 6 for the very condition asked for.
+        assert self.found(tmp_path, successCondition='"pass" == result') == []
+        assert self.found(tmp_path, successCondition="'pass'==result") == []
+
+    def test_a_condition_or_path_given_by_the_rollout_or_helm(self, tmp_path):
+        # Before: exit 6 for a template whose condition is an arg (`{{args.success}}`) or a Helm value.
+        assert self.found(tmp_path, successCondition="{{args.success-condition}}") == []
+        web = {"url": self.URL, "jsonPath": "{{ .Values.analyzer.jsonPath }}"}
+        assert self.found(tmp_path, provider={"web": web}) == []
+
+    def test_what_still_admits_more_than_pass(self, tmp_path):
+        for condition in ('result == "pass" || result == "inconclusive"', 'result == "pass" || true', "pass"):
+            assert self.found(tmp_path, successCondition=condition)[0].startswith("successCondition is")
+        assert self.found(tmp_path, count="3", failureLimit="2", inconclusiveLimit="1")[0].startswith(
+            "failureLimit 2 + inconclusiveLimit 1 is not below count 3"
+        )
+
+    def test_failure_limit_minus_one_without_a_count(self, tmp_path):
+        # Before: a background analysis (no count) that no fail could ever fail was no problem.
+        assert self.found(tmp_path, count=None, failureLimit=-1) == [
+            "failureLimit -1 disables it: no fail would fail the metric"
+        ]
+
+    def test_a_dry_run_metric_reads_as_it_likes_but_calls_a_real_check(self, tmp_path):
+        # Before: exit 6 for a metric Argo only records (`dryRun`), whose reading decides nothing.
+        dry = template(self.URL)
+        dry["spec"]["metrics"][0].pop("successCondition")
+        dry["spec"]["dryRun"] = [{"metricName": "err.*"}]
+        assert problems(tmp_path, dry) == []
+        dry["spec"]["metrics"][0]["provider"]["web"]["url"] = f"{ANALYZER}/api/v1/checks/payments/run"
+        assert [p.split("'errors': ")[1][:39] for p in problems(tmp_path, dry)] == [
+            "url calls check 'payments', which the c"
+        ]
+        dry["spec"]["dryRun"] = [{"metricName": "other"}]
+        assert len(problems(tmp_path, dry)) == 2
+
+    def test_a_kustomize_patch_is_not_judged_alone(self, tmp_path):
+        # Before: a strategic merge patch changing only the url was "jsonPath is None", "successCondition is None".
+        patch = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "payments"},
+            "spec": {"metrics": [{"name": "errors", "provider": {"web": {"url": self.URL}}}]},
+        }
+        overlay = tmp_path / "overlays" / "prod"
+        overlay.mkdir(parents=True)
+        (overlay / "patches").mkdir()
+        (overlay / "patches" / "at.yaml").write_text(yaml.safe_dump(patch))
+        (overlay / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../../base"], "patches": [{"path": "patches/at.yaml"}]})
+        )
+        assert problems(tmp_path) == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([overlay / "patches" / "at.yaml"], catalog) == []
+        (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["patches/at.yaml"]}))
+        assert len(problems(tmp_path)) == 2
