@@ -140,6 +140,9 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     count, failures, inconclusives = (
         _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
     )
+    if not metric.get("failureCondition"):
+        # Without one, an answer the successCondition refuses is Failed: no measurement is ever Inconclusive.
+        inconclusives = 0
     if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
         return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
     if failures is not None and failures < 0:

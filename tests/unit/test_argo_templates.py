@@ -185,6 +185,14 @@ class TestTemplatesThatWork:
             "failureLimit 2 + inconclusiveLimit 1 is not below count 3"
         )
 
+    def test_an_inconclusive_limit_without_a_failure_condition_admits_nothing(self, tmp_path):
+        # Before: "failureLimit 1 + inconclusiveLimit 2 is not below count 3", exit 6; but without a
+        # failureCondition Argo makes every answer that is not pass Failed, so 2 of them fail the metric.
+        assert self.found(tmp_path, count=3, failureLimit=1, inconclusiveLimit=2, failureCondition=None) == []
+        assert self.found(tmp_path, count=3, failureLimit=3, failureCondition=None)[0].startswith(
+            "failureLimit 3 + inconclusiveLimit 0 is not below count 3"
+        )
+
     def test_failure_limit_minus_one_without_a_count(self, tmp_path):
         # Before: a background analysis (no count) that no fail could ever fail was no problem.
         assert self.found(tmp_path, count=None, failureLimit=-1) == [
