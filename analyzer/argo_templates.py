@@ -11,6 +11,7 @@ its limits Successful).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # Names of the run endpoint that are not check args (`?format=text`).
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
+_ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
 # `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
 _PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
@@ -157,6 +159,23 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _body_keys(web: dict[str, Any]) -> list[str] | None:
+    """The args a web metric's body gives: the keys of its `jsonBody`, or of a `body` holding a JSON object (the run
+    endpoint reads a JSON body whatever its Content-Type); None when the body is not JSON before Argo fills its
+    `{{args.x}}` in."""
+    if isinstance(web.get("jsonBody"), dict):
+        return [str(key) for key in web["jsonBody"]]
+    text = web.get("body")
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        # `{"n": {{args.n}}}` is JSON once Argo puts the arg in.
+        body = json.loads(_ARG_RE.sub("0", text))
+    except ValueError:
+        return None
+    return [str(key) for key in body] if isinstance(body, dict) else None
+
+
 def _given_elsewhere(value: Any) -> bool:
     """Whether a field holds a placeholder (`{{args.x}}`, or a Helm template's value) filled in elsewhere."""
     return isinstance(value, str) and "{{" in value
@@ -209,9 +228,9 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
             f"url calls check {check_name!r}, which the catalog does not have{hint} (every measurement would be a "
             "404: an Error, and the rollout aborts after five)",
         ]
-    given = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
-    body = web.get("jsonBody")
-    given += list(body) if isinstance(body, dict) else []
+    in_query = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
+    in_body = _body_keys(web)
+    given = in_query + (in_body or [])
     declared = ", ".join(check.params) or "none"
     problems += [
         f"url gives arg {key!r}, which check {check_name!r} does not declare (its params: {declared}"
@@ -220,6 +239,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         for key in dict.fromkeys(given)
         if key not in check.params and key not in _RESERVED_ARGS
     ]
+    problems += [
+        f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
+        "every measurement would be a 400: an Error, and the rollout aborts after five"
+        for key in dict.fromkeys(in_body or [])
+        if key in _RESERVED_ARGS
+    ]
+    if in_body is None:
+        return problems  # a body that does not read as JSON until Argo fills it in: its args are known only there
     problems += [
         f"check {check_name!r} requires arg {param!r}, which the url (or jsonBody) does not give; every measurement "
         "would be a 400: an Error, and the rollout aborts after five"

@@ -80,6 +80,28 @@ class TestTemplateProblems:
         assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
         assert len(problems(tmp_path, template(url, method="POST"))) == 1
 
+    def test_a_json_text_body_gives_args(self, tmp_path):
+        # Before: "requires arg 'canary_hash', which the url (or jsonBody) does not give", exit 6, for a `body`
+        # the run endpoint reads as JSON whatever its Content-Type.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        body = '{"canary_hash": "{{args.canary-hash}}"}'
+        assert problems(tmp_path, template(url, method="POST", body=body)) == []
+        unknown = '{"canary_hash": {{args.canary-hash}}}'  # JSON once Argo fills it in
+        assert problems(tmp_path, template(url, method="POST", body=unknown)) == []
+        wrong = problems(tmp_path, template(url, method="POST", body='{"canary-hash": "x"}'))
+        assert [problem.split("'errors': ")[1][:26] for problem in wrong] == [
+            "url gives arg 'canary-hash",
+            "check 'payments-error-rate",
+        ]
+
+    def test_a_reserved_name_goes_in_the_query_string_only(self, tmp_path):
+        # Before: no problem for `format` in a jsonBody, which the run endpoint answers 400 on every measurement.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        found = problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "x", "format": "text"}))
+        assert [problem.split("'errors': ")[1][:42] for problem in found] == [
+            "the body gives 'format', which goes in the"
+        ]
+
     def test_other_urls_and_a_check_named_by_the_rollout_are_not_judged(self, tmp_path):
         other = template("http://prometheus:9090/api/v1/query?query=up")
         by_arg = template(f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?anything=1")
