@@ -26,6 +26,8 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # Names of the run endpoint that are not check args (`?format=text`).
+# The verdict page (`ui_url`): HTML, 200 whatever the verdict.
+_PAGE_PATH_PREFIX = "/ui/checks/"
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
 _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
@@ -213,10 +215,24 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
     url = urlsplit(web["url"])
-    if not (url.path.endswith(_RUN_PATH_SUFFIX) and _RUN_PATH_PREFIX in url.path):
+    if not url.path.endswith(_RUN_PATH_SUFFIX):
+        return []
+    if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
+        return [
+            f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "
+            f"a fail would promote the canary: call {_RUN_PATH_PREFIX}NAME/run"
+        ]
+    if _RUN_PATH_PREFIX not in url.path:
         return []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
+    formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
+    problems += [
+        f"url asks format={value}, which is not JSON: Argo reads no verdict in it (up to v1.10.0-rc1 a 200 it "
+        "cannot parse is Successful whatever the conditions); leave format out"
+        for value in dict.fromkeys(formats)
+        if judged and value != "json" and not _given_elsewhere(value)
+    ]
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)

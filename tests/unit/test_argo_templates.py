@@ -52,8 +52,21 @@ class TestTemplateProblems:
     """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
 
     def test_the_readme_template_is_fine(self, tmp_path):
-        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&format=text"
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
+        assert problems(tmp_path, template(url + "&format=json&explain=true")) == []
+
+    def test_a_text_answer_or_the_verdict_page(self, tmp_path):
+        # Before: no problem, exit 0. docs/argo-rollouts.md "JSON only": Argo reads no verdict in a text line (up
+        # to v1.10.0-rc1 a 200 it cannot parse is Successful), and the page answers 200 for a fail.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        assert [
+            problem.split("'errors': ")[1][:25] for problem in problems(tmp_path, template(url + "&format=text"))
+        ] == ["url asks format=text, whi"]
+        page = template(url.replace("/api/v1/checks/", "/ui/checks/"))
+        assert [problem.split("'errors': ")[1][:28] for problem in problems(tmp_path, page)] == [
+            "url calls the verdict page ("
+        ]
 
     def test_a_misspelt_check_is_named_with_the_closest(self, tmp_path):
         # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
