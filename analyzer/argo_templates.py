@@ -227,6 +227,16 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
+    count = metric.get("count")
+    if judged and "at" in dict(parse_qsl(url.query)) and not _given_elsewhere(count) and _number(count) != 1:
+        # docs/argo-rollouts.md "No `at` in a repeated metric".
+        problems.append(
+            "url gives at= in a metric measured more than once: Argo resolves args once per AnalysisRun, so every "
+            "measurement judges the same moment and none what the canary does since; leave at out"
+        )
+    method = str(web.get("method") or "GET").upper()
+    if method not in ("GET", "POST") and not _given_elsewhere(method):
+        problems.append(f"method {method}: the run endpoint answers it 405, an Error at every measurement")
     problems += [
         f"url asks format={value}, which is not JSON: Argo reads no verdict in it (up to v1.10.0-rc1 a 200 it "
         "cannot parse is Successful whatever the conditions); leave format out"

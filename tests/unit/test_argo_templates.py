@@ -93,6 +93,20 @@ class TestTemplateProblems:
         assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
         assert len(problems(tmp_path, template(url, method="POST"))) == 1
 
+    def test_at_in_a_repeated_metric_and_a_method_the_endpoint_refuses(self, tmp_path):
+        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{experiment.availableAt}}}}"
+        assert [problem.split("'errors': ")[1][:30] for problem in problems(tmp_path, template(url))] == [
+            "url gives at= in a metric meas"
+        ]
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        assert problems(tmp_path, once) == []
+        put = template(url.split("&at=")[0], method="PUT", jsonBody={})
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, put)] == [
+            "method PUT: the run endpoint answers it 405, an Error at every measurement"
+        ]
+
     def test_a_json_text_body_gives_args(self, tmp_path):
         # Before: "requires arg 'canary_hash', which the url (or jsonBody) does not give", exit 6, for a `body`
         # the run endpoint reads as JSON whatever its Content-Type.
