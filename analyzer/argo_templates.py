@@ -11,6 +11,7 @@ its limits Successful).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,11 +26,14 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # Names of the run endpoint that are not check args (`?format=text`).
+# The verdict page (`ui_url`): HTML, 200 whatever the verdict.
+_PAGE_PATH_PREFIX = "/ui/checks/"
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
+_ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
-# `result == "pass"`, as Argo's expr reads it: either quote, any spacing.
-_PASS_ONLY = re.compile(r"""\s*result\s*==\s*(["'])pass\1\s*""")
+# `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
+_PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
 
 
 def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
@@ -38,24 +42,50 @@ def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
     problems: list[str] = []
     for origin, template in _templates(paths):
         name = (template.get("metadata") or {}).get("name", "?")
-        for metric in (template.get("spec") or {}).get("metrics") or []:
+        spec = template.get("spec") or {}
+        dry_run = _dry_run_patterns(spec)
+        for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
-                problems += [f"{where}: {problem}" for problem in _metric_problems(metric, catalog)]
+                judged = not _in_dry_run(str(metric.get("name", "")), dry_run)
+                problems += [f"{where}: {problem}" for problem in _metric_problems(metric, catalog, judged)]
     return problems
+
+
+def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
+    """The `metricName`s of the template's `dryRun` list (Argo matches them as regular expressions)."""
+    entries = spec.get("dryRun")
+    if not isinstance(entries, list):
+        return []
+    return [str(e["metricName"]) for e in entries if isinstance(e, dict) and e.get("metricName") is not None]
+
+
+def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
+    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout."""
+    for pattern in patterns:
+        try:
+            if re.search(pattern, metric_name):
+                return True
+        except re.error:
+            if pattern == metric_name:
+                return True
+    return False
 
 
 def holds_templates(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds an AnalysisTemplate."""
-    return any(True for _ in _templates(files))
+    return any(True for _ in _templates(files, patches_too=True))
 
 
-def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
     """The AnalysisTemplate documents of the YAML files under `paths`, directories searched recursively as
     `validate` searches them, hidden entries skipped (a file that does not parse is the catalog loader's to
-    report)."""
+    report), and Kustomize patches too if `patches_too`."""
+    patches = set() if patches_too else _kustomize_patches(paths)
     for root in paths:
         for file in _yaml_files(root):
+            if file.resolve() in patches:
+                continue
             try:
                 documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
@@ -65,15 +95,47 @@ def _templates(paths: Sequence[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield str(file), document
 
 
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
+    """The files that a kustomization under `paths` (or beside a file given) names as patches: a strategic merge
+    patch of an AnalysisTemplate holds only the fields it changes, so it is no template to judge on its own."""
+    found: set[Path] = set()
+    for root in paths:
+        # A file given alone may be named by a kustomization above it (`patches/at.yaml`).
+        candidates = [d / name for d in root.resolve().parents for name in _KUSTOMIZATIONS]
+        if root.is_dir():
+            candidates += [p for name in _KUSTOMIZATIONS for p in root.rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            found |= _patches_of(kustomization)
+    return found
+
+
+def _patches_of(kustomization: Path) -> set[Path]:
+    try:
+        document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    if not isinstance(document, dict):
+        return set()
+    named: list[Any] = []
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        entries = document.get(key)
+        if isinstance(entries, list):
+            named += [entry.get("path") if isinstance(entry, dict) else entry for entry in entries]
+    return {(kustomization.parent / entry).resolve() for entry in named if isinstance(entry, str) and "\n" not in entry}
+
+
 def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     """How the metric could end Successful without a `pass` (Argo's assessment of a metric's measurements)."""
     problems = []
-    if web.get("jsonPath") not in _JSON_PATHS:
-        problems.append(
-            f"jsonPath is {web.get('jsonPath')!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge"
-        )
+    path = web.get("jsonPath")
+    # A field holding `{{args.x}}` (or a Helm value) is known only where it is filled in.
+    if path not in _JSON_PATHS and not _given_elsewhere(path):
+        problems.append(f"jsonPath is {path!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
     success = metric.get("successCondition")
-    if not isinstance(success, str) or not _PASS_ONLY.fullmatch(success):
+    if not _given_elsewhere(success) and not (isinstance(success, str) and _PASS_ONLY.fullmatch(success)):
         problems.append(
             f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
@@ -82,18 +144,43 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     count, failures, inconclusives = (
         _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
     )
-    if not count or failures is None or inconclusives is None:
-        return problems  # unset (background analysis) or given by the Rollout (`{{args.count}}`): known only there
+    if not metric.get("failureCondition"):
+        # Without one, an answer the successCondition refuses is Failed: no measurement is ever Inconclusive.
+        inconclusives = 0
     if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
         return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
-    if failures < 0:
+    if failures is not None and failures < 0:
+        # Whatever the count: a background analysis (no count) would never fail either.
         problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
-    elif failures + inconclusives >= count:
+    # A count unset (background analysis) or given by the Rollout (`{{args.count}}`) is known only there.
+    elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+def _body_keys(web: dict[str, Any]) -> list[str] | None:
+    """The args a web metric's body gives: the keys of its `jsonBody`, or of a `body` holding a JSON object (the run
+    endpoint reads a JSON body whatever its Content-Type); None when the body is not JSON before Argo fills its
+    `{{args.x}}` in."""
+    if isinstance(web.get("jsonBody"), dict):
+        return [str(key) for key in web["jsonBody"]]
+    text = web.get("body")
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        # `{"n": {{args.n}}}` is JSON once Argo puts the arg in.
+        body = json.loads(_ARG_RE.sub("0", text))
+    except ValueError:
+        return None
+    return [str(key) for key in body] if isinstance(body, dict) else None
+
+
+def _given_elsewhere(value: Any) -> bool:
+    """Whether a field holds a placeholder (`{{args.x}}`, or a Helm template's value) filled in elsewhere."""
+    return isinstance(value, str) and "{{" in value
 
 
 def _number(value: Any) -> int | None:
@@ -121,15 +208,41 @@ def _yaml_files(root: Path) -> list[Path]:
     ]
 
 
-def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
+def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = True) -> list[str]:
+    """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
+    (only the check it calls and its args are checked)."""
     web = (metric.get("provider") or {}).get("web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
     url = urlsplit(web["url"])
-    if not (url.path.endswith(_RUN_PATH_SUFFIX) and _RUN_PATH_PREFIX in url.path):
+    if not url.path.endswith(_RUN_PATH_SUFFIX):
+        return []
+    if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
+        return [
+            f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "
+            f"a fail would promote the canary: call {_RUN_PATH_PREFIX}NAME/run"
+        ]
+    if _RUN_PATH_PREFIX not in url.path:
         return []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
-    problems = _reading_problems(metric, web)
+    problems = _reading_problems(metric, web) if judged else []
+    formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
+    count = metric.get("count")
+    if judged and "at" in dict(parse_qsl(url.query)) and not _given_elsewhere(count) and _number(count) != 1:
+        # docs/argo-rollouts.md "No `at` in a repeated metric".
+        problems.append(
+            "url gives at= in a metric measured more than once: Argo resolves args once per AnalysisRun, so every "
+            "measurement judges the same moment and none what the canary does since; leave at out"
+        )
+    method = str(web.get("method") or "GET").upper()
+    if method not in ("GET", "POST") and not _given_elsewhere(method):
+        problems.append(f"method {method}: the run endpoint answers it 405, an Error at every measurement")
+    problems += [
+        f"url asks format={value}, which is not JSON: Argo reads no verdict in it (up to v1.10.0-rc1 a 200 it "
+        "cannot parse is Successful whatever the conditions); leave format out"
+        for value in dict.fromkeys(formats)
+        if judged and value != "json" and not _given_elsewhere(value)
+    ]
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)
@@ -141,9 +254,9 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
             f"url calls check {check_name!r}, which the catalog does not have{hint} (every measurement would be a "
             "404: an Error, and the rollout aborts after five)",
         ]
-    given = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
-    body = web.get("jsonBody")
-    given += list(body) if isinstance(body, dict) else []
+    in_query = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
+    in_body = _body_keys(web)
+    given = in_query + (in_body or [])
     declared = ", ".join(check.params) or "none"
     problems += [
         f"url gives arg {key!r}, which check {check_name!r} does not declare (its params: {declared}"
@@ -152,6 +265,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
         for key in dict.fromkeys(given)
         if key not in check.params and key not in _RESERVED_ARGS
     ]
+    problems += [
+        f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
+        "every measurement would be a 400: an Error, and the rollout aborts after five"
+        for key in dict.fromkeys(in_body or [])
+        if key in _RESERVED_ARGS
+    ]
+    if in_body is None:
+        return problems  # a body that does not read as JSON until Argo fills it in: its args are known only there
     problems += [
         f"check {check_name!r} requires arg {param!r}, which the url (or jsonBody) does not give; every measurement "
         "would be a 400: an Error, and the rollout aborts after five"

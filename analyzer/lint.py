@@ -503,7 +503,11 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
     values = prometheus.values(label, name)
     if value in values:
         return []
-    close = difflib.get_close_matches(value, values, n=1, cutoff=_VALUE_CUTOFF)
+    # A twin that differs only in digits is another of a numbered family, not a slip: version="v1.2.4" beside
+    # v1.2.3 (not deployed yet), code="5000", env="prod2", a hash beside another.
+    skeleton = _DIGITS_RE.sub("", value)
+    twins = [known for known in values if _DIGITS_RE.sub("", known) != skeleton]
+    close = difflib.get_close_matches(value, twins, n=1, cutoff=_VALUE_CUTOFF)
     if not close:
         return []
     return [
@@ -515,6 +519,7 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
 # How close a label's existing value must be to a missing one for the missing one to be a slip: service="payment"
 # beside "payments" (0.93) is; code="503" beside "500" (0.67) may just not have happened yet.
 _VALUE_CUTOFF = 0.85
+_DIGITS_RE = re.compile(r"\d")
 
 
 def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:

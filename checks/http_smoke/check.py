@@ -226,6 +226,18 @@ class HttpSmokeCheck(Check):
             return set(TextTemplate(node, self.params, captures).param_names)
         return set()
 
+    def unplaced_params(self) -> list[str]:
+        """The params no request places: in the base_url, a path, a query value, a header or a body (a JSON body's
+        keys too); an expectation is literal text, so `{{ name }}` there places nothing."""
+        placed = set(self._base.param_names)
+        for compiled in self._compiled:
+            placed |= compiled.path.param_names
+            placed.update(*(query.param_names for query in compiled.query.values()))
+            placed.update(*(header.param_names for header in compiled.headers))
+            for body in (compiled.json_body, compiled.text_body):
+                placed |= body.param_names if body is not None else frozenset()
+        return sorted(set(self.params) - placed)
+
     def secret_params(self) -> frozenset[str]:
         """Declared secret params, and those the steps send as a secret header, query value or body value."""
         return self._secret_params

@@ -119,6 +119,19 @@ class TestLiveLint:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 problems in 2 checks" in result.stdout
 
+    def test_a_value_differing_from_its_twin_only_in_digits_is_no_problem(self, tmp_path, prometheus):
+        # Before: 'has no series with rollouts_pod_template_hash="healthy2" (did you mean "healthy1"?)' and
+        # 'code="5000" (did you mean "500"?)', exit 6: a numbered family (a version not deployed yet, a hash beside
+        # another) is no slip. A slip in letters beside such a value still is one.
+        numbered = 'sum(rate(http_requests_total{rollouts_pod_template_hash="healthy2",code="5000"}[5m])) or vector(0)'
+        check = {"name": "numbered", "kind": "prometheus", "query": numbered, "pass_if": "< 1"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        slip = {**check, "query": numbered.replace("healthy2", "helthy1")}
+        result = validate(tmp_path, prometheus.url, slip, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert 'rollouts_pod_template_hash="helthy1" (did you mean "healthy1"?)' in result.stdout
+
     def test_threshold_that_is_not_a_bucket_bound(self, tmp_path, prometheus):
         check = {**GOOD[1], "latency": {**GOOD[1]["latency"], "threshold_s": 0.3}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)

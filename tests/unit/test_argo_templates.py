@@ -52,8 +52,21 @@ class TestTemplateProblems:
     """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
 
     def test_the_readme_template_is_fine(self, tmp_path):
-        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&format=text"
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
+        assert problems(tmp_path, template(url + "&format=json&explain=true")) == []
+
+    def test_a_text_answer_or_the_verdict_page(self, tmp_path):
+        # Before: no problem, exit 0. docs/argo-rollouts.md "JSON only": Argo reads no verdict in a text line (up
+        # to v1.10.0-rc1 a 200 it cannot parse is Successful), and the page answers 200 for a fail.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        assert [
+            problem.split("'errors': ")[1][:25] for problem in problems(tmp_path, template(url + "&format=text"))
+        ] == ["url asks format=text, whi"]
+        page = template(url.replace("/api/v1/checks/", "/ui/checks/"))
+        assert [problem.split("'errors': ")[1][:28] for problem in problems(tmp_path, page)] == [
+            "url calls the verdict page ("
+        ]
 
     def test_a_misspelt_check_is_named_with_the_closest(self, tmp_path):
         # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
@@ -79,6 +92,42 @@ class TestTemplateProblems:
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
         assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
         assert len(problems(tmp_path, template(url, method="POST"))) == 1
+
+    def test_at_in_a_repeated_metric_and_a_method_the_endpoint_refuses(self, tmp_path):
+        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{experiment.availableAt}}}}"
+        assert [problem.split("'errors': ")[1][:30] for problem in problems(tmp_path, template(url))] == [
+            "url gives at= in a metric meas"
+        ]
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        assert problems(tmp_path, once) == []
+        put = template(url.split("&at=")[0], method="PUT", jsonBody={})
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, put)] == [
+            "method PUT: the run endpoint answers it 405, an Error at every measurement"
+        ]
+
+    def test_a_json_text_body_gives_args(self, tmp_path):
+        # Before: "requires arg 'canary_hash', which the url (or jsonBody) does not give", exit 6, for a `body`
+        # the run endpoint reads as JSON whatever its Content-Type.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        body = '{"canary_hash": "{{args.canary-hash}}"}'
+        assert problems(tmp_path, template(url, method="POST", body=body)) == []
+        unknown = '{"canary_hash": {{args.canary-hash}}}'  # JSON once Argo fills it in
+        assert problems(tmp_path, template(url, method="POST", body=unknown)) == []
+        wrong = problems(tmp_path, template(url, method="POST", body='{"canary-hash": "x"}'))
+        assert [problem.split("'errors': ")[1][:26] for problem in wrong] == [
+            "url gives arg 'canary-hash",
+            "check 'payments-error-rate",
+        ]
+
+    def test_a_reserved_name_goes_in_the_query_string_only(self, tmp_path):
+        # Before: no problem for `format` in a jsonBody, which the run endpoint answers 400 on every measurement.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        found = problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "x", "format": "text"}))
+        assert [problem.split("'errors': ")[1][:42] for problem in found] == [
+            "the body gives 'format', which goes in the"
+        ]
 
     def test_other_urls_and_a_check_named_by_the_rollout_are_not_judged(self, tmp_path):
         other = template("http://prometheus:9090/api/v1/query?query=up")
@@ -156,3 +205,79 @@ class TestReadingTheVerdict:
         assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
         assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
         assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
+
+
+class TestTemplatesThatWork:
+    """Templates Argo runs as intended are no problem: the same condition written otherwise, values the Rollout
+    or Helm fills in, dry-run metrics, Kustomize patches."""
+
+    URL = TestReadingTheVerdict.URL
+
+    def found(self, tmp_path: Path, **metric: Any) -> list[str]:
+        return TestReadingTheVerdict().found(tmp_path, **metric)
+
+    def test_the_verdict_on_the_left(self, tmp_path):
+        # Before: 'successCondition is "\"pass\" == result"', exit 6 for the very condition asked for.
+        assert self.found(tmp_path, successCondition='"pass" == result') == []
+        assert self.found(tmp_path, successCondition="'pass'==result") == []
+
+    def test_a_condition_or_path_given_by_the_rollout_or_helm(self, tmp_path):
+        # Before: exit 6 for a template whose condition is an arg (`{{args.success}}`) or a Helm value.
+        assert self.found(tmp_path, successCondition="{{args.success-condition}}") == []
+        web = {"url": self.URL, "jsonPath": "{{ .Values.analyzer.jsonPath }}"}
+        assert self.found(tmp_path, provider={"web": web}) == []
+
+    def test_what_still_admits_more_than_pass(self, tmp_path):
+        for condition in ('result == "pass" || result == "inconclusive"', 'result == "pass" || true', "pass"):
+            assert self.found(tmp_path, successCondition=condition)[0].startswith("successCondition is")
+        assert self.found(tmp_path, count="3", failureLimit="2", inconclusiveLimit="1")[0].startswith(
+            "failureLimit 2 + inconclusiveLimit 1 is not below count 3"
+        )
+
+    def test_an_inconclusive_limit_without_a_failure_condition_admits_nothing(self, tmp_path):
+        # Before: "failureLimit 1 + inconclusiveLimit 2 is not below count 3", exit 6; but without a
+        # failureCondition Argo makes every answer that is not pass Failed, so 2 of them fail the metric.
+        assert self.found(tmp_path, count=3, failureLimit=1, inconclusiveLimit=2, failureCondition=None) == []
+        assert self.found(tmp_path, count=3, failureLimit=3, failureCondition=None)[0].startswith(
+            "failureLimit 3 + inconclusiveLimit 0 is not below count 3"
+        )
+
+    def test_failure_limit_minus_one_without_a_count(self, tmp_path):
+        # Before: a background analysis (no count) that no fail could ever fail was no problem.
+        assert self.found(tmp_path, count=None, failureLimit=-1) == [
+            "failureLimit -1 disables it: no fail would fail the metric"
+        ]
+
+    def test_a_dry_run_metric_reads_as_it_likes_but_calls_a_real_check(self, tmp_path):
+        # Before: exit 6 for a metric Argo only records (`dryRun`), whose reading decides nothing.
+        dry = template(self.URL)
+        dry["spec"]["metrics"][0].pop("successCondition")
+        dry["spec"]["dryRun"] = [{"metricName": "err.*"}]
+        assert problems(tmp_path, dry) == []
+        dry["spec"]["metrics"][0]["provider"]["web"]["url"] = f"{ANALYZER}/api/v1/checks/payments/run"
+        assert [p.split("'errors': ")[1][:39] for p in problems(tmp_path, dry)] == [
+            "url calls check 'payments', which the c"
+        ]
+        dry["spec"]["dryRun"] = [{"metricName": "other"}]
+        assert len(problems(tmp_path, dry)) == 2
+
+    def test_a_kustomize_patch_is_not_judged_alone(self, tmp_path):
+        # Before: a strategic merge patch changing only the url was "jsonPath is None", "successCondition is None".
+        patch = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "payments"},
+            "spec": {"metrics": [{"name": "errors", "provider": {"web": {"url": self.URL}}}]},
+        }
+        overlay = tmp_path / "overlays" / "prod"
+        overlay.mkdir(parents=True)
+        (overlay / "patches").mkdir()
+        (overlay / "patches" / "at.yaml").write_text(yaml.safe_dump(patch))
+        (overlay / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../../base"], "patches": [{"path": "patches/at.yaml"}]})
+        )
+        assert problems(tmp_path) == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([overlay / "patches" / "at.yaml"], catalog) == []
+        (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["patches/at.yaml"]}))
+        assert len(problems(tmp_path)) == 2

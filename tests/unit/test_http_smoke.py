@@ -1006,3 +1006,22 @@ class TestSecretParams:
         assert (shown["p"]["default"], shown["p"]["secret"]) == ("<redacted>", True)
         assert "v" not in json.dumps(shown["p"]).replace('"', " ").split()
         assert shown["d"]["default"] == "<redacted>"
+
+
+class TestPlacedParams:
+    """A param is placed where a request carries it, a JSON body's key included, and nowhere else."""
+
+    PARAMS = {"field": {"type": "identifier", "default": "sku"}}
+
+    def test_a_json_body_key_places_it(self):
+        # Before: "params.field: declared, but no field of the check places it": the catalog was refused (the pod
+        # did not start), though the body's key is rendered with the arg.
+        step = {"name": "s", "path": "/orders", "method": "POST", "json_body": {"{{ field }}": 1}}
+        assert load(definition([step], params=self.PARAMS)).unplaced_params() == []
+
+    def test_an_expectation_is_literal_and_places_nothing(self):
+        # Before: loaded, and `field=sku` changed nothing sent; the step looked for the text "{{ field }}".
+        step = {"name": "s", "path": "/orders", "expect": {"body_contains": ["{{ field }}"]}}
+        with pytest.raises(ConfigError) as caught:
+            load(definition([step], params=self.PARAMS))
+        assert "params.field: declared, but no field of the check places it" in caught.value.problems[0]
