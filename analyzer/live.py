@@ -69,24 +69,34 @@ class Generation:
         )
         self.probes = SourceProbes(sources.prometheus_sources(), metrics, catalog.version)
         self.users = 0
-        self._unused = asyncio.Event()
-        self._unused.set()
+        # drain() calls waiting for the count to reach zero: holding the generation (every request) is a count up and
+        # down, and a future is made only for a drain that has to wait.
+        self._drain_waiters: list[asyncio.Future[None]] = []
         self.closed = False
 
-    def acquire(self) -> None:
-        """A request starts using this generation."""
+    def __enter__(self) -> Generation:
+        """A request holds this generation from `with` to its end (holding never waits)."""
         self.users += 1
-        self._unused.clear()
+        return self
 
-    def release(self) -> None:
-        """A request is done with this generation."""
+    def __exit__(self, *exc_info: object) -> None:
         self.users -= 1
-        if self.users == 0:
-            self._unused.set()
+        if not self.users and self._drain_waiters:
+            waiters, self._drain_waiters = self._drain_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     async def drain(self) -> None:
         """Wait until no request holds this generation and its evaluations have all finished."""
-        await self._unused.wait()
+        if self.users:
+            waiter = asyncio.get_running_loop().create_future()
+            self._drain_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._drain_waiters:
+                    self._drain_waiters.remove(waiter)
         await self.runner.drain()
 
     def close(self) -> None:
@@ -176,10 +186,6 @@ class LiveCatalog:
         self.rejected_retry_s = REJECTED_RETRY_S
         self._retry_rejected_at = 0.0
         self._publish(catalog, previous=None)
-
-    def use(self) -> _Held:
-        """The generation in service, held for the duration of a request (`with`)."""
-        return _Held(self.current)
 
     def start(self) -> None:
         """Probe the sources of the catalog in service (in the background) and start polling the catalog path
@@ -381,20 +387,3 @@ class LiveCatalog:
         if self.status.last_error is None or time.monotonic() < self._retry_rejected_at:
             return None
         return await self.reload(reason="retry")
-
-
-class _Held:
-    """Holds a generation from `with` to its end; a class, not a generator, and not async (holding never
-    waits): it wraps every request, and an async context manager costs two coroutines more."""
-
-    __slots__ = ("_generation",)
-
-    def __init__(self, generation: Generation) -> None:
-        self._generation = generation
-
-    def __enter__(self) -> Generation:
-        self._generation.acquire()
-        return self._generation
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._generation.release()

@@ -29,7 +29,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
-from analyzer.live import LiveCatalog
+from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, printable, strict_json
 from analyzer.openapi import build_openapi
@@ -201,23 +201,31 @@ def _request_server(live: LiveCatalog, max_query_bytes: int, tokens: TokenStore 
                     )
                 else:
                     # The catalog generation is pinned for the whole request.
-                    with live.use() as generation:
-                        request[GENERATION] = generation
+                    with generation:
                         # The run endpoint is no UI route: no look at the route's name for it (aiohttp hands the one
                         # middleware the route's own handler).
-                        ui_route = handler is not run_check and is_ui_route(request)
+                        run = handler is run_check
+                        ui_route = not run and is_ui_route(request)
                         if tokens is None:
                             # Auth off: every caller is anonymous, and nothing is refused.
-                            request[PRINCIPAL] = ANONYMOUS
+                            principal = ANONYMOUS
                             refused = None
                         else:
                             refused = _authenticate(request, tokens, ui_route)
+                            principal = request.get(PRINCIPAL, ANONYMOUS)
                         if refused is not None:
                             response = refused
-                        elif ui_route:
-                            response = await ui_guard(request, handler)
+                        elif run:
+                            # Handed what it reads, not as request items: aiohttp's `Request.__setitem__` and
+                            # `__getitem__` are Python methods (about 3k instructions for the two items).
+                            response = await run_evaluation(request, generation, principal)
                         else:
-                            response = await handler(request)
+                            request[GENERATION] = generation
+                            request[PRINCIPAL] = principal
+                            if ui_route:
+                                response = await ui_guard(request, handler)
+                            else:
+                                response = await handler(request)
             except AnalyzerError as exc:
                 response = _refusal(request, exc)
             except web.HTTPException as exc:
@@ -376,9 +384,13 @@ async def get_check(request: web.Request) -> web.Response:
 
 
 async def run_check(request: web.Request) -> web.Response:
-    """GET/POST /api/v1/checks/{name}/run: evaluate and answer with the verdict; every answer is kept in
-    the verdict history, refusals included."""
-    principal = request[PRINCIPAL]
+    """GET/POST /api/v1/checks/{name}/run, the route's handler: the API's middleware, which knows the route by it,
+    calls `run_evaluation` with the generation it holds and the caller it authenticated."""
+    return await run_evaluation(request, request[GENERATION], request[PRINCIPAL])
+
+
+async def run_evaluation(request: web.Request, generation: Generation, principal: Principal) -> web.Response:
+    """Evaluate and answer with the verdict; every answer is kept in the verdict history, refusals included."""
     caller = admission_caller(principal, request.remote)
     app = request.app
     live = app[LIVE]
@@ -387,7 +399,6 @@ async def run_check(request: web.Request) -> web.Response:
         # costs next to nothing and cannot push real verdicts out of the history.
         app[METRICS].requests_rejected.labels("overloaded").inc()
         return _overloaded_response(app[SETTINGS].retry_after_s)
-    generation = request[GENERATION]
     history = app[HISTORY]
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}

@@ -143,7 +143,7 @@ class TestReload:
         live = live_for(catalog_file)
 
         async def evaluate():
-            with live.use() as generation:
+            with live.current as generation:
                 check = generation.catalog.get("one")
                 return generation, await generation.runner.evaluate(check, {})
 
@@ -160,6 +160,21 @@ class TestReload:
         assert old.closed and not live.current.closed
         await live.close(timeout_s=5)
         assert live.current.closed
+
+    async def test_a_retired_generation_closes_once_no_request_holds_it(self, catalog_file):
+        live = live_for(catalog_file)
+        with live.current as old, live.current:
+            catalog_file.write_text(gate_yaml("two"))
+            assert await live.reload("test") == "reloaded"
+            drained = asyncio.ensure_future(old.drain())
+            for _ in range(20):  # turns of the loop for the retiring task and the drain: both wait on the holders
+                await asyncio.sleep(0)
+            assert not drained.done() and not old.closed, "drained under a request still holding the generation"
+            assert live.current is not old
+        await drained
+        await live.drain()
+        assert old.closed and old.users == 0
+        await live.close(timeout_s=5)
 
 
 class TestChangeDetection:
