@@ -114,49 +114,6 @@ class Evaluation(BaseModel):
     ui_url: str | None = Field(default=None, description="path of this verdict's page on the analyzer (/ui/...)")
     http_status: int = Field(default=200, exclude=True)
 
-    @staticmethod
-    def of(
-        check: str,
-        kind: str,
-        verdict: Verdict,
-        *,
-        args: dict[str, str | float],
-        evaluated_at: datetime,
-        duration_ms: float,
-        error: str | None,
-        http_status: int,
-        ui_url: str | None,
-        evaluated_at_text: str | None = None,
-    ) -> Evaluation:
-        """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope);
-        `evaluated_at_text`: `format_time(evaluated_at)`, when the caller has written it already."""
-        # The verdict's fields read from its __dict__, where pydantic keeps them: one attribute read, not five
-        # through the model's __getattr__ hook.
-        judged = verdict.__dict__
-        # Validated from a dict by the model's own validator: the same validation as Evaluation(**fields) without
-        # BaseModel.__init__'s frame and its keyword arguments, nor model_validate's, which only passes it on.
-        evaluation: Evaluation = _validate_evaluation(
-            {
-                "check": check,
-                "kind": kind,
-                "verdict": judged["outcome"],
-                "reason": judged["reason"],
-                "value": judged["value"],
-                "threshold": judged["threshold"],
-                "args": args,
-                "evaluated_at": evaluated_at,
-                "duration_ms": duration_ms,
-                "error": error,
-                "details": judged["details"],
-                "http_status": http_status,
-                "ui_url": ui_url,
-            }
-        )
-        if evaluated_at_text is not None:
-            # Kept beside the fields, as json_body's bytes are: the answer's body writes it without formatting again.
-            evaluation.__dict__["_evaluated_at_text"] = evaluated_at_text
-        return evaluation
-
     def json_body(self, explain: bool) -> bytes:
         """`to_json` encoded once per evaluation (`strict_json`): coalesced requests share the bytes."""
         # Cached in the instance's __dict__, as functools.cached_property does but without the lock it takes
@@ -204,9 +161,10 @@ def envelope(
     ui_url: str | None,
     evaluated_at_text: str,
 ) -> Evaluation:
-    """`Evaluation.of` for the runner, which guarantees what the envelope's validator would check of `check` and
-    `kind` (a validated check's), `evaluated_at` (a datetime), `duration_ms` (a finite float) and `ui_url` (text):
-    the same evaluation."""
+    """The evaluation of `verdict` (the one place a verdict's fields are carried into its envelope), as validating
+    its fields makes it, for the runner, which guarantees what the envelope's validator would check of `check` and
+    `kind` (a validated check's), `evaluated_at` (a datetime), `duration_ms` (a finite float) and `ui_url` (text);
+    `evaluated_at_text`: `format_time(evaluated_at)`, kept for the answer's body."""
     judged = verdict.__dict__
     reason, value, threshold, details = judged["reason"], judged["value"], judged["threshold"], judged["details"]
     fields = {
@@ -255,7 +213,7 @@ def envelope(
                 break
     if not trusted:
         evaluation: Evaluation = _validate_evaluation(fields)
-        # Kept beside the fields, as json_body's bytes are (see Evaluation.of).
+        # Kept beside the fields, as json_body's bytes are: the answer's body writes it without formatting again.
         evaluation.__dict__["_evaluated_at_text"] = evaluated_at_text
         return evaluation
     # Copied, as validation copies a dict or a list.

@@ -9,7 +9,7 @@ import pytest
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
-from analyzer.models import Evaluation, Outcome, Verdict
+from analyzer.models import Outcome, Verdict, envelope
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
@@ -365,15 +365,16 @@ class TestTextStatus:
         ],
     )
     def test_status(self, outcome, http_status, expected):
-        evaluation = Evaluation.of(
+        evaluation = envelope(
             "c",
             "prometheus",
             Verdict(outcome=outcome, reason="r"),
-            args={},
-            evaluated_at=datetime(2026, 12, 5, tzinfo=UTC),
-            duration_ms=1.0,
-            error="source_unavailable" if outcome is Outcome.ERROR else None,
-            http_status=http_status,
-            ui_url=None,
+            {},
+            datetime(2026, 12, 5, tzinfo=UTC),
+            1.0,
+            "source_unavailable" if outcome is Outcome.ERROR else None,
+            http_status,
+            None,
+            "2026-12-05T00:00:00.000Z",
         )
         assert _text_status(evaluation) == expected

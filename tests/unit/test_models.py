@@ -130,6 +130,30 @@ class TestEvaluationJson:
             self.evaluation(**{field: number})
 
 
+def validated(check, kind, verdict, *, args, evaluated_at, duration_ms, error, http_status, ui_url, evaluated_at_text):
+    """The oracle of `envelope`: the evaluation that pydantic's validation makes of the same fields."""
+    judged = verdict.__dict__
+    evaluation = Evaluation.model_validate(
+        {
+            "check": check,
+            "kind": kind,
+            "verdict": judged["outcome"],
+            "reason": judged["reason"],
+            "value": judged["value"],
+            "threshold": judged["threshold"],
+            "args": args,
+            "evaluated_at": evaluated_at,
+            "duration_ms": duration_ms,
+            "error": error,
+            "details": judged["details"],
+            "http_status": http_status,
+            "ui_url": ui_url,
+        }
+    )
+    evaluation.__dict__["_evaluated_at_text"] = evaluated_at_text
+    return evaluation
+
+
 class TestEnvelope:
     """The runner's envelope is the evaluation that validating its fields makes, or the same refusal, whatever a
     kind's verdict (made without validation, it may hold anything) and its error class give."""
@@ -178,7 +202,7 @@ class TestEnvelope:
             ui_url = rng.choice([None, "/ui/checks/c/at/x"])
             at_text = "2026-12-05T09:00:00.000Z"
             expected = self.made(
-                Evaluation.of,
+                validated,
                 "c",
                 "prometheus",
                 verdict,
@@ -225,7 +249,7 @@ class TestEnvelope:
         )
         made = []
         for build in (
-            lambda: Evaluation.of(
+            lambda: validated(
                 "c",
                 "prometheus",
                 verdict,
