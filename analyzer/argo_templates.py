@@ -141,9 +141,8 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
             'inconclusive does, without a successCondition or with result != "fail")'
         )
-    count, failures, inconclusives = (
-        _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
-    )
+    count = _effective_count(metric)
+    failures, inconclusives = (_number(metric.get(key, 0)) for key in ("failureLimit", "inconclusiveLimit"))
     if not metric.get("failureCondition"):
         # Without one, an answer the successCondition refuses is Failed: no measurement is ever Inconclusive.
         inconclusives = 0
@@ -152,7 +151,8 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     if failures is not None and failures < 0:
         # Whatever the count: a background analysis (no count) would never fail either.
         problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
-    # A count unset (background analysis) or given by the Rollout (`{{args.count}}`) is known only there.
+    # No count with an interval (background analysis) ends on no count; one given by the Rollout
+    # (`{{args.count}}`) is known only there.
     elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
@@ -176,6 +176,18 @@ def _body_keys(web: dict[str, Any]) -> list[str] | None:
     except ValueError:
         return None
     return [str(key) for key in body] if isinstance(body, dict) else None
+
+
+def _effective_count(metric: dict[str, Any]) -> int | None:
+    """How many measurements end the metric, as Argo's `EffectiveCount()` reads it: its `count`, or 1 when neither
+    count nor interval is set, 0 when only an interval is (it measures until it fails); None when given elsewhere."""
+    count = _number(metric.get("count", 0))
+    if count != 0:
+        return count
+    interval = metric.get("interval")
+    if _given_elsewhere(interval):
+        return None
+    return 0 if interval else 1
 
 
 def _given_elsewhere(value: Any) -> bool:
@@ -227,8 +239,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
-    count = metric.get("count")
-    if judged and "at" in dict(parse_qsl(url.query)) and not _given_elsewhere(count) and _number(count) != 1:
+    count = _effective_count(metric)
+    if judged and "at" in dict(parse_qsl(url.query)) and count is not None and count != 1:
         # docs/argo-rollouts.md "No `at` in a repeated metric".
         problems.append(
             "url gives at= in a metric measured more than once: Argo resolves args once per AnalysisRun, so every "

@@ -248,6 +248,31 @@ class TestTemplatesThatWork:
             "failureLimit -1 disables it: no fail would fail the metric"
         ]
 
+    def test_at_in_a_metric_measured_once_without_count_or_interval(self, tmp_path):
+        # Before: "url gives at= in a metric measured more than once", exit 6; but without `count` and `interval`
+        # Argo measures once (`EffectiveCount()` is 1), docs/argo-rollouts.md "Why `count`".
+        url = self.URL + "&at={{args.at}}"
+        assert (
+            self.found(tmp_path, provider={"web": {"url": url, "jsonPath": "{$.verdict}"}}, count=None, interval=None)
+            == []
+        )
+        assert self.found(tmp_path, provider={"web": {"url": url, "jsonPath": "{$.verdict}"}}, count=None)[
+            0
+        ].startswith("url gives at= in a metric measured more than once")
+
+    def test_limits_of_a_metric_measured_once_without_count_or_interval(self, tmp_path):
+        # Before: no problem (a count unset was taken for a background analysis); but Argo measures once, and one
+        # fail (failureLimit 1) or one inconclusive (inconclusiveLimit 1) ends the metric Successful.
+        assert self.found(tmp_path, count=None, interval=None, failureLimit=1) == [
+            "failureLimit 1 + inconclusiveLimit 0 is not below count 1: 1 answers, none of them pass, would end the "
+            "metric Successful"
+        ]
+        assert self.found(tmp_path, count=None, interval=None, inconclusiveLimit=1)[0].startswith(
+            "failureLimit 0 + inconclusiveLimit 1 is not below count 1"
+        )
+        assert self.found(tmp_path, count=None, interval="{{args.interval}}", failureLimit=1) == []
+        assert self.found(tmp_path, count=None, failureLimit=1) == []
+
     def test_a_dry_run_metric_reads_as_it_likes_but_calls_a_real_check(self, tmp_path):
         # Before: exit 6 for a metric Argo only records (`dryRun`), whose reading decides nothing.
         dry = template(self.URL)
