@@ -275,7 +275,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         f"{_meant(key, list(check.params))}); every measurement would be a 400: an Error, and the rollout aborts "
         "after five"
         for key in dict.fromkeys(given)
-        if key not in check.params and key not in _RESERVED_ARGS
+        if key not in check.params and key not in _RESERVED_ARGS and not _given_elsewhere(key)
     ]
     problems += [
         f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
@@ -283,8 +283,10 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         for key in dict.fromkeys(in_body or [])
         if key in _RESERVED_ARGS
     ]
-    if in_body is None:
-        return problems  # a body that does not read as JSON until Argo fills it in: its args are known only there
+    if in_body is None or any(_given_elsewhere(key) for key in given):
+        # A body that does not read as JSON until Argo fills it in, or a name filled in (`?{{args.query}}`): the
+        # args given are known only there.
+        return problems
     problems += [
         f"check {check_name!r} requires arg {param!r}, which the url (or jsonBody) does not give; every measurement "
         "would be a 400: an Error, and the rollout aborts after five"

@@ -248,6 +248,19 @@ class TestTemplatesThatWork:
             "failureLimit -1 disables it: no fail would fail the metric"
         ]
 
+    def test_arg_names_given_by_the_rollout_or_helm(self, tmp_path):
+        # Before: "url gives arg '{{args.query}}', which check 'payments-error-rate' does not declare" and "requires
+        # arg 'canary_hash', which the url (or jsonBody) does not give", exit 6: Argo fills the query in.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        for given in ("?{{args.query}}", "?format=json&{{ .Values.hashArg }}={{args.canary-hash}}"):
+            assert problems(tmp_path, template(url + given)) == []
+        body = {"{{args.hash-param}}": "{{args.canary-hash}}"}
+        assert problems(tmp_path, template(url, method="POST", jsonBody=body)) == []
+        # A name written out is still judged beside one filled in.
+        assert [
+            p.split("'errors': ")[1][:26] for p in problems(tmp_path, template(url + "?cnary_hash=x&{{args.q}}"))
+        ] == ["url gives arg 'cnary_hash'"]
+
     def test_at_in_a_metric_measured_once_without_count_or_interval(self, tmp_path):
         # Before: "url gives at= in a metric measured more than once", exit 6; but without `count` and `interval`
         # Argo measures once (`EffectiveCount()` is 1), docs/argo-rollouts.md "Why `count`".
