@@ -249,6 +249,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     method = str(web.get("method") or "GET").upper()
     if method not in ("GET", "POST") and not _given_elsewhere(method):
         problems.append(f"method {method}: the run endpoint answers it 405, an Error at every measurement")
+    # Argo's web provider measures these as an Error before it sends anything.
+    bodies = [key for key in ("body", "jsonBody") if web.get(key) is not None and web.get(key) != ""]
+    if len(bodies) == 2:
+        problems.append("body and jsonBody both given: Argo makes every measurement an Error; keep jsonBody")
+    elif bodies and method == "GET":
+        problems.append(
+            f"{bodies[0]} with method GET (the default): Argo makes every measurement an Error; set method: POST"
+        )
     problems += [
         f"url asks format={value}, which is not JSON: Argo reads no verdict in it (up to v1.10.0-rc1 a 200 it "
         "cannot parse is Successful whatever the conditions); leave format out"

@@ -107,6 +107,21 @@ class TestTemplateProblems:
             "method PUT: the run endpoint answers it 405, an Error at every measurement"
         ]
 
+    def test_a_body_argo_refuses_to_send(self, tmp_path):
+        # Before: no problem, exit 0; but Argo's web provider makes every measurement an Error (the rollout aborts
+        # after five) for a body on GET, its default method, or for body and jsonBody together.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        given = {"canary_hash": "{{args.canary-hash}}"}
+        found = [p.split("'errors': ")[1] for p in problems(tmp_path, template(url, jsonBody=given))]
+        assert found == [
+            "jsonBody with method GET (the default): Argo makes every measurement an Error; set method: POST"
+        ]
+        found = [p.split("'errors': ")[1][:20] for p in problems(tmp_path, template(url, method="GET", body="{}"))]
+        assert found[0] == "body with method GET"
+        both = template(url, method="POST", jsonBody=given, body='{"canary_hash": "x"}')
+        assert [p.split("'errors': ")[1][:30] for p in problems(tmp_path, both)] == ["body and jsonBody both given: "]
+        assert problems(tmp_path, template(url + "?canary_hash=x", body="")) == []
+
     def test_a_json_text_body_gives_args(self, tmp_path):
         # Before: "requires arg 'canary_hash', which the url (or jsonBody) does not give", exit 6, for a `body`
         # the run endpoint reads as JSON whatever its Content-Type.
