@@ -135,7 +135,7 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     if path not in _JSON_PATHS and not _given_elsewhere(path):
         problems.append(f"jsonPath is {path!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
     success = metric.get("successCondition")
-    if not _given_elsewhere(success) and not (isinstance(success, str) and _PASS_ONLY.fullmatch(success)):
+    if not _given_elsewhere(success) and not (isinstance(success, str) and _passes_only(success)):
         problems.append(
             f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
@@ -159,6 +159,15 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+def _passes_only(condition: str) -> bool:
+    """Whether a successCondition is `result == "pass"`, inside parentheses or not (`(result == "pass")`)."""
+    text = condition.strip()
+    # What is left must be the bare comparison, which holds no parenthesis: `(a) || (b)` cannot slip through.
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return _PASS_ONLY.fullmatch(text) is not None
 
 
 def _body_keys(web: dict[str, Any]) -> list[str] | None:

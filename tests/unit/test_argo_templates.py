@@ -236,6 +236,13 @@ class TestTemplatesThatWork:
         assert self.found(tmp_path, successCondition='"pass" == result') == []
         assert self.found(tmp_path, successCondition="'pass'==result") == []
 
+    def test_the_verdict_in_parentheses(self, tmp_path):
+        # Before: "successCondition is '(result == \"pass\")'", exit 6 for the very condition asked for.
+        assert self.found(tmp_path, successCondition='(result == "pass")') == []
+        assert self.found(tmp_path, successCondition=' ( ("pass" == result) ) ') == []
+        for condition in ('(result == "pass") || (true)', '(result == "pass"'):
+            assert self.found(tmp_path, successCondition=condition)[0].startswith("successCondition is")
+
     def test_a_condition_or_path_given_by_the_rollout_or_helm(self, tmp_path):
         # Before: exit 6 for a template whose condition is an arg (`{{args.success}}`) or a Helm value.
         assert self.found(tmp_path, successCondition="{{args.success-condition}}") == []
