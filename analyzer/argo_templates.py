@@ -135,15 +135,14 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     if path not in _JSON_PATHS and not _given_elsewhere(path):
         problems.append(f"jsonPath is {path!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
     success = metric.get("successCondition")
-    if not _given_elsewhere(success) and not (isinstance(success, str) and _PASS_ONLY.fullmatch(success)):
+    if not _given_elsewhere(success) and not (isinstance(success, str) and _passes_only(success)):
         problems.append(
             f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
             'inconclusive does, without a successCondition or with result != "fail")'
         )
-    count, failures, inconclusives = (
-        _number(metric.get(key, 0)) for key in ("count", "failureLimit", "inconclusiveLimit")
-    )
+    count = _effective_count(metric)
+    failures, inconclusives = (_number(metric.get(key, 0)) for key in ("failureLimit", "inconclusiveLimit"))
     if not metric.get("failureCondition"):
         # Without one, an answer the successCondition refuses is Failed: no measurement is ever Inconclusive.
         inconclusives = 0
@@ -152,13 +151,23 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     if failures is not None and failures < 0:
         # Whatever the count: a background analysis (no count) would never fail either.
         problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
-    # A count unset (background analysis) or given by the Rollout (`{{args.count}}`) is known only there.
+    # No count with an interval (background analysis) ends on no count; one given by the Rollout
+    # (`{{args.count}}`) is known only there.
     elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+def _passes_only(condition: str) -> bool:
+    """Whether a successCondition is `result == "pass"`, inside parentheses or not (`(result == "pass")`)."""
+    text = condition.strip()
+    # What is left must be the bare comparison, which holds no parenthesis: `(a) || (b)` cannot slip through.
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return _PASS_ONLY.fullmatch(text) is not None
 
 
 def _body_keys(web: dict[str, Any]) -> list[str] | None:
@@ -176,6 +185,18 @@ def _body_keys(web: dict[str, Any]) -> list[str] | None:
     except ValueError:
         return None
     return [str(key) for key in body] if isinstance(body, dict) else None
+
+
+def _effective_count(metric: dict[str, Any]) -> int | None:
+    """How many measurements end the metric, as Argo's `EffectiveCount()` reads it: its `count`, or 1 when neither
+    count nor interval is set, 0 when only an interval is (it measures until it fails); None when given elsewhere."""
+    count = _number(metric.get("count", 0))
+    if count != 0:
+        return count
+    interval = metric.get("interval")
+    if _given_elsewhere(interval):
+        return None
+    return 0 if interval else 1
 
 
 def _given_elsewhere(value: Any) -> bool:
@@ -227,8 +248,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
-    count = metric.get("count")
-    if judged and "at" in dict(parse_qsl(url.query)) and not _given_elsewhere(count) and _number(count) != 1:
+    count = _effective_count(metric)
+    if judged and "at" in dict(parse_qsl(url.query)) and count is not None and count != 1:
         # docs/argo-rollouts.md "No `at` in a repeated metric".
         problems.append(
             "url gives at= in a metric measured more than once: Argo resolves args once per AnalysisRun, so every "
@@ -237,6 +258,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
     method = str(web.get("method") or "GET").upper()
     if method not in ("GET", "POST") and not _given_elsewhere(method):
         problems.append(f"method {method}: the run endpoint answers it 405, an Error at every measurement")
+    # Argo's web provider measures these as an Error before it sends anything.
+    bodies = [key for key in ("body", "jsonBody") if web.get(key) is not None and web.get(key) != ""]
+    if len(bodies) == 2:
+        problems.append("body and jsonBody both given: Argo makes every measurement an Error; keep jsonBody")
+    elif bodies and method == "GET":
+        problems.append(
+            f"{bodies[0]} with method GET (the default): Argo makes every measurement an Error; set method: POST"
+        )
     problems += [
         f"url asks format={value}, which is not JSON: Argo reads no verdict in it (up to v1.10.0-rc1 a 200 it "
         "cannot parse is Successful whatever the conditions); leave format out"
@@ -263,7 +292,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         f"{_meant(key, list(check.params))}); every measurement would be a 400: an Error, and the rollout aborts "
         "after five"
         for key in dict.fromkeys(given)
-        if key not in check.params and key not in _RESERVED_ARGS
+        if key not in check.params and key not in _RESERVED_ARGS and not _given_elsewhere(key)
     ]
     problems += [
         f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
@@ -271,8 +300,10 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         for key in dict.fromkeys(in_body or [])
         if key in _RESERVED_ARGS
     ]
-    if in_body is None:
-        return problems  # a body that does not read as JSON until Argo fills it in: its args are known only there
+    if in_body is None or any(_given_elsewhere(key) for key in given):
+        # A body that does not read as JSON until Argo fills it in, or a name filled in (`?{{args.query}}`): the
+        # args given are known only there.
+        return problems
     problems += [
         f"check {check_name!r} requires arg {param!r}, which the url (or jsonBody) does not give; every measurement "
         "would be a 400: an Error, and the rollout aborts after five"

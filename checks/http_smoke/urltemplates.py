@@ -125,7 +125,6 @@ class BaseURLTemplate:
         """Parse and check `text`; ValueError names the placeholder or the part that breaks a rule."""
         self.text = text
         skeleton, self._names = _marked(split_template(text, params))
-        self.param_names = frozenset(self._names)
         match = _BASE_URL_RE.fullmatch(skeleton)
         if not match:
             raise ValueError(

@@ -107,6 +107,21 @@ class TestTemplateProblems:
             "method PUT: the run endpoint answers it 405, an Error at every measurement"
         ]
 
+    def test_a_body_argo_refuses_to_send(self, tmp_path):
+        # Before: no problem, exit 0; but Argo's web provider makes every measurement an Error (the rollout aborts
+        # after five) for a body on GET, its default method, or for body and jsonBody together.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        given = {"canary_hash": "{{args.canary-hash}}"}
+        found = [p.split("'errors': ")[1] for p in problems(tmp_path, template(url, jsonBody=given))]
+        assert found == [
+            "jsonBody with method GET (the default): Argo makes every measurement an Error; set method: POST"
+        ]
+        found = [p.split("'errors': ")[1][:20] for p in problems(tmp_path, template(url, method="GET", body="{}"))]
+        assert found[0] == "body with method GET"
+        both = template(url, method="POST", jsonBody=given, body='{"canary_hash": "x"}')
+        assert [p.split("'errors': ")[1][:30] for p in problems(tmp_path, both)] == ["body and jsonBody both given: "]
+        assert problems(tmp_path, template(url + "?canary_hash=x", body="")) == []
+
     def test_a_json_text_body_gives_args(self, tmp_path):
         # Before: "requires arg 'canary_hash', which the url (or jsonBody) does not give", exit 6, for a `body`
         # the run endpoint reads as JSON whatever its Content-Type.
@@ -221,6 +236,13 @@ class TestTemplatesThatWork:
         assert self.found(tmp_path, successCondition='"pass" == result') == []
         assert self.found(tmp_path, successCondition="'pass'==result") == []
 
+    def test_the_verdict_in_parentheses(self, tmp_path):
+        # Before: "successCondition is '(result == \"pass\")'", exit 6 for the very condition asked for.
+        assert self.found(tmp_path, successCondition='(result == "pass")') == []
+        assert self.found(tmp_path, successCondition=' ( ("pass" == result) ) ') == []
+        for condition in ('(result == "pass") || (true)', '(result == "pass"'):
+            assert self.found(tmp_path, successCondition=condition)[0].startswith("successCondition is")
+
     def test_a_condition_or_path_given_by_the_rollout_or_helm(self, tmp_path):
         # Before: exit 6 for a template whose condition is an arg (`{{args.success}}`) or a Helm value.
         assert self.found(tmp_path, successCondition="{{args.success-condition}}") == []
@@ -247,6 +269,44 @@ class TestTemplatesThatWork:
         assert self.found(tmp_path, count=None, failureLimit=-1) == [
             "failureLimit -1 disables it: no fail would fail the metric"
         ]
+
+    def test_arg_names_given_by_the_rollout_or_helm(self, tmp_path):
+        # Before: "url gives arg '{{args.query}}', which check 'payments-error-rate' does not declare" and "requires
+        # arg 'canary_hash', which the url (or jsonBody) does not give", exit 6: Argo fills the query in.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+        for given in ("?{{args.query}}", "?format=json&{{ .Values.hashArg }}={{args.canary-hash}}"):
+            assert problems(tmp_path, template(url + given)) == []
+        body = {"{{args.hash-param}}": "{{args.canary-hash}}"}
+        assert problems(tmp_path, template(url, method="POST", jsonBody=body)) == []
+        # A name written out is still judged beside one filled in.
+        assert [
+            p.split("'errors': ")[1][:26] for p in problems(tmp_path, template(url + "?cnary_hash=x&{{args.q}}"))
+        ] == ["url gives arg 'cnary_hash'"]
+
+    def test_at_in_a_metric_measured_once_without_count_or_interval(self, tmp_path):
+        # Before: "url gives at= in a metric measured more than once", exit 6; but without `count` and `interval`
+        # Argo measures once (`EffectiveCount()` is 1), docs/argo-rollouts.md "Why `count`".
+        url = self.URL + "&at={{args.at}}"
+        assert (
+            self.found(tmp_path, provider={"web": {"url": url, "jsonPath": "{$.verdict}"}}, count=None, interval=None)
+            == []
+        )
+        assert self.found(tmp_path, provider={"web": {"url": url, "jsonPath": "{$.verdict}"}}, count=None)[
+            0
+        ].startswith("url gives at= in a metric measured more than once")
+
+    def test_limits_of_a_metric_measured_once_without_count_or_interval(self, tmp_path):
+        # Before: no problem (a count unset was taken for a background analysis); but Argo measures once, and one
+        # fail (failureLimit 1) or one inconclusive (inconclusiveLimit 1) ends the metric Successful.
+        assert self.found(tmp_path, count=None, interval=None, failureLimit=1) == [
+            "failureLimit 1 + inconclusiveLimit 0 is not below count 1: 1 answers, none of them pass, would end the "
+            "metric Successful"
+        ]
+        assert self.found(tmp_path, count=None, interval=None, inconclusiveLimit=1)[0].startswith(
+            "failureLimit 0 + inconclusiveLimit 1 is not below count 1"
+        )
+        assert self.found(tmp_path, count=None, interval="{{args.interval}}", failureLimit=1) == []
+        assert self.found(tmp_path, count=None, failureLimit=1) == []
 
     def test_a_dry_run_metric_reads_as_it_likes_but_calls_a_real_check(self, tmp_path):
         # Before: exit 6 for a metric Argo only records (`dryRun`), whose reading decides nothing.
