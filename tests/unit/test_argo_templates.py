@@ -199,7 +199,9 @@ class TestReadingTheVerdict:
 
     def test_only_a_failure_condition_lets_inconclusive_succeed(self, tmp_path):
         # Argo: without a successCondition, anything failureCondition does not match is Successful.
-        assert self.found(tmp_path, successCondition=None)[0].startswith("successCondition is None: write 'result ==")
+        # Before: "successCondition is None", Python's word for the field a user left out.
+        found = self.found(tmp_path, successCondition=None)
+        assert found[0].startswith("successCondition is missing: write 'result ==")
 
     def test_a_success_condition_that_admits_more_than_pass(self, tmp_path):
         assert self.found(tmp_path, successCondition='result != "fail"')[0].startswith(
@@ -209,6 +211,10 @@ class TestReadingTheVerdict:
     def test_a_json_path_other_than_the_verdict(self, tmp_path):
         assert self.found(tmp_path, provider={"web": {"url": self.URL, "jsonPath": "{$.value}"}}) == [
             "jsonPath is '{$.value}': write '{$.verdict}', the verdict, which the conditions judge"
+        ]
+        # Before: "jsonPath is None".
+        assert self.found(tmp_path, provider={"web": {"url": self.URL}}) == [
+            "jsonPath is missing: write '{$.verdict}', the verdict, which the conditions judge"
         ]
 
     def test_limits_admitting_count_answers_without_a_pass(self, tmp_path):
