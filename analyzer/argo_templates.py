@@ -95,7 +95,7 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
                     yield str(file), document
 
 
-_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
@@ -104,9 +104,9 @@ def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
     found: set[Path] = set()
     for root in paths:
         # A file given alone may be named by a kustomization above it (`patches/at.yaml`).
-        candidates = [d / name for d in root.resolve().parents for name in _KUSTOMIZATIONS]
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
         if root.is_dir():
-            candidates += [p for name in _KUSTOMIZATIONS for p in root.rglob(name)]
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.rglob(name)]
         for kustomization in dict.fromkeys(candidates):
             found |= _patches_of(kustomization)
     return found

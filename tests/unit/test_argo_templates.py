@@ -182,6 +182,25 @@ class TestValidateCommand:
         assert alone.returncode == 6
         assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
 
+    def test_a_kustomization_without_api_version_and_kind_beside_the_templates(self, tmp_path):
+        # Kustomize makes both optional. Before: "rollouts/kustomization.yaml: resources: unknown field; did you
+        # mean 'sources'?", exit 6: the kustomization was read as a catalog document, and `validate catalog/
+        # rollouts/` failed for every such directory.
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(template(url)))
+        (tmp_path / "rollouts" / "kustomization.yaml").write_text("resources:\n  - at.yaml\n")
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok: 1 check" in result.stdout
+        # A catalog file of that name is still a catalog: its mistakes are reported, not skipped.
+        (tmp_path / "catalog" / "kustomization.yaml").write_text("checks: []\nsourcs: {}\n")
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "sourcs: unknown field" in result.stderr
+
 
 class TestReadingTheVerdict:
     """A template that could end Successful without a `pass` is a problem; the recommended one is not."""
