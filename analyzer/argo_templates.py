@@ -95,7 +95,7 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
                     yield str(file), document
 
 
-_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
@@ -104,9 +104,9 @@ def _kustomize_patches(paths: Sequence[Path]) -> set[Path]:
     found: set[Path] = set()
     for root in paths:
         # A file given alone may be named by a kustomization above it (`patches/at.yaml`).
-        candidates = [d / name for d in root.resolve().parents for name in _KUSTOMIZATIONS]
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
         if root.is_dir():
-            candidates += [p for name in _KUSTOMIZATIONS for p in root.rglob(name)]
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.rglob(name)]
         for kustomization in dict.fromkeys(candidates):
             found |= _patches_of(kustomization)
     return found
@@ -127,17 +127,22 @@ def _patches_of(kustomization: Path) -> set[Path]:
     return {(kustomization.parent / entry).resolve() for entry in named if isinstance(entry, str) and "\n" not in entry}
 
 
+def _shown(value: object) -> str:
+    """A field's value as a problem quotes it: "missing" for an absent one (not Python's None)."""
+    return "missing" if value is None else repr(value)
+
+
 def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     """How the metric could end Successful without a `pass` (Argo's assessment of a metric's measurements)."""
     problems = []
     path = web.get("jsonPath")
     # A field holding `{{args.x}}` (or a Helm value) is known only where it is filled in.
     if path not in _JSON_PATHS and not _given_elsewhere(path):
-        problems.append(f"jsonPath is {path!r}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
+        problems.append(f"jsonPath is {_shown(path)}: write {_JSON_PATH!r}, the verdict, which the conditions judge")
     success = metric.get("successCondition")
     if not _given_elsewhere(success) and not (isinstance(success, str) and _passes_only(success)):
         problems.append(
-            f"successCondition is {success!r}: write 'result == \"pass\"' (with failureCondition "
+            f"successCondition is {_shown(success)}: write 'result == \"pass\"' (with failureCondition "
             "'result == \"fail\"'); another may let an answer that is not pass count as Successful (an "
             'inconclusive does, without a successCondition or with result != "fail")'
         )

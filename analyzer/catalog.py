@@ -319,6 +319,7 @@ def build_catalog(
     raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
+    invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
     # Only without a version given: a repr walks every alias as a copy.
     digest = hashlib.sha256() if version is None else None
     for origin, data in documents:
@@ -369,6 +370,8 @@ def build_catalog(
             try:
                 check = registry.parse_check(raw_check)
             except ValidationError as exc:
+                if isinstance(raw_check, dict) and isinstance(raw_check.get("name"), str):
+                    invalid_checks.add(raw_check["name"])
                 kind = _kind_of(raw_check, registry)
                 problems.extend(
                     f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False, model=kind)}"
@@ -395,7 +398,8 @@ def build_catalog(
         try:
             check.link(catalog)
         except ValueError as exc:
-            if not check.source_names() & invalid_sources:
+            # A member refused above exists: "no check named" it would send its author looking for a typo.
+            if not check.source_names() & invalid_sources and not check.member_names() & invalid_checks:
                 problems.append(f"{origins[name]}: check {name!r}: {exc}")
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in check.warnings())
     if problems:

@@ -775,7 +775,7 @@ def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             found.append(path)  # the loader reports what is wrong with it
             continue
-        (found if any(_is_catalog_document(d) for d in documents) else others).append(path)
+        (found if any(_is_catalog_document(d, path.name) for d in documents) else others).append(path)
     return found, others
 
 
@@ -788,15 +788,19 @@ def _holds_no_catalog_document(path: Path) -> bool:
         documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    return not any(_is_catalog_document(d) for d in documents)
+    return not any(_is_catalog_document(d, path.name) for d in documents)
 
 
-def _is_catalog_document(document: object) -> bool:
+def _is_catalog_document(document: object, file_name: str) -> bool:
+    from analyzer.argo_templates import KUSTOMIZATION_FILE_NAMES
     from analyzer.imports import detect_format
 
     if not isinstance(document, dict):
         return True
     if "apiVersion" not in document or "kind" not in document:
+        # Kustomize makes both optional: a kustomization.yaml is known by its name, unless it holds catalog keys.
+        if file_name in KUSTOMIZATION_FILE_NAMES and not document.keys() & {"sources", "checks"}:
+            return False
         return document.get("kind") != "Kustomization"
     if detect_format(document) is not None:
         return True

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -433,3 +435,45 @@ class TestExitCodes:
         from analyzer.cli import EXIT_BROKEN_PIPE
 
         assert "`list`, `validate` and `import` only" in _exit_table()[EXIT_BROKEN_PIPE]
+
+
+def _validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "analyzer.cli", "validate", *map(str, paths)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+class TestTemplateChecksAsDocumented:
+    """What docs/catalog.md and docs/job-mode.md say `analyzer validate` answers about the repository's
+    AnalysisTemplates, and the problem job-mode.md quotes, are what it answers."""
+
+    def test_the_examples_with_the_base_are_ok(self):
+        result = _validate(ROOT / "deploy" / "base", ROOT / "deploy" / "examples")
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_the_examples_alone_name_the_checks_their_templates_lack(self):
+        assert (
+            "`analyzer validate deploy/examples` alone says that the templates of\n`deploy/examples/rollouts`"
+            in (DOCS / "catalog.md").read_text()
+        )
+        result = _validate(ROOT / "deploy" / "examples")
+        assert result.returncode == 6, result.stdout + result.stderr
+        problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+        assert problems and all("deploy/examples/rollouts/" in line for line in problems)
+        assert all("which the catalog does not have" in line for line in problems)
+
+    def test_the_quoted_problem(self, tmp_path):
+        found = re.search(
+            r"\(`(url gives arg 'canary-hash', which check\n'payments-error-rate'.*?)`\)",
+            (DOCS / "job-mode.md").read_text(),
+            re.S,
+        )
+        assert found
+        quoted = found.group(1).replace("\n", " ")
+        path = ROOT / "deploy" / "examples" / "rollouts" / "analysistemplate-prometheus.yaml"
+        template = next(yaml.safe_load_all(path.read_text()))
+        web = template["spec"]["metrics"][0]["provider"]["web"]
+        web["url"] = "http://analyzer:8080/api/v1/checks/payments-error-rate/run?canary-hash={{args.canary-hash}}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        result = _validate(ROOT / "deploy" / "base", tmp_path / "template.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert quoted in result.stderr

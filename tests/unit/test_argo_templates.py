@@ -182,6 +182,25 @@ class TestValidateCommand:
         assert alone.returncode == 6
         assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
 
+    def test_a_kustomization_without_api_version_and_kind_beside_the_templates(self, tmp_path):
+        # Kustomize makes both optional. Before: "rollouts/kustomization.yaml: resources: unknown field; did you
+        # mean 'sources'?", exit 6: the kustomization was read as a catalog document, and `validate catalog/
+        # rollouts/` failed for every such directory.
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(template(url)))
+        (tmp_path / "rollouts" / "kustomization.yaml").write_text("resources:\n  - at.yaml\n")
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok: 1 check" in result.stdout
+        # A catalog file of that name is still a catalog: its mistakes are reported, not skipped.
+        (tmp_path / "catalog" / "kustomization.yaml").write_text("checks: []\nsourcs: {}\n")
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "sourcs: unknown field" in result.stderr
+
 
 class TestReadingTheVerdict:
     """A template that could end Successful without a `pass` is a problem; the recommended one is not."""
@@ -199,7 +218,9 @@ class TestReadingTheVerdict:
 
     def test_only_a_failure_condition_lets_inconclusive_succeed(self, tmp_path):
         # Argo: without a successCondition, anything failureCondition does not match is Successful.
-        assert self.found(tmp_path, successCondition=None)[0].startswith("successCondition is None: write 'result ==")
+        # Before: "successCondition is None", Python's word for the field a user left out.
+        found = self.found(tmp_path, successCondition=None)
+        assert found[0].startswith("successCondition is missing: write 'result ==")
 
     def test_a_success_condition_that_admits_more_than_pass(self, tmp_path):
         assert self.found(tmp_path, successCondition='result != "fail"')[0].startswith(
@@ -209,6 +230,10 @@ class TestReadingTheVerdict:
     def test_a_json_path_other_than_the_verdict(self, tmp_path):
         assert self.found(tmp_path, provider={"web": {"url": self.URL, "jsonPath": "{$.value}"}}) == [
             "jsonPath is '{$.value}': write '{$.verdict}', the verdict, which the conditions judge"
+        ]
+        # Before: "jsonPath is None".
+        assert self.found(tmp_path, provider={"web": {"url": self.URL}}) == [
+            "jsonPath is missing: write '{$.verdict}', the verdict, which the conditions judge"
         ]
 
     def test_limits_admitting_count_answers_without_a_pass(self, tmp_path):

@@ -542,6 +542,24 @@ class TestInvalidSource:
         assert len(problems) == 2 and "source 'thanos' is not defined in `sources`" in problems[1]
 
 
+class TestInvalidMember:
+    """A composite whose member is refused is not also told that the member does not exist."""
+
+    COMPOSITE = {"name": "gate", "kind": "composite", "members": [{"check": "error-rate"}]}
+
+    def test_one_problem_for_an_invalid_member(self):
+        # Before: also "check 'gate': members[0] ('error-rate'): no check named 'error-rate' in the catalog".
+        member = {**CHECK, "pass_if": "< 500ms"}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [member, self.COMPOSITE]})])
+        assert len(problems) == 1 and problems[0].startswith("a.yaml: check 'error-rate' (checks[0]): pass_if:")
+
+    def test_a_missing_member_is_still_named(self):
+        members = [{"check": "error-rate"}, {"check": "latency"}]
+        composite = {**self.COMPOSITE, "members": members}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problems == ["a.yaml: check 'gate': members[1] ('latency'): no check named 'latency' in the catalog"]
+
+
 class TestLookup:
     """Checks are found by exact name; an unknown name is CheckNotFound."""
 
