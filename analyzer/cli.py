@@ -751,8 +751,16 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             "checked against"
         )
     _stdout_is_not_read(files + skipped)
-    if skipped:
-        _say(f"skipped {len(skipped)} files holding no catalog document: {', '.join(str(p) for p in skipped)}")
+    # Files of AnalysisTemplates are not catalog files, but they are read: checked against the catalog, not skipped.
+    templates = [path for path in skipped if holds_templates([path])]
+    others = [path for path in skipped if path not in templates]
+    if templates:
+        _say(
+            f"{len(templates)} files of AnalysisTemplates, checked against the catalog: "
+            f"{', '.join(str(p) for p in templates)}"
+        )
+    if others:
+        _say(f"skipped {len(others)} files holding no catalog document: {', '.join(str(p) for p in others)}")
     return files
 
 
