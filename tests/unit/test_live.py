@@ -26,12 +26,7 @@ def gate_yaml(*names: str, gate: str = "g") -> str:
 def configmap_dir(root: Path, files: dict[str, str], revision: str) -> Path:
     """Write `files` the way the kubelet updates a mounted ConfigMap: a new dir, then swap ..data."""
     root.mkdir(exist_ok=True)
-    target = root / f"..{revision}"
-    target.mkdir()
-    for name, text in files.items():
-        (target / name).write_text(text)
-    (root / "..data_tmp").symlink_to(target.name)
-    os.replace(root / "..data_tmp", root / "..data")
+    swap_data(root, files, revision)
     for name in files:
         if not (root / name).is_symlink():
             (root / name).symlink_to(f"..data/{name}")

@@ -160,6 +160,27 @@ class TestEnvelope:
 
     AT = datetime(2026, 12, 5, 9, tzinfo=UTC)
 
+    @classmethod
+    def by_validation(cls, verdict, args, error, http_status, ui_url, at_text):
+        """The oracle: check `c` of kind `prometheus` evaluated at AT in 1.5 ms, its fields validated."""
+        return validated(
+            "c",
+            "prometheus",
+            verdict,
+            args=args,
+            evaluated_at=cls.AT,
+            duration_ms=1.5,
+            error=error,
+            http_status=http_status,
+            ui_url=ui_url,
+            evaluated_at_text=at_text,
+        )
+
+    @classmethod
+    def by_envelope(cls, verdict, args, error, http_status, ui_url, at_text):
+        """The same evaluation made by the runner's `envelope`."""
+        return envelope("c", "prometheus", verdict, args, cls.AT, 1.5, error, http_status, ui_url, at_text)
+
     @staticmethod
     def made(build, *args, **keywords):
         """What `build(*args, **keywords)` makes, as comparable text: each field's repr (1 and 1.0 differ, NaN equals
@@ -201,22 +222,8 @@ class TestEnvelope:
             http_status = rng.choice([200, 502, True, 200.0, "200"])
             ui_url = rng.choice([None, "/ui/checks/c/at/x"])
             at_text = "2026-12-05T09:00:00.000Z"
-            expected = self.made(
-                validated,
-                "c",
-                "prometheus",
-                verdict,
-                args=args,
-                evaluated_at=self.AT,
-                duration_ms=1.5,
-                error=error,
-                http_status=http_status,
-                ui_url=ui_url,
-                evaluated_at_text=at_text,
-            )
-            made = self.made(
-                envelope, "c", "prometheus", verdict, args, self.AT, 1.5, error, http_status, ui_url, at_text
-            )
+            expected = self.made(self.by_validation, verdict, args, error, http_status, ui_url, at_text)
+            made = self.made(self.by_envelope, verdict, args, error, http_status, ui_url, at_text)
             assert made == expected, (fields, args, error, http_status)
             trusted += expected[0] != "refused"
         assert trusted > 300
@@ -247,23 +254,10 @@ class TestEnvelope:
         verdict = Verdict.model_construct(
             **({"outcome": Outcome.PASS, "reason": "r", "value": None, "threshold": None, "details": {}} | fields)
         )
-        made = []
-        for build in (
-            lambda: validated(
-                "c",
-                "prometheus",
-                verdict,
-                args=args,
-                evaluated_at=self.AT,
-                duration_ms=1.5,
-                error=error,
-                http_status=http_status,
-                ui_url=None,
-                evaluated_at_text="t",
-            ),
-            lambda: envelope("c", "prometheus", verdict, args, self.AT, 1.5, error, http_status, None, "t"),
-        ):
-            made.append(_typed(build().__dict__))
+        made = [
+            _typed(build(verdict, args, error, http_status, None, "t").__dict__)
+            for build in (self.by_validation, self.by_envelope)
+        ]
         assert made[1] == made[0]
 
     def test_the_dicts_and_the_interval_are_copies(self):
