@@ -599,19 +599,25 @@ class LateCheck(Check):
 """
 
 
+def plugin_installed(tmp_path: Path, kind: str, class_name: str, source: str) -> dict[str, str]:
+    """The environment where a distribution `{kind}-kind` installed under `tmp_path` registers kind `kind` as
+    `{kind}_kind:{class_name}`, its module's text `source`."""
+    site = tmp_path / "site"
+    info = site / f"{kind}_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {kind}-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[analyzer.checks]\n{kind} = {kind}_kind:{class_name}\n")
+    (site / f"{kind}_kind.py").write_text(source)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
 @pytest.fixture
 def late(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """An environment where a plugin registers kind `late`, whose evaluation sends its own process SIGTERM and
     passes at once, and a catalog whose check `late` is of that kind (and uses no source)."""
-    site = tmp_path / "site"
-    info = site / "late_kind-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: late-kind\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[analyzer.checks]\nlate = late_kind:LateCheck\n")
-    (site / "late_kind.py").write_text(LATE_KIND)
     path = tmp_path / "late.yaml"
     path.write_text(yaml.safe_dump({"checks": [{"name": "late", "kind": "late"}]}))
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}, path
+    return plugin_installed(tmp_path, "late", "LateCheck", LATE_KIND), path
 
 
 class TestStoppedAsTheVerdictIsReached:
@@ -724,12 +730,7 @@ async def nested(aiohttp_server: Any, tmp_path: Path) -> tuple[HeldPrometheus, P
     the environment where the plugin is installed."""
     prometheus = HeldPrometheus(expected=2)
     server = await aiohttp_server(prometheus.app())
-    site = tmp_path / "site"
-    info = site / "lingering_kind-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lingering-kind\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[analyzer.checks]\nlingering = lingering_kind:LingeringCheck\n")
-    (site / "lingering_kind.py").write_text(LINGERING_KIND)
+    env = plugin_installed(tmp_path, "lingering", "LingeringCheck", LINGERING_KIND)
     path = tmp_path / "nested.yaml"
     path.write_text(
         yaml.safe_dump(
@@ -749,7 +750,6 @@ async def nested(aiohttp_server: Any, tmp_path: Path) -> tuple[HeldPrometheus, P
             }
         )
     )
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
     yield prometheus, path, env
     prometheus.release.set()
 
