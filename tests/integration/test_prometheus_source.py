@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -25,6 +26,7 @@ from aiohttp import web
 from analyzer.appkeys import LIVE
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ConfigError, SourceRejected, SourceTimeout, SourceUnavailable
+from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
@@ -99,6 +101,19 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
 
 def source(url, **config):
     return PrometheusSource("default", PrometheusSourceConfig(url=url, **config))
+
+
+async def evaluated_against(url: str, check: dict[str, Any], at: datetime | None = None) -> Evaluation:
+    """The evaluation of `check` (named `c`) in a catalog whose one source, `default`, is at `url`."""
+    catalog = build_catalog(
+        [("catalog.yaml", {"sources": {"default": {"url": url}}, "checks": [{"name": "c", **check}]})],
+        Registry.default(),
+    )
+    sources = Sources(catalog.sources)
+    try:
+        return await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
+    finally:
+        await sources.aclose()
 
 
 NOW = datetime(2026, 11, 26, 11, tzinfo=UTC)
@@ -324,14 +339,8 @@ class TestAnswers:
         # A proxy sending query_range to the instant endpoint: a `range: 10m` check passed on the one sample.
         async with recording_prometheus() as fake:
             fake.replies = [(200, {"status": "success", "data": data})]
-            check = {"name": "c", "kind": "prometheus", "query": "x", "pass_if": "< 0.01", "range": "10m"}
-            catalog = build_catalog(
-                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [check]})], Registry.default()
-            )
-            sources = Sources(catalog.sources)
-            at = datetime.fromtimestamp(1000, UTC)
-            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
-            await sources.aclose()
+            check = {"kind": "prometheus", "query": "x", "pass_if": "< 0.01", "range": "10m"}
+            evaluation = await evaluated_against(fake.url, check, datetime.fromtimestamp(1000, UTC))
         assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
         assert f"answered a range query with a {data['resultType']!r} result, not a matrix" in evaluation.reason
 
@@ -375,21 +384,7 @@ class TestAnswers:
     async def test_warnings_and_infos_reach_the_details_of_a_verdict(self):
         async with recording_prometheus() as fake:
             fake.replies = [(200, {**ANSWER, "warnings": ["partial response"], "infos": ["not a counter"]})]
-            catalog = build_catalog(
-                [
-                    (
-                        "catalog.yaml",
-                        {
-                            "sources": {"default": {"url": fake.url}},
-                            "checks": [{"name": "c", "kind": "prometheus", "query": "up", "pass_if": "< 1"}],
-                        },
-                    )
-                ],
-                Registry.default(),
-            )
-            sources = Sources(catalog.sources)
-            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
-            await sources.aclose()
+            evaluation = await evaluated_against(fake.url, {"kind": "prometheus", "query": "up", "pass_if": "< 1"})
         assert evaluation.verdict.value == "pass"
         assert evaluation.details["prometheus_warnings"] == ["partial response"]
         assert evaluation.details["prometheus_infos"] == ["not a counter"]
@@ -413,14 +408,8 @@ class TestAnswers:
         # check was blamed for a query returning two series.
         async with recording_prometheus() as fake:
             fake.replies = [(200, {"status": "success", "data": data})]
-            check = {"name": "c", "kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "fail", **judging}
-            catalog = build_catalog(
-                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [check]})], Registry.default()
-            )
-            sources = Sources(catalog.sources)
-            at = datetime.fromtimestamp(61, UTC)
-            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {}, at)
-            await sources.aclose()
+            check = {"kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "fail", **judging}
+            evaluation = await evaluated_against(fake.url, check, datetime.fromtimestamp(61, UTC))
         assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
         described = '{pod="a"}' if "pod" in str(data) else "{}"
         assert f"series {described} is in the answer twice" in evaluation.reason
@@ -450,13 +439,7 @@ class TestAnswers:
     async def test_a_rate_limited_query_is_an_unavailable_source_for_every_kind(self, check):
         async with recording_prometheus() as fake:
             fake.replies = [(429, {"status": "error", "errorType": "too_many_requests", "error": "slow down"})] * 8
-            catalog = build_catalog(
-                [("catalog.yaml", {"sources": {"default": {"url": fake.url}}, "checks": [{"name": "c", **check}]})],
-                Registry.default(),
-            )
-            sources = Sources(catalog.sources)
-            evaluation = await Runner(catalog, sources, None, 5).evaluate(catalog.get("c"), {})
-            await sources.aclose()
+            evaluation = await evaluated_against(fake.url, check)
         assert (evaluation.verdict.value, evaluation.error) == ("error", "source_unavailable")
         assert "too many requests (HTTP 429 too_many_requests: slow down)" in evaluation.reason
 
