@@ -756,11 +756,13 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     others = [path for path in skipped if path not in templates]
     if templates:
         _say(
-            f"{len(templates)} files of AnalysisTemplates, checked against the catalog: "
+            f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
             f"{', '.join(str(p) for p in templates)}"
         )
     if others:
-        _say(f"skipped {len(others)} files holding no catalog document: {', '.join(str(p) for p in others)}")
+        _say(
+            f"skipped {_counted(len(others), 'file')} holding no catalog document: {', '.join(str(p) for p in others)}"
+        )
     return files
 
 

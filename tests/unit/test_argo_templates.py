@@ -196,10 +196,10 @@ class TestValidateCommand:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "ok: 1 check" in result.stdout
         # The templates are read (checked), the kustomization only skipped: each said as it is.
-        assert f"1 files of AnalysisTemplates, checked against the catalog: {tmp_path / 'rollouts' / 'at.yaml'}" in (
+        assert f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'rollouts' / 'at.yaml'}" in (
             result.stdout
         )
-        assert f"skipped 1 files holding no catalog document: {tmp_path / 'rollouts' / 'kustomization.yaml'}" in (
+        assert f"skipped 1 file holding no catalog document: {tmp_path / 'rollouts' / 'kustomization.yaml'}" in (
             result.stdout
         )
         # A catalog file of that name is still a catalog: its mistakes are reported, not skipped.
