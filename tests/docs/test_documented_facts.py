@@ -477,3 +477,39 @@ class TestTemplateChecksAsDocumented:
         result = _validate(ROOT / "deploy" / "base", tmp_path / "template.yaml")
         assert result.returncode == 6, result.stdout + result.stderr
         assert quoted in result.stderr
+
+
+def inline_validations() -> list[tuple[str, tuple[str, ...]]]:
+    """(where, paths) of each `analyzer validate PATH...` a page writes in a code span (outside examples, which
+    tests/docs/test_demo_examples.py runs) whose paths are all the repository's."""
+    found = []
+    for page in PAGES:
+        text = re.sub(
+            r"^( *)```.*?^\1```", lambda block: "\n" * block.group().count("\n"), page.read_text(), flags=re.S | re.M
+        )
+        for match in re.finditer(r"`analyzer validate ([^`]+)`", text):
+            words = match.group(1).split()
+            paths = tuple(word for word in words[: next((i for i, w in enumerate(words) if w.startswith("-")), None)])
+            if paths and all((ROOT / path).exists() and not path.startswith(".demo") for path in paths):
+                found.append((_where(page, text, match.start()), paths))
+    return found
+
+
+INLINE_VALIDATIONS = inline_validations()
+# catalog.md: "`analyzer validate deploy/examples` alone says that the templates of `deploy/examples/rollouts` call
+# checks it lacks" (TestTemplateChecksAsDocumented holds what it says).
+DOCUMENTED_AS_INVALID = {("deploy/examples",)}
+
+
+class TestInlineValidations:
+    """An `analyzer validate` of the repository's paths that a page writes in its prose validates them as the page
+    says (offline: `--prometheus` only adds questions to a Prometheus about a catalog that loaded)."""
+
+    def test_some_were_found(self):
+        assert len({paths for _, paths in INLINE_VALIDATIONS}) >= 3, INLINE_VALIDATIONS
+
+    @pytest.mark.parametrize(("where", "paths"), INLINE_VALIDATIONS, ids=[w for w, _ in INLINE_VALIDATIONS])
+    def test_validates_as_documented(self, where, paths):
+        result = _validate(*(ROOT / path for path in paths))
+        expected = 6 if paths in DOCUMENTED_AS_INVALID else 0
+        assert result.returncode == expected, f"{where}: analyzer validate {' '.join(paths)}:\n{result.stderr}"
