@@ -513,3 +513,20 @@ class TestInlineValidations:
         result = _validate(*(ROOT / path for path in paths))
         expected = 6 if paths in DOCUMENTED_AS_INVALID else 0
         assert result.returncode == expected, f"{where}: analyzer validate {' '.join(paths)}:\n{result.stderr}"
+
+
+@pytest.mark.integration
+class TestQuotedLintProblems:
+    """A lint problem job-mode.md quotes is what `validate --prometheus` prints against the demo's Prometheus."""
+
+    def test_a_sloth_rule_group_not_loaded(self, demo):
+        # The demo's Prometheus records no Sloth rules: the example Sloth check reads every one of them.
+        text = " ".join((DOCS / "job-mode.md").read_text().split())
+        found = re.search(r"\(`(recording rules slo:\S+ .*?) \.\.\.`", text)
+        assert found, "job-mode.md quotes the problem of a Sloth check whose rules are not recorded"
+        _, env = demo
+        catalog = ROOT / "deploy" / "examples" / "error-budget" / "catalog-error-budget.yaml"
+        command = [sys.executable, "-m", "analyzer.cli", "validate", str(catalog), "--prometheus", env["PROMETHEUS"]]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"problem: {found.group(1)}" in result.stdout
