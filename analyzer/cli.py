@@ -689,8 +689,10 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
     (said on stderr)."""
     from analyzer.argo_templates import template_problems
+    from analyzer.settings import Settings
 
-    problems = template_problems(paths, catalog)
+    # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
+    problems = template_problems(paths, catalog, Settings.from_env())
     if problems:
         print(
             "analyzer: an AnalysisTemplate calls the catalog wrongly:",

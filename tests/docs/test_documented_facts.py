@@ -478,6 +478,20 @@ class TestTemplateChecksAsDocumented:
         assert result.returncode == 6, result.stdout + result.stderr
         assert quoted in result.stderr
 
+    def test_the_quoted_timeout_problem(self, tmp_path):
+        # The blue-green smoke template without its timeoutSeconds: Argo's 10 s, for a check of 25 s.
+        text = " ".join((DOCS / "job-mode.md").read_text().split())
+        found = re.search(r"\(`(no timeoutSeconds .*?): \.\.\.; (set timeoutSeconds above \d+)`\)", text)
+        assert found, "job-mode.md quotes the problem of a template that gives up before the check's deadline"
+        path = ROOT / "deploy" / "examples" / "http-smoke" / "bluegreen" / "bluegreen-rollout.yaml"
+        template = next(yaml.safe_load_all(path.read_text()))
+        del template["spec"]["metrics"][0]["provider"]["web"]["timeoutSeconds"]
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        result = _validate(ROOT / "deploy" / "base", ROOT / "deploy" / "examples", tmp_path / "template.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        (problem,) = [line for line in result.stderr.splitlines() if str(tmp_path) in line]
+        assert found.group(1) in problem and problem.endswith(found.group(2)), problem
+
 
 def inline_validations() -> list[tuple[str, tuple[str, ...]]]:
     """(where, paths) of each `analyzer validate PATH...` a page writes in a code span (outside examples, which
