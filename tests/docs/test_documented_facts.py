@@ -366,6 +366,19 @@ class TestCliFlags:
     def test_flag_exists(self, where, command, flag):
         assert flag in _subcommand_options()[command], f"{where}: analyzer {command} has no {flag}"
 
+    def test_the_synopsis_lists_every_flag(self):
+        # job-mode.md "The CLI": one usage line per subcommand (continued on lines indented further).
+        section = (DOCS / "job-mode.md").read_text().split("\n## The CLI\n", 1)[1].split("\n## ", 1)[0]
+        block = re.search(r"^((?:    .*\n)+)", section, re.M)
+        assert block, "job-mode.md: The CLI starts with the usage of each subcommand"
+        listed: dict[str, set[str]] = {}
+        command = ""
+        for line in block.group(1).splitlines():
+            command = (re.match(r"    analyzer (\w+)", line) or [None, command])[1]
+            listed.setdefault(command, set()).update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line))
+        taken = {name: options - {"-h", "--help"} for name, options in _subcommand_options().items()}
+        assert listed == taken
+
     def test_settings_flags_are_serves(self):
         # docs/settings.md: "`serve` also takes the flags listed (`run` and `list` take `--catalog`)".
         table = (DOCS / "settings.md").read_text()
