@@ -232,3 +232,20 @@ class TestBoundedLabels:
         labels["note"] = "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)
         bounded = _bounded_labels(labels)
         assert "..." not in bounded and len(bounded) == _MAX_LABELS_IN_DETAILS
+
+
+class TestDetailsNameWhatJudged:
+    """The evidence shows fail_if and reduce when the check sets them, and no such key when it does not."""
+
+    async def test_fail_if_and_reduce_are_shown_when_set(self):
+        check = PrometheusCheck.model_validate({**BASE, "query": "x", "fail_if": "< -1", "reduce": "max"})
+        verdict = await check.evaluate(_Context([0.5, 0.7]))  # type: ignore[arg-type]
+        assert verdict.outcome is Outcome.PASS
+        assert (verdict.details["fail_if"], verdict.details["reduce"]) == ("< -1", "max")
+
+    async def test_neither_is_shown_when_unset(self):
+        verdict = await PrometheusCheck.model_validate({**BASE, "query": "x"}).evaluate(
+            _Context([0.5])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.PASS
+        assert "fail_if" not in verdict.details and "reduce" not in verdict.details
