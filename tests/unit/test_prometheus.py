@@ -249,3 +249,34 @@ class TestDetailsNameWhatJudged:
         )
         assert verdict.outcome is Outcome.PASS
         assert "fail_if" not in verdict.details and "reduce" not in verdict.details
+
+
+class _RangeContext(_Context):
+    """Answers range queries with one series holding `values`, one a minute up to the evaluation time."""
+
+    def __init__(self, values: list[float]) -> None:
+        super().__init__([])
+        self.values = values
+        self.source = self  # type: ignore[assignment]
+
+    async def query_range(self, promql, start, end, step_s, timeout_s, *, encoded_promql=None):
+        first = end.timestamp() - 60 * (len(self.values) - 1)
+        samples = [(first + 60 * index, value) for index, value in enumerate(self.values)]
+        return QueryResult(promql, "matrix", [Series({}, samples)])
+
+
+class TestRangeDetails:
+    """A range query's evidence names the reduction over time it judged with: the one set, else avg."""
+
+    async def judged(self, **fields) -> Verdict:
+        check = PrometheusCheck.model_validate({**BASE, "query": "x", "range": "5m", "step": "1m", **fields})
+        return await check.evaluate(_RangeContext([0.1, 0.3, 0.2]))  # type: ignore[arg-type]
+
+    async def test_the_reduction_set_is_shown(self):
+        verdict = await self.judged(over_time="max")
+        assert (verdict.value, verdict.details["range"]["over_time"]) == (0.3, "max")
+
+    async def test_avg_is_shown_by_default(self):
+        verdict = await self.judged()
+        assert verdict.value == pytest.approx(0.2)
+        assert verdict.details["range"] == {"window": "5m", "step_s": 60.0, "over_time": "avg"}
