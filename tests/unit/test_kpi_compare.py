@@ -330,6 +330,20 @@ class TestJudgeRatio:
         assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
 
 
+class TestToleranceInTheReason:
+    """The reason states the tolerance as configured: one part alone, or both and which one applies."""
+
+    def test_one_tolerance(self):
+        judged = judge(canary={"query": 1.0}, baseline={"query": 1.0})
+        assert judged.reason.endswith("by more than the tolerance 0.1 (10% of the baseline)")
+
+    def test_both_tolerances(self):
+        judged = judge(canary={"query": 1.0}, baseline={"query": 1.0}, max_absolute_change=0.01)
+        assert judged.reason.endswith(
+            "by more than the tolerance 0.1 (10% of the baseline or absolute 0.01, whichever is larger)"
+        )
+
+
 class TestJudgeProportion:
     """Two proportions: the z test's tails, the interval's side and the margin decide, never the wrong way."""
 
