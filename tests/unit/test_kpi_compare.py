@@ -658,6 +658,15 @@ class TestProportionCounts:
         if shown is not None:
             assert judged.reason.startswith(f"the canary total query returned {shown} ")
 
+    def test_successes_up_to_the_rounding_slack_above_the_total_are_counted_as_the_total(self):
+        # increase() extrapolates: a success counter a millionth above its total is rounding, not a broken query.
+        judged = judge(
+            "proportion",
+            canary={"success": 1000 * (1 + 1e-6), "total": 1000},
+            baseline={"success": 10, "total": 1e4},
+        )
+        assert judged.details["canary"]["success"] == 1000
+
     def test_a_zero_total_is_no_traffic(self):
         judged = judge("proportion", canary={"success": 0, "total": 0}, baseline={"success": 10, "total": 1e4})
         assert judged.outcome is Outcome.INCONCLUSIVE
