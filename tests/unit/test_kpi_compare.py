@@ -356,6 +356,7 @@ class TestJudgeProportion:
             max_absolute_change=0.001,
         )
         assert judged.outcome is Outcome.FAIL
+        assert judged.reason.startswith("fail: canary rate 0.05 vs baseline 0.01")
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
