@@ -463,6 +463,7 @@ class TestJudgeMannWhitney:
     def test_slower_canary_fails_with_a_positive_interval(self):
         judged = judge("mann_whitney", samples=(around(0.15), around(0.10)))
         assert judged.outcome is Outcome.FAIL
+        assert judged.reason.startswith("fail: canary shifted")
         low, high = judged.details["interval"]
         assert 0 < low <= judged.value <= high
         assert judged.value == pytest.approx(0.05, abs=0.002)
