@@ -331,6 +331,10 @@ class Runner:
         try:
             async with deadline:
                 verdict = await check.evaluate(ctx)
+            if deadline.expired():
+                # The kind answered the deadline's cancellation instead of unwinding (a plugin may): what it had
+                # seen when cut off is no verdict, a pass least of all.
+                raise TimeoutError
             verdict = _refuse_unjudged_pass(verdict)
         except TimeoutError as exc:
             if not deadline.expired():

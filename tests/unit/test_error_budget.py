@@ -899,6 +899,36 @@ class TestStoppedRules:
         assert verdict.reason.startswith("page tier 6h/30m cannot judge")
         assert "window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in verdict.reason
 
+    def test_the_reason_names_the_window_burning_fastest(self):
+        # The measured long window burns 20x, the short one's raw errors 300x: the reason (and under no_data:
+        # pass the value) is the faster burn, the one that says how bad it may be.
+        check = make(tiers=[{"long": "1h", "short": "5m", "factor": 14.4}], no_data="pass")
+        windows = {
+            "1h": WindowRatio("1h", 0.02),
+            "5m": WindowRatio(
+                "5m", None, 0.3, 1.0, "no data (the tool's ratio rule did not record)", recorded_absent=True
+            ),
+        }
+        verdict = check.judge(windows, WindowRatio(check.period, None, note="no data"))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert "while its 5m window burns 300x (limit 14.4x)" in verdict.reason
+        assert verdict.value == pytest.approx(300.0)
+
+    def test_the_reason_leads_with_the_tier_closest_to_firing(self):
+        # 1h/5m: 1h burns 20x and 5m's raw errors 300x against 14.4x (its fastest, 21 times its factor); 6h/30m:
+        # 6h burns 30x against 6x (5 times). The tier whose fastest burn is furthest beyond its factor speaks first.
+        check = make(tiers=[{"long": "1h", "short": "5m", "factor": 14.4}, {"long": "6h", "short": "30m", "factor": 6}])
+        windows = {
+            "1h": WindowRatio("1h", 0.02),
+            "5m": WindowRatio("5m", None, 0.3, 1.0, "no data (the rule did not record)", recorded_absent=True),
+            "6h": WindowRatio("6h", 0.03),
+            "30m": WindowRatio("30m", None, note="no traffic"),
+        }
+        verdict = check.judge(windows, WindowRatio(check.period, None, note="no traffic"))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("page tier 1h/5m cannot judge (5m: no data (the rule did not record)) while")
+        assert "its 5m window burns 300x (limit 14.4x): it may be firing unseen; so may 6h/30m" in verdict.reason
+
     @pytest.mark.parametrize("errors_per_s", [0.001, math.nan, math.inf])
     def test_raw_errors_below_the_factor_or_unusable_leave_the_no_data_policy(self, errors_per_s):
         check = make(sloth={"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}, no_data="pass")

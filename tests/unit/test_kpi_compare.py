@@ -330,6 +330,20 @@ class TestJudgeRatio:
         assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
 
 
+class TestToleranceInTheReason:
+    """The reason states the tolerance as configured: one part alone, or both and which one applies."""
+
+    def test_one_tolerance(self):
+        judged = judge(canary={"query": 1.0}, baseline={"query": 1.0})
+        assert judged.reason.endswith("by more than the tolerance 0.1 (10% of the baseline)")
+
+    def test_both_tolerances(self):
+        judged = judge(canary={"query": 1.0}, baseline={"query": 1.0}, max_absolute_change=0.01)
+        assert judged.reason.endswith(
+            "by more than the tolerance 0.1 (10% of the baseline or absolute 0.01, whichever is larger)"
+        )
+
+
 class TestJudgeProportion:
     """Two proportions: the z test's tails, the interval's side and the margin decide, never the wrong way."""
 
@@ -342,6 +356,7 @@ class TestJudgeProportion:
             max_absolute_change=0.001,
         )
         assert judged.outcome is Outcome.FAIL
+        assert judged.reason.startswith("fail: canary rate 0.05 vs baseline 0.01")
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
@@ -448,6 +463,7 @@ class TestJudgeMannWhitney:
     def test_slower_canary_fails_with_a_positive_interval(self):
         judged = judge("mann_whitney", samples=(around(0.15), around(0.10)))
         assert judged.outcome is Outcome.FAIL
+        assert judged.reason.startswith("fail: canary shifted")
         low, high = judged.details["interval"]
         assert 0 < low <= judged.value <= high
         assert judged.value == pytest.approx(0.05, abs=0.002)
@@ -643,6 +659,15 @@ class TestProportionCounts:
         assert judged.reason.startswith("the canary total query returned ")
         if shown is not None:
             assert judged.reason.startswith(f"the canary total query returned {shown} ")
+
+    def test_successes_up_to_the_rounding_slack_above_the_total_are_counted_as_the_total(self):
+        # increase() extrapolates: a success counter a millionth above its total is rounding, not a broken query.
+        judged = judge(
+            "proportion",
+            canary={"success": 1000 * (1 + 1e-6), "total": 1000},
+            baseline={"success": 10, "total": 1e4},
+        )
+        assert judged.details["canary"]["success"] == 1000
 
     def test_a_zero_total_is_no_traffic(self):
         judged = judge("proportion", canary={"success": 0, "total": 0}, baseline={"success": 10, "total": 1e4})

@@ -43,6 +43,12 @@ class TestHodgesLehmann:
         result = hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95)
         assert result.interval == (-math.inf, math.inf)
 
+    def test_the_fewest_samples_with_an_interval_span_every_difference(self):
+        # 4 and 4 samples at 95%: C = floor(16 / 2 - 1.96 * sqrt(12)) = 1, so the limits are D(1) and D(16), the
+        # smallest and largest differences, not yet unbounded.
+        result = hodges_lehmann([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], 0.95, serial=False)
+        assert result.interval == (-7.0, -1.0)
+
     def test_a_higher_confidence_widens_the_interval(self):
         narrow = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.80, serial=False).interval
         wide = hodges_lehmann(CHICKEN_A, CHICKEN_B, 0.99, serial=False).interval

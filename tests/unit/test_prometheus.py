@@ -232,3 +232,51 @@ class TestBoundedLabels:
         labels["note"] = "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)
         bounded = _bounded_labels(labels)
         assert "..." not in bounded and len(bounded) == _MAX_LABELS_IN_DETAILS
+
+
+class TestDetailsNameWhatJudged:
+    """The evidence shows fail_if and reduce when the check sets them, and no such key when it does not."""
+
+    async def test_fail_if_and_reduce_are_shown_when_set(self):
+        check = PrometheusCheck.model_validate({**BASE, "query": "x", "fail_if": "< -1", "reduce": "max"})
+        verdict = await check.evaluate(_Context([0.5, 0.7]))  # type: ignore[arg-type]
+        assert verdict.outcome is Outcome.PASS
+        assert (verdict.details["fail_if"], verdict.details["reduce"]) == ("< -1", "max")
+
+    async def test_neither_is_shown_when_unset(self):
+        verdict = await PrometheusCheck.model_validate({**BASE, "query": "x"}).evaluate(
+            _Context([0.5])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.PASS
+        assert "fail_if" not in verdict.details and "reduce" not in verdict.details
+
+
+class _RangeContext(_Context):
+    """Answers range queries with one series holding `values`, one a minute up to the evaluation time."""
+
+    def __init__(self, values: list[float]) -> None:
+        super().__init__([])
+        self.values = values
+        self.source = self  # type: ignore[assignment]
+
+    async def query_range(self, promql, start, end, step_s, timeout_s, *, encoded_promql=None):
+        first = end.timestamp() - 60 * (len(self.values) - 1)
+        samples = [(first + 60 * index, value) for index, value in enumerate(self.values)]
+        return QueryResult(promql, "matrix", [Series({}, samples)])
+
+
+class TestRangeDetails:
+    """A range query's evidence names the reduction over time it judged with: the one set, else avg."""
+
+    async def judged(self, **fields) -> Verdict:
+        check = PrometheusCheck.model_validate({**BASE, "query": "x", "range": "5m", "step": "1m", **fields})
+        return await check.evaluate(_RangeContext([0.1, 0.3, 0.2]))  # type: ignore[arg-type]
+
+    async def test_the_reduction_set_is_shown(self):
+        verdict = await self.judged(over_time="max")
+        assert (verdict.value, verdict.details["range"]["over_time"]) == (0.3, "max")
+
+    async def test_avg_is_shown_by_default(self):
+        verdict = await self.judged()
+        assert verdict.value == pytest.approx(0.2)
+        assert verdict.details["range"] == {"window": "5m", "step_s": 60.0, "over_time": "avg"}

@@ -50,5 +50,10 @@ class TestReducer:
         with pytest.raises(ValueError, match="reduction"):
             Reducer.parse(text)
 
+    def test_a_reducer_parses_as_itself(self):
+        # A check built in code with a Reducer (not its text) keeps the one it was given.
+        reducer = Reducer("quantile", 0.9)
+        assert Reducer.parse(reducer) is reducer
+
     def test_str(self):
         assert str(Reducer.parse("quantile(0.95)")) == "quantile(0.95)"

@@ -71,6 +71,12 @@ class ScriptedCheck(Check):
                 await probe.hold.wait()
             except asyncio.CancelledError:
                 return Verdict(outcome=Outcome.FAIL, reason="interrupted")
+        if self.name == "answers-its-deadline":
+            # A kind that answers the deadline's cancellation with what it had (a plugin may): a pass from nothing.
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                return Verdict(outcome=Outcome.PASS, reason="no errors seen so far", value=0.0)
         if self.name == "where":
             WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
@@ -154,6 +160,18 @@ class TestErrorMapping:
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
         evaluation = await runner.evaluate(catalog.get("slow"), {})
+        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (
+            Outcome.ERROR,
+            504,
+            "deadline_exceeded",
+        )
+        assert evaluation.reason == "no verdict within the 0.05 s deadline"
+
+    async def test_an_answer_to_the_deadline_is_no_verdict(self):
+        # Cut off by the deadline, the kind answered pass instead of unwinding: that was a 200 pass, made of
+        # whatever it had seen when interrupted.
+        runner, catalog = runner_for("answers-its-deadline", deadline_s=0.05)
+        evaluation = await runner.evaluate(catalog.get("answers-its-deadline"), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (
             Outcome.ERROR,
             504,
