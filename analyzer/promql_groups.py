@@ -115,3 +115,22 @@ def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[
         return
     others = tuple(m for m in read if m[0] != "__name__")
     found.append(BucketRead(name, others, grouping or EACH_SERIES, quantile))
+
+
+def bucket_group_labels(query: str) -> tuple[str, ...] | None:
+    """The labels besides `le` by which `query` reads histograms across their buckets in groups, each an answer
+    of its own (`sum by (le, service)`: service): over every selector a quantile reads, or named `_bucket` without
+    an `le` matcher; None when one keeps each series (no aggregation, or `without`); () for one group, or a query
+    promql-parser cannot parse (then the union of the series is all that can be judged)."""
+    try:
+        reads = bucket_reads(query)
+    except ValueError:
+        return ()
+    labels: list[str] = []
+    for read in reads:
+        if not (read.quantile or read.name.endswith("_bucket")) or any(m[0] == "le" for m in read.matchers):
+            continue
+        if read.grouping.mode == "without":
+            return None
+        labels += [label for label in read.grouping.labels if label != "le" and label not in labels]
+    return tuple(labels)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_groups import EACH_SERIES, BucketRead, Grouping, bucket_reads
+from analyzer.promql_groups import EACH_SERIES, BucketRead, Grouping, bucket_group_labels, bucket_reads
 
 
 class TestBucketReads:
@@ -64,3 +64,22 @@ class TestGrouping:
         assert Grouping("by", ("le", "service")).describe() == "groups by (service)"
         assert Grouping("without", ("pod",)).describe() == "groups without (pod)"
         assert EACH_SERIES.describe() == "series"
+
+
+class TestBucketGroupLabels:
+    """The labels a query's histograms are read by across their buckets, as a bucket probe groups them."""
+
+    @pytest.mark.parametrize(
+        ("query", "labels"),
+        [
+            ("histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))", ()),
+            ("max(histogram_quantile(0.99, sum by (le, service) (rate(x_bucket[5m]))))", ("service",)),
+            ("histogram_quantile(0.99, rate(x_bucket[5m]))", None),
+            ("histogram_quantile(0.99, sum without (pod) (rate(x_bucket[5m])))", None),
+            # A chosen bucket is no quantile; a metric of another name outside a quantile is no histogram.
+            ('sum by (service) (rate(x_bucket{le="0.5"}[5m])) / sum by (zone) (rate(x_count[5m]))', ()),
+            ("sum(rate(x_bucket[5m])", ()),
+        ],
+    )
+    def test_labels(self, query, labels):
+        assert bucket_group_labels(query) == labels
