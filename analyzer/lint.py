@@ -434,15 +434,16 @@ def _quantile_group_problems(name: str, groups: dict[tuple[tuple[str, str], ...]
     if len(groups) < 2 or union == {"+Inf"} or "+Inf" not in union:
         return []
     found = []
-    for cannot, fix in (
-        ({key: b for key, b in groups.items() if b == {"+Inf"}}, "has only the +Inf bucket"),
-        ({key: b for key, b in groups.items() if "+Inf" not in b}, "has no +Inf bucket"),
+    for cannot, lack in (
+        ({key: b for key, b in groups.items() if b == {"+Inf"}}, "only the +Inf bucket"),
+        ({key: b for key, b in groups.items() if "+Inf" not in b}, "no +Inf bucket"),
     ):
         if cannot:
+            has, it = ("has", "it") if len(cannot) == 1 else ("have", "each")
             found.append(
-                f"histogram {name}: {_shown_groups(cannot, len(groups), how)} {fix}: a quantile over it is NaN, "
-                "which the check reads as no data whatever its latency (and max, min or avg over the groups leave "
-                "it out); give the histogram its buckets, +Inf among them, wherever it is measured"
+                f"histogram {name}: {_shown_groups(cannot, len(groups), how)} {has} {lack}: a quantile over {it} "
+                f"is NaN, which the check reads as no data whatever its latency (and max, min or avg over the groups "
+                "leave it out); give the histogram its buckets, +Inf among them, wherever it is measured"
             )
     return found
 
@@ -454,7 +455,7 @@ def _shown_groups(groups: Mapping[tuple[tuple[str, str], ...], object], total: i
         for key in sorted(groups)[:_SHOWN_GROUPS]
     ]
     more = f" and {len(groups) - _SHOWN_GROUPS} more" if len(groups) > _SHOWN_GROUPS else ""
-    noun = "the series" if how == "series" else "the group"
+    noun = "the series" if how == "series" else "the group" if len(groups) == 1 else "the groups"
     return f"{noun} {', '.join(shown)}{more} ({len(groups)} of {total} {how})"
 
 
