@@ -44,20 +44,78 @@ _ARGO_TIMEOUT_S = 10
 def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Settings | None = None) -> list[str]:
     """A problem for each web metric of the AnalysisTemplates under `paths` that calls a check the catalog
     does not have, or calls one with an undeclared arg or without a required one, or gives up on its answer
-    sooner than the service (its `settings`: deadline and queue wait) may take to give it."""
+    sooner than the service (its `settings`: deadline and queue wait) may take to give it, or (a metric that some
+    AnalysisRun judges: not dry-run in all those the Rollouts and Experiments under `paths` make of it) reads the
+    verdict so that an answer that is not pass may count as Successful."""
     settings = settings or Settings()
     problems: list[str] = []
-    for origin, template in _templates(paths):
+    templates = list(_templates(paths))
+    by_ref = {
+        (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
+    }
+    analyses = [
+        (refs, dry_run)
+        for _, document in _documents(paths, _ANALYSING_KINDS)
+        for refs, dry_run in _analyses(document.get("spec"))
+    ]
+    for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
-        dry_run = _dry_run_patterns(spec)
+        # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
+        # those of every template they combine with it (Argo matches them all against every metric of the run).
+        runs = [
+            _dry_run_patterns({"dryRun": dry_run}) + [p for ref in refs for p in _dry_run_patterns(by_ref.get(ref, {}))]
+            for refs, dry_run in analyses
+            if (str(template["kind"]), str(name)) in refs
+        ] or [_dry_run_patterns(spec)]
         for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
-                judged = not _in_dry_run(str(metric.get("name", "")), dry_run)
+                # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
+                judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
                 found = _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     return problems
+
+
+# The objects whose analyses make AnalysisRuns of templates, each with a `dryRun` list of its own.
+_ANALYSING_KINDS = ("Rollout", "Experiment")
+_Ref = tuple[str, str]
+
+
+def _analyses(node: Any) -> Iterator[tuple[list[_Ref], list[Any]]]:
+    """(templates referenced, dryRun rules) of each analysis in a Rollout's or Experiment's spec: a canary's
+    background and step analyses, blue-green's pre- and post-promotion analyses, an Experiment's (or experiment
+    step's) analyses, whose dryRun is the Experiment's."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _analyses(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
+            yield _refs(value.get("templates")), _listed(value.get("dryRun"))
+        elif key == "analyses" and isinstance(value, list):
+            yield from ((_refs([entry]), _listed(node.get("dryRun"))) for entry in value)
+        else:
+            yield from _analyses(value)
+
+
+def _refs(entries: Any) -> list[_Ref]:
+    """The (kind, name) of the templates an analysis references (`clusterScope: true`: a ClusterAnalysisTemplate)."""
+    return [
+        (
+            "ClusterAnalysisTemplate" if entry.get("clusterScope") is True else "AnalysisTemplate",
+            str(entry["templateName"]),
+        )
+        for entry in _listed(entries)
+        if isinstance(entry, dict) and entry.get("templateName") is not None
+    ]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
@@ -89,6 +147,13 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
     """The AnalysisTemplate documents of the YAML files under `paths`, directories searched recursively as
     `validate` searches them, hidden entries skipped (a file that does not parse is the catalog loader's to
     report), and Kustomize patches too if `patches_too`."""
+    return _documents(paths, _TEMPLATE_KINDS, patches_too=patches_too)
+
+
+def _documents(
+    paths: Sequence[Path], kinds: tuple[str, ...], *, patches_too: bool = False
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file, document) of each document of one of `kinds` under `paths`, as `_templates` finds them."""
     patches = set() if patches_too else _kustomize_patches(paths)
     for root in paths:
         for file in _yaml_files(root):
@@ -99,7 +164,7 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             for document in documents:
-                if isinstance(document, dict) and document.get("kind") in _TEMPLATE_KINDS:
+                if isinstance(document, dict) and document.get("kind") in kinds:
                     yield str(file), document
 
 

@@ -731,6 +731,16 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     from analyzer.argo_templates import holds_templates
     from analyzer.errors import ConfigError
 
+    charts = _helm_charts(paths)
+    if charts:
+        shown = ", ".join(repr(str(chart)) for chart in charts)
+        first = charts[0]
+        raise ConfigError(
+            f"{shown} {'is a Helm chart' if len(charts) == 1 else 'are Helm charts'} (Chart.yaml): its templates are "
+            "not YAML until Helm renders them, and validate reads what is applied to the cluster; render it with "
+            f"your values, then validate what it renders: helm template {_release_name(first)} {first} --output-dir "
+            "rendered && analyzer validate rendered"
+        )
     files: list[Path] = []
     skipped: list[Path] = []
     for path in paths:
@@ -766,6 +776,44 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             f"skipped {_counted(len(others), 'file')} holding no catalog document: {', '.join(str(p) for p in others)}"
         )
     return files
+
+
+_HELM_CHART_FILE = "Chart.yaml"
+# What a chart holds beside Chart.yaml that Helm renders or reads: a path under one is a chart's source.
+_HELM_CHART_PARTS = ("templates", "charts", "values.yaml", "values.schema.json", "crds")
+
+
+def _helm_charts(paths: list[Path]) -> list[Path]:
+    """The Helm charts among `paths`: a directory holding Chart.yaml or one under it, visible, and the chart a path
+    given lies in (`chart/templates`, `chart/values.yaml`)."""
+    charts: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            charts += [
+                found.parent
+                for found in sorted(path.rglob(_HELM_CHART_FILE))
+                if not any(part.startswith(".") for part in found.relative_to(path).parts)
+            ]
+        charts += [
+            chart
+            for chart in path.parents
+            if (chart / _HELM_CHART_FILE).is_file() and path.relative_to(chart).parts[0] in _HELM_CHART_PARTS
+        ][:1]
+    return list(dict.fromkeys(charts))
+
+
+def _release_name(chart: Path) -> str:
+    """The chart's `name` when Helm takes it as a release name, so that the command shown runs as printed; else
+    RELEASE."""
+    import re
+
+    import yaml
+
+    try:
+        name = (yaml.safe_load((chart / _HELM_CHART_FILE).read_text(encoding="utf-8")) or {}).get("name")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+        return "RELEASE"
+    return name if isinstance(name, str) and re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?", name) else "RELEASE"
 
 
 def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:

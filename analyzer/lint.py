@@ -4,7 +4,8 @@ Each check is dry-run with the example args its params declare, through the same
 service, and every query it sent is read for its selectors: each metric name must exist in that Prometheus
 (a recording rule's name must be recorded: Pyrra and Sloth rules are), each label a selector matches on must
 be on that metric, each `le` bound matched on must be one of the histogram's buckets, and a histogram read
-across its buckets must have one besides +Inf, and +Inf (for the series the selector matches). The catalog
+across its buckets must have one besides +Inf, and +Inf (for the series the selector matches, and for each group
+of them an aggregation answers: promql_groups). The catalog
 lookups are blocking calls through prometheus-api-client's PrometheusConnect, as suits a CLI.
 """
 
@@ -27,6 +28,7 @@ from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ArgValue, parse_duration, shown_args
+from analyzer.promql_groups import bucket_reads
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.runner import Runner
@@ -44,6 +46,12 @@ _SHOWN_VALUES = 10
 # more, the last 1 s later; then a failure that says so (the library's default tries four times over about 6 s).
 _ATTEMPTS = 3
 _RETRY_BACKOFF_S = 0.5
+# The range a series lookup covers: all a Prometheus keeps, as a label lookup without a range does (the fixtures'
+# and a backfill's samples may lie ahead of now).
+_SERIES_START = datetime.fromtimestamp(0, UTC)
+_SERIES_END = datetime(9999, 1, 1, tzinfo=UTC)
+# How many of a histogram's groups a problem names.
+_SHOWN_GROUPS = 3
 
 
 @dataclass
@@ -215,6 +223,7 @@ class PrometheusCatalog:
         self._names: set[str] | None = None
         self._labels: dict[str, set[str]] = {}
         self._values: dict[tuple[str, str], list[str]] = {}
+        self._series: dict[str, list[dict[str, str]]] = {}
 
     def names(self) -> set[str]:
         """Every metric name Prometheus knows."""
@@ -240,6 +249,14 @@ class PrometheusCatalog:
                 self._ask(lambda: self._client.get_label_values(label, params={"match[]": [name]}))
             )
         return self._values[label, name]
+
+    def series(self, selector: str) -> list[dict[str, str]]:
+        """The label sets of the series `selector` matches (over the time Prometheus keeps, as the label lookups)."""
+        if selector not in self._series:
+            self._series[selector] = list(
+                self._ask(lambda: self._client.get_series(_SERIES_START, _SERIES_END, params={"match[]": [selector]}))
+            )
+        return self._series[selector]
 
     def retention(self) -> tuple[float, str] | None:
         """How long this Prometheus keeps samples (seconds, and its `storageRetention` as it says it); None when
@@ -351,7 +368,95 @@ def problems_of(
                 else:
                     found += _name_problems(name, selector.matchers, prometheus, arg_values, quantile=quantile)
     found += _slo_problems(queries, prometheus)
+    found += [problem for query in queries for problem in _group_problems(query, prometheus)]
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
+
+
+def _group_problems(query: str, prometheus: PrometheusCatalog) -> list[str]:
+    """The groups of a histogram (`sum by (le, service)`: each service; no aggregation: each series) whose buckets
+    cannot answer what the query reads, while the union of the series the selector matches can, which the
+    selector-level checks (`_name_problems`) then pass: +Inf alone or no +Inf under a quantile (that group is NaN
+    whatever its latency: no data, and max, min or avg over the groups leave it out), or no bound an `le`
+    matcher matches (that group has no series: it drops out of the answer, never judged)."""
+    try:
+        reads = bucket_reads(query)
+    except ValueError:
+        return []  # the offline parse reports it; the selector-level checks still ran
+    found: list[str] = []
+    for read in reads:
+        if read.name not in prometheus.names():
+            continue  # a problem of its own
+        chosen = [m for m in read.matchers if m[0] == "le" and m[1] in ("=", "=~") and m[2]]
+        across = not chosen and (read.quantile or read.name.endswith("_bucket"))
+        if not chosen and not across:
+            continue
+        others = tuple(matcher for matcher in read.matchers if matcher not in chosen)
+        selector = _selector(read.name, others)
+        groups: dict[tuple[tuple[str, str], ...], set[str]] = {}
+        for series in prometheus.series(selector):
+            if "le" in series:  # series without `le` are no buckets
+                groups.setdefault(read.grouping.key(series), set()).add(series["le"])
+        how = read.grouping.describe()
+        if across:
+            found += _quantile_group_problems(read.name, groups, how)
+        for label, op, value in chosen:
+            bounds = prometheus.bounds(read.name)
+            if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
+                continue  # no bound of the metric at all: `_name_problems` says so
+            missing = {
+                key: found_bounds
+                for key, found_bounds in groups.items()
+                if not any(b == value if op == "=" else _full_match(value, b) for b in found_bounds)
+            }
+            if not missing:
+                continue
+            first = ", ".join(sorted(missing[min(missing)], key=_bound_order))
+            if read.grouping.labels in ((), ("le",)) and read.grouping.mode == "by":
+                # One group: the selector's own series, whatever the other series of the metric have.
+                found.append(
+                    f"no bucket bound of {read.name} matches {label}{op}{json.dumps(value)} among the series "
+                    f"{selector} matches (their bounds: {first}): the query reads no series of them, which reads as "
+                    "no data, or as zero under `or vector(0)`"
+                )
+            else:
+                found.append(
+                    f"no bucket bound of {read.name} matches {label}{op}{json.dumps(value)} in "
+                    f"{_shown_groups(missing, len(groups), how)} of the series the query reads (bounds of the "
+                    f"first: {first}): such a group has no series, so it drops out of the answer and is never judged"
+                )
+    return found
+
+
+def _quantile_group_problems(name: str, groups: dict[tuple[tuple[str, str], ...], set[str]], how: str) -> list[str]:
+    """The groups of a histogram read across its buckets that have +Inf alone, or no +Inf, when the union of
+    their bounds has both (else the selector-level check says it for all of them)."""
+    union = set().union(*groups.values()) if groups else set()
+    if len(groups) < 2 or union == {"+Inf"} or "+Inf" not in union:
+        return []
+    found = []
+    for cannot, lack in (
+        ({key: b for key, b in groups.items() if b == {"+Inf"}}, "only the +Inf bucket"),
+        ({key: b for key, b in groups.items() if "+Inf" not in b}, "no +Inf bucket"),
+    ):
+        if cannot:
+            has, it = ("has", "it") if len(cannot) == 1 else ("have", "each")
+            found.append(
+                f"histogram {name}: {_shown_groups(cannot, len(groups), how)} {has} {lack}: a quantile over {it} "
+                f"is NaN, which the check reads as no data whatever its latency (and max, min or avg over the groups "
+                "leave it out); give the histogram its buckets, +Inf among them, wherever it is measured"
+            )
+    return found
+
+
+def _shown_groups(groups: Mapping[tuple[tuple[str, str], ...], object], total: int, how: str) -> str:
+    """`the group {service="eb-api"} (1 of 4 groups by (service))`, a few named when there are more."""
+    shown = [
+        "{" + ",".join(f"{label}={json.dumps(value, ensure_ascii=False)}" for label, value in key) + "}"
+        for key in sorted(groups)[:_SHOWN_GROUPS]
+    ]
+    more = f" and {len(groups) - _SHOWN_GROUPS} more" if len(groups) > _SHOWN_GROUPS else ""
+    noun = "the series" if how == "series" else "the group" if len(groups) == 1 else "the groups"
+    return f"{noun} {', '.join(shown)}{more} ({len(groups)} of {total} {how})"
 
 
 _SHOWN_RULES = 3

@@ -383,7 +383,9 @@ class KpiCompareCheck(Check):
         value_c, value_b = found[("canary", "query")], found[("baseline", "query")]
         for side, value in (("canary", value_c), ("baseline", value_b)):
             if value is None or not math.isfinite(value):
-                return self._no_data(f"the {self._name(side)} query returned {_describe(value)}", details)
+                return self._no_data(
+                    f"the {self._name(side)} query returned {_describe(value)}{_uncomparable(value)}", details
+                )
         assert value_c is not None and value_b is not None
         difference = value_c - value_b
         tolerance = self._tolerance(value_b)
@@ -881,3 +883,17 @@ def _percent(fraction: float) -> str:
 
 def _describe(value: float | None) -> str:
     return "no series" if value is None else format_number(value)
+
+
+def _uncomparable(value: float | None) -> str:
+    """Why a KPI value that is there cannot be compared: what a NaN or an infinity most likely is."""
+    if value is None:
+        return ""
+    if math.isnan(value):
+        # A ratio over a lookback without events, or a quantile of a histogram without traffic, or whose buckets
+        # cannot give one (+Inf alone, or no +Inf): no value, which no tolerance can judge.
+        return (
+            ", which cannot be compared (0/0: no events over the lookback, or a histogram whose buckets cannot give "
+            "the quantile?)"
+        )
+    return ", which cannot be compared (a division by zero?)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -225,31 +226,35 @@ class PrometheusCheck(Check):
         if self.no_data is not NoDataPolicy.PASS or not any(math.isnan(value) for _, value, _ in points):
             return None
         # Imported here: only this rare path reads a query's selectors (a Job's start does not pay for it).
-        from analyzer.kinds import metric_selectors
+        from analyzer.kinds import bucket_group_labels, metric_selectors
 
         window = self._judging.window
         source = ctx.prometheus(self.source)
         quantile = _HISTOGRAM_QUANTILE_RE.search(promql) is not None
+        # Each group the query answers for (`sum by (le, service)`: each service) is a quantile of its own: one with
+        # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more.
+        grouped = bucket_group_labels(promql)
+        by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
         for selector in metric_selectors(promql):
             written = selector.selector
             buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
             if not buckets or _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)):
                 continue
-            query = f"count by (le) ({written if window is None else f'last_over_time({written}[{window}])'})"
+            query = f"count {by} ({written if window is None else f'last_over_time({written}[{window}])'})"
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
             # Series without `le` are no buckets (a metric merely named *_bucket, a quantile's other operands).
-            bounds = sorted({le for series in found.series if (le := series.labels.get("le")) is not None})
+            groups: dict[str, set[str]] = {}
+            for series in found.series:
+                if (le := series.labels.get("le")) is not None:
+                    groups.setdefault(_group_of(series.labels), set()).add(le)
+            bounds = sorted(set().union(*groups.values())) if groups else []
             details.setdefault("bucket_queries", []).append({"query": query, "bounds": bounds})
-            if bounds == ["+Inf"]:
-                return (
-                    f"a histogram whose only bucket is +Inf ({clip(written, 200)}): every quantile over it is NaN "
-                    "whatever the latency"
-                )
-            if bounds and "+Inf" not in bounds:
-                return (
-                    f"a histogram without its +Inf bucket ({clip(written, 200)}): every quantile over it is NaN "
-                    "whatever the latency"
-                )
+            for group, group_bounds in sorted(groups.items()):
+                where = clip(written, 200) + (f", group {group}" if len(groups) > 1 else "")
+                if group_bounds == {"+Inf"}:
+                    return f"a histogram whose only bucket is +Inf ({where}): {_NAN_WHATEVER}"
+                if "+Inf" not in group_bounds:
+                    return f"a histogram without its +Inf bucket ({where}): {_NAN_WHATEVER}"
             if not bounds and found.storage_warnings:
                 # The store that did not answer may hold series with +Inf alone; more bounds found could not.
                 return (
@@ -519,6 +524,14 @@ def _lost_its_values(series: Series, end: datetime, step_s: float) -> bool:
         and not stopped_reporting(silence_s(series.samples[-1][0], end), step_s)
         and stopped_reporting(silence_s(valued_s, end), step_s)
     )
+
+
+_NAN_WHATEVER = "every quantile over it is NaN whatever the latency"
+
+
+def _group_of(labels: Mapping[str, str]) -> str:
+    """A bucket series' group as a reason shows it: its labels but `le` (`{service="api"}`; `{}` for one group)."""
+    return "{" + ",".join(f"{name}={json.dumps(value)}" for name, value in sorted(labels.items()) if name != "le") + "}"
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:

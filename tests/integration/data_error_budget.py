@@ -131,9 +131,13 @@ def build(om: OpenMetrics, anchor: float) -> None:
     om.add_counter_rate(
         "eb_unbucketed_seconds_bucket", {**api, "le": "+Inf"}, lambda t: 20.0, histogram_start, end, MINUTE
     )
+    om.add_counter_rate("eb_unbucketed_seconds_count", api, lambda t: 20.0, histogram_start, end, MINUTE)
     # One histogram, four services: buckets and traffic (eb-other), buckets without traffic (eb-idle: every
     # quantile NaN, no data), and traffic with +Inf alone (eb-api) or without +Inf (eb-capped): every quantile NaN
-    # whatever the latency.
+    # whatever the latency. Its _count for eb-capped: a latency SLO reads its 0.5 s bucket against it.
+    om.add_counter_rate(
+        "eb_mixed_seconds_count", {"service": "eb-capped"}, lambda t: 20.0, histogram_start, end, MINUTE
+    )
     for labels, rates in (
         ({"service": "eb-other"}, (("0.5", 19.0), ("+Inf", 20.0))),
         ({"service": "eb-idle"}, (("0.5", 0.0), ("+Inf", 0.0))),

@@ -576,6 +576,47 @@ def broken_plugin(tmp_path):
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
 
 
+class TestHelmChart:
+    """A Helm chart given to `validate` is named as one, with the command that renders it, wherever it is given."""
+
+    @pytest.fixture
+    def chart(self, tmp_path):
+        chart = tmp_path / "chart"
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: payments\nversion: 0.1.0\n")
+        (chart / "values.yaml").write_text("service: payments\n")
+        (chart / "templates" / "catalog.yaml").write_text(
+            "checks:\n- name: {{ .Values.service }}-errors\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n"
+        )
+        return chart
+
+    @pytest.mark.parametrize("given", [".", "templates", "templates/catalog.yaml", "values.yaml"])
+    def test_a_chart_is_rendered_first(self, chart, given):
+        # Before: exit 6 with "templates/catalog.yaml: invalid YAML at line 2, column 13", or "values.yaml: service:
+        # unknown field" for the directory: nothing said it is a chart, nor what to run.
+        result = analyzer("validate", given, cwd=chart)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert result.stderr.startswith("analyzer: '.' is a Helm chart (Chart.yaml): its templates are not YAML")
+        assert "helm template payments . --output-dir rendered && analyzer validate rendered" in result.stderr
+
+    def test_a_chart_under_a_directory_given(self, chart, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"checks": []}))
+        result = analyzer("validate", tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"analyzer: '{chart}' is a Helm chart (Chart.yaml)" in result.stderr
+
+    def test_a_chart_name_helm_refuses_as_a_release_is_left_to_the_user(self, chart):
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: Payments_API\nversion: 0.1.0\n")
+        result = analyzer("validate", chart)
+        assert f"helm template RELEASE {chart} --output-dir rendered" in result.stderr
+
+    def test_a_directory_named_templates_without_a_chart_is_read(self, tmp_path):
+        (tmp_path / "templates").mkdir()
+        (tmp_path / "templates" / "catalog.yaml").write_text(yaml.safe_dump({"checks": []}))
+        result = analyzer("validate", tmp_path / "templates")
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 class TestPlugins:
     """`serve` imports every installed kind at start, so a broken plugin stops it; `run` imports only the
     kinds its catalog uses."""

@@ -197,6 +197,20 @@ CHECKS = [
         "latency": {"metric": "eb_latency_seconds", "threshold_s": 0.3, "selectors": 'service="eb-api"'},
     },
     {
+        "name": "eb-unbucketed-latency",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_unbucketed_seconds", "threshold_s": 0.5, "selectors": 'service="eb-api"'},
+    },
+    {
+        "name": "eb-capped-latency",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "latency": {"metric": "eb_mixed_seconds", "threshold_s": 0.5, "selectors": 'service="eb-capped"'},
+    },
+    {
         "name": "eb-trickle-latency-no-bucket",
         "kind": "error_budget",
         "objective": 99.9,
@@ -884,6 +898,21 @@ class TestLatency:
         # 0.5 req/s: an absent bucket with any traffic is a wrong bound, never zero slow requests.
         result = await evaluate("eb-trickle-latency-no-bucket")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
+
+
+class TestDegenerateHistograms:
+    """A latency SLO over a histogram whose buckets are +Inf alone (a client given none) is an error naming its
+    bounds, never zero slow requests; one without +Inf is judged from its threshold's bucket and its _count."""
+
+    async def test_inf_alone_is_an_error(self, evaluate):
+        result = await evaluate("eb-unbucketed-latency")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "threshold_s 0.5 is not a bucket bound of eb_unbucketed_seconds (its bounds: +Inf)" in result.reason
+
+    async def test_no_inf_bucket_is_judged(self, evaluate):
+        result = await evaluate("eb-capped-latency")
+        assert result.verdict is Outcome.FAIL, result.reason
+        assert result.value == pytest.approx((20 - 19) / 20 / 0.001, rel=1e-6)  # 5% slower than 0.5 s: burn 50
 
 
 class TestPyrra:

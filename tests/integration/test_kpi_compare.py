@@ -726,3 +726,88 @@ class TestPrometheusAnnotations:
         assert evaluation.error is None, evaluation.reason
         assert evaluation.details["prometheus_warnings"] == [WARNING]
         assert evaluation.details["prometheus_infos"] == [INFO]
+
+
+def _p99(param: str) -> str:
+    return f'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{{service="{{{{ {param} }}}}"}}[5m])))'
+
+
+SERVICES = {"canary_hash": {"type": "label_value", "required": True}, "stable_hash": {"type": "label_value"}}
+WITHOUT_A_VALUE: list[dict[str, Any]] = [
+    {
+        "name": "conversion-ratio",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "canary": (
+            f"sum(increase(kpi_orders_total{{{_selector('canary_hash')}}}[{{{{ lookback }}}}])) / "
+            f"sum(increase(kpi_visits_total{{{_selector('canary_hash')}}}[{{{{ lookback }}}}]))"
+        ),
+        "baseline": (
+            f"sum(increase(kpi_orders_total{{{_selector('stable_hash')}}}[{{{{ lookback }}}}])) / "
+            f"sum(increase(kpi_visits_total{{{_selector('stable_hash')}}}[{{{{ lookback }}}}]))"
+        ),
+    },
+    {
+        "name": "p99-ratio",
+        "kind": "kpi_compare",
+        "params": {**SERVICES, "stable_hash": {"type": "label_value", "default": "eb-other"}},
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "canary": _p99("canary_hash"),
+        "baseline": _p99("stable_hash"),
+    },
+    {
+        "name": "p99-series",
+        "kind": "kpi_compare",
+        "params": {**SERVICES, "stable_hash": {"type": "label_value", "default": "eb-other"}},
+        "method": "mann_whitney",
+        "direction": "lower_is_better",
+        "max_relative_change": 0.1,
+        "lookback": "30m",
+        "step": "1m",
+        "canary": _p99("canary_hash"),
+        "baseline": _p99("stable_hash"),
+    },
+]
+
+
+@pytest.fixture
+async def without_a_value(prometheus, aiohttp_client):
+    catalog = build_catalog(
+        [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": WITHOUT_A_VALUE})],
+        Registry.default(),
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+class TestVariantWithoutAValue:
+    """A variant whose KPI reads NaN, a ratio over a lookback without events (0/0) or a quantile of a histogram
+    whose buckets cannot give one (+Inf alone, no +Inf), is never a pass: inconclusive, saying so."""
+
+    @pytest.mark.parametrize(
+        ("canary", "stable", "side"), [("kpihung", "kpistable", "canary"), ("kpiequal", "kpihung", "baseline")]
+    )
+    async def test_no_events_over_the_lookback(self, without_a_value, prometheus, canary, stable, side):
+        # kpihung's visits and orders stopped 15 minutes before the anchor: 0/0 over the 10m lookback.
+        body = await run(without_a_value, prometheus, "conversion-ratio", canary, stable_hash=stable)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith(f"the {side} query returned NaN, which cannot be compared (0/0: no events")
+        assert body["details"][side]["value"] == "NaN" and body["value"] is None
+
+    @pytest.mark.parametrize("canary", ["eb-api", "eb-capped", "eb-idle"])
+    async def test_a_histogram_that_gives_no_quantile(self, without_a_value, prometheus, canary):
+        # eb-api has +Inf alone, eb-capped no +Inf (every quantile NaN whatever the latency), eb-idle no traffic.
+        body = await run(without_a_value, prometheus, "p99-ratio", canary)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "a histogram whose buckets cannot give the quantile?" in body["reason"]
+        body = await run(without_a_value, prometheus, "p99-series", canary)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary has 0 samples over 30m, fewer than min_samples 20" in body["reason"]
+
+    async def test_a_baseline_without_traffic_beside_a_canary_with_a_value(self, without_a_value, prometheus):
+        body = await run(without_a_value, prometheus, "p99-ratio", "eb-other", stable_hash="eb-idle")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["canary"]["value"] == 0.5
+        assert body["reason"].startswith("the baseline query returned NaN, which cannot be compared"), body["reason"]

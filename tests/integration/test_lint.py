@@ -196,6 +196,76 @@ class TestLiveLint:
         ) in result.stdout
         assert "1 problem in 3 checks" in result.stdout
 
+    def test_a_quantile_per_group_whose_buckets_cannot_say(self, tmp_path, prometheus):
+        # eb_mixed_seconds_bucket's services: eb-other and eb-idle have buckets and +Inf, eb-api +Inf alone, eb-capped
+        # no +Inf. Grouped by service, the union of their bounds (0.5, 1.0, +Inf) looked fine: before, 0 problems,
+        # and max() over the services left the NaN ones out, judging eb-other's latency alone.
+        def p99(selector: str, outer: str = "max") -> str:
+            return (
+                f"{outer}(histogram_quantile(0.99, sum by (le, service) (rate(eb_mixed_seconds_bucket{selector}[5m]))))"
+            )
+
+        every = {"name": "every", "kind": "prometheus", "query": p99(""), "pass_if": "< 2"}
+        two = {**every, "name": "two", "query": p99('{service=~"eb-other|eb-api"}')}
+        fine = {**every, "name": "fine", "query": p99('{service=~"eb-other|eb-idle"}')}
+        result = validate(tmp_path, prometheus.url, every, two, fine, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        assert (
+            'problem: histogram eb_mixed_seconds_bucket: the group {service="eb-api"} (1 of 4 groups by (service)) '
+            "has only the +Inf bucket: a quantile over it is NaN, which the check reads as no data whatever its "
+            "latency (and max, min or avg over the groups leave it out)"
+        ) in blocks["every"]
+        assert (
+            'problem: histogram eb_mixed_seconds_bucket: the group {service="eb-capped"} (1 of 4 groups by (service)) '
+            "has no +Inf bucket"
+        ) in blocks["every"]
+        assert 'the group {service="eb-api"} (1 of 2 groups by (service)) has only the +Inf bucket' in blocks["two"]
+        assert "3 problems in 3 checks" in result.stdout
+
+    def test_a_quantile_of_each_series(self, tmp_path, prometheus):
+        # No aggregation: each series is an answer of its own.
+        query = 'max(histogram_quantile(0.99, rate(eb_mixed_seconds_bucket{service=~"eb-other|eb-capped"}[5m])))'
+        check = {"name": "each", "kind": "prometheus", "query": query, "pass_if": "< 2"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: histogram eb_mixed_seconds_bucket: the series {service="eb-capped"} (1 of 2 series) has no '
+            "+Inf bucket"
+        ) in result.stdout
+
+    def test_a_chosen_bound_some_groups_lack(self, tmp_path, prometheus):
+        # Before: 0 problems, since one service has each bound; with each: true the services without it have no
+        # series at all, and were never judged.
+        def share(bound: str, selector: str = "") -> str:
+            return (
+                f'sum by (service) (rate(eb_mixed_seconds_bucket{{le="{bound}"{selector}}}[5m])) / '
+                'sum by (service) (rate(eb_mixed_seconds_bucket{le="+Inf"}[5m]))'
+            )
+
+        fast = {"name": "fast", "kind": "prometheus", "query": share("0.5"), "each": True, "pass_if": "> 0.9"}
+        alone = {
+            **fast,
+            "name": "alone",
+            "each": False,
+            "query": 'sum(rate(eb_mixed_seconds_bucket{service="eb-api",le="0.5"}[5m]))',
+        }
+        result = validate(tmp_path, prometheus.url, fast, alone, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        assert (
+            'problem: no bucket bound of eb_mixed_seconds_bucket matches le="0.5" in the group {service="eb-api"} '
+            "(1 of 4 groups by (service)) of the series the query reads (bounds of the first: +Inf): such a group "
+            "has no series, so it drops out of the answer and is never judged"
+        ) in blocks["fast"]
+        assert 'matches le="+Inf" in the group {service="eb-capped"} (1 of 4 groups by (service))' in blocks["fast"]
+        # A selector of one service: its own series lack the bound, whatever the other services have.
+        assert (
+            'problem: no bucket bound of eb_mixed_seconds_bucket matches le="0.5" among the series '
+            'eb_mixed_seconds_bucket{service="eb-api"} matches (their bounds: +Inf): the query reads no series of them'
+        ) in blocks["alone"]
+        assert "3 problems in 2 checks" in result.stdout
+
     def test_a_recorded_histogram_read_by_a_quantile(self, tmp_path, prometheus):
         # A recording rule's buckets are not named _bucket. Before: 0 problems, and the check passed under
         # no_data: pass whatever the latency.

@@ -732,6 +732,40 @@ class TestHistogramsThatCannotSay:
         assert body["verdict"] == policy and f"no_data policy: {policy}" in body["reason"]
         assert "bucket_queries" not in body["details"]
 
+    @pytest.mark.parametrize(("outer", "extra"), [("", {"each": True}), ("max", {})])
+    async def test_a_group_that_cannot_say_beside_one_without_traffic(self, prometheus, client_for, outer, extra):
+        # eb-api (+Inf alone, with traffic) and eb-idle (buckets, no traffic), read per service: every answer NaN,
+        # and the union of their bounds (0.5, +Inf) looked like a histogram without traffic. Before: pass.
+        query = (
+            f"{outer}(histogram_quantile(0.99, sum by (le, service) "
+            '(rate(eb_mixed_seconds_bucket{service=~"eb-api|eb-idle"}[5m]))))'
+        )
+        client = await client_for(prometheus.url, {**self.check, "query": query, **extra})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert (
+            'a histogram whose only bucket is +Inf (eb_mixed_seconds_bucket{service=~"eb-api|eb-idle"}, group '
+            '{service="eb-api"}): every quantile over it is NaN whatever the latency'
+        ) in body["reason"]
+        (probe,) = body["details"]["bucket_queries"]
+        assert probe["query"].startswith("count by (le, service) (") and probe["bounds"] == ["+Inf", "0.5"]
+
+    async def test_each_series_of_a_quantile_without_aggregation(self, prometheus, client_for):
+        query = 'histogram_quantile(0.99, rate(eb_mixed_seconds_bucket{service=~"eb-capped|eb-idle"}[5m]))'
+        client = await client_for(prometheus.url, {**self.check, "query": query, "each": True})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert 'without its +Inf bucket (eb_mixed_seconds_bucket{service=~"eb-capped|eb-idle"}, group' in body["reason"]
+        assert body["details"]["bucket_queries"][0]["query"].startswith("count without () (")
+
+    async def test_groups_that_can_all_say_follow_the_policy(self, prometheus, client_for):
+        query = (
+            'max(histogram_quantile(0.99, sum by (le, service) (rate(eb_mixed_seconds_bucket{service="eb-idle"}[5m]))))'
+        )
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "pass" and "no_data policy: pass" in body["reason"], body["reason"]
+
     async def test_a_recorded_histogram_is_read_by_its_quantile(self, prometheus, client_for):
         # A recording rule's buckets are not named _bucket: the quantile says it reads them. Before: pass.
         query = 'histogram_quantile(0.99, sum by (le) (eb:mixed_seconds_bucket:rate5m{service="%s"}))'

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from analyzer.argo_templates import template_problems
@@ -375,6 +376,113 @@ class TestTemplatesThatWork:
         assert template_problems([overlay / "patches" / "at.yaml"], catalog) == []
         (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["patches/at.yaml"]}))
         assert len(problems(tmp_path)) == 2
+
+
+def rollout(steps: list[dict[str, Any]] | None = None, **background: Any) -> dict[str, Any]:
+    canary: dict[str, Any] = {"steps": steps or [{"setWeight": 20}]}
+    if background:
+        canary["analysis"] = background
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "payments"},
+        "spec": {"strategy": {"canary": canary}},
+    }
+
+
+def written(tmp_path: Path, *documents: dict[str, Any]) -> list[str]:
+    """The problems of the templates among `documents`, beside the Rollouts among them (one file)."""
+    (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all(documents))
+    catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+    return template_problems([tmp_path], catalog)
+
+
+class TestDryRunOfTheRollout:
+    """A metric that every AnalysisRun the Rollouts given make of its template runs dry (the Rollout's or an
+    Experiment's `dryRun`, or another template's of the same run) decides nothing: only the check it calls and
+    its args are its problems; a metric some run judges keeps them all."""
+
+    URL = TestReadingTheVerdict.URL
+    REF = {"templates": [{"templateName": "payments"}]}
+
+    @staticmethod
+    def unread() -> dict[str, Any]:
+        # Without a successCondition an inconclusive is Successful: a problem of a judged metric only.
+        unread = template(TestReadingTheVerdict.URL)
+        unread["spec"]["metrics"][0].pop("successCondition")
+        return unread
+
+    def test_a_dry_run_background_analysis(self, tmp_path):
+        # Before: "successCondition is missing", exit 6, for a metric that Rollout only records.
+        assert len(written(tmp_path, self.unread())) == 1
+        assert written(tmp_path, self.unread(), rollout(**self.REF, dryRun=[{"metricName": "err"}])) == []
+
+    @pytest.mark.parametrize(
+        "where",
+        [
+            {"prePromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
+            {"postPromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
+        ],
+    )
+    def test_a_dry_run_blue_green_analysis(self, tmp_path, where):
+        blue_green = rollout()
+        blue_green["spec"]["strategy"] = {"blueGreen": {"activeService": "payments", **where}}
+        assert written(tmp_path, self.unread(), blue_green) == []
+
+    def test_a_dry_run_step_and_experiment(self, tmp_path):
+        step = {"analysis": {**self.REF, "dryRun": [{"metricName": "errors"}]}}
+        assert written(tmp_path, self.unread(), rollout([step])) == []
+        experiment = {
+            "experiment": {
+                "templates": [],
+                "analyses": [{"name": "a", "templateName": "payments"}],
+                "dryRun": [{"metricName": ".*"}],
+            }
+        }
+        assert written(tmp_path, self.unread(), rollout([experiment])) == []
+
+    def test_a_cluster_template_is_told_from_a_namespaced_one(self, tmp_path):
+        cluster = self.unread()
+        cluster["kind"] = "ClusterAnalysisTemplate"
+        dry = rollout(templates=[{"templateName": "payments", "clusterScope": True}], dryRun=[{"metricName": ".*"}])
+        assert written(tmp_path, cluster, dry) == []
+        # The namespaced template of that name is another template, which that run does not read.
+        assert len(written(tmp_path, cluster, self.unread(), dry)) == 1
+
+    def test_judged_by_one_run_is_judged(self, tmp_path):
+        # Dry in the background, a gate in a step: the step's gate must read the verdict right.
+        step = {"analysis": self.REF}
+        found = written(tmp_path, self.unread(), rollout([step], **self.REF, dryRun=[{"metricName": ".*"}]))
+        assert len(found) == 1 and "successCondition is missing" in found[0]
+
+    def test_a_rule_naming_another_metric_spares_nothing(self, tmp_path):
+        assert len(written(tmp_path, self.unread(), rollout(**self.REF, dryRun=[{"metricName": "latency"}]))) == 1
+
+    def test_another_templates_rule_in_the_same_run(self, tmp_path):
+        # Argo matches every template's dryRun against every metric of the AnalysisRun they make together.
+        quiet = template(self.URL)
+        quiet["metadata"]["name"], quiet["spec"]["metrics"][0]["name"] = "quiet", "quiet-errors"
+        quiet["spec"]["dryRun"] = [{"metricName": ".*"}]
+        both = {"templates": [{"templateName": "payments"}, {"templateName": "quiet"}]}
+        assert written(tmp_path, self.unread(), quiet, rollout(**both)) == []
+        assert len(written(tmp_path, self.unread(), quiet, rollout(**self.REF))) == 1
+
+    def test_a_dry_run_metric_still_calls_a_real_check(self, tmp_path):
+        missing = self.unread()
+        missing["spec"]["metrics"][0]["provider"]["web"]["url"] = f"{ANALYZER}/api/v1/checks/payments/run"
+        found = written(tmp_path, missing, rollout(**self.REF, dryRun=[{"metricName": ".*"}]))
+        assert len(found) == 1 and "url calls check 'payments', which the catalog does not have" in found[0]
+
+    def test_validate_reads_the_rollouts_beside_the_catalog(self, tmp_path):
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(self.unread()))
+        (tmp_path / "rollouts" / "rollout.yaml").write_text(
+            yaml.safe_dump(rollout(**self.REF, dryRun=[{"metricName": ".*"}]))
+        )
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 class TestArgoWaitsForTheAnswer:

@@ -621,6 +621,46 @@ class TestVariantWithoutTraffic:
         assert judged.details["baseline"]["events"] == judged.details["canary"]["events"] == 1
 
 
+class TestRatioWithoutAValue:
+    """ratio: a variant whose KPI is NaN (0/0: no events over the lookback, or a quantile its histogram cannot give)
+    or infinite has no value to compare: no verdict (no_data: pass is refused at load), and the reason says what
+    such a value most likely is."""
+
+    NAN = (
+        "returned NaN, which cannot be compared (0/0: no events over the lookback, or a histogram whose buckets "
+        "cannot give the quantile?) (no_data policy: inconclusive)"
+    )
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    @pytest.mark.parametrize("mode", ["gate", "ab"])
+    def test_a_nan_variant_is_inconclusive_saying_why(self, side, mode):
+        # Before: "the canary query returned NaN (no_data policy: inconclusive)", the same words as no series.
+        values = {"canary": {"query": 0.2}, "baseline": {"query": 0.2}}
+        values[side]["query"] = math.nan
+        judged = judge("ratio", **values, mode=mode, direction="lower_is_better")
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason == f"the {side} query {self.NAN}"
+        assert judged.value is None
+        assert judged.details[side]["value"] == "NaN"
+        assert judged.details["decision_rule"] == "no verdict below the minimum evidence"
+
+    def test_an_infinite_variant(self):
+        judged = judge("ratio", canary={"query": math.inf}, baseline={"query": 0.2})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("the canary query returned inf, which cannot be compared (a division by zero?)")
+
+    def test_no_series_says_no_more(self):
+        judged = judge("ratio", canary={"query": None}, baseline={"query": 0.2})
+        assert judged.reason == "the canary query returned no series (no_data policy: inconclusive)"
+
+    def test_the_policy_may_fail_it_never_pass_it(self):
+        judged = judge("ratio", canary={"query": math.nan}, baseline={"query": 0.2}, no_data="fail")
+        assert judged.outcome is Outcome.FAIL
+        assert "no_data: pass is not allowed; a comparison without evidence never passes" in problem(
+            check(no_data="pass")
+        )
+
+
 class TestJudgeRatioEdges:
     """The reason starts with the verdict it explains, and an absolute tolerance alone is not widened by the
     baseline."""

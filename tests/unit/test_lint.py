@@ -6,7 +6,14 @@ import sys
 
 import pytest
 
-from analyzer.lint import CheckReport, _selector, example_args, parser_findings, retention_problems
+from analyzer.lint import (
+    CheckReport,
+    _quantile_group_problems,
+    _selector,
+    example_args,
+    parser_findings,
+    retention_problems,
+)
 from analyzer.models import Evaluation, Outcome
 from analyzer.params import Param, ParamType
 from analyzer.promql_names import VectorSelector, vector_selectors
@@ -227,3 +234,33 @@ class TestSelectorOfMatchers:
 
     def test_without_matchers_the_name(self):
         assert _selector("x_bucket", ()) == "x_bucket"
+
+
+class TestQuantileGroups:
+    """Groups of a histogram whose buckets cannot give a quantile are named, a few of them, in the right number;
+    when every group or the only one cannot, the selector-level problem says it instead."""
+
+    HOW = "groups by (service)"
+
+    @staticmethod
+    def groups(**bounds: set[str]) -> dict[tuple[tuple[str, str], ...], set[str]]:
+        return {(("service", name),): found for name, found in bounds.items()}
+
+    def test_one_group(self):
+        (problem,) = _quantile_group_problems("x_bucket", self.groups(a={"+Inf"}, b={"0.5", "+Inf"}), self.HOW)
+        assert problem.startswith(
+            'histogram x_bucket: the group {service="a"} (1 of 2 groups by (service)) has only the +Inf bucket: a '
+            "quantile over it is NaN"
+        )
+
+    def test_several_groups(self):
+        groups = self.groups(a={"+Inf"}, b={"+Inf"}, c={"+Inf"}, d={"+Inf"}, e={"0.5", "+Inf"})
+        (problem,) = _quantile_group_problems("x_bucket", groups, self.HOW)
+        assert problem.startswith(
+            'histogram x_bucket: the groups {service="a"}, {service="b"}, {service="c"} and 1 more (4 of 5 groups by '
+            "(service)) have only the +Inf bucket: a quantile over each is NaN"
+        )
+
+    @pytest.mark.parametrize("groups", [{"a": {"+Inf"}}, {"a": {"+Inf"}, "b": {"+Inf"}}, {"a": {"0.5"}, "b": {"1"}}])
+    def test_left_to_the_selector_level_check(self, groups):
+        assert _quantile_group_problems("x_bucket", self.groups(**groups), self.HOW) == []

@@ -65,6 +65,7 @@ PUBLIC_NAMES = [
     "Verdict",
     "at_most",
     "bare_selector",
+    "bucket_group_labels",
     "clip",
     "escape_promql_string",
     "exceeds",

@@ -1,0 +1,136 @@
+"""Which groups of a histogram a PromQL query reads its buckets in, parsed with promql-parser (nothing is
+evaluated): the live lint (`analyzer validate --prometheus`) checks the buckets of each group, not of the
+union of the series a selector matches, since each group is an answer of its own (one `service` of
+`histogram_quantile(0.99, sum by (le, service) (...))`, or of `sum by (service) (x_bucket{le="0.5"})`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# Aggregations whose answer has one series per group of their `by` (or `without`) labels. topk, bottomk,
+# limitk and limit_ratio keep the series they pick; count_values adds a label.
+_GROUPING = frozenset({"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "quantile"})
+# Functions whose answer holds no series of their argument's.
+_NOT_READ = frozenset({"absent", "absent_over_time"})
+_OPERATORS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How an answer groups a selector's series: `by` these labels, or `without` them (every other label but
+    `le`); `without` nothing is each series on its own (no aggregation between the selector and its reader)."""
+
+    mode: Literal["by", "without"]
+    labels: tuple[str, ...]
+
+    def key(self, series: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        """The group a series (its labels) falls in; `le` and the metric name never tell groups apart."""
+        if self.mode == "by":
+            return tuple((label, series.get(label, "")) for label in self.labels if label != "le")
+        dropped = {"le", "__name__", *self.labels}
+        return tuple(sorted((label, value) for label, value in series.items() if label not in dropped))
+
+    def describe(self) -> str:
+        """`groups by (service)`, `groups without (pod)`, or `series` for no aggregation."""
+        if self.mode == "without" and not self.labels:
+            return "series"
+        labels = ", ".join(label for label in self.labels if label != "le" or self.mode == "without")
+        return f"groups {self.mode} ({labels})"
+
+
+EACH_SERIES = Grouping("without", ())
+
+
+@dataclass(frozen=True)
+class BucketRead:
+    """A vector selector with a literal metric name, its matchers but the name's (label, operator, unquoted
+    value), how its answer is grouped, and whether it stands in histogram_quantile()'s histogram."""
+
+    name: str
+    matchers: tuple[tuple[str, str, str], ...]
+    grouping: Grouping
+    quantile: bool
+
+
+def bucket_reads(query: str) -> list[BucketRead]:
+    """Every vector selector of `query` with a literal name (but those inside absent()), grouped by the outermost
+    aggregation above it below a binary operator or a histogram_quantile() call (none: each series alone);
+    ValueError when promql-parser cannot parse it."""
+    import promql_parser
+
+    try:
+        tree = promql_parser.parse(query)
+    except Exception as exc:  # the binding raises bare Exceptions: the offline parse reports them
+        raise ValueError(str(exc)) from exc
+    found: list[BucketRead] = []
+    _visit(tree, None, False, found)
+    return found
+
+
+def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead]) -> None:
+    kind = type(node).__name__
+    if kind == "AggregateExpr":
+        if node.param is not None:
+            _visit(node.param, None, False, found)
+        op = str(node.op).lower()
+        if grouping is None and op in _GROUPING:
+            modifier = node.modifier
+            grouping = (
+                Grouping("by", ())
+                if modifier is None
+                else Grouping("by" if str(modifier.type).endswith("By") else "without", tuple(modifier.labels))
+            )
+        _visit(node.expr, grouping, quantile, found)
+    elif kind == "Call":
+        name = node.func.name
+        if name in _NOT_READ:
+            return
+        if name == "histogram_quantile" and len(node.args) == 2:
+            _visit(node.args[0], None, False, found)
+            _visit(node.args[1], None, True, found)
+            return
+        for arg in node.args:
+            _visit(arg, grouping, quantile, found)
+    elif kind == "BinaryExpr":
+        # Each side is an answer of its own, matched with the other's afterwards.
+        _visit(node.lhs, None, quantile, found)
+        _visit(node.rhs, None, quantile, found)
+    elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+        _visit(node.expr, grouping, quantile, found)
+    elif kind == "MatrixSelector":
+        _visit(node.vector_selector, grouping, quantile, found)
+    elif kind == "VectorSelector":
+        _selector(node, grouping, quantile, found)
+
+
+def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead]) -> None:
+    matchers = node.matchers
+    if matchers.or_matchers:
+        return  # `{a="1" or b="2"}`: several selectors in one, which the selector-level checks read
+    read = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in matchers.matchers)
+    names = [value for label, op, value in read if label == "__name__" and op == "="]
+    name = node.name or (names[0] if len(names) == 1 else None)
+    if name is None or any(op == "?" for _, op, _ in read):
+        return
+    others = tuple(m for m in read if m[0] != "__name__")
+    found.append(BucketRead(name, others, grouping or EACH_SERIES, quantile))
+
+
+def bucket_group_labels(query: str) -> tuple[str, ...] | None:
+    """The labels besides `le` by which `query` reads histograms across their buckets in groups, each an answer
+    of its own (`sum by (le, service)`: service): over every selector a quantile reads, or named `_bucket` without
+    an `le` matcher; None when one keeps each series (no aggregation, or `without`); () for one group, or a query
+    promql-parser cannot parse (then the union of the series is all that can be judged)."""
+    try:
+        reads = bucket_reads(query)
+    except ValueError:
+        return ()
+    labels: list[str] = []
+    for read in reads:
+        if not (read.quantile or read.name.endswith("_bucket")) or any(m[0] == "le" for m in read.matchers):
+            continue
+        if read.grouping.mode == "without":
+            return None
+        labels += [label for label in read.grouping.labels if label != "le" and label not in labels]
+    return tuple(labels)

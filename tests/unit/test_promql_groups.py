@@ -1,0 +1,85 @@
+"""The groups a query reads a histogram's buckets in: the outermost aggregation above a selector, below a binary
+operator or histogram_quantile(), or each series alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.promql_groups import EACH_SERIES, BucketRead, Grouping, bucket_group_labels, bucket_reads
+
+
+class TestBucketReads:
+    """Each selector with its matchers, its grouping and whether a quantile reads it."""
+
+    def test_a_quantile_grouped_by_more_than_le(self):
+        assert bucket_reads('max(histogram_quantile(0.99, sum by (le, service) (rate(x_bucket{a="b"}[5m]))))') == [
+            BucketRead("x_bucket", (("a", "=", "b"),), Grouping("by", ("le", "service")), True)
+        ]
+
+    def test_the_outermost_aggregation_groups(self):
+        (read,) = bucket_reads("sum by (le) (sum by (le, service, pod) (rate(x_bucket[5m])))")
+        assert read.grouping == Grouping("by", ("le",)) and not read.quantile
+
+    def test_each_side_of_a_binary_operator_is_grouped_on_its_own(self):
+        numerator, denominator = bucket_reads(
+            'sum by (service) (rate(x_bucket{le="0.5"}[5m])) / sum(rate(x_count[5m]))'
+        )
+        assert numerator.grouping == Grouping("by", ("service",)) and numerator.matchers == (("le", "=", "0.5"),)
+        assert denominator.grouping == Grouping("by", ())
+
+    @pytest.mark.parametrize(
+        ("query", "grouping"),
+        [
+            ("histogram_quantile(0.9, rate(x_bucket[5m]))", EACH_SERIES),
+            ("sum without (pod) (x)", Grouping("without", ("pod",))),
+            ("topk(3, x)", EACH_SERIES),
+            ('{__name__="x", a="b"}', EACH_SERIES),
+        ],
+    )
+    def test_groupings(self, query, grouping):
+        (read,) = bucket_reads(query)
+        assert read.name == "x" or read.name == "x_bucket"
+        assert read.grouping == grouping
+
+    def test_unread_and_unnamed_selectors_are_left_out(self):
+        assert bucket_reads('absent(x) or {__name__=~"a|b"}') == []
+
+    def test_a_query_the_parser_refuses(self):
+        with pytest.raises(ValueError):
+            bucket_reads("sum(rate(x[5m])")
+
+
+class TestGrouping:
+    """A series' group leaves `le` and the name out; the description names the labels."""
+
+    SERIES = {"__name__": "x_bucket", "le": "0.5", "service": "a", "pod": "p1"}
+
+    def test_keys(self):
+        assert Grouping("by", ("le", "service")).key(self.SERIES) == (("service", "a"),)
+        assert Grouping("by", ("zone",)).key(self.SERIES) == (("zone", ""),)
+        assert Grouping("without", ("pod",)).key(self.SERIES) == (("service", "a"),)
+        assert EACH_SERIES.key(self.SERIES) == (("pod", "p1"), ("service", "a"))
+
+    def test_descriptions(self):
+        assert Grouping("by", ("le", "service")).describe() == "groups by (service)"
+        assert Grouping("without", ("pod",)).describe() == "groups without (pod)"
+        assert EACH_SERIES.describe() == "series"
+
+
+class TestBucketGroupLabels:
+    """The labels a query's histograms are read by across their buckets, as a bucket probe groups them."""
+
+    @pytest.mark.parametrize(
+        ("query", "labels"),
+        [
+            ("histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))", ()),
+            ("max(histogram_quantile(0.99, sum by (le, service) (rate(x_bucket[5m]))))", ("service",)),
+            ("histogram_quantile(0.99, rate(x_bucket[5m]))", None),
+            ("histogram_quantile(0.99, sum without (pod) (rate(x_bucket[5m])))", None),
+            # A chosen bucket is no quantile; a metric of another name outside a quantile is no histogram.
+            ('sum by (service) (rate(x_bucket{le="0.5"}[5m])) / sum by (zone) (rate(x_count[5m]))', ()),
+            ("sum(rate(x_bucket[5m])", ()),
+        ],
+    )
+    def test_labels(self, query, labels):
+        assert bucket_group_labels(query) == labels
