@@ -580,11 +580,11 @@ class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
     @staticmethod
-    async def judged(handler: Any, client: HttpClient) -> Evaluation:
+    async def judged(handler: Any, client: HttpClient, timeout_s: float) -> Evaluation:
         server = await asyncio.start_server(handler, "127.0.0.1", 0)
         try:
             port = server.sockets[0].getsockname()[1]
-            steps = [{"name": "s", "retries": 0, "timeout_s": 0.5, "expect": {"body_contains": ['"ok"']}}]
+            steps = [{"name": "s", "retries": 0, "timeout_s": timeout_s, "expect": {"body_contains": ['"ok"']}}]
             return await run(smoke(port, steps), client)
         finally:
             server.close()
@@ -597,7 +597,8 @@ class TestCutAndTrickledBodies:
             await writer.drain()
             writer.close()
 
-        evaluation = await self.judged(cut, client)
+        # The cut is at once: a timeout this long is never reached, not even on a loaded CI machine.
+        evaluation = await self.judged(cut, client, timeout_s=10)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "received 15 bytes, expected 1000" in evaluation.reason
 
@@ -616,7 +617,7 @@ class TestCutAndTrickledBodies:
             finally:
                 writer.close()
 
-        evaluation = await self.judged(trickle, client)
+        evaluation = await self.judged(trickle, client, timeout_s=0.5)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
         assert "no complete answer within timeout_s 0.5" in evaluation.reason
 
