@@ -5,7 +5,8 @@ args it declares, every required one among them: otherwise every measurement is 
 records as Error measurements, and the rollout aborts after five of them, minutes into a release. And it must
 let nothing but a `pass` count as Successful: it reads `{$.verdict}` and succeeds on `result == "pass"` only,
 and its limits do not admit `count` answers without a pass (Argo ends a metric that reaches its count within
-its limits Successful).
+its limits Successful). And it must wait for the answer: a `timeoutSeconds` (10 s unset) that the check's
+deadline plus the wait for an evaluation slot reaches makes every slow evaluation an Error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import yaml
 
 from analyzer.catalog import Catalog
 from analyzer.catalog_paths import CATALOG_SUFFIXES
+from analyzer.check import Check
+from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
@@ -34,13 +37,17 @@ _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
 # `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
 _PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
+# Argo's web provider waits this long when timeoutSeconds is unset (or not above 0).
+_ARGO_TIMEOUT_S = 10
 
 
-def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
+def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Settings | None = None) -> list[str]:
     """A problem for each web metric of the AnalysisTemplates under `paths` that calls a check the catalog
     does not have, or calls one with an undeclared arg or without a required one, or (a metric that some
     AnalysisRun judges: not dry-run in all those the Rollouts and Experiments under `paths` make of it) reads the
-    verdict so that an answer that is not pass may count as Successful."""
+    verdict so that an answer that is not pass may count as Successful, or gives up on its answer sooner than the
+    service (its `settings`: deadline and queue wait) may take to give it."""
+    settings = settings or Settings()
     problems: list[str] = []
     templates = list(_templates(paths))
     by_ref = {
@@ -66,7 +73,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                problems += [f"{where}: {problem}" for problem in _metric_problems(metric, catalog, judged)]
+                found = _metric_problems(metric, catalog, judged, settings)
+                problems += [f"{where}: {problem}" for problem in found]
     return problems
 
 
@@ -299,7 +307,7 @@ def _yaml_files(root: Path) -> list[Path]:
     ]
 
 
-def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = True) -> list[str]:
+def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, settings: Settings) -> list[str]:
     """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
     (only the check it calls and its args are checked)."""
     web = (metric.get("provider") or {}).get("web")
@@ -353,6 +361,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
             f"url calls check {check_name!r}, which the catalog does not have{hint} (every measurement would be a "
             "404: an Error, and the rollout aborts after five)",
         ]
+    if judged:
+        problems += _timeout_problems(web, check, settings)
     in_query = [key for key, _ in parse_qsl(url.query, keep_blank_values=True)]
     in_body = _body_keys(web)
     given = in_query + (in_body or [])
@@ -381,3 +391,23 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = Tr
         if rule.required and param not in given
     ]
     return problems
+
+
+def _timeout_problems(web: dict[str, Any], check: Check, settings: Settings) -> list[str]:
+    """A `timeoutSeconds` the service may take longer than to answer: the check's deadline (`deadline_s`, else
+    the service's) plus the longest wait for an evaluation slot. docs/argo-rollouts.md "Errors"."""
+    given = web.get("timeoutSeconds")
+    if _given_elsewhere(given):
+        return []
+    timeout_s = _number(given) or 0
+    shown = f"timeoutSeconds {timeout_s}" if timeout_s > 0 else f"no timeoutSeconds (Argo waits {_ARGO_TIMEOUT_S} s)"
+    timeout_s = timeout_s if timeout_s > 0 else _ARGO_TIMEOUT_S
+    deadline_s = check.deadline_s or settings.deadline_s
+    most_s = deadline_s + settings.queue_timeout_s
+    if timeout_s > most_s:
+        return []
+    return [
+        f"{shown}, while check {check.name!r} may answer after {most_s:g} s (its {deadline_s:g} s deadline, plus up "
+        f"to {settings.queue_timeout_s:g} s waiting for an evaluation slot): a slower answer is an Error, whatever the "
+        f"verdict; set timeoutSeconds above {most_s:g}"
+    ]

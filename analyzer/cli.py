@@ -689,8 +689,10 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
     (said on stderr)."""
     from analyzer.argo_templates import template_problems
+    from analyzer.settings import Settings
 
-    problems = template_problems(paths, catalog)
+    # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
+    problems = template_problems(paths, catalog, Settings.from_env())
     if problems:
         print(
             "analyzer: an AnalysisTemplate calls the catalog wrongly:",
@@ -766,11 +768,13 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     others = [path for path in skipped if path not in templates]
     if templates:
         _say(
-            f"{len(templates)} files of AnalysisTemplates, checked against the catalog: "
+            f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
             f"{', '.join(str(p) for p in templates)}"
         )
     if others:
-        _say(f"skipped {len(others)} files holding no catalog document: {', '.join(str(p) for p in others)}")
+        _say(
+            f"skipped {_counted(len(others), 'file')} holding no catalog document: {', '.join(str(p) for p in others)}"
+        )
     return files
 
 

@@ -823,12 +823,14 @@ def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) 
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
         by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
-    parts = [
-        f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
-        f"scraped); {', '.join(dict.fromkeys(role for role, _ in uses))} select it: "
-        f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
-        for name, uses in by_name.items()
-    ]
+    parts = []
+    for name, uses in by_name.items():
+        roles = list(dict.fromkeys(role for role, _ in uses))
+        parts.append(
+            f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
+            f"scraped); {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
+            f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
+        )
     return "; ".join(parts)
 
 

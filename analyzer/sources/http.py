@@ -119,7 +119,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         refusals = [r for r in (address_refusal(a, self._policy.allowed_networks) for a in addresses) if r]
         if refusals:
             raise TargetRefused(
-                f"refused to connect to {host}: it resolves to {refusals[0]}; add the network to "
+                f"refused to connect to {host}: its address {refusals[0]}; add the network to "
                 "ANALYZER_HTTP_ALLOWED_NETWORKS to allow it"
             )
         last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None

@@ -52,6 +52,7 @@ CHECKOUT_VISITS_PER_S = 50.0
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 PYRRA_ERROR_RATIO = 0.0004
 PYRRA_OBJECTIVE = 0.999
+PYRRA_WINDOW_S = 28 * 86400.0
 PYRRA_INCREASE_4W = 60.0 * 28 * 86400  # requests of the payments service over 28 days at 60/s
 PROCESSES = ("analyzer", "shop", "prometheus")
 # (check, query string) of every example the demo prints: each kind, each verdict the docs show.
@@ -127,8 +128,10 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
             30,
         )
     om.add("pyrra_availability", {"slo": "payments-availability"}, lambda t: 1 - PYRRA_ERROR_RATIO, start, end, 30)
-    # Recorded beside pyrra_availability (both with --generic-rules): the SLO's target of 99.9 as a ratio.
+    # Recorded beside pyrra_availability (all three with --generic-rules): the SLO's target of 99.9 as a ratio, and
+    # its window in seconds (the catalog's period: 28d).
     om.add("pyrra_objective", {"slo": "payments-availability"}, lambda t: PYRRA_OBJECTIVE, start, end, 30)
+    om.add("pyrra_window", {"slo": "payments-availability"}, lambda t: PYRRA_WINDOW_S, start, end, 30)
     # Pyrra's increase rule over the SLO's 28d window, by code: `analyzer validate --prometheus` looks for it.
     for code, share in (("200", 1 - PYRRA_ERROR_RATIO), ("503", PYRRA_ERROR_RATIO)):
         om.add(

@@ -65,9 +65,10 @@ def examples(path: Path) -> Iterator[Example]:
 
 
 def named_files(path: Path) -> Iterator[tuple[str, str]]:
-    """(file name, content) of each ```yaml block a page introduces as "`NAME.yaml`:", for its examples to read."""
-    for found in re.finditer(r"`([\w.-]+\.ya?ml)`:\n\n```yaml\n(.*?)^```", path.read_text(), re.S | re.M):
-        yield found.group(1), found.group(2)
+    """(file name, content) of each ```yaml block a page introduces as "`NAME.yaml`:", for its examples to read
+    (a block indented in a list item, as a reader copies it: without the indent)."""
+    for found in re.finditer(r"`([\w.-]+\.ya?ml)`:\n\n( *)```yaml\n(.*?)^\2```", path.read_text(), re.S | re.M):
+        yield found.group(1), "".join(line.removeprefix(found.group(2)) for line in found.group(3).splitlines(True))
 
 
 # What differs from one run to the next; everything else an example prints must be as the docs print it (answers

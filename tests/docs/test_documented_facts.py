@@ -366,6 +366,19 @@ class TestCliFlags:
     def test_flag_exists(self, where, command, flag):
         assert flag in _subcommand_options()[command], f"{where}: analyzer {command} has no {flag}"
 
+    def test_the_synopsis_lists_every_flag(self):
+        # job-mode.md "The CLI": one usage line per subcommand (continued on lines indented further).
+        section = (DOCS / "job-mode.md").read_text().split("\n## The CLI\n", 1)[1].split("\n## ", 1)[0]
+        block = re.search(r"^((?:    .*\n)+)", section, re.M)
+        assert block, "job-mode.md: The CLI starts with the usage of each subcommand"
+        listed: dict[str, set[str]] = {}
+        command = ""
+        for line in block.group(1).splitlines():
+            command = (re.match(r"    analyzer (\w+)", line) or [None, command])[1]
+            listed.setdefault(command, set()).update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line))
+        taken = {name: options - {"-h", "--help"} for name, options in _subcommand_options().items()}
+        assert listed == taken
+
     def test_settings_flags_are_serves(self):
         # docs/settings.md: "`serve` also takes the flags listed (`run` and `list` take `--catalog`)".
         table = (DOCS / "settings.md").read_text()
@@ -477,3 +490,84 @@ class TestTemplateChecksAsDocumented:
         result = _validate(ROOT / "deploy" / "base", tmp_path / "template.yaml")
         assert result.returncode == 6, result.stdout + result.stderr
         assert quoted in result.stderr
+
+    def test_the_quoted_timeout_problem(self, tmp_path):
+        # The blue-green smoke template without its timeoutSeconds: Argo's 10 s, for a check of 25 s.
+        text = " ".join((DOCS / "job-mode.md").read_text().split())
+        found = re.search(r"\(`(no timeoutSeconds .*?): \.\.\.; (set timeoutSeconds above \d+)`\)", text)
+        assert found, "job-mode.md quotes the problem of a template that gives up before the check's deadline"
+        path = ROOT / "deploy" / "examples" / "http-smoke" / "bluegreen" / "bluegreen-rollout.yaml"
+        template = next(yaml.safe_load_all(path.read_text()))
+        del template["spec"]["metrics"][0]["provider"]["web"]["timeoutSeconds"]
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        result = _validate(ROOT / "deploy" / "base", ROOT / "deploy" / "examples", tmp_path / "template.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        (problem,) = [line for line in result.stderr.splitlines() if str(tmp_path) in line]
+        assert found.group(1) in problem and problem.endswith(found.group(2)), problem
+
+
+def inline_validations() -> list[tuple[str, tuple[str, ...]]]:
+    """(where, paths) of each `analyzer validate PATH...` a page writes in a code span (outside examples, which
+    tests/docs/test_demo_examples.py runs) whose paths are all the repository's."""
+    found = []
+    for page in PAGES:
+        text = re.sub(
+            r"^( *)```.*?^\1```", lambda block: "\n" * block.group().count("\n"), page.read_text(), flags=re.S | re.M
+        )
+        for match in re.finditer(r"`analyzer validate ([^`]+)`", text):
+            words = match.group(1).split()
+            paths = tuple(word for word in words[: next((i for i, w in enumerate(words) if w.startswith("-")), None)])
+            if paths and all((ROOT / path).exists() and not path.startswith(".demo") for path in paths):
+                found.append((_where(page, text, match.start()), paths))
+    return found
+
+
+INLINE_VALIDATIONS = inline_validations()
+# catalog.md: "`analyzer validate deploy/examples` alone says that the templates of `deploy/examples/rollouts` call
+# checks it lacks" (TestTemplateChecksAsDocumented holds what it says).
+DOCUMENTED_AS_INVALID = {("deploy/examples",)}
+
+
+class TestInlineValidations:
+    """An `analyzer validate` of the repository's paths that a page writes in its prose validates them as the page
+    says (offline: `--prometheus` only adds questions to a Prometheus about a catalog that loaded)."""
+
+    def test_some_were_found(self):
+        assert len({paths for _, paths in INLINE_VALIDATIONS}) >= 3, INLINE_VALIDATIONS
+
+    @pytest.mark.parametrize(("where", "paths"), INLINE_VALIDATIONS, ids=[w for w, _ in INLINE_VALIDATIONS])
+    def test_validates_as_documented(self, where, paths):
+        result = _validate(*(ROOT / path for path in paths))
+        expected = 6 if paths in DOCUMENTED_AS_INVALID else 0
+        assert result.returncode == expected, f"{where}: analyzer validate {' '.join(paths)}:\n{result.stderr}"
+
+
+def _lint_against_the_demo(demo: tuple[Path, dict[str, str]], catalog: Path) -> subprocess.CompletedProcess[str]:
+    _, env = demo
+    command = [sys.executable, "-m", "analyzer.cli", "validate", str(catalog), "--prometheus", env["PROMETHEUS"]]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+
+
+@pytest.mark.integration
+class TestQuotedLintProblems:
+    """A lint problem job-mode.md quotes is what `validate --prometheus` prints against the demo's Prometheus, and
+    the demo's catalog reads everything it may read there."""
+
+    def test_the_demo_catalog_has_nothing_missing_nor_allowed_missing(self, demo):
+        # job-mode.md: "its Pyrra check reads the rules Pyrra records with `--generic-rules`": all of them, so the
+        # newcomer's first lint prints no note either (before: pyrra_window was not in the demo's data).
+        assert "reads the rules Pyrra records with `--generic-rules`" in (DOCS / "job-mode.md").read_text()
+        result = _lint_against_the_demo(demo, ROOT / "deploy" / "demo" / "catalog.yaml")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not [line for line in result.stdout.splitlines() if line.lstrip().startswith(("note:", "problem:"))]
+
+    def test_a_sloth_rule_group_not_loaded(self, demo):
+        # The demo's Prometheus records no Sloth rules: the example Sloth check reads every one of them.
+        text = " ".join((DOCS / "job-mode.md").read_text().split())
+        found = re.search(r"\(`(recording rules slo:\S+ .*?) \.\.\.`", text)
+        assert found, "job-mode.md quotes the problem of a Sloth check whose rules are not recorded"
+        result = _lint_against_the_demo(
+            demo, ROOT / "deploy" / "examples" / "error-budget" / "catalog-error-budget.yaml"
+        )
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"problem: {found.group(1)}" in result.stdout

@@ -4,6 +4,8 @@ Argo's CRDs, and passes Argo's semantic validation (tests/argo_semantics.py), as
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from tests.argo_semantics import (
 )
 from tests.deploy.test_examples import TEMPLATES
 from tests.deploy.test_manifests import K8S_VERSION, _crd_validator, undeclared_fields
+from tests.docs.test_demo_examples import named_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -241,6 +244,35 @@ class TestCatalogSnippets:
             [(where, {"sources": doc["sources"], "checks": []})], Registry.default(), check_files=False
         )
         assert set(doc["sources"]) <= set(catalog.sources)
+
+
+def _catalog_for(page: str) -> list[tuple[str, str]]:
+    """The catalog a page's templates call: the files the page itself introduces as holding checks
+    (`my-first-check.yaml`), else the repository's (deploy/base and deploy/examples, which the pages point to)."""
+    own = [(name, text) for name, text in named_files(ROOT / page) if "checks" in (yaml.safe_load(text) or {})]
+    return own or [("deploy/base", ""), ("deploy/examples", "")]
+
+
+class TestTemplatesAgainstTheCatalog:
+    """`analyzer validate` finds no problem in a template a page shows, beside the catalog it calls: the check it
+    names exists, takes the args it gives, and is given time to answer."""
+
+    TEMPLATES = [(where, doc) for where, doc in ARGO if doc["kind"] in TEMPLATE_KINDS]
+
+    def test_there_are_some(self):
+        assert len({where.split(":")[0] for where, _ in self.TEMPLATES}) >= 3
+
+    @pytest.mark.parametrize(("where", "doc"), TEMPLATES, ids=[w for w, _ in TEMPLATES])
+    def test_validates(self, where, doc, tmp_path):
+        paths = []
+        for name, text in _catalog_for(where.split(":")[0]):
+            if text:
+                (tmp_path / name).write_text(text)
+            paths.append(str(tmp_path / name) if text else str(ROOT / name))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(doc))
+        command = [sys.executable, "-m", "analyzer.cli", "validate", *paths, str(tmp_path / "template.yaml")]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
 
 
 class TestSiteShape:

@@ -733,8 +733,8 @@ class TestSSRF:
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_refused"
         assert evaluation.reason.startswith(
-            "step 'get' (1/1): refused to connect to metadata.shop.svc: it resolves "
-            "to 169.254.169.254 is a cloud metadata address"
+            "step 'get' (1/1): refused to connect to metadata.shop.svc: its address "
+            "169.254.169.254 is a cloud metadata address"
         )
 
     async def test_address_refused_on_a_redirect_names_the_step_and_the_hop(self, target, client):
@@ -752,7 +752,8 @@ class TestSSRF:
         assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
         assert evaluation.reason.startswith(
             f"step 'r' (1/1), redirect 1 (from http://preview.shop.svc:{target.port}/redirect to "
-            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: it resolves to 169.254.169.254"
+            "http://metadata.shop.svc/x): refused to connect to metadata.shop.svc: its address 169.254.169.254 is a "
+            "cloud metadata address; add the network to ANALYZER_HTTP_ALLOWED_NETWORKS to allow it"
         )
 
     async def test_host_refused_on_a_redirect_names_the_hop(self, target, client):

@@ -566,7 +566,7 @@ class TestMisspelledMetric:
     async def test_a_typo_behind_an_or_vector_fallback_is_an_error(self, client, prometheus):
         body = await run(client, prometheus, "errors-typo-fallback", "kpiworse", status=500)
         assert body["error"] == "check_misconfigured"
-        assert "canary.query select it" in body["reason"]
+        assert "canary.query selects it" in body["reason"]
 
     async def test_a_typo_in_a_regex_of_names_is_an_error(self, client, prometheus):
         # Both sides read vector(0) for the missing metric: they would compare equal and pass.
@@ -578,7 +578,7 @@ class TestMisspelledMetric:
     async def test_a_misspelled_total_names_its_role(self, client, prometheus):
         body = await run(client, prometheus, "total-typo", "kpiequal", status=500)
         assert "metric kpi_visit_total has no series at all" in body["reason"]
-        assert "baseline.total select it" in body["reason"]
+        assert "baseline.total selects it" in body["reason"]
 
     async def test_a_misspelled_range_query_is_an_error(self, client, prometheus):
         body = await run(client, prometheus, "latency-typo", "kpiequal", status=500)

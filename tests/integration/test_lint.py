@@ -762,7 +762,7 @@ class TestLiveLintScope:
             timeout=120,
         )
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "skipped 1 files holding no catalog document" in result.stdout
+        assert "skipped 1 file holding no catalog document" in result.stdout
         assert "error-rate: PASS" in result.stdout
 
 

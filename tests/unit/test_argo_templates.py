@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 from analyzer.argo_templates import template_problems
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
+from analyzer.settings import Settings
 
 HASH = {"canary_hash": {"type": "label_value", "required": True}}
 CHECK = {
@@ -197,10 +199,10 @@ class TestValidateCommand:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "ok: 1 check" in result.stdout
         # The templates are read (checked), the kustomization only skipped: each said as it is.
-        assert f"1 files of AnalysisTemplates, checked against the catalog: {tmp_path / 'rollouts' / 'at.yaml'}" in (
+        assert f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'rollouts' / 'at.yaml'}" in (
             result.stdout
         )
-        assert f"skipped 1 files holding no catalog document: {tmp_path / 'rollouts' / 'kustomization.yaml'}" in (
+        assert f"skipped 1 file holding no catalog document: {tmp_path / 'rollouts' / 'kustomization.yaml'}" in (
             result.stdout
         )
         # A catalog file of that name is still a catalog: its mistakes are reported, not skipped.
@@ -481,3 +483,57 @@ class TestDryRunOfTheRollout:
         )
         result = validate(tmp_path / "catalog", tmp_path / "rollouts")
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+class TestArgoWaitsForTheAnswer:
+    """A web metric waits longer than the service may take to answer its check: the check's deadline plus the
+    wait for an evaluation slot (docs/argo-rollouts.md "Errors"); otherwise a slow evaluation is an Error."""
+
+    SLOW = {**CHECK, "name": "payments-slow", "deadline_s": 25}
+    URL = f"{ANALYZER}/api/v1/checks/payments-slow/run?canary_hash={{{{args.canary-hash}}}}"
+
+    def found(self, tmp_path: Path, *templates: dict[str, Any], environ: dict[str, str] | None = None) -> list[str]:
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+        catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, self.SLOW]})], Registry.default())
+        return template_problems([tmp_path], catalog, Settings.from_env(environ or {}))
+
+    def test_a_deadline_beyond_argos_default_timeout(self, tmp_path):
+        # Before: no problem, exit 0; every evaluation slower than 10 s was an Error, five in a row an abort.
+        (problem,) = self.found(tmp_path, template(self.URL))
+        assert problem.endswith(
+            "metric 'errors': no timeoutSeconds (Argo waits 10 s), while check 'payments-slow' may answer after 26 s "
+            "(its 25 s deadline, plus up to 1 s waiting for an evaluation slot): a slower answer is an Error, "
+            "whatever the verdict; set timeoutSeconds above 26"
+        )
+        (problem,) = self.found(tmp_path, template(self.URL, timeoutSeconds=26))
+        assert "timeoutSeconds 26, while check 'payments-slow' may answer after 26 s" in problem
+
+    def test_a_timeout_above_the_deadline_and_the_queue(self, tmp_path):
+        assert self.found(tmp_path, template(self.URL, timeoutSeconds=27)) == []
+        assert self.found(tmp_path, template(self.URL, timeoutSeconds="30")) == []
+        # Given by the Rollout: known only there.
+        assert self.found(tmp_path, template(self.URL, timeoutSeconds="{{args.timeout}}")) == []
+
+    def test_the_services_deadline_for_a_check_without_its_own(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        assert self.found(tmp_path, template(url)) == []  # 8 s + 1 s < 10 s
+        (problem,) = self.found(tmp_path, template(url, timeoutSeconds=9))
+        assert "may answer after 9 s (its 8 s deadline, plus up to 1 s" in problem
+        (problem,) = self.found(tmp_path, template(url), environ={"ANALYZER_DEADLINE_S": "9.5"})
+        assert "may answer after 10.5 s (its 9.5 s deadline" in problem
+
+    def test_a_dry_run_metric_decides_nothing(self, tmp_path):
+        dry = template(self.URL)
+        dry["spec"]["dryRun"] = [{"metricName": "errors"}]
+        assert self.found(tmp_path, dry) == []
+
+    def test_validate_reads_the_services_settings(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(template(url)))
+        assert validate(tmp_path).returncode == 0
+        command = [sys.executable, "-m", "analyzer.cli", "validate", str(tmp_path)]
+        environ = {**os.environ, "ANALYZER_DEADLINE_S": "9.5"}
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environ, check=False)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "may answer after 10.5 s" in result.stderr
