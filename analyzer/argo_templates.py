@@ -288,6 +288,11 @@ def holds_templates(files: Sequence[Path]) -> bool:
     return any(True for _ in _templates(files, patches_too=True))
 
 
+def holds_analyses(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds a Rollout or an Experiment (whose analyses fill templates in)."""
+    return any(True for _ in _documents(files, _ANALYSING_KINDS, patches_too=True))
+
+
 def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
     """The AnalysisTemplate documents of the YAML files under `paths`, directories searched recursively as
     `validate` searches them, hidden entries skipped (a file that does not parse is the catalog loader's to

@@ -716,3 +716,20 @@ class TestArgsOfTheRollout:
         result = validate(tmp_path / "catalog", tmp_path / "rollouts")
         assert result.returncode == 6, result.stdout + result.stderr
         assert "did you mean 'payments-error-rate'?" in result.stderr
+
+    def test_validate_reads_a_file_of_rollouts_given_by_name(self, tmp_path):
+        # Before: "a Kubernetes Rollout, not a catalog", exit 6 whatever the Rollout said.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(generic()))
+        (tmp_path / "rollout.yaml").write_text(
+            yaml.safe_dump(rollout([step({"name": "check", "value": "payments-error-rate"})]))
+        )
+        result = validate(*(tmp_path / name for name in ("catalog.yaml", "at.yaml", "rollout.yaml")))
+        assert result.returncode == 0, result.stdout + result.stderr
+        listed = f"1 file of Rollouts and Experiments, whose analyses' args fill those templates in: {tmp_path}"
+        assert f"{listed}/rollout.yaml" in result.stdout
+        # A directory of Rollouts alone, beside the catalog's and the templates'.
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "rollout.yaml").rename(tmp_path / "rollouts" / "rollout.yaml")
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "at.yaml", tmp_path / "rollouts")
+        assert result.returncode == 0, result.stdout + result.stderr
