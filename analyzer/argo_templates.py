@@ -207,12 +207,10 @@ def _run_args(specs: list[dict[str, Any]], passed: dict[str, str | None]) -> dic
     for spec in specs:
         for arg in _listed(spec.get("args")):
             if isinstance(arg, dict) and isinstance(arg.get("name"), str):
-                value = arg.get("value")
-                known = isinstance(value, str) and "{{" not in value and arg.get("valueFrom") is None
-                if known or value is not None or arg.get("valueFrom") is not None:
-                    values.setdefault(arg["name"], set()).add(value if known else None)
-                else:
-                    values.setdefault(arg["name"], set())
+                given, value = values.setdefault(arg["name"], set()), arg.get("value")
+                if value is not None or arg.get("valueFrom") is not None:
+                    known = isinstance(value, str) and "{{" not in value and arg.get("valueFrom") is None
+                    given.add(value if known else None)
     return {
         name: passed[name] if name in passed else (next(iter(given)) if len(given) == 1 else None)
         for name, given in values.items()
