@@ -6,7 +6,8 @@ records as Error measurements, and the rollout aborts after five of them, minute
 let nothing but a `pass` count as Successful: it reads `{$.verdict}` and succeeds on `result == "pass"` only,
 and its limits do not admit `count` answers without a pass (Argo ends a metric that reaches its count within
 its limits Successful). And it must wait for the answer: a `timeoutSeconds` (10 s unset) that the check's
-deadline plus the wait for an evaluation slot reaches makes every slow evaluation an Error.
+deadline plus the wait for an evaluation slot reaches makes every slow evaluation an Error. What the Rollouts
+and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`) is checked as they fill it in.
 """
 
 from __future__ import annotations
