@@ -6,7 +6,8 @@ records as Error measurements, and the rollout aborts after five of them, minute
 let nothing but a `pass` count as Successful: it reads `{$.verdict}` and succeeds on `result == "pass"` only,
 and its limits do not admit `count` answers without a pass (Argo ends a metric that reaches its count within
 its limits Successful). And it must wait for the answer: a `timeoutSeconds` (10 s unset) that the check's
-deadline plus the wait for an evaluation slot reaches makes every slow evaluation an Error.
+deadline plus the wait for an evaluation slot reaches makes every slow evaluation an Error. What the Rollouts
+and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`) is checked as they fill it in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -43,10 +45,10 @@ _ARGO_TIMEOUT_S = 10
 
 def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Settings | None = None) -> list[str]:
     """A problem for each web metric of the AnalysisTemplates under `paths` that calls a check the catalog
-    does not have, or calls one with an undeclared arg or without a required one, or gives up on its answer
-    sooner than the service (its `settings`: deadline and queue wait) may take to give it, or (a metric that some
+    does not have, or calls one with an undeclared arg or without a required one, or (a metric that some
     AnalysisRun judges: not dry-run in all those the Rollouts and Experiments under `paths` make of it) reads the
-    verdict so that an answer that is not pass may count as Successful."""
+    verdict so that an answer that is not pass may count as Successful, or gives up on its answer sooner than the
+    service (its `settings`: deadline and queue wait) may take to give it."""
     settings = settings or Settings()
     problems: list[str] = []
     templates = list(_templates(paths))
@@ -54,9 +56,9 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
     }
     analyses = [
-        (refs, dry_run)
-        for _, document in _documents(paths, _ANALYSING_KINDS)
-        for refs, dry_run in _analyses(document.get("spec"))
+        (origin, document, analysis)
+        for origin, document in _documents(paths, _ANALYSING_KINDS)
+        for analysis in _analyses(document.get("spec"), "spec")
     ]
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
@@ -64,9 +66,10 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
         # those of every template they combine with it (Argo matches them all against every metric of the run).
         runs = [
-            _dry_run_patterns({"dryRun": dry_run}) + [p for ref in refs for p in _dry_run_patterns(by_ref.get(ref, {}))]
-            for refs, dry_run in analyses
-            if (str(template["kind"]), str(name)) in refs
+            _dry_run_patterns({"dryRun": analysis.dry_run})
+            + [p for ref in analysis.refs for p in _dry_run_patterns(by_ref.get(ref, {}))]
+            for _, _, analysis in analyses
+            if (str(template["kind"]), str(name)) in analysis.refs
         ] or [_dry_run_patterns(spec)]
         for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
@@ -75,6 +78,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
                 found = _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
+    for origin, document, analysis in analyses:
+        problems += _run_problems(origin, document, analysis, templates, catalog, settings)
     return problems
 
 
@@ -83,23 +88,162 @@ _ANALYSING_KINDS = ("Rollout", "Experiment")
 _Ref = tuple[str, str]
 
 
-def _analyses(node: Any) -> Iterator[tuple[list[_Ref], list[Any]]]:
-    """(templates referenced, dryRun rules) of each analysis in a Rollout's or Experiment's spec: a canary's
-    background and step analyses, blue-green's pre- and post-promotion analyses, an Experiment's (or experiment
-    step's) analyses, whose dryRun is the Experiment's."""
+@dataclass(frozen=True)
+class _Analysis:
+    """One AnalysisRun a Rollout or Experiment makes: where its analysis stands (`spec.strategy.canary.steps[1]
+    .analysis`), the templates it references, the args it passes (None: a value known only in the cluster) and
+    its dryRun rules."""
+
+    path: str
+    refs: list[_Ref]
+    args: dict[str, str | None]
+    dry_run: list[Any]
+
+
+def _analyses(node: Any, path: str) -> Iterator[_Analysis]:
+    """Each analysis in a Rollout's or Experiment's spec: a canary's background and step analyses, blue-green's
+    pre- and post-promotion analyses, an Experiment's (or experiment step's) analyses, whose dryRun is the
+    Experiment's."""
     if isinstance(node, list):
-        for item in node:
-            yield from _analyses(item)
+        for index, item in enumerate(node):
+            yield from _analyses(item, f"{path}[{index}]")
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
         if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
-            yield _refs(value.get("templates")), _listed(value.get("dryRun"))
+            yield _Analysis(
+                f"{path}.{key}", _refs(value.get("templates")), _passed(value.get("args")), _listed(value.get("dryRun"))
+            )
         elif key == "analyses" and isinstance(value, list):
-            yield from ((_refs([entry]), _listed(node.get("dryRun"))) for entry in value)
+            yield from (
+                _Analysis(
+                    f"{path}.{key}[{index}]",
+                    _refs([entry]),
+                    _passed(entry.get("args") if isinstance(entry, dict) else None),
+                    _listed(node.get("dryRun")),
+                )
+                for index, entry in enumerate(value)
+            )
         else:
-            yield from _analyses(value)
+            yield from _analyses(value, f"{path}.{key}")
+
+
+def _passed(entries: Any) -> dict[str, str | None]:
+    """The args an analysis passes its templates, by name: a `value`, or None where only the cluster knows it
+    (`valueFrom`: the pod template hash, a field, a Secret; a value holding a placeholder, as an experiment's
+    `{{templates.baseline.podTemplateHash}}`)."""
+    passed: dict[str, str | None] = {}
+    for entry in _listed(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            value = entry.get("value")
+            known = isinstance(value, str) and "{{" not in value and entry.get("valueFrom") is None
+            passed[entry["name"]] = value if known else None
+    return passed
+
+
+def _run_problems(
+    origin: str,
+    document: dict[str, Any],
+    analysis: _Analysis,
+    templates: list[tuple[str, dict[str, Any]]],
+    catalog: Catalog,
+    settings: Settings,
+) -> list[str]:
+    """The problems that the metrics of the templates given show once this analysis fills their `{{args.x}}` in
+    (a check named `{{args.check}}`, an arg's name, a timeout), beyond those the templates show alone."""
+    found = [(ref, _template_of(ref, document, templates)) for ref in analysis.refs]
+    present = [(ref, spec) for ref, spec in found if spec is not None]
+    args = _run_args([spec for _, spec in present], analysis.args)
+    rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
+        p for _, spec in present for p in _dry_run_patterns(spec)
+    ]
+    # A template not given may have rules of its own that run a metric dry: judged only when all are given.
+    complete = len(present) == len(found)
+    where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
+    problems = []
+    for (kind, name), spec in present:
+        for metric in _listed(spec.get("metrics")):
+            if not isinstance(metric, dict):
+                continue
+            used: dict[str, str] = {}
+            filled = _filled(metric, args, used)
+            if not used:
+                continue
+            judged = complete and not _in_dry_run(str(metric.get("name", "")), rules)
+            # What the template alone shows is said once, of the template.
+            own = set(_metric_problems(metric, catalog, True, settings))
+            shown = ", ".join(f"{arg}={value!r}" for arg, value in used.items())
+            problems += [
+                f"{where}: {kind} {name!r}, metric {metric.get('name', '?')!r} (args: {shown}): {problem}"
+                for problem in _metric_problems(filled, catalog, judged, settings)
+                if problem not in own
+            ]
+    return problems
+
+
+def _template_of(
+    ref: _Ref, document: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The spec of the template given that `ref` of `document` names: of its namespace unless cluster-scoped (or
+    either namespace left to the deploy); None when none is given, or several that differ (overlays)."""
+    namespace = (document.get("metadata") or {}).get("namespace")
+    specs = []
+    for _, template in templates:
+        metadata = template.get("metadata") or {}
+        if (str(template["kind"]), str(metadata.get("name", ""))) != ref:
+            continue
+        theirs = metadata.get("namespace")
+        if ref[0] == "ClusterAnalysisTemplate" or None in (namespace, theirs) or namespace == theirs:
+            spec = template.get("spec") or {}
+            specs += [] if spec in specs else [spec]
+    return specs[0] if len(specs) == 1 else None
+
+
+def _run_args(specs: list[dict[str, Any]], passed: dict[str, str | None]) -> dict[str, str | None]:
+    """The value of each arg the templates of one AnalysisRun declare, as Argo's FlattenTemplates and MergeArgs make
+    it: the one the analysis passes, else the templates' `value`; None where only the cluster knows it (a
+    `valueFrom`), or where Argo refuses to make the run (no value, or two templates giving two)."""
+    values: dict[str, set[str | None]] = {}
+    for spec in specs:
+        for arg in _listed(spec.get("args")):
+            if isinstance(arg, dict) and isinstance(arg.get("name"), str):
+                given, value = values.setdefault(arg["name"], set()), arg.get("value")
+                if value is not None or arg.get("valueFrom") is not None:
+                    known = isinstance(value, str) and "{{" not in value and arg.get("valueFrom") is None
+                    given.add(value if known else None)
+    return {
+        name: passed[name] if name in passed else (next(iter(given)) if len(given) == 1 else None)
+        for name, given in values.items()
+    }
+
+
+# `{{args.x}}`, as Argo's templates find it: the tag between the braces, spaces trimmed.
+_TAG_RE = re.compile(r"\{\{([^{}]*)\}\}")
+# A value that, put in a url, stays the one path segment or query value it replaces.
+_URL_PLAIN = re.compile(r"[^\s/?#&=%+{}\\]*")
+
+
+def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: bool = False) -> Any:
+    """`node` with each `{{args.x}}` whose value is known filled in, as Argo fills a metric in (every field, a
+    `jsonBody`'s keys too); in a `url`, only a value that cannot change where the others stand (`a&b=c`). The args
+    filled in are added to `used`."""
+    if isinstance(node, dict):
+        return {_filled(k, args, used): _filled(v, args, used, url or k == "url") for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(item, args, used, url) for item in node]
+    if not isinstance(node, str):
+        return node
+
+    def fill(tag: re.Match[str]) -> str:
+        name = tag.group(1).strip().removeprefix("args.")
+        value = args.get(name) if tag.group(1).strip().startswith("args.") else None
+        if value is None or (url and _URL_PLAIN.fullmatch(value) is None):
+            return tag.group(0)
+        used[name] = value
+        return value
+
+    return _TAG_RE.sub(fill, node)
 
 
 def _refs(entries: Any) -> list[_Ref]:
@@ -141,6 +285,11 @@ def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
 def holds_templates(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds an AnalysisTemplate."""
     return any(True for _ in _templates(files, patches_too=True))
+
+
+def holds_analyses(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds a Rollout or an Experiment (whose analyses fill templates in)."""
+    return any(True for _ in _documents(files, _ANALYSING_KINDS, patches_too=True))
 
 
 def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -728,7 +728,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_templates
+    from analyzer.argo_templates import holds_analyses, holds_templates
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -746,13 +746,13 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found, others = _catalog_files_under(path)
-            # A directory of AnalysisTemplates only (`validate catalog/ rollouts/`): they are checked against the
-            # catalog of the other paths.
-            if not found and not holds_templates(others):
+            # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
+            # rollouts/`): they are checked against the catalog of the other paths.
+            if not found and not holds_templates(others) and not holds_analyses(others):
                 raise ConfigError(f"no catalog documents in any *.yaml or *.yml file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif holds_templates([path]) and _holds_no_catalog_document(path):
+        elif (holds_templates([path]) or holds_analyses([path])) and _holds_no_catalog_document(path):
             skipped.append(path)
         else:
             files.append(path)
@@ -765,11 +765,18 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     _stdout_is_not_read(files + skipped)
     # Files of AnalysisTemplates are not catalog files, but they are read: checked against the catalog, not skipped.
     templates = [path for path in skipped if holds_templates([path])]
-    others = [path for path in skipped if path not in templates]
+    # So are those of Rollouts and Experiments: the args and dryRun of their analyses fill the templates in.
+    analyses = [path for path in skipped if path not in templates and holds_analyses([path])]
+    others = [path for path in skipped if path not in templates + analyses]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
             f"{', '.join(str(p) for p in templates)}"
+        )
+    if analyses:
+        _say(
+            f"{_counted(len(analyses), 'file')} of Rollouts and Experiments, whose analyses' args fill those templates "
+            f"in: {', '.join(str(p) for p in analyses)}"
         )
     if others:
         _say(

@@ -537,3 +537,199 @@ class TestArgoWaitsForTheAnswer:
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environ, check=False)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "may answer after 10.5 s" in result.stderr
+
+
+def generic(*args: dict[str, Any], **web: Any) -> dict[str, Any]:
+    """A template whose check the Rollout names (`{{args.check}}`), as one template serves several checks."""
+    url = f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?canary_hash={{{{args.canary-hash}}}}"
+    generic = template(url, **web)
+    generic["metadata"]["name"] = "analyzer-check"
+    generic["spec"]["args"] = [{"name": "check"}, {"name": "canary-hash"}, *args]
+    return generic
+
+
+LATEST = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}
+
+
+def step(*args: dict[str, Any], name: str = "analyzer-check", **analysis: Any) -> dict[str, Any]:
+    return {"analysis": {"templates": [{"templateName": name}], "args": [*args, LATEST], **analysis}}
+
+
+class TestArgsOfTheRollout:
+    """A template's `{{args.x}}` that the Rollouts and Experiments given fill in (the args they pass, else the
+    template's defaults, as Argo merges them) is checked as filled in, naming the Rollout, the analysis and the
+    template; a value only the cluster knows, or a template not given, stays unchecked."""
+
+    def test_a_misspelt_check_in_a_step(self, tmp_path):
+        # Before: no problem, exit 0; every measurement of that step was a 404, and the rollout aborted.
+        typo = rollout([{"setWeight": 20}, step({"name": "check", "value": "payments-eror-rate"})])
+        assert written(tmp_path, generic(), typo) == [
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
+            "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
+            "measurement would be a 404: an Error, and the rollout aborts after five)"
+        ]
+
+    def test_a_check_that_exists(self, tmp_path):
+        fine = rollout([step({"name": "check", "value": "payments-error-rate"})])
+        assert written(tmp_path, generic(), fine) == []
+
+    def test_background_blue_green_and_experiments(self, tmp_path):
+        typo = {"name": "check", "value": "payments-eror-rate"}
+        background = rollout(**step(typo)["analysis"])
+        blue_green = rollout()
+        blue_green["spec"]["strategy"] = {
+            "blueGreen": {"activeService": "payments", "prePromotionAnalysis": step(typo)["analysis"]}
+        }
+        experiment = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Experiment",
+            "metadata": {"name": "payments-exp"},
+            "spec": {
+                "templates": [],
+                "analyses": [{"name": "a", "templateName": "analyzer-check", "args": [typo, LATEST]}],
+            },
+        }
+        in_step = rollout(
+            [
+                {
+                    "experiment": {
+                        "templates": [],
+                        "analyses": [{"name": "a", "templateName": "analyzer-check", "args": [typo, LATEST]}],
+                    }
+                }
+            ]
+        )
+        wheres = [
+            problem.split(": AnalysisTemplate")[0].split(": ", 1)[1]
+            for problem in written(tmp_path, generic(), background, blue_green, experiment, in_step)
+        ]
+        assert wheres == [
+            "Rollout 'payments', spec.strategy.canary.analysis",
+            "Rollout 'payments', spec.strategy.blueGreen.prePromotionAnalysis",
+            "Experiment 'payments-exp', spec.analyses[0]",
+            "Rollout 'payments', spec.strategy.canary.steps[0].experiment.analyses[0]",
+        ]
+
+    def test_the_templates_default_unless_the_rollout_passes_one(self, tmp_path):
+        defaulted = generic()
+        defaulted["spec"]["args"][0]["value"] = "payments-eror-rate"
+        (found,) = written(tmp_path, defaulted, rollout([step()]))
+        assert "(args: check='payments-eror-rate'): url calls check 'payments-eror-rate'" in found
+        assert written(tmp_path, defaulted, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
+        # The default alone, with no Rollout given to use it: a Rollout elsewhere may pass another.
+        assert written(tmp_path, defaulted) == []
+
+    def test_a_default_of_another_template_of_the_run(self, tmp_path):
+        # Argo flattens the args of the templates of one run: one's value fills the other's arg.
+        other = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        other["spec"]["args"] = [{"name": "check", "value": "payments-eror-rate"}, {"name": "canary-hash"}]
+        both = {
+            "analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}], "args": [LATEST]}
+        }
+        (found,) = written(tmp_path, generic(), other, rollout([both]))
+        assert "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate')" in found
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            {"name": "check", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['check']"}}},
+            {"name": "check", "value": "{{ .Values.check }}"},
+            {"name": "chek", "value": "payments-eror-rate"},  # not an arg of the template: Argo ignores it
+        ],
+    )
+    def test_a_value_only_the_cluster_knows(self, tmp_path, check):
+        assert written(tmp_path, generic(), rollout([step(check)])) == []
+
+    def test_a_template_not_given(self, tmp_path):
+        typo = {"name": "check", "value": "payments-eror-rate"}
+        assert written(tmp_path, generic(), rollout([step(typo, name="elsewhere")])) == []
+        # Of another namespace: another template, which that Rollout does not read.
+        elsewhere = generic()
+        elsewhere["metadata"]["namespace"] = "shop"
+        other = rollout([step(typo)])
+        other["metadata"]["namespace"] = "payments"
+        assert written(tmp_path, elsewhere, other) == []
+        other["metadata"]["namespace"] = "shop"
+        assert len(written(tmp_path, elsewhere, other)) == 1
+
+    def test_an_arg_the_check_does_not_declare(self, tmp_path):
+        url = (
+            f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&{{{{args.key}}}}=1"
+        )
+        keyed = template(url)
+        keyed["spec"]["args"].append({"name": "key"})
+        (found,) = written(tmp_path, keyed, rollout([step({"name": "key", "value": "canary-hash"}, name="payments")]))
+        assert found.endswith(
+            "(args: key='canary-hash'): url gives arg 'canary-hash', which check 'payments-error-rate' does not "
+            "declare (its params: canary_hash; did you mean 'canary_hash'?); every measurement would be a 400: an "
+            "Error, and the rollout aborts after five"
+        )
+
+    def test_a_value_that_would_move_the_others_in_the_url(self, tmp_path):
+        # `a&b=c` in the path or the query string: what Argo then sends is not for this check to guess.
+        odd = {"name": "check", "value": "payments-error-rate/run?x=1&y"}
+        assert written(tmp_path, generic(), rollout([step(odd)])) == []
+
+    def test_a_required_arg_of_the_check_the_rollout_names(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run"
+        bare = template(url)
+        bare["spec"]["args"] = [{"name": "check"}]
+        (found,) = written(
+            tmp_path, bare, rollout([step({"name": "check", "value": "payments-error-rate"}, name="payments")])
+        )
+        assert (
+            "check 'payments-error-rate' requires arg 'canary_hash', which the url (or jsonBody) does not give" in found
+        )
+
+    def test_the_timeout_of_the_check_the_rollout_names(self, tmp_path):
+        # The check's deadline is known once its name is: 25 s, beyond Argo's 10 s.
+        slow = {**CHECK, "name": "payments-slow", "deadline_s": 25}
+        (tmp_path / "manifests.yaml").write_text(
+            yaml.safe_dump_all([generic(), rollout([step({"name": "check", "value": "payments-slow"})])])
+        )
+        catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, slow]})], Registry.default())
+        (found,) = template_problems([tmp_path], catalog)
+        assert (
+            "(args: check='payments-slow'): no timeoutSeconds (Argo waits 10 s), while check 'payments-slow'" in found
+        )
+        # A run that records the metric only decides nothing: no timeout to keep.
+        dry = rollout([step({"name": "check", "value": "payments-slow"}, dryRun=[{"metricName": ".*"}])])
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), dry]))
+        assert template_problems([tmp_path], catalog) == []
+
+    def test_a_template_problem_is_said_once(self, tmp_path):
+        # The template's own problem (no successCondition) is the template's, not repeated for each Rollout.
+        unread = generic()
+        unread["spec"]["metrics"][0].pop("successCondition")
+        found = written(tmp_path, unread, rollout([step({"name": "check", "value": "payments-eror-rate"})]))
+        assert [p.split("metric 'errors'")[1][:12] for p in found] == [": successCon", " (args: chec"]
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog").mkdir()
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "catalog" / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "rollouts" / "at.yaml").write_text(yaml.safe_dump(generic()))
+        typo = rollout([step({"name": "check", "value": "payments-eror-rate"})])
+        (tmp_path / "rollouts" / "rollout.yaml").write_text(yaml.safe_dump(typo))
+        result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "did you mean 'payments-error-rate'?" in result.stderr
+
+    def test_validate_reads_a_file_of_rollouts_given_by_name(self, tmp_path):
+        # Before: "a Kubernetes Rollout, not a catalog", exit 6 whatever the Rollout said.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(generic()))
+        (tmp_path / "rollout.yaml").write_text(
+            yaml.safe_dump(rollout([step({"name": "check", "value": "payments-error-rate"})]))
+        )
+        result = validate(*(tmp_path / name for name in ("catalog.yaml", "at.yaml", "rollout.yaml")))
+        assert result.returncode == 0, result.stdout + result.stderr
+        listed = f"1 file of Rollouts and Experiments, whose analyses' args fill those templates in: {tmp_path}"
+        assert f"{listed}/rollout.yaml" in result.stdout
+        # A directory of Rollouts alone, beside the catalog's and the templates'.
+        (tmp_path / "rollouts").mkdir()
+        (tmp_path / "rollout.yaml").rename(tmp_path / "rollouts" / "rollout.yaml")
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "at.yaml", tmp_path / "rollouts")
+        assert result.returncode == 0, result.stdout + result.stderr
