@@ -51,8 +51,11 @@ _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 # Answers that a second attempt may get right: a proxy in front of Prometheus that could not reach it (502) or
 # a Prometheus not ready (503). A 503 of errorType timeout is Prometheus saying the query took all its time,
-# and a 504 a proxy saying so: sent again, it would cost a struggling server as much again.
+# and a 504 a proxy saying so: sent again, it would cost a struggling server as much again. So would a 503 with
+# Retry-After: the server said it is struggling, and when to come back.
 _RESENDABLE_STATUSES = frozenset({502, 503})
+# The statuses whose Retry-After is read: a rate limit and an overload.
+_WAIT_STATUSES = frozenset({429, 503})
 
 
 class PrometheusSourceConfig(BaseModel):
@@ -67,7 +70,7 @@ class PrometheusSourceConfig(BaseModel):
     retry: bool = Field(
         default=True,
         description="one immediate re-send, while time remains, after a failed "
-        "connection or a 502/503 (never after a timeout answer)",
+        "connection or a 502/503 (never after a timeout answer or a 503 with Retry-After)",
     )
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
@@ -419,7 +422,8 @@ def read_answer(
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
     for any other answer (a redirect, an error body, a body that is not JSON), quoting the error without what the
     request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words.
-    `retry_after`: the answer's Retry-After header, quoted when it is a 429."""
+    `retry_after`: the answer's Retry-After header (read on a 429 or a 503), quoted; a 503 with one is not sent
+    again."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -445,23 +449,16 @@ def read_answer(
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
+    wait = _wait_asked(retry_after)
     if error_type == "timeout" or status == 504:
-        raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
+        raise SourceTimeout(f"{where} timed out evaluating the query ({detail}{wait})")
     if status == 429:
         # A querier's or proxy's rate limit (Mimir, Cortex, Thanos' query frontend): the source is there but will
         # not take the query now, no fault of the query; not sent again, for it asked to be left alone.
-        wait = ""
-        if retry_after:
-            shown = retry_after.strip()
-            wait = (
-                f"; it asks to wait {shown} s"
-                if shown.isdigit() and len(shown) < 10
-                else f"; Retry-After {clip(shown, 40)!r}"
-            )
         raise SourceUnavailable(f"{where} is refusing queries for now: too many requests ({detail}{wait})")
     if status >= 500 and error_type != "execution":
-        failing = SourceUnavailable(f"{where} is failing ({detail})")
-        if status in _RESENDABLE_STATUSES:
+        failing = SourceUnavailable(f"{where} is failing ({detail}{wait})")
+        if status in _RESENDABLE_STATUSES and not wait:
             raise ResendableFailure(failing)
         raise failing
     hint = _NOT_FOUND_HINT if status == 404 else ""
@@ -471,6 +468,17 @@ def read_answer(
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
         raise ResendableFailure(rejected, always=True)
     raise rejected
+
+
+def _wait_asked(retry_after: str | None) -> str:
+    """The wait a Retry-After header asks for, as a reason's tail ('' without one): seconds as such, anything else
+    (an HTTP date) quoted."""
+    shown = (retry_after or "").strip()
+    if not shown:
+        return ""
+    if shown.isascii() and shown.isdigit() and len(shown) < 10:
+        return f"; it asks to wait {shown} s"
+    return f"; Retry-After {clip(shown, 40)!r}"
 
 
 def _not_an_answer(payload: Any, body: bytes, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
@@ -774,7 +782,7 @@ class PrometheusSource:
                     )
                 ) as response:
                     status, length = response.status, response.content_length
-                    retry_after = response.headers.get("Retry-After") if status == 429 else None
+                    retry_after = response.headers.get("Retry-After") if status in _WAIT_STATUSES else None
                     if (
                         length is not None
                         and length <= self._max_answer_bytes

@@ -559,6 +559,26 @@ class TestProxyAnswers:
         assert "is refusing queries for now: too many requests" in raised.value.message
         assert shown in raised.value.message
 
+    async def test_an_overload_asking_to_wait_is_unavailable_named_and_not_resent(self):
+        # A 503 with Retry-After: the server is there and struggling, and said when to come back.
+        async def overloaded(request, seen):
+            return web.Response(status=503, text="overloaded", headers={"Retry-After": "30"})
+
+        async with serving(overloaded) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceUnavailable) as raised:
+                await query(prometheus)
+        assert type(raised.value) is SourceUnavailable and server.requests == 1
+        assert raised.value.message.endswith("is failing (HTTP 503: overloaded; it asks to wait 30 s)")
+
+    async def test_an_overload_without_retry_after_is_sent_again_once(self):
+        async def overloaded(request, seen):
+            return web.Response(status=503, text="not ready")
+
+        async with serving(overloaded) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceUnavailable, match=r"is failing \(HTTP 503: not ready\)$"):
+                await query(prometheus)
+        assert server.requests == 2
+
     async def test_a_login_page_is_quoted(self):
         async def login(request, seen):
             return web.Response(text="<html><title>Sign in to Grafana Cloud</title></html>", content_type="text/html")

@@ -212,6 +212,27 @@ class TestAnswerFailures:
             read_answer(self.WHERE, status, b"busy")
         assert isinstance(raised.value.error, SourceUnavailable) and raised.value.always is False
 
+    def test_an_overload_asking_to_wait_is_unavailable_quoting_the_wait_and_not_sent_again(self):
+        # Prometheus (or a proxy before it) said it is struggling and when to come back: sent again at once, the
+        # query would add to the load it asked to be spared.
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 503, b"overloaded", retry_after="7")
+        assert type(raised.value) is SourceUnavailable
+        assert raised.value.message == f"{self.WHERE} is failing (HTTP 503: overloaded; it asks to wait 7 s)"
+
+    def test_a_timeout_asking_to_wait_quotes_the_wait(self):
+        body = json.dumps({"status": "error", "errorType": "timeout", "error": "query timed out"}).encode()
+        with pytest.raises(SourceTimeout) as raised:
+            read_answer(self.WHERE, 503, body, retry_after="Fri, 04 Dec 2026 10:00:00 GMT")
+        assert raised.value.message.endswith(
+            "timed out evaluating the query (HTTP 503 timeout: query timed out; "
+            "Retry-After 'Fri, 04 Dec 2026 10:00:00 GMT')"
+        )
+
+    def test_an_empty_retry_after_asks_for_no_wait(self):
+        with pytest.raises(ResendableFailure):
+            read_answer(self.WHERE, 503, b"busy", retry_after=" ")
+
     def test_an_execution_error_is_the_query_rejected(self):
         body = json.dumps({"status": "error", "errorType": "execution", "error": "too many samples"}).encode()
         with pytest.raises(SourceRejected, match=r"rejected the query \(HTTP 503 execution: too many samples\)"):
