@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import math
+import operator
 import os
 import re
 import ssl
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -511,20 +512,24 @@ def _json_value(body: bytes) -> Any:
 
 
 _STRINGS = frozenset({str})
+_FIRST = operator.itemgetter(0)
+# A sample's time as JSON writes a number (a JSON true is a bool: no time).
+_NUMBERS = frozenset({int, float})
 
 
 def parse_result(query: str, data: Any) -> QueryResult:
     """Turn the `data` of a query answer (`resultType` and `result`) into series; ValueError / KeyError /
     TypeError on a bad shape, or a string result, which no check can judge.
 
-    Values arrive as strings ("0.5", "NaN", "+Inf"); float() reads all of them.
+    Read as Prometheus writes an answer, anything else refused (a body that is no Prometheus answer): label values
+    are strings, a sample is a [time, value] pair whose time is a finite JSON number and whose value is a string
+    ("0.5", "NaN", "+Inf"), which float() reads.
     """
     if not isinstance(data, dict):
         raise TypeError(f"its data is {'missing or null' if data is None else type(data).__name__}, not an object")
     result_type, result = data["resultType"], data["result"]
     if result_type == "scalar":
-        ts, value = result
-        return QueryResult(query, "scalar", [Series({}, [(float(ts), float(value))])])
+        return QueryResult(query, "scalar", [Series({}, [_sample(result, None)])])
     if result_type not in ("vector", "matrix"):
         raise ValueError(f"resultType {result_type!r}: a check judges a vector, a matrix or a scalar")
     if not isinstance(result, list):
@@ -534,11 +539,12 @@ def parse_result(query: str, data: Any) -> QueryResult:
         metric = item["metric"]
         if not isinstance(metric, dict):
             raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
-        # JSON object keys are strings, and so are the values of any answer Prometheus sends: the decoded object,
-        # which nothing else holds, is then the labels as they are.
-        labels = metric
         if not _STRINGS.issuperset(map(type, metric.values())):
-            labels = {str(k): str(v) for k, v in metric.items()}
+            name, value = next((k, v) for k, v in metric.items() if type(v) is not str)
+            raise TypeError(f"label {clip(name, 40)!r} of a series is {_json_shown(value)}, not a string")
+        # JSON object keys are strings, and so are its values (above): the decoded object, which nothing else
+        # holds, is the labels as they are.
+        labels = metric
         if "histogram" in item or "histograms" in item:
             # Prometheus' own answer to a query that selects native histograms: the check's query is wrong, not the
             # answer; and a series' float samples beside its histogram ones are not the whole window.
@@ -547,15 +553,69 @@ def parse_result(query: str, data: Any) -> QueryResult:
                 "judge; turn them into numbers in the query, e.g. histogram_quantile(0.99, sum(rate(x[5m]))), "
                 "histogram_count(rate(x[5m])) or histogram_sum(rate(x[5m]))"
             )
-        if result_type == "matrix":
-            samples = [(float(ts), float(v)) for ts, v in item["values"]]
-        else:
-            ts, value = item["value"]
-            samples = [(float(ts), float(value))]
+        try:
+            samples = _samples(item["values"], labels) if result_type == "matrix" else [_sample(item["value"], labels)]
+        except KeyError as exc:
+            # Most likely the other result type's key: the resultType disagrees with the result.
+            raise ValueError(f"a {result_type}'s series {Series(labels, []).describe()} has no {exc}") from None
         series.append(made_series(labels, samples))
     if len(series) > 1:
         _refuse_repeated_series(series)
     return made_result(query, result_type, series, [], [])
+
+
+def _sample(pair: Any, labels: dict[str, str] | None) -> tuple[float, float]:
+    """One [time, "value"] pair as floats; `_refuse_sample`'s error when it is not as Prometheus writes one."""
+    try:
+        at, value = pair
+    except (TypeError, ValueError):
+        _refuse_sample(pair, labels)
+    # A string "42" unpacks too, as the time "4" and the value "2".
+    if type(value) is not str or type(at) not in _NUMBERS or not math.isfinite(at):
+        _refuse_sample(pair, labels)
+    return float(at), float(value)
+
+
+def _samples(pairs: Any, labels: dict[str, str]) -> list[tuple[float, float]]:
+    """A matrix series' [time, "value"] pairs as floats, checked as `_sample` checks one (in one comprehension: a
+    range answer holds thousands of samples)."""
+    if type(pairs) is not list:
+        raise TypeError(f"series {Series(labels, []).describe()}: its values are {_json_shown(pairs)}, not an array")
+    try:
+        samples = [(float(at), float(value)) for at, value in pairs if type(value) is str and type(at) in _NUMBERS]
+    except (TypeError, ValueError):
+        samples = []
+    if len(samples) != len(pairs) or not math.isfinite(sum(map(_FIRST, samples))):
+        for pair in pairs:
+            _sample(pair, labels)
+    return samples
+
+
+def _refuse_sample(pair: Any, labels: dict[str, str] | None) -> NoReturn:
+    """TypeError or ValueError saying how `pair`, a sample of the series of `labels` (None: the scalar), that
+    `_sample` refused is not [time, value] as Prometheus writes it."""
+    what = "the scalar" if labels is None else f"series {Series(labels, []).describe()}"
+    if type(pair) is not list:
+        raise TypeError(f"{what}: its sample is {_json_shown(pair)}, not a [time, value] array")
+    if len(pair) != 2:
+        raise ValueError(f"{what}: a sample {clip(repr(pair), 60)} is no [time, value] pair")
+    at, value = pair
+    if type(value) is not str:
+        raise TypeError(f"{what}: its sample value is {_json_shown(value)}, not a string")
+    if type(at) not in _NUMBERS:
+        raise TypeError(f"{what}: its sample time is {_json_shown(at)}, not a number")
+    raise ValueError(f"{what}: its sample time is not a finite number ({at})")
+
+
+def _json_shown(value: Any) -> str:
+    """A JSON value as a reason names it: `true`, `null`, the number 1, the string '2', an array, an object."""
+    if value is None or type(value) is bool:
+        return json.dumps(value)
+    if type(value) in _NUMBERS:
+        return f"the number {clip(repr(value), 30)}"
+    if type(value) is str:
+        return f"the string {clip(value, 40)!r}"
+    return "an array" if type(value) is list else "an object"
 
 
 def _refuse_repeated_series(series: list[Series]) -> None:

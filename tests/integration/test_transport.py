@@ -611,6 +611,11 @@ class TestProxyAnswers:
             ({"status": "success"}, "unexpected shape: TypeError: its data is missing or null, not an object"),
             ({"status": "success", "data": None}, "its data is missing or null"),
             ({"data": {"resultType": "vector", "result": []}}, "a JSON object that is no Prometheus answer"),
+            (
+                # Prometheus writes every sample value as a string: `true` read as 1.0 would be judged.
+                {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, True]}]}},
+                "unexpected shape: TypeError: series {}: its sample value is true, not a string",
+            ),
         ],
     )
     async def test_json_that_is_no_answer_is_named(self, answer_body, text):
