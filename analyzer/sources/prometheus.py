@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import from_json
 from yarl import URL
 
+from analyzer.catalog_paths import file_state
 from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
@@ -127,7 +128,11 @@ class PrometheusSourceConfig(BaseModel):
         # Checked at load, unlike bearer_token_file: a token Secret may be mounted after the catalog loads
         # and rotates, while a CA bundle missing at load means every query of the source would fail.
         # `analyzer validate` in CI runs where the pod's files are not: it passes check_files=False.
-        if path is not None and (info.context or {}).get("check_files", True):
+        context = info.context or {}
+        if path is not None and context.get("check_files", True):
+            if "named_files" in context:
+                # Looked at before it is opened: a file that changes after still differs from what was found.
+                context["named_files"][path] = file_state(path)
             try:
                 with path.open("rb"):
                     pass
