@@ -872,9 +872,11 @@ class PrometheusSource:
             result = parse_result(promql, payload.get("data"))
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:
-                result = QueryResult(
-                    promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
-                )
+                for name, notes in (("warnings", warnings), ("infos", infos)):
+                    if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):
+                        # A string would read as one warning per character, each a store that did not answer.
+                        raise TypeError(f"its {name} are {_json_shown(notes)}, not an array of strings")
+                result = QueryResult(promql, result.result_type, result.series, warnings, infos)
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)
             raise

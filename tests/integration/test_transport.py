@@ -616,6 +616,11 @@ class TestProxyAnswers:
                 {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, True]}]}},
                 "unexpected shape: TypeError: series {}: its sample value is true, not a string",
             ),
+            (
+                # Read as an array, a string was one warning per character, each a store that did not answer.
+                {"status": "success", "data": {"resultType": "vector", "result": []}, "warnings": "store down"},
+                "unexpected shape: TypeError: its warnings are the string 'store down', not an array of strings",
+            ),
         ],
     )
     async def test_json_that_is_no_answer_is_named(self, answer_body, text):
