@@ -208,6 +208,7 @@ def load_catalog(
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
     total_bytes = 0
+    unread = False
     for file, read_from in files:
         try:
             total_bytes += read_from.stat().st_size
@@ -220,6 +221,9 @@ def load_catalog(
             text = read_from.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{file}: cannot read: {exc}")
+            # A file that cannot be read now may be read later (a permission fixed changes none of what the
+            # watcher compares): the refusal is not the text's alone.
+            unread = unread or isinstance(exc, OSError)
             continue
         digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
         for origin, data in _parse_documents(str(file), text, problems):
@@ -228,8 +232,23 @@ def load_catalog(
             else:
                 documents.append((origin, data))
     if problems:
-        raise ConfigError("the catalog is invalid", problems)
-    catalog = build_catalog(documents, registry, version=digest.hexdigest()[:12], check_files=check_files, only=only)
+        error = ConfigError("the catalog is invalid", problems)
+        error.named_files = None if unread else {}
+        raise error
+    # The files the catalog names, as validation found them: with its text, all a refusal depended on.
+    named_files: dict[Path, tuple[int, ...]] = {}
+    try:
+        catalog = build_catalog(
+            documents,
+            registry,
+            version=digest.hexdigest()[:12],
+            check_files=check_files,
+            only=only,
+            named_files=named_files,
+        )
+    except ConfigError as exc:
+        exc.named_files = named_files
+        raise
     if not catalog.checks:
         # Valid, and useless: every run is a 404. `validate` prints it, the service logs it and /readyz shows it.
         catalog.warnings.append(
@@ -301,8 +320,12 @@ def build_catalog(
     *,
     check_files: bool = True,
     only: str | None = None,
+    named_files: dict[Path, tuple[int, ...]] | None = None,
 ) -> Catalog:
     """Validate already-parsed documents (origin, data); ConfigError lists every problem.
+
+    `named_files`, when given, receives each file the catalog names that validation looked at (a source's
+    ca_file), with its `catalog_paths.file_state` as found.
 
     Pyrra, Sloth and OpenSLO SLO documents stand for their equivalent `error_budget` checks.
 
@@ -320,6 +343,9 @@ def build_catalog(
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
+    context: dict[str, Any] = {"check_files": check_files}
+    if named_files is not None:
+        context["named_files"] = named_files
     # Only without a version given: a repr walks every alias as a copy.
     digest = hashlib.sha256() if version is None else None
     for origin, data in documents:
@@ -345,7 +371,7 @@ def build_catalog(
                 # Prometheus is the one source type so far; naming it is optional.
                 raw_source = {"type": "prometheus", **raw_source}
             try:
-                config = _SOURCE_ADAPTER.validate_python(raw_source, context={"check_files": check_files})
+                config = _SOURCE_ADAPTER.validate_python(raw_source, context=context)
                 if source_name in source_origins:
                     # Team files of one ConfigMap may each carry the same source; only a conflict is an error.
                     if config != sources[source_name]:

@@ -53,3 +53,14 @@ def _links_into_data(file: Path) -> bool:
     except OSError:
         # Not a link (EINVAL), or a key's link the kubelet removed since the listing: the snapshot has its files.
         return file.is_symlink() or not file.exists()
+
+
+def file_state(path: Path) -> tuple[int, ...]:
+    """What loading a catalog found of a file it names (a source's ca_file), as far as whether it can be read
+    depends on it: its identity, size, content and mode times (a chmod or chown changes the ctime), or the error
+    of looking at it (missing, a directory not searchable)."""
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return (exc.errno or -1,)
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)

@@ -37,6 +37,7 @@ sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kin
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from analyzer.models import clip
@@ -75,6 +76,9 @@ class ConfigError(AnalyzerError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or [message]
+        # Set by the catalog's loader when the catalog's text alone and these files it names (path to
+        # catalog_paths.file_state, as found) decided the refusal; None when something else may have.
+        self.named_files: dict[Path, tuple[int, ...]] | None = None
 
     def __str__(self) -> str:
         if len(self.problems) == 1:

@@ -177,6 +177,10 @@ async def dry_run(
                 continue
             sent.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
+            # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
+            # kind may send queries as it does): they are this check's, not the next one's, and go out before the
+            # sources close.
+            await runner.drain()
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):

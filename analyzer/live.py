@@ -22,6 +22,7 @@ import structlog
 
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_reads, load_catalog
+from analyzer.catalog_paths import file_state
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -133,6 +134,11 @@ def _stat_signature(path: Path) -> _Stat:
     return tuple(signature)
 
 
+def _found_as_before(named_files: dict[Path, tuple[int, ...]]) -> bool:
+    """Whether each file a rejected catalog names is as its load found it."""
+    return all(file_state(path) == state for path, state in named_files.items())
+
+
 def _content_digest(path: Path) -> str:
     digest = hashlib.sha256()
     for file, read_from in catalog_reads(path):
@@ -185,6 +191,7 @@ class LiveCatalog:
         self._seen_digest: str | None = None
         self.rejected_retry_s = REJECTED_RETRY_S
         self._retry_rejected_at = 0.0
+        self._rejected_named_files: dict[Path, tuple[int, ...]] | None = None
         self._publish(catalog, previous=None)
 
     def start(self) -> None:
@@ -213,7 +220,7 @@ class LiveCatalog:
             try:
                 catalog = await asyncio.to_thread(load_catalog, path, self.registry)
             except ConfigError as exc:
-                self._reject(reason, exc.problems)
+                self._reject(reason, exc.problems, exc.named_files)
                 return "rejected"
             except Exception as exc:  # a bug in a kind's validator must not stop the service
                 problems = [f"internal error while loading: {type(exc).__name__}: {exc}"]
@@ -231,6 +238,8 @@ class LiveCatalog:
                         f"{path}: the new catalog has no checks (an empty or truncated file?); the last good one keeps "
                         f"serving (checks: {len(previous.catalog.checks)}). To serve no checks, restart"
                     ],
+                    # Its text and the catalog in service, which a rejection keeps, decided it.
+                    named_files={},
                 )
                 return "rejected"
             self.status.last_error = None
@@ -309,8 +318,11 @@ class LiveCatalog:
             reason == "retry" and self.status.last_error is not None and self.status.last_error["problems"] == problems
         )
 
-    def _reject(self, reason: str, problems: list[str]) -> None:
+    def _reject(self, reason: str, problems: list[str], named_files: dict[Path, tuple[int, ...]] | None = None) -> None:
+        """`named_files`: the files the catalog names as its load found them, when they and its text alone decided
+        the refusal (None: something else may have, so a retry may pass)."""
         self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
+        self._rejected_named_files = named_files
         if self._refused_as_before(reason, problems):
             return  # said and counted already
         self.status.last_error = {"at": format_time(datetime.now(UTC)), "trigger": reason, "problems": problems}
@@ -383,7 +395,13 @@ class LiveCatalog:
 
     async def _retry_rejected(self) -> ReloadResult | None:
         """While the last reload was rejected, load the unchanged files again every `rejected_retry_s` (None: not
-        due, or nothing rejected)."""
+        due, nothing rejected, or nothing its refusal depended on changed)."""
         if self.status.last_error is None or time.monotonic() < self._retry_rejected_at:
+            return None
+        named = self._rejected_named_files
+        if named is not None and await asyncio.to_thread(_found_as_before, named):
+            # Its text and the files it names are as the load found them: loaded again, it would be refused the
+            # same way (the parse and validation cost about 4 s of CPU per MiB of YAML, every time).
+            self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
             return None
         return await self.reload(reason="retry")

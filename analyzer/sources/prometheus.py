@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import math
+import operator
 import os
 import re
 import ssl
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import from_json
 from yarl import URL
 
+from analyzer.catalog_paths import file_state
 from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
@@ -51,8 +53,11 @@ _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 # Answers that a second attempt may get right: a proxy in front of Prometheus that could not reach it (502) or
 # a Prometheus not ready (503). A 503 of errorType timeout is Prometheus saying the query took all its time,
-# and a 504 a proxy saying so: sent again, it would cost a struggling server as much again.
+# and a 504 a proxy saying so: sent again, it would cost a struggling server as much again. So would a 503 with
+# Retry-After: the server said it is struggling, and when to come back.
 _RESENDABLE_STATUSES = frozenset({502, 503})
+# The statuses whose Retry-After is read: a rate limit and an overload.
+_WAIT_STATUSES = frozenset({429, 503})
 
 
 class PrometheusSourceConfig(BaseModel):
@@ -67,7 +72,7 @@ class PrometheusSourceConfig(BaseModel):
     retry: bool = Field(
         default=True,
         description="one immediate re-send, while time remains, after a failed "
-        "connection or a 502/503 (never after a timeout answer)",
+        "connection or a 502/503 (never after a timeout answer or a 503 with Retry-After)",
     )
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     bearer_token_file: Path | None = Field(default=None, description="file holding a bearer token, re-read")
@@ -123,7 +128,11 @@ class PrometheusSourceConfig(BaseModel):
         # Checked at load, unlike bearer_token_file: a token Secret may be mounted after the catalog loads
         # and rotates, while a CA bundle missing at load means every query of the source would fail.
         # `analyzer validate` in CI runs where the pod's files are not: it passes check_files=False.
-        if path is not None and (info.context or {}).get("check_files", True):
+        context = info.context or {}
+        if path is not None and context.get("check_files", True):
+            if "named_files" in context:
+                # Looked at before it is opened: a file that changes after still differs from what was found.
+                context["named_files"][path] = file_state(path)
             try:
                 with path.open("rb"):
                     pass
@@ -419,7 +428,8 @@ def read_answer(
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
     for any other answer (a redirect, an error body, a body that is not JSON), quoting the error without what the
     request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words.
-    `retry_after`: the answer's Retry-After header, quoted when it is a 429."""
+    `retry_after`: the answer's Retry-After header (read on a 429 or a 503), quoted; a 503 with one is not sent
+    again."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -445,23 +455,16 @@ def read_answer(
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
+    wait = _wait_asked(retry_after)
     if error_type == "timeout" or status == 504:
-        raise SourceTimeout(f"{where} timed out evaluating the query ({detail})")
+        raise SourceTimeout(f"{where} timed out evaluating the query ({detail}{wait})")
     if status == 429:
         # A querier's or proxy's rate limit (Mimir, Cortex, Thanos' query frontend): the source is there but will
         # not take the query now, no fault of the query; not sent again, for it asked to be left alone.
-        wait = ""
-        if retry_after:
-            shown = retry_after.strip()
-            wait = (
-                f"; it asks to wait {shown} s"
-                if shown.isdigit() and len(shown) < 10
-                else f"; Retry-After {clip(shown, 40)!r}"
-            )
         raise SourceUnavailable(f"{where} is refusing queries for now: too many requests ({detail}{wait})")
     if status >= 500 and error_type != "execution":
-        failing = SourceUnavailable(f"{where} is failing ({detail})")
-        if status in _RESENDABLE_STATUSES:
+        failing = SourceUnavailable(f"{where} is failing ({detail}{wait})")
+        if status in _RESENDABLE_STATUSES and not wait:
             raise ResendableFailure(failing)
         raise failing
     hint = _NOT_FOUND_HINT if status == 404 else ""
@@ -471,6 +474,17 @@ def read_answer(
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
         raise ResendableFailure(rejected, always=True)
     raise rejected
+
+
+def _wait_asked(retry_after: str | None) -> str:
+    """The wait a Retry-After header asks for, as a reason's tail ('' without one): seconds as such, anything else
+    (an HTTP date) quoted."""
+    shown = (retry_after or "").strip()
+    if not shown:
+        return ""
+    if shown.isascii() and shown.isdigit() and len(shown) < 10:
+        return f"; it asks to wait {shown} s"
+    return f"; Retry-After {clip(shown, 40)!r}"
 
 
 def _not_an_answer(payload: Any, body: bytes, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
@@ -503,20 +517,24 @@ def _json_value(body: bytes) -> Any:
 
 
 _STRINGS = frozenset({str})
+_FIRST = operator.itemgetter(0)
+# A sample's time as JSON writes a number (a JSON true is a bool: no time).
+_NUMBERS = frozenset({int, float})
 
 
 def parse_result(query: str, data: Any) -> QueryResult:
     """Turn the `data` of a query answer (`resultType` and `result`) into series; ValueError / KeyError /
     TypeError on a bad shape, or a string result, which no check can judge.
 
-    Values arrive as strings ("0.5", "NaN", "+Inf"); float() reads all of them.
+    Read as Prometheus writes an answer, anything else refused (a body that is no Prometheus answer): label values
+    are strings, a sample is a [time, value] pair whose time is a finite JSON number and whose value is a string
+    ("0.5", "NaN", "+Inf"), which float() reads.
     """
     if not isinstance(data, dict):
         raise TypeError(f"its data is {'missing or null' if data is None else type(data).__name__}, not an object")
     result_type, result = data["resultType"], data["result"]
     if result_type == "scalar":
-        ts, value = result
-        return QueryResult(query, "scalar", [Series({}, [(float(ts), float(value))])])
+        return QueryResult(query, "scalar", [Series({}, [_sample(result, None)])])
     if result_type not in ("vector", "matrix"):
         raise ValueError(f"resultType {result_type!r}: a check judges a vector, a matrix or a scalar")
     if not isinstance(result, list):
@@ -526,11 +544,12 @@ def parse_result(query: str, data: Any) -> QueryResult:
         metric = item["metric"]
         if not isinstance(metric, dict):
             raise TypeError(f"a series' metric is a {type(metric).__name__}, not an object of labels")
-        # JSON object keys are strings, and so are the values of any answer Prometheus sends: the decoded object,
-        # which nothing else holds, is then the labels as they are.
-        labels = metric
         if not _STRINGS.issuperset(map(type, metric.values())):
-            labels = {str(k): str(v) for k, v in metric.items()}
+            name, value = next((k, v) for k, v in metric.items() if type(v) is not str)
+            raise TypeError(f"label {clip(name, 40)!r} of a series is {_json_shown(value)}, not a string")
+        # JSON object keys are strings, and so are its values (above): the decoded object, which nothing else
+        # holds, is the labels as they are.
+        labels = metric
         if "histogram" in item or "histograms" in item:
             # Prometheus' own answer to a query that selects native histograms: the check's query is wrong, not the
             # answer; and a series' float samples beside its histogram ones are not the whole window.
@@ -539,15 +558,69 @@ def parse_result(query: str, data: Any) -> QueryResult:
                 "judge; turn them into numbers in the query, e.g. histogram_quantile(0.99, sum(rate(x[5m]))), "
                 "histogram_count(rate(x[5m])) or histogram_sum(rate(x[5m]))"
             )
-        if result_type == "matrix":
-            samples = [(float(ts), float(v)) for ts, v in item["values"]]
-        else:
-            ts, value = item["value"]
-            samples = [(float(ts), float(value))]
+        try:
+            samples = _samples(item["values"], labels) if result_type == "matrix" else [_sample(item["value"], labels)]
+        except KeyError as exc:
+            # Most likely the other result type's key: the resultType disagrees with the result.
+            raise ValueError(f"a {result_type}'s series {Series(labels, []).describe()} has no {exc}") from None
         series.append(made_series(labels, samples))
     if len(series) > 1:
         _refuse_repeated_series(series)
     return made_result(query, result_type, series, [], [])
+
+
+def _sample(pair: Any, labels: dict[str, str] | None) -> tuple[float, float]:
+    """One [time, "value"] pair as floats; `_refuse_sample`'s error when it is not as Prometheus writes one."""
+    try:
+        at, value = pair
+    except (TypeError, ValueError):
+        _refuse_sample(pair, labels)
+    # A string "42" unpacks too, as the time "4" and the value "2".
+    if type(value) is not str or type(at) not in _NUMBERS or not math.isfinite(at):
+        _refuse_sample(pair, labels)
+    return float(at), float(value)
+
+
+def _samples(pairs: Any, labels: dict[str, str]) -> list[tuple[float, float]]:
+    """A matrix series' [time, "value"] pairs as floats, checked as `_sample` checks one (in one comprehension: a
+    range answer holds thousands of samples)."""
+    if type(pairs) is not list:
+        raise TypeError(f"series {Series(labels, []).describe()}: its values are {_json_shown(pairs)}, not an array")
+    try:
+        samples = [(float(at), float(value)) for at, value in pairs if type(value) is str and type(at) in _NUMBERS]
+    except (TypeError, ValueError):
+        samples = []
+    if len(samples) != len(pairs) or not math.isfinite(sum(map(_FIRST, samples))):
+        for pair in pairs:
+            _sample(pair, labels)
+    return samples
+
+
+def _refuse_sample(pair: Any, labels: dict[str, str] | None) -> NoReturn:
+    """TypeError or ValueError saying how `pair`, a sample of the series of `labels` (None: the scalar), that
+    `_sample` refused is not [time, value] as Prometheus writes it."""
+    what = "the scalar" if labels is None else f"series {Series(labels, []).describe()}"
+    if type(pair) is not list:
+        raise TypeError(f"{what}: its sample is {_json_shown(pair)}, not a [time, value] array")
+    if len(pair) != 2:
+        raise ValueError(f"{what}: a sample {clip(repr(pair), 60)} is no [time, value] pair")
+    at, value = pair
+    if type(value) is not str:
+        raise TypeError(f"{what}: its sample value is {_json_shown(value)}, not a string")
+    if type(at) not in _NUMBERS:
+        raise TypeError(f"{what}: its sample time is {_json_shown(at)}, not a number")
+    raise ValueError(f"{what}: its sample time is not a finite number ({at})")
+
+
+def _json_shown(value: Any) -> str:
+    """A JSON value as a reason names it: `true`, `null`, the number 1, the string '2', an array, an object."""
+    if value is None or type(value) is bool:
+        return json.dumps(value)
+    if type(value) in _NUMBERS:
+        return f"the number {clip(repr(value), 30)}"
+    if type(value) is str:
+        return f"the string {clip(value, 40)!r}"
+    return "an array" if type(value) is list else "an object"
 
 
 def _refuse_repeated_series(series: list[Series]) -> None:
@@ -774,7 +847,7 @@ class PrometheusSource:
                     )
                 ) as response:
                     status, length = response.status, response.content_length
-                    retry_after = response.headers.get("Retry-After") if status == 429 else None
+                    retry_after = response.headers.get("Retry-After") if status in _WAIT_STATUSES else None
                     if (
                         length is not None
                         and length <= self._max_answer_bytes
@@ -799,9 +872,11 @@ class PrometheusSource:
             result = parse_result(promql, payload.get("data"))
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:
-                result = QueryResult(
-                    promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
-                )
+                for name, notes in (("warnings", warnings), ("infos", infos)):
+                    if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):
+                        # A string would read as one warning per character, each a store that did not answer.
+                        raise TypeError(f"its {name} are {_json_shown(notes)}, not an array of strings")
+                result = QueryResult(promql, result.result_type, result.series, warnings, infos)
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import ssl
 import subprocess
@@ -22,6 +23,7 @@ import yaml
 
 from analyzer.testing import free_port
 from tests.integration.test_error_budget import pyrra_check, sloth_check
+from tests.integration.test_job_mode import plugin_installed
 from tests.integration.test_prometheus_check import ERROR_RATIO
 
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
@@ -795,3 +797,67 @@ class TestRetention:
         # `analyzer validate --prometheus` prints it to the terminal.
         assert "\x1b" not in raised.value.message and "\x07" not in raised.value.message
         assert "HTTP 403 (\\x1b]0;pwned\\x07denied) on /api/v1/status/runtimeinfo" in raised.value.message
+
+
+# A plugin's kind (the same contract as the built-in ones) that waits until it is cancelled, then sends two last
+# queries as its cancellation unwinds, as a kind may: the second after the first's answer, when its composite has
+# answered already.
+LINGERING_KIND = """
+import asyncio
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class LingeringCheck(Check):
+    kind: Literal["lingering"] = "lingering"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            source = ctx.prometheus("default")
+            await source.query("vector(1)", ctx.evaluation_time, ctx.timeout_s())
+            await source.query("lingering_last_reading", ctx.evaluation_time, ctx.timeout_s())
+            raise
+        return Verdict(outcome=Outcome.PASS, reason="never", value=0.0, threshold=1.0)
+"""
+
+
+@pytest.mark.integration
+class TestLiveLintComposites:
+    """A composite's dry run is over when its members are: what a member sends as its cancellation unwinds (the
+    composite's deadline reached) is linted as the composite's, not as the next check's, on an open source."""
+
+    @pytest.mark.parametrize("last", [False, True], ids=["a-check-after-it", "the-last-check"])
+    def test_a_members_last_query_is_the_composites(self, tmp_path, prometheus, last):
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "deadline_s": 0.5,
+            "members": [{"check": "lingering", "args": {"reading": 1}}],
+        }
+        # Not run on its own (its param has no example): only the composite runs it.
+        lingering = {
+            "name": "lingering",
+            "kind": "lingering",
+            "params": {"reading": {"type": "number", "required": True}},
+        }
+        checks = [lingering, GOOD[0], card] if last else [lingering, card, GOOD[0]]
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": checks}))
+        env = {**os.environ, **plugin_installed(tmp_path, "lingering", "LingeringCheck", LINGERING_KIND)}
+        command = ["validate", str(path), "--prometheus", prometheus.url, "--at", str(prometheus.anchor)]
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert result.returncode == 6, result.stdout + result.stderr
+        blocks = dict(re.findall(r"(?m)^  ([\w-]+): (.*(?:\n    .*)*)", result.stdout))
+        assert blocks["card"].startswith("ERROR no verdict within the 0.5 s deadline")
+        assert "problem: metric lingering_last_reading does not exist in this Prometheus" in blocks["card"]
+        assert "lingering_last_reading" not in blocks["error-rate"]
+        assert "error-rate: PASS" in result.stdout

@@ -344,7 +344,18 @@ class TestAnswers:
         assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected")
         assert f"answered a range query with a {data['resultType']!r} result, not a matrix" in evaluation.reason
 
-    async def test_a_value_past_the_float_range_written_as_an_integer_is_a_bad_answer(self):
+    @pytest.mark.parametrize(
+        ("sample", "said"),
+        [
+            (
+                [1, 10**400],
+                r"TypeError: series \{\}: its sample value is the number 1" + "0" * 26 + r"\.\.\., not a string",
+            ),
+            ([10**400, "1"], "OverflowError: int too large to convert to float"),
+        ],
+        ids=["value", "time"],
+    )
+    async def test_a_number_past_the_float_range_written_as_an_integer_is_a_bad_answer(self, sample, said):
         # A JSON integer float() cannot hold: it was an internal_error (500), logged as the analyzer's crash.
         async with recording_prometheus() as fake:
             fake.replies = [
@@ -352,14 +363,12 @@ class TestAnswers:
                     200,
                     {
                         "status": "success",
-                        "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, 10**400]}]},
+                        "data": {"resultType": "vector", "result": [{"metric": {}, "value": sample}]},
                     },
                 )
             ]
             prometheus = source(fake.url)
-            with pytest.raises(
-                SourceRejected, match="unexpected shape: OverflowError: int too large to convert to float"
-            ):
+            with pytest.raises(SourceRejected, match=f"unexpected shape: {said}"):
                 await prometheus.query("up", NOW, timeout_s=3)
             await prometheus.aclose()
 

@@ -559,6 +559,26 @@ class TestProxyAnswers:
         assert "is refusing queries for now: too many requests" in raised.value.message
         assert shown in raised.value.message
 
+    async def test_an_overload_asking_to_wait_is_unavailable_named_and_not_resent(self):
+        # A 503 with Retry-After: the server is there and struggling, and said when to come back.
+        async def overloaded(request, seen):
+            return web.Response(status=503, text="overloaded", headers={"Retry-After": "30"})
+
+        async with serving(overloaded) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceUnavailable) as raised:
+                await query(prometheus)
+        assert type(raised.value) is SourceUnavailable and server.requests == 1
+        assert raised.value.message.endswith("is failing (HTTP 503: overloaded; it asks to wait 30 s)")
+
+    async def test_an_overload_without_retry_after_is_sent_again_once(self):
+        async def overloaded(request, seen):
+            return web.Response(status=503, text="not ready")
+
+        async with serving(overloaded) as server, source(server.url) as prometheus:
+            with pytest.raises(SourceUnavailable, match=r"is failing \(HTTP 503: not ready\)$"):
+                await query(prometheus)
+        assert server.requests == 2
+
     async def test_a_login_page_is_quoted(self):
         async def login(request, seen):
             return web.Response(text="<html><title>Sign in to Grafana Cloud</title></html>", content_type="text/html")
@@ -591,6 +611,16 @@ class TestProxyAnswers:
             ({"status": "success"}, "unexpected shape: TypeError: its data is missing or null, not an object"),
             ({"status": "success", "data": None}, "its data is missing or null"),
             ({"data": {"resultType": "vector", "result": []}}, "a JSON object that is no Prometheus answer"),
+            (
+                # Prometheus writes every sample value as a string: `true` read as 1.0 would be judged.
+                {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, True]}]}},
+                "unexpected shape: TypeError: series {}: its sample value is true, not a string",
+            ),
+            (
+                # Read as an array, a string was one warning per character, each a store that did not answer.
+                {"status": "success", "data": {"resultType": "vector", "result": []}, "warnings": "store down"},
+                "unexpected shape: TypeError: its warnings are the string 'store down', not an array of strings",
+            ),
         ],
     )
     async def test_json_that_is_no_answer_is_named(self, answer_body, text):

@@ -257,13 +257,80 @@ class TestRejectedCatalogRetried:
         live = live_for(catalog_file, metrics)
         live.rejected_retry_s = 0
         await live.check_for_change()
-        catalog_file.write_text("checks: [")
+        # A ca_file that is a directory: what it holds changes (so the catalog is retried), and it stays no file.
+        ca_dir = catalog_file.parent / "ca.d"
+        ca_dir.mkdir()
+        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_dir)}}
+        catalog_file.write_text(
+            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
+        )
         with capture_logs() as logs:
             assert await live.check_for_change() == "rejected"
+            (ca_dir / "x").write_text("")
+            os.utime(ca_dir, ns=(1, 1))
             assert await live.check_for_change() == "rejected"
         assert [log["event"] for log in logs] == ["catalog_reload_failed"]
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
         assert live.status.last_error["trigger"] == "file_change"
+        await live.close(timeout_s=5)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "checks: [",
+            "checks: [{name: x, kind: no_such_kind}]",
+            # Names a file, present and readable: nothing outside the catalog's files refused it.
+            "sources: {tls: {url: 'https://127.0.0.1:9', ca_file: CA}}\nchecks: [{name: x, kind: no_such_kind}]",
+        ],
+        ids=["yaml", "schema", "schema-with-a-ca-file"],
+    )
+    async def test_a_catalog_refused_for_its_own_text_alone_is_not_loaded_again(self, catalog_file, monkeypatch, text):
+        # A retry of a catalog whose files and the files it names are unchanged would be refused the same way:
+        # it cost the parse and validation again every minute (about 4 s of CPU per MiB of YAML).
+        live = live_for(catalog_file)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        ca_file = catalog_file.parent / "ca.pem"
+        ca_file.write_text("a bundle")
+        catalog_file.write_text(text.replace("CA", str(ca_file)))
+        loads = []
+
+        def counted(*args, **kwargs):
+            loads.append(args)
+            return load_catalog(*args, **kwargs)
+
+        monkeypatch.setattr(live_module, "load_catalog", counted)
+        assert await live.check_for_change() == "rejected"
+        assert await live.check_for_change() is None
+        assert await live.check_for_change() is None
+        assert len(loads) == 1
+        # Fixed, it is loaded at the next poll, as any change is.
+        catalog_file.write_text(gate_yaml("one", "two"))
+        assert await live.check_for_change() == "reloaded"
+        await live.close(timeout_s=5)
+
+    async def test_a_file_it_names_still_missing_is_not_loaded_again(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        ca_file = catalog_file.parent / "ca.pem"
+        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
+        catalog_file.write_text(
+            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
+        )
+        loads = []
+
+        def counted(*args, **kwargs):
+            loads.append(args)
+            return load_catalog(*args, **kwargs)
+
+        monkeypatch.setattr(live_module, "load_catalog", counted)
+        assert await live.check_for_change() == "rejected"
+        assert await live.check_for_change() is None
+        assert len(loads) == 1
+        ca_file.write_text("a bundle")
+        assert await live.check_for_change() == "reloaded"
+        assert len(loads) == 2
         await live.close(timeout_s=5)
 
     async def test_a_retry_that_crashes_as_before_is_said_once(self, catalog_file, monkeypatch):

@@ -1,6 +1,7 @@
 import inspect
 import json
 import math
+import re
 import ssl
 from dataclasses import FrozenInstanceError, fields
 
@@ -212,6 +213,27 @@ class TestAnswerFailures:
             read_answer(self.WHERE, status, b"busy")
         assert isinstance(raised.value.error, SourceUnavailable) and raised.value.always is False
 
+    def test_an_overload_asking_to_wait_is_unavailable_quoting_the_wait_and_not_sent_again(self):
+        # Prometheus (or a proxy before it) said it is struggling and when to come back: sent again at once, the
+        # query would add to the load it asked to be spared.
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 503, b"overloaded", retry_after="7")
+        assert type(raised.value) is SourceUnavailable
+        assert raised.value.message == f"{self.WHERE} is failing (HTTP 503: overloaded; it asks to wait 7 s)"
+
+    def test_a_timeout_asking_to_wait_quotes_the_wait(self):
+        body = json.dumps({"status": "error", "errorType": "timeout", "error": "query timed out"}).encode()
+        with pytest.raises(SourceTimeout) as raised:
+            read_answer(self.WHERE, 503, body, retry_after="Fri, 04 Dec 2026 10:00:00 GMT")
+        assert raised.value.message.endswith(
+            "timed out evaluating the query (HTTP 503 timeout: query timed out; "
+            "Retry-After 'Fri, 04 Dec 2026 10:00:00 GMT')"
+        )
+
+    def test_an_empty_retry_after_asks_for_no_wait(self):
+        with pytest.raises(ResendableFailure):
+            read_answer(self.WHERE, 503, b"busy", retry_after=" ")
+
     def test_an_execution_error_is_the_query_rejected(self):
         body = json.dumps({"status": "error", "errorType": "execution", "error": "too many samples"}).encode()
         with pytest.raises(SourceRejected, match=r"rejected the query \(HTTP 503 execution: too many samples\)"):
@@ -256,11 +278,12 @@ class TestParseResult:
         assert result.series[0].samples == [(1.0, 1.0), (2.0, 2.0)]
         assert result.series[0].describe() == "x"
 
-    def test_label_values_that_are_no_strings_become_strings(self):
-        # Not Prometheus' answer, but a label is text wherever a check reads it.
-        result = parse_result("q", {"resultType": "vector", "result": [{"metric": {"code": 500}, "value": [1, "1"]}]})
-        assert result.series[0].labels == {"code": "500"}
-        assert result.series[0].describe() == '{code="500"}'
+    def test_a_label_value_that_is_no_string_is_refused(self):
+        # Prometheus writes every label value as a string: another JSON value is no Prometheus answer, and as
+        # Python text `true` would read `True`, `null` `None`.
+        for value, shown in [(500, "the number 500"), (True, "true"), (None, "null"), ({"a": "b"}, "an object")]:
+            with pytest.raises(TypeError, match=rf"label 'code' of a series is {shown}, not a string"):
+                parse_result("q", {"resultType": "vector", "result": [{"metric": {"code": value}, "value": [1, "1"]}]})
 
     def test_a_label_value_is_quoted_as_promql_quotes_it(self):
         # A quote in a value cannot close the string and read as the reason's own words.
@@ -327,6 +350,90 @@ class TestParseResult:
     )
     def test_bad_shape_raises(self, data):
         with pytest.raises((KeyError, ValueError, TypeError)):
+            parse_result("q", data)
+
+
+def answer_of(result_type, sample):
+    """The data of an answer whose one series (or scalar) holds `sample` as its sample."""
+    if result_type == "scalar":
+        return {"resultType": "scalar", "result": sample}
+    if result_type == "vector":
+        return {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": sample}]}
+    return {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": [[1, "0.5"], sample]}]}
+
+
+class TestSampleTypes:
+    """A sample is [time, value] as Prometheus writes it, the time a JSON number and the value a JSON string ("0.5",
+    "NaN", "+Inf"); any other JSON (a body that is no Prometheus answer) is refused, naming what it holds."""
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            (True, "true"),
+            (False, "false"),
+            (None, "null"),
+            (1, "the number 1"),
+            (0.5, "the number 0.5"),
+            ([1], "an array"),
+            ({"v": "1"}, "an object"),
+        ],
+    )
+    def test_a_value_that_is_no_string_is_refused(self, result_type, value, shown):
+        with pytest.raises(TypeError, match=rf"sample value is {shown}, not a string"):
+            parse_result("q", answer_of(result_type, [2, value]))
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize(
+        ("at", "shown"), [("2", "the string '2'"), (True, "true"), (None, "null"), ([2], "an array")]
+    )
+    def test_a_time_that_is_no_number_is_refused(self, result_type, at, shown):
+        with pytest.raises(TypeError, match=rf"sample time is {shown}, not a number"):
+            parse_result("q", answer_of(result_type, [at, "1"]))
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize("at", [math.nan, math.inf, -math.inf])
+    def test_a_time_that_is_not_finite_is_refused(self, result_type, at):
+        # A NaN time never reads as a series that stopped reporting.
+        with pytest.raises(ValueError, match="sample time is not a finite number"):
+            parse_result("q", answer_of(result_type, [at, "1"]))
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    def test_a_sample_written_as_one_string_is_no_pair(self, result_type):
+        # "42" would unpack as the time "4" and the value "2".
+        with pytest.raises(TypeError, match=r"its sample is the string '42', not a \[time, value\] array"):
+            parse_result("q", answer_of(result_type, "42"))
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize("sample", [[1], [1, "1", "2"], []])
+    def test_a_sample_that_is_no_pair_is_refused(self, result_type, sample):
+        with pytest.raises(ValueError, match=r"sample .*is no \[time, value\] pair"):
+            parse_result("q", answer_of(result_type, sample))
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    def test_values_as_prometheus_writes_them_read(self, result_type):
+        for text, value in [("0.5", 0.5), ("NaN", math.nan), ("+Inf", math.inf), ("-Inf", -math.inf), ("1e-7", 1e-7)]:
+            read = parse_result("q", answer_of(result_type, [1700000000.123, text])).series[0].samples[-1]
+            assert read[0] == 1700000000.123
+            assert read[1] == value or (math.isnan(value) and math.isnan(read[1]))
+
+    def test_the_series_is_named(self):
+        with pytest.raises(TypeError, match=r'series \{pod="a"\}: its sample value is true'):
+            parse_result("q", answer_of("matrix", [2, True]))
+
+    @pytest.mark.parametrize(
+        ("data", "said"),
+        [
+            ({"resultType": "vector", "result": [{"metric": {}, "values": [[1, "1"]]}]}, "a vector's series {} has no"),
+            ({"resultType": "matrix", "result": [{"metric": {}, "value": [1, "1"]}]}, "a matrix's series {} has no"),
+            (
+                {"resultType": "scalar", "result": [{"metric": {}, "value": [1, "1"]}]},
+                "the scalar: a sample [{'metric'",
+            ),
+        ],
+    )
+    def test_a_result_that_is_not_its_result_type_is_named(self, data, said):
+        with pytest.raises((KeyError, TypeError, ValueError), match=re.escape(said)):
             parse_result("q", data)
 
 
