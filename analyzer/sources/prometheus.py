@@ -799,8 +799,14 @@ class PrometheusSource:
             result = parse_result(promql, payload.get("data"))
             warnings, infos = payload.get("warnings", []), payload.get("infos", [])
             if warnings or infos:
+                # A proxy in front of Prometheus (Thanos, an auth gateway) may quote the request in a warning as in
+                # an error: they reach the details, the page and the history, so they are hidden the same way.
                 result = QueryResult(
-                    promql, result.result_type, result.series, [str(w) for w in warnings], [str(i) for i in infos]
+                    promql,
+                    result.result_type,
+                    result.series,
+                    [_hidden(str(w), secrets, self._header_words) for w in warnings],
+                    [_hidden(str(i), secrets, self._header_words) for i in infos],
                 )
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)
