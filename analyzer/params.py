@@ -400,3 +400,19 @@ def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V |
     if not secret:
         return dict(args)
     return {name: REDACTED if name in secret else value for name, value in args.items()}
+
+
+def require_text(name: str, value: Any) -> None:
+    """ArgError for text that is not clean UTF-8: lone surrogates (which JSON escapes can make) and
+    U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
+    upstream error instead of the client's mistake)."""
+    for text in (name, value) if isinstance(value, str) else (name,):
+        if text.isascii():
+            continue  # clean UTF-8, and no U+FFFD: most args
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+            raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
+        if "\ufffd" in text:
+            raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])
