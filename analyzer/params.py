@@ -231,10 +231,15 @@ class Param(BaseModel):
         for field_name, value in (("default", self.default), ("example", self.example)):
             if value is not None:
                 try:
-                    self.parse(field_name, value)
+                    # Never quoted: the kind may make the param secret by where it sends it (an http_smoke header),
+                    # which is decided after this, and a load error reaches logs, /readyz and CI output.
+                    self.parse(field_name, value, secret=True)
                 except ArgError as exc:
                     # "example: must match ...", not "example: arg 'example' must match ...": it is no arg.
-                    raise ValueError(f"{field_name}: {exc.message.replace(f'arg {field_name!r} ', '', 1)}") from None
+                    message = exc.message.replace(f"arg {field_name!r} ", "", 1)
+                    if not self.secret:
+                        message = message.replace("a secret value of", "a value of", 1)
+                    raise ValueError(f"{field_name}: {message}") from None
         return self
 
     def parse(self, name: str, raw: Any, *, secret: bool = False) -> ArgValue:
