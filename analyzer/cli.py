@@ -411,6 +411,14 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         if key in raw_args:
             print(f"analyzer: --arg {key!r} is given twice", file=sys.stderr)
             return EXIT_USAGE
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError:
+            # Bytes that are not UTF-8 reach Python as lone surrogates, which no query or URL can carry. The key
+            # is shown with its bad bytes escaped; the value never (it may be a secret).
+            shown = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            print(f"analyzer: --arg '{shown}' is not valid UTF-8", file=sys.stderr)
+            return EXIT_USAGE
         raw_args[key] = value
     bound = check.bind_args(raw_args)
     try:

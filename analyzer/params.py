@@ -231,10 +231,15 @@ class Param(BaseModel):
         for field_name, value in (("default", self.default), ("example", self.example)):
             if value is not None:
                 try:
-                    self.parse(field_name, value)
+                    # Never quoted: the kind may make the param secret by where it sends it (an http_smoke header),
+                    # which is decided after this, and a load error reaches logs, /readyz and CI output.
+                    self.parse(field_name, value, secret=True)
                 except ArgError as exc:
                     # "example: must match ...", not "example: arg 'example' must match ...": it is no arg.
-                    raise ValueError(f"{field_name}: {exc.message.replace(f'arg {field_name!r} ', '', 1)}") from None
+                    message = exc.message.replace(f"arg {field_name!r} ", "", 1)
+                    if not self.secret:
+                        message = message.replace("a secret value of", "a value of", 1)
+                    raise ValueError(f"{field_name}: {message}") from None
         return self
 
     def parse(self, name: str, raw: Any, *, secret: bool = False) -> ArgValue:
@@ -400,3 +405,19 @@ def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V |
     if not secret:
         return dict(args)
     return {name: REDACTED if name in secret else value for name, value in args.items()}
+
+
+def require_text(name: str, value: Any) -> None:
+    """ArgError for text that is not clean UTF-8: lone surrogates (which JSON escapes can make) and
+    U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
+    upstream error instead of the client's mistake)."""
+    for text in (name, value) if isinstance(value, str) else (name,):
+        if text.isascii():
+            continue  # clean UTF-8, and no U+FFFD: most args
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+            raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
+        if "\ufffd" in text:
+            raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])

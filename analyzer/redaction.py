@@ -65,3 +65,31 @@ def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
         return node
 
     return scrub
+
+
+# An HTTP parser's quote of the client's line, as Python writes bytes (`b'...'` or `b"..."`), and the caret
+# line under it that points into the line as it was.
+_QUOTED_LINE_RE = re.compile(r"""\bb('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+_CARET_LINE_RE = re.compile(r"^[ \t]*\^[ \t]*\n?", re.MULTILINE)
+_HEADER_LINE_RE = re.compile(r"([^\s:]+)(\s*:\s*)(.*)", re.DOTALL)
+_QUERY_RE = re.compile(r"\?\S*")
+
+
+def parser_error_for_log(message: str) -> str:
+    """An HTTP parser's error message with the line it quotes from the client shown without credentials: a
+    header's value when its name or value is a credential's, a folded line (the rest of a value) whole, and
+    any query (a check's secret arg, a token in a Referer)."""
+
+    def hidden(found: re.Match[str]) -> str:
+        quote, line = found.group(1)[0], found.group(1)[1:-1]
+        header = _HEADER_LINE_RE.fullmatch(line)
+        # A folded line (space or tab first; a tab shows escaped) continues the header before it.
+        if line.startswith((" ", "\\t")):
+            line = REDACTED
+        elif header is not None and (is_secret_name(header[1]) or is_credential_value(header[3])):
+            line = f"{header[1]}{header[2]}{REDACTED}"
+        else:
+            line = _QUERY_RE.sub(f"?{REDACTED}", line)
+        return f"b{quote}{line}{quote}"
+
+    return _CARET_LINE_RE.sub("", _QUOTED_LINE_RE.sub(hidden, message))

@@ -29,6 +29,7 @@ from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, short_reason
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
+from analyzer.redaction import parser_error_for_log
 from analyzer.registry import Registry, warm_kinds
 from analyzer.settings import Settings
 from analyzer.web import create_app, create_probe_app, server_options
@@ -173,7 +174,7 @@ class GuardedHandler(RequestHandler):
                 status=status,
                 error=code,
                 remote=self._remote(),
-                detail=bound_text(str(exc.message), 200),
+                detail=bound_text(parser_error_for_log(str(exc.message)), 200),
             )
         elif status == 504:
             code, text = "handler_timeout", "the request took too long"

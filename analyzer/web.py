@@ -33,7 +33,7 @@ from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, printable, strict_json
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, parse_time, shown_args
+from analyzer.params import RESERVED_ARG_NAMES, parse_time, require_text, shown_args
 from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -423,7 +423,7 @@ async def run_evaluation(request: web.Request, generation: Generation, principal
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
             if not (arg_name.isascii() and isinstance(value, str) and value.isascii()):
-                _require_text(arg_name, value)
+                require_text(arg_name, value)
         # Most requests name neither option: no call to read what is not there (both default to off and json).
         explain = "explain" in options and _flag(options, "explain")
         text = "format" in options and _output_format(options) == "text"
@@ -558,22 +558,6 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         if isinstance(value, dict | list) or value is None or isinstance(value, bool):
             raise ArgError(f"arg {name!r} must be a string or a number, got {type(value).__name__}", name)
     return body
-
-
-def _require_text(name: str, value: Any) -> None:
-    """ArgError for text that is not clean UTF-8: lone surrogates (which JSON escapes can make) and
-    U+FFFD (what invalid percent-encoded UTF-8 decodes to; PromQL refuses it, so it would read as an
-    upstream error instead of the client's mistake)."""
-    for text in (name, value) if isinstance(value, str) else (name,):
-        if text.isascii():
-            continue  # clean UTF-8, and no U+FFFD: most args
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
-            raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
-        if "\ufffd" in text:
-            raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])
 
 
 def _flag(options: dict[str, str], name: str) -> bool:

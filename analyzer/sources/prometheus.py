@@ -875,8 +875,20 @@ class PrometheusSource:
                 for name, notes in (("warnings", warnings), ("infos", infos)):
                     if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):
                         # A string would read as one warning per character, each a store that did not answer.
-                        raise TypeError(f"its {name} are {_json_shown(notes)}, not an array of strings")
-                result = QueryResult(promql, result.result_type, result.series, warnings, infos)
+                        # Quoted without the request's credentials, which a proxy may have put in it.
+                        shown = _json_shown(
+                            _hidden(notes, secrets, self._header_words) if type(notes) is str else notes
+                        )
+                        raise TypeError(f"its {name} are {shown}, not an array of strings")
+                # A proxy in front of Prometheus (Thanos, an auth gateway) may quote the request in a warning as in
+                # an error: they reach the details, the page and the history, so they are hidden the same way.
+                result = QueryResult(
+                    promql,
+                    result.result_type,
+                    result.series,
+                    [_hidden(w, secrets, self._header_words) for w in warnings],
+                    [_hidden(i, secrets, self._header_words) for i in infos],
+                )
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)
             raise

@@ -52,7 +52,7 @@ from analyzer.errors import (
 )
 from analyzer.history import HISTORY_VERDICTS, Recorded
 from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
-from analyzer.params import RESERVED_ARG_NAMES, parse_time
+from analyzer.params import RESERVED_ARG_NAMES, parse_time, require_text
 from analyzer.redaction import REDACTED
 from analyzer.sources import SourceConfig
 from analyzer.ui.figures import Evidence, Figure, figures
@@ -345,6 +345,8 @@ async def run_page(request: web.Request) -> web.Response:
     for key, values in raw.items():
         if len(values) > 1:
             raise ArgError(f"arg {key[:64]!r} is given {len(values)} times; give it once", key[:64])
+        # As the API: bytes that are not UTF-8 are the caller's mistake, not a query for Prometheus to refuse.
+        require_text(key, values[0])
     at_text = raw.pop("at", [""])[0].strip()
     unknown = [key for key in raw if key in RESERVED_ARG_NAMES]
     if unknown:
@@ -787,6 +789,10 @@ async def _posted_form(request: web.Request) -> MultiDictProxy[str | bytes | byt
             return await request.post()
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+    except UnicodeDecodeError:
+        raise ArgError("the form is not text in its charset (UTF-8 unless it names one)") from None
+    except LookupError:
+        raise ArgError("the form names a charset that is not known; send it as UTF-8") from None
 
 
 async def _form_fields(request: web.Request) -> dict[str, list[str]]:

@@ -658,10 +658,8 @@ def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
         for form in filter(None, forms):
             patterns.add(_bounded(re.escape(form), value))
         heads.update(forms)
+        patterns.add(_bounded(_url_encoded(value), value))
         for form in filter(None, {quote(value, safe=""), quote_plus(value)}):
-            # %2F and %2f are the same byte: match the hex digits in any case.
-            escaped = re.sub(r"%([0-9A-F]{2})", r"%(?i:\1)", re.escape(form))
-            patterns.add(_bounded(escaped, value))
             heads.update({form, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form)})
     if not patterns:
         return lambda node: node
@@ -679,6 +677,19 @@ def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
         return node
 
     return scrub
+
+
+def _url_encoded(value: str) -> str:
+    """A regex for `value` as any URL encoder may write it: each character as itself or percent-escaped (its
+    UTF-8 bytes, hex in either case), a space also as '+'. Encoders differ in what they leave bare (a server
+    echoing a query in a Location may leave '/' and '=' bare), so no fixed set of encoded forms covers them."""
+    pattern = []
+    for char in value:
+        forms = [re.escape(char), "".join(f"%(?i:{byte:02X})" for byte in char.encode("utf-8", "surrogatepass"))]
+        if char == " ":
+            forms.append(re.escape("+"))
+        pattern.append(f"(?:{'|'.join(forms)})")
+    return "".join(pattern)
 
 
 def _scrub_cuts(text: str, starts: list[str]) -> str:

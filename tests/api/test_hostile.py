@@ -232,6 +232,32 @@ class TestLogs:
         assert [e["event"] for e in events] == ["bad_http_request"]
         assert "Traceback" not in lines[0] and "\x1b" not in lines[0]
 
+    @pytest.mark.parametrize(
+        ("head", "shown"),
+        [
+            # A control character in a credential header's value: the header is named, its value is not.
+            (b"GET / HTTP/1.1\r\nAuthorization: Bearer tok-5e2b9a7c1d\x01\r\n\r\n", "Authorization: <redacted>"),
+            (b"GET / HTTP/1.1\r\nCookie: session=tok-5e2b9a7c1d\x7f\r\n\r\n", "Cookie: <redacted>"),
+            (b"GET / HTTP/1.1\r\nX-Thing: Bearer tok-5e2b9a7c1d\x00\r\n\r\n", "X-Thing: <redacted>"),
+            (b"GET / HTTP/1.1\r\nAuthorization : Bearer tok-5e2b9a7c1d\r\n\r\n", "Authorization : <redacted>"),
+            # A request line that is refused quotes its path, never its query (a secret arg of a check).
+            (b"GET /api/v1/checks/c/run?token=tok-5e2b9a7c1d\x01 HTTP/1.1\r\n\r\n", "/api/v1/checks/c/run?<redacted>"),
+            (b"GET /api/v1/checks/c/run?token=tok-5e2b9a7c1d HTTP/9.9\r\n\r\n", "/api/v1/checks/c/run?<redacted>"),
+            (b"G\x01T /x?token=tok-5e2b9a7c1d HTTP/1.1\r\n\r\n", "/x?<redacted>"),
+            # The line folded onto a header may be the rest of its value.
+            (b"GET / HTTP/1.1\r\nAuthorization: Bearer\r\n tok-5e2b9a7c1d\r\n\r\n", "<redacted>"),
+        ],
+    )
+    async def test_a_malformed_request_is_logged_without_its_credentials(self, serve, json_logs, head, shown):
+        server = await serve(Settings())
+        json_logs()
+        answer = await rawhttp.send(server.host, server.port, head)
+        assert answer.status == 400
+        (event,) = [json.loads(line) for line in json_logs()]
+        assert event["event"] == "bad_http_request"
+        assert "5e2b9a7c1d" not in json.dumps(event)
+        assert shown in event["detail"]
+
     async def test_a_flood_of_401s_logs_a_bounded_number_of_lines_and_counts_the_rest(self, serve, json_logs, tmp_path):
         (tmp_path / "tokens").write_text("t" * 40 + "\n")
         settings = Settings(auth_tokens=tmp_path / "tokens")

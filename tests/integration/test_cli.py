@@ -343,6 +343,37 @@ class TestEmptyOptionValues:
         assert result.stderr.endswith("error: argument --source: an empty source name (an unset variable?)\n")
 
 
+class TestArgsThatAreNotText:
+    """An --arg whose bytes are not UTF-8 (a binary value from the environment) is a usage error naming it."""
+
+    @pytest.mark.parametrize(
+        ("arg", "said"),
+        [
+            (b"svc=a\xff\xfe", "analyzer: --arg 'svc' is not valid UTF-8\n"),
+            (b"tok=s3cr3t\xff", "analyzer: --arg 'tok' is not valid UTF-8\n"),
+            (b"s\xffc=a", "analyzer: --arg 's\\xffc' is not valid UTF-8\n"),
+        ],
+    )
+    def test_usage_error(self, tmp_path, arg, said):
+        # Before: a crash (exit 1, read as neither pass nor fail, with two tracebacks) once the check ran.
+        catalog = tmp_path / "catalog.yaml"
+        check = {
+            "name": "p",
+            "kind": "prometheus",
+            "params": {"svc": {"type": "label_value", "default": "x"}, "tok": {"type": "label_value", "default": "x"}},
+            "query": 'up{job="{{ svc }}", t="{{ tok }}"}',
+            "pass_if": "> 0",
+        }
+        url = f"http://127.0.0.1:{free_port()}"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "run", "p", "--catalog", str(catalog), "--arg", arg],
+            capture_output=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stdout, result.stderr.decode()) == (2, b"", said)
+
+
 SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
 
 

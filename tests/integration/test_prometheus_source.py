@@ -591,6 +591,37 @@ class TestErrorAnswersHideCredentials:
         assert "forbidden: org <redacted>: production off" in raised.value.message
 
 
+class TestWarningsHideCredentials:
+    """Warnings and infos of a success answer (a proxy quoting the request in one) are shown without its credentials."""
+
+    TOKEN = "tok-5e2b9a7c1d"
+    TENANT = "tenant-payments-eu"
+
+    async def test_a_warning_quoting_the_token_and_headers(self, tmp_path):
+        (tmp_path / "token").write_text(self.TOKEN + "\n")
+        quote = f"partial answer for 'Bearer {self.TOKEN}' of org {self.TENANT}"
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {**ANSWER, "warnings": [quote], "infos": [f"seen {self.TOKEN}"]})]
+            prometheus = source(fake.url, headers={"X-Scope-OrgID": self.TENANT}, bearer_token_file=tmp_path / "token")
+            result = await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert result.warnings == ["partial answer for 'Bearer <redacted>' of org <redacted>"]
+        assert result.infos == ["seen <redacted>"]
+
+    async def test_warnings_sent_as_one_string_quoting_the_token(self, tmp_path):
+        (tmp_path / "token").write_text(self.TOKEN + "\n")
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {**ANSWER, "warnings": f"Bearer {self.TOKEN} refused"})]
+            prometheus = source(fake.url, bearer_token_file=tmp_path / "token")
+            with pytest.raises(SourceRejected) as refused:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert self.TOKEN not in refused.value.message
+        assert (
+            "its warnings are the string 'Bearer <redacted> refused', not an array of strings" in refused.value.message
+        )
+
+
 class TestRedirects:
     """A redirect is an answer naming the problem, not a page followed and misread."""
 

@@ -394,6 +394,46 @@ class TestUnknownParameters:
         assert "undeclared arg &#39;att&#39; (declared params: canary_hash)" in page.text
 
 
+class TestArgsThatAreNotText:
+    """A page's args and form that are not UTF-8 text get a 400 naming the problem, as the API's args do."""
+
+    FORM = "application/x-www-form-urlencoded"
+
+    def form_post(self, served, body: bytes, content_type: str = FORM):
+        headers = {**BEARER, "Origin": served.url, "Content-Type": content_type}
+        return post(served, "/ui/checks/error-rate/run", data=body, headers=headers)
+
+    def test_a_link_with_bytes_that_are_not_utf8(self, served):
+        # Before: the check ran with U+FFFD in its query and the page showed an ERROR verdict, recorded in the
+        # history and counted in the metrics as the check's error.
+        page = get(served, "/ui/checks/error-rate/run?canary_hash=%ff%fe", headers=BEARER)
+        assert page.status_code == 400
+        assert "arg &#39;canary_hash&#39; is not valid UTF-8" in page.text
+
+    @pytest.mark.parametrize(
+        ("body", "content_type", "said"),
+        [
+            (b"canary_hash=%ff%fe", FORM, "arg &#39;canary_hash&#39; is not valid UTF-8"),
+            # Before, these three: 500 and a traceback in the log.
+            (b"canary_hash=\xff\xfe", FORM, "the form is not text in its charset (UTF-8 unless it names one)"),
+            (
+                b"canary_hash=healthy1",
+                FORM + "; charset=no-such-charset",
+                "the form names a charset that is not known; send it as UTF-8",
+            ),
+            (
+                b'--b\r\nContent-Disposition: form-data; name="canary_hash"\r\n\r\nx\xff\r\n--b--\r\n',
+                "multipart/form-data; boundary=b",
+                "the form is not text in its charset (UTF-8 unless it names one)",
+            ),
+        ],
+    )
+    def test_a_form(self, served, body, content_type, said):
+        page = self.form_post(served, body, content_type)
+        assert page.status_code == 400
+        assert said in page.text
+
+
 class TestFormForScreenReaders:
     """A form shown again ties each problem to its field, so a screen reader says it when the field is focused."""
 

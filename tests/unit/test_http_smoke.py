@@ -597,6 +597,19 @@ class TestCapturedSecrets:
         assert evaluation.details["steps"][1]["body"] == '"<redacted>" <redacted> <redacted> <redacted>'
         assert "t0ken" not in json.dumps(evaluation.model_dump(mode="json"))
 
+    async def test_values_are_hidden_however_a_server_re_encoded_them_in_a_url(self, run, respx_mock):
+        # A framework echoing the query it received (a Location, a debug page) writes it its own way: '/' left
+        # bare, '+' and '=' escaped, one character escaped where the sender had not.
+        token = "Ab/Cd+Ef=Gh==xy"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(
+                200, text=f"{quote(token, safe='/')} {quote(token, safe='/=')} %41b/Cd%2bEf=Gh==xy a/b"
+            )
+        )
+        evaluation = await run(self.chain({"json": "$.value"}, expect={"body_contains": ["absent"]}))
+        assert evaluation.details["steps"][1]["body"] == "<redacted> <redacted> <redacted> a/b"
+
     async def test_a_long_value_cut_short_in_a_quote_shows_none_of_its_start(self, run, respx_mock):
         token = "eyJhbGciOi." + "ab12" * 40
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))

@@ -81,7 +81,7 @@ class TestExamples:
 
     def test_a_bad_default_is_named_as_the_default_not_as_an_arg(self):
         with pytest.raises(
-            ValueError, match=r"default: must be a duration like 30s, 5m or 1h30m \(units .*\), got '5x'"
+            ValueError, match=r"default: must be a duration like 30s, 5m or 1h30m \(units .*\), got a value of 2 chara"
         ):
             Param(type=ParamType.DURATION, default="5x")
 

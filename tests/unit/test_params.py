@@ -329,6 +329,23 @@ class TestSecretParams:
         with pytest.raises(ArgError, match="got 'zzzz'"):
             bind_args({"h": Param(type="label_value", required=True, pattern="[0-9]+")}, {"h": "zzzz"})
 
+    @pytest.mark.parametrize("field", ["default", "example"])
+    @pytest.mark.parametrize(
+        ("declaration", "said"),
+        [
+            ({"type": "label_value", "pattern": "[0-9]+"}, "must match the pattern '[0-9]+', got a value of 12 chara"),
+            ({"type": "number"}, "must be a decimal number, got a value of 12 chara"),
+            ({"type": "enum", "values": ["a", "b"]}, "must be one of a, b; got a value of 12 chara"),
+        ],
+    )
+    def test_a_bad_default_or_example_is_not_quoted(self, field, declaration, said):
+        # An http_smoke check makes the param secret after this, by sending it in Authorization: its load error
+        # (in logs, /readyz and `analyzer validate` output) quoted the token.
+        with pytest.raises(ValueError) as caught:
+            Param.model_validate({**declaration, field: "sk-live-1234", "required": field == "example"})
+        assert f"{field}: {said}" in str(caught.value)
+        assert "sk-live" not in str(caught.value)
+
     def test_a_missing_secret_arg_does_not_show_its_example(self):
         params = {"token": Param(type="label_value", required=True, example="sk-live-1234", secret=True)}
         with pytest.raises(ArgError) as caught:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.redaction import is_credential_value, is_secret_name, scrubber
+from analyzer.redaction import is_credential_value, is_secret_name, parser_error_for_log, scrubber
 
 
 class TestSecrets:
@@ -42,3 +42,25 @@ class TestScrubber:
     def test_no_values(self):
         node = {"a": "x"}
         assert scrubber([""])(node) is node
+
+
+class TestParserErrorForLog:
+    """A parser's quote of a client's line keeps what is no credential, and drops its caret line."""
+
+    @pytest.mark.parametrize(
+        ("message", "logged"),
+        [
+            (
+                "Invalid character in Content-Length:\n\n  b'Content-Length: abc'\n                    ^",
+                "Invalid character in Content-Length:\n\n  b'Content-Length: abc'\n",
+            ),
+            (
+                "Invalid header value char:\n\n  b'X-Api-Key: k\\x00'\n   ^",
+                "Invalid header value char:\n\n  b'X-Api-Key: <redacted>'\n",
+            ),
+            ('Bad header: b"Referer: http://a/b?token=x\'y z"', 'Bad header: b"Referer: http://a/b?<redacted> z"'),
+            ("Invalid chunk size: b'zz'", "Invalid chunk size: b'zz'"),
+        ],
+    )
+    def test_messages(self, message, logged):
+        assert parser_error_for_log(message) == logged
