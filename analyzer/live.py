@@ -139,6 +139,18 @@ def _found_as_before(named_files: dict[Path, tuple[int, ...]]) -> bool:
     return all(file_state(path) == state for path, state in named_files.items())
 
 
+def _digest_if_readable(path: Path) -> str | None:
+    """`_content_digest`, None when the files cannot be read.
+
+    A rejected catalog's retry compares it, not the stat the poll compares: a same-size rewrite in place within the
+    file system's timestamp granularity (a second on some mounts) leaves the stat as it was, and the retry is the
+    one way such a change is ever read."""
+    try:
+        return _content_digest(path)
+    except (OSError, ConfigError):
+        return None
+
+
 def _content_digest(path: Path) -> str:
     digest = hashlib.sha256()
     for file, read_from in catalog_reads(path):
@@ -399,9 +411,13 @@ class LiveCatalog:
         if self.status.last_error is None or time.monotonic() < self._retry_rejected_at:
             return None
         named = self._rejected_named_files
-        if named is not None and await asyncio.to_thread(_found_as_before, named):
-            # Its text and the files it names are as the load found them: loaded again, it would be refused the
-            # same way (the parse and validation cost about 4 s of CPU per MiB of YAML, every time).
-            self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
-            return None
+        if named is not None and self.path is not None:
+            digest = await asyncio.to_thread(_digest_if_readable, self.path)
+            if digest == self._seen_digest and await asyncio.to_thread(_found_as_before, named):
+                # Its text and the files it names are as the load found them: loaded again, it would be refused the
+                # same way (the parse and validation cost about 4 s of CPU per MiB of YAML, every time).
+                self._retry_rejected_at = time.monotonic() + self.rejected_retry_s
+                return None
+            if digest is not None:
+                self._seen_digest = digest
         return await self.reload(reason="retry")

@@ -517,6 +517,8 @@ def _json_value(body: bytes) -> Any:
 
 
 _STRINGS = frozenset({str})
+# The warning an answer marked `"isPartial": true` carries: a store that did not answer, as Thanos' warnings say.
+_PARTIAL_ANSWER = "the answer is partial (isPartial: true): some storage nodes did not answer"
 _FIRST = operator.itemgetter(0)
 # A sample's time as JSON writes a number (a JSON true is a bool: no time).
 _NUMBERS = frozenset({int, float})
@@ -870,7 +872,11 @@ class PrometheusSource:
         payload = read_answer(self._where, status, body, secrets, self._header_words, retry_after)
         try:
             result = parse_result(promql, payload.get("data"))
-            warnings, infos = payload.get("warnings", []), payload.get("infos", [])
+            # null is how a Go server without omitempty writes none (a nil slice).
+            warnings, infos = payload.get("warnings") or [], payload.get("infos") or []
+            if payload.get("isPartial") is True:
+                # VictoriaMetrics' cluster says so only here, with no warning: some vmstorage nodes did not answer.
+                warnings = [*warnings, _PARTIAL_ANSWER] if type(warnings) is list else warnings
             if warnings or infos:
                 for name, notes in (("warnings", warnings), ("infos", infos)):
                     if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):

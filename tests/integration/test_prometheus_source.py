@@ -399,6 +399,55 @@ class TestAnswers:
         assert evaluation.details["prometheus_infos"] == ["not a counter"]
 
     @pytest.mark.parametrize(
+        ("notes", "warnings", "infos"),
+        [
+            ({"warnings": ["store 2 down"], "infos": None}, ["store 2 down"], []),
+            ({"warnings": None, "infos": ["metric might not be a counter"]}, [], ["metric might not be a counter"]),
+        ],
+        ids=["infos-null", "warnings-null"],
+    )
+    async def test_notes_written_null_are_none(self, notes, warnings, infos):
+        # A Go server without omitempty writes a nil slice as null: it was source_rejected beside the other's notes.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {**ANSWER, **notes})]
+            prometheus = source(fake.url)
+            result = await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert (result.warnings, result.infos) == (warnings, infos)
+
+    async def test_an_answer_victoriametrics_marks_partial_may_lack_series(self):
+        # VictoriaMetrics' vmselect with a vmstorage node down answers `"isPartial": true` and no warning: its "no
+        # series" was a pass under no_data: pass, though the missing series may be on the node that did not answer.
+        answer = {
+            "status": "success",
+            "isPartial": True,
+            "data": {"resultType": "vector", "result": []},
+            "stats": {"seriesFetched": "0", "executionTimeMsec": 3},
+        }
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, answer)]
+            check = {"kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "pass"}
+            evaluation = await evaluated_against(fake.url, check)
+        assert evaluation.verdict.value == "inconclusive"
+        assert "the answer may be partial (the answer is partial (isPartial: true)" in evaluation.reason
+
+    async def test_an_answer_as_victoriametrics_writes_it_is_read(self):
+        # Times with milliseconds, `isPartial: false` and `stats` beside the data, as vmselect writes them.
+        answer = {
+            "status": "success",
+            "isPartial": False,
+            "data": {"resultType": "vector", "result": [{"metric": {"job": "a"}, "value": [1652169780.123, "3"]}]},
+            "stats": {"seriesFetched": "1", "executionTimeMsec": 0},
+        }
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, answer)]
+            prometheus = source(fake.url)
+            result = await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert [(s.labels, s.samples) for s in result.series] == [({"job": "a"}, [(1652169780.123, 3.0)])]
+        assert (result.warnings, result.infos) == ([], [])
+
+    @pytest.mark.parametrize(
         ("judging", "data"),
         [
             (

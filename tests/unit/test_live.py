@@ -309,6 +309,25 @@ class TestRejectedCatalogRetried:
         assert await live.check_for_change() == "reloaded"
         await live.close(timeout_s=5)
 
+    async def test_a_fix_the_stat_does_not_show_is_loaded_at_the_retry(self, catalog_file):
+        # A same-size rewrite in place within the file system's timestamp granularity (a second on some mounts)
+        # leaves inode, size and mtime as the poll saw them: the retry, reading the content, is what loads the fix.
+        live = live_for(catalog_file)
+        live.rejected_retry_s = 0
+        await live.check_for_change()
+        good = gate_yaml("one", "two")
+        bad = good.replace("kind:", "kinx:", 1)
+        assert len(bad) == len(good) and bad != good
+        catalog_file.write_text(bad)
+        assert await live.check_for_change() == "rejected"
+        seen = catalog_file.stat()
+        catalog_file.write_text(good)
+        os.utime(catalog_file, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+        assert catalog_file.stat().st_ino == seen.st_ino
+        assert await live.check_for_change() == "reloaded"
+        assert live.status.last_error is None
+        await live.close(timeout_s=5)
+
     async def test_a_file_it_names_still_missing_is_not_loaded_again(self, catalog_file, monkeypatch):
         live = live_for(catalog_file)
         live.rejected_retry_s = 0
