@@ -879,13 +879,24 @@ class TestJudgeCaptureValues:
 
     @pytest.mark.parametrize(
         ("value", "usable"),
-        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False)],
+        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False), ("..", False)],
     )
     def test_value(self, value, usable):
         body = json.dumps({"v": value}).encode()
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
         assert (result.captured == {"v": value}) is usable
         assert (result.failures == []) is usable
+
+    @pytest.mark.parametrize("value", [".", ".."])
+    def test_a_dot_segment_is_nothing_captured(self, value):
+        # /orders/{{ id }}/cancel with id ".." would resolve to /cancel, another resource that may answer 200.
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            "capture v (json $.v): expected a string or number, got a dot segment ('.' or '..'), which a URL path "
+            "would resolve away"
+        ]
 
     @pytest.mark.parametrize("capture", [{"json": "$.v"}, {"header": "X-Id"}])
     def test_an_empty_value_is_nothing_captured(self, capture):
@@ -897,6 +908,17 @@ class TestJudgeCaptureValues:
             f"capture v ({'json $.v' if 'json' in capture else 'header X-Id'}): expected a string or number, "
             "got an empty string"
         ]
+
+
+class TestJudgeSecretCaptureLeaves:
+    """A secret capture's unusable object is scrubbed leaf by leaf up to 256 leaves; past that the body is withheld."""
+
+    @pytest.mark.parametrize(("leaves", "withheld"), [(256, False), (257, True)])
+    def test_the_body_is_withheld_only_past_the_limit(self, leaves, withheld):
+        body = json.dumps({"auth": {f"k{n}": f"leaf-{n:04d}" for n in range(leaves)}}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.auth"}}})
+        assert result.evidence["body"].startswith("<redacted: a secret capture found") is withheld
+        assert len(result.secrets) == 256
 
 
 def summarized(latencies_ms: list[float], failed: int = 0, problems: list[CheckError] = (), **step: Any):
