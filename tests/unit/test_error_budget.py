@@ -1609,6 +1609,12 @@ class TestRatiosOutsideZeroToOne:
         assert five["error_ratio"] == 1.0
         assert five["note"] == "error ratio 1.2 (Sloth ratio_rate5m) is above 1: counted as every event bad"
 
+    async def test_a_recorded_ratio_of_exactly_one_is_every_event_bad_without_a_note(self, aiohttp_server):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="1"), SLOTH)
+        assert evaluation.verdict is Outcome.FAIL and evaluation.value == pytest.approx(1000)
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["error_ratio"] == 1.0 and "note" not in five
+
     async def test_errors_above_total_are_every_event_bad(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: "12" if part == "errors" else "10")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})

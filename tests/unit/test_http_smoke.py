@@ -786,6 +786,17 @@ class TestJudgeCaptures:
         assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
 
 
+class TestJudgeMissingCaptures:
+    """A capture from a header the response lacks is a failed assertion, not a crash."""
+
+    def test_an_absent_header_captures_nothing(self):
+        result = judged({}, step={"capture": {"loc": {"header": "Location"}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            "capture loc (header Location): expected a string or number, got no such header"
+        ]
+
+
 class TestJudgeHeaders:
     """A header rule checks existence, an exact value or a regex; a repeated header is judged as the one value
     its lines make (RFC 9110 5.3: joined with ", "), but Set-Cookie line by line."""
