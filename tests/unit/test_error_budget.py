@@ -277,6 +277,22 @@ class TestValidation:
         )
         assert check.latency is not None
 
+    def test_an_infinite_latency_threshold_is_rejected(self):
+        # The +Inf bucket counts every event as good: the check would pass whatever the latency.
+        with pytest.raises(ValidationError, match=r"latency\.threshold_s must be finite"):
+            make(latency={"metric": "lat_seconds", "threshold_s": math.inf})
+
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [
+            ({"latency": {"metric": "lat seconds", "threshold_s": 0.5}}, "latency"),
+            ({"pyrra": {"slo": "api", "metric": "http_requests{a='b'}"}}, "pyrra"),
+        ],
+    )
+    def test_a_metric_that_is_no_metric_name_is_rejected(self, sli, field):
+        with pytest.raises(ValidationError, match=rf"{field}\.metric: .* is not a metric name"):
+            make(**sli)
+
     def test_latency_metric_without_suffix(self):
         with pytest.raises(ValidationError, match=r"without its suffix, e\.g\. lat_seconds"):
             make(latency={"metric": "lat_seconds_bucket", "threshold_s": 0.5})

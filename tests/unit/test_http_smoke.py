@@ -786,6 +786,18 @@ class TestJudgeCaptures:
         assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
 
 
+class TestJudgeBodyEvidence:
+    """A body no assertion reads is quoted by its start, with its size in bytes; one an assertion reads, by its text."""
+
+    def test_an_unread_body_is_quoted_by_its_start(self):
+        result = judged({}, body=b"x" * 600)
+        assert result.evidence["body"] == "x" * 512 + "... (600 bytes in all)"
+
+    def test_a_read_body_is_quoted_by_its_text(self):
+        result = judged({"body_contains": ["x"]}, body=b"x" * 600)
+        assert result.evidence["body"] == "x" * 512 + "... (88 more characters)"
+
+
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""
 
