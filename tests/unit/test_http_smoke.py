@@ -880,6 +880,7 @@ class TestJudgeInvalidJson:
             (b'{"status": "failed", "status": "created"}', {"path": "$.status", "equals": "created"}, "'status' twice"),
             (b'{"a": {"ok": false, "ok": true}}', {"path": "$.a.ok", "equals": True}, "'ok' twice"),
             (b'[{"x": 1}, {"id": 1, "id": 2}]', {"path": "$[0].x", "equals": 1}, "'id' twice"),
+            (b'{"ok": true, "id": 1, "id": 2}', {"path": "$.ok", "equals": True}, "'id' twice"),
         ],
     )
     def test_fails(self, body, rule, why):
