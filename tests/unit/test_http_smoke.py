@@ -401,6 +401,30 @@ class TestHostsChosenByArgs:
         assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
+    @pytest.mark.parametrize("suffix", ["svc", "internal", "com"])
+    def test_a_suffix_of_one_label_needs_explicit_allowed_hosts(self, suffix):
+        # *.internal reaches every Service or host under a whole top-level domain, as *.svc does.
+        raw = definition(
+            [{"name": "a"}],
+            base_url=f"http://{{{{ svc }}}}.{suffix}",
+            params={"svc": {"type": "dns_label", "default": "api"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
+
+    @pytest.mark.parametrize("wide", ["*", "*.cluster.local", "*.svc.cluster.local", "*.internal"])
+    def test_a_credential_header_is_refused_with_any_wide_pattern(self, wide):
+        raw = definition(
+            [{"name": "a", "headers": {"Authorization": "Bearer s3cret"}}],
+            base_url="http://{{ svc }}.{{ ns }}.svc.cluster.local",
+            allowed_hosts=[wide],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any(f"but allowed_hosts has {wide!r}" in p for p in caught.value.problems)
+
     def test_arg_outside_the_derived_suffix_is_refused(self):
         check = load(
             definition(
