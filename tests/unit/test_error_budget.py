@@ -1997,10 +1997,12 @@ class TestRecordedTotals:
         assert note in five["note"]
         assert (five["error_ratio"] is None) is (outcome is Outcome.INCONCLUSIVE)
 
+    @pytest.mark.parametrize("total", ["0.001", "0"])
     @pytest.mark.parametrize("sli", [SLOTH_TOTAL, PYRRA_ERRORS])
-    async def test_a_recorded_zero_over_a_trickle_of_events_cannot_judge(self, aiohttp_server, sli):
-        # 0.001 requests/s is 0.3 events over 5m: a recorded 0 error ratio is too little evidence to pass on.
-        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "0.001", "rules": "1"}.get(part, "0"))
+    async def test_a_recorded_zero_over_a_trickle_of_events_cannot_judge(self, aiohttp_server, sli, total):
+        # 0.001 requests/s is 0.3 events over 5m, and a total of 0 counts none: a recorded 0 error ratio is too
+        # little evidence to pass on.
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": total, "rules": "1"}.get(part, "0"))
         evaluation = await run_against(aiohttp_server, fake, {**sli, "min_budget_remaining": None})
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
