@@ -165,6 +165,15 @@ class TestRejected:
     def test_rule(self, overrides, message):
         assert message in problem(check(**overrides))
 
+    @pytest.mark.parametrize(("lookback", "refused"), [("999s", False), ("1000s", True)])
+    def test_mann_whitney_takes_at_most_1000_samples_its_ends_included(self, lookback, refused):
+        # lookback / step + 1 points: 999 s at 1 s are 1000 samples.
+        definition = check(method="mann_whitney", lookback=lookback, step="1s", min_samples=20)
+        if refused:
+            assert f"lookback {lookback} at step 1s is more than 1000 samples; raise step" in problem(definition)
+        else:
+            load(definition)
+
     def test_proportion_needs_an_effect_to_detect(self):
         variant = {"success": SUCCESS, "total": TOTAL}
         assert "method proportion needs min_detectable_effect" in problem(
