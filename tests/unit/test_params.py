@@ -41,6 +41,12 @@ class TestDurations:
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
 
+    @pytest.mark.parametrize("value", [5, 300.0, None, ["5m"]])
+    def test_a_value_that_is_no_text_is_no_duration(self, value):
+        # YAML reads `window: 5` as a number: a ValueError naming the rule, not a TypeError from the regex.
+        with pytest.raises(ValueError, match="is not a duration like 30s"):
+            parse_duration(value)
+
     @pytest.mark.parametrize("text", ["30m1h", "5m5m", "1s1m", "10ms1s"])
     def test_units_out_of_prometheus_order_are_refused(self, text):
         # Prometheus refuses these ("not a valid duration string"): passed on, they read as an upstream error.
