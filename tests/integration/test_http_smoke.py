@@ -584,6 +584,23 @@ class TestResponses:
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
 
 
+class TestSecretArgsEchoed:
+    """A declared secret param's value is scrubbed from everything a verdict shows, wherever the target echoes it."""
+
+    async def test_an_echoed_secret_arg_is_redacted_in_its_url_form_too(self, target, client):
+        definition = smoke(
+            target.port,
+            [{"name": "echo", "path": "/echo/x", "query": {"page": "{{ token }}"}, "expect": {"body_contains": ["no"]}}],
+            params={"token": {"type": "label_value", "required": True, "secret": True}},
+        )
+        # Echoed URL-encoded (tk%2F9f3e+1a77c2), a form the runner's scrubbing of secret args does not know.
+        evaluation = await run(definition, client, {"token": "tk/9f3e 1a77c2"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "9f3e" not in shown
+        assert "<redacted>" in evaluation.details["steps"][0]["body"]
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
