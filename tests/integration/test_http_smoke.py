@@ -590,7 +590,14 @@ class TestSecretArgsEchoed:
     async def test_an_echoed_secret_arg_is_redacted_in_its_url_form_too(self, target, client):
         definition = smoke(
             target.port,
-            [{"name": "echo", "path": "/echo/x", "query": {"page": "{{ token }}"}, "expect": {"body_contains": ["no"]}}],
+            [
+                {
+                    "name": "echo",
+                    "path": "/echo/x",
+                    "query": {"page": "{{ token }}"},
+                    "expect": {"body_contains": ["no"]},
+                }
+            ],
             params={"token": {"type": "label_value", "required": True, "secret": True}},
         )
         # Echoed URL-encoded (tk%2F9f3e+1a77c2), a form the runner's scrubbing of secret args does not know.
@@ -684,6 +691,15 @@ class TestRepeat:
         )
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
+        assert evaluation.details["steps"][0]["first_failing_response"]["status"] == 503
+
+    async def test_requests_that_all_pass_show_no_failing_response(self, target, client):
+        evaluation = await run(
+            smoke(target.port, [{"name": "load", "path": "/ok", "repeat": 4, "concurrency": 2}]), client
+        )
+        assert evaluation.verdict == "pass", evaluation.reason
+        step = evaluation.details["steps"][0]
+        assert step["repeat"]["successes"] == 4 and "first_failing_response" not in step
 
     async def test_a_refused_request_among_passing_ones_is_an_error_not_an_unsuccessful_request(self, target, client):
         # 6 of 8 requests pass, above min_success_ratio 0.5: the 2 the analyzer refused to send on must not count

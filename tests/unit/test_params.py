@@ -57,6 +57,12 @@ class TestDurations:
     def test_every_unit_once_in_order(self, text, seconds):
         assert parse_duration(text) == pytest.approx(seconds)
 
+    def test_the_longest_duration_prometheus_holds_is_accepted(self):
+        # Go's time.Duration: int64 nanoseconds, whole milliseconds up to 9223372036854.
+        assert parse_duration("9223372036854ms") == pytest.approx(9223372036.854)
+        with pytest.raises(ValueError, match="longer than Prometheus can hold"):
+            parse_duration("9223372036855ms")
+
     @pytest.mark.parametrize("text", ["293y", "106752d", "99999999999999999999s"])
     def test_beyond_what_prometheus_holds_is_refused(self, text):
         with pytest.raises(ValueError, match="longer than Prometheus can hold"):
