@@ -293,6 +293,15 @@ class TestValidation:
         with pytest.raises(ValidationError, match=rf"{field}\.metric: .* is not a metric name"):
             make(**sli)
 
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [({"pyrra": {"slo": ""}}, "pyrra.slo"), ({"sloth": {"service": "a", "slo": ""}}, "sloth.slo")],
+    )
+    def test_an_empty_slo_name_is_rejected(self, sli, field):
+        # slo="" would select the series that lack the label: another SLO's, or none of any SLO's.
+        with pytest.raises(ValidationError, match=rf"{field}\n  String should have at least 1 character"):
+            make(**sli)
+
     def test_latency_metric_without_suffix(self):
         with pytest.raises(ValidationError, match=r"without its suffix, e\.g\. lat_seconds"):
             make(latency={"metric": "lat_seconds_bucket", "threshold_s": 0.5})
