@@ -19,7 +19,7 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke.check import _Attempt, _summarize, _user_info
+from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
@@ -958,6 +958,21 @@ class TestJudgeCaptureValues:
         ]
 
 
+class TestScrubbingShortSecrets:
+    """A secret of 8 characters or more is redacted inside longer text; a shorter one only where it stands apart."""
+
+    @pytest.mark.parametrize(
+        ("secret", "text", "shown"),
+        [
+            ("abcd1234", "xabcd1234y", "x<redacted>y"),
+            ("abc1234", "xabc1234y", "xabc1234y"),
+            ("abc1234", "key abc1234 end", "key <redacted> end"),
+        ],
+    )
+    def test_scrub(self, secret, text, shown):
+        assert _scrubber([secret])(text) == shown
+
+
 class TestJudgeSecretCaptureLeaves:
     """A secret capture's unusable object is scrubbed leaf by leaf up to 256 leaves; past that the body is withheld."""
 
@@ -1021,6 +1036,10 @@ class TestRepeatedJudging:
         assert (result.outcome is Outcome.PASS) is passes
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
+
+    def test_the_step_shows_its_slowest_response(self):
+        result = summarized([10.0, 50.0, 20.0])
+        assert result.evidence["latency_ms"] == 50.0
 
     @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
     def test_success_ratio(self, failed, passes):
