@@ -121,6 +121,13 @@ def target_app(hold: asyncio.Event) -> web.Application:
         counters["flaky"] += 1
         return web.json_response({"n": counters["flaky"]}, status=503 if counters["flaky"] % 4 == 0 else 200)
 
+    async def sometimes_away(request: web.Request) -> web.Response:
+        # Every fourth request is sent on to a host no check allows.
+        counters["away"] += 1
+        if counters["away"] % 4 == 0:
+            raise web.HTTPFound("http://evil.example.com/")
+        return web.json_response({"status": "ok"})
+
     app = web.Application()
     app.router.add_get("/ok", ok)
     app.router.add_get("/fail", fail)
@@ -134,6 +141,7 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/orders/{id}", get_order)
     app.router.add_route("*", "/echo/{tail:.*}", echo)
     app.router.add_get("/flaky", flaky)
+    app.router.add_get("/sometimes-away", sometimes_away)
     app.router.add_get("/compressed", compressed)
     app.router.add_get("/gzip-bomb", gzip_bomb)
     app.router.add_get("/corrupt-gzip", corrupt_gzip)
@@ -576,6 +584,30 @@ class TestResponses:
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
 
 
+class TestSecretArgsEchoed:
+    """A declared secret param's value is scrubbed from everything a verdict shows, wherever the target echoes it."""
+
+    async def test_an_echoed_secret_arg_is_redacted_in_its_url_form_too(self, target, client):
+        definition = smoke(
+            target.port,
+            [
+                {
+                    "name": "echo",
+                    "path": "/echo/x",
+                    "query": {"page": "{{ token }}"},
+                    "expect": {"body_contains": ["no"]},
+                }
+            ],
+            params={"token": {"type": "label_value", "required": True, "secret": True}},
+        )
+        # Echoed URL-encoded (tk%2F9f3e+1a77c2), a form the runner's scrubbing of secret args does not know.
+        evaluation = await run(definition, client, {"token": "tk/9f3e 1a77c2"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "9f3e" not in shown
+        assert "<redacted>" in evaluation.details["steps"][0]["body"]
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
@@ -660,6 +692,29 @@ class TestRepeat:
         )
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["repeat"]["successes"] == 15
+        assert evaluation.details["steps"][0]["first_failing_response"]["status"] == 503
+
+    async def test_requests_that_all_pass_show_no_failing_response(self, target, client):
+        evaluation = await run(
+            smoke(target.port, [{"name": "load", "path": "/ok", "repeat": 4, "concurrency": 2}]), client
+        )
+        assert evaluation.verdict == "pass", evaluation.reason
+        step = evaluation.details["steps"][0]
+        assert step["repeat"]["successes"] == 4 and "first_failing_response" not in step
+
+    async def test_a_refused_request_among_passing_ones_is_an_error_not_an_unsuccessful_request(self, target, client):
+        # 6 of 8 requests pass, above min_success_ratio 0.5: the 2 the analyzer refused to send on must not count
+        # as mere failed requests that the ratio tolerates.
+        step = {
+            "name": "load",
+            "path": "/sometimes-away",
+            "follow_redirects": True,
+            "repeat": 8,
+            "min_success_ratio": 0.5,
+        }
+        evaluation = await run(smoke(target.port, [step]), client)
+        assert evaluation.verdict == "error" and evaluation.error == "target_refused", evaluation.reason
+        assert "host 'evil.example.com' is not in the check's allowed_hosts" in evaluation.reason
 
     async def test_a_budget_smaller_than_the_step_makes_requests_wait_not_fail(self, target):
         # Six 4 KiB reservations in flight at once would need 24 KiB; the budget holds two.

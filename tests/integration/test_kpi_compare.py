@@ -378,7 +378,7 @@ class TestGate:
         assert details["interval"][1] < 0 and details["p_value"] < 0.05
         assert body["value"] == pytest.approx(-0.05, rel=1e-6)
         assert body["threshold"] == pytest.approx(0.01)
-        assert "95% CI [" in body["reason"] and "fails when the drop is significant" in body["reason"]
+        assert "95% CI [" in body["reason"] and "fails when the drop is significant (p < 0.05)" in body["reason"]
 
     async def test_equal_conversion_passes_with_enough_power(self, client, prometheus):
         details = (await run(client, prometheus, "conversion", "kpiequal"))["details"]

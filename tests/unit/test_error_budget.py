@@ -277,6 +277,31 @@ class TestValidation:
         )
         assert check.latency is not None
 
+    def test_an_infinite_latency_threshold_is_rejected(self):
+        # The +Inf bucket counts every event as good: the check would pass whatever the latency.
+        with pytest.raises(ValidationError, match=r"latency\.threshold_s must be finite"):
+            make(latency={"metric": "lat_seconds", "threshold_s": math.inf})
+
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [
+            ({"latency": {"metric": "lat seconds", "threshold_s": 0.5}}, "latency"),
+            ({"pyrra": {"slo": "api", "metric": "http_requests{a='b'}"}}, "pyrra"),
+        ],
+    )
+    def test_a_metric_that_is_no_metric_name_is_rejected(self, sli, field):
+        with pytest.raises(ValidationError, match=rf"{field}\.metric: .* is not a metric name"):
+            make(**sli)
+
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [({"pyrra": {"slo": ""}}, "pyrra.slo"), ({"sloth": {"service": "a", "slo": ""}}, "sloth.slo")],
+    )
+    def test_an_empty_slo_name_is_rejected(self, sli, field):
+        # slo="" would select the series that lack the label: another SLO's, or none of any SLO's.
+        with pytest.raises(ValidationError, match=rf"{field}\n  String should have at least 1 character"):
+            make(**sli)
+
     def test_latency_metric_without_suffix(self):
         with pytest.raises(ValidationError, match=r"without its suffix, e\.g\. lat_seconds"):
             make(latency={"metric": "lat_seconds_bucket", "threshold_s": 0.5})
@@ -1609,6 +1634,12 @@ class TestRatiosOutsideZeroToOne:
         assert five["error_ratio"] == 1.0
         assert five["note"] == "error ratio 1.2 (Sloth ratio_rate5m) is above 1: counted as every event bad"
 
+    async def test_a_recorded_ratio_of_exactly_one_is_every_event_bad_without_a_note(self, aiohttp_server):
+        evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="1"), SLOTH)
+        assert evaluation.verdict is Outcome.FAIL and evaluation.value == pytest.approx(1000)
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["error_ratio"] == 1.0 and "note" not in five
+
     async def test_errors_above_total_are_every_event_bad(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: "12" if part == "errors" else "10")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
@@ -1975,10 +2006,12 @@ class TestRecordedTotals:
         assert note in five["note"]
         assert (five["error_ratio"] is None) is (outcome is Outcome.INCONCLUSIVE)
 
+    @pytest.mark.parametrize("total", ["0.001", "0"])
     @pytest.mark.parametrize("sli", [SLOTH_TOTAL, PYRRA_ERRORS])
-    async def test_a_recorded_zero_over_a_trickle_of_events_cannot_judge(self, aiohttp_server, sli):
-        # 0.001 requests/s is 0.3 events over 5m: a recorded 0 error ratio is too little evidence to pass on.
-        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": "0.001", "rules": "1"}.get(part, "0"))
+    async def test_a_recorded_zero_over_a_trickle_of_events_cannot_judge(self, aiohttp_server, sli, total):
+        # 0.001 requests/s is 0.3 events over 5m, and a total of 0 counts none: a recorded 0 error ratio is too
+        # little evidence to pass on.
+        fake = FakePrometheus(expected=1, value=lambda window, part: {"total": total, "rules": "1"}.get(part, "0"))
         evaluation = await run_against(aiohttp_server, fake, {**sli, "min_budget_remaining": None})
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")

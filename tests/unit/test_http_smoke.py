@@ -19,7 +19,7 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke.check import _Attempt, _summarize, _user_info
+from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
@@ -400,6 +400,30 @@ class TestHostsChosenByArgs:
             load(raw)
         assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
+
+    @pytest.mark.parametrize("suffix", ["svc", "internal", "com"])
+    def test_a_suffix_of_one_label_needs_explicit_allowed_hosts(self, suffix):
+        # *.internal reaches every Service or host under a whole top-level domain, as *.svc does.
+        raw = definition(
+            [{"name": "a"}],
+            base_url=f"http://{{{{ svc }}}}.{suffix}",
+            params={"svc": {"type": "dns_label", "default": "api"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
+
+    @pytest.mark.parametrize("wide", ["*", "*.cluster.local", "*.svc.cluster.local", "*.internal"])
+    def test_a_credential_header_is_refused_with_any_wide_pattern(self, wide):
+        raw = definition(
+            [{"name": "a", "headers": {"Authorization": "Bearer s3cret"}}],
+            base_url="http://{{ svc }}.{{ ns }}.svc.cluster.local",
+            allowed_hosts=[wide],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any(f"but allowed_hosts has {wide!r}" in p for p in caught.value.problems)
 
     def test_arg_outside_the_derived_suffix_is_refused(self):
         check = load(
@@ -799,6 +823,29 @@ class TestJudgeCaptures:
         assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
 
 
+class TestJudgeBodyEvidence:
+    """A body no assertion reads is quoted by its start, with its size in bytes; one an assertion reads, by its text."""
+
+    def test_an_unread_body_is_quoted_by_its_start(self):
+        result = judged({}, body=b"x" * 600)
+        assert result.evidence["body"] == "x" * 512 + "... (600 bytes in all)"
+
+    def test_a_read_body_is_quoted_by_its_text(self):
+        result = judged({"body_contains": ["x"]}, body=b"x" * 600)
+        assert result.evidence["body"] == "x" * 512 + "... (88 more characters)"
+
+
+class TestJudgeMissingCaptures:
+    """A capture from a header the response lacks is a failed assertion, not a crash."""
+
+    def test_an_absent_header_captures_nothing(self):
+        result = judged({}, step={"capture": {"loc": {"header": "Location"}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            "capture loc (header Location): expected a string or number, got no such header"
+        ]
+
+
 class TestJudgeHeaders:
     """A header rule checks existence, an exact value or a regex; a repeated header is judged as the one value
     its lines make (RFC 9110 5.3: joined with ", "), but Set-Cookie line by line."""
@@ -870,6 +917,7 @@ class TestJudgeInvalidJson:
             (b'{"status": "failed", "status": "created"}', {"path": "$.status", "equals": "created"}, "'status' twice"),
             (b'{"a": {"ok": false, "ok": true}}', {"path": "$.a.ok", "equals": True}, "'ok' twice"),
             (b'[{"x": 1}, {"id": 1, "id": 2}]', {"path": "$[0].x", "equals": 1}, "'id' twice"),
+            (b'{"ok": true, "id": 1, "id": 2}', {"path": "$.ok", "equals": True}, "'id' twice"),
         ],
     )
     def test_fails(self, body, rule, why):
@@ -892,13 +940,24 @@ class TestJudgeCaptureValues:
 
     @pytest.mark.parametrize(
         ("value", "usable"),
-        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False)],
+        [("a b", True), ("x" * 1024, True), ("x" * 1025, False), ("a\x1fb", False), ("a\x7fb", False), ("..", False)],
     )
     def test_value(self, value, usable):
         body = json.dumps({"v": value}).encode()
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
         assert (result.captured == {"v": value}) is usable
         assert (result.failures == []) is usable
+
+    @pytest.mark.parametrize("value", [".", ".."])
+    def test_a_dot_segment_is_nothing_captured(self, value):
+        # /orders/{{ id }}/cancel with id ".." would resolve to /cancel, another resource that may answer 200.
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [
+            "capture v (json $.v): expected a string or number, got a dot segment ('.' or '..'), which a URL path "
+            "would resolve away"
+        ]
 
     @pytest.mark.parametrize("capture", [{"json": "$.v"}, {"header": "X-Id"}])
     def test_an_empty_value_is_nothing_captured(self, capture):
@@ -910,6 +969,32 @@ class TestJudgeCaptureValues:
             f"capture v ({'json $.v' if 'json' in capture else 'header X-Id'}): expected a string or number, "
             "got an empty string"
         ]
+
+
+class TestScrubbingShortSecrets:
+    """A secret of 8 characters or more is redacted inside longer text; a shorter one only where it stands apart."""
+
+    @pytest.mark.parametrize(
+        ("secret", "text", "shown"),
+        [
+            ("abcd1234", "xabcd1234y", "x<redacted>y"),
+            ("abc1234", "xabc1234y", "xabc1234y"),
+            ("abc1234", "key abc1234 end", "key <redacted> end"),
+        ],
+    )
+    def test_scrub(self, secret, text, shown):
+        assert _scrubber([secret])(text) == shown
+
+
+class TestJudgeSecretCaptureLeaves:
+    """A secret capture's unusable object is scrubbed leaf by leaf up to 256 leaves; past that the body is withheld."""
+
+    @pytest.mark.parametrize(("leaves", "withheld"), [(256, False), (257, True)])
+    def test_the_body_is_withheld_only_past_the_limit(self, leaves, withheld):
+        body = json.dumps({"auth": {f"k{n}": f"leaf-{n:04d}" for n in range(leaves)}}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.auth"}}})
+        assert result.evidence["body"].startswith("<redacted: a secret capture found") is withheld
+        assert len(result.secrets) == 256
 
 
 def summarized(latencies_ms: list[float], failed: int = 0, problems: list[CheckError] = (), **step: Any):
@@ -964,6 +1049,10 @@ class TestRepeatedJudging:
         assert (result.outcome is Outcome.PASS) is passes
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
+
+    def test_the_step_shows_its_slowest_response(self):
+        result = summarized([10.0, 50.0, 20.0])
+        assert result.evidence["latency_ms"] == 50.0
 
     @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
     def test_success_ratio(self, failed, passes):

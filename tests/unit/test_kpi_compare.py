@@ -152,6 +152,7 @@ class TestRejected:
             ({"power": 0.9, "method": "mann_whitney"}, "power only applies to method proportion"),
             ({"min_samples": 5}, "min_samples only applies to method mann_whitney"),
             ({"min_canary_events": 100}, "min_canary_events needs canary.events"),
+            ({"min_canary_events": 1}, "min_canary_events needs canary.events"),
             ({"canary": "avg(kpi{h={{ canary_hash }}})"}, "canary: {{ canary_hash }} (label_value) stands outside"),
             (
                 {"canary": {"query": CANARY, "events": "sum(x{h={{ canary_hash }}})"}},
@@ -164,6 +165,24 @@ class TestRejected:
     )
     def test_rule(self, overrides, message):
         assert message in problem(check(**overrides))
+
+    @pytest.mark.parametrize(("lookback", "refused"), [("999s", False), ("1000s", True)])
+    def test_mann_whitney_takes_at_most_1000_samples_its_ends_included(self, lookback, refused):
+        # lookback / step + 1 points: 999 s at 1 s are 1000 samples.
+        definition = check(method="mann_whitney", lookback=lookback, step="1s", min_samples=20)
+        if refused:
+            assert f"lookback {lookback} at step 1s is more than 1000 samples; raise step" in problem(definition)
+        else:
+            load(definition)
+
+    @pytest.mark.parametrize(("min_samples", "refused"), [(20, False), (21, True)])
+    def test_min_samples_may_be_every_sample_the_lookback_gives(self, min_samples, refused):
+        # 19 s at 1 s are 20 samples, both ends included.
+        definition = check(method="mann_whitney", lookback="19s", step="1s", min_samples=min_samples)
+        if refused:
+            assert f"min_samples {min_samples} is more than lookback / step can give" in problem(definition)
+        else:
+            load(definition)
 
     def test_proportion_needs_an_effect_to_detect(self):
         variant = {"success": SUCCESS, "total": TOTAL}

@@ -14,6 +14,7 @@ from analyzer.models import (
     Verdict,
     clip,
     envelope,
+    finite_or_none,
     format_time,
     json_safe,
     printable,
@@ -298,6 +299,16 @@ class TestStrictJson:
 
     def test_indented_for_humans(self):
         assert strict_json({"a": [1, None], "b": {}}, indent=2) == b'{\n  "a": [\n    1,\n    null\n  ],\n  "b": {}\n}'
+
+
+class TestFiniteOrNone:
+    """A measurement shown as a number is finite; NaN and infinities show as null."""
+
+    @pytest.mark.parametrize(
+        ("value", "shown_as"), [(None, None), (0.5, 0.5), (math.nan, None), (math.inf, None), (-math.inf, None)]
+    )
+    def test_value(self, value, shown_as):
+        assert finite_or_none(value) == shown_as
 
 
 class TestFormatting:

@@ -41,6 +41,12 @@ class TestDurations:
         with pytest.raises(ValueError, match="duration"):
             parse_duration(text)
 
+    @pytest.mark.parametrize("value", [5, 300.0, None, ["5m"]])
+    def test_a_value_that_is_no_text_is_no_duration(self, value):
+        # YAML reads `window: 5` as a number: a ValueError naming the rule, not a TypeError from the regex.
+        with pytest.raises(ValueError, match="is not a duration like 30s"):
+            parse_duration(value)
+
     @pytest.mark.parametrize("text", ["30m1h", "5m5m", "1s1m", "10ms1s"])
     def test_units_out_of_prometheus_order_are_refused(self, text):
         # Prometheus refuses these ("not a valid duration string"): passed on, they read as an upstream error.
@@ -50,6 +56,12 @@ class TestDurations:
     @pytest.mark.parametrize(("text", "seconds"), [("292y", 292 * 31536000), ("1y2w3d4h5m6s7ms", 33019506.007)])
     def test_every_unit_once_in_order(self, text, seconds):
         assert parse_duration(text) == pytest.approx(seconds)
+
+    def test_the_longest_duration_prometheus_holds_is_accepted(self):
+        # Go's time.Duration: int64 nanoseconds, whole milliseconds up to 9223372036854.
+        assert parse_duration("9223372036854ms") == pytest.approx(9223372036.854)
+        with pytest.raises(ValueError, match="longer than Prometheus can hold"):
+            parse_duration("9223372036855ms")
 
     @pytest.mark.parametrize("text", ["293y", "106752d", "99999999999999999999s"])
     def test_beyond_what_prometheus_holds_is_refused(self, text):
