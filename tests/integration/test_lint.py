@@ -225,6 +225,22 @@ class TestLiveLint:
         assert 'the group {service="eb-api"} (1 of 2 groups by (service)) has only the +Inf bucket' in blocks["two"]
         assert "3 problems in 3 checks" in result.stdout
 
+    def test_a_quantile_per_group_a_relabelling_names(self, tmp_path, prometheus):
+        # `svc` is written from `service`: no bucket series has it, so by it alone they were one group whose bounds
+        # (0.5, +Inf) looked fine. Before: 0 problems.
+        relabelled = (
+            'label_replace(rate(eb_mixed_seconds_bucket{service=~"eb-other|eb-api"}[5m]), "svc", "$1", "service", '
+            '"(.*)")'
+        )
+        query = f"max(histogram_quantile(0.99, sum by (le, svc) ({relabelled})))"
+        check = {"name": "relabelled", "kind": "prometheus", "query": query, "pass_if": "< 2"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'histogram eb_mixed_seconds_bucket: the group {svc="",service="eb-api"} (1 of 2 groups by (svc, service)) '
+            "has only the +Inf bucket"
+        ) in result.stdout
+
     def test_a_quantile_of_each_series(self, tmp_path, prometheus):
         # No aggregation: each series is an answer of its own.
         query = 'max(histogram_quantile(0.99, rate(eb_mixed_seconds_bucket{service=~"eb-other|eb-capped"}[5m])))'
