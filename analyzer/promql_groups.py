@@ -114,8 +114,9 @@ def _relabelled(grouping: Grouping, args: list[Any], sources: slice) -> Grouping
     `sum by (le, svc) (label_replace(x, "svc", "$1", "service", "(.*)"))`) is not on the series read, and its value
     depends on its source labels and its own, so those group them too (no coarser than the answer's groups)."""
     texts = [getattr(arg, "val", None) for arg in args]
-    written, read = texts[1] if len(texts) > 1 else None, texts[sources]
-    if not isinstance(written, str) or not all(isinstance(label, str) for label in read):
+    written = texts[1] if len(texts) > 1 else None
+    read = [label for label in texts[sources] if isinstance(label, str)]
+    if not isinstance(written, str) or len(read) != len(texts[sources]):
         return EACH_SERIES  # not literals the parser shows: each series alone is never coarser
     if grouping.mode == "by":
         if written not in grouping.labels:
