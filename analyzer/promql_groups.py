@@ -151,7 +151,9 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
         return ()
     labels: list[str] = []
     for read in reads:
-        if not (read.quantile or read.name.endswith("_bucket")) or any(m[0] == "le" for m in read.matchers):
+        # A bucket an `le` matcher chooses is no quantile; a quantile over the buckets chosen still is.
+        chosen = any(m[0] == "le" for m in read.matchers)
+        if not (read.quantile or (read.name.endswith("_bucket") and not chosen)):
             continue
         if read.grouping.mode == "without":
             return None

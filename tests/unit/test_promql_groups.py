@@ -99,6 +99,8 @@ class TestBucketGroupLabels:
             # A chosen bucket is no quantile; a metric of another name outside a quantile is no histogram.
             ('sum by (service) (rate(x_bucket{le="0.5"}[5m])) / sum by (zone) (rate(x_count[5m]))', ()),
             ("sum(rate(x_bucket[5m])", ()),
+            # A quantile over the buckets an `le` matcher chooses still reads them across. Before: ().
+            ('histogram_quantile(0.9, sum by (le, service) (rate(x_bucket{le=~"0.5|Inf"}[5m])))', ("service",)),
             (
                 'histogram_quantile(0.9, sum by (le, svc) (label_replace(rate(x_bucket[5m]), "svc", "$1", "service", '
                 '"(.*)")))',
