@@ -62,7 +62,7 @@ from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string
 
 if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-    from analyzer.promql_groups import bucket_group_labels
+    from analyzer.promql_groups import bucket_group_labels, bucket_reads
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
@@ -85,7 +85,7 @@ _ON_FIRST_USE = {
     "HttpRequest": "analyzer.sources.http",
     "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
-    "bucket_group_labels": "analyzer.promql_groups",
+    **dict.fromkeys(("bucket_group_labels", "bucket_reads"), "analyzer.promql_groups"),
     **dict.fromkeys(
         (
             "MetricSelector",
@@ -162,6 +162,7 @@ __all__ = [
     "at_most",
     "bare_selector",
     "bucket_group_labels",
+    "bucket_reads",
     "clip",
     "escape_promql_string",
     "event_form",

@@ -403,6 +403,10 @@ def _group_problems(query: str, prometheus: PrometheusCatalog) -> list[str]:
         how = read.grouping.describe()
         if across:
             found += _quantile_group_problems(read.name, groups, how)
+        elif read.quantile:
+            one = read.grouping.mode == "by" and read.grouping.labels in ((), ("le",))
+            where = f"among the series {selector} matches" if one else None
+            found += _chosen_quantile_problems(read.name, chosen, groups, how, where)
         for label, op, value in chosen:
             bounds = prometheus.bounds(read.name)
             if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
@@ -450,6 +454,33 @@ def _quantile_group_problems(name: str, groups: dict[tuple[tuple[str, str], ...]
                 "leave it out); give the histogram its buckets, +Inf among them, wherever it is measured"
             )
     return found
+
+
+def _chosen_quantile_problems(
+    name: str,
+    chosen: list[tuple[str, str, str]],
+    groups: dict[tuple[tuple[str, str], ...], set[str]],
+    how: str,
+    where: str | None,
+) -> list[str]:
+    """The groups whose buckets that `le` matchers choose for a quantile (`le=~"0.1|0.5|Inf"`) lack +Inf, or are
+    +Inf alone: a quantile over them is NaN whatever the latency. A group with no bucket chosen is said apart.
+    `where`: the one group, named, when the query reads the series as one."""
+    picked = {
+        key: {b for b in bounds if all(b == v if op == "=" else _full_match(v, b) for _, op, v in chosen)}
+        for key, bounds in groups.items()
+    }
+    cannot = {key: bounds for key, bounds in picked.items() if bounds and (bounds == {"+Inf"} or "+Inf" not in bounds)}
+    if not cannot:
+        return []
+    shown = " ".join(f"le{op}{json.dumps(value)}" for _, op, value in chosen)
+    first = ", ".join(sorted(cannot[min(cannot)], key=_bound_order))
+    return [
+        f"histogram {name}: the buckets {shown} chooses for a quantile "
+        f"{where or 'in ' + _shown_groups(cannot, len(groups), how)} ({first}) are +Inf alone or lack +Inf: a "
+        "quantile over them is NaN, which the check reads as no data whatever the latency; choose +Inf and a finite "
+        "bound"
+    ]
 
 
 def _shown_groups(groups: Mapping[tuple[tuple[str, str], ...], object], total: int, how: str) -> str:

@@ -13,6 +13,9 @@ from typing import Any, Literal
 _GROUPING = frozenset({"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "quantile"})
 # Functions whose answer holds no series of their argument's.
 _NOT_READ = frozenset({"absent", "absent_over_time"})
+# Functions that write a label (their second argument) from source labels: label_replace's fourth, label_join's
+# fourth on.
+_RELABELLING = {"label_replace": slice(3, 4), "label_join": slice(3, None)}
 _OPERATORS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
@@ -86,6 +89,8 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
         name = node.func.name
         if name in _NOT_READ:
             return
+        if name in _RELABELLING and grouping is not None:
+            grouping = _relabelled(grouping, node.args, _RELABELLING[name])
         if name == "histogram_quantile" and len(node.args) == 2:
             _visit(node.args[0], None, False, found)
             _visit(node.args[1], None, True, found)
@@ -102,6 +107,24 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
         _visit(node.vector_selector, grouping, quantile, found)
     elif kind == "VectorSelector":
         _selector(node, grouping, quantile, found)
+
+
+def _relabelled(grouping: Grouping, args: list[Any], sources: slice) -> Grouping:
+    """How the series a relabelling call reads are grouped, given how its answer is: a label it writes (`svc` of
+    `sum by (le, svc) (label_replace(x, "svc", "$1", "service", "(.*)"))`) is not on the series read, and its value
+    depends on its source labels and its own, so those group them too (no coarser than the answer's groups)."""
+    texts = [getattr(arg, "val", None) for arg in args]
+    written = texts[1] if len(texts) > 1 else None
+    read = [label for label in texts[sources] if isinstance(label, str)]
+    if not isinstance(written, str) or len(read) != len(texts[sources]):
+        return EACH_SERIES  # not literals the parser shows: each series alone is never coarser
+    if grouping.mode == "by":
+        if written not in grouping.labels:
+            return grouping
+        return Grouping("by", (*grouping.labels, *(label for label in read if label not in grouping.labels)))
+    if written in grouping.labels:
+        return grouping  # the written label is dropped: whatever it holds splits no group
+    return Grouping("without", tuple(label for label in grouping.labels if label not in read))
 
 
 def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead]) -> None:
@@ -128,7 +151,9 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
         return ()
     labels: list[str] = []
     for read in reads:
-        if not (read.quantile or read.name.endswith("_bucket")) or any(m[0] == "le" for m in read.matchers):
+        # A bucket an `le` matcher chooses is no quantile; a quantile over the buckets chosen still is.
+        chosen = any(m[0] == "le" for m in read.matchers)
+        if not (read.quantile or (read.name.endswith("_bucket") and not chosen)):
             continue
         if read.grouping.mode == "without":
             return None

@@ -218,10 +218,10 @@ class PrometheusCheck(Check):
         self, ctx: EvalContext, promql: str, points: list[tuple[Series, float, int]], details: dict[str, Any]
     ) -> str | None:
         """Under `no_data: pass`, when a series is NaN: which histogram the query reads across its buckets (a
-        `_bucket` selector without an `le` matcher, as a quantile reads it) has series, at the evaluation time or
-        in the check's range, whose buckets cannot give a quantile (+Inf alone: a client given no buckets; or no
-        +Inf), and so NaN whatever the latency, which is no absence of data; None when none has (NaN then is no
-        traffic). A query calling histogram_quantile() reads buckets through any selector (a recording rule's);
+        `_bucket` selector without an `le` matcher, or any selector a quantile reads) has series, at the evaluation
+        time or in the check's range, whose buckets cannot give a quantile (+Inf alone: a client given no buckets;
+        or no +Inf), and so NaN whatever the latency, which is no absence of data; None when none has (NaN then is
+        no traffic). A query calling histogram_quantile() reads buckets through any selector (a recording rule's);
         series without `le` are no buckets. Each bucket query sent and the bounds it found go to `details`."""
         if self.no_data is not NoDataPolicy.PASS or not any(math.isnan(value) for _, value, _ in points):
             return None
@@ -235,10 +235,14 @@ class PrometheusCheck(Check):
         # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more.
         grouped = bucket_group_labels(promql)
         by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
+        chosen = _quantile_chosen_buckets(promql) if quantile else set()
         for selector in metric_selectors(promql):
             written = selector.selector
             buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
-            if not buckets or _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)):
+            # A bucket an `le` matcher chooses is no quantile, but a quantile over the buckets chosen
+            # (`le=~"0.1|0.5|Inf"`, +Inf misspelt) is NaN whatever the latency when +Inf is not among them.
+            le_chosen = _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)) is not None
+            if not buckets or (le_chosen and not _reads_one_of(written, chosen)):
                 continue
             query = f"count {by} ({written if window is None else f'last_over_time({written}[{window}])'})"
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
@@ -527,6 +531,34 @@ def _lost_its_values(series: Series, end: datetime, step_s: float) -> bool:
 
 
 _NAN_WHATEVER = "every quantile over it is NaN whatever the latency"
+
+
+_Read = tuple[str, tuple[tuple[str, str, str], ...]]
+
+
+def _quantile_chosen_buckets(promql: str) -> set[_Read]:
+    """The selectors (name, matchers) that histogram_quantile() reads through an `le` matcher; none when
+    promql-parser cannot parse the query (Prometheus did)."""
+    from analyzer.kinds import bucket_reads
+
+    try:
+        reads = bucket_reads(promql)
+    except ValueError:
+        return set()
+    return {(read.name, read.matchers) for read in reads if read.quantile and any(m[0] == "le" for m in read.matchers)}
+
+
+def _reads_one_of(written: str, chosen: set[_Read]) -> bool:
+    """Whether the selector `written` is one of `chosen`."""
+    from analyzer.kinds import bucket_reads
+
+    if not chosen:
+        return False
+    try:
+        reads = bucket_reads(written)
+    except ValueError:
+        return False
+    return len(reads) == 1 and (reads[0].name, reads[0].matchers) in chosen
 
 
 def _group_of(labels: Mapping[str, str]) -> str:

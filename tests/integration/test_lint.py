@@ -225,6 +225,39 @@ class TestLiveLint:
         assert 'the group {service="eb-api"} (1 of 2 groups by (service)) has only the +Inf bucket' in blocks["two"]
         assert "3 problems in 3 checks" in result.stdout
 
+    def test_a_quantile_per_group_a_relabelling_names(self, tmp_path, prometheus):
+        # `svc` is written from `service`: no bucket series has it, so by it alone they were one group whose bounds
+        # (0.5, +Inf) looked fine. Before: 0 problems.
+        relabelled = (
+            'label_replace(rate(eb_mixed_seconds_bucket{service=~"eb-other|eb-api"}[5m]), "svc", "$1", "service", '
+            '"(.*)")'
+        )
+        query = f"max(histogram_quantile(0.99, sum by (le, svc) ({relabelled})))"
+        check = {"name": "relabelled", "kind": "prometheus", "query": query, "pass_if": "< 2"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'histogram eb_mixed_seconds_bucket: the group {svc="",service="eb-api"} (1 of 2 groups by (svc, service)) '
+            "has only the +Inf bucket"
+        ) in result.stdout
+
+    def test_a_quantile_over_chosen_buckets_without_inf(self, tmp_path, prometheus):
+        # `Inf` matches no bound (+Inf is written with its sign): the quantile reads 0.5 alone, NaN whatever the
+        # latency. Before: 0 problems, since a selector with an `le` matcher was never read as a quantile's.
+        def p99(chosen: str) -> str:
+            selector = f'eb_mixed_seconds_bucket{{service="eb-other", le=~"{chosen}"}}'
+            return f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m])))"
+
+        misspelt = {"name": "misspelt", "kind": "prometheus", "query": p99("0.5|Inf"), "pass_if": "< 2"}
+        fine = {**misspelt, "name": "fine", "query": p99("0.5|\\\\+Inf")}
+        result = validate(tmp_path, prometheus.url, misspelt, fine, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'histogram eb_mixed_seconds_bucket: the buckets le=~"0.5|Inf" chooses for a quantile among the series '
+            'eb_mixed_seconds_bucket{service="eb-other"} matches (0.5) are +Inf alone or lack +Inf'
+        ) in result.stdout
+        assert "1 problem in 2 checks" in result.stdout
+
     def test_a_quantile_of_each_series(self, tmp_path, prometheus):
         # No aggregation: each series is an answer of its own.
         query = 'max(histogram_quantile(0.99, rate(eb_mixed_seconds_bucket{service=~"eb-other|eb-capped"}[5m])))'

@@ -750,6 +750,39 @@ class TestHistogramsThatCannotSay:
         (probe,) = body["details"]["bucket_queries"]
         assert probe["query"].startswith("count by (le, service) (") and probe["bounds"] == ["+Inf", "0.5"]
 
+    async def test_a_group_named_by_a_relabelling(self, prometheus, client_for):
+        # `svc` is written from `service`: the bucket series have none, so grouped by it alone they were one group,
+        # eb-api's +Inf alone hidden by eb-idle's 0.5. Before: pass.
+        relabelled = (
+            'label_replace(rate(eb_mixed_seconds_bucket{service=~"eb-api|eb-idle"}[5m]), "svc", "$1", "service", '
+            '"eb-(.*)")'
+        )
+        query = f"max(histogram_quantile(0.99, sum by (le, svc) ({relabelled})))"
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert 'group {service="eb-api"}): every quantile over it is NaN' in body["reason"]
+        (probe,) = body["details"]["bucket_queries"]
+        assert probe["query"].startswith("count by (le, svc, service) (")
+
+    @pytest.mark.parametrize(
+        ("service", "chosen", "verdict"),
+        [
+            # +Inf misspelt: the chosen buckets have none, so the quantile is NaN whatever the latency. Before: pass.
+            ("eb-other", "0.5|Inf", "inconclusive"),
+            ("eb-other", "0.5|\\\\+Inf", "fail"),
+            ("eb-idle", "0.5|\\\\+Inf", "pass"),
+        ],
+    )
+    async def test_a_quantile_over_chosen_buckets(self, prometheus, client_for, service, chosen, verdict):
+        selector = f'eb_mixed_seconds_bucket{{service="{service}", le=~"{chosen}"}}'
+        query = f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m])))"
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert body["verdict"] == verdict, body["reason"]
+        if verdict == "inconclusive":
+            assert f"a histogram without its +Inf bucket ({selector}): every quantile over it is NaN" in body["reason"]
+
     async def test_each_series_of_a_quantile_without_aggregation(self, prometheus, client_for):
         query = 'histogram_quantile(0.99, rate(eb_mixed_seconds_bucket{service=~"eb-capped|eb-idle"}[5m]))'
         client = await client_for(prometheus.url, {**self.check, "query": query, "each": True})

@@ -41,6 +41,26 @@ class TestBucketReads:
         assert read.name == "x" or read.name == "x_bucket"
         assert read.grouping == grouping
 
+    @pytest.mark.parametrize(
+        ("call", "grouping"),
+        [
+            # The label grouped by is written from `service`: the series read have no `svc`. Before: by (le, svc).
+            ('label_replace(rate(x_bucket[5m]), "svc", "$1", "service", "(.*)")', ("le", "svc", "service")),
+            ('label_join(rate(x_bucket[5m]), "svc", "-", "service", "zone")', ("le", "svc", "service", "zone")),
+            ('label_replace(rate(x_bucket[5m]), "other", "$1", "service", "(.*)")', ("le", "svc")),
+        ],
+    )
+    def test_a_label_written_by_a_relabelling_is_grouped_by_its_sources(self, call, grouping):
+        (read,) = bucket_reads(f"histogram_quantile(0.9, sum by (le, svc) ({call}))")
+        assert read.grouping == Grouping("by", grouping)
+
+    def test_a_label_written_beside_one_dropped_keeps_the_source(self):
+        # `without (service)` of a vector whose `svc` comes from `service` still splits by it. Before: dropped.
+        (read,) = bucket_reads('sum without (service, pod) (label_replace(x_bucket, "svc", "$1", "service", "(.*)"))')
+        assert read.grouping == Grouping("without", ("pod",))
+        (read,) = bucket_reads('sum without (svc) (label_replace(x_bucket, "svc", "$1", "service", "(.*)"))')
+        assert read.grouping == Grouping("without", ("svc",))
+
     def test_unread_and_unnamed_selectors_are_left_out(self):
         assert bucket_reads('absent(x) or {__name__=~"a|b"}') == []
 
@@ -79,6 +99,13 @@ class TestBucketGroupLabels:
             # A chosen bucket is no quantile; a metric of another name outside a quantile is no histogram.
             ('sum by (service) (rate(x_bucket{le="0.5"}[5m])) / sum by (zone) (rate(x_count[5m]))', ()),
             ("sum(rate(x_bucket[5m])", ()),
+            # A quantile over the buckets an `le` matcher chooses still reads them across. Before: ().
+            ('histogram_quantile(0.9, sum by (le, service) (rate(x_bucket{le=~"0.5|Inf"}[5m])))', ("service",)),
+            (
+                'histogram_quantile(0.9, sum by (le, svc) (label_replace(rate(x_bucket[5m]), "svc", "$1", "service", '
+                '"(.*)")))',
+                ("svc", "service"),
+            ),
         ],
     )
     def test_labels(self, query, labels):

@@ -66,6 +66,7 @@ PUBLIC_NAMES = [
     "at_most",
     "bare_selector",
     "bucket_group_labels",
+    "bucket_reads",
     "clip",
     "escape_promql_string",
     "exceeds",
