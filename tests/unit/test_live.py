@@ -228,6 +228,18 @@ class TestChangeDetection:
         await live.close(timeout_s=5)
 
 
+def counted_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """The catalog loads made from now on (each its positional args), made as `load_catalog` makes them."""
+    loads: list[tuple[object, ...]] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        loads.append(args)
+        return load_catalog(*args, **kwargs)
+
+    monkeypatch.setattr(live_module, "load_catalog", counted)
+    return loads
+
+
 class TestRejectedCatalogRetried:
     """A rejected catalog is loaded again now and then, though its files did not change: what refused it may lie
     outside them. A retry refused as before is neither logged nor counted again."""
@@ -293,13 +305,7 @@ class TestRejectedCatalogRetried:
         ca_file = catalog_file.parent / "ca.pem"
         ca_file.write_text("a bundle")
         catalog_file.write_text(text.replace("CA", str(ca_file)))
-        loads = []
-
-        def counted(*args, **kwargs):
-            loads.append(args)
-            return load_catalog(*args, **kwargs)
-
-        monkeypatch.setattr(live_module, "load_catalog", counted)
+        loads = counted_loads(monkeypatch)
         assert await live.check_for_change() == "rejected"
         assert await live.check_for_change() is None
         assert await live.check_for_change() is None
@@ -337,13 +343,7 @@ class TestRejectedCatalogRetried:
         catalog_file.write_text(
             yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
         )
-        loads = []
-
-        def counted(*args, **kwargs):
-            loads.append(args)
-            return load_catalog(*args, **kwargs)
-
-        monkeypatch.setattr(live_module, "load_catalog", counted)
+        loads = counted_loads(monkeypatch)
         assert await live.check_for_change() == "rejected"
         assert await live.check_for_change() is None
         assert len(loads) == 1
