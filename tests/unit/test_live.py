@@ -228,6 +228,13 @@ class TestChangeDetection:
         await live.close(timeout_s=5)
 
 
+def write_catalog_naming(catalog_file: Path, ca_file: Path) -> None:
+    """Write the gate catalog's checks `one` and `two` with a TLS source whose ca_file is `ca_file`."""
+    source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
+    checks = yaml.safe_load(gate_yaml("one", "two"))["checks"]
+    catalog_file.write_text(yaml.safe_dump({"sources": source, "checks": checks}))
+
+
 def counted_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
     """The catalog loads made from now on (each its positional args), made as `load_catalog` makes them."""
     loads: list[tuple[object, ...]] = []
@@ -250,10 +257,7 @@ class TestRejectedCatalogRetried:
         live.rejected_retry_s = 0
         await live.check_for_change()
         ca_file = catalog_file.parent / "ca.pem"
-        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
-        catalog_file.write_text(
-            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
-        )
+        write_catalog_naming(catalog_file, ca_file)
         assert await live.check_for_change() == "rejected"
         assert "ca_file" in live.status.last_error["problems"][0]
         # The CA bundle's Secret, mounted a moment after the catalog's ConfigMap: the catalog's files did not change
@@ -272,10 +276,7 @@ class TestRejectedCatalogRetried:
         # A ca_file that is a directory: what it holds changes (so the catalog is retried), and it stays no file.
         ca_dir = catalog_file.parent / "ca.d"
         ca_dir.mkdir()
-        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_dir)}}
-        catalog_file.write_text(
-            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
-        )
+        write_catalog_naming(catalog_file, ca_dir)
         with capture_logs() as logs:
             assert await live.check_for_change() == "rejected"
             (ca_dir / "x").write_text("")
@@ -339,10 +340,7 @@ class TestRejectedCatalogRetried:
         live.rejected_retry_s = 0
         await live.check_for_change()
         ca_file = catalog_file.parent / "ca.pem"
-        source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
-        catalog_file.write_text(
-            yaml.safe_dump({"sources": source, "checks": yaml.safe_load(gate_yaml("one", "two"))["checks"]})
-        )
+        write_catalog_naming(catalog_file, ca_file)
         loads = counted_loads(monkeypatch)
         assert await live.check_for_change() == "rejected"
         assert await live.check_for_change() is None
