@@ -60,10 +60,10 @@ def bucket_reads(query: str) -> list[BucketRead]:
     """Every vector selector of `query` with a literal name (but those inside absent()), grouped by the outermost
     aggregation above it below a binary operator or a histogram_quantile() call (none: each series alone);
     ValueError when promql-parser cannot parse it."""
-    import promql_parser
+    from analyzer.promql_syntax import parsed
 
     try:
-        tree = promql_parser.parse(query)
+        tree = parsed(query)
     except Exception as exc:  # the binding raises bare Exceptions: the offline parse reports them
         raise ValueError(str(exc)) from exc
     found: list[BucketRead] = []

@@ -15,6 +15,7 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
@@ -258,13 +259,19 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
     return found
 
 
-def parse_error(query: str) -> str | None:
-    """promql-parser's message for a query it cannot parse; None when it parses."""
+def parsed(query: str) -> Any:
+    """promql-parser's tree of `query` read as Prometheus reads it (raw strings, Prometheus 2's functions); the
+    parser's error when it cannot parse it."""
     import promql_parser
 
     _register_functions()
+    return promql_parser.parse(raw_strings_quoted(query))
+
+
+def parse_error(query: str) -> str | None:
+    """promql-parser's message for a query it cannot parse; None when it parses."""
     try:
-        promql_parser.parse(raw_strings_quoted(query))
+        parsed(query)
     except ValueError as exc:
         message = str(exc) or "invalid query"
     else:

@@ -16,6 +16,15 @@ class TestBucketReads:
             BucketRead("x_bucket", (("a", "=", "b"),), Grouping("by", ("le", "service")), True)
         ]
 
+    def test_what_prometheus_parses_and_promql_parser_alone_would_not(self):
+        # A raw string's regex (`\d` is no escape there) and Prometheus 2's holt_winters, as the offline parse reads
+        # them: refused, the query's groups were not seen and only the union of its series was checked.
+        read, _ = bucket_reads(
+            "histogram_quantile(0.99, sum by (le, service) (rate(x_bucket{pod=~`api-\\d+`}[5m])))"
+            " > holt_winters(y[1h], 0.5, 0.5)"
+        )
+        assert read == BucketRead("x_bucket", (("pod", "=~", "api-\\d+"),), Grouping("by", ("le", "service")), True)
+
     def test_the_outermost_aggregation_groups(self):
         (read,) = bucket_reads("sum by (le) (sum by (le, service, pod) (rate(x_bucket[5m])))")
         assert read.grouping == Grouping("by", ("le",)) and not read.quantile
