@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -562,8 +561,9 @@ def _reads_one_of(written: str, chosen: set[_Read]) -> bool:
 
 
 def _group_of(labels: Mapping[str, str]) -> str:
-    """A bucket series' group as a reason shows it: its labels but `le` (`{service="api"}`; `{}` for one group)."""
-    return "{" + ",".join(f"{name}={json.dumps(value)}" for name, value in sorted(labels.items()) if name != "le") + "}"
+    """A bucket series' group as a reason shows it: its labels but `le`, as a series is shown (`{service="api"}`;
+    `{}` for one group)."""
+    return Series({name: value for name, value in labels.items() if name != "le"}, []).describe()
 
 
 def _no_value_reason(series: Series, value: float, samples: int, total: int, min_samples: int) -> str:
