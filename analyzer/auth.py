@@ -9,6 +9,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import structlog
 import yaml
 
+from analyzer.catalog_paths import RACY_MTIME_NS
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
@@ -162,20 +164,36 @@ def admission_caller(principal: Principal, remote: str | None) -> str:
     return principal.name if principal is not ANONYMOUS else (remote or "")
 
 
-def _signature(path: Path) -> _Signature:
-    """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it."""
-    if path.is_dir():
-        entries = [path / name for name in sorted(os.listdir(path)) if not name.startswith(".")]
-    else:
-        entries = [path]
+def _visible_files(path: Path) -> list[Path]:
+    return [path / name for name in sorted(os.listdir(path)) if not name.startswith(".")] if path.is_dir() else [path]
+
+
+def _signature(path: Path, racy_after_ns: int) -> tuple[_Signature, bool]:
+    """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it; and whether
+    every file is older than a timestamp tick (`racy_after_ns`), so that the identity can be trusted."""
     signature = []
-    for entry in entries:
+    settled = True
+    for entry in _visible_files(path):
         try:
             stat = entry.stat()
         except FileNotFoundError:
             continue
         signature.append((entry.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-    return tuple(signature)
+        settled = settled and stat.st_mtime_ns < racy_after_ns
+    return tuple(signature), settled
+
+
+def _content_digest(reads: list[tuple[Path, int]]) -> bytes:
+    """SHA-256 over the visible files under each path, each as far as it is read (`-1`: whole)."""
+    digest = hashlib.sha256()
+    for path, limit in reads:
+        for file in _visible_files(path):
+            if file.is_file():
+                with file.open("rb") as handle:
+                    content = handle.read(limit)
+                digest.update(file.name.encode() + b"\0" + len(content).to_bytes(8, "big") + content)
+        digest.update(b"\0")
+    return digest.digest()
 
 
 def read_tokens(path: Path) -> dict[str, _Token]:
@@ -184,9 +202,8 @@ def read_tokens(path: Path) -> dict[str, _Token]:
 
     Empty files are skipped (an empty token would let an empty header in). OSError when unreadable.
     """
-    files = [path / n for n in sorted(os.listdir(path)) if not n.startswith(".")] if path.is_dir() else [path]
     tokens: dict[str, _Token] = {}
-    for file in files:
+    for file in _visible_files(path):
         if not file.is_file():
             continue
         with file.open("rb") as handle:
@@ -252,6 +269,7 @@ class TokenStore:
         self._tokens: Mapping[str, _Token] = {}
         self._allow: Mapping[str, tuple[str, ...]] | None = None
         self._seen: tuple[_Signature, _Signature] | None = None
+        self._seen_content: bytes | None = None
         # Per caller, the sign-ins signed out on this replica (id -> expiry), and the expiry up to which every
         # sign-in of the caller is signed out (once its sign-outs outnumber what is kept).
         self._signed_out: dict[str, dict[str, int]] = {}
@@ -359,12 +377,25 @@ class TokenStore:
         except OSError as exc:
             # Fail closed: a token store we cannot read admits nobody until it can be read again.
             self._tokens = {}
-            self._seen = None
+            self._seen = self._seen_content = None
             self._report(f"cannot read auth tokens: {exc}")
 
     def _refresh(self) -> None:
-        seen = (_signature(self.tokens_path), _signature(self.allow_path) if self.allow_path is not None else ())
+        racy_after_ns = time.time_ns() - RACY_MTIME_NS
+        tokens_seen, tokens_settled = _signature(self.tokens_path, racy_after_ns)
+        allow_seen, allow_settled = _signature(self.allow_path, racy_after_ns) if self.allow_path else ((), True)
+        seen = (tokens_seen, allow_seen)
         if seen == self._seen:
+            return
+        reads = [(self.tokens_path, _MAX_TOKEN_FILE_BYTES + 1)]
+        if self.allow_path is not None:
+            reads.append((self.allow_path, -1))
+        content = _content_digest(reads)
+        # A file written within a timestamp tick of this look may be rewritten with the same size and mtime: its
+        # identity is remembered only once settled, and until then the content tells (and a rotation is seen).
+        remembered = seen if tokens_settled and allow_settled else None
+        if content == self._seen_content:
+            self._seen = remembered
             return
         tokens = read_tokens(self.tokens_path)
         allow = None
@@ -372,10 +403,10 @@ class TokenStore:
             try:
                 allow = read_allow_list(self.allow_path)
             except ConfigError as exc:
-                self._tokens, self._seen = {}, seen
+                self._tokens, self._seen, self._seen_content = {}, remembered, content
                 self._report(exc.message)
                 return
-        self._tokens, self._allow, self._seen = tokens, allow, seen
+        self._tokens, self._allow, self._seen, self._seen_content = tokens, allow, remembered, content
         self.problem = None
         logger.info("auth_tokens_loaded", tokens=sorted(tokens), restricted=sorted(allow or {}))
 

@@ -7,6 +7,10 @@ import os
 from pathlib import Path
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
+# A file written this close to a stat of it can be rewritten with the same size within the same timestamp tick
+# (2 s on FAT, about a jiffy on ext4, coarser over NFS): a poll by stat (the catalog's, the auth tokens') trusts
+# the stat of a file only once it is older than that, and reads its content until then (git's "racy" entries).
+RACY_MTIME_NS = 2_000_000_000
 
 
 def listed_catalog_files(path: Path) -> list[Path] | None:

@@ -22,7 +22,7 @@ import structlog
 
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_reads, load_catalog
-from analyzer.catalog_paths import file_state
+from analyzer.catalog_paths import RACY_MTIME_NS, file_state
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -121,17 +121,21 @@ class ReloadStatus:
         return {"loaded_at": format_time(self.loaded_at), "reloads": self.reloads, "last_error": self.last_error}
 
 
-def _stat_signature(path: Path) -> _Stat:
+def _stat_signature(path: Path) -> tuple[_Stat, bool]:
     """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
-    ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it."""
+    ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it; and whether it
+    can be trusted: every file older than a timestamp tick when it was taken."""
     signature = []
+    racy_after_ns = time.time_ns() - RACY_MTIME_NS
+    settled = True
     for file, read_from in catalog_reads(path):
         stat = read_from.stat()
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        settled = settled and stat.st_mtime_ns < racy_after_ns
     data_link = path / "..data"
     if path.is_dir() and data_link.is_symlink():
         signature.append(("..data", 0, 0, hash(os.readlink(data_link))))
-    return tuple(signature)
+    return tuple(signature), settled
 
 
 def _found_as_before(named_files: dict[Path, tuple[int, ...]]) -> bool:
@@ -381,7 +385,7 @@ class LiveCatalog:
         assert self.path is not None
         path = self.path
         try:
-            stat = await asyncio.to_thread(_stat_signature, path)
+            stat, settled = await asyncio.to_thread(_stat_signature, path)
             if stat == self._seen_stat:
                 return await self._retry_rejected()
             digest = await asyncio.to_thread(_content_digest, path)
@@ -393,7 +397,8 @@ class LiveCatalog:
                 self._reject("file_change", [problem])
                 return "rejected"
             return None
-        self._seen_stat = stat
+        # An unsettled stat is not remembered: the next poll reads the content again.
+        self._seen_stat = stat if settled else None
         if digest == self._seen_digest:
             return await self._retry_rejected()
         first_look = self._seen_digest is None

@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
+from analyzer import auth as auth_module
 from analyzer.auth import SESSION_MAX_AGE_S, Principal, TokenStore, is_sign_in, session_cookie
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
@@ -92,6 +94,37 @@ class TestTokenFiles:
         with pytest.raises(Unauthorized):
             store.authenticate([f"Bearer {TOKEN_A}"])
         assert store.authenticate([f"Bearer {TOKEN_B}"]).name == "argo"
+
+    def test_a_same_size_rotation_within_one_timestamp_tick_is_seen(self, tmp_path):
+        # Inode, size and mtime as the last look saw them (a rewrite in place in the same tick of a coarse clock):
+        # the identity of a file written that recently is not trusted, so the revoked token is refused.
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        store = TokenStore(path)
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        seen = path.stat()
+        rotated = "c" * len(TOKEN_A)
+        path.write_text(rotated)
+        os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+        assert path.stat()[1:] == seen[1:]
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {rotated}"]).name == "argo"
+
+    def test_settled_files_are_not_read_again_and_an_unchanged_read_is_not_logged(self, tmp_path, monkeypatch):
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        store = TokenStore(path)
+        with capture_logs() as logs:
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert logs == []
+        old_ns = path.stat().st_mtime_ns - 10_000_000_000
+        os.utime(path, ns=(old_ns, old_ns))
+        store.authenticate([f"Bearer {TOKEN_A}"])
+        reads: list[object] = []
+        monkeypatch.setattr(auth_module, "_content_digest", lambda paths: reads.append(paths) or b"")
+        store.authenticate([f"Bearer {TOKEN_A}"])
+        assert reads == []
 
     def test_a_removed_token_is_revoked(self, tmp_path):
         root = secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B})

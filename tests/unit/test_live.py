@@ -206,6 +206,31 @@ class TestChangeDetection:
         assert "early" in live.current.catalog.checks
         await live.close(timeout_s=5)
 
+    async def test_a_same_size_rewrite_within_one_timestamp_tick_is_noticed(self, catalog_file):
+        # Inode, size and mtime as the last poll saw them (a rewrite in the same tick of a coarse clock): the
+        # stat of a file written that recently is not trusted, so the content is read again.
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "two"))
+        assert await live.check_for_change() == "reloaded"
+        seen = catalog_file.stat()
+        catalog_file.write_text(gate_yaml("one", "six"))
+        os.utime(catalog_file, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+        assert catalog_file.stat()[1:] == seen[1:]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "six"]
+        await live.close(timeout_s=5)
+
+    async def test_the_stat_of_settled_files_spares_reading_them(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file)
+        old_ns = catalog_file.stat().st_mtime_ns - 10_000_000_000
+        os.utime(catalog_file, ns=(old_ns, old_ns))
+        assert await live.check_for_change() is None
+        digests: list[Path] = []
+        monkeypatch.setattr(live_module, "_content_digest", lambda path: digests.append(path) or "")
+        assert await live.check_for_change() is None
+        assert digests == []
+        await live.close(timeout_s=5)
+
     async def test_a_configmap_symlink_swap_is_noticed(self, tmp_path):
         root = configmap_dir(tmp_path / "catalog", {"checks.yaml": gate_yaml("one")}, "2026_01")
         live = live_for(root)
