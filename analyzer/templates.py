@@ -188,7 +188,7 @@ class PromQLTemplate:
             or (kind is tuple and all(type(value) is str or type(value) is float for value in placed))
         ):
             return _kept_render(self, placed)
-        # A value of another type (1 and 1.0 are equal keys that need not render alike): made each time.
+        # A value of another type (10**20 and 1e20 are equal keys that would not render alike): made each time.
         return self._render_placed(placed)
 
     def _render_placed(self, placed: Any) -> tuple[str, str]:
