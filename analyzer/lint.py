@@ -27,11 +27,11 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
-from analyzer.params import ArgValue, parse_duration, shown_args
+from analyzer.params import parse_duration, shown_args
 from analyzer.promql_groups import bucket_reads
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
-from analyzer.runner import Runner
+from analyzer.runner import ArgsPlan, Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 from analyzer.sources.prometheus import header_secrets, quoted
 
@@ -84,7 +84,7 @@ class _AttributingRunner(Runner):
     async def _evaluate(
         self,
         check: Check,
-        args: dict[str, ArgValue],
+        plan: ArgsPlan,
         at: datetime | None,
         backtest: bool,
         hidden: tuple[str, ...] = (),
@@ -92,7 +92,7 @@ class _AttributingRunner(Runner):
     ) -> Evaluation:
         token = _SENDER.set(check.name)
         try:
-            return await super()._evaluate(check, args, at, backtest, hidden, deadline_at)
+            return await super()._evaluate(check, plan, at, backtest, hidden, deadline_at)
         finally:
             _SENDER.reset(token)
 

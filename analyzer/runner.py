@@ -9,7 +9,7 @@ import logging
 import math
 import time
 import traceback
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import REDACTED, scrubber
 from analyzer.sources import Sources
 from analyzer.templates import promql_forms
-from analyzer.ui.links import verdict_path
+from analyzer.ui.links import at_query, verdict_path, verdict_path_head
 
 if TYPE_CHECKING:
     from analyzer.metrics import Metrics
@@ -35,6 +35,42 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 # Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
+# Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
+# its checks with the same args at every analysis step, and a platform's hundreds of rollouts in progress each have
+# their own (a canary hash); a plan holds args a check's params bound to their declared length (docs/performance.md).
+PLANS_KEPT = 1024
+# The longest raw value a kept plan holds: the longest any param accepts (`Param.max_length`); a number's may be
+# longer (spaces around it), and is bound each time, so that a plan holds no more than its params accept.
+_MAX_KEPT_ARG_CHARS = 4096
+
+
+class ArgsPlan:
+    """What an evaluation of `check` needs that depends on its bound `args` alone, made once for a raw arg set that
+    comes again: the args (never mutated, never handed out: a kind gets its own copy in its context), the
+    coalescing key's part, the args as shown (secrets redacted), the secret values a reason may quote, and the
+    page link up to its `at=`."""
+
+    __slots__ = ("args", "check", "key", "link_head", "secret_values", "shown")
+
+    def __init__(self, check: Check, args: dict[str, ArgValue]) -> None:
+        """`args`: bound by `check`, and owned by the plan from now on."""
+        secret = check.secret_params()
+        self.check = check
+        self.args = args
+        self.key = tuple(sorted(args.items()))
+        shown = shown_args(args, secret)
+        self.shown = shown
+        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
+        self.secret_values: tuple[str, ...] = (
+            tuple(form for name in secret if name in args for form in promql_forms(render_value(args[name])))
+            if secret
+            else ()
+        )
+        self.link_head = verdict_path_head(check.name, shown)
+
+
+# The base binding: a plan is kept only for a kind that does not bind its args its own way.
+_BASE_BIND_ARGS = Check.bind_args
 
 
 class Runner:
@@ -77,13 +113,39 @@ class Runner:
         self._recent: dict[_CoalesceKey, tuple[float, Evaluation]] = {}
         # When each remembered result expires, oldest first (one window for all: the order they were remembered).
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
+        # The last PLANS_KEPT plans, least recently used first, by the check's identity and its raw args as received.
+        self._plans: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], ArgsPlan] = OrderedDict()
+
+    def plan(self, check: Check, raw_args: Mapping[str, Any]) -> ArgsPlan:
+        """`check.bind_args(raw_args)` and what depends on it alone, kept for the last PLANS_KEPT distinct raw arg
+        sets whose values are all text (a query string's); ArgError as `bind_args` raises it, every time (a
+        refusal is never kept)."""
+        items = tuple(raw_args.items())
+        for _, value in items:
+            if type(value) is not str or len(value) > _MAX_KEPT_ARG_CHARS:
+                # A JSON body's number (0 and -0.0, 10**20 and 1e20 are equal keys that bind apart), or a value longer
+                # than any param takes.
+                return ArgsPlan(check, check.bind_args(raw_args))
+        key = (id(check), items)
+        plans = self._plans
+        plan = plans.get(key)
+        # The identity too: an id is reused once its object is gone.
+        if plan is not None and plan.check is check:
+            plans.move_to_end(key)
+            return plan
+        plan = ArgsPlan(check, check.bind_args(raw_args))
+        if type(check).bind_args is _BASE_BIND_ARGS:
+            plans[key] = plan
+            if len(plans) > PLANS_KEPT:
+                plans.popitem(last=False)
+        return plan
 
     def evaluate(
-        self, check: Check, args: Mapping[str, ArgValue], at: datetime | None = None, caller: str = ""
+        self, check: Check, args: Mapping[str, ArgValue] | ArgsPlan, at: datetime | None = None, caller: str = ""
     ) -> Coroutine[Any, Any, Evaluation]:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight, once awaited;
         Overloaded when admission refuses a new evaluation for `caller`; ArgError, at once, for an `at` that the
-        check cannot measure as of (it measures only the present)."""
+        check cannot measure as of (it measures only the present). `args`: bound args, or the `plan` of them."""
         # Not a coroutine of its own: the one it returns is the evaluation's, one layer fewer to create and to
         # pass every resumption through.
         if at is not None and not check.measures_the_past():
@@ -92,6 +154,8 @@ class Runner:
                 "requests now), so it cannot be evaluated as of a past time; leave at out",
                 "at",
             )
+        if not isinstance(args, ArgsPlan):
+            args = ArgsPlan(check, dict(args))
         return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
 
     async def drain(self) -> None:
@@ -102,7 +166,7 @@ class Runner:
     async def _shared(
         self,
         check: Check,
-        args: Mapping[str, ArgValue],
+        plan: ArgsPlan,
         at: datetime | None,
         *,
         admit: bool,
@@ -113,7 +177,7 @@ class Runner:
         key: _CoalesceKey = (
             self.catalog.version,
             check.name,
-            tuple(sorted(args.items())),
+            plan.key,
             at.timestamp() if at is not None else None,
         )
         recent = self._recent.get(key)
@@ -137,12 +201,12 @@ class Runner:
             # the one they joined, as the check's deadline promises them (below the caller's own timeout).
             deadline_at = loop.time() + (check.deadline_s or self.default_deadline_s)
             try:
-                evaluation = await self._evaluate(check, dict(args), at, backtest, (), deadline_at)
+                evaluation = await self._evaluate(check, plan, at, backtest, (), deadline_at)
             except asyncio.CancelledError:
                 # Its queries are closed already: the cancellation unwound through them to here.
                 if callers[shared] > 1:
                     callers[shared] -= 1
-                    self._restart(key, shared, caller, check, dict(args), at, backtest, deadline_at)
+                    self._restart(key, shared, caller, check, plan, at, backtest, deadline_at)
                 else:
                     self._settled(key, shared, caller)
                     shared.cancel()
@@ -159,7 +223,7 @@ class Runner:
                     # for no one, not for the callers that joined, who get the evaluation run again as after a
                     # cancellation that unwound. Only when someone joined: no call on the usual path.
                     callers[shared] -= 1
-                    self._restart(key, shared, caller, check, dict(args), at, backtest, deadline_at)
+                    self._restart(key, shared, caller, check, plan, at, backtest, deadline_at)
                     raise asyncio.CancelledError
             self._settled(key, shared, caller)
             if self.reuse_window_s > 0:
@@ -174,9 +238,9 @@ class Runner:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
                 self.admission.check(caller)
-                future = loop.create_task(self._admitted(caller, check, dict(args), at, backtest))
+                future = loop.create_task(self._admitted(caller, check, plan, at, backtest))
             else:
-                future = loop.create_task(self._evaluate(check, dict(args), at, backtest, hidden))
+                future = loop.create_task(self._evaluate(check, plan, at, backtest, hidden))
             self._in_flight[key] = future
             self._callers[future] = 1
             # The first caller is relayed to by the callback that forgets the evaluation: one callback fewer to
@@ -206,14 +270,14 @@ class Runner:
         shared: asyncio.Future[Evaluation],
         caller: str,
         check: Check,
-        args: dict[str, ArgValue],
+        plan: ArgsPlan,
         at: datetime | None,
         backtest: bool,
         deadline_at: float,
     ) -> None:
         """Evaluate again, in a task of its own and by the first one's deadline (`deadline_at`), for the callers
         that joined `shared`; the slot the first caller held goes with it."""
-        task = asyncio.get_running_loop().create_task(self._evaluate(check, args, at, backtest, (), deadline_at))
+        task = asyncio.get_running_loop().create_task(self._evaluate(check, plan, at, backtest, (), deadline_at))
         self._restarted[shared] = task
         # The slot is given back by the callback, not inside the task: a task cancelled before it started never runs.
         task.add_done_callback(functools.partial(self._restart_done, key, shared, caller))
@@ -252,14 +316,14 @@ class Runner:
         evaluation.cancel()
 
     async def _admitted(
-        self, caller: str, check: Check, args: dict[str, ArgValue], at: datetime | None, backtest: bool
+        self, caller: str, check: Check, plan: ArgsPlan, at: datetime | None, backtest: bool
     ) -> Evaluation:
         # Queued as a future of its own: identical requests join it while it waits for its slot. A free slot is
         # taken without the queue's coroutine.
         if not self.admission.take(caller):
             await self.admission.acquire(caller)
         try:
-            return await self._evaluate(check, args, at, backtest)
+            return await self._evaluate(check, plan, at, backtest)
         finally:
             self.admission.release(caller)
 
@@ -294,7 +358,7 @@ class Runner:
     async def _evaluate(
         self,
         check: Check,
-        args: dict[str, ArgValue],
+        plan: ArgsPlan,
         at: datetime | None,
         backtest: bool,
         hidden: tuple[str, ...] = (),
@@ -307,16 +371,11 @@ class Runner:
         evaluation_time = at or datetime.now(UTC)
         if deadline_at is None:
             deadline_at = asyncio.get_running_loop().time() + (check.deadline_s or self.default_deadline_s)
-        secret = check.secret_params()
-        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
-        secret_values = (
-            (*(form for name in secret if name in args for form in promql_forms(render_value(args[name]))), *hidden)
-            if secret
-            else hidden
-        )
-        # By position (see EvalContext.__init__): args, time, deadline, sources, run_check, check.
+        secret_values = plan.secret_values + hidden if hidden else plan.secret_values
+        # By position (see EvalContext.__init__): args (copied there: a kind's own), time, deadline, sources,
+        # run_check, check.
         ctx = EvalContext(
-            args,
+            plan.args,
             evaluation_time,
             deadline_at,
             self.sources,
@@ -363,17 +422,20 @@ class Runner:
         # Secret args never leave the evaluation: the answer, history, logs, JUnit and the page link show
         # <redacted> (so that link cannot replay them), and a reason or evidence that quotes one (a query, an
         # exception's message) has it replaced, whatever the kind.
-        shown = shown_args(args, secret)
+        # Written once for the answer's body and its page link.
+        at_text = format_time(evaluation_time)
+        shown = plan.shown
         if hidden:
             shown = {
                 name: REDACTED if any(value in render_value(arg) for value in hidden if value) else arg
                 for name, arg in shown.items()
             }
+            link = verdict_path(name, shown, evaluation_time, at_text)
+        else:
+            link = plan.link_head + at_query(evaluation_time, at_text)
         if secret_values:
             scrub = scrubber(secret_values)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
-        # Written once for the answer's body and its page link.
-        at_text = format_time(evaluation_time)
         # By position: check, kind, verdict, args, evaluated_at, duration_ms, error, http_status, ui_url, its text.
         evaluation = envelope(
             name,
@@ -384,7 +446,7 @@ class Runner:
             round(duration_s * 1000, 3),
             error_code,
             http_status,
-            verdict_path(name, shown, evaluation_time, at_text),
+            link,
             at_text,
         )
         if self.metrics is not None:
@@ -426,7 +488,7 @@ class Runner:
         # Members are evaluated at their parent's time; they are backtests only if the parent is. The parent's
         # secrets stay hidden in what the member shows (its log line, its page link).
         return await self._shared(
-            check, check.bind_args(raw_args), at, admit=False, backtest=parent_backtest, hidden=hidden
+            check, self.plan(check, raw_args), at, admit=False, backtest=parent_backtest, hidden=hidden
         )
 
 

@@ -3,10 +3,13 @@ values are escaped; PromQL templates are checked when the catalog loads, never a
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from analyzer.params import FREE_TEXT_TYPES, ArgValue, Param, ParamType, render_value
 from analyzer.quoting import quote
@@ -14,6 +17,9 @@ from analyzer.quoting import quote
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _STRAY_BRACES_RE = re.compile(r"\{\{|\}\}")
 _ENUM_BARE_RE = re.compile(r"^[A-Za-z0-9_:.+-]+$")
+# Renders kept by `render_encoded`, over every template of the process: a rollout asks its checks with the same args
+# at every analysis step, and a platform's hundreds of rollouts in progress each with their own (docs/performance.md).
+RENDERS_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,13 @@ class PromQLTemplate:
             )
         )
         self.param_names = frozenset(slot.name for slot in self._slots)
+        names = list(dict.fromkeys(slot.name for slot in self._distinct_slots))
+        # The values a render depends on, in one C call: a value alone for one name, a tuple for several.
+        self._values_of: Callable[[Mapping[str, ArgValue]], Any] | None = operator.itemgetter(*names) if names else None
+        # Each distinct slot with where its value is in what `_values_of` reads (None: it is that value itself).
+        self._slot_values = tuple(
+            (slot, names.index(slot.name) if len(names) > 1 else None) for slot in self._distinct_slots
+        )
 
     def render(self, values: Mapping[str, ArgValue]) -> str:
         """The query with every placeholder replaced by its value, escaped for where it stands."""
@@ -162,11 +175,28 @@ class PromQLTemplate:
         return "".join(out)
 
     def render_encoded(self, values: Mapping[str, ArgValue]) -> tuple[str, str]:
-        """`render(values)`, and the same query percent-encoded (`quoting.quote`) as a URL carries it."""
+        """`render(values)`, and the same query percent-encoded (`quoting.quote`) as a URL carries it; kept for the
+        last RENDERS_KEPT distinct (template, values) of the process whose values are all text or floats."""
+        values_of = self._values_of
+        if values_of is None:
+            return self._render_placed(None)
+        placed = values_of(values)
+        kind = type(placed)
+        if (
+            kind is str
+            or kind is float
+            or (kind is tuple and all(type(value) is str or type(value) is float for value in placed))
+        ):
+            return _kept_render(self, placed)
+        # A value of another type (10**20 and 1e20 are equal keys that would not render alike): made each time.
+        return self._render_placed(placed)
+
+    def _render_placed(self, placed: Any) -> tuple[str, str]:
+        """`render_encoded` of the values `_values_of` read."""
         rendered = []
         quoted = []
-        for slot in self._distinct_slots:
-            text = _render_slot(slot, values[slot.name])
+        for slot, index in self._slot_values:
+            text = _render_slot(slot, placed if index is None else placed[index])
             rendered.append(text)
             quoted.append(quote(text))
         out = [self._literals[0]]
@@ -272,3 +302,8 @@ class _LexState:
                 self.in_comment = True
             else:
                 self._code_tail = (self._code_tail + char)[-32:]
+
+
+# By the template's identity (a reloaded catalog's templates are new objects, whose renders are never found under an
+# old one's) and the values it places; a render that raises is not kept. The method itself: no frame of its own.
+_kept_render = functools.lru_cache(maxsize=RENDERS_KEPT)(PromQLTemplate._render_placed)

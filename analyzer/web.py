@@ -433,8 +433,10 @@ async def run_evaluation(request: web.Request, generation: Generation, principal
                 at = parse_time(options["at"])
             except ValueError as exc:
                 raise ArgError(f"at: {exc}", "at") from None
-        args = check.bind_args(raw_args)
-        evaluation: Evaluation = await generation.runner.evaluate(check, args, at, caller=caller)
+        # Bound as `check.bind_args` binds them, and kept with what depends on them alone: a rollout asks again
+        # with the same args at every step.
+        runner = generation.runner
+        evaluation: Evaluation = await runner.evaluate(check, runner.plan(check, raw_args), at, caller=caller)
     except AnalyzerError as exc:
         # The secret params asked for only here: an evaluated request shows its args through the runner.
         secret = check.secret_params() if check is not None else frozenset()

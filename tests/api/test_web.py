@@ -90,6 +90,36 @@ class TestRun:
         body = await response.json()
         assert (response.status, body["verdict"], body["args"]["window"]) == (200, "pass", "10m")
 
+    async def test_the_same_args_asked_at_every_step_answer_as_asked_once(self, client, prometheus):
+        # A rollout asks again with the same args at each step, only `at` changing: what the service keeps of them
+        # changes no answer, as a string in the body, the query string in another order, or at another time.
+        def asked(body: dict[str, object]) -> dict[str, object]:
+            return {key: value for key, value in body.items() if key != "duration_ms"}
+
+        at, earlier = prometheus.anchor, prometheus.anchor - 60
+        answers = []
+        for query in (
+            f"canary_hash=broken1&window=10m&at={at}",
+            f"at={at}&window=10m&canary_hash=broken1",
+            f"canary_hash=broken1&window=10m&at={at}",
+        ):
+            answers.append(
+                asked(await (await client.get(f"/api/v1/checks/error-rate/run?{query}&explain=true")).json())
+            )
+        posted = await client.post(
+            f"/api/v1/checks/error-rate/run?at={at}&explain=true", json={"canary_hash": "broken1", "window": "10m"}
+        )
+        answers.append(asked(await posted.json()))
+        assert answers[0]["verdict"] == "fail"
+        assert all(answer == answers[0] for answer in answers)
+        # Another step, the same args: its own time, in its answer and its page link.
+        response = await client.get(f"/api/v1/checks/error-rate/run?canary_hash=broken1&window=10m&at={earlier}")
+        later = await response.json()
+        assert later["args"] == answers[0]["args"]
+        assert later["evaluated_at"] != answers[0]["evaluated_at"]
+        head = answers[0]["ui_url"].split("at=")[0]
+        assert later["ui_url"] == head + "at=" + later["evaluated_at"].replace(":", "%3A")
+
     async def test_post_without_content_type_or_body(self, client):
         response = await client.post("/api/v1/checks/error-rate/run?canary_hash=healthy1")
         assert (await response.json())["verdict"] == "pass"
@@ -168,6 +198,8 @@ class TestClientErrors:
         body = await error_of(await client.get(f"/api/v1/checks/error-rate/run?{query}"), 400)
         assert (body["error"], body["arg"]) == ("bad_arg", arg)
         assert text in body["message"]
+        # Asked again, refused again alike: a refusal is never kept.
+        assert await error_of(await client.get(f"/api/v1/checks/error-rate/run?{query}"), 400) == body
 
     @pytest.mark.parametrize(
         ("payload", "text"),

@@ -127,6 +127,26 @@ class TestReload:
         assert not [entry for entry in logs if entry["event"] == "catalog_checks_removed"]
         await live.close(timeout_s=5)
 
+    async def test_a_reload_binds_args_by_the_new_definition(self, catalog_file):
+        # The args a generation keeps bound go with it: the same raw args, asked after a reload that changed the
+        # check's params, are bound by the new ones.
+        def with_limit(default: float) -> str:
+            params = {
+                "hash": {"type": "label_value", "required": True},
+                "limit": {"type": "number", "default": default},
+            }
+            return yaml.safe_dump({"checks": [{"name": "one", "kind": "gate", "gate": "g", "params": params}]})
+
+        catalog_file.write_text(with_limit(0.5))
+        live = live_for(catalog_file)
+        old = live.current
+        assert old.runner.plan(old.catalog.get("one"), {"hash": "h1"}).args == {"hash": "h1", "limit": 0.5}
+        catalog_file.write_text(with_limit(0.9))
+        assert await live.reload("test") == "reloaded"
+        new = live.current
+        assert new.runner.plan(new.catalog.get("one"), {"hash": "h1"}).args == {"hash": "h1", "limit": 0.9}
+        await live.close(timeout_s=5)
+
     async def test_unchanged_content_keeps_the_generation(self, catalog_file):
         live = live_for(catalog_file)
         serving = live.current

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import math
+import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import Overloaded, SourceUnavailable
 from analyzer.logs import configure_logging
 from analyzer.metrics import Metrics
-from analyzer.models import Outcome, Verdict
+from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
@@ -820,3 +821,173 @@ class TestWithoutMetrics:
         )
         assert second is first
         assert await runner.evaluate(catalog.get("ok"), {}) is first
+
+
+class ArgsCheck(Check):
+    """A kind that answers with the args it was given, and then scribbles over them (as a careless plugin might)."""
+
+    kind: Literal["args"] = "args"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        seen = dict(ctx.args)
+        SEEN_ARGS.append(seen)
+        ctx.args["hash"] = "scribbled"
+        ctx.args["extra"] = "added"
+        ctx.args.pop("limit", None)
+        return Verdict(outcome=Outcome.FAIL, reason=f"saw {sorted(seen.items())}", details={"args": seen})
+
+
+# The args each evaluation of an ArgsCheck saw, before it scribbled over them.
+SEEN_ARGS: list[dict[str, object]] = []
+ARGS_PARAMS = {
+    "hash": {"type": "label_value", "required": True, "max_length": 8},
+    "limit": {"type": "number", "default": 0.5, "minimum": 0},
+    "mode": {"type": "enum", "values": ["a", "b"], "default": "a"},
+    "token": {"type": "label_value", "secret": True, "default": "s3cret"},
+}
+
+
+def args_runner() -> tuple[Runner, Check]:
+    registry = Registry([ArgsCheck])
+    catalog = build_catalog([("t", {"checks": [{"name": "args", "kind": "args", "params": ARGS_PARAMS}]})], registry)
+    return Runner(catalog, Sources({}), None, 5.0), catalog.get("args")
+
+
+def random_raw_args(rng: random.Random) -> dict[str, object]:
+    """Args as a query string or a JSON body may give them, in any order: mostly valid, some invalid, undeclared or
+    numbers."""
+    # Numbers equal as keys that bind apart among them: 0 and -0.0 (a number), 10**20 and 1e20 (a text).
+    odd = ["", "c", "-1", "x\x01y", "<redacted>", "toolongvalue", 1, 1.0, 0, -0.0, 2.5, 10**20, 1e20]
+    choices = {
+        "hash": ["h1", "h0002", "é", "0.3", "1e3"],
+        "limit": ["0.3", " 2 ", "1e3", "0"],
+        "mode": ["a", "b"],
+        "token": ["s", "t0k"],
+        "hsah": ["h1"],
+    }
+    raw: dict[str, object] = {}
+    for name in rng.sample(list(choices), len(choices)):
+        if rng.random() < (0.9 if name == "hash" else 0.1 if name == "hsah" else 0.5):
+            raw[name] = rng.choice(odd) if rng.random() < 0.15 else rng.choice(choices[name])
+    return raw
+
+
+def without_duration(evaluation: Evaluation) -> tuple[bytes, str]:
+    """An evaluation's answer (with its evidence) and its text line, its duration set to 0."""
+    answer = evaluation.model_copy(update={"duration_ms": 0.0})
+    return answer.json_body(True), answer.to_text()
+
+
+class TestArgsPlans:
+    """Args bound once per raw arg set and kept answer exactly as args bound on every request did."""
+
+    async def test_answers_and_refusals_are_those_of_args_bound_each_time(self):
+        from analyzer.errors import ArgError
+
+        kept, check = args_runner()
+        fresh, _ = args_runner()
+        rng = random.Random(15)
+        at = datetime(2026, 12, 5, 9, tzinfo=UTC)
+        answered = refused = 0
+        for _ in range(400):
+            raw = random_raw_args(rng)
+            try:
+                bound = check.bind_args(raw)
+            except ArgError as exc:
+                for _ in range(2):
+                    with pytest.raises(ArgError) as again:
+                        kept.plan(check, raw)
+                    assert (again.value.message, again.value.arg) == (exc.message, exc.arg)
+                refused += 1
+                continue
+            expected = await fresh.evaluate(check, bound, at)
+            for _ in range(2):
+                evaluation = await kept.evaluate(check, kept.plan(check, raw), at)
+                assert without_duration(evaluation) == without_duration(expected), raw
+            answered += 1
+        assert answered > 50 and refused > 50
+
+    async def test_a_kind_scribbling_over_its_args_does_not_change_the_next_evaluation(self):
+        runner, check = args_runner()
+        SEEN_ARGS.clear()
+        raw = {"hash": "h1", "limit": "0.3"}
+        first = await runner.evaluate(check, runner.plan(check, raw), datetime(2026, 12, 5, 9, tzinfo=UTC))
+        second = await runner.evaluate(check, runner.plan(check, raw), datetime(2026, 12, 5, 10, tzinfo=UTC))
+        expected = {"hash": "h1", "limit": 0.3, "mode": "a", "token": "s3cret"}
+        seen = SEEN_ARGS
+        assert seen == [expected, expected]
+        assert first.args == second.args == {"hash": "h1", "limit": 0.3, "mode": "a", "token": "<redacted>"}
+        assert runner.plan(check, raw).args == expected
+
+    async def test_an_answer_changed_by_its_reader_does_not_change_the_next_one(self):
+        runner, check = args_runner()
+        raw = {"hash": "h1"}
+        first = await runner.evaluate(check, runner.plan(check, raw), datetime(2026, 12, 5, 9, tzinfo=UTC))
+        first.args["hash"] = "changed"
+        second = await runner.evaluate(check, runner.plan(check, raw), datetime(2026, 12, 5, 10, tzinfo=UTC))
+        assert second.args["hash"] == "h1"
+
+    def test_the_least_recently_used_plan_goes_past_the_bound(self, monkeypatch):
+        from analyzer import runner as runner_module
+
+        monkeypatch.setattr(runner_module, "PLANS_KEPT", 3)
+        runner, check = args_runner()
+        plans = {name: runner.plan(check, {"hash": name}) for name in ("a", "b", "c")}
+        assert runner.plan(check, {"hash": "a"}) is plans["a"]  # a is now the most recently used
+        runner.plan(check, {"hash": "d"})
+        assert runner.plan(check, {"hash": "a"}) is plans["a"]
+        assert runner.plan(check, {"hash": "c"}) is plans["c"]
+        assert runner.plan(check, {"hash": "b"}) is not plans["b"]  # the least recently used, gone
+        for index in range(100):
+            runner.plan(check, {"hash": f"h{index}"})
+        assert len(runner._plans) == 3
+
+    def test_numbers_equal_as_keys_bind_apart(self):
+        runner, check = args_runner()
+        assert runner.plan(check, {"hash": "h", "token": 10**20}).args["token"] == "100000000000000000000"
+        assert runner.plan(check, {"hash": "h", "token": 1e20}).args["token"] == "1e+20"
+        assert math.copysign(1, runner.plan(check, {"hash": "h", "limit": 0}).args["limit"]) == 1
+        assert math.copysign(1, runner.plan(check, {"hash": "h", "limit": -0.0}).args["limit"]) == -1
+
+    def test_no_plan_is_kept_for_a_value_longer_than_any_param_takes(self):
+        runner, check = args_runner()
+        raw = {"hash": "h1", "limit": " " * 5000 + "1"}
+        first = runner.plan(check, raw)
+        assert first.args["limit"] == 1.0
+        assert runner.plan(check, raw) is not first
+
+    def test_args_given_in_another_order_bind_alike(self):
+        runner, check = args_runner()
+        one = runner.plan(check, {"hash": "h1", "mode": "b"})
+        other = runner.plan(check, {"mode": "b", "hash": "h1"})
+        assert (one.args, one.shown, one.key, one.link_head) == (other.args, other.shown, other.key, other.link_head)
+
+    def test_a_kind_that_binds_its_own_way_binds_every_time(self):
+        calls: list[dict[str, object]] = []
+
+        class OwnBinding(ArgsCheck):
+            kind: Literal["own-binding"] = "own-binding"  # type: ignore[assignment]
+
+            def bind_args(self, raw_args):
+                calls.append(dict(raw_args))
+                return super().bind_args(raw_args)
+
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": "own", "kind": "own-binding", "params": ARGS_PARAMS}]})],
+            Registry([OwnBinding]),
+        )
+        runner = Runner(catalog, Sources({}), None, 5.0)
+        runner.plan(catalog.get("own"), {"hash": "h1"})
+        runner.plan(catalog.get("own"), {"hash": "h1"})
+        assert len(calls) == 2
+
+    def test_a_new_generation_binds_by_its_own_definition(self):
+        runner, check = args_runner()
+        assert runner.plan(check, {"hash": "h1"}).args["limit"] == 0.5
+        changed = {**ARGS_PARAMS, "limit": {"type": "number", "default": 0.9}}
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": "args", "kind": "args", "params": changed}]})], Registry([ArgsCheck])
+        )
+        reloaded = Runner(catalog, Sources({}), None, 5.0)
+        assert reloaded.plan(catalog.get("args"), {"hash": "h1"}).args["limit"] == 0.9
+        assert runner.plan(check, {"hash": "h1"}).args["limit"] == 0.5

@@ -192,6 +192,52 @@ class TestEncodedRendering:
             assert encoded == quote(promql)
 
 
+class TestKeptRenders:
+    """A render kept for values that come again is the render made for them afresh, and the renders kept are bounded."""
+
+    def test_kept_renders_are_made_ones(self):
+        params = {**LABEL, "n": Param(type=ParamType.NUMBER, required=True)}
+        compiled = PromQLTemplate('x{a="{{ h }}", b=~"{{ h }}"} > {{ n }}', params)
+        alone = PromQLTemplate('x{a="{{ h }}"}', LABEL)
+        rng = random.Random(15)
+        alphabet = ["a", "é", '"', "\\", "%", "+", " ", ".", "|"]
+        for _ in range(500):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+            values = {"h": text, "n": rng.choice([0.0, -0.0, 1.0, -2.5, 1e20])}
+            for _ in range(2):
+                for made in (compiled, alone):
+                    # `render` is the query made afresh, by its own loop.
+                    assert made.render_encoded(values) == (made.render(values), quote(made.render(values)))
+
+    def test_a_value_of_another_type_is_rendered_as_before(self):
+        compiled = PromQLTemplate("x > {{ n }}", {"n": Param(type=ParamType.NUMBER, required=True)})
+        assert compiled.render_encoded({"n": 1.0})[0] == "x > 1"
+        # Not a value a param binds; it renders (or fails) as it did, whatever a float equal to it rendered to.
+        with pytest.raises(AttributeError):
+            compiled.render_encoded({"n": 1})
+
+    def test_a_missing_value_fails_each_time(self):
+        compiled = PromQLTemplate('x{a="{{ h }}"}', LABEL)
+        for _ in range(2):
+            with pytest.raises(KeyError, match="h"):
+                compiled.render_encoded({})
+
+    def test_templates_alike_in_values_keep_their_own_renders(self):
+        # A reloaded catalog's template is a new object: its renders are its own, never an old one's.
+        old = PromQLTemplate('x{a="{{ h }}"}', LABEL)
+        new = PromQLTemplate('y{a="{{ h }}"}', LABEL)
+        assert old.render_encoded({"h": "v"})[0] == 'x{a="v"}'
+        assert new.render_encoded({"h": "v"})[0] == 'y{a="v"}'
+
+    def test_the_renders_kept_are_bounded(self):
+        from analyzer.templates import RENDERS_KEPT, _kept_render
+
+        compiled = PromQLTemplate('x{a="{{ h }}"}', LABEL)
+        for index in range(RENDERS_KEPT + 10):
+            compiled.render_encoded({"h": f"v{index}"})
+        assert _kept_render.cache_info().currsize == RENDERS_KEPT
+
+
 class TestLexer:
     """A # comment runs to the line's end, a backslash escapes in quoted strings only (not in backticks), and a
     string holding an escape still ends at its closing quote: where a value lands is never misread."""
