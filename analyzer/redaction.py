@@ -3,6 +3,7 @@ Prometheus source's error quotes and http_smoke's evidence."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,6 +14,8 @@ REDACTED = "<redacted>"
 _SECRET_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 # A credential of a common HTTP auth scheme, whatever the header carrying it is named.
 _CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
+# An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
+_AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
 
 def is_secret_name(name: str) -> bool:
@@ -40,24 +43,107 @@ def url_for_message(url: str) -> str:
 # A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
 # a secret "7" must not blank out the 7 of "127.0.0.1".
 _BOUNDED_BELOW_CHARS = 8
+# Characters an encoder writes as themselves: no other form of them is looked for.
+_PLAIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+
+
+def credential_forms(value: str) -> list[str]:
+    """A credential header's value and the forms a server may quote it in: without its auth scheme
+    (`Bearer x` -> `x`) and, for Basic, the decoded `user:password` and the password alone."""
+    forms = [value]
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if not credential or not _AUTH_SCHEME_RE.fullmatch(scheme):
+        return forms
+    forms.append(credential)
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return forms
+        forms += [pair, pair.partition(":")[2]]
+    return forms
+
+
+def encoded_pattern(value: str) -> str:
+    """A regex for `value` as written or as a server or proxy may re-encode it when it echoes it: each character
+    as itself, percent-encoded (its UTF-8 bytes, hex in either case; a space also as '+'), as a JSON string
+    escapes it (`\\"`, `\\/`, `\\u00XX`) or as HTML does (`&amp;`, `&#38;`, `&#x26;`). Each character on its own:
+    encoders differ in what they leave bare, so no fixed set of encoded forms covers them."""
+    pattern = []
+    for char in value:
+        if char in _PLAIN_CHARS:
+            pattern.append(char)
+            continue
+        forms = [re.escape(char), "".join(f"%(?i:{byte:02X})" for byte in char.encode("utf-8", "surrogatepass"))]
+        if char == " ":
+            forms.append(r"\+")
+        if char in _JSON_ESCAPES:
+            forms.append(re.escape(_JSON_ESCAPES[char]))
+        units = char.encode("utf-16-be", "surrogatepass")
+        # As JSON writes any character: one \uXXXX per UTF-16 unit (a surrogate pair beyond the BMP).
+        forms.append("".join(rf"\\(?i:u{units[i] << 8 | units[i + 1]:04X})" for i in range(0, len(units), 2)))
+        if char in _HTML_ESCAPES:
+            forms += [re.escape(_HTML_ESCAPES[char]), f"&#0*{ord(char)};", f"&#(?i:x)0*(?i:{ord(char):X});"]
+        pattern.append(f"(?:{'|'.join(forms)})")
+    return "".join(pattern)
+
+
+class Hider:
+    """Finds secret values in text, as written or re-encoded (`encoded_pattern`): `anywhere` values wherever they
+    appear, `words` only where they stand apart from letters, digits, '.', '-' and '_'."""
+
+    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
+        found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
+        # A lookahead finds every start, so that two values overlapping in the text both count.
+        self._patterns = [
+            re.compile(
+                rf"(?=((?<![\w.-]){encoded_pattern(value)}(?![\w.-])))"
+                if bounded
+                else rf"(?=({encoded_pattern(value)}))"
+            )
+            for value, bounded in sorted(found)
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the values stand in `text`, overlapping spans merged, in order."""
+        spans = sorted(found.span(1) for pattern in self._patterns for found in pattern.finditer(text))
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:
+        """`text` with every value (or `spans`, found by `spans` in it) replaced by REDACTED."""
+        shown: list[str] = []
+        done = 0
+        for start, end in self.spans(text) if spans is None else spans:
+            shown += (text[done:start], REDACTED)
+            done = end
+        return "".join(shown) + text[done:]
 
 
 def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
-    """A function that replaces every one of `values` with REDACTED in every string of a (nested) JSON-like
-    value, leaving anything else as it is."""
-    patterns = sorted({v for v in values if v}, key=len, reverse=True)
-    if not patterns:
-        return lambda node: node
-    found = re.compile(
-        "|".join(
-            re.escape(v) if len(v) >= _BOUNDED_BELOW_CHARS else rf"(?<![\w.-]){re.escape(v)}(?![\w.-])"
-            for v in patterns
-        )
+    """A function that replaces every one of `values`, as written or re-encoded (`encoded_pattern`), with
+    REDACTED in every string of a (nested) JSON-like value, leaving anything else as it is."""
+    values = {v for v in values if v}
+    hider = Hider(
+        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS), (v for v in values if len(v) < _BOUNDED_BELOW_CHARS)
     )
+    if not hider:
+        return lambda node: node
 
     def scrub(node: Any) -> Any:
         if isinstance(node, str):
-            return found.sub(REDACTED, node)
+            return hider.hide(node)
         if isinstance(node, dict):
             return {key: scrub(value) for key, value in node.items()}
         if isinstance(node, list | tuple):

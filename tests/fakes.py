@@ -22,7 +22,7 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     `annotated` (no series, with one of PromQL's info annotations), `partial-stale` (a range answer whose one
     series, at 0.5, stopped half an hour before the end, with a store-down warning), `partial-nan` (one series at NaN,
     with a store-down warning), `bucket-partial` (one series at NaN; a `count by (le)` query answered with no series
-    and a store-down warning).
+    and a store-down warning), `echo` (a proxy's 502 page quoting the request line as it came, percent-encoded).
     """
     release = asyncio.Event()
 
@@ -31,6 +31,8 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
             await release.wait()
         if behaviour == "500":
             return web.Response(status=500, text="internal server error")
+        if behaviour == "echo":
+            return web.Response(status=502, text=f"<h1>502 Bad Gateway</h1><p>GET {request.raw_path} failed</p>")
         if behaviour == "garbage":
             return web.Response(status=200, text="<html>not prometheus</html>")
         if behaviour == "shape":

@@ -37,7 +37,14 @@ from analyzer.errors import (
 )
 from analyzer.models import clip
 from analyzer.quoting import quote
-from analyzer.redaction import REDACTED, is_credential_value, is_secret_name, url_for_message
+from analyzer.redaction import (
+    REDACTED,
+    Hider,
+    credential_forms,
+    is_credential_value,
+    is_secret_name,
+    url_for_message,
+)
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
@@ -350,46 +357,36 @@ class ErrorMapping:
                 del error
 
 
+@functools.lru_cache(maxsize=64)
+def _hider(secrets: tuple[str, ...], words: tuple[str, ...]) -> Hider:
+    # Per source and token: a token file re-read for every query mostly holds the same token.
+    return Hider(secrets, words)
+
+
 def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """`text` with every value of `secrets` replaced wherever it appears, and every value of `words` where it
-    stands apart from other word characters (a tenant `prod` is no part of `production`); overlapping values go
-    as one."""
-    spans: list[tuple[int, int]] = []
-    for secret in secrets:
-        start = text.find(secret)
-        while start != -1:
-            spans.append((start, start + len(secret)))
-            start = text.find(secret, start + 1)
-    for word in words:
-        spans += [found.span() for found in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", text)]
-    if not spans:
-        return text
-    shown: list[str] = []
-    done = 0
-    for start, end in sorted(spans):
-        if start >= done:
-            shown += (text[done:start], REDACTED)
-        # A span overlapping the one before extends it: both go under one marker.
-        done = max(done, end)
-    return "".join(shown) + text[done:]
+    stands apart from other word characters (a tenant `prod` is no part of `production`), each as written or as
+    a proxy may re-encode it echoing it (percent-encoded, JSON- or HTML-escaped); overlapping values go as one."""
+    return _hider(secrets, words).hide(text)
 
 
 def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What an error answer to a request carrying `headers` must not quote, as `quoted` takes it: a credential
-    header's value (also without its scheme) and any value long enough to be one (a token under a name of its
-    own) wherever it appears; a short value that is no credential (a tenant `prod`) as a whole word only."""
+    header's value (also without its scheme, and a Basic one's `user:password` and password decoded) and any value
+    long enough to be one (a token under a name of its own) wherever it appears; a short value that is no
+    credential (a tenant `prod`) as a whole word only."""
     credentials: list[str] = []
     others: list[str] = []
     for header, value in headers.items():
         if is_secret_name(header) or is_credential_value(value):
-            credentials += [value, value.partition(" ")[2].strip()]
+            credentials += credential_forms(value)
         elif len(value) >= _FREE_TEXT_SECRET_CHARS:
             credentials.append(value)
         else:
             others.append(value)
     return (
-        tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS),
-        tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS),
+        tuple(dict.fromkeys(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)),
+        tuple(dict.fromkeys(form for form in others if len(form) >= _MIN_SECRET_CHARS)),
     )
 
 
@@ -397,16 +394,14 @@ def quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does: the cut is made
     in `text` itself and moves past a value it would split, so no part of one shows."""
     text = text[:_ERROR_TEXT_CHARS]
-    values = [value for value in (*secrets, *words) if value]
+    hider = _hider(secrets, words)
+    spans = hider.spans(text)
     cut = _ERROR_SNIPPET_CHARS
-    moved = True
-    while moved:
-        moved = False
-        for value in values:
-            start = text.find(value, max(0, cut - len(value) + 1), cut + len(value) - 1)
-            if start != -1 and start < cut:
-                cut, moved = start + len(value), True
-    return _hidden(text[:cut], secrets, words)
+    for start, end in spans:
+        # Merged and in order: a value the cut would split ends the quote.
+        if start < cut < end:
+            cut = end
+    return hider.hide(text[:cut], [span for span in spans if span[1] <= cut])
 
 
 # Prometheus answers a query it refuses with 400 or 422 and a JSON error, never with 404: a 404 is the url's

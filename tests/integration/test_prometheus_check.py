@@ -653,6 +653,21 @@ class TestSecretArgsInQueries:
         assert shown["details"]["queries"][0].startswith('sum(rate(http_requests_total{service=~"<redacted>"')
         assert "7f3a" not in text
 
+    async def test_a_secret_a_proxy_echoes_percent_encoded_is_hidden(self, client_for):
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": 'sum(up{tenant="{{ tenant }}"})',
+            "pass_if": "> 0",
+        }
+        async with fake_prometheus("echo") as url:
+            client = await client_for(url, check, retry=False)
+            status, body = await run(client, "tenant-up", tenant="acme/s3cr3t+9f")
+        assert (status, body["error"]) == (503, "source_unavailable")
+        assert "502 Bad Gateway" in body["reason"] and "s3cr3t" not in json.dumps(body)
+        assert "tenant%3D%22<redacted>%22" in body["reason"]
+
 
 def _long_label_query(chars_log10: int) -> str:
     """A query whose one series has a label value of 10**chars_log10 characters (each label_replace repeats it
