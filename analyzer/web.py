@@ -548,8 +548,12 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError):
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
+    except RecursionError:
+        raise ArgError(
+            "the request body nests arrays or objects too deeply to read; send a flat JSON object of args"
+        ) from None
     if not isinstance(body, dict):
         raise ArgError(f"the request body must be a flat JSON object of args, not a {type(body).__name__}")
     for name, value in body.items():

@@ -430,7 +430,16 @@ def read_answer(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
             "Prometheus API itself, not an address that forwards to it or to a login page"
         )
-    payload = _json_value(body)
+    try:
+        payload = _json_value(body)
+    except RecursionError:
+        if 200 <= status < 300:
+            raise SourceRejected(
+                f"{where} answered HTTP {status} with JSON nested too deeply to read (arrays or objects "
+                "hundreds of levels deep; no Prometheus answer nests more than a few)"
+            ) from None
+        # An error answer's body is quoted as text, whatever it holds.
+        payload = None
     if 200 <= status < 300:
         if not isinstance(payload, dict):
             raise SourceRejected(f"{where} answered HTTP {status} with {_not_an_answer(payload, body, secrets, words)}")
@@ -496,7 +505,8 @@ def _not_an_answer(payload: Any, body: bytes, secrets: tuple[str, ...], words: t
 
 
 def _json_value(body: bytes) -> Any:
-    """The body's JSON value as json.loads reads it, None when it is no JSON."""
+    """The body's JSON value as json.loads reads it, None when it is no JSON; RecursionError when it nests deeper
+    than json.loads can read."""
     try:
         # pydantic-core's parser reads an answer in about half json.loads' instructions, with the same values
         # (NaN and Infinity included, the last of duplicate keys kept).

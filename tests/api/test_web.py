@@ -178,6 +178,7 @@ class TestClientErrors:
             (b'{"canary_hash": null}', "string or a number"),
             (b'{"at": "1"}', "query string"),
             (b"\xff\xfe", "not valid JSON"),
+            (b"[" * 1000, "nests arrays or objects too deeply"),
             (b'{"canary_hash": "a", "canary_hash": "b"}', "'canary_hash' is given twice"),
         ],
     )

@@ -533,6 +533,13 @@ class TestSourceFailures:
             got_status, body = await run(client, "up")
         assert (got_status, body["verdict"], body["error"]) == (status, "error", code)
 
+    async def test_an_answer_nested_too_deeply_says_so(self, client_for):
+        async with fake_prometheus("deep") as url:
+            client = await client_for(url, self.check)
+            status, body = await run(client, "up")
+        assert (status, body["verdict"], body["error"]) == (502, "error", "source_rejected")
+        assert "answered HTTP 200 with JSON nested too deeply to read" in body["reason"]
+
     @pytest.mark.parametrize("policy", ["pass", "inconclusive", "fail"])
     async def test_no_series_in_a_partial_answer_is_never_a_pass(self, client_for, policy):
         async with fake_prometheus("partial") as url:
