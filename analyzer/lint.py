@@ -33,7 +33,7 @@ from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
-from analyzer.sources.prometheus import header_secrets, quoted
+from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
@@ -211,11 +211,23 @@ class PrometheusCatalog:
 
         self._url = url
         self._timeout_s = timeout_s
-        retry = Retry(
+
+        class RetryUnlessAskedToWait(Retry):
+            """urllib3's Retry, but an answer carrying Retry-After (a 429 or 503 of a server that says it is
+            struggling, and when to come back) is not asked again: by default urllib3 sleeps as long as it asks (up
+            to 6 hours) and asks again, twice."""
+
+            def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+                return not has_retry_after and super().is_retry(method, status_code, has_retry_after)
+
+        retry = RetryUnlessAskedToWait(
             total=_ATTEMPTS - 1, backoff_factor=_RETRY_BACKOFF_S, status_forcelist=(408, 429, 500, 502, 503, 504)
         )
         # The library's session (it mounts the retries on it), kept for the one question it has no call for.
         self._session = requests.Session()
+        # The wait the last answer asked for, said with the failure it ends in (the library's error drops headers).
+        self._wait_asked: str | None = None
+        self._session.hooks["response"].append(self._note_wait)
         # The library sets `verify` from disable_ssl only on a session of its own.
         self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
@@ -282,7 +294,7 @@ class PrometheusCatalog:
             )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
         # "15d", "10GiB", or "15d or 10GiB" when both bound it.
         for part in said.split(" or "):
@@ -292,12 +304,17 @@ class PrometheusCatalog:
                 continue
         return None
 
+    def _note_wait(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests response hook: keep the Retry-After of a 429 or 503."""
+        self._wait_asked = response.headers.get("Retry-After") if response.status_code in (429, 503) else None
+
     def _ask(self, call: Callable[[], Any]) -> Any:
         """The call's answer; SourceUnavailable (naming the URL) for every failure of requests or the library."""
         import requests
         from prometheus_api_client.exceptions import PrometheusApiClientException
         from urllib3.exceptions import InsecureRequestWarning
 
+        self._wait_asked = None
         try:
             with warnings.catch_warnings():
                 # urllib3 warns of every unverified request: the source's `insecure: true` already said so.
@@ -315,7 +332,16 @@ class PrometheusCatalog:
                 if isinstance(exc, PrometheusApiClientException)
                 else f"{type(exc).__name__}: {short_reason(exc)}"
             )
-            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}") from exc
+            wait = wait_asked(self._wait_asked)
+            if wait:
+                wait += ", so it was not asked again (run the lint once it has recovered)"
+            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}{wait}") from exc
+        except RecursionError as exc:
+            # requests' json() reads with json.loads, which recurses once per level.
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: it answered JSON nested too deeply to read (arrays or objects "
+                "hundreds of levels deep; no Prometheus answer nests more than a few)"
+            ) from exc
 
     def _shown(self, text: str) -> str:
         """`text` (an answer's body) as a message may quote it: the headers' secrets hidden as the service's

@@ -459,7 +459,7 @@ def read_answer(
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
-    wait = _wait_asked(retry_after)
+    wait = wait_asked(retry_after)
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail}{wait})")
     if status == 429:
@@ -480,7 +480,7 @@ def read_answer(
     raise rejected
 
 
-def _wait_asked(retry_after: str | None) -> str:
+def wait_asked(retry_after: str | None) -> str:
     """The wait a Retry-After header asks for, as a reason's tail ('' without one): seconds as such, anything else
     (an HTTP date) quoted."""
     shown = (retry_after or "").strip()

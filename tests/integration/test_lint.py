@@ -539,6 +539,25 @@ class TestLiveLint:
         # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
         assert asked.count("/api/v1/label/__name__/values") == 3, asked
 
+    @pytest.mark.parametrize("status", [429, 503])
+    def test_a_prometheus_asking_to_wait_is_asked_once_and_says_so(self, tmp_path, status):
+        # urllib3 by default sleeps as long as Retry-After asks (up to 6 hours) and asks again, twice.
+        with answering(status, b"overloaded", retry_after="3") as (url, asked):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert asked.count("/api/v1/label/__name__/values") == 1, asked
+        assert result.stderr.strip().endswith(
+            f"cannot ask Prometheus at {url}: HTTP {status} (overloaded); it asks to wait 3 s, so it was not asked "
+            "again (run the lint once it has recovered)"
+        ), result.stderr
+
+    def test_an_answer_nested_too_deeply_is_exit_5_saying_so(self, tmp_path):
+        with answering(200, b"[" * 100_000) as (url, _):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot ask Prometheus at {url}: it answered JSON nested too deeply to read" in result.stderr
+
 
 @contextmanager
 def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
@@ -586,8 +605,9 @@ def asked_prometheus(prometheus_url: str, path: str) -> tuple[int, bytes]:
 
 
 @contextmanager
-def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]:
-    """A server on 127.0.0.1 that answers every GET with `status` and `body`: its base URL and the paths asked."""
+def answering(status: int, body: bytes = b"", retry_after: str | None = None) -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that answers every GET with `status` and `body` (and a Retry-After header when given):
+    its base URL and the paths asked."""
     asked: list[str] = []
 
     class Fixed(Answering):
@@ -596,6 +616,11 @@ def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]
         def answer(self) -> tuple[int, bytes]:
             asked.append(self.path)
             return status, body
+
+        def end_headers(self) -> None:
+            if retry_after is not None:
+                self.send_header("Retry-After", retry_after)
+            super().end_headers()
 
     with serving(Fixed) as url:
         yield url, asked
@@ -813,7 +838,11 @@ class TestRetention:
 
     @pytest.mark.parametrize(
         ("status", "body"),
-        [(404, b"404 page not found"), (200, b'{"status": "success", "data": {"storageRetention": "10GiB"}}')],
+        [
+            (404, b"404 page not found"),
+            (200, b'{"status": "success", "data": {"storageRetention": "10GiB"}}'),
+            (200, b"[" * 100_000),
+        ],
     )
     def test_a_querier_without_runtime_info_or_a_size_only_retention_is_unknown(self, status, body):
         from analyzer.lint import PrometheusCatalog
