@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -39,6 +40,11 @@ def url_for_message(url: str) -> str:
     url = _URL_USER_INFO_RE.sub(lambda found: f"{found.group(1) or ''}{REDACTED}@", url, count=1)
     return _URL_QUERY_RE.sub(lambda found: f"{found.group(1)}{REDACTED}", url, count=1)
 
+
+EVALUATION_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("evaluation_secrets", default=())
+"""The secret values of the evaluation running in this context (its secret args, in the forms a query holds
+them): a source quoting an upstream answer hides them before it cuts the quote, for half a secret cut by the
+quote's end is still half a secret, and no scrub of the whole value finds it after."""
 
 # A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
 # a secret "7" must not blank out the 7 of "127.0.0.1".

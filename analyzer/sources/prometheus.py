@@ -38,6 +38,7 @@ from analyzer.errors import (
 from analyzer.models import clip
 from analyzer.quoting import quote
 from analyzer.redaction import (
+    EVALUATION_SECRETS,
     REDACTED,
     Hider,
     credential_forms,
@@ -874,7 +875,13 @@ class PrometheusSource:
             raise
         token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
         secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
-        payload = read_answer(self._where, status, body, secrets, self._header_words, retry_after)
+        words = self._header_words
+        asked = EVALUATION_SECRETS.get()
+        if asked:
+            # The evaluation's secret args: a proxy echoing the request line quotes the query that holds them.
+            secrets = (*secrets, *(value for value in asked if len(value) >= _FREE_TEXT_SECRET_CHARS))
+            words = (*words, *(value for value in asked if len(value) < _FREE_TEXT_SECRET_CHARS))
+        payload = read_answer(self._where, status, body, secrets, words, retry_after)
         try:
             result = parse_result(promql, payload.get("data"))
             # null is how a Go server without omitempty writes none (a nil slice).
@@ -887,9 +894,7 @@ class PrometheusSource:
                     if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):
                         # A string would read as one warning per character, each a store that did not answer.
                         # Quoted without the request's credentials, which a proxy may have put in it.
-                        shown = _json_shown(
-                            _hidden(notes, secrets, self._header_words) if type(notes) is str else notes
-                        )
+                        shown = _json_shown(_hidden(notes, secrets, words) if type(notes) is str else notes)
                         raise TypeError(f"its {name} are {shown}, not an array of strings")
                 # A proxy in front of Prometheus (Thanos, an auth gateway) may quote the request in a warning as in
                 # an error: they reach the details, the page and the history, so they are hidden the same way.
@@ -897,8 +902,8 @@ class PrometheusSource:
                     promql,
                     result.result_type,
                     result.series,
-                    [_hidden(w, secrets, self._header_words) for w in warnings],
-                    [_hidden(i, secrets, self._header_words) for i in infos],
+                    [_hidden(w, secrets, words) for w in warnings],
+                    [_hidden(i, secrets, words) for i in infos],
                 )
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)

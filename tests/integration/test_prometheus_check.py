@@ -10,6 +10,7 @@ import pytest
 from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.quoting import quote
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
@@ -674,6 +675,25 @@ class TestSecretArgsInQueries:
         assert (status, body["error"]) == (503, "source_unavailable")
         assert "502 Bad Gateway" in body["reason"] and "s3cr3t" not in json.dumps(body)
         assert "tenant%3D%22<redacted>%22" in body["reason"]
+
+    async def test_a_secret_the_quote_of_an_echo_would_cut_shows_none_of_itself(self, client_for):
+        secret = "acme-s3cr3t-7f9a2b"
+        page_start = "<h1>502 Bad Gateway</h1><p>GET /api/v1/query?query="
+        # Padding that puts the secret across the 300th character of the quoted page, where the quote is cut.
+        pad = "p" * (290 - len(page_start + quote('sum(up{job="",tenant="')))
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": f'sum(up{{job="{pad}",tenant="{{{{ tenant }}}}"}})',
+            "pass_if": "> 0",
+        }
+        async with fake_prometheus("echo") as url:
+            client = await client_for(url, check, retry=False)
+            status, body = await run(client, "tenant-up", tenant=secret)
+        assert (status, body["error"]) == (503, "source_unavailable")
+        assert "acme-s" not in body["reason"]
+        assert f"{pad}%22%2Ctenant%3D%22<redacted>" in body["reason"]
 
 
 def _long_label_query(chars_log10: int) -> str:
