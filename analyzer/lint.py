@@ -31,9 +31,11 @@ from analyzer.params import ArgValue, parse_duration, shown_args
 from analyzer.promql_groups import bucket_reads
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
+from analyzer.redaction import scrubber
 from analyzer.runner import Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
+from analyzer.templates import promql_forms
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
@@ -72,6 +74,10 @@ class CheckReport:
     sent_by: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # What the lint learnt that is no problem: a query promql-parser rejects and Prometheus accepted.
     notes: list[str] = field(default_factory=list)
+    # The example args' values as sent, secret ones too (`args` shows those redacted): a label need not have them.
+    arg_values: tuple[str, ...] = ()
+    # The secret ones in the forms a query holds them: no problem or note quotes them.
+    secrets: tuple[str, ...] = ()
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -166,7 +172,14 @@ async def dry_run(
             # A kind that measures only the present sends its requests now (http_smoke, a scorecard with one).
             if not check.measures_the_past():
                 why = "it sends HTTP requests to its targets, which a catalog lint never does"
-            report = CheckReport(check.name, shown_args(args, check.secret_params()), not_run=why)
+            secret = check.secret_params()
+            report = CheckReport(
+                check.name,
+                shown_args(args, secret),
+                not_run=why,
+                arg_values=tuple(args.values()),
+                secrets=tuple(form for name in secret if name in args for form in promql_forms(args[name])),
+            )
             reports.append(report)
             if why:
                 continue
@@ -739,7 +752,7 @@ def lint(
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional, tuple(report.args.values()))
+                problems, notes = problems_of(queries, asking[name], optional, report.arg_values)
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}
@@ -748,6 +761,10 @@ def lint(
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))
+        if report.secrets:
+            # Problems quote the queries and selectors the dry run sent, which hold the example args.
+            scrub = scrubber(report.secrets)
+            report.problems, report.notes = scrub(report.problems), scrub(report.notes)
     return reports
 
 

@@ -83,6 +83,27 @@ class TestLiveLint:
         assert "(args: canary_hash=<redacted>)" in result.stdout
         assert "healthy1" not in result.stdout + result.stderr
 
+    def test_a_secret_example_arg_is_not_printed_in_a_problem(self, tmp_path, prometheus):
+        # Before: the problem quoted the selector the dry run sent, the secret example in it.
+        params = {"service": {"type": "label_value", "required": True, "secret": True, "example": "eb-api"}}
+        query = 'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{service="{{ service }}"}[5m])))'
+        check = {"name": "p99", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 0.5"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: histogram eb_mixed_seconds_bucket (the series eb_mixed_seconds_bucket{service="<redacted>"} '
+            "matches) has only the +Inf bucket"
+        ) in result.stdout
+        assert "eb-api" not in result.stdout + result.stderr
+
+    def test_a_secret_example_arg_is_an_arg_a_label_need_not_have_yet(self, tmp_path, prometheus):
+        # Before: its value, shown redacted, was taken for one the catalog wrote: a problem naming it, exit 6.
+        params = {"service": {"type": "label_value", "required": True, "secret": True, "example": "checkouts"}}
+        query = ERROR_RATIO.replace('"checkout"', '"{{ service }}"').replace("{{ canary_hash }}", "healthy1")
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "params": params, "query": query}, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "checkouts" not in result.stdout + result.stderr
+
     def test_misspelled_metric(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
