@@ -871,16 +871,16 @@ class PrometheusSource:
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         except BaseException as exc:
-            self._client_errors.raise_mapped(exc)
+            try:
+                self._client_errors.raise_mapped(exc)
+            except CheckError as mapped:
+                # aiohttp quotes the line of an answer it cannot parse (a status line, a header line): a proxy that
+                # echoes the request into a malformed answer quotes its credentials there.
+                mapped.message = _hidden(mapped.message, *self._not_quoted(headers))
+                mapped.args = (mapped.message,)
+                raise
             raise
-        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
-        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
-        words = self._header_words
-        asked = EVALUATION_SECRETS.get()
-        if asked:
-            # The evaluation's secret args: a proxy echoing the request line quotes the query that holds them.
-            secrets = (*secrets, *(value for value in asked if len(value) >= _FREE_TEXT_SECRET_CHARS))
-            words = (*words, *(value for value in asked if len(value) < _FREE_TEXT_SECRET_CHARS))
+        secrets, words = self._not_quoted(headers)
         payload = read_answer(self._where, status, body, secrets, words, retry_after)
         try:
             result = parse_result(promql, payload.get("data"))
@@ -909,6 +909,19 @@ class PrometheusSource:
             self._shape_errors.raise_mapped(exc)
             raise
         return result
+
+    def _not_quoted(self, headers: dict[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a quote of the answer to a request sent with `headers` (the token's) must not show, as `quoted`
+        takes it: the source's header credentials, the token, and the evaluation's secret args."""
+        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
+        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        words = self._header_words
+        asked = EVALUATION_SECRETS.get()
+        if asked:
+            # The evaluation's secret args: a proxy echoing the request line quotes the query that holds them.
+            secrets = (*secrets, *(value for value in asked if len(value) >= _FREE_TEXT_SECRET_CHARS))
+            words = (*words, *(value for value in asked if len(value) < _FREE_TEXT_SECRET_CHARS))
+        return secrets, words
 
     async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
         """The body, decoded; SourceRejected once it passes max_answer_bytes, before the rest is read."""

@@ -701,6 +701,41 @@ class TestEchoedCredentialsInOtherForms:
         assert message.endswith("HTTP 403: refused header <redacted> here)")
 
 
+class TestMalformedAnswersHideCredentials:
+    """An answer aiohttp cannot parse is quoted by its error (the status or header line): a proxy that echoed the
+    request's credentials into it shows none of them."""
+
+    TOKEN = "s3cr3t-t0ken-abc"
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            f"HTTP/1.1 2x0 Bearer {TOKEN}\r\n\r\n",
+            f"HTTP/1.1 200 OK\r\nBearer {TOKEN}\r\nContent-Length: 2\r\n\r\n{{}}",
+            f"HTTP/1.1 200 OK\r\nContent-Length: Bearer {TOKEN}\r\n\r\n{{}}",
+        ],
+    )
+    async def test_a_line_that_does_not_parse(self, answer):
+        async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer.encode())
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        prometheus = source(f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {self.TOKEN}"}, retry=False)
+        try:
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+        finally:
+            await prometheus.aclose()
+            server.close()
+            await server.wait_closed()
+        assert "sent an answer that could not be read" in raised.value.message
+        assert "<redacted>" in raised.value.message and "s3cr3t" not in raised.value.message
+
+
 class TestWarningsHideCredentials:
     """Warnings and infos of a success answer (a proxy quoting the request in one) are shown without its credentials."""
 
