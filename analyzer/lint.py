@@ -343,7 +343,7 @@ class PrometheusCatalog:
             reason = (
                 _refusal(str(exc), self._shown)
                 if isinstance(exc, PrometheusApiClientException)
-                else f"{type(exc).__name__}: {short_reason(exc)}"
+                else f"{type(exc).__name__}: {short_reason(exc, self._shown)}"
             )
             wait = wait_asked(self._wait_asked)
             if wait:

@@ -786,6 +786,19 @@ class TestLiveLintRefusalQuotes:
         for secret in ("tenant-7f3c9a", "s3cr3t-t0ken", "paym"):
             assert secret not in message, message
 
+    def test_a_malformed_answer_echoing_credentials(self):
+        from analyzer.errors import SourceUnavailable
+        from analyzer.lint import PrometheusCatalog
+
+        class MalformedEcho(Answering):
+            def do_GET(self) -> None:
+                self.wfile.write(f"HTTP/1.1 2x0 {self.headers['Authorization']}\r\n\r\n".encode())
+
+        with serving(MalformedEcho) as url, pytest.raises(SourceUnavailable) as raised:
+            PrometheusCatalog(url, 5.0, ECHOED_HEADERS).names()
+        assert "BadStatusLine('HTTP/1.1 2x0 <redacted>" in raised.value.message
+        assert "s3cr3t-t0ken" not in raised.value.message
+
     def test_validate_prints_no_credential_a_proxy_echoed(self, tmp_path):
         catalog = {"sources": {"default": {"url": "http://mimir:8080", "headers": ECHOED_HEADERS}}}
         with echoing_refusal(401) as url:
