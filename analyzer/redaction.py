@@ -49,6 +49,11 @@ quote's end is still half a secret, and no scrub of the whole value finds it aft
 # A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
 # a secret "7" must not blank out the 7 of "127.0.0.1".
 _BOUNDED_BELOW_CHARS = 8
+# The mark of models.clip, and the fewest characters of a value before it that are hidden (fewer tell nothing).
+_CLIP_MARK = "..."
+_MIN_CLIPPED_CHARS = 4
+# A value shorter than _BOUNDED_BELOW_CHARS starting right after one of these is part of another word.
+_WORD_BEFORE_RE = re.compile(r"(?<=[\w.-])")
 # Characters an encoder writes as themselves: no other form of them is looked for.
 _PLAIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -103,6 +108,7 @@ class Hider:
 
     def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
+        self._values = sorted(found)
         # A lookahead finds every start, so that two values overlapping in the text both count.
         self._patterns = [
             re.compile(
@@ -117,8 +123,12 @@ class Hider:
         return bool(self._patterns)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the values stand in `text`, overlapping spans merged, in order."""
-        spans = sorted(found.span(1) for pattern in self._patterns for found in pattern.finditer(text))
+        """Where the values stand in `text`, and where a clip left the start of one before its `...` mark (half a
+        secret is still half a secret), overlapping spans merged, in order."""
+        spans = [found.span(1) for pattern in self._patterns for found in pattern.finditer(text)]
+        if _CLIP_MARK in text:
+            spans += self._clipped(text)
+        spans.sort()
         merged: list[tuple[int, int]] = []
         for start, end in spans:
             if merged and start <= merged[-1][1]:
@@ -126,6 +136,23 @@ class Hider:
             else:
                 merged.append((start, end))
         return merged
+
+    def _clipped(self, text: str) -> list[tuple[int, int]]:
+        """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it) and the clip mark right after it."""
+        found = []
+        mark = text.find(_CLIP_MARK)
+        while mark != -1:
+            for value, bounded in self._values:
+                head = value[:_MIN_CLIPPED_CHARS]
+                # Earliest first: the longest start, so the whole of what the clip left goes.
+                at = text.find(head, max(0, mark - len(value) + 1), mark)
+                while at != -1:
+                    if value.startswith(text[at:mark]) and not (bounded and _WORD_BEFORE_RE.match(text, at)):
+                        found.append((at, mark + len(_CLIP_MARK)))
+                        break
+                    at = text.find(head, at + 1, mark)
+            mark = text.find(_CLIP_MARK, mark + 1)
+        return found
 
     def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:
         """`text` with every value (or `spans`, found by `spans` in it) replaced by REDACTED."""

@@ -676,6 +676,24 @@ class TestSecretArgsInQueries:
         assert "502 Bad Gateway" in body["reason"] and "s3cr3t" not in json.dumps(body)
         assert "tenant%3D%22<redacted>%22" in body["reason"]
 
+    async def test_a_secret_label_value_a_reason_clips_shows_none_of_itself(self, client_for):
+        # A reason clips a label value to 200 characters: the start of a longer secret was left before the cut.
+        secret = "s3cr3t" + "x" * 250
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": 'up{tenant="{{ tenant }}"}',
+            "each": True,
+            "pass_if": "< 1",
+        }
+        async with fake_prometheus("tenant-series") as url:
+            client = await client_for(url, check)
+            status, body = await run(client, "tenant-up", tenant=secret)
+        assert (status, body["verdict"]) == (200, "fail"), body
+        assert "s3cr3t" not in json.dumps(body)
+        assert '{tenant="<redacted>"}' in body["reason"]
+
     async def test_a_secret_the_quote_of_an_echo_would_cut_shows_none_of_itself(self, client_for):
         secret = "acme-s3cr3t-7f9a2b"
         page_start = "<h1>502 Bad Gateway</h1><p>GET /api/v1/query?query="

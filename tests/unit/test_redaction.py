@@ -104,6 +104,20 @@ class TestHider:
         hider = Hider([], ["prod"])
         assert hider.hide("org prod: production, reprod") == "org <redacted>: production, reprod"
 
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('up{t="s3cr3t-value-1...", j="a"}', 'up{t="<redacted>", j="a"}'),
+            ("cut at s3cr...", "cut at <redacted>"),
+            # Three characters tell nothing; nor does a short value's start inside another word.
+            ("cut at s3c...", "cut at s3c..."),
+            ("xabcde...", "xabcde..."),
+            ("abcde...", "<redacted>"),
+        ],
+    )
+    def test_the_start_a_clip_left_of_a_value(self, text, shown):
+        assert Hider(["s3cr3t-value-123"], ["abcdefg"]).hide(text) == shown
+
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
 
