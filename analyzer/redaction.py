@@ -54,10 +54,20 @@ _CLIP_MARK = "..."
 _MIN_CLIPPED_CHARS = 4
 # A value shorter than _BOUNDED_BELOW_CHARS starting right after one of these is part of another word.
 _WORD_BEFORE_RE = re.compile(r"(?<=[\w.-])")
-# Characters an encoder writes as themselves: no other form of them is looked for.
-_PLAIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+# One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
+# (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
+_ESCAPE_RE = re.compile(
+    r"(?P<pct>(?:%[0-9A-Fa-f]{2})+)"
+    r"|\\u(?P<u>[0-9A-Fa-f]{4})(?:\\u(?P<low>[dD][c-fC-F][0-9A-Fa-f]{2}))?"
+    r"|\\(?P<json>[\"\\/bfnrt])"
+    r"|&(?:#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6})|(?P<name>amp|lt|gt|quot|apos));"
+    r"|(?P<plus>\+)"
+)
+_JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_WORD_CHARS_RE = re.compile(r"[\w.-]")
+# A character outside URLs' unreserved ones: an encoder may write it otherwise.
+_ESCAPABLE_RE = re.compile(r"[^A-Za-z0-9_.~-]")
 
 
 def credential_forms(value: str) -> list[str]:
@@ -78,54 +88,92 @@ def credential_forms(value: str) -> list[str]:
     return forms
 
 
-def encoded_pattern(value: str) -> str:
-    """A regex for `value` as written or as a server or proxy may re-encode it when it echoes it: each character
-    as itself, percent-encoded (its UTF-8 bytes, hex in either case; a space also as '+'), as a JSON string
-    escapes it (`\\"`, `\\/`, `\\u00XX`) or as HTML does (`&amp;`, `&#38;`, `&#x26;`). Each character on its own:
-    encoders differ in what they leave bare, so no fixed set of encoded forms covers them."""
-    pattern = []
-    for char in value:
-        if char in _PLAIN_CHARS:
-            pattern.append(char)
-            continue
-        forms = [re.escape(char), "".join(f"%(?i:{byte:02X})" for byte in char.encode("utf-8", "surrogatepass"))]
-        if char == " ":
-            forms.append(r"\+")
-        if char in _JSON_ESCAPES:
-            forms.append(re.escape(_JSON_ESCAPES[char]))
-        units = char.encode("utf-16-be", "surrogatepass")
-        # As JSON writes any character: one \uXXXX per UTF-16 unit (a surrogate pair beyond the BMP).
-        forms.append("".join(rf"\\(?i:u{units[i] << 8 | units[i + 1]:04X})" for i in range(0, len(units), 2)))
-        if char in _HTML_ESCAPES:
-            forms += [re.escape(_HTML_ESCAPES[char]), f"&#0*{ord(char)};", f"&#(?i:x)0*(?i:{ord(char):X});"]
-        pattern.append(f"(?:{'|'.join(forms)})")
-    return "".join(pattern)
+def _decoded(text: str, plus_as_space: bool) -> tuple[str, list[int], list[int]]:
+    """`text` with every escape `_ESCAPE_RE` finds decoded, and the start and end in `text` of each of its
+    characters."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def add(char: str, start: int, end: int) -> None:
+        chars.append(char)
+        starts.append(start)
+        ends.append(end)
+
+    def add_run(start: int, end: int) -> None:
+        # Text between escapes, as it is: in one piece (a character at a time would cost a call each).
+        chars.append(text[start:end])
+        starts.extend(range(start, end))
+        ends.extend(range(start + 1, end + 1))
+
+    done = 0
+    for found in _ESCAPE_RE.finditer(text):
+        add_run(done, found.start())
+        done = found.end()
+        start, kind = found.start(), found.lastgroup
+        if found["pct"]:
+            data = bytes.fromhex(found["pct"].replace("%", ""))
+            at = 0
+            while at < len(data):
+                # One character per UTF-8 sequence; a byte that starts none stands for itself, as no text.
+                size = next((n for n in (1, 2, 3, 4) if _utf8(data[at : at + n]) is not None), 1)
+                add(_utf8(data[at : at + size]) or "\ufffd", start + 3 * at, start + 3 * (at + size))
+                at += size
+        elif found["u"]:
+            code, low = int(found["u"], 16), found["low"]
+            if low and 0xD800 <= code < 0xDC00:
+                add(chr(0x10000 + ((code - 0xD800) << 10) + int(low, 16) - 0xDC00), start, found.end())
+            else:
+                add(chr(code), start, start + 6)
+                if low:
+                    add(chr(int(low, 16)), start + 6, found.end())
+        elif found["json"]:
+            add(_JSON_ESCAPED[found["json"]], start, found.end())
+        elif found["dec"] or found["hex"]:
+            code = int(found["dec"], 10) if found["dec"] else int(found["hex"], 16)
+            add(chr(code) if code <= 0x10FFFF else "\ufffd", start, found.end())
+        elif found["name"]:
+            add(_HTML_NAMED[found["name"]], start, found.end())
+        else:
+            assert kind == "plus"
+            add(" " if plus_as_space else "+", start, found.end())
+    add_run(done, len(text))
+    return "".join(chars), starts, ends
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if len(text) == 1 else None
 
 
 class Hider:
-    """Finds secret values in text, as written or re-encoded (`encoded_pattern`): `anywhere` values wherever they
-    appear, `words` only where they stand apart from letters, digits, '.', '-' and '_'."""
+    r"""Finds secret values in text, as written or as a server or proxy may re-encode them echoing them:
+    percent-encoded (any characters left bare, hex in either case, a space also as '+'), JSON-escaped (`\"`,
+    `\/`, `\u00XX`) or HTML-escaped (`&amp;`, `&#38;`, `&#x26;`). `anywhere` values wherever they appear, `words`
+    only where they stand apart from letters, digits, '.', '-' and '_'. Plain searches in decoded copies of the
+    text: no pattern is compiled per value, which for a long one (a 4 KiB secret arg) would take seconds."""
 
     def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
         self._values = sorted(found)
-        # A lookahead finds every start, so that two values overlapping in the text both count.
-        self._patterns = [
-            re.compile(
-                rf"(?=((?<![\w.-]){encoded_pattern(value)}(?![\w.-])))"
-                if bounded
-                else rf"(?=({encoded_pattern(value)}))"
-            )
-            for value, bounded in sorted(found)
-        ]
+        # A value of characters no encoder escapes reads the same in every encoding: found in the text as it is.
+        self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
 
     def __bool__(self) -> bool:
-        return bool(self._patterns)
+        return bool(self._values)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the values stand in `text`, and where a clip left the start of one before its `...` mark (half a
         secret is still half a secret), overlapping spans merged, in order."""
-        spans = [found.span(1) for pattern in self._patterns for found in pattern.finditer(text)]
+        if not self._values:
+            return []
+        spans = self._found(text)
+        if self._encodable and _ESCAPE_RE.search(text):
+            for plus_as_space in (False, True):
+                spans += self._found(*_decoded(text, plus_as_space))
         if _CLIP_MARK in text:
             spans += self._clipped(text)
         spans.sort()
@@ -136,6 +184,24 @@ class Hider:
             else:
                 merged.append((start, end))
         return merged
+
+    def _found(
+        self, view: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """The spans in the text of every occurrence of a value in `view`: the text, or a decoded copy of it whose
+        characters stand at `starts` to `ends` in it; overlapping ones too, and a word's only where the
+        characters beside it in `view` are no word characters."""
+        found = []
+        for value, bounded in self._values:
+            at = view.find(value)
+            while at != -1:
+                after = at + len(value)
+                if not bounded or not (
+                    (at and _WORD_CHARS_RE.match(view, at - 1)) or _WORD_CHARS_RE.match(view, after)
+                ):
+                    found.append((at, after) if starts is None or ends is None else (starts[at], ends[after - 1]))
+                at = view.find(value, at + 1)
+        return found
 
     def _clipped(self, text: str) -> list[tuple[int, int]]:
         """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it) and the clip mark right after it."""
@@ -165,7 +231,7 @@ class Hider:
 
 
 def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
-    """A function that replaces every one of `values`, as written or re-encoded (`encoded_pattern`), with
+    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them), with
     REDACTED in every string of a (nested) JSON-like value, leaving anything else as it is."""
     values = {v for v in values if v}
     hider = Hider(
