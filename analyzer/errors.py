@@ -37,6 +37,7 @@ sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,15 @@ _REASON_CHARS = 300
 _ERRNO_RE = re.compile(r"\[Errno [^\]]+\] ([^'\"()]+)")
 
 
-def short_reason(exc: BaseException) -> str:
+def short_reason(exc: BaseException, quote: Callable[[str], str] | None = None) -> str:
     """A foreign exception's text for a reason: the OS reason when it wraps one (`Connection refused`),
-    else its text (or type name) clipped to 300 characters."""
+    else its text (or type name) clipped to 300 characters, or as `quote` cuts it (one that hides what the
+    request carried, which a server's answer quoted in the exception may hold)."""
     text = str(exc) or type(exc).__name__
     errno_reason = _ERRNO_RE.search(text)
     if errno_reason:
         return errno_reason.group(1).strip()
-    return clip(text, _REASON_CHARS)
+    return clip(text, _REASON_CHARS) if quote is None else quote(text)
 
 
 class AnalyzerError(Exception):

@@ -54,7 +54,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.redaction import REDACTED, is_credential_value, is_secret_name, url_for_message
+from analyzer.redaction import REDACTED, credential_forms, is_credential_value, is_secret_name, url_for_message
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -164,6 +164,7 @@ __all__ = [
     "bucket_group_labels",
     "bucket_reads",
     "clip",
+    "credential_forms",
     "escape_promql_string",
     "event_form",
     "exceeds",

@@ -31,9 +31,11 @@ from analyzer.params import parse_duration, shown_args
 from analyzer.promql_groups import bucket_reads
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
+from analyzer.redaction import scrubber
 from analyzer.runner import ArgsPlan, Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
-from analyzer.sources.prometheus import header_secrets, quoted
+from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
+from analyzer.templates import promql_forms
 
 # A recording rule's name has a colon (level:metric:operations); Pyrra and Sloth name theirs so.
 _RECORDED_MARK = ":"
@@ -72,6 +74,10 @@ class CheckReport:
     sent_by: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # What the lint learnt that is no problem: a query promql-parser rejects and Prometheus accepted.
     notes: list[str] = field(default_factory=list)
+    # The example args' values as sent, secret ones too (`args` shows those redacted): a label need not have them.
+    arg_values: tuple[str, ...] = ()
+    # The secret ones in the forms a query holds them: no problem or note quotes them.
+    secrets: tuple[str, ...] = ()
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -166,7 +172,14 @@ async def dry_run(
             # A kind that measures only the present sends its requests now (http_smoke, a scorecard with one).
             if not check.measures_the_past():
                 why = "it sends HTTP requests to its targets, which a catalog lint never does"
-            report = CheckReport(check.name, shown_args(args, check.secret_params()), not_run=why)
+            secret = check.secret_params()
+            report = CheckReport(
+                check.name,
+                shown_args(args, secret),
+                not_run=why,
+                arg_values=tuple(args.values()),
+                secrets=tuple(form for name in secret if name in args for form in promql_forms(args[name])),
+            )
             reports.append(report)
             if why:
                 continue
@@ -211,11 +224,23 @@ class PrometheusCatalog:
 
         self._url = url
         self._timeout_s = timeout_s
-        retry = Retry(
+
+        class RetryUnlessAskedToWait(Retry):
+            """urllib3's Retry, but an answer carrying Retry-After (a 429 or 503 of a server that says it is
+            struggling, and when to come back) is not asked again: by default urllib3 sleeps as long as it asks (up
+            to 6 hours) and asks again, twice."""
+
+            def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+                return not has_retry_after and super().is_retry(method, status_code, has_retry_after)
+
+        retry = RetryUnlessAskedToWait(
             total=_ATTEMPTS - 1, backoff_factor=_RETRY_BACKOFF_S, status_forcelist=(408, 429, 500, 502, 503, 504)
         )
         # The library's session (it mounts the retries on it), kept for the one question it has no call for.
         self._session = requests.Session()
+        # The wait the last answer asked for, said with the failure it ends in (the library's error drops headers).
+        self._wait_asked: str | None = None
+        self._session.hooks["response"].append(self._note_wait)
         # The library sets `verify` from disable_ssl only on a session of its own.
         self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
@@ -282,7 +307,7 @@ class PrometheusCatalog:
             )
         try:
             said = str(answer.json()["data"]["storageRetention"]) if answer.status_code == 200 else ""
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
         # "15d", "10GiB", or "15d or 10GiB" when both bound it.
         for part in said.split(" or "):
@@ -292,12 +317,17 @@ class PrometheusCatalog:
                 continue
         return None
 
+    def _note_wait(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests response hook: keep the Retry-After of a 429 or 503."""
+        self._wait_asked = response.headers.get("Retry-After") if response.status_code in (429, 503) else None
+
     def _ask(self, call: Callable[[], Any]) -> Any:
         """The call's answer; SourceUnavailable (naming the URL) for every failure of requests or the library."""
         import requests
         from prometheus_api_client.exceptions import PrometheusApiClientException
         from urllib3.exceptions import InsecureRequestWarning
 
+        self._wait_asked = None
         try:
             with warnings.catch_warnings():
                 # urllib3 warns of every unverified request: the source's `insecure: true` already said so.
@@ -313,9 +343,18 @@ class PrometheusCatalog:
             reason = (
                 _refusal(str(exc), self._shown)
                 if isinstance(exc, PrometheusApiClientException)
-                else f"{type(exc).__name__}: {short_reason(exc)}"
+                else f"{type(exc).__name__}: {short_reason(exc, self._shown)}"
             )
-            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}") from exc
+            wait = wait_asked(self._wait_asked)
+            if wait:
+                wait += ", so it was not asked again (run the lint once it has recovered)"
+            raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}{wait}") from exc
+        except RecursionError as exc:
+            # requests' json() reads with json.loads, which recurses once per level.
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: it answered JSON nested too deeply to read (arrays or objects "
+                "hundreds of levels deep; no Prometheus answer nests more than a few)"
+            ) from exc
 
     def _shown(self, text: str) -> str:
         """`text` (an answer's body) as a message may quote it: the headers' secrets hidden as the service's
@@ -713,7 +752,7 @@ def lint(
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional, tuple(report.args.values()))
+                problems, notes = problems_of(queries, asking[name], optional, report.arg_values)
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}
@@ -722,6 +761,10 @@ def lint(
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))
+        if report.secrets:
+            # Problems quote the queries and selectors the dry run sent, which hold the example args.
+            scrub = scrubber(report.secrets)
+            report.problems, report.notes = scrub(report.problems), scrub(report.notes)
     return reports
 
 

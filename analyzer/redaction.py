@@ -3,8 +3,10 @@ Prometheus source's error quotes and http_smoke's evidence."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -13,6 +15,8 @@ REDACTED = "<redacted>"
 _SECRET_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
 # A credential of a common HTTP auth scheme, whatever the header carrying it is named.
 _CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
+# An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
+_AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
 
 def is_secret_name(name: str) -> bool:
@@ -37,27 +41,208 @@ def url_for_message(url: str) -> str:
     return _URL_QUERY_RE.sub(lambda found: f"{found.group(1)}{REDACTED}", url, count=1)
 
 
+EVALUATION_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("evaluation_secrets", default=())
+"""The secret values of the evaluation running in this context (its secret args, in the forms a query holds
+them): a source quoting an upstream answer hides them before it cuts the quote, for half a secret cut by the
+quote's end is still half a secret, and no scrub of the whole value finds it after."""
+
 # A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
 # a secret "7" must not blank out the 7 of "127.0.0.1".
 _BOUNDED_BELOW_CHARS = 8
+# The mark of models.clip, and the fewest characters of a value before it that are hidden (fewer tell nothing).
+_CLIP_MARK = "..."
+_MIN_CLIPPED_CHARS = 4
+# A value shorter than _BOUNDED_BELOW_CHARS starting right after one of these is part of another word.
+_WORD_BEFORE_RE = re.compile(r"(?<=[\w.-])")
+# One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
+# (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
+_ESCAPE_RE = re.compile(
+    r"(?P<pct>(?:%[0-9A-Fa-f]{2})+)"
+    r"|\\u(?P<u>[0-9A-Fa-f]{4})(?:\\u(?P<low>[dD][c-fC-F][0-9A-Fa-f]{2}))?"
+    r"|\\(?P<json>[\"\\/bfnrt])"
+    r"|&(?:#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6})|(?P<name>amp|lt|gt|quot|apos));"
+    r"|(?P<plus>\+)"
+)
+_JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_WORD_CHARS_RE = re.compile(r"[\w.-]")
+# A character outside URLs' unreserved ones: an encoder may write it otherwise.
+_ESCAPABLE_RE = re.compile(r"[^A-Za-z0-9_.~-]")
+
+
+def credential_forms(value: str) -> list[str]:
+    """A credential header's value and the forms a server may quote it in: without its auth scheme
+    (`Bearer x` -> `x`) and, for Basic, the decoded `user:password` and the password alone."""
+    forms = [value]
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    if not credential or not _AUTH_SCHEME_RE.fullmatch(scheme):
+        return forms
+    forms.append(credential)
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return forms
+        forms += [pair, pair.partition(":")[2]]
+    return forms
+
+
+def _decoded(text: str, plus_as_space: bool) -> tuple[str, list[int], list[int]]:
+    """`text` with every escape `_ESCAPE_RE` finds decoded, and the start and end in `text` of each of its
+    characters."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def add(char: str, start: int, end: int) -> None:
+        chars.append(char)
+        starts.append(start)
+        ends.append(end)
+
+    def add_run(start: int, end: int) -> None:
+        # Text between escapes, as it is: in one piece (a character at a time would cost a call each).
+        chars.append(text[start:end])
+        starts.extend(range(start, end))
+        ends.extend(range(start + 1, end + 1))
+
+    done = 0
+    for found in _ESCAPE_RE.finditer(text):
+        add_run(done, found.start())
+        done = found.end()
+        start, kind = found.start(), found.lastgroup
+        if found["pct"]:
+            data = bytes.fromhex(found["pct"].replace("%", ""))
+            at = 0
+            while at < len(data):
+                # One character per UTF-8 sequence; a byte that starts none stands for itself, as no text.
+                size = next((n for n in (1, 2, 3, 4) if _utf8(data[at : at + n]) is not None), 1)
+                add(_utf8(data[at : at + size]) or "\ufffd", start + 3 * at, start + 3 * (at + size))
+                at += size
+        elif found["u"]:
+            code, low = int(found["u"], 16), found["low"]
+            if low and 0xD800 <= code < 0xDC00:
+                add(chr(0x10000 + ((code - 0xD800) << 10) + int(low, 16) - 0xDC00), start, found.end())
+            else:
+                add(chr(code), start, start + 6)
+                if low:
+                    add(chr(int(low, 16)), start + 6, found.end())
+        elif found["json"]:
+            add(_JSON_ESCAPED[found["json"]], start, found.end())
+        elif found["dec"] or found["hex"]:
+            code = int(found["dec"], 10) if found["dec"] else int(found["hex"], 16)
+            add(chr(code) if code <= 0x10FFFF else "\ufffd", start, found.end())
+        elif found["name"]:
+            add(_HTML_NAMED[found["name"]], start, found.end())
+        else:
+            assert kind == "plus"
+            add(" " if plus_as_space else "+", start, found.end())
+    add_run(done, len(text))
+    return "".join(chars), starts, ends
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if len(text) == 1 else None
+
+
+class Hider:
+    r"""Finds secret values in text, as written or as a server or proxy may re-encode them echoing them:
+    percent-encoded (any characters left bare, hex in either case, a space also as '+'), JSON-escaped (`\"`,
+    `\/`, `\u00XX`) or HTML-escaped (`&amp;`, `&#38;`, `&#x26;`). `anywhere` values wherever they appear, `words`
+    only where they stand apart from letters, digits, '.', '-' and '_'. Plain searches in decoded copies of the
+    text: no pattern is compiled per value, which for a long one (a 4 KiB secret arg) would take seconds."""
+
+    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
+        found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
+        self._values = sorted(found)
+        # A value of characters no encoder escapes reads the same in every encoding: found in the text as it is.
+        self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the values stand in `text`, and where a clip left the start of one before its `...` mark (half a
+        secret is still half a secret), overlapping spans merged, in order."""
+        if not self._values:
+            return []
+        spans = self._found(text)
+        if self._encodable and _ESCAPE_RE.search(text):
+            for plus_as_space in (False, True):
+                spans += self._found(*_decoded(text, plus_as_space))
+        if _CLIP_MARK in text:
+            spans += self._clipped(text)
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _found(
+        self, view: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """The spans in the text of every occurrence of a value in `view`: the text, or a decoded copy of it whose
+        characters stand at `starts` to `ends` in it; overlapping ones too, and a word's only where the
+        characters beside it in `view` are no word characters."""
+        found = []
+        for value, bounded in self._values:
+            at = view.find(value)
+            while at != -1:
+                after = at + len(value)
+                if not bounded or not (
+                    (at and _WORD_CHARS_RE.match(view, at - 1)) or _WORD_CHARS_RE.match(view, after)
+                ):
+                    found.append((at, after) if starts is None or ends is None else (starts[at], ends[after - 1]))
+                at = view.find(value, at + 1)
+        return found
+
+    def _clipped(self, text: str) -> list[tuple[int, int]]:
+        """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it) and the clip mark right after it."""
+        found = []
+        mark = text.find(_CLIP_MARK)
+        while mark != -1:
+            for value, bounded in self._values:
+                head = value[:_MIN_CLIPPED_CHARS]
+                # Earliest first: the longest start, so the whole of what the clip left goes.
+                at = text.find(head, max(0, mark - len(value) + 1), mark)
+                while at != -1:
+                    if value.startswith(text[at:mark]) and not (bounded and _WORD_BEFORE_RE.match(text, at)):
+                        found.append((at, mark + len(_CLIP_MARK)))
+                        break
+                    at = text.find(head, at + 1, mark)
+            mark = text.find(_CLIP_MARK, mark + 1)
+        return found
+
+    def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:
+        """`text` with every value (or `spans`, found by `spans` in it) replaced by REDACTED."""
+        shown: list[str] = []
+        done = 0
+        for start, end in self.spans(text) if spans is None else spans:
+            shown += (text[done:start], REDACTED)
+            done = end
+        return "".join(shown) + text[done:]
 
 
 def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
-    """A function that replaces every one of `values` with REDACTED in every string of a (nested) JSON-like
-    value, leaving anything else as it is."""
-    patterns = sorted({v for v in values if v}, key=len, reverse=True)
-    if not patterns:
-        return lambda node: node
-    found = re.compile(
-        "|".join(
-            re.escape(v) if len(v) >= _BOUNDED_BELOW_CHARS else rf"(?<![\w.-]){re.escape(v)}(?![\w.-])"
-            for v in patterns
-        )
+    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them), with
+    REDACTED in every string of a (nested) JSON-like value, leaving anything else as it is."""
+    values = {v for v in values if v}
+    hider = Hider(
+        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS), (v for v in values if len(v) < _BOUNDED_BELOW_CHARS)
     )
+    if not hider:
+        return lambda node: node
 
     def scrub(node: Any) -> Any:
         if isinstance(node, str):
-            return found.sub(REDACTED, node)
+            return hider.hide(node)
         if isinstance(node, dict):
             return {key: scrub(value) for key, value in node.items()}
         if isinstance(node, list | tuple):

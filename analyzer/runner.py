@@ -22,7 +22,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import REDACTED, scrubber
+from analyzer.redaction import EVALUATION_SECRETS, REDACTED, scrubber
 from analyzer.sources import Sources
 from analyzer.templates import promql_forms
 from analyzer.ui.links import at_query, verdict_path, verdict_path_head
@@ -387,6 +387,8 @@ class Runner:
         if self.metrics is not None:
             self.metrics.evaluations_running += 1
         deadline = asyncio.timeout_at(ctx.deadline)
+        # Seen by the sources (and copied into the tasks the kind starts), which quote upstream answers.
+        secrets_set = EVALUATION_SECRETS.set(secret_values) if secret_values else None
         try:
             async with deadline:
                 verdict = await check.evaluate(ctx)
@@ -409,6 +411,8 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
             verdict, error_code, http_status = self._crashed(check, exc, secret_values)
         finally:
+            if secrets_set is not None:
+                EVALUATION_SECRETS.reset(secrets_set)
             if self.metrics is not None:
                 self.metrics.evaluations_running -= 1
         duration_s = time.perf_counter() - started

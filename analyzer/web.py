@@ -31,7 +31,7 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, printable, strict_json
+from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, require_text, shown_args
 from analyzer.redaction import REDACTED
@@ -293,8 +293,9 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
         response = error_response(
             exc.http_status, exc.code, exc.message, arg=getattr(exc, "arg", None), headers=headers
         )
-    if isinstance(exc, BodyTimeout | ShuttingDown):
-        # The rest of a stalled body would be read before the next request: do not wait for it.
+    if isinstance(exc, BodyTimeout | ShuttingDown) or request.content.exception() is not None:
+        # The rest of a stalled body would be read before the next request, and a broken one cannot be: the
+        # connection closes with the answer.
         response.force_close()
     return response
 
@@ -546,12 +547,24 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         raise BodyTimeout(f"the request body did not arrive within {settings.body_read_timeout_s:g} s") from None
     except web.HTTPRequestEntityTooLarge:
         raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes") from None
+    except web.RequestPayloadError:
+        # A body its Content-Encoding does not decode (gzip that is not gzip): the client's mistake, not a crash.
+        # Nothing more of it can be read: marked as ended, so that aiohttp does not read on after the answer (and
+        # log the same error again as an unhandled exception); the connection closes after the answer.
+        request.content.feed_eof()
+        encoding = request.headers.get("Content-Encoding")
+        what = f"does not decode as its Content-Encoding {printable(clip(encoding, 40))!r}" if encoding else "is broken"
+        raise ArgError(f"the request body {what}; send a flat JSON object of args") from None
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError):
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
+    except RecursionError:
+        raise ArgError(
+            "the request body nests arrays or objects too deeply to read; send a flat JSON object of args"
+        ) from None
     if not isinstance(body, dict):
         raise ArgError(f"the request body must be a flat JSON object of args, not a {type(body).__name__}")
     for name, value in body.items():

@@ -22,7 +22,9 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     `annotated` (no series, with one of PromQL's info annotations), `partial-stale` (a range answer whose one
     series, at 0.5, stopped half an hour before the end, with a store-down warning), `partial-nan` (one series at NaN,
     with a store-down warning), `bucket-partial` (one series at NaN; a `count by (le)` query answered with no series
-    and a store-down warning).
+    and a store-down warning), `echo` (a proxy's 502 page quoting the request line as it came, percent-encoded),
+    `deep` (200, an array nested 100 000 deep), `tenant-series` (one series at 5 whose `tenant` label is the value of
+    the query's tenant="..." matcher).
     """
     release = asyncio.Event()
 
@@ -31,6 +33,14 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
             await release.wait()
         if behaviour == "500":
             return web.Response(status=500, text="internal server error")
+        if behaviour == "echo":
+            return web.Response(status=502, text=f"<h1>502 Bad Gateway</h1><p>GET {request.raw_path} failed</p>")
+        if behaviour == "tenant-series":
+            tenant = request.query["query"].split('tenant="', 1)[1].split('"', 1)[0]
+            series = {"resultType": "vector", "result": [{"metric": {"tenant": tenant}, "value": [1, "5"]}]}
+            return web.json_response({"status": "success", "data": series})
+        if behaviour == "deep":
+            return web.Response(status=200, text="[" * 100_000, content_type="application/json")
         if behaviour == "garbage":
             return web.Response(status=200, text="<html>not prometheus</html>")
         if behaviour == "shape":

@@ -37,7 +37,15 @@ from analyzer.errors import (
 )
 from analyzer.models import clip
 from analyzer.quoting import quote
-from analyzer.redaction import REDACTED, is_credential_value, is_secret_name, url_for_message
+from analyzer.redaction import (
+    EVALUATION_SECRETS,
+    REDACTED,
+    Hider,
+    credential_forms,
+    is_credential_value,
+    is_secret_name,
+    url_for_message,
+)
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
@@ -350,46 +358,36 @@ class ErrorMapping:
                 del error
 
 
+@functools.lru_cache(maxsize=64)
+def _hider(secrets: tuple[str, ...], words: tuple[str, ...]) -> Hider:
+    # Per source and token: a token file re-read for every query mostly holds the same token.
+    return Hider(secrets, words)
+
+
 def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """`text` with every value of `secrets` replaced wherever it appears, and every value of `words` where it
-    stands apart from other word characters (a tenant `prod` is no part of `production`); overlapping values go
-    as one."""
-    spans: list[tuple[int, int]] = []
-    for secret in secrets:
-        start = text.find(secret)
-        while start != -1:
-            spans.append((start, start + len(secret)))
-            start = text.find(secret, start + 1)
-    for word in words:
-        spans += [found.span() for found in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", text)]
-    if not spans:
-        return text
-    shown: list[str] = []
-    done = 0
-    for start, end in sorted(spans):
-        if start >= done:
-            shown += (text[done:start], REDACTED)
-        # A span overlapping the one before extends it: both go under one marker.
-        done = max(done, end)
-    return "".join(shown) + text[done:]
+    stands apart from other word characters (a tenant `prod` is no part of `production`), each as written or as
+    a proxy may re-encode it echoing it (percent-encoded, JSON- or HTML-escaped); overlapping values go as one."""
+    return _hider(secrets, words).hide(text)
 
 
 def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What an error answer to a request carrying `headers` must not quote, as `quoted` takes it: a credential
-    header's value (also without its scheme) and any value long enough to be one (a token under a name of its
-    own) wherever it appears; a short value that is no credential (a tenant `prod`) as a whole word only."""
+    header's value (also without its scheme, and a Basic one's `user:password` and password decoded) and any value
+    long enough to be one (a token under a name of its own) wherever it appears; a short value that is no
+    credential (a tenant `prod`) as a whole word only."""
     credentials: list[str] = []
     others: list[str] = []
     for header, value in headers.items():
         if is_secret_name(header) or is_credential_value(value):
-            credentials += [value, value.partition(" ")[2].strip()]
+            credentials += credential_forms(value)
         elif len(value) >= _FREE_TEXT_SECRET_CHARS:
             credentials.append(value)
         else:
             others.append(value)
     return (
-        tuple(form for form in credentials if len(form) >= _MIN_SECRET_CHARS),
-        tuple(form for form in others if len(form) >= _MIN_SECRET_CHARS),
+        tuple(dict.fromkeys(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)),
+        tuple(dict.fromkeys(form for form in others if len(form) >= _MIN_SECRET_CHARS)),
     )
 
 
@@ -397,16 +395,14 @@ def quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does: the cut is made
     in `text` itself and moves past a value it would split, so no part of one shows."""
     text = text[:_ERROR_TEXT_CHARS]
-    values = [value for value in (*secrets, *words) if value]
+    hider = _hider(secrets, words)
+    spans = hider.spans(text)
     cut = _ERROR_SNIPPET_CHARS
-    moved = True
-    while moved:
-        moved = False
-        for value in values:
-            start = text.find(value, max(0, cut - len(value) + 1), cut + len(value) - 1)
-            if start != -1 and start < cut:
-                cut, moved = start + len(value), True
-    return _hidden(text[:cut], secrets, words)
+    for start, end in spans:
+        # Merged and in order: a value the cut would split ends the quote.
+        if start < cut < end:
+            cut = end
+    return hider.hide(text[:cut], [span for span in spans if span[1] <= cut])
 
 
 # Prometheus answers a query it refuses with 400 or 422 and a JSON error, never with 404: a 404 is the url's
@@ -435,7 +431,16 @@ def read_answer(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
             "Prometheus API itself, not an address that forwards to it or to a login page"
         )
-    payload = _json_value(body)
+    try:
+        payload = _json_value(body)
+    except RecursionError:
+        if 200 <= status < 300:
+            raise SourceRejected(
+                f"{where} answered HTTP {status} with JSON nested too deeply to read (arrays or objects "
+                "hundreds of levels deep; no Prometheus answer nests more than a few)"
+            ) from None
+        # An error answer's body is quoted as text, whatever it holds.
+        payload = None
     if 200 <= status < 300:
         if not isinstance(payload, dict):
             raise SourceRejected(f"{where} answered HTTP {status} with {_not_an_answer(payload, body, secrets, words)}")
@@ -455,7 +460,7 @@ def read_answer(
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
-    wait = _wait_asked(retry_after)
+    wait = wait_asked(retry_after)
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail}{wait})")
     if status == 429:
@@ -476,7 +481,7 @@ def read_answer(
     raise rejected
 
 
-def _wait_asked(retry_after: str | None) -> str:
+def wait_asked(retry_after: str | None) -> str:
     """The wait a Retry-After header asks for, as a reason's tail ('' without one): seconds as such, anything else
     (an HTTP date) quoted."""
     shown = (retry_after or "").strip()
@@ -501,7 +506,8 @@ def _not_an_answer(payload: Any, body: bytes, secrets: tuple[str, ...], words: t
 
 
 def _json_value(body: bytes) -> Any:
-    """The body's JSON value as json.loads reads it, None when it is no JSON."""
+    """The body's JSON value as json.loads reads it, None when it is no JSON; RecursionError when it nests deeper
+    than json.loads can read."""
     try:
         # pydantic-core's parser reads an answer in about half json.loads' instructions, with the same values
         # (NaN and Infinity included, the last of duplicate keys kept).
@@ -865,11 +871,17 @@ class PrometheusSource:
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         except BaseException as exc:
-            self._client_errors.raise_mapped(exc)
+            try:
+                self._client_errors.raise_mapped(exc)
+            except CheckError as mapped:
+                # aiohttp quotes the line of an answer it cannot parse (a status line, a header line): a proxy that
+                # echoes the request into a malformed answer quotes its credentials there.
+                mapped.message = _hidden(mapped.message, *self._not_quoted(headers))
+                mapped.args = (mapped.message,)
+                raise
             raise
-        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
-        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
-        payload = read_answer(self._where, status, body, secrets, self._header_words, retry_after)
+        secrets, words = self._not_quoted(headers)
+        payload = read_answer(self._where, status, body, secrets, words, retry_after)
         try:
             result = parse_result(promql, payload.get("data"))
             # null is how a Go server without omitempty writes none (a nil slice).
@@ -882,9 +894,7 @@ class PrometheusSource:
                     if type(notes) is not list or not _STRINGS.issuperset(map(type, notes)):
                         # A string would read as one warning per character, each a store that did not answer.
                         # Quoted without the request's credentials, which a proxy may have put in it.
-                        shown = _json_shown(
-                            _hidden(notes, secrets, self._header_words) if type(notes) is str else notes
-                        )
+                        shown = _json_shown(_hidden(notes, secrets, words) if type(notes) is str else notes)
                         raise TypeError(f"its {name} are {shown}, not an array of strings")
                 # A proxy in front of Prometheus (Thanos, an auth gateway) may quote the request in a warning as in
                 # an error: they reach the details, the page and the history, so they are hidden the same way.
@@ -892,13 +902,26 @@ class PrometheusSource:
                     promql,
                     result.result_type,
                     result.series,
-                    [_hidden(w, secrets, self._header_words) for w in warnings],
-                    [_hidden(i, secrets, self._header_words) for i in infos],
+                    [_hidden(w, secrets, words) for w in warnings],
+                    [_hidden(i, secrets, words) for i in infos],
                 )
         except BaseException as exc:
             self._shape_errors.raise_mapped(exc)
             raise
         return result
+
+    def _not_quoted(self, headers: dict[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a quote of the answer to a request sent with `headers` (the token's) must not show, as `quoted`
+        takes it: the source's header credentials, the token, and the evaluation's secret args."""
+        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
+        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        words = self._header_words
+        asked = EVALUATION_SECRETS.get()
+        if asked:
+            # The evaluation's secret args: a proxy echoing the request line quotes the query that holds them.
+            secrets = (*secrets, *(value for value in asked if len(value) >= _FREE_TEXT_SECRET_CHARS))
+            words = (*words, *(value for value in asked if len(value) < _FREE_TEXT_SECRET_CHARS))
+        return secrets, words
 
     async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
         """The body, decoded; SourceRejected once it passes max_answer_bytes, before the rest is read."""

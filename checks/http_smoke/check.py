@@ -4,7 +4,6 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
 import json
 import re
@@ -35,6 +34,7 @@ from analyzer.kinds import (
     TargetBadAnswer,
     TargetRefused,
     Verdict,
+    credential_forms,
     format_number,
     is_credential_value,
     is_secret_name,
@@ -53,8 +53,6 @@ from checks.http_smoke.urltemplates import (
 
 # Distinct failed assertions listed per step under `repeat`.
 _MAX_LISTED_FAILURES = 5
-# An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
-_AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 _STUB_CAPTURE = "captured"
 # Stands in for a secret captured value while the evidence of a request is rendered, then becomes REDACTED:
 # letters only, so every template slot accepts it and no escaping changes it.
@@ -526,7 +524,7 @@ class HttpSmokeCheck(Check):
             form
             for name, value in request.headers.items()
             if self._secret_header(name, value)
-            for form in (self._cookie_values(value) if name.lower() == "cookie" else _credentials(value))
+            for form in (self._cookie_values(value) if name.lower() == "cookie" else credential_forms(value))
         ]
         query = urlsplit(request.url).query
         found += [value for key, value in parse_qsl(query, keep_blank_values=False) if self._is_secret(key)]
@@ -619,24 +617,6 @@ def _user_info(url: str) -> str:
     except ValueError:
         # Not a URL urllib can read (a bad port, brackets): its text before the last '@' of the authority.
         return url.split("//", 1)[-1].split("/", 1)[0].rpartition("@")[0]
-
-
-def _credentials(value: str) -> list[str]:
-    """A header value, and the forms a server may echo it in: the credential without its auth scheme
-    (`Bearer x` -> `x`) and, for Basic, the decoded `user:password` and the password."""
-    forms = [value]
-    scheme, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
-    if not credential or not _AUTH_SCHEME_RE.fullmatch(scheme):
-        return forms
-    forms.append(credential)
-    if scheme.lower() == "basic":
-        try:
-            pair = base64.b64decode(credential, validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return forms
-        forms += [pair, pair.partition(":")[2]]
-    return forms
 
 
 def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:

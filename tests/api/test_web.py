@@ -210,12 +210,24 @@ class TestClientErrors:
             (b'{"canary_hash": null}', "string or a number"),
             (b'{"at": "1"}', "query string"),
             (b"\xff\xfe", "not valid JSON"),
+            (b"[" * 1000, "nests arrays or objects too deeply"),
             (b'{"canary_hash": "a", "canary_hash": "b"}', "'canary_hash' is given twice"),
         ],
     )
     async def test_bad_bodies(self, client, payload, text):
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
         assert text in body["message"]
+
+    async def test_a_body_its_content_encoding_does_not_decode(self, client, caplog):
+        response = await client.post(
+            "/api/v1/checks/error-rate/run", data=b'{"canary_hash": "a"}', headers={"Content-Encoding": "gzip"}
+        )
+        body = await error_of(response, 400)
+        assert body["message"] == (
+            "the request body does not decode as its Content-Encoding 'gzip'; send a flat JSON object of args"
+        )
+        # Nor is it read on after the answer, to be logged as aiohttp's unhandled exception.
+        assert not [record.getMessage() for record in caplog.records if record.name == "aiohttp.server"]
 
     async def test_arg_in_both_query_and_body(self, client):
         response = await client.post("/api/v1/checks/error-rate/run?canary_hash=a", json={"canary_hash": "b"})

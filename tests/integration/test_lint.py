@@ -83,6 +83,27 @@ class TestLiveLint:
         assert "(args: canary_hash=<redacted>)" in result.stdout
         assert "healthy1" not in result.stdout + result.stderr
 
+    def test_a_secret_example_arg_is_not_printed_in_a_problem(self, tmp_path, prometheus):
+        # Before: the problem quoted the selector the dry run sent, the secret example in it.
+        params = {"service": {"type": "label_value", "required": True, "secret": True, "example": "eb-api"}}
+        query = 'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{service="{{ service }}"}[5m])))'
+        check = {"name": "p99", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 0.5"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: histogram eb_mixed_seconds_bucket (the series eb_mixed_seconds_bucket{service="<redacted>"} '
+            "matches) has only the +Inf bucket"
+        ) in result.stdout
+        assert "eb-api" not in result.stdout + result.stderr
+
+    def test_a_secret_example_arg_is_an_arg_a_label_need_not_have_yet(self, tmp_path, prometheus):
+        # Before: its value, shown redacted, was taken for one the catalog wrote: a problem naming it, exit 6.
+        params = {"service": {"type": "label_value", "required": True, "secret": True, "example": "checkouts"}}
+        query = ERROR_RATIO.replace('"checkout"', '"{{ service }}"').replace("{{ canary_hash }}", "healthy1")
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "params": params, "query": query}, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "checkouts" not in result.stdout + result.stderr
+
     def test_misspelled_metric(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
@@ -539,6 +560,25 @@ class TestLiveLint:
         # The metric names, asked through prometheus-api-client (the dry run asks through the analyzer's source).
         assert asked.count("/api/v1/label/__name__/values") == 3, asked
 
+    @pytest.mark.parametrize("status", [429, 503])
+    def test_a_prometheus_asking_to_wait_is_asked_once_and_says_so(self, tmp_path, status):
+        # urllib3 by default sleeps as long as Retry-After asks (up to 6 hours) and asks again, twice.
+        with answering(status, b"overloaded", retry_after="3") as (url, asked):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert asked.count("/api/v1/label/__name__/values") == 1, asked
+        assert result.stderr.strip().endswith(
+            f"cannot ask Prometheus at {url}: HTTP {status} (overloaded); it asks to wait 3 s, so it was not asked "
+            "again (run the lint once it has recovered)"
+        ), result.stderr
+
+    def test_an_answer_nested_too_deeply_is_exit_5_saying_so(self, tmp_path):
+        with answering(200, b"[" * 100_000) as (url, _):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot ask Prometheus at {url}: it answered JSON nested too deeply to read" in result.stderr
+
 
 @contextmanager
 def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
@@ -586,8 +626,9 @@ def asked_prometheus(prometheus_url: str, path: str) -> tuple[int, bytes]:
 
 
 @contextmanager
-def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]:
-    """A server on 127.0.0.1 that answers every GET with `status` and `body`: its base URL and the paths asked."""
+def answering(status: int, body: bytes = b"", retry_after: str | None = None) -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that answers every GET with `status` and `body` (and a Retry-After header when given):
+    its base URL and the paths asked."""
     asked: list[str] = []
 
     class Fixed(Answering):
@@ -596,6 +637,11 @@ def answering(status: int, body: bytes = b"") -> Iterator[tuple[str, list[str]]]
         def answer(self) -> tuple[int, bytes]:
             asked.append(self.path)
             return status, body
+
+        def end_headers(self) -> None:
+            if retry_after is not None:
+                self.send_header("Retry-After", retry_after)
+            super().end_headers()
 
     with serving(Fixed) as url:
         yield url, asked
@@ -740,6 +786,19 @@ class TestLiveLintRefusalQuotes:
         for secret in ("tenant-7f3c9a", "s3cr3t-t0ken", "paym"):
             assert secret not in message, message
 
+    def test_a_malformed_answer_echoing_credentials(self):
+        from analyzer.errors import SourceUnavailable
+        from analyzer.lint import PrometheusCatalog
+
+        class MalformedEcho(Answering):
+            def do_GET(self) -> None:
+                self.wfile.write(f"HTTP/1.1 2x0 {self.headers['Authorization']}\r\n\r\n".encode())
+
+        with serving(MalformedEcho) as url, pytest.raises(SourceUnavailable) as raised:
+            PrometheusCatalog(url, 5.0, ECHOED_HEADERS).names()
+        assert "BadStatusLine('HTTP/1.1 2x0 <redacted>" in raised.value.message
+        assert "s3cr3t-t0ken" not in raised.value.message
+
     def test_validate_prints_no_credential_a_proxy_echoed(self, tmp_path):
         catalog = {"sources": {"default": {"url": "http://mimir:8080", "headers": ECHOED_HEADERS}}}
         with echoing_refusal(401) as url:
@@ -813,7 +872,11 @@ class TestRetention:
 
     @pytest.mark.parametrize(
         ("status", "body"),
-        [(404, b"404 page not found"), (200, b'{"status": "success", "data": {"storageRetention": "10GiB"}}')],
+        [
+            (404, b"404 page not found"),
+            (200, b'{"status": "success", "data": {"storageRetention": "10GiB"}}'),
+            (200, b"[" * 100_000),
+        ],
     )
     def test_a_querier_without_runtime_info_or_a_size_only_retention_is_unknown(self, status, body):
         from analyzer.lint import PrometheusCatalog

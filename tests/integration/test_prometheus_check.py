@@ -10,6 +10,7 @@ import pytest
 from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.quoting import quote
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
@@ -533,6 +534,13 @@ class TestSourceFailures:
             got_status, body = await run(client, "up")
         assert (got_status, body["verdict"], body["error"]) == (status, "error", code)
 
+    async def test_an_answer_nested_too_deeply_says_so(self, client_for):
+        async with fake_prometheus("deep") as url:
+            client = await client_for(url, self.check)
+            status, body = await run(client, "up")
+        assert (status, body["verdict"], body["error"]) == (502, "error", "source_rejected")
+        assert "answered HTTP 200 with JSON nested too deeply to read" in body["reason"]
+
     @pytest.mark.parametrize("policy", ["pass", "inconclusive", "fail"])
     async def test_no_series_in_a_partial_answer_is_never_a_pass(self, client_for, policy):
         async with fake_prometheus("partial") as url:
@@ -652,6 +660,58 @@ class TestSecretArgsInQueries:
         shown = json.loads(text)
         assert shown["details"]["queries"][0].startswith('sum(rate(http_requests_total{service=~"<redacted>"')
         assert "7f3a" not in text
+
+    async def test_a_secret_a_proxy_echoes_percent_encoded_is_hidden(self, client_for):
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": 'sum(up{tenant="{{ tenant }}"})',
+            "pass_if": "> 0",
+        }
+        async with fake_prometheus("echo") as url:
+            client = await client_for(url, check, retry=False)
+            status, body = await run(client, "tenant-up", tenant="acme/s3cr3t+9f")
+        assert (status, body["error"]) == (503, "source_unavailable")
+        assert "502 Bad Gateway" in body["reason"] and "s3cr3t" not in json.dumps(body)
+        assert "tenant%3D%22<redacted>%22" in body["reason"]
+
+    async def test_a_secret_label_value_a_reason_clips_shows_none_of_itself(self, client_for):
+        # A reason clips a label value to 200 characters: the start of a longer secret was left before the cut.
+        secret = "s3cr3t" + "x" * 250
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": 'up{tenant="{{ tenant }}"}',
+            "each": True,
+            "pass_if": "< 1",
+        }
+        async with fake_prometheus("tenant-series") as url:
+            client = await client_for(url, check)
+            status, body = await run(client, "tenant-up", tenant=secret)
+        assert (status, body["verdict"]) == (200, "fail"), body
+        assert "s3cr3t" not in json.dumps(body)
+        assert '{tenant="<redacted>"}' in body["reason"]
+
+    async def test_a_secret_the_quote_of_an_echo_would_cut_shows_none_of_itself(self, client_for):
+        secret = "acme-s3cr3t-7f9a2b"
+        page_start = "<h1>502 Bad Gateway</h1><p>GET /api/v1/query?query="
+        # Padding that puts the secret across the 300th character of the quoted page, where the quote is cut.
+        pad = "p" * (290 - len(page_start + quote('sum(up{job="",tenant="')))
+        check = {
+            "name": "tenant-up",
+            "kind": "prometheus",
+            "params": {"tenant": {"type": "label_value", "required": True, "secret": True}},
+            "query": f'sum(up{{job="{pad}",tenant="{{{{ tenant }}}}"}})',
+            "pass_if": "> 0",
+        }
+        async with fake_prometheus("echo") as url:
+            client = await client_for(url, check, retry=False)
+            status, body = await run(client, "tenant-up", tenant=secret)
+        assert (status, body["error"]) == (503, "source_unavailable")
+        assert "acme-s" not in body["reason"]
+        assert f"{pad}%22%2Ctenant%3D%22<redacted>" in body["reason"]
 
 
 def _long_label_query(chars_log10: int) -> str:

@@ -6,6 +6,7 @@ A recording fake stands in for Prometheus here: a real one neither checks tokens
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import ssl
@@ -69,6 +70,9 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
                 await recorder.release.wait()
             if recorder.replies:
                 status, body = recorder.replies.pop(0)
+                if isinstance(body, bytes):
+                    # A proxy's own page, sent as it is.
+                    return web.Response(body=body, status=status, content_type="text/html")
                 return web.json_response(body, status=status)
             status = recorder.statuses.pop(0) if recorder.statuses else 200
             if status == 302:
@@ -638,6 +642,98 @@ class TestErrorAnswersHideCredentials:
                 await prometheus.query("up", NOW, timeout_s=3)
             await prometheus.aclose()
         assert "forbidden: org <redacted>: production off" in raised.value.message
+
+
+class TestEchoedCredentialsInOtherForms:
+    """A proxy's error page or warning that echoes the request's credentials decoded or re-encoded (a Basic
+    header's user:password, a token percent-encoded, JSON- or HTML-escaped) quotes none of them."""
+
+    PAIR = "svc-reader:s3cr3t-Pa55"
+    TOKEN = "abc+/tok=9Z"
+
+    async def answer(self, headers: dict[str, str], status: int, reply: object) -> str:
+        async with recording_prometheus() as fake:
+            fake.replies = [(status, reply)]
+            prometheus = source(fake.url, headers=headers, retry=False)
+            try:
+                result = await prometheus.query("up", NOW, timeout_s=3)
+            except (SourceRejected, SourceUnavailable) as exc:
+                return exc.message
+            finally:
+                await prometheus.aclose()
+        return " ".join(result.warnings)
+
+    @pytest.mark.parametrize(
+        "echo",
+        [
+            f"upstream refused user {PAIR}",
+            f"password {PAIR.partition(':')[2]} expired",
+            "credentials=svc-reader%3As3cr3t-Pa55",
+        ],
+    )
+    async def test_a_basic_credential_echoed_decoded(self, echo):
+        basic = "Basic " + base64.b64encode(self.PAIR.encode()).decode()
+        page = f"<html>502 Bad Gateway: {echo}</html>".encode()
+        message = await self.answer({"Authorization": basic}, 502, page)
+        assert "s3cr3t-Pa55" not in message and "s3cr3t%2DPa55" not in message
+        assert "502 Bad Gateway" in message and "<redacted>" in message
+
+    async def test_a_basic_credential_decoded_in_a_warning(self):
+        basic = "Basic " + base64.b64encode(self.PAIR.encode()).decode()
+        shown = await self.answer({"Authorization": basic}, 200, {**ANSWER, "warnings": [f"as {self.PAIR}"]})
+        assert shown == "as <redacted>"
+
+    @pytest.mark.parametrize(
+        "echo",
+        [
+            "Bearer%20abc%2B%2Ftok%3D9Z",
+            "Bearer%20abc%2b%2ftok%3d9Z",
+            "Bearer+abc%2B/tok%3D9Z",
+            "Bearer abc+\\/tok=9Z",
+            "Bearer abc\\u002b\\u002ftok\\u003d9Z",
+        ],
+    )
+    async def test_a_token_echoed_re_encoded(self, echo):
+        message = await self.answer(
+            {"Authorization": f"Bearer {self.TOKEN}"}, 403, f"refused header {echo} here".encode()
+        )
+        assert "tok" not in message.replace("token", "")
+        assert message.endswith("HTTP 403: refused header <redacted> here)")
+
+
+class TestMalformedAnswersHideCredentials:
+    """An answer aiohttp cannot parse is quoted by its error (the status or header line): a proxy that echoed the
+    request's credentials into it shows none of them."""
+
+    TOKEN = "s3cr3t-t0ken-abc"
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            f"HTTP/1.1 2x0 Bearer {TOKEN}\r\n\r\n",
+            f"HTTP/1.1 200 OK\r\nBearer {TOKEN}\r\nContent-Length: 2\r\n\r\n{{}}",
+            f"HTTP/1.1 200 OK\r\nContent-Length: Bearer {TOKEN}\r\n\r\n{{}}",
+        ],
+    )
+    async def test_a_line_that_does_not_parse(self, answer):
+        async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer.encode())
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        prometheus = source(f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {self.TOKEN}"}, retry=False)
+        try:
+            with pytest.raises(SourceRejected) as raised:
+                await prometheus.query("up", NOW, timeout_s=3)
+        finally:
+            await prometheus.aclose()
+            server.close()
+            await server.wait_closed()
+        assert "sent an answer that could not be read" in raised.value.message
+        assert "<redacted>" in raised.value.message and "s3cr3t" not in raised.value.message
 
 
 class TestWarningsHideCredentials:

@@ -81,6 +81,7 @@ PUBLIC_NAMES = [
     "presence_query",
     "range_step_s",
     "REDACTED",
+    "credential_forms",
     "is_credential_value",
     "is_secret_name",
     "url_for_message",

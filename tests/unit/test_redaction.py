@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import json
+from urllib.parse import quote, quote_plus
+
 import pytest
 
-from analyzer.redaction import is_credential_value, is_secret_name, parser_error_for_log, scrubber
+from analyzer.redaction import (
+    Hider,
+    credential_forms,
+    is_credential_value,
+    is_secret_name,
+    parser_error_for_log,
+    scrubber,
+)
 
 
 class TestSecrets:
@@ -42,6 +53,73 @@ class TestScrubber:
     def test_no_values(self):
         node = {"a": "x"}
         assert scrubber([""])(node) is node
+
+    def test_a_value_re_encoded_in_an_echo(self):
+        # A secret arg placed in a query goes out percent-encoded; a proxy's error page quotes the URL as sent.
+        scrub = scrubber(['acme/s3cr3t+9f"'])
+        assert (
+            scrub("GET /q?query=up%7Bt%3D%22acme%2Fs3cr3t%2B9f%22%22%7D") == "GET /q?query=up%7Bt%3D%22<redacted>%22%7D"
+        )
+
+
+class TestCredentialForms:
+    """A credential header's value, without its scheme, and a Basic one's pair and password decoded."""
+
+    @pytest.mark.parametrize(
+        ("value", "forms"),
+        [
+            ("Basic dXNlcjpwYTpzcw==", ["Basic dXNlcjpwYTpzcw==", "dXNlcjpwYTpzcw==", "user:pa:ss", "pa:ss"]),
+            ("Bearer tok", ["Bearer tok", "tok"]),
+            ("Basic not-base64!", ["Basic not-base64!", "not-base64!"]),
+            ("plain", ["plain"]),
+        ],
+    )
+    def test_forms(self, value, forms):
+        assert credential_forms(value) == forms
+
+
+class TestHider:
+    """A value is found as written and in each encoding a server or proxy may echo it in."""
+
+    VALUE = "Bearer a+b/c=d&e'é😀"
+
+    @pytest.mark.parametrize(
+        "echo",
+        [
+            VALUE,
+            quote(VALUE, safe=""),
+            quote(VALUE, safe="/=").replace("%2B", "%2b"),
+            quote_plus(VALUE),
+            json.dumps(VALUE)[1:-1],
+            json.dumps(VALUE).replace("/", "\\/")[1:-1],
+            json.dumps(VALUE, ensure_ascii=False)[1:-1],
+            html.escape(VALUE),
+            html.escape(VALUE).replace("&#x27;", "&#39;"),
+        ],
+    )
+    def test_encodings(self, echo):
+        assert Hider([self.VALUE]).hide(f"<{echo}>") == "<<redacted>>"
+
+    def test_words_only_where_they_stand_apart(self):
+        hider = Hider([], ["prod"])
+        assert hider.hide("org prod: production, reprod") == "org <redacted>: production, reprod"
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('up{t="s3cr3t-value-1...", j="a"}', 'up{t="<redacted>", j="a"}'),
+            ("cut at s3cr...", "cut at <redacted>"),
+            # Three characters tell nothing; nor does a short value's start inside another word.
+            ("cut at s3c...", "cut at s3c..."),
+            ("xabcde...", "xabcde..."),
+            ("abcde...", "<redacted>"),
+        ],
+    )
+    def test_the_start_a_clip_left_of_a_value(self, text, shown):
+        assert Hider(["s3cr3t-value-123"], ["abcdefg"]).hide(text) == shown
+
+    def test_overlapping_values_go_as_one(self):
+        assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
 
 
 class TestParserErrorForLog:
