@@ -58,11 +58,19 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     analyses = [
         (origin, document, analysis)
         for origin, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec")
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
     ]
+    # The args each template's metrics may use: its own, and those of the templates an analysis runs with it.
+    declared: dict[_Ref, set[str]] = {}
+    for _, _, analysis in analyses:
+        for ref in analysis.refs:
+            for other in analysis.refs:
+                declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
+        ref = (str(template["kind"]), str(name))
+        known = _arg_names(spec) | declared.get(ref, set())
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
         # those of every template they combine with it (Argo matches them all against every metric of the run).
         runs = [
@@ -76,7 +84,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                found = _metric_problems(metric, catalog, judged, settings)
+                found = _undeclared_problems(metric, known) + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
@@ -91,55 +99,84 @@ _Ref = tuple[str, str]
 @dataclass(frozen=True)
 class _Analysis:
     """One AnalysisRun a Rollout or Experiment makes: where its analysis stands (`spec.strategy.canary.steps[1]
-    .analysis`), the templates it references, the args it passes (None: a value known only in the cluster) and
-    its dryRun rules."""
+    .analysis`), the templates it references, the args it passes (None: a value known only in the cluster), its
+    dryRun rules, the problems of its args alone, and the Experiment's name for it if an Experiment runs it."""
 
     path: str
     refs: list[_Ref]
     args: dict[str, str | None]
     dry_run: list[Any]
+    arg_problems: list[str]
+    experiment: str | None = None
+    dropped: frozenset[str] = frozenset()  # args whose valueFrom an Experiment drops
 
 
-def _analyses(node: Any, path: str) -> Iterator[_Analysis]:
-    """Each analysis in a Rollout's or Experiment's spec: a canary's background and step analyses, blue-green's
-    pre- and post-promotion analyses, an Experiment's (or experiment step's) analyses, whose dryRun is the
-    Experiment's."""
+def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
+    """Each analysis in a Rollout's or Experiment's (`kind`) spec: a canary's background and step analyses,
+    blue-green's pre- and post-promotion analyses, an Experiment's (or experiment step's) analyses, whose dryRun is
+    the Experiment's."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _analyses(item, f"{path}[{index}]")
+            yield from _analyses(item, f"{path}[{index}]", kind)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
         if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
+            args, problems, _ = _passed(value.get("args"), rollout=True)
             yield _Analysis(
-                f"{path}.{key}", _refs(value.get("templates")), _passed(value.get("args")), _listed(value.get("dryRun"))
+                f"{path}.{key}", _refs(value.get("templates")), args, _listed(value.get("dryRun")), problems
             )
         elif key == "analyses" and isinstance(value, list):
-            yield from (
-                _Analysis(
+            for index, entry in enumerate(value):
+                entry = entry if isinstance(entry, dict) else {}
+                # A Rollout's experiment step takes a Rollout's args, which it resolves before making the Experiment.
+                args, problems, dropped = _passed(entry.get("args"), rollout=kind == "Rollout")
+                yield _Analysis(
                     f"{path}.{key}[{index}]",
                     _refs([entry]),
-                    _passed(entry.get("args") if isinstance(entry, dict) else None),
+                    args,
                     _listed(node.get("dryRun")),
+                    problems,
+                    str(entry.get("name", "?")),
+                    dropped,
                 )
-                for index, entry in enumerate(value)
-            )
         else:
-            yield from _analyses(value, f"{path}.{key}")
+            yield from _analyses(value, f"{path}.{key}", kind)
 
 
-def _passed(entries: Any) -> dict[str, str | None]:
-    """The args an analysis passes its templates, by name: a `value`, or None where only the cluster knows it
-    (`valueFrom`: the pod template hash, a field, a Secret; a value holding a placeholder, as an experiment's
-    `{{templates.baseline.podTemplateHash}}`)."""
+def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
+    """The args an analysis passes its templates, by name, as Argo resolves them, the problems of those args, and
+    the names of those whose `valueFrom` Argo drops.
+    A Rollout's (`rollout`) arg always passes a value: its `valueFrom` (the pod template hash, a field) over its
+    `value`, else its `value` or "" (utils/analysis/factory.go); an Experiment's passes only a `value`, its
+    `valueFrom` is dropped (experiments/experiment.go). None: a value only the cluster knows (a `valueFrom`, a value
+    holding a placeholder, as an experiment's `{{templates.baseline.podTemplateHash}}`)."""
     passed: dict[str, str | None] = {}
+    problems: list[str] = []
+    dropped: set[str] = set()
     for entry in _listed(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            value = entry.get("value")
-            known = isinstance(value, str) and "{{" not in value and entry.get("valueFrom") is None
-            passed[entry["name"]] = value if known else None
-    return passed
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name, value, value_from = entry["name"], entry.get("value"), entry.get("valueFrom")
+        if rollout and isinstance(value_from, dict):
+            if value_from.get("podTemplateHashValue") is not None or value_from.get("fieldRef") is not None:
+                passed[name] = None
+                continue
+            if value_from.get("secretKeyRef") is not None:
+                problems.append(
+                    f"arg {name!r} takes a secretKeyRef, which a Rollout's analysis args do not have (only "
+                    f"podTemplateHashValue or fieldRef): the API server refuses or drops it, and the template gets "
+                    f"{value or ''!r}; put the secretKeyRef on the AnalysisTemplate's arg"
+                )
+        elif not rollout and value is None:
+            dropped |= {name} if value_from is not None else set()
+            continue
+        if value is None:
+            passed[name] = ""
+        else:
+            passed[name] = value if isinstance(value, str) and "{{" not in value else None
+    return passed, problems, frozenset(dropped)
 
 
 def _run_problems(
@@ -150,18 +187,23 @@ def _run_problems(
     catalog: Catalog,
     settings: Settings,
 ) -> list[str]:
-    """The problems that the metrics of the templates given show once this analysis fills their `{{args.x}}` in
-    (a check named `{{args.check}}`, an arg's name, a timeout), beyond those the templates show alone."""
+    """The problems of this analysis's args (one Argo refuses to resolve), and those that the metrics of the
+    templates given show once it fills their `{{args.x}}` in (a check named `{{args.check}}`, an arg's name, a
+    timeout), beyond those the templates show alone."""
     found = [(ref, _template_of(ref, document, templates)) for ref in analysis.refs]
-    present = [(ref, spec) for ref, spec in found if spec is not None]
-    args = _run_args([spec for _, spec in present], analysis.args)
+    # Argo flattens the namespaced templates of a run first, then the cluster-scoped ones.
+    present = sorted(
+        ((ref, spec) for ref, spec in found if spec is not None), key=lambda p: p[0][0] != _TEMPLATE_KINDS[0]
+    )
+    # A template not given (or one naming templates of its own) may have args and rules of its own: the args are
+    # judged, and a metric judged, only when all are given.
+    complete = len(present) == len(found) and not any(spec.get("templates") for _, spec in present)
+    args, arg_problems = _run_args(present, analysis)
     rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
-    # A template not given may have rules of its own that run a metric dry: judged only when all are given.
-    complete = len(present) == len(found)
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
-    problems = []
+    problems = [f"{where}: {problem}" for problem in analysis.arg_problems + (arg_problems if complete else [])]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
             if not isinstance(metric, dict):
@@ -200,22 +242,67 @@ def _template_of(
     return specs[0] if len(specs) == 1 else None
 
 
-def _run_args(specs: list[dict[str, Any]], passed: dict[str, str | None]) -> dict[str, str | None]:
+def _run_args(
+    templates: list[tuple[_Ref, dict[str, Any]]], analysis: _Analysis
+) -> tuple[dict[str, str | None], list[str]]:
     """The value of each arg the templates of one AnalysisRun declare, as Argo's FlattenTemplates and MergeArgs make
-    it: the one the analysis passes, else the templates' `value`; None where only the cluster knows it (a
-    `valueFrom`), or where Argo refuses to make the run (no value, or two templates giving two)."""
-    values: dict[str, set[str | None]] = {}
-    for spec in specs:
+    it and its AnalysisRun controller reads it: a template's Secret (`valueFrom.secretKeyRef`) over anything, else
+    the value the analysis passes, else the templates' `value`; None where only the cluster knows it. And where Argo
+    refuses: an arg left without a value, two templates giving two, a `valueFrom` Argo does not read there."""
+    args: dict[str, dict[str, Any]] = {}
+    declaring: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for (kind, name), spec in templates:
         for arg in _listed(spec.get("args")):
-            if isinstance(arg, dict) and isinstance(arg.get("name"), str):
-                given, value = values.setdefault(arg["name"], set()), arg.get("value")
-                if value is not None or arg.get("valueFrom") is not None:
-                    known = isinstance(value, str) and "{{" not in value and arg.get("valueFrom") is None
-                    given.add(value if known else None)
-    return {
-        name: passed[name] if name in passed else (next(iter(given)) if len(given) == 1 else None)
-        for name, given in values.items()
-    }
+            if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
+                continue
+            key, value = arg["name"], arg.get("value")
+            declaring.setdefault(key, []).append(f"{kind} {name!r}")
+            before = args.get(key)
+            if before is None or before.get("value") is None:
+                args[key] = arg
+            elif value is not None and value != before["value"]:
+                error = (
+                    f"Argument `{key}` specified multiple times with different values: '{before['value']}', '{value}'"
+                )
+                problems.append(f"the templates give arg {key!r} two values: {_refusal(analysis, error)}")
+    values: dict[str, str | None] = {}
+    for key, arg in args.items():
+        value_from, value = arg.get("valueFrom"), arg.get("value")
+        if isinstance(value_from, dict) and value_from.get("secretKeyRef") is not None:
+            values[key] = None  # the Secret's value, read by the AnalysisRun controller whatever the run says
+        elif key in analysis.args:
+            values[key] = analysis.args[key]
+        elif value is not None:
+            values[key] = value if isinstance(value, str) and "{{" not in value else None
+        elif value_from is not None:
+            values[key] = None
+            source = " and ".join(map(str, value_from)) if isinstance(value_from, dict) and value_from else "nothing"
+            problems.append(
+                f"arg {key!r} takes its value from a {source} in {', '.join(declaring[key])}, which Argo reads only in "
+                "a Rollout's args (a template's valueFrom gives a Secret only), and the analysis does not pass it: the "
+                f'AnalysisRun ends in Error at once (Unable to resolve metric arguments: argument "{key}" was not '
+                "supplied); pass it in the analysis's args"
+            )
+        else:
+            values[key] = None
+            dropped = " (an Experiment passes only a value, never a valueFrom)" if key in analysis.dropped else ""
+            problems.append(
+                f"{', '.join(declaring[key])} declares arg {key!r} without a value, and the analysis does not pass "
+                f"it{dropped}: {_refusal(analysis, f'args.{key} was not resolved')}; pass it in the analysis's args, "
+                "or give the template's arg a value"
+            )
+    return values, problems
+
+
+def _refusal(analysis: _Analysis, error: str) -> str:
+    """What Argo does when it cannot make this analysis's AnalysisRun, with `error`, its message."""
+    if analysis.experiment is not None:
+        return (
+            "Argo cannot make the AnalysisRun, and the Experiment ends in Error (Failed to create AnalysisRun for "
+            f"analysis {analysis.experiment!r}: {error})"
+        )
+    return f"Argo refuses the Rollout (InvalidSpec: {error}) and rolls nothing out"
 
 
 # `{{args.x}}`, as Argo's templates find it: the tag between the braces, spaces trimmed.
@@ -244,6 +331,44 @@ def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: b
         return value
 
     return _TAG_RE.sub(fill, node)
+
+
+def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
+    """The names of the args a template declares."""
+    return frozenset(
+        str(arg["name"]) for arg in _listed(spec.get("args")) if isinstance(arg, dict) and arg.get("name") is not None
+    )
+
+
+def _undeclared_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+    """A problem for each `{{args.x}}` of the metric (any field) that names no arg `declared`: Argo fills in every
+    field, and fails on a tag it has no value for (utils/template/template.go)."""
+    used = dict.fromkeys(
+        tag.group(1).strip().removeprefix("args.")
+        for text in _texts(metric)
+        for tag in _TAG_RE.finditer(text)
+        if tag.group(1).strip().startswith("args.")
+    )
+    return [
+        f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve it (failed "
+        f"to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused (InvalidSpec), a "
+        "background or an Experiment's AnalysisRun ends in Error"
+        for name in used
+        if name not in declared
+    ]
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every string of a manifest's node, keys too."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(key)
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+    elif isinstance(node, str):
+        yield node
 
 
 def _refs(entries: Any) -> list[_Ref]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +46,23 @@ def template(url: str, **web: Any) -> dict[str, Any]:
     }
 
 
-def problems(tmp_path: Path, *templates: dict[str, Any]) -> list[str]:
-    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+def declaring_what_they_use(templates: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """The templates, each declaring (without a value) every `{{args.x}}` its metrics use: Argo resolves none
+    that is not declared, and the tests of other rules fill fields with args."""
+    declared = []
+    for template in templates:
+        copy = yaml.safe_load(yaml.safe_dump(template))
+        spec = copy.get("spec") or {}
+        names = [a["name"] for a in spec.get("args") or []]
+        used = re.findall(r"\{\{\s*args\.([^{}\s]+)\s*\}\}", yaml.safe_dump(spec.get("metrics")))
+        spec["args"] = [*(spec.get("args") or []), *({"name": n} for n in dict.fromkeys(used) if n not in names)]
+        declared.append(copy)
+    return declared
+
+
+def problems(tmp_path: Path, *templates: dict[str, Any], declare_used: bool = True) -> list[str]:
+    documents = declaring_what_they_use(templates) if declare_used else list(templates)
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(documents))
     catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
     return template_problems([tmp_path], catalog)
 
@@ -375,7 +391,8 @@ class TestTemplatesThatWork:
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_problems([overlay / "patches" / "at.yaml"], catalog) == []
         (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["patches/at.yaml"]}))
-        assert len(problems(tmp_path)) == 2
+        # Then a template: no jsonPath, no successCondition, and an arg it does not declare.
+        assert len(problems(tmp_path, declare_used=False)) == 3
 
 
 def rollout(steps: list[dict[str, Any]] | None = None, **background: Any) -> dict[str, Any]:
@@ -403,7 +420,7 @@ class TestDryRunOfTheRollout:
     its args are its problems; a metric some run judges keeps them all."""
 
     URL = TestReadingTheVerdict.URL
-    REF = {"templates": [{"templateName": "payments"}]}
+    REF = {"templates": [{"templateName": "payments"}], "args": [{"name": "canary-hash", "value": "abc"}]}
 
     @staticmethod
     def unread() -> dict[str, Any]:
@@ -420,8 +437,8 @@ class TestDryRunOfTheRollout:
     @pytest.mark.parametrize(
         "where",
         [
-            {"prePromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
-            {"postPromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
+            {"prePromotionAnalysis": {**REF, "dryRun": [{"metricName": ".*"}]}},
+            {"postPromotionAnalysis": {**REF, "dryRun": [{"metricName": ".*"}]}},
         ],
     )
     def test_a_dry_run_blue_green_analysis(self, tmp_path, where):
@@ -435,7 +452,7 @@ class TestDryRunOfTheRollout:
         experiment = {
             "experiment": {
                 "templates": [],
-                "analyses": [{"name": "a", "templateName": "payments"}],
+                "analyses": [{"name": "a", "templateName": "payments", "args": self.REF["args"]}],
                 "dryRun": [{"metricName": ".*"}],
             }
         }
@@ -444,7 +461,11 @@ class TestDryRunOfTheRollout:
     def test_a_cluster_template_is_told_from_a_namespaced_one(self, tmp_path):
         cluster = self.unread()
         cluster["kind"] = "ClusterAnalysisTemplate"
-        dry = rollout(templates=[{"templateName": "payments", "clusterScope": True}], dryRun=[{"metricName": ".*"}])
+        dry = rollout(
+            templates=[{"templateName": "payments", "clusterScope": True}],
+            args=self.REF["args"],
+            dryRun=[{"metricName": ".*"}],
+        )
         assert written(tmp_path, cluster, dry) == []
         # The namespaced template of that name is another template, which that run does not read.
         assert len(written(tmp_path, cluster, self.unread(), dry)) == 1
@@ -463,7 +484,7 @@ class TestDryRunOfTheRollout:
         quiet = template(self.URL)
         quiet["metadata"]["name"], quiet["spec"]["metrics"][0]["name"] = "quiet", "quiet-errors"
         quiet["spec"]["dryRun"] = [{"metricName": ".*"}]
-        both = {"templates": [{"templateName": "payments"}, {"templateName": "quiet"}]}
+        both = {"templates": [{"templateName": "payments"}, {"templateName": "quiet"}], "args": self.REF["args"]}
         assert written(tmp_path, self.unread(), quiet, rollout(**both)) == []
         assert len(written(tmp_path, self.unread(), quiet, rollout(**self.REF))) == 1
 
@@ -493,7 +514,7 @@ class TestArgoWaitsForTheAnswer:
     URL = f"{ANALYZER}/api/v1/checks/payments-slow/run?canary_hash={{{{args.canary-hash}}}}"
 
     def found(self, tmp_path: Path, *templates: dict[str, Any], environ: dict[str, str] | None = None) -> list[str]:
-        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use(templates)))
         catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, self.SLOW]})], Registry.default())
         return template_problems([tmp_path], catalog, Settings.from_env(environ or {}))
 
@@ -587,7 +608,14 @@ class TestArgsOfTheRollout:
             "metadata": {"name": "payments-exp"},
             "spec": {
                 "templates": [],
-                "analyses": [{"name": "a", "templateName": "analyzer-check", "args": [typo, LATEST]}],
+                # An Experiment's args are a template's: a value, or a Secret.
+                "analyses": [
+                    {
+                        "name": "a",
+                        "templateName": "analyzer-check",
+                        "args": [typo, {"name": "canary-hash", "value": "a"}],
+                    }
+                ],
             },
         }
         in_step = rollout(
@@ -636,7 +664,6 @@ class TestArgsOfTheRollout:
         [
             {"name": "check", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['check']"}}},
             {"name": "check", "value": "{{ .Values.check }}"},
-            {"name": "chek", "value": "payments-eror-rate"},  # not an arg of the template: Argo ignores it
         ],
     )
     def test_a_value_only_the_cluster_knows(self, tmp_path, check):
@@ -733,3 +760,136 @@ class TestArgsOfTheRollout:
         (tmp_path / "rollout.yaml").rename(tmp_path / "rollouts" / "rollout.yaml")
         result = validate(tmp_path / "catalog.yaml", tmp_path / "at.yaml", tmp_path / "rollouts")
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def experiment(*analyses: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Experiment",
+        "metadata": {"name": "payments-exp"},
+        "spec": {"templates": [], "analyses": list(analyses)},
+    }
+
+
+class TestArgsArgoCannotResolve:
+    """An arg of one analysis's templates that has no value there and that the analysis does not pass makes Argo
+    refuse that analysis (the Rollout InvalidSpec, the Experiment in Error), as does a `{{args.x}}` that no
+    template of it declares: a problem naming the arg and what Argo does."""
+
+    def test_an_arg_the_rollout_does_not_pass(self, tmp_path):
+        # Before: no problem, exit 0; Argo marks that Rollout InvalidSpec and rolls nothing out.
+        lacking = rollout([{"setWeight": 20}, step()])
+        assert written(tmp_path, generic(), lacking) == [
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
+            "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
+            "in the analysis's args, or give the template's arg a value"
+        ]
+        # Passed under another name: Argo ignores an arg no template declares.
+        (found,) = written(tmp_path, generic(), rollout([step({"name": "chek", "value": "payments-error-rate"})]))
+        assert "declares arg 'check' without a value" in found
+
+    def test_a_default_or_a_value_of_another_template_resolves_it(self, tmp_path):
+        defaulted = generic()
+        defaulted["spec"]["args"][0]["value"] = "payments-error-rate"
+        assert written(tmp_path, defaulted, rollout([step()])) == []
+        other = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        other["spec"]["args"] = [{"name": "check", "value": "payments-error-rate"}, {"name": "canary-hash"}]
+        both = {
+            "analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}], "args": [LATEST]}
+        }
+        assert written(tmp_path, generic(), other, rollout([both])) == []
+
+    def test_an_experiment_ends_in_error(self, tmp_path):
+        # An Experiment passes only values: its valueFrom is dropped (experiments/experiment.go).
+        secret = {"name": "check", "valueFrom": {"secretKeyRef": {"name": "analyzer", "key": "check"}}}
+        exp = experiment(
+            {"name": "a", "templateName": "analyzer-check", "args": [secret, {"name": "canary-hash", "value": "abc"}]}
+        )
+        (found,) = written(tmp_path, generic(), exp)
+        assert found.endswith(
+            "Experiment 'payments-exp', spec.analyses[0]: AnalysisTemplate 'analyzer-check' declares arg 'check' "
+            "without a value, and the analysis does not pass it (an Experiment passes only a value, never a "
+            "valueFrom): Argo cannot make the AnalysisRun, and the Experiment ends in Error (Failed to create "
+            "AnalysisRun for analysis 'a': args.check was not resolved); pass it in the analysis's args, or give the "
+            "template's arg a value"
+        )
+
+    def test_two_templates_giving_one_arg_two_values(self, tmp_path):
+        one, two = generic(), generic()
+        two["metadata"]["name"], two["spec"]["metrics"][0]["name"] = "two", "two-errors"
+        one["spec"]["args"][0]["value"], two["spec"]["args"][0]["value"] = "payments-error-rate", "payments-other"
+        both = {
+            "analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "two"}], "args": [LATEST]}
+        }
+        (found,) = written(tmp_path, one, two, rollout([both]))
+        assert found.endswith(
+            "the templates give arg 'check' two values: Argo refuses the Rollout (InvalidSpec: Argument `check` "
+            "specified multiple times with different values: 'payments-error-rate', 'payments-other') and rolls "
+            "nothing out"
+        )
+
+    def test_a_template_not_given_may_give_the_value(self, tmp_path):
+        elsewhere = {"analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}}
+        assert written(tmp_path, generic(), rollout([elsewhere])) == []
+
+    def test_an_arg_the_template_does_not_declare(self, tmp_path):
+        # Before: no problem, exit 0; Argo cannot fill {{args.canary-hash}} in.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        (found,) = problems(tmp_path, undeclared, declare_used=False)
+        assert found.endswith(
+            "metric 'errors': it uses {{args.canary-hash}}, which the template does not declare in its args: Argo "
+            "cannot resolve it (failed to resolve {{args.canary-hash}}): a Rollout's step or blue-green analysis of "
+            "it is refused (InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+        )
+        # Declared by another template that an analysis given runs with it: Argo merges their args.
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        both = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}]}
+        check = {"name": "check", "value": "payments-error-rate"}
+        assert written(tmp_path, undeclared, other, rollout(**both, args=[check, LATEST])) == []
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        lacking = rollout([{"analysis": {"templates": [{"templateName": "analyzer-check"}], "args": [LATEST]}}])
+        (tmp_path / "rollout.yaml").write_text(yaml.safe_dump_all([generic(), lacking]))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "args.check was not resolved" in result.stderr
+
+
+class TestValueFromOfTheArgs:
+    """Where Argo takes an arg's value from: a Rollout's `valueFrom` over its `value`, a template's Secret over
+    any value the Rollout passes; a Secret in a Rollout's args, or a template's `fieldRef`, gives nothing."""
+
+    def test_the_templates_secret_wins_over_the_rollouts_value(self, tmp_path):
+        # Before: "url calls check 'payments-eror-rate'", exit 6: Argo sends the Secret's value, not that one.
+        secret = generic()
+        secret["spec"]["args"][0]["valueFrom"] = {"secretKeyRef": {"name": "analyzer", "key": "check"}}
+        assert written(tmp_path, secret, rollout([step({"name": "check", "value": "payments-eror-rate"})])) == []
+
+    def test_the_rollouts_value_from_wins_over_its_value(self, tmp_path):
+        field = {"fieldRef": {"fieldPath": "metadata.labels['check']"}}
+        both = {"name": "check", "value": "payments-eror-rate", "valueFrom": field}
+        assert written(tmp_path, generic(), rollout([step(both)])) == []
+
+    def test_a_secret_in_the_rollouts_args(self, tmp_path):
+        # Before: no problem; a Rollout's arg has no secretKeyRef: dropped, the arg is empty.
+        secret = {"name": "check", "valueFrom": {"secretKeyRef": {"name": "analyzer", "key": "check"}}}
+        found = written(tmp_path, generic(), rollout([step(secret)]))
+        assert any(
+            "arg 'check' takes a secretKeyRef, which a Rollout's analysis args do not have (only podTemplateHashValue "
+            "or fieldRef)" in problem
+            for problem in found
+        ), found
+
+    def test_a_field_ref_in_the_template(self, tmp_path):
+        # Argo reads a fieldRef of a Rollout's args only: the template's leaves the arg without a value.
+        field = generic()
+        field["spec"]["args"][0]["valueFrom"] = {"fieldRef": {"fieldPath": "metadata.labels['check']"}}
+        (found,) = written(tmp_path, field, rollout([step()]))
+        assert "arg 'check' takes its value from a fieldRef in AnalysisTemplate 'analyzer-check'" in found
+        assert 'Unable to resolve metric arguments: argument "check" was not supplied' in found
+        assert written(tmp_path, field, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
