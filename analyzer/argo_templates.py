@@ -227,10 +227,19 @@ def _run_problems(
 def _template_of(
     ref: _Ref, document: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any] | None:
-    """The spec of the template given that `ref` of `document` names: of its namespace unless cluster-scoped (or
-    either namespace left to the deploy); None when none is given, or several that differ (overlays)."""
+    """The spec of the template given that `ref` of `document` names; None when none is given, or several that
+    differ (overlays)."""
+    specs = _templates_named(ref, document, templates)
+    return specs[0] if len(specs) == 1 else None
+
+
+def _templates_named(
+    ref: _Ref, document: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The distinct specs of the templates given that `ref` of `document` names: of its namespace unless
+    cluster-scoped (or either namespace left to the deploy)."""
     namespace = (document.get("metadata") or {}).get("namespace")
-    specs = []
+    specs: list[dict[str, Any]] = []
     for _, template in templates:
         metadata = template.get("metadata") or {}
         if (str(template["kind"]), str(metadata.get("name", ""))) != ref:
@@ -239,7 +248,39 @@ def _template_of(
         if ref[0] == "ClusterAnalysisTemplate" or None in (namespace, theirs) or namespace == theirs:
             spec = template.get("spec") or {}
             specs += [] if spec in specs else [spec]
-    return specs[0] if len(specs) == 1 else None
+    return specs
+
+
+def template_notes(paths: Sequence[Path]) -> list[str]:
+    """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
+    analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
+    several times with different content."""
+    templates = list(_templates(paths))
+    notes = []
+    for origin, document in _documents(paths, _ANALYSING_KINDS):
+        where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
+            for kind, name in analysis.refs:
+                specs = _templates_named((kind, name), document, templates)
+                if not specs:
+                    scope = (
+                        "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+                    )
+                    notes.append(
+                        f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
+                        f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
+                        + (
+                            f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
+                            if document["kind"] == "Rollout" and analysis.experiment is None
+                            else "the Experiment ends in Error"
+                        )
+                    )
+                elif len(specs) > 1:
+                    notes.append(
+                        f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
+                        "content (a base and its overlay?), so its metrics are not checked for this analysis"
+                    )
+    return notes
 
 
 def _run_args(

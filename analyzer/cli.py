@@ -695,10 +695,12 @@ def _validate(paths: list[Path]) -> int:
 
 def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
-    (said on stderr)."""
-    from analyzer.argo_templates import template_problems
+    (said on stderr); what is left unchecked is noted on stdout."""
+    from analyzer.argo_templates import template_notes, template_problems
     from analyzer.settings import Settings
 
+    for note in template_notes(paths):
+        _say(f"note: {note}")
     # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
     problems = template_problems(paths, catalog, Settings.from_env())
     if problems:

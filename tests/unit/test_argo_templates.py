@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from analyzer.argo_templates import template_problems
+from analyzer.argo_templates import template_notes, template_problems
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -893,3 +893,41 @@ class TestValueFromOfTheArgs:
         assert "arg 'check' takes its value from a fieldRef in AnalysisTemplate 'analyzer-check'" in found
         assert 'Unable to resolve metric arguments: argument "check" was not supplied' in found
         assert written(tmp_path, field, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
+
+
+class TestTemplatesNotGiven:
+    """An analysis naming a template that no file given holds (Argo looks it up in the cluster) is said in a note,
+    which does not change the exit code: that template's metrics are not checked for it."""
+
+    def test_a_note_names_the_analysis_and_the_template(self, tmp_path):
+        elsewhere = rollout([step({"name": "check", "value": "payments-error-rate"}, name="elsewhere")])
+        cluster = rollout(templates=[{"templateName": "shared", "clusterScope": True}])
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), elsewhere, cluster]))
+        where = f"{tmp_path / 'manifests.yaml'}: Rollout 'payments'"
+        assert template_notes([tmp_path]) == [
+            f"{where}, spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is not among the files "
+            "given, so its metrics are not checked for this analysis; Argo looks it up in the Rollout's namespace, "
+            "and without it there marks the Rollout InvalidSpec (AnalysisTemplate 'elsewhere' not found)",
+            f"{where}, spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not among the files given, "
+            "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
+            "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
+        ]
+
+    def test_a_template_given_twice_with_different_content(self, tmp_path):
+        base, overlay = generic(), generic()
+        overlay["spec"]["metrics"][0]["count"] = 3
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([base, overlay, rollout([step()])]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            "AnalysisTemplate 'analyzer-check' is given 2 times with different content (a base and its overlay?), so "
+            "its metrics are not checked for this analysis"
+        )
+
+    def test_validate_says_it_and_exits_0(self, tmp_path):
+        # Before: nothing said; the Rollout's template went unchecked without a word.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "rollout.yaml").write_text(yaml.safe_dump(rollout([step(name="elsewhere")])))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "note: " in result.stdout and "AnalysisTemplate 'elsewhere' is not among the files given" in result.stdout
+        assert result.stdout.splitlines()[-1].startswith("ok: 1 check")
