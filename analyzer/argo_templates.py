@@ -13,6 +13,7 @@ and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import regex
 import yaml
 
 from analyzer.catalog import Catalog
@@ -69,6 +71,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
+        problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in _refused_rules(_listed(spec.get("dryRun")))]
         ref = (str(template["kind"]), str(name))
         known = _arg_names(spec) | declared.get(ref, set())
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
@@ -203,7 +206,8 @@ def _run_problems(
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
-    problems = [f"{where}: {problem}" for problem in analysis.arg_problems + (arg_problems if complete else [])]
+    refused = analysis.arg_problems + (arg_problems if complete else []) + _refused_rules(analysis.dry_run)
+    problems = [f"{where}: {problem}" for problem in refused]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
             if not isinstance(metric, dict):
@@ -280,7 +284,22 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                         f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
                         "content (a base and its overlay?), so its metrics are not checked for this analysis"
                     )
+            notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+    for origin, template in templates:
+        name = (template.get("metadata") or {}).get("name", "?")
+        rules = _listed((template.get("spec") or {}).get("dryRun"))
+        notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in _unread_rules(rules)]
     return notes
+
+
+def _unread_rules(rules: list[Any]) -> list[str]:
+    """A note for each `dryRun` rule that RE2 takes and `_go_regexp` cannot read."""
+    return [
+        f"dryRun rule {pattern!r} is read by Go's regexp and not by validate, which counts it as matching no metric "
+        "(the metrics it may run dry are judged)"
+        for pattern in _dry_run_patterns({"dryRun": rules})
+        if _go_regexp(pattern) is None
+    ]
 
 
 def _run_args(
@@ -437,15 +456,146 @@ def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
 
 
 def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
-    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout."""
+    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout. Go's MatchString
+    matches nothing with a rule RE2 refuses; one RE2 takes and this reading cannot counts as matching nothing too,
+    so that the metric is judged (`template_notes` says so)."""
     for pattern in patterns:
-        try:
-            if re.search(pattern, metric_name):
-                return True
-        except re.error:
-            if pattern == metric_name:
-                return True
+        compiled = _go_regexp(pattern)
+        if isinstance(compiled, regex.Pattern) and compiled.search(metric_name):
+            return True
     return False
+
+
+class _Refused(ValueError):
+    """A regular expression that Go's regexp (RE2) refuses, and why."""
+
+
+# The letters Go's regexp takes after a backslash (regexp/syntax: \a \f \t \n \r \v, \x41, \A \b \B \z, the
+# Perl and Unicode classes, \Q...\E); a digit is octal, one alone a backreference RE2 has not.
+_GO_ESCAPES = frozenset("afnrtvxAbBzdDsSwWpPQ")
+# What may follow `(?` in Go: flags (i m s U) before `:` or `)`, a capture's name.
+_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|[imsU]*(?:-[imsU]+)?[:)])")
+_GO_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+# RE2's largest repeat count.
+_GO_MAX_REPEAT = 1000
+
+
+@functools.cache
+def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
+    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}`,
+    `[[:alpha:]]` and `\z`, not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this
+    reading cannot (a corner of Go's syntax it does not translate)."""
+    try:
+        translated = _from_go(pattern)
+    except _Refused as refused:
+        return refused
+    try:
+        return regex.compile(translated)
+    except regex.error:
+        return None
+
+
+def _from_go(pattern: str) -> str:
+    r"""`pattern` in `regex`'s syntax: `\Q...\E` quoted, octal escapes as hex; _Refused for what RE2 has not (a
+    lookaround or other `(?` group, a backreference, an escape of Perl's or Python's only, a repeated repetition,
+    a count above 1000)."""
+    out: list[str] = []
+    i, repeated, in_class = 0, 0, False  # repeated: 1 after a repetition, 2 after its lazy `?`
+    while i < len(pattern):
+        char, rest = pattern[i], pattern[i:]
+        if char == "\\":
+            escape = rest[1:2]
+            if not escape:
+                raise _Refused("RE2 has nothing after a trailing \\")
+            if escape == "Q":
+                end = pattern.find("\\E", i + 2)
+                literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
+                out.append("".join(c if c.isalnum() else "\\" + c for c in literal))
+                i = len(pattern) if end < 0 else end + 2
+            elif escape == "x" and rest[2:3] == "{":
+                # `\x{10FFFF}`: `regex` has `\U0010FFFF` for it.
+                end = pattern.find("}", i)
+                try:
+                    if end < 0:
+                        raise ValueError(pattern)
+                    out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
+                except ValueError:
+                    raise _Refused("RE2 has no such \\x{...}") from None
+                i = end + 1
+            elif escape.isdigit():
+                digits = re.match(r"[0-7]{1,3}", rest[1:])
+                if digits is None or (escape != "0" and len(digits.group(0)) == 1):
+                    raise _Refused(f"RE2 has no backreference \\{escape}")
+                out.append(f"\\u{int(digits.group(0), 8):04x}")
+                i += 1 + len(digits.group(0))
+            elif escape.isalpha() and escape not in _GO_ESCAPES:
+                raise _Refused(f"RE2 has no escape \\{escape}")
+            else:
+                # `\p{Greek}` whole, its braces no repetition.
+                named = re.match(r"\\[pP]\{[^}]*\}", rest)
+                out.append(named.group(0) if named else rest[:2])
+                i += len(out[-1])
+            repeated = 0
+            continue
+        if in_class:
+            # A POSIX class (`[:alpha:]`) stays whole; a `]` ends the class.
+            posix = re.match(r"\[:\^?[a-z]+:\]", rest)
+            step = posix.group(0) if posix else char
+            in_class = posix is not None or char != "]"
+        elif char == "[":
+            # A `]` first in the class (after a `^`) is a literal.
+            step = re.match(r"\[\^?\]?", rest).group(0)  # type: ignore[union-attr]
+            in_class = True
+        elif rest.startswith("(?"):
+            group = _GO_GROUP.match(rest)
+            if group is None:
+                raise _Refused(f"RE2 has no {rest[:3]} group")
+            # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
+            flags = re.sub(r"-(?=[:)])", "", group.group(0).replace("U", ""))
+            out.append("" if flags == "(?)" else flags)
+            i += len(group.group(0))
+            repeated = 0
+            continue
+        elif char in "*+?" or _GO_REPEAT.match(rest):
+            repeat = _GO_REPEAT.match(rest)
+            step = repeat.group(0) if repeat else char
+            if not out or out[-1] == "|" or out[-1].startswith("("):
+                raise _Refused(f"RE2 has nothing for {step} to repeat")
+            if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
+                raise _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
+            if repeated == 1 and step == "?":
+                repeated = 2
+            elif repeated:
+                raise _Refused(f"RE2 repeats no repetition ({out[-1]}{step})")
+            else:
+                repeated = 1
+            out.append(step)
+            i += len(step)
+            continue
+        else:
+            # A brace that starts no repetition Go reads (`{,2}`) is a literal; `regex` would repeat.
+            out.append("\\{" if char == "{" else char)
+            i += 1
+            repeated = 0
+            continue
+        out.append(step)
+        i += len(step)
+        repeated = 0
+    return "".join(out)
+
+
+def _refused_rules(rules: list[Any]) -> list[str]:
+    """A problem for each `dryRun` rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics matches it to no
+    metric, and a rule that matches none makes the run's spec invalid."""
+    found = []
+    for pattern in _dry_run_patterns({"dryRun": rules}):
+        refused = _go_regexp(pattern)
+        if isinstance(refused, _Refused):
+            found.append(
+                f"dryRun rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
+                "a rule that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
+            )
+    return found
 
 
 def holds_templates(files: Sequence[Path]) -> bool:

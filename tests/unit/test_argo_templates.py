@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from analyzer import argo_templates
 from analyzer.argo_templates import template_notes, template_problems
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
@@ -929,5 +930,67 @@ class TestTemplatesNotGiven:
         (tmp_path / "rollout.yaml").write_text(yaml.safe_dump(rollout([step(name="elsewhere")])))
         result = validate(tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "note: " in result.stdout and "AnalysisTemplate 'elsewhere' is not among the files given" in result.stdout
+        assert (
+            "note: " in result.stdout and "AnalysisTemplate 'elsewhere' is not among the files given" in result.stdout
+        )
         assert result.stdout.splitlines()[-1].startswith("ok: 1 check")
+
+
+class TestDryRunRulesAsGoReadsThem:
+    """A dryRun rule is a Go (RE2) regular expression: one Python's `re` cannot read (`\\pL`, `\\z`, `\\Q...\\E`,
+    `[[:alpha:]]`) is read as Go reads it, and one RE2 refuses (a lookahead, a backreference) matches nothing, as in
+    Argo, where a rule that matches no metric ends the AnalysisRun in Error: a problem."""
+
+    @staticmethod
+    def unread(*rules: str) -> dict[str, Any]:
+        unread = TestDryRunOfTheRollout.unread()
+        unread["spec"]["dryRun"] = [{"metricName": rule} for rule in rules]
+        return unread
+
+    @pytest.mark.parametrize("rule", [r"^\pL+$", r"^\p{L}+\z", r"\Qerrors\E", r"^[[:alpha:]]+$", r"^\145rrors"])
+    def test_go_syntax_that_python_lacks(self, tmp_path, rule):
+        # Before: re.error, then the rule compared as a name: the metric judged, "successCondition is missing".
+        assert problems(tmp_path, self.unread(rule)) == []
+
+    @pytest.mark.parametrize(
+        ("rule", "reason"),
+        [
+            (r"^(?=e)errors$", "RE2 has no (?= group"),
+            (r"(e)rrors\1?", "RE2 has no backreference \\1"),
+            (r"errors\Z", "RE2 has no escape \\Z"),
+            (r"errors*+", "RE2 repeats no repetition (*+)"),
+        ],
+    )
+    def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
+        # Before: Python matched it: the metric Argo judges went unjudged (its missing successCondition unsaid).
+        found = problems(tmp_path, self.unread(rule))
+        assert len(found) == 2, found
+        assert "successCondition is missing" in found[1]
+        assert found[0].endswith(
+            f"dryRun rule {rule!r} is no Go regular expression ({reason}): Argo matches it to no metric, and a rule "
+            "that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
+        )
+
+    def test_a_rule_of_the_rollout_go_refuses(self, tmp_path):
+        found = written(
+            tmp_path, self.unread(), rollout(**TestDryRunOfTheRollout.REF, dryRun=[{"metricName": "(?!x)"}])
+        )
+        assert any(
+            "Rollout 'payments', spec.strategy.canary.analysis: dryRun rule '(?!x)' is no Go regular expression" in p
+            for p in found
+        ), found
+
+    def test_a_rule_this_reading_cannot_follow_is_noted(self, monkeypatch, tmp_path):
+        # No rule RE2 takes is known that the translation misses: one is made so, to see what validate then does.
+        monkeypatch.setattr(argo_templates, "_from_go", lambda pattern: "(" if pattern == "e.*" else pattern)
+        argo_templates._go_regexp.cache_clear()
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(self.unread("e.*")))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        # Judged: the missing successCondition is said.
+        assert len(template_problems([tmp_path], catalog)) == 1
+        (note,) = template_notes([tmp_path])
+        argo_templates._go_regexp.cache_clear()
+        assert note.endswith(
+            "AnalysisTemplate 'payments': dryRun rule 'e.*' is read by Go's regexp and not by validate, "
+            "which counts it as matching no metric (the metrics it may run dry are judged)"
+        )
