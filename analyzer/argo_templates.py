@@ -91,6 +91,43 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+    for origin, run in _documents(paths, (_RUN_KIND,)):
+        problems += _analysis_run_problems(origin, run, catalog, settings)
+    return problems
+
+
+_RUN_KIND = "AnalysisRun"
+
+
+def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings) -> list[str]:
+    """The problems of an AnalysisRun, as Argo runs it: its metrics with its own args filled in (a Secret's value
+    only the cluster knows), judged unless its own dryRun names them; an arg without a value, which Argo's
+    AnalysisRun controller fails to resolve."""
+    spec = run.get("spec") or {}
+    where = f"{origin}: {_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
+    args: dict[str, str | None] = {}
+    problems = [f"{where}: {problem}" for problem in _refused_rules(_listed(spec.get("dryRun")))]
+    for arg in _listed(spec.get("args")):
+        if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
+            continue
+        value_from, value = arg.get("valueFrom"), arg.get("value")
+        secret = isinstance(value_from, dict) and value_from.get("secretKeyRef") is not None
+        args[arg["name"]] = None if secret or not isinstance(value, str) or "{{" in value else value
+        if not secret and value is None:
+            problems.append(
+                f"{where}: arg {arg['name']!r} has no value: Argo ends the AnalysisRun in Error at once (Unable to "
+                f'resolve metric arguments: argument "{arg["name"]}" was not supplied)'
+            )
+    rules = _dry_run_patterns(spec)
+    for metric in _listed(spec.get("metrics")):
+        if not isinstance(metric, dict):
+            continue
+        used: dict[str, str] = {}
+        filled = _filled(metric, args, used)
+        shown = f" (args: {', '.join(f'{arg}={value!r}' for arg, value in used.items())})" if used else ""
+        judged = not _in_dry_run(str(metric.get("name", "")), rules)
+        found = _undeclared_problems(metric, frozenset(args)) + _metric_problems(filled, catalog, judged, settings)
+        problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
 
 
@@ -601,6 +638,11 @@ def _refused_rules(rules: list[Any]) -> list[str]:
 def holds_templates(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds an AnalysisTemplate."""
     return any(True for _ in _templates(files, patches_too=True))
+
+
+def holds_runs(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds an AnalysisRun."""
+    return any(True for _ in _documents(files, (_RUN_KIND,), patches_too=True))
 
 
 def holds_analyses(files: Sequence[Path]) -> bool:

@@ -994,3 +994,61 @@ class TestDryRunRulesAsGoReadsThem:
             "AnalysisTemplate 'payments': dryRun rule 'e.*' is read by Go's regexp and not by validate, "
             "which counts it as matching no metric (the metrics it may run dry are judged)"
         )
+
+
+def analysis_run(url: str, *args: dict[str, Any], **metric: Any) -> dict[str, Any]:
+    """An AnalysisRun of one web metric calling `url`, with `args` (Argo's own, already resolved)."""
+    spec = template(url)["spec"]
+    spec["metrics"][0].update(metric)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisRun",
+        "metadata": {"name": "payments-1"},
+        "spec": {"args": list(args), "metrics": spec["metrics"]},
+    }
+
+
+class TestAnalysisRuns:
+    """An AnalysisRun given beside the catalog is checked as Argo runs it: its metrics with its own args filled
+    in, its own dryRun; an arg without a value ends it in Error."""
+
+    URL = f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?canary_hash={{{{args.canary-hash}}}}"
+    HASH = {"name": "canary-hash", "value": "abc"}
+
+    def test_a_misspelt_check_its_args_fill_in(self, tmp_path):
+        # Before: skipped in a directory without a word, "not a catalog" (exit 6 whatever it said) given by name.
+        found = written(tmp_path, analysis_run(self.URL, {"name": "check", "value": "payments-eror-rate"}, self.HASH))
+        assert found == [
+            f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors' (args: check="
+            "'payments-eror-rate', canary-hash='abc'): url calls check 'payments-eror-rate', which the catalog does "
+            "not have; did you mean 'payments-error-rate'? (every measurement would be a 404: an Error, and the "
+            "rollout aborts after five)"
+        ]
+        assert (
+            written(tmp_path, analysis_run(self.URL, {"name": "check", "value": "payments-error-rate"}, self.HASH))
+            == []
+        )
+
+    def test_an_arg_without_a_value_and_its_own_dry_run(self, tmp_path):
+        run = analysis_run(self.URL, {"name": "check"}, self.HASH)
+        (found,) = written(tmp_path, run)
+        assert found.endswith(
+            "AnalysisRun 'payments-1': arg 'check' has no value: Argo ends the AnalysisRun in Error at once (Unable to "
+            'resolve metric arguments: argument "check" was not supplied)'
+        )
+        unread = analysis_run(self.URL, {"name": "check", "value": "payments-error-rate"}, self.HASH)
+        unread["spec"]["metrics"][0].pop("successCondition")
+        assert len(written(tmp_path, unread)) == 1
+        unread["spec"]["dryRun"] = [{"metricName": "err"}]
+        assert written(tmp_path, unread) == []
+
+    def test_validate_reads_a_file_of_analysis_runs(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        run = analysis_run(self.URL, {"name": "check", "value": "payments-eror-rate"}, self.HASH)
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "run.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "url calls check 'payments-eror-rate'" in result.stderr
+        assert f"1 file of AnalysisRuns, checked against the catalog with their args: {tmp_path / 'run.yaml'}" in (
+            result.stdout
+        )
