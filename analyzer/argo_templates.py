@@ -62,10 +62,13 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         for origin, document in _documents(paths, _ANALYSING_KINDS)
         for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
     ]
-    # The args each template's metrics may use: its own, and those of the templates an analysis runs with it.
+    # The args each template's metrics may use: its own, and those of the templates an analysis runs with it;
+    # unknown when one of those is not given.
     declared: dict[_Ref, set[str]] = {}
+    unknown: set[_Ref] = set()
     for _, _, analysis in analyses:
         for ref in analysis.refs:
+            unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
     for origin, template in templates:
@@ -87,7 +90,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                found = _undeclared_problems(metric, known) + _metric_problems(metric, catalog, judged, settings)
+                undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
+                found = undeclared + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
@@ -503,8 +507,14 @@ def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
     return False
 
 
-class _Refused(ValueError):
+@dataclass(frozen=True)
+class _Refused:
     """A regular expression that Go's regexp (RE2) refuses, and why."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 # The letters Go's regexp takes after a backslash (regexp/syntax: \a \f \t \n \r \v, \x41, \A \b \B \z, the
@@ -522,17 +532,16 @@ def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
     r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}`,
     `[[:alpha:]]` and `\z`, not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this
     reading cannot (a corner of Go's syntax it does not translate)."""
-    try:
-        translated = _from_go(pattern)
-    except _Refused as refused:
-        return refused
+    translated = _from_go(pattern)
+    if isinstance(translated, _Refused):
+        return translated
     try:
         return regex.compile(translated)
     except regex.error:
         return None
 
 
-def _from_go(pattern: str) -> str:
+def _from_go(pattern: str) -> str | _Refused:
     r"""`pattern` in `regex`'s syntax: `\Q...\E` quoted, octal escapes as hex; _Refused for what RE2 has not (a
     lookaround or other `(?` group, a backreference, an escape of Perl's or Python's only, a repeated repetition,
     a count above 1000)."""
@@ -543,7 +552,7 @@ def _from_go(pattern: str) -> str:
         if char == "\\":
             escape = rest[1:2]
             if not escape:
-                raise _Refused("RE2 has nothing after a trailing \\")
+                return _Refused("RE2 has nothing after a trailing \\")
             if escape == "Q":
                 end = pattern.find("\\E", i + 2)
                 literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
@@ -552,21 +561,18 @@ def _from_go(pattern: str) -> str:
             elif escape == "x" and rest[2:3] == "{":
                 # `\x{10FFFF}`: `regex` has `\U0010FFFF` for it.
                 end = pattern.find("}", i)
-                try:
-                    if end < 0:
-                        raise ValueError(pattern)
-                    out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
-                except ValueError:
-                    raise _Refused("RE2 has no such \\x{...}") from None
+                if end < 0 or re.fullmatch(r"[0-9A-Fa-f]{1,8}", pattern[i + 3 : end]) is None:
+                    return _Refused("RE2 has no such \\x{...}")
+                out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
                 i = end + 1
             elif escape.isdigit():
                 digits = re.match(r"[0-7]{1,3}", rest[1:])
                 if digits is None or (escape != "0" and len(digits.group(0)) == 1):
-                    raise _Refused(f"RE2 has no backreference \\{escape}")
+                    return _Refused(f"RE2 has no backreference \\{escape}")
                 out.append(f"\\u{int(digits.group(0), 8):04x}")
                 i += 1 + len(digits.group(0))
             elif escape.isalpha() and escape not in _GO_ESCAPES:
-                raise _Refused(f"RE2 has no escape \\{escape}")
+                return _Refused(f"RE2 has no escape \\{escape}")
             else:
                 # `\p{Greek}` whole, its braces no repetition.
                 named = re.match(r"\\[pP]\{[^}]*\}", rest)
@@ -586,7 +592,7 @@ def _from_go(pattern: str) -> str:
         elif rest.startswith("(?"):
             group = _GO_GROUP.match(rest)
             if group is None:
-                raise _Refused(f"RE2 has no {rest[:3]} group")
+                return _Refused(f"RE2 has no {rest[:3]} group")
             # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
             flags = re.sub(r"-(?=[:)])", "", group.group(0).replace("U", ""))
             out.append("" if flags == "(?)" else flags)
@@ -597,13 +603,13 @@ def _from_go(pattern: str) -> str:
             repeat = _GO_REPEAT.match(rest)
             step = repeat.group(0) if repeat else char
             if not out or out[-1] == "|" or out[-1].startswith("("):
-                raise _Refused(f"RE2 has nothing for {step} to repeat")
+                return _Refused(f"RE2 has nothing for {step} to repeat")
             if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
-                raise _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
+                return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
             if repeated == 1 and step == "?":
                 repeated = 2
             elif repeated:
-                raise _Refused(f"RE2 repeats no repetition ({out[-1]}{step})")
+                return _Refused(f"RE2 repeats no repetition ({out[-1]}{step})")
             else:
                 repeated = 1
             out.append(step)

@@ -851,6 +851,9 @@ class TestArgsArgoCannotResolve:
         both = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}]}
         check = {"name": "check", "value": "payments-error-rate"}
         assert written(tmp_path, undeclared, other, rollout(**both, args=[check, LATEST])) == []
+        # Run with a template not given, which may declare it: not judged.
+        elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
+        assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
 
     def test_validate_exits_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
