@@ -13,6 +13,7 @@ and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import regex
 import yaml
 
 from analyzer.catalog import Catalog
@@ -58,11 +60,23 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     analyses = [
         (origin, document, analysis)
         for origin, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec")
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
     ]
+    # The args each template's metrics may use: its own, and those of the templates an analysis runs with it;
+    # unknown when one of those is not given.
+    declared: dict[_Ref, set[str]] = {}
+    unknown: set[_Ref] = set()
+    for _, _, analysis in analyses:
+        for ref in analysis.refs:
+            unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
+            for other in analysis.refs:
+                declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
+        problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in _refused_rules(_listed(spec.get("dryRun")))]
+        ref = (str(template["kind"]), str(name))
+        known = _arg_names(spec) | declared.get(ref, set())
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
         # those of every template they combine with it (Argo matches them all against every metric of the run).
         runs = [
@@ -76,10 +90,48 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                found = _metric_problems(metric, catalog, judged, settings)
+                undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
+                found = undeclared + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+    for origin, run in _documents(paths, (_RUN_KIND,)):
+        problems += _analysis_run_problems(origin, run, catalog, settings)
+    return problems
+
+
+_RUN_KIND = "AnalysisRun"
+
+
+def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings) -> list[str]:
+    """The problems of an AnalysisRun, as Argo runs it: its metrics with its own args filled in (a Secret's value
+    only the cluster knows), judged unless its own dryRun names them; an arg without a value, which Argo's
+    AnalysisRun controller fails to resolve."""
+    spec = run.get("spec") or {}
+    where = f"{origin}: {_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
+    args: dict[str, str | None] = {}
+    problems = [f"{where}: {problem}" for problem in _refused_rules(_listed(spec.get("dryRun")))]
+    for arg in _listed(spec.get("args")):
+        if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
+            continue
+        value_from, value = arg.get("valueFrom"), arg.get("value")
+        secret = isinstance(value_from, dict) and value_from.get("secretKeyRef") is not None
+        args[arg["name"]] = None if secret or not isinstance(value, str) or "{{" in value else value
+        if not secret and value is None:
+            problems.append(
+                f"{where}: arg {arg['name']!r} has no value: Argo ends the AnalysisRun in Error at once (Unable to "
+                f'resolve metric arguments: argument "{arg["name"]}" was not supplied)'
+            )
+    rules = _dry_run_patterns(spec)
+    for metric in _listed(spec.get("metrics")):
+        if not isinstance(metric, dict):
+            continue
+        used: dict[str, str] = {}
+        filled = _filled(metric, args, used)
+        shown = f" (args: {', '.join(f'{arg}={value!r}' for arg, value in used.items())})" if used else ""
+        judged = not _in_dry_run(str(metric.get("name", "")), rules)
+        found = _undeclared_problems(metric, frozenset(args)) + _metric_problems(filled, catalog, judged, settings)
+        problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
 
 
@@ -91,55 +143,84 @@ _Ref = tuple[str, str]
 @dataclass(frozen=True)
 class _Analysis:
     """One AnalysisRun a Rollout or Experiment makes: where its analysis stands (`spec.strategy.canary.steps[1]
-    .analysis`), the templates it references, the args it passes (None: a value known only in the cluster) and
-    its dryRun rules."""
+    .analysis`), the templates it references, the args it passes (None: a value known only in the cluster), its
+    dryRun rules, the problems of its args alone, and the Experiment's name for it if an Experiment runs it."""
 
     path: str
     refs: list[_Ref]
     args: dict[str, str | None]
     dry_run: list[Any]
+    arg_problems: list[str]
+    experiment: str | None = None
+    dropped: frozenset[str] = frozenset()  # args whose valueFrom an Experiment drops
 
 
-def _analyses(node: Any, path: str) -> Iterator[_Analysis]:
-    """Each analysis in a Rollout's or Experiment's spec: a canary's background and step analyses, blue-green's
-    pre- and post-promotion analyses, an Experiment's (or experiment step's) analyses, whose dryRun is the
-    Experiment's."""
+def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
+    """Each analysis in a Rollout's or Experiment's (`kind`) spec: a canary's background and step analyses,
+    blue-green's pre- and post-promotion analyses, an Experiment's (or experiment step's) analyses, whose dryRun is
+    the Experiment's."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _analyses(item, f"{path}[{index}]")
+            yield from _analyses(item, f"{path}[{index}]", kind)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
         if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
+            args, problems, _ = _passed(value.get("args"), rollout=True)
             yield _Analysis(
-                f"{path}.{key}", _refs(value.get("templates")), _passed(value.get("args")), _listed(value.get("dryRun"))
+                f"{path}.{key}", _refs(value.get("templates")), args, _listed(value.get("dryRun")), problems
             )
         elif key == "analyses" and isinstance(value, list):
-            yield from (
-                _Analysis(
+            for index, entry in enumerate(value):
+                entry = entry if isinstance(entry, dict) else {}
+                # A Rollout's experiment step takes a Rollout's args, which it resolves before making the Experiment.
+                args, problems, dropped = _passed(entry.get("args"), rollout=kind == "Rollout")
+                yield _Analysis(
                     f"{path}.{key}[{index}]",
                     _refs([entry]),
-                    _passed(entry.get("args") if isinstance(entry, dict) else None),
+                    args,
                     _listed(node.get("dryRun")),
+                    problems,
+                    str(entry.get("name", "?")),
+                    dropped,
                 )
-                for index, entry in enumerate(value)
-            )
         else:
-            yield from _analyses(value, f"{path}.{key}")
+            yield from _analyses(value, f"{path}.{key}", kind)
 
 
-def _passed(entries: Any) -> dict[str, str | None]:
-    """The args an analysis passes its templates, by name: a `value`, or None where only the cluster knows it
-    (`valueFrom`: the pod template hash, a field, a Secret; a value holding a placeholder, as an experiment's
-    `{{templates.baseline.podTemplateHash}}`)."""
+def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
+    """The args an analysis passes its templates, by name, as Argo resolves them, the problems of those args, and
+    the names of those whose `valueFrom` Argo drops.
+    A Rollout's (`rollout`) arg always passes a value: its `valueFrom` (the pod template hash, a field) over its
+    `value`, else its `value` or "" (utils/analysis/factory.go); an Experiment's passes only a `value`, its
+    `valueFrom` is dropped (experiments/experiment.go). None: a value only the cluster knows (a `valueFrom`, a value
+    holding a placeholder, as an experiment's `{{templates.baseline.podTemplateHash}}`)."""
     passed: dict[str, str | None] = {}
+    problems: list[str] = []
+    dropped: set[str] = set()
     for entry in _listed(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            value = entry.get("value")
-            known = isinstance(value, str) and "{{" not in value and entry.get("valueFrom") is None
-            passed[entry["name"]] = value if known else None
-    return passed
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name, value, value_from = entry["name"], entry.get("value"), entry.get("valueFrom")
+        if rollout and isinstance(value_from, dict):
+            if value_from.get("podTemplateHashValue") is not None or value_from.get("fieldRef") is not None:
+                passed[name] = None
+                continue
+            if value_from.get("secretKeyRef") is not None:
+                problems.append(
+                    f"arg {name!r} takes a secretKeyRef, which a Rollout's analysis args do not have (only "
+                    f"podTemplateHashValue or fieldRef): the API server refuses or drops it, and the template gets "
+                    f"{value or ''!r}; put the secretKeyRef on the AnalysisTemplate's arg"
+                )
+        elif not rollout and value is None:
+            dropped |= {name} if value_from is not None else set()
+            continue
+        if value is None:
+            passed[name] = ""
+        else:
+            passed[name] = value if isinstance(value, str) and "{{" not in value else None
+    return passed, problems, frozenset(dropped)
 
 
 def _run_problems(
@@ -150,18 +231,24 @@ def _run_problems(
     catalog: Catalog,
     settings: Settings,
 ) -> list[str]:
-    """The problems that the metrics of the templates given show once this analysis fills their `{{args.x}}` in
-    (a check named `{{args.check}}`, an arg's name, a timeout), beyond those the templates show alone."""
+    """The problems of this analysis's args (one Argo refuses to resolve), and those that the metrics of the
+    templates given show once it fills their `{{args.x}}` in (a check named `{{args.check}}`, an arg's name, a
+    timeout), beyond those the templates show alone."""
     found = [(ref, _template_of(ref, document, templates)) for ref in analysis.refs]
-    present = [(ref, spec) for ref, spec in found if spec is not None]
-    args = _run_args([spec for _, spec in present], analysis.args)
+    # Argo flattens the namespaced templates of a run first, then the cluster-scoped ones.
+    present = sorted(
+        ((ref, spec) for ref, spec in found if spec is not None), key=lambda p: p[0][0] != _TEMPLATE_KINDS[0]
+    )
+    # A template not given (or one naming templates of its own) may have args and rules of its own: the args are
+    # judged, and a metric judged, only when all are given.
+    complete = len(present) == len(found) and not any(spec.get("templates") for _, spec in present)
+    args, arg_problems = _run_args(present, analysis)
     rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
-    # A template not given may have rules of its own that run a metric dry: judged only when all are given.
-    complete = len(present) == len(found)
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
-    problems = []
+    refused = analysis.arg_problems + (arg_problems if complete else []) + _refused_rules(analysis.dry_run)
+    problems = [f"{where}: {problem}" for problem in refused]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
             if not isinstance(metric, dict):
@@ -185,10 +272,19 @@ def _run_problems(
 def _template_of(
     ref: _Ref, document: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any] | None:
-    """The spec of the template given that `ref` of `document` names: of its namespace unless cluster-scoped (or
-    either namespace left to the deploy); None when none is given, or several that differ (overlays)."""
+    """The spec of the template given that `ref` of `document` names; None when none is given, or several that
+    differ (overlays)."""
+    specs = _templates_named(ref, document, templates)
+    return specs[0] if len(specs) == 1 else None
+
+
+def _templates_named(
+    ref: _Ref, document: dict[str, Any], templates: list[tuple[str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The distinct specs of the templates given that `ref` of `document` names: of its namespace unless
+    cluster-scoped (or either namespace left to the deploy)."""
     namespace = (document.get("metadata") or {}).get("namespace")
-    specs = []
+    specs: list[dict[str, Any]] = []
     for _, template in templates:
         metadata = template.get("metadata") or {}
         if (str(template["kind"]), str(metadata.get("name", ""))) != ref:
@@ -197,25 +293,117 @@ def _template_of(
         if ref[0] == "ClusterAnalysisTemplate" or None in (namespace, theirs) or namespace == theirs:
             spec = template.get("spec") or {}
             specs += [] if spec in specs else [spec]
-    return specs[0] if len(specs) == 1 else None
+    return specs
 
 
-def _run_args(specs: list[dict[str, Any]], passed: dict[str, str | None]) -> dict[str, str | None]:
+def template_notes(paths: Sequence[Path]) -> list[str]:
+    """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
+    analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
+    several times with different content."""
+    templates = list(_templates(paths))
+    notes = []
+    for origin, document in _documents(paths, _ANALYSING_KINDS):
+        where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
+            for kind, name in analysis.refs:
+                specs = _templates_named((kind, name), document, templates)
+                if not specs:
+                    scope = (
+                        "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+                    )
+                    notes.append(
+                        f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
+                        f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
+                        + (
+                            f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
+                            if document["kind"] == "Rollout" and analysis.experiment is None
+                            else "the Experiment ends in Error"
+                        )
+                    )
+                elif len(specs) > 1:
+                    notes.append(
+                        f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
+                        "content (a base and its overlay?), so its metrics are not checked for this analysis"
+                    )
+            notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+    for origin, template in templates:
+        name = (template.get("metadata") or {}).get("name", "?")
+        rules = _listed((template.get("spec") or {}).get("dryRun"))
+        notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in _unread_rules(rules)]
+    return notes
+
+
+def _unread_rules(rules: list[Any]) -> list[str]:
+    """A note for each `dryRun` rule that RE2 takes and `_go_regexp` cannot read."""
+    return [
+        f"dryRun rule {pattern!r} is read by Go's regexp and not by validate, which counts it as matching no metric "
+        "(the metrics it may run dry are judged)"
+        for pattern in _dry_run_patterns({"dryRun": rules})
+        if _go_regexp(pattern) is None
+    ]
+
+
+def _run_args(
+    templates: list[tuple[_Ref, dict[str, Any]]], analysis: _Analysis
+) -> tuple[dict[str, str | None], list[str]]:
     """The value of each arg the templates of one AnalysisRun declare, as Argo's FlattenTemplates and MergeArgs make
-    it: the one the analysis passes, else the templates' `value`; None where only the cluster knows it (a
-    `valueFrom`), or where Argo refuses to make the run (no value, or two templates giving two)."""
-    values: dict[str, set[str | None]] = {}
-    for spec in specs:
+    it and its AnalysisRun controller reads it: a template's Secret (`valueFrom.secretKeyRef`) over anything, else
+    the value the analysis passes, else the templates' `value`; None where only the cluster knows it. And where Argo
+    refuses: an arg left without a value, two templates giving two, a `valueFrom` Argo does not read there."""
+    args: dict[str, dict[str, Any]] = {}
+    declaring: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for (kind, name), spec in templates:
         for arg in _listed(spec.get("args")):
-            if isinstance(arg, dict) and isinstance(arg.get("name"), str):
-                given, value = values.setdefault(arg["name"], set()), arg.get("value")
-                if value is not None or arg.get("valueFrom") is not None:
-                    known = isinstance(value, str) and "{{" not in value and arg.get("valueFrom") is None
-                    given.add(value if known else None)
-    return {
-        name: passed[name] if name in passed else (next(iter(given)) if len(given) == 1 else None)
-        for name, given in values.items()
-    }
+            if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
+                continue
+            key, value = arg["name"], arg.get("value")
+            declaring.setdefault(key, []).append(f"{kind} {name!r}")
+            before = args.get(key)
+            if before is None or before.get("value") is None:
+                args[key] = arg
+            elif value is not None and value != before["value"]:
+                error = (
+                    f"Argument `{key}` specified multiple times with different values: '{before['value']}', '{value}'"
+                )
+                problems.append(f"the templates give arg {key!r} two values: {_refusal(analysis, error)}")
+    values: dict[str, str | None] = {}
+    for key, arg in args.items():
+        value_from, value = arg.get("valueFrom"), arg.get("value")
+        if isinstance(value_from, dict) and value_from.get("secretKeyRef") is not None:
+            values[key] = None  # the Secret's value, read by the AnalysisRun controller whatever the run says
+        elif key in analysis.args:
+            values[key] = analysis.args[key]
+        elif value is not None:
+            values[key] = value if isinstance(value, str) and "{{" not in value else None
+        elif value_from is not None:
+            values[key] = None
+            source = " and ".join(map(str, value_from)) if isinstance(value_from, dict) and value_from else "nothing"
+            problems.append(
+                f"arg {key!r} takes its value from a {source} in {', '.join(declaring[key])}, which Argo reads only in "
+                "a Rollout's args (a template's valueFrom gives a Secret only), and the analysis does not pass it: the "
+                f'AnalysisRun ends in Error at once (Unable to resolve metric arguments: argument "{key}" was not '
+                "supplied); pass it in the analysis's args"
+            )
+        else:
+            values[key] = None
+            dropped = " (an Experiment passes only a value, never a valueFrom)" if key in analysis.dropped else ""
+            problems.append(
+                f"{', '.join(declaring[key])} declares arg {key!r} without a value, and the analysis does not pass "
+                f"it{dropped}: {_refusal(analysis, f'args.{key} was not resolved')}; pass it in the analysis's args, "
+                "or give the template's arg a value"
+            )
+    return values, problems
+
+
+def _refusal(analysis: _Analysis, error: str) -> str:
+    """What Argo does when it cannot make this analysis's AnalysisRun, with `error`, its message."""
+    if analysis.experiment is not None:
+        return (
+            "Argo cannot make the AnalysisRun, and the Experiment ends in Error (Failed to create AnalysisRun for "
+            f"analysis {analysis.experiment!r}: {error})"
+        )
+    return f"Argo refuses the Rollout (InvalidSpec: {error}) and rolls nothing out"
 
 
 # `{{args.x}}`, as Argo's templates find it: the tag between the braces, spaces trimmed.
@@ -246,6 +434,44 @@ def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: b
     return _TAG_RE.sub(fill, node)
 
 
+def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
+    """The names of the args a template declares."""
+    return frozenset(
+        str(arg["name"]) for arg in _listed(spec.get("args")) if isinstance(arg, dict) and arg.get("name") is not None
+    )
+
+
+def _undeclared_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+    """A problem for each `{{args.x}}` of the metric (any field) that names no arg `declared`: Argo fills in every
+    field, and fails on a tag it has no value for (utils/template/template.go)."""
+    used = dict.fromkeys(
+        tag.group(1).strip().removeprefix("args.")
+        for text in _texts(metric)
+        for tag in _TAG_RE.finditer(text)
+        if tag.group(1).strip().startswith("args.")
+    )
+    return [
+        f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve it (failed "
+        f"to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused (InvalidSpec), a "
+        "background or an Experiment's AnalysisRun ends in Error"
+        for name in used
+        if name not in declared
+    ]
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every string of a manifest's node, keys too."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(key)
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+    elif isinstance(node, str):
+        yield node
+
+
 def _refs(entries: Any) -> list[_Ref]:
     """The (kind, name) of the templates an analysis references (`clusterScope: true`: a ClusterAnalysisTemplate)."""
     return [
@@ -271,20 +497,158 @@ def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
 
 
 def _in_dry_run(metric_name: str, patterns: list[str]) -> bool:
-    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout."""
+    """Whether Argo runs this metric dry: its result is recorded and never decides the rollout. Go's MatchString
+    matches nothing with a rule RE2 refuses; one RE2 takes and this reading cannot counts as matching nothing too,
+    so that the metric is judged (`template_notes` says so)."""
     for pattern in patterns:
-        try:
-            if re.search(pattern, metric_name):
-                return True
-        except re.error:
-            if pattern == metric_name:
-                return True
+        compiled = _go_regexp(pattern)
+        if isinstance(compiled, regex.Pattern) and compiled.search(metric_name):
+            return True
     return False
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A regular expression that Go's regexp (RE2) refuses, and why."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+# The letters Go's regexp takes after a backslash (regexp/syntax: \a \f \t \n \r \v, \x41, \A \b \B \z, the
+# Perl and Unicode classes, \Q...\E); a digit is octal, one alone a backreference RE2 has not.
+_GO_ESCAPES = frozenset("afnrtvxAbBzdDsSwWpPQ")
+# What may follow `(?` in Go: flags (i m s U) before `:` or `)`, a capture's name.
+_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|[imsU]*(?:-[imsU]+)?[:)])")
+_GO_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+# RE2's largest repeat count.
+_GO_MAX_REPEAT = 1000
+
+
+@functools.cache
+def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
+    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}`,
+    `[[:alpha:]]` and `\z`, not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this
+    reading cannot (a corner of Go's syntax it does not translate)."""
+    translated = _from_go(pattern)
+    if isinstance(translated, _Refused):
+        return translated
+    try:
+        return regex.compile(translated)
+    except regex.error:
+        return None
+
+
+def _from_go(pattern: str) -> str | _Refused:
+    r"""`pattern` in `regex`'s syntax: `\Q...\E` quoted, octal escapes as hex; _Refused for what RE2 has not (a
+    lookaround or other `(?` group, a backreference, an escape of Perl's or Python's only, a repeated repetition,
+    a count above 1000)."""
+    out: list[str] = []
+    i, repeated, in_class = 0, 0, False  # repeated: 1 after a repetition, 2 after its lazy `?`
+    while i < len(pattern):
+        char, rest = pattern[i], pattern[i:]
+        if char == "\\":
+            escape = rest[1:2]
+            if not escape:
+                return _Refused("RE2 has nothing after a trailing \\")
+            if escape == "Q":
+                end = pattern.find("\\E", i + 2)
+                literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
+                out.append("".join(c if c.isalnum() else "\\" + c for c in literal))
+                i = len(pattern) if end < 0 else end + 2
+            elif escape == "x" and rest[2:3] == "{":
+                # `\x{10FFFF}`: `regex` has `\U0010FFFF` for it.
+                end = pattern.find("}", i)
+                if end < 0 or re.fullmatch(r"[0-9A-Fa-f]{1,8}", pattern[i + 3 : end]) is None:
+                    return _Refused("RE2 has no such \\x{...}")
+                out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
+                i = end + 1
+            elif escape.isdigit():
+                digits = re.match(r"[0-7]{1,3}", rest[1:])
+                if digits is None or (escape != "0" and len(digits.group(0)) == 1):
+                    return _Refused(f"RE2 has no backreference \\{escape}")
+                out.append(f"\\u{int(digits.group(0), 8):04x}")
+                i += 1 + len(digits.group(0))
+            elif escape.isalpha() and escape not in _GO_ESCAPES:
+                return _Refused(f"RE2 has no escape \\{escape}")
+            else:
+                # `\p{Greek}` whole, its braces no repetition.
+                named = re.match(r"\\[pP]\{[^}]*\}", rest)
+                out.append(named.group(0) if named else rest[:2])
+                i += len(out[-1])
+            repeated = 0
+            continue
+        if in_class:
+            # A POSIX class (`[:alpha:]`) stays whole; a `]` ends the class.
+            posix = re.match(r"\[:\^?[a-z]+:\]", rest)
+            step = posix.group(0) if posix else char
+            in_class = posix is not None or char != "]"
+        elif char == "[":
+            # A `]` first in the class (after a `^`) is a literal.
+            step = re.match(r"\[\^?\]?", rest).group(0)  # type: ignore[union-attr]
+            in_class = True
+        elif rest.startswith("(?"):
+            group = _GO_GROUP.match(rest)
+            if group is None:
+                return _Refused(f"RE2 has no {rest[:3]} group")
+            # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
+            flags = re.sub(r"-(?=[:)])", "", group.group(0).replace("U", ""))
+            out.append("" if flags == "(?)" else flags)
+            i += len(group.group(0))
+            repeated = 0
+            continue
+        elif char in "*+?" or _GO_REPEAT.match(rest):
+            repeat = _GO_REPEAT.match(rest)
+            step = repeat.group(0) if repeat else char
+            if not out or out[-1] == "|" or out[-1].startswith("("):
+                return _Refused(f"RE2 has nothing for {step} to repeat")
+            if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
+                return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
+            if repeated == 1 and step == "?":
+                repeated = 2
+            elif repeated:
+                return _Refused(f"RE2 repeats no repetition ({out[-1]}{step})")
+            else:
+                repeated = 1
+            out.append(step)
+            i += len(step)
+            continue
+        else:
+            # A brace that starts no repetition Go reads (`{,2}`) is a literal; `regex` would repeat.
+            out.append("\\{" if char == "{" else char)
+            i += 1
+            repeated = 0
+            continue
+        out.append(step)
+        i += len(step)
+        repeated = 0
+    return "".join(out)
+
+
+def _refused_rules(rules: list[Any]) -> list[str]:
+    """A problem for each `dryRun` rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics matches it to no
+    metric, and a rule that matches none makes the run's spec invalid."""
+    found = []
+    for pattern in _dry_run_patterns({"dryRun": rules}):
+        refused = _go_regexp(pattern)
+        if isinstance(refused, _Refused):
+            found.append(
+                f"dryRun rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
+                "a rule that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
+            )
+    return found
 
 
 def holds_templates(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds an AnalysisTemplate."""
     return any(True for _ in _templates(files, patches_too=True))
+
+
+def holds_runs(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds an AnalysisRun."""
+    return any(True for _ in _documents(files, (_RUN_KIND,), patches_too=True))
 
 
 def holds_analyses(files: Sequence[Path]) -> bool:

@@ -695,10 +695,12 @@ def _validate(paths: list[Path]) -> int:
 
 def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate under `paths` calls a check the catalog lacks, or calls it with args it refuses
-    (said on stderr)."""
-    from analyzer.argo_templates import template_problems
+    (said on stderr); what is left unchecked is noted on stdout."""
+    from analyzer.argo_templates import template_notes, template_problems
     from analyzer.settings import Settings
 
+    for note in template_notes(paths):
+        _say(f"note: {note}")
     # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
     problems = template_problems(paths, catalog, Settings.from_env())
     if problems:
@@ -736,7 +738,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_templates
+    from analyzer.argo_templates import holds_analyses, holds_runs, holds_templates
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -756,11 +758,13 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             found, others = _catalog_files_under(path)
             # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
             # rollouts/`): they are checked against the catalog of the other paths.
-            if not found and not holds_templates(others) and not holds_analyses(others):
+            if not found and not holds_templates(others) and not holds_analyses(others) and not holds_runs(others):
                 raise ConfigError(f"no catalog documents in any *.yaml or *.yml file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif (holds_templates([path]) or holds_analyses([path])) and _holds_no_catalog_document(path):
+        elif (holds_templates([path]) or holds_analyses([path]) or holds_runs([path])) and _holds_no_catalog_document(
+            path
+        ):
             skipped.append(path)
         else:
             files.append(path)
@@ -775,7 +779,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     templates = [path for path in skipped if holds_templates([path])]
     # So are those of Rollouts and Experiments: the args and dryRun of their analyses fill the templates in.
     analyses = [path for path in skipped if path not in templates and holds_analyses([path])]
-    others = [path for path in skipped if path not in templates + analyses]
+    # And AnalysisRuns, whose args are their own.
+    runs = [path for path in skipped if path not in templates + analyses and holds_runs([path])]
+    others = [path for path in skipped if path not in templates + analyses + runs]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -785,6 +791,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         _say(
             f"{_counted(len(analyses), 'file')} of Rollouts and Experiments, whose analyses' args fill those templates "
             f"in: {', '.join(str(p) for p in analyses)}"
+        )
+    if runs:
+        _say(
+            f"{_counted(len(runs), 'file')} of AnalysisRuns, checked against the catalog with their args: "
+            f"{', '.join(str(p) for p in runs)}"
         )
     if others:
         _say(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from analyzer.argo_templates import template_problems
+from analyzer import argo_templates
+from analyzer.argo_templates import template_notes, template_problems
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -45,8 +47,23 @@ def template(url: str, **web: Any) -> dict[str, Any]:
     }
 
 
-def problems(tmp_path: Path, *templates: dict[str, Any]) -> list[str]:
-    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+def declaring_what_they_use(templates: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """The templates, each declaring (without a value) every `{{args.x}}` its metrics use: Argo resolves none
+    that is not declared, and the tests of other rules fill fields with args."""
+    declared = []
+    for template in templates:
+        copy = yaml.safe_load(yaml.safe_dump(template))
+        spec = copy.get("spec") or {}
+        names = [a["name"] for a in spec.get("args") or []]
+        used = re.findall(r"\{\{\s*args\.([^{}\s]+)\s*\}\}", yaml.safe_dump(spec.get("metrics")))
+        spec["args"] = [*(spec.get("args") or []), *({"name": n} for n in dict.fromkeys(used) if n not in names)]
+        declared.append(copy)
+    return declared
+
+
+def problems(tmp_path: Path, *templates: dict[str, Any], declare_used: bool = True) -> list[str]:
+    documents = declaring_what_they_use(templates) if declare_used else list(templates)
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(documents))
     catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
     return template_problems([tmp_path], catalog)
 
@@ -375,7 +392,8 @@ class TestTemplatesThatWork:
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_problems([overlay / "patches" / "at.yaml"], catalog) == []
         (overlay / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["patches/at.yaml"]}))
-        assert len(problems(tmp_path)) == 2
+        # Then a template: no jsonPath, no successCondition, and an arg it does not declare.
+        assert len(problems(tmp_path, declare_used=False)) == 3
 
 
 def rollout(steps: list[dict[str, Any]] | None = None, **background: Any) -> dict[str, Any]:
@@ -403,7 +421,7 @@ class TestDryRunOfTheRollout:
     its args are its problems; a metric some run judges keeps them all."""
 
     URL = TestReadingTheVerdict.URL
-    REF = {"templates": [{"templateName": "payments"}]}
+    REF = {"templates": [{"templateName": "payments"}], "args": [{"name": "canary-hash", "value": "abc"}]}
 
     @staticmethod
     def unread() -> dict[str, Any]:
@@ -420,8 +438,8 @@ class TestDryRunOfTheRollout:
     @pytest.mark.parametrize(
         "where",
         [
-            {"prePromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
-            {"postPromotionAnalysis": {"templates": [{"templateName": "payments"}], "dryRun": [{"metricName": ".*"}]}},
+            {"prePromotionAnalysis": {**REF, "dryRun": [{"metricName": ".*"}]}},
+            {"postPromotionAnalysis": {**REF, "dryRun": [{"metricName": ".*"}]}},
         ],
     )
     def test_a_dry_run_blue_green_analysis(self, tmp_path, where):
@@ -435,7 +453,7 @@ class TestDryRunOfTheRollout:
         experiment = {
             "experiment": {
                 "templates": [],
-                "analyses": [{"name": "a", "templateName": "payments"}],
+                "analyses": [{"name": "a", "templateName": "payments", "args": self.REF["args"]}],
                 "dryRun": [{"metricName": ".*"}],
             }
         }
@@ -444,7 +462,11 @@ class TestDryRunOfTheRollout:
     def test_a_cluster_template_is_told_from_a_namespaced_one(self, tmp_path):
         cluster = self.unread()
         cluster["kind"] = "ClusterAnalysisTemplate"
-        dry = rollout(templates=[{"templateName": "payments", "clusterScope": True}], dryRun=[{"metricName": ".*"}])
+        dry = rollout(
+            templates=[{"templateName": "payments", "clusterScope": True}],
+            args=self.REF["args"],
+            dryRun=[{"metricName": ".*"}],
+        )
         assert written(tmp_path, cluster, dry) == []
         # The namespaced template of that name is another template, which that run does not read.
         assert len(written(tmp_path, cluster, self.unread(), dry)) == 1
@@ -463,7 +485,7 @@ class TestDryRunOfTheRollout:
         quiet = template(self.URL)
         quiet["metadata"]["name"], quiet["spec"]["metrics"][0]["name"] = "quiet", "quiet-errors"
         quiet["spec"]["dryRun"] = [{"metricName": ".*"}]
-        both = {"templates": [{"templateName": "payments"}, {"templateName": "quiet"}]}
+        both = {"templates": [{"templateName": "payments"}, {"templateName": "quiet"}], "args": self.REF["args"]}
         assert written(tmp_path, self.unread(), quiet, rollout(**both)) == []
         assert len(written(tmp_path, self.unread(), quiet, rollout(**self.REF))) == 1
 
@@ -493,7 +515,7 @@ class TestArgoWaitsForTheAnswer:
     URL = f"{ANALYZER}/api/v1/checks/payments-slow/run?canary_hash={{{{args.canary-hash}}}}"
 
     def found(self, tmp_path: Path, *templates: dict[str, Any], environ: dict[str, str] | None = None) -> list[str]:
-        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(templates))
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use(templates)))
         catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, self.SLOW]})], Registry.default())
         return template_problems([tmp_path], catalog, Settings.from_env(environ or {}))
 
@@ -587,7 +609,14 @@ class TestArgsOfTheRollout:
             "metadata": {"name": "payments-exp"},
             "spec": {
                 "templates": [],
-                "analyses": [{"name": "a", "templateName": "analyzer-check", "args": [typo, LATEST]}],
+                # An Experiment's args are a template's: a value, or a Secret.
+                "analyses": [
+                    {
+                        "name": "a",
+                        "templateName": "analyzer-check",
+                        "args": [typo, {"name": "canary-hash", "value": "a"}],
+                    }
+                ],
             },
         }
         in_step = rollout(
@@ -636,7 +665,6 @@ class TestArgsOfTheRollout:
         [
             {"name": "check", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['check']"}}},
             {"name": "check", "value": "{{ .Values.check }}"},
-            {"name": "chek", "value": "payments-eror-rate"},  # not an arg of the template: Argo ignores it
         ],
     )
     def test_a_value_only_the_cluster_knows(self, tmp_path, check):
@@ -733,3 +761,297 @@ class TestArgsOfTheRollout:
         (tmp_path / "rollout.yaml").rename(tmp_path / "rollouts" / "rollout.yaml")
         result = validate(tmp_path / "catalog.yaml", tmp_path / "at.yaml", tmp_path / "rollouts")
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def experiment(*analyses: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Experiment",
+        "metadata": {"name": "payments-exp"},
+        "spec": {"templates": [], "analyses": list(analyses)},
+    }
+
+
+class TestArgsArgoCannotResolve:
+    """An arg of one analysis's templates that has no value there and that the analysis does not pass makes Argo
+    refuse that analysis (the Rollout InvalidSpec, the Experiment in Error), as does a `{{args.x}}` that no
+    template of it declares: a problem naming the arg and what Argo does."""
+
+    def test_an_arg_the_rollout_does_not_pass(self, tmp_path):
+        # Before: no problem, exit 0; Argo marks that Rollout InvalidSpec and rolls nothing out.
+        lacking = rollout([{"setWeight": 20}, step()])
+        assert written(tmp_path, generic(), lacking) == [
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
+            "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
+            "in the analysis's args, or give the template's arg a value"
+        ]
+        # Passed under another name: Argo ignores an arg no template declares.
+        (found,) = written(tmp_path, generic(), rollout([step({"name": "chek", "value": "payments-error-rate"})]))
+        assert "declares arg 'check' without a value" in found
+
+    def test_a_default_or_a_value_of_another_template_resolves_it(self, tmp_path):
+        defaulted = generic()
+        defaulted["spec"]["args"][0]["value"] = "payments-error-rate"
+        assert written(tmp_path, defaulted, rollout([step()])) == []
+        other = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        other["spec"]["args"] = [{"name": "check", "value": "payments-error-rate"}, {"name": "canary-hash"}]
+        both = {
+            "analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}], "args": [LATEST]}
+        }
+        assert written(tmp_path, generic(), other, rollout([both])) == []
+
+    def test_an_experiment_ends_in_error(self, tmp_path):
+        # An Experiment passes only values: its valueFrom is dropped (experiments/experiment.go).
+        secret = {"name": "check", "valueFrom": {"secretKeyRef": {"name": "analyzer", "key": "check"}}}
+        exp = experiment(
+            {"name": "a", "templateName": "analyzer-check", "args": [secret, {"name": "canary-hash", "value": "abc"}]}
+        )
+        (found,) = written(tmp_path, generic(), exp)
+        assert found.endswith(
+            "Experiment 'payments-exp', spec.analyses[0]: AnalysisTemplate 'analyzer-check' declares arg 'check' "
+            "without a value, and the analysis does not pass it (an Experiment passes only a value, never a "
+            "valueFrom): Argo cannot make the AnalysisRun, and the Experiment ends in Error (Failed to create "
+            "AnalysisRun for analysis 'a': args.check was not resolved); pass it in the analysis's args, or give the "
+            "template's arg a value"
+        )
+
+    def test_two_templates_giving_one_arg_two_values(self, tmp_path):
+        one, two = generic(), generic()
+        two["metadata"]["name"], two["spec"]["metrics"][0]["name"] = "two", "two-errors"
+        one["spec"]["args"][0]["value"], two["spec"]["args"][0]["value"] = "payments-error-rate", "payments-other"
+        both = {
+            "analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "two"}], "args": [LATEST]}
+        }
+        (found,) = written(tmp_path, one, two, rollout([both]))
+        assert found.endswith(
+            "the templates give arg 'check' two values: Argo refuses the Rollout (InvalidSpec: Argument `check` "
+            "specified multiple times with different values: 'payments-error-rate', 'payments-other') and rolls "
+            "nothing out"
+        )
+
+    def test_a_template_not_given_may_give_the_value(self, tmp_path):
+        elsewhere = {"analysis": {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}}
+        assert written(tmp_path, generic(), rollout([elsewhere])) == []
+
+    def test_an_arg_the_template_does_not_declare(self, tmp_path):
+        # Before: no problem, exit 0; Argo cannot fill {{args.canary-hash}} in.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        (found,) = problems(tmp_path, undeclared, declare_used=False)
+        assert found.endswith(
+            "metric 'errors': it uses {{args.canary-hash}}, which the template does not declare in its args: Argo "
+            "cannot resolve it (failed to resolve {{args.canary-hash}}): a Rollout's step or blue-green analysis of "
+            "it is refused (InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+        )
+        # Declared by another template that an analysis given runs with it: Argo merges their args.
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        both = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}]}
+        check = {"name": "check", "value": "payments-error-rate"}
+        assert written(tmp_path, undeclared, other, rollout(**both, args=[check, LATEST])) == []
+        # Run with a template not given, which may declare it: not judged.
+        elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
+        assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        lacking = rollout([{"analysis": {"templates": [{"templateName": "analyzer-check"}], "args": [LATEST]}}])
+        (tmp_path / "rollout.yaml").write_text(yaml.safe_dump_all([generic(), lacking]))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "args.check was not resolved" in result.stderr
+
+
+class TestValueFromOfTheArgs:
+    """Where Argo takes an arg's value from: a Rollout's `valueFrom` over its `value`, a template's Secret over
+    any value the Rollout passes; a Secret in a Rollout's args, or a template's `fieldRef`, gives nothing."""
+
+    def test_the_templates_secret_wins_over_the_rollouts_value(self, tmp_path):
+        # Before: "url calls check 'payments-eror-rate'", exit 6: Argo sends the Secret's value, not that one.
+        secret = generic()
+        secret["spec"]["args"][0]["valueFrom"] = {"secretKeyRef": {"name": "analyzer", "key": "check"}}
+        assert written(tmp_path, secret, rollout([step({"name": "check", "value": "payments-eror-rate"})])) == []
+
+    def test_the_rollouts_value_from_wins_over_its_value(self, tmp_path):
+        field = {"fieldRef": {"fieldPath": "metadata.labels['check']"}}
+        both = {"name": "check", "value": "payments-eror-rate", "valueFrom": field}
+        assert written(tmp_path, generic(), rollout([step(both)])) == []
+
+    def test_a_secret_in_the_rollouts_args(self, tmp_path):
+        # Before: no problem; a Rollout's arg has no secretKeyRef: dropped, the arg is empty.
+        secret = {"name": "check", "valueFrom": {"secretKeyRef": {"name": "analyzer", "key": "check"}}}
+        found = written(tmp_path, generic(), rollout([step(secret)]))
+        assert any(
+            "arg 'check' takes a secretKeyRef, which a Rollout's analysis args do not have (only podTemplateHashValue "
+            "or fieldRef)" in problem
+            for problem in found
+        ), found
+
+    def test_a_field_ref_in_the_template(self, tmp_path):
+        # Argo reads a fieldRef of a Rollout's args only: the template's leaves the arg without a value.
+        field = generic()
+        field["spec"]["args"][0]["valueFrom"] = {"fieldRef": {"fieldPath": "metadata.labels['check']"}}
+        (found,) = written(tmp_path, field, rollout([step()]))
+        assert "arg 'check' takes its value from a fieldRef in AnalysisTemplate 'analyzer-check'" in found
+        assert 'Unable to resolve metric arguments: argument "check" was not supplied' in found
+        assert written(tmp_path, field, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
+
+
+class TestTemplatesNotGiven:
+    """An analysis naming a template that no file given holds (Argo looks it up in the cluster) is said in a note,
+    which does not change the exit code: that template's metrics are not checked for it."""
+
+    def test_a_note_names_the_analysis_and_the_template(self, tmp_path):
+        elsewhere = rollout([step({"name": "check", "value": "payments-error-rate"}, name="elsewhere")])
+        cluster = rollout(templates=[{"templateName": "shared", "clusterScope": True}])
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), elsewhere, cluster]))
+        where = f"{tmp_path / 'manifests.yaml'}: Rollout 'payments'"
+        assert template_notes([tmp_path]) == [
+            f"{where}, spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is not among the files "
+            "given, so its metrics are not checked for this analysis; Argo looks it up in the Rollout's namespace, "
+            "and without it there marks the Rollout InvalidSpec (AnalysisTemplate 'elsewhere' not found)",
+            f"{where}, spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not among the files given, "
+            "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
+            "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
+        ]
+
+    def test_a_template_given_twice_with_different_content(self, tmp_path):
+        base, overlay = generic(), generic()
+        overlay["spec"]["metrics"][0]["count"] = 3
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([base, overlay, rollout([step()])]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            "AnalysisTemplate 'analyzer-check' is given 2 times with different content (a base and its overlay?), so "
+            "its metrics are not checked for this analysis"
+        )
+
+    def test_validate_says_it_and_exits_0(self, tmp_path):
+        # Before: nothing said; the Rollout's template went unchecked without a word.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "rollout.yaml").write_text(yaml.safe_dump(rollout([step(name="elsewhere")])))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (
+            "note: " in result.stdout and "AnalysisTemplate 'elsewhere' is not among the files given" in result.stdout
+        )
+        assert result.stdout.splitlines()[-1].startswith("ok: 1 check")
+
+
+class TestDryRunRulesAsGoReadsThem:
+    """A dryRun rule is a Go (RE2) regular expression: one Python's `re` cannot read (`\\pL`, `\\z`, `\\Q...\\E`,
+    `[[:alpha:]]`) is read as Go reads it, and one RE2 refuses (a lookahead, a backreference) matches nothing, as in
+    Argo, where a rule that matches no metric ends the AnalysisRun in Error: a problem."""
+
+    @staticmethod
+    def unread(*rules: str) -> dict[str, Any]:
+        unread = TestDryRunOfTheRollout.unread()
+        unread["spec"]["dryRun"] = [{"metricName": rule} for rule in rules]
+        return unread
+
+    @pytest.mark.parametrize("rule", [r"^\pL+$", r"^\p{L}+\z", r"\Qerrors\E", r"^[[:alpha:]]+$", r"^\145rrors"])
+    def test_go_syntax_that_python_lacks(self, tmp_path, rule):
+        # Before: re.error, then the rule compared as a name: the metric judged, "successCondition is missing".
+        assert problems(tmp_path, self.unread(rule)) == []
+
+    @pytest.mark.parametrize(
+        ("rule", "reason"),
+        [
+            (r"^(?=e)errors$", "RE2 has no (?= group"),
+            (r"(e)rrors\1?", "RE2 has no backreference \\1"),
+            (r"errors\Z", "RE2 has no escape \\Z"),
+            (r"errors*+", "RE2 repeats no repetition (*+)"),
+        ],
+    )
+    def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
+        # Before: Python matched it: the metric Argo judges went unjudged (its missing successCondition unsaid).
+        found = problems(tmp_path, self.unread(rule))
+        assert len(found) == 2, found
+        assert "successCondition is missing" in found[1]
+        assert found[0].endswith(
+            f"dryRun rule {rule!r} is no Go regular expression ({reason}): Argo matches it to no metric, and a rule "
+            "that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
+        )
+
+    def test_a_rule_of_the_rollout_go_refuses(self, tmp_path):
+        found = written(
+            tmp_path, self.unread(), rollout(**TestDryRunOfTheRollout.REF, dryRun=[{"metricName": "(?!x)"}])
+        )
+        assert any(
+            "Rollout 'payments', spec.strategy.canary.analysis: dryRun rule '(?!x)' is no Go regular expression" in p
+            for p in found
+        ), found
+
+    def test_a_rule_this_reading_cannot_follow_is_noted(self, monkeypatch, tmp_path):
+        # No rule RE2 takes is known that the translation misses: one is made so, to see what validate then does.
+        monkeypatch.setattr(argo_templates, "_from_go", lambda pattern: "(" if pattern == "e.*" else pattern)
+        argo_templates._go_regexp.cache_clear()
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(self.unread("e.*")))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        # Judged: the missing successCondition is said.
+        assert len(template_problems([tmp_path], catalog)) == 1
+        (note,) = template_notes([tmp_path])
+        argo_templates._go_regexp.cache_clear()
+        assert note.endswith(
+            "AnalysisTemplate 'payments': dryRun rule 'e.*' is read by Go's regexp and not by validate, "
+            "which counts it as matching no metric (the metrics it may run dry are judged)"
+        )
+
+
+def analysis_run(url: str, *args: dict[str, Any], **metric: Any) -> dict[str, Any]:
+    """An AnalysisRun of one web metric calling `url`, with `args` (Argo's own, already resolved)."""
+    spec = template(url)["spec"]
+    spec["metrics"][0].update(metric)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisRun",
+        "metadata": {"name": "payments-1"},
+        "spec": {"args": list(args), "metrics": spec["metrics"]},
+    }
+
+
+class TestAnalysisRuns:
+    """An AnalysisRun given beside the catalog is checked as Argo runs it: its metrics with its own args filled
+    in, its own dryRun; an arg without a value ends it in Error."""
+
+    URL = f"{ANALYZER}/api/v1/checks/{{{{args.check}}}}/run?canary_hash={{{{args.canary-hash}}}}"
+    HASH = {"name": "canary-hash", "value": "abc"}
+
+    def test_a_misspelt_check_its_args_fill_in(self, tmp_path):
+        # Before: skipped in a directory without a word, "not a catalog" (exit 6 whatever it said) given by name.
+        found = written(tmp_path, analysis_run(self.URL, {"name": "check", "value": "payments-eror-rate"}, self.HASH))
+        assert found == [
+            f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors' (args: check="
+            "'payments-eror-rate', canary-hash='abc'): url calls check 'payments-eror-rate', which the catalog does "
+            "not have; did you mean 'payments-error-rate'? (every measurement would be a 404: an Error, and the "
+            "rollout aborts after five)"
+        ]
+        assert (
+            written(tmp_path, analysis_run(self.URL, {"name": "check", "value": "payments-error-rate"}, self.HASH))
+            == []
+        )
+
+    def test_an_arg_without_a_value_and_its_own_dry_run(self, tmp_path):
+        run = analysis_run(self.URL, {"name": "check"}, self.HASH)
+        (found,) = written(tmp_path, run)
+        assert found.endswith(
+            "AnalysisRun 'payments-1': arg 'check' has no value: Argo ends the AnalysisRun in Error at once (Unable to "
+            'resolve metric arguments: argument "check" was not supplied)'
+        )
+        unread = analysis_run(self.URL, {"name": "check", "value": "payments-error-rate"}, self.HASH)
+        unread["spec"]["metrics"][0].pop("successCondition")
+        assert len(written(tmp_path, unread)) == 1
+        unread["spec"]["dryRun"] = [{"metricName": "err"}]
+        assert written(tmp_path, unread) == []
+
+    def test_validate_reads_a_file_of_analysis_runs(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        run = analysis_run(self.URL, {"name": "check", "value": "payments-eror-rate"}, self.HASH)
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "run.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "url calls check 'payments-eror-rate'" in result.stderr
+        assert f"1 file of AnalysisRuns, checked against the catalog with their args: {tmp_path / 'run.yaml'}" in (
+            result.stdout
+        )
