@@ -5,6 +5,7 @@ union of the series a selector matches, since each group is an answer of its own
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -159,3 +160,88 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
             return None
         labels += [label for label in read.grouping.labels if label != "le" and label not in labels]
     return tuple(labels)
+
+
+# Aggregations that leave a NaN element of their operand out of their answer whenever another element has a value
+# (max and min keep any number over NaN; topk, bottomk, limitk and limit_ratio pick elements, NaN last; quantile
+# sorts NaN first and interpolates past it), and with it a group without data (0/0: a canary without traffic).
+_HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", "limit_ratio"})
+# A string or a comment, blanked (same length) before reading a query's parentheses.
+_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
+_GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
+_OPENING = {"(": ")", "[": "]", "{": "}"}
+
+
+def nan_hiding_operand(query: str) -> tuple[str, str] | None:
+    """(aggregation, operand as written) when the whole of `query`, parentheses aside, is an aggregation that
+    leaves a NaN element of its operand out of its answer (`max(ratio_by_pod)`); None for any other query,
+    or one promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return None
+    layers = 0
+    while type(node).__name__ == "ParenExpr":
+        node, layers = node.expr, layers + 1
+    if type(node).__name__ != "AggregateExpr" or (op := str(node.op).lower()) not in _HIDING_NAN:
+        return None
+    # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
+    uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
+    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    position = 0
+    for _ in range(layers):
+        position = _skip_space(blank, position)
+        if blank[position : position + 1] != "(":
+            return None
+        position += 1
+    position = _skip_space(blank, position)
+    if blank[position : position + len(op)].lower() != op:
+        return None
+    position += len(op)
+    if (clause := _GROUPING_CLAUSE_RE.match(blank, position)) is not None:
+        position = _closing(blank, clause.end() - 1)
+    position = _skip_space(blank, position)
+    if blank[position : position + 1] != "(":
+        return None
+    end = _closing(blank, position) - 1
+    start = position + 1
+    if node.param is not None:
+        comma = _top_level_comma(blank, start, end)
+        if comma is None:
+            return None
+        start = comma + 1
+    operand = uncommented[start:end].strip()
+    return (op, operand) if operand else None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _closing(text: str, opening: int) -> int:
+    """The index just after the bracket that closes the one at `opening` (strings and comments blanked)."""
+    depth = 0
+    for index in range(opening, len(text)):
+        if text[index] in _OPENING:
+            depth += 1
+        elif text[index] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
+
+
+def _top_level_comma(text: str, start: int, end: int) -> int | None:
+    depth = 0
+    for index in range(start, end):
+        if text[index] in _OPENING:
+            depth += 1
+        elif text[index] in ")]}":
+            depth -= 1
+        elif text[index] == "," and depth == 0:
+            return index
+    return None

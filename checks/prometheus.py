@@ -166,7 +166,10 @@ class PrometheusCheck(Check):
             return self._absent(stale, result, details)
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
-            return self._judge_each(points, details, result.storage_warnings, cannot_say)
+            verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
+            if verdict.outcome is Outcome.PASS:
+                return await self._unless_hidden(ctx, promql, details, result.storage_warnings) or verdict
+            return verdict
         if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
@@ -201,6 +204,10 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
+        if outcome is Outcome.PASS:
+            hidden = await self._unless_hidden(ctx, promql, details, result.storage_warnings)
+            if hidden is not None:
+                return hidden
         # From a dict, by the model's own validator: the same validation as Verdict(**fields), without
         # BaseModel.__init__'s keyword arguments, nor model_validate's frame, which only passes it on.
         return _validate_verdict(  # type: ignore[no-any-return]
@@ -265,6 +272,38 @@ class PrometheusCheck(Check):
                     f"({clip(found.storage_warnings[0], 200)}): {clip(written, 200)}"
                 )
         return None
+
+    async def _unless_hidden(
+        self, ctx: EvalContext, promql: str, details: dict[str, Any], partial: list[str]
+    ) -> Verdict | None:
+        """The verdict for a query that is an aggregation leaving elements without a value out of its answer (max,
+        min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
+        when its operand has such an element at the evaluation time (the range's end): no pass, as for a series
+        without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
+        None otherwise, and for any other query. Its query and what it found go to `details`."""
+        # Imported here: only a passing answer of such a query reads its structure.
+        from analyzer.kinds import nan_hiding_operand
+
+        found = nan_hiding_operand(promql) if _HIDING_NAN_RE.search(promql) else None
+        if found is None:
+            return None
+        aggregation, operand = found
+        # NaN and the infinities are what a comparison with both infinities keeps nothing of; topk bounds the answer.
+        query = f"topk({_HIDDEN_SHOWN}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+        answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        hidden = [(series, _instant_value(series)[0]) for series in answer.series]
+        details["hidden_queries"] = [
+            {"query": query, "series": [{"labels": _bounded_labels(s.labels), "value": v} for s, v in hidden]}
+        ]
+        if not hidden:
+            return None
+        series, value = next(((s, v) for s, v in hidden if math.isinf(v)), hidden[0])
+        cause = "a division by zero?" if math.isinf(value) else "no traffic?"
+        reason = (
+            f"{aggregation}() leaves out {series.describe()} at {format_number(value)}, which cannot be judged "
+            f"({cause})"
+        )
+        return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
@@ -492,6 +531,11 @@ def _instant_value(series: Series) -> tuple[float, int]:
 
 
 _REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
+_HIDDEN_BESIDE_VALUES = "an element an aggregation leaves out beside elements that have values"
+# Hidden elements a probe answers with (the reason names one).
+_HIDDEN_SHOWN = 5
+# The aggregations nan_hiding_operand() looks for, named anywhere: most queries parse no further.
+_HIDING_NAN_RE = re.compile(r"\b(?:max|min|topk|bottomk|quantile|limitk|limit_ratio)\b", re.IGNORECASE)
 _EACH_BESIDE_VALUES = "a series without a value beside series that have one"
 
 

@@ -847,3 +847,82 @@ class TestHistogramsThatCannotSay:
         client = await client_for(prometheus.url, {**self.check, "query": query})
         _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
         assert body["verdict"] == "pass" and "bucket_queries" not in body["details"]
+
+
+def _by_hash(hashes: str, errors: bool) -> str:
+    code = ',code=~"5.."' if errors else ""
+    return (
+        f'sum by (rollouts_pod_template_hash) (rate(http_requests_total{{service="checkout",'
+        f'rollouts_pod_template_hash=~"{hashes}"{code}}}[5m]))'
+    )
+
+
+def _ratio_by_hash(hashes: str) -> str:
+    """Each canary's 5xx ratio: healthy1 0.001, broken1 0.1, idle1 0/0 (NaN)."""
+    return f"{_by_hash(hashes, True)} / {_by_hash(hashes, False)}"
+
+
+@pytest.mark.integration
+class TestAggregationsThatHideNaN:
+    """max, min, topk, bottomk and quantile leave a NaN group (0/0: a canary without traffic) out of their answer:
+    the groups that have values must not pass the check for the one that has none."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max({_ratio_by_hash('healthy1|idle1')})",
+            f"min ({_ratio_by_hash('healthy1|idle1')})",
+            f"(max without (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')}))",
+            f"topk(1, {_ratio_by_hash('healthy1|idle1')})",
+            f"quantile(1, {_ratio_by_hash('healthy1|idle1')})",
+        ],
+    )
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m", "step": "1m"}, {"each": True}])
+    async def test_a_hidden_nan_group_is_no_pass(self, prometheus, client_for, query, extra):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'rollouts_pod_template_hash="idle1"' in body["reason"], body["reason"]
+        assert "NaN" in body["reason"] and "(no_data policy: inconclusive)" in body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert [entry["labels"] for entry in probe["series"]] == [{"rollouts_pod_template_hash": "idle1"}]
+
+    @pytest.mark.parametrize(("policy", "verdict"), [("pass", "inconclusive"), ("fail", "fail"), ("error", "error")])
+    async def test_the_policy_applies_but_never_a_pass(self, prometheus, client_for, policy, verdict):
+        query = f"max({_ratio_by_hash('healthy1|idle1')})"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "no_data": policy}
+        client = await client_for(prometheus.url, check)
+        _, body = await run(client, "q", at=prometheus.anchor)
+        assert body["verdict"] == verdict, body["reason"]
+
+    async def test_groups_filtered_in_promql_are_judged(self, prometheus, client_for):
+        # `>= 0` drops the NaN group before max: the query says it means to ignore groups without traffic.
+        query = f"max(({_ratio_by_hash('healthy1|idle1')}) >= 0)"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["value"] == pytest.approx(0.001)
+
+    async def test_a_failing_group_still_fails(self, prometheus, client_for):
+        query = f"max({_ratio_by_hash('broken1|idle1')})"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+    async def test_groups_that_all_have_values_pass(self, prometheus, client_for):
+        query = f"max({_ratio_by_hash('healthy1')})"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["details"]["hidden_queries"] == [{"query": _hidden_query(_ratio_by_hash("healthy1")), "series": []}]
+
+
+def _hidden_query(operand: str) -> str:
+    return f"topk(5, ({operand}) unless ({operand}) > -Inf < +Inf)"

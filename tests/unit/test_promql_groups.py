@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_groups import EACH_SERIES, BucketRead, Grouping, bucket_group_labels, bucket_reads
+from analyzer.promql_groups import (
+    EACH_SERIES,
+    BucketRead,
+    Grouping,
+    bucket_group_labels,
+    bucket_reads,
+    nan_hiding_operand,
+)
 
 
 class TestBucketReads:
@@ -119,3 +126,28 @@ class TestBucketGroupLabels:
     )
     def test_labels(self, query, labels):
         assert bucket_group_labels(query) == labels
+
+
+class TestNanHidingOperand:
+    """The operand of a whole query that is an aggregation leaving NaN elements out, as written."""
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("max(a / b)", ("max", "a / b")),
+            ('(( min by (pod) (x{a="(", b=",)"}) ))', ("min", 'x{a="(", b=",)"}')),
+            ("MAX(rate(x[5m])) by (pod)", ("max", "rate(x[5m])")),
+            ('topk(3, x{a="1", b="2"})', ("topk", 'x{a="1", b="2"}')),
+            ("quantile without (pod) (0.9, x)", ("quantile", "x")),
+            # A comment in the operand would swallow what the probe writes after it.
+            ("max(x # the ratio )\n)", ("max", "x")),
+        ],
+    )
+    def test_found(self, query, found):
+        assert nan_hiding_operand(query) == found
+
+    @pytest.mark.parametrize(
+        "query", ["sum(x)", "max(x) + 1", "max(x) or vector(0)", "max_over_time(x[5m])", "avg(max by (a) (x))", "max(x"]
+    )
+    def test_none(self, query):
+        assert nan_hiding_operand(query) is None

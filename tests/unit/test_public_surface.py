@@ -77,6 +77,7 @@ PUBLIC_NAMES = [
     "may_answer_without_its_series",
     "metric_selectors",
     "names_pattern",
+    "nan_hiding_operand",
     "parse_duration",
     "presence_query",
     "range_step_s",
