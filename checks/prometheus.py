@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -37,6 +37,9 @@ from analyzer.kinds import (
     silence_s,
     stopped_reporting,
 )
+
+if TYPE_CHECKING:
+    from analyzer.kinds import BucketRead
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
@@ -238,10 +241,14 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(self.source)
         quantile = _HISTOGRAM_QUANTILE_RE.search(promql) is not None
         # Each group the query answers for (`sum by (le, service)`: each service) is a quantile of its own: one with
-        # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more.
+        # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more. A selector
+        # promql-parser reads is asked as the query reads it (its own groups, at its own time: `offset`, `@`);
+        # another by the union of every selector's groups, at the evaluation time.
         grouped = bucket_group_labels(promql)
-        by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
+        union_by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
+        reads = _parsed_reads(promql)
         chosen = _quantile_chosen_buckets(promql) if quantile else set()
+        probes: dict[str, str] = {}  # each bucket query, and the selector it asks about as written
         for selector in metric_selectors(promql):
             written = selector.selector
             buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
@@ -250,7 +257,15 @@ class PrometheusCheck(Check):
             le_chosen = _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)) is not None
             if not buckets or (le_chosen and not _reads_one_of(written, chosen)):
                 continue
-            query = f"count {by} ({written if window is None else f'last_over_time({written}[{window}])'})"
+            for by, modifiers in _read_as(written, reads) or [(union_by, "")]:
+                if window is None:
+                    read = f"{written}{modifiers}"
+                else:
+                    # The probe is an instant query at the range's end: the range's start() is a time of its own.
+                    start = ctx.evaluation_time.timestamp() - parse_duration(window)
+                    read = f"last_over_time({written}[{window}]{modifiers.replace('@ start()', f'@ {start:.3f}')})"
+                probes.setdefault(f"count {by} ({read})", written)
+        for query, written in probes.items():
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
             # Series without `le` are no buckets (a metric merely named *_bucket, a quantile's other operands).
             groups: dict[str, set[str]] = {}
@@ -589,6 +604,36 @@ def _quantile_chosen_buckets(promql: str) -> set[_Read]:
     except ValueError:
         return set()
     return {(read.name, read.matchers) for read in reads if read.quantile and any(m[0] == "le" for m in read.matchers)}
+
+
+def _parsed_reads(promql: str) -> list[BucketRead] | None:
+    """The selectors promql-parser reads in `promql`; None when it cannot parse it (Prometheus did)."""
+    from analyzer.kinds import bucket_reads
+
+    try:
+        return bucket_reads(promql)
+    except ValueError:
+        return None
+
+
+def _read_as(written: str, reads: list[BucketRead] | None) -> list[tuple[str, str]]:
+    """How the query reads the selector `written` (each way once): the grouping of a bucket query asking for its
+    buckets as each group of the answer has them (`by (le, service)`; `without (pod)`: `le` is kept), and the
+    modifiers that move the time it is read at; none when promql-parser does not read it (a regex name)."""
+    from analyzer.kinds import bucket_reads
+
+    try:
+        (own,) = bucket_reads(written)
+    except ValueError:
+        return []
+    ways: dict[tuple[str, str], None] = {}
+    for read in reads or []:
+        if (read.name, read.matchers) != (own.name, own.matchers):
+            continue
+        labels = [label for label in read.grouping.labels if label != "le"]
+        by = f"by ({', '.join(('le', *labels))})" if read.grouping.mode == "by" else f"without ({', '.join(labels)})"
+        ways[(by, read.modifiers)] = None
+    return list(ways)
 
 
 def _reads_one_of(written: str, chosen: set[_Read]) -> bool:

@@ -750,6 +750,38 @@ class TestHistogramsThatCannotSay:
         (probe,) = body["details"]["bucket_queries"]
         assert probe["query"].startswith("count by (le, service) (") and probe["bounds"] == ["+Inf", "0.5"]
 
+    @pytest.mark.parametrize("moved", ["offset -90m", "@ {anchor}"])
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m"}, {"each": True}])
+    async def test_buckets_are_asked_when_the_query_reads_them(self, prometheus, client_for, moved, extra):
+        # Evaluated 2.5 h before the anchor, before the histogram's first sample, the query reads eb-api's +Inf
+        # alone an hour before it (or at it). Before: its buckets were asked as of the evaluation time, found
+        # none, and the NaN passed as no traffic.
+        selector = 'eb_mixed_seconds_bucket{service="eb-api"}'
+        query = f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m] {moved.format(anchor=prometheus.anchor)})))"
+        client = await client_for(prometheus.url, {**self.check, "query": query, **extra})
+        status, body = await run(client, "p99", at=prometheus.anchor - 150 * 60, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert f"a histogram whose only bucket is +Inf ({selector}): every quantile over it is NaN" in body["reason"]
+        (probe,) = body["details"]["bucket_queries"]
+        assert probe["bounds"] == ["+Inf"]
+        assert ("offset -5400000ms" if moved.startswith("offset") else f"@ {prometheus.anchor:.3f}") in probe["query"]
+
+    async def test_each_side_of_an_or_is_asked_by_its_own_groups(self, prometheus, client_for):
+        # eb-quiet, summed by service, has whole buckets and no traffic: NaN is no traffic, no_data: pass applies.
+        # Before: asked by the union of both sides' groups (le, pod), its pod b's +Inf alone made it inconclusive.
+        query = (
+            'histogram_quantile(0.99, sum by (le) (rate(eb_layout_seconds_bucket{service="eb-quiet"}[5m]))) or '
+            'histogram_quantile(0.99, sum by (le, pod) (rate(eb_mixed_seconds_bucket{service="eb-idle"}[5m])))'
+        )
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert "no_data policy: pass" in body["reason"]
+        assert [probe["query"] for probe in body["details"]["bucket_queries"]] == [
+            'count by (le) (eb_layout_seconds_bucket{service="eb-quiet"})',
+            'count by (le, pod) (eb_mixed_seconds_bucket{service="eb-idle"})',
+        ]
+
     async def test_a_group_named_by_a_relabelling(self, prometheus, client_for):
         # `svc` is written from `service`: the bucket series have none, so grouped by it alone they were one group,
         # eb-api's +Inf alone hidden by eb-idle's 0.5. Before: pass.

@@ -128,6 +128,28 @@ class TestBucketGroupLabels:
         assert bucket_group_labels(query) == labels
 
 
+class TestReadTimes:
+    """A selector's `@` and offset, with its subqueries', as a bucket query must repeat them."""
+
+    @pytest.mark.parametrize(
+        ("query", "modifiers"),
+        [
+            ("histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))", ""),
+            ("histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m] offset 1h)))", " offset 3600000ms"),
+            ("sum(x_bucket offset -90s)", " offset -90000ms"),
+            ("sum(x_bucket @ 1700000000.5 offset 1m)", " @ 1700000000.500 offset 60000ms"),
+            ("sum(x_bucket @ end())", " @ end()"),
+            # A subquery moves what it reads; a selector's own `@` is absolute, its own offset adds.
+            ("max_over_time(rate(x_bucket[5m] offset 1m)[1h:5m] offset 1h)", " offset 3660000ms"),
+            ("max_over_time(rate(x_bucket[5m] @ 100)[1h:5m] offset 1h)", " @ 100.000"),
+            ("max_over_time(rate(x_bucket[5m])[1h:5m] @ start())", " @ start()"),
+        ],
+    )
+    def test_modifiers(self, query, modifiers):
+        (read,) = bucket_reads(query)
+        assert read.modifiers == modifiers
+
+
 class TestNanHidingOperand:
     """The operand of a whole query that is an aggregation leaving NaN elements out, as written."""
 

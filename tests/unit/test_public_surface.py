@@ -23,6 +23,7 @@ PUBLIC_NAMES = [
     "ArgError",
     "ArgValue",
     "BodyBudgetExhausted",
+    "BucketRead",
     "CatalogView",
     "Check",
     "CheckError",
