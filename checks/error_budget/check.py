@@ -377,10 +377,8 @@ class ErrorBudgetCheck(Check):
                 "the period (with pyrra.total)"
             )
             if self.pyrra.metric is not None:
-                found[f"{self.pyrra.metric.removesuffix('_bucket')}:increase5m"] = (
-                    "Pyrra records it only for SLOs with performanceOverAccuracy, whose increase rule over the SLO "
-                    "window may run elsewhere (Thanos Ruler); with pyrra_window it proves their rules"
-                )
+                # Pyrra records it only for SLOs with performanceOverAccuracy: its absence is normal, not noted.
+                found[f"{self.pyrra.metric.removesuffix('_bucket')}:increase5m"] = ""
         if self.sloth is not None:
             found["slo:time_period:days"] = (
                 "Sloth SLOs whose rules do not record it are read as before; the SLO's period is not compared with "
