@@ -164,7 +164,8 @@ class Check(BaseModel):
     def optional_names(self) -> dict[str, str]:
         """The metric and recording-rule names this check reads but is built to judge without, each with what
         their absence means: `analyzer validate --prometheus` notes such a name missing instead of reporting a
-        problem. None by default: every name a check reads must exist."""
+        problem (says nothing when the text is empty: an absence that is normal). None by default: every name a
+        check reads must exist."""
         return {}
 
     def definition(self) -> dict[str, Any]:

@@ -62,7 +62,7 @@ from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string
 
 if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-    from analyzer.promql_groups import bucket_group_labels, bucket_reads
+    from analyzer.promql_groups import BucketRead, bucket_group_labels, bucket_reads, nan_hiding_operand
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
@@ -85,7 +85,9 @@ _ON_FIRST_USE = {
     "HttpRequest": "analyzer.sources.http",
     "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
-    **dict.fromkeys(("bucket_group_labels", "bucket_reads"), "analyzer.promql_groups"),
+    **dict.fromkeys(
+        ("BucketRead", "bucket_group_labels", "bucket_reads", "nan_hiding_operand"), "analyzer.promql_groups"
+    ),
     **dict.fromkeys(
         (
             "MetricSelector",
@@ -119,6 +121,7 @@ __all__ = [
     "ArgError",
     "ArgValue",
     "BodyBudgetExhausted",
+    "BucketRead",
     "CatalogView",
     "Check",
     "CheckError",
@@ -176,6 +179,7 @@ __all__ = [
     "may_answer_without_its_series",
     "metric_selectors",
     "names_pattern",
+    "nan_hiding_operand",
     "parse_duration",
     "presence_query",
     "range_step_s",

@@ -387,7 +387,8 @@ def problems_of(
     arg_values: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
-    name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note;
+    name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note
+    (none when it means nothing: "");
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed)."""
     optional = optional or {}
     found: list[str] = []
@@ -403,6 +404,8 @@ def problems_of(
         for selector in read:
             for name in selector.names:
                 if name in optional and name not in prometheus.names():
+                    if not optional[name]:
+                        continue  # an absence that is normal: nothing to note
                     what = "recording rule" if _RECORDED_MARK in name else "metric"
                     hint = _close_name(name, prometheus.names(), _OPTIONAL_CUTOFF)
                     notes.append(

@@ -5,6 +5,7 @@ union of the series a selector matches, since each group is an answer of its own
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,12 +49,20 @@ EACH_SERIES = Grouping("without", ())
 @dataclass(frozen=True)
 class BucketRead:
     """A vector selector with a literal metric name, its matchers but the name's (label, operator, unquoted
-    value), how its answer is grouped, and whether it stands in histogram_quantile()'s histogram."""
+    value), how its answer is grouped, whether it stands in histogram_quantile()'s histogram, and the modifiers
+    that move the time it is read at, as PromQL writes them after a selector (`@ 1700000000.000 offset 3600000ms`:
+    its own and its subqueries', summed; "" for the evaluation time)."""
 
     name: str
     matchers: tuple[tuple[str, str, str], ...]
     grouping: Grouping
     quantile: bool
+    modifiers: str = ""
+
+
+# When a selector is read: an `@` modifier as PromQL writes it (None: the evaluation time) and an offset in ms.
+_When = tuple[str | None, int]
+_NOW: _When = (None, 0)
 
 
 def bucket_reads(query: str) -> list[BucketRead]:
@@ -67,15 +76,17 @@ def bucket_reads(query: str) -> list[BucketRead]:
     except Exception as exc:  # the binding raises bare Exceptions: the offline parse reports them
         raise ValueError(str(exc)) from exc
     found: list[BucketRead] = []
-    _visit(tree, None, False, found)
+    _visit(tree, None, False, found, _NOW)
     return found
 
 
-def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead]) -> None:
+def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead], when: _When) -> None:
     kind = type(node).__name__
+    if kind in ("VectorSelector", "SubqueryExpr"):
+        when = _moved(node, when)
     if kind == "AggregateExpr":
         if node.param is not None:
-            _visit(node.param, None, False, found)
+            _visit(node.param, None, False, found, when)
         op = str(node.op).lower()
         if grouping is None and op in _GROUPING:
             modifier = node.modifier
@@ -84,7 +95,7 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
                 if modifier is None
                 else Grouping("by" if str(modifier.type).endswith("By") else "without", tuple(modifier.labels))
             )
-        _visit(node.expr, grouping, quantile, found)
+        _visit(node.expr, grouping, quantile, found, when)
     elif kind == "Call":
         name = node.func.name
         if name in _NOT_READ:
@@ -92,21 +103,37 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
         if name in _RELABELLING and grouping is not None:
             grouping = _relabelled(grouping, node.args, _RELABELLING[name])
         if name == "histogram_quantile" and len(node.args) == 2:
-            _visit(node.args[0], None, False, found)
-            _visit(node.args[1], None, True, found)
+            _visit(node.args[0], None, False, found, when)
+            _visit(node.args[1], None, True, found, when)
             return
         for arg in node.args:
-            _visit(arg, grouping, quantile, found)
+            _visit(arg, grouping, quantile, found, when)
     elif kind == "BinaryExpr":
         # Each side is an answer of its own, matched with the other's afterwards.
-        _visit(node.lhs, None, quantile, found)
-        _visit(node.rhs, None, quantile, found)
+        _visit(node.lhs, None, quantile, found, when)
+        _visit(node.rhs, None, quantile, found, when)
     elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
-        _visit(node.expr, grouping, quantile, found)
+        _visit(node.expr, grouping, quantile, found, when)
     elif kind == "MatrixSelector":
-        _visit(node.vector_selector, grouping, quantile, found)
+        _visit(node.vector_selector, grouping, quantile, found, when)
     elif kind == "VectorSelector":
-        _selector(node, grouping, quantile, found)
+        _selector(node, grouping, quantile, found, when)
+
+
+def _moved(node: Any, when: _When) -> _When:
+    """When what `node` (a selector or a subquery) reads is read, given when `node` is: its own `@` replaces the
+    time (an absolute one, or the query's start or end), its offset moves it back further."""
+    at, offset_ms = when
+    if node.at is not None:
+        at, offset_ms = str(node.at).removeprefix("@").strip(), 0
+    if node.offset is not None:
+        offset_ms += round(node.offset.total_seconds() * 1000)
+    return at, offset_ms
+
+
+def _modifiers(when: _When) -> str:
+    at, offset_ms = when
+    return (f" @ {at}" if at is not None else "") + (f" offset {offset_ms}ms" if offset_ms else "")
 
 
 def _relabelled(grouping: Grouping, args: list[Any], sources: slice) -> Grouping:
@@ -127,7 +154,7 @@ def _relabelled(grouping: Grouping, args: list[Any], sources: slice) -> Grouping
     return Grouping("without", tuple(label for label in grouping.labels if label not in read))
 
 
-def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead]) -> None:
+def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[BucketRead], when: _When) -> None:
     matchers = node.matchers
     if matchers.or_matchers:
         return  # `{a="1" or b="2"}`: several selectors in one, which the selector-level checks read
@@ -137,7 +164,7 @@ def _selector(node: Any, grouping: Grouping | None, quantile: bool, found: list[
     if name is None or any(op == "?" for _, op, _ in read):
         return
     others = tuple(m for m in read if m[0] != "__name__")
-    found.append(BucketRead(name, others, grouping or EACH_SERIES, quantile))
+    found.append(BucketRead(name, others, grouping or EACH_SERIES, quantile, _modifiers(when)))
 
 
 def bucket_group_labels(query: str) -> tuple[str, ...] | None:
@@ -159,3 +186,88 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
             return None
         labels += [label for label in read.grouping.labels if label != "le" and label not in labels]
     return tuple(labels)
+
+
+# Aggregations that leave a NaN element of their operand out of their answer whenever another element has a value
+# (max and min keep any number over NaN; topk, bottomk, limitk and limit_ratio pick elements, NaN last; quantile
+# sorts NaN first and interpolates past it), and with it a group without data (0/0: a canary without traffic).
+_HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", "limit_ratio"})
+# A string or a comment, blanked (same length) before reading a query's parentheses.
+_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
+_GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
+_OPENING = {"(": ")", "[": "]", "{": "}"}
+
+
+def nan_hiding_operand(query: str) -> tuple[str, str] | None:
+    """(aggregation, operand as written) when the whole of `query`, parentheses aside, is an aggregation that
+    leaves a NaN element of its operand out of its answer (`max(ratio_by_pod)`); None for any other query,
+    or one promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return None
+    layers = 0
+    while type(node).__name__ == "ParenExpr":
+        node, layers = node.expr, layers + 1
+    if type(node).__name__ != "AggregateExpr" or (op := str(node.op).lower()) not in _HIDING_NAN:
+        return None
+    # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
+    uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
+    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    position = 0
+    for _ in range(layers):
+        position = _skip_space(blank, position)
+        if blank[position : position + 1] != "(":
+            return None
+        position += 1
+    position = _skip_space(blank, position)
+    if blank[position : position + len(op)].lower() != op:
+        return None
+    position += len(op)
+    if (clause := _GROUPING_CLAUSE_RE.match(blank, position)) is not None:
+        position = _closing(blank, clause.end() - 1)
+    position = _skip_space(blank, position)
+    if blank[position : position + 1] != "(":
+        return None
+    end = _closing(blank, position) - 1
+    start = position + 1
+    if node.param is not None:
+        comma = _top_level_comma(blank, start, end)
+        if comma is None:
+            return None
+        start = comma + 1
+    operand = uncommented[start:end].strip()
+    return (op, operand) if operand else None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _closing(text: str, opening: int) -> int:
+    """The index just after the bracket that closes the one at `opening` (strings and comments blanked)."""
+    depth = 0
+    for index in range(opening, len(text)):
+        if text[index] in _OPENING:
+            depth += 1
+        elif text[index] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
+
+
+def _top_level_comma(text: str, start: int, end: int) -> int | None:
+    depth = 0
+    for index in range(start, end):
+        if text[index] in _OPENING:
+            depth += 1
+        elif text[index] in ")]}":
+            depth -= 1
+        elif text[index] == "," and depth == 0:
+            return index
+    return None

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -37,6 +37,9 @@ from analyzer.kinds import (
     silence_s,
     stopped_reporting,
 )
+
+if TYPE_CHECKING:
+    from analyzer.kinds import BucketRead
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
@@ -166,7 +169,10 @@ class PrometheusCheck(Check):
             return self._absent(stale, result, details)
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
-            return self._judge_each(points, details, result.storage_warnings, cannot_say)
+            verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
+            if verdict.outcome is Outcome.PASS:
+                return await self._unless_hidden(ctx, promql, details, result.storage_warnings) or verdict
+            return verdict
         if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
             raise CheckMisconfigured(
@@ -201,6 +207,10 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
+        if outcome is Outcome.PASS:
+            hidden = await self._unless_hidden(ctx, promql, details, result.storage_warnings)
+            if hidden is not None:
+                return hidden
         # From a dict, by the model's own validator: the same validation as Verdict(**fields), without
         # BaseModel.__init__'s keyword arguments, nor model_validate's frame, which only passes it on.
         return _validate_verdict(  # type: ignore[no-any-return]
@@ -231,10 +241,14 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(self.source)
         quantile = _HISTOGRAM_QUANTILE_RE.search(promql) is not None
         # Each group the query answers for (`sum by (le, service)`: each service) is a quantile of its own: one with
-        # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more.
+        # +Inf alone is NaN whatever its latency, though the union of every group's bounds has more. A selector
+        # promql-parser reads is asked as the query reads it (its own groups, at its own time: `offset`, `@`);
+        # another by the union of every selector's groups, at the evaluation time.
         grouped = bucket_group_labels(promql)
-        by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
+        union_by = "without ()" if grouped is None else f"by ({', '.join(('le', *grouped))})"
+        reads = _parsed_reads(promql)
         chosen = _quantile_chosen_buckets(promql) if quantile else set()
+        probes: dict[str, str] = {}  # each bucket query, and the selector it asks about as written
         for selector in metric_selectors(promql):
             written = selector.selector
             buckets = quantile or any(name.endswith("_bucket") for name in selector.names)
@@ -243,7 +257,15 @@ class PrometheusCheck(Check):
             le_chosen = _LE_MATCHER_RE.search(_MATCHER_VALUE_RE.sub(r'\1""', written)) is not None
             if not buckets or (le_chosen and not _reads_one_of(written, chosen)):
                 continue
-            query = f"count {by} ({written if window is None else f'last_over_time({written}[{window}])'})"
+            for by, modifiers in _read_as(written, reads) or [(union_by, "")]:
+                if window is None:
+                    read = f"{written}{modifiers}"
+                else:
+                    # The probe is an instant query at the range's end: the range's start() is a time of its own.
+                    start = ctx.evaluation_time.timestamp() - parse_duration(window)
+                    read = f"last_over_time({written}[{window}]{modifiers.replace('@ start()', f'@ {start:.3f}')})"
+                probes.setdefault(f"count {by} ({read})", written)
+        for query, written in probes.items():
             found = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
             # Series without `le` are no buckets (a metric merely named *_bucket, a quantile's other operands).
             groups: dict[str, set[str]] = {}
@@ -265,6 +287,38 @@ class PrometheusCheck(Check):
                     f"({clip(found.storage_warnings[0], 200)}): {clip(written, 200)}"
                 )
         return None
+
+    async def _unless_hidden(
+        self, ctx: EvalContext, promql: str, details: dict[str, Any], partial: list[str]
+    ) -> Verdict | None:
+        """The verdict for a query that is an aggregation leaving elements without a value out of its answer (max,
+        min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
+        when its operand has such an element at the evaluation time (the range's end): no pass, as for a series
+        without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
+        None otherwise, and for any other query. Its query and what it found go to `details`."""
+        # Imported here: only a passing answer of such a query reads its structure.
+        from analyzer.kinds import nan_hiding_operand
+
+        found = nan_hiding_operand(promql) if _HIDING_NAN_RE.search(promql) else None
+        if found is None:
+            return None
+        aggregation, operand = found
+        # NaN and the infinities are what a comparison with both infinities keeps nothing of; topk bounds the answer.
+        query = f"topk({_HIDDEN_SHOWN}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+        answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        hidden = [(series, _instant_value(series)[0]) for series in answer.series]
+        details["hidden_queries"] = [
+            {"query": query, "series": [{"labels": _bounded_labels(s.labels), "value": v} for s, v in hidden]}
+        ]
+        if not hidden:
+            return None
+        series, value = next(((s, v) for s, v in hidden if math.isinf(v)), hidden[0])
+        cause = "a division by zero?" if math.isinf(value) else "no traffic?"
+        reason = (
+            f"{aggregation}() leaves out {series.describe()} at {format_number(value)}, which cannot be judged "
+            f"({cause})"
+        )
+        return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
@@ -492,6 +546,11 @@ def _instant_value(series: Series) -> tuple[float, int]:
 
 
 _REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
+_HIDDEN_BESIDE_VALUES = "an element an aggregation leaves out beside elements that have values"
+# Hidden elements a probe answers with (the reason names one).
+_HIDDEN_SHOWN = 5
+# The aggregations nan_hiding_operand() looks for, named anywhere: most queries parse no further.
+_HIDING_NAN_RE = re.compile(r"\b(?:max|min|topk|bottomk|quantile|limitk|limit_ratio)\b", re.IGNORECASE)
 _EACH_BESIDE_VALUES = "a series without a value beside series that have one"
 
 
@@ -545,6 +604,36 @@ def _quantile_chosen_buckets(promql: str) -> set[_Read]:
     except ValueError:
         return set()
     return {(read.name, read.matchers) for read in reads if read.quantile and any(m[0] == "le" for m in read.matchers)}
+
+
+def _parsed_reads(promql: str) -> list[BucketRead] | None:
+    """The selectors promql-parser reads in `promql`; None when it cannot parse it (Prometheus did)."""
+    from analyzer.kinds import bucket_reads
+
+    try:
+        return bucket_reads(promql)
+    except ValueError:
+        return None
+
+
+def _read_as(written: str, reads: list[BucketRead] | None) -> list[tuple[str, str]]:
+    """How the query reads the selector `written` (each way once): the grouping of a bucket query asking for its
+    buckets as each group of the answer has them (`by (le, service)`; `without (pod)`: `le` is kept), and the
+    modifiers that move the time it is read at; none when promql-parser does not read it (a regex name)."""
+    from analyzer.kinds import bucket_reads
+
+    try:
+        (own,) = bucket_reads(written)
+    except ValueError:
+        return []
+    ways: dict[tuple[str, str], None] = {}
+    for read in reads or []:
+        if (read.name, read.matchers) != (own.name, own.matchers):
+            continue
+        labels = [label for label in read.grouping.labels if label != "le"]
+        by = f"by ({', '.join(('le', *labels))})" if read.grouping.mode == "by" else f"without ({', '.join(labels)})"
+        ways[(by, read.modifiers)] = None
+    return list(ways)
 
 
 def _reads_one_of(written: str, chosen: set[_Read]) -> bool:

@@ -354,7 +354,8 @@ class ErrorBudgetCheck(Check):
     def optional_names(self) -> dict[str, str]:
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
-        which cannot pass without it; pyrra_objective, pyrra_window), Sloth's slo:time_period:days."""
+        which cannot pass without it; pyrra_objective, pyrra_window), its performanceOverAccuracy 5m increase rule,
+        Sloth's slo:time_period:days."""
         # optional_metrics excuses a counter of the SLI's errors only: a name its total reads (no total, no window
         # judges: no data for ever, not zero events) or a recording rule the check needs stays required.
         errors, totals = (
@@ -375,6 +376,9 @@ class ErrorBudgetCheck(Check):
                 f"{generic} the SLO's window is compared with the check's period only by its increase rule over "
                 "the period (with pyrra.total)"
             )
+            if self.pyrra.metric is not None:
+                # Pyrra records it only for SLOs with performanceOverAccuracy: its absence is normal, not noted.
+                found[f"{self.pyrra.metric.removesuffix('_bucket')}:increase5m"] = ""
         if self.sloth is not None:
             found["slo:time_period:days"] = (
                 "Sloth SLOs whose rules do not record it are read as before; the SLO's period is not compared with "
@@ -420,7 +424,16 @@ class ErrorBudgetCheck(Check):
         period = self._reader.queries(self.period, args, period=True)
         probes = self._reader.probes(windows, self.period, args, frozenset(self.optional_metrics))
         # The probes ride in the required query: whether the check reads anything at all decides the verdict.
-        probed = {PROBE_WINDOW: {f"probe{index}": probe.query for index, probe in enumerate(probes)}}
+        probed = {
+            PROBE_WINDOW: {
+                part: query
+                for index, probe in enumerate(probes)
+                for part, query in (
+                    (f"probe{index}", probe.query),
+                    *((f"probe{index}.{number}", q) for number, q in enumerate(probe.together)),
+                )
+            }
+        }
         if self.min_budget_remaining is not None or self._reader.recorded:
             return MeasurementPlan(
                 windows, period, QueryBatch.of(windows, {self.period: period}, probed), QueryBatch({}), probes

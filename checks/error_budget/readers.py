@@ -184,17 +184,21 @@ class Probe:
     # answers (it tells the check more precisely what is wrong); `users` are then unused.
     beside: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    # Queries sent with the probe that stand for its series when every one of them answers.
+    together: tuple[str, ...] = ()
 
     def missing(self, results: Results) -> bool:
-        """Nothing answered: neither the probe nor any query that reads the same series (with `beside`: the probe
-        did not answer while a query of `beside` did and none of `unless` did)."""
+        """Nothing answered: neither the probe, nor any query that reads the same series, nor every query of
+        `together` (with `beside`: the probe did not answer while a query of `beside` did and none of `unless`
+        did)."""
         if self.beside:
             return not (
                 _answered(results, (self.query,))
                 or not _answered(results, self.beside)
                 or _answered(results, self.unless)
             )
-        return not _answered(results, (self.query, *self.users))
+        together = bool(self.together) and all(_answered(results, (query,)) for query in self.together)
+        return not (together or _answered(results, (self.query, *self.users)))
 
 
 def _answered(results: Results, queries: Sequence[str]) -> bool:
@@ -604,12 +608,18 @@ class PyrraReader:
         ratios = tuple(queries["ratio"] for queries in windows.values())
         # A pure budget gate (`tiers: []`) reads no burnrate window: the increase rule alone proves the rules.
         tried = f"neither {ratios[0]} nor" if ratios else "not even"
+        # With performanceOverAccuracy, Pyrra records the increase rule over the SLO window in a rule group of its
+        # own (`-long`, often on Thanos Ruler), from 5m increases its `-short` group records beside the burnrates
+        # whenever the total metric has series: those prove the names and labels, and pyrra_window (with
+        # --generic-rules, compared with the period by same_settings) the window, which the 5m rule cannot.
+        window = self.queries(period, args, period=True)["window"]
         rules = Probe(
             self._rule(f"increase{rule_window(period)}", args),
             ratios,
             f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series ({tried} the increase rule over '
             f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, that period {period} is the SLO's window "
-            "(Pyrra names its rules after it), and that Pyrra's rules are loaded",
+            f"(Pyrra names its rules after it), and that Pyrra's rules are loaded ({_PERFORMANCE_HINT})",
+            together=(self._rule("increase5m", args), window),
         )
         found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
         totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)
@@ -624,10 +634,10 @@ class PyrraReader:
                     (),
                     f'Pyrra SLO {{slo="{self._sli.slo}"}} records no {rules.query} while pyrra.total has series: '
                     f"the SLO's window (spec.window) is not the check's period {period}, or Pyrra's increase rule "
-                    f"group is not loaded here; {_pyrra_names(None, period_s, period)}; set period to the SLO's "
-                    "window",
+                    f"group is not loaded here ({_PERFORMANCE_HINT}); {_pyrra_names(None, period_s, period)}; set "
+                    "period to the SLO's window",
                     beside=totals,
-                    unless=(self.queries(period, args, period=True)["window"],),
+                    unless=(window,),
                 )
             )
         return found
@@ -639,7 +649,11 @@ class PyrraReader:
                 return WindowRatio(
                     window,
                     None,
-                    note=f"no {queries['availability']} series (Pyrra records it only with --generic-rules)",
+                    note=(
+                        f"no {queries['availability']} series (Pyrra records it only with --generic-rules, from the "
+                        "increase rule over the SLO window, which performanceOverAccuracy records in its -long rule "
+                        "group)"
+                    ),
                 )
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
@@ -666,6 +680,14 @@ class PyrraReader:
             total,
             "pyrra.total" if "total" in queries else None,
         )
+
+
+# Why a Pyrra SLO's increase rule over its window may be absent where its other rules are, and what helps.
+_PERFORMANCE_HINT = (
+    "an SLO with performanceOverAccuracy records that rule in its -long rule group, which may run elsewhere "
+    "(Thanos Ruler): point the source at a querier that has both groups, or run Pyrra with --generic-rules "
+    "(pyrra_window then tells the window, and the 5m increase rule of its -short group proves the rules)"
+)
 
 
 def _pyrra_names(recorded_s: float | None, period_s: float, period: str) -> str:

@@ -11,6 +11,8 @@ eb-shop canaries (rollouts_pod_template_hash), from A-3h:
 eb-shop canary crash1, from A-7h: 0.05% errors, 5% from A-40m, no traffic at all from A-10m (crash-looping).
 eb-billing, service-wide, from A-7d-10m: 0.08% errors, except 5% from A-50h to A-48h (an incident).
 eb-search, service-wide, from A-7d-10m: 0.02% errors.
+eb_layout_seconds histogram {service="eb-quiet"}, from A-2h, no traffic: pod a has buckets 0.5 and +Inf, pod b +Inf
+  alone.
 eb_latency_seconds histogram {service="eb-api"}, from A-2h: 20 req/s; le written as "0.50" and "1.0":
   19.6/s under 0.5 s (2% slow), 19.99/s under 1 s (0.05% slow).
 Pyrra recording rules (values are error ratios), A-30m to A+10m:
@@ -154,6 +156,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
         for le, rate in rates:
             om.add("eb:mixed_seconds_bucket:rate5m", {**labels, "le": le}, lambda t, r=rate: r, histogram_start, end)
     om.add_counter_rate("eb_objects_per_bucket", {"service": "eb-idle"}, lambda t: 0.0, histogram_start, end, MINUTE)
+    # A histogram without traffic whose pods export different layouts: pod a its buckets, pod b (an old client) +Inf
+    # alone. Summed by service, its buckets are whole; per pod, b's are not.
+    for pod, bounds in (("a", ("0.5", "+Inf")), ("b", ("+Inf",))):
+        for le in bounds:
+            labels = {"service": "eb-quiet", "pod": pod, "le": le}
+            om.add_counter_rate("eb_layout_seconds_bucket", labels, lambda t: 0.0, histogram_start, end, MINUTE)
 
     recorded_start, recorded_end = anchor - 30 * MINUTE, anchor + 10 * MINUTE
     for slo, windows in (("eb-pyrra-api", PYRRA_API), ("eb-pyrra-quiet", PYRRA_QUIET)):

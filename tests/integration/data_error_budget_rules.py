@@ -19,6 +19,10 @@ errors with `code=~"5.."`) in the form of Pyrra's slo/rules_test.go (burnrate an
 Sloth SLO `ebr-sloth-<job>` (99.9%, 30d) in the form of Sloth's examples/_gen/getting-started.yml. Rules are
 evaluated from A-40m to A+10m; Sloth's rules that read other rules (the 30d ratio, burn rates) record nothing
 here, since promtool evaluates each rule against the raw series only.
+
+For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
+`performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
+`ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ HOUR = 3600.0
 JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
 # Jobs whose ratio rule group stopped: only their other groups are in the rule file.
 STOPPED = frozenset({"stopped"})
+# Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
+PERFORMANCE_JOBS = ("clean", "burn")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -104,6 +110,43 @@ def pyrra_rules(job: str) -> str:
     return out
 
 
+def pyrra_performance_rules(job: str, *, generic: bool) -> str:
+    """Pyrra's `-short` rule file for SLO ebr-perf-<job> (ebr-perf-nogeneric-<job> without `generic`) with
+    `performanceOverAccuracy: true`, as filesystem.go's writeRuleFileSplit writes it: the 5m increase group
+    (slo/rules.go, increaseRulesRatio), the burnrate group and, with --generic-rules, the generic group. Its
+    `-long` file (`<metric>:increase4w` as sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos
+    Ruler): it is not here."""
+    slo = f"ebr-perf-{job}" if generic else f"ebr-perf-nogeneric-{job}"
+    total = f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
+    labels = f"    labels:\n      job: ebr-{job}\n      slo: {slo}\n"
+    out = (
+        f"- name: {slo}-increase\n  interval: 30s\n  rules:\n"
+        f"  - record: ebr_http_requests:increase5m\n"
+        f"    expr: sum by (code) (increase({total}[5m]))\n"
+        + labels
+        + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
+        f"    labels:\n      job: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
+    )
+    out += f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS:
+        out += (
+            f"  - record: ebr_http_requests:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
+        )
+    if generic:
+        only_slo = f"    labels:\n      slo: {slo}\n"
+        out += (
+            f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+            f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
+            f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
+            f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",'
+            f'job="ebr-{job}",slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",'
+            f'slo="{slo}"}})\n{only_slo}'
+        )
+    return out
+
+
 def sloth_rules(job: str) -> str:
     """Sloth's rule groups for SLO ebr-sloth-<job>, as examples/_gen/getting-started.yml writes them."""
     service, name = "ebr-sloth", job
@@ -157,4 +200,7 @@ def sloth_rules(job: str) -> str:
 def rules(anchor: float) -> tuple[str, float, float]:
     """The Pyrra and Sloth rule file for every job, and the range to evaluate it over."""
     text = "groups:\n" + "".join(pyrra_rules(job) + sloth_rules(job) for job in JOBS)
+    text += "".join(
+        pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
+    )
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -449,6 +449,14 @@ CHECKS = [
             "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
         },
     },
+    # Pyrra SLOs with performanceOverAccuracy, their -long rule group (the increase rule over 28d) elsewhere.
+    *(
+        pyrra_check(job, name=f"ebr-pyrra-{slo}{suffix}", slo=f"ebr-{slo}", total=total)
+        for job in ("clean", "burn")
+        for slo in (f"perf-{job}", f"perf-nogeneric-{job}")
+        for suffix, total in (("", ""), ("-no-total", None))
+    ),
+    pyrra_check("burn", name="ebr-pyrra-perf-burn-7d", slo="ebr-perf-burn", period="7d"),
 ]
 
 
@@ -697,6 +705,7 @@ class TestGroupedSelectors:
                     "pyrra_objective",
                     "pyrra_window",
                     "ebb_api:increase4w",
+                    "ebb_api:increase5m",
                 ],
                 'slo="ebb-api"',
             )
@@ -719,6 +728,7 @@ class TestGroupedSelectors:
                     "pyrra_objective",
                     "pyrra_window",
                     "ebb_api:increase4w",
+                    "ebb_api:increase5m",
                 ],
                 'slo="ebb-api"',
             )
@@ -736,6 +746,7 @@ class TestGroupedSelectors:
                     "pyrra_objective",
                     "pyrra_window",
                     "eb_http_requests:increase4w",
+                    "eb_http_requests:increase5m",
                 ],
                 'slo="eb-pyrra-api"',
             )
@@ -755,9 +766,9 @@ class TestGroupedSelectors:
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert '__name__=~"eb_http_requests' not in result.details["sent_queries"][0]
-        # Seven burnrate windows and the rules' probe, each in its labelled part (pyrra_availability and
-        # pyrra_objective share their matchers: one group).
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 8
+        # Seven burnrate windows, the rules' probe and its 5m increase rule (performanceOverAccuracy), each in its
+        # labelled part (pyrra_availability and pyrra_objective share their matchers: one group).
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
@@ -1083,6 +1094,45 @@ class TestSlothPeriod:
         result = await evaluate("ebr-sloth-clean")
         assert result.verdict is Outcome.PASS
         assert 'slo:time_period:days{sloth_id="ebr-sloth-clean"}' in result.details["queries"]
+
+
+class TestPyrraPerformanceMode:
+    """An SLO with performanceOverAccuracy whose -long rule group (the increase rule over the SLO window) runs on
+    another Prometheus (Thanos Ruler, as Pyrra's docs route it): its 5m increase rule proves the rules are loaded
+    and, with --generic-rules, pyrra_window proves the window; without --generic-rules the window cannot be told."""
+
+    @pytest.mark.parametrize(
+        ("name", "verdict"),
+        [
+            # Before: error (check_misconfigured, "no recording rule ... has a series") for a canary without errors.
+            ("ebr-pyrra-perf-clean", Outcome.PASS),
+            ("ebr-pyrra-perf-clean-no-total", Outcome.INCONCLUSIVE),
+            ("ebr-pyrra-perf-burn", Outcome.FAIL),
+            ("ebr-pyrra-perf-burn-no-total", Outcome.FAIL),
+        ],
+    )
+    async def test_with_generic_rules_it_is_judged_as_any_pyrra_slo(self, evaluate, name, verdict):
+        result = await evaluate(name)
+        assert result.verdict is verdict, result.reason
+
+    async def test_a_period_that_is_not_the_window_is_still_misconfigured(self, evaluate):
+        result = await evaluate("ebr-pyrra-perf-burn-7d")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "has a window of 28d (pyrra_window 2419200), not the check's period 7d" in result.reason
+
+    @pytest.mark.parametrize(
+        ("name", "shown"),
+        [
+            ("ebr-pyrra-perf-nogeneric-clean", "no recording rule of Pyrra SLO"),
+            ("ebr-pyrra-perf-nogeneric-clean-no-total", "no recording rule of Pyrra SLO"),
+            ("ebr-pyrra-perf-nogeneric-burn", "records no ebr_http_requests:increase4w"),
+        ],
+    )
+    async def test_without_generic_rules_the_window_cannot_be_told(self, evaluate, name, shown):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert shown in result.reason
+        assert "an SLO with performanceOverAccuracy records that rule in its -long rule group" in result.reason
 
 
 class TestPyrraWindow:

@@ -810,6 +810,38 @@ class TestHistogramsThatCannotSay:
         (probe,) = body["details"]["bucket_queries"]
         assert probe["query"].startswith("count by (le, service) (") and probe["bounds"] == ["+Inf", "0.5"]
 
+    @pytest.mark.parametrize("moved", ["offset -90m", "@ {anchor}"])
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m"}, {"each": True}])
+    async def test_buckets_are_asked_when_the_query_reads_them(self, prometheus, client_for, moved, extra):
+        # Evaluated 2.5 h before the anchor, before the histogram's first sample, the query reads eb-api's +Inf
+        # alone an hour before it (or at it). Before: its buckets were asked as of the evaluation time, found
+        # none, and the NaN passed as no traffic.
+        selector = 'eb_mixed_seconds_bucket{service="eb-api"}'
+        query = f"histogram_quantile(0.99, sum by (le) (rate({selector}[5m] {moved.format(anchor=prometheus.anchor)})))"
+        client = await client_for(prometheus.url, {**self.check, "query": query, **extra})
+        status, body = await run(client, "p99", at=prometheus.anchor - 150 * 60, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert f"a histogram whose only bucket is +Inf ({selector}): every quantile over it is NaN" in body["reason"]
+        (probe,) = body["details"]["bucket_queries"]
+        assert probe["bounds"] == ["+Inf"]
+        assert ("offset -5400000ms" if moved.startswith("offset") else f"@ {prometheus.anchor:.3f}") in probe["query"]
+
+    async def test_each_side_of_an_or_is_asked_by_its_own_groups(self, prometheus, client_for):
+        # eb-quiet, summed by service, has whole buckets and no traffic: NaN is no traffic, no_data: pass applies.
+        # Before: asked by the union of both sides' groups (le, pod), its pod b's +Inf alone made it inconclusive.
+        query = (
+            'histogram_quantile(0.99, sum by (le) (rate(eb_layout_seconds_bucket{service="eb-quiet"}[5m]))) or '
+            'histogram_quantile(0.99, sum by (le, pod) (rate(eb_mixed_seconds_bucket{service="eb-idle"}[5m])))'
+        )
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        status, body = await run(client, "p99", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert "no_data policy: pass" in body["reason"]
+        assert [probe["query"] for probe in body["details"]["bucket_queries"]] == [
+            'count by (le) (eb_layout_seconds_bucket{service="eb-quiet"})',
+            'count by (le, pod) (eb_mixed_seconds_bucket{service="eb-idle"})',
+        ]
+
     async def test_a_group_named_by_a_relabelling(self, prometheus, client_for):
         # `svc` is written from `service`: the bucket series have none, so grouped by it alone they were one group,
         # eb-api's +Inf alone hidden by eb-idle's 0.5. Before: pass.
@@ -907,3 +939,82 @@ class TestHistogramsThatCannotSay:
         client = await client_for(prometheus.url, {**self.check, "query": query})
         _, body = await run(client, "p99", at=prometheus.anchor, explain="true")
         assert body["verdict"] == "pass" and "bucket_queries" not in body["details"]
+
+
+def _by_hash(hashes: str, errors: bool) -> str:
+    code = ',code=~"5.."' if errors else ""
+    return (
+        f'sum by (rollouts_pod_template_hash) (rate(http_requests_total{{service="checkout",'
+        f'rollouts_pod_template_hash=~"{hashes}"{code}}}[5m]))'
+    )
+
+
+def _ratio_by_hash(hashes: str) -> str:
+    """Each canary's 5xx ratio: healthy1 0.001, broken1 0.1, idle1 0/0 (NaN)."""
+    return f"{_by_hash(hashes, True)} / {_by_hash(hashes, False)}"
+
+
+@pytest.mark.integration
+class TestAggregationsThatHideNaN:
+    """max, min, topk, bottomk and quantile leave a NaN group (0/0: a canary without traffic) out of their answer:
+    the groups that have values must not pass the check for the one that has none."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max({_ratio_by_hash('healthy1|idle1')})",
+            f"min ({_ratio_by_hash('healthy1|idle1')})",
+            f"(max without (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')}))",
+            f"topk(1, {_ratio_by_hash('healthy1|idle1')})",
+            f"quantile(1, {_ratio_by_hash('healthy1|idle1')})",
+        ],
+    )
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m", "step": "1m"}, {"each": True}])
+    async def test_a_hidden_nan_group_is_no_pass(self, prometheus, client_for, query, extra):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'rollouts_pod_template_hash="idle1"' in body["reason"], body["reason"]
+        assert "NaN" in body["reason"] and "(no_data policy: inconclusive)" in body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert [entry["labels"] for entry in probe["series"]] == [{"rollouts_pod_template_hash": "idle1"}]
+
+    @pytest.mark.parametrize(("policy", "verdict"), [("pass", "inconclusive"), ("fail", "fail"), ("error", "error")])
+    async def test_the_policy_applies_but_never_a_pass(self, prometheus, client_for, policy, verdict):
+        query = f"max({_ratio_by_hash('healthy1|idle1')})"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "no_data": policy}
+        client = await client_for(prometheus.url, check)
+        _, body = await run(client, "q", at=prometheus.anchor)
+        assert body["verdict"] == verdict, body["reason"]
+
+    async def test_groups_filtered_in_promql_are_judged(self, prometheus, client_for):
+        # `>= 0` drops the NaN group before max: the query says it means to ignore groups without traffic.
+        query = f"max(({_ratio_by_hash('healthy1|idle1')}) >= 0)"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["value"] == pytest.approx(0.001)
+
+    async def test_a_failing_group_still_fails(self, prometheus, client_for):
+        query = f"max({_ratio_by_hash('broken1|idle1')})"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+    async def test_groups_that_all_have_values_pass(self, prometheus, client_for):
+        query = f"max({_ratio_by_hash('healthy1')})"
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["details"]["hidden_queries"] == [{"query": _hidden_query(_ratio_by_hash("healthy1")), "series": []}]
+
+
+def _hidden_query(operand: str) -> str:
+    return f"topk(5, ({operand}) unless ({operand}) > -Inf < +Inf)"

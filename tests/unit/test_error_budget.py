@@ -1255,6 +1255,7 @@ class TestQueryBatch:
                 'pyrra_objective{slo="api"}',
                 'pyrra_window{slo="api"}',
                 'm:increase4w{slo="api"}',
+                'm:increase5m{slo="api"}',
             ]
         ]
 
@@ -1313,7 +1314,8 @@ class TestGroupedSelectors:
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
         assert batch.promql == group_of(
-            [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w"], 'slo="api"'
+            [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w", "m:increase5m"],
+            'slo="api"',
         )
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
@@ -1321,7 +1323,7 @@ class TestGroupedSelectors:
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
         assert batch.promql == (
-            group_of([*names, "m:increase4w"], 'slo="api", job="a"')
+            group_of([*names, "m:increase4w", "m:increase5m"], 'slo="api", job="a"')
             + " or "
             + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"', "group1")
         )
@@ -1337,6 +1339,9 @@ class TestGroupedSelectors:
             + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"')
             + " or "
             + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
+            # performanceOverAccuracy's 5m increase rule (with pyrra_window, already sent) stands for it.
+            + " or "
+            + labelled('{__name__=~".+:increase5m", slo="api"}', "exists", "probe0.0")
         )
 
     def test_two_matcher_sets_are_two_groups_and_the_rest_keeps_its_parts(self):
@@ -1788,7 +1793,7 @@ class TestPyrraQueries:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert evaluation.reason.startswith(
             'budget remaining is unknown: no pyrra_availability{slo="api"} series '
-            "(Pyrra records it only with --generic-rules)"
+            "(Pyrra records it only with --generic-rules, from the increase rule over the SLO window"
         )
 
 
@@ -2242,4 +2247,4 @@ class TestOptionalNames:
     def test_a_name_no_errors_field_reads_stays_required(self):
         pyrra = {"slo": "api", "metric": "http_requests"}
         check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
-        assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window"}
+        assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window", "http_requests:increase5m"}

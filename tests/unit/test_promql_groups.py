@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_groups import EACH_SERIES, BucketRead, Grouping, bucket_group_labels, bucket_reads
+from analyzer.promql_groups import (
+    EACH_SERIES,
+    BucketRead,
+    Grouping,
+    bucket_group_labels,
+    bucket_reads,
+    nan_hiding_operand,
+)
 
 
 class TestBucketReads:
@@ -119,3 +126,50 @@ class TestBucketGroupLabels:
     )
     def test_labels(self, query, labels):
         assert bucket_group_labels(query) == labels
+
+
+class TestReadTimes:
+    """A selector's `@` and offset, with its subqueries', as a bucket query must repeat them."""
+
+    @pytest.mark.parametrize(
+        ("query", "modifiers"),
+        [
+            ("histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))", ""),
+            ("histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m] offset 1h)))", " offset 3600000ms"),
+            ("sum(x_bucket offset -90s)", " offset -90000ms"),
+            ("sum(x_bucket @ 1700000000.5 offset 1m)", " @ 1700000000.500 offset 60000ms"),
+            ("sum(x_bucket @ end())", " @ end()"),
+            # A subquery moves what it reads; a selector's own `@` is absolute, its own offset adds.
+            ("max_over_time(rate(x_bucket[5m] offset 1m)[1h:5m] offset 1h)", " offset 3660000ms"),
+            ("max_over_time(rate(x_bucket[5m] @ 100)[1h:5m] offset 1h)", " @ 100.000"),
+            ("max_over_time(rate(x_bucket[5m])[1h:5m] @ start())", " @ start()"),
+        ],
+    )
+    def test_modifiers(self, query, modifiers):
+        (read,) = bucket_reads(query)
+        assert read.modifiers == modifiers
+
+
+class TestNanHidingOperand:
+    """The operand of a whole query that is an aggregation leaving NaN elements out, as written."""
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("max(a / b)", ("max", "a / b")),
+            ('(( min by (pod) (x{a="(", b=",)"}) ))', ("min", 'x{a="(", b=",)"}')),
+            ("MAX(rate(x[5m])) by (pod)", ("max", "rate(x[5m])")),
+            ('topk(3, x{a="1", b="2"})', ("topk", 'x{a="1", b="2"}')),
+            ("quantile without (pod) (0.9, x)", ("quantile", "x")),
+            # A comment in the operand would swallow what the probe writes after it.
+            ("max(x # the ratio )\n)", ("max", "x")),
+        ],
+    )
+    def test_found(self, query, found):
+        assert nan_hiding_operand(query) == found
+
+    @pytest.mark.parametrize(
+        "query", ["sum(x)", "max(x) + 1", "max(x) or vector(0)", "max_over_time(x[5m])", "avg(max by (a) (x))", "max(x"]
+    )
+    def test_none(self, query):
+        assert nan_hiding_operand(query) is None
