@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.comparison import exceeds
-from analyzer.errors import CheckMisconfigured, SourceRejected
+from analyzer.errors import CheckMisconfigured, MissingBucket, SourceRejected
 from analyzer.imports import convert
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -39,7 +39,7 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import SlothReader, same_objective
+from checks.error_budget.readers import LatencyReader, LatencySLI, SlothReader, same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -2243,3 +2243,38 @@ class TestOptionalNames:
         pyrra = {"slo": "api", "metric": "http_requests"}
         check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
         assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window"}
+
+
+class TestLatencyWindows:
+    """A latency window whose threshold bucket has no series is a missing bucket only while its count shows
+    traffic; without traffic, or without a count, it is a gap."""
+
+    @staticmethod
+    def measure(good, total):
+        reader = LatencyReader(LatencySLI(metric="lat_seconds", threshold_s=0.5), {})
+        queries = reader.queries("5m", {}, period=False)
+
+        def answer(query, value):
+            return QueryResult(query, "vector", [] if value is None else [Series({}, [(1.0, value)])])
+
+        return reader.measure(
+            "5m",
+            queries,
+            {queries["good"]: answer(queries["good"], good), queries["total"]: answer(queries["total"], total)},
+        )
+
+    def test_no_bucket_series_with_traffic_is_a_missing_bucket(self):
+        with pytest.raises(MissingBucket):
+            self.measure(None, 2.0)
+
+    def test_no_bucket_series_without_traffic_is_no_traffic(self):
+        window = self.measure(None, 0.0)
+        assert window.error_ratio is None and window.note == "no traffic over 5m"
+
+    def test_a_bucket_series_without_a_count_is_no_data(self):
+        window = self.measure(1.0, None)
+        assert window.error_ratio is None and window.note.startswith("no data (the total query returned nothing")
+
+    def test_slow_events_are_the_count_minus_the_bucket(self):
+        window = self.measure(9.0, 10.0)
+        assert window.errors == 1.0 and close(window.error_ratio, 0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -969,6 +970,26 @@ class TestJudgeCaptureValues:
             f"capture v ({'json $.v' if 'json' in capture else 'header X-Id'}): expected a string or number, "
             "got an empty string"
         ]
+
+    @pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), ([1, 2], "a list of 2 items")])
+    def test_a_value_that_is_no_string_or_number_is_named_by_its_kind(self, value, kind):
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [f"capture v (json $.v): expected a string or number, got {kind}"]
+
+
+class TestJudgeJsonCompare:
+    """A JSON integer compares as a float up to the largest float, that one included."""
+
+    def test_the_largest_float_written_as_an_integer_compares(self):
+        body = json.dumps({"n": int(sys.float_info.max)}).encode()
+        assert judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures == []
+
+    def test_one_more_is_beyond_the_range(self):
+        body = json.dumps({"n": int(sys.float_info.max) + 1}).encode()
+        failures = judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures
+        assert [f.assertion for f in failures] == ["json $.n compare"]
 
 
 class TestScrubbingShortSecrets:
