@@ -835,6 +835,10 @@ class TestJudgeBodyEvidence:
         result = judged({"body_contains": ["x"]}, body=b"x" * 600)
         assert result.evidence["body"] == "x" * 512 + "... (88 more characters)"
 
+    def test_a_read_body_of_512_characters_is_quoted_whole(self):
+        result = judged({"body_contains": ["x"]}, body=b"x" * 512)
+        assert result.evidence["body"] == "x" * 512
+
 
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""

@@ -1,11 +1,12 @@
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from analyzer.errors import ArgError
 from analyzer.params import (
     Param,
+    ParamName,
     bind_args,
     parse_duration,
     parse_time,
@@ -172,6 +173,31 @@ class TestParamDeclaration:
     def test_invalid(self, raw):
         with pytest.raises(ValidationError):
             Param.model_validate(raw)
+
+
+class TestParamNames:
+    """A param name is a lowercase identifier of at most 63 characters, and none of the API's own query keys."""
+
+    @pytest.mark.parametrize("name", ["canary_hash", "_x", "a" * 63])
+    def test_accepted(self, name):
+        assert TypeAdapter(ParamName).validate_python(name) == name
+
+    @pytest.mark.parametrize(
+        ("name", "rule"),
+        [
+            ("canary-hash", "must match"),
+            ("Canary", "must match"),
+            ("9lives", "must match"),
+            ("a" * 64, "must match"),
+            ("", "must match"),
+            ("at", "reserved by the API"),
+            ("explain", "reserved by the API"),
+            ("format", "reserved by the API"),
+        ],
+    )
+    def test_refused(self, name, rule):
+        with pytest.raises(ValidationError, match=rule):
+            TypeAdapter(ParamName).validate_python(name)
 
 
 class TestParamValues:
