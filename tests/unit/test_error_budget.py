@@ -1656,6 +1656,12 @@ class TestRatiosOutsideZeroToOne:
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
 
+    async def test_a_broken_total_beside_absent_errors_says_the_errors_are_absent(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None if part == "errors" else "-1")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+        assert "the SLI counted errors absent of total -1" in evaluation.reason
+
     async def test_nan_is_still_no_traffic(self, aiohttp_server):
         evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="NaN"), SLOTH)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
