@@ -12,6 +12,7 @@ from analyzer.params import (
     parse_time,
     range_step_s,
     render_value,
+    require_text,
     shown_args,
     silence_s,
     stopped_reporting,
@@ -419,3 +420,24 @@ class TestHugeNumbers:
     def test_label_value_param(self):
         with pytest.raises(ArgError, match="longer than"):
             Param(type="label_value", required=True).parse("h", 10**400)
+
+
+class TestRequireText:
+    """An arg name or value that is not clean UTF-8 (a lone surrogate, U+FFFD from bad percent-encoding) is an
+    ArgError naming the arg; clean text, ASCII or not, passes."""
+
+    @pytest.mark.parametrize(("name", "value"), [("h", "abc"), ("h", "caf\u00e9"), ("h", 3.5), ("na\u00efve", "x")])
+    def test_clean_text_passes(self, name, value):
+        require_text(name, value)
+
+    @pytest.mark.parametrize(
+        ("name", "value", "rule"),
+        [
+            ("h", "a\ufffdb", "not valid UTF-8"),
+            ("h\ufffd", "x", "not valid UTF-8"),
+            ("h", "a\ud800", "lone surrogate"),
+        ],
+    )
+    def test_unclean_text_is_refused(self, name, value, rule):
+        with pytest.raises(ArgError, match=rule):
+            require_text(name, value)
