@@ -94,6 +94,8 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "json_body": {}, "text_body": "x"}]}, "set json_body or text_body, not both"),
             ({"steps": [{"name": "a", "expect": {"status": ["2xy"]}}]}, "is not a code (200), a class (2xx)"),
             ({"steps": [{"name": "a", "expect": {"status": [700]}}]}, "700 is not an HTTP status"),
+            ({"steps": [{"name": "a", "expect": {"status": []}}]}, "status needs at least one code"),
+            ({"steps": [{"name": "a", "expect": {"status": ["299-200"]}}]}, "is not a code (200), a class (2xx)"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a"}]}}]}, "set exactly one of equals, compare"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "a", "exists": True}]}}]}, "must start with \\$"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
