@@ -277,6 +277,16 @@ class TestValidation:
         )
         assert check.latency is not None
 
+    @pytest.mark.parametrize("severity", ["Page", "page!", "", "p" * 33])
+    def test_a_severity_outside_its_grammar_is_rejected(self, severity):
+        with pytest.raises(ValidationError, match=r"severity .* must match"):
+            make(tiers=[{"long": "1h", "short": "5m", "factor": 14.4, "severity": severity}], fail_on=[severity])
+
+    @pytest.mark.parametrize("factor", [math.inf, math.nan])
+    def test_a_factor_that_is_not_finite_is_rejected(self, factor):
+        with pytest.raises(ValidationError, match="finite number"):
+            make(tiers=[{"long": "1h", "short": "5m", "factor": factor}])
+
     def test_an_infinite_latency_threshold_is_rejected(self):
         # The +Inf bucket counts every event as good: the check would pass whatever the latency.
         with pytest.raises(ValidationError, match=r"latency\.threshold_s must be finite"):
