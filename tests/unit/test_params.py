@@ -326,6 +326,12 @@ class TestBindArgs:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
         assert caught.value.arg == "namespace"
 
+    def test_an_undeclared_arg_lists_the_declared_params(self):
+        with pytest.raises(ArgError, match=r"\(declared params: canary_hash, window\)"):
+            bind_args(self.params, {"namespace": "x"})
+        with pytest.raises(ArgError, match=r"\(declared params: none\)"):
+            bind_args({}, {"namespace": "x"})
+
 
 class TestSecretParams:
     """A secret param's value is never quoted by a refusal, and shows as <redacted> wherever args are echoed."""
