@@ -1079,6 +1079,13 @@ class TestRepeatedJudging:
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
 
+    def test_one_timed_out_request_is_named_in_the_singular(self):
+        problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
+        result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
+        assert [str(f) for f in result.failures] == [
+            "max_p99_ms: expected <= 100 ms, got 811.9 ms (over 20 requests: 19 responses, 1 timeout counted at timeout_s)"
+        ]
+
     def test_the_step_shows_its_slowest_response(self):
         result = summarized([10.0, 50.0, 20.0])
         assert result.evidence["latency_ms"] == 50.0
