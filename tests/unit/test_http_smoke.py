@@ -13,7 +13,7 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
-from analyzer.models import Evaluation, Outcome
+from analyzer.models import Evaluation, Outcome, format_number
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -315,6 +315,8 @@ class TestAssertions:
         assert evaluation.verdict == "pass"
         assert evaluation.reason.startswith("all 2 steps passed (4 requests, slowest response ")
         assert (evaluation.value, evaluation.threshold) == (2, 2)
+        slowest = max(step["latency_ms"] for step in evaluation.details["steps"])
+        assert evaluation.reason == f"all 2 steps passed (4 requests, slowest response {format_number(slowest)} ms)"
 
 
 class TestTransportFailures:
