@@ -395,6 +395,9 @@ class TestWarnings:
     def test_objective_given_as_a_ratio(self):
         assert any("did you mean 99.9?" in w for w in make(objective=0.999, min_budget_remaining=0).warnings())
 
+    def test_an_objective_of_one_percent_is_taken_as_written(self):
+        assert not any("did you mean" in w for w in make(objective=1, min_budget_remaining=0).warnings())
+
     def test_a_factor_equal_to_the_highest_burn_can_never_fire(self):
         warnings = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}, PAGE_6X_TIER]).warnings()
         assert any("tier 1h/5m x10 can never fire" in w for w in warnings)
