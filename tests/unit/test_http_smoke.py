@@ -330,6 +330,7 @@ class TestTransportFailures:
         assert evaluation.error == "target_unreachable"
         assert evaluation.reason == "step 'b' (2/2): the connection failed: connection reset"
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
+        assert evaluation.details["steps"][1]["error"] == evaluation.reason
 
     async def test_partial_transport_failures_under_repeat_count_against_the_ratio(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(
