@@ -277,6 +277,17 @@ class TestParamValues:
         assert "canary_hash" in caught.value.message
 
 
+class TestQuotedValues:
+    """A refused value is quoted whole up to 80 characters, and cut to 77 with '...' beyond."""
+
+    @pytest.mark.parametrize(("raw", "quoted"), [("x" * 80, "x" * 80), ("x" * 81, "x" * 77 + "...")])
+    def test_quote(self, raw, quoted):
+        param = Param(type="enum", values=["a"], required=True)
+        with pytest.raises(ArgError) as caught:
+            param.parse("mode", raw)
+        assert caught.value.message == f"arg 'mode' must be one of a; got {quoted!r}"
+
+
 class TestBindArgs:
     """Binding fills defaults and rejects missing and undeclared args by name."""
 
