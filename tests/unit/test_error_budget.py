@@ -395,6 +395,12 @@ class TestWarnings:
     def test_objective_given_as_a_ratio(self):
         assert any("did you mean 99.9?" in w for w in make(objective=0.999, min_budget_remaining=0).warnings())
 
+    def test_a_long_window_as_long_as_the_period_draws_no_warning(self):
+        check = make(period="1d", tiers=[{"long": "1d", "short": "2h", "factor": 2}])
+        assert not any("longer than the period" in w for w in check.warnings())
+        check = make(period="1d", tiers=[{"long": "3d", "short": "6h", "factor": 2}])
+        assert any("tier 3d/6h: long window is longer than the period 1d" in w for w in check.warnings())
+
     def test_an_objective_of_one_percent_is_taken_as_written(self):
         assert not any("did you mean" in w for w in make(objective=1, min_budget_remaining=0).warnings())
 

@@ -358,6 +358,8 @@ class TestSecretParams:
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "sk-live-1234"),
             ({"type": "label_value", "min_length": 20}, "sk-live-1234"),
             ({"type": "duration"}, "5m5m"),
+            # In the grammar, refused by the parser, whose message quotes the value.
+            ({"type": "duration"}, "300y"),
         ],
     )
     @pytest.mark.parametrize("how", ["declared", "decided by the check"])
