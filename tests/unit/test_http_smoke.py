@@ -1086,7 +1086,8 @@ class TestRepeatedJudging:
         problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
         result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
         assert [str(f) for f in result.failures] == [
-            "max_p99_ms: expected <= 100 ms, got 811.9 ms (over 20 requests: 19 responses, 1 timeout counted at timeout_s)"
+            "max_p99_ms: expected <= 100 ms, got 811.9 ms (over 20 requests: 19 responses, 1 timeout counted at "
+            "timeout_s)"
         ]
 
     def test_the_step_shows_its_slowest_response(self):
