@@ -107,13 +107,6 @@ class BurnTier(BaseModel):
             raise ValueError(f"severity {value!r} must match {_SEVERITY_RE.pattern}")
         return value
 
-    @field_validator("factor")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("factor must be a finite number")
-        return value
-
     @model_validator(mode="after")
     def _short_within_long(self) -> BurnTier:
         if parse_duration(self.short) >= parse_duration(self.long):

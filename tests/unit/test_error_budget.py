@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.comparison import exceeds
-from analyzer.errors import CheckMisconfigured, SourceRejected
+from analyzer.errors import CheckMisconfigured, MissingBucket, SourceRejected
 from analyzer.imports import convert
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -39,7 +39,7 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import SlothReader, same_objective
+from checks.error_budget.readers import LatencyReader, LatencySLI, SlothReader, same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -277,6 +277,16 @@ class TestValidation:
         )
         assert check.latency is not None
 
+    @pytest.mark.parametrize("severity", ["Page", "page!", "", "p" * 33])
+    def test_a_severity_outside_its_grammar_is_rejected(self, severity):
+        with pytest.raises(ValidationError, match=r"severity .* must match"):
+            make(tiers=[{"long": "1h", "short": "5m", "factor": 14.4, "severity": severity}], fail_on=[severity])
+
+    @pytest.mark.parametrize("factor", [math.inf, math.nan])
+    def test_a_factor_that_is_not_finite_is_rejected(self, factor):
+        with pytest.raises(ValidationError, match="finite number"):
+            make(tiers=[{"long": "1h", "short": "5m", "factor": factor}])
+
     def test_an_infinite_latency_threshold_is_rejected(self):
         # The +Inf bucket counts every event as good: the check would pass whatever the latency.
         with pytest.raises(ValidationError, match=r"latency\.threshold_s must be finite"):
@@ -384,6 +394,15 @@ class TestWarnings:
 
     def test_objective_given_as_a_ratio(self):
         assert any("did you mean 99.9?" in w for w in make(objective=0.999, min_budget_remaining=0).warnings())
+
+    def test_a_long_window_as_long_as_the_period_draws_no_warning(self):
+        check = make(period="1d", tiers=[{"long": "1d", "short": "2h", "factor": 2}])
+        assert not any("longer than the period" in w for w in check.warnings())
+        check = make(period="1d", tiers=[{"long": "3d", "short": "6h", "factor": 2}])
+        assert any("tier 3d/6h: long window is longer than the period 1d" in w for w in check.warnings())
+
+    def test_an_objective_of_one_percent_is_taken_as_written(self):
+        assert not any("did you mean" in w for w in make(objective=1, min_budget_remaining=0).warnings())
 
     def test_a_factor_equal_to_the_highest_burn_can_never_fire(self):
         warnings = make(objective=90, tiers=[{"long": "1h", "short": "5m", "factor": 10}, PAGE_6X_TIER]).warnings()
@@ -1661,6 +1680,12 @@ class TestRatiosOutsideZeroToOne:
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
 
+    async def test_a_broken_total_beside_absent_errors_says_the_errors_are_absent(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None if part == "errors" else "-1")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected"
+        assert "the SLI counted errors absent of total -1" in evaluation.reason
+
     async def test_nan_is_still_no_traffic(self, aiohttp_server):
         evaluation = await run_against(aiohttp_server, FakePrometheus(expected=1, value="NaN"), SLOTH)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
@@ -2248,3 +2273,38 @@ class TestOptionalNames:
         pyrra = {"slo": "api", "metric": "http_requests"}
         check = make(ratio=None, pyrra=pyrra, min_budget_remaining=0.1, optional_metrics=["pyrra_availability"])
         assert set(check.optional_names()) == {"pyrra_objective", "pyrra_window", "http_requests:increase5m"}
+
+
+class TestLatencyWindows:
+    """A latency window whose threshold bucket has no series is a missing bucket only while its count shows
+    traffic; without traffic, or without a count, it is a gap."""
+
+    @staticmethod
+    def measure(good, total):
+        reader = LatencyReader(LatencySLI(metric="lat_seconds", threshold_s=0.5), {})
+        queries = reader.queries("5m", {}, period=False)
+
+        def answer(query, value):
+            return QueryResult(query, "vector", [] if value is None else [Series({}, [(1.0, value)])])
+
+        return reader.measure(
+            "5m",
+            queries,
+            {queries["good"]: answer(queries["good"], good), queries["total"]: answer(queries["total"], total)},
+        )
+
+    def test_no_bucket_series_with_traffic_is_a_missing_bucket(self):
+        with pytest.raises(MissingBucket):
+            self.measure(None, 2.0)
+
+    def test_no_bucket_series_without_traffic_is_no_traffic(self):
+        window = self.measure(None, 0.0)
+        assert window.error_ratio is None and window.note == "no traffic over 5m"
+
+    def test_a_bucket_series_without_a_count_is_no_data(self):
+        window = self.measure(1.0, None)
+        assert window.error_ratio is None and window.note.startswith("no data (the total query returned nothing")
+
+    def test_slow_events_are_the_count_minus_the_bucket(self):
+        window = self.measure(9.0, 10.0)
+        assert window.errors == 1.0 and close(window.error_ratio, 0.1)

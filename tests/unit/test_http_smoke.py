@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -12,7 +13,7 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
-from analyzer.models import Evaluation, Outcome
+from analyzer.models import Evaluation, Outcome, format_number
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -93,6 +94,8 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "json_body": {}, "text_body": "x"}]}, "set json_body or text_body, not both"),
             ({"steps": [{"name": "a", "expect": {"status": ["2xy"]}}]}, "is not a code (200), a class (2xx)"),
             ({"steps": [{"name": "a", "expect": {"status": [700]}}]}, "700 is not an HTTP status"),
+            ({"steps": [{"name": "a", "expect": {"status": []}}]}, "status needs at least one code"),
+            ({"steps": [{"name": "a", "expect": {"status": ["299-200"]}}]}, "is not a code (200), a class (2xx)"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a"}]}}]}, "set exactly one of equals, compare"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "a", "exists": True}]}}]}, "must start with \\$"),
             ({"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "compare": "big"}]}}]}, "is not a condition"),
@@ -312,6 +315,8 @@ class TestAssertions:
         assert evaluation.verdict == "pass"
         assert evaluation.reason.startswith("all 2 steps passed (4 requests, slowest response ")
         assert (evaluation.value, evaluation.threshold) == (2, 2)
+        slowest = max(step["latency_ms"] for step in evaluation.details["steps"])
+        assert evaluation.reason == f"all 2 steps passed (4 requests, slowest response {format_number(slowest)} ms)"
 
 
 class TestTransportFailures:
@@ -325,6 +330,7 @@ class TestTransportFailures:
         assert evaluation.error == "target_unreachable"
         assert evaluation.reason == "step 'b' (2/2): the connection failed: connection reset"
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
+        assert evaluation.details["steps"][1]["error"] == evaluation.reason
 
     async def test_partial_transport_failures_under_repeat_count_against_the_ratio(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(
@@ -775,6 +781,8 @@ class TestJudgeStatus:
             (["2xx"], 300, False),
             (["200-204"], 204, True),
             (["200-204"], 205, False),
+            (["200-200"], 200, True),
+            (["200-200"], 201, False),
             ([200, 204], 204, True),
             ([200, "3xx"], 302, True),
         ],
@@ -833,6 +841,10 @@ class TestJudgeBodyEvidence:
     def test_a_read_body_is_quoted_by_its_text(self):
         result = judged({"body_contains": ["x"]}, body=b"x" * 600)
         assert result.evidence["body"] == "x" * 512 + "... (88 more characters)"
+
+    def test_a_read_body_of_512_characters_is_quoted_whole(self):
+        result = judged({"body_contains": ["x"]}, body=b"x" * 512)
+        assert result.evidence["body"] == "x" * 512
 
 
 class TestJudgeMissingCaptures:
@@ -970,6 +982,26 @@ class TestJudgeCaptureValues:
             "got an empty string"
         ]
 
+    @pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), ([1, 2], "a list of 2 items")])
+    def test_a_value_that_is_no_string_or_number_is_named_by_its_kind(self, value, kind):
+        body = json.dumps({"v": value}).encode()
+        result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
+        assert result.captured == {}
+        assert [str(f) for f in result.failures] == [f"capture v (json $.v): expected a string or number, got {kind}"]
+
+
+class TestJudgeJsonCompare:
+    """A JSON integer compares as a float up to the largest float, that one included."""
+
+    def test_the_largest_float_written_as_an_integer_compares(self):
+        body = json.dumps({"n": int(sys.float_info.max)}).encode()
+        assert judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures == []
+
+    def test_one_more_is_beyond_the_range(self):
+        body = json.dumps({"n": int(sys.float_info.max) + 1}).encode()
+        failures = judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures
+        assert [f.assertion for f in failures] == ["json $.n compare"]
+
 
 class TestScrubbingShortSecrets:
     """A secret of 8 characters or more is redacted inside longer text; a shorter one only where it stands apart."""
@@ -1049,6 +1081,14 @@ class TestRepeatedJudging:
         assert (result.outcome is Outcome.PASS) is passes
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
+
+    def test_one_timed_out_request_is_named_in_the_singular(self):
+        problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
+        result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
+        assert [str(f) for f in result.failures] == [
+            "max_p99_ms: expected <= 100 ms, got 811.9 ms (over 20 requests: 19 responses, 1 timeout counted at "
+            "timeout_s)"
+        ]
 
     def test_the_step_shows_its_slowest_response(self):
         result = summarized([10.0, 50.0, 20.0])

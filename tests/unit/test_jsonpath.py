@@ -50,6 +50,8 @@ class TestJsonEqual:
             (None, None, True),
             ([1, {"a": 2}], [1.0, {"a": 2}], True),
             ({"a": 1}, {"a": 1, "b": 2}, False),
+            ({"a": True}, {"a": 1}, False),
+            ({"a": 1}, {"a": 1.0}, True),
             ([1], [1, 2], False),
             (True, True, True),
             ("x", "x", True),

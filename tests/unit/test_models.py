@@ -332,6 +332,8 @@ class TestFormatting:
     def test_clip(self):
         assert clip("short", 10) == "short"
         assert clip("x" * 20, 10) == "xxxxxxx..."
+        assert clip("x" * 10, 10) == "x" * 10  # at the limit: whole
+        assert clip("x" * 11, 10) == "xxxxxxx..."
 
 
 class TestPrintable:

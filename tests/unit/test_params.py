@@ -1,16 +1,18 @@
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from analyzer.errors import ArgError
 from analyzer.params import (
     Param,
+    ParamName,
     bind_args,
     parse_duration,
     parse_time,
     range_step_s,
     render_value,
+    require_text,
     shown_args,
     silence_s,
     stopped_reporting,
@@ -174,6 +176,31 @@ class TestParamDeclaration:
             Param.model_validate(raw)
 
 
+class TestParamNames:
+    """A param name is a lowercase identifier of at most 63 characters, and none of the API's own query keys."""
+
+    @pytest.mark.parametrize("name", ["canary_hash", "_x", "a" * 63])
+    def test_accepted(self, name):
+        assert TypeAdapter(ParamName).validate_python(name) == name
+
+    @pytest.mark.parametrize(
+        ("name", "rule"),
+        [
+            ("canary-hash", "must match"),
+            ("Canary", "must match"),
+            ("9lives", "must match"),
+            ("a" * 64, "must match"),
+            ("", "must match"),
+            ("at", "reserved by the API"),
+            ("explain", "reserved by the API"),
+            ("format", "reserved by the API"),
+        ],
+    )
+    def test_refused(self, name, rule):
+        with pytest.raises(ValidationError, match=rule):
+            TypeAdapter(ParamName).validate_python(name)
+
+
 class TestParamValues:
     """Each type accepts its grammar and names the arg and the rule when it refuses a value."""
 
@@ -250,6 +277,17 @@ class TestParamValues:
         assert "canary_hash" in caught.value.message
 
 
+class TestQuotedValues:
+    """A refused value is quoted whole up to 80 characters, and cut to 77 with '...' beyond."""
+
+    @pytest.mark.parametrize(("raw", "quoted"), [("x" * 80, "x" * 80), ("x" * 81, "x" * 77 + "...")])
+    def test_quote(self, raw, quoted):
+        param = Param(type="enum", values=["a"], required=True)
+        with pytest.raises(ArgError) as caught:
+            param.parse("mode", raw)
+        assert caught.value.message == f"arg 'mode' must be one of a; got {quoted!r}"
+
+
 class TestBindArgs:
     """Binding fills defaults and rejects missing and undeclared args by name."""
 
@@ -299,6 +337,12 @@ class TestBindArgs:
             bind_args(self.params, {"canary_hash": "abc", "namespace": "x"})
         assert caught.value.arg == "namespace"
 
+    def test_an_undeclared_arg_lists_the_declared_params(self):
+        with pytest.raises(ArgError, match=r"\(declared params: canary_hash, window\)"):
+            bind_args(self.params, {"namespace": "x"})
+        with pytest.raises(ArgError, match=r"\(declared params: none\)"):
+            bind_args({}, {"namespace": "x"})
+
 
 class TestSecretParams:
     """A secret param's value is never quoted by a refusal, and shows as <redacted> wherever args are echoed."""
@@ -314,6 +358,8 @@ class TestSecretParams:
             ({"type": "label_value", "pattern": "[0-9a-f]{10}"}, "sk-live-1234"),
             ({"type": "label_value", "min_length": 20}, "sk-live-1234"),
             ({"type": "duration"}, "5m5m"),
+            # In the grammar, refused by the parser, whose message quotes the value.
+            ({"type": "duration"}, "300y"),
         ],
     )
     @pytest.mark.parametrize("how", ["declared", "decided by the check"])
@@ -393,3 +439,24 @@ class TestHugeNumbers:
     def test_label_value_param(self):
         with pytest.raises(ArgError, match="longer than"):
             Param(type="label_value", required=True).parse("h", 10**400)
+
+
+class TestRequireText:
+    """An arg name or value that is not clean UTF-8 (a lone surrogate, U+FFFD from bad percent-encoding) is an
+    ArgError naming the arg; clean text, ASCII or not, passes."""
+
+    @pytest.mark.parametrize(("name", "value"), [("h", "abc"), ("h", "caf\u00e9"), ("h", 3.5), ("na\u00efve", "x")])
+    def test_clean_text_passes(self, name, value):
+        require_text(name, value)
+
+    @pytest.mark.parametrize(
+        ("name", "value", "rule"),
+        [
+            ("h", "a\ufffdb", "not valid UTF-8"),
+            ("h\ufffd", "x", "not valid UTF-8"),
+            ("h", "a\ud800", "lone surrogate"),
+        ],
+    )
+    def test_unclean_text_is_refused(self, name, value, rule):
+        with pytest.raises(ArgError, match=rule):
+            require_text(name, value)
