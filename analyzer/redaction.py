@@ -204,14 +204,16 @@ class Hider:
         return found
 
     def _clipped(self, text: str) -> list[tuple[int, int]]:
-        """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it) and the clip mark right after it."""
+        """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it, or all of it) and the clip mark right
+        after it."""
         found = []
         mark = text.find(_CLIP_MARK)
         while mark != -1:
             for value, bounded in self._values:
                 head = value[:_MIN_CLIPPED_CHARS]
-                # Earliest first: the longest start, so the whole of what the clip left goes.
-                at = text.find(head, max(0, mark - len(value) + 1), mark)
+                # Earliest first: the longest start, so the whole of what the clip left goes; the whole value too
+                # (a word-bounded one is not found by itself before a mark: '.' is a word character there).
+                at = text.find(head, max(0, mark - len(value)), mark)
                 while at != -1:
                     if value.startswith(text[at:mark]) and not (bounded and _WORD_BEFORE_RE.match(text, at)):
                         found.append((at, mark + len(_CLIP_MARK)))

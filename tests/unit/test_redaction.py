@@ -113,6 +113,9 @@ class TestHider:
             ("cut at s3c...", "cut at s3c..."),
             ("xabcde...", "xabcde..."),
             ("abcde...", "<redacted>"),
+            # The whole of a value before the mark: a short one is no less a secret for the clip that follows it.
+            ("cut at abcdefg...", "cut at <redacted>"),
+            ("cut at s3cr3t-value-123...", "cut at <redacted>"),
         ],
     )
     def test_the_start_a_clip_left_of_a_value(self, text, shown):
