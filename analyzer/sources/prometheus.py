@@ -390,9 +390,7 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
         tuple(dict.fromkeys(form for form in credentials if len(form) >= _FREE_TEXT_SECRET_CHARS)),
         tuple(
             dict.fromkeys(
-                form
-                for form in (*credentials, *others)
-                if _MIN_SECRET_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
+                form for form in (*credentials, *others) if _MIN_SECRET_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
             )
         ),
     )
