@@ -63,6 +63,9 @@ _ESCAPE_RE = re.compile(
     r"|&(?:#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6})|(?P<name>amp|lt|gt|quot|apos));"
     r"|(?P<plus>\+)"
 )
+# The start of an escape that a clip cut before its end (what `_ESCAPE_RE` no longer reads), and its longest.
+_CUT_ESCAPE_RE = re.compile(r"(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3})?|&(?:#[xX]?[0-9A-Fa-f]{0,6}|[a-z]{0,4}))?\Z")
+_LONGEST_CUT_ESCAPE_CHARS = 9
 _JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _WORD_CHARS_RE = re.compile(r"[\w.-]")
@@ -171,10 +174,14 @@ class Hider:
         if not self._values:
             return []
         spans = self._found(text)
+        clipped = _CLIP_MARK in text
         if self._encodable and _ESCAPE_RE.search(text):
             for plus_as_space in (False, True):
-                spans += self._found(*_decoded(text, plus_as_space))
-        if _CLIP_MARK in text:
+                view, starts, ends = _decoded(text, plus_as_space)
+                spans += self._found(view, starts, ends)
+                if clipped:
+                    spans += self._clipped(view, starts, ends)
+        if clipped:
             spans += self._clipped(text)
         spans.sort()
         merged: list[tuple[int, int]] = []
@@ -203,21 +210,32 @@ class Hider:
                 at = view.find(value, at + 1)
         return found
 
-    def _clipped(self, text: str) -> list[tuple[int, int]]:
-        """The spans of a value's start (at least _MIN_CLIPPED_CHARS of it) and the clip mark right after it."""
+    def _clipped(
+        self, view: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """The spans in the text of a value's start (at least _MIN_CLIPPED_CHARS of it, or all of it) and the clip
+        mark right after it, in `view`: the text, or a decoded copy of it as `_found` takes it; the clip may have cut
+        an escape in two (`s3cr3t%2...`), whose part it left is no part of the value."""
         found = []
-        mark = text.find(_CLIP_MARK)
+        mark = view.find(_CLIP_MARK)
         while mark != -1:
             for value, bounded in self._values:
                 head = value[:_MIN_CLIPPED_CHARS]
-                # Earliest first: the longest start, so the whole of what the clip left goes.
-                at = text.find(head, max(0, mark - len(value) + 1), mark)
+                # Earliest first: the longest start, so the whole of what the clip left goes; the whole value too
+                # (a word-bounded one is not found by itself before a mark: '.' is a word character there).
+                at = view.find(head, max(0, mark - len(value) - _LONGEST_CUT_ESCAPE_CHARS), mark)
                 while at != -1:
-                    if value.startswith(text[at:mark]) and not (bounded and _WORD_BEFORE_RE.match(text, at)):
-                        found.append((at, mark + len(_CLIP_MARK)))
+                    start = _CUT_ESCAPE_RE.sub("", view[at:mark], count=1)
+                    if (
+                        len(start) >= len(head)
+                        and value.startswith(start)
+                        and not (bounded and _WORD_BEFORE_RE.match(view, at))
+                    ):
+                        end = mark + len(_CLIP_MARK)
+                        found.append((at, end) if starts is None or ends is None else (starts[at], ends[end - 1]))
                         break
-                    at = text.find(head, at + 1, mark)
-            mark = text.find(_CLIP_MARK, mark + 1)
+                    at = view.find(head, at + 1, mark)
+            mark = view.find(_CLIP_MARK, mark + 1)
         return found
 
     def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:

@@ -374,8 +374,9 @@ def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
 def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What an error answer to a request carrying `headers` must not quote, as `quoted` takes it: a credential
     header's value (also without its scheme, and a Basic one's `user:password` and password decoded) and any value
-    long enough to be one (a token under a name of its own) wherever it appears; a short value that is no
-    credential (a tenant `prod`) as a whole word only."""
+    long enough to be one (a token under a name of its own) wherever it appears; a shorter form of a credential (a
+    Basic password `prom`) and a short value that is no credential (a tenant `prod`) as a whole word only: inside
+    another word it would blank it, and tell itself by what is left (`<redacted>etheus`)."""
     credentials: list[str] = []
     others: list[str] = []
     for header, value in headers.items():
@@ -386,8 +387,12 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
         else:
             others.append(value)
     return (
-        tuple(dict.fromkeys(form for form in credentials if len(form) >= _MIN_SECRET_CHARS)),
-        tuple(dict.fromkeys(form for form in others if len(form) >= _MIN_SECRET_CHARS)),
+        tuple(dict.fromkeys(form for form in credentials if len(form) >= _FREE_TEXT_SECRET_CHARS)),
+        tuple(
+            dict.fromkeys(
+                form for form in (*credentials, *others) if _MIN_SECRET_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
+            )
+        ),
     )
 
 

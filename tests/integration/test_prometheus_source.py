@@ -28,6 +28,7 @@ from analyzer.appkeys import LIVE
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ConfigError, SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.models import Evaluation
+from analyzer.redaction import EVALUATION_SECRETS
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
@@ -734,6 +735,39 @@ class TestMalformedAnswersHideCredentials:
             await server.wait_closed()
         assert "sent an answer that could not be read" in raised.value.message
         assert "<redacted>" in raised.value.message and "s3cr3t" not in raised.value.message
+
+
+class TestMalformedAnswersHideClippedSecretArgs:
+    """A proxy echoing the request line (the query percent-encoded) into an answer aiohttp cannot parse: wherever the
+    quote's clip falls in an evaluation's secret arg, no start of it shows."""
+
+    SECRET = "acme/s3cr3t-tenant-key"
+
+    async def test_every_cut(self):
+        async def echo_request_line(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            request_line = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0]
+            writer.write(b"HTTP/1.1 2x0 " + request_line + b"\r\n\r\n")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(echo_request_line, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        prometheus = source(f"http://127.0.0.1:{port}", retry=False)
+        secrets = EVALUATION_SECRETS.set((self.SECRET,))
+        messages = []
+        try:
+            # Labels of every length from where the secret stands wholly before the clip to where it is past it.
+            for pad in range(140, 190):
+                with pytest.raises(SourceRejected) as raised:
+                    await prometheus.query(f'up{{job="{"x" * pad}", t="{self.SECRET}"}}', NOW, timeout_s=3)
+                messages.append(raised.value.message)
+        finally:
+            EVALUATION_SECRETS.reset(secrets)
+            await prometheus.aclose()
+            server.close()
+            await server.wait_closed()
+        assert any("<redacted>" in message for message in messages)
+        assert not [message for message in messages if "acme%2F" in message or "s3cr" in message]
 
 
 class TestWarningsHideCredentials:

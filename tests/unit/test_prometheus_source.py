@@ -1,3 +1,4 @@
+import base64
 import inspect
 import json
 import math
@@ -25,11 +26,13 @@ from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
     DESCRIBED_LABEL_CHARS,
     PrometheusSourceConfig,
+    header_secrets,
     made_result,
     made_series,
     map_aiohttp_errors,
     map_answer_shape_errors,
     parse_result,
+    quoted,
     read_answer,
 )
 
@@ -607,3 +610,14 @@ class TestAnswerJSON:
     def test_what_neither_reads_is_no_json(self, body):
         with pytest.raises(SourceRejected, match="not a JSON object"):
             read_answer(self.WHERE, 200, body)
+
+
+class TestHeaderSecrets:
+    """A credential form shorter than a value hidden anywhere (a Basic password decoded) is hidden where it stands
+    apart, as every short secret is: inside other words it would blank them and tell itself by what is left."""
+
+    def test_a_short_basic_password(self):
+        basic = "Basic " + base64.b64encode(b"prom:prom").decode()
+        secrets, words = header_secrets({"Authorization": basic})
+        shown = quoted(f"the prometheus proxy refused {basic} (user prom:prom, password prom)", secrets, words)
+        assert shown == "the prometheus proxy refused <redacted> (user <redacted>, password <redacted>)"

@@ -113,10 +113,28 @@ class TestHider:
             ("cut at s3c...", "cut at s3c..."),
             ("xabcde...", "xabcde..."),
             ("abcde...", "<redacted>"),
+            # The whole of a value before the mark: a short one is no less a secret for the clip that follows it.
+            ("cut at abcdefg...", "cut at <redacted>"),
+            ("cut at s3cr3t-value-123...", "cut at <redacted>"),
         ],
     )
     def test_the_start_a_clip_left_of_a_value(self, text, shown):
         assert Hider(["s3cr3t-value-123"], ["abcdefg"]).hide(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # An echoed request line, percent-encoded, cut by a clip: in the value, or inside one of its escapes.
+            ("GET /q?t=s3cr3t%2Fval...", "GET /q?t=<redacted>"),
+            ("GET /q?t=s3cr3t%2...", "GET /q?t=<redacted>"),
+            ("GET /q?t=s3cr3t%...", "GET /q?t=<redacted>"),
+            ("GET /q?t=s3cr3t+val...", "GET /q?t=s3cr3t+val..."),
+            ('{"t": "s3cr3t\\/val..."}', '{"t": "<redacted>"}'),
+            ("t=s3cr3t&#x2F;v...", "t=<redacted>"),
+        ],
+    )
+    def test_the_start_a_clip_left_of_a_re_encoded_value(self, text, shown):
+        assert Hider(["s3cr3t/value-123"]).hide(text) == shown
 
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
