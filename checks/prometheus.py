@@ -50,6 +50,8 @@ _MAX_SERIES_IN_DETAILS = 50
 _MAX_LABELS_IN_DETAILS = 64
 _MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+# The rest of an empty label list after its `(`.
+_EMPTY_LIST_RE = re.compile(r"\s*\)")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
 _LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
 # A matcher's value, blanked before looking for `le` matchers: `{path="/a,le=1"}` matches on no `le`.
@@ -673,12 +675,14 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
 
 
 def _groups_at_top_level(query: str) -> bool:
-    """True when `by (...)` / `without (...)` stands outside every parenthesis (one series per group)."""
+    """True when `by (...)` / `without (...)` stands outside every parenthesis (one series per group); `by ()` is
+    one group, as no grouping is, while `without ()` keeps every series apart."""
     depth = 0
     stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*', '""', query)
     for index, char in enumerate(stripped):
         if char == "(":
-            if depth == 0 and _GROUPING_RE.match(stripped, _word_start(stripped, index)):
+            grouping = _GROUPING_RE.match(stripped, _word_start(stripped, index)) if depth == 0 else None
+            if grouping is not None and not (grouping[1] == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
                 return True
             depth += 1
         elif char == ")":
