@@ -299,14 +299,12 @@ class PrometheusCheck(Check):
         without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
         None otherwise, and for any other query. Its query and what it found go to `details`."""
         # Imported here: only a passing answer of such a query reads its structure.
-        from analyzer.kinds import nan_hiding_operand
+        from analyzer.kinds import nan_probe
 
-        found = nan_hiding_operand(promql) if _HIDING_NAN_RE.search(promql) else None
+        found = nan_probe(promql, _HIDDEN_SHOWN)
         if found is None:
             return None
-        aggregation, operand = found
-        # NaN and the infinities are what a comparison with both infinities keeps nothing of; topk bounds the answer.
-        query = f"topk({_HIDDEN_SHOWN}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+        aggregation, query = found
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
@@ -551,8 +549,6 @@ _REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
 _HIDDEN_BESIDE_VALUES = "an element an aggregation leaves out beside elements that have values"
 # Hidden elements a probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
-# The aggregations nan_hiding_operand() looks for, named anywhere: most queries parse no further.
-_HIDING_NAN_RE = re.compile(r"\b(?:max|min|topk|bottomk|quantile|limitk|limit_ratio)\b", re.IGNORECASE)
 _EACH_BESIDE_VALUES = "a series without a value beside series that have one"
 
 
