@@ -62,7 +62,7 @@ from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string
 
 if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-    from analyzer.promql_groups import BucketRead, bucket_group_labels, bucket_reads, nan_hiding_operand
+    from analyzer.promql_groups import BucketRead, bucket_group_labels, bucket_reads, nan_hiding_operand, nan_probe
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
@@ -86,7 +86,8 @@ _ON_FIRST_USE = {
     "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
-        ("BucketRead", "bucket_group_labels", "bucket_reads", "nan_hiding_operand"), "analyzer.promql_groups"
+        ("BucketRead", "bucket_group_labels", "bucket_reads", "nan_hiding_operand", "nan_probe"),
+        "analyzer.promql_groups",
     ),
     **dict.fromkeys(
         (
@@ -180,6 +181,7 @@ __all__ = [
     "metric_selectors",
     "names_pattern",
     "nan_hiding_operand",
+    "nan_probe",
     "parse_duration",
     "presence_query",
     "range_step_s",

@@ -198,6 +198,21 @@ _GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 
 
+# Those aggregations named anywhere: most queries need no parse to tell they are none of them.
+_HIDING_NAN_RE = re.compile(r"\b(?:max|min|topk|bottomk|quantile|limitk|limit_ratio)\b", re.IGNORECASE)
+
+
+def nan_probe(query: str, shown: int) -> tuple[str, str] | None:
+    """(aggregation, probe) when `query` is an aggregation nan_hiding_operand() finds: the instant query for at most
+    `shown` elements of its operand that are NaN or infinite (what a comparison with both infinities keeps nothing
+    of); None for any other query."""
+    found = nan_hiding_operand(query) if _HIDING_NAN_RE.search(query) else None
+    if found is None:
+        return None
+    aggregation, operand = found
+    return aggregation, f"topk({shown}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+
+
 def nan_hiding_operand(query: str) -> tuple[str, str] | None:
     """(aggregation, operand as written) when the whole of `query`, parentheses aside, is an aggregation that
     leaves a NaN element of its operand out of its answer (`max(ratio_by_pod)`); None for any other query,

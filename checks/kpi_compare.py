@@ -27,6 +27,7 @@ from analyzer.kinds import (
     PrometheusSource,
     PromQLTemplate,
     QueryResult,
+    Series,
     Verdict,
     at_most,
     clip,
@@ -34,6 +35,7 @@ from analyzer.kinds import (
     format_number,
     json_safe,
     metric_selectors,
+    nan_probe,
     parse_duration,
     presence_query,
     range_step_s,
@@ -53,6 +55,8 @@ _MAX_RANGE_POINTS = 1000
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
+# Elements a hidden-NaN probe answers with (the reason names one).
+_HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.
 _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
@@ -84,6 +88,16 @@ class VariantNames(BaseModel):
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """A variant's `query` that is an aggregation leaving elements without a value out of its answer (max, min, topk,
+    bottomk, quantile): the aggregation, the probe sent for such elements of its operand, and what it found."""
+
+    aggregation: str
+    query: str
+    found: Sequence[Series]
+
+
+@dataclass(frozen=True)
 class Measured:
     """What one evaluation measured: the rendered queries by variant and role, each instant query's value by
     (variant, role) (None when it gave no series) and, for mann_whitney, each variant's range samples."""
@@ -100,6 +114,8 @@ class Measured:
     warnings: Sequence[str] = ()
     infos: Sequence[str] = ()
     partial: Sequence[str] = ()
+    # ratio, mann_whitney: by variant, the probe of a `query` that may hide a NaN element (absent: no such query).
+    hidden: Mapping[str, Hidden] = field(default_factory=dict)
 
 
 class KpiCompareCheck(Check):
@@ -328,8 +344,18 @@ class KpiCompareCheck(Check):
                 source.query_range(queries[side]["query"], start, end, step_s, ctx.timeout_s())
                 for side in ("canary", "baseline")
             ]
-        (found, results), (present, present_answers), answers = await asyncio.gather(
-            _instant_values(ctx, source, instant), _present_names(ctx, source, presence), asyncio.gather(*ranges)
+        # A KPI taken by max/min/... over groups answers the groups with values alone: a canary pod at 0/0 (no traffic:
+        # its workers hung) would be compared unseen. Probed at the evaluation time, with the other queries.
+        probes = {
+            side: probe
+            for side in ("canary", "baseline")
+            if self.method != "proportion" and (probe := nan_probe(queries[side]["query"], _HIDDEN_SHOWN)) is not None
+        }
+        (found, results), (present, present_answers), answers, hidden = await asyncio.gather(
+            _instant_values(ctx, source, instant),
+            _present_names(ctx, source, presence),
+            asyncio.gather(*ranges),
+            _hidden(ctx, source, probes),
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
         missing = [
@@ -357,16 +383,44 @@ class KpiCompareCheck(Check):
         warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
         infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
         partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
-        return Measured(queries, found, samples, presence, silent, warnings, infos, partial)
+        return Measured(queries, found, samples, presence, silent, warnings, infos, partial, hidden)
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
         worker thread for proportion and mann_whitney)."""
         if self.method == "proportion":
             return self._judge_proportion(measured)
-        if self.method == "mann_whitney":
-            return self._judge_mann_whitney(measured)
-        return self._judge_ratio(measured)
+        verdict = self._judge_mann_whitney(measured) if self.method == "mann_whitney" else self._judge_ratio(measured)
+        return self._unless_hidden(verdict, measured.hidden)
+
+    def _unless_hidden(self, verdict: Verdict, hidden: Mapping[str, Hidden]) -> Verdict:
+        """`verdict` with the hidden-NaN probes in its details; the no_data verdict instead of a pass when a probe
+        found an element without a value: a variant measured on part of its groups is not measured (as a
+        variant whose KPI is NaN is not)."""
+        if not hidden:
+            return verdict
+        details = {
+            **verdict.details,
+            "hidden_queries": [
+                {
+                    "variant": side,
+                    "query": probe.query,
+                    "series": [{"labels": s.labels, "value": json_safe(_instant(s))} for s in probe.found],
+                }
+                for side, probe in hidden.items()
+            ],
+        }
+        if verdict.outcome is Outcome.PASS:
+            for side, probe in hidden.items():
+                if probe.found:
+                    series = next((s for s in probe.found if math.isinf(_instant(s))), probe.found[0])
+                    value = _instant(series)
+                    return self._no_data(
+                        f"the {self._name(side)} query's {probe.aggregation}() leaves out {series.describe()} at "
+                        f"{format_number(value)}{_uncomparable(value)}",
+                        details,
+                    )
+        return verdict.model_copy(update={"details": details})
 
     # -- methods ---------------------------------------------------------------------------------
 
@@ -811,6 +865,25 @@ async def _present_names(
         return frozenset(), []
     answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
     return frozenset(series.labels.get("__name__", "") for series in answer.series), [answer]
+
+
+async def _hidden(
+    ctx: EvalContext, source: PrometheusSource, probes: Mapping[str, tuple[str, str]]
+) -> dict[str, Hidden]:
+    """Run the hidden-NaN probes (variant -> aggregation, query) concurrently; what each found."""
+    sides = list(probes)
+    answers = await asyncio.gather(
+        *(source.query(probes[side][1], ctx.evaluation_time, ctx.timeout_s()) for side in sides)
+    )
+    return {
+        side: Hidden(probes[side][0], probes[side][1], answer.series)
+        for side, answer in zip(sides, answers, strict=True)
+    }
+
+
+def _instant(series: Series) -> float:
+    """An instant vector's series' value (NaN without a sample)."""
+    return series.samples[-1][1] if series.samples else math.nan
 
 
 @lru_cache(maxsize=1024)

@@ -50,6 +50,8 @@ _MAX_SERIES_IN_DETAILS = 50
 _MAX_LABELS_IN_DETAILS = 64
 _MAX_LABEL_CHARS_IN_DETAILS = 1024
 _GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+# The rest of an empty label list after its `(`.
+_EMPTY_LIST_RE = re.compile(r"\s*\)")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
 _LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
 # A matcher's value, blanked before looking for `le` matchers: `{path="/a,le=1"}` matches on no `le`.
@@ -297,14 +299,12 @@ class PrometheusCheck(Check):
         without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
         None otherwise, and for any other query. Its query and what it found go to `details`."""
         # Imported here: only a passing answer of such a query reads its structure.
-        from analyzer.kinds import nan_hiding_operand
+        from analyzer.kinds import nan_probe
 
-        found = nan_hiding_operand(promql) if _HIDING_NAN_RE.search(promql) else None
+        found = nan_probe(promql, _HIDDEN_SHOWN)
         if found is None:
             return None
-        aggregation, operand = found
-        # NaN and the infinities are what a comparison with both infinities keeps nothing of; topk bounds the answer.
-        query = f"topk({_HIDDEN_SHOWN}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+        aggregation, query = found
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
@@ -549,8 +549,6 @@ _REDUCED_BESIDE_VALUES = "a reduction whose other series have values"
 _HIDDEN_BESIDE_VALUES = "an element an aggregation leaves out beside elements that have values"
 # Hidden elements a probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
-# The aggregations nan_hiding_operand() looks for, named anywhere: most queries parse no further.
-_HIDING_NAN_RE = re.compile(r"\b(?:max|min|topk|bottomk|quantile|limitk|limit_ratio)\b", re.IGNORECASE)
 _EACH_BESIDE_VALUES = "a series without a value beside series that have one"
 
 
@@ -673,12 +671,14 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
 
 
 def _groups_at_top_level(query: str) -> bool:
-    """True when `by (...)` / `without (...)` stands outside every parenthesis (one series per group)."""
+    """True when `by (...)` / `without (...)` stands outside every parenthesis (one series per group); `by ()` is
+    one group, as no grouping is, while `without ()` keeps every series apart."""
     depth = 0
     stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*', '""', query)
     for index, char in enumerate(stripped):
         if char == "(":
-            if depth == 0 and _GROUPING_RE.match(stripped, _word_start(stripped, index)):
+            grouping = _GROUPING_RE.match(stripped, _word_start(stripped, index)) if depth == 0 else None
+            if grouping is not None and not (grouping[1] == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
                 return True
             depth += 1
         elif char == ")":

@@ -811,3 +811,78 @@ class TestVariantWithoutAValue:
         assert body["verdict"] == "inconclusive", body["reason"]
         assert body["details"]["canary"]["value"] == 0.5
         assert body["reason"].startswith("the baseline query returned NaN, which cannot be compared"), body["reason"]
+
+
+def _ratio_by_hash(side: str) -> str:
+    """The 5xx ratio of each of two hashes (tests/integration/data_core.py: healthy1 0.001, broken1 0.1, idle1 0/0,
+    NaN); a regex-matcher arg is matched literally, so the two are args of their own."""
+    selector = f'service="checkout",rollouts_pod_template_hash=~"{{{{ {side}_hash }}}}|{{{{ {side}_also }}}}"'
+    by_hash = "sum by (rollouts_pod_template_hash) (rate(http_requests_total{{{}}}[5m]))"
+    errors = by_hash.format(selector + ',code=~"5.."')
+    return f"{errors} / {by_hash.format(selector)}"
+
+
+HASHES = {
+    f"{side}_{role}": {"type": "label_value", "required": True}
+    for side in ("canary", "stable")
+    for role in ("hash", "also")
+}
+HIDING: list[dict[str, Any]] = [
+    {
+        "name": f"worst-pod-{method}",
+        "kind": "kpi_compare",
+        "params": HASHES,
+        "method": method,
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.01,
+        "canary": f"max({_ratio_by_hash('canary')})",
+        "baseline": f"max({_ratio_by_hash('stable')})",
+        **extra,
+    }
+    for method, extra in (("ratio", {}), ("mann_whitney", {"lookback": "10m", "step": "1m", "min_samples": 5}))
+]
+
+
+@pytest.fixture
+async def hiding(prometheus, aiohttp_client):
+    catalog = build_catalog(
+        [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": HIDING})],
+        Registry.default(),
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+async def compare(client, prometheus, method: str, canary: tuple[str, str], stable: tuple[str, str]) -> dict[str, Any]:
+    args = {"canary_also": canary[1], "stable_hash": stable[0], "stable_also": stable[1]}
+    return await run(client, prometheus, f"worst-pod-{method}", canary[0], **args)
+
+
+@pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+class TestAggregationThatHidesNaN:
+    """A variant's KPI taken by max (min, topk, bottomk, quantile) over groups leaves a group at 0/0 (no traffic: a
+    pod whose workers hung) out of its answer: the groups with values must not pass the comparison for it."""
+
+    @pytest.mark.parametrize(
+        ("canary", "stable", "side"),
+        [
+            (("healthy1", "idle1"), ("broken1", "broken1"), "canary"),
+            (("healthy1", "healthy1"), ("broken1", "idle1"), "baseline"),
+        ],
+    )
+    async def test_a_hidden_nan_group_is_no_pass(self, hiding, prometheus, method, canary, stable, side):
+        body = await compare(hiding, prometheus, method, canary, stable)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith(
+            f'the {side} query\'s max() leaves out {{rollouts_pod_template_hash="idle1"}} at NaN, which cannot be'
+        ), body["reason"]
+        probes = {probe["variant"]: probe["series"] for probe in body["details"]["hidden_queries"]}
+        assert probes[side] == [{"labels": {"rollouts_pod_template_hash": "idle1"}, "value": "NaN"}]
+
+    async def test_groups_that_all_have_values_are_judged(self, hiding, prometheus, method):
+        body = await compare(hiding, prometheus, method, ("healthy1", "healthy1"), ("broken1", "broken1"))
+        assert body["verdict"] == "pass", body["reason"]
+        assert [probe["series"] for probe in body["details"]["hidden_queries"]] == [[], []]
+
+    async def test_a_worse_canary_still_fails(self, hiding, prometheus, method):
+        body = await compare(hiding, prometheus, method, ("broken1", "idle1"), ("healthy1", "healthy1"))
+        assert body["verdict"] == "fail", body["reason"]

@@ -288,6 +288,22 @@ class TestSeries:
             catalog_for(prometheus.url, {**self.base, "name": "q", "query": "sum by (pod) (queue_depth)"})
 
     @pytest.mark.parametrize(
+        "query", ['sum by () (queue_depth{service="checkout"})', 'sum(queue_depth{service="checkout"}) by ()']
+    )
+    async def test_an_empty_by_list_is_one_series(self, prometheus, client_for, query):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "query": query})
+        status, body = await run(client, "q")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 10), body["reason"]
+
+    async def test_an_empty_without_list_keeps_each_series(self, prometheus, client_for):
+        query = 'sum without () (queue_depth{service="checkout"})'
+        with pytest.raises(ConfigError, match="set reduce"):
+            catalog_for(prometheus.url, {**self.base, "name": "q", "query": query})
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "query": query, "each": True})
+        _, body = await run(client, "q")
+        assert body["verdict"] == "fail" and "1 of 2 series fail" in body["reason"], body["reason"]
+
+    @pytest.mark.parametrize(
         ("reduce", "verdict", "value"),
         [("max", "fail", 7), ("min", "pass", 3), ("avg", "fail", 5), ("sum", "fail", 10)],
     )

@@ -14,7 +14,7 @@ from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.kpi_compare import KpiCompareCheck, Measured, _samples, _silent_s
+from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _samples, _silent_s
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -210,6 +210,7 @@ def judge(
     samples: tuple[list[float], list[float]] | None = None,
     partial: tuple[str, ...] = (),
     silent_s: dict[str, float] | None = None,
+    hidden: dict[str, Hidden] | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -230,6 +231,7 @@ def judge(
             silent_s=silent_s or {},
             warnings=partial,
             partial=partial,
+            hidden=hidden or {},
         )
     )
 
@@ -361,6 +363,63 @@ class TestToleranceInTheReason:
         assert judged.reason.endswith(
             "by more than the tolerance 0.1 (10% of the baseline or absolute 0.01, whichever is larger)"
         )
+
+
+def hidden(*values: float) -> Hidden:
+    """A max() probe that found elements of these values (none: nothing hidden)."""
+    return Hidden("max", "probe", [Series({"pod": f"p{i}"}, [(0.0, v)]) for i, v in enumerate(values)])
+
+
+class TestJudgeHiddenElements:
+    """A variant whose KPI aggregation left an element without a value out (its probe found one) is no pass."""
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    def test_a_pass_becomes_the_no_data_verdict(self, method, side):
+        samples = (around(0.2), around(0.2)) if method == "mann_whitney" else None
+        judged = judge(
+            method,
+            canary={"query": 0.2},
+            baseline={"query": 0.2},
+            samples=samples,
+            hidden={side: hidden(math.nan), ("baseline" if side == "canary" else "canary"): hidden()},
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f'the {side} query\'s max() leaves out {{pod="p0"}} at NaN'), judged.reason
+        assert {probe["variant"]: probe["series"] for probe in judged.details["hidden_queries"]}[side] == [
+            {"labels": {"pod": "p0"}, "value": "NaN"}
+        ]
+
+    def test_an_infinity_is_named_first(self):
+        judged = judge(
+            "ratio", canary={"query": 0.2}, baseline={"query": 0.2}, hidden={"canary": hidden(math.nan, math.inf)}
+        )
+        assert judged.reason.startswith('the canary query\'s max() leaves out {pod="p1"} at inf, which cannot be')
+
+    def test_the_no_data_policy_applies(self):
+        judged = judge(
+            "ratio", canary={"query": 0.2}, baseline={"query": 0.2}, no_data="fail", hidden={"canary": hidden(math.nan)}
+        )
+        assert judged.outcome is Outcome.FAIL
+
+    def test_a_winning_canary_in_ab_is_no_pass(self):
+        judged = judge(
+            "ratio", canary={"query": 0.1}, baseline={"query": 0.2}, mode="ab", hidden={"canary": hidden(math.nan)}
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
+    @pytest.mark.parametrize(("canary", "verdict"), [(0.4, Outcome.FAIL), (0.2, Outcome.PASS)])
+    def test_a_fail_stays_and_nothing_found_is_judged(self, canary, verdict):
+        found = hidden(math.nan) if verdict is Outcome.FAIL else hidden()
+        judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2}, hidden={"canary": found})
+        assert judged.outcome is verdict
+        assert judged.details["hidden_queries"] == [
+            {
+                "variant": "canary",
+                "query": "probe",
+                "series": [{"labels": s.labels, "value": "NaN"} for s in found.found],
+            }
+        ]
 
 
 class TestJudgeProportion:

@@ -78,6 +78,12 @@ class TestGroupingDetection:
             ("sum(x) # by (pod)", False),
             ("sum(rate(x[5m]))", False),
             ("standby(x)", False),
+            # An empty `by` list is one group, as no grouping is; an empty `without` list keeps every series apart.
+            ("sum by () (x)", False),
+            ("sum(x) by ( )", False),
+            ("sum BY() (x) / sum by (pod) (y)", True),
+            ("sum without () (x)", True),
+            ("sum(x) without()", True),
         ],
     )
     def test_detection(self, query, flagged):

@@ -12,6 +12,7 @@ from analyzer.promql_groups import (
     bucket_group_labels,
     bucket_reads,
     nan_hiding_operand,
+    nan_probe,
 )
 
 
@@ -173,3 +174,14 @@ class TestNanHidingOperand:
     )
     def test_none(self, query):
         assert nan_hiding_operand(query) is None
+
+
+class TestNanProbe:
+    """The probe of an aggregation that hides NaN asks for its operand's elements without a value; others get none."""
+
+    def test_an_aggregation_that_hides_nan_gets_the_probe(self):
+        assert nan_probe("max(a / b)", 5) == ("max", "topk(5, (a / b) unless (a / b) > -Inf < +Inf)")
+
+    @pytest.mark.parametrize("query", ["sum(a / b)", "a / b", "max(a) or vector(0)"])
+    def test_any_other_query_gets_none(self, query):
+        assert nan_probe(query, 5) is None

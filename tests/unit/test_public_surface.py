@@ -79,6 +79,7 @@ PUBLIC_NAMES = [
     "metric_selectors",
     "names_pattern",
     "nan_hiding_operand",
+    "nan_probe",
     "parse_duration",
     "presence_query",
     "range_step_s",
