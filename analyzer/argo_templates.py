@@ -66,6 +66,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     # unknown when one of those is not given.
     declared: dict[_Ref, set[str]] = {}
     unknown: set[_Ref] = set()
+    # Those whose args Argo checks alone before rolling out.
+    gated = {ref for _, document, analysis in analyses if _gates(document, analysis) for ref in analysis.refs}
     for _, _, analysis in analyses:
         for ref in analysis.refs:
             unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
@@ -74,9 +76,11 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
-        problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in _refused_rules(_listed(spec.get("dryRun")))]
         ref = (str(template["kind"]), str(name))
-        known = _arg_names(spec) | declared.get(ref, set())
+        found_alone = _refused_rules(_listed(spec.get("dryRun"))) + (_doubled_args(spec, name) if ref in gated else [])
+        problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in found_alone]
+        own = _arg_names(spec)
+        known = own | declared.get(ref, set())
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
         # those of every template they combine with it (Argo matches them all against every metric of the run).
         runs = [
@@ -90,7 +94,10 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
+                if ref in gated:
+                    undeclared = _undeclared_problems(metric, own, frozenset(known - own), name)
+                else:
+                    undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
                 found = undeclared + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
@@ -123,6 +130,9 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
                 f'resolve metric arguments: argument "{arg["name"]}" was not supplied)'
             )
     rules = _dry_run_patterns(spec)
+    problems += [
+        f"{where}: {problem}" for problem in _unmatched_rules(_listed(spec.get("dryRun")), spec.get("metrics"))
+    ]
     for metric in _listed(spec.get("metrics")):
         if not isinstance(metric, dict):
             continue
@@ -248,6 +258,10 @@ def _run_problems(
     ]
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
     refused = analysis.arg_problems + (arg_problems if complete else []) + _refused_rules(analysis.dry_run)
+    if complete:
+        # Argo's order: the analysis's rules, then its templates' (flattened as their metrics are).
+        every_rule = analysis.dry_run + [rule for _, spec in present for rule in _listed(spec.get("dryRun"))]
+        refused += _unmatched_rules(every_rule, [m for _, spec in present for m in _listed(spec.get("metrics"))])
     problems = [f"{where}: {problem}" for problem in refused]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
@@ -267,6 +281,48 @@ def _run_problems(
                 if problem not in own
             ]
     return problems
+
+
+def _gates(document: dict[str, Any], analysis: _Analysis) -> bool:
+    """Whether Argo resolves each template of this analysis with its own args alone before rolling out: a Rollout's
+    step or blue-green analysis, not its background one nor an Experiment's (validation_references.go)."""
+    return (
+        document.get("kind") == "Rollout"
+        and analysis.experiment is None
+        and not analysis.path.endswith(".canary.analysis")
+    )
+
+
+def _doubled_args(spec: dict[str, Any], name: object) -> list[str]:
+    """A problem for each arg of the template (`name`) with both a `value` and a `valueFrom`, which Argo refuses in
+    a step or blue-green analysis."""
+    return [
+        f"arg {arg['name']!r} has both a value and a valueFrom: Argo refuses a Rollout whose step or blue-green "
+        f"analysis runs the template (InvalidSpec: AnalysisTemplate {name}: arg '{arg['name']}' has both Value and "
+        "ValueFrom fields) and rolls nothing out; keep one"
+        for arg in _listed(spec.get("args"))
+        if isinstance(arg, dict) and arg.get("value") is not None and arg.get("valueFrom") is not None
+    ]
+
+
+def _unmatched_rules(rules: list[Any], metrics: Any) -> list[str]:
+    """A problem for each dryRun rule (in the run's order) that Go reads and that matches no metric of the run:
+    Argo's GetDryRunMetrics ends the AnalysisRun in Error at once. None when a metric's name is filled in."""
+    names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
+    if any(_given_elsewhere(n) for n in names):
+        return []
+    return [
+        f"dryRun rule {pattern!r} matches no metric of the run ({', '.join(names)}): Argo ends the AnalysisRun in "
+        f"Error at once (Analysis spec invalid: dryRun[{index}]: Rule didn't match any metric name(s))"
+        for index, pattern in enumerate(_dry_run_patterns({"dryRun": rules}))
+        if _matches_none(pattern, names)
+    ]
+
+
+def _matches_none(pattern: str, names: list[str]) -> bool:
+    """Whether a rule Go reads (and this reading follows) matches none of `names`; a refused one is said apart."""
+    compiled = _go_regexp(pattern)
+    return isinstance(compiled, regex.Pattern) and not any(compiled.search(n) for n in names)
 
 
 def _template_of(
@@ -326,11 +382,36 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                         "content (a base and its overlay?), so its metrics are not checked for this analysis"
                     )
             notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+    run = {
+        ref
+        for _, document in _documents(paths, _ANALYSING_KINDS)
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
+        for ref in analysis.refs
+    }
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
-        rules = _listed((template.get("spec") or {}).get("dryRun"))
-        notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in _unread_rules(rules)]
+        spec = template.get("spec") or {}
+        rules = _listed(spec.get("dryRun"))
+        found = _unread_rules(rules)
+        if (str(template["kind"]), str(name)) not in run:
+            # What the analyses that run it would show: they are not given.
+            found += _doubled_args(spec, name) + _unmatched_own_rules(rules, spec.get("metrics"))
+        notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
     return notes
+
+
+def _unmatched_own_rules(rules: list[Any], metrics: Any) -> list[str]:
+    """A note for each dryRun rule of a template that matches none of its metrics: the templates it runs with are
+    unknown, and may have the metric."""
+    names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
+    if any(_given_elsewhere(n) for n in names):
+        return []
+    return [
+        f"dryRun rule {pattern!r} matches no metric of the template ({', '.join(names)}): unless Argo runs it with a "
+        "template that has one, it ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
+        for pattern in _dry_run_patterns({"dryRun": rules})
+        if _matches_none(pattern, names)
+    ]
 
 
 def _unread_rules(rules: list[Any]) -> list[str]:
@@ -441,9 +522,12 @@ def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
     )
 
 
-def _undeclared_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+def _undeclared_problems(
+    metric: dict[str, Any], declared: frozenset[str], others: frozenset[str] = frozenset(), template: object = None
+) -> list[str]:
     """A problem for each `{{args.x}}` of the metric (any field) that names no arg `declared`: Argo fills in every
-    field, and fails on a tag it has no value for (utils/template/template.go)."""
+    field, and fails on a tag it has no value for (utils/template/template.go); one that only `others` (the templates
+    run with its `template` in a step or blue-green analysis) declare, Argo refuses too."""
     used = dict.fromkeys(
         tag.group(1).strip().removeprefix("args.")
         for text in _texts(metric)
@@ -451,9 +535,16 @@ def _undeclared_problems(metric: dict[str, Any], declared: frozenset[str]) -> li
         if tag.group(1).strip().startswith("args.")
     )
     return [
-        f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve it (failed "
-        f"to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused (InvalidSpec), a "
-        "background or an Experiment's AnalysisRun ends in Error"
+        (
+            f"it uses {{{{args.{name}}}}}, which only another template run with it declares: Argo resolves the "
+            "metrics of each template of a step or blue-green analysis with that template's args alone, and refuses "
+            f"the Rollout (InvalidSpec: AnalysisTemplate {template}: failed to resolve {{{{args.{name}}}}}); declare "
+            "it in this template's args too"
+            if name in others
+            else f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve "
+            f"it (failed to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused "
+            "(InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+        )
         for name in used
         if name not in declared
     ]

@@ -17,6 +17,7 @@ from analyzer.argo_templates import template_notes, template_problems
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
+from tests.deploy.test_manifests import _crd_validator, undeclared_fields
 
 HASH = {"canary_hash": {"type": "label_value", "required": True}}
 CHECK = {
@@ -478,7 +479,10 @@ class TestDryRunOfTheRollout:
         assert len(found) == 1 and "successCondition is missing" in found[0]
 
     def test_a_rule_naming_another_metric_spares_nothing(self, tmp_path):
-        assert len(written(tmp_path, self.unread(), rollout(**self.REF, dryRun=[{"metricName": "latency"}]))) == 1
+        found = written(tmp_path, self.unread(), rollout(**self.REF, dryRun=[{"metricName": "latency"}]))
+        # Judged; and a rule matching no metric of the run ends it in Error (TestDryRunRulesThatMatchNoMetric).
+        assert len(found) == 2 and "successCondition is missing" in found[0], found
+        assert "dryRun rule 'latency' matches no metric of the run (errors)" in found[1]
 
     def test_another_templates_rule_in_the_same_run(self, tmp_path):
         # Argo matches every template's dryRun against every metric of the AnalysisRun they make together.
@@ -1055,3 +1059,168 @@ class TestAnalysisRuns:
         assert f"1 file of AnalysisRuns, checked against the catalog with their args: {tmp_path / 'run.yaml'}" in (
             result.stdout
         )
+
+
+def crd_valid(*documents: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The documents, asserted valid against Argo Rollouts' CRDs (no field they do not declare either)."""
+    for document in documents:
+        validator = _crd_validator(document["kind"])
+        assert [e.message for e in validator.iter_errors(document)] == [], document
+        assert undeclared_fields(validator.schema, document) == [], document
+    return documents
+
+
+def blue_green(*analysis_templates: str, **analysis: Any) -> dict[str, Any]:
+    """A blue-green Rollout whose prePromotionAnalysis runs these templates."""
+    templates = [{"templateName": name} for name in analysis_templates]
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "payments"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "payments"}},
+            "template": {
+                "metadata": {"labels": {"app": "payments"}},
+                "spec": {"containers": [{"name": "payments", "image": "registry.example.com/payments:2"}]},
+            },
+            "strategy": {
+                "blueGreen": {
+                    "activeService": "payments",
+                    "prePromotionAnalysis": {"templates": templates, **analysis},
+                }
+            },
+        },
+    }
+
+
+class TestEachTemplateResolvedAlone:
+    """Before rolling out, Argo resolves the metrics of each template of a step or blue-green analysis with that
+    template's own args alone (validation_references.go, validateAnalysisMetrics): an arg with both a value and a
+    valueFrom, or a `{{args.x}}` that only another template of the analysis declares, makes the Rollout
+    InvalidSpec; a background analysis, which Argo does not check so, merges the args of its templates."""
+
+    CHECK = {"name": "check", "value": "payments-error-rate"}
+
+    def test_an_arg_with_both_a_value_and_a_value_from(self, tmp_path):
+        # Before: no problem, exit 0; Argo marked the Rollout InvalidSpec and rolled nothing out.
+        both = generic()
+        both["spec"]["args"][0]["valueFrom"] = {"secretKeyRef": {"name": "analyzer", "key": "check"}}
+        both["spec"]["args"][0]["value"] = "payments-error-rate"
+        gate = rollout([{"setWeight": 20}, step()])
+        (found,) = written(tmp_path, *crd_valid(both, gate))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check': arg 'check' has both a value and a "
+            "valueFrom: Argo refuses a Rollout whose step or blue-green analysis runs the template (InvalidSpec: "
+            "AnalysisTemplate analyzer-check: arg 'check' has both Value and ValueFrom fields) and rolls nothing "
+            "out; keep one"
+        )
+        # In a background analysis Argo reads the Secret and does not refuse it.
+        background = rollout(templates=[{"templateName": "analyzer-check"}], args=[LATEST])
+        assert written(tmp_path, *crd_valid(both, background)) == []
+        # Run by no Rollout given: a note, the analyses that run it being unknown.
+        (tmp_path / "manifests.yaml").write_text(yaml.safe_dump(both))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            "AnalysisTemplate 'analyzer-check': arg 'check' has both a value and a valueFrom: Argo refuses a Rollout "
+            "whose step or blue-green analysis runs the template (InvalidSpec: AnalysisTemplate analyzer-check: arg "
+            "'check' has both Value and ValueFrom fields) and rolls nothing out; keep one"
+        )
+
+    def test_an_arg_only_another_template_of_the_analysis_declares(self, tmp_path):
+        # Before: no problem, exit 0 (the args of the analysis's templates taken together); Argo refuses the Rollout.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        gate = blue_green("analyzer-check", "other", args=[self.CHECK, {"name": "canary-hash", "value": "abc"}])
+        (found,) = written(tmp_path, *crd_valid(undeclared, other, gate))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check', metric 'errors': it uses "
+            "{{args.canary-hash}}, which only another template run with it declares: Argo resolves the metrics of "
+            "each template of a step or blue-green analysis with that template's args alone, and refuses the "
+            "Rollout (InvalidSpec: AnalysisTemplate analyzer-check: failed to resolve {{args.canary-hash}}); "
+            "declare it in this template's args too"
+        )
+        # Declared by each: fine.
+        assert written(tmp_path, *crd_valid(generic(), other, gate)) == []
+
+    def test_a_template_not_given_does_not_matter_to_a_gate(self, tmp_path):
+        # A step's template is resolved alone: another template not given cannot declare its args for it.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        gate = blue_green("analyzer-check", "elsewhere", args=[self.CHECK])
+        (found,) = written(tmp_path, *crd_valid(undeclared, gate))
+        assert "it uses {{args.canary-hash}}, which the template does not declare in its args" in found
+
+
+class TestDryRunRulesThatMatchNoMetric:
+    """A dryRun rule Go reads that matches no metric of the AnalysisRun (the analysis's templates together, every
+    analysis of an Experiment taking the Experiment's rules) ends that run in Error at once (GetDryRunMetrics:
+    `Rule didn't match any metric name(s)`): a problem where the run's metrics are all known, a note for a template
+    no analysis given runs (a template run with it may have the metric)."""
+
+    def test_a_rule_of_a_step_that_matches_no_metric(self, tmp_path):
+        # Before: no problem, exit 0; the step's AnalysisRun ended in Error at once and the rollout aborted.
+        gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "erors"}])])
+        (found,) = written(tmp_path, *crd_valid(generic(), gate))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: dryRun rule "
+            "'erors' matches no metric of the run (errors): Argo ends the AnalysisRun in Error at once (Analysis spec "
+            "invalid: dryRun[0]: Rule didn't match any metric name(s))"
+        )
+        fine = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "err"}])])
+        assert written(tmp_path, *crd_valid(generic(), fine)) == []
+
+    def test_a_templates_rule_counted_after_the_analysis_rules(self, tmp_path):
+        # Argo puts the analysis's rules first, then its templates'.
+        ruled = generic()
+        ruled["spec"]["dryRun"] = [{"metricName": "^latency$"}]
+        gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "err"}])])
+        (found,) = written(tmp_path, *crd_valid(ruled, gate))
+        assert "dryRun rule '^latency$' matches no metric of the run (errors)" in found
+        assert "(Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s))" in found
+
+    def test_an_experiments_rules_go_to_each_of_its_analyses(self, tmp_path):
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "latency"
+        args = [{"name": "check", "value": "payments-error-rate"}, {"name": "canary-hash", "value": "abc"}]
+        exp = experiment(
+            {"name": "a", "templateName": "analyzer-check", "args": args},
+            {"name": "b", "templateName": "other", "args": args},
+        )
+        exp["spec"]["dryRun"] = [{"metricName": "latency"}]
+        (found,) = written(tmp_path, generic(), other, exp)
+        assert found.startswith(
+            f"{tmp_path / 'manifests.yaml'}: Experiment 'payments-exp', spec.analyses[0]: dryRun rule 'latency' "
+            "matches no metric of the run (errors)"
+        )
+
+    def test_a_template_no_analysis_given_runs(self, tmp_path):
+        ruled = TestDryRunRulesAsGoReadsThem.unread("^eros$")
+        # Judged (the rule runs nothing dry): its missing successCondition is its one problem.
+        assert len(problems(tmp_path, ruled)) == 1
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            "AnalysisTemplate 'payments': dryRun rule '^eros$' matches no metric of the template (errors): unless "
+            "Argo runs it with a template that has one, it ends the AnalysisRun in Error at once (Rule didn't "
+            "match any metric name(s))"
+        )
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(
+            TestAnalysisRuns.URL, {"name": "check", "value": "payments-error-rate"}, TestAnalysisRuns.HASH
+        )
+        run["spec"]["dryRun"] = [{"metricName": "err"}, {"metricName": "latency"}]
+        (found,) = written(tmp_path, *crd_valid(run))
+        assert found.endswith(
+            "AnalysisRun 'payments-1': dryRun rule 'latency' matches no metric of the run (errors): Argo ends the "
+            "AnalysisRun in Error at once (Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s))"
+        )
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "erors"}])])
+        (tmp_path / "rollout.yaml").write_text(yaml.safe_dump_all([generic(), gate]))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "Rule didn't match any metric name(s)" in result.stderr
