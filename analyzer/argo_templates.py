@@ -66,7 +66,17 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     # unknown when one of those is not given.
     declared: dict[_Ref, set[str]] = {}
     unknown: set[_Ref] = set()
-    for _, _, analysis in analyses:
+    # Those of a Rollout's step or blue-green analysis, whose templates Argo validates each with its own args alone
+    # (ValidateAnalysisTemplateWithType): for each, the other templates of such an analysis (given) and their args.
+    alone: dict[_Ref, dict[str, set[str]]] = {}
+    for _, document, analysis in analyses:
+        if _validated_alone(document, analysis):
+            for ref in analysis.refs:
+                siblings = alone.setdefault(ref, {})
+                for other in analysis.refs:
+                    if other != ref and other in by_ref:
+                        siblings.setdefault(f"{other[0]} {other[1]!r}", set()).update(_arg_names(by_ref[other]))
+            continue
         for ref in analysis.refs:
             unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
@@ -90,7 +100,10 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
-                undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
+                if ref in alone:
+                    undeclared = _undeclared_problems(metric, _arg_names(spec), (ref[1], alone[ref]))
+                else:
+                    undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
                 found = undeclared + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
@@ -441,22 +454,46 @@ def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
     )
 
 
-def _undeclared_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+def _undeclared_problems(
+    metric: dict[str, Any], declared: frozenset[str], alone: tuple[str, dict[str, set[str]]] | None = None
+) -> list[str]:
     """A problem for each `{{args.x}}` of the metric (any field) that names no arg `declared`: Argo fills in every
-    field, and fails on a tag it has no value for (utils/template/template.go)."""
+    field, and fails on a tag it has no value for (utils/template/template.go). `alone`, for a template that a
+    Rollout's step or blue-green analysis runs: its name and the other templates of those analyses with their args,
+    which do not help it: Argo validates it with its own args alone."""
     used = dict.fromkeys(
         tag.group(1).strip().removeprefix("args.")
         for text in _texts(metric)
         for tag in _TAG_RE.finditer(text)
         if tag.group(1).strip().startswith("args.")
     )
-    return [
-        f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve it (failed "
-        f"to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused (InvalidSpec), a "
-        "background or an Experiment's AnalysisRun ends in Error"
-        for name in used
-        if name not in declared
-    ]
+    problems = []
+    for name in (name for name in used if name not in declared):
+        others = [other for other, args in (alone[1] if alone else {}).items() if name in args]
+        if alone is not None and others:
+            problems.append(
+                f"it uses {{{{args.{name}}}}}, which the template does not declare in its args ({', '.join(others)} "
+                f"{'does' if len(others) == 1 else 'do'}): Argo validates each template of a Rollout's step or "
+                f"blue-green analysis with its own args and refuses the Rollout (InvalidSpec: AnalysisTemplate "
+                f"{alone[0]}: failed to resolve {{{{args.{name}}}}}); declare it in this template's args too"
+            )
+        else:
+            problems.append(
+                f"it uses {{{{args.{name}}}}}, which the template does not declare in its args: Argo cannot resolve it "
+                f"(failed to resolve {{{{args.{name}}}}}): a Rollout's step or blue-green analysis of it is refused "
+                "(InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+            )
+    return problems
+
+
+def _validated_alone(document: dict[str, Any], analysis: _Analysis) -> bool:
+    """Whether Argo validates each template of this analysis with its own args alone before it rolls anything out:
+    a Rollout's step or blue-green analysis; not its background analysis, nor an Experiment's."""
+    return document["kind"] == "Rollout" and analysis.experiment is None and analysis.path != _BACKGROUND
+
+
+# Where a canary Rollout's background analysis stands.
+_BACKGROUND = "spec.strategy.canary.analysis"
 
 
 def _texts(node: Any) -> Iterator[str]:

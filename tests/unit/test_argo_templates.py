@@ -855,6 +855,26 @@ class TestArgsArgoCannotResolve:
         elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
         assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
 
+    def test_an_arg_another_template_of_a_step_declares(self, tmp_path):
+        # Argo validates each template of a step or blue-green analysis with its own args alone
+        # (ValidateAnalysisTemplateWithType): the Rollout is InvalidSpec. Before: no problem, exit 0.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        both = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}]}
+        check = {"name": "check", "value": "payments-error-rate"}
+        (found,) = written(tmp_path, undeclared, other, rollout([{"analysis": {**both, "args": [check, LATEST]}}]))
+        assert found.endswith(
+            "metric 'errors': it uses {{args.canary-hash}}, which the template does not declare in its args "
+            "(AnalysisTemplate 'other' does): Argo validates each template of a Rollout's step or blue-green "
+            "analysis with its own args and refuses the Rollout (InvalidSpec: AnalysisTemplate analyzer-check: "
+            "failed to resolve {{args.canary-hash}}); declare it in this template's args too"
+        )
+        blue_green = rollout()
+        blue_green["spec"]["strategy"] = {"blueGreen": {"prePromotionAnalysis": {**both, "args": [check, LATEST]}}}
+        assert len(written(tmp_path, undeclared, other, blue_green)) == 1
+
     def test_validate_exits_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         lacking = rollout([{"analysis": {"templates": [{"templateName": "analyzer-check"}], "args": [LATEST]}}])
