@@ -87,6 +87,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in _refused_rules(_listed(spec.get("dryRun")))]
         ref = (str(template["kind"]), str(name))
         known = _arg_names(spec) | declared.get(ref, set())
+        if ref in alone:
+            problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in _value_and_value_from(spec, str(name))]
         # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
         # those of every template they combine with it (Argo matches them all against every metric of the run).
         runs = [
@@ -484,6 +486,18 @@ def _undeclared_problems(
                 "(InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
             )
     return problems
+
+
+def _value_and_value_from(spec: dict[str, Any], name: str) -> list[str]:
+    """A problem for each arg of a template that a Rollout's step or blue-green analysis runs that has both a
+    `value` and a `valueFrom`, which Argo's validation of such a template refuses (validateAnalysisMetrics)."""
+    return [
+        f"arg {arg['name']!r} has both a value and a valueFrom: Argo refuses the Rollout (InvalidSpec: "
+        f"AnalysisTemplate {name}: arg {arg['name']!r} has both Value and ValueFrom fields) and rolls nothing out; "
+        "keep one"
+        for arg in _listed(spec.get("args"))
+        if isinstance(arg, dict) and arg.get("value") is not None and arg.get("valueFrom") is not None
+    ]
 
 
 def _validated_alone(document: dict[str, Any], analysis: _Analysis) -> bool:

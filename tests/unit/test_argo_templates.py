@@ -918,6 +918,22 @@ class TestValueFromOfTheArgs:
         assert 'Unable to resolve metric arguments: argument "check" was not supplied' in found
         assert written(tmp_path, field, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
 
+    def test_a_template_arg_with_a_value_and_a_value_from(self, tmp_path):
+        # Argo's validateAnalysisMetrics refuses it in a step or blue-green analysis: the Rollout is InvalidSpec.
+        # Before: no problem, exit 0.
+        both = generic()
+        both["spec"]["args"][0].update(
+            value="payments-error-rate", valueFrom={"secretKeyRef": {"name": "analyzer", "key": "check"}}
+        )
+        (found,) = written(tmp_path, both, rollout([step()]))
+        assert found.endswith(
+            "AnalysisTemplate 'analyzer-check': arg 'check' has both a value and a valueFrom: Argo refuses the "
+            "Rollout (InvalidSpec: AnalysisTemplate analyzer-check: arg 'check' has both Value and ValueFrom fields) "
+            "and rolls nothing out; keep one"
+        )
+        # A background analysis does not validate it: the Secret's value is read.
+        assert written(tmp_path, both, rollout(templates=[{"templateName": "analyzer-check"}], args=[LATEST])) == []
+
 
 class TestTemplatesNotGiven:
     """An analysis naming a template that no file given holds (Argo looks it up in the cluster) is said in a note,
