@@ -214,47 +214,93 @@ def nan_probe(query: str, shown: int) -> tuple[str, str] | None:
 
 
 def nan_hiding_operand(query: str) -> tuple[str, str] | None:
-    """(aggregation, operand as written) when the whole of `query`, parentheses aside, is an aggregation that
-    leaves a NaN element of its operand out of its answer (`max(ratio_by_pod)`); None for any other query,
-    or one promql-parser cannot parse."""
+    """(aggregation, operand as written) when `query` answers with an aggregation that leaves a NaN element of its
+    operand out of its answer (`max(ratio_by_pod)`), whole or under what keeps that answer's elements: parentheses,
+    a sign, arithmetic with a number (`max(...) * 100`), value functions (`round(max(...), 0.01)`), the left side of
+    an `or` (`max(...) or vector(0)`); None for any other query, or one promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
     try:
-        node = parsed(query)
+        node = _answering(parsed(query))
     except ValueError:  # the offline parse reports it
         return None
-    layers = 0
-    while type(node).__name__ == "ParenExpr":
-        node, layers = node.expr, layers + 1
     if type(node).__name__ != "AggregateExpr" or (op := str(node.op).lower()) not in _HIDING_NAN:
         return None
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
     uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
     blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
-    position = 0
-    for _ in range(layers):
-        position = _skip_space(blank, position)
-        if blank[position : position + 1] != "(":
-            return None
-        position += 1
-    position = _skip_space(blank, position)
-    if blank[position : position + len(op)].lower() != op:
-        return None
-    position += len(op)
+    # The aggregation is the first one written that reads as the node does (an equal one may stand further on).
+    for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):
+        found = _aggregation_at(blank, match.end(), node.param is not None)
+        if found is None:
+            continue
+        start, end, after = found
+        try:
+            same = str(parsed(query[match.start() : after])) == str(node)
+        except ValueError:
+            same = False
+        if same:
+            operand = uncommented[start:end].strip()
+            return (op, operand) if operand else None
+    return None
+
+
+# Functions whose answer has the elements of their first argument, each value moved alike: an element their
+# argument leaves out stays out.
+_KEEPING = frozenset({"abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar"})
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "^"})
+
+
+def _answering(node: Any) -> Any:
+    """The node whose elements make the answer of `node`, below what keeps them (see nan_hiding_operand)."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind in ("ParenExpr", "UnaryExpr"):
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING and node.args:
+            node = node.args[0]
+        elif kind == "BinaryExpr" and (op := str(node.op).lower()) in ("or", *_ARITHMETIC):
+            # An `or` answers with its left side wherever that has elements; arithmetic with a number, with the other.
+            if op == "or" or _is_number(node.rhs):
+                node = node.lhs
+            elif _is_number(node.lhs):
+                node = node.rhs
+            else:
+                break
+        else:
+            break
+    return node
+
+
+# Layers of parentheses, signs and the like read through: a bound on a loop over a parsed query.
+_MAX_LAYERS = 1000
+
+
+def _is_number(node: Any) -> bool:
+    while type(node).__name__ in ("ParenExpr", "UnaryExpr"):
+        node = node.expr
+    return type(node).__name__ == "NumberLiteral"
+
+
+def _aggregation_at(blank: str, position: int, has_param: bool) -> tuple[int, int, int] | None:
+    """For an aggregation's name ending at `position` in `blank` (strings and comments blanked): where its operand
+    starts and ends, and where the aggregation ends (after a grouping clause written after it); None when what
+    follows is no aggregation's."""
     if (clause := _GROUPING_CLAUSE_RE.match(blank, position)) is not None:
         position = _closing(blank, clause.end() - 1)
     position = _skip_space(blank, position)
     if blank[position : position + 1] != "(":
         return None
-    end = _closing(blank, position) - 1
-    start = position + 1
-    if node.param is not None:
+    after = _closing(blank, position)
+    start, end = position + 1, after - 1
+    if has_param:
         comma = _top_level_comma(blank, start, end)
         if comma is None:
             return None
         start = comma + 1
-    operand = uncommented[start:end].strip()
-    return (op, operand) if operand else None
+    if (clause := _GROUPING_CLAUSE_RE.match(blank, after)) is not None:
+        after = _closing(blank, clause.end() - 1)
+    return start, end, after
 
 
 def _skip_space(text: str, position: int) -> int:

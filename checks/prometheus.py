@@ -293,7 +293,7 @@ class PrometheusCheck(Check):
     async def _unless_hidden(
         self, ctx: EvalContext, promql: str, details: dict[str, Any], partial: list[str]
     ) -> Verdict | None:
-        """The verdict for a query that is an aggregation leaving elements without a value out of its answer (max,
+        """The verdict for a query answering with an aggregation that leaves elements without a value out (max,
         min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
         when its operand has such an element at the evaluation time (the range's end): no pass, as for a series
         without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);

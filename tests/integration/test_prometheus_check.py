@@ -996,6 +996,25 @@ class TestAggregationsThatHideNaN:
         (probe,) = body["details"]["hidden_queries"]
         assert [entry["labels"] for entry in probe["series"]] == [{"rollouts_pod_template_hash": "idle1"}]
 
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (f"max({_ratio_by_hash('healthy1|idle1')}) * 100", "< 1"),
+            (f"100 * (min({_ratio_by_hash('healthy1|idle1')}))", "< 1"),
+            (f"max({_ratio_by_hash('healthy1|idle1')}) or vector(0)", "< 0.01"),
+            (f"round(max({_ratio_by_hash('healthy1|idle1')}), 0.0001) or vector(0)", "< 0.01"),
+        ],
+    )
+    async def test_an_aggregation_under_what_keeps_its_answer(self, prometheus, client_for, query, pass_if):
+        # A percentage, a rounding, an `or vector(0)` for no data: the answer is still max's. Before: pass.
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'rollouts_pod_template_hash="idle1"' in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert probe["query"] == _hidden_query(_ratio_by_hash("healthy1|idle1"))
+
     @pytest.mark.parametrize(("policy", "verdict"), [("pass", "inconclusive"), ("fail", "fail"), ("error", "error")])
     async def test_the_policy_applies_but_never_a_pass(self, prometheus, client_for, policy, verdict):
         query = f"max({_ratio_by_hash('healthy1|idle1')})"

@@ -859,6 +859,22 @@ class TestArgsArgoCannotResolve:
         elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
         assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
 
+    def test_an_arg_another_template_of_a_step_declares(self, tmp_path):
+        # Argo validates each template of a step or blue-green analysis with its own args alone
+        # (ValidateAnalysisTemplateWithType): the Rollout is InvalidSpec. Before: no problem, exit 0.
+        undeclared = generic()
+        undeclared["spec"]["args"] = [{"name": "check"}]
+        other = generic()
+        other["metadata"]["name"], other["spec"]["metrics"][0]["name"] = "other", "other-errors"
+        both = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}]}
+        check = {"name": "check", "value": "payments-error-rate"}
+        (found,) = written(tmp_path, undeclared, other, rollout([{"analysis": {**both, "args": [check, LATEST]}}]))
+        assert "AnalysisTemplate 'analyzer-check'" in found and "{{args.canary-hash}}" in found
+        assert "InvalidSpec" in found and "failed to resolve {{args.canary-hash}}" in found
+        blue_green = rollout()
+        blue_green["spec"]["strategy"] = {"blueGreen": {"prePromotionAnalysis": {**both, "args": [check, LATEST]}}}
+        assert len(written(tmp_path, undeclared, other, blue_green)) == 1
+
     def test_validate_exits_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         lacking = rollout([{"analysis": {"templates": [{"templateName": "analyzer-check"}], "args": [LATEST]}}])
@@ -901,6 +917,19 @@ class TestValueFromOfTheArgs:
         assert "arg 'check' takes its value from a fieldRef in AnalysisTemplate 'analyzer-check'" in found
         assert 'Unable to resolve metric arguments: argument "check" was not supplied' in found
         assert written(tmp_path, field, rollout([step({"name": "check", "value": "payments-error-rate"})])) == []
+
+    def test_a_template_arg_with_a_value_and_a_value_from(self, tmp_path):
+        # Argo's validateAnalysisMetrics refuses it in a step or blue-green analysis: the Rollout is InvalidSpec.
+        # Before: no problem, exit 0.
+        both = generic()
+        both["spec"]["args"][0].update(
+            value="payments-error-rate", valueFrom={"secretKeyRef": {"name": "analyzer", "key": "check"}}
+        )
+        (found,) = written(tmp_path, both, rollout([step()]))
+        assert "AnalysisTemplate 'analyzer-check'" in found and "arg 'check' has both a value and a valueFrom" in found
+        assert "InvalidSpec: AnalysisTemplate analyzer-check: arg 'check' has both Value and ValueFrom fields" in found
+        # A background analysis does not validate it: the Secret's value is read.
+        assert written(tmp_path, both, rollout(templates=[{"templateName": "analyzer-check"}], args=[LATEST])) == []
 
 
 class TestTemplatesNotGiven:

@@ -170,7 +170,32 @@ class TestNanHidingOperand:
         assert nan_hiding_operand(query) == found
 
     @pytest.mark.parametrize(
-        "query", ["sum(x)", "max(x) + 1", "max(x) or vector(0)", "max_over_time(x[5m])", "avg(max by (a) (x))", "max(x"]
+        ("query", "found"),
+        [
+            ("max(x) * 100", ("max", "x")),
+            ("100 * -(max by (pod) (x))", ("max", "x")),
+            ("max(x) or vector(0)", ("max", "x")),
+            ("round(min(x) by (pod), 0.001) or vector(0)", ("min", "x")),
+            # The aggregation the answer comes from, not an equal one in a string or in the `or`'s right side.
+            ('max(y{a="max(x)"}) or max(x)', ("max", 'y{a="max(x)"}')),
+            ("(topk(1, max(x))) / 2 or max(z)", ("topk", "max(x)")),
+        ],
+    )
+    def test_found_under_what_keeps_its_answer(self, query, found):
+        # Before: None, and the answer of max(ratio_by_pod) * 100 passed over a pod at 0/0 it left out.
+        assert nan_hiding_operand(query) == found
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(x)",
+            "max(x) - max(y)",
+            "max(x) > 0.5",
+            "vector(0) or max(x)",
+            "max_over_time(x[5m])",
+            "avg(max by (a) (x))",
+            "max(x",
+        ],
     )
     def test_none(self, query):
         assert nan_hiding_operand(query) is None
@@ -182,6 +207,6 @@ class TestNanProbe:
     def test_an_aggregation_that_hides_nan_gets_the_probe(self):
         assert nan_probe("max(a / b)", 5) == ("max", "topk(5, (a / b) unless (a / b) > -Inf < +Inf)")
 
-    @pytest.mark.parametrize("query", ["sum(a / b)", "a / b", "max(a) or vector(0)"])
+    @pytest.mark.parametrize("query", ["sum(a / b)", "a / b", "sum(a) or vector(0)"])
     def test_any_other_query_gets_none(self, query):
         assert nan_probe(query, 5) is None
