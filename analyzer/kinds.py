@@ -109,7 +109,11 @@ def __getattr__(name: str) -> Any:
     module = _ON_FIRST_USE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    # Kept as a global: a kind importing it again where it is used (after its first use) finds it without this hook,
+    # which raised and formatted an AttributeError inside the import on every passing evaluation.
+    globals()[name] = value
+    return value
 
 
 __all__ = [

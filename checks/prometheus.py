@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+import analyzer.kinds as kinds
 from analyzer.kinds import (
     SEVERITY,
     ArgValue,
@@ -172,8 +173,8 @@ class PrometheusCheck(Check):
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
-            if verdict.outcome is Outcome.PASS:
-                return await self._unless_hidden(ctx, promql, details, result.storage_warnings) or verdict
+            if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
+                return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
         if len(points) > 1 and reduce is None:
             shown = ", ".join(series.describe() for series, _, _ in points[:3])
@@ -209,8 +210,9 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
-        if outcome is Outcome.PASS:
-            hidden = await self._unless_hidden(ctx, promql, details, result.storage_warnings)
+        # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
+        if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
+            hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
             if hidden is not None:
                 return hidden
         # From a dict, by the model's own validator: the same validation as Verdict(**fields), without
@@ -291,20 +293,14 @@ class PrometheusCheck(Check):
         return None
 
     async def _unless_hidden(
-        self, ctx: EvalContext, promql: str, details: dict[str, Any], partial: list[str]
+        self, ctx: EvalContext, probe: tuple[str, str], details: dict[str, Any], partial: list[str]
     ) -> Verdict | None:
         """The verdict for a query answering with an aggregation that leaves elements without a value out (max,
         min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
-        when its operand has such an element at the evaluation time (the range's end): no pass, as for a series
-        without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
-        None otherwise, and for any other query. Its query and what it found go to `details`."""
-        # Imported here: only a passing answer of such a query reads its structure.
-        from analyzer.kinds import nan_probe
-
-        found = nan_probe(promql, _HIDDEN_SHOWN)
-        if found is None:
-            return None
-        aggregation, query = found
+        when its operand has such an element at the evaluation time (the range's end), asked by `probe` (`nan_probe`'s
+        aggregation and query): no pass, as for a series without a value beside others under `reduce` (the policy's
+        verdict, inconclusive under no_data: pass); None otherwise. Its query and what it found go to `details`."""
+        aggregation, query = probe
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
