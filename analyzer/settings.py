@@ -171,7 +171,7 @@ class Settings(BaseModel):
         description="response body bytes all in-flight HTTP check requests may hold at once, a body's decoded "
         "text included (each request reserves its body cap, twice when body assertions read it, before it is "
         "sent, and waits up to its step's timeout_s when the budget is taken); the default fits the pod memory "
-        "limits of deploy/ (384Mi for the service, 256Mi for a smoke-test Job)",
+        "limits of deploy/ (448Mi for the service, 256Mi for a smoke-test Job)",
     )
 
     @model_validator(mode="after")
