@@ -207,6 +207,10 @@ class TestNanProbe:
     def test_an_aggregation_that_hides_nan_gets_the_probe(self):
         assert nan_probe("max(a / b)", 5) == ("max", "topk(5, (a / b) unless (a / b) > -Inf < +Inf)")
 
+    def test_an_aggregation_written_in_capitals_gets_the_probe(self):
+        # PromQL's keywords are case-insensitive: MAX hides NaN as max does.
+        assert nan_probe("MAX(a / b)", 5) == ("max", "topk(5, (a / b) unless (a / b) > -Inf < +Inf)")
+
     @pytest.mark.parametrize("query", ["sum(a / b)", "a / b", "sum(a) or vector(0)"])
     def test_any_other_query_gets_none(self, query):
         assert nan_probe(query, 5) is None
