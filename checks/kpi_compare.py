@@ -37,6 +37,7 @@ from analyzer.kinds import (
     metric_selectors,
     nan_probe,
     parse_duration,
+    pinned_start,
     presence_query,
     range_step_s,
     regex_name_selectors,
@@ -351,6 +352,9 @@ class KpiCompareCheck(Check):
             for side in ("canary", "baseline")
             if self.method != "proportion" and (probe := nan_probe(queries[side]["query"], _HIDDEN_SHOWN)) is not None
         }
+        if ranges:
+            # An instant query at the lookback's end, whose own start() is that end: the lookback's start is pinned.
+            probes = {side: (found, pinned_start(query, start.timestamp())) for side, (found, query) in probes.items()}
         (found, results), (present, present_answers), answers, hidden = await asyncio.gather(
             _instant_values(ctx, source, instant),
             _present_names(ctx, source, presence),
@@ -416,7 +420,7 @@ class KpiCompareCheck(Check):
                     series = next((s for s in probe.found if math.isinf(_instant(s))), probe.found[0])
                     value = _instant(series)
                     return self._no_data(
-                        f"the {self._name(side)} query's {probe.aggregation}() leaves out {series.describe()} at "
+                        f"the {self._name(side)} query's {probe.aggregation} leaves out {series.describe()} at "
                         f"{format_number(value)}{_uncomparable(value)}",
                         details,
                     )

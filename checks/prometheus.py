@@ -297,10 +297,14 @@ class PrometheusCheck(Check):
     ) -> Verdict | None:
         """The verdict for a query answering with an aggregation that leaves elements without a value out (max,
         min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
-        when its operand has such an element at the evaluation time (the range's end), asked by `probe` (`nan_probe`'s
-        aggregation and query): no pass, as for a series without a value beside others under `reduce` (the policy's
-        verdict, inconclusive under no_data: pass); None otherwise. Its query and what it found go to `details`."""
+        when its operand has such an element at the evaluation time (the range's end; an `@ start()` at the range's
+        start, as the query read it), asked by `probe` (`nan_probe`'s aggregations and query): no pass, as for a
+        series without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
+        None otherwise. Its query and what it found go to `details`."""
         aggregation, query = probe
+        if (window := self._judging.window) is not None:
+            # An instant query at the range's end, whose own start() is that end: the range's start is pinned.
+            query = kinds.pinned_start(query, ctx.evaluation_time.timestamp() - parse_duration(window))
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
@@ -311,8 +315,7 @@ class PrometheusCheck(Check):
         series, value = next(((s, v) for s, v in hidden if math.isinf(v)), hidden[0])
         cause = "a division by zero?" if math.isinf(value) else "no traffic?"
         reason = (
-            f"{aggregation}() leaves out {series.describe()} at {format_number(value)}, which cannot be judged "
-            f"({cause})"
+            f"{aggregation} leaves out {series.describe()} at {format_number(value)}, which cannot be judged ({cause})"
         )
         return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
 
