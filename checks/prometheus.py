@@ -50,7 +50,8 @@ _MAX_SERIES_IN_DETAILS = 50
 # answer, and a target's labels (as Prometheus stores them, unbounded by default) can be megabytes.
 _MAX_LABELS_IN_DETAILS = 64
 _MAX_LABEL_CHARS_IN_DETAILS = 1024
-_GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+# PromQL keywords are case-insensitive: `sum BY (pod) (x)` is one series per pod, as `sum by (pod) (x)` is.
+_GROUPING_RE = re.compile(r"\b(by|without)\s*\(", re.IGNORECASE)
 # The rest of an empty label list after its `(`.
 _EMPTY_LIST_RE = re.compile(r"\s*\)")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
@@ -677,7 +678,7 @@ def _groups_at_top_level(query: str) -> bool:
     for index, char in enumerate(stripped):
         if char == "(":
             grouping = _GROUPING_RE.match(stripped, _word_start(stripped, index)) if depth == 0 else None
-            if grouping is not None and not (grouping[1] == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
+            if grouping is not None and not (grouping[1].lower() == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
                 return True
             depth += 1
         elif char == ")":

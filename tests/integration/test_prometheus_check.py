@@ -283,9 +283,19 @@ class TestSeries:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured")
         assert "returned 2 series" in body["reason"]
 
-    def test_top_level_grouping_is_rejected_at_load(self, prometheus):
+    @pytest.mark.parametrize("query", ["sum by (pod) (queue_depth)", "sum BY (pod) (queue_depth)"])
+    def test_top_level_grouping_is_rejected_at_load(self, prometheus, query):
+        # PromQL keywords are case-insensitive. Before: `BY` loaded, and every run was an error.
         with pytest.raises(ConfigError, match="set reduce"):
-            catalog_for(prometheus.url, {**self.base, "name": "q", "query": "sum by (pod) (queue_depth)"})
+            catalog_for(prometheus.url, {**self.base, "name": "q", "query": query})
+
+    @pytest.mark.parametrize(
+        "query", ['sum BY (pod) (queue_depth{service="checkout"})', 'sum(queue_depth{service="checkout"}) Without ()']
+    )
+    async def test_a_grouping_in_capitals_is_reduced_as_in_lower_case(self, prometheus, client_for, query):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "query": query, "reduce": "max"})
+        status, body = await run(client, "q")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 7), body["reason"]
 
     @pytest.mark.parametrize(
         "query", ['sum by () (queue_depth{service="checkout"})', 'sum(queue_depth{service="checkout"}) by ()']
