@@ -288,7 +288,8 @@ class KpiCompareCheck(Check):
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
-        """Each variant's queries rendered, then the presence query built from their metric names."""
+        """Each variant's queries rendered (and the probe a pass sends when an aggregation in its `query` hides
+        NaN), then the presence query built from their metric names."""
         values: dict[str, ArgValue] = {**args, _LOOKBACK: self.lookback}
         sent: list[tuple[str, str]] = []
         for side, spec, templates in (
@@ -297,6 +298,10 @@ class KpiCompareCheck(Check):
         ):
             for name, template in templates.items():
                 sent.append((side if isinstance(spec, str) else f"{side}.{name}", template.render(values)))
+            judged = templates.get("query") if self.method != "proportion" else None
+            if judged is not None and (probe := nan_probe(judged.render(values), _HIDDEN_SHOWN)) is not None:
+                aggregation, query = probe
+                sent.append((f"the probe for elements the {side} query's {aggregation} leaves out (on a pass)", query))
         try:
             names = {name for _, query in sent for selector in _selectors(query) for name in selector.names}
         except ValueError:

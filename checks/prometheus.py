@@ -138,8 +138,13 @@ class PrometheusCheck(Check):
         return frozenset({self.source})
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
-        """The one query, rendered."""
-        return [("query", self._template.render(args))]
+        """The one query, rendered, then the probe a pass sends when an aggregation in it hides NaN (see
+        _unless_hidden; an `@ start()` in it as written)."""
+        query = self._template.render(args)
+        probe = kinds.nan_probe(query, _HIDDEN_SHOWN)
+        if probe is None:
+            return [("query", query)]
+        return [("query", query), (f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1])]
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
