@@ -62,7 +62,15 @@ from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string
 
 if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-    from analyzer.promql_groups import BucketRead, bucket_group_labels, bucket_reads, nan_hiding_operand, nan_probe
+    from analyzer.promql_groups import (
+        BucketRead,
+        bucket_group_labels,
+        bucket_reads,
+        nan_hiding_operand,
+        nan_hiding_operands,
+        nan_probe,
+        pinned_start,
+    )
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
@@ -86,7 +94,15 @@ _ON_FIRST_USE = {
     "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
-        ("BucketRead", "bucket_group_labels", "bucket_reads", "nan_hiding_operand", "nan_probe"),
+        (
+            "BucketRead",
+            "bucket_group_labels",
+            "bucket_reads",
+            "nan_hiding_operand",
+            "nan_hiding_operands",
+            "nan_probe",
+            "pinned_start",
+        ),
         "analyzer.promql_groups",
     ),
     **dict.fromkeys(
@@ -185,8 +201,10 @@ __all__ = [
     "metric_selectors",
     "names_pattern",
     "nan_hiding_operand",
+    "nan_hiding_operands",
     "nan_probe",
     "parse_duration",
+    "pinned_start",
     "presence_query",
     "range_step_s",
     "regex_name_selectors",

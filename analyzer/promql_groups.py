@@ -209,35 +209,83 @@ _PROBES_KEPT = 1024
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
 def nan_probe(query: str, shown: int) -> tuple[str, str] | None:
-    """(aggregation, probe) when `query` is an aggregation nan_hiding_operand() finds: the instant query for at most
-    `shown` elements of its operand that are NaN or infinite (what a comparison with both infinities keeps nothing
-    of); None for any other query."""
+    """(aggregations, probe) when `query` has aggregations nan_hiding_operands() finds (`max()`, or `max() or min()`
+    for several): the instant query for at most `shown` elements of their operands that are NaN or infinite (what a
+    comparison with both infinities keeps nothing of), an `@ start()` in it as written (see pinned_start); None for
+    any other query."""
     lowered = query.lower()
     named = any(text in lowered for text in _HIDING_NAN_TEXTS)
-    found = nan_hiding_operand(query) if named else None
-    if found is None:
+    found = nan_hiding_operands(query) if named else []
+    if not found:
         return None
-    aggregation, operand = found
-    return aggregation, f"topk({shown}, ({operand}) unless ({operand}) > -Inf < +Inf)"
+    aggregations = " or ".join(dict.fromkeys(f"{aggregation}()" for aggregation, _ in found))
+    # Each operand's elements but those with a value, matched with their metric name too (copied to a label first):
+    # `unless` matches without it, and a recording rule at NaN would go unseen beside another of the same labels.
+    unvalued = " or ".join(
+        f"({labelled} unless {labelled} > -Inf < +Inf)"
+        for operand in dict.fromkeys(operand for _, operand in found)
+        for labelled in [f'label_replace(({operand}), "{_NAME_COPY}", "$1", "__name__", "(.+)")']
+    )
+    return aggregations, f'topk({shown}, label_replace({unvalued}, "{_NAME_COPY}", "", "", ""))'
+
+
+# The label a probe copies each element's metric name to while it matches elements; dropped from its answer.
+_NAME_COPY = "__analyzer_name"
+_START_RE = re.compile(r"@\s*start\s*\(\s*\)", re.IGNORECASE)
+
+
+def pinned_start(query: str, start_s: float) -> str:
+    """`query` with each `@ start()` at `start_s` (unix seconds): a range query's start, for an instant query (a
+    probe) asking about the time the range query read, not its own."""
+    pieces = _start_pieces(query)
+    return pieces[0] if len(pieces) == 1 else f"@ {start_s:.3f}".join(pieces)
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def _start_pieces(query: str) -> tuple[str, ...]:
+    """`query` split at each `@ start()` outside its strings and comments."""
+    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    spans = [match.span() for match in _START_RE.finditer(blank)]
+    ends = [0, *(end for _, end in spans)]
+    starts = [*(start for start, _ in spans), len(query)]
+    return tuple(query[end:start] for end, start in zip(ends, starts, strict=True))
 
 
 def nan_hiding_operand(query: str) -> tuple[str, str] | None:
-    """(aggregation, operand as written) when `query` answers with an aggregation that leaves a NaN element of its
-    operand out of its answer (`max(ratio_by_pod)`), whole or under what keeps that answer's elements: parentheses,
-    a sign, arithmetic with a number (`max(...) * 100`), value functions (`round(max(...), 0.01)`), the left side of
-    an `or` (`max(...) or vector(0)`); None for any other query, or one promql-parser cannot parse."""
+    """The first of nan_hiding_operands(query), or None."""
+    found = nan_hiding_operands(query)
+    return found[0] if found else None
+
+
+def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
+    """(aggregation, operand as written) for each aggregation whose answer reaches the answer of `query` and leaves a
+    NaN element of its operand out of it (`max(ratio_by_pod)`), whole or under what keeps its elements: parentheses,
+    a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
+    (`round(max(...), 0.01)`), either side of an `or`, the left side of an `and` or `unless`; in the order written
+    ([] for none, or a query promql-parser cannot parse)."""
     from analyzer.promql_syntax import parsed
 
     try:
-        node = _answering(parsed(query))
+        nodes = _answering(parsed(query))
     except ValueError:  # the offline parse reports it
-        return None
-    if type(node).__name__ != "AggregateExpr" or (op := str(node.op).lower()) not in _HIDING_NAN:
-        return None
+        return []
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
     uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
     blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
-    # The aggregation is the first one written that reads as the node does (an equal one may stand further on).
+    found: list[tuple[int, str, str]] = []
+    for node in nodes:
+        if type(node).__name__ == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
+            written = _written(query, uncommented, blank, node, op)
+            if written is not None:
+                found.append((written[0], op, written[1]))
+    return [(op, operand) for _, op, operand in sorted(found)]
+
+
+def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tuple[int, str] | None:
+    """Where aggregation `node` (`op`) is written in `query`, and its operand as written: the first one written that
+    reads as the node does (an equal one may stand further on); None when none does, or its operand is empty."""
+    from analyzer.promql_syntax import parsed
+
     for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):
         found = _aggregation_at(blank, match.end(), node.param is not None)
         if found is None:
@@ -249,45 +297,43 @@ def nan_hiding_operand(query: str) -> tuple[str, str] | None:
             same = False
         if same:
             operand = uncommented[start:end].strip()
-            return (op, operand) if operand else None
+            return (match.start(), operand) if operand else None
     return None
 
 
 # Functions whose answer has the elements of their first argument, each value moved alike: an element their
 # argument leaves out stays out.
 _KEEPING = frozenset({"abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar"})
-_ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "^"})
+# Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
+# or without), and those whose answer's come from the left side alone (the right one only matches).
+_BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})
+_LEFT_SIDE = frozenset({"and", "unless"})
 
 
-def _answering(node: Any) -> Any:
-    """The node whose elements make the answer of `node`, below what keeps them (see nan_hiding_operand)."""
+def _answering(root: Any) -> list[Any]:
+    """The nodes whose elements make the answer of `root`, below what keeps them (see nan_hiding_operands)."""
+    answering: list[Any] = []
+    pending = [root]
     for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node = pending.pop()
         kind = type(node).__name__
         if kind in ("ParenExpr", "UnaryExpr"):
-            node = node.expr
+            pending.append(node.expr)
         elif kind == "Call" and node.func.name in _KEEPING and node.args:
-            node = node.args[0]
-        elif kind == "BinaryExpr" and (op := str(node.op).lower()) in ("or", *_ARITHMETIC):
-            # An `or` answers with its left side wherever that has elements; arithmetic with a number, with the other.
-            if op == "or" or _is_number(node.rhs):
-                node = node.lhs
-            elif _is_number(node.lhs):
-                node = node.rhs
-            else:
-                break
+            pending.append(node.args[0])
+        elif kind == "BinaryExpr" and (op := str(node.op).lower()) in _BOTH_SIDES:
+            pending += [node.lhs, node.rhs]
+        elif kind == "BinaryExpr" and op in _LEFT_SIDE:
+            pending.append(node.lhs)
         else:
-            break
-    return node
+            answering.append(node)
+    return answering + pending  # past the bound, what is left is read as it stands
 
 
-# Layers of parentheses, signs and the like read through: a bound on a loop over a parsed query.
+# Nodes (parentheses, signs, operators and the like) read through: a bound on a loop over a parsed query.
 _MAX_LAYERS = 1000
-
-
-def _is_number(node: Any) -> bool:
-    while type(node).__name__ in ("ParenExpr", "UnaryExpr"):
-        node = node.expr
-    return type(node).__name__ == "NumberLiteral"
 
 
 def _aggregation_at(blank: str, position: int, has_param: bool) -> tuple[int, int, int] | None:

@@ -37,6 +37,7 @@ from analyzer.kinds import (
     metric_selectors,
     nan_probe,
     parse_duration,
+    pinned_start,
     presence_query,
     range_step_s,
     regex_name_selectors,
@@ -287,7 +288,8 @@ class KpiCompareCheck(Check):
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
-        """Each variant's queries rendered, then the presence query built from their metric names."""
+        """Each variant's queries rendered (and the probe a pass sends when an aggregation in its `query` hides
+        NaN), then the presence query built from their metric names."""
         values: dict[str, ArgValue] = {**args, _LOOKBACK: self.lookback}
         sent: list[tuple[str, str]] = []
         for side, spec, templates in (
@@ -296,6 +298,10 @@ class KpiCompareCheck(Check):
         ):
             for name, template in templates.items():
                 sent.append((side if isinstance(spec, str) else f"{side}.{name}", template.render(values)))
+            judged = templates.get("query") if self.method != "proportion" else None
+            if judged is not None and (probe := nan_probe(judged.render(values), _HIDDEN_SHOWN)) is not None:
+                aggregation, query = probe
+                sent.append((f"the probe for elements the {side} query's {aggregation} leaves out (on a pass)", query))
         try:
             names = {name for _, query in sent for selector in _selectors(query) for name in selector.names}
         except ValueError:
@@ -351,6 +357,9 @@ class KpiCompareCheck(Check):
             for side in ("canary", "baseline")
             if self.method != "proportion" and (probe := nan_probe(queries[side]["query"], _HIDDEN_SHOWN)) is not None
         }
+        if ranges:
+            # An instant query at the lookback's end, whose own start() is that end: the lookback's start is pinned.
+            probes = {side: (found, pinned_start(query, start.timestamp())) for side, (found, query) in probes.items()}
         (found, results), (present, present_answers), answers, hidden = await asyncio.gather(
             _instant_values(ctx, source, instant),
             _present_names(ctx, source, presence),
@@ -416,7 +425,7 @@ class KpiCompareCheck(Check):
                     series = next((s for s in probe.found if math.isinf(_instant(s))), probe.found[0])
                     value = _instant(series)
                     return self._no_data(
-                        f"the {self._name(side)} query's {probe.aggregation}() leaves out {series.describe()} at "
+                        f"the {self._name(side)} query's {probe.aggregation} leaves out {series.describe()} at "
                         f"{format_number(value)}{_uncomparable(value)}",
                         details,
                     )

@@ -50,7 +50,8 @@ _MAX_SERIES_IN_DETAILS = 50
 # answer, and a target's labels (as Prometheus stores them, unbounded by default) can be megabytes.
 _MAX_LABELS_IN_DETAILS = 64
 _MAX_LABEL_CHARS_IN_DETAILS = 1024
-_GROUPING_RE = re.compile(r"\b(by|without)\s*\(")
+# PromQL keywords are case-insensitive: `sum BY (pod) (x)` is one series per pod, as `sum by (pod) (x)` is.
+_GROUPING_RE = re.compile(r"\b(by|without)\s*\(", re.IGNORECASE)
 # The rest of an empty label list after its `(`.
 _EMPTY_LIST_RE = re.compile(r"\s*\)")
 # A matcher on `le` in a selector as written: a histogram read with one reads chosen buckets, not across them.
@@ -137,8 +138,13 @@ class PrometheusCheck(Check):
         return frozenset({self.source})
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
-        """The one query, rendered."""
-        return [("query", self._template.render(args))]
+        """The one query, rendered, then the probe a pass sends when an aggregation in it hides NaN (see
+        _unless_hidden; an `@ start()` in it as written)."""
+        query = self._template.render(args)
+        probe = kinds.nan_probe(query, _HIDDEN_SHOWN)
+        if probe is None:
+            return [("query", query)]
+        return [("query", query), (f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1])]
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
@@ -297,10 +303,14 @@ class PrometheusCheck(Check):
     ) -> Verdict | None:
         """The verdict for a query answering with an aggregation that leaves elements without a value out (max,
         min, topk, bottomk, quantile: `max(errors_by_pod / requests_by_pod)` answers the pods with traffic alone)
-        when its operand has such an element at the evaluation time (the range's end), asked by `probe` (`nan_probe`'s
-        aggregation and query): no pass, as for a series without a value beside others under `reduce` (the policy's
-        verdict, inconclusive under no_data: pass); None otherwise. Its query and what it found go to `details`."""
+        when its operand has such an element at the evaluation time (the range's end; an `@ start()` at the range's
+        start, as the query read it), asked by `probe` (`nan_probe`'s aggregations and query): no pass, as for a
+        series without a value beside others under `reduce` (the policy's verdict, inconclusive under no_data: pass);
+        None otherwise. Its query and what it found go to `details`."""
         aggregation, query = probe
+        if (window := self._judging.window) is not None:
+            # An instant query at the range's end, whose own start() is that end: the range's start is pinned.
+            query = kinds.pinned_start(query, ctx.evaluation_time.timestamp() - parse_duration(window))
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
@@ -311,8 +321,7 @@ class PrometheusCheck(Check):
         series, value = next(((s, v) for s, v in hidden if math.isinf(v)), hidden[0])
         cause = "a division by zero?" if math.isinf(value) else "no traffic?"
         reason = (
-            f"{aggregation}() leaves out {series.describe()} at {format_number(value)}, which cannot be judged "
-            f"({cause})"
+            f"{aggregation} leaves out {series.describe()} at {format_number(value)}, which cannot be judged ({cause})"
         )
         return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
 
@@ -674,7 +683,7 @@ def _groups_at_top_level(query: str) -> bool:
     for index, char in enumerate(stripped):
         if char == "(":
             grouping = _GROUPING_RE.match(stripped, _word_start(stripped, index)) if depth == 0 else None
-            if grouping is not None and not (grouping[1] == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
+            if grouping is not None and not (grouping[1].lower() == "by" and _EMPTY_LIST_RE.match(stripped, index + 1)):
                 return True
             depth += 1
         elif char == ")":

@@ -886,3 +886,34 @@ class TestAggregationThatHidesNaN:
     async def test_a_worse_canary_still_fails(self, hiding, prometheus, method):
         body = await compare(hiding, prometheus, method, ("broken1", "idle1"), ("healthy1", "healthy1"))
         assert body["verdict"] == "fail", body["reason"]
+
+
+@pytest.mark.integration
+class TestHiddenNaNAtTheLookbacksStart:
+    """A Mann-Whitney variant read `@ start()` is probed at the lookback's start, where it read its elements."""
+
+    async def test_a_pod_without_a_value_there_is_no_pass(self, prometheus, aiohttp_client):
+        # hidden_shift{pod="a"} is NaN until 5 minutes before the lookback's end (tests/integration/data_hidden.py):
+        # max leaves it out at the start; at the end, where the probe read it before, it has a value. Before: pass.
+        check = {
+            "name": "shift",
+            "kind": "kpi_compare",
+            "method": "mann_whitney",
+            "lookback": "10m",
+            "step": "1m",
+            "min_samples": 5,
+            "direction": "lower_is_better",
+            "max_absolute_change": 0.01,
+            "canary": "max(hidden_shift @ start())",
+            "baseline": 'max(hidden_shift{pod="b"})',
+        }
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry.default(),
+        )
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        body = await run(client, prometheus, "shift")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith('the canary query\'s max() leaves out hidden_shift{pod="a"} at NaN'), body[
+            "reason"
+        ]

@@ -283,9 +283,19 @@ class TestSeries:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured")
         assert "returned 2 series" in body["reason"]
 
-    def test_top_level_grouping_is_rejected_at_load(self, prometheus):
+    @pytest.mark.parametrize("query", ["sum by (pod) (queue_depth)", "sum BY (pod) (queue_depth)"])
+    def test_top_level_grouping_is_rejected_at_load(self, prometheus, query):
+        # PromQL keywords are case-insensitive. Before: `BY` loaded, and every run was an error.
         with pytest.raises(ConfigError, match="set reduce"):
-            catalog_for(prometheus.url, {**self.base, "name": "q", "query": "sum by (pod) (queue_depth)"})
+            catalog_for(prometheus.url, {**self.base, "name": "q", "query": query})
+
+    @pytest.mark.parametrize(
+        "query", ['sum BY (pod) (queue_depth{service="checkout"})', 'sum(queue_depth{service="checkout"}) Without ()']
+    )
+    async def test_a_grouping_in_capitals_is_reduced_as_in_lower_case(self, prometheus, client_for, query):
+        client = await client_for(prometheus.url, {**self.base, "name": "q", "query": query, "reduce": "max"})
+        status, body = await run(client, "q")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 7), body["reason"]
 
     @pytest.mark.parametrize(
         "query", ['sum by () (queue_depth{service="checkout"})', 'sum(queue_depth{service="checkout"}) by ()']
@@ -1050,6 +1060,57 @@ class TestAggregationsThatHideNaN:
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
         assert body["details"]["hidden_queries"] == [{"query": _hidden_query(_ratio_by_hash("healthy1")), "series": []}]
 
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (f"max({_ratio_by_hash('healthy1|idle1')}) - max({_ratio_by_hash('healthy1')})", "< 0.01"),
+            (f"vector(0) or max({_ratio_by_hash('healthy1|idle1')})", "< 0.01"),
+            (f"max({_ratio_by_hash('healthy1|idle1')}) > 0.0005", "< 0.01"),
+            (f"max({_ratio_by_hash('healthy1|idle1')}) > bool 0.5", "< 0.5"),
+            (f"max({_ratio_by_hash('healthy1|idle1')}) and on () vector(1)", "< 0.01"),
+        ],
+    )
+    async def test_an_aggregation_beside_another_operand(self, prometheus, client_for, query, pass_if):
+        # Its answer reaches the query's through a binary operator: the NaN group is hidden all the same. Before: pass.
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+
+    async def test_elements_told_apart_by_their_metric_name_alone(self, prometheus, client_for):
+        # Two recording rules of the same labels, one at NaN: the probe's `unless` paired them without their names,
+        # and found nothing. Before: pass.
+        query = 'max({__name__=~"hidden_ratio_nan|hidden_ratio_ok", service="hid"})'
+        client = await client_for(
+            prometheus.url, {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'leaves out hidden_ratio_nan{service="hid"} at NaN' in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert [entry["labels"] for entry in probe["series"]] == [{"__name__": "hidden_ratio_nan", "service": "hid"}]
+
+    async def test_a_range_read_at_its_start_is_probed_at_its_start(self, prometheus, client_for):
+        # hidden_shift{pod="a"} is NaN until 5 minutes before the end of the 10-minute range: `@ start()` reads it
+        # there, where max leaves it out. The probe, an instant query at the range's end, read it at the end (0.001).
+        # Before: pass.
+        check = {"kind": "prometheus", "pass_if": "< 0.01", "range": "10m", "step": "1m"}
+        client = await client_for(
+            prometheus.url,
+            {**check, "name": "start", "query": "max(hidden_shift @ start())"},
+            {**check, "name": "end", "query": "max(hidden_shift @ end())"},
+        )
+        status, body = await run(client, "start", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'leaves out hidden_shift{pod="a"} at NaN' in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert f"@ {prometheus.anchor - 600:.3f}" in probe["query"]
+        # At the range's end, what `@ end()` reads, every pod has a value.
+        status, body = await run(client, "end", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
 
 def _hidden_query(operand: str) -> str:
-    return f"topk(5, ({operand}) unless ({operand}) > -Inf < +Inf)"
+    labelled = f'label_replace(({operand}), "__analyzer_name", "$1", "__name__", "(.+)")'
+    return f'topk(5, label_replace(({labelled} unless {labelled} > -Inf < +Inf), "__analyzer_name", "", "", ""))'

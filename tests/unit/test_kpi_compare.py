@@ -367,7 +367,7 @@ class TestToleranceInTheReason:
 
 def hidden(*values: float) -> Hidden:
     """A max() probe that found elements of these values (none: nothing hidden)."""
-    return Hidden("max", "probe", [Series({"pod": f"p{i}"}, [(0.0, v)]) for i, v in enumerate(values)])
+    return Hidden("max()", "probe", [Series({"pod": f"p{i}"}, [(0.0, v)]) for i, v in enumerate(values)])
 
 
 class TestJudgeHiddenElements:

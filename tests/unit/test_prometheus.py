@@ -84,6 +84,10 @@ class TestGroupingDetection:
             ("sum BY() (x) / sum by (pod) (y)", True),
             ("sum without () (x)", True),
             ("sum(x) without()", True),
+            # PromQL keywords are case-insensitive. Before: not flagged, and every run was an error.
+            ("sum BY (pod) (x)", True),
+            ("sum(x) Without (pod)", True),
+            ("sum BY () (x)", False),
         ],
     )
     def test_detection(self, query, flagged):

@@ -261,6 +261,33 @@ class TestKpiCompareKind:
         assert all(parse_error(query) is None for _, query in sent), sent
 
 
+class TestNanProbeShown:
+    """The probe a pass sends for a hidden NaN is among the queries a check says it sends, and parses."""
+
+    def test_a_prometheus_check_shows_its_probe_after_its_query(self):
+        # Before: the query alone, and `analyzer validate` parsed none of the probe a pass sends.
+        sent = catalog(prometheus_check("max(x) - min(y)")).checks["q"].promql({})
+        assert [field for field, _ in sent] == [
+            "query",
+            "the probe for elements max() or min() leaves out (sent on a pass)",
+        ]
+        assert all(parse_error(query) is None for _, query in sent), sent
+
+    def test_a_query_without_such_an_aggregation_sends_none(self):
+        assert catalog(prometheus_check("sum(x)")).checks["q"].promql({}) == [("query", "sum(x)")]
+
+    def test_a_kpi_compare_check_shows_each_variants_probe(self):
+        built = catalog(kpi_check("max(x{v='c'})", "sum(x{v='b'})")).checks["kpi"]
+        sent = built.promql({})
+        assert [field for field, _ in sent] == [
+            "canary",
+            "the probe for elements the canary query's max() leaves out (on a pass)",
+            "baseline",
+            "the presence query built from their metric names",
+        ]
+        assert all(parse_error(query) is None for _, query in sent), sent
+
+
 class TestScope:
     """Kinds that send no PromQL, or do not say, are not parsed; loading a catalog never parses."""
 
