@@ -125,6 +125,17 @@ class TestRunExitCodes:
                 "unrecognized arguments: c0ffee1 (an arg is one word: did you mean --arg canary_hash=c0ffee1?)",
             ),
             (["run", "error-rate", "--arg", "canary_hash=a", "--bogus"], "unrecognized arguments: --bogus\n"),
+            (
+                ["run", "error-rate", "canary_hash=c0ffee1"],
+                "unrecognized arguments: canary_hash=c0ffee1 (an arg is given with --arg: did you mean "
+                "--arg canary_hash=c0ffee1?)",
+            ),
+            (
+                ["run", "error-rate", "--canary_hash=c0ffee1"],
+                "unrecognized arguments: --canary_hash=c0ffee1 (an arg is given with --arg: did you mean "
+                "--arg canary_hash=c0ffee1?)",
+            ),
+            (["run", "error-rate", "canary=c0ffee1"], "unrecognized arguments: canary=<redacted> (an arg is given "),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
         ],
     )
