@@ -62,7 +62,14 @@ from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string
 
 if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
-    from analyzer.promql_groups import BucketRead, bucket_group_labels, bucket_reads, nan_hiding_operand, nan_probe
+    from analyzer.promql_groups import (
+        BucketRead,
+        bucket_group_labels,
+        bucket_reads,
+        fallback_constant,
+        nan_hiding_operand,
+        nan_probe,
+    )
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
@@ -73,6 +80,7 @@ if TYPE_CHECKING:
         presence_query,
         regex_name_selectors,
     )
+    from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
     from analyzer.sources.httppolicy import HostAllowList
 
@@ -86,9 +94,10 @@ _ON_FIRST_USE = {
     "HostAllowList": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
-        ("BucketRead", "bucket_group_labels", "bucket_reads", "nan_hiding_operand", "nan_probe"),
+        ("BucketRead", "bucket_group_labels", "bucket_reads", "fallback_constant", "nan_hiding_operand", "nan_probe"),
         "analyzer.promql_groups",
     ),
+    "sample_args": "analyzer.promql_syntax",
     **dict.fromkeys(
         (
             "MetricSelector",
@@ -176,6 +185,7 @@ __all__ = [
     "escape_promql_string",
     "event_form",
     "exceeds",
+    "fallback_constant",
     "finite_or_none",
     "format_number",
     "is_credential_value",
@@ -191,6 +201,7 @@ __all__ = [
     "range_step_s",
     "regex_name_selectors",
     "render_value",
+    "sample_args",
     "silence_s",
     "split_template",
     "stopped_reporting",
