@@ -578,6 +578,15 @@ def _format_error(
         message += ", got nothing: is what belongs to it indented under it?"
     elif error.get("type") == "list_type" and isinstance(error.get("input"), dict):
         message += ", got a mapping (each item of a YAML list starts with `- `)"
+    elif (
+        error.get("type") == "list_type"
+        and isinstance(written := error.get("input"), str | int | float)
+        and not _SECRET_PLACES & {str(part) for part in location}
+    ):
+        # One value where a list belongs (`status: 200`): the list it most likely meant.
+        import json  # only for an invalid catalog
+
+        message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:

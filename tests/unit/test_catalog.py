@@ -490,6 +490,22 @@ class TestWrongValues:
             "a.yaml: checks: Input should be a valid list, got a mapping (each item of a YAML list starts with `- `)"
         )
 
+    @pytest.mark.parametrize(
+        ("written", "shown"), [(200, "200: write a list, as [200]"), ("ok", "'ok': write a list, as [\"ok\"]")]
+    )
+    def test_one_value_where_a_list_belongs_is_quoted_in_a_list(self, written, shown):
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://127.0.0.1:9",
+            "steps": [{"name": "health", "path": "/healthz", "expect": {"status": written}}],
+        }
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [smoke]})])
+        assert (
+            problem
+            == f"a.yaml: check 'smoke' (checks[0]): steps.0.expect.status: Input should be a valid list, got {shown}"
+        )
+
     def test_a_field_left_empty_asks_whether_its_content_was_indented(self):
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "params": None}]})])
         assert problem == (
