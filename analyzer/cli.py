@@ -79,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
-    serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
+    serve.add_argument(
+        "--log-format",
+        choices=["json", "console"],
+        help="log lines as JSON or for a terminal (ANALYZER_LOG_FORMAT, default json)",
+    )
 
     run = commands.add_parser(
         "run",
@@ -120,7 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate catalog files or directories (recursively: other "
         "Kubernetes manifests found there are skipped); exit 6 if invalid",
     )
-    validate.add_argument("paths", nargs="+", type=_path)
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        type=_path,
+        help="catalog files or directories; AnalysisTemplates, Rollouts and Experiments given among them are checked "
+        "against the catalog (check names, args, conditions, timeoutSeconds)",
+    )
     validate.add_argument(
         "--prometheus",
         metavar="URL",
@@ -154,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
+    )
     return parser
 
 
