@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
-from analyzer.models import clip
+from analyzer.models import clip, format_number
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -572,12 +572,21 @@ def _format_error(
         written = error.get("input")
         message += f", got {clip(repr(written), 80)}" + _one_of(written, error.get("ctx", {}).get("expected", ""))
     if error.get("type") in _SCALAR_ERRORS and not _SECRET_PLACES & {str(part) for part in location}:
-        message += f", got {clip(repr(error.get('input')), 80)}"
+        message += f", got {clip(repr(error.get('input')), 80)}" + _in_units(location, error.get("input"))
     if error.get("type") in ("dict_type", "list_type", "model_type") and error.get("input") is None:
         # `params:` with nothing under it: what belongs to it was not indented under it.
         message += ", got nothing: is what belongs to it indented under it?"
     elif error.get("type") == "list_type" and isinstance(error.get("input"), dict):
         message += ", got a mapping (each item of a YAML list starts with `- `)"
+    elif (
+        error.get("type") == "list_type"
+        and isinstance(written := error.get("input"), str | int | float)
+        and not _SECRET_PLACES & {str(part) for part in location}
+    ):
+        # One value where a list belongs (`status: 200`): the list it most likely meant.
+        import json  # only for an invalid catalog
+
+        message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:
@@ -596,6 +605,24 @@ _SCALAR_ERRORS = frozenset(
     {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "bool_parsing", "bool_type"}
 )
 _SECRET_PLACES = frozenset({"headers", "args", "default", "example", "body", "token"})
+
+
+# A duration written with its unit where a field's name gives the unit (`timeout_s: 5s`, `deadline_s: 2m`).
+_SECONDS_IN = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_FIELD_UNITS = {"s": (1.0, "seconds"), "ms": (0.001, "milliseconds")}
+
+
+def _in_units(location: list[Any], written: Any) -> str:
+    """What to say after a number written with a unit in a field whose name ends in its unit: the number to write."""
+    import re  # only for an invalid catalog
+
+    field = str(location[-1]) if location else ""
+    unit = _FIELD_UNITS.get(field.rpartition("_")[2]) if "_" in field else None
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*", written) if isinstance(written, str) else None
+    if unit is None or found is None:
+        return ""
+    number = float(found[1]) * _SECONDS_IN[found[2]] / unit[0]
+    return f"; {field} is in {unit[1]} (its name ends in _{field.rpartition('_')[2]}): write {format_number(number)}"
 
 
 def _count(number: int, noun: str) -> str:

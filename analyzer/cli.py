@@ -79,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
-    serve.add_argument("--log-format", choices=["json", "console"], help="ANALYZER_LOG_FORMAT, default json")
+    serve.add_argument(
+        "--log-format",
+        choices=["json", "console"],
+        help="log lines as JSON or for a terminal (ANALYZER_LOG_FORMAT, default json)",
+    )
 
     run = commands.add_parser(
         "run",
@@ -120,7 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate catalog files or directories (recursively: other "
         "Kubernetes manifests found there are skipped); exit 6 if invalid",
     )
-    validate.add_argument("paths", nargs="+", type=_path)
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        type=_path,
+        help="catalog files or directories; AnalysisTemplates, Rollouts and Experiments given among them are checked "
+        "against the catalog (check names, args, conditions, timeoutSeconds)",
+    )
     validate.add_argument(
         "--prometheus",
         metavar="URL",
@@ -154,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
+    )
     return parser
 
 
@@ -177,9 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
-        if unrecognized and not _valueless_keys(args):
+        if unrecognized and not (_valueless_keys(args) or _keyed_words(args)):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
-        # `--arg KEY VALUE`: `run` says so once it knows whether KEY is a secret param, whose value is not quoted.
+        # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
+        # param, whose value is not quoted.
         args.collector_was_on = collecting
         return _command(args)
     except BrokenPipeError:
@@ -196,12 +209,41 @@ def _valueless_keys(args: argparse.Namespace) -> list[str]:
     return [key for key, _, value in (item.partition("=") for item in getattr(args, "arg", None) or []) if not value]
 
 
+def _keyed_words(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(word, the param name it starts with) of each word `run` did not recognize that reads `KEY=VALUE` or
+    `--KEY=VALUE`: an arg given without its `--arg`."""
+    if getattr(args, "command", None) != "run":
+        return []
+    keyed = ((word, word.partition("=")[0].lstrip("-")) for word in args.unrecognized if "=" in word)
+    return [(word, name) for word, name in keyed if name]
+
+
+def _shown_word(word: str, params: Collection[str], secret: frozenset[str]) -> str:
+    """An unrecognized word as a usage error quotes it: the value of a `KEY=VALUE` word hidden unless KEY names a
+    param that is not secret (a mistyped key may be a secret one's)."""
+    from analyzer.redaction import REDACTED
+
+    key, sep, _ = word.partition("=")
+    name = key.lstrip("-")
+    if not sep or not name or (name in params and name not in secret):
+        return word
+    return f"{key}={REDACTED}"
+
+
 def _arg_hint(
     args: argparse.Namespace, unrecognized: list[str], params: Collection[str], secret: frozenset[str], hide: bool
 ) -> str:
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
-    of `params` (a word that names none may be a value itself); with `hide`, the value is not quoted."""
+    of `params` (a word that names none may be a value itself), or `KEY=VALUE` without `--arg`; with `hide`, the
+    value is not quoted."""
     keys = [key for key in _valueless_keys(args) if key in params]
+    keyed = _keyed_words(args)
+    if keyed and not _valueless_keys(args):
+        word, name = next(((word, name) for word, name in keyed if name in params), keyed[0])
+        if name not in params:
+            return " (an arg is given with --arg: --arg KEY=VALUE)"
+        shown = _shown_word(f"{name}={word.partition('=')[2]}", params, secret)
+        return f" (an arg is given with --arg: did you mean --arg {shown}?)"
     if not unrecognized[0] or (unrecognized[0].startswith("-") and not hide):
         return ""
     if not keys:
@@ -376,7 +418,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     try:
         check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     except CheckNotFound:
-        if args.unrecognized:
+        if args.unrecognized and _valueless_keys(args):
             # `run --arg token "$TOKEN" NAME`: the value took the place of the check's name, which is not quoted.
             build_parser().error(
                 "unrecognized arguments (not shown: a word after an --arg without =VALUE took the place of the "
@@ -511,7 +553,7 @@ def _usage_error(args: argparse.Namespace, params: Collection[str], secret: froz
     # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
     # secret one mistyped: `--arg tokn VALUE`), no word is quoted.
     hide = any(key in secret or key not in params for key in _valueless_keys(args))
-    words = [REDACTED] * len(args.unrecognized) if hide else args.unrecognized
+    words = [REDACTED] * len(args.unrecognized) if hide else [_shown_word(w, params, secret) for w in args.unrecognized]
     build_parser().error(
         f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret, hide)}"
     )

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         BucketRead,
         bucket_group_labels,
         bucket_reads,
+        fallback_constant,
         nan_hiding_operand,
         nan_hiding_operands,
         nan_probe,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
         presence_query,
         regex_name_selectors,
     )
+    from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
     from analyzer.sources.httppolicy import HostAllowList
 
@@ -98,6 +100,7 @@ _ON_FIRST_USE = {
             "BucketRead",
             "bucket_group_labels",
             "bucket_reads",
+            "fallback_constant",
             "nan_hiding_operand",
             "nan_hiding_operands",
             "nan_probe",
@@ -105,6 +108,7 @@ _ON_FIRST_USE = {
         ),
         "analyzer.promql_groups",
     ),
+    "sample_args": "analyzer.promql_syntax",
     **dict.fromkeys(
         (
             "MetricSelector",
@@ -192,6 +196,7 @@ __all__ = [
     "escape_promql_string",
     "event_form",
     "exceeds",
+    "fallback_constant",
     "finite_or_none",
     "format_number",
     "is_credential_value",
@@ -209,6 +214,7 @@ __all__ = [
     "range_step_s",
     "regex_name_selectors",
     "render_value",
+    "sample_args",
     "silence_s",
     "split_template",
     "stopped_reporting",

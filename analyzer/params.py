@@ -246,7 +246,7 @@ class Param(BaseModel):
         """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad, quoting
         the value unless the param is secret (declared, or `secret` as its check decides)."""
         if isinstance(raw, bool) or not isinstance(raw, _RAW_TYPES):
-            raise ArgError(f"arg {name!r} must be a string or a number, got {type(raw).__name__}", name)
+            raise ArgError(f"arg {name!r} must be a string or a number, got {json_type(raw)}", name)
         rules = self._text_rules
         hidden = secret or self.secret
         if hidden and raw == REDACTED:
@@ -324,6 +324,22 @@ class Param(BaseModel):
 
 
 _RAW_TYPES = (str, int, float)
+
+
+def json_type(value: Any) -> str:
+    """What JSON (or YAML) calls a value's type, as a refusal names it to a client: `null`, `an array`, not
+    Python's `NoneType` or `list`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    return "a number" if isinstance(value, int | float) else type(value).__name__
 
 
 def _too_short(name: str, text: str, min_length: int, hidden: bool) -> str:

@@ -301,6 +301,31 @@ def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tu
     return None
 
 
+def fallback_constant(query: str) -> float | None:
+    """N when `query`'s whole answer falls back to a constant, `X or vector(N)` at its top level (in parentheses
+    too): what it answers when X has no series; None for any other query, or one promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return None
+    while type(node).__name__ == "ParenExpr":
+        node = node.expr
+    if type(node).__name__ != "BinaryExpr" or str(node.op).lower() != "or":
+        return None
+    fallback = node.rhs
+    while type(fallback).__name__ == "ParenExpr":
+        fallback = fallback.expr
+    if type(fallback).__name__ != "Call" or fallback.func.name != "vector":
+        return None
+    constant = fallback.args[0]
+    while type(constant).__name__ == "ParenExpr":
+        constant = constant.expr
+    # The parser folds a sign into the number (`vector(-1)`); a sign it keeps apart (`-(1)`) is not read.
+    return float(constant.val) if type(constant).__name__ == "NumberLiteral" else None
+
+
 # Functions whose answer has the elements of their first argument, each value moved alike: an element their
 # argument leaves out stays out.
 _KEEPING = frozenset({"abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar"})

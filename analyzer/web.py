@@ -33,7 +33,7 @@ from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, parse_time, require_text, shown_args
+from analyzer.params import RESERVED_ARG_NAMES, json_type, parse_time, require_text, shown_args
 from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -566,12 +566,12 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
             "the request body nests arrays or objects too deeply to read; send a flat JSON object of args"
         ) from None
     if not isinstance(body, dict):
-        raise ArgError(f"the request body must be a flat JSON object of args, not a {type(body).__name__}")
+        raise ArgError(f"the request body must be a flat JSON object of args, not {json_type(body)}")
     for name, value in body.items():
         if name in RESERVED_ARG_NAMES:
             raise ArgError(f"{name!r} goes in the query string, not in the body", name)
         if isinstance(value, dict | list) or value is None or isinstance(value, bool):
-            raise ArgError(f"arg {name!r} must be a string or a number, got {type(value).__name__}", name)
+            raise ArgError(f"arg {name!r} must be a string or a number, got {json_type(value)}", name)
     return body
 
 

@@ -137,6 +137,26 @@ class PrometheusCheck(Check):
         """The one source the query runs against."""
         return frozenset({self.source})
 
+    def warnings(self) -> list[str]:
+        """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`): when it measures
+        nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where its
+        `no_data` policy does not say so."""
+        if self.no_data is NoDataPolicy.PASS or "vector" not in self.query.lower():
+            return []
+        fallback = kinds.fallback_constant(self._template.render(kinds.sample_args(self)))
+        if fallback is None or self._judging.decide(fallback)[0] is not Outcome.PASS:
+            return []
+        shown = format_number(fallback)
+        return [
+            f"query: its whole answer falls back to vector({shown}) (`... or vector({shown})` at the top level), "
+            f"and {shown} meets pass_if {self.pass_if}: when the query measures nothing (no traffic yet, a canary "
+            "hash that matches no pod, a misspelt metric or label) the check passes instead of following its "
+            f"no_data policy ({self.no_data.value}); let only traffic make the zero: a ratio as "
+            "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
+            "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
+            "pass"
+        ]
+
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
         """The one query, rendered, then the probe a pass sends when an aggregation in it hides NaN (see
         _unless_hidden; an `@ start()` in it as written)."""

@@ -204,10 +204,15 @@ class TestClientErrors:
     @pytest.mark.parametrize(
         ("payload", "text"),
         [
-            (b"[1, 2]", "flat JSON object"),
+            (b"[1, 2]", "flat JSON object of args, not an array"),
+            (b'"c0ffee1"', "flat JSON object of args, not a string"),
+            (b"7", "flat JSON object of args, not a number"),
             (b"{not json", "not valid JSON"),
-            (b'{"canary_hash": {"x": 1}}', "string or a number"),
-            (b'{"canary_hash": null}', "string or a number"),
+            # Named as JSON names them, the words a client's author knows (not Python's dict, NoneType, bool).
+            (b'{"canary_hash": {"x": 1}}', "must be a string or a number, got an object"),
+            (b'{"canary_hash": null}', "must be a string or a number, got null"),
+            (b'{"canary_hash": [1]}', "must be a string or a number, got an array"),
+            (b'{"canary_hash": false}', "must be a string or a number, got false"),
             (b'{"at": "1"}', "query string"),
             (b"\xff\xfe", "not valid JSON"),
             (b"[" * 1000, "nests arrays or objects too deeply"),

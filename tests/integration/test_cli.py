@@ -125,6 +125,17 @@ class TestRunExitCodes:
                 "unrecognized arguments: c0ffee1 (an arg is one word: did you mean --arg canary_hash=c0ffee1?)",
             ),
             (["run", "error-rate", "--arg", "canary_hash=a", "--bogus"], "unrecognized arguments: --bogus\n"),
+            (
+                ["run", "error-rate", "canary_hash=c0ffee1"],
+                "unrecognized arguments: canary_hash=c0ffee1 (an arg is given with --arg: did you mean "
+                "--arg canary_hash=c0ffee1?)",
+            ),
+            (
+                ["run", "error-rate", "--canary_hash=c0ffee1"],
+                "unrecognized arguments: --canary_hash=c0ffee1 (an arg is given with --arg: did you mean "
+                "--arg canary_hash=c0ffee1?)",
+            ),
+            (["run", "error-rate", "canary=c0ffee1"], "unrecognized arguments: canary=<redacted> (an arg is given "),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
         ],
     )
@@ -526,6 +537,23 @@ class TestCatalogFilesWithoutTheLoader:
 
 class TestValidateAndList:
     """`validate` exits 6 with every problem named; `list` shows the catalog."""
+
+    @pytest.mark.parametrize(
+        ("command", "said"),
+        [
+            # What CI gives validate beside the catalog, and what it checks there, said where a newcomer looks.
+            (
+                "validate",
+                "AnalysisTemplates, Rollouts and Experiments given among them are checked against the catalog",
+            ),
+            ("list", "--json the checks as a JSON array"),
+            ("serve", "--log-format {json,console} log lines as JSON"),
+        ],
+    )
+    def test_help_says_what_each_input_is(self, command, said):
+        result = analyzer(command, "--help")
+        assert result.returncode == 0
+        assert said in " ".join(result.stdout.split())
 
     @pytest.mark.integration
     def test_valid(self, catalog_file):

@@ -471,8 +471,30 @@ class TestWrongValues:
         [problem] = problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})])
         assert problem == (
             "a.yaml: source 'default': timeout_s: Input should be a valid number, unable to parse string as a "
-            "number, got '5s'"
+            "number, got '5s'; timeout_s is in seconds (its name ends in _s): write 5"
         )
+
+    @pytest.mark.parametrize(
+        ("field", "written", "said"),
+        [
+            ("deadline_s", "2m", "; deadline_s is in seconds (its name ends in _s): write 120"),
+            ("deadline_s", "1500ms", "; deadline_s is in seconds (its name ends in _s): write 1.5"),
+            ("deadline_s", "ten", ", got 'ten'"),  # no number to offer
+        ],
+    )
+    def test_a_duration_with_a_unit_names_the_number_in_the_fields_unit(self, field, written, said):
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, field: written}]})])
+        assert problem.endswith(said), problem
+
+    def test_milliseconds_are_named_as_such(self):
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://127.0.0.1:9",
+            "steps": [{"name": "health", "path": "/healthz", "expect": {"max_latency_ms": "0.5s"}}],
+        }
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [smoke]})])
+        assert problem.endswith("; max_latency_ms is in milliseconds (its name ends in _ms): write 500"), problem
 
     def test_a_value_where_a_credential_may_stand_is_not_quoted(self):
         composite = {
@@ -488,6 +510,22 @@ class TestWrongValues:
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": CHECK})])
         assert problem == (
             "a.yaml: checks: Input should be a valid list, got a mapping (each item of a YAML list starts with `- `)"
+        )
+
+    @pytest.mark.parametrize(
+        ("written", "shown"), [(200, "200: write a list, as [200]"), ("ok", "'ok': write a list, as [\"ok\"]")]
+    )
+    def test_one_value_where_a_list_belongs_is_quoted_in_a_list(self, written, shown):
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://127.0.0.1:9",
+            "steps": [{"name": "health", "path": "/healthz", "expect": {"status": written}}],
+        }
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [smoke]})])
+        assert (
+            problem
+            == f"a.yaml: check 'smoke' (checks[0]): steps.0.expect.status: Input should be a valid list, got {shown}"
         )
 
     def test_a_field_left_empty_asks_whether_its_content_was_indented(self):

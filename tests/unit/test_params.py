@@ -260,8 +260,10 @@ class TestParamValues:
             ({"type": "label_value"}, "", "is empty .*the label is absent.*min_length: 0"),
             ({"type": "label_value", "min_length": 3}, "ab", "shorter than 3 characters, got 'ab'"),
             ({"type": "identifier"}, "", "an identifier"),
-            ({"type": "label_value"}, True, "string or a number"),
-            ({"type": "label_value"}, ["a"], "string or a number"),
+            ({"type": "label_value"}, True, "string or a number, got true"),
+            ({"type": "label_value"}, ["a"], "string or a number, got an array"),
+            ({"type": "label_value"}, None, "string or a number, got null"),
+            ({"type": "label_value"}, {"a": 1}, "string or a number, got an object"),
             # JSON's 1e999 is a float infinity in Python (and YAML writes .inf, .nan): never the text "inf".
             ({"type": "label_value"}, float("inf"), "finite"),
             ({"type": "label_value"}, float("-inf"), "finite"),

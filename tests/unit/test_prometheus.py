@@ -64,6 +64,54 @@ class TestDefinition:
         assert PrometheusCheck.model_validate(definition).definition() == definition
 
 
+RATIO = 'sum(rate(errors{h="{{ h }}"}[5m])) / sum(rate(requests{h="{{ h }}"}[5m]))'
+HASH = {"h": {"type": "label_value", "required": True, "example": "c0ffee1"}}
+
+
+def fallback_warnings(**fields):
+    return PrometheusCheck.model_validate({**BASE, "params": HASH, "pass_if": "< 0.01", **fields}).warnings()
+
+
+class TestConstantFallback:
+    """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`) passes when it
+    measures nothing (no traffic, a canary hash matching no pod, a misspelt metric): its author is warned."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{RATIO} or vector(0)",
+            f"({RATIO}) or vector(0)",
+            f"(\n  {RATIO} or on() vector(0)\n)",
+            f"{RATIO} or vector(0.001)",
+            "sum(rate(errors{h='{{ h }}'}[5m])) OR vector(0)",
+        ],
+    )
+    def test_warned(self, query):
+        [warning] = fallback_warnings(query=query)
+        assert warning.startswith("query: its whole answer falls back to vector(")
+        assert "meets pass_if < 0.01" in warning and "no_data" in warning
+        assert "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m]))" in warning
+
+    @pytest.mark.parametrize(
+        ("query", "fields"),
+        [
+            # The fallback on the error count alone: no traffic is still no data.
+            (
+                "(sum(rate(errors{h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests{h='{{ h }}'}[5m]))",
+                {},
+            ),
+            (f"{RATIO} or vector(1)", {}),  # a fallback that fails
+            (f"{RATIO} or vector(0)", {"no_data": "pass"}),  # no data passes, as the check says
+            (f"{RATIO} or vector(0)", {"pass_if": "< 0.01", "fail_if": ">= 0"}),  # 0 meets fail_if: fails
+            (f"vector(0) or {RATIO}", {}),  # not the answer's fallback
+            (f"{RATIO} or errors_ratio", {}),
+            (RATIO, {}),
+        ],
+    )
+    def test_not_warned(self, query, fields):
+        assert fallback_warnings(query=query, **fields) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 

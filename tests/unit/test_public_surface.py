@@ -71,6 +71,7 @@ PUBLIC_NAMES = [
     "clip",
     "escape_promql_string",
     "exceeds",
+    "fallback_constant",
     "finite_or_none",
     "format_number",
     "json_safe",
@@ -94,6 +95,7 @@ PUBLIC_NAMES = [
     "stopped_reporting",
     "regex_name_selectors",
     "render_value",
+    "sample_args",
     "split_template",
 ]
 
