@@ -99,13 +99,14 @@ def create_app(
     live = LiveCatalog(
         catalog, registry, settings, metrics, make_sources=lambda new: Sources(new.sources, observe=observe, http=http)
     )
+    history = VerdictHistory(settings.history_size)
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[_request_server(live, settings.max_query_bytes, tokens)],
+        middlewares=[_request_server(live, history, settings.max_query_bytes, tokens)],
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
-    app[HISTORY] = VerdictHistory(settings.history_size)
+    app[HISTORY] = history
     if tokens is not None:
         app[TOKENS] = tokens
     app[HTTP] = http
@@ -169,10 +170,12 @@ async def _live_context(app: web.Application) -> AsyncIterator[None]:
     await app[HTTP].aclose()
 
 
-def _request_server(live: LiveCatalog, max_query_bytes: int, tokens: TokenStore | None) -> Middleware:
-    """The API app's one middleware, holding what the app holds under LIVE, TOKENS and its settings' query limit:
-    reading them from the app on every request cost about 2.5k instructions (aiohttp's Python `request.app` and
-    mapping methods, a pydantic attribute)."""
+def _request_server(
+    live: LiveCatalog, history: VerdictHistory, max_query_bytes: int, tokens: TokenStore | None
+) -> Middleware:
+    """The API app's one middleware, holding what the app holds under LIVE, HISTORY, TOKENS and its settings' query
+    limit: reading them from the app on every request cost about 2.5k instructions (aiohttp's Python `request.app`
+    and mapping methods, a pydantic attribute)."""
 
     @web.middleware
     async def serve_request(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -218,7 +221,7 @@ def _request_server(live: LiveCatalog, max_query_bytes: int, tokens: TokenStore 
                         elif run:
                             # Handed what it reads, not as request items: aiohttp's `Request.__setitem__` and
                             # `__getitem__` are Python methods (about 3k instructions for the two items).
-                            response = await run_evaluation(request, generation, principal)
+                            response = await run_evaluation(request, generation, principal, live, history)
                         else:
                             request[GENERATION] = generation
                             request[PRINCIPAL] = principal
@@ -391,17 +394,18 @@ async def run_check(request: web.Request) -> web.Response:
     raise AssertionError("the run route is served by the API's middleware (run_evaluation)")
 
 
-async def run_evaluation(request: web.Request, generation: Generation, principal: Principal) -> web.Response:
-    """Evaluate and answer with the verdict; every answer is kept in the verdict history, refusals included."""
+async def run_evaluation(
+    request: web.Request, generation: Generation, principal: Principal, live: LiveCatalog, history: VerdictHistory
+) -> web.Response:
+    """Evaluate and answer with the verdict; every answer is kept in the verdict history, refusals included.
+    `live` and `history`: the app's LIVE and HISTORY, handed by the middleware that holds them (read from the app,
+    `request.app` and two of its Python mapping methods, on every request)."""
     caller = admission_caller(principal, request.remote)
-    app = request.app
-    live = app[LIVE]
     if live.admission.refuses(caller) and not live.draining:
         # Before the query or body is parsed and before the history records it: under a flood, refusing
         # costs next to nothing and cannot push real verdicts out of the history.
-        app[METRICS].requests_rejected.labels("overloaded").inc()
-        return _overloaded_response(app[SETTINGS].retry_after_s)
-    history = app[HISTORY]
+        request.app[METRICS].requests_rejected.labels("overloaded").inc()
+        return _overloaded_response(request.app[SETTINGS].retry_after_s)
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
     check: Check | None = None
@@ -413,7 +417,7 @@ async def run_evaluation(request: web.Request, generation: Generation, principal
     reached = generation.catalog.reached(name)
     try:
         if live.draining:
-            raise ShuttingDown(app[SETTINGS].retry_after_s)
+            raise ShuttingDown(request.app[SETTINGS].retry_after_s)
         check = principal.check_of(generation.catalog, name)
         options, raw_args = _split_query(request)
         if request.method == "POST":

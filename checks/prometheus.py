@@ -493,9 +493,11 @@ class _Judging:
     __slots__ = (
         "each",
         "fail_if",
+        "fail_threshold",
         "over_time",
         "pass_if",
         "pass_if_text",
+        "pass_threshold",
         "reduce",
         "source",
         "step",
@@ -514,19 +516,27 @@ class _Judging:
         self.pass_if = check.pass_if
         self.fail_if = check.fail_if
         self.pass_if_text = str(check.pass_if)
+        # The thresholds a verdict reports, made once: a number is immutable, shared by every verdict; an interval
+        # is a list, made per verdict (None here), as Condition.threshold makes it.
+        self.pass_threshold = _shared_threshold(check.pass_if)
+        self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
         pass over the conditions, each read once)."""
         fail_if, pass_if = self.fail_if, self.pass_if
         if fail_if is not None and fail_if.matches(value):
-            return Outcome.FAIL, fail_if.threshold
+            number = self.fail_threshold
+            return Outcome.FAIL, fail_if.threshold if number is None else number
+        number = self.pass_threshold
+        threshold = pass_if.threshold if number is None else number
         if pass_if.matches(value):
-            return Outcome.PASS, pass_if.threshold
-        return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), pass_if.threshold
+            return Outcome.PASS, threshold
+        return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), threshold
 
     def reason(self, outcome: Outcome, subject: str, value: float) -> str:
-        shown = format_number(value)
+        # format_number's text, without its call: NaN as it spells it, any other value to 6 significant digits.
+        shown = "NaN" if value != value else format(value, ".6g")
         if outcome is Outcome.PASS:
             return f"{subject} {shown} meets pass_if {self.pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
@@ -536,14 +546,15 @@ class _Judging:
         return f"{subject} {shown} meets neither pass_if {self.pass_if} nor fail_if {self.fail_if}"
 
     def details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
+        # A loop, not a list comprehension (a frame of its own on Python 3.11): most queries answer one series.
+        shown = []
+        for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]:
+            shown.append({"labels": _bounded_labels(series.labels), "value": value, "samples": samples})
         details: dict[str, Any] = {
             "queries": [result.query],
             "result_type": result.result_type,
             "series_count": len(points),
-            "series": [
-                {"labels": _bounded_labels(series.labels), "value": value, "samples": samples}
-                for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]
-            ],
+            "series": shown,
             "pass_if": self.pass_if_text,
         }
         if self.fail_if is not None:
@@ -721,13 +732,22 @@ def _word_start(text: str, paren: int) -> int:
     return index
 
 
+def _shared_threshold(condition: Condition) -> float | None:
+    """The threshold `condition` reports when it is one number (None for an interval, a list made per verdict)."""
+    threshold = condition.threshold
+    return threshold if isinstance(threshold, float) else None
+
+
 def _bounded_labels(labels: dict[str, str]) -> dict[str, str]:
     """`labels` as details keep them: at most _MAX_LABELS_IN_DETAILS, each name and value clipped (most series'
     labels are short and few: those are kept as they are, not copied)."""
-    if len(labels) <= _MAX_LABELS_IN_DETAILS and all(
-        len(name) + len(value) <= _MAX_LABEL_CHARS_IN_DETAILS for name, value in labels.items()
-    ):
-        return labels
+    if len(labels) <= _MAX_LABELS_IN_DETAILS:
+        # A loop, not all() over a generator: a frame fewer for every series judged (an aggregate's has no labels).
+        for name, value in labels.items():
+            if len(name) + len(value) > _MAX_LABEL_CHARS_IN_DETAILS:
+                break
+        else:
+            return labels
     bounded = {
         clip(name, _MAX_LABEL_CHARS_IN_DETAILS): clip(value, _MAX_LABEL_CHARS_IN_DETAILS)
         for name, value in itertools.islice(labels.items(), _MAX_LABELS_IN_DETAILS)

@@ -1,9 +1,10 @@
 import math
+import random
 
 import pytest
 from pydantic import BaseModel
 
-from analyzer.comparison import Condition, ConditionField, at_most, exceeds
+from analyzer.comparison import _OPERATORS, Condition, ConditionField, _close, at_most, exceeds
 
 
 class TestParse:
@@ -79,6 +80,29 @@ class TestMatches:
     @pytest.mark.parametrize("text", ["< 0.01", "> 0", "!= 1", "outside 0 and 1", "between -1 and 1"])
     def test_non_finite_never_matches(self, text, value):
         assert Condition.parse(text).matches(value) is False
+
+
+class TestOperatorsSpelledOut:
+    """Each operator compares as its definition with `_close`'s tolerance, written out in it."""
+
+    DEFINITIONS = {
+        "<": lambda a, b: a < b and not _close(a, b),
+        "<=": lambda a, b: a <= b or _close(a, b),
+        ">": lambda a, b: a > b and not _close(a, b),
+        ">=": lambda a, b: a >= b or _close(a, b),
+        "==": _close,
+        "!=": lambda a, b: not _close(a, b),
+    }
+
+    def test_same_answers_near_and_far_from_the_bound(self):
+        rng = random.Random(16)
+        bounds = [0.0, 1e-13, -1e-13, 0.3, 1.0, -5.0, 1e300, 1e-300]
+        offsets = [0.0, 1e-15, -1e-15, 5e-13, -5e-13, 1e-10, -1e-10, 1e-8, -1e-8, 0.5, -0.5]
+        for _ in range(3000):
+            bound = rng.choice(bounds) * rng.choice([1.0, 1 + rng.random()])
+            value = bound * (1 + rng.choice(offsets)) + rng.choice(offsets)
+            for op, definition in self.DEFINITIONS.items():
+                assert _OPERATORS[op](value, bound) is definition(value, bound), (op, value, bound)
 
 
 class TestDescribe:

@@ -1,11 +1,12 @@
 import math
+import random
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from analyzer.errors import CheckMisconfigured
-from analyzer.models import Outcome, Verdict
+from analyzer.models import Outcome, Verdict, format_number
 from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import (
     _MAX_LABEL_CHARS_IN_DETAILS,
@@ -267,6 +268,11 @@ class TestBoundedLabels:
         labels["n"] = "v" * (_MAX_LABEL_CHARS_IN_DETAILS - 1)
         assert _bounded_labels(labels) is labels
 
+    def test_no_labels_kept_as_they_are(self):
+        # An aggregate's one series (sum(...) / sum(...)) has none.
+        labels: dict[str, str] = {}
+        assert _bounded_labels(labels) is labels
+
     @pytest.mark.parametrize("others", [0, 3])
     def test_a_long_value_is_clipped(self, others):
         labels = {**{f"l{i}": "v" for i in range(others)}, "note": "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)}
@@ -290,6 +296,42 @@ class TestBoundedLabels:
         labels["note"] = "x" * (_MAX_LABEL_CHARS_IN_DETAILS + 1)
         bounded = _bounded_labels(labels)
         assert "..." not in bounded and len(bounded) == _MAX_LABELS_IN_DETAILS
+
+
+class TestJudging:
+    """The judging made once per check decides, words and bounds a value as its conditions do."""
+
+    CONDITIONS = ["< 0.05", "<= 0.05", "> 0.95", ">= 1", "== 0.3", "!= 0", "between 0.1 and 0.2", "outside -1 and 1"]
+
+    @staticmethod
+    def expected(pass_if, fail_if, value):
+        # The rule as the contract states it, from the conditions' own matches and threshold.
+        if fail_if is not None and fail_if.matches(value):
+            return Outcome.FAIL, fail_if.threshold
+        if pass_if.matches(value):
+            return Outcome.PASS, pass_if.threshold
+        return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), pass_if.threshold
+
+    def test_decide_as_the_conditions_do(self):
+        rng = random.Random(16)
+        values = [0.0, 0.05, 0.3, 0.1 + 0.2, 0.15, 1.0, -2.0, 0.96, math.nan, math.inf, -math.inf]
+        for pass_text in self.CONDITIONS:
+            for fail_text in [None, *self.CONDITIONS]:
+                fields = {"pass_if": pass_text} if fail_text is None else {"pass_if": pass_text, "fail_if": fail_text}
+                check = PrometheusCheck.model_validate({**BASE, **fields})
+                judging = check._judging
+                for value in [*values, *(rng.uniform(-2, 2) for _ in range(20))]:
+                    outcome, threshold = judging.decide(value)
+                    assert (outcome, threshold) == self.expected(check.pass_if, check.fail_if, value), (fields, value)
+                    if isinstance(threshold, list):
+                        # An interval is a list: each verdict gets its own, which no other verdict sees change.
+                        assert threshold is not judging.decide(value)[1]
+
+    @pytest.mark.parametrize("value", [0.01, 1 / 3, 123456789.0, 1e-300, -0.0, math.nan, math.inf, -math.inf])
+    def test_reason_spells_the_value_as_format_number(self, value):
+        judging = PrometheusCheck.model_validate(BASE)._judging
+        for outcome in Outcome:
+            assert f"value {format_number(value)} " in judging.reason(outcome, "value", value)
 
 
 class TestDetailsNameWhatJudged:
