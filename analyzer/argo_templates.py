@@ -611,18 +611,56 @@ class _Refused:
 # The letters Go's regexp takes after a backslash (regexp/syntax: \a \f \t \n \r \v, \x41, \A \b \B \z, the
 # Perl and Unicode classes, \Q...\E); a digit is octal, one alone a backreference RE2 has not.
 _GO_ESCAPES = frozenset("afnrtvxAbBzdDsSwWpPQ")
+# Those Go takes outside a character class only (in one it has no \b, \A, \z, \Q: "invalid escape sequence").
+_GO_OUTSIDE_ONLY = frozenset("AbBzQ")
 # What may follow `(?` in Go: flags (i m s U) before `:` or `)`, a capture's name.
-_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|[imsU]*(?:-[imsU]+)?[:)])")
+_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|([imsU]*)(?:-([imsU]+))?([:)]))")
 _GO_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 # RE2's largest repeat count.
 _GO_MAX_REPEAT = 1000
+# Go's Perl classes and POSIX classes are ASCII (regexp/syntax perl_groups.go), where `regex` reads Unicode ones
+# (`\d` matches "٣"): each is spelled out as its code point ranges. Go's `\s` has no \v.
+_GO_WORD = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
+_GO_PERL = {"d": ((0x30, 0x39),), "s": ((0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20)), "w": _GO_WORD}
+_GO_POSIX = {
+    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
+    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
+    "ascii": ((0x00, 0x7F),),
+    "blank": ((0x09, 0x09), (0x20, 0x20)),
+    "cntrl": ((0x00, 0x1F), (0x7F, 0x7F)),
+    "digit": ((0x30, 0x39),),
+    "graph": ((0x21, 0x7E),),
+    "lower": ((0x61, 0x7A),),
+    "print": ((0x20, 0x7E),),
+    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
+    "space": ((0x09, 0x0D), (0x20, 0x20)),
+    "upper": ((0x41, 0x5A),),
+    "word": _GO_WORD,
+    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
+}
+_MAX_RUNE = 0x10FFFF
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool) -> str:
+    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax."""
+    if negated:
+        starts = [0, *(high + 1 for _, high in ranges)]
+        ends = [*(low - 1 for low, _ in ranges), _MAX_RUNE]
+        ranges = tuple((low, high) for low, high in zip(starts, ends, strict=True) if low <= high)
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+# Go's `\b`: between an ASCII word character and anything else (or an end), case folding or not.
+_GO_WORD_CLASS = f"[{_ranges(_GO_WORD, False)}]"
+_GO_BOUNDARY = f"(?-i:(?<={_GO_WORD_CLASS})(?!{_GO_WORD_CLASS})|(?<!{_GO_WORD_CLASS})(?={_GO_WORD_CLASS}))"
+_GO_NO_BOUNDARY = f"(?-i:(?<={_GO_WORD_CLASS})(?={_GO_WORD_CLASS})|(?<!{_GO_WORD_CLASS})(?!{_GO_WORD_CLASS}))"
 
 
 @functools.cache
 def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
-    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}`,
-    `[[:alpha:]]` and `\z`, not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this
-    reading cannot (a corner of Go's syntax it does not translate)."""
+    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}` and `\z`,
+    not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this reading cannot (a corner of
+    Go's syntax it does not translate)."""
     translated = _from_go(pattern)
     if isinstance(translated, _Refused):
         return translated
@@ -632,18 +670,39 @@ def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
         return None
 
 
+@dataclass
+class _Scope:
+    """A group of a Go pattern being translated: the flags set in it, and how many groups the translation opened in
+    it to scope a `(?flags)` (closed at its `|` and its end)."""
+
+    flags: frozenset[str]
+    opened: int = 0
+
+
+def _scoped(flags: frozenset[str]) -> str:
+    """A `regex` group opening that sets exactly `flags` (of i m s) within it."""
+    off = "".join(sorted(set("ims") - flags))
+    return f"(?{''.join(sorted(flags))}{'-' + off if off else ''}:"
+
+
 def _from_go(pattern: str) -> str | _Refused:
-    r"""`pattern` in `regex`'s syntax: `\Q...\E` quoted, octal escapes as hex; _Refused for what RE2 has not (a
+    r"""`pattern` in `regex`'s syntax, matching the names Go's MatchString matches: `\Q...\E` quoted, octal
+    escapes as hex, Go's ASCII `\d \s \w \b` and POSIX classes spelled out, `$` the end of the text unless (?m) (a
+    trailing newline is no end to Go), a `(?flags)` scoped as Go scopes it; _Refused for what RE2 has not (a
     lookaround or other `(?` group, a backreference, an escape of Perl's or Python's only, a repeated repetition,
     a count above 1000)."""
     out: list[str] = []
+    scopes = [_Scope(frozenset())]
     i, repeated, in_class = 0, 0, False  # repeated: 1 after a repetition, 2 after its lazy `?`
+    operand = False  # whether what comes before can be repeated
     while i < len(pattern):
         char, rest = pattern[i], pattern[i:]
         if char == "\\":
             escape = rest[1:2]
             if not escape:
                 return _Refused("RE2 has nothing after a trailing \\")
+            if in_class and escape in _GO_OUTSIDE_ONLY:
+                return _Refused(f"RE2 has no escape \\{escape} in a character class")
             if escape == "Q":
                 end = pattern.find("\\E", i + 2)
                 literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
@@ -664,36 +723,70 @@ def _from_go(pattern: str) -> str | _Refused:
                 i += 1 + len(digits.group(0))
             elif escape.isalpha() and escape not in _GO_ESCAPES:
                 return _Refused(f"RE2 has no escape \\{escape}")
+            elif escape.lower() in _GO_PERL:
+                spelled = _ranges(_GO_PERL[escape.lower()], negated=escape.isupper())
+                out.append(spelled if in_class else f"[{spelled}]")
+                i += 2
+            elif escape in "bB":
+                out.append(_GO_BOUNDARY if escape == "b" else _GO_NO_BOUNDARY)
+                i += 2
             else:
                 # `\p{Greek}` whole, its braces no repetition.
                 named = re.match(r"\\[pP]\{[^}]*\}", rest)
                 out.append(named.group(0) if named else rest[:2])
                 i += len(out[-1])
-            repeated = 0
+            repeated, operand = 0, True
             continue
         if in_class:
-            # A POSIX class (`[:alpha:]`) stays whole; a `]` ends the class.
-            posix = re.match(r"\[:\^?[a-z]+:\]", rest)
-            step = posix.group(0) if posix else char
-            in_class = posix is not None or char != "]"
-        elif char == "[":
+            # A POSIX class (`[:alpha:]`) is ASCII in Go; a `]` ends the class.
+            posix = re.match(r"\[:(\^?)([a-z]+):\]", rest)
+            if posix is not None:
+                if posix.group(2) not in _GO_POSIX:
+                    return _Refused(f"RE2 has no class {posix.group(0)}")
+                out.append(_ranges(_GO_POSIX[posix.group(2)], negated=posix.group(1) == "^"))
+                i += len(posix.group(0))
+                continue
+            # `regex` reads a `[` in a class as a nested set where Go reads a `[`.
+            step = "\\[" if char == "[" else char
+            in_class = char != "]"
+            i += 1
+            out.append(step)
+            repeated, operand = 0, True
+            continue
+        if char == "[":
             # A `]` first in the class (after a `^`) is a literal.
             step = re.match(r"\[\^?\]?", rest).group(0)  # type: ignore[union-attr]
             in_class = True
-        elif rest.startswith("(?"):
+            out.append(step.replace("]", "\\]"))
+            i += len(step)
+            continue
+        if rest.startswith("(?"):
             group = _GO_GROUP.match(rest)
             if group is None:
                 return _Refused(f"RE2 has no {rest[:3]} group")
-            # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
-            flags = re.sub(r"-(?=[:)])", "", group.group(0).replace("U", ""))
-            out.append("" if flags == "(?)" else flags)
+            scope = scopes[-1]
+            if group.group(3) is None:
+                # A named capture.
+                out.append("(")
+                scopes.append(_Scope(scope.flags))
+            else:
+                # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
+                on, off = (set((g or "").replace("U", "")) for g in group.group(1, 2))
+                flags = frozenset((scope.flags | on) - off)
+                out.append(_scoped(flags))
+                if group.group(3) == ":":
+                    scopes.append(_Scope(flags))
+                else:
+                    # Go's (?i) holds to the end of its group, across a `|`: `regex` opens a group of its own.
+                    scope.flags, scope.opened = flags, scope.opened + 1
             i += len(group.group(0))
-            repeated = 0
+            # After a `(?flags)` Go repeats what came before it; after an opening, nothing.
+            repeated, operand = 0, operand and group.group(3) == ")"
             continue
-        elif char in "*+?" or _GO_REPEAT.match(rest):
+        if char in "*+?" or _GO_REPEAT.match(rest):
             repeat = _GO_REPEAT.match(rest)
             step = repeat.group(0) if repeat else char
-            if not out or out[-1] == "|" or out[-1].startswith("("):
+            if not operand and not repeated:
                 return _Refused(f"RE2 has nothing for {step} to repeat")
             if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
                 return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
@@ -706,16 +799,36 @@ def _from_go(pattern: str) -> str | _Refused:
             out.append(step)
             i += len(step)
             continue
+        scope = scopes[-1]
+        if char == "(":
+            out.append("(")
+            scopes.append(_Scope(scope.flags))
+            operand = False
+        elif char == ")":
+            if len(scopes) == 1:
+                return _Refused("RE2 has no ( for this )")
+            out.append(")" * (scope.opened + 1))
+            scopes.pop()
+            operand = True
+        elif char == "|":
+            # The flags a `(?i)` set before the `|` hold after it.
+            out.append(")" * scope.opened + "|" + (_scoped(scope.flags) if scope.opened else ""))
+            scope.opened = min(scope.opened, 1)
+            operand = False
+        elif char == "$":
+            out.append("$" if "m" in scope.flags else "\\z")
+            operand = True
         else:
             # A brace that starts no repetition Go reads (`{,2}`) is a literal; `regex` would repeat.
             out.append("\\{" if char == "{" else char)
-            i += 1
-            repeated = 0
-            continue
-        out.append(step)
-        i += len(step)
+            operand = True
+        i += 1
         repeated = 0
-    return "".join(out)
+    if in_class:
+        return _Refused("RE2 has no ] for this [")
+    if len(scopes) > 1:
+        return _Refused("RE2 has no ) for this (")
+    return "".join(out) + ")" * scopes[0].opened
 
 
 def _refused_rules(rules: list[Any]) -> list[str]:

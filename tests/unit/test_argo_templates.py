@@ -989,12 +989,47 @@ class TestDryRunRulesAsGoReadsThem:
         assert problems(tmp_path, self.unread(rule)) == []
 
     @pytest.mark.parametrize(
+        ("rule", "name", "dry"),
+        [
+            # Go's \d \w \s \b and POSIX classes are ASCII; its \s has no \v.
+            (r"^errors-\d$", "errors-\u0663", False),
+            (r"^errors-\d$", "errors-3", True),
+            (r"^\w+$", "\u00e9rrors", False),
+            (r"^errors\s", "errors\u00a0", False),
+            (r"^errors\s", "errors\v", False),
+            (r"^errors\s", "errors\t", True),
+            (r"\berrors", "\u00e9errors", True),
+            (r"\Berrors", "\u00e9errors", False),
+            (r"^[[:alpha:]]+$", "\u00e9rrors", False),
+            (r"^[\d.]+$", "1.\u0663", False),
+            # Without (?m) Go's $ is the end of the text: a trailing newline is no end.
+            (r"^errors$", "errors\n", False),
+            (r"(?m)^errors$", "x\nerrors\ny", True),
+            # A (?i) holds to the end of its group, across a |.
+            (r"^a(?i)b|c$", "C", True),
+            (r"^(?i:E)rrors$", "eRrors", False),
+            (r"[]e]rrors", "errors", True),
+        ],
+    )
+    def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
+        # Before: Python's Unicode classes and $ ran "errors-\u0663" dry under ^errors-\d$ (Go judges it) and
+        # judged "\u00e9errors" under \berrors (Go runs it dry).
+        unread = self.unread(rule)
+        unread["spec"]["metrics"][0]["name"] = name
+        # A judged metric has one problem: its missing successCondition.
+        assert len(problems(tmp_path, unread)) == (0 if dry else 1)
+
+    @pytest.mark.parametrize(
         ("rule", "reason"),
         [
             (r"^(?=e)errors$", "RE2 has no (?= group"),
             (r"(e)rrors\1?", "RE2 has no backreference \\1"),
             (r"errors\Z", "RE2 has no escape \\Z"),
             (r"errors*+", "RE2 repeats no repetition (*+)"),
+            (r"errors[\b]", "RE2 has no escape \\b in a character class"),
+            (r"errors[a-", "RE2 has no ] for this ["),
+            (r"(errors", "RE2 has no ) for this ("),
+            (r"[[:digits:]]", "RE2 has no class [:digits:]"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
