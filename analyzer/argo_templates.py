@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -57,22 +57,27 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     by_ref = {
         (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
     }
-    analyses = [
-        (origin, document, analysis)
-        for origin, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
-    ]
+    analyses = _analyses_given(paths, templates)
     # The args each template's metrics may use: its own, and those of the templates an analysis runs with it;
     # unknown when one of those is not given.
     declared: dict[_Ref, set[str]] = {}
     unknown: set[_Ref] = set()
     # Those whose args Argo checks alone before rolling out.
     gated = {ref for _, document, analysis in analyses if _gates(document, analysis) for ref in analysis.refs}
-    for _, _, analysis in analyses:
+    running = {ref for _, _, analysis in analyses for ref in analysis.refs}
+    # A template no analysis given runs is judged as the AnalysisRun of it alone would run: with its nested ones.
+    alone = [
+        _Analysis("spec", namespaced + cluster, {}, [], [], cycle=cycle)
+        for _, template in templates
+        if (ref := _ref_of(template)) not in running
+        for namespaced, cluster, cycle in [_nested([ref], template, templates)]
+    ]
+    for analysis in [a for _, _, a in analyses] + alone:
         for ref in analysis.refs:
-            unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
+            unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
+    problems += _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -81,14 +86,15 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in found_alone]
         own = _arg_names(spec)
         known = own | declared.get(ref, set())
-        # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
-        # those of every template they combine with it (Argo matches them all against every metric of the run).
+        # The AnalysisRuns that the Rollouts given make of it (else those of it, or of a template naming it, alone),
+        # with their own rules and those of every template they combine with it (Argo matches them all against every
+        # metric of the run).
         runs = [
             _dry_run_patterns({"dryRun": analysis.dry_run})
             + [p for ref in analysis.refs for p in _dry_run_patterns(by_ref.get(ref, {}))]
-            for _, _, analysis in analyses
-            if (str(template["kind"]), str(name)) in analysis.refs
-        ] or [_dry_run_patterns(spec)]
+            for analysis in ([a for _, _, a in analyses] if ref in running else alone)
+            if ref in analysis.refs
+        ]
         for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
@@ -163,6 +169,8 @@ class _Analysis:
     arg_problems: list[str]
     experiment: str | None = None
     dropped: frozenset[str] = frozenset()  # args whose valueFrom an Experiment drops
+    retention: tuple[Any, ...] = ()  # its measurementRetention rules
+    cycle: tuple[_Ref, ...] = ()  # templates naming each other in a ring, which Argo follows without end
 
 
 def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
@@ -179,7 +187,12 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
         if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
             args, problems, _ = _passed(value.get("args"), rollout=True)
             yield _Analysis(
-                f"{path}.{key}", _refs(value.get("templates")), args, _listed(value.get("dryRun")), problems
+                f"{path}.{key}",
+                _refs(value.get("templates")),
+                args,
+                _listed(value.get("dryRun")),
+                problems,
+                retention=tuple(_listed(value.get("measurementRetention"))),
             )
         elif key == "analyses" and isinstance(value, list):
             for index, entry in enumerate(value):
@@ -194,9 +207,76 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
                     problems,
                     str(entry.get("name", "?")),
                     dropped,
+                    tuple(_listed(node.get("measurementRetention"))),
                 )
         else:
             yield from _analyses(value, f"{path}.{key}", kind)
+
+
+def _ref_of(template: dict[str, Any]) -> _Ref:
+    """The (kind, name) an analysis names a template by."""
+    return (str(template["kind"]), str((template.get("metadata") or {}).get("name", "")))
+
+
+def _cycle_problems(templates: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """A problem for each ring of templates naming each other in `spec.templates` (one naming itself too): Argo
+    follows nested templates with no check for a ring, so it never ends looking them up."""
+    problems: list[str] = []
+    said: set[frozenset[_Ref]] = set()
+    for origin, template in templates:
+        ref = _ref_of(template)
+        _, _, cycle = _nested([ref], template, templates)
+        if cycle and cycle[0] == ref and frozenset(cycle) not in said:
+            said.add(frozenset(cycle))
+            ring = " -> ".join(f"{kind} {name!r}" for kind, name in cycle)
+            problems.append(
+                f"{origin}: {ref[0]} {ref[1]!r}: its templates lead back to it ({ring}): Argo follows nested "
+                "templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the controller "
+                "recurses without end on any Rollout or Experiment that runs one of them, until its stack overflows "
+                "and the controller dies (every Rollout it manages stops); take one of them out of the ring"
+            )
+    return problems
+
+
+def _analyses_given(
+    paths: Sequence[Path], templates: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, dict[str, Any], _Analysis]]:
+    """(file, Rollout or Experiment, analysis) for each analysis of those under `paths`, its templates those of the
+    AnalysisRun Argo makes of it: the templates it names and theirs (`spec.templates`), as `_nested` finds them."""
+    found = []
+    for origin, document in _documents(paths, _ANALYSING_KINDS):
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
+            namespaced, cluster, cycle = _nested(analysis.refs, document, templates)
+            found.append((origin, document, replace(analysis, refs=namespaced + cluster, cycle=cycle)))
+    return found
+
+
+def _nested(
+    refs: list[_Ref],
+    document: dict[str, Any],
+    templates: list[tuple[str, dict[str, Any]]],
+    within: tuple[_Ref, ...] = (),
+) -> tuple[list[_Ref], list[_Ref], tuple[_Ref, ...]]:
+    """The namespaced and the cluster-scoped templates that Argo (v1.7 and later) looks up for `refs` of `document`:
+    each, then those its `spec.templates` names, depth first, each kept once where first found
+    (getReferencedAnalysisTemplatesFromRef, FilterUniqueTemplates); and the first ring of templates leading back to
+    one `within` or among them, which Argo follows without end. A template not given is kept, its own unknown."""
+    namespaced: list[_Ref] = []
+    cluster: list[_Ref] = []
+    cycle: tuple[_Ref, ...] = ()
+    for ref in refs:
+        if ref in within:
+            cycle = cycle or (*within[within.index(ref) :], ref)
+            continue
+        (cluster if ref[0] == _TEMPLATE_KINDS[1] else namespaced).append(ref)
+        spec = _template_of(ref, document, templates)
+        inner = _refs(spec.get("templates")) if spec is not None else []
+        if inner:
+            inner_namespaced, inner_cluster, inner_cycle = _nested(inner, document, templates, (*within, ref))
+            namespaced += inner_namespaced
+            cluster += inner_cluster
+            cycle = cycle or inner_cycle
+    return list(dict.fromkeys(namespaced)), list(dict.fromkeys(cluster)), cycle
 
 
 def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
@@ -249,9 +329,9 @@ def _run_problems(
     present = sorted(
         ((ref, spec) for ref, spec in found if spec is not None), key=lambda p: p[0][0] != _TEMPLATE_KINDS[0]
     )
-    # A template not given (or one naming templates of its own) may have args and rules of its own: the args are
-    # judged, and a metric judged, only when all are given.
-    complete = len(present) == len(found) and not any(spec.get("templates") for _, spec in present)
+    # A template not given may have args and rules of its own: the args are judged, and a metric judged, only when
+    # all are given (and Argo can find them all: a ring of templates it follows without end makes no run).
+    complete = len(present) == len(found) and not analysis.cycle
     args, arg_problems = _run_args(present, analysis)
     rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
         p for _, spec in present for p in _dry_run_patterns(spec)
@@ -358,36 +438,28 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
     several times with different content."""
     templates = list(_templates(paths))
     notes = []
-    for origin, document in _documents(paths, _ANALYSING_KINDS):
+    for origin, document, analysis in _analyses_given(paths, templates):
         where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
-            for kind, name in analysis.refs:
-                specs = _templates_named((kind, name), document, templates)
-                if not specs:
-                    scope = (
-                        "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+        for kind, name in analysis.refs:
+            specs = _templates_named((kind, name), document, templates)
+            if not specs:
+                scope = "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+                notes.append(
+                    f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
+                    f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
+                    + (
+                        f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
+                        if document["kind"] == "Rollout" and analysis.experiment is None
+                        else "the Experiment ends in Error"
                     )
-                    notes.append(
-                        f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
-                        f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
-                        + (
-                            f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
-                            if document["kind"] == "Rollout" and analysis.experiment is None
-                            else "the Experiment ends in Error"
-                        )
-                    )
-                elif len(specs) > 1:
-                    notes.append(
-                        f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
-                        "content (a base and its overlay?), so its metrics are not checked for this analysis"
-                    )
-            notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
-    run = {
-        ref
-        for _, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
-        for ref in analysis.refs
-    }
+                )
+            elif len(specs) > 1:
+                notes.append(
+                    f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
+                    "content (a base and its overlay?), so its metrics are not checked for this analysis"
+                )
+        notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+    run = {ref for _, _, analysis in _analyses_given(paths, templates) for ref in analysis.refs}
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}

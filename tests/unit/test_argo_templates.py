@@ -1288,3 +1288,91 @@ class TestDryRunRulesThatMatchNoMetric:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "Rule didn't match any metric name(s)" in result.stderr
+
+
+def nesting(name: str, *nested: str, **spec: Any) -> dict[str, Any]:
+    """An AnalysisTemplate `name` without metrics of its own that runs the templates `nested` (Argo 1.7 and later)."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name},
+        "spec": {"templates": [{"templateName": template} for template in nested], **spec},
+    }
+
+
+class TestNestedTemplates:
+    """The templates an AnalysisTemplate names in its `templates` are part of every AnalysisRun made of it: their
+    metrics, args and dryRun rules are resolved with its own, as Argo flattens them; a ring of templates naming each
+    other is a problem (Argo follows it without end), a nested template not given a note."""
+
+    RING = (
+        "Argo follows nested templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the "
+        "controller recurses without end on any Rollout or Experiment that runs one of them, until its stack "
+        "overflows and the controller dies (every Rollout it manages stops); take one of them out of the ring"
+    )
+
+    def test_a_misspelt_check_through_a_nested_template(self, tmp_path):
+        # Before: no problem, exit 0 (an analysis of a template naming templates went unchecked); every measurement
+        # of that step was a 404, and the rollout aborted.
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
+        assert found.startswith(
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
+            "'payments-eror-rate', which the catalog does not have"
+        )
+        fine = rollout([step({"name": "check", "value": "payments-error-rate"}, name="parent")])
+        assert written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), fine)) == []
+
+    def test_an_arg_of_a_nested_template_the_analysis_does_not_pass(self, tmp_path):
+        gate = rollout([{"analysis": {"templates": [{"templateName": "parent"}], "args": [LATEST]}}])
+        (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
+        assert found.endswith(
+            "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
+            "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
+            "in the analysis's args, or give the template's arg a value"
+        )
+
+    def test_the_parents_dry_run_rule_runs_the_nested_metrics_dry(self, tmp_path):
+        # Before: the nested template, run by no analysis given, had its metric judged: "successCondition is
+        # missing", exit 6, for a metric every AnalysisRun of it only records.
+        parent = nesting("parent", "payments", dryRun=[{"metricName": ".*"}])
+        background = rollout(templates=[{"templateName": "parent"}], args=TestDryRunOfTheRollout.REF["args"])
+        assert written(tmp_path, *crd_valid(TestDryRunOfTheRollout.unread(), parent, background)) == []
+        # A rule that matches none of the metrics of the run, nested ones included, is still a problem.
+        parent["spec"]["dryRun"] = [{"metricName": "^latency$"}]
+        found = written(tmp_path, *crd_valid(TestDryRunOfTheRollout.unread(), parent, background))
+        assert any("dryRun rule '^latency$' matches no metric of the run (errors)" in p for p in found), found
+
+    def test_a_ring_of_templates(self, tmp_path):
+        # Before: no problem, exit 0.
+        background = rollout(templates=[{"templateName": "a"}], args=TestDryRunOfTheRollout.REF["args"])
+        found = written(tmp_path, *crd_valid(nesting("a", "b"), nesting("b", "a"), background))
+        assert found == [
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'a': its templates lead back to it (AnalysisTemplate "
+            f"'a' -> AnalysisTemplate 'b' -> AnalysisTemplate 'a'): {self.RING}"
+        ]
+        (found,) = written(tmp_path, *crd_valid(nesting("self", "self")))
+        assert (
+            "AnalysisTemplate 'self': its templates lead back to it (AnalysisTemplate 'self' -> AnalysisTemplate"
+            in found
+        )
+
+    def test_a_nested_template_not_given(self, tmp_path):
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        assert written(tmp_path, *crd_valid(nesting("parent", "elsewhere"), gate)) == []
+        (note,) = template_notes([tmp_path])
+        assert note.startswith(
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            "AnalysisTemplate 'elsewhere' is not among the files given"
+        )
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        (tmp_path / "rollout.yaml").write_text(
+            yaml.safe_dump_all([nesting("parent", "analyzer-check"), generic(), gate])
+        )
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "which the catalog does not have" in result.stderr
