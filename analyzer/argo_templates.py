@@ -16,6 +16,7 @@ import difflib
 import functools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,6 +42,8 @@ _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
 # `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
 _PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
+# The lists of rules (`metricName` regular expressions) of an analysis or template.
+_DRY_RUN, _RETENTION = "dryRun", "measurementRetention"
 # Argo's web provider waits this long when timeoutSeconds is unset (or not above 0).
 _ARGO_TIMEOUT_S = 10
 
@@ -82,7 +85,12 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
         ref = (str(template["kind"]), str(name))
-        found_alone = _refused_rules(_listed(spec.get("dryRun"))) + (_doubled_args(spec, name) if ref in gated else [])
+        found_alone = (
+            _refused_rules(_listed(spec.get(_DRY_RUN)))
+            + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+            + _named_twice(spec)
+            + (_doubled_args(spec, name) if ref in gated else [])
+        )
         problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in found_alone]
         own = _arg_names(spec)
         known = own | declared.get(ref, set())
@@ -108,6 +116,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+        problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     for origin, run in _documents(paths, (_RUN_KIND,)):
         problems += _analysis_run_problems(origin, run, catalog, settings)
     return problems
@@ -123,7 +132,11 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
     spec = run.get("spec") or {}
     where = f"{origin}: {_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
     args: dict[str, str | None] = {}
-    problems = [f"{where}: {problem}" for problem in _refused_rules(_listed(spec.get("dryRun")))]
+    problems = [
+        f"{where}: {problem}"
+        for problem in _refused_rules(_listed(spec.get(_DRY_RUN)))
+        + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+    ]
     for arg in _listed(spec.get("args")):
         if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
             continue
@@ -136,8 +149,17 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
                 f'resolve metric arguments: argument "{arg["name"]}" was not supplied)'
             )
     rules = _dry_run_patterns(spec)
+    names = _names(spec.get("metrics"), "name")
     problems += [
-        f"{where}: {problem}" for problem in _unmatched_rules(_listed(spec.get("dryRun")), spec.get("metrics"))
+        f"{where}: metrics name {name!r} twice: Argo ends the AnalysisRun in Error at once (Analysis spec invalid: "
+        f"metrics[{index}]: duplicate name '{name}')"
+        for index, name in enumerate(names)
+        if name in names[:index]
+    ]
+    problems += [
+        f"{where}: {problem}"
+        for key in (_DRY_RUN, _RETENTION)
+        for problem in _unmatched_rules(_listed(spec.get(key)), spec.get("metrics"), key)
     ]
     for metric in _listed(spec.get("metrics")):
         if not isinstance(metric, dict):
@@ -337,11 +359,19 @@ def _run_problems(
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
-    refused = analysis.arg_problems + (arg_problems if complete else []) + _refused_rules(analysis.dry_run)
+    refused = (
+        analysis.arg_problems
+        + (arg_problems if complete else [])
+        + _refused_rules(analysis.dry_run)
+        + _refused_rules(list(analysis.retention), _RETENTION)
+        + _named_twice_in_run(document, analysis, present)
+    )
     if complete:
         # Argo's order: the analysis's rules, then its templates' (flattened as their metrics are).
-        every_rule = analysis.dry_run + [rule for _, spec in present for rule in _listed(spec.get("dryRun"))]
-        refused += _unmatched_rules(every_rule, [m for _, spec in present for m in _listed(spec.get("metrics"))])
+        metrics = [m for _, spec in present for m in _listed(spec.get("metrics"))]
+        for key, first in ((_DRY_RUN, analysis.dry_run), (_RETENTION, list(analysis.retention))):
+            every_rule = first + [rule for _, spec in present for rule in _listed(spec.get(key))]
+            refused += _unmatched_rules(every_rule, metrics, key)
     problems = [f"{where}: {problem}" for problem in refused]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
@@ -385,16 +415,107 @@ def _doubled_args(spec: dict[str, Any], name: object) -> list[str]:
     ]
 
 
-def _unmatched_rules(rules: list[Any], metrics: Any) -> list[str]:
-    """A problem for each dryRun rule (in the run's order) that Go reads and that matches no metric of the run:
-    Argo's GetDryRunMetrics ends the AnalysisRun in Error at once. None when a metric's name is filled in."""
+# What Argo names twice in one AnalysisRun refuses to make it (FlattenTemplates, mergeDryRunMetrics,
+# mergeMeasurementRetentionMetrics): the field, what its entries are keyed by, Argo's error.
+_NAMED_ONCE = (
+    ("metrics", "name", "two metrics have the same name"),
+    (_DRY_RUN, "metricName", "two Dry-Run metric rules have the same name"),
+    (_RETENTION, "metricName", "two Measurement Retention metric rules have the same name"),
+)
+
+
+def _names(entries: Any, key: str) -> list[str]:
+    return [str(e[key]) for e in _listed(entries) if isinstance(e, dict) and e.get(key) is not None]
+
+
+def _named_twice(spec: dict[str, Any]) -> list[str]:
+    """A problem for each metric, dryRun rule or measurementRetention rule that the template names twice: Argo
+    makes no AnalysisRun of it."""
+    return [
+        f"{field} names {name!r} twice: Argo makes no AnalysisRun of the template, refusing a Rollout that runs it "
+        f"(InvalidSpec: {error} '{name}') and ending an Experiment that runs it in Error; keep one"
+        for field, key, error in _NAMED_ONCE
+        for name, count in Counter(_names(spec.get(field), key)).items()
+        if count > 1
+    ]
+
+
+def _named_twice_in_run(
+    document: dict[str, Any], analysis: _Analysis, present: list[tuple[_Ref, dict[str, Any]]]
+) -> list[str]:
+    """A problem for each metric or rule that two templates of the analysis's run name (one template's twice is the
+    template's problem), and each rule of the analysis's own that it names twice or a template of the run names
+    too."""
+    problems = []
+    for field, key, error in _NAMED_ONCE:
+        sources = [set(_names(spec.get(field), key)) for _, spec in present]
+        counted = Counter(name for names in sources for name in names)
+        doubled = [name for name, count in counted.items() if count > 1]
+        if field != "metrics":
+            own = _names(analysis.dry_run if field == _DRY_RUN else list(analysis.retention), key)
+            doubled += [name for name, count in Counter(own).items() if count > 1 or name in counted]
+        problems += [
+            f"the AnalysisRun's {field} would name {name!r} twice: "
+            + _refusal_at_creation(document, analysis, f"{error} '{name}'", own_rules=field != "metrics")
+            for name in dict.fromkeys(doubled)
+        ]
+    return problems
+
+
+def _step_rules_problems(
+    origin: str,
+    document: dict[str, Any],
+    step: _Analysis,
+    analyses: list[tuple[str, dict[str, Any], _Analysis]],
+    templates: list[tuple[str, dict[str, Any]]],
+) -> list[str]:
+    """A problem for each rule of a canary step's analysis that a template of another analysis of its Rollout names
+    too: Argo checks each step's rules against the templates of every analysis of the Rollout
+    (ValidateAnalysisTemplatesWithType), and refuses it."""
+    if document.get("kind") != "Rollout" or step.experiment is not None or ".steps[" not in step.path:
+        return []
+    where = f"{origin}: Rollout {(document.get('metadata') or {}).get('name', '?')!r}, {step.path}"
+    problems = []
+    for _, other_document, other in analyses:
+        if other_document is not document or other is step or other.experiment is not None:
+            continue
+        specs = [spec for ref in other.refs if (spec := _template_of(ref, document, templates)) is not None]
+        for field, key, error in _NAMED_ONCE[1:]:
+            theirs = {name for spec in specs for name in _names(spec.get(field), key)}
+            own = _names(step.dry_run if field == _DRY_RUN else list(step.retention), key)
+            problems += [
+                f"{field} rule {name!r} is also a rule of a template of {other.path}: Argo checks each step's rules "
+                f"against the templates of every analysis of the Rollout, and refuses it (InvalidSpec: {error} "
+                f"'{name}') and rolls nothing out"
+                for name in dict.fromkeys(own)
+                if name in theirs
+            ]
+    return [f"{where}: {problem}" for problem in problems]
+
+
+def _refusal_at_creation(document: dict[str, Any], analysis: _Analysis, error: str, *, own_rules: bool) -> str:
+    """What Argo does when it cannot make this analysis's AnalysisRun: `_refusal`, but an analysis's own rules it
+    checks before rolling out only in a canary step's analysis: a background or blue-green one fails when made."""
+    step = ".steps[" in analysis.path and analysis.experiment is None
+    if document.get("kind") == "Rollout" and analysis.experiment is None and own_rules and not step:
+        return (
+            f"Argo cannot make the AnalysisRun ({error}): the Rollout's reconcile fails there on every try, and it "
+            "goes no further"
+        )
+    return _refusal(analysis, error)
+
+
+def _unmatched_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
+    """A problem for each dryRun (or measurementRetention: `key`) rule (in the run's order) that Go reads and that
+    matches no metric of the run: Argo's GetDryRunMetrics (GetMeasurementRetentionMetrics) ends the AnalysisRun in
+    Error at once. None when a metric's name is filled in."""
     names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
     if any(_given_elsewhere(n) for n in names):
         return []
     return [
-        f"dryRun rule {pattern!r} matches no metric of the run ({', '.join(names)}): Argo ends the AnalysisRun in "
-        f"Error at once (Analysis spec invalid: dryRun[{index}]: Rule didn't match any metric name(s))"
-        for index, pattern in enumerate(_dry_run_patterns({"dryRun": rules}))
+        f"{key} rule {pattern!r} matches no metric of the run ({', '.join(names)}): Argo ends the AnalysisRun in "
+        f"Error at once (Analysis spec invalid: {key}[{index}]: Rule didn't match any metric name(s))"
+        for index, pattern in enumerate(_dry_run_patterns({key: rules}, key))
         if _matches_none(pattern, names)
     ]
 
@@ -467,21 +588,25 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
         found = _unread_rules(rules)
         if (str(template["kind"]), str(name)) not in run:
             # What the analyses that run it would show: they are not given.
-            found += _doubled_args(spec, name) + _unmatched_own_rules(rules, spec.get("metrics"))
+            found += (
+                _doubled_args(spec, name)
+                + _unmatched_own_rules(rules, spec.get("metrics"))
+                + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
+            )
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
     return notes
 
 
-def _unmatched_own_rules(rules: list[Any], metrics: Any) -> list[str]:
-    """A note for each dryRun rule of a template that matches none of its metrics: the templates it runs with are
-    unknown, and may have the metric."""
+def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
+    """A note for each dryRun (or measurementRetention: `key`) rule of a template that matches none of its metrics:
+    the templates it runs with are unknown, and may have the metric."""
     names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
     if any(_given_elsewhere(n) for n in names):
         return []
     return [
-        f"dryRun rule {pattern!r} matches no metric of the template ({', '.join(names)}): unless Argo runs it with a "
+        f"{key} rule {pattern!r} matches no metric of the template ({', '.join(names)}): unless Argo runs it with a "
         "template that has one, it ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
-        for pattern in _dry_run_patterns({"dryRun": rules})
+        for pattern in _dry_run_patterns({key: rules}, key)
         if _matches_none(pattern, names)
     ]
 
@@ -651,9 +776,9 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
-    """The `metricName`s of the template's `dryRun` list (Argo matches them as regular expressions)."""
-    entries = spec.get("dryRun")
+def _dry_run_patterns(spec: dict[str, Any], key: str = _DRY_RUN) -> list[str]:
+    """The `metricName`s of the template's `dryRun` (or `key`) list (Argo matches them as regular expressions)."""
+    entries = spec.get(key)
     if not isinstance(entries, list):
         return []
     return [str(e["metricName"]) for e in entries if isinstance(e, dict) and e.get("metricName") is not None]
@@ -903,15 +1028,16 @@ def _from_go(pattern: str) -> str | _Refused:
     return "".join(out) + ")" * scopes[0].opened
 
 
-def _refused_rules(rules: list[Any]) -> list[str]:
-    """A problem for each `dryRun` rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics matches it to no
-    metric, and a rule that matches none makes the run's spec invalid."""
+def _refused_rules(rules: list[Any], key: str = _DRY_RUN) -> list[str]:
+    """A problem for each `dryRun` (or `key`) rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics
+    (GetMeasurementRetentionMetrics) matches it to no metric, and a rule that matches none makes the run's spec
+    invalid."""
     found = []
-    for pattern in _dry_run_patterns({"dryRun": rules}):
+    for pattern in _dry_run_patterns({key: rules}, key):
         refused = _go_regexp(pattern)
         if isinstance(refused, _Refused):
             found.append(
-                f"dryRun rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
+                f"{key} rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
                 "a rule that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
             )
     return found

@@ -1376,3 +1376,125 @@ class TestNestedTemplates:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "which the catalog does not have" in result.stderr
+
+
+class TestNamedTwice:
+    """Argo makes no AnalysisRun that names a metric, a dryRun rule or a measurementRetention rule twice
+    (FlattenTemplates, mergeDryRunMetrics): one template naming it twice is a problem of the template; two templates
+    of a run, or an analysis's rule that its templates name too, a problem of the analysis (InvalidSpec where Argo
+    checks it before rolling out); a measurementRetention rule matching no metric ends the run in Error."""
+
+    CHECK = {"name": "check", "value": "payments-error-rate"}
+
+    @pytest.mark.parametrize(
+        ("field", "entry", "error"),
+        [
+            ("dryRun", {"metricName": "errors"}, "two Dry-Run metric rules have the same name 'errors'"),
+            (
+                "measurementRetention",
+                {"metricName": "errors", "limit": 5},
+                "two Measurement Retention metric rules have the same name 'errors'",
+            ),
+        ],
+    )
+    def test_a_template_naming_a_rule_twice(self, tmp_path, field, entry, error):
+        # Before: no problem, exit 0; Argo refused every Rollout running the template.
+        twice = generic()
+        twice["spec"][field] = [entry, entry]
+        (found,) = written(tmp_path, *crd_valid(twice))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check': {field} names 'errors' twice: Argo "
+            f"makes no AnalysisRun of the template, refusing a Rollout that runs it (InvalidSpec: {error}) and ending "
+            "an Experiment that runs it in Error; keep one"
+        )
+
+    def test_two_templates_of_a_run_naming_one_metric(self, tmp_path):
+        other = generic()
+        other["metadata"]["name"] = "other"
+        gate = rollout(
+            [
+                {
+                    "analysis": {
+                        "templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}],
+                        "args": [self.CHECK, LATEST],
+                    }
+                }
+            ]
+        )
+        found = written(tmp_path, *crd_valid(generic(), other, gate))
+        assert (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
+            "AnalysisRun's metrics would name 'errors' twice: Argo refuses the Rollout (InvalidSpec: two metrics have "
+            "the same name 'errors') and rolls nothing out"
+        ) in found, found
+        # The same template named twice is looked up once.
+        once = rollout(
+            [{"analysis": {"templates": [{"templateName": "analyzer-check"}] * 2, "args": [self.CHECK, LATEST]}}]
+        )
+        assert written(tmp_path, *crd_valid(generic(), once)) == []
+
+    def test_an_analysis_rule_its_template_names_too(self, tmp_path):
+        ruled = generic()
+        ruled["spec"]["dryRun"] = [{"metricName": "errors"}]
+        background = rollout(
+            templates=[{"templateName": "analyzer-check"}], args=[self.CHECK, LATEST], dryRun=[{"metricName": "errors"}]
+        )
+        (found,) = written(tmp_path, *crd_valid(ruled, background))
+        assert found.endswith(
+            "spec.strategy.canary.analysis: the AnalysisRun's dryRun would name 'errors' twice: Argo cannot make the "
+            "AnalysisRun (two Dry-Run metric rules have the same name 'errors'): the Rollout's reconcile fails there "
+            "on every try, and it goes no further"
+        )
+        gate = rollout([step(self.CHECK, dryRun=[{"metricName": "errors"}])])
+        (found,) = written(tmp_path, *crd_valid(ruled, gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: the AnalysisRun's dryRun would name 'errors' twice: Argo refuses "
+            "the Rollout (InvalidSpec: two Dry-Run metric rules have the same name 'errors') and rolls nothing out"
+        )
+
+    def test_a_step_rule_a_template_of_another_analysis_names(self, tmp_path):
+        # Argo merges each step's rules with the templates of every analysis of the Rollout, the background's too.
+        ruled = generic()
+        ruled["metadata"]["name"] = "background"
+        ruled["spec"]["measurementRetention"] = [{"metricName": "errors", "limit": 5}]
+        gate = rollout(
+            [step(self.CHECK, measurementRetention=[{"metricName": "errors", "limit": 5}])],
+            templates=[{"templateName": "background"}],
+            args=[self.CHECK, LATEST],
+        )
+        (found,) = written(tmp_path, *crd_valid(generic(), ruled, gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'errors' is also a rule of a template "
+            "of spec.strategy.canary.analysis: Argo checks each step's rules against the templates of every analysis "
+            "of the Rollout, and refuses it (InvalidSpec: two Measurement Retention metric rules have the same name "
+            "'errors') and rolls nothing out"
+        )
+
+    def test_a_retention_rule_that_matches_no_metric(self, tmp_path):
+        gate = rollout([step(self.CHECK, measurementRetention=[{"metricName": "erors", "limit": 5}])])
+        (found,) = written(tmp_path, *crd_valid(generic(), gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'erors' matches no metric of the run "
+            "(errors): Argo ends the AnalysisRun in Error at once (Analysis spec invalid: measurementRetention[0]: "
+            "Rule didn't match any metric name(s))"
+        )
+        fine = rollout([step(self.CHECK, measurementRetention=[{"metricName": "err", "limit": 5}])])
+        assert written(tmp_path, *crd_valid(generic(), fine)) == []
+
+    def test_an_analysis_run_naming_a_metric_twice(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, self.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"].append(run["spec"]["metrics"][0])
+        (found,) = written(tmp_path, *crd_valid(run))
+        assert found.endswith(
+            "AnalysisRun 'payments-1': metrics name 'errors' twice: Argo ends the AnalysisRun in Error at once "
+            "(Analysis spec invalid: metrics[1]: duplicate name 'errors')"
+        )
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        twice = generic()
+        twice["spec"]["dryRun"] = [{"metricName": "errors"}, {"metricName": "errors"}]
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(twice))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "two Dry-Run metric rules have the same name 'errors'" in result.stderr
