@@ -112,7 +112,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared = _undeclared_problems(metric, own, frozenset(known - own), name)
                 else:
                     undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
-                found = undeclared + _metric_problems(metric, catalog, judged, settings)
+                found = undeclared + _argo_refusals(metric) + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
@@ -168,7 +168,11 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         filled = _filled(metric, args, used)
         shown = f" (args: {', '.join(f'{arg}={value!r}' for arg, value in used.items())})" if used else ""
         judged = not _in_dry_run(str(metric.get("name", "")), rules)
-        found = _undeclared_problems(metric, frozenset(args)) + _metric_problems(filled, catalog, judged, settings)
+        found = (
+            _undeclared_problems(metric, frozenset(args))
+            + _argo_refusals(filled)
+            + _metric_problems(filled, catalog, judged, settings)
+        )
         problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
 
@@ -383,11 +387,11 @@ def _run_problems(
                 continue
             judged = complete and not _in_dry_run(str(metric.get("name", "")), rules)
             # What the template alone shows is said once, of the template.
-            own = set(_metric_problems(metric, catalog, True, settings))
+            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings))
             shown = ", ".join(f"{arg}={value!r}" for arg, value in used.items())
             problems += [
                 f"{where}: {kind} {name!r}, metric {metric.get('name', '?')!r} (args: {shown}): {problem}"
-                for problem in _metric_problems(filled, catalog, judged, settings)
+                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings)
                 if problem not in own
             ]
     return problems
@@ -1141,17 +1145,72 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
         inconclusives = 0
     if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
         return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
-    if failures is not None and failures < 0:
-        # Whatever the count: a background analysis (no count) would never fail either.
-        problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
+    # A failureLimit below 0 (without a consecutiveSuccessLimit) Argo refuses: `_argo_refusals`.
     # No count with an interval (background analysis) ends on no count; one given by the Rollout
     # (`{{args.count}}`) is known only there.
-    elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
+    if (
+        count
+        and failures is not None
+        and failures >= 0
+        and inconclusives is not None
+        and failures + inconclusives >= count
+    ):
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with.
+_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+
+
+def _argo_refusals(metric: dict[str, Any]) -> list[str]:
+    """The first error of Argo's ValidateMetric for the metric (utils/analysis/factory.go), with which the AnalysisRun
+    controller ends every AnalysisRun holding it in Error at once: limits below 0, a count its limits do not fit
+    in, a count above 1 without an interval, a duration Go cannot read. None where a field is given elsewhere."""
+    fields = ("count", "failureLimit", "consecutiveSuccessLimit", "inconclusiveLimit", "consecutiveErrorLimit")
+    if any(_given_elsewhere(metric.get(key)) for key in (*fields, "interval", "initialDelay")):
+        return []
+    count, failures, successes, inconclusives, errors = (_int_value(metric.get(key)) for key in fields)
+    error = None
+    if successes < 0:
+        error = "consecutiveSuccessLimit must be >= 0"
+    elif failures < -1:
+        error = "failureLimit must be >= 0, or -1 to be disabled"
+    elif successes == 0 and failures == -1:
+        error = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+    elif inconclusives < 0:
+        error = "inconclusiveLimit must be >= 0"
+    elif metric.get("consecutiveErrorLimit") is not None and errors < 0:
+        error = "consecutiveErrorLimit must be >= 0"
+    elif count > 0 and failures >= 0 and count < failures + successes:
+        error = (
+            f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit ({failures} + {successes}) if both >= 0"
+        )
+    elif count > 0 and failures < 0 and count < successes:
+        error = "count must be >= consecutiveSuccessLimit"
+    elif count > 0 and count < inconclusives:
+        error = "count must be >= inconclusiveLimit"
+    elif count > 1 and not metric.get("interval"):
+        error = "interval must be specified when count > 1"
+    else:
+        for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
+            value = metric.get(key)
+            if value and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None):
+                error = f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"
+                break
+    if error is None:
+        return []
+    return [f"Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: {error})"]
+
+
+def _int_value(value: Any) -> int:
+    """An int-or-string as Argo's IntValue() reads it: a string that is no integer is 0."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[-+]?\d+", value) else 0
 
 
 def _passes_only(condition: str) -> bool:

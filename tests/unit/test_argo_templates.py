@@ -270,7 +270,9 @@ class TestReadingTheVerdict:
             "metric Successful"
         ]
         assert self.found(tmp_path, count="3", failureLimit=1, inconclusiveLimit=1) == []
-        assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
+        assert self.found(tmp_path, failureLimit=-1) == [
+            TestMetricsArgoRefuses.refused(TestMetricsArgoRefuses.DISABLED)
+        ]
         assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
         assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
 
@@ -318,9 +320,9 @@ class TestTemplatesThatWork:
         )
 
     def test_failure_limit_minus_one_without_a_count(self, tmp_path):
-        # Before: a background analysis (no count) that no fail could ever fail was no problem.
+        # Before: a background analysis (no count) that no fail could ever fail was no problem. Argo refuses it.
         assert self.found(tmp_path, count=None, failureLimit=-1) == [
-            "failureLimit -1 disables it: no fail would fail the metric"
+            TestMetricsArgoRefuses.refused(TestMetricsArgoRefuses.DISABLED)
         ]
 
     def test_arg_names_given_by_the_rollout_or_helm(self, tmp_path):
@@ -1498,3 +1500,62 @@ class TestNamedTwice:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "two Dry-Run metric rules have the same name 'errors'" in result.stderr
+
+
+class TestMetricsArgoRefuses:
+    """A metric that Argo's ValidateMetric refuses (limits below 0, a count its limits do not fit in, a count above 1
+    without an interval, an interval Go cannot read) ends every AnalysisRun holding it in Error at once, dry run or
+    not: a problem, of the template, of what an analysis fills in, of an AnalysisRun."""
+
+    DISABLED = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+
+    @staticmethod
+    def refused(error: str) -> str:
+        return f"Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: {error})"
+
+    @pytest.mark.parametrize(
+        ("metric", "error"),
+        [
+            ({"interval": None}, "interval must be specified when count > 1"),
+            ({"interval": "5min"}, "invalid interval string: '5min' is no Go duration (30s, 1m30s)"),
+            ({"initialDelay": "1"}, "invalid startDelay string: '1' is no Go duration (30s, 1m30s)"),
+            (
+                {"count": 2, "failureLimit": 3},
+                "count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0) if both >= 0",
+            ),
+            ({"consecutiveErrorLimit": -1}, "consecutiveErrorLimit must be >= 0"),
+            ({"failureLimit": -2}, "failureLimit must be >= 0, or -1 to be disabled"),
+        ],
+    )
+    def test_a_metric_argo_refuses_even_dry(self, tmp_path, metric, error):
+        # Before: no problem for a dry-run metric (only its check and args were checked), exit 0; Argo ended every
+        # AnalysisRun of the template in Error, and the rollout aborted.
+        dry = TestDryRunRulesAsGoReadsThem.unread("errors")
+        dry["spec"]["metrics"][0].update(metric)
+        dry["spec"]["metrics"][0] = {
+            key: value for key, value in dry["spec"]["metrics"][0].items() if value is not None
+        }
+        (found,) = problems(tmp_path, *crd_valid(dry))
+        assert found.endswith(f"AnalysisTemplate 'payments', metric 'errors': {self.refused(error)}")
+
+    def test_what_argo_takes(self, tmp_path):
+        fine = TestDryRunRulesAsGoReadsThem.unread("errors")
+        fine["spec"]["metrics"][0].update(
+            interval="1m30s", initialDelay=".5s", count="3", failureLimit=-1, consecutiveSuccessLimit=2
+        )
+        assert problems(tmp_path, *crd_valid(fine)) == []
+        fine["spec"]["metrics"][0].update(count="{{args.count}}", interval="{{args.interval}}")
+        assert problems(tmp_path, fine) == []
+
+    def test_a_count_the_rollout_fills_in(self, tmp_path):
+        counted = generic({"name": "count"})
+        counted["spec"]["metrics"][0].update(count="{{args.count}}", interval=None)
+        counted["spec"]["metrics"][0] = {k: v for k, v in counted["spec"]["metrics"][0].items() if v is not None}
+        gate = rollout([step({"name": "check", "value": "payments-error-rate"}, {"name": "count", "value": "3"})])
+        found = written(tmp_path, *crd_valid(counted, gate))
+        assert any(p.endswith(self.refused("interval must be specified when count > 1")) for p in found), found
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, interval="1 m")
+        (found,) = written(tmp_path, *crd_valid(run))
+        assert found.endswith(self.refused("invalid interval string: '1 m' is no Go duration (30s, 1m30s)"))
