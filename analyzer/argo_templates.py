@@ -16,8 +16,9 @@ import difflib
 import functools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -41,6 +42,8 @@ _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
 _JSON_PATHS = frozenset({_JSON_PATH, "{.verdict}"})
 # `result == "pass"`, as Argo's expr reads it: either quote, any spacing, either side.
 _PASS_ONLY = re.compile(r"""\s*(?:result\s*==\s*(["'])pass\1|(["'])pass\2\s*==\s*result)\s*""")
+# The lists of rules (`metricName` regular expressions) of an analysis or template.
+_DRY_RUN, _RETENTION = "dryRun", "measurementRetention"
 # Argo's web provider waits this long when timeoutSeconds is unset (or not above 0).
 _ARGO_TIMEOUT_S = 10
 
@@ -57,38 +60,49 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     by_ref = {
         (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
     }
-    analyses = [
-        (origin, document, analysis)
-        for origin, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
-    ]
+    analyses = _analyses_given(paths, templates)
     # The args each template's metrics may use: its own, and those of the templates an analysis runs with it;
     # unknown when one of those is not given.
     declared: dict[_Ref, set[str]] = {}
     unknown: set[_Ref] = set()
     # Those whose args Argo checks alone before rolling out.
     gated = {ref for _, document, analysis in analyses if _gates(document, analysis) for ref in analysis.refs}
-    for _, _, analysis in analyses:
+    running = {ref for _, _, analysis in analyses for ref in analysis.refs}
+    # A template no analysis given runs is judged as the AnalysisRun of it alone would run: with its nested ones.
+    alone = [
+        _Analysis("spec", namespaced + cluster, {}, [], [], cycle=cycle)
+        for _, template in templates
+        if (ref := _ref_of(template)) not in running
+        for namespaced, cluster, cycle in [_nested([ref], template, templates)]
+    ]
+    for analysis in [a for _, _, a in analyses] + alone:
         for ref in analysis.refs:
-            unknown |= {ref} if any(other not in by_ref for other in analysis.refs) else set()
+            unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
+    problems += _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
         ref = (str(template["kind"]), str(name))
-        found_alone = _refused_rules(_listed(spec.get("dryRun"))) + (_doubled_args(spec, name) if ref in gated else [])
+        found_alone = (
+            _refused_rules(_listed(spec.get(_DRY_RUN)))
+            + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+            + _named_twice(spec)
+            + (_doubled_args(spec, name) if ref in gated else [])
+        )
         problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in found_alone]
         own = _arg_names(spec)
         known = own | declared.get(ref, set())
-        # The template's own rules; the AnalysisRuns that the Rollouts given make of it, with their own rules and
-        # those of every template they combine with it (Argo matches them all against every metric of the run).
+        # The AnalysisRuns that the Rollouts given make of it (else those of it, or of a template naming it, alone),
+        # with their own rules and those of every template they combine with it (Argo matches them all against every
+        # metric of the run).
         runs = [
             _dry_run_patterns({"dryRun": analysis.dry_run})
             + [p for ref in analysis.refs for p in _dry_run_patterns(by_ref.get(ref, {}))]
-            for _, _, analysis in analyses
-            if (str(template["kind"]), str(name)) in analysis.refs
-        ] or [_dry_run_patterns(spec)]
+            for analysis in ([a for _, _, a in analyses] if ref in running else alone)
+            if ref in analysis.refs
+        ]
         for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
                 where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
@@ -98,10 +112,11 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared = _undeclared_problems(metric, own, frozenset(known - own), name)
                 else:
                     undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
-                found = undeclared + _metric_problems(metric, catalog, judged, settings)
+                found = undeclared + _argo_refusals(metric) + _metric_problems(metric, catalog, judged, settings)
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+        problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     for origin, run in _documents(paths, (_RUN_KIND,)):
         problems += _analysis_run_problems(origin, run, catalog, settings)
     return problems
@@ -117,7 +132,11 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
     spec = run.get("spec") or {}
     where = f"{origin}: {_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
     args: dict[str, str | None] = {}
-    problems = [f"{where}: {problem}" for problem in _refused_rules(_listed(spec.get("dryRun")))]
+    problems = [
+        f"{where}: {problem}"
+        for problem in _refused_rules(_listed(spec.get(_DRY_RUN)))
+        + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+    ]
     for arg in _listed(spec.get("args")):
         if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
             continue
@@ -130,8 +149,17 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
                 f'resolve metric arguments: argument "{arg["name"]}" was not supplied)'
             )
     rules = _dry_run_patterns(spec)
+    names = _names(spec.get("metrics"), "name")
     problems += [
-        f"{where}: {problem}" for problem in _unmatched_rules(_listed(spec.get("dryRun")), spec.get("metrics"))
+        f"{where}: metrics name {name!r} twice: Argo ends the AnalysisRun in Error at once (Analysis spec invalid: "
+        f"metrics[{index}]: duplicate name '{name}')"
+        for index, name in enumerate(names)
+        if name in names[:index]
+    ]
+    problems += [
+        f"{where}: {problem}"
+        for key in (_DRY_RUN, _RETENTION)
+        for problem in _unmatched_rules(_listed(spec.get(key)), spec.get("metrics"), key)
     ]
     for metric in _listed(spec.get("metrics")):
         if not isinstance(metric, dict):
@@ -140,7 +168,11 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         filled = _filled(metric, args, used)
         shown = f" (args: {', '.join(f'{arg}={value!r}' for arg, value in used.items())})" if used else ""
         judged = not _in_dry_run(str(metric.get("name", "")), rules)
-        found = _undeclared_problems(metric, frozenset(args)) + _metric_problems(filled, catalog, judged, settings)
+        found = (
+            _undeclared_problems(metric, frozenset(args))
+            + _argo_refusals(filled)
+            + _metric_problems(filled, catalog, judged, settings)
+        )
         problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
 
@@ -163,6 +195,8 @@ class _Analysis:
     arg_problems: list[str]
     experiment: str | None = None
     dropped: frozenset[str] = frozenset()  # args whose valueFrom an Experiment drops
+    retention: tuple[Any, ...] = ()  # its measurementRetention rules
+    cycle: tuple[_Ref, ...] = ()  # templates naming each other in a ring, which Argo follows without end
 
 
 def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
@@ -179,7 +213,12 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
         if key in ("analysis", "prePromotionAnalysis", "postPromotionAnalysis") and isinstance(value, dict):
             args, problems, _ = _passed(value.get("args"), rollout=True)
             yield _Analysis(
-                f"{path}.{key}", _refs(value.get("templates")), args, _listed(value.get("dryRun")), problems
+                f"{path}.{key}",
+                _refs(value.get("templates")),
+                args,
+                _listed(value.get("dryRun")),
+                problems,
+                retention=tuple(_listed(value.get("measurementRetention"))),
             )
         elif key == "analyses" and isinstance(value, list):
             for index, entry in enumerate(value):
@@ -194,9 +233,76 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
                     problems,
                     str(entry.get("name", "?")),
                     dropped,
+                    tuple(_listed(node.get("measurementRetention"))),
                 )
         else:
             yield from _analyses(value, f"{path}.{key}", kind)
+
+
+def _ref_of(template: dict[str, Any]) -> _Ref:
+    """The (kind, name) an analysis names a template by."""
+    return (str(template["kind"]), str((template.get("metadata") or {}).get("name", "")))
+
+
+def _cycle_problems(templates: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """A problem for each ring of templates naming each other in `spec.templates` (one naming itself too): Argo
+    follows nested templates with no check for a ring, so it never ends looking them up."""
+    problems: list[str] = []
+    said: set[frozenset[_Ref]] = set()
+    for origin, template in templates:
+        ref = _ref_of(template)
+        _, _, cycle = _nested([ref], template, templates)
+        if cycle and cycle[0] == ref and frozenset(cycle) not in said:
+            said.add(frozenset(cycle))
+            ring = " -> ".join(f"{kind} {name!r}" for kind, name in cycle)
+            problems.append(
+                f"{origin}: {ref[0]} {ref[1]!r}: its templates lead back to it ({ring}): Argo follows nested "
+                "templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the controller "
+                "recurses without end on any Rollout or Experiment that runs one of them, until its stack overflows "
+                "and the controller dies (every Rollout it manages stops); take one of them out of the ring"
+            )
+    return problems
+
+
+def _analyses_given(
+    paths: Sequence[Path], templates: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, dict[str, Any], _Analysis]]:
+    """(file, Rollout or Experiment, analysis) for each analysis of those under `paths`, its templates those of the
+    AnalysisRun Argo makes of it: the templates it names and theirs (`spec.templates`), as `_nested` finds them."""
+    found = []
+    for origin, document in _documents(paths, _ANALYSING_KINDS):
+        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
+            namespaced, cluster, cycle = _nested(analysis.refs, document, templates)
+            found.append((origin, document, replace(analysis, refs=namespaced + cluster, cycle=cycle)))
+    return found
+
+
+def _nested(
+    refs: list[_Ref],
+    document: dict[str, Any],
+    templates: list[tuple[str, dict[str, Any]]],
+    within: tuple[_Ref, ...] = (),
+) -> tuple[list[_Ref], list[_Ref], tuple[_Ref, ...]]:
+    """The namespaced and the cluster-scoped templates that Argo (v1.7 and later) looks up for `refs` of `document`:
+    each, then those its `spec.templates` names, depth first, each kept once where first found
+    (getReferencedAnalysisTemplatesFromRef, FilterUniqueTemplates); and the first ring of templates leading back to
+    one `within` or among them, which Argo follows without end. A template not given is kept, its own unknown."""
+    namespaced: list[_Ref] = []
+    cluster: list[_Ref] = []
+    cycle: tuple[_Ref, ...] = ()
+    for ref in refs:
+        if ref in within:
+            cycle = cycle or (*within[within.index(ref) :], ref)
+            continue
+        (cluster if ref[0] == _TEMPLATE_KINDS[1] else namespaced).append(ref)
+        spec = _template_of(ref, document, templates)
+        inner = _refs(spec.get("templates")) if spec is not None else []
+        if inner:
+            inner_namespaced, inner_cluster, inner_cycle = _nested(inner, document, templates, (*within, ref))
+            namespaced += inner_namespaced
+            cluster += inner_cluster
+            cycle = cycle or inner_cycle
+    return list(dict.fromkeys(namespaced)), list(dict.fromkeys(cluster)), cycle
 
 
 def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
@@ -249,19 +355,27 @@ def _run_problems(
     present = sorted(
         ((ref, spec) for ref, spec in found if spec is not None), key=lambda p: p[0][0] != _TEMPLATE_KINDS[0]
     )
-    # A template not given (or one naming templates of its own) may have args and rules of its own: the args are
-    # judged, and a metric judged, only when all are given.
-    complete = len(present) == len(found) and not any(spec.get("templates") for _, spec in present)
+    # A template not given may have args and rules of its own: the args are judged, and a metric judged, only when
+    # all are given (and Argo can find them all: a ring of templates it follows without end makes no run).
+    complete = len(present) == len(found) and not analysis.cycle
     args, arg_problems = _run_args(present, analysis)
     rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
     where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
-    refused = analysis.arg_problems + (arg_problems if complete else []) + _refused_rules(analysis.dry_run)
+    refused = (
+        analysis.arg_problems
+        + (arg_problems if complete else [])
+        + _refused_rules(analysis.dry_run)
+        + _refused_rules(list(analysis.retention), _RETENTION)
+        + _named_twice_in_run(document, analysis, present)
+    )
     if complete:
         # Argo's order: the analysis's rules, then its templates' (flattened as their metrics are).
-        every_rule = analysis.dry_run + [rule for _, spec in present for rule in _listed(spec.get("dryRun"))]
-        refused += _unmatched_rules(every_rule, [m for _, spec in present for m in _listed(spec.get("metrics"))])
+        metrics = [m for _, spec in present for m in _listed(spec.get("metrics"))]
+        for key, first in ((_DRY_RUN, analysis.dry_run), (_RETENTION, list(analysis.retention))):
+            every_rule = first + [rule for _, spec in present for rule in _listed(spec.get(key))]
+            refused += _unmatched_rules(every_rule, metrics, key)
     problems = [f"{where}: {problem}" for problem in refused]
     for (kind, name), spec in present:
         for metric in _listed(spec.get("metrics")):
@@ -273,11 +387,11 @@ def _run_problems(
                 continue
             judged = complete and not _in_dry_run(str(metric.get("name", "")), rules)
             # What the template alone shows is said once, of the template.
-            own = set(_metric_problems(metric, catalog, True, settings))
+            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings))
             shown = ", ".join(f"{arg}={value!r}" for arg, value in used.items())
             problems += [
                 f"{where}: {kind} {name!r}, metric {metric.get('name', '?')!r} (args: {shown}): {problem}"
-                for problem in _metric_problems(filled, catalog, judged, settings)
+                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings)
                 if problem not in own
             ]
     return problems
@@ -305,16 +419,107 @@ def _doubled_args(spec: dict[str, Any], name: object) -> list[str]:
     ]
 
 
-def _unmatched_rules(rules: list[Any], metrics: Any) -> list[str]:
-    """A problem for each dryRun rule (in the run's order) that Go reads and that matches no metric of the run:
-    Argo's GetDryRunMetrics ends the AnalysisRun in Error at once. None when a metric's name is filled in."""
+# What Argo names twice in one AnalysisRun refuses to make it (FlattenTemplates, mergeDryRunMetrics,
+# mergeMeasurementRetentionMetrics): the field, what its entries are keyed by, Argo's error.
+_NAMED_ONCE = (
+    ("metrics", "name", "two metrics have the same name"),
+    (_DRY_RUN, "metricName", "two Dry-Run metric rules have the same name"),
+    (_RETENTION, "metricName", "two Measurement Retention metric rules have the same name"),
+)
+
+
+def _names(entries: Any, key: str) -> list[str]:
+    return [str(e[key]) for e in _listed(entries) if isinstance(e, dict) and e.get(key) is not None]
+
+
+def _named_twice(spec: dict[str, Any]) -> list[str]:
+    """A problem for each metric, dryRun rule or measurementRetention rule that the template names twice: Argo
+    makes no AnalysisRun of it."""
+    return [
+        f"{field} names {name!r} twice: Argo makes no AnalysisRun of the template, refusing a Rollout that runs it "
+        f"(InvalidSpec: {error} '{name}') and ending an Experiment that runs it in Error; keep one"
+        for field, key, error in _NAMED_ONCE
+        for name, count in Counter(_names(spec.get(field), key)).items()
+        if count > 1
+    ]
+
+
+def _named_twice_in_run(
+    document: dict[str, Any], analysis: _Analysis, present: list[tuple[_Ref, dict[str, Any]]]
+) -> list[str]:
+    """A problem for each metric or rule that two templates of the analysis's run name (one template's twice is the
+    template's problem), and each rule of the analysis's own that it names twice or a template of the run names
+    too."""
+    problems = []
+    for field, key, error in _NAMED_ONCE:
+        sources = [set(_names(spec.get(field), key)) for _, spec in present]
+        counted = Counter(name for names in sources for name in names)
+        doubled = [name for name, count in counted.items() if count > 1]
+        if field != "metrics":
+            own = _names(analysis.dry_run if field == _DRY_RUN else list(analysis.retention), key)
+            doubled += [name for name, count in Counter(own).items() if count > 1 or name in counted]
+        problems += [
+            f"the AnalysisRun's {field} would name {name!r} twice: "
+            + _refusal_at_creation(document, analysis, f"{error} '{name}'", own_rules=field != "metrics")
+            for name in dict.fromkeys(doubled)
+        ]
+    return problems
+
+
+def _step_rules_problems(
+    origin: str,
+    document: dict[str, Any],
+    step: _Analysis,
+    analyses: list[tuple[str, dict[str, Any], _Analysis]],
+    templates: list[tuple[str, dict[str, Any]]],
+) -> list[str]:
+    """A problem for each rule of a canary step's analysis that a template of another analysis of its Rollout names
+    too: Argo checks each step's rules against the templates of every analysis of the Rollout
+    (ValidateAnalysisTemplatesWithType), and refuses it."""
+    if document.get("kind") != "Rollout" or step.experiment is not None or ".steps[" not in step.path:
+        return []
+    where = f"{origin}: Rollout {(document.get('metadata') or {}).get('name', '?')!r}, {step.path}"
+    problems = []
+    for _, other_document, other in analyses:
+        if other_document is not document or other is step or other.experiment is not None:
+            continue
+        specs = [spec for ref in other.refs if (spec := _template_of(ref, document, templates)) is not None]
+        for field, key, error in _NAMED_ONCE[1:]:
+            theirs = {name for spec in specs for name in _names(spec.get(field), key)}
+            own = _names(step.dry_run if field == _DRY_RUN else list(step.retention), key)
+            problems += [
+                f"{field} rule {name!r} is also a rule of a template of {other.path}: Argo checks each step's rules "
+                f"against the templates of every analysis of the Rollout, and refuses it (InvalidSpec: {error} "
+                f"'{name}') and rolls nothing out"
+                for name in dict.fromkeys(own)
+                if name in theirs
+            ]
+    return [f"{where}: {problem}" for problem in problems]
+
+
+def _refusal_at_creation(document: dict[str, Any], analysis: _Analysis, error: str, *, own_rules: bool) -> str:
+    """What Argo does when it cannot make this analysis's AnalysisRun: `_refusal`, but an analysis's own rules it
+    checks before rolling out only in a canary step's analysis: a background or blue-green one fails when made."""
+    step = ".steps[" in analysis.path and analysis.experiment is None
+    if document.get("kind") == "Rollout" and analysis.experiment is None and own_rules and not step:
+        return (
+            f"Argo cannot make the AnalysisRun ({error}): the Rollout's reconcile fails there on every try, and it "
+            "goes no further"
+        )
+    return _refusal(analysis, error)
+
+
+def _unmatched_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
+    """A problem for each dryRun (or measurementRetention: `key`) rule (in the run's order) that Go reads and that
+    matches no metric of the run: Argo's GetDryRunMetrics (GetMeasurementRetentionMetrics) ends the AnalysisRun in
+    Error at once. None when a metric's name is filled in."""
     names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
     if any(_given_elsewhere(n) for n in names):
         return []
     return [
-        f"dryRun rule {pattern!r} matches no metric of the run ({', '.join(names)}): Argo ends the AnalysisRun in "
-        f"Error at once (Analysis spec invalid: dryRun[{index}]: Rule didn't match any metric name(s))"
-        for index, pattern in enumerate(_dry_run_patterns({"dryRun": rules}))
+        f"{key} rule {pattern!r} matches no metric of the run ({', '.join(names)}): Argo ends the AnalysisRun in "
+        f"Error at once (Analysis spec invalid: {key}[{index}]: Rule didn't match any metric name(s))"
+        for index, pattern in enumerate(_dry_run_patterns({key: rules}, key))
         if _matches_none(pattern, names)
     ]
 
@@ -358,36 +563,28 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
     several times with different content."""
     templates = list(_templates(paths))
     notes = []
-    for origin, document in _documents(paths, _ANALYSING_KINDS):
+    for origin, document, analysis in _analyses_given(paths, templates):
         where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"])):
-            for kind, name in analysis.refs:
-                specs = _templates_named((kind, name), document, templates)
-                if not specs:
-                    scope = (
-                        "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+        for kind, name in analysis.refs:
+            specs = _templates_named((kind, name), document, templates)
+            if not specs:
+                scope = "the cluster" if kind == "ClusterAnalysisTemplate" else f"the {document['kind']}'s namespace"
+                notes.append(
+                    f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
+                    f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
+                    + (
+                        f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
+                        if document["kind"] == "Rollout" and analysis.experiment is None
+                        else "the Experiment ends in Error"
                     )
-                    notes.append(
-                        f"{where}, {analysis.path}: {kind} {name!r} is not among the files given, so its metrics are "
-                        f"not checked for this analysis; Argo looks it up in {scope}, and without it there "
-                        + (
-                            f"marks the Rollout InvalidSpec ({kind} {name!r} not found)"
-                            if document["kind"] == "Rollout" and analysis.experiment is None
-                            else "the Experiment ends in Error"
-                        )
-                    )
-                elif len(specs) > 1:
-                    notes.append(
-                        f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
-                        "content (a base and its overlay?), so its metrics are not checked for this analysis"
-                    )
-            notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
-    run = {
-        ref
-        for _, document in _documents(paths, _ANALYSING_KINDS)
-        for analysis in _analyses(document.get("spec"), "spec", str(document["kind"]))
-        for ref in analysis.refs
-    }
+                )
+            elif len(specs) > 1:
+                notes.append(
+                    f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
+                    "content (a base and its overlay?), so its metrics are not checked for this analysis"
+                )
+        notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+    run = {ref for _, _, analysis in _analyses_given(paths, templates) for ref in analysis.refs}
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -395,21 +592,25 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
         found = _unread_rules(rules)
         if (str(template["kind"]), str(name)) not in run:
             # What the analyses that run it would show: they are not given.
-            found += _doubled_args(spec, name) + _unmatched_own_rules(rules, spec.get("metrics"))
+            found += (
+                _doubled_args(spec, name)
+                + _unmatched_own_rules(rules, spec.get("metrics"))
+                + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
+            )
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
     return notes
 
 
-def _unmatched_own_rules(rules: list[Any], metrics: Any) -> list[str]:
-    """A note for each dryRun rule of a template that matches none of its metrics: the templates it runs with are
-    unknown, and may have the metric."""
+def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
+    """A note for each dryRun (or measurementRetention: `key`) rule of a template that matches none of its metrics:
+    the templates it runs with are unknown, and may have the metric."""
     names = [str(m.get("name", "")) for m in _listed(metrics) if isinstance(m, dict)]
     if any(_given_elsewhere(n) for n in names):
         return []
     return [
-        f"dryRun rule {pattern!r} matches no metric of the template ({', '.join(names)}): unless Argo runs it with a "
+        f"{key} rule {pattern!r} matches no metric of the template ({', '.join(names)}): unless Argo runs it with a "
         "template that has one, it ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
-        for pattern in _dry_run_patterns({"dryRun": rules})
+        for pattern in _dry_run_patterns({key: rules}, key)
         if _matches_none(pattern, names)
     ]
 
@@ -579,9 +780,9 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _dry_run_patterns(spec: dict[str, Any]) -> list[str]:
-    """The `metricName`s of the template's `dryRun` list (Argo matches them as regular expressions)."""
-    entries = spec.get("dryRun")
+def _dry_run_patterns(spec: dict[str, Any], key: str = _DRY_RUN) -> list[str]:
+    """The `metricName`s of the template's `dryRun` (or `key`) list (Argo matches them as regular expressions)."""
+    entries = spec.get(key)
     if not isinstance(entries, list):
         return []
     return [str(e["metricName"]) for e in entries if isinstance(e, dict) and e.get("metricName") is not None]
@@ -611,18 +812,56 @@ class _Refused:
 # The letters Go's regexp takes after a backslash (regexp/syntax: \a \f \t \n \r \v, \x41, \A \b \B \z, the
 # Perl and Unicode classes, \Q...\E); a digit is octal, one alone a backreference RE2 has not.
 _GO_ESCAPES = frozenset("afnrtvxAbBzdDsSwWpPQ")
+# Those Go takes outside a character class only (in one it has no \b, \A, \z, \Q: "invalid escape sequence").
+_GO_OUTSIDE_ONLY = frozenset("AbBzQ")
 # What may follow `(?` in Go: flags (i m s U) before `:` or `)`, a capture's name.
-_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|[imsU]*(?:-[imsU]+)?[:)])")
+_GO_GROUP = re.compile(r"\(\?(?:P?<[A-Za-z0-9_]+>|([imsU]*)(?:-([imsU]+))?([:)]))")
 _GO_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 # RE2's largest repeat count.
 _GO_MAX_REPEAT = 1000
+# Go's Perl classes and POSIX classes are ASCII (regexp/syntax perl_groups.go), where `regex` reads Unicode ones
+# (`\d` matches "٣"): each is spelled out as its code point ranges. Go's `\s` has no \v.
+_GO_WORD = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
+_GO_PERL = {"d": ((0x30, 0x39),), "s": ((0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20)), "w": _GO_WORD}
+_GO_POSIX = {
+    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
+    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
+    "ascii": ((0x00, 0x7F),),
+    "blank": ((0x09, 0x09), (0x20, 0x20)),
+    "cntrl": ((0x00, 0x1F), (0x7F, 0x7F)),
+    "digit": ((0x30, 0x39),),
+    "graph": ((0x21, 0x7E),),
+    "lower": ((0x61, 0x7A),),
+    "print": ((0x20, 0x7E),),
+    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
+    "space": ((0x09, 0x0D), (0x20, 0x20)),
+    "upper": ((0x41, 0x5A),),
+    "word": _GO_WORD,
+    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
+}
+_MAX_RUNE = 0x10FFFF
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool) -> str:
+    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax."""
+    if negated:
+        starts = [0, *(high + 1 for _, high in ranges)]
+        ends = [*(low - 1 for low, _ in ranges), _MAX_RUNE]
+        ranges = tuple((low, high) for low, high in zip(starts, ends, strict=True) if low <= high)
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+# Go's `\b`: between an ASCII word character and anything else (or an end), case folding or not.
+_GO_WORD_CLASS = f"[{_ranges(_GO_WORD, False)}]"
+_GO_BOUNDARY = f"(?-i:(?<={_GO_WORD_CLASS})(?!{_GO_WORD_CLASS})|(?<!{_GO_WORD_CLASS})(?={_GO_WORD_CLASS}))"
+_GO_NO_BOUNDARY = f"(?-i:(?<={_GO_WORD_CLASS})(?={_GO_WORD_CLASS})|(?<!{_GO_WORD_CLASS})(?!{_GO_WORD_CLASS}))"
 
 
 @functools.cache
 def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
-    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}`,
-    `[[:alpha:]]` and `\z`, not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this
-    reading cannot (a corner of Go's syntax it does not translate)."""
+    r"""`pattern` read as Go's regexp reads it, compiled with `regex` (which has Go's `\pL`, `\p{Greek}` and `\z`,
+    not Python's `re`); the reason RE2 refuses it; or None when RE2 takes it and this reading cannot (a corner of
+    Go's syntax it does not translate)."""
     translated = _from_go(pattern)
     if isinstance(translated, _Refused):
         return translated
@@ -632,18 +871,39 @@ def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
         return None
 
 
+@dataclass
+class _Scope:
+    """A group of a Go pattern being translated: the flags set in it, and how many groups the translation opened in
+    it to scope a `(?flags)` (closed at its `|` and its end)."""
+
+    flags: frozenset[str]
+    opened: int = 0
+
+
+def _scoped(flags: frozenset[str]) -> str:
+    """A `regex` group opening that sets exactly `flags` (of i m s) within it."""
+    off = "".join(sorted(set("ims") - flags))
+    return f"(?{''.join(sorted(flags))}{'-' + off if off else ''}:"
+
+
 def _from_go(pattern: str) -> str | _Refused:
-    r"""`pattern` in `regex`'s syntax: `\Q...\E` quoted, octal escapes as hex; _Refused for what RE2 has not (a
+    r"""`pattern` in `regex`'s syntax, matching the names Go's MatchString matches: `\Q...\E` quoted, octal
+    escapes as hex, Go's ASCII `\d \s \w \b` and POSIX classes spelled out, `$` the end of the text unless (?m) (a
+    trailing newline is no end to Go), a `(?flags)` scoped as Go scopes it; _Refused for what RE2 has not (a
     lookaround or other `(?` group, a backreference, an escape of Perl's or Python's only, a repeated repetition,
     a count above 1000)."""
     out: list[str] = []
+    scopes = [_Scope(frozenset())]
     i, repeated, in_class = 0, 0, False  # repeated: 1 after a repetition, 2 after its lazy `?`
+    operand = False  # whether what comes before can be repeated
     while i < len(pattern):
         char, rest = pattern[i], pattern[i:]
         if char == "\\":
             escape = rest[1:2]
             if not escape:
                 return _Refused("RE2 has nothing after a trailing \\")
+            if in_class and escape in _GO_OUTSIDE_ONLY:
+                return _Refused(f"RE2 has no escape \\{escape} in a character class")
             if escape == "Q":
                 end = pattern.find("\\E", i + 2)
                 literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
@@ -664,36 +924,70 @@ def _from_go(pattern: str) -> str | _Refused:
                 i += 1 + len(digits.group(0))
             elif escape.isalpha() and escape not in _GO_ESCAPES:
                 return _Refused(f"RE2 has no escape \\{escape}")
+            elif escape.lower() in _GO_PERL:
+                spelled = _ranges(_GO_PERL[escape.lower()], negated=escape.isupper())
+                out.append(spelled if in_class else f"[{spelled}]")
+                i += 2
+            elif escape in "bB":
+                out.append(_GO_BOUNDARY if escape == "b" else _GO_NO_BOUNDARY)
+                i += 2
             else:
                 # `\p{Greek}` whole, its braces no repetition.
                 named = re.match(r"\\[pP]\{[^}]*\}", rest)
                 out.append(named.group(0) if named else rest[:2])
                 i += len(out[-1])
-            repeated = 0
+            repeated, operand = 0, True
             continue
         if in_class:
-            # A POSIX class (`[:alpha:]`) stays whole; a `]` ends the class.
-            posix = re.match(r"\[:\^?[a-z]+:\]", rest)
-            step = posix.group(0) if posix else char
-            in_class = posix is not None or char != "]"
-        elif char == "[":
+            # A POSIX class (`[:alpha:]`) is ASCII in Go; a `]` ends the class.
+            posix = re.match(r"\[:(\^?)([a-z]+):\]", rest)
+            if posix is not None:
+                if posix.group(2) not in _GO_POSIX:
+                    return _Refused(f"RE2 has no class {posix.group(0)}")
+                out.append(_ranges(_GO_POSIX[posix.group(2)], negated=posix.group(1) == "^"))
+                i += len(posix.group(0))
+                continue
+            # `regex` reads a `[` in a class as a nested set where Go reads a `[`.
+            step = "\\[" if char == "[" else char
+            in_class = char != "]"
+            i += 1
+            out.append(step)
+            repeated, operand = 0, True
+            continue
+        if char == "[":
             # A `]` first in the class (after a `^`) is a literal.
             step = re.match(r"\[\^?\]?", rest).group(0)  # type: ignore[union-attr]
             in_class = True
-        elif rest.startswith("(?"):
+            out.append(step.replace("]", "\\]"))
+            i += len(step)
+            continue
+        if rest.startswith("(?"):
             group = _GO_GROUP.match(rest)
             if group is None:
                 return _Refused(f"RE2 has no {rest[:3]} group")
-            # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
-            flags = re.sub(r"-(?=[:)])", "", group.group(0).replace("U", ""))
-            out.append("" if flags == "(?)" else flags)
+            scope = scopes[-1]
+            if group.group(3) is None:
+                # A named capture.
+                out.append("(")
+                scopes.append(_Scope(scope.flags))
+            else:
+                # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
+                on, off = (set((g or "").replace("U", "")) for g in group.group(1, 2))
+                flags = frozenset((scope.flags | on) - off)
+                out.append(_scoped(flags))
+                if group.group(3) == ":":
+                    scopes.append(_Scope(flags))
+                else:
+                    # Go's (?i) holds to the end of its group, across a `|`: `regex` opens a group of its own.
+                    scope.flags, scope.opened = flags, scope.opened + 1
             i += len(group.group(0))
-            repeated = 0
+            # After a `(?flags)` Go repeats what came before it; after an opening, nothing.
+            repeated, operand = 0, operand and group.group(3) == ")"
             continue
-        elif char in "*+?" or _GO_REPEAT.match(rest):
+        if char in "*+?" or _GO_REPEAT.match(rest):
             repeat = _GO_REPEAT.match(rest)
             step = repeat.group(0) if repeat else char
-            if not out or out[-1] == "|" or out[-1].startswith("("):
+            if not operand and not repeated:
                 return _Refused(f"RE2 has nothing for {step} to repeat")
             if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
                 return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
@@ -706,27 +1000,48 @@ def _from_go(pattern: str) -> str | _Refused:
             out.append(step)
             i += len(step)
             continue
+        scope = scopes[-1]
+        if char == "(":
+            out.append("(")
+            scopes.append(_Scope(scope.flags))
+            operand = False
+        elif char == ")":
+            if len(scopes) == 1:
+                return _Refused("RE2 has no ( for this )")
+            out.append(")" * (scope.opened + 1))
+            scopes.pop()
+            operand = True
+        elif char == "|":
+            # The flags a `(?i)` set before the `|` hold after it.
+            out.append(")" * scope.opened + "|" + (_scoped(scope.flags) if scope.opened else ""))
+            scope.opened = min(scope.opened, 1)
+            operand = False
+        elif char == "$":
+            out.append("$" if "m" in scope.flags else "\\z")
+            operand = True
         else:
             # A brace that starts no repetition Go reads (`{,2}`) is a literal; `regex` would repeat.
             out.append("\\{" if char == "{" else char)
-            i += 1
-            repeated = 0
-            continue
-        out.append(step)
-        i += len(step)
+            operand = True
+        i += 1
         repeated = 0
-    return "".join(out)
+    if in_class:
+        return _Refused("RE2 has no ] for this [")
+    if len(scopes) > 1:
+        return _Refused("RE2 has no ) for this (")
+    return "".join(out) + ")" * scopes[0].opened
 
 
-def _refused_rules(rules: list[Any]) -> list[str]:
-    """A problem for each `dryRun` rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics matches it to no
-    metric, and a rule that matches none makes the run's spec invalid."""
+def _refused_rules(rules: list[Any], key: str = _DRY_RUN) -> list[str]:
+    """A problem for each `dryRun` (or `key`) rule (`metricName`) that RE2 refuses: Argo's GetDryRunMetrics
+    (GetMeasurementRetentionMetrics) matches it to no metric, and a rule that matches none makes the run's spec
+    invalid."""
     found = []
-    for pattern in _dry_run_patterns({"dryRun": rules}):
+    for pattern in _dry_run_patterns({key: rules}, key):
         refused = _go_regexp(pattern)
         if isinstance(refused, _Refused):
             found.append(
-                f"dryRun rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
+                f"{key} rule {pattern!r} is no Go regular expression ({refused}): Argo matches it to no metric, and "
                 "a rule that matches none ends the AnalysisRun in Error at once (Rule didn't match any metric name(s))"
             )
     return found
@@ -830,17 +1145,72 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
         inconclusives = 0
     if _number(metric.get("consecutiveSuccessLimit", 0)) != 0:
         return problems  # only that many passes in a row end it Successful (or a limit given by the Rollout)
-    if failures is not None and failures < 0:
-        # Whatever the count: a background analysis (no count) would never fail either.
-        problems.append(f"failureLimit {failures} disables it: no fail would fail the metric")
+    # A failureLimit below 0 (without a consecutiveSuccessLimit) Argo refuses: `_argo_refusals`.
     # No count with an interval (background analysis) ends on no count; one given by the Rollout
     # (`{{args.count}}`) is known only there.
-    elif count and failures is not None and inconclusives is not None and failures + inconclusives >= count:
+    if (
+        count
+        and failures is not None
+        and failures >= 0
+        and inconclusives is not None
+        and failures + inconclusives >= count
+    ):
         problems.append(
             f"failureLimit {failures} + inconclusiveLimit {inconclusives} is not below count {count}: {count} answers, "
             "none of them pass, would end the metric Successful"
         )
     return problems
+
+
+# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with.
+_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+
+
+def _argo_refusals(metric: dict[str, Any]) -> list[str]:
+    """The first error of Argo's ValidateMetric for the metric (utils/analysis/factory.go), with which the AnalysisRun
+    controller ends every AnalysisRun holding it in Error at once: limits below 0, a count its limits do not fit
+    in, a count above 1 without an interval, a duration Go cannot read. None where a field is given elsewhere."""
+    fields = ("count", "failureLimit", "consecutiveSuccessLimit", "inconclusiveLimit", "consecutiveErrorLimit")
+    if any(_given_elsewhere(metric.get(key)) for key in (*fields, "interval", "initialDelay")):
+        return []
+    count, failures, successes, inconclusives, errors = (_int_value(metric.get(key)) for key in fields)
+    error = None
+    if successes < 0:
+        error = "consecutiveSuccessLimit must be >= 0"
+    elif failures < -1:
+        error = "failureLimit must be >= 0, or -1 to be disabled"
+    elif successes == 0 and failures == -1:
+        error = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+    elif inconclusives < 0:
+        error = "inconclusiveLimit must be >= 0"
+    elif metric.get("consecutiveErrorLimit") is not None and errors < 0:
+        error = "consecutiveErrorLimit must be >= 0"
+    elif count > 0 and failures >= 0 and count < failures + successes:
+        error = (
+            f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit ({failures} + {successes}) if both >= 0"
+        )
+    elif count > 0 and failures < 0 and count < successes:
+        error = "count must be >= consecutiveSuccessLimit"
+    elif count > 0 and count < inconclusives:
+        error = "count must be >= inconclusiveLimit"
+    elif count > 1 and not metric.get("interval"):
+        error = "interval must be specified when count > 1"
+    else:
+        for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
+            value = metric.get(key)
+            if value and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None):
+                error = f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"
+                break
+    if error is None:
+        return []
+    return [f"Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: {error})"]
+
+
+def _int_value(value: Any) -> int:
+    """An int-or-string as Argo's IntValue() reads it: a string that is no integer is 0."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[-+]?\d+", value) else 0
 
 
 def _passes_only(condition: str) -> bool:

@@ -270,7 +270,9 @@ class TestReadingTheVerdict:
             "metric Successful"
         ]
         assert self.found(tmp_path, count="3", failureLimit=1, inconclusiveLimit=1) == []
-        assert self.found(tmp_path, failureLimit=-1)[0].startswith("failureLimit -1 disables it")
+        assert self.found(tmp_path, failureLimit=-1) == [
+            TestMetricsArgoRefuses.refused(TestMetricsArgoRefuses.DISABLED)
+        ]
         assert self.found(tmp_path, failureLimit=-1, consecutiveSuccessLimit=2) == []
         assert self.found(tmp_path, count="{{args.count}}", failureLimit=5) == []
 
@@ -318,9 +320,9 @@ class TestTemplatesThatWork:
         )
 
     def test_failure_limit_minus_one_without_a_count(self, tmp_path):
-        # Before: a background analysis (no count) that no fail could ever fail was no problem.
+        # Before: a background analysis (no count) that no fail could ever fail was no problem. Argo refuses it.
         assert self.found(tmp_path, count=None, failureLimit=-1) == [
-            "failureLimit -1 disables it: no fail would fail the metric"
+            TestMetricsArgoRefuses.refused(TestMetricsArgoRefuses.DISABLED)
         ]
 
     def test_arg_names_given_by_the_rollout_or_helm(self, tmp_path):
@@ -989,12 +991,47 @@ class TestDryRunRulesAsGoReadsThem:
         assert problems(tmp_path, self.unread(rule)) == []
 
     @pytest.mark.parametrize(
+        ("rule", "name", "dry"),
+        [
+            # Go's \d \w \s \b and POSIX classes are ASCII; its \s has no \v.
+            (r"^errors-\d$", "errors-\u0663", False),
+            (r"^errors-\d$", "errors-3", True),
+            (r"^\w+$", "\u00e9rrors", False),
+            (r"^errors\s", "errors\u00a0", False),
+            (r"^errors\s", "errors\v", False),
+            (r"^errors\s", "errors\t", True),
+            (r"\berrors", "\u00e9errors", True),
+            (r"\Berrors", "\u00e9errors", False),
+            (r"^[[:alpha:]]+$", "\u00e9rrors", False),
+            (r"^[\d.]+$", "1.\u0663", False),
+            # Without (?m) Go's $ is the end of the text: a trailing newline is no end.
+            (r"^errors$", "errors\n", False),
+            (r"(?m)^errors$", "x\nerrors\ny", True),
+            # A (?i) holds to the end of its group, across a |.
+            (r"^a(?i)b|c$", "C", True),
+            (r"^(?i:E)rrors$", "eRrors", False),
+            (r"[]e]rrors", "errors", True),
+        ],
+    )
+    def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
+        # Before: Python's Unicode classes and $ ran "errors-\u0663" dry under ^errors-\d$ (Go judges it) and
+        # judged "\u00e9errors" under \berrors (Go runs it dry).
+        unread = self.unread(rule)
+        unread["spec"]["metrics"][0]["name"] = name
+        # A judged metric has one problem: its missing successCondition.
+        assert len(problems(tmp_path, unread)) == (0 if dry else 1)
+
+    @pytest.mark.parametrize(
         ("rule", "reason"),
         [
             (r"^(?=e)errors$", "RE2 has no (?= group"),
             (r"(e)rrors\1?", "RE2 has no backreference \\1"),
             (r"errors\Z", "RE2 has no escape \\Z"),
             (r"errors*+", "RE2 repeats no repetition (*+)"),
+            (r"errors[\b]", "RE2 has no escape \\b in a character class"),
+            (r"errors[a-", "RE2 has no ] for this ["),
+            (r"(errors", "RE2 has no ) for this ("),
+            (r"[[:digits:]]", "RE2 has no class [:digits:]"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
@@ -1253,3 +1290,272 @@ class TestDryRunRulesThatMatchNoMetric:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "Rule didn't match any metric name(s)" in result.stderr
+
+
+def nesting(name: str, *nested: str, **spec: Any) -> dict[str, Any]:
+    """An AnalysisTemplate `name` without metrics of its own that runs the templates `nested` (Argo 1.7 and later)."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name},
+        "spec": {"templates": [{"templateName": template} for template in nested], **spec},
+    }
+
+
+class TestNestedTemplates:
+    """The templates an AnalysisTemplate names in its `templates` are part of every AnalysisRun made of it: their
+    metrics, args and dryRun rules are resolved with its own, as Argo flattens them; a ring of templates naming each
+    other is a problem (Argo follows it without end), a nested template not given a note."""
+
+    RING = (
+        "Argo follows nested templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the "
+        "controller recurses without end on any Rollout or Experiment that runs one of them, until its stack "
+        "overflows and the controller dies (every Rollout it manages stops); take one of them out of the ring"
+    )
+
+    def test_a_misspelt_check_through_a_nested_template(self, tmp_path):
+        # Before: no problem, exit 0 (an analysis of a template naming templates went unchecked); every measurement
+        # of that step was a 404, and the rollout aborted.
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
+        assert found.startswith(
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
+            "'payments-eror-rate', which the catalog does not have"
+        )
+        fine = rollout([step({"name": "check", "value": "payments-error-rate"}, name="parent")])
+        assert written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), fine)) == []
+
+    def test_an_arg_of_a_nested_template_the_analysis_does_not_pass(self, tmp_path):
+        gate = rollout([{"analysis": {"templates": [{"templateName": "parent"}], "args": [LATEST]}}])
+        (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
+        assert found.endswith(
+            "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
+            "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
+            "in the analysis's args, or give the template's arg a value"
+        )
+
+    def test_the_parents_dry_run_rule_runs_the_nested_metrics_dry(self, tmp_path):
+        # Before: the nested template, run by no analysis given, had its metric judged: "successCondition is
+        # missing", exit 6, for a metric every AnalysisRun of it only records.
+        parent = nesting("parent", "payments", dryRun=[{"metricName": ".*"}])
+        background = rollout(templates=[{"templateName": "parent"}], args=TestDryRunOfTheRollout.REF["args"])
+        assert written(tmp_path, *crd_valid(TestDryRunOfTheRollout.unread(), parent, background)) == []
+        # A rule that matches none of the metrics of the run, nested ones included, is still a problem.
+        parent["spec"]["dryRun"] = [{"metricName": "^latency$"}]
+        found = written(tmp_path, *crd_valid(TestDryRunOfTheRollout.unread(), parent, background))
+        assert any("dryRun rule '^latency$' matches no metric of the run (errors)" in p for p in found), found
+
+    def test_a_ring_of_templates(self, tmp_path):
+        # Before: no problem, exit 0.
+        background = rollout(templates=[{"templateName": "a"}], args=TestDryRunOfTheRollout.REF["args"])
+        found = written(tmp_path, *crd_valid(nesting("a", "b"), nesting("b", "a"), background))
+        assert found == [
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'a': its templates lead back to it (AnalysisTemplate "
+            f"'a' -> AnalysisTemplate 'b' -> AnalysisTemplate 'a'): {self.RING}"
+        ]
+        (found,) = written(tmp_path, *crd_valid(nesting("self", "self")))
+        assert (
+            "AnalysisTemplate 'self': its templates lead back to it (AnalysisTemplate 'self' -> AnalysisTemplate"
+            in found
+        )
+
+    def test_a_nested_template_not_given(self, tmp_path):
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        assert written(tmp_path, *crd_valid(nesting("parent", "elsewhere"), gate)) == []
+        (note,) = template_notes([tmp_path])
+        assert note.startswith(
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            "AnalysisTemplate 'elsewhere' is not among the files given"
+        )
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
+        (tmp_path / "rollout.yaml").write_text(
+            yaml.safe_dump_all([nesting("parent", "analyzer-check"), generic(), gate])
+        )
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "which the catalog does not have" in result.stderr
+
+
+class TestNamedTwice:
+    """Argo makes no AnalysisRun that names a metric, a dryRun rule or a measurementRetention rule twice
+    (FlattenTemplates, mergeDryRunMetrics): one template naming it twice is a problem of the template; two templates
+    of a run, or an analysis's rule that its templates name too, a problem of the analysis (InvalidSpec where Argo
+    checks it before rolling out); a measurementRetention rule matching no metric ends the run in Error."""
+
+    CHECK = {"name": "check", "value": "payments-error-rate"}
+
+    @pytest.mark.parametrize(
+        ("field", "entry", "error"),
+        [
+            ("dryRun", {"metricName": "errors"}, "two Dry-Run metric rules have the same name 'errors'"),
+            (
+                "measurementRetention",
+                {"metricName": "errors", "limit": 5},
+                "two Measurement Retention metric rules have the same name 'errors'",
+            ),
+        ],
+    )
+    def test_a_template_naming_a_rule_twice(self, tmp_path, field, entry, error):
+        # Before: no problem, exit 0; Argo refused every Rollout running the template.
+        twice = generic()
+        twice["spec"][field] = [entry, entry]
+        (found,) = written(tmp_path, *crd_valid(twice))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check': {field} names 'errors' twice: Argo "
+            f"makes no AnalysisRun of the template, refusing a Rollout that runs it (InvalidSpec: {error}) and ending "
+            "an Experiment that runs it in Error; keep one"
+        )
+
+    def test_two_templates_of_a_run_naming_one_metric(self, tmp_path):
+        other = generic()
+        other["metadata"]["name"] = "other"
+        gate = rollout(
+            [
+                {
+                    "analysis": {
+                        "templates": [{"templateName": "analyzer-check"}, {"templateName": "other"}],
+                        "args": [self.CHECK, LATEST],
+                    }
+                }
+            ]
+        )
+        found = written(tmp_path, *crd_valid(generic(), other, gate))
+        assert (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
+            "AnalysisRun's metrics would name 'errors' twice: Argo refuses the Rollout (InvalidSpec: two metrics have "
+            "the same name 'errors') and rolls nothing out"
+        ) in found, found
+        # The same template named twice is looked up once.
+        once = rollout(
+            [{"analysis": {"templates": [{"templateName": "analyzer-check"}] * 2, "args": [self.CHECK, LATEST]}}]
+        )
+        assert written(tmp_path, *crd_valid(generic(), once)) == []
+
+    def test_an_analysis_rule_its_template_names_too(self, tmp_path):
+        ruled = generic()
+        ruled["spec"]["dryRun"] = [{"metricName": "errors"}]
+        background = rollout(
+            templates=[{"templateName": "analyzer-check"}], args=[self.CHECK, LATEST], dryRun=[{"metricName": "errors"}]
+        )
+        (found,) = written(tmp_path, *crd_valid(ruled, background))
+        assert found.endswith(
+            "spec.strategy.canary.analysis: the AnalysisRun's dryRun would name 'errors' twice: Argo cannot make the "
+            "AnalysisRun (two Dry-Run metric rules have the same name 'errors'): the Rollout's reconcile fails there "
+            "on every try, and it goes no further"
+        )
+        gate = rollout([step(self.CHECK, dryRun=[{"metricName": "errors"}])])
+        (found,) = written(tmp_path, *crd_valid(ruled, gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: the AnalysisRun's dryRun would name 'errors' twice: Argo refuses "
+            "the Rollout (InvalidSpec: two Dry-Run metric rules have the same name 'errors') and rolls nothing out"
+        )
+
+    def test_a_step_rule_a_template_of_another_analysis_names(self, tmp_path):
+        # Argo merges each step's rules with the templates of every analysis of the Rollout, the background's too.
+        ruled = generic()
+        ruled["metadata"]["name"] = "background"
+        ruled["spec"]["measurementRetention"] = [{"metricName": "errors", "limit": 5}]
+        gate = rollout(
+            [step(self.CHECK, measurementRetention=[{"metricName": "errors", "limit": 5}])],
+            templates=[{"templateName": "background"}],
+            args=[self.CHECK, LATEST],
+        )
+        (found,) = written(tmp_path, *crd_valid(generic(), ruled, gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'errors' is also a rule of a template "
+            "of spec.strategy.canary.analysis: Argo checks each step's rules against the templates of every analysis "
+            "of the Rollout, and refuses it (InvalidSpec: two Measurement Retention metric rules have the same name "
+            "'errors') and rolls nothing out"
+        )
+
+    def test_a_retention_rule_that_matches_no_metric(self, tmp_path):
+        gate = rollout([step(self.CHECK, measurementRetention=[{"metricName": "erors", "limit": 5}])])
+        (found,) = written(tmp_path, *crd_valid(generic(), gate))
+        assert found.endswith(
+            "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'erors' matches no metric of the run "
+            "(errors): Argo ends the AnalysisRun in Error at once (Analysis spec invalid: measurementRetention[0]: "
+            "Rule didn't match any metric name(s))"
+        )
+        fine = rollout([step(self.CHECK, measurementRetention=[{"metricName": "err", "limit": 5}])])
+        assert written(tmp_path, *crd_valid(generic(), fine)) == []
+
+    def test_an_analysis_run_naming_a_metric_twice(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, self.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"].append(run["spec"]["metrics"][0])
+        (found,) = written(tmp_path, *crd_valid(run))
+        assert found.endswith(
+            "AnalysisRun 'payments-1': metrics name 'errors' twice: Argo ends the AnalysisRun in Error at once "
+            "(Analysis spec invalid: metrics[1]: duplicate name 'errors')"
+        )
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        twice = generic()
+        twice["spec"]["dryRun"] = [{"metricName": "errors"}, {"metricName": "errors"}]
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(twice))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "two Dry-Run metric rules have the same name 'errors'" in result.stderr
+
+
+class TestMetricsArgoRefuses:
+    """A metric that Argo's ValidateMetric refuses (limits below 0, a count its limits do not fit in, a count above 1
+    without an interval, an interval Go cannot read) ends every AnalysisRun holding it in Error at once, dry run or
+    not: a problem, of the template, of what an analysis fills in, of an AnalysisRun."""
+
+    DISABLED = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+
+    @staticmethod
+    def refused(error: str) -> str:
+        return f"Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: {error})"
+
+    @pytest.mark.parametrize(
+        ("metric", "error"),
+        [
+            ({"interval": None}, "interval must be specified when count > 1"),
+            ({"interval": "5min"}, "invalid interval string: '5min' is no Go duration (30s, 1m30s)"),
+            ({"initialDelay": "1"}, "invalid startDelay string: '1' is no Go duration (30s, 1m30s)"),
+            (
+                {"count": 2, "failureLimit": 3},
+                "count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0) if both >= 0",
+            ),
+            ({"consecutiveErrorLimit": -1}, "consecutiveErrorLimit must be >= 0"),
+            ({"failureLimit": -2}, "failureLimit must be >= 0, or -1 to be disabled"),
+        ],
+    )
+    def test_a_metric_argo_refuses_even_dry(self, tmp_path, metric, error):
+        # Before: no problem for a dry-run metric (only its check and args were checked), exit 0; Argo ended every
+        # AnalysisRun of the template in Error, and the rollout aborted.
+        dry = TestDryRunRulesAsGoReadsThem.unread("errors")
+        dry["spec"]["metrics"][0].update(metric)
+        dry["spec"]["metrics"][0] = {
+            key: value for key, value in dry["spec"]["metrics"][0].items() if value is not None
+        }
+        (found,) = problems(tmp_path, *crd_valid(dry))
+        assert found.endswith(f"AnalysisTemplate 'payments', metric 'errors': {self.refused(error)}")
+
+    def test_what_argo_takes(self, tmp_path):
+        fine = TestDryRunRulesAsGoReadsThem.unread("errors")
+        fine["spec"]["metrics"][0].update(
+            interval="1m30s", initialDelay=".5s", count="3", failureLimit=-1, consecutiveSuccessLimit=2
+        )
+        assert problems(tmp_path, *crd_valid(fine)) == []
+        fine["spec"]["metrics"][0].update(count="{{args.count}}", interval="{{args.interval}}")
+        assert problems(tmp_path, fine) == []
+
+    def test_a_count_the_rollout_fills_in(self, tmp_path):
+        counted = generic({"name": "count"})
+        counted["spec"]["metrics"][0].update(count="{{args.count}}", interval=None)
+        counted["spec"]["metrics"][0] = {k: v for k, v in counted["spec"]["metrics"][0].items() if v is not None}
+        gate = rollout([step({"name": "check", "value": "payments-error-rate"}, {"name": "count", "value": "3"})])
+        found = written(tmp_path, *crd_valid(counted, gate))
+        assert any(p.endswith(self.refused("interval must be specified when count > 1")) for p in found), found
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, interval="1 m")
+        (found,) = written(tmp_path, *crd_valid(run))
+        assert found.endswith(self.refused("invalid interval string: '1 m' is no Go duration (30s, 1m30s)"))
