@@ -54,7 +54,14 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.redaction import REDACTED, credential_forms, is_credential_value, is_secret_name, url_for_message
+from analyzer.redaction import (
+    REDACTED,
+    credential_forms,
+    is_credential_value,
+    is_secret_name,
+    scrubber,
+    url_for_message,
+)
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -191,6 +198,7 @@ __all__ = [
     "range_step_s",
     "regex_name_selectors",
     "render_value",
+    "scrubber",
     "silence_s",
     "split_template",
     "stopped_reporting",

@@ -158,15 +158,18 @@ class Hider:
     r"""Finds secret values in text, as written or as a server or proxy may re-encode them echoing them:
     percent-encoded (any characters left bare, hex in either case, a space also as '+'), JSON-escaped (`\"`,
     `\/`, `\u00XX`) or HTML-escaped (`&amp;`, `&#38;`, `&#x26;`). `anywhere` values wherever they appear, `words`
-    only where they stand apart from other words (letters, digits, '_', and '.' or '-' between two of them). Plain
-    searches in decoded copies of the text: no pattern is compiled per value, which for a long one (a 4 KiB secret
-    arg) would take seconds."""
+    only where they stand apart from other words (letters, digits, '_', and '.' or '-' between two of them). Where
+    a clip's `...` cut a value, its start goes, and the mark with it unless `keep_clip_mark`. Plain searches in
+    decoded copies of the text: no pattern is compiled per value, which for a long one (a 4 KiB secret arg) would
+    take seconds."""
 
-    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
+    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = (), *, keep_clip_mark: bool = False) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
         self._values = sorted(found)
-        # A value of characters no encoder escapes reads the same in every encoding: found in the text as it is.
+        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`
+        # for `A`): decoded only where the text holds a '%'.
         self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
+        self._kept_mark_chars = len(_CLIP_MARK) if keep_clip_mark else 0
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -178,7 +181,7 @@ class Hider:
             return []
         spans = self._found(text)
         clipped = _CLIP_MARK in text
-        if self._encodable and _ESCAPE_RE.search(text):
+        if _ESCAPE_RE.search(text) if self._encodable else "%" in text:
             for plus_as_space in (False, True):
                 view, starts, ends = _decoded(text, plus_as_space)
                 spans += self._found(view, starts, ends)
@@ -231,7 +234,7 @@ class Hider:
                         and value.startswith(start)
                         and not (bounded and _WORD_BEFORE_RE.match(view, at))
                     ):
-                        end = mark + len(_CLIP_MARK)
+                        end = mark + len(_CLIP_MARK) - self._kept_mark_chars
                         found.append((at, end) if starts is None or ends is None else (starts[at], ends[end - 1]))
                         break
                     at = view.find(head, at + 1, mark)
@@ -248,12 +251,15 @@ class Hider:
         return "".join(shown) + text[done:]
 
 
-def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
-    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them), with
-    REDACTED in every string of a (nested) JSON-like value, leaving anything else as it is."""
+def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable[[Any], Any]:
+    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them, one shorter
+    than 8 characters as a whole word), with REDACTED in every string of a (nested) JSON-like value, leaving anything
+    else as it is."""
     values = {v for v in values if v}
     hider = Hider(
-        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS), (v for v in values if len(v) < _BOUNDED_BELOW_CHARS)
+        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS),
+        (v for v in values if len(v) < _BOUNDED_BELOW_CHARS),
+        keep_clip_mark=keep_clip_mark,
     )
     if not hider:
         return lambda node: node

@@ -4,15 +4,13 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
-import html
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -39,6 +37,7 @@ from analyzer.kinds import (
     is_credential_value,
     is_secret_name,
     render_value,
+    scrubber,
 )
 from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
 from checks.http_smoke.spec import Step, named
@@ -57,13 +56,9 @@ _STUB_CAPTURE = "captured"
 # Stands in for a secret captured value while the evidence of a request is rendered, then becomes REDACTED:
 # letters only, so every template slot accepts it and no escaping changes it.
 _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
-# A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
-# apart from letters, digits, '.', '-' and '_': a captured "7" must not blank out every 7 of "127.0.0.1".
+# A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
+# secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
-# Where a shortened quote ends (judge.snippet, and a body quoted by its start).
-_CUT_MARK_RE = re.compile(r"\.\.\. \((?:\d+ more characters|\d+ bytes in all)\)")
-# The start of a secret left at such a mark is redacted from this many characters on: fewer tell nothing.
-_MIN_CUT_SECRET_CHARS = 4
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -620,81 +615,10 @@ def _user_info(url: str) -> str:
 
 
 def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
-    """A function that replaces every secret value, as written or as a URL (either hex case), JSON (with or
-    without escaped slashes) or HTML would escape it, in every string of a reason, a message or nested evidence."""
-    patterns = set()
-    # Every form as text, for the start of one that a shortened quote cut off.
-    heads: set[str] = set()
-    for value in secrets:
-        as_json = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
-        as_html = {html.escape(value, quote=False), html.escape(value)}
-        forms = {
-            value,
-            *as_json,
-            *(form.replace("/", "\\/") for form in as_json),
-            *as_html,
-            *(form.replace("&#x27;", "&#39;").replace("&quot;", "&#34;") for form in as_html),
-        }
-        for form in filter(None, forms):
-            patterns.add(_bounded(re.escape(form), value))
-        heads.update(forms)
-        patterns.add(_bounded(_url_encoded(value), value))
-        for form in filter(None, {quote(value, safe=""), quote_plus(value)}):
-            heads.update({form, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form)})
-    if not patterns:
-        return lambda node: node
-    # Longest first: where one form contains another, the whole of it goes.
-    found = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
-    starts = sorted((head for head in heads if len(head) > _MIN_CUT_SECRET_CHARS), key=len, reverse=True)
-
-    def scrub(node: Any) -> Any:
-        if isinstance(node, str):
-            return _scrub_cuts(found.sub(REDACTED, node), starts)
-        if isinstance(node, dict):
-            return {key: scrub(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [scrub(item) for item in node]
-        return node
-
-    return scrub
-
-
-def _url_encoded(value: str) -> str:
-    """A regex for `value` as any URL encoder may write it: each character as itself or percent-escaped (its
-    UTF-8 bytes, hex in either case), a space also as '+'. Encoders differ in what they leave bare (a server
-    echoing a query in a Location may leave '/' and '=' bare), so no fixed set of encoded forms covers them."""
-    pattern = []
-    for char in value:
-        forms = [re.escape(char), "".join(f"%(?i:{byte:02X})" for byte in char.encode("utf-8", "surrogatepass"))]
-        if char == " ":
-            forms.append(re.escape("+"))
-        pattern.append(f"(?:{'|'.join(forms)})")
-    return "".join(pattern)
-
-
-def _scrub_cuts(text: str, starts: list[str]) -> str:
-    """`text` with the start of a secret form that runs into a "... (N more characters)" mark redacted: a
-    quote shortened inside a secret shows only its start, which the whole-value patterns cannot match."""
-    pieces: list[str] = []
-    done = 0
-    for mark in _CUT_MARK_RE.finditer(text):
-        head = text[done : mark.start()]
-        for form in starts:
-            at = head.find(form[0], max(0, len(head) - len(form)))
-            while at != -1:
-                if len(head) - at >= _MIN_CUT_SECRET_CHARS and form.startswith(head[at:]):
-                    head = head[:at] + REDACTED
-                    break
-                at = head.find(form[0], at + 1)
-        pieces.append(head)
-        done = mark.start()
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
-def _bounded(pattern: str, value: str) -> str:
-    """`pattern`, matched only where it stands apart from other word characters when `value` is short."""
-    return pattern if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){pattern}(?![\w.-])"
+    """A function that replaces every secret value in every string of a reason, a message or nested evidence, as the
+    shared scrubber finds them (as written or re-encoded, whole or its start before a quote's cut), keeping the
+    cut's "... (N more characters)" after it."""
+    return scrubber(secrets, keep_clip_mark=True)
 
 
 def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) -> _StepResult:

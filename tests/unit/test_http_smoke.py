@@ -648,6 +648,31 @@ class TestCapturedSecrets:
         assert evaluation.reason.endswith("got a body without it: " + "x" * 100 + "<redacted>... (151 more characters)")
         assert "eyJhbG" not in json.dumps(evaluation.model_dump(mode="json"))
 
+    async def test_values_are_hidden_in_the_escapes_of_other_encoders(self, run, respx_mock):
+        # Go's encoding/json writes &, < and > as \u0026, \u003c and \u003e; an HTML encoder may write '/' as &#x2F;
+        # and any character as a decimal reference: forms Python's own encoders do not write.
+        token = "s3cr3t/t0ken&<q>"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(
+                401,
+                text='{"error":"bad token s3cr3t/t0ken\\u0026\\u003cq\\u003e"} '
+                "s3cr3t&#x2F;t0ken&amp;&lt;q&gt; s3cr3t&#47;t0ken&#38;&#60;q&#62;",
+            )
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"} <redacted> <redacted>'
+
+    async def test_a_short_value_is_hidden_before_a_full_stop(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c-42"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(401, text="invalid session s3c-42. Sessions s3c-42.1 and xs3c-42 are fine.")
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == (
+            "invalid session <redacted>. Sessions s3c-42.1 and xs3c-42 are fine."
+        )
+
 
 class TestHostileAnswers:
     """Answers built to crash the judge or stall the event loop are judged, bounded, or errors."""

@@ -87,6 +87,7 @@ PUBLIC_NAMES = [
     "credential_forms",
     "is_credential_value",
     "is_secret_name",
+    "scrubber",
     "url_for_message",
     "silence_s",
     "stopped_reporting",

@@ -155,6 +155,14 @@ class TestHider:
     def test_the_start_a_clip_left_of_a_re_encoded_value(self, text, shown):
         assert Hider(["s3cr3t/value-123"]).hide(text) == shown
 
+    def test_the_clip_mark_is_kept_when_asked(self):
+        hider = Hider(["s3cr3t-value-123"], keep_clip_mark=True)
+        assert hider.hide("cut at s3cr3t-va... (7 more characters)") == "cut at <redacted>... (7 more characters)"
+
+    def test_a_value_no_encoder_need_escape_is_found_escaped_all_the_same(self):
+        # An encoder escaping every character (`%61` for `a`) re-encodes a value of letters and digits too.
+        assert Hider(["abcd1234"]).hide("k=%61bcd%31234 k=%41bcd1234") == "k=<redacted> k=%41bcd1234"
+
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
 
