@@ -55,6 +55,7 @@ from analyzer.params import (
     stopped_reporting,
 )
 from analyzer.redaction import (
+    MIN_HIDDEN_CHARS,
     REDACTED,
     credential_forms,
     is_credential_value,
@@ -127,6 +128,7 @@ __all__ = [
     "BATCH_LABELS",
     "BATCH_LABEL_RE",
     "DEFAULT_ALLOWED_HOSTS",
+    "MIN_HIDDEN_CHARS",
     "REDACTED",
     "SEVERITY",
     "AnalyzerError",

@@ -46,6 +46,10 @@ EVALUATION_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("evaluation_secrets
 them): a source quoting an upstream answer hides them before it cuts the quote, for half a secret cut by the
 quote's end is still half a secret, and no scrub of the whole value finds it after."""
 
+MIN_HIDDEN_CHARS = 4
+"""The shortest secret arg or header value searched for in free text (reasons, evidence, quoted answers): a
+shorter one tells next to nothing, and hiding every equal word would blank the evidence's own numbers (a secret arg
+"42" every `42`); the catalog warns of a secret param that accepts one (analyzer.catalog)."""
 # A value shorter than this is replaced only where it stands apart from other words: a secret "prod" must not
 # blank out the prod of "production".
 _BOUNDED_BELOW_CHARS = 8

@@ -39,6 +39,7 @@ from analyzer.models import clip
 from analyzer.quoting import quote
 from analyzer.redaction import (
     EVALUATION_SECRETS,
+    MIN_HIDDEN_CHARS,
     REDACTED,
     Hider,
     credential_forms,
@@ -50,8 +51,6 @@ from analyzer.redaction import (
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
 _ERROR_TEXT_CHARS = 65536
-# Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
-_MIN_SECRET_CHARS = 4
 # A header that carries a credential, by its name or by an auth scheme before its value.
 # A header value this long is hidden wherever it appears, whatever its header's name.
 _FREE_TEXT_SECRET_CHARS = 8
@@ -390,7 +389,7 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
         tuple(dict.fromkeys(form for form in credentials if len(form) >= _FREE_TEXT_SECRET_CHARS)),
         tuple(
             dict.fromkeys(
-                form for form in (*credentials, *others) if _MIN_SECRET_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
+                form for form in (*credentials, *others) if MIN_HIDDEN_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
             )
         ),
     )
@@ -919,7 +918,7 @@ class PrometheusSource:
         """What a quote of the answer to a request sent with `headers` (the token's) must not show, as `quoted`
         takes it: the source's header credentials, the token, and the evaluation's secret args."""
         token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
-        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        secrets = (*self._header_secrets, token) if len(token) >= MIN_HIDDEN_CHARS else self._header_secrets
         words = self._header_words
         asked = EVALUATION_SECRETS.get()
         if asked:

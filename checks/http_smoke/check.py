@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
     DEFAULT_ALLOWED_HOSTS,
+    MIN_HIDDEN_CHARS,
     REDACTED,
     ArgError,
     ArgValue,
@@ -363,9 +364,13 @@ class HttpSmokeCheck(Check):
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
-        # Secret args, and secret values captured so far: every reason, message and piece of evidence is scrubbed
-        # of them, wherever a template placed them or a target echoed them.
-        secrets: list[str] = [render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args]
+        # Secret args (but one too short to tell anything), and secret values captured so far: every reason, message
+        # and piece of evidence is scrubbed of them, wherever a template placed them or a target echoed them.
+        secrets: list[str] = [
+            text
+            for text in (render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args)
+            if len(text) >= MIN_HIDDEN_CHARS
+        ]
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, base, values, client, secrets)
@@ -576,9 +581,13 @@ class HttpSmokeCheck(Check):
     def _request_evidence(
         self, compiled: _CompiledStep, request: HttpRequest, base: str, values: dict[str, ArgValue]
     ) -> dict[str, Any]:
-        """The request as evidence shows it: secret header, query and body values hidden, and every secret
-        captured value hidden wherever a template placed it (inside a longer value too)."""
-        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value for name, value in values.items()}
+        """The request as evidence shows it: secret header, query and body values hidden, and every secret arg and
+        secret captured value hidden wherever a template placed it (inside a longer value too; a secret arg too short
+        to be searched for in text is hidden here all the same)."""
+        values = {
+            name: _CAPTURE_SENTINEL if name in self._secret_captures or name in self._secret_params else value
+            for name, value in values.items()
+        }
         url = base + compiled.path.render(values)
         if compiled.query:
             url += "?" + render_query(

@@ -1174,6 +1174,19 @@ class TestSecretParams:
         assert "v" not in json.dumps(shown["p"]).replace('"', " ").split()
         assert shown["d"]["default"] == "<redacted>"
 
+    @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
+    async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):
+        # Hidden as a word, a secret "42" blanked every 42 the target answered; where a template placed it, it goes.
+        respx_mock.post(f"{BASE}/orders/42").mock(return_value=httpx.Response(500, text="order 42: 42 of 420 failed."))
+        step = {"name": "s", "method": "POST", "path": "/orders/{{ id }}", "json_body": {"n": "{{ id }}"}}
+        params = {"id": {**param, "required": True, "secret": True}}
+        evaluation = await run(definition([step], params=params), {"id": "42"})
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["url"] == f"{BASE}/orders/<redacted>"
+        assert shown["request"]["body"] == '{"n":"<redacted>"}'
+        assert shown["body"] == "order 42: 42 of 420 failed."
+        assert evaluation.args == {"id": "<redacted>"}
+
 
 class TestPlacedParams:
     """A param is placed where a request carries it, a JSON body's key included, and nowhere else."""

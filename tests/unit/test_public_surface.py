@@ -83,6 +83,7 @@ PUBLIC_NAMES = [
     "parse_duration",
     "presence_query",
     "range_step_s",
+    "MIN_HIDDEN_CHARS",
     "REDACTED",
     "credential_forms",
     "is_credential_value",
