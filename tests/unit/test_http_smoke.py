@@ -941,6 +941,23 @@ class TestJudgeHeaders:
         headers = [("Set-Cookie", "lang=en"), ("Set-Cookie", "session=abc; HttpOnly")]
         assert (judged({"headers": {"set-cookie": rule}}, headers=headers).failures == []) is passes
 
+    @pytest.mark.parametrize(
+        ("header", "value", "shown"),
+        [
+            # A smoke test asserting a session cookie's attributes: the failure showed the live session it set.
+            ("Set-Cookie", "session=9f8e7d6c5b4a; Path=/; Secure", "'session=<redacted>; Path=/; Secure'"),
+            ("Set-Cookie", "9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Auth-Token", "9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Upstream", "Bearer 9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Thing", "9f8e7d6c5b4a", "'9f8e7d6c5b4a'"),
+        ],
+    )
+    def test_a_failure_quotes_no_credential_the_answer_set(self, header, value, shown):
+        failures = judged({"headers": {header: {"regex": "HttpOnly"}}}, headers=[(header, value)]).failures
+        assert [f.got for f in failures] == [shown]
+        exists = judged({"headers": {header: {"exists": False}}}, headers=[(header, value)]).failures
+        assert [f.got for f in exists] == [shown]
+
 
 class TestJudgeInvalidJson:
     """What RFC 8259 does not allow, or leaves to each parser, is not JSON: never a value an assertion passes on."""
