@@ -359,7 +359,13 @@ class HttpSmokeCheck(Check):
         """Run the steps in order, stopping at the first that fails; raise when a target cannot be reached."""
         client = ctx.http()
         rendered = self._base.render(ctx.args)
-        base = rendered.origin() + rendered.prefix
+        base = shown_base = rendered.origin() + rendered.prefix
+        placed = self._secret_params & self._base.param_names
+        if placed:
+            # As evidence shows it: a secret arg the base_url places hidden there however short (the scrub leaves
+            # one under MIN_HIDDEN_CHARS). Lowercase: a DNS label may hold the mark.
+            marked = self._base.render({**ctx.args, **dict.fromkeys(placed, _CAPTURE_SENTINEL.lower())})
+            shown_base = (marked.origin() + marked.prefix).replace(_CAPTURE_SENTINEL.lower(), REDACTED)
         values: dict[str, ArgValue] = dict(ctx.args)
         evidence: list[dict[str, Any]] = []
         requests = 0
@@ -373,10 +379,10 @@ class HttpSmokeCheck(Check):
         ]
         for index, compiled in enumerate(self._compiled):
             try:
-                result = await self._run_step(compiled, index, base, values, client, secrets)
+                result = await self._run_step(compiled, index, (base, shown_base), values, client, secrets)
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
-                exc.details = self._details(base, evidence, index + 1)
+                exc.details = self._details(shown_base, evidence, index + 1)
                 scrub = _scrubber(secrets)
                 exc.message, exc.details = scrub(exc.message), scrub(exc.details)
                 exc.args = (exc.message,)
@@ -388,7 +394,7 @@ class HttpSmokeCheck(Check):
             if result.over_cap:
                 over_cap[compiled.step.name] = result.over_cap
             if result.outcome is not Outcome.PASS:
-                details = self._details(base, evidence, index + 1)
+                details = self._details(shown_base, evidence, index + 1)
                 first = result.failures[0]
                 more = len(result.failures) - 1
                 reason = f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}" + (
@@ -419,7 +425,7 @@ class HttpSmokeCheck(Check):
             value=len(self.steps),
             threshold=len(self.steps),
             reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
-            details=scrub(self._details(base, evidence, len(self.steps))),
+            details=scrub(self._details(shown_base, evidence, len(self.steps))),
         )
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
@@ -430,13 +436,15 @@ class HttpSmokeCheck(Check):
         self,
         compiled: _CompiledStep,
         index: int,
-        base: str,
+        bases: tuple[str, str],
         values: dict[str, ArgValue],
         client: HttpClient,
         secrets: list[str],
     ) -> _StepResult:
-        """Send the step and judge it; `secrets` gains the secret values the step sends."""
+        """Send the step to the first of `bases` and judge it, its evidence showing the second; `secrets` gains the
+        secret values the step sends."""
         step = compiled.step
+        base, shown_base = bases
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
         try:
             request = self._request(compiled, base, values)
@@ -515,7 +523,7 @@ class HttpSmokeCheck(Check):
             problem = attempts[0].problem
             assert problem is not None
             raise problem
-        return _summarize(step, self._request_evidence(compiled, request, base, values), attempts)
+        return _summarize(step, self._request_evidence(compiled, request, shown_base, values), attempts)
 
     def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
         """The secret values `request` carries: headers and query values of secret names (with a credential also

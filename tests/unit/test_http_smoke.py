@@ -1204,6 +1204,16 @@ class TestSecretParams:
         assert shown["body"] == "order 42: 42 of 420 failed."
         assert evaluation.args == {"id": "<redacted>"}
 
+    async def test_a_short_secret_arg_in_the_base_url_is_hidden_there(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/t/42/x").mock(return_value=httpx.Response(500, text="tenant 42 down"))
+        check = definition([{"name": "s", "path": "/x"}], base_url=f"{BASE}/t/{{{{ t }}}}")
+        evaluation = await run(
+            {**check, "params": {"t": {"type": "label_value", "required": True, "secret": True}}}, {"t": "42"}
+        )
+        assert evaluation.details["base_url"] == f"{BASE}/t/<redacted>"
+        assert evaluation.details["steps"][0]["request"]["url"] == f"{BASE}/t/<redacted>/x"
+        assert evaluation.details["steps"][0]["body"] == "tenant 42 down"
+
 
 class TestPlacedParams:
     """A param is placed where a request carries it, a JSON body's key included, and nowhere else."""
