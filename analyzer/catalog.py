@@ -18,6 +18,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError
 from analyzer.models import clip, format_number
+from analyzer.redaction import MIN_HIDDEN_CHARS
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
 
@@ -427,10 +428,25 @@ def build_catalog(
             # A member refused above exists: "no check named" it would send its author looking for a typo.
             if not check.source_names() & invalid_sources and not check.member_names() & invalid_checks:
                 problems.append(f"{origins[name]}: check {name!r}: {exc}")
-        catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in check.warnings())
+        catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in _warnings(check))
     if problems:
         raise ConfigError("the catalog is invalid", problems)
     return catalog
+
+
+def _warnings(check: Check) -> list[str]:
+    """The kind's warnings for `check`, and one per secret param that accepts a value too short to be searched for in
+    reasons and evidence (redaction.MIN_HIDDEN_CHARS): an arg "42" is shown as <redacted> in args only."""
+    found = list(check.warnings())
+    for name in sorted(check.secret_params()):
+        param = check.params.get(name)
+        hint = param.short_values_hint(MIN_HIDDEN_CHARS) if param is not None else None
+        if hint is not None:
+            found.append(
+                f"secret param {name!r} accepts values shorter than {MIN_HIDDEN_CHARS} characters, which reasons "
+                f"and evidence would show (a secret that short is guessed anyway); refuse them with {hint}"
+            )
+    return found
 
 
 def _expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
@@ -512,7 +528,7 @@ class _OnDemandChecks(Mapping[str, Check]):
         except ValueError as exc:
             del self._built[name]
             raise ConfigError("the catalog is invalid", [f"{origin}: check {name!r}: {exc}"]) from None
-        self.catalog.warnings.extend(f"{origin}: check {name!r}: {w}" for w in check.warnings())
+        self.catalog.warnings.extend(f"{origin}: check {name!r}: {w}" for w in _warnings(check))
         return check
 
     def __contains__(self, name: object) -> bool:

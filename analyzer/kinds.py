@@ -54,7 +54,15 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.redaction import REDACTED, credential_forms, is_credential_value, is_secret_name, url_for_message
+from analyzer.redaction import (
+    MIN_HIDDEN_CHARS,
+    REDACTED,
+    credential_forms,
+    is_credential_value,
+    is_secret_name,
+    scrubber,
+    url_for_message,
+)
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -140,6 +148,7 @@ __all__ = [
     "BATCH_LABELS",
     "BATCH_LABEL_RE",
     "DEFAULT_ALLOWED_HOSTS",
+    "MIN_HIDDEN_CHARS",
     "REDACTED",
     "SEVERITY",
     "AnalyzerError",
@@ -215,6 +224,7 @@ __all__ = [
     "regex_name_selectors",
     "render_value",
     "sample_args",
+    "scrubber",
     "silence_s",
     "split_template",
     "stopped_reporting",

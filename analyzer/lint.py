@@ -16,7 +16,7 @@ import difflib
 import json
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,11 +27,11 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
-from analyzer.params import parse_duration, shown_args
+from analyzer.params import parse_duration, render_value, shown_args
 from analyzer.promql_groups import bucket_reads
 from analyzer.promql_names import range_durations, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
-from analyzer.redaction import scrubber
+from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.runner import ArgsPlan, Runner
 from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
 from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
@@ -140,6 +140,11 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
     return args, ""
 
 
+def _secret_forms(values: Iterable[str]) -> tuple[str, ...]:
+    """The forms a query may hold `values` in, but those too short to be searched for (as the runner leaves them)."""
+    return tuple(form for value in values if len(value) >= MIN_HIDDEN_CHARS for form in promql_forms(value))
+
+
 def live_configs(catalog: Catalog, url: str, ca_file: Path | None = None) -> dict[str, PrometheusSourceConfig]:
     """Every source of the catalog pointed at `url`: its timeout, headers (a tenant) and TLS choice kept, its
     files (bearer_token_file, ca_file) dropped, since they live in the pod, not where CI runs; `ca_file`: the
@@ -178,7 +183,7 @@ async def dry_run(
                 shown_args(args, secret),
                 not_run=why,
                 arg_values=tuple(args.values()),
-                secrets=tuple(form for name in secret if name in args for form in promql_forms(args[name])),
+                secrets=_secret_forms(args[name] for name in secret if name in args),
             )
             reports.append(report)
             if why:
@@ -188,6 +193,8 @@ async def dry_run(
             except ArgError as exc:
                 report.not_run = f"example args: {exc.message}"
                 continue
+            # As the queries hold them: a number example written 1234.0 is sent as 1234.
+            report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a

@@ -301,6 +301,21 @@ class Param(BaseModel):
             pattern=re.compile(self.pattern) if self.pattern is not None else None,
         )
 
+    def short_values_hint(self, chars: int) -> str | None:
+        """None when no value this param accepts is shorter than `chars` characters as far as its declaration tells
+        (a pattern is trusted to refuse them); otherwise the rule that would refuse them."""
+        if self.type is ParamType.NUMBER:
+            floor = 10 ** (chars - 1)
+            return None if self.minimum is not None and self.minimum >= floor else f"minimum: {floor}"
+        if self.type is ParamType.ENUM:
+            short = [value for value in self.values or () if len(value) < chars]
+            return f"values without {', '.join(map(repr, short))}" if short else None
+        if self.pattern is not None:
+            return None
+        if self.type is ParamType.LABEL_VALUE:
+            return None if self.min_length >= chars else f"min_length: {chars}"
+        return "a pattern"
+
     def _parse_number(self, name: str, raw: str | int | float, hidden: bool) -> float:
         if isinstance(raw, str):
             if not _NUMBER_RE.fullmatch(raw.strip()):

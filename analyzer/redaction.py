@@ -46,14 +46,21 @@ EVALUATION_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("evaluation_secrets
 them): a source quoting an upstream answer hides them before it cuts the quote, for half a secret cut by the
 quote's end is still half a secret, and no scrub of the whole value finds it after."""
 
-# A value shorter than this is replaced only where it stands apart from letters, digits, '.', '-' and '_':
-# a secret "7" must not blank out the 7 of "127.0.0.1".
+MIN_HIDDEN_CHARS = 4
+"""The shortest secret arg or header value searched for in free text (reasons, evidence, quoted answers): a
+shorter one tells next to nothing, and hiding every equal word would blank the evidence's own numbers (a secret arg
+"42" every `42`); the catalog warns of a secret param that accepts one (analyzer.catalog)."""
+# A value shorter than this is replaced only where it stands apart from other words: a secret "prod" must not
+# blank out the prod of "production".
 _BOUNDED_BELOW_CHARS = 8
 # The mark of models.clip, and the fewest characters of a value before it that are hidden (fewer tell nothing).
 _CLIP_MARK = "..."
 _MIN_CLIPPED_CHARS = 4
-# A value shorter than _BOUNDED_BELOW_CHARS starting right after one of these is part of another word.
-_WORD_BEFORE_RE = re.compile(r"(?<=[\w.-])")
+# A word's characters: letters, digits and '_', and a '.' or '-' between two of them (a host, a version): a value
+# shorter than _BOUNDED_BELOW_CHARS where one of them comes right before (`_WORD_BEFORE_RE`, matched at its start)
+# or right after it (`_WORD_AFTER_RE`, at its end) is part of another word; a sentence's full stop after it is not.
+_WORD_BEFORE_RE = re.compile(r"(?<=\w)|(?<=\w[.-])")
+_WORD_AFTER_RE = re.compile(r"\w|[.-]\w")
 # One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
 # (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
 _ESCAPE_RE = re.compile(
@@ -68,7 +75,6 @@ _CUT_ESCAPE_RE = re.compile(r"(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3})?|&(?:#[xX
 _LONGEST_CUT_ESCAPE_CHARS = 9
 _JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_WORD_CHARS_RE = re.compile(r"[\w.-]")
 # A character outside URLs' unreserved ones: an encoder may write it otherwise.
 _ESCAPABLE_RE = re.compile(r"[^A-Za-z0-9_.~-]")
 
@@ -156,14 +162,18 @@ class Hider:
     r"""Finds secret values in text, as written or as a server or proxy may re-encode them echoing them:
     percent-encoded (any characters left bare, hex in either case, a space also as '+'), JSON-escaped (`\"`,
     `\/`, `\u00XX`) or HTML-escaped (`&amp;`, `&#38;`, `&#x26;`). `anywhere` values wherever they appear, `words`
-    only where they stand apart from letters, digits, '.', '-' and '_'. Plain searches in decoded copies of the
-    text: no pattern is compiled per value, which for a long one (a 4 KiB secret arg) would take seconds."""
+    only where they stand apart from other words (letters, digits, '_', and '.' or '-' between two of them). Where
+    a clip's `...` cut a value, its start goes, and the mark with it unless `keep_clip_mark`. Plain searches in
+    decoded copies of the text: no pattern is compiled per value, which for a long one (a 4 KiB secret arg) would
+    take seconds."""
 
-    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = ()) -> None:
+    def __init__(self, anywhere: Iterable[str], words: Iterable[str] = (), *, keep_clip_mark: bool = False) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
         self._values = sorted(found)
-        # A value of characters no encoder escapes reads the same in every encoding: found in the text as it is.
+        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`
+        # for `A`): decoded only where the text holds a '%'.
         self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
+        self._kept_mark_chars = len(_CLIP_MARK) if keep_clip_mark else 0
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -175,7 +185,7 @@ class Hider:
             return []
         spans = self._found(text)
         clipped = _CLIP_MARK in text
-        if self._encodable and _ESCAPE_RE.search(text):
+        if _ESCAPE_RE.search(text) if self._encodable else "%" in text:
             for plus_as_space in (False, True):
                 view, starts, ends = _decoded(text, plus_as_space)
                 spans += self._found(view, starts, ends)
@@ -203,9 +213,7 @@ class Hider:
             at = view.find(value)
             while at != -1:
                 after = at + len(value)
-                if not bounded or not (
-                    (at and _WORD_CHARS_RE.match(view, at - 1)) or _WORD_CHARS_RE.match(view, after)
-                ):
+                if not bounded or not (_WORD_BEFORE_RE.match(view, at) or _WORD_AFTER_RE.match(view, after)):
                     found.append((at, after) if starts is None or ends is None else (starts[at], ends[after - 1]))
                 at = view.find(value, at + 1)
         return found
@@ -221,8 +229,7 @@ class Hider:
         while mark != -1:
             for value, bounded in self._values:
                 head = value[:_MIN_CLIPPED_CHARS]
-                # Earliest first: the longest start, so the whole of what the clip left goes; the whole value too
-                # (a word-bounded one is not found by itself before a mark: '.' is a word character there).
+                # Earliest first: the longest start, so the whole of what the clip left goes, and the mark with it.
                 at = view.find(head, max(0, mark - len(value) - _LONGEST_CUT_ESCAPE_CHARS), mark)
                 while at != -1:
                     start = _CUT_ESCAPE_RE.sub("", view[at:mark], count=1)
@@ -231,7 +238,7 @@ class Hider:
                         and value.startswith(start)
                         and not (bounded and _WORD_BEFORE_RE.match(view, at))
                     ):
-                        end = mark + len(_CLIP_MARK)
+                        end = mark + len(_CLIP_MARK) - self._kept_mark_chars
                         found.append((at, end) if starts is None or ends is None else (starts[at], ends[end - 1]))
                         break
                     at = view.find(head, at + 1, mark)
@@ -248,12 +255,15 @@ class Hider:
         return "".join(shown) + text[done:]
 
 
-def scrubber(values: Iterable[str]) -> Callable[[Any], Any]:
-    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them), with
-    REDACTED in every string of a (nested) JSON-like value, leaving anything else as it is."""
+def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable[[Any], Any]:
+    """A function that replaces every one of `values`, as written or re-encoded (as `Hider` finds them, one shorter
+    than 8 characters as a whole word), with REDACTED in every string of a (nested) JSON-like value, leaving anything
+    else as it is."""
     values = {v for v in values if v}
     hider = Hider(
-        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS), (v for v in values if len(v) < _BOUNDED_BELOW_CHARS)
+        (v for v in values if len(v) >= _BOUNDED_BELOW_CHARS),
+        (v for v in values if len(v) < _BOUNDED_BELOW_CHARS),
+        keep_clip_mark=keep_clip_mark,
     )
     if not hider:
         return lambda node: node

@@ -22,7 +22,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import EVALUATION_SECRETS, REDACTED, scrubber
+from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, scrubber
 from analyzer.sources import Sources
 from analyzer.templates import promql_forms
 from analyzer.ui.links import at_query, verdict_path, verdict_path_head
@@ -50,7 +50,7 @@ class ArgsPlan:
     coalescing key's part, the args as shown (secrets redacted), the secret values a reason may quote, and the
     page link up to its `at=`."""
 
-    __slots__ = ("args", "check", "key", "link_head", "secret_values", "shown")
+    __slots__ = ("args", "check", "key", "link_head", "searched", "secret_values", "shown")
 
     def __init__(self, check: Check, args: dict[str, ArgValue]) -> None:
         """`args`: bound by `check`, and owned by the plan from now on."""
@@ -60,12 +60,16 @@ class ArgsPlan:
         self.key = tuple(sorted(args.items()))
         shown = shown_args(args, secret)
         self.shown = shown
-        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted).
-        self.secret_values: tuple[str, ...] = (
-            tuple(form for name in secret if name in args for form in promql_forms(render_value(args[name])))
-            if secret
-            else ()
-        )
+        # Each secret as written and as a query may hold it (escaped in a PromQL string, regex-quoted): a member's
+        # arg holding one is shown as REDACTED. `searched`: those searched for in reasons, evidence and quoted
+        # answers, all but a value too short to tell anything (redaction.MIN_HIDDEN_CHARS).
+        self.secret_values: tuple[str, ...] = ()
+        self.searched: tuple[str, ...] = ()
+        for text in (render_value(args[name]) for name in secret if name in args) if secret else ():
+            forms = tuple(promql_forms(text))
+            self.secret_values += forms
+            if len(text) >= MIN_HIDDEN_CHARS:
+                self.searched += forms
         self.link_head = verdict_path_head(check.name, shown)
 
 
@@ -372,6 +376,11 @@ class Runner:
         if deadline_at is None:
             deadline_at = asyncio.get_running_loop().time() + (check.deadline_s or self.default_deadline_s)
         secret_values = plan.secret_values + hidden if hidden else plan.secret_values
+        searched = (
+            plan.searched + tuple(value for value in hidden if len(value) >= MIN_HIDDEN_CHARS)
+            if hidden
+            else plan.searched
+        )
         # By position (see EvalContext.__init__): args (copied there: a kind's own), time, deadline, sources,
         # run_check, check.
         ctx = EvalContext(
@@ -388,7 +397,7 @@ class Runner:
             self.metrics.evaluations_running += 1
         deadline = asyncio.timeout_at(ctx.deadline)
         # Seen by the sources (and copied into the tasks the kind starts), which quote upstream answers.
-        secrets_set = EVALUATION_SECRETS.set(secret_values) if secret_values else None
+        secrets_set = EVALUATION_SECRETS.set(searched) if searched else None
         try:
             async with deadline:
                 verdict = await check.evaluate(ctx)
@@ -401,7 +410,7 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                verdict, error_code, http_status = self._crashed(check, exc, secret_values)
+                verdict, error_code, http_status = self._crashed(check, exc, searched)
             else:
                 deadline_s = check.deadline_s or self.default_deadline_s
                 late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
@@ -409,7 +418,7 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
-            verdict, error_code, http_status = self._crashed(check, exc, secret_values)
+            verdict, error_code, http_status = self._crashed(check, exc, searched)
         finally:
             if secrets_set is not None:
                 EVALUATION_SECRETS.reset(secrets_set)
@@ -437,8 +446,8 @@ class Runner:
             link = verdict_path(name, shown, evaluation_time, at_text)
         else:
             link = plan.link_head + at_query(evaluation_time, at_text)
-        if secret_values:
-            scrub = scrubber(secret_values)
+        if searched:
+            scrub = scrubber(searched)
             verdict = verdict.model_copy(update={"reason": scrub(verdict.reason), "details": scrub(verdict.details)})
         # By position: check, kind, verdict, args, evaluated_at, duration_ms, error, http_status, ui_url, its text.
         evaluation = envelope(

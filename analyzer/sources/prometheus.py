@@ -39,6 +39,7 @@ from analyzer.models import clip
 from analyzer.quoting import quote
 from analyzer.redaction import (
     EVALUATION_SECRETS,
+    MIN_HIDDEN_CHARS,
     REDACTED,
     Hider,
     credential_forms,
@@ -50,8 +51,6 @@ from analyzer.redaction import (
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
 _ERROR_TEXT_CHARS = 65536
-# Header values shorter than this are not hidden in quoted errors: they would blank ordinary words.
-_MIN_SECRET_CHARS = 4
 # A header that carries a credential, by its name or by an auth scheme before its value.
 # A header value this long is hidden wherever it appears, whatever its header's name.
 _FREE_TEXT_SECRET_CHARS = 8
@@ -364,6 +363,18 @@ def _hider(secrets: tuple[str, ...], words: tuple[str, ...]) -> Hider:
     return Hider(secrets, words)
 
 
+def _raise_mapped_hidden(
+    errors: ErrorMapping, exc: BaseException, secrets: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    """`errors.raise_mapped(exc)`, the error's message hidden as `_hidden` does (it may quote the answer)."""
+    try:
+        errors.raise_mapped(exc)
+    except CheckError as mapped:
+        mapped.message = _hidden(mapped.message, secrets, words)
+        mapped.args = (mapped.message,)
+        raise
+
+
 def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """`text` with every value of `secrets` replaced wherever it appears, and every value of `words` where it
     stands apart from other word characters (a tenant `prod` is no part of `production`), each as written or as
@@ -390,7 +401,7 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
         tuple(dict.fromkeys(form for form in credentials if len(form) >= _FREE_TEXT_SECRET_CHARS)),
         tuple(
             dict.fromkeys(
-                form for form in (*credentials, *others) if _MIN_SECRET_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
+                form for form in (*credentials, *others) if MIN_HIDDEN_CHARS <= len(form) < _FREE_TEXT_SECRET_CHARS
             )
         ),
     )
@@ -455,7 +466,8 @@ def read_answer(
             # No error named either: the JSON of something else (a proxy's status page), no refusal of the query.
             raise SourceRejected(
                 f"{where} answered HTTP {status} with a JSON object that is no Prometheus answer (its status is "
-                f"{clip(repr(payload.get('status')), 40)}, not 'success', and it names no error)"
+                f"{clip(repr(_quoted_status(payload.get('status'), secrets, words)), 40)}, not 'success', and it "
+                "names no error)"
             )
     error_type, error = "", ""
     if isinstance(payload, dict):
@@ -484,6 +496,12 @@ def read_answer(
         # a 408 is read as the next request's answer. That request never reached it, so it is sent again.
         raise ResendableFailure(rejected, always=True)
     raise rejected
+
+
+def _quoted_status(status: Any, secrets: tuple[str, ...], words: tuple[str, ...]) -> Any:
+    """An answer's `status` as a reason quotes it: a string hidden as `_hidden` does (a proxy's may echo the
+    request), before the reason's clip cuts it."""
+    return _hidden(status, secrets, words) if type(status) is str else status
 
 
 def wait_asked(retry_after: str | None) -> str:
@@ -876,14 +894,9 @@ class PrometheusSource:
                 # No connection was made: the request never reached Prometheus, so sending it again is safe.
                 raise ResendableFailure(translate_client_error(exc, self._where)) from exc
         except BaseException as exc:
-            try:
-                self._client_errors.raise_mapped(exc)
-            except CheckError as mapped:
-                # aiohttp quotes the line of an answer it cannot parse (a status line, a header line): a proxy that
-                # echoes the request into a malformed answer quotes its credentials there.
-                mapped.message = _hidden(mapped.message, *self._not_quoted(headers))
-                mapped.args = (mapped.message,)
-                raise
+            # aiohttp quotes the line of an answer it cannot parse (a status line, a header line): a proxy that
+            # echoes the request into a malformed answer quotes its credentials there.
+            _raise_mapped_hidden(self._client_errors, exc, *self._not_quoted(headers))
             raise
         secrets, words = self._not_quoted(headers)
         payload = read_answer(self._where, status, body, secrets, words, retry_after)
@@ -911,7 +924,9 @@ class PrometheusSource:
                     [_hidden(i, secrets, words) for i in infos],
                 )
         except BaseException as exc:
-            self._shape_errors.raise_mapped(exc)
+            # A shape error quotes what the answer held (a sample value, a label), where a proxy may have echoed the
+            # request.
+            _raise_mapped_hidden(self._shape_errors, exc, secrets, words)
             raise
         return result
 
@@ -919,7 +934,7 @@ class PrometheusSource:
         """What a quote of the answer to a request sent with `headers` (the token's) must not show, as `quoted`
         takes it: the source's header credentials, the token, and the evaluation's secret args."""
         token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
-        secrets = (*self._header_secrets, token) if len(token) >= _MIN_SECRET_CHARS else self._header_secrets
+        secrets = (*self._header_secrets, token) if len(token) >= MIN_HIDDEN_CHARS else self._header_secrets
         words = self._header_words
         asked = EVALUATION_SECRETS.get()
         if asked:

@@ -4,20 +4,19 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
-import html
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
     DEFAULT_ALLOWED_HOSTS,
+    MIN_HIDDEN_CHARS,
     REDACTED,
     ArgError,
     ArgValue,
@@ -39,6 +38,7 @@ from analyzer.kinds import (
     is_credential_value,
     is_secret_name,
     render_value,
+    scrubber,
 )
 from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
 from checks.http_smoke.spec import Step, named
@@ -57,13 +57,9 @@ _STUB_CAPTURE = "captured"
 # Stands in for a secret captured value while the evidence of a request is rendered, then becomes REDACTED:
 # letters only, so every template slot accepts it and no escaping changes it.
 _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
-# A secret captured value shorter than this is redacted in free text (bodies, messages) only where it stands
-# apart from letters, digits, '.', '-' and '_': a captured "7" must not blank out every 7 of "127.0.0.1".
+# A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
+# secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
-# Where a shortened quote ends (judge.snippet, and a body quoted by its start).
-_CUT_MARK_RE = re.compile(r"\.\.\. \((?:\d+ more characters|\d+ bytes in all)\)")
-# The start of a secret left at such a mark is redacted from this many characters on: fewer tell nothing.
-_MIN_CUT_SECRET_CHARS = 4
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -363,20 +359,30 @@ class HttpSmokeCheck(Check):
         """Run the steps in order, stopping at the first that fails; raise when a target cannot be reached."""
         client = ctx.http()
         rendered = self._base.render(ctx.args)
-        base = rendered.origin() + rendered.prefix
+        base = shown_base = rendered.origin() + rendered.prefix
+        placed = self._secret_params & self._base.param_names
+        if placed:
+            # As evidence shows it: a secret arg the base_url places hidden there however short (the scrub leaves
+            # one under MIN_HIDDEN_CHARS). Lowercase: a DNS label may hold the mark.
+            marked = self._base.render({**ctx.args, **dict.fromkeys(placed, _CAPTURE_SENTINEL.lower())})
+            shown_base = (marked.origin() + marked.prefix).replace(_CAPTURE_SENTINEL.lower(), REDACTED)
         values: dict[str, ArgValue] = dict(ctx.args)
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
-        # Secret args, and secret values captured so far: every reason, message and piece of evidence is scrubbed
-        # of them, wherever a template placed them or a target echoed them.
-        secrets: list[str] = [render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args]
+        # Secret args (but one too short to tell anything), and secret values captured so far: every reason, message
+        # and piece of evidence is scrubbed of them, wherever a template placed them or a target echoed them.
+        secrets: list[str] = [
+            text
+            for text in (render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args)
+            if len(text) >= MIN_HIDDEN_CHARS
+        ]
         for index, compiled in enumerate(self._compiled):
             try:
-                result = await self._run_step(compiled, index, base, values, client, secrets)
+                result = await self._run_step(compiled, index, (base, shown_base), values, client, secrets)
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
-                exc.details = self._details(base, evidence, index + 1)
+                exc.details = self._details(shown_base, evidence, index + 1)
                 scrub = _scrubber(secrets)
                 exc.message, exc.details = scrub(exc.message), scrub(exc.details)
                 exc.args = (exc.message,)
@@ -388,7 +394,7 @@ class HttpSmokeCheck(Check):
             if result.over_cap:
                 over_cap[compiled.step.name] = result.over_cap
             if result.outcome is not Outcome.PASS:
-                details = self._details(base, evidence, index + 1)
+                details = self._details(shown_base, evidence, index + 1)
                 first = result.failures[0]
                 more = len(result.failures) - 1
                 reason = f"step {compiled.step.name!r} ({index + 1}/{len(self.steps)}) failed: {first}" + (
@@ -419,7 +425,7 @@ class HttpSmokeCheck(Check):
             value=len(self.steps),
             threshold=len(self.steps),
             reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
-            details=scrub(self._details(base, evidence, len(self.steps))),
+            details=scrub(self._details(shown_base, evidence, len(self.steps))),
         )
 
     def _details(self, base: str, evidence: list[dict[str, Any]], ran: int) -> dict[str, Any]:
@@ -430,13 +436,15 @@ class HttpSmokeCheck(Check):
         self,
         compiled: _CompiledStep,
         index: int,
-        base: str,
+        bases: tuple[str, str],
         values: dict[str, ArgValue],
         client: HttpClient,
         secrets: list[str],
     ) -> _StepResult:
-        """Send the step and judge it; `secrets` gains the secret values the step sends."""
+        """Send the step to the first of `bases` and judge it, its evidence showing the second; `secrets` gains the
+        secret values the step sends."""
         step = compiled.step
+        base, shown_base = bases
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
         try:
             request = self._request(compiled, base, values)
@@ -515,7 +523,7 @@ class HttpSmokeCheck(Check):
             problem = attempts[0].problem
             assert problem is not None
             raise problem
-        return _summarize(step, self._request_evidence(compiled, request, base, values), attempts)
+        return _summarize(step, self._request_evidence(compiled, request, shown_base, values), attempts)
 
     def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
         """The secret values `request` carries: headers and query values of secret names (with a credential also
@@ -581,9 +589,13 @@ class HttpSmokeCheck(Check):
     def _request_evidence(
         self, compiled: _CompiledStep, request: HttpRequest, base: str, values: dict[str, ArgValue]
     ) -> dict[str, Any]:
-        """The request as evidence shows it: secret header, query and body values hidden, and every secret
-        captured value hidden wherever a template placed it (inside a longer value too)."""
-        values = {name: _CAPTURE_SENTINEL if name in self._secret_captures else value for name, value in values.items()}
+        """The request as evidence shows it: secret header, query and body values hidden, and every secret arg and
+        secret captured value hidden wherever a template placed it (inside a longer value too; a secret arg too short
+        to be searched for in text is hidden here all the same)."""
+        values = {
+            name: _CAPTURE_SENTINEL if name in self._secret_captures or name in self._secret_params else value
+            for name, value in values.items()
+        }
         url = base + compiled.path.render(values)
         if compiled.query:
             url += "?" + render_query(
@@ -620,81 +632,10 @@ def _user_info(url: str) -> str:
 
 
 def _scrubber(secrets: list[str]) -> Callable[[Any], Any]:
-    """A function that replaces every secret value, as written or as a URL (either hex case), JSON (with or
-    without escaped slashes) or HTML would escape it, in every string of a reason, a message or nested evidence."""
-    patterns = set()
-    # Every form as text, for the start of one that a shortened quote cut off.
-    heads: set[str] = set()
-    for value in secrets:
-        as_json = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
-        as_html = {html.escape(value, quote=False), html.escape(value)}
-        forms = {
-            value,
-            *as_json,
-            *(form.replace("/", "\\/") for form in as_json),
-            *as_html,
-            *(form.replace("&#x27;", "&#39;").replace("&quot;", "&#34;") for form in as_html),
-        }
-        for form in filter(None, forms):
-            patterns.add(_bounded(re.escape(form), value))
-        heads.update(forms)
-        patterns.add(_bounded(_url_encoded(value), value))
-        for form in filter(None, {quote(value, safe=""), quote_plus(value)}):
-            heads.update({form, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form)})
-    if not patterns:
-        return lambda node: node
-    # Longest first: where one form contains another, the whole of it goes.
-    found = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
-    starts = sorted((head for head in heads if len(head) > _MIN_CUT_SECRET_CHARS), key=len, reverse=True)
-
-    def scrub(node: Any) -> Any:
-        if isinstance(node, str):
-            return _scrub_cuts(found.sub(REDACTED, node), starts)
-        if isinstance(node, dict):
-            return {key: scrub(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [scrub(item) for item in node]
-        return node
-
-    return scrub
-
-
-def _url_encoded(value: str) -> str:
-    """A regex for `value` as any URL encoder may write it: each character as itself or percent-escaped (its
-    UTF-8 bytes, hex in either case), a space also as '+'. Encoders differ in what they leave bare (a server
-    echoing a query in a Location may leave '/' and '=' bare), so no fixed set of encoded forms covers them."""
-    pattern = []
-    for char in value:
-        forms = [re.escape(char), "".join(f"%(?i:{byte:02X})" for byte in char.encode("utf-8", "surrogatepass"))]
-        if char == " ":
-            forms.append(re.escape("+"))
-        pattern.append(f"(?:{'|'.join(forms)})")
-    return "".join(pattern)
-
-
-def _scrub_cuts(text: str, starts: list[str]) -> str:
-    """`text` with the start of a secret form that runs into a "... (N more characters)" mark redacted: a
-    quote shortened inside a secret shows only its start, which the whole-value patterns cannot match."""
-    pieces: list[str] = []
-    done = 0
-    for mark in _CUT_MARK_RE.finditer(text):
-        head = text[done : mark.start()]
-        for form in starts:
-            at = head.find(form[0], max(0, len(head) - len(form)))
-            while at != -1:
-                if len(head) - at >= _MIN_CUT_SECRET_CHARS and form.startswith(head[at:]):
-                    head = head[:at] + REDACTED
-                    break
-                at = head.find(form[0], at + 1)
-        pieces.append(head)
-        done = mark.start()
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
-def _bounded(pattern: str, value: str) -> str:
-    """`pattern`, matched only where it stands apart from other word characters when `value` is short."""
-    return pattern if len(value) >= _FREE_TEXT_REDACT_CHARS else rf"(?<![\w.-]){pattern}(?![\w.-])"
+    """A function that replaces every secret value in every string of a reason, a message or nested evidence, as the
+    shared scrubber finds them (as written or re-encoded, whole or its start before a quote's cut), keeping the
+    cut's "... (N more characters)" after it."""
+    return scrubber(secrets, keep_clip_mark=True)
 
 
 def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) -> _StepResult:

@@ -14,10 +14,13 @@ from typing import Any
 import regex
 
 from analyzer.kinds import (
+    REDACTED,
     ArgValue,
     HttpExchange,
     TargetBadAnswer,
     format_number,
+    is_credential_value,
+    is_secret_name,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
 from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
@@ -226,8 +229,20 @@ def _search(pattern: str, text: str, what: str) -> bool:
         ) from None
 
 
+def _shown_header(name: str, value: str) -> str:
+    """A response header's value as a failure quotes it: a cookie's value hidden (its attributes are what a rule
+    asserts), and a credential's whole (a session the answer set, a token it sends back); any other clipped."""
+    if name.lower() == "set-cookie":
+        cookie, separator, attributes = value.partition(";")
+        cookie_name, equals, _ = cookie.partition("=")
+        return f"{cookie_name}{equals}{REDACTED}{separator}{snippet(attributes, 120)}" if equals else REDACTED
+    if is_secret_name(name) or is_credential_value(value):
+        return REDACTED
+    return snippet(value, 120)
+
+
 def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
-    shown = ", ".join(repr(snippet(v, 120)) for v in values) or "no such header"
+    shown = ", ".join(repr(_shown_header(name, v)) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
@@ -250,7 +265,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) 
     elif len(values) > 1 and name.lower() != "set-cookie":
         # Lines of one list field are one value (RFC 9110 5.3); Set-Cookie lines are separate cookies.
         values = [", ".join(values)]
-        shown = repr(snippet(values[0], 120))
+        shown = repr(_shown_header(name, values[0]))
     if rule.equals is not None and rule.equals not in values:
         return [Failure(assertion, expected, shown)]
     if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):

@@ -96,6 +96,16 @@ class TestLiveLint:
         ) in result.stdout
         assert "eb-api" not in result.stdout + result.stderr
 
+    def test_a_secret_number_example_is_not_printed_in_a_problem_as_the_query_holds_it(self, tmp_path, prometheus):
+        # Before: the example written 4200.0 was hidden as "4200.0", while the selector quoted held it as sent, 4200.
+        params = {"n": {"type": "number", "required": True, "secret": True, "example": 4200.0, "minimum": 1000}}
+        query = 'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{service=~"eb-api|{{ n }}"}[5m])))'
+        check = {"name": "p99", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 0.5"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert 'service=~"eb-api|<redacted>"} matches) has only the +Inf bucket' in result.stdout
+        assert "4200" not in result.stdout + result.stderr
+
     def test_a_secret_example_arg_is_an_arg_a_label_need_not_have_yet(self, tmp_path, prometheus):
         # Before: its value, shown redacted, was taken for one the catalog wrote: a problem naming it, exit 6.
         params = {"service": {"type": "label_value", "required": True, "secret": True, "example": "checkouts"}}

@@ -800,6 +800,25 @@ class TestWarningsHideCredentials:
             "its warnings are the string 'Bearer <redacted> refused', not an array of strings" in refused.value.message
         )
 
+    @pytest.mark.parametrize(
+        "reply",
+        [
+            # A proxy's JSON whose status is no Prometheus one, the token in it.
+            {"status": f"denied Bearer {TOKEN}", "data": {}},
+            # A series whose sample is no number, the request quoted in it.
+            {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, TOKEN]}]}},
+        ],
+    )
+    async def test_an_answer_of_the_wrong_shape_quoting_the_token(self, tmp_path, reply):
+        (tmp_path / "token").write_text(self.TOKEN + "\n")
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, reply)]
+            prometheus = source(fake.url, bearer_token_file=tmp_path / "token")
+            with pytest.raises(SourceRejected) as refused:
+                await prometheus.query("up", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert self.TOKEN not in refused.value.message and "5e2b9a" not in refused.value.message
+
 
 class TestRedirects:
     """A redirect is an answer naming the problem, not a page followed and misread."""

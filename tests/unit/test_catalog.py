@@ -912,3 +912,44 @@ class TestUnplacedParams:
     def test_a_kind_that_reads_its_args_itself_is_not_held_to_it(self):
         # A plugin kind may read `ctx.args` without templates: only kinds that say `params_are_placed` are held.
         assert gate_catalog({"name": "g", "kind": "gate", "gate": "g", "params": self.HASH}).checks["g"]
+
+
+class TestShortSecretParams:
+    """A secret param that accepts a value too short to be searched for in reasons and evidence is warned of."""
+
+    @staticmethod
+    def warnings_for(param: dict[str, object], only: str | None = None) -> list[str]:
+        check = {**CHECK, "query": 'sum(up{t="{{ token }}"})', "params": {"token": {"secret": True, **param}}}
+        catalog = build_catalog([("c.yaml", {"sources": SOURCES, "checks": [check]})], Registry.default(), only=only)
+        if only is not None:
+            catalog.get(only)
+        return catalog.warnings
+
+    @pytest.mark.parametrize(
+        ("param", "hint"),
+        [
+            ({"type": "label_value", "required": True}, "min_length: 4"),
+            ({"type": "label_value", "required": True, "min_length": 3}, "min_length: 4"),
+            ({"type": "identifier", "required": True}, "a pattern"),
+            ({"type": "number", "default": 1234, "minimum": 999}, "minimum: 1000"),
+            ({"type": "enum", "values": ["abc", "abcd", "x"], "default": "abcd"}, "values without 'abc', 'x'"),
+        ],
+    )
+    @pytest.mark.parametrize("only", [None, "error-rate"])
+    def test_is_warned_naming_the_rule_that_refuses_them(self, param, hint, only):
+        assert self.warnings_for(param, only) == [
+            "c.yaml: check 'error-rate': secret param 'token' accepts values shorter than 4 characters, which reasons "
+            f"and evidence would show (a secret that short is guessed anyway); refuse them with {hint}"
+        ]
+
+    @pytest.mark.parametrize(
+        "param",
+        [
+            {"type": "label_value", "required": True, "min_length": 4},
+            {"type": "label_value", "required": True, "pattern": "[a-f0-9]{40}"},
+            {"type": "number", "default": 1234, "minimum": 1000},
+            {"type": "enum", "values": ["abcd", "efgh"], "default": "abcd"},
+        ],
+    )
+    def test_one_that_refuses_them_is_not(self, param):
+        assert self.warnings_for(param) == []

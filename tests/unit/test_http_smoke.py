@@ -648,6 +648,31 @@ class TestCapturedSecrets:
         assert evaluation.reason.endswith("got a body without it: " + "x" * 100 + "<redacted>... (151 more characters)")
         assert "eyJhbG" not in json.dumps(evaluation.model_dump(mode="json"))
 
+    async def test_values_are_hidden_in_the_escapes_of_other_encoders(self, run, respx_mock):
+        # Go's encoding/json writes &, < and > as \u0026, \u003c and \u003e; an HTML encoder may write '/' as &#x2F;
+        # and any character as a decimal reference: forms Python's own encoders do not write.
+        token = "s3cr3t/t0ken&<q>"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(
+                401,
+                text='{"error":"bad token s3cr3t/t0ken\\u0026\\u003cq\\u003e"} '
+                "s3cr3t&#x2F;t0ken&amp;&lt;q&gt; s3cr3t&#47;t0ken&#38;&#60;q&#62;",
+            )
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"} <redacted> <redacted>'
+
+    async def test_a_short_value_is_hidden_before_a_full_stop(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c-42"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(401, text="invalid session s3c-42. Sessions s3c-42.1 and xs3c-42 are fine.")
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == (
+            "invalid session <redacted>. Sessions s3c-42.1 and xs3c-42 are fine."
+        )
+
 
 class TestHostileAnswers:
     """Answers built to crash the judge or stall the event loop are judged, bounded, or errors."""
@@ -916,6 +941,23 @@ class TestJudgeHeaders:
         headers = [("Set-Cookie", "lang=en"), ("Set-Cookie", "session=abc; HttpOnly")]
         assert (judged({"headers": {"set-cookie": rule}}, headers=headers).failures == []) is passes
 
+    @pytest.mark.parametrize(
+        ("header", "value", "shown"),
+        [
+            # A smoke test asserting a session cookie's attributes: the failure showed the live session it set.
+            ("Set-Cookie", "session=9f8e7d6c5b4a; Path=/; Secure", "'session=<redacted>; Path=/; Secure'"),
+            ("Set-Cookie", "9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Auth-Token", "9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Upstream", "Bearer 9f8e7d6c5b4a", "'<redacted>'"),
+            ("X-Thing", "9f8e7d6c5b4a", "'9f8e7d6c5b4a'"),
+        ],
+    )
+    def test_a_failure_quotes_no_credential_the_answer_set(self, header, value, shown):
+        failures = judged({"headers": {header: {"regex": "HttpOnly"}}}, headers=[(header, value)]).failures
+        assert [f.got for f in failures] == [shown]
+        exists = judged({"headers": {header: {"exists": False}}}, headers=[(header, value)]).failures
+        assert [f.got for f in exists] == [shown]
+
 
 class TestJudgeInvalidJson:
     """What RFC 8259 does not allow, or leaves to each parser, is not JSON: never a value an assertion passes on."""
@@ -1148,6 +1190,29 @@ class TestSecretParams:
         assert (shown["p"]["default"], shown["p"]["secret"]) == ("<redacted>", True)
         assert "v" not in json.dumps(shown["p"]).replace('"', " ").split()
         assert shown["d"]["default"] == "<redacted>"
+
+    @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
+    async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):
+        # Hidden as a word, a secret "42" blanked every 42 the target answered; where a template placed it, it goes.
+        respx_mock.post(f"{BASE}/orders/42").mock(return_value=httpx.Response(500, text="order 42: 42 of 420 failed."))
+        step = {"name": "s", "method": "POST", "path": "/orders/{{ id }}", "json_body": {"n": "{{ id }}"}}
+        params = {"id": {**param, "required": True, "secret": True}}
+        evaluation = await run(definition([step], params=params), {"id": "42"})
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["url"] == f"{BASE}/orders/<redacted>"
+        assert shown["request"]["body"] == '{"n":"<redacted>"}'
+        assert shown["body"] == "order 42: 42 of 420 failed."
+        assert evaluation.args == {"id": "<redacted>"}
+
+    async def test_a_short_secret_arg_in_the_base_url_is_hidden_there(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/t/42/x").mock(return_value=httpx.Response(500, text="tenant 42 down"))
+        check = definition([{"name": "s", "path": "/x"}], base_url=f"{BASE}/t/{{{{ t }}}}")
+        evaluation = await run(
+            {**check, "params": {"t": {"type": "label_value", "required": True, "secret": True}}}, {"t": "42"}
+        )
+        assert evaluation.details["base_url"] == f"{BASE}/t/<redacted>"
+        assert evaluation.details["steps"][0]["request"]["url"] == f"{BASE}/t/<redacted>/x"
+        assert evaluation.details["steps"][0]["body"] == "tenant 42 down"
 
 
 class TestPlacedParams:

@@ -107,6 +107,25 @@ class TestHider:
     @pytest.mark.parametrize(
         ("text", "shown"),
         [
+            # Punctuation after a word ends it: a sentence's full stop, a comma, a closing quote or bracket.
+            ("token abc1.", "token <redacted>."),
+            ("token abc1. Next", "token <redacted>. Next"),
+            ("abc1, abc1; (abc1) 'abc1' \"abc1\"", "<redacted>, <redacted>; (<redacted>) '<redacted>' \"<redacted>\""),
+            ("token abc1", "token <redacted>"),
+            ("-abc1- .abc1", "-<redacted>- .<redacted>"),
+            # A '.' or '-' between word characters joins them into one word: a host, a version, a name.
+            ("abc1.example abc1.5 abc1-x x.abc1 x-abc1 abc1_x", "abc1.example abc1.5 abc1-x x.abc1 x-abc1 abc1_x"),
+        ],
+    )
+    def test_a_word_ends_at_punctuation(self, text, shown):
+        assert Hider([], ["abc1"]).hide(text) == shown
+
+    def test_a_word_ends_at_punctuation_in_a_re_encoded_echo(self):
+        assert Hider([], ["a/b1"]).hide("got a%2Fb1. xa%2Fb1 a%2Fb1.x") == "got <redacted>. xa%2Fb1 a%2Fb1.x"
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
             ('up{t="s3cr3t-value-1...", j="a"}', 'up{t="<redacted>", j="a"}'),
             ("cut at s3cr...", "cut at <redacted>"),
             # Three characters tell nothing; nor does a short value's start inside another word.
@@ -135,6 +154,14 @@ class TestHider:
     )
     def test_the_start_a_clip_left_of_a_re_encoded_value(self, text, shown):
         assert Hider(["s3cr3t/value-123"]).hide(text) == shown
+
+    def test_the_clip_mark_is_kept_when_asked(self):
+        hider = Hider(["s3cr3t-value-123"], keep_clip_mark=True)
+        assert hider.hide("cut at s3cr3t-va... (7 more characters)") == "cut at <redacted>... (7 more characters)"
+
+    def test_a_value_no_encoder_need_escape_is_found_escaped_all_the_same(self):
+        # An encoder escaping every character (`%61` for `a`) re-encodes a value of letters and digits too.
+        assert Hider(["abcd1234"]).hide("k=%61bcd%31234 k=%41bcd1234") == "k=<redacted> k=%41bcd1234"
 
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."

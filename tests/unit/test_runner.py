@@ -205,6 +205,19 @@ class TestSecretArgs:
             assert "ValueError: cannot use <redacted>" in crash["exception"]
         assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
 
+    @pytest.mark.parametrize(("token", "reason"), [("42", "saw 42"), ("a42", "saw a42"), ("s3c4", "saw <redacted>")])
+    async def test_a_value_under_four_characters_is_shown_args_aside(self, token, reason):
+        # Hidden as a word, a secret "42" would blank every 42 of the evidence (a value, a threshold) for a value that
+        # tells next to nothing; the catalog warns of a secret param that accepts one.
+        params = {"token": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "echo-secret", "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        evaluation = await Runner(catalog, Sources({}), Metrics(), 5.0).evaluate(
+            catalog.get("echo-secret"), {"token": token}
+        )
+        assert evaluation.reason == reason and evaluation.args == {"token": "<redacted>"}
+        assert "token=%3Credacted%3E" in evaluation.ui_url
+
 
 class TestErrorVerdictOfAKind:
     """A kind that returns an error verdict instead of raising gets an error status, as a raised CheckError."""
