@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from datetime import UTC, datetime
@@ -10,11 +11,12 @@ from typing import Any
 import pytest
 
 from analyzer.catalog import build_catalog
+from analyzer.check import EvalContext
 from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _samples, _silent_s
+from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _instant_values, _samples, _silent_s
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -1086,3 +1088,35 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
+
+
+class TestInstantValues:
+    """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
+
+    class Source:
+        """Answers query "two" with two series, any other with one of value 0.5."""
+
+        async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+            if promql == "two":
+                return QueryResult(promql, "vector", [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
+            return QueryResult(promql, "vector", [Series({}, [(1.0, 0.5)])])
+
+    @staticmethod
+    def read(queries: dict[tuple[str, str], str]) -> dict[tuple[str, str], float | None]:
+        async def run() -> dict[tuple[str, str], float | None]:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            ctx = EvalContext({}, at, asyncio.get_running_loop().time() + 30, {})
+            values, _ = await _instant_values(ctx, TestInstantValues.Source(), queries)  # type: ignore[arg-type]
+            return values
+
+        return asyncio.run(run())
+
+    def test_each_value_is_read_by_variant_and_role(self):
+        assert self.read({("canary", "query"): "c", ("baseline", "query"): "b"}) == {
+            ("canary", "query"): 0.5,
+            ("baseline", "query"): 0.5,
+        }
+
+    def test_a_query_answering_more_than_one_series_is_named_by_variant_and_role(self):
+        with pytest.raises(CheckMisconfigured, match=r"^the baseline\.events query returned 2 series"):
+            self.read({("canary", "query"): "c", ("baseline", "events"): "two"})
