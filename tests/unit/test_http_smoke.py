@@ -982,7 +982,17 @@ class TestJudgeCaptureValues:
             "got an empty string"
         ]
 
-    @pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), ([1, 2], "a list of 2 items")])
+    @pytest.mark.parametrize(
+        ("value", "kind"),
+        [
+            (None, "null"),
+            (True, "a boolean"),
+            ([1, 2], "a list of 2 items"),
+            ([1], "a list of 1 item"),
+            ({"a": 1, "b": 2}, "an object with 2 keys"),
+            ({"a": 1}, "an object with 1 key"),
+        ],
+    )
     def test_a_value_that_is_no_string_or_number_is_named_by_its_kind(self, value, kind):
         body = json.dumps({"v": value}).encode()
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
@@ -1167,3 +1177,46 @@ class TestPlacedParams:
         with pytest.raises(ConfigError) as caught:
             load(definition([step], params=self.PARAMS))
         assert "params.field: declared, but no field of the check places it" in caught.value.problems[0]
+
+
+class TestStepBounds:
+    """A step's numbers take their documented defaults, and each bound admits the smallest sensible value and
+    refuses the first one past it."""
+
+    def test_defaults(self):
+        step = Step.model_validate({"name": "a"})
+        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (5.0, 1, 3, 1, 1)
+        assert step.min_success_ratio == 1.0
+
+    @pytest.mark.parametrize(
+        ("fields", "accepted"),
+        [
+            ({"timeout_s": 0.5}, True),
+            ({"timeout_s": 0}, False),
+            ({"retries": 0}, True),
+            ({"retries": -1}, False),
+            ({"max_redirects": 1}, True),
+            ({"max_redirects": 0}, False),
+            ({"max_body_bytes": 1}, True),
+            ({"max_body_bytes": 0}, False),
+            ({"repeat": 1}, True),
+            ({"repeat": 0}, False),
+            ({"repeat": 2, "concurrency": 1}, True),
+            ({"repeat": 2, "concurrency": 0}, False),
+            ({"repeat": 2, "min_success_ratio": 0.5}, True),
+            ({"repeat": 2, "min_success_ratio": 1}, True),
+            ({"repeat": 2, "min_success_ratio": 0}, False),
+            ({"repeat": 2, "min_success_ratio": 1.01}, False),
+            ({"repeat": 2, "max_p95_ms": 0.5, "max_p99_ms": 0.5}, True),
+            ({"repeat": 2, "max_p95_ms": 0}, False),
+            ({"repeat": 2, "max_p99_ms": 0}, False),
+            ({"expect": {"max_latency_ms": 0.5}}, True),
+            ({"expect": {"max_latency_ms": 0}}, False),
+        ],
+    )
+    def test_bound(self, fields, accepted):
+        if accepted:
+            Step.model_validate({"name": "a", **fields})
+        else:
+            with pytest.raises(ValueError):
+                Step.model_validate({"name": "a", **fields})
