@@ -759,6 +759,25 @@ class TestRepeatEvidence:
         assert "three" not in json.dumps(step) and "four" not in json.dumps(step)
 
 
+class TestBodiesOverTheCap:
+    """A pass on bodies drained past max_body_bytes says how many, in the reason and the repeat evidence."""
+
+    async def test_one_body_is_named_in_the_singular(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "max_body_bytes": 4}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert (
+            "; 1 response body over max_body_bytes, drained and judged on status, latency and headers only: step 'a'"
+        ) in evaluation.reason
+
+    async def test_repeated_bodies_are_counted(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "max_body_bytes": 4, "repeat": 2}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "; 2 response bodies over max_body_bytes" in evaluation.reason
+        assert evaluation.details["steps"][0]["repeat"]["bodies_over_cap"] == 2
+
+
 def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, body: bytes = b"", **fields: Any):
     """The failed assertions of one response to a step expecting `expect` (judge_exchange is pure)."""
     step = Step.model_validate({"name": "s", "expect": expect, **fields.pop("step", {})})

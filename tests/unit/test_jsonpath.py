@@ -58,6 +58,12 @@ class TestJsonEqual:
             (10**400, 1.0, False),
             (10**400, 10**400, True),
             (10**400, float("inf"), False),
+            # A list or an object never equals a string of the same length or keys (either side).
+            (["a", "b"], "ab", False),
+            ("ab", ["a", "b"], False),
+            ({"a": 1}, "a", False),
+            ({"a": 1}, ["a"], False),
+            (["a"], {"a": 1}, False),
         ],
     )
     def test_equality(self, left, right, equal):
