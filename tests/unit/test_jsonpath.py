@@ -17,6 +17,7 @@ class TestJsonPath:
         [
             ("$", DOC),
             ("$.a.b[0]", 10),
+            ("$.a.b[-2]", 10),
             ("$.a.b[-1]['c d']", "x"),
             ('$.a.b[1]["c d"]', "x"),
             ("$.a.b[1]['it\\'s']", 1),
@@ -35,6 +36,12 @@ class TestJsonPath:
     def test_unsupported_syntax_is_rejected(self, path):
         with pytest.raises(ValueError, match="JSON path"):
             JsonPath.parse(path)
+
+    def test_the_refusal_quotes_20_characters_from_where_the_path_breaks(self):
+        path = "$.a b" + "x" * 30
+        with pytest.raises(ValueError) as refused:
+            JsonPath.parse(path)
+        assert str(refused.value).startswith(f"JSON path {path!r} is invalid at {' b' + 'x' * 18!r};")
 
 
 class TestJsonEqual:
