@@ -108,8 +108,10 @@ class TestBaseURLPlacement:
         if valid:
             assert len(template.render({"svc": "a" * 63}).origin()) == len("http://") + 253
         else:
-            with pytest.raises(ArgError, match="not a valid DNS name"):
+            with pytest.raises(ArgError, match="not a valid DNS name") as caught:
                 template.render({"svc": "a" * 63})
+            # The host is quoted to its first 80 characters.
+            assert f"args make the host {'a' * 63 + '.' + 'b' * 16!r}, which is not" in caught.value.message
 
     def test_joined_labels_longer_than_a_label_are_a_bad_arg(self):
         template = BaseURLTemplate("http://{{ svc }}{{ ns }}.svc", PARAMS)
@@ -140,6 +142,11 @@ class TestPathTemplate:
     def test_dot_segments_are_a_bad_arg(self, value):
         with pytest.raises(ArgError, match="climb out") as caught:
             PathTemplate("/items/{{ item }}", PARAMS).render({"item": value})
+        assert caught.value.arg == "item"
+
+    def test_the_arg_that_makes_the_dot_segment_is_named(self):
+        with pytest.raises(ArgError, match="climb out") as caught:
+            PathTemplate("/x/{{ color }}/{{ item }}", PARAMS).render({"color": "blue", "item": ".."})
         assert caught.value.arg == "item"
 
     def test_dots_inside_a_segment_are_fine(self):
@@ -173,6 +180,9 @@ class TestQueryHeadersAndBodies:
         with pytest.raises(ArgError, match="control character") as caught:
             template.render({"item": "a\r\nX-Evil: 1"})
         assert caught.value.arg == "item"
+
+    def test_a_rendered_value_may_hold_spaces_and_tabs(self):
+        assert HeaderTemplate("X-User", "{{ item }}", PARAMS).render({"item": "a b\tc"}) == "a b\tc"
 
     def test_header_with_non_ascii_value_is_a_bad_arg_or_a_load_error(self):
         with pytest.raises(ArgError, match="non-ASCII") as caught:
