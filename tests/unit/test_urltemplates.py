@@ -181,6 +181,13 @@ class TestQueryHeadersAndBodies:
             template.render({"item": "a\r\nX-Evil: 1"})
         assert caught.value.arg == "item"
 
+    def test_the_arg_that_brings_the_control_character_is_named(self):
+        params = {**PARAMS, "a_note": Param(type="label_value", default="x")}
+        template = HeaderTemplate("X-User", "{{ a_note }} {{ item }}", params)
+        with pytest.raises(ArgError, match="control character") as caught:
+            template.render({"a_note": "x y", "item": "a\nb"})
+        assert caught.value.arg == "item"
+
     def test_a_rendered_value_may_hold_spaces_and_tabs(self):
         assert HeaderTemplate("X-User", "{{ item }}", PARAMS).render({"item": "a b\tc"}) == "a b\tc"
 
