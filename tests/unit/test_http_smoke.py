@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
@@ -1237,5 +1238,7 @@ class TestStepBounds:
         if accepted:
             Step.model_validate({"name": "a", **fields})
         else:
-            with pytest.raises(ValueError):
+            with pytest.raises(ValidationError) as refused:
                 Step.model_validate({"name": "a", **fields})
+            # Refused by the field's own bound (the last one given), not by a rule that happens to catch it.
+            assert list(fields)[-1] in refused.value.errors()[0]["loc"]
