@@ -877,6 +877,9 @@ class TestAggregationThatHidesNaN:
         ), body["reason"]
         probes = {probe["variant"]: probe["series"] for probe in body["details"]["hidden_queries"]}
         assert probes[side] == [{"labels": {"rollouts_pod_template_hash": "idle1"}, "value": "NaN"}]
+        # Each probe is shown as sent: the operand's elements without a finite value.
+        sent = {probe["variant"]: probe["query"] for probe in body["details"]["hidden_queries"]}
+        assert sent[side].startswith("topk(") and "unless" in sent[side] and "http_requests_total" in sent[side]
 
     async def test_groups_that_all_have_values_are_judged(self, hiding, prometheus, method):
         body = await compare(hiding, prometheus, method, ("healthy1", "healthy1"), ("broken1", "broken1"))

@@ -943,19 +943,20 @@ class TestStoppedRules:
         assert verdict.reason.startswith("page tier 6h/30m cannot judge")
         assert "window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in verdict.reason
 
-    def test_the_reason_names_the_window_burning_fastest(self):
-        # The measured long window burns 20x, the short one's raw errors 300x: the reason (and under no_data:
-        # pass the value) is the faster burn, the one that says how bad it may be.
+    @pytest.mark.parametrize(("measured", "stopped"), [("1h", "5m"), ("5m", "1h")])
+    def test_the_reason_names_the_window_burning_fastest(self, measured, stopped):
+        # One window burns 20x measured, the other's raw errors 300x (either may be the stopped one): the reason
+        # (and under no_data: pass the value) is the faster burn, the one that says how bad it may be.
         check = make(tiers=[{"long": "1h", "short": "5m", "factor": 14.4}], no_data="pass")
         windows = {
-            "1h": WindowRatio("1h", 0.02),
-            "5m": WindowRatio(
-                "5m", None, 0.3, 1.0, "no data (the tool's ratio rule did not record)", recorded_absent=True
+            measured: WindowRatio(measured, 0.02),
+            stopped: WindowRatio(
+                stopped, None, 0.3, 1.0, "no data (the tool's ratio rule did not record)", recorded_absent=True
             ),
         }
         verdict = check.judge(windows, WindowRatio(check.period, None, note="no data"))
         assert verdict.outcome is Outcome.INCONCLUSIVE
-        assert "while its 5m window burns 300x (limit 14.4x)" in verdict.reason
+        assert f"while its {stopped} window burns 300x (limit 14.4x)" in verdict.reason
         assert verdict.value == pytest.approx(300.0)
 
     def test_the_reason_leads_with_the_tier_closest_to_firing(self):
@@ -2193,6 +2194,15 @@ class TestSameObjective:
             f'Sloth SLO {{sloth_id="svc-slo"}} has an objective of {round(recorded * 100, 10):g}% '
         )
 
+    def test_the_refusal_gives_both_budgets_and_the_objective_to_set(self):
+        with pytest.raises(CheckMisconfigured) as caught:
+            same_objective("Sloth", "slo:objective:ratio", self.QUERY, self.results(0.999), 99)
+        assert caught.value.message == (
+            'Sloth SLO {sloth_id="svc-slo"} has an objective of 99.9% (slo:objective:ratio 0.999), not the check\'s '
+            "objective 99%: the check would judge burn against a budget of 0.01 of events, the SLO's alerts against "
+            "0.001; set objective: 99.9"
+        )
+
     @pytest.mark.parametrize("recorded", [None, math.nan])
     def test_an_objective_not_recorded_is_not_compared(self, recorded):
         same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)
@@ -2293,9 +2303,11 @@ class TestLatencyWindows:
             {queries["good"]: answer(queries["good"], good), queries["total"]: answer(queries["total"], total)},
         )
 
-    def test_no_bucket_series_with_traffic_is_a_missing_bucket(self):
+    @pytest.mark.parametrize("total", [2.0, 0.5])
+    def test_no_bucket_series_with_traffic_is_a_missing_bucket(self, total):
+        # The count is a per-second rate: half an event per second is traffic too.
         with pytest.raises(MissingBucket):
-            self.measure(None, 2.0)
+            self.measure(None, total)
 
     def test_no_bucket_series_without_traffic_is_no_traffic(self):
         window = self.measure(None, 0.0)
@@ -2308,3 +2320,21 @@ class TestLatencyWindows:
     def test_slow_events_are_the_count_minus_the_bucket(self):
         window = self.measure(9.0, 10.0)
         assert window.errors == 1.0 and close(window.error_ratio, 0.1)
+
+
+class TestValidateListing:
+    """`analyzer validate` parses each query an evaluation sends: the SLI's over the shortest window and over
+    the period (its own fields, named first), then each batch, numbered."""
+
+    def test_the_sli_queries_then_every_batch(self):
+        listed = make().promql({})
+        assert [field for field, _ in listed] == [
+            "ratio: its errors query over 1h",
+            "ratio: its total query over 1h",
+            "ratio: its errors query over 30d",
+            "ratio: its total query over 30d",
+            "the query it sends (1 of 2)",
+            "the query it sends (2 of 2)",
+        ]
+        assert listed[0][1] == 'sum(rate(req_total{code=~"5.."}[1h]))'
+        assert listed[3][1] == "sum(rate(req_total[30d]))"

@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
@@ -784,6 +785,25 @@ class TestRepeatEvidence:
         assert "three" not in json.dumps(step) and "four" not in json.dumps(step)
 
 
+class TestBodiesOverTheCap:
+    """A pass on bodies drained past max_body_bytes says how many, in the reason and the repeat evidence."""
+
+    async def test_one_body_is_named_in_the_singular(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "max_body_bytes": 4}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert (
+            "; 1 response body over max_body_bytes, drained and judged on status, latency and headers only: step 'a'"
+        ) in evaluation.reason
+
+    async def test_repeated_bodies_are_counted(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
+        evaluation = await run(definition([{"name": "a", "path": "/a", "max_body_bytes": 4, "repeat": 2}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "; 2 response bodies over max_body_bytes" in evaluation.reason
+        assert evaluation.details["steps"][0]["repeat"]["bodies_over_cap"] == 2
+
+
 def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, body: bytes = b"", **fields: Any):
     """The failed assertions of one response to a step expecting `expect` (judge_exchange is pure)."""
     step = Step.model_validate({"name": "s", "expect": expect, **fields.pop("step", {})})
@@ -1024,7 +1044,17 @@ class TestJudgeCaptureValues:
             "got an empty string"
         ]
 
-    @pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), ([1, 2], "a list of 2 items")])
+    @pytest.mark.parametrize(
+        ("value", "kind"),
+        [
+            (None, "null"),
+            (True, "a boolean"),
+            ([1, 2], "a list of 2 items"),
+            ([1], "a list of 1 item"),
+            ({"a": 1, "b": 2}, "an object with 2 keys"),
+            ({"a": 1}, "an object with 1 key"),
+        ],
+    )
     def test_a_value_that_is_no_string_or_number_is_named_by_its_kind(self, value, kind):
         body = json.dumps({"v": value}).encode()
         result = judged({}, body=body, step={"capture": {"v": {"json": "$.v", "secret": False}}})
@@ -1232,3 +1262,48 @@ class TestPlacedParams:
         with pytest.raises(ConfigError) as caught:
             load(definition([step], params=self.PARAMS))
         assert "params.field: declared, but no field of the check places it" in caught.value.problems[0]
+
+
+class TestStepBounds:
+    """A step's numbers take their documented defaults, and each bound admits the smallest sensible value and
+    refuses the first one past it."""
+
+    def test_defaults(self):
+        step = Step.model_validate({"name": "a"})
+        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (5.0, 1, 3, 1, 1)
+        assert step.min_success_ratio == 1.0
+
+    @pytest.mark.parametrize(
+        ("fields", "accepted"),
+        [
+            ({"timeout_s": 0.5}, True),
+            ({"timeout_s": 0}, False),
+            ({"retries": 0}, True),
+            ({"retries": -1}, False),
+            ({"max_redirects": 1}, True),
+            ({"max_redirects": 0}, False),
+            ({"max_body_bytes": 1}, True),
+            ({"max_body_bytes": 0}, False),
+            ({"repeat": 1}, True),
+            ({"repeat": 0}, False),
+            ({"repeat": 2, "concurrency": 1}, True),
+            ({"repeat": 2, "concurrency": 0}, False),
+            ({"repeat": 2, "min_success_ratio": 0.5}, True),
+            ({"repeat": 2, "min_success_ratio": 1}, True),
+            ({"repeat": 2, "min_success_ratio": 0}, False),
+            ({"repeat": 2, "min_success_ratio": 1.01}, False),
+            ({"repeat": 2, "max_p95_ms": 0.5, "max_p99_ms": 0.5}, True),
+            ({"repeat": 2, "max_p95_ms": 0}, False),
+            ({"repeat": 2, "max_p99_ms": 0}, False),
+            ({"expect": {"max_latency_ms": 0.5}}, True),
+            ({"expect": {"max_latency_ms": 0}}, False),
+        ],
+    )
+    def test_bound(self, fields, accepted):
+        if accepted:
+            Step.model_validate({"name": "a", **fields})
+        else:
+            with pytest.raises(ValidationError) as refused:
+                Step.model_validate({"name": "a", **fields})
+            # Refused by the field's own bound (the last one given), not by a rule that happens to catch it.
+            assert list(fields)[-1] in refused.value.errors()[0]["loc"]

@@ -17,6 +17,7 @@ class TestJsonPath:
         [
             ("$", DOC),
             ("$.a.b[0]", 10),
+            ("$.a.b[-2]", 10),
             ("$.a.b[-1]['c d']", "x"),
             ('$.a.b[1]["c d"]', "x"),
             ("$.a.b[1]['it\\'s']", 1),
@@ -35,6 +36,12 @@ class TestJsonPath:
     def test_unsupported_syntax_is_rejected(self, path):
         with pytest.raises(ValueError, match="JSON path"):
             JsonPath.parse(path)
+
+    def test_the_refusal_quotes_20_characters_from_where_the_path_breaks(self):
+        path = "$.a b" + "x" * 30
+        with pytest.raises(ValueError) as refused:
+            JsonPath.parse(path)
+        assert str(refused.value).startswith(f"JSON path {path!r} is invalid at {' b' + 'x' * 18!r};")
 
 
 class TestJsonEqual:
@@ -58,6 +65,12 @@ class TestJsonEqual:
             (10**400, 1.0, False),
             (10**400, 10**400, True),
             (10**400, float("inf"), False),
+            # A list or an object never equals a string of the same length or keys (either side).
+            (["a", "b"], "ab", False),
+            ("ab", ["a", "b"], False),
+            ({"a": 1}, "a", False),
+            ({"a": 1}, ["a"], False),
+            (["a"], {"a": 1}, False),
         ],
     )
     def test_equality(self, left, right, equal):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from datetime import UTC, datetime
@@ -10,11 +11,12 @@ from typing import Any
 import pytest
 
 from analyzer.catalog import build_catalog
+from analyzer.check import EvalContext
 from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _samples, _silent_s
+from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _instant_values, _samples, _silent_s
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -184,6 +186,20 @@ class TestRejected:
         else:
             load(definition)
 
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"canary": {"query": ""}}, "canary.VariantQueries.query"),
+            ({"baseline": {"query": BASELINE, "events": ""}}, "baseline.VariantQueries.events"),
+            ({"canary": {"success": "", "total": TOTAL}}, "canary.VariantQueries.success"),
+            ({"baseline": {"success": SUCCESS, "total": ""}}, "baseline.VariantQueries.total"),
+            ({"variant_names": {"canary": ""}}, "variant_names.canary"),
+            ({"variant_names": {"baseline": ""}}, "variant_names.baseline"),
+        ],
+    )
+    def test_an_empty_query_or_name_is_refused(self, overrides, field):
+        assert f"{field}: String should have at least 1 character" in problem(check(**overrides))
+
     def test_proportion_needs_an_effect_to_detect(self):
         variant = {"success": SUCCESS, "total": TOTAL}
         assert "method proportion needs min_detectable_effect" in problem(
@@ -265,8 +281,12 @@ class TestSameVariant:
     )
     def test_the_same_hash_for_both_is_a_bad_arg(self, overrides):
         kpi = load(check(**overrides)).get("kpi")
-        with pytest.raises(ArgError, match="canary_hash='a', stable_hash='a' make the canary's queries the same"):
+        with pytest.raises(
+            ArgError, match="canary_hash='a', stable_hash='a' make the canary's queries the same"
+        ) as caught:
             kpi.bind_args({"canary_hash": "a", "stable_hash": "a"})
+        # The 400 names the first culprit as the bad arg.
+        assert caught.value.arg == "canary_hash"
         assert kpi.bind_args({"canary_hash": "a", "stable_hash": "b"})
 
     def test_the_refusal_does_not_quote_a_secret_arg(self):
@@ -438,6 +458,21 @@ class TestJudgeProportion:
         low, high = judged.details["interval"]
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
+
+    def test_the_reason_gives_the_interval_in_order_and_the_rule_at_the_confidence(self):
+        judged = judge(
+            "proportion",
+            canary={"success": 100, "total": 2000},
+            baseline={"success": 20, "total": 2000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
+        assert judged.reason == (
+            "fail: canary rate 0.05 vs baseline 0.01 (+0.04, +400%, 95% CI [0.0297466, 0.0510205], p=1.21588e-13); "
+            "fails when the increase is significant (p < 0.05) and larger than the tolerance 0.001 (absolute 0.001), "
+            "passes when the interval rules out an increase beyond the tolerance and the test has power 0.8 to "
+            "detect an increase of 0.001"
+        )
 
     def test_an_absent_success_series_is_no_successes_unless_the_answer_may_be_partial(self):
         errors = {"canary": {"success": None, "total": 2e5}, "baseline": {"success": 1000, "total": 2e5}}
@@ -616,6 +651,20 @@ class TestJudgeAB:
             baseline={"success": 100, "total": 1000},
         )
         assert judged.outcome is verdict
+
+    def test_the_reason_names_the_winner_with_the_interval_and_the_rule(self):
+        judged = judge(
+            "proportion",
+            "higher_is_better",
+            mode="ab",
+            canary={"success": 50, "total": 1000},
+            baseline={"success": 100, "total": 1000},
+        )
+        assert judged.reason == (
+            "baseline wins: canary rate 0.05 vs baseline 0.1 (-0.05, -50%, 95% CI [-0.0733879, -0.0270522], "
+            "p=2.18824e-05); a variant wins when the difference is significant (p < 0.05) and larger than the "
+            "tolerance 0.01 (10% of the baseline)"
+        )
 
 
 EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
@@ -965,6 +1014,13 @@ class TestMannWhitneyEdges:
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert judged.reason.startswith("inconclusive (the interval is too wide)")
 
+    def test_the_reason_gives_each_variants_samples_and_what_they_count_as(self):
+        # The canary trends (each sample repeats its neighbour: it counts as none), the baseline barely.
+        canary = [0.15 + 0.0005 * i for i in range(50)]
+        judged = judge("mann_whitney", samples=(canary, around(0.10)))
+        assert "widened for autocorrelation: 50 and 60 samples count as 0 and 42)" in judged.reason
+        assert judged.outcome is Outcome.INCONCLUSIVE
+
     def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
         judged = judge(
             "mann_whitney", "either", samples=(around(0.13, count=20, spread=0.08), around(0.10, count=20, spread=0.08))
@@ -1032,3 +1088,35 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
+
+
+class TestInstantValues:
+    """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
+
+    class Source:
+        """Answers query "two" with two series, any other with one of value 0.5."""
+
+        async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+            if promql == "two":
+                return QueryResult(promql, "vector", [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
+            return QueryResult(promql, "vector", [Series({}, [(1.0, 0.5)])])
+
+    @staticmethod
+    def read(queries: dict[tuple[str, str], str]) -> dict[tuple[str, str], float | None]:
+        async def run() -> dict[tuple[str, str], float | None]:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            ctx = EvalContext({}, at, asyncio.get_running_loop().time() + 30, {})
+            values, _ = await _instant_values(ctx, TestInstantValues.Source(), queries)  # type: ignore[arg-type]
+            return values
+
+        return asyncio.run(run())
+
+    def test_each_value_is_read_by_variant_and_role(self):
+        assert self.read({("canary", "query"): "c", ("baseline", "query"): "b"}) == {
+            ("canary", "query"): 0.5,
+            ("baseline", "query"): 0.5,
+        }
+
+    def test_a_query_answering_more_than_one_series_is_named_by_variant_and_role(self):
+        with pytest.raises(CheckMisconfigured, match=r"^the baseline\.events query returned 2 series"):
+            self.read({("canary", "query"): "c", ("baseline", "events"): "two"})

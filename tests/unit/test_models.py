@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from analyzer.models import (
+    SEVERITY,
     Evaluation,
     Outcome,
     Verdict,
@@ -51,6 +52,16 @@ def _typed(value):
     if isinstance(value, list | tuple):
         return (type(value).__name__, [_typed(item) for item in value])
     return (type(value).__name__, repr(value))
+
+
+class TestSeverity:
+    """Outcomes rank error > fail > inconclusive > pass, each strictly: the worst of several is never a pass
+    while any of them is not."""
+
+    def test_the_ranking_is_strict(self):
+        ranked = sorted(Outcome, key=SEVERITY.__getitem__)
+        assert ranked == [Outcome.PASS, Outcome.INCONCLUSIVE, Outcome.FAIL, Outcome.ERROR]
+        assert len(set(SEVERITY.values())) == len(Outcome)
 
 
 class TestEvaluationJson:

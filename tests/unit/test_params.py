@@ -5,6 +5,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from analyzer.errors import ArgError
 from analyzer.params import (
+    Duration,
     Param,
     ParamName,
     bind_args,
@@ -168,6 +169,8 @@ class TestParamDeclaration:
             {"type": "label_value", "required": True, "unknown": 1},
             {"type": "identifier", "required": True, "min_length": 0},
             {"type": "label_value", "required": True, "min_length": 5, "max_length": 4},
+            # A value of at most 0 characters could only be empty: min_length 0 says that, not max_length.
+            {"type": "label_value", "required": True, "min_length": 0, "max_length": 0},
             {"type": "label_value", "default": ""},
         ],
     )
@@ -462,3 +465,29 @@ class TestRequireText:
     def test_unclean_text_is_refused(self, name, value, rule):
         with pytest.raises(ArgError, match=rule):
             require_text(name, value)
+
+    @pytest.mark.parametrize(
+        ("name", "rule"), [("h" * 100 + "\ufffd", "not valid UTF-8"), ("h" * 100 + "\ud800", "surrogate")]
+    )
+    def test_a_long_name_is_quoted_to_64_characters(self, name, rule):
+        with pytest.raises(ArgError, match=rule) as refused:
+            require_text(name, "x")
+        assert refused.value.arg == "h" * 64
+        assert repr("h" * 64) in refused.value.message
+
+
+class TestDurationField:
+    """A duration field given a bare number is refused with a fix that loads."""
+
+    @pytest.mark.parametrize(
+        ("number", "fix"),
+        [
+            (1, "write a duration such as '1s' or '1m'"),
+            (10, "write a duration such as '10s' or '10m'"),
+            (0, "write a duration of whole units such as '30s', '5m' or '1h30m'"),
+            (2.5, "write a duration of whole units such as '30s', '5m' or '1h30m'"),
+        ],
+    )
+    def test_a_bare_number_gets_a_fix(self, number, fix):
+        with pytest.raises(ValidationError, match=f"{number!r} has no unit: {fix}"):
+            TypeAdapter(Duration).validate_python(number)

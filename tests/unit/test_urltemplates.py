@@ -48,11 +48,15 @@ class TestBaseURLPlacement:
             ("ftp://host.svc", "is not a base URL"),
             ("http://host.svc:{{ svc }}", "the port must be written out"),
             ("http://host.svc:70000", "is not a number from 1 to 65535"),
+            ("http://host.svc:65536", "is not a number from 1 to 65535"),
+            ("http://host.svc:0", "is not a number from 1 to 65535"),
             ("http://Host.svc", "lowercase letters"),
             ("http://host.svc/a/../b", "'..' segment"),
             ("http://host.svc/a%zz", "%XX escape"),
             ("http://{{ nope }}.svc", "names no declared param"),
             ("http://host.svc/{ item }}", "malformed placeholder"),
+            # Without the check, 'x' would be dropped as if it were the ':' of a port: http://[::1] on port 80.
+            ("http://[::1]x", "unexpected 'x' after the IPv6 address"),
         ],
     )
     def test_bad_templates_are_rejected_at_load(self, text, message):
@@ -77,6 +81,8 @@ class TestBaseURLPlacement:
 
     def test_literal_hosts_and_ports(self):
         assert BaseURLTemplate("https://api.shop.svc", PARAMS).render({}).port == 443
+        assert BaseURLTemplate("http://api.shop.svc:65535", PARAMS).render({}).port == 65535
+        assert BaseURLTemplate("http://api.shop.svc:1", PARAMS).render({}).port == 1
         ipv6 = BaseURLTemplate("http://[::1]:8080", PARAMS)
         assert ipv6.literal_host == "::1"
         assert ipv6.render({}).origin() == "http://[::1]:8080"
@@ -88,11 +94,24 @@ class TestBaseURLPlacement:
             ("http://{{ svc }}-{{ color }}.shop.svc", ".shop.svc"),
             ("http://{{ svc }}.{{ ns }}.svc", ".svc"),
             ("http://{{ svc }}", ""),
+            ("http://{{ svc }}-api.payments.svc", ".payments.svc"),
             ("http://api.shop.svc", ""),
         ],
     )
     def test_host_suffix_is_the_literal_tail_after_the_last_placeholder(self, text, suffix):
         assert BaseURLTemplate(text, PARAMS).host_suffix == suffix
+
+    @pytest.mark.parametrize(("last_label", "valid"), [("d" * 57, True), ("d" * 58, False)])
+    def test_a_host_may_be_253_characters_and_no_more(self, last_label, valid):
+        # 63 + 1 + 63 + 1 + 63 + 1 + 57 + 4 = 253 characters with a 63-character svc; one more is too long.
+        template = BaseURLTemplate(f"http://{{{{ svc }}}}.{'b' * 63}.{'c' * 63}.{last_label}.svc", PARAMS)
+        if valid:
+            assert len(template.render({"svc": "a" * 63}).origin()) == len("http://") + 253
+        else:
+            with pytest.raises(ArgError, match="not a valid DNS name") as caught:
+                template.render({"svc": "a" * 63})
+            # The host is quoted to its first 80 characters.
+            assert f"args make the host {'a' * 63 + '.' + 'b' * 16!r}, which is not" in caught.value.message
 
     def test_joined_labels_longer_than_a_label_are_a_bad_arg(self):
         template = BaseURLTemplate("http://{{ svc }}{{ ns }}.svc", PARAMS)
@@ -123,6 +142,11 @@ class TestPathTemplate:
     def test_dot_segments_are_a_bad_arg(self, value):
         with pytest.raises(ArgError, match="climb out") as caught:
             PathTemplate("/items/{{ item }}", PARAMS).render({"item": value})
+        assert caught.value.arg == "item"
+
+    def test_the_arg_that_makes_the_dot_segment_is_named(self):
+        with pytest.raises(ArgError, match="climb out") as caught:
+            PathTemplate("/x/{{ color }}/{{ item }}", PARAMS).render({"color": "blue", "item": ".."})
         assert caught.value.arg == "item"
 
     def test_dots_inside_a_segment_are_fine(self):
@@ -157,12 +181,33 @@ class TestQueryHeadersAndBodies:
             template.render({"item": "a\r\nX-Evil: 1"})
         assert caught.value.arg == "item"
 
+    def test_the_arg_that_brings_the_control_character_is_named(self):
+        params = {**PARAMS, "a_note": Param(type="label_value", default="x")}
+        template = HeaderTemplate("X-User", "{{ a_note }} {{ item }}", params)
+        with pytest.raises(ArgError, match="control character") as caught:
+            template.render({"a_note": "x y", "item": "a\nb"})
+        assert caught.value.arg == "item"
+
+    def test_a_rendered_value_may_hold_spaces_and_tabs(self):
+        assert HeaderTemplate("X-User", "{{ item }}", PARAMS).render({"item": "a b\tc"}) == "a b\tc"
+
     def test_header_with_non_ascii_value_is_a_bad_arg_or_a_load_error(self):
         with pytest.raises(ArgError, match="non-ASCII") as caught:
             HeaderTemplate("X-User", "{{ item }}", PARAMS).render({"item": "caf\u00e9"})
         assert caught.value.arg == "item"
         with pytest.raises(ValueError, match="non-ASCII"):
             HeaderTemplate("X-User", "caf\u00e9", PARAMS)
+
+    @pytest.mark.parametrize(
+        ("value", "refused"), [("a\x01b", True), ("a\nb", True), ("a\x7fb", True), ("a\tb", False)]
+    )
+    def test_a_header_value_with_a_control_character_is_rejected_at_load(self, value, refused):
+        # A line end would end the header (or be refused by the client at every request); a tab is white space.
+        if refused:
+            with pytest.raises(ValueError, match="contains a control character"):
+                HeaderTemplate("X-A", value, PARAMS)
+        else:
+            HeaderTemplate("X-A", value, PARAMS)
 
     @pytest.mark.parametrize("name", ["X Bad", "X:Bad", ""])
     def test_bad_header_names_are_rejected_at_load(self, name):
