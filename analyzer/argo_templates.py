@@ -842,13 +842,36 @@ _GO_POSIX = {
 _MAX_RUNE = 0x10FFFF
 
 
-def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool) -> str:
-    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax."""
+def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool, folded: bool = False) -> str:
+    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax;
+    `folded` (under (?i)): the complement of the ranges with their case variants, as Go negates a class after
+    folding it (`(?i)\\W` takes no "s", whose variant "\u017f" is not a word character)."""
+    if negated and folded:
+        points = {p for low, high in ranges for p in range(low, high + 1)}
+        for point in list(points):
+            points |= {ord(c) for c in (chr(point).lower(), chr(point).upper()) if len(c) == 1}
+            points |= {_GO_FOLDS[c] for c in (chr(point).lower(),) if c in _GO_FOLDS}
+        ranges = _spans(sorted(points))
     if negated:
         starts = [0, *(high + 1 for _, high in ranges)]
         ends = [*(low - 1 for low, _ in ranges), _MAX_RUNE]
         ranges = tuple((low, high) for low, high in zip(starts, ends, strict=True) if low <= high)
     return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+# The letters of Unicode that fold to an ASCII one (Go's simple folding): "\u017f" to s, "\u212a" (Kelvin) to k.
+_GO_FOLDS = {"s": 0x017F, "k": 0x212A}
+
+
+def _spans(points: list[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted code points as (low, high) ranges."""
+    spans: list[tuple[int, int]] = []
+    for point in points:
+        if spans and spans[-1][1] == point - 1:
+            spans[-1] = (spans[-1][0], point)
+        else:
+            spans.append((point, point))
+    return tuple(spans)
 
 
 # Go's `\b`: between an ASCII word character and anything else (or an end), case folding or not.
@@ -925,7 +948,7 @@ def _from_go(pattern: str) -> str | _Refused:
             elif escape.isalpha() and escape not in _GO_ESCAPES:
                 return _Refused(f"RE2 has no escape \\{escape}")
             elif escape.lower() in _GO_PERL:
-                spelled = _ranges(_GO_PERL[escape.lower()], negated=escape.isupper())
+                spelled = _ranges(_GO_PERL[escape.lower()], escape.isupper(), "i" in scopes[-1].flags)
                 out.append(spelled if in_class else f"[{spelled}]")
                 i += 2
             elif escape in "bB":
@@ -944,7 +967,7 @@ def _from_go(pattern: str) -> str | _Refused:
             if posix is not None:
                 if posix.group(2) not in _GO_POSIX:
                     return _Refused(f"RE2 has no class {posix.group(0)}")
-                out.append(_ranges(_GO_POSIX[posix.group(2)], negated=posix.group(1) == "^"))
+                out.append(_ranges(_GO_POSIX[posix.group(2)], posix.group(1) == "^", "i" in scopes[-1].flags))
                 i += len(posix.group(0))
                 continue
             # `regex` reads a `[` in a class as a nested set where Go reads a `[`.

@@ -1011,6 +1011,10 @@ class TestDryRunRulesAsGoReadsThem:
             (r"^a(?i)b|c$", "C", True),
             (r"^(?i:E)rrors$", "eRrors", False),
             (r"[]e]rrors", "errors", True),
+            # Under (?i) Go folds a class, then negates it: "s" (a variant of "\u017f") is in no (?i)\W.
+            (r"(?i)\W", "errors", False),
+            (r"(?i)^[[:^upper:]]", "errors", False),
+            (r"(?i)^[^\W]+$", "\u212a", True),
         ],
     )
     def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
