@@ -1014,6 +1014,8 @@ def _from_go(pattern: str) -> str | _Refused:
                 return _Refused(f"RE2 has nothing for {step} to repeat")
             if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
                 return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
+            if repeat and repeat.group(2) and int(repeat.group(1)) > int(repeat.group(2)):
+                return _Refused(f"RE2 has no repeat count {step}, its least above its most")
             if repeated == 1 and step == "?":
                 repeated = 2
             elif repeated:

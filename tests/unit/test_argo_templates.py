@@ -1036,6 +1036,7 @@ class TestDryRunRulesAsGoReadsThem:
             (r"errors[a-", "RE2 has no ] for this ["),
             (r"(errors", "RE2 has no ) for this ("),
             (r"[[:digits:]]", "RE2 has no class [:digits:]"),
+            (r"errors-\d{3,2}", "RE2 has no repeat count {3,2}, its least above its most"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
