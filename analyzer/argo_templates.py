@@ -842,13 +842,36 @@ _GO_POSIX = {
 _MAX_RUNE = 0x10FFFF
 
 
-def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool) -> str:
-    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax."""
+def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool, folded: bool = False) -> str:
+    """The inside of a character class holding `ranges` (their complement if `negated`), in `regex`'s syntax;
+    `folded` (under (?i)): the complement of the ranges with their case variants, as Go negates a class after
+    folding it (`(?i)\\W` takes no "s", whose variant "\u017f" is not a word character)."""
+    if negated and folded:
+        points = {p for low, high in ranges for p in range(low, high + 1)}
+        for point in list(points):
+            points |= {ord(c) for c in (chr(point).lower(), chr(point).upper()) if len(c) == 1}
+            points |= {_GO_FOLDS[c] for c in (chr(point).lower(),) if c in _GO_FOLDS}
+        ranges = _spans(sorted(points))
     if negated:
         starts = [0, *(high + 1 for _, high in ranges)]
         ends = [*(low - 1 for low, _ in ranges), _MAX_RUNE]
         ranges = tuple((low, high) for low, high in zip(starts, ends, strict=True) if low <= high)
     return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+# The letters of Unicode that fold to an ASCII one (Go's simple folding): "\u017f" to s, "\u212a" (Kelvin) to k.
+_GO_FOLDS = {"s": 0x017F, "k": 0x212A}
+
+
+def _spans(points: list[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted code points as (low, high) ranges."""
+    spans: list[tuple[int, int]] = []
+    for point in points:
+        if spans and spans[-1][1] == point - 1:
+            spans[-1] = (spans[-1][0], point)
+        else:
+            spans.append((point, point))
+    return tuple(spans)
 
 
 # Go's `\b`: between an ASCII word character and anything else (or an end), case folding or not.
@@ -925,7 +948,7 @@ def _from_go(pattern: str) -> str | _Refused:
             elif escape.isalpha() and escape not in _GO_ESCAPES:
                 return _Refused(f"RE2 has no escape \\{escape}")
             elif escape.lower() in _GO_PERL:
-                spelled = _ranges(_GO_PERL[escape.lower()], negated=escape.isupper())
+                spelled = _ranges(_GO_PERL[escape.lower()], escape.isupper(), "i" in scopes[-1].flags)
                 out.append(spelled if in_class else f"[{spelled}]")
                 i += 2
             elif escape in "bB":
@@ -944,7 +967,7 @@ def _from_go(pattern: str) -> str | _Refused:
             if posix is not None:
                 if posix.group(2) not in _GO_POSIX:
                     return _Refused(f"RE2 has no class {posix.group(0)}")
-                out.append(_ranges(_GO_POSIX[posix.group(2)], negated=posix.group(1) == "^"))
+                out.append(_ranges(_GO_POSIX[posix.group(2)], posix.group(1) == "^", "i" in scopes[-1].flags))
                 i += len(posix.group(0))
                 continue
             # `regex` reads a `[` in a class as a nested set where Go reads a `[`.
@@ -991,6 +1014,8 @@ def _from_go(pattern: str) -> str | _Refused:
                 return _Refused(f"RE2 has nothing for {step} to repeat")
             if repeat and any(int(n) > _GO_MAX_REPEAT for n in repeat.groups() if n):
                 return _Refused(f"RE2 repeats at most {_GO_MAX_REPEAT} times")
+            if repeat and repeat.group(2) and int(repeat.group(1)) > int(repeat.group(2)):
+                return _Refused(f"RE2 has no repeat count {step}, its least above its most")
             if repeated == 1 and step == "?":
                 repeated = 2
             elif repeated:
@@ -1163,54 +1188,61 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
 
 
 # Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with.
-_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:
     """The first error of Argo's ValidateMetric for the metric (utils/analysis/factory.go), with which the AnalysisRun
     controller ends every AnalysisRun holding it in Error at once: limits below 0, a count its limits do not fit
-    in, a count above 1 without an interval, a duration Go cannot read. None where a field is given elsewhere."""
+    in, a count above 1 without an interval, a duration Go cannot read. A rule reading a field given elsewhere
+    (`{{args.count}}`) is left to where it is filled in; the others still hold (Argo refuses on any one)."""
     fields = ("count", "failureLimit", "consecutiveSuccessLimit", "inconclusiveLimit", "consecutiveErrorLimit")
-    if any(_given_elsewhere(metric.get(key)) for key in (*fields, "interval", "initialDelay")):
-        return []
-    count, failures, successes, inconclusives, errors = (_int_value(metric.get(key)) for key in fields)
-    error = None
-    if successes < 0:
-        error = "consecutiveSuccessLimit must be >= 0"
-    elif failures < -1:
-        error = "failureLimit must be >= 0, or -1 to be disabled"
-    elif successes == 0 and failures == -1:
-        error = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
-    elif inconclusives < 0:
-        error = "inconclusiveLimit must be >= 0"
-    elif metric.get("consecutiveErrorLimit") is not None and errors < 0:
-        error = "consecutiveErrorLimit must be >= 0"
-    elif count > 0 and failures >= 0 and count < failures + successes:
-        error = (
-            f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit ({failures} + {successes}) if both >= 0"
-        )
-    elif count > 0 and failures < 0 and count < successes:
-        error = "count must be >= consecutiveSuccessLimit"
-    elif count > 0 and count < inconclusives:
-        error = "count must be >= inconclusiveLimit"
-    elif count > 1 and not metric.get("interval"):
-        error = "interval must be specified when count > 1"
-    else:
-        for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
-            value = metric.get(key)
-            if value and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None):
-                error = f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"
-                break
+    # None: known only where the field is filled in.
+    count, failures, successes, inconclusives, errors = (
+        None if _given_elsewhere(metric.get(key)) else _int_value(metric.get(key)) for key in fields
+    )
+    checks: list[tuple[bool, str]] = [
+        (successes is not None and successes < 0, "consecutiveSuccessLimit must be >= 0"),
+        (failures is not None and failures < -1, "failureLimit must be >= 0, or -1 to be disabled"),
+        (successes == 0 and failures == -1, "failureLimit and consecutiveSuccessLimit cannot both be disabled"),
+        (inconclusives is not None and inconclusives < 0, "inconclusiveLimit must be >= 0"),
+        (
+            metric.get("consecutiveErrorLimit") is not None and errors is not None and errors < 0,
+            "consecutiveErrorLimit must be >= 0",
+        ),
+    ]
+    if count is not None and count > 0:
+        if failures is not None and successes is not None:
+            checks += [
+                (
+                    failures >= 0 and count < failures + successes,
+                    f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit ({failures} + {successes}) "
+                    "if both >= 0",
+                ),
+                (failures < 0 and count < successes, "count must be >= consecutiveSuccessLimit"),
+            ]
+        checks.append((inconclusives is not None and count < inconclusives, "count must be >= inconclusiveLimit"))
+    # An interval given elsewhere is some text: not the empty one Argo asks for here.
+    checks.append(
+        (count is not None and count > 1 and not metric.get("interval"), "interval must be specified when count > 1")
+    )
+    for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
+        value = metric.get(key)
+        bad = bool(value) and not _given_elsewhere(value)
+        bad = bad and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None)
+        checks.append((bad, f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"))
+    error = next((error for refused, error in checks if refused), None)
     if error is None:
         return []
     return [f"Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: {error})"]
 
 
 def _int_value(value: Any) -> int:
-    """An int-or-string as Argo's IntValue() reads it: a string that is no integer is 0."""
+    """An int-or-string as Argo's IntValue() reads it (strconv.Atoi: ASCII digits): a string that is no integer
+    is 0."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(value) if isinstance(value, str) and re.fullmatch(r"[-+]?\d+", value) else 0
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+", value) else 0
 
 
 def _passes_only(condition: str) -> bool:
@@ -1257,10 +1289,11 @@ def _given_elsewhere(value: Any) -> bool:
 
 
 def _number(value: Any) -> int | None:
-    """An Argo int-or-string (`5`, `"5"`), or None when it is an arg (`{{args.count}}`)."""
+    """An Argo int-or-string (`5`, `"5"`), or None when it is an arg (`{{args.count}}`) or no integer to Go's Atoi
+    (ASCII digits only: `str.isdigit` takes "\u00b2", which int() refuses)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(value) if isinstance(value, str) and value.lstrip("-").isdigit() else None
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+", value) else None
 
 
 def _meant(key: str, params: list[str]) -> str:

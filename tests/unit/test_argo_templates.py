@@ -1011,6 +1011,10 @@ class TestDryRunRulesAsGoReadsThem:
             (r"^a(?i)b|c$", "C", True),
             (r"^(?i:E)rrors$", "eRrors", False),
             (r"[]e]rrors", "errors", True),
+            # Under (?i) Go folds a class, then negates it: "s" (a variant of "\u017f") is in no (?i)\W.
+            (r"(?i)\W", "errors", False),
+            (r"(?i)^[[:^upper:]]", "errors", False),
+            (r"(?i)^[^\W]+$", "\u212a", True),
         ],
     )
     def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
@@ -1032,6 +1036,7 @@ class TestDryRunRulesAsGoReadsThem:
             (r"errors[a-", "RE2 has no ] for this ["),
             (r"(errors", "RE2 has no ) for this ("),
             (r"[[:digits:]]", "RE2 has no class [:digits:]"),
+            (r"errors-\d{3,2}", "RE2 has no repeat count {3,2}, its least above its most"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
@@ -1554,6 +1559,51 @@ class TestMetricsArgoRefuses:
         gate = rollout([step({"name": "check", "value": "payments-error-rate"}, {"name": "count", "value": "3"})])
         found = written(tmp_path, *crd_valid(counted, gate))
         assert any(p.endswith(self.refused("interval must be specified when count > 1")) for p in found), found
+
+    @pytest.mark.parametrize(
+        ("metric", "error"),
+        [
+            ({"count": "{{args.count}}", "failureLimit": -1}, DISABLED),
+            ({"interval": "{{args.interval}}", "inconclusiveLimit": -1}, "inconclusiveLimit must be >= 0"),
+            (
+                {"failureLimit": "{{args.limit}}", "initialDelay": "5min"},
+                "invalid startDelay string: '5min' is no Go duration (30s, 1m30s)",
+            ),
+            (
+                {"consecutiveSuccessLimit": "{{args.limit}}", "count": 2, "inconclusiveLimit": 3},
+                "count must be >= inconclusiveLimit",
+            ),
+        ],
+    )
+    def test_a_refusal_that_reads_no_arg(self, tmp_path, metric, error):
+        # Before: any field holding an arg hid every refusal of the metric, exit 0 ("failureLimit -1 disables it"
+        # was said before validate16); Argo refuses it whatever the arg, and the rollout aborts.
+        dry = TestDryRunRulesAsGoReadsThem.unread("errors")
+        dry["spec"]["metrics"][0].update(metric)
+        (found,) = problems(tmp_path, dry)
+        assert found.endswith(f"AnalysisTemplate 'payments', metric 'errors': {self.refused(error)}")
+
+    def test_what_an_arg_may_still_make_valid(self, tmp_path):
+        # Each refusal here reads a field an arg fills in: said where the analysis fills it, not of the template.
+        for metric in (
+            {"count": "{{args.count}}", "failureLimit": 9},
+            {"count": 2, "consecutiveSuccessLimit": "{{args.limit}}", "failureLimit": -1},
+            {"count": 3, "interval": "{{args.interval}}"},
+            {"failureLimit": -1, "consecutiveSuccessLimit": "{{args.limit}}"},
+        ):
+            dry = TestDryRunRulesAsGoReadsThem.unread("errors")
+            dry["spec"]["metrics"][0].update(metric)
+            dry["spec"]["metrics"][0] = {k: v for k, v in dry["spec"]["metrics"][0].items() if v is not None}
+            found = problems(tmp_path, dry)
+            assert not [p for p in found if "Analysis spec invalid" in p], (metric, found)
+
+    @pytest.mark.parametrize("count", ["\u00b2", "\u0663"])
+    def test_a_count_of_digits_go_does_not_read(self, tmp_path, count):
+        # Before: "\u00b2" (a digit to Python's isdigit, no number to int()) ended validate in a ValueError; Go's
+        # Atoi reads neither, and IntValue() makes both 0: a metric measured once.
+        dry = TestDryRunRulesAsGoReadsThem.unread("errors")
+        dry["spec"]["metrics"][0]["count"] = count
+        assert problems(tmp_path, dry) == []
 
     def test_an_analysis_run(self, tmp_path):
         run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, interval="1 m")
