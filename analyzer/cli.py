@@ -251,7 +251,9 @@ def _arg_hint(
     from analyzer.redaction import REDACTED
 
     key = ([key for key in keys if key in secret] or keys)[0]
-    return f" (an arg is one word: did you mean --arg {key}={REDACTED if hide else unrecognized[0]}?)"
+    # A KEY=VALUE word is quoted as the words are: its value hidden unless KEY is a param that is not secret.
+    shown = REDACTED if hide or _shown_word(unrecognized[0], params, secret) != unrecognized[0] else unrecognized[0]
+    return f" (an arg is one word: did you mean --arg {key}={shown}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -418,6 +420,12 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     try:
         check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     except CheckNotFound:
+        if "=" in args.name:
+            # `run token=VALUE NAME`: a KEY=VALUE word took the place of the check's name (no name holds `=`).
+            build_parser().error(
+                f"no check named {_shown_word(args.name, (), frozenset())!r}: an arg is given after the check's "
+                "name, with --arg: --arg KEY=VALUE"
+            )
         if args.unrecognized and _valueless_keys(args):
             # `run --arg token "$TOKEN" NAME`: the value took the place of the check's name, which is not quoted.
             build_parser().error(

@@ -76,8 +76,11 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("foreign", server.port, [("foreign", "/foreign")]),
                     {
                         **smoke("creds", server.port, [("broken", "/broken")], build=False),
-                        "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
-                        "headers": {"Authorization": "Bearer {{ token }}"},
+                        "params": {
+                            "token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"},
+                            "build": {"type": "label_value", "default": "1"},
+                        },
+                        "headers": {"Authorization": "Bearer {{ token }}", "X-Build": "{{ build }}"},
                     },
                 ]
             }
@@ -395,12 +398,22 @@ class TestSecretArgs:
             (f"--token={JOB_TOKEN}",),
             (f"tokn={JOB_TOKEN}",),
             ("--arg", "build=2", f"token={JOB_TOKEN}"),
+            # Beside an --arg without =VALUE, a KEY=VALUE word is not that arg's value to quote in the hint.
+            ("--arg", "build", f"token={JOB_TOKEN}"),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
         assert code == 2, out
         assert "KEY=VALUE" in err or "did you mean --arg " in err
+        assert JOB_TOKEN not in out + err
+
+    @pytest.mark.parametrize("after", [(), ("build=2",), ("build=2", "creds")])
+    async def test_a_token_written_where_the_name_belongs_is_not_quoted(self, catalog, after):
+        # `run token=VALUE build=2 NAME`: argparse takes the first word for the check's name.
+        code, out, err = await analyzer_run(f"token={JOB_TOKEN}", *after, "--catalog", str(catalog))
+        assert code == 2, out
+        assert "no check named 'token=<redacted>'" in err or "unrecognized arguments" in err
         assert JOB_TOKEN not in out + err
 
     @pytest.mark.parametrize(
