@@ -261,7 +261,8 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     """(aggregation, operand as written) for each aggregation whose answer reaches the answer of `query` and leaves a
     NaN element of its operand out of it (`max(ratio_by_pod)`), whole or under what keeps its elements: parentheses,
     a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
-    (`round(max(...), 0.01)`), either side of an `or`, the left side of an `and` or `unless`; in the order written
+    (`round(max(...), 0.01)`, `sqrt()`), relabelling and sorting (`label_replace()`,
+    `sort_desc()`), either side of an `or`, the left side of an `and` or `unless`; in the order written
     ([] for none, or a query promql-parser cannot parse)."""
     from analyzer.promql_syntax import parsed
 
@@ -326,9 +327,15 @@ def fallback_constant(query: str) -> float | None:
     return float(constant.val) if type(constant).__name__ == "NumberLiteral" else None
 
 
-# Functions whose answer has the elements of their first argument, each value moved alike: an element their
-# argument leaves out stays out.
-_KEEPING = frozenset({"abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar"})
+# Functions whose answer has the elements of their first argument, each value moved alike (or relabelled, or
+# sorted): an element their argument leaves out stays out.
+_KEEPING = frozenset(
+    {
+        *("abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar", "sgn"),
+        *("exp", "ln", "log2", "log10", "sqrt"),
+        *("label_replace", "label_join", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc"),
+    }
+)
 # Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
 # or without), and those whose answer's come from the left side alone (the right one only matches).
 _BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})

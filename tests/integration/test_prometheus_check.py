@@ -1078,6 +1078,24 @@ class TestAggregationsThatHideNaN:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f'label_replace(max({_ratio_by_hash("healthy1|idle1")}), "service", "checkout", "", "")',
+            f"sort_desc(max({_ratio_by_hash('healthy1|idle1')}))",
+            f"sqrt(max({_ratio_by_hash('healthy1|idle1')})) ^ 2",
+            f"ln(exp(max({_ratio_by_hash('healthy1|idle1')})))",
+        ],
+    )
+    async def test_an_aggregation_under_a_function_that_keeps_its_elements(self, prometheus, client_for, query):
+        # Relabelled, sorted or moved by a function, the answer has max's elements, the NaN group still left out.
+        # Before: pass.
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+
     async def test_elements_told_apart_by_their_metric_name_alone(self, prometheus, client_for):
         # Two recording rules of the same labels, one at NaN: the probe's `unless` paired them without their names,
         # and found nothing. Before: pass.
