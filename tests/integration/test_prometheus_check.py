@@ -10,6 +10,7 @@ import pytest
 from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.promql_groups import fallback_constant
 from analyzer.quoting import quote
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -978,6 +979,28 @@ def _by_hash(hashes: str, errors: bool) -> str:
 def _ratio_by_hash(hashes: str) -> str:
     """Each canary's 5xx ratio: healthy1 0.001, broken1 0.1, idle1 0/0 (NaN)."""
     return f"{_by_hash(hashes, True)} / {_by_hash(hashes, False)}"
+
+
+@pytest.mark.integration
+class TestConstantFallback:
+    """What the load warning reads as a query's fallback is what Prometheus answers when no series it reads exists."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(nothing_errors[5m])) / sum(rate(nothing_requests[5m])) or vector(0)",
+            "(sum(rate(nothing_errors[5m])) / sum(rate(nothing_requests[5m])) or vector(0)) * 100",
+            "sum(rate(nothing_errors[5m])) or vector(0) or vector(1)",
+            "clamp_max(sum(rate(nothing_errors[5m])) or vector(0.5), 0.25)",
+            "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
+        ],
+    )
+    async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        fallback = fallback_constant(query)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["value"]) == (200, fallback), body["reason"]
 
 
 @pytest.mark.integration
