@@ -400,6 +400,10 @@ class TestSecretArgs:
             ("--arg", "build=2", f"token={JOB_TOKEN}"),
             # Beside an --arg without =VALUE, a KEY=VALUE word is not that arg's value to quote in the hint.
             ("--arg", "build", f"token={JOB_TOKEN}"),
+            # An arg written as an option of its own, its value the next word.
+            ("--token", JOB_TOKEN),
+            ("--tokn", JOB_TOKEN),
+            ("--arg", "build=2", "--token", JOB_TOKEN),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
@@ -408,12 +412,16 @@ class TestSecretArgs:
         assert "KEY=VALUE" in err or "did you mean --arg " in err
         assert JOB_TOKEN not in out + err
 
-    @pytest.mark.parametrize("after", [(), ("build=2",), ("build=2", "creds")])
-    async def test_a_token_written_where_the_name_belongs_is_not_quoted(self, catalog, after):
-        # `run token=VALUE build=2 NAME`: argparse takes the first word for the check's name.
-        code, out, err = await analyzer_run(f"token={JOB_TOKEN}", *after, "--catalog", str(catalog))
+    @pytest.mark.parametrize(
+        "words",
+        [(f"token={JOB_TOKEN}",), (f"token={JOB_TOKEN}", "build=2"), (f"token={JOB_TOKEN}", "build=2", "creds")]
+        + [("--token", JOB_TOKEN, "creds")],
+    )
+    async def test_a_token_written_where_the_name_belongs_is_not_quoted(self, catalog, words):
+        # `run token=VALUE build=2 NAME`, `run --token VALUE NAME`: argparse takes a word before the name for it.
+        code, out, err = await analyzer_run(*words, "--catalog", str(catalog))
         assert code == 2, out
-        assert "no check named 'token=<redacted>'" in err or "unrecognized arguments" in err
+        assert "no check named" in err or "unrecognized arguments" in err
         assert JOB_TOKEN not in out + err
 
     @pytest.mark.parametrize(
