@@ -414,8 +414,12 @@ class TestSecretArgs:
 
     @pytest.mark.parametrize(
         "words",
-        [(f"token={JOB_TOKEN}",), (f"token={JOB_TOKEN}", "build=2"), (f"token={JOB_TOKEN}", "build=2", "creds")]
-        + [("--token", JOB_TOKEN, "creds")],
+        [
+            (f"token={JOB_TOKEN}",),
+            (f"token={JOB_TOKEN}", "build=2"),
+            (f"token={JOB_TOKEN}", "build=2", "creds"),
+            ("--token", JOB_TOKEN, "creds"),
+        ],
     )
     async def test_a_token_written_where_the_name_belongs_is_not_quoted(self, catalog, words):
         # `run token=VALUE build=2 NAME`, `run --token VALUE NAME`: argparse takes a word before the name for it.
