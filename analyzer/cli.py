@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
-        if unrecognized and not (_valueless_keys(args) or _keyed_words(args)):
+        if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
@@ -218,6 +218,19 @@ def _keyed_words(args: argparse.Namespace) -> list[tuple[str, str]]:
     return [(word, name) for word, name in keyed if name]
 
 
+def _flag_values(args: argparse.Namespace) -> dict[int, str]:
+    """Where each word `run` did not recognize stands that follows one reading `--KEY` (an option it does not
+    have), by that KEY: an arg given as an option of its own (`--token VALUE`), its value in the next word."""
+    if getattr(args, "command", None) != "run":
+        return {}
+    words = args.unrecognized
+    return {
+        index + 1: word.lstrip("-")
+        for index, word in enumerate(words[:-1])
+        if word.startswith("--") and "=" not in word and word.lstrip("-")
+    }
+
+
 def _shown_word(word: str, params: Collection[str], secret: frozenset[str]) -> str:
     """An unrecognized word as a usage error quotes it: the value of a `KEY=VALUE` word hidden unless KEY names a
     param that is not secret (a mistyped key may be a secret one's)."""
@@ -236,7 +249,16 @@ def _arg_hint(
     """What to add to "unrecognized arguments" when `--arg KEY VALUE` was written for `--arg KEY=VALUE`, KEY one
     of `params` (a word that names none may be a value itself), or `KEY=VALUE` without `--arg`; with `hide`, the
     value is not quoted."""
+    from analyzer.redaction import REDACTED
+
     keys = [key for key in _valueless_keys(args) if key in params]
+    flagged = _flag_values(args)
+    if flagged and not hide:
+        index, name = next(((index, name) for index, name in flagged.items() if name in params), (0, ""))
+        if not name:
+            return " (an arg is given with --arg: --arg KEY=VALUE)"
+        shown = REDACTED if name in secret else unrecognized[index]
+        return f" (an arg is given with --arg: did you mean --arg {name}={shown}?)"
     keyed = _keyed_words(args)
     if keyed and not _valueless_keys(args):
         word, name = next(((word, name) for word, name in keyed if name in params), keyed[0])
@@ -248,10 +270,11 @@ def _arg_hint(
         return ""
     if not keys:
         return " (an arg is one word: --arg KEY=VALUE)"
-    from analyzer.redaction import REDACTED
 
     key = ([key for key in keys if key in secret] or keys)[0]
-    return f" (an arg is one word: did you mean --arg {key}={REDACTED if hide else unrecognized[0]}?)"
+    # A KEY=VALUE word is quoted as the words are: its value hidden unless KEY is a param that is not secret.
+    shown = REDACTED if hide or _shown_word(unrecognized[0], params, secret) != unrecognized[0] else unrecognized[0]
+    return f" (an arg is one word: did you mean --arg {key}={shown}?)"
 
 
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
@@ -418,11 +441,19 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     try:
         check = catalog.get(args.name, listed_by=f"`analyzer list --catalog {settings.catalog}` lists them")
     except CheckNotFound:
-        if args.unrecognized and _valueless_keys(args):
-            # `run --arg token "$TOKEN" NAME`: the value took the place of the check's name, which is not quoted.
+        if "=" in args.name:
+            # `run token=VALUE NAME`: a KEY=VALUE word took the place of the check's name (no name holds `=`).
             build_parser().error(
-                "unrecognized arguments (not shown: a word after an --arg without =VALUE took the place of the "
-                "check's name, and may be that arg's value); an arg is one word: --arg KEY=VALUE"
+                f"no check named {_shown_word(args.name, (), frozenset())!r}: an arg is given after the check's "
+                "name, with --arg: --arg KEY=VALUE"
+            )
+        if args.unrecognized and (_valueless_keys(args) or _flag_values(args)):
+            # `run --arg token "$TOKEN" NAME`, `run --token "$TOKEN" NAME`: the value took the place of the check's
+            # name, which is not quoted.
+            build_parser().error(
+                "unrecognized arguments (not shown: a word after an --arg without =VALUE, or after an option `run` "
+                "does not have, took the place of the check's name, and may be that arg's value); an arg is one "
+                "word: --arg KEY=VALUE"
             )
         raise
     if args.unrecognized:
@@ -553,7 +584,18 @@ def _usage_error(args: argparse.Namespace, params: Collection[str], secret: froz
     # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
     # secret one mistyped: `--arg tokn VALUE`), no word is quoted.
     hide = any(key in secret or key not in params for key in _valueless_keys(args))
-    words = [REDACTED] * len(args.unrecognized) if hide else [_shown_word(w, params, secret) for w in args.unrecognized]
+    # The word after an option `run` does not have (`--token VALUE`) is that KEY's value.
+    flagged = _flag_values(args)
+    words = (
+        [REDACTED] * len(args.unrecognized)
+        if hide
+        else [
+            REDACTED
+            if index in flagged and (flagged[index] not in params or flagged[index] in secret)
+            else _shown_word(word, params, secret)
+            for index, word in enumerate(args.unrecognized)
+        ]
+    )
     build_parser().error(
         f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret, hide)}"
     )

@@ -6,7 +6,9 @@ union of the series a selector matches, since each group is an answer of its own
 from __future__ import annotations
 
 import functools
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -261,7 +263,8 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     """(aggregation, operand as written) for each aggregation whose answer reaches the answer of `query` and leaves a
     NaN element of its operand out of it (`max(ratio_by_pod)`), whole or under what keeps its elements: parentheses,
     a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
-    (`round(max(...), 0.01)`), either side of an `or`, the left side of an `and` or `unless`; in the order written
+    (`round(max(...), 0.01)`, `sqrt()`), relabelling and sorting (`label_replace()`,
+    `sort_desc()`), either side of an `or`, the left side of an `and` or `unless`; in the order written
     ([] for none, or a query promql-parser cannot parse)."""
     from analyzer.promql_syntax import parsed
 
@@ -302,33 +305,152 @@ def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tu
 
 
 def fallback_constant(query: str) -> float | None:
-    """N when `query`'s whole answer falls back to a constant, `X or vector(N)` at its top level (in parentheses
-    too): what it answers when X has no series; None for any other query, or one promql-parser cannot parse."""
+    """N when `query`'s whole answer falls back to a constant when no series it reads exists: `X or vector(N)` (in
+    parentheses, `on()`), and what keeps that one element (`(X or vector(0)) * 100`, `clamp_max(..., 1)`, `... or
+    vector(0) or vector(1)` answers 0); None for any other query (one that reads no series, or one promql-parser
+    cannot parse)."""
     from analyzer.promql_syntax import parsed
 
     try:
         node = parsed(query)
     except ValueError:  # the offline parse reports it
         return None
-    while type(node).__name__ == "ParenExpr":
-        node = node.expr
-    if type(node).__name__ != "BinaryExpr" or str(node.op).lower() != "or":
-        return None
-    fallback = node.rhs
-    while type(fallback).__name__ == "ParenExpr":
-        fallback = fallback.expr
-    if type(fallback).__name__ != "Call" or fallback.func.name != "vector":
-        return None
-    constant = fallback.args[0]
-    while type(constant).__name__ == "ParenExpr":
-        constant = constant.expr
-    # The parser folds a sign into the number (`vector(-1)`); a sign it keeps apart (`-(1)`) is not read.
-    return float(constant.val) if type(constant).__name__ == "NumberLiteral" else None
+    answer = _when_empty(node, [_MAX_LAYERS])
+    if not isinstance(answer, tuple) or answer[0] != "vector" or not math.isfinite(answer[1]):
+        return None  # an infinity or NaN is judged as no value, not as a number that passes
+    return answer[1] if "VectorSelector" in _kinds_below(node) else None
 
 
-# Functions whose answer has the elements of their first argument, each value moved alike: an element their
-# argument leaves out stays out.
-_KEEPING = frozenset({"abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar"})
+# What an expression answers when no series it reads exists: no element, one element without labels (a vector)
+# or a scalar, with its value; None when that is not read here.
+_Empty = Literal["empty"] | tuple[str, float] | None
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b if b else (math.copysign(math.inf, a) * math.copysign(1, b) if a else math.nan),
+    "^": lambda a, b: math.pow(a, b),
+}
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
+# Functions of one element's value (then their scalar arguments) that keep it.
+_VALUE_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "abs": abs,
+    "ceil": math.ceil,
+    "floor": math.floor,
+    "clamp_min": max,
+    "clamp_max": min,
+    "clamp": lambda v, low, high: math.nan if low > high else max(low, min(high, v)),
+}
+# Functions whose answer is not empty when their argument is (absent's: a check on absence means it) or that read
+# no series (time()).
+_NOT_EMPTIED = frozenset({"absent", "absent_over_time", "scalar", "vector", "time", "pi"})
+
+
+def _when_empty(node: Any, budget: list[int]) -> _Empty:
+    """What `node` answers when no series it reads exists (see _Empty); `budget` bounds the nodes read."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    kind = type(node).__name__
+    if kind in ("ParenExpr", "UnaryExpr"):
+        inner = _when_empty(node.expr, budget)
+        if kind == "UnaryExpr" and isinstance(inner, tuple):
+            return (inner[0], -inner[1])
+        return inner
+    if kind == "NumberLiteral":
+        return ("scalar", float(node.val))
+    if kind in ("VectorSelector", "MatrixSelector"):
+        return "empty"
+    if kind in ("SubqueryExpr", "AggregateExpr"):
+        inner = _when_empty(node.expr, budget)
+        return "empty" if inner == "empty" else None
+    if kind == "Call":
+        return _call_when_empty(node, budget)
+    if kind == "BinaryExpr":
+        return _binary_when_empty(node, budget)
+    return None
+
+
+def _call_when_empty(node: Any, budget: list[int]) -> _Empty:
+    name = node.func.name
+    args = [_when_empty(arg, budget) for arg in node.args]
+    if name == "vector" and args and isinstance(args[0], tuple) and args[0][0] == "scalar":
+        return ("vector", args[0][1])
+    if name == "scalar" and args and args[0] is not None:
+        return ("scalar", args[0][1] if isinstance(args[0], tuple) else math.nan)
+    if name in _NOT_EMPTIED:
+        return None
+    if "empty" in args:
+        return "empty"  # one element per element of its vector argument: none
+    if name in _VALUE_FUNCTIONS and args and isinstance(args[0], tuple) and args[0][0] == "vector":
+        numbers = [arg[1] for arg in args[1:] if isinstance(arg, tuple) and arg[0] == "scalar"]
+        if len(numbers) == len(args) - 1:
+            return ("vector", float(_VALUE_FUNCTIONS[name](args[0][1], *numbers)))
+    return None
+
+
+def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
+    op = str(node.op).lower()
+    left, right = _when_empty(node.lhs, budget), _when_empty(node.rhs, budget)
+    if op == "or":
+        if isinstance(left, tuple) and "VectorSelector" not in _kinds_below(node.lhs):
+            return None  # `vector(0) or x` answers 0 with series too: a constant, not a fallback
+        return right if left == "empty" else left if isinstance(left, tuple) else None
+    if op in ("and", "unless"):
+        if left == "empty" or (op == "and" and right == "empty"):
+            return "empty"
+        if not (isinstance(left, tuple) and isinstance(right, tuple)):
+            return None
+        # Two elements without labels match (on() or not): `and` keeps the left one, `unless` drops it.
+        return left if op == "and" else "empty"
+    if "empty" in (left, right):
+        return "empty"
+    if not (isinstance(left, tuple) and isinstance(right, tuple)):
+        return None
+    shape = "scalar" if left[0] == right[0] == "scalar" else "vector"
+    if op in _ARITHMETIC:
+        return (shape, float(_ARITHMETIC[op](left[1], right[1])))
+    if op not in _COMPARISONS:
+        return None
+    holds = _COMPARISONS[op](left[1], right[1])
+    if node.modifier is not None and node.modifier.return_bool:
+        return (shape, 1.0 if holds else 0.0)
+    # A filter keeps the vector side's element (the left one when both are).
+    return (shape, left[1] if left[0] == "vector" else right[1]) if holds else "empty"
+
+
+def _kinds_below(node: Any) -> set[str]:
+    """The node kinds in the tree under `node` (itself included), read up to _MAX_LAYERS nodes."""
+    kinds: set[str] = set()
+    pending = [node]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        current = pending.pop()
+        kinds.add(type(current).__name__)
+        for field in ("expr", "lhs", "rhs", "vector_selector", "param"):
+            if (child := getattr(current, field, None)) is not None:
+                pending.append(child)
+        pending += list(getattr(current, "args", None) or [])
+    return kinds
+
+
+# Functions whose answer has the elements of their first argument, each value moved alike (or relabelled, or
+# sorted): an element their argument leaves out stays out.
+_KEEPING = frozenset(
+    {
+        *("abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "scalar", "sgn"),
+        *("exp", "ln", "log2", "log10", "sqrt"),
+        *("label_replace", "label_join", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc"),
+    }
+)
 # Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
 # or without), and those whose answer's come from the left side alone (the right one only matches).
 _BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})

@@ -138,9 +138,9 @@ class PrometheusCheck(Check):
         return frozenset({self.source})
 
     def warnings(self) -> list[str]:
-        """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`): when it measures
-        nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where its
-        `no_data` policy does not say so."""
+        """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`, `(...) * 100`): when
+        it measures nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where
+        its `no_data` policy does not say so."""
         if self.no_data is NoDataPolicy.PASS or "vector" not in self.query.lower():
             return []
         fallback = kinds.fallback_constant(self._template.render(kinds.sample_args(self)))
@@ -148,9 +148,10 @@ class PrometheusCheck(Check):
             return []
         shown = format_number(fallback)
         return [
-            f"query: its whole answer falls back to vector({shown}) (`... or vector({shown})` at the top level), "
-            f"and {shown} meets pass_if {self.pass_if}: when the query measures nothing (no traffic yet, a canary "
-            "hash that matches no pod, a misspelt metric or label) the check passes instead of following its "
+            f"query: its whole answer falls back to vector({shown}) when no series it reads exists "
+            f"(`... or vector(0)`, `(... or vector(0)) * 100`), and {shown} meets pass_if {self.pass_if}: when the "
+            "query measures nothing (no traffic yet, a canary hash that matches no pod, a misspelt metric or label) "
+            "the check passes instead of following its "
             f"no_data policy ({self.no_data.value}); let only traffic make the zero: a ratio as "
             "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "

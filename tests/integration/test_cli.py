@@ -136,6 +136,11 @@ class TestRunExitCodes:
                 "--arg canary_hash=c0ffee1?)",
             ),
             (["run", "error-rate", "canary=c0ffee1"], "unrecognized arguments: canary=<redacted> (an arg is given "),
+            (
+                ["run", "error-rate", "--canary_hash", "c0ffee1"],
+                "unrecognized arguments: --canary_hash c0ffee1 (an arg is given with --arg: did you mean "
+                "--arg canary_hash=c0ffee1?)",
+            ),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
         ],
     )

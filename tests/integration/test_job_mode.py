@@ -76,8 +76,11 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("foreign", server.port, [("foreign", "/foreign")]),
                     {
                         **smoke("creds", server.port, [("broken", "/broken")], build=False),
-                        "params": {"token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"}},
-                        "headers": {"Authorization": "Bearer {{ token }}"},
+                        "params": {
+                            "token": {"type": "label_value", "required": True, "pattern": "jobtok-[0-9a-f]+"},
+                            "build": {"type": "label_value", "default": "1"},
+                        },
+                        "headers": {"Authorization": "Bearer {{ token }}", "X-Build": "{{ build }}"},
                     },
                 ]
             }
@@ -395,12 +398,34 @@ class TestSecretArgs:
             (f"--token={JOB_TOKEN}",),
             (f"tokn={JOB_TOKEN}",),
             ("--arg", "build=2", f"token={JOB_TOKEN}"),
+            # Beside an --arg without =VALUE, a KEY=VALUE word is not that arg's value to quote in the hint.
+            ("--arg", "build", f"token={JOB_TOKEN}"),
+            # An arg written as an option of its own, its value the next word.
+            ("--token", JOB_TOKEN),
+            ("--tokn", JOB_TOKEN),
+            ("--arg", "build=2", "--token", JOB_TOKEN),
         ],
     )
     async def test_a_token_given_as_its_own_word_is_not_quoted(self, catalog, words):
         code, out, err = await analyzer_run("creds", "--catalog", str(catalog), *words)
         assert code == 2, out
         assert "KEY=VALUE" in err or "did you mean --arg " in err
+        assert JOB_TOKEN not in out + err
+
+    @pytest.mark.parametrize(
+        "words",
+        [
+            (f"token={JOB_TOKEN}",),
+            (f"token={JOB_TOKEN}", "build=2"),
+            (f"token={JOB_TOKEN}", "build=2", "creds"),
+            ("--token", JOB_TOKEN, "creds"),
+        ],
+    )
+    async def test_a_token_written_where_the_name_belongs_is_not_quoted(self, catalog, words):
+        # `run token=VALUE build=2 NAME`, `run --token VALUE NAME`: argparse takes a word before the name for it.
+        code, out, err = await analyzer_run(*words, "--catalog", str(catalog))
+        assert code == 2, out
+        assert "no check named" in err or "unrecognized arguments" in err
         assert JOB_TOKEN not in out + err
 
     @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.promql_groups import fallback_constant
 from analyzer.quoting import quote
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -981,6 +982,28 @@ def _ratio_by_hash(hashes: str) -> str:
 
 
 @pytest.mark.integration
+class TestConstantFallback:
+    """What the load warning reads as a query's fallback is what Prometheus answers when no series it reads exists."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(nothing_errors[5m])) / sum(rate(nothing_requests[5m])) or vector(0)",
+            "(sum(rate(nothing_errors[5m])) / sum(rate(nothing_requests[5m])) or vector(0)) * 100",
+            "sum(rate(nothing_errors[5m])) or vector(0) or vector(1)",
+            "clamp_max(sum(rate(nothing_errors[5m])) or vector(0.5), 0.25)",
+            "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
+        ],
+    )
+    async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        fallback = fallback_constant(query)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["value"]) == (200, fallback), body["reason"]
+
+
+@pytest.mark.integration
 class TestAggregationsThatHideNaN:
     """max, min, topk, bottomk and quantile leave a NaN group (0/0: a canary without traffic) out of their answer:
     the groups that have values must not pass the check for the one that has none."""
@@ -1075,6 +1098,24 @@ class TestAggregationsThatHideNaN:
         check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if}
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f'label_replace(max({_ratio_by_hash("healthy1|idle1")}), "service", "checkout", "", "")',
+            f"sort_desc(max({_ratio_by_hash('healthy1|idle1')}))",
+            f"sqrt(max({_ratio_by_hash('healthy1|idle1')})) ^ 2",
+            f"ln(exp(max({_ratio_by_hash('healthy1|idle1')})))",
+        ],
+    )
+    async def test_an_aggregation_under_a_function_that_keeps_its_elements(self, prometheus, client_for, query):
+        # Relabelled, sorted or moved by a function, the answer has max's elements, the NaN group still left out.
+        # Before: pass.
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
 

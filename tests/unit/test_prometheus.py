@@ -85,6 +85,12 @@ class TestConstantFallback:
             f"(\n  {RATIO} or on() vector(0)\n)",
             f"{RATIO} or vector(0.001)",
             "sum(rate(errors{h='{{ h }}'}[5m])) OR vector(0)",
+            # The fallback's element kept by what follows. Before: not warned, and each answered 0 (Prometheus).
+            f"({RATIO} or vector(0)) * 100",
+            f"100 * ({RATIO} or on() vector(0))",
+            f"{RATIO} or vector(0) or vector(1)",
+            f"clamp_max({RATIO} or vector(0), 1)",
+            f"{RATIO} or vector(0) > bool 1",
         ],
     )
     def test_warned(self, query):
@@ -106,6 +112,13 @@ class TestConstantFallback:
             (f"{RATIO} or vector(0)", {"pass_if": "< 0.01", "fail_if": ">= 0"}),  # 0 meets fail_if: fails
             (f"vector(0) or {RATIO}", {}),  # not the answer's fallback
             (f"{RATIO} or errors_ratio", {}),
+            (f"{RATIO} or vector(0) > 1", {}),  # the fallback filtered out: no data
+            (f"({RATIO} or vector(0)) / sum(rate(requests{{h='{{{{ h }}}}'}}[5m]))", {}),
+            (f"{RATIO} or vector(1/0)", {}),  # an infinity is no value to pass
+            (f"{RATIO} or vector(time())", {}),
+            # A check on absence passes on it by design.
+            ("absent(errors{h='{{ h }}'}) - 1", {"pass_if": "< 0.5"}),
+            ("absent(errors{h='{{ h }}'}) or vector(0)", {"pass_if": "> 0.5"}),
             (RATIO, {}),
         ],
     )
