@@ -200,6 +200,7 @@ class Hider:
             found.lastgroup != "plus" for value, _ in self._values for found in _ESCAPE_RE.finditer(value)
         )
         self._kept_mark_chars = len(_CLIP_MARK) if keep_clip_mark else 0
+        self._longest_chars = max((len(value) for value, _ in self._values), default=0)
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -253,28 +254,40 @@ class Hider:
         """The spans in the text of a value's start (at least _MIN_CLIPPED_CHARS of it, or all of it) and the clip
         mark right after it, in `view`: the text, or a decoded copy of it as `_found` takes it; the clip may have cut
         an escape in two (`s3cr3t%2...`), whose part it left is no part of the value."""
-        found = []
+        found: list[tuple[int, int]] = []
+        # Where a value's start may stand: up to the longest value and a cut escape before each mark, the stretches
+        # of marks close together (a target's body of dots is as many marks as dots) as one.
+        regions: list[list[int]] = []
         mark = view.find(_CLIP_MARK)
         while mark != -1:
-            for value, bounded in self._values:
-                head = value[:_MIN_CLIPPED_CHARS]
-                # Earliest first: the longest start, so the whole of what the clip left goes, and the mark with it.
-                at = view.find(head, max(0, mark - len(value) - _LONGEST_CUT_ESCAPE_CHARS), mark)
-                while at != -1:
-                    # What the clip left may end in a character of the value that also starts an escape (`abc%`).
-                    start = view[at:mark]
-                    if not value.startswith(start):
-                        start = _CUT_ESCAPE_RE.sub("", start, count=1)
-                    if (
-                        len(start) >= len(head)
-                        and value.startswith(start)
-                        and not (bounded and _WORD_BEFORE_RE.match(view, at))
-                    ):
-                        end = mark + len(_CLIP_MARK) - self._kept_mark_chars
-                        found.append((at, end) if starts is None or ends is None else (starts[at], ends[end - 1]))
-                        break
-                    at = view.find(head, at + 1, mark)
+            low = max(0, mark - self._longest_chars - _LONGEST_CUT_ESCAPE_CHARS)
+            if regions and low <= regions[-1][1]:
+                regions[-1][1] = mark
+            else:
+                regions.append([low, mark])
             mark = view.find(_CLIP_MARK, mark + 1)
+        for value, bounded in self._values:
+            head = value[:_MIN_CLIPPED_CHARS]
+            # The furthest a mark may start after the value's start: the whole value and a cut escape before it.
+            reach = len(value) + _LONGEST_CUT_ESCAPE_CHARS + len(_CLIP_MARK)
+            for low, high in regions:
+                at = view.find(head, low, high)
+                while at != -1:
+                    if not (bounded and _WORD_BEFORE_RE.match(view, at)):
+                        mark = view.find(_CLIP_MARK, at + len(head), at + reach)
+                        while mark != -1:
+                            # What the clip left may end in a character of the value that also starts an escape
+                            # (`abc%`).
+                            start = view[at:mark]
+                            if not value.startswith(start):
+                                start = _CUT_ESCAPE_RE.sub("", start, count=1)
+                            if len(start) >= len(head) and value.startswith(start):
+                                end = mark + len(_CLIP_MARK) - self._kept_mark_chars
+                                found.append(
+                                    (at, end) if starts is None or ends is None else (starts[at], ends[end - 1])
+                                )
+                            mark = view.find(_CLIP_MARK, mark + 1, at + reach)
+                    at = view.find(head, at + 1, high)
         return found
 
     def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:
