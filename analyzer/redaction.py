@@ -70,8 +70,26 @@ _ESCAPE_RE = re.compile(
     r"|&(?:#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6})|(?P<name>amp|lt|gt|quot|apos));"
     r"|(?P<plus>\+)"
 )
+# Each escape's encoding, by the last group `_ESCAPE_RE` matched it with: a value holding one encoding's escape as
+# text (a password `CORP\tsmith&co`) is echoed by another with that text as it is (HTML: `CORP\tsmith&amp;co`), so
+# it is also looked for where only one encoding's escapes are decoded.
+_ENCODING_OF = {
+    "pct": "url",
+    "plus": "url",
+    "u": "json",
+    "low": "json",
+    "json": "json",
+    "dec": "html",
+    "hex": "html",
+    "name": "html",
+}
+_ENCODINGS = ("url", "json", "html")
 # The start of an escape that a clip cut before its end (what `_ESCAPE_RE` no longer reads), and its longest.
-_CUT_ESCAPE_RE = re.compile(r"(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3})?|&(?:#[xX]?[0-9A-Fa-f]{0,6}|[a-z]{0,4}))?\Z")
+# A character percent-encoded in two to four bytes that a clip cut after the first (`%C3%A9` as `%C3`) is decoded as
+# one U+FFFD a byte.
+_CUT_ESCAPE_RE = re.compile(
+    r"\ufffd{0,3}(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3})?|&(?:#[xX]?[0-9A-Fa-f]{0,6}|[a-z]{0,4}))?\Z"
+)
 _LONGEST_CUT_ESCAPE_CHARS = 9
 _JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -97,9 +115,9 @@ def credential_forms(value: str) -> list[str]:
     return forms
 
 
-def _decoded(text: str, plus_as_space: bool) -> tuple[str, list[int], list[int]]:
-    """`text` with every escape `_ESCAPE_RE` finds decoded, and the start and end in `text` of each of its
-    characters."""
+def _decoded(text: str, plus_as_space: bool, encoding: str | None = None) -> tuple[str, list[int], list[int]]:
+    """`text` with every escape `_ESCAPE_RE` finds decoded (only those of `encoding`, one of _ENCODINGS, when given),
+    and the start and end in `text` of each of its characters."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -117,6 +135,9 @@ def _decoded(text: str, plus_as_space: bool) -> tuple[str, list[int], list[int]]
 
     done = 0
     for found in _ESCAPE_RE.finditer(text):
+        if encoding is not None and _ENCODING_OF[found.lastgroup or ""] != encoding:
+            # Another encoding's escape: text, as it is (no escape of one encoding overlaps one of another).
+            continue
         add_run(done, found.start())
         done = found.end()
         start, kind = found.start(), found.lastgroup
@@ -173,7 +194,13 @@ class Hider:
         # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`
         # for `A`): decoded only where the text holds a '%'.
         self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
+        # A value holding an escape as text (`\t`, `%41`, `&amp;`; a '+' is one only as a space): an echo in one
+        # encoding leaves it as it is, which a copy with every escape decoded no longer holds.
+        self._holds_escapes = any(
+            found.lastgroup != "plus" for value, _ in self._values for found in _ESCAPE_RE.finditer(value)
+        )
         self._kept_mark_chars = len(_CLIP_MARK) if keep_clip_mark else 0
+        self._longest_chars = max((len(value) for value, _ in self._values), default=0)
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -186,8 +213,11 @@ class Hider:
         spans = self._found(text)
         clipped = _CLIP_MARK in text
         if _ESCAPE_RE.search(text) if self._encodable else "%" in text:
-            for plus_as_space in (False, True):
-                view, starts, ends = _decoded(text, plus_as_space)
+            views: list[tuple[bool, str | None]] = [(False, None), (True, None)]
+            if self._holds_escapes:
+                views += [(False, encoding) for encoding in _ENCODINGS] + [(True, "url")]
+            for plus_as_space, encoding in views:
+                view, starts, ends = _decoded(text, plus_as_space, encoding)
                 spans += self._found(view, starts, ends)
                 if clipped:
                     spans += self._clipped(view, starts, ends)
@@ -224,25 +254,40 @@ class Hider:
         """The spans in the text of a value's start (at least _MIN_CLIPPED_CHARS of it, or all of it) and the clip
         mark right after it, in `view`: the text, or a decoded copy of it as `_found` takes it; the clip may have cut
         an escape in two (`s3cr3t%2...`), whose part it left is no part of the value."""
-        found = []
+        found: list[tuple[int, int]] = []
+        # Where a value's start may stand: up to the longest value and a cut escape before each mark, the stretches
+        # of marks close together (a target's body of dots is as many marks as dots) as one.
+        regions: list[list[int]] = []
         mark = view.find(_CLIP_MARK)
         while mark != -1:
-            for value, bounded in self._values:
-                head = value[:_MIN_CLIPPED_CHARS]
-                # Earliest first: the longest start, so the whole of what the clip left goes, and the mark with it.
-                at = view.find(head, max(0, mark - len(value) - _LONGEST_CUT_ESCAPE_CHARS), mark)
-                while at != -1:
-                    start = _CUT_ESCAPE_RE.sub("", view[at:mark], count=1)
-                    if (
-                        len(start) >= len(head)
-                        and value.startswith(start)
-                        and not (bounded and _WORD_BEFORE_RE.match(view, at))
-                    ):
-                        end = mark + len(_CLIP_MARK) - self._kept_mark_chars
-                        found.append((at, end) if starts is None or ends is None else (starts[at], ends[end - 1]))
-                        break
-                    at = view.find(head, at + 1, mark)
+            low = max(0, mark - self._longest_chars - _LONGEST_CUT_ESCAPE_CHARS)
+            if regions and low <= regions[-1][1]:
+                regions[-1][1] = mark
+            else:
+                regions.append([low, mark])
             mark = view.find(_CLIP_MARK, mark + 1)
+        for value, bounded in self._values:
+            head = value[:_MIN_CLIPPED_CHARS]
+            # The furthest a mark may start after the value's start: the whole value and a cut escape before it.
+            reach = len(value) + _LONGEST_CUT_ESCAPE_CHARS + len(_CLIP_MARK)
+            for low, high in regions:
+                at = view.find(head, low, high)
+                while at != -1:
+                    if not (bounded and _WORD_BEFORE_RE.match(view, at)):
+                        mark = view.find(_CLIP_MARK, at + len(head), at + reach)
+                        while mark != -1:
+                            # What the clip left may end in a character of the value that also starts an escape
+                            # (`abc%`).
+                            start = view[at:mark]
+                            if not value.startswith(start):
+                                start = _CUT_ESCAPE_RE.sub("", start, count=1)
+                            if len(start) >= len(head) and value.startswith(start):
+                                end = mark + len(_CLIP_MARK) - self._kept_mark_chars
+                                found.append(
+                                    (at, end) if starts is None or ends is None else (starts[at], ends[end - 1])
+                                )
+                            mark = view.find(_CLIP_MARK, mark + 1, at + reach)
+                    at = view.find(head, at + 1, high)
         return found
 
     def hide(self, text: str, spans: list[tuple[int, int]] | None = None) -> str:

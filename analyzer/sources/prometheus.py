@@ -466,7 +466,7 @@ def read_answer(
             # No error named either: the JSON of something else (a proxy's status page), no refusal of the query.
             raise SourceRejected(
                 f"{where} answered HTTP {status} with a JSON object that is no Prometheus answer (its status is "
-                f"{clip(repr(_quoted_status(payload.get('status'), secrets, words)), 40)}, not 'success', and it "
+                f"{clip(_quoted_status(payload.get('status'), secrets, words), 40)}, not 'success', and it "
                 "names no error)"
             )
     error_type, error = "", ""
@@ -498,10 +498,11 @@ def read_answer(
     raise rejected
 
 
-def _quoted_status(status: Any, secrets: tuple[str, ...], words: tuple[str, ...]) -> Any:
-    """An answer's `status` as a reason quotes it: a string hidden as `_hidden` does (a proxy's may echo the
-    request), before the reason's clip cuts it."""
-    return _hidden(status, secrets, words) if type(status) is str else status
+def _quoted_status(status: Any, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
+    """An answer's `status` as a reason quotes it (its repr), hidden as `_hidden` does (a proxy's may echo the
+    request) before the reason's clip cuts it: a string before its repr escapes it, an object or a list (a value
+    in it, a key) as its repr writes it."""
+    return repr(_hidden(status, secrets, words)) if type(status) is str else _hidden(repr(status), secrets, words)
 
 
 def wait_asked(retry_after: str | None) -> str:

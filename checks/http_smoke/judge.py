@@ -51,6 +51,9 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
+# Response headers that hold an auth challenge (RFC 9110 11.6.1): named like a credential and starting with a scheme
+# like one, but what a smoke test of a 401 asserts.
+_CHALLENGE_HEADERS = frozenset({"www-authenticate", "proxy-authenticate"})
 # Response headers that hold one value (RFC 9110 and the security headers' own RFCs): lines that differ are a
 # broken answer, not a list.
 _SINGLE_VALUE_HEADERS = frozenset(
@@ -231,12 +234,15 @@ def _search(pattern: str, text: str, what: str) -> bool:
 
 def _shown_header(name: str, value: str) -> str:
     """A response header's value as a failure quotes it: a cookie's value hidden (its attributes are what a rule
-    asserts), and a credential's whole (a session the answer set, a token it sends back); any other clipped."""
-    if name.lower() == "set-cookie":
+    asserts), and a credential's whole (a session the answer set, a token it sends back); any other clipped, a
+    challenge too (`WWW-Authenticate: Bearer error="invalid_token"`: a scheme and why, no credential)."""
+    lowered = name.lower()
+    if lowered == "set-cookie":
         cookie, separator, attributes = value.partition(";")
         cookie_name, equals, _ = cookie.partition("=")
         return f"{cookie_name}{equals}{REDACTED}{separator}{snippet(attributes, 120)}" if equals else REDACTED
-    if is_secret_name(name) or is_credential_value(value):
+    # A credential the step sent that a challenge echoes is hidden by the check's scrub of what it sent.
+    if lowered not in _CHALLENGE_HEADERS and (is_secret_name(name) or is_credential_value(value)):
         return REDACTED
     return snippet(value, 120)
 

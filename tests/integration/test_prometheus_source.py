@@ -805,6 +805,10 @@ class TestWarningsHideCredentials:
         [
             # A proxy's JSON whose status is no Prometheus one, the token in it.
             {"status": f"denied Bearer {TOKEN}", "data": {}},
+            # ... or a status that is no string at all: an object or a list quoting the request.
+            {"status": {"auth": f"Bearer {TOKEN}"}, "data": {}},
+            {"status": [TOKEN, "denied"], "data": {}},
+            {"status": {TOKEN: "denied"}, "data": {}},
             # A series whose sample is no number, the request quoted in it.
             {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, TOKEN]}]}},
         ],

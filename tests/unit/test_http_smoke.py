@@ -978,6 +978,35 @@ class TestJudgeHeaders:
         exists = judged({"headers": {header: {"exists": False}}}, headers=[(header, value)]).failures
         assert [f.got for f in exists] == [shown]
 
+    @pytest.mark.parametrize("header", ["WWW-Authenticate", "Proxy-Authenticate"])
+    def test_a_failure_quotes_the_challenge_of_a_401(self, header):
+        # A challenge names a scheme and why the request was refused, what a smoke test of a 401 asserts: no
+        # credential the answer set (one the step sent and the challenge echoes is hidden by the check's scrub).
+        challenge = 'Bearer realm="api", error="invalid_token"'
+        rule = {"regex": 'error="expired_token"'}
+        failures = judged({"headers": {header: rule}}, headers=[(header, challenge)]).failures
+        assert [f.got for f in failures] == [repr(challenge)]
+
+    async def test_a_challenge_echoing_the_token_sent_hides_it(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/x").mock(
+            return_value=httpx.Response(
+                401, headers={"WWW-Authenticate": 'Bearer error="invalid_token", token="s3cr3t-t0ken-9"'}
+            )
+        )
+        check = definition(
+            [
+                {
+                    "name": "a",
+                    "path": "/x",
+                    "headers": {"Authorization": "Bearer s3cr3t-t0ken-9"},
+                    "expect": {"status": [401], "headers": {"WWW-Authenticate": {"regex": "expired"}}},
+                }
+            ]
+        )
+        evaluation = await run(check)
+        assert evaluation.reason.endswith('got \'Bearer error="invalid_token", token="<redacted>"\''), evaluation.reason
+        assert "t0ken" not in json.dumps(evaluation.model_dump(mode="json"))
+
 
 class TestJudgeInvalidJson:
     """What RFC 8259 does not allow, or leaves to each parser, is not JSON: never a value an assertion passes on."""

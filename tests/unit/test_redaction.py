@@ -155,6 +155,36 @@ class TestHider:
     def test_the_start_a_clip_left_of_a_re_encoded_value(self, text, shown):
         assert Hider(["s3cr3t/value-123"]).hide(text) == shown
 
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            # A value holding another encoding's escape as text, echoed in one encoding: HTML leaves `\\t` and `%41`
+            # as they are, JSON leaves `&amp;` and `%41`, a URL encoder `&amp;`.
+            ("CORP\\tsm1th<x>", "CORP\\tsm1th&lt;x&gt;"),
+            ("pa%41ss&word", "pa%41ss&amp;word"),
+            ('pa%41ss"word', 'pa%41ss\\"word'),
+            ("a&amp;b c\\n", "a&amp;b+c\\n"),
+        ],
+    )
+    def test_a_value_holding_an_escape_echoed_in_another_encoding(self, value, text):
+        assert Hider([value]).hide(f"<{text}>") == "<<redacted>>"
+
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            # The start a clip left ends with a character of the value that also starts an escape.
+            ('p"q\\r/s<t>', 'got p"q\\...'),
+            ("abc%defgh1234", "got abc%..."),
+            ("abc&defgh1234", "got abc&..."),
+            # A clip cut a percent-encoded character between its bytes: the four characters before it go.
+            ("sécrèt99-value", "got s%C3%A9cr%C3..."),
+            ("sécrèt99-value", "got s%C3%A9cr%C3%A..."),
+            ("s3cr😀t-value", "got s3cr%F0%9F%98..."),
+        ],
+    )
+    def test_the_start_a_clip_left_ending_where_an_escape_could_start(self, value, text):
+        assert Hider([value]).hide(text) == "got <redacted>"
+
     def test_the_clip_mark_is_kept_when_asked(self):
         hider = Hider(["s3cr3t-value-123"], keep_clip_mark=True)
         assert hider.hide("cut at s3cr3t-va... (7 more characters)") == "cut at <redacted>... (7 more characters)"
