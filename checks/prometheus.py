@@ -639,8 +639,9 @@ async def _with_presence(
     presence: tuple[str, tuple[MetricSelector, ...]],
 ) -> QueryResult:
     """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
-    names no metric that has a series at all (a misspelled name: the fallback would answer for it, and pass). An error
-    of either query is the verdict (the query's first): never a pass on a presence not known."""
+    names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
+    would answer for it, and pass). An error of either query is the verdict (the query's first): never a pass on a
+    presence not known."""
     query, selectors = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
@@ -650,7 +651,9 @@ async def _with_presence(
         raise result
     if isinstance(present, BaseException):
         raise present
-    found = {series.labels.get("__name__", "") for series in present.series}
+    # A series of the answer that kept its metric name is one of that metric (a fallback has none): a range query
+    # reads a metric that stopped before its end, which the presence query, at the end, no longer finds.
+    found = {series.labels.get("__name__", "") for answer in (present, result) for series in answer.series}
     missing = [selector for selector in selectors if found.isdisjoint(selector.names)]
     if missing:
         where: dict[tuple[str, ...], list[str]] = {}

@@ -1174,6 +1174,16 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
         assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
 
+    async def test_a_metric_the_answer_shows_by_name_exists_though_it_stopped_before_the_end(
+        self, prometheus, client_for
+    ):
+        # canary_error_ratio stopped 30 minutes before the anchor: the presence query at the end finds none, but the
+        # range query's answer holds its series.
+        check = self.check('canary_error_ratio{service="checkout"} or on() vector(0)', range="1h", reduce="max")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
+
     async def test_a_correct_name_judges_as_before(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total")))
         status, body = await run(client, "q", canary_hash="broken1", at=prometheus.anchor)
