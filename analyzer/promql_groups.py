@@ -10,7 +10,10 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from analyzer.promql_names import MetricSelector, VectorSelector
 
 # Aggregations whose answer has one series per group of their `by` (or `without`) labels. topk, bottomk,
 # limitk and limit_ratio keep the series they pick; count_values adds a label.
@@ -451,6 +454,100 @@ _KEEPING = frozenset(
         *("label_replace", "label_join", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc"),
     }
 )
+
+
+# Words that may start a fallback's `or` (a plain search in the lowered query first: most queries hold none).
+_OR_TEXT = "or"
+# Functions answering a constant whenever they answer: absent() answers 1 when its argument has no series.
+_CONSTANT_CALLS = frozenset({"absent", "absent_over_time"})
+# Functions whose answer has their first argument's values, relabelled.
+_RELABELLING_CALLS = frozenset({"label_replace", "label_join"})
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
+    """The vector selectors, as written, read beside a constant fallback of an `or` anywhere in `query` (`X or
+    vector(N)`, `X or on() vector(N)`, `X or 0 * Y`, `X or absent(Y)`, either side): when they match no series
+    the fallback answers for them. Names as metric_selectors() tells them (none for a regex that is not a list of
+    names); () for a query without such a fallback, or one promql-parser cannot parse (Prometheus did)."""
+    from analyzer.promql_names import MetricSelector, selectors_written
+    from analyzer.promql_syntax import parsed
+
+    if _OR_TEXT not in query.lower():
+        return ()
+    try:
+        beside = _beside_fallbacks(parsed(query))
+        read = {_key(s) for node in beside for s, _ in selectors_written(str(node))}
+        written = selectors_written(query)
+    except ValueError:  # the offline parse reports it
+        return ()
+    found = {text: MetricSelector(s.names, text) for s, text in written if _key(s) in read}
+    return tuple(found.values())
+
+
+def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str, str, str]]]:
+    """A selector as promql-parser's printing and the text as written both read it."""
+    return selector.names, frozenset(selector.matchers)
+
+
+def _beside_fallbacks(root: Any) -> list[Any]:
+    """The operands of every `or` of `root` whose other operand is constant (and that are not), outside absent()."""
+    beside: list[Any] = []
+    pending = [root]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "BinaryExpr":
+            if str(node.op).lower() == "or":
+                left, right = _constant(node.lhs), _constant(node.rhs)
+                if left != right:
+                    beside.append(node.lhs if right else node.rhs)
+            pending += [node.lhs, node.rhs]
+        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr", "AggregateExpr"):
+            pending.append(node.expr)
+        elif kind == "Call" and node.func.name not in _CONSTANT_CALLS:
+            pending += [arg for arg in node.args if arg is not None]
+    return beside
+
+
+def _constant(node: Any) -> bool:
+    """Whether `node` answers a value no series holds whenever it answers: a number, vector(N), absent(...), a
+    relabelled constant, arithmetic on constants, or a product with a zero (`0 * requests`: 0 wherever there is
+    traffic)."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind not in ("ParenExpr", "UnaryExpr"):
+            break
+        node = node.expr
+    if kind == "NumberLiteral":
+        return True
+    if kind == "Call":
+        name = node.func.name
+        if name in _CONSTANT_CALLS:
+            return True
+        if (name == "vector" or name in _RELABELLING_CALLS) and node.args:
+            return _constant(node.args[0])
+        return False
+    if kind == "BinaryExpr" and str(node.op) in ("+", "-", "*", "/", "%", "^"):
+        if str(node.op) == "*" and (_zero(node.lhs) or _zero(node.rhs)):
+            return True
+        return _constant(node.lhs) and _constant(node.rhs)
+    return False
+
+
+def _zero(node: Any) -> bool:
+    """Whether `node` is the number 0 or vector(0) (in parentheses too)."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr":
+            node = node.expr
+        elif kind == "Call" and node.func.name == "vector" and node.args:
+            node = node.args[0]
+        else:
+            break
+    return type(node).__name__ == "NumberLiteral" and float(node.val) == 0
 # Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
 # or without), and those whose answer's come from the left side alone (the right one only matches).
 _BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})

@@ -207,14 +207,19 @@ def vector_selectors(query: str) -> list[VectorSelector]:
     """Every vector selector of `query` with its names and label matchers, in order, but those inside absent()
     and absent_over_time(); ValueError when the query does not read as PromQL (a character PromQL has no use
     for, an unclosed bracket or string, a matcher list that is no list of matchers)."""
-    found: list[VectorSelector] = []
-    for word, braces, _ in _selectors(query, strict=True):
+    return [selector for selector, _ in selectors_written(query)]
+
+
+def selectors_written(query: str) -> list[tuple[VectorSelector, str]]:
+    """vector_selectors(query), each with the selector as written (its name and braces)."""
+    found: list[tuple[VectorSelector, str]] = []
+    for word, braces, written in _selectors(query, strict=True):
         parsed = _matchers(braces) if braces is not None else []
         if parsed is None:
             raise ValueError(f"cannot read the label matchers {{{braces}}}")
         matchers = tuple((label, op, _unquoted(value)) for label, op, value in parsed)
         names = (word,) if word is not None else _names_matched(matchers)
-        found.append(VectorSelector(names, tuple(m for m in matchers if m[0] != "__name__")))
+        found.append((VectorSelector(names, tuple(m for m in matchers if m[0] != "__name__")), written))
     return found
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -40,7 +41,7 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead
+    from analyzer.kinds import BucketRead, MetricSelector, PrometheusSource
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
@@ -60,6 +61,9 @@ _LE_MATCHER_RE = re.compile(r'[{,]\s*(?:le|"le")\s*(?:=~|!~|!=|=)')
 _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)""")
 # A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
+# An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
+_OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+_METRIC_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
 # hook, which Python 3.11 does not specialize (about 1.4k instructions, against 0.05k for a global).
 _validate_verdict = Verdict.__pydantic_validator__.validate_python
@@ -84,6 +88,20 @@ class PrometheusCheck(Check):
     min_samples: int = Field(default=1, ge=1, description="finite samples a range series needs to be judged")
     reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
     each: bool = Field(default=False, description="judge every series; all must pass")
+    optional_metrics: list[str] = Field(
+        default_factory=list,
+        description="metric names beside a fallback (`x or vector(0)`) that may have no series at all (a labelled "
+        "error counter created on its first error): their absence reads as the fallback instead of a misspelled "
+        "name (error)",
+    )
+
+    @field_validator("optional_metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _METRIC_NAME_RE.fullmatch(name):
+                raise ValueError(f"{name!r} is not a metric name")
+        return value
 
     @field_validator("query")
     @classmethod
@@ -140,14 +158,26 @@ class PrometheusCheck(Check):
     def warnings(self) -> list[str]:
         """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`, `(...) * 100`): when
         it measures nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where
-        its `no_data` policy does not say so."""
+        its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
+        existence is not checked."""
+        found = []
+        if self._judging.fallback:
+            rendered = self._template.render(kinds.sample_args(self))
+            found += [
+                f"query selector {selector.selector}: metric name given by a regex is not checked for existence (a "
+                'misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to check '
+                "them)"
+                for selector in kinds.fallback_selectors(rendered)
+                if not selector.names
+            ]
         if self.no_data is NoDataPolicy.PASS or "vector" not in self.query.lower():
-            return []
+            return found
         fallback = kinds.fallback_constant(self._template.render(kinds.sample_args(self)))
         if fallback is None or self._judging.decide(fallback)[0] is not Outcome.PASS:
-            return []
+            return found
         shown = format_number(fallback)
         return [
+            *found,
             f"query: its whole answer falls back to vector({shown}) when no series it reads exists "
             f"(`... or vector(0)`, `(... or vector(0)) * 100`), and {shown} meets pass_if {self.pass_if}: when the "
             "query measures nothing (no traffic yet, a canary hash that matches no pod, a misspelt metric or label) "
@@ -155,17 +185,25 @@ class PrometheusCheck(Check):
             f"no_data policy ({self.no_data.value}); let only traffic make the zero: a ratio as "
             "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
-            "pass"
+            "pass",
         ]
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
         """The one query, rendered, then the probe a pass sends when an aggregation in it hides NaN (see
-        _unless_hidden; an `@ start()` in it as written)."""
+        _unless_hidden; an `@ start()` in it as written), and the presence query sent with it when it has a fallback
+        (see _presence)."""
         query = self._template.render(args)
-        probe = kinds.nan_probe(query, _HIDDEN_SHOWN)
-        if probe is None:
-            return [("query", query)]
-        return [("query", query), (f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1])]
+        sent = [("query", query)]
+        if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
+            sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
+        if self._judging.fallback and (presence := _presence(query, self._judging.optional)) is not None:
+            sent.append(("the presence query for the metric names beside its fallback", presence[0]))
+        return sent
+
+    def optional_names(self) -> dict[str, str]:
+        """`optional_metrics`: names beside a fallback that may have no series at all."""
+        absence = "it is in optional_metrics, its absence reads as the fallback's value"
+        return dict.fromkeys(self.optional_metrics, absence)
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query, reduce to one value (or one per series with `each`), and judge it."""
@@ -175,8 +213,11 @@ class PrometheusCheck(Check):
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
         source = ctx.prometheus(judging.source)
+        # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
+        presence = _presence(promql, judging.optional) if judging.fallback else None
         if window is None:
-            result = await source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+            asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
             if result.result_type == "matrix":
                 # Judging the last raw sample would ignore the rest of the window the query names.
                 raise CheckMisconfigured(
@@ -188,9 +229,12 @@ class PrometheusCheck(Check):
             end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(window))
             step_s = range_step_s(window, judging.step)
-            result = await source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
+            asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
+            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
             points = [(series, *self._series_value(series, end, window)) for series in result.series]
         details = judging.details(result, points)
+        if presence is not None:
+            details["presence_query"] = presence[0]
         if not points:
             return self._absent("the query returned no series", result, details)
         # An instant query's answer is now: never stale.
@@ -495,6 +539,8 @@ class _Judging:
         "each",
         "fail_if",
         "fail_threshold",
+        "fallback",
+        "optional",
         "over_time",
         "pass_if",
         "pass_if_text",
@@ -521,6 +567,9 @@ class _Judging:
         # is a list, made per verdict (None here), as Condition.threshold makes it.
         self.pass_threshold = _shared_threshold(check.pass_if)
         self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
+        # Whether the query may hold a fallback (an `or`), decided from its text once; which one, per rendered query.
+        self.fallback = _OR_WORD_RE.search(check.query) is not None
+        self.optional = frozenset(check.optional_metrics)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -574,6 +623,68 @@ class _Judging:
         if result.infos:
             details["prometheus_infos"] = result.infos
         return details
+
+
+# Presence queries kept, by rendered query (a rollout asks with the same args at every step).
+_PRESENCE_KEPT = 1024
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _presence(promql: str, optional: frozenset[str]) -> tuple[str, tuple[MetricSelector, ...]] | None:
+    """The presence query for the metric names read beside a fallback of `promql` (`x or vector(0)`: when x matches no
+    series, the fallback answers for it), but selectors naming one of `optional`, and those selectors; None when there
+    are none (no fallback, or only regex names)."""
+    selectors = tuple(
+        selector
+        for selector in kinds.fallback_selectors(promql)
+        if selector.names and not any(name in optional for name in selector.names)
+    )
+    if not selectors:
+        return None
+    return kinds.presence_query(name for selector in selectors for name in selector.names), selectors
+
+
+async def _with_presence(
+    ctx: EvalContext,
+    source: PrometheusSource,
+    asked: Coroutine[Any, Any, QueryResult],
+    presence: tuple[str, tuple[MetricSelector, ...]],
+) -> QueryResult:
+    """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
+    names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
+    would answer for it, and pass). An error of either query is the verdict (the query's first): never a pass on a
+    presence not known."""
+    query, selectors = presence
+    answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
+        asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
+    )
+    result, present = answers
+    if isinstance(result, BaseException):
+        raise result
+    if isinstance(present, BaseException):
+        raise present
+    # A series of the answer that kept its metric name is one of that metric (a fallback has none): a range query
+    # reads a metric that stopped before its end, which the presence query, at the end, no longer finds.
+    found = {series.labels.get("__name__", "") for answer in (present, result) for series in answer.series}
+    missing = [selector for selector in selectors if found.isdisjoint(selector.names)]
+    if missing:
+        where: dict[tuple[str, ...], list[str]] = {}
+        for selector in missing:
+            where.setdefault(selector.names, []).append(f"query selector {selector.selector}")
+        raise CheckMisconfigured(
+            "; ".join(
+                f"{'; '.join(written)}: no series of metric {' or '.join(names)} exist at all"
+                for names, written in where.items()
+            )
+            + " (a misspelled metric name?). An existing metric without matching series reads as the fallback's "
+            "value; a metric that appears only with its first error belongs in optional_metrics",
+            details={
+                "queries": [result.query],
+                "presence_query": query,
+                "missing_metrics": sorted({name for selector in missing for name in selector.names}),
+            },
+        )
+    return result
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

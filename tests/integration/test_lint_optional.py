@@ -212,3 +212,36 @@ class TestSloToolsOptionalNames:
             result.stdout
         )
         assert "0 problems in 1 check" in result.stdout
+
+
+# docs/kinds/prometheus.md's optional_metrics example, on the session's data.
+PROMETHEUS_OPTIONAL = {
+    "name": "payments-failures-optional",
+    "kind": "prometheus",
+    "params": EXAMPLE_CANARY,
+    "query": '(sum(rate(payments_failures_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m])) or vector(0)) / '
+    + CANARY_TOTAL.replace("{{ window }}", "5m"),
+    "pass_if": "< 0.01",
+    "optional_metrics": ["payments_failures_total"],
+}
+
+
+@pytest.mark.integration
+class TestOptionalMetricsOfAPrometheusCheck:
+    """A `prometheus` check's optional metric beside its fallback may be absent: a note, and the check passes."""
+
+    def test_an_absent_optional_metric_is_a_note_not_a_problem(self, tmp_path, prometheus):
+        result = validate(tmp_path, prometheus.url, PROMETHEUS_OPTIONAL, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "payments-failures-optional: PASS" in result.stdout
+        assert (
+            "note: metric payments_failures_total is not in this Prometheus, which the check allows: it is in "
+            "optional_metrics, its absence reads as the fallback's value"
+        ) in result.stdout
+
+    def test_the_same_metric_not_listed_as_optional_is_an_error_and_a_problem(self, tmp_path, prometheus):
+        check = {key: value for key, value in PROMETHEUS_OPTIONAL.items() if key != "optional_metrics"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "payments-failures-optional: ERROR query selector payments_failures_total{" in result.stdout
+        assert "problem: metric payments_failures_total does not exist in this Prometheus" in result.stdout

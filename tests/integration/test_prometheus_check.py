@@ -996,7 +996,9 @@ class TestConstantFallback:
         ],
     )
     async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
-        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        # Named optional: a name with no series at all beside a fallback is otherwise an error (misspelled?).
+        optional = ["nothing_errors", "nothing_requests"]
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "optional_metrics": optional}
         client = await client_for(prometheus.url, check)
         fallback = fallback_constant(query)
         status, body = await run(client, "q", at=prometheus.anchor)
@@ -1155,3 +1157,103 @@ class TestAggregationsThatHideNaN:
 def _hidden_query(operand: str) -> str:
     labelled = f'label_replace(({operand}), "__analyzer_name", "$1", "__name__", "(.+)")'
     return f'topk(5, label_replace(({labelled} unless {labelled} > -Inf < +Inf), "__analyzer_name", "", "", ""))'
+
+
+def _fallback_ratio(errors_metric: str, canary_hash: str = "{{ canary_hash }}", code: str = "5..") -> str:
+    """The README's ratio: the 5xx count falls back to vector(0), read from `errors_metric`."""
+    selector = f'service="checkout",rollouts_pod_template_hash="{canary_hash}"'
+    return (
+        f'(sum(rate({errors_metric}{{{selector},code=~"{code}"}}[5m])) or vector(0))'
+        f" / sum(rate(http_requests_total{{{selector}}}[5m]))"
+    )
+
+
+_MISSPELT_REASON = (
+    'query selector http_request_total{service="checkout",rollouts_pod_template_hash="healthy1",code=~"5.."}: no '
+    "series of metric http_request_total exist at all (a misspelled metric name?). An existing metric without matching "
+    "series reads as the fallback's value; a metric that appears only with its first error belongs in optional_metrics"
+)
+
+
+@pytest.mark.integration
+class TestMisspeltNamesBesideAFallback:
+    """A metric name read beside a fallback (`x or vector(0)`) that has no series at all is an error: the fallback
+    would answer for the misspelt name, and pass for ever."""
+
+    def check(self, query: str, **extra: object) -> dict[str, object]:
+        params = CANARY if "{{ canary_hash }}" in query else {}
+        return {"name": "q", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 0.01", **extra}
+
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m", "step": "1m"}, {"reduce": "max"}, {"each": True}])
+    async def test_a_misspelt_error_counter_is_an_error(self, prometheus, client_for, extra):
+        client = await client_for(prometheus.url, self.check(_fallback_ratio("http_request_total"), **extra))
+        status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == _MISSPELT_REASON
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_request_total"})'
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(http_request_total{service="checkout",code=~"5.."}[5m])) or on() vector(0)',
+            'sum(rate(http_request_total{service="checkout",code=~"5.."}[5m]))'
+            ' or 0 * sum(rate(http_requests_total{service="checkout"}[5m]))',
+            'vector(0) or sum(rate({__name__=~"http_request_total|http_request_count",code=~"5.."}[5m]))',
+            'max(sum by (pod) (rate(http_request_total{code=~"5.."}[5m]))'
+            ' or label_replace(vector(0), "pod", "a", "", ""))',
+        ],
+    )
+    async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "no series of metric http_request_total" in body["reason"]
+
+    async def test_an_existing_metric_whose_labels_match_nothing_is_zero_errors(self, prometheus, client_for):
+        # No 404 was ever counted: the metric exists, so the fallback's 0 stands for "no such errors".
+        client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total", code="404")))
+        status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
+
+    async def test_a_metric_the_answer_shows_by_name_exists_though_it_stopped_before_the_end(
+        self, prometheus, client_for
+    ):
+        # canary_error_ratio stopped 30 minutes before the anchor: the presence query at the end finds none, but the
+        # range query's answer holds its series.
+        check = self.check('canary_error_ratio{service="checkout"} or on() vector(0)', range="1h", reduce="max")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
+
+    async def test_a_correct_name_judges_as_before(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total")))
+        status, body = await run(client, "q", canary_hash="broken1", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(0.1))
+
+    async def test_an_optional_metric_may_have_no_series(self, prometheus, client_for):
+        check = self.check(_fallback_ratio("payments_failures_total"), optional_metrics=["payments_failures_total"])
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
+        assert "presence_query" not in body["details"]
+
+    async def test_a_name_inside_absent_is_not_checked(self, prometheus, client_for):
+        check = self.check('absent(payments_up{service="checkout"}) or on() vector(0)', pass_if="== 1")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass")
+        assert "presence_query" not in body["details"]
+
+    async def test_a_query_without_a_fallback_sends_no_presence_query(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check(ERROR_RATIO))
+        status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass")
+        assert "presence_query" not in body["details"]
+
+    async def test_a_presence_query_that_fails_is_an_error(self, client_for):
+        async with fake_prometheus("presence-500") as url:
+            client = await client_for(url, self.check("sum(errors_total) or vector(0)"))
+            status, body = await run(client, "q")
+        assert (status, body["verdict"], body["error"]) == (503, "error", "source_unavailable")

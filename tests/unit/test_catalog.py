@@ -388,7 +388,7 @@ class TestMisspeltFields:
         assert problems == [
             "a.yaml: check 'error-rate' (checks[0]): threshold: unknown field (the fields here: kind, name, "
             "description, params, deadline_s, no_data, skip_promql_parse, source, query, pass_if, fail_if, range, "
-            "step, over_time, min_samples, reduce, each)"
+            "step, over_time, min_samples, reduce, each, optional_metrics)"
         ]
 
     def test_in_a_model_that_is_one_member_of_a_union(self):

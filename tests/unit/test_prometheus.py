@@ -126,6 +126,44 @@ class TestConstantFallback:
         assert fallback_warnings(query=query, **fields) == []
 
 
+class TestPresenceQuery:
+    """A check with a fallback lists the presence query it sends, so `analyzer validate` parses it; the names it
+    asks leave out optional_metrics, and what those may hold is checked at load."""
+
+    FALLBACK = "(sum(rate(errors_total{h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests_total{h='{{ h }}'}[5m]))"
+
+    def check(self, **fields):
+        return PrometheusCheck.model_validate({**BASE, "params": HASH, "pass_if": "< 0.01", **fields})
+
+    def test_listed_after_the_query(self):
+        assert self.check(query=self.FALLBACK).promql({"h": "c0ffee1"}) == [
+            ("query", self.FALLBACK.replace("{{ h }}", "c0ffee1")),
+            (
+                "the presence query for the metric names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',
+            ),
+        ]
+
+    def test_none_without_a_fallback_nor_for_an_optional_metric(self):
+        assert [what for what, _ in self.check(query=RATIO).promql({"h": "c0ffee1"})] == ["query"]
+        check = self.check(query=self.FALLBACK, optional_metrics=["errors_total"])
+        assert [what for what, _ in check.promql({"h": "c0ffee1"})] == ["query"]
+        assert check.optional_names() == {
+            "errors_total": "it is in optional_metrics, its absence reads as the fallback's value"
+        }
+
+    def test_an_optional_metric_must_be_a_name(self):
+        assert "'errors_total{}' is not a metric name" in invalid(optional_metrics=["errors_total{}"])
+
+    def test_a_regex_name_beside_a_fallback_is_warned(self):
+        query = "(sum(rate({__name__=~'errors_.*', h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
+        assert self.check(query=query).warnings() == [
+            "query selector {__name__=~'errors_.*', h='c0ffee1'}: metric name given by a regex is not checked for "
+            'existence (a misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to '
+            "check them)"
+        ]
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 

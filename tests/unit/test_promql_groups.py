@@ -11,6 +11,7 @@ from analyzer.promql_groups import (
     Grouping,
     bucket_group_labels,
     bucket_reads,
+    fallback_selectors,
     nan_hiding_operand,
     nan_hiding_operands,
     nan_probe,
@@ -252,3 +253,49 @@ class TestPinnedStart:
 
     def test_a_query_without_start_is_kept(self):
         assert pinned_start("max(x @ end())", 1700000000) == "max(x @ end())"
+
+
+class TestFallbackSelectors:
+    """The selectors, as written, that a constant fallback of an `or` answers for when they match no series."""
+
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            ('(sum(rate(e_total{code=~"5.."}[5m])) or vector(0)) / sum(rate(r_total[5m]))', ['e_total{code=~"5.."}']),
+            ("sum(rate(e_total[5m])) or on() vector(0)", ["e_total"]),
+            ("sum(rate(e_total[5m])) OR 0 * sum(rate(r_total[5m]))", ["e_total"]),
+            ("sum(rate(e_total[5m])) or sum(rate(r_total[5m])) * 0", ["e_total"]),
+            ("vector(0) or sum(e_total)", ["e_total"]),
+            ("sum(e_total) or (vector(1) - 1)", ["e_total"]),
+            ('job:e:rate5m{job="a"} or label_replace(vector(0), "job", "a", "", "")', ['job:e:rate5m{job="a"}']),
+            ("sum(e_total) or absent(r_total)", ["e_total"]),
+            ("max(sum by (pod) (e_total) or sum by (pod) (r_total) * 0)", ["e_total"]),
+            (
+                'sum(rate({__name__=~"a_total|b_total", job="x"}[5m])) or vector(0)',
+                ['{__name__=~"a_total|b_total", job="x"}'],
+            ),
+            ("(sum(a_total) or vector(0)) + (sum(b_total) or vector(0))", ["a_total", "b_total"]),
+            ("sum(rate(e_total[5m] offset 1h)) or vector(0)", ["e_total"]),
+        ],
+    )
+    def test_read_beside_a_fallback(self, query, written):
+        assert [selector.selector for selector in fallback_selectors(query)] == written
+
+    def test_a_regex_name_is_read_without_names(self):
+        [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
+        assert (selector.names, selector.selector) == ((), '{__name__=~"e_.*"}')
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(e_total[5m])) / sum(rate(r_total[5m]))",
+            "sum(a_total) or sum(b_total)",  # a rename: either metric answers
+            'absent(up{job="a"}) or vector(0)',  # meant to find nothing
+            "sum(e_total) or vector(time())",  # no constant
+            "vector(0) or vector(1)",
+            'sum(e_total{code="or"})',
+            "sum(e_total) or",  # promql-parser cannot parse it: Prometheus refuses it too
+        ],
+    )
+    def test_none(self, query):
+        assert fallback_selectors(query) == ()

@@ -72,6 +72,7 @@ PUBLIC_NAMES = [
     "escape_promql_string",
     "exceeds",
     "fallback_constant",
+    "fallback_selectors",
     "finite_or_none",
     "format_number",
     "json_safe",
