@@ -548,6 +548,8 @@ def _zero(node: Any) -> bool:
         else:
             break
     return type(node).__name__ == "NumberLiteral" and float(node.val) == 0
+
+
 # Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
 # or without), and those whose answer's come from the left side alone (the right one only matches).
 _BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})
