@@ -460,8 +460,6 @@ _KEEPING = frozenset(
 _OR_TEXT = "or"
 # Functions answering a constant whenever they answer: absent() answers 1 when its argument has no series.
 _CONSTANT_CALLS = frozenset({"absent", "absent_over_time"})
-# Functions whose answer has their first argument's values, relabelled.
-_RELABELLING_CALLS = frozenset({"label_replace", "label_join"})
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
@@ -514,8 +512,8 @@ def _beside_fallbacks(root: Any) -> list[Any]:
 
 def _constant(node: Any) -> bool:
     """Whether `node` answers a value no series holds whenever it answers: a number, vector(N), absent(...), a
-    relabelled constant, arithmetic on constants, or a product with a zero (`0 * requests`: 0 wherever there is
-    traffic)."""
+    constant relabelled, clamped or rounded (as fallback_constant reads it), arithmetic on constants, or a product
+    with a zero (`0 * requests`: 0 wherever there is traffic)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind not in ("ParenExpr", "UnaryExpr"):
@@ -527,7 +525,7 @@ def _constant(node: Any) -> bool:
         name = node.func.name
         if name in _CONSTANT_CALLS:
             return True
-        if (name == "vector" or name in _RELABELLING_CALLS) and node.args:
+        if (name == "vector" or name in _KEEPING) and node.args:
             return _constant(node.args[0])
         return False
     if kind == "BinaryExpr" and str(node.op) in ("+", "-", "*", "/", "%", "^"):
@@ -548,6 +546,8 @@ def _zero(node: Any) -> bool:
         else:
             break
     return type(node).__name__ == "NumberLiteral" and float(node.val) == 0
+
+
 # Binary operators whose answer's elements and values come from both sides (arithmetic, comparisons, with `bool`
 # or without), and those whose answer's come from the left side alone (the right one only matches).
 _BOTH_SIDES = frozenset({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "or"})

@@ -1202,6 +1202,7 @@ class TestMisspeltNamesBesideAFallback:
             'vector(0) or sum(rate({__name__=~"http_request_total|http_request_count",code=~"5.."}[5m]))',
             'max(sum by (pod) (rate(http_request_total{code=~"5.."}[5m]))'
             ' or label_replace(vector(0), "pod", "a", "", ""))',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or clamp_max(vector(0), 1)',
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):

@@ -11,6 +11,7 @@ from analyzer.promql_groups import (
     Grouping,
     bucket_group_labels,
     bucket_reads,
+    fallback_constant,
     fallback_selectors,
     nan_hiding_operand,
     nan_hiding_operands,
@@ -280,6 +281,20 @@ class TestFallbackSelectors:
     )
     def test_read_beside_a_fallback(self, query, written):
         assert [selector.selector for selector in fallback_selectors(query)] == written
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or clamp_max(vector(0), 1)",
+            "sum(e_total) or abs(vector(-1))",
+            "sum(e_total) or clamp(vector(0), 0, 1)",
+            "sum(e_total) or floor(vector(0.5))",
+        ],
+    )
+    def test_every_fallback_the_load_warning_computes_is_checked(self, query):
+        # A misspelt e_total answers the constant fallback_constant() computes: its existence must be checked.
+        assert fallback_constant(query) is not None
+        assert [selector.selector for selector in fallback_selectors(query)] == ["e_total"]
 
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
