@@ -72,9 +72,11 @@ if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
     from analyzer.promql_groups import (
         BucketRead,
+        Reach,
         bucket_group_labels,
         bucket_reads,
         fallback_constant,
+        fallback_reads,
         fallback_selectors,
         nan_hiding_operand,
         nan_hiding_operands,
@@ -107,9 +109,11 @@ _ON_FIRST_USE = {
     **dict.fromkeys(
         (
             "BucketRead",
+            "Reach",
             "bucket_group_labels",
             "bucket_reads",
             "fallback_constant",
+            "fallback_reads",
             "fallback_selectors",
             "nan_hiding_operand",
             "nan_hiding_operands",
@@ -188,6 +192,7 @@ __all__ = [
     "PrometheusSource",
     "QueryBatch",
     "QueryResult",
+    "Reach",
     "Reducer",
     "ReducerField",
     "Series",
@@ -208,6 +213,7 @@ __all__ = [
     "event_form",
     "exceeds",
     "fallback_constant",
+    "fallback_reads",
     "fallback_selectors",
     "finite_or_none",
     "format_number",

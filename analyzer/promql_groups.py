@@ -460,29 +460,64 @@ _KEEPING = frozenset(
 _OR_TEXT = "or"
 # Functions answering a constant whenever they answer: absent() answers 1 when its argument has no series.
 _CONSTANT_CALLS = frozenset({"absent", "absent_over_time"})
-# Functions whose answer has their first argument's values, relabelled.
-_RELABELLING_CALLS = frozenset({"label_replace", "label_join"})
 
 
-@functools.lru_cache(maxsize=_PROBES_KEPT)
+# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
+_LOOKBACK_S = 300.0
+# A subquery's step when it names none: Prometheus' default evaluation interval.
+_DEFAULT_STEP_S = 60.0
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The samples a selector reads: `range_s` seconds ending `offset_s` before the evaluation time, or before
+    `at_s` (a Unix time) for `@ T`."""
+
+    range_s: float
+    offset_s: float
+    at_s: float | None
+
+
 def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
     """The vector selectors, as written, read beside a constant fallback of an `or` anywhere in `query` (`X or
     vector(N)`, `X or on() vector(N)`, `X or 0 * Y`, `X or absent(Y)`, either side): when they match no series
     the fallback answers for them. Names as metric_selectors() tells them (none for a regex that is not a list of
     names); () for a query without such a fallback, or one promql-parser cannot parse (Prometheus did)."""
+    return tuple(selector for selector, _ in fallback_reads(query))
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
+    subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
     from analyzer.promql_names import MetricSelector, selectors_written
     from analyzer.promql_syntax import parsed
 
     if _OR_TEXT not in query.lower():
         return ()
     try:
-        beside = _beside_fallbacks(parsed(query))
-        read = {_key(s) for node in beside for s, _ in selectors_written(str(node))}
-        written = selectors_written(query)
+        read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
+        for selector, reach in _beside_fallbacks(parsed(query)):
+            for written, _ in selectors_written(str(selector)):
+                read.setdefault(_key(written), set()).add(reach)
+        written_all = selectors_written(query)
     except ValueError:  # the offline parse reports it
         return ()
-    found = {text: MetricSelector(s.names, text) for s, text in written if _key(s) in read}
+    found = {
+        text: (MetricSelector(s.names, text), frozenset(read[_key(s)])) for s, text in written_all if _key(s) in read
+    }
     return tuple(found.values())
+
+
+def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
+    """The samples `node` (a selector or a subquery) reads over `range_s` with its offset and `@`, inside `around`
+    (the subqueries that hold it): an `@ T` of its own reads from T alone."""
+    offset_s = node.offset.total_seconds() if node.offset is not None else 0.0
+    at = node.at
+    if at is not None and at.at is not None:
+        return Reach(range_s, offset_s, at.at.timestamp())
+    # @ start() and @ end(): the evaluation time, which a range check widens (see its presence query).
+    return Reach(around.range_s + range_s, around.offset_s + offset_s, around.at_s)
 
 
 def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str, str, str]]]:
@@ -490,32 +525,42 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
     return selector.names, frozenset(selector.matchers)
 
 
-def _beside_fallbacks(root: Any) -> list[Any]:
-    """The operands of every `or` of `root` whose other operand is constant (and that are not), outside absent()."""
-    beside: list[Any] = []
-    pending = [root]
+def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
+    """The vector selectors under an operand of an `or` of `root` whose other operand is constant (and that is not),
+    outside absent(), each with the samples it reads."""
+    found: list[tuple[Any, Reach]] = []
+    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
     for _ in range(_MAX_LAYERS):
         if not pending:
             break
-        node = pending.pop()
+        node, around, beside = pending.pop()
         kind = type(node).__name__
-        if kind == "BinaryExpr":
-            if str(node.op).lower() == "or":
-                left, right = _constant(node.lhs), _constant(node.rhs)
-                if left != right:
-                    beside.append(node.lhs if right else node.rhs)
-            pending += [node.lhs, node.rhs]
-        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr", "AggregateExpr"):
-            pending.append(node.expr)
+        if kind == "VectorSelector":
+            if beside:
+                found.append((node, _read_by(node, _LOOKBACK_S, around)))
+        elif kind == "MatrixSelector":
+            if beside:
+                found.append((node.vector_selector, _read_by(node.vector_selector, node.range.total_seconds(), around)))
+        elif kind == "SubqueryExpr":
+            # Its first step may fall up to one step before its range (steps are aligned to multiples of it).
+            step_s = node.step.total_seconds() if node.step is not None else _DEFAULT_STEP_S
+            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around), beside))
+        elif kind == "BinaryExpr":
+            left = right = beside
+            if str(node.op).lower() == "or" and (constant := _constant(node.lhs)) != _constant(node.rhs):
+                left, right = beside or not constant, beside or constant
+            pending += [(node.lhs, around, left), (node.rhs, around, right)]
+        elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
+            pending.append((node.expr, around, beside))
         elif kind == "Call" and node.func.name not in _CONSTANT_CALLS:
-            pending += [arg for arg in node.args if arg is not None]
-    return beside
+            pending += [(arg, around, beside) for arg in node.args if arg is not None]
+    return found
 
 
 def _constant(node: Any) -> bool:
     """Whether `node` answers a value no series holds whenever it answers: a number, vector(N), absent(...), a
-    relabelled constant, arithmetic on constants, or a product with a zero (`0 * requests`: 0 wherever there is
-    traffic)."""
+    constant relabelled, clamped or rounded (as fallback_constant reads it), arithmetic on constants, or a product
+    with a zero (`0 * requests`: 0 wherever there is traffic)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind not in ("ParenExpr", "UnaryExpr"):
@@ -527,7 +572,7 @@ def _constant(node: Any) -> bool:
         name = node.func.name
         if name in _CONSTANT_CALLS:
             return True
-        if (name == "vector" or name in _RELABELLING_CALLS) and node.args:
+        if (name == "vector" or name in _KEEPING) and node.args:
             return _constant(node.args[0])
         return False
     if kind == "BinaryExpr" and str(node.op) in ("+", "-", "*", "/", "%", "^"):

@@ -41,7 +41,7 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, MetricSelector, PrometheusSource
+    from analyzer.kinds import BucketRead, MetricSelector, PrometheusSource, Reach
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
@@ -196,7 +196,10 @@ class PrometheusCheck(Check):
         sent = [("query", query)]
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
-        if self._judging.fallback and (presence := _presence(query, self._judging.optional)) is not None:
+        if (
+            self._judging.fallback
+            and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
+        ):
             sent.append(("the presence query for the metric names beside its fallback", presence[0]))
         return sent
 
@@ -214,7 +217,7 @@ class PrometheusCheck(Check):
         promql, encoded = judging.template.render_encoded(ctx.args)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
-        presence = _presence(promql, judging.optional) if judging.fallback else None
+        presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
         if window is None:
             asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
             result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
@@ -550,6 +553,7 @@ class _Judging:
         "step",
         "template",
         "window",
+        "window_s",
     )
 
     def __init__(self, check: PrometheusCheck) -> None:
@@ -570,6 +574,7 @@ class _Judging:
         # Whether the query may hold a fallback (an `or`), decided from its text once; which one, per rendered query.
         self.fallback = _OR_WORD_RE.search(check.query) is not None
         self.optional = frozenset(check.optional_metrics)
+        self.window_s = parse_duration(check.range) if check.range is not None else 0.0
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -627,21 +632,59 @@ class _Judging:
 
 # Presence queries kept, by rendered query (a rollout asks with the same args at every step).
 _PRESENCE_KEPT = 1024
+# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
+_LOOKBACK_S = 300.0
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _presence(promql: str, optional: frozenset[str]) -> tuple[str, tuple[MetricSelector, ...]] | None:
+def _presence(promql: str, optional: frozenset[str], window_s: float) -> tuple[str, tuple[MetricSelector, ...]] | None:
     """The presence query for the metric names read beside a fallback of `promql` (`x or vector(0)`: when x matches no
     series, the fallback answers for it), but selectors naming one of `optional`, and those selectors; None when there
-    are none (no fallback, or only regex names)."""
-    selectors = tuple(
-        selector
-        for selector in kinds.fallback_selectors(promql)
+    are none (no fallback, or only regex names). It looks where each selector reads (its range, offset, `@`), over a
+    range query's `window_s` too: a name with series only there exists."""
+    reads = [
+        (selector, reaches)
+        for selector, reaches in kinds.fallback_reads(promql)
         if selector.names and not any(name in optional for name in selector.names)
-    )
-    if not selectors:
+    ]
+    if not reads:
         return None
-    return kinds.presence_query(name for selector in selectors for name in selector.names), selectors
+    pieces: dict[str, set[str]] = {}
+    for selector, reaches in reads:
+        for reach in reaches:
+            pieces.setdefault(_presence_over(reach, window_s), set()).update(selector.names)
+    query = " or on(__name__) ".join(
+        kinds.presence_query(names) if not over else _presence_piece(names, over)
+        for over, names in sorted(pieces.items())
+    )
+    return query, tuple(selector for selector, _ in reads)
+
+
+def _presence_over(reach: Reach, window_s: float) -> str:
+    """The range, offset and `@` a presence query reads for `reach` in a query evaluated over `window_s`; "" for
+    the plain look-back at the evaluation time (the usual `rate(x[5m])`)."""
+    range_s = reach.range_s + (window_s if reach.at_s is None else 0.0)
+    if range_s <= _LOOKBACK_S and reach.offset_s == 0 and reach.at_s is None:
+        return ""
+    over = f"[{_duration(range_s)}]"
+    if reach.at_s is not None:
+        over += f" @ {reach.at_s:.3f}"
+    if reach.offset_s:
+        over += f" offset {_duration(reach.offset_s)}"
+    return over
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _presence_piece(names: set[str], over: str) -> str:
+    """The presence of `names` over `over`: one series, labelled with the name only, per name with a sample there
+    (last_over_time keeps the name)."""
+    pattern = kinds.escape_promql_string(kinds.names_pattern(sorted(names)), '"')
+    return f'group by (__name__) (last_over_time({{__name__=~"{pattern}"}}{over}))'
 
 
 async def _with_presence(

@@ -1191,7 +1191,13 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["reason"] == _MISSPELT_REASON
         assert body["details"]["missing_metrics"] == ["http_request_total"]
-        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_request_total"})'
+        # A range query reads its window before each step's 5m: the presence query looks over both.
+        presence = (
+            'group by (__name__) (last_over_time({__name__=~"http_request_total"}[900s]))'
+            if "range" in extra
+            else 'group by (__name__) ({__name__=~"http_request_total"})'
+        )
+        assert body["details"]["presence_query"] == presence
 
     @pytest.mark.parametrize(
         "query",
@@ -1202,6 +1208,7 @@ class TestMisspeltNamesBesideAFallback:
             'vector(0) or sum(rate({__name__=~"http_request_total|http_request_count",code=~"5.."}[5m]))',
             'max(sum by (pod) (rate(http_request_total{code=~"5.."}[5m]))'
             ' or label_replace(vector(0), "pod", "a", "", ""))',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or clamp_max(vector(0), 1)',
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):
@@ -1226,6 +1233,43 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
+
+    @pytest.mark.parametrize(
+        ("query", "value"),
+        [
+            ('max(canary_error_ratio{service="checkout"} offset 45m) or on() vector(0)', 0.001),
+            ('max(max_over_time(canary_error_ratio{service="checkout"}[1h])) or on() vector(0)', 0.001),
+            ('max(canary_error_ratio{service="checkout"} @ ANCHOR_40M_BEFORE) or on() vector(0)', 0.001),
+            ('sum_over_time((max(canary_error_ratio{service="checkout"}) or vector(0))[1h:5m])', 0.007),
+        ],
+    )
+    async def test_a_metric_read_where_it_has_series_exists_though_it_stopped(
+        self, prometheus, client_for, query, value
+    ):
+        # canary_error_ratio stopped 30 minutes before the anchor: an offset, a range, an @ or a subquery reads it.
+        query = query.replace("ANCHOR_40M_BEFORE", str(int(prometheus.anchor) - 2400))
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(value)), body["reason"]
+
+    async def test_a_stopped_metric_a_range_query_reads_exists(self, prometheus, client_for):
+        check = self.check('max(canary_error_ratio{service="checkout"}) or on() vector(0)', range="1h", reduce="max")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        presence = 'group by (__name__) (last_over_time({__name__=~"canary_error_ratio"}[3900s]))'
+        assert body["details"]["presence_query"] == presence
+
+    async def test_a_misspelt_name_under_an_offset_is_an_error(self, prometheus, client_for):
+        query = 'max(canary_error_ratio{service="checkout"} offset 45m) or on() vector(0) or max(canary_eror_ratio)'
+        client = await client_for(prometheus.url, self.check(f"({query}) or vector(0)"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["canary_eror_ratio"]
+        assert body["details"]["presence_query"] == (
+            'group by (__name__) ({__name__=~"canary_eror_ratio"}) or on(__name__) '
+            'group by (__name__) (last_over_time({__name__=~"canary_error_ratio"}[300s] offset 2700s))'
+        )
 
     async def test_a_correct_name_judges_as_before(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total")))

@@ -9,8 +9,11 @@ from analyzer.promql_groups import (
     EACH_SERIES,
     BucketRead,
     Grouping,
+    Reach,
     bucket_group_labels,
     bucket_reads,
+    fallback_constant,
+    fallback_reads,
     fallback_selectors,
     nan_hiding_operand,
     nan_hiding_operands,
@@ -280,6 +283,38 @@ class TestFallbackSelectors:
     )
     def test_read_beside_a_fallback(self, query, written):
         assert [selector.selector for selector in fallback_selectors(query)] == written
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or clamp_max(vector(0), 1)",
+            "sum(e_total) or abs(vector(-1))",
+            "sum(e_total) or clamp(vector(0), 0, 1)",
+            "sum(e_total) or floor(vector(0.5))",
+        ],
+    )
+    def test_every_fallback_the_load_warning_computes_is_checked(self, query):
+        # A misspelt e_total answers the constant fallback_constant() computes: its existence must be checked.
+        assert fallback_constant(query) is not None
+        assert [selector.selector for selector in fallback_selectors(query)] == ["e_total"]
+
+    @pytest.mark.parametrize(
+        ("query", "reach"),
+        [
+            ("sum(rate(e_total[5m])) or vector(0)", Reach(300, 0, None)),
+            ("max(e offset 1h) or vector(0)", Reach(300, 3600, None)),
+            ("max(max_over_time(e[1h] offset 1d)) or vector(0)", Reach(3600, 86400, None)),
+            ("max(e @ 100 offset 1m) or vector(0)", Reach(300, 60, 100)),
+            ("max(e @ end()) or vector(0)", Reach(300, 0, None)),
+            ("sum_over_time((max(e) or vector(0))[1h:5m])", Reach(3600 + 300 + 300, 0, None)),
+            ("max_over_time((e offset 1m)[1h:] offset 10m) or vector(0)", Reach(3600 + 60 + 300, 660, None)),
+            ("max_over_time((e @ 100)[1h:] offset 10m) or vector(0)", Reach(300, 0, 100)),
+        ],
+    )
+    def test_the_samples_read(self, query, reach):
+        # A subquery's range, a step before it, its offset and `@` hold around what it reads; an `@ T` within is T's.
+        [(_, reaches)] = fallback_reads(query)
+        assert reaches == {reach}
 
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
