@@ -159,17 +159,26 @@ class PrometheusCheck(Check):
         """A query whose whole answer falls back to a constant that passes (`ratio or vector(0)`, `(...) * 100`): when
         it measures nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where
         its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
-        existence is not checked."""
+        existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
+        the name it meant checked: an error while that metric has no series)."""
         found = []
-        if self._judging.fallback:
-            rendered = self._template.render(kinds.sample_args(self))
-            found += [
-                f"query selector {selector.selector}: metric name given by a regex is not checked for existence (a "
-                'misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to check '
-                "them)"
-                for selector in kinds.fallback_selectors(rendered)
-                if not selector.names
-            ]
+        beside = (
+            kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
+        )
+        found += [
+            f"query selector {selector.selector}: metric name given by a regex is not checked for existence (a "
+            'misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to check '
+            "them)"
+            for selector in beside
+            if not selector.names
+        ]
+        read = {name for selector in beside for name in selector.names}
+        found += [
+            f"optional_metrics: {name!r} is not a metric name read beside a fallback of the query (`x or vector(0)`), "
+            "so it changes nothing: a misspelt name?"
+            for name in self.optional_metrics
+            if name not in read
+        ]
         if self.no_data is NoDataPolicy.PASS or "vector" not in self.query.lower():
             return found
         fallback = kinds.fallback_constant(self._template.render(kinds.sample_args(self)))

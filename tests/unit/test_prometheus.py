@@ -155,6 +155,23 @@ class TestPresenceQuery:
     def test_an_optional_metric_must_be_a_name(self):
         assert "'errors_total{}' is not a metric name" in invalid(optional_metrics=["errors_total{}"])
 
+    @pytest.mark.parametrize(
+        ("query", "optional"),
+        [
+            (FALLBACK, ["error_total"]),  # a misspelt errors_total
+            (FALLBACK, ["requests_total"]),  # read, but not beside the fallback
+            (RATIO, ["errors_total"]),  # no fallback at all
+        ],
+    )
+    def test_an_optional_metric_no_fallback_reads_is_warned(self, query, optional):
+        assert self.check(query=query, optional_metrics=optional).warnings() == [
+            f"optional_metrics: {optional[0]!r} is not a metric name read beside a fallback of the query (`x or "
+            "vector(0)`), so it changes nothing: a misspelt name?"
+        ]
+
+    def test_an_optional_metric_beside_the_fallback_is_not_warned(self):
+        assert self.check(query=self.FALLBACK, optional_metrics=["errors_total"]).warnings() == []
+
     def test_a_regex_name_beside_a_fallback_is_warned(self):
         query = "(sum(rate({__name__=~'errors_.*', h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
         assert self.check(query=query).warnings() == [
