@@ -301,6 +301,14 @@ def names_pattern(names: Iterable[str]) -> str:
     return "|".join("".join("\\" + c if c in _RE2_SPECIAL else c for c in name) for name in names)
 
 
+def metric_names(names: list[str]) -> list[str]:
+    """`names` when each is a metric name (a kind's `optional_metrics`); ValueError naming the first that is not."""
+    for name in names:
+        if not _IDENT_RE.fullmatch(name):
+            raise ValueError(f"{name!r} is not a metric name")
+    return names
+
+
 def presence_query(names: Iterable[str]) -> str:
     """An instant query answering one series, labelled with the name only, per metric name of these that has
     any series at all."""

@@ -31,6 +31,7 @@ from analyzer.kinds import (
     event_form,
     exceeds,
     format_number,
+    metric_names,
     metric_selectors,
     parse_duration,
     regex_name_selectors,
@@ -52,7 +53,6 @@ from checks.error_budget.burn import (
     workbook_tiers,
 )
 from checks.error_budget.readers import (
-    METRIC_RE,
     SLOTH_WINDOWS,
     LatencyReader,
     LatencySLI,
@@ -169,10 +169,7 @@ class ErrorBudgetCheck(Check):
     @field_validator("optional_metrics")
     @classmethod
     def _metric_names(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if not METRIC_RE.fullmatch(name):
-                raise ValueError(f"{name!r} is not a metric name")
-        return value
+        return metric_names(value)
 
     @field_validator("objective")
     @classmethod

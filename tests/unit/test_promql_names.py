@@ -3,6 +3,8 @@ selectors a batch may group; the query asking which names exist."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analyzer.promql_names import (
@@ -11,6 +13,7 @@ from analyzer.promql_names import (
     bare_selector,
     event_form,
     may_answer_without_its_series,
+    metric_names,
     metric_selectors,
     names_pattern,
     presence_query,
@@ -344,6 +347,22 @@ class TestBareSelector:
     def test_names_are_escaped_as_a_regex(self):
         # A metric name cannot hold a regex metacharacter today; the pattern must stay exact if one ever does.
         assert names_pattern(["a.b", "c:d", "e|f(g)"]) == r"a\.b|c:d|e\|f\(g\)"
+
+
+class TestMetricNames:
+    """A list of metric names (a kind's optional_metrics) is kept as it is, or refused naming its first non-name."""
+
+    def test_names_are_kept(self):
+        assert metric_names(["job:errors:rate5m", "_x", "payments_failures_total"]) == [
+            "job:errors:rate5m",
+            "_x",
+            "payments_failures_total",
+        ]
+
+    @pytest.mark.parametrize("name", ["errors_total{}", "5xx", "", "errors total", "é"])
+    def test_a_non_name_is_refused(self, name):
+        with pytest.raises(ValueError, match=f"^{re.escape(repr(name))} is not a metric name$"):
+            metric_names(["ok", name, "also bad{"])
 
 
 class TestPresenceQuery:

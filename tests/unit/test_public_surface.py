@@ -80,6 +80,7 @@ PUBLIC_NAMES = [
     "json_safe",
     "event_form",
     "may_answer_without_its_series",
+    "metric_names",
     "metric_selectors",
     "names_pattern",
     "nan_hiding_operand",
