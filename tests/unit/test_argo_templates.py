@@ -1015,6 +1015,14 @@ class TestDryRunRulesAsGoReadsThem:
             (r"(?i)\W", "errors", False),
             (r"(?i)^[[:^upper:]]", "errors", False),
             (r"(?i)^[^\W]+$", "\u212a", True),
+            # A repetition after a `(?flags)` repeats the rune before it, under that rune's flags.
+            (r"^errors(?U)+$", "errorsss", True),
+            (r"^errors(?i)+$", "errorsS", False),
+            (r"^(errors)(?i)*-x$", "errorserrors-x", True),
+            # A `-` after a class is a literal, and a range may end in an escape.
+            (r"^errors[\d-x]$", "errors-", True),
+            (r"^[!-[:alpha:]]+$", "errors", False),
+            (r"^[\x{61}-\x7a]+$", "errors", True),
         ],
     )
     def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
@@ -1037,6 +1045,18 @@ class TestDryRunRulesAsGoReadsThem:
             (r"(errors", "RE2 has no ) for this ("),
             (r"[[:digits:]]", "RE2 has no class [:digits:]"),
             (r"errors-\d{3,2}", "RE2 has no repeat count {3,2}, its least above its most"),
+            (r"errors\p{Foo}", "RE2 has no Unicode class \\p{Foo}"),
+            (r"errors[\P{Foo}]", "RE2 has no Unicode class \\P{Foo}"),
+            (r"errors\pX", "RE2 has no Unicode class \\pX"),
+            (r"errors\p{Alpha}", "RE2 has no Unicode class \\p{Alpha}"),
+            (r"errors[a-\d]", "RE2 has no escape \\d"),
+            (r"errors[a-\pL]", "RE2 has no escape \\p"),
+            (r"errors[z-a]", "RE2 has no range z-a, its start above its end"),
+            (r"errors[a-[:digit:]]", "RE2 has no range a-[, its start above its end"),
+            (r"errors[[:Alpha:]]", "RE2 has no class [:Alpha:]"),
+            (r"\Q\E*errors", "RE2 has nothing for * to repeat"),
+            (r"errors\x{110000}", "RE2 has no escape \\x{110000}"),
+            ("errors\\\u00e9", "RE2 has no escape \\\u00e9"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
