@@ -1322,8 +1322,56 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     return problems
 
 
-# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with.
-_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with: its units in nanoseconds.
+_GO_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+_GO_DURATION_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,
+    "\u03bcs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+_GO_DURATION_MAX_NS = 1 << 63
+_GO_LONGEST = "2562047h47m16.854775807s, about 292 years"
+
+
+def _go_duration_problem(text: str) -> str | None:
+    """Why Go's time.ParseDuration refuses `text`, or None when it reads it (`1h30m`, `.5s`, `0`): each number needs
+    a unit, and the whole must fit an int64 of nanoseconds (`9999999999h` overflows: "invalid duration")."""
+    unreadable, too_long = "is no Go duration (30s, 1m30s)", f"is longer than Go's longest duration ({_GO_LONGEST})"
+    negative = text[:1] == "-"
+    rest = text[1:] if text[:1] in ("-", "+") else text
+    if rest == "0":
+        return None
+    total_ns, at = 0, 0
+    while at < len(rest) or at == 0:
+        part = _GO_DURATION_PART.match(rest, at)
+        if part is None or part.end() == at:
+            return unreadable
+        whole, fraction, unit = part.groups()
+        if (not whole and not fraction) or unit not in _GO_DURATION_UNITS_NS:
+            return unreadable
+        at = part.end()
+        unit_ns = _GO_DURATION_UNITS_NS[unit]
+        # As Go: the whole number may not pass 2**63 ns; the fraction keeps the digits that fit; each part and the
+        # sum are held in a uint64 of nanoseconds.
+        if int(whole or "0") > _GO_DURATION_MAX_NS // unit_ns:
+            return too_long
+        value_ns = int(whole or "0") * unit_ns
+        digits, scale = 0, 1.0
+        for digit in fraction or "":
+            if digits > (_GO_DURATION_MAX_NS - 1) // 10:
+                break
+            digits, scale = digits * 10 + int(digit), scale * 10
+        if digits:
+            value_ns += int(float(digits) * (float(unit_ns) / scale))
+        total_ns += value_ns
+        if value_ns > _GO_DURATION_MAX_NS or total_ns > _GO_DURATION_MAX_NS:
+            return too_long
+    return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:
@@ -1363,9 +1411,9 @@ def _argo_refusals(metric: dict[str, Any]) -> list[str]:
     )
     for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
         value = metric.get(key)
-        bad = bool(value) and not _given_elsewhere(value)
-        bad = bad and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None)
-        checks.append((bad, f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"))
+        problem = _go_duration_problem(value) if isinstance(value, str) else "is no Go duration (30s, 1m30s)"
+        bad = bool(value) and not _given_elsewhere(value) and problem is not None
+        checks.append((bad, f"invalid {name} string: {value!r} {problem}"))
     error = next((error for refused, error in checks if refused), None)
     if error is None:
         return []

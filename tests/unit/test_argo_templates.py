@@ -1533,6 +1533,7 @@ class TestMetricsArgoRefuses:
     not: a problem, of the template, of what an analysis fills in, of an AnalysisRun."""
 
     DISABLED = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+    LONGEST = "is longer than Go's longest duration (2562047h47m16.854775807s, about 292 years)"
 
     @staticmethod
     def refused(error: str) -> str:
@@ -1544,6 +1545,13 @@ class TestMetricsArgoRefuses:
             ({"interval": None}, "interval must be specified when count > 1"),
             ({"interval": "5min"}, "invalid interval string: '5min' is no Go duration (30s, 1m30s)"),
             ({"initialDelay": "1"}, "invalid startDelay string: '1' is no Go duration (30s, 1m30s)"),
+            # Beyond an int64 of nanoseconds Go's time.ParseDuration says "invalid duration".
+            ({"interval": "9999999999h"}, "invalid interval string: '9999999999h' " + LONGEST),
+            (
+                {"initialDelay": "2562047h47m16.854775808s"},
+                "invalid startDelay string: '2562047h47m16.854775808s' " + LONGEST,
+            ),
+            ({"interval": "99999999999999999999ns"}, "invalid interval string: '99999999999999999999ns' " + LONGEST),
             (
                 {"count": 2, "failureLimit": 3},
                 "count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0) if both >= 0",
@@ -1568,6 +1576,9 @@ class TestMetricsArgoRefuses:
         fine["spec"]["metrics"][0].update(
             interval="1m30s", initialDelay=".5s", count="3", failureLimit=-1, consecutiveSuccessLimit=2
         )
+        assert problems(tmp_path, *crd_valid(fine)) == []
+        # Go's longest duration, and a fraction past its precision (Go drops the digits).
+        fine["spec"]["metrics"][0].update(interval="2562047h47m16.854775807s", initialDelay="1.00000000000000000001s")
         assert problems(tmp_path, *crd_valid(fine)) == []
         fine["spec"]["metrics"][0].update(count="{{args.count}}", interval="{{args.interval}}")
         assert problems(tmp_path, fine) == []
