@@ -560,7 +560,8 @@ def _templates_named(
 def template_notes(paths: Sequence[Path]) -> list[str]:
     """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
-    several times with different content."""
+    several times with different content; a dryRun or measurementRetention rule (of a template, an analysis or an
+    AnalysisRun) Go reads and validate cannot."""
     templates = list(_templates(paths))
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
@@ -583,13 +584,14 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                     f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
                     "content (a base and its overlay?), so its metrics are not checked for this analysis"
                 )
-        notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+        unread = _unread_rules(analysis.dry_run) + _unread_rules(list(analysis.retention), _RETENTION)
+        notes += [f"{where}, {analysis.path}: {note}" for note in unread]
     run = {ref for _, _, analysis in _analyses_given(paths, templates) for ref in analysis.refs}
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
         rules = _listed(spec.get("dryRun"))
-        found = _unread_rules(rules)
+        found = _unread_rules(rules) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         if (str(template["kind"]), str(name)) not in run:
             # What the analyses that run it would show: they are not given.
             found += (
@@ -598,6 +600,11 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
+    for origin, given in _documents(paths, (_RUN_KIND,)):
+        spec = given.get("spec") or {}
+        found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+        name = (given.get("metadata") or {}).get("name", "?")
+        notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
     return notes
 
 
@@ -615,12 +622,16 @@ def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) ->
     ]
 
 
-def _unread_rules(rules: list[Any]) -> list[str]:
-    """A note for each `dryRun` rule that RE2 takes and `_go_regexp` cannot read."""
+def _unread_rules(rules: list[Any], key: str = _DRY_RUN) -> list[str]:
+    """A note for each `dryRun` (or measurementRetention: `key`) rule that RE2 takes and `_go_regexp` cannot read."""
+    effect = (
+        "counts it as matching no metric (the metrics it may run dry are judged)"
+        if key == _DRY_RUN
+        else "cannot tell whether it matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
+    )
     return [
-        f"dryRun rule {pattern!r} is read by Go's regexp and not by validate, which counts it as matching no metric "
-        "(the metrics it may run dry are judged)"
-        for pattern in _dry_run_patterns({"dryRun": rules})
+        f"{key} rule {pattern!r} is read by Go's regexp and not by validate, which {effect}"
+        for pattern in _dry_run_patterns({key: rules}, key)
         if _go_regexp(pattern) is None
     ]
 

@@ -1093,6 +1093,33 @@ class TestDryRunRulesAsGoReadsThem:
             "which counts it as matching no metric (the metrics it may run dry are judged)"
         )
 
+    UNREAD_RETENTION = (
+        "measurementRetention rule 'e.*' is read by Go's regexp and not by validate, which cannot tell whether it "
+        "matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
+    )
+
+    def test_a_retention_rule_this_reading_cannot_follow_is_noted(self, monkeypatch, tmp_path):
+        # Before: only the dryRun rules of templates and analyses were looked at: a measurementRetention rule (or any
+        # rule of an AnalysisRun) validate cannot read went unsaid, and with it whether Argo ends the run in Error.
+        monkeypatch.setattr(argo_templates, "_from_go", lambda pattern: "(" if pattern == "e.*" else pattern)
+        argo_templates._go_regexp.cache_clear()
+        kept = self.unread()
+        kept["spec"]["measurementRetention"] = [{"metricName": "e.*", "limit": 5}]
+        ref = {"templates": [{"templateName": "payments"}], "measurementRetention": [{"metricName": "e.*", "limit": 5}]}
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"].update(measurementRetention=[{"metricName": "e.*", "limit": 5}], dryRun=[{"metricName": "e.*"}])
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(kept))
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, rollout(**ref)]))
+        notes = template_notes([tmp_path])
+        argo_templates._go_regexp.cache_clear()
+        assert sorted(note.split(": ", 1)[1] for note in notes) == [
+            "AnalysisRun 'payments-1': dryRun rule 'e.*' is read by Go's regexp and not by validate, which counts it "
+            "as matching no metric (the metrics it may run dry are judged)",
+            f"AnalysisRun 'payments-1': {self.UNREAD_RETENTION}",
+            f"AnalysisTemplate 'payments': {self.UNREAD_RETENTION}",
+            f"Rollout 'payments', spec.strategy.canary.analysis: {self.UNREAD_RETENTION}",
+        ]
+
 
 def analysis_run(url: str, *args: dict[str, Any], **metric: Any) -> dict[str, Any]:
     """An AnalysisRun of one web metric calling `url`, with `args` (Argo's own, already resolved)."""
