@@ -1253,9 +1253,20 @@ def _documents(
                 documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
-            for document in documents:
-                if isinstance(document, dict) and document.get("kind") in kinds:
-                    yield str(file), document
+            for item in (item for document in documents for item in _applied(document)):
+                if isinstance(item, dict) and item.get("kind") in kinds:
+                    yield str(file), item
+
+
+def _applied(document: Any) -> Iterator[Any]:
+    """The objects kubectl applies of a document: itself, or the items of a list (`kubectl get -o yaml` writes a
+    `kind: List`), nested lists flattened."""
+    items = document.get("items") if isinstance(document, dict) else None
+    if isinstance(items, list) and str(document.get("kind", "")).endswith("List"):
+        for item in items:
+            yield from _applied(item)
+    else:
+        yield document
 
 
 KUSTOMIZATION_FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

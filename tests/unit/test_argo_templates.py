@@ -203,6 +203,29 @@ class TestValidateCommand:
         assert alone.returncode == 6
         assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
 
+    def test_the_list_kubectl_get_writes(self, tmp_path):
+        # `kubectl get analysistemplates,rollouts -o yaml > live.yaml` writes one `kind: List` holding them, which
+        # kubectl applies as its items. Before: "skipped 1 file holding no catalog document", "ok", exit 0: the
+        # template calling a check the catalog lacks was never read.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        at = template(f"{ANALYZER}/api/v1/checks/payments/run")
+        nested = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [at]}]}
+        for listed in ({"apiVersion": "v1", "kind": "List", "items": [at]}, nested):
+            (tmp_path / "live.yaml").write_text(yaml.safe_dump(listed))
+            result = validate(tmp_path)
+            assert result.returncode == 6, result.stdout + result.stderr
+            assert (
+                f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'live.yaml'}" in result.stdout
+            )
+            assert (
+                "live.yaml: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments'" in result.stderr
+            )
+
+    def test_a_rollout_in_a_list_fills_its_templates_in(self, tmp_path):
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"})])
+        found = written(tmp_path, {"apiVersion": "v1", "kind": "List", "items": [generic(), gate]})
+        assert any("url calls check 'payments-eror-rate'" in problem for problem in found), found
+
     def test_a_kustomization_without_api_version_and_kind_beside_the_templates(self, tmp_path):
         # Kustomize makes both optional. Before: "rollouts/kustomization.yaml: resources: unknown field; did you
         # mean 'sources'?", exit 6: the kustomization was read as a catalog document, and `validate catalog/
