@@ -105,16 +105,17 @@ Duration = Annotated[str, BeforeValidator(_unit_given), AfterValidator(_check_du
 
 
 def _bound(value: Any) -> float | str:
-    """A param's minimum or maximum: a duration (text with a unit, `1m`) as written, checked; else a finite number
-    (one error, not one per member of a union)."""
-    if isinstance(value, str) and any(c.isalpha() for c in value):
-        return _check_duration(value)
-    try:
-        number = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-    except ValueError:
-        number = None
-    if number is None:
+    """A param's minimum or maximum: a finite number (also written as text, `"5"`), else a duration (`1m`) as
+    written, checked (one error, not one per member of a union)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("Input should be a valid number, or a duration such as '1m' for a duration param")
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            return _check_duration(str(value))
+        except ValueError as exc:
+            raise ValueError(f"Input should be a valid number, or a duration for a duration param: {exc}") from None
     if not math.isfinite(number):
         raise ValueError("Input should be a finite number")
     return number

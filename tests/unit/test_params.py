@@ -541,8 +541,11 @@ class TestDurationBounds:
     def test_a_number_params_bound_is_a_number(self):
         with pytest.raises(ValidationError, match="minimum of a number param is a number, got the duration '1m'"):
             Param.model_validate({"type": "number", "required": True, "minimum": "1m"})
-        # As before: a number written as text is read as one.
-        assert Param.model_validate({"type": "number", "required": True, "minimum": "5"}).minimum == 5.0
+        # As before: a number written as text is read as one, in any notation float() reads.
+        for text, number in (("5", 5.0), (" 5 ", 5.0), ("1e3", 1000.0)):
+            assert Param.model_validate({"type": "number", "required": True, "minimum": text}).minimum == number
+        with pytest.raises(ValidationError, match="Input should be a finite number"):
+            Param.model_validate({"type": "number", "required": True, "maximum": "inf"})
 
     def test_bounds_are_for_numbers_and_durations_only(self):
         with pytest.raises(ValidationError, match="minimum and maximum are only for number and duration params"):
