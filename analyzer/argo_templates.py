@@ -560,7 +560,8 @@ def _templates_named(
 def template_notes(paths: Sequence[Path]) -> list[str]:
     """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
-    several times with different content."""
+    several times with different content; a dryRun or measurementRetention rule (of a template, an analysis or an
+    AnalysisRun) Go reads and validate cannot."""
     templates = list(_templates(paths))
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
@@ -583,13 +584,14 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                     f"{where}, {analysis.path}: {kind} {name!r} is given {len(specs)} times with different "
                     "content (a base and its overlay?), so its metrics are not checked for this analysis"
                 )
-        notes += [f"{where}, {analysis.path}: {note}" for note in _unread_rules(analysis.dry_run)]
+        unread = _unread_rules(analysis.dry_run) + _unread_rules(list(analysis.retention), _RETENTION)
+        notes += [f"{where}, {analysis.path}: {note}" for note in unread]
     run = {ref for _, _, analysis in _analyses_given(paths, templates) for ref in analysis.refs}
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
         rules = _listed(spec.get("dryRun"))
-        found = _unread_rules(rules)
+        found = _unread_rules(rules) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         if (str(template["kind"]), str(name)) not in run:
             # What the analyses that run it would show: they are not given.
             found += (
@@ -598,6 +600,11 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
+    for origin, given in _documents(paths, (_RUN_KIND,)):
+        spec = given.get("spec") or {}
+        found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+        name = (given.get("metadata") or {}).get("name", "?")
+        notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
     return notes
 
 
@@ -615,12 +622,16 @@ def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) ->
     ]
 
 
-def _unread_rules(rules: list[Any]) -> list[str]:
-    """A note for each `dryRun` rule that RE2 takes and `_go_regexp` cannot read."""
+def _unread_rules(rules: list[Any], key: str = _DRY_RUN) -> list[str]:
+    """A note for each `dryRun` (or measurementRetention: `key`) rule that RE2 takes and `_go_regexp` cannot read."""
+    effect = (
+        "counts it as matching no metric (the metrics it may run dry are judged)"
+        if key == _DRY_RUN
+        else "cannot tell whether it matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
+    )
     return [
-        f"dryRun rule {pattern!r} is read by Go's regexp and not by validate, which counts it as matching no metric "
-        "(the metrics it may run dry are judged)"
-        for pattern in _dry_run_patterns({"dryRun": rules})
+        f"{key} rule {pattern!r} is read by Go's regexp and not by validate, which {effect}"
+        for pattern in _dry_run_patterns({key: rules}, key)
         if _go_regexp(pattern) is None
     ]
 
@@ -901,6 +912,8 @@ class _Scope:
 
     flags: frozenset[str]
     opened: int = 0
+    # Where its translation starts in the output: a repetition after it repeats the whole group.
+    start: int = 0
 
 
 def _scoped(flags: frozenset[str]) -> str:
@@ -917,72 +930,66 @@ def _from_go(pattern: str) -> str | _Refused:
     a count above 1000)."""
     out: list[str] = []
     scopes = [_Scope(frozenset())]
-    i, repeated, in_class = 0, 0, False  # repeated: 1 after a repetition, 2 after its lazy `?`
+    i, repeated, last_step = 0, 0, ""  # repeated: 1 after a repetition, 2 after its lazy `?`
     operand = False  # whether what comes before can be repeated
+    # Where the last atom starts in `out`, and where the `(?flags)` right after it do (Go repeats the atom before
+    # them: `a(?i)+` is `a+`).
+    atom_at, flags_at = 0, None
     while i < len(pattern):
         char, rest = pattern[i], pattern[i:]
         if char == "\\":
             escape = rest[1:2]
             if not escape:
                 return _Refused("RE2 has nothing after a trailing \\")
-            if in_class and escape in _GO_OUTSIDE_ONLY:
-                return _Refused(f"RE2 has no escape \\{escape} in a character class")
+            if not escape.isascii():
+                return _Refused(f"RE2 has no escape \\{escape}")
+            if escape == "Q" and pattern[i + 2 : i + 4] in ("\\E", ""):
+                # Nothing quoted is nothing, like a `(?flags)`: a repetition after it repeats what came before.
+                flags_at = len(out) if flags_at is None else flags_at
+                i, repeated = i + 4, 0
+                continue
+            atom_at, flags_at = len(out), None
             if escape == "Q":
                 end = pattern.find("\\E", i + 2)
                 literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
-                out.append("".join(c if c.isalnum() else "\\" + c for c in literal))
+                # One rune each: a repetition after it repeats the last.
+                out += [c if c.isalnum() else "\\" + c for c in literal]
+                atom_at = max(len(out) - 1, atom_at)
                 i = len(pattern) if end < 0 else end + 2
-            elif escape == "x" and rest[2:3] == "{":
-                # `\x{10FFFF}`: `regex` has `\U0010FFFF` for it.
-                end = pattern.find("}", i)
-                if end < 0 or re.fullmatch(r"[0-9A-Fa-f]{1,8}", pattern[i + 3 : end]) is None:
-                    return _Refused("RE2 has no such \\x{...}")
-                out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
-                i = end + 1
-            elif escape.isdigit():
-                digits = re.match(r"[0-7]{1,3}", rest[1:])
-                if digits is None or (escape != "0" and len(digits.group(0)) == 1):
-                    return _Refused(f"RE2 has no backreference \\{escape}")
-                out.append(f"\\u{int(digits.group(0), 8):04x}")
-                i += 1 + len(digits.group(0))
+            elif escape in "x0123456789":
+                point = _go_class_char(rest)
+                if isinstance(point, _Refused):
+                    return point
+                out.append(f"\\U{point[0]:08x}")
+                i += point[1]
             elif escape.isalpha() and escape not in _GO_ESCAPES:
                 return _Refused(f"RE2 has no escape \\{escape}")
             elif escape.lower() in _GO_PERL:
                 spelled = _ranges(_GO_PERL[escape.lower()], escape.isupper(), "i" in scopes[-1].flags)
-                out.append(spelled if in_class else f"[{spelled}]")
+                out.append(f"[{spelled}]")
                 i += 2
             elif escape in "bB":
                 out.append(_GO_BOUNDARY if escape == "b" else _GO_NO_BOUNDARY)
                 i += 2
+            elif escape in "pP":
+                named = _go_unicode_class(rest)
+                if isinstance(named, _Refused):
+                    return named
+                out.append(named)
+                i += len(named)
             else:
-                # `\p{Greek}` whole, its braces no repetition.
-                named = re.match(r"\\[pP]\{[^}]*\}", rest)
-                out.append(named.group(0) if named else rest[:2])
-                i += len(out[-1])
-            repeated, operand = 0, True
-            continue
-        if in_class:
-            # A POSIX class (`[:alpha:]`) is ASCII in Go; a `]` ends the class.
-            posix = re.match(r"\[:(\^?)([a-z]+):\]", rest)
-            if posix is not None:
-                if posix.group(2) not in _GO_POSIX:
-                    return _Refused(f"RE2 has no class {posix.group(0)}")
-                out.append(_ranges(_GO_POSIX[posix.group(2)], posix.group(1) == "^", "i" in scopes[-1].flags))
-                i += len(posix.group(0))
-                continue
-            # `regex` reads a `[` in a class as a nested set where Go reads a `[`.
-            step = "\\[" if char == "[" else char
-            in_class = char != "]"
-            i += 1
-            out.append(step)
+                out.append(rest[:2])
+                i += 2
             repeated, operand = 0, True
             continue
         if char == "[":
-            # A `]` first in the class (after a `^`) is a literal.
-            step = re.match(r"\[\^?\]?", rest).group(0)  # type: ignore[union-attr]
-            in_class = True
-            out.append(step.replace("]", "\\]"))
-            i += len(step)
+            atom_at, flags_at = len(out), None
+            found = _go_class(rest, "i" in scopes[-1].flags)
+            if isinstance(found, _Refused):
+                return found
+            out.append(found[0])
+            i += found[1]
+            repeated, operand = 0, True
             continue
         if rest.startswith("(?"):
             group = _GO_GROUP.match(rest)
@@ -991,18 +998,19 @@ def _from_go(pattern: str) -> str | _Refused:
             scope = scopes[-1]
             if group.group(3) is None:
                 # A named capture.
+                scopes.append(_Scope(scope.flags, start=len(out)))
                 out.append("(")
-                scopes.append(_Scope(scope.flags))
             else:
                 # Go's U (ungreedy) changes what a match holds, not whether there is one: `regex` has no such flag.
                 on, off = (set((g or "").replace("U", "")) for g in group.group(1, 2))
                 flags = frozenset((scope.flags | on) - off)
-                out.append(_scoped(flags))
                 if group.group(3) == ":":
-                    scopes.append(_Scope(flags))
+                    scopes.append(_Scope(flags, start=len(out)))
                 else:
                     # Go's (?i) holds to the end of its group, across a `|`: `regex` opens a group of its own.
                     scope.flags, scope.opened = flags, scope.opened + 1
+                    flags_at = len(out) if flags_at is None else flags_at
+                out.append(_scoped(flags))
             i += len(group.group(0))
             # After a `(?flags)` Go repeats what came before it; after an opening, nothing.
             repeated, operand = 0, operand and group.group(3) == ")"
@@ -1019,22 +1027,32 @@ def _from_go(pattern: str) -> str | _Refused:
             if repeated == 1 and step == "?":
                 repeated = 2
             elif repeated:
-                return _Refused(f"RE2 repeats no repetition ({out[-1]}{step})")
+                return _Refused(f"RE2 repeats no repetition ({last_step}{step})")
             else:
                 repeated = 1
-            out.append(step)
+            if flags_at is None:
+                out.append(step)
+            else:
+                if repeated == 1:
+                    # What it repeats stands before the `(?flags)`, and may be repeated itself (`a+(?i)*`).
+                    out[atom_at:flags_at] = ["(?:" + "".join(out[atom_at:flags_at]) + ")"]
+                    flags_at = atom_at + 1
+                out.insert(flags_at, step)
+                flags_at += 1
+            last_step = step
             i += len(step)
             continue
         scope = scopes[-1]
+        atom_at, flags_at = len(out), None
         if char == "(":
+            scopes.append(_Scope(scope.flags, start=len(out)))
             out.append("(")
-            scopes.append(_Scope(scope.flags))
             operand = False
         elif char == ")":
             if len(scopes) == 1:
                 return _Refused("RE2 has no ( for this )")
             out.append(")" * (scope.opened + 1))
-            scopes.pop()
+            atom_at = scopes.pop().start
             operand = True
         elif char == "|":
             # The flags a `(?i)` set before the `|` hold after it.
@@ -1050,11 +1068,139 @@ def _from_go(pattern: str) -> str | _Refused:
             operand = True
         i += 1
         repeated = 0
-    if in_class:
-        return _Refused("RE2 has no ] for this [")
     if len(scopes) > 1:
         return _Refused("RE2 has no ) for this (")
     return "".join(out) + ")" * scopes[0].opened
+
+
+def _go_class_char(text: str) -> tuple[int, int] | _Refused:
+    r"""The code point a class's single character (`a`, `\x41`, `\x{41}`, `\101`, `\n`, `\-`) at the start of
+    `text` stands for, and its length, as Go's parseClassChar reads it; _Refused for an escape it has not (`\d` is
+    no range's end)."""
+    if text[:1] != "\\":
+        return ord(text[0]), 1
+    escape = text[1:2]
+    if escape == "x":
+        braced = re.match(r"\\x\{([0-9A-Fa-f]+)\}", text)
+        two = re.match(r"\\x([0-9A-Fa-f]{2})", text)
+        found = braced or two
+        if found is None or int(found.group(1), 16) > _MAX_RUNE:
+            return _Refused(f"RE2 has no escape {braced.group(0) if braced else text[:4]}")
+        return int(found.group(1), 16), len(found.group(0))
+    if escape.isdigit():
+        digits = re.match(r"[0-7]{1,3}", text[1:])
+        if digits is None or (escape != "0" and len(digits.group(0)) == 1):
+            return _Refused(f"RE2 has no backreference \\{escape}")
+        return int(digits.group(0), 8), 1 + len(digits.group(0))
+    if escape and escape in _GO_CONTROL_ESCAPES:
+        return _GO_CONTROL_ESCAPES[escape], 2
+    if escape and escape.isascii() and not escape.isalnum():
+        return ord(escape), 2
+    return _Refused(f"RE2 has no escape \\{escape}{' in a character class' if escape in _GO_OUTSIDE_ONLY else ''}")
+
+
+# Go's escapes for control characters.
+_GO_CONTROL_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
+
+
+def _go_canonical(name: str) -> str:
+    """A Unicode class name as Go (1.25 and later) looks it up: its first letter upper case, the rest lower case,
+    without `_`, `-` or spaces."""
+    kept = [c for c in name if c not in "_- "]
+    return "".join(kept[:1]).upper() + "".join(kept[1:]).lower()
+
+
+# Every name of a Unicode class some Go takes in `\p{...}` (compared as `_go_canonical` reads them: Go before 1.25
+# took the exact names only): its categories, their long names (Go 1.25), its scripts (up to Unicode 17: a Go
+# built with a newer table takes more, and one with an older table refuses a newer script; such a name is read,
+# not refused).
+_GO_UNICODE_NAME_LIST = (
+    "Any Assigned ASCII LC Cn C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc "
+    "Sk Sm So Z Zl Zp Zs Other Control cntrl Format Unassigned Private_Use Surrogate Letter Cased_Letter "
+    "Lowercase_Letter Modifier_Letter Other_Letter Titlecase_Letter Uppercase_Letter Mark Combining_Mark "
+    "Spacing_Mark Enclosing_Mark Nonspacing_Mark Number Decimal_Number digit Letter_Number Other_Number "
+    "Punctuation punct Connector_Punctuation Dash_Punctuation Close_Punctuation Final_Punctuation "
+    "Initial_Punctuation Other_Punctuation Open_Punctuation Symbol Currency_Symbol Modifier_Symbol Math_Symbol "
+    "Other_Symbol Separator Line_Separator Paragraph_Separator Space_Separator "
+    "Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak Bengali Bhaiksuki "
+    "Bopomofo Brahmi Braille Buginese Buhid Canadian_Aboriginal Carian Caucasian_Albanian Chakma Cham Cherokee "
+    "Chorasmian Common Coptic Cuneiform Cypriot Cyrillic Deseret Devanagari Dives_Akuru Dogra Duployan "
+    "Egyptian_Hieroglyphs Elbasan Elymaic Ethiopic Georgian Glagolitic Gothic Grantha Greek Gujarati "
+    "Gunjala_Gondi Gurmukhi Han Hangul Hanifi_Rohingya Hanunoo Hatran Hebrew Hiragana Imperial_Aramaic Inherited "
+    "Inscriptional_Pahlavi Inscriptional_Parthian Javanese Kaithi Kannada Katakana Kayah_Li Kharoshthi "
+    "Khitan_Small_Script Khmer Khojki Khudawadi Lao Latin Lepcha Limbu Linear_A Linear_B Lisu Lycian Lydian "
+    "Mahajani Makasar Malayalam Mandaic Manichaean Marchen Masaram_Gondi Medefaidrin Meetei_Mayek Mende_Kikakui "
+    "Meroitic_Cursive Meroitic_Hieroglyphs Miao Modi Mongolian Mro Multani Myanmar Nabataean Nandinagari "
+    "New_Tai_Lue Newa Nko Nushu Nyiakeng_Puachue_Hmong Ogham Ol_Chiki Old_Hungarian Old_Italic "
+    "Old_North_Arabian Old_Permic Old_Persian Old_Sogdian Old_South_Arabian Old_Turkic Oriya Osage Osmanya "
+    "Pahawh_Hmong Palmyrene Pau_Cin_Hau Phags_Pa Phoenician Psalter_Pahlavi Rejang Runic Samaritan Saurashtra "
+    "Sharada Shavian Siddham SignWriting Sinhala Sogdian Sora_Sompeng Soyombo Sundanese Syloti_Nagri Syriac "
+    "Tagalog Tagbanwa Tai_Le Tai_Tham Tai_Viet Takri Tamil Tangut Telugu Thaana Thai Tibetan Tifinagh Tirhuta "
+    "Ugaritic Vai Wancho Warang_Citi Yezidi Yi Zanabazar_Square "
+    "Cypro_Minoan Old_Uyghur Tangsa Toto Vithkuqi Kawi Nag_Mundari Garay Gurung_Khema Kirat_Rai Ol_Onal "
+    "Sunuwar Todhri Tulu_Tigalari Beria_Erfe Chisoi Sidetic Tai_Yo Tolong_Siki"
+)
+_GO_UNICODE_NAMES = frozenset(_go_canonical(name) for name in _GO_UNICODE_NAME_LIST.split())
+
+
+def _go_unicode_class(text: str) -> str | _Refused:
+    r"""The Unicode class (`\pL`, `\p{Greek}`, `\P{^Han}`) at the start of `text`, whole (its braces no
+    repetition); _Refused when no Go has a class of that name (Go's "invalid character class range")."""
+    braced = re.match(r"\\[pP]\{([^}]*)\}", text)
+    name = braced.group(1) if braced else text[2:3]
+    if (braced is None and text[2:3] == "{") or _go_canonical(name.removeprefix("^")) not in _GO_UNICODE_NAMES:
+        return _Refused(f"RE2 has no Unicode class {braced.group(0) if braced else text[:3]}")
+    return braced.group(0) if braced else text[:3]
+
+
+def _go_class(text: str, folded: bool) -> tuple[str, int] | _Refused:
+    r"""The character class (`[...]`) at the start of `text` in `regex`'s syntax (Go's Perl and POSIX classes
+    ASCII, each character a code point: `regex` reads a `[` in one as a nested set), and its length, as Go's
+    parseClass reads it; _Refused for what Go refuses there (an unknown POSIX or Unicode class, a range from a
+    class or backwards, an escape it has not)."""
+    negated = text[1:2] == "^"
+    i = 2 if negated else 1
+    out = []
+    first = True
+    while first or text[i : i + 1] != "]":
+        if i >= len(text):
+            return _Refused("RE2 has no ] for this [")
+        first = False
+        rest = text[i:]
+        if rest.startswith("[:") and ":]" in rest[2:]:
+            # A POSIX class (`[:alpha:]`, `[:^alpha:]`) is ASCII in Go.
+            named = rest[: rest.index(":]", 2) + 2]
+            if named.removeprefix("[:^").removeprefix("[:")[:-2] not in _GO_POSIX or named.startswith("[:^^"):
+                return _Refused(f"RE2 has no class {named}")
+            out.append(_ranges(_GO_POSIX[named.removeprefix("[:^").removeprefix("[:")[:-2]], named[2] == "^", folded))
+            i += len(named)
+            continue
+        if rest[:2] in ("\\p", "\\P"):
+            unicode_class = _go_unicode_class(rest)
+            if isinstance(unicode_class, _Refused):
+                return unicode_class
+            out.append(unicode_class)
+            i += len(unicode_class)
+            continue
+        if rest[:1] == "\\" and rest[1:2].lower() in _GO_PERL:
+            out.append(_ranges(_GO_PERL[rest[1].lower()], rest[1].isupper(), folded))
+            i += 2
+            continue
+        low = _go_class_char(rest)
+        if isinstance(low, _Refused):
+            return low
+        i += low[1]
+        end = low[0]
+        if text[i : i + 1] == "-" and text[i + 1 : i + 2] not in ("]", ""):
+            high = _go_class_char(text[i + 1 :])
+            if isinstance(high, _Refused):
+                return high
+            if high[0] < low[0]:
+                return _Refused(f"RE2 has no range {text[i - low[1] : i + 1 + high[1]]}, its start above its end")
+            end = high[0]
+            i += 1 + high[1]
+        out.append(f"\\U{low[0]:08x}" + (f"-\\U{end:08x}" if end != low[0] else ""))
+    return f"[{'^' if negated else ''}{''.join(out)}]", i + 1
 
 
 def _refused_rules(rules: list[Any], key: str = _DRY_RUN) -> list[str]:
@@ -1107,9 +1253,20 @@ def _documents(
                 documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
-            for document in documents:
-                if isinstance(document, dict) and document.get("kind") in kinds:
-                    yield str(file), document
+            for item in (item for document in documents for item in _applied(document)):
+                if isinstance(item, dict) and item.get("kind") in kinds:
+                    yield str(file), item
+
+
+def _applied(document: Any) -> Iterator[Any]:
+    """The objects kubectl applies of a document: itself, or the items of a list (`kubectl get -o yaml` writes a
+    `kind: List`), nested lists flattened."""
+    items = document.get("items") if isinstance(document, dict) else None
+    if isinstance(items, list) and str(document.get("kind", "")).endswith("List"):
+        for item in items:
+            yield from _applied(item)
+    else:
+        yield document
 
 
 KUSTOMIZATION_FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -1187,8 +1344,56 @@ def _reading_problems(metric: dict[str, Any], web: dict[str, Any]) -> list[str]:
     return problems
 
 
-# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with.
-_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+# Go's time.ParseDuration, which Argo reads a metric's interval and initialDelay with: its units in nanoseconds.
+_GO_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+_GO_DURATION_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,
+    "\u03bcs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+_GO_DURATION_MAX_NS = 1 << 63
+_GO_LONGEST = "2562047h47m16.854775807s, about 292 years"
+
+
+def _go_duration_problem(text: str) -> str | None:
+    """Why Go's time.ParseDuration refuses `text`, or None when it reads it (`1h30m`, `.5s`, `0`): each number needs
+    a unit, and the whole must fit an int64 of nanoseconds (`9999999999h` overflows: "invalid duration")."""
+    unreadable, too_long = "is no Go duration (30s, 1m30s)", f"is longer than Go's longest duration ({_GO_LONGEST})"
+    negative = text[:1] == "-"
+    rest = text[1:] if text[:1] in ("-", "+") else text
+    if rest == "0":
+        return None
+    total_ns, at = 0, 0
+    while at < len(rest) or at == 0:
+        part = _GO_DURATION_PART.match(rest, at)
+        if part is None or part.end() == at:
+            return unreadable
+        whole, fraction, unit = part.groups()
+        if (not whole and not fraction) or unit not in _GO_DURATION_UNITS_NS:
+            return unreadable
+        at = part.end()
+        unit_ns = _GO_DURATION_UNITS_NS[unit]
+        # As Go: the whole number may not pass 2**63 ns; the fraction keeps the digits that fit; each part and the
+        # sum are held in a uint64 of nanoseconds.
+        if int(whole or "0") > _GO_DURATION_MAX_NS // unit_ns:
+            return too_long
+        value_ns = int(whole or "0") * unit_ns
+        digits, scale = 0, 1.0
+        for digit in fraction or "":
+            if digits > (_GO_DURATION_MAX_NS - 1) // 10:
+                break
+            digits, scale = digits * 10 + int(digit), scale * 10
+        if digits:
+            value_ns += int(float(digits) * (float(unit_ns) / scale))
+        total_ns += value_ns
+        if value_ns > _GO_DURATION_MAX_NS or total_ns > _GO_DURATION_MAX_NS:
+            return too_long
+    return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:
@@ -1228,9 +1433,9 @@ def _argo_refusals(metric: dict[str, Any]) -> list[str]:
     )
     for key, name in (("interval", "interval"), ("initialDelay", "startDelay")):
         value = metric.get(key)
-        bad = bool(value) and not _given_elsewhere(value)
-        bad = bad and (not isinstance(value, str) or _GO_DURATION.fullmatch(value) is None)
-        checks.append((bad, f"invalid {name} string: {value!r} is no Go duration (30s, 1m30s)"))
+        problem = _go_duration_problem(value) if isinstance(value, str) else "is no Go duration (30s, 1m30s)"
+        bad = bool(value) and not _given_elsewhere(value) and problem is not None
+        checks.append((bad, f"invalid {name} string: {value!r} {problem}"))
     error = next((error for refused, error in checks if refused), None)
     if error is None:
         return []

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import structlog
 import yaml
 
-from analyzer.catalog_paths import RACY_MTIME_NS
+from analyzer.catalog_paths import mtime_settled
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
@@ -168,9 +168,9 @@ def _visible_files(path: Path) -> list[Path]:
     return [path / name for name in sorted(os.listdir(path)) if not name.startswith(".")] if path.is_dir() else [path]
 
 
-def _signature(path: Path, racy_after_ns: int) -> tuple[_Signature, bool]:
+def _signature(path: Path, now_ns: int) -> tuple[_Signature, bool]:
     """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it; and whether
-    every file is older than a timestamp tick (`racy_after_ns`), so that the identity can be trusted."""
+    every file's mtime is a timestamp tick from `now_ns` (`mtime_settled`), so that the identity can be trusted."""
     signature = []
     settled = True
     for entry in _visible_files(path):
@@ -179,7 +179,7 @@ def _signature(path: Path, racy_after_ns: int) -> tuple[_Signature, bool]:
         except FileNotFoundError:
             continue
         signature.append((entry.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-        settled = settled and stat.st_mtime_ns < racy_after_ns
+        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns)
     return tuple(signature), settled
 
 
@@ -381,11 +381,12 @@ class TokenStore:
             self._report(f"cannot read auth tokens: {exc}")
 
     def _refresh(self) -> None:
-        racy_after_ns = time.time_ns() - RACY_MTIME_NS
-        tokens_seen, tokens_settled = _signature(self.tokens_path, racy_after_ns)
-        allow_seen, allow_settled = _signature(self.allow_path, racy_after_ns) if self.allow_path else ((), True)
+        now_ns = time.time_ns()
+        tokens_seen, tokens_settled = _signature(self.tokens_path, now_ns)
+        allow_seen, allow_settled = _signature(self.allow_path, now_ns) if self.allow_path else ((), True)
         seen = (tokens_seen, allow_seen)
-        if seen == self._seen:
+        # Trusted only while still settled: a file dated ahead is no longer once the clock comes within a tick of it.
+        if seen == self._seen and tokens_settled and allow_settled:
             return
         reads = [(self.tokens_path, _MAX_TOKEN_FILE_BYTES + 1)]
         if self.allow_path is not None:

@@ -13,6 +13,13 @@ CATALOG_SUFFIXES = (".yaml", ".yml")
 RACY_MTIME_NS = 2_000_000_000
 
 
+def mtime_settled(mtime_ns: int, now_ns: int) -> bool:
+    """Whether a file's stat taken at `now_ns` tells any later rewrite of it: its mtime is a timestamp tick before
+    then (a rewrite gets a later one), or a tick after (set ahead by hand, a restored backup: a rewrite gets an
+    earlier one, until the clock comes within a tick of it)."""
+    return abs(mtime_ns - now_ns) > RACY_MTIME_NS
+
+
 def listed_catalog_files(path: Path) -> list[Path] | None:
     """The YAML files a catalog path stands for: the file itself, or a directory's visible *.yaml/*.yml; None when
     it is neither.

@@ -22,7 +22,7 @@ import structlog
 
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_reads, load_catalog
-from analyzer.catalog_paths import RACY_MTIME_NS, file_state
+from analyzer.catalog_paths import file_state, mtime_settled
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -124,14 +124,14 @@ class ReloadStatus:
 def _stat_signature(path: Path) -> tuple[_Stat, bool]:
     """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
     ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it; and whether it
-    can be trusted: every file older than a timestamp tick when it was taken."""
+    can be trusted: every file's mtime a timestamp tick from when it was taken (`mtime_settled`)."""
     signature = []
-    racy_after_ns = time.time_ns() - RACY_MTIME_NS
+    now_ns = time.time_ns()
     settled = True
     for file, read_from in catalog_reads(path):
         stat = read_from.stat()
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-        settled = settled and stat.st_mtime_ns < racy_after_ns
+        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns)
     data_link = path / "..data"
     if path.is_dir() and data_link.is_symlink():
         signature.append(("..data", 0, 0, hash(os.readlink(data_link))))
@@ -386,7 +386,8 @@ class LiveCatalog:
         path = self.path
         try:
             stat, settled = await asyncio.to_thread(_stat_signature, path)
-            if stat == self._seen_stat:
+            # Trusted only while still settled: a file dated ahead is no longer once the clock comes near it.
+            if settled and stat == self._seen_stat:
                 return await self._retry_rejected()
             digest = await asyncio.to_thread(_content_digest, path)
         except (OSError, ConfigError) as exc:

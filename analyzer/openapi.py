@@ -39,10 +39,12 @@ def _param_schema(param: Param, secret: bool) -> dict[str, Any]:
         schema["pattern"] = f"^(?:{param.pattern})$"
     if param.values:
         schema["enum"] = list(param.values)
+    # JSON Schema bounds numbers only: a duration's bounds are said in an extension.
+    prefix = "x-" if param.type is ParamType.DURATION else ""
     if param.minimum is not None:
-        schema["minimum"] = param.minimum
+        schema[f"{prefix}minimum"] = param.minimum
     if param.maximum is not None:
-        schema["maximum"] = param.maximum
+        schema[f"{prefix}maximum"] = param.maximum
     if secret:
         schema["format"] = "password"
     elif param.default is not None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 
 from analyzer.errors import ArgError
 from analyzer.redaction import REDACTED
@@ -104,6 +104,27 @@ Duration = Annotated[str, BeforeValidator(_unit_given), AfterValidator(_check_du
 """A PromQL duration string (`5m`, `1h30m`), validated."""
 
 
+def _bound(value: Any) -> float | str:
+    """A param's minimum or maximum: a finite number (also written as text, `"5"`), else a duration (`1m`) as
+    written, checked (one error, not one per member of a union)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("Input should be a valid number, or a duration such as '1m' for a duration param")
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            return _check_duration(str(value))
+        except ValueError as exc:
+            raise ValueError(f"Input should be a valid number, or a duration for a duration param: {exc}") from None
+    if not math.isfinite(number):
+        raise ValueError("Input should be a finite number")
+    return number
+
+
+Bound = Annotated[float | str, PlainValidator(_bound)]
+"""A param's bound: a number, or a duration (`1m`) for a duration param."""
+
+
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
     current time) by more than a clock's skew; ValueError otherwise."""
@@ -191,8 +212,12 @@ class Param(BaseModel):
         description="shortest value accepted (label_value); 0 lets an empty value through, which a PromQL matcher "
         "reads as 'the label is absent'",
     )
-    minimum: float | None = Field(default=None, description="smallest value accepted (number)")
-    maximum: float | None = Field(default=None, description="largest value accepted (number)")
+    minimum: Bound | None = Field(
+        default=None, description="smallest value accepted (number; a duration such as 1m for a duration param)"
+    )
+    maximum: Bound | None = Field(
+        default=None, description="largest value accepted (number; a duration such as 1d for a duration param)"
+    )
     example: str | float | None = Field(
         default=None,
         description="a value `analyzer validate --prometheus` "
@@ -221,8 +246,7 @@ class Param(BaseModel):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
-        if (self.minimum is not None or self.maximum is not None) and self.type is not ParamType.NUMBER:
-            raise ValueError("minimum and maximum are only for number params")
+        self._check_bounds()
         if self.min_length != 1 and self.type is not ParamType.LABEL_VALUE:
             # The other string types have a grammar that decides their length; a number has none.
             raise ValueError("min_length is only for label_value params")
@@ -241,6 +265,29 @@ class Param(BaseModel):
                         message = message.replace("a secret value of", "a value of", 1)
                     raise ValueError(f"{field_name}: {message}") from None
         return self
+
+    def _check_bounds(self) -> None:
+        bounds = {"minimum": self.minimum, "maximum": self.maximum}
+        given = {key: bound for key, bound in bounds.items() if bound is not None}
+        if given and self.type not in (ParamType.NUMBER, ParamType.DURATION):
+            raise ValueError("minimum and maximum are only for number and duration params")
+        for key, bound in given.items():
+            if self.type is ParamType.NUMBER and isinstance(bound, str):
+                raise ValueError(f"{key} of a number param is a number, got the duration {bound!r}")
+            if self.type is ParamType.DURATION and not isinstance(bound, str):
+                whole = f"'{int(bound)}s'" if bound == int(bound) and bound > 0 else "'30s'"
+                raise ValueError(f"{key} of a duration param is a duration such as {whole} or '5m', got {bound!r}")
+        low, high = self.bounds
+        if self.type is ParamType.DURATION and low is not None and high is not None and low > high:
+            raise ValueError(f"minimum {self.minimum} is longer than maximum {self.maximum}")
+
+    @functools.cached_property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The least and the most value accepted (a number; a duration in seconds), None where unbounded."""
+        return (
+            None if self.minimum is None else _bound_value(self.minimum),
+            None if self.maximum is None else _bound_value(self.maximum),
+        )
 
     def parse(self, name: str, raw: Any, *, secret: bool = False) -> ArgValue:
         """Validate one raw arg (string, or number from JSON) and return its typed value; ArgError if bad, quoting
@@ -266,11 +313,16 @@ class Param(BaseModel):
             raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text, hidden)}", name)
         if rules.duration:
             try:
-                parse_duration(text)
+                seconds = parse_duration(text)
             except ValueError as exc:
                 if hidden:  # the parser's message quotes the value
                     raise ArgError(f"arg {name!r} is not a duration, got {_show(text, hidden)}", name) from None
                 raise ArgError(f"arg {name!r}: {exc}", name) from None
+            low, high = self.bounds
+            if low is not None and seconds < low:
+                raise ArgError(f"arg {name!r} must be at least {self.minimum}, got {_show(text, hidden)}", name)
+            if high is not None and seconds > high:
+                raise ArgError(f"arg {name!r} must be at most {self.maximum}, got {_show(text, hidden)}", name)
         if rules.values is not None and text not in rules.values:
             raise ArgError(
                 f"arg {name!r} must be one of {', '.join(self.values or [])}; got {_show(text, hidden)}", name
@@ -306,7 +358,8 @@ class Param(BaseModel):
         (a pattern is trusted to refuse them); otherwise the rule that would refuse them."""
         if self.type is ParamType.NUMBER:
             floor = 10 ** (chars - 1)
-            return None if self.minimum is not None and self.minimum >= floor else f"minimum: {floor}"
+            low = self.bounds[0]
+            return None if low is not None and low >= floor else f"minimum: {floor}"
         if self.type is ParamType.ENUM:
             short = [value for value in self.values or () if len(value) < chars]
             return f"values without {', '.join(map(repr, short))}" if short else None
@@ -327,18 +380,20 @@ class Param(BaseModel):
             raise ArgError(f"arg {name!r} is out of range for a number", name) from None
         if not math.isfinite(number):
             raise ArgError(f"arg {name!r} must be a finite number", name)
-        if self.minimum is not None and number < self.minimum:
-            raise ArgError(
-                f"arg {name!r} must be >= {self.minimum}, got {'a secret value' if hidden else number}", name
-            )
-        if self.maximum is not None and number > self.maximum:
-            raise ArgError(
-                f"arg {name!r} must be <= {self.maximum}, got {'a secret value' if hidden else number}", name
-            )
+        low, high = self.bounds
+        if low is not None and number < low:
+            raise ArgError(f"arg {name!r} must be >= {low}, got {'a secret value' if hidden else number}", name)
+        if high is not None and number > high:
+            raise ArgError(f"arg {name!r} must be <= {high}, got {'a secret value' if hidden else number}", name)
         return number
 
 
 _RAW_TYPES = (str, int, float)
+
+
+def _bound_value(bound: float | str) -> float:
+    """A bound as a number: itself, or a duration's seconds."""
+    return parse_duration(bound) if isinstance(bound, str) else bound
 
 
 def json_type(value: Any) -> str:

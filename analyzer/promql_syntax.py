@@ -20,7 +20,7 @@ from typing import Any
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.models import clip, printable
-from analyzer.params import ArgValue, Param, ParamType
+from analyzer.params import ArgValue, Param, ParamType, parse_duration
 from analyzer.templates import escape_promql_string
 
 # What a query shows of itself in a finding: a batch of an error_budget check is kilobytes.
@@ -211,7 +211,7 @@ def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
     if param.type is ParamType.ENUM:
         return next((value for value in param.values or [] if value != first), None)
     if param.type is ParamType.NUMBER:
-        low, high = param.minimum, param.maximum
+        low, high = param.bounds
         fits = (
             float(value)
             for value in (2, low, high)
@@ -221,7 +221,7 @@ def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
             and (high is None or value <= high)
         )
         return next(fits, None)
-    return _OTHER_PLACEHOLDERS[param.type]
+    return _bounded(param, _OTHER_PLACEHOLDERS[param.type])
 
 
 def _placeholder(param: Param) -> ArgValue:
@@ -230,13 +230,26 @@ def _placeholder(param: Param) -> ArgValue:
         return param.values[0]
     if param.type is ParamType.NUMBER:
         # 1 where the range allows: a 0 is no duration (`offset {{ n }}m`), nor a range, nor a divisor.
-        low, high = param.minimum, param.maximum
+        low, high = param.bounds
         if (low is None or low <= 1) and (high is None or high >= 1):
             return 1.0
         bound = low if low is not None and low > 1 else high
         assert bound is not None  # 1 is outside the range, so one of its bounds excludes it
         return float(bound)
-    return _PLACEHOLDERS[param.type]
+    return _bounded(param, _PLACEHOLDERS[param.type])
+
+
+def _bounded(param: Param, placeholder: ArgValue) -> ArgValue:
+    """A duration placeholder within the param's bounds: the nearer bound when it lies outside them."""
+    if param.type is not ParamType.DURATION or not isinstance(placeholder, str):
+        return placeholder
+    seconds = parse_duration(placeholder)
+    low, high = param.bounds
+    if low is not None and seconds < low:
+        return str(param.minimum)
+    if high is not None and seconds > high:
+        return str(param.maximum)
+    return placeholder
 
 
 def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:

@@ -203,6 +203,29 @@ class TestValidateCommand:
         assert alone.returncode == 6
         assert "only AnalysisTemplates: give the catalog's files too" in alone.stderr
 
+    def test_the_list_kubectl_get_writes(self, tmp_path):
+        # `kubectl get analysistemplates,rollouts -o yaml > live.yaml` writes one `kind: List` holding them, which
+        # kubectl applies as its items. Before: "skipped 1 file holding no catalog document", "ok", exit 0: the
+        # template calling a check the catalog lacks was never read.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        at = template(f"{ANALYZER}/api/v1/checks/payments/run")
+        nested = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [at]}]}
+        for listed in ({"apiVersion": "v1", "kind": "List", "items": [at]}, nested):
+            (tmp_path / "live.yaml").write_text(yaml.safe_dump(listed))
+            result = validate(tmp_path)
+            assert result.returncode == 6, result.stdout + result.stderr
+            assert (
+                f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'live.yaml'}" in result.stdout
+            )
+            assert (
+                "live.yaml: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments'" in result.stderr
+            )
+
+    def test_a_rollout_in_a_list_fills_its_templates_in(self, tmp_path):
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"})])
+        found = written(tmp_path, {"apiVersion": "v1", "kind": "List", "items": [generic(), gate]})
+        assert any("url calls check 'payments-eror-rate'" in problem for problem in found), found
+
     def test_a_kustomization_without_api_version_and_kind_beside_the_templates(self, tmp_path):
         # Kustomize makes both optional. Before: "rollouts/kustomization.yaml: resources: unknown field; did you
         # mean 'sources'?", exit 6: the kustomization was read as a catalog document, and `validate catalog/
@@ -1015,6 +1038,14 @@ class TestDryRunRulesAsGoReadsThem:
             (r"(?i)\W", "errors", False),
             (r"(?i)^[[:^upper:]]", "errors", False),
             (r"(?i)^[^\W]+$", "\u212a", True),
+            # A repetition after a `(?flags)` repeats the rune before it, under that rune's flags.
+            (r"^errors(?U)+$", "errorsss", True),
+            (r"^errors(?i)+$", "errorsS", False),
+            (r"^(errors)(?i)*-x$", "errorserrors-x", True),
+            # A `-` after a class is a literal, and a range may end in an escape.
+            (r"^errors[\d-x]$", "errors-", True),
+            (r"^[!-[:alpha:]]+$", "errors", False),
+            (r"^[\x{61}-\x7a]+$", "errors", True),
         ],
     )
     def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
@@ -1037,6 +1068,18 @@ class TestDryRunRulesAsGoReadsThem:
             (r"(errors", "RE2 has no ) for this ("),
             (r"[[:digits:]]", "RE2 has no class [:digits:]"),
             (r"errors-\d{3,2}", "RE2 has no repeat count {3,2}, its least above its most"),
+            (r"errors\p{Foo}", "RE2 has no Unicode class \\p{Foo}"),
+            (r"errors[\P{Foo}]", "RE2 has no Unicode class \\P{Foo}"),
+            (r"errors\pX", "RE2 has no Unicode class \\pX"),
+            (r"errors\p{Alpha}", "RE2 has no Unicode class \\p{Alpha}"),
+            (r"errors[a-\d]", "RE2 has no escape \\d"),
+            (r"errors[a-\pL]", "RE2 has no escape \\p"),
+            (r"errors[z-a]", "RE2 has no range z-a, its start above its end"),
+            (r"errors[a-[:digit:]]", "RE2 has no range a-[, its start above its end"),
+            (r"errors[[:Alpha:]]", "RE2 has no class [:Alpha:]"),
+            (r"\Q\E*errors", "RE2 has nothing for * to repeat"),
+            (r"errors\x{110000}", "RE2 has no escape \\x{110000}"),
+            ("errors\\\u00e9", "RE2 has no escape \\\u00e9"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
@@ -1072,6 +1115,33 @@ class TestDryRunRulesAsGoReadsThem:
             "AnalysisTemplate 'payments': dryRun rule 'e.*' is read by Go's regexp and not by validate, "
             "which counts it as matching no metric (the metrics it may run dry are judged)"
         )
+
+    UNREAD_RETENTION = (
+        "measurementRetention rule 'e.*' is read by Go's regexp and not by validate, which cannot tell whether it "
+        "matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
+    )
+
+    def test_a_retention_rule_this_reading_cannot_follow_is_noted(self, monkeypatch, tmp_path):
+        # Before: only the dryRun rules of templates and analyses were looked at: a measurementRetention rule (or any
+        # rule of an AnalysisRun) validate cannot read went unsaid, and with it whether Argo ends the run in Error.
+        monkeypatch.setattr(argo_templates, "_from_go", lambda pattern: "(" if pattern == "e.*" else pattern)
+        argo_templates._go_regexp.cache_clear()
+        kept = self.unread()
+        kept["spec"]["measurementRetention"] = [{"metricName": "e.*", "limit": 5}]
+        ref = {"templates": [{"templateName": "payments"}], "measurementRetention": [{"metricName": "e.*", "limit": 5}]}
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"].update(measurementRetention=[{"metricName": "e.*", "limit": 5}], dryRun=[{"metricName": "e.*"}])
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(kept))
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, rollout(**ref)]))
+        notes = template_notes([tmp_path])
+        argo_templates._go_regexp.cache_clear()
+        assert sorted(note.split(": ", 1)[1] for note in notes) == [
+            "AnalysisRun 'payments-1': dryRun rule 'e.*' is read by Go's regexp and not by validate, which counts it "
+            "as matching no metric (the metrics it may run dry are judged)",
+            f"AnalysisRun 'payments-1': {self.UNREAD_RETENTION}",
+            f"AnalysisTemplate 'payments': {self.UNREAD_RETENTION}",
+            f"Rollout 'payments', spec.strategy.canary.analysis: {self.UNREAD_RETENTION}",
+        ]
 
 
 def analysis_run(url: str, *args: dict[str, Any], **metric: Any) -> dict[str, Any]:
@@ -1513,6 +1583,7 @@ class TestMetricsArgoRefuses:
     not: a problem, of the template, of what an analysis fills in, of an AnalysisRun."""
 
     DISABLED = "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+    LONGEST = "is longer than Go's longest duration (2562047h47m16.854775807s, about 292 years)"
 
     @staticmethod
     def refused(error: str) -> str:
@@ -1524,6 +1595,13 @@ class TestMetricsArgoRefuses:
             ({"interval": None}, "interval must be specified when count > 1"),
             ({"interval": "5min"}, "invalid interval string: '5min' is no Go duration (30s, 1m30s)"),
             ({"initialDelay": "1"}, "invalid startDelay string: '1' is no Go duration (30s, 1m30s)"),
+            # Beyond an int64 of nanoseconds Go's time.ParseDuration says "invalid duration".
+            ({"interval": "9999999999h"}, "invalid interval string: '9999999999h' " + LONGEST),
+            (
+                {"initialDelay": "2562047h47m16.854775808s"},
+                "invalid startDelay string: '2562047h47m16.854775808s' " + LONGEST,
+            ),
+            ({"interval": "99999999999999999999ns"}, "invalid interval string: '99999999999999999999ns' " + LONGEST),
             (
                 {"count": 2, "failureLimit": 3},
                 "count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0) if both >= 0",
@@ -1548,6 +1626,9 @@ class TestMetricsArgoRefuses:
         fine["spec"]["metrics"][0].update(
             interval="1m30s", initialDelay=".5s", count="3", failureLimit=-1, consecutiveSuccessLimit=2
         )
+        assert problems(tmp_path, *crd_valid(fine)) == []
+        # Go's longest duration, and a fraction past its precision (Go drops the digits).
+        fine["spec"]["metrics"][0].update(interval="2562047h47m16.854775807s", initialDelay="1.00000000000000000001s")
         assert problems(tmp_path, *crd_valid(fine)) == []
         fine["spec"]["metrics"][0].update(count="{{args.count}}", interval="{{args.interval}}")
         assert problems(tmp_path, fine) == []

@@ -126,6 +126,52 @@ class TestTokenFiles:
         store.authenticate([f"Bearer {TOKEN_A}"])
         assert reads == []
 
+    HOUR_NS = 3_600_000_000_000
+
+    def test_a_file_dated_ahead_is_not_read_again(self, tmp_path, monkeypatch):
+        # Before: a file whose mtime is in the future (set by hand, a restored backup) never counted as settled,
+        # and every request read and hashed the token files again.
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        ahead_ns = path.stat().st_mtime_ns + self.HOUR_NS
+        os.utime(path, ns=(ahead_ns, ahead_ns))
+        store = TokenStore(path)
+        reads: list[object] = []
+        monkeypatch.setattr(auth_module, "_content_digest", lambda paths: reads.append(paths) or b"")
+        for _ in range(3):
+            assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        assert reads == []
+
+    def test_a_file_dated_ahead_is_read_when_it_changes(self, tmp_path, monkeypatch):
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        ahead_ns = path.stat().st_mtime_ns + self.HOUR_NS
+        os.utime(path, ns=(ahead_ns, ahead_ns))
+        store = TokenStore(path)
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        # A rewrite now dates it now: seen at once.
+        path.write_text(TOKEN_B)
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {TOKEN_B}"]).name == "argo"
+
+    def test_a_rewrite_when_the_clock_reaches_a_file_dated_ahead_is_seen(self, tmp_path, monkeypatch):
+        # Once the clock is within a timestamp tick of the file's mtime, a same-size rewrite in that tick keeps its
+        # identity: the identity remembered while the clock was far from it is no longer trusted.
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        ahead_ns = path.stat().st_mtime_ns + self.HOUR_NS
+        os.utime(path, ns=(ahead_ns, ahead_ns))
+        store = TokenStore(path)
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        rotated = "c" * len(TOKEN_A)
+        path.write_text(rotated)
+        os.utime(path, ns=(ahead_ns, ahead_ns))
+        monkeypatch.setattr(auth_module.time, "time_ns", lambda: ahead_ns - 1_000_000_000)
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {rotated}"]).name == "argo"
+
     def test_a_removed_token_is_revoked(self, tmp_path):
         root = secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B})
         store = TokenStore(root)

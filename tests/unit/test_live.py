@@ -251,6 +251,31 @@ class TestChangeDetection:
         assert digests == []
         await live.close(timeout_s=5)
 
+    async def test_the_stat_of_files_dated_ahead_spares_reading_them_until_the_clock_nears(
+        self, catalog_file, monkeypatch
+    ):
+        # Before: a file whose mtime is in the future never counted as settled: every poll read it again. Once the
+        # clock is within a tick of that mtime, a same-size rewrite in that tick keeps the stat: it is read again.
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "two"))
+        ahead_ns = catalog_file.stat().st_mtime_ns + 3_600_000_000_000
+        os.utime(catalog_file, ns=(ahead_ns, ahead_ns))
+        assert await live.check_for_change() == "reloaded"
+        digests: list[Path] = []
+        real_digest = live_module._content_digest
+        monkeypatch.setattr(live_module, "_content_digest", lambda path: digests.append(path) or real_digest(path))
+        assert await live.check_for_change() is None
+        assert digests == []
+        seen = catalog_file.stat()
+        catalog_file.write_text(gate_yaml("one", "six"))
+        os.utime(catalog_file, ns=(ahead_ns, ahead_ns))
+        now = catalog_file.stat()
+        assert (now.st_ino, now.st_size, now.st_mtime_ns) == (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+        monkeypatch.setattr(live_module.time, "time_ns", lambda: ahead_ns - 1_000_000_000)
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "six"]
+        await live.close(timeout_s=5)
+
     async def test_a_configmap_symlink_swap_is_noticed(self, tmp_path):
         root = configmap_dir(tmp_path / "catalog", {"checks.yaml": gate_yaml("one")}, "2026_01")
         live = live_for(root)

@@ -86,3 +86,31 @@ class TestLabelValueLength:
         parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
         schema = next(p["schema"] for p in parameters if p["name"] == "pod")
         assert (schema["minLength"], schema["maxLength"]) == (min_length, 40)
+
+
+class TestDurationBounds:
+    """A duration arg's bounds are stated as written, in an extension: JSON Schema's minimum bounds numbers only."""
+
+    def test_bounds_of_a_duration_and_of_a_number(self):
+        check = {
+            "name": "c",
+            "kind": "prometheus",
+            "query": "rate(x[{{ window }}]) > {{ n }}",
+            "pass_if": "< 1",
+            "params": {
+                "window": {"type": "duration", "required": True, "minimum": "1m", "maximum": "1d"},
+                "n": {"type": "number", "required": True, "minimum": 0, "maximum": 5},
+            },
+        }
+        catalog = build_catalog(
+            [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})],
+            Registry.default(),
+        )
+        parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+        schemas = {p["name"]: p["schema"] for p in parameters if p["name"] in ("window", "n")}
+        assert {key: schemas["window"].get(key) for key in ("minimum", "x-minimum", "x-maximum")} == {
+            "minimum": None,
+            "x-minimum": "1m",
+            "x-maximum": "1d",
+        }
+        assert (schemas["n"]["minimum"], schemas["n"]["maximum"]) == (0, 5)

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -491,3 +492,61 @@ class TestDurationField:
     def test_a_bare_number_gets_a_fix(self, number, fix):
         with pytest.raises(ValidationError, match=f"{number!r} has no unit: {fix}"):
             TypeAdapter(Duration).validate_python(number)
+
+
+class TestDurationBounds:
+    """A duration param may declare a `minimum` and a `maximum`, themselves durations: an arg outside them is refused
+    naming the bound, as a number param's is."""
+
+    WINDOW = {"type": "duration", "required": True, "minimum": "1m", "maximum": "1d"}
+
+    @pytest.mark.parametrize("raw", ["1m", "60s", "5m", "1d", "23h59m59s"])
+    def test_accepts_within_the_bounds(self, raw):
+        assert Param.model_validate(self.WINDOW).parse("window", raw) == raw
+
+    @pytest.mark.parametrize(
+        ("raw", "rule"),
+        [
+            # Before: a duration param took no bounds; any duration up to 292 years was sent to Prometheus, a range
+            # of a year read every sample of it, and one under the scrape interval answered no data.
+            ("59s", "arg 'window' must be at least 1m, got '59s'"),
+            ("30s", "arg 'window' must be at least 1m, got '30s'"),
+            ("1d1ms", "arg 'window' must be at most 1d, got '1d1ms'"),
+            ("1y", "arg 'window' must be at most 1d, got '1y'"),
+        ],
+    )
+    def test_refuses_outside_the_bounds(self, raw, rule):
+        with pytest.raises(ArgError, match=re.escape(rule)):
+            Param.model_validate(self.WINDOW).parse("window", raw)
+
+    def test_a_secret_value_is_not_quoted(self):
+        with pytest.raises(ArgError, match="must be at least 1m, got a secret value of 3 characters"):
+            Param.model_validate({**self.WINDOW, "secret": True}).parse("window", "30s")
+
+    @pytest.mark.parametrize(
+        ("declaration", "error"),
+        [
+            ({"minimum": 60}, "minimum of a duration param is a duration such as '60s' or '5m', got 60.0"),
+            ({"maximum": "forever"}, "'forever' is not a duration"),
+            ({"minimum": "0s"}, "duration '0s' must be longer than zero"),
+            ({"minimum": "1h", "maximum": "1m"}, "minimum 1h is longer than maximum 1m"),
+            ({"minimum": "1m", "default": "30s"}, "default: must be at least 1m, got a value of 3 characters"),
+        ],
+    )
+    def test_a_bound_that_cannot_hold_is_refused(self, declaration, error):
+        raw = {"type": "duration", **({"required": True} if "default" not in declaration else {}), **declaration}
+        with pytest.raises(ValidationError, match=re.escape(error)):
+            Param.model_validate(raw)
+
+    def test_a_number_params_bound_is_a_number(self):
+        with pytest.raises(ValidationError, match="minimum of a number param is a number, got the duration '1m'"):
+            Param.model_validate({"type": "number", "required": True, "minimum": "1m"})
+        # As before: a number written as text is read as one, in any notation float() reads.
+        for text, number in (("5", 5.0), (" 5 ", 5.0), ("1e3", 1000.0)):
+            assert Param.model_validate({"type": "number", "required": True, "minimum": text}).minimum == number
+        with pytest.raises(ValidationError, match="Input should be a finite number"):
+            Param.model_validate({"type": "number", "required": True, "maximum": "inf"})
+
+    def test_bounds_are_for_numbers_and_durations_only(self):
+        with pytest.raises(ValidationError, match="minimum and maximum are only for number and duration params"):
+            Param.model_validate({"type": "label_value", "required": True, "minimum": 1})

@@ -342,6 +342,20 @@ class TestNumberPlaceholderRange:
         assert sample_args(check) == {"n": placeholder}
 
 
+class TestDurationPlaceholderRange:
+    """A duration param's placeholder (5m) is its nearer bound when the bounds exclude it."""
+
+    @pytest.mark.parametrize(
+        ("bounds", "placeholder"),
+        [({}, "5m"), ({"minimum": "1h"}, "1h"), ({"maximum": "1m"}, "1m"), ({"minimum": "1m", "maximum": "1h"}, "5m")],
+    )
+    def test_placeholder(self, bounds, placeholder):
+        check = PrometheusCheck.model_validate(
+            {**prometheus_check("rate(x[{{ w }}])"), "params": {"w": {"type": "duration", "required": True, **bounds}}}
+        )
+        assert sample_args(check) == {"w": placeholder}
+
+
 class TestPlaceholderNamed:
     """A finding names a number or enum param rendered with a placeholder only when another value it may take
     changes the failure; a param with one possible value is not named."""
