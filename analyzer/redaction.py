@@ -58,9 +58,12 @@ _CLIP_MARK = "..."
 _MIN_CLIPPED_CHARS = 4
 # A word's characters: letters, digits and '_', and a '.' or '-' between two of them (a host, a version): a value
 # shorter than _BOUNDED_BELOW_CHARS where one of them comes right before (`_WORD_BEFORE_RE`, matched at its start)
-# or right after it (`_WORD_AFTER_RE`, at its end) is part of another word; a sentence's full stop after it is not.
+# or right after it (`_WORD_AFTER_RE`, at its end) is part of another word; a sentence's full stop after it is not,
+# nor a file's extension (`abcd.json`, `abcd.tar.gz`: suffixes of a letter and 1 to 4 letters or digits ending the
+# word), which would otherwise show a secret a target put in a file name; the price is that a host label equal to a
+# short secret before a short top-level domain (`abcd.com`) is hidden too, while `abcd.example` and `abcd.5` are not.
 _WORD_BEFORE_RE = re.compile(r"(?<=\w)|(?<=\w[.-])")
-_WORD_AFTER_RE = re.compile(r"\w|[.-]\w")
+_WORD_AFTER_RE = re.compile(r"\w|-\w|(?!(?:\.[A-Za-z][A-Za-z0-9]{1,4})+(?!\w|[.-]\w))\.\w")
 # One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
 # (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
 _ESCAPE_RE = re.compile(
@@ -171,6 +174,12 @@ def _decoded(text: str, plus_as_space: bool, encoding: str | None = None) -> tup
     return "".join(chars), starts, ends
 
 
+def _escapes_any_character(text: str) -> bool:
+    """Whether `text` may hold an escape of a letter or digit: a percent-encoded byte, a JSON `\\u` escape or an
+    HTML numeric reference (plain searches: cheaper than a pattern)."""
+    return "%" in text or "\\u" in text or "&#" in text
+
+
 def _utf8(data: bytes) -> str | None:
     try:
         text = data.decode("utf-8")
@@ -191,8 +200,8 @@ class Hider:
     def __init__(self, anywhere: Iterable[str], words: Iterable[str] = (), *, keep_clip_mark: bool = False) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
         self._values = sorted(found)
-        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`
-        # for `A`): decoded only where the text holds a '%'.
+        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`,
+        # `\u0041` or `&#65;` for `A`): decoded only where the text holds such an escape.
         self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
         # A value holding an escape as text (`\t`, `%41`, `&amp;`; a '+' is one only as a space): an echo in one
         # encoding leaves it as it is, which a copy with every escape decoded no longer holds.
@@ -212,7 +221,7 @@ class Hider:
             return []
         spans = self._found(text)
         clipped = _CLIP_MARK in text
-        if _ESCAPE_RE.search(text) if self._encodable else "%" in text:
+        if _ESCAPE_RE.search(text) if self._encodable else _escapes_any_character(text):
             views: list[tuple[bool, str | None]] = [(False, None), (True, None)]
             if self._holds_escapes:
                 views += [(False, encoding) for encoding in _ENCODINGS] + [(True, "url")]

@@ -120,6 +120,24 @@ class TestHider:
     def test_a_word_ends_at_punctuation(self, text, shown):
         assert Hider([], ["abc1"]).hide(text) == shown
 
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A file's extension after a short value ends its word: a target naming a file after it showed it.
+            ("GET /login/abc1.json 404", "GET /login/<redacted>.json 404"),
+            ("abc1.tar.gz abc1.html. abc1.v2", "<redacted>.tar.gz <redacted>.html. <redacted>.v2"),
+            # The price: a host label before a short top-level domain goes too.
+            ("abc1.com", "<redacted>.com"),
+            # What is no extension still joins: a longer suffix, a number, a suffix joined to more.
+            (
+                "abc1.example abc1.5 abc1.json-x abc1.ns.svc.cluster.local",
+                "abc1.example abc1.5 abc1.json-x abc1.ns.svc.cluster.local",
+            ),
+        ],
+    )
+    def test_a_word_ends_before_a_file_extension(self, text, shown):
+        assert Hider([], ["abc1"]).hide(text) == shown
+
     def test_a_word_ends_at_punctuation_in_a_re_encoded_echo(self):
         assert Hider([], ["a/b1"]).hide("got a%2Fb1. xa%2Fb1 a%2Fb1.x") == "got <redacted>. xa%2Fb1 a%2Fb1.x"
 
@@ -192,6 +210,19 @@ class TestHider:
     def test_a_value_no_encoder_need_escape_is_found_escaped_all_the_same(self):
         # An encoder escaping every character (`%61` for `a`) re-encodes a value of letters and digits too.
         assert Hider(["abcd1234"]).hide("k=%61bcd%31234 k=%41bcd1234") == "k=<redacted> k=%41bcd1234"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "k=\\u0061\\u0062\\u0063\\u0064\\u0031\\u0032\\u0033\\u0034",
+            "k=&#97;&#98;&#99;&#100;&#49;&#50;&#51;&#52;",
+            "k=&#x61;bcd1234",
+        ],
+    )
+    def test_a_value_no_encoder_need_escape_is_found_in_json_and_html_escapes(self, text):
+        # Written wholly as `\u` escapes (a JSON encoder escaping every character) it was not even looked for: only
+        # a '%' in the text had it decoded.
+        assert Hider(["abcd1234"]).hide(text) == "k=<redacted>"
 
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
