@@ -136,9 +136,11 @@ class HttpSmokeCheck(Check):
     _secret_captures: frozenset[str] = PrivateAttr()
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
+    _secret_names: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
+        self._secret_names = frozenset(name.lower() for name in self.secret_names)
         try:
             self._base = BaseURLTemplate(self.base_url, self.params)
         except ValueError as exc:
@@ -251,7 +253,7 @@ class HttpSmokeCheck(Check):
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
-        return is_secret_name(name) or name.lower() in {n.lower() for n in self.secret_names}
+        return is_secret_name(name) or name.lower() in self._secret_names
 
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
@@ -483,7 +485,7 @@ class HttpSmokeCheck(Check):
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
-                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where)
+                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where, self._secret_names)
                     finally:
                         # The body is judged: its memory goes back to the service-wide budget.
                         exchange.release()

@@ -664,6 +664,26 @@ class TestCapturedSecrets:
         evaluation = await run(self.chain({"json": "$.value"}))
         assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"} <redacted> <redacted>'
 
+    async def test_a_value_written_wholly_in_json_escapes_is_hidden(self, run, respx_mock):
+        # A JSON encoder escaping every character: a value of letters and digits was looked for only where the text
+        # held a '%'.
+        token = "t0kenAbCd1234"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        escaped = "".join(f"\\u{ord(c):04x}" for c in token)
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(401, text=f'{{"error":"bad token {escaped}"}}')
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"}'
+
+    async def test_a_short_value_is_hidden_before_a_file_extension(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c4"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(404, text="no file /login/s3c4.json")
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == "no file /login/<redacted>.json"
+
     async def test_a_short_value_is_hidden_before_a_full_stop(self, run, respx_mock):
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c-42"}))
         respx_mock.post(url__startswith=f"{BASE}/use/").mock(
@@ -977,6 +997,18 @@ class TestJudgeHeaders:
         assert [f.got for f in failures] == [shown]
         exists = judged({"headers": {header: {"exists": False}}}, headers=[(header, value)]).failures
         assert [f.got for f in exists] == [shown]
+
+    async def test_a_failure_quotes_no_header_the_check_names_secret(self, run, respx_mock):
+        # A name only the check's secret_names lists (no credential's name, no scheme): its value was quoted in the
+        # reason, the history and the verdict page.
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, headers={"X-Canary-Pass": "cp-9f8e7d"}))
+        check = definition(
+            [{"name": "a", "path": "/x", "expect": {"headers": {"x-canary-pass": {"regex": "^ok"}}}}],
+            secret_names=["X-Canary-Pass"],
+        )
+        evaluation = await run(check)
+        assert evaluation.reason.endswith("header x-canary-pass regex: expected a match for '^ok', got '<redacted>'")
+        assert "cp-9f8e7d" not in json.dumps(evaluation.model_dump(mode="json"))
 
     @pytest.mark.parametrize("header", ["WWW-Authenticate", "Proxy-Authenticate"])
     def test_a_failure_quotes_the_challenge_of_a_401(self, header):
