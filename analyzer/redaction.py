@@ -334,6 +334,34 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
     return scrub
 
 
+# Credentials that say what they are wherever they stand, whoever's they are: a URL's user info, the credential after
+# an HTTP auth scheme, a header line (its name capitalized, as HTTP writes it and code seldom does) or a quoted
+# mapping entry under a secret name.
+_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#@'\"]+@")
+_SCHEME_CREDENTIAL_RE = re.compile(r"(?i)\b(basic|bearer|negotiate)([ \t]+)[A-Za-z0-9._~+/-]+=*")
+_HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+_QUOTED_ENTRY_RE = re.compile(r"""(['"])([\w-]+)\1(\s*:\s*)(['"])((?:\\.|(?!\4).)*)\4""")
+
+
+def hide_credentials(text: str) -> str:
+    """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
+    info of a URL (`//user:password@`), what follows `Basic`, `Bearer` or `Negotiate`, and the value of a header
+    line or a quoted mapping entry (`'X-Api-Key': '...'`) under a secret name."""
+    text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+    text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
+    text = _HEADER_FIELD_LINE_RE.sub(
+        lambda found: f"{found[1]}{found[2]}{found[3]}{REDACTED}" if is_secret_name(found[2]) else found[0], text
+    )
+    return _QUOTED_ENTRY_RE.sub(
+        lambda found: (
+            f"{found[1]}{found[2]}{found[1]}{found[3]}{found[4]}{REDACTED}{found[4]}"
+            if is_secret_name(found[2])
+            else found[0]
+        ),
+        text,
+    )
+
+
 # An HTTP parser's quote of the client's line, as Python writes bytes (`b'...'` or `b"..."`), and the caret
 # line under it that points into the line as it was.
 _QUOTED_LINE_RE = re.compile(r"""\bb('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")

@@ -60,6 +60,8 @@ _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
 # secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
+# What starts a template's placeholder (`{{ name }}`).
+_PLACEHOLDER = "{{"
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -237,6 +239,24 @@ class HttpSmokeCheck(Check):
     def secret_params(self) -> frozenset[str]:
         """Declared secret params, and those the steps send as a secret header, query value or body value."""
         return self._secret_params
+
+    def literal_secrets(self) -> list[str]:
+        """The secret values its steps send as written, placeholders aside: a secret header's (with a credential also
+        without its auth scheme), a secret query value, a secret body, and a JSON body's values under secret names."""
+        found: list[str] = []
+        for compiled in self._compiled:
+            step = compiled.step
+            for header in compiled.headers:
+                if self._secret_header(header.name, header.text):
+                    cookie = header.name.lower() == "cookie"
+                    found += self._cookie_values(header.text) if cookie else credential_forms(header.text)
+            found += [value for key, value in step.query.items() if self._is_secret(key)]
+            if step.text_body is not None and step.secret_body:
+                found.append(step.text_body)
+            if step.json_body is not None:
+                found += self._secret_leaves(step.json_body, secret=step.secret_body)
+        # A placeholder's text is no secret: the value it stands for is the arg's or the capture's.
+        return [value for value in found if value and _PLACEHOLDER not in value]
 
     def _host_patterns(self) -> list[str]:
         """allowed_hosts as written, or for a host with placeholders the literal suffix it ends with."""

@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+import structlog
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
@@ -481,6 +482,25 @@ class TestSecrets:
         assert login["url"] == f"{BASE}/login?api_key=%3Credacted%3E&pin=%3Credacted%3E&page=1"
         assert json.loads(login["body"])["user"] == "smoke"
         assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
+
+
+class TestCrashSecrets:
+    """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
+
+    async def test_a_written_secret_header_is_hidden_in_the_crash_traceback(self, run, respx_mock):
+        def crash(request: httpx.Request) -> httpx.Response:
+            raise ValueError(f"cannot send {request.headers['X-Canary-Pass']} or {request.url.params['pin']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/x").mock(side_effect=crash)
+        check = definition(
+            [{"name": "a", "path": "/x", "headers": {"X-Canary-Pass": "cp-lit-9a8b"}, "query": {"pin": "pin-4d5e"}}],
+            secret_names=["X-Canary-Pass", "pin"],
+        )
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await run(check)
+        assert evaluation.error == "internal_error"
+        crash = next(line for line in logs if line["event"] == "check_crashed")["exception"]
+        assert "ValueError: cannot send <redacted> or <redacted>" in crash
 
 
 class TestHopSecrets:

@@ -11,6 +11,7 @@ import pytest
 from analyzer.redaction import (
     Hider,
     credential_forms,
+    hide_credentials,
     is_credential_value,
     is_secret_name,
     parser_error_for_log,
@@ -248,3 +249,28 @@ class TestParserErrorForLog:
     )
     def test_messages(self, message, logged):
         assert parser_error_for_log(message) == logged
+
+
+class TestHideCredentials:
+    """A credential that says what it is is hidden in an exception's text, and code that merely names one is not."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("to http://svc:pw-9@prom:9090/q", "to http://<redacted>@prom:9090/q"),
+            ("sent Bearer eyJ.abc-d_e== to", "sent Bearer <redacted> to"),
+            ("basic dXNlcjpw", "basic <redacted>"),
+            ("{'X-Api-Key': 'k\\'3y', 'Accept': 'json'}", "{'X-Api-Key': '<redacted>', 'Accept': 'json'}"),
+            ('{"password": "p"}', '{"password": "<redacted>"}'),
+            ("line\nCookie: session=9e8d\nX-Scope-OrgID: t1", "line\nCookie: <redacted>\nX-Scope-OrgID: t1"),
+            # A traceback's source lines: code, no credential.
+            (
+                '    headers = {"Authorization": f"Bearer {token}"}',
+                '    headers = {"Authorization": f"Bearer {token}"}',
+            ),
+            ("    token: str = path.read_text()", "    token: str = path.read_text()"),
+            ("see //host/path@v2 and a bearer.", "see //host/path@v2 and a bearer."),
+        ],
+    )
+    def test_text(self, text, shown):
+        assert hide_credentials(text) == shown
