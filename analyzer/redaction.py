@@ -362,6 +362,18 @@ def hide_credentials(text: str) -> str:
     )
 
 
+def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:
+    """A function that hides in a text an exception's message or traceback may quote `values` (as `scrubber` does,
+    those shorter than MIN_HIDDEN_CHARS aside) and every credential that says what it is (`hide_credentials`)."""
+    scrub = scrubber(value for value in values if len(value) >= MIN_HIDDEN_CHARS)
+
+    def hidden(text: str) -> str:
+        shown: str = scrub(text)
+        return hide_credentials(shown)
+
+    return hidden
+
+
 # An HTTP parser's quote of the client's line, as Python writes bytes (`b'...'` or `b"..."`), and the caret
 # line under it that points into the line as it was.
 _QUOTED_LINE_RE = re.compile(r"""\bb('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")

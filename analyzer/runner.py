@@ -22,7 +22,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, hide_credentials, scrubber
+from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
 from analyzer.sources import Sources
 from analyzer.templates import promql_forms
 from analyzer.ui.links import at_query, verdict_path, verdict_path_head
@@ -504,13 +504,7 @@ class Runner:
         values = [*secret_values, *check.literal_secrets()]
         for source in self.sources.prometheus_sources().values():
             values += source.credentials()
-        scrub = scrubber(value for value in values if len(value) >= MIN_HIDDEN_CHARS)
-
-        def hidden(text: str) -> str:
-            shown: str = scrub(text)
-            return hide_credentials(shown)
-
-        return hidden
+        return credential_scrubber(values)
 
     async def _run_member(
         self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool, hidden: tuple[str, ...]
