@@ -382,11 +382,14 @@ def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, An
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
         start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
         shown = _text(start, exchange)
-        body = (
-            shown
-            if len(shown) <= BODY_EVIDENCE_CHARS and len(start) == len(exchange.body)
-            else (shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
-        )
+        if len(shown) > BODY_EVIDENCE_CHARS or len(start) < len(exchange.body):
+            body = shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)"
+        elif exchange.body_truncated:
+            # Cut by max_body_bytes, maybe inside a secret: marked as a clip is, so that the scrub hides the start the
+            # cut left of one (unmarked, it is no value the scrub knows).
+            body = f"{shown}... (cut at max_body_bytes)"
+        else:
+            body = shown
     else:
         body = snippet(text, BODY_EVIDENCE_CHARS)
     evidence: dict[str, Any] = {

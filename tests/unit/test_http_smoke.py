@@ -836,6 +836,14 @@ class TestBodiesOverTheCap:
             "; 1 response body over max_body_bytes, drained and judged on status, latency and headers only: step 'a'"
         ) in evaluation.reason
 
+    async def test_a_secret_the_cap_cut_shows_none_of_its_start(self, run, respx_mock):
+        # The kept bytes were quoted whole with no clip mark: the start of a secret the cap cut was no value the scrub
+        # knew, and showed.
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="x" * 30 + "s3cr3t-t0ken-99 tail"))
+        step = {"name": "a", "path": "/a", "headers": {"Authorization": "Bearer s3cr3t-t0ken-99"}, "max_body_bytes": 40}
+        evaluation = await run(definition([{**step, "expect": {"status": [201]}}]))
+        assert evaluation.details["steps"][0]["body"] == "x" * 30 + "<redacted>... (cut at max_body_bytes)"
+
     async def test_repeated_bodies_are_counted(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
         evaluation = await run(definition([{"name": "a", "path": "/a", "max_body_bytes": 4, "repeat": 2}]))
