@@ -579,16 +579,17 @@ class HttpSmokeCheck(Check):
         return found
 
     def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
-        """The values of secret-named query parameters and the user info (`user:password`) in the URLs the target
-        sent the request on to (a session or a code in a Location): evidence shows those URLs, so these are
-        scrubbed like the check's own."""
+        """The values of secret-named parameters of the query or the fragment and the user info (`user:password`) in
+        the URLs the target sent the request on to (a session or a code in a Location, an OAuth implicit grant's
+        `#access_token=...`): evidence shows those URLs, so these are scrubbed like the check's own."""
         urls = [*exchange.redirects, exchange.headers.get("location", "")]
         return [
             *(
                 value
                 for url in urls
-                if "?" in url
-                for key, value in parse_qsl(urlsplit(url).query)
+                if "?" in url or "#" in url
+                for part in _query_and_fragment(url)
+                for key, value in parse_qsl(part)
                 if self._is_secret(key)
             ),
             *(_user_info(url) for url in urls if "@" in url),
@@ -642,6 +643,12 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _query_and_fragment(url: str) -> tuple[str, str]:
+    """A URL's query and fragment, either "" when it has none."""
+    before_fragment, _, fragment = url.partition("#")
+    return before_fragment.partition("?")[2], fragment
 
 
 def _user_info(url: str) -> str:

@@ -530,6 +530,22 @@ class TestHopSecrets:
         assert "HOP-PW" not in shown and "S-SECRET" not in shown
         assert "svc-user" not in shown and "page=2" in shown
 
+    async def test_a_location_urllib_cannot_read_is_judged(self, run, respx_mock):
+        # urlsplit refuses its brackets: reading its query for secrets crashed the check (internal_error).
+        location = "http://[bad/next?session=S-SECRET-1"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == "http://[bad/next?session=<redacted>"
+
+    async def test_a_redirect_hides_a_token_in_its_fragment(self, run, respx_mock):
+        # An OAuth implicit grant answers with the token in the fragment: only the query was looked at.
+        location = "http://login.shop.svc/cb?page=2#access_token=AT-SECRET-12&state=x"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [301]}}]))
+        shown = evaluation.details["steps"][0]["response_headers"]["location"]
+        assert shown == "http://login.shop.svc/cb?page=2#access_token=<redacted>&state=x"
+
 
 class TestCapturedSecrets:
     """Captured values are secret by default: hidden wherever the check placed them and wherever they show up
