@@ -357,7 +357,7 @@ class HttpSmokeCheck(Check):
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args that also render into a valid request for every step (ArgError otherwise)."""
         bound = super().bind_args(raw_args)
-        base = self._base.render(bound)
+        base = self._base.render(bound, self._secret_params)
         for compiled in self._compiled:
             stub = {name: _STUB_CAPTURE for name in compiled.captures_before}
             self._request(compiled, base.origin() + base.prefix, {**bound, **stub})

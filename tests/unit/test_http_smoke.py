@@ -503,6 +503,29 @@ class TestCrashSecrets:
         assert "ValueError: cannot send <redacted> or <redacted>" in crash
 
 
+class TestSecretHostArgs:
+    """A refused host quotes no secret arg that makes it."""
+
+    def test_a_host_too_long_hides_a_secret_label(self):
+        params = {name: {"type": "dns_label", "required": True} for name in "abcde"}
+        params["a"]["secret"] = True
+        check = load(
+            {
+                "name": "smoke",
+                "kind": "http_smoke",
+                "base_url": "http://{{ a }}.{{ b }}.{{ c }}.{{ d }}.{{ e }}.shop.svc",
+                "allowed_hosts": ["*.shop.svc"],
+                "params": params,
+                "steps": [{"name": "s", "path": "/"}],
+            }
+        )
+        # Each label valid, the host over 253 characters: the 400 quoted its start, the secret first.
+        with pytest.raises(ArgError) as refused:
+            check.bind_args({"a": "s3cr3t" + "x" * 57, **{name: "y" * 63 for name in "bcde"}})
+        assert refused.value.message.startswith("args make the host '<redacted>.yyyy")
+        assert "s3cr3t" not in refused.value.message
+
+
 class TestHopSecrets:
     """The user info and the secret-named query values of a URL the target sends the request on to are hidden in
     evidence, as the check's own secrets are."""
