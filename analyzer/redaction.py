@@ -176,8 +176,8 @@ def _decoded(text: str, plus_as_space: bool, encoding: str | None = None) -> tup
 
 def _escapes_any_character(text: str) -> bool:
     """Whether `text` may hold an escape of a letter or digit: a percent-encoded byte, a JSON `\\u` escape or an
-    HTML numeric reference (plain searches: cheaper than a pattern)."""
-    return "%" in text or "\\u" in text or "&#" in text
+    HTML numeric reference (plain searches, one character first: a search for two costs 30 times one's)."""
+    return "%" in text or ("\\" in text and "\\u" in text) or ("#" in text and "&#" in text)
 
 
 def _utf8(data: bytes) -> str | None:
