@@ -340,6 +340,8 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#@'\"]+@")
 _SCHEME_CREDENTIAL_RE = re.compile(r"(?i)\b(basic|bearer|negotiate)([ \t]+)[A-Za-z0-9._~+/-]+=*")
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+# The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 _QUOTED_ENTRY_RE = re.compile(r"""(['"])([\w-]+)\1(\s*:\s*)(['"])((?:\\.|(?!\4).)*)\4""")
 
 
@@ -350,7 +352,12 @@ def hide_credentials(text: str) -> str:
     text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _HEADER_FIELD_LINE_RE.sub(
-        lambda found: f"{found[1]}{found[2]}{found[3]}{REDACTED}" if is_secret_name(found[2]) else found[0], text
+        lambda found: (
+            f"{found[1]}{found[2]}{found[3]}{REDACTED}"
+            if is_secret_name(found[2]) and not found[2].endswith(_EXCEPTION_SUFFIXES)
+            else found[0]
+        ),
+        text,
     )
     return _QUOTED_ENTRY_RE.sub(
         lambda found: (

@@ -269,6 +269,8 @@ class TestHideCredentials:
                 '    headers = {"Authorization": f"Bearer {token}"}',
             ),
             ("    token: str = path.read_text()", "    token: str = path.read_text()"),
+            # A traceback's last line names the exception as a header line names its field.
+            ("KeyError: 'status'\nTokenError: expired", "KeyError: 'status'\nTokenError: expired"),
             ("see //host/path@v2 and a bearer.", "see //host/path@v2 and a bearer."),
         ],
     )
