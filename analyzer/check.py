@@ -104,6 +104,11 @@ class Check(BaseModel):
         """Do now what the kind's first evaluation would otherwise pay for (a slow import): `analyzer serve`
         calls it once per kind at start, in a worker thread, before it listens; `analyzer run` never does."""
 
+    def literal_secrets(self) -> list[str]:
+        """The secret values the definition itself holds (a credential header written in the catalog), which a
+        message about the check's requests may quote: none by default."""
+        return []
+
     def source_names(self) -> frozenset[str]:
         """Names of the catalog sources this check reads."""
         return frozenset()

@@ -468,6 +468,14 @@ def bind_args(
     undeclared = [] if raw_args.keys() <= params.keys() else sorted(set(raw_args) - set(params))
     if undeclared:
         declared = ", ".join(sorted(params)) or "none"
+        pieces = secret_pieces(params, raw_args, secret)
+        undeclared = [name for name in undeclared if name not in pieces]
+        if not undeclared:
+            raise ArgError(
+                f"an undeclared arg follows secret arg {next(iter(pieces.values()))!r}; its name is not shown, for it "
+                "may be the rest of that arg's value, split at an '&' the value holds unescaped (escape it as %26; "
+                f"declared params: {declared})"
+            )
         # Argo's args are kebab-case (`canary-hash`), the catalog's params often snake_case.
         close = difflib.get_close_matches(undeclared[0].replace("-", "_"), [p for p in params if p not in raw_args], 1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -484,6 +492,20 @@ def bind_args(
             assert param.default is not None
             bound[name] = param.parse(name, param.default, secret=name in secret)
     return bound
+
+
+def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secret: frozenset[str]) -> dict[str, str]:
+    """The undeclared args given right after a secret arg (in the order given), each with that arg's name: they
+    may be the rest of its value, split at an '&' it held unescaped in a query string (`password=p@ss&word1234`
+    makes an arg `word1234`), so a refusal names none of them."""
+    pieces: dict[str, str] = {}
+    follows = ""
+    for name in raw_args:
+        if name in params:
+            follows = name if name in secret or params[name].secret else ""
+        elif follows:
+            pieces[name] = follows
+    return pieces
 
 
 def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import structlog
 from analyzer.errors import CheckError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
+from analyzer.redaction import credential_scrubber
 from analyzer.sources import PrometheusSource
 
 logger = structlog.get_logger("analyzer.reachability")
@@ -196,13 +198,22 @@ class SourceProbes:
                 )
             return False
         except Exception as exc:
-            # A bug, not the source's answer: said as one, and the source left unknown rather than judged.
-            logger.exception("source_probe_crashed", source=name, url=source.config.url)
+            # A bug, not the source's answer: said as one, and the source left unknown rather than judged. Its
+            # exception may quote the request the probe sent (the source's headers and token): the traceback in the
+            # log and the message /readyz shows (to anyone when auth is off) hide them.
+            hide = credential_scrubber(source.credentials())
+            logger.exception(
+                "source_probe_crashed",
+                source=name,
+                url=source.config.url,
+                exc_info=False,
+                exception=hide("".join(traceback.format_exception(exc)).rstrip("\n")),
+            )
             if self.states[name].reachable is not None:
                 # Its series would go on saying what an earlier probe found (up, for a recheck of a source that
                 # answered), and a reload forgets only the series of sources whose state is known.
                 self.metrics.source_up.remove(name)
-            self.states[name] = SourceState(None, "internal_error", f"{type(exc).__name__}: {exc}")
+            self.states[name] = SourceState(None, "internal_error", hide(f"{type(exc).__name__}: {exc}"))
             self.failures.pop(name, None)
             self.failed_at_s.pop(name, None)
             self.answered_at_s.pop(name, None)

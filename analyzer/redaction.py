@@ -58,9 +58,12 @@ _CLIP_MARK = "..."
 _MIN_CLIPPED_CHARS = 4
 # A word's characters: letters, digits and '_', and a '.' or '-' between two of them (a host, a version): a value
 # shorter than _BOUNDED_BELOW_CHARS where one of them comes right before (`_WORD_BEFORE_RE`, matched at its start)
-# or right after it (`_WORD_AFTER_RE`, at its end) is part of another word; a sentence's full stop after it is not.
+# or right after it (`_WORD_AFTER_RE`, at its end) is part of another word; a sentence's full stop after it is not,
+# nor a file's extension (`abcd.json`, `abcd.tar.gz`: suffixes of a letter and 1 to 4 letters or digits ending the
+# word), which would otherwise show a secret a target put in a file name; the price is that a host label equal to a
+# short secret before a short top-level domain (`abcd.com`) is hidden too, while `abcd.example` and `abcd.5` are not.
 _WORD_BEFORE_RE = re.compile(r"(?<=\w)|(?<=\w[.-])")
-_WORD_AFTER_RE = re.compile(r"\w|[.-]\w")
+_WORD_AFTER_RE = re.compile(r"\w|-\w|(?!(?:\.[A-Za-z][A-Za-z0-9]{1,4})+(?!\w|[.-]\w))\.\w")
 # One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
 # (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
 _ESCAPE_RE = re.compile(
@@ -171,6 +174,12 @@ def _decoded(text: str, plus_as_space: bool, encoding: str | None = None) -> tup
     return "".join(chars), starts, ends
 
 
+def _escapes_any_character(text: str) -> bool:
+    """Whether `text` may hold an escape of a letter or digit: a percent-encoded byte, a JSON `\\u` escape or an
+    HTML numeric reference (plain searches, one character first: a search for two costs 30 times one's)."""
+    return "%" in text or ("\\" in text and "\\u" in text) or ("#" in text and "&#" in text)
+
+
 def _utf8(data: bytes) -> str | None:
     try:
         text = data.decode("utf-8")
@@ -191,8 +200,8 @@ class Hider:
     def __init__(self, anywhere: Iterable[str], words: Iterable[str] = (), *, keep_clip_mark: bool = False) -> None:
         found = {(value, False) for value in anywhere if value} | {(value, True) for value in words if value}
         self._values = sorted(found)
-        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`
-        # for `A`): decoded only where the text holds a '%'.
+        # A value of characters no encoder need escape is re-encoded only by one escaping them all the same (`%41`,
+        # `\u0041` or `&#65;` for `A`): decoded only where the text holds such an escape.
         self._encodable = any(_ESCAPABLE_RE.search(value) for value, _ in self._values)
         # A value holding an escape as text (`\t`, `%41`, `&amp;`; a '+' is one only as a space): an echo in one
         # encoding leaves it as it is, which a copy with every escape decoded no longer holds.
@@ -212,7 +221,7 @@ class Hider:
             return []
         spans = self._found(text)
         clipped = _CLIP_MARK in text
-        if _ESCAPE_RE.search(text) if self._encodable else "%" in text:
+        if _ESCAPE_RE.search(text) if self._encodable else _escapes_any_character(text):
             views: list[tuple[bool, str | None]] = [(False, None), (True, None)]
             if self._holds_escapes:
                 views += [(False, encoding) for encoding in _ENCODINGS] + [(True, "url")]
@@ -323,6 +332,53 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
         return node
 
     return scrub
+
+
+# Credentials that say what they are wherever they stand, whoever's they are: a URL's user info, the credential after
+# an HTTP auth scheme, a header line (its name capitalized, as HTTP writes it and code seldom does) or a quoted
+# mapping entry under a secret name.
+_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#@'\"]+@")
+_SCHEME_CREDENTIAL_RE = re.compile(r"(?i)\b(basic|bearer|negotiate)([ \t]+)[A-Za-z0-9._~+/-]+=*")
+_HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+# The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
+_QUOTED_ENTRY_RE = re.compile(r"""(['"])([\w-]+)\1(\s*:\s*)(['"])((?:\\.|(?!\4).)*)\4""")
+
+
+def hide_credentials(text: str) -> str:
+    """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
+    info of a URL (`//user:password@`), what follows `Basic`, `Bearer` or `Negotiate`, and the value of a header
+    line or a quoted mapping entry (`'X-Api-Key': '...'`) under a secret name."""
+    text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+    text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
+    text = _HEADER_FIELD_LINE_RE.sub(
+        lambda found: (
+            f"{found[1]}{found[2]}{found[3]}{REDACTED}"
+            if is_secret_name(found[2]) and not found[2].endswith(_EXCEPTION_SUFFIXES)
+            else found[0]
+        ),
+        text,
+    )
+    return _QUOTED_ENTRY_RE.sub(
+        lambda found: (
+            f"{found[1]}{found[2]}{found[1]}{found[3]}{found[4]}{REDACTED}{found[4]}"
+            if is_secret_name(found[2])
+            else found[0]
+        ),
+        text,
+    )
+
+
+def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:
+    """A function that hides in a text an exception's message or traceback may quote `values` (as `scrubber` does,
+    those shorter than MIN_HIDDEN_CHARS aside) and every credential that says what it is (`hide_credentials`)."""
+    scrub = scrubber(value for value in values if len(value) >= MIN_HIDDEN_CHARS)
+
+    def hidden(text: str) -> str:
+        shown: str = scrub(text)
+        return hide_credentials(shown)
+
+    return hidden
 
 
 # An HTTP parser's quote of the client's line, as Python writes bytes (`b'...'` or `b"..."`), and the caret

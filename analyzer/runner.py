@@ -22,7 +22,7 @@ from analyzer.check import Check, EvalContext
 from analyzer.errors import ArgError, CheckError, DeadlineExceeded
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, scrubber
+from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
 from analyzer.sources import Sources
 from analyzer.templates import promql_forms
 from analyzer.ui.links import at_query, verdict_path, verdict_path_head
@@ -483,16 +483,28 @@ class Runner:
         return evaluation
 
     def _crashed(self, check: Check, exc: Exception, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
-        """Log an exception no one mapped as `check_crashed`, its traceback as text with secret args replaced (an
-        exception may quote one), and return its error verdict, code and status."""
+        """Log an exception no one mapped as `check_crashed`, its traceback as text, and return its error verdict,
+        code and status, each without the credentials an exception may quote (`_crash_scrub`)."""
+        scrub = self._crash_scrub(check, secret_values)
         self._logger.exception(
             "check_crashed",
             check=check.name,
             kind=check.kind,
             exc_info=False,
-            exception=_traceback(exc, scrubber(secret_values)),
+            exception=scrub("".join(traceback.format_exception(exc)).rstrip("\n")),
         )
-        return _crashed(check, exc)
+        verdict, error_code, http_status = _crashed(check, exc)
+        return verdict.model_copy(update={"reason": scrub(verdict.reason)}), error_code, http_status
+
+    def _crash_scrub(self, check: Check, secret_values: tuple[str, ...]) -> Callable[[str], str]:
+        """What hides in a crash's message and traceback what its exceptions may quote from the requests the kind
+        was sending: the secret args, every source's credentials (a bearer token as its file holds it now), the
+        check's own written secrets (an http_smoke credential header), and any credential that says what it is (a
+        URL's user info, `Bearer ...`, a secret header's line). Made on a crash only: no evaluation pays for it."""
+        values = [*secret_values, *check.literal_secrets()]
+        for source in self.sources.prometheus_sources().values():
+            values += source.credentials()
+        return credential_scrubber(values)
 
     async def _run_member(
         self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool, hidden: tuple[str, ...]
@@ -519,12 +531,6 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_exception(error)
     else:
         waiter.set_result(done.result())
-
-
-def _traceback(exc: BaseException, scrub: Callable[[Any], Any]) -> str:
-    """The traceback of `exc` as the log shows it, with secret args replaced."""
-    text: str = scrub("".join(traceback.format_exception(exc)).rstrip("\n"))
-    return text
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:

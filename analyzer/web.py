@@ -33,7 +33,7 @@ from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, json_type, parse_time, require_text, shown_args
+from analyzer.params import RESERVED_ARG_NAMES, json_type, parse_time, require_text, secret_pieces, shown_args
 from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -448,12 +448,17 @@ async def run_evaluation(
         # An arg the check does not declare may be a credential sent the wrong way (`?access_token=...`): its name
         # is what the refusal is about, its value is not kept.
         declared = check.params if check is not None else {}
+        # One that follows a secret arg may be the rest of its value (split at an '&'): its name is not kept either.
+        pieces = secret_pieces(declared, raw_args, secret) if secret else {}
         history.record_rejection(
             name,
             http_status=exc.http_status,
             error=exc.code,
             message=exc.message,
-            args={k: v if k in declared else REDACTED for k, v in shown_args(raw_args, secret).items()},
+            args={
+                REDACTED if k in pieces else k: v if k in declared else REDACTED
+                for k, v in shown_args(raw_args, secret).items()
+            },
             caller=caller,
             request_id=request_id,
             catalog_version=catalog_version,

@@ -931,6 +931,16 @@ class PrometheusSource:
             raise
         return result
 
+    def credentials(self) -> list[str]:
+        """The source's credentials in the forms a message may quote them: its header values (a credential's also
+        without its scheme, and decoded for Basic) and the token its file holds now (none when it cannot be read)."""
+        try:
+            headers = self._authorization()
+        except SourceUnavailable:
+            headers = None
+        token = headers["Authorization"][len("Bearer ") :] if headers is not None else ""
+        return [*self._header_secrets, *self._header_words, *((token,) if token else ())]
+
     def _not_quoted(self, headers: dict[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """What a quote of the answer to a request sent with `headers` (the token's) must not show, as `quoted`
         takes it: the source's header credentials, the token, and the evaluation's secret args."""

@@ -60,6 +60,8 @@ _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
 # secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
+# What starts a template's placeholder (`{{ name }}`).
+_PLACEHOLDER = "{{"
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -136,9 +138,11 @@ class HttpSmokeCheck(Check):
     _secret_captures: frozenset[str] = PrivateAttr()
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
+    _secret_names: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
+        self._secret_names = frozenset(name.lower() for name in self.secret_names)
         try:
             self._base = BaseURLTemplate(self.base_url, self.params)
         except ValueError as exc:
@@ -236,6 +240,24 @@ class HttpSmokeCheck(Check):
         """Declared secret params, and those the steps send as a secret header, query value or body value."""
         return self._secret_params
 
+    def literal_secrets(self) -> list[str]:
+        """The secret values its steps send as written, placeholders aside: a secret header's (with a credential also
+        without its auth scheme), a secret query value, a secret body, and a JSON body's values under secret names."""
+        found: list[str] = []
+        for compiled in self._compiled:
+            step = compiled.step
+            for header in compiled.headers:
+                if self._secret_header(header.name, header.text):
+                    cookie = header.name.lower() == "cookie"
+                    found += self._cookie_values(header.text) if cookie else credential_forms(header.text)
+            found += [value for key, value in step.query.items() if self._is_secret(key)]
+            if step.text_body is not None and step.secret_body:
+                found.append(step.text_body)
+            if step.json_body is not None:
+                found += self._secret_leaves(step.json_body, secret=step.secret_body)
+        # A placeholder's text is no secret: the value it stands for is the arg's or the capture's.
+        return [value for value in found if value and _PLACEHOLDER not in value]
+
     def _host_patterns(self) -> list[str]:
         """allowed_hosts as written, or for a host with placeholders the literal suffix it ends with."""
         if "allowed_hosts" in self.model_fields_set or self._base.literal_host is not None:
@@ -251,7 +273,7 @@ class HttpSmokeCheck(Check):
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
-        return is_secret_name(name) or name.lower() in {n.lower() for n in self.secret_names}
+        return is_secret_name(name) or name.lower() in self._secret_names
 
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
@@ -335,7 +357,7 @@ class HttpSmokeCheck(Check):
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args that also render into a valid request for every step (ArgError otherwise)."""
         bound = super().bind_args(raw_args)
-        base = self._base.render(bound)
+        base = self._base.render(bound, self._secret_params)
         for compiled in self._compiled:
             stub = {name: _STUB_CAPTURE for name in compiled.captures_before}
             self._request(compiled, base.origin() + base.prefix, {**bound, **stub})
@@ -483,7 +505,7 @@ class HttpSmokeCheck(Check):
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
-                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where)
+                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where, self._secret_names)
                     finally:
                         # The body is judged: its memory goes back to the service-wide budget.
                         exchange.release()
@@ -557,16 +579,17 @@ class HttpSmokeCheck(Check):
         return found
 
     def _hop_secrets(self, exchange: HttpExchange) -> list[str]:
-        """The values of secret-named query parameters and the user info (`user:password`) in the URLs the target
-        sent the request on to (a session or a code in a Location): evidence shows those URLs, so these are
-        scrubbed like the check's own."""
+        """The values of secret-named parameters of the query or the fragment and the user info (`user:password`) in
+        the URLs the target sent the request on to (a session or a code in a Location, an OAuth implicit grant's
+        `#access_token=...`): evidence shows those URLs, so these are scrubbed like the check's own."""
         urls = [*exchange.redirects, exchange.headers.get("location", "")]
         return [
             *(
                 value
                 for url in urls
-                if "?" in url
-                for key, value in parse_qsl(urlsplit(url).query)
+                if "?" in url or "#" in url
+                for part in _query_and_fragment(url)
+                for key, value in parse_qsl(part)
                 if self._is_secret(key)
             ),
             *(_user_info(url) for url in urls if "@" in url),
@@ -620,6 +643,12 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _query_and_fragment(url: str) -> tuple[str, str]:
+    """A URL's query and fragment, either "" when it has none."""
+    before_fragment, _, fragment = url.partition("#")
+    return before_fragment.partition("?")[2], fragment
 
 
 def _user_info(url: str) -> str:

@@ -101,11 +101,14 @@ class Judged:
     evidence: dict[str, Any]
 
 
-def judge_exchange(step: Step, exchange: HttpExchange, where: str) -> Judged:
-    """Every failed assertion of one response, the values it captures and its evidence (runs in a thread)."""
+def judge_exchange(
+    step: Step, exchange: HttpExchange, where: str, secret_names: frozenset[str] = frozenset()
+) -> Judged:
+    """Every failed assertion of one response, the values it captures and its evidence (runs in a thread);
+    `secret_names`: the check's own secret names, lower case (a header under one is quoted as REDACTED)."""
     # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
     text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
-    failures, captured, secrets = _assess(step, exchange, text or "", where)
+    failures, captured, secrets = _assess(step, exchange, text or "", where, secret_names)
     evidence = _exchange_evidence(exchange, text)
     if len(secrets) > _MAX_SECRET_LEAVES:
         evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
@@ -125,7 +128,7 @@ def needs_body(step: Step) -> bool:
 
 
 def _assess(
-    step: Step, exchange: HttpExchange, text: str, where: str
+    step: Step, exchange: HttpExchange, text: str, where: str, secret_names: frozenset[str]
 ) -> tuple[list[Failure], dict[str, ArgValue], list[str]]:
     expect = step.expect
     failures: list[Failure] = []
@@ -141,7 +144,8 @@ def _assess(
             )
         )
     for name, rule in expect.headers.items():
-        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where))
+        secret = name.lower() in secret_names
+        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where, secret))
     if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
         failures.append(_oversized(step, exchange))
         return failures, {}, []
@@ -232,10 +236,13 @@ def _search(pattern: str, text: str, what: str) -> bool:
         ) from None
 
 
-def _shown_header(name: str, value: str) -> str:
+def _shown_header(name: str, value: str, secret: bool) -> str:
     """A response header's value as a failure quotes it: a cookie's value hidden (its attributes are what a rule
-    asserts), and a credential's whole (a session the answer set, a token it sends back); any other clipped, a
-    challenge too (`WWW-Authenticate: Bearer error="invalid_token"`: a scheme and why, no credential)."""
+    asserts), and a credential's whole (a session the answer set, a token it sends back), as is one the check
+    names `secret`; any other clipped, a challenge too (`WWW-Authenticate: Bearer error="invalid_token"`: a
+    scheme and why, no credential)."""
+    if secret:
+        return REDACTED
     lowered = name.lower()
     if lowered == "set-cookie":
         cookie, separator, attributes = value.partition(";")
@@ -247,8 +254,8 @@ def _shown_header(name: str, value: str) -> str:
     return snippet(value, 120)
 
 
-def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) -> list[Failure]:
-    shown = ", ".join(repr(_shown_header(name, v)) for v in values) or "no such header"
+def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, secret: bool) -> list[Failure]:
+    shown = ", ".join(repr(_shown_header(name, v, secret)) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
@@ -271,7 +278,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str) 
     elif len(values) > 1 and name.lower() != "set-cookie":
         # Lines of one list field are one value (RFC 9110 5.3); Set-Cookie lines are separate cookies.
         values = [", ".join(values)]
-        shown = repr(_shown_header(name, values[0]))
+        shown = repr(_shown_header(name, values[0], secret))
     if rule.equals is not None and rule.equals not in values:
         return [Failure(assertion, expected, shown)]
     if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
@@ -375,11 +382,14 @@ def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, An
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
         start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
         shown = _text(start, exchange)
-        body = (
-            shown
-            if len(shown) <= BODY_EVIDENCE_CHARS and len(start) == len(exchange.body)
-            else (shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)")
-        )
+        if len(shown) > BODY_EVIDENCE_CHARS or len(start) < len(exchange.body):
+            body = shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)"
+        elif exchange.body_truncated:
+            # Cut by max_body_bytes, maybe inside a secret: marked as a clip is, so that the scrub hides the start the
+            # cut left of one (unmarked, it is no value the scrub knows).
+            body = f"{shown}... (cut at max_body_bytes)"
+        else:
+            body = shown
     else:
         body = snippet(text, BODY_EVIDENCE_CHARS)
     evidence: dict[str, Any] = {

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from analyzer.kinds import (
+    REDACTED,
     ArgError,
     ArgValue,
     Param,
@@ -166,15 +167,17 @@ class BaseURLTemplate:
     def _display(self, part: str) -> str:
         return _fill(part, self._names, lambda n: "{{ " + n + " }}")
 
-    def render(self, values: Mapping[str, ArgValue]) -> BaseURL:
-        """The base URL for these args; ArgError when they make an invalid host or a climbing path."""
+    def render(self, values: Mapping[str, ArgValue], secret: frozenset[str] = frozenset()) -> BaseURL:
+        """The base URL for these args; ArgError when they make an invalid host or a climbing path, quoting the host
+        with the args of `secret` params as REDACTED."""
         host = _fill(self._host, self._names, lambda n: render_value(values[n])).strip("[]")
         if self.literal_host is None:
             labels = host.split(".")
             if len(host) > _MAX_HOST_CHARS or not all(_DNS_LABEL_RE.fullmatch(label) for label in labels):
                 culprit = self._host_names[0]
+                shown = _fill(self._host, self._names, lambda n: REDACTED if n in secret else render_value(values[n]))
                 raise ArgError(
-                    f"args make the host {host[:80]!r}, which is not a valid DNS name (labels of "
+                    f"args make the host {shown.strip('[]')[:80]!r}, which is not a valid DNS name (labels of "
                     "1-63 lowercase letters, digits and '-', at most 253 characters)",
                     culprit,
                 )

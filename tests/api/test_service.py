@@ -301,6 +301,28 @@ class TestVerdictHistory:
         shown = await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
         assert "access_token" in shown and "tok-9f3e1a" not in shown
 
+    async def test_the_rest_of_a_secret_split_at_an_ampersand_is_not_named(self, aiohttp_client):
+        # A password with an unescaped '&' in an Argo URL template: its rest became an undeclared arg, named in the
+        # 400 (which Argo keeps as the measurement's message), as its key in the history and on the entry's page.
+        params = {"password": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        # An undeclared arg before it is named as any other; each one after it may be a piece of its value.
+        refused = await client.get("/api/v1/checks/login/run?namespace=x&password=p0ss&w0rd-rest-91&more")
+        body = await refused.json()
+        assert (refused.status, body["error"]) == (400, "bad_arg")
+        assert body["message"] == "undeclared arg 'namespace' (declared params: password)"
+        refused = await client.get("/api/v1/checks/login/run?password=p0ss&w0rd-rest-91")
+        body = await refused.json()
+        assert body["message"].startswith("an undeclared arg follows secret arg 'password'; its name is not shown")
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert [entry["args"] for entry in page["entries"]] == [
+            {"password": "<redacted>", "<redacted>": "<redacted>"},
+            {"namespace": "<redacted>", "password": "<redacted>", "<redacted>": "<redacted>"},
+        ]
+        shown = json.dumps([body, page]) + await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
+        assert "w0rd-rest" not in shown and "p0ss" not in shown
+
     @pytest.mark.parametrize(
         "query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b", "check=", "verdict="]
     )

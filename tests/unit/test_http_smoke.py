@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+import structlog
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
@@ -483,6 +484,48 @@ class TestSecrets:
         assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
 
 
+class TestCrashSecrets:
+    """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
+
+    async def test_a_written_secret_header_is_hidden_in_the_crash_traceback(self, run, respx_mock):
+        def crash(request: httpx.Request) -> httpx.Response:
+            raise ValueError(f"cannot send {request.headers['X-Canary-Pass']} or {request.url.params['pin']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/x").mock(side_effect=crash)
+        check = definition(
+            [{"name": "a", "path": "/x", "headers": {"X-Canary-Pass": "cp-lit-9a8b"}, "query": {"pin": "pin-4d5e"}}],
+            secret_names=["X-Canary-Pass", "pin"],
+        )
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await run(check)
+        assert evaluation.error == "internal_error"
+        crash = next(line for line in logs if line["event"] == "check_crashed")["exception"]
+        assert "ValueError: cannot send <redacted> or <redacted>" in crash
+
+
+class TestSecretHostArgs:
+    """A refused host quotes no secret arg that makes it."""
+
+    def test_a_host_too_long_hides_a_secret_label(self):
+        params = {name: {"type": "dns_label", "required": True} for name in "abcde"}
+        params["a"]["secret"] = True
+        check = load(
+            {
+                "name": "smoke",
+                "kind": "http_smoke",
+                "base_url": "http://{{ a }}.{{ b }}.{{ c }}.{{ d }}.{{ e }}.shop.svc",
+                "allowed_hosts": ["*.shop.svc"],
+                "params": params,
+                "steps": [{"name": "s", "path": "/"}],
+            }
+        )
+        # Each label valid, the host over 253 characters: the 400 quoted its start, the secret first.
+        with pytest.raises(ArgError) as refused:
+            check.bind_args({"a": "s3cr3t" + "x" * 57, **{name: "y" * 63 for name in "bcde"}})
+        assert refused.value.message.startswith("args make the host '<redacted>.yyyy")
+        assert "s3cr3t" not in refused.value.message
+
+
 class TestHopSecrets:
     """The user info and the secret-named query values of a URL the target sends the request on to are hidden in
     evidence, as the check's own secrets are."""
@@ -509,6 +552,22 @@ class TestHopSecrets:
         shown = json.dumps(evaluation.details)
         assert "HOP-PW" not in shown and "S-SECRET" not in shown
         assert "svc-user" not in shown and "page=2" in shown
+
+    async def test_a_location_urllib_cannot_read_is_judged(self, run, respx_mock):
+        # urlsplit refuses its brackets: reading its query for secrets crashed the check (internal_error).
+        location = "http://[bad/next?session=S-SECRET-1"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == "http://[bad/next?session=<redacted>"
+
+    async def test_a_redirect_hides_a_token_in_its_fragment(self, run, respx_mock):
+        # An OAuth implicit grant answers with the token in the fragment: only the query was looked at.
+        location = "http://login.shop.svc/cb?page=2#access_token=AT-SECRET-12&state=x"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [301]}}]))
+        shown = evaluation.details["steps"][0]["response_headers"]["location"]
+        assert shown == "http://login.shop.svc/cb?page=2#access_token=<redacted>&state=x"
 
 
 class TestCapturedSecrets:
@@ -664,6 +723,26 @@ class TestCapturedSecrets:
         evaluation = await run(self.chain({"json": "$.value"}))
         assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"} <redacted> <redacted>'
 
+    async def test_a_value_written_wholly_in_json_escapes_is_hidden(self, run, respx_mock):
+        # A JSON encoder escaping every character: a value of letters and digits was looked for only where the text
+        # held a '%'.
+        token = "t0kenAbCd1234"
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": token}))
+        escaped = "".join(f"\\u{ord(c):04x}" for c in token)
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(401, text=f'{{"error":"bad token {escaped}"}}')
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == '{"error":"bad token <redacted>"}'
+
+    async def test_a_short_value_is_hidden_before_a_file_extension(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c4"}))
+        respx_mock.post(url__startswith=f"{BASE}/use/").mock(
+            return_value=httpx.Response(404, text="no file /login/s3c4.json")
+        )
+        evaluation = await run(self.chain({"json": "$.value"}))
+        assert evaluation.details["steps"][1]["body"] == "no file /login/<redacted>.json"
+
     async def test_a_short_value_is_hidden_before_a_full_stop(self, run, respx_mock):
         respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "s3c-42"}))
         respx_mock.post(url__startswith=f"{BASE}/use/").mock(
@@ -795,6 +874,14 @@ class TestBodiesOverTheCap:
         assert (
             "; 1 response body over max_body_bytes, drained and judged on status, latency and headers only: step 'a'"
         ) in evaluation.reason
+
+    async def test_a_secret_the_cap_cut_shows_none_of_its_start(self, run, respx_mock):
+        # The kept bytes were quoted whole with no clip mark: the start of a secret the cap cut was no value the scrub
+        # knew, and showed.
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="x" * 30 + "s3cr3t-t0ken-99 tail"))
+        step = {"name": "a", "path": "/a", "headers": {"Authorization": "Bearer s3cr3t-t0ken-99"}, "max_body_bytes": 40}
+        evaluation = await run(definition([{**step, "expect": {"status": [201]}}]))
+        assert evaluation.details["steps"][0]["body"] == "x" * 30 + "<redacted>... (cut at max_body_bytes)"
 
     async def test_repeated_bodies_are_counted(self, run, respx_mock):
         respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200, text="0123456789"))
@@ -977,6 +1064,18 @@ class TestJudgeHeaders:
         assert [f.got for f in failures] == [shown]
         exists = judged({"headers": {header: {"exists": False}}}, headers=[(header, value)]).failures
         assert [f.got for f in exists] == [shown]
+
+    async def test_a_failure_quotes_no_header_the_check_names_secret(self, run, respx_mock):
+        # A name only the check's secret_names lists (no credential's name, no scheme): its value was quoted in the
+        # reason, the history and the verdict page.
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(200, headers={"X-Canary-Pass": "cp-9f8e7d"}))
+        check = definition(
+            [{"name": "a", "path": "/x", "expect": {"headers": {"x-canary-pass": {"regex": "^ok"}}}}],
+            secret_names=["X-Canary-Pass"],
+        )
+        evaluation = await run(check)
+        assert evaluation.reason.endswith("header x-canary-pass regex: expected a match for '^ok', got '<redacted>'")
+        assert "cp-9f8e7d" not in json.dumps(evaluation.model_dump(mode="json"))
 
     @pytest.mark.parametrize("header", ["WWW-Authenticate", "Proxy-Authenticate"])
     def test_a_failure_quotes_the_challenge_of_a_401(self, header):

@@ -328,6 +328,31 @@ class TestBindArgs:
         with pytest.raises(ArgError, match="undeclared arg 'envv'"):
             bind_args(params, {"env": "prod", "envv": "canary"})
 
+    @pytest.mark.parametrize(
+        ("given", "named"),
+        [
+            # After a secret arg (declared, or made secret by the check): maybe the rest of its value, split at '&'.
+            ({"pw": "p0ss", "w0rd-rest": ""}, None),
+            ({"token": "t0k", "w0rd-rest": "", "x": "1"}, None),
+            # Before it, or after an arg that is no secret: named.
+            ({"w0rd-rest": "", "pw": "p0ss"}, "w0rd-rest"),
+            ({"pw": "p0ss", "env": "prod", "w0rd-rest": ""}, "w0rd-rest"),
+        ],
+    )
+    def test_an_undeclared_arg_after_a_secret_one_is_not_named(self, given, named):
+        params = {
+            "pw": Param(type="label_value", default="p1", secret=True),
+            "token": Param(type="label_value", default="t1"),
+        }
+        params |= {"env": Param(type="label_value", default="prod")}
+        with pytest.raises(ArgError) as caught:
+            bind_args(params, given, frozenset({"token"}))
+        if named is None:
+            assert "w0rd" not in caught.value.message and caught.value.arg is None
+            assert caught.value.message.startswith("an undeclared arg follows secret arg ")
+        else:
+            assert caught.value.message.startswith(f"undeclared arg {named!r}")
+
     @pytest.mark.parametrize(("given", "meant"), [("canary-hash", "canary_hash"), ("windw", "window")])
     def test_an_undeclared_arg_names_the_param_it_may_mean(self, given, meant):
         # Before: only the list of params; `canary-hash` (Argo's spelling of the arg) is a usual slip.

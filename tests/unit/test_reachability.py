@@ -262,3 +262,31 @@ class TestProbeEnds:
             ("source_unreachable", "source_unavailable"),
             ("source_unreachable", "source_timeout"),
         ]
+
+
+class TestProbeCrashCredentials:
+    """A probe's crash shows none of the source's credentials its exception quoted, in the log or on /readyz."""
+
+    async def test_the_token_and_headers_are_hidden(self, tmp_path, monkeypatch):
+        token_file = tmp_path / "token"
+        token_file.write_text("file-token-4c3b2a")
+        config = PrometheusSourceConfig(
+            url="http://127.0.0.1:9", bearer_token_file=token_file, headers={"X-Scope-OrgID": "tenant-7f"}
+        )
+        source = PrometheusSource("a", config)
+        probes = SourceProbes({"a": source}, strict_metrics(), "v1")
+
+        async def probe() -> None:
+            raise ValueError("bad header Authorization: Bearer file-token-4c3b2a with X-Scope-OrgID tenant-7f")
+
+        monkeypatch.setattr(source, "probe", probe)
+        with capture_logs() as logs:
+            probes.start(previous=None)
+            await probes.wait()
+        crash = next(line for line in logs if line["event"] == "source_probe_crashed")
+        shown = f"{crash['exception']} {probes.states['a'].message}"
+        assert "4c3b2a" not in shown and "tenant-7f" not in shown
+        assert (
+            probes.states["a"].message
+            == "ValueError: bad header Authorization: Bearer <redacted> with X-Scope-OrgID <redacted>"
+        )

@@ -11,6 +11,7 @@ import pytest
 from analyzer.redaction import (
     Hider,
     credential_forms,
+    hide_credentials,
     is_credential_value,
     is_secret_name,
     parser_error_for_log,
@@ -120,6 +121,24 @@ class TestHider:
     def test_a_word_ends_at_punctuation(self, text, shown):
         assert Hider([], ["abc1"]).hide(text) == shown
 
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A file's extension after a short value ends its word: a target naming a file after it showed it.
+            ("GET /login/abc1.json 404", "GET /login/<redacted>.json 404"),
+            ("abc1.tar.gz abc1.html. abc1.v2", "<redacted>.tar.gz <redacted>.html. <redacted>.v2"),
+            # The price: a host label before a short top-level domain goes too.
+            ("abc1.com", "<redacted>.com"),
+            # What is no extension still joins: a longer suffix, a number, a suffix joined to more.
+            (
+                "abc1.example abc1.5 abc1.json-x abc1.ns.svc.cluster.local",
+                "abc1.example abc1.5 abc1.json-x abc1.ns.svc.cluster.local",
+            ),
+        ],
+    )
+    def test_a_word_ends_before_a_file_extension(self, text, shown):
+        assert Hider([], ["abc1"]).hide(text) == shown
+
     def test_a_word_ends_at_punctuation_in_a_re_encoded_echo(self):
         assert Hider([], ["a/b1"]).hide("got a%2Fb1. xa%2Fb1 a%2Fb1.x") == "got <redacted>. xa%2Fb1 a%2Fb1.x"
 
@@ -193,6 +212,19 @@ class TestHider:
         # An encoder escaping every character (`%61` for `a`) re-encodes a value of letters and digits too.
         assert Hider(["abcd1234"]).hide("k=%61bcd%31234 k=%41bcd1234") == "k=<redacted> k=%41bcd1234"
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "k=\\u0061\\u0062\\u0063\\u0064\\u0031\\u0032\\u0033\\u0034",
+            "k=&#97;&#98;&#99;&#100;&#49;&#50;&#51;&#52;",
+            "k=&#x61;bcd1234",
+        ],
+    )
+    def test_a_value_no_encoder_need_escape_is_found_in_json_and_html_escapes(self, text):
+        # Written wholly as `\u` escapes (a JSON encoder escaping every character) it was not even looked for: only
+        # a '%' in the text had it decoded.
+        assert Hider(["abcd1234"]).hide(text) == "k=<redacted>"
+
     def test_overlapping_values_go_as_one(self):
         assert Hider(["AAAABBBB", "BBBBCCCC"]).hide("got AAAABBBBCCCC.") == "got <redacted>."
 
@@ -217,3 +249,30 @@ class TestParserErrorForLog:
     )
     def test_messages(self, message, logged):
         assert parser_error_for_log(message) == logged
+
+
+class TestHideCredentials:
+    """A credential that says what it is is hidden in an exception's text, and code that merely names one is not."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("to http://svc:pw-9@prom:9090/q", "to http://<redacted>@prom:9090/q"),
+            ("sent Bearer eyJ.abc-d_e== to", "sent Bearer <redacted> to"),
+            ("basic dXNlcjpw", "basic <redacted>"),
+            ("{'X-Api-Key': 'k\\'3y', 'Accept': 'json'}", "{'X-Api-Key': '<redacted>', 'Accept': 'json'}"),
+            ('{"password": "p"}', '{"password": "<redacted>"}'),
+            ("line\nCookie: session=9e8d\nX-Scope-OrgID: t1", "line\nCookie: <redacted>\nX-Scope-OrgID: t1"),
+            # A traceback's source lines: code, no credential.
+            (
+                '    headers = {"Authorization": f"Bearer {token}"}',
+                '    headers = {"Authorization": f"Bearer {token}"}',
+            ),
+            ("    token: str = path.read_text()", "    token: str = path.read_text()"),
+            # A traceback's last line names the exception as a header line names its field.
+            ("KeyError: 'status'\nTokenError: expired", "KeyError: 'status'\nTokenError: expired"),
+            ("see //host/path@v2 and a bearer.", "see //host/path@v2 and a bearer."),
+        ],
+    )
+    def test_text(self, text, shown):
+        assert hide_credentials(text) == shown

@@ -94,6 +94,15 @@ class ScriptedCheck(Check):
             return Verdict(outcome=Outcome.FAIL, reason=f"saw {token}", details={"queries": [f'up{{t="{token}"}}']})
         if self.name == "crash-secret":
             raise ValueError(f"cannot use {ctx.args['token']}")
+        if self.name == "crash-credentials":
+            # What a library's exception may quote of the request it was making: the source's headers and token,
+            # a URL with user info, a credential of another request.
+            source = ctx.prometheus("default")
+            token = source.config.bearer_token_file.read_text().strip()
+            raise ValueError(
+                f"bad request {dict(source.config.headers)} with token {token} to http://smoke:pw-5a6b7c@app/ "
+                "sending {'Authorization': 'Bearer tok-0d9e8f7a'}\nCookie: session=9e8d7c6b"
+            )
         if self.name == "error-verdict":
             return Verdict(outcome=Outcome.ERROR, reason="the vendor's API said no")
         if self.name == "unvalidated-pass":
@@ -217,6 +226,31 @@ class TestSecretArgs:
         )
         assert evaluation.reason == reason and evaluation.args == {"token": "<redacted>"}
         assert "token=%3Credacted%3E" in evaluation.ui_url
+
+
+class TestCrashCredentials:
+    """A crash's traceback and reason show no credential the kind's exception quoted, whoever's it is."""
+
+    async def test_source_credentials_and_self_describing_ones_are_hidden(self, tmp_path):
+        token_file = tmp_path / "token"
+        token_file.write_text("file-token-4c3b2a\n")
+        source = {
+            "url": "http://prometheus:9090",
+            "bearer_token_file": str(token_file),
+            "headers": {"X-Api-Key": "hdr-key-1f2e3d", "X-Scope-OrgID": "tenant-7"},
+        }
+        check = {"name": "crash-credentials", "kind": "scripted"}
+        catalog = build_catalog([("t", {"sources": {"default": source}, "checks": [check]})], Registry([ScriptedCheck]))
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
+                catalog.get("crash-credentials"), {}
+            )
+        crash = next(line for line in logs if line["event"] == "check_crashed")["exception"]
+        for shown in (crash, evaluation.reason):
+            for secret in ("file-token-4c3b2a", "hdr-key-1f2e3d", "tenant-7", "pw-5a6b7c", "tok-0d9e8f7a", "9e8d7c6b"):
+                assert secret not in shown
+        assert "http://<redacted>@app/" in evaluation.reason and "'Authorization': '<redacted>'" in crash
+        assert evaluation.error == "internal_error"
 
 
 class TestErrorVerdictOfAKind:
