@@ -409,6 +409,8 @@ def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
     if op in ("and", "unless"):
         if left == "empty" or (op == "and" and right == "empty"):
             return "empty"
+        if op == "unless" and right == "empty":
+            return left  # nothing to drop its element: `vector(0) unless on() z` answers 0 without z
         if not (isinstance(left, tuple) and isinstance(right, tuple)):
             return None
         # Two elements without labels match (on() or not): `and` keeps the left one, `unless` drops it.
@@ -558,9 +560,10 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
 
 
 def _constant(node: Any) -> bool:
-    """Whether `node` answers a value no series holds whenever it answers: a number, vector(N), absent(...), a
-    constant relabelled, clamped or rounded (as fallback_constant reads it), arithmetic on constants, or a product
-    with a zero (`0 * requests`: 0 wherever there is traffic)."""
+    """Whether `node` can answer a value no series holds: a number, vector(N), absent(...), a constant relabelled,
+    clamped or rounded (as fallback_constant reads it), arithmetic on or a comparison of constants, a product with a
+    zero (`0 * requests`: 0 wherever there is traffic), a constant kept or dropped by a condition (`vector(0) and
+    on() requests`, `vector(0) unless on() z`), or an `or` with such a side (`vector(0) or y`)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind not in ("ParenExpr", "UnaryExpr"):
@@ -575,11 +578,16 @@ def _constant(node: Any) -> bool:
         if (name == "vector" or name in _KEEPING) and node.args:
             return _constant(node.args[0])
         return False
-    if kind == "BinaryExpr" and str(node.op) in ("+", "-", "*", "/", "%", "^"):
-        if str(node.op) == "*" and (_zero(node.lhs) or _zero(node.rhs)):
-            return True
-        return _constant(node.lhs) and _constant(node.rhs)
-    return False
+    if kind != "BinaryExpr":
+        return False
+    op = str(node.op).lower()
+    if op in _LEFT_SIDE:
+        return _constant(node.lhs)  # the left side's elements, each kept or dropped by the right side
+    if op == "or":
+        return _constant(node.lhs) or _constant(node.rhs)
+    if op == "*" and (_zero(node.lhs) or _zero(node.rhs)):
+        return True
+    return _constant(node.lhs) and _constant(node.rhs)
 
 
 def _zero(node: Any) -> bool:

@@ -993,6 +993,7 @@ class TestConstantFallback:
             "sum(rate(nothing_errors[5m])) or vector(0) or vector(1)",
             "clamp_max(sum(rate(nothing_errors[5m])) or vector(0.5), 0.25)",
             "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
+            "sum(rate(nothing_errors[5m])) or (vector(0) unless on() nothing_requests)",
         ],
     )
     async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
@@ -1209,6 +1210,11 @@ class TestMisspeltNamesBesideAFallback:
             'max(sum by (pod) (rate(http_request_total{code=~"5.."}[5m]))'
             ' or label_replace(vector(0), "pod", "a", "", ""))',
             'sum(rate(http_request_total{code=~"5.."}[5m])) or clamp_max(vector(0), 1)',
+            # A constant under a condition that holds, or filtered, answers 0 for the misspelt name. Before: pass.
+            'sum(rate(http_request_total{code=~"5.."}[5m]))'
+            ' or (vector(0) and on() sum(rate(http_requests_total{service="checkout"}[5m])))',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or (vector(0) unless on() payments_maintenance)',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or vector(0) >= 0',
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):

@@ -91,6 +91,8 @@ class TestConstantFallback:
             f"{RATIO} or vector(0) or vector(1)",
             f"clamp_max({RATIO} or vector(0), 1)",
             f"{RATIO} or vector(0) > bool 1",
+            # Nothing to drop the constant when no series exists. Before: not warned.
+            f"{RATIO} or (vector(0) unless on() maintenance)",
         ],
     )
     def test_warned(self, query):

@@ -279,6 +279,13 @@ class TestFallbackSelectors:
             ),
             ("(sum(a_total) or vector(0)) + (sum(b_total) or vector(0))", ["a_total", "b_total"]),
             ("sum(rate(e_total[5m] offset 1h)) or vector(0)", ["e_total"]),
+            # A constant that answers when a condition holds, or filtered: it answers for e_total all the same.
+            # Before: none of these was a fallback, and a misspelt e_total passed.
+            ("sum(e_total) or (vector(0) and on() sum(r_total))", ["e_total"]),
+            ("sum(e_total) or (vector(0) unless on() maint)", ["e_total"]),
+            ("sum(e_total) or vector(0) >= 0", ["e_total"]),
+            ("sum(e_total) or (vector(0) or sum(r_total))", ["e_total", "r_total"]),
+            ("sum(e_total) or (sum(r_total) or vector(0)) * 0", ["e_total", "r_total"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
@@ -291,6 +298,10 @@ class TestFallbackSelectors:
             "sum(e_total) or abs(vector(-1))",
             "sum(e_total) or clamp(vector(0), 0, 1)",
             "sum(e_total) or floor(vector(0.5))",
+            # Before: the warning computed these, and the presence query did not check e_total.
+            "sum(e_total) or vector(0) >= 0",
+            "sum(e_total) or vector(0) > bool 1",
+            "sum(e_total) or (vector(0) unless on() maint)",
         ],
     )
     def test_every_fallback_the_load_warning_computes_is_checked(self, query):
