@@ -223,23 +223,33 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
-        if window is None:
-            asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
-            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
-            if result.result_type == "matrix":
-                # Judging the last raw sample would ignore the rest of the window the query names.
-                raise CheckMisconfigured(
-                    "the query returned a range vector (raw samples), not one value per series; reduce its "
-                    "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
-                )
-            points = [(series, *_instant_value(series)) for series in result.series]
-        else:
-            end = ctx.evaluation_time
-            start = end - timedelta(seconds=parse_duration(window))
-            step_s = range_step_s(window, judging.step)
-            asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
-            points = [(series, *self._series_value(series, end, window)) for series in result.series]
+        # A try block costs nothing until it catches (Python 3.11), and only a presence query raises this.
+        try:
+            if window is None:
+                asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+                result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
+                if result.result_type == "matrix":
+                    # Judging the last raw sample would ignore the rest of the window the query names.
+                    raise CheckMisconfigured(
+                        "the query returned a range vector (raw samples), not one value per series; reduce its "
+                        "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
+                    )
+                points = [(series, *_instant_value(series)) for series in result.series]
+            else:
+                end = ctx.evaluation_time
+                start = end - timedelta(seconds=parse_duration(window))
+                step_s = range_step_s(window, judging.step)
+                asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
+                result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
+                points = [(series, *self._series_value(series, end, window)) for series in result.series]
+        except _PresenceUnknown as unknown:
+            # Neither a misspelled name (an error) nor a fallback's value to judge (which could pass): no evidence.
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=unknown.reason,
+                threshold=self.pass_if.threshold,
+                details=unknown.details,
+            )
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
@@ -692,6 +702,16 @@ def _presence_piece(names: set[str], over: str) -> str:
     return f'group by (__name__) (last_over_time({{__name__=~"{pattern}"}}{over}))'
 
 
+class _PresenceUnknown(Exception):
+    """A name beside a fallback that a presence answer which may be partial does not show (see _with_presence): the
+    verdict is inconclusive, for `reason`, with `details`."""
+
+    def __init__(self, reason: str, details: dict[str, Any]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
 async def _with_presence(
     ctx: EvalContext,
     source: PrometheusSource,
@@ -700,8 +720,8 @@ async def _with_presence(
 ) -> QueryResult:
     """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
     names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
-    would answer for it, and pass). An error of either query is the verdict (the query's first): never a pass on a
-    presence not known."""
+    would answer for it, and pass); _PresenceUnknown when the presence answer that shows none of its names may be
+    partial. An error of either query is the verdict (the query's first): never a pass on a presence not known."""
     query, selectors = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
@@ -719,6 +739,23 @@ async def _with_presence(
         where: dict[tuple[str, ...], list[str]] = {}
         for selector in missing:
             where.setdefault(selector.names, []).append(f"query selector {selector.selector}")
+        if partial := present.storage_warnings:
+            # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
+            # misspelled, and the fallback may be answering for them.
+            raise _PresenceUnknown(
+                "; ".join(
+                    f"{'; '.join(written)}: no series of metric {' or '.join(names)} found"
+                    for names, written in where.items()
+                )
+                + f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer "
+                "may hold them, so the fallback's value cannot be told from a misspelled metric name",
+                {
+                    "queries": [result.query],
+                    "presence_query": query,
+                    "unseen_metrics": sorted({name for selector in missing for name in selector.names}),
+                    "prometheus_warnings": present.warnings,
+                },
+            )
         raise CheckMisconfigured(
             "; ".join(
                 f"{'; '.join(written)}: no series of metric {' or '.join(names)} exist at all"

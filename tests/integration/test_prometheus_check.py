@@ -1302,6 +1302,22 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"]) == (200, "pass")
         assert "presence_query" not in body["details"]
 
+    @pytest.mark.parametrize("no_data", ["inconclusive", "pass"])
+    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, client_for, no_data):
+        # A store that did not answer may hold errors_total: no misspelled name can be told, and no pass either.
+        # Before: error (check_misconfigured), saying that no series of it exist at all.
+        async with fake_prometheus("presence-partial") as url:
+            client = await client_for(url, self.check("sum(errors_total) or vector(0)", no_data=no_data))
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"] == (
+            "query selector errors_total: no series of metric errors_total found, in a presence answer that may be "
+            f"partial ({PARTIAL_WARNING}): a store that did not answer may hold them, so the fallback's value cannot "
+            "be told from a misspelled metric name"
+        )
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"errors_total"})'
+        assert body["details"]["unseen_metrics"] == ["errors_total"]
+
     async def test_a_presence_query_that_fails_is_an_error(self, client_for):
         async with fake_prometheus("presence-500") as url:
             client = await client_for(url, self.check("sum(errors_total) or vector(0)"))
