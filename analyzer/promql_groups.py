@@ -499,15 +499,29 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         return ()
     try:
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
+        # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
+        # reads a metric of that name there), by the selector's key without it.
+        keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
         for selector, reach in _beside_fallbacks(parsed(query)):
             for written, _ in selectors_written(str(selector)):
                 read.setdefault(_key(written), set()).add(reach)
+                if not written.names and selector.name:
+                    keyword_names[_key(written)] = selector.name
         written_all = selectors_written(query)
     except ValueError:  # the offline parse reports it
         return ()
-    found = {
-        text: (MetricSelector(s.names, text), frozenset(read[_key(s)])) for s, text in written_all if _key(s) in read
-    }
+    found: dict[str, tuple[MetricSelector, frozenset[Reach]]] = {}
+    seen = set()
+    for s, text in written_all:
+        if (key := _key(s)) in read:
+            seen.add(key)
+            name = keyword_names.get(key) if not s.names else None
+            selector = MetricSelector((name,), name + text) if name else MetricSelector(s.names, text)
+            found[selector.selector] = (selector, frozenset(read[key]))
+    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all.
+    for key, name in keyword_names.items():
+        if key not in seen:
+            found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
     return tuple(found.values())
 
 

@@ -1223,6 +1223,16 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
 
+    @pytest.mark.parametrize(
+        ("query", "written"), [('max(sum{job="a"}) or vector(0)', 'sum{job="a"}'), ("count or vector(0)", "count")]
+    )
+    async def test_a_metric_named_as_a_keyword_is_checked(self, prometheus, client_for, query, written):
+        # Prometheus reads sum{job="a"} as a selector of metric sum, of which this one has no series. Before: pass.
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith(f"query selector {written}: no series of metric {written.partition('{')[0]} ")
+
     async def test_an_existing_metric_whose_labels_match_nothing_is_zero_errors(self, prometheus, client_for):
         # No 404 was ever counted: the metric exists, so the fallback's 0 stands for "no such errors".
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total", code="404")))

@@ -327,6 +327,21 @@ class TestFallbackSelectors:
         [(_, reaches)] = fallback_reads(query)
         assert reaches == {reach}
 
+    @pytest.mark.parametrize(
+        ("query", "names", "written"),
+        [
+            ('sum{job="a"} or vector(0)', ("sum",), 'sum{job="a"}'),
+            ('max(count{job="a"}) or vector(0)', ("count",), 'count{job="a"}'),
+            ("offset or vector(0)", ("offset",), "offset"),
+            ('sum{job="a"} + sum{job="a"} or vector(0)', ("sum",), 'sum{job="a"}'),
+        ],
+    )
+    def test_a_metric_named_as_a_keyword_is_read_by_its_name(self, query, names, written):
+        # Prometheus reads `sum{job="a"}` as a selector of metric sum. Before: read without names (as a regex name),
+        # or not at all, and not checked for existence.
+        [selector] = fallback_selectors(query)
+        assert (selector.names, selector.selector) == (names, written)
+
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
         assert (selector.names, selector.selector) == ((), '{__name__=~"e_.*"}')
