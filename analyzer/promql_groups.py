@@ -637,12 +637,66 @@ def _answering(root: Any) -> list[Any]:
         elif kind == "Call" and node.func.name in _KEEPING and node.args:
             pending.append(node.args[0])
         elif kind == "BinaryExpr" and (op := str(node.op).lower()) in _BOTH_SIDES:
-            pending += [node.lhs, node.rhs]
+            if op == "or" and _labelless(node.rhs) and _always_answers(node.lhs):
+                pending.append(node.lhs)  # its one element matches each of the right side's: none of them answers
+            else:
+                pending += [node.lhs, node.rhs]
         elif kind == "BinaryExpr" and op in _LEFT_SIDE:
             pending.append(node.lhs)
         else:
             answering.append(node)
     return answering + pending  # past the bound, what is left is read as it stands
+
+
+# Functions that keep their argument's elements and labels (not label_replace or label_join, which write one).
+_KEEPING_LABELS = _KEEPING - {"label_replace", "label_join"}
+# Binary operators whose answer's elements have the labels of both sides' (a scalar side has none).
+_ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "%", "^", "atan2"})
+
+
+def _always_answers(node: Any) -> bool:
+    """Whether `node` answers one element without labels whatever the series hold: vector(s), moved by a function
+    that keeps it or by arithmetic with a scalar or another such element."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr" or kind == "UnaryExpr":
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
+            node = node.args[0]
+        else:
+            break
+    if kind == "Call":
+        return bool(node.func.name == "vector")
+    if kind == "BinaryExpr" and str(node.op) in _ARITHMETIC_OPS:
+        sides = [_always_answers(node.lhs), _always_answers(node.rhs)]
+        scalars = [type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)]
+        return all(a or b for a, b in zip(sides, scalars, strict=True)) and any(sides)
+    return False
+
+
+def _labelless(node: Any) -> bool:
+    """Whether every element `node` answers has no labels (then one element without labels matches each of them,
+    under any `on` or `ignoring`): an aggregation into one group, a constant, what keeps their labels."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr" or kind == "UnaryExpr":
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
+            node = node.args[0]
+        else:
+            break
+    if kind == "NumberLiteral":
+        return True
+    if kind == "Call":
+        return bool(node.func.name == "vector")
+    if kind == "AggregateExpr":
+        modifier = node.modifier
+        one_group = modifier is None or (str(modifier.type).endswith("By") and not modifier.labels)
+        return str(node.op).lower() in _GROUPING and one_group
+    if kind == "BinaryExpr":
+        op = str(node.op).lower()
+        return _labelless(node.lhs) and (op in _LEFT_SIDE or _labelless(node.rhs))
+    return False
 
 
 # Nodes (parentheses, signs, operators and the like) read through: a bound on a loop over a parsed query.

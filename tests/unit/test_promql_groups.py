@@ -197,7 +197,8 @@ class TestNanHidingOperand:
             ("max(x) - min(y)", [("max", "x"), ("min", "y")]),
             ("max(x) > 0.5", [("max", "x")]),
             ("max(x) > bool 0.5", [("max", "x")]),
-            ("vector(0) or max(x)", [("max", "x")]),
+            ("vector(0) or max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or topk(1, x)", [("topk", "x")]),
             ("max(x) and on() vector(1)", [("max", "x")]),
             ("sum(z) unless topk(1, x)", []),
             ("max by (pod) (x) / on (pod) group_left sum by (pod) (y)", [("max", "x")]),
@@ -206,6 +207,15 @@ class TestNanHidingOperand:
     def test_found_beside_another_operand(self, query, found):
         # Before: none, and max(a) - max(b) passed over an element of a at 0/0 that max left out.
         assert nan_hiding_operands(query) == found
+
+    @pytest.mark.parametrize(
+        "query",
+        ["vector(0) or max(x)", "(vector(1) - 1) or on() max(x) * 100", "vector(0) or max by () (x) or vector(1)"],
+    )
+    def test_none_behind_an_element_that_always_matches(self, query):
+        # The left side's one element without labels matches each of max()'s: none of them reaches the answer.
+        # Before: max() was probed, and an element it left out made the check inconclusive.
+        assert nan_hiding_operands(query) == []
 
     @pytest.mark.parametrize(
         "query",
