@@ -314,6 +314,8 @@ def fallback_constant(query: str) -> float | None:
     cannot parse)."""
     from analyzer.promql_syntax import parsed
 
+    if _OR_WORD_RE.search(query) is None:
+        return None  # no fallback: `vector(1) unless on() x` checks on absence, as absent(x) does, by design
     try:
         node = parsed(query)
     except ValueError:  # the offline parse reports it
@@ -324,6 +326,8 @@ def fallback_constant(query: str) -> float | None:
     return answer[1] if "VectorSelector" in _kinds_below(node) else None
 
 
+# An `or` written in a query (a fallback needs one).
+_OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
 # What an expression answers when no series it reads exists: no element, one element without labels (a vector)
 # or a scalar, with its value; None when that is not read here.
 _Empty = Literal["empty"] | tuple[str, float] | None
@@ -542,8 +546,8 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
 
 
 def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
-    """The vector selectors under an operand of an `or` of `root` whose other operand is constant (and that is not),
-    outside absent(), each with the samples it reads."""
+    """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
+    _constant), outside absent(), each with the samples it reads."""
     found: list[tuple[Any, Reach]] = []
     pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
     for _ in range(_MAX_LAYERS):
@@ -563,8 +567,10 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
             pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around), beside))
         elif kind == "BinaryExpr":
             left = right = beside
-            if str(node.op).lower() == "or" and (constant := _constant(node.lhs)) != _constant(node.rhs):
-                left, right = beside or not constant, beside or constant
+            if str(node.op).lower() == "or":
+                # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
+                # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
+                left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
             pending += [(node.lhs, around, left), (node.rhs, around, right)]
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
             pending.append((node.expr, around, beside))

@@ -121,6 +121,7 @@ class TestConstantFallback:
             # A check on absence passes on it by design.
             ("absent(errors{h='{{ h }}'}) - 1", {"pass_if": "< 0.5"}),
             ("absent(errors{h='{{ h }}'}) or vector(0)", {"pass_if": "> 0.5"}),
+            ("vector(0) unless on() errors{h='{{ h }}'}", {}),
             (RATIO, {}),
         ],
     )

@@ -3,6 +3,9 @@ operator or histogram_quantile(), or each series alone."""
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from analyzer.promql_groups import (
@@ -249,6 +252,22 @@ class TestNanProbe:
         assert nan_probe(query, 5) is None
 
 
+_LEAVES = ("sum(e_total)", "r_total", "vector(0)", "vector(1)", "0", "2", "vector(0.5)")
+_FORMS = (
+    *("({} or {})", "({} or on() {})", "({} and on() {})", "({} unless on() {})", "({} + {})", "({} * {})"),
+    *("({} - {})", "({} >= {})", "({} > bool {})", "({} < {})", "clamp_max({}, 1)", "abs({})", "round({})", "-{}"),
+    *('label_replace({}, "a", "b", "", "")', "absent({})"),
+)
+
+
+def _generated(rng: random.Random, depth: int) -> str:
+    """A PromQL expression at most `depth` operators deep, of _LEAVES combined by _FORMS."""
+    if depth <= 0 or rng.random() < 0.25:
+        return rng.choice(_LEAVES)
+    form = rng.choice(_FORMS)
+    return form.format(*(_generated(rng, depth - 1) for _ in range(form.count("{}"))))
+
+
 def _probe(*operands: str) -> str:
     labelled = [f'label_replace(({operand}), "__analyzer_name", "$1", "__name__", "(.+)")' for operand in operands]
     unvalued = " or ".join(f"({each} unless {each} > -Inf < +Inf)" for each in labelled)
@@ -296,6 +315,9 @@ class TestFallbackSelectors:
             ("sum(e_total) or vector(0) >= 0", ["e_total"]),
             ("sum(e_total) or (vector(0) or sum(r_total))", ["e_total", "r_total"]),
             ("sum(e_total) or (sum(r_total) or vector(0)) * 0", ["e_total", "r_total"]),
+            # Both sides may answer a constant: a missing e_total empties the left one, and vector(1) answers.
+            ("(vector(0) and on() sum(e_total)) or vector(1)", ["e_total"]),
+            ("(sum(e_total) * 0) or on() vector(1)", ["e_total"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
@@ -318,6 +340,16 @@ class TestFallbackSelectors:
         # A misspelt e_total answers the constant fallback_constant() computes: its existence must be checked.
         assert fallback_constant(query) is not None
         assert [selector.selector for selector in fallback_selectors(query)] == ["e_total"]
+
+    def test_every_fallback_the_load_warning_computes_of_generated_queries_is_checked(self):
+        # Queries built at random from constants, selectors and what combines them: whenever the warning computes a
+        # fallback through an `or`, some name beside it is checked (a constant kept under a condition, `unless` on
+        # a guard's absence, as absent() checks on it, aside). Before: `x or vector(0) >= 0` and the like were not.
+        rng = random.Random(17)
+        queries = [_generated(rng, 3) for _ in range(3000)]
+        warned = [q for q in queries if "e_total" in q and "absent(" not in q and fallback_constant(q) is not None]
+        guards = [q for q in warned if re.search(r"unless on\(\) \(.* or ", q)]
+        assert [q for q in warned if not fallback_selectors(q) and q not in guards] == []
 
     @pytest.mark.parametrize(
         ("query", "reach"),
