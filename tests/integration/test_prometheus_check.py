@@ -1316,6 +1316,15 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
         assert "presence_query" not in body["details"]
 
+    async def test_a_name_an_unless_drops_by_may_have_no_series(self, prometheus, client_for):
+        # payments_freeze exists only during a freeze: without it the 5xx count answers, not the fallback.
+        # Before: error (check_misconfigured), no series of metric payments_freeze.
+        query = '(sum(rate(http_requests_total{code=~"5.."}[5m])) unless on() payments_freeze) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query, pass_if="< 10"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(6.01)), body["reason"]
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
+
     async def test_a_name_inside_absent_is_not_checked(self, prometheus, client_for):
         check = self.check('absent(payments_up{service="checkout"}) or on() vector(0)', pass_if="== 1")
         client = await client_for(prometheus.url, check)

@@ -318,6 +318,10 @@ class TestFallbackSelectors:
             # Both sides may answer a constant: a missing e_total empties the left one, and vector(1) answers.
             ("(vector(0) and on() sum(e_total)) or vector(1)", ["e_total"]),
             ("(sum(e_total) * 0) or on() vector(1)", ["e_total"]),
+            # What `unless` drops by: without it the left side answers, not the fallback. Before: freeze checked too.
+            ("(sum(e_total) unless on() freeze) or vector(0)", ["e_total"]),
+            # A fallback inside the guard answers for freeze: missing, it drops e_total always.
+            ("(sum(e_total) unless on() (freeze or vector(1))) or vector(0)", ["e_total", "freeze"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
