@@ -25,6 +25,8 @@ from analyzer.kinds import (
     EvalContext,
     NoDataPolicy,
     Outcome,
+    Param,
+    ParamType,
     PromQLTemplate,
     QueryResult,
     Reducer,
@@ -586,8 +588,11 @@ class _Judging:
         # is a list, made per verdict (None here), as Condition.threshold makes it.
         self.pass_threshold = _shared_threshold(check.pass_if)
         self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
-        # Whether the query may hold a fallback (an `or`), decided from its text once; which one, per rendered query.
-        self.fallback = _OR_WORD_RE.search(check.query) is not None
+        # Whether the query may hold a fallback (an `or`), decided once from its text and the params that may write
+        # one (`{{ op }}`); which one, per rendered query.
+        self.fallback = _OR_WORD_RE.search(check.query) is not None or any(
+            _may_write_or(param) for param in check.params.values()
+        )
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
 
@@ -770,6 +775,14 @@ async def _with_presence(
             },
         )
     return result
+
+
+def _may_write_or(param: Param) -> bool:
+    """Whether an arg of `param` may write an `or` into a query: an identifier or a DNS label is any word, placed
+    bare; an enum, one of its values (a label value is always quoted, a number or a duration none)."""
+    if param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL):
+        return True
+    return any(_OR_WORD_RE.search(value) for value in param.values or ())
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

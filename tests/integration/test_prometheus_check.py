@@ -1250,6 +1250,15 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["reason"].startswith(f"query selector {written}: no series of metric {written.partition('{')[0]} ")
 
+    async def test_an_or_an_arg_writes_is_checked(self, prometheus, client_for):
+        # The `or` comes from the arg, not the query's text. Before: pass, no presence query sent.
+        op = {"type": "enum", "values": ["or", "and"], "required": True}
+        query = 'sum(rate(http_request_total{code=~"5.."}[5m])) {{ op }} vector(0)'
+        client = await client_for(prometheus.url, self.check(query, params={"op": op}))
+        status, body = await run(client, "q", op="or", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "no series of metric http_request_total" in body["reason"]
+
     async def test_an_existing_metric_whose_labels_match_nothing_is_zero_errors(self, prometheus, client_for):
         # No 404 was ever counted: the metric exists, so the fallback's 0 stands for "no such errors".
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total", code="404")))

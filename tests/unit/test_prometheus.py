@@ -155,6 +155,31 @@ class TestPresenceQuery:
             "errors_total": "it is in optional_metrics, its absence reads as the fallback's value"
         }
 
+    @pytest.mark.parametrize(
+        "param",
+        [
+            {"type": "enum", "values": ["or", "and"], "default": "or"},
+            {"type": "identifier", "default": "or"},
+            {"type": "enum", "values": ["OR", "and"], "default": "OR"},
+        ],
+    )
+    def test_an_or_a_param_renders_sends_the_presence_query(self, param):
+        # The query's text holds no `or` of its own: `or` comes from the arg. Before: no presence query, and a
+        # misspelt errors_total passed.
+        check = self.check(params={"op": param}, query="sum(errors_total) {{ op }} vector(0)")
+        assert check.promql({"op": param["default"]})[1:] == [
+            (
+                "the presence query for the metric names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',
+            )
+        ]
+
+    def test_a_param_that_cannot_render_or_sends_nothing_more(self):
+        check = self.check(
+            params={"op": {"type": "enum", "values": ["+", "and"], "default": "+"}}, query="x {{ op }} y"
+        )
+        assert check._judging.fallback is False
+
     def test_an_optional_metric_must_be_a_name(self):
         assert "'errors_total{}' is not a metric name" in invalid(optional_metrics=["errors_total{}"])
 
