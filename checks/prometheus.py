@@ -225,33 +225,33 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
-        # A try block costs nothing until it catches (Python 3.11), and only a presence query raises this.
-        try:
-            if window is None:
-                asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
-                result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
-                if result.result_type == "matrix":
-                    # Judging the last raw sample would ignore the rest of the window the query names.
-                    raise CheckMisconfigured(
-                        "the query returned a range vector (raw samples), not one value per series; reduce its "
-                        "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
-                    )
-                points = [(series, *_instant_value(series)) for series in result.series]
+        if window is None:
+            asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
+            if presence is None:
+                result = await asked
             else:
-                end = ctx.evaluation_time
-                start = end - timedelta(seconds=parse_duration(window))
-                step_s = range_step_s(window, judging.step)
-                asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-                result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
-                points = [(series, *self._series_value(series, end, window)) for series in result.series]
-        except _PresenceUnknown as unknown:
-            # Neither a misspelled name (an error) nor a fallback's value to judge (which could pass): no evidence.
-            return Verdict(
-                outcome=Outcome.INCONCLUSIVE,
-                reason=unknown.reason,
-                threshold=self.pass_if.threshold,
-                details=unknown.details,
-            )
+                result, unknown = await _with_presence(ctx, source, asked, presence)
+                if unknown is not None:
+                    return self._presence_unknown(*unknown)
+            if result.result_type == "matrix":
+                # Judging the last raw sample would ignore the rest of the window the query names.
+                raise CheckMisconfigured(
+                    "the query returned a range vector (raw samples), not one value per series; reduce its "
+                    "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
+                )
+            points = [(series, *_instant_value(series)) for series in result.series]
+        else:
+            end = ctx.evaluation_time
+            start = end - timedelta(seconds=parse_duration(window))
+            step_s = range_step_s(window, judging.step)
+            asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
+            if presence is None:
+                result = await asked
+            else:
+                result, unknown = await _with_presence(ctx, source, asked, presence)
+                if unknown is not None:
+                    return self._presence_unknown(*unknown)
+            points = [(series, *self._series_value(series, end, window)) for series in result.series]
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
@@ -409,6 +409,11 @@ class PrometheusCheck(Check):
             f"{aggregation} leaves out {series.describe()} at {format_number(value)}, which cannot be judged ({cause})"
         )
         return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
+
+    def _presence_unknown(self, reason: str, details: dict[str, Any]) -> Verdict:
+        """The verdict when a presence answer that may be partial shows no series of a name beside a fallback:
+        neither a misspelled name (an error) nor a fallback's value to judge (which could pass): no evidence."""
+        return Verdict(outcome=Outcome.INCONCLUSIVE, reason=reason, threshold=self.pass_if.threshold, details=details)
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
@@ -707,26 +712,17 @@ def _presence_piece(names: set[str], over: str) -> str:
     return f'group by (__name__) (last_over_time({{__name__=~"{pattern}"}}{over}))'
 
 
-class _PresenceUnknown(Exception):
-    """A name beside a fallback that a presence answer which may be partial does not show (see _with_presence): the
-    verdict is inconclusive, for `reason`, with `details`."""
-
-    def __init__(self, reason: str, details: dict[str, Any]) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
 async def _with_presence(
     ctx: EvalContext,
     source: PrometheusSource,
     asked: Coroutine[Any, Any, QueryResult],
     presence: tuple[str, tuple[MetricSelector, ...]],
-) -> QueryResult:
+) -> tuple[QueryResult, tuple[str, dict[str, Any]] | None]:
     """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
     names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
-    would answer for it, and pass); _PresenceUnknown when the presence answer that shows none of its names may be
-    partial. An error of either query is the verdict (the query's first): never a pass on a presence not known."""
+    would answer for it, and pass). With it, the reason and details of an inconclusive verdict when the presence
+    answer that shows none of a selector's names may be partial, else None. An error of either query is the verdict
+    (the query's first): never a pass on a presence not known."""
     query, selectors = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
@@ -747,7 +743,7 @@ async def _with_presence(
         if partial := present.storage_warnings:
             # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
             # misspelled, and the fallback may be answering for them.
-            raise _PresenceUnknown(
+            return result, (
                 "; ".join(
                     f"{'; '.join(written)}: no series of metric {' or '.join(names)} found"
                     for names, written in where.items()
@@ -774,7 +770,7 @@ async def _with_presence(
                 "missing_metrics": sorted({name for selector in missing for name in selector.names}),
             },
         )
-    return result
+    return result, None
 
 
 def _may_write_or(param: Param) -> bool:
