@@ -408,7 +408,9 @@ def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
     left, right = _when_empty(node.lhs, budget), _when_empty(node.rhs, budget)
     if op == "or":
         if isinstance(left, tuple) and "VectorSelector" not in _kinds_below(node.lhs):
-            return None  # `vector(0) or x` answers 0 with series too: a constant, not a fallback
+            # `vector(0) or sum(x)`: its one element matches each of the right side's, whatever series exist, and
+            # answers alone; `vector(0) or x` answers 0 beside x's labelled series: a constant, not a fallback.
+            return left if _labelless(node.rhs) else None
         return right if left == "empty" else left if isinstance(left, tuple) else None
     if op in ("and", "unless"):
         if left == "empty" or (op == "and" and right == "empty"):

@@ -994,6 +994,7 @@ class TestConstantFallback:
             "clamp_max(sum(rate(nothing_errors[5m])) or vector(0.5), 0.25)",
             "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
             "sum(rate(nothing_errors[5m])) or (vector(0) unless on() nothing_requests)",
+            "vector(0.001) or sum(rate(http_requests_total[5m]))",  # series exist: their sum never answers
         ],
     )
     async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):

@@ -93,6 +93,10 @@ class TestConstantFallback:
             f"{RATIO} or vector(0) > bool 1",
             # Nothing to drop the constant when no series exists. Before: not warned.
             f"{RATIO} or (vector(0) unless on() maintenance)",
+            # vector(0)'s element matches the ratio's, which never reaches the answer: 0, measured or not.
+            # Before: not warned, and the check passed whatever the canary did.
+            f"vector(0) or {RATIO}",
+            f"vector(0) or on() max({RATIO})",
         ],
     )
     def test_warned(self, query):
@@ -112,7 +116,8 @@ class TestConstantFallback:
             (f"{RATIO} or vector(1)", {}),  # a fallback that fails
             (f"{RATIO} or vector(0)", {"no_data": "pass"}),  # no data passes, as the check says
             (f"{RATIO} or vector(0)", {"pass_if": "< 0.01", "fail_if": ">= 0"}),  # 0 meets fail_if: fails
-            (f"vector(0) or {RATIO}", {}),  # not the answer's fallback
+            # The sums, labelled, answer beside vector(0)'s element.
+            ("vector(0) or sum by (h) (rate(errors{h='{{ h }}'}[5m]))", {"reduce": "max"}),
             (f"{RATIO} or errors_ratio", {}),
             (f"{RATIO} or vector(0) > 1", {}),  # the fallback filtered out: no data
             (f"({RATIO} or vector(0)) / sum(rate(requests{{h='{{{{ h }}}}'}}[5m]))", {}),
