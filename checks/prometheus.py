@@ -595,9 +595,7 @@ class _Judging:
         self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
         # Whether the query may hold a fallback (an `or`), decided once from its text and the params that may write
         # one (`{{ op }}`); which one, per rendered query.
-        self.fallback = _OR_WORD_RE.search(check.query) is not None or any(
-            _may_write_or(param) for param in check.params.values()
-        )
+        self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
 
@@ -771,6 +769,17 @@ async def _with_presence(
             },
         )
     return result, None
+
+
+def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
+    """Whether an arg may write the `or` of a fallback into the query (`x {{ op }} vector(0)`): rendered with `or`
+    for a param that may write one (see _may_write_or), the query has a name beside a fallback. Decided at load: a
+    query no arg can make a fallback of pays nothing per evaluation."""
+    writers = [name for name, param in check.params.items() if _may_write_or(param)]
+    if not writers:
+        return False
+    args = kinds.sample_args(check)
+    return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
 
 
 def _may_write_or(param: Param) -> bool:

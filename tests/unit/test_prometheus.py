@@ -179,11 +179,17 @@ class TestPresenceQuery:
             )
         ]
 
-    def test_a_param_that_cannot_render_or_sends_nothing_more(self):
-        check = self.check(
-            params={"op": {"type": "enum", "values": ["+", "and"], "default": "+"}}, query="x {{ op }} y"
-        )
-        assert check._judging.fallback is False
+    @pytest.mark.parametrize(
+        ("param", "query"),
+        [
+            ({"type": "enum", "values": ["+", "and"], "default": "+"}, "x {{ op }} vector(0)"),
+            ({"type": "identifier", "default": "errors_total"}, "sum(rate({{ op }}[5m])) / sum(rate(requests[5m]))"),
+            ({"type": "identifier", "default": "x"}, "x {{ op }} y"),  # an `or` there is no fallback
+        ],
+    )
+    def test_a_param_that_cannot_write_a_fallback_sends_nothing_more(self, param, query):
+        # Decided at load: the query's evaluations look for no fallback (issue 13 counts their instructions).
+        assert self.check(params={"op": param}, query=query)._judging.fallback is False
 
     def test_an_optional_metric_must_be_a_name(self):
         assert "'errors_total{}' is not a metric name" in invalid(optional_metrics=["errors_total{}"])
