@@ -671,8 +671,8 @@ def _always_answers(node: Any) -> bool:
         kind = type(node).__name__
         if kind == "ParenExpr" or kind == "UnaryExpr":
             node = node.expr
-        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
-            node = node.args[0]
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "clamp" and node.args:
+            node = node.args[0]  # clamp() with its min above its max answers nothing
         else:
             break
     if kind == "Call":

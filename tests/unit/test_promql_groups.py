@@ -202,6 +202,7 @@ class TestNanHidingOperand:
             ("max(x) > bool 0.5", [("max", "x")]),
             ("vector(0) or max by (pod) (x)", [("max", "x")]),
             ("vector(0) or topk(1, x)", [("topk", "x")]),
+            ("clamp(vector(0), 1, 0) or max(x)", [("max", "x")]),  # clamp with min above max answers nothing
             ("max(x) and on() vector(1)", [("max", "x")]),
             ("sum(z) unless topk(1, x)", []),
             ("max by (pod) (x) / on (pod) group_left sum by (pod) (y)", [("max", "x")]),
