@@ -314,6 +314,8 @@ def fallback_constant(query: str) -> float | None:
     cannot parse)."""
     from analyzer.promql_syntax import parsed
 
+    if _OR_WORD_RE.search(query) is None:
+        return None  # no fallback: `vector(1) unless on() x` checks on absence, as absent(x) does, by design
     try:
         node = parsed(query)
     except ValueError:  # the offline parse reports it
@@ -324,6 +326,8 @@ def fallback_constant(query: str) -> float | None:
     return answer[1] if "VectorSelector" in _kinds_below(node) else None
 
 
+# An `or` written in a query (a fallback needs one).
+_OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
 # What an expression answers when no series it reads exists: no element, one element without labels (a vector)
 # or a scalar, with its value; None when that is not read here.
 _Empty = Literal["empty"] | tuple[str, float] | None
@@ -404,11 +408,15 @@ def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
     left, right = _when_empty(node.lhs, budget), _when_empty(node.rhs, budget)
     if op == "or":
         if isinstance(left, tuple) and "VectorSelector" not in _kinds_below(node.lhs):
-            return None  # `vector(0) or x` answers 0 with series too: a constant, not a fallback
+            # `vector(0) or sum(x)`: its one element matches each of the right side's, whatever series exist, and
+            # answers alone; `vector(0) or x` answers 0 beside x's labelled series: a constant, not a fallback.
+            return left if _labelless(node.rhs) else None
         return right if left == "empty" else left if isinstance(left, tuple) else None
     if op in ("and", "unless"):
         if left == "empty" or (op == "and" and right == "empty"):
             return "empty"
+        if op == "unless" and right == "empty":
+            return left  # nothing to drop its element: `vector(0) unless on() z` answers 0 without z
         if not (isinstance(left, tuple) and isinstance(right, tuple)):
             return None
         # Two elements without labels match (on() or not): `and` keeps the left one, `unless` drops it.
@@ -497,15 +505,29 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         return ()
     try:
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
+        # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
+        # reads a metric of that name there), by the selector's key without it.
+        keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
         for selector, reach in _beside_fallbacks(parsed(query)):
             for written, _ in selectors_written(str(selector)):
                 read.setdefault(_key(written), set()).add(reach)
+                if not written.names and selector.name:
+                    keyword_names[_key(written)] = selector.name
         written_all = selectors_written(query)
     except ValueError:  # the offline parse reports it
         return ()
-    found = {
-        text: (MetricSelector(s.names, text), frozenset(read[_key(s)])) for s, text in written_all if _key(s) in read
-    }
+    found: dict[str, tuple[MetricSelector, frozenset[Reach]]] = {}
+    seen = set()
+    for s, text in written_all:
+        if (key := _key(s)) in read:
+            seen.add(key)
+            name = keyword_names.get(key) if not s.names else None
+            selector = MetricSelector((name,), name + text) if name else MetricSelector(s.names, text)
+            found[selector.selector] = (selector, frozenset(read[key]))
+    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all.
+    for key, name in keyword_names.items():
+        if key not in seen:
+            found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
     return tuple(found.values())
 
 
@@ -526,8 +548,8 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
 
 
 def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
-    """The vector selectors under an operand of an `or` of `root` whose other operand is constant (and that is not),
-    outside absent(), each with the samples it reads."""
+    """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
+    _constant), outside absent(), each with the samples it reads."""
     found: list[tuple[Any, Reach]] = []
     pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
     for _ in range(_MAX_LAYERS):
@@ -547,8 +569,12 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
             pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around), beside))
         elif kind == "BinaryExpr":
             left = right = beside
-            if str(node.op).lower() == "or" and (constant := _constant(node.lhs)) != _constant(node.rhs):
-                left, right = beside or not constant, beside or constant
+            if str(node.op).lower() == "or":
+                # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
+                # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
+                left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
+            elif str(node.op).lower() == "unless":
+                right = False  # what it drops by: missing, the left side answers, not a fallback
             pending += [(node.lhs, around, left), (node.rhs, around, right)]
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
             pending.append((node.expr, around, beside))
@@ -558,9 +584,10 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
 
 
 def _constant(node: Any) -> bool:
-    """Whether `node` answers a value no series holds whenever it answers: a number, vector(N), absent(...), a
-    constant relabelled, clamped or rounded (as fallback_constant reads it), arithmetic on constants, or a product
-    with a zero (`0 * requests`: 0 wherever there is traffic)."""
+    """Whether `node` can answer a value no series holds: a number, vector(N), absent(...), a constant relabelled,
+    clamped or rounded (as fallback_constant reads it), arithmetic on or a comparison of constants, a product with a
+    zero (`0 * requests`: 0 wherever there is traffic), a constant kept or dropped by a condition (`vector(0) and
+    on() requests`, `vector(0) unless on() z`), or an `or` with such a side (`vector(0) or y`)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind not in ("ParenExpr", "UnaryExpr"):
@@ -575,11 +602,16 @@ def _constant(node: Any) -> bool:
         if (name == "vector" or name in _KEEPING) and node.args:
             return _constant(node.args[0])
         return False
-    if kind == "BinaryExpr" and str(node.op) in ("+", "-", "*", "/", "%", "^"):
-        if str(node.op) == "*" and (_zero(node.lhs) or _zero(node.rhs)):
-            return True
-        return _constant(node.lhs) and _constant(node.rhs)
-    return False
+    if kind != "BinaryExpr":
+        return False
+    op = str(node.op).lower()
+    if op in _LEFT_SIDE:
+        return _constant(node.lhs)  # the left side's elements, each kept or dropped by the right side
+    if op == "or":
+        return _constant(node.lhs) or _constant(node.rhs)
+    if op == "*" and (_zero(node.lhs) or _zero(node.rhs)):
+        return True
+    return _constant(node.lhs) and _constant(node.rhs)
 
 
 def _zero(node: Any) -> bool:
@@ -615,12 +647,66 @@ def _answering(root: Any) -> list[Any]:
         elif kind == "Call" and node.func.name in _KEEPING and node.args:
             pending.append(node.args[0])
         elif kind == "BinaryExpr" and (op := str(node.op).lower()) in _BOTH_SIDES:
-            pending += [node.lhs, node.rhs]
+            if op == "or" and _labelless(node.rhs) and _always_answers(node.lhs):
+                pending.append(node.lhs)  # its one element matches each of the right side's: none of them answers
+            else:
+                pending += [node.lhs, node.rhs]
         elif kind == "BinaryExpr" and op in _LEFT_SIDE:
             pending.append(node.lhs)
         else:
             answering.append(node)
     return answering + pending  # past the bound, what is left is read as it stands
+
+
+# Functions that keep their argument's elements and labels (not label_replace or label_join, which write one).
+_KEEPING_LABELS = _KEEPING - {"label_replace", "label_join"}
+# Binary operators whose answer's elements have the labels of both sides' (a scalar side has none).
+_ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "%", "^", "atan2"})
+
+
+def _always_answers(node: Any) -> bool:
+    """Whether `node` answers one element without labels whatever the series hold: vector(s), moved by a function
+    that keeps it or by arithmetic with a scalar or another such element."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr" or kind == "UnaryExpr":
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "clamp" and node.args:
+            node = node.args[0]  # clamp() with its min above its max answers nothing
+        else:
+            break
+    if kind == "Call":
+        return bool(node.func.name == "vector")
+    if kind == "BinaryExpr" and str(node.op) in _ARITHMETIC_OPS:
+        sides = [_always_answers(node.lhs), _always_answers(node.rhs)]
+        scalars = [type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)]
+        return all(a or b for a, b in zip(sides, scalars, strict=True)) and any(sides)
+    return False
+
+
+def _labelless(node: Any) -> bool:
+    """Whether every element `node` answers has no labels (then one element without labels matches each of them,
+    under any `on` or `ignoring`): an aggregation into one group, a constant, what keeps their labels."""
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr" or kind == "UnaryExpr":
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
+            node = node.args[0]
+        else:
+            break
+    if kind == "NumberLiteral":
+        return True
+    if kind == "Call":
+        return bool(node.func.name == "vector")
+    if kind == "AggregateExpr":
+        modifier = node.modifier
+        one_group = modifier is None or (str(modifier.type).endswith("By") and not modifier.labels)
+        return str(node.op).lower() in _GROUPING and one_group
+    if kind == "BinaryExpr":
+        op = str(node.op).lower()
+        return _labelless(node.lhs) and (op in _LEFT_SIDE or _labelless(node.rhs))
+    return False
 
 
 # Nodes (parentheses, signs, operators and the like) read through: a bound on a loop over a parsed query.

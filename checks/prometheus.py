@@ -25,6 +25,8 @@ from analyzer.kinds import (
     EvalContext,
     NoDataPolicy,
     Outcome,
+    Param,
+    ParamType,
     PromQLTemplate,
     QueryResult,
     Reducer,
@@ -225,7 +227,12 @@ class PrometheusCheck(Check):
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
         if window is None:
             asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
-            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
+            if presence is None:
+                result = await asked
+            else:
+                result, unknown = await _with_presence(ctx, source, asked, presence)
+                if unknown is not None:
+                    return self._presence_unknown(*unknown)
             if result.result_type == "matrix":
                 # Judging the last raw sample would ignore the rest of the window the query names.
                 raise CheckMisconfigured(
@@ -238,7 +245,12 @@ class PrometheusCheck(Check):
             start = end - timedelta(seconds=parse_duration(window))
             step_s = range_step_s(window, judging.step)
             asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-            result = await (asked if presence is None else _with_presence(ctx, source, asked, presence))
+            if presence is None:
+                result = await asked
+            else:
+                result, unknown = await _with_presence(ctx, source, asked, presence)
+                if unknown is not None:
+                    return self._presence_unknown(*unknown)
             points = [(series, *self._series_value(series, end, window)) for series in result.series]
         details = judging.details(result, points)
         if presence is not None:
@@ -397,6 +409,11 @@ class PrometheusCheck(Check):
             f"{aggregation} leaves out {series.describe()} at {format_number(value)}, which cannot be judged ({cause})"
         )
         return self._unjudged(value, reason, details, beside_values=_HIDDEN_BESIDE_VALUES, partial=partial)
+
+    def _presence_unknown(self, reason: str, details: dict[str, Any]) -> Verdict:
+        """The verdict when a presence answer that may be partial shows no series of a name beside a fallback:
+        neither a misspelled name (an error) nor a fallback's value to judge (which could pass): no evidence."""
+        return Verdict(outcome=Outcome.INCONCLUSIVE, reason=reason, threshold=self.pass_if.threshold, details=details)
 
     def _stale_for(self, points: list[tuple[Series, float, int]], end: datetime, window: str) -> str | None:
         """Why a range query's answer is stale, or None: when every series stopped before the end of its range
@@ -576,8 +593,9 @@ class _Judging:
         # is a list, made per verdict (None here), as Condition.threshold makes it.
         self.pass_threshold = _shared_threshold(check.pass_if)
         self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
-        # Whether the query may hold a fallback (an `or`), decided from its text once; which one, per rendered query.
-        self.fallback = _OR_WORD_RE.search(check.query) is not None
+        # Whether the query may hold a fallback (an `or`), decided once from its text and the params that may write
+        # one (`{{ op }}`); which one, per rendered query.
+        self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
 
@@ -697,11 +715,12 @@ async def _with_presence(
     source: PrometheusSource,
     asked: Coroutine[Any, Any, QueryResult],
     presence: tuple[str, tuple[MetricSelector, ...]],
-) -> QueryResult:
+) -> tuple[QueryResult, tuple[str, dict[str, Any]] | None]:
     """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
     names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
-    would answer for it, and pass). An error of either query is the verdict (the query's first): never a pass on a
-    presence not known."""
+    would answer for it, and pass). With it, the reason and details of an inconclusive verdict when the presence
+    answer that shows none of a selector's names may be partial, else None. An error of either query is the verdict
+    (the query's first): never a pass on a presence not known."""
     query, selectors = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
@@ -719,6 +738,23 @@ async def _with_presence(
         where: dict[tuple[str, ...], list[str]] = {}
         for selector in missing:
             where.setdefault(selector.names, []).append(f"query selector {selector.selector}")
+        if partial := present.storage_warnings:
+            # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
+            # misspelled, and the fallback may be answering for them.
+            return result, (
+                "; ".join(
+                    f"{'; '.join(written)}: no series of metric {' or '.join(names)} found"
+                    for names, written in where.items()
+                )
+                + f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer "
+                "may hold them, so the fallback's value cannot be told from a misspelled metric name",
+                {
+                    "queries": [result.query],
+                    "presence_query": query,
+                    "unseen_metrics": sorted({name for selector in missing for name in selector.names}),
+                    "prometheus_warnings": present.warnings,
+                },
+            )
         raise CheckMisconfigured(
             "; ".join(
                 f"{'; '.join(written)}: no series of metric {' or '.join(names)} exist at all"
@@ -732,7 +768,26 @@ async def _with_presence(
                 "missing_metrics": sorted({name for selector in missing for name in selector.names}),
             },
         )
-    return result
+    return result, None
+
+
+def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
+    """Whether an arg may write the `or` of a fallback into the query (`x {{ op }} vector(0)`): rendered with `or`
+    for a param that may write one (see _may_write_or), the query has a name beside a fallback. Decided at load: a
+    query no arg can make a fallback of pays nothing per evaluation."""
+    writers = [name for name, param in check.params.items() if _may_write_or(param)]
+    if not writers:
+        return False
+    args = kinds.sample_args(check)
+    return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
+
+
+def _may_write_or(param: Param) -> bool:
+    """Whether an arg of `param` may write an `or` into a query: an identifier or a DNS label is any word, placed
+    bare; an enum, one of its values (a label value is always quoted, a number or a duration none)."""
+    if param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL):
+        return True
+    return any(_OR_WORD_RE.search(value) for value in param.values or ())
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

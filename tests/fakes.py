@@ -25,7 +25,8 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     and a store-down warning), `echo` (a proxy's 502 page quoting the request line as it came, percent-encoded),
     `deep` (200, an array nested 100 000 deep), `tenant-series` (one series at 5 whose `tenant` label is the value of
     the query's tenant="..." matcher), `presence-500` (a presence query, `group by (__name__) (...)`, answered with a
-    500; any other query with one series at 0).
+    500; any other query with one series at 0), `presence-partial` (a presence query answered with no series and a
+    store-down warning; any other query with one series at 0).
     """
     release = asyncio.Event()
 
@@ -65,9 +66,12 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
         if behaviour == "partial-nan":
             nan = {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1, "NaN"]}]}
             return web.json_response({"status": "success", "data": nan, "warnings": [PARTIAL_WARNING]})
-        if behaviour == "presence-500":
-            if request.query["query"].startswith("group by (__name__)"):
+        if behaviour in ("presence-500", "presence-partial"):
+            if request.query["query"].startswith("group by (__name__)") and behaviour == "presence-500":
                 return web.Response(status=500, text="internal server error")
+            if request.query["query"].startswith("group by (__name__)"):
+                empty = {"resultType": "vector", "result": []}
+                return web.json_response({"status": "success", "data": empty, "warnings": [PARTIAL_WARNING]})
             zero = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0"]}]}
             return web.json_response({"status": "success", "data": zero})
         if behaviour == "string":

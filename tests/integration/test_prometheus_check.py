@@ -993,6 +993,8 @@ class TestConstantFallback:
             "sum(rate(nothing_errors[5m])) or vector(0) or vector(1)",
             "clamp_max(sum(rate(nothing_errors[5m])) or vector(0.5), 0.25)",
             "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
+            "sum(rate(nothing_errors[5m])) or (vector(0) unless on() nothing_requests)",
+            "vector(0.001) or sum(rate(http_requests_total[5m]))",  # series exist: their sum never answers
         ],
     )
     async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
@@ -1089,7 +1091,6 @@ class TestAggregationsThatHideNaN:
         ("query", "pass_if"),
         [
             (f"max({_ratio_by_hash('healthy1|idle1')}) - max({_ratio_by_hash('healthy1')})", "< 0.01"),
-            (f"vector(0) or max({_ratio_by_hash('healthy1|idle1')})", "< 0.01"),
             (f"max({_ratio_by_hash('healthy1|idle1')}) > 0.0005", "< 0.01"),
             (f"max({_ratio_by_hash('healthy1|idle1')}) > bool 0.5", "< 0.5"),
             (f"max({_ratio_by_hash('healthy1|idle1')}) and on () vector(1)", "< 0.01"),
@@ -1102,6 +1103,22 @@ class TestAggregationsThatHideNaN:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
         assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"vector(0) or max({_ratio_by_hash('healthy1|idle1')})",
+            f"(vector(0) or on() max({_ratio_by_hash('healthy1|idle1')})) * 100",
+        ],
+    )
+    async def test_an_aggregation_an_or_hides_is_not_probed(self, prometheus, client_for, query):
+        # vector(0)'s one element without labels matches max()'s, so max() never reaches the answer (0, whatever the
+        # groups hold): what it leaves out says nothing of it. Before: inconclusive, for an idle1 never judged.
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0), body["reason"]
+        assert "hidden_queries" not in body["details"]
 
     @pytest.mark.parametrize(
         "query",
@@ -1209,11 +1226,37 @@ class TestMisspeltNamesBesideAFallback:
             'max(sum by (pod) (rate(http_request_total{code=~"5.."}[5m]))'
             ' or label_replace(vector(0), "pod", "a", "", ""))',
             'sum(rate(http_request_total{code=~"5.."}[5m])) or clamp_max(vector(0), 1)',
+            # A constant under a condition that holds, or filtered, answers 0 for the misspelt name. Before: pass.
+            'sum(rate(http_request_total{code=~"5.."}[5m]))'
+            ' or (vector(0) and on() sum(rate(http_requests_total{service="checkout"}[5m])))',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or (vector(0) unless on() payments_maintenance)',
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or vector(0) >= 0',
+            # Both sides can answer a constant: the misspelt name empties the left one. Before: fail (vector(1)).
+            '(sum(rate(http_request_total{code=~"5.."}[5m])) * 0) or on() vector(1)',
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):
         client = await client_for(prometheus.url, self.check(query))
         status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "no series of metric http_request_total" in body["reason"]
+
+    @pytest.mark.parametrize(
+        ("query", "written"), [('max(sum{job="a"}) or vector(0)', 'sum{job="a"}'), ("count or vector(0)", "count")]
+    )
+    async def test_a_metric_named_as_a_keyword_is_checked(self, prometheus, client_for, query, written):
+        # Prometheus reads sum{job="a"} as a selector of metric sum, of which this one has no series. Before: pass.
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith(f"query selector {written}: no series of metric {written.partition('{')[0]} ")
+
+    async def test_an_or_an_arg_writes_is_checked(self, prometheus, client_for):
+        # The `or` comes from the arg, not the query's text. Before: pass, no presence query sent.
+        op = {"type": "enum", "values": ["or", "and"], "required": True}
+        query = 'sum(rate(http_request_total{code=~"5.."}[5m])) {{ op }} vector(0)'
+        client = await client_for(prometheus.url, self.check(query, params={"op": op}))
+        status, body = await run(client, "q", op="or", at=prometheus.anchor)
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
 
@@ -1283,6 +1326,15 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
         assert "presence_query" not in body["details"]
 
+    async def test_a_name_an_unless_drops_by_may_have_no_series(self, prometheus, client_for):
+        # payments_freeze exists only during a freeze: without it the 5xx count answers, not the fallback.
+        # Before: error (check_misconfigured), no series of metric payments_freeze.
+        query = '(sum(rate(http_requests_total{code=~"5.."}[5m])) unless on() payments_freeze) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query, pass_if="< 10"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(6.01)), body["reason"]
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
+
     async def test_a_name_inside_absent_is_not_checked(self, prometheus, client_for):
         check = self.check('absent(payments_up{service="checkout"}) or on() vector(0)', pass_if="== 1")
         client = await client_for(prometheus.url, check)
@@ -1295,6 +1347,22 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "pass")
         assert "presence_query" not in body["details"]
+
+    @pytest.mark.parametrize("no_data", ["inconclusive", "pass"])
+    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, client_for, no_data):
+        # A store that did not answer may hold errors_total: no misspelled name can be told, and no pass either.
+        # Before: error (check_misconfigured), saying that no series of it exist at all.
+        async with fake_prometheus("presence-partial") as url:
+            client = await client_for(url, self.check("sum(errors_total) or vector(0)", no_data=no_data))
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"] == (
+            "query selector errors_total: no series of metric errors_total found, in a presence answer that may be "
+            f"partial ({PARTIAL_WARNING}): a store that did not answer may hold them, so the fallback's value cannot "
+            "be told from a misspelled metric name"
+        )
+        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"errors_total"})'
+        assert body["details"]["unseen_metrics"] == ["errors_total"]
 
     async def test_a_presence_query_that_fails_is_an_error(self, client_for):
         async with fake_prometheus("presence-500") as url:

@@ -91,6 +91,12 @@ class TestConstantFallback:
             f"{RATIO} or vector(0) or vector(1)",
             f"clamp_max({RATIO} or vector(0), 1)",
             f"{RATIO} or vector(0) > bool 1",
+            # Nothing to drop the constant when no series exists. Before: not warned.
+            f"{RATIO} or (vector(0) unless on() maintenance)",
+            # vector(0)'s element matches the ratio's, which never reaches the answer: 0, measured or not.
+            # Before: not warned, and the check passed whatever the canary did.
+            f"vector(0) or {RATIO}",
+            f"vector(0) or on() max({RATIO})",
         ],
     )
     def test_warned(self, query):
@@ -110,7 +116,8 @@ class TestConstantFallback:
             (f"{RATIO} or vector(1)", {}),  # a fallback that fails
             (f"{RATIO} or vector(0)", {"no_data": "pass"}),  # no data passes, as the check says
             (f"{RATIO} or vector(0)", {"pass_if": "< 0.01", "fail_if": ">= 0"}),  # 0 meets fail_if: fails
-            (f"vector(0) or {RATIO}", {}),  # not the answer's fallback
+            # The sums, labelled, answer beside vector(0)'s element.
+            ("vector(0) or sum by (h) (rate(errors{h='{{ h }}'}[5m]))", {"reduce": "max"}),
             (f"{RATIO} or errors_ratio", {}),
             (f"{RATIO} or vector(0) > 1", {}),  # the fallback filtered out: no data
             (f"({RATIO} or vector(0)) / sum(rate(requests{{h='{{{{ h }}}}'}}[5m]))", {}),
@@ -119,6 +126,7 @@ class TestConstantFallback:
             # A check on absence passes on it by design.
             ("absent(errors{h='{{ h }}'}) - 1", {"pass_if": "< 0.5"}),
             ("absent(errors{h='{{ h }}'}) or vector(0)", {"pass_if": "> 0.5"}),
+            ("vector(0) unless on() errors{h='{{ h }}'}", {}),
             (RATIO, {}),
         ],
     )
@@ -151,6 +159,37 @@ class TestPresenceQuery:
         assert check.optional_names() == {
             "errors_total": "it is in optional_metrics, its absence reads as the fallback's value"
         }
+
+    @pytest.mark.parametrize(
+        "param",
+        [
+            {"type": "enum", "values": ["or", "and"], "default": "or"},
+            {"type": "identifier", "default": "or"},
+            {"type": "enum", "values": ["OR", "and"], "default": "OR"},
+        ],
+    )
+    def test_an_or_a_param_renders_sends_the_presence_query(self, param):
+        # The query's text holds no `or` of its own: `or` comes from the arg. Before: no presence query, and a
+        # misspelt errors_total passed.
+        check = self.check(params={"op": param}, query="sum(errors_total) {{ op }} vector(0)")
+        assert check.promql({"op": param["default"]})[1:] == [
+            (
+                "the presence query for the metric names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',
+            )
+        ]
+
+    @pytest.mark.parametrize(
+        ("param", "query"),
+        [
+            ({"type": "enum", "values": ["+", "and"], "default": "+"}, "x {{ op }} vector(0)"),
+            ({"type": "identifier", "default": "errors_total"}, "sum(rate({{ op }}[5m])) / sum(rate(requests[5m]))"),
+            ({"type": "identifier", "default": "x"}, "x {{ op }} y"),  # an `or` there is no fallback
+        ],
+    )
+    def test_a_param_that_cannot_write_a_fallback_sends_nothing_more(self, param, query):
+        # Decided at load: the query's evaluations look for no fallback (issue 13 counts their instructions).
+        assert self.check(params={"op": param}, query=query)._judging.fallback is False
 
     def test_an_optional_metric_must_be_a_name(self):
         assert "'errors_total{}' is not a metric name" in invalid(optional_metrics=["errors_total{}"])

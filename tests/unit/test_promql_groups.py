@@ -3,6 +3,9 @@ operator or histogram_quantile(), or each series alone."""
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from analyzer.promql_groups import (
@@ -197,7 +200,9 @@ class TestNanHidingOperand:
             ("max(x) - min(y)", [("max", "x"), ("min", "y")]),
             ("max(x) > 0.5", [("max", "x")]),
             ("max(x) > bool 0.5", [("max", "x")]),
-            ("vector(0) or max(x)", [("max", "x")]),
+            ("vector(0) or max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or topk(1, x)", [("topk", "x")]),
+            ("clamp(vector(0), 1, 0) or max(x)", [("max", "x")]),  # clamp with min above max answers nothing
             ("max(x) and on() vector(1)", [("max", "x")]),
             ("sum(z) unless topk(1, x)", []),
             ("max by (pod) (x) / on (pod) group_left sum by (pod) (y)", [("max", "x")]),
@@ -206,6 +211,15 @@ class TestNanHidingOperand:
     def test_found_beside_another_operand(self, query, found):
         # Before: none, and max(a) - max(b) passed over an element of a at 0/0 that max left out.
         assert nan_hiding_operands(query) == found
+
+    @pytest.mark.parametrize(
+        "query",
+        ["vector(0) or max(x)", "(vector(1) - 1) or on() max(x) * 100", "vector(0) or max by () (x) or vector(1)"],
+    )
+    def test_none_behind_an_element_that_always_matches(self, query):
+        # The left side's one element without labels matches each of max()'s: none of them reaches the answer.
+        # Before: max() was probed, and an element it left out made the check inconclusive.
+        assert nan_hiding_operands(query) == []
 
     @pytest.mark.parametrize(
         "query",
@@ -237,6 +251,22 @@ class TestNanProbe:
     @pytest.mark.parametrize("query", ["sum(a / b)", "a / b", "sum(a) or vector(0)"])
     def test_any_other_query_gets_none(self, query):
         assert nan_probe(query, 5) is None
+
+
+_LEAVES = ("sum(e_total)", "r_total", "vector(0)", "vector(1)", "0", "2", "vector(0.5)")
+_FORMS = (
+    *("({} or {})", "({} or on() {})", "({} and on() {})", "({} unless on() {})", "({} + {})", "({} * {})"),
+    *("({} - {})", "({} >= {})", "({} > bool {})", "({} < {})", "clamp_max({}, 1)", "abs({})", "round({})", "-{}"),
+    *('label_replace({}, "a", "b", "", "")', "absent({})"),
+)
+
+
+def _generated(rng: random.Random, depth: int) -> str:
+    """A PromQL expression at most `depth` operators deep, of _LEAVES combined by _FORMS."""
+    if depth <= 0 or rng.random() < 0.25:
+        return rng.choice(_LEAVES)
+    form = rng.choice(_FORMS)
+    return form.format(*(_generated(rng, depth - 1) for _ in range(form.count("{}"))))
 
 
 def _probe(*operands: str) -> str:
@@ -279,6 +309,20 @@ class TestFallbackSelectors:
             ),
             ("(sum(a_total) or vector(0)) + (sum(b_total) or vector(0))", ["a_total", "b_total"]),
             ("sum(rate(e_total[5m] offset 1h)) or vector(0)", ["e_total"]),
+            # A constant that answers when a condition holds, or filtered: it answers for e_total all the same.
+            # Before: none of these was a fallback, and a misspelt e_total passed.
+            ("sum(e_total) or (vector(0) and on() sum(r_total))", ["e_total"]),
+            ("sum(e_total) or (vector(0) unless on() maint)", ["e_total"]),
+            ("sum(e_total) or vector(0) >= 0", ["e_total"]),
+            ("sum(e_total) or (vector(0) or sum(r_total))", ["e_total", "r_total"]),
+            ("sum(e_total) or (sum(r_total) or vector(0)) * 0", ["e_total", "r_total"]),
+            # Both sides may answer a constant: a missing e_total empties the left one, and vector(1) answers.
+            ("(vector(0) and on() sum(e_total)) or vector(1)", ["e_total"]),
+            ("(sum(e_total) * 0) or on() vector(1)", ["e_total"]),
+            # What `unless` drops by: without it the left side answers, not the fallback. Before: freeze checked too.
+            ("(sum(e_total) unless on() freeze) or vector(0)", ["e_total"]),
+            # A fallback inside the guard answers for freeze: missing, it drops e_total always.
+            ("(sum(e_total) unless on() (freeze or vector(1))) or vector(0)", ["e_total", "freeze"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
@@ -291,12 +335,26 @@ class TestFallbackSelectors:
             "sum(e_total) or abs(vector(-1))",
             "sum(e_total) or clamp(vector(0), 0, 1)",
             "sum(e_total) or floor(vector(0.5))",
+            # Before: the warning computed these, and the presence query did not check e_total.
+            "sum(e_total) or vector(0) >= 0",
+            "sum(e_total) or vector(0) > bool 1",
+            "sum(e_total) or (vector(0) unless on() maint)",
         ],
     )
     def test_every_fallback_the_load_warning_computes_is_checked(self, query):
         # A misspelt e_total answers the constant fallback_constant() computes: its existence must be checked.
         assert fallback_constant(query) is not None
         assert [selector.selector for selector in fallback_selectors(query)] == ["e_total"]
+
+    def test_every_fallback_the_load_warning_computes_of_generated_queries_is_checked(self):
+        # Queries built at random from constants, selectors and what combines them: whenever the warning computes a
+        # fallback through an `or`, some name beside it is checked (a constant kept under a condition, `unless` on
+        # a guard's absence, as absent() checks on it, aside). Before: `x or vector(0) >= 0` and the like were not.
+        rng = random.Random(17)
+        queries = [_generated(rng, 3) for _ in range(3000)]
+        warned = [q for q in queries if "e_total" in q and "absent(" not in q and fallback_constant(q) is not None]
+        guards = [q for q in warned if re.search(r"unless on\(\) \(.* or ", q)]
+        assert [q for q in warned if not fallback_selectors(q) and q not in guards] == []
 
     @pytest.mark.parametrize(
         ("query", "reach"),
@@ -315,6 +373,21 @@ class TestFallbackSelectors:
         # A subquery's range, a step before it, its offset and `@` hold around what it reads; an `@ T` within is T's.
         [(_, reaches)] = fallback_reads(query)
         assert reaches == {reach}
+
+    @pytest.mark.parametrize(
+        ("query", "names", "written"),
+        [
+            ('sum{job="a"} or vector(0)', ("sum",), 'sum{job="a"}'),
+            ('max(count{job="a"}) or vector(0)', ("count",), 'count{job="a"}'),
+            ("offset or vector(0)", ("offset",), "offset"),
+            ('sum{job="a"} + sum{job="a"} or vector(0)', ("sum",), 'sum{job="a"}'),
+        ],
+    )
+    def test_a_metric_named_as_a_keyword_is_read_by_its_name(self, query, names, written):
+        # Prometheus reads `sum{job="a"}` as a selector of metric sum. Before: read without names (as a regex name),
+        # or not at all, and not checked for existence.
+        [selector] = fallback_selectors(query)
+        assert (selector.names, selector.selector) == (names, written)
 
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
