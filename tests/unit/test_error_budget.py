@@ -770,6 +770,15 @@ class TestWorkedExamples:
         verdict = strict.judge(*ratios(strict, slow, 0.002))
         assert verdict.outcome is Outcome.FAIL and verdict.reason.startswith("ticket tier 3d/6h fires")
 
+    def test_each_tier_shows_whether_it_fails_the_verdict(self):
+        slow = {"1h": 0.002, "5m": 0.002, "6h": 0.002, "30m": 0.002, "1d": 0.002, "2h": 0.002, "3d": 0.002}
+        for fail_on, failing in ((["page"], {"1h/5m", "6h/30m"}), (["ticket"], {"1d/2h", "3d/6h"})):
+            check = make(fail_on=fail_on)
+            tiers = check.judge(*ratios(check, slow, 0.002)).details["tiers"]
+            assert {f"{t['long']}/{t['short']}": t["fails_verdict"] for t in tiers} == {
+                label: label in failing for label in ("1h/5m", "6h/30m", "1d/2h", "3d/6h")
+            }
+
 
 class TestNoData:
     """Windows without traffic never pass by default; a tier needs both its windows."""

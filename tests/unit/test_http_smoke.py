@@ -170,6 +170,40 @@ class TestLoadValidation:
         assert any("max_p99_ms over 10 requests" in w for w in warnings)
         assert any("more than the 8 s deadline" in w for w in warnings)
 
+    @pytest.mark.parametrize(
+        ("step", "warned"),
+        [
+            ({"timeout_s": 4}, []),  # 4 s x (1 retry + 1): the 8 s deadline exactly
+            (
+                {"timeout_s": 4.5},
+                [
+                    "the steps may take up to 9 s (timeouts x retries), more than the 8 s deadline; raise deadline_s "
+                    "or lower timeout_s"
+                ],
+            ),
+            ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
+            (
+                {"timeout_s": 1, "repeat": 19, "concurrency": 19, "max_p95_ms": 100},
+                [
+                    "step 'a': max_p95_ms over 19 requests is close to their maximum; use repeat >= 20 for a "
+                    "meaningful percentile"
+                ],
+            ),
+        ],
+    )
+    def test_warnings_start_past_the_deadline_and_below_the_requests_a_percentile_needs(self, step, warned):
+        assert load(definition([{"name": "a", **step}])).warnings() == warned
+
+    @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
+    def test_a_check_has_one_to_fifty_steps(self, count, loads):
+        # No steps would pass every evaluation ("all 0 steps passed") without sending a request.
+        check = definition([{"name": f"s{n}"} for n in range(count)])
+        if loads:
+            assert len(load(check).steps) == count
+        else:
+            with pytest.raises(ConfigError, match="steps"):
+                load(check)
+
     def test_definition_round_trips_and_hides_credentials(self):
         raw = definition(
             [
@@ -483,6 +517,48 @@ class TestSecrets:
         assert json.loads(login["body"])["user"] == "smoke"
         assert evaluation.details["steps"][1]["request"]["body"] == "<redacted>"
 
+    LISTS = definition(
+        [
+            {
+                "name": "bulk",
+                "method": "POST",
+                "path": "/bulk",
+                "json_body": {"users": [{"name": "a", "password": "L-SECRET-1"}], "pin": ["N-SECRET-2", "N-SECRET-3"]},
+                "expect": {"status": [201]},
+            }
+        ],
+        secret_names=["pin"],
+    )
+
+    def test_definition_hides_secrets_inside_lists(self):
+        shown = load(self.LISTS).definition()["steps"][0]["json_body"]
+        assert shown == {"users": [{"name": "a", "password": "<redacted>"}], "pin": "<redacted>"}
+
+    async def test_evidence_hides_secrets_inside_lists_and_their_echo(self, run, respx_mock):
+        # The target echoes the body it was sent, one secret value per line: each is hidden where it shows.
+        def echo(request: httpx.Request) -> httpx.Response:
+            sent = json.loads(request.content)
+            return httpx.Response(200, text="\n".join([sent["users"][0]["password"], *sent["pin"]]))
+
+        respx_mock.post(f"{BASE}/bulk").mock(side_effect=echo)
+        evaluation = await run(self.LISTS)
+        assert evaluation.verdict == "fail"
+        step = evaluation.details["steps"][0]
+        assert json.loads(step["request"]["body"]) == {
+            "users": [{"name": "a", "password": "<redacted>"}],
+            "pin": "<redacted>",
+        }
+        assert step["body"] == "<redacted>\n<redacted>\n<redacted>"
+        assert "SECRET" not in json.dumps(evaluation.details)
+
+    async def test_a_cookie_under_a_secret_name_or_long_enough_is_hidden_in_the_answer(self, run, respx_mock):
+        # `theme=dark` is left (every standalone "dark" would be hidden); a session of any length and a value of
+        # 8 characters or more under any name are searched for.
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(500, text="dark ab12 abcdefgh abcdefg"))
+        cookie = "theme=dark; session=ab12; tracker=abcdefgh; lang=abcdefg"
+        evaluation = await run(definition([{"name": "c", "headers": {"Cookie": cookie}}]))
+        assert evaluation.details["steps"][0]["body"] == "dark <redacted> <redacted> abcdefg"
+
 
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
@@ -624,6 +700,17 @@ class TestCapturedSecrets:
         evaluation = await run(self.chain({"json": "$.value", "secret": False}))
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][1]["request"]["url"] == f"{BASE}/use/order-42?v=xorder-42"
+
+    async def test_an_opted_out_capture_sent_as_a_credential_is_shown_where_the_target_echoes_it(self, run, respx_mock):
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "order-42"}))
+        respx_mock.get(f"{BASE}/use").mock(return_value=httpx.Response(500, text="no access for order-42"))
+        steps = [
+            {"name": "get", "path": "/id", "capture": {"value": {"json": "$.value", "secret": False}}},
+            {"name": "use", "path": "/use", "headers": {"Authorization": "Bearer {{ value }}"}},
+        ]
+        evaluation = await run(definition(steps))
+        assert evaluation.details["steps"][1]["body"] == "no access for order-42"
+        assert evaluation.details["steps"][1]["request"]["headers"]["Authorization"] == "<redacted>"
 
     def test_the_definition_shows_which_captures_are_secret(self):
         shown = load(self.chain({"json": "$.value"})).definition()
@@ -1361,6 +1448,13 @@ class TestSecretParams:
         assert shown["request"]["body"] == '{"n":"<redacted>"}'
         assert shown["body"] == "order 42: 42 of 420 failed."
         assert evaluation.args == {"id": "<redacted>"}
+
+    async def test_a_secret_arg_of_four_characters_is_searched_for(self, run, respx_mock):
+        respx_mock.post(f"{BASE}/orders/4242").mock(return_value=httpx.Response(500, text="order 4242 of 424 failed"))
+        step = {"name": "s", "method": "POST", "path": "/orders/{{ id }}"}
+        params = {"id": {"type": "label_value", "required": True, "secret": True}}
+        evaluation = await run(definition([step], params=params), {"id": "4242"})
+        assert evaluation.details["steps"][0]["body"] == "order <redacted> of 424 failed"
 
     async def test_a_short_secret_arg_in_the_base_url_is_hidden_there(self, run, respx_mock):
         respx_mock.get(f"{BASE}/t/42/x").mock(return_value=httpx.Response(500, text="tenant 42 down"))

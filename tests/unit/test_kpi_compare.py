@@ -161,6 +161,8 @@ class TestRejected:
                 "canary.events: {{ canary_hash }}",
             ),
             ({"method": "mann_whitney", "lookback": "1d", "step": "1m"}, "more than 1000 samples; raise step"),
+            ({"method": "mann_whitney", "lookback": "5m", "step": "10m"}, "step 10m is longer than lookback 5m"),
+            ({"method": "mann_whitney", "lookback": "5m", "step": "5m"}, "min_samples 20 is more than lookback / step"),
             ({"variant_names": {"canary": "a", "baseline": "a"}}, "variant_names: canary and baseline must differ"),
             ({"canary": {"query": CANARY, "total": TOTAL}}, "canary: total does not apply to method ratio"),
         ],
@@ -227,6 +229,7 @@ def judge(
     partial: tuple[str, ...] = (),
     silent_s: dict[str, float] | None = None,
     hidden: dict[str, Hidden] | None = None,
+    presence_query: str | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -244,6 +247,7 @@ def judge(
             queries,
             values,
             {} if samples is None else {"canary": samples[0], "baseline": samples[1]},
+            presence_query=presence_query,
             silent_s=silent_s or {},
             warnings=partial,
             partial=partial,
@@ -440,6 +444,55 @@ class TestJudgeHiddenElements:
                 "series": [{"labels": s.labels, "value": "NaN"} for s in found.found],
             }
         ]
+
+    @pytest.mark.parametrize("canary", [0.4, 0.2])
+    def test_a_kpi_without_a_probe_shows_no_probes(self, canary):
+        judged = judge("ratio", canary={"query": canary}, baseline={"query": 0.2}, hidden={})
+        assert judged.outcome is (Outcome.FAIL if canary == 0.4 else Outcome.PASS)
+        assert "hidden_queries" not in judged.details
+
+
+class TestListing:
+    """`analyzer validate` lists each variant's queries, the probe of a KPI whose aggregation may hide NaN, then the
+    presence query."""
+
+    ARGS = {"canary_hash": "c1", "stable_hash": "s1"}
+
+    def test_a_max_gets_its_probe_after_its_query(self):
+        kpi = load(check(canary='max(kpi{h="{{ canary_hash }}"})')).checks["kpi"]
+        roles = [role for role, _ in kpi.promql(self.ARGS)]
+        assert roles == [
+            "canary",
+            "the probe for elements the canary query's max() leaves out (on a pass)",
+            "baseline",
+            "the presence query built from their metric names",
+        ]
+
+    def test_proportion_counts_get_no_probe(self):
+        counts = {"success": SUCCESS, "total": TOTAL}
+        stable = {role: query.replace("canary", "stable") for role, query in counts.items()}
+        kpi = load(check(method="proportion", canary=counts, baseline=stable)).checks["kpi"]
+        assert kpi.promql(self.ARGS) == [
+            ("canary.success", 'sum(increase(ok_total{h="c1"}[10m]))'),
+            ("canary.total", 'sum(increase(all_total{h="c1"}[10m]))'),
+            ("baseline.success", 'sum(increase(ok_total{h="s1"}[10m]))'),
+            ("baseline.total", 'sum(increase(all_total{h="s1"}[10m]))'),
+            (
+                "the presence query built from their metric names",
+                'group by (__name__) ({__name__=~"all_total|ok_total"})',
+            ),
+        ]
+
+
+class TestEvidence:
+    """The details show the presence query when one was sent, and no such key when none was."""
+
+    @pytest.mark.parametrize("method", ["ratio", "proportion"])
+    def test_the_presence_query_is_shown_when_sent(self, method):
+        values = {"success": 90.0, "total": 100.0} if method == "proportion" else {"query": 0.2}
+        sent = judge(method, canary=values, baseline=values, presence_query='group by (__name__) ({__name__="kpi"})')
+        assert sent.details["presence_query"] == 'group by (__name__) ({__name__="kpi"})'
+        assert "presence_query" not in judge(method, canary=values, baseline=values).details
 
 
 class TestJudgeProportion:
@@ -1088,6 +1141,66 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
+
+
+class TestMeasure:
+    """What an evaluation asks Prometheus: instant queries for every role but mann_whitney's `query`, whose samples
+    come from a range query, and the presence query of their metric names."""
+
+    class Source:
+        """Every metric exists; an events query counts `events`, a range query gives 61 samples around 0.2."""
+
+        def __init__(self, events: float) -> None:
+            self.events = events
+            self.instant: list[str] = []
+
+        async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+            self.instant.append(promql)
+            if promql.startswith("group by (__name__)"):
+                found = [Series({"__name__": name}, [(1.0, 1.0)]) for name in ("kpi", "all_total")]
+                return QueryResult(promql, "vector", found)
+            return QueryResult(promql, "vector", [Series({}, [(1.0, self.events if "all_total" in promql else 0.2)])])
+
+        async def query_range(
+            self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+        ) -> QueryResult:
+            begin = start.timestamp()
+            points = [(begin + i * step_s, value) for i, value in enumerate(around(0.2, count=61))]
+            return QueryResult(promql, "matrix", [Series({}, points)])
+
+    class Sources:
+        """Every source name is the one stub."""
+
+        def __init__(self, source: TestMeasure.Source) -> None:
+            self.source = source
+
+        def prometheus(self, name: str) -> TestMeasure.Source:
+            return self.source
+
+    @staticmethod
+    def evaluate(source: TestMeasure.Source) -> Verdict:
+        kpi = load(
+            check(method="mann_whitney", canary={"query": CANARY, "events": EVENTS}, min_canary_events=100)
+        ).checks["kpi"]
+
+        async def run() -> Verdict:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            deadline = asyncio.get_running_loop().time() + 30
+            args = {"canary_hash": "c1", "stable_hash": "s1"}
+            return await kpi.evaluate(EvalContext(args, at, deadline, TestMeasure.Sources(source)))  # type: ignore[arg-type]
+
+        return asyncio.run(run())
+
+    def test_mann_whitney_counts_the_canary_events_with_an_instant_query(self):
+        source = self.Source(events=5)
+        verdict = self.evaluate(source)
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert verdict.reason.startswith("the canary has 5 events over 10m, fewer than min_canary_events 100")
+        assert 'sum(increase(all_total{h="c1"}[10m]))' in source.instant
+        assert not any(query.startswith("avg(kpi") for query in source.instant)  # the samples are a range's
+
+    def test_enough_events_let_the_samples_be_judged(self):
+        assert self.evaluate(self.Source(events=500)).outcome is Outcome.PASS
 
 
 class TestInstantValues:

@@ -10,6 +10,7 @@ from analyzer.params import (
     Param,
     ParamName,
     bind_args,
+    json_type,
     parse_duration,
     parse_time,
     range_step_s,
@@ -450,6 +451,27 @@ class TestSecretParams:
         args = {"token": "sk-live-1234", "page": 2.0}
         assert shown_args(args, frozenset({"token"})) == {"token": "<redacted>", "page": 2.0}
         assert shown_args(args, frozenset()) == args
+
+
+class TestJsonType:
+    """A refused value's type is named as JSON calls it."""
+
+    @pytest.mark.parametrize(
+        ("value", "named"),
+        [
+            (None, "null"),
+            (True, "true"),
+            (False, "false"),
+            ({"a": 1}, "an object"),
+            (["a"], "an array"),
+            ("a", "a string"),
+            ("", "a string"),
+            (1, "a number"),
+            (1.5, "a number"),
+        ],
+    )
+    def test_names(self, value, named):
+        assert json_type(value) == named
 
 
 class TestRenderValue:
