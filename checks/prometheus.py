@@ -156,8 +156,9 @@ class PrometheusCheck(Check):
         it measures nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where
         its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
-        the name it meant checked: an error while that metric has no series)."""
-        found = []
+        the name it meant checked: an error while that metric has no series); a regex written after `=`
+        (`code="5.."`), which selects nothing."""
+        found = kinds.regex_equality_warnings("query", self.query)
         beside = (
             kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
         )

@@ -181,6 +181,24 @@ class TestPresenceQuery:
         ]
 
 
+class TestRegexAfterEquality:
+    """A regex written after `=` in the query draws a load warning naming `=~`: `code="5.."` beside a fallback read
+    zero errors for ever, so the ratio passed a canary failing every request, with no word at load."""
+
+    def test_warned_with_the_selector_as_written(self):
+        query = "(sum(rate(errors_total{code='5..', h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
+        check = PrometheusCheck.model_validate({**BASE, "params": HASH, "pass_if": "< 0.01", "query": query})
+        assert check.warnings() == [
+            "query selector errors_total{code='5..', h='{{ h }}'}: code='5..' compares for equality, and '5..' reads "
+            "as a regex: only a code written '5..' matches, so the selector matches no series (in an error count, "
+            "zero errors: a pass); for a regex write code=~'5..'"
+        ]
+
+    def test_a_regex_matcher_is_not_warned(self):
+        query = "(sum(rate(errors_total{code=~'5..'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
+        assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 
