@@ -57,6 +57,21 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+class _Once(argparse.Action):
+    """An option given at most once: a second `--catalog` would replace the first unsaid, and the checks or sources
+    of the first file would then be missing with no word of why."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
+    ) -> None:
+        if getattr(namespace, self.dest) is not None:
+            parser.error(
+                f"{option} given twice: it takes one file or directory; put the catalog's files in one directory "
+                "and give that"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def _source_name(text: str) -> str:
     """`import --source`; an empty one (`--source "$SOURCE"`, the variable unset) is refused: the checks would read a
     source named '' that no catalog defines."""
@@ -76,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument(
@@ -92,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument(
@@ -163,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
     )

@@ -147,7 +147,7 @@ class TestRegexAfterEquality:
         canary = 'avg(kpi{h="{{ canary_hash }}", route=".*checkout.*"})'
         warnings = load(check(canary=canary)).warnings
         assert [w for w in warnings if "compares for equality" in w] == [
-            "test.yaml: check 'kpi': canary.query selector kpi{h=\"{{ canary_hash }}\", route=\".*checkout.*\"}: "
+            'test.yaml: check \'kpi\': canary.query selector kpi{h="{{ canary_hash }}", route=".*checkout.*"}: '
             'route=".*checkout.*" compares for equality, and ".*checkout.*" reads as a regex: only a route written '
             '".*checkout.*" matches, so the selector matches no series (in an error count, zero errors: a pass); for '
             'a regex write route=~".*checkout.*"'

@@ -156,7 +156,7 @@ class TestRegexAfterEquality:
     def test_each_equality_is_named_with_the_operator_meant(self):
         query = (
             'sum(rate(x{service="payments", code="5..", path!=`.*health.*`, h="{{ h }}", m=~"GET|PUT"}[5m]))'
-            ' or vector(0)'
+            " or vector(0)"
         )
         selector = 'x{service="payments", code="5..", path!=`.*health.*`, h="{{ h }}", m=~"GET|PUT"}'
         assert regex_equality_warnings("query", query) == [
