@@ -63,6 +63,8 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+# `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
+_MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
 # hook, which Python 3.11 does not specialize (about 1.4k instructions, against 0.05k for a global).
 _validate_verdict = Verdict.__pydantic_validator__.validate_python
@@ -158,7 +160,8 @@ class PrometheusCheck(Check):
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
         the name it meant checked: an error while that metric has no series); a regex written after `=`
         (`code="5.."`), which selects nothing."""
-        found = kinds.regex_equality_warnings("query", self.query)
+        # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
+        found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
         beside = (
             kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
         )

@@ -194,6 +194,15 @@ class TestRegexAfterEquality:
             "zero errors: a pass); for a regex write code=~'5..'"
         ]
 
+    @pytest.mark.parametrize("value", ["5..", "5.*", ".+health", "2xx|5xx", "[45]xx", r"5\\d\\d", "a.?b"])
+    @pytest.mark.parametrize("quote", ['"', "'", "`"])
+    def test_every_regex_the_lexer_names_is_looked_for(self, value, quote):
+        # The kind looks at a query with its own quick pattern first (the lexer's module is not imported otherwise).
+        text = value.replace("\\\\", "\\") if quote == "`" else value
+        query = f"sum(rate(errors_total{{code!={quote}{text}{quote}}}[5m])) or vector(0)"
+        warnings = PrometheusCheck.model_validate({**BASE, "pass_if": "< 1", "query": query}).warnings()
+        assert len([w for w in warnings if "compares for equality" in w]) == 1, warnings
+
     def test_a_regex_matcher_is_not_warned(self):
         query = "(sum(rate(errors_total{code=~'5..'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
         assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
