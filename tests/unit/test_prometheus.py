@@ -208,6 +208,37 @@ class TestRegexAfterEquality:
         assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
 
 
+class TestMillisecondsOverSeconds:
+    """A bound of 100 or more on a quantile of a `_seconds` histogram is a load warning saying what the bound is in
+    seconds: `pass_if: "< 500"` meant 500 ms, and passed a canary whose p95 was a full second."""
+
+    QUANTILE = "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"
+
+    def warnings(self, query: str = QUANTILE, **fields):
+        return PrometheusCheck.model_validate({**BASE, "query": query, **fields}).warnings()
+
+    def test_a_bound_in_milliseconds_is_warned(self):
+        assert self.warnings(pass_if="< 500") == [
+            "pass_if: < 500 judges a quantile of http_request_duration_seconds_bucket, in seconds: 500 s. A bound in "
+            "milliseconds? 500 ms is 0.5"
+        ]
+        assert [w[:8] for w in self.warnings(pass_if="< 0.3", fail_if="between 250 and 1000")] == ["fail_if:"]
+
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (QUANTILE, "< 0.5"),
+            (QUANTILE, "< 99"),
+            (QUANTILE + " * 1000", "< 500"),
+            ("1e3 * " + QUANTILE, "< 500"),
+            (QUANTILE.replace("_seconds_bucket", "_milliseconds_bucket"), "< 500"),
+            ("sum(rate(http_request_duration_seconds_bucket[5m]))", "< 500"),
+        ],
+    )
+    def test_seconds_scaled_or_other_units_are_not(self, query, pass_if):
+        assert self.warnings(query, pass_if=pass_if) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 
