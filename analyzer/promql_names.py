@@ -64,7 +64,7 @@ _MATCHER_RE = re.compile(
 )
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 # A matcher value that reads as a regex: `.*`, `.+`, `.?`, `..` (`5..`), an alternation, a class (`[45]`, `\\d`).
-# A literal label value seldom holds these; a regex written after `=` always selects nothing.
+# A literal label value seldom holds these; a regex written after `=` selects nothing (no value is the regex's text).
 _REGEX_LIKE_RE = re.compile(r"\.[*+?]|\.\.|\||\[[^\]]+\]|\\[dDwWsS]")
 # Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
 _OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
