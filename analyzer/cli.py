@@ -59,16 +59,15 @@ def _path(text: str) -> Path:
 
 class _Once(argparse.Action):
     """An option given at most once: a second `--catalog` would replace the first unsaid, and the checks or sources
-    of the first file would then be missing with no word of why."""
+    of the first file would then be missing with no word of why. The second is noted as `given_twice` (main refuses
+    it once an older JUnit report is removed: a usage error leaves none)."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
     ) -> None:
         if getattr(namespace, self.dest) is not None:
-            parser.error(
-                f"{option} given twice: it takes one file or directory; put the catalog's files in one directory "
-                "and give that"
-            )
+            namespace.given_twice = option
+            return
         setattr(namespace, self.dest, values)
 
 
@@ -204,6 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
+        if getattr(args, "given_twice", None):
+            parser.error(
+                f"{args.given_twice} given twice: it takes one file or directory; put the catalog's files in one "
+                "directory and give that"
+            )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret

@@ -899,3 +899,16 @@ class TestOptionsGivenOnce:
             "error: --catalog given twice: it takes one file or directory; put the catalog's files in one directory "
             "and give that\n"
         )
+
+    def test_a_second_catalog_leaves_no_older_report(self, tmp_path):
+        # A usage error is no verdict: the report an earlier run left at --junit is removed, as for any other.
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        report = tmp_path / "report.xml"
+        report.write_text('<?xml version="1.0"?><testsuites name="analyzer" tests="1" failures="0"/>')
+        result = analyzer(
+            "run", "p", "--catalog", "catalog.yaml", "--catalog", "catalog.yaml", "--junit", "report.xml", cwd=tmp_path
+        )
+        assert result.returncode == 2, result.stderr
+        assert not report.exists()
