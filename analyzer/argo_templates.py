@@ -29,6 +29,7 @@ import yaml
 from analyzer.catalog import Catalog
 from analyzer.catalog_paths import CATALOG_SUFFIXES
 from analyzer.check import Check
+from analyzer.errors import ArgError
 from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -1586,6 +1587,9 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         for key in dict.fromkeys(given)
         if key not in check.params and key not in _RESERVED_ARGS and not _given_elsewhere(key)
     ]
+    body = web.get("jsonBody")
+    written = [*parse_qsl(url.query, keep_blank_values=True), *(body.items() if isinstance(body, dict) else ())]
+    problems += _refused_values(check, written)
     problems += [
         f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
         "every measurement would be a 400: an Error, and the rollout aborts after five"
@@ -1603,6 +1607,25 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         if rule.required and param not in given
     ]
     return problems
+
+
+def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:
+    """An arg the url or jsonBody gives as written (no `{{args.x}}` in it) that its param refuses (`release=god` for
+    an enum of good and broken): every measurement a 400. The message hides a secret param's value."""
+    found = []
+    secret = check.secret_params()
+    for key, value in given:
+        param = check.params.get(str(key))
+        if param is None or _given_elsewhere(value):
+            continue
+        try:
+            param.parse(str(key), value, secret=key in secret)
+        except ArgError as exc:
+            found.append(
+                f"check {check.name!r} refuses an arg the url (or jsonBody) gives: {exc.message}; every measurement "
+                "would be a 400: an Error, and the rollout aborts after five"
+            )
+    return found
 
 
 def _timeout_problems(web: dict[str, Any], check: Check, settings: Settings) -> list[str]:

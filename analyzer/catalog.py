@@ -258,6 +258,18 @@ def load_catalog(
     return catalog
 
 
+# Where PyYAML stops on an unquoted value holding YAML's own characters: `{type: x, pattern: [a-z]{1,16}}`, a `*`
+# (an alias) or `&` (an anchor) starting a value.
+_UNQUOTED_CONTEXTS = frozenset(
+    {
+        "while parsing a flow mapping",
+        "while parsing a flow sequence",
+        "while scanning an alias",
+        "while scanning an anchor",
+    }
+)
+
+
 def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
     """The non-empty YAML documents of `text`, each with its origin; a YAML error is added to `problems`."""
     documents: list[tuple[str, Any]] = []
@@ -275,6 +287,11 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
             what += " (YAML indents with spaces, not tabs)"
         elif exc.context == "while scanning a block scalar":
             what += ' (a value that starts with > or | starts a YAML block: quote it, as in pass_if: "> 0.5")'
+        elif exc.context in _UNQUOTED_CONTEXTS or str(exc.problem).endswith(("found '{'", "found '['")):
+            what += (
+                " (a value holding [ ] { } , * & or # is read as YAML: quote it, as in "
+                'pattern: "[0-9a-z]{1,16}" or query: \'sum(up{job="api"})\')'
+            )
         elif str(exc.problem).startswith("expected <block end>"):
             what += " (is this line indented like the keys or `- ` items beside it? or a quote left open above?)"
         elif exc.problem == "mapping values are not allowed here":

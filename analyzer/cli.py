@@ -57,6 +57,20 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+class _Once(argparse.Action):
+    """An option given at most once: a second `--catalog` would replace the first unsaid, and the checks or sources
+    of the first file would then be missing with no word of why. The second is noted as `given_twice` (main refuses
+    it once an older JUnit report is removed: a usage error leaves none)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
+    ) -> None:
+        if getattr(namespace, self.dest) is not None:
+            namespace.given_twice = option
+            return
+        setattr(namespace, self.dest, values)
+
+
 def _source_name(text: str) -> str:
     """`import --source`; an empty one (`--source "$SOURCE"`, the variable unset) is refused: the checks would read a
     source named '' that no catalog defines."""
@@ -76,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument(
@@ -92,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument(
@@ -163,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=_path, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
     )
@@ -189,6 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Before anything can fail: an older report left there would stand, green, beside a usage error, an
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
+        if getattr(args, "given_twice", None):
+            parser.error(
+                f"{args.given_twice} given twice: it takes one file or directory; put the catalog's files in one "
+                "directory and give that"
+            )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
             parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret

@@ -92,6 +92,7 @@ if TYPE_CHECKING:
         metric_selectors,
         names_pattern,
         presence_query,
+        regex_equality_warnings,
         regex_name_selectors,
     )
     from analyzer.promql_syntax import sample_args
@@ -134,6 +135,7 @@ _ON_FIRST_USE = {
             "metric_selectors",
             "names_pattern",
             "presence_query",
+            "regex_equality_warnings",
             "regex_name_selectors",
         ),
         "analyzer.promql_names",
@@ -233,6 +235,7 @@ __all__ = [
     "pinned_start",
     "presence_query",
     "range_step_s",
+    "regex_equality_warnings",
     "regex_name_selectors",
     "render_value",
     "sample_args",

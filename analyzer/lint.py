@@ -29,7 +29,7 @@ from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import parse_duration, render_value, shown_args
 from analyzer.promql_groups import bucket_reads
-from analyzer.promql_names import range_durations, vector_selectors
+from analyzer.promql_names import range_durations, reads_as_regex, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.runner import ArgsPlan, Runner
@@ -692,6 +692,15 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
     values = prometheus.values(label, name)
     if value in values:
         return []
+    # A regex written after `=` (code="5.." for code=~"5.."): equality selects nothing, ever.
+    matched = [known for known in values if reads_as_regex(value) and _full_match(value, known)]
+    if matched:
+        return [
+            f"metric {name} has no series with {label}={json.dumps(value)}, which compares for equality; as a regex "
+            f"it would match {', '.join(json.dumps(known) for known in matched[:_SHOWN_VALUES])}"
+            f"{', ...' if len(matched) > _SHOWN_VALUES else ''}: did you mean {label}=~{json.dumps(value)}? A "
+            "selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+        ]
     # A twin that differs only in digits is another of a numbered family, not a slip: version="v1.2.4" beside
     # v1.2.3 (not deployed yet), code="5000", env="prod2", a hash beside another.
     skeleton = _DIGITS_RE.sub("", value)

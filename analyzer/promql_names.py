@@ -63,6 +63,9 @@ _MATCHER_RE = re.compile(
     r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)"""
 )
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+# A matcher value that reads as a regex: `.*`, `.+`, `.?`, `..` (`5..`), an alternation, a class (`[45]`, `\\d`).
+# A literal label value seldom holds these; a regex written after `=` selects nothing (no value is the regex's text).
+_REGEX_LIKE_RE = re.compile(r"\.[*+?]|\.\.|\||\[[^\]]+\]|\\[dDwWsS]")
 # Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
 _OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
 _NAMES = r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*"
@@ -139,6 +142,33 @@ def regex_name_selectors(query: str) -> list[str]:
         and not _name_matcher(braces or "")
         and any(label == "__name__" and op in ("=~", "!~") for label, op, _ in _matchers(braces or "") or ())
     ]
+
+
+def reads_as_regex(value: str) -> bool:
+    """Whether a label value reads as a regex (`5..`, `.*health.*`, `GET|POST`, `[45]xx`, `5\\d\\d`): a value a
+    literal label seldom holds."""
+    return _REGEX_LIKE_RE.search(value) is not None
+
+
+def regex_equality_warnings(field: str, query: str) -> list[str]:
+    """A warning for each `=` / `!=` matcher of `query` (a PromQL template, as written) whose value reads as a regex
+    (`code="5.."`, `path!=".*health.*"`): equality compares the text, so the selector matches no series (or
+    excludes none), and an error count read as zero beside `or vector(0)` passes for ever."""
+    found = []
+    for _, braces, selector in _selectors(query, strict=False):
+        for label, op, value in _matchers(braces or "") or ():
+            if op not in ("=", "!=") or label == "__name__" or not reads_as_regex(_unquoted(value)):
+                continue
+            if op == "=":
+                effect = f"only a {label} written {value} matches, so the selector matches no series (in an error "
+                effect += "count, zero errors: a pass)"
+            else:
+                effect = f"only a {label} written {value} is left out, so the selector leaves out nothing"
+            found.append(
+                f"{field} selector {selector}: {label}{op}{value} compares for equality, and {value} reads as a "
+                f"regex: {effect}; for a regex write {label}{'=~' if op == '=' else '!~'}{value}"
+            )
+    return found
 
 
 def may_answer_without_its_series(query: str) -> bool:

@@ -40,6 +40,7 @@ from analyzer.kinds import (
     pinned_start,
     presence_query,
     range_step_s,
+    regex_equality_warnings,
     regex_name_selectors,
     render_value,
     silence_s,
@@ -274,6 +275,12 @@ class KpiCompareCheck(Check):
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
             for name, template in templates.items()
             for selector in regex_name_selectors(template.text)
+        ]
+        found += [
+            warning
+            for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+            for name, template in templates.items()
+            for warning in regex_equality_warnings(f"{side}.{name}", template.text)
         ]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)

@@ -65,6 +65,13 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+# A classic histogram in seconds, a quantile scaled by the query (`* 1000`: milliseconds), and the least bound on
+# such a quantile that reads as milliseconds: a rollout gate on a request latency of 100 s or more is not met.
+_SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds_bucket\b")
+_SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
+_MILLISECONDS_LIKE = 100.0
+# `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
+_MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
 # hook, which Python 3.11 does not specialize (about 1.4k instructions, against 0.05k for a global).
 _validate_verdict = Verdict.__pydantic_validator__.validate_python
@@ -158,8 +165,11 @@ class PrometheusCheck(Check):
         it measures nothing (no traffic, a canary hash that matches no pod, a misspelt metric) the check passes, where
         its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
-        the name it meant checked: an error while that metric has no series)."""
-        found = []
+        the name it meant checked: an error while that metric has no series); a regex written after `=`
+        (`code="5.."`), which selects nothing; a latency bound in milliseconds over a quantile in seconds."""
+        # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
+        found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
+        found += self._milliseconds_over_seconds()
         beside = (
             kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
         )
@@ -194,6 +204,23 @@ class PrometheusCheck(Check):
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
             "pass",
         ]
+
+    def _milliseconds_over_seconds(self) -> list[str]:
+        """A bound of 100 or more on a quantile of a `_seconds` histogram the query does not scale (`pass_if: "< 500"`
+        meaning 500 ms): 500 seconds, which every canary meets, the slowest included."""
+        histogram = _SECONDS_BUCKET_RE.search(self.query)
+        if histogram is None or not _HISTOGRAM_QUANTILE_RE.search(self.query) or _SCALED_RE.search(self.query):
+            return []
+        found = []
+        for field, condition in (("pass_if", self.pass_if), ("fail_if", self.fail_if)):
+            bound = max(condition.bounds) if condition is not None else 0.0
+            if bound >= _MILLISECONDS_LIKE:
+                shown = format_number(bound)
+                found.append(
+                    f"{field}: {condition} judges a quantile of {histogram.group()}, in seconds: {shown} s. A bound in "
+                    f"milliseconds? {shown} ms is {format_number(bound / 1000)}"
+                )
+        return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
         """The one query, rendered, then the probe a pass sends when an aggregation in it hides NaN (see

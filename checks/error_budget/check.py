@@ -34,6 +34,7 @@ from analyzer.kinds import (
     metric_names,
     metric_selectors,
     parse_duration,
+    regex_equality_warnings,
     regex_name_selectors,
 )
 from checks.error_budget.burn import (
@@ -323,7 +324,25 @@ class ErrorBudgetCheck(Check):
             if query
             for selector in regex_name_selectors(query)
         ]
-        return found
+        return found + self._regex_equalities(user_queries)
+
+    def _regex_equalities(self, user_queries: dict[str, str | None]) -> list[str]:
+        """regex_equality_warnings over every PromQL and matcher list the SLI's author wrote."""
+        written = dict(user_queries)
+        if self.pyrra is not None:
+            written |= {
+                "pyrra.total": self.pyrra.total,
+                "pyrra.errors": self.pyrra.errors,
+                "pyrra.selectors": "{" + self.pyrra.selectors + "}",
+                "pyrra.availability_selectors": "{" + self.pyrra.availability_selectors + "}",
+            }
+        if self.sloth is not None:
+            written["sloth.selectors"] = "{" + self.sloth.selectors + "}"
+        if self.latency is not None:
+            written["latency.selectors"] = "{" + self.latency.selectors + "}"
+        return [
+            warning for field, query in written.items() if query for warning in regex_equality_warnings(field, query)
+        ]
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
         """Each query of the SLI over the shortest window and over the period, then the batches sent (and a latency

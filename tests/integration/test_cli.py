@@ -882,3 +882,33 @@ class TestJobCollector:
         )
         body = json.loads(result.stdout.splitlines()[-1])
         assert body == {"code": 0, "collecting": True}, result.stderr
+
+
+class TestOptionsGivenOnce:
+    """An option that takes one value is refused when given twice, not replaced unsaid by the second."""
+
+    @pytest.mark.parametrize("command", [["run", "p"], ["list"], ["serve"]])
+    def test_a_second_catalog_is_refused(self, tmp_path, command):
+        # Before: the second replaced the first unsaid; `run` then said "source 'default' is not defined" of a check
+        # file given after the file of sources, and `list` listed half the checks.
+        (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}}))
+        (tmp_path / "checks.yaml").write_text(yaml.safe_dump({"checks": [PROMETHEUS_CHECK]}))
+        result = analyzer(*command, "--catalog", "sources.yaml", "--catalog", "checks.yaml", cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.endswith(
+            "error: --catalog given twice: it takes one file or directory; put the catalog's files in one directory "
+            "and give that\n"
+        )
+
+    def test_a_second_catalog_leaves_no_older_report(self, tmp_path):
+        # A usage error is no verdict: the report an earlier run left at --junit is removed, as for any other.
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        report = tmp_path / "report.xml"
+        report.write_text('<?xml version="1.0"?><testsuites name="analyzer" tests="1" failures="0"/>')
+        result = analyzer(
+            "run", "p", "--catalog", "catalog.yaml", "--catalog", "catalog.yaml", "--junit", "report.xml", cwd=tmp_path
+        )
+        assert result.returncode == 2, result.stderr
+        assert not report.exists()

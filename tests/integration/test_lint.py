@@ -143,6 +143,18 @@ class TestLiveLint:
             "selector that matches nothing reads as no data, or as zero under `or vector(0)`"
         ) in result.stdout
 
+    def test_a_regex_after_equality_under_or_vector_0(self, tmp_path, prometheus):
+        # code="5.." (for code=~"5..") selects no series, ever, which `or vector(0)` reads as zero errors: before, the
+        # dry run said PASS with 0 problems (exit 0), since "5.." has no near twin among the codes (200, 500).
+        numerator, denominator = ERROR_RATIO.split(" / ")
+        query = f"({numerator.replace('code=~', 'code=')} or vector(0)) / {denominator}"
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "query": query}, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            'problem: metric http_requests_total has no series with code="5..", which compares for equality; as a '
+            'regex it would match "500": did you mean code=~"5.."?'
+        ) in result.stdout
+
     def test_a_label_value_not_seen_yet_is_no_problem(self, tmp_path, prometheus):
         # code="503" has no near twin among the codes seen (200, 500): it may only not have happened yet. The
         # example canary healthy2 is the caller's value (a canary not deployed yet), though healthy1 is its twin.

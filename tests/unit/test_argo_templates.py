@@ -109,6 +109,25 @@ class TestTemplateProblems:
             "measurement would be a 400: an Error, and the rollout aborts after five",
         ]
 
+    def test_an_arg_written_in_the_url_that_its_param_refuses(self, tmp_path):
+        # Before: no problem, exit 0, while the run endpoint answers 400 to every measurement (release=god for an
+        # enum of good and broken): an Error, and the rollout aborted after five.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash="
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, template(url))] == [
+            "check 'payments-error-rate' refuses an arg the url (or jsonBody) gives: arg 'canary_hash' is empty (a "
+            "PromQL matcher reads an empty value as 'the label is absent'; the param's min_length: 0 allows it); "
+            "every measurement would be a 400: an Error, and the rollout aborts after five"
+        ]
+        body = template(url.removesuffix("?canary_hash="), method="POST", jsonBody={"canary_hash": 7.5e999})
+        assert [problem.split("'errors': ")[1][:60] for problem in problems(tmp_path, body)] == [
+            "check 'payments-error-rate' refuses an arg the url (or jsonBody) gives: arg 'canary_hash' must be text "
+            "or a finite number"[:60]
+        ]
+
+    def test_an_arg_filled_in_by_argo_is_not_judged_here(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee-{{{{args.canary-hash}}}}"
+        assert problems(tmp_path, template(url)) == []
+
     def test_a_json_body_gives_args(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
         assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []

@@ -89,6 +89,33 @@ class TestLoadFiles:
             load_catalog(path, Registry.default())
         assert caught.value.problems == [f"{path}: {problem}"]
 
+    @pytest.mark.parametrize(
+        ("text", "where"),
+        [
+            (
+                "checks:\n- name: a\n  params:\n    h: {type: label_value, pattern: [0-9a-z]{1,16}}\n",
+                "line 4, column 45: while parsing a flow mapping (line 4); expected ',' or '}', but got '{'",
+            ),
+            (
+                "checks:\n- name: a\n  params:\n    h:\n      pattern: [0-9a-z]{1,16}\n",
+                "line 5, column 24: while parsing a block mapping (line 5); expected <block end>, but found '{'",
+            ),
+            (
+                "checks:\n- name: a\n  params:\n    h: {type: label_value, pattern: [a-f0-9]*, required: true}\n",
+                "line 4, column 46: while scanning an alias (line 4); expected alphabetic or numeric character, but "
+                "found ','",
+            ),
+        ],
+    )
+    def test_an_unquoted_regex_is_told_to_be_quoted(self, tmp_path, text, where):
+        # Before: the parser's words alone, and for the block mapping a hint on indentation, which was wrong.
+        path = tmp_path / "broken.yaml"
+        path.write_text(text)
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at {where} (a value holding [ ] {{ }} , * & or # is read as YAML: quote it, as in "
+            'pattern: "[0-9a-z]{1,16}" or query: \'sum(up{job="api"})\')'
+        ]
+
     def test_missing_path(self, tmp_path):
         with pytest.raises(ConfigError, match="does not exist"):
             load_catalog(tmp_path / "nope.yaml", Registry.default())

@@ -636,6 +636,38 @@ class TestWarnings:
         ]
         assert check.plan({}).probes[0].query == presence_query(["req_total", "req_count"])
 
+    @pytest.mark.parametrize(
+        ("sli", "field", "selector"),
+        [
+            (
+                {"ratio": {**RATIO, "errors": 'sum(rate(req_total{code="5.."}[{{ window }}]))'}},
+                "ratio.errors",
+                'req_total{code="5.."}',
+            ),
+            (
+                {"pyrra": {"slo": "x", "total": "req_total", "errors": 'req_total{code="5.."}'}},
+                "pyrra.errors",
+                'req_total{code="5.."}',
+            ),
+            ({"pyrra": {"slo": "x", "selectors": 'code="5.."'}}, "pyrra.selectors", '{code="5.."}'),
+            ({"sloth": {"sloth_id": "a-b", "selectors": 'code="5.."'}}, "sloth.selectors", '{code="5.."}'),
+            (
+                {"latency": {"metric": "lat_seconds", "threshold_s": 0.5, "selectors": 'code="5.."'}},
+                "latency.selectors",
+                '{code="5.."}',
+            ),
+        ],
+    )
+    def test_a_regex_after_equality_is_warned(self, sli, field, selector):
+        # Before: no warning; an errors selector written code="5.." matches nothing, read as zero errors: a canary
+        # burning 80x passed.
+        warnings = make(**sli).warnings()
+        assert [w for w in warnings if "compares for equality" in w] == [
+            f'{field} selector {selector}: code="5.." compares for equality, and "5.." reads as a regex: only a code '
+            'written "5.." matches, so the selector matches no series (in an error count, zero errors: a pass); for '
+            'a regex write code=~"5.."'
+        ]
+
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
         assert [w for w in check.warnings() if "Pyrra" in w] == [

@@ -140,6 +140,20 @@ class TestValid:
         load(check(canary='avg_over_time(kpi{h="{{ canary_hash }}"}[{{ lookback }}])'))
 
 
+class TestRegexAfterEquality:
+    """A regex written after `=` in a variant's query is a load warning naming `=~`."""
+
+    def test_warned_per_variant_query(self):
+        canary = 'avg(kpi{h="{{ canary_hash }}", route=".*checkout.*"})'
+        warnings = load(check(canary=canary)).warnings
+        assert [w for w in warnings if "compares for equality" in w] == [
+            'test.yaml: check \'kpi\': canary.query selector kpi{h="{{ canary_hash }}", route=".*checkout.*"}: '
+            'route=".*checkout.*" compares for equality, and ".*checkout.*" reads as a regex: only a route written '
+            '".*checkout.*" matches, so the selector matches no series (in an error count, zero errors: a pass); for '
+            'a regex write route=~".*checkout.*"'
+        ]
+
+
 class TestRejected:
     """Definitions that could never judge soundly are refused at load."""
 

@@ -220,6 +220,64 @@ class TestPresenceQuery:
         ]
 
 
+class TestRegexAfterEquality:
+    """A regex written after `=` in the query draws a load warning naming `=~`: `code="5.."` beside a fallback read
+    zero errors for ever, so the ratio passed a canary failing every request, with no word at load."""
+
+    def test_warned_with_the_selector_as_written(self):
+        query = "(sum(rate(errors_total{code='5..', h='{{ h }}'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
+        check = PrometheusCheck.model_validate({**BASE, "params": HASH, "pass_if": "< 0.01", "query": query})
+        assert check.warnings() == [
+            "query selector errors_total{code='5..', h='{{ h }}'}: code='5..' compares for equality, and '5..' reads "
+            "as a regex: only a code written '5..' matches, so the selector matches no series (in an error count, "
+            "zero errors: a pass); for a regex write code=~'5..'"
+        ]
+
+    @pytest.mark.parametrize("value", ["5..", "5.*", ".+health", "2xx|5xx", "[45]xx", r"5\\d\\d", "a.?b"])
+    @pytest.mark.parametrize("quote", ['"', "'", "`"])
+    def test_every_regex_the_lexer_names_is_looked_for(self, value, quote):
+        # The kind looks at a query with its own quick pattern first (the lexer's module is not imported otherwise).
+        text = value.replace("\\\\", "\\") if quote == "`" else value
+        query = f"sum(rate(errors_total{{code!={quote}{text}{quote}}}[5m])) or vector(0)"
+        warnings = PrometheusCheck.model_validate({**BASE, "pass_if": "< 1", "query": query}).warnings()
+        assert len([w for w in warnings if "compares for equality" in w]) == 1, warnings
+
+    def test_a_regex_matcher_is_not_warned(self):
+        query = "(sum(rate(errors_total{code=~'5..'}[5m])) or vector(0)) / sum(rate(requests_total[5m]))"
+        assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
+
+
+class TestMillisecondsOverSeconds:
+    """A bound of 100 or more on a quantile of a `_seconds` histogram is a load warning saying what the bound is in
+    seconds: `pass_if: "< 500"` meant 500 ms, and passed a canary whose p95 was a full second."""
+
+    QUANTILE = "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"
+
+    def warnings(self, query: str = QUANTILE, **fields):
+        return PrometheusCheck.model_validate({**BASE, "query": query, **fields}).warnings()
+
+    def test_a_bound_in_milliseconds_is_warned(self):
+        assert self.warnings(pass_if="< 500") == [
+            "pass_if: < 500 judges a quantile of http_request_duration_seconds_bucket, in seconds: 500 s. A bound in "
+            "milliseconds? 500 ms is 0.5"
+        ]
+        assert [w[:8] for w in self.warnings(pass_if="< 0.3", fail_if="between 250 and 1000")] == ["fail_if:"]
+
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (QUANTILE, "< 0.5"),
+            (QUANTILE, "< 99"),
+            (QUANTILE + " * 1000", "< 500"),
+            ("1e3 * " + QUANTILE, "< 500"),
+            (QUANTILE.replace("_seconds_bucket", "_milliseconds_bucket"), "< 500"),
+            ("sum(rate(http_request_duration_seconds_bucket[5m]))", "< 500"),
+        ],
+    )
+    def test_seconds_scaled_or_other_units_are_not(self, query, pass_if):
+        assert self.warnings(query, pass_if=pass_if) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 

@@ -18,6 +18,8 @@ from analyzer.promql_names import (
     names_pattern,
     presence_query,
     range_durations,
+    reads_as_regex,
+    regex_equality_warnings,
     regex_name_selectors,
     vector_selectors,
 )
@@ -137,6 +139,38 @@ class TestRegexNames:
             ' + absent({__name__=~"u.*"})'
         )
         assert regex_name_selectors(query) == ['{__name__=~"v.+", b="1"}']
+
+
+class TestRegexAfterEquality:
+    """A regex written after `=` or `!=` (code="5.." for code=~"5..") is named with the operator meant: equality
+    compares the text, so the selector matches nothing, and an error count beside `or vector(0)` reads zero."""
+
+    @pytest.mark.parametrize("value", ["5..", "5.*", ".+health", "2xx|5xx", "[45]xx", r"5\d\d", "a.?b"])
+    def test_a_regex_reads_as_one(self, value):
+        assert reads_as_regex(value)
+
+    @pytest.mark.parametrize("value", ["500", "1.4.2", "payments", "db-1.shop.svc", "", "{{ canary_hash }}", "a+b"])
+    def test_a_literal_value_does_not(self, value):
+        assert not reads_as_regex(value)
+
+    def test_each_equality_is_named_with_the_operator_meant(self):
+        query = (
+            'sum(rate(x{service="payments", code="5..", path!=`.*health.*`, h="{{ h }}", m=~"GET|PUT"}[5m]))'
+            " or vector(0)"
+        )
+        selector = 'x{service="payments", code="5..", path!=`.*health.*`, h="{{ h }}", m=~"GET|PUT"}'
+        assert regex_equality_warnings("query", query) == [
+            f'query selector {selector}: code="5.." compares for equality, and "5.." reads as a regex: only a code '
+            'written "5.." matches, so the selector matches no series (in an error count, zero errors: a pass); '
+            'for a regex write code=~"5.."',
+            f"query selector {selector}: path!=`.*health.*` compares for equality, and `.*health.*` reads as a "
+            "regex: only a path written `.*health.*` is left out, so the selector leaves out nothing; for a regex "
+            "write path!~`.*health.*`",
+        ]
+
+    def test_names_strings_and_regex_matchers_are_not_named(self):
+        query = '{__name__="a|b"} + y{code=~"5..", le!~".*"} + label_replace(z, "d", "5..", "s", "(.*)")'
+        assert regex_equality_warnings("query", query) == []
 
 
 class TestSyntheticAnswers:

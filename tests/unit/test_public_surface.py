@@ -99,6 +99,7 @@ PUBLIC_NAMES = [
     "url_for_message",
     "silence_s",
     "stopped_reporting",
+    "regex_equality_warnings",
     "regex_name_selectors",
     "render_value",
     "sample_args",
