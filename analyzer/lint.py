@@ -95,10 +95,11 @@ class _AttributingRunner(Runner):
         backtest: bool,
         hidden: tuple[str, ...] = (),
         deadline_at: float | None = None,
+        within_at: float | None = None,
     ) -> Evaluation:
         token = _SENDER.set(check.name)
         try:
-            return await super()._evaluate(check, plan, at, backtest, hidden, deadline_at)
+            return await super()._evaluate(check, plan, at, backtest, hidden, deadline_at, within_at)
         finally:
             _SENDER.reset(token)
 

@@ -35,6 +35,9 @@ logger = structlog.get_logger("analyzer.runner")
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
 # Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
+# A member of a combining check ends this long before that check's deadline, so that the member's timeout is its
+# own error, which the combining check judges (composite: on_member_error), not a timeout of the whole.
+_MEMBER_MARGIN_S = 0.05
 # Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
 # its checks with the same args at every analysis step, and a platform's hundreds of rollouts in progress each have
 # their own (a canary hash); a plan holds args a check's params bound to their declared length (docs/performance.md).
@@ -177,6 +180,7 @@ class Runner:
         backtest: bool,
         caller: str = "",
         hidden: tuple[str, ...] = (),
+        within_at: float | None = None,
     ) -> Evaluation:
         key: _CoalesceKey = (
             self.catalog.version,
@@ -244,7 +248,7 @@ class Runner:
                 self.admission.check(caller)
                 future = loop.create_task(self._admitted(caller, check, plan, at, backtest))
             else:
-                future = loop.create_task(self._evaluate(check, plan, at, backtest, hidden))
+                future = loop.create_task(self._evaluate(check, plan, at, backtest, hidden, within_at=within_at))
             self._in_flight[key] = future
             self._callers[future] = 1
             # The first caller is relayed to by the callback that forgets the evaluation: one callback fewer to
@@ -367,14 +371,20 @@ class Runner:
         backtest: bool,
         hidden: tuple[str, ...] = (),
         deadline_at: float | None = None,
+        within_at: float | None = None,
     ) -> Evaluation:
         """`hidden`: the secret values of the combining checks this one is a member of (a secret of theirs may be
         an arg this check does not declare secret); `deadline_at`: the loop time to end by (None: the check's deadline
-        from now)."""
+        from now); `within_at`: a member's: the loop time its combining check must end by, which it ends before."""
         started = time.perf_counter()
         evaluation_time = at or datetime.now(UTC)
         if deadline_at is None:
             deadline_at = asyncio.get_running_loop().time() + (check.deadline_s or self.default_deadline_s)
+        # A member may not outlast the check it is a member of: that check would time out as a whole and never judge
+        # the member's timeout (composite: on_member_error).
+        cut = False
+        if within_at is not None and within_at - _MEMBER_MARGIN_S < deadline_at:
+            deadline_at, cut = within_at - _MEMBER_MARGIN_S, True
         secret_values = plan.secret_values + hidden if hidden else plan.secret_values
         searched = (
             plan.searched + tuple(value for value in hidden if len(value) >= MIN_HIDDEN_CHARS)
@@ -388,7 +398,7 @@ class Runner:
             evaluation_time,
             deadline_at,
             self.sources,
-            lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values),
+            lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values, deadline_at),
             check,
         )
         error_code: str | None = None
@@ -413,7 +423,12 @@ class Runner:
                 verdict, error_code, http_status = self._crashed(check, exc, searched)
             else:
                 deadline_s = check.deadline_s or self.default_deadline_s
-                late = DeadlineExceeded(f"no verdict within the {deadline_s:g} s deadline")
+                late = DeadlineExceeded(
+                    "no verdict by the deadline of the check it is a member of (before its own "
+                    f"{deadline_s:g} s deadline)"
+                    if cut
+                    else f"no verdict within the {deadline_s:g} s deadline"
+                )
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
@@ -507,13 +522,25 @@ class Runner:
         return credential_scrubber(values)
 
     async def _run_member(
-        self, name: str, raw_args: Mapping[str, Any], at: datetime, parent_backtest: bool, hidden: tuple[str, ...]
+        self,
+        name: str,
+        raw_args: Mapping[str, Any],
+        at: datetime,
+        parent_backtest: bool,
+        hidden: tuple[str, ...],
+        parent_deadline_at: float,
     ) -> Evaluation:
         check = self.catalog.get(name)
         # Members are evaluated at their parent's time; they are backtests only if the parent is. The parent's
         # secrets stay hidden in what the member shows (its log line, its page link).
         return await self._shared(
-            check, self.plan(check, raw_args), at, admit=False, backtest=parent_backtest, hidden=hidden
+            check,
+            self.plan(check, raw_args),
+            at,
+            admit=False,
+            backtest=parent_backtest,
+            hidden=hidden,
+            within_at=parent_deadline_at,
         )
 
 

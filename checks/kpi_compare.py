@@ -31,6 +31,8 @@ from analyzer.kinds import (
     Verdict,
     at_most,
     clip,
+    fallback_constant,
+    fallback_reads,
     finite_or_none,
     format_number,
     json_safe,
@@ -59,6 +61,8 @@ _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
+# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
+_INSTANT_LOOKBACK_S = 300.0
 # A selector is quoted in a reason up to this length.
 _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
@@ -100,6 +104,17 @@ class Hidden:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """A variant's `query` whose whole answer falls back to a constant when none of the series read beside that
+    fallback exists (`errors / requests or vector(0)`): the constant, the probe sent for those series where the query
+    reads them, and whether it found one."""
+
+    constant: float
+    query: str
+    found: bool
+
+
+@dataclass(frozen=True)
 class Measured:
     """What one evaluation measured: the rendered queries by variant and role, each instant query's value by
     (variant, role) (None when it gave no series) and, for mann_whitney, each variant's range samples."""
@@ -118,6 +133,8 @@ class Measured:
     partial: Sequence[str] = ()
     # ratio, mann_whitney: by variant, the probe of a `query` that may hide a NaN element (absent: no such query).
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
+    # ratio, mann_whitney: by variant, the probe of a `query` whose whole answer may be its fallback (absent: none).
+    fallbacks: Mapping[str, Fallback] = field(default_factory=dict)
 
 
 class KpiCompareCheck(Check):
@@ -309,6 +326,8 @@ class KpiCompareCheck(Check):
             if judged is not None and (probe := nan_probe(judged.render(values), _HIDDEN_SHOWN)) is not None:
                 aggregation, query = probe
                 sent.append((f"the probe for elements the {side} query's {aggregation} leaves out (on a pass)", query))
+            if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
+                sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
         try:
             names = {name for _, query in sent for selector in _selectors(query) for name in selector.names}
         except ValueError:
@@ -367,11 +386,20 @@ class KpiCompareCheck(Check):
         if ranges:
             # An instant query at the lookback's end, whose own start() is that end: the lookback's start is pinned.
             probes = {side: (found, pinned_start(query, start.timestamp())) for side, (found, query) in probes.items()}
-        (found, results), (present, present_answers), answers, hidden = await asyncio.gather(
+        # A KPI whose whole answer falls back to a constant (`errors / requests or vector(0)`) answers it for a variant
+        # that measured nothing (a hash that matches no pod, a label its series lack): asked whether any series it
+        # reads beside the fallback has a sample where it reads them.
+        fallback_probes = {
+            side: asked
+            for side in ("canary", "baseline")
+            if self.method != "proportion" and (asked := self._fallback_probe(queries[side]["query"])) is not None
+        }
+        (found, results), (present, present_answers), answers, hidden, fallbacks = await asyncio.gather(
             _instant_values(ctx, source, instant),
             _present_names(ctx, source, presence),
             asyncio.gather(*ranges),
             _hidden(ctx, source, probes),
+            _fallbacks(ctx, source, fallback_probes),
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
         missing = [
@@ -399,13 +427,45 @@ class KpiCompareCheck(Check):
         warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
         infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
         partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
-        return Measured(queries, found, samples, presence, silent, warnings, infos, partial, hidden)
+        return Measured(queries, found, samples, presence, silent, warnings, infos, partial, hidden, fallbacks)
+
+    def _fallback_probe(self, query: str) -> tuple[float, str] | None:
+        """For a rendered `query` whose whole answer falls back to a constant: the constant, and an instant query at
+        the evaluation time answering one element when a series read beside the fallback has a sample where the query
+        reads it (over the lookback too for mann_whitney's range); None for another query."""
+        constant = fallback_constant(query)
+        if constant is None:
+            return None
+        window_s = parse_duration(self.lookback) if self.method == "mann_whitney" else 0.0
+        pieces = set()
+        for selector, reaches in fallback_reads(query):
+            for reach in reaches:
+                range_s = max(reach.range_s, _INSTANT_LOOKBACK_S) + (window_s if reach.at_s is None else 0.0)
+                over = f"[{_duration(range_s)}]"
+                if reach.at_s is not None:
+                    over += f" @ {reach.at_s:.3f}"
+                if reach.offset_s:
+                    over += f" offset {_duration(reach.offset_s)}"
+                pieces.add(f"last_over_time({selector.selector}{over})")
+        if not pieces:
+            return None
+        return constant, f"group({' or '.join(sorted(pieces))})"
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
         worker thread for proportion and mann_whitney)."""
         if self.method == "proportion":
             return self._judge_proportion(measured)
+        for side, fallback in measured.fallbacks.items():
+            if not fallback.found:
+                # Whatever the other variant measured: a constant compared with it would pass (or fail) a variant that
+                # was never measured.
+                return self._no_data(
+                    f"the {self._name(side)} query read no series beside its fallback: its value "
+                    f"{format_number(fallback.constant)} is the fallback's, not a measurement (no traffic yet, args "
+                    "that match no pod, or a label its series do not have)",
+                    self._details(measured),
+                )
         verdict = self._judge_mann_whitney(measured) if self.method == "mann_whitney" else self._judge_ratio(measured)
         return self._unless_hidden(verdict, measured.hidden)
 
@@ -855,6 +915,11 @@ class KpiCompareCheck(Check):
         }
         if measured.presence_query is not None:
             details["presence_query"] = measured.presence_query
+        if measured.fallbacks:
+            details["fallback_queries"] = [
+                {"variant": side, "query": fallback.query, "found": fallback.found}
+                for side, fallback in measured.fallbacks.items()
+            ]
         if measured.warnings:
             details["prometheus_warnings"] = list(measured.warnings)
         if measured.infos:
@@ -895,6 +960,26 @@ async def _hidden(
         side: Hidden(probes[side][0], probes[side][1], answer.series)
         for side, answer in zip(sides, answers, strict=True)
     }
+
+
+async def _fallbacks(
+    ctx: EvalContext, source: PrometheusSource, probes: Mapping[str, tuple[float, str]]
+) -> dict[str, Fallback]:
+    """Run the fallback probes (variant -> constant, query) concurrently; whether each found a series."""
+    sides = list(probes)
+    answers = await asyncio.gather(
+        *(source.query(probes[side][1], ctx.evaluation_time, ctx.timeout_s()) for side in sides)
+    )
+    return {
+        side: Fallback(probes[side][0], probes[side][1], bool(answer.series))
+        for side, answer in zip(sides, answers, strict=True)
+    }
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def _instant(series: Series) -> float:

@@ -920,3 +920,80 @@ class TestHiddenNaNAtTheLookbacksStart:
         assert body["reason"].startswith('the canary query\'s max() leaves out hidden_shift{pod="a"} at NaN'), body[
             "reason"
         ]
+
+
+# Failed payments per visit, whole answer falling back to 0 (PromQL's `or` binds last): 0 for a variant without a
+# series as for one without errors.
+FAILED_PER_VISIT = (
+    "sum(rate(kpi_failed_payments_total{{{0}}}[5m])) / sum(rate(kpi_visits_total{{{0}}}[5m])) or vector(0)"
+)
+STABLE_PARAMS = {**PARAMS, "stable_hash": {"type": "label_value", "required": True}}
+
+
+def fallback_check(name: str, method: str, canary_selector: str | None = None) -> dict[str, Any]:
+    check: dict[str, Any] = {
+        "name": name,
+        "kind": "kpi_compare",
+        "params": STABLE_PARAMS,
+        "method": method,
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": FAILED_PER_VISIT.format(canary_selector or _selector("canary_hash")),
+        "baseline": FAILED_PER_VISIT.format(_selector("stable_hash")),
+    }
+    if method == "mann_whitney":
+        check.update(lookback="30m", step="1m")
+    return check
+
+
+class TestVariantReadingNothingBesideAFallback:
+    """A variant whose KPI falls back to a constant because none of its series exists measured nothing: no verdict,
+    where the constant compared with the other variant passed (or failed) a variant never measured."""
+
+    @pytest.fixture
+    async def fallbacks(self, prometheus, aiohttp_client):
+        checks = [
+            fallback_check("failed-ratio", "ratio"),
+            fallback_check("failed-shift", "mann_whitney"),
+            # The canary's pods carry the hash as `pod_template_hash`: its selector matches nothing.
+            fallback_check("failed-other-label", "ratio", 'service="shop",pod_template_hash="{{ canary_hash }}"'),
+        ]
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": checks})],
+            Registry.default(),
+        )
+        return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+    @pytest.mark.parametrize("check", ["failed-ratio", "failed-shift"])
+    async def test_a_canary_hash_that_matches_no_pod_is_no_pass(self, fallbacks, prometheus, check):
+        # kpiworse fails 2.5% of its payments; before, the canary's fallback 0 beat it: pass.
+        body = await run(fallbacks, prometheus, check, "kpinone", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the canary query read no series beside its fallback: its value 0 is the"), (
+            body["reason"]
+        )
+        canary, baseline = body["details"]["fallback_queries"]
+        assert (canary["variant"], canary["found"], baseline["found"]) == ("canary", False, True)
+
+    async def test_a_label_the_canarys_series_do_not_have_is_no_pass(self, fallbacks, prometheus):
+        body = await run(fallbacks, prometheus, "failed-other-label", "kpiequal", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+
+    async def test_a_baseline_that_matches_no_pod_is_no_fail(self, fallbacks, prometheus):
+        body = await run(fallbacks, prometheus, "failed-ratio", "kpiworse", stable_hash="kpinone")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the baseline query read no series beside its fallback")
+
+    @pytest.mark.parametrize(
+        ("check", "canary", "stable", "verdict"),
+        [
+            ("failed-ratio", "kpiequal", "kpiworse", "pass"),
+            ("failed-ratio", "kpiworse", "kpiequal", "fail"),
+            ("failed-shift", "kpiequal", "kpiworse", "pass"),
+            ("failed-shift", "kpiworse", "kpiequal", "fail"),
+        ],
+    )
+    async def test_variants_with_series_are_judged(self, fallbacks, prometheus, check, canary, stable, verdict):
+        # kpiequal has its failed-payments counter, at 0: a measured 0, not the fallback's.
+        body = await run(fallbacks, prometheus, check, canary, stable_hash=stable)
+        assert body["verdict"] == verdict, body["reason"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -432,3 +433,36 @@ class TestCombiningCritical:
         assert evaluation.reason.startswith("critical member 'f' failed")
         evaluation = await judge(members, ["p", "!i"], mode="any")
         assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet")
+
+
+HELD = "composite-held"
+
+
+class TestMemberDeadline:
+    """A member's own deadline never outlasts its composite's: a member still waiting is the member's error, which
+    on_member_error judges, not a timeout of the whole."""
+
+    @pytest.fixture
+    def held(self, members):
+        """The members above, and `h`: a gate check that never opens, with a deadline longer than the composite's."""
+        GATES[HELD] = Gate()
+        yield [*members, {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 60}]
+        GATES.pop(HELD, None)
+
+    async def test_a_held_member_is_ignored_as_unknown(self, held):
+        evaluation = await judge(held, ["p", "h"], on_member_error="ignore", deadline_s=0.5)
+        assert evaluation.verdict == "inconclusive", evaluation.reason
+        assert evaluation.to_json(explain=True)["details"]["ignored"] == ["h"]
+
+    async def test_a_held_member_is_the_error_named(self, held):
+        evaluation = await judge(held, ["p", "h"], deadline_s=0.5)
+        assert (evaluation.verdict, evaluation.error, evaluation.http_status) == ("error", "member_error", 504)
+        assert "member 'h' could not be evaluated: no verdict by the deadline of the check it is a member of" in (
+            evaluation.reason
+        )
+
+    async def test_the_member_ends_by_the_composites_deadline(self, held):
+        started = asyncio.get_running_loop().time()
+        await judge(held, ["h"], on_member_error="ignore", deadline_s=0.5)
+        (member_deadline,) = GATES[HELD].deadlines
+        assert member_deadline <= started + 0.5  # not its own 60 s

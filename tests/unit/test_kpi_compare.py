@@ -16,7 +16,7 @@ from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.kpi_compare import Hidden, KpiCompareCheck, Measured, _instant_values, _samples, _silent_s
+from checks.kpi_compare import Fallback, Hidden, KpiCompareCheck, Measured, _instant_values, _samples, _silent_s
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -1247,3 +1247,81 @@ class TestInstantValues:
     def test_a_query_answering_more_than_one_series_is_named_by_variant_and_role(self):
         with pytest.raises(CheckMisconfigured, match=r"^the baseline\.events query returned 2 series"):
             self.read({("canary", "query"): "c", ("baseline", "events"): "two"})
+
+
+def fallback_measured(method: str, found: dict[str, bool], canary: float, baseline: float) -> Measured:
+    """Both variants' KPI at these values, with a fallback probe per variant that found (or not) a series."""
+    queries = {side: {"query": "q"} for side in ("canary", "baseline")}
+    values: dict[tuple[str, str], float | None] = {("canary", "query"): canary, ("baseline", "query"): baseline}
+    samples = {"canary": around(canary), "baseline": around(baseline)} if method == "mann_whitney" else {}
+    return Measured(
+        queries, values, samples, fallbacks={side: Fallback(0.0, f"probe-{side}", hit) for side, hit in found.items()}
+    )
+
+
+def fallback_kpi(method: str, **overrides: Any) -> KpiCompareCheck:
+    query = 'sum(rate(errors{h="{{ canary_hash }}"}[5m])) / sum(rate(requests{h="{{ canary_hash }}"}[5m])) or vector(0)'
+    fields: dict[str, Any] = {"method": method, "canary": query, "baseline": query.replace("canary", "stable")}
+    if method == "mann_whitney":
+        fields.update(lookback="30m", step="1m")
+    kpi = load(check(**fields, **overrides)).checks["kpi"]
+    assert isinstance(kpi, KpiCompareCheck)
+    return kpi
+
+
+class TestJudgeVariantReadingNothingBesideAFallback:
+    """A variant whose fallback probe found no series measured nothing: the no_data verdict, whatever the values."""
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(
+        ("side", "canary", "baseline"),
+        [("canary", 0.0, 0.025), ("baseline", 0.025, 0.0)],  # a pass and a fail, from a variant never measured
+    )
+    def test_the_no_data_verdict(self, method, side, canary, baseline):
+        found = {"canary": side != "canary", "baseline": side != "baseline"}
+        judged = fallback_kpi(method).judge(fallback_measured(method, found, canary, baseline))
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the {side} query read no series beside its fallback: its value 0 is the")
+        assert [probe["found"] for probe in judged.details["fallback_queries"]] == [found["canary"], found["baseline"]]
+
+    def test_the_no_data_policy_applies(self):
+        judged = fallback_kpi("ratio", no_data="fail").judge(
+            fallback_measured("ratio", {"canary": False, "baseline": True}, 0.0, 0.025)
+        )
+        assert judged.outcome is Outcome.FAIL
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(("canary", "verdict"), [(0.0, Outcome.PASS), (0.05, Outcome.FAIL)])
+    def test_variants_with_series_are_judged(self, method, canary, verdict):
+        found = {"canary": True, "baseline": True}
+        judged = fallback_kpi(method, max_absolute_change=0.001).judge(fallback_measured(method, found, canary, 0.025))
+        assert judged.outcome is verdict
+
+
+class TestFallbackProbe:
+    """The probe asks for the series read beside the fallback where the query reads them (and over the range)."""
+
+    def test_a_ratio_reads_each_selector_over_its_range(self):
+        kpi = fallback_kpi("ratio")
+        rendered = kpi._canary["query"].render({"canary_hash": "c1", "lookback": "10m"})
+        assert kpi._fallback_probe(rendered) == (
+            0.0,
+            'group(last_over_time(errors{h="c1"}[300s]) or last_over_time(requests{h="c1"}[300s]))',
+        )
+
+    def test_a_range_query_is_read_over_its_lookback_too(self):
+        kpi = fallback_kpi("mann_whitney")
+        rendered = kpi._canary["query"].render({"canary_hash": "c1", "lookback": "30m"})
+        probe = kpi._fallback_probe(rendered)
+        assert probe is not None and 'last_over_time(errors{h="c1"}[2100s])' in probe[1]
+
+    def test_a_query_without_a_whole_fallback_has_none(self):
+        kpi = fallback_kpi("ratio")
+        assert (
+            kpi._fallback_probe('(sum(rate(errors{h="c1"}[5m])) or vector(0)) / sum(rate(requests{h="c1"}[5m]))')
+            is None
+        )
+
+    def test_the_probe_is_listed_with_the_queries(self):
+        roles = [role for role, _ in fallback_kpi("ratio").promql({"canary_hash": "c1", "stable_hash": "s1"})]
+        assert "the probe for the series the canary query reads beside its fallback" in roles
