@@ -471,11 +471,7 @@ def bind_args(
         pieces = secret_pieces(params, raw_args, secret)
         undeclared = [name for name in undeclared if name not in pieces]
         if not undeclared:
-            raise ArgError(
-                f"an undeclared arg follows secret arg {next(iter(pieces.values()))!r}; its name is not shown, for it "
-                "may be the rest of that arg's value, split at an '&' the value holds unescaped (escape it as %26; "
-                f"declared params: {declared})"
-            )
+            raise piece_refusal(next(iter(pieces.values())), params)
         # Argo's args are kebab-case (`canary-hash`), the catalog's params often snake_case.
         close = difflib.get_close_matches(undeclared[0].replace("-", "_"), [p for p in params if p not in raw_args], 1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -506,6 +502,17 @@ def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secr
         elif follows:
             pieces[name] = follows
     return pieces
+
+
+def piece_refusal(secret_arg: str, params: Mapping[str, Param], problem: str = "") -> ArgError:
+    """The refusal of an undeclared arg that follows secret arg `secret_arg` (`secret_pieces`), without its name;
+    `problem`: what is wrong with it besides being undeclared."""
+    declared = ", ".join(sorted(params)) or "none"
+    return ArgError(
+        f"an undeclared arg follows secret arg {secret_arg!r}{problem}; its name is not shown, for it may be the rest "
+        "of that arg's value, split at an '&' the value holds unescaped (escape it as %26; declared params: "
+        f"{declared})"
+    )
 
 
 def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:

@@ -33,7 +33,15 @@ from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, json_type, parse_time, require_text, secret_pieces, shown_args
+from analyzer.params import (
+    RESERVED_ARG_NAMES,
+    json_type,
+    parse_time,
+    piece_refusal,
+    require_text,
+    secret_pieces,
+    shown_args,
+)
 from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -428,7 +436,7 @@ async def run_evaluation(
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
             if not (arg_name.isascii() and isinstance(value, str) and value.isascii()):
-                require_text(arg_name, value)
+                _require_text(check, raw_args, arg_name, value)
         # Most requests name neither option: no call to read what is not there (both default to off and json).
         explain = "explain" in options and _flag(options, "explain")
         text = "format" in options and _output_format(options) == "text"
@@ -511,6 +519,20 @@ def _overloaded_body(retry_after_s: int) -> bytes:
             "message": f"every evaluation slot is busy and the queue is full; retry in {retry_after_s} s",
         }
     ).encode()
+
+
+def _require_text(check: Check, raw_args: Mapping[str, Any], name: str, value: Any) -> None:
+    """`require_text`, whose refusal does not name an arg that may be the rest of a secret arg's value
+    (`secret_pieces`: its name or value holds what the secret held after an '&')."""
+    try:
+        require_text(name, value)
+    except ArgError:
+        # Asked only here: most requests hold clean text.
+        secret = check.secret_params()
+        follows = secret_pieces(check.params, raw_args, secret).get(name) if secret else None
+        if follows is not None:
+            raise piece_refusal(follows, check.params, " and is not clean UTF-8 text") from None
+        raise
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
