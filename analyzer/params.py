@@ -490,13 +490,27 @@ def bind_args(
     return bound
 
 
+class GivenArgs(dict[str, Any]):
+    """Raw args not all from a query string (a JSON body's, `analyzer run --arg`'s): those that are (`query_names`,
+    first) are the only ones `secret_pieces` may take for pieces of a value split at an '&'; the others split none.
+    A plain mapping's args are all taken as a query string's."""
+
+    def __init__(self, args: Mapping[str, Any], query_names: frozenset[str]) -> None:
+        super().__init__(args)
+        self.query_names = query_names
+
+
 def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secret: frozenset[str]) -> dict[str, str]:
     """The undeclared args given right after a secret arg (in the order given), each with that arg's name: they
     may be the rest of its value, split at an '&' it held unescaped in a query string (`password=p@ss&word1234`
     makes an arg `word1234`), so a refusal names none of them."""
     pieces: dict[str, str] = {}
     follows = ""
+    query_names = raw_args.query_names if isinstance(raw_args, GivenArgs) else None
     for name in raw_args:
+        if query_names is not None and name not in query_names:
+            # Not a query string's: it split no value, nor does it follow one that was (a query string's come first).
+            break
         if name in params:
             follows = name if name in secret or params[name].secret else ""
         elif follows:

@@ -35,6 +35,7 @@ from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation,
 from analyzer.openapi import build_openapi
 from analyzer.params import (
     RESERVED_ARG_NAMES,
+    GivenArgs,
     json_type,
     parse_time,
     piece_refusal,
@@ -429,10 +430,12 @@ async def run_evaluation(
         check = principal.check_of(generation.catalog, name)
         options, raw_args = _split_query(request)
         if request.method == "POST":
-            for arg_name, value in (await _body_args(request)).items():
+            body_args = await _body_args(request)
+            for arg_name in body_args:
                 if arg_name in raw_args:
                     raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
-                raw_args[arg_name] = value
+            if body_args:
+                raw_args = GivenArgs({**raw_args, **body_args}, frozenset(raw_args))
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
             if not (arg_name.isascii() and isinstance(value, str) and value.isascii()):
