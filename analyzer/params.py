@@ -116,6 +116,9 @@ def _bound(value: Any) -> float | str:
             return _check_duration(str(value))
         except ValueError as exc:
             raise ValueError(f"Input should be a valid number, or a duration for a duration param: {exc}") from None
+    except OverflowError:
+        # An int past a float's range (YAML reads 400 digits as one): no finite number.
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError("Input should be a finite number")
     return number

@@ -594,6 +594,12 @@ class TestDurationBounds:
         with pytest.raises(ValidationError, match="Input should be a finite number"):
             Param.model_validate({"type": "number", "required": True, "maximum": "inf"})
 
+    def test_an_integer_too_large_for_a_float_is_refused_as_a_bound(self):
+        # YAML reads `maximum: 1000...0` (400 digits) as an int: float() of it raised OverflowError through the
+        # loader, a traceback and exit 1 from `analyzer validate`, where a number field refused it (exit 6).
+        with pytest.raises(ValidationError, match="Input should be a finite number"):
+            Param.model_validate({"type": "number", "required": True, "maximum": 10**400})
+
     def test_bounds_are_for_numbers_and_durations_only(self):
         with pytest.raises(ValidationError, match="minimum and maximum are only for number and duration params"):
             Param.model_validate({"type": "label_value", "required": True, "minimum": 1})
