@@ -494,7 +494,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             return EXIT_USAGE
         raw_args[key] = value
     # No --arg is a piece of another's value split at an '&', as a query string's may be.
-    bound = check.bind_args(GivenArgs(raw_args, frozenset()))
+    bound = check.bind_args(GivenArgs(raw_args, 0))
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
         at = parse_time(args.at) if args.at is not None else None

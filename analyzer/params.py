@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import math
 import re
 import time
@@ -494,13 +495,15 @@ def bind_args(
 
 
 class GivenArgs(dict[str, Any]):
-    """Raw args not all from a query string (a JSON body's, `analyzer run --arg`'s): those that are (`query_names`,
-    first) are the only ones `secret_pieces` may take for pieces of a value split at an '&'; the others split none.
-    A plain mapping's args are all taken as a query string's."""
+    """Raw args not all from a query string (a JSON body's, `analyzer run --arg`'s): only its first `query_count`
+    are (a query string's come first), the only ones `secret_pieces` may take for pieces of a value split at an
+    '&'. A plain mapping's args are all taken as a query string's."""
 
-    def __init__(self, args: Mapping[str, Any], query_names: frozenset[str]) -> None:
+    __slots__ = ("query_count",)
+
+    def __init__(self, args: Mapping[str, Any], query_count: int) -> None:
         super().__init__(args)
-        self.query_names = query_names
+        self.query_count = query_count
 
 
 def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secret: frozenset[str]) -> dict[str, str]:
@@ -509,11 +512,9 @@ def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secr
     makes an arg `word1234`), so a refusal names none of them."""
     pieces: dict[str, str] = {}
     follows = ""
-    query_names = raw_args.query_names if isinstance(raw_args, GivenArgs) else None
-    for name in raw_args:
-        if query_names is not None and name not in query_names:
-            # Not a query string's: it split no value, nor does it follow one that was (a query string's come first).
-            break
+    # The others split no value, nor follow one that was.
+    given = itertools.islice(raw_args, raw_args.query_count) if isinstance(raw_args, GivenArgs) else raw_args
+    for name in given:
         if name in params:
             follows = name if name in secret or params[name].secret else ""
         elif follows:

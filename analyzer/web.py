@@ -417,6 +417,8 @@ async def run_evaluation(
         return _overloaded_response(request.app[SETTINGS].retry_after_s)
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
+    # How many of them the query string gave, first, when a body may give more (which follow).
+    query_count: int | None = None
     check: Check | None = None
     # What the history keeps of the request, whatever its answer.
     request_id = _REQUEST_ID_VAR.get()
@@ -430,16 +432,15 @@ async def run_evaluation(
         check = principal.check_of(generation.catalog, name)
         options, raw_args = _split_query(request)
         if request.method == "POST":
-            body_args = await _body_args(request)
-            for arg_name in body_args:
+            query_count = len(raw_args)
+            for arg_name, value in (await _body_args(request)).items():
                 if arg_name in raw_args:
                     raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
-            if body_args:
-                raw_args = GivenArgs({**raw_args, **body_args}, frozenset(raw_args))
+                raw_args[arg_name] = value
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
             if not (arg_name.isascii() and isinstance(value, str) and value.isascii()):
-                _require_text(check, raw_args, arg_name, value)
+                _require_text(check, _given(raw_args, query_count), arg_name, value)
         # Most requests name neither option: no call to read what is not there (both default to off and json).
         explain = "explain" in options and _flag(options, "explain")
         text = "format" in options and _output_format(options) == "text"
@@ -452,7 +453,15 @@ async def run_evaluation(
         # Bound as `check.bind_args` binds them, and kept with what depends on them alone: a rollout asks again
         # with the same args at every step.
         runner = generation.runner
-        evaluation: Evaluation = await runner.evaluate(check, runner.plan(check, raw_args), at, caller=caller)
+        try:
+            plan = runner.plan(check, raw_args)
+        except ArgError:
+            if query_count is not None and query_count < len(raw_args):
+                # Bound again knowing which args the body gave, none a piece of a value split at an '&': its refusal
+                # names them. Only a refusal pays for it.
+                check.bind_args(_given(raw_args, query_count))
+            raise
+        evaluation: Evaluation = await runner.evaluate(check, plan, at, caller=caller)
     except AnalyzerError as exc:
         # The secret params asked for only here: an evaluated request shows its args through the runner.
         secret = check.secret_params() if check is not None else frozenset()
@@ -460,7 +469,7 @@ async def run_evaluation(
         # is what the refusal is about, its value is not kept.
         declared = check.params if check is not None else {}
         # One that follows a secret arg may be the rest of its value (split at an '&'): its name is not kept either.
-        pieces = secret_pieces(declared, raw_args, secret) if secret else {}
+        pieces = secret_pieces(declared, _given(raw_args, query_count), secret) if secret else {}
         history.record_rejection(
             name,
             http_status=exc.http_status,
@@ -522,6 +531,11 @@ def _overloaded_body(retry_after_s: int) -> bytes:
             "message": f"every evaluation slot is busy and the queue is full; retry in {retry_after_s} s",
         }
     ).encode()
+
+
+def _given(raw_args: dict[str, Any], query_count: int | None) -> Mapping[str, Any]:
+    """`raw_args` as `secret_pieces` reads them: marked when a body gave some (`GivenArgs`)."""
+    return raw_args if query_count is None or query_count >= len(raw_args) else GivenArgs(raw_args, query_count)
 
 
 def _require_text(check: Check, raw_args: Mapping[str, Any], name: str, value: Any) -> None:

@@ -355,21 +355,21 @@ class TestBindArgs:
             assert caught.value.message.startswith(f"undeclared arg {named!r}")
 
     @pytest.mark.parametrize(
-        ("given", "query_names", "named"),
+        ("given", "query_count", "named"),
         [
             # A JSON body's args (or --arg's) split no value: named after a secret one.
-            ({"pw": "p0ss", "w0rd-rest": ""}, frozenset(), "w0rd-rest"),
+            ({"pw": "p0ss", "w0rd-rest": ""}, 0, "w0rd-rest"),
             # A query string's come first: one after its secret arg is a piece, a body's after it is not.
-            ({"pw": "p0ss", "env": "prod", "w0rd-rest": ""}, frozenset({"pw", "env"}), "w0rd-rest"),
-            ({"pw": "p0ss", "w0rd-rest": "", "x": "1"}, frozenset({"pw", "w0rd-rest"}), "x"),
-            ({"pw": "p0ss", "w0rd-rest": ""}, frozenset({"pw", "w0rd-rest"}), None),
+            ({"pw": "p0ss", "w0rd-rest": ""}, 1, "w0rd-rest"),
+            ({"pw": "p0ss", "w0rd-rest": "", "x": "1"}, 2, "x"),
+            ({"pw": "p0ss", "w0rd-rest": ""}, 2, None),
         ],
     )
-    def test_only_a_query_strings_args_are_pieces_of_a_secret(self, given, query_names, named):
+    def test_only_a_query_strings_args_are_pieces_of_a_secret(self, given, query_count, named):
         params = {"pw": Param(type="label_value", default="p1", secret=True)}
         params |= {"env": Param(type="label_value", default="prod")}
         with pytest.raises(ArgError) as caught:
-            bind_args(params, GivenArgs(given, query_names))
+            bind_args(params, GivenArgs(given, query_count))
         if named is None:
             assert caught.value.message.startswith("an undeclared arg follows secret arg 'pw'")
         else:
