@@ -863,6 +863,7 @@ def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool, folded: bool = F
         for point in list(points):
             points |= {ord(c) for c in (chr(point).lower(), chr(point).upper()) if len(c) == 1}
             points |= {_GO_FOLDS[c] for c in (chr(point).lower(),) if c in _GO_FOLDS}
+            points |= set(_REGEX_ONLY_FOLDS.get(chr(point).lower(), ()))
         ranges = _spans(sorted(points))
     if negated:
         starts = [0, *(high + 1 for _, high in ranges)]
@@ -873,6 +874,10 @@ def _ranges(ranges: tuple[tuple[int, int], ...], negated: bool, folded: bool = F
 
 # The letters of Unicode that fold to an ASCII one (Go's simple folding): "\u017f" to s, "\u212a" (Kelvin) to k.
 _GO_FOLDS = {"s": 0x017F, "k": 0x212A}
+# Those `regex` folds to an ASCII one under (?i) and Go does not ("\u0130" and "\u0131", whose simple case mappings
+# are i and I): a complement left holding them matches "i" and "I" (`(?i)\W` took "api_errors"). Left out, the
+# complement misses them instead, a name of those two letters rather than every name with an i.
+_REGEX_ONLY_FOLDS = {"i": (0x0130, 0x0131)}
 
 
 def _spans(points: list[int]) -> tuple[tuple[int, int], ...]:

@@ -435,7 +435,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
-    from analyzer.params import parse_time
+    from analyzer.params import GivenArgs, parse_time
     from analyzer.runner import Runner
     from analyzer.settings import Settings
     from analyzer.sources import Sources
@@ -512,7 +512,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             print(f"analyzer: --arg '{shown}' is not valid UTF-8", file=sys.stderr)
             return EXIT_USAGE
         raw_args[key] = value
-    bound = check.bind_args(raw_args)
+    # No --arg is a piece of another's value split at an '&', as a query string's may be.
+    bound = check.bind_args(GivenArgs(raw_args, 0))
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
         at = parse_time(args.at) if args.at is not None else None

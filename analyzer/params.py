@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import math
 import re
 import time
@@ -116,6 +117,9 @@ def _bound(value: Any) -> float | str:
             return _check_duration(str(value))
         except ValueError as exc:
             raise ValueError(f"Input should be a valid number, or a duration for a duration param: {exc}") from None
+    except OverflowError:
+        # An int past a float's range (YAML reads 400 digits as one): no finite number.
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError("Input should be a finite number")
     return number
@@ -471,11 +475,7 @@ def bind_args(
         pieces = secret_pieces(params, raw_args, secret)
         undeclared = [name for name in undeclared if name not in pieces]
         if not undeclared:
-            raise ArgError(
-                f"an undeclared arg follows secret arg {next(iter(pieces.values()))!r}; its name is not shown, for it "
-                "may be the rest of that arg's value, split at an '&' the value holds unescaped (escape it as %26; "
-                f"declared params: {declared})"
-            )
+            raise piece_refusal(next(iter(pieces.values())), params)
         # Argo's args are kebab-case (`canary-hash`), the catalog's params often snake_case.
         close = difflib.get_close_matches(undeclared[0].replace("-", "_"), [p for p in params if p not in raw_args], 1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -494,18 +494,43 @@ def bind_args(
     return bound
 
 
+class GivenArgs(dict[str, Any]):
+    """Raw args not all from a query string (a JSON body's, `analyzer run --arg`'s): only its first `query_count`
+    are (a query string's come first), the only ones `secret_pieces` may take for pieces of a value split at an
+    '&'. A plain mapping's args are all taken as a query string's."""
+
+    __slots__ = ("query_count",)
+
+    def __init__(self, args: Mapping[str, Any], query_count: int) -> None:
+        super().__init__(args)
+        self.query_count = query_count
+
+
 def secret_pieces(params: Mapping[str, Param], raw_args: Mapping[str, Any], secret: frozenset[str]) -> dict[str, str]:
     """The undeclared args given right after a secret arg (in the order given), each with that arg's name: they
     may be the rest of its value, split at an '&' it held unescaped in a query string (`password=p@ss&word1234`
     makes an arg `word1234`), so a refusal names none of them."""
     pieces: dict[str, str] = {}
     follows = ""
-    for name in raw_args:
+    # The others split no value, nor follow one that was.
+    given = itertools.islice(raw_args, raw_args.query_count) if isinstance(raw_args, GivenArgs) else raw_args
+    for name in given:
         if name in params:
             follows = name if name in secret or params[name].secret else ""
         elif follows:
             pieces[name] = follows
     return pieces
+
+
+def piece_refusal(secret_arg: str, params: Mapping[str, Param], problem: str = "") -> ArgError:
+    """The refusal of an undeclared arg that follows secret arg `secret_arg` (`secret_pieces`), without its name;
+    `problem`: what is wrong with it besides being undeclared."""
+    declared = ", ".join(sorted(params)) or "none"
+    return ArgError(
+        f"an undeclared arg follows secret arg {secret_arg!r}{problem}; its name is not shown, for it may be the rest "
+        "of that arg's value, split at an '&' the value holds unescaped (escape it as %26; declared params: "
+        f"{declared})"
+    )
 
 
 def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:

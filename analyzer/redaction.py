@@ -336,19 +336,25 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 
 # Credentials that say what they are wherever they stand, whoever's they are: a URL's user info, the credential after
 # an HTTP auth scheme, a header line (its name capitalized, as HTTP writes it and code seldom does) or a quoted
-# mapping entry under a secret name.
-_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#@'\"]+@")
+# mapping entry or (name, value) pair under a secret name. A URL's user info runs to the authority's last '@', as a
+# URL parser reads it (a password holding an '@' as written).
+_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#'\"]+@")
 _SCHEME_CREDENTIAL_RE = re.compile(r"(?i)\b(basic|bearer|negotiate)([ \t]+)[A-Za-z0-9._~+/-]+=*")
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
-_QUOTED_ENTRY_RE = re.compile(r"""(['"])([\w-]+)\1(\s*:\s*)(['"])((?:\\.|(?!\4).)*)\4""")
+# Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
+# follows a `(`: a list of names has none).
+_QUOTED_ENTRY_RE = re.compile(
+    r"""(?P<name>(?P<pair>\(\s*)?b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
+    r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
+)
 
 
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`), what follows `Basic`, `Bearer` or `Negotiate`, and the value of a header
-    line or a quoted mapping entry (`'X-Api-Key': '...'`) under a secret name."""
+    line, a quoted mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
     text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _HEADER_FIELD_LINE_RE.sub(
@@ -361,9 +367,7 @@ def hide_credentials(text: str) -> str:
     )
     return _QUOTED_ENTRY_RE.sub(
         lambda found: (
-            f"{found[1]}{found[2]}{found[1]}{found[3]}{found[4]}{REDACTED}{found[4]}"
-            if is_secret_name(found[2])
-            else found[0]
+            f"{found['name']}{found['open']}{REDACTED}{found['v']}" if is_secret_name(found["key"]) else found[0]
         ),
         text,
     )

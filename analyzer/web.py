@@ -33,7 +33,16 @@ from analyzer.live import Generation, LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
-from analyzer.params import RESERVED_ARG_NAMES, json_type, parse_time, require_text, secret_pieces, shown_args
+from analyzer.params import (
+    RESERVED_ARG_NAMES,
+    GivenArgs,
+    json_type,
+    parse_time,
+    piece_refusal,
+    require_text,
+    secret_pieces,
+    shown_args,
+)
 from analyzer.redaction import REDACTED
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -408,6 +417,8 @@ async def run_evaluation(
         return _overloaded_response(request.app[SETTINGS].retry_after_s)
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
+    # How many of them the query string gave, first, when a body may give more (which follow).
+    query_count: int | None = None
     check: Check | None = None
     # What the history keeps of the request, whatever its answer.
     request_id = _REQUEST_ID_VAR.get()
@@ -421,6 +432,7 @@ async def run_evaluation(
         check = principal.check_of(generation.catalog, name)
         options, raw_args = _split_query(request)
         if request.method == "POST":
+            query_count = len(raw_args)
             for arg_name, value in (await _body_args(request)).items():
                 if arg_name in raw_args:
                     raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
@@ -428,7 +440,7 @@ async def run_evaluation(
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
             if not (arg_name.isascii() and isinstance(value, str) and value.isascii()):
-                require_text(arg_name, value)
+                _require_text(check, _given(raw_args, query_count), arg_name, value)
         # Most requests name neither option: no call to read what is not there (both default to off and json).
         explain = "explain" in options and _flag(options, "explain")
         text = "format" in options and _output_format(options) == "text"
@@ -441,7 +453,15 @@ async def run_evaluation(
         # Bound as `check.bind_args` binds them, and kept with what depends on them alone: a rollout asks again
         # with the same args at every step.
         runner = generation.runner
-        evaluation: Evaluation = await runner.evaluate(check, runner.plan(check, raw_args), at, caller=caller)
+        try:
+            plan = runner.plan(check, raw_args)
+        except ArgError:
+            if query_count is not None and query_count < len(raw_args):
+                # Bound again knowing which args the body gave, none a piece of a value split at an '&': its refusal
+                # names them. Only a refusal pays for it.
+                check.bind_args(_given(raw_args, query_count))
+            raise
+        evaluation: Evaluation = await runner.evaluate(check, plan, at, caller=caller)
     except AnalyzerError as exc:
         # The secret params asked for only here: an evaluated request shows its args through the runner.
         secret = check.secret_params() if check is not None else frozenset()
@@ -449,7 +469,7 @@ async def run_evaluation(
         # is what the refusal is about, its value is not kept.
         declared = check.params if check is not None else {}
         # One that follows a secret arg may be the rest of its value (split at an '&'): its name is not kept either.
-        pieces = secret_pieces(declared, raw_args, secret) if secret else {}
+        pieces = secret_pieces(declared, _given(raw_args, query_count), secret) if secret else {}
         history.record_rejection(
             name,
             http_status=exc.http_status,
@@ -511,6 +531,25 @@ def _overloaded_body(retry_after_s: int) -> bytes:
             "message": f"every evaluation slot is busy and the queue is full; retry in {retry_after_s} s",
         }
     ).encode()
+
+
+def _given(raw_args: dict[str, Any], query_count: int | None) -> Mapping[str, Any]:
+    """`raw_args` as `secret_pieces` reads them: marked when a body gave some (`GivenArgs`)."""
+    return raw_args if query_count is None or query_count >= len(raw_args) else GivenArgs(raw_args, query_count)
+
+
+def _require_text(check: Check, raw_args: Mapping[str, Any], name: str, value: Any) -> None:
+    """`require_text`, whose refusal does not name an arg that may be the rest of a secret arg's value
+    (`secret_pieces`: its name or value holds what the secret held after an '&')."""
+    try:
+        require_text(name, value)
+    except ArgError:
+        # Asked only here: most requests hold clean text.
+        secret = check.secret_params()
+        follows = secret_pieces(check.params, raw_args, secret).get(name) if secret else None
+        if follows is not None:
+            raise piece_refusal(follows, check.params, " and is not clean UTF-8 text") from None
+        raise
 
 
 def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:

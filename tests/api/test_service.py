@@ -323,6 +323,53 @@ class TestVerdictHistory:
         shown = json.dumps([body, page]) + await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
         assert "w0rd-rest" not in shown and "p0ss" not in shown
 
+    @pytest.mark.parametrize("query", ["password=p0ss&w0rd-rest%E9-91", "password=p0ss&w0rd-rest=91%E9"])
+    async def test_the_rest_of_a_secret_that_is_not_utf_8_is_not_named(self, aiohttp_client, query):
+        # A password holding '&' and a '%' before two hex digits (`%E9`, no UTF-8): its rest, as an undeclared arg's
+        # name or value, decodes to text with U+FFFD, which is refused before the args are bound.
+        params = {"password": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        refused = await client.get(f"/api/v1/checks/login/run?{query}")
+        body = await refused.json()
+        assert (refused.status, body["error"]) == (400, "bad_arg")
+        assert body["message"].startswith(
+            "an undeclared arg follows secret arg 'password' and is not clean UTF-8 text; its name is not shown"
+        )
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert page["entries"][0]["args"] == {"password": "<redacted>", "<redacted>": "<redacted>"}
+        shown = json.dumps([body, page]) + await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
+        assert "w0rd-rest" not in shown and "p0ss" not in shown
+
+    async def test_an_undeclared_arg_of_a_json_body_after_a_secret_one_is_named(self, aiohttp_client):
+        # A JSON body splits no value at an '&' (the way docs/argo-rollouts.md gives for such values): a misspelt
+        # arg after a secret one is named, with the param it may mean, as anywhere else.
+        params = {
+            "password": {"type": "label_value", "required": True, "secret": True},
+            "tenant": {"type": "label_value", "required": True},
+        }
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        refused = await client.post("/api/v1/checks/login/run", json={"password": "p0ss&w0rd", "tenent": "a"})
+        body = await refused.json()
+        assert body["message"] == "undeclared arg 'tenent' (declared params: password, tenant); did you mean 'tenant'?"
+        page = await (await client.get("/api/v1/verdicts")).json()
+        assert page["entries"][0]["args"] == {"password": "<redacted>", "tenent": "<redacted>"}
+        # A query string's still may: the body's args come after it and split nothing of it.
+        refused = await client.post("/api/v1/checks/login/run?password=p0ss&w0rd-rest-91", json={"tenant": "a"})
+        body = await refused.json()
+        assert body["message"].startswith("an undeclared arg follows secret arg 'password'; its name is not shown")
+        assert "w0rd-rest" not in json.dumps([body, await (await client.get("/api/v1/verdicts")).json()])
+
+    async def test_an_undeclared_arg_that_is_not_utf_8_and_follows_no_secret_is_named(self, aiohttp_client):
+        # Only what may be the rest of a secret's value is hidden: the refusal of any other names the arg.
+        params = {"password": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        refused = await client.get("/api/v1/checks/login/run?n%E9mespace=x&password=p0ss")
+        body = await refused.json()
+        assert body["message"] == "arg 'n\ufffdmespace' is not valid UTF-8 (it contains U+FFFD)"
+
     @pytest.mark.parametrize(
         "query", ["limit=0", "limit=6", "limit=x", "verdict=maybe", "since=1", "check=a&check=b", "check=", "verdict="]
     )

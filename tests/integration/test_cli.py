@@ -390,6 +390,30 @@ class TestArgsThatAreNotText:
         assert (result.returncode, result.stdout, result.stderr.decode()) == (2, b"", said)
 
 
+class TestUndeclaredArgs:
+    """An --arg the check does not declare is named, with the param it may mean, wherever it stands."""
+
+    def test_after_a_secret_arg(self, tmp_path):
+        # Each --arg is one word: none is the rest of a secret's value split at an '&', as a query string's may be.
+        catalog = tmp_path / "catalog.yaml"
+        check = {
+            "name": "p",
+            "kind": "prometheus",
+            "params": {
+                "tok": {"type": "label_value", "secret": True, "required": True},
+                "svc": {"type": "label_value", "required": True},
+            },
+            "query": 'up{job="{{ svc }}", t="{{ tok }}"}',
+            "pass_if": "> 0",
+        }
+        url = f"http://127.0.0.1:{free_port()}"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
+        result = analyzer("run", "p", "--catalog", catalog, "--arg", "tok=s3cr3t-91", "--arg", "scv=payments")
+        assert result.returncode == 2
+        assert "undeclared arg 'scv' (declared params: svc, tok); did you mean 'svc'?" in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+
 SLOTH_SPEC = Path(__file__).parents[1] / "unit" / "data" / "sloth" / "in-base.yaml"
 
 

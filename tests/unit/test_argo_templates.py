@@ -1057,6 +1057,11 @@ class TestDryRunRulesAsGoReadsThem:
             (r"(?i)\W", "errors", False),
             (r"(?i)^[[:^upper:]]", "errors", False),
             (r"(?i)^[^\W]+$", "\u212a", True),
+            # Nor is an "i" or an "I", whose variants under `regex`'s folding "\u0130" and "\u0131" Go does not fold.
+            (r"(?i)\W", "api_errors", False),
+            (r"(?i)^[[:^alpha:]]", "Ierrors", False),
+            (r"(?i)^[^\W]+$", "api_errors", True),
+            (r"(?i)[\S\W]", "api", True),
             # A repetition after a `(?flags)` repeats the rune before it, under that rune's flags.
             (r"^errors(?U)+$", "errorsss", True),
             (r"^errors(?i)+$", "errorsS", False),

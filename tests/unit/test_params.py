@@ -7,6 +7,7 @@ from pydantic import TypeAdapter, ValidationError
 from analyzer.errors import ArgError
 from analyzer.params import (
     Duration,
+    GivenArgs,
     Param,
     ParamName,
     bind_args,
@@ -354,6 +355,27 @@ class TestBindArgs:
         else:
             assert caught.value.message.startswith(f"undeclared arg {named!r}")
 
+    @pytest.mark.parametrize(
+        ("given", "query_count", "named"),
+        [
+            # A JSON body's args (or --arg's) split no value: named after a secret one.
+            ({"pw": "p0ss", "w0rd-rest": ""}, 0, "w0rd-rest"),
+            # A query string's come first: one after its secret arg is a piece, a body's after it is not.
+            ({"pw": "p0ss", "w0rd-rest": ""}, 1, "w0rd-rest"),
+            ({"pw": "p0ss", "w0rd-rest": "", "x": "1"}, 2, "x"),
+            ({"pw": "p0ss", "w0rd-rest": ""}, 2, None),
+        ],
+    )
+    def test_only_a_query_strings_args_are_pieces_of_a_secret(self, given, query_count, named):
+        params = {"pw": Param(type="label_value", default="p1", secret=True)}
+        params |= {"env": Param(type="label_value", default="prod")}
+        with pytest.raises(ArgError) as caught:
+            bind_args(params, GivenArgs(given, query_count))
+        if named is None:
+            assert caught.value.message.startswith("an undeclared arg follows secret arg 'pw'")
+        else:
+            assert caught.value.message.startswith(f"undeclared arg {named!r}")
+
     @pytest.mark.parametrize(("given", "meant"), [("canary-hash", "canary_hash"), ("windw", "window")])
     def test_an_undeclared_arg_names_the_param_it_may_mean(self, given, meant):
         # Before: only the list of params; `canary-hash` (Argo's spelling of the arg) is a usual slip.
@@ -593,6 +615,12 @@ class TestDurationBounds:
             assert Param.model_validate({"type": "number", "required": True, "minimum": text}).minimum == number
         with pytest.raises(ValidationError, match="Input should be a finite number"):
             Param.model_validate({"type": "number", "required": True, "maximum": "inf"})
+
+    def test_an_integer_too_large_for_a_float_is_refused_as_a_bound(self):
+        # YAML reads `maximum: 1000...0` (400 digits) as an int: float() of it raised OverflowError through the
+        # loader, a traceback and exit 1 from `analyzer validate`, where a number field refused it (exit 6).
+        with pytest.raises(ValidationError, match="Input should be a finite number"):
+            Param.model_validate({"type": "number", "required": True, "maximum": 10**400})
 
     def test_bounds_are_for_numbers_and_durations_only(self):
         with pytest.raises(ValidationError, match="minimum and maximum are only for number and duration params"):

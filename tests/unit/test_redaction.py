@@ -272,6 +272,18 @@ class TestHideCredentials:
             # A traceback's last line names the exception as a header line names its field.
             ("KeyError: 'status'\nTokenError: expired", "KeyError: 'status'\nTokenError: expired"),
             ("see //host/path@v2 and a bearer.", "see //host/path@v2 and a bearer."),
+            # A password holding an '@' as written: the user info ends at the authority's last '@', as a URL
+            # parser reads it.
+            ("to http://svc:p@ss-9f8e7d@app/q and //a@b", "to http://<redacted>@app/q and //<redacted>@b"),
+            # Headers as bytes, and as (name, value) pairs (raw headers, a list of tuples).
+            ("{b'x-api-key': b'k3y-9f8e7d'}", "{b'x-api-key': b'<redacted>'}"),
+            (
+                "((b'X-Api-Key', b'k3y-9f8e7d'), (b'Accept', b'json'))",
+                "((b'X-Api-Key', b'<redacted>'), (b'Accept', b'json'))",
+            ),
+            ("[('x-api-key', \"k'3y\")]", "[('x-api-key', \"<redacted>\")]"),
+            # A list that merely names a secret beside another word: no pair.
+            ("['token', 'abc', 'password']", "['token', 'abc', 'password']"),
         ],
     )
     def test_text(self, text, shown):
