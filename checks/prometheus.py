@@ -784,10 +784,7 @@ async def _with_presence(
     # A series of the answer that kept its metric name is one of that metric (a fallback has none), with its labels:
     # a range query reads a metric that stopped before its end, which the presence query, at the end, no longer finds.
     found = {series.labels.get("__name__", "") for answer in (present, result) for series in answer.series}
-    labelled = {(series.labels.get("__name__", ""), label) for series in result.series for label in series.labels}
-    labelled.update(
-        (series.labels.get("__name__", ""), series.labels.get(_LABEL_MARK, "")) for series in present.series
-    )
+    labelled = {(series.labels.get("__name__", ""), series.labels.get(_LABEL_MARK, "")) for series in present.series}
     missing = [selector for selector, _ in selectors if found.isdisjoint(selector.names)]
     unlabelled = [
         (selector, label)
@@ -795,6 +792,10 @@ async def _with_presence(
         if not found.isdisjoint(selector.names)
         for label in labels
         if not any((name, label) in labelled for name in selector.names)
+        # The answer is read only when the presence answer lacks the label: most evaluations never get here.
+        and not any(
+            series.labels.get("__name__", "") in selector.names and label in series.labels for series in result.series
+        )
     ]
     if not missing and not unlabelled:
         return result, None

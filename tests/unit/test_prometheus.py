@@ -16,6 +16,7 @@ from checks.prometheus import (
     _groups_at_top_level,
     _lost_its_values,
     _presence,
+    _with_presence,
 )
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
@@ -259,6 +260,35 @@ class TestLabelPresence:
 
     def test_an_optional_metric_asks_nothing(self):
         assert _presence(self.QUERY.replace("r_total", "e_total"), frozenset({"e_total"}), 0.0) is None
+
+
+class TestLabelsTheAnswerShows:
+    """A series of the answer under its metric's name carrying a label proves that label, as it proves the name (a
+    range query reads series the presence query, at the end, no longer finds)."""
+
+    QUERY = 'max(x{cdoe="1"}) or vector(0)'
+
+    async def presence_of(self, answered: list[Series]) -> None:
+        presence = _presence(self.QUERY, frozenset(), 0.0)
+        assert presence is not None
+        named = QueryResult(presence[0], "vector", [Series({"__name__": "x"}, [(1.0, 1.0)])])
+
+        class Source:
+            async def query(self, promql, at, timeout_s):
+                return named
+
+        async def asked():
+            return QueryResult(self.QUERY, "matrix", answered)
+
+        ctx = type("Ctx", (), {"evaluation_time": datetime.now(UTC), "timeout_s": lambda self: 1.0})()
+        await _with_presence(ctx, Source(), asked(), presence)
+
+    async def test_a_label_the_answer_shows_exists(self):
+        await self.presence_of([Series({"__name__": "x", "cdoe": "1"}, [(1.0, 1.0)])])
+
+    async def test_a_label_nowhere_is_misconfigured(self):
+        with pytest.raises(CheckMisconfigured, match="label cdoe is not on metric x"):
+            await self.presence_of([Series({"__name__": "y", "cdoe": "1"}, [(1.0, 1.0)])])
 
 
 class TestRegexAfterEquality:
