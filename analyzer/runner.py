@@ -561,9 +561,16 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
-    """The error verdict, code and status of an exception no one mapped."""
+    """The error verdict, code and status of an exception no one mapped; a group's (a TaskGroup's) is named by its
+    first exception, what went wrong, with the count of the others (the log's traceback has them all)."""
+    shown: BaseException = exc
+    others = 0
+    while isinstance(shown, BaseExceptionGroup):
+        others += len(shown.exceptions) - 1
+        shown = shown.exceptions[0]
+    more = f" (and {others} other exception{'s' if others > 1 else ''})" if others else ""
     verdict = Verdict(
-        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(exc).__name__}: {exc}"
+        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(shown).__name__}: {shown}{more}"
     )
     return verdict, "internal_error", 500
 

@@ -135,6 +135,9 @@ class Measured:
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     # ratio, mann_whitney: by variant, the probe of a `query` whose whole answer may be its fallback (absent: none).
     fallbacks: Mapping[str, Fallback] = field(default_factory=dict)
+    # The reason and details of an inconclusive verdict when a presence answer that may be partial shows none of a
+    # metric's names (nothing else is then judged); None otherwise.
+    unseen: tuple[str, dict[str, Any]] | None = None
 
 
 class KpiCompareCheck(Check):
@@ -339,6 +342,8 @@ class KpiCompareCheck(Check):
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, then judge what they measured."""
         measured = await self.measure(ctx)
+        if measured.unseen is not None:
+            return Verdict(outcome=Outcome.INCONCLUSIVE, reason=measured.unseen[0], details=measured.unseen[1])
         if self.method == "ratio":
             return self.judge(measured)
         # The statistics sort up to a million differences: off the event loop.
@@ -410,6 +415,19 @@ class KpiCompareCheck(Check):
         ]
         if missing:
             sent = [query for rendered in queries.values() for query in rendered.values()]
+            if partial := [warning for answer in present_answers for warning in answer.storage_warnings]:
+                # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
+                # misspelled, and no value read without them is evidence.
+                unseen = (
+                    _missing_reason(missing, self.source, partial),
+                    {
+                        "queries": sent,
+                        "presence_query": presence,
+                        "unseen_metrics": sorted({name for _, selector in missing for name in selector.names}),
+                        "prometheus_warnings": list(dict.fromkeys(w for a in present_answers for w in a.warnings)),
+                    },
+                )
+                return Measured(queries, found, presence_query=presence, unseen=unseen)
             raise CheckMisconfigured(
                 _missing_reason(missing, self.source),
                 details={
@@ -993,17 +1011,28 @@ def _selectors(query: str) -> tuple[MetricSelector, ...]:
     return tuple(metric_selectors(query))
 
 
-def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) -> str:
+def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str, partial: Sequence[str] = ()) -> str:
+    """Why the metrics of `missing` (role, selector) stop the check: they have no series at all (a misspelled
+    name?), or, with the `partial` warnings of the presence answer, none were found where a store did not answer."""
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
         by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
     parts = []
     for name, uses in by_name.items():
         roles = list(dict.fromkeys(role for role, _ in uses))
+        found = (
+            f"metric {name}: no series found in source {source!r}"
+            if partial
+            else f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or scraped)"
+        )
         parts.append(
-            f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
-            f"scraped); {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
+            f"{found}; {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
             f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
+        )
+    if partial:
+        parts[-1] += (
+            f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer may "
+            "hold them, so a misspelled metric name cannot be told, and no value read without them is evidence"
         )
     return "; ".join(parts)
 

@@ -541,6 +541,53 @@ class TestPartialAnswer:
         assert body["verdict"] == "fail", body["reason"]
 
 
+class PresenceLostFailedPayments(PrometheusSource):
+    """The real Prometheus as a Thanos querier whose store holding the failed payments is down for the presence
+    query alone: it answers without kpi_failed_payments_total, and warns."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        if not promql.startswith("group by (__name__)"):
+            return answer
+        kept = [series for series in answer.series if series.labels["__name__"] != "kpi_failed_payments_total"]
+        return QueryResult(answer.query, answer.result_type, kept, [STORE_DOWN])
+
+
+class TestPartialPresenceAnswer:
+    """A metric a partial presence answer does not show may be on the store that did not answer: inconclusive,
+    never an error that calls it misspelled."""
+
+    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, prometheus):
+        # Before: error (check_misconfigured), "metric kpi_failed_payments_total has no series at all", which aborts
+        # the rollout while a store is down.
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(
+            catalog.sources, make_prometheus=lambda source, config: PresenceLostFailedPayments(source, config)
+        )
+        try:
+            check = catalog.get("payment-errors")
+            args = check.bind_args({"canary_hash": "kpiequal"})
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
+        finally:
+            await sources.aclose()
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            "metric kpi_failed_payments_total: no series found in source 'default'; canary.success, baseline.success "
+            'select it: kpi_failed_payments_total{service="shop",rollouts_pod_template_hash="kpiequal"}, in a '
+            f"presence answer that may be partial ({STORE_DOWN}): a store that did not answer may hold them, so a "
+            "misspelled metric name cannot be told, and no value read without them is evidence"
+        )
+        assert evaluation.details["unseen_metrics"] == ["kpi_failed_payments_total"]
+        assert evaluation.details["presence_query"] == (
+            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"})'
+        )
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+
 class TestInfiniteSamples:
     """mann_whitney: a variant with infinite samples is no evidence; they are not dropped to judge the rest."""
 

@@ -1517,11 +1517,12 @@ class TestGroupedSplit:
 
 class FakePrometheus:
     """An aiohttp Prometheus stand-in: answers every part of a combined query, and every name of a grouped
-    selector, with `value` (or value(window, part)), fails queries containing `fail_on`, and holds every
+    selector, with `value` (or value(window, part)) and `warnings`, fails queries containing `fail_on`, and holds every
     answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=()):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=(), warnings=()):
         self.expected = expected
+        self.warnings = list(warnings)
         self.missing = missing
         self.value = value
         self.fail_on = fail_on
@@ -1569,6 +1570,7 @@ class FakePrometheus:
                     + names
                     + stray,
                 },
+                **({"warnings": self.warnings} if self.warnings else {}),
             }
         )
 
@@ -1970,6 +1972,24 @@ class TestProbes:
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert "no series of metric req_total exist at all" in evaluation.reason
 
+    async def test_a_name_a_partial_answer_does_not_show_is_inconclusive(self, aiohttp_server):
+        # A store that did not answer may hold req_total: no misspelled name can be told, and no pass either.
+        # Before: error (check_misconfigured), saying that no series of it exist at all, which aborts the rollout.
+        fake = FakePrometheus(
+            expected=2, value=lambda window, part: None, missing=("req_total",), warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            'ratio.errors selector req_total{code=~"5.."}; ratio.total selector req_total: no series of metric '
+            "req_total found, in an answer that may be partial (store 2 down): a store that did not answer may hold "
+            "them, so a misspelled metric name (or rules not loaded) cannot be told, and no value read without them "
+            "is evidence"
+        )
+        assert evaluation.details["unseen_metrics"] == ["req_total"]
+        assert evaluation.details["prometheus_warnings"] == ["store 2 down"]
+        assert evaluation.details["queries"]
+
     async def test_an_existing_name_without_series_here_is_no_data(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: None)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
@@ -2129,6 +2149,19 @@ class TestRecordedTotals:
         evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
+
+    async def test_rules_a_partial_answer_does_not_show_are_inconclusive(self, aiohttp_server):
+        # Before: error (check_misconfigured), saying that no recording rule has a series while a store was down.
+        fake = FakePrometheus(
+            expected=1, value=lambda window, part: "10" if part == "total" else None, warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith(
+            'no series of a recording rule of Sloth SLO {sloth_id="svc-slo"} found (not even slo:objective:ratio), '
+            "in an answer that may be partial (store 2 down)"
+        )
+        assert evaluation.details["unseen_metrics"] == []
 
     @pytest.mark.parametrize(
         "sli",

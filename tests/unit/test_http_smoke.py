@@ -578,6 +578,19 @@ class TestCrashSecrets:
         crash = next(line for line in logs if line["event"] == "check_crashed")["exception"]
         assert "ValueError: cannot send <redacted> or <redacted>" in crash
 
+    async def test_the_reason_names_the_exception_not_its_task_group(self, run, respx_mock):
+        # Before: "internal error in check 'smoke': ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)".
+        def crash(request: httpx.Request) -> httpx.Response:
+            raise ValueError(f"cannot send {request.headers['X-Canary-Pass']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/x").mock(side_effect=crash)
+        check = definition(
+            [{"name": "a", "path": "/x", "headers": {"X-Canary-Pass": "cp-lit-9a8b"}}], secret_names=["X-Canary-Pass"]
+        )
+        evaluation = await run(check)
+        assert evaluation.error == "internal_error"
+        assert evaluation.reason == "internal error in check 'smoke': ValueError: cannot send <redacted>"
+
 
 class TestSecretHostArgs:
     """A refused host quotes no secret arg that makes it."""
