@@ -1326,6 +1326,19 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
         assert "presence_query" not in body["details"]
 
+    @pytest.mark.parametrize("name", ["http_request_total", "http_requests_total"])
+    async def test_a_name_an_unless_drops_a_constant_by_is_checked(self, prometheus, client_for, name):
+        # 1 while no 5xx is counted: vector(1) answers for a misspelt name as a fallback does. Before: pass for ever
+        # on http_request_total (no such metric); http_requests_total counts 5xx, and fails.
+        query = f'(vector(1) unless on() (sum(rate({name}{{code=~"5.."}}[5m])) > 0)) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query, pass_if="== 1"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        if name == "http_requests_total":
+            assert (status, body["verdict"], body["value"]) == (200, "fail", 0), body["reason"]
+        else:
+            assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+            assert body["details"]["missing_metrics"] == ["http_request_total"]
+
     async def test_a_name_an_unless_drops_by_may_have_no_series(self, prometheus, client_for):
         # payments_freeze exists only during a freeze: without it the 5xx count answers, not the fallback.
         # Before: error (check_misconfigured), no series of metric payments_freeze.

@@ -323,6 +323,10 @@ class TestFallbackSelectors:
             ("(sum(e_total) unless on() freeze) or vector(0)", ["e_total"]),
             # A fallback inside the guard answers for freeze: missing, it drops e_total always.
             ("(sum(e_total) unless on() (freeze or vector(1))) or vector(0)", ["e_total", "freeze"]),
+            # What `unless` drops a constant by is the measure: missing, the constant answers for it. Before: not
+            # checked, and a misspelt e_total passed `== 1` for ever.
+            ("(vector(1) unless on() (sum(rate(e_total[5m])) > 0)) or vector(0)", ["e_total"]),
+            ("((vector(1) unless on() sum(e_total)) unless on() freeze) or vector(0)", ["e_total"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
