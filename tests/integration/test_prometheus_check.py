@@ -1260,6 +1260,21 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
 
+    async def test_an_or_two_args_make_a_fallback_of_is_checked(self, prometheus, client_for):
+        # gate=and keeps vector(0) while requests flow; its default `+` makes none. Before: pass, no presence query.
+        params = {
+            "op": {"type": "enum", "values": ["+", "or"], "default": "+"},
+            "gate": {"type": "enum", "values": ["+", "and"], "default": "+"},
+        }
+        query = (
+            'sum(rate(http_request_total{code=~"5.."}[5m])) {{ op }} vector(0) {{ gate }} on()'
+            " sum(rate(http_requests_total[5m]))"
+        )
+        client = await client_for(prometheus.url, self.check(query, params=params))
+        status, body = await run(client, "q", op="or", gate="and", at=prometheus.anchor)
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "no series of metric http_request_total" in body["reason"]
+
     async def test_an_existing_metric_whose_labels_match_nothing_is_zero_errors(self, prometheus, client_for):
         # No 404 was ever counted: the metric exists, so the fallback's 0 stands for "no such errors".
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total", code="404")))

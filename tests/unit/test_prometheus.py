@@ -179,6 +179,21 @@ class TestPresenceQuery:
             )
         ]
 
+    def test_an_or_two_args_make_a_fallback_of_sends_the_presence_query(self):
+        # op=or makes a fallback with gate=and only: gate's default `+` answers vector(0) + y, no constant. Before:
+        # decided at load with gate's default, no presence query, and a misspelt errors_total passed.
+        gate = {"type": "enum", "values": ["+", "and"], "default": "+"}
+        op = {"type": "enum", "values": ["+", "or"], "default": "+"}
+        query = "sum(errors_total) {{ op }} vector(0) {{ gate }} on() sum(requests_total)"
+        check = self.check(params={"op": op, "gate": gate}, query=query)
+        assert check.promql({"op": "or", "gate": "and"})[1:] == [
+            (
+                "the presence query for the metric names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',
+            )
+        ]
+        assert check.promql({"op": "or", "gate": "+"})[1:] == []
+
     @pytest.mark.parametrize(
         ("param", "query"),
         [
