@@ -1006,6 +1006,14 @@ class TestConstantFallback:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["value"]) == (200, fallback), body["reason"]
 
+    async def test_a_fallback_on_nothing_matches_is_the_answer(self, prometheus, client_for):
+        # on() matches vector(0.001)'s element with each code's sum: none of them answers. Before: not warned.
+        query = "vector(0.001) or on() sum by (code) (rate(http_requests_total[5m]))"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "reduce": "max"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["value"], fallback_constant(query)) == (200, 0.001, 0.001), body["reason"]
+
 
 @pytest.mark.integration
 class TestAggregationsThatHideNaN:
@@ -1109,12 +1117,14 @@ class TestAggregationsThatHideNaN:
         [
             f"vector(0) or max({_ratio_by_hash('healthy1|idle1')})",
             f"(vector(0) or on() max({_ratio_by_hash('healthy1|idle1')})) * 100",
+            # on(): each group's element matches vector(0)'s too. Before: inconclusive.
+            f"vector(0) or on() max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
         ],
     )
     async def test_an_aggregation_an_or_hides_is_not_probed(self, prometheus, client_for, query):
         # vector(0)'s one element without labels matches max()'s, so max() never reaches the answer (0, whatever the
         # groups hold): what it leaves out says nothing of it. Before: inconclusive, for an idle1 never judged.
-        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "reduce": "max"}
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0), body["reason"]

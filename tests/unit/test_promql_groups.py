@@ -214,7 +214,12 @@ class TestNanHidingOperand:
 
     @pytest.mark.parametrize(
         "query",
-        ["vector(0) or max(x)", "(vector(1) - 1) or on() max(x) * 100", "vector(0) or max by () (x) or vector(1)"],
+        [
+            "vector(0) or max(x)",
+            "(vector(1) - 1) or on() max(x) * 100",
+            "vector(0) or max by () (x) or vector(1)",
+            "vector(0) or on() max by (pod) (x)",  # on(): each pod's element matches too
+        ],
     )
     def test_none_behind_an_element_that_always_matches(self, query):
         # The left side's one element without labels matches each of max()'s: none of them reaches the answer.
