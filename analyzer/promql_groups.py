@@ -573,10 +573,10 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
                 # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
                 # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
                 left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
-            elif str(node.op).lower() == "unless" and "VectorSelector" in _kinds_below(node.lhs):
+            elif str(node.op).lower() == "unless" and not _constant(node.lhs):
                 # What it drops a measurement by: missing, the measurement answers, not a fallback. What it drops a
-                # constant by (`(vector(1) unless on() errors) or vector(0)`) stays beside: missing, the constant
-                # answers for it.
+                # constant by (`(vector(1) and on() requests unless on() errors) or vector(0)`) stays beside:
+                # missing, the constant answers for it.
                 right = False
             pending += [(node.lhs, around, left), (node.rhs, around, right)]
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):

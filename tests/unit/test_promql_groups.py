@@ -331,7 +331,7 @@ class TestFallbackSelectors:
             # What `unless` drops a constant by is the measure: missing, the constant answers for it. Before: not
             # checked, and a misspelt e_total passed `== 1` for ever.
             ("(vector(1) unless on() (sum(rate(e_total[5m])) > 0)) or vector(0)", ["e_total"]),
-            ("((vector(1) unless on() sum(e_total)) unless on() freeze) or vector(0)", ["e_total"]),
+            ("((vector(1) and on() sum(r_total)) unless on() sum(e_total)) or vector(0)", ["r_total", "e_total"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
