@@ -800,13 +800,24 @@ async def _with_presence(
 
 def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
     """Whether an arg may write the `or` of a fallback into the query (`x {{ op }} vector(0)`): rendered with `or`
-    for a param that may write one (see _may_write_or), the query has a name beside a fallback. Decided at load: a
-    query no arg can make a fallback of pays nothing per evaluation."""
+    for a param that may write one (see _may_write_or), the query has a name beside a fallback; True when another
+    param may write a word too. Decided at load: a query no arg can make a fallback of pays nothing per evaluation."""
     writers = [name for name, param in check.params.items() if _may_write_or(param)]
     if not writers:
         return False
+    if sum(1 for param in check.params.values() if _may_write_word(param)) > 1:
+        # Another arg may write the word that makes the constant beside the `or` (`x {{ op }} vector(0) {{ gate }}
+        # on() y` is a fallback with op=or, gate=and, none with gate's sample `+`), and trying each arg's words costs
+        # a parse of the query per word: read as each evaluation renders it.
+        return True
     args = kinds.sample_args(check)
     return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
+
+
+def _may_write_word(param: Param) -> bool:
+    """Whether an arg of `param` may write a bare word into a query (an operator, a keyword): an identifier, a DNS
+    label or an enum (whose bare values are tokens)."""
+    return param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL, ParamType.ENUM)
 
 
 def _may_write_or(param: Param) -> bool:
