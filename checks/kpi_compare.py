@@ -61,8 +61,6 @@ _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
-# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
-_INSTANT_LOOKBACK_S = 300.0
 # A selector is quoted in a reason up to this length.
 _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
@@ -447,8 +445,9 @@ class KpiCompareCheck(Check):
         pieces = set()
         for selector, reaches in fallback_reads(query):
             for reach in reaches:
-                range_s = max(reach.range_s, _INSTANT_LOOKBACK_S)
-                over = f"[{_duration(range_s)}]"
+                # What the query reads there, no more (fallback_reads gives an instant selector Prometheus' 5-minute
+                # look-back): a series silent over `rate(x[1m])`'s minute is read as nothing by the query too.
+                over = f"[{_duration(reach.range_s)}]"
                 if reach.at_s is not None:
                     over += f" @ {reach.at_s:.3f}"
                 if reach.offset_s:

@@ -1316,6 +1316,15 @@ class TestFallbackProbe:
             'group(last_over_time(errors{h="c1"}[300s]) or last_over_time(requests{h="c1"}[300s]))',
         )
 
+    def test_a_range_shorter_than_the_look_back_is_read_as_written(self):
+        # A series silent for its minute reads as nothing to rate(x[1m]): older samples are no measurement of it.
+        kpi = fallback_kpi("ratio")
+        rendered = kpi._canary["query"].render({"canary_hash": "c1", "lookback": "10m"}).replace("[5m]", "[1m]")
+        assert kpi._fallback_probe(rendered) == (
+            0.0,
+            'group(last_over_time(errors{h="c1"}[60s]) or last_over_time(requests{h="c1"}[60s]))',
+        )
+
     def test_a_range_query_is_probed_at_each_step_as_it_reads(self):
         # Sent over the range: each step asks for what the query reads at that step, not over the whole lookback.
         kpi = fallback_kpi("mann_whitney")
