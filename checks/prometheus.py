@@ -65,9 +65,10 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
-# A classic histogram in seconds, a quantile scaled by the query (`* 1000`: milliseconds), and the least bound on
-# such a quantile that reads as milliseconds: a rollout gate on a request latency of 100 s or more is not met.
-_SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds_bucket\b")
+# A histogram in seconds (classic: its `_bucket` series; native: the name itself), a quantile scaled by the query
+# (`* 1000`: milliseconds), and the least bound on such a quantile that reads as milliseconds: a rollout gate on a
+# request latency of 100 s or more is not met.
+_SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds(?:_bucket)?\b")
 _SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
 _MILLISECONDS_LIKE = 100.0
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.

@@ -16,6 +16,7 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import PrometheusSource, QueryResult, Sources
 from analyzer.web import create_app
+from tests.integration import data_kpi
 
 pytestmark = pytest.mark.integration
 
@@ -1044,3 +1045,52 @@ class TestVariantReadingNothingBesideAFallback:
         # kpiequal has its failed-payments counter, at 0: a measured 0, not the fallback's.
         body = await run(fallbacks, prometheus, check, canary, stable_hash=stable)
         assert body["verdict"] == verdict, body["reason"]
+
+
+class TestVariantReadingNothingBesideAFallbackLately:
+    """mann_whitney: the steps of a range at which a variant read no series beside its fallback are the fallback's
+    constant, not samples: a variant that stopped reporting within the lookback is no evidence of now."""
+
+    @pytest.fixture
+    async def fallbacks(self, prometheus, aiohttp_client):
+        catalog = build_catalog(
+            [
+                (
+                    "test",
+                    {
+                        "sources": {"default": {"type": "prometheus", "url": prometheus.url}},
+                        "checks": [fallback_check("failed-shift", "mann_whitney")],
+                    },
+                )
+            ],
+            Registry.default(),
+        )
+        return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+    async def test_a_canary_that_died_is_no_pass(self, fallbacks, prometheus):
+        # kpidead's pods died 20 minutes before the anchor: its last 20 minutes are the fallback's 0, which beat
+        # kpiworse's 2.5% (a pass) before.
+        body = await run(fallbacks, prometheus, "failed-shift", "kpidead", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
+
+    async def test_a_canary_reporting_to_the_end_is_judged(self, fallbacks, prometheus):
+        body = await run(fallbacks, prometheus, "failed-shift", "kpiequal", stable_hash="kpiworse")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["canary"]["samples"] == 31
+
+    async def test_a_canary_silent_for_longer_than_its_range_is_no_pass(self, prometheus, aiohttp_client):
+        # Over [1m], three minutes after kpidead's pods died: its query answers the fallback's 0, and its last samples,
+        # within Prometheus' 5-minute look-back though not within the query's minute, made it a pass before.
+        check = fallback_check("failed-ratio-1m", "ratio")
+        check.update(canary=check["canary"].replace("[5m]", "[1m]"), baseline=check["baseline"].replace("[5m]", "[1m]"))
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry.default(),
+        )
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        at = prometheus.anchor - data_kpi.DEAD_S + 180
+        params = {"at": str(int(at)), "explain": "true", "canary_hash": "kpidead", "stable_hash": "kpiworse"}
+        body = await (await client.get("/api/v1/checks/failed-ratio-1m/run", params=params)).json()
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the canary query read no series beside its fallback")

@@ -285,10 +285,20 @@ class TestMillisecondsOverSeconds:
         ]
         assert [w[:8] for w in self.warnings(pass_if="< 0.3", fail_if="between 250 and 1000")] == ["fail_if:"]
 
+    def test_a_native_histograms_quantile_is_too(self):
+        # A native histogram has no `_bucket` series: the quantile reads the name itself.
+        native = "histogram_quantile(0.95, sum(rate(http_request_duration_seconds[5m])))"
+        assert self.warnings(native, pass_if="< 500") == [
+            "pass_if: < 500 judges a quantile of http_request_duration_seconds, in seconds: 500 s. A bound in "
+            "milliseconds? 500 ms is 0.5"
+        ]
+
     @pytest.mark.parametrize(
         ("query", "pass_if"),
         [
             (QUANTILE, "< 0.5"),
+            ("histogram_quantile(0.95, sum(rate(http_request_duration_seconds[5m]))) * 1000", "< 500"),
+            ("histogram_quantile(0.95, sum by (le) (rate(process_cpu_seconds_total[5m])))", "< 500"),
             (QUANTILE, "< 99"),
             (QUANTILE + " * 1000", "< 500"),
             ("1e3 * " + QUANTILE, "< 500"),
