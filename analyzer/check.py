@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
@@ -206,6 +206,9 @@ RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
 class EvalContext:
     """Everything an evaluation may use: bound args, the evaluation time, sources and the deadline."""
 
+    # What `hide_on_crash` was given: a class default, so that an evaluation that gives nothing pays nothing.
+    crash_secrets: Sequence[str] = ()
+
     def __init__(
         self,
         args: Mapping[str, ArgValue],
@@ -245,6 +248,12 @@ class EvalContext:
     def http(self) -> HttpClient:
         """The shared outbound HTTP client (allow-lists, address checks, body cap)."""
         return self.sources.http()
+
+    def hide_on_crash(self, values: Sequence[str]) -> None:
+        """Have the log and verdict of a crash of this evaluation hide `values` (secrets the kind found while it ran,
+        an http_smoke token captured from an answer) as they stand when it crashes: a list the kind fills as it goes
+        is read only then."""
+        self.crash_secrets = values
 
     async def run_check(self, name: str, args: Mapping[str, Any]) -> Evaluation:
         """Evaluate another catalog check (for kinds that combine checks) at this context's time; only one the
