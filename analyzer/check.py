@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from analyzer.errors import DeadlineExceeded, NoData, UndeclaredMemberError
+from analyzer.errors import ArgError, DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
-from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
+from analyzer.params import ArgValue, Param, ParamName, bind_args, piece_refusal, secret_pieces, shown_args
 from analyzer.redaction import REDACTED
 from analyzer.templates import placed_names
 
@@ -84,6 +84,14 @@ class Check(BaseModel):
         """Params whose values are secrets: declared `secret: true`; a kind adds those it places where a secret
         goes (a credential header)."""
         return self._declared_secret_params
+
+    def piece_refusal(self, given: Mapping[str, Any], name: str, problem: str) -> ArgError | None:
+        """The refusal (`params.piece_refusal`; `problem`: what is wrong with the arg) that replaces one naming arg
+        `name` when it may be the rest of a secret arg's value split at an '&' (`secret_pieces` of `given`, a query
+        string's args in order, repeated ones too); None when it may not. Asked by a refusal only."""
+        secret = self.secret_params()
+        follows = secret_pieces(self.params, given, secret).get(name) if secret else None
+        return piece_refusal(follows, self.params, problem) if follows is not None else None
 
     # In the instance's __dict__: every request asks (its args are bound, shown and logged).
     @functools.cached_property
