@@ -429,7 +429,7 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                verdict, error_code, http_status = self._crashed(check, exc, searched)
+                verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
             else:
                 deadline_s = check.deadline_s or self.default_deadline_s
                 late = DeadlineExceeded(
@@ -442,7 +442,7 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
-            verdict, error_code, http_status = self._crashed(check, exc, searched)
+            verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
                 EVALUATION_SECRETS.reset(secrets_set)
@@ -522,9 +522,10 @@ class Runner:
 
     def _crash_scrub(self, check: Check, secret_values: tuple[str, ...]) -> Callable[[str], str]:
         """What hides in a crash's message and traceback what its exceptions may quote from the requests the kind
-        was sending: the secret args, every source's credentials (a bearer token as its file holds it now), the
-        check's own written secrets (an http_smoke credential header), and any credential that says what it is (a
-        URL's user info, `Bearer ...`, a secret header's line). Made on a crash only: no evaluation pays for it."""
+        was sending: the secret args and those the kind found as it ran (`EvalContext.hide_on_crash`), every source's
+        credentials (a bearer token as its file holds it now), the check's own written secrets (an http_smoke
+        credential header), and any credential that says what it is (a URL's user info, `Bearer ...`, a secret
+        header's line). Made on a crash only: no evaluation pays for it."""
         values = [*secret_values, *check.literal_secrets()]
         for source in self.sources.prometheus_sources().values():
             values += source.credentials()

@@ -40,7 +40,6 @@ from analyzer.params import (
     GivenArgs,
     json_type,
     parse_time,
-    piece_refusal,
     require_text,
     secret_pieces,
     shown_args,
@@ -459,12 +458,15 @@ async def run_evaluation(
         if live.draining:
             raise ShuttingDown(request.app[SETTINGS].retry_after_s)
         check = principal.check_of(generation.catalog, name)
-        options, raw_args = _split_query(request)
+        options, raw_args = _split_query(request, check)
         if request.method == "POST":
             query_count = len(raw_args)
             for arg_name, value in (await _body_args(request)).items():
                 if arg_name in raw_args:
-                    raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
+                    refusal = check.piece_refusal(request.query, arg_name, " and is also given in the body")
+                    raise refusal or ArgError(
+                        f"arg {arg_name!r} is given both in the query string and in the body", arg_name
+                    )
                 raw_args[arg_name] = value
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
@@ -579,14 +581,13 @@ def _require_text(check: Check, raw_args: Mapping[str, Any], name: str, value: A
         require_text(name, value)
     except ArgError:
         # Asked only here: most requests hold clean text.
-        secret = check.secret_params()
-        follows = secret_pieces(check.params, raw_args, secret).get(name) if secret else None
-        if follows is not None:
-            raise piece_refusal(follows, check.params, " and is not clean UTF-8 text") from None
-        raise
+        refusal = check.piece_refusal(raw_args, name, " and is not clean UTF-8 text")
+        if refusal is None:
+            raise
+        raise refusal from None
 
 
-def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
+def _split_query(request: web.Request, check: Check) -> tuple[dict[str, str], dict[str, Any]]:
     query = request.query
     options: dict[str, str] = {}
     args: dict[str, Any] = {}
@@ -598,7 +599,8 @@ def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
         for key in query:
             values = query.getall(key)
             if len(values) > 1:
-                raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
+                refusal = check.piece_refusal(query, key, f" and is given {len(values)} times")
+                raise refusal or ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
     return options, args
 
 
