@@ -27,7 +27,7 @@ import regex
 import yaml
 
 from analyzer.catalog import Catalog
-from analyzer.catalog_paths import CATALOG_SUFFIXES
+from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError
 from analyzer.settings import Settings
@@ -1519,7 +1519,7 @@ def _yaml_files(root: Path) -> list[Path]:
     return [
         path
         for path in sorted(root.rglob("*"))
-        if path.suffix in CATALOG_SUFFIXES
+        if path.suffix in MANIFEST_SUFFIXES
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(root).parts)
     ]

@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
+# What `analyzer validate` reads in a directory of manifests: kubectl applies *.json ones as it does YAML (JSON is
+# YAML). The service's catalog directory (a ConfigMap's keys) stays YAML only.
+MANIFEST_SUFFIXES = (*CATALOG_SUFFIXES, ".json")
 # A file written this close to a stat of it can be rewritten with the same size within the same timestamp tick
 # (2 s on FAT, about a jiffy on ext4, coarser over NFS): a poll by stat (the catalog's, the auth tokens') trusts
 # the stat of a file only once it is older than that, and reads its content until then (git's "racy" entries).

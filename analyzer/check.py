@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from analyzer.errors import DeadlineExceeded, NoData, UndeclaredMemberError
+from analyzer.errors import ArgError, DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
-from analyzer.params import ArgValue, Param, ParamName, bind_args, shown_args
+from analyzer.params import ArgValue, Param, ParamName, bind_args, piece_refusal, secret_pieces, shown_args
 from analyzer.redaction import REDACTED
 from analyzer.templates import placed_names
 
@@ -84,6 +84,14 @@ class Check(BaseModel):
         """Params whose values are secrets: declared `secret: true`; a kind adds those it places where a secret
         goes (a credential header)."""
         return self._declared_secret_params
+
+    def piece_refusal(self, given: Mapping[str, Any], name: str, problem: str) -> ArgError | None:
+        """The refusal (`params.piece_refusal`; `problem`: what is wrong with the arg) that replaces one naming arg
+        `name` when it may be the rest of a secret arg's value split at an '&' (`secret_pieces` of `given`, a query
+        string's args in order, repeated ones too); None when it may not. Asked by a refusal only."""
+        secret = self.secret_params()
+        follows = secret_pieces(self.params, given, secret).get(name) if secret else None
+        return piece_refusal(follows, self.params, problem) if follows is not None else None
 
     # In the instance's __dict__: every request asks (its args are bound, shown and logged).
     @functools.cached_property
@@ -206,6 +214,9 @@ RunCheck = Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]
 class EvalContext:
     """Everything an evaluation may use: bound args, the evaluation time, sources and the deadline."""
 
+    # What `hide_on_crash` was given: a class default, so that an evaluation that gives nothing pays nothing.
+    crash_secrets: Sequence[str] = ()
+
     def __init__(
         self,
         args: Mapping[str, ArgValue],
@@ -245,6 +256,12 @@ class EvalContext:
     def http(self) -> HttpClient:
         """The shared outbound HTTP client (allow-lists, address checks, body cap)."""
         return self.sources.http()
+
+    def hide_on_crash(self, values: Sequence[str]) -> None:
+        """Have the log and verdict of a crash of this evaluation hide `values` (secrets the kind found while it ran,
+        an http_smoke token captured from an answer) as they stand when it crashes: a list the kind fills as it goes
+        is read only then."""
+        self.crash_secrets = values
 
     async def run_check(self, name: str, args: Mapping[str, Any]) -> Evaluation:
         """Evaluate another catalog check (for kinds that combine checks) at this context's time; only one the

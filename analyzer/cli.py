@@ -863,7 +863,7 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
             # rollouts/`): they are checked against the catalog of the other paths.
             if not found and not holds_templates(others) and not holds_analyses(others) and not holds_runs(others):
-                raise ConfigError(f"no catalog documents in any *.yaml or *.yml file under {str(path)!r}")
+                raise ConfigError(f"no catalog documents in any *.yaml, *.yml or *.json file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
         elif (holds_templates([path]) or holds_analyses([path]) or holds_runs([path])) and _holds_no_catalog_document(
@@ -947,26 +947,38 @@ def _release_name(chart: Path) -> str:
 
 
 def _catalog_files_under(root: Path) -> tuple[list[Path], list[Path]]:
-    """(catalog files, other YAML files) under a directory, recursively, hidden entries skipped.
+    """(catalog files, other YAML and JSON files) under a directory, recursively, hidden entries skipped.
 
     Only files whose every document is another Kubernetes object (a Rollout, a kustomization, a ConfigMap
     without catalog data) are left out: a plain mapping is a catalog document, so a misspelt key is reported,
-    not skipped."""
+    not skipped. A *.json file (kubectl applies those too) is read as a manifest: a catalog document only when it
+    is a Kubernetes object (a ConfigMap of the catalog, an SLO spec to import), so a dashboard or a package.json
+    beside the manifests is skipped, not reported."""
     import yaml
+
+    from analyzer.catalog_paths import MANIFEST_SUFFIXES
 
     found: list[Path] = []
     others: list[Path] = []
     for path in sorted(root.rglob("*")):
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if hidden or not path.is_file() or path.suffix not in (".yaml", ".yml"):
+        if hidden or not path.is_file() or path.suffix not in MANIFEST_SUFFIXES:
             continue
+        is_json = path.suffix == ".json"
         try:
             documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            found.append(path)  # the loader reports what is wrong with it
+            # The loader reports what is wrong with a YAML file; a JSON one it cannot read is no manifest either.
+            (others if is_json else found).append(path)
             continue
-        (found if any(_is_catalog_document(d, path.name) for d in documents) else others).append(path)
+        catalog = any(_is_catalog_document(d, path.name) and (not is_json or _is_object(d)) for d in documents)
+        (found if catalog else others).append(path)
     return found, others
+
+
+def _is_object(document: object) -> bool:
+    """Whether a document is a Kubernetes object (apiVersion and kind), as kubectl applies one."""
+    return isinstance(document, dict) and "apiVersion" in document and "kind" in document
 
 
 def _holds_no_catalog_document(path: Path) -> bool:

@@ -12,7 +12,8 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
 from analyzer.reachability import SourceProbes
+from analyzer.redaction import credential_scrubber
 from analyzer.registry import Registry, warm_kinds
 from analyzer.runner import Runner
 from analyzer.settings import Settings
@@ -50,6 +52,18 @@ _DIGEST_CHUNK_BYTES = 1024 * 1024
 
 _Stat = tuple[tuple[str, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
+
+
+def crash_scrubber(generation: Generation, values: Iterable[str] = ()) -> Callable[[str], str]:
+    """What hides in a crash's message and traceback the credentials it may quote, as the runner's `check_crashed`
+    does: `values` (what the crashed work held, a request's args), the credentials of the generation's sources and
+    the secrets its checks write, and any credential that says what it is. Made on a crash only."""
+    found = list(values)
+    for source in generation.sources.prometheus_sources().values():
+        found += source.credentials()
+    for check in generation.catalog.checks.values():
+        found += check.literal_secrets()
+    return credential_scrubber(found)
 
 
 class Generation:
@@ -239,9 +253,16 @@ class LiveCatalog:
                 self._reject(reason, exc.problems, exc.named_files)
                 return "rejected"
             except Exception as exc:  # a bug in a kind's validator must not stop the service
-                problems = [f"internal error while loading: {type(exc).__name__}: {exc}"]
+                # The problem is logged and shown by /readyz: neither shows a credential the exception quotes.
+                scrub = crash_scrubber(self.current)
+                problems = [scrub(f"internal error while loading: {type(exc).__name__}: {exc}")]
                 if not self._refused_as_before(reason, problems):
-                    logger.exception("catalog_reload_crashed", reason=reason)
+                    logger.exception(
+                        "catalog_reload_crashed",
+                        reason=reason,
+                        exc_info=False,
+                        exception=scrub("".join(traceback.format_exception(exc)).rstrip("\n")),
+                    )
                 self._reject(reason, problems)
                 return "rejected"
             previous = self.current

@@ -410,7 +410,7 @@ def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
         if isinstance(left, tuple) and "VectorSelector" not in _kinds_below(node.lhs):
             # `vector(0) or sum(x)`: its one element matches each of the right side's, whatever series exist, and
             # answers alone; `vector(0) or x` answers 0 beside x's labelled series: a constant, not a fallback.
-            return left if _labelless(node.rhs) else None
+            return left if _matched_by_one(node) else None
         return right if left == "empty" else left if isinstance(left, tuple) else None
     if op in ("and", "unless"):
         if left == "empty" or (op == "and" and right == "empty"):
@@ -573,8 +573,11 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
                 # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
                 # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
                 left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
-            elif str(node.op).lower() == "unless":
-                right = False  # what it drops by: missing, the left side answers, not a fallback
+            elif str(node.op).lower() == "unless" and not _constant(node.lhs):
+                # What it drops a measurement by: missing, the measurement answers, not a fallback. What it drops a
+                # constant by (`(vector(1) and on() requests unless on() errors) or vector(0)`) stays beside:
+                # missing, the constant answers for it.
+                right = False
             pending += [(node.lhs, around, left), (node.rhs, around, right)]
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
             pending.append((node.expr, around, beside))
@@ -647,7 +650,7 @@ def _answering(root: Any) -> list[Any]:
         elif kind == "Call" and node.func.name in _KEEPING and node.args:
             pending.append(node.args[0])
         elif kind == "BinaryExpr" and (op := str(node.op).lower()) in _BOTH_SIDES:
-            if op == "or" and _labelless(node.rhs) and _always_answers(node.lhs):
+            if op == "or" and _matched_by_one(node) and _always_answers(node.lhs):
                 pending.append(node.lhs)  # its one element matches each of the right side's: none of them answers
             else:
                 pending += [node.lhs, node.rhs]
@@ -682,6 +685,14 @@ def _always_answers(node: Any) -> bool:
         scalars = [type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)]
         return all(a or b for a, b in zip(sides, scalars, strict=True)) and any(sides)
     return False
+
+
+def _matched_by_one(node: Any) -> bool:
+    """Whether one element without labels on the left of binary `node` matches every element of its right side: they
+    have no labels either, or it matches `on()` nothing (`vector(0) or on() max by (pod) (x)`)."""
+    matching = node.modifier.matching if node.modifier is not None else None
+    on_nothing = matching is not None and str(matching.type).endswith("Include") and not matching.labels
+    return on_nothing or _labelless(node.rhs)
 
 
 def _labelless(node: Any) -> bool:

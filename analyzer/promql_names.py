@@ -64,9 +64,10 @@ _MATCHER_RE = re.compile(
     r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)"""
 )
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
-# A matcher value that reads as a regex: `.*`, `.+`, `.?`, `..` (`5..`), an alternation, a class (`[45]`, `\\d`).
-# A literal label value seldom holds these; a regex written after `=` selects nothing (no value is the regex's text).
-_REGEX_LIKE_RE = re.compile(r"\.[*+?]|\.\.|\||\[[^\]]+\]|\\[dDwWsS]")
+# A matcher value that reads as a regex: `.*`, `.+`, `.?`, `..` (`5..`), a class (`[45]`, `\\d`); an alternation is
+# read in reads_as_regex. A literal label value seldom holds these; a regex written after `=` selects nothing (no
+# value is the regex's text).
+_REGEX_LIKE_RE = re.compile(r"\.[*+?]|\.\.|\[[^\]]+\]|\\[dDwWsS]")
 # Characters of operators and punctuation; any other character outside strings and comments is not PromQL.
 _OPERATOR_CHARS = frozenset("=!~<>+-*/%^,:@}]")
 _NAMES = r"[A-Za-z_:][A-Za-z0-9_:]*(?:\|[A-Za-z_:][A-Za-z0-9_:]*)*"
@@ -148,7 +149,12 @@ def regex_name_selectors(query: str) -> list[str]:
 def reads_as_regex(value: str) -> bool:
     """Whether a label value reads as a regex (`5..`, `.*health.*`, `GET|POST`, `[45]xx`, `5\\d\\d`): a value a
     literal label seldom holds."""
-    return _REGEX_LIKE_RE.search(value) is not None
+    if _REGEX_LIKE_RE.search(value) is not None:
+        return True
+    # An alternation of written alternatives (`GET|POST`); one with an empty alternative is a literal's separators
+    # (`outbound|9080||reviews.default.svc.cluster.local`, an Envoy cluster name): no regex meant for a label
+    # matches ''.
+    return "|" in value and "||" not in value and not value.startswith("|") and not value.endswith("|")
 
 
 def regex_equality_warnings(field: str, query: str) -> list[str]:

@@ -13,8 +13,10 @@ REDACTED = "<redacted>"
 """What stands in for a hidden value."""
 
 _SECRET_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
-# A credential of a common HTTP auth scheme, whatever the header carrying it is named.
-_CREDENTIAL_VALUE_RE = re.compile(r"(?i)(basic|bearer|digest|negotiate|token|apikey)\s+\S")
+# The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
+# list, for a header value as for an exception's text).
+_AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
+_CREDENTIAL_VALUE_RE = re.compile(rf"(?i)({_AUTH_SCHEMES})\s+\S")
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
 _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
@@ -339,7 +341,11 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # mapping entry or (name, value) pair under a secret name. A URL's user info runs to the authority's last '@', as a
 # URL parser reads it (a password holding an '@' as written).
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#'\"]+@")
-_SCHEME_CREDENTIAL_RE = re.compile(r"(?i)\b(basic|bearer|negotiate)([ \t]+)[A-Za-z0-9._~+/-]+=*")
+# The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
+_AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
+_SCHEME_CREDENTIAL_RE = re.compile(
+    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*|[A-Za-z0-9._~+/-]+=*)"
+)
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
@@ -353,7 +359,8 @@ _QUOTED_ENTRY_RE = re.compile(
 
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
-    info of a URL (`//user:password@`), what follows `Basic`, `Bearer` or `Negotiate`, and the value of a header
+    info of a URL (`//user:password@`), what follows an HTTP auth scheme (`Bearer`, `Digest`, `ApiKey`, the ones
+    `is_credential_value` knows), and the value of a header
     line, a quoted mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
     text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)

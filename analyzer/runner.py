@@ -32,12 +32,17 @@ if TYPE_CHECKING:
 
 logger = structlog.get_logger("analyzer.runner")
 
-_CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | None]
+# The last part: the evaluation time (None: now), with a member's combining check's deadline (loop time) beside it:
+# a member is cut to that deadline, so it shares only with members cut alike (a request joining it would get a
+# deadline it did not ask for; a member joining a request, one its composite cannot wait for).
+_CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | tuple[float, float] | None]
 # Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
 # A member of a combining check ends this long before that check's deadline, so that the member's timeout is its
-# own error, which the combining check judges (composite: on_member_error), not a timeout of the whole.
+# own error, which the combining check judges (composite: on_member_error), not a timeout of the whole; at most this
+# share of the time the combining check has left (a 0.04 s composite's members would end before they began).
 _MEMBER_MARGIN_S = 0.05
+_MEMBER_MARGIN_SHARE = 0.25
 # Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
 # its checks with the same args at every analysis step, and a platform's hundreds of rollouts in progress each have
 # their own (a canary hash); a plan holds args a check's params bound to their declared length (docs/performance.md).
@@ -186,7 +191,8 @@ class Runner:
             self.catalog.version,
             check.name,
             plan.key,
-            at.timestamp() if at is not None else None,
+            # A request of the present (at None) takes one branch, as before members had deadlines of their own.
+            (at.timestamp() if within_at is None else (at.timestamp(), within_at)) if at is not None else None,
         )
         recent = self._recent.get(key)
         if recent is not None and recent[0] > time.monotonic():
@@ -383,8 +389,11 @@ class Runner:
         # A member may not outlast the check it is a member of: that check would time out as a whole and never judge
         # the member's timeout (composite: on_member_error).
         cut = False
-        if within_at is not None and within_at - _MEMBER_MARGIN_S < deadline_at:
-            deadline_at, cut = within_at - _MEMBER_MARGIN_S, True
+        if within_at is not None:
+            left_s = within_at - asyncio.get_running_loop().time()
+            end_at = within_at - min(_MEMBER_MARGIN_S, max(left_s, 0.0) * _MEMBER_MARGIN_SHARE)
+            if end_at < deadline_at:
+                deadline_at, cut = end_at, True
         secret_values = plan.secret_values + hidden if hidden else plan.secret_values
         searched = (
             plan.searched + tuple(value for value in hidden if len(value) >= MIN_HIDDEN_CHARS)
@@ -420,7 +429,7 @@ class Runner:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
                 # in the source's error mapping, not a verdict on the release.
-                verdict, error_code, http_status = self._crashed(check, exc, searched)
+                verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
             else:
                 deadline_s = check.deadline_s or self.default_deadline_s
                 late = DeadlineExceeded(
@@ -433,7 +442,7 @@ class Runner:
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
-            verdict, error_code, http_status = self._crashed(check, exc, searched)
+            verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
                 EVALUATION_SECRETS.reset(secrets_set)
@@ -513,9 +522,10 @@ class Runner:
 
     def _crash_scrub(self, check: Check, secret_values: tuple[str, ...]) -> Callable[[str], str]:
         """What hides in a crash's message and traceback what its exceptions may quote from the requests the kind
-        was sending: the secret args, every source's credentials (a bearer token as its file holds it now), the
-        check's own written secrets (an http_smoke credential header), and any credential that says what it is (a
-        URL's user info, `Bearer ...`, a secret header's line). Made on a crash only: no evaluation pays for it."""
+        was sending: the secret args and those the kind found as it ran (`EvalContext.hide_on_crash`), every source's
+        credentials (a bearer token as its file holds it now), the check's own written secrets (an http_smoke
+        credential header), and any credential that says what it is (a URL's user info, `Bearer ...`, a secret
+        header's line). Made on a crash only: no evaluation pays for it."""
         values = [*secret_values, *check.literal_secrets()]
         for source in self.sources.prometheus_sources().values():
             values += source.credentials()
@@ -561,9 +571,16 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
 
 
 def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
-    """The error verdict, code and status of an exception no one mapped."""
+    """The error verdict, code and status of an exception no one mapped; a group's (a TaskGroup's) is named by its
+    first exception, what went wrong, with the count of the others (the log's traceback has them all)."""
+    shown: BaseException = exc
+    others = 0
+    while isinstance(shown, BaseExceptionGroup):
+        others += len(shown.exceptions) - 1
+        shown = shown.exceptions[0]
+    more = f" (and {others} other exception{'s' if others > 1 else ''})" if others else ""
     verdict = Verdict(
-        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(exc).__name__}: {exc}"
+        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(shown).__name__}: {shown}{more}"
     )
     return verdict, "internal_error", 500
 

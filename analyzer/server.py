@@ -29,10 +29,10 @@ from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, short_reason
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
-from analyzer.redaction import parser_error_for_log
+from analyzer.redaction import credential_scrubber, parser_error_for_log
 from analyzer.registry import Registry, warm_kinds
 from analyzer.settings import Settings
-from analyzer.web import create_app, create_probe_app, server_options
+from analyzer.web import crash_fields, create_app, create_probe_app, request_texts, server_options
 
 logger = structlog.get_logger("analyzer.server")
 
@@ -180,7 +180,10 @@ class GuardedHandler(RequestHandler):
             code, text = "handler_timeout", "the request took too long"
         else:
             status, code, text = 500, "internal_error", "internal error; the log has the details"
-            logger.error("request_crashed", error=repr(exc)[:200], exc_info=exc)
+            # The log's text without what the request holds of the caller's secrets (a secret arg in its query).
+            scrub = credential_scrubber(request_texts(request))
+            fields = crash_fields(request, exc, scrub) if exc is not None else {}
+            logger.error("request_crashed", error=scrub(repr(exc))[:200], **fields)
         if request.writer.output_size > 0:
             raise ConnectionError("the answer was partly sent; the connection is closed instead")
         response = web.json_response({"error": code, "message": text}, status=status)

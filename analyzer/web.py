@@ -13,8 +13,10 @@ import itertools
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import hdrs, web
@@ -29,7 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
-from analyzer.live import Generation, LiveCatalog
+from analyzer.live import Generation, LiveCatalog, crash_scrubber
 from analyzer.metrics import Metrics
 from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
 from analyzer.openapi import build_openapi
@@ -38,12 +40,11 @@ from analyzer.params import (
     GivenArgs,
     json_type,
     parse_time,
-    piece_refusal,
     require_text,
     secret_pieces,
     shown_args,
 )
-from analyzer.redaction import REDACTED
+from analyzer.redaction import REDACTED, credential_scrubber, is_secret_name
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources import Sources
@@ -242,8 +243,9 @@ def _request_server(
                 response = _refusal(request, exc)
             except web.HTTPException as exc:
                 response = _http_error(request, exc)
-            except Exception:
-                logger.exception("request_crashed", path=request.path[:200])
+            except Exception as exc:
+                scrub = crash_scrubber(generation, request_texts(request))
+                logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))
                 response = _crashed()
         except web.HTTPException as exc:
             exc.headers[_REQUEST_ID_HEADER] = request_id
@@ -287,8 +289,9 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return _refusal(request, exc)
     except web.HTTPException as exc:
         return _http_error(request, exc)
-    except Exception:
-        logger.exception("request_crashed", path=request.path[:200])
+    except Exception as exc:
+        scrub = crash_scrubber(request.app[LIVE].current, request_texts(request))
+        logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))
         return _crashed()
 
 
@@ -339,6 +342,31 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
             "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
+
+
+def request_texts(request: web.BaseRequest, args: Iterable[object] = ()) -> list[str]:
+    """What a crash while serving `request` may quote of the caller's secrets: its query's values (a secret arg),
+    as sent and decoded, the values of its headers under a secret name (Authorization, X-Api-Key) and of its cookies,
+    and the `args` it was parsed into (a body's)."""
+    pairs = [pair.partition("=") for pair in request.query_string.split("&")]
+    texts = [value for _, _, value in pairs] + [value for _, value in parse_qsl(request.query_string)]
+    texts += [value for name, value in request.headers.items() if is_secret_name(name) or name.lower() == "cookie"]
+    texts += request.cookies.values()
+    # A JSON body's number or string; true and false tell nothing.
+    texts += [str(value) for value in args if isinstance(value, str | int | float) and not isinstance(value, bool)]
+    return texts
+
+
+def crash_fields(
+    request: web.BaseRequest, exc: BaseException, scrub: Callable[[str], str] | None = None
+) -> dict[str, str]:
+    """What `request_crashed` logs of `exc`: the path, and the traceback as text, without the credentials they may
+    quote (`scrub`, else what the request itself holds, `request_texts`), as the runner logs `check_crashed`."""
+    hide = scrub if scrub is not None else credential_scrubber(request_texts(request))
+    return {
+        "path": hide(request.path[:200]),
+        "exception": hide("".join(traceback.format_exception(exc)).rstrip("\n")),
+    }
 
 
 def _crashed() -> web.Response:
@@ -430,12 +458,15 @@ async def run_evaluation(
         if live.draining:
             raise ShuttingDown(request.app[SETTINGS].retry_after_s)
         check = principal.check_of(generation.catalog, name)
-        options, raw_args = _split_query(request)
+        options, raw_args = _split_query(request, check)
         if request.method == "POST":
             query_count = len(raw_args)
             for arg_name, value in (await _body_args(request)).items():
                 if arg_name in raw_args:
-                    raise ArgError(f"arg {arg_name!r} is given both in the query string and in the body", arg_name)
+                    refusal = check.piece_refusal(request.query, arg_name, " and is also given in the body")
+                    raise refusal or ArgError(
+                        f"arg {arg_name!r} is given both in the query string and in the body", arg_name
+                    )
                 raw_args[arg_name] = value
         for arg_name, value in raw_args.items():
             # Most args are ASCII text, clean UTF-8 with no U+FFFD: no call to check them.
@@ -488,6 +519,11 @@ async def run_evaluation(
             kind=check.kind if check is not None else None,
         )
         raise
+    except Exception as exc:
+        # A bug, not a refusal: logged here, where the args a body gave are known, so that none of them shows.
+        scrub = crash_scrubber(generation, request_texts(request, raw_args.values()))
+        logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))
+        return _crashed()
     # By position, without a dict of them: keyword arguments cost about 5k instructions more on every answer.
     history.record_evaluation(evaluation, caller, request_id, catalog_version, client, user_agent, reached, check)
     if text:
@@ -545,14 +581,13 @@ def _require_text(check: Check, raw_args: Mapping[str, Any], name: str, value: A
         require_text(name, value)
     except ArgError:
         # Asked only here: most requests hold clean text.
-        secret = check.secret_params()
-        follows = secret_pieces(check.params, raw_args, secret).get(name) if secret else None
-        if follows is not None:
-            raise piece_refusal(follows, check.params, " and is not clean UTF-8 text") from None
-        raise
+        refusal = check.piece_refusal(raw_args, name, " and is not clean UTF-8 text")
+        if refusal is None:
+            raise
+        raise refusal from None
 
 
-def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
+def _split_query(request: web.Request, check: Check) -> tuple[dict[str, str], dict[str, Any]]:
     query = request.query
     options: dict[str, str] = {}
     args: dict[str, Any] = {}
@@ -564,7 +599,8 @@ def _split_query(request: web.Request) -> tuple[dict[str, str], dict[str, Any]]:
         for key in query:
             values = query.getall(key)
             if len(values) > 1:
-                raise ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
+                refusal = check.piece_refusal(query, key, f" and is given {len(values)} times")
+                raise refusal or ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
     return options, args
 
 

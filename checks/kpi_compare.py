@@ -61,8 +61,6 @@ _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
-# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
-_INSTANT_LOOKBACK_S = 300.0
 # A selector is quoted in a reason up to this length.
 _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
@@ -107,11 +105,13 @@ class Hidden:
 class Fallback:
     """A variant's `query` whose whole answer falls back to a constant when none of the series read beside that
     fallback exists (`errors / requests or vector(0)`): the constant, the probe sent for those series where the query
-    reads them, and whether it found one."""
+    reads them, and whether it found one; mann_whitney's, over the range: the steps (unix seconds) it found one at,
+    the others' samples being the constant's."""
 
     constant: float
     query: str
     found: bool
+    steps: frozenset[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,9 @@ class Measured:
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     # ratio, mann_whitney: by variant, the probe of a `query` whose whole answer may be its fallback (absent: none).
     fallbacks: Mapping[str, Fallback] = field(default_factory=dict)
+    # The reason and details of an inconclusive verdict when a presence answer that may be partial shows none of a
+    # metric's names (nothing else is then judged); None otherwise.
+    unseen: tuple[str, dict[str, Any]] | None = None
 
 
 class KpiCompareCheck(Check):
@@ -339,6 +342,8 @@ class KpiCompareCheck(Check):
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, then judge what they measured."""
         measured = await self.measure(ctx)
+        if measured.unseen is not None:
+            return Verdict(outcome=Outcome.INCONCLUSIVE, reason=measured.unseen[0], details=measured.unseen[1])
         if self.method == "ratio":
             return self.judge(measured)
         # The statistics sort up to a million differences: off the event loop.
@@ -389,6 +394,8 @@ class KpiCompareCheck(Check):
         # A KPI whose whole answer falls back to a constant (`errors / requests or vector(0)`) answers it for a variant
         # that measured nothing (a hash that matches no pod, a label its series lack): asked whether any series it
         # reads beside the fallback has a sample where it reads them.
+        # mann_whitney's, over the range: a step at which it finds none is the constant's, not a sample (a canary whose
+        # pods died midway reads 0 since, which would beat a baseline's errors).
         fallback_probes = {
             side: asked
             for side in ("canary", "baseline")
@@ -399,7 +406,7 @@ class KpiCompareCheck(Check):
             _present_names(ctx, source, presence),
             asyncio.gather(*ranges),
             _hidden(ctx, source, probes),
-            _fallbacks(ctx, source, fallback_probes),
+            _fallbacks(ctx, source, fallback_probes, (start, end, step_s) if ranges else None),
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
         missing = [
@@ -410,6 +417,19 @@ class KpiCompareCheck(Check):
         ]
         if missing:
             sent = [query for rendered in queries.values() for query in rendered.values()]
+            if partial := [warning for answer in present_answers for warning in answer.storage_warnings]:
+                # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
+                # misspelled, and no value read without them is evidence.
+                unseen = (
+                    _missing_reason(missing, self.source, partial),
+                    {
+                        "queries": sent,
+                        "presence_query": presence,
+                        "unseen_metrics": sorted({name for _, selector in missing for name in selector.names}),
+                        "prometheus_warnings": list(dict.fromkeys(w for a in present_answers for w in a.warnings)),
+                    },
+                )
+                return Measured(queries, found, presence_query=presence, unseen=unseen)
             raise CheckMisconfigured(
                 _missing_reason(missing, self.source),
                 details={
@@ -418,9 +438,13 @@ class KpiCompareCheck(Check):
                     "missing_metrics": sorted({name for _, selector in missing for name in selector.names}),
                 },
             )
-        samples = {"canary": _samples(answers[0]), "baseline": _samples(answers[1])} if answers else {}
+        kept = {side: fallback.steps for side, fallback in fallbacks.items()}
+        samples = {
+            side: _samples(answer, kept.get(side))
+            for side, answer in zip(("canary", "baseline"), answers, strict=False)
+        }
         silent = {
-            side: _silent_s(answer, ctx.evaluation_time)
+            side: _silent_s(answer, ctx.evaluation_time, kept.get(side))
             for side, answer in zip(("canary", "baseline"), answers, strict=False)
         }
         every = [*results, *present_answers, *answers]
@@ -430,18 +454,18 @@ class KpiCompareCheck(Check):
         return Measured(queries, found, samples, presence, silent, warnings, infos, partial, hidden, fallbacks)
 
     def _fallback_probe(self, query: str) -> tuple[float, str] | None:
-        """For a rendered `query` whose whole answer falls back to a constant: the constant, and an instant query at
-        the evaluation time answering one element when a series read beside the fallback has a sample where the query
-        reads it (over the lookback too for mann_whitney's range); None for another query."""
+        """For a rendered `query` whose whole answer falls back to a constant: the constant, and a query answering one
+        element when a series read beside the fallback has a sample where the query reads it (sent at the evaluation
+        time, or over mann_whitney's range: at each step); None for another query."""
         constant = fallback_constant(query)
         if constant is None:
             return None
-        window_s = parse_duration(self.lookback) if self.method == "mann_whitney" else 0.0
         pieces = set()
         for selector, reaches in fallback_reads(query):
             for reach in reaches:
-                range_s = max(reach.range_s, _INSTANT_LOOKBACK_S) + (window_s if reach.at_s is None else 0.0)
-                over = f"[{_duration(range_s)}]"
+                # What the query reads there, no more (fallback_reads gives an instant selector Prometheus' 5-minute
+                # look-back): a series silent over `rate(x[1m])`'s minute is read as nothing by the query too.
+                over = f"[{_duration(reach.range_s)}]"
                 if reach.at_s is not None:
                     over += f" @ {reach.at_s:.3f}"
                 if reach.offset_s:
@@ -963,17 +987,31 @@ async def _hidden(
 
 
 async def _fallbacks(
-    ctx: EvalContext, source: PrometheusSource, probes: Mapping[str, tuple[float, str]]
+    ctx: EvalContext,
+    source: PrometheusSource,
+    probes: Mapping[str, tuple[float, str]],
+    over: tuple[datetime, datetime, float] | None,
 ) -> dict[str, Fallback]:
-    """Run the fallback probes (variant -> constant, query) concurrently; whether each found a series."""
+    """Run the fallback probes (variant -> constant, query) concurrently, at the evaluation time or `over` a range
+    (start, end, step); whether each found a series (and at which steps of the range)."""
     sides = list(probes)
+    if over is None:
+        answers = await asyncio.gather(
+            *(source.query(probes[side][1], ctx.evaluation_time, ctx.timeout_s()) for side in sides)
+        )
+        return {
+            side: Fallback(probes[side][0], probes[side][1], bool(answer.series))
+            for side, answer in zip(sides, answers, strict=True)
+        }
+    start, end, step_s = over
     answers = await asyncio.gather(
-        *(source.query(probes[side][1], ctx.evaluation_time, ctx.timeout_s()) for side in sides)
+        *(source.query_range(probes[side][1], start, end, step_s, ctx.timeout_s()) for side in sides)
     )
-    return {
-        side: Fallback(probes[side][0], probes[side][1], bool(answer.series))
-        for side, answer in zip(sides, answers, strict=True)
-    }
+    found = {}
+    for side, answer in zip(sides, answers, strict=True):
+        steps = frozenset(at for series in answer.series for at, _ in series.samples)
+        found[side] = Fallback(probes[side][0], probes[side][1], bool(steps), steps)
+    return found
 
 
 def _duration(seconds: float) -> str:
@@ -993,33 +1031,52 @@ def _selectors(query: str) -> tuple[MetricSelector, ...]:
     return tuple(metric_selectors(query))
 
 
-def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str) -> str:
+def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str, partial: Sequence[str] = ()) -> str:
+    """Why the metrics of `missing` (role, selector) stop the check: they have no series at all (a misspelled
+    name?), or, with the `partial` warnings of the presence answer, none were found where a store did not answer."""
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
         by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
     parts = []
     for name, uses in by_name.items():
         roles = list(dict.fromkeys(role for role, _ in uses))
+        found = (
+            f"metric {name}: no series found in source {source!r}"
+            if partial
+            else f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or scraped)"
+        )
         parts.append(
-            f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or "
-            f"scraped); {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
+            f"{found}; {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
             f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
+        )
+    if partial:
+        parts[-1] += (
+            f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer may "
+            "hold them, so a misspelled metric name cannot be told, and no value read without them is evidence"
         )
     return "; ".join(parts)
 
 
-def _samples(result: QueryResult) -> list[float]:
-    """The range series' values but NaN (no value at that step); infinities stay, for the judge to refuse."""
+def _samples(result: QueryResult, steps: frozenset[float] | None = None) -> list[float]:
+    """The range series' values but NaN (no value at that step) and, given `steps`, but those at other steps (the
+    fallback's); infinities stay, for the judge to refuse."""
     series = result.only_series("range query", aggregate="avg")
-    return [] if series is None else [value for _, value in series.samples if not math.isnan(value)]
+    if series is None:
+        return []
+    return [value for at, value in series.samples if not math.isnan(value) and (steps is None or at in steps)]
 
 
-def _silent_s(result: QueryResult, end: datetime) -> float:
+def _silent_s(result: QueryResult, end: datetime, steps: frozenset[float] | None = None) -> float:
     """Seconds from the last point with a value (not NaN) of a range result's one series to the range's `end`;
     0 without such a point (no series, or only NaN: too few samples decides). A NaN point is no value there
-    (a KPI divided by zero traffic: a canary whose workers hung, still scraped), as a missing point is."""
+    (a KPI divided by zero traffic: a canary whose workers hung, still scraped), as a missing point is, and so is,
+    given `steps`, a point at another step (the fallback's constant)."""
     series = result.only_series("range query", aggregate="avg")
-    valued = [at for at, value in series.samples if not math.isnan(value)] if series is not None else []
+    valued = (
+        [at for at, value in series.samples if not math.isnan(value) and (steps is None or at in steps)]
+        if series is not None
+        else []
+    )
     return silence_s(valued[-1], end) if valued else 0.0
 
 

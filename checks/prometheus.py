@@ -68,9 +68,10 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
-# A classic histogram in seconds, a quantile scaled by the query (`* 1000`: milliseconds), and the least bound on
-# such a quantile that reads as milliseconds: a rollout gate on a request latency of 100 s or more is not met.
-_SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds_bucket\b")
+# A histogram in seconds (classic: its `_bucket` series; native: the name itself), a quantile scaled by the query
+# (`* 1000`: milliseconds), and the least bound on such a quantile that reads as milliseconds: a rollout gate on a
+# request latency of 100 s or more is not met.
+_SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds(?:_bucket)?\b")
 _SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
 _MILLISECONDS_LIKE = 100.0
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
@@ -862,13 +863,24 @@ def _misspelt(missing: list[MetricSelector], unlabelled: list[tuple[MetricSelect
 
 def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
     """Whether an arg may write the `or` of a fallback into the query (`x {{ op }} vector(0)`): rendered with `or`
-    for a param that may write one (see _may_write_or), the query has a name beside a fallback. Decided at load: a
-    query no arg can make a fallback of pays nothing per evaluation."""
+    for a param that may write one (see _may_write_or), the query has a name beside a fallback; True when another
+    param may write a word too. Decided at load: a query no arg can make a fallback of pays nothing per evaluation."""
     writers = [name for name, param in check.params.items() if _may_write_or(param)]
     if not writers:
         return False
+    if sum(1 for param in check.params.values() if _may_write_word(param)) > 1:
+        # Another arg may write the word that makes the constant beside the `or` (`x {{ op }} vector(0) {{ gate }}
+        # on() y` is a fallback with op=or, gate=and, none with gate's sample `+`), and trying each arg's words costs
+        # a parse of the query per word: read as each evaluation renders it.
+        return True
     args = kinds.sample_args(check)
     return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
+
+
+def _may_write_word(param: Param) -> bool:
+    """Whether an arg of `param` may write a bare word into a query (an operator, a keyword): an identifier, a DNS
+    label or an enum (whose bare values are tokens)."""
+    return param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL, ParamType.ENUM)
 
 
 def _may_write_or(param: Param) -> bool:

@@ -342,11 +342,20 @@ async def run_page(request: web.Request) -> web.Response:
         if request.method == "POST"
         else {key: request.query.getall(key) for key in request.query}
     )
+    # Where a refusal looks for the pieces of a secret split at an '&' (Check.piece_refusal): every key, in order.
+    given = raw if request.method == "POST" else request.query
     for key, values in raw.items():
         if len(values) > 1:
-            raise ArgError(f"arg {key[:64]!r} is given {len(values)} times; give it once", key[:64])
+            refusal = check.piece_refusal(given, key, f" and is given {len(values)} times")
+            raise refusal or ArgError(f"arg {key[:64]!r} is given {len(values)} times; give it once", key[:64])
         # As the API: bytes that are not UTF-8 are the caller's mistake, not a query for Prometheus to refuse.
-        require_text(key, values[0])
+        try:
+            require_text(key, values[0])
+        except ArgError:
+            refusal = check.piece_refusal(given, key, " and is not clean UTF-8 text")
+            if refusal is None:
+                raise
+            raise refusal from None
     at_text = raw.pop("at", [""])[0].strip()
     unknown = [key for key in raw if key in RESERVED_ARG_NAMES]
     if unknown:

@@ -476,9 +476,8 @@ class ErrorBudgetCheck(Check):
                 unmeasured = exc
         reader = self._kept.reader
         reader.same_settings(self.period, plan.period, results)
-        for probe in plan.probes:
-            if probe.missing(results):
-                raise CheckMisconfigured(probe.problem)
+        if missing := [probe for probe in plan.probes if probe.missing(results)]:
+            return _unseen(missing, results, plan.queries, plan.sent)
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
         annotated = any(answer.warnings or answer.infos for answer in answers.values())
@@ -760,6 +759,36 @@ class ErrorBudgetCheck(Check):
             if self.sloth.total_query is not None
             else "none: without sloth.total_query an absent ratio_rate series is no data"
         )
+
+
+def _unseen(missing: Sequence[Probe], results: Results, queries: Sequence[str], sent: Sequence[str]) -> Verdict:
+    """The verdict when the `missing` probes found no series: CheckMisconfigured with the first one's problem (a
+    misspelled name, rules not loaded), unless the answer that carried them may be partial: a store that did not
+    answer (Thanos, Mimir, remote read) may hold them, so inconclusive, never a pass nor a false claim."""
+    answers = [results[probe.query] for probe in missing if probe.query in results]
+    partial = list(dict.fromkeys(warning for answer in answers for warning in answer.storage_warnings))
+    if not partial:
+        raise CheckMisconfigured(missing[0].problem)
+    # A label of names none of whose series was found is not found either: the names say it.
+    unnamed = {probe.metrics for probe in missing if not probe.label}
+    missing = [probe for probe in missing if not probe.label or probe.metrics not in unnamed]
+    labels = sorted({f"{' or '.join(probe.metrics)}: {probe.label}" for probe in missing if probe.label})
+    details: dict[str, Any] = {
+        "queries": list(queries),
+        "sent_queries": list(sent),
+        "unseen_metrics": sorted({name for probe in missing if not probe.label for name in probe.metrics}),
+        "prometheus_warnings": list(dict.fromkeys(warning for answer in answers for warning in answer.warnings)),
+    }
+    if labels:
+        details["unseen_labels"] = labels
+    return Verdict(
+        outcome=Outcome.INCONCLUSIVE,
+        reason="; ".join(probe.unseen or probe.problem for probe in missing)
+        + f", in an answer that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, "
+        f"so a misspelled metric {'or label ' if labels else ''}name (or rules not loaded) cannot be told, and no "
+        "value read without them is evidence",
+        details=details,
+    )
 
 
 def _can_fire(tier: BurnTier, ceiling: float) -> bool:

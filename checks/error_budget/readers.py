@@ -188,6 +188,12 @@ class Probe:
     unless: tuple[str, ...] = ()
     # Queries sent with the probe that stand for its series when every one of them answers.
     together: tuple[str, ...] = ()
+    # What an answer that may be partial (a store down) says when it shows none of the probe's series: not found,
+    # rather than `problem`'s "none exist"; the metric names the probe looks for (none: a recording rule's), and the
+    # label it looks for on their series, if any.
+    unseen: str = ""
+    metrics: tuple[str, ...] = ()
+    label: str = ""
 
     def missing(self, results: Results) -> bool:
         """Nothing answered: neither the probe, nor any query that reads the same series, nor every query of
@@ -234,6 +240,8 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
             f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
             "metric name?). An existing metric without error series reads as zero errors; a metric that "
             "appears only with its first error belongs in optional_metrics",
+            unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} found",
+            metrics=names,
         )
         if not label
         else Probe(
@@ -242,6 +250,10 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
             f"{'; '.join(where[names, label])}: label {label} is not on metric {' or '.join(names)}, no series "
             "of it has it (a misspelled label name?). A label on the metric without error series reads as zero "
             "errors; a label that appears only with the first error: list its metric in optional_metrics",
+            unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} with label {label} "
+            "found",
+            metrics=names,
+            label=label,
         )
         for names, label in sorted(users, key=lambda key: key[1] != "")
     ]
@@ -636,6 +648,8 @@ class PyrraReader:
             f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, that period {period} is the SLO's window "
             f"(Pyrra names its rules after it), and that Pyrra's rules are loaded ({_PERFORMANCE_HINT})",
             together=(self._rule("increase5m", args), window),
+            unseen=f'no series of a recording rule of Pyrra SLO slo="{self._sli.slo}" found ({tried} the increase '
+            f"rule over {period})",
         )
         found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
         totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)
@@ -654,6 +668,7 @@ class PyrraReader:
                     "period to the SLO's window",
                     beside=totals,
                     unless=(window,),
+                    unseen=f"no series of {rules.query} found while pyrra.total has series",
                 )
             )
         return found
@@ -882,6 +897,7 @@ class SlothReader:
             f"no recording rule of Sloth SLO {{{matchers}}} has a series (not even slo:objective:ratio): "
             "check sloth.sloth_id (or service and slo) and sloth.selectors, and that Sloth's rules are "
             "loaded",
+            unseen=f"no series of a recording rule of Sloth SLO {{{matchers}}} found (not even slo:objective:ratio)",
         )
         return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
 

@@ -399,6 +399,9 @@ class HttpSmokeCheck(Check):
             for text in (render_value(ctx.args[name]) for name in self._secret_params if name in ctx.args)
             if len(text) >= MIN_HIDDEN_CHARS
         ]
+        # A crash (a bug, not a CheckError) is scrubbed by the runner, which knows the written secrets but not the
+        # captured ones: it reads this list, as it stands then.
+        ctx.hide_on_crash(secrets)
         for index, compiled in enumerate(self._compiled):
             try:
                 result = await self._run_step(compiled, index, (base, shown_base), values, client, secrets)

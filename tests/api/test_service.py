@@ -323,6 +323,46 @@ class TestVerdictHistory:
         shown = json.dumps([body, page]) + await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
         assert "w0rd-rest" not in shown and "p0ss" not in shown
 
+    @pytest.mark.parametrize(
+        ("query", "body", "problem"),
+        [
+            # The rest of the value repeats a piece: the piece is the arg given twice.
+            ("password=p0ss&w0rd-rest-91&w0rd-rest-91", None, " and is given 2 times"),
+            # A body gives an arg of the piece's name.
+            ("password=p0ss&w0rd-rest-91", {"w0rd-rest-91": "x"}, " and is also given in the body"),
+        ],
+    )
+    async def test_the_rest_of_a_secret_given_twice_is_not_named(self, aiohttp_client, query, body, problem):
+        # Refused before the args are bound, as a repeated arg: the refusal named the piece as the arg repeated.
+        params = {"password": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        url = f"/api/v1/checks/login/run?{query}"
+        refused = await (client.get(url) if body is None else client.post(url, json=body))
+        answer = await refused.json()
+        assert (refused.status, answer["error"]) == (400, "bad_arg")
+        assert answer["message"].startswith(
+            f"an undeclared arg follows secret arg 'password'{problem}; its name is not shown"
+        )
+        page = await (await client.get("/api/v1/verdicts")).json()
+        shown = (
+            json.dumps([answer, page]) + await (await client.get(f"/ui/verdicts/{page['entries'][0]['seq']}")).text()
+        )
+        assert "w0rd-rest" not in shown and "p0ss" not in shown
+
+    async def test_an_arg_given_twice_that_follows_no_secret_is_named(self, aiohttp_client):
+        # Only what may be the rest of a secret's value is hidden: a repeated arg after a declared one is named.
+        params = {
+            "password": {"type": "label_value", "required": True, "secret": True},
+            "tenant": {"type": "label_value", "required": True},
+        }
+        check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+        client = await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+        refused = await client.get("/api/v1/checks/login/run?password=p0ss&tenant=a&tenant=b")
+        assert (await refused.json())["message"] == "arg 'tenant' is given 2 times; give it once"
+        refused = await client.post("/api/v1/checks/login/run?password=p0ss&tenant=a", json={"tenant": "b"})
+        assert (await refused.json())["message"] == "arg 'tenant' is given both in the query string and in the body"
+
     @pytest.mark.parametrize("query", ["password=p0ss&w0rd-rest%E9-91", "password=p0ss&w0rd-rest=91%E9"])
     async def test_the_rest_of_a_secret_that_is_not_utf_8_is_not_named(self, aiohttp_client, query):
         # A password holding '&' and a '%' before two hex digits (`%E9`, no UTF-8): its rest, as an undeclared arg's

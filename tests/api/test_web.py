@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+import structlog
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
+from analyzer.logs import configure_logging
 from analyzer.models import Outcome, Verdict, envelope
 from analyzer.registry import Registry
+from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
+from tests.gatecatalog import REGISTRY, gate_catalog
 
 pytestmark = pytest.mark.integration
 
@@ -427,3 +436,66 @@ class TestTextStatus:
             "2026-12-05T00:00:00.000Z",
         )
         assert _text_status(evaluation) == expected
+
+
+@contextlib.contextmanager
+def json_logs() -> Iterator[io.StringIO]:
+    """The service's JSON log lines, rendered as production writes them, in a stream."""
+    stream = io.StringIO()
+    configure_logging("json", "info", stream=stream)
+    try:
+        yield stream
+    finally:
+        structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
+            root.removeHandler(handler)
+
+
+def crashed_line(stream: io.StringIO) -> dict[str, Any]:
+    return next(line for line in map(json.loads, stream.getvalue().splitlines()) if line["event"] == "request_crashed")
+
+
+class TestCrashLog:
+    """A request that crashes logs a traceback without the credentials it may quote: a secret arg (from the query
+    or the body), a source's token, a header credential."""
+
+    @pytest.mark.parametrize("post", [False, True])
+    async def test_request_crashed_hides_what_the_exception_quotes(self, aiohttp_client, tmp_path, monkeypatch, post):
+        # Before: the traceback of `request_crashed` quoted them all, as the exception wrote them.
+        token_file = tmp_path / "token"
+        token_file.write_text("file-token-4c3b2a\n")
+        sources = {"default": {"url": "http://prometheus:9090", "bearer_token_file": str(token_file)}}
+        params = {"login_hash": {"type": "label_value", "required": True, "secret": True}}
+        catalog = gate_catalog({"name": "login", "kind": "gate", "gate": "g", "params": params}, sources=sources)
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        def crashing(self, check, raw_args):
+            raise RuntimeError(f"cannot plan {raw_args['login_hash']} with file-token-4c3b2a at http://u:pw-5a6b7c@x/")
+
+        monkeypatch.setattr(Runner, "plan", crashing)
+        with json_logs() as stream:
+            if post:
+                answer = await client.post("/api/v1/checks/login/run", json={"login_hash": "lh-9f8e7d"})
+            else:
+                answer = await client.get("/api/v1/checks/login/run?login_hash=lh-9f8e7d")
+        assert answer.status == 500
+        for secret in ("lh-9f8e7d", "file-token-4c3b2a", "pw-5a6b7c"):
+            assert secret not in stream.getvalue()
+        crash = crashed_line(stream)
+        assert "RuntimeError: cannot plan <redacted> with <redacted> at http://<redacted>@x/" in crash["exception"]
+
+    async def test_a_header_credential_the_exception_quotes_is_hidden(self, aiohttp_client, monkeypatch):
+        catalog = gate_catalog({"name": "ok", "kind": "gate", "gate": "g"})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        def crashing(self, check, raw_args):
+            raise RuntimeError("a key hdr-key-1f2e3d")
+
+        monkeypatch.setattr(Runner, "plan", crashing)
+        with json_logs() as stream:
+            answer = await client.get("/api/v1/checks/ok/run", headers={"X-Api-Key": "hdr-key-1f2e3d"})
+        assert answer.status == 500
+        assert "hdr-key-1f2e3d" not in stream.getvalue()
+        assert "RuntimeError: a key <redacted>" in crashed_line(stream)["exception"]

@@ -16,6 +16,7 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import PrometheusSource, QueryResult, Sources
 from analyzer.web import create_app
+from tests.integration import data_kpi
 
 pytestmark = pytest.mark.integration
 
@@ -541,6 +542,53 @@ class TestPartialAnswer:
         assert body["verdict"] == "fail", body["reason"]
 
 
+class PresenceLostFailedPayments(PrometheusSource):
+    """The real Prometheus as a Thanos querier whose store holding the failed payments is down for the presence
+    query alone: it answers without kpi_failed_payments_total, and warns."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        if not promql.startswith("group by (__name__)"):
+            return answer
+        kept = [series for series in answer.series if series.labels["__name__"] != "kpi_failed_payments_total"]
+        return QueryResult(answer.query, answer.result_type, kept, [STORE_DOWN])
+
+
+class TestPartialPresenceAnswer:
+    """A metric a partial presence answer does not show may be on the store that did not answer: inconclusive,
+    never an error that calls it misspelled."""
+
+    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, prometheus):
+        # Before: error (check_misconfigured), "metric kpi_failed_payments_total has no series at all", which aborts
+        # the rollout while a store is down.
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
+            Registry.default(),
+        )
+        sources = Sources(
+            catalog.sources, make_prometheus=lambda source, config: PresenceLostFailedPayments(source, config)
+        )
+        try:
+            check = catalog.get("payment-errors")
+            args = check.bind_args({"canary_hash": "kpiequal"})
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            evaluation = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
+        finally:
+            await sources.aclose()
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            "metric kpi_failed_payments_total: no series found in source 'default'; canary.success, baseline.success "
+            'select it: kpi_failed_payments_total{service="shop",rollouts_pod_template_hash="kpiequal"}, in a '
+            f"presence answer that may be partial ({STORE_DOWN}): a store that did not answer may hold them, so a "
+            "misspelled metric name cannot be told, and no value read without them is evidence"
+        )
+        assert evaluation.details["unseen_metrics"] == ["kpi_failed_payments_total"]
+        assert evaluation.details["presence_query"] == (
+            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"})'
+        )
+        assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
+
+
 class TestInfiniteSamples:
     """mann_whitney: a variant with infinite samples is no evidence; they are not dropped to judge the rest."""
 
@@ -997,3 +1045,52 @@ class TestVariantReadingNothingBesideAFallback:
         # kpiequal has its failed-payments counter, at 0: a measured 0, not the fallback's.
         body = await run(fallbacks, prometheus, check, canary, stable_hash=stable)
         assert body["verdict"] == verdict, body["reason"]
+
+
+class TestVariantReadingNothingBesideAFallbackLately:
+    """mann_whitney: the steps of a range at which a variant read no series beside its fallback are the fallback's
+    constant, not samples: a variant that stopped reporting within the lookback is no evidence of now."""
+
+    @pytest.fixture
+    async def fallbacks(self, prometheus, aiohttp_client):
+        catalog = build_catalog(
+            [
+                (
+                    "test",
+                    {
+                        "sources": {"default": {"type": "prometheus", "url": prometheus.url}},
+                        "checks": [fallback_check("failed-shift", "mann_whitney")],
+                    },
+                )
+            ],
+            Registry.default(),
+        )
+        return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+    async def test_a_canary_that_died_is_no_pass(self, fallbacks, prometheus):
+        # kpidead's pods died 20 minutes before the anchor: its last 20 minutes are the fallback's 0, which beat
+        # kpiworse's 2.5% (a pass) before.
+        body = await run(fallbacks, prometheus, "failed-shift", "kpidead", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
+
+    async def test_a_canary_reporting_to_the_end_is_judged(self, fallbacks, prometheus):
+        body = await run(fallbacks, prometheus, "failed-shift", "kpiequal", stable_hash="kpiworse")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["canary"]["samples"] == 31
+
+    async def test_a_canary_silent_for_longer_than_its_range_is_no_pass(self, prometheus, aiohttp_client):
+        # Over [1m], three minutes after kpidead's pods died: its query answers the fallback's 0, and its last samples,
+        # within Prometheus' 5-minute look-back though not within the query's minute, made it a pass before.
+        check = fallback_check("failed-ratio-1m", "ratio")
+        check.update(canary=check["canary"].replace("[5m]", "[1m]"), baseline=check["baseline"].replace("[5m]", "[1m]"))
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry.default(),
+        )
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        at = prometheus.anchor - data_kpi.DEAD_S + 180
+        params = {"at": str(int(at)), "explain": "true", "canary_hash": "kpidead", "stable_hash": "kpiworse"}
+        body = await (await client.get("/api/v1/checks/failed-ratio-1m/run", params=params)).json()
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the canary query read no series beside its fallback")

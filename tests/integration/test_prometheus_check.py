@@ -1006,6 +1006,14 @@ class TestConstantFallback:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["value"]) == (200, fallback), body["reason"]
 
+    async def test_a_fallback_on_nothing_matches_is_the_answer(self, prometheus, client_for):
+        # on() matches vector(0.001)'s element with each code's sum: none of them answers. Before: not warned.
+        query = "vector(0.001) or on() sum by (code) (rate(http_requests_total[5m]))"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "reduce": "max"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["value"], fallback_constant(query)) == (200, 0.001, 0.001), body["reason"]
+
 
 @pytest.mark.integration
 class TestAggregationsThatHideNaN:
@@ -1109,12 +1117,14 @@ class TestAggregationsThatHideNaN:
         [
             f"vector(0) or max({_ratio_by_hash('healthy1|idle1')})",
             f"(vector(0) or on() max({_ratio_by_hash('healthy1|idle1')})) * 100",
+            # on(): each group's element matches vector(0)'s too. Before: inconclusive.
+            f"vector(0) or on() max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
         ],
     )
     async def test_an_aggregation_an_or_hides_is_not_probed(self, prometheus, client_for, query):
         # vector(0)'s one element without labels matches max()'s, so max() never reaches the answer (0, whatever the
         # groups hold): what it leaves out says nothing of it. Before: inconclusive, for an idle1 never judged.
-        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01"}
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "reduce": "max"}
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0), body["reason"]
@@ -1210,6 +1220,14 @@ _MISSPELT_REASON = (
 )
 
 
+def _healthy_unless_5xx(name: str) -> str:
+    """1 while requests flow and `name` counts no 5xx, else 0."""
+    return (
+        "((vector(1) and on() sum(rate(http_requests_total[5m])) > 0)"
+        f' unless on() (sum(rate({name}{{code=~"5.."}}[5m])) > 0)) or vector(0)'
+    )
+
+
 @pytest.mark.integration
 class TestMisspeltNamesBesideAFallback:
     """A metric name read beside a fallback (`x or vector(0)`) that has no series at all is an error: the fallback
@@ -1272,6 +1290,21 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, self.check(query, params={"op": op}))
         status, body = await run(client, "q", op="or", at=prometheus.anchor)
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "no series of metric http_request_total" in body["reason"]
+
+    async def test_an_or_two_args_make_a_fallback_of_is_checked(self, prometheus, client_for):
+        # gate=and keeps vector(0) while requests flow; its default `+` makes none. Before: pass, no presence query.
+        params = {
+            "op": {"type": "enum", "values": ["+", "or"], "default": "+"},
+            "gate": {"type": "enum", "values": ["+", "and"], "default": "+"},
+        }
+        query = (
+            'sum(rate(http_request_total{code=~"5.."}[5m])) {{ op }} vector(0) {{ gate }} on()'
+            " sum(rate(http_requests_total[5m]))"
+        )
+        client = await client_for(prometheus.url, self.check(query, params=params))
+        status, body = await run(client, "q", op="or", gate="and", at=prometheus.anchor)
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
 
     async def test_an_existing_metric_whose_labels_match_nothing_is_zero_errors(self, prometheus, client_for):
@@ -1341,6 +1374,22 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
         assert "presence_query" not in body["details"]
+
+    async def test_a_name_an_unless_drops_a_constant_by_is_checked(self, prometheus, client_for):
+        # 1 while requests flow and no 5xx is counted: vector(1) answers for a misspelt name as a fallback does.
+        # Before: pass for ever on http_request_total (no such metric).
+        client = await client_for(prometheus.url, self.check(_healthy_unless_5xx("http_request_total"), pass_if="== 1"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+
+    async def test_a_constant_an_unless_drops_by_an_existing_name_is_judged(self, prometheus, client_for):
+        # http_requests_total counts 5xx: the unless drops vector(1), and vector(0) fails `== 1`.
+        client = await client_for(
+            prometheus.url, self.check(_healthy_unless_5xx("http_requests_total"), pass_if="== 1")
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 0), body["reason"]
 
     async def test_a_name_an_unless_drops_by_may_have_no_series(self, prometheus, client_for):
         # payments_freeze exists only during a freeze: without it the 5xx count answers, not the fallback.

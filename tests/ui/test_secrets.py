@@ -3,6 +3,7 @@ that holds it as <redacted>."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import create_app
+from tests.gatecatalog import REGISTRY, gate_catalog
 from tests.ui.support import checks
 
 pytestmark = pytest.mark.integration
@@ -99,3 +101,33 @@ class TestAnotherSecret:
         # Was broken1's FAIL alone, as if the link of healthy1's PASS had no other answer.
         also = page.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
         assert re.search(r'<a href="/ui/verdicts/\d+">PASS \(verdict \d+\)</a>', also)
+
+
+@pytest.fixture
+async def login_client(aiohttp_client):
+    """A check with a secret password, which a link may carry split at an unescaped '&'."""
+    params = {"password": {"type": "label_value", "required": True, "secret": True}}
+    check = {"name": "login", "kind": "gate", "gate": "g", "params": params}
+    return await aiohttp_client(create_app(Settings(), gate_catalog(check), REGISTRY))
+
+
+class TestSecretPieces:
+    """The rest of a secret arg split at an '&' is named by no refusal of the run page, as by none of the API."""
+
+    @pytest.mark.parametrize(
+        ("query", "problem"),
+        [
+            ("password=p0ss&w0rd-rest-91&w0rd-rest-91", " and is given 2 times"),
+            ("password=p0ss&w0rd-rest%E9-91", " and is not clean UTF-8 text"),
+        ],
+    )
+    async def test_the_refusal_does_not_name_the_rest(self, login_client, query, problem):
+        page = await login_client.get(f"/ui/checks/login/run?{query}")
+        text = html.unescape(await page.text())
+        assert page.status == 400
+        assert f"an undeclared arg follows secret arg 'password'{problem}; its name is not shown" in text
+        assert "w0rd-rest" not in text and "p0ss" not in text
+
+    async def test_a_repeated_arg_that_follows_no_secret_is_named(self, login_client):
+        page = await login_client.get("/ui/checks/login/run?w0rd=1&w0rd=2&password=p0ss")
+        assert "arg 'w0rd' is given 2 times; give it once" in html.unescape(await page.text())

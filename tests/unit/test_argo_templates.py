@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -268,6 +269,34 @@ class TestValidateCommand:
         # A catalog file of that name is still a catalog: its mistakes are reported, not skipped.
         (tmp_path / "catalog" / "kustomization.yaml").write_text("checks: []\nsourcs: {}\n")
         result = validate(tmp_path / "catalog", tmp_path / "rollouts")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "sourcs: unknown field" in result.stderr
+
+    def test_json_manifests_in_a_directory(self, tmp_path):
+        # kubectl applies *.json manifests as it does *.yaml. Before: the directory's at.json was never read, and
+        # validate said ok (exit 0) while every measurement of the template would be a 404.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.json").write_text(json.dumps(template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run")))
+        # Not a Kubernetes object (a dashboard, a package.json): no catalog document, whatever keys it has.
+        (tmp_path / "dashboard.json").write_text(json.dumps({"title": "payments", "checks": "not a catalog"}))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'at.json'}" in result.stdout
+        assert "at.json: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments-eror-rate'" in (
+            result.stderr
+        )
+        assert f"skipped 1 file holding no catalog document: {tmp_path / 'dashboard.json'}" in result.stdout
+
+    def test_a_catalog_config_map_in_json(self, tmp_path):
+        # The catalog's ConfigMap written as JSON is read as its YAML form is: its mistakes are reported.
+        config_map = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "analyzer-catalog"},
+            "data": {"catalog.yaml": yaml.safe_dump({**CATALOG, "sourcs": {}})},
+        }
+        (tmp_path / "catalog.json").write_text(json.dumps(config_map))
+        result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "sourcs: unknown field" in result.stderr
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -466,3 +467,82 @@ class TestMemberDeadline:
         await judge(held, ["h"], on_member_error="ignore", deadline_s=0.5)
         (member_deadline,) = GATES[HELD].deadlines
         assert member_deadline <= started + 0.5  # not its own 60 s
+
+    async def test_a_composite_shorter_than_the_margin_leaves_its_member_time(self, members):
+        # A 0.04 s composite of members answering at once: a member ending 0.05 s before it would end before it
+        # started, and every evaluation would be a member's timeout.
+        started = asyncio.get_running_loop().time()
+        await judge(members, ["p"], deadline_s=0.04)
+        (member_deadline,) = GATES[OPEN].deadlines
+        assert started < member_deadline <= started + 0.04
+
+
+AT = datetime(2026, 11, 26, 11, tzinfo=UTC)
+
+
+class TestMemberDeadlineCoalescing:
+    """A member cut to its composite's deadline and a request of the same check, args and time are not one
+    evaluation: each ends by its own deadline."""
+
+    @pytest.fixture
+    def gate(self):
+        """The gate of `h` below, never opened unless the test does."""
+        GATES[HELD] = Gate()
+        yield GATES[HELD]
+        GATES.pop(HELD, None)
+
+    @pytest.fixture
+    def held(self, gate):
+        """A runner over `h`, a gate check with a long deadline, and `card`, a 0.5 s composite of it."""
+        catalog = gate_catalog(
+            {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 60},
+            {
+                "name": "card",
+                "kind": "composite",
+                "members": [{"check": "h"}],
+                "on_member_error": "ignore",
+                "deadline_s": 0.5,
+            },
+        )
+        return Runner(catalog, Sources(catalog.sources), Metrics(), 5.0), gate
+
+    async def test_a_request_joining_a_cut_member_keeps_its_own_deadline(self, held):
+        runner, gate = held
+        card = asyncio.create_task(runner.evaluate(runner.catalog.get("card"), {}, AT))
+        await gate.wait_entered(1)
+        direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
+        assert (await card).verdict == "inconclusive"
+        gate.open()
+        evaluation = await direct
+        assert evaluation.verdict == "pass", evaluation.reason  # not the member's timeout at the composite's 0.5 s
+
+    async def test_a_member_joining_a_request_ends_by_its_composites_deadline(self, held):
+        runner, gate = held
+        direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
+        await gate.wait_entered(1)
+        evaluation = await runner.evaluate(runner.catalog.get("card"), {}, AT)
+        # The member's timeout, judged (ignored: unknown), not the whole composite timed out waiting for a 60 s one.
+        assert evaluation.verdict == "inconclusive", evaluation.reason
+        assert evaluation.to_json(explain=True)["details"]["ignored"] == ["h"]
+        gate.open()
+        assert (await direct).verdict == "pass"
+
+    async def test_a_member_of_a_nested_composite_ends_by_its_own_composites_deadline(self, gate):
+        # `h` directly under the outer composite and under `inner`: one evaluation would end by the outer's deadline,
+        # when `inner` times out as a whole, its on_member_error (ignore) never applied and a critical member errored.
+        catalog = gate_catalog(
+            {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 60},
+            {"name": "inner", "kind": "composite", "members": [{"check": "h"}], "on_member_error": "ignore"},
+            {
+                "name": "outer",
+                "kind": "composite",
+                "members": [{"check": "inner", "critical": True}, {"check": "h"}],
+                "on_member_error": "ignore",
+                "deadline_s": 0.5,
+            },
+        )
+        runner = Runner(catalog, Sources(catalog.sources), Metrics(), 5.0)
+        evaluation = await runner.evaluate(catalog.get("outer"), {})
+        assert evaluation.verdict == "inconclusive", evaluation.reason
+        members = evaluation.to_json(explain=True)["details"]["members"]
+        assert [member["verdict"] for member in members] == ["inconclusive", "error"]

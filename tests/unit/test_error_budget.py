@@ -1521,12 +1521,13 @@ class TestGroupedSplit:
 
 class FakePrometheus:
     """An aiohttp Prometheus stand-in: answers every part of a combined query, and every name of a grouped
-    selector, with `value` (or value(window, part)), a name or label probe when its names are not `missing` nor its
-    label in `missing_labels`, fails queries containing `fail_on`, and holds every answer until `expected` queries
-    are in flight at once (a sequential caller would wait forever)."""
+    selector, with `value` (or value(window, part)) and `warnings`, a name or label probe when its names are not
+    `missing` nor its label in `missing_labels`, fails queries containing `fail_on`, and holds every answer until
+    `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=(), missing_labels=()):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=(), missing_labels=(), warnings=()):
         self.expected = expected
+        self.warnings = list(warnings)
         self.missing = missing
         self.missing_labels = missing_labels
         self.value = value
@@ -1580,6 +1581,7 @@ class FakePrometheus:
                     + names
                     + stray,
                 },
+                **({"warnings": self.warnings} if self.warnings else {}),
             }
         )
 
@@ -1988,6 +1990,24 @@ class TestProbes:
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert "no series of metric req_total exist at all" in evaluation.reason
 
+    async def test_a_name_a_partial_answer_does_not_show_is_inconclusive(self, aiohttp_server):
+        # A store that did not answer may hold req_total: no misspelled name can be told, and no pass either.
+        # Before: error (check_misconfigured), saying that no series of it exist at all, which aborts the rollout.
+        fake = FakePrometheus(
+            expected=2, value=lambda window, part: None, missing=("req_total",), warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            'ratio.errors selector req_total{code=~"5.."}; ratio.total selector req_total: no series of metric '
+            "req_total found, in an answer that may be partial (store 2 down): a store that did not answer may hold "
+            "them, so a misspelled metric name (or rules not loaded) cannot be told, and no value read without them "
+            "is evidence"
+        )
+        assert evaluation.details["unseen_metrics"] == ["req_total"]
+        assert evaluation.details["prometheus_warnings"] == ["store 2 down"]
+        assert evaluation.details["queries"]
+
     async def test_an_existing_name_without_series_here_is_no_data(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: None)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
@@ -2041,6 +2061,32 @@ class TestLabelProbes:
         evaluation = await run_against(aiohttp_server, fake, {"ratio": ratio})
         assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "check_misconfigured"), evaluation.reason
         assert "label cdoe is not on metric req_total" in evaluation.reason
+
+    async def test_a_label_a_partial_answer_does_not_show_is_inconclusive(self, aiohttp_server):
+        # A store that did not answer may hold the series carrying cdoe: no misspelled label can be told, no pass.
+        ratio = {**RATIO, "errors": RATIO["errors"].replace("code", "cdoe")}
+        fake = FakePrometheus(
+            expected=2,
+            value=lambda window, part: None if part == "errors" else "1",
+            missing_labels=("cdoe",),
+            warnings=["store 2 down"],
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": ratio})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            'ratio.errors selector req_total{cdoe=~"5.."}: no series of metric req_total with label cdoe found, in an '
+            "answer that may be partial (store 2 down): a store that did not answer may hold them, so a misspelled "
+            "metric or label name (or rules not loaded) cannot be told, and no value read without them is evidence"
+        )
+        assert (evaluation.details["unseen_metrics"], evaluation.details["unseen_labels"]) == ([], ["req_total: cdoe"])
+
+    async def test_a_label_a_partial_answer_does_not_show_beside_its_unseen_name_is_the_names(self, aiohttp_server):
+        fake = FakePrometheus(
+            expected=2, value=lambda window, part: None, missing=("req_total",), warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert "label" not in evaluation.reason and "unseen_labels" not in evaluation.details
 
     async def test_a_label_that_exists_without_error_series_is_zero_errors(self, aiohttp_server):
         fake = FakePrometheus(expected=2, value=lambda window, part: None if part == "errors" else "1")
@@ -2195,6 +2241,19 @@ class TestRecordedTotals:
         evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured"
         assert evaluation.reason.startswith('no recording rule of Sloth SLO {sloth_id="svc-slo"} has a series')
+
+    async def test_rules_a_partial_answer_does_not_show_are_inconclusive(self, aiohttp_server):
+        # Before: error (check_misconfigured), saying that no recording rule has a series while a store was down.
+        fake = FakePrometheus(
+            expected=1, value=lambda window, part: "10" if part == "total" else None, warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, self.SLOTH_TOTAL)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith(
+            'no series of a recording rule of Sloth SLO {sloth_id="svc-slo"} found (not even slo:objective:ratio), '
+            "in an answer that may be partial (store 2 down)"
+        )
+        assert evaluation.details["unseen_metrics"] == []
 
     @pytest.mark.parametrize(
         "sli",

@@ -578,6 +578,40 @@ class TestCrashSecrets:
         crash = next(line for line in logs if line["event"] == "check_crashed")["exception"]
         assert "ValueError: cannot send <redacted> or <redacted>" in crash
 
+    async def test_a_captured_token_sent_as_a_credential_is_hidden_in_the_crash(self, run, respx_mock):
+        # The token is the target's answer, captured at run time: no written secret, no secret arg.
+        def crash(request: httpx.Request) -> httpx.Response:
+            raise ValueError(f"cannot send {request.headers['X-Session']}")
+
+        respx_mock.post(f"{BASE}/login").mock(return_value=httpx.Response(200, json={"token": "tok-run-7c6d5e4f"}))
+        respx_mock.get(f"{BASE}/x").mock(side_effect=crash)
+        check = definition(
+            [
+                {"name": "login", "method": "POST", "path": "/login", "capture": {"token": {"json": "$.token"}}},
+                {"name": "use", "path": "/x", "headers": {"X-Session": "{{ token }}"}},
+            ]
+        )
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await run(check)
+        assert evaluation.error == "internal_error"
+        crash_log = next(line for line in logs if line["event"] == "check_crashed")["exception"]
+        assert "ValueError: cannot send <redacted>" in crash_log
+        assert evaluation.reason == "internal error in check 'smoke': ValueError: cannot send <redacted>"
+        assert "tok-run" not in crash_log + evaluation.reason
+
+    async def test_the_reason_names_the_exception_not_its_task_group(self, run, respx_mock):
+        # Before: "internal error in check 'smoke': ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)".
+        def crash(request: httpx.Request) -> httpx.Response:
+            raise ValueError(f"cannot send {request.headers['X-Canary-Pass']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/x").mock(side_effect=crash)
+        check = definition(
+            [{"name": "a", "path": "/x", "headers": {"X-Canary-Pass": "cp-lit-9a8b"}}], secret_names=["X-Canary-Pass"]
+        )
+        evaluation = await run(check)
+        assert evaluation.error == "internal_error"
+        assert evaluation.reason == "internal error in check 'smoke': ValueError: cannot send <redacted>"
+
 
 class TestSecretHostArgs:
     """A refused host quotes no secret arg that makes it."""

@@ -1144,6 +1144,13 @@ class TestRangeSamples:
     def test_no_valued_point_is_no_silence(self, series):
         assert _silent_s(QueryResult("q", "matrix", series), self.END) == 0.0
 
+    def test_points_at_steps_a_fallback_answered_are_neither_samples_nor_values(self):
+        # Steps 3 and 4 (of 0-4) read no series beside the query's fallback: its 0 there is no measurement.
+        answer = self.answer(1.0, 2.0, 3.0, 0.0, 0.0)
+        steps = frozenset(at for at, _ in answer.series[0].samples[:3])
+        assert _samples(answer, steps) == [1.0, 2.0, 3.0]
+        assert _silent_s(answer, self.END, steps) == 120.0
+
 
 class TestBaselineMedian:
     """mann_whitney's relative tolerance is a fraction of the baseline's median: the middle sample, or the mean of
@@ -1309,11 +1316,21 @@ class TestFallbackProbe:
             'group(last_over_time(errors{h="c1"}[300s]) or last_over_time(requests{h="c1"}[300s]))',
         )
 
-    def test_a_range_query_is_read_over_its_lookback_too(self):
+    def test_a_range_shorter_than_the_look_back_is_read_as_written(self):
+        # A series silent for its minute reads as nothing to rate(x[1m]): older samples are no measurement of it.
+        kpi = fallback_kpi("ratio")
+        rendered = kpi._canary["query"].render({"canary_hash": "c1", "lookback": "10m"}).replace("[5m]", "[1m]")
+        assert kpi._fallback_probe(rendered) == (
+            0.0,
+            'group(last_over_time(errors{h="c1"}[60s]) or last_over_time(requests{h="c1"}[60s]))',
+        )
+
+    def test_a_range_query_is_probed_at_each_step_as_it_reads(self):
+        # Sent over the range: each step asks for what the query reads at that step, not over the whole lookback.
         kpi = fallback_kpi("mann_whitney")
         rendered = kpi._canary["query"].render({"canary_hash": "c1", "lookback": "30m"})
         probe = kpi._fallback_probe(rendered)
-        assert probe is not None and 'last_over_time(errors{h="c1"}[2100s])' in probe[1]
+        assert probe is not None and 'last_over_time(errors{h="c1"}[300s])' in probe[1]
 
     def test_a_query_without_a_whole_fallback_has_none(self):
         kpi = fallback_kpi("ratio")

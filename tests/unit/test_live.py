@@ -437,6 +437,30 @@ class TestRejectedCatalogRetried:
         assert [log["event"] for log in logs] == ["catalog_reload_crashed", "catalog_reload_failed"]
         await live.close(timeout_s=5)
 
+    async def test_a_crash_shows_no_credential_it_quotes(self, tmp_path, monkeypatch):
+        # Before: the traceback and the problem (log, /readyz) showed the source's token and the URL's password.
+        token_file = tmp_path / "token"
+        token_file.write_text("file-token-4c3b2a\n")
+        source = {"url": "http://prometheus:9090", "bearer_token_file": str(token_file)}
+        catalog_file = tmp_path / "catalog.yaml"
+        catalog_file.write_text(yaml.safe_dump({"sources": {"default": source}, "checks": []}))
+        live = live_for(catalog_file)
+
+        def crashing(*args, **kwargs):
+            raise RuntimeError("cannot reach http://admin:pw-5a6b7c@prom:9090/ with file-token-4c3b2a")
+
+        monkeypatch.setattr(live_module, "load_catalog", crashing)
+        with capture_logs() as logs:
+            assert await live.reload(reason="sighup") == "rejected"
+        shown = repr(logs) + repr(live.status.last_error)
+        assert "file-token-4c3b2a" not in shown and "pw-5a6b7c" not in shown
+        crash = next(log for log in logs if log["event"] == "catalog_reload_crashed")
+        assert "RuntimeError: cannot reach http://<redacted>@prom:9090/ with <redacted>" in crash["exception"]
+        assert live.status.last_error["problems"] == [
+            "internal error while loading: RuntimeError: cannot reach http://<redacted>@prom:9090/ with <redacted>"
+        ]
+        await live.close(timeout_s=5)
+
     async def test_a_retry_waits_its_time(self, catalog_file):
         live = live_for(catalog_file)
         await live.check_for_change()

@@ -107,6 +107,13 @@ class TestConstantFallback:
         assert "meets pass_if < 0.01" in warning and "no_data" in warning
         assert "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m]))" in warning
 
+    def test_warned_when_on_nothing_matches_each_group(self):
+        # on() matches vector(0)'s element with each pod's: none of them answers, 0 whatever is measured.
+        # Before: not warned, and the check passed whatever the canary did.
+        query = "vector(0) or on() sum by (pod) (rate(errors{h='{{ h }}'}[5m]))"
+        [warning] = fallback_warnings(query=query, reduce="max")
+        assert warning.startswith("query: its whole answer falls back to vector(0)")
+
     @pytest.mark.parametrize(
         ("query", "fields"),
         [
@@ -181,6 +188,21 @@ class TestPresenceQuery:
                 'group by (__name__) ({__name__=~"errors_total"})',
             )
         ]
+
+    def test_an_or_two_args_make_a_fallback_of_sends_the_presence_query(self):
+        # op=or makes a fallback with gate=and only: gate's default `+` answers vector(0) + y, no constant. Before:
+        # decided at load with gate's default, no presence query, and a misspelt errors_total passed.
+        gate = {"type": "enum", "values": ["+", "and"], "default": "+"}
+        op = {"type": "enum", "values": ["+", "or"], "default": "+"}
+        query = "sum(errors_total) {{ op }} vector(0) {{ gate }} on() sum(requests_total)"
+        check = self.check(params={"op": op, "gate": gate}, query=query)
+        assert check.promql({"op": "or", "gate": "and"})[1:] == [
+            (
+                "the presence query for the metric and label names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',
+            )
+        ]
+        assert check.promql({"op": "or", "gate": "+"})[1:] == []
 
     @pytest.mark.parametrize(
         ("param", "query"),
@@ -334,10 +356,20 @@ class TestMillisecondsOverSeconds:
         ]
         assert [w[:8] for w in self.warnings(pass_if="< 0.3", fail_if="between 250 and 1000")] == ["fail_if:"]
 
+    def test_a_native_histograms_quantile_is_too(self):
+        # A native histogram has no `_bucket` series: the quantile reads the name itself.
+        native = "histogram_quantile(0.95, sum(rate(http_request_duration_seconds[5m])))"
+        assert self.warnings(native, pass_if="< 500") == [
+            "pass_if: < 500 judges a quantile of http_request_duration_seconds, in seconds: 500 s. A bound in "
+            "milliseconds? 500 ms is 0.5"
+        ]
+
     @pytest.mark.parametrize(
         ("query", "pass_if"),
         [
             (QUANTILE, "< 0.5"),
+            ("histogram_quantile(0.95, sum(rate(http_request_duration_seconds[5m]))) * 1000", "< 500"),
+            ("histogram_quantile(0.95, sum by (le) (rate(process_cpu_seconds_total[5m])))", "< 500"),
             (QUANTILE, "< 99"),
             (QUANTILE + " * 1000", "< 500"),
             ("1e3 * " + QUANTILE, "< 500"),

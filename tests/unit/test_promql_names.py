@@ -156,6 +156,11 @@ class TestRegexAfterEquality:
     def test_a_literal_value_does_not(self, value):
         assert not reads_as_regex(value)
 
+    @pytest.mark.parametrize("value", ["outbound|9080||reviews.default.svc.cluster.local", "inbound|8080||", "|a"])
+    def test_bars_around_an_empty_alternative_are_a_literals(self, value):
+        # Envoy's cluster names (Istio's envoy_cluster_name): direction|port|subset|host, the subset often empty.
+        assert not reads_as_regex(value)
+
     def test_each_equality_is_named_with_the_operator_meant(self):
         query = (
             'sum(rate(x{service="payments", code="5..", path!=`.*health.*`, h="{{ h }}", m=~"GET|PUT"}[5m]))'

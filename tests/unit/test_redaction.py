@@ -284,6 +284,14 @@ class TestHideCredentials:
             ("[('x-api-key', \"k'3y\")]", "[('x-api-key', \"<redacted>\")]"),
             # A list that merely names a secret beside another word: no pair.
             ("['token', 'abc', 'password']", "['token', 'abc', 'password']"),
+            # Every scheme `is_credential_value` knows, under a header name that says nothing.
+            ("{'X-Custom': 'ApiKey k3y-secret-value'}", "{'X-Custom': 'ApiKey <redacted>'}"),
+            ("failed (Authorization: Token abc123def456)", "failed (Authorization: Token <redacted>)"),
+            ("X-Custom: Token abc123def456\nAccept: json", "X-Custom: Token <redacted>\nAccept: json"),
+            (
+                'sent Digest username="bob", realm="r", response="6629fae4" to',
+                "sent Digest <redacted> to",
+            ),
         ],
     )
     def test_text(self, text, shown):

@@ -47,6 +47,8 @@ class ScriptedCheck(Check):
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         if self.name == "crash":
             raise ZeroDivisionError("division by zero")
+        if self.name == "crash-group":
+            raise ExceptionGroup("outer", [ExceptionGroup("inner", [ValueError("first")]), KeyError("second")])
         if self.name == "unavailable":
             raise SourceUnavailable("Prometheus source 'default' is unreachable")
         if self.name == "library-timeout":
@@ -149,6 +151,8 @@ class TestErrorMapping:
         ("name", "status", "code", "reason"),
         [
             ("crash", 500, "internal_error", "ZeroDivisionError: division by zero"),
+            # A TaskGroup's: named by what went wrong. Before: "ExceptionGroup: outer (2 sub-exceptions)".
+            ("crash-group", 500, "internal_error", "'crash-group': ValueError: first (and 1 other exception)"),
             ("unavailable", 503, "source_unavailable", "unreachable"),
             ("nan-pass", 500, "internal_error", "non-finite value nan"),
             # No answer can carry it: an error the history keeps, not an envelope that cannot be built.
