@@ -12,6 +12,7 @@ from typing import Literal
 from analyzer.templates import escape_promql_string
 
 _IDENT_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+_LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Numbers, hex, durations (`5m`, `1h30m`), exponents: everything that starts with a digit or a dot.
 _NUMBER_RE = re.compile(r"[0-9.][0-9A-Za-z_.]*")
 # Words that are never read as metric names: aggregators (they may be followed by `by (...)` rather than `(`),
@@ -350,6 +351,46 @@ def presence_query(names: Iterable[str]) -> str:
     any series at all."""
     pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
     return f'group by (__name__) ({{__name__=~"{pattern}"}})'
+
+
+def needed_labels(selector: str) -> tuple[str, ...]:
+    """The label names (but `__name__`) a series carries wherever `selector` (as written: `name{...}`, `{...}`)
+    matches it: those of its matchers that cannot match the empty value, which a series without the label has
+    (`code=~"5.."`, `job="a"`, `code!=""`; not `code=~"5..|"`, `code!="x"`, `code=""`)."""
+    start = selector.find("{")
+    if start < 0 or not selector.endswith("}"):
+        return ()
+    matchers = _matchers(selector[start + 1 : -1]) or []
+    return tuple(
+        dict.fromkeys(
+            label for label, op, value in matchers if label != "__name__" and not _matches_empty(op, _unquoted(value))
+        )
+    )
+
+
+def _matches_empty(op: str, value: str) -> bool:
+    """Whether a matcher `op` `value` (unquoted) matches the empty value; True for a regex Python cannot read (RE2
+    syntax it lacks): no label is then called needed."""
+    if op in ("=", "!="):
+        empty = value == ""
+    else:
+        try:
+            empty = re.fullmatch(value, "") is not None
+        except re.error:
+            return True
+    return empty if op in ("=", "=~") else not empty
+
+
+def label_presence_query(names: Iterable[str], label: str) -> str:
+    """An instant query answering one series, labelled with the name only, per metric name of these that has a
+    series carrying `label`."""
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    return f'group by (__name__) ({{__name__=~"{pattern}", {label_written(label)}!=""}})'
+
+
+def label_written(label: str) -> str:
+    """`label` as a matcher names it: bare, or quoted when it is no identifier (Prometheus 3's UTF-8 names)."""
+    return label if _LABEL_RE.fullmatch(label) else '"' + escape_promql_string(label, '"') + '"'
 
 
 def _absent(calls: list[str]) -> bool:

@@ -45,6 +45,9 @@ from analyzer.kinds import (
 if TYPE_CHECKING:
     from analyzer.kinds import BucketRead, MetricSelector, PrometheusSource, Reach
 
+    # A presence query, and the selectors it checks, each with the label names its series need (see _presence).
+    Presence = tuple[str, tuple[tuple[MetricSelector, tuple[str, ...]], ...]]
+
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
 # Series listed in `details`; the count is always given in full.
@@ -235,7 +238,7 @@ class PrometheusCheck(Check):
             self._judging.fallback
             and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
         ):
-            sent.append(("the presence query for the metric names beside its fallback", presence[0]))
+            sent.append(("the presence query for the metric and label names beside its fallback", presence[0]))
         return sent
 
     def optional_names(self) -> dict[str, str]:
@@ -687,28 +690,42 @@ _PRESENCE_KEPT = 1024
 _LOOKBACK_S = 300.0
 
 
+# The label a presence query's series for a label name carries that name in (its other series have only __name__).
+_LABEL_MARK = "label"
+
+
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _presence(promql: str, optional: frozenset[str], window_s: float) -> tuple[str, tuple[MetricSelector, ...]] | None:
+def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presence | None:
     """The presence query for the metric names read beside a fallback of `promql` (`x or vector(0)`: when x matches no
-    series, the fallback answers for it), but selectors naming one of `optional`, and those selectors; None when there
-    are none (no fallback, or only regex names). It looks where each selector reads (its range, offset, `@`), over a
-    range query's `window_s` too: a name with series only there exists."""
+    series, the fallback answers for it), and for the label names their matchers need (see needed_labels: `cdoe=~"5.."`
+    matches no series of a metric none of whose series has `cdoe`), but selectors naming one of `optional`, and those
+    selectors with the labels they need; None when there are none (no fallback, or only regex names). It looks where
+    each selector reads (its range, offset, `@`), over a range query's `window_s` too: a name with series only there
+    exists, a label too."""
     reads = [
-        (selector, reaches)
+        (selector, reaches, kinds.needed_labels(selector.selector))
         for selector, reaches in kinds.fallback_reads(promql)
         if selector.names and not any(name in optional for name in selector.names)
     ]
     if not reads:
         return None
-    pieces: dict[str, set[str]] = {}
-    for selector, reaches in reads:
+    # By (where it reads, label name or "" for the names' own presence): the names read there.
+    pieces: dict[tuple[str, str], set[str]] = {}
+    for selector, reaches, labels in reads:
         for reach in reaches:
-            pieces.setdefault(_presence_over(reach, window_s), set()).update(selector.names)
-    query = " or on(__name__) ".join(
-        kinds.presence_query(names) if not over else _presence_piece(names, over)
-        for over, names in sorted(pieces.items())
-    )
-    return query, tuple(selector for selector, _ in reads)
+            over = _presence_over(reach, window_s)
+            for label in ("", *labels):
+                pieces.setdefault((over, label), set()).update(selector.names)
+    named = [_presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
+    # A label's series stand beside its metric's: matched on the label carrying its name too.
+    labelled = [
+        f'label_replace({_presence_piece(names, over, label)}, "{_LABEL_MARK}", '
+        f'"{kinds.escape_promql_string(label.replace("$", "$$"), chr(34))}", "", "")'
+        for (over, label), names in sorted(pieces.items())
+        if label
+    ]
+    query = " or on(__name__) ".join(named) + "".join(f" or on(__name__, {_LABEL_MARK}) {piece}" for piece in labelled)
+    return query, tuple((selector, labels) for selector, _, labels in reads)
 
 
 def _presence_over(reach: Reach, window_s: float) -> str:
@@ -731,24 +748,31 @@ def _duration(seconds: float) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
-def _presence_piece(names: set[str], over: str) -> str:
-    """The presence of `names` over `over`: one series, labelled with the name only, per name with a sample there
+def _presence_piece(names: set[str], over: str, label: str) -> str:
+    """The presence of `names` over `over` ("" for the evaluation time's look-back), of their series carrying
+    `label` if one is given: one series, labelled with the name only, per name with such a sample there
     (last_over_time keeps the name)."""
     pattern = kinds.escape_promql_string(kinds.names_pattern(sorted(names)), '"')
-    return f'group by (__name__) (last_over_time({{__name__=~"{pattern}"}}{over}))'
+    matchers = f'__name__=~"{pattern}"' + (f', {kinds.label_written(label)}!=""' if label else "")
+    return (
+        f"group by (__name__) ({{{matchers}}})"
+        if not over
+        else f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
+    )
 
 
 async def _with_presence(
     ctx: EvalContext,
     source: PrometheusSource,
     asked: Coroutine[Any, Any, QueryResult],
-    presence: tuple[str, tuple[MetricSelector, ...]],
+    presence: Presence,
 ) -> tuple[QueryResult, tuple[str, dict[str, Any]] | None]:
     """The answer to `asked`, sent beside `presence`'s query; CheckMisconfigured when a selector beside the fallback
-    names no metric that has a series at all, at the evaluation time or in the answer (a misspelled name: the fallback
-    would answer for it, and pass). With it, the reason and details of an inconclusive verdict when the presence
-    answer that shows none of a selector's names may be partial, else None. An error of either query is the verdict
-    (the query's first): never a pass on a presence not known."""
+    names no metric that has a series at all, or needs a label no series of its metrics carries, at the evaluation
+    time or in the answer (a misspelled metric or label name: the fallback would answer for it, and pass). With it,
+    the reason and details of an inconclusive verdict when the presence answer that shows none of them may be
+    partial, else None. An error of either query is the verdict (the query's first): never a pass on a presence not
+    known."""
     query, selectors = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
@@ -758,45 +782,83 @@ async def _with_presence(
         raise result
     if isinstance(present, BaseException):
         raise present
-    # A series of the answer that kept its metric name is one of that metric (a fallback has none): a range query
-    # reads a metric that stopped before its end, which the presence query, at the end, no longer finds.
+    # A series of the answer that kept its metric name is one of that metric (a fallback has none), with its labels:
+    # a range query reads a metric that stopped before its end, which the presence query, at the end, no longer finds.
     found = {series.labels.get("__name__", "") for answer in (present, result) for series in answer.series}
-    missing = [selector for selector in selectors if found.isdisjoint(selector.names)]
+    labelled = {(series.labels.get("__name__", ""), series.labels.get(_LABEL_MARK, "")) for series in present.series}
+    missing = [selector for selector, _ in selectors if found.isdisjoint(selector.names)]
+    unlabelled = [
+        (selector, label)
+        for selector, labels in selectors
+        if not found.isdisjoint(selector.names)
+        for label in labels
+        if not any((name, label) in labelled for name in selector.names)
+        # The answer is read only when the presence answer lacks the label: most evaluations never get here.
+        and not any(
+            series.labels.get("__name__", "") in selector.names and label in series.labels for series in result.series
+        )
+    ]
+    if not missing and not unlabelled:
+        return result, None
+    where: dict[tuple[str, ...], list[str]] = {}
+    for selector in missing:
+        where.setdefault(selector.names, []).append(f"query selector {selector.selector}")
+    label_where: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    for selector, label in unlabelled:
+        label_where.setdefault((selector.names, label), []).append(f"query selector {selector.selector}")
+    missing_labels = sorted({f"{' or '.join(names)}: {label}" for names, label in label_where})
+    if partial := present.storage_warnings:
+        # A store that did not answer (Thanos, Mimir, remote read) may hold the names or labels: none can be called
+        # misspelled, and the fallback may be answering for them.
+        unseen = [
+            f"{'; '.join(written)}: no series of metric {' or '.join(names)} found" for names, written in where.items()
+        ] + [
+            f"{'; '.join(written)}: no series of metric {' or '.join(names)} with label {label} found"
+            for (names, label), written in label_where.items()
+        ]
+        details: dict[str, Any] = {"queries": [result.query], "presence_query": query}
+        if missing:
+            details["unseen_metrics"] = sorted({name for selector in missing for name in selector.names})
+        if unlabelled:
+            details["unseen_labels"] = missing_labels
+        return result, (
+            "; ".join(unseen)
+            + f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer "
+            f"may hold them, so the fallback's value cannot be told from a misspelled {_misspelt(missing, unlabelled)}",
+            {**details, "prometheus_warnings": present.warnings},
+        )
+    problems = []
     if missing:
-        where: dict[tuple[str, ...], list[str]] = {}
-        for selector in missing:
-            where.setdefault(selector.names, []).append(f"query selector {selector.selector}")
-        if partial := present.storage_warnings:
-            # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
-            # misspelled, and the fallback may be answering for them.
-            return result, (
-                "; ".join(
-                    f"{'; '.join(written)}: no series of metric {' or '.join(names)} found"
-                    for names, written in where.items()
-                )
-                + f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer "
-                "may hold them, so the fallback's value cannot be told from a misspelled metric name",
-                {
-                    "queries": [result.query],
-                    "presence_query": query,
-                    "unseen_metrics": sorted({name for selector in missing for name in selector.names}),
-                    "prometheus_warnings": present.warnings,
-                },
-            )
-        raise CheckMisconfigured(
+        problems.append(
             "; ".join(
                 f"{'; '.join(written)}: no series of metric {' or '.join(names)} exist at all"
                 for names, written in where.items()
             )
             + " (a misspelled metric name?). An existing metric without matching series reads as the fallback's "
-            "value; a metric that appears only with its first error belongs in optional_metrics",
-            details={
-                "queries": [result.query],
-                "presence_query": query,
-                "missing_metrics": sorted({name for selector in missing for name in selector.names}),
-            },
+            "value; a metric that appears only with its first error belongs in optional_metrics"
         )
-    return result, None
+    if unlabelled:
+        problems.append(
+            "; ".join(
+                f"{'; '.join(written)}: label {label} is not on metric {' or '.join(names)}, no series of it has it"
+                for (names, label), written in label_where.items()
+            )
+            + " (a misspelled label name?). A label on the metric without matching series reads as the fallback's "
+            "value; a label that appears only with the first error: list its metric in optional_metrics"
+        )
+    details = {"queries": [result.query], "presence_query": query}
+    if missing:
+        details["missing_metrics"] = sorted({name for selector in missing for name in selector.names})
+    if unlabelled:
+        details["missing_labels"] = missing_labels
+    raise CheckMisconfigured("; ".join(problems), details=details)
+
+
+def _misspelt(missing: list[MetricSelector], unlabelled: list[tuple[MetricSelector, str]]) -> str:
+    """What a presence answer that may be partial cannot tell from the fallback's value."""
+    if missing and unlabelled:
+        return "metric or label name"
+    return "metric name" if missing else "label name"
 
 
 def _arg_may_write_fallback(check: PrometheusCheck) -> bool:

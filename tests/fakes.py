@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
     `deep` (200, an array nested 100 000 deep), `tenant-series` (one series at 5 whose `tenant` label is the value of
     the query's tenant="..." matcher), `presence-500` (a presence query, `group by (__name__) (...)`, answered with a
     500; any other query with one series at 0), `presence-partial` (a presence query answered with no series and a
-    store-down warning; any other query with one series at 0).
+    store-down warning; any other query with one series at 0), `presence-label-partial` (as `presence-partial`, but
+    the presence query's answer holds its first metric name's series, of a name only).
     """
     release = asyncio.Event()
 
@@ -66,12 +68,15 @@ async def fake_prometheus(behaviour: str) -> AsyncIterator[str]:
         if behaviour == "partial-nan":
             nan = {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1, "NaN"]}]}
             return web.json_response({"status": "success", "data": nan, "warnings": [PARTIAL_WARNING]})
-        if behaviour in ("presence-500", "presence-partial"):
+        if behaviour in ("presence-500", "presence-partial", "presence-label-partial"):
             if request.query["query"].startswith("group by (__name__)") and behaviour == "presence-500":
                 return web.Response(status=500, text="internal server error")
             if request.query["query"].startswith("group by (__name__)"):
-                empty = {"resultType": "vector", "result": []}
-                return web.json_response({"status": "success", "data": empty, "warnings": [PARTIAL_WARNING]})
+                found = re.search(r'__name__=~"([^"]+)"', request.query["query"])
+                named = [{"metric": {"__name__": found.group(1)}, "value": [1, "1"]}] if found else []
+                result = named if behaviour == "presence-label-partial" else []
+                answer = {"resultType": "vector", "result": result}
+                return web.json_response({"status": "success", "data": answer, "warnings": [PARTIAL_WARNING]})
             zero = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0"]}]}
             return web.json_response({"status": "success", "data": zero})
         if behaviour == "string":

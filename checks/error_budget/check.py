@@ -769,17 +769,25 @@ def _unseen(missing: Sequence[Probe], results: Results, queries: Sequence[str], 
     partial = list(dict.fromkeys(warning for answer in answers for warning in answer.storage_warnings))
     if not partial:
         raise CheckMisconfigured(missing[0].problem)
+    # A label of names none of whose series was found is not found either: the names say it.
+    unnamed = {probe.metrics for probe in missing if not probe.label}
+    missing = [probe for probe in missing if not probe.label or probe.metrics not in unnamed]
+    labels = sorted({f"{' or '.join(probe.metrics)}: {probe.label}" for probe in missing if probe.label})
+    details: dict[str, Any] = {
+        "queries": list(queries),
+        "sent_queries": list(sent),
+        "unseen_metrics": sorted({name for probe in missing if not probe.label for name in probe.metrics}),
+        "prometheus_warnings": list(dict.fromkeys(warning for answer in answers for warning in answer.warnings)),
+    }
+    if labels:
+        details["unseen_labels"] = labels
     return Verdict(
         outcome=Outcome.INCONCLUSIVE,
         reason="; ".join(probe.unseen or probe.problem for probe in missing)
         + f", in an answer that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, "
-        "so a misspelled metric name (or rules not loaded) cannot be told, and no value read without them is evidence",
-        details={
-            "queries": list(queries),
-            "sent_queries": list(sent),
-            "unseen_metrics": sorted({name for probe in missing for name in probe.metrics}),
-            "prometheus_warnings": list(dict.fromkeys(warning for answer in answers for warning in answer.warnings)),
-        },
+        f"so a misspelled metric {'or label ' if labels else ''}name (or rules not loaded) cannot be told, and no "
+        "value read without them is evidence",
+        details=details,
     )
 
 

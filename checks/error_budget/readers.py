@@ -27,8 +27,10 @@ from analyzer.kinds import (
     event_form,
     exceeds,
     format_number,
+    label_presence_query,
     may_answer_without_its_series,
     metric_selectors,
+    needed_labels,
     parse_duration,
     presence_query,
 )
@@ -187,9 +189,11 @@ class Probe:
     # Queries sent with the probe that stand for its series when every one of them answers.
     together: tuple[str, ...] = ()
     # What an answer that may be partial (a store down) says when it shows none of the probe's series: not found,
-    # rather than `problem`'s "none exist"; and the metric names the probe looks for (none: a recording rule's).
+    # rather than `problem`'s "none exist"; the metric names the probe looks for (none: a recording rule's), and the
+    # label it looks for on their series, if any.
     unseen: str = ""
     metrics: tuple[str, ...] = ()
+    label: str = ""
 
     def missing(self, results: Results) -> bool:
         """Nothing answered: neither the probe, nor any query that reads the same series, nor every query of
@@ -211,29 +215,47 @@ def _answered(results: Results, queries: Sequence[str]) -> bool:
 
 def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
     """One probe per selector's metric names (the alternatives of `{__name__=~"a|b"}` together: any of them
-    will do) as the (field, query) pairs name them literally, except where a name is `optional`. Its users are
-    the queries that read those names and answer only from their series: `x or vector(0)` always answers."""
-    users: dict[tuple[str, ...], dict[str, None]] = {}
-    where: dict[tuple[str, ...], dict[str, None]] = {}
+    will do) as the (field, query) pairs name them literally, then one per label name a selector's matcher needs
+    (see needed_labels: `cdoe=~"5.."` matches no series of a metric none of whose series has `cdoe`), except where a
+    name is `optional`. Its users are the queries that read those names (with that label needed) and answer only
+    from their series: `x or vector(0)` always answers."""
+    # By (metric names, label name or "" for the names' own series).
+    users: dict[tuple[tuple[str, ...], str], dict[str, None]] = {}
+    where: dict[tuple[tuple[str, ...], str], dict[str, None]] = {}
     for field, query in fielded:
         evidence = not may_answer_without_its_series(query)
         for found in metric_selectors(query):
-            users.setdefault(found.names, {})
-            if evidence:
-                users[found.names][query] = None
-            where.setdefault(found.names, {})[f"{field} selector {found.selector}"] = None
+            if any(name in optional for name in found.names):
+                continue
+            for label in ("", *needed_labels(found.selector)):
+                users.setdefault((found.names, label), {})
+                if evidence:
+                    users[found.names, label][query] = None
+                where.setdefault((found.names, label), {})[f"{field} selector {found.selector}"] = None
+    # A missing name first: its labels are missing too.
     return [
         Probe(
             presence_query(names),
-            tuple(users[names]),
-            f"{'; '.join(where[names])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
+            tuple(users[names, label]),
+            f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
             "metric name?). An existing metric without error series reads as zero errors; a metric that "
             "appears only with its first error belongs in optional_metrics",
-            unseen=f"{'; '.join(where[names])}: no series of metric {' or '.join(names)} found",
+            unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} found",
             metrics=names,
         )
-        for names in users
-        if not any(name in optional for name in names)
+        if not label
+        else Probe(
+            label_presence_query(names, label),
+            tuple(users[names, label]),
+            f"{'; '.join(where[names, label])}: label {label} is not on metric {' or '.join(names)}, no series "
+            "of it has it (a misspelled label name?). A label on the metric without error series reads as zero "
+            "errors; a label that appears only with the first error: list its metric in optional_metrics",
+            unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} with label {label} "
+            "found",
+            metrics=names,
+            label=label,
+        )
+        for names, label in sorted(users, key=lambda key: key[1] != "")
     ]
 
 

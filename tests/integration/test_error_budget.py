@@ -391,6 +391,51 @@ CHECKS = [
         "ratio": {**SHOP_RATIO, "total": SHOP_RATIO["total"].replace("eb_requests_total", "eb_request_total")},
     },
     {
+        "name": "eb-shop-errors-label-typo",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace("code=~", "cdoe=~")},
+    },
+    {
+        "name": "eb-shop-errors-no-label",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace('code=~"5.."', 'cdoe=~"5..|"')},
+    },
+    pyrra_check(
+        "stopped", name="ebr-pyrra-stopped-label-typo", errors='ebr_http_requests_total{job="ebr-stopped",cdoe=~"5.."}'
+    ),
+    sloth_check(
+        "stopped",
+        name="ebr-sloth-stopped-label-typo",
+        errors_query='sum(rate(ebr_http_requests_total{job="ebr-stopped",cdoe=~"(5..|429)"}[{{ window }}]))',
+    ),
+    {
+        "name": "ebr-optional-error-label",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "optional_metrics": ["ebr_http_requests_total"],
+        "ratio": {
+            "errors": 'sum(rate(ebr_http_requests_total{job="ebr-clean", error_reason=~".+"}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "ebr-unlisted-error-label",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            "errors": 'sum(rate(ebr_http_requests_total{job="ebr-clean", error_reason=~".+"}[{{ window }}]))',
+            "total": 'sum(rate(ebr_http_requests_total{job="ebr-clean"}[{{ window }}]))',
+        },
+    },
+    {
         "name": "eb-api-latency-typo",
         "kind": "error_budget",
         "objective": 99.9,
@@ -570,9 +615,10 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probe of
-        # eb_requests_total, sent as one query for the windows and the probe and one for the (optional) period.
-        assert len(result.details["queries"]) == 9
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probes of
+        # eb_requests_total and of its labels service, rollouts_pod_template_hash and code, sent as one query for the
+        # windows and the probes and one for the (optional) period.
+        assert len(result.details["queries"]) == 12
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -591,7 +637,8 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 17
+        # With the probes of eb_requests_total's labels service and code.
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 19
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
@@ -1342,6 +1389,56 @@ class TestMisspelledNames:
         result = await evaluate("ebr-pyrra-clean")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert len(result.details["sent_queries"]) == 1
+
+
+class TestMisspelledLabels:
+    """A label matcher that cannot match the empty value needs a series of its metric carrying that label: else it
+    matches nothing whatever the canary does, read as zero errors; a label that exists matching nothing yet stays
+    zero errors."""
+
+    async def test_a_misspelled_label_of_the_errors_on_a_burning_canary_is_an_error(self, evaluate):
+        # burn1 burns 25x over 1h and 5m. Before: pass, zero errors.
+        result = await evaluate("eb-shop-errors-label-typo", canary_hash="burn1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason == (
+            'ratio.errors selector eb_requests_total{service="eb-shop", rollouts_pod_template_hash="burn1", '
+            'cdoe=~"5.."}: label cdoe is not on metric eb_requests_total, no series of it has it (a misspelled '
+            "label name?). A label on the metric without error series reads as zero errors; a label that appears "
+            "only with the first error: list its metric in optional_metrics"
+        )
+
+    async def test_a_canary_without_error_series_yet_passes(self, evaluate):
+        # clean1 has only code="200" series: code exists, its 5xx match nothing yet.
+        result = await evaluate("eb-shop-burn", canary_hash="clean1")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+    async def test_a_matcher_that_matches_the_empty_value_needs_no_label(self, evaluate, catalog):
+        # cdoe=~"5..|" matches every series (none has cdoe): every event an error, which fails.
+        result = await evaluate("eb-shop-errors-no-label", canary_hash="ok1")
+        assert result.verdict is Outcome.FAIL, result.reason
+        check = catalog.get("eb-shop-errors-no-label")
+        assert not any("cdoe" in probe.query for probe in check.plan(check.bind_args({"canary_hash": "ok1"})).probes)
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-label-typo", "ebr-sloth-stopped-label-typo"])
+    async def test_a_misspelled_label_of_the_raw_errors_beside_recorded_rules_is_an_error(self, evaluate, name):
+        # The ratio rules stopped while the raw counters count 5% errors: the raw errors tell it, unless their label
+        # is misspelt. Before: pass, zero errors.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "label cdoe is not on metric ebr_http_requests_total" in result.reason
+
+    async def test_a_label_only_errors_carry_is_unchecked_for_an_optional_metric(self, evaluate):
+        listed = await evaluate("ebr-optional-error-label")
+        assert listed.verdict is Outcome.PASS and listed.value == 0, listed.reason
+        unlisted = await evaluate("ebr-unlisted-error-label")
+        assert unlisted.verdict is Outcome.ERROR and unlisted.error == "check_misconfigured"
+        assert "label error_reason is not on metric ebr_http_requests_total" in unlisted.reason
+
+    async def test_the_label_probe_costs_no_request(self, evaluate, prometheus):
+        before = prometheus.process.http_requests("/api/v1/query")
+        result = await evaluate("ebr-sloth-stopped-label-typo")
+        assert result.error == "check_misconfigured"
+        assert prometheus.process.http_requests("/api/v1/query") - before == 1
 
 
 class TestThroughTheAPI:

@@ -1195,6 +1195,24 @@ def _fallback_ratio(errors_metric: str, canary_hash: str = "{{ canary_hash }}", 
     )
 
 
+def _presence(name: str, labels: tuple[str, ...], over: str = "", names: str = "") -> str:
+    """The presence query of `name`'s series read `over` (in last_over_time), and of those carrying each of `labels`;
+    `names`: the name pieces read elsewhere, before it."""
+
+    def piece(label: str) -> str:
+        matchers = f'__name__=~"{name}"' + (f', {label}!=""' if label else "")
+        return (
+            f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
+            if over
+            else f"group by (__name__) ({{{matchers}}})"
+        )
+
+    return (names + piece("")) + "".join(
+        f' or on(__name__, label) label_replace({piece(label)}, "label", "{label}", "", "")' for label in labels
+    )
+
+
+_CHECKOUT_LABELS = ("code", "rollouts_pod_template_hash", "service")
 _MISSPELT_REASON = (
     'query selector http_request_total{service="checkout",rollouts_pod_template_hash="healthy1",code=~"5.."}: no '
     "series of metric http_request_total exist at all (a misspelled metric name?). An existing metric without matching "
@@ -1227,11 +1245,7 @@ class TestMisspeltNamesBesideAFallback:
         assert body["reason"] == _MISSPELT_REASON
         assert body["details"]["missing_metrics"] == ["http_request_total"]
         # A range query reads its window before each step's 5m: the presence query looks over both.
-        presence = (
-            'group by (__name__) (last_over_time({__name__=~"http_request_total"}[900s]))'
-            if "range" in extra
-            else 'group by (__name__) ({__name__=~"http_request_total"})'
-        )
+        presence = _presence("http_request_total", _CHECKOUT_LABELS, "[900s]" if "range" in extra else "")
         assert body["details"]["presence_query"] == presence
 
     @pytest.mark.parametrize(
@@ -1298,7 +1312,7 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total", code="404")))
         status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
-        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
+        assert body["details"]["presence_query"] == _presence("http_requests_total", _CHECKOUT_LABELS)
 
     async def test_a_metric_the_answer_shows_by_name_exists_though_it_stopped_before_the_end(
         self, prometheus, client_for
@@ -1333,7 +1347,7 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
-        presence = 'group by (__name__) (last_over_time({__name__=~"canary_error_ratio"}[3900s]))'
+        presence = _presence("canary_error_ratio", ("service",), "[3900s]")
         assert body["details"]["presence_query"] == presence
 
     async def test_a_misspelt_name_under_an_offset_is_an_error(self, prometheus, client_for):
@@ -1342,9 +1356,11 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_metrics"] == ["canary_eror_ratio"]
-        assert body["details"]["presence_query"] == (
-            'group by (__name__) ({__name__=~"canary_eror_ratio"}) or on(__name__) '
-            'group by (__name__) (last_over_time({__name__=~"canary_error_ratio"}[300s] offset 2700s))'
+        assert body["details"]["presence_query"] == _presence(
+            "canary_error_ratio",
+            ("service",),
+            "[300s] offset 2700s",
+            'group by (__name__) ({__name__=~"canary_eror_ratio"}) or on(__name__) ',
         )
 
     async def test_a_correct_name_judges_as_before(self, prometheus, client_for):
@@ -1382,7 +1398,7 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, self.check(query, pass_if="< 10"))
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(6.01)), body["reason"]
-        assert body["details"]["presence_query"] == 'group by (__name__) ({__name__=~"http_requests_total"})'
+        assert body["details"]["presence_query"] == _presence("http_requests_total", ("code",))
 
     async def test_a_name_inside_absent_is_not_checked(self, prometheus, client_for):
         check = self.check('absent(payments_up{service="checkout"}) or on() vector(0)', pass_if="== 1")
@@ -1418,3 +1434,124 @@ class TestMisspeltNamesBesideAFallback:
             client = await client_for(url, self.check("sum(errors_total) or vector(0)"))
             status, body = await run(client, "q")
         assert (status, body["verdict"], body["error"]) == (503, "error", "source_unavailable")
+
+
+def _misspelt_label_ratio(
+    code_label: str = "cdoe", code: str = "5..", hash_label: str = "rollouts_pod_template_hash"
+) -> str:
+    """The demo's ratio with its labels as written: `code` misspelt `cdoe` by default."""
+    canary = f'{hash_label}="{{{{ canary_hash }}}}"'
+    return (
+        f'(sum(rate(http_requests_total{{{code_label}=~"{code}", {canary}}}[5m])) or vector(0))'
+        f" / sum(rate(http_requests_total{{{canary}}}[5m]))"
+    )
+
+
+_MISSPELT_LABEL_REASON = (
+    'query selector http_requests_total{cdoe=~"5..", rollouts_pod_template_hash="broken1"}: label cdoe is not on '
+    "metric http_requests_total, no series of it has it (a misspelled label name?). A label on the metric without "
+    "matching series reads as the fallback's value; a label that appears only with the first error: list its metric "
+    "in optional_metrics"
+)
+
+
+@pytest.mark.integration
+class TestMisspeltLabelsBesideAFallback:
+    """A label matcher beside a fallback that cannot match the empty value needs a series of its metric carrying that
+    label: else the selector matches nothing whatever the canary does, and the fallback passes for ever."""
+
+    def check(self, query: str, **extra: object) -> dict[str, object]:
+        params = CANARY if "{{ canary_hash }}" in query else {}
+        return {"name": "q", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 0.01", **extra}
+
+    @pytest.mark.parametrize("extra", [{}, {"range": "10m", "step": "1m"}, {"reduce": "max"}, {"each": True}])
+    async def test_a_misspelt_label_of_the_errors_is_an_error(self, prometheus, client_for, extra):
+        # broken1 answers 10% 5xx. Before: pass at 0, the fallback's value.
+        client = await client_for(prometheus.url, self.check(_misspelt_label_ratio(), **extra))
+        status, body = await run(client, "q", canary_hash="broken1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == _MISSPELT_LABEL_REASON
+        assert body["details"]["missing_labels"] == ["http_requests_total: cdoe"]
+        assert "missing_metrics" not in body["details"]
+        over = "[900s]" if "range" in extra else ""
+        assert body["details"]["presence_query"] == _presence(
+            "http_requests_total", ("cdoe", "rollouts_pod_template_hash"), over
+        )
+
+    async def test_a_misspelt_label_of_the_canary_is_an_error(self, prometheus, client_for):
+        # The demo's rollout_pod_template_hash, where this Prometheus has rollouts_pod_template_hash. Before: pass.
+        query = _misspelt_label_ratio("code", hash_label="rollout_pod_template_hash")
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", canary_hash="broken1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith(
+            'query selector http_requests_total{code=~"5..", rollout_pod_template_hash="broken1"}: label '
+            "rollout_pod_template_hash is not on metric http_requests_total, no series of it has it "
+        )
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollout_pod_template_hash"]
+
+    async def test_a_misspelt_label_beside_a_misspelt_name_is_told_too(self, prometheus, client_for):
+        query = (
+            'sum(rate(http_request_total{code=~"5.."}[5m])) or sum(rate(http_requests_total{cdoe="500"}[5m]))'
+            " or vector(0)"
+        )
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: cdoe"]
+        assert 'query selector http_requests_total{cdoe="500"}: label cdoe is not on metric' in body["reason"]
+
+    async def test_a_label_of_any_of_the_names_a_regex_lists_will_do(self, prometheus, client_for):
+        query = (
+            'sum(rate({__name__=~"http_request_total|http_requests_total",code=~"5..",service="checkout"}[5m]))'
+            " or vector(0)"
+        )
+        client = await client_for(prometheus.url, self.check(query, pass_if="< 10"))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(6.01)), body["reason"]
+
+    @pytest.mark.parametrize(
+        ("code_matcher", "verdict"),
+        [('cdoe=~"5..|"', "fail"), ('cdoe!="500"', "fail"), ('cdoe=""', "fail"), ('code=~"4.."', "pass")],
+    )
+    async def test_a_matcher_that_matches_the_empty_value_needs_no_label(
+        self, prometheus, client_for, code_matcher, verdict
+    ):
+        # A series without cdoe has the empty value: these match every series of the canary, so the ratio is 1. A
+        # label that exists (code), its value matching nothing yet (no 4xx): the fallback's 0 is no errors.
+        query = (
+            f'(sum(rate(http_requests_total{{{code_matcher}, rollouts_pod_template_hash="{{{{ canary_hash }}}}"}}[5m]))'
+            ' or vector(0)) / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+        )
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", canary_hash="healthy1", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, verdict), body["reason"]
+        assert "cdoe" not in body["details"]["presence_query"]
+
+    async def test_a_label_only_errors_carry_is_unchecked_for_an_optional_metric(self, prometheus, client_for):
+        # error_reason would appear with the first error only: the metric is listed in optional_metrics.
+        query = 'sum(rate(http_requests_total{error_reason=~".+"}[5m])) or vector(0)'
+        check = self.check(query, optional_metrics=["http_requests_total"])
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0), body["reason"]
+        assert "presence_query" not in body["details"]
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+
+    @pytest.mark.parametrize("no_data", ["inconclusive", "pass"])
+    async def test_a_label_a_partial_presence_answer_does_not_show_is_inconclusive(self, client_for, no_data):
+        # A store that did not answer may hold the series with code: no misspelled label can be told, no pass either.
+        async with fake_prometheus("presence-label-partial") as url:
+            client = await client_for(url, self.check('sum(errors_total{code=~"5.."}) or vector(0)', no_data=no_data))
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"] == (
+            'query selector errors_total{code=~"5.."}: no series of metric errors_total with label code found, in a '
+            f"presence answer that may be partial ({PARTIAL_WARNING}): a store that did not answer may hold them, so "
+            "the fallback's value cannot be told from a misspelled label name"
+        )
+        assert body["details"]["unseen_labels"] == ["errors_total: code"]
+        assert "unseen_metrics" not in body["details"]

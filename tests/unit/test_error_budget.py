@@ -20,7 +20,7 @@ from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.params import parse_duration
 from analyzer.promql_batch import QueryBatch
-from analyzer.promql_names import presence_query
+from analyzer.promql_names import label_presence_query, presence_query
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import QueryResult, Series, Sources
@@ -1200,6 +1200,10 @@ RECORDED_WINDOW_RE = re.compile(r"(?:burnrate|ratio_rate)(\w+)$")
 
 
 NAMES_RE = re.compile(r'group by \(__name__\) \(\{__name__=~"([^"]*)"\}\), "analyzer_part", "names"')
+# A label probe's branch: its names, its label and its part.
+LABEL_PROBE_RE = re.compile(
+    r'\{__name__=~"([^"]*)", (\w+)!=""\}\), "analyzer_window", "[^"]*", "", ""\), "analyzer_part", "([^"]*)"'
+)
 
 
 def recorded_part(name):
@@ -1517,13 +1521,15 @@ class TestGroupedSplit:
 
 class FakePrometheus:
     """An aiohttp Prometheus stand-in: answers every part of a combined query, and every name of a grouped
-    selector, with `value` (or value(window, part)) and `warnings`, fails queries containing `fail_on`, and holds every
-    answer until `expected` queries are in flight at once (a sequential caller would wait forever)."""
+    selector, with `value` (or value(window, part)) and `warnings`, a name or label probe when its names are not
+    `missing` nor its label in `missing_labels`, fails queries containing `fail_on`, and holds every answer until
+    `expected` queries are in flight at once (a sequential caller would wait forever)."""
 
-    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=(), warnings=()):
+    def __init__(self, expected, value="1", fail_on=None, stray_on=None, missing=(), missing_labels=(), warnings=()):
         self.expected = expected
         self.warnings = list(warnings)
         self.missing = missing
+        self.missing_labels = missing_labels
         self.value = value
         self.fail_on = fail_on
         self.stray_on = stray_on
@@ -1542,6 +1548,10 @@ class FakePrometheus:
         # A series outside every part: what a backend that ignored label_replace would answer.
         stray_wanted = self.stray_on is not None and self.stray_on in query
         stray = [{"metric": {"job": "x"}, "value": [1700000000, "1"]}] if stray_wanted else []
+        label_probes = {
+            part: "1" if label not in self.missing_labels and not set(names.split("|")) <= set(self.missing) else None
+            for names, label, part in LABEL_PROBE_RE.findall(query)
+        }
         labelled = [
             ({"analyzer_window": window, "analyzer_part": part}, window, part)
             for window, part in PART_RE.findall(query)
@@ -1565,7 +1575,8 @@ class FakePrometheus:
                     "result": [
                         {"metric": metric, "value": [1700000000, value]}
                         for metric, window, part in labelled
-                        if (value := self.answer(window, part)) is not None
+                        if (value := label_probes[part] if part in label_probes else self.answer(window, part))
+                        is not None
                     ]
                     + names
                     + stray,
@@ -1624,21 +1635,21 @@ class TestQueriesRunConcurrently:
     errors, a failing optional one not."""
 
     async def test_all_windows_in_flight_at_once(self, aiohttp_server):
-        # 7 distinct windows x (errors, total) in one query + the period's two in another, none answered
-        # before both arrive.
+        # 7 distinct windows x (errors, total) and the probes of req_total and of its code label in one query + the
+        # period's two in another, none answered before both arrive.
         fake = FakePrometheus(expected=2)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL  # 1 / 1: every event bad, burn 1000
         assert len(fake.queries) == 2
-        assert [len(PART_RE.findall(q)) for q in fake.queries] in ([14, 2], [2, 14])
+        assert [len(PART_RE.findall(q)) for q in fake.queries] in ([15, 2], [2, 15])
         assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
-        assert len(evaluation.details["queries"]) == 17  # and the probe of req_total
+        assert len(evaluation.details["queries"]) == 18  # and the probes of req_total and of its code label
 
     async def test_a_budget_gate_sends_everything_in_one_query(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value="0")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.INCONCLUSIVE  # a total of 0 everywhere is no traffic
-        assert len(fake.queries) == 1 and len(PART_RE.findall(fake.queries[0])) == 16
+        assert len(fake.queries) == 1 and len(PART_RE.findall(fake.queries[0])) == 17  # with the code label's probe
         assert evaluation.details["sent_queries"] == fake.queries
 
     async def test_a_failing_window_query_is_the_checks_error(self, aiohttp_server):
@@ -1898,6 +1909,7 @@ class TestProbes:
             presence_query(["errs_total"]),
             presence_query(["req_total"]),
             presence_query(["other"]),
+            label_presence_query(["errs_total"], "a"),
         ]
         assert plan.probes[0].problem.startswith(
             'ratio.errors selector errs_total{a="1"}: no series of metric errs_total exist at all'
@@ -1915,6 +1927,7 @@ class TestProbes:
         assert [p.query for p in check.plan({}).probes] == [
             presence_query(["errs_total"]),
             presence_query(["req_total"]),
+            label_presence_query(["errs_total"], "a"),
         ]
 
     def test_optional_metrics_are_not_probed(self):
@@ -1930,7 +1943,7 @@ class TestProbes:
             }
         )
         plan = check.plan({})
-        errors_probe, total_probe = plan.probes
+        errors_probe, total_probe, _ = plan.probes
         assert errors_probe.users == ()
         assert len(total_probe.users) == 7
         answered = QueryResult("q", "vector", [Series({}, [(1.0, 0.0)])])
@@ -1946,7 +1959,11 @@ class TestProbes:
             }
         )
         probes = check.plan({}).probes
-        assert [p.query for p in probes] == [presence_query(["errs_totl", "errs_total"]), presence_query(["req_total"])]
+        assert [p.query for p in probes] == [
+            presence_query(["errs_totl", "errs_total"]),
+            presence_query(["req_total"]),
+            label_presence_query(["errs_totl", "errs_total"], "a"),
+        ]
         assert probes[0].problem.startswith(
             'ratio.errors selector {__name__=~"errs_totl|errs_total", a="1"}: no '
             "series of metric errs_totl or errs_total exist at all"
@@ -1964,6 +1981,7 @@ class TestProbes:
         assert [p.query for p in check.plan({}).probes] == [
             presence_query(["lat_seconds_bucket"]),
             presence_query(["lat_seconds_count"]),
+            label_presence_query(["lat_seconds_bucket"], "le"),
         ]
 
     async def test_a_missing_name_is_misconfigured_even_when_the_total_says_no_data(self, aiohttp_server):
@@ -2000,6 +2018,80 @@ class TestProbes:
         fake = FakePrometheus(expected=2, value="1", missing=("req_total",))
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL
+
+
+class TestLabelProbes:
+    """Each label a selector's matcher needs (one that cannot match the empty value) is probed on its metric's
+    series, in the same one query: none carrying it is check_misconfigured, whatever the errors read."""
+
+    def test_a_needed_label_is_probed_after_the_names(self):
+        check = make(
+            ratio={
+                "errors": 'sum(rate(req_total{cdoe=~"5..", job="a"}[{{ window }}]))',
+                "total": 'sum(rate(req_total{job="a"}[{{ window }}]))',
+            }
+        )
+        probes = check.plan({}).probes
+        assert [p.query for p in probes] == [
+            presence_query(["req_total"]),
+            label_presence_query(["req_total"], "cdoe"),
+            label_presence_query(["req_total"], "job"),
+        ]
+        assert probes[1].problem == (
+            'ratio.errors selector req_total{cdoe=~"5..", job="a"}: label cdoe is not on metric req_total, no series '
+            "of it has it (a misspelled label name?). A label on the metric without error series reads as zero "
+            "errors; a label that appears only with the first error: list its metric in optional_metrics"
+        )
+        # The errors query answering proves cdoe; the total's and the errors' both prove job.
+        assert len(probes[1].users) == 7 and len(probes[2].users) == 14
+
+    def test_a_matcher_that_matches_empty_is_not_probed(self):
+        check = make(ratio={**RATIO, "errors": 'sum(rate(req_total{cdoe=~"5..|", a!="x", b=""}[{{ window }}]))'})
+        assert [p.query for p in check.plan({}).probes] == [presence_query(["req_total"])]
+
+    def test_an_optional_metric_is_not_probed_for_its_labels(self):
+        assert make(optional_metrics=["req_total"]).plan({}).probes == []
+
+    async def test_a_label_no_series_carries_is_misconfigured(self, aiohttp_server):
+        # No error series answers (cdoe matches none); the total has traffic. Before: pass, zero errors.
+        ratio = {**RATIO, "errors": RATIO["errors"].replace("code", "cdoe")}
+        fake = FakePrometheus(
+            expected=2, value=lambda window, part: None if part == "errors" else "1", missing_labels=("cdoe",)
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": ratio})
+        assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "check_misconfigured"), evaluation.reason
+        assert "label cdoe is not on metric req_total" in evaluation.reason
+
+    async def test_a_label_a_partial_answer_does_not_show_is_inconclusive(self, aiohttp_server):
+        # A store that did not answer may hold the series carrying cdoe: no misspelled label can be told, no pass.
+        ratio = {**RATIO, "errors": RATIO["errors"].replace("code", "cdoe")}
+        fake = FakePrometheus(
+            expected=2,
+            value=lambda window, part: None if part == "errors" else "1",
+            missing_labels=("cdoe",),
+            warnings=["store 2 down"],
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": ratio})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            'ratio.errors selector req_total{cdoe=~"5.."}: no series of metric req_total with label cdoe found, in an '
+            "answer that may be partial (store 2 down): a store that did not answer may hold them, so a misspelled "
+            "metric or label name (or rules not loaded) cannot be told, and no value read without them is evidence"
+        )
+        assert (evaluation.details["unseen_metrics"], evaluation.details["unseen_labels"]) == ([], ["req_total: cdoe"])
+
+    async def test_a_label_a_partial_answer_does_not_show_beside_its_unseen_name_is_the_names(self, aiohttp_server):
+        fake = FakePrometheus(
+            expected=2, value=lambda window, part: None, missing=("req_total",), warnings=["store 2 down"]
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert "label" not in evaluation.reason and "unseen_labels" not in evaluation.details
+
+    async def test_a_label_that_exists_without_error_series_is_zero_errors(self, aiohttp_server):
+        fake = FakePrometheus(expected=2, value=lambda window, part: None if part == "errors" else "1")
+        evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
 
 
 def recorded(window, ratio=None, *, absent=False, events=None, note=""):

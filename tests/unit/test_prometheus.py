@@ -15,6 +15,8 @@ from checks.prometheus import (
     _bounded_labels,
     _groups_at_top_level,
     _lost_its_values,
+    _presence,
+    _with_presence,
 )
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
@@ -154,8 +156,9 @@ class TestPresenceQuery:
         assert self.check(query=self.FALLBACK).promql({"h": "c0ffee1"}) == [
             ("query", self.FALLBACK.replace("{{ h }}", "c0ffee1")),
             (
-                "the presence query for the metric names beside its fallback",
-                'group by (__name__) ({__name__=~"errors_total"})',
+                "the presence query for the metric and label names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"}) or on(__name__, label) label_replace(group by '
+                '(__name__) ({__name__=~"errors_total", h!=""}), "label", "h", "", "")',
             ),
         ]
 
@@ -181,7 +184,7 @@ class TestPresenceQuery:
         check = self.check(params={"op": param}, query="sum(errors_total) {{ op }} vector(0)")
         assert check.promql({"op": param["default"]})[1:] == [
             (
-                "the presence query for the metric names beside its fallback",
+                "the presence query for the metric and label names beside its fallback",
                 'group by (__name__) ({__name__=~"errors_total"})',
             )
         ]
@@ -195,7 +198,7 @@ class TestPresenceQuery:
         check = self.check(params={"op": op, "gate": gate}, query=query)
         assert check.promql({"op": "or", "gate": "and"})[1:] == [
             (
-                "the presence query for the metric names beside its fallback",
+                "the presence query for the metric and label names beside its fallback",
                 'group by (__name__) ({__name__=~"errors_total"})',
             )
         ]
@@ -240,6 +243,74 @@ class TestPresenceQuery:
             'existence (a misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to '
             "check them)"
         ]
+
+
+class TestLabelPresence:
+    """The presence query asks, beside each metric name, for its series carrying each label a matcher beside the
+    fallback needs, over the span the selector reads; the same one query."""
+
+    QUERY = '(sum(rate(e_total{cdoe=~"5..", h="c0ffee1"}[5m])) or vector(0)) / sum(rate(r_total{h="c0ffee1"}[5m]))'
+
+    def test_a_needed_label_is_asked_beside_its_name(self):
+        query, selectors = _presence(self.QUERY, frozenset(), 0.0)
+        assert query == (
+            'group by (__name__) ({__name__=~"e_total"}) or on(__name__, label) label_replace(group by (__name__) '
+            '({__name__=~"e_total", cdoe!=""}), "label", "cdoe", "", "") or on(__name__, label) label_replace(group '
+            'by (__name__) ({__name__=~"e_total", h!=""}), "label", "h", "", "")'
+        )
+        assert [(selector.selector, labels) for selector, labels in selectors] == [
+            ('e_total{cdoe=~"5..", h="c0ffee1"}', ("cdoe", "h"))
+        ]
+
+    def test_a_range_query_asks_over_its_window(self):
+        query, _ = _presence(self.QUERY.replace("{h=", "{x="), frozenset(), 600.0)
+        assert 'label_replace(group by (__name__) (last_over_time({__name__=~"e_total", cdoe!=""}[900s]))' in query
+
+    def test_labels_read_at_several_spans_are_asked_at_each(self):
+        query, _ = _presence('sum(x{a="1"} offset 1h) or sum(x{a="1"}) or vector(0)', frozenset(), 0.0)
+        assert query == (
+            'group by (__name__) ({__name__=~"x"}) or on(__name__) group by (__name__) (last_over_time('
+            '{__name__=~"x"}[300s] offset 3600s)) or on(__name__, label) label_replace(group by (__name__) '
+            '({__name__=~"x", a!=""}), "label", "a", "", "") or on(__name__, label) label_replace(group by (__name__) '
+            '(last_over_time({__name__=~"x", a!=""}[300s] offset 3600s)), "label", "a", "", "")'
+        )
+
+    def test_a_matcher_that_matches_empty_asks_nothing_more(self):
+        query, selectors = _presence('sum(x{a=~"5..|", b!="x", c=""}) or vector(0)', frozenset(), 0.0)
+        assert query == 'group by (__name__) ({__name__=~"x"})'
+        assert selectors[0][1] == ()
+
+    def test_an_optional_metric_asks_nothing(self):
+        assert _presence(self.QUERY.replace("r_total", "e_total"), frozenset({"e_total"}), 0.0) is None
+
+
+class TestLabelsTheAnswerShows:
+    """A series of the answer under its metric's name carrying a label proves that label, as it proves the name (a
+    range query reads series the presence query, at the end, no longer finds)."""
+
+    QUERY = 'max(x{cdoe="1"}) or vector(0)'
+
+    async def presence_of(self, answered: list[Series]) -> None:
+        presence = _presence(self.QUERY, frozenset(), 0.0)
+        assert presence is not None
+        named = QueryResult(presence[0], "vector", [Series({"__name__": "x"}, [(1.0, 1.0)])])
+
+        class Source:
+            async def query(self, promql, at, timeout_s):
+                return named
+
+        async def asked():
+            return QueryResult(self.QUERY, "matrix", answered)
+
+        ctx = type("Ctx", (), {"evaluation_time": datetime.now(UTC), "timeout_s": lambda self: 1.0})()
+        await _with_presence(ctx, Source(), asked(), presence)
+
+    async def test_a_label_the_answer_shows_exists(self):
+        await self.presence_of([Series({"__name__": "x", "cdoe": "1"}, [(1.0, 1.0)])])
+
+    async def test_a_label_nowhere_is_misconfigured(self):
+        with pytest.raises(CheckMisconfigured, match="label cdoe is not on metric x"):
+            await self.presence_of([Series({"__name__": "y", "cdoe": "1"}, [(1.0, 1.0)])])
 
 
 class TestRegexAfterEquality:

@@ -12,10 +12,13 @@ from analyzer.promql_names import (
     VectorSelector,
     bare_selector,
     event_form,
+    label_presence_query,
+    label_written,
     may_answer_without_its_series,
     metric_names,
     metric_selectors,
     names_pattern,
+    needed_labels,
     presence_query,
     range_durations,
     reads_as_regex,
@@ -412,6 +415,40 @@ class TestPresenceQuery:
 
     def test_the_pattern_is_escaped_as_a_string(self):
         assert presence_query(["a.b"]) == 'group by (__name__) ({__name__=~"a\\\\.b"})'
+
+
+class TestNeededLabels:
+    """A matcher that cannot match the empty value needs its label on a series; one that can needs nothing."""
+
+    @pytest.mark.parametrize(
+        ("selector", "labels"),
+        [
+            ('x{code=~"5.."}', ("code",)),
+            ('x{job="a", code=~"5..", job=~"a"}', ("job", "code")),
+            ('x{code!=""}', ("code",)),
+            ('x{code!~""}', ("code",)),
+            ("x{code=~'5..'}", ("code",)),
+            ('{__name__="x", "service.name"="api"}', ("service.name",)),
+            ('x{code=~"5..|"}', ()),
+            ('x{code=~"(5..)?"}', ()),
+            ('x{code!="x"}', ()),
+            ('x{code!~"5.."}', ()),
+            ('x{code=""}', ()),
+            ('x{code=~".*"}', ()),
+            ('{__name__="x"}', ()),
+            ("x", ()),
+            ('x{code=~"\\pL"}', ()),  # RE2 syntax Python lacks: nothing called needed
+        ],
+    )
+    def test_labels_of_matchers_that_cannot_match_empty(self, selector, labels):
+        assert needed_labels(selector) == labels
+
+    def test_a_label_presence_query_asks_for_series_carrying_the_label(self):
+        assert label_presence_query(["b", "a"], "code") == 'group by (__name__) ({__name__=~"a|b", code!=""})'
+
+    def test_a_label_that_is_no_identifier_is_quoted(self):
+        assert label_written("code") == "code"
+        assert label_written('service.na"me') == '"service.na\\"me"'
 
 
 class TestQuotedLabelNames:
