@@ -29,7 +29,7 @@ from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import parse_duration, render_value, shown_args
 from analyzer.promql_groups import bucket_reads
-from analyzer.promql_names import range_durations, reads_as_regex, vector_selectors
+from analyzer.promql_names import needed_labels, range_durations, reads_as_regex, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.runner import ArgsPlan, Runner
@@ -632,10 +632,13 @@ def _name_problems(
         return [f"metric {name} does not exist in this Prometheus{hint}"]
     found = []
     labels = prometheus.labels(name)
+    # Only matchers that cannot match the empty value need the label, as the check reads them (`x!=""`, `x=~"5.."`;
+    # not `x=~"5..|"`, `x!="a"`, `x=""`, which match series without it too).
+    needed = needed_labels(_selector(name, matchers))
     for label, op, value in matchers:
-        # Only matchers that need the label: `x!=""`, `x=""` and negative ones also match series without it.
-        if op in ("=", "=~") and value and label not in labels:
-            found.append(f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})")
+        if label not in labels:
+            if label in needed:
+                found.append(f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})")
         elif label == "le" and op in ("=", "=~") and value:
             bounds = prometheus.bounds(name)
             if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):

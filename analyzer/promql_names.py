@@ -368,6 +368,11 @@ def needed_labels(selector: str) -> tuple[str, ...]:
     )
 
 
+# An RE2 POSIX class (`[[:digit:]]*`), which Python reads as a set of `[:digit` then a `]`, a character more: one
+# character of the class's stands for it, whichever, as only whether the empty value matches is asked.
+_POSIX_CLASS_RE = re.compile(r"\[:\^?[a-z]+:\]")
+
+
 def _matches_empty(op: str, value: str) -> bool:
     """Whether a matcher `op` `value` (unquoted) matches the empty value; True for a regex Python cannot read (RE2
     syntax it lacks): no label is then called needed."""
@@ -375,7 +380,7 @@ def _matches_empty(op: str, value: str) -> bool:
         empty = value == ""
     else:
         try:
-            empty = re.fullmatch(value, "") is not None
+            empty = re.fullmatch(_POSIX_CLASS_RE.sub("0", value), "") is not None
         except re.error:
             return True
     return empty if op in ("=", "=~") else not empty

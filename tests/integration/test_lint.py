@@ -130,6 +130,24 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: label rollout_pod_template_hash is not on metric http_requests_total" in result.stdout
 
+    @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"'])
+    def test_a_matcher_that_matches_series_without_its_label_is_no_problem(self, tmp_path, prometheus, matcher):
+        # Before: cdoe=~"5..|" and cdoe=~".*" were "label cdoe is not on metric http_requests_total", exit 6, while
+        # they match every series without the label (as the check itself reads them, see needed_labels).
+        query = f"sum(rate(http_requests_total{{{matcher}}}[5m])) or vector(0)"
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 1 check\n" in result.stdout
+
+    def test_a_not_empty_matcher_needs_its_label(self, tmp_path, prometheus):
+        # Before: cdoe!="" (for code!="") was no problem: it matches no series of the metric, as the check says.
+        query = 'sum(rate(http_requests_total{cdoe!=""}[5m])) or vector(0)'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: label cdoe is not on metric http_requests_total" in result.stdout
+
     def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
         # service="checkot" selects no 5xx series, which `or vector(0)` reads as zero errors: before, the dry run
         # said PASS with 0 problems (exit 0), and every rollout of that check would have passed whatever its errors.

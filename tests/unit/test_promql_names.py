@@ -438,6 +438,10 @@ class TestNeededLabels:
             ('{__name__="x"}', ()),
             ("x", ()),
             ('x{code=~"\\pL"}', ()),  # RE2 syntax Python lacks: nothing called needed
+            # A POSIX class, which Python reads as a set of `[:digit` then `]`: RE2 matches the empty value.
+            ('x{code=~"[[:digit:]]*"}', ()),
+            ('x{code=~"[^[:space:]]*"}', ()),
+            ('x{code=~"[[:digit:]]+"}', ("code",)),
         ],
     )
     def test_labels_of_matchers_that_cannot_match_empty(self, selector, labels):
