@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import structlog
 
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
-from analyzer.logs import configure_logging
 from analyzer.models import Outcome, Verdict, envelope
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.logcapture import json_logs
 
 pytestmark = pytest.mark.integration
 
@@ -436,21 +432,6 @@ class TestTextStatus:
             "2026-12-05T00:00:00.000Z",
         )
         assert _text_status(evaluation) == expected
-
-
-@contextlib.contextmanager
-def json_logs() -> Iterator[io.StringIO]:
-    """The service's JSON log lines, rendered as production writes them, in a stream."""
-    stream = io.StringIO()
-    configure_logging("json", "info", stream=stream)
-    try:
-        yield stream
-    finally:
-        structlog.reset_defaults()
-        structlog.contextvars.clear_contextvars()
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
-            root.removeHandler(handler)
 
 
 def crashed_line(stream: io.StringIO) -> dict[str, Any]:

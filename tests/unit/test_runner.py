@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import io
 import json
-import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Literal
@@ -22,13 +19,13 @@ import structlog
 from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import Overloaded, SourceUnavailable
-from analyzer.logs import configure_logging
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
 from tests.gatecatalog import gate_catalog
+from tests.logcapture import json_logs
 
 # The events of the "closes-slowly" check, made by the test that runs it (in its own loop).
 CLOSING: dict[str, SimpleNamespace] = {}
@@ -112,21 +109,6 @@ class ScriptedCheck(Check):
         if self.name == "not-a-verdict":
             return "pass"  # type: ignore[return-value] (the kind bug under test)
         return Verdict(outcome=Outcome.PASS, reason="fine", value=1.0)
-
-
-@contextlib.contextmanager
-def json_logs(level: str) -> Iterator[io.StringIO]:
-    """The service's JSON log lines at `level`, in a stream, for the runners made inside."""
-    stream = io.StringIO()
-    configure_logging("json", level, stream=stream)
-    try:
-        yield stream
-    finally:
-        structlog.reset_defaults()
-        structlog.contextvars.clear_contextvars()
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if h.get_name() == "analyzer-structlog"]:
-            root.removeHandler(handler)
 
 
 async def turns_until(condition: Callable[[], bool]) -> None:
