@@ -256,33 +256,29 @@ class PrometheusCheck(Check):
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
+        end = ctx.evaluation_time
         if window is None:
-            asked = source.query(promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=encoded)
-            if presence is None:
-                result = await asked
-            else:
-                result, unknown = await _with_presence(ctx, source, asked, presence)
-                if unknown is not None:
-                    return self._presence_unknown(*unknown)
-            if result.result_type == "matrix":
-                # Judging the last raw sample would ignore the rest of the window the query names.
-                raise CheckMisconfigured(
-                    "the query returned a range vector (raw samples), not one value per series; reduce its "
-                    "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
-                )
-            points = [(series, *_instant_value(series)) for series in result.series]
+            asked = source.query(promql, end, ctx.timeout_s(), encoded_promql=encoded)
         else:
-            end = ctx.evaluation_time
             start = end - timedelta(seconds=parse_duration(window))
             step_s = range_step_s(window, judging.step)
             asked = source.query_range(promql, start, end, step_s, ctx.timeout_s(), encoded_promql=encoded)
-            if presence is None:
-                result = await asked
-            else:
-                result, unknown = await _with_presence(ctx, source, asked, presence)
-                if unknown is not None:
-                    return self._presence_unknown(*unknown)
+        if presence is None:
+            result = await asked
+        else:
+            result, unknown = await _with_presence(ctx, source, asked, presence)
+            if unknown is not None:
+                return self._presence_unknown(*unknown)
+        if window is not None:
             points = [(series, *self._series_value(series, end, window)) for series in result.series]
+        elif result.result_type == "matrix":
+            # Judging the last raw sample would ignore the rest of the window the query names.
+            raise CheckMisconfigured(
+                "the query returned a range vector (raw samples), not one value per series; reduce its "
+                "window in PromQL, e.g. max_over_time(x[5m]), or set range to judge a range query"
+            )
+        else:
+            points = [(series, *_instant_value(series)) for series in result.series]
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
