@@ -58,9 +58,7 @@ def crash_scrubber(generation: Generation, values: Iterable[str] = ()) -> Callab
     """What hides in a crash's message and traceback the credentials it may quote, as the runner's `check_crashed`
     does: `values` (what the crashed work held, a request's args), the credentials of the generation's sources and
     the secrets its checks write, and any credential that says what it is. Made on a crash only."""
-    found = list(values)
-    for source in generation.sources.prometheus_sources().values():
-        found += source.credentials()
+    found = [*values, *generation.sources.credentials()]
     for check in generation.catalog.checks.values():
         found += check.literal_secrets()
     return credential_scrubber(found)

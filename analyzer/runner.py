@@ -526,10 +526,7 @@ class Runner:
         credentials (a bearer token as its file holds it now), the check's own written secrets (an http_smoke
         credential header), and any credential that says what it is (a URL's user info, `Bearer ...`, a secret
         header's line). Made on a crash only: no evaluation pays for it."""
-        values = [*secret_values, *check.literal_secrets()]
-        for source in self.sources.prometheus_sources().values():
-            values += source.credentials()
-        return credential_scrubber(values)
+        return credential_scrubber([*secret_values, *check.literal_secrets(), *self.sources.credentials()])
 
     async def _run_member(
         self,

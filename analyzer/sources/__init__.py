@@ -57,6 +57,10 @@ class Sources:
         """Every Prometheus source, by name."""
         return self._prometheus
 
+    def credentials(self) -> list[str]:
+        """Every Prometheus source's credentials in the forms a crash's message may quote them."""
+        return [credential for source in self._prometheus.values() for credential in source.credentials()]
+
     def http(self) -> HttpClient:
         """The shared HTTP client of HTTP checks; ConfigError if none was given."""
         if self._http is None and self._make_http is not None:

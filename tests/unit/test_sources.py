@@ -1,7 +1,7 @@
 import pytest
 
 from analyzer.errors import ConfigError
-from analyzer.sources import Sources
+from analyzer.sources import PrometheusSourceConfig, Sources
 from analyzer.sources.http import HttpClient
 
 
@@ -46,3 +46,21 @@ class TestHttpClientOnDemand:
     def test_no_client_is_a_config_error(self):
         with pytest.raises(ConfigError, match="no HTTP client"):
             Sources({}).http()
+
+
+class TestCredentials:
+    """Every Prometheus source's credentials are listed, as a crash scrub needs them."""
+
+    def test_each_sources_header_values_and_file_token(self, tmp_path):
+        token_file = tmp_path / "token"
+        token_file.write_text("file-token-4c3b2a\n")
+        configs = {
+            "metrics": PrometheusSourceConfig(url="http://prometheus:9090", bearer_token_file=str(token_file)),
+            "tenants": PrometheusSourceConfig(url="http://mimir:9009", headers={"X-Api-Key": "hdr-key-1f2e3d"}),
+            "plain": PrometheusSourceConfig(url="http://other:9090"),
+        }
+        credentials = Sources(configs).credentials()
+        assert "file-token-4c3b2a" in credentials and "hdr-key-1f2e3d" in credentials
+
+    def test_none_without_sources(self):
+        assert Sources({}).credentials() == []
