@@ -688,16 +688,21 @@ def _always_answers(node: Any) -> bool:
 
 
 def _matched_by_one(node: Any) -> bool:
-    """Whether one element without labels on the left of binary `node` matches every element of its right side: they
-    have no labels either, or it matches `on()` nothing (`vector(0) or on() max by (pod) (x)`)."""
+    """Whether one element without labels on the left of binary `node` matches every element of its right side: the
+    labels it matches on are none of theirs (`vector(0) or max(x)`, `vector(0) or on() max by (pod) (x)`,
+    `vector(0) or ignoring(pod) max by (pod) (x)`: an element lacking a label matches one that lacks it too)."""
     matching = node.modifier.matching if node.modifier is not None else None
-    on_nothing = matching is not None and str(matching.type).endswith("Include") and not matching.labels
-    return on_nothing or _labelless(node.rhs)
+    carried = _labels_at_most(node.rhs)
+    if matching is not None and str(matching.type).endswith("Include"):
+        return not matching.labels or (carried is not None and carried.isdisjoint(matching.labels))
+    # `ignoring` (or no modifier: ignoring nothing) matches on every label but those and the metric name.
+    ignored = {"__name__", *(matching.labels if matching is not None else ())}
+    return carried is not None and carried <= ignored
 
 
-def _labelless(node: Any) -> bool:
-    """Whether every element `node` answers has no labels (then one element without labels matches each of them,
-    under any `on` or `ignoring`): an aggregation into one group, a constant, what keeps their labels."""
+def _labels_at_most(node: Any) -> frozenset[str] | None:
+    """The label names an element `node` answers may carry, at most: none for a constant or an aggregation into one
+    group, a `by` aggregation's labels; None when any may be (a selector's, `without`)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind == "ParenExpr" or kind == "UnaryExpr":
@@ -707,17 +712,32 @@ def _labelless(node: Any) -> bool:
         else:
             break
     if kind == "NumberLiteral":
-        return True
+        return frozenset()
     if kind == "Call":
-        return bool(node.func.name == "vector")
+        name, args = node.func.name, node.args
+        if name == "vector":
+            return frozenset()
+        written = getattr(args[1], "val", None) if name in _RELABELLING and len(args) > 1 else None
+        below = _labels_at_most(args[0]) if isinstance(written, str) else None
+        return below | {written} if below is not None and isinstance(written, str) else None
     if kind == "AggregateExpr":
-        modifier = node.modifier
-        one_group = modifier is None or (str(modifier.type).endswith("By") and not modifier.labels)
-        return str(node.op).lower() in _GROUPING and one_group
+        op, modifier = str(node.op).lower(), node.modifier
+        if op not in _GROUPING:
+            return _labels_at_most(node.expr) if op != "count_values" else None
+        if modifier is None:
+            return frozenset()
+        return frozenset(modifier.labels) if str(modifier.type).endswith("By") else None
     if kind == "BinaryExpr":
-        op = str(node.op).lower()
-        return _labelless(node.lhs) and (op in _LEFT_SIDE or _labelless(node.rhs))
-    return False
+        left = _labels_at_most(node.lhs)
+        if str(node.op).lower() in _LEFT_SIDE:
+            return left
+        right = _labels_at_most(node.rhs)
+        if left is None or right is None:
+            return None
+        # Either side's, and those a group_left or group_right copies (a superset of what one side keeps).
+        extra = node.modifier.group_labels if node.modifier is not None and node.modifier.group_labels else ()
+        return left | right | frozenset(extra)
+    return None
 
 
 # Nodes (parentheses, signs, operators and the like) read through: a bound on a loop over a parsed query.

@@ -1119,6 +1119,11 @@ class TestAggregationsThatHideNaN:
             f"(vector(0) or on() max({_ratio_by_hash('healthy1|idle1')})) * 100",
             # on(): each group's element matches vector(0)'s too. Before: inconclusive.
             f"vector(0) or on() max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
+            # ignoring the one label of each group's element, or matching on a label it lacks: each matches too.
+            # Before: inconclusive, for an idle1 that never reaches the answer.
+            f"vector(0) or ignoring(rollouts_pod_template_hash) max by (rollouts_pod_template_hash) "
+            f"({_ratio_by_hash('healthy1|idle1')})",
+            f"vector(0) or on(code) max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
         ],
     )
     async def test_an_aggregation_an_or_hides_is_not_probed(self, prometheus, client_for, query):

@@ -107,10 +107,18 @@ class TestConstantFallback:
         assert "meets pass_if < 0.01" in warning and "no_data" in warning
         assert "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m]))" in warning
 
-    def test_warned_when_on_nothing_matches_each_group(self):
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "vector(0) or on() sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+            # Before: not warned (ignoring the pod, or on a label no group has, matches every group too).
+            "vector(0) or ignoring(pod) sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+            "vector(0) or on(code) sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+        ],
+    )
+    def test_warned_when_on_nothing_matches_each_group(self, query):
         # on() matches vector(0)'s element with each pod's: none of them answers, 0 whatever is measured.
         # Before: not warned, and the check passed whatever the canary did.
-        query = "vector(0) or on() sum by (pod) (rate(errors{h='{{ h }}'}[5m]))"
         [warning] = fallback_warnings(query=query, reduce="max")
         assert warning.startswith("query: its whole answer falls back to vector(0)")
 

@@ -202,6 +202,12 @@ class TestNanHidingOperand:
             ("max(x) > 0.5", [("max", "x")]),
             ("max(x) > bool 0.5", [("max", "x")]),
             ("vector(0) or max by (pod) (x)", [("max", "x")]),
+            # Each pod's element keeps a label the `or` matches on: it answers beside vector(0)'s.
+            ("vector(0) or ignoring(code) max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or on(pod) max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or ignoring(pod) label_replace(max by (pod) (x), 'a', 'b', '', '')", [("max", "x")]),
+            ("vector(0) or ignoring(pod) max by (pod) (x) * on(pod) group_left(a) y", [("max", "x")]),
+            ("vector(0) or ignoring(pod) max without (code) (x)", [("max", "x")]),
             ("vector(0) or topk(1, x)", [("topk", "x")]),
             ("clamp(vector(0), 1, 0) or max(x)", [("max", "x")]),  # clamp with min above max answers nothing
             ("max(x) and on() vector(1)", [("max", "x")]),
@@ -220,6 +226,11 @@ class TestNanHidingOperand:
             "(vector(1) - 1) or on() max(x) * 100",
             "vector(0) or max by () (x) or vector(1)",
             "vector(0) or on() max by (pod) (x)",  # on(): each pod's element matches too
+            # Matched on no label the right side's elements carry. Before: probed, and possibly inconclusive.
+            "vector(0) or ignoring(pod) max by (pod) (x)",
+            "vector(0) or ignoring(pod, a) label_replace(max by (pod) (x), 'a', 'b', '', '')",
+            "vector(0) or on(code) max by (pod) (x)",
+            "vector(0) or ignoring(pod) (max by (pod) (x) and on(pod) sum by (pod, code) (y))",
         ],
     )
     def test_none_behind_an_element_that_always_matches(self, query):
