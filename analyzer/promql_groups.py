@@ -498,7 +498,7 @@ def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
 def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
-    from analyzer.promql_names import MetricSelector, selectors_written
+    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
     from analyzer.promql_syntax import parsed
 
     if _OR_TEXT not in query.lower():
@@ -509,10 +509,13 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
         for selector, reach in _beside_fallbacks(parsed(query)):
-            for written, _ in selectors_written(str(selector)):
-                read.setdefault(_key(written), set()).add(reach)
-                if not written.names and selector.name:
-                    keyword_names[_key(written)] = selector.name
+            # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
+            # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads).
+            matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
+            written = lexed_selector(selector.name, matchers)
+            read.setdefault(_key(written), set()).add(reach)
+            if not written.names and selector.name:
+                keyword_names[_key(written)] = selector.name
         written_all = selectors_written(query)
     except ValueError:  # the offline parse reports it
         return ()
