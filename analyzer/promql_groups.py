@@ -5,6 +5,7 @@ union of the series a selector matches, since each group is an answer of its own
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -499,16 +500,16 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
     from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
-    from analyzer.promql_syntax import parsed
 
     if _OR_TEXT not in query.lower():
         return ()
     try:
+        tree, readable = _parsed_loosely(query)
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
-        for selector, reach in _beside_fallbacks(parsed(query)):
+        for selector, reach in _beside_fallbacks(tree):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
             # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
@@ -516,8 +517,12 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
             read.setdefault(_key(written), set()).add(reach)
             if not written.names and selector.name:
                 keyword_names[_key(written)] = selector.name
-        written_all = selectors_written(query)
-    except ValueError:  # the offline parse reports it
+        # Each selector as the parse read it, and as the query writes it (the same one, in the same place).
+        written_all = [
+            (lexed, text)
+            for (lexed, _), (_, text) in zip(selectors_written(readable), selectors_written(query), strict=True)
+        ]
+    except ValueError:  # see fallback_unreadable
         return ()
     found: dict[str, tuple[MetricSelector, frozenset[Reach]]] = {}
     seen = set()
@@ -532,6 +537,35 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         if key not in seen:
             found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
     return tuple(found.values())
+
+
+def fallback_unreadable(query: str) -> str | None:
+    """Why the selectors beside a fallback of `query` cannot be told (promql-parser's refusal, Prometheus deciding
+    what it accepts) when it may hold one (an `or`); None when they can, or it holds none."""
+    if _OR_TEXT not in query.lower():
+        return None
+    try:
+        _parsed_loosely(query)
+    except ValueError as exc:
+        return str(exc) or "invalid query"
+    return None
+
+
+def _parsed_loosely(query: str) -> tuple[Any, str]:
+    """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
+    its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
+    selectors, in the same places); ValueError when neither parses."""
+    from analyzer.promql_names import regexes_blanked
+    from analyzer.promql_syntax import parsed
+
+    try:
+        return parsed(query), query
+    except ValueError:
+        blanked = regexes_blanked(query)
+        if blanked != query:
+            with contextlib.suppress(ValueError):
+                return parsed(blanked), blanked
+        raise  # the query's own refusal
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:

@@ -235,6 +235,25 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
             yield query[start:end].lower(), query[following] if following < len(query) else ""
 
 
+def regexes_blanked(query: str) -> str:
+    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"`: the
+    same selectors in the same places, for a parser whose regex engine refuses one Prometheus accepts (Go's
+    `\\Q...\\E`); a matcher list that does not read as one is left as written."""
+    pieces: list[str] = []
+    written_to = 0
+    for kind, start, end in _scan(query):
+        if kind != "{" or query[end - 1] != "}":
+            continue
+        position = start + 1
+        while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
+            label = match.group(1)
+            if match.group(2) in ("=~", "!~") and label not in ("__name__", '"__name__"'):
+                pieces += [query[written_to : match.start(3)], '".*"']
+                written_to = match.end(3)
+            position = match.end()
+    return "".join(pieces) + query[written_to:]
+
+
 def range_durations(query: str) -> list[str]:
     """The duration of each range (`[5m]`) and subquery range (`[1h:1m]` gives `1h`) of `query`, as written,
     outside strings and comments; a range given by something else than a duration (a placeholder) as written."""

@@ -1292,6 +1292,19 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
 
+    async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
+        # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses
+        # it. Before: no presence query, and the check passed.
+        query = 'sum(rate(http_request_total{code=~"\\\\Q5\\\\E.."}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query, skip_promql_parse=True))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+        correct = self.check(query.replace("http_request_total", "http_requests_total"), skip_promql_parse=True)
+        client = await client_for(prometheus.url, correct)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
+
     @pytest.mark.parametrize(
         ("query", "written"), [('max(sum{job="a"}) or vector(0)', 'sum{job="a"}'), ("count or vector(0)", "count")]
     )

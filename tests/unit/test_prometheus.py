@@ -241,6 +241,29 @@ class TestPresenceQuery:
             "vector(0)`), so it changes nothing: a misspelt name?"
         ]
 
+    def test_a_regex_promql_parsers_engine_refuses_sends_the_presence_query(self):
+        # Go's \Q...\E, which Prometheus accepts and promql-parser's regex engine refuses. Before: no presence query,
+        # and a misspelt errors_total passed.
+        query = "sum(rate(errors_total{path=~'\\\\Q/v1/pay.now\\\\E'}[5m])) or vector(0)"
+        check = self.check(query=query, skip_promql_parse=True)
+        assert check.promql({})[1:] == [
+            (
+                "the presence query for the metric and label names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',  # Python's re cannot tell whether path is needed
+            )
+        ]
+        assert check.warnings() == []
+
+    def test_a_fallback_promql_parser_cannot_read_is_warned(self):
+        # Which names stand beside its fallback cannot be told: none is checked. Before: not a word, and a misspelt
+        # name passed.
+        check = self.check(query="sum(rate(errors_total[5m])) or vector(0) or", optional_metrics=["errors_total"])
+        assert check.warnings() == [
+            "query: promql-parser cannot parse it (invalid promql query), so which metric names stand beside its "
+            "fallback (`x or vector(0)`) cannot be told: none is checked for existence at run time, and a misspelt "
+            "one reads as the fallback's value (a pass); `analyzer validate --prometheus` checks every name it reads"
+        ]
+
     def test_an_optional_metric_beside_the_fallback_is_not_warned(self):
         assert self.check(query=self.FALLBACK, optional_metrics=["errors_total"]).warnings() == []
 

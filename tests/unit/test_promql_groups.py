@@ -20,6 +20,7 @@ from analyzer.promql_groups import (
     fallback_constant,
     fallback_reads,
     fallback_selectors,
+    fallback_unreadable,
     nan_hiding_operand,
     nan_hiding_operands,
     nan_probe,
@@ -449,6 +450,19 @@ class TestFallbackSelectors:
         # Prometheus 3's quoted name and label name. Before: no selector read, and no presence query sent.
         [selector] = fallback_selectors(query)
         assert (selector.names, selector.selector) == (("e.total",), query.removesuffix(" or vector(0)"))
+
+    def test_read_through_a_regex_promql_parser_refuses(self):
+        # Go's \Q...\E: Prometheus accepts it, promql-parser's regex engine does not. Before: none read, no presence.
+        query = 'sum(rate(e_total{path=~"\\\\Q/a.b\\\\E"}[5m])) or vector(0)'
+        assert [selector.selector for selector in fallback_selectors(query)] == ['e_total{path=~"\\\\Q/a.b\\\\E"}']
+        assert fallback_unreadable(query) is None
+
+    @pytest.mark.parametrize(
+        ("query", "why"),
+        [("sum(e_total) or vector(0) or", "invalid promql query"), ("sum(e_total) / sum(r_total)", None)],
+    )
+    def test_why_a_fallback_cannot_be_read(self, query, why):
+        assert fallback_unreadable(query) == why
 
     def test_no_fallback_in_the_rules_sloth_and_pyrra_generate(self):
         # Their alerts join two burn rates by `or`, each a measurement: a missing recording rule is no data there.

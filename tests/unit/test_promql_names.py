@@ -24,6 +24,7 @@ from analyzer.promql_names import (
     reads_as_regex,
     regex_equality_warnings,
     regex_name_selectors,
+    regexes_blanked,
     vector_selectors,
 )
 
@@ -494,6 +495,25 @@ class TestQuotedMetricNames:
 
     def test_its_presence_query_escapes_the_dot(self):
         assert presence_query(names('{"errors.total"}')) == 'group by (__name__) ({__name__=~"errors\\\\.total"})'
+
+
+class TestRegexesBlanked:
+    """Each regex matcher's value on a label but the name is written `".*"`; strings, comments and names keep theirs."""
+
+    @pytest.mark.parametrize(
+        ("query", "blanked"),
+        [
+            (
+                'rate(x{path=~"\\\\Qa.b\\\\E", code!~`5..`, __name__=~"x|y", job="a"}[5m])',
+                'rate(x{path=~".*", code!~".*", __name__=~"x|y", job="a"}[5m])',
+            ),
+            ('{"e.total", "code.x"=~"5.."} # {a=~"b"}', '{"e.total", "code.x"=~".*"} # {a=~"b"}'),
+            ('label_replace(x, "a", "{b=~\\"c\\"}", "", "")', 'label_replace(x, "a", "{b=~\\"c\\"}", "", "")'),
+            ('x{a=~"b"', 'x{a=~"b"'),  # no selector: left as written
+        ],
+    )
+    def test_blanked(self, query, blanked):
+        assert regexes_blanked(query) == blanked
 
 
 class TestRangeDurations:
