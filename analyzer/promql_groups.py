@@ -5,6 +5,7 @@ union of the series a selector matches, since each group is an answer of its own
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -498,23 +499,30 @@ def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
 def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
-    from analyzer.promql_names import MetricSelector, selectors_written
-    from analyzer.promql_syntax import parsed
+    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
 
     if _OR_TEXT not in query.lower():
         return ()
     try:
+        tree, readable = _parsed_loosely(query)
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
-        for selector, reach in _beside_fallbacks(parsed(query)):
-            for written, _ in selectors_written(str(selector)):
-                read.setdefault(_key(written), set()).add(reach)
-                if not written.names and selector.name:
-                    keyword_names[_key(written)] = selector.name
-        written_all = selectors_written(query)
-    except ValueError:  # the offline parse reports it
+        for selector, reach in _beside_fallbacks(tree):
+            # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
+            # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads).
+            matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
+            written = lexed_selector(selector.name, matchers)
+            read.setdefault(_key(written), set()).add(reach)
+            if not written.names and selector.name:
+                keyword_names[_key(written)] = selector.name
+        # Each selector as the parse read it, and as the query writes it (the same one, in the same place).
+        written_all = [
+            (lexed, text)
+            for (lexed, _), (_, text) in zip(selectors_written(readable), selectors_written(query), strict=True)
+        ]
+    except ValueError:  # see fallback_unreadable
         return ()
     found: dict[str, tuple[MetricSelector, frozenset[Reach]]] = {}
     seen = set()
@@ -529,6 +537,35 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         if key not in seen:
             found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
     return tuple(found.values())
+
+
+def fallback_unreadable(query: str) -> str | None:
+    """Why the selectors beside a fallback of `query` cannot be told (promql-parser's refusal, Prometheus deciding
+    what it accepts) when it may hold one (an `or`); None when they can, or it holds none."""
+    if _OR_TEXT not in query.lower():
+        return None
+    try:
+        _parsed_loosely(query)
+    except ValueError as exc:
+        return str(exc) or "invalid query"
+    return None
+
+
+def _parsed_loosely(query: str) -> tuple[Any, str]:
+    """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
+    its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
+    selectors, in the same places); ValueError when neither parses."""
+    from analyzer.promql_names import regexes_blanked
+    from analyzer.promql_syntax import parsed
+
+    try:
+        return parsed(query), query
+    except ValueError:
+        blanked = regexes_blanked(query)
+        if blanked != query:
+            with contextlib.suppress(ValueError):
+                return parsed(blanked), blanked
+        raise  # the query's own refusal
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
@@ -587,10 +624,13 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
 
 
 def _constant(node: Any) -> bool:
-    """Whether `node` can answer a value no series holds: a number, vector(N), absent(...), a constant relabelled,
-    clamped or rounded (as fallback_constant reads it), arithmetic on or a comparison of constants, a product with a
-    zero (`0 * requests`: 0 wherever there is traffic), a constant kept or dropped by a condition (`vector(0) and
-    on() requests`, `vector(0) unless on() z`), or an `or` with such a side (`vector(0) or y`)."""
+    """Whether `node` can answer a value no series holds: what reads no series (`vector(0)`, `sum(vector(0))`,
+    `max_over_time(vector(0)[5m:1m])`, `vector(time())`), what answers one value whatever its series hold
+    (`group(up) - 1`, `clamp_max(sum(rate(r[5m])), 0)`, `0 * requests`: see _bounds), absent(...), a constant kept or
+    dropped by a condition (`vector(0) and on() requests`, `vector(0) unless on() z`), or an `or` with such a side
+    (`vector(0) or y`)."""
+    if _fixed(node):
+        return True
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind not in ("ParenExpr", "UnaryExpr"):
@@ -615,6 +655,175 @@ def _constant(node: Any) -> bool:
     if op == "*" and (_zero(node.lhs) or _zero(node.rhs)):
         return True
     return _constant(node.lhs) and _constant(node.rhs)
+
+
+def _fixed(node: Any) -> bool:
+    """Whether every element `node` answers has a value no sample decides: it reads no series (but what absent()
+    reads), or its values are bounded to one number whatever its series hold."""
+    if not _reads_series(node):
+        return True
+    low, high = _bounds(node, [_MAX_LAYERS])
+    return low == high
+
+
+def _reads_series(node: Any) -> bool:
+    """Whether a vector selector stands under `node` outside absent() and absent_over_time() (read up to _MAX_LAYERS
+    nodes; past them, True)."""
+    pending = [node]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            return False
+        current = pending.pop()
+        kind = type(current).__name__
+        if kind == "VectorSelector":
+            return True
+        if kind == "Call" and current.func.name in _CONSTANT_CALLS:
+            continue
+        for field in ("expr", "lhs", "rhs", "vector_selector", "param"):
+            if (child := getattr(current, field, None)) is not None:
+                pending.append(child)
+        pending += list(getattr(current, "args", None) or [])
+    return True
+
+
+_Bounds = tuple[float, float]
+_ANY: _Bounds = (-math.inf, math.inf)
+# Functions whose value is never negative, whatever their series hold: a counter's increase (per second or over the
+# range; a reset counts from zero), counts of changes or samples.
+_NON_NEGATIVE = frozenset({"rate", "irate", "increase", "resets", "changes", "count_over_time"})
+# Functions (and aggregations) whose values lie within their operand's: a value of it, a mean, a label written.
+_WITHIN = frozenset(
+    {
+        *("vector", "avg_over_time", "min_over_time", "max_over_time", "last_over_time"),
+        *("label_replace", "label_join", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc"),
+    }
+)
+_WITHIN_AGGREGATIONS = frozenset({"avg", "min", "max", "topk", "bottomk", "limitk", "limit_ratio"})
+
+
+def _bounds(node: Any, budget: list[int]) -> _Bounds:
+    """The least and greatest value an element of `node` may have whatever its series hold (`group(up) - 1`: 0, 0;
+    `clamp_max(rate(r[5m]), 0)`: 0, 0, a rate being never negative); (-inf, inf) where it is not read here. `budget`
+    bounds the nodes read."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return _ANY
+    kind = type(node).__name__
+    if kind in ("ParenExpr", "SubqueryExpr"):
+        return _bounds(node.expr, budget)
+    if kind == "UnaryExpr":
+        low, high = _bounds(node.expr, budget)
+        return -high, -low
+    if kind == "NumberLiteral":
+        value = float(node.val)
+        return (value, value) if not math.isnan(value) else _ANY
+    if kind == "AggregateExpr":
+        return _aggregation_bounds(node, budget)
+    if kind == "Call":
+        return _call_bounds(node, budget)
+    if kind == "BinaryExpr":
+        return _binary_bounds(node, budget)
+    return _ANY
+
+
+def _aggregation_bounds(node: Any, budget: list[int]) -> _Bounds:
+    op = str(node.op).lower()
+    if op == "group":
+        return 1.0, 1.0
+    if op in ("count", "count_values"):
+        return 1.0, math.inf
+    inner = _bounds(node.expr, budget)
+    if op in _WITHIN_AGGREGATIONS or (op == "quantile" and _probability(node.param)):
+        return inner
+    if op == "sum":
+        return _sum_bounds(inner)
+    if op in ("stddev", "stdvar"):
+        return (0.0, 0.0) if inner[0] == inner[1] else (0.0, math.inf)
+    return _ANY
+
+
+def _sum_bounds(inner: _Bounds) -> _Bounds:
+    """The bounds of a sum of one or more values within `inner`."""
+    low, high = inner
+    if low == high == 0:
+        return 0.0, 0.0
+    return (low if low >= 0 else -math.inf), (high if high <= 0 else math.inf)
+
+
+def _probability(node: Any) -> bool:
+    """Whether `node` is a number from 0 to 1 (a quantile within its operand's values)."""
+    low, high = _bounds(node, [_MAX_LAYERS]) if node is not None else _ANY
+    return low == high and 0 <= low <= 1
+
+
+def _call_bounds(node: Any, budget: list[int]) -> _Bounds:
+    name, args = node.func.name, node.args
+    if name in _CONSTANT_CALLS or name == "present_over_time":
+        return 1.0, 1.0
+    if name in _NON_NEGATIVE:
+        return 0.0, math.inf
+    if name == "quantile_over_time":
+        return _bounds(args[1], budget) if len(args) == 2 and _probability(args[0]) else _ANY
+    if not args:
+        return _ANY
+    low, high = _bounds(args[0], budget)
+    if name in _WITHIN:
+        return low, high
+    if name == "sum_over_time":
+        return _sum_bounds((low, high))
+    if name in ("stddev_over_time", "stdvar_over_time"):
+        return (0.0, 0.0) if low == high else (0.0, math.inf)
+    limits = [_bounds(arg, budget) for arg in args[1:]]
+    if any(limit[0] != limit[1] for limit in limits):
+        return _ANY  # a bound a series gives
+    numbers = [limit[0] for limit in limits]
+    if name == "clamp_max" and len(numbers) == 1:
+        return min(low, numbers[0]), min(high, numbers[0])
+    if name == "clamp_min" and len(numbers) == 1:
+        return max(low, numbers[0]), max(high, numbers[0])
+    if name == "clamp" and len(numbers) == 2 and numbers[0] <= numbers[1]:
+        return min(max(low, numbers[0]), numbers[1]), min(max(high, numbers[0]), numbers[1])
+    if name == "abs" and not numbers:
+        return (0.0 if low <= 0 <= high else min(abs(low), abs(high))), max(abs(low), abs(high))
+    if name in _MONOTONE and not numbers:
+        return _MONOTONE[name](low), _MONOTONE[name](high)
+    return _ANY
+
+
+# Functions of one value that never decrease: a value's bounds map to the answer's.
+_MONOTONE: dict[str, Callable[[float], float]] = {
+    "ceil": lambda value: value if math.isinf(value) else float(math.ceil(value)),
+    "floor": lambda value: value if math.isinf(value) else float(math.floor(value)),
+    "sgn": lambda value: float((value > 0) - (value < 0)),
+}
+
+
+def _binary_bounds(node: Any, budget: list[int]) -> _Bounds:
+    op = str(node.op).lower()
+    left = _bounds(node.lhs, budget)
+    if op in _LEFT_SIDE:
+        return left  # the left side's elements, each kept or dropped by the right side
+    right = _bounds(node.rhs, budget)
+    if op == "or":
+        return min(left[0], right[0]), max(left[1], right[1])
+    if op in _COMPARISONS:
+        if node.modifier is not None and node.modifier.return_bool:
+            if left[0] == left[1] and right[0] == right[1]:
+                holds = float(_COMPARISONS[op](left[0], right[0]))
+                return holds, holds
+            return 0.0, 1.0
+        # A filter keeps the vector side's values (the left one's when both are).
+        return right if type(node.lhs).__name__ == "NumberLiteral" else left
+    if op == "*" and (left == (0, 0) or right == (0, 0)):
+        return 0.0, 0.0  # `0 * requests`: 0 wherever there is traffic
+    if op in ("+", "-"):
+        low = left[0] + right[0] if op == "+" else left[0] - right[1]
+        high = left[1] + right[1] if op == "+" else left[1] - right[0]
+        return (low, high) if not (math.isnan(low) or math.isnan(high)) else _ANY
+    if op in _ARITHMETIC and left[0] == left[1] and right[0] == right[1]:
+        value = float(_ARITHMETIC[op](left[0], right[0]))
+        return (value, value) if not math.isnan(value) else _ANY
+    return _ANY
 
 
 def _zero(node: Any) -> bool:
@@ -688,16 +897,21 @@ def _always_answers(node: Any) -> bool:
 
 
 def _matched_by_one(node: Any) -> bool:
-    """Whether one element without labels on the left of binary `node` matches every element of its right side: they
-    have no labels either, or it matches `on()` nothing (`vector(0) or on() max by (pod) (x)`)."""
+    """Whether one element without labels on the left of binary `node` matches every element of its right side: the
+    labels it matches on are none of theirs (`vector(0) or max(x)`, `vector(0) or on() max by (pod) (x)`,
+    `vector(0) or ignoring(pod) max by (pod) (x)`: an element lacking a label matches one that lacks it too)."""
     matching = node.modifier.matching if node.modifier is not None else None
-    on_nothing = matching is not None and str(matching.type).endswith("Include") and not matching.labels
-    return on_nothing or _labelless(node.rhs)
+    carried = _labels_at_most(node.rhs)
+    if matching is not None and str(matching.type).endswith("Include"):
+        return not matching.labels or (carried is not None and carried.isdisjoint(matching.labels))
+    # `ignoring` (or no modifier: ignoring nothing) matches on every label but those and the metric name.
+    ignored = {"__name__", *(matching.labels if matching is not None else ())}
+    return carried is not None and carried <= ignored
 
 
-def _labelless(node: Any) -> bool:
-    """Whether every element `node` answers has no labels (then one element without labels matches each of them,
-    under any `on` or `ignoring`): an aggregation into one group, a constant, what keeps their labels."""
+def _labels_at_most(node: Any) -> frozenset[str] | None:
+    """The label names an element `node` answers may carry, at most: none for a constant or an aggregation into one
+    group, a `by` aggregation's labels; None when any may be (a selector's, `without`)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind == "ParenExpr" or kind == "UnaryExpr":
@@ -707,17 +921,32 @@ def _labelless(node: Any) -> bool:
         else:
             break
     if kind == "NumberLiteral":
-        return True
+        return frozenset()
     if kind == "Call":
-        return bool(node.func.name == "vector")
+        name, args = node.func.name, node.args
+        if name == "vector":
+            return frozenset()
+        written = getattr(args[1], "val", None) if name in _RELABELLING and len(args) > 1 else None
+        below = _labels_at_most(args[0]) if isinstance(written, str) else None
+        return below | {written} if below is not None and isinstance(written, str) else None
     if kind == "AggregateExpr":
-        modifier = node.modifier
-        one_group = modifier is None or (str(modifier.type).endswith("By") and not modifier.labels)
-        return str(node.op).lower() in _GROUPING and one_group
+        op, modifier = str(node.op).lower(), node.modifier
+        if op not in _GROUPING:
+            return _labels_at_most(node.expr) if op != "count_values" else None
+        if modifier is None:
+            return frozenset()
+        return frozenset(modifier.labels) if str(modifier.type).endswith("By") else None
     if kind == "BinaryExpr":
-        op = str(node.op).lower()
-        return _labelless(node.lhs) and (op in _LEFT_SIDE or _labelless(node.rhs))
-    return False
+        left = _labels_at_most(node.lhs)
+        if str(node.op).lower() in _LEFT_SIDE:
+            return left
+        right = _labels_at_most(node.rhs)
+        if left is None or right is None:
+            return None
+        # Either side's, and those a group_left or group_right copies (a superset of what one side keeps).
+        extra = node.modifier.group_labels if node.modifier is not None and node.modifier.group_labels else ()
+        return left | right | frozenset(extra)
+    return None
 
 
 # Nodes (parentheses, signs, operators and the like) read through: a bound on a loop over a parsed query.

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 from analyzer.templates import escape_promql_string
 
@@ -57,11 +57,12 @@ _KEYWORDS = frozenset(
 _LABEL_LISTS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 # Functions whose argument is meant to be possibly missing.
 _ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
-# One label matcher of a `{...}` list and the comma or end after it; a label name may be quoted (Prometheus 3).
-# A quoted string holds no raw newline.
+# A string literal (double, single or back quotes); a quoted string holds no raw newline.
+_STRING = r"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)"""
+# One label matcher of a `{...}` list and the comma or end after it: a label name may be quoted, and a string alone
+# is the metric name (Prometheus 3: `{"http.requests", code="500"}` is `{__name__="http.requests", code="500"}`).
 _MATCHER_RE = re.compile(
-    r"""\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")\s*(=~|!~|!=|=)\s*"""
-    r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*(?:,|\Z)"""
+    rf"""\s*(?:([A-Za-z_][A-Za-z0-9_]*|{_STRING})\s*(=~|!~|!=|=)\s*({_STRING})|({_STRING}))\s*(?:,|\Z)"""
 )
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 # A matcher value that reads as a regex: `.*`, `.+`, `.?`, `..` (`5..`), a class (`[45]`, `\\d`); an alternation is
@@ -234,6 +235,25 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
             yield query[start:end].lower(), query[following] if following < len(query) else ""
 
 
+def regexes_blanked(query: str) -> str:
+    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"`: the
+    same selectors in the same places, for a parser whose regex engine refuses one Prometheus accepts (Go's
+    `\\Q...\\E`); a matcher list that does not read as one is left as written."""
+    pieces: list[str] = []
+    written_to = 0
+    for kind, start, end in _scan(query):
+        if kind != "{" or query[end - 1] != "}":
+            continue
+        position = start + 1
+        while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
+            label = match.group(1)
+            if match.group(2) in ("=~", "!~") and label not in ("__name__", '"__name__"'):
+                pieces += [query[written_to : match.start(3)], '".*"']
+                written_to = match.end(3)
+            position = match.end()
+    return "".join(pieces) + query[written_to:]
+
+
 def range_durations(query: str) -> list[str]:
     """The duration of each range (`[5m]`) and subquery range (`[1h:1m]` gives `1h`) of `query`, as written,
     outside strings and comments; a range given by something else than a duration (a placeholder) as written."""
@@ -258,6 +278,15 @@ def selectors_written(query: str) -> list[tuple[VectorSelector, str]]:
         names = (word,) if word is not None else _names_matched(matchers)
         found.append((VectorSelector(names, tuple(m for m in matchers if m[0] != "__name__")), written))
     return found
+
+
+def lexed_selector(name: str | None, matchers: tuple[tuple[str, str, str], ...]) -> VectorSelector:
+    """The selector as selectors_written reads it, of one a parser read as metric `name` (None for none) and
+    `matchers` (label, operator, unquoted value): a keyword's name is none (the lexer reads no name there)."""
+    if name is not None and name.lower() in _KEYWORDS:
+        name = None
+    names = (name,) if name is not None else _names_matched(matchers)
+    return VectorSelector(names, tuple(m for m in matchers if m[0] != "__name__"))
 
 
 def _selectors(query: str, *, strict: bool) -> Iterator[tuple[str | None, str | None, str]]:
@@ -455,16 +484,21 @@ def _matchers(text: str) -> list[tuple[str, str, str]] | None:
         if match is None:
             return None
         label = match.group(1)
-        parsed.append((_unquoted(label) if label.startswith('"') else label, match.group(2), match.group(3)))
+        if label is None:
+            parsed.append(("__name__", "=", match.group(4)))
+        else:
+            parsed.append((_unquoted(label) if label[0] in "\"'`" else label, match.group(2), match.group(3)))
         position = match.end()
     return parsed
 
 
 def _name_matcher(text: str) -> tuple[str, ...]:
-    """The metric names a matcher list names literally on `__name__` (plain names, no escapes): see
-    _names_matched."""
-    names = _names_matched(tuple((label, op, value[1:-1]) for label, op, value in _matchers(text) or ()))
-    return names if all(_IDENT_RE.fullmatch(name) for name in names) else ()
+    """The metric names a matcher list names literally on `__name__` (see _names_matched); none when a name's string
+    holds an escape only Go reads (`\\x79`): not read rather than misread."""
+    matchers = _matchers(text) or []
+    if any(label == "__name__" and _unquoted(value, strict=True) is None for label, _, value in matchers):
+        return ()
+    return _names_matched(tuple((label, op, _unquoted(value)) for label, op, value in matchers))
 
 
 def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
@@ -472,14 +506,21 @@ def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...
     of a regex that is only names joined by `|` (maybe grouped and anchored); none otherwise."""
     for label, op, value in matchers:
         if label == "__name__" and op == "=":
-            return (value,)
+            return (value,) if value else ()  # `{__name__=""}` names no metric
         if label == "__name__" and op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
             return tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|")))
     return ()
 
 
-def _unquoted(literal: str) -> str:
-    """The value of a PromQL string literal (double, single or back quotes)."""
+@overload
+def _unquoted(literal: str) -> str: ...
+@overload
+def _unquoted(literal: str, *, strict: Literal[True]) -> str | None: ...
+
+
+def _unquoted(literal: str, *, strict: bool = False) -> str | None:
+    """The value of a PromQL string literal (double, single or back quotes); one with an escape JSON lacks (Go's
+    `\\x41`, `\\101`, `\\a`) as written between its quotes, or None when `strict`."""
     if literal.startswith("`"):
         return literal[1:-1]
     if literal.startswith("'"):
@@ -487,5 +528,5 @@ def _unquoted(literal: str) -> str:
     try:
         value = json.loads(literal)
     except ValueError:
-        return literal[1:-1]
-    return value if isinstance(value, str) else literal[1:-1]
+        return None if strict else literal[1:-1]
+    return value if isinstance(value, str) else None if strict else literal[1:-1]

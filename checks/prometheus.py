@@ -170,13 +170,21 @@ class PrometheusCheck(Check):
         its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
         the name it meant checked: an error while that metric has no series); a regex written after `=`
-        (`code="5.."`), which selects nothing; a latency bound in milliseconds over a quantile in seconds."""
+        (`code="5.."`), which selects nothing; a latency bound in milliseconds over a quantile in seconds; a query
+        that may hold a fallback promql-parser cannot parse, whose names beside it go unchecked."""
         # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
         found += self._milliseconds_over_seconds()
-        beside = (
-            kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
-        )
+        rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
+        beside = kinds.fallback_selectors(rendered) if rendered else ()
+        if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:
+            return [
+                *found,
+                f"query: promql-parser cannot parse it ({clip(unreadable, 200)}), so which metric names stand beside "
+                "its fallback (`x or vector(0)`) cannot be told: none is checked for existence at run time, and a "
+                "misspelt one reads as the fallback's value (a pass); `analyzer validate --prometheus` checks every "
+                "name it reads",
+            ]
         found += [
             f"query selector {selector.selector}: metric name given by a regex is not checked for existence (a "
             'misspelled name reads as the fallback\'s value; list the names, as in {__name__=~"a|b"}, to check '

@@ -1119,6 +1119,11 @@ class TestAggregationsThatHideNaN:
             f"(vector(0) or on() max({_ratio_by_hash('healthy1|idle1')})) * 100",
             # on(): each group's element matches vector(0)'s too. Before: inconclusive.
             f"vector(0) or on() max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
+            # ignoring the one label of each group's element, or matching on a label it lacks: each matches too.
+            # Before: inconclusive, for an idle1 that never reaches the answer.
+            f"vector(0) or ignoring(rollouts_pod_template_hash) max by (rollouts_pod_template_hash) "
+            f"({_ratio_by_hash('healthy1|idle1')})",
+            f"vector(0) or on(code) max by (rollouts_pod_template_hash) ({_ratio_by_hash('healthy1|idle1')})",
         ],
     )
     async def test_an_aggregation_an_or_hides_is_not_probed(self, prometheus, client_for, query):
@@ -1228,6 +1233,19 @@ def _healthy_unless_5xx(name: str) -> str:
     )
 
 
+# Fallbacks no series' value decides: a side reading no series, or bounded to one value whatever its series hold (a
+# rate is never negative). Before: none was read as a fallback, and Prometheus answered 0 for the misspelt name: pass.
+_GENERAL_FALLBACKS = [
+    f'sum(rate(http_request_total{{code=~"5.."}}[5m])) or {fallback}'
+    for fallback in (
+        "sum(vector(0))",
+        "max_over_time(vector(0)[5m:1m])",
+        "group(http_requests_total) - 1",
+        'clamp_max(sum(rate(http_requests_total{service="checkout"}[5m])), 0)',
+    )
+]
+
+
 @pytest.mark.integration
 class TestMisspeltNamesBesideAFallback:
     """A metric name read beside a fallback (`x or vector(0)`) that has no series at all is an error: the fallback
@@ -1265,6 +1283,7 @@ class TestMisspeltNamesBesideAFallback:
             'sum(rate(http_request_total{code=~"5.."}[5m])) or vector(0) >= 0',
             # Both sides can answer a constant: the misspelt name empties the left one. Before: fail (vector(1)).
             '(sum(rate(http_request_total{code=~"5.."}[5m])) * 0) or on() vector(1)',
+            *_GENERAL_FALLBACKS,
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):
@@ -1272,6 +1291,19 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
+
+    async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
+        # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses
+        # it. Before: no presence query, and the check passed.
+        query = 'sum(rate(http_request_total{code=~"\\\\Q5\\\\E.."}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query, skip_promql_parse=True))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+        correct = self.check(query.replace("http_request_total", "http_requests_total"), skip_promql_parse=True)
+        client = await client_for(prometheus.url, correct)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
 
     @pytest.mark.parametrize(
         ("query", "written"), [('max(sum{job="a"}) or vector(0)', 'sum{job="a"}'), ("count or vector(0)", "count")]
@@ -1362,6 +1394,16 @@ class TestMisspeltNamesBesideAFallback:
             "[300s] offset 2700s",
             'group by (__name__) ({__name__=~"canary_eror_ratio"}) or on(__name__) ',
         )
+
+    @pytest.mark.parametrize("query", _GENERAL_FALLBACKS)
+    async def test_a_correct_name_beside_any_fallback_is_judged(self, prometheus, client_for, query):
+        # The same queries with the name spelt right: the 5xx rate fails, no spurious error.
+        client = await client_for(
+            prometheus.url, self.check(query.replace("http_request_total", "http_requests_total"))
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
+        assert body["details"]["presence_query"] == _presence("http_requests_total", ("code",))
 
     async def test_a_correct_name_judges_as_before(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check(_fallback_ratio("http_requests_total")))

@@ -107,10 +107,18 @@ class TestConstantFallback:
         assert "meets pass_if < 0.01" in warning and "no_data" in warning
         assert "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m]))" in warning
 
-    def test_warned_when_on_nothing_matches_each_group(self):
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "vector(0) or on() sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+            # Before: not warned (ignoring the pod, or on a label no group has, matches every group too).
+            "vector(0) or ignoring(pod) sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+            "vector(0) or on(code) sum by (pod) (rate(errors{h='{{ h }}'}[5m]))",
+        ],
+    )
+    def test_warned_when_on_nothing_matches_each_group(self, query):
         # on() matches vector(0)'s element with each pod's: none of them answers, 0 whatever is measured.
         # Before: not warned, and the check passed whatever the canary did.
-        query = "vector(0) or on() sum by (pod) (rate(errors{h='{{ h }}'}[5m]))"
         [warning] = fallback_warnings(query=query, reduce="max")
         assert warning.startswith("query: its whole answer falls back to vector(0)")
 
@@ -231,6 +239,29 @@ class TestPresenceQuery:
         assert self.check(query=query, optional_metrics=optional).warnings() == [
             f"optional_metrics: {optional[0]!r} is not a metric name read beside a fallback of the query (`x or "
             "vector(0)`), so it changes nothing: a misspelt name?"
+        ]
+
+    def test_a_regex_promql_parsers_engine_refuses_sends_the_presence_query(self):
+        # Go's \Q...\E, which Prometheus accepts and promql-parser's regex engine refuses. Before: no presence query,
+        # and a misspelt errors_total passed.
+        query = "sum(rate(errors_total{path=~'\\\\Q/v1/pay.now\\\\E'}[5m])) or vector(0)"
+        check = self.check(query=query, skip_promql_parse=True)
+        assert check.promql({})[1:] == [
+            (
+                "the presence query for the metric and label names beside its fallback",
+                'group by (__name__) ({__name__=~"errors_total"})',  # Python's re cannot tell whether path is needed
+            )
+        ]
+        assert check.warnings() == []
+
+    def test_a_fallback_promql_parser_cannot_read_is_warned(self):
+        # Which names stand beside its fallback cannot be told: none is checked. Before: not a word, and a misspelt
+        # name passed.
+        check = self.check(query="sum(rate(errors_total[5m])) or vector(0) or", optional_metrics=["errors_total"])
+        assert check.warnings() == [
+            "query: promql-parser cannot parse it (invalid promql query), so which metric names stand beside its "
+            "fallback (`x or vector(0)`) cannot be told: none is checked for existence at run time, and a misspelt "
+            "one reads as the fallback's value (a pass); `analyzer validate --prometheus` checks every name it reads"
         ]
 
     def test_an_optional_metric_beside_the_fallback_is_not_warned(self):

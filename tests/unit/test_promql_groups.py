@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from analyzer.promql_groups import (
     EACH_SERIES,
@@ -18,6 +20,7 @@ from analyzer.promql_groups import (
     fallback_constant,
     fallback_reads,
     fallback_selectors,
+    fallback_unreadable,
     nan_hiding_operand,
     nan_hiding_operands,
     nan_probe,
@@ -202,6 +205,12 @@ class TestNanHidingOperand:
             ("max(x) > 0.5", [("max", "x")]),
             ("max(x) > bool 0.5", [("max", "x")]),
             ("vector(0) or max by (pod) (x)", [("max", "x")]),
+            # Each pod's element keeps a label the `or` matches on: it answers beside vector(0)'s.
+            ("vector(0) or ignoring(code) max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or on(pod) max by (pod) (x)", [("max", "x")]),
+            ("vector(0) or ignoring(pod) label_replace(max by (pod) (x), 'a', 'b', '', '')", [("max", "x")]),
+            ("vector(0) or ignoring(pod) max by (pod) (x) * on(pod) group_left(a) y", [("max", "x")]),
+            ("vector(0) or ignoring(pod) max without (code) (x)", [("max", "x")]),
             ("vector(0) or topk(1, x)", [("topk", "x")]),
             ("clamp(vector(0), 1, 0) or max(x)", [("max", "x")]),  # clamp with min above max answers nothing
             ("max(x) and on() vector(1)", [("max", "x")]),
@@ -220,6 +229,11 @@ class TestNanHidingOperand:
             "(vector(1) - 1) or on() max(x) * 100",
             "vector(0) or max by () (x) or vector(1)",
             "vector(0) or on() max by (pod) (x)",  # on(): each pod's element matches too
+            # Matched on no label the right side's elements carry. Before: probed, and possibly inconclusive.
+            "vector(0) or ignoring(pod) max by (pod) (x)",
+            "vector(0) or ignoring(pod, a) label_replace(max by (pod) (x), 'a', 'b', '', '')",
+            "vector(0) or on(code) max by (pod) (x)",
+            "vector(0) or ignoring(pod) (max by (pod) (x) and on(pod) sum by (pod, code) (y))",
         ],
     )
     def test_none_behind_an_element_that_always_matches(self, query):
@@ -304,6 +318,23 @@ def _children(node: object) -> list[object]:
     )
 
 
+def _generated_rules() -> list[str]:
+    """Every rule's expression in the rule files Sloth and Pyrra generated (tests/unit/data), their Go templates
+    blanked."""
+    found = []
+    for path in sorted((Path(__file__).parent / "data").glob("*/*")):
+        text = re.sub(r"\{\{.*?\}\}", "x", re.sub(r'\{\{"\{\{.*?\}\}"\}\}', "x", path.read_text()))
+        pending: list[object] = list(yaml.safe_load_all(text))
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                found += [value for key, value in node.items() if key == "expr" and isinstance(value, str)]
+                pending += [value for key, value in node.items() if key != "expr"]
+            elif isinstance(node, list):
+                pending += node
+    return found
+
+
 def _probe(*operands: str) -> str:
     labelled = [f'label_replace(({operand}), "__analyzer_name", "$1", "__name__", "(.+)")' for operand in operands]
     unvalued = " or ".join(f"({each} unless {each} > -Inf < +Inf)" for each in labelled)
@@ -362,6 +393,19 @@ class TestFallbackSelectors:
             # checked, and a misspelt e_total passed `== 1` for ever.
             ("(vector(1) unless on() (sum(rate(e_total[5m])) > 0)) or vector(0)", ["e_total"]),
             ("((vector(1) and on() sum(r_total)) unless on() sum(e_total)) or vector(0)", ["r_total", "e_total"]),
+            # A side that reads no series answers whatever exists; one bounded to one value whatever its series hold
+            # answers that value whenever they exist. Before: none of these was a fallback, and a misspelt e_total
+            # passed (Prometheus 2.42 answers 0 for each).
+            ("sum(rate(e_total[5m])) or sum(vector(0))", ["e_total"]),
+            ("sum(rate(e_total[5m])) or max_over_time(vector(0)[5m:1m])", ["e_total"]),
+            ("sum(rate(e_total[5m])) or quantile_over_time(0.5, vector(0)[5m:1m])", ["e_total"]),
+            ("sum(e_total) or vector(time())", ["e_total"]),
+            ("sum(e_total) or sum(absent(r_total))", ["e_total"]),
+            ("sum(rate(e_total[5m])) or group(up) - 1", ["e_total"]),
+            ("sum(rate(e_total[5m])) or clamp_max(sum(rate(r_total[5m])), 0)", ["e_total"]),
+            ("sum(rate(e_total[5m])) or clamp(sum(r_total), 0, 0)", ["e_total"]),
+            ("sum(rate(e_total[5m])) or stddev(vector(1) and on() up)", ["e_total"]),
+            ("sum(rate(e_total[5m])) or sgn(group by (job) (up)) - 1", ["e_total"]),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
@@ -398,6 +442,35 @@ class TestFallbackSelectors:
         aside = [q for q in warned if re.search(r"unless on\(\) \(.* or ", q) or not _or_beside_series(q)]
         assert len(warned) - len(aside) > 100  # enough queries are judged for the test to mean something
         assert [q for q in warned if not fallback_selectors(q) and q not in aside] == []
+
+    @pytest.mark.parametrize(
+        "query", ['{"e.total", code="500"} or vector(0)', '{"e.total", "code.x"="500"} or vector(0)']
+    )
+    def test_a_quoted_metric_name_is_read(self, query):
+        # Prometheus 3's quoted name and label name. Before: no selector read, and no presence query sent.
+        [selector] = fallback_selectors(query)
+        assert (selector.names, selector.selector) == (("e.total",), query.removesuffix(" or vector(0)"))
+
+    def test_read_through_a_regex_promql_parser_refuses(self):
+        # Go's \Q...\E: Prometheus accepts it, promql-parser's regex engine does not. Before: none read, no presence.
+        query = 'sum(rate(e_total{path=~"\\\\Q/a.b\\\\E"}[5m])) or vector(0)'
+        assert [selector.selector for selector in fallback_selectors(query)] == ['e_total{path=~"\\\\Q/a.b\\\\E"}']
+        assert fallback_unreadable(query) is None
+
+    @pytest.mark.parametrize(
+        ("query", "why"),
+        [("sum(e_total) or vector(0) or", "invalid promql query"), ("sum(e_total) / sum(r_total)", None)],
+    )
+    def test_why_a_fallback_cannot_be_read(self, query, why):
+        assert fallback_unreadable(query) == why
+
+    def test_no_fallback_in_the_rules_sloth_and_pyrra_generate(self):
+        # Their alerts join two burn rates by `or`, each a measurement: a missing recording rule is no data there.
+        rules = _generated_rules()
+        assert (
+            sum(1 for rule in rules if re.search(r"\bor\b", rule)) >= 6
+        )  # enough `or`s for the test to mean something
+        assert [rule for rule in rules if fallback_selectors(rule) or fallback_constant(rule) is not None] == []
 
     @pytest.mark.parametrize(
         ("query", "reach"),
@@ -441,8 +514,13 @@ class TestFallbackSelectors:
         [
             "sum(rate(e_total[5m])) / sum(rate(r_total[5m]))",
             "sum(a_total) or sum(b_total)",  # a rename: either metric answers
+            # What the other side measures decides its value: a gauge below 0, a count, what a filter keeps.
+            "sum(a_total) or clamp_max(sum(b_total), 0)",
+            "sum(a_total) or count(b_total)",
+            "sum(rate(a_total[5m])) or sum(rate(b_total[5m])) > 0",
+            "sum(rate(a_total[5m])) or sum(rate(b_total[5m])) - 1",
+            "sum(a_total) or sgn(sum(rate(b_total[5m])))",
             'absent(up{job="a"}) or vector(0)',  # meant to find nothing
-            "sum(e_total) or vector(time())",  # no constant
             "vector(0) or vector(1)",
             'sum(e_total{code="or"})',
             "sum(e_total) or",  # promql-parser cannot parse it: Prometheus refuses it too

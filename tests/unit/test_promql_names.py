@@ -24,6 +24,7 @@ from analyzer.promql_names import (
     reads_as_regex,
     regex_equality_warnings,
     regex_name_selectors,
+    regexes_blanked,
     vector_selectors,
 )
 
@@ -265,7 +266,8 @@ class TestWhereReadingsDiffered:
             ("{__name__='x'} + {__name__=`y`}", ["x", "y"]),  # any PromQL string, raw strings too
             ('{__name__!="x"} + {__name__=~"y.*"} + {__name__!~"z"}', []),  # neither names a metric
             ("{a=\", __name__='x'\"}", []),  # inside a label value, not a matcher
-            ('{__name__="x\\u0079"}', []),  # escapes: not read rather than misread
+            ('{__name__="x\\u0079"}', ["xy"]),  # an escape read as Prometheus reads it
+            ('{__name__="x\\x79"}', []),  # an escape only Go reads: not read rather than misread
             ('{__name__="x" b="2"}', []),  # no matcher list: Prometheus rejects it
         ],
     )
@@ -466,6 +468,52 @@ class TestQuotedLabelNames:
     def test_a_quoted_name_label_is_still_the_name(self):
         assert metric_selectors('{"__name__"="m"}') == [MetricSelector(("m",), '{"__name__"="m"}')]
         assert bare_selector('m{"__name__"="n"}') is None
+
+
+class TestQuotedMetricNames:
+    """A string alone in a selector's braces is its metric name (Prometheus 3), wherever it stands in the list."""
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ('{"errors.total"}', [VectorSelector(("errors.total",), ())]),
+            ('rate({"errors.total", code="500"}[5m])', [VectorSelector(("errors.total",), (("code", "=", "500"),))]),
+            ("{code='500', 'errors.total'}", [VectorSelector(("errors.total",), (("code", "=", "500"),))]),
+            (
+                '{`errors.total`, "service.name"=~"a.*"}',
+                [VectorSelector(("errors.total",), (("service.name", "=~", "a.*"),))],
+            ),
+        ],
+    )
+    def test_read_as_the_name(self, query, expected):
+        # Before: `cannot read the label matchers`, and no presence query beside a fallback.
+        assert vector_selectors(query) == expected
+        assert names(query) == ["errors.total"]
+
+    def test_its_labels_are_needed_as_written(self):
+        assert needed_labels('{"errors.total", code=~"5.."}') == ("code",)
+
+    def test_its_presence_query_escapes_the_dot(self):
+        assert presence_query(names('{"errors.total"}')) == 'group by (__name__) ({__name__=~"errors\\\\.total"})'
+
+
+class TestRegexesBlanked:
+    """Each regex matcher's value on a label but the name is written `".*"`; strings, comments and names keep theirs."""
+
+    @pytest.mark.parametrize(
+        ("query", "blanked"),
+        [
+            (
+                'rate(x{path=~"\\\\Qa.b\\\\E", code!~`5..`, __name__=~"x|y", job="a"}[5m])',
+                'rate(x{path=~".*", code!~".*", __name__=~"x|y", job="a"}[5m])',
+            ),
+            ('{"e.total", "code.x"=~"5.."} # {a=~"b"}', '{"e.total", "code.x"=~".*"} # {a=~"b"}'),
+            ('label_replace(x, "a", "{b=~\\"c\\"}", "", "")', 'label_replace(x, "a", "{b=~\\"c\\"}", "", "")'),
+            ('x{a=~"b"', 'x{a=~"b"'),  # no selector: left as written
+        ],
+    )
+    def test_blanked(self, query, blanked):
+        assert regexes_blanked(query) == blanked
 
 
 class TestRangeDurations:

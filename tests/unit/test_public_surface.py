@@ -75,6 +75,7 @@ PUBLIC_NAMES = [
     "fallback_constant",
     "fallback_reads",
     "fallback_selectors",
+    "fallback_unreadable",
     "finite_or_none",
     "format_number",
     "json_safe",
