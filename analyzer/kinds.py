@@ -72,10 +72,12 @@ if TYPE_CHECKING:
     from analyzer.promql_batch import BATCH_LABEL_RE, BATCH_LABELS, QueryBatch
     from analyzer.promql_groups import (
         BucketRead,
+        LabelList,
         Reach,
         bucket_group_labels,
         bucket_reads,
         fallback_constant,
+        fallback_label_lists,
         fallback_reads,
         fallback_selectors,
         nan_hiding_operand,
@@ -114,10 +116,12 @@ _ON_FIRST_USE = {
     **dict.fromkeys(
         (
             "BucketRead",
+            "LabelList",
             "Reach",
             "bucket_group_labels",
             "bucket_reads",
             "fallback_constant",
+            "fallback_label_lists",
             "fallback_reads",
             "fallback_selectors",
             "nan_hiding_operand",
@@ -188,6 +192,7 @@ __all__ = [
     "HttpClient",
     "HttpExchange",
     "HttpRequest",
+    "LabelList",
     "MemberError",
     "MetricSelector",
     "MissingBucket",
@@ -223,6 +228,7 @@ __all__ = [
     "event_form",
     "exceeds",
     "fallback_constant",
+    "fallback_label_lists",
     "fallback_reads",
     "fallback_selectors",
     "finite_or_none",
