@@ -901,3 +901,54 @@ def _equal_labels(args: list[Any]) -> set[str]:
         except ValueError:
             continue
     return labels
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def answer_label_list(query: str) -> LabelList | None:
+    """The `by` list of the aggregation whose groups are the answer of `query` (`sum by (pod) (x) / sum by (pod) (y)`,
+    `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
+    none of whose series carries any of them was read from series none of which had one (the list did nothing: one
+    group). None for any other query, a list naming a label the query writes or one of _LISTED_ANYWAY, or one
+    promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(query)
+    except ValueError:
+        return None
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind in ("ParenExpr", "UnaryExpr"):
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "scalar" and node.args:
+            node = node.args[0]
+        elif kind == "BinaryExpr" and _keeps_left_labels(node):
+            node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
+        else:
+            break
+    if kind != "AggregateExpr" or str(node.op).lower() not in _GROUPING or not _label_list(node):
+        return None
+    if not str(node.modifier.type).endswith("By"):
+        return None
+    labels = tuple(node.modifier.labels)
+    reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
+    if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+        return None
+    return LabelList(f"by ({', '.join(labels)})", labels, reads)
+
+
+def _keeps_left_labels(node: Any) -> bool:
+    """Whether binary `node`'s answer has its vector side's labels: a number on one side, or the left side's with no
+    label list (same labels on both sides) or group_left, or `and` / `unless` (the left side's elements)."""
+    scalars = [type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)]
+    if any(scalars):
+        return not all(scalars)
+    op = str(node.op).lower()
+    if op == "or":
+        return False
+    if op in _LEFT_SIDE:
+        return True
+    modifier = node.modifier
+    if modifier is None or modifier.matching is None:
+        return True
+    return str(modifier.card).endswith("ManyToOne") and not modifier.group_labels

@@ -285,6 +285,13 @@ class PrometheusCheck(Check):
             details["presence_query"] = presence[0]
         if not points:
             return self._absent("the query returned no series", result, details)
+        # Only a query with a `by` at its top reads this (a lookup of the query's list, then of each series' labels).
+        if (
+            judging.grouped
+            and (listed := kinds.answer_label_list(promql)) is not None
+            and (one_group := _one_group(listed, points, result, details)) is not None
+        ):
+            return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
         stale = None if window is None else self._stale_for(points, ctx.evaluation_time, window)
         if stale is not None:
@@ -593,6 +600,7 @@ class _Judging:
         "fail_if",
         "fail_threshold",
         "fallback",
+        "grouped",
         "optional",
         "over_time",
         "pass_if",
@@ -626,6 +634,8 @@ class _Judging:
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
+        # Whether the answer's groups may come from a `by` at the query's top (see _one_group), decided once.
+        self.grouped = (check.each or check.reduce is not None) and _groups_at_top_level(check.query)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -888,6 +898,36 @@ async def _with_presence(
     raise CheckMisconfigured("; ".join(problems), details=details)
 
 
+def _one_group(
+    listed: LabelList, points: list[tuple[Series, float, int]], result: QueryResult, details: dict[str, Any]
+) -> str | None:
+    """Nothing when a series of the answer carries a label of the `by` list its groups come from (`listed`, see
+    answer_label_list); else CheckMisconfigured: no series read had any of them (a misspelled label name: one group,
+    every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
+    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them)."""
+    labels = listed.labels
+    for series, _, _ in points:
+        for label in labels:
+            if label in series.labels:
+                return None
+    names = " or ".join(_list_names(listed))
+    missing = [f"{names}: {label}" for label in labels]
+    if partial := result.storage_warnings:
+        details["unseen_labels"] = missing
+        return (
+            f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "
+            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so its one group "
+            "cannot be told from a misspelled label name"
+        )
+    details["missing_labels"] = missing
+    raise CheckMisconfigured(
+        f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
+        f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
+        "name?), so every series falls in one group, judged as one",
+        details=details,
+    )
+
+
 # What a label list none of whose labels its series carry does (see _with_presence).
 _IDLE_EFFECT = {
     "by": "every series falls in one group",
@@ -913,9 +953,11 @@ def _list_names(listed: LabelList) -> tuple[str, ...]:
     return tuple(sorted({name for names, _ in listed.reads for name in names}))
 
 
-def _labels_phrase(labels: tuple[str, ...]) -> str:
-    """`label cdoe is`, or `labels a, b are`."""
-    return f"label {labels[0]} is" if len(labels) == 1 else f"labels {', '.join(labels)} are"
+def _labels_phrase(labels: tuple[str, ...], verb: str = "") -> str:
+    """`label cdoe is`, or `labels a, b are`; with `verb`, `label cdoe found` or `any of labels a, b found`."""
+    if len(labels) == 1:
+        return f"label {labels[0]} {verb or 'is'}"
+    return f"any of labels {', '.join(labels)} {verb}" if verb else f"labels {', '.join(labels)} are"
 
 
 def _misspelt(missing: list[MetricSelector], labels: bool) -> str:

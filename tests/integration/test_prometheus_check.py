@@ -1664,3 +1664,68 @@ class TestIdleLabelListsBesideAFallback:
             f"be partial ({PARTIAL_WARNING})"
         )
         assert body["details"]["unseen_labels"] == ["errors_total: cdoe"]
+
+
+@pytest.mark.integration
+class TestOneGroupOfAByAtTheTop:
+    """A `by` list at the top of the query none of whose labels any series of the answer carries was read from series
+    none of which had one: every series fell in one group, which `each` or `reduce` judges as one."""
+
+    def check(self, label: str, **extra: object) -> dict[str, object]:
+        return {
+            "name": "q",
+            "kind": "prometheus",
+            "query": _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("{label}", label),
+            "pass_if": "< 0.5",
+            **extra,
+        }
+
+    @pytest.mark.parametrize(
+        ("extra", "verdict"),
+        [({"each": True}, "fail"), ({"reduce": "max"}, "inconclusive"), ({"each": True, "range": "10m"}, "fail")],
+    )
+    async def test_a_misspelt_label_is_an_error(self, prometheus, client_for, extra, verdict):
+        # Before: pass at 0.24, every hash's errors over every hash's requests; by the hash, the injection's 1 fails
+        # (or idle1's NaN beside it is no value to reduce).
+        client = await client_for(prometheus.url, self.check("rollouts_pod_template_hash", **extra))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, verdict), body["reason"]
+        client = await client_for(prometheus.url, self.check("rollouts_pod_template_hsh", **extra))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            "query by (rollouts_pod_template_hsh): label rollouts_pod_template_hsh is on none of the 1 series of its "
+            "answer: no series of metric http_requests_total it reads has it (a misspelled label name?), so every "
+            "series falls in one group, judged as one"
+        )
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum by (cluster, code) (rate(http_requests_total{code=~"5.."}[5m]))',
+            "histogram_quantile(0.99, sum by (le, service) (rate(eb_latency_seconds_bucket[5m])))",
+            "sum by (le) (rate(http_requests_total[5m]))",
+            'max by (hash) (label_replace(rate(http_requests_total[5m]), "hash", "$1", "rollouts_pod_template_hash", '
+            '"(.*)"))',
+            "sum by (pod) (queue_depth) / on() group_left sum(queue_depth) > 0",
+            "sum without (pdo) (queue_depth)",
+        ],
+    )
+    async def test_a_by_that_does_something_is_no_error(self, prometheus, client_for, query):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1000", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_an_answer_that_may_be_partial_is_inconclusive(self, client_for):
+        async with fake_prometheus("partial-nan") as url:
+            check = {"name": "q", "kind": "prometheus", "query": "sum by (node) (x)", "pass_if": "< 1", "each": True}
+            client = await client_for(url, check)
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"].startswith(
+            f"query by (node): no series of metric x with label node found, in an answer that may be partial "
+            f"({PARTIAL_WARNING})"
+        )
+        assert body["details"]["unseen_labels"] == ["x: node"]

@@ -13,6 +13,7 @@ from analyzer.promql_groups import (
     BucketRead,
     Grouping,
     Reach,
+    answer_label_list,
     bucket_group_labels,
     bucket_reads,
     fallback_constant,
@@ -495,3 +496,40 @@ class TestFallbackLabelLists:
     def test_a_list_reads_where_its_selectors_read(self):
         (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
         assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
+
+
+class TestAnswerLabelList:
+    """The `by` list whose groups are the query's answer, when each series of the answer keeps its labels."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (pod) (rate(x[5m]))",
+            'sum by (pod) (rate(x{code=~"5.."}[5m])) / sum by (pod) (rate(x[5m]))',
+            "100 * max by (pod) (x) > 5",
+            "abs(sum by (pod) (x))",
+            "sum by (pod) (x) / on() group_left sum(y)",
+            "sum by (pod) (x) unless on(pod) y",
+        ],
+    )
+    def test_the_list_at_the_top(self, query):
+        listed = answer_label_list(query)
+        assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
+            "sum by (pod) (x) or vector(0)",
+            "sum without (pod) (x)",
+            "topk by (pod) (1, x)",
+            "scalar(sum by (pod) (x))",
+            "sum by (le) (x)",
+            'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',
+            'sum by (pod) ({__name__=~"x.*"})',
+            "sum by (pod) (",
+        ],
+    )
+    def test_no_list_whose_labels_each_series_keeps(self, query):
+        assert answer_label_list(query) is None

@@ -66,6 +66,7 @@ PUBLIC_NAMES = [
     "TargetRefused",
     "Threshold",
     "Verdict",
+    "answer_label_list",
     "at_most",
     "bare_selector",
     "bucket_group_labels",
