@@ -1729,3 +1729,40 @@ class TestOneGroupOfAByAtTheTop:
             f"({PARTIAL_WARNING})"
         )
         assert body["details"]["unseen_labels"] == ["x: node"]
+
+
+_SLOTH = 'sloth_id="ebr-sloth-burn", sloth_service="ebr-sloth", sloth_slo="burn"'
+
+
+@pytest.mark.integration
+class TestRuleShapesWithLabelLists:
+    """The label lists of Sloth's and Pyrra's own rules, read by a check beside a fallback or at its top, are no
+    misspelling: the labels are on the recording rules' series."""
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            # Sloth's slo:sli_error:ratio_rate30d, over an hour.
+            (
+                f"(sum_over_time(slo:sli_error:ratio_rate5m{{{_SLOTH}}}[1h]) / ignoring (sloth_window) "
+                f"count_over_time(slo:sli_error:ratio_rate5m{{{_SLOTH}}}[1h])) or vector(0)",
+                {"reduce": "max"},
+            ),
+            # Sloth's slo:current_burn_rate:ratio.
+            (
+                f"(slo:sli_error:ratio_rate5m{{{_SLOTH}}} / on(sloth_id, sloth_slo, sloth_service) group_left "
+                f"slo:error_budget:ratio{{{_SLOTH}}}) or vector(0)",
+                {"reduce": "max"},
+            ),
+            # Pyrra's increase rule.
+            ('sum by (code) (increase(ebr_http_requests_total{job="ebr-burn"}[5m])) or vector(0)', {"reduce": "max"}),
+            ('sum by (code) (increase(ebr_http_requests_total{job="ebr-burn"}[5m]))', {"each": True}),
+            # Sloth's windows, where the split SLO's series lack sloth_window.
+            ("max by (sloth_window) (slo:sli_error:ratio_rate5m)", {"each": True}),
+        ],
+    )
+    async def test_a_rule_shape_is_judged(self, prometheus, client_for, query, extra):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1e9", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
