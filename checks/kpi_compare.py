@@ -339,7 +339,7 @@ class KpiCompareCheck(Check):
         except ValueError:
             return sent  # a query its selectors cannot be read from: the parse reports it, before any presence query
         if any(selector.names for found in selectors.values() for selector in found):
-            sent.append(("the presence query built from their metric names", _presence(selectors)))
+            sent.append(("the presence query built from their metric names", _presence(tuple(selectors.values()))))
         return sent
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -374,7 +374,7 @@ class KpiCompareCheck(Check):
             for name, query in rendered.items()
         }
         names = {name for found in selectors.values() for selector in found for name in selector.names}
-        presence = _presence(selectors) if names else None
+        presence = _presence(tuple(selectors.values())) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []
         if self.method == "mann_whitney":
             end = ctx.evaluation_time
@@ -430,7 +430,7 @@ class KpiCompareCheck(Check):
             for role, found_selectors in selectors.items()
             for selector in found_selectors
             if not present.isdisjoint(selector.names)
-            for label in needed_labels(selector.selector)
+            for label in _needed_labels(selector.selector)
             if not any((name, label) in labelled for name in selector.names)
         ]
         if missing or unlabelled:
@@ -982,16 +982,23 @@ async def _instant_values(
 _LABEL_MARK = "label"
 
 
-def _presence(selectors: Mapping[str, tuple[MetricSelector, ...]]) -> str:
+@lru_cache(maxsize=1024)
+def _needed_labels(selector: str) -> tuple[str, ...]:
+    """needed_labels(selector), cached: an analysis run repeats the same selectors."""
+    return needed_labels(selector)
+
+
+@lru_cache(maxsize=1024)
+def _presence(selectors: tuple[tuple[MetricSelector, ...], ...]) -> str:
     """The presence query for the metric names of `selectors` (one series, labelled with the name only, per name that
     has any series), and for the label names their matchers need (see needed_labels: one more, labelled with the
-    label's name too, per name with a series carrying it): one query."""
+    label's name too, per name with a series carrying it): one query (cached, as the selectors are)."""
     names: set[str] = set()
     by_label: dict[str, set[str]] = {}
-    for found in selectors.values():
+    for found in selectors:
         for selector in found:
             names.update(selector.names)
-            for label in needed_labels(selector.selector):
+            for label in _needed_labels(selector.selector):
                 by_label.setdefault(label, set()).update(selector.names)
     return presence_query(names) + "".join(
         f" or on(__name__, {_LABEL_MARK}) label_replace({label_presence_query(by_label[label], label)}, "
