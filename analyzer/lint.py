@@ -28,7 +28,7 @@ from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import parse_duration, render_value, shown_args
-from analyzer.promql_groups import bucket_reads
+from analyzer.promql_groups import answer_label_list, bucket_reads, fallback_label_lists
 from analyzer.promql_names import needed_labels, range_durations, reads_as_regex, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
@@ -423,7 +423,31 @@ def problems_of(
                     found += _name_problems(name, selector.matchers, prometheus, arg_values, quantile=quantile)
     found += _slo_problems(queries, prometheus)
     found += [problem for query in queries for problem in _group_problems(query, prometheus)]
+    found += [problem for query in queries for problem in _list_problems(query, prometheus, optional)]
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
+
+
+def _list_problems(query: str, prometheus: PrometheusCatalog, optional: Mapping[str, str]) -> list[str]:
+    """The label lists the check itself calls misspelt (beside a fallback: `ignoring (cdoe)`; a `by` at the query's
+    top), none of whose labels any series of the metrics under them has: the list does nothing. A list over an
+    optional name is not read, as the check does not; a missing name is a problem of its own."""
+    lists = [*fallback_label_lists(query), *filter(None, [answer_label_list(query)])]
+    found = []
+    for listed in dict.fromkeys(lists):
+        names = sorted({name for names, _ in listed.reads for name in names})
+        known = [name for name in names if name in prometheus.names()]
+        if not known or any(name in optional for name in names):
+            continue
+        labels = sorted({label for name in known for label in prometheus.labels(name)} - {"__name__"})
+        if any(label in labels for label in listed.labels):
+            continue
+        listed_labels = ", ".join(listed.labels)
+        found.append(
+            f"label list {listed.written}: no series of metric {' or '.join(known)} has "
+            f"{'label' if len(listed.labels) == 1 else 'any of labels'} {listed_labels}, so the list does nothing "
+            f"(their labels: {', '.join(labels)})"
+        )
+    return found
 
 
 def _group_problems(query: str, prometheus: PrometheusCatalog) -> list[str]:

@@ -584,9 +584,10 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
     return selector.names, frozenset(selector.matchers)
 
 
-def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
+def _beside_fallbacks(root: Any, *, lists: bool = False) -> list[tuple[Any, Reach]]:
     """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
-    _constant), outside absent(), each with the samples it reads."""
+    _constant), outside absent(), each with the samples it reads; with `lists`, the aggregations and binary operators
+    there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead."""
     found: list[tuple[Any, Reach]] = []
     pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
     for _ in range(_MAX_LAYERS):
@@ -594,11 +595,13 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
             break
         node, around, beside = pending.pop()
         kind = type(node).__name__
+        if lists and beside and _label_list(node):
+            found.append((node, around))
         if kind == "VectorSelector":
-            if beside:
+            if beside and not lists:
                 found.append((node, _read_by(node, _LOOKBACK_S, around)))
         elif kind == "MatrixSelector":
-            if beside:
+            if beside and not lists:
                 found.append((node.vector_selector, _read_by(node.vector_selector, node.range.total_seconds(), around)))
         elif kind == "SubqueryExpr":
             # Its first step may fall up to one step before its range (steps are aligned to multiples of it).
@@ -621,6 +624,17 @@ def _beside_fallbacks(root: Any) -> list[tuple[Any, Reach]]:
         elif kind == "Call" and node.func.name not in _CONSTANT_CALLS:
             pending += [(arg, around, beside) for arg in node.args if arg is not None]
     return found
+
+
+def _label_list(node: Any) -> bool:
+    """Whether `node` is an aggregation or a binary operator with a label list that names labels."""
+    kind = type(node).__name__
+    if kind == "AggregateExpr":
+        return node.modifier is not None and bool(node.modifier.labels)
+    if kind == "BinaryExpr":
+        matching = node.modifier.matching if node.modifier is not None else None
+        return matching is not None and bool(matching.labels)
+    return False
 
 
 def _constant(node: Any) -> bool:
@@ -1003,3 +1017,167 @@ def _top_level_comma(text: str, start: int, end: int) -> int | None:
         elif text[index] == "," and depth == 0:
             return index
     return None
+
+
+# Labels a list may name though no series read carries them: `le` (a native histogram has none, and `by (le)` over
+# one does nothing it should not), `quantile` (a summary's, read beside other kinds), and the metric name.
+_LISTED_ANYWAY = frozenset({"le", "quantile", "__name__"})
+
+
+@dataclass(frozen=True)
+class LabelList:
+    """A list of label names an aggregation groups by (or without), or a binary operator matches on (or ignoring), as
+    written (`ignoring (cdoe)`), its labels, and the metric names of each selector it is over, with the samples it
+    reads: when no series of them carries any of its labels, the list does nothing (`by (cdoe)`: one group;
+    `ignoring (cdoe)`: every label matched)."""
+
+    written: str
+    labels: tuple[str, ...]
+    reads: tuple[tuple[tuple[str, ...], Reach], ...]
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
+    """The label lists (`by`, `without`, `on`, `ignoring`; not group_left's, which copy what is there) of the
+    aggregations and binary operators of `query` read beside a constant fallback of an `or` (see fallback_selectors):
+    when such a list does nothing, the answer may be empty (`x / ignoring (cdoe) group_left y`, `x unless on (pdo)
+    y`) and the fallback answers for it. Left out: a list naming a label the query writes (label_replace's,
+    count_values', absent's) or one of _LISTED_ANYWAY, and one over a selector whose names cannot be told (a regex);
+    () for a query without a fallback, or one promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    if _OR_TEXT not in query.lower():
+        return ()
+    try:
+        root = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return ()
+    found: list[LabelList] = []
+    for node, around in _beside_fallbacks(root, lists=True):
+        kind = type(node).__name__
+        modifier = node.modifier if kind == "AggregateExpr" else node.modifier.matching
+        if kind == "AggregateExpr":
+            mode = "by" if str(modifier.type).endswith("By") else "without"
+        else:
+            mode = "on" if str(modifier.type).endswith("Include") else "ignoring"
+        labels = tuple(modifier.labels)
+        reads, written = _reads_under(node.expr if kind == "AggregateExpr" else node, around)
+        if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+            continue
+        found.append(LabelList(f"{mode} ({', '.join(labels)})", labels, reads))
+    return tuple(dict.fromkeys(found))
+
+
+def _reads_under(root: Any, around: Reach) -> tuple[tuple[tuple[tuple[str, ...], Reach], ...] | None, set[str]]:
+    """The metric names of each selector under `root` (absent()'s left out), with the samples it reads, and the labels
+    the query writes there (label_replace's and label_join's target, count_values' label, absent()'s equality
+    matchers); None for the selectors when one of them has no names to tell (a regex)."""
+    from analyzer.promql_names import selectors_written
+
+    reads: list[tuple[tuple[str, ...], Reach]] = []
+    written: set[str] = set()
+    pending: list[tuple[Any, Reach]] = [(root, around)]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node, around = pending.pop()
+        kind = type(node).__name__
+        if kind in ("VectorSelector", "MatrixSelector"):
+            selector = node if kind == "VectorSelector" else node.vector_selector
+            range_s = _LOOKBACK_S if kind == "VectorSelector" else node.range.total_seconds()
+            try:
+                ((vector, _),) = selectors_written(str(selector))
+            except ValueError:
+                return None, written
+            names = (selector.name,) if selector.name else vector.names
+            if not names:
+                return None, written
+            reads.append((names, _read_by(selector, range_s, around)))
+        elif kind == "SubqueryExpr":
+            step_s = node.step.total_seconds() if node.step is not None else _DEFAULT_STEP_S
+            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around)))
+        elif kind == "BinaryExpr":
+            pending += [(node.lhs, around), (node.rhs, around)]
+        elif kind == "AggregateExpr":
+            if node.param is not None and type(node.param).__name__ == "StringLiteral":
+                written.add(node.param.val)
+            pending.append((node.expr, around))
+        elif kind in ("ParenExpr", "UnaryExpr"):
+            pending.append((node.expr, around))
+        elif kind == "Call":
+            name = node.func.name
+            if name in _CONSTANT_CALLS:
+                written.update(_equal_labels(node.args))
+                continue
+            if name in _RELABELLING and len(node.args) > 1 and isinstance(getattr(node.args[1], "val", None), str):
+                written.add(node.args[1].val)
+            pending += [(arg, around) for arg in node.args if arg is not None]
+    return tuple(dict.fromkeys(reads)), written
+
+
+def _equal_labels(args: list[Any]) -> set[str]:
+    """The labels of absent()'s answer: those its selector's equality matchers name."""
+    from analyzer.promql_names import selectors_written
+
+    labels: set[str] = set()
+    for arg in args:
+        selector = arg.vector_selector if type(arg).__name__ == "MatrixSelector" else arg
+        if type(selector).__name__ != "VectorSelector":
+            continue
+        try:
+            for vector, _ in selectors_written(str(selector)):
+                labels.update(label for label, op, _ in vector.matchers if op == "=")
+        except ValueError:
+            continue
+    return labels
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def answer_label_list(query: str) -> LabelList | None:
+    """The `by` list of the aggregation whose groups are the answer of `query` (`sum by (pod) (x) / sum by (pod) (y)`,
+    `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
+    none of whose series carries any of them was read from series none of which had one (the list did nothing: one
+    group). None for any other query, a list naming a label the query writes or one of _LISTED_ANYWAY, or one
+    promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(query)
+    except ValueError:
+        return None
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind in ("ParenExpr", "UnaryExpr"):
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "scalar" and node.args:
+            node = node.args[0]
+        elif kind == "BinaryExpr" and _keeps_left_labels(node):
+            node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
+        else:
+            break
+    if kind != "AggregateExpr" or str(node.op).lower() not in _GROUPING or not _label_list(node):
+        return None
+    if not str(node.modifier.type).endswith("By"):
+        return None
+    labels = tuple(node.modifier.labels)
+    reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
+    if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+        return None
+    return LabelList(f"by ({', '.join(labels)})", labels, reads)
+
+
+def _keeps_left_labels(node: Any) -> bool:
+    """Whether binary `node`'s answer has its vector side's labels: a number on one side, or the left side's with no
+    label list (same labels on both sides) or group_left, or `and` / `unless` (the left side's elements)."""
+    scalars = [type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)]
+    if any(scalars):
+        return not all(scalars)
+    op = str(node.op).lower()
+    if op == "or":
+        return False
+    if op in _LEFT_SIDE:
+        return True
+    modifier = node.modifier
+    if modifier is None or modifier.matching is None:
+        return True
+    return str(modifier.card).endswith("ManyToOne") and not modifier.group_labels

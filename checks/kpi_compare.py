@@ -31,13 +31,16 @@ from analyzer.kinds import (
     Verdict,
     at_most,
     clip,
+    escape_promql_string,
     fallback_constant,
     fallback_reads,
     finite_or_none,
     format_number,
     json_safe,
+    label_presence_query,
     metric_selectors,
     nan_probe,
+    needed_labels,
     parse_duration,
     pinned_start,
     presence_query,
@@ -332,11 +335,11 @@ class KpiCompareCheck(Check):
             if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
                 sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
         try:
-            names = {name for _, query in sent for selector in _selectors(query) for name in selector.names}
+            selectors = {str(index): _selectors(query) for index, (_, query) in enumerate(sent)}
         except ValueError:
             return sent  # a query its selectors cannot be read from: the parse reports it, before any presence query
-        if names:
-            sent.append(("the presence query built from their metric names", presence_query(names)))
+        if any(selector.names for found in selectors.values() for selector in found):
+            sent.append(("the presence query built from their metric names", _presence(tuple(selectors.values()))))
         return sent
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -371,7 +374,7 @@ class KpiCompareCheck(Check):
             for name, query in rendered.items()
         }
         names = {name for found in selectors.values() for selector in found for name in selector.names}
-        presence = presence_query(names) if names else None
+        presence = _presence(tuple(selectors.values())) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []
         if self.method == "mann_whitney":
             end = ctx.evaluation_time
@@ -415,29 +418,42 @@ class KpiCompareCheck(Check):
             for selector in found_selectors
             if present.isdisjoint(selector.names)
         ]
-        if missing:
+        labelled = {
+            (series.labels.get("__name__", ""), series.labels.get(_LABEL_MARK, ""))
+            for a in present_answers
+            for series in a.series
+        }
+        # A label a matcher needs (`servcie="shop"`) that no series of its metric carries: the selector matches nothing,
+        # and an error count (a proportion's `success`) reads 0 whatever the canary does.
+        unlabelled = [
+            (role, selector, label)
+            for role, found_selectors in selectors.items()
+            for selector in found_selectors
+            if not present.isdisjoint(selector.names)
+            for label in _needed_labels(selector.selector)
+            if not any((name, label) in labelled for name in selector.names)
+        ]
+        if missing or unlabelled:
             sent = [query for rendered in queries.values() for query in rendered.values()]
             if partial := [warning for answer in present_answers for warning in answer.storage_warnings]:
                 # A store that did not answer (Thanos, Mimir, remote read) may hold the names: none can be called
                 # misspelled, and no value read without them is evidence.
-                unseen = (
-                    _missing_reason(missing, self.source, partial),
-                    {
-                        "queries": sent,
-                        "presence_query": presence,
-                        "unseen_metrics": sorted({name for _, selector in missing for name in selector.names}),
-                        "prometheus_warnings": list(dict.fromkeys(w for a in present_answers for w in a.warnings)),
-                    },
+                unseen_details: dict[str, Any] = {"queries": sent, "presence_query": presence}
+                if missing:
+                    unseen_details["unseen_metrics"] = sorted({name for _, sel in missing for name in sel.names})
+                if unlabelled:
+                    unseen_details["unseen_labels"] = _label_names(unlabelled)
+                unseen_details["prometheus_warnings"] = list(
+                    dict.fromkeys(w for a in present_answers for w in a.warnings)
                 )
+                unseen = (_missing_reason(missing, self.source, partial, unlabelled), unseen_details)
                 return Measured(queries, found, presence_query=presence, unseen=unseen)
-            raise CheckMisconfigured(
-                _missing_reason(missing, self.source),
-                details={
-                    "queries": sent,
-                    "presence_query": presence,
-                    "missing_metrics": sorted({name for _, selector in missing for name in selector.names}),
-                },
-            )
+            details: dict[str, Any] = {"queries": sent, "presence_query": presence}
+            if missing:
+                details["missing_metrics"] = sorted({name for _, selector in missing for name in selector.names})
+            if unlabelled:
+                details["missing_labels"] = _label_names(unlabelled)
+            raise CheckMisconfigured(_missing_reason(missing, self.source, (), unlabelled), details=details)
         kept = {side: fallback.steps for side, fallback in fallbacks.items()}
         samples = {
             side: _samples(answer, kept.get(side))
@@ -962,6 +978,40 @@ async def _instant_values(
     return values, list(results)
 
 
+# The label a presence query's series for a label name carries that name in (its other series have only __name__).
+_LABEL_MARK = "label"
+
+
+@lru_cache(maxsize=1024)
+def _needed_labels(selector: str) -> tuple[str, ...]:
+    """needed_labels(selector), cached: an analysis run repeats the same selectors."""
+    return needed_labels(selector)
+
+
+@lru_cache(maxsize=1024)
+def _presence(selectors: tuple[tuple[MetricSelector, ...], ...]) -> str:
+    """The presence query for the metric names of `selectors` (one series, labelled with the name only, per name that
+    has any series), and for the label names their matchers need (see needed_labels: one more, labelled with the
+    label's name too, per name with a series carrying it): one query (cached, as the selectors are)."""
+    names: set[str] = set()
+    by_label: dict[str, set[str]] = {}
+    for found in selectors:
+        for selector in found:
+            names.update(selector.names)
+            for label in _needed_labels(selector.selector):
+                by_label.setdefault(label, set()).update(selector.names)
+    return presence_query(names) + "".join(
+        f" or on(__name__, {_LABEL_MARK}) label_replace({label_presence_query(by_label[label], label)}, "
+        f'"{_LABEL_MARK}", "{escape_promql_string(label.replace("$", "$$"), chr(34))}", "", "")'
+        for label in sorted(by_label)
+    )
+
+
+def _label_names(unlabelled: Sequence[tuple[str, MetricSelector, str]]) -> list[str]:
+    """`metric: label` of each label no series of its metric carries, sorted."""
+    return sorted({f"{' or '.join(selector.names)}: {label}" for _, selector, label in unlabelled})
+
+
 async def _present_names(
     ctx: EvalContext, source: PrometheusSource, presence: str | None
 ) -> tuple[frozenset[str], list[QueryResult]]:
@@ -1031,30 +1081,51 @@ def _selectors(query: str) -> tuple[MetricSelector, ...]:
     return tuple(metric_selectors(query))
 
 
-def _missing_reason(missing: Sequence[tuple[str, MetricSelector]], source: str, partial: Sequence[str] = ()) -> str:
+def _missing_reason(
+    missing: Sequence[tuple[str, MetricSelector]],
+    source: str,
+    partial: Sequence[str] = (),
+    unlabelled: Sequence[tuple[str, MetricSelector, str]] = (),
+) -> str:
     """Why the metrics of `missing` (role, selector) stop the check: they have no series at all (a misspelled
-    name?), or, with the `partial` warnings of the presence answer, none were found where a store did not answer."""
+    name?), or, with the `partial` warnings of the presence answer, none were found where a store did not answer; and
+    the labels of `unlabelled` (role, selector, label), which no series of their metric carries (a misspelled label
+    name?)."""
     by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
     for role, selector in missing:
         by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
+    by_label: dict[tuple[str, str], list[tuple[str, MetricSelector]]] = {}
+    for role, selector, label in unlabelled:
+        by_label.setdefault((" or ".join(selector.names), label), []).append((role, selector))
     parts = []
     for name, uses in by_name.items():
-        roles = list(dict.fromkeys(role for role, _ in uses))
         found = (
             f"metric {name}: no series found in source {source!r}"
             if partial
             else f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or scraped)"
         )
-        parts.append(
-            f"{found}; {', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: "
-            f"{clip(uses[0][1].selector, _SELECTOR_CHARS)}"
+        parts.append(f"{found}; {_selected_by(uses)}")
+    for (name, label), uses in by_label.items():
+        found = (
+            f"label {label} of metric {name}: no series with it found in source {source!r}"
+            if partial
+            else f"label {label} is not on metric {name}, no series of it has it in source {source!r} (a misspelled "
+            "label name?)"
         )
+        parts.append(f"{found}; {_selected_by(uses)}")
     if partial:
+        misspelt = "metric or label name" if by_name and by_label else "metric name" if by_name else "label name"
         parts[-1] += (
             f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer may "
-            "hold them, so a misspelled metric name cannot be told, and no value read without them is evidence"
+            f"hold them, so a misspelled {misspelt} cannot be told, and no value read without them is evidence"
         )
     return "; ".join(parts)
+
+
+def _selected_by(uses: list[tuple[str, MetricSelector]]) -> str:
+    """`canary.success, baseline.success select it: <the first selector>`."""
+    roles = list(dict.fromkeys(role for role, _ in uses))
+    return f"{', '.join(roles)} select{'s' if len(roles) == 1 else ''} it: {clip(uses[0][1].selector, _SELECTOR_CHARS)}"
 
 
 def _samples(result: QueryResult, steps: frozenset[float] | None = None) -> list[float]:

@@ -43,10 +43,11 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, MetricSelector, PrometheusSource, Reach
+    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource, Reach
 
-    # A presence query, and the selectors it checks, each with the label names its series need (see _presence).
-    Presence = tuple[str, tuple[tuple[MetricSelector, tuple[str, ...]], ...]]
+    # A presence query, the selectors it checks, each with the label names its series need, and the label lists it
+    # checks (see _presence).
+    Presence = tuple[str, tuple[tuple[MetricSelector, tuple[str, ...]], ...], tuple[LabelList, ...]]
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 _MAX_RANGE_POINTS = 11000
@@ -292,6 +293,13 @@ class PrometheusCheck(Check):
             details["presence_query"] = presence[0]
         if not points:
             return self._absent("the query returned no series", result, details)
+        # Only a query with a `by` at its top reads this (a lookup of the query's list, then of each series' labels).
+        if (
+            judging.grouped
+            and (listed := kinds.answer_label_list(promql)) is not None
+            and (one_group := _one_group(listed, points, result, details)) is not None
+        ):
+            return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
         stale = None if window is None else self._stale_for(points, ctx.evaluation_time, window)
         if stale is not None:
@@ -600,6 +608,7 @@ class _Judging:
         "fail_if",
         "fail_threshold",
         "fallback",
+        "grouped",
         "optional",
         "over_time",
         "pass_if",
@@ -633,6 +642,8 @@ class _Judging:
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
+        # Whether the answer's groups may come from a `by` at the query's top (see _one_group), decided once.
+        self.grouped = (check.each or check.reduce is not None) and _groups_at_top_level(check.query)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -703,9 +714,10 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
     """The presence query for the metric names read beside a fallback of `promql` (`x or vector(0)`: when x matches no
     series, the fallback answers for it), and for the label names their matchers need (see needed_labels: `cdoe=~"5.."`
     matches no series of a metric none of whose series has `cdoe`), but selectors naming one of `optional`, and those
-    selectors with the labels they need; None when there are none (no fallback, or only regex names). It looks where
-    each selector reads (its range, offset, `@`), over a range query's `window_s` too: a name with series only there
-    exists, a label too."""
+    selectors with the labels they need, and for the labels of the label lists there (see fallback_label_lists:
+    `ignoring (cdoe)` matches on every label); None when there are none (no fallback, or only regex names). It looks
+    where each selector reads (its range, offset, `@`), over a range query's `window_s` too: a name with series only
+    there exists, a label too."""
     reads = [
         (selector, reaches, kinds.needed_labels(selector.selector))
         for selector, reaches in kinds.fallback_reads(promql)
@@ -713,6 +725,12 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
     ]
     if not reads:
         return None
+    # A list over an optional metric may name a label of its series alone, which it may have none of yet.
+    lists = tuple(
+        listed
+        for listed in kinds.fallback_label_lists(promql)
+        if not any(name in optional for names, _ in listed.reads for name in names)
+    )
     # By (where it reads, label name or "" for the names' own presence): the names read there.
     pieces: dict[tuple[str, str], set[str]] = {}
     for selector, reaches, labels in reads:
@@ -720,6 +738,11 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
             over = _presence_over(reach, window_s)
             for label in ("", *labels):
                 pieces.setdefault((over, label), set()).update(selector.names)
+    for listed in lists:
+        for names, reach in listed.reads:
+            over = _presence_over(reach, window_s)
+            for label in listed.labels:
+                pieces.setdefault((over, label), set()).update(names)
     named = [_presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
     # A label's series stand beside its metric's: matched on the label carrying its name too.
     labelled = [
@@ -729,7 +752,7 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
         if label
     ]
     query = " or on(__name__) ".join(named) + "".join(f" or on(__name__, {_LABEL_MARK}) {piece}" for piece in labelled)
-    return query, tuple((selector, labels) for selector, _, labels in reads)
+    return query, tuple((selector, labels) for selector, _, labels in reads), lists
 
 
 def _presence_over(reach: Reach, window_s: float) -> str:
@@ -775,9 +798,10 @@ async def _with_presence(
     names no metric that has a series at all, or needs a label no series of its metrics carries, at the evaluation
     time or in the answer (a misspelled metric or label name: the fallback would answer for it, and pass). With it,
     the reason and details of an inconclusive verdict when the presence answer that shows none of them may be
-    partial, else None. An error of either query is the verdict (the query's first): never a pass on a presence not
-    known."""
-    query, selectors = presence
+    partial, else None. The same for a label list there (`by`, `ignoring`...) none of whose labels any series it is over
+    carries (it does nothing: `ignoring (cdoe)` matches on every label, and the answer may be the fallback's). An error
+    of either query is the verdict (the query's first): never a pass on a presence not known."""
+    query, selectors, lists = presence
     answers: tuple[QueryResult | BaseException, QueryResult | BaseException] = await asyncio.gather(
         asked, source.query(query, ctx.evaluation_time, ctx.timeout_s()), return_exceptions=True
     )
@@ -802,7 +826,8 @@ async def _with_presence(
             series.labels.get("__name__", "") in selector.names and label in series.labels for series in result.series
         )
     ]
-    if not missing and not unlabelled:
+    idle = [listed for listed in lists if _idle(listed, found, labelled, result)]
+    if not missing and not unlabelled and not idle:
         return result, None
     where: dict[tuple[str, ...], list[str]] = {}
     for selector in missing:
@@ -810,25 +835,38 @@ async def _with_presence(
     label_where: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for selector, label in unlabelled:
         label_where.setdefault((selector.names, label), []).append(f"query selector {selector.selector}")
-    missing_labels = sorted({f"{' or '.join(names)}: {label}" for names, label in label_where})
+    missing_labels = sorted(
+        {f"{' or '.join(names)}: {label}" for names, label in label_where}
+        | {f"{' or '.join(_list_names(listed))}: {label}" for listed in idle for label in listed.labels}
+    )
     if partial := present.storage_warnings:
         # A store that did not answer (Thanos, Mimir, remote read) may hold the names or labels: none can be called
         # misspelled, and the fallback may be answering for them.
-        unseen = [
-            f"{'; '.join(written)}: no series of metric {' or '.join(names)} found" for names, written in where.items()
-        ] + [
-            f"{'; '.join(written)}: no series of metric {' or '.join(names)} with label {label} found"
-            for (names, label), written in label_where.items()
-        ]
+        unseen = (
+            [
+                f"{'; '.join(written)}: no series of metric {' or '.join(names)} found"
+                for names, written in where.items()
+            ]
+            + [
+                f"{'; '.join(written)}: no series of metric {' or '.join(names)} with label {label} found"
+                for (names, label), written in label_where.items()
+            ]
+            + [
+                f"query {listed.written}: no series of metric {' or '.join(_list_names(listed))} with "
+                f"{'label' if len(listed.labels) == 1 else 'any of labels'} {', '.join(listed.labels)} found"
+                for listed in idle
+            ]
+        )
         details: dict[str, Any] = {"queries": [result.query], "presence_query": query}
         if missing:
             details["unseen_metrics"] = sorted({name for selector in missing for name in selector.names})
-        if unlabelled:
+        if unlabelled or idle:
             details["unseen_labels"] = missing_labels
         return result, (
             "; ".join(unseen)
             + f", in a presence answer that may be partial ({'; '.join(partial)}): a store that did not answer "
-            f"may hold them, so the fallback's value cannot be told from a misspelled {_misspelt(missing, unlabelled)}",
+            f"may hold them, so the fallback's value cannot be told from a misspelled "
+            f"{_misspelt(missing, bool(unlabelled or idle))}",
             {**details, "prometheus_warnings": present.warnings},
         )
     problems = []
@@ -850,17 +888,89 @@ async def _with_presence(
             + " (a misspelled label name?). A label on the metric without matching series reads as the fallback's "
             "value; a label that appears only with the first error: list its metric in optional_metrics"
         )
+    if idle:
+        problems.append(
+            "; ".join(
+                f"query {listed.written}: {_labels_phrase(listed.labels)} on no series of metric "
+                f"{' or '.join(_list_names(listed))} (a misspelled label name?), so it does nothing: "
+                f"{_IDLE_EFFECT[listed.written.partition(' ')[0]]}"
+                for listed in idle
+            )
+            + ". The answer may then be empty, and the fallback's value answers for it"
+        )
     details = {"queries": [result.query], "presence_query": query}
     if missing:
         details["missing_metrics"] = sorted({name for selector in missing for name in selector.names})
-    if unlabelled:
+    if unlabelled or idle:
         details["missing_labels"] = missing_labels
     raise CheckMisconfigured("; ".join(problems), details=details)
 
 
-def _misspelt(missing: list[MetricSelector], unlabelled: list[tuple[MetricSelector, str]]) -> str:
+def _one_group(
+    listed: LabelList, points: list[tuple[Series, float, int]], result: QueryResult, details: dict[str, Any]
+) -> str | None:
+    """Nothing when a series of the answer carries a label of the `by` list its groups come from (`listed`, see
+    answer_label_list); else CheckMisconfigured: no series read had any of them (a misspelled label name: one group,
+    every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
+    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them)."""
+    labels = listed.labels
+    for series, _, _ in points:
+        for label in labels:
+            if label in series.labels:
+                return None
+    names = " or ".join(_list_names(listed))
+    missing = [f"{names}: {label}" for label in labels]
+    if partial := result.storage_warnings:
+        details["unseen_labels"] = missing
+        return (
+            f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "
+            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so its one group "
+            "cannot be told from a misspelled label name"
+        )
+    details["missing_labels"] = missing
+    raise CheckMisconfigured(
+        f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
+        f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
+        "name?), so every series falls in one group, judged as one",
+        details=details,
+    )
+
+
+# What a label list none of whose labels its series carry does (see _with_presence).
+_IDLE_EFFECT = {
+    "by": "every series falls in one group",
+    "without": "it drops no label",
+    "on": "every series matches every other, as on () does",
+    "ignoring": "series match on every label, as without it",
+}
+
+
+def _idle(listed: LabelList, found: set[str], labelled: set[tuple[str, str]], result: QueryResult) -> bool:
+    """Whether the label list `listed` does nothing: a metric it is over has series (else the name is missing), and
+    neither the presence answer nor the answer shows any of its labels on them."""
+    names = _list_names(listed)
+    if found.isdisjoint(names):
+        return False
+    if any((name, label) in labelled for name in names for label in listed.labels):
+        return False
+    return not any(label in series.labels for series in result.series for label in listed.labels)
+
+
+def _list_names(listed: LabelList) -> tuple[str, ...]:
+    """The metric names a label list is over, each once, sorted."""
+    return tuple(sorted({name for names, _ in listed.reads for name in names}))
+
+
+def _labels_phrase(labels: tuple[str, ...], verb: str = "") -> str:
+    """`label cdoe is`, or `labels a, b are`; with `verb`, `label cdoe found` or `any of labels a, b found`."""
+    if len(labels) == 1:
+        return f"label {labels[0]} {verb or 'is'}"
+    return f"any of labels {', '.join(labels)} {verb}" if verb else f"labels {', '.join(labels)} are"
+
+
+def _misspelt(missing: list[MetricSelector], labels: bool) -> str:
     """What a presence answer that may be partial cannot tell from the fallback's value."""
-    if missing and unlabelled:
+    if missing and labels:
         return "metric or label name"
     return "metric name" if missing else "label name"
 

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.catalog import build_catalog
 from analyzer.metrics import Metrics
-from analyzer.models import Outcome
+from analyzer.models import Evaluation, Outcome
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
@@ -249,6 +249,38 @@ CHECKS: list[dict[str, Any]] = [
         "baseline": {
             "success": _counter("kpi_failed_payment_total", "stable_hash"),
             "total": _counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "errors-label-typo",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "lower_is_better",
+        "min_detectable_effect": 0.1,
+        "max_absolute_change": 0.001,
+        "canary": {
+            "success": _counter("kpi_failed_payments_total", "canary_hash").replace("service=", "servcie="),
+            "total": _counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": _counter("kpi_failed_payments_total", "stable_hash").replace("service=", "servcie="),
+            "total": _counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "ratio-label-typo-fallback",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "ratio",
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": {
+            "query": f'(sum(rate(kpi_failed_payments_total{{{_selector("canary_hash")}, rollout_hash!=""}}[5m])) '
+            "or vector(0))",
+        },
+        "baseline": {
+            "query": f"(sum(rate(kpi_failed_payments_total{{{_selector('stable_hash')}}}[5m])) or vector(0))",
         },
     },
     {
@@ -554,27 +586,53 @@ class PresenceLostFailedPayments(PrometheusSource):
         return QueryResult(answer.query, answer.result_type, kept, [STORE_DOWN])
 
 
+class PresenceLostFailedPaymentsService(PrometheusSource):
+    """As PresenceLostFailedPayments, but the presence answer lacks only the failed payments' series with `service`."""
+
+    async def query(self, promql, at, timeout_s, **kwargs):
+        answer = await super().query(promql, at, timeout_s, **kwargs)
+        if not promql.startswith("group by (__name__)"):
+            return answer
+        lost = {"__name__": "kpi_failed_payments_total", "label": "service"}
+        kept = [series for series in answer.series if series.labels != lost]
+        return QueryResult(answer.query, answer.result_type, kept, [STORE_DOWN])
+
+
 class TestPartialPresenceAnswer:
     """A metric a partial presence answer does not show may be on the store that did not answer: inconclusive,
     never an error that calls it misspelled."""
 
-    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, prometheus):
-        # Before: error (check_misconfigured), "metric kpi_failed_payments_total has no series at all", which aborts
-        # the rollout while a store is down.
+    async def evaluate(self, prometheus, source: type[PrometheusSource]) -> Evaluation:
         catalog = build_catalog(
             [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": CHECKS})],
             Registry.default(),
         )
-        sources = Sources(
-            catalog.sources, make_prometheus=lambda source, config: PresenceLostFailedPayments(source, config)
-        )
+        sources = Sources(catalog.sources, make_prometheus=source)
         try:
             check = catalog.get("payment-errors")
             args = check.bind_args({"canary_hash": "kpiequal"})
             at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
-            evaluation = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
+            return await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, args, at)
         finally:
             await sources.aclose()
+
+    async def test_a_label_a_partial_presence_answer_does_not_show_is_inconclusive(self, prometheus):
+        evaluation = await self.evaluate(prometheus, PresenceLostFailedPaymentsService)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason == (
+            "label service of metric kpi_failed_payments_total: no series with it found in source 'default'; "
+            'canary.success, baseline.success select it: kpi_failed_payments_total{service="shop",'
+            f'rollouts_pod_template_hash="kpiequal"}}, in a presence answer that may be partial ({STORE_DOWN}): a '
+            "store that did not answer may hold them, so a misspelled label name cannot be told, and no value read "
+            "without them is evidence"
+        )
+        assert evaluation.details["unseen_labels"] == ["kpi_failed_payments_total: service"]
+        assert "unseen_metrics" not in evaluation.details
+
+    async def test_a_name_a_partial_presence_answer_does_not_show_is_inconclusive(self, prometheus):
+        # Before: error (check_misconfigured), "metric kpi_failed_payments_total has no series at all", which aborts
+        # the rollout while a store is down.
+        evaluation = await self.evaluate(prometheus, PresenceLostFailedPayments)
         assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
         assert evaluation.reason == (
             "metric kpi_failed_payments_total: no series found in source 'default'; canary.success, baseline.success "
@@ -584,7 +642,11 @@ class TestPartialPresenceAnswer:
         )
         assert evaluation.details["unseen_metrics"] == ["kpi_failed_payments_total"]
         assert evaluation.details["presence_query"] == (
-            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"})'
+            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"}) or on(__name__, label) '
+            'label_replace(group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total", '
+            'rollouts_pod_template_hash!=""}), "label", "rollouts_pod_template_hash", "", "") or on(__name__, label) '
+            'label_replace(group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total", '
+            'service!=""}), "label", "service", "", "")'
         )
         assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
 
@@ -623,6 +685,27 @@ class TestMisspelledMetric:
         assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all")
         assert 'canary.query, baseline.query select it: {__name__=~"kpi_failed_payment_total"' in body["reason"]
 
+    async def test_a_misspelled_label_of_the_error_counter_is_an_error_not_zero_errors(self, client, prometheus):
+        # kpiworse fails payments; `servcie` matched no series, which read as no failed payments: a pass.
+        body = await run(client, prometheus, "errors-label-typo", "kpiworse", status=500)
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith(
+            "label servcie is not on metric kpi_failed_payments_total, no series of it has it in source 'default' "
+            "(a misspelled label name?); canary.success, baseline.success select it: "
+            'kpi_failed_payments_total{servcie="shop",rollouts_pod_template_hash="kpiworse"}'
+        )
+        assert body["details"]["missing_labels"] == ["kpi_failed_payments_total: servcie"]
+        assert (
+            ' or on(__name__, label) label_replace(group by (__name__) ({__name__=~"kpi_failed_payments_total", '
+            'servcie!=""}), "label", "servcie", "", "")'
+        ) in body["details"]["presence_query"]
+
+    async def test_a_misspelled_label_beside_a_fallback_is_an_error(self, client, prometheus):
+        # The canary's 0 (its fallback's) against the baseline's 0: equal, a pass.
+        body = await run(client, prometheus, "ratio-label-typo-fallback", "kpiworse", status=500)
+        assert body["error"] == "check_misconfigured", body["reason"]
+        assert body["details"]["missing_labels"] == ["kpi_failed_payments_total: rollout_hash"]
+
     async def test_a_misspelled_total_names_its_role(self, client, prometheus):
         body = await run(client, prometheus, "total-typo", "kpiequal", status=500)
         assert "metric kpi_visit_total has no series at all" in body["reason"]
@@ -636,7 +719,11 @@ class TestMisspelledMetric:
         body = await run(client, prometheus, "payment-errors", "kpiworse")
         assert body["verdict"] == "fail"
         assert body["details"]["presence_query"] == (
-            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"})'
+            'group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total"}) or on(__name__, label) '
+            'label_replace(group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total", '
+            'rollouts_pod_template_hash!=""}), "label", "rollouts_pod_template_hash", "", "") or on(__name__, label) '
+            'label_replace(group by (__name__) ({__name__=~"kpi_failed_payments_total|kpi_visits_total", '
+            'service!=""}), "label", "service", "", "")'
         )
 
     async def test_an_existing_metric_without_this_canary_is_no_data(self, client, prometheus):
@@ -1024,8 +1111,13 @@ class TestVariantReadingNothingBesideAFallback:
         assert (canary["variant"], canary["found"], baseline["found"]) == ("canary", False, True)
 
     async def test_a_label_the_canarys_series_do_not_have_is_no_pass(self, fallbacks, prometheus):
-        body = await run(fallbacks, prometheus, "failed-other-label", "kpiequal", stable_hash="kpiworse")
-        assert body["verdict"] == "inconclusive", body["reason"]
+        # No series of either metric has pod_template_hash: a misspelled label name (inconclusive before).
+        body = await run(fallbacks, prometheus, "failed-other-label", "kpiequal", status=500, stable_hash="kpiworse")
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == [
+            "kpi_failed_payments_total: pod_template_hash",
+            "kpi_visits_total: pod_template_hash",
+        ]
 
     async def test_a_baseline_that_matches_no_pod_is_no_fail(self, fallbacks, prometheus):
         body = await run(fallbacks, prometheus, "failed-ratio", "kpiworse", stable_hash="kpinone")

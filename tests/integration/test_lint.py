@@ -148,6 +148,34 @@ class TestLiveLint:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: label cdoe is not on metric http_requests_total" in result.stdout
 
+    @pytest.mark.parametrize(
+        ("query", "extra", "written"),
+        [
+            (
+                '(sum by (code) (rate(http_requests_total{code=~"5.."}[5m])) / ignoring(cdoe) group_left '
+                "sum(rate(http_requests_total[5m]))) or vector(0)",
+                {"reduce": "max"},
+                "ignoring (cdoe)",
+            ),
+            ("sum by (cdoe) (rate(http_requests_total[5m]))", {"each": True}, "by (cdoe)"),
+        ],
+    )
+    def test_a_label_list_that_does_nothing_is_a_problem(self, tmp_path, prometheus, query, extra, written):
+        # Before: 0 problems, exit 0, and the check passed at the fallback's 0 (or judged one group).
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", **extra}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f"problem: label list {written}: no series of metric http_requests_total has label cdoe, so the list does "
+            "nothing (their labels: code, rollouts_pod_template_hash, service)"
+        ) in result.stdout
+
+    def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus):
+        query = "sum by (cluster, code) (rate(http_requests_total[5m]))"
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "each": True}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+
     def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
         # service="checkot" selects no 5xx series, which `or vector(0)` reads as zero errors: before, the dry run
         # said PASS with 0 problems (exit 0), and every rollout of that check would have passed whatever its errors.

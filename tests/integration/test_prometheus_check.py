@@ -1604,3 +1604,207 @@ class TestMisspeltLabelsBesideAFallback:
         )
         assert body["details"]["unseen_labels"] == ["errors_total: code"]
         assert "unseen_metrics" not in body["details"]
+
+
+_BROKEN = 'rollouts_pod_template_hash="broken1"'
+# The 5xx share of broken1's requests per code, each matched to all its requests by ignoring code: 0.1 for 500.
+_SHARE_BY_CODE = (
+    f'(sum by (code) (rate(http_requests_total{{code=~"5..", {_BROKEN}}}[5m])) / ignoring({{label}}) group_left '
+    f"sum(rate(http_requests_total{{{_BROKEN}}}[5m]))) or vector(0)"
+)
+# The deepest queue but pod a's (being drained), by pod: pod b's 7.
+_DEEPEST_BUT_DRAINED = '(max by (pod) (queue_depth) unless on({label}) queue_depth{pod="a"}) or vector(0)'
+# The 5xx ratio of each canary hash (the injection's 1 among them), by hash.
+_RATIO_BY_HASH = (
+    'sum by ({label}) (rate(http_requests_total{code=~"5.."}[5m])) / sum by ({label}) '
+    "(rate(http_requests_total[5m])) or vector(0)"
+)
+
+
+@pytest.mark.integration
+class TestIdleLabelListsBesideAFallback:
+    """A label list (`by`, `without`, `on`, `ignoring`) beside a fallback none of whose labels a series it is over
+    carries does nothing: a misspelt one may empty the answer (or make it one group), and the fallback passes."""
+
+    def check(self, query: str, **extra: object) -> dict[str, object]:
+        return {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "reduce": "max", **extra}
+
+    @pytest.mark.parametrize(
+        ("template", "label", "written", "names", "extra"),
+        [
+            # Before: pass at the fallback's 0, where ignoring(code) fails at 0.1 (Prometheus matches on every label).
+            (_SHARE_BY_CODE, "cdoe", "ignoring (cdoe)", "http_requests_total", {}),
+            # Before: pass at 0 (on nothing, pod a's series drops every one), where on(pod) fails at 7.
+            (_DEEPEST_BUT_DRAINED, "pdo", "on (pdo)", "queue_depth", {"pass_if": "< 5"}),
+            # Before: pass at 0.24 (one group: every hash's errors over every hash's requests), where each hash is
+            # judged and the injection's 1 fails.
+            (
+                _RATIO_BY_HASH,
+                "rollouts_pod_template_hsh",
+                "by (rollouts_pod_template_hsh)",
+                "http_requests_total",
+                {"pass_if": "< 0.5", "reduce": None, "each": True},
+            ),
+        ],
+    )
+    async def test_a_misspelt_label_of_a_list_is_an_error(
+        self, prometheus, client_for, template, label, written, names, extra
+    ):
+        correct = template.replace(
+            "{label}", label.replace("cdoe", "code").replace("pdo", "pod").replace("hsh", "hash")
+        )
+        client = await client_for(prometheus.url, self.check(correct, **extra))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(prometheus.url, self.check(template.replace("{label}", label), **extra))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert (
+            f"query {written}: label {label} is on no series of metric {names} (a misspelled label name?)"
+            in (body["reason"])
+        )
+        assert body["details"]["missing_labels"] == [f"{names}: {label}"]
+        assert (
+            f'label_replace(group by (__name__) ({{__name__=~"{names}", {label}!=""}})'
+            in (body["details"]["presence_query"])
+        )
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # A label the query writes, one of a histogram's, a list with a label that is there beside one that is not
+            # (`cluster` of a single-cluster Prometheus), labels group_left copies, `without`.
+            'sum by (hash) (label_replace(rate(http_requests_total{code=~"5.."}[5m]), "hash", "$1", '
+            '"rollouts_pod_template_hash", "(.*)")) or vector(0)',
+            "histogram_quantile(0.99, sum by (le) (rate(eb_latency_seconds_bucket[5m]))) or vector(0)",
+            "sum by (le) (rate(http_requests_total[5m])) or vector(0)",
+            'sum by (cluster, code) (rate(http_requests_total{code=~"5.."}[5m])) or vector(0)',
+            f'(sum by (code) (rate(http_requests_total{{code=~"5..", {_BROKEN}}}[5m])) / ignoring(code) '
+            f"group_left(srevice) sum(rate(http_requests_total{{{_BROKEN}}}[5m]))) or vector(0)",
+            'sum without (service) (rate(http_requests_total{code=~"5.."}[5m])) or vector(0)',
+        ],
+    )
+    async def test_a_list_that_does_something_is_no_error(self, prometheus, client_for, query):
+        client = await client_for(prometheus.url, self.check(query, pass_if="< 1000"))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_list_over_an_optional_metric_is_not_checked(self, prometheus, client_for):
+        query = _DEEPEST_BUT_DRAINED.replace("{label}", "pdo")
+        client = await client_for(prometheus.url, self.check(query, pass_if="< 5", optional_metrics=["queue_depth"]))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert "presence_query" not in body["details"]
+
+    async def test_a_list_a_partial_presence_answer_does_not_show_is_inconclusive(self, client_for):
+        async with fake_prometheus("presence-label-partial") as url:
+            client = await client_for(url, self.check("sum by (cdoe) (errors_total) or vector(0)", pass_if="< 1"))
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"].startswith(
+            "query by (cdoe): no series of metric errors_total with label cdoe found, in a presence answer that may "
+            f"be partial ({PARTIAL_WARNING})"
+        )
+        assert body["details"]["unseen_labels"] == ["errors_total: cdoe"]
+
+
+@pytest.mark.integration
+class TestOneGroupOfAByAtTheTop:
+    """A `by` list at the top of the query none of whose labels any series of the answer carries was read from series
+    none of which had one: every series fell in one group, which `each` or `reduce` judges as one."""
+
+    def check(self, label: str, **extra: object) -> dict[str, object]:
+        return {
+            "name": "q",
+            "kind": "prometheus",
+            "query": _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("{label}", label),
+            "pass_if": "< 0.5",
+            **extra,
+        }
+
+    @pytest.mark.parametrize(
+        ("extra", "verdict"),
+        [({"each": True}, "fail"), ({"reduce": "max"}, "inconclusive"), ({"each": True, "range": "10m"}, "fail")],
+    )
+    async def test_a_misspelt_label_is_an_error(self, prometheus, client_for, extra, verdict):
+        # Before: pass at 0.24, every hash's errors over every hash's requests; by the hash, the injection's 1 fails
+        # (or idle1's NaN beside it is no value to reduce).
+        client = await client_for(prometheus.url, self.check("rollouts_pod_template_hash", **extra))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, verdict), body["reason"]
+        client = await client_for(prometheus.url, self.check("rollouts_pod_template_hsh", **extra))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            "query by (rollouts_pod_template_hsh): label rollouts_pod_template_hsh is on none of the 1 series of its "
+            "answer: no series of metric http_requests_total it reads has it (a misspelled label name?), so every "
+            "series falls in one group, judged as one"
+        )
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum by (cluster, code) (rate(http_requests_total{code=~"5.."}[5m]))',
+            "histogram_quantile(0.99, sum by (le, service) (rate(eb_latency_seconds_bucket[5m])))",
+            "sum by (le) (rate(http_requests_total[5m]))",
+            'max by (hash) (label_replace(rate(http_requests_total[5m]), "hash", "$1", "rollouts_pod_template_hash", '
+            '"(.*)"))',
+            "sum by (pod) (queue_depth) / on() group_left sum(queue_depth) > 0",
+            "sum without (pdo) (queue_depth)",
+        ],
+    )
+    async def test_a_by_that_does_something_is_no_error(self, prometheus, client_for, query):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1000", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_an_answer_that_may_be_partial_is_inconclusive(self, client_for):
+        async with fake_prometheus("partial-nan") as url:
+            check = {"name": "q", "kind": "prometheus", "query": "sum by (node) (x)", "pass_if": "< 1", "each": True}
+            client = await client_for(url, check)
+            status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["reason"].startswith(
+            f"query by (node): no series of metric x with label node found, in an answer that may be partial "
+            f"({PARTIAL_WARNING})"
+        )
+        assert body["details"]["unseen_labels"] == ["x: node"]
+
+
+_SLOTH = 'sloth_id="ebr-sloth-burn", sloth_service="ebr-sloth", sloth_slo="burn"'
+
+
+@pytest.mark.integration
+class TestRuleShapesWithLabelLists:
+    """The label lists of Sloth's and Pyrra's own rules, read by a check beside a fallback or at its top, are no
+    misspelling: the labels are on the recording rules' series."""
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            # Sloth's slo:sli_error:ratio_rate30d, over an hour.
+            (
+                f"(sum_over_time(slo:sli_error:ratio_rate5m{{{_SLOTH}}}[1h]) / ignoring (sloth_window) "
+                f"count_over_time(slo:sli_error:ratio_rate5m{{{_SLOTH}}}[1h])) or vector(0)",
+                {"reduce": "max"},
+            ),
+            # Sloth's slo:current_burn_rate:ratio.
+            (
+                f"(slo:sli_error:ratio_rate5m{{{_SLOTH}}} / on(sloth_id, sloth_slo, sloth_service) group_left "
+                f"slo:error_budget:ratio{{{_SLOTH}}}) or vector(0)",
+                {"reduce": "max"},
+            ),
+            # Pyrra's increase rule.
+            ('sum by (code) (increase(ebr_http_requests_total{job="ebr-burn"}[5m])) or vector(0)', {"reduce": "max"}),
+            ('sum by (code) (increase(ebr_http_requests_total{job="ebr-burn"}[5m]))', {"each": True}),
+            # Sloth's windows, where the split SLO's series lack sloth_window.
+            ("max by (sloth_window) (slo:sli_error:ratio_rate5m)", {"each": True}),
+        ],
+    )
+    async def test_a_rule_shape_is_judged(self, prometheus, client_for, query, extra):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1e9", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]

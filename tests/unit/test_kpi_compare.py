@@ -493,7 +493,8 @@ class TestListing:
             ("baseline.total", 'sum(increase(all_total{h="s1"}[10m]))'),
             (
                 "the presence query built from their metric names",
-                'group by (__name__) ({__name__=~"all_total|ok_total"})',
+                'group by (__name__) ({__name__=~"all_total|ok_total"}) or on(__name__, label) label_replace(group '
+                'by (__name__) ({__name__=~"all_total|ok_total", h!=""}), "label", "h", "", "")',
             ),
         ]
 
@@ -1179,6 +1180,7 @@ class TestMeasure:
             self.instant.append(promql)
             if promql.startswith("group by (__name__)"):
                 found = [Series({"__name__": name}, [(1.0, 1.0)]) for name in ("kpi", "all_total")]
+                found += [Series({"__name__": name, "label": "h"}, [(1.0, 1.0)]) for name in ("kpi", "all_total")]
                 return QueryResult(promql, "vector", found)
             return QueryResult(promql, "vector", [Series({}, [(1.0, self.events if "all_total" in promql else 0.2)])])
 

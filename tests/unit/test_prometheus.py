@@ -283,7 +283,7 @@ class TestLabelPresence:
     QUERY = '(sum(rate(e_total{cdoe=~"5..", h="c0ffee1"}[5m])) or vector(0)) / sum(rate(r_total{h="c0ffee1"}[5m]))'
 
     def test_a_needed_label_is_asked_beside_its_name(self):
-        query, selectors = _presence(self.QUERY, frozenset(), 0.0)
+        query, selectors, _ = _presence(self.QUERY, frozenset(), 0.0)
         assert query == (
             'group by (__name__) ({__name__=~"e_total"}) or on(__name__, label) label_replace(group by (__name__) '
             '({__name__=~"e_total", cdoe!=""}), "label", "cdoe", "", "") or on(__name__, label) label_replace(group '
@@ -294,11 +294,11 @@ class TestLabelPresence:
         ]
 
     def test_a_range_query_asks_over_its_window(self):
-        query, _ = _presence(self.QUERY.replace("{h=", "{x="), frozenset(), 600.0)
+        query, _, _ = _presence(self.QUERY.replace("{h=", "{x="), frozenset(), 600.0)
         assert 'label_replace(group by (__name__) (last_over_time({__name__=~"e_total", cdoe!=""}[900s]))' in query
 
     def test_labels_read_at_several_spans_are_asked_at_each(self):
-        query, _ = _presence('sum(x{a="1"} offset 1h) or sum(x{a="1"}) or vector(0)', frozenset(), 0.0)
+        query, _, _ = _presence('sum(x{a="1"} offset 1h) or sum(x{a="1"}) or vector(0)', frozenset(), 0.0)
         assert query == (
             'group by (__name__) ({__name__=~"x"}) or on(__name__) group by (__name__) (last_over_time('
             '{__name__=~"x"}[300s] offset 3600s)) or on(__name__, label) label_replace(group by (__name__) '
@@ -307,12 +307,32 @@ class TestLabelPresence:
         )
 
     def test_a_matcher_that_matches_empty_asks_nothing_more(self):
-        query, selectors = _presence('sum(x{a=~"5..|", b!="x", c=""}) or vector(0)', frozenset(), 0.0)
+        query, selectors, _ = _presence('sum(x{a=~"5..|", b!="x", c=""}) or vector(0)', frozenset(), 0.0)
         assert query == 'group by (__name__) ({__name__=~"x"})'
         assert selectors[0][1] == ()
 
     def test_an_optional_metric_asks_nothing(self):
         assert _presence(self.QUERY.replace("r_total", "e_total"), frozenset({"e_total"}), 0.0) is None
+
+    def test_a_label_lists_labels_are_asked_over_its_names(self):
+        query, _, lists = _presence(
+            "(sum by (code) (rate(e_total[5m])) / ignoring(cdoe) group_left sum(rate(r_total[5m]))) or vector(0)",
+            frozenset(),
+            0.0,
+        )
+        assert [(listed.written, listed.labels) for listed in lists] == [
+            ("ignoring (cdoe)", ("cdoe",)),
+            ("by (code)", ("code",)),
+        ]
+        assert (
+            'or on(__name__, label) label_replace(group by (__name__) ({__name__=~"e_total|r_total", cdoe!=""}), '
+            '"label", "cdoe", "", "")'
+        ) in query
+        assert 'label_replace(group by (__name__) ({__name__=~"e_total", code!=""}), "label", "code", "", "")' in query
+
+    def test_a_list_over_an_optional_metric_asks_nothing(self):
+        _, _, lists = _presence("sum by (cdoe) (e_total) or sum(r_total) or vector(0)", frozenset({"e_total"}), 0.0)
+        assert lists == ()
 
 
 class TestLabelsTheAnswerShows:
@@ -342,6 +362,15 @@ class TestLabelsTheAnswerShows:
     async def test_a_label_nowhere_is_misconfigured(self):
         with pytest.raises(CheckMisconfigured, match="label cdoe is not on metric x"):
             await self.presence_of([Series({"__name__": "y", "cdoe": "1"}, [(1.0, 1.0)])])
+
+    async def test_a_label_of_a_list_the_answer_shows_exists(self):
+        self.QUERY = "sum by (pod) (x) or vector(0)"
+        await self.presence_of([Series({"pod": "a"}, [(1.0, 1.0)])])
+
+    async def test_a_label_of_a_list_nowhere_is_misconfigured(self):
+        self.QUERY = "sum by (pod) (x) or vector(0)"
+        with pytest.raises(CheckMisconfigured, match=r"query by \(pod\): label pod is on no series of metric x"):
+            await self.presence_of([Series({}, [(1.0, 1.0)])])
 
 
 class TestRegexAfterEquality:

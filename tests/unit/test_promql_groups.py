@@ -15,9 +15,11 @@ from analyzer.promql_groups import (
     BucketRead,
     Grouping,
     Reach,
+    answer_label_list,
     bucket_group_labels,
     bucket_reads,
     fallback_constant,
+    fallback_label_lists,
     fallback_reads,
     fallback_selectors,
     fallback_unreadable,
@@ -528,3 +530,84 @@ class TestFallbackSelectors:
     )
     def test_none(self, query):
         assert fallback_selectors(query) == ()
+
+
+class TestFallbackLabelLists:
+    """The label lists beside a fallback, with the names they are over; a label the query writes or one a histogram
+    or the metric name has is no list to check."""
+
+    def lists(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
+        return [
+            (listed.written, tuple(sorted({name for names, _ in listed.reads for name in names})))
+            for listed in fallback_label_lists(query)
+        ]
+
+    def test_by_on_ignoring_without_are_read_over_their_operands(self):
+        query = (
+            "(sum by (code) (rate(e_total[5m])) / ignoring(cdoe) group_left(extra) sum without (pod) (r_total)"
+            " unless on(pod) drained) or vector(0)"
+        )
+        assert sorted(self.lists(query)) == [
+            ("by (code)", ("e_total",)),
+            ("ignoring (cdoe)", ("e_total", "r_total")),
+            ("on (pod)", ("drained", "e_total", "r_total")),
+            ("without (pod)", ("r_total",)),
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum by (svc) (label_replace(x, "svc", "$1", "service", "(.*)")) or vector(0)',
+            'sum by (v) (count_values("v", x)) or vector(0)',
+            'sum by (job) (absent(x{job="a"})) or vector(0)',
+            "sum by (le) (x) or vector(0)",
+            "sum by (quantile) (x) or vector(0)",
+            "count by (__name__) (x) or vector(0)",
+            'sum by (pod) ({__name__=~"x.*"}) or vector(0)',
+            "sum by (pod) (x) / sum by (pod) (y)",
+            "sum by (pod) (x) or on(pod) y",
+        ],
+    )
+    def test_lists_not_checked(self, query):
+        assert self.lists(query) == []
+
+    def test_a_list_reads_where_its_selectors_read(self):
+        (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
+        assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
+
+
+class TestAnswerLabelList:
+    """The `by` list whose groups are the query's answer, when each series of the answer keeps its labels."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (pod) (rate(x[5m]))",
+            'sum by (pod) (rate(x{code=~"5.."}[5m])) / sum by (pod) (rate(x[5m]))',
+            "100 * max by (pod) (x) > 5",
+            "abs(sum by (pod) (x))",
+            "sum by (pod) (x) / on() group_left sum(y)",
+            "sum by (pod) (x) unless on(pod) y",
+        ],
+    )
+    def test_the_list_at_the_top(self, query):
+        listed = answer_label_list(query)
+        assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
+            "sum by (pod) (x) or vector(0)",
+            "sum without (pod) (x)",
+            "topk by (pod) (1, x)",
+            "scalar(sum by (pod) (x))",
+            "sum by (le) (x)",
+            'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',
+            'sum by (pod) ({__name__=~"x.*"})',
+            "sum by (pod) (",
+        ],
+    )
+    def test_no_list_whose_labels_each_series_keeps(self, query):
+        assert answer_label_list(query) is None
