@@ -754,13 +754,12 @@ ERROR_BUDGET_CHECK = {
 COMPOSITE_CHECK = {"name": "card", "kind": "composite", "members": [{"check": "p"}, {"check": "eb"}]}
 
 
-def analyzer_process(tmp_path, checks, *command):
+def analyzer_process(tmp_path, checks, *command, source_url=None):
     """Run `analyzer COMMAND` on a catalog in a fresh interpreter: what it left (exit code, imported modules,
-    the collector's state) and its stderr."""
+    the collector's state) and its stderr. The source is `source_url`, or a closed port."""
     catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(
-        yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": checks})
-    )
+    url = source_url or f"http://127.0.0.1:{free_port()}"
+    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": checks}))
     script = textwrap.dedent("""
         import gc, json, sys
         from analyzer.cli import main
@@ -816,6 +815,17 @@ class TestJobImports:
             "xml.etree.ElementTree",  # the JUnit report's, without --junit
         }
         assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
+
+    @pytest.mark.integration
+    @pytest.mark.parametrize(("aggregation", "parsed"), [("sum", False), ("max", True)])
+    def test_a_passing_job_parses_its_query_for_a_nan_probe_only_where_it_names_a_hiding_aggregation(
+        self, tmp_path, prometheus, aggregation, parsed
+    ):
+        check = {**PROMETHEUS_CHECK, "query": f'{aggregation}(rate(http_requests_total{{service="checkout"}}[5m]))'}
+        command = ("run", "p", "--catalog", "CATALOG", "--at", f"{prometheus.anchor:.0f}")
+        body, stderr = analyzer_process(tmp_path, [check], *command, source_url=prometheus.url)
+        assert body["code"] == 0, stderr
+        assert ("analyzer.promql_groups" in body["modules"]) is parsed
 
     def test_a_job_builds_only_the_check_it_runs(self, tmp_path):
         broken = {**PROMETHEUS_CHECK, "name": "broken", "pass_if": "<< 1"}
