@@ -782,8 +782,8 @@ def analyzer_modules(tmp_path, checks, *command):
 
 
 class TestJobImports:
-    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, and
-    never prometheus_client (nothing scrapes a Job)."""
+    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, the PromQL
+    parser's module only for a query that needs it, and never prometheus_client (nothing scrapes a Job)."""
 
     def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
