@@ -203,25 +203,18 @@ _HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", 
 _STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 _GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
 _OPENING = {"(": ")", "[": "]", "{": "}"}
-
-
-# Those aggregations' names as any text may hold them (a query that holds none needs no parse to tell it is none of
-# them): plain searches in the lowered text, where a case-insensitive regex with word boundaries cost about 70k
-# instructions for a 200-character query, on every passing evaluation.
-_HIDING_NAN_TEXTS = ("max", "min", "topk", "bottomk", "quantile", "limit")
-# Probes kept, by query: a rollout asks with the same args at every step, and its rendered query comes again.
+# Answers kept, by query: a rollout asks with the same args at every step, and its rendered query comes again.
 _PROBES_KEPT = 1024
 
 
-@functools.lru_cache(maxsize=_PROBES_KEPT)
 def nan_probe(query: str, shown: int) -> tuple[str, str] | None:
     """(aggregations, probe) when `query` has aggregations nan_hiding_operands() finds (`max()`, or `max() or min()`
     for several): the instant query for at most `shown` elements of their operands that are NaN or infinite (what a
     comparison with both infinities keeps nothing of), an `@ start()` in it as written (see pinned_start); None for
-    any other query."""
-    lowered = query.lower()
-    named = any(text in lowered for text in _HIDING_NAN_TEXTS)
-    found = nan_hiding_operands(query) if named else []
+    any other query. Parsed every time: `analyzer.kinds.nan_probe` keeps the answers, and tells a query that names
+    none of those aggregations without a parse (plain searches in the lowered text, where a case-insensitive regex
+    with word boundaries cost about 70k instructions for a 200-character query, on every passing evaluation)."""
+    found = nan_hiding_operands(query)
     if not found:
         return None
     aggregations = " or ".join(dict.fromkeys(f"{aggregation}()" for aggregation, _ in found))

@@ -91,7 +91,8 @@ class CompositeCheck(Check):
     )
 
     _arg_parts: list[dict[str, list[str | Placeholder]]] = PrivateAttr()
-    _targets: list[Check] = PrivateAttr(default_factory=list)
+    # Not `default_factory=list`: a builtin's signature is parsed from its text (see analyzer.catalog).
+    _targets: list[Check] = PrivateAttr(default_factory=lambda: [])
 
     @model_validator(mode="after")
     def _coherent(self) -> CompositeCheck:

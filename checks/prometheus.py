@@ -102,7 +102,8 @@ class PrometheusCheck(Check):
     reduce: ReducerField | None = Field(default=None, description="how several series reduce to one value")
     each: bool = Field(default=False, description="judge every series; all must pass")
     optional_metrics: list[str] = Field(
-        default_factory=list,
+        # Not `default_factory=list`: a builtin's signature is parsed from its text (see analyzer.catalog).
+        default_factory=lambda: [],
         description="metric names beside a fallback (`x or vector(0)`) that may have no series at all (a labelled "
         "error counter created on its first error): their absence reads as the fallback instead of a misspelled "
         "name (error)",

@@ -152,7 +152,8 @@ class ErrorBudgetCheck(Check):
         "turns the guard off",
     )
     optional_metrics: list[str] = Field(
-        default_factory=list,
+        # Not `default_factory=list`: a builtin's signature is parsed from its text (see analyzer.catalog).
+        default_factory=lambda: [],
         description="metric names that may have no series at all (a labelled error counter created on its "
         "first error): their absence reads as zero events instead of a misspelled name (error)",
     )

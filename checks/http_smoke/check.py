@@ -127,8 +127,9 @@ class HttpSmokeCheck(Check):
         description="host patterns this check may reach (the global list applies too)",
     )
     headers: dict[str, str] = Field(default_factory=dict, description="sent with every step")
+    # Not `default_factory=list`: a builtin's signature is parsed from its text (see analyzer.catalog).
     secret_names: list[str] = Field(
-        default_factory=list, description="header, query and JSON body key names whose values are secret"
+        default_factory=lambda: [], description="header, query and JSON body key names whose values are secret"
     )
     steps: list[Step] = Field(min_length=1, max_length=50)
 

@@ -111,10 +111,13 @@ class Expect(_Strict):
     )
     max_latency_ms: float | None = Field(default=None, gt=0, description="per request, redirects and body included")
     headers: dict[str, HeaderExpect] = Field(default_factory=dict, description="by header name (any case)")
-    body_contains: list[str] = Field(default_factory=list, description="substrings the body must contain")
-    body_not_contains: list[str] = Field(default_factory=list, description="substrings it must not contain")
+    # Not `default_factory=list`: a builtin's signature is parsed from its text (see analyzer.catalog).
+    body_contains: list[str] = Field(default_factory=lambda: [], description="substrings the body must contain")
+    body_not_contains: list[str] = Field(default_factory=lambda: [], description="substrings it must not contain")
     body_regex: str | None = Field(default=None, description="a regex searched in the body")
-    json_paths: list[JsonExpect] = Field(default_factory=list, alias="json", description="assertions on the JSON body")
+    json_paths: list[JsonExpect] = Field(
+        default_factory=lambda: [], alias="json", description="assertions on the JSON body"
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

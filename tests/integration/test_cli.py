@@ -754,18 +754,20 @@ ERROR_BUDGET_CHECK = {
 COMPOSITE_CHECK = {"name": "card", "kind": "composite", "members": [{"check": "p"}, {"check": "eb"}]}
 
 
-def analyzer_process(tmp_path, checks, *command):
+def analyzer_process(tmp_path, checks, *command, source_url=None):
     """Run `analyzer COMMAND` on a catalog in a fresh interpreter: what it left (exit code, imported modules,
-    the collector's state) and its stderr."""
+    the collector's state) and its stderr. The source is `source_url`, or a closed port."""
     catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(
-        yaml.safe_dump({"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": checks})
-    )
+    url = source_url or f"http://127.0.0.1:{free_port()}"
+    catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": checks}))
     script = textwrap.dedent("""
         import gc, json, sys
         from analyzer.cli import main
         code = main(sys.argv[1:])
         state = {"collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}
+        # Python source tokenized (a signature read from its text): tokenize compiles its patterns on first use.
+        tokenize = sys.modules.get("tokenize")
+        state["tokenized"] = tokenize is not None and tokenize._compile.cache_info().currsize > 0
         print(json.dumps({"code": code, "modules": sorted(sys.modules), **state}))
     """)
     args = [arg.replace("CATALOG", str(catalog)) for arg in command]
@@ -780,8 +782,8 @@ def analyzer_modules(tmp_path, checks, *command):
 
 
 class TestJobImports:
-    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, and
-    never prometheus_client (nothing scrapes a Job)."""
+    """`analyzer run` and `validate` import the kinds their catalog uses, httpx only for an HTTP check, the PromQL
+    parser's module only for a query that needs it, and never prometheus_client (nothing scrapes a Job)."""
 
     def test_a_prometheus_only_catalog_imports_no_other_kind_and_no_httpx(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
@@ -814,6 +816,17 @@ class TestJobImports:
         }
         assert not {m for m in modules if m.split(".")[0] in ("scipy", "numpy")}  # no kind is warmed in a Job
 
+    @pytest.mark.integration
+    @pytest.mark.parametrize(("aggregation", "parsed"), [("sum", False), ("max", True)])
+    def test_a_passing_job_parses_its_query_for_a_nan_probe_only_where_it_names_a_hiding_aggregation(
+        self, tmp_path, prometheus, aggregation, parsed
+    ):
+        check = {**PROMETHEUS_CHECK, "query": f'{aggregation}(rate(http_requests_total{{service="checkout"}}[5m]))'}
+        command = ("run", "p", "--catalog", "CATALOG", "--at", f"{prometheus.anchor:.0f}")
+        body, stderr = analyzer_process(tmp_path, [check], *command, source_url=prometheus.url)
+        assert body["code"] == 0, stderr
+        assert ("analyzer.promql_groups" in body["modules"]) is parsed
+
     def test_a_job_builds_only_the_check_it_runs(self, tmp_path):
         broken = {**PROMETHEUS_CHECK, "name": "broken", "pass_if": "<< 1"}
         catalog = [PROMETHEUS_CHECK, HTTP_CHECK, ERROR_BUDGET_CHECK, COMPOSITE_CHECK, broken]
@@ -836,6 +849,21 @@ class TestJobImports:
         assert code == 0, stderr
         assert {"checks.prometheus", "checks.http_smoke", "httpx"} <= modules
         assert "checks.error_budget" not in modules
+
+
+class TestJobStartUp:
+    """A Job's start builds its check's model without parsing Python text: pydantic reads a field's
+    `default_factory` signature, and a builtin's (`list`) is parsed from its text, tokenize and the first
+    `ast.parse` included (about 18M instructions of a 1.8G start)."""
+
+    @pytest.mark.parametrize(
+        "check", [PROMETHEUS_CHECK, ERROR_BUDGET_CHECK, HTTP_CHECK, COMPOSITE_CHECK], ids=lambda c: c["kind"]
+    )
+    def test_a_job_tokenizes_no_python_text(self, tmp_path, check):
+        catalog = [PROMETHEUS_CHECK, ERROR_BUDGET_CHECK, COMPOSITE_CHECK] if check is COMPOSITE_CHECK else [check]
+        body, stderr = analyzer_process(tmp_path, catalog, "run", check["name"], "--catalog", "CATALOG")
+        assert body["code"] in (0, 1, 5), stderr  # a verdict (the source's port is closed, the host unknown)
+        assert body["tokenized"] is False
 
 
 class TestJobCollector:
