@@ -508,11 +508,16 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
+        # Each selector as promql-parser read it, by its key: for one the query's text does not show alike.
+        rebuilt: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
         for selector, reach in _beside_fallbacks(parsed(query)):
-            for written, _ in selectors_written(str(selector)):
+            lexed, shown = _written_back(selector)
+            for written, _ in selectors_written(lexed):
                 read.setdefault(_key(written), set()).add(reach)
                 if not written.names and selector.name:
                     keyword_names[_key(written)] = selector.name
+                names = written.names or ((selector.name,) if selector.name else ())
+                rebuilt.setdefault(_key(written), MetricSelector(names, shown))
         written_all = selectors_written(query)
     except ValueError:  # the offline parse reports it
         return ()
@@ -524,11 +529,27 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
             name = keyword_names.get(key) if not s.names else None
             selector = MetricSelector((name,), name + text) if name else MetricSelector(s.names, text)
             found[selector.selector] = (selector, frozenset(read[key]))
-    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all.
-    for key, name in keyword_names.items():
+    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all, and a value
+    # whose escape json does not decode as Go does (`"5\x2e."`, `'a\'b'`) reads otherwise as written: as
+    # promql-parser read them.
+    for key, selector in rebuilt.items():
         if key not in seen:
-            found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
+            found.setdefault(selector.selector, (selector, frozenset(read[key])))
     return tuple(found.values())
+
+
+def _written_back(node: Any) -> tuple[str, str]:
+    """A selector promql-parser read, written back (its values escaped: its printing writes them decoded, `a"b`
+    unclosed, `\b` a backspace): with braces, which the lexer reads a keyword-named one by, and as shown."""
+    from analyzer.promql_names import label_written
+    from analyzer.templates import escape_promql_string
+
+    braces = ",".join(
+        f'{label_written(m.name)}{_OPERATORS.get(str(m.op), "?")}"{escape_promql_string(m.value, chr(34))}"'
+        for m in node.matchers.matchers
+    )
+    lexed = f"{node.name or ''}{{{braces}}}"
+    return lexed, lexed if braces or not node.name else node.name
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:

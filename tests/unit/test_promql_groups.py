@@ -432,6 +432,26 @@ class TestFallbackSelectors:
         [selector] = fallback_selectors(query)
         assert (selector.names, selector.selector) == (names, written)
 
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            ('sum(rate(e_total{path=~".*\\\\bapi\\\\b.*"}[5m])) or vector(0)', 'e_total{path=~".*\\\\bapi\\\\b.*"}'),
+            ('sum(rate(e_total{path!="a\\"b"}[5m])) or vector(0)', 'e_total{path!="a\\"b"}'),
+            ('sum(rate(r_total[5m])) / sum(rate(e_total{path!="a\\"b"}[5m])) or vector(0)', None),
+            # Escapes json does not decode as Go does: the selector as promql-parser read it.
+            ('sum(rate(e_total{code="5\\x2e."}[5m])) or vector(0)', 'e_total{code="5.."}'),
+            ("sum(rate(e_total{path='a\\'b'}[5m])) or vector(0)", 'e_total{path="a\'b"}'),
+        ],
+    )
+    def test_a_value_with_escapes_is_read(self, query, written):
+        # promql-parser prints a value decoded (a"b, \b a backspace): the printed selector was unreadable, or matched
+        # none written. Before: no selector of the query was read, and a misspelt e_total passed.
+        found = [(selector.names, selector.selector) for selector in fallback_selectors(query)]
+        if written is None:
+            assert [names for names, _ in found] == [("r_total",), ("e_total",)]
+        else:
+            assert found == [(("e_total",), written)]
+
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
         assert (selector.names, selector.selector) == ((), '{__name__=~"e_.*"}')
