@@ -207,6 +207,8 @@ class TestNanHidingOperand:
             ("max(x) and on() vector(1)", [("max", "x")]),
             ("sum(z) unless topk(1, x)", []),
             ("max by (pod) (x) / on (pod) group_left sum by (pod) (y)", [("max", "x")]),
+            # sum(x) * vector(1) answers nothing without x: max(y) then answers.
+            ("(sum(x) * vector(1)) or on() max(y)", [("max", "y")]),
         ],
     )
     def test_found_beside_another_operand(self, query, found):
@@ -220,6 +222,8 @@ class TestNanHidingOperand:
             "(vector(1) - 1) or on() max(x) * 100",
             "vector(0) or max by () (x) or vector(1)",
             "vector(0) or on() max by (pod) (x)",  # on(): each pod's element matches too
+            "clamp_max(vector(1), 2) or on() max(x)",
+            "abs(vector(1)) or on() max(x)",
         ],
     )
     def test_none_behind_an_element_that_always_matches(self, query):
@@ -234,6 +238,43 @@ class TestNanHidingOperand:
     def test_none(self, query):
         assert nan_hiding_operand(query) is None
         assert nan_hiding_operands(query) == []
+
+
+class TestFallbackConstant:
+    """The constant a query's whole answer falls back to when no series it reads exists, and none for a query whose
+    answer may come from a series."""
+
+    @pytest.mark.parametrize(
+        ("query", "constant"),
+        [
+            ("sum(rate(e_total[5m])) or vector(0)", 0.0),
+            # The right side answers elements without labels only, which the left one's element matches: whatever
+            # series exist, the constant answers alone.
+            ("vector(0) or max(x)", 0.0),
+            ("vector(0) or (max(x) * 2)", 0.0),
+            ("vector(0) or -max(x)", 0.0),
+            ("vector(0) or abs(max(x))", 0.0),
+            ("vector(0) or (vector(1) and on() x)", 0.0),
+            ("vector(0) or (max(x) and on() y)", 0.0),
+        ],
+    )
+    def test_constant(self, query, constant):
+        assert fallback_constant(query) == constant
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Labelled elements on the right side are not matched by the constant's: they answer beside it.
+            "vector(0) or (x * max(y))",
+            "vector(0) or (max(x) * y)",
+            "vector(0) or x",
+            # No `or`: a check on x's absence, as absent(x) is, not a fallback.
+            "vector(1) unless on() x",
+            "sum(e_total)",
+        ],
+    )
+    def test_none(self, query):
+        assert fallback_constant(query) is None
 
 
 class TestNanProbe:
@@ -356,6 +397,8 @@ class TestFallbackSelectors:
             ("(sum(e_total) * 0) or on() vector(1)", ["e_total"]),
             # What `unless` drops by: without it the left side answers, not the fallback. Before: freeze checked too.
             ("(sum(e_total) unless on() freeze) or vector(0)", ["e_total"]),
+            ("(sum(e_total) * 100 unless on() freeze) or vector(0)", ["e_total"]),
+            ("(sum(e_total) + 1 unless on() freeze) or vector(0)", ["e_total"]),
             # A fallback inside the guard answers for freeze: missing, it drops e_total always.
             ("(sum(e_total) unless on() (freeze or vector(1))) or vector(0)", ["e_total", "freeze"]),
             # What `unless` drops a constant by is the measure: missing, the constant answers for it. Before: not
