@@ -265,6 +265,17 @@ class TestValidateCommand:
         found = written(tmp_path, {"apiVersion": "v1", "kind": "List", "items": [generic(), gate]})
         assert any("url calls check 'payments-eror-rate'" in problem for problem in found), found
 
+    def test_only_manifests_outside_hidden_directories_are_read(self, tmp_path):
+        # A text file or a hidden directory's copy (`.git`, an editor's backup) is no manifest kubectl applies.
+        broken = yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run"))
+        (tmp_path / ".old").mkdir()
+        (tmp_path / ".old" / "templates.yaml").write_text(broken)
+        (tmp_path / "templates.yaml.txt").write_text(broken)
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        (tmp_path / "templates.yaml").write_text(broken)
+        assert len(template_problems([tmp_path], catalog)) == 1
+
     def test_a_list_without_items_holds_nothing(self, tmp_path):
         # `items: null` (a list emptied by hand) is no list of objects: the documents beside it are read all the same.
         gate = rollout([step({"name": "check", "value": "payments-eror-rate"})])
