@@ -502,14 +502,18 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
+        # Each selector as promql-parser read it, by its key: for one the query's text does not show alike.
+        rebuilt: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
         for selector, reach in _beside_fallbacks(tree):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
-            # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads).
+            # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads) and values decoded (`a"b` unclosed).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
             written = lexed_selector(selector.name, matchers)
             read.setdefault(_key(written), set()).add(reach)
             if not written.names and selector.name:
                 keyword_names[_key(written)] = selector.name
+            names = written.names or ((selector.name,) if selector.name else ())
+            rebuilt.setdefault(_key(written), MetricSelector(names, _written_back(selector)))
         # Each selector as the parse read it, and as the query writes it (the same one, in the same place).
         written_all = [
             (lexed, text)
@@ -525,10 +529,12 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
             name = keyword_names.get(key) if not s.names else None
             selector = MetricSelector((name,), name + text) if name else MetricSelector(s.names, text)
             found[selector.selector] = (selector, frozenset(read[key]))
-    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all.
-    for key, name in keyword_names.items():
+    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all, and a value
+    # whose escape json does not decode as Go does (`"5\x2e."`, `'a\'b'`) reads otherwise as written: as
+    # promql-parser read them.
+    for key, selector in rebuilt.items():
         if key not in seen:
-            found.setdefault(name, (MetricSelector((name,), name), frozenset(read[key])))
+            found.setdefault(selector.selector, (selector, frozenset(read[key])))
     return tuple(found.values())
 
 
@@ -559,6 +565,19 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked
         raise  # the query's own refusal
+
+
+def _written_back(node: Any) -> str:
+    """A selector promql-parser read, written back with its values escaped (its printing writes them decoded: `a"b`
+    unclosed, `\\b` a backspace); a keyword-named one without matchers as its name."""
+    from analyzer.promql_names import label_written
+    from analyzer.templates import escape_promql_string
+
+    braces = ",".join(
+        f'{label_written(m.name)}{_OPERATORS.get(str(m.op), "?")}"{escape_promql_string(m.value, chr(34))}"'
+        for m in node.matchers.matchers
+    )
+    return f"{node.name or ''}{{{braces}}}" if braces or not node.name else str(node.name)
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:

@@ -1092,6 +1092,8 @@ class TestVariantReadingNothingBesideAFallback:
             fallback_check("failed-shift", "mann_whitney"),
             # The canary's pods carry the hash as `pod_template_hash`: its selector matches nothing.
             fallback_check("failed-other-label", "ratio", 'service="shop",pod_template_hash="{{ canary_hash }}"'),
+            # A value with an escaped quote, which every series matches.
+            fallback_check("failed-escaped", "ratio", _selector("canary_hash") + ',path!="a\\"b"'),
         ]
         catalog = build_catalog(
             [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": checks})],
@@ -1118,6 +1120,16 @@ class TestVariantReadingNothingBesideAFallback:
             "kpi_failed_payments_total: pod_template_hash",
             "kpi_visits_total: pod_template_hash",
         ]
+
+    async def test_a_selector_with_an_escaped_value_is_probed(self, fallbacks, prometheus):
+        # promql-parser prints a"b unescaped. Before: the selectors beside the fallback were not read, no probe was
+        # sent, and kpinone's fallback 0 beat kpiworse's 2.5%: pass.
+        body = await run(fallbacks, prometheus, "failed-escaped", "kpinone", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the canary query read no series beside its fallback"), body["reason"]
+        assert (await run(fallbacks, prometheus, "failed-escaped", "kpiequal", stable_hash="kpiworse"))["verdict"] == (
+            "pass"
+        )
 
     async def test_a_baseline_that_matches_no_pod_is_no_fail(self, fallbacks, prometheus):
         body = await run(fallbacks, prometheus, "failed-ratio", "kpiworse", stable_hash="kpinone")

@@ -125,6 +125,25 @@ class TestTemplateProblems:
             "or a finite number"[:60]
         ]
 
+    def test_a_secret_args_refused_value_is_not_quoted(self, tmp_path):
+        # validate's output reaches CI logs: the value of a param its kind makes secret (sent in an Authorization
+        # header), written in a url, is a credential there too.
+        smoke = {
+            "name": "payments-smoke",
+            "kind": "http_smoke",
+            "base_url": "http://app.shop.svc",
+            "params": {"token": {"type": "label_value", "required": True, "pattern": "^[a-f0-9]+$"}},
+            "steps": [{"name": "a", "headers": {"Authorization": "Bearer {{ token }}"}}],
+        }
+        catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [smoke]})], Registry.default())
+        url = f"{ANALYZER}/api/v1/checks/payments-smoke/run?token=S3CR3T-t0ken"
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url)))
+        [problem] = template_problems([tmp_path], catalog)
+        assert "arg 'token' must match the pattern '^[a-f0-9]+$', got a secret value of 12 characters" in problem, (
+            problem
+        )
+        assert "S3CR3T" not in problem
+
     def test_an_arg_filled_in_by_argo_is_not_judged_here(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee-{{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
@@ -244,6 +263,23 @@ class TestValidateCommand:
     def test_a_rollout_in_a_list_fills_its_templates_in(self, tmp_path):
         gate = rollout([step({"name": "check", "value": "payments-eror-rate"})])
         found = written(tmp_path, {"apiVersion": "v1", "kind": "List", "items": [generic(), gate]})
+        assert any("url calls check 'payments-eror-rate'" in problem for problem in found), found
+
+    def test_only_manifests_outside_hidden_directories_are_read(self, tmp_path):
+        # A text file or a hidden directory's copy (`.git`, an editor's backup) is no manifest kubectl applies.
+        broken = yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run"))
+        (tmp_path / ".old").mkdir()
+        (tmp_path / ".old" / "templates.yaml").write_text(broken)
+        (tmp_path / "templates.yaml.txt").write_text(broken)
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        (tmp_path / "templates.yaml").write_text(broken)
+        assert len(template_problems([tmp_path], catalog)) == 1
+
+    def test_a_list_without_items_holds_nothing(self, tmp_path):
+        # `items: null` (a list emptied by hand) is no list of objects: the documents beside it are read all the same.
+        gate = rollout([step({"name": "check", "value": "payments-eror-rate"})])
+        found = written(tmp_path, {"apiVersion": "v1", "kind": "List", "items": None}, generic(), gate)
         assert any("url calls check 'payments-eror-rate'" in problem for problem in found), found
 
     def test_a_kustomization_without_api_version_and_kind_beside_the_templates(self, tmp_path):
@@ -1099,6 +1135,18 @@ class TestDryRunRulesAsGoReadsThem:
             (r"^errors[\d-x]$", "errors-", True),
             (r"^[!-[:alpha:]]+$", "errors", False),
             (r"^[\x{61}-\x7a]+$", "errors", True),
+            # A class holds Go's control escapes and escaped punctuation.
+            (r"^errors[\t]$", "errors\t", True),
+            (r"^errors[\-.]rate$", "errors-rate", True),
+            # A repetition after a `(?flags)` or an empty `\Q\E` repeats the rune before them (the last one quoted),
+            # lazily with a `?`.
+            (r"^errors(?i)+?$", "error", False),
+            (r"^errors(?i)\Q\E+$", "errorss", True),
+            (r"^\Qerrors\E(?i)+$", "errorss", True),
+            # A range of one character is one.
+            (r"^[e-e]rrors$", "errors", True),
+            # The last code point is one.
+            (r"^errors\x{10FFFF}?$", "errors", True),
         ],
     )
     def test_a_rule_matches_the_names_go_matches(self, tmp_path, rule, name, dry):
@@ -1133,6 +1181,7 @@ class TestDryRunRulesAsGoReadsThem:
             (r"\Q\E*errors", "RE2 has nothing for * to repeat"),
             (r"errors\x{110000}", "RE2 has no escape \\x{110000}"),
             ("errors\\\u00e9", "RE2 has no escape \\\u00e9"),
+            ("errors\\\u00b7", "RE2 has no escape \\\u00b7"),
         ],
     )
     def test_a_rule_go_refuses_matches_nothing(self, tmp_path, rule, reason):
@@ -1656,6 +1705,10 @@ class TestMetricsArgoRefuses:
             ),
             ({"interval": "99999999999999999999ns"}, "invalid interval string: '99999999999999999999ns' " + LONGEST),
             (
+                {"initialDelay": "-2562047h47m16.854775809s"},
+                "invalid startDelay string: '-2562047h47m16.854775809s' " + LONGEST,
+            ),
+            (
                 {"count": 2, "failureLimit": 3},
                 "count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0) if both >= 0",
             ),
@@ -1682,6 +1735,15 @@ class TestMetricsArgoRefuses:
         assert problems(tmp_path, *crd_valid(fine)) == []
         # Go's longest duration, and a fraction past its precision (Go drops the digits).
         fine["spec"]["metrics"][0].update(interval="2562047h47m16.854775807s", initialDelay="1.00000000000000000001s")
+        assert problems(tmp_path, *crd_valid(fine)) == []
+        # Go reads a bare 0 (signed too) and, negative, one nanosecond more than its longest.
+        for zero in ("0", "+0", "-0"):
+            fine["spec"]["metrics"][0].update(interval="1m", initialDelay=zero)
+            assert problems(tmp_path, *crd_valid(fine)) == [], zero
+        for least in ("-2562047h47m16.854775808s", "-9223372036854775808ns"):
+            fine["spec"]["metrics"][0].update(initialDelay=least)
+            assert problems(tmp_path, *crd_valid(fine)) == [], least
+        fine["spec"]["metrics"][0].update(initialDelay="0." + "1" * 400 + "s")
         assert problems(tmp_path, *crd_valid(fine)) == []
         fine["spec"]["metrics"][0].update(count="{{args.count}}", interval="{{args.interval}}")
         assert problems(tmp_path, fine) == []

@@ -14,9 +14,20 @@ from analyzer.catalog import build_catalog
 from analyzer.check import EvalContext
 from analyzer.errors import ArgError, CheckMisconfigured, ConfigError
 from analyzer.models import Outcome, Verdict
+from analyzer.promql_names import MetricSelector
 from analyzer.registry import Registry
 from analyzer.sources.prometheus import QueryResult, Series
-from checks.kpi_compare import Fallback, Hidden, KpiCompareCheck, Measured, _instant_values, _samples, _silent_s
+from checks.kpi_compare import (
+    Fallback,
+    Hidden,
+    KpiCompareCheck,
+    Measured,
+    _fallbacks,
+    _instant_values,
+    _missing_reason,
+    _samples,
+    _silent_s,
+)
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -1344,3 +1355,79 @@ class TestFallbackProbe:
     def test_the_probe_is_listed_with_the_queries(self):
         roles = [role for role, _ in fallback_kpi("ratio").promql({"canary_hash": "c1", "stable_hash": "s1"})]
         assert "the probe for the series the canary query reads beside its fallback" in roles
+
+
+class TestFallbackProbes:
+    """Each variant's fallback probe is sent at the evaluation time, or over mann_whitney's range, and kept with its
+    constant, whether it found a series and, over a range, the steps it found one at."""
+
+    class Source:
+        """Finds a series for the probe "probe-c" only: at 100 and 160 over a range."""
+
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, str]] = []
+
+        async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+            self.sent.append(("instant", promql))
+            return QueryResult(promql, "vector", [Series({}, [(1.0, 1.0)])] if promql == "probe-c" else [])
+
+        async def query_range(
+            self, promql: str, start: datetime, end: datetime, step_s: float, timeout_s: float
+        ) -> QueryResult:
+            self.sent.append(("range", promql))
+            found = [Series({}, [(100.0, 1.0), (160.0, 1.0)])] if promql == "probe-c" else []
+            return QueryResult(promql, "matrix", found)
+
+    @staticmethod
+    def probe(over: tuple[datetime, datetime, float] | None) -> tuple[dict[str, Fallback], list[tuple[str, str]]]:
+        async def run() -> tuple[dict[str, Fallback], list[tuple[str, str]]]:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            ctx = EvalContext({}, at, asyncio.get_running_loop().time() + 30, {})
+            source = TestFallbackProbes.Source()
+            probes = {"canary": (0.0, "probe-c"), "baseline": (1.0, "probe-b")}
+            found = await _fallbacks(ctx, source, probes, over)  # type: ignore[arg-type]
+            return found, sorted(source.sent)
+
+        return asyncio.run(run())
+
+    def test_at_the_evaluation_time(self):
+        assert self.probe(None) == (
+            {"canary": Fallback(0.0, "probe-c", True), "baseline": Fallback(1.0, "probe-b", False)},
+            [("instant", "probe-b"), ("instant", "probe-c")],
+        )
+
+    def test_over_the_range(self):
+        over = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 30, tzinfo=UTC), 60.0)
+        assert self.probe(over) == (
+            {
+                "canary": Fallback(0.0, "probe-c", True, frozenset({100.0, 160.0})),
+                "baseline": Fallback(1.0, "probe-b", False, frozenset()),
+            },
+            [("range", "probe-b"), ("range", "probe-c")],
+        )
+
+
+class TestMissingReason:
+    """Metrics without series are named once each with the variants selecting them; a presence answer that may be
+    partial is said once, at the end."""
+
+    MISSING = [
+        ("canary", MetricSelector(("a_total",), 'a_total{h="c1"}')),
+        ("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}')),
+        ("canary", MetricSelector(("b_total",), "b_total")),
+    ]
+
+    def test_missing(self):
+        never = "has no series at all in source 'default' (misspelled, or never exported or scraped)"
+        assert _missing_reason(self.MISSING, "default") == (
+            f'metric a_total {never}; canary, baseline select it: a_total{{h="c1"}}; '
+            f"metric b_total {never}; canary selects it: b_total"
+        )
+
+    def test_in_a_partial_answer(self):
+        assert _missing_reason(self.MISSING, "default", ["store x did not answer"]) == (
+            "metric a_total: no series found in source 'default'; canary, baseline select it: a_total{h=\"c1\"}; "
+            "metric b_total: no series found in source 'default'; canary selects it: b_total, in a presence answer "
+            "that may be partial (store x did not answer): a store that did not answer may hold them, so a misspelled "
+            "metric name cannot be told, and no value read without them is evidence"
+        )

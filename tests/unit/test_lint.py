@@ -10,6 +10,7 @@ from analyzer.lint import (
     CheckReport,
     _quantile_group_problems,
     _selector,
+    _value_problems,
     example_args,
     parser_findings,
     retention_problems,
@@ -264,3 +265,19 @@ class TestQuantileGroups:
     @pytest.mark.parametrize("groups", [{"a": {"+Inf"}}, {"a": {"+Inf"}, "b": {"+Inf"}}, {"a": {"0.5"}, "b": {"1"}}])
     def test_left_to_the_selector_level_check(self, groups):
         assert _quantile_group_problems("x_bucket", self.groups(**groups), self.HOW) == []
+
+
+class TestRegexWrittenAfterEquality:
+    """A value written after `=` that reads as a regex and matches values the label has names the first ten of them,
+    then `...`."""
+
+    class Catalog:
+        """Label code of every metric holds 500 to 511."""
+
+        def values(self, label: str, name: str) -> list[str]:
+            return [str(code) for code in range(500, 512)]
+
+    def test_the_first_ten_values_matched(self):
+        [problem] = _value_problems("http_requests_total", "code", "5..", self.Catalog())  # type: ignore[arg-type]
+        shown = ", ".join(f'"{code}"' for code in range(500, 510))
+        assert f'as a regex it would match {shown}, ...: did you mean code=~"5.."?' in problem

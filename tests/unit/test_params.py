@@ -596,6 +596,10 @@ class TestDurationBounds:
         ("declaration", "error"),
         [
             ({"minimum": 60}, "minimum of a duration param is a duration such as '60s' or '5m', got 60.0"),
+            # The example is the number in seconds when it is a whole one above zero.
+            ({"minimum": 1}, "minimum of a duration param is a duration such as '1s' or '5m', got 1.0"),
+            ({"minimum": 0}, "minimum of a duration param is a duration such as '30s' or '5m', got 0.0"),
+            ({"maximum": 1.5}, "maximum of a duration param is a duration such as '30s' or '5m', got 1.5"),
             ({"maximum": "forever"}, "'forever' is not a duration"),
             ({"minimum": "0s"}, "duration '0s' must be longer than zero"),
             ({"minimum": "1h", "maximum": "1m"}, "minimum 1h is longer than maximum 1m"),
@@ -625,3 +629,20 @@ class TestDurationBounds:
     def test_bounds_are_for_numbers_and_durations_only(self):
         with pytest.raises(ValidationError, match="minimum and maximum are only for number and duration params"):
             Param.model_validate({"type": "label_value", "required": True, "minimum": 1})
+
+
+class TestBoundsWritten:
+    """A bound is a number or a duration as written: YAML's `true` or a list is refused, not read as 1, and a duration
+    param's minimum may equal its maximum (one value accepted)."""
+
+    @pytest.mark.parametrize("bound", [True, False, [1], {"seconds": 60}])
+    def test_a_bound_neither_number_nor_text_is_refused(self, bound):
+        for kind in ("number", "duration"):
+            with pytest.raises(ValidationError, match="Input should be a valid number, or a duration such as '1m'"):
+                Param.model_validate({"type": kind, "required": True, "minimum": bound})
+
+    def test_a_duration_params_minimum_may_equal_its_maximum(self):
+        param = Param.model_validate({"type": "duration", "required": True, "minimum": "1m", "maximum": "60s"})
+        assert param.parse("window", "60s") == "60s"
+        with pytest.raises(ArgError, match="must be at most 60s, got '61s'"):
+            param.parse("window", "61s")

@@ -373,6 +373,41 @@ class TestLabelsTheAnswerShows:
             await self.presence_of([Series({}, [(1.0, 1.0)])])
 
 
+class TestPartialPresenceAnswer:
+    """A presence answer that may be partial and lacks a name or a label makes no error: it says which of them it
+    cannot tell from a misspelling, a metric name, a label name or either."""
+
+    @pytest.mark.parametrize(
+        ("shown", "cannot_tell"),
+        [
+            ({"x"}, "metric or label name"),  # neither y nor x's cdoe
+            ({"x", "y"}, "label name"),
+            ({"x", "x:cdoe"}, "metric name"),
+        ],
+    )
+    async def test_what_it_cannot_tell(self, shown, cannot_tell):
+        query = '(max(x{cdoe="1"}) or vector(0)) + (max(y) or vector(0))'
+        presence = _presence(query, frozenset(), 0.0)
+        assert presence is not None
+        series = [
+            Series({"__name__": name.partition(":")[0], **({"label": "cdoe"} if ":" in name else {})}, [(1.0, 1.0)])
+            for name in shown
+        ]
+        answer = QueryResult(presence[0], "vector", series, warnings=["store b did not answer"])
+
+        class Source:
+            async def query(self, promql, at, timeout_s):
+                return answer
+
+        async def asked():
+            return QueryResult(query, "vector", [Series({}, [(1.0, 0.0)])])
+
+        ctx = type("Ctx", (), {"evaluation_time": datetime.now(UTC), "timeout_s": lambda self: 1.0})()
+        _, unknown = await _with_presence(ctx, Source(), asked(), presence)
+        assert unknown is not None
+        assert unknown[0].endswith(f"the fallback's value cannot be told from a misspelled {cannot_tell}")
+
+
 class TestRegexAfterEquality:
     """A regex written after `=` in the query draws a load warning naming `=~`: `code="5.."` beside a fallback read
     zero errors for ever, so the ratio passed a canary failing every request, with no word at load."""
@@ -415,6 +450,18 @@ class TestMillisecondsOverSeconds:
             "milliseconds? 500 ms is 0.5"
         ]
         assert [w[:8] for w in self.warnings(pass_if="< 0.3", fail_if="between 250 and 1000")] == ["fail_if:"]
+
+    @pytest.mark.parametrize(
+        ("pass_if", "shown"),
+        [
+            ("< 100", "100 s. A bound in milliseconds? 100 ms is 0.1"),
+            ("between 0 and 500", "500 s. A bound in milliseconds? 500 ms is 0.5"),
+        ],
+    )
+    def test_the_largest_bound_from_100_on_is_warned(self, pass_if, shown):
+        assert self.warnings(pass_if=pass_if) == [
+            f"pass_if: {pass_if} judges a quantile of http_request_duration_seconds_bucket, in seconds: {shown}"
+        ]
 
     def test_a_native_histograms_quantile_is_too(self):
         # A native histogram has no `_bucket` series: the quantile reads the name itself.

@@ -218,6 +218,8 @@ class TestNanHidingOperand:
             ("max(x) and on() vector(1)", [("max", "x")]),
             ("sum(z) unless topk(1, x)", []),
             ("max by (pod) (x) / on (pod) group_left sum by (pod) (y)", [("max", "x")]),
+            # sum(x) * vector(1) answers nothing without x: max(y) then answers.
+            ("(sum(x) * vector(1)) or on() max(y)", [("max", "y")]),
         ],
     )
     def test_found_beside_another_operand(self, query, found):
@@ -236,6 +238,8 @@ class TestNanHidingOperand:
             "vector(0) or ignoring(pod, a) label_replace(max by (pod) (x), 'a', 'b', '', '')",
             "vector(0) or on(code) max by (pod) (x)",
             "vector(0) or ignoring(pod) (max by (pod) (x) and on(pod) sum by (pod, code) (y))",
+            "clamp_max(vector(1), 2) or on() max(x)",
+            "abs(vector(1)) or on() max(x)",
         ],
     )
     def test_none_behind_an_element_that_always_matches(self, query):
@@ -250,6 +254,43 @@ class TestNanHidingOperand:
     def test_none(self, query):
         assert nan_hiding_operand(query) is None
         assert nan_hiding_operands(query) == []
+
+
+class TestFallbackConstant:
+    """The constant a query's whole answer falls back to when no series it reads exists, and none for a query whose
+    answer may come from a series."""
+
+    @pytest.mark.parametrize(
+        ("query", "constant"),
+        [
+            ("sum(rate(e_total[5m])) or vector(0)", 0.0),
+            # The right side answers elements without labels only, which the left one's element matches: whatever
+            # series exist, the constant answers alone.
+            ("vector(0) or max(x)", 0.0),
+            ("vector(0) or (max(x) * 2)", 0.0),
+            ("vector(0) or -max(x)", 0.0),
+            ("vector(0) or abs(max(x))", 0.0),
+            ("vector(0) or (vector(1) and on() x)", 0.0),
+            ("vector(0) or (max(x) and on() y)", 0.0),
+        ],
+    )
+    def test_constant(self, query, constant):
+        assert fallback_constant(query) == constant
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Labelled elements on the right side are not matched by the constant's: they answer beside it.
+            "vector(0) or (x * max(y))",
+            "vector(0) or (max(x) * y)",
+            "vector(0) or x",
+            # No `or`: a check on x's absence, as absent(x) is, not a fallback.
+            "vector(1) unless on() x",
+            "sum(e_total)",
+        ],
+    )
+    def test_none(self, query):
+        assert fallback_constant(query) is None
 
 
 class TestNanProbe:
@@ -389,6 +430,8 @@ class TestFallbackSelectors:
             ("(sum(e_total) * 0) or on() vector(1)", ["e_total"]),
             # What `unless` drops by: without it the left side answers, not the fallback. Before: freeze checked too.
             ("(sum(e_total) unless on() freeze) or vector(0)", ["e_total"]),
+            ("(sum(e_total) * 100 unless on() freeze) or vector(0)", ["e_total"]),
+            ("(sum(e_total) + 1 unless on() freeze) or vector(0)", ["e_total"]),
             # A fallback inside the guard answers for freeze: missing, it drops e_total always.
             ("(sum(e_total) unless on() (freeze or vector(1))) or vector(0)", ["e_total", "freeze"]),
             # What `unless` drops a constant by is the measure: missing, the constant answers for it. Before: not
@@ -506,6 +549,26 @@ class TestFallbackSelectors:
         # or not at all, and not checked for existence.
         [selector] = fallback_selectors(query)
         assert (selector.names, selector.selector) == (names, written)
+
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            ('sum(rate(e_total{path=~".*\\\\bapi\\\\b.*"}[5m])) or vector(0)', 'e_total{path=~".*\\\\bapi\\\\b.*"}'),
+            ('sum(rate(e_total{path!="a\\"b"}[5m])) or vector(0)', 'e_total{path!="a\\"b"}'),
+            ('sum(rate(r_total[5m])) / sum(rate(e_total{path!="a\\"b"}[5m])) or vector(0)', None),
+            # Escapes json does not decode as Go does: the selector as promql-parser read it.
+            ('sum(rate(e_total{code="5\\x2e."}[5m])) or vector(0)', 'e_total{code="5.."}'),
+            ("sum(rate(e_total{path='a\\'b'}[5m])) or vector(0)", 'e_total{path="a\'b"}'),
+        ],
+    )
+    def test_a_value_with_escapes_is_read(self, query, written):
+        # promql-parser prints a value decoded (a"b, \b a backspace): the printed selector was unreadable, or matched
+        # none written. Before: no selector of the query was read, and a misspelt e_total passed.
+        found = [(selector.names, selector.selector) for selector in fallback_selectors(query)]
+        if written is None:
+            assert [names for names, _ in found] == [("r_total",), ("e_total",)]
+        else:
+            assert found == [(("e_total",), written)]
 
     def test_a_regex_name_is_read_without_names(self):
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')

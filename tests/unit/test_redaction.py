@@ -11,6 +11,7 @@ import pytest
 from analyzer.redaction import (
     Hider,
     credential_forms,
+    credential_scrubber,
     hide_credentials,
     is_credential_value,
     is_secret_name,
@@ -296,3 +297,14 @@ class TestHideCredentials:
     )
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
+
+
+class TestCredentialScrubber:
+    """A crash's scrub hides the values given from four characters on (shorter ones, in every word, aside) and every
+    credential that says what it is."""
+
+    def test_values_from_four_characters_and_credentials(self):
+        scrub = credential_scrubber(["k3y9", "abc", "longer-secret-1"])
+        assert scrub("failed with k3y9 and abc at /x/longer-secret-1?q, Bearer t0k") == (
+            "failed with <redacted> and abc at /x/<redacted>?q, Bearer <redacted>"
+        )

@@ -46,6 +46,8 @@ class ScriptedCheck(Check):
             raise ZeroDivisionError("division by zero")
         if self.name == "crash-group":
             raise ExceptionGroup("outer", [ExceptionGroup("inner", [ValueError("first")]), KeyError("second")])
+        if self.name == "crash-groups":
+            raise ExceptionGroup("outer", [ValueError("first"), KeyError("second"), KeyError("third")])
         if self.name == "unavailable":
             raise SourceUnavailable("Prometheus source 'default' is unreachable")
         if self.name == "library-timeout":
@@ -135,6 +137,7 @@ class TestErrorMapping:
             ("crash", 500, "internal_error", "ZeroDivisionError: division by zero"),
             # A TaskGroup's: named by what went wrong. Before: "ExceptionGroup: outer (2 sub-exceptions)".
             ("crash-group", 500, "internal_error", "'crash-group': ValueError: first (and 1 other exception)"),
+            ("crash-groups", 500, "internal_error", "'crash-groups': ValueError: first (and 2 other exceptions)"),
             ("unavailable", 503, "source_unavailable", "unreachable"),
             ("nan-pass", 500, "internal_error", "non-finite value nan"),
             # No answer can carry it: an error the history keeps, not an envelope that cannot be built.
