@@ -74,6 +74,14 @@ _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
 _SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds(?:_bucket)?\b")
 _SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
 _MILLISECONDS_LIKE = 100.0
+# A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
+# (pod) (0.9, `), in a query whose strings and comments are blanked (_STRING_OR_COMMENT_RE).
+_QUANTILE_WRITTEN_RE = re.compile(
+    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
+    r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
+    re.IGNORECASE,
+)
+_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -152,6 +160,8 @@ class PrometheusCheck(Check):
                 raise ValueError(
                     f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} points; raise step"
                 )
+        if "quantile" in self.query.lower():
+            _quantiles_within_zero_to_one(self.query)
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
             raise ValueError(
                 "query: it aggregates by/without at the top level, so it returns one series per "
@@ -1016,6 +1026,23 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
     if condition.kind_of_bound == "lower":
         return min(candidates, key=lambda c: c[1] if math.isfinite(c[1]) else math.inf)
     return candidates[0]
+
+
+def _quantiles_within_zero_to_one(query: str) -> None:
+    """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
+    answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
+    blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), query)
+    for match in _QUANTILE_WRITTEN_RE.finditer(blank):
+        phi = float(match.group(2))
+        if 0 <= phi <= 1:
+            continue
+        function, written = match.group(1).lower(), format_number(phi)
+        percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+        raise ValueError(
+            f"query: {function}({written}, ...) asks for a quantile outside 0 to 1, where Prometheus answers "
+            f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile is a "
+            f"fraction, 0.99 for p99.{percent}"
+        )
 
 
 def _groups_at_top_level(query: str) -> bool:

@@ -340,6 +340,53 @@ class TestRegexAfterEquality:
         assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
 
 
+class TestQuantileOutsideZeroToOne:
+    """A quantile written in percent (`histogram_quantile(99, ...)`) is refused when the catalog loads: Prometheus
+    answers +Inf for any quantile above 1 (-Inf below 0), so the check would answer inconclusive forever, blaming a
+    division by zero."""
+
+    @pytest.mark.parametrize(
+        ("query", "written", "percent"),
+        [
+            ("histogram_quantile(99, sum by (le) (rate(latency_seconds_bucket[5m])))", "histogram_quantile(99", "0.99"),
+            (
+                "histogram_quantile( 99.9 ,sum(rate(latency_seconds_bucket[5m])) by (le))",
+                "histogram_quantile(99.9",
+                "0.999",
+            ),
+            ("quantile(95, rate(requests_total[5m]))", "quantile(95", "0.95"),
+            ("quantile by (pod) (95, rate(requests_total[5m]))", "quantile(95", "0.95"),
+            ("max(quantile_over_time(50, queue_depth[10m]))", "quantile_over_time(50", "0.5"),
+            ("HISTOGRAM_QUANTILE(1.5, sum by (le) (rate(x_bucket[5m])))", "histogram_quantile(1.5", "0.015"),
+        ],
+    )
+    def test_a_quantile_in_percent_is_refused(self, query, written, percent):
+        text = invalid(query=query)
+        assert f"{written}, ...) asks for a quantile outside 0 to 1" in text
+        assert f"In percent? {written.partition('(')[2]} is {percent}" in text
+
+    def test_a_negative_quantile_is_refused(self):
+        assert "Prometheus answers -Inf" in invalid(query="histogram_quantile(-0.5, sum by (le) (rate(x_bucket[5m])))")
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "histogram_quantile(0.99, sum by (le) (rate(latency_seconds_bucket[5m])))",
+            "histogram_quantile(1, sum by (le) (rate(x_bucket[5m]))) - histogram_quantile(0, sum by (le) (x_bucket))",
+            "quantile(.5, rate(x[5m]))",
+            'sum(rate(x{path="/quantile(99, a)"}[5m]))',
+            "sum(rate(x[5m])) # histogram_quantile(99, x)",
+            "quantile_over_time(0.95, x[10m]) * 99",
+        ],
+    )
+    def test_a_quantile_between_0_and_1_or_none_is_not(self, query):
+        PrometheusCheck.model_validate({**BASE, "query": query})
+
+    def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
+        params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}
+        PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, rate(x[5m]))"})
+
+
 class TestMillisecondsOverSeconds:
     """A bound of 100 or more on a quantile of a `_seconds` histogram is a load warning saying what the bound is in
     seconds: `pass_if: "< 500"` meant 500 ms, and passed a canary whose p95 was a full second."""
