@@ -82,6 +82,7 @@ if TYPE_CHECKING:
         nan_hiding_operands,
         nan_probe,
         pinned_start,
+        share_of_itself,
     )
     from analyzer.promql_names import (
         MetricSelector,
@@ -124,6 +125,7 @@ _ON_FIRST_USE = {
             "nan_hiding_operands",
             "nan_probe",
             "pinned_start",
+            "share_of_itself",
         ),
         "analyzer.promql_groups",
     ),
@@ -249,6 +251,7 @@ __all__ = [
     "render_value",
     "sample_args",
     "scrubber",
+    "share_of_itself",
     "silence_s",
     "split_template",
     "stopped_reporting",

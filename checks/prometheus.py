@@ -74,6 +74,9 @@ _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
 _SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds(?:_bucket)?\b")
 _SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
 _MILLISECONDS_LIKE = 100.0
+# The least upper bound of a `between` / `outside` on a share (0 to 1) that reads as percent: `between 0 and 1` is
+# the whole share, as meant.
+_ABOVE_ONE = math.nextafter(1.0, math.inf)
 # A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
 # (pod) (0.9, `), in a query whose strings and comments are blanked (_STRING_OR_COMMENT_RE).
 _QUANTILE_WRITTEN_RE = re.compile(
@@ -184,6 +187,7 @@ class PrometheusCheck(Check):
         # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
         found += self._milliseconds_over_seconds()
+        found += self._percent_over_share()
         beside = (
             kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
         )
@@ -234,6 +238,32 @@ class PrometheusCheck(Check):
                     f"{field}: {condition} judges a quantile of {histogram.group()}, in seconds: {shown} s. A bound in "
                     f"milliseconds? {shown} ms is {format_number(bound / 1000)}"
                 )
+        return found
+
+    def _percent_over_share(self) -> list[str]:
+        """A bound of 1 or more on a share (`sum(rate(x{code=~"5.."}[5m])) / sum(rate(x[5m]))`, between 0 and 1), as
+        written in percent: `pass_if: "< 1"` meaning 1% passes every canary but one failing every request, and
+        `pass_if: "> 99"` (99% succeed) none."""
+        conditions = [
+            (field, condition)
+            for field, condition in (("pass_if", self.pass_if), ("fail_if", self.fail_if))
+            if condition is not None
+            and condition.op not in ("==", "!=")
+            and max(condition.bounds) >= (1.0 if condition.op in ("<", "<=", ">", ">=") else _ABOVE_ONE)
+        ]
+        if not conditions or "/" not in self.query:
+            return []
+        metric = kinds.share_of_itself(self._template.render(kinds.sample_args(self)))
+        if metric is None:
+            return []
+        found = []
+        for field, condition in conditions:
+            bound = max(condition.bounds)
+            shown = format_number(bound)
+            found.append(
+                f"{field}: {condition} judges a share, some of {metric}'s series over all of them: between 0 and 1, "
+                f"where 1 is 100%. A bound in percent? {shown}% is {format_number(bound / 100)}"
+            )
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:

@@ -428,6 +428,55 @@ class TestMillisecondsOverSeconds:
         assert self.warnings(query, pass_if=pass_if) == []
 
 
+class TestPercentOverShare:
+    """A bound of 1 or more on a share of a counter's series (errors over all requests: between 0 and 1) is a load
+    warning saying what the bound is in percent: `pass_if: "< 1"` meant 1%, and passed a canary failing 99% of its
+    requests; `pass_if: "> 99"` meant 99% and failed every canary."""
+
+    ERRORS = (
+        '(sum(rate(http_requests_total{s="a",rollouts_pod_template_hash="{{ h }}",code=~"5.."}[5m])) or vector(0))'
+        ' / sum(rate(http_requests_total{s="a",rollouts_pod_template_hash="{{ h }}"}[5m]))'
+    )
+    PARAMS = {"h": {"type": "label_value", "required": True, "example": "c0ffee1"}}
+
+    def warnings(self, query: str = ERRORS, **fields):
+        return PrometheusCheck.model_validate({**BASE, "params": self.PARAMS, "query": query, **fields}).warnings()
+
+    def test_a_bound_in_percent_is_warned(self):
+        assert self.warnings(pass_if="< 1") == [
+            "pass_if: < 1 judges a share, some of http_requests_total's series over all of them: between 0 and 1, "
+            "where 1 is 100%. A bound in percent? 1% is 0.01"
+        ]
+        success = self.ERRORS.replace('code=~"5.."', 'code!~"5.."').replace(" or vector(0)", "")
+        assert [w[:27] for w in self.warnings(success, pass_if=">= 99.9")] == ["pass_if: >= 99.9 judges a s"]
+        assert [w[:8] for w in self.warnings(pass_if="< 0.01", fail_if="> 5")] == ["fail_if:"]
+        assert [w[:8] for w in self.warnings(pass_if="between 0 and 2")] == ["pass_if:"]
+
+    def test_a_share_of_fast_requests_is_too(self):
+        fast = (
+            'sum(rate(latency_seconds_bucket{le="0.3",rollouts_pod_template_hash="{{ h }}"}[5m]))'
+            ' / sum(rate(latency_seconds_count{rollouts_pod_template_hash="{{ h }}"}[5m]))'
+        )
+        assert self.warnings(fast, pass_if="> 99") == [
+            "pass_if: > 99 judges a share, some of latency_seconds_bucket's series over all of them: between 0 and 1, "
+            "where 1 is 100%. A bound in percent? 99% is 0.99"
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (ERRORS, "< 0.01"),
+            (ERRORS, "between 0 and 1"),
+            (ERRORS, "!= 1"),
+            (f"100 * ({ERRORS})", "< 1"),  # a percentage
+            (ERRORS.replace("[5m]))", "[1h]))", 1), "< 2"),  # the last 5 minutes against the hour's average
+            ("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))", "< 1"),  # two metrics: unknown range
+        ],
+    )
+    def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
+        assert self.warnings(query, pass_if=pass_if) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 
