@@ -188,6 +188,7 @@ class PrometheusCheck(Check):
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
         found += self._milliseconds_over_seconds()
         found += self._percent_over_share()
+        found += self._buckets_added_up()
         beside = (
             kinds.fallback_selectors(self._template.render(kinds.sample_args(self))) if self._judging.fallback else ()
         )
@@ -264,6 +265,40 @@ class PrometheusCheck(Check):
                 f"{field}: {condition} judges a share, some of {metric}'s series over all of them: between 0 and 1, "
                 f"where 1 is 100%. A bound in percent? {shown}% is {format_number(bound / 100)}"
             )
+        return found
+
+    def _buckets_added_up(self) -> list[str]:
+        """A quantile of `_bucket` series aggregated without `le` (`sum(rate(x_bucket[5m]))`, `sum by (service)`): the
+        buckets add up into series without `le`, in which histogram_quantile finds no bucket: no series, ever."""
+        # A label_replace or label_join may write `le` ("le" as its target): what it groups by is not read here.
+        if not _HISTOGRAM_QUANTILE_RE.search(self.query) or "_bucket" not in self.query or '"le"' in self.query:
+            return []
+        try:
+            reads = kinds.bucket_reads(self._template.render(kinds.sample_args(self)))
+        except ValueError:  # the offline parse reports it
+            return []
+        found: list[str] = []
+        for read in reads:
+            grouping, chosen = read.grouping, any(matcher[0] == "le" for matcher in read.matchers)
+            if not read.quantile or not read.name.endswith("_bucket") or chosen:
+                continue
+            if grouping.mode == "by" and "le" not in grouping.labels:
+                how = f"by ({', '.join(grouping.labels)})" if grouping.labels else "into one series"
+                meant = f"by ({', '.join(('le', *grouping.labels))})"
+                meant += "" if grouping.labels else ", as in sum by (le) (rate(...))"
+            elif grouping.mode == "without" and "le" in grouping.labels:
+                how = f"without ({', '.join(grouping.labels)})"
+                kept = [label for label in grouping.labels if label != "le"]
+                meant = f"without ({', '.join(kept)})" if kept else "by (le), as in sum by (le) (rate(...))"
+            else:
+                continue
+            warning = (
+                f"query: histogram_quantile reads {read.name} aggregated {how}, which drops `le`: the buckets add up "
+                "into series without it, in which histogram_quantile finds no bucket, so the query answers no "
+                f"series, ever (no data); keep le in the grouping: {meant}"
+            )
+            if warning not in found:
+                found.append(warning)
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:

@@ -477,6 +477,46 @@ class TestPercentOverShare:
         assert self.warnings(query, pass_if=pass_if) == []
 
 
+class TestBucketsAddedUp:
+    """A quantile of `_bucket` series aggregated without `le` is a load warning: the buckets add up into series
+    without `le`, in which histogram_quantile finds no bucket, so the check answered no data forever, unexplained."""
+
+    def warnings(self, query: str):
+        return PrometheusCheck.model_validate({**BASE, "query": query, "pass_if": "< 0.5"}).warnings()
+
+    @pytest.mark.parametrize(
+        ("inner", "how", "meant"),
+        [
+            ("sum(rate(x_bucket[5m]))", "into one series", "by (le), as in sum by (le) (rate(...))"),
+            ("sum by (service) (rate(x_bucket[5m]))", "by (service)", "by (le, service)"),
+            ("sum(rate(x_bucket[5m])) by (service, pod)", "by (service, pod)", "by (le, service, pod)"),
+            ("max without (le, pod) (rate(x_bucket[5m]))", "without (le, pod)", "without (pod)"),
+            ("sum without (le) (rate(x_bucket[5m]))", "without (le)", "by (le), as in sum by (le) (rate(...))"),
+        ],
+    )
+    def test_warned(self, inner, how, meant):
+        assert self.warnings(f"histogram_quantile(0.99, {inner})") == [
+            f"query: histogram_quantile reads x_bucket aggregated {how}, which drops `le`: the buckets add up into "
+            "series without it, in which histogram_quantile finds no bucket, so the query answers no series, ever (no "
+            f"data); keep le in the grouping: {meant}"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum by (service, le) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum without (pod) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, rate(x_bucket[5m]))",  # each series keeps its le
+            "histogram_quantile(0.99, sum(rate(x_seconds[5m])))",  # a native histogram has no le
+            'sum(rate(x_bucket{le="0.3"}[5m])) / sum(rate(x_count[5m]))',  # no quantile
+            'histogram_quantile(0.9, label_replace(sum by (b) (x_bucket), "le", "$1", "b", "(.*)"))',
+        ],
+    )
+    def test_not_warned(self, query):
+        assert self.warnings(query) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 
