@@ -838,16 +838,11 @@ def _counted(node: Any) -> _Counted | None:
             if not selector.name or selector.matchers.or_matchers:
                 return None
             shape.append(f"{node.func.name}[{matrix.range}] offset {selector.offset} @ {selector.at}")
-            matchers = frozenset(
-                (m.name, _MATCH_OPS.get(str(m.op), str(m.op)), m.value) for m in selector.matchers.matchers
-            )
+            matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
             return tuple(shape), (selector.name, matchers)
         else:
             return None
     return None
-
-
-_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
 def _unwrapped(node: Any) -> Any:
