@@ -84,6 +84,11 @@ _QUANTILE_WRITTEN_RE = re.compile(
     r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
     re.IGNORECASE,
 )
+# An aggregation as written (`sum(`, `sum by (`, `max without (`), and a grouping that keeps `le`.
+_AGGREGATION_RE = re.compile(
+    r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
+)
+_BY_LE_RE = re.compile(r"\bby\s*\([^()]*\ble\b[^()]*\)", re.IGNORECASE)
 _STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
@@ -272,6 +277,11 @@ class PrometheusCheck(Check):
         buckets add up into series without `le`, in which histogram_quantile finds no bucket: no series, ever."""
         # A label_replace or label_join may write `le` ("le" as its target): what it groups by is not read here.
         if not _HISTOGRAM_QUANTILE_RE.search(self.query) or "_bucket" not in self.query or '"le"' in self.query:
+            return []
+        # As most are written: each aggregation by (le, ...). Then nothing is parsed (a Job of a latency check
+        # imports no parser for its warnings).
+        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        if len(_BY_LE_RE.findall(blank)) >= len(_AGGREGATION_RE.findall(blank)) and "without" not in blank.lower():
             return []
         try:
             reads = kinds.bucket_reads(self._template.render(kinds.sample_args(self)))

@@ -1,5 +1,7 @@
 import math
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -515,6 +517,19 @@ class TestBucketsAddedUp:
     )
     def test_not_warned(self, query):
         assert self.warnings(query) == []
+
+    def test_a_quantile_by_le_is_read_without_the_parser(self):
+        # A Job computes its check's warnings at load: one of a latency check written as usual imports no parser.
+        script = (
+            "import sys\n"
+            "from checks.prometheus import PrometheusCheck\n"
+            "q = 'histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) + histogram_quantile(0.5, sum(rate("
+            "x_bucket[5m])) by (service, le))'\n"
+            "assert PrometheusCheck.model_validate({'name': 'c', 'query': q, 'pass_if': '< 1'}).warnings() == []\n"
+            "print(sorted(m for m in ('promql_parser', 'analyzer.promql_groups') if m in sys.modules))\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout == "[]\n", ran.stderr
 
 
 class TestGroupingDetection:
