@@ -37,6 +37,8 @@ _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # Names of the run endpoint that are not check args (`?format=text`).
 # The verdict page (`ui_url`): HTML, 200 whatever the verdict.
 _PAGE_PATH_PREFIX = "/ui/checks/"
+# A path naming a check as the analyzer's routes do (`/api/v1/checks/NAME`, `/check/NAME/run`): the check's name.
+_CHECK_PATH_RE = re.compile(r"/checks?/([^/]+)")
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
 _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
@@ -1494,6 +1496,19 @@ def _effective_count(metric: dict[str, Any]) -> int | None:
     return 0 if interval else 1
 
 
+def _no_verdict_there(path: str, web: dict[str, Any]) -> list[str]:
+    """A metric reading the verdict (`{$.verdict}`) from a path of the analyzer's that is not the run endpoint
+    (`/checks/NAME` without `/run`, `/run/`, `/check/NAME/run`): each measurement a 404, or a check's definition."""
+    called = _CHECK_PATH_RE.search(path)
+    if web.get("jsonPath") not in _JSON_PATHS or called is None:
+        return []
+    return [
+        f"url path {path} reads {_JSON_PATH}, but the analyzer answers a verdict only at {_RUN_PATH_PREFIX}NAME/run "
+        "(this path answers 404, or a check's definition, which holds none): every measurement would be an Error, "
+        f"and the rollout aborts after five; did you mean {_RUN_PATH_PREFIX}{called.group(1)}/run?"
+    ]
+
+
 def _given_elsewhere(value: Any) -> bool:
     """Whether a field holds a placeholder (`{{args.x}}`, or a Helm template's value) filled in elsewhere."""
     return isinstance(value, str) and "{{" in value
@@ -1532,15 +1547,13 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
     url = urlsplit(web["url"])
-    if not url.path.endswith(_RUN_PATH_SUFFIX):
-        return []
     if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
         return [
             f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "
             f"a fail would promote the canary: call {_RUN_PATH_PREFIX}NAME/run"
         ]
-    if _RUN_PATH_PREFIX not in url.path:
-        return []
+    if not url.path.endswith(_RUN_PATH_SUFFIX) or _RUN_PATH_PREFIX not in url.path:
+        return _no_verdict_there(url.path, web) if judged else []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]

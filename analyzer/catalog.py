@@ -294,6 +294,11 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
             )
         elif str(exc.problem).startswith("expected <block end>"):
             what += " (is this line indented like the keys or `- ` items beside it? or a quote left open above?)"
+        elif exc.context == "while scanning a simple key" and exc.problem == "could not find expected ':'":
+            what += (
+                " (a line here is no `key: value`: are the lines of a `|` block above indented deeper than its key, "
+                "or a `:` left out?)"
+            )
         elif exc.problem == "mapping values are not allowed here":
             what += " (a value holding ': ' needs quotes; or this line is indented deeper than the key above it)"
         problems.append(f"{origin}: invalid YAML{where}: {what}")
@@ -418,7 +423,8 @@ def build_catalog(
                     invalid_checks.add(raw_check["name"])
                 kind = _kind_of(raw_check, registry)
                 problems.extend(
-                    f"{origin}: {label}: {_format_error(err, tag='kind', tag_in_location=False, model=kind)}"
+                    f"{origin}: {label}: "
+                    + _format_error(err, tag="kind", tag_in_location=False, model=kind, raw=raw_check)
                     for err in exc.errors()
                 )
                 continue
@@ -530,7 +536,7 @@ class _OnDemandChecks(Mapping[str, Check]):
                 "the catalog is invalid",
                 [
                     f"{origin}: {label}: "
-                    + _format_error(e, tag="kind", tag_in_location=False, model=_kind_of(raw, self._registry))
+                    + _format_error(e, tag="kind", tag_in_location=False, model=_kind_of(raw, self._registry), raw=raw)
                     for e in exc.errors()
                 ],
             ) from None
@@ -581,11 +587,17 @@ def _check_label(raw: Any, index: int) -> str:
 
 
 def _format_error(
-    error: Mapping[str, Any], tag: str | None = None, *, tag_in_location: bool = True, model: Any = None
+    error: Mapping[str, Any],
+    tag: str | None = None,
+    *,
+    tag_in_location: bool = True,
+    model: Any = None,
+    raw: Any = None,
 ) -> str:
     """One pydantic error as `field.path: message`; `tag` names the discriminator of a union, whose value
     pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch).
-    `model` (the type validated) lets a misspelt field name the field it most likely meant."""
+    `model` (the type validated) lets a misspelt field name the field it most likely meant; `raw` (what was
+    validated) lets a missing field name the block that swallowed it."""
     location = list(error.get("loc", ()))
     if (
         tag
@@ -620,6 +632,8 @@ def _format_error(
         import json  # only for an invalid catalog
 
         message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
+    if error.get("type") == "missing" and len(location) == 1:
+        message += _swallowed(raw, str(location[0]))
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:
@@ -631,6 +645,25 @@ def _format_error(
             message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
+
+
+def _swallowed(raw: Any, field: str) -> str:
+    """What to say after a missing field that a multi-line text beside it holds as a line of its own (`pass_if:`
+    indented as deep as the lines of the `query: |` block above it, which took it in)."""
+    import re  # only for an invalid catalog
+
+    if not isinstance(raw, dict):
+        return ""
+    line = re.compile(rf"^[ \t]*{re.escape(field)}[ \t]*:", re.MULTILINE)
+    holders = [
+        str(key) for key, value in raw.items() if isinstance(value, str) and "\n" in value and line.search(value)
+    ]
+    if not holders:
+        return ""
+    return (
+        f"; the text of {holders[0]} holds a line `{field}:`, indented as deep as the lines of its `|` block, which "
+        f"took it in: indent {field} as {holders[0]} is"
+    )
 
 
 # Type errors whose message does not quote what was written; quoted unless the value may be a credential.

@@ -1028,6 +1028,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     """`validate --prometheus URL`: the catalog against a live Prometheus (blocking: this is a CI step)."""
     import re
 
+    from pydantic import ValidationError
+
     from analyzer.catalog import load_catalog
     from analyzer.errors import SourceUnavailable
     from analyzer.lint import clean, format_report, lint
@@ -1037,6 +1039,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.redaction import url_for_message
     from analyzer.registry import Registry
     from analyzer.settings import Settings
+    from analyzer.sources import PrometheusSourceConfig
 
     if args.prometheus is None:
         print(f"analyzer: {'--at' if args.at is not None else '--ca-file'} needs --prometheus", file=sys.stderr)
@@ -1053,6 +1056,11 @@ def _validate_live(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", args.prometheus):
         shown = url_for_message(args.prometheus)
         print(f"analyzer: --prometheus {shown!r} is not an http(s) base URL", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        PrometheusSourceConfig(url=args.prometheus)
+    except ValidationError as exc:
+        print(f"analyzer: --prometheus: {str(exc.errors()[0]['msg']).removeprefix('Value error, ')}", file=sys.stderr)
         return EXIT_USAGE
     catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
     for warning in catalog.warnings:

@@ -86,6 +86,7 @@ if TYPE_CHECKING:
         nan_hiding_operand,
         nan_hiding_operands,
         pinned_start,
+        share_of_itself,
     )
     from analyzer.promql_names import (
         MetricSelector,
@@ -131,6 +132,7 @@ _ON_FIRST_USE = {
             "nan_hiding_operand",
             "nan_hiding_operands",
             "pinned_start",
+            "share_of_itself",
         ),
         "analyzer.promql_groups",
     ),
@@ -282,6 +284,7 @@ __all__ = [
     "render_value",
     "sample_args",
     "scrubber",
+    "share_of_itself",
     "silence_s",
     "split_template",
     "stopped_reporting",

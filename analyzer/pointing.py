@@ -59,9 +59,11 @@ def pointed_at(
             )
         except ValidationError as exc:
             reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-            shown = url_for_message(url)
-            if shown not in reason:
-                # Not about its form but what it carries (a user:password), which the reason does not repeat.
+            if "is not an http(s) base URL" not in reason:
+                # Not about its form but what it carries (a user:password, which the reason does not repeat) or where
+                # it points (the query API's path, which the reason names with the base address to give instead).
                 raise ValueError(reason) from None
-            raise ValueError(f"{shown!r} is not an http(s) base URL such as http://127.0.0.1:9090") from None
+            raise ValueError(
+                f"{url_for_message(url)!r} is not an http(s) base URL such as http://127.0.0.1:9090"
+            ) from None
     return configs

@@ -1193,3 +1193,81 @@ def _keeps_left_labels(node: Any) -> bool:
     if modifier is None or modifier.matching is None:
         return True
     return str(modifier.card).endswith("ManyToOne") and not modifier.group_labels
+
+
+def share_of_itself(query: str) -> str | None:
+    """The metric whose series `query` divides, at its top level, by more of the same: `sum(rate(x{code=~"5.."}[5m]))
+    / sum(rate(x[5m]))` (the left side's matchers those of the right side and more, its count alone under an `or`
+    fallback, both sides read alike: the same rate or increase over the same range, under the same sum, count or
+    max), whose value is a share between 0 and 1; a histogram's `_bucket{le="0.3"}` over its `_bucket{le="+Inf"}`
+    or `_count` is one too. None for any other query, or one promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = _unwrapped(parsed(query))
+    except ValueError:  # the offline parse reports it
+        return None
+    if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
+        return None
+    part = _unwrapped(node.lhs)
+    if type(part).__name__ == "BinaryExpr" and str(part.op).lower() == "or" and _constant(part.rhs):
+        part = _unwrapped(part.lhs)
+    left, right = _counted(part), _counted(_unwrapped(node.rhs))
+    if left is None or right is None or left[0] != right[0]:
+        return None
+    (left_name, left_matchers), (right_name, right_matchers) = left[1], right[1]
+    everything = right_name == left_name.removesuffix("_bucket") + "_count" or ("le", "=", "+Inf") in right_matchers
+    if left_name.endswith("_bucket") and everything:
+        # The +Inf bucket counts every observation, as `_count` does: one bucket (`le="0.3"`) is a part of it, but
+        # several (`le=~"0.1|0.3"`) may sum to more.
+        if [op for name, op, _ in left_matchers if name == "le"] != ["="]:
+            return None
+        right_name, right_matchers = left_name, right_matchers - {("le", "=", "+Inf")}
+    if left_name != right_name or not right_matchers < left_matchers:
+        return None
+    return left_name
+
+
+# The aggregations whose answer for part of the series is no more than for all of them, and the functions of a
+# counter's series that are never negative.
+_PART_KEEPING = frozenset({"sum", "count", "max"})
+_COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
+
+_Counted = tuple[tuple[str, ...], tuple[str, frozenset[tuple[str, str, str]]]]
+
+
+def _counted(node: Any) -> _Counted | None:
+    """(how the selector is read, (its metric name, its matchers)) for a chain of sum / count / max aggregations
+    over rate(), irate() or increase() of one selector with a literal name; None for anything else."""
+    shape: list[str] = []
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind == "ParenExpr":
+            node = node.expr
+        elif kind == "AggregateExpr" and str(node.op).lower() in _PART_KEEPING and node.param is None:
+            modifier = node.modifier
+            labels = () if modifier is None else (str(modifier.type), *sorted(modifier.labels))
+            shape.append(f"{str(node.op).lower()}{labels}")
+            node = node.expr
+        elif kind == "Call" and node.func.name in _COUNTER_FUNCTIONS and len(node.args) == 1:
+            matrix = _unwrapped(node.args[0])
+            if type(matrix).__name__ != "MatrixSelector":
+                return None
+            selector = matrix.vector_selector
+            if not selector.name or selector.matchers.or_matchers:
+                return None
+            shape.append(f"{node.func.name}[{matrix.range}] offset {selector.offset} @ {selector.at}")
+            matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
+            return tuple(shape), (selector.name, matchers)
+        else:
+            return None
+    return None
+
+
+def _unwrapped(node: Any) -> Any:
+    """`node` without the parentheses around it."""
+    for _ in range(_MAX_LAYERS):
+        if type(node).__name__ != "ParenExpr":
+            break
+        node = node.expr
+    return node

@@ -210,6 +210,8 @@ class KpiCompareCheck(Check):
             and not (self.max_relative_change or self.max_absolute_change)
         ):
             raise ValueError("method proportion needs min_detectable_effect, or a tolerance above 0 to use as it")
+        if self.method == "proportion":
+            self._proportion_in_fractions()
         if self.method == "mann_whitney":
             lookback_s, step_s = parse_duration(self.lookback), range_step_s(self.lookback, self.step)
             if step_s > lookback_s:
@@ -226,6 +228,30 @@ class KpiCompareCheck(Check):
         if self.min_canary_events > 0 and self.method != "proportion" and "events" not in self._canary:
             raise ValueError("min_canary_events needs canary.events, a query counting the canary's traffic")
         return self
+
+    def _proportion_in_fractions(self) -> None:
+        """Refuse a proportion's tolerance or effect that reads as percent: one no canary can exceed (a rate falls by
+        at most all of itself, and moves by at most 1), or an effect no rate can show, which waives the power rule."""
+        drop = self.direction == "higher_is_better"
+        relative, absolute, effect = self.max_relative_change, self.max_absolute_change, self.min_detectable_effect
+        if drop and relative is not None and relative >= 1:
+            raise ValueError(
+                f"nothing can fail this check: max_relative_change {format_number(relative)} tolerates a drop of "
+                f"{_percent(relative)} of the baseline rate, and a rate cannot drop by more than 100% of itself; a "
+                f"fraction: {format_number(relative / 100)} is {format_number(relative)}%"
+            )
+        if absolute is not None and absolute >= 1:
+            raise ValueError(
+                f"nothing can fail this check: max_absolute_change {format_number(absolute)} tolerates a change of "
+                f"the rate by {format_number(absolute)}, and a rate (between 0 and 1) moves by 1 at most; a fraction: "
+                f"{format_number(absolute / 100)} is {format_number(absolute)} percentage points"
+            )
+        if drop and effect is not None and effect > 1:
+            raise ValueError(
+                f"min_detectable_effect {format_number(effect)} asks the test to detect a drop of {_percent(effect)} "
+                "of the baseline rate, and a rate cannot drop by more than 100% of itself, so the power rule asks "
+                f"nothing; a fraction: {format_number(effect / 100)} is {format_number(effect)}%"
+            )
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args (see Check.bind_args); ArgError when they make the canary's queries the baseline's

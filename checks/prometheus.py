@@ -75,6 +75,22 @@ _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
 _SECONDS_BUCKET_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*_seconds(?:_bucket)?\b")
 _SCALED_RE = re.compile(r"[*/]\s*(?:1000|1e3)\b|\b(?:1000|1e3)\s*\*", re.IGNORECASE)
 _MILLISECONDS_LIKE = 100.0
+# The least upper bound of a `between` / `outside` on a share (0 to 1) that reads as percent: `between 0 and 1` is
+# the whole share, as meant.
+_ABOVE_ONE = math.nextafter(1.0, math.inf)
+# A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
+# (pod) (0.9, `), in a query whose strings and comments are blanked (_STRING_OR_COMMENT_RE).
+_QUANTILE_WRITTEN_RE = re.compile(
+    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
+    r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
+    re.IGNORECASE,
+)
+# An aggregation as written (`sum(`, `sum by (`, `max without (`), and a grouping that keeps `le`.
+_AGGREGATION_RE = re.compile(
+    r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
+)
+_BY_LE_RE = re.compile(r"\bby\s*\([^()]*\ble\b[^()]*\)", re.IGNORECASE)
+_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -154,6 +170,8 @@ class PrometheusCheck(Check):
                 raise ValueError(
                     f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} points; raise step"
                 )
+        if "quantile" in self.query.lower():
+            _quantiles_within_zero_to_one(self.query)
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
             raise ValueError(
                 "query: it aggregates by/without at the top level, so it returns one series per "
@@ -177,6 +195,8 @@ class PrometheusCheck(Check):
         # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
         found += self._milliseconds_over_seconds()
+        found += self._percent_over_share()
+        found += self._buckets_added_up()
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
         beside = kinds.fallback_selectors(rendered) if rendered else ()
         if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:
@@ -234,6 +254,71 @@ class PrometheusCheck(Check):
                     f"{field}: {condition} judges a quantile of {histogram.group()}, in seconds: {shown} s. A bound in "
                     f"milliseconds? {shown} ms is {format_number(bound / 1000)}"
                 )
+        return found
+
+    def _percent_over_share(self) -> list[str]:
+        """A bound of 1 or more on a share (`sum(rate(x{code=~"5.."}[5m])) / sum(rate(x[5m]))`, between 0 and 1), as
+        written in percent: `pass_if: "< 1"` meaning 1% passes every canary but one failing every request, and
+        `pass_if: "> 99"` (99% succeed) none."""
+        conditions = [
+            (field, condition)
+            for field, condition in (("pass_if", self.pass_if), ("fail_if", self.fail_if))
+            if condition is not None
+            and condition.op not in ("==", "!=")
+            and max(condition.bounds) >= (1.0 if condition.op in ("<", "<=", ">", ">=") else _ABOVE_ONE)
+        ]
+        if not conditions or "/" not in self.query:
+            return []
+        metric = kinds.share_of_itself(self._template.render(kinds.sample_args(self)))
+        if metric is None:
+            return []
+        found = []
+        for field, condition in conditions:
+            bound = max(condition.bounds)
+            shown = format_number(bound)
+            found.append(
+                f"{field}: {condition} judges a share, some of {metric}'s series over all of them: between 0 and 1, "
+                f"where 1 is 100%. A bound in percent? {shown}% is {format_number(bound / 100)}"
+            )
+        return found
+
+    def _buckets_added_up(self) -> list[str]:
+        """A quantile of `_bucket` series aggregated without `le` (`sum(rate(x_bucket[5m]))`, `sum by (service)`): the
+        buckets add up into series without `le`, in which histogram_quantile finds no bucket: no series, ever."""
+        # A label_replace or label_join may write `le` ("le" as its target): what it groups by is not read here.
+        if not _HISTOGRAM_QUANTILE_RE.search(self.query) or "_bucket" not in self.query or '"le"' in self.query:
+            return []
+        # As most are written: each aggregation by (le, ...). Then nothing is parsed (a Job of a latency check
+        # imports no parser for its warnings).
+        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        if len(_BY_LE_RE.findall(blank)) >= len(_AGGREGATION_RE.findall(blank)) and "without" not in blank.lower():
+            return []
+        try:
+            reads = kinds.bucket_reads(self._template.render(kinds.sample_args(self)))
+        except ValueError:  # the offline parse reports it
+            return []
+        found: list[str] = []
+        for read in reads:
+            grouping, chosen = read.grouping, any(matcher[0] == "le" for matcher in read.matchers)
+            if not read.quantile or not read.name.endswith("_bucket") or chosen:
+                continue
+            if grouping.mode == "by" and "le" not in grouping.labels:
+                how = f"by ({', '.join(grouping.labels)})" if grouping.labels else "into one series"
+                meant = f"by ({', '.join(('le', *grouping.labels))})"
+                meant += "" if grouping.labels else ", as in sum by (le) (rate(...))"
+            elif grouping.mode == "without" and "le" in grouping.labels:
+                how = f"without ({', '.join(grouping.labels)})"
+                kept = [label for label in grouping.labels if label != "le"]
+                meant = f"without ({', '.join(kept)})" if kept else "by (le), as in sum by (le) (rate(...))"
+            else:
+                continue
+            warning = (
+                f"query: histogram_quantile reads {read.name} aggregated {how}, which drops `le`: the buckets add up "
+                "into series without it, in which histogram_quantile finds no bucket, so the query answers no "
+                f"series, ever (no data); keep le in the grouping: {meant}"
+            )
+            if warning not in found:
+                found.append(warning)
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
@@ -1135,6 +1220,23 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
     if condition.kind_of_bound == "lower":
         return min(candidates, key=lambda c: c[1] if math.isfinite(c[1]) else math.inf)
     return candidates[0]
+
+
+def _quantiles_within_zero_to_one(query: str) -> None:
+    """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
+    answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
+    blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), query)
+    for match in _QUANTILE_WRITTEN_RE.finditer(blank):
+        phi = float(match.group(2))
+        if 0 <= phi <= 1:
+            continue
+        function, written = match.group(1).lower(), format_number(phi)
+        percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+        raise ValueError(
+            f"query: {function}({written}, ...) asks for a quantile outside 0 to 1, where Prometheus answers "
+            f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile is a "
+            f"fraction, 0.99 for p99.{percent}"
+        )
 
 
 def _groups_at_top_level(query: str) -> bool:

@@ -54,6 +54,8 @@ _ERROR_TEXT_CHARS = 65536
 # A header that carries a credential, by its name or by an auth scheme before its value.
 # A header value this long is hidden wherever it appears, whatever its header's name.
 _FREE_TEXT_SECRET_CHARS = 8
+# The end of a url given as the query API itself (`http://prometheus:9090/api/v1`), not the base address it lies under.
+_QUERY_API_PATH_RE = re.compile(r"/api/v1(?:/query(?:_range)?)?$", re.IGNORECASE)
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -113,7 +115,14 @@ class PrometheusSourceConfig(BaseModel):
             raise ValueError(
                 "the url carries user info (user:password@host); put credentials in `headers` or `bearer_token_file`"
             )
-        return url.rstrip("/")
+        base = url.rstrip("/")
+        if (api := _QUERY_API_PATH_RE.search(base)) is not None:
+            raise ValueError(
+                f"{url_for_message(url)!r} ends in the query API's path ({api.group()}), and the source adds "
+                f"/api/v1/query itself: give Prometheus' base address (with its --web.route-prefix if it has one): "
+                f"write {url_for_message(base[: api.start()])}"
+            )
+        return base
 
     @field_validator("headers")
     @classmethod

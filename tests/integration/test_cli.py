@@ -285,6 +285,7 @@ class TestRunAgainstAnotherPrometheus:
             ("on-a", ["http://127.0.0.1:9", "a=http://127.0.0.1:9"], "give one URL (the check reads one source)"),
             ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL such as http://127.0.0.1:9090"),
             ("on-a", ["http://127.0.0.1:9090/api/v1/query?x=1"], "is not an http(s) base URL"),
+            ("on-a", ["a=http://127.0.0.1:9090/api/v1/"], "the source adds /api/v1/query itself: give Prometheus'"),
             ("on-a", ["a=http://admin:s3cret@127.0.0.1:9"], "the url carries user info (user:password@host)"),
             ("on-a", ["http://127.0.0.1:9090?token=s3cret"], "'http://127.0.0.1:9090?<redacted>' is not an http(s)"),
             ("on-a", ["http://admin:s3cret@127.0.0.1:0"], "'http://<redacted>@127.0.0.1:0' is not an http(s)"),

@@ -604,11 +604,22 @@ class TestLiveLint:
         assert "(3 tries): ConnectionError" in result.stderr
 
     def test_a_url_with_the_api_path_says_to_give_the_base_address(self, tmp_path, prometheus):
-        # A newcomer copies the query endpoint's address: Prometheus answers its own 404 page.
+        # A newcomer copies the query endpoint's address: refused before anything is asked (it was asked, and
+        # Prometheus answered its own 404 page), naming the base address.
         result = validate(tmp_path, f"{prometheus.url}/api/v1", GOOD[0])
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.strip() == (
+            f"analyzer: --prometheus: '{prometheus.url}/api/v1' ends in the query API's path (/api/v1), and the source "
+            "adds /api/v1/query itself: give Prometheus' base address (with its --web.route-prefix if it has one): "
+            f"write {prometheus.url}"
+        ), result.stderr
+
+    def test_a_url_under_no_api_says_to_give_the_base_address(self, tmp_path, prometheus):
+        # A path Prometheus serves no API under: asked, and its 404 page is quoted.
+        result = validate(tmp_path, f"{prometheus.url}/graph", GOOD[0])
         assert result.returncode == 5, result.stdout + result.stderr
         assert result.stderr.strip().endswith(
-            f"cannot ask Prometheus at {prometheus.url}/api/v1: HTTP 404 (404 page not found); no Prometheus API at "
+            f"cannot ask Prometheus at {prometheus.url}/graph: HTTP 404 (404 page not found); no Prometheus API at "
             "this address: give Prometheus' base address (such as http://prometheus:9090, with the "
             "--web.route-prefix if it has one), without /api/v1"
         ), result.stderr

@@ -177,8 +177,9 @@ async def wrong_sources(prometheus):
         yield {
             "good": {"url": prometheus.url},
             "closed": {"url": f"http://127.0.0.1:{free_port()}", "retry": False},
-            # The query API's own path appended: Prometheus answers 404 for .../api/v1/api/v1/query.
-            "suffixed": {"url": f"{prometheus.url}/api/v1"},
+            # A path Prometheus serves no API under (a route prefix it lacks): 404 for .../graph/api/v1/query (a url
+            # ending in `/api/v1` is refused when the catalog loads).
+            "suffixed": {"url": f"{prometheus.url}/graph"},
             # An auth proxy refusing the token (and quoting it back).
             "proxied": {"url": proxy, "headers": {"Authorization": f"Bearer {TOKEN}"}},
         }
@@ -275,14 +276,14 @@ class TestProbeInBackground:
                 assert await live.reload("test") == "reloaded"
                 await held.entered.wait()
                 assert (await (await client.get("/readyz")).json())["sources"]["good"]["reachable"] is True
-                write_catalog(settings, {"good": {"url": f"{prometheus.url}/api/v1"}})
+                write_catalog(settings, {"good": {"url": f"{prometheus.url}/graph"}})
                 assert await live.reload("test") == "reloaded"
                 # The retired catalog's probe of `held` is cancelled, its connection closed.
                 await held.closed.wait()
                 await live.current.probes.first_attempts()
             assert [(log["event"], log["url"]) for log in logs if log["event"].startswith("source_")] == [
                 ("source_reachable", prometheus.url),
-                ("source_unreachable", f"{prometheus.url}/api/v1"),
+                ("source_unreachable", f"{prometheus.url}/graph"),
             ]
             metrics = await (await client.get("/metrics")).text()
             assert 'analyzer_source_up{source="good"} 0.0' in metrics

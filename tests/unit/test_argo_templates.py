@@ -90,6 +90,36 @@ class TestTemplateProblems:
             "url calls the verdict page ("
         ]
 
+    @pytest.mark.parametrize(
+        ("path", "meant"),
+        [
+            ("/api/v1/checks/payments-error-rate", "/api/v1/checks/payments-error-rate/run"),
+            ("/api/v1/checks/payments-error-rate/run/", "/api/v1/checks/payments-error-rate/run"),
+            ("/api/v1/check/payments-error-rate/run", "/api/v1/checks/payments-error-rate/run"),
+            ("/v1/checks/payments-error-rate/run", "/api/v1/checks/payments-error-rate/run"),
+            ("/api/v1/checks/{{args.check}}", "/api/v1/checks/{{args.check}}/run"),
+        ],
+    )
+    def test_a_verdict_read_from_another_path_of_the_analyzer(self, tmp_path, path, meant):
+        # Before: no problem, exit 0 (the metric was taken for one calling another service); every measurement was
+        # a 404, or the check's definition, which holds no verdict: an Error, and the rollout aborted after five.
+        found = problems(tmp_path, template(f"{ANALYZER}{path}?canary_hash={{{{args.canary-hash}}}}"))
+        assert [problem.split("'errors': ")[1] for problem in found] == [
+            f"url path {path} reads {{$.verdict}}, but the analyzer answers a verdict only at /api/v1/checks/NAME/run "
+            f"(this path answers 404, or a check's definition, which holds none): every measurement would be an "
+            f"Error, and the rollout aborts after five; did you mean {meant}?"
+        ]
+
+    @pytest.mark.parametrize(
+        ("url", "json_path"),
+        [
+            ("http://judge.example/verdicts/latest", "{$.verdict}"),  # another service's verdict
+            (f"{ANALYZER}/api/v1/checks/payments-error-rate", "{$.params}"),  # reads no verdict
+        ],
+    )
+    def test_a_metric_not_reading_the_analyzers_verdict_is_left_alone(self, tmp_path, url, json_path):
+        assert problems(tmp_path, template(url, jsonPath=json_path)) == []
+
     def test_a_misspelt_check_is_named_with_the_closest(self, tmp_path):
         # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
         found = problems(tmp_path, template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run?canary_hash=x"))

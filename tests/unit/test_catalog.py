@@ -54,6 +54,21 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
             load_catalog(path, Registry.default())
 
+    def test_a_field_a_block_took_in_is_named_with_its_block(self, tmp_path):
+        # `pass_if` indented as deep as the query's lines is a line of the query: "Field required" alone sent the
+        # reader looking for a pass_if that is there.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: a\n  kind: prometheus\n  description: d\n  query: |\n    sum(rate(x[5m]))\n"
+            '    pass_if: "< 1"\n'
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert caught.value.problems == [
+            f"{path}: check 'a' (checks[0]): pass_if: Field required; the text of query holds a line `pass_if:`, "
+            "indented as deep as the lines of its `|` block, which took it in: indent pass_if as query is"
+        ]
+
     def test_invalid_yaml_names_the_file(self, tmp_path):
         path = tmp_path / "broken.yaml"
         path.write_text("checks: [")
@@ -78,6 +93,12 @@ class TestLoadFiles:
                 "invalid YAML at line 3, column 14: while scanning a block scalar (line 3); expected a comment or a "
                 "line break, but found '0' (a value that starts with > or | starts a YAML block: quote it, as in "
                 'pass_if: "> 0.5")',
+            ),
+            (
+                "checks:\n- name: a\n  query: |\n  sum(rate(x[5m]))\n    / sum(rate(y[5m]))\n",
+                "invalid YAML at line 6, column 1: while scanning a simple key (line 4); could not find expected ':' "
+                "(a line here is no `key: value`: are the lines of a `|` block above indented deeper than its key, or "
+                "a `:` left out?)",
             ),
         ],
     )

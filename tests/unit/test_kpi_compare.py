@@ -240,6 +240,62 @@ class TestRejected:
         )
 
 
+class TestProportionToleranceInPercent:
+    """A proportion's tolerance or effect written in percent (`max_relative_change: 5` for 5%) is refused at load when
+    no canary could then fail, or the power rule would ask nothing: a rate falls by at most all of itself, and moves
+    by at most 1."""
+
+    def definition(self, **overrides):
+        variant = {"success": SUCCESS, "total": TOTAL}
+        fields = {"method": "proportion", "direction": "higher_is_better", "canary": variant, "baseline": variant}
+        return check(**{**fields, "max_relative_change": None, "min_detectable_effect": 0.05, **overrides})
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            (
+                {"max_relative_change": 5},
+                "nothing can fail this check: max_relative_change 5 tolerates a drop of 500% of the baseline rate, and "
+                "a rate cannot drop by more than 100% of itself; a fraction: 0.05 is 5%",
+            ),
+            (
+                {"max_relative_change": 1, "max_absolute_change": 0.001},
+                "max_relative_change 1 tolerates a drop of 100%",
+            ),
+            (
+                {"max_absolute_change": 2, "direction": "lower_is_better"},
+                "nothing can fail this check: max_absolute_change 2 tolerates a change of the rate by 2, and a rate "
+                "(between 0 and 1) moves by 1 at most; a fraction: 0.02 is 2 percentage points",
+            ),
+            (
+                {"min_detectable_effect": 50},
+                "min_detectable_effect 50 asks the test to detect a drop of 5000% of the baseline rate, and a rate "
+                "cannot drop by more than 100% of itself, so the power rule asks nothing; a fraction: 0.5 is 50%",
+            ),
+        ],
+    )
+    def test_refused(self, overrides, message):
+        assert message in problem(self.definition(**overrides))
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"max_relative_change": 0.99},
+            {"max_relative_change": 5, "direction": "lower_is_better"},  # the error rate may grow sixfold
+            {"max_relative_change": 5, "direction": "either"},
+            {"max_absolute_change": 0.99, "direction": "either"},
+            {"min_detectable_effect": 1},  # a drop to nothing: loose, not impossible
+            {"min_detectable_effect": 5, "direction": "lower_is_better"},
+        ],
+    )
+    def test_loaded(self, overrides):
+        load(self.definition(**overrides))
+
+    def test_a_ratio_kpi_may_fall_below_zero(self):
+        # A ratio's KPI is any number (a margin, a delta): its relative drop is not bounded.
+        load(check(direction="higher_is_better", max_relative_change=5))
+
+
 PROPORTION = {"success": SUCCESS, "total": TOTAL}
 QUERIES = {"query": "q", "success": "s", "total": "t", "events": "e"}
 

@@ -136,6 +136,7 @@ class TestUsage:
             (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
             (["--prometheus", "http://user:s3cret@prometheus:9090"], "'http://<redacted>@prometheus:9090' is not"),
             (["--prometheus", "http://prometheus:9090?token=s3cret"], "'http://prometheus:9090?<redacted>' is not"),
+            (["--prometheus", "http://127.0.0.1:9/api/v1"], "the source adds /api/v1/query itself: give Prometheus'"),
             (["--prometheus", "http://127.0.0.1:9", "--at", "yesterday"], "--at: 'yesterday' is neither"),
             (["--ca-file", "ca.pem"], "--ca-file needs --prometheus"),
             (["--prometheus", "https://127.0.0.1:9", "--ca-file", "/nonexistent/ca.pem"], "cannot be read"),

@@ -1,5 +1,7 @@
 import math
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -435,6 +437,53 @@ class TestRegexAfterEquality:
         assert PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query}).warnings() == []
 
 
+class TestQuantileOutsideZeroToOne:
+    """A quantile written in percent (`histogram_quantile(99, ...)`) is refused when the catalog loads: Prometheus
+    answers +Inf for any quantile above 1 (-Inf below 0), so the check would answer inconclusive forever, blaming a
+    division by zero."""
+
+    @pytest.mark.parametrize(
+        ("query", "written", "percent"),
+        [
+            ("histogram_quantile(99, sum by (le) (rate(latency_seconds_bucket[5m])))", "histogram_quantile(99", "0.99"),
+            (
+                "histogram_quantile( 99.9 ,sum(rate(latency_seconds_bucket[5m])) by (le))",
+                "histogram_quantile(99.9",
+                "0.999",
+            ),
+            ("quantile(95, rate(requests_total[5m]))", "quantile(95", "0.95"),
+            ("quantile by (pod) (95, rate(requests_total[5m]))", "quantile(95", "0.95"),
+            ("max(quantile_over_time(50, queue_depth[10m]))", "quantile_over_time(50", "0.5"),
+            ("HISTOGRAM_QUANTILE(1.5, sum by (le) (rate(x_bucket[5m])))", "histogram_quantile(1.5", "0.015"),
+        ],
+    )
+    def test_a_quantile_in_percent_is_refused(self, query, written, percent):
+        text = invalid(query=query)
+        assert f"{written}, ...) asks for a quantile outside 0 to 1" in text
+        assert f"In percent? {written.partition('(')[2]} is {percent}" in text
+
+    def test_a_negative_quantile_is_refused(self):
+        assert "Prometheus answers -Inf" in invalid(query="histogram_quantile(-0.5, sum by (le) (rate(x_bucket[5m])))")
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "histogram_quantile(0.99, sum by (le) (rate(latency_seconds_bucket[5m])))",
+            "histogram_quantile(1, sum by (le) (rate(x_bucket[5m]))) - histogram_quantile(0, sum by (le) (x_bucket))",
+            "quantile(.5, rate(x[5m]))",
+            'sum(rate(x{path="/quantile(99, a)"}[5m]))',
+            "sum(rate(x[5m])) # histogram_quantile(99, x)",
+            "quantile_over_time(0.95, x[10m]) * 99",
+        ],
+    )
+    def test_a_quantile_between_0_and_1_or_none_is_not(self, query):
+        PrometheusCheck.model_validate({**BASE, "query": query})
+
+    def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
+        params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}
+        PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, rate(x[5m]))"})
+
+
 class TestMillisecondsOverSeconds:
     """A bound of 100 or more on a quantile of a `_seconds` histogram is a load warning saying what the bound is in
     seconds: `pass_if: "< 500"` meant 500 ms, and passed a canary whose p95 was a full second."""
@@ -486,6 +535,108 @@ class TestMillisecondsOverSeconds:
     )
     def test_seconds_scaled_or_other_units_are_not(self, query, pass_if):
         assert self.warnings(query, pass_if=pass_if) == []
+
+
+class TestPercentOverShare:
+    """A bound of 1 or more on a share of a counter's series (errors over all requests: between 0 and 1) is a load
+    warning saying what the bound is in percent: `pass_if: "< 1"` meant 1%, and passed a canary failing 99% of its
+    requests; `pass_if: "> 99"` meant 99% and failed every canary."""
+
+    ERRORS = (
+        '(sum(rate(http_requests_total{s="a",rollouts_pod_template_hash="{{ h }}",code=~"5.."}[5m])) or vector(0))'
+        ' / sum(rate(http_requests_total{s="a",rollouts_pod_template_hash="{{ h }}"}[5m]))'
+    )
+    PARAMS = {"h": {"type": "label_value", "required": True, "example": "c0ffee1"}}
+
+    def warnings(self, query: str = ERRORS, **fields):
+        return PrometheusCheck.model_validate({**BASE, "params": self.PARAMS, "query": query, **fields}).warnings()
+
+    def test_a_bound_in_percent_is_warned(self):
+        assert self.warnings(pass_if="< 1") == [
+            "pass_if: < 1 judges a share, some of http_requests_total's series over all of them: between 0 and 1, "
+            "where 1 is 100%. A bound in percent? 1% is 0.01"
+        ]
+        success = self.ERRORS.replace('code=~"5.."', 'code!~"5.."').replace(" or vector(0)", "")
+        assert [w[:27] for w in self.warnings(success, pass_if=">= 99.9")] == ["pass_if: >= 99.9 judges a s"]
+        assert [w[:8] for w in self.warnings(pass_if="< 0.01", fail_if="> 5")] == ["fail_if:"]
+        assert [w[:8] for w in self.warnings(pass_if="between 0 and 2")] == ["pass_if:"]
+
+    def test_a_share_of_fast_requests_is_too(self):
+        fast = (
+            'sum(rate(latency_seconds_bucket{le="0.3",rollouts_pod_template_hash="{{ h }}"}[5m]))'
+            ' / sum(rate(latency_seconds_count{rollouts_pod_template_hash="{{ h }}"}[5m]))'
+        )
+        assert self.warnings(fast, pass_if="> 99") == [
+            "pass_if: > 99 judges a share, some of latency_seconds_bucket's series over all of them: between 0 and 1, "
+            "where 1 is 100%. A bound in percent? 99% is 0.99"
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "pass_if"),
+        [
+            (ERRORS, "< 0.01"),
+            (ERRORS, "between 0 and 1"),
+            (ERRORS, "!= 1"),
+            (f"100 * ({ERRORS})", "< 1"),  # a percentage
+            (ERRORS.replace("[5m]))", "[1h]))", 1), "< 2"),  # the last 5 minutes against the hour's average
+            ("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))", "< 1"),  # two metrics: unknown range
+        ],
+    )
+    def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
+        assert self.warnings(query, pass_if=pass_if) == []
+
+
+class TestBucketsAddedUp:
+    """A quantile of `_bucket` series aggregated without `le` is a load warning: the buckets add up into series
+    without `le`, in which histogram_quantile finds no bucket, so the check answered no data forever, unexplained."""
+
+    def warnings(self, query: str):
+        return PrometheusCheck.model_validate({**BASE, "query": query, "pass_if": "< 0.5"}).warnings()
+
+    @pytest.mark.parametrize(
+        ("inner", "how", "meant"),
+        [
+            ("sum(rate(x_bucket[5m]))", "into one series", "by (le), as in sum by (le) (rate(...))"),
+            ("sum by (service) (rate(x_bucket[5m]))", "by (service)", "by (le, service)"),
+            ("sum(rate(x_bucket[5m])) by (service, pod)", "by (service, pod)", "by (le, service, pod)"),
+            ("max without (le, pod) (rate(x_bucket[5m]))", "without (le, pod)", "without (pod)"),
+            ("sum without (le) (rate(x_bucket[5m]))", "without (le)", "by (le), as in sum by (le) (rate(...))"),
+        ],
+    )
+    def test_warned(self, inner, how, meant):
+        assert self.warnings(f"histogram_quantile(0.99, {inner})") == [
+            f"query: histogram_quantile reads x_bucket aggregated {how}, which drops `le`: the buckets add up into "
+            "series without it, in which histogram_quantile finds no bucket, so the query answers no series, ever (no "
+            f"data); keep le in the grouping: {meant}"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum by (service, le) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum without (pod) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, rate(x_bucket[5m]))",  # each series keeps its le
+            "histogram_quantile(0.99, sum(rate(x_seconds[5m])))",  # a native histogram has no le
+            'sum(rate(x_bucket{le="0.3"}[5m])) / sum(rate(x_count[5m]))',  # no quantile
+            'histogram_quantile(0.9, label_replace(sum by (b) (x_bucket), "le", "$1", "b", "(.*)"))',
+        ],
+    )
+    def test_not_warned(self, query):
+        assert self.warnings(query) == []
+
+    def test_a_quantile_by_le_is_read_without_the_parser(self):
+        # A Job computes its check's warnings at load: one of a latency check written as usual imports no parser.
+        script = (
+            "import sys\n"
+            "from checks.prometheus import PrometheusCheck\n"
+            "q = 'histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) + histogram_quantile(0.5, sum(rate("
+            "x_bucket[5m])) by (service, le))'\n"
+            "assert PrometheusCheck.model_validate({'name': 'c', 'query': q, 'pass_if': '< 1'}).warnings() == []\n"
+            "print(sorted(m for m in ('promql_parser', 'analyzer.promql_groups') if m in sys.modules))\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout == "[]\n", ran.stderr
 
 
 class TestGroupingDetection:

@@ -522,6 +522,25 @@ class TestConfig:
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
 
+    @pytest.mark.parametrize(
+        ("url", "base"),
+        [
+            ("http://prometheus:9090/api/v1", "http://prometheus:9090"),
+            ("http://prometheus:9090/api/v1/", "http://prometheus:9090"),
+            ("http://prometheus:9090/api/v1/query", "http://prometheus:9090"),
+            ("https://mimir.example/prometheus/API/v1/query_range", "https://mimir.example/prometheus"),
+        ],
+    )
+    def test_the_query_api_path_is_refused_naming_the_base(self, url, base):
+        # The source adds /api/v1/query itself: such a url fails every query with a 404, and validate passed it.
+        with pytest.raises(ValueError, match="the source adds /api/v1/query itself") as raised:
+            PrometheusSourceConfig(url=url)
+        assert f"write {base}" in str(raised.value)
+
+    @pytest.mark.parametrize("url", ["http://thanos:9090/api", "http://prom/v1", "http://gw/api/v1beta"])
+    def test_other_paths_are_a_prefix(self, url):
+        assert PrometheusSourceConfig(url=url).url == url
+
     def test_missing_ca_file_is_refused_at_load(self, tmp_path):
         with pytest.raises(ValueError, match=r"ca_file '.*missing.pem' cannot be read: No such file"):
             PrometheusSourceConfig(url="https://x", ca_file=tmp_path / "missing.pem")

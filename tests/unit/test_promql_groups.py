@@ -27,6 +27,7 @@ from analyzer.promql_groups import (
     nan_hiding_operands,
     nan_probe,
     pinned_start,
+    share_of_itself,
 )
 from analyzer.promql_syntax import parsed
 
@@ -674,3 +675,46 @@ class TestAnswerLabelList:
     )
     def test_no_list_whose_labels_each_series_keeps(self, query):
         assert answer_label_list(query) is None
+
+
+class TestShareOfItself:
+    """A query dividing part of a counter's series by all of them, read alike, is named as a share (between 0 and 1);
+    any other division is not, for its value may exceed 1."""
+
+    @pytest.mark.parametrize(
+        ("query", "name"),
+        [
+            (
+                '(sum(rate(r{s="a",code=~"5.."}[5m])) or vector(0)) / sum(rate(r{s="a"}[5m]))',
+                "r",
+            ),
+            ('sum(increase(r{code!~"5.."}[1h])) / sum(increase(r[1h]))', "r"),
+            ('sum by (pod) (rate(r{code="500"}[5m])) / sum by (pod) (rate(r[5m]))', "r"),
+            ('(count(rate(r{code="500"}[5m]))) / ((count(rate(r[5m]))))', "r"),
+            ('sum(rate(h_bucket{s="a",le="0.3"}[5m])) / sum(rate(h_bucket{s="a",le="+Inf"}[5m]))', "h_bucket"),
+            ('sum(rate(h_bucket{le="0.3"}[5m])) / sum(rate(h_count[5m]))', "h_bucket"),
+        ],
+    )
+    def test_a_share(self, query, name):
+        assert share_of_itself(query) == name
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(r[5m])) / sum(rate(r[5m]))",  # no part: the same series
+            'sum(rate(r{code="500"}[5m])) / sum(rate(r{code="200"}[5m]))',  # two parts: any ratio
+            'sum(rate(r{code="500"}[5m])) / sum(rate(r[1h]))',  # ranges apart: a burst over an hour's average
+            'sum(rate(r{code="500"}[5m] offset 1h)) / sum(rate(r[5m]))',
+            'avg(rate(r{code="500"}[5m])) / avg(rate(r[5m]))',  # an average of a part may exceed the whole's
+            'min(rate(r{code="500"}[5m])) / min(rate(r[5m]))',
+            'sum by (pod) (rate(r{code="500"}[5m])) / sum by (node) (rate(r[5m]))',
+            "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # two metrics: the kind cannot know
+            'sum(rate(r{code="500"}[5m])) / sum(rate(r[5m])) * 100',  # a percentage
+            'sum(rate(r{code="500"}[5m])) * sum(rate(r[5m]))',
+            'sum(avg_over_time(g{a="1"}[5m])) / sum(avg_over_time(g[5m]))',  # a gauge may be negative
+            'sum(rate(h_bucket{le=~"0.1|0.3"}[5m])) / sum(rate(h_count[5m]))',  # two buckets may sum to more
+            "sum(rate(r{code=",  # not PromQL
+        ],
+    )
+    def test_not_a_share(self, query):
+        assert share_of_itself(query) is None
