@@ -912,6 +912,19 @@ class TestSSRF:
         with pytest.raises(ArgError, match="DNS label"):
             check.bind_args({"svc": svc})
 
+    async def test_a_host_header_takes_a_dns_label_arg_as_the_virtual_host(self, target, client):
+        # An ingress in front of the allowed host routes by Host: only a DNS label may choose it, as in base_url.
+        definition = smoke(
+            target.port,
+            [{"name": "vhost", "path": "/echo/x", "headers": {"Host": "{{ site }}.example.com"}}],
+            params={"site": {"type": "dns_label", "default": "shop"}},
+        )
+        evaluation = await run(definition, client, {"site": "preview"})
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert json.loads(evaluation.details["steps"][0]["body"])["headers"]["Host"] == "preview.example.com"
+        with pytest.raises(ArgError, match="DNS label"):
+            await run(definition, client, {"site": "evil.com"})
+
     @pytest.mark.parametrize("item", [".", ".."])
     def test_dot_segments_in_path_args_are_bad_args(self, item):
         check = build_catalog([("t", {"checks": [self.named(80)]})], Registry([HttpSmokeCheck])).get("named")

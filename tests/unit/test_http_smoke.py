@@ -142,6 +142,30 @@ class TestLoadValidation:
                 {"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "equals": float("nan")}]}}]},
                 "equals is nan: JSON has no NaN or infinity",
             ),
+            (
+                {
+                    "params": {"site": {"type": "label_value", "default": "shop"}},
+                    "steps": [{"name": "a", "headers": {"Host": "{{ site }}.example.com"}}],
+                },
+                "header 'Host': {{ site }} (label_value) stands in the host",
+            ),
+            (
+                {
+                    "steps": [
+                        {"name": "a", "capture": {"h": {"header": "X"}}},
+                        {"name": "b", "headers": {"HOST": "{{ h }}"}},
+                    ]
+                },
+                "header 'HOST': {{ h }} (captured value) stands in the host",
+            ),
+            (
+                {"steps": [{"name": "a", "method": "POST", "json_body": {}, "headers": {"Content-Length": "0"}}]},
+                "header 'Content-Length' is set by the client",
+            ),
+            (
+                {"headers": {"transfer-encoding": "chunked"}},
+                "header 'transfer-encoding' is set by the client",
+            ),
         ],
     )
     def test_rejected(self, change, message):
