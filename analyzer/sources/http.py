@@ -4,6 +4,7 @@ bodies, redirects only when asked and re-checked at every hop. httpx errors are 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 import socket
@@ -411,6 +412,9 @@ class HttpClient:
         # Opened on first use: building it loads the CA bundle (tens of ms), which a Job that runs a
         # Prometheus check would pay for nothing.
         if self._opened is None:
+            # httpcore imports anyio's asyncio backend on its first request (about 100 ms): imported here, before any
+            # request's clock starts.
+            importlib.import_module("anyio._backends._asyncio")
             self._opened = httpx.AsyncClient(
                 transport=_GuardedTransport(self.policy, self._resolver),
                 follow_redirects=False,
@@ -520,6 +524,9 @@ class HttpClient:
         headers = dict(request.headers)
         redirects: list[str] = []
         reader: _BodyReader | None = None
+        # Built (on first use) before the clock starts: loading the CA bundle is no part of the target's answer, and a
+        # Job's one check would count it in its first step's latency.
+        client = self._client
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -531,7 +538,7 @@ class HttpClient:
                     if refusal:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
-                        response = await self._open(method, url, headers, content, timeout_s, where)
+                        response = await self._open(client, method, url, headers, content, timeout_s, where)
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
@@ -605,16 +612,23 @@ class HttpClient:
                 so_far = f" ({reader.wire_bytes} body bytes received so far)"
             raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}{so_far}") from None
 
+    @staticmethod
     async def _open(
-        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None, timeout_s: float, where: str
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout_s: float,
+        where: str,
     ) -> httpx.Response:
         """The response with its headers read and its body still on the wire."""
         with map_httpx_errors(where):
-            built = self._client.build_request(
+            built = client.build_request(
                 method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout_s)
             )
             try:
-                return await self._client.send(built, stream=True)
+                return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:
                 # The request's URL was built above: what httpx cannot parse now is the answer's Location (most
                 # bad ones raise RemoteProtocolError; a scheme without a host, `u:x@host/echo`, raises this).

@@ -7,6 +7,8 @@ import asyncio
 import gzip
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -216,6 +218,53 @@ async def run(definition: dict[str, Any], client: HttpClient, args: dict[str, An
     return await runner.evaluate(check, check.bind_args(args or {}))
 
 
+# One request from a new process to a local answer, timed by a clock that only setting a client up moves.
+FIRST_REQUEST_SCRIPT = """
+import asyncio, json, sys, types
+import httpx
+from analyzer.sources import http as http_source
+from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy, HttpRequest
+from analyzer.sources.httppolicy import parse_networks
+
+clock = types.SimpleNamespace(now=0.0)
+http_source.time = types.SimpleNamespace(perf_counter=lambda: clock.now)
+
+class FirstImportTakesTime:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        clock.now += 10.0
+        return None
+
+sys.meta_path.insert(0, FirstImportTakesTime)
+create_ssl_context = httpx.create_ssl_context
+
+def slow_ca_bundle(**kwargs):
+    clock.now += 10.0
+    return create_ssl_context(**kwargs)
+
+httpx.create_ssl_context = slow_ca_bundle
+
+async def answer(reader, writer):
+    await reader.readuntil(b"\\r\\n\\r\\n")
+    writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+    await writer.drain()
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = "http://127.0.0.1:%d/" % server.sockets[0].getsockname()[1]
+    loopback = HostAllowList.parse(["127.0.0.1"])
+    client = HttpClient(HttpPolicy(allowed_hosts=loopback, allowed_networks=parse_networks(["127.0.0.0/8"])))
+    before = clock.now
+    exchange = await client.exchange(HttpRequest("GET", url), where="w", check_hosts=loopback, timeout_s=30)
+    await client.aclose()
+    server.close()
+    print(json.dumps([clock.now > before, exchange.latency_ms]))
+
+asyncio.run(main())
+"""
+
+
 class TestResponses:
     """Each kind of answer a real server gives leads to the right verdict and evidence."""
 
@@ -275,6 +324,18 @@ class TestResponses:
         assert evaluation.verdict == "fail"
         assert "max_latency_ms: expected <= 100 ms, got" in evaluation.reason
         assert evaluation.details["steps"][0]["latency_ms"] >= 200
+
+    def test_the_first_request_of_a_process_is_timed_without_setting_the_client_up(self):
+        # A Job sends one check per process: its first step's latency counted building the shared client (loading
+        # the CA bundle) and httpcore's first-use import of anyio's asyncio backend, 100-200 ms on a busy pod. A fresh
+        # interpreter whose clock only those move (each first import of a module, each SSL context: 10 s):
+        result = subprocess.run(
+            [sys.executable, "-c", FIRST_REQUEST_SCRIPT], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        moved, latency_ms = json.loads(result.stdout.splitlines()[-1])
+        assert moved, "nothing the clock watches happened: the test no longer sees a first request"
+        assert latency_ms == 0
 
     async def test_no_answer_within_timeout_is_an_error(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "hang", "path": "/hang", "timeout_s": 0.3}]), client)
