@@ -1282,6 +1282,37 @@ class TestJudgeInvalidJson:
         assert judged({"json": [{"path": "$", "exists": True}]}, body=body).failures == []
 
 
+class TestJudgeByteOrderMarks:
+    """A byte order mark says how the body is encoded, over its label (as browsers read it), and is no text."""
+
+    @pytest.mark.parametrize(
+        ("encoding", "content_type"),
+        [
+            ("utf-16", "text/plain"),
+            ("utf-16-be", "text/plain; charset=utf-8"),
+            ("utf-16-le", "text/html; charset=iso-8859-1"),
+        ],
+    )
+    def test_an_error_page_in_utf16_is_read_as_such(self, encoding, content_type):
+        # Read as UTF-8 it was "\ufffd\ufffdE\x00r\x00r..." and held no "Error": body_not_contains passed.
+        mark = {"utf-16-be": b"\xfe\xff", "utf-16-le": b"\xff\xfe"}.get(encoding, b"")
+        body = mark + "Error 500: the database is down".encode(encoding)
+        result = judged({"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": content_type})
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == "Error 500: the database is down"
+
+    def test_a_json_body_after_a_utf8_mark_parses(self):
+        # RFC 8259 8.1: a parser may ignore the mark; read as text it was a first character that is not JSON.
+        body = b"\xef\xbb\xbf" + b'{"status": "ok"}'
+        result = judged({"json": [{"path": "$.status", "equals": "ok"}]}, body=body)
+        assert result.failures == []
+        assert result.evidence["body"] == '{"status": "ok"}'
+
+    def test_an_unread_body_is_quoted_without_its_mark(self):
+        result = judged({}, body="caf\u00e9".encode("utf-16"), headers={"Content-Type": "text/plain"})
+        assert result.evidence["body"] == "caf\u00e9"
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
