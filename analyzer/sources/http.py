@@ -24,6 +24,7 @@ from analyzer.errors import (
     CheckMisconfigured,
     TargetBadAnswer,
     TargetConnectFailed,
+    TargetConnectTimeout,
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
@@ -469,8 +470,11 @@ class HttpClient:
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         reservation = await self._reserve(cap * copies, where, timeout_s)
+        # What the tries that could not connect took: the request waited that long too (a connect timeout, timeout_s).
+        failed_tries_s = 0.0
         try:
             for attempt in range(retries + 1):
+                began = time.perf_counter()
                 try:
                     exchange = await self._exchange(
                         request,
@@ -484,12 +488,20 @@ class HttpClient:
                         reservation,
                         copies,
                     )
-                except TargetConnectFailed:
+                except TargetConnectFailed as exc:
                     if attempt == retries:
+                        if isinstance(exc, TargetConnectTimeout):
+                            raise TargetTimeout(exc.message) from None
                         raise
+                    failed_tries_s += time.perf_counter() - began
                     await asyncio.sleep(_RETRY_PAUSE_S * 2**attempt)
                     continue
-                return replace(exchange, connect_retries=attempt, reservation=reservation)
+                return replace(
+                    exchange,
+                    latency_ms=exchange.latency_ms + failed_tries_s * 1000,
+                    connect_retries=attempt,
+                    reservation=reservation,
+                )
         except BaseException:
             reservation.release()
             raise
@@ -527,6 +539,13 @@ class HttpClient:
         # Built (on first use) before the clock starts: loading the CA bundle is no part of the target's answer, and a
         # Job's one check would count it in its first step's latency.
         client = self._client
+        # Whether any of the request left on the current hop: until then a timeout is a connection never made.
+        sending = False
+
+        async def trace(event: str, info: Mapping[str, Any]) -> None:
+            nonlocal sending
+            sending = sending or event.startswith("http11.send_request_headers.")
+
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -538,7 +557,8 @@ class HttpClient:
                     if refusal:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
-                        response = await self._open(client, method, url, headers, content, timeout_s, where)
+                        sending = False
+                        response = await self._open(client, method, url, headers, content, timeout_s, where, trace)
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
@@ -602,6 +622,9 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
+            if not sending and not redirects:
+                # Nothing was sent (a name, a connection or a pool slot never came): safe to try again.
+                raise TargetConnectTimeout(f"{where}: no connection within timeout_s {timeout_s:g}") from None
             so_far = ""
             if reader is not None and reader.over_cap:
                 so_far = (
@@ -621,11 +644,17 @@ class HttpClient:
         content: bytes | None,
         timeout_s: float,
         where: str,
+        trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
     ) -> httpx.Response:
-        """The response with its headers read and its body still on the wire."""
+        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events."""
         with map_httpx_errors(where):
             built = client.build_request(
-                method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout_s)
+                method,
+                url,
+                headers=headers,
+                content=content,
+                timeout=httpx.Timeout(timeout_s),
+                extensions={"trace": trace},
             )
             try:
                 return await client.send(built, stream=True)

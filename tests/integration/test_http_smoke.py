@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -713,6 +714,67 @@ class TestCutAndTrickledBodies:
         evaluation = await self.judged(trickle, client, timeout_s=0.5)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout")
         assert "no complete answer within timeout_s 0.5" in evaluation.reason
+
+
+class FlakyResolver:
+    """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
+
+    def __init__(self, *, hang: bool) -> None:
+        self.hang = hang
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups += 1
+        if self.lookups % 2 == 1:
+            if self.hang:
+                await asyncio.Event().wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return ["127.0.0.1"]
+
+
+class TestConnectRetries:
+    """A try that could not connect is retried, and never hidden: its time counts in the latency, and retries are
+    counted in the evidence and named by a pass."""
+
+    @staticmethod
+    def flaky(port: int, steps: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**smoke(port, steps), "base_url": f"http://preview.shop.svc:{port}", "allowed_hosts": ["*.shop.svc"]}
+
+    async def test_a_connect_timeout_is_retried_and_its_wait_counted(self, target):
+        # The request's timeout and the connect timeout were one number: the request's fired first, as a
+        # target_timeout never retried, where `retries` promises a retry of a connection that could not be made.
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=FlakyResolver(hang=True),
+        )
+        try:
+            # Long enough for the retry to connect and be answered on a loaded CI machine.
+            step = {"name": "health", "path": "/ok", "timeout_s": 2, "retries": 1}
+            evaluation = await run(self.flaky(target.port, [step]), http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = evaluation.details["steps"][0]
+        assert shown["connect_retries"] == 1
+        # The first try waited timeout_s for a connection: a user would have too.
+        assert shown["latency_ms"] >= 2000
+        assert "1 request connected only on a retry (a try could not connect): step 'health'" in evaluation.reason
+
+    async def test_retries_under_repeat_are_counted(self, target):
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=FlakyResolver(hang=False),
+        )
+        try:
+            # Connection: close: every request connects (and looks up the name) anew.
+            step = {"name": "load", "path": "/ok", "repeat": 6, "headers": {"Connection": "close"}}
+            evaluation = await run(self.flaky(target.port, [step]), http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        repeat = evaluation.details["steps"][0]["repeat"]
+        assert (repeat["successes"], repeat["transport_errors"], repeat["connect_retries"]) == (6, 0, 6)
+        assert "6 requests connected only on a retry (a try could not connect): step 'load'" in evaluation.reason
 
 
 class TestRepeat:
