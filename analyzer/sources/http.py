@@ -201,6 +201,10 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=policy.max_connections,
+            # A connection is never reused: h11 reads bytes a server sent past an answer as the answer to the next
+            # request on it (a stray second response judged in place of a 500). A new connection per request is also
+            # load-balanced anew by a Service, so `repeat` reaches every pod, and every latency counts a connect.
+            max_keepalive_connections=0,
             network_backend=_GuardedBackend(policy, resolver),
             socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)],
         )

@@ -777,6 +777,39 @@ class TestConnectRetries:
         assert "6 requests connected only on a retry (a try could not connect): step 'load'" in evaluation.reason
 
 
+class TestConnectionReuse:
+    """Each request gets its own answer: bytes a server sent past an answer are never read as the next one."""
+
+    async def test_a_stray_answer_after_a_response_is_not_the_next_steps_answer(self, client):
+        async def answer_twice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # A server (or a proxy) that writes a second answer after the first: on a reused connection the client
+            # read it as the answer to the next request, and judged a 200 where the next request got a 500.
+            while not reader.at_eof():
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    break
+                if head.startswith(b"GET /first "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray")
+                else:
+                    writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 6\r\n\r\nbroken")
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_twice, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [{"name": "first", "path": "/first"}, {"name": "second", "path": "/second"}]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason == "step 'second' (2/2) failed: status: expected 2xx, got 500"
+        assert evaluation.details["steps"][1]["body"] == "broken"
+
+
 class TestRepeat:
     """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
 
