@@ -324,11 +324,13 @@ class _BodyReader:
 
     def __init__(self, encoding: str, cap: int, where: str) -> None:
         encoding = encoding.strip().lower()
-        if encoding not in ("", "identity", *_ZLIB_WBITS):
-            raise TargetBadAnswer(
-                f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
-                "are decoded (the request asked for those)"
-            )
+        # Refused at the first body byte: the encoding of an answer without a body (a 204, a HEAD's) names no byte.
+        self._refusal = (
+            ""
+            if encoding in ("", "identity", *_ZLIB_WBITS)
+            else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded (the "
+            "request asked for those)"
+        )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
         self.where = where
@@ -341,6 +343,8 @@ class _BodyReader:
 
     def feed(self, chunk: bytes) -> None:
         """Take one chunk off the wire; past the cap it is only counted."""
+        if self._refusal and chunk:
+            raise TargetBadAnswer(self._refusal)
         self.wire_bytes += len(chunk)
         if self.over_cap:
             return
