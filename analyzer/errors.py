@@ -17,6 +17,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - SourceUnavailable (503)
       . TargetUnreachable (503): an HTTP check's target (http_smoke)
         . TargetConnectFailed (503): no connection was made, so retrying is safe
+          . TargetConnectTimeout (503): none within the request's timeout; the last try is a TargetTimeout
       . SourceTimeout (504)
         . TargetTimeout (504)
     - SourceRejected (502)
@@ -217,6 +218,13 @@ class TargetUnreachable(SourceUnavailable):
 
 class TargetConnectFailed(TargetUnreachable):
     """No connection was made (DNS failure, refused, connect timeout): safe to retry, nothing was sent."""
+
+    code = "target_unreachable"
+
+
+class TargetConnectTimeout(TargetConnectFailed):
+    """No connection within the request's timeout: retried like any connection not made; the last try is a
+    TargetTimeout."""
 
     code = "target_unreachable"
 

@@ -4,6 +4,7 @@ bodies, redirects only when asked and re-checked at every hop. httpx errors are 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 import socket
@@ -23,6 +24,7 @@ from analyzer.errors import (
     CheckMisconfigured,
     TargetBadAnswer,
     TargetConnectFailed,
+    TargetConnectTimeout,
     TargetRefused,
     TargetTimeout,
     TargetUnreachable,
@@ -199,6 +201,10 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=policy.max_connections,
+            # A connection is never reused: h11 reads bytes a server sent past an answer as the answer to the next
+            # request on it (a stray second response judged in place of a 500). A new connection per request is also
+            # load-balanced anew by a Service, so `repeat` reaches every pod, and every latency counts a connect.
+            max_keepalive_connections=0,
             network_backend=_GuardedBackend(policy, resolver),
             socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)],
         )
@@ -318,11 +324,13 @@ class _BodyReader:
 
     def __init__(self, encoding: str, cap: int, where: str) -> None:
         encoding = encoding.strip().lower()
-        if encoding not in ("", "identity", *_ZLIB_WBITS):
-            raise TargetBadAnswer(
-                f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate "
-                "are decoded (the request asked for those)"
-            )
+        # Refused at the first body byte: the encoding of an answer without a body (a 204, a HEAD's) names no byte.
+        self._refusal = (
+            ""
+            if encoding in ("", "identity", *_ZLIB_WBITS)
+            else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded (the "
+            "request asked for those)"
+        )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
         self.where = where
@@ -335,6 +343,8 @@ class _BodyReader:
 
     def feed(self, chunk: bytes) -> None:
         """Take one chunk off the wire; past the cap it is only counted."""
+        if self._refusal and chunk:
+            raise TargetBadAnswer(self._refusal)
         self.wire_bytes += len(chunk)
         if self.over_cap:
             return
@@ -411,6 +421,9 @@ class HttpClient:
         # Opened on first use: building it loads the CA bundle (tens of ms), which a Job that runs a
         # Prometheus check would pay for nothing.
         if self._opened is None:
+            # httpcore imports anyio's asyncio backend on its first request (about 100 ms): imported here, before any
+            # request's clock starts.
+            importlib.import_module("anyio._backends._asyncio")
             self._opened = httpx.AsyncClient(
                 transport=_GuardedTransport(self.policy, self._resolver),
                 follow_redirects=False,
@@ -465,8 +478,11 @@ class HttpClient:
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         reservation = await self._reserve(cap * copies, where, timeout_s)
+        # What the tries that could not connect took: the request waited that long too (a connect timeout, timeout_s).
+        failed_tries_s = 0.0
         try:
             for attempt in range(retries + 1):
+                began = time.perf_counter()
                 try:
                     exchange = await self._exchange(
                         request,
@@ -480,12 +496,20 @@ class HttpClient:
                         reservation,
                         copies,
                     )
-                except TargetConnectFailed:
+                except TargetConnectFailed as exc:
                     if attempt == retries:
+                        if isinstance(exc, TargetConnectTimeout):
+                            raise TargetTimeout(exc.message) from None
                         raise
+                    failed_tries_s += time.perf_counter() - began
                     await asyncio.sleep(_RETRY_PAUSE_S * 2**attempt)
                     continue
-                return replace(exchange, connect_retries=attempt, reservation=reservation)
+                return replace(
+                    exchange,
+                    latency_ms=exchange.latency_ms + failed_tries_s * 1000,
+                    connect_retries=attempt,
+                    reservation=reservation,
+                )
         except BaseException:
             reservation.release()
             raise
@@ -520,6 +544,16 @@ class HttpClient:
         headers = dict(request.headers)
         redirects: list[str] = []
         reader: _BodyReader | None = None
+        # Built (on first use) before the clock starts: loading the CA bundle is no part of the target's answer, and a
+        # Job's one check would count it in its first step's latency.
+        client = self._client
+        # Whether any of the request left on the current hop: until then a timeout is a connection never made.
+        sending = False
+
+        async def trace(event: str, info: Mapping[str, Any]) -> None:
+            nonlocal sending
+            sending = sending or event.startswith("http11.send_request_headers.")
+
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -531,7 +565,8 @@ class HttpClient:
                     if refusal:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
-                        response = await self._open(method, url, headers, content, timeout_s, where)
+                        sending = False
+                        response = await self._open(client, method, url, headers, content, timeout_s, where, trace)
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
@@ -595,6 +630,9 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
+            if not sending and not redirects:
+                # Nothing was sent (a name, a connection or a pool slot never came): safe to try again.
+                raise TargetConnectTimeout(f"{where}: no connection within timeout_s {timeout_s:g}") from None
             so_far = ""
             if reader is not None and reader.over_cap:
                 so_far = (
@@ -605,16 +643,29 @@ class HttpClient:
                 so_far = f" ({reader.wire_bytes} body bytes received so far)"
             raise TargetTimeout(f"{where}: no complete answer within timeout_s {timeout_s:g}{so_far}") from None
 
+    @staticmethod
     async def _open(
-        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None, timeout_s: float, where: str
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout_s: float,
+        where: str,
+        trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
     ) -> httpx.Response:
-        """The response with its headers read and its body still on the wire."""
+        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events."""
         with map_httpx_errors(where):
-            built = self._client.build_request(
-                method, url, headers=headers, content=content, timeout=httpx.Timeout(timeout_s)
+            built = client.build_request(
+                method,
+                url,
+                headers=headers,
+                content=content,
+                timeout=httpx.Timeout(timeout_s),
+                extensions={"trace": trace},
             )
             try:
-                return await self._client.send(built, stream=True)
+                return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:
                 # The request's URL was built above: what httpx cannot parse now is the answer's Location (most
                 # bad ones raise RemoteProtocolError; a scheme without a host, `u:x@host/echo`, raises this).

@@ -92,6 +92,7 @@ class _Attempt:
     captured: dict[str, ArgValue] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     over_cap: bool = False
+    connect_retries: int = 0
 
     @property
     def answered(self) -> bool:
@@ -114,6 +115,7 @@ class _StepResult:
     requests: int
     over_cap: int = 0
     secrets: list[str] = field(default_factory=list)
+    retried: int = 0
 
 
 class HttpSmokeCheck(Check):
@@ -393,6 +395,7 @@ class HttpSmokeCheck(Check):
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
+        retried: dict[str, int] = {}
         # Secret args (but one too short to tell anything), and secret values captured so far: every reason, message
         # and piece of evidence is scrubbed of them, wherever a template placed them or a target echoed them.
         secrets: list[str] = [
@@ -419,6 +422,8 @@ class HttpSmokeCheck(Check):
             requests += result.requests
             if result.over_cap:
                 over_cap[compiled.step.name] = result.over_cap
+            if result.retried:
+                retried[compiled.step.name] = result.retried
             if result.outcome is not Outcome.PASS:
                 details = self._details(shown_base, evidence, index + 1)
                 first = result.failures[0]
@@ -438,19 +443,26 @@ class HttpSmokeCheck(Check):
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
         # A pass on a body cut at the cap is never silent: say which steps judged such bodies, and on what.
-        cut = ""
+        notes = ""
         if over_cap:
             bodies = sum(over_cap.values())
-            cut = (
+            notes = (
                 f"; {bodies} response bod{'ies' if bodies > 1 else 'y'} over max_body_bytes, drained and judged "
                 f"on status, latency and headers only: {', '.join(f'step {n!r}' for n in over_cap)}"
+            )
+        if retried:
+            # A retry hides no failed try: the requests that needed one are named, as evidence counts the retries.
+            count = sum(retried.values())
+            notes += (
+                f"; {count} request{'s' if count > 1 else ''} connected only on a retry (a try could not connect): "
+                f"{', '.join(f'step {n!r}' for n in retried)}"
             )
         scrub = _scrubber(secrets)
         return Verdict(
             outcome=Outcome.PASS,
             value=len(self.steps),
             threshold=len(self.steps),
-            reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{cut})",
+            reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{notes})",
             details=scrub(self._details(shown_base, evidence, len(self.steps))),
         )
 
@@ -534,6 +546,7 @@ class HttpSmokeCheck(Check):
                 captured=judged.captured,
                 secrets=judged.secrets,
                 over_cap=exchange.body_truncated,
+                connect_retries=exchange.connect_retries,
             )
 
         async with asyncio.TaskGroup() as group:
@@ -683,7 +696,14 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         evidence["failed_assertions"] = [str(f) for f in attempt.failures]
         evidence["outcome"] = outcome.value
         return _StepResult(
-            outcome, attempt.failures, evidence, attempt.captured, 1, int(attempt.over_cap), attempt.secrets
+            outcome,
+            attempt.failures,
+            evidence,
+            attempt.captured,
+            1,
+            int(attempt.over_cap),
+            attempt.secrets,
+            int(attempt.connect_retries > 0),
         )
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)
@@ -738,6 +758,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
                 "statuses": dict(sorted(statuses.items())),
                 "transport_errors": sum(1 for a in attempts if a.problem is not None),
                 "bodies_over_cap": sum(1 for a in attempts if a.over_cap),
+                "connect_retries": sum(a.connect_retries for a in attempts),
                 "p50_ms": round(p50, 3),
                 "p95_ms": round(p95, 3),
                 "p99_ms": round(p99, 3),
@@ -758,6 +779,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         {},
         len(attempts),
         sum(1 for a in attempts if a.over_cap),
+        retried=sum(1 for a in attempts if a.connect_retries),
     )
 
 

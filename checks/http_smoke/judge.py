@@ -51,6 +51,8 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
+# The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff).
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
 # Response headers that hold an auth challenge (RFC 9110 11.6.1): named like a credential and starting with a scheme
 # like one, but what a smoke test of a 401 asserts.
 _CHALLENGE_HEADERS = frozenset({"www-authenticate", "proxy-authenticate"})
@@ -415,8 +417,12 @@ def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, An
 
 
 def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
-    """`body` decoded with the charset of the exchange when that is a common text charset, else as UTF-8 (never
-    raises)."""
+    """`body` decoded by its byte order mark, else with the charset of the exchange when that is a common text
+    charset, else as UTF-8 (never raises)."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            # As browsers do (WHATWG Encoding, "decode"): the mark wins over the label, and is not part of the text.
+            return body[len(mark) :].decode(codec, errors="replace")
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"

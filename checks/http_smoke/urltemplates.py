@@ -35,6 +35,8 @@ _PATH_LITERAL_RE = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/\ue000-\uf8ff]*$
 _PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _MAX_HOST_CHARS = 253
+# Request headers that frame the body, which the client writes from the body it sends.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
 def _slot_type(name: str, params: Mapping[str, Param]) -> ParamType | None:
@@ -225,9 +227,22 @@ class HeaderTemplate:
         """Check the header name and parse the value template."""
         if not _HEADER_NAME_RE.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(
+                f"header {name!r} is set by the client from the body; a check may not set it (a wrong one makes a "
+                "request that the server and a proxy in front of it read differently)"
+            )
         self.name = name
         self.text = text
         self._value = TextTemplate(text, params, captures)
+        if name.lower() == "host":
+            # A proxy or ingress in front of the allowed host routes by this header: it chooses the host reached.
+            for placeholder in self._value.param_names:
+                if not _host_safe(placeholder, params):
+                    raise ValueError(
+                        f"header {name!r}: {_describe(placeholder, params)} stands in the host; only dns_label "
+                        "params (or enums whose values are DNS labels) may form a host"
+                    )
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
             raise ValueError(f"header {name!r} contains a control character")
         if not text.isascii():

@@ -7,6 +7,9 @@ import asyncio
 import gzip
 import hashlib
 import json
+import socket
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -216,6 +219,53 @@ async def run(definition: dict[str, Any], client: HttpClient, args: dict[str, An
     return await runner.evaluate(check, check.bind_args(args or {}))
 
 
+# One request from a new process to a local answer, timed by a clock that only setting a client up moves.
+FIRST_REQUEST_SCRIPT = """
+import asyncio, json, sys, types
+import httpx
+from analyzer.sources import http as http_source
+from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy, HttpRequest
+from analyzer.sources.httppolicy import parse_networks
+
+clock = types.SimpleNamespace(now=0.0)
+http_source.time = types.SimpleNamespace(perf_counter=lambda: clock.now)
+
+class FirstImportTakesTime:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        clock.now += 10.0
+        return None
+
+sys.meta_path.insert(0, FirstImportTakesTime)
+create_ssl_context = httpx.create_ssl_context
+
+def slow_ca_bundle(**kwargs):
+    clock.now += 10.0
+    return create_ssl_context(**kwargs)
+
+httpx.create_ssl_context = slow_ca_bundle
+
+async def answer(reader, writer):
+    await reader.readuntil(b"\\r\\n\\r\\n")
+    writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+    await writer.drain()
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = "http://127.0.0.1:%d/" % server.sockets[0].getsockname()[1]
+    loopback = HostAllowList.parse(["127.0.0.1"])
+    client = HttpClient(HttpPolicy(allowed_hosts=loopback, allowed_networks=parse_networks(["127.0.0.0/8"])))
+    before = clock.now
+    exchange = await client.exchange(HttpRequest("GET", url), where="w", check_hosts=loopback, timeout_s=30)
+    await client.aclose()
+    server.close()
+    print(json.dumps([clock.now > before, exchange.latency_ms]))
+
+asyncio.run(main())
+"""
+
+
 class TestResponses:
     """Each kind of answer a real server gives leads to the right verdict and evidence."""
 
@@ -275,6 +325,18 @@ class TestResponses:
         assert evaluation.verdict == "fail"
         assert "max_latency_ms: expected <= 100 ms, got" in evaluation.reason
         assert evaluation.details["steps"][0]["latency_ms"] >= 200
+
+    def test_the_first_request_of_a_process_is_timed_without_setting_the_client_up(self):
+        # A Job sends one check per process: its first step's latency counted building the shared client (loading
+        # the CA bundle) and httpcore's first-use import of anyio's asyncio backend, 100-200 ms on a busy pod. A fresh
+        # interpreter whose clock only those move (each first import of a module, each SSL context: 10 s):
+        result = subprocess.run(
+            [sys.executable, "-c", FIRST_REQUEST_SCRIPT], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        moved, latency_ms = json.loads(result.stdout.splitlines()[-1])
+        assert moved, "nothing the clock watches happened: the test no longer sees a first request"
+        assert latency_ms == 0
 
     async def test_no_answer_within_timeout_is_an_error(self, target, client):
         evaluation = await run(smoke(target.port, [{"name": "hang", "path": "/hang", "timeout_s": 0.3}]), client)
@@ -654,6 +716,100 @@ class TestCutAndTrickledBodies:
         assert "no complete answer within timeout_s 0.5" in evaluation.reason
 
 
+class FlakyResolver:
+    """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
+
+    def __init__(self, *, hang: bool) -> None:
+        self.hang = hang
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups += 1
+        if self.lookups % 2 == 1:
+            if self.hang:
+                await asyncio.Event().wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return ["127.0.0.1"]
+
+
+class TestConnectRetries:
+    """A try that could not connect is retried, and never hidden: its time counts in the latency, and retries are
+    counted in the evidence and named by a pass."""
+
+    @staticmethod
+    def flaky(port: int, steps: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**smoke(port, steps), "base_url": f"http://preview.shop.svc:{port}", "allowed_hosts": ["*.shop.svc"]}
+
+    async def test_a_connect_timeout_is_retried_and_its_wait_counted(self, target):
+        # The request's timeout and the connect timeout were one number: the request's fired first, as a
+        # target_timeout never retried, where `retries` promises a retry of a connection that could not be made.
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=FlakyResolver(hang=True),
+        )
+        try:
+            # Long enough for the retry to connect and be answered on a loaded CI machine.
+            step = {"name": "health", "path": "/ok", "timeout_s": 2, "retries": 1}
+            evaluation = await run(self.flaky(target.port, [step]), http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = evaluation.details["steps"][0]
+        assert shown["connect_retries"] == 1
+        # The first try waited timeout_s for a connection: a user would have too.
+        assert shown["latency_ms"] >= 2000
+        assert "1 request connected only on a retry (a try could not connect): step 'health'" in evaluation.reason
+
+    async def test_retries_under_repeat_are_counted(self, target):
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=FlakyResolver(hang=False),
+        )
+        try:
+            # Connection: close: every request connects (and looks up the name) anew.
+            step = {"name": "load", "path": "/ok", "repeat": 6, "headers": {"Connection": "close"}}
+            evaluation = await run(self.flaky(target.port, [step]), http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        repeat = evaluation.details["steps"][0]["repeat"]
+        assert (repeat["successes"], repeat["transport_errors"], repeat["connect_retries"]) == (6, 0, 6)
+        assert "6 requests connected only on a retry (a try could not connect): step 'load'" in evaluation.reason
+
+
+class TestConnectionReuse:
+    """Each request gets its own answer: bytes a server sent past an answer are never read as the next one."""
+
+    async def test_a_stray_answer_after_a_response_is_not_the_next_steps_answer(self, client):
+        async def answer_twice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # A server (or a proxy) that writes a second answer after the first: on a reused connection the client
+            # read it as the answer to the next request, and judged a 200 where the next request got a 500.
+            while not reader.at_eof():
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    break
+                if head.startswith(b"GET /first "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray")
+                else:
+                    writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 6\r\n\r\nbroken")
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer_twice, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [{"name": "first", "path": "/first"}, {"name": "second", "path": "/second"}]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason == "step 'second' (2/2) failed: status: expected 2xx, got 500"
+        assert evaluation.details["steps"][1]["body"] == "broken"
+
+
 class TestRepeat:
     """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
 
@@ -911,6 +1067,19 @@ class TestSSRF:
         check = build_catalog([("t", {"checks": [self.named(80)]})], Registry([HttpSmokeCheck])).get("named")
         with pytest.raises(ArgError, match="DNS label"):
             check.bind_args({"svc": svc})
+
+    async def test_a_host_header_takes_a_dns_label_arg_as_the_virtual_host(self, target, client):
+        # An ingress in front of the allowed host routes by Host: only a DNS label may choose it, as in base_url.
+        definition = smoke(
+            target.port,
+            [{"name": "vhost", "path": "/echo/x", "headers": {"Host": "{{ site }}.example.com"}}],
+            params={"site": {"type": "dns_label", "default": "shop"}},
+        )
+        evaluation = await run(definition, client, {"site": "preview"})
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert json.loads(evaluation.details["steps"][0]["body"])["headers"]["Host"] == "preview.example.com"
+        with pytest.raises(ArgError, match="DNS label"):
+            await run(definition, client, {"site": "evil.com"})
 
     @pytest.mark.parametrize("item", [".", ".."])
     def test_dot_segments_in_path_args_are_bad_args(self, item):

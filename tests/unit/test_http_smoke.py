@@ -142,6 +142,30 @@ class TestLoadValidation:
                 {"steps": [{"name": "a", "expect": {"json": [{"path": "$.a", "equals": float("nan")}]}}]},
                 "equals is nan: JSON has no NaN or infinity",
             ),
+            (
+                {
+                    "params": {"site": {"type": "label_value", "default": "shop"}},
+                    "steps": [{"name": "a", "headers": {"Host": "{{ site }}.example.com"}}],
+                },
+                "header 'Host': {{ site }} (label_value) stands in the host",
+            ),
+            (
+                {
+                    "steps": [
+                        {"name": "a", "capture": {"h": {"header": "X"}}},
+                        {"name": "b", "headers": {"HOST": "{{ h }}"}},
+                    ]
+                },
+                "header 'HOST': {{ h }} (captured value) stands in the host",
+            ),
+            (
+                {"steps": [{"name": "a", "method": "POST", "json_body": {}, "headers": {"Content-Length": "0"}}]},
+                "header 'Content-Length' is set by the client",
+            ),
+            (
+                {"headers": {"transfer-encoding": "chunked"}},
+                "header 'transfer-encoding' is set by the client",
+            ),
         ],
     )
     def test_rejected(self, change, message):
@@ -1256,6 +1280,37 @@ class TestJudgeInvalidJson:
     @pytest.mark.parametrize("body", [b'{"total": 1e400}', b'{"a": {"k": 1}, "b": {"k": 2}}', b'{"NaN": "Infinity"}'])
     def test_valid_json_still_passes(self, body):
         assert judged({"json": [{"path": "$", "exists": True}]}, body=body).failures == []
+
+
+class TestJudgeByteOrderMarks:
+    """A byte order mark says how the body is encoded, over its label (as browsers read it), and is no text."""
+
+    @pytest.mark.parametrize(
+        ("encoding", "content_type"),
+        [
+            ("utf-16", "text/plain"),
+            ("utf-16-be", "text/plain; charset=utf-8"),
+            ("utf-16-le", "text/html; charset=iso-8859-1"),
+        ],
+    )
+    def test_an_error_page_in_utf16_is_read_as_such(self, encoding, content_type):
+        # Read as UTF-8 it was "\ufffd\ufffdE\x00r\x00r..." and held no "Error": body_not_contains passed.
+        mark = {"utf-16-be": b"\xfe\xff", "utf-16-le": b"\xff\xfe"}.get(encoding, b"")
+        body = mark + "Error 500: the database is down".encode(encoding)
+        result = judged({"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": content_type})
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == "Error 500: the database is down"
+
+    def test_a_json_body_after_a_utf8_mark_parses(self):
+        # RFC 8259 8.1: a parser may ignore the mark; read as text it was a first character that is not JSON.
+        body = b"\xef\xbb\xbf" + b'{"status": "ok"}'
+        result = judged({"json": [{"path": "$.status", "equals": "ok"}]}, body=body)
+        assert result.failures == []
+        assert result.evidence["body"] == '{"status": "ok"}'
+
+    def test_an_unread_body_is_quoted_without_its_mark(self):
+        result = judged({}, body="caf\u00e9".encode("utf-16"), headers={"Content-Type": "text/plain"})
+        assert result.evidence["body"] == "caf\u00e9"
 
 
 class TestJudgeCaptureValues:

@@ -784,6 +784,17 @@ class TestEncodedBodies:
         with pytest.raises(TargetBadAnswer, match="Content-Encoding 'br'"):
             await self.fetch(client, respx_mock, b"\x0b\x00\x80", "br")
 
+    @pytest.mark.parametrize("status", [204, 304])
+    async def test_an_encoding_we_did_not_ask_for_on_an_answer_without_a_body_is_no_matter(
+        self, client, respx_mock, status
+    ):
+        # The encoding a 204 (or a HEAD answer) names describes no byte: the answer was an error for it all the same.
+        respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(status, headers={"Content-Encoding": "br"}))
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS, timeout_s=5
+        )
+        assert (exchange.status, exchange.body) == (status, b"")
+
     async def test_requests_ask_for_gzip_and_deflate_only(self, client, respx_mock):
         route = respx_mock.get("http://a.svc/z").mock(return_value=httpx.Response(200))
         await client.exchange(HttpRequest("GET", "http://a.svc/z"), where="w", check_hosts=ALL_HOSTS, timeout_s=5)
