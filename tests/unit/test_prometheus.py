@@ -99,6 +99,9 @@ class TestConstantFallback:
             # Before: not warned, and the check passed whatever the canary did.
             f"vector(0) or {RATIO}",
             f"vector(0) or on() max({RATIO})",
+            # What reads no series, aggregated or over a subquery. Before: not warned.
+            f"{RATIO} or sum(vector(0))",
+            f"{RATIO} or max_over_time(vector(0)[5m:1m])",
         ],
     )
     def test_warned(self, query):
