@@ -312,13 +312,11 @@ def fallback_constant(query: str) -> float | None:
     """N when `query`'s whole answer falls back to a constant when no series it reads exists: `X or vector(N)` (in
     parentheses, `on()`), and what keeps that one element (`(X or vector(0)) * 100`, `clamp_max(..., 1)`, `... or
     vector(0) or vector(1)` answers 0); None for any other query (one that reads no series, or one promql-parser
-    cannot parse)."""
-    from analyzer.promql_syntax import parsed
-
+    cannot parse, its regexes blanked as for fallback_reads)."""
     if _OR_WORD_RE.search(query) is None:
         return None  # no fallback: `vector(1) unless on() x` checks on absence, as absent(x) does, by design
     try:
-        node = parsed(query)
+        node, _ = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return None
     answer = _when_empty(node, [_MAX_LAYERS])
