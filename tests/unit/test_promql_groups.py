@@ -509,6 +509,14 @@ class TestFallbackSelectors:
         assert [selector.selector for selector in fallback_selectors(query)] == ['e_total{path=~"\\\\Q/a.b\\\\E"}']
         assert fallback_unreadable(query) is None
 
+    @pytest.mark.parametrize("name", ["'__name__'", "`__name__`", '"__name__"'])
+    def test_read_through_a_regex_promql_parser_refuses_beside_a_quoted_name_regex(self, name):
+        # The names' regex kept, in whichever quotes its label is written. Before: single or back quotes blanked it
+        # too, and the query was warned as unreadable, none of its names checked.
+        selector = f'{{{name}=~"a_total|b_total", path=~"\\\\Q/a.b\\\\E"}}'
+        [found] = fallback_selectors(f"sum(rate({selector}[5m])) or vector(0)")
+        assert (found.names, found.selector) == (("a_total", "b_total"), selector)
+
     @pytest.mark.parametrize(
         ("query", "why"),
         [("sum(e_total) or vector(0) or", "invalid promql query"), ("sum(e_total) / sum(r_total)", None)],
