@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 if TYPE_CHECKING:
     from analyzer.promql_names import MetricSelector, VectorSelector
@@ -305,13 +305,11 @@ def fallback_constant(query: str) -> float | None:
     """N when `query`'s whole answer falls back to a constant when no series it reads exists: `X or vector(N)` (in
     parentheses, `on()`), and what keeps that one element (`(X or vector(0)) * 100`, `clamp_max(..., 1)`, `... or
     vector(0) or vector(1)` answers 0); None for any other query (one that reads no series, or one promql-parser
-    cannot parse)."""
-    from analyzer.promql_syntax import parsed
-
+    cannot parse, its regexes blanked as for fallback_reads)."""
     if _OR_WORD_RE.search(query) is None:
         return None  # no fallback: `vector(1) unless on() x` checks on absence, as absent(x) does, by design
     try:
-        node = parsed(query)
+        node, _ = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return None
     answer = _when_empty(node, [_MAX_LAYERS])
@@ -330,8 +328,23 @@ _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b if b else (math.copysign(math.inf, a) * math.copysign(1, b) if a else math.nan),
-    "^": lambda a, b: math.pow(a, b),
+    "^": lambda a, b: _power(a, b),
 }
+
+
+def _power(base: float, exponent: float) -> float:
+    """Go's math.Pow (Prometheus' `^`): an infinity or NaN where Python's raises (`0 ^ -1`, `10 ^ 400`)."""
+    odd = math.isfinite(exponent) and exponent % 2 == 1
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return -math.inf if base < 0 and odd else math.inf
+    except ValueError:
+        if base == 0:  # to a negative power
+            return math.copysign(math.inf, base) if odd else math.inf
+        return math.nan  # a negative base to a power that is no integer
+
+
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -369,9 +382,12 @@ def _when_empty(node: Any, budget: list[int]) -> _Empty:
         return ("scalar", float(node.val))
     if kind in ("VectorSelector", "MatrixSelector"):
         return "empty"
-    if kind in ("SubqueryExpr", "AggregateExpr"):
+    if kind == "SubqueryExpr":
         inner = _when_empty(node.expr, budget)
-        return "empty" if inner == "empty" else None
+        # One element's value at each step (`vector(0)[5m:1m]`): a range of samples all of it.
+        return "empty" if inner == "empty" else ("range", inner[1]) if _vector(inner) else None
+    if kind == "AggregateExpr":
+        return _aggregation_when_empty(node, budget)
     if kind == "Call":
         return _call_when_empty(node, budget)
     if kind == "BinaryExpr":
@@ -379,9 +395,54 @@ def _when_empty(node: Any, budget: list[int]) -> _Empty:
     return None
 
 
+def _vector(answer: _Empty) -> TypeGuard[tuple[str, float]]:
+    """Whether `answer` is one element without labels."""
+    return isinstance(answer, tuple) and answer[0] == "vector"
+
+
+# Aggregations answering their one element's value, and the value they answer of any one element.
+_KEEPING_ONE = frozenset({"sum", "avg", "min", "max"})
+_OF_ONE = {"group": 1.0, "count": 1.0, "stddev": 0.0, "stdvar": 0.0}
+
+
+def _aggregation_when_empty(node: Any, budget: list[int]) -> _Empty:
+    """What an aggregation answers when no series it reads exists: of one element without labels (`sum(vector(0))`,
+    grouped by anything), one element again."""
+    inner = _when_empty(node.expr, budget)
+    if inner == "empty" or not _vector(inner):
+        return "empty" if inner == "empty" else None
+    op = str(node.op).lower()
+    if op in _KEEPING_ONE:
+        return inner
+    if op in _OF_ONE:
+        return ("vector", _OF_ONE[op])
+    param = _when_empty(node.param, budget) if node.param is not None else None
+    if not (isinstance(param, tuple) and param[0] == "scalar" and math.isfinite(param[1])):
+        return None
+    if op in ("topk", "bottomk"):
+        return inner if param[1] >= 1 else "empty"  # k is cut to an integer: below 1, none is kept
+    if op == "quantile":
+        return ("vector", inner[1] if 0 <= param[1] <= 1 else math.copysign(math.inf, param[1]))
+    return None  # count_values adds a label
+
+
+# Range functions answering, of samples all of one value, that value (a quantile's within 0 and 1), or a value of
+# their own.
+_WITHIN_RANGE = frozenset({"avg_over_time", "min_over_time", "max_over_time", "last_over_time"})
+_OF_RANGE = {"present_over_time": 1.0, "stddev_over_time": 0.0, "stdvar_over_time": 0.0}
+
+
 def _call_when_empty(node: Any, budget: list[int]) -> _Empty:
     name = node.func.name
     args = [_when_empty(arg, budget) for arg in node.args]
+    ranged = args[-1] if args and isinstance(args[-1], tuple) and args[-1][0] == "range" else None
+    if ranged is not None and name in _WITHIN_RANGE:
+        return ("vector", ranged[1])
+    if ranged is not None and name in _OF_RANGE:
+        return ("vector", _OF_RANGE[name])
+    if ranged is not None and name == "quantile_over_time" and len(args) == 2 and args[0] is not None:
+        quantile = args[0][1] if isinstance(args[0], tuple) else math.nan
+        return ("vector", ranged[1] if 0 <= quantile <= 1 else math.copysign(math.inf, quantile))
     if name == "vector" and args and isinstance(args[0], tuple) and args[0][0] == "scalar":
         return ("vector", args[0][1])
     if name == "scalar" and args and args[0] is not None:
@@ -502,18 +563,20 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.
         keyword_names: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], str] = {}
-        # Each selector as promql-parser read it, by its key: for one the query's text does not show alike.
-        rebuilt: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
+        # Each selector as its parsed matchers write it: for one whose text the lexer reads otherwise (a value with an
+        # escape JSON lacks, `code="\\x41"`), which is checked all the same.
+        rewritten: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
         for selector, reach in _beside_fallbacks(tree):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
             # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads) and values decoded (`a"b` unclosed).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
             written = lexed_selector(selector.name, matchers)
             read.setdefault(_key(written), set()).add(reach)
-            if not written.names and selector.name:
+            names = written.names
+            if not names and selector.name:
                 keyword_names[_key(written)] = selector.name
-            names = written.names or ((selector.name,) if selector.name else ())
-            rebuilt.setdefault(_key(written), MetricSelector(names, _written_back(selector)))
+                names = (selector.name,)
+            rewritten[_key(written)] = MetricSelector(names, _selector_text(selector.name, matchers))
         # Each selector as the parse read it, and as the query writes it (the same one, in the same place).
         written_all = [
             (lexed, text)
@@ -529,13 +592,25 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
             name = keyword_names.get(key) if not s.names else None
             selector = MetricSelector((name,), name + text) if name else MetricSelector(s.names, text)
             found[selector.selector] = (selector, frozenset(read[key]))
-    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all, and a value
-    # whose escape json does not decode as Go does (`"5\x2e."`, `'a\'b'`) reads otherwise as written: as
-    # promql-parser read them.
-    for key, selector in rebuilt.items():
-        if key not in seen:
-            found.setdefault(selector.selector, (selector, frozenset(read[key])))
+    # A keyword-named selector without braces (`count or vector(0)`) is no selector to the lexer at all.
+    for key in read.keys() - seen:
+        if "?" not in (op for _, op, _ in key[1]):
+            found.setdefault(rewritten[key].selector, (rewritten[key], frozenset(read[key])))
     return tuple(found.values())
+
+
+def _selector_text(name: str | None, matchers: tuple[tuple[str, str, str], ...]) -> str:
+    """A selector of metric `name` (None for none) and `matchers` (label, operator, unquoted value) as PromQL
+    writes it."""
+    from analyzer.promql_names import label_written
+    from analyzer.templates import escape_promql_string
+
+    listed = ", ".join(
+        f'{label_written(label)}{op}"{escape_promql_string(value, chr(34))}"'
+        for label, op, value in matchers
+        if not (name and label == "__name__")
+    )
+    return (name or "") + (f"{{{listed}}}" if listed or not name else "")
 
 
 def fallback_unreadable(query: str) -> str | None:
@@ -565,19 +640,6 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked
         raise  # the query's own refusal
-
-
-def _written_back(node: Any) -> str:
-    """A selector promql-parser read, written back with its values escaped (its printing writes them decoded: `a"b`
-    unclosed, `\\b` a backspace); a keyword-named one without matchers as its name."""
-    from analyzer.promql_names import label_written
-    from analyzer.templates import escape_promql_string
-
-    braces = ",".join(
-        f'{label_written(m.name)}{_OPERATORS.get(str(m.op), "?")}"{escape_promql_string(m.value, chr(34))}"'
-        for m in node.matchers.matchers
-    )
-    return f"{node.name or ''}{{{braces}}}" if braces or not node.name else str(node.name)
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
@@ -838,8 +900,8 @@ def _binary_bounds(node: Any, budget: list[int]) -> _Bounds:
                 holds = float(_COMPARISONS[op](left[0], right[0]))
                 return holds, holds
             return 0.0, 1.0
-        # A filter keeps the vector side's values (the left one's when both are).
-        return right if type(node.lhs).__name__ == "NumberLiteral" else left
+        # A filter keeps the vector side's values (the left one's when both are): `(0) < x` keeps x's.
+        return right if _scalar(node.lhs) else left
     if op == "*" and (left == (0, 0) or right == (0, 0)):
         return 0.0, 0.0  # `0 * requests`: 0 wherever there is traffic
     if op in ("+", "-"):
@@ -850,6 +912,28 @@ def _binary_bounds(node: Any, budget: list[int]) -> _Bounds:
         value = float(_ARITHMETIC[op](left[0], right[0]))
         return (value, value) if not math.isnan(value) else _ANY
     return _ANY
+
+
+# Functions answering a scalar.
+_SCALAR_CALLS = frozenset({"scalar", "time", "pi"})
+
+
+def _scalar(node: Any) -> bool:
+    """Whether `node` answers a scalar: a number, `time()`, `scalar(...)`, arithmetic on scalars (`1 - 0.999`), in
+    parentheses or signed (read up to _MAX_LAYERS nodes; past them, False)."""
+    pending = [node]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            return True
+        current = pending.pop()
+        kind = type(current).__name__
+        if kind in ("ParenExpr", "UnaryExpr"):
+            pending.append(current.expr)
+        elif kind == "BinaryExpr":
+            pending += [current.lhs, current.rhs]
+        elif not (kind == "NumberLiteral" or (kind == "Call" and current.func.name in _SCALAR_CALLS)):
+            return False
+    return False
 
 
 def _zero(node: Any) -> bool:

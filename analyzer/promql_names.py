@@ -247,7 +247,7 @@ def regexes_blanked(query: str) -> str:
         position = start + 1
         while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
             label = match.group(1)
-            if match.group(2) in ("=~", "!~") and label not in ("__name__", '"__name__"'):
+            if match.group(2) in ("=~", "!~") and (_unquoted(label) if label[0] in "\"'`" else label) != "__name__":
                 pieces += [query[written_to : match.start(3)], '".*"']
                 written_to = match.end(3)
             position = match.end()

@@ -1094,6 +1094,10 @@ class TestVariantReadingNothingBesideAFallback:
             fallback_check("failed-other-label", "ratio", 'service="shop",pod_template_hash="{{ canary_hash }}"'),
             # A value with an escaped quote, which every series matches.
             fallback_check("failed-escaped", "ratio", _selector("canary_hash") + ',path!="a\\"b"'),
+            # Go's \Q...\E, which promql-parser's regex engine refuses.
+            fallback_check(
+                "failed-go-regex", "ratio", 'service=~"\\\\Qshop\\\\E",rollouts_pod_template_hash="{{ canary_hash }}"'
+            ),
         ]
         catalog = build_catalog(
             [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": checks})],
@@ -1130,6 +1134,14 @@ class TestVariantReadingNothingBesideAFallback:
         assert (await run(fallbacks, prometheus, "failed-escaped", "kpiequal", stable_hash="kpiworse"))["verdict"] == (
             "pass"
         )
+
+    async def test_a_regex_promql_parsers_engine_refuses_is_no_pass(self, fallbacks, prometheus):
+        # Prometheus reads the regex; the fallback probe was not sent (no constant computed), and 0 beat kpiworse.
+        body = await run(fallbacks, prometheus, "failed-go-regex", "kpinone", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("the canary query read no series beside its fallback"), body["reason"]
+        body = await run(fallbacks, prometheus, "failed-go-regex", "kpiequal", stable_hash="kpiworse")
+        assert body["verdict"] == "pass", body["reason"]
 
     async def test_a_baseline_that_matches_no_pod_is_no_fail(self, fallbacks, prometheus):
         body = await run(fallbacks, prometheus, "failed-ratio", "kpiworse", stable_hash="kpinone")

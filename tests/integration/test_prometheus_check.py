@@ -995,6 +995,10 @@ class TestConstantFallback:
             "sum(rate(nothing_errors[5m])) or vector(2) > bool 1",
             "sum(rate(nothing_errors[5m])) or (vector(0) unless on() nothing_requests)",
             "vector(0.001) or sum(rate(http_requests_total[5m]))",  # series exist: their sum never answers
+            # What reads no series, aggregated or over a subquery. Before: no constant computed, and not warned.
+            "sum(rate(nothing_errors[5m])) or sum(vector(0.5))",
+            "sum(rate(nothing_errors[5m])) or max_over_time(vector(0.5)[5m:1m])",
+            "sum(sum(rate(nothing_errors[5m])) or vector(0.25))",
         ],
     )
     async def test_the_fallback_warned_is_the_answer(self, prometheus, client_for, query):
@@ -1287,6 +1291,8 @@ class TestMisspeltNamesBesideAFallback:
             # Both sides can answer a constant: the misspelt name empties the left one. Before: fail (vector(1)).
             '(sum(rate(http_request_total{code=~"5.."}[5m])) * 0) or on() vector(1)',
             *_GENERAL_FALLBACKS,
+            # An escape Go reads in a label value (`\x35` is 5). Before: the selector not read, and a pass.
+            'sum(rate(http_request_total{code=~"\\x35.."}[5m])) or vector(0)',
         ],
     )
     async def test_every_form_of_fallback_is_checked(self, prometheus, client_for, query):
@@ -1294,6 +1300,17 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert "no series of metric http_request_total" in body["reason"]
+
+    async def test_a_filter_beside_a_missing_name_measures(self, prometheus, client_for):
+        # `(0) < x` keeps x's values, whichever side the scalar stands on: a measurement, no fallback, and the new name
+        # of a rename not there yet is no error. Before: read as the scalar 0's, and an error for the new name.
+        query = (
+            'sum(rate(http_requests_v2_total{code=~"5.."}[5m]))'
+            ' or (0) < sum(rate(http_requests_total{code=~"5.."}[5m]))'
+        )
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
 
     async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
         # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses

@@ -398,6 +398,47 @@ class TestPinnedStart:
         assert pinned_start("max(x @ end())", 1700000000) == "max(x @ end())"
 
 
+class TestFallbackConstantComputed:
+    """The constant a query's whole answer falls back to when no series it reads exists, as Prometheus 2.42 answers."""
+
+    @pytest.mark.parametrize(
+        ("query", "constant"),
+        [
+            ("sum(e_total) or vector(0)", 0.0),
+            # Of one element without labels, an aggregation answers one element, a range function over a subquery of
+            # it too. Before: None, no load warning and no fallback probe of kpi_compare.
+            ("sum(e_total) or sum(vector(0))", 0.0),
+            ("sum(e_total) or sum by (pod) (vector(4))", 4.0),
+            ("sum(e_total) or topk(1, vector(3))", 3.0),
+            ("sum(e_total) or count(vector(3))", 1.0),
+            ("sum(e_total) or stddev(vector(5))", 0.0),
+            ("sum(sum(e_total) or vector(0.25))", 0.25),
+            ("sum(e_total) or max_over_time(vector(0)[5m:1m])", 0.0),
+            ("sum(e_total) or quantile_over_time(0.5, vector(2)[5m:1m])", 2.0),
+            ("sum(e_total) or present_over_time(vector(2)[5m:1m])", 1.0),
+            # Go's math.Pow where Python's raises. Before: ValueError, OverflowError.
+            ("sum(e_total) or vector(0) * (0 ^ -1 > bool 1)", 0.0),
+            ("sum(e_total) or vector(1) * (10 ^ 400 > bool 1)", 1.0),
+        ],
+    )
+    def test_computed(self, query, constant):
+        assert fallback_constant(query) == constant
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or topk(0.5, vector(3))",  # k below 1 keeps nothing
+            'sum(e_total) or count_values("v", vector(0))',  # a label added
+            "sum(e_total) or quantile(2, vector(0))",  # +Inf: no value to pass
+            "sum(e_total) or sum_over_time(vector(1)[5m:1m])",  # how many steps the range holds
+            "sum(e_total) or max_over_time(vector(time())[5m:1m])",
+            "(sum(e_total) or vector(-8)) ^ 0.5",  # NaN
+        ],
+    )
+    def test_none(self, query):
+        assert fallback_constant(query) is None
+
+
 class TestFallbackSelectors:
     """The selectors, as written, that a constant fallback of an `or` answers for when they match no series."""
 
@@ -452,6 +493,13 @@ class TestFallbackSelectors:
             ("sum(rate(e_total[5m])) or clamp(sum(r_total), 0, 0)", ["e_total"]),
             ("sum(rate(e_total[5m])) or stddev(vector(1) and on() up)", ["e_total"]),
             ("sum(rate(e_total[5m])) or sgn(group by (job) (up)) - 1", ["e_total"]),
+            # A power Python refuses and Go computes (+Inf, NaN). Before: a ValueError, and no name read at all.
+            ("sum(e_total) or (group(r_total) - 2) ^ 0.5", ["e_total"]),
+            ("sum(e_total) or group(r_total) * (10 ^ 400 > bool 1) - 1", ["e_total"]),
+            # A value with an escape Go reads (`\x35` is 5), written as promql-parser reads it. Before: not read.
+            ('sum(e_total{code="\\x35"}) or vector(0)', ['e_total{code="5"}']),
+            ("sum(e_total{code='\\'5\\''}) or vector(0)", ["e_total{code=\"'5'\"}"]),
+            ('sum{code="\\101"} or vector(0)', ['sum{code="A"}']),
         ],
     )
     def test_read_beside_a_fallback(self, query, written):
@@ -468,6 +516,10 @@ class TestFallbackSelectors:
             "sum(e_total) or vector(0) >= 0",
             "sum(e_total) or vector(0) > bool 1",
             "sum(e_total) or (vector(0) unless on() maint)",
+            # What reads no series, aggregated or over a subquery. Before: not computed, no warning.
+            "sum(e_total) or sum(vector(0))",
+            "sum(e_total) or max_over_time(vector(0)[5m:1m])",
+            "sum(sum(e_total) or vector(0))",
         ],
     )
     def test_every_fallback_the_load_warning_computes_is_checked(self, query):
@@ -502,6 +554,14 @@ class TestFallbackSelectors:
         query = 'sum(rate(e_total{path=~"\\\\Q/a.b\\\\E"}[5m])) or vector(0)'
         assert [selector.selector for selector in fallback_selectors(query)] == ['e_total{path=~"\\\\Q/a.b\\\\E"}']
         assert fallback_unreadable(query) is None
+
+    @pytest.mark.parametrize("name", ["'__name__'", "`__name__`", '"__name__"'])
+    def test_read_through_a_regex_promql_parser_refuses_beside_a_quoted_name_regex(self, name):
+        # The names' regex kept, in whichever quotes its label is written. Before: single or back quotes blanked it
+        # too, and the query was warned as unreadable, none of its names checked.
+        selector = f'{{{name}=~"a_total|b_total", path=~"\\\\Q/a.b\\\\E"}}'
+        [found] = fallback_selectors(f"sum(rate({selector}[5m])) or vector(0)")
+        assert (found.names, found.selector) == (("a_total", "b_total"), selector)
 
     @pytest.mark.parametrize(
         ("query", "why"),
@@ -586,6 +646,10 @@ class TestFallbackSelectors:
             "sum(rate(a_total[5m])) or sum(rate(b_total[5m])) > 0",
             "sum(rate(a_total[5m])) or sum(rate(b_total[5m])) - 1",
             "sum(a_total) or sgn(sum(rate(b_total[5m])))",
+            # A filter keeps the vector side's values, whichever side a scalar stands on. Before: read as the
+            # scalar's, a fallback, and a missing a_total (a rename) was an error.
+            "sum(a_total) or (0) < sum(b_total)",
+            "sum(a_total) or (1 - 0.999) < sum(b_total)",
             'absent(up{job="a"}) or vector(0)',  # meant to find nothing
             "vector(0) or vector(1)",
             'sum(e_total{code="or"})',

@@ -1,0 +1,67 @@
+"""What analyzer.promql_groups reads of a query without evaluating it, against what the tests' Prometheus (2.42)
+answers for it."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+import requests
+
+from analyzer.promql_groups import fallback_constant
+
+pytestmark = pytest.mark.integration
+
+# Constants without labels, and what may wrap one: each answers one element, or none (topk(0, ...)).
+_CONSTANTS = ("vector(0)", "vector(2)", "vector(-1)", "vector(0.5)")
+_WRAPPERS = (
+    "sum({})",
+    "max by (pod) ({})",
+    "topk(1, {})",
+    "topk(0, {})",
+    "quantile(0.9, {})",
+    "quantile(-1, {})",
+    "count({})",
+    "stddev({})",
+    "max_over_time(({})[5m:1m])",
+    "quantile_over_time(0.2, ({})[10m:])",
+    "present_over_time(({})[5m:1m])",
+    "sum_over_time(({})[5m:1m])",
+    "({}) ^ -1",
+    "({}) ^ 0.5",
+)
+_FALLBACKS = (
+    "nothing_at_all or {}",
+    "sum(nothing_at_all or {})",
+    "({}) or nothing_at_all",
+    "avg_over_time((nothing_at_all or {})[5m:1m])",
+)
+
+
+def _constant(rng: random.Random, depth: int) -> str:
+    wrapped = rng.choice(_CONSTANTS)
+    for _ in range(depth):
+        wrapped = rng.choice(_WRAPPERS).format(wrapped)
+    return wrapped
+
+
+class TestFallbackConstant:
+    """The constant fallback_constant() computes is what Prometheus answers when no series the query reads exists."""
+
+    def test_generated_queries_agree(self, prometheus):
+        rng = random.Random(18)
+        queries = list(
+            dict.fromkeys(rng.choice(_FALLBACKS).format(_constant(rng, rng.randrange(3))) for _ in range(400))
+        )
+        computed = {query: constant for query in queries if (constant := fallback_constant(query)) is not None}
+        assert len(computed) > 100  # enough constants computed for the test to mean something
+        wrong = {}
+        for query, constant in computed.items():
+            answer = requests.get(
+                f"{prometheus.url}/api/v1/query", params={"query": query, "time": prometheus.anchor}, timeout=5
+            ).json()["data"]["result"]
+            answered = [(element["metric"], float(element["value"][1])) for element in answer]
+            if len(answered) != 1 or answered[0][0] != {} or not math.isclose(answered[0][1], constant):
+                wrong[query] = (constant, answered)
+        assert wrong == {}
