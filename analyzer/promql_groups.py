@@ -1020,8 +1020,14 @@ def _top_level_comma(text: str, start: int, end: int) -> int | None:
 
 
 # Labels a list may name though no series read carries them: `le` (a native histogram has none, and `by (le)` over
-# one does nothing it should not), `quantile` (a summary's, read beside other kinds), and the metric name.
+# one does nothing it should not), `quantile` (a summary's, read beside other kinds), and the metric name. A list is
+# checked on its other labels: `by (le, servcie)` does nothing `by (le)` does not.
 _LISTED_ANYWAY = frozenset({"le", "quantile", "__name__"})
+
+
+def _checked(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The labels of a list that a series read must carry for the list to do something: all but _LISTED_ANYWAY."""
+    return tuple(label for label in labels if label not in _LISTED_ANYWAY)
 
 
 @dataclass(frozen=True)
@@ -1041,8 +1047,9 @@ def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
     """The label lists (`by`, `without`, `on`, `ignoring`; not group_left's, which copy what is there) of the
     aggregations and binary operators of `query` read beside a constant fallback of an `or` (see fallback_selectors):
     when such a list does nothing, the answer may be empty (`x / ignoring (cdoe) group_left y`, `x unless on (pdo)
-    y`) and the fallback answers for it. Left out: a list naming a label the query writes (label_replace's,
-    count_values', absent's) or one of _LISTED_ANYWAY, and one over a selector whose names cannot be told (a regex);
+    y`) and the fallback answers for it. Each with its labels but _LISTED_ANYWAY's. Left out: a list naming a label the
+    query writes (label_replace's, count_values', absent's) or only _LISTED_ANYWAY's, and one over a selector whose
+    names cannot be told (a regex);
     () for a query without a fallback, or one promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
@@ -1060,11 +1067,11 @@ def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
             mode = "by" if str(modifier.type).endswith("By") else "without"
         else:
             mode = "on" if str(modifier.type).endswith("Include") else "ignoring"
-        labels = tuple(modifier.labels)
+        labels = _checked(tuple(modifier.labels))
         reads, written = _reads_under(node.expr if kind == "AggregateExpr" else node, around)
-        if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+        if reads is None or written & set(labels) or not labels:
             continue
-        found.append(LabelList(f"{mode} ({', '.join(labels)})", labels, reads))
+        found.append(LabelList(f"{mode} ({', '.join(modifier.labels)})", labels, reads))
     return tuple(dict.fromkeys(found))
 
 
@@ -1137,8 +1144,9 @@ def answer_label_list(query: str) -> LabelList | None:
     """The `by` list of the aggregation whose groups are the answer of `query` (`sum by (pod) (x) / sum by (pod) (y)`,
     `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
     none of whose series carries any of them was read from series none of which had one (the list did nothing: one
-    group). None for any other query, a list naming a label the query writes or one of _LISTED_ANYWAY, or one
-    promql-parser cannot parse."""
+    group), its labels but _LISTED_ANYWAY's (`histogram_quantile(0.99, sum by (le, service) (...))`: service). None for
+    any other query, a list naming a label the query writes or only _LISTED_ANYWAY's, or one promql-parser cannot
+    parse."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -1151,6 +1159,8 @@ def answer_label_list(query: str) -> LabelList | None:
             node = node.expr
         elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "scalar" and node.args:
             node = node.args[0]
+        elif kind == "Call" and node.func.name == "histogram_quantile" and len(node.args) == 2:
+            node = node.args[1]  # its answer keeps its buckets' labels but `le`
         elif kind == "BinaryExpr" and _keeps_left_labels(node):
             node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
         else:
@@ -1159,11 +1169,11 @@ def answer_label_list(query: str) -> LabelList | None:
         return None
     if not str(node.modifier.type).endswith("By"):
         return None
-    labels = tuple(node.modifier.labels)
+    labels = _checked(tuple(node.modifier.labels))
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
-    if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+    if reads is None or written & set(labels) or not labels:
         return None
-    return LabelList(f"by ({', '.join(labels)})", labels, reads)
+    return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads)
 
 
 def _keeps_left_labels(node: Any) -> bool:

@@ -642,8 +642,9 @@ class _Judging:
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
-        # Whether the answer's groups may come from a `by` at the query's top (see _one_group), decided once.
-        self.grouped = (check.each or check.reduce is not None) and _groups_at_top_level(check.query)
+        # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
+        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
+        self.grouped = (check.each or check.reduce is not None) and _GROUPING_RE.search(check.query) is not None
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one

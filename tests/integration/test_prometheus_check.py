@@ -1708,6 +1708,10 @@ class TestIdleLabelListsBesideAFallback:
         assert body["details"]["unseen_labels"] == ["errors_total: cdoe"]
 
 
+# The p99 latency of each service of eb_latency_seconds: eb-api's 0.76 s, eb-trickle's 0.98 s (0.80 s as one group).
+_P99_BY_SERVICE = "histogram_quantile(0.99, sum by (le, {label}) (rate(eb_latency_seconds_bucket[5m])))"
+
+
 @pytest.mark.integration
 class TestOneGroupOfAByAtTheTop:
     """A `by` list at the top of the query none of whose labels any series of the answer carries was read from series
@@ -1759,6 +1763,25 @@ class TestOneGroupOfAByAtTheTop:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            (_P99_BY_SERVICE, {"each": True}),
+            (f"{_P99_BY_SERVICE} or vector(0)", {"reduce": "max"}),
+        ],
+    )
+    async def test_a_misspelt_label_beside_le_is_an_error(self, prometheus, client_for, query, extra):
+        # Before: pass at the one group's 0.80 s, where by service eb-trickle's p99 of 0.98 s fails.
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.9", **extra}
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="service")})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="servcie")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith("query by (le, servcie): label servcie is on no"), body["reason"]
+        assert body["details"]["missing_labels"] == ["eb_latency_seconds_bucket: servcie"]
 
     async def test_an_answer_that_may_be_partial_is_inconclusive(self, client_for):
         async with fake_prometheus("partial-nan") as url:

@@ -571,6 +571,17 @@ class TestFallbackLabelLists:
     def test_lists_not_checked(self, query):
         assert self.lists(query) == []
 
+    @pytest.mark.parametrize(
+        ("query", "labels"),
+        [
+            ("histogram_quantile(0.99, sum by (le, servcie) (rate(x_bucket[5m]))) or vector(0)", ("servcie",)),
+            ("max by (quantile, pdo) (x) or vector(0)", ("pdo",)),
+        ],
+    )
+    def test_a_list_is_checked_on_its_labels_but_le_and_quantile(self, query, labels):
+        (listed,) = fallback_label_lists(query)
+        assert listed.labels == labels
+
     def test_a_list_reads_where_its_selectors_read(self):
         (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
         assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
@@ -593,6 +604,18 @@ class TestAnswerLabelList:
     def test_the_list_at_the_top(self, query):
         listed = answer_label_list(query)
         assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum by (pod, le) (rate(x_bucket[5m]))) > 0.5",
+            "max by (quantile, pod) (x)",
+        ],
+    )
+    def test_a_list_is_read_on_its_labels_but_le_and_quantile(self, query):
+        listed = answer_label_list(query)
+        assert listed is not None and listed.labels == ("pod",)
 
     @pytest.mark.parametrize(
         "query",
