@@ -1144,7 +1144,8 @@ def answer_label_list(query: str) -> LabelList | None:
     """The `by` list of the aggregation whose groups are the answer of `query` (`sum by (pod) (x) / sum by (pod) (y)`,
     `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
     none of whose series carries any of them was read from series none of which had one (the list did nothing: one
-    group), its labels but _LISTED_ANYWAY's (`histogram_quantile(0.99, sum by (le, service) (...))`: service). None for
+    group), on its labels but _LISTED_ANYWAY's (`histogram_quantile(0.99, sum by (le, service) (...))`: service) and
+    but those a one-to-one match on the way leaves out (`sum by (pod, code) (x) / on (pod) ...`: pod). None for
     any other query, a list naming a label the query writes or only _LISTED_ANYWAY's, or one promql-parser cannot
     parse."""
     from analyzer.promql_syntax import parsed
@@ -1153,6 +1154,9 @@ def answer_label_list(query: str) -> LabelList | None:
         node = parsed(query)
     except ValueError:
         return None
+    # The labels a one-to-one match on the way keeps (`on (pod)`: pod alone, None: all) and drops (`ignoring (code)`).
+    kept: frozenset[str] | None = None
+    dropped: frozenset[str] = frozenset()
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind in ("ParenExpr", "UnaryExpr"):
@@ -1163,17 +1167,42 @@ def answer_label_list(query: str) -> LabelList | None:
             node = node.args[1]  # its answer keeps its buckets' labels but `le`
         elif kind == "BinaryExpr" and _keeps_left_labels(node):
             node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
+        elif kind == "BinaryExpr" and (matching := _one_to_one(node)) is not None:
+            # Prometheus gives a one-to-one match's answer the left side's labels but those the list leaves out.
+            on, listed = matching
+            if on:
+                kept = listed if kept is None else kept & listed
+            else:
+                dropped |= listed
+            node = node.lhs
         else:
             break
     if kind != "AggregateExpr" or str(node.op).lower() not in _GROUPING or not _label_list(node):
         return None
     if not str(node.modifier.type).endswith("By"):
         return None
-    labels = _checked(tuple(node.modifier.labels))
+    labels = tuple(
+        label
+        for label in _checked(tuple(node.modifier.labels))
+        if (kept is None or label in kept) and label not in dropped
+    )
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
     if reads is None or written & set(labels) or not labels:
         return None
     return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads)
+
+
+def _one_to_one(node: Any) -> tuple[bool, frozenset[str]] | None:
+    """For binary `node` matching two vectors one-to-one by a label list (`x / on (pod) y`, `x > ignoring (code) y`):
+    whether the list is `on`, and its labels; None for any other."""
+    if any(type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)):
+        return None
+    modifier = node.modifier
+    if str(node.op).lower() in {"or", *_LEFT_SIDE} or modifier is None or modifier.matching is None:
+        return None
+    if not str(modifier.card).endswith("OneToOne"):
+        return None
+    return str(modifier.matching.type).endswith("Include"), frozenset(modifier.matching.labels)
 
 
 def _keeps_left_labels(node: Any) -> bool:

@@ -1755,6 +1755,7 @@ class TestOneGroupOfAByAtTheTop:
             'max by (hash) (label_replace(rate(http_requests_total[5m]), "hash", "$1", "rollouts_pod_template_hash", '
             '"(.*)"))',
             "sum by (pod) (queue_depth) / on() group_left sum(queue_depth) > 0",
+            "sum by (pod) (queue_depth) / on(pod) sum by (pod) (queue_depth)",
             "sum without (pdo) (queue_depth)",
         ],
     )
@@ -1763,6 +1764,22 @@ class TestOneGroupOfAByAtTheTop:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_misspelt_label_a_one_to_one_match_keeps_is_an_error(self, prometheus, client_for):
+        # Before: pass at 0.24, every hash's errors over every hash's requests, on() the label none of them has.
+        query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(") / sum by", ") / on({label}) sum by")
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
 
     @pytest.mark.parametrize(
         ("query", "extra"),

@@ -599,6 +599,9 @@ class TestAnswerLabelList:
             "abs(sum by (pod) (x))",
             "sum by (pod) (x) / on() group_left sum(y)",
             "sum by (pod) (x) unless on(pod) y",
+            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod) (x) / on(pod, node) sum by (pod) (y)",
+            "sum by (pod) (x) / ignoring(code) sum by (pod) (y) > 0.1",
         ],
     )
     def test_the_list_at_the_top(self, query):
@@ -611,16 +614,20 @@ class TestAnswerLabelList:
             "histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))",
             "histogram_quantile(0.99, sum by (pod, le) (rate(x_bucket[5m]))) > 0.5",
             "max by (quantile, pod) (x)",
+            "sum by (pod, code) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod, code) (x) / ignoring(code) sum by (pod) (y)",
         ],
     )
-    def test_a_list_is_read_on_its_labels_but_le_and_quantile(self, query):
+    def test_a_list_is_read_on_the_labels_the_answer_keeps(self, query):
         listed = answer_label_list(query)
         assert listed is not None and listed.labels == ("pod",)
 
     @pytest.mark.parametrize(
         "query",
         [
-            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod) (x) / on(node) sum by (node) (y)",
+            "sum by (pod) (x) / on() sum(y)",
+            "sum by (pod) (x) / ignoring(pod) sum(y)",
             "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
             "sum by (pod) (x) or vector(0)",
             "sum without (pod) (x)",
