@@ -1765,6 +1765,22 @@ class TestOneGroupOfAByAtTheTop:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
+        # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).
+        query = "(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100"
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 50", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
     async def test_a_misspelt_label_a_one_to_one_match_keeps_is_an_error(self, prometheus, client_for):
         # Before: pass at 0.24, every hash's errors over every hash's requests, on() the label none of them has.
         query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(") / sum by", ") / on({label}) sum by")
