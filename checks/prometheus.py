@@ -897,7 +897,8 @@ async def _with_presence(
                 f"{_IDLE_EFFECT[listed.written.partition(' ')[0]]}"
                 for listed in idle
             )
-            + ". The answer may then be empty, and the fallback's value answers for it"
+            + ". The answer may then be empty, and the fallback's value answers for it: write the label as its series "
+            "carry it, or drop the list"
         )
     details = {"queries": [result.query], "presence_query": query}
     if missing:
@@ -932,7 +933,8 @@ def _one_group(
     raise CheckMisconfigured(
         f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
         f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
-        "name?), so every series falls in one group, judged as one",
+        "name?), so every series falls in one group, judged as one: write the label as its series carry it, or drop "
+        "the list if one group is meant",
         details=details,
     )
 

@@ -1663,6 +1663,9 @@ class TestIdleLabelListsBesideAFallback:
             f"query {written}: label {label} is on no series of metric {names} (a misspelled label name?)"
             in (body["reason"])
         )
+        assert body["reason"].endswith(
+            "the fallback's value answers for it: write the label as its series carry it, or drop the list"
+        )
         assert body["details"]["missing_labels"] == [f"{names}: {label}"]
         assert (
             f'label_replace(group by (__name__) ({{__name__=~"{names}", {label}!=""}})'
@@ -1742,7 +1745,8 @@ class TestOneGroupOfAByAtTheTop:
         assert body["reason"] == (
             "query by (rollouts_pod_template_hsh): label rollouts_pod_template_hsh is on none of the 1 series of its "
             "answer: no series of metric http_requests_total it reads has it (a misspelled label name?), so every "
-            "series falls in one group, judged as one"
+            "series falls in one group, judged as one: write the label as its series carry it, or drop the list if one "
+            "group is meant"
         )
         assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
 
