@@ -1165,6 +1165,10 @@ def answer_label_list(query: str) -> LabelList | None:
             node = node.args[0]
         elif kind == "Call" and node.func.name == "histogram_quantile" and len(node.args) == 2:
             node = node.args[1]  # its answer keeps its buckets' labels but `le`
+        elif kind == "Call" and node.func.name in _OVER_A_SUBQUERY and type(node.args[-1]).__name__ == "SubqueryExpr":
+            node = node.args[-1].expr  # `max_over_time((sum by (pod) (...))[10m:1m])`: each series over time
+        elif kind == "AggregateExpr" and str(node.op).lower() in _PICKING:
+            node = node.expr  # `topk(3, sum by (pod) (...))`: the series it picks, as they are
         elif kind == "BinaryExpr" and _keeps_left_labels(node):
             node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
         elif kind == "BinaryExpr" and (matching := _one_to_one(node)) is not None:
@@ -1190,6 +1194,16 @@ def answer_label_list(query: str) -> LabelList | None:
     if reads is None or written & set(labels) or not labels:
         return None
     return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads)
+
+
+# Functions over a range answering one series per series of it, with its labels; aggregations that pick series.
+_OVER_A_SUBQUERY = frozenset(
+    {
+        *("avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time"),
+        *("quantile_over_time", "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time"),
+    }
+)
+_PICKING = frozenset({"topk", "bottomk"})
 
 
 def _one_to_one(node: Any) -> tuple[bool, frozenset[str]] | None:

@@ -1785,6 +1785,23 @@ class TestOneGroupOfAByAtTheTop:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
 
+    @pytest.mark.parametrize("shape", ["topk(2, {ratio})", "max_over_time(({ratio})[5m:1m])"])
+    async def test_a_misspelt_label_under_what_keeps_its_series_is_an_error(self, prometheus, client_for, shape):
+        # Before: pass at 0.24, every hash's errors over every hash's requests, picked or read over time.
+        query = shape.format(ratio=_RATIO_BY_HASH.removesuffix(" or vector(0)"))
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
     async def test_a_misspelt_label_a_one_to_one_match_keeps_is_an_error(self, prometheus, client_for):
         # Before: pass at 0.24, every hash's errors over every hash's requests, on() the label none of them has.
         query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(") / sum by", ") / on({label}) sum by")

@@ -602,6 +602,9 @@ class TestAnswerLabelList:
             "sum by (pod) (x) / on(pod) sum by (pod) (y)",
             "sum by (pod) (x) / on(pod, node) sum by (pod) (y)",
             "sum by (pod) (x) / ignoring(code) sum by (pod) (y) > 0.1",
+            "topk(3, sum by (pod) (rate(x[5m])))",
+            "max_over_time((sum by (pod) (rate(x[1m])))[10m:1m])",
+            "quantile_over_time(0.9, (sum by (pod) (x) / sum by (pod) (y))[10m:])",
         ],
     )
     def test_the_list_at_the_top(self, query):
@@ -632,6 +635,7 @@ class TestAnswerLabelList:
             "sum by (pod) (x) or vector(0)",
             "sum without (pod) (x)",
             "topk by (pod) (1, x)",
+            "topk(1, sum without (pod) (x))",
             "scalar(sum by (pod) (x))",
             "sum by (le) (x)",
             'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',
