@@ -1040,6 +1040,8 @@ class LabelList:
     written: str
     labels: tuple[str, ...]
     reads: tuple[tuple[tuple[str, ...], Reach], ...]
+    # Whether the answer holds every group (answer_label_list's): not past a filter (`> 0.5`, `and`, topk).
+    whole: bool = True
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
@@ -1157,8 +1159,10 @@ def answer_label_list(query: str) -> LabelList | None:
     # The labels a one-to-one match on the way keeps (`on (pod)`: pod alone, None: all) and drops (`ignoring (code)`).
     kept: frozenset[str] | None = None
     dropped: frozenset[str] = frozenset()
+    whole = True
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
+        whole = whole and not _filters(node)
         if kind in ("ParenExpr", "UnaryExpr"):
             node = node.expr
         elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "scalar" and node.args:
@@ -1193,7 +1197,21 @@ def answer_label_list(query: str) -> LabelList | None:
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
     if reads is None or written & set(labels) or not labels:
         return None
-    return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads)
+    return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads, whole)
+
+
+def _filters(node: Any) -> bool:
+    """Whether `node` may answer some of its operand's series only: a comparison without `bool`, `and`, `unless`,
+    topk or bottomk."""
+    kind = type(node).__name__
+    if kind == "AggregateExpr":
+        return str(node.op).lower() in _PICKING
+    if kind != "BinaryExpr":
+        return False
+    op = str(node.op).lower()
+    if op in _LEFT_SIDE:
+        return True
+    return op in {"==", "!=", ">", "<", ">=", "<="} and not (node.modifier is not None and node.modifier.return_bool)
 
 
 # Functions over a range answering one series per series of it, with its labels; aggregations that pick series.

@@ -297,7 +297,9 @@ class PrometheusCheck(Check):
         if (
             judging.grouped
             and (listed := kinds.answer_label_list(promql)) is not None
-            and (one_group := _one_group(listed, points, result, details)) is not None
+            and not _carried(listed, points)
+            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging.window_s))
+            is not None
         ):
             return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
@@ -908,21 +910,43 @@ async def _with_presence(
     raise CheckMisconfigured("; ".join(problems), details=details)
 
 
-def _one_group(
-    listed: LabelList, points: list[tuple[Series, float, int]], result: QueryResult, details: dict[str, Any]
+def _carried(listed: LabelList, points: list[tuple[Series, float, int]]) -> bool:
+    """Whether a series of the answer carries a label of the `by` list its groups come from (`listed`)."""
+    return any(label in series.labels for series, _, _ in points for label in listed.labels)
+
+
+async def _one_group(
+    ctx: EvalContext,
+    source: PrometheusSource,
+    listed: LabelList,
+    points: list[tuple[Series, float, int]],
+    result: QueryResult,
+    details: dict[str, Any],
+    window_s: float,
 ) -> str | None:
-    """Nothing when a series of the answer carries a label of the `by` list its groups come from (`listed`, see
-    answer_label_list); else CheckMisconfigured: no series read had any of them (a misspelled label name: one group,
+    """For an answer none of whose series carries a label of the `by` list its groups come from (`listed`, see
+    answer_label_list): CheckMisconfigured when no series read had any of them (a misspelled label name: one group,
     every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
-    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them)."""
+    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them). An answer
+    past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
+    the labels where the list reads tells, and nothing when it finds one."""
     labels = listed.labels
-    for series, _, _ in points:
-        for label in labels:
-            if label in series.labels:
-                return None
+    partial = list(result.storage_warnings)
+    if not listed.whole:
+        pieces = {
+            _presence_piece(set(names), _presence_over(reach, window_s), label)
+            for names, reach in listed.reads
+            for label in labels
+        }
+        query = " or ".join(sorted(pieces))
+        details["label_presence_query"] = query
+        present = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+        if present.series:
+            return None
+        partial += present.storage_warnings
     names = " or ".join(_list_names(listed))
     missing = [f"{names}: {label}" for label in labels]
-    if partial := result.storage_warnings:
+    if partial:
         details["unseen_labels"] = missing
         return (
             f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "

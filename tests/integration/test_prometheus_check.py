@@ -1769,6 +1769,29 @@ class TestOneGroupOfAByAtTheTop:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max by (sloth_window) (slo:sli_error:ratio_rate5m) > 0.4",
+            "topk(1, max by (sloth_window) (slo:sli_error:ratio_rate5m))",
+            "max by (sloth_window) (slo:sli_error:ratio_rate5m) unless on(sloth_window) "
+            'slo:sli_error:ratio_rate5m{sloth_window="5m"}',
+        ],
+    )
+    async def test_a_filter_keeping_the_group_without_the_label_is_judged(self, prometheus, client_for, query):
+        # The split SLO's series lack sloth_window: their group ({}, at 0.5) is the one the filter keeps. Before:
+        # error, "no series of metric slo:sli_error:ratio_rate5m it reads has it".
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.4", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        misspelt = query.replace("by (sloth_window)", "by (sloth_windw)")
+        client = await client_for(prometheus.url, {**check, "query": misspelt})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["slo:sli_error:ratio_rate5m: sloth_windw"]
+        assert 'sloth_windw!=""' in body["details"]["label_presence_query"]
+
     async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
         # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).
         query = "(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100"

@@ -612,6 +612,22 @@ class TestAnswerLabelList:
         assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
 
     @pytest.mark.parametrize(
+        ("query", "whole"),
+        [
+            ("sum by (pod) (x) / sum by (pod) (y)", True),
+            ("sum by (pod) (x) > bool 0.5", True),
+            ("sum by (pod) (x) > 0.5", False),
+            ("0.5 < sum by (pod) (x)", False),
+            ("topk(1, sum by (pod) (x))", False),
+            ("sum by (pod) (x) unless on(pod) y", False),
+            ("max_over_time((sum by (pod) (x) > 1)[10m:])", False),
+        ],
+    )
+    def test_an_answer_past_a_filter_holds_some_groups(self, query, whole):
+        listed = answer_label_list(query)
+        assert listed is not None and listed.whole is whole
+
+    @pytest.mark.parametrize(
         "query",
         [
             "histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))",
