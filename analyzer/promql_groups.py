@@ -1116,8 +1116,14 @@ def _top_level_comma(text: str, start: int, end: int) -> int | None:
 
 
 # Labels a list may name though no series read carries them: `le` (a native histogram has none, and `by (le)` over
-# one does nothing it should not), `quantile` (a summary's, read beside other kinds), and the metric name.
+# one does nothing it should not), `quantile` (a summary's, read beside other kinds), and the metric name. A list is
+# checked on its other labels: `by (le, servcie)` does nothing `by (le)` does not.
 _LISTED_ANYWAY = frozenset({"le", "quantile", "__name__"})
+
+
+def _checked(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The labels of a list that a series read must carry for the list to do something: all but _LISTED_ANYWAY."""
+    return tuple(label for label in labels if label not in _LISTED_ANYWAY)
 
 
 @dataclass(frozen=True)
@@ -1130,6 +1136,8 @@ class LabelList:
     written: str
     labels: tuple[str, ...]
     reads: tuple[tuple[tuple[str, ...], Reach], ...]
+    # Whether the answer holds every group (answer_label_list's): not past a filter (`> 0.5`, `and`, topk).
+    whole: bool = True
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
@@ -1137,8 +1145,9 @@ def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
     """The label lists (`by`, `without`, `on`, `ignoring`; not group_left's, which copy what is there) of the
     aggregations and binary operators of `query` read beside a constant fallback of an `or` (see fallback_selectors):
     when such a list does nothing, the answer may be empty (`x / ignoring (cdoe) group_left y`, `x unless on (pdo)
-    y`) and the fallback answers for it. Left out: a list naming a label the query writes (label_replace's,
-    count_values', absent's) or one of _LISTED_ANYWAY, and one over a selector whose names cannot be told (a regex);
+    y`) and the fallback answers for it. Each with its labels but _LISTED_ANYWAY's. Left out: a list naming a label the
+    query writes (label_replace's, count_values', absent's) or only _LISTED_ANYWAY's, and one over a selector whose
+    names cannot be told (a regex);
     () for a query without a fallback, or one promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
@@ -1156,11 +1165,11 @@ def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
             mode = "by" if str(modifier.type).endswith("By") else "without"
         else:
             mode = "on" if str(modifier.type).endswith("Include") else "ignoring"
-        labels = tuple(modifier.labels)
+        labels = _checked(tuple(modifier.labels))
         reads, written = _reads_under(node.expr if kind == "AggregateExpr" else node, around)
-        if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+        if reads is None or written & set(labels) or not labels:
             continue
-        found.append(LabelList(f"{mode} ({', '.join(labels)})", labels, reads))
+        found.append(LabelList(f"{mode} ({', '.join(modifier.labels)})", labels, reads))
     return tuple(dict.fromkeys(found))
 
 
@@ -1233,33 +1242,95 @@ def answer_label_list(query: str) -> LabelList | None:
     """The `by` list of the aggregation whose groups are the answer of `query` (`sum by (pod) (x) / sum by (pod) (y)`,
     `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
     none of whose series carries any of them was read from series none of which had one (the list did nothing: one
-    group). None for any other query, a list naming a label the query writes or one of _LISTED_ANYWAY, or one
-    promql-parser cannot parse."""
+    group), on its labels but _LISTED_ANYWAY's (`histogram_quantile(0.99, sum by (le, service) (...))`: service) and
+    but those a one-to-one match on the way leaves out (`sum by (pod, code) (x) / on (pod) ...`: pod). None for
+    any other query, a list naming a label the query writes or only _LISTED_ANYWAY's, or one promql-parser cannot
+    parse."""
     from analyzer.promql_syntax import parsed
 
     try:
         node = parsed(query)
     except ValueError:
         return None
+    # The labels a one-to-one match on the way keeps (`on (pod)`: pod alone, None: all) and drops (`ignoring (code)`).
+    kept: frozenset[str] | None = None
+    dropped: frozenset[str] = frozenset()
+    whole = True
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
+        whole = whole and not _filters(node)
         if kind in ("ParenExpr", "UnaryExpr"):
             node = node.expr
         elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.func.name != "scalar" and node.args:
             node = node.args[0]
+        elif kind == "Call" and node.func.name == "histogram_quantile" and len(node.args) == 2:
+            node = node.args[1]  # its answer keeps its buckets' labels but `le`
+        elif kind == "Call" and node.func.name in _OVER_A_SUBQUERY and type(node.args[-1]).__name__ == "SubqueryExpr":
+            node = node.args[-1].expr  # `max_over_time((sum by (pod) (...))[10m:1m])`: each series over time
+        elif kind == "AggregateExpr" and str(node.op).lower() in _PICKING:
+            node = node.expr  # `topk(3, sum by (pod) (...))`: the series it picks, as they are
         elif kind == "BinaryExpr" and _keeps_left_labels(node):
             node = node.rhs if type(node.lhs).__name__ == "NumberLiteral" else node.lhs
+        elif kind == "BinaryExpr" and (matching := _one_to_one(node)) is not None:
+            # Prometheus gives a one-to-one match's answer the left side's labels but those the list leaves out.
+            on, listed = matching
+            if on:
+                kept = listed if kept is None else kept & listed
+            else:
+                dropped |= listed
+            node = node.lhs
         else:
             break
     if kind != "AggregateExpr" or str(node.op).lower() not in _GROUPING or not _label_list(node):
         return None
     if not str(node.modifier.type).endswith("By"):
         return None
-    labels = tuple(node.modifier.labels)
+    labels = tuple(
+        label
+        for label in _checked(tuple(node.modifier.labels))
+        if (kept is None or label in kept) and label not in dropped
+    )
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
-    if reads is None or written & set(labels) or _LISTED_ANYWAY & set(labels):
+    if reads is None or written & set(labels) or not labels:
         return None
-    return LabelList(f"by ({', '.join(labels)})", labels, reads)
+    return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads, whole)
+
+
+def _filters(node: Any) -> bool:
+    """Whether `node` may answer some of its operand's series only: a comparison without `bool`, `and`, `unless`,
+    topk or bottomk."""
+    kind = type(node).__name__
+    if kind == "AggregateExpr":
+        return str(node.op).lower() in _PICKING
+    if kind != "BinaryExpr":
+        return False
+    op = str(node.op).lower()
+    if op in _LEFT_SIDE:
+        return True
+    return op in {"==", "!=", ">", "<", ">=", "<="} and not (node.modifier is not None and node.modifier.return_bool)
+
+
+# Functions over a range answering one series per series of it, with its labels; aggregations that pick series.
+_OVER_A_SUBQUERY = frozenset(
+    {
+        *("avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time"),
+        *("quantile_over_time", "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time"),
+    }
+)
+_PICKING = frozenset({"topk", "bottomk"})
+
+
+def _one_to_one(node: Any) -> tuple[bool, frozenset[str]] | None:
+    """For binary `node` matching two vectors one-to-one by a label list (`x / on (pod) y`, `x > ignoring (code) y`):
+    whether the list is `on`, and its labels; None for any other."""
+    if any(type(side).__name__ == "NumberLiteral" for side in (node.lhs, node.rhs)):
+        return None
+    modifier = node.modifier
+    if str(node.op).lower() in {"or", *_LEFT_SIDE} or modifier is None or modifier.matching is None:
+        return None
+    if not str(modifier.card).endswith("OneToOne"):
+        return None
+    return str(modifier.matching.type).endswith("Include"), frozenset(modifier.matching.labels)
 
 
 def _keeps_left_labels(node: Any) -> bool:

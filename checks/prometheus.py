@@ -383,7 +383,9 @@ class PrometheusCheck(Check):
         if (
             judging.grouped
             and (listed := kinds.answer_label_list(promql)) is not None
-            and (one_group := _one_group(listed, points, result, details)) is not None
+            and not _carried(listed, points)
+            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging.window_s))
+            is not None
         ):
             return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
@@ -728,8 +730,9 @@ class _Judging:
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
-        # Whether the answer's groups may come from a `by` at the query's top (see _one_group), decided once.
-        self.grouped = (check.each or check.reduce is not None) and _groups_at_top_level(check.query)
+        # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
+        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
+        self.grouped = (check.each or check.reduce is not None) and _GROUPING_RE.search(check.query) is not None
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -982,7 +985,8 @@ async def _with_presence(
                 f"{_IDLE_EFFECT[listed.written.partition(' ')[0]]}"
                 for listed in idle
             )
-            + ". The answer may then be empty, and the fallback's value answers for it"
+            + ". The answer may then be empty, and the fallback's value answers for it: write the label as its series "
+            "carry it, or drop the list"
         )
     details = {"queries": [result.query], "presence_query": query}
     if missing:
@@ -992,21 +996,43 @@ async def _with_presence(
     raise CheckMisconfigured("; ".join(problems), details=details)
 
 
-def _one_group(
-    listed: LabelList, points: list[tuple[Series, float, int]], result: QueryResult, details: dict[str, Any]
+def _carried(listed: LabelList, points: list[tuple[Series, float, int]]) -> bool:
+    """Whether a series of the answer carries a label of the `by` list its groups come from (`listed`)."""
+    return any(label in series.labels for series, _, _ in points for label in listed.labels)
+
+
+async def _one_group(
+    ctx: EvalContext,
+    source: PrometheusSource,
+    listed: LabelList,
+    points: list[tuple[Series, float, int]],
+    result: QueryResult,
+    details: dict[str, Any],
+    window_s: float,
 ) -> str | None:
-    """Nothing when a series of the answer carries a label of the `by` list its groups come from (`listed`, see
-    answer_label_list); else CheckMisconfigured: no series read had any of them (a misspelled label name: one group,
+    """For an answer none of whose series carries a label of the `by` list its groups come from (`listed`, see
+    answer_label_list): CheckMisconfigured when no series read had any of them (a misspelled label name: one group,
     every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
-    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them)."""
+    partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them). An answer
+    past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
+    the labels where the list reads tells, and nothing when it finds one."""
     labels = listed.labels
-    for series, _, _ in points:
-        for label in labels:
-            if label in series.labels:
-                return None
+    partial = list(result.storage_warnings)
+    if not listed.whole:
+        pieces = {
+            _presence_piece(set(names), _presence_over(reach, window_s), label)
+            for names, reach in listed.reads
+            for label in labels
+        }
+        query = " or ".join(sorted(pieces))
+        details["label_presence_query"] = query
+        present = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+        if present.series:
+            return None
+        partial += present.storage_warnings
     names = " or ".join(_list_names(listed))
     missing = [f"{names}: {label}" for label in labels]
-    if partial := result.storage_warnings:
+    if partial:
         details["unseen_labels"] = missing
         return (
             f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "
@@ -1017,7 +1043,8 @@ def _one_group(
     raise CheckMisconfigured(
         f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
         f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
-        "name?), so every series falls in one group, judged as one",
+        "name?), so every series falls in one group, judged as one: write the label as its series carry it, or drop "
+        "the list if one group is meant",
         details=details,
     )
 

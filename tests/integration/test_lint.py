@@ -170,6 +170,17 @@ class TestLiveLint:
             "nothing (their labels: code, rollouts_pod_template_hash, service)"
         ) in result.stdout
 
+    def test_a_label_beside_le_that_does_nothing_is_a_problem(self, tmp_path, prometheus):
+        # Before: 0 problems, exit 0, and each judged every service's p99 as one.
+        query = "histogram_quantile(0.99, sum by (le, servcie) (rate(eb_latency_seconds_bucket[5m])))"
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "each": True}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: label list by (le, servcie): no series of metric eb_latency_seconds_bucket has label servcie, so "
+            "the list does nothing (their labels: le, service)"
+        ) in result.stdout
+
     def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus):
         query = "sum by (cluster, code) (rate(http_requests_total[5m]))"
         check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "each": True}

@@ -1683,6 +1683,9 @@ class TestIdleLabelListsBesideAFallback:
             f"query {written}: label {label} is on no series of metric {names} (a misspelled label name?)"
             in (body["reason"])
         )
+        assert body["reason"].endswith(
+            "the fallback's value answers for it: write the label as its series carry it, or drop the list"
+        )
         assert body["details"]["missing_labels"] == [f"{names}: {label}"]
         assert (
             f'label_replace(group by (__name__) ({{__name__=~"{names}", {label}!=""}})'
@@ -1728,6 +1731,10 @@ class TestIdleLabelListsBesideAFallback:
         assert body["details"]["unseen_labels"] == ["errors_total: cdoe"]
 
 
+# The p99 latency of each service of eb_latency_seconds: eb-api's 0.76 s, eb-trickle's 0.98 s (0.80 s as one group).
+_P99_BY_SERVICE = "histogram_quantile(0.99, sum by (le, {label}) (rate(eb_latency_seconds_bucket[5m])))"
+
+
 @pytest.mark.integration
 class TestOneGroupOfAByAtTheTop:
     """A `by` list at the top of the query none of whose labels any series of the answer carries was read from series
@@ -1758,7 +1765,8 @@ class TestOneGroupOfAByAtTheTop:
         assert body["reason"] == (
             "query by (rollouts_pod_template_hsh): label rollouts_pod_template_hsh is on none of the 1 series of its "
             "answer: no series of metric http_requests_total it reads has it (a misspelled label name?), so every "
-            "series falls in one group, judged as one"
+            "series falls in one group, judged as one: write the label as its series carry it, or drop the list if one "
+            "group is meant"
         )
         assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
 
@@ -1771,6 +1779,7 @@ class TestOneGroupOfAByAtTheTop:
             'max by (hash) (label_replace(rate(http_requests_total[5m]), "hash", "$1", "rollouts_pod_template_hash", '
             '"(.*)"))',
             "sum by (pod) (queue_depth) / on() group_left sum(queue_depth) > 0",
+            "sum by (pod) (queue_depth) / on(pod) sum by (pod) (queue_depth)",
             "sum without (pdo) (queue_depth)",
         ],
     )
@@ -1779,6 +1788,97 @@ class TestOneGroupOfAByAtTheTop:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max by (sloth_window) (slo:sli_error:ratio_rate5m) > 0.4",
+            "topk(1, max by (sloth_window) (slo:sli_error:ratio_rate5m))",
+            "max by (sloth_window) (slo:sli_error:ratio_rate5m) unless on(sloth_window) "
+            'slo:sli_error:ratio_rate5m{sloth_window="5m"}',
+        ],
+    )
+    async def test_a_filter_keeping_the_group_without_the_label_is_judged(self, prometheus, client_for, query):
+        # The split SLO's series lack sloth_window: their group ({}, at 0.5) is the one the filter keeps. Before:
+        # error, "no series of metric slo:sli_error:ratio_rate5m it reads has it".
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.4", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        misspelt = query.replace("by (sloth_window)", "by (sloth_windw)")
+        client = await client_for(prometheus.url, {**check, "query": misspelt})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["slo:sli_error:ratio_rate5m: sloth_windw"]
+        assert 'sloth_windw!=""' in body["details"]["label_presence_query"]
+
+    async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
+        # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).
+        query = "(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100"
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 50", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    @pytest.mark.parametrize("shape", ["topk(2, {ratio})", "max_over_time(({ratio})[5m:1m])"])
+    async def test_a_misspelt_label_under_what_keeps_its_series_is_an_error(self, prometheus, client_for, shape):
+        # Before: pass at 0.24, every hash's errors over every hash's requests, picked or read over time.
+        query = shape.format(ratio=_RATIO_BY_HASH.removesuffix(" or vector(0)"))
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    async def test_a_misspelt_label_a_one_to_one_match_keeps_is_an_error(self, prometheus, client_for):
+        # Before: pass at 0.24, every hash's errors over every hash's requests, on() the label none of them has.
+        query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(") / sum by", ") / on({label}) sum by")
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            (_P99_BY_SERVICE, {"each": True}),
+            (f"{_P99_BY_SERVICE} or vector(0)", {"reduce": "max"}),
+        ],
+    )
+    async def test_a_misspelt_label_beside_le_is_an_error(self, prometheus, client_for, query, extra):
+        # Before: pass at the one group's 0.80 s, where by service eb-trickle's p99 of 0.98 s fails.
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.9", **extra}
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="service")})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="servcie")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith("query by (le, servcie): label servcie is on no"), body["reason"]
+        assert body["details"]["missing_labels"] == ["eb_latency_seconds_bucket: servcie"]
 
     async def test_an_answer_that_may_be_partial_is_inconclusive(self, client_for):
         async with fake_prometheus("partial-nan") as url:

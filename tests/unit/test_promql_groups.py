@@ -699,6 +699,17 @@ class TestFallbackLabelLists:
     def test_lists_not_checked(self, query):
         assert self.lists(query) == []
 
+    @pytest.mark.parametrize(
+        ("query", "labels"),
+        [
+            ("histogram_quantile(0.99, sum by (le, servcie) (rate(x_bucket[5m]))) or vector(0)", ("servcie",)),
+            ("max by (quantile, pdo) (x) or vector(0)", ("pdo",)),
+        ],
+    )
+    def test_a_list_is_checked_on_its_labels_but_le_and_quantile(self, query, labels):
+        (listed,) = fallback_label_lists(query)
+        assert listed.labels == labels
+
     def test_a_list_reads_where_its_selectors_read(self):
         (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
         assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
@@ -716,6 +727,12 @@ class TestAnswerLabelList:
             "abs(sum by (pod) (x))",
             "sum by (pod) (x) / on() group_left sum(y)",
             "sum by (pod) (x) unless on(pod) y",
+            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod) (x) / on(pod, node) sum by (pod) (y)",
+            "sum by (pod) (x) / ignoring(code) sum by (pod) (y) > 0.1",
+            "topk(3, sum by (pod) (rate(x[5m])))",
+            "max_over_time((sum by (pod) (rate(x[1m])))[10m:1m])",
+            "quantile_over_time(0.9, (sum by (pod) (x) / sum by (pod) (y))[10m:])",
         ],
     )
     def test_the_list_at_the_top(self, query):
@@ -723,13 +740,46 @@ class TestAnswerLabelList:
         assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
 
     @pytest.mark.parametrize(
+        ("query", "whole"),
+        [
+            ("sum by (pod) (x) / sum by (pod) (y)", True),
+            ("sum by (pod) (x) > bool 0.5", True),
+            ("sum by (pod) (x) > 0.5", False),
+            ("0.5 < sum by (pod) (x)", False),
+            ("topk(1, sum by (pod) (x))", False),
+            ("sum by (pod) (x) unless on(pod) y", False),
+            ("max_over_time((sum by (pod) (x) > 1)[10m:])", False),
+        ],
+    )
+    def test_an_answer_past_a_filter_holds_some_groups(self, query, whole):
+        listed = answer_label_list(query)
+        assert listed is not None and listed.whole is whole
+
+    @pytest.mark.parametrize(
         "query",
         [
-            "sum by (pod) (x) / on(pod) sum by (pod) (y)",
+            "histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))",
+            "histogram_quantile(0.99, sum by (pod, le) (rate(x_bucket[5m]))) > 0.5",
+            "max by (quantile, pod) (x)",
+            "sum by (pod, code) (x) / on(pod) sum by (pod) (y)",
+            "sum by (pod, code) (x) / ignoring(code) sum by (pod) (y)",
+        ],
+    )
+    def test_a_list_is_read_on_the_labels_the_answer_keeps(self, query):
+        listed = answer_label_list(query)
+        assert listed is not None and listed.labels == ("pod",)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (pod) (x) / on(node) sum by (node) (y)",
+            "sum by (pod) (x) / on() sum(y)",
+            "sum by (pod) (x) / ignoring(pod) sum(y)",
             "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
             "sum by (pod) (x) or vector(0)",
             "sum without (pod) (x)",
             "topk by (pod) (1, x)",
+            "topk(1, sum without (pod) (x))",
             "scalar(sum by (pod) (x))",
             "sum by (le) (x)",
             'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',
