@@ -173,6 +173,22 @@ class TestLoadValidation:
             load({**definition([{"name": "a"}]), **change})
         assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), caught.value.problems
 
+    @pytest.mark.parametrize(
+        ("path", "shown"),
+        [
+            ("/x?api_key=s3cr3t-value", "'/x?<redacted>' contains '?'"),
+            ("/x#token=s3cr3t-value", "'/x#<redacted>' contains '#'"),
+            ("x?api_key=s3cr3t-value", "path 'x?<redacted>' must start with /"),
+        ],
+    )
+    def test_a_query_written_into_a_path_is_not_quoted_in_the_load_error(self, path, shown):
+        # A load error is printed by validate in CI and logged at every reload: the api_key= written there is hidden.
+        with pytest.raises(ConfigError) as caught:
+            load(definition([{"name": "a", "path": path}]))
+        shown_all = "\n".join([str(caught.value), *caught.value.problems])
+        assert shown in shown_all
+        assert "s3cr3t" not in shown_all
+
     def test_a_head_step_judges_status_headers_and_header_captures(self):
         check = load(
             definition(
