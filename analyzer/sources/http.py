@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import socket
+import ssl
 import time
 import zlib
 from collections import deque
@@ -55,7 +56,7 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        reason = short_reason(exc)
+        reason = _connect_reason(exc)
         # Our network backend already says "cannot connect to host:port"; other connect errors do not.
         prefix = "" if reason.startswith("cannot connect") else "cannot connect: "
         raise TargetConnectFailed(f"{where}: {prefix}{reason}") from exc
@@ -80,6 +81,16 @@ def map_httpx_errors(where: str) -> Iterator[None]:
         ) from exc
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
+
+
+def _connect_reason(exc: httpx.TransportError) -> str:
+    """Why a connection could not be made: httpcore's error is empty when the peer closed during the TLS handshake."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLEOFError):
+            return "the server closed the connection during the TLS handshake (does the port serve https?)"
+        seen = seen.__cause__ or seen.__context__
+    return short_reason(exc)
 
 
 # httpx's error for a redirect whose Location it cannot parse: its URL error follows.
