@@ -829,8 +829,7 @@ class TestTlsHandshakeFailures:
             await server.wait_closed()
         assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
         assert evaluation.reason.endswith(
-            "cannot connect: the server closed the connection during the TLS handshake (does the port "
-            "serve https?)"
+            "cannot connect: the server closed the connection during the TLS handshake (does the port serve https?)"
         ), evaluation.reason
 
 
