@@ -1317,6 +1317,17 @@ class TestJudgeByteOrderMarks:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == "Error 500: the database is down"
 
+    def test_a_utf32_body_is_not_read_as_utf16_by_the_first_half_of_its_mark(self):
+        # UTF-32LE's mark (FF FE 00 00) starts with UTF-16LE's: read as UTF-16 the text was "E\x00r\x00r..." and held
+        # no "Error", so body_not_contains passed an error page its utf-32 label decoded right before marks were read.
+        body = "Error 500: the database is down".encode("utf-32")
+        assert body.startswith(b"\xff\xfe\x00\x00")
+        result = judged(
+            {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": "text/plain; charset=utf-32"}
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == "Error 500: the database is down"
+
     def test_a_json_body_after_a_utf8_mark_parses(self):
         # RFC 8259 8.1: a parser may ignore the mark; read as text it was a first character that is not JSON.
         body = b"\xef\xbb\xbf" + b'{"status": "ok"}'
