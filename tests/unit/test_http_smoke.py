@@ -189,6 +189,23 @@ class TestLoadValidation:
         assert shown in shown_all
         assert "s3cr3t" not in shown_all
 
+    @pytest.mark.parametrize(
+        ("headers", "params", "message"),
+        [
+            ({"Content-Length": "3"}, {}, "headers: header 'Content-Length' is set by the client from the body"),
+            (
+                {"Host": "{{ who }}"},
+                {"who": {"type": "label_value", "default": "x"}},
+                "headers: header 'Host': {{ who }} (label_value) stands in the host",
+            ),
+        ],
+    )
+    def test_a_check_header_refused_is_blamed_on_the_checks_headers_not_a_step(self, headers, params, message):
+        # Merged into every step, the check's header was refused as "steps[0] (a): header ...", a step without it.
+        with pytest.raises(ConfigError) as caught:
+            load({**definition([{"name": "a"}]), "headers": headers, "params": params})
+        assert any(f"(checks[0]): {message}" in p for p in caught.value.problems), caught.value.problems
+
     def test_a_head_step_judges_status_headers_and_header_captures(self):
         check = load(
             definition(
