@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import socket
+import ssl
 import time
 import zlib
 from collections import deque
@@ -55,7 +56,7 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        reason = short_reason(exc)
+        reason = _connect_reason(exc)
         # Our network backend already says "cannot connect to host:port"; other connect errors do not.
         prefix = "" if reason.startswith("cannot connect") else "cannot connect: "
         raise TargetConnectFailed(f"{where}: {prefix}{reason}") from exc
@@ -80,6 +81,16 @@ def map_httpx_errors(where: str) -> Iterator[None]:
         ) from exc
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"{where}: request failed: {type(exc).__name__}: {short_reason(exc)}") from exc
+
+
+def _connect_reason(exc: httpx.TransportError) -> str:
+    """Why a connection could not be made: httpcore's error is empty when the peer closed during the TLS handshake."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLEOFError):
+            return "the server closed the connection during the TLS handshake (does the port serve https?)"
+        seen = seen.__cause__ or seen.__context__
+    return short_reason(exc)
 
 
 # httpx's error for a redirect whose Location it cannot parse: its URL error follows.
@@ -322,14 +333,20 @@ class _BodyReader:
     """Decodes a body as it arrives (Content-Encoding gzip or deflate, with the cap as output bound, so a gzip
     bomb costs at most the cap) into one buffer of at most `cap` bytes, and counts every byte on the wire."""
 
-    def __init__(self, encoding: str, cap: int, where: str) -> None:
+    def __init__(self, encoding: str, cap: int, where: str, asked: str | None = None) -> None:
+        """`asked` is the Accept-Encoding the check itself set on the request, None when the client's was sent."""
         encoding = encoding.strip().lower()
+        # The refusal says who asked for what: a step's own Accept-Encoding (br) may have asked for this encoding.
+        asked_for = (
+            "the request asked for those"
+            if asked is None
+            else f"the request's own Accept-Encoding {asked[:100]!r} was sent; ask for gzip or deflate"
+        )
         # Refused at the first body byte: the encoding of an answer without a body (a 204, a HEAD's) names no byte.
         self._refusal = (
             ""
             if encoding in ("", "identity", *_ZLIB_WBITS)
-            else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded (the "
-            "request asked for those)"
+            else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded ({asked_for})"
         )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
@@ -581,7 +598,8 @@ class HttpClient:
                         final = not (follow_redirects and status in _REDIRECT_STATUSES and location)
                         if final:
                             # A redirect's own body is never read: nothing judges it.
-                            reader = _BodyReader(response_headers.get("content-encoding", ""), cap, where)
+                            asked = next((v for k, v in headers.items() if k.lower() == "accept-encoding"), None)
+                            reader = _BodyReader(response_headers.get("content-encoding", ""), cap, where, asked)
                             declared = _declared_length(response_headers)
                             if not reader.encoding and declared is not None:
                                 reservation.shrink(declared * copies)

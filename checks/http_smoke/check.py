@@ -171,6 +171,12 @@ class HttpSmokeCheck(Check):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"steps: the step name {duplicates[0]!r} is used twice")
+        # The check's own headers are refused as such: merged into each step, their fault was blamed on steps[0].
+        for name, value in self.headers.items():
+            try:
+                HeaderTemplate(name, value, self.params)
+            except ValueError as exc:
+                raise ValueError(f"headers: {exc}") from None
         captured: set[str] = set()
         compiled = []
         for index, step in enumerate(self.steps):

@@ -51,8 +51,15 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
-# The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff).
-_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
+# The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
+# UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
 # Response headers that hold an auth challenge (RFC 9110 11.6.1): named like a credential and starting with a scheme
 # like one, but what a smoke test of a 401 asserts.
 _CHALLENGE_HEADERS = frozenset({"www-authenticate", "proxy-authenticate"})

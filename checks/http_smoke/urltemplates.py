@@ -81,7 +81,8 @@ def _check_path_literal(path: str, names: list[str], params: Mapping[str, Param]
     if not _PATH_LITERAL_RE.fullmatch(path):
         bad = next(c for c in path if not _PATH_LITERAL_RE.fullmatch("/" + c))
         raise ValueError(
-            f"the path {_fill(path, names, lambda n: '{{ ' + n + ' }}')!r} contains {bad!r}; "
+            # A query or fragment written into the path is shown redacted: it is where an api_key=... stands.
+            f"the path {url_for_message(_fill(path, names, lambda n: '{{ ' + n + ' }}'))!r} contains {bad!r}; "
             "write it percent-encoded, and put query parameters in `query`"
         )
     if _PERCENT_RE.search(_MARK_RE.sub("", path)):
@@ -194,7 +195,7 @@ class PathTemplate:
         self.text = text
         skeleton, self._names = _marked(split_template(text, params, captures))
         if not skeleton.startswith("/"):
-            raise ValueError(f"path {text!r} must start with /")
+            raise ValueError(f"path {url_for_message(text)!r} must start with /")
         _check_path_literal(skeleton, self._names, params)
         self._skeleton = skeleton
         self.param_names = frozenset(self._names)

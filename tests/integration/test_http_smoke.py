@@ -810,6 +810,29 @@ class TestConnectionReuse:
         assert evaluation.details["steps"][1]["body"] == "broken"
 
 
+class TestTlsHandshakeFailures:
+    """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""
+
+    async def test_a_close_during_the_handshake_says_so(self, client):
+        async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # A plain-HTTP port that drops what it cannot read (or a TLS terminator refusing the client) closes
+            # before the handshake ends: httpcore's error is empty, the reason read "cannot connect: ConnectError".
+            writer.close()
+
+        server = await asyncio.start_server(close_at_once, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = {**smoke(port, [{"name": "a", "path": "/", "retries": 0}]), "base_url": f"https://127.0.0.1:{port}"}
+            evaluation = await run(check, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
+        assert evaluation.reason.endswith(
+            "cannot connect: the server closed the connection during the TLS handshake (does the port serve https?)"
+        ), evaluation.reason
+
+
 class TestRepeat:
     """Repeat with concurrency is a small load test: ratio and percentiles over every request."""
 

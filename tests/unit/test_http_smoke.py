@@ -173,6 +173,39 @@ class TestLoadValidation:
             load({**definition([{"name": "a"}]), **change})
         assert any(message.replace("\\", "") in p or message in p for p in caught.value.problems), caught.value.problems
 
+    @pytest.mark.parametrize(
+        ("path", "shown"),
+        [
+            ("/x?api_key=s3cr3t-value", "'/x?<redacted>' contains '?'"),
+            ("/x#token=s3cr3t-value", "'/x#<redacted>' contains '#'"),
+            ("x?api_key=s3cr3t-value", "path 'x?<redacted>' must start with /"),
+        ],
+    )
+    def test_a_query_written_into_a_path_is_not_quoted_in_the_load_error(self, path, shown):
+        # A load error is printed by validate in CI and logged at every reload: the api_key= written there is hidden.
+        with pytest.raises(ConfigError) as caught:
+            load(definition([{"name": "a", "path": path}]))
+        shown_all = "\n".join([str(caught.value), *caught.value.problems])
+        assert shown in shown_all
+        assert "s3cr3t" not in shown_all
+
+    @pytest.mark.parametrize(
+        ("headers", "params", "message"),
+        [
+            ({"Content-Length": "3"}, {}, "headers: header 'Content-Length' is set by the client from the body"),
+            (
+                {"Host": "{{ who }}"},
+                {"who": {"type": "label_value", "default": "x"}},
+                "headers: header 'Host': {{ who }} (label_value) stands in the host",
+            ),
+        ],
+    )
+    def test_a_check_header_refused_is_blamed_on_the_checks_headers_not_a_step(self, headers, params, message):
+        # Merged into every step, the check's header was refused as "steps[0] (a): header ...", a step without it.
+        with pytest.raises(ConfigError) as caught:
+            load({**definition([{"name": "a"}]), "headers": headers, "params": params})
+        assert any(f"(checks[0]): {message}" in p for p in caught.value.problems), caught.value.problems
+
     def test_a_head_step_judges_status_headers_and_header_captures(self):
         check = load(
             definition(
@@ -1298,6 +1331,17 @@ class TestJudgeByteOrderMarks:
         mark = {"utf-16-be": b"\xfe\xff", "utf-16-le": b"\xff\xfe"}.get(encoding, b"")
         body = mark + "Error 500: the database is down".encode(encoding)
         result = judged({"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": content_type})
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == "Error 500: the database is down"
+
+    def test_a_utf32_body_is_not_read_as_utf16_by_the_first_half_of_its_mark(self):
+        # UTF-32LE's mark (FF FE 00 00) starts with UTF-16LE's: read as UTF-16 the text was "E\x00r\x00r..." and held
+        # no "Error", so body_not_contains passed an error page its utf-32 label decoded right before marks were read.
+        body = "Error 500: the database is down".encode("utf-32")
+        assert body.startswith(b"\xff\xfe\x00\x00")
+        result = judged(
+            {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": "text/plain; charset=utf-32"}
+        )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == "Error 500: the database is down"
 

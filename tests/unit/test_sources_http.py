@@ -784,6 +784,24 @@ class TestEncodedBodies:
         with pytest.raises(TargetBadAnswer, match="Content-Encoding 'br'"):
             await self.fetch(client, respx_mock, b"\x0b\x00\x80", "br")
 
+    async def test_an_encoding_the_request_itself_asked_for_is_not_blamed_on_the_client(self, client, respx_mock):
+        # A step's own Accept-Encoding: br replaced the client's: the message may not say the request asked for
+        # gzip and deflate only, which sends the reader looking at the server.
+        respx_mock.get("http://a.svc/z").mock(
+            return_value=httpx.Response(200, content=b"\x0b\x00\x80", headers={"Content-Encoding": "br"})
+        )
+        with pytest.raises(TargetBadAnswer) as caught:
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/z", headers={"accept-encoding": "br"}),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=5,
+            )
+        assert caught.value.message == (
+            "w: the body has Content-Encoding 'br'; only gzip and deflate are decoded (the request's own "
+            "Accept-Encoding 'br' was sent; ask for gzip or deflate)"
+        )
+
     @pytest.mark.parametrize("status", [204, 304])
     async def test_an_encoding_we_did_not_ask_for_on_an_answer_without_a_body_is_no_matter(
         self, client, respx_mock, status
