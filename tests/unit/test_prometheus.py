@@ -585,6 +585,12 @@ class TestPercentOverShare:
     def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
         assert self.warnings(query, pass_if=pass_if) == []
 
+    @pytest.mark.parametrize(("pass_if", "fail_if"), [(">= 1", None), ("> 0.99", "< 1")])
+    def test_a_share_of_all_of_them_is_not(self, pass_if, fail_if):
+        # Before: warned "A bound in percent? 1% is 0.01" of a check passing only when no request failed.
+        success = self.ERRORS.replace('code=~"5.."', 'code!~"5.."').replace(" or vector(0)", "")
+        assert self.warnings(success, pass_if=pass_if, fail_if=fail_if) == []
+
 
 class TestBucketsAddedUp:
     """A quantile of `_bucket` series aggregated without `le` is a load warning: the buckets add up into series
