@@ -1238,12 +1238,17 @@ def share_of_itself(query: str) -> str | None:
 _PART_KEEPING = frozenset({"sum", "count", "max"})
 _COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 
+# A recording rule of a counter's rate, as Prometheus' naming convention (level:metric:operations) writes it:
+# `job:http_requests:rate5m`, `instance:x:increase1h`.
+_RATE_RULE_RE = re.compile(r"[A-Za-z0-9_]*:[A-Za-z0-9_]+:(?:i?rate|increase)[A-Za-z0-9_]*")
+
 _Counted = tuple[tuple[str, ...], tuple[str, frozenset[tuple[str, str, str]]]]
 
 
 def _counted(node: Any) -> _Counted | None:
     """(how the selector is read, (its metric name, its matchers)) for a chain of sum / count / max aggregations
-    over rate(), irate() or increase() of one selector with a literal name; None for anything else."""
+    over rate(), irate() or increase() of one selector with a literal name, or over a recording rule named as one
+    (`job:x:rate5m`); None for anything else."""
     shape: list[str] = []
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
@@ -1264,6 +1269,15 @@ def _counted(node: Any) -> _Counted | None:
             shape.append(f"{node.func.name}[{matrix.range}] offset {selector.offset} @ {selector.at}")
             matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
             return tuple(shape), (selector.name, matchers)
+        elif (
+            kind == "VectorSelector"
+            and node.name
+            and _RATE_RULE_RE.fullmatch(node.name)
+            and not node.matchers.or_matchers
+        ):
+            shape.append(f"recorded offset {node.offset} @ {node.at}")
+            matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in node.matchers.matchers)
+            return tuple(shape), (node.name, matchers)
         else:
             return None
     return None

@@ -592,6 +592,11 @@ class TestPercentOverShare:
         for query in (f"1 - ({success})", spared):
             assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
 
+    def test_a_share_of_a_recorded_rate_is_too(self):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
+        query = 'sum(job:http_requests:rate5m{code=~"5.."}) / sum(job:http_requests:rate5m)'
+        assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
+
     @pytest.mark.parametrize(("pass_if", "fail_if"), [(">= 1", None), ("> 0.99", "< 1")])
     def test_a_share_of_all_of_them_is_not(self, pass_if, fail_if):
         # Before: warned "A bound in percent? 1% is 0.01" of a check passing only when no request failed.

@@ -697,6 +697,8 @@ class TestShareOfItself:
             ('1 - sum(rate(r{code!~"5.."}[5m])) / sum(rate(r[5m]))', "r"),  # the errors' share
             ('sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) > 0)', "r"),  # no division by zero
             ('1 - (sum(rate(r{code!~"5.."}[5m])) / (sum(rate(r[5m])) != 0))', "r"),
+            ('sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m)', "job:r:rate5m"),  # recording rules
+            ('job:r:increase1h{code=~"5.."} / job:r:increase1h', "job:r:increase1h"),
         ],
     )
     def test_a_share(self, query, name):
@@ -722,6 +724,9 @@ class TestShareOfItself:
             '1 + sum(rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))',
             'sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) > bool 0)',  # 0 or 1: any ratio
             'sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) - 1)',
+            'sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m offset 1h)',
+            'sum(job:r:avg5m{a="1"}) / sum(job:r:avg5m)',  # a gauge's average may be negative
+            'sum(job:r:rate5m{code=~"5.."}) / sum(rate(job:r:rate5m[5m]))',
         ],
     )
     def test_not_a_share(self, query):
