@@ -38,7 +38,8 @@ _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
 # The verdict page (`ui_url`): HTML, 200 whatever the verdict.
 _PAGE_PATH_PREFIX = "/ui/checks/"
 # A path naming a check as the analyzer's routes do (`/api/v1/checks/NAME`, `/check/NAME/run`): the check's name.
-_CHECK_PATH_RE = re.compile(r"/checks?/([^/]+)")
+# Another service's `/v2/checks/NAME` is not the analyzer's: only the API's prefix or the run segment tells.
+_CHECK_PATH_RE = re.compile(r"/api/v1/checks?/([^/]+)|/checks?/([^/]+)/run/?$")
 _RESERVED_ARGS = frozenset({"at", "explain", "format"})
 _JSON_PATH = "{$.verdict}"
 _ARG_RE = re.compile(r"\{\{[^{}]*\}\}")
@@ -1500,12 +1501,13 @@ def _no_verdict_there(path: str, web: dict[str, Any]) -> list[str]:
     """A metric reading the verdict (`{$.verdict}`) from a path of the analyzer's that is not the run endpoint
     (`/checks/NAME` without `/run`, `/run/`, `/check/NAME/run`): each measurement a 404, or a check's definition."""
     called = _CHECK_PATH_RE.search(path)
-    if web.get("jsonPath") not in _JSON_PATHS or called is None:
+    # A placeholder before the check (`{{args.api}}/checks/NAME/run`) may hold /api/v1: known only where it is filled.
+    if web.get("jsonPath") not in _JSON_PATHS or called is None or "{{" in path[: called.start()]:
         return []
     return [
         f"url path {path} reads {_JSON_PATH}, but the analyzer answers a verdict only at {_RUN_PATH_PREFIX}NAME/run "
         "(this path answers 404, or a check's definition, which holds none): every measurement would be an Error, "
-        f"and the rollout aborts after five; did you mean {_RUN_PATH_PREFIX}{called.group(1)}/run?"
+        f"and the rollout aborts after five; did you mean {_RUN_PATH_PREFIX}{called.group(1) or called.group(2)}/run?"
     ]
 
 

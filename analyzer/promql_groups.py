@@ -1355,19 +1355,24 @@ def share_of_itself(query: str) -> str | None:
     / sum(rate(x[5m]))` (the left side's matchers those of the right side and more, its count alone under an `or`
     fallback, both sides read alike: the same rate or increase over the same range, under the same sum, count or
     max), whose value is a share between 0 and 1; a histogram's `_bucket{le="0.3"}` over its `_bucket{le="+Inf"}`
-    or `_count` is one too. None for any other query, or one promql-parser cannot parse."""
+    or `_count` is one too, and so are 1 minus a share and a share over all of them kept above 0 (`/ (sum(...) > 0)`).
+    None for any other query, or one promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
     try:
         node = _unwrapped(parsed(query))
     except ValueError:  # the offline parse reports it
         return None
+    if _number(node, "lhs", 1.0) and str(node.op) == "-":
+        node = _unwrapped(node.rhs)  # 1 minus a share (`1 - successes / all`) is one too
     if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
         return None
-    part = _unwrapped(node.lhs)
+    part, whole = _unwrapped(node.lhs), _unwrapped(node.rhs)
     if type(part).__name__ == "BinaryExpr" and str(part.op).lower() == "or" and _constant(part.rhs):
         part = _unwrapped(part.lhs)
-    left, right = _counted(part), _counted(_unwrapped(node.rhs))
+    if _number(whole, "rhs") and str(whole.op) in _FILTERS and not (whole.modifier and whole.modifier.return_bool):
+        whole = _unwrapped(whole.lhs)  # `all > 0` keeps the values it keeps: it only spares a division by zero
+    left, right = _counted(part), _counted(whole)
     if left is None or right is None or left[0] != right[0]:
         return None
     (left_name, left_matchers), (right_name, right_matchers) = left[1], right[1]
@@ -1388,12 +1393,17 @@ def share_of_itself(query: str) -> str | None:
 _PART_KEEPING = frozenset({"sum", "count", "max"})
 _COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 
+# A recording rule of a counter's rate, as Prometheus' naming convention (level:metric:operations) writes it:
+# `job:http_requests:rate5m`, `instance:x:increase1h`.
+_RATE_RULE_RE = re.compile(r"[A-Za-z0-9_]*:[A-Za-z0-9_]+:(?:i?rate|increase)[A-Za-z0-9_]*")
+
 _Counted = tuple[tuple[str, ...], tuple[str, frozenset[tuple[str, str, str]]]]
 
 
 def _counted(node: Any) -> _Counted | None:
     """(how the selector is read, (its metric name, its matchers)) for a chain of sum / count / max aggregations
-    over rate(), irate() or increase() of one selector with a literal name; None for anything else."""
+    over rate(), irate() or increase() of one selector with a literal name, or over a recording rule named as one
+    (`job:x:rate5m`); None for anything else."""
     shape: list[str] = []
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
@@ -1414,9 +1424,29 @@ def _counted(node: Any) -> _Counted | None:
             shape.append(f"{node.func.name}[{matrix.range}] offset {selector.offset} @ {selector.at}")
             matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
             return tuple(shape), (selector.name, matchers)
+        elif (
+            kind == "VectorSelector"
+            and node.name
+            and _RATE_RULE_RE.fullmatch(node.name)
+            and not node.matchers.or_matchers
+        ):
+            shape.append(f"recorded offset {node.offset} @ {node.at}")
+            matchers = frozenset((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in node.matchers.matchers)
+            return tuple(shape), (node.name, matchers)
         else:
             return None
     return None
+
+
+_FILTERS = frozenset({">", ">=", "<", "<=", "==", "!="})
+
+
+def _number(node: Any, side: str, value: float | None = None) -> bool:
+    """Whether `node` is a binary operation whose `side` operand is a number (`value`, when given)."""
+    if type(node).__name__ != "BinaryExpr":
+        return False
+    operand = _unwrapped(getattr(node, side))
+    return type(operand).__name__ == "NumberLiteral" and (value is None or float(operand.val) == value)
 
 
 def _unwrapped(node: Any) -> Any:

@@ -266,6 +266,8 @@ class PrometheusCheck(Check):
             if condition is not None
             and condition.op not in ("==", "!=")
             and max(condition.bounds) >= (1.0 if condition.op in ("<", "<=", ">", ">=") else _ABOVE_ONE)
+            # All of them, as a share's 1 means: `pass_if: ">= 1"` (no request failed), `fail_if: "< 1"` (any did).
+            and (field, condition.op, max(condition.bounds)) not in (("pass_if", ">=", 1.0), ("fail_if", "<", 1.0))
         ]
         if not conditions or "/" not in self.query:
             return []

@@ -115,6 +115,12 @@ class TestTemplateProblems:
         [
             ("http://judge.example/verdicts/latest", "{$.verdict}"),  # another service's verdict
             (f"{ANALYZER}/api/v1/checks/payments-error-rate", "{$.params}"),  # reads no verdict
+            # Another service's checks (before: a problem, exit 6, naming the analyzer's run path).
+            ("http://gate.example/v2/checks/smoke", "{$.verdict}"),
+            ("http://gate.example/api/checks/smoke/status", "{$.verdict}"),
+            # The API's prefix in an arg, known only where it is filled (before: a problem, exit 6).
+            ("{{args.analyzer-api}}/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}", "{$.verdict}"),
+            (f"{ANALYZER}/{{{{args.api}}}}/checks/payments-error-rate/run?canary_hash=x", "{$.verdict}"),
         ],
     )
     def test_a_metric_not_reading_the_analyzers_verdict_is_left_alone(self, tmp_path, url, json_path):

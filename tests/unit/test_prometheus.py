@@ -591,6 +591,24 @@ class TestPercentOverShare:
     def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
         assert self.warnings(query, pass_if=pass_if) == []
 
+    def test_a_share_as_one_minus_the_other_or_spared_a_division_by_zero_is_too(self):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
+        success = self.ERRORS.replace('code=~"5.."', 'code!~"5.."').replace(" or vector(0)", "")
+        spared = self.ERRORS.replace("/ sum(", "/ (sum(") + " > 0)"
+        for query in (f"1 - ({success})", spared):
+            assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
+
+    def test_a_share_of_a_recorded_rate_is_too(self):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
+        query = 'sum(job:http_requests:rate5m{code=~"5.."}) / sum(job:http_requests:rate5m)'
+        assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
+
+    @pytest.mark.parametrize(("pass_if", "fail_if"), [(">= 1", None), ("> 0.99", "< 1")])
+    def test_a_share_of_all_of_them_is_not(self, pass_if, fail_if):
+        # Before: warned "A bound in percent? 1% is 0.01" of a check passing only when no request failed.
+        success = self.ERRORS.replace('code=~"5.."', 'code!~"5.."').replace(" or vector(0)", "")
+        assert self.warnings(success, pass_if=pass_if, fail_if=fail_if) == []
+
 
 class TestBucketsAddedUp:
     """A quantile of `_bucket` series aggregated without `le` is a load warning: the buckets add up into series

@@ -807,6 +807,12 @@ class TestShareOfItself:
             ('(count(rate(r{code="500"}[5m]))) / ((count(rate(r[5m]))))', "r"),
             ('sum(rate(h_bucket{s="a",le="0.3"}[5m])) / sum(rate(h_bucket{s="a",le="+Inf"}[5m]))', "h_bucket"),
             ('sum(rate(h_bucket{le="0.3"}[5m])) / sum(rate(h_count[5m]))', "h_bucket"),
+            # Before: None, and `pass_if: "< 1"` written for 1% on them passed without a warning.
+            ('1 - sum(rate(r{code!~"5.."}[5m])) / sum(rate(r[5m]))', "r"),  # the errors' share
+            ('sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) > 0)', "r"),  # no division by zero
+            ('1 - (sum(rate(r{code!~"5.."}[5m])) / (sum(rate(r[5m])) != 0))', "r"),
+            ('sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m)', "job:r:rate5m"),  # recording rules
+            ('job:r:increase1h{code=~"5.."} / job:r:increase1h', "job:r:increase1h"),
         ],
     )
     def test_a_share(self, query, name):
@@ -828,6 +834,13 @@ class TestShareOfItself:
             'sum(avg_over_time(g{a="1"}[5m])) / sum(avg_over_time(g[5m]))',  # a gauge may be negative
             'sum(rate(h_bucket{le=~"0.1|0.3"}[5m])) / sum(rate(h_count[5m]))',  # two buckets may sum to more
             "sum(rate(r{code=",  # not PromQL
+            '2 - sum(rate(r{code!~"5.."}[5m])) / sum(rate(r[5m]))',
+            '1 + sum(rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))',
+            'sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) > bool 0)',  # 0 or 1: any ratio
+            'sum(rate(r{code=~"5.."}[5m])) / (sum(rate(r[5m])) - 1)',
+            'sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m offset 1h)',
+            'sum(job:r:avg5m{a="1"}) / sum(job:r:avg5m)',  # a gauge's average may be negative
+            'sum(job:r:rate5m{code=~"5.."}) / sum(rate(job:r:rate5m[5m]))',
         ],
     )
     def test_not_a_share(self, query):
