@@ -746,7 +746,7 @@ async def readyz(request: web.Request) -> web.Response:
             "reloads": reload_status["reloads"],
             "reload_failing": reload_status["last_error"] is not None,
         },
-        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None},
+        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.usable()},
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
     if principal is not None:
