@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "directory and give that"
             )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
-            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
+            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
@@ -220,6 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         (gc.enable if collecting else gc.disable)()
+
+
+def _catalog_hint(args: argparse.Namespace) -> str:
+    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog."""
+    paths = [word for word in args.unrecognized if not word.startswith("-")]
+    if args.command != "list" or args.catalog is not None or len(paths) != 1:
+        return ""
+    return f" (list takes the catalog with --catalog, where validate takes paths: analyzer list --catalog {paths[0]})"
 
 
 def _valueless_keys(args: argparse.Namespace) -> list[str]:

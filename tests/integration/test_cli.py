@@ -585,6 +585,14 @@ class TestValidateAndList:
         assert result.returncode == 0
         assert said in " ".join(result.stdout.split())
 
+    def test_list_given_a_path_as_validate_takes_one_names_catalog(self, tmp_path):
+        result = analyzer("list", "mine.yaml", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.endswith(
+            "unrecognized arguments: mine.yaml (list takes the catalog with --catalog, where validate takes paths: "
+            "analyzer list --catalog mine.yaml)\n"
+        )
+
     @pytest.mark.integration
     def test_valid(self, catalog_file):
         result = analyzer("validate", catalog_file())
