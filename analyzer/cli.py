@@ -439,11 +439,11 @@ def _run(args: argparse.Namespace) -> int:
 def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signals]) -> int:
     import asyncio
 
-    from analyzer.errors import CheckNotFound
+    from analyzer.errors import ArgError, CheckNotFound
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
-    from analyzer.params import GivenArgs, parse_time
+    from analyzer.params import GivenArgs, parse_time, render_value
     from analyzer.runner import Runner
     from analyzer.settings import Settings
     from analyzer.sources import Sources
@@ -520,8 +520,16 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             print(f"analyzer: --arg '{shown}' is not valid UTF-8", file=sys.stderr)
             return EXIT_USAGE
         raw_args[key] = value
-    # No --arg is a piece of another's value split at an '&', as a query string's may be.
-    bound = check.bind_args(GivenArgs(raw_args, 0))
+    try:
+        # No --arg is a piece of another's value split at an '&', as a query string's may be.
+        bound = check.bind_args(GivenArgs(raw_args, 0))
+    except ArgError as exc:
+        param = check.params.get(exc.arg or "")
+        if exc.arg in raw_args or param is None or param.example is None or exc.arg in check.secret_params():
+            raise
+        # Missing: how to give it here, with the value the catalog offers as an example.
+        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={render_value(param.example)}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
         at = parse_time(args.at) if args.at is not None else None

@@ -380,7 +380,14 @@ class Param(BaseModel):
     def _parse_number(self, name: str, raw: str | int | float, hidden: bool) -> float:
         if isinstance(raw, str):
             if not _NUMBER_RE.fullmatch(raw.strip()):
-                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw, hidden)}", name)
+                percent = raw.strip().removesuffix("%")
+                # `limit=1%`: the number meant is the fraction, or the percentage itself; which one, the check says.
+                hint = (
+                    f": write {float(percent) / 100:.15g} for {percent}% (or {percent} if the param is in percent)"
+                    if not hidden and raw.strip().endswith("%") and _NUMBER_RE.fullmatch(percent)
+                    else ""
+                )
+                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw, hidden)}{hint}", name)
             raw = raw.strip()
         try:
             number = float(raw)
