@@ -644,6 +644,13 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError):
+        if request.content_type == "application/x-www-form-urlencoded":
+            # What `curl -d 'canary_hash=c0ffee1'` sends: its default Content-Type, a form.
+            raise ArgError(
+                "the request body is a form (Content-Type application/x-www-form-urlencoded, what curl -d sends), "
+                'not JSON; send a flat JSON object of args: curl --json \'{"KEY": "VALUE"}\', or -H '
+                "'Content-Type: application/json' -d '{\"KEY\": \"VALUE\"}'"
+            ) from None
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     except RecursionError:
         raise ArgError(
