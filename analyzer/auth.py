@@ -359,11 +359,23 @@ class TokenStore:
             logger.warning("ui_sign_outs_merged", client=principal.name, signed_out_through_s=through_s)
         return principal
 
+    def usable(self) -> bool:
+        """Whether some token can be accepted now (the files re-read if they changed): false while they cannot
+        be read or hold no token, when every request is refused."""
+        self._maybe_refresh()
+        return self.problem is None and bool(self._tokens)
+
     def _require_usable(self) -> None:
         if self.problem is not None:
             raise Unauthorized(
                 "the server's token configuration is unusable (its log says why); every request "
                 "is refused until it is fixed"
+            )
+        if not self._tokens:
+            # Empty Secret keys (or none that is a bearer token): say so, not "invalid bearer token".
+            raise Unauthorized(
+                "the server accepts no token: its token files are empty or hold no bearer token (its log "
+                "names them, auth_token_ignored); every request is refused until a token is written"
             )
 
     def _principal(self, name: str) -> Principal:

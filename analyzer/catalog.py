@@ -695,6 +695,16 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+_OTHER_SCHEMAS_TYPES = {
+    "string": "label_value",
+    "str": "label_value",
+    "text": "label_value",
+    "int": "number",
+    "integer": "number",
+    "float": "number",
+}
+
+
 def _one_of(written: Any, expected: Any) -> str:
     """What to say after a value that is not one of `expected` (pydantic's "'a', 'b' or 'c'"): the one a typo meant."""
     import difflib  # only for an invalid catalog
@@ -705,6 +715,8 @@ def _one_of(written: Any, expected: Any) -> str:
     options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
     # A prefix first: `label` meant `label_value`, which difflib ranks below `dns_label`.
     close = [option for option in options if option.startswith(written.lower())]
+    # Another schema's name of a param type (JSON Schema's, Python's): what resembles no type by its letters.
+    close = close or [option for option in options if option == _OTHER_SCHEMAS_TYPES.get(written.lower())]
     close = close or difflib.get_close_matches(written.lower(), options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

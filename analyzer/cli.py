@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "directory and give that"
             )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
-            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
+            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
@@ -220,6 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         (gc.enable if collecting else gc.disable)()
+
+
+def _catalog_hint(args: argparse.Namespace) -> str:
+    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog."""
+    paths = [word for word in args.unrecognized if not word.startswith("-")]
+    if args.command != "list" or args.catalog is not None or len(paths) != 1:
+        return ""
+    return f" (list takes the catalog with --catalog, where validate takes paths: analyzer list --catalog {paths[0]})"
 
 
 def _valueless_keys(args: argparse.Namespace) -> list[str]:
@@ -431,11 +439,11 @@ def _run(args: argparse.Namespace) -> int:
 def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signals]) -> int:
     import asyncio
 
-    from analyzer.errors import CheckNotFound
+    from analyzer.errors import ArgError, CheckNotFound
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
-    from analyzer.params import GivenArgs, parse_time
+    from analyzer.params import GivenArgs, parse_time, render_value
     from analyzer.runner import Runner
     from analyzer.settings import Settings
     from analyzer.sources import Sources
@@ -512,8 +520,16 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             print(f"analyzer: --arg '{shown}' is not valid UTF-8", file=sys.stderr)
             return EXIT_USAGE
         raw_args[key] = value
-    # No --arg is a piece of another's value split at an '&', as a query string's may be.
-    bound = check.bind_args(GivenArgs(raw_args, 0))
+    try:
+        # No --arg is a piece of another's value split at an '&', as a query string's may be.
+        bound = check.bind_args(GivenArgs(raw_args, 0))
+    except ArgError as exc:
+        param = check.params.get(exc.arg or "")
+        if exc.arg in raw_args or param is None or param.example is None or exc.arg in check.secret_params():
+            raise
+        # Missing: how to give it here, with the value the catalog offers as an example.
+        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={render_value(param.example)}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
         at = parse_time(args.at) if args.at is not None else None

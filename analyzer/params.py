@@ -280,7 +280,9 @@ class Param(BaseModel):
                 raise ValueError(f"{key} of a number param is a number, got the duration {bound!r}")
             if self.type is ParamType.DURATION and not isinstance(bound, str):
                 whole = f"'{int(bound)}s'" if bound == int(bound) and bound > 0 else "'30s'"
-                raise ValueError(f"{key} of a duration param is a duration such as {whole} or '5m', got {bound!r}")
+                raise ValueError(
+                    f"{key} of a duration param is a duration such as {whole} or '5m', got {render_value(bound)}"
+                )
         low, high = self.bounds
         if self.type is ParamType.DURATION and low is not None and high is not None and low > high:
             raise ValueError(f"minimum {self.minimum} is longer than maximum {self.maximum}")
@@ -314,7 +316,9 @@ class Param(BaseModel):
         if len(text) > rules.max_length:
             raise ArgError(f"arg {name!r} is longer than {rules.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
-            raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text, hidden)}", name)
+            # YAML reads `default: 5` as a number: say that a unit is missing, not only the grammar.
+            unitless = ": a number without a unit (s, m, h or d)" if rules.duration and text.isdecimal() else ""
+            raise ArgError(f"arg {name!r} must be {rules.grammar[1]}, got {_show(text, hidden)}{unitless}", name)
         if rules.duration:
             try:
                 seconds = parse_duration(text)
@@ -376,7 +380,14 @@ class Param(BaseModel):
     def _parse_number(self, name: str, raw: str | int | float, hidden: bool) -> float:
         if isinstance(raw, str):
             if not _NUMBER_RE.fullmatch(raw.strip()):
-                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw, hidden)}", name)
+                percent = raw.strip().removesuffix("%")
+                # `limit=1%`: the number meant is the fraction, or the percentage itself; which one, the check says.
+                hint = (
+                    f": write {float(percent) / 100:.15g} for {percent}% (or {percent} if the param is in percent)"
+                    if not hidden and raw.strip().endswith("%") and _NUMBER_RE.fullmatch(percent)
+                    else ""
+                )
+                raise ArgError(f"arg {name!r} must be a decimal number, got {_show(raw, hidden)}{hint}", name)
             raw = raw.strip()
         try:
             number = float(raw)
@@ -453,7 +464,7 @@ _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
 
 def _show(text: str, hidden: bool = False) -> str:
     if hidden:
-        return f"a secret value of {len(text)} characters"
+        return f"a secret value of {len(text)} character{'' if len(text) == 1 else 's'}"
     return repr(text if len(text) <= 80 else text[:77] + "...")
 
 

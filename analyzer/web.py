@@ -644,6 +644,13 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError):
+        if request.content_type == "application/x-www-form-urlencoded":
+            # What `curl -d 'canary_hash=c0ffee1'` sends: its default Content-Type, a form.
+            raise ArgError(
+                "the request body is a form (Content-Type application/x-www-form-urlencoded, what curl -d sends), "
+                'not JSON; send a flat JSON object of args: curl --json \'{"KEY": "VALUE"}\', or -H '
+                "'Content-Type: application/json' -d '{\"KEY\": \"VALUE\"}'"
+            ) from None
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     except RecursionError:
         raise ArgError(
@@ -746,7 +753,7 @@ async def readyz(request: web.Request) -> web.Response:
             "reloads": reload_status["reloads"],
             "reload_failing": reload_status["last_error"] is not None,
         },
-        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.problem is None},
+        "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.usable()},
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
     if principal is not None:

@@ -173,6 +173,14 @@ class ErrorBudgetCheck(Check):
     def _metric_names(cls, value: list[str]) -> list[str]:
         return metric_names(value)
 
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_in_days(cls, value: object) -> object:
+        # A bare number would be told '30s' or '30m' (any duration's advice): an SLO period is counted in days.
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e6 and value == int(value):
+            raise ValueError(f"{value!r} has no unit: an SLO period is in days, write '{int(value)}d'")
+        return value
+
     @field_validator("objective")
     @classmethod
     def _objective(cls, value: float) -> float:

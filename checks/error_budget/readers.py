@@ -213,15 +213,19 @@ def _answered(results: Results, queries: Sequence[str]) -> bool:
     return any(results[query].series for query in queries if query in results)
 
 
-def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -> list[Probe]:
+def name_probes(
+    fielded: Sequence[tuple[str, str]], optional: Collection[str], errors_fields: Collection[str] = ()
+) -> list[Probe]:
     """One probe per selector's metric names (the alternatives of `{__name__=~"a|b"}` together: any of them
     will do) as the (field, query) pairs name them literally, then one per label name a selector's matcher needs
     (see needed_labels: `cdoe=~"5.."` matches no series of a metric none of whose series has `cdoe`), except where a
     name is `optional`. Its users are the queries that read those names (with that label needed) and answer only
-    from their series: `x or vector(0)` always answers."""
+    from their series: `x or vector(0)` always answers. Only a name that an `errors_fields` query reads is told
+    of optional_metrics: one that counts all (or good) events has to exist whatever the errors."""
     # By (metric names, label name or "" for the names' own series).
     users: dict[tuple[tuple[str, ...], str], dict[str, None]] = {}
     where: dict[tuple[tuple[str, ...], str], dict[str, None]] = {}
+    counts_errors: set[tuple[tuple[str, ...], str]] = set()
     for field, query in fielded:
         evidence = not may_answer_without_its_series(query)
         for found in metric_selectors(query):
@@ -232,14 +236,22 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
                 if evidence:
                     users[found.names, label][query] = None
                 where.setdefault((found.names, label), {})[f"{field} selector {found.selector}"] = None
+                if field in errors_fields:
+                    counts_errors.add((found.names, label))
     # A missing name first: its labels are missing too.
     return [
         Probe(
             presence_query(names),
             tuple(users[names, label]),
             f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} exist at all (a misspelled "
-            "metric name?). An existing metric without error series reads as zero errors; a metric that "
-            "appears only with its first error belongs in optional_metrics",
+            "metric name?)"
+            + (
+                ". An existing metric without error series reads as zero errors; a metric that appears only with "
+                "its first error belongs in optional_metrics"
+                if (names, label) in counts_errors
+                else "; it counts the SLI's events, which the check cannot judge without (optional_metrics is for "
+                "counters of errors only)"
+            ),
             unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} found",
             metrics=names,
         )
@@ -248,8 +260,13 @@ def name_probes(fielded: Sequence[tuple[str, str]], optional: Collection[str]) -
             label_presence_query(names, label),
             tuple(users[names, label]),
             f"{'; '.join(where[names, label])}: label {label} is not on metric {' or '.join(names)}, no series "
-            "of it has it (a misspelled label name?). A label on the metric without error series reads as zero "
-            "errors; a label that appears only with the first error: list its metric in optional_metrics",
+            "of it has it (a misspelled label name?)"
+            + (
+                ". A label on the metric without error series reads as zero errors; a label that appears only with "
+                "the first error: list its metric in optional_metrics"
+                if (names, label) in counts_errors
+                else ""
+            ),
             unseen=f"{'; '.join(where[names, label])}: no series of metric {' or '.join(names)} with label {label} "
             "found",
             metrics=names,
@@ -459,7 +476,9 @@ class RatioReader:
     ) -> list[Probe]:
         # The period's queries name the same metrics as the windows': the windows' queries are enough.
         return name_probes(
-            [(f"ratio.{part}", query) for queries in windows.values() for part, query in queries.items()], optional
+            [(f"ratio.{part}", query) for queries in windows.values() for part, query in queries.items()],
+            optional,
+            {"ratio.errors"},
         )
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -651,7 +670,7 @@ class PyrraReader:
             unseen=f'no series of a recording rule of Pyrra SLO slo="{self._sli.slo}" found ({tried} the increase '
             f"rule over {period})",
         )
-        found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional)]
+        found = [rules, *name_probes(_raw_queries("pyrra.{}", windows), optional, {"pyrra.errors"})]
         totals = tuple(queries["total"] for queries in windows.values() if "total" in queries)
         if totals:
             # The increase rule over the SLO window reads the total metric, over a longer range than any window:
@@ -899,7 +918,7 @@ class SlothReader:
             "loaded",
             unseen=f"no series of a recording rule of Sloth SLO {{{matchers}}} found (not even slo:objective:ratio)",
         )
-        return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional)]
+        return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional, {"sloth.errors_query"})]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         value = results[queries["ratio"]].single_value("Sloth ratio query")

@@ -148,6 +148,27 @@ class TestAuth:
         assert 'analyzer_requests_rejected_total{reason="unauthorized"} 1.0' in metrics
 
 
+class TestTokensThatAdmitNobody:
+    """Token files that hold no usable token (an empty Secret key) show in /readyz, and a refused caller is told
+    why, not only the log."""
+
+    @pytest.mark.parametrize("content", ["", "\n", "not a token!\n"])
+    async def test_readiness_says_auth_is_unusable_until_a_token_is_written(self, aiohttp_client, tmp_path, content):
+        root = tmp_path / "tokens"
+        root.mkdir()
+        (root / "argo-rollouts").write_text(content)
+        client = await aiohttp_client(create_app(Settings(auth_tokens=root), catalog(), REGISTRY))
+        ready = await client.get("/readyz")
+        assert ready.status == 200
+        assert (await ready.json())["auth"] == {"enabled": True, "usable": False}
+        refused = await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO))
+        assert refused.status == 401
+        assert "no token" in (await refused.json())["message"]
+        (root / "argo-rollouts").write_text(TOKEN_ARGO + "\n")
+        assert (await (await client.get("/readyz")).json())["auth"] == {"enabled": True, "usable": True}
+        assert (await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO))).status == 200
+
+
 class TestLimits:
     """Bodies, query strings, stalled bodies and concurrent evaluations are bounded."""
 

@@ -228,6 +228,19 @@ class TestClientErrors:
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
         assert text in body["message"]
 
+    async def test_a_form_is_told_to_be_sent_as_json(self, client):
+        # What curl -d 'canary_hash=c0ffee1' sends: "not valid JSON" said nothing of curl's default Content-Type.
+        response = await client.post(
+            "/api/v1/checks/error-rate/run",
+            data=b"canary_hash=c0ffee1",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert (await error_of(response, 400))["message"] == (
+            "the request body is a form (Content-Type application/x-www-form-urlencoded, what curl -d sends), not "
+            """JSON; send a flat JSON object of args: curl --json '{"KEY": "VALUE"}', or -H 'Content-Type: """
+            """application/json' -d '{"KEY": "VALUE"}'"""
+        )
+
     async def test_a_body_its_content_encoding_does_not_decode(self, client, caplog):
         response = await client.post(
             "/api/v1/checks/error-rate/run", data=b'{"canary_hash": "a"}', headers={"Content-Encoding": "gzip"}

@@ -391,6 +391,46 @@ class TestArgsThatAreNotText:
         assert (result.returncode, result.stdout, result.stderr.decode()) == (2, b"", said)
 
 
+class TestArgsToWrite:
+    """A missing arg is shown written as --arg with the catalog's example, a percentage given to a number param as
+    the fraction or the percentage."""
+
+    @pytest.mark.parametrize(
+        ("args", "said"),
+        [
+            (
+                [],
+                "analyzer: missing required arg 'canary_hash' (label_value, e.g. c0ffee1): give it as "
+                "--arg canary_hash=c0ffee1\n",
+            ),
+            (
+                ["--arg", "canary_hash=abc", "--arg", "limit=1%"],
+                "analyzer: arg 'limit' must be a decimal number, got '1%': write 0.01 for 1% (or 1 if the param is in "
+                "percent)\n",
+            ),
+            # A secret param's example is never shown (nor asked for).
+            (["--arg", "canary_hash=abc"], "analyzer: missing required arg 'pin' (label_value)\n"),
+        ],
+    )
+    def test_usage_error_says_what_to_write(self, tmp_path, args, said):
+        catalog = tmp_path / "catalog.yaml"
+        check = {
+            "name": "p",
+            "kind": "prometheus",
+            "params": {
+                "canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"},
+                "limit": {"type": "number", "default": 0.01},
+                "pin": {"type": "label_value", "required": True, "secret": True, "example": "s3cr3t-pin"},
+            },
+            "query": 'up{h="{{ canary_hash }}", p="{{ pin }}"} > {{ limit }}',
+            "pass_if": "> 0",
+        }
+        url = f"http://127.0.0.1:{free_port()}"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
+        result = analyzer("run", "p", "--catalog", catalog, *args)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", said)
+
+
 class TestUndeclaredArgs:
     """An --arg the check does not declare is named, with the param it may mean, wherever it stands."""
 
@@ -584,6 +624,14 @@ class TestValidateAndList:
         result = analyzer(command, "--help")
         assert result.returncode == 0
         assert said in " ".join(result.stdout.split())
+
+    def test_list_given_a_path_as_validate_takes_one_names_catalog(self, tmp_path):
+        result = analyzer("list", "mine.yaml", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.endswith(
+            "unrecognized arguments: mine.yaml (list takes the catalog with --catalog, where validate takes paths: "
+            "analyzer list --catalog mine.yaml)\n"
+        )
 
     @pytest.mark.integration
     def test_valid(self, catalog_file):

@@ -1326,6 +1326,8 @@ class TestMisspelledNames:
         result = await evaluate("eb-shop-total-typo", canary_hash="ok1")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
         assert result.reason.startswith("ratio.total selector eb_request_total{")
+        # optional_metrics excuses no total: the advice meant for error counters would mislead.
+        assert result.reason.endswith("(optional_metrics is for counters of errors only)")
 
     async def test_a_canary_hash_without_series_stays_inconclusive(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="brand-new")
@@ -1335,6 +1337,7 @@ class TestMisspelledNames:
         result = await evaluate("eb-api-latency-typo")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"
         assert "no series of metric eb_latency_secs_bucket exist at all" in result.reason
+        assert "belongs in optional_metrics" not in result.reason
 
     async def test_an_optional_metric_may_be_absent(self, evaluate):
         listed = await evaluate("ebr-optional-errors")

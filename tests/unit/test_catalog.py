@@ -501,6 +501,15 @@ class TestWrongValues:
             "'duration', 'number', 'enum' or 'dns_label', got 'label'; did you mean 'label_value'?"
         )
 
+    @pytest.mark.parametrize(
+        ("written", "meant"),
+        [("string", "label_value"), ("str", "label_value"), ("int", "number"), ("integer", "number")],
+    )
+    def test_a_params_type_of_another_schema_names_the_type_meant(self, written, meant):
+        check = {**CHECK, "params": {"svc": {"type": written, "required": True}}}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert problem.endswith(f"got {written!r}; did you mean {meant!r}?")
+
     @pytest.mark.parametrize(("written", "meant"), [("Inconclusive", "inconclusive"), ("errors", "error")])
     def test_a_choice_written_in_another_case_or_form_names_the_choice(self, written, meant):
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "no_data": written}]})])

@@ -237,6 +237,12 @@ class TestValidation:
         assert check.objective == 99.9
         assert check.budget == 0.001
 
+    @pytest.mark.parametrize(("period", "fix"), [(30, "write '30d'"), (28.0, "write '28d'")])
+    def test_a_period_without_its_unit_is_told_days(self, period, fix):
+        # Any duration's advice ('30s' or '30m') would be a 30-second SLO.
+        with pytest.raises(ValidationError, match=f"{period!r} has no unit: an SLO period is in days, {fix}"):
+            make(period=period)
+
     def test_exactly_one_sli(self):
         with pytest.raises(ValidationError, match="exactly one SLI source"):
             make(ratio=RATIO, pyrra={"slo": "x"})
