@@ -12,7 +12,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -436,6 +436,33 @@ def _run(args: argparse.Namespace) -> int:
             signal.signal(signum, handler)
 
 
+def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:
+    """For each source `reason` calls unreachable at a host name (`prometheus.monitoring.svc`: a Job's in-cluster
+    address, which a laptop cannot resolve), how to run the check from outside the cluster: a port-forward and
+    --prometheus."""
+    from urllib.parse import urlsplit
+
+    hints = []
+    for name, config in sources.items():
+        url = str(getattr(config, "url", ""))
+        if f"source {name!r} ({url}) is unreachable" not in reason:
+            continue
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        if not host or host == "localhost" or host.replace(".", "").isdigit() or ":" in host:
+            continue  # an address, not a name a cluster's DNS gives
+        labels = host.split(".")
+        namespace = f"-n {labels[1]} " if len(labels) > 1 else ""
+        local = f"{parts.scheme}://localhost:{port}"
+        pointed = f"{name}={local}" if len(sources) > 1 else local
+        hints.append(
+            f"if {host} is a service inside a Kubernetes cluster (its address from a pod), run from outside it "
+            f"through a port-forward: kubectl {namespace}port-forward svc/{labels[0]} {port}, then add "
+            f"--prometheus {pointed}"
+        )
+    return hints
+
+
 def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signals]) -> int:
     import asyncio
 
@@ -593,6 +620,9 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         # crash's exit 1 would have a Job retry a check that failed.
         _silence_stdout()
         print(f"analyzer: cannot write the summary to stdout: {exc.strerror or exc}", file=sys.stderr)
+    if evaluation.error == "source_unavailable" and not args.prometheus:
+        for hint in _port_forward_hints(evaluation.reason, configs):
+            print(f"analyzer: {hint}", file=sys.stderr)
     if args.junit is not None:
         problem = _write_report(args.junit, junit_xml(evaluation))
         if problem is not None:

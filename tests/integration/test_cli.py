@@ -6,6 +6,7 @@ import gc
 import http.server
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import yaml
 from analyzer.testing import free_port
 from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+from tests.network_guard import loopback_only  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -983,6 +985,55 @@ class TestJobCollector:
         )
         body = json.loads(result.stdout.splitlines()[-1])
         assert body == {"code": 0, "collecting": True}, result.stderr
+
+
+@pytest.mark.usefixtures("loopback_only", "unresolved")
+class TestRunFromOutsideTheCluster:
+    """A run that cannot reach its source at a host name (a Job's in-cluster address, run from a laptop) says how to
+    port-forward it and point at it with --prometheus; an address, or a run given --prometheus, gets no such hint."""
+
+    @pytest.fixture
+    def unresolved(self, monkeypatch):
+        """Names ending in `.svc` or `.monitoring` fail to resolve (NXDOMAIN), the lookup never leaving the machine
+        (the network guard, applied first, refuses any other name)."""
+        guarded = socket.getaddrinfo
+
+        def getaddrinfo(host, *args, **kwargs):
+            if isinstance(host, str) and host.endswith((".svc", ".monitoring")):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return guarded(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    def run(self, tmp_path, url, *options):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [PROMETHEUS_CHECK]}))
+        from analyzer.cli import main
+
+        return main(["run", "p", "--catalog", str(catalog), *options])
+
+    @pytest.mark.parametrize(
+        ("url", "hint"),
+        [
+            (
+                "http://prometheus-k8s.monitoring.svc:9090",
+                "kubectl -n monitoring port-forward svc/prometheus-k8s 9090, then add --prometheus "
+                "http://localhost:9090",
+            ),
+            ("http://prometheus.monitoring", "kubectl -n monitoring port-forward svc/prometheus 80, then add"),
+        ],
+    )
+    def test_an_unresolved_name_is_told_the_port_forward(self, tmp_path, capsys, url, hint):
+        assert self.run(tmp_path, url) == 5
+        stderr = capsys.readouterr().err
+        assert "is a service inside a Kubernetes cluster" in stderr and hint in stderr, stderr
+
+    def test_an_address_or_a_run_given_prometheus_is_not(self, tmp_path, capsys):
+        closed = f"http://127.0.0.1:{free_port()}"
+        assert self.run(tmp_path, closed) == 5
+        pointed = self.run(tmp_path, "http://prometheus.monitoring.svc:9090", "--prometheus", closed)
+        assert pointed == 5
+        assert "port-forward" not in capsys.readouterr().err
 
 
 class TestOptionsGivenOnce:
