@@ -6,7 +6,6 @@ import gc
 import http.server
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -20,7 +19,6 @@ import yaml
 from analyzer.testing import free_port
 from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
-from tests.network_guard import loopback_only  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -987,30 +985,40 @@ class TestJobCollector:
         assert body == {"code": 0, "collecting": True}, result.stderr
 
 
-@pytest.mark.usefixtures("loopback_only", "unresolved")
+# `analyzer run` in a fresh interpreter whose resolver answers loopback names only (any other fails as NXDOMAIN, so
+# no lookup leaves the machine) and whose sockets connect to loopback only: a laptop that cannot resolve a cluster's
+# names, without the main() of one test changing the collector, logging or signals of the others.
+_OUTSIDE_THE_CLUSTER = textwrap.dedent("""
+    import ipaddress, socket, sys
+    resolve, connect = socket.getaddrinfo, socket.socket.connect
+    def loopback(host):
+        try:
+            return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    def getaddrinfo(host, *args, **kwargs):
+        if not loopback(host):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+    def guarded_connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):
+            raise OSError(f"refused to leave the machine: {address!r}")
+        return connect(self, address)
+    socket.getaddrinfo, socket.socket.connect = getaddrinfo, guarded_connect
+    from analyzer.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
 class TestRunFromOutsideTheCluster:
     """A run that cannot reach its source at a host name (a Job's in-cluster address, run from a laptop) says how to
     port-forward it and point at it with --prometheus; an address, or a run given --prometheus, gets no such hint."""
 
-    @pytest.fixture
-    def unresolved(self, monkeypatch):
-        """Names ending in `.svc` or `.monitoring` fail to resolve (NXDOMAIN), the lookup never leaving the machine
-        (the network guard, applied first, refuses any other name)."""
-        guarded = socket.getaddrinfo
-
-        def getaddrinfo(host, *args, **kwargs):
-            if isinstance(host, str) and host.endswith((".svc", ".monitoring")):
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-            return guarded(host, *args, **kwargs)
-
-        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
     def run(self, tmp_path, url, *options):
         catalog = tmp_path / "catalog.yaml"
         catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [PROMETHEUS_CHECK]}))
-        from analyzer.cli import main
-
-        return main(["run", "p", "--catalog", str(catalog), *options])
+        command = [sys.executable, "-c", _OUTSIDE_THE_CLUSTER, "run", "p", "--catalog", str(catalog), *options]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
     @pytest.mark.parametrize(
         ("url", "hint"),
@@ -1023,17 +1031,19 @@ class TestRunFromOutsideTheCluster:
             ("http://prometheus.monitoring", "kubectl -n monitoring port-forward svc/prometheus 80, then add"),
         ],
     )
-    def test_an_unresolved_name_is_told_the_port_forward(self, tmp_path, capsys, url, hint):
-        assert self.run(tmp_path, url) == 5
-        stderr = capsys.readouterr().err
-        assert "is a service inside a Kubernetes cluster" in stderr and hint in stderr, stderr
+    def test_an_unresolved_name_is_told_the_port_forward(self, tmp_path, url, hint):
+        result = self.run(tmp_path, url)
+        assert result.returncode == 5, result.stderr
+        assert "is a service inside a Kubernetes cluster" in result.stderr and hint in result.stderr, result.stderr
 
-    def test_an_address_or_a_run_given_prometheus_is_not(self, tmp_path, capsys):
+    def test_an_address_or_a_run_given_prometheus_is_not(self, tmp_path):
         closed = f"http://127.0.0.1:{free_port()}"
-        assert self.run(tmp_path, closed) == 5
-        pointed = self.run(tmp_path, "http://prometheus.monitoring.svc:9090", "--prometheus", closed)
-        assert pointed == 5
-        assert "port-forward" not in capsys.readouterr().err
+        for result in (
+            self.run(tmp_path, closed),
+            self.run(tmp_path, "http://prometheus.monitoring.svc:9090", "--prometheus", closed),
+        ):
+            assert result.returncode == 5, result.stderr
+            assert "port-forward" not in result.stderr
 
 
 class TestOptionsGivenOnce:
