@@ -1735,6 +1735,21 @@ class TestIdleLabelListsBesideAFallback:
 _P99_BY_SERVICE = "histogram_quantile(0.99, sum by (le, {label}) (rate(eb_latency_seconds_bucket[5m])))"
 
 
+async def _fails_spelt_right_and_errs_misspelt(prometheus, client_for, query, bound):
+    """`query` (`{label}` for the hash's label name) under `each` with pass_if `bound`: spelt right, the broken hash
+    fails; misspelt, check_misconfigured names the label."""
+    check = {"name": "q", "kind": "prometheus", "pass_if": bound, "each": True}
+    client = await client_for(
+        prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+    )
+    status, body = await run(client, "q", at=prometheus.anchor)
+    assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+    client = await client_for(prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")})
+    status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+    assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+    assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+
 @pytest.mark.integration
 class TestOneGroupOfAByAtTheTop:
     """A `by` list at the top of the query none of whose labels any series of the answer carries was read from series
@@ -1815,51 +1830,18 @@ class TestOneGroupOfAByAtTheTop:
     async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
         # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).
         query = "(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100"
-        check = {"name": "q", "kind": "prometheus", "pass_if": "< 50", "each": True}
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor)
-        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
-        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
-        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+        await _fails_spelt_right_and_errs_misspelt(prometheus, client_for, query, "< 50")
 
     @pytest.mark.parametrize("shape", ["topk(2, {ratio})", "max_over_time(({ratio})[5m:1m])"])
     async def test_a_misspelt_label_under_what_keeps_its_series_is_an_error(self, prometheus, client_for, shape):
         # Before: pass at 0.24, every hash's errors over every hash's requests, picked or read over time.
         query = shape.format(ratio=_RATIO_BY_HASH.removesuffix(" or vector(0)"))
-        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor)
-        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
-        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
-        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+        await _fails_spelt_right_and_errs_misspelt(prometheus, client_for, query, "< 0.5")
 
     async def test_a_misspelt_label_a_one_to_one_match_keeps_is_an_error(self, prometheus, client_for):
         # Before: pass at 0.24, every hash's errors over every hash's requests, on() the label none of them has.
         query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(") / sum by", ") / on({label}) sum by")
-        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True}
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor)
-        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
-        client = await client_for(
-            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
-        )
-        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
-        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
-        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+        await _fails_spelt_right_and_errs_misspelt(prometheus, client_for, query, "< 0.5")
 
     @pytest.mark.parametrize(
         ("query", "extra"),
