@@ -1029,6 +1029,12 @@ class TestRunFromOutsideTheCluster:
                 "http://localhost:9090",
             ),
             ("http://prometheus.monitoring", "kubectl -n monitoring port-forward svc/prometheus 80, then add"),
+            (  # as docs/job-mode.md prints it
+                "http://prometheus.monitoring.svc:9090",
+                "analyzer: if prometheus.monitoring.svc is a service inside a Kubernetes cluster (its address from a "
+                "pod), run from outside it through a port-forward: kubectl -n monitoring port-forward svc/prometheus "
+                "9090, then add --prometheus http://localhost:9090\n",
+            ),
         ],
     )
     def test_an_unresolved_name_is_told_the_port_forward(self, tmp_path, url, hint):
