@@ -69,6 +69,8 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+# An enum value that writes a grouping's keyword, placed bare (`sum {{ g }} (pod) (...)`).
+_GROUPING_WORD_RE = re.compile(r"by|without", re.IGNORECASE)
 # A histogram in seconds (classic: its `_bucket` series; native: the name itself), a quantile scaled by the query
 # (`* 1000`: milliseconds), and the least bound on such a quantile that reads as milliseconds: a rollout gate on a
 # request latency of 100 s or more is not met.
@@ -734,7 +736,9 @@ class _Judging:
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
         # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
-        self.grouped = (check.each or check.reduce is not None) and _GROUPING_RE.search(check.query) is not None
+        self.grouped = (check.each or check.reduce is not None) and (
+            _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
+        )
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -1104,6 +1108,17 @@ def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
         return True
     args = kinds.sample_args(check)
     return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
+
+
+def _arg_may_write_grouping(check: PrometheusCheck) -> bool:
+    """Whether an arg placed bare before a `(` may write the `by` or `without` of a grouping (`sum {{ g }} (pod)
+    (...)`, an enum of by and without): the text shows no grouping, and the rendered query is read for one."""
+    return any(
+        _may_write_word(param)
+        and (param.type is not ParamType.ENUM or any(_GROUPING_WORD_RE.fullmatch(v) for v in param.values or ()))
+        and re.search(r"\{\{\s*" + re.escape(name) + r"\s*\}\}\s*\(", check.query) is not None
+        for name, param in check.params.items()
+    )
 
 
 def _may_write_word(param: Param) -> bool:

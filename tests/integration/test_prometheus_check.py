@@ -1827,6 +1827,31 @@ class TestOneGroupOfAByAtTheTop:
         assert body["details"]["missing_labels"] == ["slo:sli_error:ratio_rate5m: sloth_windw"]
         assert 'sloth_windw!=""' in body["details"]["label_presence_query"]
 
+    @pytest.mark.parametrize(
+        ("query", "param"),
+        [
+            # The keyword from an enum, the list as written. Before: pass at 0.24, one group of every hash.
+            (
+                _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("by ({label})", "{{ g }} ({label})"),
+                {"type": "enum", "values": ["by", "without"], "default": "by"},
+            ),
+            # The label from an identifier.
+            (
+                _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("{label}", "{{ g }}"),
+                {"type": "identifier", "default": "{label}"},
+            ),
+        ],
+    )
+    async def test_a_by_an_arg_writes_is_read_as_rendered(self, prometheus, client_for, query, param):
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True, "params": {"g": param}}
+        for label, verdict in (("rollouts_pod_template_hash", "fail"), ("rollouts_pod_template_hsh", "error")):
+            written = {**param, "default": param["default"].replace("{label}", label)}
+            checked = {**check, "query": query.replace("{label}", label), "params": {"g": written}}
+            client = await client_for(prometheus.url, checked)
+            status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+            assert body["verdict"] == verdict, body["reason"]
+        assert (status, body["details"]["missing_labels"]) == (500, ["http_requests_total: rollouts_pod_template_hsh"])
+
     async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
         # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).
         query = "(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100"
