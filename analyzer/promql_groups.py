@@ -116,9 +116,10 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
         for arg in node.args:
             _visit(arg, grouping, quantile, found, when)
     elif kind == "BinaryExpr":
-        # Each side is an answer of its own, matched with the other's afterwards.
+        # Each side is an answer of its own, matched with the other's afterwards. The right side of an `and` or an
+        # `unless` only picks the left side's elements (a traffic guard): none of its values reaches a quantile.
         _visit(node.lhs, None, quantile, found, when)
-        _visit(node.rhs, None, quantile, found, when)
+        _visit(node.rhs, None, quantile and str(node.op).lower() not in _LEFT_SIDE, found, when)
     elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
         _visit(node.expr, grouping, quantile, found, when)
     elif kind == "MatrixSelector":

@@ -644,6 +644,9 @@ class TestBucketsAddedUp:
             "histogram_quantile(0.99, sum(rate(x_seconds[5m])))",  # a native histogram has no le
             'sum(rate(x_bucket{le="0.3"}[5m])) / sum(rate(x_count[5m]))',  # no quantile
             'histogram_quantile(0.9, label_replace(sum by (b) (x_bucket), "le", "$1", "b", "(.*)"))',
+            # A traffic guard picks the buckets' elements; none of its values reaches the quantile.
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) and on() sum(rate(x_bucket[5m])) > 1)",
+            "histogram_quantile(0.99, sum by (le, s) (rate(x_bucket[5m])) unless on(s) sum by (s) (x_bucket) < 1)",
         ],
     )
     def test_not_warned(self, query):
