@@ -1364,6 +1364,7 @@ def share_of_itself(query: str) -> str | None:
         node = _unwrapped(parsed(query))
     except ValueError:  # the offline parse reports it
         return None
+    node = _values_kept(node)
     if _number(node, "lhs", 1.0) and str(node.op) == "-":
         node = _unwrapped(node.rhs)  # 1 minus a share (`1 - successes / all`) is one too
     if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
@@ -1387,6 +1388,25 @@ def share_of_itself(query: str) -> str | None:
     if left_name != right_name or not right_matchers < left_matchers:
         return None
     return left_name
+
+
+def _values_kept(node: Any) -> Any:
+    """What gives `node`'s values when it only keeps some of them: the vector side of a filter against a number (`x >
+    0`, not `> bool`), the left side of an `and` or `unless` (`x and on() traffic > 1`), the measured side of an `or`
+    beside a constant (`x or vector(0)`); `node` itself otherwise."""
+    for _ in range(_MAX_LAYERS):
+        if type(node).__name__ != "BinaryExpr":
+            break
+        op = str(node.op).lower()
+        if op in _FILTERS and not (node.modifier and node.modifier.return_bool) and _number(node, "rhs"):
+            node = _unwrapped(node.lhs)
+        elif op in _FILTERS and not (node.modifier and node.modifier.return_bool) and _number(node, "lhs"):
+            node = _unwrapped(node.rhs)
+        elif op in _LEFT_SIDE or (op == "or" and _constant(node.rhs)):
+            node = _unwrapped(node.lhs)
+        else:
+            break
+    return node
 
 
 # The aggregations whose answer for part of the series is no more than for all of them, and the functions of a

@@ -598,6 +598,25 @@ class TestPercentOverShare:
         for query in (f"1 - ({success})", spared):
             assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
 
+    @pytest.mark.parametrize(
+        "shape",
+        [
+            "{share} > 0",
+            "({share}) >= 0.001",
+            "0 < {share}",
+            "{share} and on() sum(rate(x[5m])) > 1",
+            "{share} or vector(0)",
+        ],
+    )
+    def test_a_share_a_filter_or_a_fallback_keeps_is_too(self, shape):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
+        query = shape.format(share=self.ERRORS.replace(" or vector(0)", ""))
+        assert [w[:27] for w in self.warnings(query, pass_if="< 1")][:1] == ["pass_if: < 1 judges a share"]
+
+    def test_a_share_compared_as_a_bool_is_not(self):
+        # 0 or 1 for each element: `< 1` is meant as written.
+        assert self.warnings(self.ERRORS + " > bool 0.01", pass_if="< 1") == []
+
     def test_a_share_of_a_recorded_rate_is_too(self):
         # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
         query = 'sum(job:http_requests:rate5m{code=~"5.."}) / sum(job:http_requests:rate5m)'
