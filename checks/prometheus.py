@@ -87,6 +87,12 @@ _QUANTILE_WRITTEN_RE = re.compile(
     r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
     re.IGNORECASE,
 )
+# A quantile function's or aggregation's first argument given by a param (`histogram_quantile({{ q }}, `).
+_QUANTILE_PLACED_RE = re.compile(
+    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
+    r"\(\s*\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*,",
+    re.IGNORECASE,
+)
 # An aggregation as written (`sum(`, `sum by (`, `max without (`), and a grouping that keeps `le`.
 _AGGREGATION_RE = re.compile(
     r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
@@ -174,6 +180,7 @@ class PrometheusCheck(Check):
                 )
         if "quantile" in self.query.lower():
             _quantiles_within_zero_to_one(self.query)
+            self._quantile_params_within_zero_to_one()
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
             raise ValueError(
                 "query: it aggregates by/without at the top level, so it returns one series per "
@@ -181,6 +188,29 @@ class PrometheusCheck(Check):
             )
         self._judging  # noqa: B018 (made now, once)
         return self
+
+    def _quantile_params_within_zero_to_one(self) -> None:
+        """Refuse a param whose default or example gives a quantile outside 0 to 1 (`histogram_quantile({{ q }}, ...)`
+        with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for it."""
+        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        for match in _QUANTILE_PLACED_RE.finditer(blank):
+            param = self.params.get(match.group(2))
+            for field in ("default", "example"):
+                raw = None if param is None else getattr(param, field)
+                try:
+                    phi = float(raw) if raw is not None and not isinstance(raw, bool) else None
+                except (TypeError, ValueError):
+                    continue  # not a number: the param's own rules say so
+                if phi is None or 0 <= phi <= 1:
+                    continue
+                function, written = match.group(1).lower(), format_number(phi)
+                percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+                raise ValueError(
+                    f"params.{match.group(2)}: {field} {written} is the quantile of {function}({{{{ "
+                    f"{match.group(2)} }}}}, ...), outside 0 to 1, where Prometheus answers "
+                    f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile "
+                    f"is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse any other arg).{percent}"
+                )
 
     def source_names(self) -> frozenset[str]:
         """The one source the query runs against."""

@@ -485,6 +485,27 @@ class TestQuantileOutsideZeroToOne:
     def test_a_quantile_between_0_and_1_or_none_is_not(self, query):
         PrometheusCheck.model_validate({**BASE, "query": query})
 
+    @pytest.mark.parametrize(
+        ("query", "param", "said"),
+        [
+            (
+                "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))",
+                {"type": "number", "default": 99},
+                "params.q: default 99 is the quantile of histogram_quantile({{ q }}, ...), outside 0 to 1",
+            ),
+            (
+                "quantile by (pod) ( {{q}} , rate(x[5m]))",
+                {"type": "number", "default": 0.5, "example": 95},
+                "params.q: example 95 is the quantile of quantile({{ q }}, ...), outside 0 to 1",
+            ),
+        ],
+    )
+    def test_a_quantile_in_percent_a_param_gives_is_refused(self, query, param, said):
+        # Before: loaded; every evaluation without the arg asked for +Inf and was inconclusive, "a division by zero?".
+        text = invalid(query=query, params={"q": param}, reduce="max")
+        assert said in text
+        assert "minimum: 0 and maximum: 1 refuse any other arg" in text
+
     def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
         params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}
         PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, rate(x[5m]))"})
