@@ -1712,6 +1712,20 @@ class TestIdleLabelListsBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize("label", ["pdo", "instance"])
+    async def test_a_without_of_a_label_its_series_lack_is_an_error(self, prometheus, client_for, label):
+        # A without that drops no label keeps apart the series it was to add up: misspelt (pdo for pod), pods a (3)
+        # and b (7) would each pass < 8 where their sum, 10, fails. A defensive `without (instance)` over a metric
+        # without instance reads the same, and cannot be told from that typo: drop it where the series lack it.
+        check = self.check("sum without (pod) (queue_depth) or vector(0)", pass_if="< 8", reduce=None, each=True)
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 10), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": check["query"].replace("pod", label)})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
+
     async def test_a_list_over_an_optional_metric_is_not_checked(self, prometheus, client_for):
         query = _DEEPEST_BUT_DRAINED.replace("{label}", "pdo")
         client = await client_for(prometheus.url, self.check(query, pass_if="< 5", optional_metrics=["queue_depth"]))
@@ -1826,6 +1840,29 @@ class TestOneGroupOfAByAtTheTop:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_labels"] == ["slo:sli_error:ratio_rate5m: sloth_windw"]
         assert 'sloth_windw!=""' in body["details"]["label_presence_query"]
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            (_RATIO_BY_HASH.removesuffix(" or vector(0)"), {"each": True}),
+            (_RATIO_BY_HASH, {"reduce": "max"}),
+            (f"({_RATIO_BY_HASH.removesuffix(' or vector(0)')}) > 0", {"each": True}),
+        ],
+    )
+    async def test_a_label_with_one_value_is_judged_and_one_absent_is_an_error(
+        self, prometheus, client_for, query, extra
+    ):
+        # Every series read has service, with one value (as `cluster` on a Prometheus of one cluster whose series
+        # carry it): one group, the right one, judged at 0.24; a label no series has (`cluster` where it is only
+        # an external label) cannot be told from a misspelling, which makes one group of many.
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.2", **extra}
+        client = await client_for(prometheus.url, {**check, "query": query.replace("{label}", "service")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], round(body["value"], 2)) == (200, "fail", 0.24), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": query.replace("{label}", "cluster")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: cluster"]
 
     @pytest.mark.parametrize(
         ("query", "param"),
