@@ -303,16 +303,21 @@ class PrometheusCheck(Check):
         ]
         if not conditions or "/" not in self.query:
             return []
-        metric = kinds.share_of_itself(self._template.render(kinds.sample_args(self)))
-        if metric is None:
+        rendered = self._template.render(kinds.sample_args(self))
+        metric = kinds.share_of_itself(rendered)
+        if metric is not None:
+            share = f"some of {metric}'s series over all of them"
+        elif (failures := kinds.share_of_failures(rendered)) is not None:
+            share = f"{failures[0]} over {failures[1]}, failures over all of them"
+        else:
             return []
         found = []
         for field, condition in conditions:
             bound = max(condition.bounds)
             shown = format_number(bound)
             found.append(
-                f"{field}: {condition} judges a share, some of {metric}'s series over all of them: between 0 and 1, "
-                f"where 1 is 100%. A bound in percent? {shown}% is {format_number(bound / 100)}"
+                f"{field}: {condition} judges a share, {share}: between 0 and 1, where 1 is 100%. A bound in percent? "
+                f"{shown}% is {format_number(bound / 100)}"
             )
         return found
 

@@ -606,7 +606,7 @@ class TestPercentOverShare:
             (ERRORS, "!= 1"),
             (f"100 * ({ERRORS})", "< 1"),  # a percentage
             (ERRORS.replace("[5m]))", "[1h]))", 1), "< 2"),  # the last 5 minutes against the hour's average
-            ("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))", "< 1"),  # two metrics: unknown range
+            ("sum(rate(bytes_out_total[5m])) / sum(rate(bytes_in_total[5m]))", "< 1"),  # two metrics: any ratio
         ],
     )
     def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
@@ -633,6 +633,14 @@ class TestPercentOverShare:
         # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
         query = shape.format(share=self.ERRORS.replace(" or vector(0)", ""))
         assert [w[:27] for w in self.warnings(query, pass_if="< 1")][:1] == ["pass_if: < 1 judges a share"]
+
+    def test_a_share_of_failures_over_another_metric_is_too(self):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its payments.
+        query = "sum(rate(payments_failed_total[5m])) / sum(rate(payments_total[5m]))"
+        assert self.warnings(query, pass_if="< 1") == [
+            "pass_if: < 1 judges a share, payments_failed_total over payments_total, failures over all of them: "
+            "between 0 and 1, where 1 is 100%. A bound in percent? 1% is 0.01"
+        ]
 
     def test_a_share_compared_as_a_bool_is_not(self):
         # 0 or 1 for each element: `< 1` is meant as written.
