@@ -1093,7 +1093,7 @@ async def _one_group(
 # What a label list none of whose labels its series carry does (see _with_presence).
 _IDLE_EFFECT = {
     "by": "every series falls in one group",
-    "without": "it drops no label",
+    "without": "it drops no label: the series it was to add up stay apart, each judged alone",
     "on": "every series matches every other, as on () does",
     "ignoring": "series match on every label, as without it",
 }

@@ -1725,6 +1725,11 @@ class TestIdleLabelListsBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
+        assert (
+            f"query without ({label}): label {label} is on no series of metric queue_depth (a misspelled label name?), "
+            "so it does nothing: it drops no label: the series it was to add up stay apart, each judged alone. "
+            in body["reason"]
+        )
 
     async def test_a_list_over_an_optional_metric_is_not_checked(self, prometheus, client_for):
         query = _DEEPEST_BUT_DRAINED.replace("{label}", "pdo")
