@@ -86,6 +86,7 @@ if TYPE_CHECKING:
         nan_hiding_operand,
         nan_hiding_operands,
         pinned_start,
+        share_of_failures,
         share_of_itself,
     )
     from analyzer.promql_names import (
@@ -132,6 +133,7 @@ _ON_FIRST_USE = {
             "nan_hiding_operand",
             "nan_hiding_operands",
             "pinned_start",
+            "share_of_failures",
             "share_of_itself",
         ),
         "analyzer.promql_groups",
@@ -284,6 +286,7 @@ __all__ = [
     "render_value",
     "sample_args",
     "scrubber",
+    "share_of_failures",
     "share_of_itself",
     "silence_s",
     "split_template",

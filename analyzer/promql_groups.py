@@ -116,9 +116,10 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
         for arg in node.args:
             _visit(arg, grouping, quantile, found, when)
     elif kind == "BinaryExpr":
-        # Each side is an answer of its own, matched with the other's afterwards.
+        # Each side is an answer of its own, matched with the other's afterwards. The right side of an `and` or an
+        # `unless` only picks the left side's elements (a traffic guard): none of its values reaches a quantile.
         _visit(node.lhs, None, quantile, found, when)
-        _visit(node.rhs, None, quantile, found, when)
+        _visit(node.rhs, None, quantile and str(node.op).lower() not in _LEFT_SIDE, found, when)
     elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
         _visit(node.expr, grouping, quantile, found, when)
     elif kind == "MatrixSelector":
@@ -1357,12 +1358,53 @@ def share_of_itself(query: str) -> str | None:
     max), whose value is a share between 0 and 1; a histogram's `_bucket{le="0.3"}` over its `_bucket{le="+Inf"}`
     or `_count` is one too, and so are 1 minus a share and a share over all of them kept above 0 (`/ (sum(...) > 0)`).
     None for any other query, or one promql-parser cannot parse."""
+    sides = _divided(query)
+    if sides is None:
+        return None
+    left, right = sides
+    (left_name, left_matchers), (right_name, right_matchers) = left[1], right[1]
+    everything = right_name == left_name.removesuffix("_bucket") + "_count" or ("le", "=", "+Inf") in right_matchers
+    if left_name.endswith("_bucket") and everything:
+        # The +Inf bucket counts every observation, as `_count` does: one bucket (`le="0.3"`) is a part of it, but
+        # several (`le=~"0.1|0.3"`) may sum to more.
+        if [op for name, op, _ in left_matchers if name == "le"] != ["="]:
+            return None
+        right_name, right_matchers = left_name, right_matchers - {("le", "=", "+Inf")}
+    if left_name != right_name or not right_matchers < left_matchers:
+        return None
+    return left_name
+
+
+def share_of_failures(query: str) -> tuple[str, str] | None:
+    """The two metrics `query` divides, at its top level, as share_of_itself reads a share, when the left one's name
+    counts failures and the right one's does not (`sum(rate(payments_failed_total[5m])) /
+    sum(rate(payments_total[5m]))`, `errors_total / requests_total`, both read alike): failures over all of them, a
+    share between 0 and 1. None for any other query, or one promql-parser cannot parse."""
+    sides = _divided(query)
+    if sides is None:
+        return None
+    (_, (left_name, _)), (_, (right_name, _)) = sides
+    failing = [bool(_FAILURE_WORDS.intersection(re.split(r"[_:]+", name.lower()))) for name in (left_name, right_name)]
+    return (left_name, right_name) if left_name != right_name and failing == [True, False] else None
+
+
+# The words of a metric name (split at `_` and `:`) that say it counts failures.
+_FAILURE_WORDS = frozenset(
+    {"error", "errors", "fail", "failed", "failure", "failures", "5xx", "rejected", "timeout", "timeouts", "dropped"}
+)
+
+
+def _divided(query: str) -> tuple[_Counted, _Counted] | None:
+    """The two sides of the division at the top of `query`, each read as _counted, when both are read alike (the same
+    shape): past what keeps their values (a filter, `and`, a constant fallback), 1 minus it, an `or` constant on the
+    left side and a filter against a number on the right one (`/ (sum(...) > 0)`); None otherwise."""
     from analyzer.promql_syntax import parsed
 
     try:
         node = _unwrapped(parsed(query))
     except ValueError:  # the offline parse reports it
         return None
+    node = _values_kept(node)
     if _number(node, "lhs", 1.0) and str(node.op) == "-":
         node = _unwrapped(node.rhs)  # 1 minus a share (`1 - successes / all`) is one too
     if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
@@ -1375,17 +1417,26 @@ def share_of_itself(query: str) -> str | None:
     left, right = _counted(part), _counted(whole)
     if left is None or right is None or left[0] != right[0]:
         return None
-    (left_name, left_matchers), (right_name, right_matchers) = left[1], right[1]
-    everything = right_name == left_name.removesuffix("_bucket") + "_count" or ("le", "=", "+Inf") in right_matchers
-    if left_name.endswith("_bucket") and everything:
-        # The +Inf bucket counts every observation, as `_count` does: one bucket (`le="0.3"`) is a part of it, but
-        # several (`le=~"0.1|0.3"`) may sum to more.
-        if [op for name, op, _ in left_matchers if name == "le"] != ["="]:
-            return None
-        right_name, right_matchers = left_name, right_matchers - {("le", "=", "+Inf")}
-    if left_name != right_name or not right_matchers < left_matchers:
-        return None
-    return left_name
+    return left, right
+
+
+def _values_kept(node: Any) -> Any:
+    """What gives `node`'s values when it only keeps some of them: the vector side of a filter against a number (`x >
+    0`, not `> bool`), the left side of an `and` or `unless` (`x and on() traffic > 1`), the measured side of an `or`
+    beside a constant (`x or vector(0)`); `node` itself otherwise."""
+    for _ in range(_MAX_LAYERS):
+        if type(node).__name__ != "BinaryExpr":
+            break
+        op = str(node.op).lower()
+        if op in _FILTERS and not (node.modifier and node.modifier.return_bool) and _number(node, "rhs"):
+            node = _unwrapped(node.lhs)
+        elif op in _FILTERS and not (node.modifier and node.modifier.return_bool) and _number(node, "lhs"):
+            node = _unwrapped(node.rhs)
+        elif op in _LEFT_SIDE or (op == "or" and _constant(node.rhs)):
+            node = _unwrapped(node.lhs)
+        else:
+            break
+    return node
 
 
 # The aggregations whose answer for part of the series is no more than for all of them, and the functions of a

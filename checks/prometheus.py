@@ -69,6 +69,8 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+# An enum value that writes a grouping's keyword, placed bare (`sum {{ g }} (pod) (...)`).
+_GROUPING_WORD_RE = re.compile(r"by|without", re.IGNORECASE)
 # A histogram in seconds (classic: its `_bucket` series; native: the name itself), a quantile scaled by the query
 # (`* 1000`: milliseconds), and the least bound on such a quantile that reads as milliseconds: a rollout gate on a
 # request latency of 100 s or more is not met.
@@ -83,6 +85,12 @@ _ABOVE_ONE = math.nextafter(1.0, math.inf)
 _QUANTILE_WRITTEN_RE = re.compile(
     r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
     r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
+    re.IGNORECASE,
+)
+# A quantile function's or aggregation's first argument given by a param (`histogram_quantile({{ q }}, `).
+_QUANTILE_PLACED_RE = re.compile(
+    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
+    r"\(\s*\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*,",
     re.IGNORECASE,
 )
 # An aggregation as written (`sum(`, `sum by (`, `max without (`), and a grouping that keeps `le`.
@@ -172,6 +180,7 @@ class PrometheusCheck(Check):
                 )
         if "quantile" in self.query.lower():
             _quantiles_within_zero_to_one(self.query)
+            self._quantile_params_within_zero_to_one()
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
             raise ValueError(
                 "query: it aggregates by/without at the top level, so it returns one series per "
@@ -179,6 +188,29 @@ class PrometheusCheck(Check):
             )
         self._judging  # noqa: B018 (made now, once)
         return self
+
+    def _quantile_params_within_zero_to_one(self) -> None:
+        """Refuse a param whose default or example gives a quantile outside 0 to 1 (`histogram_quantile({{ q }}, ...)`
+        with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for it."""
+        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        for match in _QUANTILE_PLACED_RE.finditer(blank):
+            param = self.params.get(match.group(2))
+            for field in ("default", "example"):
+                raw = None if param is None else getattr(param, field)
+                try:
+                    phi = float(raw) if raw is not None and not isinstance(raw, bool) else None
+                except (TypeError, ValueError):
+                    continue  # not a number: the param's own rules say so
+                if phi is None or 0 <= phi <= 1:
+                    continue
+                function, written = match.group(1).lower(), format_number(phi)
+                percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+                raise ValueError(
+                    f"params.{match.group(2)}: {field} {written} is the quantile of {function}({{{{ "
+                    f"{match.group(2)} }}}}, ...), outside 0 to 1, where Prometheus answers "
+                    f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile "
+                    f"is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse any other arg).{percent}"
+                )
 
     def source_names(self) -> frozenset[str]:
         """The one source the query runs against."""
@@ -271,16 +303,21 @@ class PrometheusCheck(Check):
         ]
         if not conditions or "/" not in self.query:
             return []
-        metric = kinds.share_of_itself(self._template.render(kinds.sample_args(self)))
-        if metric is None:
+        rendered = self._template.render(kinds.sample_args(self))
+        metric = kinds.share_of_itself(rendered)
+        if metric is not None:
+            share = f"some of {metric}'s series over all of them"
+        elif (failures := kinds.share_of_failures(rendered)) is not None:
+            share = f"{failures[0]} over {failures[1]}, failures over all of them"
+        else:
             return []
         found = []
         for field, condition in conditions:
             bound = max(condition.bounds)
             shown = format_number(bound)
             found.append(
-                f"{field}: {condition} judges a share, some of {metric}'s series over all of them: between 0 and 1, "
-                f"where 1 is 100%. A bound in percent? {shown}% is {format_number(bound / 100)}"
+                f"{field}: {condition} judges a share, {share}: between 0 and 1, where 1 is 100%. A bound in percent? "
+                f"{shown}% is {format_number(bound / 100)}"
             )
         return found
 
@@ -734,7 +771,9 @@ class _Judging:
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
         # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
-        self.grouped = (check.each or check.reduce is not None) and _GROUPING_RE.search(check.query) is not None
+        self.grouped = (check.each or check.reduce is not None) and (
+            _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
+        )
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -1054,7 +1093,7 @@ async def _one_group(
 # What a label list none of whose labels its series carry does (see _with_presence).
 _IDLE_EFFECT = {
     "by": "every series falls in one group",
-    "without": "it drops no label",
+    "without": "it drops no label: the series it was to add up stay apart, each judged alone",
     "on": "every series matches every other, as on () does",
     "ignoring": "series match on every label, as without it",
 }
@@ -1104,6 +1143,17 @@ def _arg_may_write_fallback(check: PrometheusCheck) -> bool:
         return True
     args = kinds.sample_args(check)
     return any(kinds.fallback_reads(check._template.render({**args, name: "or"})) for name in writers)
+
+
+def _arg_may_write_grouping(check: PrometheusCheck) -> bool:
+    """Whether an arg placed bare before a `(` may write the `by` or `without` of a grouping (`sum {{ g }} (pod)
+    (...)`, an enum of by and without): the text shows no grouping, and the rendered query is read for one."""
+    return any(
+        _may_write_word(param)
+        and (param.type is not ParamType.ENUM or any(_GROUPING_WORD_RE.fullmatch(v) for v in param.values or ()))
+        and re.search(r"\{\{\s*" + re.escape(name) + r"\s*\}\}\s*\(", check.query) is not None
+        for name, param in check.params.items()
+    )
 
 
 def _may_write_word(param: Param) -> bool:

@@ -1712,6 +1712,25 @@ class TestIdleLabelListsBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize("label", ["pdo", "instance"])
+    async def test_a_without_of_a_label_its_series_lack_is_an_error(self, prometheus, client_for, label):
+        # A without that drops no label keeps apart the series it was to add up: misspelt (pdo for pod), pods a (3)
+        # and b (7) would each pass < 8 where their sum, 10, fails. A defensive `without (instance)` over a metric
+        # without instance reads the same, and cannot be told from that typo: drop it where the series lack it.
+        check = self.check("sum without (pod) (queue_depth) or vector(0)", pass_if="< 8", reduce=None, each=True)
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 10), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": check["query"].replace("pod", label)})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
+        assert (
+            f"query without ({label}): label {label} is on no series of metric queue_depth (a misspelled label name?), "
+            "so it does nothing: it drops no label: the series it was to add up stay apart, each judged alone. "
+            in body["reason"]
+        )
+
     async def test_a_list_over_an_optional_metric_is_not_checked(self, prometheus, client_for):
         query = _DEEPEST_BUT_DRAINED.replace("{label}", "pdo")
         client = await client_for(prometheus.url, self.check(query, pass_if="< 5", optional_metrics=["queue_depth"]))
@@ -1826,6 +1845,54 @@ class TestOneGroupOfAByAtTheTop:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_labels"] == ["slo:sli_error:ratio_rate5m: sloth_windw"]
         assert 'sloth_windw!=""' in body["details"]["label_presence_query"]
+
+    @pytest.mark.parametrize(
+        ("query", "extra"),
+        [
+            (_RATIO_BY_HASH.removesuffix(" or vector(0)"), {"each": True}),
+            (_RATIO_BY_HASH, {"reduce": "max"}),
+            (f"({_RATIO_BY_HASH.removesuffix(' or vector(0)')}) > 0", {"each": True}),
+        ],
+    )
+    async def test_a_label_with_one_value_is_judged_and_one_absent_is_an_error(
+        self, prometheus, client_for, query, extra
+    ):
+        # Every series read has service, with one value (as `cluster` on a Prometheus of one cluster whose series
+        # carry it): one group, the right one, judged at 0.24; a label no series has (`cluster` where it is only
+        # an external label) cannot be told from a misspelling, which makes one group of many.
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.2", **extra}
+        client = await client_for(prometheus.url, {**check, "query": query.replace("{label}", "service")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], round(body["value"], 2)) == (200, "fail", 0.24), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": query.replace("{label}", "cluster")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: cluster"]
+
+    @pytest.mark.parametrize(
+        ("query", "param"),
+        [
+            # The keyword from an enum, the list as written. Before: pass at 0.24, one group of every hash.
+            (
+                _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("by ({label})", "{{ g }} ({label})"),
+                {"type": "enum", "values": ["by", "without"], "default": "by"},
+            ),
+            # The label from an identifier.
+            (
+                _RATIO_BY_HASH.removesuffix(" or vector(0)").replace("{label}", "{{ g }}"),
+                {"type": "identifier", "default": "{label}"},
+            ),
+        ],
+    )
+    async def test_a_by_an_arg_writes_is_read_as_rendered(self, prometheus, client_for, query, param):
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5", "each": True, "params": {"g": param}}
+        for label, verdict in (("rollouts_pod_template_hash", "fail"), ("rollouts_pod_template_hsh", "error")):
+            written = {**param, "default": param["default"].replace("{label}", label)}
+            checked = {**check, "query": query.replace("{label}", label), "params": {"g": written}}
+            client = await client_for(prometheus.url, checked)
+            status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+            assert body["verdict"] == verdict, body["reason"]
+        assert (status, body["details"]["missing_labels"]) == (500, ["http_requests_total: rollouts_pod_template_hsh"])
 
     async def test_a_misspelt_label_in_parentheses_is_an_error(self, prometheus, client_for):
         # Before: pass at 24%, every hash's errors over every hash's requests (the by stood inside parentheses).

@@ -485,6 +485,27 @@ class TestQuantileOutsideZeroToOne:
     def test_a_quantile_between_0_and_1_or_none_is_not(self, query):
         PrometheusCheck.model_validate({**BASE, "query": query})
 
+    @pytest.mark.parametrize(
+        ("query", "param", "said"),
+        [
+            (
+                "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))",
+                {"type": "number", "default": 99},
+                "params.q: default 99 is the quantile of histogram_quantile({{ q }}, ...), outside 0 to 1",
+            ),
+            (
+                "quantile by (pod) ( {{q}} , rate(x[5m]))",
+                {"type": "number", "default": 0.5, "example": 95},
+                "params.q: example 95 is the quantile of quantile({{ q }}, ...), outside 0 to 1",
+            ),
+        ],
+    )
+    def test_a_quantile_in_percent_a_param_gives_is_refused(self, query, param, said):
+        # Before: loaded; every evaluation without the arg asked for +Inf and was inconclusive, "a division by zero?".
+        text = invalid(query=query, params={"q": param}, reduce="max")
+        assert said in text
+        assert "minimum: 0 and maximum: 1 refuse any other arg" in text
+
     def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
         params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}
         PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, rate(x[5m]))"})
@@ -585,7 +606,7 @@ class TestPercentOverShare:
             (ERRORS, "!= 1"),
             (f"100 * ({ERRORS})", "< 1"),  # a percentage
             (ERRORS.replace("[5m]))", "[1h]))", 1), "< 2"),  # the last 5 minutes against the hour's average
-            ("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))", "< 1"),  # two metrics: unknown range
+            ("sum(rate(bytes_out_total[5m])) / sum(rate(bytes_in_total[5m]))", "< 1"),  # two metrics: any ratio
         ],
     )
     def test_a_share_bounded_as_one_or_other_values_are_not(self, query, pass_if):
@@ -597,6 +618,33 @@ class TestPercentOverShare:
         spared = self.ERRORS.replace("/ sum(", "/ (sum(") + " > 0)"
         for query in (f"1 - ({success})", spared):
             assert [w[:27] for w in self.warnings(query, pass_if="< 1")] == ["pass_if: < 1 judges a share"]
+
+    @pytest.mark.parametrize(
+        "shape",
+        [
+            "{share} > 0",
+            "({share}) >= 0.001",
+            "0 < {share}",
+            "{share} and on() sum(rate(x[5m])) > 1",
+            "{share} or vector(0)",
+        ],
+    )
+    def test_a_share_a_filter_or_a_fallback_keeps_is_too(self, shape):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
+        query = shape.format(share=self.ERRORS.replace(" or vector(0)", ""))
+        assert [w[:27] for w in self.warnings(query, pass_if="< 1")][:1] == ["pass_if: < 1 judges a share"]
+
+    def test_a_share_of_failures_over_another_metric_is_too(self):
+        # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its payments.
+        query = "sum(rate(payments_failed_total[5m])) / sum(rate(payments_total[5m]))"
+        assert self.warnings(query, pass_if="< 1") == [
+            "pass_if: < 1 judges a share, payments_failed_total over payments_total, failures over all of them: "
+            "between 0 and 1, where 1 is 100%. A bound in percent? 1% is 0.01"
+        ]
+
+    def test_a_share_compared_as_a_bool_is_not(self):
+        # 0 or 1 for each element: `< 1` is meant as written.
+        assert self.warnings(self.ERRORS + " > bool 0.01", pass_if="< 1") == []
 
     def test_a_share_of_a_recorded_rate_is_too(self):
         # Before: no warning; `< 1` meant 1% and passed a canary failing 99% of its requests.
@@ -644,6 +692,9 @@ class TestBucketsAddedUp:
             "histogram_quantile(0.99, sum(rate(x_seconds[5m])))",  # a native histogram has no le
             'sum(rate(x_bucket{le="0.3"}[5m])) / sum(rate(x_count[5m]))',  # no quantile
             'histogram_quantile(0.9, label_replace(sum by (b) (x_bucket), "le", "$1", "b", "(.*)"))',
+            # A traffic guard picks the buckets' elements; none of its values reaches the quantile.
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) and on() sum(rate(x_bucket[5m])) > 1)",
+            "histogram_quantile(0.99, sum by (le, s) (rate(x_bucket[5m])) unless on(s) sum by (s) (x_bucket) < 1)",
         ],
     )
     def test_not_warned(self, query):

@@ -27,6 +27,7 @@ from analyzer.promql_groups import (
     nan_hiding_operands,
     nan_probe,
     pinned_start,
+    share_of_failures,
     share_of_itself,
 )
 from analyzer.promql_syntax import parsed
@@ -828,7 +829,7 @@ class TestShareOfItself:
             'avg(rate(r{code="500"}[5m])) / avg(rate(r[5m]))',  # an average of a part may exceed the whole's
             'min(rate(r{code="500"}[5m])) / min(rate(r[5m]))',
             'sum by (pod) (rate(r{code="500"}[5m])) / sum by (node) (rate(r[5m]))',
-            "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # two metrics: the kind cannot know
+            "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # two metrics: share_of_failures tells
             'sum(rate(r{code="500"}[5m])) / sum(rate(r[5m])) * 100',  # a percentage
             'sum(rate(r{code="500"}[5m])) * sum(rate(r[5m]))',
             'sum(avg_over_time(g{a="1"}[5m])) / sum(avg_over_time(g[5m]))',  # a gauge may be negative
@@ -845,3 +846,41 @@ class TestShareOfItself:
     )
     def test_not_a_share(self, query):
         assert share_of_itself(query) is None
+
+
+class TestShareOfFailures:
+    """A query dividing a counter whose name counts failures by one whose name does not, read alike, is named as a
+    share of failures (between 0 and 1); names that do not say so, or sides read apart, are not."""
+
+    @pytest.mark.parametrize(
+        ("query", "names"),
+        [
+            # Before: no share was read, and `pass_if: "< 1"` written for 1% passed without a warning.
+            ("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))", ("errors_total", "requests_total")),
+            (
+                '(sum(rate(payments_failed_total{s="a"}[5m])) or vector(0)) / sum(rate(payments_total{s="a"}[5m]))',
+                ("payments_failed_total", "payments_total"),
+            ),
+            (
+                "sum(rate(http_request_errors_total[5m])) / sum(rate(http_requests_total[5m])) > 0",
+                ("http_request_errors_total", "http_requests_total"),
+            ),
+            ("job:rpc_timeouts:rate5m / job:rpc_calls:rate5m", ("job:rpc_timeouts:rate5m", "job:rpc_calls:rate5m")),
+        ],
+    )
+    def test_a_share_of_failures(self, query, names):
+        assert share_of_failures(query) == names
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(bytes_out_total[5m])) / sum(rate(bytes_in_total[5m]))",  # neither counts failures: any ratio
+            "sum(rate(retries_total[5m])) / sum(rate(requests_total[5m]))",  # a request may retry many times
+            "sum(rate(errors_total[5m])) / sum(rate(error_budget_total[5m]))",  # both say error
+            "sum(rate(errors_total[5m])) / sum(rate(requests_total[1h]))",  # read apart
+            'sum(rate(r{code="500"}[5m])) / sum(rate(r[5m]))',  # one metric: share_of_itself's
+            "100 * sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # a percentage
+        ],
+    )
+    def test_not_a_share_of_failures(self, query):
+        assert share_of_failures(query) is None

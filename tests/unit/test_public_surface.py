@@ -103,6 +103,7 @@ PUBLIC_NAMES = [
     "is_credential_value",
     "is_secret_name",
     "scrubber",
+    "share_of_failures",
     "share_of_itself",
     "url_for_message",
     "silence_s",
