@@ -206,6 +206,60 @@ class TestLoadValidation:
             load({**definition([{"name": "a"}]), "headers": headers, "params": params})
         assert any(f"(checks[0]): {message}" in p for p in caught.value.problems), caught.value.problems
 
+    @pytest.mark.parametrize(
+        ("header", "value"),
+        [
+            ("X-Forwarded-Host", "{{ site }}"),
+            ("x-forwarded-proto", "{{ site }}"),
+            ("X-Forwarded-Port", "{{ site }}"),
+            ("X-Forwarded-Prefix", "/{{ site }}"),
+            ("Forwarded", "host={{ site }};proto=https"),
+            ("X-Original-URL", "/{{ site }}"),
+            ("X-Rewrite-URL", "/{{ site }}"),
+            ("X-Original-Host", "{{ site }}"),
+        ],
+    )
+    def test_free_text_in_a_header_a_proxy_routes_by_is_refused_like_in_host(self, header, value):
+        # An ingress or proxy in front of the allowed host routes by these as by Host: a label_value arg there chose
+        # the virtual host or path reached (X-Forwarded-Host: evil.example.com, X-Original-URL: /admin).
+        with pytest.raises(ConfigError) as caught:
+            load(
+                {
+                    **definition([{"name": "a", "headers": {header: value}}]),
+                    "params": {"site": {"type": "label_value", "default": "shop"}},
+                }
+            )
+        message = f"header {header!r}: {{{{ site }}}} (label_value) stands in a header a proxy routes by"
+        assert any(message in p for p in caught.value.problems), caught.value.problems
+
+    def test_a_captured_value_in_x_forwarded_host_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            load(
+                definition(
+                    [
+                        {"name": "a", "capture": {"h": {"header": "X"}}},
+                        {"name": "b", "headers": {"X-Forwarded-Host": "{{ h }}"}},
+                    ]
+                )
+            )
+        assert any("{{ h }} (captured value) stands in a header a proxy routes by" in p for p in caught.value.problems)
+
+    def test_dns_labels_and_literals_may_fill_a_header_a_proxy_routes_by(self):
+        check = load(
+            {
+                **definition(
+                    [
+                        {
+                            "name": "a",
+                            "headers": {"X-Forwarded-Host": "{{ site }}.shop.example", "X-Forwarded-Proto": "https"},
+                        }
+                    ]
+                ),
+                "params": {"site": {"type": "dns_label", "default": "web"}},
+            }
+        )
+        assert check.steps[0].headers["X-Forwarded-Host"] == "{{ site }}.shop.example"
+
     def test_a_head_step_judges_status_headers_and_header_captures(self):
         check = load(
             definition(
