@@ -284,12 +284,21 @@ class TestLoadValidation:
     @pytest.mark.parametrize(
         ("step", "warned"),
         [
-            ({"timeout_s": 4}, []),  # 4 s x (1 retry + 1): the 8 s deadline exactly
+            ({"timeout_s": 3.95}, []),  # 3.95 s x (1 retry + 1) and the 0.1 s pause before the retry: 8 s exactly
             (
-                {"timeout_s": 4.5},
+                # Two tries of 4 s fit the 8 s deadline, but not with the pause between them (the warning left it out).
+                {"timeout_s": 4},
                 [
-                    "the steps may take up to 9 s (timeouts x retries), more than the 8 s deadline; raise deadline_s "
-                    "or lower timeout_s"
+                    "the steps may take up to 8.1 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
+                ],
+            ),
+            (
+                # Pauses of 0.1, 0.2 and 0.4 s before the three retries.
+                {"timeout_s": 1.9, "retries": 3},
+                [
+                    "the steps may take up to 8.3 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
