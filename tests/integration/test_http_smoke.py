@@ -673,6 +673,72 @@ class TestSecretArgsEchoed:
         assert "<redacted>" in evaluation.details["steps"][0]["body"]
 
 
+class TestSecretsTheTargetSends:
+    """A secret an answer holds under a secret name (a token a login returns, a password a debug page shows) is
+    shown nowhere, though no capture asked for it."""
+
+    @staticmethod
+    async def answering(body: bytes, content_type: bytes = b"application/json") -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (content_type, len(body))
+                writer.write(head + body)
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.mark.parametrize(
+        ("expect", "verdict"),
+        [
+            ({}, "pass"),
+            ({"body_contains": ["ready"]}, "fail"),
+            ({"body_not_contains": ["ok"]}, "fail"),
+            ({"body_regex": "^ready"}, "fail"),
+            ({"json": [{"path": "$.status", "equals": "ready"}]}, "fail"),
+        ],
+    )
+    async def test_a_token_in_a_login_answer_is_redacted_in_reason_and_evidence(self, client, expect, verdict):
+        # The login step captures nothing, so nothing knew the token: the reason (logs, Argo's message), the
+        # evidence, the history and JUnit quoted it.
+        body = (
+            b'{"status": "ok", "access_token": "eyJhbGciOi.s3cr3t-jwt-payload", "Refresh-Token":"r3fr3sh-t0ken", '
+            b'"pin": 4711}'
+        )
+        server = await self.answering(body)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            step = {"name": "log in", "method": "POST", "path": "/login", "json_body": {}, "expect": expect}
+            evaluation = await run(smoke(port, [step], secret_names=["pin"]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        for secret in ("s3cr3t", "r3fr3sh", "4711"):
+            assert secret not in shown, shown
+        assert '"access_token": "<redacted>"' in evaluation.details["steps"][0]["body"]
+        assert '"status": "ok"' in evaluation.details["steps"][0]["body"]
+
+    async def test_a_secret_cut_by_the_evidence_quote_is_redacted(self, client):
+        # The quote stops at 512 characters, inside the token: its start was shown.
+        body = b'{"padding": "' + b"x" * 480 + b'", "token": "' + b"s3cr3t" * 200 + b'"}'
+        server = await self.answering(body)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a", "path": "/"}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
