@@ -53,7 +53,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
 _CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
 # The TLS context of the request being connected, when its check trusts its own CA (ca_file): httpcore connects in
-# the requesting task, so the network backend reads it there.
+# the requesting task, so the network backend reads it there. A connection is never reused (see _GuardedTransport),
+# so one made with a check's CA serves no other request.
 _CHECK_TLS: contextvars.ContextVar[ssl.SSLContext | None] = contextvars.ContextVar("check_tls", default=None)
 # The kernel receive buffer of a target connection. uvloop (libuv) reads a readable socket up to 32 times per
 # wake-up and anyio queues every read, so a fast sender could park megabytes per connection in that queue,
