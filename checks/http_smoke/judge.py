@@ -51,6 +51,23 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
+# Legacy East Asian, Cyrillic and Thai charsets by label, decoded as browsers decode them (WHATWG Encoding: Shift_JIS
+# is windows-31j, GB2312 is GBK, Big5 includes HKSCS, EUC-KR is windows-949). Read as UTF-8, such an error page held
+# none of its words, and body_not_contains passed it. CPython's codecs for them are linear.
+_LEGACY_CHARSETS = {
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "csshiftjis", "windows-31j"), "cp932"),
+    **dict.fromkeys(("cp932", "ms932"), "cp932"),
+    **dict.fromkeys(("euc-jp", "x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
+    **dict.fromkeys(("iso-2022-jp", "csiso2022jp"), "iso2022_jp"),
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "chinese", "cp936", "windows-936", "csgb2312", "gb_2312-80"), "gbk"),
+    "gb18030": "gb18030",
+    **dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5"), "big5hkscs"),
+    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "windows-949", "cp949", "korean"), "cp949"),
+    **dict.fromkeys(("koi8-r", "koi8r", "koi8_r", "cskoi8r", "koi"), "koi8_r"),
+    **dict.fromkeys(("koi8-u", "koi8-ru"), "koi8_u"),
+    **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
+    **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
+}
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
 # UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
@@ -455,6 +472,9 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
 
 def _charset(name: str) -> str:
     """The codec for a charset name when it is one we decode, else UTF-8."""
+    legacy = _LEGACY_CHARSETS.get(name.lower())
+    if legacy is not None:
+        return legacy
     try:
         encoding = codecs.lookup(name).name
     except LookupError:

@@ -1420,6 +1420,38 @@ class TestJudgeByteOrderMarks:
         assert result.evidence["body"] == "caf\u00e9"
 
 
+class TestJudgeLegacyCharsets:
+    """An error page in a legacy East Asian or Cyrillic charset is read in it, as browsers read it (WHATWG Encoding)."""
+
+    @pytest.mark.parametrize(
+        ("charset", "codec", "text"),
+        [
+            ("Shift_JIS", "cp932", "\u30a8\u30e9\u30fc 500: \u30c7\u30fc\u30bf\u30d9\u30fc\u30b9\u505c\u6b62"),
+            ("EUC-JP", "euc_jp", "\u30a8\u30e9\u30fc 500"),
+            ("ISO-2022-JP", "iso2022_jp", "\u30a8\u30e9\u30fc 500"),
+            ("GB2312", "gbk", "\u9519\u8bef 500: \u6570\u636e\u5e93\u505c\u6b62"),
+            ("GBK", "gbk", "\u9519\u8bef 500"),
+            ("GB18030", "gb18030", "\u9519\u8bef 500"),
+            ("Big5", "big5hkscs", "\u932f\u8aa4 500"),
+            ("EUC-KR", "cp949", "\uc624\ub958 500"),
+            ("KOI8-R", "koi8_r", "\u041e\u0448\u0438\u0431\u043a\u0430 500"),
+            ("KOI8-U", "koi8_u", "\u041f\u043e\u043c\u0438\u043b\u043a\u0430 500"),
+            ("IBM866", "cp866", "\u041e\u0448\u0438\u0431\u043a\u0430 500"),
+            ("windows-874", "cp874", "\u0e02\u0e49\u0e2d\u0e1c\u0e34\u0e14\u0e1e\u0e25\u0e32\u0e14 500"),
+        ],
+    )
+    def test_an_error_page_in_its_labelled_charset_fails_body_not_contains(self, charset, codec, text):
+        # Read as UTF-8, bad bytes replaced, the page held no "\u30a8\u30e9\u30fc" (error): body_not_contains passed it.
+        word = text.split(" ")[0]
+        result = judged(
+            {"body_not_contains": [word]},
+            body=text.encode(codec),
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == text
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
