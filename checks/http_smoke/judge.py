@@ -103,6 +103,9 @@ _SINGLE_VALUE_HEADERS = frozenset(
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
+# A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
+# link carrying a session).
+_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
 _JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*)')
 
 
@@ -487,8 +490,9 @@ def _secret_name(name: str, secret_names: frozenset[str]) -> bool:
 
 
 def _masked(text: str, secret_names: frozenset[str]) -> str:
-    """`text` with the value of every JSON member under a secret name (`"access_token": "..."`, `"pin": 4711`)
-    replaced by REDACTED: a token a login answers, a password a debug page shows, that no capture knew of."""
+    """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
+    parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
+    page shows, a session in a link, that no capture knew of."""
 
     def member(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -496,7 +500,10 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
             name = json.loads(f'"{name}"')
         return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"' if _secret_name(name, secret_names) else match.group(0)
 
-    return _JSON_MEMBER_RE.sub(member, text)
+    def parameter(match: re.Match[str]) -> str:
+        return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
+
+    return _PARAMETER_RE.sub(parameter, _JSON_MEMBER_RE.sub(member, text))
 
 
 def quote(text: str, limit: int, secret_names: frozenset[str] = frozenset()) -> str:

@@ -724,6 +724,28 @@ class TestSecretsTheTargetSends:
         assert '"access_token": "<redacted>"' in evaluation.details["steps"][0]["body"]
         assert '"status": "ok"' in evaluation.details["steps"][0]["body"]
 
+    @pytest.mark.parametrize(
+        ("body", "content_type"),
+        [
+            (b"access_token=gho_s3cr3tvalue&scope=repo", b"application/x-www-form-urlencoded"),
+            (b'<a href="/cb?code=1&session=s3cr3tvalue">continue</a>', b"text/html"),
+            (b'{"next": "https://shop/x?api_key=s3cr3tvalue&page=2"}', b"application/json"),
+        ],
+    )
+    async def test_a_secret_parameter_in_an_answer_is_redacted(self, client, body, content_type):
+        # A token endpoint answering as a form (GitHub's default), a link or URL carrying a session: quoted whole.
+        server = await self.answering(body, content_type)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a", "expect": {"body_contains": ["ready"]}}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+        assert "=<redacted>" in evaluation.details["steps"][0]["body"]
+
     async def test_a_secret_cut_by_the_evidence_quote_is_redacted(self, client):
         # The quote stops at 512 characters, inside the token: its start was shown.
         body = b'{"padding": "' + b"x" * 480 + b'", "token": "' + b"s3cr3t" * 200 + b'"}'
