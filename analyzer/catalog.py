@@ -417,7 +417,7 @@ def build_catalog(
                 raw_checks.append((origin, label, raw_check))
                 continue
             try:
-                check = registry.parse_check(raw_check)
+                check = registry.parse_check(raw_check, context)
             except ValidationError as exc:
                 if isinstance(raw_check, dict) and isinstance(raw_check.get("name"), str):
                     invalid_checks.add(raw_check["name"])

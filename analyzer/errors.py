@@ -24,6 +24,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
       . TargetBadAnswer (502)
     - TargetRefused (500): the analyzer refused to send the request (allow-lists, addresses)
     - BodyBudgetExhausted (503): the service-wide response-body budget stayed taken
+    - ConnectionsExhausted (503): every outbound connection of HTTP checks stayed taken
     - NoData (503)
     - DeadlineExceeded (504)
     - CheckMisconfigured (500)
@@ -252,6 +253,13 @@ class BodyBudgetExhausted(CheckError):
     """The service-wide response-body budget stayed taken by other requests for longer than the step waits."""
 
     code = "body_budget_exhausted"
+    http_status = 503
+
+
+class ConnectionsExhausted(CheckError):
+    """Every outbound connection HTTP checks may hold at once stayed taken for longer than the step waits."""
+
+    code = "http_connections_exhausted"
     http_status = 503
 
 

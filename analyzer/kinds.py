@@ -21,6 +21,7 @@ from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
     ConfigError,
+    ConnectionsExhausted,
     DeadlineExceeded,
     MemberError,
     MissingBucket,
@@ -106,7 +107,7 @@ if TYPE_CHECKING:
     )
     from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
-    from analyzer.sources.httppolicy import HostAllowList
+    from analyzer.sources.httppolicy import HostAllowList, ca_file_problem, retry_pauses_s
 
 # Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, the HTTP policy's
 # allow-list (a Job of another kind does not build its classes), and the PromQL
@@ -116,6 +117,8 @@ _ON_FIRST_USE = {
     "HttpExchange": "analyzer.sources.http",
     "HttpRequest": "analyzer.sources.http",
     "HostAllowList": "analyzer.sources.httppolicy",
+    "ca_file_problem": "analyzer.sources.httppolicy",
+    "retry_pauses_s": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
         (
@@ -213,6 +216,7 @@ __all__ = [
     "Condition",
     "ConditionField",
     "ConfigError",
+    "ConnectionsExhausted",
     "DeadlineExceeded",
     "Duration",
     "EvalContext",
@@ -252,6 +256,7 @@ __all__ = [
     "bare_selector",
     "bucket_group_labels",
     "bucket_reads",
+    "ca_file_problem",
     "clip",
     "credential_forms",
     "escape_promql_string",
@@ -284,6 +289,7 @@ __all__ = [
     "regex_equality_warnings",
     "regex_name_selectors",
     "render_value",
+    "retry_pauses_s",
     "sample_args",
     "scrubber",
     "share_of_failures",

@@ -140,8 +140,9 @@ class Registry:
         for name in self._names:
             self.load(name)
 
-    def parse_check(self, raw: Any) -> Check:
-        """Validate one check definition by the class its `kind` names (imported on first use).
+    def parse_check(self, raw: Any, context: dict[str, Any] | None = None) -> Check:
+        """Validate one check definition by the class its `kind` names (imported on first use); `context` is the
+        catalog's validation context (check_files, named_files).
 
         ValidationError as a union discriminated on `kind` raises it, except that locations are inside
         the kind (no leading tag).
@@ -159,7 +160,7 @@ class Registry:
                 tag=str(tag),
                 expected_tags=", ".join(repr(name) for name in self._names),
             )
-        return self.load(tag).model_validate(raw)
+        return self.load(tag).model_validate(raw, context=context)
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of a check definition (all kinds, which it imports)."""

@@ -4,6 +4,7 @@ bodies, redirects only when asked and re-checked at every hop. httpx errors are 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import os
 import re
@@ -15,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -23,6 +25,7 @@ import httpx
 from analyzer.errors import (
     BodyBudgetExhausted,
     CheckMisconfigured,
+    ConnectionsExhausted,
     TargetBadAnswer,
     TargetConnectFailed,
     TargetConnectTimeout,
@@ -32,7 +35,15 @@ from analyzer.errors import (
     short_reason,
 )
 from analyzer.redaction import REDACTED
-from analyzer.sources.httppolicy import HostAllowList, HttpPolicy, address_refusal, ip_or_none
+from analyzer.sources.httppolicy import (
+    RETRY_PAUSE_S,
+    HostAllowList,
+    HttpPolicy,
+    address_refusal,
+    ca_context,
+    ca_problem,
+    ip_or_none,
+)
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Turns (host name, port) into IP address strings; raises OSError (socket.gaierror) when it cannot."""
@@ -41,7 +52,10 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # The only request headers a redirect carries to another origin: every other header the check set may be a
 # credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
 _CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
-_RETRY_PAUSE_S = 0.1
+# The TLS context of the request being connected, when its check trusts its own CA (ca_file): httpcore connects in
+# the requesting task, so the network backend reads it there. A connection is never reused (see _GuardedTransport),
+# so one made with a check's CA serves no other request.
+_CHECK_TLS: contextvars.ContextVar[ssl.SSLContext | None] = contextvars.ContextVar("check_tls", default=None)
 # The kernel receive buffer of a target connection. uvloop (libuv) reads a readable socket up to 32 times per
 # wake-up and anyio queues every read, so a fast sender could park megabytes per connection in that queue,
 # outside the body budget; a small kernel buffer bounds what one wake-up can take (Linux doubles it).
@@ -145,7 +159,8 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 last_error = exc
                 continue
             await self._check_peer(stream, host)
-            return stream
+            own_tls = _CHECK_TLS.get()
+            return stream if own_tls is None else _CheckTLSStream(stream, own_tls)
         assert last_error is not None
         # anyio says "All connection attempts failed", which names neither the target nor the cause.
         tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
@@ -185,6 +200,31 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _CheckTLSStream(httpcore.AsyncNetworkStream):
+    """A TCP stream whose TLS handshake verifies the server with the check's own CA instead of the client's."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext) -> None:
+        self._inner = inner
+        self._ssl_context = ssl_context
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.start_tls(self._ssl_context, server_hostname, timeout)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 def _host_port(host: str, port: int) -> str:
     """`host:port`, with an IPv6 literal in brackets."""
     bare = host.strip("[]")
@@ -211,7 +251,8 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         # httpx cannot pass a network backend to its pool; replace the pool it built with one that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=policy.max_connections,
+            # HttpClient takes one of its max_connections before each request: the pool never makes a request wait.
+            max_connections=None,
             # A connection is never reused: h11 reads bytes a server sent past an answer as the answer to the next
             # request on it (a stray second response judged in place of a 500). A new connection per request is also
             # load-balanced anew by a Service, so `repeat` reaches every pod, and every latency counts a connect.
@@ -430,8 +471,13 @@ class HttpClient:
     def __init__(self, policy: HttpPolicy | None = None, resolver: Resolver | None = None) -> None:
         self.policy = policy or HttpPolicy()
         self.budget = BodyBudget(self.policy.body_budget_bytes)
+        # The connections every request may hold at once, taken before the clock starts: the pool's own wait for a
+        # free connection was timed as the target's latency, and its timeout read as the target's connect timeout.
+        self._connections = asyncio.Semaphore(self.policy.max_connections)
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
+        # A check's ca_file as last loaded: the file's state, and its TLS context (a rotated file is loaded again).
+        self._ca_contexts: dict[Path, tuple[tuple[int, ...], ssl.SSLContext]] = {}
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -487,14 +533,20 @@ class HttpClient:
         max_body_bytes: int | None = None,
         drain_over_cap: bool = True,
         decoded_as_text: bool = False,
+        ca_file: Path | None = None,
     ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
         also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
-        (`drain_over_cap`) or the connection is closed."""
+        (`drain_over_cap`) or the connection is closed. `ca_file` replaces certifi's CAs for https."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
-        reservation = await self._reserve(cap * copies, where, timeout_s)
+        own_tls = _CHECK_TLS.set(None if ca_file is None else self._ca_context(ca_file, where))
+        try:
+            reservation = await self._admit(cap * copies, where, timeout_s)
+        except BaseException:
+            _CHECK_TLS.reset(own_tls)
+            raise
         # What the tries that could not connect took: the request waited that long too (a connect timeout, timeout_s).
         failed_tries_s = 0.0
         try:
@@ -519,7 +571,7 @@ class HttpClient:
                             raise TargetTimeout(exc.message) from None
                         raise
                     failed_tries_s += time.perf_counter() - began
-                    await asyncio.sleep(_RETRY_PAUSE_S * 2**attempt)
+                    await asyncio.sleep(RETRY_PAUSE_S * 2**attempt)
                     continue
                 return replace(
                     exchange,
@@ -530,19 +582,54 @@ class HttpClient:
         except BaseException:
             reservation.release()
             raise
+        finally:
+            self._connections.release()
+            _CHECK_TLS.reset(own_tls)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def _reserve(self, size: int, where: str, wait_s: float) -> BodyReservation:
-        """The body budget a request may use, taken before sending so that waiting never counts as latency."""
+    async def _admit(self, size: int, where: str, wait_s: float) -> BodyReservation:
+        """The body budget a request may use and one of the service's connections (released by `exchange`), taken
+        before sending within `wait_s` so that waiting never counts as latency."""
+        reservation: BodyReservation | None = None
         try:
             async with asyncio.timeout(wait_s):
-                return await self.budget.reserve(size)
+                reservation = await self.budget.reserve(size)
+                await self._connections.acquire()
+                return reservation
         except TimeoutError:
-            raise BodyBudgetExhausted(
-                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {size} bytes of response-body memory, "
-                f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
-                f"({self.budget.total_bytes} bytes)"
+            if reservation is None:
+                raise BodyBudgetExhausted(
+                    f"{where}: not sent: waited {wait_s:g} s (timeout_s) for {size} bytes of response-body memory, "
+                    f"but other HTTP check requests held the service-wide budget ANALYZER_HTTP_BODY_BUDGET_BYTES "
+                    f"({self.budget.total_bytes} bytes)"
+                ) from None
+            reservation.release()
+            raise ConnectionsExhausted(
+                f"{where}: not sent: waited {wait_s:g} s (timeout_s) for a connection, but other HTTP check requests "
+                f"held all {self.policy.max_connections} the service opens at once"
             ) from None
+        except BaseException:
+            if reservation is not None:
+                reservation.release()
+            raise
+
+    def _ca_context(self, path: Path, where: str) -> ssl.SSLContext:
+        """The TLS context that trusts only the CAs of `path`, loaded again when the file changed (a rotated bundle
+        serves the next connection); CheckMisconfigured when it cannot be read or holds no certificate."""
+        try:
+            stat = os.stat(path)
+            state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            loaded = self._ca_contexts.get(path)
+            if loaded is None or loaded[0] != state:
+                loaded = (state, ca_context(path))
+                self._ca_contexts[path] = loaded
+        except ssl.SSLError as exc:
+            raise CheckMisconfigured(
+                f"{where}: ca_file {str(path)!r} is not a usable CA bundle: {ca_problem(exc)}"
+            ) from exc
+        except OSError as exc:
+            raise CheckMisconfigured(f"{where}: cannot read ca_file {str(path)!r}: {exc.strerror or exc}") from exc
+        return loaded[1]
 
     async def _exchange(
         self,
@@ -566,10 +653,15 @@ class HttpClient:
         client = self._client
         # Whether any of the request left on the current hop: until then a timeout is a connection never made.
         sending = False
+        # Where connecting the current hop got to: a TLS handshake that stalls is named as such.
+        handshaking = False
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
-            nonlocal sending
+            nonlocal sending, handshaking
             sending = sending or event.startswith("http11.send_request_headers.")
+            # Not unset by `.failed`: the timeout that cancels the handshake is what makes it fail.
+            if event in ("connection.start_tls.started", "connection.start_tls.complete"):
+                handshaking = event.endswith(".started")
 
         started = time.perf_counter()
         try:
@@ -582,7 +674,7 @@ class HttpClient:
                     if refusal:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
-                        sending = False
+                        sending = handshaking = False
                         response = await self._open(client, method, url, headers, content, timeout_s, where, trace)
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
@@ -649,7 +741,12 @@ class HttpClient:
                     redirects.append(url)
         except TimeoutError:
             if not sending and not redirects:
-                # Nothing was sent (a name, a connection or a pool slot never came): safe to try again.
+                # Nothing was sent (a name or a connection never came, or its TLS handshake stalled): safe to try again.
+                if handshaking:
+                    raise TargetConnectTimeout(
+                        f"{where}: the TLS handshake with {_shown_origin(url)} did not finish within timeout_s "
+                        f"{timeout_s:g} (the TCP connection was made)"
+                    ) from None
                 raise TargetConnectTimeout(f"{where}: no connection within timeout_s {timeout_s:g}") from None
             so_far = ""
             if reader is not None and reader.over_cap:
@@ -702,6 +799,12 @@ class HttpClient:
                 if reader.over_cap and not drain_over_cap:
                     return
             reader.finish()
+
+
+def _shown_origin(url: str) -> str:
+    """`host:port` of a URL, its port written out."""
+    parsed = httpx.URL(url)
+    return _host_port(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
 
 
 def _declared_length(headers: httpx.Headers) -> int | None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from analyzer.catalog_paths import file_state
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -197,6 +201,48 @@ def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str 
             f"the IPv6 range to use it)"
         )
     return None
+
+
+def ca_context(path: Path) -> ssl.SSLContext:
+    """A TLS client context that verifies servers (and their host names) against the CAs of `path` only; OSError or
+    ssl.SSLError when it cannot be read or holds no PEM certificate."""
+    context = ssl.create_default_context(cafile=str(path))
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def ca_problem(exc: ssl.SSLError) -> str:
+    """What is wrong with a CA file OpenSSL refused, in words (a DER file, a key, an empty file: no PEM certificate)."""
+    if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND":
+        return "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    return f"a PEM certificate in it cannot be read ({exc.reason or exc.strerror or exc})"
+
+
+def ca_file_problem(path: Path, context: dict[str, Any] | None) -> str | None:
+    """Why a check's ca_file cannot verify a server, as the catalog loads (None when it can, or when the catalog's
+    validation `context` says files are not looked at: `analyzer validate` in CI, where the pod's files are not)."""
+    context = context or {}
+    if not context.get("check_files", True):
+        return None
+    if "named_files" in context:
+        # Looked at before it is opened: a file that changes after still differs from what was found.
+        context["named_files"][path] = file_state(path)
+    try:
+        ca_context(path)
+    except ssl.SSLError as exc:
+        return f"ca_file {str(path)!r} is not a CA bundle: {ca_problem(exc)}"
+    except OSError as exc:
+        return f"ca_file {str(path)!r} cannot be read: {exc.strerror or exc}"
+    return None
+
+
+# The pause before a request's first retry when it could not connect; it doubles at every retry.
+RETRY_PAUSE_S = 0.1
+
+
+def retry_pauses_s(retries: int) -> float:
+    """What the pauses before `retries` retries of a request that could not connect take together."""
+    return RETRY_PAUSE_S * ((1 << retries) - 1)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from analyzer.kinds import (
     DEFAULT_ALLOWED_HOSTS,
@@ -23,6 +24,7 @@ from analyzer.kinds import (
     BodyBudgetExhausted,
     Check,
     CheckError,
+    ConnectionsExhausted,
     EvalContext,
     HostAllowList,
     HttpClient,
@@ -33,11 +35,13 @@ from analyzer.kinds import (
     TargetBadAnswer,
     TargetRefused,
     Verdict,
+    ca_file_problem,
     credential_forms,
     format_number,
     is_credential_value,
     is_secret_name,
     render_value,
+    retry_pauses_s,
     scrubber,
 )
 from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
@@ -134,6 +138,10 @@ class HttpSmokeCheck(Check):
         default_factory=lambda: [], description="header, query and JSON body key names whose values are secret"
     )
     steps: list[Step] = Field(min_length=1, max_length=50)
+    ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs that verify an https target (a company CA) instead of certifi's bundle",
+    )
 
     _base: BaseURLTemplate = PrivateAttr()
     _hosts: HostAllowList = PrivateAttr()
@@ -142,6 +150,15 @@ class HttpSmokeCheck(Check):
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
     _secret_names: frozenset[str] = PrivateAttr()
+
+    @field_validator("ca_file")
+    @classmethod
+    def _usable_ca_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        # Loaded at load, so a missing or unreadable file is the catalog's error, not every run's.
+        problem = None if path is None else ca_file_problem(path, info.context)
+        if problem:
+            raise ValueError(problem)
+        return path
 
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
@@ -337,11 +354,16 @@ class HttpSmokeCheck(Check):
                         f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
                         f"maximum; use repeat >= {needed} for a meaningful percentile"
                     )
-        worst_s = sum(-(-s.repeat // s.concurrency) * s.timeout_s * (s.retries + 1) for s in self.steps)
+        # A request's every try waits timeout_s, and the pauses between its tries add to that.
+        worst_s = sum(
+            -(-s.repeat // s.concurrency) * (s.timeout_s * (s.retries + 1) + retry_pauses_s(s.retries))
+            for s in self.steps
+        )
         deadline_s = self.deadline_s or 8.0
         if worst_s > deadline_s:
             found.append(
-                f"the steps may take up to {worst_s:g} s (timeouts x retries), more than the "
+                f"the steps may take up to {worst_s:g} s (timeouts x retries, and the pauses between retries), "
+                "more than the "
                 f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s"
             )
         return found
@@ -522,6 +544,7 @@ class HttpSmokeCheck(Check):
                         max_body_bytes=step.max_body_bytes,
                         drain_over_cap=step.oversized_body == "drain",
                         decoded_as_text=needs_body(step),
+                        ca_file=self.ca_file,
                     )
                     secrets.extend(self._hop_secrets(exchange))
                     try:
@@ -560,7 +583,12 @@ class HttpSmokeCheck(Check):
         attempts = [task.result() for task in tasks]
         # Not the target's doing: a refusal or our own memory budget is an error, never an unsuccessful request.
         refused = next(
-            (a.problem for a in attempts if isinstance(a.problem, TargetRefused | BodyBudgetExhausted)), None
+            (
+                a.problem
+                for a in attempts
+                if isinstance(a.problem, TargetRefused | BodyBudgetExhausted | ConnectionsExhausted)
+            ),
+            None,
         )
         if refused is not None:
             raise refused

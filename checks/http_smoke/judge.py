@@ -51,6 +51,23 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
+# Legacy East Asian, Cyrillic and Thai charsets by label, decoded as browsers decode them (WHATWG Encoding: Shift_JIS
+# is windows-31j, GB2312 is GBK, Big5 includes HKSCS, EUC-KR is windows-949). Read as UTF-8, such an error page held
+# none of its words, and body_not_contains passed it. CPython's codecs for them are linear.
+_LEGACY_CHARSETS = {
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "csshiftjis", "windows-31j"), "cp932"),
+    **dict.fromkeys(("cp932", "ms932"), "cp932"),
+    **dict.fromkeys(("euc-jp", "x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
+    **dict.fromkeys(("iso-2022-jp", "csiso2022jp"), "iso2022_jp"),
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "chinese", "cp936", "windows-936", "csgb2312", "gb_2312-80"), "gbk"),
+    "gb18030": "gb18030",
+    **dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5"), "big5hkscs"),
+    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "windows-949", "cp949", "korean"), "cp949"),
+    **dict.fromkeys(("koi8-r", "koi8r", "koi8_r", "cskoi8r", "koi"), "koi8_r"),
+    **dict.fromkeys(("koi8-u", "koi8-ru"), "koi8_u"),
+    **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
+    **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
+}
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
 # UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
@@ -85,6 +102,11 @@ _SINGLE_VALUE_HEADERS = frozenset(
 )
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
+# A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
+# A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
+# link carrying a session).
+_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
+_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*)')
 
 
 @dataclass(frozen=True)
@@ -118,7 +140,7 @@ def judge_exchange(
     # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
     text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
     failures, captured, secrets = _assess(step, exchange, text or "", where, secret_names)
-    evidence = _exchange_evidence(exchange, text)
+    evidence = _exchange_evidence(exchange, text, secret_names)
     if len(secrets) > _MAX_SECRET_LEAVES:
         evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
         secrets = secrets[:_MAX_SECRET_LEAVES]
@@ -160,22 +182,28 @@ def _assess(
         return failures, {}, []
     for needle in expect.body_contains:
         if needle not in text:
-            failures.append(Failure("body_contains", repr(needle), f"a body without it: {snippet(text, 120)}"))
+            failures.append(
+                Failure("body_contains", repr(needle), f"a body without it: {quote(text, 120, secret_names)}")
+            )
     for needle in expect.body_not_contains:
         if needle in text:
-            failures.append(Failure("body_not_contains", f"no {needle!r}", f"a body with it: {snippet(text, 120)}"))
+            failures.append(
+                Failure("body_not_contains", f"no {needle!r}", f"a body with it: {quote(text, 120, secret_names)}")
+            )
     if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
         failures.append(
-            Failure("body_regex", f"a match for {expect.body_regex!r}", f"{seen} no match: {snippet(text, 120)}")
+            Failure(
+                "body_regex", f"a match for {expect.body_regex!r}", f"{seen} no match: {quote(text, 120, secret_names)}"
+            )
         )
     needs_json = bool(expect.json_paths or any(c.json_path is not None for c in step.capture.values()))
     # One parsed document at a time in the whole service: a document can take 20 times its text ("[]," is a
     # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
     with _JSON_TURN if needs_json else contextlib.nullcontext():
-        document, parse_error = _parse_json(text) if needs_json else (None, "")
+        document, parse_error = _parse_json(text, secret_names) if needs_json else (None, "")
         for json_rule in expect.json_paths:
-            failure = _judge_json(json_rule, document, parse_error)
+            failure = _judge_json(json_rule, document, parse_error, secret_names)
             if failure is not None:
                 failures.append(failure)
         captured: dict[str, ArgValue] = {}
@@ -208,13 +236,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _parse_json(text: str) -> tuple[Any, str]:
+def _parse_json(text: str, secret_names: frozenset[str]) -> tuple[Any, str]:
     """(document, "") or (None, why the text is not JSON): also NaN and Infinity, which RFC 8259 has no
     number for, and a key repeated in one object, whose value each parser picks differently."""
     try:
         return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys), ""
     except ValueError as exc:
-        return None, f"a body that is not JSON ({exc}): {snippet(text, 80)}"
+        return None, f"a body that is not JSON ({exc}): {quote(text, 80, secret_names)}"
     except RecursionError:
         return None, "a JSON body nested too deeply to parse"
 
@@ -295,8 +323,14 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, 
     return []
 
 
-def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | None:
+def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: frozenset[str]) -> Failure | None:
     path = JsonPath.parse(rule.path)
+    # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`).
+    under_secret = any(isinstance(step, str) and _secret_name(step, secret_names) for step in path.steps)
+
+    def got(value: Any) -> str:
+        return json.dumps(REDACTED) if under_secret else quote(json.dumps(value), 120, secret_names)
+
     if parse_error:
         return Failure(f"json {path}", "a JSON body", parse_error)
     found, value = path.find(document)
@@ -314,11 +348,11 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | 
         return (
             None
             if json_equal(value, rule.equals)
-            else Failure(f"json {path} equals", _json_text(rule.equals), _json_text(value))
+            else Failure(f"json {path} equals", _json_text(rule.equals), got(value))
         )
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return Failure(f"json {path} compare", f"a number {rule.compare}", _json_text(value))
+        return Failure(f"json {path} compare", f"a number {rule.compare}", got(value))
     if isinstance(value, int) and abs(value) > sys.float_info.max:
         return Failure(
             f"json {path} compare",
@@ -326,7 +360,7 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str) -> Failure | 
             f"a number beyond the range of a 64-bit float: {snippet(str(value), 40)}",
         )
     if not rule.compare.matches(float(value)):
-        return Failure(f"json {path} compare", str(rule.compare), _json_text(value))
+        return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
 
 
@@ -386,11 +420,11 @@ def _leaves(value: Any) -> list[str]:
     return found
 
 
-def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, Any]:
+def _exchange_evidence(exchange: HttpExchange, text: str | None, secret_names: frozenset[str]) -> dict[str, Any]:
     if text is None:
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
         start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
-        shown = _text(start, exchange)
+        shown = _masked(_text(start, exchange), secret_names)
         if len(shown) > BODY_EVIDENCE_CHARS or len(start) < len(exchange.body):
             body = shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)"
         elif exchange.body_truncated:
@@ -400,7 +434,7 @@ def _exchange_evidence(exchange: HttpExchange, text: str | None) -> dict[str, An
         else:
             body = shown
     else:
-        body = snippet(text, BODY_EVIDENCE_CHARS)
+        body = quote(text, BODY_EVIDENCE_CHARS, secret_names)
     evidence: dict[str, Any] = {
         "status": exchange.status,
         "latency_ms": round(exchange.latency_ms, 3),
@@ -441,11 +475,49 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
 
 def _charset(name: str) -> str:
     """The codec for a charset name when it is one we decode, else UTF-8."""
+    legacy = _LEGACY_CHARSETS.get(name.lower())
+    if legacy is not None:
+        return legacy
     try:
         encoding = codecs.lookup(name).name
     except LookupError:
         return "utf-8"
     return encoding if encoding in _DECODED_CHARSETS else "utf-8"
+
+
+def _secret_name(name: str, secret_names: frozenset[str]) -> bool:
+    return is_secret_name(name) or name.lower() in secret_names
+
+
+def _masked(text: str, secret_names: frozenset[str]) -> str:
+    """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
+    parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
+    page shows, a session in a link, that no capture knew of."""
+
+    def member(match: re.Match[str]) -> str:
+        name = match.group(1)
+        with contextlib.suppress(ValueError):
+            name = json.loads(f'"{name}"')
+        return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"' if _secret_name(name, secret_names) else match.group(0)
+
+    def parameter(match: re.Match[str]) -> str:
+        return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
+
+    return _PARAMETER_RE.sub(parameter, _JSON_MEMBER_RE.sub(member, text))
+
+
+def quote(text: str, limit: int, secret_names: frozenset[str] = frozenset()) -> str:
+    """The start of a body's text as a reason or evidence shows it, at most `limit` characters, secret members'
+    values hidden (`_masked`). Only a window of the text is searched, widened until its masked text fills `limit`."""
+    window = limit
+    while True:
+        shown = _masked(text[:window], secret_names)
+        if len(shown) > limit or window >= len(text):
+            break
+        window *= 4
+    if len(shown) <= limit and window >= len(text):
+        return shown
+    return shown[:limit] + f"... ({max(len(text) - limit, 1)} more characters)"
 
 
 def snippet(text: str, limit: int) -> str:

@@ -37,6 +37,27 @@ _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _MAX_HOST_CHARS = 253
 # Request headers that frame the body, which the client writes from the body it sends.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# Request headers a proxy or an ingress in front of the allowed host may route by, or rebuild the URL from (the
+# host, scheme, port or path it reaches): like Host, only DNS labels may fill them, never free text.
+_ROUTING_HEADERS = frozenset(
+    {
+        "forwarded",
+        "x-forwarded-host",
+        "x-forwarded-server",
+        "x-forwarded-proto",
+        "x-forwarded-scheme",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "x-forwarded-path",
+        "x-forwarded-uri",
+        "x-original-host",
+        "x-original-url",
+        "x-original-uri",
+        "x-rewrite-url",
+        "x-host",
+        "x-http-host-override",
+    }
+)
 
 
 def _slot_type(name: str, params: Mapping[str, Param]) -> ParamType | None:
@@ -236,13 +257,14 @@ class HeaderTemplate:
         self.name = name
         self.text = text
         self._value = TextTemplate(text, params, captures)
-        if name.lower() == "host":
-            # A proxy or ingress in front of the allowed host routes by this header: it chooses the host reached.
-            for placeholder in self._value.param_names:
+        if name.lower() == "host" or name.lower() in _ROUTING_HEADERS:
+            # A proxy or ingress in front of the allowed host routes by these headers: they choose what is reached.
+            where = "the host" if name.lower() == "host" else "a header a proxy routes by (host, scheme, port or path)"
+            for placeholder in sorted(self._value.param_names):
                 if not _host_safe(placeholder, params):
                     raise ValueError(
-                        f"header {name!r}: {_describe(placeholder, params)} stands in the host; only dns_label "
-                        "params (or enums whose values are DNS labels) may form a host"
+                        f"header {name!r}: {_describe(placeholder, params)} stands in {where}; only dns_label "
+                        "params (or enums whose values are DNS labels) may go there"
                     )
         if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
             raise ValueError(f"header {name!r} contains a control character")

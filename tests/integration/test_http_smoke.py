@@ -8,20 +8,23 @@ import gzip
 import hashlib
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import trustme
 import yaml
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
-from analyzer.errors import ArgError
+from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation
 from analyzer.registry import Registry
@@ -670,6 +673,94 @@ class TestSecretArgsEchoed:
         assert "<redacted>" in evaluation.details["steps"][0]["body"]
 
 
+class TestSecretsTheTargetSends:
+    """A secret an answer holds under a secret name (a token a login returns, a password a debug page shows) is
+    shown nowhere, though no capture asked for it."""
+
+    @staticmethod
+    async def answering(body: bytes, content_type: bytes = b"application/json") -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (content_type, len(body))
+                writer.write(head + body)
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.mark.parametrize(
+        ("expect", "verdict"),
+        [
+            ({}, "pass"),
+            ({"body_contains": ["ready"]}, "fail"),
+            ({"body_not_contains": ["ok"]}, "fail"),
+            ({"body_regex": "^ready"}, "fail"),
+            ({"json": [{"path": "$.status", "equals": "ready"}]}, "fail"),
+        ],
+    )
+    async def test_a_token_in_a_login_answer_is_redacted_in_reason_and_evidence(self, client, expect, verdict):
+        # The login step captures nothing, so nothing knew the token: the reason (logs, Argo's message), the
+        # evidence, the history and JUnit quoted it.
+        body = (
+            b'{"status": "ok", "access_token": "eyJhbGciOi.s3cr3t-jwt-payload", "Refresh-Token":"r3fr3sh-t0ken", '
+            b'"pin": 4711}'
+        )
+        server = await self.answering(body)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            step = {"name": "log in", "method": "POST", "path": "/login", "json_body": {}, "expect": expect}
+            evaluation = await run(smoke(port, [step], secret_names=["pin"]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        for secret in ("s3cr3t", "r3fr3sh", "4711"):
+            assert secret not in shown, shown
+        assert '"access_token": "<redacted>"' in evaluation.details["steps"][0]["body"]
+        assert '"status": "ok"' in evaluation.details["steps"][0]["body"]
+
+    @pytest.mark.parametrize(
+        ("body", "content_type"),
+        [
+            (b"access_token=gho_s3cr3tvalue&scope=repo", b"application/x-www-form-urlencoded"),
+            (b'<a href="/cb?code=1&session=s3cr3tvalue">continue</a>', b"text/html"),
+            (b'{"next": "https://shop/x?api_key=s3cr3tvalue&page=2"}', b"application/json"),
+        ],
+    )
+    async def test_a_secret_parameter_in_an_answer_is_redacted(self, client, body, content_type):
+        # A token endpoint answering as a form (GitHub's default), a link or URL carrying a session: quoted whole.
+        server = await self.answering(body, content_type)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a", "expect": {"body_contains": ["ready"]}}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+        assert "=<redacted>" in evaluation.details["steps"][0]["body"]
+
+    async def test_a_secret_cut_by_the_evidence_quote_is_redacted(self, client):
+        # The quote stops at 512 characters, inside the token: its start was shown.
+        body = b'{"padding": "' + b"x" * 480 + b'", "token": "' + b"s3cr3t" * 200 + b'"}'
+        server = await self.answering(body)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a", "path": "/"}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
@@ -830,6 +921,237 @@ class TestTlsHandshakeFailures:
         assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
         assert evaluation.reason.endswith(
             "cannot connect: the server closed the connection during the TLS handshake (does the port serve https?)"
+        ), evaluation.reason
+
+
+async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """One request's answer, a 200 with `ok`, then the connection closes."""
+    try:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+class TestPrivateCA:
+    """An https target signed by a company CA is verified with the check's ca_file, and only with it."""
+
+    @staticmethod
+    async def tls_server(ca: trustme.CA) -> asyncio.Server:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        return await asyncio.start_server(answer_ok, "127.0.0.1", 0, ssl=tls)
+
+    @staticmethod
+    def check(port: int, ca_file: Path | None) -> dict[str, Any]:
+        return {
+            **smoke(port, [{"name": "health", "retries": 0, "expect": {"body_contains": ["ok"]}}]),
+            "base_url": f"https://preview.shop.svc:{port}",
+            "allowed_hosts": ["*.shop.svc"],
+            **({"ca_file": str(ca_file)} if ca_file is not None else {}),
+        }
+
+    async def test_a_target_signed_by_the_ca_file_passes(self, client, tmp_path):
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        server = await self.tls_server(ca)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(port, tmp_path / "ca.pem"), client)
+            # certifi's CAs alone do not know the company CA: the same target is an error without ca_file.
+            without = await run(self.check(port, None), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert (without.verdict, without.error) == ("error", "target_unreachable")
+        assert "certificate verify failed" in without.reason
+
+    async def test_a_ca_file_does_not_vouch_for_another_ca_or_another_name(self, client, tmp_path):
+        trusted, other = trustme.CA(), trustme.CA()
+        trusted.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        server = await self.tls_server(other)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(port, tmp_path / "ca.pem"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
+        assert "certificate verify failed" in evaluation.reason
+
+    async def test_a_rotated_ca_file_serves_the_next_request(self, client, tmp_path):
+        old, new = trustme.CA(), trustme.CA()
+        old.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        server = await self.tls_server(new)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            before = await run(self.check(port, tmp_path / "ca.pem"), client)
+            new.cert_pem.write_to_path(str(tmp_path / "next.pem"))
+            (tmp_path / "next.pem").replace(tmp_path / "ca.pem")
+            after = await run(self.check(port, tmp_path / "ca.pem"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert before.verdict == "error", before.reason
+        assert after.verdict == "pass", after.reason
+
+    @pytest.mark.parametrize(
+        ("content", "problem"),
+        [
+            (None, "cannot be read: No such file or directory"),
+            (b"", "is not a CA bundle: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+            (b"\x30\x82\x01\x0a", "is not a CA bundle: it holds no PEM certificate"),
+            (
+                b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+                "is not a CA bundle: a PEM certificate in it cannot be read",
+            ),
+        ],
+    )
+    def test_a_missing_or_unusable_ca_file_is_a_load_error(self, tmp_path, content, problem):
+        path = tmp_path / "ca.pem"
+        if content is not None:
+            path.write_bytes(content)
+        with pytest.raises(ConfigError) as caught:
+            build_catalog([("test", {"checks": [self.check(8443, path)]})], Registry([HttpSmokeCheck]))
+        assert any(f"ca_file {str(path)!r} {problem}" in p for p in caught.value.problems), caught.value.problems
+
+    def test_validate_without_the_pods_files_loads_the_check(self, tmp_path):
+        # `analyzer validate` in CI runs where the mounted CA is not.
+        catalog = build_catalog(
+            [("test", {"checks": [self.check(8443, tmp_path / "absent.pem")]})],
+            Registry([HttpSmokeCheck]),
+            check_files=False,
+        )
+        assert catalog.get("smoke").name == "smoke"
+
+    async def test_a_ca_file_removed_after_load_is_named_at_run(self, client, tmp_path):
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        catalog = build_catalog(
+            [("test", {"checks": [self.check(8443, tmp_path / "ca.pem")]})], Registry([HttpSmokeCheck])
+        )
+        (tmp_path / "ca.pem").unlink()
+        check = catalog.get("smoke")
+        evaluation = await Runner(catalog, Sources({}, http=client), Metrics(), 8.0).evaluate(
+            check, check.bind_args({})
+        )
+        assert (evaluation.verdict, evaluation.error) == ("error", "check_misconfigured"), evaluation.reason
+        assert f"cannot read ca_file {str(tmp_path / 'ca.pem')!r}: No such file or directory" in evaluation.reason
+
+
+class TestTlsHandshakeStalls:
+    """A TLS handshake that never finishes is named as such, not as a connection never made."""
+
+    async def test_a_stalled_handshake_says_so(self, client):
+        release = asyncio.Event()
+
+        async def never_answer_hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Accepts the TCP connection, reads the ClientHello and sends nothing back (an overloaded TLS terminator).
+            await release.wait()
+            writer.close()
+
+        server = await asyncio.start_server(never_answer_hello, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = {
+                **smoke(port, [{"name": "a", "retries": 0, "timeout_s": 0.5}]),
+                "base_url": f"https://127.0.0.1:{port}",
+            }
+            evaluation = await run(check, client)
+        finally:
+            release.set()
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"the TLS handshake with 127.0.0.1:{port} did not finish within timeout_s 0.5 (the TCP connection was made)"
+        ), evaluation.reason
+
+
+class TestConnectionLimit:
+    """Waiting for one of the service's outbound connections is the analyzer's own wait: neither latency nor the
+    target's connect timeout."""
+
+    @staticmethod
+    def one_connection() -> HttpClient:
+        return HttpClient(
+            HttpPolicy(
+                allowed_hosts=HostAllowList.parse(["127.0.0.1"]),
+                allowed_networks=parse_networks(["127.0.0.0/8"]),
+                max_connections=1,
+            ),
+            resolver=RESOLVER,
+        )
+
+    @staticmethod
+    async def held_first(arrived: asyncio.Event, release: asyncio.Event) -> asyncio.Server:
+        """A server that holds /held until `release` (saying it `arrived`) and answers anything else at once."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if head.startswith(b"GET /held "):
+                    arrived.set()
+                    await release.wait()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_a_wait_for_a_connection_is_not_latency(self):
+        arrived, release = asyncio.Event(), asyncio.Event()
+        http = self.one_connection()
+        server = await self.held_first(arrived, release)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            holder = asyncio.create_task(run(smoke(port, [{"name": "a", "path": "/held"}]), http))
+            await asyncio.wait_for(arrived.wait(), 10)
+            waiting = asyncio.create_task(run(smoke(port, [{"name": "b", "path": "/next"}]), http))
+            # The second request waits for the one connection the first holds: that wait is the analyzer's, not the
+            # target's, and it was timed as the target's latency.
+            await asyncio.sleep(0.5)
+            released = time.perf_counter()
+            release.set()
+            evaluation = await waiting
+            since_release_ms = (time.perf_counter() - released) * 1000
+            await holder
+        finally:
+            release.set()
+            await http.aclose()
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["latency_ms"] <= since_release_ms
+
+    async def test_waiting_past_timeout_s_is_the_services_error_not_the_targets(self):
+        # It read "no connection within timeout_s 0.3" (target_timeout), blaming the target for the analyzer's limit.
+        arrived, release = asyncio.Event(), asyncio.Event()
+        http = self.one_connection()
+        server = await self.held_first(arrived, release)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            holder = asyncio.create_task(run(smoke(port, [{"name": "a", "path": "/held"}]), http))
+            await asyncio.wait_for(arrived.wait(), 10)
+            evaluation = await run(smoke(port, [{"name": "b", "path": "/next", "timeout_s": 0.3}]), http)
+            release.set()
+            await holder
+        finally:
+            release.set()
+            await http.aclose()
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "http_connections_exhausted"), evaluation.reason
+        assert evaluation.reason.endswith(
+            "not sent: waited 0.3 s (timeout_s) for a connection, but other HTTP check requests held all 1 the "
+            "service opens at once"
         ), evaluation.reason
 
 

@@ -206,6 +206,60 @@ class TestLoadValidation:
             load({**definition([{"name": "a"}]), "headers": headers, "params": params})
         assert any(f"(checks[0]): {message}" in p for p in caught.value.problems), caught.value.problems
 
+    @pytest.mark.parametrize(
+        ("header", "value"),
+        [
+            ("X-Forwarded-Host", "{{ site }}"),
+            ("x-forwarded-proto", "{{ site }}"),
+            ("X-Forwarded-Port", "{{ site }}"),
+            ("X-Forwarded-Prefix", "/{{ site }}"),
+            ("Forwarded", "host={{ site }};proto=https"),
+            ("X-Original-URL", "/{{ site }}"),
+            ("X-Rewrite-URL", "/{{ site }}"),
+            ("X-Original-Host", "{{ site }}"),
+        ],
+    )
+    def test_free_text_in_a_header_a_proxy_routes_by_is_refused_like_in_host(self, header, value):
+        # An ingress or proxy in front of the allowed host routes by these as by Host: a label_value arg there chose
+        # the virtual host or path reached (X-Forwarded-Host: evil.example.com, X-Original-URL: /admin).
+        with pytest.raises(ConfigError) as caught:
+            load(
+                {
+                    **definition([{"name": "a", "headers": {header: value}}]),
+                    "params": {"site": {"type": "label_value", "default": "shop"}},
+                }
+            )
+        message = f"header {header!r}: {{{{ site }}}} (label_value) stands in a header a proxy routes by"
+        assert any(message in p for p in caught.value.problems), caught.value.problems
+
+    def test_a_captured_value_in_x_forwarded_host_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            load(
+                definition(
+                    [
+                        {"name": "a", "capture": {"h": {"header": "X"}}},
+                        {"name": "b", "headers": {"X-Forwarded-Host": "{{ h }}"}},
+                    ]
+                )
+            )
+        assert any("{{ h }} (captured value) stands in a header a proxy routes by" in p for p in caught.value.problems)
+
+    def test_dns_labels_and_literals_may_fill_a_header_a_proxy_routes_by(self):
+        check = load(
+            {
+                **definition(
+                    [
+                        {
+                            "name": "a",
+                            "headers": {"X-Forwarded-Host": "{{ site }}.shop.example", "X-Forwarded-Proto": "https"},
+                        }
+                    ]
+                ),
+                "params": {"site": {"type": "dns_label", "default": "web"}},
+            }
+        )
+        assert check.steps[0].headers["X-Forwarded-Host"] == "{{ site }}.shop.example"
+
     def test_a_head_step_judges_status_headers_and_header_captures(self):
         check = load(
             definition(
@@ -230,12 +284,21 @@ class TestLoadValidation:
     @pytest.mark.parametrize(
         ("step", "warned"),
         [
-            ({"timeout_s": 4}, []),  # 4 s x (1 retry + 1): the 8 s deadline exactly
+            ({"timeout_s": 3.95}, []),  # 3.95 s x (1 retry + 1) and the 0.1 s pause before the retry: 8 s exactly
             (
-                {"timeout_s": 4.5},
+                # Two tries of 4 s fit the 8 s deadline, but not with the pause between them (the warning left it out).
+                {"timeout_s": 4},
                 [
-                    "the steps may take up to 9 s (timeouts x retries), more than the 8 s deadline; raise deadline_s "
-                    "or lower timeout_s"
+                    "the steps may take up to 8.1 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
+                ],
+            ),
+            (
+                # Pauses of 0.1, 0.2 and 0.4 s before the three retries.
+                {"timeout_s": 1.9, "retries": 3},
+                [
+                    "the steps may take up to 8.3 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
@@ -1355,6 +1418,38 @@ class TestJudgeByteOrderMarks:
     def test_an_unread_body_is_quoted_without_its_mark(self):
         result = judged({}, body="caf\u00e9".encode("utf-16"), headers={"Content-Type": "text/plain"})
         assert result.evidence["body"] == "caf\u00e9"
+
+
+class TestJudgeLegacyCharsets:
+    """An error page in a legacy East Asian or Cyrillic charset is read in it, as browsers read it (WHATWG Encoding)."""
+
+    @pytest.mark.parametrize(
+        ("charset", "codec", "text"),
+        [
+            ("Shift_JIS", "cp932", "\u30a8\u30e9\u30fc 500: \u30c7\u30fc\u30bf\u30d9\u30fc\u30b9\u505c\u6b62"),
+            ("EUC-JP", "euc_jp", "\u30a8\u30e9\u30fc 500"),
+            ("ISO-2022-JP", "iso2022_jp", "\u30a8\u30e9\u30fc 500"),
+            ("GB2312", "gbk", "\u9519\u8bef 500: \u6570\u636e\u5e93\u505c\u6b62"),
+            ("GBK", "gbk", "\u9519\u8bef 500"),
+            ("GB18030", "gb18030", "\u9519\u8bef 500"),
+            ("Big5", "big5hkscs", "\u932f\u8aa4 500"),
+            ("EUC-KR", "cp949", "\uc624\ub958 500"),
+            ("KOI8-R", "koi8_r", "\u041e\u0448\u0438\u0431\u043a\u0430 500"),
+            ("KOI8-U", "koi8_u", "\u041f\u043e\u043c\u0438\u043b\u043a\u0430 500"),
+            ("IBM866", "cp866", "\u041e\u0448\u0438\u0431\u043a\u0430 500"),
+            ("windows-874", "cp874", "\u0e02\u0e49\u0e2d\u0e1c\u0e34\u0e14\u0e1e\u0e25\u0e32\u0e14 500"),
+        ],
+    )
+    def test_an_error_page_in_its_labelled_charset_fails_body_not_contains(self, charset, codec, text):
+        # Read as UTF-8, bad bytes replaced, the page held no "\u30a8\u30e9\u30fc" (error): body_not_contains passed it.
+        word = text.split(" ")[0]
+        result = judged(
+            {"body_not_contains": [word]},
+            body=text.encode(codec),
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == text
 
 
 class TestJudgeCaptureValues:

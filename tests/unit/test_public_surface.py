@@ -32,6 +32,7 @@ PUBLIC_NAMES = [
     "Condition",
     "ConditionField",
     "ConfigError",
+    "ConnectionsExhausted",
     "DeadlineExceeded",
     "Duration",
     "EvalContext",
@@ -71,6 +72,7 @@ PUBLIC_NAMES = [
     "bare_selector",
     "bucket_group_labels",
     "bucket_reads",
+    "ca_file_problem",
     "clip",
     "escape_promql_string",
     "exceeds",
@@ -111,6 +113,7 @@ PUBLIC_NAMES = [
     "regex_equality_warnings",
     "regex_name_selectors",
     "render_value",
+    "retry_pauses_s",
     "sample_args",
     "split_template",
 ]
