@@ -5,6 +5,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
 
 * AnalyzerError (500)
   + ConfigError (500): the catalog or a setting is invalid
+    . InvalidCatalog (500): the catalog's problems, with the checks found without one
   + CheckNotFound (404)
   + ArgError (400)
   + Unauthorized (401)
@@ -87,6 +88,15 @@ class ConfigError(AnalyzerError):
         if len(self.problems) == 1:
             return self.problems[0]
         return self.message + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class InvalidCatalog(ConfigError):
+    """A catalog with problems, carrying `valid_part`: a Catalog (this module imports none) of the checks found
+    without one, which `analyzer validate` checks further (their PromQL), so that one run names every problem."""
+
+    def __init__(self, problems: list[str], valid_part: Any) -> None:
+        super().__init__("the catalog is invalid", problems)
+        self.valid_part = valid_part
 
 
 class CheckNotFound(AnalyzerError):
