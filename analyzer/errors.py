@@ -29,6 +29,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - DeadlineExceeded (504)
     - CheckMisconfigured (500)
       . MissingBucket (500): no histogram bucket bound equals the latency threshold (error_budget)
+      . NoSeriesFound (500): no series of a metric (or with a label) the check reads, where it looked
     - MemberError (the member's status): a composite's member failed and its policy makes that an error
 
 Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
@@ -271,6 +272,25 @@ class MissingBucket(CheckMisconfigured):
     def __init__(self, query: str) -> None:
         super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
         self.query = query
+
+
+class NoSeriesFound(CheckMisconfigured):
+    """No series of a metric the check reads exist (or none carries a label it needs) at the evaluation time: a
+    misspelled name, or, as of a past time, a time older than the data the source keeps. `names`: the metric names
+    without a series, looked for in `source` (a PrometheusSource: this module imports none), for the runner to ask
+    again as of now."""
+
+    def __init__(
+        self,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        source: Any = None,
+        names: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, details)
+        self.source = source
+        self.names = names
 
 
 class MemberError(CheckError):

@@ -46,6 +46,7 @@ PUBLIC_NAMES = [
     "MissingBucket",
     "NoData",
     "NoDataPolicy",
+    "NoSeriesFound",
     "Outcome",
     "Param",
     "ParamName",
