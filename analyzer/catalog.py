@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
-from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
 from analyzer.redaction import MIN_HIDDEN_CHARS
 from analyzer.registry import Registry
@@ -366,6 +366,7 @@ def build_catalog(
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
+    flawed: set[str] = set()  # checks that were built, each with a problem of its own
     context: dict[str, Any] = {"check_files": check_files}
     if named_files is not None:
         context["named_files"] = named_files
@@ -428,7 +429,10 @@ def build_catalog(
                     for err in exc.errors()
                 )
                 continue
-            problems.extend(f"{origin}: {label}: {problem}" for problem in _unplaced_params(check))
+            unplaced = _unplaced_params(check)
+            if unplaced:
+                problems.extend(f"{origin}: {label}: {problem}" for problem in unplaced)
+                flawed.add(check.name)
             if check.name in checks:
                 first = f"{origins[check.name]} (checks[{positions[check.name]}])"
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
@@ -451,9 +455,12 @@ def build_catalog(
             # A member refused above exists: "no check named" it would send its author looking for a typo.
             if not check.source_names() & invalid_sources and not check.member_names() & invalid_checks:
                 problems.append(f"{origins[name]}: check {name!r}: {exc}")
+            flawed.add(name)
+            continue
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in _warnings(check))
     if problems:
-        raise ConfigError("the catalog is invalid", problems)
+        valid = {name: check for name, check in checks.items() if name not in flawed}
+        raise InvalidCatalog(problems, Catalog(sources=sources, checks=valid, version=version, origins=origins))
     return catalog
 
 

@@ -822,25 +822,36 @@ def _counted(count: int, noun: str) -> str:
 
 def _validate(paths: list[Path]) -> int:
     from analyzer.catalog import load_catalog
+    from analyzer.errors import InvalidCatalog
     from analyzer.promql_syntax import ADVICE, syntax_problems
     from analyzer.registry import Registry
 
     # Files the catalog names (a source's ca_file) live in the pod, not where CI validates: the service
     # checks them when it loads the catalog.
-    catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
+    try:
+        catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
+    except InvalidCatalog as exc:
+        # The checks without a problem are parsed too: a CI run names every problem, not those of one stage at a time.
+        unparsed = syntax_problems(exc.valid_part)
+        if not unparsed:
+            raise
+        return _invalid([*exc.problems, *map(str, unparsed)], ADVICE)
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
     unparsed = syntax_problems(catalog)
     if unparsed:
-        print(
-            "analyzer: the catalog is invalid:", *(f"  - {problem}" for problem in unparsed), sep="\n", file=sys.stderr
-        )
-        print(f"analyzer: {ADVICE}", file=sys.stderr)
-        return EXIT_INVALID_CATALOG
+        return _invalid([str(problem) for problem in unparsed], ADVICE)
     if _templates_invalid(paths, catalog):
         return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     return EXIT_PASS
+
+
+def _invalid(problems: list[str], advice: str) -> int:
+    """Say that the catalog is invalid, listing `problems`, then `advice`, on stderr; the exit code that says so."""
+    print("analyzer: the catalog is invalid:", *(f"  - {problem}" for problem in problems), sep="\n", file=sys.stderr)
+    print(f"analyzer: {advice}", file=sys.stderr)
+    return EXIT_INVALID_CATALOG
 
 
 def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:

@@ -5,6 +5,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
 
 * AnalyzerError (500)
   + ConfigError (500): the catalog or a setting is invalid
+    . InvalidCatalog (500): the catalog's problems, with the checks found without one
   + CheckNotFound (404)
   + ArgError (400)
   + Unauthorized (401)
@@ -29,6 +30,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - DeadlineExceeded (504)
     - CheckMisconfigured (500)
       . MissingBucket (500): no histogram bucket bound equals the latency threshold (error_budget)
+      . NoSeriesFound (500): no series of a metric (or with a label) the check reads, where it looked
     - MemberError (the member's status): a composite's member failed and its policy makes that an error
 
 Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
@@ -88,6 +90,15 @@ class ConfigError(AnalyzerError):
         if len(self.problems) == 1:
             return self.problems[0]
         return self.message + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class InvalidCatalog(ConfigError):
+    """A catalog with problems, carrying `valid_part`: a Catalog (this module imports none) of the checks found
+    without one, which `analyzer validate` checks further (their PromQL), so that one run names every problem."""
+
+    def __init__(self, problems: list[str], valid_part: Any) -> None:
+        super().__init__("the catalog is invalid", problems)
+        self.valid_part = valid_part
 
 
 class CheckNotFound(AnalyzerError):
@@ -269,6 +280,25 @@ class MissingBucket(CheckMisconfigured):
     def __init__(self, query: str) -> None:
         super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
         self.query = query
+
+
+class NoSeriesFound(CheckMisconfigured):
+    """No series of a metric the check reads exist (or none carries a label it needs) at the evaluation time: a
+    misspelled name, or, as of a past time, a time older than the data the source keeps. `names`: the metric names
+    without a series, looked for in `source` (a PrometheusSource: this module imports none), for the runner to ask
+    again as of now."""
+
+    def __init__(
+        self,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        source: Any = None,
+        names: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, details)
+        self.source = source
+        self.names = names
 
 
 class MemberError(CheckError):

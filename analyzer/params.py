@@ -42,6 +42,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 # How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
 _FUTURE_SKEW_S = 60.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A time, then a space and an offset without its sign: `2026-11-26T12:00:00 01:00`, a URL's `+01:00` decoded.
+_SPACE_FOR_PLUS_RE = re.compile(r"(.*[0-9]) ([0-9]{2}(?::?[0-9]{2})?)")
 
 
 def parse_duration(text: str) -> float:
@@ -146,7 +148,7 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds") from None
+            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{_plus_read_as_space(text)}") from None
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
         try:
@@ -167,6 +169,23 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
             f"{text!r} is in the future (now is {shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
         )
     return moment
+
+
+def _plus_read_as_space(text: str) -> str:
+    """The hint for a time whose offset has a space for its sign ('' for any other text): a query string's `+` is a
+    space once decoded, so `at=2026-11-26T12:00:00+01:00` in a URL arrives as `2026-11-26T12:00:00 01:00`."""
+    found = _SPACE_FOR_PLUS_RE.fullmatch(text)
+    if found is None:
+        return ""
+    meant = f"{found.group(1)}+{found.group(2)}"
+    try:
+        datetime.fromisoformat(meant)
+    except ValueError:
+        return ""
+    return (
+        f": its offset has a space where its sign goes, what a '+' in a URL's query string becomes; write the '+' "
+        f"as %2B ({found.group(1)}%2B{found.group(2)}), or give the time in UTC with Z"
+    )
 
 
 class ParamType(StrEnum):

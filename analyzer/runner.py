@@ -19,7 +19,7 @@ import structlog
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import ArgError, CheckError, DeadlineExceeded
+from analyzer.errors import ArgError, CheckError, DeadlineExceeded, NoSeriesFound
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
@@ -29,6 +29,7 @@ from analyzer.ui.links import at_query, verdict_path, verdict_path_head
 
 if TYPE_CHECKING:
     from analyzer.metrics import Metrics
+    from analyzer.sources.prometheus import PrometheusSource
 
 logger = structlog.get_logger("analyzer.runner")
 
@@ -441,6 +442,13 @@ class Runner:
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
+            if backtest and isinstance(exc, NoSeriesFound) and exc.names and exc.source is not None:
+                # Names looked for as of a past time: before the source's oldest data, every name is missing.
+                now_present = await _present_now(ctx, exc.source, exc.names)
+                if now_present:
+                    verdict = verdict.model_copy(
+                        update={"reason": verdict.reason + _missing_then(evaluation_time, now_present)}
+                    )
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
@@ -580,6 +588,28 @@ def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
         outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(shown).__name__}: {shown}{more}"
     )
     return verdict, "internal_error", 500
+
+
+async def _present_now(ctx: EvalContext, source: PrometheusSource, names: tuple[str, ...]) -> list[str]:
+    """Which of the metric `names` have series now in `source`, asked within `ctx`'s deadline; none when that cannot
+    be told (no time left, the source failing): the reason is then the kind's alone."""
+    from analyzer.promql_names import presence_query
+
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            answer = await source.query(presence_query(names), datetime.now(UTC), ctx.timeout_s())
+    except (CheckError, TimeoutError):
+        return []
+    return sorted({series.labels.get("__name__", "") for series in answer.series} & set(names))
+
+
+def _missing_then(at: datetime, present: list[str]) -> str:
+    """What a reason of series not found as of `at`, a past time, adds when the metrics `present` have series now."""
+    metrics = f"metric {present[0]} has" if len(present) == 1 else f"metrics {' and '.join(present)} have"
+    return (
+        f"; evaluated as of {format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
+        "before the oldest data the source keeps (its retention)"
+    )
 
 
 def _error_verdict(exc: CheckError) -> Verdict:

@@ -22,6 +22,7 @@ from analyzer.kinds import (
     EvalContext,
     MetricSelector,
     NoDataPolicy,
+    NoSeriesFound,
     Outcome,
     ParamType,
     PrometheusSource,
@@ -479,7 +480,12 @@ class KpiCompareCheck(Check):
                 details["missing_metrics"] = sorted({name for _, selector in missing for name in selector.names})
             if unlabelled:
                 details["missing_labels"] = _label_names(unlabelled)
-            raise CheckMisconfigured(_missing_reason(missing, self.source, (), unlabelled), details=details)
+            raise NoSeriesFound(
+                _missing_reason(missing, self.source, (), unlabelled),
+                details=details,
+                source=ctx.prometheus(self.source),
+                names=tuple(details.get("missing_metrics", ())),
+            )
         kept = {side: fallback.steps for side, fallback in fallbacks.items()}
         samples = {
             side: _samples(answer, kept.get(side))

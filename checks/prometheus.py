@@ -24,6 +24,7 @@ from analyzer.kinds import (
     Duration,
     EvalContext,
     NoDataPolicy,
+    NoSeriesFound,
     Outcome,
     Param,
     ParamType,
@@ -1034,7 +1035,12 @@ async def _with_presence(
         details["missing_metrics"] = sorted({name for selector in missing for name in selector.names})
     if unlabelled or idle:
         details["missing_labels"] = missing_labels
-    raise CheckMisconfigured("; ".join(problems), details=details)
+    raise NoSeriesFound(
+        "; ".join(problems),
+        details=details,
+        source=source,
+        names=tuple(sorted({name for selector in missing for name in selector.names})),
+    )
 
 
 def _carried(listed: LabelList, points: list[tuple[Series, float, int]]) -> bool:
@@ -1081,7 +1087,7 @@ async def _one_group(
             "cannot be told from a misspelled label name"
         )
     details["missing_labels"] = missing
-    raise CheckMisconfigured(
+    raise NoSeriesFound(
         f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
         f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
         "name?), so every series falls in one group, judged as one: write the label as its series carry it, or drop "

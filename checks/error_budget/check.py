@@ -23,7 +23,9 @@ from analyzer.kinds import (
     EvalContext,
     MissingBucket,
     NoDataPolicy,
+    NoSeriesFound,
     Outcome,
+    PrometheusSource,
     QueryBatch,
     QueryResult,
     SourceRejected,
@@ -486,7 +488,7 @@ class ErrorBudgetCheck(Check):
         reader = self._kept.reader
         reader.same_settings(self.period, plan.period, results)
         if missing := [probe for probe in plan.probes if probe.missing(results)]:
-            return _unseen(missing, results, plan.queries, plan.sent)
+            return _unseen(missing, results, plan.queries, plan.sent, ctx.prometheus(self.source))
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
         annotated = any(answer.warnings or answer.infos for answer in answers.values())
@@ -770,14 +772,18 @@ class ErrorBudgetCheck(Check):
         )
 
 
-def _unseen(missing: Sequence[Probe], results: Results, queries: Sequence[str], sent: Sequence[str]) -> Verdict:
-    """The verdict when the `missing` probes found no series: CheckMisconfigured with the first one's problem (a
-    misspelled name, rules not loaded), unless the answer that carried them may be partial: a store that did not
-    answer (Thanos, Mimir, remote read) may hold them, so inconclusive, never a pass nor a false claim."""
+def _unseen(
+    missing: Sequence[Probe], results: Results, queries: Sequence[str], sent: Sequence[str], source: PrometheusSource
+) -> Verdict:
+    """The verdict when the `missing` probes found no series: NoSeriesFound with the first one's problem (a
+    misspelled name, rules not loaded; looked for in `source`), unless the answer that carried them may be partial: a
+    store that did not answer (Thanos, Mimir, remote read) may hold them, so inconclusive, never a pass nor a false
+    claim."""
     answers = [results[probe.query] for probe in missing if probe.query in results]
     partial = list(dict.fromkeys(warning for answer in answers for warning in answer.storage_warnings))
     if not partial:
-        raise CheckMisconfigured(missing[0].problem)
+        first = missing[0]
+        raise NoSeriesFound(first.problem, source=source, names=() if first.label else first.metrics)
     # A label of names none of whose series was found is not found either: the names say it.
     unnamed = {probe.metrics for probe in missing if not probe.label}
     missing = [probe for probe in missing if not probe.label or probe.metrics not in unnamed]

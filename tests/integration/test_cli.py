@@ -694,6 +694,42 @@ class TestValidateAndList:
         assert (result.returncode, result.stderr) == (0, "")
         assert result.stdout.startswith("ok: 1 check, 1 source")
 
+    def test_promql_that_does_not_parse_is_named_beside_the_other_checks_problems(self, tmp_path):
+        # One CI run names both: the parse was skipped while another check had a problem, to come up only once that
+        # one was fixed and pushed.
+        path = tmp_path / "bad.yaml"
+        placed = "query: 'sum(rate(x{h=\"{{ h }}\"}[5m]))', pass_if: '< 1'"
+        path.write_text(
+            "sources: {default: {url: 'http://prometheus:9090'}}\n"
+            "checks:\n"
+            "- {name: a, kind: prometheus, query: 'sum(rate(x[5m])', pass_if: '< 1'}\n"
+            f"- {{name: b, kind: prometheus, {placed}, params: {{h: {{type: label_value}}}}}}\n"
+            # A check with a problem of its own is not parsed too: its query may hold what the problem is about.
+            "- {name: c, kind: prometheus, query: 'sum(rate(x{h=\"{{ h }}\"}[5m])', pass_if: '< 1',"
+            " params: {h: {type: label_value}}}\n"
+        )
+        result = analyzer("validate", path)
+        assert result.returncode == 6
+        lines = result.stderr.splitlines()
+        assert lines[:4] == [
+            "analyzer: the catalog is invalid:",
+            f"  - {path}: check 'b' (checks[1]): params.h: set required: true or give a default",
+            f"  - {path}: check 'c' (checks[2]): params.h: set required: true or give a default",
+            f"  - {path}: check 'a': query: the PromQL does not parse (unclosed left parenthesis): sum(rate(x[5m])",
+        ]
+        assert "promql-parser" in lines[4] and len(lines) == 5
+
+    def test_a_problem_without_promql_that_does_not_parse_is_said_as_before(self, tmp_path):
+        path = tmp_path / "bad.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://prometheus:9090'}}\n"
+            "checks:\n- {name: a, kind: prometheus, query: 'sum(rate(x[5m]))', pass_if: '<< 1'}\n"
+        )
+        result = analyzer("validate", path)
+        assert result.returncode == 6
+        assert result.stderr.startswith(f"analyzer: {path}: check 'a' (checks[0]): pass_if: '<< 1' is not a condition")
+        assert "promql-parser" not in result.stderr
+
     @pytest.mark.integration
     def test_list(self, catalog_file):
         result = analyzer("list", "--catalog", catalog_file())

@@ -1322,6 +1322,22 @@ class TestMisspelledNames:
             "eb_request_total exist at all (a misspelled metric name?)"
         )
 
+    async def test_before_the_data_a_name_with_series_now_is_named(self, catalog):
+        # A backtest past the retention: every name is missing then, and was called misspelled only.
+        sources = Sources(catalog.sources)
+        check = catalog.get("eb-shop-burn")
+        before = datetime(1971, 1, 1, tzinfo=UTC)
+        try:
+            result = await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, {"canary_hash": "burn1"}, before)
+        finally:
+            sources.close()
+        assert (result.verdict, result.error) == (Outcome.ERROR, "check_misconfigured")
+        assert "no series of metric eb_requests_total exist at all (a misspelled metric name?)" in result.reason
+        assert result.reason.endswith(
+            "; evaluated as of 1971-01-01T00:00:00.000Z, a past time: metric eb_requests_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention)"
+        )
+
     async def test_a_misspelled_total_metric_is_an_error(self, evaluate):
         result = await evaluate("eb-shop-total-typo", canary_hash="ok1")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured"

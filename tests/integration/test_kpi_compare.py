@@ -673,6 +673,20 @@ class TestMisspelledMetric:
         assert 'canary.success, baseline.success select it: kpi_failed_payment_total{service="shop"' in body["reason"]
         assert body["details"]["missing_metrics"] == ["kpi_failed_payment_total"]
 
+    async def test_before_the_data_the_names_with_series_now_are_named(self, client, prometheus):
+        # A backtest past the retention: every name is missing then, and was called misspelled only.
+        answer = await client.get(
+            "/api/v1/checks/errors-typo/run",
+            params={"canary_hash": "kpiworse", "stable_hash": "kpistable", "at": "1971-01-01T00:00:00Z"},
+        )
+        body = await answer.json()
+        assert (answer.status, body["error"]) == (500, "check_misconfigured")
+        assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all in source 'default'")
+        assert body["reason"].endswith(
+            "; evaluated as of 1971-01-01T00:00:00.000Z, a past time: metric kpi_visits_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention)"
+        )
+
     async def test_a_typo_behind_an_or_vector_fallback_is_an_error(self, client, prometheus):
         body = await run(client, prometheus, "errors-typo-fallback", "kpiworse", status=500)
         assert body["error"] == "check_misconfigured"

@@ -1250,6 +1250,48 @@ _GENERAL_FALLBACKS = [
 ]
 
 
+# A time before any data the session's Prometheus holds.
+_BEFORE_THE_DATA = "1971-01-01T00:00:00Z"
+
+
+@pytest.mark.integration
+class TestNamesMissingBeforeTheData:
+    """As of a time before the source's oldest data, a name missing then but with series now is said to be so: a
+    backtest past the retention was called a misspelled name only."""
+
+    def check(self, errors_metric: str) -> dict[str, object]:
+        return {
+            "name": "q",
+            "kind": "prometheus",
+            "params": CANARY,
+            "query": _fallback_ratio(errors_metric),
+            "pass_if": "< 0.01",
+        }
+
+    async def test_a_name_with_series_now(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check("http_requests_total"))
+        status, body = await run(client, "q", canary_hash="healthy1", at=_BEFORE_THE_DATA)
+        assert (status, body["error"]) == (500, "check_misconfigured")
+        assert body["reason"] == (
+            'query selector http_requests_total{service="checkout",rollouts_pod_template_hash="healthy1",code=~"5.."}: '
+            "no series of metric http_requests_total exist at all (a misspelled metric name?). An existing metric "
+            "without matching series reads as the fallback's value; a metric that appears only with its first error "
+            "belongs in optional_metrics; evaluated as of 1971-01-01T00:00:00.000Z, a past time: metric "
+            "http_requests_total has series now, so 1971-01-01T00:00:00.000Z is likely before the oldest data the "
+            "source keeps (its retention)"
+        )
+
+    async def test_a_misspelt_name_is_called_so_only(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check("http_request_total"))
+        status, body = await run(client, "q", canary_hash="healthy1", at=_BEFORE_THE_DATA)
+        assert (status, body["error"], body["reason"]) == (500, "check_misconfigured", _MISSPELT_REASON)
+
+    async def test_now_the_reason_is_the_kinds(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check("http_request_total"))
+        status, body = await run(client, "q", canary_hash="healthy1")
+        assert (status, body["error"], body["reason"]) == (500, "check_misconfigured", _MISSPELT_REASON)
+
+
 @pytest.mark.integration
 class TestMisspeltNamesBesideAFallback:
     """A metric name read beside a fallback (`x or vector(0)`) that has no series at all is an error: the fallback

@@ -7,7 +7,7 @@ import yaml
 
 from analyzer import catalog as catalog_module
 from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
-from analyzer.errors import CheckNotFound, ConfigError
+from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 from tests.gatecatalog import gate_catalog
 
@@ -653,6 +653,29 @@ class TestInvalidMember:
         composite = {**self.COMPOSITE, "members": members}
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
         assert problems == ["a.yaml: check 'gate': members[1] ('latency'): no check named 'latency' in the catalog"]
+
+
+class TestValidPart:
+    """A refused catalog carries the checks found without a problem, which `analyzer validate` checks further."""
+
+    def test_only_the_checks_without_a_problem(self):
+        unplaced = {**CHECK, "name": "unplaced", "params": {"h": {"type": "label_value", "required": True}}}
+        composite = {"name": "gate", "kind": "composite", "members": [{"check": "latency"}]}
+        refused = {**CHECK, "name": "refused", "pass_if": "<< 1"}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, unplaced, composite, refused]})]
+        with pytest.raises(ConfigError) as caught:
+            build_catalog(documents, Registry.default())
+        assert len(caught.value.problems) == 3
+        assert isinstance(caught.value, InvalidCatalog)
+        valid = caught.value.valid_part
+        assert list(valid.checks) == ["error-rate"]
+        assert valid.origins["error-rate"] == "a.yaml" and list(valid.sources) == ["default"]
+
+    def test_a_file_that_does_not_read_has_none(self, tmp_path):
+        (tmp_path / "a.yaml").write_text("checks: [")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert not isinstance(caught.value, InvalidCatalog)
 
 
 class TestLookup:

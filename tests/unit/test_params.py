@@ -143,6 +143,25 @@ class TestParseTime:
         with pytest.raises(ValueError):
             parse_time(text)
 
+    @pytest.mark.parametrize(
+        ("text", "meant"),
+        [
+            ("2026-11-26T12:00:00 01:00", "2026-11-26T12:00:00%2B01:00"),
+            # Without a colon: an offset all the same.
+            ("2026-11-26T12:00:00.5 0100", "2026-11-26T12:00:00.5%2B0100"),
+        ],
+    )
+    def test_an_offset_with_a_space_for_its_sign_is_told_to_be_written_2b(self, text, meant):
+        # A URL's `+` arrives as a space.
+        with pytest.raises(ValueError, match=re.escape(f"write the '+' as %2B ({meant})")):
+            parse_time(text)
+
+    @pytest.mark.parametrize("text", ["2026-11-26T12:00:00 99:00", "2026 11", "yesterday 10"])
+    def test_a_space_before_what_is_no_offset_gets_no_hint(self, text):
+        with pytest.raises(ValueError) as refused:
+            parse_time(text)
+        assert "%2B" not in str(refused.value)
+
     @pytest.mark.parametrize("text", ["2026-11-26T11:01:01Z", "2026-11-26T12:00:00+00:30", "1795690861"])
     def test_future_beyond_a_clock_skew_is_refused(self, text):
         # Nothing is measured yet then: no series, which `no_data: pass` would read as a pass.

@@ -47,6 +47,7 @@ PUBLIC_NAMES = [
     "MissingBucket",
     "NoData",
     "NoDataPolicy",
+    "NoSeriesFound",
     "Outcome",
     "Param",
     "ParamName",

@@ -18,12 +18,13 @@ import structlog
 
 from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import Overloaded, SourceUnavailable
+from analyzer.errors import CheckMisconfigured, NoSeriesFound, Overloaded, SourceUnavailable
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
+from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.logcapture import json_logs
 
@@ -50,6 +51,16 @@ class ScriptedCheck(Check):
             raise ExceptionGroup("outer", [ValueError("first"), KeyError("second"), KeyError("third")])
         if self.name == "unavailable":
             raise SourceUnavailable("Prometheus source 'default' is unreachable")
+        if self.name == "no-series":
+            raise NoSeriesFound("no series of metric http_requests_total exist at all (a misspelled metric name?)")
+        if self.name == "no-series-asked":
+            raise NoSeriesFound(
+                "no series of metric http_requests_total exist at all (a misspelled metric name?)",
+                source=ctx.prometheus("default"),
+                names=("http_requests_total",),
+            )
+        if self.name == "several-series":
+            raise CheckMisconfigured("the query returned 2 series; it must return one")
         if self.name == "library-timeout":
             raise TimeoutError("timed out")  # what socket.timeout is since Python 3.10
         if self.name == "slow":
@@ -183,6 +194,56 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get("ok"), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.PASS, 200, None)
         assert runner.metrics.evaluations.value("ok", "pass") == 1
+
+
+class TestSeriesMissingInThePast:
+    """Series not found as of a past time get a note only when the source tells that they exist now."""
+
+    BEFORE = datetime(1971, 1, 1, tzinfo=UTC)
+
+    async def test_without_names_to_ask_for_the_reason_is_the_kinds(self):
+        runner, catalog = runner_for("no-series")
+        evaluation = await runner.evaluate(catalog.get("no-series"), {}, self.BEFORE)
+        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (
+            Outcome.ERROR,
+            500,
+            "check_misconfigured",
+        )
+        assert evaluation.reason == "no series of metric http_requests_total exist at all (a misspelled metric name?)"
+
+    async def test_a_source_that_cannot_tell_leaves_the_reason_the_kinds(self):
+        # Asked again now and unreachable: the verdict stays the kind's, not the source's failure.
+        registry = Registry([ScriptedCheck])
+        documents = [
+            (
+                "t",
+                {
+                    "sources": {"default": {"url": f"http://127.0.0.1:{free_port()}", "retry": False}},
+                    "checks": [{"name": "no-series-asked", "kind": "scripted"}],
+                },
+            )
+        ]
+        catalog = build_catalog(documents, registry)
+        sources = Sources(catalog.sources)
+        try:
+            evaluation = await Runner(catalog, sources, Metrics(), 5.0).evaluate(
+                catalog.get("no-series-asked"), {}, self.BEFORE
+            )
+        finally:
+            sources.close()
+        assert (evaluation.http_status, evaluation.error, evaluation.reason) == (
+            500,
+            "check_misconfigured",
+            "no series of metric http_requests_total exist at all (a misspelled metric name?)",
+        )
+
+    async def test_another_misconfiguration_in_the_past_is_the_kinds(self):
+        runner, catalog = runner_for("several-series")
+        evaluation = await runner.evaluate(catalog.get("several-series"), {}, self.BEFORE)
+        assert (evaluation.error, evaluation.reason) == (
+            "check_misconfigured",
+            "the query returned 2 series; it must return one",
+        )
 
 
 class TestSecretArgs:
