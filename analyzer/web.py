@@ -33,7 +33,17 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import Generation, LiveCatalog, crash_scrubber
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
+from analyzer.models import (
+    CatalogListing,
+    CheckSummary,
+    ErrorBody,
+    Evaluation,
+    Outcome,
+    clip,
+    details_json,
+    printable,
+    strict_json,
+)
 from analyzer.openapi import build_openapi
 from analyzer.params import (
     RESERVED_ARG_NAMES,
@@ -528,8 +538,13 @@ async def run_evaluation(
     history.record_evaluation(evaluation, caller, request_id, catalog_version, client, user_agent, reached, check)
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
+        # With explain, the evidence under the line as `analyzer run --explain` prints it (what the JSON answer's
+        # details hold, indented).
+        details = strict_json(details_json(evaluation.details), indent=2).decode() + "\n" if explain else ""
         return web.Response(
-            text=evaluation.to_text() + page + "\n", status=_text_status(evaluation), headers=_NO_STORE_HEADERS
+            text=evaluation.to_text() + page + "\n" + details,
+            status=_text_status(evaluation),
+            headers=_NO_STORE_HEADERS,
         )
     # The headers copied from a ready multidict: the same two, in the same order, as from a dict and content_type.
     return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=_JSON_HEADERS)
