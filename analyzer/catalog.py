@@ -79,11 +79,15 @@ class Catalog:
         try:
             return self.checks[name]
         except KeyError:
-            close = _closest(name[:128], self.checks, visible)
+            close = self.closest(name, visible)
             raise CheckNotFound(
                 f"no check named {name[:128]!r} in the catalog ({_count(len(self.checks), 'check')}; {listed_by})"
                 + (f"; did you mean {close!r}?" if close else "")
             ) from None
+
+    def closest(self, name: str, visible: Callable[[str], bool] = lambda _: True) -> str | None:
+        """The `visible` check name that `name`, a name the catalog lacks, most likely meant (a typo), if any."""
+        return _closest(name[:128], self.checks, visible)
 
 
 # Any client can ask for a name the catalog lacks, and difflib's similarity costs up to about 30 us a candidate

@@ -728,9 +728,30 @@ async def list_verdicts(request: web.Request) -> web.Response:
             visible=principal.may_run(request[GENERATION].catalog),
         )
     ]
+    check = request.query.get("check")
+    if check is not None and not entries:
+        _require_known_check(check, request[GENERATION].catalog, history, principal)
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
     return web.Response(
         body=strict_json(body), content_type="application/json", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+def _require_known_check(name: str, catalog: Catalog, history: VerdictHistory, principal: Principal) -> None:
+    """ArgError when `name` is neither a check of the catalog nor one the history holds answers of: a misspelt
+    `check` filter listed nothing, read as "no answer of that check on this replica". A name the caller may not use
+    is left alone, as the run endpoint decides by name before it asks the catalog."""
+    if name in catalog.checks or not principal.may_use(name):
+        return
+    visible = principal.may_run(catalog)
+    # Every verdict of it, the refusals of a misspelt name in a template included: `rejected` lists those.
+    if history.query(check=name, limit=1, visible=visible):
+        return
+    close = catalog.closest(name, visible)
+    raise ArgError(
+        f"check {name[:128]!r} names no check of the catalog (GET /api/v1/checks lists them) and no answer in this "
+        "replica's history" + (f"; did you mean {close!r}?" if close else ""),
+        "check",
     )
 
 
