@@ -637,7 +637,7 @@ def _format_error(
 
         message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "missing" and len(location) == 1:
-        message += _swallowed(raw, str(location[0]))
+        message += _swallowed(raw, str(location[0])) or _passing_beside(raw, str(location[0]))
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:
@@ -667,6 +667,25 @@ def _swallowed(raw: Any, field: str) -> str:
     return (
         f"; the text of {holders[0]} holds a line `{field}:`, indented as deep as the lines of its `|` block, which "
         f"took it in: indent {field} as {holders[0]} is"
+    )
+
+
+def _passing_beside(raw: Any, field: str) -> str:
+    """What to say after a missing `pass_if` beside a `fail_if` (Argo's failureCondition written alone): the pass_if
+    that passes what the fail_if lets through."""
+    from analyzer.comparison import Condition  # only for an invalid catalog
+
+    written = raw.get("fail_if") if field == "pass_if" and isinstance(raw, dict) else None
+    try:
+        failing = Condition.parse(written) if isinstance(written, str) else None
+    except ValueError:
+        # Refused on its own line, which says what to write.
+        return ""
+    if failing is None:
+        return ""
+    return (
+        f'; only a value meeting pass_if passes, fail_if says what fails: for "fail when {failing}, else pass" write '
+        f'pass_if: "{failing.opposite()}", and leave fail_if out (a value not meeting pass_if fails)'
     )
 
 
