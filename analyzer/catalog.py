@@ -432,7 +432,7 @@ def build_catalog(
                     for err in exc.errors()
                 )
                 continue
-            problems.extend(f"{origin}: {label}: {problem}" for problem in _unplaced_params(check))
+            problems.extend(f"{origin}: {label}: {problem}" for problem in _unplaced_params(check, raw_check))
             if check.name in checks:
                 first = f"{origins[check.name]} (checks[{positions[check.name]}])"
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
@@ -544,7 +544,7 @@ class _OnDemandChecks(Mapping[str, Check]):
                     for e in exc.errors()
                 ],
             ) from None
-        unplaced = _unplaced_params(check)
+        unplaced = _unplaced_params(check, raw)
         if unplaced:
             raise ConfigError("the catalog is invalid", [f"{origin}: {label}: {problem}" for problem in unplaced])
         # Known before its link runs, so that a cycle of composites meets it instead of building it again.
@@ -568,15 +568,45 @@ class _OnDemandChecks(Mapping[str, Check]):
         return len(self._raws)
 
 
-def _unplaced_params(check: Check) -> list[str]:
+def _unplaced_params(check: Check, raw: Any) -> list[str]:
     """A problem for each declared param that the check places nowhere: the caller's arg for it (the canary's
     hash) would be accepted and ignored, and the check would judge what it measures without it (every pod)."""
     return [
-        f"params.{name}: declared, but no field of the check places it (no {{{{ {name} }}}}), so an arg given for "
+        _as_grafana_writes(raw, name)
+        or f"params.{name}: declared, but no field of the check places it (no {{{{ {name} }}}}), so an arg given for "
         f"it would change nothing the check measures; put {{{{ {name} }}}} where it selects (a label matcher: "
         f'rollouts_pod_template_hash="{{{{ {name} }}}}") or remove the param'
         for name in check.unplaced_params()
     ]
+
+
+def _as_grafana_writes(raw: Any, name: str) -> str:
+    """The problem of a param written where it belongs as a Grafana variable (`$name`, `${name}`, `${name:raw}`,
+    `[[name]]`: a query pasted from a dashboard's panel), naming the field; "" when no field holds one."""
+    import re  # only for an invalid catalog
+
+    variable = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    for where, value in _texts_of(raw, ""):
+        found = variable.search(value) if where != "description" else None
+        if found:
+            return (
+                f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
+                f"Grafana's variable syntax, which the analyzer leaves as it is; write {{{{ {name} }}}}"
+            )
+    return ""
+
+
+def _texts_of(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of every string in a check's definition but its params (`ratio.errors`, `steps.0.path`)."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if not (path == "" and key == "params"):
+                yield from _texts_of(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts_of(value, f"{path}.{index}")
 
 
 def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:

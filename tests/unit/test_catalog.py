@@ -971,6 +971,35 @@ class TestUnplacedParams:
             "or remove the param"
         ]
 
+    @pytest.mark.parametrize("written", ["$canary_hash", "${canary_hash}", "${canary_hash:raw}", "[[canary_hash]]"])
+    def test_a_param_written_as_grafana_writes_its_variables_names_the_placeholder(self, written):
+        # A query pasted from a Grafana panel: "no field of the check places it" sent the reader looking for a
+        # missing matcher that is there, written as Grafana's variable.
+        pasted = {**self.CANARY, "query": f'sum(up{{h="{written}"}})'}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
+            "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
+            f"it: query holds {written}, Grafana's variable syntax, which the analyzer leaves as it is; write "
+            "{{ canary_hash }}"
+        ]
+
+    def test_a_grafana_variable_in_a_nested_field_is_named_by_its_path(self):
+        budget = {
+            "name": "budget",
+            "kind": "error_budget",
+            "params": self.HASH,
+            "objective": 99.9,
+            "period": "30d",
+            "ratio": {
+                "errors": 'sum(rate(r{code=~"5..",h="$canary_hash"}[{{ window }}]))',
+                "total": "sum(rate(r[{{ window }}]))",
+            },
+        }
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [budget]})])
+        assert (
+            "params.canary_hash: declared, but no field of the check places it: ratio.errors holds $canary_hash"
+            in problems[0]
+        )
+
     def test_a_placed_param_loads(self):
         assert build_catalog([("c", {"sources": SOURCES, "checks": [self.CANARY]})], Registry.default()).checks
 
