@@ -1662,7 +1662,7 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
     if not all(isinstance(words, list | None) for words in (command, args)):
         return None
     image = str(container.get("image") or "").rpartition("/")[2].partition("@")[0].partition(":")[0]
-    words = [str(word) for word in (command if command is not None else ["analyzer"] if "analyzer" in image else [])]
+    words = [str(word) for word in (command if command is not None else ["analyzer"] if image == "analyzer" else [])]
     words += [str(word) for word in args or []]
     program = words[0].rpartition("/")[2] if words else ""
     return words[2:] if program == "analyzer" and words[1:2] == ["run"] else None

@@ -1891,6 +1891,7 @@ class TestJobProviderMetrics:
             ),
             # Not the analyzer: its words are its own.
             analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="busybox:1.36"),
+            analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="example.com/log-analyzer:2"),
             analyzer_container("run", "{{args.check}}", "--arg", "x=1"),
         ],
     )
