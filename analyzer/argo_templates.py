@@ -116,7 +116,12 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared = _undeclared_problems(metric, own, frozenset(known - own), name)
                 else:
                     undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
-                found = undeclared + _argo_refusals(metric) + _metric_problems(metric, catalog, judged, settings)
+                found = (
+                    undeclared
+                    + _argo_refusals(metric)
+                    + _metric_problems(metric, catalog, judged, settings)
+                    + _job_problems(metric, catalog)
+                )
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
@@ -1627,6 +1632,93 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         if rule.required and param not in given
     ]
     return problems
+
+
+_JOB_EXIT_2 = (
+    "`analyzer run` would exit 2 (a usage error) at every measurement: a failed Job, which Argo reads as Failed, and "
+    "the rollout aborts"
+)
+# The options of `analyzer run` that take the next word as their value.
+_RUN_VALUE_OPTIONS = frozenset({"--catalog", "--at", "--junit", "--prometheus", "--ca-file"})
+
+
+def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
+    """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
+    catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
+    job = (metric.get("provider") or {}).get("job")
+    pod = ((job.get("spec") or {}).get("template") or {}).get("spec") if isinstance(job, dict) else None
+    problems: list[str] = []
+    for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
+        words = _analyzer_run_words(container) if isinstance(container, dict) else None
+        if words is not None:
+            problems += _run_words_problems(words, catalog)
+    return problems
+
+
+def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
+    """The words after `run` when the container runs `analyzer run` (the image's entrypoint, for an image named
+    analyzer, or a command whose program is analyzer); None otherwise, or when a shell reads them."""
+    command, args = container.get("command"), container.get("args")
+    if not all(isinstance(words, list | None) for words in (command, args)):
+        return None
+    image = str(container.get("image") or "").rpartition("/")[2].partition("@")[0].partition(":")[0]
+    words = [str(word) for word in (command if command is not None else ["analyzer"] if image == "analyzer" else [])]
+    words += [str(word) for word in args or []]
+    program = words[0].rpartition("/")[2] if words else ""
+    return words[2:] if program == "analyzer" and words[1:2] == ["run"] else None
+
+
+def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
+    """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the check, its args."""
+    name: str | None = None
+    given: list[tuple[str, str]] = []
+    pending = ""
+    for word in words:
+        if pending:
+            if pending == "--arg":
+                given.append(_key_value(word))
+            pending = ""
+        elif word == "--arg" or word in _RUN_VALUE_OPTIONS:
+            pending = word
+        elif word.startswith("--arg="):
+            given.append(_key_value(word.removeprefix("--arg=")))
+        elif not word.startswith("-") and name is None:
+            name = word
+    if name is None or _given_elsewhere(name) or "$(" in name:
+        return []
+    check = catalog.checks.get(name)
+    if check is None:
+        close = difflib.get_close_matches(name, list(catalog.checks), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return [f"the Job runs check {name!r}, which the catalog does not have{hint}; {_JOB_EXIT_2}"]
+    declared = ", ".join(check.params) or "none"
+    problems = [
+        f"the Job gives arg {key!r}, which check {name!r} does not declare (its params: {declared}"
+        f"{_meant(key, list(check.params))}); {_JOB_EXIT_2}"
+        for key in dict.fromkeys(key for key, _ in given)
+        if key not in check.params and not _given_elsewhere(key) and "$(" not in key
+    ]
+    secret = check.secret_params()
+    for key, value in given:
+        param = check.params.get(key)
+        if param is None or _given_elsewhere(value) or "$(" in value:
+            continue
+        try:
+            param.parse(key, value, secret=key in secret)
+        except ArgError as exc:
+            problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}; {_JOB_EXIT_2}")
+    if any(_given_elsewhere(key) or "$(" in key for key, _ in given):
+        return problems
+    return problems + [
+        f"check {name!r} requires arg {param!r}, which the Job does not give; {_JOB_EXIT_2}"
+        for param, rule in check.params.items()
+        if rule.required and param not in {key for key, _ in given}
+    ]
+
+
+def _key_value(word: str) -> tuple[str, str]:
+    key, _, value = word.partition("=")
+    return key, value
 
 
 def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:

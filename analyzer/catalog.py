@@ -79,11 +79,15 @@ class Catalog:
         try:
             return self.checks[name]
         except KeyError:
-            close = _closest(name[:128], self.checks, visible)
+            close = self.closest(name, visible)
             raise CheckNotFound(
                 f"no check named {name[:128]!r} in the catalog ({_count(len(self.checks), 'check')}; {listed_by})"
                 + (f"; did you mean {close!r}?" if close else "")
             ) from None
+
+    def closest(self, name: str, visible: Callable[[str], bool] = lambda _: True) -> str | None:
+        """The `visible` check name that `name`, a name the catalog lacks, most likely meant (a typo), if any."""
+        return _closest(name[:128], self.checks, visible)
 
 
 # Any client can ask for a name the catalog lacks, and difflib's similarity costs up to about 30 us a candidate
@@ -429,7 +433,7 @@ def build_catalog(
                     for err in exc.errors()
                 )
                 continue
-            unplaced = _unplaced_params(check)
+            unplaced = _unplaced_params(check, raw_check)
             if unplaced:
                 problems.extend(f"{origin}: {label}: {problem}" for problem in unplaced)
                 flawed.add(check.name)
@@ -547,7 +551,7 @@ class _OnDemandChecks(Mapping[str, Check]):
                     for e in exc.errors()
                 ],
             ) from None
-        unplaced = _unplaced_params(check)
+        unplaced = _unplaced_params(check, raw)
         if unplaced:
             raise ConfigError("the catalog is invalid", [f"{origin}: {label}: {problem}" for problem in unplaced])
         # Known before its link runs, so that a cycle of composites meets it instead of building it again.
@@ -571,15 +575,45 @@ class _OnDemandChecks(Mapping[str, Check]):
         return len(self._raws)
 
 
-def _unplaced_params(check: Check) -> list[str]:
+def _unplaced_params(check: Check, raw: Any) -> list[str]:
     """A problem for each declared param that the check places nowhere: the caller's arg for it (the canary's
     hash) would be accepted and ignored, and the check would judge what it measures without it (every pod)."""
     return [
-        f"params.{name}: declared, but no field of the check places it (no {{{{ {name} }}}}), so an arg given for "
+        _as_grafana_writes(raw, name)
+        or f"params.{name}: declared, but no field of the check places it (no {{{{ {name} }}}}), so an arg given for "
         f"it would change nothing the check measures; put {{{{ {name} }}}} where it selects (a label matcher: "
         f'rollouts_pod_template_hash="{{{{ {name} }}}}") or remove the param'
         for name in check.unplaced_params()
     ]
+
+
+def _as_grafana_writes(raw: Any, name: str) -> str:
+    """The problem of a param written where it belongs as a Grafana variable (`$name`, `${name}`, `${name:raw}`,
+    `[[name]]`: a query pasted from a dashboard's panel), naming the field; "" when no field holds one."""
+    import re  # only for an invalid catalog
+
+    variable = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    for where, value in _texts_of(raw, ""):
+        found = variable.search(value) if where != "description" else None
+        if found:
+            return (
+                f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
+                f"Grafana's variable syntax, which the analyzer leaves as it is; write {{{{ {name} }}}}"
+            )
+    return ""
+
+
+def _texts_of(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of every string in a check's definition but its params (`ratio.errors`, `steps.0.path`)."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if not (path == "" and key == "params"):
+                yield from _texts_of(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts_of(value, f"{path}.{index}")
 
 
 def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:
@@ -640,7 +674,7 @@ def _format_error(
 
         message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "missing" and len(location) == 1:
-        message += _swallowed(raw, str(location[0]))
+        message += _swallowed(raw, str(location[0])) or _passing_beside(raw, str(location[0]))
     if error.get("type") == "union_tag_not_found":
         message = f"missing `{tag}`"
     if error.get("type") == "extra_forbidden" and location:
@@ -670,6 +704,25 @@ def _swallowed(raw: Any, field: str) -> str:
     return (
         f"; the text of {holders[0]} holds a line `{field}:`, indented as deep as the lines of its `|` block, which "
         f"took it in: indent {field} as {holders[0]} is"
+    )
+
+
+def _passing_beside(raw: Any, field: str) -> str:
+    """What to say after a missing `pass_if` beside a `fail_if` (Argo's failureCondition written alone): the pass_if
+    that passes what the fail_if lets through."""
+    from analyzer.comparison import Condition  # only for an invalid catalog
+
+    written = raw.get("fail_if") if field == "pass_if" and isinstance(raw, dict) else None
+    try:
+        failing = Condition.parse(written) if isinstance(written, str) else None
+    except ValueError:
+        # Refused on its own line, which says what to write.
+        return ""
+    if failing is None:
+        return ""
+    return (
+        f'; only a value meeting pass_if passes, fail_if says what fails: for "fail when {failing}, else pass" write '
+        f'pass_if: "{failing.opposite()}", and leave fail_if out (a value not meeting pass_if fails)'
     )
 
 

@@ -61,6 +61,16 @@ def exceeds(value: float, bound: float, scale: float = 0.0) -> bool:
     return not value <= bound + _EQUAL_REL_TOL * magnitude
 
 
+_OPPOSITES = {
+    "<": ">=",
+    ">=": "<",
+    "<=": ">",
+    ">": "<=",
+    "==": "!=",
+    "!=": "==",
+    "between": "outside",
+    "outside": "between",
+}
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
 
@@ -112,6 +122,10 @@ class Condition:
         if self.op in (">", ">="):
             return "lower"
         return "other"
+
+    def opposite(self) -> Condition:
+        """The condition a finite value meets exactly when it does not meet this one (`> 0.5`: `<= 0.5`)."""
+        return Condition(_OPPOSITES[self.op], self.bounds)
 
     def __str__(self) -> str:
         if len(self.bounds) == 2:

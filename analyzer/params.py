@@ -140,7 +140,7 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     if whole or _NUMBER_RE.fullmatch(text):
         seconds = float(text)
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
-            raise ValueError(f"{text!r} is out of range for unix seconds")
+            raise ValueError(f"{text!r} is out of range for unix seconds" + _in_milliseconds(seconds, now))
         moment = datetime.fromtimestamp(seconds, UTC)
         # Whole seconds in range are exact in a float and in a datetime: no conversion back is needed.
         moment_s = seconds if whole else moment.timestamp()
@@ -186,6 +186,20 @@ def _plus_read_as_space(text: str) -> str:
         f": its offset has a space where its sign goes, what a '+' in a URL's query string becomes; write the '+' "
         f"as %2B ({found.group(1)}%2B{found.group(2)}), or give the time in UTC with Z"
     )
+
+
+def _in_milliseconds(number: float, now: datetime | None) -> str:
+    """What to say after a unix time out of range that, read as milliseconds, is a past time (Grafana's URLs)."""
+    seconds = number / 1000
+    now_s = time.time() if now is None else now.timestamp()
+    if not 0 <= seconds <= now_s + _FUTURE_SKEW_S:
+        return ""
+    # Milliseconds kept as written: 1764154800123 ms is 1764154800.123 s, not the float nearest it.
+    whole, milliseconds = divmod(round(number), 1000)
+    written = f"{whole}.{milliseconds:03d}".rstrip("0").rstrip(".")
+    moment = datetime.fromtimestamp(whole, UTC)
+    shown = f"{moment:%Y-%m-%dT%H:%M:%S}" + (f".{milliseconds:03d}" if milliseconds else "") + "Z"
+    return f"; in milliseconds, as a Grafana URL's from= and to= write them? That is {shown}: write {written}"
 
 
 class ParamType(StrEnum):

@@ -16,6 +16,9 @@ from analyzer.quoting import quote
 
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _STRAY_BRACES_RE = re.compile(r"\{\{|\}\}")
+# What Argo Rollouts' templates write (`{{args.canary-hash}}`, in a query pasted from its prometheus provider), and a
+# param named as Argo names its args (`{{ canary-hash }}`; not `{{ h-1 }}`, arithmetic a template does not do).
+_ARGO_LIKE_RE = re.compile(r"\{\{\s*(args\.)?([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
 _ENUM_BARE_RE = re.compile(r"^[A-Za-z0-9_:.+-]+$")
 # Renders kept by `render_encoded`, over every template of the process: a rollout asks its checks with the same args
 # at every analysis step, and a platform's hundreds of rollouts in progress each with their own (docs/performance.md).
@@ -42,7 +45,7 @@ def split_template(
     position = 0
     for match in _PLACEHOLDER_RE.finditer(text):
         literal = text[position : match.start()]
-        _reject_stray_braces(literal)
+        _reject_stray_braces(literal, params)
         parts.append(literal)
         name = match.group(1)
         if name not in params and name not in extra_names:
@@ -51,13 +54,26 @@ def split_template(
         parts.append(Placeholder(name))
         position = match.end()
     tail = text[position:]
-    _reject_stray_braces(tail)
+    _reject_stray_braces(tail, params)
     parts.append(tail)
     return parts
 
 
-def _reject_stray_braces(literal: str) -> None:
+def _reject_stray_braces(literal: str, params: Mapping[str, Param]) -> None:
     stray = _STRAY_BRACES_RE.search(literal)
+    argo = _ARGO_LIKE_RE.match(literal, stray.start()) if stray else None
+    if argo and (argo.group(1) or "-" in argo.group(2)):
+        name = argo.group(2).replace("-", "_")
+        declare = "" if name in params else ", declared under params"
+        if argo.group(1):
+            raise ValueError(
+                f"{argo.group(0)} is an AnalysisTemplate's arg, as Argo Rollouts writes it: the catalog writes a param "
+                f"as {{{{ {name} }}}}{declare}, and the template's url gives the arg to it: "
+                f"?{name}={{{{args.{argo.group(2)}}}}}"
+            )
+        raise ValueError(
+            f"{argo.group(0)}: a param's name is letters, digits and _ (no -): write {{{{ {name} }}}}{declare}"
+        )
     if stray:
         snippet = literal[max(0, stray.start() - 10) : stray.end() + 10]
         raise ValueError(f"malformed placeholder near {snippet!r}: write {{{{ param_name }}}}")

@@ -33,7 +33,17 @@ from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, 
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
 from analyzer.live import Generation, LiveCatalog, crash_scrubber
 from analyzer.metrics import Metrics
-from analyzer.models import CatalogListing, CheckSummary, ErrorBody, Evaluation, Outcome, clip, printable, strict_json
+from analyzer.models import (
+    CatalogListing,
+    CheckSummary,
+    ErrorBody,
+    Evaluation,
+    Outcome,
+    clip,
+    details_json,
+    printable,
+    strict_json,
+)
 from analyzer.openapi import build_openapi
 from analyzer.params import (
     RESERVED_ARG_NAMES,
@@ -528,8 +538,13 @@ async def run_evaluation(
     history.record_evaluation(evaluation, caller, request_id, catalog_version, client, user_agent, reached, check)
     if text:
         page = f" page={evaluation.ui_url}" if evaluation.ui_url else ""
+        # With explain, the evidence under the line as `analyzer run --explain` prints it (what the JSON answer's
+        # details hold, indented).
+        details = strict_json(details_json(evaluation.details), indent=2).decode() + "\n" if explain else ""
         return web.Response(
-            text=evaluation.to_text() + page + "\n", status=_text_status(evaluation), headers=_NO_STORE_HEADERS
+            text=evaluation.to_text() + page + "\n" + details,
+            status=_text_status(evaluation),
+            headers=_NO_STORE_HEADERS,
         )
     # The headers copied from a ready multidict: the same two, in the same order, as from a dict and content_type.
     return web.Response(body=evaluation.json_body(explain), status=evaluation.http_status, headers=_JSON_HEADERS)
@@ -713,9 +728,30 @@ async def list_verdicts(request: web.Request) -> web.Response:
             visible=principal.may_run(request[GENERATION].catalog),
         )
     ]
+    check = request.query.get("check")
+    if check is not None and not entries:
+        _require_known_check(check, request[GENERATION].catalog, history, principal)
     body = {"capacity": history.capacity, "count": len(entries), "entries": entries}
     return web.Response(
         body=strict_json(body), content_type="application/json", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+def _require_known_check(name: str, catalog: Catalog, history: VerdictHistory, principal: Principal) -> None:
+    """ArgError when `name` is neither a check of the catalog nor one the history holds answers of: a misspelt
+    `check` filter listed nothing, read as "no answer of that check on this replica". A name the caller may not use
+    is left alone, as the run endpoint decides by name before it asks the catalog."""
+    if name in catalog.checks or not principal.may_use(name):
+        return
+    visible = principal.may_run(catalog)
+    # Every verdict of it, the refusals of a misspelt name in a template included: `rejected` lists those.
+    if history.query(check=name, limit=1, visible=visible):
+        return
+    close = catalog.closest(name, visible)
+    raise ArgError(
+        f"check {name[:128]!r} names no check of the catalog (GET /api/v1/checks lists them) and no answer in this "
+        "replica's history" + (f"; did you mean {close!r}?" if close else ""),
+        "check",
     )
 
 

@@ -142,6 +142,16 @@ class TestAuth:
         everything = await (await client.get("/api/v1/checks", headers=bearer(TOKEN_SRE))).json()
         assert len(everything["checks"]) == 3
 
+    async def test_a_history_filter_outside_the_allow_list_is_not_told_apart_from_one_of_no_answers(self, client):
+        # Whether the catalog has a name the caller may not use is not its to learn: the run endpoint answers 403 by
+        # name; the history lists nothing, as for a check of its own not asked yet. A misspelt name of its own is
+        # told, and only its own checks are offered.
+        for check, status in (("checkout-smoke", 200), ("checkout-smok", 200), ("payments-eror-rate", 400)):
+            answer = await client.get(f"/api/v1/verdicts?check={check}", headers=bearer(TOKEN_ARGO))
+            assert answer.status == status
+        body = await answer.json()
+        assert body["message"].endswith("; did you mean 'payments-error-rate'?")
+
     async def test_failures_are_counted(self, client):
         await client.get("/api/v1/checks")
         metrics = await (await client.get("/metrics", headers=bearer(TOKEN_SRE))).text()
@@ -444,6 +454,38 @@ class TestVerdictHistory:
         body = await answer.json()
         assert (answer.status, body["arg"]) == (400, "check")
         assert body["message"] == "check must name a check (it is empty); leave it out to list every check"
+
+    async def test_a_misspelt_check_filter_names_the_check_meant(self, client):
+        # `check=payments-error-rat` listed nothing, 200: read as "Argo never asked this replica", while the Errors
+        # that stopped the rollout were kept under the name meant.
+        await client.get("/api/v1/checks/payments-error-rate/run?canary_hash=abc")
+        answer = await client.get("/api/v1/verdicts?check=payments-error-rat")
+        body = await answer.json()
+        assert (answer.status, body["error"], body["arg"]) == (400, "bad_arg", "check")
+        assert body["message"] == (
+            "check 'payments-error-rat' names no check of the catalog (GET /api/v1/checks lists them) and no answer "
+            "in this replica's history; did you mean 'payments-error-rate'?"
+        )
+        nothing_near = await (await client.get("/api/v1/verdicts?check=zzz")).json()
+        assert nothing_near["message"].endswith("and no answer in this replica's history")
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # A check of the catalog not asked yet on this replica, or not with that verdict.
+            "check=checkout-smoke",
+            "check=payments-error-rate&verdict=fail",
+            # A name the catalog lacks that the history holds (a misspelt template's 404s; a check a reload removed),
+            # under another verdict too.
+            "check=gone",
+            "check=gone&verdict=error",
+        ],
+    )
+    async def test_a_filter_of_a_check_with_no_such_answer_lists_none(self, client, query):
+        await client.get("/api/v1/checks/gone/run")
+        answer = await client.get(f"/api/v1/verdicts?{query}")
+        assert answer.status == 200
+        assert (await answer.json())["count"] == (1 if query == "check=gone" else 0)
 
     async def test_the_openapi_document_describes_it(self, client):
         spec = await (await client.get("/api/v1/openapi.json")).json()

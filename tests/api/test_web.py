@@ -139,6 +139,22 @@ class TestRun:
         assert text.startswith("FAIL error-rate: value 0.1 does not meet pass_if < 0.01 (value=0.1, threshold=0.01, ")
         assert text.count("\n") == 1
 
+    async def test_text_format_explained_adds_the_details_as_analyzer_run_explain_prints_them(self, client, prometheus):
+        # The troubleshooting page's first advice: `format=text` for the reason, `explain=true` for the queries; asked
+        # together, the queries were dropped without a word.
+        asked = {"canary_hash": "broken1", "at": str(prometheus.anchor)}
+        response = await client.get(
+            "/api/v1/checks/error-rate/run", params=asked | {"format": "text", "explain": "true"}
+        )
+        line, _, rest = (await response.text()).partition("\n")
+        explained = await (await client.get("/api/v1/checks/error-rate/run", params=asked | {"explain": "true"})).json()
+        assert (response.status, response.content_type) == (TEXT_NOT_PASSED_STATUS, "text/plain")
+        assert line.startswith("FAIL error-rate: value 0.1 does not meet pass_if < 0.01 (")
+        assert line.endswith(f" page={explained['ui_url']}")
+        assert json.loads(rest) == explained["details"]
+        assert 'rollouts_pod_template_hash=\\"broken1\\"' in rest
+        assert rest.startswith("{\n  ") and rest.endswith("}\n")
+
     @pytest.mark.parametrize(
         ("canary_hash", "line", "status"),
         [("healthy1", "PASS", 200), ("broken1", "FAIL", 409), ("absent0", "INCONCLUSIVE", 409)],

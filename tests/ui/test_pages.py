@@ -13,7 +13,9 @@ import requests
 
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
+from analyzer.settings import Settings
 from analyzer.ui.pages import _changed_since, _measures
+from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
 from tests.ui.support import TOKEN
 
@@ -460,3 +462,30 @@ class TestFormForScreenReaders:
         assert re.search(
             r'aria-label="FAIL: error-rate \(canary_hash=broken1\), \d{4}-\d\d-\d\dT[0-9:.]+Z">FAIL</a>', page
         )
+
+
+class TestFormExamples:
+    """A field of a param with an `example` shows it, as the API's refusal of a missing arg does; a secret's is not."""
+
+    async def test_the_example_is_the_placeholder(self, aiohttp_client):
+        params = {
+            "canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"},
+            "window": {"type": "duration", "default": "5m", "example": "10m"},
+            "token": {"type": "label_value", "required": True, "secret": True, "min_length": 8, "example": "s3cr3t-ex"},
+        }
+        check = {
+            "name": "shown",
+            "kind": "prometheus",
+            "params": params,
+            "query": 'sum(rate(up{h="{{ canary_hash }}",t="{{ token }}"}[{{ window }}]))',
+            "pass_if": "> 0",
+        }
+        sources = {"default": {"url": "http://127.0.0.1:9"}}
+        catalog = build_catalog([("ui.yaml", {"sources": sources, "checks": [check]})], Registry.default())
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        page = await (await client.get("/ui/checks/shown")).text()
+        fields = {name: re.search(rf'<input id="arg-{name}"[^>]*>', page).group(0) for name in params}
+        # A newcomer trying a check in the form was told the value's form only once it came back refused.
+        assert 'placeholder="e.g. c0ffee1"' in fields["canary_hash"]
+        assert 'placeholder="default 5m"' in fields["window"]
+        assert 'placeholder=""' in fields["token"] and "s3cr3t-ex" not in page

@@ -15,7 +15,7 @@ import yaml
 
 from analyzer import argo_templates
 from analyzer.argo_templates import template_notes, template_problems
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from tests.deploy.test_manifests import _crd_validator, undeclared_fields
@@ -1841,3 +1841,103 @@ class TestMetricsArgoRefuses:
         run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, interval="1 m")
         (found,) = written(tmp_path, *crd_valid(run))
         assert found.endswith(self.refused("invalid interval string: '1 m' is no Go duration (30s, 1m30s)"))
+
+
+def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
+    """An AnalysisTemplate whose metric runs a Job (Argo's job provider) of these containers."""
+    job = {
+        "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": list(containers)}}}
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "payments-job"},
+        "spec": {"args": [{"name": "canary-hash"}], "metrics": [{"name": "errors", "provider": {"job": job}}]},
+    }
+
+
+def analyzer_container(*args: Any, **container: Any) -> dict[str, Any]:
+    return {"name": "check", "image": "registry.example.com/platform/analyzer:0.1.0", "args": list(args)} | container
+
+
+JOB_EXIT_2 = (
+    "`analyzer run` would exit 2 (a usage error) at every measurement: a failed Job, which Argo reads as Failed, "
+    "and the rollout aborts"
+)
+
+
+class TestJobProviderMetrics:
+    """A job provider metric whose container runs `analyzer run NAME --arg KEY=VALUE` must name a catalog check and
+    give it exactly the args it accepts: else the Job exits 2 at every measurement, a Failed measurement."""
+
+    WHERE = "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors'"
+
+    @pytest.mark.parametrize(
+        "container",
+        [
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash={{args.canary-hash}}"),
+            analyzer_container(
+                "run", "--arg=canary_hash={{args.canary-hash}}", "--junit", "/r/j.xml", "payments-error-rate"
+            ),
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=$(HASH)", "--json"),
+            analyzer_container("payments-error-rate", "--arg", "canary_hash=c0ffee1", command=["analyzer", "run"]),
+            analyzer_container(
+                "run",
+                "payments-error-rate",
+                "--arg",
+                "canary_hash=c0ffee1",
+                image="a/b:1",
+                command=["/venv/bin/analyzer"],
+            ),
+            # Not the analyzer: its words are its own.
+            analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="busybox:1.36"),
+            analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="example.com/log-analyzer:2"),
+            analyzer_container("run", "{{args.check}}", "--arg", "x=1"),
+        ],
+    )
+    def test_a_job_that_runs_a_check_as_the_catalog_declares_it_is_fine(self, tmp_path, container):
+        assert problems(tmp_path, *crd_valid(job_template(container))) == []
+
+    @pytest.mark.parametrize(
+        ("args", "problem"),
+        [
+            (
+                ["run", "payments-eror-rate", "--arg", "canary_hash={{args.canary-hash}}"],
+                "the Job runs check 'payments-eror-rate', which the catalog does not have; did you mean "
+                f"'payments-error-rate'?; {JOB_EXIT_2}",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary-hash={{args.canary-hash}}"],
+                "the Job gives arg 'canary-hash', which check 'payments-error-rate' does not declare (its params: "
+                f"canary_hash; did you mean 'canary_hash'?); {JOB_EXIT_2}",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary-hash={{args.canary-hash}}"],
+                f"check 'payments-error-rate' requires arg 'canary_hash', which the Job does not give; {JOB_EXIT_2}",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg=canary_hash="],
+                "check 'payments-error-rate' refuses an arg the Job gives: arg 'canary_hash' is empty (a PromQL "
+                "matcher reads an empty value as 'the label is absent'; the param's min_length: 0 allows it); "
+                + JOB_EXIT_2,
+            ),
+        ],
+    )
+    def test_a_job_that_runs_a_check_wrongly_is_a_problem(self, tmp_path, args, problem):
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert f"{self.WHERE}: {problem}" in [p.replace(f"{tmp_path}/", "") for p in found]
+
+    def test_the_example_job_template_calls_its_catalog_rightly_and_a_misspelt_arg_is_caught(self, tmp_path):
+        root = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "http-smoke"
+        catalog = load_catalog(root / "catalog-http-smoke.yaml", Registry.default())
+        example = root / "canary" / "analysis-template-job.yaml"
+        assert template_problems([example], catalog) == []
+        misspelt = tmp_path / "analysis-template-job.yaml"
+        misspelt.write_text(
+            example.read_text().replace('"service={{args.canary-service}}"', '"servic={{args.canary-service}}"')
+        )
+        assert [p.split(": ", 1)[1] for p in template_problems([misspelt], catalog)] == [
+            "AnalysisTemplate 'checkout-canary-smoke-job', metric 'canary-smoke': the Job gives arg 'servic', which "
+            "check 'checkout-canary-smoke' does not declare (its params: service, namespace; did you mean 'service'?); "
+            + JOB_EXIT_2
+        ]

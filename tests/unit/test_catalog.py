@@ -69,6 +69,36 @@ class TestLoadFiles:
             "indented as deep as the lines of its `|` block, which took it in: indent pass_if as query is"
         ]
 
+    @pytest.mark.parametrize(
+        ("fail_if", "pass_if"),
+        [
+            ("> 0.5", "<= 0.5"),
+            (">= 0.5", "< 0.5"),
+            ("< 0.99", ">= 0.99"),
+            ("<= 10", "> 10"),
+            ("== 0", "!= 0"),
+            ("!= 1", "== 1"),
+            ("outside 0.9 and 1.1", "between 0.9 and 1.1"),
+            ("between 0 and 2", "outside 0 and 2"),
+        ],
+    )
+    def test_a_fail_if_without_pass_if_names_the_pass_if_to_write(self, fail_if, pass_if):
+        # Argo's failureCondition habit: "fail above 0.5" written as fail_if alone got "pass_if: Field required",
+        # which says neither why nor what to write.
+        check = {k: v for k, v in CHECK.items() if k != "pass_if"} | {"fail_if": fail_if}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})]) == [
+            f"c.yaml: check 'error-rate' (checks[0]): pass_if: Field required; only a value meeting pass_if passes, "
+            f'fail_if says what fails: for "fail when {fail_if}, else pass" write pass_if: "{pass_if}", and leave '
+            "fail_if out (a value not meeting pass_if fails)"
+        ]
+
+    @pytest.mark.parametrize("fail_if", ["> 50%", None])
+    def test_a_missing_pass_if_beside_a_fail_if_that_is_no_condition_is_told_as_before(self, fail_if):
+        check = {k: v for k, v in CHECK.items() if k != "pass_if"} | ({} if fail_if is None else {"fail_if": fail_if})
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert "c.yaml: check 'error-rate' (checks[0]): pass_if: Field required" in problems
+        assert not [problem for problem in problems if "only a value meeting pass_if" in problem]
+
     def test_invalid_yaml_names_the_file(self, tmp_path):
         path = tmp_path / "broken.yaml"
         path.write_text("checks: [")
@@ -963,6 +993,35 @@ class TestUnplacedParams:
             '{{ canary_hash }} where it selects (a label matcher: rollouts_pod_template_hash="{{ canary_hash }}") '
             "or remove the param"
         ]
+
+    @pytest.mark.parametrize("written", ["$canary_hash", "${canary_hash}", "${canary_hash:raw}", "[[canary_hash]]"])
+    def test_a_param_written_as_grafana_writes_its_variables_names_the_placeholder(self, written):
+        # A query pasted from a Grafana panel: "no field of the check places it" sent the reader looking for a
+        # missing matcher that is there, written as Grafana's variable.
+        pasted = {**self.CANARY, "query": f'sum(up{{h="{written}"}})'}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
+            "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
+            f"it: query holds {written}, Grafana's variable syntax, which the analyzer leaves as it is; write "
+            "{{ canary_hash }}"
+        ]
+
+    def test_a_grafana_variable_in_a_nested_field_is_named_by_its_path(self):
+        budget = {
+            "name": "budget",
+            "kind": "error_budget",
+            "params": self.HASH,
+            "objective": 99.9,
+            "period": "30d",
+            "ratio": {
+                "errors": 'sum(rate(r{code=~"5..",h="$canary_hash"}[{{ window }}]))',
+                "total": "sum(rate(r[{{ window }}]))",
+            },
+        }
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [budget]})])
+        assert (
+            "params.canary_hash: declared, but no field of the check places it: ratio.errors holds $canary_hash"
+            in problems[0]
+        )
 
     def test_a_placed_param_loads(self):
         assert build_catalog([("c", {"sources": SOURCES, "checks": [self.CANARY]})], Registry.default()).checks

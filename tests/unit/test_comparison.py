@@ -226,6 +226,21 @@ class TestKindOfBound:
         assert Condition.parse(text).kind_of_bound == kind
 
 
+class TestOpposite:
+    """A finite value meets a condition's opposite exactly when it does not meet the condition; NaN meets neither."""
+
+    @pytest.mark.parametrize(
+        "text", ["< 1", "<= 1", "> 1", ">= 1", "== 1", "!= 1", "between 0.5 and 1", "outside 0.5 and 1"]
+    )
+    def test_opposite(self, text):
+        condition = Condition.parse(text)
+        # The bounds, values just beside them (within and beyond the equality tolerance), and far from them.
+        values = [-1e9, 0, 0.5, 0.5 - 1e-12, 0.5 + 1e-6, 0.75, 1, 1 + 1e-12, 1 - 1e-6, 1 + 1e-6, 2, 1e9]
+        assert [condition.opposite().matches(v) for v in values] == [not condition.matches(v) for v in values]
+        assert not condition.opposite().matches(math.nan) and not condition.matches(math.nan)
+        assert condition.opposite().opposite() == condition
+
+
 class _Holder(BaseModel):
     condition: ConditionField
 

@@ -117,6 +117,29 @@ class TestParseTime:
         with pytest.raises(ValueError, match="out of range for unix seconds"):
             parse_time(text)
 
+    @pytest.mark.parametrize(
+        ("text", "meant"),
+        [
+            ("1764154800000", "2025-11-26T11:00:00Z: write 1764154800"),
+            ("1764154800123", "2025-11-26T11:00:00.123Z: write 1764154800.123"),
+        ],
+    )
+    def test_milliseconds_name_the_seconds_to_write(self, text, meant):
+        # A time copied from a Grafana URL (`from=1764154800000`): "out of range for unix seconds" said not why.
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        with pytest.raises(ValueError) as caught:
+            parse_time(text, now=now)
+        assert str(caught.value) == (
+            f"{text!r} is out of range for unix seconds; in milliseconds, as a Grafana URL's from= and to= write "
+            f"them? That is {meant}"
+        )
+
+    def test_milliseconds_of_a_time_ahead_are_only_out_of_range(self):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        with pytest.raises(ValueError) as caught:
+            parse_time(str(int(now.timestamp() + 3600) * 1000), now=now)
+        assert str(caught.value).endswith("is out of range for unix seconds")
+
     def test_whole_seconds_read_as_the_moment_they_name(self):
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)
         for seconds in (0, 1, 1795690800, 1795690860):

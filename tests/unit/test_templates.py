@@ -56,6 +56,34 @@ class TestPlacementRule:
         with pytest.raises(ValueError, match="malformed placeholder"):
             PromQLTemplate(text, LABEL)
 
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            # A query pasted from an Argo Rollouts prometheus provider metric, its arg declared here or not yet.
+            (
+                'x{h="{{args.canary-hash}}"}',
+                "{{args.canary-hash}} is an AnalysisTemplate's arg, as Argo Rollouts writes it: the catalog writes a "
+                "param as {{ canary_hash }}, and the template's url gives the arg to it: "
+                "?canary_hash={{args.canary-hash}}",
+            ),
+            (
+                'x{h="{{ args.service }}"}',
+                "{{ args.service }} is an AnalysisTemplate's arg, as Argo Rollouts writes it: the catalog writes a "
+                "param as {{ service }}, declared under params, and the template's url gives the arg to it: "
+                "?service={{args.service}}",
+            ),
+            # A param named as Argo names its args.
+            (
+                'x{h="{{ canary-hash }}"}',
+                "{{ canary-hash }}: a param's name is letters, digits and _ (no -): write {{ canary_hash }}",
+            ),
+        ],
+    )
+    def test_a_placeholder_written_as_argo_writes_its_args_names_the_one_to_write(self, text, problem):
+        with pytest.raises(ValueError) as caught:
+            template(text, canary_hash={"type": "label_value"}, h={"type": "label_value"})
+        assert str(caught.value) == problem
+
     def test_unterminated_string(self):
         with pytest.raises(ValueError, match="unterminated"):
             PromQLTemplate('x{a="{{ h }}}', LABEL)
