@@ -262,28 +262,29 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
     (`round(max(...), 0.01)`, `sqrt()`), relabelling and sorting (`label_replace()`,
     `sort_desc()`), either side of an `or`, the left side of an `and` or `unless`; in the order written
-    ([] for none, or a query promql-parser cannot parse)."""
-    from analyzer.promql_syntax import parsed
-
+    ([] for none, or a query promql-parser cannot parse even with its regexes blanked, see _parsed_loosely)."""
     try:
-        nodes = _answering(parsed(query))
+        tree, readable = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return []
+    nodes = _answering(tree)
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
+    # The operand is the query's own text (its Go-only regex too): `readable` has each character where it stands.
     uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
-    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), readable)
     found: list[tuple[int, str, str]] = []
     for node in nodes:
         if type(node).__name__ == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
-            written = _written(query, uncommented, blank, node, op)
+            written = _written(readable, uncommented, blank, node, op)
             if written is not None:
                 found.append((written[0], op, written[1]))
     return [(op, operand) for _, op, operand in sorted(found)]
 
 
 def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tuple[int, str] | None:
-    """Where aggregation `node` (`op`) is written in `query`, and its operand as written: the first one written that
-    reads as the node does (an equal one may stand further on); None when none does, or its operand is empty."""
+    """Where aggregation `node` (`op`, parsed from `query`) is written in `query`, and its operand as written (in
+    `uncommented`, `query`'s text as sent, in the same places): the first one written that reads as the node does (an
+    equal one may stand further on); None when none does, or its operand is empty."""
     from analyzer.promql_syntax import parsed
 
     for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):

@@ -236,8 +236,9 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
 
 
 def regexes_blanked(query: str) -> str:
-    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"`: the
-    same selectors in the same places, for a parser whose regex engine refuses one Prometheus accepts (Go's
+    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"` (`""`
+    for a value written shorter) and padded with spaces to its length: the same selectors in the same places, each
+    character where it was written, for a parser whose regex engine refuses one Prometheus accepts (Go's
     `\\Q...\\E`); a matcher list that does not read as one is left as written."""
     pieces: list[str] = []
     written_to = 0
@@ -248,7 +249,8 @@ def regexes_blanked(query: str) -> str:
         while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
             label = match.group(1)
             if match.group(2) in ("=~", "!~") and (_unquoted(label) if label[0] in "\"'`" else label) != "__name__":
-                pieces += [query[written_to : match.start(3)], '".*"']
+                length = match.end(3) - match.start(3)
+                pieces += [query[written_to : match.start(3)], ('".*"' if length >= 4 else '""').ljust(length)]
                 written_to = match.end(3)
             position = match.end()
     return "".join(pieces) + query[written_to:]

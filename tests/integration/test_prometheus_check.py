@@ -1170,6 +1170,20 @@ class TestAggregationsThatHideNaN:
         (probe,) = body["details"]["hidden_queries"]
         assert [entry["labels"] for entry in probe["series"]] == [{"__name__": "hidden_ratio_nan", "service": "hid"}]
 
+    async def test_a_regex_promql_parsers_engine_refuses_is_probed(self, prometheus, client_for):
+        # Go's \Q...\E, which Prometheus accepts and promql-parser's regex engine refuses: the probe is sent all the
+        # same, with the regex as written. Before: no probe, and a pass for idle1's NaN left out.
+        query = f"max({_ratio_by_hash('healthy1|idle1')})".replace('code=~"5.."', 'code=~"\\\\Q5\\\\E.."')
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "skip_promql_parse": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert probe["query"] == _hidden_query(_ratio_by_hash("healthy1|idle1")).replace(
+            'code=~"5.."', 'code=~"\\\\Q5\\\\E.."'
+        )
+
     async def test_a_range_read_at_its_start_is_probed_at_its_start(self, prometheus, client_for):
         # hidden_shift{pod="a"} is NaN until 5 minutes before the end of the 10-minute range: `@ start()` reads it
         # there, where max leaves it out. The probe, an instant query at the range's end, read it at the end (0.001).
