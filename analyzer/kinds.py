@@ -55,6 +55,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
+from analyzer.promql_text import promql_blanked
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -278,6 +279,7 @@ __all__ = [
     "parse_duration",
     "pinned_start",
     "presence_query",
+    "promql_blanked",
     "range_step_s",
     "regex_equality_warnings",
     "regex_name_selectors",

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
+from analyzer.promql_text import promql_blanked
+
 if TYPE_CHECKING:
     from analyzer.promql_names import MetricSelector, VectorSelector
 
@@ -199,8 +201,6 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
 # (max and min keep any number over NaN; topk, bottomk, limitk and limit_ratio pick elements, NaN last; quantile
 # sorts NaN first and interpolates past it), and with it a group without data (0/0: a canary without traffic).
 _HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", "limit_ratio"})
-# A string or a comment, blanked (same length) before reading a query's parentheses.
-_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 _GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 # Answers kept, by query: a rollout asks with the same args at every step, and its rendered query comes again.
@@ -243,7 +243,7 @@ def pinned_start(query: str, start_s: float) -> str:
 @functools.lru_cache(maxsize=_PROBES_KEPT)
 def _start_pieces(query: str) -> tuple[str, ...]:
     """`query` split at each `@ start()` outside its strings and comments."""
-    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    blank = promql_blanked(query)
     spans = [match.span() for match in _START_RE.finditer(blank)]
     ends = [0, *(end for _, end in spans)]
     starts = [*(start for start, _ in spans), len(query)]
@@ -270,8 +270,8 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     nodes = _answering(tree)
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
     # The operand is the query's own text (its Go-only regex too): `readable` has each character where it stands.
-    uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
-    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), readable)
+    uncommented = promql_blanked(query, strings=False)
+    blank = promql_blanked(readable)
     found: list[tuple[int, str, str]] = []
     for node in nodes:
         if type(node).__name__ == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:

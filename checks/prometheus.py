@@ -37,6 +37,7 @@ from analyzer.kinds import (
     clip,
     format_number,
     parse_duration,
+    promql_blanked,
     range_step_s,
     silence_s,
     stopped_reporting,
@@ -79,7 +80,7 @@ _MILLISECONDS_LIKE = 100.0
 # the whole share, as meant.
 _ABOVE_ONE = math.nextafter(1.0, math.inf)
 # A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
-# (pod) (0.9, `), in a query whose strings and comments are blanked (_STRING_OR_COMMENT_RE).
+# (pod) (0.9, `), in a query whose strings and comments are blanked (promql_blanked).
 _QUANTILE_WRITTEN_RE = re.compile(
     r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
     r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
@@ -90,7 +91,6 @@ _AGGREGATION_RE = re.compile(
     r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
 )
 _BY_LE_RE = re.compile(r"\bby\s*\([^()]*\ble\b[^()]*\)", re.IGNORECASE)
-_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -292,7 +292,7 @@ class PrometheusCheck(Check):
             return []
         # As most are written: each aggregation by (le, ...). Then nothing is parsed (a Job of a latency check
         # imports no parser for its warnings).
-        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        blank = promql_blanked(self.query)
         if len(_BY_LE_RE.findall(blank)) >= len(_AGGREGATION_RE.findall(blank)) and "without" not in blank.lower():
             return []
         try:
@@ -1254,7 +1254,7 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
 def _quantiles_within_zero_to_one(query: str) -> None:
     """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
     answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
-    blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), query)
+    blank = promql_blanked(query)
     for match in _QUANTILE_WRITTEN_RE.finditer(blank):
         phi = float(match.group(2))
         if 0 <= phi <= 1:

@@ -96,6 +96,7 @@ PUBLIC_NAMES = [
     "parse_duration",
     "pinned_start",
     "presence_query",
+    "promql_blanked",
     "range_step_s",
     "MIN_HIDDEN_CHARS",
     "REDACTED",
