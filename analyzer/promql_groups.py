@@ -9,7 +9,7 @@ import contextlib
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
@@ -554,10 +554,23 @@ def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
 def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
-    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
-
     if _OR_TEXT not in query.lower():
         return ()
+    return _reads(query, every=False)
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def selector_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """Every vector selector of `query` outside absent() and absent_over_time() as fallback_reads tells them, each
+    with the samples it reads: a baseline's `x offset 1d` reads x a day ago, where x may have series only then; ()
+    for a query promql-parser cannot parse (Prometheus did)."""
+    return _reads(query, every=True)
+
+
+def _reads(query: str, *, every: bool) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """The selectors of `query` (`every` one, or those beside a fallback) with the samples each reads."""
+    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
+
     try:
         tree, readable = _parsed_loosely(query)
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
@@ -567,7 +580,7 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # Each selector as its parsed matchers write it: for one whose text the lexer reads otherwise (a value with an
         # escape JSON lacks, `code="\\x41"`), which is checked all the same.
         rewritten: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
-        for selector, reach in _beside_fallbacks(tree):
+        for selector, reach in _beside_fallbacks(tree, every=every):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
             # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads) and values decoded (`a"b` unclosed).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
@@ -630,17 +643,55 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
     """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
     its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
     selectors, in the same places); ValueError when neither parses."""
-    from analyzer.promql_names import regexes_blanked
     from analyzer.promql_syntax import parsed
 
     try:
         return parsed(query), query
     except ValueError:
+        # Imported here: the NaN probe of a query promql-parser reads (a Job's) needs no lexer.
+        from analyzer.promql_names import regexes_blanked
+
         blanked = regexes_blanked(query)
         if blanked != query:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked
         raise  # the query's own refusal
+
+
+def presence_over(reach: Reach, window_s: float) -> str:
+    """The range, offset and `@` a presence query reads for `reach` in a query evaluated over `window_s`; "" for
+    the plain look-back at the evaluation time (the usual `rate(x[5m])`)."""
+    range_s = reach.range_s + (window_s if reach.at_s is None else 0.0)
+    if range_s <= _LOOKBACK_S and reach.offset_s == 0 and reach.at_s is None:
+        return ""
+    over = f"[{_duration(range_s)}]"
+    if reach.at_s is not None:
+        over += f" @ {reach.at_s:.3f}"
+    if reach.offset_s:
+        over += f" offset {_duration(reach.offset_s)}"
+    return over
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def presence_piece(names: Iterable[str], over: str, label: str) -> str:
+    """The presence of `names` over `over` (see presence_over; "" for the evaluation time's look-back), of their
+    series carrying `label` if one is given: one series, labelled with the name only, per name with such a sample
+    there (last_over_time keeps the name)."""
+    from analyzer.promql_names import label_written, names_pattern
+    from analyzer.templates import escape_promql_string
+
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    matchers = f'__name__=~"{pattern}"' + (f', {label_written(label)}!=""' if label else "")
+    return (
+        f"group by (__name__) ({{{matchers}}})"
+        if not over
+        else f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
+    )
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
@@ -659,12 +710,13 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
     return selector.names, frozenset(selector.matchers)
 
 
-def _beside_fallbacks(root: Any, *, lists: bool = False) -> list[tuple[Any, Reach]]:
+def _beside_fallbacks(root: Any, *, lists: bool = False, every: bool = False) -> list[tuple[Any, Reach]]:
     """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
     _constant), outside absent(), each with the samples it reads; with `lists`, the aggregations and binary operators
-    there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead."""
+    there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead; with `every`,
+    every vector selector outside absent()."""
     found: list[tuple[Any, Reach]] = []
-    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
+    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), every)]
     for _ in range(_MAX_LAYERS):
         if not pending:
             break
@@ -688,7 +740,7 @@ def _beside_fallbacks(root: Any, *, lists: bool = False) -> list[tuple[Any, Reac
                 # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
                 # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
                 left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
-            elif str(node.op).lower() == "unless" and not _constant(node.lhs):
+            elif str(node.op).lower() == "unless" and not every and not _constant(node.lhs):
                 # What it drops a measurement by: missing, the measurement answers, not a fallback. What it drops a
                 # constant by (`(vector(1) and on() requests unless on() errors) or vector(0)`) stays beside:
                 # missing, the constant answers for it.

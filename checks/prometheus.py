@@ -44,7 +44,7 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource, Reach
+    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource
 
     # A presence query, the selectors it checks, each with the label names its series need, and the label lists it
     # checks (see _presence).
@@ -792,8 +792,6 @@ class _Judging:
 
 # Presence queries kept, by rendered query (a rollout asks with the same args at every step).
 _PRESENCE_KEPT = 1024
-# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
-_LOOKBACK_S = 300.0
 
 
 # The label a presence query's series for a label name carries that name in (its other series have only __name__).
@@ -826,57 +824,24 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
     pieces: dict[tuple[str, str], set[str]] = {}
     for selector, reaches, labels in reads:
         for reach in reaches:
-            over = _presence_over(reach, window_s)
+            over = kinds.presence_over(reach, window_s)
             for label in ("", *labels):
                 pieces.setdefault((over, label), set()).update(selector.names)
     for listed in lists:
         for names, reach in listed.reads:
-            over = _presence_over(reach, window_s)
+            over = kinds.presence_over(reach, window_s)
             for label in listed.labels:
                 pieces.setdefault((over, label), set()).update(names)
-    named = [_presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
+    named = [kinds.presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
     # A label's series stand beside its metric's: matched on the label carrying its name too.
     labelled = [
-        f'label_replace({_presence_piece(names, over, label)}, "{_LABEL_MARK}", '
+        f'label_replace({kinds.presence_piece(names, over, label)}, "{_LABEL_MARK}", '
         f'"{kinds.escape_promql_string(label.replace("$", "$$"), chr(34))}", "", "")'
         for (over, label), names in sorted(pieces.items())
         if label
     ]
     query = " or on(__name__) ".join(named) + "".join(f" or on(__name__, {_LABEL_MARK}) {piece}" for piece in labelled)
     return query, tuple((selector, labels) for selector, _, labels in reads), lists
-
-
-def _presence_over(reach: Reach, window_s: float) -> str:
-    """The range, offset and `@` a presence query reads for `reach` in a query evaluated over `window_s`; "" for
-    the plain look-back at the evaluation time (the usual `rate(x[5m])`)."""
-    range_s = reach.range_s + (window_s if reach.at_s is None else 0.0)
-    if range_s <= _LOOKBACK_S and reach.offset_s == 0 and reach.at_s is None:
-        return ""
-    over = f"[{_duration(range_s)}]"
-    if reach.at_s is not None:
-        over += f" @ {reach.at_s:.3f}"
-    if reach.offset_s:
-        over += f" offset {_duration(reach.offset_s)}"
-    return over
-
-
-def _duration(seconds: float) -> str:
-    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
-    ms = round(seconds * 1000)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
-
-
-def _presence_piece(names: set[str], over: str, label: str) -> str:
-    """The presence of `names` over `over` ("" for the evaluation time's look-back), of their series carrying
-    `label` if one is given: one series, labelled with the name only, per name with such a sample there
-    (last_over_time keeps the name)."""
-    pattern = kinds.escape_promql_string(kinds.names_pattern(sorted(names)), '"')
-    matchers = f'__name__=~"{pattern}"' + (f', {kinds.label_written(label)}!=""' if label else "")
-    return (
-        f"group by (__name__) ({{{matchers}}})"
-        if not over
-        else f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
-    )
 
 
 async def _with_presence(
@@ -1022,7 +987,7 @@ async def _one_group(
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
-            _presence_piece(set(names), _presence_over(reach, window_s), label)
+            kinds.presence_piece(set(names), kinds.presence_over(reach, window_s), label)
             for names, reach in listed.reads
             for label in labels
         }
