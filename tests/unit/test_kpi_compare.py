@@ -1468,9 +1468,9 @@ class TestMissingReason:
     partial is said once, at the end."""
 
     MISSING = [
-        ("canary", MetricSelector(("a_total",), 'a_total{h="c1"}')),
-        ("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}')),
-        ("canary", MetricSelector(("b_total",), "b_total")),
+        ("canary", MetricSelector(("a_total",), 'a_total{h="c1"}'), ""),
+        ("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}'), ""),
+        ("canary", MetricSelector(("b_total",), "b_total"), ""),
     ]
 
     def test_missing(self):
@@ -1478,6 +1478,14 @@ class TestMissingReason:
         assert _missing_reason(self.MISSING, "default") == (
             f'metric a_total {never}; canary, baseline select it: a_total{{h="c1"}}; '
             f"metric b_total {never}; canary selects it: b_total"
+        )
+
+    def test_where_the_query_reads_it(self):
+        # A baseline a day back reads a name none of whose series is there (new since), as the reason says.
+        missing = [("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}'), "[300s] offset 86400s")]
+        assert _missing_reason(missing, "default") == (
+            "metric a_total has no series in source 'default' where the query reads it ([300s] offset 86400s); "
+            'baseline selects it: a_total{h="s1"}'
         )
 
     def test_in_a_partial_answer(self):
