@@ -504,14 +504,25 @@ def _name_matcher(text: str) -> tuple[str, ...]:
 
 
 def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
-    """The metric names an unquoted `__name__` matcher names literally: one by equality, or the alternatives
-    of a regex that is only names joined by `|` (maybe grouped and anchored); none otherwise."""
+    """The metric names the unquoted `__name__` matchers name literally, one by equality or the alternatives of a
+    regex that is only names joined by `|` (maybe grouped and anchored): those every such matcher names, but those a
+    `!=` names (Prometheus matches a series on all its matchers: `{__name__=~"a|b", __name__="b"}` reads b alone);
+    none when none names one. Matchers that no name meets all of keep the first's names, checked as the selector's."""
+    named: list[tuple[str, ...]] = []
+    excluded: set[str] = set()
     for label, op, value in matchers:
-        if label == "__name__" and op == "=":
-            return (value,) if value else ()  # `{__name__=""}` names no metric
-        if label == "__name__" and op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
-            return tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|")))
-    return ()
+        if label != "__name__":
+            continue
+        if op == "=":
+            named.append((value,) if value else ())  # `{__name__=""}` names no metric
+        elif op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
+            named.append(tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|"))))
+        elif op == "!=":
+            excluded.add(value)
+    if not named:
+        return ()
+    kept = tuple(name for name in named[0] if name not in excluded and all(name in other for other in named[1:]))
+    return kept or named[0]
 
 
 @overload

@@ -1326,6 +1326,16 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
 
+    async def test_names_every_name_matcher_names_are_checked(self, prometheus, client_for):
+        # Prometheus matches a series on both name matchers: only http_request_total (misspelt, no series), and the
+        # query answers the fallback's 0. Before: read as either name, http_requests_total was found, and it passed.
+        names = '__name__=~"http_requests_total|http_request_total", __name__="http_request_total"'
+        query = f'sum(rate({{{names}, code=~"5.."}}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+
     async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
         # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses
         # it. Before: no presence query, and the check passed.

@@ -116,6 +116,11 @@ class TestRegexNames:
             ('{__name__=~"a|b:c"}', [("a", "b:c")]),
             ('{__name__=~"^(a|b)$"} + {__name__=~"(?:c)"} + {__name__=~\'^d|e$\'}', [("a", "b"), ("c",), ("d", "e")]),
             ("{__name__=~`a|a`}", [("a",)]),
+            # Every matcher on the name must match (Prometheus 2.42 accepts several): the names all of them name.
+            ('{__name__=~"a|b", __name__="b"}', [("b",)]),
+            ('{__name__=~"a|b|c", __name__=~"c|b", __name__!="c"}', [("b",)]),
+            ('{__name__=~"a.*", __name__="a1"}', [("a1",)]),
+            ('{__name__="a", __name__="b"}', [("a",)]),  # no name meets both: the first's, checked
         ],
     )
     def test_a_list_of_names_is_read(self, query, expected):
