@@ -17,6 +17,7 @@ from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
 from analyzer.testing import free_port
 from analyzer.web import create_app
+from checks.prometheus import PrometheusCheck
 from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus
 from tests.integration.data_core import INJECTION
 
@@ -979,6 +980,28 @@ def _by_hash(hashes: str, errors: bool) -> str:
 def _ratio_by_hash(hashes: str) -> str:
     """Each canary's 5xx ratio: healthy1 0.001, broken1 0.1, idle1 0/0 (NaN)."""
     return f"{_by_hash(hashes, True)} / {_by_hash(hashes, False)}"
+
+
+@pytest.mark.integration
+class TestCounterReadAsAGauge:
+    """What the load warning on delta() of a counter says is what Prometheus answers: a restarted pod's counter reads
+    as a drop, a negative count of errors that passes an upper bound, where increase() counts on from 0."""
+
+    async def test_a_restart_reads_as_a_drop(self, prometheus, client_for):
+        # crashloop1 fails 2 requests a second, and restarted a minute ago (its counter back to 0).
+        check = {"kind": "prometheus", "pass_if": "< 1"}
+        client = await client_for(
+            prometheus.url,
+            {**check, "name": "delta", "query": "sum(delta(crashloop_errors_total[5m]))"},
+            {**check, "name": "increase", "query": "sum(increase(crashloop_errors_total[5m]))"},
+        )
+        delta = {**check, "name": "d", "query": "delta(crashloop_errors_total[5m])"}
+        [warning] = PrometheusCheck.model_validate(delta).warnings()
+        assert warning.startswith("query: delta(crashloop_errors_total...) reads a counter as a gauge")
+        status, body = await run(client, "delta", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass") and body["value"] < 0, body["reason"]
+        status, body = await run(client, "increase", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail") and body["value"] == pytest.approx(600, rel=0.05), body
 
 
 @pytest.mark.integration
