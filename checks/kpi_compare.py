@@ -349,12 +349,14 @@ class KpiCompareCheck(Check):
         NaN), then the presence query built from their metric names."""
         values: dict[str, ArgValue] = {**args, _LOOKBACK: self.lookback}
         sent: list[tuple[str, str]] = []
+        rendered: dict[str, dict[str, str]] = {}
         for side, spec, templates in (
             ("canary", self.canary, self._canary),
             ("baseline", self.baseline, self._baseline),
         ):
-            for name, template in templates.items():
-                sent.append((side if isinstance(spec, str) else f"{side}.{name}", template.render(values)))
+            rendered[side] = {name: template.render(values) for name, template in templates.items()}
+            for name, query in rendered[side].items():
+                sent.append((side if isinstance(spec, str) else f"{side}.{name}", query))
             judged = templates.get("query") if self.method != "proportion" else None
             if judged is not None and (probe := nan_probe(judged.render(values), _HIDDEN_SHOWN)) is not None:
                 aggregation, query = probe
@@ -362,12 +364,24 @@ class KpiCompareCheck(Check):
             if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
                 sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
         try:
-            reads = tuple(_reads(query, 0.0) for _, query in sent)
+            reads = self._reads(rendered)
         except ValueError:
             return sent  # a query its selectors cannot be read from: the parse reports it, before any presence query
-        if any(selector.names for found in reads for selector, _ in found):
-            sent.append(("the presence query built from their metric names", _presence(reads)))
+        if any(selector.names for found in reads.values() for selector, _ in found):
+            sent.append(("the presence query built from their metric names", _presence(tuple(reads.values()))))
         return sent
+
+    def _reads(
+        self, queries: Mapping[str, Mapping[str, str]]
+    ) -> dict[str, tuple[tuple[MetricSelector, frozenset[str]], ...]]:
+        """By role (`canary.query`), the selectors of each variant's rendered `queries` (side -> name -> query), each
+        with where it is read (see _reads): mann_whitney's `query` over the lookback's range too."""
+        lookback_s = parse_duration(self.lookback) if self.method == "mann_whitney" else 0.0
+        return {
+            f"{side}.{name}": _reads(query, lookback_s if name == "query" else 0.0)
+            for side, named in queries.items()
+            for name, query in named.items()
+        }
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, then judge what they measured."""
@@ -395,13 +409,7 @@ class KpiCompareCheck(Check):
             for name, query in rendered.items()
             if not (self.method == "mann_whitney" and name == "query")
         }
-        # Each selector with where its query reads it: mann_whitney's `query` over the lookback's range too.
-        lookback_s = parse_duration(self.lookback) if self.method == "mann_whitney" else 0.0
-        selectors = {
-            f"{side}.{name}": _reads(query, lookback_s if name == "query" else 0.0)
-            for side, rendered in queries.items()
-            for name, query in rendered.items()
-        }
+        selectors = self._reads(queries)
         names = {name for found in selectors.values() for selector, _ in found for name in selector.names}
         presence = _presence(tuple(selectors.values())) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []

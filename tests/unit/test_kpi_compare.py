@@ -25,6 +25,7 @@ from checks.kpi_compare import (
     _fallbacks,
     _instant_values,
     _missing_reason,
+    _presence,
     _samples,
     _silent_s,
 )
@@ -548,6 +549,35 @@ class TestListing:
             "baseline",
             "the presence query built from their metric names",
         ]
+
+    def test_the_presence_query_listed_is_the_one_sent(self):
+        # mann_whitney's range query reads an hour back over its 30-minute lookback too: the listing asks there, as
+        # measure() does. Before: the listing asked over the look-back alone ([300s] offset 3600s).
+        definition = check(
+            method="mann_whitney",
+            lookback="30m",
+            canary='avg(lat{h="{{ canary_hash }}"})',
+            baseline='avg(lat{h="{{ stable_hash }}"} offset 1h)',
+        )
+        kpi = load(definition).checks["kpi"]
+        (role, presence) = kpi.promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        reads = kpi._reads(
+            {"canary": {"query": 'avg(lat{h="c1"})'}, "baseline": {"query": 'avg(lat{h="s1"} offset 1h)'}}
+        )
+        assert (
+            presence
+            == _presence(tuple(reads.values()))
+            == (
+                'group by (__name__) ({__name__=~"lat"}) or on(__name__, label) label_replace(group by (__name__) '
+                '({__name__=~"lat", h!=""}), "label", "h", "", "") or on(__name__, label, read_over) label_replace('
+                'group by (__name__) (last_over_time({__name__=~"lat"}[2100s] offset 3600s)), "read_over", "[2100s] '
+                'offset 3600s", "", "") or on(__name__, label, read_over) label_replace(label_replace(group by '
+                '(__name__) (last_over_time({__name__=~"lat", h!=""}[2100s] offset 3600s)), "label", "h", "", ""), '
+                '"read_over", '
+                '"[2100s] offset 3600s", "", "")'
+            )
+        )
 
     def test_proportion_counts_get_no_probe(self):
         counts = {"success": SUCCESS, "total": TOTAL}
