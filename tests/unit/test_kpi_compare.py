@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -578,6 +580,20 @@ class TestListing:
                 '"[2100s] offset 3600s", "", "")'
             )
         )
+
+    def test_a_query_reading_now_is_read_without_the_parser(self):
+        # Only a query that may read back in time (offset, @) is parsed for where it reads: a Job of the usual one
+        # imports no PromQL parser for it.
+        script = (
+            "import sys\n"
+            "from checks.kpi_compare import _reads\n"
+            "now = _reads('sum(increase(x_total{h=\"a\"}[10m]))', 0.0)\n"
+            "print('promql_parser' in sys.modules, [sorted(overs) for _, overs in now])\n"
+            "back = _reads('sum(increase(x_total{h=\"a\"}[10m] offset 1h))', 0.0)\n"
+            "print('promql_parser' in sys.modules, [sorted(overs) for _, overs in back])\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout == "False [['']]\nTrue [['[600s] offset 3600s']]\n", ran.stderr
 
     def test_proportion_counts_get_no_probe(self):
         counts = {"success": SUCCESS, "total": TOTAL}
