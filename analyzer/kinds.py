@@ -57,6 +57,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
+from analyzer.promql_text import promql_blanked
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -88,6 +89,9 @@ if TYPE_CHECKING:
         nan_hiding_operand,
         nan_hiding_operands,
         pinned_start,
+        presence_over,
+        presence_piece,
+        selector_reads,
         share_of_failures,
         share_of_itself,
     )
@@ -137,6 +141,9 @@ _ON_FIRST_USE = {
             "nan_hiding_operand",
             "nan_hiding_operands",
             "pinned_start",
+            "presence_over",
+            "presence_piece",
+            "selector_reads",
             "share_of_failures",
             "share_of_itself",
         ),
@@ -286,7 +293,10 @@ __all__ = [
     "needed_labels",
     "parse_duration",
     "pinned_start",
+    "presence_over",
+    "presence_piece",
     "presence_query",
+    "promql_blanked",
     "range_step_s",
     "regex_equality_warnings",
     "regex_name_selectors",
@@ -294,6 +304,7 @@ __all__ = [
     "retry_pauses_s",
     "sample_args",
     "scrubber",
+    "selector_reads",
     "share_of_failures",
     "share_of_itself",
     "silence_s",

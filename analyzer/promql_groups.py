@@ -9,9 +9,11 @@ import contextlib
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+
+from analyzer.promql_text import promql_blanked
 
 if TYPE_CHECKING:
     from analyzer.promql_names import MetricSelector, VectorSelector
@@ -200,8 +202,6 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
 # (max and min keep any number over NaN; topk, bottomk, limitk and limit_ratio pick elements, NaN last; quantile
 # sorts NaN first and interpolates past it), and with it a group without data (0/0: a canary without traffic).
 _HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", "limit_ratio"})
-# A string or a comment, blanked (same length) before reading a query's parentheses.
-_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
 _GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 # Answers kept, by query: a rollout asks with the same args at every step, and its rendered query comes again.
@@ -244,7 +244,7 @@ def pinned_start(query: str, start_s: float) -> str:
 @functools.lru_cache(maxsize=_PROBES_KEPT)
 def _start_pieces(query: str) -> tuple[str, ...]:
     """`query` split at each `@ start()` outside its strings and comments."""
-    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    blank = promql_blanked(query)
     spans = [match.span() for match in _START_RE.finditer(blank)]
     ends = [0, *(end for _, end in spans)]
     starts = [*(start for start, _ in spans), len(query)]
@@ -263,28 +263,29 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
     (`round(max(...), 0.01)`, `sqrt()`), relabelling and sorting (`label_replace()`,
     `sort_desc()`), either side of an `or`, the left side of an `and` or `unless`; in the order written
-    ([] for none, or a query promql-parser cannot parse)."""
-    from analyzer.promql_syntax import parsed
-
+    ([] for none, or a query promql-parser cannot parse even with its regexes blanked, see _parsed_loosely)."""
     try:
-        nodes = _answering(parsed(query))
+        tree, readable = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return []
+    nodes = _answering(tree)
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
-    uncommented = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]) if m[0].startswith("#") else m[0], query)
-    blank = _STRING_OR_COMMENT_RE.sub(lambda m: " " * len(m[0]), query)
+    # The operand is the query's own text (its Go-only regex too): `readable` has each character where it stands.
+    uncommented = promql_blanked(query, strings=False)
+    blank = promql_blanked(readable)
     found: list[tuple[int, str, str]] = []
     for node in nodes:
         if type(node).__name__ == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
-            written = _written(query, uncommented, blank, node, op)
+            written = _written(readable, uncommented, blank, node, op)
             if written is not None:
                 found.append((written[0], op, written[1]))
     return [(op, operand) for _, op, operand in sorted(found)]
 
 
 def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tuple[int, str] | None:
-    """Where aggregation `node` (`op`) is written in `query`, and its operand as written: the first one written that
-    reads as the node does (an equal one may stand further on); None when none does, or its operand is empty."""
+    """Where aggregation `node` (`op`, parsed from `query`) is written in `query`, and its operand as written (in
+    `uncommented`, `query`'s text as sent, in the same places): the first one written that reads as the node does (an
+    equal one may stand further on); None when none does, or its operand is empty."""
     from analyzer.promql_syntax import parsed
 
     for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):
@@ -554,10 +555,23 @@ def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
 def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
-    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
-
     if _OR_TEXT not in query.lower():
         return ()
+    return _reads(query, every=False)
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def selector_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """Every vector selector of `query` outside absent() and absent_over_time() as fallback_reads tells them, each
+    with the samples it reads: a baseline's `x offset 1d` reads x a day ago, where x may have series only then; ()
+    for a query promql-parser cannot parse (Prometheus did)."""
+    return _reads(query, every=True)
+
+
+def _reads(query: str, *, every: bool) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """The selectors of `query` (`every` one, or those beside a fallback) with the samples each reads."""
+    from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
+
     try:
         tree, readable = _parsed_loosely(query)
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
@@ -567,7 +581,7 @@ def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]],
         # Each selector as its parsed matchers write it: for one whose text the lexer reads otherwise (a value with an
         # escape JSON lacks, `code="\\x41"`), which is checked all the same.
         rewritten: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
-        for selector, reach in _beside_fallbacks(tree):
+        for selector, reach in _beside_fallbacks(tree, every=every):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
             # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads) and values decoded (`a"b` unclosed).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
@@ -630,17 +644,55 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
     """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
     its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
     selectors, in the same places); ValueError when neither parses."""
-    from analyzer.promql_names import regexes_blanked
     from analyzer.promql_syntax import parsed
 
     try:
         return parsed(query), query
     except ValueError:
+        # Imported here: the NaN probe of a query promql-parser reads (a Job's) needs no lexer.
+        from analyzer.promql_names import regexes_blanked
+
         blanked = regexes_blanked(query)
         if blanked != query:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked
         raise  # the query's own refusal
+
+
+def presence_over(reach: Reach, window_s: float) -> str:
+    """The range, offset and `@` a presence query reads for `reach` in a query evaluated over `window_s`; "" for
+    the plain look-back at the evaluation time (the usual `rate(x[5m])`)."""
+    range_s = reach.range_s + (window_s if reach.at_s is None else 0.0)
+    if range_s <= _LOOKBACK_S and reach.offset_s == 0 and reach.at_s is None:
+        return ""
+    over = f"[{_duration(range_s)}]"
+    if reach.at_s is not None:
+        over += f" @ {reach.at_s:.3f}"
+    if reach.offset_s:
+        over += f" offset {_duration(reach.offset_s)}"
+    return over
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def presence_piece(names: Iterable[str], over: str, label: str) -> str:
+    """The presence of `names` over `over` (see presence_over; "" for the evaluation time's look-back), of their
+    series carrying `label` if one is given: one series, labelled with the name only, per name with such a sample
+    there (last_over_time keeps the name)."""
+    from analyzer.promql_names import label_written, names_pattern
+    from analyzer.templates import escape_promql_string
+
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    matchers = f'__name__=~"{pattern}"' + (f', {label_written(label)}!=""' if label else "")
+    return (
+        f"group by (__name__) ({{{matchers}}})"
+        if not over
+        else f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
+    )
 
 
 def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
@@ -659,12 +711,13 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
     return selector.names, frozenset(selector.matchers)
 
 
-def _beside_fallbacks(root: Any, *, lists: bool = False) -> list[tuple[Any, Reach]]:
+def _beside_fallbacks(root: Any, *, lists: bool = False, every: bool = False) -> list[tuple[Any, Reach]]:
     """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
     _constant), outside absent(), each with the samples it reads; with `lists`, the aggregations and binary operators
-    there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead."""
+    there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead; with `every`,
+    every vector selector outside absent()."""
     found: list[tuple[Any, Reach]] = []
-    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
+    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), every)]
     for _ in range(_MAX_LAYERS):
         if not pending:
             break
@@ -688,7 +741,7 @@ def _beside_fallbacks(root: Any, *, lists: bool = False) -> list[tuple[Any, Reac
                 # Each side is beside a fallback when the other can answer a constant: both, for a constant answered
                 # only under a condition (`(vector(0) and on() x) or vector(1)`: x missing, vector(1) answers).
                 left, right = beside or _constant(node.rhs), beside or _constant(node.lhs)
-            elif str(node.op).lower() == "unless" and not _constant(node.lhs):
+            elif str(node.op).lower() == "unless" and not every and not _constant(node.lhs):
                 # What it drops a measurement by: missing, the measurement answers, not a fallback. What it drops a
                 # constant by (`(vector(1) and on() requests unless on() errors) or vector(0)`) stays beside:
                 # missing, the constant answers for it.

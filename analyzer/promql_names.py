@@ -236,8 +236,9 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
 
 
 def regexes_blanked(query: str) -> str:
-    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"`: the
-    same selectors in the same places, for a parser whose regex engine refuses one Prometheus accepts (Go's
+    """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"` (`""`
+    for a value written shorter) and padded with spaces to its length: the same selectors in the same places, each
+    character where it was written, for a parser whose regex engine refuses one Prometheus accepts (Go's
     `\\Q...\\E`); a matcher list that does not read as one is left as written."""
     pieces: list[str] = []
     written_to = 0
@@ -248,7 +249,8 @@ def regexes_blanked(query: str) -> str:
         while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
             label = match.group(1)
             if match.group(2) in ("=~", "!~") and (_unquoted(label) if label[0] in "\"'`" else label) != "__name__":
-                pieces += [query[written_to : match.start(3)], '".*"']
+                length = match.end(3) - match.start(3)
+                pieces += [query[written_to : match.start(3)], ('".*"' if length >= 4 else '""').ljust(length)]
                 written_to = match.end(3)
             position = match.end()
     return "".join(pieces) + query[written_to:]
@@ -502,14 +504,25 @@ def _name_matcher(text: str) -> tuple[str, ...]:
 
 
 def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
-    """The metric names an unquoted `__name__` matcher names literally: one by equality, or the alternatives
-    of a regex that is only names joined by `|` (maybe grouped and anchored); none otherwise."""
+    """The metric names the unquoted `__name__` matchers name literally, one by equality or the alternatives of a
+    regex that is only names joined by `|` (maybe grouped and anchored): those every such matcher names, but those a
+    `!=` names (Prometheus matches a series on all its matchers: `{__name__=~"a|b", __name__="b"}` reads b alone);
+    none when none names one. Matchers that no name meets all of keep the first's names, checked as the selector's."""
+    named: list[tuple[str, ...]] = []
+    excluded: set[str] = set()
     for label, op, value in matchers:
-        if label == "__name__" and op == "=":
-            return (value,) if value else ()  # `{__name__=""}` names no metric
-        if label == "__name__" and op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
-            return tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|")))
-    return ()
+        if label != "__name__":
+            continue
+        if op == "=":
+            named.append((value,) if value else ())  # `{__name__=""}` names no metric
+        elif op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
+            named.append(tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|"))))
+        elif op == "!=":
+            excluded.add(value)
+    if not named:
+        return ()
+    kept = tuple(name for name in named[0] if name not in excluded and all(name in other for other in named[1:]))
+    return kept or named[0]
 
 
 @overload

@@ -38,17 +38,18 @@ from analyzer.kinds import (
     finite_or_none,
     format_number,
     json_safe,
-    label_presence_query,
     metric_selectors,
     nan_probe,
     needed_labels,
     parse_duration,
     pinned_start,
-    presence_query,
+    presence_over,
+    presence_piece,
     range_step_s,
     regex_equality_warnings,
     regex_name_selectors,
     render_value,
+    selector_reads,
     silence_s,
     stopped_reporting,
 )
@@ -349,12 +350,14 @@ class KpiCompareCheck(Check):
         NaN), then the presence query built from their metric names."""
         values: dict[str, ArgValue] = {**args, _LOOKBACK: self.lookback}
         sent: list[tuple[str, str]] = []
+        rendered: dict[str, dict[str, str]] = {}
         for side, spec, templates in (
             ("canary", self.canary, self._canary),
             ("baseline", self.baseline, self._baseline),
         ):
-            for name, template in templates.items():
-                sent.append((side if isinstance(spec, str) else f"{side}.{name}", template.render(values)))
+            rendered[side] = {name: template.render(values) for name, template in templates.items()}
+            for name, query in rendered[side].items():
+                sent.append((side if isinstance(spec, str) else f"{side}.{name}", query))
             judged = templates.get("query") if self.method != "proportion" else None
             if judged is not None and (probe := nan_probe(judged.render(values), _HIDDEN_SHOWN)) is not None:
                 aggregation, query = probe
@@ -362,12 +365,24 @@ class KpiCompareCheck(Check):
             if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
                 sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
         try:
-            selectors = {str(index): _selectors(query) for index, (_, query) in enumerate(sent)}
+            reads = self._reads(rendered)
         except ValueError:
             return sent  # a query its selectors cannot be read from: the parse reports it, before any presence query
-        if any(selector.names for found in selectors.values() for selector in found):
-            sent.append(("the presence query built from their metric names", _presence(tuple(selectors.values()))))
+        if any(selector.names for found in reads.values() for selector, _ in found):
+            sent.append(("the presence query built from their metric names", _presence(tuple(reads.values()))))
         return sent
+
+    def _reads(
+        self, queries: Mapping[str, Mapping[str, str]]
+    ) -> dict[str, tuple[tuple[MetricSelector, frozenset[str]], ...]]:
+        """By role (`canary.query`), the selectors of each variant's rendered `queries` (side -> name -> query), each
+        with where it is read (see _reads): mann_whitney's `query` over the lookback's range too."""
+        lookback_s = parse_duration(self.lookback) if self.method == "mann_whitney" else 0.0
+        return {
+            f"{side}.{name}": _reads(query, lookback_s if name == "query" else 0.0)
+            for side, named in queries.items()
+            for name, query in named.items()
+        }
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Query both variants concurrently, then judge what they measured."""
@@ -395,12 +410,8 @@ class KpiCompareCheck(Check):
             for name, query in rendered.items()
             if not (self.method == "mann_whitney" and name == "query")
         }
-        selectors = {
-            f"{side}.{name}": _selectors(query)
-            for side, rendered in queries.items()
-            for name, query in rendered.items()
-        }
-        names = {name for found in selectors.values() for selector in found for name in selector.names}
+        selectors = self._reads(queries)
+        names = {name for found in selectors.values() for selector, _ in found for name in selector.names}
         presence = _presence(tuple(selectors.values())) if names else None
         ranges: list[Coroutine[Any, Any, QueryResult]] = []
         if self.method == "mann_whitney":
@@ -431,34 +442,32 @@ class KpiCompareCheck(Check):
             for side in ("canary", "baseline")
             if self.method != "proportion" and (asked := self._fallback_probe(queries[side]["query"])) is not None
         }
-        (found, results), (present, present_answers), answers, hidden, fallbacks = await asyncio.gather(
+        (found, results), (present, labelled, present_answers), answers, hidden, fallbacks = await asyncio.gather(
             _instant_values(ctx, source, instant),
             _present_names(ctx, source, presence),
             asyncio.gather(*ranges),
             _hidden(ctx, source, probes),
             _fallbacks(ctx, source, fallback_probes, (start, end, step_s) if ranges else None),
         )
-        # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough.
+        # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough. Where it reads them: a
+        # baseline's `x offset 1d` reads x a day ago, which a name renamed since has series of, and one new since none.
         missing = [
-            (role, selector)
+            (role, selector, over)
             for role, found_selectors in selectors.items()
-            for selector in found_selectors
-            if present.isdisjoint(selector.names)
+            for selector, overs in found_selectors
+            for over in sorted(overs)
+            if not any((name, over) in present for name in selector.names)
         ]
-        labelled = {
-            (series.labels.get("__name__", ""), series.labels.get(_LABEL_MARK, ""))
-            for a in present_answers
-            for series in a.series
-        }
         # A label a matcher needs (`servcie="shop"`) that no series of its metric carries: the selector matches nothing,
         # and an error count (a proportion's `success`) reads 0 whatever the canary does.
         unlabelled = [
-            (role, selector, label)
+            (role, selector, label, over)
             for role, found_selectors in selectors.items()
-            for selector in found_selectors
-            if not present.isdisjoint(selector.names)
+            for selector, overs in found_selectors
+            for over in sorted(overs)
+            if any((name, over) in present for name in selector.names)
             for label in _needed_labels(selector.selector)
-            if not any((name, label) in labelled for name in selector.names)
+            if not any((name, over, label) in labelled for name in selector.names)
         ]
         if missing or unlabelled:
             sent = [query for rendered in queries.values() for query in rendered.values()]
@@ -467,7 +476,7 @@ class KpiCompareCheck(Check):
                 # misspelled, and no value read without them is evidence.
                 unseen_details: dict[str, Any] = {"queries": sent, "presence_query": presence}
                 if missing:
-                    unseen_details["unseen_metrics"] = sorted({name for _, sel in missing for name in sel.names})
+                    unseen_details["unseen_metrics"] = sorted({name for _, sel, _ in missing for name in sel.names})
                 if unlabelled:
                     unseen_details["unseen_labels"] = _label_names(unlabelled)
                 unseen_details["prometheus_warnings"] = list(
@@ -477,7 +486,7 @@ class KpiCompareCheck(Check):
                 return Measured(queries, found, presence_query=presence, unseen=unseen)
             details: dict[str, Any] = {"queries": sent, "presence_query": presence}
             if missing:
-                details["missing_metrics"] = sorted({name for _, selector in missing for name in selector.names})
+                details["missing_metrics"] = sorted({name for _, selector, _ in missing for name in selector.names})
             if unlabelled:
                 details["missing_labels"] = _label_names(unlabelled)
             raise NoSeriesFound(
@@ -1010,8 +1019,10 @@ async def _instant_values(
     return values, list(results)
 
 
-# The label a presence query's series for a label name carries that name in (its other series have only __name__).
+# The label a presence query's series for a label name carries that name in (its other series have only __name__),
+# and the one a series for a name read elsewhere than at the evaluation time carries where in (`[1h] offset 1d`).
 _LABEL_MARK = "label"
+_OVER_MARK = "read_over"
 
 
 @lru_cache(maxsize=1024)
@@ -1021,37 +1032,53 @@ def _needed_labels(selector: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _presence(selectors: tuple[tuple[MetricSelector, ...], ...]) -> str:
-    """The presence query for the metric names of `selectors` (one series, labelled with the name only, per name that
-    has any series), and for the label names their matchers need (see needed_labels: one more, labelled with the
-    label's name too, per name with a series carrying it): one query (cached, as the selectors are)."""
-    names: set[str] = set()
-    by_label: dict[str, set[str]] = {}
+def _presence(selectors: tuple[tuple[tuple[MetricSelector, frozenset[str]], ...], ...]) -> str:
+    """The presence query for the metric names of `selectors` (each with where it is read: see _reads) where they are
+    read (one series, labelled with the name only, per name that has any series there; one read elsewhere than at
+    the evaluation time labelled with where too), and for the label names their matchers need (see needed_labels: one
+    more, labelled with the label's name too, per name with a series carrying it there): one query (cached, as the
+    selectors are)."""
+    pieces: dict[tuple[str, str], set[str]] = {}
     for found in selectors:
-        for selector in found:
-            names.update(selector.names)
-            for label in _needed_labels(selector.selector):
-                by_label.setdefault(label, set()).update(selector.names)
-    return presence_query(names) + "".join(
-        f" or on(__name__, {_LABEL_MARK}) label_replace({label_presence_query(by_label[label], label)}, "
-        f'"{_LABEL_MARK}", "{escape_promql_string(label.replace("$", "$$"), chr(34))}", "", "")'
-        for label in sorted(by_label)
-    )
+        for selector, overs in found:
+            for over in overs:
+                for label in ("", *_needed_labels(selector.selector)):
+                    pieces.setdefault((over, label), set()).update(selector.names)
+    # Those at the evaluation time first, as a query without `offset`, `@` or a long range has only them.
+    query = ""
+    for (over, label), names in sorted(pieces.items()):
+        piece = _marked(_marked(presence_piece(names, over, label), _LABEL_MARK, label), _OVER_MARK, over)
+        joined = f"on(__name__, {_LABEL_MARK}, {_OVER_MARK})" if over else f"on(__name__, {_LABEL_MARK})"
+        query = f"{query} or {joined} {piece}" if query else piece
+    return query
 
 
-def _label_names(unlabelled: Sequence[tuple[str, MetricSelector, str]]) -> list[str]:
+def _marked(piece: str, mark: str, value: str) -> str:
+    """`piece` with label `mark` written `value` on each series (`piece` as it is for no value)."""
+    if not value:
+        return piece
+    return f'label_replace({piece}, "{mark}", "{escape_promql_string(value.replace("$", "$$"), chr(34))}", "", "")'
+
+
+def _label_names(unlabelled: Sequence[tuple[str, MetricSelector, str, str]]) -> list[str]:
     """`metric: label` of each label no series of its metric carries, sorted."""
-    return sorted({f"{' or '.join(selector.names)}: {label}" for _, selector, label in unlabelled})
+    return sorted({f"{' or '.join(selector.names)}: {label}" for _, selector, label, _ in unlabelled})
 
 
 async def _present_names(
     ctx: EvalContext, source: PrometheusSource, presence: str | None
-) -> tuple[frozenset[str], list[QueryResult]]:
-    """The metric names the presence query found (none asked: none found), and its answer."""
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str, str]], list[QueryResult]]:
+    """The metric names the presence query found, each with where ("" for the evaluation time), and those with a
+    label, each with where and the label (none asked: none found), and its answer."""
     if presence is None:
-        return frozenset(), []
+        return frozenset(), frozenset(), []
     answer = await source.query(presence, ctx.evaluation_time, ctx.timeout_s())
-    return frozenset(series.labels.get("__name__", "") for series in answer.series), [answer]
+    found = [
+        (series.labels.get("__name__", ""), series.labels.get(_OVER_MARK, ""), series.labels.get(_LABEL_MARK, ""))
+        for series in answer.series
+    ]
+    present = frozenset((name, over) for name, over, label in found if not label)
+    return present, frozenset(found), [answer]
 
 
 async def _hidden(
@@ -1108,41 +1135,65 @@ def _instant(series: Series) -> float:
 
 
 @lru_cache(maxsize=1024)
-def _selectors(query: str) -> tuple[MetricSelector, ...]:
-    """The literal metric selectors of a rendered query (cached: an analysis run repeats the same queries)."""
-    return tuple(metric_selectors(query))
+def _reads(query: str, window_s: float) -> tuple[tuple[MetricSelector, frozenset[str]], ...]:
+    """The literal metric selectors of a rendered query, each with where the query reads it when evaluated over
+    `window_s`: what it reads before the evaluation time (`offset 1d`, `@`; see presence_over), else "" for the
+    evaluation time's look-back, as for a query promql-parser cannot parse. Cached: an analysis run repeats the same
+    queries. Parsed only for a query that may read back in time: a Job of the usual one imports no PromQL parser for
+    it (about 15 ms)."""
+    if "offset" not in query.lower() and "@" not in query:
+        return tuple((selector, _NOW) for selector in metric_selectors(query))
+    reaches = {selector.selector: found for selector, found in selector_reads(query)}
+    return tuple(
+        (
+            selector,
+            frozenset(
+                presence_over(reach, window_s) if reach.offset_s or reach.at_s is not None else ""
+                for reach in reaches.get(selector.selector, ())
+            )
+            or _NOW,
+        )
+        for selector in metric_selectors(query)
+    )
+
+
+# Where a selector is read at the evaluation time's look-back.
+_NOW = frozenset({""})
 
 
 def _missing_reason(
-    missing: Sequence[tuple[str, MetricSelector]],
+    missing: Sequence[tuple[str, MetricSelector, str]],
     source: str,
     partial: Sequence[str] = (),
-    unlabelled: Sequence[tuple[str, MetricSelector, str]] = (),
+    unlabelled: Sequence[tuple[str, MetricSelector, str, str]] = (),
 ) -> str:
-    """Why the metrics of `missing` (role, selector) stop the check: they have no series at all (a misspelled
-    name?), or, with the `partial` warnings of the presence answer, none were found where a store did not answer; and
-    the labels of `unlabelled` (role, selector, label), which no series of their metric carries (a misspelled label
-    name?)."""
-    by_name: dict[str, list[tuple[str, MetricSelector]]] = {}
-    for role, selector in missing:
-        by_name.setdefault(" or ".join(selector.names), []).append((role, selector))
-    by_label: dict[tuple[str, str], list[tuple[str, MetricSelector]]] = {}
-    for role, selector, label in unlabelled:
-        by_label.setdefault((" or ".join(selector.names), label), []).append((role, selector))
+    """Why the metrics of `missing` (role, selector, where it is read: see _reads) stop the check: they have no series
+    at all (a misspelled name?) or none where the query reads them (`offset 1d`: a name new since), or, with the
+    `partial` warnings of the presence answer, none were found where a store did not answer; and the labels of
+    `unlabelled` (role, selector, label, where), which no series of their metric carries (a misspelled label name?)."""
+    by_name: dict[tuple[str, str], list[tuple[str, MetricSelector]]] = {}
+    for role, selector, over in missing:
+        by_name.setdefault((" or ".join(selector.names), over), []).append((role, selector))
+    by_label: dict[tuple[str, str, str], list[tuple[str, MetricSelector]]] = {}
+    for role, selector, label, over in unlabelled:
+        by_label.setdefault((" or ".join(selector.names), label, over), []).append((role, selector))
     parts = []
-    for name, uses in by_name.items():
-        found = (
-            f"metric {name}: no series found in source {source!r}"
-            if partial
-            else f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or scraped)"
-        )
+    for (name, over), uses in by_name.items():
+        if partial:
+            found = f"metric {name}: no series found in source {source!r}" + _where(over)
+        elif over:
+            found = f"metric {name} has no series in source {source!r}{_where(over)}"
+        else:
+            found = (
+                f"metric {name} has no series at all in source {source!r} (misspelled, or never exported or scraped)"
+            )
         parts.append(f"{found}; {_selected_by(uses)}")
-    for (name, label), uses in by_label.items():
+    for (name, label, over), uses in by_label.items():
         found = (
-            f"label {label} of metric {name}: no series with it found in source {source!r}"
+            f"label {label} of metric {name}: no series with it found in source {source!r}{_where(over)}"
             if partial
-            else f"label {label} is not on metric {name}, no series of it has it in source {source!r} (a misspelled "
-            "label name?)"
+            else f"label {label} is not on metric {name}, no series of it has it in source {source!r}{_where(over)} "
+            "(a misspelled label name?)"
         )
         parts.append(f"{found}; {_selected_by(uses)}")
     if partial:
@@ -1152,6 +1203,11 @@ def _missing_reason(
             f"hold them, so a misspelled {misspelt} cannot be told, and no value read without them is evidence"
         )
     return "; ".join(parts)
+
+
+def _where(over: str) -> str:
+    """Where a selector is read, as a reason says it ("" at the evaluation time)."""
+    return f" where the query reads it ({over.strip()})" if over else ""
 
 
 def _selected_by(uses: list[tuple[str, MetricSelector]]) -> str:

@@ -38,13 +38,14 @@ from analyzer.kinds import (
     clip,
     format_number,
     parse_duration,
+    promql_blanked,
     range_step_s,
     silence_s,
     stopped_reporting,
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource, Reach
+    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource
 
     # A presence query, the selectors it checks, each with the label names its series need, and the label lists it
     # checks (see _presence).
@@ -82,7 +83,7 @@ _MILLISECONDS_LIKE = 100.0
 # the whole share, as meant.
 _ABOVE_ONE = math.nextafter(1.0, math.inf)
 # A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
-# (pod) (0.9, `), in a query whose strings and comments are blanked (_STRING_OR_COMMENT_RE).
+# (pod) (0.9, `), in a query whose strings and comments are blanked (promql_blanked).
 _QUANTILE_WRITTEN_RE = re.compile(
     r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
     r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
@@ -99,7 +100,12 @@ _AGGREGATION_RE = re.compile(
     r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
 )
 _BY_LE_RE = re.compile(r"\bby\s*\([^()]*\ble\b[^()]*\)", re.IGNORECASE)
-_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
+# A gauge's function of a counter, by its name's suffix (`delta(errors_total[5m])`), in a query whose strings and
+# comments are blanked: blind to a reset, it reads a restarted pod's counter as a drop (PromQL function names are
+# case-sensitive).
+_GAUGE_OF_COUNTER_RE = re.compile(
+    r"\b(delta|idelta|deriv)\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])"
+)
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -193,7 +199,7 @@ class PrometheusCheck(Check):
     def _quantile_params_within_zero_to_one(self) -> None:
         """Refuse a param whose default or example gives a quantile outside 0 to 1 (`histogram_quantile({{ q }}, ...)`
         with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for it."""
-        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        blank = promql_blanked(self.query)
         for match in _QUANTILE_PLACED_RE.finditer(blank):
             param = self.params.get(match.group(2))
             for field in ("default", "example"):
@@ -230,6 +236,7 @@ class PrometheusCheck(Check):
         found += self._milliseconds_over_seconds()
         found += self._percent_over_share()
         found += self._buckets_added_up()
+        found += self._counters_read_as_gauges()
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
         beside = kinds.fallback_selectors(rendered) if rendered else ()
         if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:
@@ -270,6 +277,20 @@ class PrometheusCheck(Check):
             "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
             "pass",
+        ]
+
+    def _counters_read_as_gauges(self) -> list[str]:
+        """`delta()`, `idelta()` or `deriv()` of a counter (a name ending `_total`, `_count`, `_sum`, `_bucket`): they
+        do not see a reset, so a pod that restarted (a crash-looping canary) reads as a drop, a negative count of
+        errors that meets an upper bound."""
+        if "delta" not in self.query and "deriv" not in self.query:
+            return []
+        found = {match.groups(): None for match in _GAUGE_OF_COUNTER_RE.finditer(promql_blanked(self.query))}
+        return [
+            f"query: {function}({name}...) reads a counter as a gauge: {function}() does not see a counter reset, so a "
+            "pod that restarts (a crash-looping canary) reads as a drop, a negative value that meets an upper bound "
+            f"such as pass_if < 1; use increase() for a count, rate() per second: both count on from 0 after a reset"
+            for function, name in found
         ]
 
     def _milliseconds_over_seconds(self) -> list[str]:
@@ -330,7 +351,7 @@ class PrometheusCheck(Check):
             return []
         # As most are written: each aggregation by (le, ...). Then nothing is parsed (a Job of a latency check
         # imports no parser for its warnings).
-        blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), self.query)
+        blank = promql_blanked(self.query)
         if len(_BY_LE_RE.findall(blank)) >= len(_AGGREGATION_RE.findall(blank)) and "without" not in blank.lower():
             return []
         try:
@@ -832,8 +853,6 @@ class _Judging:
 
 # Presence queries kept, by rendered query (a rollout asks with the same args at every step).
 _PRESENCE_KEPT = 1024
-# Prometheus' default look-back: an instant selector reads the last sample up to 5 minutes old.
-_LOOKBACK_S = 300.0
 
 
 # The label a presence query's series for a label name carries that name in (its other series have only __name__).
@@ -866,57 +885,24 @@ def _presence(promql: str, optional: frozenset[str], window_s: float) -> Presenc
     pieces: dict[tuple[str, str], set[str]] = {}
     for selector, reaches, labels in reads:
         for reach in reaches:
-            over = _presence_over(reach, window_s)
+            over = kinds.presence_over(reach, window_s)
             for label in ("", *labels):
                 pieces.setdefault((over, label), set()).update(selector.names)
     for listed in lists:
         for names, reach in listed.reads:
-            over = _presence_over(reach, window_s)
+            over = kinds.presence_over(reach, window_s)
             for label in listed.labels:
                 pieces.setdefault((over, label), set()).update(names)
-    named = [_presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
+    named = [kinds.presence_piece(names, over, "") for (over, label), names in sorted(pieces.items()) if not label]
     # A label's series stand beside its metric's: matched on the label carrying its name too.
     labelled = [
-        f'label_replace({_presence_piece(names, over, label)}, "{_LABEL_MARK}", '
+        f'label_replace({kinds.presence_piece(names, over, label)}, "{_LABEL_MARK}", '
         f'"{kinds.escape_promql_string(label.replace("$", "$$"), chr(34))}", "", "")'
         for (over, label), names in sorted(pieces.items())
         if label
     ]
     query = " or on(__name__) ".join(named) + "".join(f" or on(__name__, {_LABEL_MARK}) {piece}" for piece in labelled)
     return query, tuple((selector, labels) for selector, _, labels in reads), lists
-
-
-def _presence_over(reach: Reach, window_s: float) -> str:
-    """The range, offset and `@` a presence query reads for `reach` in a query evaluated over `window_s`; "" for
-    the plain look-back at the evaluation time (the usual `rate(x[5m])`)."""
-    range_s = reach.range_s + (window_s if reach.at_s is None else 0.0)
-    if range_s <= _LOOKBACK_S and reach.offset_s == 0 and reach.at_s is None:
-        return ""
-    over = f"[{_duration(range_s)}]"
-    if reach.at_s is not None:
-        over += f" @ {reach.at_s:.3f}"
-    if reach.offset_s:
-        over += f" offset {_duration(reach.offset_s)}"
-    return over
-
-
-def _duration(seconds: float) -> str:
-    """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
-    ms = round(seconds * 1000)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
-
-
-def _presence_piece(names: set[str], over: str, label: str) -> str:
-    """The presence of `names` over `over` ("" for the evaluation time's look-back), of their series carrying
-    `label` if one is given: one series, labelled with the name only, per name with such a sample there
-    (last_over_time keeps the name)."""
-    pattern = kinds.escape_promql_string(kinds.names_pattern(sorted(names)), '"')
-    matchers = f'__name__=~"{pattern}"' + (f', {kinds.label_written(label)}!=""' if label else "")
-    return (
-        f"group by (__name__) ({{{matchers}}})"
-        if not over
-        else f"group by (__name__) (last_over_time({{{matchers}}}{over}))"
-    )
 
 
 async def _with_presence(
@@ -1067,7 +1053,7 @@ async def _one_group(
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
-            _presence_piece(set(names), _presence_over(reach, window_s), label)
+            kinds.presence_piece(set(names), kinds.presence_over(reach, window_s), label)
             for names, reach in listed.reads
             for label in labels
         }
@@ -1310,7 +1296,7 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
 def _quantiles_within_zero_to_one(query: str) -> None:
     """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
     answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
-    blank = _STRING_OR_COMMENT_RE.sub(lambda match: " " * len(match.group()), query)
+    blank = promql_blanked(query)
     for match in _QUANTILE_WRITTEN_RE.finditer(blank):
         phi = float(match.group(2))
         if 0 <= phi <= 1:

@@ -9,6 +9,7 @@ queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
 latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
 canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 0.001 until anchor - 30m, then nothing
 (a canary whose pods died: its series stops)
+crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from analyzer.testing import OpenMetrics
 START_S = 3 * 3600
 END_S = 2 * 3600
 STEP_CHANGE_S = 30 * 60
+RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
 
 
@@ -51,4 +53,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
     )
     om.add(
         "latency_p99_seconds", {"service": "checkout"}, lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end
+    )
+    restart = anchor - RESTART_S
+    om.add(
+        "crashloop_errors_total",
+        {"pod": "crashloop1"},
+        lambda t: 2.0 * (t - start) if t < restart else 2.0 * (t - restart),
+        start,
+        end,
     )

@@ -10,6 +10,8 @@ Metric names start with `kpi_`; the variant is the `rollouts_pod_template_hash` 
 - kpitiny:   0.01 visits/s (6 in 10 minutes), conversion 10%; p95 0.2 s; latency series only in the last
              3 minutes before the anchor.
 Only kpiworse has failed payments (kpi_failed_payments_total); the others' counters stay at 0.
+- kpi_orders_v1_total / kpi_orders_v2_total: the orders counter renamed 40 minutes before the anchor: v1 (kpistable,
+  5 orders/s) until then, v2 (kpistable 5/s, kpiequal 2/s) since; a baseline an hour back reads v1 alone.
 - kpidead:   like kpiequal until 20 minutes before the anchor (visits and latency), then nothing: a canary
              whose pods died.
 - kpihung:   like kpiequal (visits and orders) until 15 minutes before the anchor, then its counters stay flat
@@ -28,6 +30,7 @@ TINY_LATENCY_S = 3 * 60
 NOISE_S = 0.02
 DEAD_S = 20 * 60
 HUNG_S = 15 * 60
+RENAMED_S = 40 * 60
 
 # hash: (visits/s, orders/s, p95 s, mean latency s, noise seed)
 VARIANTS = {
@@ -67,6 +70,11 @@ def build(om: OpenMetrics, anchor: float) -> None:
     dead = {"service": "shop", "rollouts_pod_template_hash": "kpidead"}
     om.add_counter_rate("kpi_visits_total", dead, lambda t: 20.0, start, anchor - DEAD_S, STEP_S)
     om.add("kpi_request_latency_seconds", dead, lambda t: 0.100 + noise(t, anchor, 71), start, anchor - DEAD_S, STEP_S)
+    for variant, orders in (("kpistable", 5.0), ("kpiequal", 2.0)):
+        labels = {"service": "shop", "rollouts_pod_template_hash": variant}
+        if variant == "kpistable":
+            om.add_counter_rate("kpi_orders_v1_total", labels, lambda t, r=orders: r, start, anchor - RENAMED_S, STEP_S)
+        om.add_counter_rate("kpi_orders_v2_total", labels, lambda t, r=orders: r, anchor - RENAMED_S, end, STEP_S)
     hung = {"service": "shop", "rollouts_pod_template_hash": "kpihung"}
     for name, rate in (("kpi_visits_total", 20.0), ("kpi_orders_total", 2.0)):
         om.add_counter_rate(name, hung, lambda t, r=rate: r if t < anchor - HUNG_S else 0.0, start, end, STEP_S)

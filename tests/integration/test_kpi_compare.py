@@ -236,6 +236,40 @@ CHECKS: list[dict[str, Any]] = [
         "baseline": SMOOTHED.format(_selector("stable_hash")),
     },
     {
+        # Week-over-week style: the baseline is the stable variant an hour back, before the orders counter's rename.
+        "name": "conversion-hour-back",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "canary": {
+            "success": _counter("kpi_orders_v2_total", "canary_hash"),
+            "total": _counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": _counter("kpi_orders_v1_total", "stable_hash").replace("]))", "] offset 1h))"),
+            "total": _counter("kpi_visits_total", "stable_hash").replace("]))", "] offset 1h))"),
+        },
+    },
+    {
+        # The same, with the new name an hour back, where it had no series yet.
+        "name": "conversion-hour-back-new-name",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_absolute_change": 0.01,
+        "canary": {
+            "success": _counter("kpi_orders_v2_total", "canary_hash"),
+            "total": _counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": _counter("kpi_orders_v2_total", "stable_hash").replace("]))", "] offset 1h))"),
+            "total": _counter("kpi_visits_total", "stable_hash").replace("]))", "] offset 1h))"),
+        },
+    },
+    {
         "name": "errors-typo",
         "kind": "kpi_compare",
         "params": PARAMS,
@@ -744,6 +778,34 @@ class TestMisspelledMetric:
         body = await run(client, prometheus, "conversion", "nosuchhash")
         assert body["verdict"] == "inconclusive"
         assert "no_data policy: inconclusive" in body["reason"]
+
+
+class TestWhereABaselineReads:
+    """A name is present where its query reads it: a baseline an hour back (`offset 1h`) reads the names that had
+    series then, whatever is there now."""
+
+    async def test_a_name_with_series_only_back_then_is_read(self, client, prometheus):
+        # kpi_orders_v1_total stopped 40 minutes ago (renamed), and had series an hour back. Before: error, "no series
+        # at all".
+        body = await run(client, prometheus, "conversion-hour-back", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+        assert (
+            ' or on(__name__, label, read_over) label_replace(group by (__name__) (last_over_time({__name__=~"'
+            'kpi_orders_v1_total|kpi_visits_total"}[600s] offset 3600s)), "read_over", "[600s] offset 3600s", "", "")'
+        ) in body["details"]["presence_query"]
+
+    async def test_a_name_without_series_back_then_is_an_error(self, client, prometheus):
+        # kpi_orders_v2_total has series now but none an hour back: the baseline's success read no series, counted as
+        # 0 orders of its 30000 visits, a conversion of 0 that was never measured. Before: compared with it
+        # (inconclusive only for the power of a drop from 0).
+        body = await run(client, prometheus, "conversion-hour-back-new-name", "kpiequal", status=500)
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            "metric kpi_orders_v2_total has no series in source 'default' where the query reads it ([600s] offset "
+            "3600s); baseline.success selects it: "
+            'kpi_orders_v2_total{service="shop",rollouts_pod_template_hash="kpistable"}'
+        )
+        assert body["details"]["missing_metrics"] == ["kpi_orders_v2_total"]
 
 
 class TestNonInferiority:

@@ -17,6 +17,7 @@ from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
 from analyzer.testing import free_port
 from analyzer.web import create_app
+from checks.prometheus import PrometheusCheck
 from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus
 from tests.integration.data_core import INJECTION
 
@@ -982,6 +983,28 @@ def _ratio_by_hash(hashes: str) -> str:
 
 
 @pytest.mark.integration
+class TestCounterReadAsAGauge:
+    """What the load warning on delta() of a counter says is what Prometheus answers: a restarted pod's counter reads
+    as a drop, a negative count of errors that passes an upper bound, where increase() counts on from 0."""
+
+    async def test_a_restart_reads_as_a_drop(self, prometheus, client_for):
+        # crashloop1 fails 2 requests a second, and restarted a minute ago (its counter back to 0).
+        check = {"kind": "prometheus", "pass_if": "< 1"}
+        client = await client_for(
+            prometheus.url,
+            {**check, "name": "delta", "query": "sum(delta(crashloop_errors_total[5m]))"},
+            {**check, "name": "increase", "query": "sum(increase(crashloop_errors_total[5m]))"},
+        )
+        delta = {**check, "name": "d", "query": "delta(crashloop_errors_total[5m])"}
+        [warning] = PrometheusCheck.model_validate(delta).warnings()
+        assert warning.startswith("query: delta(crashloop_errors_total...) reads a counter as a gauge")
+        status, body = await run(client, "delta", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass") and body["value"] < 0, body["reason"]
+        status, body = await run(client, "increase", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail") and body["value"] == pytest.approx(600, rel=0.05), body
+
+
+@pytest.mark.integration
 class TestConstantFallback:
     """What the load warning reads as a query's fallback is what Prometheus answers when no series it reads exists."""
 
@@ -1170,6 +1193,20 @@ class TestAggregationsThatHideNaN:
         (probe,) = body["details"]["hidden_queries"]
         assert [entry["labels"] for entry in probe["series"]] == [{"__name__": "hidden_ratio_nan", "service": "hid"}]
 
+    async def test_a_regex_promql_parsers_engine_refuses_is_probed(self, prometheus, client_for):
+        # Go's \Q...\E, which Prometheus accepts and promql-parser's regex engine refuses: the probe is sent all the
+        # same, with the regex as written. Before: no probe, and a pass for idle1's NaN left out.
+        query = f"max({_ratio_by_hash('healthy1|idle1')})".replace('code=~"5.."', 'code=~"\\\\Q5\\\\E.."')
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "skip_promql_parse": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'max() leaves out {rollouts_pod_template_hash="idle1"} at NaN' in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert probe["query"] == _hidden_query(_ratio_by_hash("healthy1|idle1")).replace(
+            'code=~"5.."', 'code=~"\\\\Q5\\\\E.."'
+        )
+
     async def test_a_range_read_at_its_start_is_probed_at_its_start(self, prometheus, client_for):
         # hidden_shift{pod="a"} is NaN until 5 minutes before the end of the 10-minute range: `@ start()` reads it
         # there, where max leaves it out. The probe, an instant query at the range's end, read it at the end (0.001).
@@ -1353,6 +1390,16 @@ class TestMisspeltNamesBesideAFallback:
         client = await client_for(prometheus.url, self.check(query))
         status, body = await run(client, "q", at=prometheus.anchor)
         assert (status, body["verdict"], body["value"]) == (200, "fail", pytest.approx(6.01)), body["reason"]
+
+    async def test_names_every_name_matcher_names_are_checked(self, prometheus, client_for):
+        # Prometheus matches a series on both name matchers: only http_request_total (misspelt, no series), and the
+        # query answers the fallback's 0. Before: read as either name, http_requests_total was found, and it passed.
+        names = '__name__=~"http_requests_total|http_request_total", __name__="http_request_total"'
+        query = f'sum(rate({{{names}, code=~"5.."}}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
 
     async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
         # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses

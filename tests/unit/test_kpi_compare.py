@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from checks.kpi_compare import (
     _fallbacks,
     _instant_values,
     _missing_reason,
+    _presence,
     _samples,
     _silent_s,
 )
@@ -548,6 +551,49 @@ class TestListing:
             "baseline",
             "the presence query built from their metric names",
         ]
+
+    def test_the_presence_query_listed_is_the_one_sent(self):
+        # mann_whitney's range query reads an hour back over its 30-minute lookback too: the listing asks there, as
+        # measure() does. Before: the listing asked over the look-back alone ([300s] offset 3600s).
+        definition = check(
+            method="mann_whitney",
+            lookback="30m",
+            canary='avg(lat{h="{{ canary_hash }}"})',
+            baseline='avg(lat{h="{{ stable_hash }}"} offset 1h)',
+        )
+        kpi = load(definition).checks["kpi"]
+        (role, presence) = kpi.promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        reads = kpi._reads(
+            {"canary": {"query": 'avg(lat{h="c1"})'}, "baseline": {"query": 'avg(lat{h="s1"} offset 1h)'}}
+        )
+        assert (
+            presence
+            == _presence(tuple(reads.values()))
+            == (
+                'group by (__name__) ({__name__=~"lat"}) or on(__name__, label) label_replace(group by (__name__) '
+                '({__name__=~"lat", h!=""}), "label", "h", "", "") or on(__name__, label, read_over) label_replace('
+                'group by (__name__) (last_over_time({__name__=~"lat"}[2100s] offset 3600s)), "read_over", "[2100s] '
+                'offset 3600s", "", "") or on(__name__, label, read_over) label_replace(label_replace(group by '
+                '(__name__) (last_over_time({__name__=~"lat", h!=""}[2100s] offset 3600s)), "label", "h", "", ""), '
+                '"read_over", '
+                '"[2100s] offset 3600s", "", "")'
+            )
+        )
+
+    def test_a_query_reading_now_is_read_without_the_parser(self):
+        # Only a query that may read back in time (offset, @) is parsed for where it reads: a Job of the usual one
+        # imports no PromQL parser for it.
+        script = (
+            "import sys\n"
+            "from checks.kpi_compare import _reads\n"
+            "now = _reads('sum(increase(x_total{h=\"a\"}[10m]))', 0.0)\n"
+            "print('promql_parser' in sys.modules, [sorted(overs) for _, overs in now])\n"
+            "back = _reads('sum(increase(x_total{h=\"a\"}[10m] offset 1h))', 0.0)\n"
+            "print('promql_parser' in sys.modules, [sorted(overs) for _, overs in back])\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout == "False [['']]\nTrue [['[600s] offset 3600s']]\n", ran.stderr
 
     def test_proportion_counts_get_no_probe(self):
         counts = {"success": SUCCESS, "total": TOTAL}
@@ -1468,9 +1514,9 @@ class TestMissingReason:
     partial is said once, at the end."""
 
     MISSING = [
-        ("canary", MetricSelector(("a_total",), 'a_total{h="c1"}')),
-        ("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}')),
-        ("canary", MetricSelector(("b_total",), "b_total")),
+        ("canary", MetricSelector(("a_total",), 'a_total{h="c1"}'), ""),
+        ("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}'), ""),
+        ("canary", MetricSelector(("b_total",), "b_total"), ""),
     ]
 
     def test_missing(self):
@@ -1478,6 +1524,14 @@ class TestMissingReason:
         assert _missing_reason(self.MISSING, "default") == (
             f'metric a_total {never}; canary, baseline select it: a_total{{h="c1"}}; '
             f"metric b_total {never}; canary selects it: b_total"
+        )
+
+    def test_where_the_query_reads_it(self):
+        # A baseline a day back reads a name none of whose series is there (new since), as the reason says.
+        missing = [("baseline", MetricSelector(("a_total",), 'a_total{h="s1"}'), "[300s] offset 86400s")]
+        assert _missing_reason(missing, "default") == (
+            "metric a_total has no series in source 'default' where the query reads it ([300s] offset 86400s); "
+            'baseline selects it: a_total{h="s1"}'
         )
 
     def test_in_a_partial_answer(self):

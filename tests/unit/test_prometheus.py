@@ -714,6 +714,39 @@ class TestBucketsAddedUp:
         assert ran.stdout == "[]\n", ran.stderr
 
 
+class TestCounterReadAsAGauge:
+    """delta(), idelta() and deriv() of a counter's name are warned: a reset (a restarted pod) reads as a drop."""
+
+    def warnings(self, query: str) -> list[str]:
+        return PrometheusCheck.model_validate({**BASE, "query": query, "pass_if": "< 1"}).warnings()
+
+    @pytest.mark.parametrize(
+        ("query", "read"),
+        [
+            ('sum(delta(http_errors_total{code=~"5.."}[5m]))', "delta(http_errors_total...)"),
+            ("idelta( x_count [1m])", "idelta(x_count...)"),
+            ("deriv(x_bucket[5m]) + deriv(x_sum[5m])", "deriv(x_bucket...)"),
+        ],
+    )
+    def test_warned(self, query, read):
+        found = self.warnings(query)
+        assert found[0].startswith(f"query: {read} reads a counter as a gauge: "), found
+        assert "use increase() for a count, rate() per second" in found[0]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(increase(http_errors_total[5m]))",
+            "deriv(queue_depth[5m])",
+            "delta(x_total_ratio[5m])",
+            'increase(x_total[5m]) # delta(x_total[5m])\n + on() absent(y{a="delta(x_total[5m])"})',
+            "delta(sum_over_time(x_total[5m])[10m:1m])",
+        ],
+    )
+    def test_not_warned(self, query):
+        assert self.warnings(query) == []
+
+
 class TestGroupingDetection:
     """Only a by/without grouping outside every parenthesis is flagged as multi-series."""
 

@@ -116,6 +116,11 @@ class TestRegexNames:
             ('{__name__=~"a|b:c"}', [("a", "b:c")]),
             ('{__name__=~"^(a|b)$"} + {__name__=~"(?:c)"} + {__name__=~\'^d|e$\'}', [("a", "b"), ("c",), ("d", "e")]),
             ("{__name__=~`a|a`}", [("a",)]),
+            # Every matcher on the name must match (Prometheus 2.42 accepts several): the names all of them name.
+            ('{__name__=~"a|b", __name__="b"}', [("b",)]),
+            ('{__name__=~"a|b|c", __name__=~"c|b", __name__!="c"}', [("b",)]),
+            ('{__name__=~"a.*", __name__="a1"}', [("a1",)]),
+            ('{__name__="a", __name__="b"}', [("a",)]),  # no name meets both: the first's, checked
         ],
     )
     def test_a_list_of_names_is_read(self, query, expected):
@@ -498,22 +503,25 @@ class TestQuotedMetricNames:
 
 
 class TestRegexesBlanked:
-    """Each regex matcher's value on a label but the name is written `".*"`; strings, comments and names keep theirs."""
+    """Each regex matcher's value on a label but the name is written `".*"` (`""` when shorter), padded to its length;
+    strings, comments and names keep theirs."""
 
     @pytest.mark.parametrize(
         ("query", "blanked"),
         [
             (
                 'rate(x{path=~"\\\\Qa.b\\\\E", code!~`5..`, __name__=~"x|y", job="a"}[5m])',
-                'rate(x{path=~".*", code!~".*", __name__=~"x|y", job="a"}[5m])',
+                'rate(x{path=~".*"       , code!~".*" , __name__=~"x|y", job="a"}[5m])',
             ),
-            ('{"e.total", "code.x"=~"5.."} # {a=~"b"}', '{"e.total", "code.x"=~".*"} # {a=~"b"}'),
+            ('{"e.total", "code.x"=~"5.."} # {a=~"b"}', '{"e.total", "code.x"=~".*" } # {a=~"b"}'),
+            ('x{a=~"{", b!~""}', 'x{a=~"" , b!~""}'),
             ('label_replace(x, "a", "{b=~\\"c\\"}", "", "")', 'label_replace(x, "a", "{b=~\\"c\\"}", "", "")'),
             ('x{a=~"b"', 'x{a=~"b"'),  # no selector: left as written
         ],
     )
     def test_blanked(self, query, blanked):
         assert regexes_blanked(query) == blanked
+        assert len(blanked) == len(query)  # each character where it was written: an operand is read back from query
 
 
 class TestRangeDurations:
