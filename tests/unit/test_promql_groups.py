@@ -528,6 +528,7 @@ class TestBoundedSide:
             "sum(e_total) or max(group(r_total) > bool on() sum(rate(q_total[5m])))",
             "sum(e_total) or max(rate(r_total[5m]) / 2)",
             "sum(e_total) or max(rate(r_total[5m]) % 2)",
+            "sum(e_total) or max(group(r_total) / rate(q_total[5m]))",
             "sum(e_total) or abs(-clamp(rate(r_total[5m]), 1, 2))",
             "sum(e_total) or clamp_max(stddev(rate(r_total[5m])), 0.5)",
             "sum(e_total) or clamp_max(stddev_over_time(rate(r_total[5m])[5m:1m]), 0.5)",
