@@ -964,6 +964,7 @@ class TestShareOfItself:
             'sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m offset 1h)',
             'sum(job:r:avg5m{a="1"}) / sum(job:r:avg5m)',  # a gauge's average may be negative
             'sum(job:r:rate5m{code=~"5.."}) / sum(rate(job:r:rate5m[5m]))',
+            'sum(rate(r{code=~"5.."}[5m:1m])) / sum(rate(r[5m:1m]))',  # a rate of a subquery: not read here
         ],
     )
     def test_not_a_share(self, query):
