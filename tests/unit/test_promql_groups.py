@@ -488,6 +488,7 @@ class TestBoundedSide:
             "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) >= 0)",
             "sum(e_total) or max(group(r_total) > bool 0)",
             "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) * rate(q_total[5m]))",
+            "sum(e_total) or max(rate(q_total[5m]) * clamp_max(rate(r_total[5m]), 0))",
             "sum(e_total) or max(clamp_max(rate(r_total[5m]) + 1, 0))",
             "sum(e_total) or max(clamp_max(rate(r_total[5m]) - -1, 0))",
             "sum(e_total) or max(group(r_total) / 2)",
@@ -502,6 +503,7 @@ class TestBoundedSide:
             "sum(e_total) or max(ceil(clamp_max(rate(r_total[5m]), 0.5) + 0.5))",
             "sum(e_total) or clamp_min(-rate(r_total[5m]) - 1, -1)",
             "sum(e_total) or max(sgn(clamp_max(rate(r_total[5m]), 0)) * rate(q_total[5m]))",
+            "sum(e_total) or max((sgn(clamp(rate(r_total[5m]), 0.5, 0.5)) - 1) * rate(q_total[5m]))",
         ],
     )
     def test_one_value(self, query):
@@ -511,6 +513,19 @@ class TestBoundedSide:
     def test_one_value_of_constants_beside_each_other(self):
         query = "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) or clamp_max(rate(q_total[5m]), 0))"
         assert [selector.selector for selector in fallback_selectors(query)] == ["e_total", "r_total", "q_total"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or max(clamp(rate(r_total[5m]), 0, 1) or clamp(rate(q_total[5m]), 1, 1))",
+            "sum(e_total) or max(clamp(rate(q_total[5m]), 1, 1) or clamp(rate(r_total[5m]), 0, 1))",
+            "sum(e_total) or max(clamp_max(rate(q_total[5m]), 0) or clamp(rate(r_total[5m]), 0, 1))",
+            "sum(e_total) or max(clamp(rate(r_total[5m]), 0, 1) or clamp_max(rate(q_total[5m]), 0))",
+        ],
+    )
+    def test_a_measure_or_a_constant(self, query):
+        # A constant, or r_total's rate up to 1: r_total falls back to the constant, e_total to neither.
+        assert [selector.selector for selector in fallback_selectors(query)] == ["r_total"]
 
     def test_either_of_two_values(self):
         # 0 or 1 whichever series exist: r_total and q_total fall back to each other, e_total to neither.
@@ -529,6 +544,9 @@ class TestBoundedSide:
             "sum(e_total) or max(rate(r_total[5m]) / 2)",
             "sum(e_total) or max(rate(r_total[5m]) % 2)",
             "sum(e_total) or max(group(r_total) / rate(q_total[5m]))",
+            "sum(e_total) or quantile_over_time(0.5, rate(r_total[5m])[10m:1m])",
+            "sum(e_total) or max(group(q_total) + rate(r_total[5m]))",
+            "sum(e_total) or max(group(q_total) - rate(r_total[5m]))",
             "sum(e_total) or abs(-clamp(rate(r_total[5m]), 1, 2))",
             "sum(e_total) or clamp_max(stddev(rate(r_total[5m])), 0.5)",
             "sum(e_total) or clamp_max(stddev_over_time(rate(r_total[5m])[5m:1m]), 0.5)",
