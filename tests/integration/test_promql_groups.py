@@ -65,3 +65,44 @@ class TestFallbackConstant:
             if len(answered) != 1 or answered[0][0] != {} or not math.isclose(answered[0][1], constant):
                 wrong[query] = (constant, answered)
         assert wrong == {}
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "nothing_at_all or vector(1) * (0 ^ -1 > bool 1)",
+            "nothing_at_all or vector(1) * ((-10) ^ 400 > bool 0)",
+            "nothing_at_all or vector(1) * ((-10) ^ 401 < bool 0)",
+            "nothing_at_all or group(vector(3))",
+            "nothing_at_all or stdvar(vector(5))",
+            "nothing_at_all or quantile(0.5, vector(3))",
+            "nothing_at_all or quantile(0, vector(3))",
+            "nothing_at_all or quantile(1, vector(3))",
+            "nothing_at_all or quantile_over_time(0, vector(2)[5m:1m])",
+            "nothing_at_all or quantile_over_time(1, vector(2)[5m:1m])",
+            "nothing_at_all or vector(1) * (10 ^ 401 > bool 0)",
+            "nothing_at_all or stddev_over_time(vector(2)[5m:1m])",
+            "nothing_at_all or stdvar_over_time(vector(2)[5m:1m])",
+        ],
+    )
+    def test_written_queries_agree(self, prometheus, query):
+        constant = fallback_constant(query)
+        answer = requests.get(
+            f"{prometheus.url}/api/v1/query", params={"query": query, "time": prometheus.anchor}, timeout=5
+        ).json()["data"]["result"]
+        assert constant is not None
+        assert [(element["metric"], float(element["value"][1])) for element in answer] == [({}, constant)]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "nothing_at_all or count(nothing_either)",
+            "nothing_at_all or count(vector(1) unless on() vector(time()))",
+            "nothing_at_all or topk(1 / 0, vector(3))",
+        ],
+    )
+    def test_no_constant_where_prometheus_answers_none(self, prometheus, query):
+        answer = requests.get(
+            f"{prometheus.url}/api/v1/query", params={"query": query, "time": prometheus.anchor}, timeout=5
+        ).json()
+        assert answer.get("data", {}).get("result", []) == []
+        assert fallback_constant(query) is None

@@ -237,10 +237,16 @@ class TestValidation:
         assert check.objective == 99.9
         assert check.budget == 0.001
 
-    @pytest.mark.parametrize(("period", "fix"), [(30, "write '30d'"), (28.0, "write '28d'")])
+    @pytest.mark.parametrize(("period", "fix"), [(30, "write '30d'"), (28.0, "write '28d'"), (1, "write '1d'")])
     def test_a_period_without_its_unit_is_told_days(self, period, fix):
         # Any duration's advice ('30s' or '30m') would be a 30-second SLO.
         with pytest.raises(ValidationError, match=f"{period!r} has no unit: an SLO period is in days, {fix}"):
+            make(period=period)
+
+    @pytest.mark.parametrize("period", [0, 1e6])
+    def test_a_number_no_period_is_written_as_is_not_told_days(self, period):
+        # 0 days is no period, and a million days no SLO: the duration's own advice.
+        with pytest.raises(ValidationError, match=f"{period!r} has no unit: write a duration"):
             make(period=period)
 
     def test_exactly_one_sli(self):

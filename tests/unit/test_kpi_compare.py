@@ -271,6 +271,10 @@ class TestProportionToleranceInPercent:
                 "(between 0 and 1) moves by 1 at most; a fraction: 0.02 is 2 percentage points",
             ),
             (
+                {"max_absolute_change": 1, "direction": "either"},
+                "max_absolute_change 1 tolerates a change of the rate by 1",
+            ),
+            (
                 {"min_detectable_effect": 50},
                 "min_detectable_effect 50 asks the test to detect a drop of 5000% of the baseline rate, and a rate "
                 "cannot drop by more than 100% of itself, so the power rule asks nothing; a fraction: 0.5 is 50%",

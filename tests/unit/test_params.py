@@ -334,6 +334,19 @@ class TestParamValues:
         assert "canary_hash" in caught.value.message
 
 
+class TestPercentWritten:
+    """A number arg written in percent is refused saying the fraction it may mean; a secret one, without its value."""
+
+    def test_the_fraction_is_said(self):
+        with pytest.raises(ArgError, match=re.escape("got '1%': write 0.01 for 1% (or 1 if the param is in percent)")):
+            Param(type="number", required=True, example=1).parse("limit", "1%")
+
+    def test_a_secret_value_is_not_shown(self):
+        with pytest.raises(ArgError) as caught:
+            Param(type="number", required=True, example=1).parse("limit", "1%", secret=True)
+        assert str(caught.value) == "arg 'limit' must be a decimal number, got a secret value of 2 characters"
+
+
 class TestQuotedValues:
     """A refused value is quoted whole up to 80 characters, and cut to 77 with '...' beyond."""
 

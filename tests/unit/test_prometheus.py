@@ -461,6 +461,7 @@ class TestQuantileOutsideZeroToOne:
             ("quantile by (pod) (95, rate(requests_total[5m]))", "quantile(95", "0.95"),
             ("max(quantile_over_time(50, queue_depth[10m]))", "quantile_over_time(50", "0.5"),
             ("HISTOGRAM_QUANTILE(1.5, sum by (le) (rate(x_bucket[5m])))", "histogram_quantile(1.5", "0.015"),
+            ("histogram_quantile(100, sum by (le) (rate(x_bucket[5m])))", "histogram_quantile(100", "1"),
         ],
     )
     def test_a_quantile_in_percent_is_refused(self, query, written, percent):
@@ -470,6 +471,9 @@ class TestQuantileOutsideZeroToOne:
 
     def test_a_negative_quantile_is_refused(self):
         assert "Prometheus answers -Inf" in invalid(query="histogram_quantile(-0.5, sum by (le) (rate(x_bucket[5m])))")
+
+    def test_a_quantile_past_100_is_not_read_as_percent(self):
+        assert "In percent?" not in invalid(query="histogram_quantile(101, sum by (le) (rate(x_bucket[5m])))")
 
     @pytest.mark.parametrize(
         "query",
@@ -587,6 +591,8 @@ class TestPercentOverShare:
         assert [w[:27] for w in self.warnings(success, pass_if=">= 99.9")] == ["pass_if: >= 99.9 judges a s"]
         assert [w[:8] for w in self.warnings(pass_if="< 0.01", fail_if="> 5")] == ["fail_if:"]
         assert [w[:8] for w in self.warnings(pass_if="between 0 and 2")] == ["pass_if:"]
+        # The bound in percent is the greatest one.
+        assert [w[-30:] for w in self.warnings(pass_if="between 0.5 and 5")] == ["A bound in percent? 5% is 0.05"]
 
     def test_a_share_of_fast_requests_is_too(self):
         fast = (
@@ -673,6 +679,7 @@ class TestBucketsAddedUp:
             ("sum(rate(x_bucket[5m])) by (service, pod)", "by (service, pod)", "by (le, service, pod)"),
             ("max without (le, pod) (rate(x_bucket[5m]))", "without (le, pod)", "without (pod)"),
             ("sum without (le) (rate(x_bucket[5m]))", "without (le)", "by (le), as in sum by (le) (rate(...))"),
+            ('sum(rate(x_bucket{job="a"}[5m]))', "into one series", "by (le), as in sum by (le) (rate(...))"),
         ],
     )
     def test_warned(self, inner, how, meant):
@@ -695,6 +702,10 @@ class TestBucketsAddedUp:
             # A traffic guard picks the buckets' elements; none of its values reaches the quantile.
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) and on() sum(rate(x_bucket[5m])) > 1)",
             "histogram_quantile(0.99, sum by (le, s) (rate(x_bucket[5m])) unless on(s) sum by (s) (x_bucket) < 1)",
+            # What the quantile does not read, a bucket it chooses.
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_total[5m]))",
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_bucket[5m]))",
+            'histogram_quantile(0.99, sum(rate(x_bucket{le="0.3"}[5m])))',
         ],
     )
     def test_not_warned(self, query):

@@ -274,6 +274,9 @@ class TestFallbackConstant:
             ("vector(0) or abs(max(x))", 0.0),
             ("vector(0) or (vector(1) and on() x)", 0.0),
             ("vector(0) or (max(x) and on() y)", 0.0),
+            # Every label it may carry ignored: each of its elements matches the constant's.
+            ("vector(0) or ignoring (pod, __name__) max by (pod, __name__) (x)", 0.0),
+            ("vector(0) or topk(1, max(x))", 0.0),
         ],
     )
     def test_constant(self, query, constant):
@@ -286,6 +289,8 @@ class TestFallbackConstant:
             "vector(0) or (x * max(y))",
             "vector(0) or (max(x) * y)",
             "vector(0) or x",
+            'vector(0) or label_replace(x, "a", "$1", "b", "(.*)")',
+            'vector(0) or count_values("v", max(x))',
             # No `or`: a check on x's absence, as absent(x) is, not a fallback.
             "vector(1) unless on() x",
             "sum(e_total)",
@@ -420,6 +425,20 @@ class TestFallbackConstantComputed:
             # Go's math.Pow where Python's raises. Before: ValueError, OverflowError.
             ("sum(e_total) or vector(0) * (0 ^ -1 > bool 1)", 0.0),
             ("sum(e_total) or vector(1) * (10 ^ 400 > bool 1)", 1.0),
+            ("sum(e_total) or vector(1) * (0 ^ -1 > bool 1)", 1.0),
+            ("sum(e_total) or vector(1) * ((-10) ^ 400 > bool 0)", 1.0),
+            ("sum(e_total) or vector(1) * ((-10) ^ 401 < bool 0)", 1.0),
+            # What an aggregation or range function answers of one element.
+            ("sum(e_total) or group(vector(3))", 1.0),
+            ("sum(e_total) or stdvar(vector(5))", 0.0),
+            ("sum(e_total) or quantile(0.5, vector(3))", 3.0),
+            ("sum(e_total) or quantile(0, vector(3))", 3.0),
+            ("sum(e_total) or quantile(1, vector(3))", 3.0),
+            ("sum(e_total) or quantile_over_time(0, vector(2)[5m:1m])", 2.0),
+            ("sum(e_total) or quantile_over_time(1, vector(2)[5m:1m])", 2.0),
+            ("sum(e_total) or vector(1) * (10 ^ 401 > bool 0)", 1.0),
+            ("sum(e_total) or stddev_over_time(vector(2)[5m:1m])", 0.0),
+            ("sum(e_total) or stdvar_over_time(vector(2)[5m:1m])", 0.0),
         ],
     )
     def test_computed(self, query, constant):
@@ -434,10 +453,110 @@ class TestFallbackConstantComputed:
             "sum(e_total) or sum_over_time(vector(1)[5m:1m])",  # how many steps the range holds
             "sum(e_total) or max_over_time(vector(time())[5m:1m])",
             "(sum(e_total) or vector(-8)) ^ 0.5",  # NaN
+            "sum(e_total) or count(r_total)",  # no series to count: no element
+            "sum(e_total) or count(vector(1) unless on() vector(time()))",  # what is counted is dropped
+            "sum(e_total) or topk(1 / 0, vector(3))",  # Prometheus refuses a k past int64
+            "sum(e_total) or limit_ratio(0.5, vector(3))",  # Prometheus 3: a ratio may keep it or not
         ],
     )
     def test_none(self, query):
         assert fallback_constant(query) is None
+
+
+class TestBoundedSide:
+    """A side of an `or` whose every value is one number whatever its series hold is a fallback; one whose values a
+    sample decides is not."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or clamp_max((rate(r_total[5m])), 0)",
+            "sum(e_total) or clamp_max(max_over_time(rate(r_total[5m])[10m:1m]), 0)",
+            "sum(e_total) or clamp_min(-rate(r_total[5m]), 0)",
+            "sum(e_total) or clamp_max(count(r_total), 1)",
+            "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0))",
+            "sum(e_total) or quantile(0, clamp_max(rate(r_total[5m]), 0))",
+            "sum(e_total) or quantile(0.5, clamp_max(rate(r_total[5m]), 0))",
+            "sum(e_total) or quantile(1, clamp_max(rate(r_total[5m]), 0))",
+            "sum(e_total) or present_over_time(r_total[5m])",
+            "sum(e_total) or quantile_over_time(0.5, clamp_max(rate(r_total[5m]), 0)[10m:1m])",
+            "sum(e_total) or group(r_total) * pi()",
+            "sum(e_total) or sum_over_time(clamp_max(rate(r_total[5m]), 0)[5m:1m])",
+            "sum(e_total) or stddev_over_time(group(r_total)[5m:1m])",
+            "sum(e_total) or clamp(rate(r_total[5m]), -1, 0)",
+            "sum(e_total) or max(abs(clamp_max(rate(r_total[5m]), 0) - 1))",
+            "sum(e_total) or max(floor(clamp_max(rate(r_total[5m]), 0.5)))",
+            "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) >= 0)",
+            "sum(e_total) or max(group(r_total) > bool 0)",
+            "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) * rate(q_total[5m]))",
+            "sum(e_total) or max(rate(q_total[5m]) * clamp_max(rate(r_total[5m]), 0))",
+            "sum(e_total) or max(clamp_max(rate(r_total[5m]) + 1, 0))",
+            "sum(e_total) or max(clamp_max(rate(r_total[5m]) - -1, 0))",
+            "sum(e_total) or max(group(r_total) / 2)",
+            # A sum of values all above (or below) a bound stays there.
+            "sum(e_total) or clamp_min(-sum(group by (pod) (r_total)), -1)",
+            "sum(e_total) or clamp_min(sum(-rate(r_total[5m])), 0)",
+            "sum(e_total) or clamp_min(sum(-group by (pod) (r_total)), -1)",
+            "sum(e_total) or clamp_min(clamp_max(rate(r_total[5m]), 1), 2)",
+            "sum(e_total) or clamp(rate(r_total[5m]) + 2, 0, 1)",
+            "sum(e_total) or max(abs(group(r_total)))",
+            "sum(e_total) or max(abs(clamp_max(rate(r_total[5m]), 0)))",
+            "sum(e_total) or max(ceil(clamp_max(rate(r_total[5m]), 0.5) + 0.5))",
+            "sum(e_total) or clamp_min(-rate(r_total[5m]) - 1, -1)",
+            "sum(e_total) or max(sgn(clamp_max(rate(r_total[5m]), 0)) * rate(q_total[5m]))",
+            "sum(e_total) or max((sgn(clamp(rate(r_total[5m]), 0.5, 0.5)) - 1) * rate(q_total[5m]))",
+        ],
+    )
+    def test_one_value(self, query):
+        # A misspelt e_total answers that value: its existence is checked.
+        assert [selector.selector for selector in fallback_selectors(query)] == ["e_total"]
+
+    def test_one_value_of_constants_beside_each_other(self):
+        query = "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) or clamp_max(rate(q_total[5m]), 0))"
+        assert [selector.selector for selector in fallback_selectors(query)] == ["e_total", "r_total", "q_total"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or max(clamp(rate(r_total[5m]), 0, 1) or clamp(rate(q_total[5m]), 1, 1))",
+            "sum(e_total) or max(clamp(rate(q_total[5m]), 1, 1) or clamp(rate(r_total[5m]), 0, 1))",
+            "sum(e_total) or max(clamp_max(rate(q_total[5m]), 0) or clamp(rate(r_total[5m]), 0, 1))",
+            "sum(e_total) or max(clamp(rate(r_total[5m]), 0, 1) or clamp_max(rate(q_total[5m]), 0))",
+        ],
+    )
+    def test_a_measure_or_a_constant(self, query):
+        # A constant, or r_total's rate up to 1: r_total falls back to the constant, e_total to neither.
+        assert [selector.selector for selector in fallback_selectors(query)] == ["r_total"]
+
+    def test_either_of_two_values(self):
+        # 0 or 1 whichever series exist: r_total and q_total fall back to each other, e_total to neither.
+        query = "sum(e_total) or max(clamp_max(rate(r_total[5m]), 0) or clamp_max(rate(q_total[5m]), 0) + 1)"
+        assert [selector.selector for selector in fallback_selectors(query)] == ["r_total", "q_total"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(e_total) or sum(-rate(r_total[5m]))",
+            "sum(e_total) or sum(group by (pod) (r_total))",
+            "sum(e_total) or clamp_max(rate(r_total[5m]), scalar(m))",
+            "sum(e_total) or round(-rate(r_total[5m]), 5)",
+            "sum(e_total) or exp(clamp_max(rate(r_total[5m]), 0)) * rate(r_total[5m])",
+            "sum(e_total) or max(group(r_total) > bool on() sum(rate(q_total[5m])))",
+            "sum(e_total) or max(rate(r_total[5m]) / 2)",
+            "sum(e_total) or max(rate(r_total[5m]) % 2)",
+            "sum(e_total) or max(group(r_total) / rate(q_total[5m]))",
+            "sum(e_total) or quantile_over_time(0.5, rate(r_total[5m])[10m:1m])",
+            "sum(e_total) or max(group(q_total) + rate(r_total[5m]))",
+            "sum(e_total) or max(group(q_total) - rate(r_total[5m]))",
+            "sum(e_total) or abs(-clamp(rate(r_total[5m]), 1, 2))",
+            "sum(e_total) or clamp_max(stddev(rate(r_total[5m])), 0.5)",
+            "sum(e_total) or clamp_max(stddev_over_time(rate(r_total[5m])[5m:1m]), 0.5)",
+            "sum(e_total) or clamp(rate(r_total[5m]), 1, 0)",  # Prometheus answers none: a minimum above the maximum
+        ],
+    )
+    def test_values_a_sample_decides(self, query):
+        # Each side measures: a missing e_total is no fallback's doing.
+        assert fallback_selectors(query) == ()
 
 
 class TestFallbackSelectors:
@@ -566,7 +685,12 @@ class TestFallbackSelectors:
 
     @pytest.mark.parametrize(
         ("query", "why"),
-        [("sum(e_total) or vector(0) or", "invalid promql query"), ("sum(e_total) / sum(r_total)", None)],
+        [
+            ("sum(e_total) or vector(0) or", "invalid promql query"),
+            ("sum(e_total) / sum(r_total)", None),
+            # No `or`, no fallback: what the offline parse reports is not this warning's.
+            ("sum(e_total", None),
+        ],
     )
     def test_why_a_fallback_cannot_be_read(self, query, why):
         assert fallback_unreadable(query) == why
@@ -636,6 +760,11 @@ class TestFallbackSelectors:
         [selector] = fallback_selectors('sum(rate({__name__=~"e_.*"}[5m])) or vector(0)')
         assert (selector.names, selector.selector) == ((), '{__name__=~"e_.*"}')
 
+    def test_a_selector_without_a_name_is_read_without_names(self):
+        # Its value has an escape: it is written back from what promql-parser read.
+        [selector] = fallback_selectors('sum({code="\\x35"}) or vector(0)')
+        assert (selector.names, selector.selector) == ((), '{code="5"}')
+
     @pytest.mark.parametrize(
         "query",
         [
@@ -695,6 +824,9 @@ class TestFallbackLabelLists:
             'sum by (pod) ({__name__=~"x.*"}) or vector(0)',
             "sum by (pod) (x) / sum by (pod) (y)",
             "sum by (pod) (x) or on(pod) y",
+            # Binary operators without a list beside a fallback.
+            "vector(0) or (sum(e_total) or sum(r_total))",
+            "vector(0) or (sum(e_total) > bool 1)",
         ],
     )
     def test_lists_not_checked(self, query):
@@ -740,6 +872,10 @@ class TestAnswerLabelList:
         listed = answer_label_list(query)
         assert listed is not None and (listed.written, listed.labels) == ("by (pod)", ("pod",))
 
+    def test_the_samples_read_under_the_list(self):
+        listed = answer_label_list("max by (pod) (x offset 1m) > 0.5")
+        assert listed is not None and listed.reads == ((("x",), Reach(300.0, 60.0, None)),)
+
     @pytest.mark.parametrize(
         ("query", "whole"),
         [
@@ -777,6 +913,9 @@ class TestAnswerLabelList:
             "sum by (pod) (x) / on() sum(y)",
             "sum by (pod) (x) / ignoring(pod) sum(y)",
             "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
+            # The answer of a many-to-one match: not the left side's groups alone, or the right side's.
+            "sum by (pod, code) (x) / on (pod) group_left (team) sum by (pod, team) (y)",
+            "sum by (pod) (x) / on (pod) group_right sum by (pod, code) (y)",
             "sum by (pod) (x) or vector(0)",
             "sum without (pod) (x)",
             "topk by (pod) (1, x)",
@@ -814,6 +953,8 @@ class TestShareOfItself:
             ('1 - (sum(rate(r{code!~"5.."}[5m])) / (sum(rate(r[5m])) != 0))', "r"),
             ('sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m)', "job:r:rate5m"),  # recording rules
             ('job:r:increase1h{code=~"5.."} / job:r:increase1h', "job:r:increase1h"),
+            # Some buckets over all of them: each series of the part is one of the whole's.
+            ('sum(rate(h_bucket{le=~"0.1|0.3"}[5m])) / sum(rate(h_bucket[5m]))', "h_bucket"),
         ],
     )
     def test_a_share(self, query, name):
@@ -842,6 +983,7 @@ class TestShareOfItself:
             'sum(job:r:rate5m{code=~"5.."}) / sum(job:r:rate5m offset 1h)',
             'sum(job:r:avg5m{a="1"}) / sum(job:r:avg5m)',  # a gauge's average may be negative
             'sum(job:r:rate5m{code=~"5.."}) / sum(rate(job:r:rate5m[5m]))',
+            'sum(rate(r{code=~"5.."}[5m:1m])) / sum(rate(r[5m:1m]))',  # a rate of a subquery: not read here
         ],
     )
     def test_not_a_share(self, query):

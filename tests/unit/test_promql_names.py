@@ -97,6 +97,11 @@ class TestMetricSelectors:
     def test_selectors(self, query, expected):
         assert pairs(query) == expected
 
+    def test_a_value_with_an_escape_json_lacks_is_kept_as_written(self):
+        # Go's `\x35` and `\101`, in double or single quotes: the text between the quotes.
+        found = vector_selectors("x{code=\"\\x35\"} + y{code='\\101'}")
+        assert [selector.matchers for selector in found] == [(("code", "=", "\\x35"),), (("code", "=", "\\101"),)]
+
     def test_the_selector_is_quoted_as_written(self):
         found = metric_selectors('sum(increase(kpi_order_total{service="shop", h="x"}[10m])) / sum(kpi_visits_total)')
         assert found == [
