@@ -1038,7 +1038,8 @@ async def _with_presence(
 
 
 def _carried(listed: LabelList, points: list[tuple[Series, float, int]]) -> bool:
-    """Whether a series of the answer carries a label of the `by` list its groups come from (`listed`)."""
+    """Whether a series of the answer carries a label of the `by` (or `without`) list its groups come from
+    (`listed`)."""
     return any(label in series.labels for series, _, _ in points for label in listed.labels)
 
 
@@ -1056,8 +1057,14 @@ async def _one_group(
     every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
     partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them). An answer
     past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
-    the labels where the list reads tells, and nothing when it finds one."""
+    the labels where the list reads tells, and nothing when it finds one. The same for a `without` list, whose labels
+    no series of an answer carries: one that drops none (`sum without (pdo) (queue_depth)`) keeps apart the series it
+    was to add up, each judged alone (pods at 3 and 7 pass `< 8`, where their sum, 10, fails); an answer of one series
+    is the same whatever the list drops, and is judged."""
     labels = listed.labels
+    by = listed.written.startswith("by")
+    if not by and len(points) < 2:
+        return None
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
@@ -1077,10 +1084,17 @@ async def _one_group(
         details["unseen_labels"] = missing
         return (
             f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "
-            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so its one group "
-            "cannot be told from a misspelled label name"
+            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so "
+            f"{'its one group' if by else 'its series kept apart'} cannot be told from a misspelled label name"
         )
     details["missing_labels"] = missing
+    if not by:
+        raise CheckMisconfigured(
+            f"query {listed.written}: {_labels_phrase(labels)} on no series of metric {names} it reads (a misspelled "
+            f"label name?), so it does nothing: {_IDLE_EFFECT['without']} ({len(points)} series): write the label as "
+            "its series carry it, or drop the list where they lack it",
+            details=details,
+        )
     raise CheckMisconfigured(
         f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
         f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
