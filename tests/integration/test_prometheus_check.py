@@ -228,6 +228,44 @@ class TestInjection:
 
 
 @pytest.mark.integration
+class TestQuantileArgs:
+    """An arg given to a param placed as a quantile (`histogram_quantile({{ q }}, ...)`) outside 0 to 1 is the caller's
+    400, saying what a quantile is: Prometheus answers +Inf for it whatever was measured."""
+
+    check = {
+        "name": "p",
+        "kind": "prometheus",
+        "params": {"q": {"type": "number", "default": 0.99}},
+        "query": 'histogram_quantile({{ q }}, sum by (le) (rate(eb_latency_seconds_bucket{service="eb-api"}[5m])))',
+        "pass_if": "< 2",
+    }
+
+    @pytest.mark.parametrize(
+        ("q", "said"),
+        [
+            ("99", "got 99: Prometheus answers +Inf for it whatever was measured. In percent? 99 is 0.99"),
+            ("-0.5", "got -0.5: Prometheus answers -Inf for it whatever was measured."),
+            ("250", "got 250: Prometheus answers +Inf for it whatever was measured."),
+        ],
+    )
+    async def test_a_quantile_outside_0_to_1_is_refused(self, prometheus, client_for, q, said):
+        # Before: 200 inconclusive, "the query returned +Inf, which cannot be judged (a division by zero?)".
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert body["message"] == (
+            "arg 'q' is the quantile of histogram_quantile({{ q }}, ...), a fraction from 0 to 1 (0.99 for p99), "
+            + said
+        )
+
+    @pytest.mark.parametrize("q", ["0.99", "1", "0"])
+    async def test_a_fraction_is_judged(self, prometheus, client_for, q):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body
+
+
+@pytest.mark.integration
 class TestBareArgs:
     """A bare arg that Prometheus would read otherwise than its type says is the caller's 400, never a verdict."""
 
