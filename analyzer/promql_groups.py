@@ -1293,7 +1293,8 @@ def answer_label_list(query: str) -> LabelList | None:
         if not by or ((kept is None or label in kept) and label not in dropped)
     )
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
-    if reads is None or written & set(labels) or not labels:
+    # A without over no selector (`vector(1) or ...`) reads no series whose labels could tell.
+    if reads is None or written & set(labels) or not labels or not (by or reads):
         return None
     # The answer of a without never shows its labels: only where the list reads can tell whether they are there.
     return LabelList(f"{'by' if by else 'without'} ({', '.join(node.modifier.labels)})", labels, reads, whole and by)

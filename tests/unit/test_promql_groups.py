@@ -794,6 +794,7 @@ class TestAnswerLabelList:
             "sum by (pod) (x) / on() group_left(node) sum by (node) (y)",
             "sum by (pod) (x) or vector(0)",
             "topk by (pod) (1, x)",
+            'sum without (pod) (vector(1) or label_replace(vector(2), "a", "b", "", ""))',
             "scalar(sum by (pod) (x))",
             "sum by (le) (x)",
             'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',
