@@ -219,7 +219,7 @@ class PrometheusCheck(Check):
                 written = format_number(phi)
                 raise ValueError(
                     f"params.{name}: {field} {written} is the quantile of {function}({{{{ {name} }}}}, ...), outside 0 "
-                    f"to 1, where Prometheus answers {'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no "
+                    f"to 1, where Prometheus answers {_quantile_answer(phi)} whatever was measured, which no "
                     "verdict can judge: the quantile is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse "
                     f"any other arg).{_in_percent(phi)}"
                 )
@@ -230,14 +230,15 @@ class PrometheusCheck(Check):
         bounds: Prometheus answers +Inf for it whatever was measured, which no verdict can judge."""
         bound = super().bind_args(raw_args)
         for name, function in self._quantile_params.items():
-            phi = _number_in(bound.get(name))
+            value = bound.get(name)
+            phi = _number_in(value)
             if phi is None or 0 <= phi <= 1:
                 continue
             hidden = name in self.secret_params()
-            shown = "a secret value" if hidden else format_number(phi)
+            shown = "a secret value" if hidden else value if isinstance(value, str) else format_number(phi)
             raise ArgError(
                 f"arg {name!r} is the quantile of {function}({{{{ {name} }}}}, ...), a fraction from 0 to 1 (0.99 for "
-                f"p99), got {shown}: Prometheus answers {'+Inf' if phi > 1 else '-Inf'} for it whatever was "
+                f"p99), got {shown}: Prometheus answers {_quantile_answer(phi)} for it whatever was "
                 f"measured.{'' if hidden else _in_percent(phi)}",
                 name,
             )
@@ -1354,6 +1355,11 @@ def _number_in(raw: object) -> float | None:
         return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None  # not a number: the param's own rules say so
+
+
+def _quantile_answer(phi: float) -> str:
+    """What Prometheus answers for a quantile `phi` outside 0 to 1, whatever was measured (NaN for NaN)."""
+    return "+Inf" if phi > 1 else "-Inf" if phi < 0 else "NaN"
 
 
 def _in_percent(phi: float) -> str:
