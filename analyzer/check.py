@@ -59,6 +59,9 @@ class Check(BaseModel):
     # True for a kind that uses its args only where its fields place them (`{{ name }}`): the catalog then refuses
     # a param none of them places.
     params_are_placed: ClassVar[bool] = False
+    # True for a kind whose own bind_args depends on the raw args and its definition alone (it refuses more, binds
+    # the same): the runner keeps its bindings for args that come again, as it does the base binding's.
+    binds_args_alone: ClassVar[bool] = False
 
     kind: str
     name: CheckName

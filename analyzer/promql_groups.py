@@ -1297,9 +1297,10 @@ def answer_label_list(query: str) -> LabelList | None:
     `max by (pod) (x) > 0.5`), when every series of the answer carries its labels that a series read had: an answer
     none of whose series carries any of them was read from series none of which had one (the list did nothing: one
     group), on its labels but _LISTED_ANYWAY's (`histogram_quantile(0.99, sum by (le, service) (...))`: service) and
-    but those a one-to-one match on the way leaves out (`sum by (pod, code) (x) / on (pod) ...`: pod). None for
-    any other query, a list naming a label the query writes or only _LISTED_ANYWAY's, or one promql-parser cannot
-    parse."""
+    but those a one-to-one match on the way leaves out (`sum by (pod, code) (x) / on (pod) ...`: pod); or its
+    `without` list (`sum without (pod) (x)`), never `whole`: no series of the answer carries its labels, and only the
+    series read tell whether it dropped any. None for any other query, a list naming a label the query writes or only
+    _LISTED_ANYWAY's, or one promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -1337,17 +1338,19 @@ def answer_label_list(query: str) -> LabelList | None:
             break
     if kind != "AggregateExpr" or str(node.op).lower() not in _GROUPING or not _label_list(node):
         return None
-    if not str(node.modifier.type).endswith("By"):
-        return None
+    by = str(node.modifier.type).endswith("By")
     labels = tuple(
         label
         for label in _checked(tuple(node.modifier.labels))
-        if (kept is None or label in kept) and label not in dropped
+        # A without's labels are on no series of the answer, whatever a match on the way keeps.
+        if not by or ((kept is None or label in kept) and label not in dropped)
     )
     reads, written = _reads_under(node.expr, Reach(0.0, 0.0, None))
-    if reads is None or written & set(labels) or not labels:
+    # A without over no selector (`vector(1) or ...`) reads no series whose labels could tell.
+    if reads is None or written & set(labels) or not labels or not (by or reads):
         return None
-    return LabelList(f"by ({', '.join(node.modifier.labels)})", labels, reads, whole)
+    # The answer of a without never shows its labels: only where the list reads can tell whether they are there.
+    return LabelList(f"{'by' if by else 'without'} ({', '.join(node.modifier.labels)})", labels, reads, whole and by)
 
 
 def _filters(node: Any) -> bool:

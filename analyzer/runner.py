@@ -82,7 +82,8 @@ class ArgsPlan:
         self.link_head = verdict_path_head(check.name, shown)
 
 
-# The base binding: a plan is kept only for a kind that does not bind its args its own way.
+# The base binding: a plan is kept only for a kind that does not bind its args its own way, or says it binds them
+# from its definition alone (Check.binds_args_alone).
 _BASE_BIND_ARGS = Check.bind_args
 
 
@@ -147,7 +148,7 @@ class Runner:
             plans.move_to_end(key)
             return plan
         plan = ArgsPlan(check, check.bind_args(raw_args))
-        if type(check).bind_args is _BASE_BIND_ARGS:
+        if type(check).bind_args is _BASE_BIND_ARGS or check.binds_args_alone:
             plans[key] = plan
             if len(plans) > PLANS_KEPT:
                 plans.popitem(last=False)

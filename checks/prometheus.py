@@ -16,6 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 import analyzer.kinds as kinds
 from analyzer.kinds import (
     SEVERITY,
+    ArgError,
     ArgValue,
     Check,
     CheckMisconfigured,
@@ -118,6 +119,7 @@ class PrometheusCheck(Check):
 
     kind: Literal["prometheus"] = "prometheus"
     params_are_placed: ClassVar[bool] = True
+    binds_args_alone: ClassVar[bool] = True
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
     query: str = Field(min_length=1, description="PromQL template; {{ param }} placeholders")
     pass_if: ConditionField = Field(description="condition the value must meet, e.g. '< 0.01'")
@@ -187,6 +189,7 @@ class PrometheusCheck(Check):
                 )
         if "quantile" in self.query.lower():
             _quantiles_within_zero_to_one(self.query)
+        if self._quantile_params:  # read now, once: every binding reads it
             self._quantile_params_within_zero_to_one()
         if self.reduce is None and not self.each and _groups_at_top_level(self.query):
             raise ValueError(
@@ -196,28 +199,57 @@ class PrometheusCheck(Check):
         self._judging  # noqa: B018 (made now, once)
         return self
 
-    def _quantile_params_within_zero_to_one(self) -> None:
-        """Refuse a param whose default or example gives a quantile outside 0 to 1 (`histogram_quantile({{ q }}, ...)`
-        with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for it."""
+    # The params placed as the quantile of a quantile function or aggregation (`histogram_quantile({{ q }}, ...)`),
+    # each with that function's name, read once: an arg of one is checked on every binding (see bind_args).
+    @functools.cached_property
+    def _quantile_params(self) -> dict[str, str]:
+        if "quantile" not in self.query.lower():
+            return {}
         blank = promql_blanked(self.query)
+        placed: dict[str, str] = {}
         for match in _QUANTILE_PLACED_RE.finditer(blank):
-            param = self.params.get(match.group(2))
-            for field in ("default", "example"):
-                raw = None if param is None else getattr(param, field)
-                try:
-                    phi = float(raw) if raw is not None and not isinstance(raw, bool) else None
-                except (TypeError, ValueError):
-                    continue  # not a number: the param's own rules say so
+            if match.group(2) in self.params:
+                placed.setdefault(match.group(2), match.group(1).lower())
+        return placed
+
+    def _quantile_params_within_zero_to_one(self) -> None:
+        """Refuse a param whose default, example or enum value gives a quantile outside 0 to 1 (`histogram_quantile({{
+        q }}, ...)` with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for
+        it."""
+        for name, function in self._quantile_params.items():
+            param = self.params[name]
+            given = [("default", param.default), ("example", param.example)]
+            for field, raw in [*given, *(("value", value) for value in param.values or ())]:
+                phi = _number_in(raw)
                 if phi is None or 0 <= phi <= 1:
                     continue
-                function, written = match.group(1).lower(), format_number(phi)
-                percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+                written = format_number(phi)
                 raise ValueError(
-                    f"params.{match.group(2)}: {field} {written} is the quantile of {function}({{{{ "
-                    f"{match.group(2)} }}}}, ...), outside 0 to 1, where Prometheus answers "
-                    f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile "
-                    f"is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse any other arg).{percent}"
+                    f"params.{name}: {field} {written} is the quantile of {function}({{{{ {name} }}}}, ...), outside 0 "
+                    f"to 1, where Prometheus answers {_quantile_answer(phi)} whatever was measured, which no "
+                    "verdict can judge: the quantile is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse "
+                    f"any other arg).{_in_percent(phi)}"
                 )
+
+    def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
+        """Validated args (see Check.bind_args); ArgError for one given to a param placed as a quantile
+        (`histogram_quantile({{ q }}, ...)`) outside 0 to 1 (`q=99` meaning p99), where its param sets no such
+        bounds: Prometheus answers +Inf for it whatever was measured, which no verdict can judge."""
+        bound = super().bind_args(raw_args)
+        for name, function in self._quantile_params.items():
+            value = bound.get(name)
+            phi = _number_in(value)
+            if phi is None or 0 <= phi <= 1:
+                continue
+            hidden = name in self.secret_params()
+            shown = "a secret value" if hidden else value if isinstance(value, str) else format_number(phi)
+            raise ArgError(
+                f"arg {name!r} is the quantile of {function}({{{{ {name} }}}}, ...), a fraction from 0 to 1 (0.99 for "
+                f"p99), got {shown}: Prometheus answers {_quantile_answer(phi)} for it whatever was "
+                f"measured.{'' if hidden else _in_percent(phi)}",
+                name,
+            )
+        return bound
 
     def source_names(self) -> frozenset[str]:
         """The one source the query runs against."""
@@ -1030,7 +1062,8 @@ async def _with_presence(
 
 
 def _carried(listed: LabelList, points: list[tuple[Series, float, int]]) -> bool:
-    """Whether a series of the answer carries a label of the `by` list its groups come from (`listed`)."""
+    """Whether a series of the answer carries a label of the `by` (or `without`) list its groups come from
+    (`listed`)."""
     return any(label in series.labels for series, _, _ in points for label in listed.labels)
 
 
@@ -1048,8 +1081,14 @@ async def _one_group(
     every pod's errors over every pod's requests, a failing pod diluted by the healthy ones), or, when the answer may be
     partial, the reason of an inconclusive verdict (a store that did not answer may hold series with them). An answer
     past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
-    the labels where the list reads tells, and nothing when it finds one."""
+    the labels where the list reads tells, and nothing when it finds one. The same for a `without` list, whose labels
+    no series of an answer carries: one that drops none (`sum without (pdo) (queue_depth)`) keeps apart the series it
+    was to add up, each judged alone (pods at 3 and 7 pass `< 8`, where their sum, 10, fails); an answer of one series
+    is the same whatever the list drops, and is judged."""
     labels = listed.labels
+    by = listed.written.startswith("by")
+    if not by and len(points) < 2:
+        return None
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
@@ -1069,11 +1108,18 @@ async def _one_group(
         details["unseen_labels"] = missing
         return (
             f"query {listed.written}: no series of metric {names} with {_labels_phrase(labels, 'found')}, in an answer "
-            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so its one group "
-            "cannot be told from a misspelled label name"
+            f"that may be partial ({'; '.join(partial)}): a store that did not answer may hold them, so "
+            f"{'its one group' if by else 'its series kept apart'} cannot be told from a misspelled label name"
         )
     details["missing_labels"] = missing
-    raise NoSeriesFound(
+    if not by:
+        raise CheckMisconfigured(
+            f"query {listed.written}: {_labels_phrase(labels)} on no series of metric {names} it reads (a misspelled "
+            f"label name?), so it does nothing: {_IDLE_EFFECT['without']} ({len(points)} series): write the label as "
+            "its series carry it, or drop the list where they lack it",
+            details=details,
+        )
+    raise CheckMisconfigured(
         f"query {listed.written}: {_labels_phrase(labels)} on none of the {len(points)} series of its answer: no "
         f"series of metric {names} it reads has {'it' if len(labels) == 1 else 'any of them'} (a misspelled label "
         "name?), so every series falls in one group, judged as one: write the label as its series carry it, or drop "
@@ -1293,6 +1339,26 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
     return candidates[0]
 
 
+def _number_in(raw: object) -> float | None:
+    """`raw` (an arg, a param's default, example or enum value) as a number, None when it is not one."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        return float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None  # not a number: the param's own rules say so
+
+
+def _quantile_answer(phi: float) -> str:
+    """What Prometheus answers for a quantile `phi` outside 0 to 1, whatever was measured (NaN for NaN)."""
+    return "+Inf" if phi > 1 else "-Inf" if phi < 0 else "NaN"
+
+
+def _in_percent(phi: float) -> str:
+    """What a quantile outside 0 to 1 was as a fraction, when it reads as percent (99 for 0.99)."""
+    return f" In percent? {format_number(phi)} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
+
+
 def _quantiles_within_zero_to_one(query: str) -> None:
     """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
     answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
@@ -1302,11 +1368,10 @@ def _quantiles_within_zero_to_one(query: str) -> None:
         if 0 <= phi <= 1:
             continue
         function, written = match.group(1).lower(), format_number(phi)
-        percent = f" In percent? {written} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
         raise ValueError(
             f"query: {function}({written}, ...) asks for a quantile outside 0 to 1, where Prometheus answers "
             f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile is a "
-            f"fraction, 0.99 for p99.{percent}"
+            f"fraction, 0.99 for p99.{_in_percent(phi)}"
         )
 
 

@@ -229,6 +229,44 @@ class TestInjection:
 
 
 @pytest.mark.integration
+class TestQuantileArgs:
+    """An arg given to a param placed as a quantile (`histogram_quantile({{ q }}, ...)`) outside 0 to 1 is the caller's
+    400, saying what a quantile is: Prometheus answers +Inf for it whatever was measured."""
+
+    check = {
+        "name": "p",
+        "kind": "prometheus",
+        "params": {"q": {"type": "number", "default": 0.99}},
+        "query": 'histogram_quantile({{ q }}, sum by (le) (rate(eb_latency_seconds_bucket{service="eb-api"}[5m])))',
+        "pass_if": "< 2",
+    }
+
+    @pytest.mark.parametrize(
+        ("q", "said"),
+        [
+            ("99", "got 99: Prometheus answers +Inf for it whatever was measured. In percent? 99 is 0.99"),
+            ("-0.5", "got -0.5: Prometheus answers -Inf for it whatever was measured."),
+            ("250", "got 250: Prometheus answers +Inf for it whatever was measured."),
+        ],
+    )
+    async def test_a_quantile_outside_0_to_1_is_refused(self, prometheus, client_for, q, said):
+        # Before: 200 inconclusive, "the query returned +Inf, which cannot be judged (a division by zero?)".
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert body["message"] == (
+            "arg 'q' is the quantile of histogram_quantile({{ q }}, ...), a fraction from 0 to 1 (0.99 for p99), "
+            + said
+        )
+
+    @pytest.mark.parametrize("q", ["0.99", "1", "0"])
+    async def test_a_fraction_is_judged(self, prometheus, client_for, q):
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body
+
+
+@pytest.mark.integration
 class TestBareArgs:
     """A bare arg that Prometheus would read otherwise than its type says is the caller's 400, never a verdict."""
 
@@ -1903,7 +1941,7 @@ class TestOneGroupOfAByAtTheTop:
             '"(.*)"))',
             "sum by (pod) (queue_depth) / on() group_left sum(queue_depth) > 0",
             "sum by (pod) (queue_depth) / on(pod) sum by (pod) (queue_depth)",
-            "sum without (pdo) (queue_depth)",
+            "sum without (pdo, pod) (queue_depth)",
         ],
     )
     async def test_a_by_that_does_something_is_no_error(self, prometheus, client_for, query):
@@ -2029,6 +2067,61 @@ class TestOneGroupOfAByAtTheTop:
             f"({PARTIAL_WARNING})"
         )
         assert body["details"]["unseen_labels"] == ["x: node"]
+
+
+@pytest.mark.integration
+class TestAWithoutAtTheTop:
+    """A `without` list at the top of the query none of whose labels any series read carries drops none: the series it
+    was to add up stay apart, and `each` or `reduce` judges them one by one where their sum was meant."""
+
+    @pytest.mark.parametrize(("extra", "value"), [({"each": True}, 10), ({"reduce": "max"}, 10)])
+    @pytest.mark.parametrize("label", ["pdo", "instance"])
+    async def test_a_without_of_a_label_its_series_lack_is_an_error(self, prometheus, client_for, extra, value, label):
+        # Before: pass, pods a (3) and b (7) each under < 8 (max 7 under reduce) where their sum, 10, fails. A
+        # defensive `without (instance)` over series without instance reads the same as the typo: drop it.
+        check = {"name": "q", "kind": "prometheus", "query": "sum without (pod) (queue_depth)", "pass_if": "< 8"}
+        client = await client_for(prometheus.url, {**check, **extra})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", value), body["reason"]
+        client = await client_for(prometheus.url, {**check, **extra, "query": f"sum without ({label}) (queue_depth)"})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            f"query without ({label}): label {label} is on no series of metric queue_depth it reads (a misspelled "
+            "label name?), so it does nothing: it drops no label: the series it was to add up stay apart, each judged "
+            "alone (2 series): write the label as its series carry it, or drop the list where they lack it"
+        )
+        assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
+        assert f'{label}!=""' in body["details"]["label_presence_query"]
+
+    @pytest.mark.parametrize(
+        ("query", "verdict", "value"),
+        [
+            # One series is its own sum whatever the list drops: judged.
+            ('sum without (instance) (queue_depth{pod="b"})', "pass", 7),
+            # One label of the list is on the series: it does something.
+            ("sum without (instance, pod) (queue_depth)", "fail", 10),
+        ],
+    )
+    async def test_a_without_that_changes_nothing_or_drops_a_label_is_judged(
+        self, prometheus, client_for, query, verdict, value
+    ):
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 8", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, verdict, value), body["reason"]
+
+    async def test_a_without_in_the_histogram_of_a_quantile_is_read(self, prometheus, client_for):
+        # Two services' p99, each judged alone where the one p99 of both was meant.
+        query = "histogram_quantile(0.99, sum without ({label}) (rate(eb_latency_seconds_bucket[5m])))"
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 8", "each": True}
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="service")})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        client = await client_for(prometheus.url, {**check, "query": query.format(label="servcie")})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["eb_latency_seconds_bucket: servcie"]
 
 
 _SLOTH = 'sloth_id="ebr-sloth-burn", sloth_service="ebr-sloth", sloth_slo="burn"'

@@ -1,5 +1,6 @@
 import math
 import random
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from analyzer.errors import CheckMisconfigured
+from analyzer.errors import ArgError, CheckMisconfigured
 from analyzer.models import Outcome, Verdict, format_number
 from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import (
@@ -509,6 +510,48 @@ class TestQuantileOutsideZeroToOne:
         text = invalid(query=query, params={"q": param}, reduce="max")
         assert said in text
         assert "minimum: 0 and maximum: 1 refuse any other arg" in text
+
+    def test_an_enum_value_in_percent_is_refused(self):
+        # Before: loaded; `q=99` asked for +Inf on every evaluation, inconclusive.
+        param = {"type": "enum", "values": ["0.5", "0.9", "99"], "default": "0.5"}
+        text = invalid(query="quantile_over_time({{ q }}, x[5m])", params={"q": param})
+        assert "params.q: value 99 is the quantile of quantile_over_time({{ q }}, ...), outside 0 to 1" in text
+        assert "In percent? 99 is 0.99" in text
+
+    @pytest.mark.parametrize(
+        ("raw", "refused"), [({"q": "0.95"}, False), ({"q": 95}, True), ({}, False), ({"q": "1e2"}, True)]
+    )
+    def test_an_arg_outside_0_to_1_is_refused_when_bound(self, raw, refused):
+        params = {"q": {"type": "number", "default": 0.99}}
+        check = PrometheusCheck.model_validate(
+            {**BASE, "params": params, "query": "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))"}
+        )
+        if not refused:
+            assert 0 < check.bind_args(raw)["q"] < 1
+            return
+        with pytest.raises(
+            ArgError, match=r"^arg 'q' is the quantile of histogram_quantile\(\{\{ q \}\}, ...\)"
+        ) as err:
+            check.bind_args(raw)
+        assert err.value.arg == "q"
+
+    @pytest.mark.parametrize(("arg", "answer"), [("inf", "+Inf"), ("nan", "NaN")])
+    def test_a_dns_label_that_reads_as_a_number_is_refused(self, arg, answer):
+        # A DNS label may be `nan` or `inf`, which PromQL reads as numbers there.
+        params = {"q": {"type": "dns_label", "default": "a"}}
+        check = PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, x)"})
+        with pytest.raises(
+            ArgError,
+            match=f"got {arg}: Prometheus answers {re.escape(answer)} for it",
+        ):
+            check.bind_args({"q": arg})
+
+    def test_a_secret_arg_is_not_shown(self):
+        params = {"q": {"type": "number", "default": 0.99, "secret": True}}
+        check = PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, x)"})
+        with pytest.raises(ArgError) as err:
+            check.bind_args({"q": "95.5"})
+        assert "95.5" not in str(err.value) and "got a secret value" in str(err.value)
 
     def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
         params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}

@@ -895,6 +895,21 @@ class TestAnswerLabelList:
     @pytest.mark.parametrize(
         "query",
         [
+            "sum without (pod) (x)",
+            "topk(1, sum without (pod) (x))",
+            "sum without (pod, le) (x) / on(node) sum without (pod) (y)",
+            "histogram_quantile(0.99, sum without (pod) (rate(x_bucket[5m])))",
+        ],
+    )
+    def test_a_without_at_the_top_is_read_where_it_reads(self, query):
+        # Its answer never carries its labels: only the series read tell whether it dropped any.
+        listed = answer_label_list(query)
+        assert listed is not None and (listed.labels, listed.whole) == (("pod",), False)
+        assert listed.written.startswith("without (pod")
+
+    @pytest.mark.parametrize(
+        "query",
+        [
             "histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))",
             "histogram_quantile(0.99, sum by (pod, le) (rate(x_bucket[5m]))) > 0.5",
             "max by (quantile, pod) (x)",
@@ -917,9 +932,8 @@ class TestAnswerLabelList:
             "sum by (pod, code) (x) / on (pod) group_left (team) sum by (pod, team) (y)",
             "sum by (pod) (x) / on (pod) group_right sum by (pod, code) (y)",
             "sum by (pod) (x) or vector(0)",
-            "sum without (pod) (x)",
             "topk by (pod) (1, x)",
-            "topk(1, sum without (pod) (x))",
+            'sum without (pod) (vector(1) or label_replace(vector(2), "a", "b", "", ""))',
             "scalar(sum by (pod) (x))",
             "sum by (le) (x)",
             'sum by (hash) (label_replace(x, "hash", "$1", "h", "(.*)"))',

@@ -944,6 +944,9 @@ ARGS_PARAMS = {
 }
 
 
+_PROMETHEUS_SOURCE = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+
+
 def args_runner() -> tuple[Runner, Check]:
     registry = Registry([ArgsCheck])
     catalog = build_catalog([("t", {"checks": [{"name": "args", "kind": "args", "params": ARGS_PARAMS}]})], registry)
@@ -1023,6 +1026,23 @@ class TestArgsPlans:
         first.args["hash"] = "changed"
         second = await runner.evaluate(check, runner.plan(check, raw), datetime(2026, 12, 5, 10, tzinfo=UTC))
         assert second.args["hash"] == "h1"
+
+    def test_a_kind_binding_its_args_alone_keeps_its_plans_and_refusals_every_time(self):
+        from analyzer.errors import ArgError
+
+        check = {
+            "name": "p99",
+            "kind": "prometheus",
+            "params": {"q": {"type": "number", "default": 0.99}},
+            "query": "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))",
+            "pass_if": "< 1",
+        }
+        catalog = build_catalog([("t", {"sources": _PROMETHEUS_SOURCE, "checks": [check]})], Registry.default())
+        runner, p99 = Runner(catalog, Sources({}), None, 5.0), catalog.get("p99")
+        assert runner.plan(p99, {"q": "0.5"}) is runner.plan(p99, {"q": "0.5"})
+        for _ in range(2):
+            with pytest.raises(ArgError, match="'q' is the quantile of histogram_quantile"):
+                runner.plan(p99, {"q": "99"})
 
     def test_the_least_recently_used_plan_goes_past_the_bound(self, monkeypatch):
         from analyzer import runner as runner_module
