@@ -493,7 +493,9 @@ class KpiCompareCheck(Check):
                 _missing_reason(missing, self.source, (), unlabelled),
                 details=details,
                 source=ctx.prometheus(self.source),
-                names=tuple(details.get("missing_metrics", ())),
+                # Only names missing as of the evaluation time itself: one missing where a baseline reads back in time
+                # (`offset 1h`) but present now says nothing of the source's retention.
+                names=tuple(sorted({name for _, selector, over in missing if not over for name in selector.names})),
             )
         kept = {side: fallback.steps for side, fallback in fallbacks.items()}
         samples = {
