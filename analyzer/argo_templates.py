@@ -12,6 +12,7 @@ and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import functools
 import json
@@ -20,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
@@ -1638,8 +1639,18 @@ _JOB_EXIT_2 = (
     "`analyzer run` would exit 2 (a usage error) at every measurement: a failed Job, which Argo reads as Failed, and "
     "the rollout aborts"
 )
-# The options of `analyzer run` that take the next word as their value.
-_RUN_VALUE_OPTIONS = frozenset({"--catalog", "--at", "--junit", "--prometheus", "--ca-file"})
+
+
+class _WordsRefused(Exception):
+    """What argparse says of words `analyzer run` refuses (its usage error, exit 2)."""
+
+
+class _RunWords(argparse.ArgumentParser):
+    """`analyzer run`'s arguments, read as that command reads them (abbreviations, `--at=T`, a value starting with
+    '-'), whose usage error is raised rather than printed with an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _WordsRefused(message)
 
 
 def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
@@ -1669,56 +1680,93 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
 
 
 def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
-    """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the check, its args."""
-    name: str | None = None
+    """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the words themselves, the
+    check, its args, `--at`. A word Argo or Kubernetes fills in (`{{args.x}}`, `$(VAR)`) is not judged."""
+    from analyzer.cli import add_run_arguments, with_dash_values
+    from analyzer.params import parse_time
+
+    reader = _RunWords(prog="analyzer run", add_help=False)
+    add_run_arguments(reader)
+    try:
+        parsed, unrecognized = reader.parse_known_args(with_dash_values(words))
+    except _WordsRefused as exc:
+        return [f"`analyzer run` refuses the Job's words: {exc}; {_JOB_EXIT_2}"]
+    problems = []
+    unknown = [word for word in unrecognized if not _filled_in(word)]
+    if unknown:
+        # A word that is no option may be a value (a token the Job was given): only options are quoted.
+        shown = ", ".join(repr(word.partition("=")[0]) if word.startswith("-") else "a word" for word in unknown)
+        problems.append(
+            f"`analyzer run` takes none of these words of the Job: {shown} (an arg is one word, --arg KEY=VALUE); "
+            + _JOB_EXIT_2
+        )
+    if getattr(parsed, "given_twice", None):
+        problems.append(f"the Job gives {parsed.given_twice} twice; {_JOB_EXIT_2}")
+    if parsed.ca_file is not None and not parsed.prometheus:
+        problems.append(f"the Job gives --ca-file without --prometheus; {_JOB_EXIT_2}")
+    if parsed.at is not None and not _filled_in(parsed.at):
+        try:
+            parse_time(parsed.at)
+        except ValueError as exc:
+            problems.append(f"the Job's --at is refused: {exc}; {_JOB_EXIT_2}")
     given: list[tuple[str, str]] = []
-    pending = ""
-    for word in words:
-        if pending:
-            if pending == "--arg":
-                given.append(_key_value(word))
-            pending = ""
-        elif word == "--arg" or word in _RUN_VALUE_OPTIONS:
-            pending = word
-        elif word.startswith("--arg="):
-            given.append(_key_value(word.removeprefix("--arg=")))
-        elif not word.startswith("-") and name is None:
-            name = word
-    if name is None or _given_elsewhere(name) or "$(" in name:
-        return []
+    unpaired: list[str] = []  # --arg words without `KEY=`: `--arg KEY VALUE`, or a value alone
+    for item in parsed.arg:
+        key, sep, value = item.partition("=")
+        if (sep and key) or _filled_in(item):
+            # A word filled in whole (`--arg $(HASH_ARG)`) is some KEY=VALUE, its key unknown here.
+            given.append((key, value) if sep and key else (item, ""))
+        else:
+            unpaired.append(item)
+    twice = [key for key, count in Counter(key for key, _ in given).items() if count > 1 and not _filled_in(key)]
+    problems += [f"the Job gives --arg {key!r} twice; {_JOB_EXIT_2}" for key in twice]
+    name: str = parsed.name
+    if _filled_in(name):
+        return problems + [_unpaired(item, None) for item in unpaired]
     check = catalog.checks.get(name)
     if check is None:
         close = difflib.get_close_matches(name, list(catalog.checks), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [f"the Job runs check {name!r}, which the catalog does not have{hint}; {_JOB_EXIT_2}"]
+        return [*problems, f"the Job runs check {name!r}, which the catalog does not have{hint}; {_JOB_EXIT_2}"]
+    problems += [_unpaired(item, check) for item in unpaired]
     declared = ", ".join(check.params) or "none"
-    problems = [
+    problems += [
         f"the Job gives arg {key!r}, which check {name!r} does not declare (its params: {declared}"
         f"{_meant(key, list(check.params))}); {_JOB_EXIT_2}"
         for key in dict.fromkeys(key for key, _ in given)
-        if key not in check.params and not _given_elsewhere(key) and "$(" not in key
+        if key not in check.params and not _filled_in(key)
     ]
     secret = check.secret_params()
     for key, value in given:
         param = check.params.get(key)
-        if param is None or _given_elsewhere(value) or "$(" in value:
+        if param is None or _filled_in(value):
             continue
         try:
             param.parse(key, value, secret=key in secret)
         except ArgError as exc:
             problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}; {_JOB_EXIT_2}")
-    if any(_given_elsewhere(key) or "$(" in key for key, _ in given):
+    if any(_filled_in(key) for key, _ in given):
         return problems
     return problems + [
         f"check {name!r} requires arg {param!r}, which the Job does not give; {_JOB_EXIT_2}"
         for param, rule in check.params.items()
-        if rule.required and param not in {key for key, _ in given}
+        # One given as `--arg KEY` is said to be so above.
+        if rule.required and param not in {key for key, _ in given} and param not in unpaired
     ]
 
 
-def _key_value(word: str) -> tuple[str, str]:
-    key, _, value = word.partition("=")
-    return key, value
+def _unpaired(item: str, check: Check | None) -> str:
+    """The problem of an --arg word that is not KEY=VALUE; quoted only when it names a param that is not secret
+    (another word may be a value: a token)."""
+    shown = (
+        repr(item) if check is not None and item in check.params and item not in check.secret_params() else "not shown"
+    )
+    return f"the Job gives an --arg that is not KEY=VALUE ({shown}): write --arg KEY=VALUE, one word; {_JOB_EXIT_2}"
+
+
+def _filled_in(word: str) -> bool:
+    """Whether Argo (`{{args.x}}`) or Kubernetes (`$(VAR)`, from the container's env) fills in part of a word."""
+    return _given_elsewhere(word) or "$(" in word
 
 
 def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:

@@ -9,6 +9,7 @@ import errno
 import gc
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -105,33 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
-    run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
-    run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
-    run.add_argument(
-        "--prometheus",
-        action="append",
-        default=[],
-        metavar="[SOURCE=]URL",
-        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
-        "source when the check reads several; repeatable",
-    )
-    run.add_argument(
-        "--ca-file",
-        type=_path,
-        metavar="PATH",
-        help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
-        "lives in the pod)",
-    )
-    run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
-    run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
-    run.add_argument(
-        "--junit",
-        type=_path,
-        metavar="FILE",
-        help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
-    )
+    add_run_arguments(run)
 
     validate = commands.add_parser(
         "validate",
@@ -184,6 +159,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
+    """The arguments of `analyzer run`, added to `run` (its subparser here; `analyzer validate` reads a Job's words
+    with them, as this command will)."""
+    run.add_argument("name", help="check name")
+    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
+    run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
+    run.add_argument(
+        "--prometheus",
+        action="append",
+        default=[],
+        metavar="[SOURCE=]URL",
+        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
+        "source when the check reads several; repeatable",
+    )
+    run.add_argument(
+        "--ca-file",
+        type=_path,
+        metavar="PATH",
+        help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
+        "lives in the pod)",
+    )
+    run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
+    run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
+    run.add_argument(
+        "--junit",
+        type=_path,
+        metavar="FILE",
+        help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
+    )
+
+
+def with_dash_values(words: Sequence[str]) -> list[str]:
+    """`words` with `--at -1h` written `--at=-1h`: argparse reads a word of '-' and a digit that is no number as an
+    option and says "--at: expected one argument", where `--at` should say that -1h is no time it takes."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] == "--at" and _DASH_VALUE_RE.match(word):
+            joined[-1] = f"--at={word}"
+        else:
+            joined.append(word)
+    return joined
+
+
+_DASH_VALUE_RE = re.compile(r"-[0-9.]")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     collecting = gc.isenabled()
@@ -193,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         parser = build_parser()
-        args, unrecognized = parser.parse_known_args(argv)
+        args, unrecognized = parser.parse_known_args(with_dash_values(sys.argv[1:] if argv is None else argv))
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
             # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,

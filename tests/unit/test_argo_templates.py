@@ -1893,10 +1893,66 @@ class TestJobProviderMetrics:
             analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="busybox:1.36"),
             analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="example.com/log-analyzer:2"),
             analyzer_container("run", "{{args.check}}", "--arg", "x=1"),
+            # What argparse reads as `analyzer run` does: abbreviated options, and their values, are no check name.
+            analyzer_container("run", "--cat", "/etc/analyzer", "payments-error-rate", "--arg", "canary_hash=c0ffee1"),
+            analyzer_container("run", "--ar", "canary_hash=c0ffee1", "payments-error-rate"),
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "1764154800"),
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at={{args.at}}"),
+            # A word Kubernetes fills in from the env may be any option.
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "$(FLAGS)"),
+            analyzer_container("run", "payments-error-rate", "--arg", "$(HASH_ARG)"),
         ],
     )
     def test_a_job_that_runs_a_check_as_the_catalog_declares_it_is_fine(self, tmp_path, container):
         assert problems(tmp_path, *crd_valid(job_template(container))) == []
+
+    @pytest.mark.parametrize(
+        ("args", "problem"),
+        [
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--arg", "canary_hash=c0ffee2"],
+                "the Job gives --arg 'canary_hash' twice",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash", "c0ffee1"],
+                "`analyzer run` takes none of these words of the Job: a word (an arg is one word, --arg KEY=VALUE)",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash", "c0ffee1"],
+                "the Job gives an --arg that is not KEY=VALUE ('canary_hash'): write --arg KEY=VALUE, one word",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "-1h"],
+                "the Job's --at is refused: '-1h' is neither RFC 3339 nor unix seconds",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "yesterday"],
+                "the Job's --at is refused: 'yesterday' is neither RFC 3339 nor unix seconds",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--ca-file", "/ca.pem"],
+                "the Job gives --ca-file without --prometheus",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--catalog", "/a", "--catalog", "/b"],
+                "the Job gives --catalog twice",
+            ),
+            (
+                ["run", "--arg=canary_hash=c0ffee1"],
+                "`analyzer run` refuses the Job's words: the following arguments are required: name",
+            ),
+        ],
+    )
+    def test_words_analyzer_run_refuses_are_a_problem(self, tmp_path, args, problem):
+        # Each was left unsaid (the Job exits 2 at every measurement), as the words were read by hand.
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert f"{self.WHERE}: {problem}; {JOB_EXIT_2}" in [p.replace(f"{tmp_path}/", "") for p in found]
+
+    def test_a_value_given_as_a_word_of_its_own_is_not_shown(self, tmp_path):
+        # `--arg token VALUE`: the word after a key may be a secret's value, which no problem quotes.
+        args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--arg", "s3cr3t-t0ken", "--ab", "s3cr3t-v"]
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert len(found) == 2 and not [problem for problem in found if "s3cr3t" in problem]
 
     @pytest.mark.parametrize(
         ("args", "problem"),
