@@ -129,6 +129,11 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     for origin, run in _documents(paths, (_RUN_KIND,)):
         problems += _analysis_run_problems(origin, run, catalog, settings)
+    # A Job or CronJob of its own (a pre-deploy gate, a CI step) runs `analyzer run` as a job metric's does.
+    for origin, job in _documents(paths, _JOB_KINDS):
+        where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
+        found = _job_spec_problems(_job_spec(job), catalog, _OWN_JOB_EXIT_2)
+        problems += [f"{where}: {problem}" for problem in found]
     return problems
 
 
@@ -1635,6 +1640,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     return problems
 
 
+_OWN_JOB_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
 _JOB_EXIT_2 = (
     "`analyzer run` would exit 2 (a usage error) at every measurement: a failed Job, which Argo reads as Failed, and "
     "the rollout aborts"
@@ -1657,13 +1663,45 @@ def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
     catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
     job = (metric.get("provider") or {}).get("job")
-    pod = ((job.get("spec") or {}).get("template") or {}).get("spec") if isinstance(job, dict) else None
+    return _job_spec_problems(job.get("spec") if isinstance(job, dict) else None, catalog)
+
+
+def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT_2) -> list[str]:
+    """The problems of the containers of a Job's `spec` that run `analyzer run` (see `_job_problems`), each followed
+    by its `consequence`."""
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
     problems: list[str] = []
     for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
         words = _analyzer_run_words(container) if isinstance(container, dict) else None
         if words is not None:
-            problems += _run_words_problems(words, catalog)
+            problems += [f"{problem}; {consequence}" for problem in _run_words_problems(words, catalog)]
     return problems
+
+
+_JOB_KINDS = ("Job", "CronJob")
+
+
+def _job_spec(job: dict[str, Any]) -> Any:
+    """The Job spec of a batch/v1 Job or CronJob manifest (None for another API's kind of that name)."""
+    if not str(job.get("apiVersion", "")).startswith("batch/"):
+        return None
+    spec = job.get("spec")
+    if job.get("kind") == "CronJob":
+        template = spec.get("jobTemplate") if isinstance(spec, dict) else None
+        spec = template.get("spec") if isinstance(template, dict) else None
+    return spec
+
+
+def holds_jobs(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`."""
+    return any(_runs_analyzer(job) for _, job in _documents(files, _JOB_KINDS, patches_too=True))
+
+
+def _runs_analyzer(job: dict[str, Any]) -> bool:
+    spec = _job_spec(job)
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    containers = (pod.get("containers") or []) if isinstance(pod, dict) else []
+    return any(isinstance(c, dict) and _analyzer_run_words(c) is not None for c in containers)
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
@@ -1690,25 +1728,24 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
     try:
         parsed, unrecognized = reader.parse_known_args(with_dash_values(words))
     except _WordsRefused as exc:
-        return [f"`analyzer run` refuses the Job's words: {exc}; {_JOB_EXIT_2}"]
+        return [f"`analyzer run` refuses the Job's words: {exc}"]
     problems = []
     unknown = [word for word in unrecognized if not _filled_in(word)]
     if unknown:
         # A word that is no option may be a value (a token the Job was given): only options are quoted.
         shown = ", ".join(repr(word.partition("=")[0]) if word.startswith("-") else "a word" for word in unknown)
         problems.append(
-            f"`analyzer run` takes none of these words of the Job: {shown} (an arg is one word, --arg KEY=VALUE); "
-            + _JOB_EXIT_2
+            f"`analyzer run` takes none of these words of the Job: {shown} (an arg is one word, --arg KEY=VALUE)"
         )
     if getattr(parsed, "given_twice", None):
-        problems.append(f"the Job gives {parsed.given_twice} twice; {_JOB_EXIT_2}")
+        problems.append(f"the Job gives {parsed.given_twice} twice")
     if parsed.ca_file is not None and not parsed.prometheus:
-        problems.append(f"the Job gives --ca-file without --prometheus; {_JOB_EXIT_2}")
+        problems.append("the Job gives --ca-file without --prometheus")
     if parsed.at is not None and not _filled_in(parsed.at):
         try:
             parse_time(parsed.at)
         except ValueError as exc:
-            problems.append(f"the Job's --at is refused: {exc}; {_JOB_EXIT_2}")
+            problems.append(f"the Job's --at is refused: {exc}")
     given: list[tuple[str, str]] = []
     unpaired: list[str] = []  # --arg words without `KEY=`: `--arg KEY VALUE`, or a value alone
     for item in parsed.arg:
@@ -1719,7 +1756,7 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
         else:
             unpaired.append(item)
     twice = [key for key, count in Counter(key for key, _ in given).items() if count > 1 and not _filled_in(key)]
-    problems += [f"the Job gives --arg {key!r} twice; {_JOB_EXIT_2}" for key in twice]
+    problems += [f"the Job gives --arg {key!r} twice" for key in twice]
     name: str = parsed.name
     if _filled_in(name):
         return problems + [_unpaired(item, None) for item in unpaired]
@@ -1727,12 +1764,12 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
     if check is None:
         close = difflib.get_close_matches(name, list(catalog.checks), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [*problems, f"the Job runs check {name!r}, which the catalog does not have{hint}; {_JOB_EXIT_2}"]
+        return [*problems, f"the Job runs check {name!r}, which the catalog does not have{hint}"]
     problems += [_unpaired(item, check) for item in unpaired]
     declared = ", ".join(check.params) or "none"
     problems += [
         f"the Job gives arg {key!r}, which check {name!r} does not declare (its params: {declared}"
-        f"{_meant(key, list(check.params))}); {_JOB_EXIT_2}"
+        f"{_meant(key, list(check.params))})"
         for key in dict.fromkeys(key for key, _ in given)
         if key not in check.params and not _filled_in(key)
     ]
@@ -1744,11 +1781,11 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
         try:
             param.parse(key, value, secret=key in secret)
         except ArgError as exc:
-            problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}; {_JOB_EXIT_2}")
+            problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}")
     if any(_filled_in(key) for key, _ in given):
         return problems
     return problems + [
-        f"check {name!r} requires arg {param!r}, which the Job does not give; {_JOB_EXIT_2}"
+        f"check {name!r} requires arg {param!r}, which the Job does not give"
         for param, rule in check.params.items()
         # One given as `--arg KEY` is said to be so above.
         if rule.required and param not in {key for key, _ in given} and param not in unpaired
@@ -1761,7 +1798,7 @@ def _unpaired(item: str, check: Check | None) -> str:
     shown = (
         repr(item) if check is not None and item in check.params and item not in check.secret_params() else "not shown"
     )
-    return f"the Job gives an --arg that is not KEY=VALUE ({shown}): write --arg KEY=VALUE, one word; {_JOB_EXIT_2}"
+    return f"the Job gives an --arg that is not KEY=VALUE ({shown}): write --arg KEY=VALUE, one word"
 
 
 def _filled_in(word: str) -> bool:

@@ -921,7 +921,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_runs, holds_templates
+    from analyzer.argo_templates import holds_analyses, holds_jobs, holds_runs, holds_templates
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -941,13 +941,15 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             found, others = _catalog_files_under(path)
             # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
             # rollouts/`): they are checked against the catalog of the other paths.
-            if not found and not holds_templates(others) and not holds_analyses(others) and not holds_runs(others):
+            if not found and not any(
+                holds(others) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+            ):
                 raise ConfigError(f"no catalog documents in any *.yaml, *.yml or *.json file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif (holds_templates([path]) or holds_analyses([path]) or holds_runs([path])) and _holds_no_catalog_document(
-            path
-        ):
+        elif any(
+            holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+        ) and _holds_no_catalog_document(path):
             skipped.append(path)
         else:
             files.append(path)
@@ -964,7 +966,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     analyses = [path for path in skipped if path not in templates and holds_analyses([path])]
     # And AnalysisRuns, whose args are their own.
     runs = [path for path in skipped if path not in templates + analyses and holds_runs([path])]
-    others = [path for path in skipped if path not in templates + analyses + runs]
+    # And Jobs of their own that run `analyzer run`.
+    jobs = [path for path in skipped if path not in templates + analyses + runs and holds_jobs([path])]
+    others = [path for path in skipped if path not in templates + analyses + runs + jobs]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -979,6 +983,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         _say(
             f"{_counted(len(runs), 'file')} of AnalysisRuns, checked against the catalog with their args: "
             f"{', '.join(str(p) for p in runs)}"
+        )
+    if jobs:
+        _say(
+            f"{_counted(len(jobs), 'file')} of Jobs running analyzer run, checked against the catalog: "
+            f"{', '.join(str(p) for p in jobs)}"
         )
     if others:
         _say(

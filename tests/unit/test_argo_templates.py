@@ -1997,3 +1997,46 @@ class TestJobProviderMetrics:
             "check 'checkout-canary-smoke' does not declare (its params: service, namespace; did you mean 'service'?); "
             + JOB_EXIT_2
         ]
+
+
+def batch_job(kind: str, *containers: dict[str, Any], api_version: str = "batch/v1") -> dict[str, Any]:
+    """A Job (or CronJob) manifest of its own, running these containers."""
+    job = {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": list(containers)}}}
+    spec = {"schedule": "*/5 * * * *", "jobTemplate": {"spec": job}} if kind == "CronJob" else job
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": "gate"}, "spec": spec}
+
+
+class TestJobsOfTheirOwn:
+    """A Job or CronJob manifest of its own whose container runs `analyzer run` is checked as a job metric's is:
+    `validate` refused its file as "not a catalog", or, in a directory, skipped it unread."""
+
+    MISSPELT = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1")
+    OWN_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
+
+    @pytest.mark.parametrize("kind", ["Job", "CronJob"])
+    def test_its_mistakes_are_problems(self, tmp_path, kind):
+        found = problems(tmp_path, batch_job(kind, self.MISSPELT), declare_used=False)
+        assert [p.replace(f"{tmp_path}/", "") for p in found] == [
+            f"templates.yaml: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
+            f"have; did you mean 'payments-error-rate'?; {self.OWN_EXIT_2}"
+        ]
+
+    def test_another_api_s_job_and_a_job_of_another_program_are_left_alone(self, tmp_path):
+        other_api = batch_job("Job", self.MISSPELT, api_version="example.com/v1")
+        other_program = batch_job("Job", analyzer_container("run", "payments-eror-rate", image="busybox:1.36"))
+        assert problems(tmp_path, other_api, other_program, declare_used=False) == []
+
+    def test_validate_reads_a_file_of_jobs(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", self.MISSPELT)))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "Job 'gate': the Job runs check 'payments-eror-rate'" in result.stderr
+        assert "not a catalog" not in result.stderr
+        assert f"1 file of Jobs running analyzer run, checked against the catalog: {tmp_path / 'job.yaml'}" in (
+            result.stdout
+        )
+        fine = analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1")
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("CronJob", fine)))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
