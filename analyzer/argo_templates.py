@@ -1651,12 +1651,26 @@ class _WordsRefused(Exception):
     """What argparse says of words `analyzer run` refuses (its usage error, exit 2)."""
 
 
+class _HelpAsked(Exception):
+    """Words that ask `analyzer run` for its help, which it prints and exits 0 on."""
+
+
 class _RunWords(argparse.ArgumentParser):
     """`analyzer run`'s arguments, read as that command reads them (abbreviations, `--at=T`, a value starting with
-    '-'), whose usage error is raised rather than printed with an exit."""
+    '-'), whose usage error and help are raised rather than printed with an exit."""
 
     def error(self, message: str) -> NoReturn:
         raise _WordsRefused(message)
+
+    def print_help(self, file: Any = None) -> NoReturn:
+        raise _HelpAsked
+
+
+# Said with its own consequence: an exit 0, not 2.
+_ASKS_HELP = (
+    "the Job's words ask `analyzer run` for its help (-h, --help), which it prints and exits 0 on, evaluating "
+    "nothing: a Successful Job, read as a pass of a check never run; remove it"
+)
 
 
 def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
@@ -1674,7 +1688,10 @@ def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT
     for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
         words = _analyzer_run_words(container) if isinstance(container, dict) else None
         if words is not None:
-            problems += [f"{problem}; {consequence}" for problem in _run_words_problems(words, catalog)]
+            problems += [
+                problem if problem is _ASKS_HELP else f"{problem}; {consequence}"
+                for problem in _run_words_problems(words, catalog)
+            ]
     return problems
 
 
@@ -1723,12 +1740,14 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
     from analyzer.cli import add_run_arguments, with_dash_values
     from analyzer.params import parse_time
 
-    reader = _RunWords(prog="analyzer run", add_help=False)
+    reader = _RunWords(prog="analyzer run")
     add_run_arguments(reader)
     try:
         parsed, unrecognized = reader.parse_known_args(with_dash_values(words))
     except _WordsRefused as exc:
         return [f"`analyzer run` refuses the Job's words: {exc}"]
+    except _HelpAsked:
+        return [_ASKS_HELP]
     problems = []
     unknown = [word for word in unrecognized if not _filled_in(word)]
     if unknown:

@@ -1948,6 +1948,16 @@ class TestJobProviderMetrics:
         found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
         assert f"{self.WHERE}: {problem}; {JOB_EXIT_2}" in [p.replace(f"{tmp_path}/", "") for p in found]
 
+    @pytest.mark.parametrize("word", ["-h", "--help", "--he"])
+    def test_words_that_ask_for_help_are_a_pass_of_nothing(self, tmp_path, word):
+        # `analyzer run NAME --help` prints the help and exits 0: a Successful measurement, no check evaluated.
+        args = ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", word]
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert [p.replace(f"{tmp_path}/", "") for p in found] == [
+            f"{self.WHERE}: the Job's words ask `analyzer run` for its help (-h, --help), which it prints and exits 0 "
+            "on, evaluating nothing: a Successful Job, read as a pass of a check never run; remove it"
+        ]
+
     def test_a_value_given_as_a_word_of_its_own_is_not_shown(self, tmp_path):
         # `--arg token VALUE`: the word after a key may be a secret's value, which no problem quotes.
         args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--arg", "s3cr3t-t0ken", "--ab", "s3cr3t-v"]
