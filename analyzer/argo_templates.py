@@ -1666,6 +1666,7 @@ class _RunWords(argparse.ArgumentParser):
         raise _HelpAsked
 
 
+_OPTION_NAME_RE = re.compile(r"--?[A-Za-z]+(?:-[A-Za-z]+)*")
 # Said with its own consequence: an exit 0, not 2.
 _ASKS_HELP = (
     "the Job's words ask `analyzer run` for its help (-h, --help), which it prints and exits 0 on, evaluating "
@@ -1751,8 +1752,13 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
     problems = []
     unknown = [word for word in unrecognized if not _filled_in(word)]
     if unknown:
-        # A word that is no option may be a value (a token the Job was given): only options are quoted.
-        shown = ", ".join(repr(word.partition("=")[0]) if word.startswith("-") else "a word" for word in unknown)
+        # A word that is no option may be a value (a token the Job was given, `-x9f...` too): only what reads as an
+        # option's name is quoted, and nothing after an `--arg KEY` whose value it may be, as `analyzer run` does.
+        valueless = any("=" not in item for item in parsed.arg)
+        shown = ", ".join(
+            repr(option) if not valueless and _OPTION_NAME_RE.fullmatch(option := word.partition("=")[0]) else "a word"
+            for word in unknown
+        )
         problems.append(
             f"`analyzer run` takes none of these words of the Job: {shown} (an arg is one word, --arg KEY=VALUE)"
         )

@@ -1963,6 +1963,11 @@ class TestJobProviderMetrics:
         args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--arg", "s3cr3t-t0ken", "--ab", "s3cr3t-v"]
         found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
         assert len(found) == 2 and not [problem for problem in found if "s3cr3t" in problem]
+        # A value starting with '-' after `--arg KEY`, and one that reads as no option's name, are no option.
+        for words in (["--arg", "token", "-s3cr3t"], ["--arg=token=x", "-s3cr3t9"]):
+            args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", *words]
+            found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+            assert found and not [problem for problem in found if "s3cr3t" in problem], found
 
     @pytest.mark.parametrize(
         ("args", "problem"),
