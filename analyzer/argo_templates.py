@@ -1647,23 +1647,12 @@ _JOB_EXIT_2 = (
 )
 
 
-class _WordsRefused(Exception):
-    """What argparse says of words `analyzer run` refuses (its usage error, exit 2)."""
-
-
-class _HelpAsked(Exception):
-    """Words that ask `analyzer run` for its help, which it prints and exits 0 on."""
-
-
 class _RunWords(argparse.ArgumentParser):
     """`analyzer run`'s arguments, read as that command reads them (abbreviations, `--at=T`, a value starting with
-    '-'), whose usage error and help are raised rather than printed with an exit."""
+    '-'), whose usage error is a ValueError rather than printed with an exit, and whose help is a flag read."""
 
     def error(self, message: str) -> NoReturn:
-        raise _WordsRefused(message)
-
-    def print_help(self, file: Any = None) -> NoReturn:
-        raise _HelpAsked
+        raise ValueError(message)
 
 
 _OPTION_NAME_RE = re.compile(r"--?[A-Za-z]+(?:-[A-Za-z]+)*")
@@ -1738,16 +1727,18 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
 def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
     """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the words themselves, the
     check, its args, `--at`. A word Argo or Kubernetes fills in (`{{args.x}}`, `$(VAR)`) is not judged."""
-    from analyzer.cli import add_run_arguments, with_dash_values
+    from analyzer.cli_args import add_run_arguments, with_dash_values
     from analyzer.params import parse_time
 
-    reader = _RunWords(prog="analyzer run")
+    reader = _RunWords(prog="analyzer run", add_help=False)
+    # Its -h and --help (`--he` too), which print the help and exit 0 there, read here as a flag.
+    reader.add_argument("-h", "--help", action="store_true")
     add_run_arguments(reader)
     try:
         parsed, unrecognized = reader.parse_known_args(with_dash_values(words))
-    except _WordsRefused as exc:
+    except ValueError as exc:
         return [f"`analyzer run` refuses the Job's words: {exc}"]
-    except _HelpAsked:
+    if parsed.help:
         return [_ASKS_HELP]
     problems = []
     unknown = [word for word in unrecognized if not _filled_in(word)]

@@ -9,13 +9,14 @@ import errno
 import gc
 import json
 import os
-import re
 import signal
 import stat
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from analyzer.cli_args import Once, add_run_arguments, path_argument, with_dash_values
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
@@ -50,28 +51,6 @@ have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
-def _path(text: str) -> Path:
-    """A path argument; an empty one (`--catalog "$CATALOG"`, the variable unset) is refused, where Path would
-    read it as the current directory."""
-    if not text:
-        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
-    return Path(text)
-
-
-class _Once(argparse.Action):
-    """An option given at most once: a second `--catalog` would replace the first unsaid, and the checks or sources
-    of the first file would then be missing with no word of why. The second is noted as `given_twice` (main refuses
-    it once an older JUnit report is removed: a usage error leaves none)."""
-
-    def __call__(
-        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
-    ) -> None:
-        if getattr(namespace, self.dest) is not None:
-            namespace.given_twice = option
-            return
-        setattr(namespace, self.dest, values)
-
-
 def _source_name(text: str) -> str:
     """`import --source`; an empty one (`--source "$SOURCE"`, the variable unset) is refused: the checks would read a
     source named '' that no catalog defines."""
@@ -91,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument(
+        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+    )
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument(
@@ -116,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths",
         nargs="+",
-        type=_path,
+        type=path_argument,
         help="catalog files or directories; AnalysisTemplates, Rollouts and Experiments given among them are checked "
         "against the catalog (check names, args, conditions, timeoutSeconds)",
     )
@@ -130,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
     validate.add_argument(
         "--ca-file",
-        type=_path,
+        type=path_argument,
         metavar="PATH",
         help="with --prometheus: the CA bundle an https URL is verified with (the sources' own ca_file lives in "
         "the pod)",
@@ -140,70 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
     )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
-    importing.add_argument("file", type=_path, help="YAML file (several documents allowed)")
+    importing.add_argument("file", type=path_argument, help="YAML file (several documents allowed)")
     importing.add_argument(
         "--source", type=_source_name, default="default", help="Prometheus source the checks read (default)"
     )
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
     importing.add_argument(
         "--sloth-windows",
-        type=_path,
+        type=path_argument,
         help="Sloth AlertWindows YAML (what sloth --slo-period-windows-path holds): the tiers Sloth alerts by",
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument(
+        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+    )
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
     )
     return parser
-
-
-def add_run_arguments(run: argparse.ArgumentParser) -> None:
-    """The arguments of `analyzer run`, added to `run` (its subparser here; `analyzer validate` reads a Job's words
-    with them, as this command will)."""
-    run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
-    run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
-    run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
-    run.add_argument(
-        "--prometheus",
-        action="append",
-        default=[],
-        metavar="[SOURCE=]URL",
-        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
-        "source when the check reads several; repeatable",
-    )
-    run.add_argument(
-        "--ca-file",
-        type=_path,
-        metavar="PATH",
-        help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
-        "lives in the pod)",
-    )
-    run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
-    run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
-    run.add_argument(
-        "--junit",
-        type=_path,
-        metavar="FILE",
-        help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
-    )
-
-
-def with_dash_values(words: Sequence[str]) -> list[str]:
-    """`words` with `--at -1h` written `--at=-1h`: argparse reads a word of '-' and a digit that is no number as an
-    option and says "--at: expected one argument", where `--at` should say that -1h is no time it takes."""
-    joined: list[str] = []
-    for word in words:
-        if joined and joined[-1] == "--at" and _DASH_VALUE_RE.match(word):
-            joined[-1] = f"--at={word}"
-        else:
-            joined.append(word)
-    return joined
-
-
-_DASH_VALUE_RE = re.compile(r"-[0-9.]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
