@@ -12,6 +12,7 @@ and Experiments given beside the templates fill in (`/checks/{{args.check}}/run`
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import functools
 import json
@@ -20,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
@@ -128,6 +129,11 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     for origin, run in _documents(paths, (_RUN_KIND,)):
         problems += _analysis_run_problems(origin, run, catalog, settings)
+    # A Job or CronJob of its own (a pre-deploy gate, a CI step) runs `analyzer run` as a job metric's does.
+    for origin, job in _documents(paths, _JOB_KINDS):
+        where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
+        found = _job_spec_problems(_job_spec(job), catalog, _OWN_JOB_EXIT_2)
+        problems += [f"{where}: {problem}" for problem in found]
     return problems
 
 
@@ -1634,25 +1640,75 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     return problems
 
 
+_OWN_JOB_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
 _JOB_EXIT_2 = (
     "`analyzer run` would exit 2 (a usage error) at every measurement: a failed Job, which Argo reads as Failed, and "
     "the rollout aborts"
 )
-# The options of `analyzer run` that take the next word as their value.
-_RUN_VALUE_OPTIONS = frozenset({"--catalog", "--at", "--junit", "--prometheus", "--ca-file"})
+
+
+class _RunWords(argparse.ArgumentParser):
+    """`analyzer run`'s arguments, read as that command reads them (abbreviations, `--at=T`, a value starting with
+    '-'), whose usage error is a ValueError rather than printed with an exit, and whose help is a flag read."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
+
+
+_OPTION_NAME_RE = re.compile(r"--?[A-Za-z]+(?:-[A-Za-z]+)*")
+# Said with its own consequence: an exit 0, not 2.
+_ASKS_HELP = (
+    "the Job's words ask `analyzer run` for its help (-h, --help), which it prints and exits 0 on, evaluating "
+    "nothing: a Successful Job, read as a pass of a check never run; remove it"
+)
 
 
 def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
     catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
     job = (metric.get("provider") or {}).get("job")
-    pod = ((job.get("spec") or {}).get("template") or {}).get("spec") if isinstance(job, dict) else None
+    return _job_spec_problems(job.get("spec") if isinstance(job, dict) else None, catalog)
+
+
+def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT_2) -> list[str]:
+    """The problems of the containers of a Job's `spec` that run `analyzer run` (see `_job_problems`), each followed
+    by its `consequence`."""
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
     problems: list[str] = []
     for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
         words = _analyzer_run_words(container) if isinstance(container, dict) else None
         if words is not None:
-            problems += _run_words_problems(words, catalog)
+            problems += [
+                problem if problem is _ASKS_HELP else f"{problem}; {consequence}"
+                for problem in _run_words_problems(words, catalog)
+            ]
     return problems
+
+
+_JOB_KINDS = ("Job", "CronJob")
+
+
+def _job_spec(job: dict[str, Any]) -> Any:
+    """The Job spec of a batch/v1 Job or CronJob manifest (None for another API's kind of that name)."""
+    if not str(job.get("apiVersion", "")).startswith("batch/"):
+        return None
+    spec = job.get("spec")
+    if job.get("kind") == "CronJob":
+        template = spec.get("jobTemplate") if isinstance(spec, dict) else None
+        spec = template.get("spec") if isinstance(template, dict) else None
+    return spec
+
+
+def holds_jobs(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`."""
+    return any(_runs_analyzer(job) for _, job in _documents(files, _JOB_KINDS, patches_too=True))
+
+
+def _runs_analyzer(job: dict[str, Any]) -> bool:
+    spec = _job_spec(job)
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    containers = (pod.get("containers") or []) if isinstance(pod, dict) else []
+    return any(isinstance(c, dict) and _analyzer_run_words(c) is not None for c in containers)
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
@@ -1669,56 +1725,101 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
 
 
 def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
-    """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the check, its args."""
-    name: str | None = None
+    """What `analyzer run` refuses (exit 2) of these words, as far as the catalog says: the words themselves, the
+    check, its args, `--at`. A word Argo or Kubernetes fills in (`{{args.x}}`, `$(VAR)`) is not judged."""
+    from analyzer.cli_args import add_run_arguments, with_dash_values
+    from analyzer.params import parse_time
+
+    reader = _RunWords(prog="analyzer run", add_help=False)
+    # Its -h and --help (`--he` too), which print the help and exit 0 there, read here as a flag.
+    reader.add_argument("-h", "--help", action="store_true")
+    add_run_arguments(reader)
+    try:
+        parsed, unrecognized = reader.parse_known_args(with_dash_values(words))
+    except ValueError as exc:
+        return [f"`analyzer run` refuses the Job's words: {exc}"]
+    if parsed.help:
+        return [_ASKS_HELP]
+    problems = []
+    unknown = [word for word in unrecognized if not _filled_in(word)]
+    if unknown:
+        # A word that is no option may be a value (a token the Job was given, `-x9f...` too): only what reads as an
+        # option's name is quoted, and nothing after an `--arg KEY` whose value it may be, as `analyzer run` does.
+        valueless = any("=" not in item for item in parsed.arg)
+        shown = ", ".join(
+            repr(option) if not valueless and _OPTION_NAME_RE.fullmatch(option := word.partition("=")[0]) else "a word"
+            for word in unknown
+        )
+        problems.append(
+            f"`analyzer run` takes none of these words of the Job: {shown} (an arg is one word, --arg KEY=VALUE)"
+        )
+    if getattr(parsed, "given_twice", None):
+        problems.append(f"the Job gives {parsed.given_twice} twice")
+    if parsed.ca_file is not None and not parsed.prometheus:
+        problems.append("the Job gives --ca-file without --prometheus")
+    if parsed.at is not None and not _filled_in(parsed.at):
+        try:
+            parse_time(parsed.at)
+        except ValueError as exc:
+            problems.append(f"the Job's --at is refused: {exc}")
     given: list[tuple[str, str]] = []
-    pending = ""
-    for word in words:
-        if pending:
-            if pending == "--arg":
-                given.append(_key_value(word))
-            pending = ""
-        elif word == "--arg" or word in _RUN_VALUE_OPTIONS:
-            pending = word
-        elif word.startswith("--arg="):
-            given.append(_key_value(word.removeprefix("--arg=")))
-        elif not word.startswith("-") and name is None:
-            name = word
-    if name is None or _given_elsewhere(name) or "$(" in name:
-        return []
+    unpaired: list[str] = []  # --arg words without `KEY=`: `--arg KEY VALUE`, or a value alone
+    for item in parsed.arg:
+        key, sep, value = item.partition("=")
+        if (sep and key) or _filled_in(item):
+            # A word filled in whole (`--arg $(HASH_ARG)`) is some KEY=VALUE, its key unknown here.
+            given.append((key, value) if sep and key else (item, ""))
+        else:
+            unpaired.append(item)
+    twice = [key for key, count in Counter(key for key, _ in given).items() if count > 1 and not _filled_in(key)]
+    problems += [f"the Job gives --arg {key!r} twice" for key in twice]
+    name: str = parsed.name
+    if _filled_in(name):
+        return problems + [_unpaired(item, None) for item in unpaired]
     check = catalog.checks.get(name)
     if check is None:
         close = difflib.get_close_matches(name, list(catalog.checks), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [f"the Job runs check {name!r}, which the catalog does not have{hint}; {_JOB_EXIT_2}"]
+        return [*problems, f"the Job runs check {name!r}, which the catalog does not have{hint}"]
+    problems += [_unpaired(item, check) for item in unpaired]
     declared = ", ".join(check.params) or "none"
-    problems = [
+    problems += [
         f"the Job gives arg {key!r}, which check {name!r} does not declare (its params: {declared}"
-        f"{_meant(key, list(check.params))}); {_JOB_EXIT_2}"
+        f"{_meant(key, list(check.params))})"
         for key in dict.fromkeys(key for key, _ in given)
-        if key not in check.params and not _given_elsewhere(key) and "$(" not in key
+        if key not in check.params and not _filled_in(key)
     ]
     secret = check.secret_params()
     for key, value in given:
         param = check.params.get(key)
-        if param is None or _given_elsewhere(value) or "$(" in value:
+        if param is None or _filled_in(value):
             continue
         try:
             param.parse(key, value, secret=key in secret)
         except ArgError as exc:
-            problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}; {_JOB_EXIT_2}")
-    if any(_given_elsewhere(key) or "$(" in key for key, _ in given):
+            problems.append(f"check {name!r} refuses an arg the Job gives: {exc.message}")
+    if any(_filled_in(key) for key, _ in given):
         return problems
     return problems + [
-        f"check {name!r} requires arg {param!r}, which the Job does not give; {_JOB_EXIT_2}"
+        f"check {name!r} requires arg {param!r}, which the Job does not give"
         for param, rule in check.params.items()
-        if rule.required and param not in {key for key, _ in given}
+        # One given as `--arg KEY` is said to be so above.
+        if rule.required and param not in {key for key, _ in given} and param not in unpaired
     ]
 
 
-def _key_value(word: str) -> tuple[str, str]:
-    key, _, value = word.partition("=")
-    return key, value
+def _unpaired(item: str, check: Check | None) -> str:
+    """The problem of an --arg word that is not KEY=VALUE; quoted only when it names a param that is not secret
+    (another word may be a value: a token)."""
+    shown = (
+        repr(item) if check is not None and item in check.params and item not in check.secret_params() else "not shown"
+    )
+    return f"the Job gives an --arg that is not KEY=VALUE ({shown}): write --arg KEY=VALUE, one word"
+
+
+def _filled_in(word: str) -> bool:
+    """Whether Argo (`{{args.x}}`) or Kubernetes (`$(VAR)`, from the container's env) fills in part of a word."""
+    return _given_elsewhere(word) or "$(" in word
 
 
 def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from analyzer.cli_args import Once, add_run_arguments, path_argument, with_dash_values
+
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
     from analyzer.models import Evaluation
@@ -49,28 +51,6 @@ have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
 
 
-def _path(text: str) -> Path:
-    """A path argument; an empty one (`--catalog "$CATALOG"`, the variable unset) is refused, where Path would
-    read it as the current directory."""
-    if not text:
-        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
-    return Path(text)
-
-
-class _Once(argparse.Action):
-    """An option given at most once: a second `--catalog` would replace the first unsaid, and the checks or sources
-    of the first file would then be missing with no word of why. The second is noted as `given_twice` (main refuses
-    it once an older JUnit report is removed: a usage error leaves none)."""
-
-    def __call__(
-        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
-    ) -> None:
-        if getattr(namespace, self.dest) is not None:
-            namespace.given_twice = option
-            return
-        setattr(namespace, self.dest, values)
-
-
 def _source_name(text: str) -> str:
     """`import --source`; an empty one (`--source "$SOURCE"`, the variable unset) is refused: the checks would read a
     source named '' that no catalog defines."""
@@ -90,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
-    serve.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    serve.add_argument(
+        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+    )
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
     serve.add_argument(
@@ -105,33 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("name", help="check name")
-    run.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
-    run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
-    run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
-    run.add_argument(
-        "--prometheus",
-        action="append",
-        default=[],
-        metavar="[SOURCE=]URL",
-        help="read this Prometheus (a port-forward) instead of the catalog's source url; SOURCE=URL for each "
-        "source when the check reads several; repeatable",
-    )
-    run.add_argument(
-        "--ca-file",
-        type=_path,
-        metavar="PATH",
-        help="with --prometheus: the CA bundle each https URL given is verified with (the sources' own ca_file "
-        "lives in the pod)",
-    )
-    run.add_argument("--json", action="store_true", help="print the evaluation as JSON (with details)")
-    run.add_argument("--explain", action="store_true", help="also print details (queries, raw results)")
-    run.add_argument(
-        "--junit",
-        type=_path,
-        metavar="FILE",
-        help="also write a JUnit XML report (one test case per step for http_smoke, one per check otherwise)",
-    )
+    add_run_arguments(run)
 
     validate = commands.add_parser(
         "validate",
@@ -141,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths",
         nargs="+",
-        type=_path,
+        type=path_argument,
         help="catalog files or directories; AnalysisTemplates, Rollouts and Experiments given among them are checked "
         "against the catalog (check names, args, conditions, timeoutSeconds)",
     )
@@ -155,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
     validate.add_argument(
         "--ca-file",
-        type=_path,
+        type=path_argument,
         metavar="PATH",
         help="with --prometheus: the CA bundle an https URL is verified with (the sources' own ca_file lives in "
         "the pod)",
@@ -165,19 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="print error_budget checks equivalent to Pyrra, Sloth or OpenSLO SLOs (catalog YAML on stdout)"
     )
     importing.add_argument("format", choices=["pyrra", "sloth", "openslo"])
-    importing.add_argument("file", type=_path, help="YAML file (several documents allowed)")
+    importing.add_argument("file", type=path_argument, help="YAML file (several documents allowed)")
     importing.add_argument(
         "--source", type=_source_name, default="default", help="Prometheus source the checks read (default)"
     )
     importing.add_argument("--period", default="30d", help="SLO period for Sloth specs, which do not state it")
     importing.add_argument(
         "--sloth-windows",
-        type=_path,
+        type=path_argument,
         help="Sloth AlertWindows YAML (what sloth --slo-period-windows-path holds): the tiers Sloth alerts by",
     )
 
     listing = commands.add_parser("list", help="list the catalog's checks")
-    listing.add_argument("--catalog", type=_path, action=_Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    listing.add_argument(
+        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+    )
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
     )
@@ -193,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         parser = build_parser()
-        args, unrecognized = parser.parse_known_args(argv)
+        args, unrecognized = parser.parse_known_args(with_dash_values(sys.argv[1:] if argv is None else argv))
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
             # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,
@@ -899,7 +857,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_runs, holds_templates
+    from analyzer.argo_templates import holds_analyses, holds_jobs, holds_runs, holds_templates
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -919,13 +877,15 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             found, others = _catalog_files_under(path)
             # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
             # rollouts/`): they are checked against the catalog of the other paths.
-            if not found and not holds_templates(others) and not holds_analyses(others) and not holds_runs(others):
+            if not found and not any(
+                holds(others) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+            ):
                 raise ConfigError(f"no catalog documents in any *.yaml, *.yml or *.json file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif (holds_templates([path]) or holds_analyses([path]) or holds_runs([path])) and _holds_no_catalog_document(
-            path
-        ):
+        elif any(
+            holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+        ) and _holds_no_catalog_document(path):
             skipped.append(path)
         else:
             files.append(path)
@@ -942,7 +902,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     analyses = [path for path in skipped if path not in templates and holds_analyses([path])]
     # And AnalysisRuns, whose args are their own.
     runs = [path for path in skipped if path not in templates + analyses and holds_runs([path])]
-    others = [path for path in skipped if path not in templates + analyses + runs]
+    # And Jobs of their own that run `analyzer run`.
+    jobs = [path for path in skipped if path not in templates + analyses + runs and holds_jobs([path])]
+    others = [path for path in skipped if path not in templates + analyses + runs + jobs]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -957,6 +919,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         _say(
             f"{_counted(len(runs), 'file')} of AnalysisRuns, checked against the catalog with their args: "
             f"{', '.join(str(p) for p in runs)}"
+        )
+    if jobs:
+        _say(
+            f"{_counted(len(jobs), 'file')} of Jobs running analyzer run, checked against the catalog: "
+            f"{', '.join(str(p) for p in jobs)}"
         )
     if others:
         _say(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-from analyzer.models import Threshold, format_number
+from analyzer.models import Threshold
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SIMPLE_RE = re.compile(rf"^\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
@@ -129,8 +129,16 @@ class Condition:
 
     def __str__(self) -> str:
         if len(self.bounds) == 2:
-            return f"{self.op} {format_number(self.bounds[0])} and {format_number(self.bounds[1])}"
-        return f"{self.op} {format_number(self.bounds[0])}"
+            return f"{self.op} {_written(self.bounds[0])} and {_written(self.bounds[1])}"
+        return f"{self.op} {_written(self.bounds[0])}"
+
+
+def _written(bound: float) -> str:
+    """A bound as the shortest text that reads back as it (`1048576`, `0.01`): the text of a condition is what the
+    catalog's listing shows and what a message tells to write, and 6 significant digits moved `> 1048576` to
+    `> 1.04858e+06`, which passes 1048577."""
+    text = repr(bound)
+    return text.removesuffix(".0")
 
 
 def _bound(text: str, number: str) -> float:

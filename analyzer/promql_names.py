@@ -158,6 +158,10 @@ def reads_as_regex(value: str) -> bool:
     return "|" in value and "||" not in value and not value.startswith("|") and not value.endswith("|")
 
 
+# Grafana's variables (`$job`, `${job}`, `${job:regex}`, `[[job]]`), in a query pasted from a dashboard's panel.
+_GRAFANA_VARIABLE_RE = re.compile(r"\$\{([A-Za-z_]\w*)(?::\w+)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]")
+
+
 def regex_equality_warnings(field: str, query: str) -> list[str]:
     """A warning for each `=` / `!=` matcher of `query` (a PromQL template, as written) whose value reads as a regex
     (`code="5.."`, `path!=".*health.*"`): equality compares the text, so the selector matches no series (or
@@ -165,7 +169,14 @@ def regex_equality_warnings(field: str, query: str) -> list[str]:
     found = []
     for _, braces, selector in _selectors(query, strict=False):
         for label, op, value in _matchers(braces or "") or ():
-            if op not in ("=", "!=") or label == "__name__" or not reads_as_regex(_unquoted(value)):
+            unquoted = _unquoted(value)
+            # `[[job]]` reads as a class, but is Grafana's variable, which grafana_variable_warnings says.
+            if (
+                op not in ("=", "!=")
+                or label == "__name__"
+                or not reads_as_regex(unquoted)
+                or _GRAFANA_VARIABLE_RE.search(unquoted)
+            ):
                 continue
             if op == "=":
                 effect = f"only a {label} written {value} matches, so the selector matches no series (in an error "
@@ -175,6 +186,26 @@ def regex_equality_warnings(field: str, query: str) -> list[str]:
             found.append(
                 f"{field} selector {selector}: {label}{op}{value} compares for equality, and {value} reads as a "
                 f"regex: {effect}; for a regex write {label}{'=~' if op == '=' else '!~'}{value}"
+            )
+    return found
+
+
+def grafana_variable_warnings(field: str, query: str) -> list[str]:
+    """A warning for each label matcher of `query` (a PromQL template, as written) whose value holds a Grafana variable
+    (`job="$job"`): nothing fills it in, so the selector matches only a label holding that very text (no series: no
+    data at every run), where the author meant a value given at each run, a param."""
+    found = []
+    for _, braces, selector in _selectors(query, strict=False):
+        for label, op, value in _matchers(braces or "") or ():
+            variable = _GRAFANA_VARIABLE_RE.search(_unquoted(value))
+            if variable is None:
+                continue
+            name = next(group for group in variable.groups() if group)
+            effect = "match" if op in ("=", "=~") else "are left out"
+            found.append(
+                f"{field} selector {selector}: {label}{op}{value} holds {variable.group()}, Grafana's variable syntax, "
+                f"which the analyzer leaves as it is: only series whose {label} holds that text {effect}; for a "
+                f"value given at each run, declare a param {name} and write {{{{ {name} }}}} in its place"
             )
     return found
 

@@ -37,6 +37,7 @@ from analyzer.kinds import (
     fallback_reads,
     finite_or_none,
     format_number,
+    grafana_variable_warnings,
     json_safe,
     metric_selectors,
     nan_probe,
@@ -331,7 +332,10 @@ class KpiCompareCheck(Check):
             warning
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
             for name, template in templates.items()
-            for warning in regex_equality_warnings(f"{side}.{name}", template.text)
+            for warning in [
+                *regex_equality_warnings(f"{side}.{name}", template.text),
+                *grafana_variable_warnings(f"{side}.{name}", template.text),
+            ]
         ]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)

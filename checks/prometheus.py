@@ -261,10 +261,13 @@ class PrometheusCheck(Check):
         its `no_data` policy does not say so; a selector beside a fallback whose metric name is a regex, whose
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
         the name it meant checked: an error while that metric has no series); a regex written after `=`
-        (`code="5.."`), which selects nothing; a latency bound in milliseconds over a quantile in seconds; a query
+        (`code="5.."`), which selects nothing; a label value holding a Grafana variable (`job="$job"`), which
+        nothing fills in; a latency bound in milliseconds over a quantile in seconds; a query
         that may hold a fallback promql-parser cannot parse, whose names beside it go unchecked."""
         # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
+        if "$" in self.query or "[[" in self.query:
+            found += kinds.grafana_variable_warnings("query", self.query)
         found += self._milliseconds_over_seconds()
         found += self._percent_over_share()
         found += self._buckets_added_up()

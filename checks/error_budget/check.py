@@ -33,6 +33,7 @@ from analyzer.kinds import (
     event_form,
     exceeds,
     format_number,
+    grafana_variable_warnings,
     metric_names,
     metric_selectors,
     parse_duration,
@@ -338,7 +339,8 @@ class ErrorBudgetCheck(Check):
         return found + self._regex_equalities(user_queries)
 
     def _regex_equalities(self, user_queries: dict[str, str | None]) -> list[str]:
-        """regex_equality_warnings over every PromQL and matcher list the SLI's author wrote."""
+        """regex_equality_warnings and grafana_variable_warnings over every PromQL and matcher list the SLI's author
+        wrote."""
         written = dict(user_queries)
         if self.pyrra is not None:
             written |= {
@@ -352,7 +354,10 @@ class ErrorBudgetCheck(Check):
         if self.latency is not None:
             written["latency.selectors"] = "{" + self.latency.selectors + "}"
         return [
-            warning for field, query in written.items() if query for warning in regex_equality_warnings(field, query)
+            warning
+            for field, query in written.items()
+            if query
+            for warning in [*regex_equality_warnings(field, query), *grafana_variable_warnings(field, query)]
         ]
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:

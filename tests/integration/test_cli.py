@@ -142,6 +142,11 @@ class TestRunExitCodes:
                 "--arg canary_hash=c0ffee1?)",
             ),
             (["run", "error-rate", "--arg", "canary_hash=a", "--at", "soon"], "--at"),
+            # argparse read -1h as an option: "argument --at: expected one argument", as if no time were given.
+            (
+                ["run", "error-rate", "--arg", "canary_hash=a", "--at", "-1h"],
+                "analyzer: --at: '-1h' is neither RFC 3339 nor unix seconds",
+            ),
         ],
     )
     def test_usage_errors_exit_2(self, catalog_file, args, text):

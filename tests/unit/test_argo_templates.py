@@ -1893,10 +1893,81 @@ class TestJobProviderMetrics:
             analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="busybox:1.36"),
             analyzer_container("run", "payments-eror-rate", "--arg", "x=1", image="example.com/log-analyzer:2"),
             analyzer_container("run", "{{args.check}}", "--arg", "x=1"),
+            # What argparse reads as `analyzer run` does: abbreviated options, and their values, are no check name.
+            analyzer_container("run", "--cat", "/etc/analyzer", "payments-error-rate", "--arg", "canary_hash=c0ffee1"),
+            analyzer_container("run", "--ar", "canary_hash=c0ffee1", "payments-error-rate"),
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "1764154800"),
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at={{args.at}}"),
+            # A word Kubernetes fills in from the env may be any option.
+            analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "$(FLAGS)"),
+            analyzer_container("run", "payments-error-rate", "--arg", "$(HASH_ARG)"),
         ],
     )
     def test_a_job_that_runs_a_check_as_the_catalog_declares_it_is_fine(self, tmp_path, container):
         assert problems(tmp_path, *crd_valid(job_template(container))) == []
+
+    @pytest.mark.parametrize(
+        ("args", "problem"),
+        [
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--arg", "canary_hash=c0ffee2"],
+                "the Job gives --arg 'canary_hash' twice",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash", "c0ffee1"],
+                "`analyzer run` takes none of these words of the Job: a word (an arg is one word, --arg KEY=VALUE)",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash", "c0ffee1"],
+                "the Job gives an --arg that is not KEY=VALUE ('canary_hash'): write --arg KEY=VALUE, one word",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "-1h"],
+                "the Job's --at is refused: '-1h' is neither RFC 3339 nor unix seconds",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", "--at", "yesterday"],
+                "the Job's --at is refused: 'yesterday' is neither RFC 3339 nor unix seconds",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--ca-file", "/ca.pem"],
+                "the Job gives --ca-file without --prometheus",
+            ),
+            (
+                ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--catalog", "/a", "--catalog", "/b"],
+                "the Job gives --catalog twice",
+            ),
+            (
+                ["run", "--arg=canary_hash=c0ffee1"],
+                "`analyzer run` refuses the Job's words: the following arguments are required: name",
+            ),
+        ],
+    )
+    def test_words_analyzer_run_refuses_are_a_problem(self, tmp_path, args, problem):
+        # Each was left unsaid (the Job exits 2 at every measurement), as the words were read by hand.
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert f"{self.WHERE}: {problem}; {JOB_EXIT_2}" in [p.replace(f"{tmp_path}/", "") for p in found]
+
+    @pytest.mark.parametrize("word", ["-h", "--help", "--he"])
+    def test_words_that_ask_for_help_are_a_pass_of_nothing(self, tmp_path, word):
+        # `analyzer run NAME --help` prints the help and exits 0: a Successful measurement, no check evaluated.
+        args = ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1", word]
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert [p.replace(f"{tmp_path}/", "") for p in found] == [
+            f"{self.WHERE}: the Job's words ask `analyzer run` for its help (-h, --help), which it prints and exits 0 "
+            "on, evaluating nothing: a Successful Job, read as a pass of a check never run; remove it"
+        ]
+
+    def test_a_value_given_as_a_word_of_its_own_is_not_shown(self, tmp_path):
+        # `--arg token VALUE`: the word after a key may be a secret's value, which no problem quotes.
+        args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--arg", "s3cr3t-t0ken", "--ab", "s3cr3t-v"]
+        found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+        assert len(found) == 2 and not [problem for problem in found if "s3cr3t" in problem]
+        # A value starting with '-' after `--arg KEY`, and one that reads as no option's name, are no option.
+        for words in (["--arg", "token", "-s3cr3t"], ["--arg=token=x", "-s3cr3t9"]):
+            args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", *words]
+            found = problems(tmp_path, *crd_valid(job_template(analyzer_container(*args))))
+            assert found and not [problem for problem in found if "s3cr3t" in problem], found
 
     @pytest.mark.parametrize(
         ("args", "problem"),
@@ -1941,3 +2012,46 @@ class TestJobProviderMetrics:
             "check 'checkout-canary-smoke' does not declare (its params: service, namespace; did you mean 'service'?); "
             + JOB_EXIT_2
         ]
+
+
+def batch_job(kind: str, *containers: dict[str, Any], api_version: str = "batch/v1") -> dict[str, Any]:
+    """A Job (or CronJob) manifest of its own, running these containers."""
+    job = {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": list(containers)}}}
+    spec = {"schedule": "*/5 * * * *", "jobTemplate": {"spec": job}} if kind == "CronJob" else job
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": "gate"}, "spec": spec}
+
+
+class TestJobsOfTheirOwn:
+    """A Job or CronJob manifest of its own whose container runs `analyzer run` is checked as a job metric's is:
+    `validate` refused its file as "not a catalog", or, in a directory, skipped it unread."""
+
+    MISSPELT = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1")
+    OWN_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
+
+    @pytest.mark.parametrize("kind", ["Job", "CronJob"])
+    def test_its_mistakes_are_problems(self, tmp_path, kind):
+        found = problems(tmp_path, batch_job(kind, self.MISSPELT), declare_used=False)
+        assert [p.replace(f"{tmp_path}/", "") for p in found] == [
+            f"templates.yaml: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
+            f"have; did you mean 'payments-error-rate'?; {self.OWN_EXIT_2}"
+        ]
+
+    def test_another_api_s_job_and_a_job_of_another_program_are_left_alone(self, tmp_path):
+        other_api = batch_job("Job", self.MISSPELT, api_version="example.com/v1")
+        other_program = batch_job("Job", analyzer_container("run", "payments-eror-rate", image="busybox:1.36"))
+        assert problems(tmp_path, other_api, other_program, declare_used=False) == []
+
+    def test_validate_reads_a_file_of_jobs(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", self.MISSPELT)))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "Job 'gate': the Job runs check 'payments-eror-rate'" in result.stderr
+        assert "not a catalog" not in result.stderr
+        assert f"1 file of Jobs running analyzer run, checked against the catalog: {tmp_path / 'job.yaml'}" in (
+            result.stdout
+        )
+        fine = analyzer_container("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1")
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("CronJob", fine)))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr

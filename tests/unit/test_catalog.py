@@ -80,6 +80,9 @@ class TestLoadFiles:
             ("!= 1", "== 1"),
             ("outside 0.9 and 1.1", "between 0.9 and 1.1"),
             ("between 0 and 2", "outside 0 and 2"),
+            # Its bound as written: 6 significant digits wrote `<= 1.04858e+06`, which passes 1048577 to 1048580.
+            ("> 1048576", "<= 1048576"),
+            ("> 0.123456789", "<= 0.123456789"),
         ],
     )
     def test_a_fail_if_without_pass_if_names_the_pass_if_to_write(self, fail_if, pass_if):

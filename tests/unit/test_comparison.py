@@ -241,6 +241,27 @@ class TestOpposite:
         assert condition.opposite().opposite() == condition
 
 
+class TestText:
+    """A condition's text reads back as the same condition: the listing of a check and messages show its bounds
+    as written, never rounded (`> 1048576` is not `> 1.04858e+06`, which passes 1048577)."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("> 1048576", "> 1048576"),
+            ("< 0.01", "< 0.01"),
+            (">= 0.123456789", ">= 0.123456789"),
+            ("<= 1e-7", "<= 1e-07"),
+            ("between 0.9 and 1.0000001", "between 0.9 and 1.0000001"),
+            ("< 1e16", "< 1e+16"),
+        ],
+    )
+    def test_text(self, text, shown):
+        condition = Condition.parse(text)
+        assert str(condition) == shown
+        assert Condition.parse(str(condition)) == condition
+
+
 class _Holder(BaseModel):
     condition: ConditionField
 

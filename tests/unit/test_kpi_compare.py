@@ -168,6 +168,19 @@ class TestRegexAfterEquality:
         ]
 
 
+class TestGrafanaVariables:
+    """A Grafana variable in a variant's label value (`env="$env"`) is a load warning naming the param to declare."""
+
+    def test_warned_per_variant_query(self):
+        canary = 'avg(kpi{h="{{ canary_hash }}", env="$env"})'
+        warnings = load(check(canary=canary)).warnings
+        assert [w for w in warnings if "Grafana" in w] == [
+            'test.yaml: check \'kpi\': canary.query selector kpi{h="{{ canary_hash }}", env="$env"}: env="$env" holds '
+            "$env, Grafana's variable syntax, which the analyzer leaves as it is: only series whose env holds that "
+            "text match; for a value given at each run, declare a param env and write {{ env }} in its place"
+        ]
+
+
 class TestRejected:
     """Definitions that could never judge soundly are refused at load."""
 

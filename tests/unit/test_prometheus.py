@@ -417,6 +417,46 @@ class TestPartialPresenceAnswer:
         assert unknown[0].endswith(f"the fallback's value cannot be told from a misspelled {cannot_tell}")
 
 
+class TestGrafanaVariables:
+    """A label value holding a Grafana variable (`job="$job"`, a query pasted from a dashboard) draws a load warning
+    naming the param to declare: nothing fills it in, and the check loaded silently to answer no data at every run."""
+
+    @pytest.mark.parametrize(
+        ("matcher", "variable", "name"),
+        [
+            ('job="$job"', "$job", "job"),
+            ('job=~"${job:regex}"', "${job:regex}", "job"),
+            ('job="[[job]]"', "[[job]]", "job"),
+            ('pod=~"$pod.*"', "$pod", "pod"),
+        ],
+    )
+    def test_warned_naming_the_param_to_declare(self, matcher, variable, name):
+        query = f"sum(rate(errors_total{{{matcher}}}[5m])) / sum(rate(requests_total[5m]))"
+        check = PrometheusCheck.model_validate({**BASE, "pass_if": "< 0.01", "query": query})
+        label, _, value = matcher.partition("=")
+        op = "=~" if value.startswith("~") else "="
+        assert check.warnings() == [
+            f"query selector errors_total{{{matcher}}}: {label}{op}{value.removeprefix('~')} holds {variable}, "
+            f"Grafana's variable syntax, which the analyzer leaves as it is: only series whose {label} holds that text "
+            "match; "
+            f"for a value given at each run, declare a param {name} and write {{{{ {name} }}}} in its place"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(errors_total{job=~"api$"}[5m]))',
+            'sum(label_replace(rate(errors_total[5m]), "svc", "$1", "job", "(.*)"))',
+            'sum(label_replace(rate(errors_total[5m]), "svc", "$name", "job", "(?P<name>.*)"))',
+            'sum(rate(errors_total{job="{{ job }}"}[5m]))',
+        ],
+    )
+    def test_a_dollar_that_is_no_variable_in_a_matcher_is_not_warned(self, query):
+        params = {"job": {"type": "label_value", "required": True}} if "{{" in query else {}
+        check = PrometheusCheck.model_validate({**BASE, "params": params, "pass_if": "< 1", "query": query})
+        assert check.warnings() == []
+
+
 class TestRegexAfterEquality:
     """A regex written after `=` in the query draws a load warning naming `=~`: `code="5.."` beside a fallback read
     zero errors for ever, so the ratio passed a canary failing every request, with no word at load."""

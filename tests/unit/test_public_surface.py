@@ -84,6 +84,7 @@ PUBLIC_NAMES = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "grafana_variable_warnings",
     "json_safe",
     "event_form",
     "may_answer_without_its_series",
