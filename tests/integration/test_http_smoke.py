@@ -23,6 +23,7 @@ import trustme
 import yaml
 from aiohttp import web
 
+import analyzer
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
@@ -899,6 +900,52 @@ class TestConnectionReuse:
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.reason == "step 'second' (2/2) failed: status: expected 2xx, got 500"
         assert evaluation.details["steps"][1]["body"] == "broken"
+
+
+class TestRequestHeaders:
+    """Smoke requests say who sends them, and that their connection closes after the answer."""
+
+    @staticmethod
+    async def recording(heads: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                heads.append((await reader.readuntil(b"\r\n\r\n")).lower())
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_the_product_user_agent_and_connection_close_are_sent(self, client):
+        # It sent `User-Agent: python-httpx/0.x` (an SRE could not pick smoke traffic out of access logs or filter it
+        # from the canary's metrics) and `Connection: keep-alive` on a connection the analyzer always closes.
+        heads: list[bytes] = []
+        server = await self.recording(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a"}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert f"\r\nuser-agent: analyzer-http-smoke/{analyzer.__version__}\r\n".encode() in heads[0], heads
+        assert b"\r\nconnection: close\r\n" in heads[0], heads
+
+    async def test_a_user_agent_the_check_sets_is_sent_instead(self, client):
+        heads: list[bytes] = []
+        server = await self.recording(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a"}], headers={"User-Agent": "shop-smoke/2"}), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[0].count(b"user-agent:") == 1, heads
+        assert b"\r\nuser-agent: shop-smoke/2\r\n" in heads[0], heads
 
 
 class TestTlsHandshakeFailures:
