@@ -64,6 +64,10 @@ _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
 # secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
+# Query parameters of a URL a target redirects to that carry a credential under a name no secret's: an OAuth
+# authorization code (RFC 6749 4.1.2), which buys the user's tokens. Only a value of _FREE_TEXT_REDACT_CHARS or more
+# is one: an error page's `?code=404` is a status, and hiding it would hide every 404 of the reason.
+_REDIRECT_CREDENTIAL_PARAMS = frozenset({"code"})
 # What starts a template's placeholder (`{{ name }}`).
 _PLACEHOLDER = "{{"
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
@@ -642,6 +646,7 @@ class HttpSmokeCheck(Check):
                 for part in _query_and_fragment(url)
                 for key, value in parse_qsl(part)
                 if self._is_secret(key)
+                or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
             ),
             *(_user_info(url) for url in urls if "@" in url),
         ]
