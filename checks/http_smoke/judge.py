@@ -106,7 +106,11 @@ _JSON_TURN = threading.Lock()
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session).
 _PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
-_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*)')
+# Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
+# a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
+_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
+# What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
+_CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
 
 
 @dataclass(frozen=True)
@@ -494,16 +498,41 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
     page shows, a session in a link, that no capture knew of."""
 
-    def member(match: re.Match[str]) -> str:
+    parts: list[str] = []
+    shown_to = searched_to = 0
+    while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
         name = match.group(1)
         with contextlib.suppress(ValueError):
             name = json.loads(f'"{name}"')
-        return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"' if _secret_name(name, secret_names) else match.group(0)
+        opens_container = match.group(3) in ("[", "{")
+        if not _secret_name(name, secret_names):
+            # The members of an object under another name are searched too.
+            searched_to = match.end() if not opens_container else match.end(3)
+            continue
+        end = _container_end(text, match.start(3)) if opens_container else match.end()
+        parts += [text[shown_to : match.start(3)], f'"{REDACTED}"']
+        shown_to = searched_to = end
+    parts.append(text[shown_to:])
 
     def parameter(match: re.Match[str]) -> str:
         return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
 
-    return _PARAMETER_RE.sub(parameter, _JSON_MEMBER_RE.sub(member, text))
+    return _PARAMETER_RE.sub(parameter, "".join(parts))
+
+
+def _container_end(text: str, start: int) -> int:
+    """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
+    text when it is cut before."""
+    depth = 0
+    for token in _CONTAINER_TOKEN_RE.finditer(text, start):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return len(text)
 
 
 def quote(text: str, limit: int, secret_names: frozenset[str] = frozenset()) -> str:

@@ -1220,6 +1220,48 @@ class TestJudgeBodyEvidence:
         assert result.evidence["body"] == "x" * 512
 
 
+class TestJudgeSecretMembers:
+    """An object or a list under a secret name is quoted as REDACTED whole, as a string or a number under one is."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A session object and a list of keys: only string and number values were hidden, so what they held
+            # showed in the evidence, the history and JUnit.
+            (
+                b'{"status": "ok", "session": {"id": "s3cr3t-sid", "user": "u1"}, "next": 1}',
+                '{"status": "ok", "session": "<redacted>", "next": 1}',
+            ),
+            (b'{"api_keys": ["s3cr3t-1", "s3cr3t-2"], "n": 2}', '{"api_keys": "<redacted>", "n": 2}'),
+            (
+                b'{"Credentials": {"nested": [{"x": "s3cr3t"}], "brace": "}]"}, "after": "seen"}',
+                '{"Credentials": "<redacted>", "after": "seen"}',
+            ),
+            # A name that is no secret's keeps its object, whose secret members are still hidden one by one.
+            (
+                b'{"user": {"name": "ann", "password": "s3cr3t"}}',
+                '{"user": {"name": "ann", "password": "<redacted>"}}',
+            ),
+        ],
+    )
+    def test_an_object_or_list_under_a_secret_name_is_redacted(self, body, shown):
+        for expect in ({}, {"body_contains": ["ready"]}):
+            result = judged(expect, body=body)
+            assert result.evidence["body"] == shown
+            assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_an_object_the_quote_cuts_shows_nothing_of_it(self):
+        body = b'{"padding": "' + b"x" * 470 + b'", "tokens": [' + b'"s3cr3t", ' * 100 + b'"last"]}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+        assert '"tokens": "<redacted>"' in result.evidence["body"]
+
+    def test_the_body_is_judged_as_it_came(self):
+        body = b'{"session": {"state": "expired"}}'
+        assert judged({"body_not_contains": ["expired"]}, body=body).failures
+        assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
+
+
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""
 
