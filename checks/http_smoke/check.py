@@ -349,7 +349,8 @@ class HttpSmokeCheck(Check):
         )
 
     def warnings(self) -> list[str]:
-        """Percentiles over too few requests, and steps that cannot finish within the deadline."""
+        """Percentiles over too few requests, followed redirects judged on their status alone, and steps that cannot
+        finish within the deadline."""
         found = []
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
@@ -358,6 +359,17 @@ class HttpSmokeCheck(Check):
                         f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
                         f"maximum; use repeat >= {needed} for a meaningful percentile"
                     )
+            expect = step.expect
+            # A redirect to a login or error page that answers 200 passes a status; body_not_contains passes it too.
+            if step.follow_redirects and not (
+                expect.body_contains or expect.body_regex or expect.json_paths or expect.headers or step.capture
+            ):
+                found.append(
+                    f"step {step.name!r}: follows redirects and asserts nothing of the page it ends on but its status: "
+                    "a canary that sends every request on to a login or error page answering 200 passes; assert what "
+                    "the page must hold (body_contains, json, a header) or expect the redirect itself "
+                    "(follow_redirects: false, status: [302])"
+                )
         # A request's every try waits timeout_s, and the pauses between its tries add to that.
         worst_s = sum(
             -(-s.repeat // s.concurrency) * (s.timeout_s * (s.retries + 1) + retry_pauses_s(s.retries))

@@ -314,6 +314,30 @@ class TestLoadValidation:
     def test_warnings_start_past_the_deadline_and_below_the_requests_a_percentile_needs(self, step, warned):
         assert load(definition([{"name": "a", **step}])).warnings() == warned
 
+    @pytest.mark.parametrize(
+        ("step", "warned"),
+        [
+            # A canary that sends every request on to its /login page (answering 200) passed such a step unwarned.
+            ({"follow_redirects": True}, True),
+            ({"follow_redirects": True, "expect": {"status": [200], "max_latency_ms": 500}}, True),
+            ({"follow_redirects": True, "expect": {"body_not_contains": ["error"]}}, True),
+            ({"follow_redirects": True, "expect": {"body_contains": ["ready"]}}, False),
+            ({"follow_redirects": True, "expect": {"body_regex": "ready"}}, False),
+            ({"follow_redirects": True, "expect": {"json": [{"path": "$.status", "exists": True}]}}, False),
+            ({"follow_redirects": True, "expect": {"headers": {"X-Version": {"exists": True}}}}, False),
+            ({"follow_redirects": True, "capture": {"id": {"json": "$.id"}}}, False),
+            ({}, False),
+        ],
+    )
+    def test_a_followed_redirect_judged_on_its_status_alone_is_warned(self, step, warned):
+        warning = (
+            "step 'a': follows redirects and asserts nothing of the page it ends on but its status: a canary that "
+            "sends every request on to a login or error page answering 200 passes; assert what the page must hold "
+            "(body_contains, json, a header) or expect the redirect itself (follow_redirects: false, status: [302])"
+        )
+        loaded = load(definition([{"name": "a", "timeout_s": 1, **step}]))
+        assert loaded.warnings() == ([warning] if warned else [])
+
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
     def test_a_check_has_one_to_fifty_steps(self, count, loads):
         # No steps would pass every evaluation ("all 0 steps passed") without sending a request.
