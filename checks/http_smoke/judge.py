@@ -68,6 +68,30 @@ _LEGACY_CHARSETS = {
     **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
     **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
 }
+# The lead bytes of the two-byte legacy codecs, by the codec's name. After a lead whose pair maps to nothing, WHATWG
+# Encoding drops a non-ASCII second byte with it (only an ASCII one is read again); CPython's codecs read that byte as
+# the next lead, which takes the ASCII byte after it along (Shift_JIS `\x81\xe9Error` read as `\ufffd\u98b1rror`).
+_LEAD_BYTES = {
+    "cp932": (range(0x81, 0xA0), range(0xE0, 0xFD)),
+    "euc_jp": (range(0x8E, 0x8F), range(0xA1, 0xFF)),
+    "gbk": (range(0x81, 0xFF),),
+    "big5hkscs": (range(0x81, 0xFF),),
+    "cp949": (range(0x81, 0xFF),),
+}
+_LEGACY_ERRORS = "http-smoke-whatwg-replace"
+
+
+def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler that replaces a bad byte sequence as WHATWG Encoding does (see _LEAD_BYTES)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    data, end = exc.object, exc.end
+    leads = _LEAD_BYTES.get(exc.encoding, ())
+    if end - exc.start == 1 and any(data[exc.start] in r for r in leads) and end < len(data) and data[end] >= 0x80:
+        end += 1
+    return "\ufffd", end
+
+
+codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
 # UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
@@ -472,7 +496,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"
     try:
-        return body.decode(encoding, errors="replace")
+        return body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _LEAD_BYTES else "replace")
     except UnicodeError:
         return body.decode("utf-8", errors="replace")
 

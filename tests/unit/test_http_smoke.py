@@ -1517,6 +1517,22 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == text
 
+    @pytest.mark.parametrize(
+        ("charset", "pair"),
+        [("Shift_JIS", b"\x81\xe9"), ("GBK", b"\xa1\x81"), ("Big5", b"\x81\x87"), ("EUC-KR", b"\xa5\xab")],
+    )
+    def test_a_bad_pair_does_not_swallow_the_ascii_after_it(self, charset, pair):
+        # A lead byte whose pair maps to nothing: browsers drop it with its non-ASCII second byte, CPython's codecs
+        # read that second byte as the next lead, which took the "E" along (`\ufffd\u98b1rror 500`), and
+        # body_not_contains passed the page a browser shows as "Error 500".
+        result = judged(
+            {"body_not_contains": ["Error"]},
+            body=b"<p>" + pair + b"Error 500</p>",
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert "Error 500" in result.evidence["body"]
+
 
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
