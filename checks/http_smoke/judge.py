@@ -133,6 +133,11 @@ _PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
 _JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
+# A JSON member quoted inside a JSON string (a gateway's error quoting the upstream answer, `"{\"token\": \"...\"}"`):
+# its quotes escaped, its string value running to the next escaped quote.
+_ESCAPED_MEMBER_RE = re.compile(
+    r'\\"((?:[^"\\\n]|\\\\){1,100})\\"(\s*:\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\"|\\?\Z)|-?\d[\d.eE+-]*)'
+)
 # What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
 
@@ -520,7 +525,8 @@ def _secret_name(name: str, secret_names: frozenset[str]) -> bool:
 def _masked(text: str, secret_names: frozenset[str]) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
-    page shows, a session in a link, that no capture knew of."""
+    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, and a member
+    quoted inside a JSON string too."""
 
     parts: list[str] = []
     shown_to = searched_to = 0
@@ -538,10 +544,15 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
         shown_to = searched_to = end
     parts.append(text[shown_to:])
 
+    def escaped(match: re.Match[str]) -> str:
+        if not _secret_name(match.group(1).replace("\\\\", "\\"), secret_names):
+            return match.group(0)
+        return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
+
     def parameter(match: re.Match[str]) -> str:
         return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
 
-    return _PARAMETER_RE.sub(parameter, "".join(parts))
+    return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
 
 
 def _container_end(text: str, start: int) -> int:

@@ -1274,6 +1274,16 @@ class TestJudgeSecretMembers:
             assert result.evidence["body"] == shown
             assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_member_quoted_inside_a_json_string_is_redacted(self):
+        # A gateway's error quoting the upstream answer as a string: its members' quotes are escaped, and the token in
+        # it showed, while the same answer unquoted was hidden.
+        body = b'{"error": "upstream said: {\\"access_token\\": \\"s3cr3t-jwt\\", \\"expires_in\\": 3600}"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == (
+            '{"error": "upstream said: {\\"access_token\\": \\"<redacted>\\", \\"expires_in\\": 3600}"}'
+        )
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_an_object_the_quote_cuts_shows_nothing_of_it(self):
         body = b'{"padding": "' + b"x" * 470 + b'", "tokens": [' + b'"s3cr3t", ' * 100 + b'"last"]}'
         result = judged({"body_contains": ["ready"]}, body=body)
