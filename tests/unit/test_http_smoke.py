@@ -1290,6 +1290,14 @@ class TestJudgeSecretMembers:
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
         assert '"tokens": "<redacted>"' in result.evidence["body"]
 
+    def test_a_secret_list_of_megabytes_ends_the_quote(self):
+        # The quote widened its window to the whole body to fill its 512 characters, once per failed assertion; it
+        # stops at 64 KiB of text, and says how much it did not show.
+        body = b'{"api_keys": [' + b'"s3cr3t-key-value", ' * 60_000 + b'"last"], "after": "shown?"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == f'{{"api_keys": "<redacted>"... ({len(body) - 65536} more characters)'
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_the_body_is_judged_as_it_came(self):
         body = b'{"session": {"state": "expired"}}'
         assert judged({"body_not_contains": ["expired"]}, body=body).failures
