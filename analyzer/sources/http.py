@@ -22,6 +22,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from analyzer import __version__
 from analyzer.errors import (
     BodyBudgetExhausted,
     CheckMisconfigured,
@@ -52,6 +53,14 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # The only request headers a redirect carries to another origin: every other header the check set may be a
 # credential under a name we cannot recognise (X-Api-Key, X-Vault-Tok...).
 _CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-encoding", "user-agent"})
+# What every request says unless its check sets the header: who sends it (an SRE picks smoke traffic out of access
+# logs and the canary's metrics by it, where httpx's own said python-httpx), and that its connection closes after the
+# answer, as it always does here (see _GuardedTransport).
+_DEFAULT_HEADERS = {
+    "Accept-Encoding": "gzip, deflate",
+    "User-Agent": f"analyzer-http-smoke/{__version__}",
+    "Connection": "close",
+}
 # The TLS context of the request being connected, when its check trusts its own CA (ca_file): httpcore connects in
 # the requesting task, so the network backend reads it there. A connection is never reused (see _GuardedTransport),
 # so one made with a check's CA serves no other request.
@@ -491,7 +500,7 @@ class HttpClient:
                 transport=_GuardedTransport(self.policy, self._resolver),
                 follow_redirects=False,
                 trust_env=False,
-                headers={"Accept-Encoding": "gzip, deflate"},
+                headers=_DEFAULT_HEADERS,
             )
         return self._opened
 

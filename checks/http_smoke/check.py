@@ -64,6 +64,10 @@ _CAPTURE_SENTINEL = "REDACTEDCAPTUREDVALUEqxjz"
 # A cookie's value this long is searched for in answers whatever its name: shorter, under a name that is no
 # secret's (`theme=dark`), every standalone word equal to it would be hidden.
 _FREE_TEXT_REDACT_CHARS = 8
+# Query parameters of a URL a target redirects to that carry a credential under a name no secret's: an OAuth
+# authorization code (RFC 6749 4.1.2), which buys the user's tokens. Only a value of _FREE_TEXT_REDACT_CHARS or more
+# is one: an error page's `?code=404` is a status, and hiding it would hide every 404 of the reason.
+_REDIRECT_CREDENTIAL_PARAMS = frozenset({"code"})
 # What starts a template's placeholder (`{{ name }}`).
 _PLACEHOLDER = "{{"
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
@@ -345,7 +349,8 @@ class HttpSmokeCheck(Check):
         )
 
     def warnings(self) -> list[str]:
-        """Percentiles over too few requests, and steps that cannot finish within the deadline."""
+        """Percentiles over too few requests, followed redirects judged on their status alone, and steps that cannot
+        finish within the deadline."""
         found = []
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
@@ -354,6 +359,17 @@ class HttpSmokeCheck(Check):
                         f"step {step.name!r}: {name} over {step.repeat} requests is close to their "
                         f"maximum; use repeat >= {needed} for a meaningful percentile"
                     )
+            expect = step.expect
+            # A redirect to a login or error page that answers 200 passes a status; body_not_contains passes it too.
+            if step.follow_redirects and not (
+                expect.body_contains or expect.body_regex or expect.json_paths or expect.headers or step.capture
+            ):
+                found.append(
+                    f"step {step.name!r}: follows redirects and asserts nothing of the page it ends on but its status: "
+                    "a canary that sends every request on to a login or error page answering 200 passes; assert what "
+                    "the page must hold (body_contains, json, a header) or expect the redirect itself "
+                    "(follow_redirects: false, status: [302])"
+                )
         # A request's every try waits timeout_s, and the pauses between its tries add to that.
         worst_s = sum(
             -(-s.repeat // s.concurrency) * (s.timeout_s * (s.retries + 1) + retry_pauses_s(s.retries))
@@ -642,6 +658,7 @@ class HttpSmokeCheck(Check):
                 for part in _query_and_fragment(url)
                 for key, value in parse_qsl(part)
                 if self._is_secret(key)
+                or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
             ),
             *(_user_info(url) for url in urls if "@" in url),
         ]

@@ -68,6 +68,30 @@ _LEGACY_CHARSETS = {
     **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
     **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
 }
+# The lead bytes of the two-byte legacy codecs, by the codec's name. After a lead whose pair maps to nothing, WHATWG
+# Encoding drops a non-ASCII second byte with it (only an ASCII one is read again); CPython's codecs read that byte as
+# the next lead, which takes the ASCII byte after it along (Shift_JIS `\x81\xe9Error` read as `\ufffd\u98b1rror`).
+_LEAD_BYTES = {
+    "cp932": (range(0x81, 0xA0), range(0xE0, 0xFD)),
+    "euc_jp": (range(0x8E, 0x8F), range(0xA1, 0xFF)),
+    "gbk": (range(0x81, 0xFF),),
+    "big5hkscs": (range(0x81, 0xFF),),
+    "cp949": (range(0x81, 0xFF),),
+}
+_LEGACY_ERRORS = "http-smoke-whatwg-replace"
+
+
+def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler that replaces a bad byte sequence as WHATWG Encoding does (see _LEAD_BYTES)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    data, end = exc.object, exc.end
+    leads = _LEAD_BYTES.get(exc.encoding, ())
+    if end - exc.start == 1 and any(data[exc.start] in r for r in leads) and end < len(data) and data[end] >= 0x80:
+        end += 1
+    return "\ufffd", end
+
+
+codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
 # UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
@@ -100,13 +124,26 @@ _SINGLE_VALUE_HEADERS = frozenset(
         "x-content-type-options",
     }
 )
+# The most characters of a body's text a quote searches for secrets to fill its limit: a secret object or list of
+# megabytes masked shows almost nothing, and widening to the whole text cost about 0.1 s a quote (each failed body
+# assertion quotes the body once).
+_QUOTE_WINDOW_CHARS = 64 * 1024
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session).
 _PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
-_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*)')
+# Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
+# a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
+_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
+# A JSON member quoted inside a JSON string (a gateway's error quoting the upstream answer, `"{\"token\": \"...\"}"`):
+# its quotes escaped, its string value running to the next escaped quote.
+_ESCAPED_MEMBER_RE = re.compile(
+    r'\\"((?:[^"\\\n]|\\\\){1,100})\\"(\s*:\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\"|\\?\Z)|-?\d[\d.eE+-]*)'
+)
+# What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
+_CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
 
 
 @dataclass(frozen=True)
@@ -468,7 +505,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"
     try:
-        return body.decode(encoding, errors="replace")
+        return body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _LEAD_BYTES else "replace")
     except UnicodeError:
         return body.decode("utf-8", errors="replace")
 
@@ -492,31 +529,66 @@ def _secret_name(name: str, secret_names: frozenset[str]) -> bool:
 def _masked(text: str, secret_names: frozenset[str]) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
-    page shows, a session in a link, that no capture knew of."""
+    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, and a member
+    quoted inside a JSON string too."""
 
-    def member(match: re.Match[str]) -> str:
+    parts: list[str] = []
+    shown_to = searched_to = 0
+    while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
         name = match.group(1)
         with contextlib.suppress(ValueError):
             name = json.loads(f'"{name}"')
-        return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"' if _secret_name(name, secret_names) else match.group(0)
+        opens_container = match.group(3) in ("[", "{")
+        if not _secret_name(name, secret_names):
+            # The members of an object under another name are searched too.
+            searched_to = match.end() if not opens_container else match.end(3)
+            continue
+        end = _container_end(text, match.start(3)) if opens_container else match.end()
+        parts += [text[shown_to : match.start(3)], f'"{REDACTED}"']
+        shown_to = searched_to = end
+    parts.append(text[shown_to:])
+
+    def escaped(match: re.Match[str]) -> str:
+        if not _secret_name(match.group(1).replace("\\\\", "\\"), secret_names):
+            return match.group(0)
+        return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     def parameter(match: re.Match[str]) -> str:
         return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
 
-    return _PARAMETER_RE.sub(parameter, _JSON_MEMBER_RE.sub(member, text))
+    return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
+
+
+def _container_end(text: str, start: int) -> int:
+    """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
+    text when it is cut before."""
+    depth = 0
+    for token in _CONTAINER_TOKEN_RE.finditer(text, start):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return len(text)
 
 
 def quote(text: str, limit: int, secret_names: frozenset[str] = frozenset()) -> str:
     """The start of a body's text as a reason or evidence shows it, at most `limit` characters, secret members'
-    values hidden (`_masked`). Only a window of the text is searched, widened until its masked text fills `limit`."""
+    values hidden (`_masked`). Only a window of the text is searched, widened until its masked text fills `limit`, up
+    to _QUOTE_WINDOW_CHARS."""
     window = limit
     while True:
         shown = _masked(text[:window], secret_names)
-        if len(shown) > limit or window >= len(text):
+        if len(shown) > limit or window >= len(text) or window >= _QUOTE_WINDOW_CHARS:
             break
-        window *= 4
+        window = min(window * 4, _QUOTE_WINDOW_CHARS)
     if len(shown) <= limit and window >= len(text):
         return shown
+    if len(shown) <= limit:
+        # A secret that fills the window (a list of megabytes) hides what follows it: the quote ends there.
+        return shown + f"... ({len(text) - window} more characters)"
     return shown[:limit] + f"... ({max(len(text) - limit, 1)} more characters)"
 
 

@@ -23,6 +23,7 @@ import trustme
 import yaml
 from aiohttp import web
 
+import analyzer
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
@@ -761,6 +762,63 @@ class TestSecretsTheTargetSends:
         assert "s3cr3t" not in shown, shown
 
 
+class TestOAuthCodesInRedirects:
+    """An OAuth authorization code a target redirects with is a credential: the hops and the Location show it as
+    redacted, while a short `code=` (an error page's status) stays readable."""
+
+    @staticmethod
+    async def redirecting(location: bytes) -> asyncio.Server:
+        """A server that sends /login on to `location` and answers anything else with a 200."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if head.startswith(b"GET /login "):
+                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n" % location)
+                else:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.mark.parametrize("follow", [True, False])
+    async def test_an_authorization_code_in_a_redirect_is_redacted(self, client, follow):
+        # `code` is no secret name, so the hop to the callback and its Location showed the code, which with the
+        # client's credentials buys the user's tokens, in the evidence, the history and JUnit.
+        server = await self.redirecting(b"/cb?code=4/0AX4XfWh-auth-code-s3cr3t&state=af0ifjsldkj")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            expect = {} if follow else {"status": [302]}
+            step = {"name": "login", "path": "/login", "follow_redirects": follow, "expect": expect}
+            evaluation = await run(smoke(port, [step]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+        assert "state=af0ifjsldkj" in shown, shown
+        assert "code=<redacted>" in shown, shown
+
+    async def test_a_short_code_stays_readable(self, client):
+        # An error page's `?code=500` is no credential: hiding it would hide every 500 of the reason too.
+        server = await self.redirecting(b"/error?code=500")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            step = {"name": "a", "path": "/login", "expect": {"status": [301]}}
+            evaluation = await run(smoke(port, [step]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == "/error?code=500"
+        assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 
@@ -899,6 +957,52 @@ class TestConnectionReuse:
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.reason == "step 'second' (2/2) failed: status: expected 2xx, got 500"
         assert evaluation.details["steps"][1]["body"] == "broken"
+
+
+class TestRequestHeaders:
+    """Smoke requests say who sends them, and that their connection closes after the answer."""
+
+    @staticmethod
+    async def recording(heads: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                heads.append((await reader.readuntil(b"\r\n\r\n")).lower())
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_the_product_user_agent_and_connection_close_are_sent(self, client):
+        # It sent `User-Agent: python-httpx/0.x` (an SRE could not pick smoke traffic out of access logs or filter it
+        # from the canary's metrics) and `Connection: keep-alive` on a connection the analyzer always closes.
+        heads: list[bytes] = []
+        server = await self.recording(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a"}]), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert f"\r\nuser-agent: analyzer-http-smoke/{analyzer.__version__}\r\n".encode() in heads[0], heads
+        assert b"\r\nconnection: close\r\n" in heads[0], heads
+
+    async def test_a_user_agent_the_check_sets_is_sent_instead(self, client):
+        heads: list[bytes] = []
+        server = await self.recording(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(smoke(port, [{"name": "a"}], headers={"User-Agent": "shop-smoke/2"}), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[0].count(b"user-agent:") == 1, heads
+        assert b"\r\nuser-agent: shop-smoke/2\r\n" in heads[0], heads
 
 
 class TestTlsHandshakeFailures:

@@ -314,6 +314,30 @@ class TestLoadValidation:
     def test_warnings_start_past_the_deadline_and_below_the_requests_a_percentile_needs(self, step, warned):
         assert load(definition([{"name": "a", **step}])).warnings() == warned
 
+    @pytest.mark.parametrize(
+        ("step", "warned"),
+        [
+            # A canary that sends every request on to its /login page (answering 200) passed such a step unwarned.
+            ({"follow_redirects": True}, True),
+            ({"follow_redirects": True, "expect": {"status": [200], "max_latency_ms": 500}}, True),
+            ({"follow_redirects": True, "expect": {"body_not_contains": ["error"]}}, True),
+            ({"follow_redirects": True, "expect": {"body_contains": ["ready"]}}, False),
+            ({"follow_redirects": True, "expect": {"body_regex": "ready"}}, False),
+            ({"follow_redirects": True, "expect": {"json": [{"path": "$.status", "exists": True}]}}, False),
+            ({"follow_redirects": True, "expect": {"headers": {"X-Version": {"exists": True}}}}, False),
+            ({"follow_redirects": True, "capture": {"id": {"json": "$.id"}}}, False),
+            ({}, False),
+        ],
+    )
+    def test_a_followed_redirect_judged_on_its_status_alone_is_warned(self, step, warned):
+        warning = (
+            "step 'a': follows redirects and asserts nothing of the page it ends on but its status: a canary that "
+            "sends every request on to a login or error page answering 200 passes; assert what the page must hold "
+            "(body_contains, json, a header) or expect the redirect itself (follow_redirects: false, status: [302])"
+        )
+        loaded = load(definition([{"name": "a", "timeout_s": 1, **step}]))
+        assert loaded.warnings() == ([warning] if warned else [])
+
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
     def test_a_check_has_one_to_fifty_steps(self, count, loads):
         # No steps would pass every evaluation ("all 0 steps passed") without sending a request.
@@ -1220,6 +1244,66 @@ class TestJudgeBodyEvidence:
         assert result.evidence["body"] == "x" * 512
 
 
+class TestJudgeSecretMembers:
+    """An object or a list under a secret name is quoted as REDACTED whole, as a string or a number under one is."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A session object and a list of keys: only string and number values were hidden, so what they held
+            # showed in the evidence, the history and JUnit.
+            (
+                b'{"status": "ok", "session": {"id": "s3cr3t-sid", "user": "u1"}, "next": 1}',
+                '{"status": "ok", "session": "<redacted>", "next": 1}',
+            ),
+            (b'{"api_keys": ["s3cr3t-1", "s3cr3t-2"], "n": 2}', '{"api_keys": "<redacted>", "n": 2}'),
+            (
+                b'{"Credentials": {"nested": [{"x": "s3cr3t"}], "brace": "}]"}, "after": "seen"}',
+                '{"Credentials": "<redacted>", "after": "seen"}',
+            ),
+            # A name that is no secret's keeps its object, whose secret members are still hidden one by one.
+            (
+                b'{"user": {"name": "ann", "password": "s3cr3t"}}',
+                '{"user": {"name": "ann", "password": "<redacted>"}}',
+            ),
+        ],
+    )
+    def test_an_object_or_list_under_a_secret_name_is_redacted(self, body, shown):
+        for expect in ({}, {"body_contains": ["ready"]}):
+            result = judged(expect, body=body)
+            assert result.evidence["body"] == shown
+            assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_a_member_quoted_inside_a_json_string_is_redacted(self):
+        # A gateway's error quoting the upstream answer as a string: its members' quotes are escaped, and the token in
+        # it showed, while the same answer unquoted was hidden.
+        body = b'{"error": "upstream said: {\\"access_token\\": \\"s3cr3t-jwt\\", \\"expires_in\\": 3600}"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == (
+            '{"error": "upstream said: {\\"access_token\\": \\"<redacted>\\", \\"expires_in\\": 3600}"}'
+        )
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_an_object_the_quote_cuts_shows_nothing_of_it(self):
+        body = b'{"padding": "' + b"x" * 470 + b'", "tokens": [' + b'"s3cr3t", ' * 100 + b'"last"]}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+        assert '"tokens": "<redacted>"' in result.evidence["body"]
+
+    def test_a_secret_list_of_megabytes_ends_the_quote(self):
+        # The quote widened its window to the whole body to fill its 512 characters, once per failed assertion; it
+        # stops at 64 KiB of text, and says how much it did not show.
+        body = b'{"api_keys": [' + b'"s3cr3t-key-value", ' * 60_000 + b'"last"], "after": "shown?"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == f'{{"api_keys": "<redacted>"... ({len(body) - 65536} more characters)'
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_the_body_is_judged_as_it_came(self):
+        body = b'{"session": {"state": "expired"}}'
+        assert judged({"body_not_contains": ["expired"]}, body=body).failures
+        assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
+
+
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""
 
@@ -1450,6 +1534,22 @@ class TestJudgeLegacyCharsets:
         )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == text
+
+    @pytest.mark.parametrize(
+        ("charset", "pair"),
+        [("Shift_JIS", b"\x81\xe9"), ("GBK", b"\xa1\x81"), ("Big5", b"\x81\x87"), ("EUC-KR", b"\xa5\xab")],
+    )
+    def test_a_bad_pair_does_not_swallow_the_ascii_after_it(self, charset, pair):
+        # A lead byte whose pair maps to nothing: browsers drop it with its non-ASCII second byte, CPython's codecs
+        # read that second byte as the next lead, which took the "E" along (`\ufffd\u98b1rror 500`), and
+        # body_not_contains passed the page a browser shows as "Error 500".
+        result = judged(
+            {"body_not_contains": ["Error"]},
+            body=b"<p>" + pair + b"Error 500</p>",
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert "Error 500" in result.evidence["body"]
 
 
 class TestJudgeCaptureValues:
