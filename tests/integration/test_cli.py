@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import http.server
 import json
+import logging
 import os
 import ssl
 import subprocess
@@ -13,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import structlog
 import trustme
 import yaml
 
@@ -969,6 +971,18 @@ class TestJobCollector:
     """A command pauses the cyclic collector while it starts; a Job then freezes what start-up built, so that
     neither its evaluation nor its exit scans it, the service collects again before it settles the collector,
     and in-process callers get the collector back as they had it."""
+
+    @pytest.fixture(autouse=True)
+    def _logging_as_it_was(self):
+        """structlog's and the root logger's configuration put back: main() in-process configures both for its process
+        (warning level), which hid the info events later tests of the session capture."""
+        saved = structlog.get_config()
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        yield
+        structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
     def test_a_job_freezes_its_start_up_and_collects_again(self, tmp_path):
         body, stderr = analyzer_process(tmp_path, [PROMETHEUS_CHECK], "run", "p", "--catalog", "CATALOG")
