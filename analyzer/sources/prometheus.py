@@ -213,6 +213,13 @@ def made_result(
     return made
 
 
+def storage_warnings(warnings: list[str]) -> list[str]:
+    """Those of an answer's `warnings` that may mean series are missing from it: all but PromQL's own annotations
+    ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and remote read
+    say a store did not answer only in a warning (VictoriaMetrics' `isPartial` is read as one)."""
+    return [warning for warning in warnings if not warning.startswith("PromQL ")]
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
@@ -226,10 +233,8 @@ class QueryResult:
 
     @property
     def storage_warnings(self) -> list[str]:
-        """The warnings that may mean series are missing from the answer: all but PromQL's own annotations
-        ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and
-        remote read say a store did not answer only in a warning."""
-        return [warning for warning in self.warnings if not warning.startswith("PromQL ")]
+        """The warnings that may mean series are missing from the answer (see `storage_warnings`)."""
+        return storage_warnings(self.warnings)
 
     def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
         """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
