@@ -756,6 +756,11 @@ async def readyz(request: web.Request) -> web.Response:
         "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.usable()},
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
+    notes = tokens.notes() if tokens is not None else []
+    if notes:
+        # Usable, but not as configured (a token file ignored, an allow-list that does not validate): named, as
+        # they name tokens, only to a caller that may use every check.
+        body["auth"]["problems"] = notes if principal is not None and principal.unrestricted else len(notes)
     if principal is not None:
         # Warnings and reload problems name checks (and quote their definitions): a caller restricted by the
         # allow-list sees those of its own checks only.
