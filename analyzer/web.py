@@ -341,6 +341,9 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
             f"no route {request.method} {request.path[:200]}; a check runs at /api/v1/checks/NAME/run, "
             "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods)) or "no method"
+        message = f"method {request.method[:20]} is not allowed on {request.path[:200]}; it allows {allowed}"
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
 
 
