@@ -19,7 +19,7 @@ import structlog
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import ArgError, CheckError, DeadlineExceeded, NoSeriesFound
+from analyzer.errors import PAST_TIME_NOTE, ArgError, CheckError, DeadlineExceeded, NoSeriesFound
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
@@ -608,7 +608,7 @@ def _missing_then(at: datetime, present: list[str]) -> str:
     """What a reason of series not found as of `at`, a past time, adds when the metrics `present` have series now."""
     metrics = f"metric {present[0]} has" if len(present) == 1 else f"metrics {' and '.join(present)} have"
     return (
-        f"; evaluated as of {format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
+        f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
         "before the oldest data the source keeps (its retention)"
     )
 

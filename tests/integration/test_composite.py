@@ -293,3 +293,25 @@ class TestPartialMemberAnswers:
         assert body["verdict"] == "inconclusive", body["reason"]
         member_reason = next(m["reason"] for m in body["details"]["members"] if m["check"] == "p95-thanos")
         assert f"the answer may be partial ({PARTIAL_WARNING})" in member_reason
+
+
+class TestMemberBacktestBeforeTheData:
+    """A member's reason quoted in the composite's keeps the note that a backtest is older than the source's data."""
+
+    async def test_the_note_is_kept_whole(self, prometheus, aiohttp_client):
+        visits = f"sum(rate(kpi_visits_total{{{SELECTOR}}}[5m])) or vector(0)"
+        checks = [leaf("visits", visits, "> 1"), card("backtest", [member("visits")])]
+        sources = {"default": {"type": "prometheus", "url": prometheus.url}}
+        catalog = build_catalog([("test", {"sources": sources, "checks": checks})], Registry.default())
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        answer = await client.get(
+            "/api/v1/checks/backtest/run", params={"canary_hash": "kpiequal", "at": "1971-01-01T00:00:00Z"}
+        )
+        body = await answer.json()
+        assert body["error"] == "member_error", body["reason"]
+        # It was cut at 160 characters, before the note: a retention read as a misspelled metric name.
+        assert (
+            "...; evaluated as of 1971-01-01T00:00:00.000Z, a past time: metric kpi_visits_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention) "
+            "(on_member_error: error" in body["reason"]
+        )
