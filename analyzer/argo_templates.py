@@ -1597,6 +1597,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)
+    if check is None and check_name in catalog.unjudged:
+        return problems  # defined with a problem of its own, which the catalog's findings name
     if check is None:
         close = difflib.get_close_matches(check_name, list(catalog.checks), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -196,9 +196,9 @@ def _content_digest(reads: list[tuple[Path, int]]) -> bytes:
     return digest.digest()
 
 
-def read_tokens(path: Path) -> dict[str, _Token]:
+def read_tokens(path: Path, ignored: dict[str, str] | None = None) -> dict[str, _Token]:
     """Token name to SHA-256 of the token and its session key; a directory holds one token per visible file,
-    named by it.
+    named by it. A file that holds no token is logged and, into `ignored` if given, named with why.
 
     Empty files are skipped (an empty token would let an empty header in). OSError when unreadable.
     """
@@ -209,18 +209,19 @@ def read_tokens(path: Path) -> dict[str, _Token]:
         with file.open("rb") as handle:
             raw = handle.read(_MAX_TOKEN_FILE_BYTES + 1)
         if len(raw) > _MAX_TOKEN_FILE_BYTES:
-            logger.warning("auth_token_ignored", token=file.name, reason="file larger than 4 KiB")
-            continue
-        token = raw.strip()
-        if not token:
-            logger.warning("auth_token_ignored", token=file.name, reason="empty file")
-            continue
-        if not _TOKEN68_RE.fullmatch(token.decode("ascii", "replace")):
-            logger.warning(
-                "auth_token_ignored",
-                token=file.name,
-                reason="not a bearer token (allowed: letters, digits, -._~+/ and trailing =)",
-            )
+            why = "file larger than 4 KiB"
+        else:
+            token = raw.strip()
+            if not token:
+                why = "empty file"
+            elif not _TOKEN68_RE.fullmatch(token.decode("ascii", "replace")):
+                why = "not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
+            else:
+                why = ""
+        if why:
+            logger.warning("auth_token_ignored", token=file.name, reason=why)
+            if ignored is not None:
+                ignored[file.name] = why
             continue
         if len(token) < _WEAK_TOKEN_CHARS:
             logger.warning("auth_token_weak", token=file.name, chars=len(token))
@@ -237,9 +238,23 @@ def read_tokens(path: Path) -> dict[str, _Token]:
 
 def read_allow_list(path: Path) -> dict[str, tuple[str, ...]]:
     """Token name to check-name patterns (fnmatch, case-sensitive); ConfigError naming the problem."""
+    return parse_allow_list(_allow_list_text(path), path)
+
+
+def _allow_list_text(path: Path) -> str:
+    """The allow-list file's text; ConfigError when it cannot be read."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"auth allow-list {str(path)!r}: cannot read: {exc}") from None
+
+
+def parse_allow_list(text: str, path: Path) -> dict[str, tuple[str, ...]]:
+    """The allow-list `text` (of the file at `path`) as token name to check-name patterns; ConfigError naming the
+    problem (the line of a YAML error, the entry that is not a list of patterns)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise ConfigError(f"auth allow-list {str(path)!r}: cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(
@@ -247,13 +262,73 @@ def read_allow_list(path: Path) -> dict[str, tuple[str, ...]]:
         )
     allow: dict[str, tuple[str, ...]] = {}
     for name, patterns in data.items():
-        if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        if not _patterns(patterns):
             raise ConfigError(
                 f"auth allow-list {str(path)!r}: {name!r} must map to a list of non-empty "
                 'check-name patterns, e.g. ["payments-*"]'
             )
         allow[str(name)] = tuple(patterns)
     return allow
+
+
+def _patterns(value: object) -> bool:
+    """Whether an allow-list entry's value is a list of non-empty check-name patterns."""
+    return isinstance(value, list) and all(isinstance(p, str) and p for p in value)
+
+
+# A top-level key of a YAML block mapping at the start of a line: name:, 'name': or "name":.
+_TOP_KEY_RE = re.compile(r"""(?:"([^"\\]*)"|'([^']*)'|([^\s"'#:{\[-][^:#]*?))[ \t]*:(?:[ \t]|$)""")
+
+
+def _entry_texts(text: str) -> dict[str, str | None]:
+    """Each top-level entry of an allow-list's text by name: its key's line and the lines below it up to the next
+    line at the margin that is no "- item" (comments and blank lines left out); None for a name written twice.
+    Read without a YAML parser, so that the entries of a file that does not parse can be told apart."""
+    texts: dict[str, list[str]] = {}
+    twice: set[str] = set()
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[:1] not in (" ", "\t") and not (line[:1] == "-" and line[:3] != "---"):
+            found = _TOP_KEY_RE.match(line)
+            name = next((group for group in found.groups() if group is not None), None) if found else None
+            current = None  # a line at the margin that is no key (a broken one, "---") is no entry's
+            if name is not None and name in texts:
+                twice.add(name)
+            elif name is not None:
+                current = texts[name] = []
+        if current is not None:
+            current.append(line)
+    return {name: None if name in twice else "\n".join(lines) for name, lines in texts.items()}
+
+
+def _unchanged_entries(
+    text: str, good_text: str, good: Mapping[str, tuple[str, ...]], path: Path
+) -> dict[str, tuple[str, ...]]:
+    """The entries of the last good allow-list (`good`, read from `good_text`) that the allow-list `text`, which
+    does not validate, still holds: in a mapping, each entry that validates, as written (the others' tokens may
+    use no check); in a file that does not parse, each entry of `good` written in it exactly as before and that
+    parses alone to the same patterns: never an entry the text does not hold as it is kept."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict):
+        return {str(name): tuple(patterns) for name, patterns in data.items() if _patterns(patterns)}
+    now, before = _entry_texts(text), _entry_texts(good_text)
+    kept: dict[str, tuple[str, ...]] = {}
+    for name, patterns in good.items():
+        entry = now.get(name)
+        if entry is None or entry != before.get(name):
+            continue
+        try:
+            alone = parse_allow_list(entry, path)
+        except ConfigError:
+            continue
+        if alone == {name: patterns}:
+            kept[name] = patterns
+    return kept
 
 
 class TokenStore:
@@ -268,6 +343,12 @@ class TokenStore:
         self.allow_path = allow_path
         self._tokens: Mapping[str, _Token] = {}
         self._allow: Mapping[str, tuple[str, ...]] | None = None
+        # The last allow-list that validated, and its text: what a broken one on reload is read against.
+        self._good_allow: Mapping[str, tuple[str, ...]] | None = None
+        self._good_allow_text = ""
+        # Why the allow-list in force is not the file's (it does not validate), and the token files holding no token.
+        self.allow_problem: str | None = None
+        self.ignored: Mapping[str, str] = {}
         self._seen: tuple[_Signature, _Signature] | None = None
         self._seen_content: bytes | None = None
         # Per caller, the sign-ins signed out on this replica (id -> expiry), and the expiry up to which every
@@ -410,18 +491,55 @@ class TokenStore:
         if content == self._seen_content:
             self._seen = remembered
             return
-        tokens = read_tokens(self.tokens_path)
+        ignored: dict[str, str] = {}
+        tokens = read_tokens(self.tokens_path, ignored)
         allow = None
+        allow_problem = None
         if self.allow_path is not None:
             try:
-                allow = read_allow_list(self.allow_path)
+                text = _allow_list_text(self.allow_path)
+                try:
+                    allow = parse_allow_list(text, self.allow_path)
+                except ConfigError as exc:
+                    if self._good_allow is None:
+                        raise  # none validated yet (the start, which this fails): nothing to keep
+                    # One team's typo must not refuse every caller, Argo included: the last good entries the file
+                    # still holds as they were stay, the others' tokens may use no check (never more than before,
+                    # nor than the file says). The token files are read as ever: a token removed is refused.
+                    allow = _unchanged_entries(text, self._good_allow_text, self._good_allow, self.allow_path)
+                    allow_problem = exc.message
+                else:
+                    self._good_allow, self._good_allow_text = allow, text
             except ConfigError as exc:
                 self._tokens, self._seen, self._seen_content = {}, remembered, content
                 self._report(exc.message)
                 return
         self._tokens, self._allow, self._seen, self._seen_content = tokens, allow, remembered, content
-        self.problem = None
+        self.problem, self.ignored = None, ignored
+        if allow_problem is not None and allow is not None and self._good_allow is not None:
+            revoked = sorted(set(self._good_allow) - set(allow))
+            logger.error(
+                "auth_allow_list_rejected",
+                problem=allow_problem,
+                kept=sorted(allow),
+                revoked=revoked,
+                effect="entries the file no longer holds as they were may use no check until it is fixed",
+            )
+        self.allow_problem = allow_problem
         logger.info("auth_tokens_loaded", tokens=sorted(tokens), restricted=sorted(allow or {}))
+
+    def notes(self) -> list[str]:
+        """What an operator should fix that leaves the tokens usable: the allow-list in force is not the file's (it
+        does not validate), token files that hold no token."""
+        notes = []
+        if self.allow_problem is not None:
+            kept = ", ".join(sorted(self._allow or {})) or "none"
+            notes.append(
+                f"{self.allow_problem}; in force until it is fixed: the entries of the last good allow-list that it "
+                f"holds unchanged ({kept}); other tokens may use no check"
+            )
+        notes += [f"token file {name!r} ignored: {why}" for name, why in sorted(self.ignored.items())]
+        return notes
 
     def _report(self, problem: str) -> None:
         if problem != self.problem:

@@ -44,6 +44,9 @@ class Catalog:
     version: str
     origins: Mapping[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The checks an invalid catalog defines with a problem, left out of its valid part (InvalidCatalog.valid_part):
+    # a template calling one is not told the catalog lacks it.
+    unjudged: frozenset[str] = frozenset()
     _reached: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def reached(self, name: str) -> frozenset[str]:
@@ -464,7 +467,10 @@ def build_catalog(
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in _warnings(check))
     if problems:
         valid = {name: check for name, check in checks.items() if name not in flawed}
-        raise InvalidCatalog(problems, Catalog(sources=sources, checks=valid, version=version, origins=origins))
+        unjudged = frozenset(invalid_checks | flawed)
+        raise InvalidCatalog(
+            problems, Catalog(sources=sources, checks=valid, version=version, origins=origins, unjudged=unjudged)
+        )
     return catalog
 
 

@@ -789,16 +789,22 @@ def _validate(paths: list[Path]) -> int:
     try:
         catalog = load_catalog(_catalog_paths(paths), Registry.default(), check_files=False)
     except InvalidCatalog as exc:
-        # The checks without a problem are parsed too: a CI run names every problem, not those of one stage at a time.
+        # The checks without a problem are parsed too, and the AnalysisTemplates checked against them: a CI run names
+        # every problem, not those of one stage at a time.
         unparsed = syntax_problems(exc.valid_part)
-        if not unparsed:
-            raise
-        return _invalid([*exc.problems, *map(str, unparsed)], ADVICE)
+        if unparsed:
+            _invalid([*exc.problems, *map(str, unparsed)], ADVICE)
+        else:
+            print(f"analyzer: {exc}", file=sys.stderr)
+        _templates_invalid(paths, exc.valid_part)
+        return EXIT_INVALID_CATALOG
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
     unparsed = syntax_problems(catalog)
     if unparsed:
-        return _invalid([str(problem) for problem in unparsed], ADVICE)
+        _invalid([str(problem) for problem in unparsed], ADVICE)
+        _templates_invalid(paths, catalog)
+        return EXIT_INVALID_CATALOG
     if _templates_invalid(paths, catalog):
         return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))

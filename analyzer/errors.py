@@ -282,6 +282,12 @@ class MissingBucket(CheckMisconfigured):
         self.query = query
 
 
+# How the note the runner ends a NoSeriesFound's reason with starts, as of a past time whose names have series now
+# ("; evaluated as of T, a past time: ... likely before the oldest data the source keeps"): one quoting the reason
+# clipped keeps it whole.
+PAST_TIME_NOTE = "; evaluated as of "
+
+
 class NoSeriesFound(CheckMisconfigured):
     """No series of a metric the check reads exist (or none carries a label it needs) at the evaluation time: a
     misspelled name, or, as of a past time, a time older than the data the source keeps. `names`: the metric names

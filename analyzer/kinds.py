@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.check import CatalogView, Check, CheckName, EvalContext
 from analyzer.comparison import Condition, ConditionField, at_most, exceeds
 from analyzer.errors import (
+    PAST_TIME_NOTE,
     AnalyzerError,
     ArgError,
     BodyBudgetExhausted,
@@ -211,6 +212,7 @@ __all__ = [
     "BATCH_LABEL_RE",
     "DEFAULT_ALLOWED_HOSTS",
     "MIN_HIDDEN_CHARS",
+    "PAST_TIME_NOTE",
     "REDACTED",
     "SEVERITY",
     "AnalyzerError",

@@ -19,11 +19,12 @@ import structlog
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import ArgError, CheckError, DeadlineExceeded, NoSeriesFound
+from analyzer.errors import PAST_TIME_NOTE, ArgError, CheckError, DeadlineExceeded, NoSeriesFound
 from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
 from analyzer.sources import Sources
+from analyzer.sources.prometheus import storage_warnings
 from analyzer.templates import promql_forms
 from analyzer.ui.links import at_query, verdict_path, verdict_path_head
 
@@ -608,7 +609,7 @@ def _missing_then(at: datetime, present: list[str]) -> str:
     """What a reason of series not found as of `at`, a past time, adds when the metrics `present` have series now."""
     metrics = f"metric {present[0]} has" if len(present) == 1 else f"metrics {' and '.join(present)} have"
     return (
-        f"; evaluated as of {format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
+        f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
         "before the oldest data the source keeps (its retention)"
     )
 
@@ -635,4 +636,28 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
         if bound is not None and not math.isfinite(bound):
             # No answer can carry it (JSON has no such number), and no judgement against it means anything.
             raise TypeError(f"the check judged against the non-finite threshold {threshold}")
+    if (outcome is Outcome.PASS or outcome is Outcome.FAIL) and fields["details"].get("prometheus_warnings"):
+        return _judged_on_a_partial_answer(verdict)
     return verdict
+
+
+def _judged_on_a_partial_answer(verdict: Verdict) -> Verdict:
+    """A pass or fail whose answers carry a warning that they may be partial (a store that did not answer: Thanos,
+    Mimir, remote read, VictoriaMetrics' `isPartial`): a pass becomes inconclusive, since the lost store may hold
+    what fails the check (the canary's errors); a fail stands, saying so. Others as they are."""
+    warnings = verdict.details["prometheus_warnings"]
+    partial = storage_warnings(warnings) if isinstance(warnings, list) else []
+    if not partial:
+        return verdict  # PromQL's own annotations ("metric might not be a counter") judge the query, not the data
+    lost = "; ".join(partial)
+    if verdict.outcome is Outcome.FAIL:
+        # The lost store may hold traffic that would dilute the errors as well as errors: a fail may be spurious.
+        # It stands all the same: inconclusive would leave a canary that fails on the data present taking traffic
+        # until someone looks, and a rollback is the safe side.
+        reason = f"{verdict.reason} (judged on an answer that may be partial: {lost})"
+        return verdict.model_copy(update={"reason": reason})
+    reason = (
+        f"{verdict.reason}, but the answer may be partial ({lost}): a store that did not answer may hold what "
+        "fails the check, so a pass from it is not enough evidence"
+    )
+    return verdict.model_copy(update={"outcome": Outcome.INCONCLUSIVE, "reason": reason})

@@ -351,6 +351,9 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
             f"no route {request.method} {request.path[:200]}; a check runs at /api/v1/checks/NAME/run, "
             "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods)) or "no method"
+        message = f"method {request.method[:20]} is not allowed on {request.path[:200]}; it allows {allowed}"
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
 
 
@@ -792,6 +795,11 @@ async def readyz(request: web.Request) -> web.Response:
         "auth": {"enabled": tokens is not None, "usable": tokens is None or tokens.usable()},
     }
     principal = ANONYMOUS if tokens is None else _principal(tokens, request)
+    notes = tokens.notes() if tokens is not None else []
+    if notes:
+        # Usable, but not as configured (a token file ignored, an allow-list that does not validate): named, as
+        # they name tokens, only to a caller that may use every check.
+        body["auth"]["problems"] = notes if principal is not None and principal.unrestricted else len(notes)
     if principal is not None:
         # Warnings and reload problems name checks (and quote their definitions): a caller restricted by the
         # allow-list sees those of its own checks only.

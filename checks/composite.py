@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from analyzer.kinds import (
+    PAST_TIME_NOTE,
     REDACTED,
     ArgError,
     ArgValue,
@@ -254,7 +255,7 @@ class CompositeCheck(Check):
             first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
             raise MemberError(
                 f"member {first.member.check!r} could not be evaluated: "
-                f"{clip(first.reason, _REASON_CHARS)} "
+                f"{_quoted(first.reason)} "
                 f"(on_member_error: {self.on_member_error}"
                 f"{', critical members are never ignored' if first.member.critical else ''}; "
                 f"members: {_summary(results)})",
@@ -286,7 +287,7 @@ class CompositeCheck(Check):
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,
-                    "reason": f"critical member {first.member.check!r} failed ({clip(first.reason, _REASON_CHARS)}); "
+                    "reason": f"critical member {first.member.check!r} failed ({_quoted(first.reason)}); "
                     f"{verdict.reason}",
                 }
             )
@@ -450,6 +451,13 @@ def _find_cycle(catalog: CatalogView, path: list[str], acyclic: set[str]) -> lis
             return found
     acyclic.add(path[-1])
     return None
+
+
+def _quoted(reason: str) -> str:
+    """A member's reason as the composite's reason quotes it: clipped, but for the note on a backtest before the
+    source's oldest data, kept whole (what tells a retention from a misspelled name)."""
+    head, note, tail = reason.rpartition(PAST_TIME_NOTE)
+    return f"{clip(head, _REASON_CHARS)}{note}{tail}" if note else clip(reason, _REASON_CHARS)
 
 
 def _member_details(result: _Result) -> dict[str, Any]:

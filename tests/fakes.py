@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 
 PARTIAL_WARNING = "partial response: store 2 down"
@@ -127,3 +128,38 @@ async def holding_prometheus() -> AsyncIterator[HeldQuery]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+@asynccontextmanager
+async def partial_querier(
+    upstream: str, warning: str | None = PARTIAL_WARNING, is_partial: bool = False
+) -> AsyncIterator[str]:
+    """A querier on 127.0.0.1 in front of the real Prometheus at `upstream` whose every answer is Prometheus' with
+    `warning` added (Thanos with a store down) and, with `is_partial`, `"isPartial": true` (VictoriaMetrics' cluster
+    with a vmstorage node down); yields its base URL."""
+    session = aiohttp.ClientSession()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        async with session.request(
+            request.method, f"{upstream}{request.path_qs}", data=body, headers={"Content-Type": request.content_type}
+        ) as answer:
+            payload = await answer.json()
+            status = answer.status
+        if warning is not None:
+            payload["warnings"] = [*(payload.get("warnings") or []), warning]
+        if is_partial:
+            payload["isPartial"] = True
+        return web.json_response(payload, status=status)
+
+    app = web.Application()
+    app.router.add_route("*", "/api/v1/{endpoint}", handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+        await session.close()

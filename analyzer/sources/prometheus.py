@@ -213,6 +213,13 @@ def made_result(
     return made
 
 
+def storage_warnings(warnings: list[str]) -> list[str]:
+    """Those of an answer's `warnings` that may mean series are missing from it: all but PromQL's own annotations
+    ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and remote read
+    say a store did not answer only in a warning (VictoriaMetrics' `isPartial` is read as one)."""
+    return [warning for warning in warnings if not warning.startswith("PromQL ")]
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
@@ -226,10 +233,8 @@ class QueryResult:
 
     @property
     def storage_warnings(self) -> list[str]:
-        """The warnings that may mean series are missing from the answer: all but PromQL's own annotations
-        ("PromQL info: ...", "PromQL warning: ..."), which judge the query, not the data. Thanos, Mimir and
-        remote read say a store did not answer only in a warning."""
-        return [warning for warning in self.warnings if not warning.startswith("PromQL ")]
+        """The warnings that may mean series are missing from the answer (see `storage_warnings`)."""
+        return storage_warnings(self.warnings)
 
     def only_series(self, what: str, aggregate: str = "sum") -> Series | None:
         """The result's one series, None when there is none; CheckMisconfigured (naming the query as `what`
@@ -619,7 +624,10 @@ def _sample(pair: Any, labels: dict[str, str] | None) -> tuple[float, float]:
     # A string "42" unpacks too, as the time "4" and the value "2".
     if type(value) is not str or type(at) not in _NUMBERS or not math.isfinite(at):
         _refuse_sample(pair, labels)
-    return float(at), float(value)
+    sample = float(at), float(value)
+    if "_" in value or not value.isascii() or value[0] <= " " or value[-1] <= " " or not math.isfinite(sample[1]):
+        _refuse_spelling(value, labels)
+    return sample
 
 
 def _samples(pairs: Any, labels: dict[str, str]) -> list[tuple[float, float]]:
@@ -634,7 +642,46 @@ def _samples(pairs: Any, labels: dict[str, str]) -> list[tuple[float, float]]:
     if len(samples) != len(pairs) or not math.isfinite(sum(map(_FIRST, samples))):
         for pair in pairs:
             _sample(pair, labels)
+    # The values' spelling, looked for in them all at once (a check per value would cost a good part of reading it):
+    # a value with a character float() reads and Prometheus never writes, or a NaN or an infinity, has each one
+    # looked at.
+    values = "".join(map(_SECOND, pairs))
+    if not values.isascii() or _stray_characters(values):
+        for pair in pairs:
+            _sample(pair, labels)
     return samples
+
+
+# What float() reads beside what Prometheus writes (Go's strconv.FormatFloat: "0.001", "1e-07", "NaN", "+Inf"):
+# "0_001" (as 1), " 0.001", "infinity", "nan", digits of other scripts. Refused: a proxy rewrote the value.
+_SPECIAL_VALUES = frozenset({"NaN", "+Inf", "-Inf"})
+_SECOND = operator.itemgetter(1)
+# An underscore, the whitespace float() strips, and the letters of every NaN and infinity it reads ("n", "N").
+_STRAY = ("_", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "n", "N")
+
+
+def _stray_characters(values: str) -> bool:
+    """Whether sample values (joined) hold a character of _STRAY."""
+    # A loop, not any() over a generator: it runs on every series of a range answer.
+    for character in _STRAY:  # noqa: SIM110
+        if character in values:
+            return True
+    return False
+
+
+def _refuse_spelling(value: str, labels: dict[str, str] | None) -> None:
+    """ValueError when a sample `value` of the series of `labels` (None: the scalar), which float() read, is not
+    spelt as Prometheus writes a number; None for NaN, +Inf and -Inf, and for a number that float() reads as Go
+    reads it (no underscore, no whitespace, ASCII)."""
+    if value in _SPECIAL_VALUES:
+        return
+    if "_" not in value and value.isascii() and value.strip() == value and math.isfinite(float(value)):
+        return
+    what = "the scalar" if labels is None else f"series {Series(labels, []).describe()}"
+    raise ValueError(
+        f"{what}: its sample value {clip(value, 40)!r} is not a number as Prometheus writes one (digits, '.', 'e', "
+        "a sign; NaN, +Inf, -Inf)"
+    )
 
 
 def _refuse_sample(pair: Any, labels: dict[str, str] | None) -> NoReturn:

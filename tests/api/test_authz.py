@@ -409,10 +409,11 @@ class TestBrowserSession:
         assert posted.status == 401
 
     async def test_a_token_configuration_problem_signs_nobody_out(self, client, auth):
-        """A broken allow-list refuses every page until it is fixed; the browser keeps its sign-in for after."""
+        """An allow-list that cannot be read refuses every page until it is fixed; the browser keeps its sign-in for
+        after."""
         cookie = await self.login(client, TOKEN_A)
         good = auth.auth_allow.read_text()
-        auth.auth_allow.write_text("team-a: [unclosed\n")
+        auth.auth_allow.write_bytes(b"\xff\xfe")
         page = await client.get("/ui/", cookies=cookie, allow_redirects=False)
         assert page.status == 303 and page.headers["Location"].startswith("/ui/login")
         assert "analyzer_token" not in page.cookies
@@ -460,3 +461,33 @@ class TestSharedTokens:
         with capture_logs() as logs:
             TokenStore(auth.auth_tokens, auth.auth_allow)
         assert [e for e in logs if e["event"] == "auth_token_shared"] == []
+
+
+class TestAuthProblemsInReadiness:
+    """/readyz names what leaves the tokens usable but not as configured: a token file ignored, an allow-list that
+    does not validate, to a token allowed every check; others read how many."""
+
+    async def test_an_ignored_token_file_is_named(self, aiohttp_client, auth, gate):
+        (auth.auth_tokens / "team-c").write_text(f"{'c' * 40}\n{'d' * 40}\n")  # two lines: no bearer token
+        client = await aiohttp_client(create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY))
+        body = await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json()
+        assert body["auth"]["usable"] is True
+        assert body["auth"]["problems"] == [
+            "token file 'team-c' ignored: not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
+        ]
+        assert (await (await client.get("/readyz")).json())["auth"]["problems"] == 1
+        assert (await (await client.get("/readyz", headers=bearer(TOKEN_A))).json())["auth"]["problems"] == 1
+
+    async def test_an_allow_list_broken_on_reload_keeps_argo_running(self, aiohttp_client, auth, gate):
+        client = await aiohttp_client(create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY))
+        # Team B's typo: every caller, team A's Argo included, was refused 401.
+        auth.auth_allow.write_text('team-a: ["a-*"]\nteam-b: ["b-*"\nsre: ["*"]\n')
+        gate.open()
+        assert (await client.get("/api/v1/checks/a-gate/run", headers=bearer(TOKEN_A))).status == 200
+        assert (await client.get("/api/v1/checks/b-gate/run", headers=bearer(TOKEN_B))).status == 403
+        body = await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json()
+        (problem,) = body["auth"]["problems"]
+        assert "line 3" in problem and problem.endswith(
+            "in force until it is fixed: the entries of the last good allow-list that it holds unchanged "
+            "(sre, team-a); other tokens may use no check"
+        )

@@ -170,7 +170,8 @@ class TestTokensThatAdmitNobody:
         client = await aiohttp_client(create_app(Settings(auth_tokens=root), catalog(), REGISTRY))
         ready = await client.get("/readyz")
         assert ready.status == 200
-        assert (await ready.json())["auth"] == {"enabled": True, "usable": False}
+        # The ignored file counted (named only to a token that may use every check, and none is accepted).
+        assert (await ready.json())["auth"] == {"enabled": True, "usable": False, "problems": 1}
         refused = await client.get("/api/v1/checks", headers=bearer(TOKEN_ARGO))
         assert refused.status == 401
         assert "no token" in (await refused.json())["message"]

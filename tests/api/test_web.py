@@ -303,8 +303,12 @@ class TestClientErrors:
             "no route GET /api/v1/check/error-rate/run; a check runs at /api/v1/checks/NAME/run, "
             "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
-        body = await error_of(await client.delete("/api/v1/checks/error-rate/run"), 405)
+        answer = await client.delete("/api/v1/checks/error-rate/run")
+        body = await error_of(answer, 405)
         assert body["error"] == "method_not_allowed"
+        # It said only "Method Not Allowed".
+        assert body["message"] == ("method DELETE is not allowed on /api/v1/checks/error-rate/run; it allows GET, POST")
+        assert set(answer.headers["Allow"].split(",")) == {"GET", "POST"}
 
     @pytest.mark.parametrize(
         ("path", "status", "line"),

@@ -12,6 +12,7 @@ from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.testing import free_port
 from analyzer.web import create_app
+from tests.fakes import PARTIAL_WARNING, partial_querier
 
 pytestmark = pytest.mark.integration
 
@@ -268,3 +269,49 @@ class TestMemberErrors:
         body = await run(client, prometheus, "error-critical", "kpiequal", status=503)
         assert body["verdict"] == "error"
         assert "critical members are never ignored" in body["reason"]
+
+
+class TestPartialMemberAnswers:
+    """A member judged on an answer that may be partial passes no scorecard: its pass counts as inconclusive."""
+
+    @pytest.fixture
+    async def partial_client(self, prometheus, aiohttp_client):
+        async with partial_querier(prometheus.url) as thanos:
+            sources = {"default": {"type": "prometheus", "url": prometheus.url}, "thanos": {"url": thanos}}
+            checks = [
+                leaf("p95", P95, "< 0.3"),
+                leaf("p95-thanos", P95, "< 0.3", source="thanos"),
+                card("all", [member("p95"), member("p95-thanos")]),
+                card("score", [member("p95", weight=1), member("p95-thanos", weight=1)], mode="score", pass_score=80),
+            ]
+            catalog = build_catalog([("test", {"sources": sources, "checks": checks})], Registry.default())
+            yield await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+    @pytest.mark.parametrize("check", ["all", "score"])
+    async def test_a_member_pass_from_a_partial_answer_is_no_pass(self, partial_client, prometheus, check):
+        body = await run(partial_client, prometheus, check, "kpiequal")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        member_reason = next(m["reason"] for m in body["details"]["members"] if m["check"] == "p95-thanos")
+        assert f"the answer may be partial ({PARTIAL_WARNING})" in member_reason
+
+
+class TestMemberBacktestBeforeTheData:
+    """A member's reason quoted in the composite's keeps the note that a backtest is older than the source's data."""
+
+    async def test_the_note_is_kept_whole(self, prometheus, aiohttp_client):
+        visits = f"sum(rate(kpi_visits_total{{{SELECTOR}}}[5m])) or vector(0)"
+        checks = [leaf("visits", visits, "> 1"), card("backtest", [member("visits")])]
+        sources = {"default": {"type": "prometheus", "url": prometheus.url}}
+        catalog = build_catalog([("test", {"sources": sources, "checks": checks})], Registry.default())
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        answer = await client.get(
+            "/api/v1/checks/backtest/run", params={"canary_hash": "kpiequal", "at": "1971-01-01T00:00:00Z"}
+        )
+        body = await answer.json()
+        assert body["error"] == "member_error", body["reason"]
+        # It was cut at 160 characters, before the note: a retention read as a misspelled metric name.
+        assert (
+            "...; evaluated as of 1971-01-01T00:00:00.000Z, a past time: metric kpi_visits_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention) "
+            "(on_member_error: error" in body["reason"]
+        )

@@ -1706,6 +1706,38 @@ class TestPartialAnswers:
         assert evaluation.verdict == Outcome.INCONCLUSIVE
         assert evaluation.details["prometheus_warnings"] == [STORE_DOWN]
 
+    @staticmethod
+    async def evaluate_canary(catalog, prometheus, canary, warning):
+        kind = partial_prometheus(warning)
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: kind(source, config))
+        try:
+            check = catalog.get("eb-shop-burn")
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            return await Runner(catalog, sources, Metrics(), 8.0).evaluate(check, check.bind_args(canary), at)
+        finally:
+            await sources.aclose()
+
+    async def test_a_pass_from_a_partial_answer_is_inconclusive(self, catalog, prometheus):
+        # ok1 burns 0.5x on a complete answer (a pass): the store that did not answer may hold the canary's errors.
+        evaluation = await self.evaluate_canary(catalog, prometheus, {"canary_hash": "ok1"}, STORE_DOWN)
+        assert evaluation.verdict == Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.value == pytest.approx(0.5, rel=1e-6)
+        assert evaluation.reason.endswith(
+            f", but the answer may be partial ({STORE_DOWN}): a store that did not answer may hold what fails the "
+            "check, so a pass from it is not enough evidence"
+        )
+
+    async def test_a_fail_from_a_partial_answer_stands_and_says_so(self, catalog, prometheus):
+        evaluation = await self.evaluate_canary(catalog, prometheus, {"canary_hash": "burn1"}, STORE_DOWN)
+        assert evaluation.verdict == Outcome.FAIL, evaluation.reason
+        assert evaluation.reason.endswith(f" (judged on an answer that may be partial: {STORE_DOWN})")
+
+    async def test_a_promql_annotation_leaves_a_pass_alone(self, catalog, prometheus):
+        info = 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"'
+        evaluation = await self.evaluate_canary(catalog, prometheus, {"canary_hash": "ok1"}, info)
+        assert evaluation.verdict == Outcome.PASS, evaluation.reason
+        assert "partial" not in evaluation.reason
+
     @pytest.mark.parametrize(
         "annotation",
         [

@@ -16,6 +16,7 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import PrometheusSource, QueryResult, Sources
 from analyzer.web import create_app
+from tests.fakes import partial_querier
 from tests.integration import data_kpi
 
 pytestmark = pytest.mark.integration
@@ -606,6 +607,32 @@ class TestPartialAnswer:
     async def test_the_same_canary_fails_on_a_complete_answer(self, client, prometheus):
         body = await run(client, prometheus, "payment-errors", "kpiworse")
         assert body["verdict"] == "fail", body["reason"]
+
+
+class TestPartialAnswerWithSeries:
+    """A pass judged on an answer that may be partial is inconclusive (the lost store may hold the canary's regression);
+    a fail stands, saying so."""
+
+    @pytest.fixture
+    async def partial_client(self, prometheus, aiohttp_client):
+        async with partial_querier(prometheus.url, STORE_DOWN) as url:
+            catalog = build_catalog(
+                [("test", {"sources": {"default": {"type": "prometheus", "url": url}}, "checks": CHECKS})],
+                Registry.default(),
+            )
+            yield await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_a_pass_is_inconclusive(self, partial_client, prometheus, check):
+        body = await run(partial_client, prometheus, check, "kpiequal")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f", but the answer may be partial ({STORE_DOWN}): a store that did not answer" in body["reason"]
+
+    @pytest.mark.parametrize("check", ["conversion", "p95", "latency"])
+    async def test_a_fail_stands_and_says_so(self, partial_client, prometheus, check):
+        body = await run(partial_client, prometheus, check, "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["reason"].endswith(f" (judged on an answer that may be partial: {STORE_DOWN})")
 
 
 class PresenceLostFailedPayments(PrometheusSource):

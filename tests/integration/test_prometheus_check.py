@@ -18,7 +18,7 @@ from analyzer.sources.prometheus import PrometheusSource
 from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
-from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus
+from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus, partial_querier
 from tests.integration.data_core import INJECTION
 
 ERROR_RATIO = (
@@ -654,6 +654,48 @@ class TestSourceFailures:
         status, body = await run(client, "up")
         assert (status, body["error"]) == (502, "source_rejected")
         assert "bad_data" in body["reason"]
+
+
+@pytest.mark.integration
+class TestPartialAnswersWithSeries:
+    """A pass judged on series from an answer that may be partial is inconclusive; a fail stands, saying so."""
+
+    check = {"name": "up", "kind": "prometheus", "query": "vector(1)", "pass_if": "> 0"}
+
+    @pytest.mark.parametrize(
+        ("warning", "is_partial", "said"),
+        [
+            (PARTIAL_WARNING, False, PARTIAL_WARNING),
+            (None, True, "the answer is partial (isPartial: true): some storage nodes did not answer"),
+        ],
+        ids=["thanos", "victoriametrics"],
+    )
+    @pytest.mark.parametrize("mode", [{}, {"reduce": "max"}, {"each": True}, {"range": "10m", "step": "1m"}])
+    async def test_a_pass_is_inconclusive(self, prometheus, client_for, warning, is_partial, said, mode):
+        # The store that did not answer may hold the canary's errors: 1 is what the stores that answered hold.
+        async with partial_querier(prometheus.url, warning, is_partial) as url:
+            client = await client_for(url, {**self.check, **mode})
+            status, body = await run(client, "up", explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "inconclusive", 1), body["reason"]
+        assert body["reason"].endswith(
+            f", but the answer may be partial ({said}): a store that did not answer may hold what fails the check, "
+            "so a pass from it is not enough evidence"
+        )
+        assert body["details"]["prometheus_warnings"] == [said]
+
+    async def test_a_fail_stands_and_says_so(self, prometheus, client_for):
+        async with partial_querier(prometheus.url) as url:
+            client = await client_for(url, {**self.check, "pass_if": "< 1"})
+            status, body = await run(client, "up")
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["reason"].endswith(f" (judged on an answer that may be partial: {PARTIAL_WARNING})")
+
+    async def test_a_promql_annotation_leaves_a_pass_alone(self, prometheus, client_for):
+        async with partial_querier(prometheus.url, ANNOTATION_WARNING) as url:
+            client = await client_for(url, self.check)
+            status, body = await run(client, "up", explain="true")
+        assert (status, body["verdict"]) == (200, "pass")
+        assert body["details"]["prometheus_warnings"] == [ANNOTATION_WARNING]
 
 
 @pytest.mark.integration

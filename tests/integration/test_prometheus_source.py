@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import os
 import ssl
 import subprocess
@@ -399,7 +400,8 @@ class TestAnswers:
         async with recording_prometheus() as fake:
             fake.replies = [(200, {**ANSWER, "warnings": ["partial response"], "infos": ["not a counter"]})]
             evaluation = await evaluated_against(fake.url, {"kind": "prometheus", "query": "up", "pass_if": "< 1"})
-        assert evaluation.verdict.value == "pass"
+        # A pass from an answer that may be partial is not enough evidence.
+        assert evaluation.verdict.value == "inconclusive"
         assert evaluation.details["prometheus_warnings"] == ["partial response"]
         assert evaluation.details["prometheus_infos"] == ["not a counter"]
 
@@ -556,6 +558,53 @@ class TestAnswers:
             await prometheus.aclose()
         assert type(raised.value) is expected
         assert text in raised.value.message
+
+
+class TestSampleValueSpelling:
+    """A sample value is read only as Prometheus spells a number (Go's strconv.FormatFloat, NaN, +Inf, -Inf): what
+    else float() reads, a proxy rewrote, and may read differently ("0_001" is 1 to float())."""
+
+    @staticmethod
+    def answer(result_type, value):
+        if result_type == "scalar":
+            return {"resultType": "scalar", "result": [1000, value]}
+        if result_type == "vector":
+            return {"resultType": "vector", "result": [{"metric": {"pod": "a"}, "value": [1000, value]}]}
+        samples = [[940, "0.001"], [1000, value]]
+        return {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": samples}]}
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize("value", ["0_001", " 0.001", "0.001\n", "infinity", "inf", "nan", "Infinity", "\u0661"])
+    async def test_a_value_prometheus_never_writes_is_refused(self, result_type, value):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": self.answer(result_type, value)})]
+            check = {"kind": "prometheus", "query": "x", "pass_if": "> 0.01", "each": True}
+            if result_type == "matrix":
+                check["range"] = "1m"
+            evaluation = await evaluated_against(fake.url, check, datetime.fromtimestamp(1000, UTC))
+        assert (evaluation.verdict.value, evaluation.error) == ("error", "source_rejected"), evaluation.reason
+        assert f"its sample value {value!r} is not a number as Prometheus writes one" in evaluation.reason
+
+    @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
+    @pytest.mark.parametrize(
+        ("value", "read"),
+        [("0.001", 0.001), ("1e-07", 1e-07), ("1.5e+21", 1.5e21), ("-0", 0.0), ("+Inf", math.inf), ("-Inf", -math.inf)],
+    )
+    async def test_what_prometheus_writes_is_read(self, result_type, value, read):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": self.answer(result_type, value)})]
+            prometheus = source(fake.url)
+            result = await prometheus.query("x", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert result.series[0].samples[-1][1] == read
+
+    async def test_nan_is_read(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": self.answer("matrix", "NaN")})]
+            prometheus = source(fake.url)
+            result = await prometheus.query("x", NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert math.isnan(result.series[0].samples[-1][1])
 
 
 class TestErrorAnswersHideCredentials:

@@ -262,6 +262,27 @@ class TestValidateCommand:
         assert "url calls check 'payments', which the catalog does not have" in result.stderr
         assert "ok:" not in result.stdout
 
+    @pytest.mark.parametrize(
+        "broken",
+        [
+            {"name": "orders-latency", "kind": "prometheus", "query": "up", "pass_if": "between 1"},
+            {"name": "orders-latency", "kind": "prometheus", "query": "sum(up", "pass_if": "> 0"},
+        ],
+        ids=["invalid", "unparsed"],
+    )
+    def test_template_problems_beside_the_catalogs(self, tmp_path, broken):
+        # They came up only once the catalog validated: one more CI round.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({**CATALOG, "checks": [CHECK, broken]}))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(template(f"{ANALYZER}/api/v1/checks/payments/run")))
+        orders = {**template(f"{ANALYZER}/api/v1/checks/orders-latency/run"), "metadata": {"name": "orders"}}
+        (tmp_path / "orders.yaml").write_text(yaml.safe_dump(orders))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "orders-latency" in result.stderr.split("AnalysisTemplate calls the catalog wrongly")[0]
+        assert "url calls check 'payments', which the catalog does not have" in result.stderr
+        # A check defined with a problem is named by the catalog's findings, not as missing.
+        assert "'orders-latency', which the catalog does not have" not in result.stderr
+
     def test_a_directory_or_file_of_templates_beside_the_catalog(self, tmp_path):
         # Before: "no catalog documents in any *.yaml or *.yml file under 'rollouts'" for the directory, "a
         # Kubernetes AnalysisTemplate, not a catalog" for the file: templates could not be given at all.

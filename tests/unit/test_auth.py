@@ -411,9 +411,88 @@ class TestAllowList:
         with pytest.raises(ConfigError, match="allow-list"):
             TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}), allow)
 
-    def test_an_allow_list_broken_at_run_time_admits_nobody(self, store, tmp_path):
-        (tmp_path / "allow.yaml").write_text("argo: oops-not-a-list\n")
+    @pytest.mark.parametrize(
+        ("text", "named"),
+        [("argo: payments-*\n", "'argo' must map to a list"), ('argo: ["payments-*"]\nsre: ["*"\n', "line 2")],
+    )
+    def test_an_invalid_allow_list_at_the_start_names_its_entry(self, tmp_path, text, named):
+        allow = tmp_path / "allow.yaml"
+        allow.write_text(text)
+        with pytest.raises(ConfigError, match=named):
+            TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}), allow)
+
+
+class TestAllowListBrokenOnReload:
+    """An allow-list that stops validating while the service runs refuses no caller its valid entries allow:
+    the entries it holds as they were stay, never more; a token removed from the Secret is refused."""
+
+    GOOD = 'argo: ["payments-*", "checkout-smoke"]\nsre: ["*"]\n'
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        (tmp_path / "allow.yaml").write_text(self.GOOD)
+        return TokenStore(
+            secret_dir(tmp_path / "tokens", {"argo": TOKEN_A, "sre": TOKEN_B, "ci": "c" * 32}), tmp_path / "allow.yaml"
+        )
+
+    @staticmethod
+    def allowed(store, token):
+        return store.authenticate([f"Bearer {token}"]).allowed
+
+    def test_an_entry_that_is_no_list_refuses_only_its_token(self, store, tmp_path):
+        # Before: every caller, Argo included, was answered 401 until the file was fixed.
+        (tmp_path / "allow.yaml").write_text('argo: ["payments-*"]\nsre: "*"\n')
+        with capture_logs() as logs:
+            assert self.allowed(store, TOKEN_A) == ("payments-*",)  # the file's valid entry, as it now says
+            assert self.allowed(store, TOKEN_B) == ()
+        rejected = next(log for log in logs if log["event"] == "auth_allow_list_rejected")
+        assert "'sre' must map to a list" in rejected["problem"] and rejected["revoked"] == ["sre"]
+        assert store.usable()
+
+    def test_a_file_that_does_not_parse_keeps_the_entries_it_holds_unchanged(self, store, tmp_path):
+        # sre's entry loses its bracket; argo's is as it was.
+        (tmp_path / "allow.yaml").write_text('argo: ["payments-*", "checkout-smoke"]\n# a comment\nsre: ["*"\n')
+        assert self.allowed(store, TOKEN_A) == ("payments-*", "checkout-smoke")
+        assert self.allowed(store, TOKEN_B) == ()
+        assert self.allowed(store, "c" * 32) == ()
+
+    def test_an_entry_narrowed_with_a_typo_is_not_kept_wide(self, store, tmp_path):
+        (tmp_path / "allow.yaml").write_text('argo: ["payments-*"\nsre: ["*"]\n')
+        assert self.allowed(store, TOKEN_A) == ()
+        assert self.allowed(store, TOKEN_B) == ("*",)
+
+    def test_an_entry_removed_from_a_file_that_does_not_parse_is_revoked(self, store, tmp_path):
+        (tmp_path / "allow.yaml").write_text('argo: ["payments-*", "checkout-smoke"]\nci: [oops\n')
+        assert self.allowed(store, TOKEN_B) == ()
+        assert self.allowed(store, TOKEN_A) == ("payments-*", "checkout-smoke")
+
+    def test_an_unchanged_entry_whose_alias_changed_is_revoked(self, tmp_path):
+        # argo's line is as it was, but the anchor it names now says "*": read alone, it is not kept.
+        (tmp_path / "allow.yaml").write_text('base: &p ["payments-*"]\nargo: *p\n')
+        store = TokenStore(secret_dir(tmp_path / "tokens", {"argo": TOKEN_A}), tmp_path / "allow.yaml")
+        assert self.allowed(store, TOKEN_A) == ("payments-*",)
+        (tmp_path / "allow.yaml").write_text('base: &p ["*"]\nargo: *p\nbroken: [\n')
+        assert self.allowed(store, TOKEN_A) == ()
+
+    def test_a_token_removed_from_the_secret_is_refused(self, store, tmp_path):
+        (tmp_path / "allow.yaml").write_text('argo: ["payments-*", "checkout-smoke"]\nsre: ["*"\n')
+        secret_dir(tmp_path / "tokens", {"sre": TOKEN_B, "ci": "c" * 32}, revision="2")
+        with pytest.raises(Unauthorized, match="invalid bearer token"):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+
+    def test_fixed_it_is_in_force_again(self, store, tmp_path):
+        (tmp_path / "allow.yaml").write_text('sre: ["*"\n')
+        assert self.allowed(store, TOKEN_B) == ()
+        assert store.notes()[0].endswith(
+            "in force until it is fixed: the entries of the last good allow-list that "
+            "it holds unchanged (none); other tokens may use no check"
+        )
+        (tmp_path / "allow.yaml").write_text('sre: ["*"]\n')
+        assert self.allowed(store, TOKEN_B) == ("*",)
+        assert store.notes() == []
+
+    def test_an_unreadable_allow_list_still_admits_nobody(self, store, tmp_path):
+        # Not one team's typo: what the file says cannot be known at all.
+        (tmp_path / "allow.yaml").write_bytes(b"\xff\xfe")
         with pytest.raises(Unauthorized, match="unusable"):
             store.authenticate([f"Bearer {TOKEN_B}"])
-        (tmp_path / "allow.yaml").write_text('sre: ["*"]\n')
-        assert store.authenticate([f"Bearer {TOKEN_B}"]).may_use("anything")

@@ -49,6 +49,7 @@ PUBLIC_NAMES = [
     "NoDataPolicy",
     "NoSeriesFound",
     "Outcome",
+    "PAST_TIME_NOTE",
     "Param",
     "ParamName",
     "ParamType",
