@@ -46,6 +46,7 @@ from analyzer.kinds import (
     presence_over,
     presence_piece,
     range_step_s,
+    refuse_contradicting_names,
     regex_equality_warnings,
     regex_name_selectors,
     render_value,
@@ -403,6 +404,9 @@ class KpiCompareCheck(Check):
             side: {name: t.render(values) for name, t in templates.items()}
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
         }
+        for rendered in queries.values():
+            for query in rendered.values():
+                refuse_contradicting_names(query)
         source = ctx.prometheus(self.source)
         instant = {
             (side, name): query

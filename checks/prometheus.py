@@ -41,6 +41,7 @@ from analyzer.kinds import (
     parse_duration,
     promql_blanked,
     range_step_s,
+    refuse_contradicting_names,
     silence_s,
     stopped_reporting,
 )
@@ -441,6 +442,7 @@ class PrometheusCheck(Check):
         judging = self._judging
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
+        refuse_contradicting_names(promql)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None

@@ -36,6 +36,7 @@ from analyzer.kinds import (
     metric_names,
     metric_selectors,
     parse_duration,
+    refuse_contradicting_names,
     regex_equality_warnings,
     regex_name_selectors,
 )
@@ -475,6 +476,10 @@ class ErrorBudgetCheck(Check):
         """Measure every window (and the period) in one query, or two when the period is only evidence computed
         from raw counters, then judge the tiers and the budget."""
         plan = self.plan(ctx.args)
+        # The SLI's own queries: each window reads the same selectors over its range.
+        for queries in (next(iter(plan.windows.values()), {}), plan.period):
+            for query in queries.values():
+                refuse_contradicting_names(query)
         required, optional = plan.required, plan.optional
         # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
         answers, failed = await self._run_all(ctx, [required], [optional] if optional.parts else [])

@@ -1439,6 +1439,33 @@ class TestMisspeltNamesBesideAFallback:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_metrics"] == ["http_request_total"]
 
+    async def test_a_name_a_negative_name_matcher_leaves_out_is_not_read(self, prometheus, client_for):
+        # `!~` leaves http_requests_total out: the selector reads the misspelt http_request_total alone, and the query
+        # answers the fallback's 0. Before: read as either name, http_requests_total was found, and it passed.
+        names = '__name__=~"http_requests_total|http_request_total", __name__!~"http_requests_.*"'
+        query = f'sum(rate({{{names}, code=~"5.."}}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+
+    @pytest.mark.parametrize("extra", [{}, {"no_data": "pass"}])
+    async def test_name_matchers_no_name_meets_are_an_error(self, prometheus, client_for, extra):
+        # No name meets both: the selector matches no series whatever exists, and the query answers the fallback's 0
+        # (without one, nothing: a pass under no_data: pass). Before: read as the first name, which exists, a pass.
+        names = '__name__="http_requests_total", __name__="http_request_total"'
+        fallback = " or vector(0)" if not extra else ""
+        client = await client_for(
+            prometheus.url, self.check(f'sum(rate({{{names}, code=~"5.."}}[5m])){fallback}', **extra)
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            f'query selector {{{names}, code=~"5.."}} matches no series: no metric name meets all of its matchers on '
+            "__name__ (Prometheus matches each series on every one of them), so the query can never measure anything; "
+            'keep one matcher on the name, or a regex that lists the names (`{__name__=~"a|b"}`)'
+        )
+
     async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
         # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses
         # it. Before: no presence query, and the check passed.

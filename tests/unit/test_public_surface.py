@@ -103,6 +103,7 @@ PUBLIC_NAMES = [
     "presence_query",
     "promql_blanked",
     "range_step_s",
+    "refuse_contradicting_names",
     "MIN_HIDDEN_CHARS",
     "REDACTED",
     "credential_forms",
