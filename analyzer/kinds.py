@@ -57,7 +57,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.promql_text import promql_blanked
+from analyzer.promql_text import gauge_of_counter_warnings, promql_blanked
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -295,6 +295,7 @@ __all__ = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "gauge_of_counter_warnings",
     "is_credential_value",
     "is_secret_name",
     "json_safe",

@@ -37,6 +37,7 @@ from analyzer.kinds import (
     fallback_reads,
     finite_or_none,
     format_number,
+    gauge_of_counter_warnings,
     json_safe,
     metric_selectors,
     nan_probe,
@@ -332,7 +333,8 @@ class KpiCompareCheck(Check):
             warning
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
             for name, template in templates.items()
-            for warning in regex_equality_warnings(f"{side}.{name}", template.text)
+            for warnings in (regex_equality_warnings, gauge_of_counter_warnings)
+            for warning in warnings(f"{side}.{name}", template.text)
         ]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)

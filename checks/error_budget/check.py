@@ -33,6 +33,7 @@ from analyzer.kinds import (
     event_form,
     exceeds,
     format_number,
+    gauge_of_counter_warnings,
     metric_names,
     metric_selectors,
     parse_duration,
@@ -335,6 +336,12 @@ class ErrorBudgetCheck(Check):
             for field, query in user_queries.items()
             if query
             for selector in regex_name_selectors(query)
+        ]
+        found += [
+            warning
+            for field, query in user_queries.items()
+            if query
+            for warning in gauge_of_counter_warnings(field, query)
         ]
         return found + self._regex_equalities(user_queries)
 

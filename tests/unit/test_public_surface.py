@@ -84,6 +84,7 @@ PUBLIC_NAMES = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "gauge_of_counter_warnings",
     "json_safe",
     "event_form",
     "may_answer_without_its_series",
