@@ -554,8 +554,9 @@ _NOT_READ_AS_GO_RE = re.compile(r"\\[A-Za-z0-9](?<![dDwWsS])|\[:|\(\?(?!:|i\))|\
 
 def _go_fullmatch(pattern: str, name: str) -> bool | None:
     """Whether Prometheus' matcher regex `pattern` (anchored at both ends) matches `name`; None when that cannot be
-    told here (see _NOT_READ_AS_GO_RE, or a pattern Python refuses)."""
-    if _NOT_READ_AS_GO_RE.search(pattern) is not None:
+    told here (see _NOT_READ_AS_GO_RE, a pattern Python refuses, or a name beyond ASCII, where Python's classes and
+    case folding are Unicode's and Go's ASCII's)."""
+    if _NOT_READ_AS_GO_RE.search(pattern) is not None or not name.isascii():
         return None
     try:
         return re.fullmatch(pattern, name) is not None
