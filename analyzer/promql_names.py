@@ -548,7 +548,11 @@ def _meets(name: str, op: str, value: str) -> bool:
 
 # What Python's `re` may read otherwise than Go's RE2, or slowly: an escape of a letter or digit other than the
 # classes both have (`\Q`, `\pL`, `\z`, `\1`), a POSIX class (`[[:alpha:]]`), a group flag other than `(?:` and
-# `(?i)`, and a quantified group (`(a*)*`, which Python's backtracking may take exponential time over).
+# `(?i)`, and a quantified group (`(a*)*`, which Python's backtracking may take exponential time over; so may a
+# pattern of more than _QUANTIFIERS_READ quantifiers, `a*a*a*a*c`, or a name longer than _NAME_READ_CHARS take
+# polynomial time).
+_QUANTIFIERS_READ = 3
+_NAME_READ_CHARS = 200
 _NOT_READ_AS_GO_RE = re.compile(r"\\[A-Za-z0-9](?<![dDwWsS])|\[:|\(\?(?!:|i\))|\)[*+?{]")
 
 
@@ -556,7 +560,9 @@ def _go_fullmatch(pattern: str, name: str) -> bool | None:
     """Whether Prometheus' matcher regex `pattern` (anchored at both ends) matches `name`; None when that cannot be
     told here (see _NOT_READ_AS_GO_RE, a pattern Python refuses, or a name beyond ASCII, where Python's classes and
     case folding are Unicode's and Go's ASCII's)."""
-    if _NOT_READ_AS_GO_RE.search(pattern) is not None or not name.isascii():
+    if _NOT_READ_AS_GO_RE.search(pattern) is not None or not name.isascii() or len(name) > _NAME_READ_CHARS:
+        return None
+    if sum(pattern.count(quantifier) for quantifier in "*+?{") > _QUANTIFIERS_READ:
         return None
     try:
         return re.fullmatch(pattern, name) is not None
