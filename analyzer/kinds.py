@@ -58,7 +58,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.promql_text import promql_blanked
+from analyzer.promql_text import gauge_of_counter_warnings, promql_blanked
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -196,6 +196,23 @@ def nan_probe(query: str, shown: int) -> tuple[str, str] | None:
     return probe(query, shown)
 
 
+def refuse_contradicting_names(query: str) -> None:
+    """CheckMisconfigured when a selector of `query` (rendered) has matchers on the metric name that no name meets all
+    of (`{__name__="a", __name__="b"}`): Prometheus matches each series on all of them, so it matches no series
+    whatever exists, and the query never measures anything (beside `or vector(0)`, the fallback answers for ever).
+    Only a query that writes `__name__` is read (most write none)."""
+    if "__name__" not in query:
+        return
+    from analyzer.promql_names import name_matchers_contradict
+
+    if found := name_matchers_contradict(query):
+        raise CheckMisconfigured(
+            f"query selector {found[0]} matches no series: no metric name meets all of its matchers on __name__ "
+            "(Prometheus matches each series on every one of them), so the query can never measure anything; "
+            'keep one matcher on the name, or a regex that lists the names (`{__name__=~"a|b"}`)'
+        )
+
+
 def __getattr__(name: str) -> Any:
     module = _ON_FIRST_USE.get(name)
     if module is None:
@@ -282,6 +299,7 @@ __all__ = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "gauge_of_counter_warnings",
     "grafana_variable_warnings",
     "is_credential_value",
     "is_secret_name",
@@ -303,6 +321,7 @@ __all__ = [
     "presence_query",
     "promql_blanked",
     "range_step_s",
+    "refuse_contradicting_names",
     "regex_equality_warnings",
     "regex_name_selectors",
     "render_value",

@@ -202,6 +202,9 @@ def bucket_group_labels(query: str) -> tuple[str, ...] | None:
 # (max and min keep any number over NaN; topk, bottomk, limitk and limit_ratio pick elements, NaN last; quantile
 # sorts NaN first and interpolates past it), and with it a group without data (0/0: a canary without traffic).
 _HIDING_NAN = frozenset({"max", "min", "topk", "bottomk", "quantile", "limitk", "limit_ratio"})
+# The functions over time that answer from the steps or samples with a value, a NaN one left out (Prometheus' max and
+# min over time keep any number over NaN, its quantile sorts NaN first).
+_HIDING_NAN_OVER_TIME = frozenset({"max_over_time", "min_over_time", "quantile_over_time"})
 _GROUPING_CLAUSE_RE = re.compile(r"\s*(?:by|without)\s*\(", re.IGNORECASE)
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 # Answers kept, by query: a rollout asks with the same args at every step, and its rendered query comes again.
@@ -263,33 +266,55 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     a sign, arithmetic and comparisons (`max(...) * 100`, `max(a) - max(b)`, `max(...) > bool 0.5`), value functions
     (`round(max(...), 0.01)`, `sqrt()`), relabelling and sorting (`label_replace()`,
     `sort_desc()`), either side of an `or`, the left side of an `and` or `unless`; in the order written
-    ([] for none, or a query promql-parser cannot parse even with its regexes blanked, see _parsed_loosely)."""
+    ([] for none, or a query promql-parser cannot parse even with its regexes blanked, see _parsed_loosely). Also
+    max_over_time(), min_over_time() and quantile_over_time() there or below aggregations there, which leave out an
+    element's NaN steps, with
+    last_over_time() of their range for operand: its elements at the last step (`max_over_time(ratio[10m:1m])` of a
+    canary whose traffic stopped minutes ago answers its earlier steps)."""
     try:
         tree, readable = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return []
     nodes = _answering(tree)
+    # A function over time below an aggregation (`max(max_over_time(ratio_by_pod[10m:1m]))`) answers through it.
+    below = [node.expr for node in nodes if type(node).__name__ == "AggregateExpr"]
+    for _ in range(_MAX_LAYERS):
+        if not below:
+            break
+        for node in _answering(below.pop()):
+            if type(node).__name__ == "AggregateExpr":
+                below.append(node.expr)
+            elif type(node).__name__ == "Call" and node.func.name in _HIDING_NAN_OVER_TIME:
+                nodes.append(node)
     # Comments blanked in the operand too (one would swallow what a probe writes after it); strings also in `blank`.
     # The operand is the query's own text (its Go-only regex too): `readable` has each character where it stands.
     uncommented = promql_blanked(query, strings=False)
     blank = promql_blanked(readable)
     found: list[tuple[int, str, str]] = []
     for node in nodes:
-        if type(node).__name__ == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
-            written = _written(readable, uncommented, blank, node, op)
+        kind = type(node).__name__
+        if kind == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
+            written = _written(readable, uncommented, blank, node, op, node.param is not None)
             if written is not None:
                 found.append((written[0], op, written[1]))
+        elif kind == "Call" and (name := node.func.name) in _HIDING_NAN_OVER_TIME:
+            # Its elements at its last step (its range's end): one at NaN there is left out for its earlier steps, a
+            # canary whose traffic stopped minutes ago judged on them (a range check's series then has no value).
+            written = _written(readable, uncommented, blank, node, name, name == "quantile_over_time")
+            if written is not None:
+                found.append((written[0], name, f"last_over_time({written[1]})"))
     return [(op, operand) for _, op, operand in sorted(found)]
 
 
-def _written(query: str, uncommented: str, blank: str, node: Any, op: str) -> tuple[int, str] | None:
-    """Where aggregation `node` (`op`, parsed from `query`) is written in `query`, and its operand as written (in
+def _written(query: str, uncommented: str, blank: str, node: Any, op: str, has_param: bool) -> tuple[int, str] | None:
+    """Where aggregation `node` (`op`, parsed from `query`; a function's call, its first argument a param when
+    `has_param`) is written in `query`, and its operand as written (in
     `uncommented`, `query`'s text as sent, in the same places): the first one written that reads as the node does (an
     equal one may stand further on); None when none does, or its operand is empty."""
     from analyzer.promql_syntax import parsed
 
     for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):
-        found = _aggregation_at(blank, match.end(), node.param is not None)
+        found = _aggregation_at(blank, match.end(), has_param)
         if found is None:
             continue
         start, end, after = found

@@ -3,6 +3,7 @@ names and label matchers, and the instant query that tells which of those names 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -536,11 +537,18 @@ def _name_matcher(text: str) -> tuple[str, ...]:
 
 def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
     """The metric names the unquoted `__name__` matchers name literally, one by equality or the alternatives of a
-    regex that is only names joined by `|` (maybe grouped and anchored): those every such matcher names, but those a
-    `!=` names (Prometheus matches a series on all its matchers: `{__name__=~"a|b", __name__="b"}` reads b alone);
-    none when none names one. Matchers that no name meets all of keep the first's names, checked as the selector's."""
+    regex that is only names joined by `|` (maybe grouped and anchored): those of the first such matcher that meet
+    every matcher on the name (Prometheus matches a series on all of them: `{__name__=~"a|b", __name__="b"}` and
+    `{__name__=~"a|b", __name__!~"a"}` read b alone); none when none names one. Matchers that no name meets all of
+    keep the first's names: the selector matches no series, which name_matchers_contradict tells."""
+    named, kept = _names_meeting(matchers)
+    return kept or (named[0] if named else ())
+
+
+def _names_meeting(matchers: tuple[tuple[str, str, str], ...]) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+    """The names each `__name__` matcher of `matchers` names literally (see _names_matched), and those of the first
+    that meet every matcher on the name (a regex Python may read otherwise than Go, or not at all, is met)."""
     named: list[tuple[str, ...]] = []
-    excluded: set[str] = set()
     for label, op, value in matchers:
         if label != "__name__":
             continue
@@ -548,12 +556,67 @@ def _names_matched(matchers: tuple[tuple[str, str, str], ...]) -> tuple[str, ...
             named.append((value,) if value else ())  # `{__name__=""}` names no metric
         elif op == "=~" and (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
             named.append(tuple(dict.fromkeys((listed.group("grouped") or listed.group("bare")).split("|"))))
-        elif op == "!=":
-            excluded.add(value)
     if not named:
-        return ()
-    kept = tuple(name for name in named[0] if name not in excluded and all(name in other for other in named[1:]))
-    return kept or named[0]
+        return named, ()
+    kept = tuple(
+        name
+        for name in named[0]
+        if all(_meets(name, op, value) for label, op, value in matchers if label == "__name__")
+    )
+    return named, kept
+
+
+def _meets(name: str, op: str, value: str) -> bool:
+    """Whether metric `name` meets the matcher `op` `value` (unquoted); True when a regex cannot be read here."""
+    if op in ("=", "!="):
+        return (name == value) == (op == "=")
+    if (listed := _LITERAL_NAMES_RE.fullmatch(value)) is not None:
+        matched: bool | None = name in (listed.group("grouped") or listed.group("bare")).split("|")
+    else:
+        matched = _go_fullmatch(value, name)
+    return matched is None or matched == (op == "=~")
+
+
+# What Python's `re` may read otherwise than Go's RE2, or slowly: an escape of a letter or digit other than the
+# classes both have (`\Q`, `\pL`, `\z`, `\1`), a POSIX class (`[[:alpha:]]`), a group flag other than `(?:` and
+# `(?i)`, and a quantified group (`(a*)*`, which Python's backtracking may take exponential time over; so may a
+# pattern of more than _QUANTIFIERS_READ quantifiers, `a*a*a*a*c`, or a name longer than _NAME_READ_CHARS take
+# polynomial time).
+_QUANTIFIERS_READ = 3
+_NAME_READ_CHARS = 200
+_NOT_READ_AS_GO_RE = re.compile(r"\\[A-Za-z0-9](?<![dDwWsS])|\[:|\(\?(?!:|i\))|\)[*+?{]")
+
+
+def _go_fullmatch(pattern: str, name: str) -> bool | None:
+    """Whether Prometheus' matcher regex `pattern` (anchored at both ends) matches `name`; None when that cannot be
+    told here (see _NOT_READ_AS_GO_RE, a pattern Python refuses, or a name beyond ASCII, where Python's classes and
+    case folding are Unicode's and Go's ASCII's)."""
+    if _NOT_READ_AS_GO_RE.search(pattern) is not None or not name.isascii() or len(name) > _NAME_READ_CHARS:
+        return None
+    if sum(pattern.count(quantifier) for quantifier in "*+?{") > _QUANTIFIERS_READ:
+        return None
+    try:
+        return re.fullmatch(pattern, name) is not None
+    except re.error:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def name_matchers_contradict(query: str) -> tuple[str, ...]:
+    """The vector selectors of `query` (as written, outside absent()) whose matchers on the metric name name some
+    names literally and no name meets all of them (`{__name__="a", __name__="b"}`, `{__name__="a", __name__!~"a|b"}`,
+    `{__name__="a1", __name__=~"b.*"}`): Prometheus matches each series on all of them, so the selector matches no
+    series whatever exists, and beside `or vector(0)` the fallback answers for ever. Cached: a rollout asks with the
+    same args at every step."""
+    found = []
+    for word, braces, selector in _selectors(query, strict=False):
+        matchers = _matchers(braces or "") if word is None else None
+        if not matchers or any(label == "__name__" and _unquoted(v, strict=True) is None for label, _, v in matchers):
+            continue
+        named, kept = _names_meeting(tuple((label, op, _unquoted(value)) for label, op, value in matchers))
+        if any(named) and not kept:
+            found.append(selector)
+    return tuple(found)
 
 
 @overload

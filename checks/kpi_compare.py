@@ -37,6 +37,7 @@ from analyzer.kinds import (
     fallback_reads,
     finite_or_none,
     format_number,
+    gauge_of_counter_warnings,
     grafana_variable_warnings,
     json_safe,
     metric_selectors,
@@ -47,6 +48,7 @@ from analyzer.kinds import (
     presence_over,
     presence_piece,
     range_step_s,
+    refuse_contradicting_names,
     regex_equality_warnings,
     regex_name_selectors,
     render_value,
@@ -332,10 +334,8 @@ class KpiCompareCheck(Check):
             warning
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
             for name, template in templates.items()
-            for warning in [
-                *regex_equality_warnings(f"{side}.{name}", template.text),
-                *grafana_variable_warnings(f"{side}.{name}", template.text),
-            ]
+            for warnings in (regex_equality_warnings, grafana_variable_warnings, gauge_of_counter_warnings)
+            for warning in warnings(f"{side}.{name}", template.text)
         ]
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
@@ -407,6 +407,9 @@ class KpiCompareCheck(Check):
             side: {name: t.render(values) for name, t in templates.items()}
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
         }
+        for rendered in queries.values():
+            for query in rendered.values():
+                refuse_contradicting_names(query)
         source = ctx.prometheus(self.source)
         instant = {
             (side, name): query

@@ -41,6 +41,7 @@ from analyzer.kinds import (
     parse_duration,
     promql_blanked,
     range_step_s,
+    refuse_contradicting_names,
     silence_s,
     stopped_reporting,
 )
@@ -101,12 +102,6 @@ _AGGREGATION_RE = re.compile(
     r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
 )
 _BY_LE_RE = re.compile(r"\bby\s*\([^()]*\ble\b[^()]*\)", re.IGNORECASE)
-# A gauge's function of a counter, by its name's suffix (`delta(errors_total[5m])`), in a query whose strings and
-# comments are blanked: blind to a reset, it reads a restarted pod's counter as a drop (PromQL function names are
-# case-sensitive).
-_GAUGE_OF_COUNTER_RE = re.compile(
-    r"\b(delta|idelta|deriv)\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])"
-)
 # `=` or `!=` before a string holding what reads as a regex (`code="5.."`): kinds.regex_equality_warnings decides.
 _MAY_EQUAL_A_REGEX_RE = re.compile(r"""=\s*["'`][^"'`]*?(?:\.[.*+?]|\||\[|\\[dDwWsS])""")
 # The verdict's validator, read once: a pydantic model's class attribute is read through its metaclass' __getattr__
@@ -271,7 +266,7 @@ class PrometheusCheck(Check):
         found += self._milliseconds_over_seconds()
         found += self._percent_over_share()
         found += self._buckets_added_up()
-        found += self._counters_read_as_gauges()
+        found += kinds.gauge_of_counter_warnings("query", self.query)
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
         beside = kinds.fallback_selectors(rendered) if rendered else ()
         if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:
@@ -312,20 +307,6 @@ class PrometheusCheck(Check):
             "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
             "pass",
-        ]
-
-    def _counters_read_as_gauges(self) -> list[str]:
-        """`delta()`, `idelta()` or `deriv()` of a counter (a name ending `_total`, `_count`, `_sum`, `_bucket`): they
-        do not see a reset, so a pod that restarted (a crash-looping canary) reads as a drop, a negative count of
-        errors that meets an upper bound."""
-        if "delta" not in self.query and "deriv" not in self.query:
-            return []
-        found = {match.groups(): None for match in _GAUGE_OF_COUNTER_RE.finditer(promql_blanked(self.query))}
-        return [
-            f"query: {function}({name}...) reads a counter as a gauge: {function}() does not see a counter reset, so a "
-            "pod that restarts (a crash-looping canary) reads as a drop, a negative value that meets an upper bound "
-            f"such as pass_if < 1; use increase() for a count, rate() per second: both count on from 0 after a reset"
-            for function, name in found
         ]
 
     def _milliseconds_over_seconds(self) -> list[str]:
@@ -444,6 +425,7 @@ class PrometheusCheck(Check):
         judging = self._judging
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
+        refuse_contradicting_names(promql)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None

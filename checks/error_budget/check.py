@@ -33,10 +33,12 @@ from analyzer.kinds import (
     event_form,
     exceeds,
     format_number,
+    gauge_of_counter_warnings,
     grafana_variable_warnings,
     metric_names,
     metric_selectors,
     parse_duration,
+    refuse_contradicting_names,
     regex_equality_warnings,
     regex_name_selectors,
 )
@@ -336,6 +338,12 @@ class ErrorBudgetCheck(Check):
             if query
             for selector in regex_name_selectors(query)
         ]
+        found += [
+            warning
+            for field, query in user_queries.items()
+            if query
+            for warning in gauge_of_counter_warnings(field, query)
+        ]
         return found + self._regex_equalities(user_queries)
 
     def _regex_equalities(self, user_queries: dict[str, str | None]) -> list[str]:
@@ -480,6 +488,10 @@ class ErrorBudgetCheck(Check):
         """Measure every window (and the period) in one query, or two when the period is only evidence computed
         from raw counters, then judge the tiers and the budget."""
         plan = self.plan(ctx.args)
+        # The SLI's own queries: each window reads the same selectors over its range.
+        for queries in (next(iter(plan.windows.values()), {}), plan.period):
+            for query in queries.values():
+                refuse_contradicting_names(query)
         required, optional = plan.required, plan.optional
         # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
         answers, failed = await self._run_all(ctx, [required], [optional] if optional.parts else [])

@@ -383,6 +383,22 @@ CHECKS = [
         "ratio": {**SHOP_RATIO, "errors": SHOP_RATIO["errors"].replace("eb_requests_total", "eb_request_total")},
     },
     {
+        # No name meets both matchers on the name: the errors selector matches no series, and reads vector(0).
+        "name": "eb-shop-errors-contradicting-names",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {
+            **SHOP_RATIO,
+            "errors": "("
+            + SHOP_RATIO["errors"].replace(
+                "eb_requests_total{", '{__name__="eb_requests_total", __name__="eb_request_total", '
+            )
+            + " or vector(0))",
+        },
+    },
+    {
         "name": "eb-shop-total-typo",
         "kind": "error_budget",
         "objective": 99.9,
@@ -1321,6 +1337,16 @@ class TestMisspelledNames:
             'rollouts_pod_template_hash="burn1", code=~"5.."}: no series of metric '
             "eb_request_total exist at all (a misspelled metric name?)"
         )
+
+    async def test_name_matchers_no_name_meets_are_an_error(self, evaluate):
+        # burn1 burns its budget; its errors selector matches no series, which read as zero errors. Before: read as
+        # the first name, which exists, and a pass.
+        result = await evaluate("eb-shop-errors-contradicting-names", canary_hash="burn1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'query selector {__name__="eb_requests_total", __name__="eb_request_total", service="eb-shop", '
+            'rollouts_pod_template_hash="burn1", code=~"5.."} matches no series'
+        ), result.reason
 
     async def test_before_the_data_a_name_with_series_now_is_named(self, catalog):
         # A backtest past the retention: every name is missing then, and was called misspelled only.

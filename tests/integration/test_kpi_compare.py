@@ -339,6 +339,19 @@ CHECKS: list[dict[str, Any]] = [
         ),
     },
     {
+        # No name meets both matchers on the name: the selector matches no series, and each side reads vector(0).
+        "name": "errors-contradicting-names",
+        "kind": "kpi_compare",
+        "params": PARAMS,
+        "direction": "lower_is_better",
+        "max_absolute_change": 0.001,
+        "canary": (
+            '(sum(rate({__name__="kpi_failed_payments_total",__name__="kpi_visits_total",'
+            f"{_selector('canary_hash')}}}[5m])) or vector(0))"
+        ),
+        "baseline": f"(sum(rate(kpi_failed_payments_total{{{_selector('stable_hash')}}}[5m])) or vector(0))",
+    },
+    {
         "name": "total-typo",
         "kind": "kpi_compare",
         "params": PARAMS,
@@ -759,6 +772,17 @@ class TestMisspelledMetric:
         assert body["error"] == "check_misconfigured"
         assert body["reason"].startswith("metric kpi_failed_payment_total has no series at all")
         assert 'canary.query, baseline.query select it: {__name__=~"kpi_failed_payment_total"' in body["reason"]
+
+    async def test_name_matchers_no_name_meets_are_an_error(self, client, prometheus):
+        # kpiworse fails payments; its selector's two names match no series, which read as no failed payments. Before:
+        # read as the first name, which exists, and inconclusive at every step ("no traffic yet"), never told why.
+        body = await run(client, prometheus, "errors-contradicting-names", "kpiworse", status=500)
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured"), body["reason"]
+        assert body["reason"].startswith(
+            'query selector {__name__="kpi_failed_payments_total",__name__="kpi_visits_total",service="shop",'
+            'rollouts_pod_template_hash="kpiworse"} matches no series: no metric name meets all of its matchers on '
+            "__name__"
+        ), body["reason"]
 
     async def test_a_misspelled_label_of_the_error_counter_is_an_error_not_zero_errors(self, client, prometheus):
         # kpiworse fails payments; `servcie` matched no series, which read as no failed payments: a pass.

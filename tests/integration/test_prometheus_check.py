@@ -1273,6 +1273,37 @@ class TestAggregationsThatHideNaN:
         (probe,) = body["details"]["hidden_queries"]
         assert [entry["labels"] for entry in probe["series"]] == [{"__name__": "hidden_ratio_nan", "service": "hid"}]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max_over_time(hidden_quiet[10m])",
+            "max(max_over_time((hidden_quiet * 1)[10m:1m])) * 100",
+            "min_over_time(hidden_quiet[10m]) or vector(0)",
+            "quantile_over_time(0.5, hidden_quiet[10m])",
+        ],
+    )
+    @pytest.mark.parametrize("extra", [{"reduce": "max"}, {"each": True}])
+    async def test_a_function_over_time_skipping_the_nan_now_is_no_pass(self, prometheus, client_for, query, extra):
+        # hidden_quiet{pod="a"} is NaN (no traffic) for the last 3 minutes: max_over_time answers its earlier steps.
+        # Before: a pass on them, which a range check's series (NaN for more than a step before its end) never got.
+        pass_if = "< 1" if "* 100" in query else "< 0.01"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": pass_if, **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert '{pod="a"} at NaN' in body["reason"] and "(no_data policy: inconclusive)" in body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert [entry["labels"].get("pod") for entry in probe["series"]] == ["a"], probe
+
+    async def test_a_function_over_time_with_a_value_now_passes(self, prometheus, client_for):
+        # pod b has a value at every step, the last one too: no element is left out.
+        check = {"name": "q", "kind": "prometheus", "query": 'max_over_time(hidden_quiet{pod="b"}[10m])'}
+        client = await client_for(prometheus.url, {**check, "pass_if": "< 0.01"})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert probe["series"] == []
+
     async def test_a_regex_promql_parsers_engine_refuses_is_probed(self, prometheus, client_for):
         # Go's \Q...\E, which Prometheus accepts and promql-parser's regex engine refuses: the probe is sent all the
         # same, with the regex as written. Before: no probe, and a pass for idle1's NaN left out.
@@ -1480,6 +1511,33 @@ class TestMisspeltNamesBesideAFallback:
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["details"]["missing_metrics"] == ["http_request_total"]
+
+    async def test_a_name_a_negative_name_matcher_leaves_out_is_not_read(self, prometheus, client_for):
+        # `!~` leaves http_requests_total out: the selector reads the misspelt http_request_total alone, and the query
+        # answers the fallback's 0. Before: read as either name, http_requests_total was found, and it passed.
+        names = '__name__=~"http_requests_total|http_request_total", __name__!~"http_requests_.*"'
+        query = f'sum(rate({{{names}, code=~"5.."}}[5m])) or vector(0)'
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_metrics"] == ["http_request_total"]
+
+    @pytest.mark.parametrize("extra", [{}, {"no_data": "pass"}])
+    async def test_name_matchers_no_name_meets_are_an_error(self, prometheus, client_for, extra):
+        # No name meets both: the selector matches no series whatever exists, and the query answers the fallback's 0
+        # (without one, nothing: a pass under no_data: pass). Before: read as the first name, which exists, a pass.
+        names = '__name__="http_requests_total", __name__="http_request_total"'
+        fallback = " or vector(0)" if not extra else ""
+        client = await client_for(
+            prometheus.url, self.check(f'sum(rate({{{names}, code=~"5.."}}[5m])){fallback}', **extra)
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            f'query selector {{{names}, code=~"5.."}} matches no series: no metric name meets all of its matchers on '
+            "__name__ (Prometheus matches each series on every one of them), so the query can never measure anything; "
+            'keep one matcher on the name, or a regex that lists the names (`{__name__=~"a|b"}`)'
+        )
 
     async def test_a_regex_promql_parsers_engine_refuses_is_checked(self, prometheus, client_for):
         # Prometheus accepts Go's \Q...\E (and answers 0 for the misspelt name); promql-parser's regex engine refuses

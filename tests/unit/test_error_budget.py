@@ -680,6 +680,17 @@ class TestWarnings:
             'a regex write code=~"5.."'
         ]
 
+    def test_a_counter_read_as_a_gauge_is_warned(self):
+        # Before: none (prometheus alone); a restarted canary's errors counter read as a drop, negative errors that
+        # burn no budget.
+        errors = 'sum(idelta(req_total{code=~"5.."}[{{ window }}]))'
+        warnings = make(ratio={**RATIO, "errors": errors}).warnings()
+        assert [w for w in warnings if "reads a counter as a gauge" in w] == [
+            "ratio.errors: idelta(req_total...) reads a counter as a gauge: idelta() does not see a counter reset, so "
+            "a pod that restarts (a crash-looping canary) reads as a drop, a negative count of errors that meets any "
+            "upper bound; use increase() for a count, rate() per second: both count on from 0 after a reset"
+        ]
+
     def test_windows_pyrra_does_not_record(self):
         check = make(period="28d", pyrra={"slo": "x"}, tiers=[{"long": "3d", "short": "6h", "factor": 1}])
         assert [w for w in check.warnings() if "Pyrra" in w] == [

@@ -181,6 +181,24 @@ class TestGrafanaVariables:
         ]
 
 
+class TestCounterReadAsAGauge:
+    """delta(), idelta() or deriv() of a counter's name in a variant's query is a load warning, as in `prometheus`."""
+
+    def test_warned_per_variant_query(self):
+        counts = {
+            "success": 'sum(delta(orders_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
+            "total": 'sum(increase(visits_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
+        }
+        stable = {role: query.replace("canary", "stable") for role, query in counts.items()}
+        definition = check(method="proportion", direction="higher_is_better", canary=counts, baseline=stable)
+        warnings = [w for w in load(definition).warnings if "reads a counter as a gauge" in w]
+        # Before: none; a restarted canary's orders read as a drop, a negative count compared as a conversion.
+        assert [w.partition(": check 'kpi': ")[2].partition(" reads")[0] for w in warnings] == [
+            "canary.success: delta(orders_total...)",
+            "baseline.success: delta(orders_total...)",
+        ]
+
+
 class TestRejected:
     """Definitions that could never judge soundly are refused at load."""
 

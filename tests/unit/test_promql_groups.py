@@ -251,11 +251,40 @@ class TestNanHidingOperand:
 
     @pytest.mark.parametrize(
         "query",
-        ["sum(x)", "max_over_time(x[5m])", "avg(max by (a) (x))", "sum(x) and max(y)", "max(x"],
+        [
+            "sum(x)",
+            "avg_over_time(x[5m])",
+            "avg(max by (a) (x))",
+            "sum(x) and max(y)",
+            "max(x",
+            "y and max_over_time(x[5m])",
+        ],
     )
     def test_none(self, query):
         assert nan_hiding_operand(query) is None
         assert nan_hiding_operands(query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("max_over_time(x[5m])", [("max_over_time", "last_over_time(x[5m])")]),
+            ("min_over_time(x[10m] offset 5m) * 100", [("min_over_time", "last_over_time(x[10m] offset 5m)")]),
+            (
+                "quantile_over_time(0.9, (a / b)[10m:1m]) or vector(0)",
+                [("quantile_over_time", "last_over_time((a / b)[10m:1m])")],
+            ),
+            # Below an aggregation, whose own operand has no NaN (max_over_time answered its earlier steps).
+            (
+                "max(max_over_time(x[5m:1m] @ start()))",
+                [("max", "max_over_time(x[5m:1m] @ start())"), ("max_over_time", "last_over_time(x[5m:1m] @ start())")],
+            ),
+            ("sum by (pod) (min_over_time(x[5m]))", [("min_over_time", "last_over_time(x[5m])")]),
+        ],
+    )
+    def test_a_function_over_time_is_probed_at_its_last_step(self, query, found):
+        # It leaves out an element's NaN steps: a canary without traffic for the last minutes is judged on its
+        # earlier ones. Before: none, and a pass on them.
+        assert nan_hiding_operands(query) == found
 
 
 class TestFallbackConstant:

@@ -17,6 +17,7 @@ from analyzer.promql_names import (
     may_answer_without_its_series,
     metric_names,
     metric_selectors,
+    name_matchers_contradict,
     names_pattern,
     needed_labels,
     presence_query,
@@ -125,11 +126,58 @@ class TestRegexNames:
             ('{__name__=~"a|b", __name__="b"}', [("b",)]),
             ('{__name__=~"a|b|c", __name__=~"c|b", __name__!="c"}', [("b",)]),
             ('{__name__=~"a.*", __name__="a1"}', [("a1",)]),
-            ('{__name__="a", __name__="b"}', [("a",)]),  # no name meets both: the first's, checked
+            # Those a `!~` or any regex Python reads as Go does leaves out are not read. Before: a and b, either one
+            # enough (a misspelt b passed beside a fallback on a's series).
+            ('{__name__=~"a|b", __name__!~"a"}', [("b",)]),
+            ('{__name__=~"a_total|b_total", __name__!~"a_.*"}', [("b_total",)]),
+            ('{__name__=~"a|B", __name__=~"(?i)b"}', [("B",)]),
+            # One Python may read otherwise than Go, or slowly, leaves every name in.
+            ('{__name__=~"a|b", __name__!~"\\\\Qa\\\\E"}', [("a", "b")]),
+            ('{__name__=~"a|b", __name__!~"[[:alpha:]]"}', [("a", "b")]),
+            ('{__name__=~"a|b", __name__!~"(a*)*"}', [("a", "b")]),
+            ('{__name__="a", __name__="b"}', [("a",)]),  # no name meets both: see name_matchers_contradict
         ],
     )
     def test_a_list_of_names_is_read(self, query, expected):
         assert [found.names for found in metric_selectors(query)] == expected
+
+
+class TestNameMatchersContradict:
+    """A selector whose matchers on the name name names literally, none of which meets all of them, matches no
+    series whatever exists: it is found, as written."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate({__name__="a", __name__="b", code="5"}[5m])) or vector(0)',
+            '{__name__=~"a|b", __name__!~"a|b"}',
+            '{__name__="a", __name__!="a"}',
+            '{__name__="a1", __name__=~"b.*"}',
+            '{__name__="", __name__="a"}',
+            '{"a", __name__="b"}',
+        ],
+    )
+    def test_found(self, query):
+        (found,) = name_matchers_contradict(query)
+        assert found.startswith("{") and found in query
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            '{__name__=~"a|b", __name__="b"}',
+            '{__name__="a1", __name__=~"a.*"}',
+            '{__name__="a", __name__=~"\\\\Qb\\\\E"}',  # not read here: Prometheus may match it
+            '{__name__="", job="a"}',
+            '{__name__=~"a.*", __name__!~"b.*"}',
+            'absent({__name__="a", __name__="b"})',
+            '{"é_total", __name__!~"\\\\w+"}',  # Go's \w is ASCII's, Python's Unicode's: not read here
+            # Read slowly by Python's backtracking (minutes for this one): not read here.
+            '{__name__="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", __name__=~"a*a*a*a*a*a*a*a*a*a*c"}',
+            'a{job="b"}',
+        ],
+    )
+    def test_not_found(self, query):
+        assert name_matchers_contradict(query) == ()
 
     @pytest.mark.parametrize(
         "query",
