@@ -191,13 +191,30 @@ class PrometheusCheck(Check):
             _quantiles_within_zero_to_one(self.query)
         if self._quantile_params:  # read now, once: every binding reads it
             self._quantile_params_within_zero_to_one()
-        if self.reduce is None and not self.each and _groups_at_top_level(self.query):
-            raise ValueError(
-                "query: it aggregates by/without at the top level, so it returns one series per "
-                "group; set reduce (e.g. max) or each: true"
-            )
+        if self.reduce is None and not self.each:
+            if _groups_at_top_level(self.query):
+                raise ValueError(
+                    "query: it aggregates by/without at the top level, so it returns one series per "
+                    "group; set reduce (e.g. max) or each: true"
+                )
+            self._no_grouping_an_enum_writes()
         self._judging  # noqa: B018 (made now, once)
         return self
+
+    def _no_grouping_an_enum_writes(self) -> None:
+        """Refuse, as a written one is, a grouping at the top level that an enum value writes (`sum {{ g }} (pod)
+        (...)` with values by and without): one series per group, where the check judges one (misspelt, one series
+        judged alone)."""
+        for name, param in self.params.items():
+            if param.type is not ParamType.ENUM:
+                continue
+            placeholder = re.compile(r"\{\{\s*" + re.escape(name) + r"\s*\}\}")
+            for value in param.values or ():
+                if _GROUPING_WORD_RE.fullmatch(value) and _groups_at_top_level(placeholder.sub(value, self.query)):
+                    raise ValueError(
+                        f"query: with {name}={value} it aggregates {value.lower()} (...) at the top level, so it "
+                        "returns one series per group; set reduce (e.g. max) or each: true"
+                    )
 
     # The params placed as the quantile of a quantile function or aggregation (`histogram_quantile({{ q }}, ...)`),
     # each with that function's name, read once: an arg of one is checked on every binding (see bind_args).
@@ -477,8 +494,7 @@ class PrometheusCheck(Check):
             judging.grouped
             and (listed := kinds.answer_label_list(promql)) is not None
             and not _carried(listed, points)
-            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging.window_s))
-            is not None
+            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging)) is not None
         ):
             return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
@@ -824,10 +840,9 @@ class _Judging:
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
-        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
-        self.grouped = (check.each or check.reduce is not None) and (
-            _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
-        )
+        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`). Without each or
+        # reduce too: spelt right, such a list answers several series (an error), misspelt one, which must not pass.
+        self.grouped = _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -1074,7 +1089,7 @@ async def _one_group(
     points: list[tuple[Series, float, int]],
     result: QueryResult,
     details: dict[str, Any],
-    window_s: float,
+    judging: _Judging,
 ) -> str | None:
     """For an answer none of whose series carries a label of the `by` list its groups come from (`listed`, see
     answer_label_list): CheckMisconfigured when no series read had any of them (a misspelled label name: one group,
@@ -1083,8 +1098,8 @@ async def _one_group(
     past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
     the labels where the list reads tells, and nothing when it finds one. The same for a `without` list, whose labels
     no series of an answer carries: one that drops none (`sum without (pdo) (queue_depth)`) keeps apart the series it
-    was to add up, each judged alone (pods at 3 and 7 pass `< 8`, where their sum, 10, fails); an answer of one series
-    is the same whatever the list drops, and is judged."""
+    was to add up, each judged alone under `each` (pods at 3 and 7 pass `< 8`, where their sum, 10, fails), reduced
+    under `reduce`; an answer of one series is the same whatever the list drops, and is judged."""
     labels = listed.labels
     by = listed.written.startswith("by")
     if not by and len(points) < 2:
@@ -1092,7 +1107,7 @@ async def _one_group(
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
-            kinds.presence_piece(set(names), kinds.presence_over(reach, window_s), label)
+            kinds.presence_piece(set(names), kinds.presence_over(reach, judging.window_s), label)
             for names, reach in listed.reads
             for label in labels
         }
@@ -1113,10 +1128,17 @@ async def _one_group(
         )
     details["missing_labels"] = missing
     if not by:
+        # What becomes of the series kept apart depends on the check: judged one by one, reduced, or one expected.
+        if judging.each:
+            spread = f", each judged alone ({len(points)} series)"
+        elif judging.reduce is not None:
+            spread = f", and reduce: {judging.reduce} reduces them, not their sum ({len(points)} series)"
+        else:
+            spread = f" ({len(points)} series, where the check judges one)"
         raise CheckMisconfigured(
             f"query {listed.written}: {_labels_phrase(labels)} on no series of metric {names} it reads (a misspelled "
-            f"label name?), so it does nothing: {_IDLE_EFFECT['without']} ({len(points)} series): write the label as "
-            "its series carry it, or drop the list where they lack it",
+            f"label name?), so it does nothing: {_IDLE_EFFECT['without']}{spread}: write the label as its series "
+            "carry it, or drop the list where they lack it",
             details=details,
         )
     raise CheckMisconfigured(
@@ -1131,7 +1153,7 @@ async def _one_group(
 # What a label list none of whose labels its series carry does (see _with_presence).
 _IDLE_EFFECT = {
     "by": "every series falls in one group",
-    "without": "it drops no label: the series it was to add up stay apart, each judged alone",
+    "without": "it drops no label: the series it was to add up stay apart",
     "on": "every series matches every other, as on () does",
     "ignoring": "series match on every label, as without it",
 }

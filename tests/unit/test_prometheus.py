@@ -831,6 +831,40 @@ class TestGroupingDetection:
         assert _groups_at_top_level(query) is flagged
 
 
+class TestGroupingAnEnumWrites:
+    """A grouping at the top level that an enum value writes (`sum {{ g }} (pod) (...)`) is refused at load without
+    each or reduce, as a written one is: one series per group where one is judged, one judged alone when misspelt."""
+
+    GROUPING = {"g": {"type": "enum", "values": ["by", "without"], "default": "by"}}
+
+    @pytest.mark.parametrize(
+        ("query", "said"),
+        [
+            # Before: loaded; misspelt (pdo), the one group was judged alone and passed.
+            ("sum {{ g }} (pdo) (rate(x[5m]))", "with g=by it aggregates by (...) at the top level"),
+            ("sum(rate(x[5m])) {{g}} ()", "with g=without it aggregates without (...) at the top level"),
+        ],
+    )
+    def test_refused(self, query, said):
+        assert said in invalid(query=query, params=self.GROUPING)
+
+    @pytest.mark.parametrize(
+        ("query", "fields"),
+        [
+            ("max(sum {{ g }} (pod) (rate(x[5m])))", {}),
+            ("sum {{ g }} (pod) (rate(x[5m]))", {"each": True}),
+            ("sum {{ g }} (pod) (rate(x[5m]))", {"reduce": "max"}),
+            ('sum(rate(x{a="{{ g }}"}[5m]))', {}),
+        ],
+    )
+    def test_loaded(self, query, fields):
+        PrometheusCheck.model_validate({**BASE, "query": query, "params": self.GROUPING, **fields})
+
+    def test_an_empty_by_is_one_group(self):
+        params = {"g": {"type": "enum", "values": ["by"], "default": "by"}}
+        PrometheusCheck.model_validate({**BASE, "query": "sum {{ g }} () (rate(x[5m]))", "params": params})
+
+
 class TestLostItsValues:
     """A range series lost its values when it still reports at the end but has read NaN for more than a step
     before it; one that stopped reporting altogether (a pod replaced) is judged on its samples."""
