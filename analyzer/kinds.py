@@ -57,7 +57,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.promql_text import promql_blanked
+from analyzer.promql_text import QuantileArgument, promql_blanked, quantile_arguments
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -81,6 +81,7 @@ if TYPE_CHECKING:
         answer_label_list,
         bucket_group_labels,
         bucket_reads,
+        constant_value,
         fallback_constant,
         fallback_label_lists,
         fallback_reads,
@@ -143,6 +144,7 @@ _ON_FIRST_USE = {
             "pinned_start",
             "presence_over",
             "presence_piece",
+            "constant_value",
             "selector_reads",
             "share_of_failures",
             "share_of_itself",
@@ -247,6 +249,7 @@ __all__ = [
     "Placeholder",
     "PromQLTemplate",
     "PrometheusSource",
+    "QuantileArgument",
     "QueryBatch",
     "QueryResult",
     "Reach",
@@ -267,6 +270,7 @@ __all__ = [
     "bucket_reads",
     "ca_file_problem",
     "clip",
+    "constant_value",
     "credential_forms",
     "escape_promql_string",
     "event_form",
@@ -297,6 +301,7 @@ __all__ = [
     "presence_piece",
     "presence_query",
     "promql_blanked",
+    "quantile_arguments",
     "range_step_s",
     "regex_equality_warnings",
     "regex_name_selectors",

@@ -259,6 +259,29 @@ class TestQuantileArgs:
             + said
         )
 
+    @pytest.mark.parametrize(
+        ("argument", "q", "said"),
+        [
+            ("({{ q }})", "99", "arg 'q' is the quantile of histogram_quantile(({{ q }}), ...)"),
+            (
+                "scalar(vector({{ q }}))",
+                "99",
+                "arg 'q' is the quantile of histogram_quantile(scalar(vector({{ q }})), ...)",
+            ),
+            ("{{ q }} / 100", "9900", "arg 'q' makes the quantile of histogram_quantile({{ q }} / 100, ...)"),
+        ],
+    )
+    async def test_a_quantile_in_parentheses_or_wrapped_is_read(self, prometheus, client_for, argument, q, said):
+        # Before: 200 inconclusive, +Inf for q=99 (the rule read `histogram_quantile({{ q }},` alone).
+        query = self.check["query"].replace("{{ q }}", argument)
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert body["message"].startswith(said), body["message"]
+        fraction = "99" if "100" in argument else "0.99"
+        status, body = await run(client, "p", q=fraction, at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body
+
     @pytest.mark.parametrize("q", ["0.99", "1", "0"])
     async def test_a_fraction_is_judged(self, prometheus, client_for, q):
         client = await client_for(prometheus.url, self.check)
