@@ -290,6 +290,22 @@ class TestQuantileArgs:
 
 
 @pytest.mark.integration
+class TestLiteralBraces:
+    """A label value holding `{{` (a templated URL path a service exports) is written with Go escapes, which
+    Prometheus reads and the template does not: the catalog's refusal of a bare `{{` names them."""
+
+    async def test_a_label_value_with_braces_is_matched_as_written_with_escapes(self, prometheus, client_for):
+        # absent() answers the labels of its selector's equality matchers: what Prometheus read the value as.
+        query = r'absent(no_such_metric{path="/\x7b\x7bid\x7d\x7d"})'
+        client = await client_for(
+            prometheus.url, {"name": "b", "kind": "prometheus", "query": query, "pass_if": "== 1"}
+        )
+        status, body = await run(client, "b", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["details"]["series"][0]["labels"] == {"path": "/{{id}}"}
+
+
+@pytest.mark.integration
 class TestBareArgs:
     """A bare arg that Prometheus would read otherwise than its type says is the caller's 400, never a verdict."""
 
