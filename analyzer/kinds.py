@@ -58,7 +58,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
-from analyzer.promql_text import gauge_of_counter_warnings, promql_blanked
+from analyzer.promql_text import QuantileArgument, gauge_of_counter_warnings, promql_blanked, quantile_arguments
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
@@ -82,6 +82,7 @@ if TYPE_CHECKING:
         answer_label_list,
         bucket_group_labels,
         bucket_reads,
+        constant_value,
         fallback_constant,
         fallback_label_lists,
         fallback_reads,
@@ -145,6 +146,7 @@ _ON_FIRST_USE = {
             "pinned_start",
             "presence_over",
             "presence_piece",
+            "constant_value",
             "selector_reads",
             "share_of_failures",
             "share_of_itself",
@@ -268,6 +270,7 @@ __all__ = [
     "Placeholder",
     "PromQLTemplate",
     "PrometheusSource",
+    "QuantileArgument",
     "QueryBatch",
     "QueryResult",
     "Reach",
@@ -288,6 +291,7 @@ __all__ = [
     "bucket_reads",
     "ca_file_problem",
     "clip",
+    "constant_value",
     "credential_forms",
     "escape_promql_string",
     "event_form",
@@ -320,6 +324,7 @@ __all__ = [
     "presence_piece",
     "presence_query",
     "promql_blanked",
+    "quantile_arguments",
     "range_step_s",
     "refuse_contradicting_names",
     "regex_equality_warnings",

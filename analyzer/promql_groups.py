@@ -1588,3 +1588,20 @@ def _unwrapped(node: Any) -> Any:
             break
         node = node.expr
     return node
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def constant_value(expression: str) -> float | None:
+    """The number PromQL `expression` stands for when it reads no series (`0.99`, `(0.99)`, `99 / 100`,
+    `scalar(vector(0.99))`, `-1`, `NaN`); None for one that reads series or a time, or one promql-parser cannot
+    parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = parsed(expression)
+    except ValueError:
+        return None
+    if {"VectorSelector", "MatrixSelector"} & _kinds_below(node):
+        return None
+    answer = _when_empty(node, [_MAX_LAYERS])
+    return answer[1] if isinstance(answer, tuple) and answer[0] in ("scalar", "vector") else None

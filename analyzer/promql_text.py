@@ -1,10 +1,13 @@
-"""PromQL text read without a parser: where its strings and comments stand. Its own small module so that a Job's
-`prometheus` check (checks/prometheus.py, through analyzer.kinds) and the parser's readers (analyzer.promql_groups,
-which a Job of most queries never imports) share one pattern."""
+"""PromQL text read without a parser: where its strings and comments stand, a gauge's function of a counter, a
+quantile function's first argument. Its own small module so that a Job's `prometheus` check (checks/prometheus.py,
+through analyzer.kinds) and the parser's readers (analyzer.promql_groups, which a Job of most queries never imports)
+share these readings."""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 # A string in any of PromQL's three quotings (a backslash escapes in two of them) or a comment to the end of its line.
 _STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*')
@@ -37,3 +40,65 @@ def gauge_of_counter_warnings(field: str, query: str) -> list[str]:
         "bound; use increase() for a count, rate() per second: both count on from 0 after a reset"
         for function, name in found
     ]
+
+
+# The functions and the aggregation whose first argument is a quantile (a fraction from 0 to 1), as a template writes
+# them (strings and comments blanked): `quantile` may have its grouping before the `(`.
+_QUANTILE_TAKER_RE = re.compile(
+    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(", re.IGNORECASE
+)
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Quantile arguments kept, by template (read at load, and for each binding of a check with a param in one).
+_ARGUMENTS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class QuantileArgument:
+    """A quantile function's or aggregation's first argument in a template (`histogram_quantile(({{ q }}), ...)`):
+    the function, the argument as written (its placeholders as `{{ name }}`, its spaces one) and the params placed in
+    it."""
+
+    function: str
+    written: str
+    names: tuple[str, ...]
+
+    def rendered(self, values: dict[str, str]) -> str | None:
+        """The argument with each placeholder replaced by its text in `values`; None when one is missing there."""
+        if not set(self.names) <= values.keys():
+            return None
+        return _PLACEHOLDER_RE.sub(lambda match: values[match[1]], self.written)
+
+
+@functools.lru_cache(maxsize=_ARGUMENTS_KEPT)
+def quantile_arguments(template: str) -> tuple[QuantileArgument, ...]:
+    """The first argument of each quantile function or aggregation in PromQL `template` (`histogram_quantile(0.99,
+    ...)`, `quantile by (pod) (({{ q }}), ...)`, `quantile_over_time(scalar(vector({{ q }})), ...)`), read from its
+    text, placeholders kept; a call without a second argument has none."""
+    blank = promql_blanked(template)
+    found = []
+    for match in _QUANTILE_TAKER_RE.finditer(blank):
+        comma = _argument_end(blank, match.end())
+        if comma is None:
+            continue
+        written = " ".join(template[match.end() : comma].split())
+        written = _PLACEHOLDER_RE.sub(lambda placeholder: f"{{{{ {placeholder[1]} }}}}", written)
+        names = tuple(dict.fromkeys(_PLACEHOLDER_RE.findall(written)))
+        found.append(QuantileArgument(match[1].lower(), written, names))
+    return tuple(found)
+
+
+def _argument_end(blank: str, start: int) -> int | None:
+    """The index of the comma that ends a call's first argument starting at `start`; None when the call closes (or
+    the text ends) first. A placeholder's braces come in pairs, as brackets do."""
+    depth = 0
+    for index in range(start, len(blank)):
+        char = blank[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "," and depth == 0:
+            return index
+    return None

@@ -79,6 +79,14 @@ def _reject_stray_braces(literal: str, params: Mapping[str, Param]) -> None:
         raise ValueError(f"malformed placeholder near {snippet!r}: write {{{{ param_name }}}}")
 
 
+# How a PromQL template writes `{{` or `}}` that is no placeholder: Prometheus reads a string's Go escapes, the
+# template does not.
+_LITERAL_BRACES = (
+    '; a literal {{ or }} in a PromQL string (a label value such as "/{{id}}") is written with Go escapes, as '
+    'Prometheus reads them: "/\\x7b\\x7bid\\x7d\\x7d"'
+)
+
+
 class PromQLContext(Enum):
     """Where in a PromQL expression a placeholder stands."""
 
@@ -142,7 +150,12 @@ class PromQLTemplate:
         """
         self.text = text
         extra = dict(extra_bare or {})
-        parts = split_template(text, params, frozenset(extra))
+        try:
+            parts = split_template(text, params, frozenset(extra))
+        except ValueError as exc:
+            if "malformed placeholder" not in str(exc) and "names no declared param" not in str(exc):
+                raise
+            raise ValueError(f"{exc}{_LITERAL_BRACES}") from None
         self._literals: list[str] = []
         self._slots: list[_Slot] = []
         state = _LexState()

@@ -27,6 +27,7 @@ from analyzer.kinds import (
     ParamType,
     PrometheusSource,
     PromQLTemplate,
+    QuantileArgument,
     QueryResult,
     Series,
     Verdict,
@@ -52,11 +53,13 @@ from analyzer.kinds import (
     regex_equality_warnings,
     regex_name_selectors,
     render_value,
+    sample_args,
     selector_reads,
     silence_s,
     stopped_reporting,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
+from checks.prometheus import quantile_args_within_zero_to_one, quantile_arguments_placed, quantiles_within_zero_to_one
 
 Method = Literal["ratio", "proportion", "mann_whitney"]
 Direction = Literal["higher_is_better", "lower_is_better", "either"]
@@ -186,6 +189,8 @@ class KpiCompareCheck(Check):
 
     _canary: dict[str, PromQLTemplate] = PrivateAttr()
     _baseline: dict[str, PromQLTemplate] = PrivateAttr()
+    # The quantile arguments a param is placed in (`histogram_quantile({{ q }}, ...)`), checked on every binding.
+    _quantile_arguments: tuple[QuantileArgument, ...] = PrivateAttr(default=())
 
     @classmethod
     def warm(cls) -> None:
@@ -230,9 +235,29 @@ class KpiCompareCheck(Check):
                 raise ValueError(f"min_samples {self.min_samples} is more than lookback / step can give")
         self._canary = self._templates("canary", self.canary)
         self._baseline = self._templates("baseline", self.baseline)
+        self._quantiles_within_zero_to_one()
         if self.min_canary_events > 0 and self.method != "proportion" and "events" not in self._canary:
             raise ValueError("min_canary_events needs canary.events, a query counting the canary's traffic")
         return self
+
+    def _quantiles_within_zero_to_one(self) -> None:
+        """Refuse a quantile outside 0 to 1 a query writes or a param's value gives (`histogram_quantile(99, ...)`),
+        as a `prometheus` check does (see quantiles_within_zero_to_one), and keep the quantile arguments a param is
+        placed in, which every binding checks."""
+        sample: dict[str, ArgValue] | None = None
+        placed: list[QuantileArgument] = []
+        for side, spec, templates in (
+            ("canary", self.canary, self._canary),
+            ("baseline", self.baseline, self._baseline),
+        ):
+            for name, template in templates.items():
+                if "quantile" not in template.text.lower():
+                    continue
+                sample = sample_args(self) if sample is None else sample
+                where = side if isinstance(spec, str) else f"{side}.{name}"
+                quantiles_within_zero_to_one(template.text, self.params, sample, where)
+                placed += quantile_arguments_placed(template.text, self.params)
+        self._quantile_arguments = tuple(placed)
 
     def _proportion_in_fractions(self) -> None:
         """Refuse a proportion's tolerance or effect that reads as percent: one no canary can exceed (a rate falls by
@@ -262,6 +287,8 @@ class KpiCompareCheck(Check):
         """Validated args (see Check.bind_args); ArgError when they make the canary's queries the baseline's
         (a canary hash given as the stable one): a variant compared with itself always passes."""
         bound = super().bind_args(raw_args)
+        if self._quantile_arguments:
+            quantile_args_within_zero_to_one(self._quantile_arguments, bound, self.secret_params())
         values: dict[str, ArgValue] = {**bound, _LOOKBACK: self.lookback}
         # The queries judged, not `events`: only the canary needs one (for min_canary_events), and the verdict
         # does not depend on it.

@@ -30,6 +30,7 @@ from analyzer.kinds import (
     Param,
     ParamType,
     PromQLTemplate,
+    QuantileArgument,
     QueryResult,
     Reducer,
     ReducerField,
@@ -42,6 +43,7 @@ from analyzer.kinds import (
     promql_blanked,
     range_step_s,
     refuse_contradicting_names,
+    render_value,
     silence_s,
     stopped_reporting,
 )
@@ -84,19 +86,8 @@ _MILLISECONDS_LIKE = 100.0
 # The least upper bound of a `between` / `outside` on a share (0 to 1) that reads as percent: `between 0 and 1` is
 # the whole share, as meant.
 _ABOVE_ONE = math.nextafter(1.0, math.inf)
-# A quantile function's or aggregation's first argument written as a number (`histogram_quantile(99, `, `quantile by
-# (pod) (0.9, `), in a query whose strings and comments are blanked (promql_blanked).
-_QUANTILE_WRITTEN_RE = re.compile(
-    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
-    r"\(\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)\s*,",
-    re.IGNORECASE,
-)
-# A quantile function's or aggregation's first argument given by a param (`histogram_quantile({{ q }}, `).
-_QUANTILE_PLACED_RE = re.compile(
-    r"\b(histogram_quantile|quantile_over_time|quantile)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?"
-    r"\(\s*\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*,",
-    re.IGNORECASE,
-)
+# A number as PromQL writes one in decimal (`0.99`, `.5`, `1e-2`), read without its parser.
+_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?", re.IGNORECASE)
 # An aggregation as written (`sum(`, `sum by (`, `max without (`), and a grouping that keeps `le`.
 _AGGREGATION_RE = re.compile(
     r"\b(?:sum|avg|min|max|count|group|stddev|stdvar|quantile)\s*(?=\(|by\b|without\b)", re.IGNORECASE
@@ -183,67 +174,45 @@ class PrometheusCheck(Check):
                     f"range {self.range} at step {self.step} is more than {_MAX_RANGE_POINTS} points; raise step"
                 )
         if "quantile" in self.query.lower():
-            _quantiles_within_zero_to_one(self.query)
-        if self._quantile_params:  # read now, once: every binding reads it
-            self._quantile_params_within_zero_to_one()
-        if self.reduce is None and not self.each and _groups_at_top_level(self.query):
-            raise ValueError(
-                "query: it aggregates by/without at the top level, so it returns one series per "
-                "group; set reduce (e.g. max) or each: true"
-            )
+            quantiles_within_zero_to_one(self.query, self.params, kinds.sample_args(self))
+        if self.reduce is None and not self.each:
+            if _groups_at_top_level(self.query):
+                raise ValueError(
+                    "query: it aggregates by/without at the top level, so it returns one series per "
+                    "group; set reduce (e.g. max) or each: true"
+                )
+            self._no_grouping_an_enum_writes()
         self._judging  # noqa: B018 (made now, once)
         return self
 
-    # The params placed as the quantile of a quantile function or aggregation (`histogram_quantile({{ q }}, ...)`),
-    # each with that function's name, read once: an arg of one is checked on every binding (see bind_args).
-    @functools.cached_property
-    def _quantile_params(self) -> dict[str, str]:
-        if "quantile" not in self.query.lower():
-            return {}
-        blank = promql_blanked(self.query)
-        placed: dict[str, str] = {}
-        for match in _QUANTILE_PLACED_RE.finditer(blank):
-            if match.group(2) in self.params:
-                placed.setdefault(match.group(2), match.group(1).lower())
-        return placed
+    def _no_grouping_an_enum_writes(self) -> None:
+        """Refuse, as a written one is, a grouping at the top level that an enum value writes (`sum {{ g }} (pod)
+        (...)` with values by and without): one series per group, where the check judges one (misspelt, one series
+        judged alone)."""
+        for name, param in self.params.items():
+            if param.type is not ParamType.ENUM:
+                continue
+            placeholder = re.compile(r"\{\{\s*" + re.escape(name) + r"\s*\}\}")
+            for value in param.values or ():
+                if _GROUPING_WORD_RE.fullmatch(value) and _groups_at_top_level(placeholder.sub(value, self.query)):
+                    raise ValueError(
+                        f"query: with {name}={value} it aggregates {value.lower()} (...) at the top level, so it "
+                        "returns one series per group; set reduce (e.g. max) or each: true"
+                    )
 
-    def _quantile_params_within_zero_to_one(self) -> None:
-        """Refuse a param whose default, example or enum value gives a quantile outside 0 to 1 (`histogram_quantile({{
-        q }}, ...)` with `default: 99` meaning p99), as a quantile written so is refused: Prometheus answers +Inf for
-        it."""
-        for name, function in self._quantile_params.items():
-            param = self.params[name]
-            given = [("default", param.default), ("example", param.example)]
-            for field, raw in [*given, *(("value", value) for value in param.values or ())]:
-                phi = _number_in(raw)
-                if phi is None or 0 <= phi <= 1:
-                    continue
-                written = format_number(phi)
-                raise ValueError(
-                    f"params.{name}: {field} {written} is the quantile of {function}({{{{ {name} }}}}, ...), outside 0 "
-                    f"to 1, where Prometheus answers {_quantile_answer(phi)} whatever was measured, which no "
-                    "verdict can judge: the quantile is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse "
-                    f"any other arg).{_in_percent(phi)}"
-                )
+    # The quantile arguments a param is placed in (`histogram_quantile(({{ q }}), ...)`), read once: an arg of one is
+    # checked on every binding (see bind_args).
+    @functools.cached_property
+    def _quantile_arguments(self) -> tuple[QuantileArgument, ...]:
+        return quantile_arguments_placed(self.query, self.params)
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args (see Check.bind_args); ArgError for one given to a param placed as a quantile
         (`histogram_quantile({{ q }}, ...)`) outside 0 to 1 (`q=99` meaning p99), where its param sets no such
         bounds: Prometheus answers +Inf for it whatever was measured, which no verdict can judge."""
         bound = super().bind_args(raw_args)
-        for name, function in self._quantile_params.items():
-            value = bound.get(name)
-            phi = _number_in(value)
-            if phi is None or 0 <= phi <= 1:
-                continue
-            hidden = name in self.secret_params()
-            shown = "a secret value" if hidden else value if isinstance(value, str) else format_number(phi)
-            raise ArgError(
-                f"arg {name!r} is the quantile of {function}({{{{ {name} }}}}, ...), a fraction from 0 to 1 (0.99 for "
-                f"p99), got {shown}: Prometheus answers {_quantile_answer(phi)} for it whatever was "
-                f"measured.{'' if hidden else _in_percent(phi)}",
-                name,
-            )
+        if self._quantile_arguments:
+            quantile_args_within_zero_to_one(self._quantile_arguments, bound, self.secret_params())
         return bound
 
     def source_names(self) -> frozenset[str]:
@@ -462,8 +431,7 @@ class PrometheusCheck(Check):
             judging.grouped
             and (listed := kinds.answer_label_list(promql)) is not None
             and not _carried(listed, points)
-            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging.window_s))
-            is not None
+            and (one_group := await _one_group(ctx, source, listed, points, result, details, judging)) is not None
         ):
             return self._presence_unknown(one_group, details)
         # An instant query's answer is now: never stale.
@@ -809,10 +777,9 @@ class _Judging:
         self.optional = frozenset(check.optional_metrics)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
-        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`).
-        self.grouped = (check.each or check.reduce is not None) and (
-            _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
-        )
+        # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`). Without each or
+        # reduce too: spelt right, such a list answers several series (an error), misspelt one, which must not pass.
+        self.grouped = _GROUPING_RE.search(check.query) is not None or _arg_may_write_grouping(check)
 
     def decide(self, value: float) -> tuple[Outcome, Threshold]:
         """The outcome for `value`, and the bound that decided it: fail_if's when it matched, else pass_if's (one
@@ -1059,7 +1026,7 @@ async def _one_group(
     points: list[tuple[Series, float, int]],
     result: QueryResult,
     details: dict[str, Any],
-    window_s: float,
+    judging: _Judging,
 ) -> str | None:
     """For an answer none of whose series carries a label of the `by` list its groups come from (`listed`, see
     answer_label_list): CheckMisconfigured when no series read had any of them (a misspelled label name: one group,
@@ -1068,8 +1035,8 @@ async def _one_group(
     past a filter (`> 0.5`, topk) may have kept only the group of the series without them: then a presence query of
     the labels where the list reads tells, and nothing when it finds one. The same for a `without` list, whose labels
     no series of an answer carries: one that drops none (`sum without (pdo) (queue_depth)`) keeps apart the series it
-    was to add up, each judged alone (pods at 3 and 7 pass `< 8`, where their sum, 10, fails); an answer of one series
-    is the same whatever the list drops, and is judged."""
+    was to add up, each judged alone under `each` (pods at 3 and 7 pass `< 8`, where their sum, 10, fails), reduced
+    under `reduce`; an answer of one series is the same whatever the list drops, and is judged."""
     labels = listed.labels
     by = listed.written.startswith("by")
     if not by and len(points) < 2:
@@ -1077,7 +1044,7 @@ async def _one_group(
     partial = list(result.storage_warnings)
     if not listed.whole:
         pieces = {
-            kinds.presence_piece(set(names), kinds.presence_over(reach, window_s), label)
+            kinds.presence_piece(set(names), kinds.presence_over(reach, judging.window_s), label)
             for names, reach in listed.reads
             for label in labels
         }
@@ -1098,10 +1065,17 @@ async def _one_group(
         )
     details["missing_labels"] = missing
     if not by:
+        # What becomes of the series kept apart depends on the check: judged one by one, reduced, or one expected.
+        if judging.each:
+            spread = f", each judged alone ({len(points)} series)"
+        elif judging.reduce is not None:
+            spread = f", and reduce: {judging.reduce} reduces them, not their sum ({len(points)} series)"
+        else:
+            spread = f" ({len(points)} series, where the check judges one)"
         raise CheckMisconfigured(
             f"query {listed.written}: {_labels_phrase(labels)} on no series of metric {names} it reads (a misspelled "
-            f"label name?), so it does nothing: {_IDLE_EFFECT['without']} ({len(points)} series): write the label as "
-            "its series carry it, or drop the list where they lack it",
+            f"label name?), so it does nothing: {_IDLE_EFFECT['without']}{spread}: write the label as its series "
+            "carry it, or drop the list where they lack it",
             details=details,
         )
     raise CheckMisconfigured(
@@ -1116,7 +1090,7 @@ async def _one_group(
 # What a label list none of whose labels its series carry does (see _with_presence).
 _IDLE_EFFECT = {
     "by": "every series falls in one group",
-    "without": "it drops no label: the series it was to add up stay apart, each judged alone",
+    "without": "it drops no label: the series it was to add up stay apart",
     "on": "every series matches every other, as on () does",
     "ignoring": "series match on every label, as without it",
 }
@@ -1324,16 +1298,6 @@ def _most_extreme(candidates: list[tuple[Series, float]], condition: Condition) 
     return candidates[0]
 
 
-def _number_in(raw: object) -> float | None:
-    """`raw` (an arg, a param's default, example or enum value) as a number, None when it is not one."""
-    if raw is None or isinstance(raw, bool):
-        return None
-    try:
-        return float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None  # not a number: the param's own rules say so
-
-
 def _quantile_answer(phi: float) -> str:
     """What Prometheus answers for a quantile `phi` outside 0 to 1, whatever was measured (NaN for NaN)."""
     return "+Inf" if phi > 1 else "-Inf" if phi < 0 else "NaN"
@@ -1344,20 +1308,103 @@ def _in_percent(phi: float) -> str:
     return f" In percent? {format_number(phi)} is {format_number(phi / 100)}" if 1 < phi <= 100 else ""
 
 
-def _quantiles_within_zero_to_one(query: str) -> None:
-    """Refuse a quantile written as a number outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99): Prometheus
-    answers +Inf for every quantile above 1 (-Inf below 0), which no verdict can judge."""
-    blank = promql_blanked(query)
-    for match in _QUANTILE_WRITTEN_RE.finditer(blank):
-        phi = float(match.group(2))
-        if 0 <= phi <= 1:
+def quantile_arguments_placed(template: str, params: Mapping[str, Param]) -> tuple[QuantileArgument, ...]:
+    """The quantile arguments of `template` a param of `params` is placed in (`histogram_quantile(({{ q }}), ...)`,
+    `quantile_over_time({{ q }} / 100, ...)`)."""
+    if "quantile" not in template.lower():
+        return ()
+    return tuple(argument for argument in kinds.quantile_arguments(template) if set(argument.names) & params.keys())
+
+
+def quantiles_within_zero_to_one(
+    template: str, params: Mapping[str, Param], sample: Mapping[str, ArgValue], where: str = "query"
+) -> None:
+    """Refuse a quantile outside 0 to 1 (`histogram_quantile(99, ...)` meaning p99) that `template` writes as a number
+    (in parentheses or wrapped too: `(99)`, `scalar(vector(99))`), or that a param's default, example or enum value
+    gives (the others at their `sample` value): Prometheus answers +Inf for every quantile above 1 (-Inf below 0),
+    which no verdict can judge."""
+    for argument in kinds.quantile_arguments(template):
+        if not argument.names:
+            phi = _quantile_of(argument, {})
+            if phi is None or 0 <= phi <= 1:
+                continue
+            raise ValueError(
+                f"{where}: {argument.function}({argument.written}, ...) asks for a quantile outside 0 to 1, where "
+                f"Prometheus answers {_quantile_answer(phi)} whatever was measured, which no verdict can judge: the "
+                f"quantile is a fraction, 0.99 for p99.{_in_percent(phi)}"
+            )
+        rendered = {name: render_value(value) for name, value in sample.items()}
+        for name in argument.names:
+            param = params.get(name)
+            if param is None:  # a name the kind fills itself (kpi_compare's lookback)
+                continue
+            given = [("default", param.default), ("example", param.example)]
+            for field, raw in [*given, *(("value", value) for value in param.values or ())]:
+                if raw is None:
+                    continue
+                value = param.parse(name, raw)
+                phi = _quantile_of(argument, {**rendered, name: render_value(value)})
+                if phi is None or 0 <= phi <= 1:
+                    continue
+                raise ValueError(
+                    f"params.{name}: {field} {render_value(value)} {_asks(argument, value, phi)}, outside 0 to 1, "
+                    f"where Prometheus answers {_quantile_answer(phi)} whatever was measured, which no verdict can "
+                    "judge: the quantile is a fraction, 0.99 for p99 (minimum: 0 and maximum: 1 refuse any other "
+                    f"arg).{_in_percent(phi)}"
+                )
+
+
+def quantile_args_within_zero_to_one(
+    arguments: tuple[QuantileArgument, ...], bound: Mapping[str, ArgValue], secret: frozenset[str]
+) -> None:
+    """ArgError for args that make a quantile argument (`histogram_quantile(({{ q }}), ...)`) ask for a quantile
+    outside 0 to 1 (`q=99` meaning p99), where the param sets no such bounds: Prometheus answers +Inf for it whatever
+    was measured, which no verdict can judge."""
+    for argument in arguments:
+        rendered = {name: render_value(bound[name]) for name in argument.names if name in bound}
+        phi = _quantile_of(argument, rendered)
+        if phi is None or 0 <= phi <= 1:
             continue
-        function, written = match.group(1).lower(), format_number(phi)
-        raise ValueError(
-            f"query: {function}({written}, ...) asks for a quantile outside 0 to 1, where Prometheus answers "
-            f"{'+Inf' if phi > 1 else '-Inf'} whatever was measured, which no verdict can judge: the quantile is a "
-            f"fraction, 0.99 for p99.{_in_percent(phi)}"
+        name = next(name for name in argument.names if name in bound)
+        value = bound[name]
+        hidden = name in secret
+        shown = "a secret value" if hidden else render_value(value)
+        asked = "is the quantile of" if _number(value) == phi else "makes the quantile of"
+        raise ArgError(
+            f"arg {name!r} {asked} {argument.function}({argument.written}, ...), a fraction from 0 to 1 (0.99 for "
+            f"p99), got {shown}: Prometheus answers {_quantile_answer(phi)} for it whatever was "
+            f"measured.{'' if hidden or _number(value) != phi else _in_percent(phi)}",
+            name,
         )
+
+
+def _quantile_of(argument: QuantileArgument, rendered: dict[str, str]) -> float | None:
+    """The quantile `argument` asks for with its params rendered as `rendered` gives: a number as written without the
+    parser (a Job's usual latency check imports none), anything else by what it stands for (`(99)`, `{{ q }} / 100`,
+    `scalar(vector(0.99))`); None when it reads series or a param is missing."""
+    text = argument.rendered(rendered)
+    if text is None:
+        return None
+    if _NUMBER_RE.fullmatch(text) is not None:
+        return float(text)
+    return kinds.constant_value(text)
+
+
+def _asks(argument: QuantileArgument, value: ArgValue, phi: float) -> str:
+    """How a param's value gives the quantile `phi` of `argument`: as itself, or through what the argument does."""
+    if _number(value) == phi:
+        return f"is the quantile of {argument.function}({argument.written}, ...)"
+    return f"makes {argument.function}({argument.written}, ...) ask for the quantile {format_number(phi)}"
+
+
+def _number(value: ArgValue) -> float | None:
+    """`value` as a number, when it is one (an enum's `0.99` too)."""
+    if isinstance(value, float):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _groups_at_top_level(query: str) -> bool:

@@ -1337,3 +1337,38 @@ class TestVariantReadingNothingBesideAFallbackLately:
         body = await (await client.get("/api/v1/checks/failed-ratio-1m/run", params=params)).json()
         assert body["verdict"] == "inconclusive", body["reason"]
         assert body["reason"].startswith("the canary query read no series beside its fallback")
+
+
+def _quantile_of(service: str, argument: str) -> str:
+    return f'histogram_quantile({argument}, sum by (le) (rate(eb_latency_seconds_bucket{{service="{service}"}}[5m])))'
+
+
+class TestQuantileArgs:
+    """An arg given to a param placed as a quantile (`histogram_quantile({{ q }}, ...)`) outside 0 to 1 is the caller's
+    400, as in a `prometheus` check: Prometheus answers +Inf for both variants, whatever was measured."""
+
+    @pytest.mark.parametrize("argument", ["{{ q }}", "({{ q }})"])
+    async def test_a_quantile_outside_0_to_1_is_refused(self, prometheus, aiohttp_client, argument):
+        check = {
+            "name": "p-ratio",
+            "kind": "kpi_compare",
+            "params": {"q": {"type": "number", "default": 0.99}},
+            "direction": "lower_is_better",
+            "max_relative_change": 100,
+            "canary": _quantile_of("eb-api", argument),
+            "baseline": _quantile_of("eb-trickle", argument),
+        }
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry.default(),
+        )
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        body = await run(client, prometheus, "p-ratio", q=0.99)
+        assert body["verdict"] == "pass", body["reason"]
+        # Before: 200 inconclusive, both variants at +Inf.
+        body = await run(client, prometheus, "p-ratio", status=400, q=99)
+        assert (body["error"], body["arg"]) == ("bad_arg", "q"), body
+        assert body["message"].startswith(
+            f"arg 'q' is the quantile of histogram_quantile({argument}, ...), a fraction from 0 to 1 (0.99 for p99), "
+            "got 99: Prometheus answers +Inf for it whatever was measured. In percent? 99 is 0.99"
+        ), body["message"]

@@ -259,11 +259,50 @@ class TestQuantileArgs:
             + said
         )
 
+    @pytest.mark.parametrize(
+        ("argument", "q", "said"),
+        [
+            ("({{ q }})", "99", "arg 'q' is the quantile of histogram_quantile(({{ q }}), ...)"),
+            (
+                "scalar(vector({{ q }}))",
+                "99",
+                "arg 'q' is the quantile of histogram_quantile(scalar(vector({{ q }})), ...)",
+            ),
+            ("{{ q }} / 100", "9900", "arg 'q' makes the quantile of histogram_quantile({{ q }} / 100, ...)"),
+        ],
+    )
+    async def test_a_quantile_in_parentheses_or_wrapped_is_read(self, prometheus, client_for, argument, q, said):
+        # Before: 200 inconclusive, +Inf for q=99 (the rule read `histogram_quantile({{ q }},` alone).
+        query = self.check["query"].replace("{{ q }}", argument)
+        client = await client_for(prometheus.url, {**self.check, "query": query})
+        status, body = await run(client, "p", q=q, at=prometheus.anchor)
+        assert (status, body["error"]) == (400, "bad_arg"), body
+        assert body["message"].startswith(said), body["message"]
+        fraction = "99" if "100" in argument else "0.99"
+        status, body = await run(client, "p", q=fraction, at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body
+
     @pytest.mark.parametrize("q", ["0.99", "1", "0"])
     async def test_a_fraction_is_judged(self, prometheus, client_for, q):
         client = await client_for(prometheus.url, self.check)
         status, body = await run(client, "p", q=q, at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body
+
+
+@pytest.mark.integration
+class TestLiteralBraces:
+    """A label value holding `{{` (a templated URL path a service exports) is written with Go escapes, which
+    Prometheus reads and the template does not: the catalog's refusal of a bare `{{` names them."""
+
+    async def test_a_label_value_with_braces_is_matched_as_written_with_escapes(self, prometheus, client_for):
+        # absent() answers the labels of its selector's equality matchers: what Prometheus read the value as.
+        query = r'absent(no_such_metric{path="/\x7b\x7bid\x7d\x7d"})'
+        client = await client_for(
+            prometheus.url, {"name": "b", "kind": "prometheus", "query": query, "pass_if": "== 1"}
+        )
+        status, body = await run(client, "b", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["details"]["series"][0]["labels"] == {"path": "/{{id}}"}
 
 
 @pytest.mark.integration
@@ -1954,8 +1993,7 @@ class TestIdleLabelListsBesideAFallback:
         assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
         assert (
             f"query without ({label}): label {label} is on no series of metric queue_depth (a misspelled label name?), "
-            "so it does nothing: it drops no label: the series it was to add up stay apart, each judged alone. "
-            in body["reason"]
+            "so it does nothing: it drops no label: the series it was to add up stay apart. " in body["reason"]
         )
 
     async def test_a_list_over_an_optional_metric_is_not_checked(self, prometheus, client_for):
@@ -2156,6 +2194,66 @@ class TestOneGroupOfAByAtTheTop:
         assert body["reason"].startswith("query by (le, servcie): label servcie is on no"), body["reason"]
         assert body["details"]["missing_labels"] == ["eb_latency_seconds_bucket: servcie"]
 
+    @pytest.mark.parametrize(
+        ("query", "bound"),
+        [
+            # Before: pass at the one group's 0.80 s; by service, the query answers two series (an error).
+            (_P99_BY_SERVICE, "< 0.9"),
+            # Before: pass at 24%, every hash's errors over every hash's requests; by the hash, several series.
+            ("(" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ") * 100", "< 50"),
+            ("max_over_time((" + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ")[5m:1m])", "< 0.5"),
+        ],
+    )
+    async def test_a_misspelt_label_without_each_or_reduce_is_an_error(self, prometheus, client_for, query, bound):
+        # Spelt right, the query answers one series per group where one is expected: an error. Misspelt, it answers
+        # one series, which must not be judged (a typo must not pass where the right spelling cannot).
+        check = {"name": "q", "kind": "prometheus", "pass_if": bound}
+        right = query.replace("{label}", "service" if "eb_latency" in query else "rollouts_pod_template_hash")
+        client = await client_for(prometheus.url, {**check, "query": right})
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "set reduce or each: true" in body["reason"]
+        misspelt = query.replace("{label}", "servcie" if "eb_latency" in query else "rollouts_pod_template_hsh")
+        client = await client_for(prometheus.url, {**check, "query": misspelt})
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "(a misspelled label name?), so every series falls in one group" in body["reason"]
+
+    async def test_a_topk_of_one_without_each_or_reduce_is_read(self, prometheus, client_for):
+        # topk(1, ...) answers the worst group alone, one series as expected: spelt right it is judged (the broken
+        # hash fails); misspelt, the one group is every hash's ratio. Before: pass at 0.24.
+        query = "topk(1, " + _RATIO_BY_HASH.removesuffix(" or vector(0)") + ")"
+        check = {"name": "q", "kind": "prometheus", "pass_if": "< 0.5"}
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hash")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        client = await client_for(
+            prometheus.url, {**check, "query": query.replace("{label}", "rollouts_pod_template_hsh")}
+        )
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
+    async def test_a_by_an_identifier_writes_without_each_or_reduce_is_an_error(self, prometheus, client_for):
+        # The keyword written at run time by an identifier (an enum's is refused at load): misspelt, one group.
+        # Before: pass at 0.24.
+        query = _RATIO_BY_HASH.removesuffix(" or vector(0)").replace(
+            "by ({label})", "{{ g }} (rollouts_pod_template_hsh)"
+        )
+        check = {
+            "name": "q",
+            "kind": "prometheus",
+            "query": query,
+            "pass_if": "< 0.5",
+            "params": {"g": {"type": "identifier", "default": "by"}},
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["details"]["missing_labels"] == ["http_requests_total: rollouts_pod_template_hsh"]
+
     async def test_an_answer_that_may_be_partial_is_inconclusive(self, client_for):
         async with fake_prometheus("partial-nan") as url:
             check = {"name": "q", "kind": "prometheus", "query": "sum by (node) (x)", "pass_if": "< 1", "each": True}
@@ -2188,11 +2286,35 @@ class TestAWithoutAtTheTop:
         assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
         assert body["reason"] == (
             f"query without ({label}): label {label} is on no series of metric queue_depth it reads (a misspelled "
-            "label name?), so it does nothing: it drops no label: the series it was to add up stay apart, each judged "
-            "alone (2 series): write the label as its series carry it, or drop the list where they lack it"
+            "label name?), so it does nothing: it drops no label: the series it was to add up stay apart, "
+            f"{'each judged alone' if 'each' in extra else 'and reduce: max reduces them, not their sum'} (2 series): "
+            "write the label as its series carry it, or drop the list where they lack it"
         )
         assert body["details"]["missing_labels"] == [f"queue_depth: {label}"]
         assert f'{label}!=""' in body["details"]["label_presence_query"]
+
+    @pytest.mark.parametrize(
+        ("extra", "spread"),
+        [
+            ({"reduce": "max"}, "stay apart, and reduce: max reduces them, not their sum (2 series)"),
+            ({}, "stay apart (2 series, where the check judges one)"),
+        ],
+    )
+    async def test_what_becomes_of_the_series_kept_apart_is_said_as_the_check_reads_them(
+        self, prometheus, client_for, extra, spread
+    ):
+        # Before: "each judged alone" under reduce, where they are reduced; and under neither (the list in
+        # parentheses, past the load's refusal) "the query returned 2 series", silent on the list that did nothing.
+        query = "(sum without (pdo) (queue_depth))"
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 8", **extra}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body["reason"]
+        assert body["reason"] == (
+            "query without (pdo): label pdo is on no series of metric queue_depth it reads (a misspelled label name?), "
+            f"so it does nothing: it drops no label: the series it was to add up {spread}: write the label as its "
+            "series carry it, or drop the list where they lack it"
+        )
 
     @pytest.mark.parametrize(
         ("query", "verdict", "value"),

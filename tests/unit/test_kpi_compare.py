@@ -274,6 +274,40 @@ class TestRejected:
         )
 
 
+class TestQuantileOutsideZeroToOne:
+    """A quantile outside 0 to 1 that a variant's query writes or a param's value gives is refused at load, as in a
+    `prometheus` check: Prometheus answers +Inf for it whatever was measured."""
+
+    @pytest.mark.parametrize(
+        ("variants", "params", "said"),
+        [
+            (
+                {"canary": "histogram_quantile(99, sum by (le) (rate(x_bucket[5m])))"},
+                {},
+                "canary: histogram_quantile(99, ...) asks for a quantile outside 0 to 1",
+            ),
+            (
+                {"baseline": {"query": "quantile_over_time((95), x[5m])"}},
+                {},
+                "baseline.query: quantile_over_time((95), ...) asks for a quantile outside 0 to 1",
+            ),
+            (
+                {
+                    "canary": "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))",
+                    "baseline": "histogram_quantile({{ q }}, sum by (le) (rate(y_bucket[5m])))",
+                },
+                {"q": {"type": "number", "default": 99}},
+                "params.q: default 99 is the quantile of histogram_quantile({{ q }}, ...), outside 0 to 1",
+            ),
+        ],
+    )
+    def test_refused(self, variants, params, said):
+        # Before: loaded; every evaluation compared +Inf with the other variant, inconclusive.
+        definition = check(**variants)
+        definition["params"] = {**definition["params"], **params}
+        assert said in problem(definition)
+
+
 class TestProportionToleranceInPercent:
     """A proportion's tolerance or effect written in percent (`max_relative_change: 5` for 5%) is refused at load when
     no canary could then fail, or the power rule would ask nothing: a rate falls by at most all of itself, and moves

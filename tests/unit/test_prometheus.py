@@ -593,6 +593,52 @@ class TestQuantileOutsideZeroToOne:
             check.bind_args({"q": "95.5"})
         assert "95.5" not in str(err.value) and "got a secret value" in str(err.value)
 
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            ("histogram_quantile((99), sum by (le) (rate(x_bucket[5m])))", "histogram_quantile((99), ...)"),
+            ("quantile_over_time(scalar(vector(95)), x[5m])", "quantile_over_time(scalar(vector(95)), ...)"),
+            ("quantile by (pod) (-(0.5), x)", "quantile(-(0.5), ...)"),
+        ],
+    )
+    def test_a_quantile_in_parentheses_or_wrapped_is_refused(self, query, written):
+        # Before: loaded; every evaluation asked for +Inf (-Inf) and was inconclusive.
+        assert f"query: {written} asks for a quantile outside 0 to 1" in invalid(query=query, reduce="max")
+
+    @pytest.mark.parametrize(
+        ("argument", "param", "said"),
+        [
+            (
+                "({{ q }})",
+                {"default": 99},
+                "params.q: default 99 is the quantile of histogram_quantile(({{ q }}), ...)",
+            ),
+            (
+                "scalar(vector({{q}}))",
+                {"default": 0.5, "example": 95},
+                "params.q: example 95 is the quantile of histogram_quantile(scalar(vector({{ q }})), ...)",
+            ),
+            (
+                "{{ q }} / 100",
+                {"default": 9900},
+                "params.q: default 9900 makes histogram_quantile({{ q }} / 100, ...) ask for the quantile 99, outside",
+            ),
+        ],
+    )
+    def test_a_param_in_parentheses_or_wrapped_is_refused(self, argument, param, said):
+        # Before: loaded, the rule reading `histogram_quantile({{ q }},` alone.
+        query = f"histogram_quantile({argument}, sum by (le) (rate(x_bucket[5m])))"
+        assert said in invalid(query=query, params={"q": {"type": "number", **param}})
+
+    def test_a_param_a_quantile_divides_is_read_as_the_quantile_it_gives(self):
+        # p99 written as 99 over 100: a fraction, judged; 99 alone, bound, is no longer refused as a quantile.
+        params = {"q": {"type": "number", "default": 99}}
+        query = "histogram_quantile({{ q }} / 100, sum by (le) (rate(x_bucket[5m])))"
+        check = PrometheusCheck.model_validate({**BASE, "params": params, "query": query})
+        assert check.bind_args({"q": "95"})["q"] == 95
+        with pytest.raises(ArgError, match=r"makes the quantile of histogram_quantile\(\{\{ q \}\} / 100, ...\)"):
+            check.bind_args({"q": "150"})
+
     def test_a_quantile_a_param_gives_is_left_to_its_bounds(self):
         params = {"q": {"type": "number", "default": 0.99, "minimum": 0, "maximum": 1}}
         PrometheusCheck.model_validate({**BASE, "params": params, "query": "quantile({{ q }}, rate(x[5m]))"})
@@ -869,6 +915,40 @@ class TestGroupingDetection:
     )
     def test_detection(self, query, flagged):
         assert _groups_at_top_level(query) is flagged
+
+
+class TestGroupingAnEnumWrites:
+    """A grouping at the top level that an enum value writes (`sum {{ g }} (pod) (...)`) is refused at load without
+    each or reduce, as a written one is: one series per group where one is judged, one judged alone when misspelt."""
+
+    GROUPING = {"g": {"type": "enum", "values": ["by", "without"], "default": "by"}}
+
+    @pytest.mark.parametrize(
+        ("query", "said"),
+        [
+            # Before: loaded; misspelt (pdo), the one group was judged alone and passed.
+            ("sum {{ g }} (pdo) (rate(x[5m]))", "with g=by it aggregates by (...) at the top level"),
+            ("sum(rate(x[5m])) {{g}} ()", "with g=without it aggregates without (...) at the top level"),
+        ],
+    )
+    def test_refused(self, query, said):
+        assert said in invalid(query=query, params=self.GROUPING)
+
+    @pytest.mark.parametrize(
+        ("query", "fields"),
+        [
+            ("max(sum {{ g }} (pod) (rate(x[5m])))", {}),
+            ("sum {{ g }} (pod) (rate(x[5m]))", {"each": True}),
+            ("sum {{ g }} (pod) (rate(x[5m]))", {"reduce": "max"}),
+            ('sum(rate(x{a="{{ g }}"}[5m]))', {}),
+        ],
+    )
+    def test_loaded(self, query, fields):
+        PrometheusCheck.model_validate({**BASE, "query": query, "params": self.GROUPING, **fields})
+
+    def test_an_empty_by_is_one_group(self):
+        params = {"g": {"type": "enum", "values": ["by"], "default": "by"}}
+        PrometheusCheck.model_validate({**BASE, "query": "sum {{ g }} () (rate(x[5m]))", "params": params})
 
 
 class TestLostItsValues:

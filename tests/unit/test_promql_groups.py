@@ -18,6 +18,7 @@ from analyzer.promql_groups import (
     answer_label_list,
     bucket_group_labels,
     bucket_reads,
+    constant_value,
     fallback_constant,
     fallback_label_lists,
     fallback_reads,
@@ -1069,3 +1070,18 @@ class TestShareOfFailures:
     )
     def test_not_a_share_of_failures(self, query):
         assert share_of_failures(query) is None
+
+
+class TestConstantValue:
+    """The number an expression reading no series stands for; None for one that reads series or a time."""
+
+    @pytest.mark.parametrize(
+        ("expression", "value"),
+        [("(99)", 99.0), ("99 / 100", 0.99), ("scalar(vector(0.5))", 0.5), ("-(0.5)", -0.5), ("2 ^ -1", 0.5)],
+    )
+    def test_read(self, expression, value):
+        assert constant_value(expression) == value
+
+    @pytest.mark.parametrize("expression", ["scalar(x)", "time()", "scalar(sum(x)) / 100", "1 +"])
+    def test_none(self, expression):
+        assert constant_value(expression) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_text import promql_blanked
+from analyzer.promql_text import QuantileArgument, promql_blanked, quantile_arguments
 
 
 class TestPromqlBlanked:
@@ -21,3 +21,28 @@ class TestPromqlBlanked:
     def test_blanked(self, query, blanked, uncommented):
         assert promql_blanked(query) == blanked
         assert promql_blanked(query, strings=False) == uncommented
+
+
+class TestQuantileArguments:
+    """A quantile function's or aggregation's first argument is read from a template as written, however wrapped."""
+
+    @pytest.mark.parametrize(
+        ("template", "found"),
+        [
+            ("histogram_quantile(({{q}}), sum by (le) (x))", [("histogram_quantile", "({{ q }})", ("q",))]),
+            ("quantile by (pod) ( 0.9 , x)", [("quantile", "0.9", ())]),
+            (
+                "QUANTILE_OVER_TIME(scalar(vector({{ q }})) , x[5m])",
+                [("quantile_over_time", "scalar(vector({{ q }}))", ("q",))],
+            ),
+            ("quantile({{ a }} / {{ b }}, x) without (pod)", [("quantile", "{{ a }} / {{ b }}", ("a", "b"))]),
+            ('sum(x{path="histogram_quantile(99, x)"}) # quantile(99, x)', []),
+            ("histogram_quantile(0.9)", []),
+        ],
+    )
+    def test_read(self, template, found):
+        assert quantile_arguments(template) == tuple(QuantileArgument(*each) for each in found)
+
+    def test_rendered_only_with_every_param(self):
+        argument = QuantileArgument("quantile", "{{ a }} / {{ b }}", ("a", "b"))
+        assert (argument.rendered({"a": "99", "b": "100"}), argument.rendered({"a": "99"})) == ("99 / 100", None)

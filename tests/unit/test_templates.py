@@ -56,6 +56,15 @@ class TestPlacementRule:
         with pytest.raises(ValueError, match="malformed placeholder"):
             PromQLTemplate(text, LABEL)
 
+    @pytest.mark.parametrize("text", ['x{path="/{{id}}"}', 'x{path="/{{.Id}}"}'])
+    def test_braces_meant_literally_are_told_how_to_write(self, text):
+        # Before: "malformed placeholder" (or "names no declared param") alone, with no way named to write the value.
+        with pytest.raises(ValueError, match=r'is written with Go escapes.*"/\\x7b\\x7bid\\x7d\\x7d"'):
+            PromQLTemplate(text, LABEL)
+
+    def test_braces_written_with_go_escapes_are_no_placeholder(self):
+        assert PromQLTemplate(r'x{path="/\x7b\x7bid\x7d\x7d"}', {}).render({}) == r'x{path="/\x7b\x7bid\x7d\x7d"}'
+
     @pytest.mark.parametrize(
         ("text", "problem"),
         [
