@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from analyzer.promql_names import (
         MetricSelector,
         bare_selector,
+        contradicting_name_warnings,
         event_form,
         grafana_variable_warnings,
         label_presence_query,
@@ -158,6 +159,7 @@ _ON_FIRST_USE = {
         (
             "MetricSelector",
             "bare_selector",
+            "contradicting_name_warnings",
             "event_form",
             "grafana_variable_warnings",
             "may_answer_without_its_series",
@@ -292,6 +294,7 @@ __all__ = [
     "ca_file_problem",
     "clip",
     "constant_value",
+    "contradicting_name_warnings",
     "credential_forms",
     "escape_promql_string",
     "event_form",

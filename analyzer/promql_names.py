@@ -211,6 +211,23 @@ def grafana_variable_warnings(field: str, query: str) -> list[str]:
     return found
 
 
+def contradicting_name_warnings(field: str, query: str) -> list[str]:
+    """A warning for each selector of `query` (a PromQL template, as written) whose matchers on the metric name no name
+    meets all of (see name_matchers_contradict) and hold no placeholder (one filled in may make them agree): every
+    evaluation refuses the query (kinds.refuse_contradicting_names), where validate said nothing of it."""
+    found = []
+    for selector in name_matchers_contradict(query):
+        matchers = _matchers(selector[1 : selector.rindex("}")]) or []
+        if any(label == "__name__" and "{{" in value for label, _, value in matchers):
+            continue
+        found.append(
+            f"{field} selector {selector} matches no series: no metric name meets all of its matchers on __name__ "
+            "(Prometheus matches each series on every one of them), so every evaluation refuses the query; keep one "
+            'matcher on the name, or a regex that lists the names (`{__name__=~"a|b"}`)'
+        )
+    return found
+
+
 def may_answer_without_its_series(query: str) -> bool:
     """Whether `query` may answer a series though its selectors match nothing: a fallback (`or vector(0)`,
     `unless`, absent(), scalar(), time(), label_replace() of a constant...). Its answer then proves no metric

@@ -33,6 +33,7 @@ from analyzer.kinds import (
     Verdict,
     at_most,
     clip,
+    contradicting_name_warnings,
     escape_promql_string,
     fallback_constant,
     fallback_reads,
@@ -343,7 +344,7 @@ class KpiCompareCheck(Check):
     def warnings(self) -> list[str]:
         """Identical canary and baseline queries compare a thing with itself; mann_whitney samples closer
         together than the query's range selector share data (they are autocorrelated); a selector whose metric
-        name is a regex is not checked for existence."""
+        name is a regex is not checked for existence; matchers on the name no name meets all of (always refused)."""
         same = [
             name
             for name, template in self._canary.items()
@@ -361,7 +362,12 @@ class KpiCompareCheck(Check):
             warning
             for side, templates in (("canary", self._canary), ("baseline", self._baseline))
             for name, template in templates.items()
-            for warnings in (regex_equality_warnings, grafana_variable_warnings, gauge_of_counter_warnings)
+            for warnings in (
+                regex_equality_warnings,
+                grafana_variable_warnings,
+                gauge_of_counter_warnings,
+                contradicting_name_warnings,
+            )
             for warning in warnings(f"{side}.{name}", template.text)
         ]
         if self.method == "mann_whitney":

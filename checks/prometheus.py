@@ -226,7 +226,8 @@ class PrometheusCheck(Check):
         existence is not checked; an optional_metrics name no selector beside a fallback reads (a misspelt one leaves
         the name it meant checked: an error while that metric has no series); a regex written after `=`
         (`code="5.."`), which selects nothing; a label value holding a Grafana variable (`job="$job"`), which
-        nothing fills in; a latency bound in milliseconds over a quantile in seconds; a query
+        nothing fills in; matchers on the metric name no name meets all of, which every evaluation refuses; a latency
+        bound in milliseconds over a quantile in seconds; a query
         that may hold a fallback promql-parser cannot parse, whose names beside it go unchecked."""
         # The lexer's module only for a query that may hold such a matcher: a Job of a plain query does not import it.
         found = kinds.regex_equality_warnings("query", self.query) if _MAY_EQUAL_A_REGEX_RE.search(self.query) else []
@@ -236,6 +237,8 @@ class PrometheusCheck(Check):
         found += self._percent_over_share()
         found += self._buckets_added_up()
         found += kinds.gauge_of_counter_warnings("query", self.query)
+        if "__name__" in self.query:
+            found += kinds.contradicting_name_warnings("query", self.query)
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
         beside = kinds.fallback_selectors(rendered) if rendered else ()
         if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:

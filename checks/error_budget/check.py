@@ -30,6 +30,7 @@ from analyzer.kinds import (
     QueryResult,
     SourceRejected,
     Verdict,
+    contradicting_name_warnings,
     event_form,
     exceeds,
     format_number,
@@ -347,8 +348,8 @@ class ErrorBudgetCheck(Check):
         return found + self._regex_equalities(user_queries)
 
     def _regex_equalities(self, user_queries: dict[str, str | None]) -> list[str]:
-        """regex_equality_warnings and grafana_variable_warnings over every PromQL and matcher list the SLI's author
-        wrote."""
+        """regex_equality_warnings, grafana_variable_warnings and contradicting_name_warnings over every PromQL and
+        matcher list the SLI's author wrote."""
         written = dict(user_queries)
         if self.pyrra is not None:
             written |= {
@@ -365,7 +366,11 @@ class ErrorBudgetCheck(Check):
             warning
             for field, query in written.items()
             if query
-            for warning in [*regex_equality_warnings(field, query), *grafana_variable_warnings(field, query)]
+            for warning in [
+                *regex_equality_warnings(field, query),
+                *grafana_variable_warnings(field, query),
+                *contradicting_name_warnings(field, query),
+            ]
         ]
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:

@@ -51,22 +51,30 @@ _DECODED_CHARSETS = frozenset(
         *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     }
 )
-# Legacy East Asian, Cyrillic and Thai charsets by label, decoded as browsers decode them (WHATWG Encoding: Shift_JIS
-# is windows-31j, GB2312 is GBK, Big5 includes HKSCS, EUC-KR is windows-949). Read as UTF-8, such an error page held
-# none of its words, and body_not_contains passed it. CPython's codecs for them are linear.
+# Legacy East Asian, Cyrillic, Thai and Latin charsets by label, decoded as browsers decode them (WHATWG Encoding:
+# Shift_JIS is windows-31j, GB2312 and GBK are GB18030, Big5 includes HKSCS, EUC-KR is windows-949, US-ASCII and
+# ISO-8859-1 are windows-1252, ISO-8859-9 is windows-1254). Read as UTF-8, such an error page held none of its words,
+# and body_not_contains passed it. CPython's codecs for them are linear.
 _LEGACY_CHARSETS = {
     **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "csshiftjis", "windows-31j"), "cp932"),
     **dict.fromkeys(("cp932", "ms932"), "cp932"),
     **dict.fromkeys(("euc-jp", "x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
     **dict.fromkeys(("iso-2022-jp", "csiso2022jp"), "iso2022_jp"),
-    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "chinese", "cp936", "windows-936", "csgb2312", "gb_2312-80"), "gbk"),
-    "gb18030": "gb18030",
+    # CPython's gbk lacks GB18030's four-byte sequences and 0x80 (the euro sign), which browsers read in a GBK page.
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "chinese", "cp936", "windows-936", "csgb2312", "gb_2312-80"), "gb18030"),
+    **dict.fromkeys(("gb18030", "iso-ir-58", "csiso58gb231280"), "gb18030"),
     **dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5"), "big5hkscs"),
     **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "windows-949", "cp949", "korean"), "cp949"),
     **dict.fromkeys(("koi8-r", "koi8r", "koi8_r", "cskoi8r", "koi"), "koi8_r"),
     **dict.fromkeys(("koi8-u", "koi8-ru"), "koi8_u"),
     **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
     **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
+    # CPython reads 0x80-0x9F of these as C1 controls (ascii: as errors), browsers as the euro sign, quotes and dashes.
+    **dict.fromkeys(("us-ascii", "ascii", "ansi_x3.4-1968", "iso-8859-1", "iso8859-1", "iso88591"), "cp1252"),
+    **dict.fromkeys(("iso_8859-1", "iso_8859-1:1987", "latin1", "l1", "cp819", "ibm819", "csisolatin1"), "cp1252"),
+    **dict.fromkeys(("iso-ir-100", "windows-1252", "x-cp1252"), "cp1252"),
+    **dict.fromkeys(("iso-8859-9", "iso8859-9", "iso88599", "iso_8859-9", "iso_8859-9:1989", "iso-ir-148"), "cp1254"),
+    **dict.fromkeys(("latin5", "l5", "csisolatin5", "windows-1254", "x-cp1254"), "cp1254"),
 }
 # The lead bytes of the two-byte legacy codecs, by the codec's name. After a lead whose pair maps to nothing, WHATWG
 # Encoding drops a non-ASCII second byte with it (only an ASCII one is read again); CPython's codecs read that byte as
@@ -74,17 +82,25 @@ _LEGACY_CHARSETS = {
 _LEAD_BYTES = {
     "cp932": (range(0x81, 0xA0), range(0xE0, 0xFD)),
     "euc_jp": (range(0x8E, 0x8F), range(0xA1, 0xFF)),
-    "gbk": (range(0x81, 0xFF),),
+    "gb18030": (range(0x81, 0xFF),),
     "big5hkscs": (range(0x81, 0xFF),),
     "cp949": (range(0x81, 0xFF),),
 }
 _LEGACY_ERRORS = "http-smoke-whatwg-replace"
+# A GB18030 four-byte sequence by shape (lead, digit, lead, digit); CPython fails the ones that map to no code point.
+_GB18030_FOUR_BYTES = re.compile(rb"[\x81-\xfe][0-9][\x81-\xfe][0-9]")
 
 
 def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
     """A codec error handler that replaces a bad byte sequence as WHATWG Encoding does (see _LEAD_BYTES)."""
     assert isinstance(exc, UnicodeDecodeError)
     data, end = exc.object, exc.end
+    if exc.encoding == "gb18030" and end - exc.start == 1:
+        if data[exc.start] == 0x80:
+            return "\u20ac", end
+        if _GB18030_FOUR_BYTES.match(data, exc.start):
+            # A four-byte sequence past the last code point is one error, not a lead and three bytes read again.
+            return "\ufffd", exc.start + 4
     leads = _LEAD_BYTES.get(exc.encoding, ())
     if end - exc.start == 1 and any(data[exc.start] in r for r in leads) and end < len(data) and data[end] >= 0x80:
         end += 1

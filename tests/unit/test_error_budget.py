@@ -680,6 +680,17 @@ class TestWarnings:
             'a regex write code=~"5.."'
         ]
 
+    def test_contradicting_names_are_warned(self):
+        # Before: no warning, and every evaluation refused the errors query as misconfigured.
+        errors = 'sum(rate({__name__="req_total", __name__="req_errors_total"}[{{ window }}]))'
+        warnings = make(ratio={**RATIO, "errors": errors}).warnings()
+        assert [w for w in warnings if "no metric name meets" in w] == [
+            'ratio.errors selector {__name__="req_total", __name__="req_errors_total"} matches no series: no metric '
+            "name meets all of its matchers on __name__ (Prometheus matches each series on every one of them), so "
+            "every evaluation refuses the query; keep one matcher on the name, or a regex that lists the names "
+            '(`{__name__=~"a|b"}`)'
+        ]
+
     def test_a_counter_read_as_a_gauge_is_warned(self):
         # Before: none (prometheus alone); a restarted canary's errors counter read as a drop, negative errors that
         # burn no budget.

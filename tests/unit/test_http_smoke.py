@@ -1551,6 +1551,55 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert "Error 500" in result.evidence["body"]
 
+    @pytest.mark.parametrize("charset", ["GBK", "GB2312", "x-gbk", "gb18030"])
+    def test_a_gbk_page_is_read_as_gb18030(self, charset):
+        # Browsers decode these labels with GB18030: CPython's gbk read its four-byte sequences and 0x80 (the euro
+        # sign) as "\ufffd0\ufffd0" and "\ufffd", so body_contains of "\u20ac" failed a page that holds it.
+        text = "\u9519\u8bef\U0001f525\u0080\u20acError 500"
+        body = "\u9519\u8bef\U0001f525\u0080".encode("gb18030") + b"\x80Error 500"
+        assert b"\x81\x30\x81\x30" in body
+        result = judged(
+            {"body_contains": ["\u20ac", "\U0001f525"], "body_not_contains": ["Error"]},
+            body=body,
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == text
+
+    def test_a_four_byte_sequence_past_the_last_code_point_is_one_error(self):
+        # WHATWG's GB18030 decoder drops such a sequence whole; CPython's read its digits again ("\ufffd1\ufffd0").
+        result = judged(
+            {"body_not_contains": ["10"]},
+            body=b"\x84\x31\xa5\x30Error",
+            headers={"Content-Type": "text/html; charset=GBK"},
+        )
+        assert result.failures == []
+        assert result.evidence["body"] == "\ufffdError"
+
+    @pytest.mark.parametrize(
+        "charset", ["us-ascii", "ISO-8859-1", "latin1", "iso88591", "x-cp1252", "windows-1252", "ansi_x3.4-1968"]
+    )
+    def test_ascii_and_latin1_pages_are_read_as_windows_1252(self, charset):
+        # Browsers decode these labels as windows-1252; CPython's latin-1 read 0x80 as a C1 control (ascii as an
+        # error, iso88591 and x-cp1252 as UTF-8), so body_contains of "\u20ac" failed a page that holds it.
+        result = judged(
+            {"body_contains": ["\u20ac 5", "\u201cok\u201d"]},
+            body=b"\x80 5 \x93ok\x94",
+            headers={"Content-Type": f"text/plain; charset={charset}"},
+        )
+        assert result.failures == []
+        assert result.evidence["body"] == "\u20ac 5 \u201cok\u201d"
+
+    @pytest.mark.parametrize("charset", ["ISO-8859-9", "latin5"])
+    def test_latin5_pages_are_read_as_windows_1254(self, charset):
+        # Browsers decode these labels as windows-1254, whose 0x80 is the euro sign (CPython's iso8859-9: a C1 control).
+        result = judged(
+            {"body_contains": ["\u20ac 5 \u011f"]},
+            body=b"\x80 5 \xf0",
+            headers={"Content-Type": f"text/plain; charset={charset}"},
+        )
+        assert result.failures == []
+
 
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""

@@ -168,6 +168,20 @@ class TestRegexAfterEquality:
         ]
 
 
+class TestContradictingNames:
+    """Matchers on the metric name that no name meets all of, in a variant's query, are a load warning."""
+
+    def test_warned_per_variant_query(self):
+        canary = 'avg({__name__="kpi", __name__="kpo", h="{{ canary_hash }}"})'
+        warnings = load(check(canary=canary)).warnings
+        assert [w for w in warnings if "no metric name meets" in w] == [
+            'test.yaml: check \'kpi\': canary.query selector {__name__="kpi", __name__="kpo", h="{{ canary_hash }}"} '
+            "matches no series: no metric name meets all of its matchers on __name__ (Prometheus matches each series "
+            "on every one of them), so every evaluation refuses the query; keep one matcher on the name, or a regex "
+            'that lists the names (`{__name__=~"a|b"}`)'
+        ]
+
+
 class TestGrafanaVariables:
     """A Grafana variable in a variant's label value (`env="$env"`) is a load warning naming the param to declare."""
 

@@ -457,6 +457,27 @@ class TestGrafanaVariables:
         assert check.warnings() == []
 
 
+class TestContradictingNames:
+    """Matchers on the metric name that no name meets all of draw a load warning: every evaluation refuses the query
+    (kinds.refuse_contradicting_names), where `analyzer validate` said nothing of it."""
+
+    def test_warned(self):
+        query = 'sum(rate({__name__="errors_total", __name__="requests_total"}[5m])) or vector(0)'
+        warnings = PrometheusCheck.model_validate({**BASE, "pass_if": "< 1", "query": query}).warnings()
+        assert [w for w in warnings if "no metric name meets all of its matchers" in w] == [
+            'query selector {__name__="errors_total", __name__="requests_total"} matches no series: no metric name '
+            "meets all of its matchers on __name__ (Prometheus matches each series on every one of them), so every "
+            "evaluation refuses the query; keep one matcher on the name, or a regex that lists the names "
+            '(`{__name__=~"a|b"}`)'
+        ]
+
+    def test_a_placeholder_in_the_name_is_not_warned(self):
+        params = {"metric": {"type": "identifier", "required": True}}
+        query = 'sum(rate({__name__="{{ metric }}", __name__=~"errors_total|requests_total"}[5m]))'
+        check = PrometheusCheck.model_validate({**BASE, "params": params, "pass_if": "< 1", "query": query})
+        assert check.warnings() == []
+
+
 class TestRegexAfterEquality:
     """A regex written after `=` in the query draws a load warning naming `=~`: `code="5.."` beside a fallback read
     zero errors for ever, so the ratio passed a canary failing every request, with no word at load."""

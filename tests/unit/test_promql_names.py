@@ -11,6 +11,7 @@ from analyzer.promql_names import (
     MetricSelector,
     VectorSelector,
     bare_selector,
+    contradicting_name_warnings,
     event_form,
     label_presence_query,
     label_written,
@@ -178,6 +179,27 @@ class TestNameMatchersContradict:
     )
     def test_not_found(self, query):
         assert name_matchers_contradict(query) == ()
+
+
+class TestContradictingNameWarnings:
+    """A selector whose matchers on the name no name meets, as written, is a load warning (evaluation refuses it);
+    one whose matchers on the name hold a placeholder is not (the args may make them agree)."""
+
+    def test_warned_with_the_selector_as_written(self):
+        query = 'sum(rate({__name__="a", __name__="b", job="{{ job }}"}[5m])) or vector(0)'
+        assert contradicting_name_warnings("query", query) == [
+            'query selector {__name__="a", __name__="b", job="{{ job }}"} matches no series: no metric name meets '
+            "all of its matchers on __name__ (Prometheus matches each series on every one of them), so every "
+            "evaluation refuses the query; keep one matcher on the name, or a regex that lists the names "
+            '(`{__name__=~"a|b"}`)'
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        ['{__name__="{{ metric }}", __name__="b"}', '{__name__="a_{{ kind }}", __name__=~"a_(b|c)"}', '{__name__="a"}'],
+    )
+    def test_not_warned(self, query):
+        assert contradicting_name_warnings("query", query) == []
 
     @pytest.mark.parametrize(
         "query",

@@ -123,6 +123,7 @@ PUBLIC_NAMES = [
     "silence_s",
     "stopped_reporting",
     "regex_equality_warnings",
+    "contradicting_name_warnings",
     "regex_name_selectors",
     "render_value",
     "retry_pauses_s",
