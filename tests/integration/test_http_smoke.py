@@ -4,6 +4,7 @@ Names other than 127.0.0.1 go through a stub resolver; a tripwire fails any non-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -1044,10 +1046,17 @@ class TestPrivateCA:
     """An https target signed by a company CA is verified with the check's ca_file, and only with it."""
 
     @staticmethod
-    async def tls_server(ca: trustme.CA) -> asyncio.Server:
+    @contextlib.asynccontextmanager
+    async def tls_server(ca: trustme.CA) -> AsyncIterator[int]:
+        """The port of a TLS server on 127.0.0.1 whose certificate `ca` signed, closed on leaving."""
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("preview.shop.svc").configure_cert(tls)
-        return await asyncio.start_server(answer_ok, "127.0.0.1", 0, ssl=tls)
+        server = await asyncio.start_server(answer_ok, "127.0.0.1", 0, ssl=tls)
+        try:
+            yield server.sockets[0].getsockname()[1]
+        finally:
+            server.close()
+            await server.wait_closed()
 
     @staticmethod
     def check(port: int, ca_file: Path | None) -> dict[str, Any]:
@@ -1061,15 +1070,10 @@ class TestPrivateCA:
     async def test_a_target_signed_by_the_ca_file_passes(self, client, tmp_path):
         ca = trustme.CA()
         ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        server = await self.tls_server(ca)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with self.tls_server(ca) as port:
             evaluation = await run(self.check(port, tmp_path / "ca.pem"), client)
             # certifi's CAs alone do not know the company CA: the same target is an error without ca_file.
             without = await run(self.check(port, None), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert (without.verdict, without.error) == ("error", "target_unreachable")
         assert "certificate verify failed" in without.reason
@@ -1077,29 +1081,19 @@ class TestPrivateCA:
     async def test_a_ca_file_does_not_vouch_for_another_ca_or_another_name(self, client, tmp_path):
         trusted, other = trustme.CA(), trustme.CA()
         trusted.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        server = await self.tls_server(other)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with self.tls_server(other) as port:
             evaluation = await run(self.check(port, tmp_path / "ca.pem"), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
         assert "certificate verify failed" in evaluation.reason
 
     async def test_a_rotated_ca_file_serves_the_next_request(self, client, tmp_path):
         old, new = trustme.CA(), trustme.CA()
         old.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        server = await self.tls_server(new)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with self.tls_server(new) as port:
             before = await run(self.check(port, tmp_path / "ca.pem"), client)
             new.cert_pem.write_to_path(str(tmp_path / "next.pem"))
             (tmp_path / "next.pem").replace(tmp_path / "ca.pem")
             after = await run(self.check(port, tmp_path / "ca.pem"), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert before.verdict == "error", before.reason
         assert after.verdict == "pass", after.reason
 
