@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -474,6 +475,15 @@ class _BodyReader:
         return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
+class _NoCookies(DefaultCookiePolicy):
+    """A cookie policy that keeps no cookie: the client is shared by every check and evaluation, so a session one
+    answer set would be sent with every later request to that host, of any check (a stale login passing a step whose
+    own login broke, one caller's session sent with another's requests)."""
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        return False
+
+
 class HttpClient:
     """One shared httpx.AsyncClient for every HTTP check, opened and closed with the app."""
 
@@ -501,6 +511,8 @@ class HttpClient:
                 follow_redirects=False,
                 trust_env=False,
                 headers=_DEFAULT_HEADERS,
+                # A request sends only the Cookie header its check wrote.
+                cookies=CookieJar(policy=_NoCookies()),
             )
         return self._opened
 

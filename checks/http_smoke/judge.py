@@ -425,6 +425,13 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
         if not values:
             return "", "no such header", []
         value: Any = values[0]
+    elif capture.cookie is not None:
+        # Cookie names are case-sensitive (RFC 6265); a later line of the same name replaces an earlier one.
+        cookies = [line.split(";", 1)[0].partition("=") for line in exchange.headers.get_list("set-cookie")]
+        values = [value.strip() for name, equals, value in cookies if equals and name.strip() == capture.cookie]
+        if not values:
+            return "", "no Set-Cookie of that name", []
+        value = values[-1]
     else:
         if parse_error:
             return "", parse_error, []

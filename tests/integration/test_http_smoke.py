@@ -1007,6 +1007,113 @@ class TestRequestHeaders:
         assert b"\r\nuser-agent: shop-smoke/2\r\n" in heads[0], heads
 
 
+class TestCookies:
+    """A request sends only the Cookie header its check wrote, never one an earlier answer set (of any check)."""
+
+    @staticmethod
+    async def shop(heads: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /good/login sets a session, /broken/login (a canary whose login broke) sets none; /profile needs one.
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /good/login "):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3cr3t-s3ss10n; Path=/\r\nContent-Length: 2\r\n\r\nok"
+                    )
+                elif head.startswith(b"GET /broken/login ") or b"\r\ncookie: session=" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_a_session_an_earlier_run_got_does_not_pass_a_broken_login(self, client):
+        # The shared client kept every Set-Cookie in its jar and sent it to that host from then on: after a run against
+        # the good release, the broken canary's profile step sent the good run's session and passed.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = {
+                **smoke(port, [{"name": "login", "path": "/login"}, {"name": "profile", "path": "/profile"}]),
+                "params": {"release": {"type": "enum", "values": ["good", "broken"], "required": True}},
+                "base_url": f"http://127.0.0.1:{port}/{{{{ release }}}}",
+            }
+            await run(check, client, {"release": "good"})
+            evaluation = await run(check, client, {"release": "broken"})
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason == "step 'profile' (2/2) failed: status: expected 2xx, got 401", evaluation.reason
+        assert not any(b"\r\ncookie:" in head for head in heads), heads
+
+    async def test_another_checks_session_is_not_sent(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            login = {**smoke(port, [{"name": "login", "path": "/good/login"}]), "name": "login"}
+            anonymous = {
+                **smoke(port, [{"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}}]),
+                "name": "anonymous",
+            }
+            assert (await run(login, client)).verdict == "pass"
+            evaluation = await run(anonymous, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
+    async def test_a_cookie_the_check_writes_is_sent(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [{"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session=from-the-check"}}]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=from-the-check\r\n" in heads[0], heads
+
+    async def test_a_captured_cookie_carries_the_session_to_the_next_step(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {"name": "login", "path": "/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "profile", "path": "/profile", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            check = {
+                **smoke(port, steps),
+                "params": {"release": {"type": "enum", "values": ["good", "broken"], "required": True}},
+                "base_url": f"http://127.0.0.1:{port}/{{{{ release }}}}",
+            }
+            good = await run(check, client, {"release": "good"})
+            broken = await run(check, client, {"release": "broken"})
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert good.verdict == "pass", good.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert "s3cr3t" not in json.dumps(good.details), good.details
+        assert broken.verdict == "fail", broken.reason
+        assert broken.reason == (
+            "step 'login' (1/2) failed: capture sid (cookie session): expected a string or number, "
+            "got no Set-Cookie of that name"
+        ), broken.reason
+
+
 class TestTlsHandshakeFailures:
     """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""
 
