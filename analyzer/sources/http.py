@@ -684,6 +684,7 @@ class HttpClient:
             if event in ("connection.start_tls.started", "connection.start_tls.complete"):
                 handshaking = event.endswith(".started")
 
+        hop = ""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -761,14 +762,20 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
-            if not sending and not redirects:
-                # Nothing was sent (a name or a connection never came, or its TLS handshake stalled): safe to try again.
-                if handshaking:
-                    raise TargetConnectTimeout(
-                        f"{where}: the TLS handshake with {_shown_origin(url)} did not finish within timeout_s "
-                        f"{timeout_s:g} (the TCP connection was made)"
-                    ) from None
-                raise TargetConnectTimeout(f"{where}: no connection within timeout_s {timeout_s:g}") from None
+            if not sending:
+                # Nothing was sent on this hop: a name or a connection never came, or its TLS handshake stalled.
+                stalled = (
+                    f"the TLS handshake with {_shown_origin(url)} did not finish within timeout_s {timeout_s:g} "
+                    "(the TCP connection was made)"
+                    if handshaking
+                    else f"no connection{f' to {_shown_origin(url)}' if redirects else ''} within timeout_s "
+                    f"{timeout_s:g}"
+                )
+                if not redirects:
+                    # Safe to try again.
+                    raise TargetConnectTimeout(f"{where}: {stalled}") from None
+                # An earlier hop got the request: not retried, which would send it (a POST) again.
+                raise TargetTimeout(f"{where}{hop}: {stalled}") from None
             so_far = ""
             if reader is not None and reader.over_cap:
                 so_far = (

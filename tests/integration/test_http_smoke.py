@@ -1276,6 +1276,44 @@ class TestTlsHandshakeStalls:
             f"the TLS handshake with 127.0.0.1:{port} did not finish within timeout_s 0.5 (the TCP connection was made)"
         ), evaluation.reason
 
+    async def test_a_stalled_handshake_on_a_redirect_hop_says_so(self, client):
+        # It read "no complete answer within timeout_s 0.5", as if the target had been slow to answer.
+        release = asyncio.Event()
+
+        async def never_answer_hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await release.wait()
+            writer.close()
+
+        stall = await asyncio.start_server(never_answer_hello, "127.0.0.1", 0)
+        stall_port = stall.sockets[0].getsockname()[1]
+
+        async def to_https(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+                location = f"https://127.0.0.1:{stall_port}/login".encode()
+                writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        first = await asyncio.start_server(to_https, "127.0.0.1", 0)
+        try:
+            port = first.sockets[0].getsockname()[1]
+            step = {"name": "a", "path": "/", "timeout_s": 0.5, "follow_redirects": True, "expect": {"status": [200]}}
+            evaluation = await run(smoke(port, [step]), client)
+        finally:
+            release.set()
+            for server in (stall, first):
+                server.close()
+                await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"redirect 1 (from http://127.0.0.1:{port}/ to https://127.0.0.1:{stall_port}/login): the TLS handshake "
+            f"with 127.0.0.1:{stall_port} did not finish within timeout_s 0.5 (the TCP connection was made)"
+        ), evaluation.reason
+
 
 class TestConnectionLimit:
     """Waiting for one of the service's outbound connections is the analyzer's own wait: neither latency nor the
