@@ -495,8 +495,8 @@ class HttpClient:
         self._connections = asyncio.Semaphore(self.policy.max_connections)
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
-        # A check's ca_file as last loaded: the file's state, and its TLS context (a rotated file is loaded again).
-        self._ca_contexts: dict[Path, tuple[tuple[int, ...], ssl.SSLContext]] = {}
+        # A check's ca_file as last loaded: its content, and its TLS context (a rotated file is loaded again).
+        self._ca_contexts: dict[Path, tuple[bytes, ssl.SSLContext]] = {}
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -638,11 +638,13 @@ class HttpClient:
         """The TLS context that trusts only the CAs of `path`, loaded again when the file changed (a rotated bundle
         serves the next connection); CheckMisconfigured when it cannot be read or holds no certificate."""
         try:
-            stat = os.stat(path)
-            state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            # Compared by content: a rewrite of the same size within one tick of the file system's clock leaves its
+            # size and times as they were. A bundle is kilobytes, read from memory (a mounted Secret or ConfigMap); it
+            # changing between this read and the load below is seen at the next request.
+            content = path.read_bytes()
             loaded = self._ca_contexts.get(path)
-            if loaded is None or loaded[0] != state:
-                loaded = (state, ca_context(path))
+            if loaded is None or loaded[0] != content:
+                loaded = (content, ca_context(path))
                 self._ca_contexts[path] = loaded
         except ssl.SSLError as exc:
             raise CheckMisconfigured(

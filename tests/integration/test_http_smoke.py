@@ -8,12 +8,14 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
+import types
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -34,6 +36,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
+from analyzer.sources import http as http_source
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
@@ -1201,6 +1204,25 @@ class TestPrivateCA:
             new.cert_pem.write_to_path(str(tmp_path / "next.pem"))
             (tmp_path / "next.pem").replace(tmp_path / "ca.pem")
             after = await run(self.check(port, tmp_path / "ca.pem"), client)
+        assert before.verdict == "error", before.reason
+        assert after.verdict == "pass", after.reason
+
+    async def test_a_ca_file_rewritten_within_one_clock_tick_serves_the_next_request(
+        self, client, tmp_path, monkeypatch
+    ):
+        # The bundle was reloaded when its size or times changed: a same-size rewrite within one tick of the file
+        # system's clock (a few ms) kept serving the old CA. The tick is a fake: a test cannot time a write into one.
+        old, new = trustme.CA(), trustme.CA()
+        path = tmp_path / "ca.pem"
+        old.cert_pem.write_to_path(str(path))
+        assert len(old.cert_pem.bytes()) == len(new.cert_pem.bytes())
+        first = os.stat(path)
+        monkeypatch.setattr(http_source, "os", types.SimpleNamespace(stat=lambda _: first, strerror=os.strerror))
+        async with self.tls_server(new) as port:
+            before = await run(self.check(port, path), client)
+            with path.open("r+b") as rewrite:
+                rewrite.write(new.cert_pem.bytes())
+            after = await run(self.check(port, path), client)
         assert before.verdict == "error", before.reason
         assert after.verdict == "pass", after.reason
 
