@@ -678,6 +678,9 @@ class HttpClient:
         sending = False
         # Where connecting the current hop got to: a TLS handshake that stalls is named as such.
         handshaking = False
+        # Cookies the hops of this request set, sent on its later hops (as a browser follows a login's redirect with its
+        # session), by the cookie rules (domain, path, Secure); they live as long as the request.
+        hop_cookies = httpx.Cookies()
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
             nonlocal sending, handshaking
@@ -699,7 +702,9 @@ class HttpClient:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
                         sending = handshaking = False
-                        response = await self._open(client, method, url, headers, content, timeout_s, where, trace)
+                        response = await self._open(
+                            client, method, url, headers, content, timeout_s, where, trace, hop_cookies
+                        )
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
@@ -736,6 +741,7 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
+                    hop_cookies.extract_cookies(response)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
@@ -798,8 +804,10 @@ class HttpClient:
         timeout_s: float,
         where: str,
         trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
+        hop_cookies: httpx.Cookies,
     ) -> httpx.Response:
-        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events."""
+        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
+        `hop_cookies` (set by earlier hops) fill a Cookie header the request does not set itself."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,
@@ -809,6 +817,7 @@ class HttpClient:
                 timeout=httpx.Timeout(timeout_s),
                 extensions={"trace": trace},
             )
+            hop_cookies.set_cookie_header(built)
             try:
                 return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:

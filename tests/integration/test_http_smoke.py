@@ -1020,7 +1020,13 @@ class TestCookies:
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
                 heads.append(head.lower())
-                if head.startswith(b"GET /good/login "):
+                if head.startswith(b"GET /good/sign-in "):
+                    # A login that sets the session on its redirect, as most form logins do.
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: /good/profile\r\n"
+                        b"Set-Cookie: session=s3cr3t-s3ss10n; Path=/\r\nContent-Length: 0\r\n\r\n"
+                    )
+                elif head.startswith(b"GET /good/login "):
                     writer.write(
                         b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3cr3t-s3ss10n; Path=/\r\nContent-Length: 2\r\n\r\nok"
                     )
@@ -1115,6 +1121,29 @@ class TestCookies:
             "step 'login' (1/2) failed: capture sid (cookie session): expected a string or number, "
             "got no Set-Cookie of that name"
         ), broken.reason
+
+    async def test_a_cookie_a_redirect_sets_is_sent_on_its_later_hops_only(self, client):
+        # A browser follows a login's redirect with the session it set; the next request starts without it.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {
+                    "name": "sign in",
+                    "path": "/good/sign-in",
+                    "follow_redirects": True,
+                    "expect": {"body_contains": ["ok"]},
+                },
+                {"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert b"\r\ncookie:" not in heads[2], heads
 
 
 class TestTlsHandshakeFailures:
