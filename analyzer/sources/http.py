@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -474,6 +475,15 @@ class _BodyReader:
         return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
+class _NoCookies(DefaultCookiePolicy):
+    """A cookie policy that keeps no cookie: the client is shared by every check and evaluation, so a session one
+    answer set would be sent with every later request to that host, of any check (a stale login passing a step whose
+    own login broke, one caller's session sent with another's requests)."""
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        return False
+
+
 class HttpClient:
     """One shared httpx.AsyncClient for every HTTP check, opened and closed with the app."""
 
@@ -485,8 +495,8 @@ class HttpClient:
         self._connections = asyncio.Semaphore(self.policy.max_connections)
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
-        # A check's ca_file as last loaded: the file's state, and its TLS context (a rotated file is loaded again).
-        self._ca_contexts: dict[Path, tuple[tuple[int, ...], ssl.SSLContext]] = {}
+        # A check's ca_file as last loaded: its content, and its TLS context (a rotated file is loaded again).
+        self._ca_contexts: dict[Path, tuple[bytes, ssl.SSLContext]] = {}
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -501,6 +511,8 @@ class HttpClient:
                 follow_redirects=False,
                 trust_env=False,
                 headers=_DEFAULT_HEADERS,
+                # A request sends only the Cookie header its check wrote.
+                cookies=CookieJar(policy=_NoCookies()),
             )
         return self._opened
 
@@ -626,11 +638,13 @@ class HttpClient:
         """The TLS context that trusts only the CAs of `path`, loaded again when the file changed (a rotated bundle
         serves the next connection); CheckMisconfigured when it cannot be read or holds no certificate."""
         try:
-            stat = os.stat(path)
-            state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            # Compared by content: a rewrite of the same size within one tick of the file system's clock leaves its
+            # size and times as they were. A bundle is kilobytes, read from memory (a mounted Secret or ConfigMap); it
+            # changing between this read and the load below is seen at the next request.
+            content = path.read_bytes()
             loaded = self._ca_contexts.get(path)
-            if loaded is None or loaded[0] != state:
-                loaded = (state, ca_context(path))
+            if loaded is None or loaded[0] != content:
+                loaded = (content, ca_context(path))
                 self._ca_contexts[path] = loaded
         except ssl.SSLError as exc:
             raise CheckMisconfigured(
@@ -664,6 +678,9 @@ class HttpClient:
         sending = False
         # Where connecting the current hop got to: a TLS handshake that stalls is named as such.
         handshaking = False
+        # Cookies the hops of this request set, sent on its later hops (as a browser follows a login's redirect with its
+        # session), by the cookie rules (domain, path, Secure); they live as long as the request.
+        hop_cookies = httpx.Cookies()
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
             nonlocal sending, handshaking
@@ -672,6 +689,7 @@ class HttpClient:
             if event in ("connection.start_tls.started", "connection.start_tls.complete"):
                 handshaking = event.endswith(".started")
 
+        hop = ""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -684,7 +702,9 @@ class HttpClient:
                         raise TargetRefused(f"{where}{hop}: refused {_shown(url)}: {refusal}")
                     try:
                         sending = handshaking = False
-                        response = await self._open(client, method, url, headers, content, timeout_s, where, trace)
+                        response = await self._open(
+                            client, method, url, headers, content, timeout_s, where, trace, hop_cookies
+                        )
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
                         raise TargetRefused(f"{where}{hop}: {exc.message}") from None
@@ -721,6 +741,7 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
+                    hop_cookies.extract_cookies(response)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
@@ -749,14 +770,20 @@ class HttpClient:
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:
-            if not sending and not redirects:
-                # Nothing was sent (a name or a connection never came, or its TLS handshake stalled): safe to try again.
-                if handshaking:
-                    raise TargetConnectTimeout(
-                        f"{where}: the TLS handshake with {_shown_origin(url)} did not finish within timeout_s "
-                        f"{timeout_s:g} (the TCP connection was made)"
-                    ) from None
-                raise TargetConnectTimeout(f"{where}: no connection within timeout_s {timeout_s:g}") from None
+            if not sending:
+                # Nothing was sent on this hop: a name or a connection never came, or its TLS handshake stalled.
+                stalled = (
+                    f"the TLS handshake with {_shown_origin(url)} did not finish within timeout_s {timeout_s:g} "
+                    "(the TCP connection was made)"
+                    if handshaking
+                    else f"no connection{f' to {_shown_origin(url)}' if redirects else ''} within timeout_s "
+                    f"{timeout_s:g}"
+                )
+                if not redirects:
+                    # Safe to try again.
+                    raise TargetConnectTimeout(f"{where}: {stalled}") from None
+                # An earlier hop got the request: not retried, which would send it (a POST) again.
+                raise TargetTimeout(f"{where}{hop}: {stalled}") from None
             so_far = ""
             if reader is not None and reader.over_cap:
                 so_far = (
@@ -777,8 +804,10 @@ class HttpClient:
         timeout_s: float,
         where: str,
         trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
+        hop_cookies: httpx.Cookies,
     ) -> httpx.Response:
-        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events."""
+        """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
+        `hop_cookies` (set by earlier hops) fill a Cookie header the request does not set itself."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,
@@ -788,6 +817,7 @@ class HttpClient:
                 timeout=httpx.Timeout(timeout_s),
                 extensions={"trace": trace},
             )
+            hop_cookies.set_cookie_header(built)
             try:
                 return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:

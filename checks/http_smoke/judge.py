@@ -91,10 +91,31 @@ _LEGACY_ERRORS = "http-smoke-whatwg-replace"
 _GB18030_FOUR_BYTES = re.compile(rb"[\x81-\xfe][0-9][\x81-\xfe][0-9]")
 
 
+# Where CPython's gb18030 (GB18030-2005) and WHATWG's (GB18030-2022, 0xA3A0 as U+3000) read a byte sequence apart, by
+# the character CPython reads: eighteen vertical forms and ideographs that left the private-use area, 0xA8BC and
+# 0x8135F437 swapped, and 0xA3A0. CPython's codec reads every character from one sequence only, so a table on its text
+# is a table on the bytes.
+_GB18030_WHATWG = str.maketrans(
+    {
+        "\ue5e5": "\u3000",
+        "\ue7c7": "\u1e3f",
+        "\u1e3f": "\ue7c7",
+        **{chr(0xE78D + n): chr(code) for n, code in enumerate((0xFE10, 0xFE12, 0xFE11, *range(0xFE13, 0xFE1A)))},
+        **{
+            chr(pua): chr(0x9FB4 + n)
+            for n, pua in enumerate((0xE81E, 0xE826, 0xE82B, 0xE82C, 0xE832, 0xE843, 0xE854, 0xE864))
+        },
+    }
+)
+
+
 def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
-    """A codec error handler that replaces a bad byte sequence as WHATWG Encoding does (see _LEAD_BYTES)."""
+    """A codec error handler that replaces a bad byte sequence as WHATWG Encoding does (see _LEAD_BYTES); a byte the
+    windows-125x and windows-874 tables leave out in 0x80-0x9F is the C1 control of that number, as there."""
     assert isinstance(exc, UnicodeDecodeError)
     data, end = exc.object, exc.end
+    if exc.encoding == "charmap":
+        return "".join(chr(b) if 0x80 <= b <= 0x9F else "\ufffd" for b in data[exc.start : end]), end
     if exc.encoding == "gb18030" and end - exc.start == 1:
         if data[exc.start] == 0x80:
             return "\u20ac", end
@@ -108,6 +129,8 @@ def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
+# The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
+_WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
 # UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
@@ -425,6 +448,13 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
         if not values:
             return "", "no such header", []
         value: Any = values[0]
+    elif capture.cookie is not None:
+        # Cookie names are case-sensitive (RFC 6265); a later line of the same name replaces an earlier one.
+        cookies = [line.split(";", 1)[0].partition("=") for line in exchange.headers.get_list("set-cookie")]
+        values = [value.strip() for name, equals, value in cookies if equals and name.strip() == capture.cookie]
+        if not values:
+            return "", "no Set-Cookie of that name", []
+        value = values[-1]
     else:
         if parse_error:
             return "", parse_error, []
@@ -521,7 +551,8 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
     encoding = _charset(match.group(1)) if match else "utf-8"
     try:
-        return body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _LEAD_BYTES else "replace")
+        text = body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _WHATWG_REPLACED else "replace")
+        return text.translate(_GB18030_WHATWG) if encoding == "gb18030" else text
     except UnicodeError:
         return body.decode("utf-8", errors="replace")
 

@@ -146,10 +146,12 @@ class Expect(_Strict):
 
 
 class Capture(_Strict):
-    """Where a value for later steps comes from: a JSON path of the body, or a response header."""
+    """Where a value for later steps comes from: a JSON path of the body, a response header, or the value of a cookie
+    the response sets."""
 
     json_path: str | None = Field(default=None, alias="json")
     header: str | None = None
+    cookie: str | None = Field(default=None, min_length=1, description="the value of the cookie of this name it sets")
     secret: bool = Field(
         default=True,
         description="redact the value everywhere it would be shown (reasons, evidence, history, logs); false shows it",
@@ -159,15 +161,17 @@ class Capture(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Capture:
-        if (self.json_path is None) == (self.header is None):
-            raise ValueError("a capture sets exactly one of json (a JSON path) or header")
+        if sum(source is not None for source in (self.json_path, self.header, self.cookie)) != 1:
+            raise ValueError("a capture sets exactly one of json (a JSON path), header or cookie")
         if self.json_path is not None:
             JsonPath.parse(self.json_path)
         return self
 
     def describe(self) -> str:
-        """`json $.id` or `header Location`."""
-        return f"json {self.json_path}" if self.json_path is not None else f"header {self.header}"
+        """`json $.id`, `header Location` or `cookie session`."""
+        if self.json_path is not None:
+            return f"json {self.json_path}"
+        return f"header {self.header}" if self.header is not None else f"cookie {self.cookie}"
 
 
 class Step(_Strict):

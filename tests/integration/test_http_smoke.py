@@ -8,12 +8,14 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
+import types
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -34,6 +36,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
+from analyzer.sources import http as http_source
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
@@ -1007,6 +1010,142 @@ class TestRequestHeaders:
         assert b"\r\nuser-agent: shop-smoke/2\r\n" in heads[0], heads
 
 
+class TestCookies:
+    """A request sends only the Cookie header its check wrote, never one an earlier answer set (of any check)."""
+
+    @staticmethod
+    async def shop(heads: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /good/login sets a session, /broken/login (a canary whose login broke) sets none; /profile needs one.
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /good/sign-in "):
+                    # A login that sets the session on its redirect, as most form logins do.
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: /good/profile\r\n"
+                        b"Set-Cookie: session=s3cr3t-s3ss10n; Path=/\r\nContent-Length: 0\r\n\r\n"
+                    )
+                elif head.startswith(b"GET /good/login "):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3cr3t-s3ss10n; Path=/\r\nContent-Length: 2\r\n\r\nok"
+                    )
+                elif head.startswith(b"GET /broken/login ") or b"\r\ncookie: session=" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_a_session_an_earlier_run_got_does_not_pass_a_broken_login(self, client):
+        # The shared client kept every Set-Cookie in its jar and sent it to that host from then on: after a run against
+        # the good release, the broken canary's profile step sent the good run's session and passed.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = {
+                **smoke(port, [{"name": "login", "path": "/login"}, {"name": "profile", "path": "/profile"}]),
+                "params": {"release": {"type": "enum", "values": ["good", "broken"], "required": True}},
+                "base_url": f"http://127.0.0.1:{port}/{{{{ release }}}}",
+            }
+            await run(check, client, {"release": "good"})
+            evaluation = await run(check, client, {"release": "broken"})
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason == "step 'profile' (2/2) failed: status: expected 2xx, got 401", evaluation.reason
+        assert not any(b"\r\ncookie:" in head for head in heads), heads
+
+    async def test_another_checks_session_is_not_sent(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            login = {**smoke(port, [{"name": "login", "path": "/good/login"}]), "name": "login"}
+            anonymous = {
+                **smoke(port, [{"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}}]),
+                "name": "anonymous",
+            }
+            assert (await run(login, client)).verdict == "pass"
+            evaluation = await run(anonymous, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
+    async def test_a_cookie_the_check_writes_is_sent(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [{"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session=from-the-check"}}]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=from-the-check\r\n" in heads[0], heads
+
+    async def test_a_captured_cookie_carries_the_session_to_the_next_step(self, client):
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {"name": "login", "path": "/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "profile", "path": "/profile", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            check = {
+                **smoke(port, steps),
+                "params": {"release": {"type": "enum", "values": ["good", "broken"], "required": True}},
+                "base_url": f"http://127.0.0.1:{port}/{{{{ release }}}}",
+            }
+            good = await run(check, client, {"release": "good"})
+            broken = await run(check, client, {"release": "broken"})
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert good.verdict == "pass", good.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert "s3cr3t" not in json.dumps(good.details), good.details
+        assert broken.verdict == "fail", broken.reason
+        assert broken.reason == (
+            "step 'login' (1/2) failed: capture sid (cookie session): expected a string or number, "
+            "got no Set-Cookie of that name"
+        ), broken.reason
+
+    async def test_a_cookie_a_redirect_sets_is_sent_on_its_later_hops_only(self, client):
+        # A browser follows a login's redirect with the session it set; the next request starts without it.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {
+                    "name": "sign in",
+                    "path": "/good/sign-in",
+                    "follow_redirects": True,
+                    "expect": {"body_contains": ["ok"]},
+                },
+                {"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert b"\r\ncookie:" not in heads[2], heads
+
+
 class TestTlsHandshakeFailures:
     """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""
 
@@ -1097,6 +1236,25 @@ class TestPrivateCA:
         assert before.verdict == "error", before.reason
         assert after.verdict == "pass", after.reason
 
+    async def test_a_ca_file_rewritten_within_one_clock_tick_serves_the_next_request(
+        self, client, tmp_path, monkeypatch
+    ):
+        # The bundle was reloaded when its size or times changed: a same-size rewrite within one tick of the file
+        # system's clock (a few ms) kept serving the old CA. The tick is a fake: a test cannot time a write into one.
+        old, new = trustme.CA(), trustme.CA()
+        path = tmp_path / "ca.pem"
+        old.cert_pem.write_to_path(str(path))
+        assert len(old.cert_pem.bytes()) == len(new.cert_pem.bytes())
+        first = os.stat(path)
+        monkeypatch.setattr(http_source, "os", types.SimpleNamespace(stat=lambda _: first, strerror=os.strerror))
+        async with self.tls_server(new) as port:
+            before = await run(self.check(port, path), client)
+            with path.open("r+b") as rewrite:
+                rewrite.write(new.cert_pem.bytes())
+            after = await run(self.check(port, path), client)
+        assert before.verdict == "error", before.reason
+        assert after.verdict == "pass", after.reason
+
     @pytest.mark.parametrize(
         ("content", "problem"),
         [
@@ -1167,6 +1325,44 @@ class TestTlsHandshakeStalls:
         assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
         assert evaluation.reason.endswith(
             f"the TLS handshake with 127.0.0.1:{port} did not finish within timeout_s 0.5 (the TCP connection was made)"
+        ), evaluation.reason
+
+    async def test_a_stalled_handshake_on_a_redirect_hop_says_so(self, client):
+        # It read "no complete answer within timeout_s 0.5", as if the target had been slow to answer.
+        release = asyncio.Event()
+
+        async def never_answer_hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await release.wait()
+            writer.close()
+
+        stall = await asyncio.start_server(never_answer_hello, "127.0.0.1", 0)
+        stall_port = stall.sockets[0].getsockname()[1]
+
+        async def to_https(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+                location = f"https://127.0.0.1:{stall_port}/login".encode()
+                writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        first = await asyncio.start_server(to_https, "127.0.0.1", 0)
+        try:
+            port = first.sockets[0].getsockname()[1]
+            step = {"name": "a", "path": "/", "timeout_s": 0.5, "follow_redirects": True, "expect": {"status": [200]}}
+            evaluation = await run(smoke(port, [step]), client)
+        finally:
+            release.set()
+            for server in (stall, first):
+                server.close()
+                await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"redirect 1 (from http://127.0.0.1:{port}/ to https://127.0.0.1:{stall_port}/login): the TLS handshake "
+            f"with 127.0.0.1:{stall_port} did not finish within timeout_s 0.5 (the TCP connection was made)"
         ), evaluation.reason
 
 

@@ -1600,6 +1600,73 @@ class TestJudgeLegacyCharsets:
         )
         assert result.failures == []
 
+    # Where CPython's gb18030 and WHATWG's read a sequence apart (WHATWG Encoding's index gb18030, GB18030-2022;
+    # cross-checked against Node's TextDecoder): CPython read them as private-use characters, or swapped.
+    @pytest.mark.parametrize(
+        ("sequence", "character"),
+        [
+            (b"\xa3\xa0", "\u3000"),
+            (b"\xa6\xd9", "\ufe10"),
+            (b"\xa6\xda", "\ufe12"),
+            (b"\xa6\xdb", "\ufe11"),
+            (b"\xa6\xdc", "\ufe13"),
+            (b"\xa6\xdf", "\ufe16"),
+            (b"\xa6\xec", "\ufe17"),
+            (b"\xa6\xed", "\ufe18"),
+            (b"\xa6\xf3", "\ufe19"),
+            (b"\xa8\xbc", "\u1e3f"),
+            (b"\x81\x35\xf4\x37", "\ue7c7"),
+            (b"\xfe\x59", "\u9fb4"),
+            (b"\xfe\x61", "\u9fb5"),
+            (b"\xfe\x66", "\u9fb6"),
+            (b"\xfe\x67", "\u9fb7"),
+            (b"\xfe\x6d", "\u9fb8"),
+            (b"\xfe\x7e", "\u9fb9"),
+            (b"\xfe\x90", "\u9fba"),
+            (b"\xfe\xa0", "\u9fbb"),
+        ],
+    )
+    def test_gb18030_sequences_read_as_browsers_read_them(self, sequence, character):
+        # body_not_contains of the character a browser shows passed the page (CPython read U+E7C7 for 0xA8BC's
+        # "\u1e3f", a private-use character for each vertical form).
+        result = judged(
+            {"body_not_contains": [f"x{character}y"]},
+            body=b"x" + sequence + b"y",
+            headers={"Content-Type": "text/html; charset=GBK"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == f"x{character}y"
+
+    @pytest.mark.parametrize(
+        ("charset", "undefined"),
+        [
+            ("windows-1252", b"\x81\x8d\x8f\x90\x9d"),
+            ("ISO-8859-1", b"\x81\x8d\x8f\x90\x9d"),
+            ("windows-1250", b"\x81\x83\x88\x90\x98"),
+            ("windows-1251", b"\x98"),
+            ("ISO-8859-9", b"\x81\x8d\x8e\x8f\x90\x9d\x9e"),
+            ("windows-1255", b"\x81\x8a\x8c\x9f"),
+            ("windows-874", b"\x81\x86\x90\x98\x9f"),
+        ],
+    )
+    def test_bytes_a_windows_table_leaves_out_are_c1_controls(self, charset, undefined):
+        # Browsers read them as the C1 control of that number; CPython as U+FFFD, so a mojibake guard,
+        # body_not_contains of "\ufffd", failed a page a browser shows without one.
+        result = judged(
+            {"body_not_contains": ["\ufffd"], "body_contains": [undefined.decode("latin-1")]},
+            body=b"ok " + undefined,
+            headers={"Content-Type": f"text/plain; charset={charset}"},
+        )
+        assert result.failures == []
+
+    def test_a_byte_no_table_defines_is_still_replaced(self):
+        result = judged(
+            {"body_not_contains": ["\ufffd"]},
+            body=b"ok \xa5",
+            headers={"Content-Type": "text/plain; charset=iso-8859-3"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+
 
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
