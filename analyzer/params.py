@@ -136,7 +136,7 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
-    current time) by more than a clock's skew; ValueError otherwise."""
+    current time) by more than a clock's skew, which reads as `now`; ValueError otherwise."""
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
@@ -171,6 +171,11 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         raise ValueError(
             f"{text!r} is in the future (now is {shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
         )
+    if moment_s > now_s:
+        # Ahead within the skew (a caller's clock ahead of ours): as of now. Nothing is measured past now, so a window
+        # ending ahead would judge only its part up to now (`increase(x[1m])` 50 s ahead: 10 s of it), and a
+        # fallback (`or vector(0)`) would read the empty rest as no errors.
+        return datetime.fromtimestamp(now_s, UTC)
     return moment
 
 
