@@ -1828,7 +1828,8 @@ def _filled_in(word: str) -> bool:
 
 def _query_refusals(pairs: list[tuple[str, str]]) -> list[str]:
     """What the run endpoint refuses in a url's query string whatever the check: a key given more than once, an `at`
-    it cannot read (or one ahead of now), an `explain` that is not true or false. Every measurement a 400."""
+    it cannot read (or one more than a clock skew ahead), an `explain` that is not true or false. Every measurement a
+    400."""
     refusals: list[ArgError] = []
     for key, times in Counter(key for key, _ in pairs).items():
         if times > 1 and not _given_elsewhere(key):
