@@ -31,6 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError
+from analyzer.params import parse_flag, parse_time, repeated_arg
 from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -1571,7 +1572,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
     count = _effective_count(metric)
-    if judged and "at" in dict(parse_qsl(url.query)) and count is not None and count != 1:
+    if judged and "at" in dict(parse_qsl(url.query, keep_blank_values=True)) and count is not None and count != 1:
         # docs/argo-rollouts.md "No `at` in a repeated metric".
         problems.append(
             "url gives at= in a metric measured more than once: Argo resolves args once per AnalysisRun, so every "
@@ -1594,6 +1595,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         for value in dict.fromkeys(formats)
         if judged and value != "json" and not _given_elsewhere(value)
     ]
+    problems += _query_refusals(parse_qsl(url.query, keep_blank_values=True))
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)
@@ -1822,6 +1824,34 @@ def _unpaired(item: str, check: Check | None) -> str:
 def _filled_in(word: str) -> bool:
     """Whether Argo (`{{args.x}}`) or Kubernetes (`$(VAR)`, from the container's env) fills in part of a word."""
     return _given_elsewhere(word) or "$(" in word
+
+
+def _query_refusals(pairs: list[tuple[str, str]]) -> list[str]:
+    """What the run endpoint refuses in a url's query string whatever the check: a key given more than once, an `at`
+    it cannot read (or one more than a clock skew ahead), an `explain` that is not true or false. Every measurement a
+    400."""
+    refusals: list[ArgError] = []
+    for key, times in Counter(key for key, _ in pairs).items():
+        if times > 1 and not _given_elsewhere(key):
+            refusals.append(repeated_arg(key, times))
+    for key, value in dict(pairs).items():
+        if _given_elsewhere(value):
+            continue
+        if key == "explain":
+            try:
+                parse_flag(key, value)
+            except ArgError as exc:
+                refusals.append(exc)
+        elif key == "at":
+            try:
+                parse_time(value)
+            except ValueError as exc:
+                refusals.append(ArgError(f"at: {exc}", "at"))
+    return [
+        f"the run endpoint refuses what the url gives: {refusal.message}; every measurement would be a 400: an "
+        "Error, and the rollout aborts after five"
+        for refusal in refusals
+    ]
 
 
 def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:

@@ -158,6 +158,23 @@ def log_auth_failed(request: web.Request, reason: str) -> None:
     )
 
 
+def _malformed(credentials: str) -> str:
+    """Why a bearer token cannot be one, without quoting it (it may be a real token written wrong)."""
+    if not credentials:
+        return "the bearer token is empty (nothing after Bearer: an unset variable, or an empty Secret key?)"
+    if credentials[:7].lower() == "bearer ":
+        # A Secret holding "Bearer <token>" under a header value of "Bearer {{args.analyzer-token}}".
+        return (
+            "malformed bearer token: it starts with Bearer again, so the header says Bearer twice (a Secret, or "
+            "what was pasted, holding 'Bearer <token>'); give only the token"
+        )
+    if " " in credentials:
+        return "malformed bearer token: it holds a space (a token is one word)"
+    return (
+        "malformed bearer token: it holds a character no token holds (letters, digits and -._~+/, then = padding only)"
+    )
+
+
 def admission_caller(principal: Principal, remote: str | None) -> str:
     """Whom an evaluation is admitted for (analyzer.admission's fair share): the token's name, or the client's
     address when auth is off."""
@@ -378,7 +395,7 @@ class TokenStore:
         if scheme.lower() != "bearer":
             raise Unauthorized("the Authorization scheme must be Bearer")
         if not credentials or not _TOKEN68_RE.fullmatch(credentials):
-            raise Unauthorized("malformed bearer token")
+            raise Unauthorized(_malformed(credentials))
         self._require_usable()
         presented = hashlib.sha256(credentials.encode("ascii")).digest()
         matched: str | None = None

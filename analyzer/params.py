@@ -42,6 +42,9 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 # How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
 _FUTURE_SKEW_S = 60.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How `?explain=` reads (`?explain` bare: true).
+_FLAG_TRUE = frozenset({"1", "true", "yes", "on", ""})
+_FLAG_FALSE = frozenset({"0", "false", "no", "off"})
 # A time, then a space and an offset without its sign: `2026-11-26T12:00:00 01:00`, a URL's `+01:00` decoded.
 _SPACE_FOR_PLUS_RE = re.compile(r"(.*[0-9]) ([0-9]{2}(?::?[0-9]{2})?)")
 
@@ -133,7 +136,7 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
-    current time) by more than a clock's skew; ValueError otherwise."""
+    current time) by more than a clock's skew, which reads as `now`; ValueError otherwise."""
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
@@ -168,7 +171,28 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         raise ValueError(
             f"{text!r} is in the future (now is {shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
         )
+    if moment_s > now_s:
+        # Ahead within the skew (a caller's clock ahead of ours): as of now. Nothing is measured past now, so a window
+        # ending ahead would judge only its part up to now (`increase(x[1m])` 50 s ahead: 10 s of it), and a
+        # fallback (`or vector(0)`) would read the empty rest as no errors.
+        return datetime.fromtimestamp(now_s, UTC)
     return moment
+
+
+def parse_flag(name: str, value: str) -> bool:
+    """A run option's `true` or `false` (also 1/0, yes/no, on/off, any case; empty or bare is true); ArgError
+    otherwise."""
+    folded = value.lower()
+    if folded in _FLAG_TRUE:
+        return True
+    if folded in _FLAG_FALSE:
+        return False
+    raise ArgError(f"{name} must be true or false, got {value[:40]!r}", name)
+
+
+def repeated_arg(key: str, times: int) -> ArgError:
+    """The run endpoint's refusal of a query-string key given `times` times (an arg or an option alike)."""
+    return ArgError(f"arg {key!r} is given {times} times; give it once", key)
 
 
 def _plus_read_as_space(text: str) -> str:

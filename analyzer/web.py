@@ -49,7 +49,9 @@ from analyzer.params import (
     RESERVED_ARG_NAMES,
     GivenArgs,
     json_type,
+    parse_flag,
     parse_time,
+    repeated_arg,
     require_text,
     secret_pieces,
     shown_args,
@@ -79,8 +81,6 @@ _request_numbers = itertools.count(1)
 # Ellipsis, structlog's "unbound", changes nothing): each request sets it directly, the variable every structlog
 # function reads, without bind_contextvars' keyword dict, key formatting and lookup (about 4k instructions).
 _REQUEST_ID_VAR = structlog.contextvars.bind_contextvars(request_id=...)["request_id"].var
-_TRUE = {"1", "true", "yes", "on", ""}
-_FALSE = {"0", "false", "no", "off"}
 _DEFAULT_HISTORY_LIMIT = 50
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
 _WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
@@ -618,7 +618,7 @@ def _split_query(request: web.Request, check: Check) -> tuple[dict[str, str], di
             values = query.getall(key)
             if len(values) > 1:
                 refusal = check.piece_refusal(query, key, f" and is given {len(values)} times")
-                raise refusal or ArgError(f"arg {key!r} is given {len(values)} times; give it once", key)
+                raise refusal or repeated_arg(key, len(values))
     return options, args
 
 
@@ -686,13 +686,7 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
 
 def _flag(options: dict[str, str], name: str) -> bool:
     value = options.get(name)
-    if value is None:
-        return False
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ArgError(f"{name} must be true or false, got {value[:40]!r}", name)
+    return False if value is None else parse_flag(name, value)
 
 
 def _output_format(options: dict[str, str]) -> str:

@@ -10,6 +10,8 @@ latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
 canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 0.001 until anchor - 30m, then nothing
 (a canary whose pods died: its series stops)
 crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
+ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then nothing (the data a live Prometheus
+holds when its clock reads anchor - 10m)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ END_S = 2 * 3600
 STEP_CHANGE_S = 30 * 60
 RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
+ENDING_S = 10 * 60
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -62,3 +65,4 @@ def build(om: OpenMetrics, anchor: float) -> None:
         start,
         end,
     )
+    om.add_counter_rate("ending_errors_total", {"pod": "ending1"}, lambda t: 1.0, start, anchor - ENDING_S)

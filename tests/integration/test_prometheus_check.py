@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +20,7 @@ from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
 from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus, partial_querier
-from tests.integration.data_core import INJECTION
+from tests.integration.data_core import ENDING_S, INJECTION
 
 ERROR_RATIO = (
     'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
@@ -525,6 +526,32 @@ class TestStaleSeries:
         client = await client_for(prometheus.url, {**self.check, "query": query, "reduce": "max"})
         status, body = await run(client, "crashed", at=prometheus.anchor)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+
+@pytest.mark.integration
+class TestAtAheadOfTheClock:
+    """An `at` ahead of the service's clock, within the skew it allows, is measured as of the clock: nothing is
+    measured past now, so a window ending ahead would judge only its part up to now."""
+
+    check = {
+        "name": "new-errors",
+        "kind": "prometheus",
+        "query": "sum(increase(ending_errors_total[1m])) or vector(0)",
+        "pass_if": "< 1",
+    }
+
+    async def test_a_window_ending_ahead_judges_what_was_measured(self, prometheus, client_for, monkeypatch):
+        # Before: a pass. The data ends at the clock's now, as a live Prometheus' does; 50 s ahead (a caller whose clock
+        # runs ahead, Argo's `{{experiment.finishedAt}}` less than 60 s away) the last minute held no sample, and the
+        # fallback read that as no new errors.
+        now_s = prometheus.anchor - ENDING_S
+        monkeypatch.setattr("analyzer.params.time", SimpleNamespace(time=lambda: now_s))
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "new-errors", at=now_s + 50)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        assert body["value"] == pytest.approx(60, rel=0.1)
+        status, body = await run(client, "new-errors", at=now_s)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
 
 
 @pytest.mark.integration

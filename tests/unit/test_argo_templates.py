@@ -189,6 +189,45 @@ class TestTemplateProblems:
         assert problems(tmp_path, template(url, method="POST", jsonBody={"canary_hash": "{{args.canary-hash}}"})) == []
         assert len(problems(tmp_path, template(url, method="POST"))) == 1
 
+    @pytest.mark.parametrize(
+        ("given", "refusal"),
+        [
+            ("&at=", "at: '' is neither RFC 3339 nor unix seconds"),
+            ("&at=yesterday", "at: 'yesterday' is neither RFC 3339 nor unix seconds"),
+            ("&at=1700000000000", "at: '1700000000000' is out of range for unix seconds"),
+            ("&explain=maybe", "explain must be true or false, got 'maybe'"),
+            ("&explain=true&explain=true", "arg 'explain' is given 2 times; give it once"),
+            ("&canary_hash=abc", "arg 'canary_hash' is given 2 times; give it once"),
+        ],
+    )
+    def test_options_and_repeats_the_run_endpoint_refuses(self, tmp_path, given, refusal):
+        # Before: no problem, exit 0; the run endpoint answered every measurement 400: an Error, and the rollout
+        # aborted after five.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}{given}"
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        found = [problem.split("'errors': ")[1] for problem in problems(tmp_path, once)]
+        assert len(found) == 1
+        assert found[0].startswith(f"the run endpoint refuses what the url gives: {refusal}")
+        assert found[0].endswith("every measurement would be a 400: an Error, and the rollout aborts after five")
+
+    def test_options_it_reads_and_those_filled_in_elsewhere(self, tmp_path):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        once = template(url + "&at=1700000000&explain=1&format=json")
+        once["spec"]["metrics"][0]["count"] = 1
+        assert problems(tmp_path, once) == []
+        once = template(url + "&at={{args.at}}&explain={{args.explain}}")
+        once["spec"]["metrics"][0]["count"] = 1
+        assert problems(tmp_path, once) == []
+
+    def test_an_empty_at_in_a_repeated_metric(self, tmp_path):
+        # Before: neither said (an empty value was dropped before the repeated-metric rule looked).
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at="
+        assert [problem.split("'errors': ")[1][:30] for problem in problems(tmp_path, template(url))] == [
+            "url gives at= in a metric meas",
+            "the run endpoint refuses what ",
+        ]
+
     def test_at_in_a_repeated_metric_and_a_method_the_endpoint_refuses(self, tmp_path):
         # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment.
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{experiment.availableAt}}}}"

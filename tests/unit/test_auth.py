@@ -71,6 +71,25 @@ class TestAuthenticate:
         with pytest.raises(Unauthorized):
             store.authenticate([header])
 
+    @pytest.mark.parametrize(
+        ("header", "said"),
+        [
+            ("Bearer", "the bearer token is empty"),
+            ("Bearer ", "the bearer token is empty"),
+            (f"Bearer Bearer {TOKEN_A}", "says Bearer twice"),
+            (f"Bearer bearer {TOKEN_A}", "says Bearer twice"),
+            (f"Bearer {TOKEN_A} {TOKEN_A}", "it holds a space"),
+            ("Bearer {{args.analyzer-token}}", "a character no token holds"),
+        ],
+    )
+    def test_a_malformed_token_says_why_without_quoting_it(self, store, header, said):
+        # Before: "malformed bearer token" for each (a Secret holding "Bearer ..." under a template that adds
+        # "Bearer " too, an unset variable), in the 401 and the auth_failed log line alike.
+        with pytest.raises(Unauthorized) as refused:
+            store.authenticate([header])
+        assert said in refused.value.message
+        assert TOKEN_A not in refused.value.message
+
     def test_no_header_and_two_headers_are_refused(self, store):
         with pytest.raises(Unauthorized, match="missing"):
             store.authenticate([])

@@ -142,7 +142,7 @@ class TestParseTime:
 
     def test_whole_seconds_read_as_the_moment_they_name(self):
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)
-        for seconds in (0, 1, 1795690800, 1795690860):
+        for seconds in (0, 1, 1795690740, 1795690800):
             assert parse_time(f" {seconds:012d}\n", now=now) == datetime.fromtimestamp(seconds, UTC)
 
     def test_unix_second_zero_is_the_epoch(self):
@@ -195,6 +195,12 @@ class TestParseTime:
     def test_within_a_clock_skew_or_in_the_past_is_taken(self, text):
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)
         assert parse_time(text, now=now) <= now.replace(minute=1)
+
+    @pytest.mark.parametrize("text", ["2026-11-26T11:00:50Z", "2026-11-26T12:01:00+01:00", "1795690860"])
+    def test_ahead_within_a_clock_skew_is_read_as_now(self, text):
+        # Before: the time as given; a window ending there held nothing measured past now.
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        assert parse_time(text, now=now) == now
 
 
 class TestParamDeclaration:
