@@ -378,6 +378,8 @@ class PrometheusCheck(Check):
         sent = [("query", query)]
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
+        if self._judging.window is None and (now := _read_now_over_windows(query)) is not None:
+            sent.append(("the presence query for the series it reads over a window (sent on a pass)", _counted(now)))
         if (
             self._judging.fallback
             and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
@@ -444,6 +446,10 @@ class PrometheusCheck(Check):
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
+            if verdict.outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)):
+                stopped = await _stopped_now(ctx, source, now, details)
+                if stopped is not None:
+                    return self._absent(*stopped, details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
@@ -481,6 +487,10 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
+        if outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)) is not None:
+            stopped = await _stopped_now(ctx, source, now, details)
+            if stopped is not None:
+                return self._absent(*stopped, details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
         if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
             hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
@@ -1168,6 +1178,71 @@ def _may_write_or(param: Param) -> bool:
     if param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL):
         return True
     return any(_OR_WORD_RE.search(value) for value in param.values or ())
+
+
+# Prometheus' look-back: an instant selector reads a series' latest sample up to 5 minutes old (none after a
+# staleness marker), which is what "the series exists now" means to it.
+_LOOKBACK_S = 300.0
+# A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its duration.
+_WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(?::[^\]]*)?\]")
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_now_over_windows(promql: str) -> tuple[str, ...] | None:
+    """The selectors (as written) that `promql` (rendered, an instant query) reads at the evaluation time over a
+    window longer than Prometheus' look-back (`max_over_time(x[10m])`, `rate(x[1h])`, a subquery's selectors):
+    its answer is built from their samples of that window, which a series that stopped (a crashed canary) still has
+    there for up to the window; None for a query without one (most: `rate(x[5m])`), told by its text without the
+    parser when no window in it is longer. Selectors read with an offset or `@ T` read a past time on purpose; those
+    beside a fallback may be absent."""
+    windows = _WINDOW_RE.findall(promql_blanked(promql))
+    if not any(_longer_than_lookback(window) for window in windows):
+        return None
+    # One beside a fallback (`max_over_time(x[1h]) or vector(0)`) may have no series: the query reads its absence
+    # as the fallback's value (its name's presence is checked apart, see _presence).
+    beside = {selector.selector for selector in kinds.fallback_selectors(promql)}
+    found = tuple(
+        selector.selector
+        for selector, reaches in kinds.selector_reads(promql)
+        if selector.selector not in beside
+        and any(r.range_s > _LOOKBACK_S and r.offset_s == 0 and r.at_s is None for r in reaches)
+    )
+    return found or None
+
+
+def _counted(selectors: tuple[str, ...]) -> str:
+    """The instant query that answers one series when one of `selectors` has a series at its time, none otherwise."""
+    return " or ".join(f"count({selector})" for selector in selectors)
+
+
+def _longer_than_lookback(window: str) -> bool:
+    """Whether a range or subquery's duration as written is longer than the look-back (one not read as a duration
+    is left to the parser, as if it were)."""
+    try:
+        return parse_duration(window) > _LOOKBACK_S
+    except ValueError:
+        return True
+
+
+async def _stopped_now(
+    ctx: EvalContext, source: PrometheusSource, selectors: tuple[str, ...], details: dict[str, Any]
+) -> tuple[str, QueryResult] | None:
+    """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, and the
+    presence answer that tells it: none of `selectors` has a series at the evaluation time (Prometheus' look-back, a
+    staleness marker honoured), so the answer came from samples of series that stopped (a canary whose pods died),
+    as a range check's series that all stopped before its end; None when one has. One series stopping while another
+    still reports is a pod replaced: judged as before. Its query goes to `details`."""
+    query = _counted(selectors)
+    answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+    details["presence_now_query"] = query
+    if answer.series:
+        return None
+    return (
+        "the query reads its series over a window, but none of them has a sample now (in the last "
+        f"{format_number(_LOOKBACK_S)} s, {clip(', '.join(selectors), 300)}): they stopped reporting (a canary "
+        "whose pods died?), so their earlier samples in the window say nothing of now",
+        answer,
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:
