@@ -400,6 +400,8 @@ class PrometheusCheck(Check):
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
         refuse_contradicting_names(promql)
+        if window is None:
+            refuse_reads_of_the_future(promql, ctx.evaluation_time)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -1208,6 +1210,34 @@ def _read_now_over_windows(promql: str) -> tuple[str, ...] | None:
         and any(r.range_s > _LOOKBACK_S and r.offset_s == 0 and r.at_s is None for r in reaches)
     )
     return found or None
+
+
+# An evaluation time this close to the clock is now (a live evaluation, not a backtest's `at`).
+_LIVE_S = 60.0
+# A negative offset written in a query (strings and comments blanked).
+_NEGATIVE_OFFSET_RE = re.compile(r"\boffset\s*-", re.IGNORECASE)
+
+
+def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
+    """CheckMisconfigured when `promql` (rendered, an instant query) evaluated now (not a backtest) has a selector
+    whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
+    is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
+    misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
+    if _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+        return
+    at_s = evaluation_time.timestamp()
+    if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
+        return
+    for selector, reaches in kinds.selector_reads(promql):
+        starts_s = [(r.at_s if r.at_s is not None else at_s) - r.offset_s - r.range_s for r in reaches]
+        if all(start_s >= at_s for start_s in starts_s):
+            ahead_s = min(starts_s) - at_s
+            raise CheckMisconfigured(
+                f"query selector {clip(selector.selector, 200)} is read only after the evaluation time (a negative "
+                f"offset: from {format_number(ahead_s)} s after it on), which is now, where no sample exists yet: "
+                "the query cannot measure anything live; a negative offset is for a backtest (`at=` a past time), "
+                "or drop it to read the latest samples"
+            )
 
 
 def _counted(selectors: tuple[str, ...]) -> str:

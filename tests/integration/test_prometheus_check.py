@@ -594,6 +594,45 @@ class TestStoppedSeriesReadOverAWindow:
 
 
 @pytest.mark.integration
+class TestNegativeOffsetsLive:
+    """A selector read only after the evaluation time, evaluated now, is a misconfigured check: the future has no
+    samples yet."""
+
+    latency = 'latency_p99_seconds{service="checkout"}'
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{latency} offset -5m",
+            f"max_over_time({latency}[10m] offset -10m)",
+            f"sum({latency} offset -1h) or vector(0)",
+        ],
+    )
+    async def test_a_read_wholly_after_now_is_an_error_naming_the_offset(self, prometheus, client_for, query):
+        # The test data runs two hours past now, so Prometheus answers (a pass, 0.9) where a production one has
+        # nothing (no series; beside the fallback, a name called misspelled).
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "is read only after the evaluation time (a negative offset" in body["reason"]
+        assert "a negative offset is for a backtest" in body["reason"]
+
+    @pytest.mark.parametrize("query", [f"{latency} offset -4m", f"max_over_time({latency}[10m] offset -5m)"])
+    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query):
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_backtest_reads_after_its_past_time(self, prometheus, client_for):
+        check = {"name": "ahead", "kind": "prometheus", "query": f"{self.latency} offset -5m", "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead", at=prometheus.anchor - 3600)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.2)), body["reason"]
+
+
+@pytest.mark.integration
 class TestAnswerSize:
     """An answer over the source's max_answer_bytes is an error naming the setting, never read whole."""
 
