@@ -891,8 +891,20 @@ class TestCounterReadAsAGauge:
     )
     def test_warned(self, query, read):
         found = self.warnings(query)
-        assert found[0].startswith(f"query: {read} reads a counter as a gauge: "), found
+        assert found[0].startswith(f"query: {read} reads a counter as a gauge"), found
         assert "use increase() for a count, rate() per second" in found[0]
+
+    @pytest.mark.parametrize(
+        ("query", "suffix"), [("delta(pg_stat_activity_count[5m])", "_count"), ("deriv(x_sum[5m])", "_sum")]
+    )
+    def test_a_name_gauges_share_with_histograms_is_warned_of_as_a_condition(self, query, suffix):
+        # pg_stat_activity_count is a gauge (connections open now): delta() of it is right, and the warning says so.
+        (found,) = self.warnings(query)
+        assert f"reads a counter as a gauge if it is a histogram's or summary's {suffix} (a gauge so named" in found
+
+    def test_a_counters_own_suffix_is_warned_of_without_a_condition(self):
+        (found,) = self.warnings("delta(x_total[5m]) + deriv(y_bucket[5m])")[:1]
+        assert "reads a counter as a gauge: delta() does not see" in found
 
     @pytest.mark.parametrize(
         "query",
