@@ -120,8 +120,15 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
     elif kind == "BinaryExpr":
         # Each side is an answer of its own, matched with the other's afterwards. The right side of an `and` or an
         # `unless` only picks the left side's elements (a traffic guard): none of its values reaches a quantile.
-        _visit(node.lhs, None, quantile, found, when)
-        _visit(node.rhs, None, quantile and str(node.op).lower() not in _LEFT_SIDE, found, when)
+        # With group_left (group_right) the answer's labels are the left (right) side's and those the group lists:
+        # the other side's values reach a quantile (`* on() group_left (sum(rate(x_bucket[5m])) > bool 0)`, a guard
+        # multiplied in), its labels, `le` among them, do not.
+        modifier = node.modifier
+        card = str(modifier.card) if modifier is not None else ""
+        labelled = modifier is None or "le" in (modifier.group_labels or ())
+        _visit(node.lhs, None, quantile and (labelled or not card.endswith("OneToMany")), found, when)
+        right = quantile and str(node.op).lower() not in _LEFT_SIDE and (labelled or not card.endswith("ManyToOne"))
+        _visit(node.rhs, None, right, found, when)
     elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
         _visit(node.expr, grouping, quantile, found, when)
     elif kind == "MatrixSelector":

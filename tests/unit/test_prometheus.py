@@ -830,6 +830,12 @@ class TestBucketsAddedUp:
             ("max without (le, pod) (rate(x_bucket[5m]))", "without (le, pod)", "without (pod)"),
             ("sum without (le) (rate(x_bucket[5m]))", "without (le)", "by (le), as in sum by (le) (rate(...))"),
             ('sum(rate(x_bucket{job="a"}[5m]))', "into one series", "by (le), as in sum by (le) (rate(...))"),
+            # The side whose labels the answer keeps drops le.
+            (
+                "sum(rate(x_bucket[5m])) * on() group_left() (sum by (le) (rate(x_bucket[5m])) > bool 1)",
+                "into one series",
+                "by (le), as in sum by (le) (rate(...))",
+            ),
         ],
     )
     def test_warned(self, inner, how, meant):
@@ -852,6 +858,11 @@ class TestBucketsAddedUp:
             # A traffic guard picks the buckets' elements; none of its values reaches the quantile.
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) and on() sum(rate(x_bucket[5m])) > 1)",
             "histogram_quantile(0.99, sum by (le, s) (rate(x_bucket[5m])) unless on(s) sum by (s) (x_bucket) < 1)",
+            # A guard multiplied in: the answer's labels are the left side's (le kept), the guard's value 0 or 1.
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) * on() group_left() (sum(rate(x_bucket[5m]))"
+            " > bool 1))",
+            "histogram_quantile(0.99, (sum(rate(x_bucket[5m])) > bool 1) * on() group_right() sum by (le) (rate("
+            "x_bucket[5m])))",
             # What the quantile does not read, a bucket it chooses.
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_total[5m]))",
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_bucket[5m]))",
