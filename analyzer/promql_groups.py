@@ -280,8 +280,12 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     canary whose traffic stopped minutes ago answers its earlier steps)."""
     try:
         tree, readable = _parsed_loosely(query)
-    except ValueError:  # the offline parse reports it
-        return []
+    except ValueError:
+        try:
+            # A Go-only regex on the metric name (`{__name__=~"\\Qratio\\E"}`): only the query's shape is read here.
+            tree, readable = _parsed_loosely(query, names=True)
+        except ValueError:  # the offline parse reports it
+            return []
     nodes = _answering(tree)
     # A function over time below an aggregation (`max(max_over_time(ratio_by_pod[10m:1m]))`) answers through it.
     below = [node.expr for node in nodes if type(node).__name__ == "AggregateExpr"]
@@ -672,10 +676,11 @@ def fallback_unreadable(query: str) -> str | None:
     return None
 
 
-def _parsed_loosely(query: str) -> tuple[Any, str]:
+def _parsed_loosely(query: str, *, names: bool = False) -> tuple[Any, str]:
     """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
     its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
-    selectors, in the same places); ValueError when neither parses."""
+    selectors, in the same places; with `names`, those on the metric name too, see regexes_blanked); ValueError when
+    neither parses."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -684,7 +689,7 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
         # Imported here: the NaN probe of a query promql-parser reads (a Job's) needs no lexer.
         from analyzer.promql_names import regexes_blanked
 
-        blanked = regexes_blanked(query)
+        blanked = regexes_blanked(query, names=names)
         if blanked != query:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked

@@ -1462,6 +1462,18 @@ class TestAggregationsThatHideNaN:
             'code=~"5.."', 'code=~"\\\\Q5\\\\E.."'
         )
 
+    async def test_a_regex_on_the_metric_name_promql_parsers_engine_refuses_is_probed(self, prometheus, client_for):
+        # hidden_ratio_nan is NaN beside hidden_ratio_ok at 0.001, both named by one Go-only regex. Before: no probe
+        # (the query's shape was not read), and a pass for the NaN max() leaves out.
+        query = 'max({__name__=~"\\\\Qhidden_ratio_\\\\E(?:nan|ok)", service="hid"})'
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "skip_promql_parse": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "max() leaves out" in body["reason"] and "at NaN" in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert "\\\\Qhidden_ratio_\\\\E" in probe["query"]
+
     async def test_a_range_read_at_its_start_is_probed_at_its_start(self, prometheus, client_for):
         # hidden_shift{pod="a"} is NaN until 5 minutes before the end of the 10-minute range: `@ start()` reads it
         # there, where max leaves it out. The probe, an instant query at the range's end, read it at the end (0.001).
