@@ -49,7 +49,7 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource
+    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource, Reach
 
     # A presence query, the selectors it checks, each with the label names its series need, and the label lists it
     # checks (see _presence).
@@ -1223,21 +1223,31 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
     is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
     misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
-    if _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+    read = _read_with_negative_offsets(promql)
+    if not read:
         return
     at_s = evaluation_time.timestamp()
     if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
         return
-    for selector, reaches in kinds.selector_reads(promql):
+    for selector, reaches in read:
         starts_s = [(r.at_s if r.at_s is not None else at_s) - r.offset_s - r.range_s for r in reaches]
         if all(start_s >= at_s for start_s in starts_s):
             ahead_s = min(starts_s) - at_s
             raise CheckMisconfigured(
-                f"query selector {clip(selector.selector, 200)} is read only after the evaluation time (a negative "
+                f"query selector {clip(selector, 200)} is read only after the evaluation time (a negative "
                 f"offset: from {format_number(ahead_s)} s after it on), which is now, where no sample exists yet: "
                 "the query cannot measure anything live; a negative offset is for a backtest (`at=` a past time), "
                 "or drop it to read the latest samples"
             )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
+    """Each selector of `promql` with what it reads (see selector_reads), for a query that writes a negative offset;
+    () for any other (most), told from its text once per query (a rollout renders the same one at every step)."""
+    if "offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+        return ()
+    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
 
 
 def _counted(selectors: tuple[str, ...]) -> str:
