@@ -120,8 +120,15 @@ def _visit(node: Any, grouping: Grouping | None, quantile: bool, found: list[Buc
     elif kind == "BinaryExpr":
         # Each side is an answer of its own, matched with the other's afterwards. The right side of an `and` or an
         # `unless` only picks the left side's elements (a traffic guard): none of its values reaches a quantile.
-        _visit(node.lhs, None, quantile, found, when)
-        _visit(node.rhs, None, quantile and str(node.op).lower() not in _LEFT_SIDE, found, when)
+        # With group_left (group_right) the answer's labels are the left (right) side's and those the group lists:
+        # the other side's values reach a quantile (`* on() group_left (sum(rate(x_bucket[5m])) > bool 0)`, a guard
+        # multiplied in), its labels, `le` among them, do not.
+        modifier = node.modifier
+        card = str(modifier.card) if modifier is not None else ""
+        labelled = modifier is None or "le" in (modifier.group_labels or ())
+        _visit(node.lhs, None, quantile and (labelled or not card.endswith("OneToMany")), found, when)
+        right = quantile and str(node.op).lower() not in _LEFT_SIDE and (labelled or not card.endswith("ManyToOne"))
+        _visit(node.rhs, None, right, found, when)
     elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
         _visit(node.expr, grouping, quantile, found, when)
     elif kind == "MatrixSelector":
@@ -273,8 +280,12 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     canary whose traffic stopped minutes ago answers its earlier steps)."""
     try:
         tree, readable = _parsed_loosely(query)
-    except ValueError:  # the offline parse reports it
-        return []
+    except ValueError:
+        try:
+            # A Go-only regex on the metric name (`{__name__=~"\\Qratio\\E"}`): only the query's shape is read here.
+            tree, readable = _parsed_loosely(query, names=True)
+        except ValueError:  # the offline parse reports it
+            return []
     nodes = _answering(tree)
     # A function over time below an aggregation (`max(max_over_time(ratio_by_pod[10m:1m]))`) answers through it.
     below = [node.expr for node in nodes if type(node).__name__ == "AggregateExpr"]
@@ -665,10 +676,11 @@ def fallback_unreadable(query: str) -> str | None:
     return None
 
 
-def _parsed_loosely(query: str) -> tuple[Any, str]:
+def _parsed_loosely(query: str, *, names: bool = False) -> tuple[Any, str]:
     """promql-parser's tree of `query`, and the query it parsed: `query`, or, when its regex engine refuses one of
     its label matchers (Go's `\\Q...\\E`, which Prometheus accepts), `query` with those written `".*"` (the same
-    selectors, in the same places); ValueError when neither parses."""
+    selectors, in the same places; with `names`, those on the metric name too, see regexes_blanked); ValueError when
+    neither parses."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -677,7 +689,7 @@ def _parsed_loosely(query: str) -> tuple[Any, str]:
         # Imported here: the NaN probe of a query promql-parser reads (a Job's) needs no lexer.
         from analyzer.promql_names import regexes_blanked
 
-        blanked = regexes_blanked(query)
+        blanked = regexes_blanked(query, names=names)
         if blanked != query:
             with contextlib.suppress(ValueError):
                 return parsed(blanked), blanked

@@ -284,11 +284,13 @@ def _words(query: str) -> Iterator[tuple[str, str]]:
             yield query[start:end].lower(), query[following] if following < len(query) else ""
 
 
-def regexes_blanked(query: str) -> str:
+def regexes_blanked(query: str, *, names: bool = False) -> str:
     """`query` with the value of each regex matcher on a label but the metric name (`=~`, `!~`) written `".*"` (`""`
     for a value written shorter) and padded with spaces to its length: the same selectors in the same places, each
     character where it was written, for a parser whose regex engine refuses one Prometheus accepts (Go's
-    `\\Q...\\E`); a matcher list that does not read as one is left as written."""
+    `\\Q...\\E`); a matcher list that does not read as one is left as written. With `names`, one on the metric name
+    too, written `".+"` (a selector needs a matcher that does not match the empty name): for a reader of the query's
+    shape, not of the names it reads."""
     pieces: list[str] = []
     written_to = 0
     for kind, start, end in _scan(query):
@@ -297,9 +299,12 @@ def regexes_blanked(query: str) -> str:
         position = start + 1
         while (match := _MATCHER_RE.match(query, position, end - 1)) is not None:
             label = match.group(1)
-            if match.group(2) in ("=~", "!~") and (_unquoted(label) if label[0] in "\"'`" else label) != "__name__":
+            regex = match.group(2) in ("=~", "!~")
+            name = regex and (_unquoted(label) if label[0] in "\"'`" else label) == "__name__"
+            if regex and (names or not name):
                 length = match.end(3) - match.start(3)
-                pieces += [query[written_to : match.start(3)], ('".*"' if length >= 4 else '""').ljust(length)]
+                blank = '".+"' if name else '".*"'
+                pieces += [query[written_to : match.start(3)], (blank if length >= 4 else '""').ljust(length)]
                 written_to = match.end(3)
             position = match.end()
     return "".join(pieces) + query[written_to:]

@@ -35,11 +35,22 @@ def gauge_of_counter_warnings(field: str, query: str) -> list[str]:
         return []
     found = {match.groups(): None for match in _GAUGE_OF_COUNTER_RE.finditer(promql_blanked(query))}
     return [
-        f"{field}: {function}({name}...) reads a counter as a gauge: {function}() does not see a counter reset, so a "
-        "pod that restarts (a crash-looping canary) reads as a drop, a negative count of errors that meets any upper "
-        "bound; use increase() for a count, rate() per second: both count on from 0 after a reset"
+        f"{field}: {function}({name}...) reads a counter as a gauge{_unless_a_gauge(name)}: "
+        f"{function}() does not see a counter reset, so a pod that restarts (a crash-looping canary) reads as a drop, "
+        "a negative count of errors that meets any upper bound; use increase() for a count, rate() per second: both "
+        "count on from 0 after a reset"
         for function, name in found
     ]
+
+
+def _unless_a_gauge(name: str) -> str:
+    """The condition under which a function of `name` reads a counter: none for `_total` and `_bucket` (OpenMetrics
+    reserves them for a counter's series); a histogram's or summary's for `_count` and `_sum`, which gauges are named
+    too (pg_stat_activity_count: the connections open now)."""
+    suffix = next((suffix for suffix in ("_count", "_sum") if name.endswith(suffix)), None)
+    if suffix is None:
+        return ""
+    return f" if it is a histogram's or summary's {suffix} (a gauge so named, as pg_stat_activity_count, is read right)"
 
 
 # The functions and the aggregation whose first argument is a quantile (a fraction from 0 to 1), as a template writes

@@ -49,7 +49,7 @@ from analyzer.kinds import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource
+    from analyzer.kinds import BucketRead, LabelList, MetricSelector, PrometheusSource, Reach
 
     # A presence query, the selectors it checks, each with the label names its series need, and the label lists it
     # checks (see _presence).
@@ -378,6 +378,8 @@ class PrometheusCheck(Check):
         sent = [("query", query)]
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
+        if self._judging.window is None and (now := _read_now_over_windows(query)) is not None:
+            sent.append(("the presence query for the series it reads over a window (sent on a pass)", _counted(now)))
         if (
             self._judging.fallback
             and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
@@ -398,6 +400,8 @@ class PrometheusCheck(Check):
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
         refuse_contradicting_names(promql)
+        if window is None:
+            refuse_reads_of_the_future(promql, ctx.evaluation_time)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -444,6 +448,10 @@ class PrometheusCheck(Check):
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
+            if verdict.outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)):
+                stopped = await _stopped_now(ctx, source, now, details)
+                if stopped is not None:
+                    return self._absent(*stopped, details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
@@ -481,6 +489,10 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
+        if outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)) is not None:
+            stopped = await _stopped_now(ctx, source, now, details)
+            if stopped is not None:
+                return self._absent(*stopped, details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
         if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
             hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
@@ -1168,6 +1180,109 @@ def _may_write_or(param: Param) -> bool:
     if param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL):
         return True
     return any(_OR_WORD_RE.search(value) for value in param.values or ())
+
+
+# Prometheus' look-back: an instant selector reads a series' latest sample up to 5 minutes old (none after a
+# staleness marker), which is what "the series exists now" means to it.
+_LOOKBACK_S = 300.0
+# A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its duration.
+_WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(?::[^\]]*)?\]")
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_now_over_windows(promql: str) -> tuple[str, ...] | None:
+    """The selectors (as written) that `promql` (rendered, an instant query) reads at the evaluation time over a
+    window longer than Prometheus' look-back (`max_over_time(x[10m])`, `rate(x[1h])`, a subquery's selectors):
+    its answer is built from their samples of that window, which a series that stopped (a crashed canary) still has
+    there for up to the window; None for a query without one (most: `rate(x[5m])`), told by its text without the
+    parser when no window in it is longer. Selectors read with an offset or `@ T` read a past time on purpose; those
+    beside a fallback may be absent."""
+    windows = _WINDOW_RE.findall(promql_blanked(promql))
+    if not any(_longer_than_lookback(window) for window in windows):
+        return None
+    # One beside a fallback (`max_over_time(x[1h]) or vector(0)`) may have no series: the query reads its absence
+    # as the fallback's value (its name's presence is checked apart, see _presence).
+    beside = {selector.selector for selector in kinds.fallback_selectors(promql)}
+    found = tuple(
+        selector.selector
+        for selector, reaches in kinds.selector_reads(promql)
+        if selector.selector not in beside
+        and any(r.range_s > _LOOKBACK_S and r.offset_s == 0 and r.at_s is None for r in reaches)
+    )
+    return found or None
+
+
+# An evaluation time this close to the clock is now (a live evaluation, not a backtest's `at`).
+_LIVE_S = 60.0
+# A negative offset written in a query (strings and comments blanked).
+_NEGATIVE_OFFSET_RE = re.compile(r"\boffset\s*-", re.IGNORECASE)
+
+
+def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
+    """CheckMisconfigured when `promql` (rendered, an instant query) evaluated now (not a backtest) has a selector
+    whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
+    is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
+    misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
+    read = _read_with_negative_offsets(promql)
+    if not read:
+        return
+    at_s = evaluation_time.timestamp()
+    if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
+        return
+    for selector, reaches in read:
+        starts_s = [(r.at_s if r.at_s is not None else at_s) - r.offset_s - r.range_s for r in reaches]
+        if all(start_s >= at_s for start_s in starts_s):
+            ahead_s = min(starts_s) - at_s
+            raise CheckMisconfigured(
+                f"query selector {clip(selector, 200)} is read only after the evaluation time (a negative "
+                f"offset: from {format_number(ahead_s)} s after it on), which is now, where no sample exists yet: "
+                "the query cannot measure anything live; a negative offset is for a backtest (`at=` a past time), "
+                "or drop it to read the latest samples"
+            )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
+    """Each selector of `promql` with what it reads (see selector_reads), for a query that writes a negative offset;
+    () for any other (most), told from its text once per query (a rollout renders the same one at every step)."""
+    if "offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+        return ()
+    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+
+
+def _counted(selectors: tuple[str, ...]) -> str:
+    """The instant query that answers one series when one of `selectors` has a series at its time, none otherwise."""
+    return " or ".join(f"count({selector})" for selector in selectors)
+
+
+def _longer_than_lookback(window: str) -> bool:
+    """Whether a range or subquery's duration as written is longer than the look-back (one not read as a duration
+    is left to the parser, as if it were)."""
+    try:
+        return parse_duration(window) > _LOOKBACK_S
+    except ValueError:
+        return True
+
+
+async def _stopped_now(
+    ctx: EvalContext, source: PrometheusSource, selectors: tuple[str, ...], details: dict[str, Any]
+) -> tuple[str, QueryResult] | None:
+    """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, and the
+    presence answer that tells it: none of `selectors` has a series at the evaluation time (Prometheus' look-back, a
+    staleness marker honoured), so the answer came from samples of series that stopped (a canary whose pods died),
+    as a range check's series that all stopped before its end; None when one has. One series stopping while another
+    still reports is a pod replaced: judged as before. Its query goes to `details`."""
+    query = _counted(selectors)
+    answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+    details["presence_now_query"] = query
+    if answer.series:
+        return None
+    return (
+        "the query reads its series over a window, but none of them has a sample now (in the last "
+        f"{format_number(_LOOKBACK_S)} s, {clip(', '.join(selectors), 300)}): they stopped reporting (a canary "
+        "whose pods died?), so their earlier samples in the window say nothing of now",
+        answer,
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

@@ -555,6 +555,111 @@ class TestAtAheadOfTheClock:
 
 
 @pytest.mark.integration
+class TestStoppedSeriesReadOverAWindow:
+    """An instant query over a window longer than the look-back whose series all stopped is no series now."""
+
+    crashed = 'canary_error_ratio{rollouts_pod_template_hash="crashed1"}'
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max_over_time({crashed}[1h])",
+            f"avg_over_time({crashed}[1h]) * 100",
+            f"max(last_over_time({crashed}[45m]))",
+            f"max_over_time(({crashed} * 1)[1h:1m])",
+        ],
+    )
+    async def test_a_canary_that_stopped_follows_no_data(self, prometheus, client_for, query):
+        # Its first half hour (0.001) meets pass_if; since then (anchor - 30m) the canary reports nothing.
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "none of them has a sample now" in body["reason"]
+        assert "(no_data policy: inconclusive)" in body["reason"]
+        assert body["details"]["presence_now_query"] == f"count({self.crashed})"
+
+    async def test_each_over_series_that_all_stopped_follows_no_data(self, prometheus, client_for):
+        query = f"max_over_time({self.crashed}[1h])"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1", "each": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+
+    async def test_while_it_still_reported_it_is_judged(self, prometheus, client_for):
+        check = {"name": "dead", "kind": "prometheus", "query": f"max_over_time({self.crashed}[1h])", "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor - 45 * 60)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001))
+
+    async def test_a_window_beside_a_fallback_reads_its_absence_as_the_fallback(self, prometheus, client_for):
+        # The fallback says the series may be absent: its earlier samples, then 0 once out of the window.
+        query = f"max(max_over_time({self.crashed}[1h])) or on() vector(0)"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
+
+    async def test_a_selector_still_reporting_beside_one_that_stopped_is_judged(self, prometheus, client_for):
+        latency = 'latency_p99_seconds{service="checkout"}'
+        query = f"max(max_over_time({self.crashed}[1h]) or max_over_time({latency}[1h]) * 0)"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
+
+    @pytest.mark.parametrize(
+        "query", [f"max_over_time({crashed}[1h] offset 10m)", f"max_over_time({crashed}[1h] @ {{at}})"]
+    )
+    async def test_a_window_read_at_a_past_time_on_purpose_is_judged(self, prometheus, client_for, query):
+        # The query reads a time before the canary stopped: its samples there speak for that time.
+        query = query.replace("{at}", f"{prometheus.anchor - 35 * 60:.3f}")
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor - 25 * 60)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+
+@pytest.mark.integration
+class TestNegativeOffsetsLive:
+    """A selector read only after the evaluation time, evaluated now, is a misconfigured check: the future has no
+    samples yet."""
+
+    latency = 'latency_p99_seconds{service="checkout"}'
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{latency} offset -5m",
+            f"max_over_time({latency}[10m] offset -10m)",
+            f"sum({latency} offset -1h) or vector(0)",
+        ],
+    )
+    async def test_a_read_wholly_after_now_is_an_error_naming_the_offset(self, prometheus, client_for, query):
+        # The test data runs two hours past now, so Prometheus answers (a pass, 0.9) where a production one has
+        # nothing (no series; beside the fallback, a name called misspelled).
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "is read only after the evaluation time (a negative offset" in body["reason"]
+        assert "a negative offset is for a backtest" in body["reason"]
+
+    @pytest.mark.parametrize("query", [f"{latency} offset -4m", f"max_over_time({latency}[10m] offset -5m)"])
+    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query):
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_backtest_reads_after_its_past_time(self, prometheus, client_for):
+        check = {"name": "ahead", "kind": "prometheus", "query": f"{self.latency} offset -5m", "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead", at=prometheus.anchor - 3600)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.2)), body["reason"]
+
+
+@pytest.mark.integration
 class TestAnswerSize:
     """An answer over the source's max_answer_bytes is an error naming the setting, never read whole."""
 
@@ -1383,6 +1488,18 @@ class TestAggregationsThatHideNaN:
         assert probe["query"] == _hidden_query(_ratio_by_hash("healthy1|idle1")).replace(
             'code=~"5.."', 'code=~"\\\\Q5\\\\E.."'
         )
+
+    async def test_a_regex_on_the_metric_name_promql_parsers_engine_refuses_is_probed(self, prometheus, client_for):
+        # hidden_ratio_nan is NaN beside hidden_ratio_ok at 0.001, both named by one Go-only regex. Before: no probe
+        # (the query's shape was not read), and a pass for the NaN max() leaves out.
+        query = 'max({__name__=~"\\\\Qhidden_ratio_\\\\E(?:nan|ok)", service="hid"})'
+        check = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 0.01", "skip_promql_parse": True}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "max() leaves out" in body["reason"] and "at NaN" in body["reason"], body["reason"]
+        (probe,) = body["details"]["hidden_queries"]
+        assert "\\\\Qhidden_ratio_\\\\E" in probe["query"]
 
     async def test_a_range_read_at_its_start_is_probed_at_its_start(self, prometheus, client_for):
         # hidden_shift{pod="a"} is NaN until 5 minutes before the end of the 10-minute range: `@ start()` reads it

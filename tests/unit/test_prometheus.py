@@ -830,6 +830,12 @@ class TestBucketsAddedUp:
             ("max without (le, pod) (rate(x_bucket[5m]))", "without (le, pod)", "without (pod)"),
             ("sum without (le) (rate(x_bucket[5m]))", "without (le)", "by (le), as in sum by (le) (rate(...))"),
             ('sum(rate(x_bucket{job="a"}[5m]))', "into one series", "by (le), as in sum by (le) (rate(...))"),
+            # The side whose labels the answer keeps drops le.
+            (
+                "sum(rate(x_bucket[5m])) * on() group_left() (sum by (le) (rate(x_bucket[5m])) > bool 1)",
+                "into one series",
+                "by (le), as in sum by (le) (rate(...))",
+            ),
         ],
     )
     def test_warned(self, inner, how, meant):
@@ -852,6 +858,11 @@ class TestBucketsAddedUp:
             # A traffic guard picks the buckets' elements; none of its values reaches the quantile.
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) and on() sum(rate(x_bucket[5m])) > 1)",
             "histogram_quantile(0.99, sum by (le, s) (rate(x_bucket[5m])) unless on(s) sum by (s) (x_bucket) < 1)",
+            # A guard multiplied in: the answer's labels are the left side's (le kept), the guard's value 0 or 1.
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])) * on() group_left() (sum(rate(x_bucket[5m]))"
+            " > bool 1))",
+            "histogram_quantile(0.99, (sum(rate(x_bucket[5m])) > bool 1) * on() group_right() sum by (le) (rate("
+            "x_bucket[5m])))",
             # What the quantile does not read, a bucket it chooses.
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_total[5m]))",
             "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) / sum(rate(y_bucket[5m]))",
@@ -891,8 +902,20 @@ class TestCounterReadAsAGauge:
     )
     def test_warned(self, query, read):
         found = self.warnings(query)
-        assert found[0].startswith(f"query: {read} reads a counter as a gauge: "), found
+        assert found[0].startswith(f"query: {read} reads a counter as a gauge"), found
         assert "use increase() for a count, rate() per second" in found[0]
+
+    @pytest.mark.parametrize(
+        ("query", "suffix"), [("delta(pg_stat_activity_count[5m])", "_count"), ("deriv(x_sum[5m])", "_sum")]
+    )
+    def test_a_name_gauges_share_with_histograms_is_warned_of_as_a_condition(self, query, suffix):
+        # pg_stat_activity_count is a gauge (connections open now): delta() of it is right, and the warning says so.
+        (found,) = self.warnings(query)
+        assert f"reads a counter as a gauge if it is a histogram's or summary's {suffix} (a gauge so named" in found
+
+    def test_a_counters_own_suffix_is_warned_of_without_a_condition(self):
+        (found,) = self.warnings("delta(x_total[5m]) + deriv(y_bucket[5m])")[:1]
+        assert "reads a counter as a gauge: delta() does not see" in found
 
     @pytest.mark.parametrize(
         "query",

@@ -276,6 +276,15 @@ class TestNanProbeShown:
     def test_a_query_without_such_an_aggregation_sends_none(self):
         assert catalog(prometheus_check("sum(x)")).checks["q"].promql({}) == [("query", "sum(x)")]
 
+    def test_a_prometheus_check_shows_its_presence_query_for_a_window_read_now(self):
+        sent = catalog(prometheus_check("avg_over_time(x[10m]) / avg_over_time(y[5m])")).checks["q"].promql({})
+        assert sent[1:] == [("the presence query for the series it reads over a window (sent on a pass)", "count(x)")]
+        assert parse_error(sent[1][1]) is None
+
+    @pytest.mark.parametrize("query", ["rate(x[5m])", "avg_over_time(x[1h] offset 1d)", "avg_over_time(x[1h] @ 100)"])
+    def test_a_window_within_the_lookback_or_in_the_past_sends_none(self, query):
+        assert catalog(prometheus_check(query)).checks["q"].promql({}) == [("query", query)]
+
     def test_a_kpi_compare_check_shows_each_variants_probe(self):
         built = catalog(kpi_check("max(x{v='c'})", "sum(x{v='b'})")).checks["kpi"]
         sent = built.promql({})
