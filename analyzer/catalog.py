@@ -811,11 +811,16 @@ def _one_of(written: Any, expected: Any) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`).
+_SYNONYMS = {"stable": "baseline", "control": "baseline", "primary": "baseline", "treatment": "canary"}
+
+
 def _meant(name: str, fields: list[str]) -> str:
     """What to say after "unknown field": the field a typo most likely meant, else the fields there are."""
     import difflib  # only for an invalid catalog
 
-    close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    close = [_SYNONYMS[name]] if _SYNONYMS.get(name) in fields else []
+    close = close or difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (the fields here: {', '.join(fields)})" if fields else ""
