@@ -1793,7 +1793,7 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
         problems.append("the Job gives --ca-file without --prometheus")
     if parsed.at is not None and not _filled_in(parsed.at):
         try:
-            parse_time(parsed.at)
+            parse_time(parsed.at, relative_hint=False)
         except ValueError as exc:
             problems.append(f"the Job's --at is refused: {exc}")
     given: list[tuple[str, str]] = []
