@@ -4,4 +4,6 @@ import sys
 
 from analyzer.cli import main
 
-sys.exit(main())
+# Imported rather than run (a test importing every module): nothing to do.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1743,7 +1743,7 @@ _PYTHON_RE = re.compile(r"python(?:\d+(?:\.\d+)?)?")
 
 def _program_words(words: list[str]) -> list[str]:
     """The words of the program a container runs, read through an init (`tini --`, `dumb-init`) and Python running
-    the analyzer's module (`python -m analyzer`, which is the `analyzer` command): `analyzer ...` for both."""
+    the analyzer's module (`python -m analyzer` or `analyzer.cli`, the `analyzer` command): `analyzer ...` for both."""
     if words and words[0].rpartition("/")[2] in _INITS:
         rest = words[1:]
         while rest and rest[0].startswith("-") and rest[0] != "--":
@@ -1753,7 +1753,7 @@ def _program_words(words: list[str]) -> list[str]:
         rest = words[1:]
         while rest and rest[0].startswith("-") and rest[0] not in ("-m", "--"):
             rest = rest[2:] if rest[0] in _PYTHON_VALUED else rest[1:]
-        if rest[:2] == ["-m", "analyzer"]:
+        if rest[:1] == ["-m"] and rest[1:2] in (["analyzer"], ["analyzer.cli"]):
             return ["analyzer", *rest[2:]]
     return words
 

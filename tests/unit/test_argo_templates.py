@@ -2072,6 +2072,7 @@ class TestJobsOfTheirOwn:
         [
             ["python", "-m", "analyzer"],
             ["/venv/bin/python3.11", "-u", "-X", "dev", "-m", "analyzer"],
+            ["python3", "-m", "analyzer.cli"],
             ["tini", "--", "analyzer"],
             ["/usr/bin/tini", "-g", "-p", "SIGTERM", "--", "python3", "-m", "analyzer"],
             ["dumb-init", "--single-child", "analyzer"],
